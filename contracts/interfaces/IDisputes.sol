@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+/// @title IDisputes
+/// @notice Challenges of submitted training results. A challenger posts a bond naming the first
+/// checkpoint it believes wrong and the hash it computed; a VRF-drawn validator committee
+/// re-executes that segment and signs an EIP-712 verdict; at least M of N signatures settle it.
+/// The losing side pays: a wrong provider is slashed (the challenger gets the beneficiary share and
+/// its bond back, the consumer a full refund); a wrong challenger's bond goes to the provider.
+/// No verdict before the deadline voids the dispute: the bond returns and the window resumes.
+interface IDisputes {
+    /// @notice Where a dispute is.
+    enum DisputeStatus {
+        None, // no such dispute
+        Open, // waiting for the committee's verdict until `verdictDeadline`
+        ProviderWrong, // verdict: the provider's checkpoint was wrong (terminal)
+        ChallengerWrong, // verdict: the provider's checkpoint was right (terminal)
+        Expired // no verdict in time (terminal)
+    }
+
+    /// @notice A dispute as stored, in four slots.
+    struct Dispute {
+        address challenger;
+        uint40 verdictDeadline;
+        DisputeStatus status;
+        uint32 windowRemaining; // challenge window left when the dispute opened
+        address provider;
+        uint96 bond;
+        uint64 jobId;
+        uint64 checkpointIndex; // the first checkpoint the challenger disputes
+        bytes32 claimedHash; // the checkpoint hash the challenger computed
+    }
+
+    /// @notice Thrown when dispute `disputeId` does not exist.
+    error DisputesUnknownDispute(uint256 disputeId);
+    /// @notice Thrown when dispute `disputeId` is `actual`, not Open.
+    error DisputesNotOpen(uint256 disputeId, DisputeStatus actual);
+    /// @notice Thrown when a verdict for dispute `disputeId` arrives at or after `verdictDeadline`.
+    error DisputesVerdictTooLate(uint256 disputeId, uint256 verdictDeadline);
+    /// @notice Thrown when dispute `disputeId` is expired before `verdictDeadline`.
+    error DisputesVerdictDeadlineNotReached(uint256 disputeId, uint256 verdictDeadline);
+    /// @notice Thrown when a challenge claims the zero hash.
+    error DisputesZeroClaimedHash();
+    /// @notice Thrown when a constructor parameter breaks its rule.
+    error DisputesInvalidParameter(string name);
+
+    /// @notice Emitted when `challenger` disputes job `jobId`'s checkpoint `checkpointIndex`, claiming `claimedHash`.
+    event DisputeOpened(
+        uint256 indexed disputeId,
+        uint256 indexed jobId,
+        address indexed challenger,
+        uint256 checkpointIndex,
+        bytes32 claimedHash,
+        uint256 bond,
+        uint256 verdictDeadline
+    );
+    /// @notice Emitted when dispute `disputeId` is settled by its committee; the bond went to `bondRecipient`.
+    event DisputeSettled(uint256 indexed disputeId, bool providerWrong, address indexed bondRecipient, uint256 signerBitmap);
+    /// @notice Emitted when dispute `disputeId` expires without a verdict; the bond returned to the challenger.
+    event DisputeExpired(uint256 indexed disputeId);
+
+    /// @notice Opens a dispute on job `jobId`'s result, pulling the bond from the caller.
+    /// @dev Requirements: the job is Submitted and inside its window; `claimedHash` != 0; enough
+    /// validators for a committee; the caller approved the bond. Emits {DisputeOpened}.
+    function challenge(uint256 jobId, uint64 checkpointIndex, bytes32 claimedHash) external returns (uint256 disputeId);
+
+    /// @notice Settles dispute `disputeId` with its committee's verdict. Anyone can relay the signatures.
+    /// @param providerWrong The verdict: true if the provider's checkpoint was wrong.
+    /// @param signerBitmap Bit i set ⇔ committee member i signed.
+    /// @param signatures EIP-712 signatures of `Verdict(disputeId, providerWrong)`, in position order.
+    /// @dev Requirements: Open; before the verdict deadline; >= threshold valid member signatures.
+    /// Emits {DisputeSettled}.
+    function settle(uint256 disputeId, bool providerWrong, uint256 signerBitmap, bytes[] calldata signatures) external;
+
+    /// @notice Voids dispute `disputeId` after its verdict deadline: bond refunded, window resumed.
+    /// @dev Requirements: Open; deadline reached. Emits {DisputeExpired}.
+    function expire(uint256 disputeId) external;
+
+    /// @notice The EIP-712 digest validators sign for a verdict.
+    function verdictDigest(uint256 disputeId, bool providerWrong) external view returns (bytes32);
+
+    /// @notice The dispute `disputeId` as stored (status None if unknown).
+    function getDispute(uint256 disputeId) external view returns (Dispute memory);
+
+    /// @notice Number of disputes opened; ids run from 1 to this.
+    function disputeCount() external view returns (uint256);
+}

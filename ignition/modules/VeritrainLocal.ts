@@ -1,0 +1,23 @@
+import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
+import { deployProtocol } from "./protocol.ts";
+
+/**
+ * The protocol on a local chain: a test token with permit minted to the deployer, Chainlink's
+ * `VRFCoordinatorV2_5Mock` with a funded subscription (anyone calls its `fulfillRandomWords`), and
+ * the protocol wired to both.
+ */
+export default buildModule("VeritrainLocal", (m) => {
+  const deployer = m.getAccount(0);
+  const token = m.contract("VeritrainToken", [deployer, m.getParameter("tokenSupply", 10n ** 9n * 10n ** 18n)]);
+  const vrfCoordinator = m.contract("VRFCoordinatorV2_5Mock", [
+    m.getParameter("vrfMockBaseFee", 10n ** 17n),
+    m.getParameter("vrfMockGasPrice", 10n ** 9n),
+    m.getParameter("vrfMockWeiPerUnitLink", 4n * 10n ** 15n),
+  ]);
+  const createSubscription = m.call(vrfCoordinator, "createSubscription", []);
+  const vrfSubscriptionId = m.readEventArgument(createSubscription, "SubscriptionCreated", "subId");
+  m.call(vrfCoordinator, "fundSubscription", [vrfSubscriptionId, m.getParameter("vrfMockFunding", 10n ** 24n)]);
+  const protocol = deployProtocol(m, { token, vrfCoordinator, vrfSubscriptionId });
+  m.call(vrfCoordinator, "addConsumer", [vrfSubscriptionId, protocol.committee]);
+  return { token, vrfCoordinator, ...protocol };
+});

@@ -1,0 +1,62 @@
+import { network } from "hardhat";
+import { keccak256, maxUint256, parseEther, stringToHex, type Address, type Hex } from "viem";
+import VeritrainLocal from "../../ignition/modules/VeritrainLocal.ts";
+
+export const { viem, ignition, networkHelpers } = await network.connect();
+
+/** Tokens each test account starts with. */
+export const STARTING_BALANCE = parseEther("1000000");
+
+/** A valid order; tests override single fields. */
+export const ORDER = {
+  datasetId: 7n,
+  specDigest: keccak256(stringToHex("job spec: LeNet-5 on MNIST")),
+  reward: parseEther("1000"),
+  minStake: parseEther("500"),
+  biddingPeriod: 3600,
+  executionPeriod: 86_400,
+  challengeWindow: 7200,
+} as const;
+
+export const WEIGHTS_DIGEST: Hex = keccak256(stringToHex("weights"));
+export const TRACE_ROOT: Hex = keccak256(stringToHex("trace"));
+
+/** JobStatus enum of IJobRegistry. */
+export const JobStatus = { None: 0, Bidding: 1, Assigned: 2, Submitted: 3, Disputed: 4, Finalized: 5, Cancelled: 6, Failed: 7 } as const;
+/** DisputeStatus enum of IDisputes. */
+export const DisputeStatus = { None: 0, Open: 1, ProviderWrong: 2, ChallengerWrong: 3, Expired: 4 } as const;
+
+/**
+ * Deploys the protocol with the local Ignition module, gives every test account tokens and
+ * approves the protocol contracts for them.
+ */
+export async function deployProtocol() {
+  const contracts = await ignition.deploy(VeritrainLocal);
+  const [deployer, consumer, providerA, providerB, challenger, outsider, ...rest] = await viem.getWalletClients();
+  if (!deployer || !consumer || !providerA || !providerB || !challenger || !outsider || rest.length < 9) {
+    throw new Error("the test network needs at least 15 accounts");
+  }
+  const validators = rest.slice(0, 9);
+  const { token, stakeManager, jobRegistry, disputes } = contracts;
+  for (const wallet of [consumer, providerA, providerB, challenger, outsider, ...validators]) {
+    const account = wallet.account;
+    await token.write.transfer([account.address, STARTING_BALANCE]);
+    for (const spender of [stakeManager.address, jobRegistry.address, disputes.address]) {
+      await token.write.approve([spender, maxUint256], { account });
+    }
+  }
+  return { ...contracts, deployer, consumer, providerA, providerB, challenger, outsider, validators };
+}
+
+export type Protocol = Awaited<ReturnType<typeof deployProtocol>>;
+
+/** Posts ORDER (with `overrides`) as the consumer and returns the job id. */
+export async function postJob(p: Protocol, overrides: Partial<typeof ORDER> = {}): Promise<bigint> {
+  await p.jobRegistry.write.post([{ ...ORDER, ...overrides }], { account: p.consumer.account });
+  return p.jobRegistry.read.jobCount();
+}
+
+/** Stakes `amount` for `account`. */
+export async function stake(p: Protocol, account: { address: Address }, amount: bigint) {
+  await p.stakeManager.write.stake([amount], { account: account as never });
+}
