@@ -7,42 +7,16 @@ import {
   networkHelpers,
   ORDER,
   postJob,
-  stake,
   TRACE_ROOT,
   viem,
   WEIGHTS_DIGEST,
+  withAssignedJob,
+  withOpenJob,
+  withSubmittedJob,
   type Protocol,
 } from "./fixture.ts";
 
 const DISPUTES_ROLE = keccak256(stringToHex("DISPUTES_ROLE"));
-
-async function withStakedProviders() {
-  const p = await deployProtocol();
-  await stake(p, p.providerA.account, parseEther("2000"));
-  await stake(p, p.providerB.account, parseEther("2000"));
-  return p;
-}
-
-async function withOpenJob() {
-  const p = await withStakedProviders();
-  return { ...p, jobId: await postJob(p) };
-}
-
-/** Job 1 assigned to providerA at 600. */
-async function withAssignedJob() {
-  const p = await withOpenJob();
-  await p.jobRegistry.write.bid([p.jobId, parseEther("600")], { account: p.providerA.account });
-  await networkHelpers.time.increase(ORDER.biddingPeriod);
-  await p.jobRegistry.write.settleAuction([p.jobId]);
-  return p;
-}
-
-/** Job 1 with providerA's result submitted. */
-async function withSubmittedJob() {
-  const p = await withAssignedJob();
-  await p.jobRegistry.write.submitResult([p.jobId, WEIGHTS_DIGEST, TRACE_ROOT, 9912], { account: p.providerA.account });
-  return p;
-}
 
 async function balance(p: Protocol, address: `0x${string}`) {
   return p.token.read.balanceOf([address]);

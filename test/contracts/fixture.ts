@@ -1,5 +1,5 @@
 import { network } from "hardhat";
-import { keccak256, maxUint256, parseEther, stringToHex, type Address, type Hex } from "viem";
+import { keccak256, maxUint256, parseEther, stringToHex, type Hex } from "viem";
 import VeritrainLocal from "../../ignition/modules/VeritrainLocal.ts";
 
 export const { viem, ignition, networkHelpers } = await network.connect();
@@ -56,7 +56,37 @@ export async function postJob(p: Protocol, overrides: Partial<typeof ORDER> = {}
   return p.jobRegistry.read.jobCount();
 }
 
-/** Stakes `amount` for `account`. */
-export async function stake(p: Protocol, account: { address: Address }, amount: bigint) {
-  await p.stakeManager.write.stake([amount], { account: account as never });
+/** Stakes `amount` from `wallet`. */
+export async function stake(p: Protocol, wallet: Protocol["consumer"], amount: bigint) {
+  await p.stakeManager.write.stake([amount], { account: wallet.account });
+}
+
+/** The protocol with providers A and B staked 2,000 each. */
+export async function withStakedProviders() {
+  const p = await deployProtocol();
+  await stake(p, p.providerA, parseEther("2000"));
+  await stake(p, p.providerB, parseEther("2000"));
+  return p;
+}
+
+/** Job 1 (ORDER) open for bids. */
+export async function withOpenJob() {
+  const p = await withStakedProviders();
+  return { ...p, jobId: await postJob(p) };
+}
+
+/** Job 1 assigned to providerA at 600. */
+export async function withAssignedJob() {
+  const p = await withOpenJob();
+  await p.jobRegistry.write.bid([p.jobId, parseEther("600")], { account: p.providerA.account });
+  await networkHelpers.time.increase(ORDER.biddingPeriod);
+  await p.jobRegistry.write.settleAuction([p.jobId]);
+  return p;
+}
+
+/** Job 1 with providerA's result submitted. */
+export async function withSubmittedJob() {
+  const p = await withAssignedJob();
+  await p.jobRegistry.write.submitResult([p.jobId, WEIGHTS_DIGEST, TRACE_ROOT, 9912], { account: p.providerA.account });
+  return p;
 }
