@@ -29,9 +29,11 @@ export default defineConfig({
     },
     npmFilesToBuild: ["@chainlink/contracts/src/v0.8/vrf/mocks/VRFCoordinatorV2_5Mock.sol"],
   },
+  // The local node mines on every transaction: poll for blocks often so a deploy takes seconds.
+  ignition: { blockPollingInterval: 100 },
   networks: {
     hardhatMainnet: { type: "edr-simulated", chainType: "l1" },
-    localhost: { type: "http", chainType: "l1", url: "http://127.0.0.1:8545" },
+    localhost: { type: "http", chainType: "l1", url: process.env.DEVNET_RPC_URL ?? "http://127.0.0.1:8545" },
     cardona: l2Testnet(2442, "CARDONA_RPC_URL"),
     scrollSepolia: l2Testnet(534351, "SCROLL_SEPOLIA_RPC_URL"),
     lineaSepolia: l2Testnet(59141, "LINEA_SEPOLIA_RPC_URL"),

@@ -2,13 +2,24 @@ import { network } from "hardhat";
 import { keccak256, maxUint256, parseEther, stringToHex, type Hex } from "viem";
 import VeritrainLocal from "../../ignition/modules/VeritrainLocal.ts";
 
-export const { viem, ignition, networkHelpers } = await network.connect();
+export const { viem, ignition, networkHelpers } = await network.getOrCreate();
 
 /** Tokens each test account starts with. */
 export const STARTING_BALANCE = parseEther("1000000");
 
+/** An order as JobRegistry.post takes it. */
+export type Order = {
+  datasetId: bigint;
+  specDigest: Hex;
+  reward: bigint;
+  minStake: bigint;
+  biddingPeriod: number;
+  executionPeriod: number;
+  challengeWindow: number;
+};
+
 /** A valid order; tests override single fields. */
-export const ORDER = {
+export const ORDER: Readonly<Order> = {
   datasetId: 7n,
   specDigest: keccak256(stringToHex("job spec: LeNet-5 on MNIST")),
   reward: parseEther("1000"),
@@ -16,7 +27,7 @@ export const ORDER = {
   biddingPeriod: 3600,
   executionPeriod: 86_400,
   challengeWindow: 7200,
-} as const;
+};
 
 export const WEIGHTS_DIGEST: Hex = keccak256(stringToHex("weights"));
 export const TRACE_ROOT: Hex = keccak256(stringToHex("trace"));
@@ -51,7 +62,7 @@ export async function deployProtocol() {
 export type Protocol = Awaited<ReturnType<typeof deployProtocol>>;
 
 /** Posts ORDER (with `overrides`) as the consumer and returns the job id. */
-export async function postJob(p: Protocol, overrides: Partial<typeof ORDER> = {}): Promise<bigint> {
+export async function postJob(p: Protocol, overrides: Partial<Order> = {}): Promise<bigint> {
   await p.jobRegistry.write.post([{ ...ORDER, ...overrides }], { account: p.consumer.account });
   return p.jobRegistry.read.jobCount();
 }

@@ -1,0 +1,36 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { keccak256, stringToHex, zeroHash } from "viem";
+import { deployProtocol, networkHelpers } from "../contracts/fixture.ts";
+
+const role = (name: string) => keccak256(stringToHex(name));
+
+describe("VeritrainLocal Ignition module", () => {
+  it("wires every module role to a contract", async () => {
+    const p = await networkHelpers.loadFixture(deployProtocol);
+    assert.ok(await p.stakeManager.read.hasRole([role("MODULE_ROLE"), p.jobRegistry.address]));
+    assert.ok(await p.stakeManager.read.hasRole([role("MODULE_ROLE"), p.committee.address]));
+    assert.ok(await p.jobRegistry.read.hasRole([role("DISPUTES_ROLE"), p.disputes.address]));
+    assert.ok(await p.committee.read.hasRole([role("REQUESTER_ROLE"), p.disputes.address]));
+    assert.equal((await p.jobRegistry.read.token()).toLowerCase(), p.token.address.toLowerCase());
+    assert.equal((await p.disputes.read.token()).toLowerCase(), p.token.address.toLowerCase());
+  });
+
+  it("leaves no account able to grant roles or move escrow and stake", async () => {
+    const p = await networkHelpers.loadFixture(deployProtocol);
+    const deployer = p.deployer.account.address;
+    for (const contract of [p.stakeManager, p.jobRegistry, p.committee]) {
+      assert.equal(await contract.read.hasRole([zeroHash, deployer]), false);
+    }
+    assert.equal(await p.stakeManager.read.hasRole([role("MODULE_ROLE"), deployer]), false);
+    assert.equal(await p.jobRegistry.read.hasRole([role("DISPUTES_ROLE"), deployer]), false);
+  });
+
+  it("registers the committee as a consumer of a funded VRF subscription", async () => {
+    const p = await networkHelpers.loadFixture(deployProtocol);
+    const { subscriptionId } = await p.committee.read.config();
+    assert.ok(await p.vrfCoordinator.read.consumerIsAdded([subscriptionId, p.committee.address]));
+    const subscription = await p.vrfCoordinator.read.getSubscription([subscriptionId]);
+    assert.ok(subscription[0] > 0n, "subscription has a LINK balance");
+  });
+});
