@@ -1,0 +1,590 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {CommonBase} from "forge-std/Base.sol";
+import {StdUtils} from "forge-std/StdUtils.sol";
+import {Vm} from "forge-std/Vm.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {VRFCoordinatorV2_5Mock} from "@chainlink/contracts/src/v0.8/vrf/mocks/VRFCoordinatorV2_5Mock.sol";
+import {StakeManager} from "../../contracts/staking/StakeManager.sol";
+import {JobRegistry} from "../../contracts/jobs/JobRegistry.sol";
+import {ValidatorCommittee} from "../../contracts/disputes/ValidatorCommittee.sol";
+import {Disputes} from "../../contracts/disputes/Disputes.sol";
+import {IJobRegistry} from "../../contracts/interfaces/IJobRegistry.sol";
+import {IDisputes} from "../../contracts/interfaces/IDisputes.sol";
+import {IStakeManager} from "../../contracts/interfaces/IStakeManager.sol";
+import {IValidatorCommittee} from "../../contracts/interfaces/IValidatorCommittee.sol";
+import {VeritrainToken} from "../../contracts/token/VeritrainToken.sol";
+import {ProtocolBase} from "./utils/ProtocolBase.sol";
+
+/// @notice Drives random, mostly valid sequences of protocol actions for ProtocolInvariants, and keeps
+/// ghost books built from the events each action emitted: what every actor and the treasury should
+/// hold, what was staked, withdrawn and slashed, and what each job paid out.
+contract ProtocolHandler is CommonBase, StdUtils {
+    uint256 internal constant ACTORS = 5;
+    uint256 public constant ACTOR_FUNDS = 100_000e18;
+
+    IERC20 internal immutable token;
+    StakeManager internal immutable stakeManager;
+    JobRegistry internal immutable jobRegistry;
+    ValidatorCommittee internal immutable committee;
+    Disputes internal immutable disputes;
+    VRFCoordinatorV2_5Mock internal immutable vrf;
+    address internal immutable treasury;
+    uint16 internal immutable shareBps;
+
+    address[] public actors;
+    mapping(address validator => uint256 key) internal _keyOf;
+
+    /// @notice Token balance each actor (and the treasury) should hold according to the events.
+    mapping(address account => uint256) public expectedBalance;
+    uint256 public ghostStakedIn;
+    uint256 public ghostWithdrawn;
+    uint256 public ghostSlashed;
+    uint256 public ghostToBeneficiaries;
+    uint256 public ghostToTreasury;
+    /// @notice StakeSlashed events whose split differs from beneficiaryShareBps / rest.
+    uint256 public ghostBadSplits;
+    /// @notice Escrow a job paid out (payments + refunds) and how many terminal events it emitted.
+    mapping(uint256 jobId => uint256) public ghostPaidOut;
+    mapping(uint256 jobId => uint256) public ghostJobTerminalEvents;
+    /// @notice How many settle/expire events each dispute emitted.
+    mapping(uint256 disputeId => uint256) public ghostDisputeTerminalEvents;
+    mapping(uint256 disputeId => uint256) internal _requestOf;
+    mapping(uint256 disputeId => bool) internal _pendingDraw;
+    /// @notice Successful calls per action, to see the campaign reaches deep states.
+    mapping(bytes32 action => uint256) public calls;
+
+    constructor(
+        StakeManager stakeManager_,
+        JobRegistry jobRegistry_,
+        ValidatorCommittee committee_,
+        Disputes disputes_,
+        VRFCoordinatorV2_5Mock vrf_,
+        uint256[] memory validatorKeys
+    ) {
+        stakeManager = stakeManager_;
+        jobRegistry = jobRegistry_;
+        committee = committee_;
+        disputes = disputes_;
+        vrf = vrf_;
+        token = IERC20(stakeManager_.stakeToken());
+        treasury = stakeManager_.treasury();
+        shareBps = stakeManager_.beneficiaryShareBps();
+        for (uint256 i; i < validatorKeys.length; ++i) {
+            _keyOf[vm.addr(validatorKeys[i])] = validatorKeys[i];
+        }
+        for (uint256 i; i < ACTORS; ++i) {
+            actors.push(address(uint160(uint256(keccak256(abi.encode("actor", i))))));
+        }
+        expectedBalance[treasury] = token.balanceOf(treasury);
+    }
+
+    bool internal _synced;
+
+    /// @notice Called once by the test after it funded the actors; later (fuzzed) calls revert.
+    function syncFunding() external {
+        require(!_synced, "synced");
+        _synced = true;
+        for (uint256 i; i < ACTORS; ++i) {
+            address a = actors[i];
+            expectedBalance[a] = token.balanceOf(a);
+            vm.startPrank(a);
+            token.approve(address(stakeManager), type(uint256).max);
+            token.approve(address(jobRegistry), type(uint256).max);
+            token.approve(address(disputes), type(uint256).max);
+            vm.stopPrank();
+        }
+    }
+
+    function actorCount() external view returns (uint256) {
+        return actors.length;
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                 STAKING
+    //////////////////////////////////////////////////////////////*/
+
+    function stake(uint256 actorSeed, uint256 amount) external {
+        address a = _actor(actorSeed);
+        uint256 balance = token.balanceOf(a);
+        if (balance == 0) return;
+        amount = bound(amount, 1, balance);
+        vm.recordLogs();
+        vm.prank(a);
+        stakeManager.stake(amount);
+        _done("stake");
+    }
+
+    function startUnbonding(uint256 actorSeed, uint256 amount) external {
+        address a = _actor(actorSeed);
+        uint256 available = stakeManager.stakeOf(a).available;
+        if (available == 0) return;
+        amount = bound(amount, 1, available);
+        vm.recordLogs();
+        vm.prank(a);
+        stakeManager.startUnbonding(amount);
+        _done("startUnbonding");
+    }
+
+    function withdraw(uint256 actorSeed, bool waitForDelay) external {
+        address a = _actor(actorSeed);
+        IStakeManager.Stake memory s = stakeManager.stakeOf(a);
+        if (s.unbonding == 0) return;
+        if (block.timestamp < s.unbondingReadyAt) {
+            if (!waitForDelay) return;
+            vm.warp(s.unbondingReadyAt);
+        }
+        vm.recordLogs();
+        vm.prank(a);
+        stakeManager.withdraw();
+        _done("withdraw");
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                   JOBS
+    //////////////////////////////////////////////////////////////*/
+
+    function post(uint256 actorSeed, uint96 reward, uint96 minStake, uint32 biddingPeriod, uint32 executionPeriod, uint32 window)
+        external
+    {
+        address a = _actor(actorSeed);
+        uint256 balance = token.balanceOf(a);
+        if (balance == 0) return;
+        IJobRegistry.Order memory order = IJobRegistry.Order({
+            datasetId: 1,
+            specDigest: keccak256(abi.encode(reward, minStake)),
+            reward: uint96(bound(reward, 1, balance < 5_000e18 ? balance : 5_000e18)),
+            minStake: uint96(bound(minStake, 1, 3_000e18)),
+            biddingPeriod: uint32(bound(biddingPeriod, 1, 1 days)),
+            executionPeriod: uint32(bound(executionPeriod, 1 days, 3 days)),
+            challengeWindow: uint32(bound(window, 1 days, 3 days))
+        });
+        vm.recordLogs();
+        vm.prank(a);
+        jobRegistry.post(order);
+        _done("post");
+    }
+
+    function bid(uint256 jobSeed, uint256 actorSeed, uint96 price) external {
+        (uint256 jobId, IJobRegistry.Job memory job) = _job(jobSeed, IJobRegistry.JobStatus.Bidding);
+        if (job.status != IJobRegistry.JobStatus.Bidding || block.timestamp >= job.deadline) return;
+        uint256 limit = job.provider == address(0) ? job.reward : job.price - 1;
+        if (limit == 0) return;
+        price = uint96(bound(price, 1, limit));
+        address a = _actor(actorSeed);
+        vm.recordLogs();
+        if (a != job.provider) {
+            uint256 available = stakeManager.stakeOf(a).available;
+            if (available < job.minStake) {
+                uint256 topUp = job.minStake - available;
+                if (token.balanceOf(a) < topUp) return;
+                vm.prank(a);
+                stakeManager.stake(topUp);
+            }
+        }
+        vm.prank(a);
+        jobRegistry.bid(jobId, price);
+        _done("bid");
+    }
+
+    /// @dev With `thenSubmit`, the winner submits right away (as a diligent provider would), so
+    /// the campaign reaches challenge windows and disputes more often.
+    function settleAuction(uint256 jobSeed, bool thenSubmit) external {
+        (uint256 jobId, IJobRegistry.Job memory job) = _job(jobSeed, IJobRegistry.JobStatus.Bidding);
+        if (job.status != IJobRegistry.JobStatus.Bidding) return;
+        if (block.timestamp < job.deadline) vm.warp(job.deadline);
+        vm.recordLogs();
+        jobRegistry.settleAuction(jobId);
+        if (thenSubmit && job.provider != address(0)) {
+            vm.prank(job.provider);
+            jobRegistry.submitResult(jobId, keccak256(abi.encode("w", jobId)), keccak256(abi.encode("t", jobId)), 9000);
+        }
+        _done("settleAuction");
+    }
+
+    function cancel(uint256 jobSeed) external {
+        (uint256 jobId, IJobRegistry.Job memory job) = _job(jobSeed, IJobRegistry.JobStatus.Bidding);
+        if (job.status != IJobRegistry.JobStatus.Bidding) return;
+        vm.recordLogs();
+        vm.prank(job.consumer);
+        jobRegistry.cancel(jobId);
+        _done("cancel");
+    }
+
+    function submitResult(uint256 jobSeed, uint32 metric) external {
+        (uint256 jobId, IJobRegistry.Job memory job) = _job(jobSeed, IJobRegistry.JobStatus.Assigned);
+        if (job.status != IJobRegistry.JobStatus.Assigned || block.timestamp >= job.deadline) return;
+        vm.recordLogs();
+        vm.prank(job.provider);
+        jobRegistry.submitResult(jobId, keccak256(abi.encode("w", jobId)), keccak256(abi.encode("t", jobId)), metric);
+        _done("submitResult");
+    }
+
+    function expireJob(uint256 jobSeed) external {
+        (uint256 jobId, IJobRegistry.Job memory job) = _job(jobSeed, IJobRegistry.JobStatus.Assigned);
+        if (job.status != IJobRegistry.JobStatus.Assigned) return;
+        if (block.timestamp < job.deadline) vm.warp(job.deadline);
+        vm.recordLogs();
+        jobRegistry.expire(jobId);
+        _done("expireJob");
+    }
+
+    function finalize(uint256 jobSeed) external {
+        (uint256 jobId, IJobRegistry.Job memory job) = _job(jobSeed, IJobRegistry.JobStatus.Submitted);
+        if (job.status != IJobRegistry.JobStatus.Submitted) return;
+        if (block.timestamp < job.deadline) vm.warp(job.deadline);
+        vm.recordLogs();
+        jobRegistry.finalize(jobId);
+        _done("finalize");
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                 DISPUTES
+    //////////////////////////////////////////////////////////////*/
+
+    function challenge(uint256 jobSeed, uint256 actorSeed, uint64 checkpointIndex) external {
+        (uint256 jobId, IJobRegistry.Job memory job) = _job(jobSeed, IJobRegistry.JobStatus.Submitted);
+        if (job.status != IJobRegistry.JobStatus.Submitted || block.timestamp >= job.deadline) return;
+        address a = _actor(actorSeed);
+        if (token.balanceOf(a) < disputes.challengeBond()) return;
+        vm.recordLogs();
+        vm.prank(a);
+        uint256 disputeId = disputes.challenge(jobId, checkpointIndex, keccak256(abi.encode("claim", jobId)));
+        _pendingDraw[disputeId] = true;
+        _done("challenge");
+    }
+
+    function drawCommittee(uint256 disputeSeed, uint256 seed) external {
+        (uint256 disputeId,) = _dispute(disputeSeed);
+        if (!_pendingDraw[disputeId]) return;
+        _pendingDraw[disputeId] = false;
+        uint256[] memory words = new uint256[](1);
+        words[0] = seed;
+        vm.recordLogs();
+        vrf.fulfillRandomWordsWithOverride(_requestOf[disputeId], address(committee), words);
+        _done("drawCommittee");
+    }
+
+    function settleVerdict(uint256 disputeSeed, bool providerWrong, uint256 mask) external {
+        (uint256 disputeId, IDisputes.Dispute memory d) = _dispute(disputeSeed);
+        if (d.status != IDisputes.DisputeStatus.Open || block.timestamp >= d.verdictDeadline) return;
+        address[] memory members = committee.committeeOf(disputeId);
+        IValidatorCommittee.Config memory c = committee.config();
+        if (members.length < c.threshold) return;
+        uint256 bitmap = mask & ((1 << members.length) - 1);
+        if (_popCount(bitmap) < c.threshold) bitmap = (1 << members.length) - 1;
+        bytes[] memory signatures = _sign(disputeId, providerWrong, members, bitmap);
+        vm.recordLogs();
+        disputes.settle(disputeId, providerWrong, bitmap, signatures);
+        _done("settleVerdict");
+    }
+
+    function expireDispute(uint256 disputeSeed) external {
+        (uint256 disputeId, IDisputes.Dispute memory d) = _dispute(disputeSeed);
+        if (d.status != IDisputes.DisputeStatus.Open) return;
+        if (block.timestamp < d.verdictDeadline) vm.warp(d.verdictDeadline);
+        vm.recordLogs();
+        disputes.expire(disputeId);
+        _done("expireDispute");
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                              KEEPERS, TIME
+    //////////////////////////////////////////////////////////////*/
+
+    function performJobUpkeep() external {
+        (bool needed, bytes memory performData) = jobRegistry.checkUpkeep("");
+        if (!needed) return;
+        vm.recordLogs();
+        jobRegistry.performUpkeep(performData);
+        _done("performJobUpkeep");
+    }
+
+    function performDisputeUpkeep() external {
+        (bool needed, bytes memory performData) = disputes.checkUpkeep("");
+        if (!needed) return;
+        vm.recordLogs();
+        disputes.performUpkeep(performData);
+        _done("performDisputeUpkeep");
+    }
+
+    function warp(uint256 seconds_) external {
+        vm.warp(block.timestamp + bound(seconds_, 1, 6 hours));
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                 GHOSTS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @dev Books every token movement the events of the last action announce.
+    function _done(bytes32 action) internal {
+        ++calls[action];
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        for (uint256 i; i < logs.length; ++i) {
+            Vm.Log memory log = logs[i];
+            bytes32 topic = log.topics.length == 0 ? bytes32(0) : log.topics[0];
+            if (log.emitter == address(stakeManager)) _bookStake(log, topic);
+            else if (log.emitter == address(jobRegistry)) _bookJob(log, topic);
+            else if (log.emitter == address(disputes)) _bookDispute(log, topic);
+            else if (log.emitter == address(committee) && topic == IValidatorCommittee.CommitteeRequested.selector) {
+                _requestOf[uint256(log.topics[1])] = uint256(log.topics[2]);
+            }
+        }
+    }
+
+    function _bookStake(Vm.Log memory log, bytes32 topic) internal {
+        if (topic == IStakeManager.Staked.selector) {
+            uint256 amount = abi.decode(log.data, (uint256));
+            expectedBalance[_addr(log.topics[1])] -= amount;
+            ghostStakedIn += amount;
+        } else if (topic == IStakeManager.Withdrawn.selector) {
+            uint256 amount = abi.decode(log.data, (uint256));
+            expectedBalance[_addr(log.topics[1])] += amount;
+            ghostWithdrawn += amount;
+        } else if (topic == IStakeManager.StakeSlashed.selector) {
+            address beneficiary = _addr(log.topics[3]);
+            (uint256 amount, uint256 toBeneficiary, uint256 toTreasury) =
+                abi.decode(log.data, (uint256, uint256, uint256));
+            uint256 share = beneficiary == address(0) ? 0 : amount * shareBps / 10_000;
+            if (toBeneficiary != share || toBeneficiary + toTreasury != amount) ++ghostBadSplits;
+            expectedBalance[beneficiary] += toBeneficiary;
+            expectedBalance[treasury] += toTreasury;
+            ghostSlashed += amount;
+            ghostToBeneficiaries += toBeneficiary;
+            ghostToTreasury += toTreasury;
+        }
+    }
+
+    function _bookJob(Vm.Log memory log, bytes32 topic) internal {
+        uint256 jobId = log.topics.length > 1 ? uint256(log.topics[1]) : 0;
+        if (topic == IJobRegistry.JobPosted.selector) {
+            expectedBalance[_addr(log.topics[2])] -= jobRegistry.getJob(jobId).reward;
+        } else if (topic == IJobRegistry.JobFinalized.selector) {
+            (uint256 payment, uint256 refund) = abi.decode(log.data, (uint256, uint256));
+            expectedBalance[_addr(log.topics[2])] += payment;
+            expectedBalance[jobRegistry.getJob(jobId).consumer] += refund;
+            ghostPaidOut[jobId] += payment + refund;
+            ++ghostJobTerminalEvents[jobId];
+        } else if (topic == IJobRegistry.JobCancelled.selector) {
+            uint256 refund = abi.decode(log.data, (uint256));
+            expectedBalance[jobRegistry.getJob(jobId).consumer] += refund;
+            ghostPaidOut[jobId] += refund;
+            ++ghostJobTerminalEvents[jobId];
+        } else if (topic == IJobRegistry.JobFailed.selector) {
+            (, uint256 refund) = abi.decode(log.data, (uint256, uint256));
+            expectedBalance[jobRegistry.getJob(jobId).consumer] += refund;
+            ghostPaidOut[jobId] += refund;
+            ++ghostJobTerminalEvents[jobId];
+        }
+    }
+
+    function _bookDispute(Vm.Log memory log, bytes32 topic) internal {
+        uint256 disputeId = log.topics.length > 1 ? uint256(log.topics[1]) : 0;
+        IDisputes.Dispute memory d = disputes.getDispute(disputeId);
+        if (topic == IDisputes.DisputeOpened.selector) {
+            expectedBalance[d.challenger] -= d.bond;
+        } else if (topic == IDisputes.DisputeSettled.selector) {
+            expectedBalance[_addr(log.topics[2])] += d.bond;
+            ++ghostDisputeTerminalEvents[disputeId];
+        } else if (topic == IDisputes.DisputeExpired.selector) {
+            expectedBalance[d.challenger] += d.bond;
+            ++ghostDisputeTerminalEvents[disputeId];
+        }
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                 HELPERS
+    //////////////////////////////////////////////////////////////*/
+
+    function _actor(uint256 seed) internal view returns (address) {
+        return actors[seed % actors.length];
+    }
+
+    /// @dev The first job from a seeded offset that is in `status`, so actions rarely no-op.
+    function _job(uint256 seed, IJobRegistry.JobStatus status)
+        internal
+        view
+        returns (uint256 jobId, IJobRegistry.Job memory job)
+    {
+        uint256 count = jobRegistry.jobCount();
+        for (uint256 k; k < count; ++k) {
+            jobId = (seed + k) % count + 1;
+            job = jobRegistry.getJob(jobId);
+            if (job.status == status) return (jobId, job);
+        }
+    }
+
+    /// @dev The first Open dispute from a seeded offset (status None if there is none).
+    function _dispute(uint256 seed) internal view returns (uint256 disputeId, IDisputes.Dispute memory d) {
+        uint256 count = disputes.disputeCount();
+        for (uint256 k; k < count; ++k) {
+            disputeId = (seed + k) % count + 1;
+            d = disputes.getDispute(disputeId);
+            if (d.status == IDisputes.DisputeStatus.Open) return (disputeId, d);
+        }
+        d.status = IDisputes.DisputeStatus.None;
+    }
+
+    function _sign(uint256 disputeId, bool providerWrong, address[] memory members, uint256 bitmap)
+        internal
+        view
+        returns (bytes[] memory signatures)
+    {
+        bytes32 digest = disputes.verdictDigest(disputeId, providerWrong);
+        signatures = new bytes[](_popCount(bitmap));
+        uint256 next;
+        for (uint256 i; i < members.length; ++i) {
+            if (bitmap & (1 << i) == 0) continue;
+            (uint8 v, bytes32 r, bytes32 s) = vm.sign(_keyOf[members[i]], digest);
+            signatures[next++] = abi.encodePacked(r, s, v);
+        }
+    }
+
+    function _popCount(uint256 x) internal pure returns (uint256 count) {
+        for (; x != 0; x &= x - 1) {
+            ++count;
+        }
+    }
+
+    function _addr(bytes32 topic) internal pure returns (address) {
+        return address(uint160(uint256(topic)));
+    }
+}
+
+/// @notice Protocol-wide invariants over random sequences of staking, auctions, results, disputes
+/// (VRF committee draws, signed verdicts, expiries), keeper upkeeps and time warps.
+contract ProtocolInvariantsTest is ProtocolBase {
+    uint256 internal constant VALIDATORS = 4;
+
+    ProtocolHandler internal handler;
+
+    function setUp() public {
+        _deployProtocol(IERC20(address(new VeritrainToken(address(this), 1e30))), 3, 2);
+        _addValidators(VALIDATORS);
+        handler = new ProtocolHandler(stakeManager, jobRegistry, committee, disputes, vrf, validatorKeys);
+        for (uint256 i; i < handler.actorCount(); ++i) {
+            token.transfer(handler.actors(i), handler.ACTOR_FUNDS());
+        }
+        handler.syncFunding();
+        targetContract(address(handler));
+    }
+
+    function _terminal(IJobRegistry.JobStatus status) internal pure returns (bool) {
+        return status == IJobRegistry.JobStatus.Finalized || status == IJobRegistry.JobStatus.Cancelled
+            || status == IJobRegistry.JobStatus.Failed;
+    }
+
+    function _stakeTotal(address account) internal view returns (uint256) {
+        IStakeManager.Stake memory s = stakeManager.stakeOf(account);
+        return uint256(s.available) + s.locked + s.unbonding;
+    }
+
+    function _allStake() internal view returns (uint256 total) {
+        for (uint256 i; i < handler.actorCount(); ++i) {
+            total += _stakeTotal(handler.actors(i));
+        }
+        address[] memory vs = committee.validators();
+        for (uint256 i; i < vs.length; ++i) {
+            total += _stakeTotal(vs[i]);
+        }
+    }
+
+    function _openEscrow() internal view returns (uint256 total) {
+        for (uint256 id = 1; id <= jobRegistry.jobCount(); ++id) {
+            IJobRegistry.Job memory job = jobRegistry.getJob(id);
+            if (!_terminal(job.status)) total += job.reward;
+        }
+    }
+
+    function _openBonds() internal view returns (uint256 total) {
+        for (uint256 id = 1; id <= disputes.disputeCount(); ++id) {
+            IDisputes.Dispute memory d = disputes.getDispute(id);
+            if (d.status == IDisputes.DisputeStatus.Open) total += d.bond;
+        }
+    }
+
+    /// @notice The protocol holds exactly open escrow + open bonds + all stake, contract by contract.
+    /// forge-config: default.invariant.runs = 16
+    /// forge-config: default.invariant.depth = 100
+    function invariant_protocolBalance_equalsEscrowBondsAndStake() public view {
+        uint256 escrow = _openEscrow();
+        uint256 bonds = _openBonds();
+        uint256 stakes = _allStake();
+        assertEq(token.balanceOf(address(jobRegistry)), escrow, "JobRegistry holds open escrow");
+        assertEq(token.balanceOf(address(disputes)), bonds, "Disputes holds open bonds");
+        assertEq(token.balanceOf(address(stakeManager)), stakes, "StakeManager holds all stake");
+        assertEq(
+            token.balanceOf(address(jobRegistry)) + token.balanceOf(address(disputes))
+                + token.balanceOf(address(stakeManager)),
+            escrow + bonds + stakes,
+            "protocol balance"
+        );
+    }
+
+    /// @notice Stake never goes negative or leaks: the sum of per-account stakes is what was staked,
+    /// minus what was withdrawn and slashed; each provider's locked stake is exactly the minStake
+    /// of the jobs it leads or holds.
+    /// forge-config: default.invariant.runs = 16
+    /// forge-config: default.invariant.depth = 100
+    function invariant_stake_accountedPerAccount() public view {
+        assertEq(
+            _allStake(),
+            VALIDATORS * uint256(VALIDATOR_STAKE) + handler.ghostStakedIn() - handler.ghostWithdrawn()
+                - handler.ghostSlashed(),
+            "stake books"
+        );
+        address[] memory vs = committee.validators();
+        for (uint256 i; i < vs.length; ++i) {
+            assertEq(stakeManager.stakeOf(vs[i]).locked, VALIDATOR_STAKE, "validator stake locked");
+        }
+        for (uint256 i; i < handler.actorCount(); ++i) {
+            address a = handler.actors(i);
+            uint256 obligations;
+            for (uint256 id = 1; id <= jobRegistry.jobCount(); ++id) {
+                IJobRegistry.Job memory job = jobRegistry.getJob(id);
+                if (job.provider == a && !_terminal(job.status)) obligations += job.minStake;
+            }
+            assertEq(stakeManager.stakeOf(a).locked, obligations, "locked == open obligations");
+        }
+    }
+
+    /// @notice A job pays out at most once and never more than its reward; a terminal job paid out
+    /// exactly its reward, a live one nothing. Disputes end at most once.
+    /// forge-config: default.invariant.runs = 16
+    /// forge-config: default.invariant.depth = 100
+    function invariant_jobs_payOutAtMostOnce() public view {
+        for (uint256 id = 1; id <= jobRegistry.jobCount(); ++id) {
+            IJobRegistry.Job memory job = jobRegistry.getJob(id);
+            uint256 paid = handler.ghostPaidOut(id);
+            assertLe(handler.ghostJobTerminalEvents(id), 1, "terminal status reached twice");
+            assertLe(paid, job.reward, "paid more than the reward");
+            if (_terminal(job.status)) {
+                assertEq(handler.ghostJobTerminalEvents(id), 1, "terminal without payout event");
+                assertEq(paid, job.reward, "terminal job paid out its whole escrow");
+            } else {
+                assertEq(paid, 0, "live job paid out");
+            }
+        }
+        for (uint256 id = 1; id <= disputes.disputeCount(); ++id) {
+            uint256 ended = handler.ghostDisputeTerminalEvents(id);
+            assertLe(ended, 1, "dispute ended twice");
+            assertEq(ended == 1, disputes.getDispute(id).status != IDisputes.DisputeStatus.Open, "dispute status");
+        }
+    }
+
+    /// @notice Every account holds exactly what the events say it was paid; in particular the treasury
+    /// and slash beneficiaries gain only what was slashed, split beneficiaryShareBps / rest.
+    /// forge-config: default.invariant.runs = 16
+    /// forge-config: default.invariant.depth = 100
+    function invariant_payouts_matchEventsAndSlashes() public view {
+        assertEq(handler.ghostBadSplits(), 0, "slash split");
+        assertEq(handler.ghostToBeneficiaries() + handler.ghostToTreasury(), handler.ghostSlashed(), "slash parts");
+        assertEq(token.balanceOf(treasury), handler.ghostToTreasury(), "treasury gains only slashes");
+        assertEq(handler.expectedBalance(treasury), handler.ghostToTreasury());
+        for (uint256 i; i < handler.actorCount(); ++i) {
+            address a = handler.actors(i);
+            assertEq(token.balanceOf(a), handler.expectedBalance(a), "actor balance");
+        }
+    }
+}
