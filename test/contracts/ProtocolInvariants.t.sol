@@ -243,7 +243,10 @@ contract ProtocolHandler is CommonBase, StdUtils {
                                  DISPUTES
     //////////////////////////////////////////////////////////////*/
 
-    function challenge(uint256 jobSeed, uint256 actorSeed, uint64 checkpointIndex) external {
+    /// @dev `follow` % 3 chains the next steps at once: 1 = the VRF answers, 2 = it answers and the
+    /// committee settles (verdict from `seed`'s low bit). Without chaining, time warps by other
+    /// actions make a verdict before the deadline rare in a short campaign.
+    function challenge(uint256 jobSeed, uint256 actorSeed, uint64 checkpointIndex, uint8 follow, uint256 seed) external {
         (uint256 jobId, IJobRegistry.Job memory job) = _job(jobSeed, IJobRegistry.JobStatus.Submitted);
         if (job.status != IJobRegistry.JobStatus.Submitted || block.timestamp >= job.deadline) return;
         address a = _actor(actorSeed);
@@ -253,9 +256,11 @@ contract ProtocolHandler is CommonBase, StdUtils {
         uint256 disputeId = disputes.challenge(jobId, checkpointIndex, keccak256(abi.encode("claim", jobId)));
         _pendingDraw[disputeId] = true;
         _done("challenge");
+        if (follow % 3 >= 1) drawCommittee(disputeId - 1, seed);
+        if (follow % 3 == 2) settleVerdict(disputeId - 1, seed & 1 == 1, seed >> 1);
     }
 
-    function drawCommittee(uint256 disputeSeed, uint256 seed) external {
+    function drawCommittee(uint256 disputeSeed, uint256 seed) public {
         (uint256 disputeId,) = _dispute(disputeSeed);
         if (!_pendingDraw[disputeId]) return;
         _pendingDraw[disputeId] = false;
@@ -266,7 +271,7 @@ contract ProtocolHandler is CommonBase, StdUtils {
         _done("drawCommittee");
     }
 
-    function settleVerdict(uint256 disputeSeed, bool providerWrong, uint256 mask) external {
+    function settleVerdict(uint256 disputeSeed, bool providerWrong, uint256 mask) public {
         (uint256 disputeId, IDisputes.Dispute memory d) = _dispute(disputeSeed);
         if (d.status != IDisputes.DisputeStatus.Open || block.timestamp >= d.verdictDeadline) return;
         address[] memory members = committee.committeeOf(disputeId);
