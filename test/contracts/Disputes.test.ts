@@ -109,7 +109,6 @@ describe("ValidatorCommittee", () => {
     const remaining = (await p.committee.read.validators()).map((a) => a.toLowerCase());
     assert.equal(remaining.length, 8);
     assert.ok(!remaining.includes(leaving.account.address));
-    await stake(p, leaving, 0n + 1n);
     await p.committee.write.join({ account: leaving.account });
     assert.equal((await p.committee.read.validators()).length, 9);
   });
@@ -160,17 +159,23 @@ describe("ValidatorCommittee", () => {
   });
 
   it("refuses a second committee for the same dispute", async () => {
-    const p = await networkHelpers.loadFixture(withValidators);
-    const config = await p.committee.read.config();
+    const p = await networkHelpers.loadFixture(withSubmittedJob);
     const admin = p.deployer.account.address;
-    const standalone = await viem.deployContract("ValidatorCommittee", [p.vrfCoordinator.address, p.stakeManager.address, config, admin]);
+    const stakeManager = await viem.deployContract("StakeManager", [p.token.address, admin, 1n, 0, admin]);
+    const config = { ...(await p.committee.read.config()), size: 1, threshold: 1, validatorStake: 1n };
+    const standalone = await viem.deployContract("ValidatorCommittee", [p.vrfCoordinator.address, stakeManager.address, config, admin]);
+    await stakeManager.write.grantRole([keccak256(stringToHex("MODULE_ROLE")), standalone.address]);
     await standalone.write.grantRole([keccak256(stringToHex("REQUESTER_ROLE")), admin]);
-    await standalone.write.requestCommittee([1n]).catch(() => undefined);
+    await p.vrfCoordinator.write.addConsumer([config.subscriptionId, standalone.address]);
+    await p.token.write.approve([stakeManager.address, 1n]);
+    await stakeManager.write.stake([1n]);
+    await standalone.write.join();
+    await standalone.write.requestCommittee([1n]);
     await viem.assertions.revertWithCustomErrorWithArgs(
       standalone.write.requestCommittee([1n]),
       standalone,
-      "ValidatorCommitteeNotEnoughValidators",
-      [0n, 9n],
+      "ValidatorCommitteeAlreadyRequested",
+      [1n],
     );
   });
 

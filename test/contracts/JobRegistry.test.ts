@@ -503,6 +503,10 @@ describe("JobRegistry", () => {
       ]);
       assert.equal(ranged[1], encodeAbiParameters([{ type: "uint256[]" }], [[2n]]));
       assert.equal(performData, encodeAbiParameters([{ type: "uint256[]" }], [[p.jobId, noBids, assigned]]));
+      const clamped = await p.jobRegistry.read.checkUpkeep([
+        encodeAbiParameters([{ type: "uint256" }, { type: "uint256" }], [0n, 10n ** 9n]),
+      ]);
+      assert.equal(clamped[1], performData, "from 0 reads as 1 and the count is capped");
 
       await p.jobRegistry.write.finalize([p.jobId]);
       await p.jobRegistry.write.performUpkeep([performData], { account: p.outsider.account });
