@@ -3,25 +3,27 @@ pragma solidity 0.8.37;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
 import {VRFConsumerBaseV2Plus} from "@chainlink/contracts/src/v0.8/vrf/dev/VRFConsumerBaseV2Plus.sol";
-import {VRFV2PlusClient} from "@chainlink/contracts/src/v0.8/vrf/dev/libraries/VRFV2PlusClient.sol";
 import {IStakeManager} from "../interfaces/IStakeManager.sol";
+import {RandomDraw} from "../libraries/RandomDraw.sol";
+import {VrfRequest} from "../libraries/VrfRequest.sol";
 import {IValidatorCommittee} from "../interfaces/IValidatorCommittee.sol";
 
 /// @title ValidatorCommittee
 /// @notice Staked validators and the committees drawn from them by Chainlink VRF v2.5.
-/// @dev The draw is a partial Fisher–Yates shuffle of the validator list keyed by
-/// keccak256(abi.encode(seed, i)), so anyone can recompute a committee from the seed and the
-/// validator list at the draw (both in events).
+/// @dev The draw is {RandomDraw-distinctIndices} over the validator list, so anyone can recompute
+/// a committee from the seed and the validator list at the draw (both in events).
 contract ValidatorCommittee is IValidatorCommittee, VRFConsumerBaseV2Plus, AccessControl {
+    using EnumerableSet for EnumerableSet.AddressSet;
+
     /// @notice Role of the contract allowed to request committees (Disputes).
     bytes32 public constant REQUESTER_ROLE = keccak256("REQUESTER_ROLE");
 
     IStakeManager public immutable stakeManager;
     Config private _config;
 
-    address[] private _validators;
-    mapping(address validator => uint256 positionPlusOne) private _validatorPosition;
+    EnumerableSet.AddressSet private _validators;
     mapping(uint256 requestId => uint256 disputeIdPlusOne) private _pendingRequests;
     mapping(uint256 disputeId => bool) private _requested;
     mapping(uint256 disputeId => address[]) private _committees;
@@ -50,9 +52,7 @@ contract ValidatorCommittee is IValidatorCommittee, VRFConsumerBaseV2Plus, Acces
 
     /// @inheritdoc IValidatorCommittee
     function join() external {
-        if (_validatorPosition[msg.sender] != 0) revert ValidatorCommitteeAlreadyValidator(msg.sender);
-        _validators.push(msg.sender);
-        _validatorPosition[msg.sender] = _validators.length;
+        if (!_validators.add(msg.sender)) revert ValidatorCommitteeAlreadyValidator(msg.sender);
         uint256 stake = _config.validatorStake;
         emit ValidatorJoined(msg.sender, stake);
         stakeManager.lock(msg.sender, stake);
@@ -60,13 +60,7 @@ contract ValidatorCommittee is IValidatorCommittee, VRFConsumerBaseV2Plus, Acces
 
     /// @inheritdoc IValidatorCommittee
     function exit() external {
-        uint256 positionPlusOne = _validatorPosition[msg.sender];
-        if (positionPlusOne == 0) revert ValidatorCommitteeNotValidator(msg.sender);
-        address last = _validators[_validators.length - 1];
-        _validators[positionPlusOne - 1] = last;
-        _validatorPosition[last] = positionPlusOne;
-        _validators.pop();
-        delete _validatorPosition[msg.sender];
+        if (!_validators.remove(msg.sender)) revert ValidatorCommitteeNotValidator(msg.sender);
         emit ValidatorExited(msg.sender);
         stakeManager.unlock(msg.sender, _config.validatorStake);
     }
@@ -78,18 +72,12 @@ contract ValidatorCommittee is IValidatorCommittee, VRFConsumerBaseV2Plus, Acces
     /// @inheritdoc IValidatorCommittee
     function requestCommittee(uint256 disputeId) external onlyRole(REQUESTER_ROLE) returns (uint256 requestId) {
         Config memory c = _config;
-        if (_validators.length < c.size) revert ValidatorCommitteeNotEnoughValidators(_validators.length, c.size);
+        if (_validators.length() < c.size) revert ValidatorCommitteeNotEnoughValidators(_validators.length(), c.size);
         if (_requested[disputeId]) revert ValidatorCommitteeAlreadyRequested(disputeId);
         _requested[disputeId] = true;
-        requestId = s_vrfCoordinator.requestRandomWords(
-            VRFV2PlusClient.RandomWordsRequest({
-                keyHash: c.keyHash,
-                subId: c.subscriptionId,
-                requestConfirmations: c.requestConfirmations,
-                callbackGasLimit: c.callbackGasLimit,
-                numWords: 1,
-                extraArgs: VRFV2PlusClient._argsToBytes(VRFV2PlusClient.ExtraArgsV1({nativePayment: false}))
-            })
+        requestId = VrfRequest.requestOneWord(
+            s_vrfCoordinator,
+            VrfRequest.Params(c.keyHash, c.subscriptionId, c.callbackGasLimit, c.requestConfirmations)
         );
         _pendingRequests[requestId] = disputeId + 1;
         emit CommitteeRequested(disputeId, requestId);
@@ -102,17 +90,12 @@ contract ValidatorCommittee is IValidatorCommittee, VRFConsumerBaseV2Plus, Acces
         if (disputeIdPlusOne == 0) revert ValidatorCommitteeUnknownRequest(requestId);
         delete _pendingRequests[requestId];
         uint256 seed = randomWords[0];
-        uint256 count = _validators.length;
+        uint256 count = _validators.length();
         uint256 size = _config.size < count ? _config.size : count;
-        uint256[] memory order = new uint256[](count);
-        for (uint256 i; i < count; ++i) {
-            order[i] = i;
-        }
+        uint256[] memory picked = RandomDraw.distinctIndices(seed, count, size);
         address[] storage members = _committees[disputeIdPlusOne - 1];
         for (uint256 i; i < size; ++i) {
-            uint256 j = i + uint256(keccak256(abi.encode(seed, i))) % (count - i);
-            (order[i], order[j]) = (order[j], order[i]);
-            members.push(_validators[order[i]]);
+            members.push(_validators.at(picked[i]));
         }
         emit CommitteeDrawn(disputeIdPlusOne - 1, seed, members);
     }
@@ -149,7 +132,7 @@ contract ValidatorCommittee is IValidatorCommittee, VRFConsumerBaseV2Plus, Acces
 
     /// @inheritdoc IValidatorCommittee
     function validators() external view returns (address[] memory) {
-        return _validators;
+        return _validators.values();
     }
 
     /// @inheritdoc IValidatorCommittee

@@ -18,6 +18,7 @@ export default buildModule("VeritrainLocal", (m) => {
   const vrfSubscriptionId = m.readEventArgument(createSubscription, "SubscriptionCreated", "subId");
   m.call(vrfCoordinator, "fundSubscription", [vrfSubscriptionId, m.getParameter("vrfMockFunding", 10n ** 24n)]);
   const protocol = deployProtocol(m, { token, vrfCoordinator, vrfSubscriptionId });
-  m.call(vrfCoordinator, "addConsumer", [vrfSubscriptionId, protocol.committee]);
+  m.call(vrfCoordinator, "addConsumer", [vrfSubscriptionId, protocol.committee], { id: "addCommitteeConsumer" });
+  m.call(vrfCoordinator, "addConsumer", [vrfSubscriptionId, protocol.datasetRegistry], { id: "addDatasetRegistryConsumer" });
   return { token, vrfCoordinator, ...protocol };
 });

@@ -12,7 +12,7 @@ export type ProtocolDependencies = {
 
 /**
  * Deploys and wires the protocol's contracts inside an Ignition module: StakeManager,
- * JobRegistry, ValidatorCommittee, Disputes. Every module role goes to a contract, then the
+ * JobRegistry, ValidatorCommittee, Disputes, DatasetRegistry. Every module role goes to a contract, then the
  * deployer renounces every admin role, so no account can move escrow, stake or bonds.
  * Parameters (with defaults) are read from the calling module's parameter file.
  */
@@ -26,14 +26,17 @@ export function deployProtocol(m: IgnitionModuleBuilder, { token, vrfCoordinator
     deployer,
   ]);
   const jobRegistry = m.contract("JobRegistry", [stakeManager, deployer]);
+  const vrf = {
+    keyHash: m.getParameter("vrfKeyHash", `0x${"00".repeat(32)}`),
+    subscriptionId: vrfSubscriptionId,
+    callbackGasLimit: m.getParameter("vrfCallbackGasLimit", 2_000_000n),
+    requestConfirmations: m.getParameter("vrfRequestConfirmations", 3n),
+  };
   const committee = m.contract("ValidatorCommittee", [
     vrfCoordinator,
     stakeManager,
     {
-      keyHash: m.getParameter("vrfKeyHash", `0x${"00".repeat(32)}`),
-      subscriptionId: vrfSubscriptionId,
-      callbackGasLimit: m.getParameter("vrfCallbackGasLimit", 2_000_000n),
-      requestConfirmations: m.getParameter("vrfRequestConfirmations", 3n),
+      ...vrf,
       size: m.getParameter("committeeSize", 9n),
       threshold: m.getParameter("committeeThreshold", 5n),
       validatorStake: m.getParameter("validatorStake", 1_000n * 10n ** 18n),
@@ -47,11 +50,20 @@ export function deployProtocol(m: IgnitionModuleBuilder, { token, vrfCoordinator
     m.getParameter("verdictPeriod", 24n * 3600n),
   ]);
 
+  const datasetRegistry = m.contract("DatasetRegistry", [
+    vrfCoordinator,
+    stakeManager,
+    m.getParameter("providerStake", 1_000n * 10n ** 18n),
+    vrf,
+    deployer,
+  ]);
+
   const moduleRole = m.staticCall(stakeManager, "MODULE_ROLE", []);
   const adminRole = m.staticCall(stakeManager, "DEFAULT_ADMIN_ROLE", []);
   const grants = [
     m.call(stakeManager, "grantRole", [moduleRole, jobRegistry], { id: "grantModuleRoleToJobRegistry" }),
     m.call(stakeManager, "grantRole", [moduleRole, committee], { id: "grantModuleRoleToCommittee" }),
+    m.call(stakeManager, "grantRole", [moduleRole, datasetRegistry], { id: "grantModuleRoleToDatasetRegistry" }),
     m.call(jobRegistry, "grantRole", [m.staticCall(jobRegistry, "DISPUTES_ROLE", []), disputes], {
       id: "grantDisputesRole",
     }),
@@ -63,8 +75,9 @@ export function deployProtocol(m: IgnitionModuleBuilder, { token, vrfCoordinator
     ["StakeManager", stakeManager],
     ["JobRegistry", jobRegistry],
     ["ValidatorCommittee", committee],
+    ["DatasetRegistry", datasetRegistry],
   ] as const) {
     m.call(contract, "renounceRole", [adminRole, deployer], { id: `renounceAdmin${name}`, after: grants });
   }
-  return { stakeManager, jobRegistry, committee, disputes };
+  return { stakeManager, jobRegistry, committee, disputes, datasetRegistry };
 }

@@ -48,15 +48,17 @@ export async function deployProtocol() {
     throw new Error("the test network needs at least 15 accounts");
   }
   const validators = rest.slice(0, 9);
-  const { token, stakeManager, jobRegistry, disputes } = contracts;
-  for (const wallet of [consumer, providerA, providerB, challenger, outsider, ...validators]) {
+  // Storage providers are separate roles of the same kind of staked account: the validators' wallets and the rest.
+  const storageProviders = rest;
+  const { token, stakeManager, jobRegistry, disputes, datasetRegistry } = contracts;
+  for (const wallet of [consumer, providerA, providerB, challenger, outsider, ...rest]) {
     const account = wallet.account;
     await token.write.transfer([account.address, STARTING_BALANCE]);
-    for (const spender of [stakeManager.address, jobRegistry.address, disputes.address]) {
+    for (const spender of [stakeManager.address, jobRegistry.address, disputes.address, datasetRegistry.address]) {
       await token.write.approve([spender, maxUint256], { account });
     }
   }
-  return { ...contracts, deployer, consumer, providerA, providerB, challenger, outsider, validators };
+  return { ...contracts, deployer, consumer, providerA, providerB, challenger, outsider, validators, storageProviders };
 }
 
 export type Protocol = Awaited<ReturnType<typeof deployProtocol>>;

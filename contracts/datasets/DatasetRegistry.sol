@@ -1,0 +1,342 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.37;
+
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
+import {VRFConsumerBaseV2Plus} from "@chainlink/contracts/src/v0.8/vrf/dev/VRFConsumerBaseV2Plus.sol";
+import {IDatasetRegistry} from "../interfaces/IDatasetRegistry.sol";
+import {IStakeManager} from "../interfaces/IStakeManager.sol";
+import {RandomDraw} from "../libraries/RandomDraw.sol";
+import {VrfRequest} from "../libraries/VrfRequest.sol";
+
+/// @title DatasetRegistry
+/// @notice Datasets, their erasure layout and column roots, storage providers, and the
+/// VRF-drawn placement of columns on providers.
+/// @dev Placement draws {RandomDraw-distinctIndices} over the provider list; a redraw takes the
+/// first provider of the seed's shuffle that holds no column of the dataset yet. Both are
+/// recomputable from the seed in {ColumnPlaced} and the provider list at that block.
+contract DatasetRegistry is IDatasetRegistry, VRFConsumerBaseV2Plus, AccessControl, ReentrancyGuard {
+    using EnumerableSet for EnumerableSet.AddressSet;
+    using SafeERC20 for IERC20;
+
+    /*//////////////////////////////////////////////////////////////
+                                 TYPES
+    //////////////////////////////////////////////////////////////*/
+
+    /// @dev One column's holder and flags, in one slot.
+    struct Column {
+        address holder;
+        bool faulty; // the holder missed or failed a storage proof
+        bool redrawPending; // a VRF request to replace the holder is in flight
+    }
+
+    /// @dev What a VRF request is for.
+    struct Request {
+        uint240 datasetId; // 0: no such request
+        uint8 column;
+        bool wholePlacement; // every column, ignoring `column`
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                               CONSTANTS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice Role of the contract that reports columns whose proofs failed (StorageProofs).
+    bytes32 public constant FAULT_REPORTER_ROLE = keccak256("FAULT_REPORTER_ROLE");
+    /// @notice Largest shard: 1 MiB, the IPFS block size the project keeps to.
+    uint32 public constant MAX_SHARD_SIZE = 1 << 20;
+    /// @notice `column` in {PlacementRequested} when every column is placed.
+    uint256 public constant WHOLE_PLACEMENT = type(uint256).max;
+
+    IERC20 public immutable token;
+    IStakeManager public immutable stakeManager;
+    /// @notice Stake locked while an account is a provider (and until it holds no column).
+    uint96 public immutable providerStake;
+    VrfRequest.Params private _vrf;
+
+    /*//////////////////////////////////////////////////////////////
+                                 STATE
+    //////////////////////////////////////////////////////////////*/
+
+    mapping(uint256 datasetId => Dataset) private _datasets;
+    mapping(uint256 datasetId => bytes32[]) private _columnRoots;
+    mapping(uint256 datasetId => Column[]) private _columns;
+    mapping(uint256 datasetId => mapping(address provider => bool)) private _holdsColumn;
+    mapping(uint256 requestId => Request) private _requests;
+    uint256 private _datasetCount;
+
+    EnumerableSet.AddressSet private _providers;
+    /// @dev Columns a provider holds in active datasets, and whether its provider stake is locked.
+    mapping(address provider => uint256) private _heldColumns;
+    mapping(address provider => bool) private _stakeLocked;
+
+    /// @param vrfCoordinator The VRF v2.5 coordinator.
+    /// @param stakeManager_ Where provider stake is locked; its token pays for storage.
+    /// @param providerStake_ Stake a provider locks (> 0).
+    /// @param vrf VRF request parameters.
+    /// @param admin Holder of DEFAULT_ADMIN_ROLE; grants FAULT_REPORTER_ROLE at deployment, then renounces.
+    constructor(
+        address vrfCoordinator,
+        IStakeManager stakeManager_,
+        uint96 providerStake_,
+        VrfRequest.Params memory vrf,
+        address admin
+    ) VRFConsumerBaseV2Plus(vrfCoordinator) {
+        if (address(stakeManager_) == address(0)) revert DatasetRegistryInvalidParameter("stakeManager");
+        if (providerStake_ == 0) revert DatasetRegistryInvalidParameter("providerStake");
+        if (admin == address(0)) revert DatasetRegistryInvalidParameter("admin");
+        stakeManager = stakeManager_;
+        token = IERC20(stakeManager_.stakeToken());
+        providerStake = providerStake_;
+        _vrf = vrf;
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                 OWNERS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc IDatasetRegistry
+    function register(Registration calldata r) external nonReentrant returns (uint256 datasetId) {
+        _validate(r);
+        if (_providers.length() < r.n) revert DatasetRegistryNotEnoughProviders(_providers.length(), r.n);
+        datasetId = ++_datasetCount;
+        _datasets[datasetId] = Dataset({
+            owner: msg.sender,
+            status: DatasetStatus.Placing,
+            k: r.k,
+            n: r.n,
+            shardSize: r.shardSize,
+            stripeCount: r.stripeCount,
+            endsAt: 0,
+            byteLength: r.byteLength,
+            payment: r.payment,
+            term: r.term,
+            manifestDigest: r.manifestDigest,
+            datasetRoot: r.datasetRoot
+        });
+        _columnRoots[datasetId] = r.columnRoots;
+        emit DatasetRegistered(datasetId, msg.sender, r);
+        _requestPlacement(datasetId, WHOLE_PLACEMENT);
+        token.safeTransferFrom(msg.sender, address(this), r.payment);
+    }
+
+    /// @inheritdoc IDatasetRegistry
+    function settle(uint256 datasetId) external nonReentrant {
+        Dataset storage dataset = _active(datasetId);
+        // INVARIANT: a dataset pays out once, after its term.
+        if (block.timestamp < dataset.endsAt) revert DatasetRegistryTermNotOver(datasetId, dataset.endsAt);
+        dataset.status = DatasetStatus.Settled;
+        Column[] storage columns = _columns[datasetId];
+        uint256 n = columns.length;
+        uint256 perColumn = dataset.payment / n;
+        address[] memory paid = new address[](n);
+        uint256 paidCount;
+        for (uint256 i; i < n; ++i) {
+            Column memory column = columns[i];
+            if (column.holder == address(0)) continue;
+            _releaseColumn(datasetId, column.holder);
+            if (!column.faulty) paid[paidCount++] = column.holder;
+        }
+        uint256 refund = dataset.payment - perColumn * paidCount;
+        emit DatasetSettled(datasetId, perColumn, refund);
+        for (uint256 i; i < paidCount; ++i) {
+            token.safeTransfer(paid[i], perColumn);
+        }
+        if (refund != 0) token.safeTransfer(dataset.owner, refund);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                               PLACEMENT
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc IDatasetRegistry
+    function reassign(uint256 datasetId, uint256 column) external {
+        _active(datasetId);
+        Column storage c = _column(datasetId, column);
+        // INVARIANT: a column moves only away from no one, a faulty holder or a provider that exited.
+        bool reassignable = c.holder == address(0) || c.faulty || !_providers.contains(c.holder);
+        if (!reassignable || c.redrawPending) revert DatasetRegistryColumnNotReassignable(datasetId, column);
+        c.redrawPending = true;
+        _requestPlacement(datasetId, column);
+    }
+
+    /// @inheritdoc IDatasetRegistry
+    function reportFaulty(uint256 datasetId, uint256 column) external onlyRole(FAULT_REPORTER_ROLE) {
+        _active(datasetId);
+        Column storage c = _column(datasetId, column);
+        c.faulty = true;
+        emit ColumnFaulty(datasetId, column, c.holder);
+    }
+
+    /// @dev Places every column (status Placing) or redraws one, from the VRF's word.
+    function fulfillRandomWords(uint256 requestId, uint256[] calldata randomWords) internal override {
+        Request memory request = _requests[requestId];
+        if (request.datasetId == 0) revert DatasetRegistryUnknownRequest(requestId);
+        delete _requests[requestId];
+        uint256 datasetId = request.datasetId;
+        uint256 seed = randomWords[0];
+        if (request.wholePlacement) _placeAll(datasetId, seed);
+        else _redraw(datasetId, request.column, seed);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                               PROVIDERS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc IDatasetRegistry
+    function join() external {
+        if (!_providers.add(msg.sender)) revert DatasetRegistryAlreadyProvider(msg.sender);
+        emit ProviderJoined(msg.sender, providerStake);
+        // A provider that exited but still holds columns kept its stake locked.
+        if (!_stakeLocked[msg.sender]) {
+            _stakeLocked[msg.sender] = true;
+            stakeManager.lock(msg.sender, providerStake);
+        }
+    }
+
+    /// @inheritdoc IDatasetRegistry
+    function exit() external {
+        if (!_providers.remove(msg.sender)) revert DatasetRegistryNotProvider(msg.sender);
+        emit ProviderExited(msg.sender);
+        if (_heldColumns[msg.sender] == 0) _releaseStake(msg.sender);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                 VIEWS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc IDatasetRegistry
+    function getDataset(uint256 datasetId) external view returns (Dataset memory) {
+        return _datasets[datasetId];
+    }
+
+    /// @inheritdoc IDatasetRegistry
+    function columnRoots(uint256 datasetId) external view returns (bytes32[] memory) {
+        return _columnRoots[datasetId];
+    }
+
+    /// @inheritdoc IDatasetRegistry
+    function holders(uint256 datasetId) external view returns (address[] memory result) {
+        Column[] storage columns = _columns[datasetId];
+        result = new address[](columns.length);
+        for (uint256 i; i < columns.length; ++i) {
+            result[i] = columns[i].holder;
+        }
+    }
+
+    /// @inheritdoc IDatasetRegistry
+    function providers() external view returns (address[] memory) {
+        return _providers.values();
+    }
+
+    /// @inheritdoc IDatasetRegistry
+    function datasetCount() external view returns (uint256) {
+        return _datasetCount;
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                HELPERS
+    //////////////////////////////////////////////////////////////*/
+
+    function _validate(Registration calldata r) private pure {
+        if (r.manifestDigest == bytes32(0)) revert DatasetRegistryInvalidRegistration("manifestDigest");
+        if (r.datasetRoot == bytes32(0)) revert DatasetRegistryInvalidRegistration("datasetRoot");
+        if (r.k == 0) revert DatasetRegistryInvalidRegistration("k");
+        if (r.n <= r.k) revert DatasetRegistryInvalidRegistration("n");
+        if (r.columnRoots.length != r.n) revert DatasetRegistryInvalidRegistration("columnRoots");
+        for (uint256 i; i < r.n; ++i) {
+            if (r.columnRoots[i] == bytes32(0)) revert DatasetRegistryInvalidRegistration("columnRoots");
+        }
+        if (r.shardSize == 0 || r.shardSize > MAX_SHARD_SIZE) revert DatasetRegistryInvalidRegistration("shardSize");
+        if (r.stripeCount == 0) revert DatasetRegistryInvalidRegistration("stripeCount");
+        uint256 stripeBytes = uint256(r.k) * r.shardSize;
+        // INVARIANT: the data fills the last stripe at least partly and overflows none.
+        if (r.byteLength <= stripeBytes * (r.stripeCount - 1) || r.byteLength > stripeBytes * r.stripeCount) {
+            revert DatasetRegistryInvalidRegistration("byteLength");
+        }
+        if (r.payment == 0) revert DatasetRegistryInvalidRegistration("payment");
+        if (r.term == 0) revert DatasetRegistryInvalidRegistration("term");
+    }
+
+    /// @dev `column` < n redraws that column; WHOLE_PLACEMENT places them all.
+    function _requestPlacement(uint256 datasetId, uint256 column) private {
+        uint256 requestId = VrfRequest.requestOneWord(s_vrfCoordinator, _vrf);
+        bool whole = column == WHOLE_PLACEMENT;
+        // Casts: dataset ids are counted from 1 and columns are < n <= 255.
+        _requests[requestId] = Request({datasetId: uint240(datasetId), column: whole ? 0 : uint8(column), wholePlacement: whole});
+        emit PlacementRequested(datasetId, column, requestId);
+    }
+
+    function _placeAll(uint256 datasetId, uint256 seed) private {
+        Dataset storage dataset = _datasets[datasetId];
+        uint256 n = dataset.n;
+        uint256 count = _providers.length();
+        uint256[] memory picked = RandomDraw.distinctIndices(seed, count, n < count ? n : count);
+        Column[] storage columns = _columns[datasetId];
+        for (uint256 i; i < n; ++i) {
+            address provider = i < picked.length ? _providers.at(picked[i]) : address(0);
+            columns.push(Column({holder: provider, faulty: false, redrawPending: false}));
+            if (provider != address(0)) _holdColumn(datasetId, provider);
+            emit ColumnPlaced(datasetId, i, provider, seed);
+        }
+        uint40 endsAt = uint40(block.timestamp) + dataset.term;
+        dataset.status = DatasetStatus.Active;
+        dataset.endsAt = endsAt;
+        emit DatasetActivated(datasetId, endsAt);
+    }
+
+    function _redraw(uint256 datasetId, uint256 column, uint256 seed) private {
+        Column storage c = _columns[datasetId][column];
+        c.redrawPending = false;
+        if (_datasets[datasetId].status != DatasetStatus.Active) return;
+        uint256 count = _providers.length();
+        uint256[] memory order = RandomDraw.distinctIndices(seed, count, count);
+        address provider;
+        for (uint256 i; i < count && provider == address(0); ++i) {
+            address candidate = _providers.at(order[i]);
+            if (!_holdsColumn[datasetId][candidate]) provider = candidate;
+        }
+        address previous = c.holder;
+        c.holder = provider;
+        c.faulty = false;
+        if (previous != address(0)) _releaseColumn(datasetId, previous);
+        if (provider != address(0)) _holdColumn(datasetId, provider);
+        emit ColumnPlaced(datasetId, column, provider, seed);
+    }
+
+    function _holdColumn(uint256 datasetId, address provider) private {
+        _holdsColumn[datasetId][provider] = true;
+        ++_heldColumns[provider];
+    }
+
+    /// @dev Drops one held column; an exited provider holding nothing more gets its stake back.
+    function _releaseColumn(uint256 datasetId, address provider) private {
+        delete _holdsColumn[datasetId][provider];
+        if (--_heldColumns[provider] == 0 && !_providers.contains(provider)) _releaseStake(provider);
+    }
+
+    function _releaseStake(address provider) private {
+        if (!_stakeLocked[provider]) return;
+        _stakeLocked[provider] = false;
+        emit ProviderReleased(provider, providerStake);
+        stakeManager.unlock(provider, providerStake);
+    }
+
+    function _active(uint256 datasetId) private view returns (Dataset storage dataset) {
+        dataset = _datasets[datasetId];
+        if (dataset.status == DatasetStatus.None) revert DatasetRegistryUnknownDataset(datasetId);
+        if (dataset.status != DatasetStatus.Active) {
+            revert DatasetRegistryWrongStatus(datasetId, dataset.status, DatasetStatus.Active);
+        }
+    }
+
+    function _column(uint256 datasetId, uint256 column) private view returns (Column storage) {
+        Column[] storage columns = _columns[datasetId];
+        if (column >= columns.length) revert DatasetRegistryUnknownColumn(datasetId, column);
+        return columns[column];
+    }
+}

@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+/// @title IDatasetRegistry
+/// @notice Erasure-coded datasets and the staked storage providers holding their columns.
+/// A dataset owner registers the manifest, the erasure layout and one Poseidon root per shard
+/// column, escrowing the storage payment. Columns are placed on distinct providers drawn from
+/// Chainlink VRF randomness, so no one chooses who stores what and anyone can recompute it.
+/// A column whose holder exited or was reported faulty is redrawn the same way.
+///
+/// Life of a dataset: Placing (waiting for the VRF) --draw--> Active --term ends, settle--> Settled.
+interface IDatasetRegistry {
+    /// @notice Where a dataset is.
+    enum DatasetStatus {
+        None, // no such dataset
+        Placing, // registered; waiting for the placement randomness
+        Active, // columns placed; stored until `endsAt`
+        Settled // term over, payment paid out (terminal)
+    }
+
+    /// @notice What an owner registers.
+    /// @param manifestDigest SHA-256 digest of the manifest; its CID is CIDv1(dag-cbor, sha2-256, digest).
+    /// @param datasetRoot Poseidon root over the column roots (field element, big-endian).
+    /// @param columnRoots One Poseidon root per shard column, n of them.
+    /// @param k Data shards per stripe.
+    /// @param n Shards per stripe (data + parity), k < n <= 255.
+    /// @param shardSize Bytes per shard, 1 to 1 MiB.
+    /// @param stripeCount Stripes in the dataset.
+    /// @param byteLength Bytes of the original dataset (the last stripe is zero-padded).
+    /// @param payment Storage payment escrowed, split equally among the n columns.
+    /// @param term Seconds the dataset is stored from placement.
+    struct Registration {
+        bytes32 manifestDigest;
+        bytes32 datasetRoot;
+        bytes32[] columnRoots;
+        uint8 k;
+        uint8 n;
+        uint32 shardSize;
+        uint32 stripeCount;
+        uint64 byteLength;
+        uint96 payment;
+        uint32 term;
+    }
+
+    /// @notice A dataset as stored (column roots and holders apart).
+    struct Dataset {
+        address owner;
+        DatasetStatus status;
+        uint8 k;
+        uint8 n;
+        uint32 shardSize;
+        uint32 stripeCount;
+        uint40 endsAt; // 0 while Placing
+        uint64 byteLength;
+        uint96 payment;
+        uint32 term;
+        bytes32 manifestDigest;
+        bytes32 datasetRoot;
+    }
+
+    /// @notice Thrown when dataset `datasetId` does not exist.
+    error DatasetRegistryUnknownDataset(uint256 datasetId);
+    /// @notice Thrown when dataset `datasetId` is `actual` but the call needs `expected`.
+    error DatasetRegistryWrongStatus(uint256 datasetId, DatasetStatus actual, DatasetStatus expected);
+    /// @notice Thrown when a registration field breaks its rule (`field` names it).
+    error DatasetRegistryInvalidRegistration(string field);
+    /// @notice Thrown when a dataset needs `needed` providers but only `available` are registered.
+    error DatasetRegistryNotEnoughProviders(uint256 available, uint256 needed);
+    /// @notice Thrown when `account` joins but already is a provider.
+    error DatasetRegistryAlreadyProvider(address account);
+    /// @notice Thrown when `account` exits but is not a provider.
+    error DatasetRegistryNotProvider(address account);
+    /// @notice Thrown when column `column` of dataset `datasetId` does not exist (n columns).
+    error DatasetRegistryUnknownColumn(uint256 datasetId, uint256 column);
+    /// @notice Thrown when column `column` of dataset `datasetId` has an active, sound holder or a redraw pending.
+    error DatasetRegistryColumnNotReassignable(uint256 datasetId, uint256 column);
+    /// @notice Thrown when dataset `datasetId`'s term only ends at `endsAt`.
+    error DatasetRegistryTermNotOver(uint256 datasetId, uint256 endsAt);
+    /// @notice Thrown when the VRF answers a request this contract did not make (or answered already).
+    error DatasetRegistryUnknownRequest(uint256 requestId);
+    /// @notice Thrown when a constructor parameter breaks its rule.
+    error DatasetRegistryInvalidParameter(string name);
+
+    /// @notice Emitted when `owner` registers dataset `datasetId` and escrows `registration.payment`.
+    event DatasetRegistered(uint256 indexed datasetId, address indexed owner, Registration registration);
+    /// @notice Emitted when randomness is requested (VRF request `requestId`) to place dataset `datasetId`'s
+    /// columns, or to redraw column `column` (type(uint256).max means the whole placement).
+    event PlacementRequested(uint256 indexed datasetId, uint256 column, uint256 indexed requestId);
+    /// @notice Emitted when column `column` of dataset `datasetId` is placed on `provider` (zero when no provider was free).
+    event ColumnPlaced(uint256 indexed datasetId, uint256 column, address indexed provider, uint256 seed);
+    /// @notice Emitted when dataset `datasetId`'s columns are placed; it is stored until `endsAt`.
+    event DatasetActivated(uint256 indexed datasetId, uint256 endsAt);
+    /// @notice Emitted when column `column` of dataset `datasetId` is reported faulty (missed or invalid proof).
+    event ColumnFaulty(uint256 indexed datasetId, uint256 column, address indexed provider);
+    /// @notice Emitted when dataset `datasetId`'s payment is paid out: `perColumn` to each holder, `refund` to the owner.
+    event DatasetSettled(uint256 indexed datasetId, uint256 perColumn, uint256 refund);
+    /// @notice Emitted when `provider` joins and locks `stake`.
+    event ProviderJoined(address indexed provider, uint256 stake);
+    /// @notice Emitted when `provider` exits; its stake unlocks once it holds no column.
+    event ProviderExited(address indexed provider);
+    /// @notice Emitted when `provider`'s stake unlocks (it exited and holds no column any more).
+    event ProviderReleased(address indexed provider, uint256 stake);
+
+    /// @notice Registers a dataset, escrows its payment (approved beforehand) and requests its placement.
+    /// @dev Requirements: every field valid; at least n providers. Emits {DatasetRegistered}, {PlacementRequested}.
+    function register(Registration calldata registration) external returns (uint256 datasetId);
+
+    /// @notice Redraws the holder of column `column` of dataset `datasetId`, if its holder exited, was
+    /// reported faulty or none was free at placement.
+    /// @dev Requirements: Active; the column is reassignable. Emits {PlacementRequested}.
+    function reassign(uint256 datasetId, uint256 column) external;
+
+    /// @notice Marks column `column`'s holder faulty (it missed or failed a storage proof) so the column can be redrawn.
+    /// @dev Requirements: FAULT_REPORTER_ROLE (StorageProofs); Active. Emits {ColumnFaulty}.
+    function reportFaulty(uint256 datasetId, uint256 column) external;
+
+    /// @notice Pays out dataset `datasetId` after its term: each column's share to its holder, the rest
+    /// (shares of unheld columns, rounding) back to the owner.
+    /// @dev Requirements: Active; term over. Emits {DatasetSettled}.
+    function settle(uint256 datasetId) external;
+
+    /// @notice The caller becomes a storage provider, locking `providerStake`.
+    /// @dev Requirements: not a provider yet; enough available stake. Emits {ProviderJoined}.
+    function join() external;
+
+    /// @notice The caller stops taking new columns; its columns become reassignable and its stake
+    /// unlocks once none is left.
+    /// @dev Requirements: is a provider. Emits {ProviderExited} (and {ProviderReleased} if it holds nothing).
+    function exit() external;
+
+    /// @notice The dataset `datasetId` as stored (status None if unknown).
+    function getDataset(uint256 datasetId) external view returns (Dataset memory);
+
+    /// @notice The n column roots of dataset `datasetId`.
+    function columnRoots(uint256 datasetId) external view returns (bytes32[] memory);
+
+    /// @notice The holders of dataset `datasetId`'s n columns (zero while unplaced).
+    function holders(uint256 datasetId) external view returns (address[] memory);
+
+    /// @notice The current providers, in the order draws index them.
+    function providers() external view returns (address[] memory);
+
+    /// @notice Number of datasets registered; ids run from 1 to this.
+    function datasetCount() external view returns (uint256);
+}

@@ -1,0 +1,374 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { keccak256, parseEther, stringToHex, zeroAddress, zeroHash, type Hex } from "viem";
+import { randomDraw } from "../../keepers/src/chain/randomDraw.ts";
+import { deployProtocol, networkHelpers, stake, viem, type Protocol } from "./fixture.ts";
+
+const PROVIDER_STAKE = parseEther("1000");
+const WHOLE_PLACEMENT = 2n ** 256n - 1n;
+const DatasetStatus = { None: 0, Placing: 1, Active: 2, Settled: 3 } as const;
+const root = (label: string): Hex => keccak256(stringToHex(label));
+
+/** 8+3 stripes of 1 MiB shards, 2 stripes, 10 MiB of data. */
+const REGISTRATION = {
+  manifestDigest: root("manifest"),
+  datasetRoot: root("dataset"),
+  columnRoots: Array.from({ length: 11 }, (_, i) => root(`column ${i}`)),
+  k: 8,
+  n: 11,
+  shardSize: 1 << 20,
+  stripeCount: 2,
+  byteLength: 10n << 20n,
+  payment: parseEther("1100") + 7n,
+  term: 30 * 24 * 3600,
+};
+
+/** Fourteen storage providers staked and joined. */
+async function withProviders() {
+  const p = await deployProtocol();
+  for (const wallet of p.storageProviders) {
+    await stake(p, wallet, PROVIDER_STAKE * 2n);
+    await p.datasetRegistry.write.join({ account: wallet.account });
+  }
+  return p;
+}
+
+/** Answers the pending VRF request of dataset `datasetId` (the latest one) with the mock. */
+async function fulfillLatest(p: Protocol, datasetId: bigint) {
+  const events = await p.datasetRegistry.getEvents.PlacementRequested({ datasetId }, { fromBlock: 0n });
+  const requestId = events.at(-1)!.args.requestId!;
+  await p.vrfCoordinator.write.fulfillRandomWords([requestId, p.datasetRegistry.address]);
+  const placed = await p.datasetRegistry.getEvents.ColumnPlaced({ datasetId }, { fromBlock: 0n });
+  return placed.at(-1)!.args.seed!;
+}
+
+/** Dataset 1 registered by the consumer and placed. */
+async function withPlacedDataset() {
+  const p = await withProviders();
+  await p.datasetRegistry.write.register([REGISTRATION], { account: p.consumer.account });
+  const providersAtDraw = await p.datasetRegistry.read.providers();
+  const seed = await fulfillLatest(p, 1n);
+  return { ...p, datasetId: 1n, seed, providersAtDraw };
+}
+
+function walletOf(p: Protocol, address: string) {
+  const wallet = p.storageProviders.find((w) => w.account.address.toLowerCase() === address.toLowerCase());
+  if (!wallet) throw new Error(`${address} is not a test storage provider`);
+  return wallet;
+}
+
+describe("DatasetRegistry", () => {
+  describe("register", () => {
+    it("escrows the payment, stores the layout and requests a placement", async () => {
+      const p = await networkHelpers.loadFixture(withProviders);
+      const before = await p.token.read.balanceOf([p.consumer.account.address]);
+      await viem.assertions.emitWithArgs(
+        p.datasetRegistry.write.register([REGISTRATION], { account: p.consumer.account }),
+        p.datasetRegistry,
+        "PlacementRequested",
+        [1n, WHOLE_PLACEMENT, (id: bigint) => id > 0n],
+      );
+      assert.equal(await p.token.read.balanceOf([p.consumer.account.address]), before - REGISTRATION.payment);
+      assert.equal(await p.token.read.balanceOf([p.datasetRegistry.address]), REGISTRATION.payment);
+      const dataset = await p.datasetRegistry.read.getDataset([1n]);
+      assert.equal(dataset.status, DatasetStatus.Placing);
+      assert.equal(dataset.k, 8);
+      assert.equal(dataset.n, 11);
+      assert.equal(dataset.manifestDigest, REGISTRATION.manifestDigest);
+      assert.deepEqual(await p.datasetRegistry.read.columnRoots([1n]), REGISTRATION.columnRoots);
+      assert.deepEqual(await p.datasetRegistry.read.holders([1n]), []);
+    });
+
+    const invalid: [string, Partial<typeof REGISTRATION>][] = [
+      ["manifestDigest", { manifestDigest: zeroHash }],
+      ["datasetRoot", { datasetRoot: zeroHash }],
+      ["k", { k: 0 }],
+      ["n", { n: 8 }],
+      ["n", { n: 7 }],
+      ["columnRoots", { columnRoots: REGISTRATION.columnRoots.slice(1) }],
+      ["columnRoots", { columnRoots: [...REGISTRATION.columnRoots.slice(1), zeroHash] }],
+      ["shardSize", { shardSize: 0 }],
+      ["shardSize", { shardSize: (1 << 20) + 1 }],
+      ["stripeCount", { stripeCount: 0 }],
+      ["byteLength", { byteLength: 8n << 20n }],
+      ["byteLength", { byteLength: (16n << 20n) + 1n }],
+      ["payment", { payment: 0n }],
+      ["term", { term: 0 }],
+    ];
+    for (const [field, change] of invalid) {
+      it(`rejects a bad ${field} (${JSON.stringify(change, (_, v) => (typeof v === "bigint" ? v.toString() : v)).slice(0, 40)}) and stores nothing`, async () => {
+        const p = await networkHelpers.loadFixture(withProviders);
+        await viem.assertions.revertWithCustomErrorWithArgs(
+          p.datasetRegistry.write.register([{ ...REGISTRATION, ...change }], { account: p.consumer.account }),
+          p.datasetRegistry,
+          "DatasetRegistryInvalidRegistration",
+          [field],
+        );
+        assert.equal(await p.datasetRegistry.read.datasetCount(), 0n);
+      });
+    }
+
+    it("rejects a dataset with more columns than providers", async () => {
+      const p = await networkHelpers.loadFixture(deployProtocol);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        p.datasetRegistry.write.register([REGISTRATION], { account: p.consumer.account }),
+        p.datasetRegistry,
+        "DatasetRegistryNotEnoughProviders",
+        [0n, 11n],
+      );
+    });
+  });
+
+  describe("placement", () => {
+    it("places the columns on distinct providers, recomputably from the seed", async () => {
+      const p = await networkHelpers.loadFixture(withPlacedDataset);
+      const holders = await p.datasetRegistry.read.holders([p.datasetId]);
+      assert.equal(new Set(holders.map((h) => h.toLowerCase())).size, 11);
+      const expected = randomDraw({ seed: p.seed, count: p.providersAtDraw.length, size: 11 }).map((i) => p.providersAtDraw[i]);
+      assert.deepEqual(holders, expected);
+      const dataset = await p.datasetRegistry.read.getDataset([p.datasetId]);
+      assert.equal(dataset.status, DatasetStatus.Active);
+      assert.equal(BigInt(dataset.endsAt), BigInt(await networkHelpers.time.latest()) + BigInt(REGISTRATION.term));
+    });
+
+    it("accepts randomness only for its own requests", async () => {
+      const p = await networkHelpers.loadFixture(withProviders);
+      await networkHelpers.impersonateAccount(p.vrfCoordinator.address);
+      await networkHelpers.setBalance(p.vrfCoordinator.address, parseEther("1"));
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        p.datasetRegistry.write.rawFulfillRandomWords([99n, [1n]], { account: p.vrfCoordinator.address }),
+        p.datasetRegistry,
+        "DatasetRegistryUnknownRequest",
+        [99n],
+      );
+    });
+  });
+
+  describe("providers", () => {
+    it("lock stake on join and refuse a second join or an exit of a stranger", async () => {
+      const p = await networkHelpers.loadFixture(withProviders);
+      const wallet = p.storageProviders[0]!;
+      assert.equal((await p.stakeManager.read.stakeOf([wallet.account.address])).locked, PROVIDER_STAKE);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        p.datasetRegistry.write.join({ account: wallet.account }),
+        p.datasetRegistry,
+        "DatasetRegistryAlreadyProvider",
+        [wallet.account.address],
+      );
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        p.datasetRegistry.write.exit({ account: p.outsider.account }),
+        p.datasetRegistry,
+        "DatasetRegistryNotProvider",
+        [p.outsider.account.address],
+      );
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        p.datasetRegistry.write.join({ account: p.outsider.account }),
+        p.stakeManager,
+        "StakeManagerInsufficientAvailable",
+        [p.outsider.account.address, 0n, PROVIDER_STAKE],
+      );
+    });
+
+    it("unlock stake at once when a provider holding nothing exits", async () => {
+      const p = await networkHelpers.loadFixture(withProviders);
+      const wallet = p.storageProviders[0]!;
+      await viem.assertions.emitWithArgs(
+        p.datasetRegistry.write.exit({ account: wallet.account }),
+        p.datasetRegistry,
+        "ProviderReleased",
+        [wallet.account.address, PROVIDER_STAKE],
+      );
+      assert.equal((await p.stakeManager.read.stakeOf([wallet.account.address])).locked, 0n);
+    });
+  });
+
+  describe("reassign", () => {
+    it("moves an exited provider's column to a provider of the dataset's none, then releases its stake", async () => {
+      const p = await networkHelpers.loadFixture(withPlacedDataset);
+      const holders = await p.datasetRegistry.read.holders([p.datasetId]);
+      const leaving = walletOf(p, holders[4]!);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        p.datasetRegistry.write.reassign([p.datasetId, 4n]),
+        p.datasetRegistry,
+        "DatasetRegistryColumnNotReassignable",
+        [p.datasetId, 4n],
+      );
+      await p.datasetRegistry.write.exit({ account: leaving.account });
+      assert.equal((await p.stakeManager.read.stakeOf([leaving.account.address])).locked, PROVIDER_STAKE, "still holds a column");
+
+      await p.datasetRegistry.write.reassign([p.datasetId, 4n], { account: p.outsider.account });
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        p.datasetRegistry.write.reassign([p.datasetId, 4n]),
+        p.datasetRegistry,
+        "DatasetRegistryColumnNotReassignable",
+        [p.datasetId, 4n],
+      );
+      const providersAtDraw = await p.datasetRegistry.read.providers();
+      const seed = await fulfillLatest(p, p.datasetId);
+
+      const after = await p.datasetRegistry.read.holders([p.datasetId]);
+      const order = randomDraw({ seed, count: providersAtDraw.length, size: providersAtDraw.length }).map((i) => providersAtDraw[i]!);
+      const expected = order.find((candidate) => !holders.includes(candidate));
+      assert.equal(after[4], expected);
+      assert.deepEqual([...after.slice(0, 4), ...after.slice(5)], [...holders.slice(0, 4), ...holders.slice(5)]);
+      assert.equal((await p.stakeManager.read.stakeOf([leaving.account.address])).locked, 0n, "released with its last column");
+    });
+
+    it("rejects unknown datasets and columns", async () => {
+      const p = await networkHelpers.loadFixture(withPlacedDataset);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        p.datasetRegistry.write.reassign([p.datasetId, 11n]),
+        p.datasetRegistry,
+        "DatasetRegistryUnknownColumn",
+        [p.datasetId, 11n],
+      );
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        p.datasetRegistry.write.reassign([5n, 0n]),
+        p.datasetRegistry,
+        "DatasetRegistryUnknownDataset",
+        [5n],
+      );
+    });
+
+    it("waits for the placement before any reassignment", async () => {
+      const p = await networkHelpers.loadFixture(withProviders);
+      await p.datasetRegistry.write.register([REGISTRATION], { account: p.consumer.account });
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        p.datasetRegistry.write.reassign([1n, 0n]),
+        p.datasetRegistry,
+        "DatasetRegistryWrongStatus",
+        [1n, DatasetStatus.Placing, DatasetStatus.Active],
+      );
+    });
+  });
+
+  describe("reportFaulty", () => {
+    it("is closed to accounts without FAULT_REPORTER_ROLE", async () => {
+      const p = await networkHelpers.loadFixture(withPlacedDataset);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        p.datasetRegistry.write.reportFaulty([p.datasetId, 0n], { account: p.outsider.account }),
+        p.datasetRegistry,
+        "AccessControlUnauthorizedAccount",
+        [p.outsider.account.address, keccak256(stringToHex("FAULT_REPORTER_ROLE"))],
+      );
+    });
+  });
+
+  describe("settle", () => {
+    it("pays each holder its share after the term and refunds the rounding, once", async () => {
+      const p = await networkHelpers.loadFixture(withPlacedDataset);
+      const holders = await p.datasetRegistry.read.holders([p.datasetId]);
+      const { endsAt } = await p.datasetRegistry.read.getDataset([p.datasetId]);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        p.datasetRegistry.write.settle([p.datasetId]),
+        p.datasetRegistry,
+        "DatasetRegistryTermNotOver",
+        [p.datasetId, BigInt(endsAt)],
+      );
+      await networkHelpers.time.setNextBlockTimestamp(endsAt);
+      const before = await Promise.all(holders.map((h) => p.token.read.balanceOf([h])));
+      const ownerBefore = await p.token.read.balanceOf([p.consumer.account.address]);
+      const perColumn = REGISTRATION.payment / 11n;
+      await viem.assertions.emitWithArgs(p.datasetRegistry.write.settle([p.datasetId]), p.datasetRegistry, "DatasetSettled", [
+        p.datasetId,
+        perColumn,
+        REGISTRATION.payment - perColumn * 11n,
+      ]);
+      for (const [i, h] of holders.entries()) {
+        assert.equal(await p.token.read.balanceOf([h]), before[i]! + perColumn);
+      }
+      assert.equal(await p.token.read.balanceOf([p.consumer.account.address]), ownerBefore + 7n);
+      assert.equal(await p.token.read.balanceOf([p.datasetRegistry.address]), 0n);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        p.datasetRegistry.write.settle([p.datasetId]),
+        p.datasetRegistry,
+        "DatasetRegistryWrongStatus",
+        [p.datasetId, DatasetStatus.Settled, DatasetStatus.Active],
+      );
+    });
+  });
+
+  describe("with a fault reporter", () => {
+    /** A standalone registry whose FAULT_REPORTER_ROLE is held by the deployer (StorageProofs' future role). */
+    async function withReporter() {
+      const p = await deployProtocol();
+      const admin = p.deployer.account.address;
+      const stakeManager = await viem.deployContract("StakeManager", [p.token.address, admin, 1n, 0, admin]);
+      const { subscriptionId, keyHash, callbackGasLimit, requestConfirmations } = await p.committee.read.config();
+      const registry = await viem.deployContract("DatasetRegistry", [
+        p.vrfCoordinator.address,
+        stakeManager.address,
+        1n,
+        { keyHash, subscriptionId, callbackGasLimit, requestConfirmations },
+        admin,
+      ]);
+      await stakeManager.write.grantRole([keccak256(stringToHex("MODULE_ROLE")), registry.address]);
+      await registry.write.grantRole([keccak256(stringToHex("FAULT_REPORTER_ROLE")), admin]);
+      await p.vrfCoordinator.write.addConsumer([subscriptionId, registry.address]);
+      for (const wallet of p.storageProviders) {
+        await p.token.write.approve([stakeManager.address, 1n], { account: wallet.account });
+        await stakeManager.write.stake([1n], { account: wallet.account });
+        await registry.write.join({ account: wallet.account });
+      }
+      await p.token.write.approve([registry.address, REGISTRATION.payment], { account: p.consumer.account });
+      await registry.write.register([REGISTRATION], { account: p.consumer.account });
+      const [requested] = await registry.getEvents.PlacementRequested({}, { fromBlock: 0n });
+      await p.vrfCoordinator.write.fulfillRandomWords([requested!.args.requestId!, registry.address]);
+      return { ...p, registry };
+    }
+
+    it("lets a faulty column be redrawn and pays a faulty holder nothing", async () => {
+      const p = await networkHelpers.loadFixture(withReporter);
+      const holders = await p.registry.read.holders([1n]);
+      await viem.assertions.emitWithArgs(p.registry.write.reportFaulty([1n, 2n]), p.registry, "ColumnFaulty", [1n, 2n, holders[2]!]);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        p.registry.write.reportFaulty([1n, 11n]),
+        p.registry,
+        "DatasetRegistryUnknownColumn",
+        [1n, 11n],
+      );
+      const { endsAt } = await p.registry.read.getDataset([1n]);
+      await networkHelpers.time.setNextBlockTimestamp(endsAt);
+      const faultyBefore = await p.token.read.balanceOf([holders[2]!]);
+      const perColumn = REGISTRATION.payment / 11n;
+      await viem.assertions.emitWithArgs(p.registry.write.settle([1n]), p.registry, "DatasetSettled", [
+        1n,
+        perColumn,
+        REGISTRATION.payment - perColumn * 10n,
+      ]);
+      assert.equal(await p.token.read.balanceOf([holders[2]!]), faultyBefore);
+    });
+
+    it("redraws a faulty column onto a provider outside the dataset", async () => {
+      const p = await networkHelpers.loadFixture(withReporter);
+      const holders = await p.registry.read.holders([1n]);
+      await p.registry.write.reportFaulty([1n, 0n]);
+      await p.registry.write.reassign([1n, 0n]);
+      const events = await p.registry.getEvents.PlacementRequested({}, { fromBlock: 0n });
+      await p.vrfCoordinator.write.fulfillRandomWords([events.at(-1)!.args.requestId!, p.registry.address]);
+      const after = await p.registry.read.holders([1n]);
+      assert.ok(!holders.includes(after[0]!), "the new holder held no column of the dataset");
+      assert.notEqual(after[0], zeroAddress);
+    });
+  });
+
+  it("rejects invalid constructor parameters by name", async () => {
+    const p = await networkHelpers.loadFixture(deployProtocol);
+    const { subscriptionId, keyHash, callbackGasLimit, requestConfirmations } = await p.committee.read.config();
+    const vrf = { keyHash, subscriptionId, callbackGasLimit, requestConfirmations };
+    const admin = p.deployer.account.address;
+    const cases = [
+      ["stakeManager", [p.vrfCoordinator.address, zeroAddress, 1n, vrf, admin]],
+      ["providerStake", [p.vrfCoordinator.address, p.stakeManager.address, 0n, vrf, admin]],
+      ["admin", [p.vrfCoordinator.address, p.stakeManager.address, 1n, vrf, zeroAddress]],
+    ] as const;
+    for (const [name, args] of cases) {
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        viem.deployContract("DatasetRegistry", args as never),
+        p.datasetRegistry,
+        "DatasetRegistryInvalidParameter",
+        [name],
+      );
+    }
+  });
+});
