@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {Test} from "forge-std/Test.sol";
+import {CommonBase} from "forge-std/Base.sol";
+import {StdUtils} from "forge-std/StdUtils.sol";
+import {Vm} from "forge-std/Vm.sol";
+import {VRFCoordinatorV2_5Mock} from "@chainlink/contracts/src/v0.8/vrf/mocks/VRFCoordinatorV2_5Mock.sol";
+import {StakeManager} from "../../contracts/staking/StakeManager.sol";
+import {DatasetRegistry} from "../../contracts/datasets/DatasetRegistry.sol";
+import {IDatasetRegistry} from "../../contracts/interfaces/IDatasetRegistry.sol";
+import {IStakeManager} from "../../contracts/interfaces/IStakeManager.sol";
+import {VrfRequest} from "../../contracts/libraries/VrfRequest.sol";
+import {VeritrainToken} from "../../contracts/token/VeritrainToken.sol";
+
+/// @notice Random sequences of provider joins and exits, registrations, VRF placements,
+/// reassignments, fault reports, settlements and time warps against one DatasetRegistry.
+contract DatasetRegistryHandler is CommonBase, StdUtils {
+    uint256 internal constant PROVIDERS = 8;
+    uint96 public constant PROVIDER_STAKE = 50e18;
+
+    VeritrainToken internal immutable token;
+    StakeManager internal immutable stakeManager;
+    DatasetRegistry internal immutable registry;
+    VRFCoordinatorV2_5Mock internal immutable vrf;
+    address internal immutable owner;
+
+    address[] public providers;
+    uint256[] internal _pendingRequests;
+
+    /// @notice Tokens each dataset paid out (to holders and back to its owner), from balance deltas.
+    mapping(uint256 datasetId => uint256) public ghostPaidOut;
+    mapping(uint256 datasetId => uint256) public ghostSettlements;
+
+    constructor(VeritrainToken token_, StakeManager stakeManager_, DatasetRegistry registry_, VRFCoordinatorV2_5Mock vrf_) {
+        token = token_;
+        stakeManager = stakeManager_;
+        registry = registry_;
+        vrf = vrf_;
+        owner = address(this);
+        for (uint256 i; i < PROVIDERS; ++i) providers.push(address(uint160(uint256(keccak256(abi.encode("provider", i))))));
+    }
+
+    function providerCount() external pure returns (uint256) {
+        return PROVIDERS;
+    }
+
+    function join(uint256 seed) external {
+        address p = providers[seed % PROVIDERS];
+        if (_isProvider(p)) return;
+        IStakeManager.Stake memory s = stakeManager.stakeOf(p);
+        if (s.available < PROVIDER_STAKE && s.locked == 0) return;
+        vm.prank(p);
+        try registry.join() {} catch {}
+    }
+
+    function exit(uint256 seed) external {
+        address p = providers[seed % PROVIDERS];
+        if (!_isProvider(p)) return;
+        vm.prank(p);
+        registry.exit();
+    }
+
+    function register(uint8 k, uint8 parity, uint96 payment, uint32 term) external {
+        uint256 available = registry.providers().length;
+        if (available < 2) return;
+        uint8 n = uint8(bound(uint256(k) + uint256(parity), 2, available));
+        k = uint8(bound(k, 1, n - 1));
+        bytes32[] memory roots = new bytes32[](n);
+        for (uint256 i; i < n; ++i) roots[i] = keccak256(abi.encode("root", i));
+        IDatasetRegistry.Registration memory r = IDatasetRegistry.Registration({
+            manifestDigest: keccak256("manifest"),
+            datasetRoot: keccak256("dataset"),
+            columnRoots: roots,
+            k: k,
+            n: n,
+            shardSize: 1024,
+            stripeCount: 1,
+            byteLength: 1024,
+            payment: uint96(bound(payment, 1, 1_000e18)),
+            term: uint32(bound(term, 1, 30 days))
+        });
+        vm.recordLogs();
+        registry.register(r);
+        _rememberRequests();
+    }
+
+    function reassign(uint256 datasetSeed, uint256 column) external {
+        uint256 count = registry.datasetCount();
+        if (count == 0) return;
+        uint256 datasetId = datasetSeed % count + 1;
+        IDatasetRegistry.Dataset memory d = registry.getDataset(datasetId);
+        if (d.status != IDatasetRegistry.DatasetStatus.Active) return;
+        vm.recordLogs();
+        try registry.reassign(datasetId, column % d.n) {
+            _rememberRequests();
+        } catch {}
+    }
+
+    function reportFaulty(uint256 datasetSeed, uint256 column) external {
+        uint256 count = registry.datasetCount();
+        if (count == 0) return;
+        uint256 datasetId = datasetSeed % count + 1;
+        IDatasetRegistry.Dataset memory d = registry.getDataset(datasetId);
+        if (d.status != IDatasetRegistry.DatasetStatus.Active) return;
+        registry.reportFaulty(datasetId, column % d.n);
+    }
+
+    function fulfill(uint256 requestSeed, uint256 word) external {
+        if (_pendingRequests.length == 0) return;
+        uint256 i = requestSeed % _pendingRequests.length;
+        uint256 requestId = _pendingRequests[i];
+        _pendingRequests[i] = _pendingRequests[_pendingRequests.length - 1];
+        _pendingRequests.pop();
+        uint256[] memory words = new uint256[](1);
+        words[0] = word;
+        vrf.fulfillRandomWordsWithOverride(requestId, address(registry), words);
+    }
+
+    function settle(uint256 datasetSeed) external {
+        uint256 count = registry.datasetCount();
+        if (count == 0) return;
+        uint256 datasetId = datasetSeed % count + 1;
+        IDatasetRegistry.Dataset memory d = registry.getDataset(datasetId);
+        if (d.status != IDatasetRegistry.DatasetStatus.Active) return;
+        if (block.timestamp < d.endsAt) vm.warp(d.endsAt);
+        uint256 before = token.balanceOf(address(registry));
+        registry.settle(datasetId);
+        ghostPaidOut[datasetId] += before - token.balanceOf(address(registry));
+        ++ghostSettlements[datasetId];
+    }
+
+    function warp(uint256 seconds_) external {
+        vm.warp(block.timestamp + bound(seconds_, 1, 10 days));
+    }
+
+    function _isProvider(address p) internal view returns (bool) {
+        address[] memory current = registry.providers();
+        for (uint256 i; i < current.length; ++i) if (current[i] == p) return true;
+        return false;
+    }
+
+    function _rememberRequests() internal {
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        bytes32 topic = IDatasetRegistry.PlacementRequested.selector;
+        for (uint256 i; i < logs.length; ++i) {
+            if (logs[i].emitter == address(registry) && logs[i].topics[0] == topic) {
+                _pendingRequests.push(uint256(logs[i].topics[2]));
+            }
+        }
+    }
+}
+
+/// @notice Storage payments and provider stake stay accounted for whatever the sequence.
+contract DatasetRegistryInvariantsTest is Test {
+    VeritrainToken internal token;
+    StakeManager internal stakeManager;
+    DatasetRegistry internal registry;
+    VRFCoordinatorV2_5Mock internal vrf;
+    DatasetRegistryHandler internal handler;
+
+    function setUp() public {
+        token = new VeritrainToken(address(this), 1e30);
+        stakeManager = new StakeManager(token, makeAddr("treasury"), 1 days, 5000, address(this));
+        vrf = new VRFCoordinatorV2_5Mock(0, 0, 1e18);
+        uint256 subId = vrf.createSubscription();
+        vrf.fundSubscription(subId, 1_000_000 ether);
+        registry = new DatasetRegistry(address(vrf), stakeManager, 50e18, VrfRequest.Params(bytes32(0), subId, 5_000_000, 3), address(this));
+        vrf.addConsumer(subId, address(registry));
+        stakeManager.grantRole(stakeManager.MODULE_ROLE(), address(registry));
+        handler = new DatasetRegistryHandler(token, stakeManager, registry, vrf);
+        registry.grantRole(registry.FAULT_REPORTER_ROLE(), address(handler));
+        token.transfer(address(handler), 1e27);
+        vm.prank(address(handler));
+        token.approve(address(registry), type(uint256).max);
+        for (uint256 i; i < handler.providerCount(); ++i) {
+            address p = handler.providers(i);
+            token.transfer(p, 100e18);
+            vm.startPrank(p);
+            token.approve(address(stakeManager), type(uint256).max);
+            stakeManager.stake(100e18);
+            registry.join();
+            vm.stopPrank();
+        }
+        targetContract(address(handler));
+    }
+
+    /// forge-config: default.invariant.runs = 16
+    /// forge-config: default.invariant.depth = 60
+    function invariant_escrow_equalsUnsettledPayments() public view {
+        uint256 open;
+        uint256 count = registry.datasetCount();
+        for (uint256 id = 1; id <= count; ++id) {
+            IDatasetRegistry.Dataset memory d = registry.getDataset(id);
+            if (d.status != IDatasetRegistry.DatasetStatus.Settled) open += d.payment;
+        }
+        assertEq(token.balanceOf(address(registry)), open);
+    }
+
+    /// forge-config: default.invariant.runs = 16
+    /// forge-config: default.invariant.depth = 60
+    function invariant_datasets_payOutExactlyOnce() public view {
+        uint256 count = registry.datasetCount();
+        for (uint256 id = 1; id <= count; ++id) {
+            IDatasetRegistry.Dataset memory d = registry.getDataset(id);
+            bool settled = d.status == IDatasetRegistry.DatasetStatus.Settled;
+            assertEq(handler.ghostSettlements(id), settled ? 1 : 0);
+            assertEq(handler.ghostPaidOut(id), settled ? d.payment : 0);
+        }
+    }
+
+    /// forge-config: default.invariant.runs = 16
+    /// forge-config: default.invariant.depth = 60
+    function invariant_placements_distinctAndStakeLocked() public view {
+        uint256 count = registry.datasetCount();
+        for (uint256 id = 1; id <= count; ++id) {
+            if (registry.getDataset(id).status != IDatasetRegistry.DatasetStatus.Active) continue;
+            address[] memory holders = registry.holders(id);
+            for (uint256 i; i < holders.length; ++i) {
+                if (holders[i] == address(0)) continue;
+                assertEq(stakeManager.stakeOf(holders[i]).locked, handler.PROVIDER_STAKE(), "a holder keeps its stake locked");
+                for (uint256 j = i + 1; j < holders.length; ++j) assertTrue(holders[i] != holders[j], "distinct holders");
+            }
+        }
+        address[] memory current = registry.providers();
+        for (uint256 i; i < current.length; ++i) {
+            assertEq(stakeManager.stakeOf(current[i]).locked, handler.PROVIDER_STAKE(), "a provider's stake is locked once");
+        }
+        for (uint256 i; i < handler.providerCount(); ++i) {
+            uint256 locked = stakeManager.stakeOf(handler.providers(i)).locked;
+            assertTrue(locked == 0 || locked == handler.PROVIDER_STAKE(), "never locked twice");
+        }
+    }
+}
