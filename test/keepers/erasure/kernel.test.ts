@@ -1,0 +1,32 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { describe, it } from "node:test";
+import { multiplyShards } from "../../../keepers/src/erasure/multiply-shards.ts";
+import { kernelWasm, kernelWat } from "../../../scripts/build-erasure-kernel.ts";
+import { referenceMultiply } from "./reference-multiply.ts";
+import { seededRandom } from "./seeded-random.ts";
+
+describe("WebAssembly SIMD kernel", () => {
+  it("matches the byte-wise definition for random matrices, 1..9 rows, odd lengths, multi-block shards", () => {
+    const random = seededRandom(99);
+    for (let trial = 0; trial < 60; trial++) {
+      const cols = 1 + random.int(trial % 6 === 0 ? 40 : 10);
+      const rows = 1 + random.int(9);
+      const length = 1 + random.int(trial % 5 === 0 ? 90_000 : 200);
+      const coefficients = random.bytes(rows * cols);
+      const inputs = Array.from({ length: cols }, () => random.bytes(length));
+      assert.deepEqual(multiplyShards({ coefficients, inputs }), referenceMultiply(coefficients, inputs), `rows=${rows} cols=${cols} length=${length}`);
+    }
+  });
+
+  it("every coefficient 0..255 times every byte 0..255", () => {
+    const inputs = [Uint8Array.from({ length: 256 }, (_, b) => b)];
+    const coefficients = Uint8Array.from({ length: 256 }, (_, c) => c);
+    assert.deepEqual(multiplyShards({ coefficients, inputs }), referenceMultiply(coefficients, inputs));
+  });
+
+  it("the committed gf-kernel.wat and gf-kernel.wasm are what scripts/build-erasure-kernel.ts produces", async () => {
+    assert.equal(readFileSync(new URL("../../../keepers/src/erasure/gf-kernel.wat", import.meta.url), "utf8"), kernelWat());
+    assert.deepEqual(new Uint8Array(readFileSync(new URL("../../../keepers/src/erasure/gf-kernel.wasm", import.meta.url))), await kernelWasm());
+  });
+});
