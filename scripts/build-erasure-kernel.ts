@@ -16,19 +16,24 @@ export const KERNEL_ROW_COUNTS = [1, 2, 3, 4] as const;
 /** 16-byte vectors processed per loop iteration and per input row: 2 halves table reloads. */
 const UNROLL = 2;
 
-const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+/** The integers from..to−1, or 0..from−1 when called with one argument. */
+const range = (from: number, to?: number) =>
+  to === undefined ? Array.from({ length: from }, (_, i) => i) : Array.from({ length: to - from }, (_, i) => from + i);
 
 /**
- * One exported function `mulN(tables, cols, inputs, outputs, stride, length)`: for every byte
+ * One exported function `mulN` (or `xorMulN` when `xorFirstRow`) with parameters
+ * `(tables, cols, inputs, outputs, stride, length)`: for every byte
  * position, output[r] = XOR over j of coefficient[r][j] · input[j], N rows at a time.
  * Input j lives at `inputs + j·stride`, output r at `outputs + r·stride`; `length` is a multiple
  * of 32. For each input j the N coefficients are 32-byte split-nibble tables laid out as
  * `tables + (j·N + r)·32`: 16 products of the low nibble, then 16 of the high nibble.
+ * `xorMulN` treats row 0 as all-ones coefficients (its tables are skipped): parity row 0 of the
+ * code is all ones, and a plain XOR saves two lookups per input vector.
  */
-function multiplyFunction(rows: number): string {
+function multiplyFunction(rows: number, xorFirstRow: boolean): string {
   const accumulators = range(rows).flatMap((r) => range(UNROLL).map((u) => `$acc${r}_${u}`));
   const lines: string[] = [];
-  lines.push(`  (func (export "mul${rows}") (param $tables i32) (param $cols i32) (param $inputs i32) (param $outputs i32) (param $stride i32) (param $length i32)`);
+  lines.push(`  (func (export "${xorFirstRow ? "xorMul" : "mul"}${rows}") (param $tables i32) (param $cols i32) (param $inputs i32) (param $outputs i32) (param $stride i32) (param $length i32)`);
   lines.push(`    (local $pos i32) (local $j i32) (local $table i32) (local $input i32) (local $output i32)`);
   lines.push(`    (local $mask v128) (local $tableLo v128) (local $tableHi v128) ${range(UNROLL).map((u) => `(local $lo${u} v128) (local $hi${u} v128)`).join(" ")}`);
   lines.push(`    ${accumulators.map((a) => `(local ${a} v128)`).join(" ")}`);
@@ -42,10 +47,11 @@ function multiplyFunction(rows: number): string {
   for (const u of range(UNROLL)) {
     // One load feeds both nibbles; shr_u on i8 lanes leaves the high nibble in 0..15.
     lines.push(`        (local.set $lo${u} (v128.load offset=${u * 16} (local.get $input)))`);
+    if (xorFirstRow) lines.push(`        (local.set $acc0_${u} (v128.xor (local.get $acc0_${u}) (local.get $lo${u})))`);
     lines.push(`        (local.set $hi${u} (i8x16.shr_u (local.get $lo${u}) (i32.const 4)))`);
     lines.push(`        (local.set $lo${u} (v128.and (local.get $lo${u}) (local.get $mask)))`);
   }
-  for (const r of range(rows)) {
+  for (const r of range(xorFirstRow ? 1 : 0, rows)) {
     // Each table pair is loaded once and reused for all UNROLL vectors.
     lines.push(`        (local.set $tableLo (v128.load offset=${r * 32} (local.get $table)))`);
     lines.push(`        (local.set $tableHi (v128.load offset=${r * 32 + 16} (local.get $table)))`);
@@ -79,7 +85,8 @@ export function kernelWat(): string {
     `;; GF(2^8) matrix × shards, split-nibble tables (ISA-L's pshufb technique) on WebAssembly SIMD.`,
     `(module`,
     `  (memory (export "memory") 1)`,
-    ...KERNEL_ROW_COUNTS.map(multiplyFunction),
+    ...KERNEL_ROW_COUNTS.map((rows) => multiplyFunction(rows, false)),
+    ...KERNEL_ROW_COUNTS.map((rows) => multiplyFunction(rows, true)),
     `)`,
     ``,
   ].join("\n");

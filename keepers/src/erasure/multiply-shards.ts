@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { gfMultiply } from "./galois-field.ts";
 
-/** `mulN(tables, cols, inputs, outputs, stride, length)` of gf-kernel.wat, N = 1..4 output rows. */
+/** `mulN` / `xorMulN(tables, cols, inputs, outputs, stride, length)` of gf-kernel.wat, N = 1..4 output rows. */
 type KernelFunction = (tables: number, cols: number, inputs: number, outputs: number, stride: number, length: number) => void;
 
 type KernelExports = {
@@ -10,6 +10,10 @@ type KernelExports = {
   mul2: KernelFunction;
   mul3: KernelFunction;
   mul4: KernelFunction;
+  xorMul1: KernelFunction;
+  xorMul2: KernelFunction;
+  xorMul3: KernelFunction;
+  xorMul4: KernelFunction;
 };
 
 /** The slice of the WebAssembly global used here; the project's `lib` (es2023, no DOM) does not declare it. */
@@ -24,6 +28,8 @@ const kernel = new Instance(new Module(readFileSync(new URL("./gf-kernel.wasm", 
 
 /** The kernel computing `rows` output rows per call, for rows = 1..ROWS_PER_CALL. */
 const KERNEL_BY_ROWS = [kernel.mul1, kernel.mul2, kernel.mul3, kernel.mul4];
+/** The same, for a group whose first row is all ones (parity row 0): that row is a plain XOR. */
+const XOR_KERNEL_BY_ROWS = [kernel.xorMul1, kernel.xorMul2, kernel.xorMul3, kernel.xorMul4];
 const ROWS_PER_CALL = KERNEL_BY_ROWS.length;
 /** The kernel consumes 32 bytes of every input per iteration. */
 const KERNEL_STEP = 32;
@@ -83,6 +89,13 @@ export function multiplyShards({ coefficients, inputs }: MultiplyShardsParameter
     }
   }
 
+  const kernels = Array.from({ length: Math.ceil(rows / ROWS_PER_CALL) }, (_, group) => {
+    const first = group * ROWS_PER_CALL;
+    const groupRows = Math.min(ROWS_PER_CALL, rows - first);
+    const allOnes = coefficients.subarray(first * cols, (first + 1) * cols).every((c) => c === 1);
+    return (allOnes ? XOR_KERNEL_BY_ROWS : KERNEL_BY_ROWS)[groupRows - 1]!;
+  });
+
   const outputs = Array.from({ length: rows }, () => new Uint8Array(length));
   for (let offset = 0; offset < length; offset += stride) {
     const size = Math.min(stride, length - offset);
@@ -90,10 +103,10 @@ export function multiplyShards({ coefficients, inputs }: MultiplyShardsParameter
     // Bytes past `size` up to the 32-byte step are stale; products are bytewise, so they only
     // reach output bytes that are never copied out.
     const padded = roundUp(size, KERNEL_STEP);
-    for (let first = 0; first < rows; first += ROWS_PER_CALL) {
-      const groupRows = Math.min(ROWS_PER_CALL, rows - first);
-      KERNEL_BY_ROWS[groupRows - 1]!(first * cols * 32, cols, inputBase, outputBase + first * stride, stride, padded);
-    }
+    kernels.forEach((run, group) => {
+      const first = group * ROWS_PER_CALL;
+      run(first * cols * 32, cols, inputBase, outputBase + first * stride, stride, padded);
+    });
     for (let r = 0; r < rows; r++) outputs[r]!.set(memory.subarray(outputBase + r * stride, outputBase + r * stride + size), offset);
   }
   return outputs;

@@ -19,6 +19,17 @@ describe("WebAssembly SIMD kernel", () => {
     }
   });
 
+  it("the XOR fast path (a group whose first row is all ones) matches the byte-wise definition", () => {
+    const random = seededRandom(100);
+    for (let rows = 1; rows <= 9; rows++) {
+      const cols = 1 + random.int(12);
+      const coefficients = random.bytes(rows * cols);
+      for (let row = 0; row < rows; row += 4) coefficients.fill(1, row * cols, (row + 1) * cols);
+      const inputs = Array.from({ length: cols }, () => random.bytes(333));
+      assert.deepEqual(multiplyShards({ coefficients, inputs }), referenceMultiply(coefficients, inputs), `rows=${rows} cols=${cols}`);
+    }
+  });
+
   it("every coefficient 0..255 times every byte 0..255", () => {
     const inputs = [Uint8Array.from({ length: 256 }, (_, b) => b)];
     const coefficients = Uint8Array.from({ length: 256 }, (_, c) => c);
