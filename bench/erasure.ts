@@ -1,6 +1,6 @@
 /**
  * Throughput of the erasure codec against @ronomon/reed-solomon (native, measured in the same
- * process, interleaved so both see the same machine load). Figures are MB/s of DATA: k × shard
+ * process, in alternating 50 ms bursts so both see the same machine load). Figures are MB/s of DATA: k × shard
  * size per stripe, 1 MB = 10^6 bytes. Decode drops data shards 0..(n−k−1) and rebuilds them.
  * Each figure is the median over the repetitions (the best is printed beside it): the machine
  * is shared, so single runs are noisy.
@@ -35,18 +35,40 @@ const median = (values: number[]) => {
 const best = (values: number[]) => Math.max(...values);
 const round = (value: number) => Math.round(value);
 
-/** MB/s of `dataBytes` per call, running `call` for at least `minMs` after one warm-up call. */
-async function throughput(call: () => unknown, dataBytes: number, minMs: number): Promise<number> {
-  await call();
+/** Bursts alternate every this many ms: short enough to share load swings, long enough for steady state. */
+const BURST_MS = 50;
+
+/** Runs `call` for at least `ms`; returns [calls, elapsed ms]. */
+async function burst(call: () => unknown, ms: number): Promise<[number, number]> {
   let calls = 0;
   const start = performance.now();
   let elapsed = 0;
-  while (elapsed < minMs) {
+  while (elapsed < ms) {
     await call();
     calls++;
     elapsed = performance.now() - start;
   }
-  return (calls * dataBytes) / (elapsed / 1000) / 1e6;
+  return [calls, elapsed];
+}
+
+/**
+ * MB/s of `dataBytes` per call for `ours` and `peer`, alternating 50 ms bursts of each (after a
+ * warm-up call each) for at least `minMs` in total, so load changes on the shared machine hit
+ * both sides alike instead of whichever happened to run during a busy spell.
+ */
+async function throughputPair(ours: () => unknown, peer: () => unknown, dataBytes: number, minMs: number): Promise<[number, number]> {
+  await ours();
+  await peer();
+  const totals = { ours: [0, 0], peer: [0, 0] };
+  while (totals.ours[1]! + totals.peer[1]! < minMs) {
+    for (const [side, call] of [["ours", ours], ["peer", peer]] as const) {
+      const [calls, ms] = await burst(call, BURST_MS);
+      totals[side][0]! += calls;
+      totals[side][1]! += ms;
+    }
+  }
+  const rate = ([calls, ms]: number[]) => (calls! * dataBytes) / (ms! / 1000) / 1e6;
+  return [rate(totals.ours), rate(totals.peer)];
 }
 
 /** Deterministic, incompressible-looking bytes (xorshift32), so no run depends on Math.random. */
@@ -89,10 +111,12 @@ async function measure(k: number, m: number, shardSize: number, repetitions: num
   const figures: Figures = { encode: [], decode: [], peerEncode: [], peerDecode: [] };
   const bytes = k * shardSize;
   for (let r = 0; r < repetitions; r++) {
-    figures.encode.push(await throughput(() => encodeStripe({ dataShards, parityCount: m }), bytes, minMs));
-    figures.peerEncode.push(await throughput(() => peer(dataMask, parityMask), bytes, minMs));
-    figures.decode.push(await throughput(() => decodeStripe({ shards: damaged, k }), bytes, minMs));
-    figures.peerDecode.push(await throughput(() => peer((dataMask | parityMask) ^ lostMask, lostMask), bytes, minMs));
+    const [encode, peerEncode] = await throughputPair(() => encodeStripe({ dataShards, parityCount: m }), () => peer(dataMask, parityMask), bytes, minMs);
+    const [decode, peerDecode] = await throughputPair(() => decodeStripe({ shards: damaged, k }), () => peer((dataMask | parityMask) ^ lostMask, lostMask), bytes, minMs);
+    figures.encode.push(encode);
+    figures.peerEncode.push(peerEncode);
+    figures.decode.push(decode);
+    figures.peerDecode.push(peerDecode);
   }
   return figures;
 }
@@ -102,7 +126,7 @@ const options = new Command()
   .option("-k, --data <k>", "data shards per stripe", "8")
   .option("-m, --parity <m>", "parity shards per stripe (n − k); decode loses this many data shards", "3")
   .option("-r, --repetitions <count>", "measurements per figure (median and best are reported)", "7")
-  .option("--min-ms <ms>", "duration of one measurement", "300")
+  .option("--min-ms <ms>", "duration of one measurement (both codecs together)", "600")
   .parse()
   .opts<{ data: string; parity: string; repetitions: string; minMs: string }>();
 const k = Number(options.data);
@@ -112,7 +136,7 @@ const minMs = Number(options.minMs);
 
 const sizes = [64 * 1024, 1024 * 1024];
 const results: Record<string, Record<string, number>> = {};
-console.log(`erasure ${k}+${m}: MB/s of data, median (best) of ${repetitions} × ${minMs} ms; decode rebuilds ${m} lost data shards`);
+console.log(`erasure ${k}+${m}: MB/s of data, median (best) of ${repetitions} measurements of ${minMs} ms, alternating 50 ms bursts; decode rebuilds ${m} lost data shards`);
 console.log("shard    | op     | veritrain (WASM SIMD) | @ronomon (native)  | ratio");
 console.log("---------|--------|-----------------------|--------------------|------");
 for (const size of sizes) {
