@@ -96,7 +96,9 @@ export function multiplyShards({ coefficients, inputs }: MultiplyShardsParameter
     return (allOnes ? XOR_KERNEL_BY_ROWS : KERNEL_BY_ROWS)[groupRows - 1]!;
   });
 
-  const outputs = Array.from({ length: rows }, () => new Uint8Array(length));
+  // Uninitialised memory is safe here: the block loop below overwrites every byte of every
+  // output, and skipping the zero-fill saves a pass over the parity.
+  const outputs = Array.from({ length: rows }, () => new Uint8Array(Buffer.allocUnsafeSlow(length).buffer, 0, length));
   for (let offset = 0; offset < length; offset += stride) {
     const size = Math.min(stride, length - offset);
     for (let j = 0; j < cols; j++) memory.set(inputs[j]!.subarray(offset, offset + size), inputBase + j * stride);
