@@ -12,7 +12,7 @@
  */
 import { createRequire } from "node:module";
 import { Command } from "commander";
-import { decodeStripe, encodeStripe } from "../keepers/src/erasure/index.ts";
+import { DEFAULT_DATA_SHARDS, DEFAULT_TOTAL_SHARDS, decodeStripe, encodeStripe } from "../keepers/src/erasure/index.ts";
 
 type Ronomon = {
   create(k: number, m: number): Buffer;
@@ -123,8 +123,8 @@ async function measure(k: number, m: number, shardSize: number, repetitions: num
 
 const options = new Command()
   .description("Erasure codec throughput (MB/s of data) vs @ronomon/reed-solomon, encode and decode")
-  .option("-k, --data <k>", "data shards per stripe", "8")
-  .option("-m, --parity <m>", "parity shards per stripe (n − k); decode loses this many data shards", "3")
+  .option("-k, --data <k>", "data shards per stripe", String(DEFAULT_DATA_SHARDS))
+  .option("-m, --parity <m>", "parity shards per stripe (n − k); decode loses this many data shards", String(DEFAULT_TOTAL_SHARDS - DEFAULT_DATA_SHARDS))
   .option("-r, --repetitions <count>", "measurements per figure (median and best are reported)", "7")
   .option("--min-ms <ms>", "duration of one measurement (both codecs together)", "600")
   .parse()
@@ -133,6 +133,11 @@ const k = Number(options.data);
 const m = Number(options.parity);
 const repetitions = Number(options.repetitions);
 const minMs = Number(options.minMs);
+// @ronomon/reed-solomon 6 takes k <= 24 and m <= 6; the comparison needs both codecs.
+if (!(Number.isInteger(k) && k >= 1 && k <= 24 && Number.isInteger(m) && m >= 1 && m <= 6 && repetitions >= 1 && minMs > 0)) {
+  console.error(`--data must be 1..24, --parity 1..6 (the peer's limits), --repetitions >= 1, --min-ms > 0; got ${k}, ${m}, ${repetitions}, ${minMs}`);
+  process.exit(2);
+}
 
 const sizes = [64 * 1024, 1024 * 1024];
 const results: Record<string, Record<string, number>> = {};

@@ -11,7 +11,7 @@ import { Command } from "commander";
 import wabt from "wabt";
 
 /** Output rows one call computes: 1..4 (more would spill the 16 x86 vector registers). */
-export const KERNEL_ROW_COUNTS = [1, 2, 3, 4] as const;
+const KERNEL_ROW_COUNTS = [1, 2, 3, 4] as const;
 
 /** 16-byte vectors processed per loop iteration and per input row: 2 halves table reloads. */
 const UNROLL = 2;

@@ -1,3 +1,5 @@
+import { VeritrainError } from "../errors.ts";
+
 /**
  * Arithmetic in GF(2^8) with the field polynomial x^8 + x^4 + x^3 + x^2 + 1 (0x11D) and the
  * primitive element 2 — the field of ISA-L, Backblaze and klauspost/reedsolomon.
@@ -5,7 +7,7 @@
  * Addition is XOR; multiplication goes through log/exp tables.
  *
  * @example
- * gfMultiply(0x53, 0xca); // 0x8f... any product, computed via logs
+ * gfMultiply(0x53, 0xca); // 0x8f
  * gfMultiply(7, gfInverse(7)); // 1
  */
 
@@ -34,6 +36,11 @@ export function gfMultiply(a: number, b: number): number {
 
 /** The multiplicative inverse of a non-zero field element. */
 export function gfInverse(a: number): number {
-  if (a === 0) throw new RangeError("0 has no inverse in GF(2^8)");
+  if (a === 0) {
+    throw new VeritrainError("gfInverse argument must be non-zero: 0 has no inverse in GF(2^8)", {
+      code: "ERASURE_FIELD_ZERO_INVERSE",
+      details: { field: "a", value: a },
+    });
+  }
   return EXP[255 - LOG[a]!]!;
 }

@@ -20,7 +20,7 @@ export type ParityMatrixParameters = {
  * @ronomon/reed-solomon writes for its first parity shard.
  *
  * @example
- * parityMatrix({ dataCount: 2, parityCount: 2 }); // Uint8Array [1, 1, 0x8f, 0x8e]-like rows
+ * parityMatrix({ dataCount: 2, parityCount: 2 }); // Uint8Array [0x01, 0x01, 0xf5, 0x8f]: rows [1 1], [f5 8f]
  */
 export function parityMatrix({ dataCount, parityCount }: ParityMatrixParameters): Uint8Array {
   const matrix = new Uint8Array(parityCount * dataCount);
