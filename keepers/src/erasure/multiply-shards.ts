@@ -38,6 +38,7 @@ const BLOCK_BUDGET = 512 * 1024;
 /** Smallest block per shard, so per-call overhead stays small for wide stripes. */
 const MIN_BLOCK = 4096;
 const WASM_PAGE = 65536;
+// The module's memory only grows, to the largest stripe seen: tables + one block, about 2 MB at most.
 
 const roundUp = (value: number, multiple: number) => Math.ceil(value / multiple) * multiple;
 
@@ -63,7 +64,6 @@ export function multiplyShards({ coefficients, inputs }: MultiplyShardsParameter
   const rows = coefficients.length / cols;
   const length = inputs[0]!.length;
 
-  // Tables: row groups of up to 4, then per input j the group's rows, 32 bytes each.
   const tableBytes = rows * cols * 32;
   const stride = Math.min(roundUp(length, KERNEL_STEP), Math.max(MIN_BLOCK, roundUp(BLOCK_BUDGET / (cols + rows), KERNEL_STEP)));
   const inputBase = roundUp(tableBytes, 64);
@@ -78,8 +78,10 @@ export function multiplyShards({ coefficients, inputs }: MultiplyShardsParameter
   const memoryBytes = Buffer.from(kernel.memory.buffer);
   const inputBytes = inputs.map((input) => Buffer.from(input.buffer, input.byteOffset, input.length));
 
-  for (let group = 0; group * ROWS_PER_CALL < rows; group++) {
-    const first = group * ROWS_PER_CALL;
+  // Tables: row groups of up to 4 (one kernel call each), then per input j the group's rows,
+  // 32 bytes each; a group whose first row is all ones gets the XOR variant of the kernel.
+  const kernels: KernelFunction[] = [];
+  for (let first = 0; first < rows; first += ROWS_PER_CALL) {
     const groupRows = Math.min(ROWS_PER_CALL, rows - first);
     for (let j = 0; j < cols; j++) {
       for (let r = 0; r < groupRows; r++) {
@@ -91,14 +93,9 @@ export function multiplyShards({ coefficients, inputs }: MultiplyShardsParameter
         }
       }
     }
-  }
-
-  const kernels = Array.from({ length: Math.ceil(rows / ROWS_PER_CALL) }, (_, group) => {
-    const first = group * ROWS_PER_CALL;
-    const groupRows = Math.min(ROWS_PER_CALL, rows - first);
     const allOnes = coefficients.subarray(first * cols, (first + 1) * cols).every((c) => c === 1);
-    return (allOnes ? XOR_KERNEL_BY_ROWS : KERNEL_BY_ROWS)[groupRows - 1]!;
-  });
+    kernels.push((allOnes ? XOR_KERNEL_BY_ROWS : KERNEL_BY_ROWS)[groupRows - 1]!);
+  }
 
   // Uninitialised memory is safe here: the block loop below overwrites every byte of every
   // output, and skipping the zero-fill saves a pass over the parity.
