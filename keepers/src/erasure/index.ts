@@ -7,6 +7,6 @@
  * const parity = encodeStripe({ dataShards, parityCount: 3 });
  * const data = decodeStripe({ shards: [...dataShards, ...parity].map((s, i) => (i < 3 ? undefined : s)), k: 8 });
  */
-export { decodeStripe, type DecodeStripeParameters } from "./decode-stripe.ts";
-export { encodeStripe, type EncodeStripeParameters } from "./encode-stripe.ts";
-export { DEFAULT_DATA_SHARDS, DEFAULT_TOTAL_SHARDS, MAX_SHARD_BYTES, MAX_SHARD_COUNT } from "./stripe-limits.ts";
+export { decodeStripe, type DecodeStripeParameters } from "./decodeStripe.ts";
+export { encodeStripe, type EncodeStripeParameters } from "./encodeStripe.ts";
+export { DEFAULT_DATA_SHARDS, DEFAULT_TOTAL_SHARDS, MAX_SHARD_BYTES, MAX_SHARD_COUNT } from "./stripeLimits.ts";

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
-import { multiplyShards } from "../../../keepers/src/erasure/multiply-shards.ts";
-import { kernelWasm, kernelWat } from "../../../scripts/build-erasure-kernel.ts";
-import { referenceMultiply } from "./reference-multiply.ts";
-import { seededRandom } from "./seeded-random.ts";
+import { multiplyShards } from "../../../keepers/src/erasure/multiplyShards.ts";
+import { kernelWasm, kernelWat } from "../../../scripts/buildErasureKernel.ts";
+import { referenceMultiply } from "./referenceMultiply.ts";
+import { seededRandom } from "./seededRandom.ts";
 
 describe("WebAssembly SIMD kernel", () => {
   it("matches the byte-wise definition for random matrices, 1..9 rows, odd lengths, multi-block shards", () => {
@@ -36,8 +36,8 @@ describe("WebAssembly SIMD kernel", () => {
     assert.deepEqual(multiplyShards({ coefficients, inputs }), referenceMultiply(coefficients, inputs));
   });
 
-  it("the committed gf-kernel.wat and gf-kernel.wasm are what scripts/build-erasure-kernel.ts produces", async () => {
-    assert.equal(readFileSync(new URL("../../../keepers/src/erasure/gf-kernel.wat", import.meta.url), "utf8"), kernelWat());
-    assert.deepEqual(new Uint8Array(readFileSync(new URL("../../../keepers/src/erasure/gf-kernel.wasm", import.meta.url))), await kernelWasm());
+  it("the committed gfKernel.wat and gfKernel.wasm are what scripts/buildErasureKernel.ts produces", async () => {
+    assert.equal(readFileSync(new URL("../../../keepers/src/erasure/gfKernel.wat", import.meta.url), "utf8"), kernelWat());
+    assert.deepEqual(new Uint8Array(readFileSync(new URL("../../../keepers/src/erasure/gfKernel.wasm", import.meta.url))), await kernelWasm());
   });
 });

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { createRequire } from "node:module";
 import { describe, it } from "node:test";
 import { decodeStripe, encodeStripe } from "../../../keepers/src/erasure/index.ts";
-import { seededRandom } from "./seeded-random.ts";
+import { seededRandom } from "./seededRandom.ts";
 
 type Ronomon = {
   MAX_K: number;

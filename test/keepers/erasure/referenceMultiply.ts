@@ -1,4 +1,4 @@
-import { gfMultiply } from "../../../keepers/src/erasure/galois-field.ts";
+import { gfMultiply } from "../../../keepers/src/erasure/galoisField.ts";
 
 /**
  * The byte-at-a-time definition of matrix × shards in GF(2^8), independent of the SIMD kernel:

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
-import { gfMultiply } from "./galois-field.ts";
+import { gfMultiply } from "./galoisField.ts";
 
-/** `mulN` / `xorMulN(tables, cols, inputs, outputs, stride, length)` of gf-kernel.wat, N = 1..4 output rows. */
+/** `mulN` / `xorMulN(tables, cols, inputs, outputs, stride, length)` of gfKernel.wat, N = 1..4 output rows. */
 type KernelFunction = (tables: number, cols: number, inputs: number, outputs: number, stride: number, length: number) => void;
 
 type KernelExports = {
@@ -24,7 +24,7 @@ type WebAssemblyRuntime = {
 const { Module, Instance } = (globalThis as unknown as { WebAssembly: WebAssemblyRuntime }).WebAssembly;
 
 // Synchronous compilation keeps the codec's API synchronous; the module is under 2 KB.
-const kernel = new Instance(new Module(readFileSync(new URL("./gf-kernel.wasm", import.meta.url)))).exports as KernelExports;
+const kernel = new Instance(new Module(readFileSync(new URL("./gfKernel.wasm", import.meta.url)))).exports as KernelExports;
 
 /** The kernel computing `rows` output rows per call, for rows = 1..ROWS_PER_CALL. */
 const KERNEL_BY_ROWS = [kernel.mul1, kernel.mul2, kernel.mul3, kernel.mul4];

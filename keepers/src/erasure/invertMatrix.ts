@@ -1,5 +1,5 @@
 import { VeritrainError } from "../errors.ts";
-import { gfInverse, gfMultiply } from "./galois-field.ts";
+import { gfInverse, gfMultiply } from "./galoisField.ts";
 
 /** Parameters of {@link invertMatrix}. */
 export type InvertMatrixParameters = {

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { decodeStripe, encodeStripe } from "../../../keepers/src/erasure/index.ts";
-import { parityMatrix } from "../../../keepers/src/erasure/parity-matrix.ts";
-import { referenceMultiply } from "./reference-multiply.ts";
-import { seededRandom } from "./seeded-random.ts";
+import { parityMatrix } from "../../../keepers/src/erasure/parityMatrix.ts";
+import { referenceMultiply } from "./referenceMultiply.ts";
+import { seededRandom } from "./seededRandom.ts";
 
 const SHAPES: [k: number, n: number][] = [
   [1, 2], [2, 3], [3, 5], [4, 6], [5, 9], [8, 11], [10, 14], [16, 20], [24, 30], [32, 48], [100, 130], [200, 255], [1, 255], [254, 255],

@@ -1,5 +1,5 @@
 import { VeritrainError } from "../errors.ts";
-import { MAX_SHARD_COUNT } from "./stripe-limits.ts";
+import { MAX_SHARD_COUNT } from "./stripeLimits.ts";
 
 /** Parameters of {@link assertStripeCounts}. */
 export type AssertStripeCountsParameters = {

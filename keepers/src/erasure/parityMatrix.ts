@@ -1,4 +1,4 @@
-import { gfInverse, gfMultiply } from "./galois-field.ts";
+import { gfInverse, gfMultiply } from "./galoisField.ts";
 
 /** Parameters of {@link parityMatrix}. */
 export type ParityMatrixParameters = {

@@ -1,5 +1,5 @@
 import { VeritrainError } from "../errors.ts";
-import { MAX_SHARD_BYTES } from "./stripe-limits.ts";
+import { MAX_SHARD_BYTES } from "./stripeLimits.ts";
 
 /** Parameters of {@link assertShardLengths}. */
 export type AssertShardLengthsParameters = {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { encodeStripe } from "../../../keepers/src/erasure/index.ts";
-import { parityMatrix } from "../../../keepers/src/erasure/parity-matrix.ts";
+import { parityMatrix } from "../../../keepers/src/erasure/parityMatrix.ts";
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString("hex");
 

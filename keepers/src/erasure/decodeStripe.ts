@@ -1,9 +1,9 @@
 import { VeritrainError } from "../errors.ts";
-import { assertShardLengths } from "./assert-shard-lengths.ts";
-import { assertStripeCounts } from "./assert-stripe-counts.ts";
-import { invertMatrix } from "./invert-matrix.ts";
-import { multiplyShards } from "./multiply-shards.ts";
-import { parityMatrix } from "./parity-matrix.ts";
+import { assertShardLengths } from "./assertShardLengths.ts";
+import { assertStripeCounts } from "./assertStripeCounts.ts";
+import { invertMatrix } from "./invertMatrix.ts";
+import { multiplyShards } from "./multiplyShards.ts";
+import { parityMatrix } from "./parityMatrix.ts";
 
 /** Parameters of {@link decodeStripe}. */
 export type DecodeStripeParameters = {
