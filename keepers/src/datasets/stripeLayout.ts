@@ -1,7 +1,5 @@
+import { MAX_SHARD_BYTES, MAX_SHARD_COUNT } from "../erasure/stripeLimits.ts";
 import { VeritrainError } from "../errors.ts";
-
-/** Largest shard: one IPFS block of 1 MiB. */
-export const MAX_SHARD_SIZE = 1 << 20;
 
 /** How a dataset's bytes are cut into stripes of k data shards plus n − k parity shards. */
 export type StripeLayout = {
@@ -31,9 +29,9 @@ export function stripeLayout({ k, n, shardSize, byteLength }: StripeLayoutParame
   const rule = (field: string, value: number, text: string) =>
     new VeritrainError(`${field} ${text}, got ${value}`, { code: "LAYOUT_INVALID", details: { field, value } });
   if (!Number.isInteger(k) || k < 1) throw rule("k", k, "must be an integer >= 1");
-  if (!Number.isInteger(n) || n <= k || n > 255) throw rule("n", n, `must be an integer in (k=${k}, 255]`);
-  if (!Number.isInteger(shardSize) || shardSize < 1 || shardSize > MAX_SHARD_SIZE) {
-    throw rule("shardSize", shardSize, `must be an integer in [1, ${MAX_SHARD_SIZE}]`);
+  if (!Number.isInteger(n) || n <= k || n > MAX_SHARD_COUNT) throw rule("n", n, `must be an integer in (k=${k}, ${MAX_SHARD_COUNT}]`);
+  if (!Number.isInteger(shardSize) || shardSize < 1 || shardSize > MAX_SHARD_BYTES) {
+    throw rule("shardSize", shardSize, `must be an integer in [1, ${MAX_SHARD_BYTES}]`);
   }
   if (!Number.isSafeInteger(byteLength) || byteLength < 1) throw rule("byteLength", byteLength, "must be a positive integer");
   return { k, n, shardSize, byteLength, stripeCount: Math.ceil(byteLength / (k * shardSize)) };
