@@ -189,8 +189,10 @@ function heliaContentStore({ helia, listen, fetchTimeoutMs }: HeliaStoreParts): 
   };
 }
 
+/** The chunks as one plain Uint8Array (blockstore-fs yields Buffers; callers get one type from every backend). */
 async function drainBytes(chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
   for await (const chunk of chunks) parts.push(chunk);
-  return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+  const joined = Buffer.concat(parts);
+  return new Uint8Array(joined.buffer, joined.byteOffset, joined.byteLength);
 }
