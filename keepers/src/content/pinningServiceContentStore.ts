@@ -2,7 +2,7 @@ import { Configuration, RemotePinningServiceClient, Status, type PinStatus } fro
 import type { CID } from "multiformats/cid";
 import { VeritrainError } from "../errors.ts";
 import { contentBackendFailed } from "./contentErrors.ts";
-import type { ContentStore, ContentStoreCallOptions } from "./contentStore.ts";
+import { verifyBlock, type ContentStore, type ContentStoreCallOptions } from "./contentStore.ts";
 
 /** Parameters of {@link createPinningServiceContentStore}. */
 export type PinningServiceContentStoreParameters = {
@@ -77,7 +77,8 @@ export function createPinningServiceContentStore({
     backend,
 
     put: (bytes, options) => local.put(bytes, options),
-    get: (cid, options) => local.get(cid, options),
+    // Re-verified because `local` may be any ContentStore; hashing a <= 1 MiB block is cheap.
+    get: async (cid, options) => verifyBlock({ cid, bytes: await local.get(cid, options), source: `pinning (via ${local.backend})` }),
     has: (cid, options) => local.has(cid, options),
 
     async pin(cid, options = {}) {
