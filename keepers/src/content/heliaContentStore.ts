@@ -118,6 +118,18 @@ type HeliaStoreParts = {
 
 function heliaContentStore({ helia, listen, fetchTimeoutMs }: HeliaStoreParts): HeliaContentStore {
   const backend = "helia";
+
+  async function get(cid: CID, { signal = AbortSignal.timeout(fetchTimeoutMs) }: ContentStoreCallOptions = {}): Promise<Uint8Array> {
+    let bytes: Uint8Array;
+    try {
+      // offline: true keeps a node without networking from waiting on brokers it has none of.
+      bytes = await drainBytes(helia.blockstore.get(cid, { signal, offline: !listen }));
+    } catch (cause) {
+      throw contentNotFound({ cid, backend, cause });
+    }
+    return verifyBlock({ cid, bytes, source: backend });
+  }
+
   return {
     backend,
 
@@ -128,16 +140,7 @@ function heliaContentStore({ helia, listen, fetchTimeoutMs }: HeliaStoreParts): 
       return cid;
     },
 
-    async get(cid, { signal = AbortSignal.timeout(fetchTimeoutMs) } = {}) {
-      let bytes: Uint8Array;
-      try {
-        // offline: true keeps a node without networking from waiting on brokers it has none of.
-        bytes = await drainBytes(helia.blockstore.get(cid, { signal, offline: !listen }));
-      } catch (cause) {
-        throw contentNotFound({ cid, backend, cause });
-      }
-      return verifyBlock({ cid, bytes, source: backend });
-    },
+    get,
 
     async has(cid, options = {}) {
       return helia.blockstore.has(cid, options);
@@ -147,7 +150,7 @@ function heliaContentStore({ helia, listen, fetchTimeoutMs }: HeliaStoreParts): 
       if (await helia.pins.isPinned(cid, options)) return;
       // Fetch (bounded, hash-verified) first: pins.add would fetch an unbounded, unverified
       // block itself, and on an offline node it fails in a background job.
-      await this.get(cid, options);
+      await get(cid, options);
       try {
         // pins.add is lazy: nothing is pinned until the generator is drained.
         for await (const _ of helia.pins.add(cid, options));

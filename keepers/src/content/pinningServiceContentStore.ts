@@ -22,6 +22,9 @@ export type PinningServiceContentStoreParameters = {
   pinName?: (cid: CID) => string;
 };
 
+/** Largest page the spec allows; one CID never has more pin requests than this from us. */
+const MAX_PAGE = 1000;
+
 /** Remote pins that count as "the service has (or is getting) this CID". */
 const LIVE_STATUSES = [Status.Queued, Status.Pinning, Status.Pinned];
 
@@ -52,7 +55,7 @@ export function createPinningServiceContentStore({
   const backend = "pinning";
 
   async function remotePins(cid: CID, statuses: Status[], { signal }: ContentStoreCallOptions): Promise<PinStatus[]> {
-    const { results } = await call("GET /pins", cid, () => client.pinsGet({ cid: [cid.toString()], status: statuses }, { signal }));
+    const { results } = await call("GET /pins", cid, () => client.pinsGet({ cid: [cid.toString()], status: statuses, limit: MAX_PAGE }, { signal }));
     return results;
   }
 
