@@ -132,6 +132,16 @@ describe("Helia content store (two loopback nodes over bitswap)", () => {
     assert.equal(await b.has(cid), true);
   });
 
+  it("a node given A's address as a string (as in config files) dials it and fetches", async () => {
+    const cid = await a.put(text("dialed by string"));
+    const c = await createHeliaContentStore({ directory: join(root, "c"), listen: true, peers: a.multiaddrs().map(String) });
+    try {
+      assert.deepEqual(await c.get(cid, { signal: AbortSignal.timeout(10_000) }), text("dialed by string"));
+    } finally {
+      await c.close();
+    }
+  });
+
   it("B pins a block only A has by fetching it", async () => {
     const cid = await a.put(text("pinned by B"));
     await b.pin(cid, { signal: AbortSignal.timeout(10_000) });
