@@ -4,8 +4,15 @@ import { MAX_WIDTH, MIN_WIDTH, poseidonConstants } from "./poseidon-constants.ts
 import { POSEIDON_WASM_BASE64 } from "./poseidon-wasm-binary.ts";
 import { ELEMENT_BYTES, HEAP_START, LAYOUT, MONTGOMERY_BITS } from "./poseidon-wat.ts";
 
+/** The slice of the WebAssembly JS API used here (the project's lib settings do not include its types). */
+type WasmMemory = { readonly buffer: ArrayBuffer; grow(pages: number): number };
+declare const WebAssembly: {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: unknown };
+};
+
 type PoseidonExports = {
-  memory: WebAssembly.Memory;
+  memory: WasmMemory;
   unpack31: (out: number, input: number) => void;
   permute: (st: number, tmp: number, t: number, partialRounds: number, c: number, s: number, mt: number, pt: number) => void;
 };
@@ -20,7 +27,8 @@ const R_MOD_P = R % FIELD_MODULUS;
 const R_INVERSE = modularInverse(R_MOD_P);
 const WASM_PAGE = 65536;
 
-let compiled: WebAssembly.Module | undefined;
+let compiled: object | undefined;
+let shared: PoseidonWasm | undefined;
 
 function modularInverse(a: bigint): bigint {
   // Fermat: a^(p-2) mod p.
@@ -66,7 +74,13 @@ export class PoseidonWasm {
   static create(): PoseidonWasm {
     compiled ??= new WebAssembly.Module(Buffer.from(POSEIDON_WASM_BASE64, "base64"));
     const instance = new WebAssembly.Instance(compiled, {});
-    return new PoseidonWasm(instance.exports as unknown as PoseidonExports);
+    return new PoseidonWasm(instance.exports as PoseidonExports);
+  }
+
+  /** This thread's shared instance, for the bigint-level helpers (proof verification, dataset root). */
+  static shared(): PoseidonWasm {
+    shared ??= PoseidonWasm.create();
+    return shared;
   }
 
   /** Live byte view of the wasm memory (re-read after {@link PoseidonWasm.allocate}). */
