@@ -61,18 +61,29 @@ const MU = (() => {
 const i64 = (v: bigint): string => `(i64.const ${v})`;
 const load = (base: string, limb: number): string => `(i64.load offset=${limb * 8} (local.get ${base}))`;
 
-/** Montgomery reduction of the 18 accumulators $t0..$t17 (normalised or nearly) into limbs $t9..$t17. */
+/**
+ * Montgomery reduction of the 18 column sums $t0..$t17 (carries not propagated; each at most
+ * 18 limb products, so that adding the 9 products q_i * p_j keeps it below 2^64) into limbs $t9..$t17, column by column ("product scanning"): every column is
+ * finished once, so only the 9 quotient digits and a carry stay live, which keeps register
+ * pressure low; the reduction products q_i * p_j use p's limbs as immediates.
+ */
 function emitReduction(): string {
-  const out: string[] = [];
-  for (let i = 0; i < LIMBS; i++) {
-    out.push(`(local.set $q (i64.and (i64.mul (i64.and (local.get $t${i}) ${i64(MASK)}) ${i64(MU)}) ${i64(MASK)}))`);
-    out.push(`(local.set $t${i} (i64.add (local.get $t${i}) (i64.mul (local.get $q) ${i64(P[0]!)})))`);
-    out.push(`(local.set $t${i + 1} (i64.add (i64.add (local.get $t${i + 1}) (i64.shr_u (local.get $t${i}) (i64.const 29))) (i64.mul (local.get $q) ${i64(P[1]!)})))`);
-    for (let j = 2; j < LIMBS; j++) {
-      out.push(`(local.set $t${i + j} (i64.add (local.get $t${i + j}) (i64.mul (local.get $q) ${i64(P[j]!)})))`);
+  const out: string[] = [`(local.set $c (i64.const 0))`];
+  for (let k = 0; k < 2 * LIMBS; k++) {
+    const terms: string[] = [];
+    for (let i = Math.max(0, k - LIMBS + 1); i <= Math.min(k, LIMBS - 1); i++) {
+      if (i < k || k >= LIMBS) terms.push(`(i64.mul (local.get $q${i}) ${i64(P[k - i]!)})`);
+    }
+    const sum = terms.reduce((acc, term) => `(i64.add ${acc} ${term})`, `(i64.add (local.get $t${k}) (local.get $c))`);
+    out.push(`(local.set $t${k} ${sum})`);
+    if (k < LIMBS) {
+      out.push(`(local.set $q${k} (i64.and (i64.mul (i64.and (local.get $t${k}) ${i64(MASK)}) ${i64(MU)}) ${i64(MASK)}))`);
+      out.push(`(local.set $c (i64.shr_u (i64.add (local.get $t${k}) (i64.mul (local.get $q${k}) ${i64(P[0]!)})) (i64.const 29)))`);
+    } else if (k < 2 * LIMBS - 1) {
+      out.push(`(local.set $c (i64.shr_u (local.get $t${k}) (i64.const 29)))`);
+      out.push(`(local.set $t${k} (i64.and (local.get $t${k}) ${i64(MASK)}))`);
     }
   }
-  out.push(emitCarry(LIMBS, 2 * LIMBS - 1));
   return out.join("\n");
 }
 
@@ -107,25 +118,25 @@ function emitStoreResult(): string {
 }
 
 const accumulatorLocals = Array.from({ length: 2 * LIMBS }, (_, k) => `(local $t${k} i64)`).join(" ");
-const operandLocals = Array.from({ length: LIMBS }, (_, i) => `(local $a${i} i64) (local $b${i} i64)`).join(" ");
+const operandLocals = Array.from({ length: LIMBS }, (_, i) => `(local $a${i} i64) (local $b${i} i64) (local $q${i} i64)`).join(" ") + " (local $c i64)";
 
 /** out = a * b / R mod p, in [0, 2p) for a, b in [0, 2p). out may alias a or b. */
 function emitMul(): string {
   return `(func $mul (export "mul") (param $out i32) (param $a i32) (param $b i32)
-  ${accumulatorLocals} ${operandLocals} (local $q i64)
+  ${accumulatorLocals} ${operandLocals}
   ${emitProductAccumulate()}
-  ${emitCarry(0, 2 * LIMBS - 1)}
   ${emitReduction()}
   ${emitStoreResult()})`;
 }
 
 /**
  * out = sum_k a[k] * b[k] / R mod p over `count` <= 17 pairs, with one reduction.
- * Carries are normalised every 3 products: 3 * 9 products of 58 bits stay below 2^63.
+ * Carries are normalised every 3 products, so a column never holds more than 2 * 9 products
+ * (plus a 29-bit limb) when the reduction starts.
  */
 function emitDot(): string {
   return `(func $dot (export "dot") (param $out i32) (param $a i32) (param $aStride i32) (param $b i32) (param $bStride i32) (param $count i32)
-  ${accumulatorLocals} ${operandLocals} (local $q i64) (local $sinceCarry i32)
+  ${accumulatorLocals} ${operandLocals} (local $sinceCarry i32)
   (block $done (loop $next
     (br_if $done (i32.eqz (local.get $count)))
     ${emitProductAccumulate()}
@@ -137,7 +148,6 @@ function emitDot(): string {
     (local.set $b (i32.add (local.get $b) (local.get $bStride)))
     (local.set $count (i32.sub (local.get $count) (i32.const 1)))
     (br $next)))
-  ${emitCarry(0, 2 * LIMBS - 1)}
   ${emitReduction()}
   ${emitStoreResult()})`;
 }
