@@ -5,6 +5,7 @@ import { columnBlocks } from "./column-blocks.ts";
 import { LeafHasher } from "./leaf-hasher.ts";
 import { MerkleFrontier } from "./merkle-frontier.ts";
 import { PoseidonWasm } from "./poseidon-wasm.ts";
+import { ELEMENT_BYTES } from "./poseidon-wat.ts";
 import type { SubtreeRequest, SubtreeResponse } from "./subtree-worker.ts";
 import { assertDepth, assertFits, DEFAULT_COLUMN_DEPTH } from "./tree-depth.ts";
 
@@ -21,7 +22,10 @@ export type ColumnRootParameters = {
   column: Uint8Array | AsyncIterable<Uint8Array>;
   /** Merkle tree depth (default 25); the column must have at most 2^depth leaves. */
   depth?: number;
-  /** Worker threads (default 1 = hash on the calling thread). The root does not depend on it. */
+  /**
+   * Worker threads (default 1 = hash on the calling thread). The root does not depend on it.
+   * Trees of depth <= 11 are a single worker segment, so they are always hashed on the calling thread.
+   */
   threads?: number;
 };
 
@@ -104,7 +108,7 @@ async function hashSegmentsInWorkers({ column, threads, poseidon, frontier, coun
     });
     worker.on("error", fail);
   }
-  const root = poseidon.allocate(72);
+  const root = poseidon.allocate(ELEMENT_BYTES);
   const inFlight: Promise<bigint>[] = [];
   const pushOldest = async (): Promise<void> => {
     const oldest = inFlight.shift();
@@ -119,7 +123,10 @@ async function hashSegmentsInWorkers({ column, threads, poseidon, frontier, coun
       if (inFlight.length >= 2 * threads) await pushOldest();
       const worker = workers[id % threads];
       const request: SubtreeRequest = { id, levels: SEGMENT_LEVELS, block };
-      inFlight.push(new Promise<bigint>((resolve, reject) => pending.set(request.id, { resolve, reject })));
+      const subtreeRoot = new Promise<bigint>((resolve, reject) => pending.set(request.id, { resolve, reject }));
+      // Awaited later, in order; this handler only keeps an early worker failure from being "unhandled".
+      subtreeRoot.catch(() => undefined);
+      inFlight.push(subtreeRoot);
       worker?.postMessage(request);
       id++;
     }

@@ -1,3 +1,4 @@
+import { VeritrainError } from "../errors.ts";
 import { CHUNK_BYTES, leafCountOf } from "./chunk-packing.ts";
 import type { MerkleFrontier } from "./merkle-frontier.ts";
 import type { PoseidonWasm } from "./poseidon-wasm.ts";
@@ -29,9 +30,15 @@ export class LeafHasher {
 
   /** Hashes the chunks of `block` (at most blockBytes; a short last chunk is zero-padded) and pushes each leaf. */
   pushBlock(block: Uint8Array, frontier: MerkleFrontier): void {
+    if (block.length > this.#blockBytes) {
+      throw new VeritrainError(`block must be at most ${this.#blockBytes} bytes, got ${block.length}`, {
+        code: "BLOCK_TOO_LARGE",
+        details: { field: "block", value: block.length, limit: this.#blockBytes },
+      });
+    }
     const leaves = leafCountOf(block.length);
     const memory = this.#poseidon.memory;
-    memory.set(block.subarray(0, this.#blockBytes), this.#input);
+    memory.set(block, this.#input);
     memory.fill(0, this.#input + block.length, this.#input + leaves * CHUNK_BYTES);
     for (let i = 0; i < leaves; i++) {
       this.#poseidon.hashChunk(this.#leaf, this.#input + i * CHUNK_BYTES);

@@ -116,7 +116,8 @@ export class PoseidonWasm {
       });
     }
     this.writeElement(this.#state, 0n);
-    inputs.forEach((input, i) => this.writeElement(this.#state + (i + 1) * ELEMENT_BYTES, input % FIELD_MODULUS));
+    // Like circomlibjs (F.e), inputs are taken modulo p, negative ones included.
+    inputs.forEach((input, i) => this.writeElement(this.#state + (i + 1) * ELEMENT_BYTES, ((input % FIELD_MODULUS) + FIELD_MODULUS) % FIELD_MODULUS));
     this.#permute(t);
     return this.readElement(this.#state);
   }
