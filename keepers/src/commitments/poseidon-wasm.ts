@@ -124,7 +124,7 @@ export class PoseidonWasm {
 
   /** out = Poseidon(16 elements packed as 16 × 31 little-endian bytes at `chunk`); see chunk-packing.ts. */
   hashChunk(out: number, chunk: number): void {
-    this.writeElement(this.#state, 0n);
+    this.#clearElement(this.#state);
     for (let i = 0; i < 16; i++) this.#exports.unpack31(this.#state + (i + 1) * ELEMENT_BYTES, chunk + 31 * i);
     this.#permute(MAX_WIDTH);
     this.copyElement(out, this.#state);
@@ -134,7 +134,7 @@ export class PoseidonWasm {
   hashPair(out: number, left: number, right: number): void {
     this.copyElement(this.#state + ELEMENT_BYTES, left);
     this.copyElement(this.#state + 2 * ELEMENT_BYTES, right);
-    this.writeElement(this.#state, 0n);
+    this.#clearElement(this.#state);
     this.#permute(3);
     this.copyElement(out, this.#state);
   }
@@ -158,6 +158,11 @@ export class PoseidonWasm {
     let value = 0n;
     for (let i = ELEMENT_BYTES / 8 - 1; i >= 0; i--) value = (value << LIMB_BITS) | (this.#limbs[pointer / 8 + i] ?? 0n);
     return (value * R_INVERSE) % FIELD_MODULUS;
+  }
+
+  /** Writes 0 without bigint arithmetic: the capacity element is cleared twice per tree node. */
+  #clearElement(pointer: number): void {
+    this.#limbs.fill(0n, pointer / 8, pointer / 8 + ELEMENT_BYTES / 8);
   }
 
   #permute(t: number): void {
