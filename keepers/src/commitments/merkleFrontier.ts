@@ -1,0 +1,134 @@
+import type { PoseidonWasm } from "./poseidonWasm.ts";
+import { ELEMENT_BYTES } from "./poseidonWat.ts";
+import { assertFits } from "./treeDepth.ts";
+
+/** Called for every node the frontier completes: its level (0 = leaves), index in that level, wasm pointer. */
+export type NodeObserver = (level: number, position: number, pointer: number) => void;
+
+/** Parameters of {@link MerkleFrontier}. */
+export type MerkleFrontierParameters = {
+  /** The hasher whose wasm memory holds the nodes. */
+  poseidon: PoseidonWasm;
+  /** Height of the tree: the root is at this level. */
+  depth: number;
+  /** Level of the nodes given to {@link MerkleFrontier.push} (0 for leaves, s for subtree roots of height s). */
+  baseLevel?: number;
+  /** Optional observer, used by proof generation to catch the siblings of one path. */
+  onNode?: NodeObserver;
+};
+
+/**
+ * Streaming fixed-depth Poseidon2 Merkle tree: nodes arrive left to right and only one pending
+ * left node per level is kept ("frontier"), so memory is O(depth) whatever the column size.
+ * Missing nodes on the right are the precomputed empty-subtree hashes zero[l].
+ *
+ * @example
+ * const frontier = new MerkleFrontier({ poseidon, depth: 25 });
+ * frontier.push(leafPointer);
+ * const root = poseidon.readElement(frontier.finish());
+ */
+export class MerkleFrontier {
+  readonly #poseidon: PoseidonWasm;
+  readonly #depth: number;
+  readonly #baseLevel: number;
+  readonly #onNode: NodeObserver | undefined;
+  readonly #slots: number;
+  readonly #filled: boolean[];
+  readonly #positions: number[];
+  readonly #carry: number;
+  readonly #zeros: number;
+  #count = 0;
+
+  constructor({ poseidon, depth, baseLevel = 0, onNode }: MerkleFrontierParameters) {
+    this.#poseidon = poseidon;
+    this.#depth = depth;
+    this.#baseLevel = baseLevel;
+    this.#onNode = onNode;
+    this.#slots = poseidon.allocate((depth + 1) * ELEMENT_BYTES);
+    this.#filled = new Array<boolean>(depth + 1).fill(false);
+    this.#positions = new Array<number>(depth + 1).fill(0);
+    this.#carry = poseidon.allocate(ELEMENT_BYTES);
+    this.#zeros = zeroHashes(poseidon, depth);
+  }
+
+  /** Number of nodes pushed so far. */
+  get count(): number {
+    return this.#count;
+  }
+
+  /** Pointer of zero[level], the root of an empty subtree of height `level`. */
+  zero(level: number): number {
+    return this.#zeros + level * ELEMENT_BYTES;
+  }
+
+  /** Empties the tree so the frontier (and its wasm memory) can be reused for another one. */
+  reset(): void {
+    this.#filled.fill(false);
+    this.#positions.fill(0);
+    this.#count = 0;
+  }
+
+  /** Appends the next node of the base level (copied from `pointer`). */
+  push(pointer: number): void {
+    assertFits((this.#count + 1) * 2 ** this.#baseLevel, this.#depth);
+    this.#count++;
+    const poseidon = this.#poseidon;
+    let level = this.#baseLevel;
+    poseidon.copyElement(this.#carry, pointer);
+    this.#emit(level);
+    while (this.#filled[level] === true) {
+      poseidon.hashPair(this.#carry, this.#slot(level), this.#carry);
+      this.#filled[level] = false;
+      level++;
+      this.#emit(level);
+    }
+    poseidon.copyElement(this.#slot(level), this.#carry);
+    this.#filled[level] = true;
+  }
+
+  /** Pads the tree with empty subtrees and returns the pointer of the root (valid until the next call). */
+  finish(): number {
+    if (this.#filled[this.#depth] === true) return this.#slot(this.#depth);
+    if (this.#count === 0) return this.zero(this.#depth);
+    const poseidon = this.#poseidon;
+    let carrying = false;
+    for (let level = this.#baseLevel; level < this.#depth; level++) {
+      if (this.#filled[level] === true) {
+        poseidon.hashPair(this.#carry, this.#slot(level), carrying ? this.#carry : this.zero(level));
+      } else if (carrying) {
+        poseidon.hashPair(this.#carry, this.#carry, this.zero(level));
+      } else {
+        continue;
+      }
+      carrying = true;
+      this.#emit(level + 1);
+    }
+    return this.#carry;
+  }
+
+  #slot(level: number): number {
+    return this.#slots + level * ELEMENT_BYTES;
+  }
+
+  #emit(level: number): void {
+    const position = this.#positions[level] ?? 0;
+    this.#positions[level] = position + 1;
+    this.#onNode?.(level, position, this.#carry);
+  }
+}
+
+const zeroCache = new WeakMap<PoseidonWasm, { pointer: number; depth: number }>();
+
+/** zero[0] = 0, zero[l + 1] = Poseidon2(zero[l], zero[l]); computed once per hasher up to the largest depth asked. */
+function zeroHashes(poseidon: PoseidonWasm, depth: number): number {
+  const cached = zeroCache.get(poseidon);
+  if (cached !== undefined && cached.depth >= depth) return cached.pointer;
+  const pointer = poseidon.allocate((depth + 1) * ELEMENT_BYTES);
+  poseidon.writeElement(pointer, 0n);
+  for (let level = 0; level < depth; level++) {
+    const below = pointer + level * ELEMENT_BYTES;
+    poseidon.hashPair(below + ELEMENT_BYTES, below, below);
+  }
+  zeroCache.set(poseidon, { pointer, depth });
+  return pointer;
+}

@@ -1,0 +1,37 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { columnRoot } from "../../../keepers/src/commitments/columnRoot.ts";
+import { merkleProof, verifyMerkleProof } from "../../../keepers/src/commitments/merkleProof.ts";
+import { SeededRandom } from "./seededRandom.ts";
+
+describe("merkleProof / verifyMerkleProof", () => {
+  const column = new SeededRandom(77n).bytes(496 * 11 + 45);
+
+  it("proves every leaf of an 12-leaf column against its root, at depth 5", async () => {
+    const { root } = await columnRoot({ column, depth: 5 });
+    for (let index = 0; index < 12; index++) {
+      const proof = await merkleProof({ column, depth: 5, index });
+      assert.equal(proof.root, root);
+      assert.equal(proof.pathElements.length, 5);
+      assert.ok(verifyMerkleProof(proof), `leaf ${index}`);
+    }
+  });
+
+  it("fails when one bit of the chunk, of a path element, of the leaf count or of the index changes", async () => {
+    const proof = await merkleProof({ column, depth: 5, index: 6 });
+    const flippedChunk = proof.chunk.map((element, i) => (i === 3 ? element ^ (1n << 100n) : element));
+    assert.equal(verifyMerkleProof({ ...proof, chunk: flippedChunk }), false);
+    const flippedPath = proof.pathElements.map((element, level) => (level === 2 ? element ^ 1n : element));
+    assert.equal(verifyMerkleProof({ ...proof, pathElements: flippedPath }), false);
+    assert.equal(verifyMerkleProof({ ...proof, leafCount: proof.leafCount + 1 }), false);
+    assert.equal(verifyMerkleProof({ ...proof, index: 7, pathIndices: [1, 1, 1, 0, 0] }), false);
+    assert.equal(verifyMerkleProof({ ...proof, pathIndices: [1, 1, 1, 0, 0] }), false);
+  });
+
+  it("rejects indices at or beyond the leaf count, in proving and in verifying", async () => {
+    await assert.rejects(merkleProof({ column, depth: 5, index: 12 }), /index must be below the column's leaf count 12, got 12/);
+    await assert.rejects(merkleProof({ column, depth: 5, index: -1 }), { code: "LEAF_INDEX_INVALID" });
+    const proof = await merkleProof({ column, depth: 5, index: 11 });
+    assert.equal(verifyMerkleProof({ ...proof, leafCount: 11 }), false);
+  });
+});
