@@ -1,5 +1,6 @@
 import * as dagCbor from "@ipld/dag-cbor";
 import { CID } from "multiformats/cid";
+import * as raw from "multiformats/codecs/raw";
 import { sha256 } from "multiformats/hashes/sha2";
 import { VeritrainError } from "../errors.ts";
 import { stripeLayout, type StripeLayout } from "./stripeLayout.ts";
@@ -28,6 +29,8 @@ export type Manifest = {
   layout: StripeLayout;
   /** `[stripe][shard]`: n CIDs per stripe, data shards first. */
   shards: CID[][];
+  /** Depth of each column's Poseidon Merkle tree (docs/commitments.md). */
+  columnTreeDepth: number;
   /** One 0x-prefixed 32-byte big-endian field element per column. */
   columnRoots: `0x${string}`[];
   datasetRoot: `0x${string}`;
@@ -87,6 +90,9 @@ export function validateManifest(value: unknown): Manifest {
       throw invalid("shards", `must hold ${layout.n} raw-block CIDs per stripe`);
     }
   }
+  if (!isCount(m.columnTreeDepth) || m.columnTreeDepth < 1 || m.columnTreeDepth > 32) {
+    throw invalid("columnTreeDepth", "must be an integer in [1, 32]", m.columnTreeDepth);
+  }
   if (!Array.isArray(m.columnRoots) || m.columnRoots.length !== layout.n || !m.columnRoots.every(isRoot)) {
     throw invalid("columnRoots", `must be ${layout.n} lowercase 0x-prefixed 32-byte hex roots`);
   }
@@ -122,4 +128,12 @@ export async function decodeManifest(bytes: Uint8Array, cid: CID): Promise<Manif
     throw new VeritrainError("manifest is not valid dag-cbor", { code: "MANIFEST_INVALID", details: { field: "(root)" }, cause });
   }
   return validateManifest(value);
+}
+
+/**
+ * The raw-block CID under which content stores hold a manifest: the same sha2-256 multihash as
+ * its dag-cbor CID (block stores are keyed by multihash; the shard stores speak raw blocks).
+ */
+export function manifestBlockCid(manifestCid: CID): CID {
+  return CID.createV1(raw.code, manifestCid.multihash);
 }

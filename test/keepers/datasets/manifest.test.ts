@@ -24,6 +24,7 @@ async function tinyManifest(): Promise<Manifest> {
     splits: [{ name: "train", firstRecord: 0, recordCount: 2 }],
     layout: { k: 2, n: 3, shardSize: 4, stripeCount: 1, byteLength: 6 },
     shards: [[await rawCid("a"), await rawCid("b"), await rawCid("p")]],
+    columnTreeDepth: 4,
     columnRoots: [`0x${"01".repeat(32)}`, `0x${"02".repeat(32)}`, `0x${"03".repeat(32)}`],
     datasetRoot: `0x${"04".repeat(32)}`,
   };
@@ -39,7 +40,7 @@ describe("manifest", () => {
     assert.equal(cid.version, 1);
     assert.equal(cid.code, 0x71);
     assert.equal(cid.multihash.code, 0x12);
-    assert.equal(cid.toString(), "bafyreie74ksvqhr77kufoztswz6t34xsrahpgi27o4pdx2wmpgt6pdupgm");
+    assert.equal(cid.toString(), "bafyreidq3pghscwcpvjd2rzq7gxrjyr7ilwnpavujflkls4eudnmi6zyum");
     assert.deepEqual(await decodeManifest(bytes, cid), manifest);
   });
 
@@ -64,6 +65,7 @@ describe("manifest", () => {
       ["layout.byteLength", { layout: { ...base.layout, byteLength: 7 } }],
       ["shards", { shards: [] }],
       ["shards", { shards: [base.shards[0]!.slice(0, 2)] }],
+      ["columnTreeDepth", { columnTreeDepth: 33 }],
       ["columnRoots", { columnRoots: base.columnRoots.slice(1) }],
       ["datasetRoot", { datasetRoot: "0x04" }],
     ];
