@@ -72,6 +72,7 @@ contract DatasetRegistry is IDatasetRegistry, VRFConsumerBaseV2Plus, AccessContr
     /// @dev Columns a provider holds in active datasets, and whether its provider stake is locked.
     mapping(address provider => uint256) private _heldColumns;
     mapping(address provider => bool) private _stakeLocked;
+    mapping(address provider => string) private _endpoints;
 
     /// @param vrfCoordinator The VRF v2.5 coordinator.
     /// @param stakeManager_ Where provider stake is locked; its token pays for storage.
@@ -188,9 +189,11 @@ contract DatasetRegistry is IDatasetRegistry, VRFConsumerBaseV2Plus, AccessContr
     //////////////////////////////////////////////////////////////*/
 
     /// @inheritdoc IDatasetRegistry
-    function join() external {
+    function join(string calldata endpoint) external {
+        if (bytes(endpoint).length == 0) revert DatasetRegistryEmptyEndpoint();
         if (!_providers.add(msg.sender)) revert DatasetRegistryAlreadyProvider(msg.sender);
-        emit ProviderJoined(msg.sender, providerStake);
+        _endpoints[msg.sender] = endpoint;
+        emit ProviderJoined(msg.sender, providerStake, endpoint);
         // A provider that exited but still holds columns kept its stake locked.
         if (!_stakeLocked[msg.sender]) {
             _stakeLocked[msg.sender] = true;
@@ -226,6 +229,11 @@ contract DatasetRegistry is IDatasetRegistry, VRFConsumerBaseV2Plus, AccessContr
         for (uint256 i; i < columns.length; ++i) {
             result[i] = columns[i].holder;
         }
+    }
+
+    /// @inheritdoc IDatasetRegistry
+    function endpointOf(address provider) external view returns (string memory) {
+        return _endpoints[provider];
     }
 
     /// @inheritdoc IDatasetRegistry

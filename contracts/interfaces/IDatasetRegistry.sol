@@ -68,6 +68,8 @@ interface IDatasetRegistry {
     error DatasetRegistryNotEnoughProviders(uint256 available, uint256 needed);
     /// @notice Thrown when `account` joins but already is a provider.
     error DatasetRegistryAlreadyProvider(address account);
+    /// @notice Thrown when a provider joins without an endpoint.
+    error DatasetRegistryEmptyEndpoint();
     /// @notice Thrown when `account` exits but is not a provider.
     error DatasetRegistryNotProvider(address account);
     /// @notice Thrown when column `column` of dataset `datasetId` does not exist (n columns).
@@ -94,8 +96,9 @@ interface IDatasetRegistry {
     event ColumnFaulty(uint256 indexed datasetId, uint256 column, address indexed provider);
     /// @notice Emitted when dataset `datasetId`'s payment is paid out: `perColumn` to each holder, `refund` to the owner.
     event DatasetSettled(uint256 indexed datasetId, uint256 perColumn, uint256 refund);
-    /// @notice Emitted when `provider` joins and locks `stake`.
-    event ProviderJoined(address indexed provider, uint256 stake);
+    /// @notice Emitted when `provider` joins, locks `stake` and announces where it serves shards
+    /// (`endpoint`, a libp2p multiaddr with its peer id).
+    event ProviderJoined(address indexed provider, uint256 stake, string endpoint);
     /// @notice Emitted when `provider` exits; its stake unlocks once it holds no column.
     event ProviderExited(address indexed provider);
     /// @notice Emitted when `provider`'s stake unlocks (it exited and holds no column any more).
@@ -119,9 +122,10 @@ interface IDatasetRegistry {
     /// @dev Requirements: Active; term over. Emits {DatasetSettled}.
     function settle(uint256 datasetId) external;
 
-    /// @notice The caller becomes a storage provider, locking `providerStake`.
-    /// @dev Requirements: not a provider yet; enough available stake. Emits {ProviderJoined}.
-    function join() external;
+    /// @notice The caller becomes a storage provider, locking `providerStake`, reachable at `endpoint`
+    /// (a libp2p multiaddr ending in /p2p/<peer id>; fetchers dial it for bitswap).
+    /// @dev Requirements: not a provider yet; non-empty endpoint; enough available stake. Emits {ProviderJoined}.
+    function join(string calldata endpoint) external;
 
     /// @notice The caller stops taking new columns; its columns become reassignable and its stake
     /// unlocks once none is left.
@@ -136,6 +140,9 @@ interface IDatasetRegistry {
 
     /// @notice The holders of dataset `datasetId`'s n columns (zero while unplaced).
     function holders(uint256 datasetId) external view returns (address[] memory);
+
+    /// @notice Where `provider` serves shards, as announced at its last join.
+    function endpointOf(address provider) external view returns (string memory);
 
     /// @notice The current providers, in the order draws index them.
     function providers() external view returns (address[] memory);

@@ -8,6 +8,7 @@ const PROVIDER_STAKE = parseEther("1000");
 const WHOLE_PLACEMENT = 2n ** 256n - 1n;
 const DatasetStatus = { None: 0, Placing: 1, Active: 2, Settled: 3 } as const;
 const root = (label: string): Hex => keccak256(stringToHex(label));
+const endpointOf = (address: string) => `/ip4/127.0.0.1/tcp/4001/p2p/provider-${address.slice(2, 10)}`;
 
 /** 8+3 stripes of 1 MiB shards, 2 stripes, 10 MiB of data. */
 const REGISTRATION = {
@@ -28,7 +29,7 @@ async function withProviders() {
   const p = await deployProtocol();
   for (const wallet of p.storageProviders) {
     await stake(p, wallet, PROVIDER_STAKE * 2n);
-    await p.datasetRegistry.write.join({ account: wallet.account });
+    await p.datasetRegistry.write.join([endpointOf(wallet.account.address)], { account: wallet.account });
   }
   return p;
 }
@@ -149,8 +150,14 @@ describe("DatasetRegistry", () => {
       const p = await networkHelpers.loadFixture(withProviders);
       const wallet = p.storageProviders[0]!;
       assert.equal((await p.stakeManager.read.stakeOf([wallet.account.address])).locked, PROVIDER_STAKE);
+      assert.equal(await p.datasetRegistry.read.endpointOf([wallet.account.address]), endpointOf(wallet.account.address));
+      await viem.assertions.revertWithCustomError(
+        p.datasetRegistry.write.join([""], { account: p.outsider.account }),
+        p.datasetRegistry,
+        "DatasetRegistryEmptyEndpoint",
+      );
       await viem.assertions.revertWithCustomErrorWithArgs(
-        p.datasetRegistry.write.join({ account: wallet.account }),
+        p.datasetRegistry.write.join(["/ip4/127.0.0.1/tcp/4001"], { account: wallet.account }),
         p.datasetRegistry,
         "DatasetRegistryAlreadyProvider",
         [wallet.account.address],
@@ -162,7 +169,7 @@ describe("DatasetRegistry", () => {
         [p.outsider.account.address],
       );
       await viem.assertions.revertWithCustomErrorWithArgs(
-        p.datasetRegistry.write.join({ account: p.outsider.account }),
+        p.datasetRegistry.write.join(["/ip4/127.0.0.1/tcp/4001"], { account: p.outsider.account }),
         p.stakeManager,
         "StakeManagerInsufficientAvailable",
         [p.outsider.account.address, 0n, PROVIDER_STAKE],
@@ -308,7 +315,7 @@ describe("DatasetRegistry", () => {
       for (const wallet of p.storageProviders) {
         await p.token.write.approve([stakeManager.address, 1n], { account: wallet.account });
         await stakeManager.write.stake([1n], { account: wallet.account });
-        await registry.write.join({ account: wallet.account });
+        await registry.write.join([endpointOf(wallet.account.address)], { account: wallet.account });
       }
       await p.token.write.approve([registry.address, REGISTRATION.payment], { account: p.consumer.account });
       await registry.write.register([REGISTRATION], { account: p.consumer.account });

@@ -51,7 +51,7 @@ contract DatasetRegistryHandler is CommonBase, StdUtils {
         IStakeManager.Stake memory s = stakeManager.stakeOf(p);
         if (s.available < PROVIDER_STAKE && s.locked == 0) return;
         vm.prank(p);
-        try registry.join() {} catch {}
+        try registry.join("/ip4/127.0.0.1/tcp/4001") {} catch {}
     }
 
     function exit(uint256 seed) external {
@@ -179,7 +179,7 @@ contract DatasetRegistryInvariantsTest is Test {
             vm.startPrank(p);
             token.approve(address(stakeManager), type(uint256).max);
             stakeManager.stake(100e18);
-            registry.join();
+            registry.join("/ip4/127.0.0.1/tcp/4001");
             vm.stopPrank();
         }
         targetContract(address(handler));
