@@ -29,6 +29,7 @@ contract DatasetRegistry is IDatasetRegistry, VRFConsumerBaseV2Plus, AccessContr
     /// @dev One column's holder and flags, in one slot.
     struct Column {
         address holder;
+        bool accepted; // the holder fetched the column and checked its root
         bool faulty; // the holder missed or failed a storage proof
         bool redrawPending; // a VRF request to replace the holder is in flight
     }
@@ -166,6 +167,16 @@ contract DatasetRegistry is IDatasetRegistry, VRFConsumerBaseV2Plus, AccessContr
     }
 
     /// @inheritdoc IDatasetRegistry
+    function acceptColumn(uint256 datasetId, uint256 column) external {
+        _active(datasetId);
+        Column storage c = _column(datasetId, column);
+        if (msg.sender != c.holder) revert DatasetRegistryNotHolder(datasetId, column, msg.sender, c.holder);
+        if (c.accepted) revert DatasetRegistryAlreadyAccepted(datasetId, column);
+        c.accepted = true;
+        emit ColumnAccepted(datasetId, column, msg.sender);
+    }
+
+    /// @inheritdoc IDatasetRegistry
     function reportFaulty(uint256 datasetId, uint256 column) external onlyRole(FAULT_REPORTER_ROLE) {
         _active(datasetId);
         Column storage c = _column(datasetId, column);
@@ -237,6 +248,15 @@ contract DatasetRegistry is IDatasetRegistry, VRFConsumerBaseV2Plus, AccessContr
     }
 
     /// @inheritdoc IDatasetRegistry
+    function accepted(uint256 datasetId) external view returns (bool[] memory result) {
+        Column[] storage columns = _columns[datasetId];
+        result = new bool[](columns.length);
+        for (uint256 i; i < columns.length; ++i) {
+            result[i] = columns[i].accepted;
+        }
+    }
+
+    /// @inheritdoc IDatasetRegistry
     function providers() external view returns (address[] memory) {
         return _providers.values();
     }
@@ -287,7 +307,7 @@ contract DatasetRegistry is IDatasetRegistry, VRFConsumerBaseV2Plus, AccessContr
         Column[] storage columns = _columns[datasetId];
         for (uint256 i; i < n; ++i) {
             address provider = i < picked.length ? _providers.at(picked[i]) : address(0);
-            columns.push(Column({holder: provider, faulty: false, redrawPending: false}));
+            columns.push(Column({holder: provider, accepted: false, faulty: false, redrawPending: false}));
             if (provider != address(0)) _holdColumn(datasetId, provider);
             emit ColumnPlaced(datasetId, i, provider, seed);
         }
@@ -310,6 +330,7 @@ contract DatasetRegistry is IDatasetRegistry, VRFConsumerBaseV2Plus, AccessContr
         }
         address previous = c.holder;
         c.holder = provider;
+        c.accepted = false;
         c.faulty = false;
         if (previous != address(0)) _releaseColumn(datasetId, previous);
         if (provider != address(0)) _holdColumn(datasetId, provider);

@@ -76,6 +76,10 @@ interface IDatasetRegistry {
     error DatasetRegistryUnknownColumn(uint256 datasetId, uint256 column);
     /// @notice Thrown when column `column` of dataset `datasetId` has an active, sound holder or a redraw pending.
     error DatasetRegistryColumnNotReassignable(uint256 datasetId, uint256 column);
+    /// @notice Thrown when `caller` accepts column `column` of dataset `datasetId` but `holder` holds it.
+    error DatasetRegistryNotHolder(uint256 datasetId, uint256 column, address caller, address holder);
+    /// @notice Thrown when column `column` of dataset `datasetId` was accepted already.
+    error DatasetRegistryAlreadyAccepted(uint256 datasetId, uint256 column);
     /// @notice Thrown when dataset `datasetId`'s term only ends at `endsAt`.
     error DatasetRegistryTermNotOver(uint256 datasetId, uint256 endsAt);
     /// @notice Thrown when the VRF answers a request this contract did not make (or answered already).
@@ -92,6 +96,9 @@ interface IDatasetRegistry {
     event ColumnPlaced(uint256 indexed datasetId, uint256 column, address indexed provider, uint256 seed);
     /// @notice Emitted when dataset `datasetId`'s columns are placed; it is stored until `endsAt`.
     event DatasetActivated(uint256 indexed datasetId, uint256 endsAt);
+    /// @notice Emitted when `provider` confirms it holds column `column` of dataset `datasetId` and
+    /// recomputed its root.
+    event ColumnAccepted(uint256 indexed datasetId, uint256 column, address indexed provider);
     /// @notice Emitted when column `column` of dataset `datasetId` is reported faulty (missed or invalid proof).
     event ColumnFaulty(uint256 indexed datasetId, uint256 column, address indexed provider);
     /// @notice Emitted when dataset `datasetId`'s payment is paid out: `perColumn` to each holder, `refund` to the owner.
@@ -112,6 +119,14 @@ interface IDatasetRegistry {
     /// reported faulty or none was free at placement.
     /// @dev Requirements: Active; the column is reassignable. Emits {PlacementRequested}.
     function reassign(uint256 datasetId, uint256 column) external;
+
+    /// @notice The holder of column `column` confirms it fetched every shard of it and recomputed
+    /// its root; from then on its storage can be audited and the owner may stop serving it.
+    /// @dev Requirements: Active; caller holds the column; not accepted yet. Emits {ColumnAccepted}.
+    function acceptColumn(uint256 datasetId, uint256 column) external;
+
+    /// @notice Whether each of dataset `datasetId`'s columns was accepted by its current holder.
+    function accepted(uint256 datasetId) external view returns (bool[] memory);
 
     /// @notice Marks column `column`'s holder faulty (it missed or failed a storage proof) so the column can be redrawn.
     /// @dev Requirements: FAULT_REPORTER_ROLE (StorageProofs); Active. Emits {ColumnFaulty}.

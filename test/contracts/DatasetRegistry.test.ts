@@ -200,6 +200,7 @@ describe("DatasetRegistry", () => {
         "DatasetRegistryColumnNotReassignable",
         [p.datasetId, 4n],
       );
+      await p.datasetRegistry.write.acceptColumn([p.datasetId, 4n], { account: leaving.account });
       await p.datasetRegistry.write.exit({ account: leaving.account });
       assert.equal((await p.stakeManager.read.stakeOf([leaving.account.address])).locked, PROVIDER_STAKE, "still holds a column");
 
@@ -217,6 +218,7 @@ describe("DatasetRegistry", () => {
       const order = randomDraw({ seed, count: providersAtDraw.length, size: providersAtDraw.length }).map((i) => providersAtDraw[i]!);
       const expected = order.find((candidate) => !holders.includes(candidate));
       assert.equal(after[4], expected);
+      assert.equal((await p.datasetRegistry.read.accepted([p.datasetId]))[4], false, "the new holder has not accepted yet");
       assert.deepEqual([...after.slice(0, 4), ...after.slice(5)], [...holders.slice(0, 4), ...holders.slice(5)]);
       assert.equal((await p.stakeManager.read.stakeOf([leaving.account.address])).locked, 0n, "released with its last column");
     });
@@ -245,6 +247,33 @@ describe("DatasetRegistry", () => {
         p.datasetRegistry,
         "DatasetRegistryWrongStatus",
         [1n, DatasetStatus.Placing, DatasetStatus.Active],
+      );
+    });
+  });
+
+  describe("acceptColumn", () => {
+    it("lets the holder accept its column once, and nobody else", async () => {
+      const p = await networkHelpers.loadFixture(withPlacedDataset);
+      const holders = await p.datasetRegistry.read.holders([p.datasetId]);
+      const holder = walletOf(p, holders[6]!);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        p.datasetRegistry.write.acceptColumn([p.datasetId, 6n], { account: p.outsider.account }),
+        p.datasetRegistry,
+        "DatasetRegistryNotHolder",
+        [p.datasetId, 6n, p.outsider.account.address, holders[6]!],
+      );
+      await viem.assertions.emitWithArgs(
+        p.datasetRegistry.write.acceptColumn([p.datasetId, 6n], { account: holder.account }),
+        p.datasetRegistry,
+        "ColumnAccepted",
+        [p.datasetId, 6n, holder.account.address],
+      );
+      assert.deepEqual(await p.datasetRegistry.read.accepted([p.datasetId]), Array.from({ length: 11 }, (_, i) => i === 6));
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        p.datasetRegistry.write.acceptColumn([p.datasetId, 6n], { account: holder.account }),
+        p.datasetRegistry,
+        "DatasetRegistryAlreadyAccepted",
+        [p.datasetId, 6n],
       );
     });
   });
