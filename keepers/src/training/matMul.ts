@@ -24,9 +24,9 @@ export type MatMulParameters = {
 /**
  * Dense matrix product with the engine's fixed summation order: every element of C is
  * `fround(((0 + a(i,0)·b(0,j)) + a(i,1)·b(1,j)) + … + a(i,k−1)·b(k−1,j))` — products and sums in
- * binary64, in increasing inner index, rounded once to binary32 when stored. The 4×4 register
+ * binary64, in increasing inner index, rounded once to binary32 when stored. The register
  * blocking below only changes which elements are computed together, never the order of one
- * element's sum, so it does not change any bit.
+ * element's sum, so it does not change any bit. Blocks are 4×4, then 4×1, 2×4, 2×1, 1×4, 1×1 at the edges.
  *
  * Transposes are expressed with strides: A·Bᵀ with B stored [n][k] is `bInnerStride: 1,
  * bColStride: k`; Aᵀ·B with A stored [k][m] is `aRowStride: 1, aInnerStride: m`.
@@ -79,6 +79,38 @@ export function matMul(p: MatMulParameters): void {
       }
       const o = cBase + i * n + j;
       c[o] = c0; c[o + n] = c1; c[o + 2 * n] = c2; c[o + 3 * n] = c3;
+    }
+  }
+  for (; i + 2 <= m; i += 2) {
+    let j = 0;
+    for (; j + 4 <= n; j += 4) {
+      let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
+      let ia = aBase + i * aI;
+      let ib = bBase + j * bJ;
+      for (let t = 0; t < k; t++) {
+        const a0 = a[ia]!, a1 = a[ia + aI]!;
+        const b0 = b[ib]!, b1 = b[ib + bJ]!, b2 = b[ib + 2 * bJ]!, b3 = b[ib + 3 * bJ]!;
+        c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
+        c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
+        ia += aK;
+        ib += bK;
+      }
+      const o = cBase + i * n + j;
+      c[o] = c00; c[o + 1] = c01; c[o + 2] = c02; c[o + 3] = c03;
+      c[o + n] = c10; c[o + n + 1] = c11; c[o + n + 2] = c12; c[o + n + 3] = c13;
+    }
+    for (; j < n; j++) {
+      let c0 = 0, c1 = 0;
+      let ia = aBase + i * aI;
+      let ib = bBase + j * bJ;
+      for (let t = 0; t < k; t++) {
+        const bv = b[ib]!;
+        c0 += a[ia]! * bv; c1 += a[ia + aI]! * bv;
+        ia += aK;
+        ib += bK;
+      }
+      const o = cBase + i * n + j;
+      c[o] = c0; c[o + n] = c1;
     }
   }
   for (; i < m; i++) {
