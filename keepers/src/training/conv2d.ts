@@ -119,21 +119,22 @@ export class Conv2d implements Layer {
     for (let ci = 0; ci < inChannels; ci++) {
       for (let ky = 0; ky < kH; ky++) {
         for (let kx = 0; kx < kW; kx++, k++) {
+          // Output columns whose input column ox·sW − pL + kx lies inside [0, W).
+          const first = Math.max(0, Math.ceil((pL - kx) / sW));
+          const last = Math.min(OW, Math.floor((W - 1 + pL - kx) / sW) + 1);
           let q = k * positions;
           for (let e = 0; e < n; e++) {
             const plane = (ci * n + e) * H * W;
-            for (let oy = 0; oy < OH; oy++) {
+            for (let oy = 0; oy < OH; oy++, q += OW) {
               const iy = oy * sH - pT + ky;
-              if (iy < 0 || iy >= H) {
+              if (iy < 0 || iy >= H || first >= last) {
                 cols.fill(0, q, q + OW);
-                q += OW;
                 continue;
               }
-              const row = plane + iy * W;
-              for (let ox = 0; ox < OW; ox++, q++) {
-                const ix = ox * sW - pL + kx;
-                cols[q] = ix >= 0 && ix < W ? input[row + ix]! : 0;
-              }
+              if (first > 0) cols.fill(0, q, q + first);
+              const from = plane + iy * W + first * sW - pL + kx;
+              for (let ox = first, i = from; ox < last; ox++, i += sW) cols[q + ox] = input[i]!;
+              if (last < OW) cols.fill(0, q + last, q + OW);
             }
           }
         }
@@ -153,19 +154,16 @@ export class Conv2d implements Layer {
     for (let ci = 0; ci < inChannels; ci++) {
       for (let ky = 0; ky < kH; ky++) {
         for (let kx = 0; kx < kW; kx++, k++) {
+          const first = Math.max(0, Math.ceil((pL - kx) / sW));
+          const last = Math.min(OW, Math.floor((W - 1 + pL - kx) / sW) + 1);
           let q = k * positions;
           for (let e = 0; e < n; e++) {
             const plane = (ci * n + e) * H * W;
-            for (let oy = 0; oy < OH; oy++) {
+            for (let oy = 0; oy < OH; oy++, q += OW) {
               const iy = oy * sH - pT + ky;
-              if (iy < 0 || iy >= H) {
-                q += OW;
-                continue;
-              }
-              const row = plane + iy * W;
-              for (let ox = 0; ox < OW; ox++, q++) {
-                const ix = ox * sW - pL + kx;
-                if (ix >= 0 && ix < W) sum[row + ix] = sum[row + ix]! + colsGradient[q]!;
+              if (iy < 0 || iy >= H) continue;
+              for (let ox = first, i = plane + iy * W + first * sW - pL + kx; ox < last; ox++, i += sW) {
+                sum[i] = sum[i]! + colsGradient[q + ox]!;
               }
             }
           }
