@@ -19,9 +19,18 @@ const options = new Command()
   .option("--batch-size <n>", "examples per optimizer step", "64")
   .option("--micro-batches <n>", "micro-batches per batch (part of the job spec)", "4")
   .option("--learning-rate <decimal>", "Adam learning rate", "0.001")
+  .option("--learning-rate-decay <decimal>", "per-epoch learning-rate factor", "0.75")
   .option("--seed <n>", "data-order and initialisation seed", "1")
   .parse()
-  .opts<{ epochs: string; threads: string; batchSize: string; microBatches: string; learningRate: string; seed: string }>();
+  .opts<{
+    epochs: string;
+    threads: string;
+    batchSize: string;
+    microBatches: string;
+    learningRate: string;
+    learningRateDecay: string;
+    seed: string;
+  }>();
 
 const epochs = Number(options.epochs);
 const threads = Number(options.threads);
@@ -37,7 +46,15 @@ const spec: JobSpec = {
       test: { source: "test", start: 0, end: 10000 },
     },
   },
-  optimizer: { type: "adam", learningRate: options.learningRate, beta1: "0.9", beta2: "0.999", epsilon: "1e-8", weightDecay: "0" },
+  optimizer: {
+    type: "adam",
+    learningRate: options.learningRate,
+    learningRateDecay: options.learningRateDecay,
+    beta1: "0.9",
+    beta2: "0.999",
+    epsilon: "1e-8",
+    weightDecay: "0",
+  },
   seed: Number(options.seed),
   epochs,
   batchSize: Number(options.batchSize),

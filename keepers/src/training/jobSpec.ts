@@ -10,12 +10,14 @@ export const ENGINE_VERSION = "veritrain-train/1";
 export type SplitRange = { source: "train" | "test"; start: number; end: number };
 
 /** SGD with momentum; decimal strings are parsed to binary32 (see {@link parseDecimal32}). */
-export type SgdSpec = { type: "sgd"; learningRate: string; momentum: string; weightDecay: string };
+export type SgdSpec = { type: "sgd"; learningRate: string; learningRateDecay: string; momentum: string; weightDecay: string };
 
 /** Adam; decimal strings are parsed to binary32. */
 export type AdamSpec = {
   type: "adam";
   learningRate: string;
+  /** Per-epoch factor γ: epoch e uses learningRate·γ^e ("1" = constant). */
+  learningRateDecay: string;
   beta1: string;
   beta2: string;
   epsilon: string;
@@ -116,6 +118,7 @@ function decimal(value: unknown, field: string, rule: DecimalRule): number {
 const POSITIVE = { min: 0, max: Number.MAX_VALUE, minInclusive: false, maxInclusive: true };
 const NON_NEGATIVE = { min: 0, max: Number.MAX_VALUE, minInclusive: true, maxInclusive: true };
 const UNIT = { min: 0, max: 1, minInclusive: true, maxInclusive: false };
+const DECAY = { min: 0, max: 1, minInclusive: false, maxInclusive: true };
 
 function splitRange(value: unknown, field: string, sources: Readonly<Record<string, number>>): SplitRange {
   const range = exactKeys(value, field, ["source", "start", "end"]);
@@ -160,18 +163,20 @@ export function validateJobSpec(value: unknown): { spec: JobSpec; config: Traini
   const optimizerType = isRecord(spec.optimizer) ? spec.optimizer.type : undefined;
   let optimizer: OptimizerConfig;
   if (optimizerType === "sgd") {
-    const o = exactKeys(spec.optimizer, "optimizer", ["type", "learningRate", "momentum", "weightDecay"]);
+    const o = exactKeys(spec.optimizer, "optimizer", ["type", "learningRate", "learningRateDecay", "momentum", "weightDecay"]);
     optimizer = {
       type: "sgd",
       learningRate: decimal(o.learningRate, "optimizer.learningRate", POSITIVE),
+      learningRateDecay: decimal(o.learningRateDecay, "optimizer.learningRateDecay", DECAY),
       momentum: decimal(o.momentum, "optimizer.momentum", UNIT),
       weightDecay: decimal(o.weightDecay, "optimizer.weightDecay", NON_NEGATIVE),
     };
   } else if (optimizerType === "adam") {
-    const o = exactKeys(spec.optimizer, "optimizer", ["type", "learningRate", "beta1", "beta2", "epsilon", "weightDecay"]);
+    const o = exactKeys(spec.optimizer, "optimizer", ["type", "learningRate", "learningRateDecay", "beta1", "beta2", "epsilon", "weightDecay"]);
     optimizer = {
       type: "adam",
       learningRate: decimal(o.learningRate, "optimizer.learningRate", POSITIVE),
+      learningRateDecay: decimal(o.learningRateDecay, "optimizer.learningRateDecay", DECAY),
       beta1: decimal(o.beta1, "optimizer.beta1", UNIT),
       beta2: decimal(o.beta2, "optimizer.beta2", UNIT),
       epsilon: decimal(o.epsilon, "optimizer.epsilon", POSITIVE),

@@ -1,7 +1,28 @@
 /** Optimizer hyper-parameters, already parsed to their binary32 values. */
 export type OptimizerConfig =
-  | { type: "sgd"; learningRate: number; momentum: number; weightDecay: number }
-  | { type: "adam"; learningRate: number; beta1: number; beta2: number; epsilon: number; weightDecay: number };
+  | { type: "sgd"; learningRate: number; learningRateDecay: number; momentum: number; weightDecay: number }
+  | {
+      type: "adam";
+      learningRate: number;
+      learningRateDecay: number;
+      beta1: number;
+      beta2: number;
+      epsilon: number;
+      weightDecay: number;
+    };
+
+/**
+ * The learning rate of epoch e: η_e = fround(η·γ^e), γ^e the binary64 product ((1·γ)·γ)… of e
+ * factors γ = learningRateDecay (never pow). γ = 1 keeps η constant.
+ *
+ * @example
+ * learningRateAt({ ...config, learningRate: 0.001, learningRateDecay: 0.5 }, 2); // fround(0.00025)
+ */
+export function learningRateAt(config: OptimizerConfig, epoch: number): number {
+  let factor = 1;
+  for (let e = 0; e < epoch; e++) factor *= config.learningRateDecay;
+  return Math.fround(config.learningRate * factor);
+}
 
 /** Number of binary32 state vectors (each as long as the parameters) the optimizer keeps. */
 export function optimizerStateVectors(config: OptimizerConfig): number {
@@ -19,6 +40,8 @@ export type ApplyOptimizerStepParameters = {
   microBatches: number;
   /** Number of optimizer steps already applied (0 for the first step). */
   step: number;
+  /** The epoch this step belongs to (selects the learning rate). */
+  epoch: number;
 };
 
 /**
@@ -26,16 +49,17 @@ export type ApplyOptimizerStepParameters = {
  * g = fround(((g₀ + g₁) + …) + g_{M−1}) (binary64, micro-batch order), then with weight decay
  * λ: g' = g + λ·w (binary64, not rounded).
  *
+ * η is {@link learningRateAt} of the step's epoch.
  * SGD (PyTorch convention): v ← fround(μ·v + g'); w ← fround(w − η·v).
  * Adam: m ← fround(β₁·m + (1 − β₁)·g'); v ← fround(β₂·v + (1 − β₂)·g'·g');
  * w ← fround(w − η·(m / c₁) / (√(v / c₂) + ε)) with c₁ = 1 − β₁ᵗ, c₂ = 1 − β₂ᵗ, t = step + 1
  * and βᵗ the binary64 product of t factors β (computed by repeated multiplication, never pow).
  */
 export function applyOptimizerStep(p: ApplyOptimizerStepParameters): void {
-  const { config, params, state, gradients, microBatches, step } = p;
+  const { config, params, state, gradients, microBatches, step, epoch } = p;
   const size = params.length;
   const decay = config.weightDecay;
-  const lr = config.learningRate;
+  const lr = learningRateAt(config, epoch);
   if (config.type === "sgd") {
     const velocity = state[0]!;
     const mu = config.momentum;

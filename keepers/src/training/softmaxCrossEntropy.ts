@@ -14,6 +14,9 @@ export type SoftmaxCrossEntropyParameters = {
   gradient?: Float32Array;
 };
 
+/** Scratch for the exponentials of one example, reused across calls (one per thread). */
+let exponentials = new Float64Array(16);
+
 /** Loss and accuracy of a group of examples. */
 export type LossSummary = {
   /** Σ of per-example cross-entropy, binary64, in example order. */
@@ -34,7 +37,8 @@ export function softmaxCrossEntropy(p: SoftmaxCrossEntropyParameters): LossSumma
   const { logits, labels, n, classes, batchSize, gradient } = p;
   let lossSum = 0;
   let correct = 0;
-  const e = new Float64Array(classes);
+  if (exponentials.length < classes) exponentials = new Float64Array(classes);
+  const e = exponentials;
   for (let s = 0; s < n; s++) {
     const row = s * classes;
     let best = 0;

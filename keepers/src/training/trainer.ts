@@ -51,6 +51,7 @@ export class Trainer {
   private readonly sets: Record<SplitName, ImageSet>;
   private readonly buffers: SharedTrainingBuffers;
   private readonly optimizerState: Float32Array[];
+  private readonly runnerParameters: MicroBatchRunnerParameters;
   private readonly runner: MicroBatchRunner;
   private readonly workers: Worker[];
   private readonly pending = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
@@ -83,10 +84,10 @@ export class Trainer {
     this.buffers.params.set(state.params);
     this.optimizerState = state.optimizerState.map((vector) => Float32Array.from(vector));
     this.step = state.step;
-    const runnerParameters: MicroBatchRunnerParameters = {
+    this.runnerParameters = {
       model, buffers: this.buffers, sets, batchSize: config.batchSize, microBatches: config.microBatches,
     };
-    this.runner = new MicroBatchRunner(runnerParameters);
+    this.runner = new MicroBatchRunner(this.runnerParameters);
     this.workers = Array.from({ length: Math.max(0, p.threads - 1) }, () => {
       const worker = new Worker(new URL("./trainingWorker.ts", import.meta.url));
       worker.on("message", (response: WorkerResponse) => this.settle(response));
@@ -101,9 +102,7 @@ export class Trainer {
       throw new VeritrainError(`threads must be a positive integer, got ${p.threads}`, { code: "INVALID_ARGUMENT" });
     }
     const trainer = new Trainer(p);
-    const runner: MicroBatchRunnerParameters = {
-      model: p.model, buffers: trainer.buffers, sets: p.sets, batchSize: p.config.batchSize, microBatches: p.config.microBatches,
-    };
+    const runner = trainer.runnerParameters;
     await Promise.all(trainer.workers.map((worker) => trainer.request(worker, { kind: "init", id: 0, runner })));
     return trainer;
   }
@@ -127,11 +126,9 @@ export class Trainer {
     let lossSum = 0;
     let correct = 0;
     const { batchSize, microBatches } = this.config;
-    const threads = this.workers.length + 1;
+    const assigned = this.assign(microBatches);
     for (let s = 0; s < count; s++) {
       this.loadBatch();
-      const assigned = Array.from({ length: threads }, (_, t) =>
-        Array.from({ length: microBatches }, (_, m) => m).filter((m) => m % threads === t));
       const done = this.workers.map((worker, w) => this.request(worker, { kind: "train", id: 0, microBatches: assigned[w + 1]! }));
       for (const m of assigned[0]!) this.runner.trainMicroBatch(m);
       await Promise.all(done);
@@ -146,6 +143,7 @@ export class Trainer {
         gradients: this.buffers.gradients,
         microBatches,
         step: this.step,
+        epoch: dataCursor(this.step, this.stepsPerEpoch).epoch,
       });
       this.step++;
     }
@@ -157,9 +155,7 @@ export class Trainer {
   async evaluate(split: SplitName): Promise<Metrics> {
     const count = this.sets[split].count;
     const chunks = Math.ceil(count / EVALUATION_CHUNK);
-    const threads = this.workers.length + 1;
-    const assigned = Array.from({ length: threads }, (_, t) =>
-      Array.from({ length: chunks }, (_, c) => c).filter((c) => c % threads === t));
+    const assigned = this.assign(chunks);
     const done = this.workers.map((worker, w) => this.request(worker, { kind: "evaluate", id: 0, split, chunks: assigned[w + 1]! }));
     for (const c of assigned[0]!) this.runner.evaluateChunk(split, c);
     await Promise.all(done);
@@ -175,6 +171,12 @@ export class Trainer {
   /** Stops the workers. */
   async close(): Promise<void> {
     await Promise.all(this.workers.map((worker) => worker.terminate()));
+  }
+
+  /** Work items 0 … count−1 by thread: item i goes to thread i mod threads (0 = main thread). */
+  private assign(count: number): number[][] {
+    const threads = this.workers.length + 1;
+    return Array.from({ length: threads }, (_, t) => Array.from({ length: count }, (_, i) => i).filter((i) => i % threads === t));
   }
 
   /** Writes the next batch's train-split indices: positions [b·B, b·B + B) of the epoch order. */

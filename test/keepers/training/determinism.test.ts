@@ -37,8 +37,9 @@ function withFlippedPixel(job: PreparedJob, example: number, pixel: number): Pre
 }
 
 describe("deterministic training", () => {
-  // 256 examples, batch 32 = 4 micro-batches of 8, 8 steps, a checkpoint every 2 steps.
-  const adamJob = smallJob({ trainCount: 256, batchSize: 32, microBatches: 4, checkpointInterval: 2 });
+  // 128 examples, batch 32 = 4 micro-batches of 8, 2 epochs of 4 steps (the learning rate decays
+  // after the first), a checkpoint every 2 steps.
+  const adamJob = smallJob({ trainCount: 128, batchSize: 32, microBatches: 4, checkpointInterval: 2, epochs: 2 });
   const adamHashes: Record<number, Hex[]> = {};
 
   it("gives identical checkpoint hashes with 1, 2 and 3 threads (Adam)", async () => {
@@ -60,7 +61,7 @@ describe("deterministic training", () => {
   });
 
   it("changes the hashes when the micro-batch split changes (it is part of the summation order)", async () => {
-    const job = smallJob({ trainCount: 256, batchSize: 32, microBatches: 2, checkpointInterval: 2 });
+    const job = smallJob({ trainCount: 128, batchSize: 32, microBatches: 2, checkpointInterval: 2, epochs: 2 });
     const { hashes } = await trainJob({ job, threads: 2 });
     assert.equal(hashes[0], adamHashes[1]![0], "same initial state");
     assert.notEqual(hashes[1], adamHashes[1]![1]);
@@ -86,11 +87,11 @@ describe("deterministic training", () => {
   });
 
   it("gives a different next hash when one bit of one training pixel read by the segment changes", async () => {
-    const segmentStart = adamJob.checkpointSteps[2]!;
-    const order = epochPermutation({ seed: adamJob.config.seed, epoch: 0, size: adamJob.sets.train.count });
-    const example = order[segmentStart * adamJob.config.batchSize]!;
+    // Segment 2 is steps 4–5: epoch 1, batches 0 and 1.
+    const order = epochPermutation({ seed: adamJob.config.seed, epoch: 1, size: adamJob.sets.train.count });
+    const example = order[0]!;
     const checkpoint = readFileSync(join(directory, "adam1-2.bin"));
-    const untouched = await reexecuteSegment({ job: withFlippedPixel(adamJob, order[0]!, 300), checkpoint, threads: 1 });
+    const untouched = await reexecuteSegment({ job: withFlippedPixel(adamJob, order[64]!, 300), checkpoint, threads: 1 });
     assert.equal(untouched.hash, adamHashes[1]![3], "a pixel this segment never reads does not matter");
     const next = await reexecuteSegment({ job: withFlippedPixel(adamJob, example, 300), checkpoint, threads: 1 });
     assert.notEqual(next.hash, adamHashes[1]![3]);
@@ -100,7 +101,7 @@ describe("deterministic training", () => {
     const last = readFileSync(join(directory, "adam1-4.bin"));
     await assert.rejects(reexecuteSegment({ job: adamJob, checkpoint: last, threads: 1 }), (e: unknown) =>
       e instanceof VeritrainError && e.code === "CHECKPOINT_INVALID" && /last checkpoint/.test(e.message));
-    const sgdJob = smallJob({ trainCount: 256, batchSize: 32, microBatches: 4, checkpointInterval: 2, optimizer: "sgd" });
+    const sgdJob = smallJob({ trainCount: 128, batchSize: 32, microBatches: 4, checkpointInterval: 2, epochs: 2, optimizer: "sgd" });
     await assert.rejects(reexecuteSegment({ job: sgdJob, checkpoint: readFileSync(join(directory, "adam1-1.bin")), threads: 1 }), /optimizer is adam/);
   });
 });

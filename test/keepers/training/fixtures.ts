@@ -38,8 +38,8 @@ export function smallJobSpec(p: SmallJobParameters): JobSpec {
       },
     },
     optimizer: p.optimizer === "sgd"
-      ? { type: "sgd", learningRate: "0.05", momentum: "0.9", weightDecay: "0.0001" }
-      : { type: "adam", learningRate: "0.001", beta1: "0.9", beta2: "0.999", epsilon: "1e-8", weightDecay: "0" },
+      ? { type: "sgd", learningRate: "0.05", learningRateDecay: "1", momentum: "0.9", weightDecay: "0.0001" }
+      : { type: "adam", learningRate: "0.001", learningRateDecay: "0.5", beta1: "0.9", beta2: "0.999", epsilon: "1e-8", weightDecay: "0" },
     seed: 7,
     epochs: p.epochs ?? 1,
     batchSize: p.batchSize ?? 32,

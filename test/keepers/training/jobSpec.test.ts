@@ -16,7 +16,9 @@ const SPEC: JobSpec = {
       test: { source: "test", start: 0, end: 10000 },
     },
   },
-  optimizer: { type: "adam", learningRate: "0.001", beta1: "0.9", beta2: "0.999", epsilon: "1e-8", weightDecay: "0" },
+  optimizer: {
+    type: "adam", learningRate: "0.001", learningRateDecay: "0.75", beta1: "0.9", beta2: "0.999", epsilon: "1e-8", weightDecay: "0",
+  },
   seed: 1,
   epochs: 7,
   batchSize: 64,
@@ -65,10 +67,10 @@ describe("job spec", () => {
         '"train":{"end":55000,"source":"train","start":0},"validation":{"end":60000,"source":"train","start":55000}}},' +
         '"engineVersion":"veritrain-train/1","epochs":7,"metric":"accuracy","microBatches":4,' +
         '"model":"bafkreidh225rbzjm6jnw2kumnful67v7uk5dbqam5dwjhte66jvai3um6m",' +
-        '"optimizer":{"beta1":"0.9","beta2":"0.999","epsilon":"1e-8","learningRate":"0.001","type":"adam","weightDecay":"0"},' +
+        '"optimizer":{"beta1":"0.9","beta2":"0.999","epsilon":"1e-8","learningRate":"0.001","learningRateDecay":"0.75","type":"adam","weightDecay":"0"},' +
         '"seed":1}',
     );
-    assert.equal(jobSpecCid(SPEC), "bagaaieraudrgxcaaj72nwe3woe7u6yw3f5a55qil63uankx4clq4nxobuq7q");
+    assert.equal(jobSpecCid(SPEC), "bagaaierakecqi7usxjz6i6hrcz277553xqvfm2jh5aemis2zygeilkauxkoa");
     const reordered = JSON.parse(JSON.stringify({ ...SPEC, metric: undefined, seed: 1 })) as JobSpec;
     reordered.metric = "accuracy";
     assert.equal(jobSpecCid(reordered), jobSpecCid(SPEC));
@@ -90,6 +92,8 @@ describe("job spec", () => {
     ["optimizer.learningRate", "1e-50"],
     ["optimizer.learningRate", "-0.1"],
     ["optimizer.beta1", "1"],
+    ["optimizer.learningRateDecay", "0"],
+    ["optimizer.learningRateDecay", "1.5"],
     ["optimizer.epsilon", "0"],
     ["optimizer.momentum", "0.9", "optimizer.momentum"],
     ["seed", 1.5],
