@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import type { Hex } from "viem";
 import { VeritrainError } from "../../../keepers/src/errors.ts";
 import { checkpointHash } from "../../../keepers/src/training/checkpoint.ts";
+import { checkpointFilePath, readCheckpointFile, writeCheckpointFile } from "../../../keepers/src/training/checkpointFile.ts";
 import type { PreparedJob } from "../../../keepers/src/training/preparedJob.ts";
 import { reexecuteSegment } from "../../../keepers/src/training/segment.ts";
 import { epochPermutation } from "../../../keepers/src/training/shuffle.ts";
@@ -15,17 +16,22 @@ import { smallJob } from "./fixtures.ts";
 const directory = mkdtempSync(join(tmpdir(), "veritrain-checkpoints-"));
 after(() => rmSync(directory, { recursive: true, force: true }));
 
-/** Runs a job and saves every checkpoint as `<directory>/<prefix>-<index>.bin`. */
-async function runAndSave(job: PreparedJob, threads: number, prefix: string): Promise<Hex[]> {
+/** Runs a job and saves every checkpoint under `<directory>/<run>/`. */
+async function runAndSave(job: PreparedJob, threads: number, run: string): Promise<Hex[]> {
   const { hashes } = await trainJob({
     job,
     threads,
-    onCheckpoint: ({ index, bytes, hash }) => {
-      assert.equal(checkpointHash(bytes), hash);
-      writeFileSync(join(directory, `${prefix}-${index}.bin`), bytes);
+    onCheckpoint: (checkpoint) => {
+      assert.equal(checkpointHash(checkpoint.bytes), checkpoint.hash);
+      writeCheckpointFile({ directory: join(directory, run), checkpoint });
     },
   });
   return hashes;
+}
+
+/** Checkpoint `index` saved by run `run`. */
+function saved(run: string, index: number): Uint8Array {
+  return readCheckpointFile(checkpointFilePath(join(directory, run), index));
 }
 
 /** The job with one bit of one training pixel flipped (a private copy of the data). */
@@ -69,18 +75,18 @@ describe("deterministic training", () => {
 
   it("re-executes any segment from its saved checkpoint alone, with any thread count", async () => {
     for (const [index, threads] of [[0, 1], [2, 2], [3, 1]] as const) {
-      const checkpoint = readFileSync(join(directory, `adam2-${index}.bin`));
+      const checkpoint = saved("adam2", index);
       assert.equal(checkpointHash(checkpoint), adamHashes[1]![index]);
       const next = await reexecuteSegment({ job: adamJob, checkpoint, threads });
       assert.equal(next.index, index + 1);
       assert.equal(next.step, adamJob.checkpointSteps[index + 1]);
       assert.equal(next.hash, adamHashes[1]![index + 1]);
-      assert.deepEqual(next.bytes, new Uint8Array(readFileSync(join(directory, `adam1-${index + 1}.bin`))));
+      assert.deepEqual(next.bytes, saved("adam1", index + 1));
     }
   });
 
   it("gives a different next hash when one bit of the checkpoint's weights changes", async () => {
-    const checkpoint = new Uint8Array(readFileSync(join(directory, "adam1-2.bin")));
+    const checkpoint = Uint8Array.from(saved("adam1", 2));
     checkpoint[36 + 4 * 1000]! ^= 1; // lowest mantissa bit of parameter 1000 (a conv2 weight)
     const next = await reexecuteSegment({ job: adamJob, checkpoint, threads: 2 });
     assert.notEqual(next.hash, adamHashes[1]![3]);
@@ -90,7 +96,7 @@ describe("deterministic training", () => {
     // Segment 2 is steps 4–5: epoch 1, batches 0 and 1.
     const order = epochPermutation({ seed: adamJob.config.seed, epoch: 1, size: adamJob.sets.train.count });
     const example = order[0]!;
-    const checkpoint = readFileSync(join(directory, "adam1-2.bin"));
+    const checkpoint = saved("adam1", 2);
     const untouched = await reexecuteSegment({ job: withFlippedPixel(adamJob, order[64]!, 300), checkpoint, threads: 1 });
     assert.equal(untouched.hash, adamHashes[1]![3], "a pixel this segment never reads does not matter");
     const next = await reexecuteSegment({ job: withFlippedPixel(adamJob, example, 300), checkpoint, threads: 1 });
@@ -98,10 +104,10 @@ describe("deterministic training", () => {
   });
 
   it("refuses checkpoints that do not belong to the job", async () => {
-    const last = readFileSync(join(directory, "adam1-4.bin"));
+    const last = saved("adam1", 4);
     await assert.rejects(reexecuteSegment({ job: adamJob, checkpoint: last, threads: 1 }), (e: unknown) =>
       e instanceof VeritrainError && e.code === "CHECKPOINT_INVALID" && /last checkpoint/.test(e.message));
     const sgdJob = smallJob({ trainCount: 128, batchSize: 32, microBatches: 4, checkpointInterval: 2, epochs: 2, optimizer: "sgd" });
-    await assert.rejects(reexecuteSegment({ job: sgdJob, checkpoint: readFileSync(join(directory, "adam1-1.bin")), threads: 1 }), /optimizer is adam/);
+    await assert.rejects(reexecuteSegment({ job: sgdJob, checkpoint: saved("adam1", 1), threads: 1 }), /optimizer is adam/);
   });
 });
