@@ -2,7 +2,7 @@
  * Benchmark: trains LeNet-5 on MNIST (55,000 train / 5,000 validation / 10,000 test) with the
  * deterministic engine and prints one table row per epoch, then a JSON summary as the last line.
  *
- *   npm run bench:train -- --epochs 7 --threads 2 --batch-size 64
+ *   npm run bench:train -- --epochs 7 --threads 2 --batch-size 32
  */
 import { Command } from "commander";
 import cliProgress from "cli-progress";
@@ -16,10 +16,10 @@ import { trainJob } from "../keepers/src/training/trainJob.ts";
 const options = new Command()
   .option("--epochs <n>", "epochs to train", "7")
   .option("--threads <n>", "compute threads", "2")
-  .option("--batch-size <n>", "examples per optimizer step", "64")
+  .option("--batch-size <n>", "examples per optimizer step", "32")
   .option("--micro-batches <n>", "micro-batches per batch (part of the job spec)", "4")
   .option("--learning-rate <decimal>", "Adam learning rate", "0.001")
-  .option("--learning-rate-decay <decimal>", "per-epoch learning-rate factor", "0.75")
+  .option("--learning-rate-decay <decimal>", "per-epoch learning-rate factor", "0.6")
   .option("--seed <n>", "data-order and initialisation seed", "1")
   .parse()
   .opts<{
