@@ -1,0 +1,91 @@
+import { readFile } from "node:fs/promises";
+import type { ArtifactMap } from "hardhat/types/artifacts";
+import {
+  createPublicClient,
+  createWalletClient,
+  getContract,
+  http,
+  nonceManager,
+  type Address,
+  type Hash,
+  type Hex,
+  type PublicClient,
+} from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { VeritrainError } from "../errors.ts";
+
+/** The protocol's contracts and their sources under contracts/. */
+const SOURCES = {
+  VeritrainToken: "token/VeritrainToken.sol",
+  StakeManager: "staking/StakeManager.sol",
+  JobRegistry: "jobs/JobRegistry.sol",
+  DatasetRegistry: "datasets/DatasetRegistry.sol",
+  ValidatorCommittee: "disputes/ValidatorCommittee.sol",
+  Disputes: "disputes/Disputes.sol",
+} as const;
+
+export type ProtocolContractName = keyof typeof SOURCES;
+
+/** The ABI of `name`, typed from the Hardhat artifact declarations, read from artifacts/. */
+async function readAbi<Name extends ProtocolContractName>(name: Name): Promise<ArtifactMap[Name]["abi"]> {
+  const url = new URL(`../../../artifacts/contracts/${SOURCES[name]}/${name}.json`, import.meta.url);
+  try {
+    return JSON.parse(await readFile(url, "utf8")).abi;
+  } catch (cause) {
+    throw new VeritrainError(`no compiled artifact for ${name}: run \`npm run build\``, { code: "ARTIFACT_MISSING", cause });
+  }
+}
+
+/** Parameters of {@link connectProtocol}. */
+export type ConnectProtocolParameters = {
+  /** JSON-RPC URL of the chain (a local node or an L2). */
+  rpcUrl: string;
+  /** The keeper's key; without one the connection is read-only (an ephemeral key that never sends). */
+  privateKey?: Hex;
+  /** Deployed addresses by contract name (Ignition's deployed_addresses.json, module prefix removed). */
+  addresses: Partial<Record<ProtocolContractName, Address>>;
+  /** Blocks to wait after a transaction is mined before acting on it (default 1). */
+  confirmations?: number;
+};
+
+/**
+ * Typed viem contracts of a deployed protocol, with retries on RPC errors, a local nonce
+ * manager and a `send` helper that waits for confirmations and fails on a revert.
+ *
+ * @example
+ * const chain = await connectProtocol({ rpcUrl, privateKey, addresses });
+ * await chain.send(() => chain.contracts.DatasetRegistry.write.join([endpoint]));
+ */
+export async function connectProtocol({ rpcUrl, privateKey, addresses, confirmations = 1 }: ConnectProtocolParameters) {
+  const transport = http(rpcUrl, { retryCount: 5, retryDelay: 250 });
+  const publicClient: PublicClient = createPublicClient({ transport, pollingInterval: 250 });
+  const account = privateKeyToAccount(privateKey ?? generatePrivateKey(), { nonceManager });
+  const chain = await (async () => {
+    const id = await publicClient.getChainId();
+    return { id, name: `chain-${id}`, nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [rpcUrl] } } };
+  })();
+  const walletClient = createWalletClient({ account, chain, transport });
+  const contract = async <Name extends ProtocolContractName>(name: Name) => {
+    const address = addresses[name];
+    if (!address) throw new VeritrainError(`no address configured for ${name}`, { code: "CONFIG_INVALID", details: { field: `addresses.${name}` } });
+    return getContract({ address, abi: await readAbi(name), client: { public: publicClient, wallet: walletClient } });
+  };
+  const contracts = {
+    VeritrainToken: await contract("VeritrainToken"),
+    StakeManager: await contract("StakeManager"),
+    DatasetRegistry: await contract("DatasetRegistry"),
+  };
+
+  /** Waits for `transaction` to be mined with `confirmations`; throws if it reverted. */
+  const send = async (transaction: () => Promise<Hash>) => {
+    if (!privateKey) throw new VeritrainError("this command sends transactions: set VERITRAIN_PRIVATE_KEY", { code: "CONFIG_INVALID", details: { field: "privateKey" } });
+    const hash = await transaction();
+    const receipt = await publicClient.waitForTransactionReceipt({ hash, confirmations });
+    if (receipt.status !== "success") throw new VeritrainError(`transaction ${hash} reverted`, { code: "TRANSACTION_REVERTED", details: { hash } });
+    return receipt;
+  };
+
+  return { publicClient, account, contracts, send };
+}
+
+export type ProtocolConnection = Awaited<ReturnType<typeof connectProtocol>>;

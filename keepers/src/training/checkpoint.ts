@@ -1,0 +1,112 @@
+import { keccak256, type Hex } from "viem";
+import { VeritrainError } from "../errors.ts";
+import { dataCursor, type TrainingState } from "./trainingState.ts";
+
+/** "VTCK" read as a little-endian uint32. */
+const MAGIC = 0x4b435456;
+const LAYOUT_VERSION = 1;
+const HEADER_BYTES = 36;
+
+/** Optimizer ids in the checkpoint header. */
+export const OPTIMIZER_ID = { sgd: 0, adam: 1 } as const;
+
+/** Parameters of {@link encodeCheckpoint}. */
+export type EncodeCheckpointParameters = {
+  state: TrainingState;
+  optimizer: keyof typeof OPTIMIZER_ID;
+  stepsPerEpoch: number;
+};
+
+/**
+ * The canonical byte layout of a checkpoint, which is both the file saved to disk and the
+ * preimage of the checkpoint hash. All integers little-endian:
+ *
+ * | offset | size | field                                          |
+ * |--------|------|------------------------------------------------|
+ * | 0      | 4    | magic "VTCK"                                   |
+ * | 4      | 4    | layout version (uint32) = 1                    |
+ * | 8      | 8    | step (uint64)                                  |
+ * | 16     | 4    | epoch = ⌊step / stepsPerEpoch⌋ (uint32)        |
+ * | 20     | 4    | batch = step mod stepsPerEpoch (uint32)        |
+ * | 24     | 4    | optimizer id: 0 SGD, 1 Adam (uint32)           |
+ * | 28     | 4    | parameter count P (uint32)                     |
+ * | 32     | 4    | optimizer state vectors V (uint32)             |
+ * | 36     | 4·P  | parameters, binary32, canonical order          |
+ * | 36+4P  | 4·V·P| state vectors in order (SGD: v; Adam: m, v)    |
+ *
+ * @example
+ * const bytes = encodeCheckpoint({ state, optimizer: "adam", stepsPerEpoch: 859 });
+ */
+export function encodeCheckpoint({ state, optimizer, stepsPerEpoch }: EncodeCheckpointParameters): Uint8Array {
+  const size = state.params.length;
+  const vectors = state.optimizerState.length;
+  const bytes = new Uint8Array(HEADER_BYTES + 4 * size * (1 + vectors));
+  const view = new DataView(bytes.buffer);
+  const { epoch, batch } = dataCursor(state.step, stepsPerEpoch);
+  view.setUint32(0, MAGIC, true);
+  view.setUint32(4, LAYOUT_VERSION, true);
+  view.setBigUint64(8, BigInt(state.step), true);
+  view.setUint32(16, epoch, true);
+  view.setUint32(20, batch, true);
+  view.setUint32(24, OPTIMIZER_ID[optimizer], true);
+  view.setUint32(28, size, true);
+  view.setUint32(32, vectors, true);
+  let offset = HEADER_BYTES;
+  for (const vector of [state.params, ...state.optimizerState]) {
+    for (let i = 0; i < size; i++, offset += 4) view.setFloat32(offset, vector[i]!, true);
+  }
+  return bytes;
+}
+
+/** A decoded checkpoint: the state and the header fields that are not part of it. */
+export type DecodedCheckpoint = {
+  state: TrainingState;
+  optimizer: keyof typeof OPTIMIZER_ID;
+  epoch: number;
+  batch: number;
+};
+
+/**
+ * Parses {@link encodeCheckpoint}'s layout.
+ *
+ * @throws VeritrainError `CHECKPOINT_INVALID` on a wrong magic, version or length.
+ */
+export function decodeCheckpoint(bytes: Uint8Array): DecodedCheckpoint {
+  const fail = (rule: string) => new VeritrainError(`invalid checkpoint: ${rule}`, { code: "CHECKPOINT_INVALID", details: { rule } });
+  if (bytes.length < HEADER_BYTES) throw fail("shorter than the 36-byte header");
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (view.getUint32(0, true) !== MAGIC) throw fail("magic is not VTCK");
+  if (view.getUint32(4, true) !== LAYOUT_VERSION) throw fail(`layout version must be ${LAYOUT_VERSION}`);
+  const optimizerId = view.getUint32(24, true);
+  const optimizer = optimizerId === OPTIMIZER_ID.sgd ? "sgd" : optimizerId === OPTIMIZER_ID.adam ? "adam" : undefined;
+  if (optimizer === undefined) throw fail(`unknown optimizer id ${optimizerId}`);
+  const size = view.getUint32(28, true);
+  const vectors = view.getUint32(32, true);
+  if (bytes.length !== HEADER_BYTES + 4 * size * (1 + vectors)) throw fail("length does not match parameter count");
+  const read = (index: number) => {
+    const vector = new Float32Array(size);
+    const base = HEADER_BYTES + 4 * size * index;
+    for (let i = 0; i < size; i++) vector[i] = view.getFloat32(base + 4 * i, true);
+    return vector;
+  };
+  return {
+    state: {
+      step: Number(view.getBigUint64(8, true)),
+      params: read(0),
+      optimizerState: Array.from({ length: vectors }, (_, v) => read(v + 1)),
+    },
+    optimizer,
+    epoch: view.getUint32(16, true),
+    batch: view.getUint32(20, true),
+  };
+}
+
+/**
+ * The checkpoint hash: keccak256 of the canonical checkpoint bytes.
+ *
+ * @example
+ * checkpointHash(encodeCheckpoint({ state, optimizer: "sgd", stepsPerEpoch: 859 })); // "0x…"
+ */
+export function checkpointHash(bytes: Uint8Array): Hex {
+  return keccak256(bytes);
+}

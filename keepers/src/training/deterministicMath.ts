@@ -1,0 +1,104 @@
+/**
+ * Elementary functions built from IEEE-754 `+ - * /` and exact integer bit manipulation only,
+ * so they return the same bits on every CPU (V8's `Math.exp`/`Math.log` call the platform
+ * libm and differ between x86-64 and arm64).
+ *
+ * All intermediate arithmetic is binary64; callers round to binary32 where a tensor stores it.
+ */
+
+const LN2_HI = 0.6931471803691238; // 0x3FE62E42FEE00000: ln 2 with 32 trailing zero bits
+const LN2_LO = 1.9082149292705877e-10; // 0x3DEA39EF35793C76: ln 2 - LN2_HI
+const LOG2_E = 1.4426950408889634;
+
+/** Above this, exp overflows binary32 (max finite 3.4028235e38 = e^88.72). */
+const EXP_OVERFLOW = 89;
+/** Below this, exp is under half the smallest binary32 subnormal (1.4e-45 = e^-103.28). */
+const EXP_UNDERFLOW = -104;
+
+const bits = new DataView(new ArrayBuffer(8));
+
+/** 2^k for an integer k in the normal binary64 range, built from the exponent bits. */
+function powerOfTwo(k: number): number {
+  bits.setUint32(0, 0, true);
+  bits.setUint32(4, (k + 1023) << 20, true);
+  return bits.getFloat64(0, true);
+}
+
+/**
+ * Deterministic e^x in binary64 for x in binary32's useful range.
+ *
+ * Algorithm (the specification, see docs/training.md): k = floor(x·log2(e) + 1/2);
+ * r = (x − k·LN2_HI) − k·LN2_LO; p = Horner evaluation of the degree-12 Taylor polynomial of
+ * e^r, from the 1/12! coefficient down to 1; result = p · 2^k. Inputs above 89 give +Infinity,
+ * below −104 give +0, NaN gives NaN.
+ *
+ * @example
+ * expF64(0); // 1
+ */
+export function expF64(x: number): number {
+  if (Number.isNaN(x)) return Number.NaN;
+  if (x > EXP_OVERFLOW) return Number.POSITIVE_INFINITY;
+  if (x < EXP_UNDERFLOW) return 0;
+  const k = Math.floor(x * LOG2_E + 0.5);
+  const r = x - k * LN2_HI - k * LN2_LO;
+  let p = 1 / 479001600;
+  p = p * r + 1 / 39916800;
+  p = p * r + 1 / 3628800;
+  p = p * r + 1 / 362880;
+  p = p * r + 1 / 40320;
+  p = p * r + 1 / 5040;
+  p = p * r + 1 / 720;
+  p = p * r + 1 / 120;
+  p = p * r + 1 / 24;
+  p = p * r + 1 / 6;
+  p = p * r + 1 / 2;
+  p = p * r + 1;
+  p = p * r + 1;
+  return p * powerOfTwo(k);
+}
+
+/**
+ * Deterministic e^x rounded to binary32: `Math.fround(expF64(x))`.
+ *
+ * @example
+ * exp32(1); // 2.7182817459106445 (0x402DF854)
+ */
+export function exp32(x: number): number {
+  return Math.fround(expF64(x));
+}
+
+/**
+ * Deterministic natural logarithm in binary64 for positive finite normal x.
+ *
+ * Algorithm: write x = m·2^e with m in [√½, √2) from the binary64 bits; t = (m − 1)/(m + 1);
+ * ln m = 2·(t + t³/3 + … + t²³/23) by Horner in t²; result = (e·LN2_LO + ln m) + e·LN2_HI.
+ * Returns −Infinity for 0, NaN for negatives and NaN, +Infinity for +Infinity.
+ *
+ * @example
+ * logF64(1); // 0
+ */
+export function logF64(x: number): number {
+  if (Number.isNaN(x) || x < 0) return Number.NaN;
+  if (x === 0) return Number.NEGATIVE_INFINITY;
+  if (x === Number.POSITIVE_INFINITY) return x;
+  bits.setFloat64(0, x, true);
+  let high = bits.getUint32(4, true);
+  let e = (high >>> 20) - 1023;
+  if (e === -1023) {
+    // Subnormal: scale into the normal range first (exact).
+    bits.setFloat64(0, x * 18014398509481984, true); // 2^54
+    high = bits.getUint32(4, true);
+    e = (high >>> 20) - 1023 - 54;
+  }
+  bits.setUint32(4, (high & 0x000fffff) | 0x3ff00000, true);
+  let m = bits.getFloat64(0, true);
+  if (m >= Math.SQRT2) {
+    m = m / 2;
+    e += 1;
+  }
+  const t = (m - 1) / (m + 1);
+  const t2 = t * t;
+  let s = 1 / 23;
+  for (let d = 21; d >= 1; d -= 2) s = s * t2 + 1 / d;
+  return e * LN2_LO + 2 * t * s + e * LN2_HI;
+}

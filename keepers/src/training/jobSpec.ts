@@ -1,0 +1,212 @@
+import { VeritrainError } from "../errors.ts";
+import { canonicalJson, type CanonicalJsonValue } from "./canonicalJson.ts";
+import { contentId, JSON_CODEC } from "./contentId.ts";
+import type { OptimizerConfig } from "./optimizer.ts";
+
+/** The engine version this module implements; a job names the version it must run on. */
+export const ENGINE_VERSION = "veritrain-train/1";
+
+/** A contiguous range [start, end) of one source file of the dataset. */
+export type SplitRange = { source: "train" | "test"; start: number; end: number };
+
+/** SGD with momentum; decimal strings are parsed to binary32 (see {@link parseDecimal32}). */
+export type SgdSpec = { type: "sgd"; learningRate: string; learningRateDecay: string; momentum: string; weightDecay: string };
+
+/** Adam; decimal strings are parsed to binary32. */
+export type AdamSpec = {
+  type: "adam";
+  learningRate: string;
+  /** Per-epoch factor γ: epoch e uses learningRate·γ^e ("1" = constant). */
+  learningRateDecay: string;
+  beta1: string;
+  beta2: string;
+  epsilon: string;
+  weightDecay: string;
+};
+
+/** A training job, as posted (and content-addressed) by its requester. */
+export type JobSpec = {
+  engineVersion: typeof ENGINE_VERSION;
+  /** CIDv1 (raw codec 0x55, sha2-256) of the ONNX model file: architecture + initial weights. */
+  model: string;
+  dataset: { id: "mnist"; splits: { train: SplitRange; validation: SplitRange; test: SplitRange } };
+  optimizer: SgdSpec | AdamSpec;
+  /** Unsigned integer ≤ 2^53 − 1; seeds the data order. */
+  seed: number;
+  epochs: number;
+  batchSize: number;
+  /** Fixed number of micro-batches per batch; part of the summation order. */
+  microBatches: number;
+  /** Steps between checkpoints. */
+  checkpointInterval: number;
+  metric: "accuracy";
+};
+
+/** The numbers a run needs, parsed from a valid spec. */
+export type TrainingConfig = {
+  seed: bigint;
+  epochs: number;
+  batchSize: number;
+  microBatches: number;
+  checkpointInterval: number;
+  optimizer: OptimizerConfig;
+};
+
+/** Sizes of the source files of each supported dataset. */
+export const DATASET_SOURCES: Readonly<Record<string, Readonly<Record<string, number>>>> = {
+  mnist: { train: 60000, test: 10000 },
+};
+
+const DECIMAL = /^(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?$/;
+
+function fail(field: string, rule: string, value: unknown): VeritrainError {
+  return new VeritrainError(`job spec field ${field} ${rule}, got ${JSON.stringify(value)}`, {
+    code: "JOB_SPEC_INVALID",
+    details: { field, rule, value },
+  });
+}
+
+/**
+ * Parses a non-negative decimal string (e.g. "0.001", "1e-8") to the nearest binary32:
+ * `Math.fround(Number(s))`. Both roundings are correctly rounded, hence identical everywhere.
+ *
+ * @example
+ * parseDecimal32("0.1"); // 0.10000000149011612
+ */
+export function parseDecimal32(text: string): number {
+  return Math.fround(Number(text));
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function exactKeys(value: unknown, field: string, keys: readonly string[]): Record<string, unknown> {
+  if (!isRecord(value)) throw fail(field, "must be an object", value);
+  for (const key of Object.keys(value)) {
+    if (!keys.includes(key)) throw fail(field === "" ? key : `${field}.${key}`, "is not a known field", value[key]);
+  }
+  for (const key of keys) {
+    if (!(key in value)) throw fail(field === "" ? key : `${field}.${key}`, "is required", undefined);
+  }
+  return value;
+}
+
+function integer(value: unknown, field: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < min || value > max) {
+    throw fail(field, `must be an integer in [${min}, ${max}]`, value);
+  }
+  return value;
+}
+
+type DecimalRule = { min: number; max: number; minInclusive: boolean; maxInclusive: boolean };
+
+function decimal(value: unknown, field: string, rule: DecimalRule): number {
+  if (typeof value !== "string" || !DECIMAL.test(value)) {
+    throw fail(field, "must be a non-negative decimal string like \"0.001\" or \"1e-8\"", value);
+  }
+  const parsed = parseDecimal32(value);
+  const aboveMin = rule.minInclusive ? parsed >= rule.min : parsed > rule.min;
+  const belowMax = rule.maxInclusive ? parsed <= rule.max : parsed < rule.max;
+  if (!Number.isFinite(parsed) || !aboveMin || !belowMax) {
+    const interval = `${rule.minInclusive ? "[" : "("}${rule.min}, ${rule.max}${rule.maxInclusive ? "]" : ")"}`;
+    throw fail(field, `must be in ${interval} after rounding to binary32`, value);
+  }
+  return parsed;
+}
+
+const POSITIVE = { min: 0, max: Number.MAX_VALUE, minInclusive: false, maxInclusive: true };
+const NON_NEGATIVE = { min: 0, max: Number.MAX_VALUE, minInclusive: true, maxInclusive: true };
+const UNIT = { min: 0, max: 1, minInclusive: true, maxInclusive: false };
+const DECAY = { min: 0, max: 1, minInclusive: false, maxInclusive: true };
+
+function splitRange(value: unknown, field: string, sources: Readonly<Record<string, number>>): SplitRange {
+  const range = exactKeys(value, field, ["source", "start", "end"]);
+  const size = typeof range.source === "string" ? sources[range.source] : undefined;
+  if (size === undefined) throw fail(`${field}.source`, `must be one of ${Object.keys(sources).join(", ")}`, range.source);
+  const start = integer(range.start, `${field}.start`, 0, size - 1);
+  const end = integer(range.end, `${field}.end`, start + 1, size);
+  return { source: range.source as SplitRange["source"], start, end };
+}
+
+function overlaps(a: SplitRange, b: SplitRange): boolean {
+  return a.source === b.source && a.start < b.end && b.start < a.end;
+}
+
+/**
+ * Checks a parsed JSON value against the job spec rules (docs/training.md) and returns it typed
+ * together with its parsed training configuration.
+ *
+ * @throws VeritrainError `JOB_SPEC_INVALID` with `details.field` (dotted path) and `details.rule`.
+ * @example
+ * const { spec, config } = validateJobSpec(JSON.parse(text));
+ */
+export function validateJobSpec(value: unknown): { spec: JobSpec; config: TrainingConfig } {
+  const spec = exactKeys(value, "", [
+    "engineVersion", "model", "dataset", "optimizer", "seed", "epochs", "batchSize", "microBatches",
+    "checkpointInterval", "metric",
+  ]);
+  if (spec.engineVersion !== ENGINE_VERSION) throw fail("engineVersion", `must be "${ENGINE_VERSION}"`, spec.engineVersion);
+  if (typeof spec.model !== "string" || !/^bafkrei[a-z2-7]{52}$/.test(spec.model)) {
+    throw fail("model", "must be a CIDv1 string (base32, raw codec, sha2-256), e.g. \"bafkrei…\"", spec.model);
+  }
+  const dataset = exactKeys(spec.dataset, "dataset", ["id", "splits"]);
+  const sources = typeof dataset.id === "string" ? DATASET_SOURCES[dataset.id] : undefined;
+  if (sources === undefined) throw fail("dataset.id", `must be one of ${Object.keys(DATASET_SOURCES).join(", ")}`, dataset.id);
+  const splits = exactKeys(dataset.splits, "dataset.splits", ["train", "validation", "test"]);
+  const train = splitRange(splits.train, "dataset.splits.train", sources);
+  const validation = splitRange(splits.validation, "dataset.splits.validation", sources);
+  const test = splitRange(splits.test, "dataset.splits.test", sources);
+  if (overlaps(train, validation)) throw fail("dataset.splits.validation", "must not overlap the train split", splits.validation);
+  if (overlaps(train, test)) throw fail("dataset.splits.test", "must not overlap the train split", splits.test);
+
+  const optimizerType = isRecord(spec.optimizer) ? spec.optimizer.type : undefined;
+  let optimizer: OptimizerConfig;
+  if (optimizerType === "sgd") {
+    const o = exactKeys(spec.optimizer, "optimizer", ["type", "learningRate", "learningRateDecay", "momentum", "weightDecay"]);
+    optimizer = {
+      type: "sgd",
+      learningRate: decimal(o.learningRate, "optimizer.learningRate", POSITIVE),
+      learningRateDecay: decimal(o.learningRateDecay, "optimizer.learningRateDecay", DECAY),
+      momentum: decimal(o.momentum, "optimizer.momentum", UNIT),
+      weightDecay: decimal(o.weightDecay, "optimizer.weightDecay", NON_NEGATIVE),
+    };
+  } else if (optimizerType === "adam") {
+    const o = exactKeys(spec.optimizer, "optimizer", ["type", "learningRate", "learningRateDecay", "beta1", "beta2", "epsilon", "weightDecay"]);
+    optimizer = {
+      type: "adam",
+      learningRate: decimal(o.learningRate, "optimizer.learningRate", POSITIVE),
+      learningRateDecay: decimal(o.learningRateDecay, "optimizer.learningRateDecay", DECAY),
+      beta1: decimal(o.beta1, "optimizer.beta1", UNIT),
+      beta2: decimal(o.beta2, "optimizer.beta2", UNIT),
+      epsilon: decimal(o.epsilon, "optimizer.epsilon", POSITIVE),
+      weightDecay: decimal(o.weightDecay, "optimizer.weightDecay", NON_NEGATIVE),
+    };
+  } else {
+    throw fail("optimizer.type", "must be \"sgd\" or \"adam\"", optimizerType);
+  }
+  const seed = integer(spec.seed, "seed", 0);
+  const epochs = integer(spec.epochs, "epochs", 1, 10000);
+  const trainSize = train.end - train.start;
+  const batchSize = integer(spec.batchSize, "batchSize", 1, trainSize);
+  const microBatches = integer(spec.microBatches, "microBatches", 1, batchSize);
+  if (batchSize % microBatches !== 0) throw fail("microBatches", `must divide batchSize (${batchSize})`, microBatches);
+  const checkpointInterval = integer(spec.checkpointInterval, "checkpointInterval", 1);
+  if (spec.metric !== "accuracy") throw fail("metric", "must be \"accuracy\"", spec.metric);
+  return {
+    spec: value as JobSpec,
+    config: { seed: BigInt(seed), epochs, batchSize, microBatches, checkpointInterval, optimizer },
+  };
+}
+
+/**
+ * The job's content address: CIDv1, codec json (0x0200), sha2-256 of the UTF-8 canonical JSON
+ * of the spec.
+ *
+ * @example
+ * jobSpecCid(spec); // "bagaaiera…"
+ */
+export function jobSpecCid(spec: JobSpec): string {
+  const bytes = new TextEncoder().encode(canonicalJson(spec as unknown as CanonicalJsonValue));
+  return contentId({ bytes, codec: JSON_CODEC });
+}

@@ -1,0 +1,29 @@
+/**
+ * A layer of the engine's network. Activations of spatial layers use the CNHW layout
+ * ([channel][example][row][column]) so a convolution over a whole micro-batch is one matrix
+ * product; feature layers use [example][feature]. Buffers are allocated once for the largest
+ * micro-batch and reused, so the hot loop allocates nothing.
+ */
+export type Layer = {
+  /** Per-example output shape. */
+  readonly outputShape: number[];
+  /** Output activations (may alias the input for in-place layers). */
+  readonly output: Float32Array;
+  /** Gradient with respect to the input (may alias the output gradient for in-place layers). */
+  readonly inputGradient: Float32Array;
+  /** Computes `output` from `input` for `n` examples. */
+  forward(input: Float32Array, n: number, params: Float32Array): void;
+  /**
+   * Given the gradient of the loss with respect to `output`, writes parameter gradients into
+   * `grads` (at the parameters' canonical offsets, overwriting) and, when `needInputGradient`,
+   * the gradient with respect to the input into `inputGradient`.
+   */
+  backward(
+    input: Float32Array,
+    outputGradient: Float32Array,
+    n: number,
+    params: Float32Array,
+    grads: Float32Array,
+    needInputGradient: boolean,
+  ): void;
+};

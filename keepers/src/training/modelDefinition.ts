@@ -1,0 +1,80 @@
+/**
+ * The engine's description of a trainable network: a linear chain of layers over one input,
+ * with all parameters packed into a single binary32 vector in a canonical order. Produced from
+ * an ONNX file by `importOnnxModel`; plain data, so it can be posted to worker threads.
+ */
+
+/** One parameter tensor (an ONNX initializer) inside the packed parameter vector. */
+export type ParameterTensor = {
+  /** ONNX initializer name. */
+  name: string;
+  /** ONNX dims, e.g. [6, 1, 5, 5] for a Conv weight. */
+  dims: number[];
+  /** First element's index in the packed vector. */
+  offset: number;
+  /** Number of elements (product of dims). */
+  size: number;
+};
+
+/** Shape of one example's activation: [channels, height, width] or [features]. */
+export type ActivationShape = number[];
+
+/** Conv: 2-D convolution, group 1, dilation 1. Weight [outC][inC][kH][kW], optional bias [outC]. */
+export type ConvLayerDefinition = {
+  kind: "conv";
+  name: string;
+  inChannels: number;
+  outChannels: number;
+  kernel: [number, number];
+  stride: [number, number];
+  /** [top, left, bottom, right] zero padding. */
+  pads: [number, number, number, number];
+  weight: number;
+  bias: number | null;
+};
+
+/** MaxPool: 2-D max pooling without padding. */
+export type MaxPoolLayerDefinition = {
+  kind: "maxPool";
+  name: string;
+  kernel: [number, number];
+  stride: [number, number];
+};
+
+/** Relu: max(x, 0). */
+export type ReluLayerDefinition = { kind: "relu"; name: string };
+
+/** Flatten: [C, H, W] → [C·H·W] in C-major order (ONNX Flatten axis 1). */
+export type FlattenLayerDefinition = { kind: "flatten"; name: string };
+
+/** Gemm with transB = 1: y = x·Wᵀ + b. Weight [out][in], optional bias [out]. */
+export type LinearLayerDefinition = {
+  kind: "linear";
+  name: string;
+  inFeatures: number;
+  outFeatures: number;
+  weight: number;
+  bias: number | null;
+};
+
+export type LayerDefinition =
+  | ConvLayerDefinition
+  | MaxPoolLayerDefinition
+  | ReluLayerDefinition
+  | FlattenLayerDefinition
+  | LinearLayerDefinition;
+
+/** A whole network: layers in execution order and its parameters in canonical order. */
+export type ModelDefinition = {
+  inputName: string;
+  outputName: string;
+  /** Per-example input shape, e.g. [1, 28, 28]. */
+  inputShape: ActivationShape;
+  /** Number of classes (the last layer's width). */
+  classes: number;
+  layers: LayerDefinition[];
+  /** Parameter tensors in canonical order (see docs/training.md). */
+  parameters: ParameterTensor[];
+  /** Total number of binary32 parameters. */
+  parameterCount: number;
+};

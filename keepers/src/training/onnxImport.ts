@@ -1,0 +1,305 @@
+import { VeritrainError } from "../errors.ts";
+import type { LayerDefinition, ModelDefinition, ParameterTensor } from "./modelDefinition.ts";
+import {
+  ONNX_FLOAT,
+  ONNX_INT64,
+  onnx,
+  toInteger,
+  type AttributeProto,
+  type NodeProto,
+  type TensorProto,
+} from "./onnxProto.ts";
+
+/** A model ready for training: its architecture and its initial parameters. */
+export type ImportedModel = {
+  definition: ModelDefinition;
+  /** Packed binary32 parameters in the canonical order of `definition.parameters`. */
+  params: Float32Array;
+};
+
+/** The ONNX operators the engine can train, with the attributes each accepts. */
+export const SUPPORTED_ONNX_OPS = ["Conv", "MaxPool", "Relu", "Flatten", "Reshape", "Gemm"] as const;
+
+const ATTRIBUTE_INT = 2;
+const ATTRIBUTE_FLOAT = 1;
+const ATTRIBUTE_INTS = 7;
+const ATTRIBUTE_STRING = 3;
+
+function invalid(message: string, details: Record<string, unknown>): VeritrainError {
+  return new VeritrainError(message, { code: "ONNX_MODEL_INVALID", details });
+}
+
+function unsupportedAttribute(node: NodeProto, attribute: string, value: unknown, rule: string): VeritrainError {
+  return new VeritrainError(
+    `${node.opType} node "${node.name ?? ""}": attribute ${attribute}=${JSON.stringify(value)} is not supported (${rule})`,
+    { code: "ONNX_UNSUPPORTED_ATTRIBUTE", details: { op: node.opType, node: node.name, attribute, value, rule } },
+  );
+}
+
+/** Reads attributes by name with their ONNX defaults. */
+class Attributes {
+  private readonly byName = new Map<string, AttributeProto>();
+  private readonly node: NodeProto;
+
+  constructor(node: NodeProto, allowed: readonly string[]) {
+    this.node = node;
+    for (const attribute of node.attribute ?? []) {
+      const name = attribute.name ?? "";
+      if (!allowed.includes(name)) {
+        throw unsupportedAttribute(node, name, "(present)", `${node.opType} accepts only ${allowed.join(", ") || "no attributes"}`);
+      }
+      this.byName.set(name, attribute);
+    }
+  }
+
+  int(name: string, fallback: number): number {
+    const attribute = this.byName.get(name);
+    if (attribute === undefined) return fallback;
+    if (attribute.type !== ATTRIBUTE_INT) throw unsupportedAttribute(this.node, name, attribute.type, "must be an INT");
+    return toInteger(attribute.i);
+  }
+
+  float(name: string, fallback: number): number {
+    const attribute = this.byName.get(name);
+    if (attribute === undefined) return fallback;
+    if (attribute.type !== ATTRIBUTE_FLOAT) throw unsupportedAttribute(this.node, name, attribute.type, "must be a FLOAT");
+    return attribute.f ?? 0;
+  }
+
+  ints(name: string, fallback: number[]): number[] {
+    const attribute = this.byName.get(name);
+    if (attribute === undefined) return fallback;
+    if (attribute.type !== ATTRIBUTE_INTS) throw unsupportedAttribute(this.node, name, attribute.type, "must be INTS");
+    return (attribute.ints ?? []).map(toInteger);
+  }
+
+  string(name: string, fallback: string): string {
+    const attribute = this.byName.get(name);
+    if (attribute === undefined) return fallback;
+    if (attribute.type !== ATTRIBUTE_STRING) throw unsupportedAttribute(this.node, name, attribute.type, "must be a STRING");
+    return new TextDecoder().decode(attribute.s ?? new Uint8Array());
+  }
+}
+
+function tensorDims(tensor: TensorProto): number[] {
+  return (tensor.dims ?? []).map(toInteger);
+}
+
+/** binary32 values of a FLOAT initializer (raw_data little-endian, or float_data). */
+function floatValues(tensor: TensorProto): Float32Array {
+  const size = tensorDims(tensor).reduce((a, b) => a * b, 1);
+  if (tensor.dataType !== ONNX_FLOAT) {
+    throw invalid(`initializer "${tensor.name}" must be FLOAT (1), got data type ${tensor.dataType}`, { initializer: tensor.name });
+  }
+  const values = new Float32Array(size);
+  const raw = tensor.rawData;
+  if (raw !== null && raw !== undefined && raw.length > 0) {
+    if (raw.length !== size * 4) throw invalid(`initializer "${tensor.name}" has ${raw.length} raw bytes, expected ${size * 4}`, { initializer: tensor.name });
+    const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+    for (let i = 0; i < size; i++) values[i] = view.getFloat32(i * 4, true);
+    return values;
+  }
+  const data = tensor.floatData ?? [];
+  if (data.length !== size) throw invalid(`initializer "${tensor.name}" has ${data.length} values, expected ${size}`, { initializer: tensor.name });
+  values.set(data);
+  return values;
+}
+
+/** Integer values of an INT64 initializer (Reshape's shape). */
+function int64Values(tensor: TensorProto): number[] {
+  if (tensor.dataType !== ONNX_INT64) throw invalid(`tensor "${tensor.name}" must be INT64`, { initializer: tensor.name });
+  const raw = tensor.rawData;
+  if (raw !== null && raw !== undefined && raw.length > 0) {
+    const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+    return Array.from({ length: raw.length / 8 }, (_, i) => Number(view.getBigInt64(i * 8, true)));
+  }
+  return (tensor.int64Data ?? []).map(toInteger);
+}
+
+function pair(values: number[], node: NodeProto, name: string): [number, number] {
+  if (values.length !== 2) throw unsupportedAttribute(node, name, values, "must have 2 values (2-D only)");
+  return [values[0]!, values[1]!];
+}
+
+/**
+ * Imports an ONNX model in the engine's subset (see docs/training.md): a single float input
+ * [N, C, H, W] (or [N, F]), a linear chain of Conv, MaxPool, Relu, Flatten/Reshape and Gemm
+ * nodes whose weights are FLOAT initializers, and a single output of logits [N, classes].
+ *
+ * @throws VeritrainError `ONNX_UNSUPPORTED_OP` naming the op and node for any other operator,
+ *   `ONNX_UNSUPPORTED_ATTRIBUTE` for unsupported attribute values, `ONNX_MODEL_INVALID` otherwise.
+ * @example
+ * const { definition, params } = importOnnxModel(readFileSync("lenet5.onnx"));
+ */
+export function importOnnxModel(bytes: Uint8Array): ImportedModel {
+  let model;
+  try {
+    model = onnx.ModelProto.decode(bytes);
+  } catch (cause) {
+    throw new VeritrainError("not a valid ONNX protobuf", { code: "ONNX_MODEL_INVALID", cause });
+  }
+  const graph = model.graph;
+  if (graph === null || graph === undefined) throw invalid("ONNX model has no graph", {});
+  const initializers = new Map<string, TensorProto>();
+  for (const tensor of graph.initializer ?? []) initializers.set(tensor.name ?? "", tensor);
+  const graphInputs = (graph.input ?? []).filter((input) => !initializers.has(input.name ?? ""));
+  if (graphInputs.length !== 1) throw invalid(`expected exactly 1 non-initializer graph input, got ${graphInputs.length}`, {});
+  const graphInput = graphInputs[0]!;
+  const inputDims = (graphInput.type?.tensorType?.shape?.dim ?? []).map((d) => toInteger(d.dimValue));
+  if (graphInput.type?.tensorType?.elemType !== ONNX_FLOAT) throw invalid(`input "${graphInput.name}" must be FLOAT`, {});
+  if (inputDims.length !== 4 && inputDims.length !== 2) throw invalid(`input "${graphInput.name}" must have rank 4 [N,C,H,W] or 2 [N,F]`, {});
+  const inputShape = inputDims.slice(1);
+  if (inputShape.some((d) => d <= 0)) throw invalid(`input "${graphInput.name}" needs fixed non-batch dimensions`, { dims: inputDims });
+  if ((graph.output ?? []).length !== 1) throw invalid("expected exactly 1 graph output", {});
+
+  const parameters: ParameterTensor[] = [];
+  const values: Float32Array[] = [];
+  let offset = 0;
+  const parameter = (node: NodeProto, name: string | undefined, expectedDims: number[]): number => {
+    const tensor = initializers.get(name ?? "");
+    if (tensor === undefined) throw invalid(`${node.opType} node "${node.name}": input "${name}" must be an initializer`, { node: node.name });
+    const dims = tensorDims(tensor);
+    if (dims.join(",") !== expectedDims.join(",")) {
+      throw invalid(`initializer "${name}" has dims [${dims}], expected [${expectedDims}]`, { node: node.name, initializer: name });
+    }
+    if (parameters.some((p) => p.name === name)) throw invalid(`initializer "${name}" is used twice (weight sharing is not supported)`, {});
+    const size = dims.reduce((a, b) => a * b, 1);
+    parameters.push({ name: name!, dims, offset, size });
+    values.push(floatValues(tensor));
+    offset += size;
+    return parameters.length - 1;
+  };
+
+  const layers: LayerDefinition[] = [];
+  let current = graphInput.name ?? "";
+  let shape = inputShape;
+  for (const node of graph.node ?? []) {
+    const op = node.opType ?? "";
+    const name = node.name ?? "";
+    if (node.domain !== undefined && node.domain !== null && node.domain !== "" && node.domain !== "ai.onnx") {
+      throw new VeritrainError(`unsupported ONNX op ${node.domain}.${op} (node "${name}")`, {
+        code: "ONNX_UNSUPPORTED_OP", details: { op, domain: node.domain, node: name },
+      });
+    }
+    if (!(SUPPORTED_ONNX_OPS as readonly string[]).includes(op)) {
+      throw new VeritrainError(`unsupported ONNX op ${op} (node "${name}"); supported: ${SUPPORTED_ONNX_OPS.join(", ")}`, {
+        code: "ONNX_UNSUPPORTED_OP", details: { op, node: name },
+      });
+    }
+    const inputs = node.input ?? [];
+    if (inputs[0] !== current) {
+      throw invalid(`${op} node "${name}" must consume "${current}" (the graph must be a single chain)`, { node: name });
+    }
+    if ((node.output ?? []).length !== 1) throw invalid(`${op} node "${name}" must have exactly 1 output`, { node: name });
+    switch (op) {
+      case "Conv": {
+        const attributes = new Attributes(node, ["kernel_shape", "strides", "pads", "dilations", "group", "auto_pad"]);
+        if (shape.length !== 3) throw invalid(`Conv node "${name}" needs a [C,H,W] input`, { node: name });
+        const weight = initializers.get(inputs[1] ?? "");
+        const weightDims = weight === undefined ? [] : tensorDims(weight);
+        if (weightDims.length !== 4) throw invalid(`Conv node "${name}": weight must be a 4-D initializer`, { node: name });
+        const [outChannels, inChannels, kH, kW] = weightDims as [number, number, number, number];
+        if (inChannels !== shape[0]) throw invalid(`Conv node "${name}": weight has ${inChannels} input channels, input has ${shape[0]}`, { node: name });
+        const kernel = pair(attributes.ints("kernel_shape", [kH, kW]), node, "kernel_shape");
+        if (kernel[0] !== kH || kernel[1] !== kW) throw unsupportedAttribute(node, "kernel_shape", kernel, "must match the weight");
+        const stride = pair(attributes.ints("strides", [1, 1]), node, "strides");
+        const pads = attributes.ints("pads", [0, 0, 0, 0]);
+        if (pads.length !== 4) throw unsupportedAttribute(node, "pads", pads, "must have 4 values");
+        const dilations = attributes.ints("dilations", [1, 1]);
+        if (dilations.some((d) => d !== 1)) throw unsupportedAttribute(node, "dilations", dilations, "must be 1");
+        const group = attributes.int("group", 1);
+        if (group !== 1) throw unsupportedAttribute(node, "group", group, "must be 1");
+        const autoPad = attributes.string("auto_pad", "NOTSET");
+        if (autoPad !== "NOTSET") throw unsupportedAttribute(node, "auto_pad", autoPad, "must be NOTSET (use explicit pads)");
+        const weightIndex = parameter(node, inputs[1], weightDims);
+        const biasIndex = inputs[2] === undefined || inputs[2] === "" ? null : parameter(node, inputs[2], [outChannels]);
+        const [pT, pL, pB, pR] = pads as [number, number, number, number];
+        layers.push({ kind: "conv", name, inChannels, outChannels, kernel, stride, pads: [pT, pL, pB, pR], weight: weightIndex, bias: biasIndex });
+        shape = [outChannels, Math.floor((shape[1]! + pT + pB - kH) / stride[0]) + 1, Math.floor((shape[2]! + pL + pR - kW) / stride[1]) + 1];
+        break;
+      }
+      case "MaxPool": {
+        const attributes = new Attributes(node, ["kernel_shape", "strides", "pads", "dilations", "ceil_mode", "storage_order", "auto_pad"]);
+        if (shape.length !== 3) throw invalid(`MaxPool node "${name}" needs a [C,H,W] input`, { node: name });
+        const kernel = pair(attributes.ints("kernel_shape", []), node, "kernel_shape");
+        const stride = pair(attributes.ints("strides", [1, 1]), node, "strides");
+        const pads = attributes.ints("pads", [0, 0, 0, 0]);
+        if (pads.some((p) => p !== 0)) throw unsupportedAttribute(node, "pads", pads, "must be 0");
+        const dilations = attributes.ints("dilations", [1, 1]);
+        if (dilations.some((d) => d !== 1)) throw unsupportedAttribute(node, "dilations", dilations, "must be 1");
+        const ceilMode = attributes.int("ceil_mode", 0);
+        if (ceilMode !== 0) throw unsupportedAttribute(node, "ceil_mode", ceilMode, "must be 0");
+        const storageOrder = attributes.int("storage_order", 0);
+        if (storageOrder !== 0) throw unsupportedAttribute(node, "storage_order", storageOrder, "must be 0");
+        const autoPad = attributes.string("auto_pad", "NOTSET");
+        if (autoPad !== "NOTSET") throw unsupportedAttribute(node, "auto_pad", autoPad, "must be NOTSET");
+        layers.push({ kind: "maxPool", name, kernel, stride });
+        shape = [shape[0]!, Math.floor((shape[1]! - kernel[0]) / stride[0]) + 1, Math.floor((shape[2]! - kernel[1]) / stride[1]) + 1];
+        break;
+      }
+      case "Relu":
+        new Attributes(node, []); // rejects any attribute
+        layers.push({ kind: "relu", name });
+        break;
+      case "Flatten": {
+        const axis = new Attributes(node, ["axis"]).int("axis", 1);
+        if (axis !== 1) throw unsupportedAttribute(node, "axis", axis, "must be 1");
+        layers.push({ kind: "flatten", name });
+        shape = [shape.reduce((a, b) => a * b, 1)];
+        break;
+      }
+      case "Reshape": {
+        const allowZero = new Attributes(node, ["allowzero"]).int("allowzero", 0);
+        if (allowZero !== 0) throw unsupportedAttribute(node, "allowzero", allowZero, "must be 0");
+        const target = initializers.get(inputs[1] ?? "");
+        if (target === undefined) throw invalid(`Reshape node "${name}": shape must be an initializer`, { node: name });
+        const width = shape.reduce((a, b) => a * b, 1);
+        const dims = int64Values(target);
+        const flattens = dims.length === 2 && (dims[0] === -1 || dims[0] === 0) && (dims[1] === -1 || dims[1] === width);
+        if (!flattens) throw unsupportedAttribute(node, "shape", dims, `only flattening to [N, ${width}] is supported`);
+        layers.push({ kind: "flatten", name });
+        shape = [width];
+        break;
+      }
+      case "Gemm": {
+        const attributes = new Attributes(node, ["alpha", "beta", "transA", "transB"]);
+        if (shape.length !== 1) throw invalid(`Gemm node "${name}" needs a flat [N, F] input (add Flatten)`, { node: name });
+        const alpha = attributes.float("alpha", 1);
+        if (alpha !== 1) throw unsupportedAttribute(node, "alpha", alpha, "must be 1");
+        const beta = attributes.float("beta", 1);
+        if (beta !== 1) throw unsupportedAttribute(node, "beta", beta, "must be 1");
+        const transA = attributes.int("transA", 0);
+        if (transA !== 0) throw unsupportedAttribute(node, "transA", transA, "must be 0");
+        const transB = attributes.int("transB", 0);
+        if (transB !== 1) throw unsupportedAttribute(node, "transB", transB, "must be 1 (weight stored [out, in])");
+        const weight = initializers.get(inputs[1] ?? "");
+        const weightDims = weight === undefined ? [] : tensorDims(weight);
+        if (weightDims.length !== 2) throw invalid(`Gemm node "${name}": weight must be a 2-D initializer`, { node: name });
+        const [outFeatures, inFeatures] = weightDims as [number, number];
+        if (inFeatures !== shape[0]) throw invalid(`Gemm node "${name}": weight expects ${inFeatures} inputs, got ${shape[0]}`, { node: name });
+        const weightIndex = parameter(node, inputs[1], weightDims);
+        const biasIndex = inputs[2] === undefined || inputs[2] === "" ? null : parameter(node, inputs[2], [outFeatures]);
+        layers.push({ kind: "linear", name, inFeatures, outFeatures, weight: weightIndex, bias: biasIndex });
+        shape = [outFeatures];
+        break;
+      }
+    }
+    current = node.output![0]!;
+  }
+  const outputName = graph.output![0]!.name ?? "";
+  if (current !== outputName) throw invalid(`graph output "${outputName}" is not the last node's output "${current}"`, {});
+  if (shape.length !== 1) throw invalid("the last node must produce [N, classes] logits", { shape });
+
+  const params = new Float32Array(offset);
+  parameters.forEach((p, i) => params.set(values[i]!, p.offset));
+  const definition: ModelDefinition = {
+    inputName: graphInput.name ?? "",
+    outputName,
+    inputShape,
+    classes: shape[0]!,
+    layers,
+    parameters,
+    parameterCount: offset,
+  };
+  return { definition, params };
+}

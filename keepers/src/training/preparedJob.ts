@@ -1,0 +1,78 @@
+import { VeritrainError } from "../errors.ts";
+import { contentId, RAW_CODEC } from "./contentId.ts";
+import { jobSpecCid, validateJobSpec, type JobSpec, type SplitRange, type TrainingConfig } from "./jobSpec.ts";
+import type { SplitName } from "./microBatchRunner.ts";
+import { sliceImageSet, type ImageSet, type MnistSources } from "./mnist.ts";
+import { importOnnxModel, type ImportedModel } from "./onnxImport.ts";
+import { optimizerStateVectors } from "./optimizer.ts";
+import type { TrainingState } from "./trainingState.ts";
+
+/** A validated job with its model imported and its splits cut: everything a run needs. */
+export type PreparedJob = {
+  spec: JobSpec;
+  /** The job's content address. */
+  cid: string;
+  config: TrainingConfig;
+  /** The ONNX file the spec's model CID names. */
+  modelBytes: Uint8Array;
+  model: ImportedModel;
+  sets: Record<SplitName, ImageSet>;
+  /** ⌊train examples / batch size⌋: the last partial batch of each epoch is skipped. */
+  stepsPerEpoch: number;
+  totalSteps: number;
+  /** Step of checkpoint i: 0, C, 2C, … and finally totalSteps. */
+  checkpointSteps: number[];
+};
+
+/** Parameters of {@link prepareJob}. */
+export type PrepareJobParameters = {
+  /** The job spec as parsed JSON (validated here). */
+  spec: unknown;
+  modelBytes: Uint8Array;
+  sources: MnistSources;
+};
+
+/**
+ * Validates a job spec, checks the model file against its CID, imports the model and cuts the
+ * dataset splits.
+ *
+ * @throws VeritrainError `JOB_SPEC_INVALID`, `MODEL_CID_MISMATCH`, `MODEL_DATASET_MISMATCH`, or an
+ *   ONNX import error.
+ * @example
+ * const job = prepareJob({ spec: JSON.parse(text), modelBytes, sources: loadMnist() });
+ */
+export function prepareJob({ spec: value, modelBytes, sources }: PrepareJobParameters): PreparedJob {
+  const { spec, config } = validateJobSpec(value);
+  const modelCid = contentId({ bytes: modelBytes, codec: RAW_CODEC });
+  if (modelCid !== spec.model) {
+    throw new VeritrainError(`model file has CID ${modelCid}, the job names ${spec.model}`, {
+      code: "MODEL_CID_MISMATCH", details: { expected: spec.model, actual: modelCid },
+    });
+  }
+  const model = importOnnxModel(modelBytes);
+  const cut = (range: SplitRange) => sliceImageSet({ set: sources[range.source], start: range.start, end: range.end });
+  const sets = { train: cut(spec.dataset.splits.train), validation: cut(spec.dataset.splits.validation), test: cut(spec.dataset.splits.test) };
+  const pixels = sets.train.rows * sets.train.cols;
+  const inputWidth = model.definition.inputShape.reduce((a, b) => a * b, 1);
+  if (inputWidth !== pixels || model.definition.classes !== 10) {
+    throw new VeritrainError(`model takes ${inputWidth} inputs and gives ${model.definition.classes} classes; dataset has ${pixels} pixels and 10 classes`, {
+      code: "MODEL_DATASET_MISMATCH",
+    });
+  }
+  const stepsPerEpoch = Math.floor(sets.train.count / config.batchSize);
+  const totalSteps = stepsPerEpoch * config.epochs;
+  const checkpointSteps: number[] = [];
+  for (let step = 0; step < totalSteps; step += config.checkpointInterval) checkpointSteps.push(step);
+  checkpointSteps.push(totalSteps);
+  return { spec, cid: jobSpecCid(spec), config, modelBytes, model, sets, stepsPerEpoch, totalSteps, checkpointSteps };
+}
+
+/** Step 0: the model file's weights and zeroed optimizer state. */
+export function initialState(job: PreparedJob): TrainingState {
+  const size = job.model.definition.parameterCount;
+  return {
+    step: 0,
+    params: Float32Array.from(job.model.params),
+    optimizerState: Array.from({ length: optimizerStateVectors(job.config.optimizer) }, () => new Float32Array(size)),
+  };
+}

@@ -1,0 +1,78 @@
+import type { Hex } from "viem";
+import { checkpointHash, encodeCheckpoint } from "./checkpoint.ts";
+import { CheckpointTree } from "./checkpointTree.ts";
+import { initialState, type PreparedJob } from "./preparedJob.ts";
+import { Trainer, type Metrics } from "./trainer.ts";
+import type { TrainingState } from "./trainingState.ts";
+
+/** A checkpoint as produced by a run. */
+export type CheckpointRecord = { index: number; step: number; bytes: Uint8Array; hash: Hex };
+
+/** Parameters of {@link trainJob}. */
+export type TrainJobParameters = {
+  job: PreparedJob;
+  threads: number;
+  /** Called for every checkpoint, including checkpoint 0 (the initial state). */
+  onCheckpoint?: (checkpoint: CheckpointRecord) => void | Promise<void>;
+  /** Called after the last step of each epoch with that epoch's training metrics. */
+  onEpochEnd?: (epoch: number, train: Metrics, trainer: Trainer) => void | Promise<void>;
+  /** Called after every few steps with the number of steps done. */
+  onProgress?: (step: number) => void;
+};
+
+/** What a whole run commits to. */
+export type TrainJobResult = { hashes: Hex[]; tree: CheckpointTree; finalState: TrainingState };
+
+const PROGRESS_STEPS = 20;
+
+/** Encodes and hashes a state as checkpoint `index`. */
+export function makeCheckpoint(job: PreparedJob, index: number, state: TrainingState): CheckpointRecord {
+  const bytes = encodeCheckpoint({ state, optimizer: job.config.optimizer.type, stepsPerEpoch: job.stepsPerEpoch });
+  return { index, step: state.step, bytes, hash: checkpointHash(bytes) };
+}
+
+/**
+ * Runs a job from its initial weights to the end, hashing every checkpoint.
+ *
+ * @example
+ * const { tree } = await trainJob({ job, threads: 2 });
+ * tree.root; // the commitment a compute provider posts
+ */
+export async function trainJob({ job, threads, onCheckpoint, onEpochEnd, onProgress }: TrainJobParameters): Promise<TrainJobResult> {
+  const trainer = await Trainer.create({ model: job.model.definition, config: job.config, sets: job.sets, state: initialState(job), threads });
+  try {
+    const hashes: Hex[] = [];
+    const first = makeCheckpoint(job, 0, trainer.snapshot());
+    hashes.push(first.hash);
+    await onCheckpoint?.(first);
+    let epochLoss = 0;
+    let epochCorrect = 0;
+    let epochExamples = 0;
+    while (trainer.currentStep < job.totalSteps) {
+      const step = trainer.currentStep;
+      const nextCheckpoint = job.checkpointSteps[hashes.length]!;
+      const nextEpochEnd = (Math.floor(step / job.stepsPerEpoch) + 1) * job.stepsPerEpoch;
+      const until = Math.min(nextCheckpoint, nextEpochEnd, step + PROGRESS_STEPS);
+      const metrics = await trainer.runSteps(until - step);
+      epochLoss += metrics.loss * metrics.examples;
+      epochCorrect += metrics.accuracy * metrics.examples;
+      epochExamples += metrics.examples;
+      onProgress?.(until);
+      if (until === nextCheckpoint) {
+        const checkpoint = makeCheckpoint(job, hashes.length, trainer.snapshot());
+        hashes.push(checkpoint.hash);
+        await onCheckpoint?.(checkpoint);
+      }
+      if (until === nextEpochEnd) {
+        const train = { loss: epochLoss / epochExamples, accuracy: epochCorrect / epochExamples, examples: epochExamples };
+        await onEpochEnd?.(until / job.stepsPerEpoch - 1, train, trainer);
+        epochLoss = 0;
+        epochCorrect = 0;
+        epochExamples = 0;
+      }
+    }
+    return { hashes, tree: new CheckpointTree(hashes), finalState: trainer.snapshot() };
+  } finally {
+    await trainer.close();
+  }
+}

@@ -1,0 +1,215 @@
+import { Worker } from "node:worker_threads";
+import { VeritrainError } from "../errors.ts";
+import type { TrainingConfig } from "./jobSpec.ts";
+import {
+  EVALUATION_CHUNK,
+  MicroBatchRunner,
+  type MicroBatchRunnerParameters,
+  type SharedTrainingBuffers,
+  type SplitName,
+} from "./microBatchRunner.ts";
+import type { ImageSet } from "./mnist.ts";
+import type { ModelDefinition } from "./modelDefinition.ts";
+import { applyOptimizerStep, optimizerStateVectors } from "./optimizer.ts";
+import { epochPermutation } from "./shuffle.ts";
+import { dataCursor, type TrainingState } from "./trainingState.ts";
+import type { WorkerRequest, WorkerResponse } from "./trainingWorker.ts";
+
+/** Parameters of {@link Trainer.create}. */
+export type TrainerParameters = {
+  model: ModelDefinition;
+  config: TrainingConfig;
+  sets: Record<SplitName, ImageSet>;
+  /** Where to start; copied, never modified. */
+  state: TrainingState;
+  /** Compute threads: the main thread plus threads − 1 workers. Never changes results. */
+  threads: number;
+};
+
+/** Mean loss and accuracy over some examples. */
+export type Metrics = { loss: number; accuracy: number; examples: number };
+
+function sharedFloat32(length: number): Float32Array {
+  return new Float32Array(new SharedArrayBuffer(4 * length));
+}
+
+/**
+ * Runs a job's optimizer steps with data-parallel threads. Each batch of B examples is cut into
+ * the job's M micro-batches of B/M consecutive batch positions; micro-batch m runs on thread
+ * m mod T; the main thread then reduces the M gradients in micro-batch order and applies the
+ * optimizer. Thread count therefore never changes a bit.
+ *
+ * @example
+ * const trainer = await Trainer.create({ model, config, sets, state, threads: 2 });
+ * await trainer.runSteps(100);
+ * const snapshot = trainer.snapshot();
+ * await trainer.close();
+ */
+export class Trainer {
+  readonly stepsPerEpoch: number;
+  private readonly config: TrainingConfig;
+  private readonly sets: Record<SplitName, ImageSet>;
+  private readonly buffers: SharedTrainingBuffers;
+  private readonly optimizerState: Float32Array[];
+  private readonly runnerParameters: MicroBatchRunnerParameters;
+  private readonly runner: MicroBatchRunner;
+  private readonly workers: Worker[];
+  private readonly pending = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
+  private nextRequestId = 0;
+  private step: number;
+  private permutation: { epoch: number; order: Uint32Array } | undefined;
+
+  private constructor(p: TrainerParameters) {
+    const { model, config, sets, state } = p;
+    this.config = config;
+    this.sets = sets;
+    this.stepsPerEpoch = Math.floor(sets.train.count / config.batchSize);
+    const size = model.parameterCount;
+    if (state.params.length !== size) {
+      throw new VeritrainError(`state has ${state.params.length} parameters, model has ${size}`, { code: "PARAMETER_COUNT_MISMATCH" });
+    }
+    if (state.optimizerState.length !== optimizerStateVectors(config.optimizer)) {
+      throw new VeritrainError(`state has ${state.optimizerState.length} optimizer vectors, ${config.optimizer.type} needs ${optimizerStateVectors(config.optimizer)}`, {
+        code: "CHECKPOINT_INVALID",
+      });
+    }
+    const maxChunks = Math.ceil(Math.max(sets.train.count, sets.validation.count, sets.test.count) / EVALUATION_CHUNK);
+    this.buffers = {
+      params: sharedFloat32(size),
+      gradients: sharedFloat32(size * config.microBatches),
+      batchIndices: new Int32Array(new SharedArrayBuffer(4 * config.batchSize)),
+      trainStats: new Float64Array(new SharedArrayBuffer(16 * config.microBatches)),
+      evaluationStats: new Float64Array(new SharedArrayBuffer(16 * maxChunks)),
+    };
+    this.buffers.params.set(state.params);
+    this.optimizerState = state.optimizerState.map((vector) => Float32Array.from(vector));
+    this.step = state.step;
+    this.runnerParameters = {
+      model, buffers: this.buffers, sets, batchSize: config.batchSize, microBatches: config.microBatches,
+    };
+    this.runner = new MicroBatchRunner(this.runnerParameters);
+    this.workers = Array.from({ length: Math.max(0, p.threads - 1) }, () => {
+      const worker = new Worker(new URL("./trainingWorker.ts", import.meta.url));
+      worker.on("message", (response: WorkerResponse) => this.settle(response));
+      worker.on("error", (error) => this.failAll(error));
+      return worker;
+    });
+  }
+
+  /** Starts the workers and waits until each has built its network. */
+  static async create(p: TrainerParameters): Promise<Trainer> {
+    if (!Number.isInteger(p.threads) || p.threads < 1) {
+      throw new VeritrainError(`threads must be a positive integer, got ${p.threads}`, { code: "INVALID_ARGUMENT" });
+    }
+    const trainer = new Trainer(p);
+    const runner = trainer.runnerParameters;
+    await Promise.all(trainer.workers.map((worker) => trainer.request(worker, { kind: "init", id: 0, runner })));
+    return trainer;
+  }
+
+  /** Optimizer steps applied so far. */
+  get currentStep(): number {
+    return this.step;
+  }
+
+  /** A copy of the current state. */
+  snapshot(): TrainingState {
+    return {
+      step: this.step,
+      params: Float32Array.from(this.buffers.params),
+      optimizerState: this.optimizerState.map((vector) => Float32Array.from(vector)),
+    };
+  }
+
+  /** Applies `count` optimizer steps; returns the training metrics of the examples they read. */
+  async runSteps(count: number): Promise<Metrics> {
+    let lossSum = 0;
+    let correct = 0;
+    const { batchSize, microBatches } = this.config;
+    const assigned = this.assign(microBatches);
+    for (let s = 0; s < count; s++) {
+      this.loadBatch();
+      const done = this.workers.map((worker, w) => this.request(worker, { kind: "train", id: 0, microBatches: assigned[w + 1]! }));
+      for (const m of assigned[0]!) this.runner.trainMicroBatch(m);
+      await Promise.all(done);
+      for (let m = 0; m < microBatches; m++) {
+        lossSum += this.buffers.trainStats[2 * m]!;
+        correct += this.buffers.trainStats[2 * m + 1]!;
+      }
+      applyOptimizerStep({
+        config: this.config.optimizer,
+        params: this.buffers.params,
+        state: this.optimizerState,
+        gradients: this.buffers.gradients,
+        microBatches,
+        step: this.step,
+        epoch: dataCursor(this.step, this.stepsPerEpoch).epoch,
+      });
+      this.step++;
+    }
+    const examples = count * batchSize;
+    return { loss: lossSum / examples, accuracy: correct / examples, examples };
+  }
+
+  /** Loss and accuracy of the current parameters on a whole split (chunks of 100, any thread). */
+  async evaluate(split: SplitName): Promise<Metrics> {
+    const count = this.sets[split].count;
+    const chunks = Math.ceil(count / EVALUATION_CHUNK);
+    const assigned = this.assign(chunks);
+    const done = this.workers.map((worker, w) => this.request(worker, { kind: "evaluate", id: 0, split, chunks: assigned[w + 1]! }));
+    for (const c of assigned[0]!) this.runner.evaluateChunk(split, c);
+    await Promise.all(done);
+    let lossSum = 0;
+    let correct = 0;
+    for (let c = 0; c < chunks; c++) {
+      lossSum += this.buffers.evaluationStats[2 * c]!;
+      correct += this.buffers.evaluationStats[2 * c + 1]!;
+    }
+    return { loss: lossSum / count, accuracy: correct / count, examples: count };
+  }
+
+  /** Stops the workers. */
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((worker) => worker.terminate()));
+  }
+
+  /** Work items 0 … count−1 by thread: item i goes to thread i mod threads (0 = main thread). */
+  private assign(count: number): number[][] {
+    const threads = this.workers.length + 1;
+    return Array.from({ length: threads }, (_, t) => Array.from({ length: count }, (_, i) => i).filter((i) => i % threads === t));
+  }
+
+  /** Writes the next batch's train-split indices: positions [b·B, b·B + B) of the epoch order. */
+  private loadBatch(): void {
+    const { epoch, batch } = dataCursor(this.step, this.stepsPerEpoch);
+    if (this.permutation?.epoch !== epoch) {
+      this.permutation = { epoch, order: epochPermutation({ seed: this.config.seed, epoch, size: this.sets.train.count }) };
+    }
+    const { batchSize } = this.config;
+    const start = batch * batchSize;
+    for (let i = 0; i < batchSize; i++) this.buffers.batchIndices[i] = this.permutation.order[start + i]!;
+  }
+
+  private request(worker: Worker, request: WorkerRequest): Promise<void> {
+    const id = ++this.nextRequestId;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      worker.postMessage({ ...request, id });
+    });
+  }
+
+  private settle(response: WorkerResponse): void {
+    const pending = this.pending.get(response.id);
+    if (pending === undefined) return;
+    this.pending.delete(response.id);
+    if (response.error === undefined) pending.resolve();
+    else pending.reject(new VeritrainError("training worker failed", { code: "WORKER_FAILED", cause: response.error }));
+  }
+
+  private failAll(error: Error): void {
+    for (const pending of this.pending.values()) {
+      pending.reject(new VeritrainError("training worker crashed", { code: "WORKER_FAILED", cause: error }));
+    }
+    this.pending.clear();
+  }
+}

