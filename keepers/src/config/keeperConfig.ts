@@ -1,0 +1,83 @@
+import { readFileSync } from "node:fs";
+import { isAddress, isHex, type Address, type Hex } from "viem";
+import type { ProtocolContractName } from "../chain/protocolContracts.ts";
+import { VeritrainError } from "../errors.ts";
+
+/** Everything a keeper command needs, parsed once and frozen. */
+export type KeeperConfig = Readonly<{
+  /** JSON-RPC URL of the chain. */
+  rpcUrl: string;
+  /** The keeper's key (VERITRAIN_PRIVATE_KEY only: never a flag, never a file in the repo). */
+  privateKey?: Hex;
+  /** Deployed protocol addresses, from an Ignition deployed_addresses.json. */
+  addresses: Readonly<Partial<Record<ProtocolContractName | "VRFCoordinatorV2_5Mock", Address>>>;
+  /** Where the keeper keeps its content store and cursors. */
+  dataDir: string;
+  /** Blocks to wait after each transaction. */
+  confirmations: number;
+}>;
+
+/** The flags every keeper command shares (each overrides its environment variable and the config file). */
+export type KeeperConfigFlags = { config?: string; rpcUrl?: string; deployment?: string; dataDir?: string; confirmations?: string };
+
+/** Parameters of {@link loadKeeperConfig}. */
+export type LoadKeeperConfigParameters = { flags: KeeperConfigFlags; env?: NodeJS.ProcessEnv };
+
+const DEFAULTS = {
+  rpcUrl: "http://127.0.0.1:8545",
+  deployment: "ignition/deployments/chain-31337/deployed_addresses.json",
+  dataDir: ".veritrain",
+  confirmations: "1",
+};
+
+function invalid(field: string, rule: string, cause?: unknown): VeritrainError {
+  return new VeritrainError(`config ${field} ${rule}`, { code: "CONFIG_INVALID", details: { field }, cause });
+}
+
+/**
+ * Reads the keeper configuration from flags, then environment (`VERITRAIN_RPC_URL`,
+ * `VERITRAIN_DEPLOYMENT`, `VERITRAIN_DATA_DIR`, `VERITRAIN_PRIVATE_KEY`), then an optional JSON
+ * file (`--config`), then defaults (the local devnet).
+ *
+ * @example
+ * const config = loadKeeperConfig({ flags: program.opts() });
+ */
+export function loadKeeperConfig({ flags, env = process.env }: LoadKeeperConfigParameters): KeeperConfig {
+  let file: Partial<Record<keyof typeof DEFAULTS, string>> = {};
+  if (flags.config) {
+    try {
+      file = JSON.parse(readFileSync(flags.config, "utf8"));
+    } catch (cause) {
+      throw invalid("file", `${flags.config} is not a readable JSON file`, cause);
+    }
+  }
+  const pick = (key: keyof typeof DEFAULTS, flag: string | undefined, variable: string) =>
+    flag ?? env[variable] ?? file[key] ?? DEFAULTS[key];
+  const rpcUrl = pick("rpcUrl", flags.rpcUrl, "VERITRAIN_RPC_URL");
+  if (!/^https?:\/\//.test(rpcUrl)) throw invalid("rpcUrl", "must be an http(s) URL");
+  const deployment = pick("deployment", flags.deployment, "VERITRAIN_DEPLOYMENT");
+  let deployed: Record<string, string>;
+  try {
+    deployed = JSON.parse(readFileSync(deployment, "utf8"));
+  } catch (cause) {
+    throw invalid("deployment", `${deployment} is not a readable deployed_addresses.json (deploy first: npm run devnet)`, cause);
+  }
+  const addresses: Record<string, Address> = {};
+  for (const [key, address] of Object.entries(deployed)) {
+    if (!isAddress(address)) throw invalid("deployment", `${key} is not an address`);
+    addresses[key.replace(/^[^#]+#/, "")] = address;
+  }
+  const privateKey = env.VERITRAIN_PRIVATE_KEY;
+  if (privateKey !== undefined && !(isHex(privateKey) && privateKey.length === 66)) {
+    throw invalid("VERITRAIN_PRIVATE_KEY", "must be a 0x-prefixed 32-byte hex key");
+  }
+  const confirmations = Number(pick("confirmations", flags.confirmations, "VERITRAIN_CONFIRMATIONS"));
+  if (!Number.isInteger(confirmations) || confirmations < 1) throw invalid("confirmations", "must be a positive integer");
+  return Object.freeze({
+    rpcUrl,
+    privateKey: privateKey as Hex | undefined,
+    addresses: Object.freeze(addresses),
+    dataDir: pick("dataDir", flags.dataDir, "VERITRAIN_DATA_DIR"),
+    confirmations,
+  });
+}

@@ -1,0 +1,86 @@
+import { CID } from "multiformats/cid";
+import * as dagCbor from "@ipld/dag-cbor";
+import { create as createDigest } from "multiformats/hashes/digest";
+import { sha256 } from "multiformats/hashes/sha2";
+import { hexToBytes, parseEventLogs, toHex, type Address } from "viem";
+import type { ProtocolConnection } from "../chain/protocolContracts.ts";
+import { VeritrainError } from "../errors.ts";
+import type { PackagedDataset } from "./packageDataset.ts";
+
+/** Parameters of {@link registerDataset}. */
+export type RegisterDatasetParameters = {
+  chain: ProtocolConnection;
+  packaged: PackagedDataset;
+  /** Storage payment escrowed, in token units (wei). */
+  payment: bigint;
+  /** Seconds the dataset is stored. */
+  term: number;
+};
+
+/**
+ * Registers a packaged dataset in DatasetRegistry (approving the payment first) and returns its id.
+ *
+ * @example
+ * const datasetId = await registerDataset({ chain, packaged, payment: parseEther("100"), term: 86_400 });
+ */
+export async function registerDataset({ chain, packaged, payment, term }: RegisterDatasetParameters): Promise<bigint> {
+  const { manifest, manifestCid } = packaged;
+  const { DatasetRegistry, VeritrainToken } = chain.contracts;
+  await chain.send(() => VeritrainToken.write.approve([DatasetRegistry.address, payment]));
+  const receipt = await chain.send(() =>
+    DatasetRegistry.write.register([
+      {
+        manifestDigest: toHex(manifestCid.multihash.digest),
+        datasetRoot: manifest.datasetRoot,
+        columnRoots: manifest.columnRoots,
+        k: manifest.layout.k,
+        n: manifest.layout.n,
+        shardSize: manifest.layout.shardSize,
+        stripeCount: manifest.layout.stripeCount,
+        byteLength: BigInt(manifest.layout.byteLength),
+        payment,
+        term,
+      },
+    ]),
+  );
+  const [registered] = parseEventLogs({ abi: DatasetRegistry.abi, logs: receipt.logs, eventName: "DatasetRegistered" });
+  if (!registered) throw new VeritrainError("register() emitted no DatasetRegistered event", { code: "TRANSACTION_UNEXPECTED" });
+  return registered.args.datasetId;
+}
+
+/** A dataset as the chain knows it, with what a fetcher needs to find its shards. */
+export type DatasetOnChain = {
+  datasetId: bigint;
+  status: number;
+  manifestCid: CID;
+  columnRoots: readonly `0x${string}`[];
+  holders: readonly Address[];
+  /** Each holder's announced libp2p endpoint ("" for an unplaced column). */
+  endpoints: readonly string[];
+  accepted: readonly boolean[];
+};
+
+/**
+ * Reads dataset `datasetId` from DatasetRegistry: its manifest CID (CIDv1 dag-cbor of the
+ * registered sha2-256 digest), column roots, holders and their endpoints.
+ */
+export async function readDatasetOnChain(chain: ProtocolConnection, datasetId: bigint): Promise<DatasetOnChain> {
+  const registry = chain.contracts.DatasetRegistry;
+  const dataset = await registry.read.getDataset([datasetId]);
+  if (dataset.status === 0) throw new VeritrainError(`dataset ${datasetId} is not registered`, { code: "DATASET_UNKNOWN", details: { datasetId } });
+  const [columnRoots, holders, accepted] = await Promise.all([
+    registry.read.columnRoots([datasetId]),
+    registry.read.holders([datasetId]),
+    registry.read.accepted([datasetId]),
+  ]);
+  const endpoints = await Promise.all(holders.map((holder) => (/^0x0+$/.test(holder) ? "" : registry.read.endpointOf([holder]))));
+  return {
+    datasetId,
+    status: dataset.status,
+    manifestCid: CID.createV1(dagCbor.code, createDigest(sha256.code, hexToBytes(dataset.manifestDigest))),
+    columnRoots,
+    holders,
+    endpoints,
+    accepted,
+  };
+}

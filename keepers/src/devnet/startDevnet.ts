@@ -1,0 +1,114 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Logger } from "pino";
+import { createPublicClient, http, type Address } from "viem";
+import type { ProtocolContractName } from "../chain/protocolContracts.ts";
+import { VeritrainError } from "../errors.ts";
+
+const root = new URL("../../../", import.meta.url);
+const hardhatCli = new URL("node_modules/hardhat/dist/src/cli.js", root).pathname;
+
+/** Parameters of {@link startDevnet}. */
+export type StartDevnetParameters = {
+  /** JSON-RPC port on 127.0.0.1. */
+  port: number;
+  log: Logger;
+  /** Bound on the node's start-up. */
+  timeoutMs?: number;
+};
+
+/** A running devnet: where it is, what is deployed, and how to stop it. */
+export type Devnet = {
+  rpcUrl: string;
+  chainId: number;
+  /** Deployed addresses by contract name (VRFCoordinatorV2_5Mock included). */
+  addresses: Record<ProtocolContractName | "VRFCoordinatorV2_5Mock", Address>;
+  /** The chain node's process, to wait on. */
+  node: ChildProcess;
+  /** Stops the chain node (by its PID). */
+  stop(): Promise<void>;
+};
+
+/**
+ * Compiles the contracts, starts a Hardhat chain node on 127.0.0.1:`port` and deploys the
+ * protocol with Ignition (module VeritrainLocal, ignition/parameters/local.json), exactly as the
+ * README's devnet command does.
+ *
+ * @example
+ * const devnet = await startDevnet({ port: 8545, log });
+ * // … keepers point at devnet.rpcUrl …
+ * await devnet.stop();
+ */
+export async function startDevnet({ port, log, timeoutMs = 60_000 }: StartDevnetParameters): Promise<Devnet> {
+  const rpcUrl = `http://127.0.0.1:${port}`;
+  const hardhat = (args: string[], background = false) =>
+    spawn(process.execPath, [hardhatCli, ...args], {
+      cwd: root,
+      env: { ...process.env, DEVNET_RPC_URL: rpcUrl },
+      stdio: background ? ["ignore", "ignore", "inherit"] : ["ignore", process.stderr, "inherit"],
+    });
+
+  log.info({ rpcUrl }, "compiling contracts");
+  await exited(hardhat(["compile", "--quiet"]));
+  log.info({ rpcUrl }, "starting chain node");
+  const node = hardhat(["node", "--hostname", "127.0.0.1", "--port", String(port)], true);
+  const stop = async () => {
+    if (node.exitCode === null && node.signalCode === null) {
+      const gone = new Promise((resolve) => node.once("exit", resolve));
+      node.kill("SIGTERM");
+      await gone;
+    }
+  };
+  try {
+    const chainId = await waitForNode(rpcUrl, node, timeoutMs);
+    log.info({ rpcUrl, chainId }, "chain node ready; deploying the protocol with Ignition");
+    await exited(
+      hardhat([
+        "ignition",
+        "deploy",
+        "ignition/modules/VeritrainLocal.ts",
+        "--network",
+        "localhost",
+        "--parameters",
+        "ignition/parameters/local.json",
+        "--reset",
+      ]),
+    );
+    const deployed: Record<string, Address> = JSON.parse(
+      readFileSync(new URL(`ignition/deployments/chain-${chainId}/deployed_addresses.json`, root), "utf8"),
+    );
+    const addresses = Object.fromEntries(
+      Object.entries(deployed).map(([key, address]) => [key.replace(/^[^#]+#/, ""), address]),
+    ) as Devnet["addresses"];
+    log.info({ rpcUrl, chainId, contracts: addresses }, "protocol deployed");
+    return { rpcUrl, chainId, addresses, node, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  return new Promise((resolve, reject) =>
+    child.once("exit", (code) =>
+      code === 0
+        ? resolve()
+        : reject(new VeritrainError(`hardhat ${child.spawnargs.slice(2).join(" ")} exited with ${code}`, { code: "DEVNET_STEP_FAILED" })),
+    ),
+  );
+}
+
+async function waitForNode(rpcUrl: string, node: ChildProcess, timeoutMs: number): Promise<number> {
+  const client = createPublicClient({ transport: http(rpcUrl, { retryCount: 0 }) });
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (node.exitCode !== null) throw new VeritrainError(`chain node exited with ${node.exitCode}`, { code: "DEVNET_NODE_EXITED" });
+    try {
+      return await client.getChainId();
+    } catch {
+      await sleep(250);
+    }
+  }
+  throw new VeritrainError(`chain node did not answer on ${rpcUrl} within ${timeoutMs} ms`, { code: "DEVNET_NODE_TIMEOUT" });
+}
