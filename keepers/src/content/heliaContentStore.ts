@@ -32,6 +32,8 @@ export type HeliaContentStoreParameters = {
    * (the default) the node is offline: it serves and fetches nothing over the network.
    */
   listen?: boolean;
+  /** TCP port on 127.0.0.1 (default 0: any free port). Fix it when the address is announced, e.g. on-chain. */
+  port?: number;
   /** Peers to dial at start (need `listen`), e.g. another node's {@link HeliaContentStore.multiaddrs}. */
   peers?: ReadonlyArray<Multiaddr | string>;
   /** Bound of a `get` that has no caller signal. */
@@ -60,6 +62,7 @@ export type HeliaContentStore = ContentStore & {
 export async function createHeliaContentStore({
   directory,
   listen = false,
+  port = 0,
   peers = [],
   fetchTimeoutMs = DEFAULT_HELIA_FETCH_TIMEOUT_MS,
 }: HeliaContentStoreParameters): Promise<HeliaContentStore> {
@@ -73,7 +76,7 @@ export async function createHeliaContentStore({
     blockstore: new FsBlockstore(join(directory, "blocks")),
     datastore: new FsDatastore(join(directory, "data")),
   };
-  const helia = listen ? withLoopbackBitswap(createHeliaLight(init)) : createHeliaLight(init);
+  const helia = listen ? withLoopbackBitswap(createHeliaLight(init), port) : createHeliaLight(init);
   try {
     await helia.start();
   } catch (cause) {
@@ -90,12 +93,12 @@ export async function createHeliaContentStore({
   return store;
 }
 
-function withLoopbackBitswap(helia: Helia): Helia & { libp2p: LoopbackLibp2p } {
+function withLoopbackBitswap(helia: Helia, port: number): Helia & { libp2p: LoopbackLibp2p } {
   // `replace` (the default) swaps each listed key of Helia's libp2p defaults wholesale, so
   // none of the default transports, discovery or services survive.
   return withBitswap(
     withLibp2p(helia, {
-      addresses: { listen: ["/ip4/127.0.0.1/tcp/0"] },
+      addresses: { listen: [`/ip4/127.0.0.1/tcp/${port}`] },
       transports: [tcp()],
       connectionEncrypters: [noise()],
       streamMuxers: [yamux()],
