@@ -103,6 +103,9 @@ function withLoopbackBitswap(helia: Helia, port: number): Helia & { libp2p: Loop
       connectionEncrypters: [noise()],
       streamMuxers: [yamux()],
       peerDiscovery: [],
+      // Every peer of a loopback network is the same host: libp2p's per-host rate limit
+      // (5 inbound connections a second) would refuse a dozen keepers starting together.
+      connectionManager: { allow: ["/ip4/127.0.0.1"] },
       services: { identify: identify() },
     }),
   );

@@ -1,0 +1,135 @@
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { promisify } from "node:util";
+import { after, before, describe, it } from "node:test";
+import { pino } from "pino";
+import { createWalletClient, http, parseAbi, parseEther, parseEventLogs, toHex, type Hex } from "viem";
+import { mnemonicToAccount } from "viem/accounts";
+import { connectProtocol, type ProtocolConnection } from "../../keepers/src/chain/protocolContracts.ts";
+import { createHeliaContentStore, type HeliaContentStore } from "../../keepers/src/content/heliaContentStore.ts";
+import { readDatasetOnChain, registerDataset } from "../../keepers/src/datasets/datasetOnChain.ts";
+import { fetchDataset } from "../../keepers/src/datasets/fetchDataset.ts";
+import { mnistRecords } from "../../keepers/src/datasets/mnistRecords.ts";
+import { packageDataset, type PackagedDataset } from "../../keepers/src/datasets/packageDataset.ts";
+import { startDevnet, type Devnet } from "../../keepers/src/devnet/startDevnet.ts";
+import { runStorageRole } from "../../keepers/src/storage/storageRole.ts";
+import { loadMnist } from "../../keepers/src/training/mnist.ts";
+
+const PORT = 8596;
+const PROVIDERS = 12;
+const log = pino({ level: "silent" });
+/** Hardhat's development accounts. */
+const keyOf = (index: number): Hex => toHex(mnemonicToAccount("test test test test test test test test test test test junk", { addressIndex: index }).getHdKey().privateKey!);
+
+type Provider = { chain: ProtocolConnection; store: HeliaContentStore; controller: AbortController; role: Promise<void>; dataDir: string };
+
+describe("dataset lifecycle on a devnet (chain node on 127.0.0.1, Helia peers over loopback bitswap)", { timeout: 600_000 }, () => {
+  let devnet: Devnet;
+  let work: string;
+  let owner: { chain: ProtocolConnection; store: HeliaContentStore };
+  const providers: Provider[] = [];
+  let packaged: PackagedDataset;
+  let records: Uint8Array;
+  let datasetId: bigint;
+
+  before(async () => {
+    devnet = await startDevnet({ port: PORT, log });
+    work = await mkdtemp(join(tmpdir(), "veritrain-lifecycle-"));
+    const connect = (index: number) => connectProtocol({ rpcUrl: devnet.rpcUrl, privateKey: keyOf(index), addresses: devnet.addresses });
+    const deployer = await connect(0);
+    owner = { chain: await connect(1), store: await createHeliaContentStore({ directory: join(work, "owner"), listen: true }) };
+    await deployer.send(() => deployer.contracts.VeritrainToken.write.transfer([owner.chain.account.address, parseEther("1000")]));
+    const providerStake = await deployer.contracts.DatasetRegistry.read.providerStake();
+    for (let i = 0; i < PROVIDERS; i++) {
+      const chain = await connect(2 + i);
+      const dataDir = join(work, `provider-${i}`);
+      const store = await createHeliaContentStore({ directory: join(dataDir, "ipfs"), listen: true, peers: owner.store.multiaddrs() });
+      await deployer.send(() => deployer.contracts.VeritrainToken.write.transfer([chain.account.address, providerStake]));
+      await chain.send(() => chain.contracts.VeritrainToken.write.approve([chain.contracts.StakeManager.address, providerStake]));
+      await chain.send(() => chain.contracts.StakeManager.write.stake([providerStake]));
+      await chain.send(() => chain.contracts.DatasetRegistry.write.join([store.multiaddrs()[0]!.toString()]));
+      const controller = new AbortController();
+      const role = runStorageRole({ chain, store, dataDir, log, signal: controller.signal, pollMs: 200 });
+      providers.push({ chain, store, controller, role, dataDir });
+    }
+  });
+
+  after(async () => {
+    for (const provider of providers) provider.controller.abort();
+    await Promise.allSettled(providers.map((provider) => provider.role));
+    await Promise.allSettled([owner?.store.close(), ...providers.map((provider) => provider.store.close())]);
+    await devnet?.stop();
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  it("packages MNIST, registers it, and every drawn provider checks, pins and accepts its column", async () => {
+    const input = mnistRecords(loadMnist(), { limit: 300 });
+    records = input.records;
+    packaged = await packageDataset({ name: "mnist-600", ...input, k: 8, n: 11, shardSize: 16 << 10, columnTreeDepth: 10, store: owner.store });
+    datasetId = await registerDataset({ chain: owner.chain, packaged, payment: parseEther("110"), term: 3600 });
+
+    // The VRF mock answers when asked: the automation keeper's job in the full devnet.
+    const logs = await owner.chain.publicClient.getLogs({ address: owner.chain.contracts.DatasetRegistry.address, fromBlock: 0n });
+    const [requested] = parseEventLogs({ abi: owner.chain.contracts.DatasetRegistry.abi, logs, eventName: "PlacementRequested" });
+    const vrf = createWalletClient({ account: mnemonicToAccount("test test test test test test test test test test test junk"), transport: http(devnet.rpcUrl) });
+    await owner.chain.publicClient.waitForTransactionReceipt({
+      hash: await vrf.writeContract({
+        chain: null,
+        address: devnet.addresses.VRFCoordinatorV2_5Mock,
+        abi: parseAbi(["function fulfillRandomWords(uint256 requestId, address consumer)"]),
+        functionName: "fulfillRandomWords",
+        args: [requested!.args.requestId, owner.chain.contracts.DatasetRegistry.address],
+      }),
+    });
+
+    let onChain = await readDatasetOnChain(owner.chain, datasetId);
+    for (let i = 0; i < 300 && !onChain.accepted.every(Boolean); i++) {
+      await sleep(200);
+      onChain = await readDatasetOnChain(owner.chain, datasetId);
+    }
+    assert.deepEqual(onChain.accepted, Array(11).fill(true));
+    assert.equal(new Set(onChain.holders).size, 11);
+    for (const [column, holder] of onChain.holders.entries()) {
+      const provider = providers.find((p) => p.chain.account.address === holder)!;
+      for (const stripe of packaged.manifest.shards) assert.ok(await provider.store.isPinned(stripe[column]!), `column ${column} pinned by its holder`);
+    }
+  });
+
+  it("reports the dataset through the CLI", async () => {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ["keepers/src/cli.ts", "--rpc-url", devnet.rpcUrl, "--deployment", `ignition/deployments/chain-${devnet.chainId}/deployed_addresses.json`, "dataset", "status", datasetId.toString()],
+      { cwd: new URL("../..", import.meta.url) },
+    );
+    const status = JSON.parse(stdout);
+    assert.equal(status.manifestCid, packaged.manifestCid.toString());
+    assert.deepEqual(status.accepted, Array(11).fill(true));
+  });
+
+  it("fetches bit-identical data from the holders after three of them and the owner went away", async () => {
+    const onChain = await readDatasetOnChain(owner.chain, datasetId);
+    const gone = onChain.holders.slice(0, 3);
+    for (const provider of providers.filter((p) => gone.includes(p.chain.account.address))) {
+      provider.controller.abort();
+      await provider.role;
+      await provider.store.close();
+    }
+    await owner.store.close();
+
+    const fetcher = await createHeliaContentStore({ directory: join(work, "fetcher"), listen: true });
+    try {
+      const reachable = await Promise.all(
+        onChain.endpoints.map((endpoint) => fetcher.dial(endpoint, { signal: AbortSignal.timeout(3000) }).then(() => true, () => false)),
+      );
+      assert.deepEqual(reachable, onChain.holders.map((holder) => !gone.includes(holder)));
+      const bytes = await fetchDataset({ manifest: packaged.manifest, source: (column) => (reachable[column] ? fetcher : undefined) });
+      assert.deepEqual(bytes, records);
+    } finally {
+      await fetcher.close();
+    }
+  });
+});
