@@ -10,20 +10,11 @@
  *
  * The last line of stdout is one JSON object (1 MiB figures at top level, all sizes under `sizes`).
  */
-import { createRequire } from "node:module";
 import { Command } from "commander";
 import { DEFAULT_DATA_SHARDS, DEFAULT_TOTAL_SHARDS, decodeStripe, encodeStripe } from "../keepers/src/erasure/index.ts";
+import { ronomon } from "../test/keepers/erasure/ronomon.ts";
 
-type Ronomon = {
-  create(k: number, m: number): Buffer;
-  encode(
-    context: Buffer, sources: number, targets: number,
-    buffer: Buffer, bufferOffset: number, bufferSize: number,
-    parity: Buffer, parityOffset: number, paritySize: number,
-    callback: (error?: Error) => void,
-  ): void;
-};
-const ronomon = createRequire(import.meta.url)("@ronomon/reed-solomon") as Ronomon;
+
 
 type Figures = { encode: number[]; decode: number[]; peerEncode: number[]; peerDecode: number[] };
 

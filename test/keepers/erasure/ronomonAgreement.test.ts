@@ -1,21 +1,10 @@
 import assert from "node:assert/strict";
-import { createRequire } from "node:module";
 import { describe, it } from "node:test";
 import { decodeStripe, encodeStripe } from "../../../keepers/src/erasure/index.ts";
+import { ronomon } from "./ronomon.ts";
 import { seededRandom } from "./seededRandom.ts";
 
-type Ronomon = {
-  MAX_K: number;
-  MAX_M: number;
-  create(k: number, m: number): Buffer;
-  encode(
-    context: Buffer, sources: number, targets: number,
-    buffer: Buffer, bufferOffset: number, bufferSize: number,
-    parity: Buffer, parityOffset: number, paritySize: number,
-    callback: (error?: Error) => void,
-  ): void;
-};
-const ronomon = createRequire(import.meta.url)("@ronomon/reed-solomon") as Ronomon;
+
 
 /** All m parity shards of @ronomon/reed-solomon for k data shards (shard size a multiple of 8). */
 async function ronomonParity(data: Uint8Array[], m: number): Promise<Uint8Array[]> {
