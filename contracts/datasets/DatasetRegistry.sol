@@ -229,6 +229,11 @@ contract DatasetRegistry is IDatasetRegistry, VRFConsumerBaseV2Plus, AccessContr
     }
 
     /// @inheritdoc IDatasetRegistry
+    function isActive(uint256 datasetId) external view returns (bool) {
+        return _datasets[datasetId].status == DatasetStatus.Active;
+    }
+
+    /// @inheritdoc IDatasetRegistry
     function columnRoots(uint256 datasetId) external view returns (bytes32[] memory) {
         return _columnRoots[datasetId];
     }

@@ -150,6 +150,9 @@ interface IDatasetRegistry {
     /// @notice The dataset `datasetId` as stored (status None if unknown).
     function getDataset(uint256 datasetId) external view returns (Dataset memory);
 
+    /// @notice Whether dataset `datasetId` is placed and within its term's accounting (Active).
+    function isActive(uint256 datasetId) external view returns (bool);
+
     /// @notice The n column roots of dataset `datasetId`.
     function columnRoots(uint256 datasetId) external view returns (bytes32[] memory);
 

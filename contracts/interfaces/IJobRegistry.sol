@@ -91,6 +91,8 @@ interface IJobRegistry {
     error JobRegistryUnauthorized(uint256 jobId, address caller, address expected);
     /// @notice Thrown when a submitted result has a zero digest or trace root.
     error JobRegistryInvalidResult(uint256 jobId);
+    /// @notice Thrown when an order names dataset `datasetId`, which is not placed and active in DatasetRegistry.
+    error JobRegistryDatasetNotActive(uint256 datasetId);
     /// @notice Thrown when a bid of zero is placed on job `jobId`.
     error JobRegistryZeroBid(uint256 jobId);
     /// @notice Thrown when a constructor parameter breaks its rule.
@@ -125,7 +127,7 @@ interface IJobRegistry {
     event JobFinalized(uint256 indexed jobId, address indexed provider, uint256 payment, uint256 refund);
 
     /// @notice Posts `order`, escrowing `order.reward` from the caller (who approved this contract).
-    /// @dev Requirements: reward > 0, specDigest != 0, every period > 0, minStake > 0.
+    /// @dev Requirements: the dataset is active; reward > 0, specDigest != 0, every period > 0, minStake > 0.
     /// Emits {JobPosted}.
     /// @return jobId The new job's id (ids start at 1).
     function post(Order calldata order) external returns (uint256 jobId);

@@ -6,6 +6,7 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {RangeUpkeep} from "../automation/RangeUpkeep.sol";
+import {IDatasetRegistry} from "../interfaces/IDatasetRegistry.sol";
 import {IJobRegistry} from "../interfaces/IJobRegistry.sol";
 import {IStakeManager} from "../interfaces/IStakeManager.sol";
 
@@ -31,6 +32,8 @@ contract JobRegistry is IJobRegistry, RangeUpkeep, AccessControl {
     IERC20 public immutable token;
     /// @notice Where providers' stake is locked and slashed.
     IStakeManager public immutable stakeManager;
+    /// @notice Where the datasets orders train on are registered.
+    IDatasetRegistry public immutable datasetRegistry;
 
     /*//////////////////////////////////////////////////////////////
                                  STATE
@@ -40,11 +43,14 @@ contract JobRegistry is IJobRegistry, RangeUpkeep, AccessControl {
     uint256 private _jobCount;
 
     /// @param stakeManager_ The StakeManager; its stake token is the escrow token.
+    /// @param datasetRegistry_ The DatasetRegistry orders must name an active dataset of.
     /// @param admin Holder of DEFAULT_ADMIN_ROLE; grants DISPUTES_ROLE at deployment, then renounces.
-    constructor(IStakeManager stakeManager_, address admin) {
+    constructor(IStakeManager stakeManager_, IDatasetRegistry datasetRegistry_, address admin) {
         if (address(stakeManager_) == address(0)) revert JobRegistryInvalidParameter("stakeManager");
+        if (address(datasetRegistry_) == address(0)) revert JobRegistryInvalidParameter("datasetRegistry");
         if (admin == address(0)) revert JobRegistryInvalidParameter("admin");
         stakeManager = stakeManager_;
+        datasetRegistry = datasetRegistry_;
         token = IERC20(stakeManager_.stakeToken());
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
     }
@@ -241,6 +247,7 @@ contract JobRegistry is IJobRegistry, RangeUpkeep, AccessControl {
         if (order.biddingPeriod == 0) revert JobRegistryInvalidOrder("biddingPeriod");
         if (order.executionPeriod == 0) revert JobRegistryInvalidOrder("executionPeriod");
         if (order.challengeWindow == 0) revert JobRegistryInvalidOrder("challengeWindow");
+        if (!datasetRegistry.isActive(order.datasetId)) revert JobRegistryDatasetNotActive(order.datasetId);
         jobId = ++_jobCount;
         uint40 biddingDeadline = uint40(block.timestamp) + order.biddingPeriod;
         Job storage job = _jobs[jobId];

@@ -25,7 +25,6 @@ export function deployProtocol(m: IgnitionModuleBuilder, { token, vrfCoordinator
     m.getParameter("slashBeneficiaryShareBps", 5000n),
     deployer,
   ]);
-  const jobRegistry = m.contract("JobRegistry", [stakeManager, deployer]);
   const vrf = {
     keyHash: m.getParameter("vrfKeyHash", `0x${"00".repeat(32)}`),
     subscriptionId: vrfSubscriptionId,
@@ -43,19 +42,20 @@ export function deployProtocol(m: IgnitionModuleBuilder, { token, vrfCoordinator
     },
     deployer,
   ]);
-  const disputes = m.contract("Disputes", [
-    jobRegistry,
-    committee,
-    m.getParameter("challengeBond", 100n * 10n ** 18n),
-    m.getParameter("verdictPeriod", 24n * 3600n),
-  ]);
-
   const datasetRegistry = m.contract("DatasetRegistry", [
     vrfCoordinator,
     stakeManager,
     m.getParameter("providerStake", 1_000n * 10n ** 18n),
     vrf,
     deployer,
+  ]);
+
+  const jobRegistry = m.contract("JobRegistry", [stakeManager, datasetRegistry, deployer]);
+  const disputes = m.contract("Disputes", [
+    jobRegistry,
+    committee,
+    m.getParameter("challengeBond", 100n * 10n ** 18n),
+    m.getParameter("verdictPeriod", 24n * 3600n),
   ]);
 
   const moduleRole = m.staticCall(stakeManager, "MODULE_ROLE", []);

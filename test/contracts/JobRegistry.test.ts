@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { encodeAbiParameters, keccak256, parseEther, stringToHex, zeroAddress, zeroHash } from "viem";
 import {
-  deployProtocol,
+  withDataset,
   JobStatus,
   networkHelpers,
   ORDER,
@@ -28,27 +28,27 @@ async function stakeOf(p: Protocol, address: `0x${string}`) {
 
 describe("JobRegistry", () => {
   describe("constructor", () => {
-    it("rejects a zero stake manager or admin", async () => {
-      const p = await networkHelpers.loadFixture(deployProtocol);
-      const admin = p.deployer.account.address;
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        viem.deployContract("JobRegistry", [zeroAddress, admin]),
-        p.jobRegistry,
-        "JobRegistryInvalidParameter",
-        ["stakeManager"],
-      );
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        viem.deployContract("JobRegistry", [p.stakeManager.address, zeroAddress]),
-        p.jobRegistry,
-        "JobRegistryInvalidParameter",
-        ["admin"],
-      );
+    it("rejects a zero stake manager, dataset registry or admin", async () => {
+      const p = await networkHelpers.loadFixture(withDataset);
+      const [admin, stakes, datasets] = [p.deployer.account.address, p.stakeManager.address, p.datasetRegistry.address];
+      for (const [name, args] of [
+        ["stakeManager", [zeroAddress, datasets, admin]],
+        ["datasetRegistry", [stakes, zeroAddress, admin]],
+        ["admin", [stakes, datasets, zeroAddress]],
+      ] as const) {
+        await viem.assertions.revertWithCustomErrorWithArgs(
+          viem.deployContract("JobRegistry", args),
+          p.jobRegistry,
+          "JobRegistryInvalidParameter",
+          [name],
+        );
+      }
     });
   });
 
   describe("post", () => {
     it("escrows the reward and opens bidding", async () => {
-      const p = await networkHelpers.loadFixture(deployProtocol);
+      const p = await networkHelpers.loadFixture(withDataset);
       const before = await balance(p, p.consumer.account.address);
       await viem.assertions.emitWithArgs(
         p.jobRegistry.write.post([ORDER], { account: p.consumer.account }),
@@ -75,7 +75,7 @@ describe("JobRegistry", () => {
       ["challengeWindow", { challengeWindow: 0 }],
     ] as const) {
       it(`rejects a zero ${field} and stores nothing`, async () => {
-        const p = await networkHelpers.loadFixture(deployProtocol);
+        const p = await networkHelpers.loadFixture(withDataset);
         await viem.assertions.revertWithCustomErrorWithArgs(
           p.jobRegistry.write.post([{ ...ORDER, ...bad }], { account: p.consumer.account }),
           p.jobRegistry,
@@ -86,8 +86,19 @@ describe("JobRegistry", () => {
       });
     }
 
+    it("rejects an order for a dataset that is not active and stores nothing", async () => {
+      const p = await networkHelpers.loadFixture(withDataset);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        p.jobRegistry.write.post([{ ...ORDER, datasetId: 2n }], { account: p.consumer.account }),
+        p.jobRegistry,
+        "JobRegistryDatasetNotActive",
+        [2n],
+      );
+      assert.equal(await p.jobRegistry.read.jobCount(), 0n);
+    });
+
     it("rejects an order the consumer cannot fund and stores nothing", async () => {
-      const p = await networkHelpers.loadFixture(deployProtocol);
+      const p = await networkHelpers.loadFixture(withDataset);
       await viem.assertions.revertWithCustomError(
         p.jobRegistry.write.post([{ ...ORDER, reward: parseEther("2000000") }], { account: p.consumer.account }),
         p.token,
@@ -127,7 +138,7 @@ describe("JobRegistry", () => {
     }
 
     it("posts without a prior approval", async () => {
-      const p = await networkHelpers.loadFixture(deployProtocol);
+      const p = await networkHelpers.loadFixture(withDataset);
       const deadline = BigInt(await networkHelpers.time.latest()) + 3600n;
       const { v, r, s } = await signPermit(p, ORDER.reward, deadline);
       await p.jobRegistry.write.postWithPermit([ORDER, deadline, v, r, s]);
@@ -136,7 +147,7 @@ describe("JobRegistry", () => {
     });
 
     it("still posts when a front-runner used the permit first", async () => {
-      const p = await networkHelpers.loadFixture(deployProtocol);
+      const p = await networkHelpers.loadFixture(withDataset);
       const deadline = BigInt(await networkHelpers.time.latest()) + 3600n;
       const { v, r, s } = await signPermit(p, ORDER.reward, deadline);
       await p.token.write.permit([p.deployer.account.address, p.jobRegistry.address, ORDER.reward, deadline, v, r, s], {
@@ -147,7 +158,7 @@ describe("JobRegistry", () => {
     });
 
     it("fails cleanly with a bad permit and no allowance", async () => {
-      const p = await networkHelpers.loadFixture(deployProtocol);
+      const p = await networkHelpers.loadFixture(withDataset);
       const deadline = BigInt(await networkHelpers.time.latest()) + 3600n;
       const { v, r, s } = await signPermit(p, ORDER.reward - 1n, deadline);
       await viem.assertions.revertWithCustomError(

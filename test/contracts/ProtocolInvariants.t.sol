@@ -152,7 +152,7 @@ contract ProtocolHandler is CommonBase, StdUtils {
         uint256 balance = token.balanceOf(a);
         if (balance == 0) return;
         IJobRegistry.Order memory order = IJobRegistry.Order({
-            datasetId: 1,
+            datasetId: 1, // ProtocolBase.DATASET_ID, placed in setUp
             specDigest: keccak256(abi.encode(reward, minStake)),
             reward: uint96(bound(reward, 1, balance < 5_000e18 ? balance : 5_000e18)),
             minStake: uint96(bound(minStake, 1, 3_000e18)),
@@ -493,6 +493,10 @@ contract ProtocolInvariantsTest is ProtocolBase {
         for (uint256 i; i < vs.length; ++i) {
             total += _stakeTotal(vs[i]);
         }
+        address[] memory storageProviders = datasetRegistry.providers();
+        for (uint256 i; i < storageProviders.length; ++i) {
+            total += _stakeTotal(storageProviders[i]);
+        }
     }
 
     function _openEscrow() internal view returns (uint256 total) {
@@ -535,7 +539,8 @@ contract ProtocolInvariantsTest is ProtocolBase {
     function invariant_stake_accountedPerAccount() public view {
         assertEq(
             _allStake(),
-            VALIDATORS * uint256(VALIDATOR_STAKE) + handler.ghostStakedIn() - handler.ghostWithdrawn()
+            VALIDATORS * uint256(VALIDATOR_STAKE) + DATASET_PROVIDERS * uint256(PROVIDER_STAKE) + handler.ghostStakedIn()
+                - handler.ghostWithdrawn()
                 - handler.ghostSlashed(),
             "stake books"
         );

@@ -164,7 +164,7 @@ contract ReentrancyAttackTest is ProtocolBase {
         assertEq(evilToken.balanceOf(address(attacker)), before, "withdrawn exactly once");
         assertEq(
             evilToken.balanceOf(address(stakeManager)),
-            MIN_STAKE + 3 * uint256(VALIDATOR_STAKE),
+            MIN_STAKE + 3 * uint256(VALIDATOR_STAKE) + DATASET_PROVIDERS * uint256(PROVIDER_STAKE),
             "other stake intact"
         );
     }

@@ -20,7 +20,7 @@ export type Order = {
 
 /** A valid order; tests override single fields. */
 export const ORDER: Readonly<Order> = {
-  datasetId: 7n,
+  datasetId: 1n,
   specDigest: keccak256(stringToHex("job spec: LeNet-5 on MNIST")),
   reward: parseEther("1000"),
   minStake: parseEther("500"),
@@ -74,9 +74,42 @@ export async function stake(p: Protocol, wallet: Protocol["consumer"], amount: b
   await p.stakeManager.write.stake([amount], { account: wallet.account });
 }
 
-/** The protocol with providers A and B staked 2,000 each. */
-export async function withStakedProviders() {
+/**
+ * The protocol with dataset 1 active (a tiny 1+1 dataset on the last two storage providers),
+ * which orders can name.
+ */
+export async function withDataset() {
   const p = await deployProtocol();
+  const providerStake = await p.datasetRegistry.read.providerStake();
+  for (const wallet of p.storageProviders.slice(-2)) {
+    await stake(p, wallet, providerStake);
+    await p.datasetRegistry.write.join([`/ip4/127.0.0.1/tcp/4001/p2p/${wallet.account.address}`], { account: wallet.account });
+  }
+  await p.datasetRegistry.write.register(
+    [
+      {
+        manifestDigest: keccak256(stringToHex("manifest")),
+        datasetRoot: keccak256(stringToHex("dataset root")),
+        columnRoots: [keccak256(stringToHex("column 0")), keccak256(stringToHex("column 1"))],
+        k: 1,
+        n: 2,
+        shardSize: 1024,
+        stripeCount: 1,
+        byteLength: 1000n,
+        payment: parseEther("10"),
+        term: 365 * 24 * 3600,
+      },
+    ],
+    { account: p.consumer.account },
+  );
+  const [requested] = await p.datasetRegistry.getEvents.PlacementRequested({ datasetId: 1n }, { fromBlock: 0n });
+  await p.vrfCoordinator.write.fulfillRandomWords([requested!.args.requestId!, p.datasetRegistry.address]);
+  return p;
+}
+
+/** Dataset 1 active and providers A and B staked 2,000 each. */
+export async function withStakedProviders() {
+  const p = await withDataset();
   await stake(p, p.providerA, parseEther("2000"));
   await stake(p, p.providerB, parseEther("2000"));
   return p;

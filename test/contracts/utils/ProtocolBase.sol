@@ -9,6 +9,9 @@ import {StakeManager} from "../../../contracts/staking/StakeManager.sol";
 import {JobRegistry} from "../../../contracts/jobs/JobRegistry.sol";
 import {ValidatorCommittee} from "../../../contracts/disputes/ValidatorCommittee.sol";
 import {Disputes} from "../../../contracts/disputes/Disputes.sol";
+import {DatasetRegistry} from "../../../contracts/datasets/DatasetRegistry.sol";
+import {IDatasetRegistry} from "../../../contracts/interfaces/IDatasetRegistry.sol";
+import {VrfRequest} from "../../../contracts/libraries/VrfRequest.sol";
 import {IValidatorCommittee} from "../../../contracts/interfaces/IValidatorCommittee.sol";
 import {IJobRegistry} from "../../../contracts/interfaces/IJobRegistry.sol";
 
@@ -21,6 +24,10 @@ abstract contract ProtocolBase is Test {
     uint96 internal constant CHALLENGE_BOND = 100e18;
     uint32 internal constant VERDICT_PERIOD = 1 days;
     uint32 internal constant CALLBACK_GAS_LIMIT = 2_500_000;
+    uint96 internal constant PROVIDER_STAKE = 1_000e18;
+    /// @dev The storage providers of the dataset every order names.
+    uint256 internal constant DATASET_PROVIDERS = 2;
+    uint64 internal constant DATASET_ID = 1;
 
     address internal treasury = makeAddr("treasury");
 
@@ -29,13 +36,15 @@ abstract contract ProtocolBase is Test {
     JobRegistry internal jobRegistry;
     ValidatorCommittee internal committee;
     Disputes internal disputes;
+    DatasetRegistry internal datasetRegistry;
     VRFCoordinatorV2_5Mock internal vrf;
     uint256 internal subId;
 
     uint256[] internal validatorKeys;
     mapping(address validator => uint256 key) internal keyOf;
 
-    /// @dev Deploys StakeManager, JobRegistry, ValidatorCommittee and Disputes over `token_`.
+    /// @dev Deploys StakeManager, DatasetRegistry, JobRegistry, ValidatorCommittee and Disputes over
+    /// `token_`, then places dataset DATASET_ID (1+1 shards) on DATASET_PROVIDERS providers.
     function _deployProtocol(IERC20 token_, uint8 size, uint8 threshold) internal {
         token = token_;
         vrf = new VRFCoordinatorV2_5Mock(0, 0, 1e18);
@@ -43,7 +52,10 @@ abstract contract ProtocolBase is Test {
         vrf.fundSubscription(subId, 100 ether);
 
         stakeManager = new StakeManager(token_, treasury, UNBONDING_DELAY, SHARE_BPS, address(this));
-        jobRegistry = new JobRegistry(stakeManager, address(this));
+        datasetRegistry = new DatasetRegistry(
+            address(vrf), stakeManager, PROVIDER_STAKE, VrfRequest.Params(bytes32(0), subId, CALLBACK_GAS_LIMIT, 3), address(this)
+        );
+        jobRegistry = new JobRegistry(stakeManager, datasetRegistry, address(this));
         committee = new ValidatorCommittee(
             address(vrf),
             stakeManager,
@@ -60,15 +72,58 @@ abstract contract ProtocolBase is Test {
         );
         disputes = new Disputes(jobRegistry, committee, CHALLENGE_BOND, VERDICT_PERIOD);
         vrf.addConsumer(subId, address(committee));
+        vrf.addConsumer(subId, address(datasetRegistry));
 
         stakeManager.grantRole(stakeManager.MODULE_ROLE(), address(jobRegistry));
         stakeManager.grantRole(stakeManager.MODULE_ROLE(), address(committee));
+        stakeManager.grantRole(stakeManager.MODULE_ROLE(), address(datasetRegistry));
         jobRegistry.grantRole(jobRegistry.DISPUTES_ROLE(), address(disputes));
         committee.grantRole(committee.REQUESTER_ROLE(), address(disputes));
         bytes32 adminRole = stakeManager.DEFAULT_ADMIN_ROLE();
         stakeManager.renounceRole(adminRole, address(this));
         jobRegistry.renounceRole(adminRole, address(this));
         committee.renounceRole(adminRole, address(this));
+        datasetRegistry.renounceRole(adminRole, address(this));
+        _placeDataset();
+    }
+
+    /// @dev Registers and places the dataset every order names, paid and stored by fresh accounts.
+    function _placeDataset() private {
+        for (uint256 i; i < DATASET_PROVIDERS; ++i) {
+            address provider = makeAddr(string(abi.encode("storage provider", i)));
+            token.transfer(provider, PROVIDER_STAKE);
+            vm.startPrank(provider);
+            token.approve(address(stakeManager), PROVIDER_STAKE);
+            stakeManager.stake(PROVIDER_STAKE);
+            datasetRegistry.join("/ip4/127.0.0.1/tcp/4001");
+            vm.stopPrank();
+        }
+        bytes32[] memory roots = new bytes32[](2);
+        roots[0] = keccak256("column 0");
+        roots[1] = keccak256("column 1");
+        token.approve(address(datasetRegistry), 1e18);
+        vm.recordLogs();
+        datasetRegistry.register(
+            IDatasetRegistry.Registration({
+                manifestDigest: keccak256("manifest"),
+                datasetRoot: keccak256("dataset root"),
+                columnRoots: roots,
+                k: 1,
+                n: 2,
+                shardSize: 1024,
+                stripeCount: 1,
+                byteLength: 1000,
+                payment: 1e18,
+                term: 3650 days
+            })
+        );
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        bytes32 topic = IDatasetRegistry.PlacementRequested.selector;
+        for (uint256 i; i < logs.length; ++i) {
+            if (logs[i].emitter == address(datasetRegistry) && logs[i].topics[0] == topic) {
+                vrf.fulfillRandomWords(uint256(logs[i].topics[2]), address(datasetRegistry));
+            }
+        }
     }
 
     /// @dev Gives `account` `amount` tokens (from this contract's supply) and approves the protocol.
@@ -132,7 +187,7 @@ abstract contract ProtocolBase is Test {
     /// @dev A valid order with the given economics.
     function _order(uint96 reward, uint96 minStake) internal pure returns (IJobRegistry.Order memory) {
         return IJobRegistry.Order({
-            datasetId: 7,
+            datasetId: DATASET_ID,
             specDigest: keccak256("job spec"),
             reward: reward,
             minStake: minStake,
