@@ -24,6 +24,8 @@ export type StorageRoleParameters = {
   pollMs?: number;
   /** Most blocks read per poll. */
   blockRange?: bigint;
+  /** Attempts at a column whose handling fails (e.g. its shards are not reachable yet) before it is skipped. */
+  attempts?: number;
 };
 
 /**
@@ -37,9 +39,10 @@ export type StorageRoleParameters = {
  * @example
  * await runStorageRole({ chain, store, dataDir, log, signal: controller.signal });
  */
-export async function runStorageRole({ chain, store, dataDir, log, signal, pollMs = 500, blockRange = 2_000n }: StorageRoleParameters) {
+export async function runStorageRole({ chain, store, dataDir, log, signal, pollMs = 500, blockRange = 2_000n, attempts = 5 }: StorageRoleParameters) {
   const registry = chain.contracts.DatasetRegistry;
   const cursor = openBlockCursor(join(dataDir, "storage.cursor.json"));
+  const pause = () => sleep(pollMs, undefined, { signal }).catch(() => undefined);
   while (!signal.aborted) {
     const head = await chain.publicClient.getBlockNumber();
     const from = cursor.next();
@@ -48,14 +51,24 @@ export async function runStorageRole({ chain, store, dataDir, log, signal, pollM
       const logs = await chain.publicClient.getLogs({ address: registry.address, fromBlock: from, toBlock: to });
       const placed = parseEventLogs({ abi: registry.abi, logs, eventName: "ColumnPlaced" });
       for (const { args } of placed) {
-        if (isAddressEqual(args.provider, chain.account.address)) {
-          await acceptColumn({ chain, store, log, datasetId: args.datasetId, column: Number(args.column), signal });
+        if (!isAddressEqual(args.provider, chain.account.address)) continue;
+        const column = { datasetId: args.datasetId, column: Number(args.column) };
+        // A failure is logged and retried (the owner may not serve yet); the loop goes on either way.
+        for (let attempt = 1; attempt <= attempts && !signal.aborted; attempt++) {
+          try {
+            await acceptColumn({ chain, store, log, signal, ...column });
+            break;
+          } catch (error) {
+            log.error({ err: error, datasetId: column.datasetId.toString(), column: column.column, attempt }, "column handling failed");
+            if (attempt < attempts) await pause();
+          }
         }
       }
+      if (signal.aborted) break;
       cursor.advance(to + 1n);
       if (to < head) continue;
     }
-    await sleep(pollMs, undefined, { signal }).catch(() => undefined);
+    await pause();
   }
 }
 
