@@ -127,14 +127,16 @@ export class Conv2d implements Layer {
             const plane = (ci * n + e) * H * W;
             for (let oy = 0; oy < OH; oy++, q += OW) {
               const iy = oy * sH - pT + ky;
+              // Rows are short (OW ≤ a few dozen) and the padding a few elements, so plain loops
+              // beat TypedArray#fill, whose per-call cost exceeded the copying itself here.
               if (iy < 0 || iy >= H || first >= last) {
-                cols.fill(0, q, q + OW);
+                for (let ox = 0; ox < OW; ox++) cols[q + ox] = 0;
                 continue;
               }
-              if (first > 0) cols.fill(0, q, q + first);
+              for (let ox = 0; ox < first; ox++) cols[q + ox] = 0;
               const from = plane + iy * W + first * sW - pL + kx;
               for (let ox = first, i = from; ox < last; ox++, i += sW) cols[q + ox] = input[i]!;
-              if (last < OW) cols.fill(0, q + last, q + OW);
+              for (let ox = last; ox < OW; ox++) cols[q + ox] = 0;
             }
           }
         }
