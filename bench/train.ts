@@ -7,7 +7,7 @@
 import { Command } from "commander";
 import cliProgress from "cli-progress";
 import { contentId, RAW_CODEC } from "../keepers/src/training/contentId.ts";
-import { ENGINE_VERSION, type JobSpec } from "../keepers/src/training/jobSpec.ts";
+import { ENGINE_VERSION, STANDARD_MNIST_SPLITS, type JobSpec } from "../keepers/src/training/jobSpec.ts";
 import { createLeNet5Onnx } from "../keepers/src/training/lenet5.ts";
 import { loadMnist } from "../keepers/src/training/mnist.ts";
 import { prepareJob } from "../keepers/src/training/preparedJob.ts";
@@ -40,11 +40,7 @@ const spec: JobSpec = {
   model: contentId({ bytes: modelBytes, codec: RAW_CODEC }),
   dataset: {
     id: "mnist",
-    splits: {
-      train: { source: "train", start: 0, end: 55000 },
-      validation: { source: "train", start: 55000, end: 60000 },
-      test: { source: "test", start: 0, end: 10000 },
-    },
+    splits: STANDARD_MNIST_SPLITS,
   },
   optimizer: {
     type: "adam",

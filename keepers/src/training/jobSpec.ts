@@ -53,6 +53,13 @@ export type TrainingConfig = {
 };
 
 /** Sizes of the source files of each supported dataset. */
+/** The standard MNIST splits (docs/training.md): the last 5,000 training images validate. */
+export const STANDARD_MNIST_SPLITS: Readonly<JobSpec["dataset"]["splits"]> = {
+  train: { source: "train", start: 0, end: 55000 },
+  validation: { source: "train", start: 55000, end: 60000 },
+  test: { source: "test", start: 0, end: 10000 },
+};
+
 export const DATASET_SOURCES: Readonly<Record<string, Readonly<Record<string, number>>>> = {
   mnist: { train: 60000, test: 10000 },
 };

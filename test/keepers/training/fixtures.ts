@@ -1,5 +1,5 @@
 import { contentId, RAW_CODEC } from "../../../keepers/src/training/contentId.ts";
-import { ENGINE_VERSION, type JobSpec } from "../../../keepers/src/training/jobSpec.ts";
+import { ENGINE_VERSION, STANDARD_MNIST_SPLITS, type JobSpec } from "../../../keepers/src/training/jobSpec.ts";
 import { createLeNet5Onnx } from "../../../keepers/src/training/lenet5.ts";
 import { loadMnist, type MnistSources } from "../../../keepers/src/training/mnist.ts";
 import { prepareJob, type PreparedJob } from "../../../keepers/src/training/preparedJob.ts";
@@ -31,11 +31,7 @@ export function smallJobSpec(p: SmallJobParameters): JobSpec {
     model: contentId({ bytes: p.modelBytes, codec: RAW_CODEC }),
     dataset: {
       id: "mnist",
-      splits: {
-        train: { source: "train", start: 0, end: p.trainCount },
-        validation: { source: "train", start: 55000, end: 60000 },
-        test: { source: "test", start: 0, end: 10000 },
-      },
+      splits: { ...STANDARD_MNIST_SPLITS, train: { source: "train", start: 0, end: p.trainCount } },
     },
     optimizer: p.optimizer === "sgd"
       ? { type: "sgd", learningRate: "0.05", learningRateDecay: "1", momentum: "0.9", weightDecay: "0.0001" }
