@@ -2,7 +2,7 @@ import { CID } from "multiformats/cid";
 import * as dagCbor from "@ipld/dag-cbor";
 import { create as createDigest } from "multiformats/hashes/digest";
 import { sha256 } from "multiformats/hashes/sha2";
-import { hexToBytes, parseEventLogs, toHex, type Address } from "viem";
+import { hexToBytes, parseEventLogs, toHex, zeroAddress, type Address } from "viem";
 import type { ProtocolConnection } from "../chain/protocolContracts.ts";
 import { VeritrainError } from "../errors.ts";
 import type { PackagedDataset } from "./packageDataset.ts";
@@ -73,7 +73,7 @@ export async function readDatasetOnChain(chain: ProtocolConnection, datasetId: b
     registry.read.holders([datasetId]),
     registry.read.accepted([datasetId]),
   ]);
-  const endpoints = await Promise.all(holders.map((holder) => (/^0x0+$/.test(holder) ? "" : registry.read.endpointOf([holder]))));
+  const endpoints = await Promise.all(holders.map((holder) => (holder === zeroAddress ? "" : registry.read.endpointOf([holder]))));
   return {
     datasetId,
     status: dataset.status,
