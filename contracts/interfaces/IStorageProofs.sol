@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+/// @title IStorageProofs
+/// @notice Audit rounds in which every storage provider proves, with a Groth16 proof, that it
+/// still holds its shard column of a dataset (circuit: `circuits/storageProof.circom`, spec:
+/// `docs/storage-proofs.md`).
+///
+/// Life of a round: `openRound` requests Chainlink VRF randomness (Requested); the answer opens
+/// it (Open) with a seed and a deadline, auditing every column accepted at that moment; each
+/// audited column's holder submits one proof before the deadline; `closeRound` (after the
+/// deadline) reports every audited column without a valid proof to DatasetRegistry, which
+/// slashes its holder and makes the column reassignable (Closed). The next round may be opened
+/// `roundInterval` seconds after the previous one opened.
+///
+/// A proof for column c of dataset d in round r by prover a has two public inputs:
+/// `[columnRoot(d, c), boundSeed]` with
+/// `boundSeed = uint256(keccak256(abi.encode(seed(d, r), d, c, a))) % SNARK_SCALAR_FIELD`,
+/// so it is valid for one round, one column and one prover only.
+///
+/// Verifying keys are anchored: each verifier contract is registered as a version with the hash
+/// of its verifying key, and each dataset is bound to one version (by its owner before its first
+/// round; otherwise to the latest version when its first round opens).
+interface IStorageProofs {
+    /// @notice Where a dataset's current round is.
+    enum RoundStatus {
+        None, // no round yet
+        Requested, // waiting for the VRF
+        Open, // proofs accepted until `deadline`
+        Closed // settled
+    }
+
+    /// @notice A dataset's current (latest) round.
+    /// @param number Round number, from 1.
+    /// @param status Where the round is.
+    /// @param openedAt When the round opened (0 while Requested).
+    /// @param deadline End of the proof window (0 while Requested).
+    /// @param seed VRF randomness of the round (0 while Requested).
+    /// @param audited Bitmap of the columns audited in this round (bit c = column c).
+    /// @param proved Bitmap of the audited columns with a valid proof so far.
+    struct Round {
+        uint64 number;
+        RoundStatus status;
+        uint40 openedAt;
+        uint40 deadline;
+        uint256 seed;
+        uint256 audited;
+        uint256 proved;
+    }
+
+    /// @notice A registered verifier version.
+    /// @param verifier Groth16 verifier contract (`verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[2])`).
+    /// @param verifyingKeyHash keccak256 of the verifying key's canonical encoding (`docs/storage-proofs.md`).
+    struct VerifierVersion {
+        address verifier;
+        bytes32 verifyingKeyHash;
+    }
+
+    /// @notice Thrown when verifier version `version` does not exist.
+    error StorageProofsUnknownVersion(uint256 version);
+    /// @notice Thrown when dataset `datasetId` is already bound to a verifier version.
+    error StorageProofsAlreadyBound(uint256 datasetId, uint256 version);
+    /// @notice Thrown when `caller` is not the owner of dataset `datasetId`.
+    error StorageProofsNotDatasetOwner(uint256 datasetId, address caller);
+    /// @notice Thrown when dataset `datasetId` is not active in DatasetRegistry.
+    error StorageProofsDatasetNotActive(uint256 datasetId);
+    /// @notice Thrown when dataset `datasetId`'s round is `actual` but the call needs `expected`.
+    error StorageProofsWrongRoundStatus(uint256 datasetId, RoundStatus actual, RoundStatus expected);
+    /// @notice Thrown when dataset `datasetId`'s next round may only open at `readyAt`.
+    error StorageProofsRoundNotDue(uint256 datasetId, uint256 readyAt);
+    /// @notice Thrown when a proof names round `round` but dataset `datasetId`'s current round is `current`.
+    error StorageProofsWrongRound(uint256 datasetId, uint256 round, uint256 current);
+    /// @notice Thrown when column `column` of dataset `datasetId` is not audited in the current round.
+    error StorageProofsColumnNotAudited(uint256 datasetId, uint256 column);
+    /// @notice Thrown when column `column` of dataset `datasetId` was already proved this round.
+    error StorageProofsAlreadyProved(uint256 datasetId, uint256 column);
+    /// @notice Thrown when `caller` submits for column `column` of dataset `datasetId` but `holder` holds it.
+    error StorageProofsNotHolder(uint256 datasetId, uint256 column, address caller, address holder);
+    /// @notice Thrown when the proof window of dataset `datasetId`'s round closed at `deadline`.
+    error StorageProofsDeadlinePassed(uint256 datasetId, uint256 deadline);
+    /// @notice Thrown when dataset `datasetId`'s round can only be closed after `deadline`.
+    error StorageProofsDeadlineNotReached(uint256 datasetId, uint256 deadline);
+    /// @notice Thrown when the VRF answers a request this contract did not make (or answered already).
+    error StorageProofsUnknownRequest(uint256 requestId);
+    /// @notice Thrown when a constructor or admin parameter breaks its rule.
+    error StorageProofsInvalidParameter(string name);
+
+    /// @notice Emitted when verifier `verifier` with verifying key hash `verifyingKeyHash` is registered as `version`.
+    event VerifierAdded(uint256 indexed version, address verifier, bytes32 verifyingKeyHash);
+    /// @notice Emitted when dataset `datasetId` is bound to verifier version `version`.
+    event DatasetBound(uint256 indexed datasetId, uint256 indexed version);
+    /// @notice Emitted when round `round` of dataset `datasetId` asks the VRF for its seed (request `requestId`).
+    event RoundRequested(uint256 indexed datasetId, uint256 indexed round, uint256 requestId);
+    /// @notice Emitted when round `round` of dataset `datasetId` opens: columns in bitmap `audited`
+    /// must be proved against `seed` before `deadline`.
+    event RoundOpened(uint256 indexed datasetId, uint256 indexed round, uint256 seed, uint256 deadline, uint256 audited);
+    /// @notice Emitted when `provider` proves column `column` of dataset `datasetId` in round `round`.
+    event ProofAccepted(uint256 indexed datasetId, uint256 indexed round, uint256 column, address indexed provider);
+    /// @notice Emitted when `provider` submits an invalid proof for column `column` of dataset
+    /// `datasetId` in round `round`; the column is reported faulty at once.
+    event ProofRejected(uint256 indexed datasetId, uint256 indexed round, uint256 column, address indexed provider);
+    /// @notice Emitted when `provider` let round `round` of dataset `datasetId` close without a proof for column `column`.
+    event ProofMissed(uint256 indexed datasetId, uint256 indexed round, uint256 column, address indexed provider);
+    /// @notice Emitted when round `round` of dataset `datasetId` closes; `proved` is the bitmap of proved columns.
+    event RoundClosed(uint256 indexed datasetId, uint256 indexed round, uint256 proved);
+
+    /// @notice Registers verifier contract `verifier` whose verifying key hashes to `verifyingKeyHash`.
+    /// @dev Requirements: VERIFIER_ADMIN_ROLE; non-zero verifier with code. Emits {VerifierAdded}.
+    function addVerifier(address verifier, bytes32 verifyingKeyHash) external returns (uint256 version);
+
+    /// @notice Binds dataset `datasetId` to verifier version `version` for good.
+    /// @dev Requirements: caller owns the dataset; not bound yet; version exists. Emits {DatasetBound}.
+    function bindDataset(uint256 datasetId, uint256 version) external;
+
+    /// @notice Starts dataset `datasetId`'s next round by requesting its seed.
+    /// @dev Requirements: dataset Active; no round Requested or Open; `roundInterval` since the last
+    /// opening. Binds an unbound dataset to the latest version. Emits {RoundRequested}.
+    function openRound(uint256 datasetId) external;
+
+    /// @notice Submits the caller's proof `proof` = `[a.x, a.y, b.x1, b.x0, b.y1, b.y0, c.x, c.y]`
+    /// (the order `verifyProof` takes) for column `column` of dataset `datasetId` in round `round`.
+    /// An invalid proof is not reverted: the column is reported faulty and its holder slashed.
+    /// @dev Requirements: round `round` is the current one and Open; before its deadline; column
+    /// audited and not yet proved; caller holds it. Emits {ProofAccepted} or {ProofRejected}.
+    /// @return valid Whether the proof verified.
+    function submitProof(uint256 datasetId, uint256 round, uint256 column, uint256[8] calldata proof)
+        external
+        returns (bool valid);
+
+    /// @notice Closes dataset `datasetId`'s round after its deadline, reporting every audited column
+    /// without a valid proof as faulty.
+    /// @dev Requirements: round Open; deadline passed. Emits {ProofMissed} per missing proof, {RoundClosed}.
+    function closeRound(uint256 datasetId) external;
+
+    /// @notice Dataset `datasetId`'s current round.
+    function currentRound(uint256 datasetId) external view returns (Round memory);
+
+    /// @notice The two public inputs a proof by `prover` for column `column` of dataset `datasetId`
+    /// in the current round must verify against: `[columnRoot, boundSeed]`.
+    function publicInputs(uint256 datasetId, uint256 column, address prover) external view returns (uint256[2] memory);
+
+    /// @notice The verifier version dataset `datasetId` is bound to (0: unbound).
+    function versionOf(uint256 datasetId) external view returns (uint256);
+
+    /// @notice Verifier version `version`.
+    function verifierVersion(uint256 version) external view returns (VerifierVersion memory);
+
+    /// @notice Number of verifier versions; they run from 1 to this.
+    function versionCount() external view returns (uint256);
+}
