@@ -21,6 +21,7 @@ import { mnistRecords } from "./datasets/mnistRecords.ts";
 import { packageDataset } from "./datasets/packageDataset.ts";
 import { createKeeperRuntime } from "./keeperRuntime.ts";
 import { createLogger } from "./logger.ts";
+import { StorageProver } from "./proofs/storageProver.ts";
 import { runStorageRole } from "./storage/storageRole.ts";
 import { loadMnist } from "./training/mnist.ts";
 
@@ -161,7 +162,7 @@ dataset
 
 program
   .command("storage")
-  .description("run the storage role: take columns placed on this provider, check and pin them, accept them on-chain")
+  .description("run the storage role: take columns placed on this provider, check and pin them, accept them on-chain, and answer every audit round with a zk storage proof")
   .option("--port <port>", "TCP port of this node's IPFS endpoint on 127.0.0.1 (announced on join)", "4001")
   .addOption(new Option("--peer <multiaddr...>", "peers to dial at start (e.g. a dataset owner's endpoint)").default([]))
   .option("--join", "stake the provider stake if needed and join DatasetRegistry when not a provider yet")
@@ -183,8 +184,10 @@ program
         await chain.send(() => registry.write.join([endpoint]));
         log.info({ endpoint }, "joined as storage provider");
       }
+      const prover = await StorageProver.load();
+      runtime.defer(() => prover.close());
       log.info({ endpoint, provider: chain.account.address }, "storage role running");
-      await runStorageRole({ chain, store, dataDir: config.dataDir, log, signal: runtime.signal });
+      await runStorageRole({ chain, store, prover, dataDir: config.dataDir, log, signal: runtime.signal });
     } finally {
       await runtime.close();
     }

@@ -7,14 +7,14 @@ import { MerkleFrontier } from "./merkleFrontier.ts";
 import { PoseidonWasm } from "./poseidonWasm.ts";
 import { assertDepth, assertFits, DEFAULT_COLUMN_DEPTH } from "./treeDepth.ts";
 
-/** Parameters of {@link merkleProof}. */
-export type MerkleProofParameters = {
+/** Parameters of {@link merkleProofs}. */
+export type MerkleProofsParameters = {
   /** The whole column (streamed once: a proof needs every leaf to rebuild the siblings). */
   column: Uint8Array | AsyncIterable<Uint8Array>;
   /** Tree depth, as used for the column's commitment (default 25). */
   depth?: number;
-  /** Index of the challenged leaf, in [0, leafCount). */
-  index: number;
+  /** Indices of the challenged leaves, each in [0, leafCount); repeats allowed. */
+  indices: readonly number[];
 };
 
 /**
@@ -38,59 +38,71 @@ export type MerkleProof = {
 };
 
 /**
- * Builds the Merkle proof of leaf `index` by streaming the column once (single thread; O(depth) memory).
+ * Builds the Merkle proofs of the leaves at `indices` (in that order) by streaming the column
+ * once (single thread; O(depth × indices) memory).
  *
  * @example
- * const proof = await merkleProof({ column, depth: 25, index: 12345 });
+ * const [proof] = await merkleProofs({ column, depth: 25, indices: [12345] });
  * verifyMerkleProof(proof); // true
  */
-export async function merkleProof({ column, depth = DEFAULT_COLUMN_DEPTH, index }: MerkleProofParameters): Promise<MerkleProof> {
+export async function merkleProofs({ column, depth = DEFAULT_COLUMN_DEPTH, indices }: MerkleProofsParameters): Promise<MerkleProof[]> {
   assertDepth(depth);
-  if (!Number.isSafeInteger(index) || index < 0) {
-    throw new VeritrainError(`index must be a non-negative integer, got ${index}`, {
-      code: "LEAF_INDEX_INVALID",
-      details: { field: "index", value: index },
-    });
+  for (const index of indices) {
+    if (!Number.isSafeInteger(index) || index < 0) {
+      throw new VeritrainError(`index must be a non-negative integer, got ${index}`, {
+        code: "LEAF_INDEX_INVALID",
+        details: { field: "index", value: index },
+      });
+    }
   }
   const poseidon = PoseidonWasm.create();
   const zeros = new MerkleFrontier({ poseidon, depth });
-  const pathElements = Array.from({ length: depth }, (_, level) => poseidon.readElement(zeros.zero(level)));
+  const paths = indices.map(() => Array.from({ length: depth }, (_, level) => poseidon.readElement(zeros.zero(level))));
   const frontier = new MerkleFrontier({
     poseidon,
     depth,
     onNode: (level, position, pointer) => {
-      if (level < depth && position === (Math.floor(index / 2 ** level) ^ 1)) pathElements[level] = poseidon.readElement(pointer);
+      if (level >= depth) return;
+      indices.forEach((index, i) => {
+        if (position === (Math.floor(index / 2 ** level) ^ 1)) paths[i][level] = poseidon.readElement(pointer);
+      });
     },
   });
   const blockBytes = 2 ** SEGMENT_LEVELS * CHUNK_BYTES;
   const leaves = new LeafHasher({ poseidon, blockBytes });
   let byteLength = 0;
-  let chunk: bigint[] | undefined;
+  const chunks: (bigint[] | undefined)[] = indices.map(() => undefined);
   for await (const block of columnBlocks(column, blockBytes)) {
-    const offset = index * CHUNK_BYTES - byteLength;
-    if (offset >= 0 && offset < block.length) chunk = packChunk(block.subarray(offset, offset + CHUNK_BYTES));
+    indices.forEach((index, i) => {
+      const offset = index * CHUNK_BYTES - byteLength;
+      if (offset >= 0 && offset < block.length) chunks[i] = packChunk(block.subarray(offset, offset + CHUNK_BYTES));
+    });
     byteLength += block.length;
     assertFits(leafCountOf(byteLength), depth);
     leaves.pushBlock(block, frontier);
   }
   const leafCount = leafCountOf(byteLength);
-  if (chunk === undefined) {
-    throw new VeritrainError(`index must be below the column's leaf count ${leafCount}, got ${index}`, {
-      code: "LEAF_INDEX_INVALID",
-      details: { field: "index", value: index, leafCount },
-    });
-  }
   const merkleRoot = poseidon.readElement(frontier.finish());
-  return {
-    root: poseidon.hash([merkleRoot, BigInt(leafCount)]),
-    merkleRoot,
-    leafCount,
-    index,
-    chunk,
-    leaf: poseidon.hash(chunk),
-    pathElements,
-    pathIndices: Array.from({ length: depth }, (_, level) => Math.floor(index / 2 ** level) % 2),
-  };
+  const root = poseidon.hash([merkleRoot, BigInt(leafCount)]);
+  return indices.map((index, i) => {
+    const chunk = chunks[i];
+    if (chunk === undefined) {
+      throw new VeritrainError(`index must be below the column's leaf count ${leafCount}, got ${index}`, {
+        code: "LEAF_INDEX_INVALID",
+        details: { field: "index", value: index, leafCount },
+      });
+    }
+    return {
+      root,
+      merkleRoot,
+      leafCount,
+      index,
+      chunk,
+      leaf: poseidon.hash(chunk),
+      pathElements: paths[i],
+      pathIndices: Array.from({ length: depth }, (_, level) => Math.floor(index / 2 ** level) % 2),
+    };
+  });
 }
 
 /** What {@link verifyMerkleProof} checks: a {@link MerkleProof} without the derived fields. */

@@ -1,16 +1,19 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { columnRoot } from "../../../keepers/src/commitments/columnRoot.ts";
-import { merkleProof, verifyMerkleProof } from "../../../keepers/src/commitments/merkleProof.ts";
+import { merkleProofs, verifyMerkleProof } from "../../../keepers/src/commitments/merkleProof.ts";
 import { SeededRandom } from "./seededRandom.ts";
 
-describe("merkleProof / verifyMerkleProof", () => {
+describe("merkleProofs / verifyMerkleProof", () => {
   const column = new SeededRandom(77n).bytes(496 * 11 + 45);
 
-  it("proves every leaf of an 12-leaf column against its root, at depth 5", async () => {
+  it("proves every leaf of an 12-leaf column against its root in one pass, at depth 5, in the order asked", async () => {
     const { root } = await columnRoot({ column, depth: 5 });
-    for (let index = 0; index < 12; index++) {
-      const proof = await merkleProof({ column, depth: 5, index });
+    const indices = [11, 0, 5, 5, 1, 2, 3, 4, 6, 7, 8, 9, 10];
+    const proofs = await merkleProofs({ column, depth: 5, indices });
+    assert.deepEqual(proofs.map((proof) => proof.index), indices);
+    for (const proof of proofs) {
+      const index = proof.index;
       assert.equal(proof.root, root);
       assert.equal(proof.pathElements.length, 5);
       assert.ok(verifyMerkleProof(proof), `leaf ${index}`);
@@ -18,7 +21,7 @@ describe("merkleProof / verifyMerkleProof", () => {
   });
 
   it("fails when one bit of the chunk, of a path element, of the leaf count or of the index changes", async () => {
-    const proof = await merkleProof({ column, depth: 5, index: 6 });
+    const [proof] = await merkleProofs({ column, depth: 5, indices: [6] });
     const flippedChunk = proof.chunk.map((element, i) => (i === 3 ? element ^ (1n << 100n) : element));
     assert.equal(verifyMerkleProof({ ...proof, chunk: flippedChunk }), false);
     const flippedPath = proof.pathElements.map((element, level) => (level === 2 ? element ^ 1n : element));
@@ -29,9 +32,9 @@ describe("merkleProof / verifyMerkleProof", () => {
   });
 
   it("rejects indices at or beyond the leaf count, in proving and in verifying", async () => {
-    await assert.rejects(merkleProof({ column, depth: 5, index: 12 }), /index must be below the column's leaf count 12, got 12/);
-    await assert.rejects(merkleProof({ column, depth: 5, index: -1 }), { code: "LEAF_INDEX_INVALID" });
-    const proof = await merkleProof({ column, depth: 5, index: 11 });
+    await assert.rejects(merkleProofs({ column, depth: 5, indices: [3, 12] }), /index must be below the column's leaf count 12, got 12/);
+    await assert.rejects(merkleProofs({ column, depth: 5, indices: [-1] }), { code: "LEAF_INDEX_INVALID" });
+    const [proof] = await merkleProofs({ column, depth: 5, indices: [11] });
     assert.equal(verifyMerkleProof({ ...proof, leafCount: 11 }), false);
   });
 });

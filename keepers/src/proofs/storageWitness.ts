@@ -1,0 +1,54 @@
+import { merkleProofs } from "../commitments/merkleProof.ts";
+import { VeritrainError } from "../errors.ts";
+import { challengeIndices } from "./challengeIndices.ts";
+import { STORAGE_CIRCUIT } from "./circuitParameters.ts";
+
+/** The storage circuit's input signals, as decimal strings (snarkjs's input format). */
+export type StorageWitnessInput = {
+  columnRoot: string;
+  boundSeed: string;
+  merkleRoot: string;
+  leafCount: string;
+  chunks: string[][];
+  siblings: string[][];
+};
+
+/**
+ * Builds the circuit input proving that `column` (the whole shard column, streamed once) is the
+ * column committed by `columnRoot`, for the challenge drawn from `boundSeed`.
+ * Throws COLUMN_ROOT_MISMATCH when the column's bytes do not commit to `columnRoot` (no proof
+ * could verify: a corrupted or wrong column).
+ *
+ * @example
+ * const input = await storageWitness({ column, columnRoot, boundSeed });
+ */
+export async function storageWitness({
+  column,
+  columnRoot,
+  boundSeed,
+  leafCount,
+}: {
+  column: Uint8Array | AsyncIterable<Uint8Array>;
+  columnRoot: bigint;
+  boundSeed: bigint;
+  /** Leaves of the committed column (from the manifest: ceil(column bytes / 496)). */
+  leafCount: number;
+}): Promise<StorageWitnessInput> {
+  const indices = challengeIndices({ boundSeed, leafCount });
+  const proofs = await merkleProofs({ column, depth: STORAGE_CIRCUIT.depth, indices });
+  const [first] = proofs;
+  if (first.root !== columnRoot || first.leafCount !== leafCount) {
+    throw new VeritrainError("the local column does not commit to the on-chain column root", {
+      code: "COLUMN_ROOT_MISMATCH",
+      details: { expected: columnRoot.toString(), actual: first.root.toString(), leafCount: first.leafCount },
+    });
+  }
+  return {
+    columnRoot: columnRoot.toString(),
+    boundSeed: boundSeed.toString(),
+    merkleRoot: first.merkleRoot.toString(),
+    leafCount: String(leafCount),
+    chunks: proofs.map((proof) => proof.chunk.map(String)),
+    siblings: proofs.map((proof) => proof.pathElements.map(String)),
+  };
+}
