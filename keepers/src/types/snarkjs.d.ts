@@ -1,0 +1,26 @@
+/**
+ * Minimal types for the parts of snarkjs 0.7 (untyped JavaScript) the project uses: the
+ * reference verifier in tests and benchmarks, and the fixture ceremony. Proofs, keys and signals
+ * are JSON objects with decimal strings; see `keepers/src/proofs/proofEncoding.ts` for their shape.
+ */
+declare module "snarkjs" {
+  /** A curve built by ffjavascript; multi-threaded builds must be terminated to let Node exit. */
+  export type SnarkjsCurve = { terminate(): Promise<void> };
+  export const curves: {
+    getCurveFromName(name: string, options?: { singleThread?: boolean }): Promise<SnarkjsCurve>;
+  };
+  export const groth16: {
+    verify(verificationKey: object, publicSignals: readonly (string | bigint)[], proof: object): Promise<boolean>;
+    fullProve(input: Record<string, unknown>, wasmFile: string, zkeyFile: string): Promise<{ proof: object; publicSignals: string[] }>;
+  };
+  export const powersOfTau: {
+    newAccumulator(curve: SnarkjsCurve, power: number, fileName: string): Promise<unknown>;
+    beacon(oldFile: string, newFile: string, name: string, beaconHash: string, iterationsExp: number): Promise<unknown>;
+    preparePhase2(oldFile: string, newFile: string): Promise<unknown>;
+  };
+  export const zKey: {
+    newZKey(r1csFile: string, ptauFile: string, zkeyFile: string): Promise<unknown>;
+    beacon(oldFile: string, newFile: string, name: string, beaconHash: string, iterationsExp: number): Promise<unknown>;
+    exportVerificationKey(zkeyFile: string): Promise<object>;
+  };
+}
