@@ -12,6 +12,8 @@ declare module "snarkjs" {
   export const groth16: {
     verify(verificationKey: object, publicSignals: readonly (string | bigint)[], proof: object): Promise<boolean>;
     fullProve(input: Record<string, unknown>, wasmFile: string, zkeyFile: string): Promise<{ proof: object; publicSignals: string[] }>;
+    /** The Solidity verifier's arguments as text: `[a], [[b]], [c], [signals]` in 0x-hex. */
+    exportSolidityCallData(proof: object, publicSignals: readonly (string | bigint)[]): Promise<string>;
   };
   export const powersOfTau: {
     newAccumulator(curve: SnarkjsCurve, power: number, fileName: string): Promise<unknown>;
