@@ -24,7 +24,10 @@ export type PreparedVerifyingKey = {
   /** Number of public signals a proof must come with. */
   readonly publicInputCount: number;
   readonly bn254: Bn254;
-  readonly ic: readonly G1[];
+  /** IC₀, the constant term of vk_x. */
+  readonly ic0: G1;
+  /** IC₁…ICₙ, one per public signal. */
+  readonly icSignals: G1[];
   readonly gamma: PrecomputedG2;
   readonly delta: PrecomputedG2;
   /** e(α, β)⁻¹: the equation is checked as e(−A, B)·e(vk_x, γ)·e(C, δ) = e(α, β)⁻¹. */
@@ -74,7 +77,8 @@ export async function prepareVerifyingKey(verificationKey: unknown): Promise<Pre
   return Object.freeze({
     publicInputCount: ic.length - 1,
     bn254,
-    ic,
+    ic0: ic[0]!,
+    icSignals: ic.slice(1),
     gamma: new bn254.PrecomputedG2(gamma),
     delta: new bn254.PrecomputedG2(delta),
     target: bn254.inv(bn254.pairing(alpha, beta)),
@@ -127,13 +131,13 @@ function scalarsOf(bn254: Bn254, publicSignals: readonly (string | bigint)[], ex
  * verifyGroth16Proof({ verifyingKey, proof, publicSignals }); // true
  */
 export function verifyGroth16Proof({ verifyingKey, proof, publicSignals }: VerifyGroth16ProofParameters): boolean {
-  const { bn254, ic, gamma, delta, target } = verifyingKey;
+  const { bn254, ic0, icSignals, gamma, delta, target } = verifyingKey;
   const { a, b, c } = typeof proof === "object" && proof !== null && !("pi_a" in proof) ? proof : proofFromSnarkjs(proof);
   const scalars = scalarsOf(bn254, publicSignals, verifyingKey.publicInputCount);
   const negA = bn254.neg(toMclG1(bn254, a, { code: "PROOF_MALFORMED", field: "a" }));
   const B = toMclG2(bn254, b, { code: "PROOF_MALFORMED", field: "b" });
   const C = toMclG1(bn254, c, { code: "PROOF_MALFORMED", field: "c" });
-  const vkX = scalars.length === 0 ? ic[0]! : bn254.add(ic[0]!, bn254.mulVec(ic.slice(1), scalars));
+  const vkX = scalars.length === 0 ? ic0 : bn254.add(ic0, bn254.mulVec(icSignals, scalars));
   const millerLoops = bn254.mul(bn254.millerLoop(negA, B), bn254.precomputedMillerLoop2(vkX, gamma, C, delta));
   return bn254.finalExp(millerLoops).isEqual(target);
 }
