@@ -1,8 +1,9 @@
 /**
  * Warm Groth16 verification time: ours (mcl-wasm, prepared key) against snarkjs
- * `groth16.verify`, on the committed test vectors. Runs alternate (ours, snarkjs, ours, …) over
- * the vector file's proofs so load changes on the shared machine hit both alike; each figure is
- * the median in ms over --runs runs after a warm-up. Also times decompressing the 128-byte form.
+ * `groth16.verify`, on the committed test vectors. Blocks of 25 runs over the vector file's
+ * proofs alternate between the two (each block after 3 warm-up runs, which also lets snarkjs's
+ * worker threads settle), so load changes on the shared machine hit both alike; each figure is
+ * the median in ms over --runs runs. Also times decompressing the 128-byte form.
  *
  *   node bench/zkVerify.ts                                   200 runs on preimageProduct.json
  *   node bench/zkVerify.ts --runs 500 --vectors test/fixtures/zk/vectors/storageProof.json
@@ -52,17 +53,20 @@ async function timed(call: () => unknown): Promise<Sample> {
 const verifyingKey = await prepareVerifyingKey(verificationKey);
 const compressed = await Promise.all(proofs.map(({ proof }) => compressProof(proofFromSnarkjs(proof))));
 const times = { ours: [] as Sample[], snarkjs: [] as Sample[], decompress: [] as Sample[] };
+/** Runs per block; blocks of each implementation alternate, the first runs of a block are warm-up. */
+const BLOCK = 25;
+const WARM_UP = 3;
+async function measureBlock(samples: Sample[], call: (proof: number) => unknown): Promise<void> {
+  for (let i = 0; i < WARM_UP + BLOCK && samples.length < runs; i++) {
+    const sample = await timed(() => call((samples.length + i) % proofs.length));
+    if (i >= WARM_UP) samples.push(sample);
+  }
+}
 try {
-  for (let run = -10; run < runs; run++) {
-    const { proof, publicSignals } = proofs[(run + proofs.length * 10) % proofs.length]!;
-    const bytes = compressed[(run + proofs.length * 10) % proofs.length]!;
-    const ours = await timed(() => verifyGroth16Proof({ verifyingKey, proof, publicSignals }));
-    const peer = await timed(() => snarkjs.groth16.verify(verificationKey, publicSignals, proof));
-    const decompress = await timed(() => decompressProof(bytes));
-    if (run < 0) continue;
-    times.ours.push(ours);
-    times.snarkjs.push(peer);
-    times.decompress.push(decompress);
+  while (times.ours.length < runs || times.snarkjs.length < runs || times.decompress.length < runs) {
+    await measureBlock(times.ours, (i) => verifyGroth16Proof({ verifyingKey, ...proofs[i]! }));
+    await measureBlock(times.decompress, (i) => decompressProof(compressed[i]!));
+    await measureBlock(times.snarkjs, (i) => snarkjs.groth16.verify(verificationKey, proofs[i]!.publicSignals, proofs[i]!.proof));
   }
 } finally {
   await (await snarkjs.curves.getCurveFromName("bn128")).terminate();
