@@ -81,10 +81,9 @@ export function g2FromSnarkjs(value: unknown, source: PointSource): G2Affine {
     [bigint, bigint],
     [bigint, bigint],
   ];
-  const zeroXY = x0 === 0n && x1 === 0n && y0 === 0n && y1 === 0n;
   if (z0 === 0n && z1 === 0n && x0 === 0n && x1 === 0n && y0 === 1n && y1 === 0n) return { x: { c0: 0n, c1: 0n }, y: { c0: 0n, c1: 0n } };
   if (z0 !== 1n || z1 !== 0n) throw pointError(source, 'must be affine (z = ["1", "0"]) or infinity', JSON.stringify(value));
-  if (zeroXY) throw pointError(source, "is (0, 0) with z = 1, which is not on the twist", JSON.stringify(value));
+  if (x0 === 0n && x1 === 0n && y0 === 0n && y1 === 0n) throw pointError(source, "is (0, 0) with z = 1, which is not on the twist", JSON.stringify(value));
   return { x: { c0: x0, c1: x1 }, y: { c0: y0, c1: y1 } };
 }
 
