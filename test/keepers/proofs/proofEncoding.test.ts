@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import * as snarkjs from "snarkjs";
-import { BASE_FIELD_MODULUS, type G1Affine, type G2Affine } from "../../../keepers/src/proofs/bn254.ts";
+import { BASE_FIELD_MODULUS, type Fp2, type G1Affine, type G2Affine, fp2IsLexicographicallyLargest, loadBn254 } from "../../../keepers/src/proofs/bn254.ts";
 import {
   COMPRESSED_PROOF_BYTES,
   type Groth16Proof,
@@ -123,6 +123,28 @@ describe("compressProof / decompressProof (gnark-crypto BN254 compression)", () 
     assert.equal(negatedB[32], 0xd9, "-G2 has the larger y: flag 11 over x.c1's top byte 0x19");
   });
 
+  it("encodes the documented real proof (B's y decided by y.c1, not y.c0)", async () => {
+    const calldata = [
+      "20c3767157bc5499b016c90d6a9c07f8f794c4571421afa6a945acaa1d4c0359",
+      "2ca151843eb3fe546d836b596a7b3ce1cab8736ce8e3faee7736bf5a3abc8fcf",
+      "2ee8c2f9136824f1c93702ef70415a6f0769f207889ba7424f6e5e16122dd4f3",
+      "151f8d0c67e6096d361efa66a30e04c02b756cc4877ef804b52ef6d8a90c57fe",
+      "2445bce5044aeb58132b3843e4e6b25d54862189802e1ba13aa6e76a32f3c044",
+      "03140aeaad1b0f093a9c417be773f54af0fbb694f80566b798406f2a9dc388ef",
+      "14fd7e4d8ebc8b7be05ec6b7a177244f839f5f462d6b37f4df1bcd5d22f9f68d",
+      "03f73e8bca50bf238b302a4bf8d649c6d889be1cb32a8a6950966825e969ec51",
+    ].map((word) => BigInt(`0x${word}`));
+    const proof = proofFromCalldata(calldata);
+    assert.ok(proof.b.y.c1 > (P - 1n) / 2n && proof.b.y.c0 <= (P - 1n) / 2n, "y.c1 and y.c0 disagree, so the vector tells the rules apart");
+    assert.equal(
+      hex(await compressProof(proof)),
+      "e0c3767157bc5499b016c90d6a9c07f8f794c4571421afa6a945acaa1d4c0359" +
+        "eee8c2f9136824f1c93702ef70415a6f0769f207889ba7424f6e5e16122dd4f3" +
+        "151f8d0c67e6096d361efa66a30e04c02b756cc4877ef804b52ef6d8a90c57fe" +
+        "94fd7e4d8ebc8b7be05ec6b7a177244f839f5f462d6b37f4df1bcd5d22f9f68d",
+    );
+  });
+
   it("round-trips every fixture proof and re-encodes to the same 128 bytes (canonical)", async () => {
     for (const { name, proof } of allProofs) {
       const decoded = proofFromSnarkjs(proof);
@@ -136,6 +158,36 @@ describe("compressProof / decompressProof (gnark-crypto BN254 compression)", () 
         b: negateG2(decoded.b),
       });
     }
+  });
+
+  it("round-trips 64 hashed G1 and G2 points and their negations (both y flags)", async () => {
+    const bn254 = await loadBn254();
+    const flags = new Set<number>();
+    for (let i = 0; i < 64; i++) {
+      const g1 = bn254.hashAndMapToG1(`veritrain g1 ${i}`);
+      const g2 = bn254.hashAndMapToG2(`veritrain g2 ${i}`);
+      g1.normalize();
+      g2.normalize();
+      const a = { x: BigInt(g1.getX().getStr(10)), y: BigInt(g1.getY().getStr(10)) };
+      const [x, y] = [g2.getX(), g2.getY()].map((v) => ({ c0: BigInt(v.get_a().getStr(10)), c1: BigInt(v.get_b().getStr(10)) })) as [Fp2, Fp2];
+      for (const proof of [
+        { a, b: { x, y }, c: negateG1(a) },
+        { a: negateG1(a), b: negateG2({ x, y }), c: a },
+      ]) {
+        const bytes = await compressProof(proof);
+        flags.add(bytes[0]! >> 6).add(bytes[32]! >> 6);
+        assert.deepEqual(await decompressProof(bytes), proof);
+      }
+    }
+    assert.deepEqual([...flags].sort(), [0b10, 0b11]);
+  });
+
+  it("orders Fp2 elements by c1, or by c0 when c1 = 0 (gnark-crypto's LexicographicallyLargest)", () => {
+    assert.equal(fp2IsLexicographicallyLargest({ c0: P - 1n, c1: 0n }), true);
+    assert.equal(fp2IsLexicographicallyLargest({ c0: 1n, c1: 0n }), false);
+    assert.equal(fp2IsLexicographicallyLargest({ c0: P - 1n, c1: 1n }), false);
+    assert.equal(fp2IsLexicographicallyLargest({ c0: 1n, c1: (P - 1n) / 2n + 1n }), true);
+    assert.equal(fp2IsLexicographicallyLargest({ c0: 0n, c1: (P - 1n) / 2n }), false);
   });
 
   it("refuses to compress points that are off the curve or outside G2", async () => {
