@@ -1,7 +1,16 @@
 import type { Fr, G1, GT, PrecomputedG2 } from "mcl-wasm";
 import { VeritrainError } from "../errors.ts";
 import { type Bn254, SCALAR_FIELD_MODULUS, loadBn254, toMclG1, toMclG2 } from "./bn254.ts";
-import { type Groth16Proof, type SnarkjsG1, type SnarkjsG2, type SnarkjsProof, g1FromSnarkjs, g2FromSnarkjs, proofFromSnarkjs } from "./proofEncoding.ts";
+import {
+  type Groth16Proof,
+  PROOF_MALFORMED,
+  type SnarkjsG1,
+  type SnarkjsG2,
+  type SnarkjsProof,
+  g1FromSnarkjs,
+  g2FromSnarkjs,
+  proofFromSnarkjs,
+} from "./proofEncoding.ts";
 
 /** snarkjs's `verification_key.json` for Groth16 (`vk_alphabeta_12`, if present, is ignored). */
 export type SnarkjsVerificationKey = {
@@ -134,9 +143,9 @@ export function verifyGroth16Proof({ verifyingKey, proof, publicSignals }: Verif
   const { bn254, ic0, icSignals, gamma, delta, target } = verifyingKey;
   const { a, b, c } = typeof proof === "object" && proof !== null && !("pi_a" in proof) ? proof : proofFromSnarkjs(proof);
   const scalars = scalarsOf(bn254, publicSignals, verifyingKey.publicInputCount);
-  const negA = bn254.neg(toMclG1(bn254, a, { code: "PROOF_MALFORMED", field: "a" }));
-  const B = toMclG2(bn254, b, { code: "PROOF_MALFORMED", field: "b" });
-  const C = toMclG1(bn254, c, { code: "PROOF_MALFORMED", field: "c" });
+  const negA = bn254.neg(toMclG1(bn254, a, { code: PROOF_MALFORMED, field: "a" }));
+  const B = toMclG2(bn254, b, { code: PROOF_MALFORMED, field: "b" });
+  const C = toMclG1(bn254, c, { code: PROOF_MALFORMED, field: "c" });
   const vkX = scalars.length === 0 ? ic0 : bn254.add(ic0, bn254.mulVec(icSignals, scalars));
   const millerLoops = bn254.mul(bn254.millerLoop(negA, B), bn254.precomputedMillerLoop2(vkX, gamma, C, delta));
   return bn254.finalExp(millerLoops).isEqual(target);

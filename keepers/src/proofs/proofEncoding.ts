@@ -38,7 +38,8 @@ export type ProofCalldata = readonly [bigint, bigint, bigint, bigint, bigint, bi
 /** Length of {@link compressProof}'s output: A (32) ‖ B (64) ‖ C (32). */
 export const COMPRESSED_PROOF_BYTES = 128;
 
-const PROOF_MALFORMED = "PROOF_MALFORMED";
+/** Error code for anything that is not a well-formed proof (shape, range, curve, subgroup, bytes). */
+export const PROOF_MALFORMED = "PROOF_MALFORMED";
 const DECIMAL = /^(0|[1-9][0-9]*)$/;
 
 /** Parses one canonical decimal string (what snarkjs writes) into a coordinate in [0, p). */
