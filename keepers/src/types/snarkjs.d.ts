@@ -1,4 +1,8 @@
-/** Minimal types for the parts of snarkjs (untyped JavaScript) the keepers use. */
+/**
+ * Minimal types for the parts of snarkjs 0.7 (untyped JavaScript) the project uses: the prover,
+ * the reference verifier in tests and benchmarks, and the ceremonies. Proofs, keys and signals
+ * are JSON objects with decimal strings; see `keepers/src/proofs/proofEncoding.ts` for their shape.
+ */
 declare module "snarkjs" {
   /** A Groth16 proof as snarkjs writes it: projective coordinates as decimal strings. */
   export type Groth16Proof = {
@@ -20,13 +24,27 @@ declare module "snarkjs" {
     vk_alphabeta_12: unknown;
     IC: string[][];
   };
-  type Input = Record<string, unknown>;
+  /** A file name, or its bytes. */
   type Source = string | Uint8Array;
+  /** A curve built by ffjavascript; multi-threaded builds must be terminated to let Node exit. */
+  export type SnarkjsCurve = { terminate(): Promise<void> };
+  export const curves: {
+    getCurveFromName(name: string, options?: { singleThread?: boolean }): Promise<SnarkjsCurve>;
+  };
   export const groth16: {
-    fullProve(input: Input, wasm: Source, zkey: Source): Promise<{ proof: Groth16Proof; publicSignals: string[] }>;
-    verify(verificationKey: VerificationKey, publicSignals: readonly string[], proof: Groth16Proof): Promise<boolean>;
+    verify(verificationKey: object, publicSignals: readonly (string | bigint)[], proof: object): Promise<boolean>;
+    fullProve(input: Record<string, unknown>, wasm: Source, zkey: Source): Promise<{ proof: Groth16Proof; publicSignals: string[] }>;
+    /** The Solidity verifier's arguments as text: `[a], [[b]], [c], [signals]` in 0x-hex. */
+    exportSolidityCallData(proof: object, publicSignals: readonly (string | bigint)[]): Promise<string>;
+  };
+  export const powersOfTau: {
+    newAccumulator(curve: SnarkjsCurve, power: number, fileName: string): Promise<unknown>;
+    beacon(oldFile: string, newFile: string, name: string, beaconHash: string, iterationsExp: number): Promise<unknown>;
+    preparePhase2(oldFile: string, newFile: string): Promise<unknown>;
   };
   export const zKey: {
+    newZKey(r1csFile: string, ptauFile: string, zkeyFile: string): Promise<unknown>;
+    beacon(oldFile: string, newFile: string, name: string, beaconHash: string, iterationsExp: number): Promise<unknown>;
     exportVerificationKey(zkey: Source): Promise<VerificationKey>;
     exportSolidityVerifier(zkey: Source, templates: { groth16: string }): Promise<string>;
   };
