@@ -64,7 +64,7 @@ export async function merkleProofs({ column, depth = DEFAULT_COLUMN_DEPTH, indic
     onNode: (level, position, pointer) => {
       if (level >= depth) return;
       indices.forEach((index, i) => {
-        if (position === (Math.floor(index / 2 ** level) ^ 1)) paths[i][level] = poseidon.readElement(pointer);
+        if (position === (Math.floor(index / 2 ** level) ^ 1)) paths[i]![level] = poseidon.readElement(pointer);
       });
     },
   });
@@ -99,7 +99,7 @@ export async function merkleProofs({ column, depth = DEFAULT_COLUMN_DEPTH, indic
       index,
       chunk,
       leaf: poseidon.hash(chunk),
-      pathElements: paths[i],
+      pathElements: paths[i]!,
       pathIndices: Array.from({ length: depth }, (_, level) => Math.floor(index / 2 ** level) % 2),
     };
   });

@@ -1,6 +1,8 @@
 import { readFile } from "node:fs/promises";
 import * as snarkjs from "snarkjs";
-import type { Groth16Proof } from "snarkjs";
+import { VeritrainError } from "../errors.ts";
+import { type PreparedVerifyingKey, prepareVerifyingKey, verifyGroth16Proof } from "./groth16Verifier.ts";
+import { type Groth16Proof, proofFromSnarkjs } from "./proofEncoding.ts";
 import type { StorageWitnessInput } from "./storageWitness.ts";
 
 /** The committed build of the storage circuit (made by `npm run zk:ceremony`). */
@@ -10,13 +12,20 @@ export const STORAGE_CIRCUIT_FILES = {
   verificationKey: new URL("../../../circuits/build/verification_key.json", import.meta.url),
 } as const;
 
-/** A proof and the public signals it proves, `[columnRoot, boundSeed]` as decimal strings. */
-export type StorageProof = { proof: Groth16Proof; publicSignals: string[] };
+/** A proof and the public signals it proves, `[columnRoot, boundSeed]`. */
+export type StorageProof = { proof: Groth16Proof; publicSignals: [bigint, bigint] };
+
+/** Reads and prepares the committed verification key of the storage circuit. */
+export async function storageVerifyingKey(file: URL | string = STORAGE_CIRCUIT_FILES.verificationKey): Promise<PreparedVerifyingKey> {
+  return prepareVerifyingKey(JSON.parse(await readFile(file, "utf8")));
+}
 
 /**
- * Groth16 prover of the storage circuit (snarkjs), with the witness generator and the proving
- * key held in memory so every proof after the first is warm. snarkjs keeps a pool of worker
- * threads for the curve: call {@link StorageProver.close} before the process should exit.
+ * Groth16 prover of the storage circuit (snarkjs), with the witness generator, the proving key
+ * and the verifying key held in memory so every proof after the first is warm. Each proof is
+ * verified before it is returned, so a keeper never submits an invalid one (which would slash it).
+ * snarkjs keeps a pool of worker threads for the curve: call {@link StorageProver.close} before
+ * the process should exit.
  *
  * @example
  * const prover = await StorageProver.load();
@@ -26,21 +35,28 @@ export type StorageProof = { proof: Groth16Proof; publicSignals: string[] };
 export class StorageProver {
   readonly #wasm: Uint8Array;
   readonly #zkey: Uint8Array;
+  readonly #verifyingKey: PreparedVerifyingKey;
 
-  private constructor(wasm: Uint8Array, zkey: Uint8Array) {
+  private constructor(wasm: Uint8Array, zkey: Uint8Array, verifyingKey: PreparedVerifyingKey) {
     this.#wasm = wasm;
     this.#zkey = zkey;
+    this.#verifyingKey = verifyingKey;
   }
 
-  /** Reads the witness generator and proving key (default: the committed build). */
-  static async load(files: { wasm: URL | string; zkey: URL | string } = STORAGE_CIRCUIT_FILES): Promise<StorageProver> {
-    const [wasm, zkey] = await Promise.all([readFile(files.wasm), readFile(files.zkey)]);
-    return new StorageProver(wasm, zkey);
+  /** Reads the witness generator, proving key and verifying key (default: the committed build). */
+  static async load(files: { wasm: URL | string; zkey: URL | string; verificationKey: URL | string } = STORAGE_CIRCUIT_FILES): Promise<StorageProver> {
+    const [wasm, zkey, verifyingKey] = await Promise.all([readFile(files.wasm), readFile(files.zkey), storageVerifyingKey(files.verificationKey)]);
+    return new StorageProver(wasm, zkey, verifyingKey);
   }
 
-  /** Computes the witness of `input` and proves it. Throws if `input` violates a constraint. */
+  /** Computes the witness of `input`, proves it and checks the proof. Throws if `input` violates a constraint. */
   async prove(input: StorageWitnessInput): Promise<StorageProof> {
-    return snarkjs.groth16.fullProve(input, this.#wasm, this.#zkey);
+    const { proof: raw, publicSignals } = await snarkjs.groth16.fullProve(input, this.#wasm, this.#zkey);
+    const proof = proofFromSnarkjs(raw);
+    if (!verifyGroth16Proof({ verifyingKey: this.#verifyingKey, proof, publicSignals })) {
+      throw new VeritrainError("snarkjs produced a proof that does not verify", { code: "PROOF_INVALID", details: { publicSignals } });
+    }
+    return { proof, publicSignals: [BigInt(publicSignals[0]!), BigInt(publicSignals[1]!)] };
   }
 
   /** Stops snarkjs's curve worker threads (shared by every prover and verifier of this thread). */

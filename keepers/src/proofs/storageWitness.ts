@@ -36,7 +36,7 @@ export async function storageWitness({
 }): Promise<StorageWitnessInput> {
   const indices = challengeIndices({ boundSeed, leafCount });
   const proofs = await merkleProofs({ column, depth: STORAGE_CIRCUIT.depth, indices });
-  const [first] = proofs;
+  const first = proofs[0]!;
   if (first.root !== columnRoot || first.leafCount !== leafCount) {
     throw new VeritrainError("the local column does not commit to the on-chain column root", {
       code: "COLUMN_ROOT_MISMATCH",

@@ -1,5 +1,5 @@
 import { encodeAbiParameters, type Hex, keccak256 } from "viem";
-import type { VerificationKey } from "snarkjs";
+import type { SnarkjsVerificationKey } from "./groth16Verifier.ts";
 
 const g1 = (point: readonly string[]) => [BigInt(point[0]!), BigInt(point[1]!)] as const;
 /** G2 in the EVM's order: each Fp2 coordinate as [imaginary, real]. */
@@ -18,7 +18,7 @@ const g2 = (point: readonly (readonly string[])[]) =>
  * @example
  * verifyingKeyHash(JSON.parse(readFileSync("circuits/build/verification_key.json", "utf8"))); // 0x…
  */
-export function verifyingKeyHash(key: VerificationKey): Hex {
+export function verifyingKeyHash(key: SnarkjsVerificationKey): Hex {
   return keccak256(
     encodeAbiParameters(
       [{ type: "uint256[2]" }, { type: "uint256[2][2]" }, { type: "uint256[2][2]" }, { type: "uint256[2][2]" }, { type: "uint256[2][]" }],

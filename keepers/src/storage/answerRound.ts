@@ -1,12 +1,14 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "pino";
+import { toHex } from "viem";
 import type { ProtocolConnection } from "../chain/protocolContracts.ts";
 import { leafCountOf } from "../commitments/chunkPacking.ts";
 import type { HeliaContentStore } from "../content/heliaContentStore.ts";
 import { VeritrainError } from "../errors.ts";
 import { STORAGE_CIRCUIT } from "../proofs/circuitParameters.ts";
-import { proofToCalldata } from "../proofs/proofEncoding.ts";
+import { compressProof, proofToCalldata } from "../proofs/proofEncoding.ts";
+import type { StorageProofRecord } from "../proofs/storageProofRecord.ts";
 import type { StorageProver } from "../proofs/storageProver.ts";
 import { storageWitness } from "../proofs/storageWitness.ts";
 import { readHeldColumn } from "./heldColumn.ts";
@@ -70,7 +72,14 @@ export async function answerRound({ chain, store, prover, dataDir, log, signal, 
     const proveMs = Math.round(performance.now() - started);
     await mkdir(join(dataDir, "proofs"), { recursive: true });
     const file = join(dataDir, "proofs", `${datasetId}-${round}-${column}.json`);
-    const record = { datasetId: datasetId.toString(), round: round.toString(), column, prover: chain.account.address, proof, publicSignals };
+    const record: StorageProofRecord = {
+      datasetId: datasetId.toString(),
+      round: round.toString(),
+      column,
+      prover: chain.account.address,
+      publicSignals: publicSignals.map(String),
+      proof: toHex(await compressProof(proof)),
+    };
     await writeFile(file, `${JSON.stringify(record, null, 2)}\n`);
     await chain.send(() => storageProofs.write.submitProof([datasetId, round, BigInt(column), proofToCalldata(proof)]));
     submitted++;

@@ -4,26 +4,6 @@
  * are JSON objects with decimal strings; see `keepers/src/proofs/proofEncoding.ts` for their shape.
  */
 declare module "snarkjs" {
-  /** A Groth16 proof as snarkjs writes it: projective coordinates as decimal strings. */
-  export type Groth16Proof = {
-    pi_a: [string, string, string];
-    pi_b: [[string, string], [string, string], [string, string]];
-    pi_c: [string, string, string];
-    protocol: "groth16";
-    curve: "bn128";
-  };
-  /** A Groth16 verification key as `snarkjs zkey export verificationkey` writes it. */
-  export type VerificationKey = {
-    protocol: "groth16";
-    curve: "bn128";
-    nPublic: number;
-    vk_alpha_1: string[];
-    vk_beta_2: string[][];
-    vk_gamma_2: string[][];
-    vk_delta_2: string[][];
-    vk_alphabeta_12: unknown;
-    IC: string[][];
-  };
   /** A file name, or its bytes. */
   type Source = string | Uint8Array;
   /** A curve built by ffjavascript; multi-threaded builds must be terminated to let Node exit. */
@@ -33,7 +13,7 @@ declare module "snarkjs" {
   };
   export const groth16: {
     verify(verificationKey: object, publicSignals: readonly (string | bigint)[], proof: object): Promise<boolean>;
-    fullProve(input: Record<string, unknown>, wasm: Source, zkey: Source): Promise<{ proof: Groth16Proof; publicSignals: string[] }>;
+    fullProve(input: Record<string, unknown>, wasm: Source, zkey: Source): Promise<{ proof: object; publicSignals: string[] }>;
     /** The Solidity verifier's arguments as text: `[a], [[b]], [c], [signals]` in 0x-hex. */
     exportSolidityCallData(proof: object, publicSignals: readonly (string | bigint)[]): Promise<string>;
   };
@@ -45,7 +25,7 @@ declare module "snarkjs" {
   export const zKey: {
     newZKey(r1csFile: string, ptauFile: string, zkeyFile: string): Promise<unknown>;
     beacon(oldFile: string, newFile: string, name: string, beaconHash: string, iterationsExp: number): Promise<unknown>;
-    exportVerificationKey(zkey: Source): Promise<VerificationKey>;
+    exportVerificationKey(zkey: Source): Promise<object>;
     exportSolidityVerifier(zkey: Source, templates: { groth16: string }): Promise<string>;
   };
 }

@@ -21,7 +21,7 @@ describe("merkleProofs / verifyMerkleProof", () => {
   });
 
   it("fails when one bit of the chunk, of a path element, of the leaf count or of the index changes", async () => {
-    const [proof] = await merkleProofs({ column, depth: 5, indices: [6] });
+    const proof = (await merkleProofs({ column, depth: 5, indices: [6] }))[0]!;
     const flippedChunk = proof.chunk.map((element, i) => (i === 3 ? element ^ (1n << 100n) : element));
     assert.equal(verifyMerkleProof({ ...proof, chunk: flippedChunk }), false);
     const flippedPath = proof.pathElements.map((element, level) => (level === 2 ? element ^ 1n : element));
@@ -34,7 +34,7 @@ describe("merkleProofs / verifyMerkleProof", () => {
   it("rejects indices at or beyond the leaf count, in proving and in verifying", async () => {
     await assert.rejects(merkleProofs({ column, depth: 5, indices: [3, 12] }), /index must be below the column's leaf count 12, got 12/);
     await assert.rejects(merkleProofs({ column, depth: 5, indices: [-1] }), { code: "LEAF_INDEX_INVALID" });
-    const [proof] = await merkleProofs({ column, depth: 5, indices: [11] });
+    const proof = (await merkleProofs({ column, depth: 5, indices: [11] }))[0]!;
     assert.equal(verifyMerkleProof({ ...proof, leafCount: 11 }), false);
   });
 });

@@ -33,7 +33,7 @@ describe("challengeIndices", () => {
   it("stays within the real leaves and covers them evenly", () => {
     const leafCount = 7;
     const counts = new Array<number>(leafCount).fill(0);
-    for (let seed = 0n; seed < 400n; seed++) for (const index of challengeIndices({ boundSeed: seed, leafCount })) counts[index]++;
+    for (let seed = 0n; seed < 400n; seed++) for (const index of challengeIndices({ boundSeed: seed, leafCount })) counts[index]! += 1;
     // 3600 draws over 7 leaves: each count is ~514; a 6-sigma band is ±126.
     for (const count of counts) assert.ok(count > 388 && count < 640, `${counts}`);
   });
