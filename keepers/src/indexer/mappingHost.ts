@@ -45,6 +45,15 @@ export type LoadMappingsParameters = {
 
 const root = new URL("../../../", import.meta.url).pathname;
 
+/** The slice of the WebAssembly global used here; the project's `lib` (es2023, no DOM) does not declare it. */
+type WasmModule = object;
+type WebAssemblyRuntime = {
+  Module: { new (bytes: Uint8Array): WasmModule; imports(module: WasmModule): { module: string; name: string }[] };
+  Instance: new (module: WasmModule, imports: object) => { exports: unknown };
+  Memory: new (descriptor: { initial: number }) => { buffer: ArrayBuffer };
+};
+const WebAssembly = (globalThis as unknown as { WebAssembly: WebAssemblyRuntime }).WebAssembly;
+
 // graph-ts TypeId discriminants (global/global.ts): the host asks `id_of_type` for the runtime id.
 const TypeId = {
   String: 0,
@@ -90,7 +99,7 @@ export function bytesToBigInt(bytes: Uint8Array): bigint {
 }
 
 type Exports = {
-  memory: WebAssembly.Memory;
+  memory: { buffer: ArrayBuffer };
   __new(size: number, id: number): number;
   __pin(ptr: number): number;
   __unpin(ptr: number): void;
@@ -428,7 +437,7 @@ function hostImports(heapOf: () => AscHeap, schema: SubgraphSchema, store: () =>
  * mappings.handle({ contract: "JobRegistry", log, block, transaction }, store);
  */
 export function loadMappings({ buildDir = join(root, "subgraph/build"), abiDir = join(root, "subgraph/abis"), schema }: LoadMappingsParameters): Mappings {
-  const modules = new Map<SubgraphContractName, WebAssembly.Module>();
+  const modules = new Map<SubgraphContractName, WasmModule>();
   const events = new Map<SubgraphContractName, Map<Hex, AbiEvent>>();
   for (const contract of SUBGRAPH_CONTRACTS) {
     try {
@@ -457,7 +466,7 @@ export function loadMappings({ buildDir = join(root, "subgraph/build"), abiDir =
     handle(trigger, store) {
       const event = events.get(trigger.contract)?.get(trigger.log.topics[0]!);
       if (!event) return;
-      const instance = new WebAssembly.Instance(modules.get(trigger.contract)!, imports as unknown as WebAssembly.Imports);
+      const instance = new WebAssembly.Instance(modules.get(trigger.contract)!, imports);
       const exports = instance.exports as unknown as Exports;
       exports._start?.();
       heap = new AscHeap(exports);
