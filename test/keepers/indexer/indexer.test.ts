@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { pino } from "pino";
-import { parseEther, toHex, type Hex } from "viem";
+import { nonceManager, parseEther, toHex, type Hex } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
 import { connectProtocol, type ProtocolConnection } from "../../../keepers/src/chain/protocolContracts.ts";
 import { startDevnet, type Devnet } from "../../../keepers/src/devnet/startDevnet.ts";
@@ -169,6 +169,7 @@ describe("local subgraph runner on a devnet", { timeout: 300_000 }, () => {
       const abandonedId = `${abandoned.transactionHash}${staked.logIndex.toString(16).padStart(8, "0")}`;
       assert.notEqual(indexer!.store.get("StakeDeposit", abandonedId), null);
       assert.equal(await client.request({ method: "evm_revert", params: [snapshot] } as never), true);
+      nonceManager.reset({ address: staker.account.address, chainId: await client.getChainId() });
       // The new fork is longer than the abandoned one and carries a different deposit.
       await client.request({ method: "evm_mine" } as never);
       const replacement = await stakeFrom(staker, parseEther("11"));
