@@ -19,6 +19,8 @@ import { fetchDataset } from "./datasets/fetchDataset.ts";
 import { decodeManifest, manifestBlockCid } from "./datasets/manifest.ts";
 import { mnistRecords } from "./datasets/mnistRecords.ts";
 import { packageDataset } from "./datasets/packageDataset.ts";
+import { registerAuditCommands } from "./audit/auditCommands.ts";
+import { registerIndexerCommand } from "./indexer/indexerCommand.ts";
 import { createKeeperRuntime } from "./keeperRuntime.ts";
 import { createLogger } from "./logger.ts";
 import { StorageProver } from "./proofs/storageProver.ts";
@@ -192,6 +194,9 @@ program
       await runtime.close();
     }
   });
+
+registerIndexerCommand(program);
+registerAuditCommands(program);
 
 /** Records of a plain file: `recordSize` bytes each, one split. */
 function fileRecords(path: string, recordSize: number) {

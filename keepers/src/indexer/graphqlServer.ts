@@ -1,0 +1,108 @@
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { GraphQLError, execute, parse, validate, type GraphQLSchema } from "graphql";
+import type { Logger } from "pino";
+import type { QueryContext } from "./graphqlSchema.ts";
+
+/** Parameters of {@link startGraphQLServer}. */
+export type StartGraphQLServerParameters = {
+  schema: GraphQLSchema;
+  /** The context of each query, read when the query arrives. */
+  context: () => QueryContext;
+  /** TCP port on 127.0.0.1 (0: any free port). */
+  port: number;
+  /** Subgraph name in the URL path (`/subgraphs/name/<name>`). */
+  name?: string;
+  log?: Logger;
+};
+
+/** A running GraphQL server. */
+export type GraphQLServer = { url: string; close(): Promise<void> };
+
+const MAX_BODY = 1 << 20;
+
+function send(response: ServerResponse, status: number, body: unknown) {
+  response.writeHead(status, { "content-type": "application/json" });
+  response.end(JSON.stringify(body));
+}
+
+async function readBody(request: IncomingMessage): Promise<string | undefined> {
+  let size = 0;
+  const chunks: Buffer[] = [];
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY) return undefined;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/** Runs one GraphQL request; every failure becomes GraphQL `errors` (never a thrown error). */
+export function runGraphQL(schema: GraphQLSchema, context: QueryContext, body: unknown): { data?: unknown; errors?: readonly { message: string }[] } {
+  const { query, variables, operationName } = (body ?? {}) as { query?: unknown; variables?: unknown; operationName?: unknown };
+  if (typeof query !== "string") return { errors: [{ message: "the request has no `query` string" }] };
+  if (variables !== undefined && variables !== null && (typeof variables !== "object" || Array.isArray(variables))) {
+    return { errors: [{ message: "`variables` must be an object" }] };
+  }
+  let document;
+  try {
+    document = parse(query);
+  } catch (error) {
+    return { errors: [{ message: (error as GraphQLError).message }] };
+  }
+  const invalid = validate(schema, document);
+  if (invalid.length > 0) return { errors: invalid.map((error) => ({ message: error.message })) };
+  const result = execute({
+    schema,
+    document,
+    contextValue: context,
+    variableValues: (variables ?? undefined) as Record<string, unknown> | undefined,
+    operationName: typeof operationName === "string" ? operationName : undefined,
+  }) as { data?: unknown; errors?: readonly GraphQLError[] };
+  return { ...(result.data !== undefined ? { data: result.data } : {}), ...(result.errors ? { errors: result.errors.map((error) => ({ message: error.message, ...(error.path ? { path: error.path } : {}) })) } : {}) };
+}
+
+/**
+ * Serves the subgraph's GraphQL API over HTTP on 127.0.0.1, at `/subgraphs/name/<name>` (The
+ * Graph's path) and `/graphql`: POST `{ query, variables, operationName }`, answer
+ * `{ data, errors }` with status 200 as graph-node does; `/healthz` answers `ok`.
+ *
+ * @example
+ * const server = await startGraphQLServer({ schema, context: () => ({ store, deployment }), port: 8000 });
+ */
+export async function startGraphQLServer({ schema, context, port, name = "veritrain", log }: StartGraphQLServerParameters): Promise<GraphQLServer> {
+  const paths = new Set([`/subgraphs/name/${name}`, "/graphql"]);
+  const server = createServer(async (request, response) => {
+    const path = (request.url ?? "/").split("?")[0]!;
+    if (path === "/healthz") return void response.end("ok");
+    if (!paths.has(path)) return send(response, 404, { errors: [{ message: `no subgraph at ${path}; POST to /subgraphs/name/${name}` }] });
+    if (request.method !== "POST") return send(response, 405, { errors: [{ message: "send queries with POST" }] });
+    const text = await readBody(request);
+    if (text === undefined) return send(response, 413, { errors: [{ message: `request body over ${MAX_BODY} bytes` }] });
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      return send(response, 400, { errors: [{ message: "the request body is not JSON" }] });
+    }
+    try {
+      send(response, 200, runGraphQL(schema, context(), body));
+    } catch (error) {
+      log?.error({ err: error }, "query failed");
+      send(response, 500, { errors: [{ message: "internal error" }] });
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, "127.0.0.1", () => resolve());
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/subgraphs/name/${name}`;
+  return {
+    url,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

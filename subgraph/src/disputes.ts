@@ -1,0 +1,53 @@
+import { BigInt } from "@graphprotocol/graph-ts";
+import { DisputeExpired, DisputeOpened, DisputeSettled } from "../generated/Disputes/Disputes";
+import { Challenge, Dispute, DisputeExpiry, Verdict } from "../generated/schema";
+import { eventId, stamped } from "./history";
+
+function loadDispute(disputeId: BigInt): Dispute {
+  return Dispute.load(disputeId.toString())!;
+}
+
+export function handleDisputeOpened(event: DisputeOpened): void {
+  let dispute = new Dispute(event.params.disputeId.toString());
+  dispute.job = event.params.jobId.toString();
+  dispute.challenger = event.params.challenger;
+  dispute.checkpointIndex = event.params.checkpointIndex;
+  dispute.claimedHash = event.params.claimedHash;
+  dispute.bond = event.params.bond;
+  dispute.verdictDeadline = event.params.verdictDeadline;
+  dispute.status = "Open";
+  dispute.save();
+  let challenge = stamped(new Challenge(eventId(event)), event);
+  challenge.dispute = dispute.id;
+  challenge.job = dispute.job;
+  challenge.challenger = event.params.challenger;
+  challenge.checkpointIndex = event.params.checkpointIndex;
+  challenge.claimedHash = event.params.claimedHash;
+  challenge.bond = event.params.bond;
+  challenge.verdictDeadline = event.params.verdictDeadline;
+  challenge.save();
+}
+
+export function handleDisputeSettled(event: DisputeSettled): void {
+  let dispute = loadDispute(event.params.disputeId);
+  dispute.status = event.params.providerWrong ? "ProviderWrong" : "ChallengerWrong";
+  dispute.providerWrong = event.params.providerWrong;
+  dispute.bondRecipient = event.params.bondRecipient;
+  dispute.signerBitmap = event.params.signerBitmap;
+  dispute.save();
+  let verdict = stamped(new Verdict(eventId(event)), event);
+  verdict.dispute = dispute.id;
+  verdict.providerWrong = event.params.providerWrong;
+  verdict.bondRecipient = event.params.bondRecipient;
+  verdict.signerBitmap = event.params.signerBitmap;
+  verdict.save();
+}
+
+export function handleDisputeExpired(event: DisputeExpired): void {
+  let dispute = loadDispute(event.params.disputeId);
+  dispute.status = "Expired";
+  dispute.save();
+  let expiry = stamped(new DisputeExpiry(eventId(event)), event);
+  expiry.dispute = dispute.id;
+  expiry.save();
+}

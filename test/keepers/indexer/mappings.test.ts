@@ -1,0 +1,425 @@
+/**
+ * The built subgraph mappings (WebAssembly from `graph build`) run by the Node harness
+ * (keepers/src/indexer/mappingHost.ts) on real event logs of the real contracts, on the
+ * in-process Hardhat network; StorageProofs (not implemented yet) gets logs ABI-encoded from its
+ * interface.
+ */
+import assert from "node:assert/strict";
+import { after, describe, it } from "node:test";
+import { encodeAbiParameters, encodeEventTopics, keccak256, maxUint256, parseEther, stringToHex, toHex, zeroAddress, type Hex } from "viem";
+import type { EntityStore } from "../../../keepers/src/indexer/entityStore.ts";
+import { SUBGRAPH_CONTRACTS } from "../../../keepers/src/indexer/subgraphContracts.ts";
+import {
+  deployProtocol,
+  networkHelpers,
+  ORDER,
+  postJob,
+  stake,
+  TRACE_ROOT,
+  viem,
+  WEIGHTS_DIGEST,
+  withDataset,
+  withSubmittedJob,
+  type Protocol,
+} from "../../contracts/fixture.ts";
+import { handledEvents, indexChain, mappings } from "./harness.ts";
+
+const client = await viem.getPublicClient();
+const lower = (address: string) => address.toLowerCase();
+
+function contractsOf(p: Protocol): Record<string, (typeof SUBGRAPH_CONTRACTS)[number]> {
+  return {
+    [p.stakeManager.address]: "StakeManager",
+    [p.jobRegistry.address]: "JobRegistry",
+    [p.disputes.address]: "Disputes",
+    [p.committee.address]: "ValidatorCommittee",
+    [p.datasetRegistry.address]: "DatasetRegistry",
+  };
+}
+
+/** Every history entity of type `entity`, oldest first. */
+function history(store: EntityStore, entity: string) {
+  return store.all(entity).sort((a, b) => Number(a.blockNumber) - Number(b.blockNumber) || String(a.id).localeCompare(String(b.id)));
+}
+
+async function assertAccountsMatchChain(p: Protocol, store: EntityStore) {
+  const accounts = store.all("Account");
+  assert.ok(accounts.length > 0);
+  for (const account of accounts) {
+    const onChain = await p.stakeManager.read.stakeOf([account.id as Hex]);
+    assert.deepEqual(
+      { available: account.available, locked: account.locked, unbonding: account.unbonding, readyAt: account.unbondingReadyAt },
+      { available: String(onChain.available), locked: String(onChain.locked), unbonding: String(onChain.unbonding), readyAt: String(onChain.unbondingReadyAt) },
+      `account ${account.id}`,
+    );
+  }
+}
+
+const VALIDATOR_STAKE = parseEther("1000");
+
+async function signVerdicts(p: Protocol, disputeId: bigint, providerWrong: boolean) {
+  const members = (await p.committee.read.committeeOf([disputeId])).map(lower);
+  const byAddress = new Map(p.validators.map((v) => [lower(v.account.address), v]));
+  const chainId = await client.getChainId();
+  const positions = [0, 1, 2, 3, 4];
+  const signatures = await Promise.all(
+    positions.map((i) =>
+      byAddress.get(members[i]!)!.signTypedData({
+        domain: { name: "veritrain Disputes", version: "1", chainId, verifyingContract: p.disputes.address },
+        types: { Verdict: [{ name: "disputeId", type: "uint256" }, { name: "providerWrong", type: "bool" }] },
+        primaryType: "Verdict",
+        message: { disputeId, providerWrong },
+      }),
+    ),
+  );
+  return { bitmap: positions.reduce((acc, i) => acc | (1n << BigInt(i)), 0n), signatures };
+}
+
+async function openDispute(p: Protocol, jobId: bigint) {
+  await p.disputes.write.challenge([jobId, 3n, keccak256(stringToHex("claimed"))], { account: p.challenger.account });
+  const disputeId = await p.disputes.read.disputeCount();
+  const [requested] = await p.committee.getEvents.CommitteeRequested({ disputeId }, { fromBlock: 0n });
+  await p.vrfCoordinator.write.fulfillRandomWords([requested!.args.requestId!, p.committee.address]);
+  return disputeId;
+}
+
+/**
+ * Job 1: provider found wrong (JobFailed, slash). Job 2: challenger wrong (JobResumed), then
+ * finalized. Job 3: dispute expires. Job 4: cancelled. Job 5: execution expired after a
+ * re-bid. One validator exits.
+ */
+async function withEveryJobOutcome() {
+  const p = await withSubmittedJob();
+  for (const v of p.validators) {
+    await stake(p, v, VALIDATOR_STAKE);
+    await p.committee.write.join({ account: v.account });
+  }
+  await stake(p, p.challenger, parseEther("1000"));
+  const first = await openDispute(p, p.jobId);
+  const wrong = await signVerdicts(p, first, true);
+  await p.disputes.write.settle([first, true, wrong.bitmap, wrong.signatures]);
+
+  const job2 = await postJob(p);
+  await p.jobRegistry.write.bid([job2, parseEther("700")], { account: p.providerB.account });
+  await p.jobRegistry.write.bid([job2, parseEther("650")], { account: p.providerA.account });
+  await networkHelpers.time.increase(ORDER.biddingPeriod);
+  await p.jobRegistry.write.settleAuction([job2]);
+  await p.jobRegistry.write.submitResult([job2, WEIGHTS_DIGEST, TRACE_ROOT, 9900], { account: p.providerA.account });
+  const second = await openDispute(p, job2);
+  const right = await signVerdicts(p, second, false);
+  await p.disputes.write.settle([second, false, right.bitmap, right.signatures]);
+
+  const job3 = await postJob(p);
+  await p.jobRegistry.write.bid([job3, parseEther("600")], { account: p.providerB.account });
+  await networkHelpers.time.increase(ORDER.biddingPeriod);
+  await p.jobRegistry.write.settleAuction([job3]);
+  await p.jobRegistry.write.submitResult([job3, WEIGHTS_DIGEST, TRACE_ROOT, 9800], { account: p.providerB.account });
+  const third = await openDispute(p, job3);
+  await networkHelpers.time.increaseTo((await p.disputes.read.getDispute([third])).verdictDeadline);
+  await p.disputes.write.expire([third]);
+
+  await networkHelpers.time.increase(ORDER.challengeWindow);
+  await p.jobRegistry.write.finalize([job2]);
+
+  const job4 = await postJob(p);
+  await p.jobRegistry.write.cancel([job4], { account: p.consumer.account });
+
+  const job5 = await postJob(p);
+  await p.jobRegistry.write.bid([job5, parseEther("500")], { account: p.providerB.account });
+  await networkHelpers.time.increase(ORDER.biddingPeriod);
+  await p.jobRegistry.write.settleAuction([job5]);
+  await networkHelpers.time.increase(ORDER.executionPeriod);
+  await p.jobRegistry.write.expire([job5]);
+
+  await p.committee.write.exit({ account: p.validators[8]!.account });
+  return { ...p, jobs: { job2, job3, job4, job5 }, disputeIds: { first, second, third } };
+}
+
+describe("subgraph mappings on real event logs", () => {
+  after(() => {
+    // Every event of every interface went through its handler in this file.
+    const expected = SUBGRAPH_CONTRACTS.flatMap((contract) => [...mappings.events.get(contract)!.values()].map((event) => `${contract}.${event.name}`));
+    assert.deepEqual(expected.filter((name) => !handledEvents.has(name)), []);
+  });
+
+  describe("StakeManager", () => {
+    it("keeps each account's balances equal to stakeOf and records deposits, unbonding and withdrawals", async () => {
+      const p = await networkHelpers.loadFixture(deployProtocol);
+      const staker = p.outsider;
+      await stake(p, staker, parseEther("100"));
+      await p.stakeManager.write.startUnbonding([parseEther("40")], { account: staker.account });
+      await networkHelpers.time.increaseTo((await p.stakeManager.read.stakeOf([staker.account.address])).unbondingReadyAt);
+      await p.stakeManager.write.withdraw({ account: staker.account });
+      const store = await indexChain(client, contractsOf(p));
+      await assertAccountsMatchChain(p, store);
+      const who = lower(staker.account.address);
+      assert.deepEqual(
+        history(store, "StakeDeposit").filter((e) => e.account === who).map((e) => e.amount),
+        [String(parseEther("100"))],
+      );
+      const [unbonding] = history(store, "UnbondingStart").filter((e) => e.account === who);
+      assert.equal(unbonding!.amount, String(parseEther("40")));
+      const [withdrawal] = history(store, "Withdrawal");
+      assert.equal(withdrawal!.account, who);
+      assert.equal(withdrawal!.amount, String(parseEther("40")));
+      const receipt = await client.getTransactionReceipt({ hash: withdrawal!.transactionHash as Hex });
+      assert.equal(withdrawal!.blockNumber, String(receipt.blockNumber));
+      assert.equal(withdrawal!.id, `${receipt.transactionHash}${receipt.logs.find((l) => lower(l.address) === lower(p.stakeManager.address))!.logIndex.toString(16).padStart(8, "0")}`);
+    });
+  });
+
+  describe("JobRegistry, Disputes and ValidatorCommittee", () => {
+    it("follows every job outcome, dispute and stake movement", async () => {
+      const p = await networkHelpers.loadFixture(withEveryJobOutcome);
+      const store = await indexChain(client, contractsOf(p));
+      await assertAccountsMatchChain(p, store);
+
+      for (const id of [1n, p.jobs.job2, p.jobs.job3, p.jobs.job4, p.jobs.job5]) {
+        const job = store.get("Job", String(id))!;
+        const onChain = await p.jobRegistry.read.getJob([id]);
+        const status = ["None", "Bidding", "Assigned", "Submitted", "Disputed", "Finalized", "Cancelled", "Failed"][onChain.status];
+        assert.equal(job.status, status, `job ${id}`);
+        assert.equal(job.deadline, String(onChain.deadline), `job ${id} deadline`);
+        assert.equal(job.dataset, "1");
+        assert.equal(job.reward, String(ORDER.reward));
+      }
+      const job2 = store.get("Job", String(p.jobs.job2))!;
+      assert.equal(job2.provider, lower(p.providerA.account.address));
+      assert.equal(job2.payment, String(parseEther("650")));
+      assert.equal(job2.refund, String(ORDER.reward - parseEther("650")));
+      assert.deepEqual(
+        history(store, "Bid").filter((b) => b.job === String(p.jobs.job2)).map((b) => [b.provider, b.price]),
+        [
+          [lower(p.providerB.account.address), String(parseEther("700"))],
+          [lower(p.providerA.account.address), String(parseEther("650"))],
+        ],
+      );
+      const [failure] = history(store, "JobFailure");
+      assert.equal(failure!.job, "1");
+      assert.equal(store.get("Job", "1")!.slashed, failure!.slashed);
+      assert.equal(history(store, "JobCancellation")[0]!.refund, String(ORDER.reward));
+      const [expiry] = history(store, "ExecutionExpiry");
+      assert.equal(expiry!.job, String(p.jobs.job5));
+      assert.equal(store.get("Job", String(p.jobs.job5))!.provider, undefined);
+      assert.deepEqual(history(store, "Result").map((r) => [r.job, r.metric, r.weightsDigest]), [
+        ["1", 9912, WEIGHTS_DIGEST],
+        [String(p.jobs.job2), 9900, WEIGHTS_DIGEST],
+        [String(p.jobs.job3), 9800, WEIGHTS_DIGEST],
+      ]);
+      assert.equal(history(store, "JobDispute").length, 3);
+      assert.deepEqual(history(store, "JobResumption").map((r) => r.job), [String(p.jobs.job2), String(p.jobs.job3)]);
+
+      const statuses = [p.disputeIds.first, p.disputeIds.second, p.disputeIds.third].map((id) => store.get("Dispute", String(id))!.status);
+      assert.deepEqual(statuses, ["ProviderWrong", "ChallengerWrong", "Expired"]);
+      const first = store.get("Dispute", String(p.disputeIds.first))!;
+      assert.deepEqual(first.committee, (await p.committee.read.committeeOf([p.disputeIds.first])).map(lower));
+      assert.equal(first.bondRecipient, lower(p.challenger.account.address));
+      assert.deepEqual(history(store, "Verdict").map((v) => v.providerWrong), [true, false]);
+      assert.equal(history(store, "Challenge").length, 3);
+      assert.equal(history(store, "CommitteeRequest").length, 3);
+      assert.equal(history(store, "CommitteeDraw")[0]!.dispute, String(p.disputeIds.first));
+      assert.equal(history(store, "DisputeExpiry")[0]!.dispute, String(p.disputeIds.third));
+
+      const slashes = history(store, "Slash");
+      assert.deepEqual(slashes.map((s) => s.account), [lower(p.providerA.account.address), lower(p.providerB.account.address)]);
+      assert.ok(history(store, "StakeUnlock").length > 0);
+      assert.equal(history(store, "ValidatorJoin").length, 9);
+      assert.equal(store.get("Validator", lower(p.validators[8]!.account.address))!.active, false);
+      assert.equal(history(store, "ValidatorExit")[0]!.validator, lower(p.validators[8]!.account.address));
+    });
+  });
+
+  describe("DatasetRegistry", () => {
+    it("records registration, placement, acceptance, exit, release and settlement", async () => {
+      const p = await networkHelpers.loadFixture(withDataset);
+      const holders = await p.datasetRegistry.read.holders([1n]);
+      const holderWallet = p.storageProviders.find((w) => lower(w.account.address) === lower(holders[0]!))!;
+      await p.datasetRegistry.write.acceptColumn([1n, 0n], { account: holderWallet.account });
+      const idle = p.storageProviders[0]!;
+      await stake(p, idle, await p.datasetRegistry.read.providerStake());
+      await p.datasetRegistry.write.join(["/ip4/127.0.0.1/tcp/4999"], { account: idle.account });
+      await p.datasetRegistry.write.exit({ account: idle.account });
+      const { endsAt } = await p.datasetRegistry.read.getDataset([1n]);
+      await networkHelpers.time.setNextBlockTimestamp(endsAt);
+      await p.datasetRegistry.write.settle([1n]);
+      const store = await indexChain(client, contractsOf(p));
+      await assertAccountsMatchChain(p, store);
+
+      const dataset = store.get("Dataset", "1")!;
+      assert.equal(dataset.status, "Settled");
+      assert.equal(dataset.owner, lower(p.consumer.account.address));
+      assert.equal(dataset.n, 2);
+      assert.deepEqual(dataset.columnRoots, await p.datasetRegistry.read.columnRoots([1n]));
+      assert.equal(dataset.endsAt, String(endsAt));
+      assert.equal(dataset.perColumn, String(parseEther("10") / 2n));
+      const columns = [0, 1].map((c) => store.get("Column", `1-${c}`)!);
+      assert.deepEqual(columns.map((c) => c.holder), holders.map(lower));
+      assert.deepEqual(columns.map((c) => c.accepted), [true, false]);
+      assert.equal(history(store, "Placement").length, 2);
+      assert.equal(history(store, "PlacementRequest")[0]!.column, undefined, "the whole placement names no column");
+      assert.equal(history(store, "ColumnAcceptance")[0]!.column, "1-0");
+      assert.equal(history(store, "DatasetActivation")[0]!.endsAt, String(endsAt));
+      assert.equal(history(store, "DatasetSettlement")[0]!.refund, dataset.refund);
+      const provider = store.get("StorageProvider", lower(idle.account.address))!;
+      assert.deepEqual([provider.active, provider.released, provider.endpoint], [false, true, "/ip4/127.0.0.1/tcp/4999"]);
+      assert.equal(history(store, "ProviderExit")[0]!.provider, lower(idle.account.address));
+      assert.equal(history(store, "ProviderRelease")[0]!.provider, lower(idle.account.address));
+      assert.equal(history(store, "ProviderJoin").length, 3);
+    });
+
+    it("records a faulty column and its redraw (registry with a fault reporter)", async () => {
+      const p = await networkHelpers.loadFixture(withReporter);
+      const before = await p.registry.read.holders([1n]);
+      await p.registry.write.reportFaulty([1n, 1n]);
+      await p.registry.write.reassign([1n, 1n]);
+      const requests = await p.registry.getEvents.PlacementRequested({}, { fromBlock: 0n });
+      await p.vrfCoordinator.write.fulfillRandomWords([requests.at(-1)!.args.requestId!, p.registry.address]);
+      const store = await indexChain(client, { [p.registry.address]: "DatasetRegistry" });
+      const [fault] = history(store, "ColumnFault");
+      assert.deepEqual([fault!.dataset, fault!.column, fault!.provider], ["1", "1-1", lower(before[1]!)]);
+      assert.equal(history(store, "PlacementRequest").at(-1)!.column, "1-1");
+      const column = store.get("Column", "1-1")!;
+      assert.equal(column.holder, lower((await p.registry.read.holders([1n]))[1]!));
+      assert.equal(column.faulty, false, "a redrawn column is sound again");
+      assert.equal(store.get("Column", "1-1", Number(fault!.blockNumber))!.faulty, true, "time travel to the fault");
+    });
+  });
+
+  describe("StorageProofs (logs ABI-encoded from IStorageProofs: no implementation yet)", () => {
+    it("follows a round from request to close and records each proof's outcome", async () => {
+      const p = await networkHelpers.loadFixture(withDataset);
+      const store = await indexChain(client, contractsOf(p));
+      const address: Hex = "0x00000000000000000000000000000000000000aa";
+      const provider = lower(p.storageProviders.at(-1)!.account.address) as Hex;
+      const abi = [...mappings.events.get("StorageProofs")!.values()];
+      const head = await client.getBlock();
+      let logIndex = 0;
+      const log = (eventName: string, args: Record<string, unknown>) => {
+        const event = abi.find((e) => e.name === eventName)!;
+        const data = event.inputs.filter((input) => !input.indexed);
+        return {
+          address,
+          topics: encodeEventTopics({ abi: [event], eventName, args } as never) as [Hex, ...Hex[]],
+          data: encodeAbiParameters(data, data.map((input) => args[input.name!])),
+          blockHash: head.hash,
+          blockNumber: head.number,
+          logIndex: logIndex++,
+          transactionHash: keccak256(toHex("one transaction")),
+          transactionIndex: 0,
+          removed: false,
+        };
+      };
+      const verifyingKeyHash = keccak256(stringToHex("vk"));
+      const logs = [
+        log("VerifierAdded", { version: 1n, verifier: "0x00000000000000000000000000000000000000bb", verifyingKeyHash }),
+        log("DatasetBound", { datasetId: 1n, version: 1n }),
+        log("RoundRequested", { datasetId: 1n, round: 1n, requestId: 77n }),
+        log("RoundOpened", { datasetId: 1n, round: 1n, seed: 123n, deadline: 9_999n, audited: 3n }),
+        log("ProofAccepted", { datasetId: 1n, round: 1n, column: 0n, provider }),
+        log("ProofRejected", { datasetId: 1n, round: 1n, column: 1n, provider }),
+        log("ProofMissed", { datasetId: 1n, round: 1n, column: 1n, provider }),
+        log("RoundClosed", { datasetId: 1n, round: 1n, proved: 1n }),
+      ];
+      await store.writeBlock({ number: Number(head.number) + 1, hash: keccak256(toHex("block")), parentHash: head.hash, timestamp: Number(head.timestamp) + 1 }, (view) => {
+        for (const entry of logs) mappings.handle({ contract: "StorageProofs", log: entry, block: { ...head, number: head.number + 1n, transactions: [] } as never }, view);
+      });
+      assert.deepEqual(store.get("VerifierVersion", "1"), {
+        id: "1",
+        verifier: "0x00000000000000000000000000000000000000bb",
+        verifyingKeyHash,
+      });
+      assert.equal(store.get("Dataset", "1")!.verifierVersion, "1");
+      const round = store.get("AuditRound", "1-1")!;
+      assert.deepEqual([round.status, round.seed, round.deadline, round.audited, round.proved, round.requestId], ["Closed", "123", "9999", "3", "1", "77"]);
+      assert.deepEqual(
+        history(store, "Proof").map((proof) => [proof.column, proof.outcome, proof.provider, proof.round]),
+        [
+          ["1-0", "Accepted", provider, "1-1"],
+          ["1-1", "Rejected", provider, "1-1"],
+          ["1-1", "Missed", provider, "1-1"],
+        ],
+      );
+      for (const entity of ["VerifierAddition", "DatasetBinding", "RoundRequest", "RoundOpening", "RoundClosure"]) assert.equal(store.all(entity).length, 1, entity);
+    });
+  });
+
+  describe("when a mapping breaks the schema", () => {
+    it("fails the block with the mapping's error and stores nothing of it", async () => {
+      const p = await networkHelpers.loadFixture(withDataset);
+      const store = await indexChain(client, contractsOf(p));
+      const head = store.head()!;
+      // BidPlaced for a job the subgraph never saw: the mapping's `Job.load(id)!` aborts.
+      const event = [...mappings.events.get("JobRegistry")!.values()].find((e) => e.name === "BidPlaced")!;
+      const block = await client.getBlock();
+      await assert.rejects(
+        store.writeBlock({ number: head.number + 1, hash: keccak256(toHex("x")), parentHash: head.hash, timestamp: head.timestamp + 1 }, (view) =>
+          mappings.handle(
+            {
+              contract: "JobRegistry",
+              log: {
+                address: p.jobRegistry.address,
+                topics: encodeEventTopics({ abi: [event], eventName: "BidPlaced", args: { jobId: 9n, provider: zeroAddress } } as never) as [Hex, ...Hex[]],
+                data: encodeAbiParameters([{ type: "uint256" }], [1n]),
+                blockHash: block.hash,
+                blockNumber: block.number,
+                logIndex: 0,
+                transactionHash: keccak256(toHex("tx")),
+                transactionIndex: 0,
+                removed: false,
+              },
+              block: { ...block, transactions: [] } as never,
+            },
+            view,
+          ),
+        ),
+        (error: Error & { code?: string }) => error.code === "MAPPING_FAILED",
+      );
+      assert.equal(store.head()!.number, head.number);
+      assert.equal(store.all("Bid").length, 0);
+    });
+  });
+});
+
+/** A standalone registry whose FAULT_REPORTER_ROLE is held by the deployer (StorageProofs' future role). */
+async function withReporter() {
+  const p = await deployProtocol();
+  const admin = p.deployer.account.address;
+  const stakeManager = await viem.deployContract("StakeManager", [p.token.address, admin, 1n, 0, admin]);
+  const { subscriptionId, keyHash, callbackGasLimit, requestConfirmations } = await p.committee.read.config();
+  const registry = await viem.deployContract("DatasetRegistry", [
+    p.vrfCoordinator.address,
+    stakeManager.address,
+    1n,
+    { keyHash, subscriptionId, callbackGasLimit, requestConfirmations },
+    admin,
+  ]);
+  await stakeManager.write.grantRole([keccak256(stringToHex("MODULE_ROLE")), registry.address]);
+  await registry.write.grantRole([keccak256(stringToHex("FAULT_REPORTER_ROLE")), admin]);
+  await p.vrfCoordinator.write.addConsumer([subscriptionId, registry.address]);
+  for (const wallet of p.storageProviders.slice(0, 4)) {
+    await p.token.write.approve([stakeManager.address, maxUint256], { account: wallet.account });
+    await stakeManager.write.stake([1n], { account: wallet.account });
+    await registry.write.join([`/ip4/127.0.0.1/tcp/4001/p2p/${wallet.account.address}`], { account: wallet.account });
+  }
+  await p.token.write.approve([registry.address, maxUint256], { account: p.consumer.account });
+  await registry.write.register(
+    [
+      {
+        manifestDigest: keccak256(stringToHex("manifest")),
+        datasetRoot: keccak256(stringToHex("dataset root")),
+        columnRoots: [keccak256(stringToHex("column 0")), keccak256(stringToHex("column 1"))],
+        k: 1,
+        n: 2,
+        shardSize: 1024,
+        stripeCount: 1,
+        byteLength: 1000n,
+        payment: parseEther("10"),
+        term: 3600,
+      },
+    ],
+    { account: p.consumer.account },
+  );
+  const [requested] = await registry.getEvents.PlacementRequested({}, { fromBlock: 0n });
+  await p.vrfCoordinator.write.fulfillRandomWords([requested!.args.requestId!, registry.address]);
+  return { ...p, registry };
+}
