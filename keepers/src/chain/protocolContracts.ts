@@ -85,7 +85,7 @@ export async function connectProtocol({ rpcUrl, privateKey, addresses, confirmat
     return receipt;
   };
 
-  return { publicClient, account, contracts, send };
+  return { publicClient, walletClient, account, contracts, send };
 }
 
 export type ProtocolConnection = Awaited<ReturnType<typeof connectProtocol>>;

@@ -1,0 +1,128 @@
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Logger } from "pino";
+import { type Address, encodeAbiParameters, isAddressEqual, parseAbi, parseEventLogs } from "viem";
+import { openBlockCursor } from "../chain/blockCursor.ts";
+import type { ProtocolConnection } from "../chain/protocolContracts.ts";
+
+/** The parts of Chainlink's VRFCoordinatorV2_5Mock the local automation answers. */
+const VRF_MOCK_ABI = parseAbi([
+  "event RandomWordsRequested(bytes32 indexed keyHash, uint256 requestId, uint256 preSeed, uint256 indexed subId, uint16 minimumRequestConfirmations, uint32 callbackGasLimit, uint32 numWords, bytes extraArgs, address indexed sender)",
+  "function fulfillRandomWords(uint256 requestId, address consumer)",
+]);
+
+/** Ids one `checkUpkeep` call scans (RangeUpkeep.MAX_UPKEEP_SCAN). */
+const SCAN = 500n;
+
+/** Parameters of {@link runAutomationRole}. */
+export type AutomationRoleParameters = {
+  chain: ProtocolConnection;
+  /** Where the event cursor is kept. */
+  dataDir: string;
+  log: Logger;
+  signal: AbortSignal;
+  /** On a local chain: the VRF coordinator mock whose requests this keeper answers (no VRF service there). */
+  vrfMock?: Address;
+  /** Delay between rounds of checks. */
+  pollMs?: number;
+  /** Most blocks read per poll. */
+  blockRange?: bigint;
+};
+
+/**
+ * The automation keeper, doing what Chainlink Automation does on a live network:
+ * - drives the upkeeps of JobRegistry (settle auctions, expire, finalize), Disputes (expire) and
+ *   StorageProofs (open and close audit rounds): `checkUpkeep` over windows of ids, then
+ *   `performUpkeep` with its answer;
+ * - redraws a column's holder (`DatasetRegistry.reassign`) when it is reported faulty or its
+ *   holder exits;
+ * - with `vrfMock`, answers every VRF request of the local coordinator mock.
+ * Every action is checked first (a simulation, or `checkUpkeep` itself), so a keeper racing
+ * another one, or restarted, never sends a transaction that would revert.
+ *
+ * @example
+ * await runAutomationRole({ chain, dataDir, log, signal, vrfMock: addresses.VRFCoordinatorV2_5Mock });
+ */
+export async function runAutomationRole({ chain, dataDir, log, signal, vrfMock, pollMs = 1000, blockRange = 2_000n }: AutomationRoleParameters) {
+  const { JobRegistry, Disputes, StorageProofs, DatasetRegistry } = chain.contracts;
+  const upkeeps = [
+    { name: "JobRegistry", contract: JobRegistry, count: () => JobRegistry.read.jobCount() },
+    { name: "Disputes", contract: Disputes, count: () => Disputes.read.disputeCount() },
+    { name: "StorageProofs", contract: StorageProofs, count: () => DatasetRegistry.read.datasetCount() },
+  ] as const;
+  const cursor = openBlockCursor(join(dataDir, "automation.cursor.json"));
+  const attempt = async (context: object, work: () => Promise<unknown>) => {
+    try {
+      await work();
+    } catch (error) {
+      log.warn({ err: error, ...context }, "automation action failed; retried on the next round");
+    }
+  };
+
+  while (!signal.aborted) {
+    for (const { name, contract, count } of upkeeps) {
+      await attempt({ upkeep: name }, async () => {
+        const last = await count();
+        for (let from = 1n; from <= last; from += SCAN) {
+          const [needed, performData] = await contract.read.checkUpkeep([encodeAbiParameters([{ type: "uint256" }, { type: "uint256" }], [from, SCAN])]);
+          if (!needed) continue;
+          await chain.send(() => contract.write.performUpkeep([performData]));
+          log.info({ upkeep: name, from: from.toString() }, "upkeep performed");
+        }
+      });
+    }
+    await attempt({ step: "events" }, () => handleEvents());
+    await sleep(pollMs, undefined, { signal }).catch(() => undefined);
+  }
+
+  /** Reassignments and VRF answers for the events since the cursor. */
+  async function handleEvents() {
+    const head = await chain.publicClient.getBlockNumber();
+    const from = cursor.next();
+    if (from > head) return;
+    const to = from + blockRange - 1n < head ? from + blockRange - 1n : head;
+    const logs = await chain.publicClient.getLogs({ address: [DatasetRegistry.address, ...(vrfMock ? [vrfMock] : [])], fromBlock: from, toBlock: to });
+    for (const event of parseEventLogs({ abi: DatasetRegistry.abi, logs, eventName: ["ColumnFaulty", "ProviderExited"] })) {
+      const columns =
+        event.eventName === "ColumnFaulty"
+          ? [{ datasetId: event.args.datasetId, column: event.args.column }]
+          : await columnsHeldBy(event.args.provider);
+      for (const target of columns) await reassign(target);
+    }
+    if (vrfMock) {
+      for (const { args } of parseEventLogs({ abi: VRF_MOCK_ABI, logs, eventName: "RandomWordsRequested" })) {
+        await fulfil(vrfMock, args.requestId, args.sender);
+      }
+    }
+    cursor.advance(to + 1n);
+  }
+
+  async function columnsHeldBy(provider: Address) {
+    const held: { datasetId: bigint; column: bigint }[] = [];
+    for (let datasetId = 1n; datasetId <= (await DatasetRegistry.read.datasetCount()); datasetId++) {
+      const holders = await DatasetRegistry.read.holders([datasetId]);
+      holders.forEach((holder, column) => isAddressEqual(holder, provider) && held.push({ datasetId, column: BigInt(column) }));
+    }
+    return held;
+  }
+
+  async function reassign({ datasetId, column }: { datasetId: bigint; column: bigint }) {
+    const context = { datasetId: datasetId.toString(), column: column.toString() };
+    await attempt(context, async () => {
+      const reassignable = await DatasetRegistry.simulate.reassign([datasetId, column], { account: chain.account }).then(() => true, () => false);
+      if (!reassignable) return;
+      await chain.send(() => DatasetRegistry.write.reassign([datasetId, column]));
+      log.info(context, "column reassigned");
+    });
+  }
+
+  async function fulfil(coordinator: Address, requestId: bigint, consumer: Address) {
+    const request = { address: coordinator, abi: VRF_MOCK_ABI, functionName: "fulfillRandomWords", args: [requestId, consumer] } as const;
+    await attempt({ requestId: requestId.toString() }, async () => {
+      const pending = await chain.publicClient.simulateContract({ ...request, account: chain.account }).then(() => true, () => false);
+      if (!pending) return;
+      await chain.send(() => chain.walletClient.writeContract({ ...request, chain: null }));
+      log.info({ requestId: requestId.toString(), consumer }, "VRF request answered");
+    });
+  }
+}
