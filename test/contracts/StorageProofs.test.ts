@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { encodeAbiParameters, encodeFunctionData, getAddress, keccak256, parseEther, stringToHex, zeroAddress, zeroHash, type Address } from "viem";
+import { encodeAbiParameters, encodeFunctionData, getAddress, getContract, keccak256, parseAbi, parseEther, stringToHex, zeroAddress, zeroHash, type Address } from "viem";
 import { networkHelpers, SNARK_SCALAR_FIELD, stake, viem, withDataset, type Protocol } from "./fixture.ts";
 
 const RoundStatus = { None: 0, Requested: 1, Open: 2, Closed: 3 } as const;
@@ -14,6 +14,20 @@ const PROOF = [11n, 12n, 21n, 22n, 23n, 24n, 31n, 32n] as const;
 const ROUND_INTERVAL = 24n * 3600n;
 const PROOF_WINDOW = 3600n;
 const FAULT_PENALTY = parseEther("250");
+
+/** ABI of test/contracts/utils/VerifierDouble.sol (Hardhat types only contracts/ sources). */
+const VERIFIER_DOUBLE_ABI = parseAbi([
+  "function setMode(uint8 mode)",
+  "function expect(uint256[2] a, uint256[2][2] b, uint256[2] c, uint256[2] pubSignals)",
+  "function verifyProof(uint256[2] a, uint256[2][2] b, uint256[2] c, uint256[2] pubSignals) view returns (bool)",
+]);
+
+/** Deploys a VerifierDouble (accepting anything until told otherwise). */
+async function deployVerifierDouble() {
+  const { address }: { address: Address } = await viem.deployContract("VerifierDouble");
+  const [wallet] = await viem.getWalletClients();
+  return getContract({ address, abi: VERIFIER_DOUBLE_ABI, client: { public: await viem.getPublicClient(), wallet: wallet! } });
+}
 
 /** A wallet's checksummed address, as contracts and events return addresses. */
 const addressOf = (wallet: { account: { address: Address } }) => getAddress(wallet.account.address);
@@ -38,7 +52,7 @@ async function withAcceptedDataset() {
   const [holder0, holder1] = [walletOf(holders[0]!), walletOf(holders[1]!)];
   await p.datasetRegistry.write.acceptColumn([1n, 0n], { account: holder0.account });
   await p.datasetRegistry.write.acceptColumn([1n, 1n], { account: holder1.account });
-  const verifier = await viem.deployContract("VerifierDouble");
+  const verifier = await deployVerifierDouble();
   await p.storageProofs.write.addVerifier([verifier.address, VERIFYING_KEY_HASH]);
   return { ...p, verifier, holder0, holder1, spare, walletOf };
 }
@@ -61,6 +75,19 @@ async function withOpenRound() {
 
 async function submit(p: Audited, wallet: Audited["holder0"], column: bigint, round = 1n) {
   return p.storageProofs.write.submitProof([1n, round, column, [...PROOF]], { account: wallet.account });
+}
+
+/** What submitProof would return for `wallet`'s proof of `column` in round 1, without sending it. */
+async function simulateSubmit(p: Audited, wallet: Audited["holder0"], column: bigint) {
+  const publicClient = await viem.getPublicClient();
+  const { result } = await publicClient.simulateContract({
+    address: p.storageProofs.address,
+    abi: p.storageProofs.abi,
+    functionName: "submitProof",
+    args: [1n, 1n, column, [...PROOF]],
+    account: addressOf(wallet),
+  });
+  return result;
 }
 
 describe("StorageProofs", () => {
@@ -89,7 +116,7 @@ describe("StorageProofs", () => {
   describe("verifier versions", () => {
     it("registers versions from 1 for VERIFIER_ADMIN_ROLE only", async () => {
       const p = await networkHelpers.loadFixture(withDataset);
-      const verifier = await viem.deployContract("VerifierDouble");
+      const verifier = await deployVerifierDouble();
       assert.equal(await p.storageProofs.read.versionCount(), 0n);
       await viem.assertions.revertWithCustomErrorWithArgs(
         p.storageProofs.write.addVerifier([verifier.address, VERIFYING_KEY_HASH], { account: p.outsider.account }),
@@ -169,7 +196,7 @@ describe("StorageProofs", () => {
   describe("openRound", () => {
     it("binds an unbound dataset to the latest version and requests the seed", async () => {
       const p = await networkHelpers.loadFixture(withAcceptedDataset);
-      const latest = await viem.deployContract("VerifierDouble");
+      const latest = await deployVerifierDouble();
       await p.storageProofs.write.addVerifier([latest.address, keccak256(stringToHex("second key"))]);
       const tx = p.storageProofs.write.openRound([1n], { account: p.outsider.account });
       await viem.assertions.emitWithArgs(tx, p.storageProofs, "DatasetBound", [1n, 2n]);
@@ -255,7 +282,7 @@ describe("StorageProofs", () => {
 
     it("closes at once a round with nothing to audit", async () => {
       const p = await networkHelpers.loadFixture(withDataset);
-      const verifier = await viem.deployContract("VerifierDouble");
+      const verifier = await deployVerifierDouble();
       await p.storageProofs.write.addVerifier([verifier.address, VERIFYING_KEY_HASH]);
       await p.storageProofs.write.openRound([1n]);
       await viem.assertions.emitWithArgs(fulfilRound(p), p.storageProofs, "RoundClosed", [1n, 1n, 0n]);
@@ -308,7 +335,7 @@ describe("StorageProofs", () => {
         [PROOF[6], PROOF[7]],
         [...expected],
       ]);
-      const { result } = await p.storageProofs.simulate.submitProof([1n, 1n, 1n, [...PROOF]], { account: p.holder1.account });
+      const result = await simulateSubmit(p, p.holder1, 1n);
       assert.equal(result, true);
       await viem.assertions.emitWithArgs(submit(p, p.holder1, 1n), p.storageProofs, "ProofAccepted", [1n, 1n, 1n, prover]);
       assert.equal((await p.storageProofs.read.currentRound([1n])).proved, 2n);
@@ -353,7 +380,7 @@ describe("StorageProofs", () => {
 
     it("rejects a column accepted only after the round opened", async () => {
       const p = await networkHelpers.loadFixture(withDataset);
-      const verifier = await viem.deployContract("VerifierDouble");
+      const verifier = await deployVerifierDouble();
       await p.storageProofs.write.addVerifier([verifier.address, VERIFYING_KEY_HASH]);
       const holders = await p.datasetRegistry.read.holders([1n]);
       const [first, second] = holders.map((h) => p.storageProviders.find((w) => addressOf(w) === h)!);
@@ -409,7 +436,7 @@ describe("StorageProofs", () => {
         const p = await networkHelpers.loadFixture(withOpenRound);
         await p.verifier.write.setMode([mode]);
         const prover = addressOf(p.holder0);
-        const { result } = await p.storageProofs.simulate.submitProof([1n, 1n, 0n, [...PROOF]], { account: p.holder0.account });
+        const result = await simulateSubmit(p, p.holder0, 0n);
         assert.equal(result, false);
         const ownerBefore = await p.token.read.balanceOf([addressOf(p.consumer)]);
         const tx = submit(p, p.holder0, 0n);
@@ -522,7 +549,7 @@ describe("StorageProofs", () => {
     it("opens due rounds and closes them after the deadline", async () => {
       const p = await networkHelpers.loadFixture(withDataset);
       assert.deepEqual(await p.storageProofs.read.checkUpkeep(["0x"]), [false, ids([])], "no verifier to bind");
-      const verifier = await viem.deployContract("VerifierDouble");
+      const verifier = await deployVerifierDouble();
       await p.storageProofs.write.addVerifier([verifier.address, VERIFYING_KEY_HASH]);
       const holders = await p.datasetRegistry.read.holders([1n]);
       const holder = p.storageProviders.find((w) => addressOf(w) === holders[0])!;

@@ -27,7 +27,8 @@ abstract contract ProtocolBase is Test {
     uint96 internal constant VALIDATOR_STAKE = 1_000e18;
     uint96 internal constant CHALLENGE_BOND = 100e18;
     uint32 internal constant VERDICT_PERIOD = 1 days;
-    uint32 internal constant CALLBACK_GAS_LIMIT = 2_500_000;
+    /// @dev Enough to place the 40-column dataset of StorageProofs.t.sol in one VRF callback.
+    uint32 internal constant CALLBACK_GAS_LIMIT = 5_000_000;
     uint96 internal constant PROVIDER_STAKE = 1_000e18;
     uint96 internal constant FAULT_PENALTY = 400e18;
     uint32 internal constant ROUND_INTERVAL = 2 hours;
@@ -150,17 +151,17 @@ abstract contract ProtocolBase is Test {
         }
     }
 
-    /// @dev Opens dataset DATASET_ID's next storage-proof round and answers its VRF request.
-    function _openProofRound() internal returns (IStorageProofs.Round memory) {
+    /// @dev Opens dataset `datasetId`'s next storage-proof round and answers its VRF request.
+    function _openProofRound(uint256 datasetId) internal returns (IStorageProofs.Round memory) {
         vm.recordLogs();
-        storageProofs.openRound(DATASET_ID);
+        storageProofs.openRound(datasetId);
         Vm.Log[] memory logs = vm.getRecordedLogs();
         for (uint256 i; i < logs.length; ++i) {
             if (logs[i].emitter == address(storageProofs) && logs[i].topics[0] == IStorageProofs.RoundRequested.selector) {
                 vrf.fulfillRandomWords(abi.decode(logs[i].data, (uint256)), address(storageProofs));
             }
         }
-        return storageProofs.currentRound(DATASET_ID);
+        return storageProofs.currentRound(datasetId);
     }
 
     /// @dev Gives `account` `amount` tokens (from this contract's supply) and approves the protocol.
