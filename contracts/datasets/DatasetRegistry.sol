@@ -10,6 +10,7 @@ import {VRFConsumerBaseV2Plus} from "@chainlink/contracts/src/v0.8/vrf/dev/VRFCo
 import {IDatasetRegistry} from "../interfaces/IDatasetRegistry.sol";
 import {IStakeManager} from "../interfaces/IStakeManager.sol";
 import {RandomDraw} from "../libraries/RandomDraw.sol";
+import {SnarkField} from "../libraries/SnarkField.sol";
 import {VrfRequest} from "../libraries/VrfRequest.sol";
 
 /// @title DatasetRegistry
@@ -18,6 +19,8 @@ import {VrfRequest} from "../libraries/VrfRequest.sol";
 /// @dev Placement draws {RandomDraw-distinctIndices} over the provider list; a redraw takes the
 /// first provider of the seed's shuffle that holds no column of the dataset yet. Both are
 /// recomputable from the seed in {ColumnPlaced} and the provider list at that block.
+/// Provider stake is booked per provider (`_lockedStake`): a fault slashes from it, a release
+/// unlocks what is left, so StakeManager never sees an unlock above what this registry locked.
 contract DatasetRegistry is IDatasetRegistry, VRFConsumerBaseV2Plus, AccessControl, ReentrancyGuard {
     using EnumerableSet for EnumerableSet.AddressSet;
     using SafeERC20 for IERC20;
@@ -29,7 +32,7 @@ contract DatasetRegistry is IDatasetRegistry, VRFConsumerBaseV2Plus, AccessContr
     /// @dev One column's holder and flags, in one slot.
     struct Column {
         address holder;
-        bool accepted; // the holder fetched the column and checked its root
+        uint40 acceptedAt; // when the holder fetched the column and checked its root (0: not yet)
         bool faulty; // the holder missed or failed a storage proof
         bool redrawPending; // a VRF request to replace the holder is in flight
     }
@@ -56,6 +59,8 @@ contract DatasetRegistry is IDatasetRegistry, VRFConsumerBaseV2Plus, AccessContr
     IStakeManager public immutable stakeManager;
     /// @notice Stake locked while an account is a provider (and until it holds no column).
     uint96 public immutable providerStake;
+    /// @notice Stake slashed from a holder each time one of its columns is reported faulty.
+    uint96 public immutable faultPenalty;
     VrfRequest.Params private _vrf;
 
     /*//////////////////////////////////////////////////////////////
@@ -70,29 +75,33 @@ contract DatasetRegistry is IDatasetRegistry, VRFConsumerBaseV2Plus, AccessContr
     uint256 private _datasetCount;
 
     EnumerableSet.AddressSet private _providers;
-    /// @dev Columns a provider holds in active datasets, and whether its provider stake is locked.
+    /// @dev Columns a provider holds in active datasets, and the provider stake still locked for it here.
     mapping(address provider => uint256) private _heldColumns;
-    mapping(address provider => bool) private _stakeLocked;
+    mapping(address provider => uint256) private _lockedStake;
     mapping(address provider => string) private _endpoints;
 
     /// @param vrfCoordinator The VRF v2.5 coordinator.
     /// @param stakeManager_ Where provider stake is locked; its token pays for storage.
     /// @param providerStake_ Stake a provider locks (> 0).
+    /// @param faultPenalty_ Stake slashed per faulty column (0 < faultPenalty_ <= providerStake_).
     /// @param vrf VRF request parameters.
     /// @param admin Holder of DEFAULT_ADMIN_ROLE; grants FAULT_REPORTER_ROLE at deployment, then renounces.
     constructor(
         address vrfCoordinator,
         IStakeManager stakeManager_,
         uint96 providerStake_,
+        uint96 faultPenalty_,
         VrfRequest.Params memory vrf,
         address admin
     ) VRFConsumerBaseV2Plus(vrfCoordinator) {
         if (address(stakeManager_) == address(0)) revert DatasetRegistryInvalidParameter("stakeManager");
         if (providerStake_ == 0) revert DatasetRegistryInvalidParameter("providerStake");
+        if (faultPenalty_ == 0 || faultPenalty_ > providerStake_) revert DatasetRegistryInvalidParameter("faultPenalty");
         if (admin == address(0)) revert DatasetRegistryInvalidParameter("admin");
         stakeManager = stakeManager_;
         token = IERC20(stakeManager_.stakeToken());
         providerStake = providerStake_;
+        faultPenalty = faultPenalty_;
         _vrf = vrf;
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
     }
@@ -171,17 +180,33 @@ contract DatasetRegistry is IDatasetRegistry, VRFConsumerBaseV2Plus, AccessContr
         _active(datasetId);
         Column storage c = _column(datasetId, column);
         if (msg.sender != c.holder) revert DatasetRegistryNotHolder(datasetId, column, msg.sender, c.holder);
-        if (c.accepted) revert DatasetRegistryAlreadyAccepted(datasetId, column);
-        c.accepted = true;
+        if (c.acceptedAt != 0) revert DatasetRegistryAlreadyAccepted(datasetId, column);
+        c.acceptedAt = uint40(block.timestamp);
         emit ColumnAccepted(datasetId, column, msg.sender);
     }
 
     /// @inheritdoc IDatasetRegistry
-    function reportFaulty(uint256 datasetId, uint256 column) external onlyRole(FAULT_REPORTER_ROLE) {
-        _active(datasetId);
+    function reportFaulty(uint256 datasetId, uint256 column)
+        external
+        onlyRole(FAULT_REPORTER_ROLE)
+        nonReentrant
+        returns (address holder, uint256 slashed)
+    {
+        Dataset storage dataset = _active(datasetId);
         Column storage c = _column(datasetId, column);
+        holder = c.holder;
+        // INVARIANT: a holder is slashed once per faulty column; a redraw clears the flag.
+        if (holder == address(0) || c.faulty) revert DatasetRegistryColumnNotReportable(datasetId, column);
         c.faulty = true;
-        emit ColumnFaulty(datasetId, column, c.holder);
+        uint256 locked = _lockedStake[holder];
+        slashed = faultPenalty < locked ? faultPenalty : locked;
+        // unchecked: slashed <= locked by the line above.
+        unchecked {
+            _lockedStake[holder] = locked - slashed;
+        }
+        emit ColumnFaulty(datasetId, column, holder, slashed);
+        if (locked - slashed < providerStake && _providers.remove(holder)) emit ProviderExited(holder);
+        if (slashed != 0) stakeManager.slash(holder, slashed, dataset.owner);
     }
 
     /// @dev Places every column (status Placing) or redraws one, from the VRF's word.
@@ -204,12 +229,11 @@ contract DatasetRegistry is IDatasetRegistry, VRFConsumerBaseV2Plus, AccessContr
         if (bytes(endpoint).length == 0) revert DatasetRegistryEmptyEndpoint();
         if (!_providers.add(msg.sender)) revert DatasetRegistryAlreadyProvider(msg.sender);
         _endpoints[msg.sender] = endpoint;
+        // A provider that left but still holds columns kept what was not slashed of its stake locked.
+        uint256 topUp = providerStake - _lockedStake[msg.sender];
+        _lockedStake[msg.sender] = providerStake;
         emit ProviderJoined(msg.sender, providerStake, endpoint);
-        // A provider that exited but still holds columns kept its stake locked.
-        if (!_stakeLocked[msg.sender]) {
-            _stakeLocked[msg.sender] = true;
-            stakeManager.lock(msg.sender, providerStake);
-        }
+        if (topUp != 0) stakeManager.lock(msg.sender, topUp);
     }
 
     /// @inheritdoc IDatasetRegistry
@@ -257,8 +281,40 @@ contract DatasetRegistry is IDatasetRegistry, VRFConsumerBaseV2Plus, AccessContr
         Column[] storage columns = _columns[datasetId];
         result = new bool[](columns.length);
         for (uint256 i; i < columns.length; ++i) {
-            result[i] = columns[i].accepted;
+            result[i] = columns[i].acceptedAt != 0;
         }
+    }
+
+    /// @inheritdoc IDatasetRegistry
+    function auditable(uint256 datasetId, uint256 acceptedBy) external view returns (uint256 bitmap) {
+        if (_datasets[datasetId].status != DatasetStatus.Active) return 0;
+        Column[] storage columns = _columns[datasetId];
+        for (uint256 i; i < columns.length; ++i) {
+            Column memory c = columns[i];
+            if (c.acceptedAt != 0 && c.acceptedAt <= acceptedBy && !c.faulty) bitmap |= 1 << i;
+        }
+    }
+
+    /// @inheritdoc IDatasetRegistry
+    function columnOf(uint256 datasetId, uint256 column) external view returns (address holder, bytes32 root) {
+        // Both arrays have length n <= 255 once placed, and every registered root is non-zero, so a zero
+        // root at a column below 255 means no such column: the lengths need not be read (two cold loads).
+        if (column < type(uint8).max) {
+            bytes32[] storage roots = _columnRoots[datasetId];
+            Column[] storage columns = _columns[datasetId];
+            assembly ("memory-safe") {
+                mstore(0, roots.slot)
+                root := sload(add(keccak256(0, 0x20), column))
+                mstore(0, columns.slot)
+                holder := and(sload(add(keccak256(0, 0x20), column)), 0xffffffffffffffffffffffffffffffffffffffff)
+            }
+        }
+        if (root == bytes32(0)) revert DatasetRegistryUnknownColumn(datasetId, column);
+    }
+
+    /// @inheritdoc IDatasetRegistry
+    function lockedStakeOf(address provider) external view returns (uint256) {
+        return _lockedStake[provider];
     }
 
     /// @inheritdoc IDatasetRegistry
@@ -277,12 +333,15 @@ contract DatasetRegistry is IDatasetRegistry, VRFConsumerBaseV2Plus, AccessContr
 
     function _validate(Registration calldata r) private pure {
         if (r.manifestDigest == bytes32(0)) revert DatasetRegistryInvalidRegistration("manifestDigest");
-        if (r.datasetRoot == bytes32(0)) revert DatasetRegistryInvalidRegistration("datasetRoot");
+        if (r.datasetRoot == bytes32(0) || uint256(r.datasetRoot) >= SnarkField.R) {
+            revert DatasetRegistryInvalidRegistration("datasetRoot");
+        }
         if (r.k == 0) revert DatasetRegistryInvalidRegistration("k");
         if (r.n <= r.k) revert DatasetRegistryInvalidRegistration("n");
         if (r.columnRoots.length != r.n) revert DatasetRegistryInvalidRegistration("columnRoots");
         for (uint256 i; i < r.n; ++i) {
-            if (r.columnRoots[i] == bytes32(0)) revert DatasetRegistryInvalidRegistration("columnRoots");
+            uint256 columnRoot = uint256(r.columnRoots[i]);
+            if (columnRoot == 0 || columnRoot >= SnarkField.R) revert DatasetRegistryInvalidRegistration("columnRoots");
         }
         if (r.shardSize == 0 || r.shardSize > MAX_SHARD_SIZE) revert DatasetRegistryInvalidRegistration("shardSize");
         if (r.stripeCount == 0) revert DatasetRegistryInvalidRegistration("stripeCount");
@@ -312,7 +371,7 @@ contract DatasetRegistry is IDatasetRegistry, VRFConsumerBaseV2Plus, AccessContr
         Column[] storage columns = _columns[datasetId];
         for (uint256 i; i < n; ++i) {
             address provider = i < picked.length ? _providers.at(picked[i]) : address(0);
-            columns.push(Column({holder: provider, accepted: false, faulty: false, redrawPending: false}));
+            columns.push(Column({holder: provider, acceptedAt: 0, faulty: false, redrawPending: false}));
             if (provider != address(0)) _holdColumn(datasetId, provider);
             emit ColumnPlaced(datasetId, i, provider, seed);
         }
@@ -335,7 +394,7 @@ contract DatasetRegistry is IDatasetRegistry, VRFConsumerBaseV2Plus, AccessContr
         }
         address previous = c.holder;
         c.holder = provider;
-        c.accepted = false;
+        c.acceptedAt = 0;
         c.faulty = false;
         if (previous != address(0)) _releaseColumn(datasetId, previous);
         if (provider != address(0)) _holdColumn(datasetId, provider);
@@ -353,11 +412,13 @@ contract DatasetRegistry is IDatasetRegistry, VRFConsumerBaseV2Plus, AccessContr
         if (--_heldColumns[provider] == 0 && !_providers.contains(provider)) _releaseStake(provider);
     }
 
+    /// @dev Unlocks whatever stake is still locked for `provider` (slashes may have taken some or all).
     function _releaseStake(address provider) private {
-        if (!_stakeLocked[provider]) return;
-        _stakeLocked[provider] = false;
-        emit ProviderReleased(provider, providerStake);
-        stakeManager.unlock(provider, providerStake);
+        uint256 locked = _lockedStake[provider];
+        if (locked == 0) return;
+        delete _lockedStake[provider];
+        emit ProviderReleased(provider, locked);
+        stakeManager.unlock(provider, locked);
     }
 
     function _active(uint256 datasetId) private view returns (Dataset storage dataset) {

@@ -6,7 +6,9 @@ pragma solidity ^0.8.24;
 /// A dataset owner registers the manifest, the erasure layout and one Poseidon root per shard
 /// column, escrowing the storage payment. Columns are placed on distinct providers drawn from
 /// Chainlink VRF randomness, so no one chooses who stores what and anyone can recompute it.
-/// A column whose holder exited or was reported faulty is redrawn the same way.
+/// A column whose holder exited or was reported faulty is redrawn the same way. A holder reported
+/// faulty (StorageProofs: missed or invalid storage proof) is slashed `faultPenalty` of its
+/// provider stake, to the dataset owner's benefit.
 ///
 /// Life of a dataset: Placing (waiting for the VRF) --draw--> Active --term ends, settle--> Settled.
 interface IDatasetRegistry {
@@ -20,8 +22,9 @@ interface IDatasetRegistry {
 
     /// @notice What an owner registers.
     /// @param manifestDigest SHA-256 digest of the manifest; its CID is CIDv1(dag-cbor, sha2-256, digest).
-    /// @param datasetRoot Poseidon root over the column roots (field element, big-endian).
-    /// @param columnRoots One Poseidon root per shard column, n of them.
+    /// @param datasetRoot Poseidon root over the column roots (BN254 field element, big-endian, below r).
+    /// @param columnRoots One Poseidon root per shard column, n of them, each non-zero and below r
+    /// (storage proofs take it as a public input).
     /// @param k Data shards per stripe.
     /// @param n Shards per stripe (data + parity), k < n <= 255.
     /// @param shardSize Bytes per shard, 1 to 1 MiB.
@@ -84,6 +87,8 @@ interface IDatasetRegistry {
     error DatasetRegistryTermNotOver(uint256 datasetId, uint256 endsAt);
     /// @notice Thrown when the VRF answers a request this contract did not make (or answered already).
     error DatasetRegistryUnknownRequest(uint256 requestId);
+    /// @notice Thrown when column `column` of dataset `datasetId` is reported faulty but has no holder or is faulty already.
+    error DatasetRegistryColumnNotReportable(uint256 datasetId, uint256 column);
     /// @notice Thrown when a constructor parameter breaks its rule.
     error DatasetRegistryInvalidParameter(string name);
 
@@ -99,16 +104,18 @@ interface IDatasetRegistry {
     /// @notice Emitted when `provider` confirms it holds column `column` of dataset `datasetId` and
     /// recomputed its root.
     event ColumnAccepted(uint256 indexed datasetId, uint256 column, address indexed provider);
-    /// @notice Emitted when column `column` of dataset `datasetId` is reported faulty (missed or invalid proof).
-    event ColumnFaulty(uint256 indexed datasetId, uint256 column, address indexed provider);
+    /// @notice Emitted when column `column` of dataset `datasetId` is reported faulty (missed or invalid proof)
+    /// and its holder `provider` is slashed `slashed` (to the dataset owner's benefit, see StakeManager).
+    event ColumnFaulty(uint256 indexed datasetId, uint256 column, address indexed provider, uint256 slashed);
     /// @notice Emitted when dataset `datasetId`'s payment is paid out: `perColumn` to each holder, `refund` to the owner.
     event DatasetSettled(uint256 indexed datasetId, uint256 perColumn, uint256 refund);
     /// @notice Emitted when `provider` joins, locks `stake` and announces where it serves shards
     /// (`endpoint`, a libp2p multiaddr with its peer id).
     event ProviderJoined(address indexed provider, uint256 stake, string endpoint);
-    /// @notice Emitted when `provider` exits; its stake unlocks once it holds no column.
+    /// @notice Emitted when `provider` exits, or is removed because a slash left it less than
+    /// `providerStake` locked; its remaining stake unlocks once it holds no column.
     event ProviderExited(address indexed provider);
-    /// @notice Emitted when `provider`'s stake unlocks (it exited and holds no column any more).
+    /// @notice Emitted when `provider`'s remaining stake `stake` unlocks (it left and holds no column any more).
     event ProviderReleased(address indexed provider, uint256 stake);
 
     /// @notice Registers a dataset, escrows its payment (approved beforehand) and requests its placement.
@@ -128,16 +135,33 @@ interface IDatasetRegistry {
     /// @notice Whether each of dataset `datasetId`'s columns was accepted by its current holder.
     function accepted(uint256 datasetId) external view returns (bool[] memory);
 
-    /// @notice Marks column `column`'s holder faulty (it missed or failed a storage proof) so the column can be redrawn.
-    /// @dev Requirements: FAULT_REPORTER_ROLE (StorageProofs); Active. Emits {ColumnFaulty}.
-    function reportFaulty(uint256 datasetId, uint256 column) external;
+    /// @notice Bitmap of dataset `datasetId`'s columns a storage audit may hold to account: bit c is set
+    /// when column c's current holder accepted it at or before `acceptedBy` and it is not faulty.
+    /// Zero unless the dataset is Active.
+    function auditable(uint256 datasetId, uint256 acceptedBy) external view returns (uint256 bitmap);
+
+    /// @notice Column `column` of dataset `datasetId`: its holder (zero while unplaced) and its root.
+    /// @dev One call for the storage-proof hot path. Reverts with {DatasetRegistryUnknownColumn} when the
+    /// column does not exist.
+    function columnOf(uint256 datasetId, uint256 column) external view returns (address holder, bytes32 root);
+
+    /// @notice Marks column `column`'s holder faulty (it missed or failed a storage proof) so the column can be
+    /// redrawn, and slashes `faultPenalty` of the provider stake this registry holds locked for it (less if
+    /// less is left), the dataset owner being the slash beneficiary. A provider left with less than
+    /// `providerStake` locked is removed from the providers (no new columns; its columns become reassignable).
+    /// @dev Requirements: FAULT_REPORTER_ROLE (StorageProofs); Active; the column has a holder and is not
+    /// faulty yet. Emits {ColumnFaulty} (and {ProviderExited} on removal).
+    /// @return holder The holder reported.
+    /// @return slashed The stake slashed.
+    function reportFaulty(uint256 datasetId, uint256 column) external returns (address holder, uint256 slashed);
 
     /// @notice Pays out dataset `datasetId` after its term: each column's share to its holder, the rest
     /// (shares of unheld columns, rounding) back to the owner.
     /// @dev Requirements: Active; term over. Emits {DatasetSettled}.
     function settle(uint256 datasetId) external;
 
-    /// @notice The caller becomes a storage provider, locking `providerStake`, reachable at `endpoint`
+    /// @notice The caller becomes a storage provider, locking `providerStake` (or topping its locked stake
+    /// up to it after a slash), reachable at `endpoint`
     /// (a libp2p multiaddr ending in /p2p/<peer id>; fetchers dial it for bitswap).
     /// @dev Requirements: not a provider yet; non-empty endpoint; enough available stake. Emits {ProviderJoined}.
     function join(string calldata endpoint) external;
@@ -158,6 +182,9 @@ interface IDatasetRegistry {
 
     /// @notice The holders of dataset `datasetId`'s n columns (zero while unplaced).
     function holders(uint256 datasetId) external view returns (address[] memory);
+
+    /// @notice Provider stake this registry holds locked for `provider` (what a release would unlock).
+    function lockedStakeOf(address provider) external view returns (uint256);
 
     /// @notice Where `provider` serves shards, as announced at its last join.
     function endpointOf(address provider) external view returns (string memory);

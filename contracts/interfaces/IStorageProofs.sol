@@ -72,7 +72,7 @@ interface IStorageProofs {
     error StorageProofsWrongRound(uint256 datasetId, uint256 round, uint256 current);
     /// @notice Thrown when column `column` of dataset `datasetId` is not audited in the current round.
     error StorageProofsColumnNotAudited(uint256 datasetId, uint256 column);
-    /// @notice Thrown when column `column` of dataset `datasetId` was already proved this round.
+    /// @notice Thrown when column `column` of dataset `datasetId` already had its proof this round (accepted or rejected).
     error StorageProofsAlreadyProved(uint256 datasetId, uint256 column);
     /// @notice Thrown when `caller` submits for column `column` of dataset `datasetId` but `holder` holds it.
     error StorageProofsNotHolder(uint256 datasetId, uint256 column, address caller, address holder);
@@ -128,7 +128,9 @@ interface IStorageProofs {
         returns (bool valid);
 
     /// @notice Closes dataset `datasetId`'s round after its deadline, reporting every audited column
-    /// without a valid proof as faulty.
+    /// without a valid proof as faulty (a column whose holder changed since the opening is excused).
+    /// The work is bounded per call: with many missing proofs the round stays Open until a later
+    /// call settles the last one.
     /// @dev Requirements: round Open; deadline passed. Emits {ProofMissed} per missing proof, {RoundClosed}.
     function closeRound(uint256 datasetId) external;
 

@@ -4,7 +4,8 @@ import { deployProtocol } from "./protocol.ts";
 /**
  * The protocol on a public network (zkEVM L2 testnets): the token and the Chainlink VRF v2.5
  * coordinator and subscription already exist and come from the network's parameter file.
- * After deployment, add ValidatorCommittee and DatasetRegistry as consumers of the VRF subscription.
+ * After deployment, add ValidatorCommittee, DatasetRegistry and StorageProofs as consumers of the VRF
+ * subscription, and register the storage-proof verifier with `StorageProofs.addVerifier` (verifierAdmin).
  */
 export default buildModule("Veritrain", (m) => {
   const token = m.getParameter<string>("token");

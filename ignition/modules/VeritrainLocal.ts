@@ -20,5 +20,6 @@ export default buildModule("VeritrainLocal", (m) => {
   const protocol = deployProtocol(m, { token, vrfCoordinator, vrfSubscriptionId });
   m.call(vrfCoordinator, "addConsumer", [vrfSubscriptionId, protocol.committee], { id: "addCommitteeConsumer" });
   m.call(vrfCoordinator, "addConsumer", [vrfSubscriptionId, protocol.datasetRegistry], { id: "addDatasetRegistryConsumer" });
+  m.call(vrfCoordinator, "addConsumer", [vrfSubscriptionId, protocol.storageProofs], { id: "addStorageProofsConsumer" });
   return { token, vrfCoordinator, ...protocol };
 });

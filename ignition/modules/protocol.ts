@@ -6,14 +6,16 @@ export type ProtocolDependencies = {
   token: ArgumentType;
   /** The Chainlink VRF v2.5 coordinator. */
   vrfCoordinator: ArgumentType;
-  /** The VRF v2.5 subscription that pays for committee draws. */
+  /** The VRF v2.5 subscription that pays for committee draws, placements and audit rounds. */
   vrfSubscriptionId: ArgumentType;
 };
 
 /**
  * Deploys and wires the protocol's contracts inside an Ignition module: StakeManager,
- * JobRegistry, ValidatorCommittee, Disputes, DatasetRegistry. Every module role goes to a contract, then the
- * deployer renounces every admin role, so no account can move escrow, stake or bonds.
+ * JobRegistry, ValidatorCommittee, Disputes, DatasetRegistry, StorageProofs. Every module role goes to a
+ * contract, then the deployer renounces every admin role, so no account can move escrow, stake or bonds.
+ * `verifierAdmin` (default: the deployer) keeps StorageProofs' VERIFIER_ADMIN_ROLE to register the
+ * storage-proof verifiers.
  * Parameters (with defaults) are read from the calling module's parameter file.
  */
 export function deployProtocol(m: IgnitionModuleBuilder, { token, vrfCoordinator, vrfSubscriptionId }: ProtocolDependencies) {
@@ -46,7 +48,17 @@ export function deployProtocol(m: IgnitionModuleBuilder, { token, vrfCoordinator
     vrfCoordinator,
     stakeManager,
     m.getParameter("providerStake", 1_000n * 10n ** 18n),
+    m.getParameter("faultPenalty", 250n * 10n ** 18n),
     vrf,
+    deployer,
+  ]);
+  const storageProofs = m.contract("StorageProofs", [
+    vrfCoordinator,
+    datasetRegistry,
+    vrf,
+    m.getParameter("roundInterval", 24n * 3600n),
+    m.getParameter("proofWindow", 3600n),
+    m.getParameter("verifierAdmin", deployer),
     deployer,
   ]);
 
@@ -70,14 +82,18 @@ export function deployProtocol(m: IgnitionModuleBuilder, { token, vrfCoordinator
     m.call(committee, "grantRole", [m.staticCall(committee, "REQUESTER_ROLE", []), disputes], {
       id: "grantRequesterRole",
     }),
+    m.call(datasetRegistry, "grantRole", [m.staticCall(datasetRegistry, "FAULT_REPORTER_ROLE", []), storageProofs], {
+      id: "grantFaultReporterRole",
+    }),
   ];
   for (const [name, contract] of [
     ["StakeManager", stakeManager],
     ["JobRegistry", jobRegistry],
     ["ValidatorCommittee", committee],
     ["DatasetRegistry", datasetRegistry],
+    ["StorageProofs", storageProofs],
   ] as const) {
     m.call(contract, "renounceRole", [adminRole, deployer], { id: `renounceAdmin${name}`, after: grants });
   }
-  return { stakeManager, jobRegistry, committee, disputes, datasetRegistry };
+  return { stakeManager, jobRegistry, committee, disputes, datasetRegistry, storageProofs };
 }

@@ -1,20 +1,20 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { keccak256, parseEther, stringToHex, zeroAddress, zeroHash, type Hex } from "viem";
+import { keccak256, numberToHex, parseEther, stringToHex, zeroAddress, zeroHash } from "viem";
 import { randomDraw } from "../../keepers/src/chain/randomDraw.ts";
-import { deployProtocol, networkHelpers, stake, viem, type Protocol } from "./fixture.ts";
+import { deployProtocol, fieldRoot, networkHelpers, SNARK_SCALAR_FIELD, stake, viem, type Protocol } from "./fixture.ts";
 
 const PROVIDER_STAKE = parseEther("1000");
+const FAULT_PENALTY = parseEther("400");
 const WHOLE_PLACEMENT = 2n ** 256n - 1n;
 const DatasetStatus = { None: 0, Placing: 1, Active: 2, Settled: 3 } as const;
-const root = (label: string): Hex => keccak256(stringToHex(label));
 const endpointOf = (address: string) => `/ip4/127.0.0.1/tcp/4001/p2p/provider-${address.slice(2, 10)}`;
 
 /** 8+3 stripes of 1 MiB shards, 2 stripes, 10 MiB of data. */
 const REGISTRATION = {
-  manifestDigest: root("manifest"),
-  datasetRoot: root("dataset"),
-  columnRoots: Array.from({ length: 11 }, (_, i) => root(`column ${i}`)),
+  manifestDigest: keccak256(stringToHex("manifest")),
+  datasetRoot: fieldRoot("dataset"),
+  columnRoots: Array.from({ length: 11 }, (_, i) => fieldRoot(`column ${i}`)),
   k: 8,
   n: 11,
   shardSize: 1 << 20,
@@ -83,11 +83,14 @@ describe("DatasetRegistry", () => {
     const invalid: [string, Partial<typeof REGISTRATION>][] = [
       ["manifestDigest", { manifestDigest: zeroHash }],
       ["datasetRoot", { datasetRoot: zeroHash }],
+      ["datasetRoot", { datasetRoot: numberToHex(SNARK_SCALAR_FIELD, { size: 32 }) }],
       ["k", { k: 0 }],
       ["n", { n: 8 }],
       ["n", { n: 7 }],
       ["columnRoots", { columnRoots: REGISTRATION.columnRoots.slice(1) }],
       ["columnRoots", { columnRoots: [...REGISTRATION.columnRoots.slice(1), zeroHash] }],
+      ["columnRoots", { columnRoots: [...REGISTRATION.columnRoots.slice(1), numberToHex(SNARK_SCALAR_FIELD, { size: 32 })] }],
+      ["columnRoots", { columnRoots: [...REGISTRATION.columnRoots.slice(1), `0x${"ff".repeat(32)}`] }],
       ["shardSize", { shardSize: 0 }],
       ["shardSize", { shardSize: (1 << 20) + 1 }],
       ["stripeCount", { stripeCount: 0 }],
@@ -324,17 +327,63 @@ describe("DatasetRegistry", () => {
     });
   });
 
+  describe("views for storage proofs", () => {
+    it("columnOf gives a column's holder and root in one call, and rejects unknown columns", async () => {
+      const p = await networkHelpers.loadFixture(withPlacedDataset);
+      const holders = await p.datasetRegistry.read.holders([p.datasetId]);
+      for (const column of [0, 10]) {
+        assert.deepEqual(await p.datasetRegistry.read.columnOf([p.datasetId, BigInt(column)]), [holders[column], REGISTRATION.columnRoots[column]]);
+      }
+      for (const [datasetId, column] of [[p.datasetId, 11n], [p.datasetId, 254n], [p.datasetId, 255n], [p.datasetId, 2n ** 256n - 1n], [7n, 0n]] as const) {
+        await viem.assertions.revertWithCustomErrorWithArgs(
+          p.datasetRegistry.read.columnOf([datasetId, column]),
+          p.datasetRegistry,
+          "DatasetRegistryUnknownColumn",
+          [datasetId, column],
+        );
+      }
+    });
+
+    it("columnOf gives no holder while the dataset is being placed", async () => {
+      const p = await networkHelpers.loadFixture(withProviders);
+      await p.datasetRegistry.write.register([REGISTRATION], { account: p.consumer.account });
+      assert.deepEqual(await p.datasetRegistry.read.columnOf([1n, 3n]), [zeroAddress, REGISTRATION.columnRoots[3]]);
+    });
+
+    it("auditable sets the bits of sound columns accepted by the given time, only while Active", async () => {
+      const p = await networkHelpers.loadFixture(withPlacedDataset);
+      const holders = await p.datasetRegistry.read.holders([p.datasetId]);
+      assert.equal(await p.datasetRegistry.read.auditable([p.datasetId, 2n ** 40n]), 0n);
+      await p.datasetRegistry.write.acceptColumn([p.datasetId, 1n], { account: walletOf(p, holders[1]!).account });
+      const acceptedAt = BigInt(await networkHelpers.time.latest());
+      await p.datasetRegistry.write.acceptColumn([p.datasetId, 9n], { account: walletOf(p, holders[9]!).account });
+      assert.equal(await p.datasetRegistry.read.auditable([p.datasetId, acceptedAt - 1n]), 0n);
+      assert.equal(await p.datasetRegistry.read.auditable([p.datasetId, acceptedAt]), 1n << 1n);
+      assert.equal(await p.datasetRegistry.read.auditable([p.datasetId, acceptedAt + 1n]), (1n << 1n) | (1n << 9n));
+      assert.equal(await p.datasetRegistry.read.auditable([5n, acceptedAt + 1n]), 0n, "unknown dataset");
+      const { endsAt } = await p.datasetRegistry.read.getDataset([p.datasetId]);
+      await networkHelpers.time.setNextBlockTimestamp(endsAt);
+      await p.datasetRegistry.write.settle([p.datasetId]);
+      assert.equal(await p.datasetRegistry.read.auditable([p.datasetId, BigInt(endsAt)]), 0n, "settled");
+    });
+  });
+
   describe("with a fault reporter", () => {
-    /** A standalone registry whose FAULT_REPORTER_ROLE is held by the deployer (StorageProofs' future role). */
+    /**
+     * A standalone registry and StakeManager (beneficiary share 50%) whose FAULT_REPORTER_ROLE is held
+     * by the deployer (StorageProofs' role), providers staked 2,000 each, dataset 1 placed.
+     */
     async function withReporter() {
       const p = await deployProtocol();
       const admin = p.deployer.account.address;
-      const stakeManager = await viem.deployContract("StakeManager", [p.token.address, admin, 1n, 0, admin]);
+      const treasury = p.outsider.account.address;
+      const stakeManager = await viem.deployContract("StakeManager", [p.token.address, treasury, 1n, 5000, admin]);
       const { subscriptionId, keyHash, callbackGasLimit, requestConfirmations } = await p.committee.read.config();
       const registry = await viem.deployContract("DatasetRegistry", [
         p.vrfCoordinator.address,
         stakeManager.address,
-        1n,
+        PROVIDER_STAKE,
+        FAULT_PENALTY,
         { keyHash, subscriptionId, callbackGasLimit, requestConfirmations },
         admin,
       ]);
@@ -342,27 +391,123 @@ describe("DatasetRegistry", () => {
       await registry.write.grantRole([keccak256(stringToHex("FAULT_REPORTER_ROLE")), admin]);
       await p.vrfCoordinator.write.addConsumer([subscriptionId, registry.address]);
       for (const wallet of p.storageProviders) {
-        await p.token.write.approve([stakeManager.address, 1n], { account: wallet.account });
-        await stakeManager.write.stake([1n], { account: wallet.account });
+        await p.token.write.approve([stakeManager.address, PROVIDER_STAKE * 2n], { account: wallet.account });
+        await stakeManager.write.stake([PROVIDER_STAKE * 2n], { account: wallet.account });
         await registry.write.join([endpointOf(wallet.account.address)], { account: wallet.account });
       }
       await p.token.write.approve([registry.address, REGISTRATION.payment], { account: p.consumer.account });
       await registry.write.register([REGISTRATION], { account: p.consumer.account });
       const [requested] = await registry.getEvents.PlacementRequested({}, { fromBlock: 0n });
       await p.vrfCoordinator.write.fulfillRandomWords([requested!.args.requestId!, registry.address]);
-      return { ...p, registry };
+      return { ...p, registry, stakeManager, treasury };
     }
 
-    it("lets a faulty column be redrawn and pays a faulty holder nothing", async () => {
+    /** Answers the registry's latest VRF request. */
+    async function fulfillRegistry(p: Awaited<ReturnType<typeof withReporter>>) {
+      const events = await p.registry.getEvents.PlacementRequested({}, { fromBlock: 0n });
+      await p.vrfCoordinator.write.fulfillRandomWords([events.at(-1)!.args.requestId!, p.registry.address]);
+    }
+
+    it("slashes the holder faultPenalty to the owner and treasury, once per faulty column", async () => {
       const p = await networkHelpers.loadFixture(withReporter);
-      const holders = await p.registry.read.holders([1n]);
-      await viem.assertions.emitWithArgs(p.registry.write.reportFaulty([1n, 2n]), p.registry, "ColumnFaulty", [1n, 2n, holders[2]!]);
+      const holder = (await p.registry.read.holders([1n]))[2]!;
+      const ownerBefore = await p.token.read.balanceOf([p.consumer.account.address]);
+      const treasuryBefore = await p.token.read.balanceOf([p.treasury]);
+      await viem.assertions.emitWithArgs(p.registry.write.reportFaulty([1n, 2n]), p.registry, "ColumnFaulty", [1n, 2n, holder, FAULT_PENALTY]);
+      assert.equal(await p.token.read.balanceOf([p.consumer.account.address]), ownerBefore + FAULT_PENALTY / 2n);
+      assert.equal(await p.token.read.balanceOf([p.treasury]), treasuryBefore + FAULT_PENALTY / 2n);
+      assert.equal(await p.registry.read.lockedStakeOf([holder]), PROVIDER_STAKE - FAULT_PENALTY);
+      const s = await p.stakeManager.read.stakeOf([holder]);
+      assert.equal(s.locked, PROVIDER_STAKE - FAULT_PENALTY);
+      assert.equal(s.available, PROVIDER_STAKE);
+      assert.ok(!(await p.registry.read.providers()).includes(holder), "under-staked: no new columns");
+      assert.equal(await p.registry.read.auditable([1n, 2n ** 40n]), 0n, "a faulty column is not auditable");
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        p.registry.write.reportFaulty([1n, 2n]),
+        p.registry,
+        "DatasetRegistryColumnNotReportable",
+        [1n, 2n],
+      );
       await viem.assertions.revertWithCustomErrorWithArgs(
         p.registry.write.reportFaulty([1n, 11n]),
         p.registry,
         "DatasetRegistryUnknownColumn",
         [1n, 11n],
       );
+    });
+
+    it("never slashes more than the stake still booked", async () => {
+      const p = await networkHelpers.loadFixture(withReporter);
+      // 3 datasets x 11 columns on 14 providers: some provider holds a column of each.
+      for (const datasetId of [2n, 3n]) {
+        await p.token.write.approve([p.registry.address, REGISTRATION.payment], { account: p.consumer.account });
+        await p.registry.write.register([REGISTRATION], { account: p.consumer.account });
+        await fulfillRegistry(p);
+        assert.equal((await p.registry.read.getDataset([datasetId])).status, DatasetStatus.Active);
+      }
+      const placements = await Promise.all([1n, 2n, 3n].map((id) => p.registry.read.holders([id])));
+      const holder = placements[0]!.find((h) => placements.every((holders) => holders.includes(h)))!;
+      const slashed = [FAULT_PENALTY, FAULT_PENALTY, PROVIDER_STAKE - 2n * FAULT_PENALTY];
+      for (const [i, holders] of placements.entries()) {
+        const column = BigInt(holders.indexOf(holder));
+        await viem.assertions.emitWithArgs(p.registry.write.reportFaulty([BigInt(i + 1), column]), p.registry, "ColumnFaulty", [
+          BigInt(i + 1),
+          column,
+          holder,
+          slashed[i]!,
+        ]);
+      }
+      assert.equal(await p.registry.read.lockedStakeOf([holder]), 0n);
+      const s = await p.stakeManager.read.stakeOf([holder]);
+      assert.equal(s.locked, 0n, "all of the registry's lock slashed, nothing more");
+      assert.equal(s.available, PROVIDER_STAKE, "the unlocked half untouched");
+    });
+
+    it("tops a rejoining provider up to providerStake and releases exactly that", async () => {
+      const p = await networkHelpers.loadFixture(withReporter);
+      const holder = (await p.registry.read.holders([1n]))[0]!;
+      await p.registry.write.reportFaulty([1n, 0n]);
+      const wallet = walletOf(p, holder);
+      // Back in the set with its stake topped up to providerStake.
+      await viem.assertions.emitWithArgs(
+        p.registry.write.join([endpointOf(holder)], { account: wallet.account }),
+        p.registry,
+        "ProviderJoined",
+        [holder, PROVIDER_STAKE, endpointOf(holder)],
+      );
+      assert.equal((await p.stakeManager.read.stakeOf([holder])).locked, PROVIDER_STAKE);
+      assert.equal(await p.registry.read.lockedStakeOf([holder]), PROVIDER_STAKE);
+      // Its faulty column moves away; it keeps its stake locked while a provider.
+      await p.registry.write.reassign([1n, 0n]);
+      await fulfillRegistry(p);
+      assert.notEqual((await p.registry.read.holders([1n]))[0], holder);
+      assert.equal(await p.registry.read.lockedStakeOf([holder]), PROVIDER_STAKE);
+      await viem.assertions.emitWithArgs(p.registry.write.exit({ account: wallet.account }), p.registry, "ProviderReleased", [holder, PROVIDER_STAKE]);
+      assert.equal((await p.stakeManager.read.stakeOf([holder])).locked, 0n);
+      assert.equal(await p.registry.read.lockedStakeOf([holder]), 0n);
+    });
+
+    it("releases the unslashed rest once a removed holder's last column is redrawn", async () => {
+      const p = await networkHelpers.loadFixture(withReporter);
+      const holder = (await p.registry.read.holders([1n]))[5]!;
+      await p.registry.write.reportFaulty([1n, 5n]);
+      await p.registry.write.reassign([1n, 5n]);
+      const events = await p.registry.getEvents.PlacementRequested({}, { fromBlock: 0n });
+      await viem.assertions.emitWithArgs(
+        p.vrfCoordinator.write.fulfillRandomWords([events.at(-1)!.args.requestId!, p.registry.address]),
+        p.registry,
+        "ProviderReleased",
+        [holder, PROVIDER_STAKE - FAULT_PENALTY],
+      );
+      const s = await p.stakeManager.read.stakeOf([holder]);
+      assert.equal(s.locked, 0n);
+      assert.equal(s.available, PROVIDER_STAKE * 2n - FAULT_PENALTY);
+    });
+
+    it("lets a faulty column be redrawn and pays a faulty holder nothing", async () => {
+      const p = await networkHelpers.loadFixture(withReporter);
+      const holders = await p.registry.read.holders([1n]);
+      await p.registry.write.reportFaulty([1n, 2n]);
       const { endsAt } = await p.registry.read.getDataset([1n]);
       await networkHelpers.time.setNextBlockTimestamp(endsAt);
       const faultyBefore = await p.token.read.balanceOf([holders[2]!]);
@@ -373,18 +518,45 @@ describe("DatasetRegistry", () => {
         REGISTRATION.payment - perColumn * 10n,
       ]);
       assert.equal(await p.token.read.balanceOf([holders[2]!]), faultyBefore);
+      assert.equal((await p.stakeManager.read.stakeOf([holders[2]!])).locked, 0n, "the rest released at settlement");
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        p.registry.write.reportFaulty([1n, 3n]),
+        p.registry,
+        "DatasetRegistryWrongStatus",
+        [1n, DatasetStatus.Settled, DatasetStatus.Active],
+      );
     });
 
-    it("redraws a faulty column onto a provider outside the dataset", async () => {
+    it("redraws a faulty column onto a provider outside the dataset, which must accept it anew", async () => {
       const p = await networkHelpers.loadFixture(withReporter);
       const holders = await p.registry.read.holders([1n]);
+      await p.registry.write.acceptColumn([1n, 0n], { account: walletOf(p, holders[0]!).account });
       await p.registry.write.reportFaulty([1n, 0n]);
       await p.registry.write.reassign([1n, 0n]);
-      const events = await p.registry.getEvents.PlacementRequested({}, { fromBlock: 0n });
-      await p.vrfCoordinator.write.fulfillRandomWords([events.at(-1)!.args.requestId!, p.registry.address]);
+      await fulfillRegistry(p);
       const after = await p.registry.read.holders([1n]);
       assert.ok(!holders.includes(after[0]!), "the new holder held no column of the dataset");
       assert.notEqual(after[0], zeroAddress);
+      assert.equal((await p.registry.read.accepted([1n]))[0], false);
+    });
+
+    it("reports an unplaced column as not reportable", async () => {
+      const p = await networkHelpers.loadFixture(withReporter);
+      // Every provider but the dataset's holders leaves, so the redraw finds nobody.
+      const holders = await p.registry.read.holders([1n]);
+      for (const wallet of p.storageProviders.filter((w) => !holders.includes(w.account.address))) {
+        await p.registry.write.exit({ account: wallet.account });
+      }
+      await p.registry.write.reportFaulty([1n, 4n]);
+      await p.registry.write.reassign([1n, 4n]);
+      await fulfillRegistry(p);
+      assert.equal((await p.registry.read.holders([1n]))[4], zeroAddress);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        p.registry.write.reportFaulty([1n, 4n]),
+        p.registry,
+        "DatasetRegistryColumnNotReportable",
+        [1n, 4n],
+      );
     });
   });
 
@@ -394,9 +566,11 @@ describe("DatasetRegistry", () => {
     const vrf = { keyHash, subscriptionId, callbackGasLimit, requestConfirmations };
     const admin = p.deployer.account.address;
     const cases = [
-      ["stakeManager", [p.vrfCoordinator.address, zeroAddress, 1n, vrf, admin]],
-      ["providerStake", [p.vrfCoordinator.address, p.stakeManager.address, 0n, vrf, admin]],
-      ["admin", [p.vrfCoordinator.address, p.stakeManager.address, 1n, vrf, zeroAddress]],
+      ["stakeManager", [p.vrfCoordinator.address, zeroAddress, 1n, 1n, vrf, admin]],
+      ["providerStake", [p.vrfCoordinator.address, p.stakeManager.address, 0n, 0n, vrf, admin]],
+      ["faultPenalty", [p.vrfCoordinator.address, p.stakeManager.address, 1n, 0n, vrf, admin]],
+      ["faultPenalty", [p.vrfCoordinator.address, p.stakeManager.address, 1n, 2n, vrf, admin]],
+      ["admin", [p.vrfCoordinator.address, p.stakeManager.address, 1n, 1n, vrf, zeroAddress]],
     ] as const;
     for (const [name, args] of cases) {
       await viem.assertions.revertWithCustomErrorWithArgs(

@@ -10,17 +10,127 @@ import {StakeManager} from "../../contracts/staking/StakeManager.sol";
 import {JobRegistry} from "../../contracts/jobs/JobRegistry.sol";
 import {ValidatorCommittee} from "../../contracts/disputes/ValidatorCommittee.sol";
 import {Disputes} from "../../contracts/disputes/Disputes.sol";
+import {DatasetRegistry} from "../../contracts/datasets/DatasetRegistry.sol";
+import {StorageProofs} from "../../contracts/proofs/StorageProofs.sol";
+import {IDatasetRegistry} from "../../contracts/interfaces/IDatasetRegistry.sol";
+import {IStorageProofs} from "../../contracts/interfaces/IStorageProofs.sol";
 import {IJobRegistry} from "../../contracts/interfaces/IJobRegistry.sol";
 import {IDisputes} from "../../contracts/interfaces/IDisputes.sol";
 import {IStakeManager} from "../../contracts/interfaces/IStakeManager.sol";
 import {IValidatorCommittee} from "../../contracts/interfaces/IValidatorCommittee.sol";
 import {VeritrainToken} from "../../contracts/token/VeritrainToken.sol";
 import {ProtocolBase} from "./utils/ProtocolBase.sol";
+import {VerifierDouble} from "./utils/VerifierDouble.sol";
+
+/// @notice Drives storage-proof audit rounds of dataset 1 for ProtocolInvariants: acceptances,
+/// rounds opened by hand or by upkeep, valid and invalid proofs, missed proofs at close, and
+/// redraws of faulty columns. Slashes show up as StakeManager events, booked by {ProtocolHandler}.
+abstract contract StorageAuditActions is CommonBase, StdUtils {
+    uint256 internal constant DATASET = 1;
+
+    DatasetRegistry internal immutable datasetRegistry;
+    StorageProofs internal immutable storageProofs;
+    VerifierDouble internal immutable verifier;
+    VRFCoordinatorV2_5Mock internal immutable vrfMock;
+
+    constructor(DatasetRegistry datasetRegistry_, StorageProofs storageProofs_, VerifierDouble verifier_, VRFCoordinatorV2_5Mock vrf_) {
+        datasetRegistry = datasetRegistry_;
+        storageProofs = storageProofs_;
+        verifier = verifier_;
+        vrfMock = vrf_;
+    }
+
+    function acceptColumn(uint256 column) external {
+        address[] memory holders = datasetRegistry.holders(DATASET);
+        column %= holders.length;
+        if (holders[column] == address(0) || datasetRegistry.accepted(DATASET)[column]) return;
+        vm.prank(holders[column]);
+        datasetRegistry.acceptColumn(DATASET, column);
+        _afterStorageAction("acceptColumn");
+    }
+
+    function openProofRound(uint256 seed) external {
+        if (!datasetRegistry.isActive(DATASET)) return;
+        IStorageProofs.Round memory round = storageProofs.currentRound(DATASET);
+        if (round.status == IStorageProofs.RoundStatus.Requested || round.status == IStorageProofs.RoundStatus.Open) return;
+        uint256 readyAt = storageProofs.nextRoundAt(DATASET);
+        if (block.timestamp < readyAt) vm.warp(readyAt);
+        vm.recordLogs();
+        storageProofs.openRound(DATASET);
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        uint256[] memory words = new uint256[](1);
+        words[0] = seed;
+        for (uint256 i; i < logs.length; ++i) {
+            if (logs[i].emitter == address(storageProofs) && logs[i].topics[0] == IStorageProofs.RoundRequested.selector) {
+                vrfMock.fulfillRandomWordsWithOverride(abi.decode(logs[i].data, (uint256)), address(storageProofs), words);
+            }
+        }
+        _afterStorageAction("openProofRound");
+    }
+
+    /// @dev `verdict` % 3: 0 valid, 1 invalid, 2 the verifier reverts.
+    function submitProof(uint256 column, uint8 verdict) external {
+        IStorageProofs.Round memory round = storageProofs.currentRound(DATASET);
+        if (round.status != IStorageProofs.RoundStatus.Open || block.timestamp >= round.deadline) return;
+        column %= datasetRegistry.holders(DATASET).length;
+        uint256 settled = round.proved | ~round.audited;
+        if (settled & (1 << column) != 0) return;
+        (address holder,) = datasetRegistry.columnOf(DATASET, column);
+        verifier.setMode(VerifierDouble.Mode(verdict % 3));
+        uint256[8] memory proof;
+        vm.recordLogs();
+        vm.prank(holder);
+        try storageProofs.submitProof(DATASET, round.number, column, proof) {
+            _afterStorageAction("submitProof");
+        } catch {
+            // Rejected earlier in this round (AlreadyProved): nothing happened.
+            vm.getRecordedLogs();
+        }
+    }
+
+    function closeProofRound() external {
+        IStorageProofs.Round memory round = storageProofs.currentRound(DATASET);
+        if (round.status != IStorageProofs.RoundStatus.Open) return;
+        if (block.timestamp < round.deadline) vm.warp(round.deadline);
+        vm.recordLogs();
+        storageProofs.closeRound(DATASET);
+        _afterStorageAction("closeProofRound");
+    }
+
+    function performStorageUpkeep() external {
+        (bool needed, bytes memory performData) = storageProofs.checkUpkeep("");
+        if (!needed) return;
+        vm.recordLogs();
+        storageProofs.performUpkeep(performData);
+        _afterStorageAction("performStorageUpkeep");
+    }
+
+    function reassignColumn(uint256 column, uint256 seed) external {
+        if (!datasetRegistry.isActive(DATASET)) return;
+        column %= datasetRegistry.holders(DATASET).length;
+        vm.recordLogs();
+        try datasetRegistry.reassign(DATASET, column) {
+            Vm.Log[] memory logs = vm.getRecordedLogs();
+            uint256[] memory words = new uint256[](1);
+            words[0] = seed;
+            for (uint256 i; i < logs.length; ++i) {
+                if (logs[i].emitter == address(datasetRegistry) && logs[i].topics[0] == IDatasetRegistry.PlacementRequested.selector) {
+                    vm.recordLogs();
+                    vrfMock.fulfillRandomWordsWithOverride(uint256(logs[i].topics[2]), address(datasetRegistry), words);
+                }
+            }
+            _afterStorageAction("reassignColumn");
+        } catch {}
+    }
+
+    /// @dev Books the logs recorded since the action started.
+    function _afterStorageAction(bytes32 action) internal virtual;
+}
 
 /// @notice Drives random, mostly valid sequences of protocol actions for ProtocolInvariants, and keeps
 /// ghost books built from the events each action emitted: what every actor and the treasury should
 /// hold, what was staked, withdrawn and slashed, and what each job paid out.
-contract ProtocolHandler is CommonBase, StdUtils {
+contract ProtocolHandler is StorageAuditActions {
     uint256 internal constant ACTORS = 5;
     uint256 public constant ACTOR_FUNDS = 100_000e18;
 
@@ -61,8 +171,11 @@ contract ProtocolHandler is CommonBase, StdUtils {
         ValidatorCommittee committee_,
         Disputes disputes_,
         VRFCoordinatorV2_5Mock vrf_,
-        uint256[] memory validatorKeys
-    ) {
+        uint256[] memory validatorKeys,
+        DatasetRegistry datasetRegistry_,
+        StorageProofs storageProofs_,
+        VerifierDouble verifier_
+    ) StorageAuditActions(datasetRegistry_, storageProofs_, verifier_, vrf_) {
         stakeManager = stakeManager_;
         jobRegistry = jobRegistry_;
         committee = committee_;
@@ -322,6 +435,10 @@ contract ProtocolHandler is CommonBase, StdUtils {
                                  GHOSTS
     //////////////////////////////////////////////////////////////*/
 
+    function _afterStorageAction(bytes32 action) internal override {
+        _done(action);
+    }
+
     /// @dev Books every token movement the events of the last action announce.
     function _done(bytes32 action) internal {
         ++calls[action];
@@ -458,7 +575,8 @@ contract ProtocolHandler is CommonBase, StdUtils {
 }
 
 /// @notice Protocol-wide invariants over random sequences of staking, auctions, results, disputes
-/// (VRF committee draws, signed verdicts, expiries), keeper upkeeps and time warps.
+/// (VRF committee draws, signed verdicts, expiries), storage-proof rounds whose faults slash storage
+/// providers, keeper upkeeps and time warps.
 contract ProtocolInvariantsTest is ProtocolBase {
     uint256 internal constant VALIDATORS = 4;
 
@@ -467,7 +585,9 @@ contract ProtocolInvariantsTest is ProtocolBase {
     function setUp() public {
         _deployProtocol(IERC20(address(new VeritrainToken(address(this), 1e30))), 3, 2);
         _addValidators(VALIDATORS);
-        handler = new ProtocolHandler(stakeManager, jobRegistry, committee, disputes, vrf, validatorKeys);
+        handler = new ProtocolHandler(
+            stakeManager, jobRegistry, committee, disputes, vrf, validatorKeys, datasetRegistry, storageProofs, verifier
+        );
         for (uint256 i; i < handler.actorCount(); ++i) {
             token.transfer(handler.actors(i), handler.ACTOR_FUNDS());
         }
@@ -493,7 +613,7 @@ contract ProtocolInvariantsTest is ProtocolBase {
         for (uint256 i; i < vs.length; ++i) {
             total += _stakeTotal(vs[i]);
         }
-        address[] memory storageProviders = datasetRegistry.providers();
+        // Every storage provider ever joined, in the set or removed after a slash.
         for (uint256 i; i < storageProviders.length; ++i) {
             total += _stakeTotal(storageProviders[i]);
         }
@@ -556,6 +676,11 @@ contract ProtocolInvariantsTest is ProtocolBase {
                 if (job.provider == a && !_terminal(job.status)) obligations += job.minStake;
             }
             assertEq(stakeManager.stakeOf(a).locked, obligations, "locked == open obligations");
+        }
+        for (uint256 i; i < storageProviders.length; ++i) {
+            address p = storageProviders[i];
+            assertEq(stakeManager.stakeOf(p).locked, datasetRegistry.lockedStakeOf(p), "storage stake booked by the registry");
+            assertLe(datasetRegistry.lockedStakeOf(p), PROVIDER_STAKE, "never more than providerStake");
         }
     }
 

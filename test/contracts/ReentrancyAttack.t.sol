@@ -7,6 +7,8 @@ import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol
 import {IJobRegistry} from "../../contracts/interfaces/IJobRegistry.sol";
 import {IDisputes} from "../../contracts/interfaces/IDisputes.sol";
 import {IStakeManager} from "../../contracts/interfaces/IStakeManager.sol";
+import {IDatasetRegistry} from "../../contracts/interfaces/IDatasetRegistry.sol";
+import {IStorageProofs} from "../../contracts/interfaces/IStorageProofs.sol";
 import {ProtocolBase} from "./utils/ProtocolBase.sol";
 import {ReentrantAttacker, ReentrantToken} from "./utils/ReentrantToken.sol";
 
@@ -248,5 +250,50 @@ contract ReentrancyAttackTest is ProtocolBase {
         assertEq(evilToken.balanceOf(address(disputes)), 0);
         assertEq(evilToken.balanceOf(address(jobRegistry)), 0);
         assertEq(uint8(disputes.getDispute(disputeId).status), uint8(IDisputes.DisputeStatus.ProviderWrong));
+    }
+
+    /// @notice A dataset owner paid its share of each missed-proof slash cannot re-enter closeRound
+    /// mid-close: every missing proof is slashed exactly once.
+    function test_closeRound_reentrantDatasetOwner_reverts() public {
+        bytes32[] memory roots = new bytes32[](2);
+        roots[0] = bytes32(uint256(1));
+        roots[1] = bytes32(uint256(2));
+        IDatasetRegistry.Registration memory r = IDatasetRegistry.Registration({
+            manifestDigest: keccak256("attacker's manifest"),
+            datasetRoot: bytes32(uint256(3)),
+            columnRoots: roots,
+            k: 1,
+            n: 2,
+            shardSize: 1024,
+            stripeCount: 1,
+            byteLength: 1000,
+            payment: 1e18,
+            term: 30 days
+        });
+        _as(address(evilToken), abi.encodeCall(evilToken.approve, (address(datasetRegistry), r.payment)));
+        vm.recordLogs();
+        uint256 datasetId = abi.decode(_as(address(datasetRegistry), abi.encodeCall(IDatasetRegistry.register, (r))), (uint256));
+        _fulfillLogged(address(datasetRegistry), IDatasetRegistry.PlacementRequested.selector);
+        address[] memory holders = datasetRegistry.holders(datasetId);
+        for (uint256 column; column < 2; ++column) {
+            vm.prank(holders[column]);
+            datasetRegistry.acceptColumn(datasetId, column);
+        }
+        IStorageProofs.Round memory round = _openProofRound(datasetId);
+        vm.warp(round.deadline);
+        uint256 before = evilToken.balanceOf(address(attacker));
+        uint256 treasuryBefore = evilToken.balanceOf(treasury);
+        attacker.arm(address(storageProofs), abi.encodeCall(IStorageProofs.closeRound, (datasetId)));
+
+        storageProofs.closeRound(datasetId);
+
+        _assertReentryBlocked();
+        uint256 share = uint256(FAULT_PENALTY) * SHARE_BPS / 10_000;
+        assertEq(evilToken.balanceOf(address(attacker)), before + 2 * share, "one share per missed column");
+        assertEq(evilToken.balanceOf(treasury), treasuryBefore + 2 * (FAULT_PENALTY - share), "treasury shares");
+        for (uint256 column; column < 2; ++column) {
+            assertEq(stakeManager.stakeOf(holders[column]).locked, PROVIDER_STAKE - FAULT_PENALTY, "slashed once");
+        }
+        assertEq(uint8(storageProofs.currentRound(datasetId).status), uint8(IStorageProofs.RoundStatus.Closed));
     }
 }

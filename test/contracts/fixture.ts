@@ -1,5 +1,5 @@
 import { network } from "hardhat";
-import { keccak256, maxUint256, parseEther, stringToHex, type Hex } from "viem";
+import { keccak256, maxUint256, numberToHex, parseEther, stringToHex, type Hex } from "viem";
 import VeritrainLocal from "../../ignition/modules/VeritrainLocal.ts";
 
 export const { viem, ignition, networkHelpers } = await network.getOrCreate();
@@ -31,6 +31,14 @@ export const ORDER: Readonly<Order> = {
 
 export const WEIGHTS_DIGEST: Hex = keccak256(stringToHex("weights"));
 export const TRACE_ROOT: Hex = keccak256(stringToHex("trace"));
+
+/** r of BN254: roots and public inputs of storage proofs are below it. */
+export const SNARK_SCALAR_FIELD = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
+
+/** A test root (column or dataset) derived from `label`: keccak256 reduced below r, as registration requires. */
+export function fieldRoot(label: string): Hex {
+  return numberToHex(BigInt(keccak256(stringToHex(label))) % SNARK_SCALAR_FIELD, { size: 32 });
+}
 
 /** JobStatus enum of IJobRegistry. */
 export const JobStatus = { None: 0, Bidding: 1, Assigned: 2, Submitted: 3, Disputed: 4, Finalized: 5, Cancelled: 6, Failed: 7 } as const;
@@ -89,8 +97,8 @@ export async function withDataset() {
     [
       {
         manifestDigest: keccak256(stringToHex("manifest")),
-        datasetRoot: keccak256(stringToHex("dataset root")),
-        columnRoots: [keccak256(stringToHex("column 0")), keccak256(stringToHex("column 1"))],
+        datasetRoot: fieldRoot("dataset root"),
+        columnRoots: [fieldRoot("column 0"), fieldRoot("column 1")],
         k: 1,
         n: 2,
         shardSize: 1024,

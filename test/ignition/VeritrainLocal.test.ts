@@ -12,6 +12,9 @@ describe("VeritrainLocal Ignition module", () => {
     assert.ok(await p.stakeManager.read.hasRole([role("MODULE_ROLE"), p.committee.address]));
     assert.ok(await p.jobRegistry.read.hasRole([role("DISPUTES_ROLE"), p.disputes.address]));
     assert.ok(await p.committee.read.hasRole([role("REQUESTER_ROLE"), p.disputes.address]));
+    assert.ok(await p.stakeManager.read.hasRole([role("MODULE_ROLE"), p.datasetRegistry.address]));
+    assert.ok(await p.datasetRegistry.read.hasRole([role("FAULT_REPORTER_ROLE"), p.storageProofs.address]));
+    assert.equal((await p.storageProofs.read.registry()).toLowerCase(), p.datasetRegistry.address.toLowerCase());
     assert.equal((await p.jobRegistry.read.token()).toLowerCase(), p.token.address.toLowerCase());
     assert.equal((await p.disputes.read.token()).toLowerCase(), p.token.address.toLowerCase());
   });
@@ -19,17 +22,22 @@ describe("VeritrainLocal Ignition module", () => {
   it("leaves no account able to grant roles or move escrow and stake", async () => {
     const p = await networkHelpers.loadFixture(deployProtocol);
     const deployer = p.deployer.account.address;
-    for (const contract of [p.stakeManager, p.jobRegistry, p.committee]) {
+    for (const contract of [p.stakeManager, p.jobRegistry, p.committee, p.datasetRegistry, p.storageProofs]) {
       assert.equal(await contract.read.hasRole([zeroHash, deployer]), false);
     }
+    assert.equal(await p.datasetRegistry.read.hasRole([role("FAULT_REPORTER_ROLE"), deployer]), false);
+    // The verifier admin (the deployer by default) only registers verifier versions.
+    assert.ok(await p.storageProofs.read.hasRole([role("VERIFIER_ADMIN_ROLE"), deployer]));
     assert.equal(await p.stakeManager.read.hasRole([role("MODULE_ROLE"), deployer]), false);
     assert.equal(await p.jobRegistry.read.hasRole([role("DISPUTES_ROLE"), deployer]), false);
   });
 
-  it("registers the committee as a consumer of a funded VRF subscription", async () => {
+  it("registers the committee, DatasetRegistry and StorageProofs as consumers of a funded VRF subscription", async () => {
     const p = await networkHelpers.loadFixture(deployProtocol);
     const { subscriptionId } = await p.committee.read.config();
-    assert.ok(await p.vrfCoordinator.read.consumerIsAdded([subscriptionId, p.committee.address]));
+    for (const consumer of [p.committee, p.datasetRegistry, p.storageProofs]) {
+      assert.ok(await p.vrfCoordinator.read.consumerIsAdded([subscriptionId, consumer.address]));
+    }
     const subscription = await p.vrfCoordinator.read.getSubscription([subscriptionId]);
     assert.ok(subscription[0] > 0n, "subscription has a LINK balance");
   });

@@ -10,8 +10,12 @@ import {JobRegistry} from "../../../contracts/jobs/JobRegistry.sol";
 import {ValidatorCommittee} from "../../../contracts/disputes/ValidatorCommittee.sol";
 import {Disputes} from "../../../contracts/disputes/Disputes.sol";
 import {DatasetRegistry} from "../../../contracts/datasets/DatasetRegistry.sol";
+import {StorageProofs} from "../../../contracts/proofs/StorageProofs.sol";
 import {IDatasetRegistry} from "../../../contracts/interfaces/IDatasetRegistry.sol";
+import {IStorageProofs} from "../../../contracts/interfaces/IStorageProofs.sol";
+import {SnarkField} from "../../../contracts/libraries/SnarkField.sol";
 import {VrfRequest} from "../../../contracts/libraries/VrfRequest.sol";
+import {VerifierDouble} from "./VerifierDouble.sol";
 import {IValidatorCommittee} from "../../../contracts/interfaces/IValidatorCommittee.sol";
 import {IJobRegistry} from "../../../contracts/interfaces/IJobRegistry.sol";
 
@@ -23,10 +27,14 @@ abstract contract ProtocolBase is Test {
     uint96 internal constant VALIDATOR_STAKE = 1_000e18;
     uint96 internal constant CHALLENGE_BOND = 100e18;
     uint32 internal constant VERDICT_PERIOD = 1 days;
-    uint32 internal constant CALLBACK_GAS_LIMIT = 2_500_000;
+    /// @dev Enough to place the 40-column dataset of StorageProofs.t.sol in one VRF callback.
+    uint32 internal constant CALLBACK_GAS_LIMIT = 5_000_000;
     uint96 internal constant PROVIDER_STAKE = 1_000e18;
-    /// @dev The storage providers of the dataset every order names.
-    uint256 internal constant DATASET_PROVIDERS = 2;
+    uint96 internal constant FAULT_PENALTY = 400e18;
+    uint32 internal constant ROUND_INTERVAL = 2 hours;
+    uint32 internal constant PROOF_WINDOW = 1 hours;
+    /// @dev The storage providers joined when the dataset every order names (2 columns) is placed.
+    uint256 internal constant DATASET_PROVIDERS = 3;
     uint64 internal constant DATASET_ID = 1;
 
     address internal treasury = makeAddr("treasury");
@@ -37,14 +45,18 @@ abstract contract ProtocolBase is Test {
     ValidatorCommittee internal committee;
     Disputes internal disputes;
     DatasetRegistry internal datasetRegistry;
+    StorageProofs internal storageProofs;
+    VerifierDouble internal verifier;
     VRFCoordinatorV2_5Mock internal vrf;
     uint256 internal subId;
 
+    address[] internal storageProviders;
     uint256[] internal validatorKeys;
     mapping(address validator => uint256 key) internal keyOf;
 
-    /// @dev Deploys StakeManager, DatasetRegistry, JobRegistry, ValidatorCommittee and Disputes over
-    /// `token_`, then places dataset DATASET_ID (1+1 shards) on DATASET_PROVIDERS providers.
+    /// @dev Deploys StakeManager, DatasetRegistry, StorageProofs (with a verifier double as version 1),
+    /// JobRegistry, ValidatorCommittee and Disputes over `token_`, then places dataset DATASET_ID
+    /// (1+1 shards) on two of DATASET_PROVIDERS providers.
     function _deployProtocol(IERC20 token_, uint8 size, uint8 threshold) internal {
         token = token_;
         vrf = new VRFCoordinatorV2_5Mock(0, 0, 1e18);
@@ -52,9 +64,13 @@ abstract contract ProtocolBase is Test {
         vrf.fundSubscription(subId, 100 ether);
 
         stakeManager = new StakeManager(token_, treasury, UNBONDING_DELAY, SHARE_BPS, address(this));
-        datasetRegistry = new DatasetRegistry(
-            address(vrf), stakeManager, PROVIDER_STAKE, VrfRequest.Params(bytes32(0), subId, CALLBACK_GAS_LIMIT, 3), address(this)
+        VrfRequest.Params memory vrfParams = VrfRequest.Params(bytes32(0), subId, CALLBACK_GAS_LIMIT, 3);
+        datasetRegistry = new DatasetRegistry(address(vrf), stakeManager, PROVIDER_STAKE, FAULT_PENALTY, vrfParams, address(this));
+        storageProofs = new StorageProofs(
+            address(vrf), datasetRegistry, vrfParams, ROUND_INTERVAL, PROOF_WINDOW, address(this), address(this)
         );
+        verifier = new VerifierDouble();
+        storageProofs.addVerifier(address(verifier), keccak256("verifying key"));
         jobRegistry = new JobRegistry(stakeManager, datasetRegistry, address(this));
         committee = new ValidatorCommittee(
             address(vrf),
@@ -73,17 +89,20 @@ abstract contract ProtocolBase is Test {
         disputes = new Disputes(jobRegistry, committee, CHALLENGE_BOND, VERDICT_PERIOD);
         vrf.addConsumer(subId, address(committee));
         vrf.addConsumer(subId, address(datasetRegistry));
+        vrf.addConsumer(subId, address(storageProofs));
 
         stakeManager.grantRole(stakeManager.MODULE_ROLE(), address(jobRegistry));
         stakeManager.grantRole(stakeManager.MODULE_ROLE(), address(committee));
         stakeManager.grantRole(stakeManager.MODULE_ROLE(), address(datasetRegistry));
         jobRegistry.grantRole(jobRegistry.DISPUTES_ROLE(), address(disputes));
         committee.grantRole(committee.REQUESTER_ROLE(), address(disputes));
+        datasetRegistry.grantRole(datasetRegistry.FAULT_REPORTER_ROLE(), address(storageProofs));
         bytes32 adminRole = stakeManager.DEFAULT_ADMIN_ROLE();
         stakeManager.renounceRole(adminRole, address(this));
         jobRegistry.renounceRole(adminRole, address(this));
         committee.renounceRole(adminRole, address(this));
         datasetRegistry.renounceRole(adminRole, address(this));
+        storageProofs.renounceRole(adminRole, address(this));
         _placeDataset();
     }
 
@@ -91,22 +110,23 @@ abstract contract ProtocolBase is Test {
     function _placeDataset() private {
         for (uint256 i; i < DATASET_PROVIDERS; ++i) {
             address provider = makeAddr(string(abi.encode("storage provider", i)));
+            storageProviders.push(provider);
             token.transfer(provider, PROVIDER_STAKE);
             vm.startPrank(provider);
-            token.approve(address(stakeManager), PROVIDER_STAKE);
+            token.approve(address(stakeManager), type(uint256).max);
             stakeManager.stake(PROVIDER_STAKE);
             datasetRegistry.join("/ip4/127.0.0.1/tcp/4001");
             vm.stopPrank();
         }
         bytes32[] memory roots = new bytes32[](2);
-        roots[0] = keccak256("column 0");
-        roots[1] = keccak256("column 1");
+        roots[0] = bytes32(uint256(keccak256("column 0")) % SnarkField.R);
+        roots[1] = bytes32(uint256(keccak256("column 1")) % SnarkField.R);
         token.approve(address(datasetRegistry), 1e18);
         vm.recordLogs();
         datasetRegistry.register(
             IDatasetRegistry.Registration({
                 manifestDigest: keccak256("manifest"),
-                datasetRoot: keccak256("dataset root"),
+                datasetRoot: bytes32(uint256(keccak256("dataset root")) % SnarkField.R),
                 columnRoots: roots,
                 k: 1,
                 n: 2,
@@ -117,13 +137,31 @@ abstract contract ProtocolBase is Test {
                 term: 3650 days
             })
         );
+        _fulfillLogged(address(datasetRegistry), IDatasetRegistry.PlacementRequested.selector);
+    }
+
+    /// @dev Answers every VRF request `consumer` announced (request id in topic 2 of event `topic`)
+    /// since the last `vm.recordLogs()`.
+    function _fulfillLogged(address consumer, bytes32 topic) internal {
         Vm.Log[] memory logs = vm.getRecordedLogs();
-        bytes32 topic = IDatasetRegistry.PlacementRequested.selector;
         for (uint256 i; i < logs.length; ++i) {
-            if (logs[i].emitter == address(datasetRegistry) && logs[i].topics[0] == topic) {
-                vrf.fulfillRandomWords(uint256(logs[i].topics[2]), address(datasetRegistry));
+            if (logs[i].emitter == consumer && logs[i].topics[0] == topic) {
+                vrf.fulfillRandomWords(uint256(logs[i].topics[2]), consumer);
             }
         }
+    }
+
+    /// @dev Opens dataset `datasetId`'s next storage-proof round and answers its VRF request.
+    function _openProofRound(uint256 datasetId) internal returns (IStorageProofs.Round memory) {
+        vm.recordLogs();
+        storageProofs.openRound(datasetId);
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        for (uint256 i; i < logs.length; ++i) {
+            if (logs[i].emitter == address(storageProofs) && logs[i].topics[0] == IStorageProofs.RoundRequested.selector) {
+                vrf.fulfillRandomWords(abi.decode(logs[i].data, (uint256)), address(storageProofs));
+            }
+        }
+        return storageProofs.currentRound(datasetId);
     }
 
     /// @dev Gives `account` `amount` tokens (from this contract's supply) and approves the protocol.

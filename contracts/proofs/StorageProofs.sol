@@ -1,0 +1,374 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.37;
+
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {VRFConsumerBaseV2Plus} from "@chainlink/contracts/src/v0.8/vrf/dev/VRFConsumerBaseV2Plus.sol";
+import {RangeUpkeep} from "../automation/RangeUpkeep.sol";
+import {IDatasetRegistry} from "../interfaces/IDatasetRegistry.sol";
+import {IGroth16Verifier} from "../interfaces/IGroth16Verifier.sol";
+import {IStorageProofs} from "../interfaces/IStorageProofs.sol";
+import {SnarkField} from "../libraries/SnarkField.sol";
+import {VrfRequest} from "../libraries/VrfRequest.sol";
+
+/// @title StorageProofs
+/// @notice Audit rounds of Groth16 storage proofs over DatasetRegistry's shard columns (see
+/// {IStorageProofs}); faults are reported to DatasetRegistry, which slashes the holder.
+/// @dev Storage is laid out for {submitProof}, whose whole transaction must stay close to the cost
+/// of the Groth16 verification: it reads three slots of the round (head, seed, owing), writes one
+/// (owing, kept non-zero by a sentinel bit so the write is never zero to non-zero), makes one call
+/// to DatasetRegistry (holder and root) and one to the verifier.
+///
+/// | owing bit | meaning                                                     |
+/// |-----------|-------------------------------------------------------------|
+/// | c < 255   | column c is audited and still owes its proof                 |
+/// | 255       | sentinel, always set once a round opened                     |
+contract StorageProofs is IStorageProofs, AccessControl, VRFConsumerBaseV2Plus, RangeUpkeep {
+    /*//////////////////////////////////////////////////////////////
+                                 TYPES
+    //////////////////////////////////////////////////////////////*/
+
+    /// @dev A dataset's current round. Slot 0 is all submitProof checks; history lives in events.
+    struct RoundState {
+        address verifier; // the dataset's verifier when the round opened
+        uint40 deadline; // opening + proofWindow (0 while the first round is Requested)
+        uint48 number;
+        RoundStatus status;
+        uint256 seed;
+        uint256 owing; // audited columns without a proof yet, plus SENTINEL
+        uint256 audited;
+        uint256 withoutProof; // audited columns settled without a valid proof: rejected, missed or excused
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                               CONSTANTS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice Role that registers verifier versions.
+    bytes32 public constant VERIFIER_ADMIN_ROLE = keccak256("VERIFIER_ADMIN_ROLE");
+    /// @notice r of BN254: public inputs are below it.
+    uint256 public constant SNARK_SCALAR_FIELD = SnarkField.R;
+    /// @notice Most missing proofs one {closeRound} reports (each slashes); the rest wait for the next call.
+    uint256 public constant MAX_CLOSE_REPORTS = 32;
+    /// @dev Bit 255 of `owing`: columns are < n <= 255, so it never names one.
+    uint256 private constant SENTINEL = 1 << 255;
+
+    IDatasetRegistry public immutable registry;
+    /// @notice Seconds from one round's opening to the earliest opening of the next.
+    uint32 public immutable roundInterval;
+    /// @notice Seconds holders have to prove, from the round's opening.
+    uint32 public immutable proofWindow;
+    VrfRequest.Params private _vrf;
+
+    /*//////////////////////////////////////////////////////////////
+                                 STATE
+    //////////////////////////////////////////////////////////////*/
+
+    mapping(uint256 datasetId => RoundState) private _rounds;
+    mapping(uint256 datasetId => uint256) private _versionOf;
+    mapping(uint256 requestId => uint256 datasetId) private _requests;
+    VerifierVersion[] private _versions;
+
+    /// @param vrfCoordinator The VRF v2.5 coordinator.
+    /// @param registry_ The datasets audited; grants this contract FAULT_REPORTER_ROLE.
+    /// @param vrf VRF request parameters.
+    /// @param roundInterval_ Seconds between openings (>= proofWindow_).
+    /// @param proofWindow_ Seconds to prove (> 0).
+    /// @param verifierAdmin Holder of VERIFIER_ADMIN_ROLE.
+    /// @param admin Holder of DEFAULT_ADMIN_ROLE (renounced after deployment).
+    constructor(
+        address vrfCoordinator,
+        IDatasetRegistry registry_,
+        VrfRequest.Params memory vrf,
+        uint32 roundInterval_,
+        uint32 proofWindow_,
+        address verifierAdmin,
+        address admin
+    ) VRFConsumerBaseV2Plus(vrfCoordinator) {
+        if (address(registry_) == address(0)) revert StorageProofsInvalidParameter("registry");
+        if (proofWindow_ == 0) revert StorageProofsInvalidParameter("proofWindow");
+        if (roundInterval_ < proofWindow_) revert StorageProofsInvalidParameter("roundInterval");
+        if (verifierAdmin == address(0)) revert StorageProofsInvalidParameter("verifierAdmin");
+        if (admin == address(0)) revert StorageProofsInvalidParameter("admin");
+        registry = registry_;
+        roundInterval = roundInterval_;
+        proofWindow = proofWindow_;
+        _vrf = vrf;
+        _grantRole(VERIFIER_ADMIN_ROLE, verifierAdmin);
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                               VERIFIERS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc IStorageProofs
+    function addVerifier(address verifier, bytes32 verifyingKeyHash)
+        external
+        onlyRole(VERIFIER_ADMIN_ROLE)
+        returns (uint256 version)
+    {
+        if (verifier.code.length == 0) revert StorageProofsInvalidParameter("verifier");
+        if (verifyingKeyHash == bytes32(0)) revert StorageProofsInvalidParameter("verifyingKeyHash");
+        _versions.push(VerifierVersion(verifier, verifyingKeyHash));
+        version = _versions.length;
+        emit VerifierAdded(version, verifier, verifyingKeyHash);
+    }
+
+    /// @inheritdoc IStorageProofs
+    function bindDataset(uint256 datasetId, uint256 version) external {
+        if (registry.getDataset(datasetId).owner != msg.sender) revert StorageProofsNotDatasetOwner(datasetId, msg.sender);
+        _bind(datasetId, version);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                 ROUNDS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc IStorageProofs
+    function openRound(uint256 datasetId) external {
+        if (!registry.isActive(datasetId)) revert StorageProofsDatasetNotActive(datasetId);
+        RoundState storage round = _rounds[datasetId];
+        RoundStatus status = round.status;
+        // INVARIANT: one round at a time.
+        if (status == RoundStatus.Requested || status == RoundStatus.Open) {
+            revert StorageProofsWrongRoundStatus(datasetId, status, RoundStatus.Closed);
+        }
+        uint256 readyAt = _readyAt(round);
+        if (block.timestamp < readyAt) revert StorageProofsRoundNotDue(datasetId, readyAt);
+        _open(datasetId, round);
+    }
+
+    /// @inheritdoc IStorageProofs
+    function submitProof(uint256 datasetId, uint256 round, uint256 column, uint256[8] calldata proof)
+        external
+        returns (bool valid)
+    {
+        RoundState storage r = _rounds[datasetId];
+        (address verifier, uint256 root, uint256 bit) = _claim(r, datasetId, round, column);
+        valid = _verify(verifier, proof, root, _boundSeed(r.seed, datasetId, column, msg.sender));
+        if (valid) {
+            emit ProofAccepted(datasetId, round, column, msg.sender);
+            return true;
+        }
+        r.withoutProof |= bit;
+        emit ProofRejected(datasetId, round, column, msg.sender);
+        // A dataset settled meanwhile has no stake left to slash for it.
+        if (registry.isActive(datasetId)) registry.reportFaulty(datasetId, column);
+    }
+
+    /// @inheritdoc IStorageProofs
+    /// @dev Reports at most MAX_CLOSE_REPORTS missing proofs per call; the round closes with the call
+    /// that settles its last column (call again, or let the upkeep, while it stays Open). A column
+    /// whose holder changed since the opening (or that became faulty) is excused, not reported.
+    function closeRound(uint256 datasetId) external nonReentrant {
+        RoundState storage round = _rounds[datasetId];
+        RoundStatus status = round.status;
+        if (status != RoundStatus.Open) revert StorageProofsWrongRoundStatus(datasetId, status, RoundStatus.Open);
+        uint256 deadline = round.deadline;
+        if (block.timestamp < deadline) revert StorageProofsDeadlineNotReached(datasetId, deadline);
+        _close(datasetId, round);
+    }
+
+    /// @dev Opens the round whose seed this is. A round with nothing to audit (no accepted, sound
+    /// column, or a dataset no longer Active) opens and closes at once, so a late answer never reverts.
+    function fulfillRandomWords(uint256 requestId, uint256[] calldata randomWords) internal override {
+        uint256 datasetId = _requests[requestId];
+        if (datasetId == 0) revert StorageProofsUnknownRequest(requestId);
+        delete _requests[requestId];
+        RoundState storage round = _rounds[datasetId];
+        uint256 number = round.number;
+        uint256 seed = randomWords[0];
+        uint256 audited = registry.auditable(datasetId, block.timestamp);
+        uint40 deadline = uint40(block.timestamp) + proofWindow;
+        round.verifier = _versions[_versionOf[datasetId] - 1].verifier;
+        round.deadline = deadline;
+        round.status = audited == 0 ? RoundStatus.Closed : RoundStatus.Open;
+        round.seed = seed;
+        round.owing = audited | SENTINEL;
+        round.audited = audited;
+        round.withoutProof = 0;
+        emit RoundOpened(datasetId, number, seed, deadline, audited);
+        if (audited == 0) emit RoundClosed(datasetId, number, 0);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                 UPKEEP
+    //////////////////////////////////////////////////////////////*/
+
+    function _upkeepCount() internal view override returns (uint256) {
+        return registry.datasetCount();
+    }
+
+    /// @dev Due: an Open round past its deadline (close), or a dataset that may open its next round.
+    function _upkeepDue(uint256 datasetId) internal view override returns (bool) {
+        RoundState storage round = _rounds[datasetId];
+        RoundStatus status = round.status;
+        if (status == RoundStatus.Open) return block.timestamp >= round.deadline;
+        if (status == RoundStatus.Requested) return false;
+        bool canBind = _versionOf[datasetId] != 0 || _versions.length != 0;
+        return canBind && block.timestamp >= _readyAt(round) && registry.isActive(datasetId);
+    }
+
+    function _performUpkeep(uint256 datasetId) internal override {
+        RoundState storage round = _rounds[datasetId];
+        if (round.status == RoundStatus.Open) _close(datasetId, round);
+        else _open(datasetId, round);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                 VIEWS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc IStorageProofs
+    function currentRound(uint256 datasetId) external view returns (Round memory result) {
+        RoundState storage round = _rounds[datasetId];
+        result.number = round.number;
+        result.status = round.status;
+        if (result.status == RoundStatus.None || result.status == RoundStatus.Requested) return result;
+        result.openedAt = round.deadline - proofWindow;
+        result.deadline = round.deadline;
+        result.seed = round.seed;
+        result.audited = round.audited;
+        result.proved = round.audited & ~round.owing & ~round.withoutProof;
+    }
+
+    /// @inheritdoc IStorageProofs
+    function publicInputs(uint256 datasetId, uint256 column, address prover) external view returns (uint256[2] memory) {
+        (, bytes32 root) = registry.columnOf(datasetId, column);
+        return [uint256(root), _boundSeed(_rounds[datasetId].seed, datasetId, column, prover)];
+    }
+
+    /// @inheritdoc IStorageProofs
+    function versionOf(uint256 datasetId) external view returns (uint256) {
+        return _versionOf[datasetId];
+    }
+
+    /// @inheritdoc IStorageProofs
+    function verifierVersion(uint256 version) external view returns (VerifierVersion memory) {
+        if (version == 0 || version > _versions.length) revert StorageProofsUnknownVersion(version);
+        return _versions[version - 1];
+    }
+
+    /// @inheritdoc IStorageProofs
+    function versionCount() external view returns (uint256) {
+        return _versions.length;
+    }
+
+    /// @notice When dataset `datasetId`'s next round may open (0: any time), if its round is Closed or None.
+    function nextRoundAt(uint256 datasetId) external view returns (uint256) {
+        return _readyAt(_rounds[datasetId]);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                HELPERS
+    //////////////////////////////////////////////////////////////*/
+
+    function _bind(uint256 datasetId, uint256 version) private {
+        uint256 bound = _versionOf[datasetId];
+        if (bound != 0) revert StorageProofsAlreadyBound(datasetId, bound);
+        if (version == 0 || version > _versions.length) revert StorageProofsUnknownVersion(version);
+        _versionOf[datasetId] = version;
+        emit DatasetBound(datasetId, version);
+    }
+
+    /// @dev Requests the seed of the next round, binding an unbound dataset to the latest version.
+    function _open(uint256 datasetId, RoundState storage round) private {
+        if (_versionOf[datasetId] == 0) _bind(datasetId, _versions.length);
+        uint256 number = round.number + 1;
+        round.number = uint48(number);
+        round.status = RoundStatus.Requested;
+        uint256 requestId = VrfRequest.requestOneWord(s_vrfCoordinator, _vrf);
+        _requests[requestId] = datasetId;
+        emit RoundRequested(datasetId, number, requestId);
+    }
+
+    /// @dev Checks a submission by the caller for column `column` in round `round` and takes the
+    /// column off the owing bitmap (one proof per column and round, settled before any call out).
+    /// Returns the round's verifier, the column root and the column's bit.
+    function _claim(RoundState storage r, uint256 datasetId, uint256 round, uint256 column)
+        private
+        returns (address verifier, uint256 root, uint256 bit)
+    {
+        uint256 deadline;
+        uint256 number;
+        RoundStatus status;
+        (verifier, deadline, number, status) = (r.verifier, r.deadline, r.number, r.status);
+        if (round != number) revert StorageProofsWrongRound(datasetId, round, number);
+        if (status != RoundStatus.Open) revert StorageProofsWrongRoundStatus(datasetId, status, RoundStatus.Open);
+        if (block.timestamp >= deadline) revert StorageProofsDeadlinePassed(datasetId, deadline);
+        uint256 owing = r.owing;
+        // Shifts past 255 give 0, and column 255 would name the sentinel.
+        bit = 1 << column;
+        if (column >= 255 || owing & bit == 0) {
+            if (column < 255 && r.audited & bit != 0) revert StorageProofsAlreadyProved(datasetId, column);
+            revert StorageProofsColumnNotAudited(datasetId, column);
+        }
+        address holder;
+        bytes32 columnRoot;
+        (holder, columnRoot) = registry.columnOf(datasetId, column);
+        if (msg.sender != holder) revert StorageProofsNotHolder(datasetId, column, msg.sender, holder);
+        r.owing = owing ^ bit;
+        root = uint256(columnRoot);
+    }
+
+    /// @dev Settles up to MAX_CLOSE_REPORTS missing proofs, lowest columns first, closing the round
+    /// when none is left. State is written before DatasetRegistry is called.
+    function _close(uint256 datasetId, RoundState storage round) private {
+        uint256 missing = round.owing & ~SENTINEL;
+        uint256 openedAt = round.deadline - proofWindow;
+        uint256 responsible = missing == 0 ? 0 : registry.auditable(datasetId, openedAt);
+        uint256 reported;
+        uint256 reports;
+        uint256 column;
+        for (; missing >> column != 0 && reports < MAX_CLOSE_REPORTS; ++column) {
+            uint256 bit = 1 << column;
+            if (missing & bit != 0 && responsible & bit != 0) {
+                reported |= bit;
+                ++reports;
+            }
+        }
+        // Columns below `column` are settled now; column <= 255, so the mask is exact.
+        uint256 settled = missing & ((1 << column) - 1);
+        bool closed = settled == missing;
+        round.owing = (missing ^ settled) | SENTINEL;
+        uint256 withoutProof = round.withoutProof | settled;
+        round.withoutProof = withoutProof;
+        if (closed) round.status = RoundStatus.Closed;
+        uint256 number = round.number;
+        for (column = 0; reported >> column != 0; ++column) {
+            if (reported & (1 << column) == 0) continue;
+            (address holder,) = registry.reportFaulty(datasetId, column);
+            emit ProofMissed(datasetId, number, column, holder);
+        }
+        if (closed) emit RoundClosed(datasetId, number, round.audited & ~withoutProof);
+    }
+
+    /// @dev 0 before the first round: the first may open at once.
+    function _readyAt(RoundState storage round) private view returns (uint256) {
+        uint256 deadline = round.deadline;
+        return deadline == 0 ? 0 : deadline - proofWindow + roundInterval;
+    }
+
+    function _boundSeed(uint256 seed, uint256 datasetId, uint256 column, address prover) private pure returns (uint256) {
+        return uint256(keccak256(abi.encode(seed, datasetId, column, prover))) % SnarkField.R;
+    }
+
+    /// @dev Calls `verifier.verifyProof(a, b, c, [root, boundSeed])` with the proof words as they come
+    /// (their order is the ABI encoding of a, b, c). A revert or a malformed answer counts as invalid.
+    function _verify(address verifier, uint256[8] calldata proof, uint256 root, uint256 boundSeed)
+        private
+        view
+        returns (bool valid)
+    {
+        bytes4 selector = IGroth16Verifier.verifyProof.selector;
+        assembly ("memory-safe") {
+            let input := mload(0x40)
+            mstore(input, selector)
+            calldatacopy(add(input, 0x04), proof, 0x100)
+            mstore(add(input, 0x104), root)
+            mstore(add(input, 0x124), boundSeed)
+            let success := staticcall(gas(), verifier, input, 0x144, 0, 0x20)
+            valid := and(and(success, gt(returndatasize(), 0x1f)), eq(mload(0), 1))
+        }
+    }
+}

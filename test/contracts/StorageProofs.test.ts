@@ -1,0 +1,602 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { encodeAbiParameters, encodeFunctionData, getAddress, getContract, keccak256, parseAbi, parseEther, stringToHex, zeroAddress, zeroHash, type Address } from "viem";
+import { networkHelpers, SNARK_SCALAR_FIELD, stake, viem, withDataset, type Protocol } from "./fixture.ts";
+
+const RoundStatus = { None: 0, Requested: 1, Open: 2, Closed: 3 } as const;
+const Mode = { Accept: 0, Reject: 1, Revert: 2 } as const;
+const VERIFYING_KEY_HASH = keccak256(stringToHex("verifying key"));
+const VERIFIER_ADMIN_ROLE = keccak256(stringToHex("VERIFIER_ADMIN_ROLE"));
+const SENTINEL = 1n << 255n;
+/** Proof words in verifyProof's order: a.x, a.y, b.x1, b.x0, b.y1, b.y0, c.x, c.y. */
+const PROOF = [11n, 12n, 21n, 22n, 23n, 24n, 31n, 32n] as const;
+/** Ignition defaults of VeritrainLocal (no parameter file in tests). */
+const ROUND_INTERVAL = 24n * 3600n;
+const PROOF_WINDOW = 3600n;
+const FAULT_PENALTY = parseEther("250");
+
+/** ABI of test/contracts/utils/VerifierDouble.sol (Hardhat types only contracts/ sources). */
+const VERIFIER_DOUBLE_ABI = parseAbi([
+  "function setMode(uint8 mode)",
+  "function expect(uint256[2] a, uint256[2][2] b, uint256[2] c, uint256[2] pubSignals)",
+  "function verifyProof(uint256[2] a, uint256[2][2] b, uint256[2] c, uint256[2] pubSignals) view returns (bool)",
+]);
+
+/** Deploys a VerifierDouble (accepting anything until told otherwise). */
+async function deployVerifierDouble() {
+  const { address }: { address: Address } = await viem.deployContract("VerifierDouble");
+  const [wallet] = await viem.getWalletClients();
+  return getContract({ address, abi: VERIFIER_DOUBLE_ABI, client: { public: await viem.getPublicClient(), wallet: wallet! } });
+}
+
+/** A wallet's checksummed address, as contracts and events return addresses. */
+const addressOf = (wallet: { account: { address: Address } }) => getAddress(wallet.account.address);
+
+/** boundSeed as the interface defines it, computed independently of the contract. */
+function boundSeed(seed: bigint, datasetId: bigint, column: bigint, prover: Address) {
+  const encoded = encodeAbiParameters([{ type: "uint256" }, { type: "uint256" }, { type: "uint256" }, { type: "address" }], [seed, datasetId, column, prover]);
+  return BigInt(keccak256(encoded)) % SNARK_SCALAR_FIELD;
+}
+
+/**
+ * Dataset 1 (two columns) active with both columns accepted by their holders, a third storage
+ * provider joined (free for a redraw), and a verifier double registered as version 1.
+ */
+async function withAcceptedDataset() {
+  const p = await withDataset();
+  const spare = p.storageProviders.at(-3)!;
+  await stake(p, spare, await p.datasetRegistry.read.providerStake());
+  await p.datasetRegistry.write.join(["/ip4/127.0.0.1/tcp/4001/p2p/spare"], { account: spare.account });
+  const holders = await p.datasetRegistry.read.holders([1n]);
+  const walletOf = (address: Address) => p.storageProviders.find((w) => addressOf(w) === address)!;
+  const [holder0, holder1] = [walletOf(holders[0]!), walletOf(holders[1]!)];
+  await p.datasetRegistry.write.acceptColumn([1n, 0n], { account: holder0.account });
+  await p.datasetRegistry.write.acceptColumn([1n, 1n], { account: holder1.account });
+  const verifier = await deployVerifierDouble();
+  await p.storageProofs.write.addVerifier([verifier.address, VERIFYING_KEY_HASH]);
+  return { ...p, verifier, holder0, holder1, spare, walletOf };
+}
+
+type Audited = Awaited<ReturnType<typeof withAcceptedDataset>>;
+
+/** Answers StorageProofs' latest VRF request. */
+async function fulfilRound(p: Protocol) {
+  const events = await p.storageProofs.getEvents.RoundRequested({}, { fromBlock: 0n });
+  return p.vrfCoordinator.write.fulfillRandomWords([events.at(-1)!.args.requestId!, p.storageProofs.address]);
+}
+
+/** Round 1 of dataset 1 open, auditing both columns. */
+async function withOpenRound() {
+  const p = await withAcceptedDataset();
+  await p.storageProofs.write.openRound([1n], { account: p.outsider.account });
+  await fulfilRound(p);
+  return { ...p, round: await p.storageProofs.read.currentRound([1n]) };
+}
+
+async function submit(p: Audited, wallet: Audited["holder0"], column: bigint, round = 1n) {
+  return p.storageProofs.write.submitProof([1n, round, column, [...PROOF]], { account: wallet.account });
+}
+
+/** What submitProof would return for `wallet`'s proof of `column` in round 1, without sending it. */
+async function simulateSubmit(p: Audited, wallet: Audited["holder0"], column: bigint) {
+  const publicClient = await viem.getPublicClient();
+  const { result } = await publicClient.simulateContract({
+    address: p.storageProofs.address,
+    abi: p.storageProofs.abi,
+    functionName: "submitProof",
+    args: [1n, 1n, column, [...PROOF]],
+    account: addressOf(wallet),
+  });
+  return result;
+}
+
+describe("StorageProofs", () => {
+  it("rejects invalid constructor parameters by name", async () => {
+    const p = await networkHelpers.loadFixture(withDataset);
+    const { subscriptionId, keyHash, callbackGasLimit, requestConfirmations } = await p.committee.read.config();
+    const vrf = { keyHash, subscriptionId, callbackGasLimit, requestConfirmations };
+    const [coordinator, registry, admin] = [p.vrfCoordinator.address, p.datasetRegistry.address, addressOf(p.deployer)];
+    const cases = [
+      ["registry", [coordinator, zeroAddress, vrf, 120, 60, admin, admin]],
+      ["proofWindow", [coordinator, registry, vrf, 120, 0, admin, admin]],
+      ["roundInterval", [coordinator, registry, vrf, 59, 60, admin, admin]],
+      ["verifierAdmin", [coordinator, registry, vrf, 120, 60, zeroAddress, admin]],
+      ["admin", [coordinator, registry, vrf, 120, 60, admin, zeroAddress]],
+    ] as const;
+    for (const [name, args] of cases) {
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        viem.deployContract("StorageProofs", args as never),
+        p.storageProofs,
+        "StorageProofsInvalidParameter",
+        [name],
+      );
+    }
+  });
+
+  describe("verifier versions", () => {
+    it("registers versions from 1 for VERIFIER_ADMIN_ROLE only", async () => {
+      const p = await networkHelpers.loadFixture(withDataset);
+      const verifier = await deployVerifierDouble();
+      assert.equal(await p.storageProofs.read.versionCount(), 0n);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        p.storageProofs.write.addVerifier([verifier.address, VERIFYING_KEY_HASH], { account: p.outsider.account }),
+        p.storageProofs,
+        "AccessControlUnauthorizedAccount",
+        [addressOf(p.outsider), VERIFIER_ADMIN_ROLE],
+      );
+      await viem.assertions.emitWithArgs(
+        p.storageProofs.write.addVerifier([verifier.address, VERIFYING_KEY_HASH]),
+        p.storageProofs,
+        "VerifierAdded",
+        [1n, verifier.address, VERIFYING_KEY_HASH],
+      );
+      assert.equal(await p.storageProofs.read.versionCount(), 1n);
+      assert.deepEqual(await p.storageProofs.read.verifierVersion([1n]), { verifier: getAddress(verifier.address), verifyingKeyHash: VERIFYING_KEY_HASH });
+      for (const version of [0n, 2n]) {
+        await viem.assertions.revertWithCustomErrorWithArgs(
+          p.storageProofs.read.verifierVersion([version]),
+          p.storageProofs,
+          "StorageProofsUnknownVersion",
+          [version],
+        );
+      }
+    });
+
+    it("rejects a verifier without code and an empty key hash", async () => {
+      const p = await networkHelpers.loadFixture(withDataset);
+      for (const [name, args] of [
+        ["verifier", [zeroAddress, VERIFYING_KEY_HASH]],
+        ["verifier", [addressOf(p.outsider), VERIFYING_KEY_HASH]],
+        ["verifyingKeyHash", [p.token.address, zeroHash]],
+      ] as const) {
+        await viem.assertions.revertWithCustomErrorWithArgs(
+          p.storageProofs.write.addVerifier(args),
+          p.storageProofs,
+          "StorageProofsInvalidParameter",
+          [name],
+        );
+      }
+      assert.equal(await p.storageProofs.read.versionCount(), 0n);
+    });
+
+    it("lets the dataset owner bind a version once", async () => {
+      const p = await networkHelpers.loadFixture(withAcceptedDataset);
+      await p.storageProofs.write.addVerifier([p.verifier.address, keccak256(stringToHex("second key"))]);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        p.storageProofs.write.bindDataset([1n, 1n], { account: p.outsider.account }),
+        p.storageProofs,
+        "StorageProofsNotDatasetOwner",
+        [1n, addressOf(p.outsider)],
+      );
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        p.storageProofs.write.bindDataset([1n, 3n], { account: p.consumer.account }),
+        p.storageProofs,
+        "StorageProofsUnknownVersion",
+        [3n],
+      );
+      await viem.assertions.emitWithArgs(
+        p.storageProofs.write.bindDataset([1n, 1n], { account: p.consumer.account }),
+        p.storageProofs,
+        "DatasetBound",
+        [1n, 1n],
+      );
+      assert.equal(await p.storageProofs.read.versionOf([1n]), 1n);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        p.storageProofs.write.bindDataset([1n, 2n], { account: p.consumer.account }),
+        p.storageProofs,
+        "StorageProofsAlreadyBound",
+        [1n, 1n],
+      );
+      // The first round keeps the owner's choice rather than the latest version.
+      await p.storageProofs.write.openRound([1n]);
+      assert.equal(await p.storageProofs.read.versionOf([1n]), 1n);
+    });
+  });
+
+  describe("openRound", () => {
+    it("binds an unbound dataset to the latest version and requests the seed", async () => {
+      const p = await networkHelpers.loadFixture(withAcceptedDataset);
+      const latest = await deployVerifierDouble();
+      await p.storageProofs.write.addVerifier([latest.address, keccak256(stringToHex("second key"))]);
+      const tx = p.storageProofs.write.openRound([1n], { account: p.outsider.account });
+      await viem.assertions.emitWithArgs(tx, p.storageProofs, "DatasetBound", [1n, 2n]);
+      const [requested] = await p.storageProofs.getEvents.RoundRequested({ datasetId: 1n }, { fromBlock: 0n });
+      assert.equal(requested!.args.round, 1n);
+      assert.deepEqual(await p.storageProofs.read.currentRound([1n]), {
+        number: 1n,
+        status: RoundStatus.Requested,
+        openedAt: 0,
+        deadline: 0,
+        seed: 0n,
+        audited: 0n,
+        proved: 0n,
+      });
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        p.storageProofs.write.openRound([1n]),
+        p.storageProofs,
+        "StorageProofsWrongRoundStatus",
+        [1n, RoundStatus.Requested, RoundStatus.Closed],
+      );
+    });
+
+    it("refuses a dataset that is not active or has no verifier to bind", async () => {
+      const p = await networkHelpers.loadFixture(withDataset);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        p.storageProofs.write.openRound([2n]),
+        p.storageProofs,
+        "StorageProofsDatasetNotActive",
+        [2n],
+      );
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        p.storageProofs.write.openRound([1n]),
+        p.storageProofs,
+        "StorageProofsUnknownVersion",
+        [0n],
+      );
+    });
+
+    it("opens on the VRF answer, auditing the accepted columns until the deadline", async () => {
+      const p = await networkHelpers.loadFixture(withAcceptedDataset);
+      await p.storageProofs.write.openRound([1n]);
+      await viem.assertions.emit(fulfilRound(p), p.storageProofs, "RoundOpened");
+      const openedAt = BigInt(await networkHelpers.time.latest());
+      const [opened] = await p.storageProofs.getEvents.RoundOpened({ datasetId: 1n }, { fromBlock: 0n });
+      const round = await p.storageProofs.read.currentRound([1n]);
+      assert.deepEqual(round, {
+        number: 1n,
+        status: RoundStatus.Open,
+        openedAt: Number(openedAt),
+        deadline: Number(openedAt + PROOF_WINDOW),
+        seed: opened!.args.seed!,
+        audited: 3n,
+        proved: 0n,
+      });
+      assert.deepEqual(opened!.args, { datasetId: 1n, round: 1n, seed: round.seed, deadline: openedAt + PROOF_WINDOW, audited: 3n });
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        p.storageProofs.write.openRound([1n]),
+        p.storageProofs,
+        "StorageProofsWrongRoundStatus",
+        [1n, RoundStatus.Open, RoundStatus.Closed],
+      );
+    });
+
+    it("waits roundInterval from the last opening", async () => {
+      const p = await networkHelpers.loadFixture(withOpenRound);
+      await networkHelpers.time.increase(PROOF_WINDOW);
+      await p.storageProofs.write.closeRound([1n]);
+      const readyAt = BigInt(p.round.openedAt) + ROUND_INTERVAL;
+      assert.equal(await p.storageProofs.read.nextRoundAt([1n]), readyAt);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        p.storageProofs.write.openRound([1n]),
+        p.storageProofs,
+        "StorageProofsRoundNotDue",
+        [1n, readyAt],
+      );
+      await networkHelpers.time.setNextBlockTimestamp(readyAt);
+      await viem.assertions.emitWithArgs(p.storageProofs.write.openRound([1n]), p.storageProofs, "RoundRequested", [
+        1n,
+        2n,
+        (id: bigint) => id > 0n,
+      ]);
+    });
+
+    it("closes at once a round with nothing to audit", async () => {
+      const p = await networkHelpers.loadFixture(withDataset);
+      const verifier = await deployVerifierDouble();
+      await p.storageProofs.write.addVerifier([verifier.address, VERIFYING_KEY_HASH]);
+      await p.storageProofs.write.openRound([1n]);
+      await viem.assertions.emitWithArgs(fulfilRound(p), p.storageProofs, "RoundClosed", [1n, 1n, 0n]);
+      const round = await p.storageProofs.read.currentRound([1n]);
+      assert.equal(round.status, RoundStatus.Closed);
+      assert.equal(round.audited, 0n);
+    });
+
+    it("does not revert when the VRF answers for a dataset settled meanwhile", async () => {
+      const p = await networkHelpers.loadFixture(withAcceptedDataset);
+      const { endsAt } = await p.datasetRegistry.read.getDataset([1n]);
+      await networkHelpers.time.setNextBlockTimestamp(endsAt - 1);
+      await p.storageProofs.write.openRound([1n]);
+      await p.datasetRegistry.write.settle([1n]);
+      await viem.assertions.emitWithArgs(fulfilRound(p), p.storageProofs, "RoundClosed", [1n, 1n, 0n]);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        p.storageProofs.write.openRound([1n]),
+        p.storageProofs,
+        "StorageProofsDatasetNotActive",
+        [1n],
+      );
+    });
+
+    it("accepts randomness only for its own requests", async () => {
+      const p = await networkHelpers.loadFixture(withDataset);
+      await networkHelpers.impersonateAccount(p.vrfCoordinator.address);
+      await networkHelpers.setBalance(p.vrfCoordinator.address, parseEther("1"));
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        p.storageProofs.write.rawFulfillRandomWords([99n, [1n]], { account: p.vrfCoordinator.address }),
+        p.storageProofs,
+        "StorageProofsUnknownRequest",
+        [99n],
+      );
+    });
+  });
+
+  describe("submitProof", () => {
+    it("passes the proof words and [columnRoot, boundSeed] in the verifier's order and marks the column proved", async () => {
+      const p = await networkHelpers.loadFixture(withOpenRound);
+      const prover = addressOf(p.holder1);
+      const [, root] = await p.datasetRegistry.read.columnOf([1n, 1n]);
+      const expected = [BigInt(root), boundSeed(p.round.seed, 1n, 1n, prover)] as const;
+      assert.deepEqual(await p.storageProofs.read.publicInputs([1n, 1n, prover]), expected);
+      await p.verifier.write.expect([
+        [PROOF[0], PROOF[1]],
+        [
+          [PROOF[2], PROOF[3]],
+          [PROOF[4], PROOF[5]],
+        ],
+        [PROOF[6], PROOF[7]],
+        [...expected],
+      ]);
+      const result = await simulateSubmit(p, p.holder1, 1n);
+      assert.equal(result, true);
+      await viem.assertions.emitWithArgs(submit(p, p.holder1, 1n), p.storageProofs, "ProofAccepted", [1n, 1n, 1n, prover]);
+      assert.equal((await p.storageProofs.read.currentRound([1n])).proved, 2n);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        submit(p, p.holder1, 1n),
+        p.storageProofs,
+        "StorageProofsAlreadyProved",
+        [1n, 1n],
+      );
+    });
+
+    it("binds a proof to its prover: the same words from another account verify against another seed", async () => {
+      const p = await networkHelpers.loadFixture(withOpenRound);
+      const [a, b] = [addressOf(p.holder0), addressOf(p.holder1)];
+      assert.notEqual((await p.storageProofs.read.publicInputs([1n, 0n, a]))[1], (await p.storageProofs.read.publicInputs([1n, 0n, b]))[1]);
+      assert.notEqual((await p.storageProofs.read.publicInputs([1n, 0n, a]))[1], (await p.storageProofs.read.publicInputs([1n, 1n, a]))[1]);
+    });
+
+    it("rejects a proof from anyone but the column's holder, including another column's holder", async () => {
+      const p = await networkHelpers.loadFixture(withOpenRound);
+      for (const wallet of [p.outsider, p.holder1]) {
+        await viem.assertions.revertWithCustomErrorWithArgs(
+          p.storageProofs.write.submitProof([1n, 1n, 0n, [...PROOF]], { account: wallet.account }),
+          p.storageProofs,
+          "StorageProofsNotHolder",
+          [1n, 0n, addressOf(wallet), addressOf(p.holder0)],
+        );
+      }
+    });
+
+    it("rejects columns outside the audit", async () => {
+      const p = await networkHelpers.loadFixture(withOpenRound);
+      for (const column of [2n, 254n, 255n, 256n, 2n ** 256n - 1n]) {
+        await viem.assertions.revertWithCustomErrorWithArgs(
+          submit(p, p.holder0, column),
+          p.storageProofs,
+          "StorageProofsColumnNotAudited",
+          [1n, column],
+        );
+      }
+    });
+
+    it("rejects a column accepted only after the round opened", async () => {
+      const p = await networkHelpers.loadFixture(withDataset);
+      const verifier = await deployVerifierDouble();
+      await p.storageProofs.write.addVerifier([verifier.address, VERIFYING_KEY_HASH]);
+      const holders = await p.datasetRegistry.read.holders([1n]);
+      const [first, second] = holders.map((h) => p.storageProviders.find((w) => addressOf(w) === h)!);
+      await p.datasetRegistry.write.acceptColumn([1n, 0n], { account: first!.account });
+      await p.storageProofs.write.openRound([1n]);
+      await fulfilRound(p);
+      await p.datasetRegistry.write.acceptColumn([1n, 1n], { account: second!.account });
+      assert.equal((await p.storageProofs.read.currentRound([1n])).audited, 1n);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        p.storageProofs.write.submitProof([1n, 1n, 1n, [...PROOF]], { account: second!.account }),
+        p.storageProofs,
+        "StorageProofsColumnNotAudited",
+        [1n, 1n],
+      );
+    });
+
+    it("rejects a proof for another round, before the round opens and after its deadline", async () => {
+      const p = await networkHelpers.loadFixture(withAcceptedDataset);
+      await viem.assertions.revertWithCustomErrorWithArgs(submit(p, p.holder0, 0n, 0n), p.storageProofs, "StorageProofsWrongRoundStatus", [
+        1n,
+        RoundStatus.None,
+        RoundStatus.Open,
+      ]);
+      await p.storageProofs.write.openRound([1n]);
+      await viem.assertions.revertWithCustomErrorWithArgs(submit(p, p.holder0, 0n), p.storageProofs, "StorageProofsWrongRoundStatus", [
+        1n,
+        RoundStatus.Requested,
+        RoundStatus.Open,
+      ]);
+      await fulfilRound(p);
+      const { deadline } = await p.storageProofs.read.currentRound([1n]);
+      await networkHelpers.time.setNextBlockTimestamp(deadline);
+      await viem.assertions.revertWithCustomErrorWithArgs(submit(p, p.holder0, 0n), p.storageProofs, "StorageProofsDeadlinePassed", [
+        1n,
+        BigInt(deadline),
+      ]);
+      await p.storageProofs.write.closeRound([1n]);
+      await networkHelpers.time.increase(ROUND_INTERVAL);
+      await p.storageProofs.write.openRound([1n]);
+      await fulfilRound(p);
+      await viem.assertions.revertWithCustomErrorWithArgs(submit(p, p.holder1, 1n, 1n), p.storageProofs, "StorageProofsWrongRound", [
+        1n,
+        1n,
+        2n,
+      ]);
+    });
+
+    for (const [name, mode] of [
+      ["an invalid proof", Mode.Reject],
+      ["a verifier revert", Mode.Revert],
+    ] as const) {
+      it(`slashes the holder at once for ${name}, without reverting`, async () => {
+        const p = await networkHelpers.loadFixture(withOpenRound);
+        await p.verifier.write.setMode([mode]);
+        const prover = addressOf(p.holder0);
+        const result = await simulateSubmit(p, p.holder0, 0n);
+        assert.equal(result, false);
+        const ownerBefore = await p.token.read.balanceOf([addressOf(p.consumer)]);
+        const tx = submit(p, p.holder0, 0n);
+        await viem.assertions.emitWithArgs(tx, p.storageProofs, "ProofRejected", [1n, 1n, 0n, prover]);
+        const [faulty] = await p.datasetRegistry.getEvents.ColumnFaulty({ datasetId: 1n }, { fromBlock: 0n });
+        assert.deepEqual(faulty!.args, { datasetId: 1n, column: 0n, provider: prover, slashed: FAULT_PENALTY });
+        assert.equal(await p.token.read.balanceOf([addressOf(p.consumer)]), ownerBefore + FAULT_PENALTY / 2n, "owner's share");
+        assert.equal((await p.stakeManager.read.stakeOf([prover])).locked, (await p.datasetRegistry.read.providerStake()) - FAULT_PENALTY);
+        await viem.assertions.revertWithCustomErrorWithArgs(submit(p, p.holder0, 0n), p.storageProofs, "StorageProofsAlreadyProved", [1n, 0n]);
+        // Settled once: the close reports only the other column.
+        await networkHelpers.time.increase(PROOF_WINDOW);
+        await viem.assertions.emitWithArgs(p.storageProofs.write.closeRound([1n]), p.storageProofs, "RoundClosed", [1n, 1n, 0n]);
+        const missed = await p.storageProofs.getEvents.ProofMissed({ datasetId: 1n }, { fromBlock: 0n });
+        assert.deepEqual(
+          missed.map((e) => e.args.column),
+          [1n],
+        );
+      });
+    }
+
+    it("rejects without slashing once the dataset is settled", async () => {
+      const p = await networkHelpers.loadFixture(withAcceptedDataset);
+      const { endsAt } = await p.datasetRegistry.read.getDataset([1n]);
+      await networkHelpers.time.setNextBlockTimestamp(endsAt - 2);
+      await p.storageProofs.write.openRound([1n]);
+      await fulfilRound(p);
+      await p.datasetRegistry.write.settle([1n]);
+      await p.verifier.write.setMode([Mode.Reject]);
+      await viem.assertions.emitWithArgs(submit(p, p.holder0, 0n), p.storageProofs, "ProofRejected", [1n, 1n, 0n, addressOf(p.holder0)]);
+      assert.deepEqual(await p.datasetRegistry.getEvents.ColumnFaulty({}, { fromBlock: 0n }), []);
+    });
+  });
+
+  describe("closeRound", () => {
+    it("waits for the deadline, then reports every missing proof and closes", async () => {
+      const p = await networkHelpers.loadFixture(withOpenRound);
+      await viem.assertions.revertWithCustomErrorWithArgs(p.storageProofs.write.closeRound([1n]), p.storageProofs, "StorageProofsDeadlineNotReached", [
+        1n,
+        BigInt(p.round.deadline),
+      ]);
+      await submit(p, p.holder1, 1n);
+      await networkHelpers.time.setNextBlockTimestamp(p.round.deadline);
+      const missing = addressOf(p.holder0);
+      const tx = p.storageProofs.write.closeRound([1n], { account: p.outsider.account });
+      await viem.assertions.emitWithArgs(tx, p.storageProofs, "ProofMissed", [1n, 1n, 0n, missing]);
+      const [closed] = await p.storageProofs.getEvents.RoundClosed({ datasetId: 1n }, { fromBlock: 0n });
+      assert.deepEqual(closed!.args, { datasetId: 1n, round: 1n, proved: 2n });
+      const [faulty] = await p.datasetRegistry.getEvents.ColumnFaulty({}, { fromBlock: 0n });
+      assert.deepEqual(faulty!.args, { datasetId: 1n, column: 0n, provider: missing, slashed: FAULT_PENALTY });
+      assert.deepEqual(await p.storageProofs.read.currentRound([1n]), { ...p.round, status: RoundStatus.Closed, proved: 2n });
+      await viem.assertions.revertWithCustomErrorWithArgs(p.storageProofs.write.closeRound([1n]), p.storageProofs, "StorageProofsWrongRoundStatus", [
+        1n,
+        RoundStatus.Closed,
+        RoundStatus.Open,
+      ]);
+    });
+
+    it("leaves a reported column reassignable to a provider outside the dataset, audited again once accepted", async () => {
+      const p = await networkHelpers.loadFixture(withOpenRound);
+      await submit(p, p.holder1, 1n);
+      await networkHelpers.time.increase(PROOF_WINDOW);
+      await p.storageProofs.write.closeRound([1n]);
+      assert.ok(!(await p.datasetRegistry.read.providers()).includes(addressOf(p.holder0)), "slashed below providerStake");
+      await p.datasetRegistry.write.reassign([1n, 0n], { account: p.outsider.account });
+      const [, requested] = await p.datasetRegistry.getEvents.PlacementRequested({ datasetId: 1n }, { fromBlock: 0n });
+      await p.vrfCoordinator.write.fulfillRandomWords([requested!.args.requestId!, p.datasetRegistry.address]);
+      assert.deepEqual(await p.datasetRegistry.read.holders([1n]), [addressOf(p.spare), addressOf(p.holder1)]);
+      assert.equal((await p.stakeManager.read.stakeOf([addressOf(p.holder0)])).locked, 0n, "the rest released with its column");
+      await p.datasetRegistry.write.acceptColumn([1n, 0n], { account: p.spare.account });
+      await networkHelpers.time.increase(ROUND_INTERVAL);
+      await p.storageProofs.write.openRound([1n]);
+      await fulfilRound(p);
+      assert.equal((await p.storageProofs.read.currentRound([1n])).audited, 3n);
+      await viem.assertions.emitWithArgs(submit(p, p.spare, 0n, 2n), p.storageProofs, "ProofAccepted", [1n, 2n, 0n, addressOf(p.spare)]);
+    });
+
+    it("excuses a column whose holder changed during the round", async () => {
+      const p = await networkHelpers.loadFixture(withOpenRound);
+      await p.datasetRegistry.write.exit({ account: p.holder0.account });
+      await p.datasetRegistry.write.reassign([1n, 0n]);
+      const [, requested] = await p.datasetRegistry.getEvents.PlacementRequested({ datasetId: 1n }, { fromBlock: 0n });
+      await p.vrfCoordinator.write.fulfillRandomWords([requested!.args.requestId!, p.datasetRegistry.address]);
+      await p.datasetRegistry.write.acceptColumn([1n, 0n], { account: p.spare.account });
+      await networkHelpers.time.increase(PROOF_WINDOW);
+      await viem.assertions.emitWithArgs(p.storageProofs.write.closeRound([1n]), p.storageProofs, "RoundClosed", [1n, 1n, 0n]);
+      const missed = await p.storageProofs.getEvents.ProofMissed({}, { fromBlock: 0n });
+      assert.deepEqual(
+        missed.map((e) => [e.args.column, e.args.provider]),
+        [[1n, addressOf(p.holder1)]],
+      );
+      assert.equal((await p.stakeManager.read.stakeOf([addressOf(p.spare)])).locked, await p.datasetRegistry.read.providerStake());
+    });
+
+    it("closes without reports once the dataset is settled", async () => {
+      const p = await networkHelpers.loadFixture(withAcceptedDataset);
+      const { endsAt } = await p.datasetRegistry.read.getDataset([1n]);
+      await networkHelpers.time.setNextBlockTimestamp(endsAt - 2);
+      await p.storageProofs.write.openRound([1n]);
+      await fulfilRound(p);
+      await p.datasetRegistry.write.settle([1n]);
+      await networkHelpers.time.increase(PROOF_WINDOW);
+      await viem.assertions.emitWithArgs(p.storageProofs.write.closeRound([1n]), p.storageProofs, "RoundClosed", [1n, 1n, 0n]);
+      assert.deepEqual(await p.storageProofs.getEvents.ProofMissed({}, { fromBlock: 0n }), []);
+    });
+  });
+
+  describe("upkeep", () => {
+    const ids = (list: bigint[]) => encodeAbiParameters([{ type: "uint256[]" }], [list]);
+
+    it("opens due rounds and closes them after the deadline", async () => {
+      const p = await networkHelpers.loadFixture(withDataset);
+      assert.deepEqual(await p.storageProofs.read.checkUpkeep(["0x"]), [false, ids([])], "no verifier to bind");
+      const verifier = await deployVerifierDouble();
+      await p.storageProofs.write.addVerifier([verifier.address, VERIFYING_KEY_HASH]);
+      const holders = await p.datasetRegistry.read.holders([1n]);
+      const holder = p.storageProviders.find((w) => addressOf(w) === holders[0])!;
+      await p.datasetRegistry.write.acceptColumn([1n, 0n], { account: holder.account });
+      assert.deepEqual(await p.storageProofs.read.checkUpkeep(["0x"]), [true, ids([1n])]);
+
+      await p.storageProofs.write.performUpkeep([ids([1n, 2n])], { account: p.outsider.account });
+      assert.equal((await p.storageProofs.read.currentRound([1n])).status, RoundStatus.Requested);
+      assert.deepEqual(await p.storageProofs.read.checkUpkeep(["0x"]), [false, ids([])], "waiting for the VRF");
+      await fulfilRound(p);
+      assert.deepEqual(await p.storageProofs.read.checkUpkeep(["0x"]), [false, ids([])], "proof window open");
+
+      await networkHelpers.time.increase(PROOF_WINDOW);
+      assert.deepEqual(await p.storageProofs.read.checkUpkeep(["0x"]), [true, ids([1n])]);
+      await viem.assertions.emitWithArgs(p.storageProofs.write.performUpkeep([ids([1n])]), p.storageProofs, "ProofMissed", [
+        1n,
+        1n,
+        0n,
+        addressOf(holder),
+      ]);
+      assert.equal((await p.storageProofs.read.currentRound([1n])).status, RoundStatus.Closed);
+      assert.deepEqual(await p.storageProofs.read.checkUpkeep(["0x"]), [false, ids([])], "interval not over");
+      // A keeper racing another: nothing due, nothing done, no revert.
+      await p.storageProofs.write.performUpkeep([ids([1n])]);
+      await networkHelpers.time.increase(ROUND_INTERVAL - PROOF_WINDOW);
+      assert.deepEqual(await p.storageProofs.read.checkUpkeep(["0x"]), [true, ids([1n])]);
+    });
+  });
+
+  describe("gas", () => {
+    it("keeps submitProof's own execution (all but 21k, calldata and the verifier's execution) under 25k gas", async () => {
+      const p = await networkHelpers.loadFixture(withOpenRound);
+      const publicClient = await viem.getPublicClient();
+      const calldataGas = (hex: string) => [...Buffer.from(hex.slice(2), "hex")].reduce((sum, byte) => sum + (byte === 0 ? 4n : 16n), 0n);
+      const hash = await submit(p, p.holder1, 1n);
+      const { gasUsed } = await publicClient.waitForTransactionReceipt({ hash });
+      const { input } = await publicClient.getTransaction({ hash });
+      const inputs = await p.storageProofs.read.publicInputs([1n, 1n, addressOf(p.holder1)]);
+      const data = encodeFunctionData({
+        abi: p.verifier.abi,
+        functionName: "verifyProof",
+        args: [[PROOF[0], PROOF[1]], [[PROOF[2], PROOF[3]], [PROOF[4], PROOF[5]]], [PROOF[6], PROOF[7]], inputs],
+      });
+      const doubleExecution = (await publicClient.estimateGas({ to: p.verifier.address, data, account: addressOf(p.outsider) })) - 21_000n - calldataGas(data);
+      const own = gasUsed - 21_000n - calldataGas(input) - doubleExecution;
+      console.log(`submitProof: tx ${gasUsed} gas = 21000 + calldata ${calldataGas(input)} + verifier double ${doubleExecution} + own ${own}`);
+      assert.ok(own < 25_000n, `${own}`);
+    });
+  });
+});
