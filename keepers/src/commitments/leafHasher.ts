@@ -4,7 +4,7 @@ import type { MerkleFrontier } from "./merkleFrontier.ts";
 import type { PoseidonWasm } from "./poseidonWasm.ts";
 import { ELEMENT_BYTES } from "./poseidonWat.ts";
 
-/** unpack31 reads 8 bytes at a time, so the last element of a buffer may read up to 6 bytes past it. */
+/** Chunks are unpacked 8 bytes at a time, so the last element of a buffer may read up to 6 bytes past it. */
 const READ_SLACK = 8;
 
 /**
@@ -19,16 +19,19 @@ export class LeafHasher {
   readonly #poseidon: PoseidonWasm;
   readonly #blockBytes: number;
   readonly #input: number;
-  readonly #leaf: number;
+  readonly #leaves: number;
 
   constructor({ poseidon, blockBytes }: { poseidon: PoseidonWasm; blockBytes: number }) {
     this.#poseidon = poseidon;
     this.#blockBytes = blockBytes;
     this.#input = poseidon.allocate(blockBytes + READ_SLACK);
-    this.#leaf = poseidon.allocate(ELEMENT_BYTES);
+    this.#leaves = poseidon.allocate(2 * ELEMENT_BYTES);
   }
 
-  /** Hashes the chunks of `block` (at most blockBytes; a short last chunk is zero-padded) and pushes each leaf. */
+  /**
+   * Hashes the chunks of `block` (at most blockBytes; a short last chunk is zero-padded) two at a
+   * time, one per SIMD lane, and pushes each leaf in order; an odd last chunk fills both lanes.
+   */
   pushBlock(block: Uint8Array, frontier: MerkleFrontier): void {
     if (block.length > this.#blockBytes) {
       throw new VeritrainError(`block must be at most ${this.#blockBytes} bytes, got ${block.length}`, {
@@ -40,9 +43,17 @@ export class LeafHasher {
     const memory = this.#poseidon.memory;
     memory.set(block, this.#input);
     memory.fill(0, this.#input + block.length, this.#input + leaves * CHUNK_BYTES);
-    for (let i = 0; i < leaves; i++) {
-      this.#poseidon.hashChunk(this.#leaf, this.#input + i * CHUNK_BYTES);
-      frontier.push(this.#leaf);
+    const second = this.#leaves + ELEMENT_BYTES;
+    for (let i = 0; i < leaves; i += 2) {
+      const chunk = this.#input + i * CHUNK_BYTES;
+      if (i + 1 < leaves) {
+        this.#poseidon.hashChunks(this.#leaves, second, chunk, chunk + CHUNK_BYTES);
+        frontier.push(this.#leaves);
+        frontier.push(second);
+      } else {
+        this.#poseidon.hashChunks(this.#leaves, this.#leaves, chunk, chunk);
+        frontier.push(this.#leaves);
+      }
     }
   }
 }

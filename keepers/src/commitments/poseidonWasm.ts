@@ -2,7 +2,7 @@ import { VeritrainError } from "../errors.ts";
 import { FIELD_MODULUS } from "./field.ts";
 import { MAX_WIDTH, MIN_WIDTH, poseidonConstants } from "./poseidonConstants.ts";
 import { POSEIDON_WASM_BASE64 } from "./poseidonWasmBinary.ts";
-import { ELEMENT_BYTES, HEAP_START, LAYOUT, MONTGOMERY_BITS } from "./poseidonWat.ts";
+import { ELEMENT_BYTES, HEAP_START, MONTGOMERY_BITS } from "./poseidonWat.ts";
 
 /** The slice of the WebAssembly JS API used here (the project's lib settings do not include its types). */
 type WasmMemory = { readonly buffer: ArrayBuffer; grow(pages: number): number };
@@ -13,8 +13,10 @@ declare const WebAssembly: {
 
 type PoseidonExports = {
   memory: WasmMemory;
-  unpack31: (out: number, input: number) => void;
-  permute: (st: number, tmp: number, t: number, partialRounds: number, c: number, s: number, mt: number, pt: number) => void;
+  loadState: (a: number, b: number, t: number) => void;
+  loadChunks: (a: number, b: number) => void;
+  permute: (t: number, partialRounds: number, c: number, s: number, mt: number, pt: number) => void;
+  storeOutputs: (a: number, b: number) => void;
 };
 
 /** Where the constants of one width live in wasm memory. */
@@ -43,7 +45,8 @@ function modularInverse(a: bigint): bigint {
 
 /**
  * circomlib-compatible Poseidon over BN254 running in a hand-written WebAssembly module
- * (see poseidonWat.ts). One instance owns one wasm memory; create one per thread.
+ * (see poseidonWat.ts) that computes two permutations at once, in the two lanes of SIMD
+ * vectors. One instance owns one wasm memory; create one per thread.
  *
  * Besides the bigint API ({@link PoseidonWasm.hash}) it exposes pointer-level operations on
  * elements kept in wasm memory in Montgomery form, so the Merkle tree never converts interior
@@ -56,21 +59,18 @@ function modularInverse(a: bigint): bigint {
 export class PoseidonWasm {
   readonly #exports: PoseidonExports;
   readonly #widths = new Map<number, WidthPointers>();
+  /** Single-format staging area for the inputs of one permutation. */
   readonly #state: number;
-  readonly #scratch: number;
   #heapEnd = HEAP_START;
   #limbs: BigUint64Array;
 
   private constructor(exports: PoseidonExports) {
     this.#exports = exports;
     this.#limbs = new BigUint64Array(exports.memory.buffer);
-    this.writeElement(LAYOUT.montgomeryRSquared, (R_MOD_P * R_MOD_P) % FIELD_MODULUS, { montgomery: false });
-    this.writeElement(LAYOUT.plainOne, 1n, { montgomery: false });
     this.#state = this.allocate(MAX_WIDTH * ELEMENT_BYTES);
-    this.#scratch = this.allocate(MAX_WIDTH * ELEMENT_BYTES);
   }
 
-  /** Instantiates the wasm module (compiled once per thread, synchronously: it is 7 kB). */
+  /** Instantiates the wasm module (compiled once per thread, synchronously: it is 20 kB). */
   static create(): PoseidonWasm {
     compiled ??= new WebAssembly.Module(Buffer.from(POSEIDON_WASM_BASE64, "base64"));
     const instance = new WebAssembly.Instance(compiled, {});
@@ -118,16 +118,18 @@ export class PoseidonWasm {
     this.writeElement(this.#state, 0n);
     // Like circomlibjs (F.e), inputs are taken modulo p, negative ones included.
     inputs.forEach((input, i) => this.writeElement(this.#state + (i + 1) * ELEMENT_BYTES, ((input % FIELD_MODULUS) + FIELD_MODULUS) % FIELD_MODULUS));
-    this.#permute(t);
+    this.#permuteStaged(t, this.#state, this.#state);
     return this.readElement(this.#state);
   }
 
-  /** out = Poseidon(16 elements packed as 16 × 31 little-endian bytes at `chunk`); see chunkPacking.ts. */
-  hashChunk(out: number, chunk: number): void {
-    this.#clearElement(this.#state);
-    for (let i = 0; i < 16; i++) this.#exports.unpack31(this.#state + (i + 1) * ELEMENT_BYTES, chunk + 31 * i);
-    this.#permute(MAX_WIDTH);
-    this.copyElement(out, this.#state);
+  /**
+   * outA, outB = Poseidon16 of the chunks at `chunkA` and `chunkB` (16 elements packed as
+   * 16 × 31 little-endian bytes, see chunkPacking.ts; up to 6 bytes past a chunk are read and
+   * ignored). Both leaves cost one permutation; for a single leaf pass it twice.
+   */
+  hashChunks(outA: number, outB: number, chunkA: number, chunkB: number): void {
+    this.#exports.loadChunks(chunkA, chunkB);
+    this.#permute(MAX_WIDTH, outA, outB);
   }
 
   /** out = Poseidon(left, right), all three being wasm pointers (out may alias either input). */
@@ -135,8 +137,7 @@ export class PoseidonWasm {
     this.copyElement(this.#state + ELEMENT_BYTES, left);
     this.copyElement(this.#state + 2 * ELEMENT_BYTES, right);
     this.#clearElement(this.#state);
-    this.#permute(3);
-    this.copyElement(out, this.#state);
+    this.#permuteStaged(3, this.#state, out);
   }
 
   /** Copies one element inside wasm memory. */
@@ -165,9 +166,16 @@ export class PoseidonWasm {
     this.#limbs.fill(0n, pointer / 8, pointer / 8 + ELEMENT_BYTES / 8);
   }
 
-  #permute(t: number): void {
+  /** Permutes the t staged elements at `staged` in one lane (the other lane repeats it) and writes state[0] to `out`. */
+  #permuteStaged(t: number, staged: number, out: number): void {
+    this.#exports.loadState(staged, staged, t);
+    this.#permute(t, out, out);
+  }
+
+  #permute(t: number, outA: number, outB: number): void {
     const width = this.#width(t);
-    this.#exports.permute(this.#state, this.#scratch, t, width.partialRounds, width.c, width.s, width.mt, width.pt);
+    this.#exports.permute(t, width.partialRounds, width.c, width.s, width.mt, width.pt);
+    this.#exports.storeOutputs(outA, outB);
   }
 
   /** Loads the constants of width t into wasm memory on first use (transposing M and P). */
