@@ -13,7 +13,7 @@ declare const WebAssembly: {
 
 type PoseidonExports = {
   memory: WasmMemory;
-  loadState: (a: number, b: number, t: number) => void;
+  loadInputs: (a: number, b: number, t: number) => void;
   loadChunks: (a: number, b: number) => void;
   permute: (t: number, partialRounds: number, c: number, s: number, mt: number, pt: number) => void;
   storeOutputs: (a: number, b: number) => void;
@@ -59,7 +59,7 @@ function modularInverse(a: bigint): bigint {
 export class PoseidonWasm {
   readonly #exports: PoseidonExports;
   readonly #widths = new Map<number, WidthPointers>();
-  /** Single-format staging area for the inputs of one permutation. */
+  /** Staging area for the (at most 16) inputs of one permutation. */
   readonly #state: number;
   #heapEnd = HEAP_START;
   #limbs: BigUint64Array;
@@ -67,7 +67,7 @@ export class PoseidonWasm {
   private constructor(exports: PoseidonExports) {
     this.#exports = exports;
     this.#limbs = new BigUint64Array(exports.memory.buffer);
-    this.#state = this.allocate(MAX_WIDTH * ELEMENT_BYTES);
+    this.#state = this.allocate((MAX_WIDTH - 1) * ELEMENT_BYTES);
   }
 
   /** Instantiates the wasm module (compiled once per thread, synchronously: it is 20 kB). */
@@ -115,10 +115,10 @@ export class PoseidonWasm {
         details: { field: "inputs", value: inputs.length },
       });
     }
-    this.writeElement(this.#state, 0n);
     // Like circomlibjs (F.e), inputs are taken modulo p, negative ones included.
-    inputs.forEach((input, i) => this.writeElement(this.#state + (i + 1) * ELEMENT_BYTES, ((input % FIELD_MODULUS) + FIELD_MODULUS) % FIELD_MODULUS));
-    this.#permuteStaged(t, this.#state, this.#state);
+    inputs.forEach((input, i) => this.writeElement(this.#state + i * ELEMENT_BYTES, ((input % FIELD_MODULUS) + FIELD_MODULUS) % FIELD_MODULUS));
+    this.#exports.loadInputs(this.#state, this.#state, t);
+    this.#permute(t, this.#state, this.#state);
     return this.readElement(this.#state);
   }
 
@@ -132,12 +132,20 @@ export class PoseidonWasm {
     this.#permute(MAX_WIDTH, outA, outB);
   }
 
+  /**
+   * outA = Poseidon(left, right) of the two consecutive elements (left then right) at `siblingsA`,
+   * outB likewise for `siblingsB`: two Merkle nodes for one permutation. Outputs may alias inputs.
+   */
+  hashSiblings(outA: number, outB: number, siblingsA: number, siblingsB: number): void {
+    this.#exports.loadInputs(siblingsA, siblingsB, 3);
+    this.#permute(3, outA, outB);
+  }
+
   /** out = Poseidon(left, right), all three being wasm pointers (out may alias either input). */
   hashPair(out: number, left: number, right: number): void {
-    this.copyElement(this.#state + ELEMENT_BYTES, left);
-    this.copyElement(this.#state + 2 * ELEMENT_BYTES, right);
-    this.#clearElement(this.#state);
-    this.#permuteStaged(3, this.#state, out);
+    this.copyElement(this.#state, left);
+    this.copyElement(this.#state + ELEMENT_BYTES, right);
+    this.hashSiblings(out, out, this.#state, this.#state);
   }
 
   /** Copies one element inside wasm memory. */
@@ -159,17 +167,6 @@ export class PoseidonWasm {
     let value = 0n;
     for (let i = ELEMENT_BYTES / 8 - 1; i >= 0; i--) value = (value << LIMB_BITS) | (this.#limbs[pointer / 8 + i] ?? 0n);
     return (value * R_INVERSE) % FIELD_MODULUS;
-  }
-
-  /** Writes 0 without bigint arithmetic: the capacity element is cleared twice per tree node. */
-  #clearElement(pointer: number): void {
-    this.#limbs.fill(0n, pointer / 8, pointer / 8 + ELEMENT_BYTES / 8);
-  }
-
-  /** Permutes the t staged elements at `staged` in one lane (the other lane repeats it) and writes state[0] to `out`. */
-  #permuteStaged(t: number, staged: number, out: number): void {
-    this.#exports.loadState(staged, staged, t);
-    this.#permute(t, out, out);
   }
 
   #permute(t: number, outA: number, outB: number): void {

@@ -264,7 +264,8 @@ function emitUnpackLane(laneOffset: number): string {
 
 /**
  * Host interface (all on the pair state at LAYOUT.state):
- * - `loadState(a, b, t)`: lanes A and B of state[0..t) from t single-format elements at a and at b;
+ * - `loadInputs(a, b, t)`: state[0] = 0 and lanes A and B of state[1..t) from the t - 1
+ *   consecutive single-format elements at a and at b;
  * - `loadChunks(a, b)`: state = [0, e_1..e_16] (Montgomery form) of the 496-byte chunks at a and b,
  *   e_i being the i-th 31 bytes read little-endian (reads up to 6 bytes past each chunk);
  * - `permute(t, partialRounds, c, s, mt, pt)`: the permutation of width t on both lanes;
@@ -281,8 +282,10 @@ function emitHostInterface(): string {
       { length: LIMBS },
       (_, j) => `(i64.store offset=${j * 8} (local.get ${to}) (i64.load32_u offset=${LAYOUT.state + j * 8 + laneOffset} (i32.const 0)))`,
     ).join("\n");
-  return `(func (export "loadState") (param $a i32) (param $b i32) (param $t i32) (local $to i32) (local $end i32)
-  (local.set $to (i32.const 0))
+  const zeroStateHead = Array.from({ length: LIMBS }, (_, j) => `(i64.store offset=${LAYOUT.state + 8 * j} (i32.const 0) (i64.const 0))`).join("\n");
+  return `(func (export "loadInputs") (param $a i32) (param $b i32) (param $t i32) (local $to i32) (local $end i32)
+  ${zeroStateHead}
+  (local.set $to (i32.const ${ELEMENT_BYTES}))
   (local.set $end (i32.mul (local.get $t) (i32.const ${ELEMENT_BYTES})))
   (block $done (loop $next
     (br_if $done (i32.ge_u (local.get $to) (local.get $end)))
@@ -293,8 +296,7 @@ function emitHostInterface(): string {
     (local.set $to (i32.add (local.get $to) (i32.const ${ELEMENT_BYTES})))
     (br $next))))
 (func (export "loadChunks") (param $a i32) (param $b i32) (local $i i32) (local $out i32) (local $in i32)
-  (v128.store offset=${LAYOUT.state} (i32.const 0) (v128.const i64x2 0 0))
-  ${Array.from({ length: (ELEMENT_BYTES - 16) / 8 }, (_, j) => `(i64.store offset=${LAYOUT.state + 16 + 8 * j} (i32.const 0) (i64.const 0))`).join("\n")}
+  ${zeroStateHead}
   (local.set $i (i32.const 1))
   (block $done (loop $next
     (br_if $done (i32.ge_u (local.get $i) (i32.const ${MAX_WIDTH})))
@@ -419,7 +421,7 @@ function dataOf(value: bigint): string {
     .join("");
 }
 
-/** The complete WAT module: exported memory, `loadState`, `loadChunks`, `permute`, `storeOutputs`. */
+/** The complete WAT module: exported memory, `loadInputs`, `loadChunks`, `permute`, `storeOutputs`. */
 export function poseidonWat(): string {
   return `(module
 (memory (export "memory") 1)
