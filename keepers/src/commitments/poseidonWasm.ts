@@ -2,7 +2,7 @@ import { VeritrainError } from "../errors.ts";
 import { FIELD_MODULUS } from "./field.ts";
 import { MAX_WIDTH, MIN_WIDTH, poseidonConstants } from "./poseidonConstants.ts";
 import { POSEIDON_WASM_BASE64 } from "./poseidonWasmBinary.ts";
-import { ELEMENT_BYTES, HEAP_START, MONTGOMERY_BITS } from "./poseidonWat.ts";
+import { ELEMENT_BYTES, HEAP_START, MONTGOMERY_BITS, partialRoundConstants } from "./poseidonWat.ts";
 
 /** The slice of the WebAssembly JS API used here (the project's lib settings do not include its types). */
 type WasmMemory = { readonly buffer: ArrayBuffer; grow(pages: number): number };
@@ -190,7 +190,7 @@ export class PoseidonWasm {
     const pointers: WidthPointers = {
       partialRounds: constants.partialRounds,
       c: store(constants.c),
-      s: store(constants.s),
+      s: store(partialRoundConstants(constants)),
       mt: store(transpose(constants.m)),
       pt: store(transpose(constants.p)),
     };
