@@ -2,7 +2,7 @@ import { VeritrainError } from "../errors.ts";
 import { FIELD_MODULUS } from "./field.ts";
 import { MAX_WIDTH, MIN_WIDTH, poseidonConstants } from "./poseidonConstants.ts";
 import { POSEIDON_WASM_BASE64 } from "./poseidonWasmBinary.ts";
-import { ELEMENT_BYTES, HEAP_START, MONTGOMERY_BITS, partialRoundConstants } from "./poseidonWat.ts";
+import { ELEMENT_BYTES, HEAP_START, MONTGOMERY_BITS, matrixCorrections, partialRoundConstants } from "./poseidonWat.ts";
 
 /** The slice of the WebAssembly JS API used here (the project's lib settings do not include its types). */
 type WasmMemory = { readonly buffer: ArrayBuffer; grow(pages: number): number };
@@ -15,12 +15,12 @@ type PoseidonExports = {
   memory: WasmMemory;
   loadInputs: (a: number, b: number, t: number) => void;
   loadChunks: (a: number, b: number) => void;
-  permute: (t: number, partialRounds: number, c: number, s: number, mt: number, pt: number) => void;
+  permute: (t: number, partialRounds: number, c: number, s: number, mt: number, pt: number, mk: number, pk: number) => void;
   storeOutputs: (a: number, b: number) => void;
 };
 
 /** Where the constants of one width live in wasm memory. */
-type WidthPointers = { partialRounds: number; c: number; s: number; mt: number; pt: number };
+type WidthPointers = { partialRounds: number; c: number; s: number; mt: number; pt: number; mk: number; pk: number };
 
 const LIMB_BITS = 29n;
 const LIMB_MASK = (1n << LIMB_BITS) - 1n;
@@ -171,7 +171,7 @@ export class PoseidonWasm {
 
   #permute(t: number, outA: number, outB: number): void {
     const width = this.#width(t);
-    this.#exports.permute(t, width.partialRounds, width.c, width.s, width.mt, width.pt);
+    this.#exports.permute(t, width.partialRounds, width.c, width.s, width.mt, width.pt, width.mk, width.pk);
     this.#exports.storeOutputs(outA, outB);
   }
 
@@ -180,8 +180,8 @@ export class PoseidonWasm {
     const known = this.#widths.get(t);
     if (known !== undefined) return known;
     const constants = poseidonConstants(t);
-    const transpose = (matrix: bigint[][]): bigint[] =>
-      matrix.flatMap((_, column) => matrix.map((row) => row[column] ?? 0n));
+    const transpose = (matrix: bigint[][]): bigint[][] => matrix.map((_, column) => matrix.map((row) => row[column] ?? 0n));
+    const [mt, pt] = [transpose(constants.m), transpose(constants.p)];
     const store = (values: bigint[]): number => {
       const pointer = this.allocate(values.length * ELEMENT_BYTES);
       values.forEach((value, i) => this.writeElement(pointer + i * ELEMENT_BYTES, value));
@@ -191,8 +191,10 @@ export class PoseidonWasm {
       partialRounds: constants.partialRounds,
       c: store(constants.c),
       s: store(partialRoundConstants(constants)),
-      mt: store(transpose(constants.m)),
-      pt: store(transpose(constants.p)),
+      mt: store(mt.flat()),
+      pt: store(pt.flat()),
+      mk: store(matrixCorrections(mt)),
+      pk: store(matrixCorrections(pt)),
     };
     this.#widths.set(t, pointers);
     return pointers;

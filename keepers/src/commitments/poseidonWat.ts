@@ -57,17 +57,20 @@ const PARTIAL_BLOCK = 4;
 export const LAYOUT = {
   montgomeryRSquared: 0,
   modulus: ELEMENT_BYTES,
-  /** A pair element that stays zero: the addend of dot products that have none. */
-  zero: 2 * ELEMENT_BYTES,
-  scratch: 3 * ELEMENT_BYTES,
-  partialSum: 4 * ELEMENT_BYTES,
+  fourModulus: 2 * ELEMENT_BYTES,
+  /** MAX_WIDTH elements that stay zero (a zero addend, or a zero row of constants). */
+  zero: 3 * ELEMENT_BYTES,
+  scratch: (3 + MAX_WIDTH) * ELEMENT_BYTES,
+  partialSum: (4 + MAX_WIDTH) * ELEMENT_BYTES,
+  /** -Σ x_2j·x_2j+1 of the current matrix product (see emitMatrix). */
+  vectorCorrection: (5 + MAX_WIDTH) * ELEMENT_BYTES,
   /** state[0..t), directly followed by the partial rounds' history x_0..x_{B-1} (see emitPermutation). */
-  state: 5 * ELEMENT_BYTES,
-  product: (5 + MAX_WIDTH + PARTIAL_BLOCK) * ELEMENT_BYTES,
+  state: (6 + MAX_WIDTH) * ELEMENT_BYTES,
+  product: (6 + 2 * MAX_WIDTH + PARTIAL_BLOCK) * ELEMENT_BYTES,
 } as const;
 
 /** First byte of wasm memory the host may allocate. */
-export const HEAP_START = 4096;
+export const HEAP_START = 8192;
 
 /** Dot-product carries are normalised after this many lazily summed terms (see emitDot). */
 const TERMS_PER_CARRY = 6;
@@ -231,21 +234,86 @@ function emitDot(): string {
 }
 
 /**
+ * One row of a matrix-vector product by Winograd's inner-product trick, which halves the
+ * multiplications when many rows share the vector x:
+ * Σ_k c_k·x_k = Σ_(j<pairs) (c_2j + x_2j+1)·(c_2j+1 + x_2j) - Σ_j c_2j·c_2j+1 - Σ_j x_2j·x_2j+1,
+ * plus c_2pairs·x_2pairs when `odd`. The row's constant Σ c_2j·c_2j+1 (negated, single format)
+ * and the vector's (negated, pair) are passed as the two addends:
+ * out = (Σ products)/R + vectorAddend + constantAddend. Operand sums are normalised, so the
+ * column bounds are those of {@link emitDot}. With c a zero row and zero addends, out = Σ x_2j·x_2j+1.
+ */
+function emitWinogradRow(): string {
+  const terms = [
+    ...emitSum("$l", constantOperand("$c"), (j) => `(v128.load64_zero offset=${ELEMENT_BYTES + j * 8} (local.get $x))`),
+    ...emitSum("$r", (j) => `(v128.load32_splat offset=${ELEMENT_BYTES + j * 8} (local.get $c))`, pairOperand("$x")),
+    emitProducts((i) => get(`$l${i}`), (j) => get(`$r${j}`), true),
+  ];
+  const constantAddend = Array.from(
+    { length: LIMBS },
+    (_, j) =>
+      `(local.set $t${j + LIMBS} (i64x2.add ${get(`$t${j + LIMBS}`)} (i64x2.extend_low_i32x4_u (v128.load32_splat offset=${j * 8} (local.get $constantAddend)))))`,
+  );
+  return `(func $winogradRow (param $out i32) (param $c i32) (param $x i32) (param $pairs i32) (param $odd i32) (param $addend i32) (param $constantAddend i32)
+  ${multiplyLocals} ${sumLocals("$l")} ${sumLocals("$r")} (local $sinceCarry i32)
+  ${Array.from({ length: 2 * LIMBS }, (_, k) => `(local.set $t${k} (v128.const i64x2 0 0))`).join("\n")}
+  (block $done (loop $next
+    (br_if $done (i32.eqz (local.get $pairs)))
+    ${terms.join("\n")}
+    (local.set $sinceCarry (i32.add (local.get $sinceCarry) (i32.const 1)))
+    (if (i32.eq (local.get $sinceCarry) (i32.const ${TERMS_PER_CARRY})) (then
+      ${emitCarry()}
+      (local.set $sinceCarry (i32.const 0))))
+    (local.set $c (i32.add (local.get $c) (i32.const ${2 * ELEMENT_BYTES})))
+    (local.set $x (i32.add (local.get $x) (i32.const ${2 * ELEMENT_BYTES})))
+    (local.set $pairs (i32.sub (local.get $pairs) (i32.const 1)))
+    (br $next)))
+  (if (local.get $odd) (then
+    ${emitProducts(constantOperand("$c"), pairOperand("$x"), true)}))
+  ${emitAddendTimesR()}
+  ${constantAddend.join("\n")}
+  ${emitReduction()}
+  ${emitStoreResult()})`;
+}
+
+/**
+ * Statements setting the i32x4 locals `${name}0..8` to the limbs of c + x (c a single-format
+ * constant, x a pair element) with carries normalised, so every limb is below 2^29 again.
+ */
+function emitSum(name: string, c: Operand, x: Operand): string[] {
+  const out: string[] = [];
+  for (let j = 0; j < LIMBS; j++) out.push(`(local.set ${name}${j} (i32x4.add ${c(j)} ${x(j)}))`);
+  for (let j = 0; j < LIMBS - 1; j++) {
+    out.push(`(local.set ${name}${j + 1} (i32x4.add ${get(`${name}${j + 1}`)} (i32x4.shr_u ${get(`${name}${j}`)} (i32.const 29))))`);
+    out.push(`(local.set ${name}${j} (v128.and ${get(`${name}${j}`)} ${MASK32}))`);
+  }
+  return out;
+}
+
+const sumLocals = (name: string): string => Array.from({ length: LIMBS }, (_, j) => `(local ${name}${j} v128)`).join(" ");
+
+/**
  * x = x + c (c a single-format constant), limb-wise with carries normalised. No reduction: the
- * sum of an S-box output (< 1.2p) and a constant (< p) is a valid operand (< 4p).
+ * sum of an S-box output (< 1.2p) and a constant (< p) is a valid operand.
  */
 function emitAddConstant(): string {
-  const x = pairOperand("$x");
-  const c = constantOperand("$c");
+  const stores = Array.from({ length: LIMBS }, (_, j) => `(v128.store64_lane offset=${j * 8} 0 (local.get $x) ${get(`$s${j}`)})`);
+  return `(func $addConstant (param $x i32) (param $c i32) ${sumLocals("$s")}
+  ${[...emitSum("$s", constantOperand("$c"), pairOperand("$x")), ...stores].join("\n")})`;
+}
+
+/**
+ * out = 4p - x for x < 4p (pair elements): a representative of -x, limb-wise with signed borrows.
+ */
+function emitNegate(): string {
   const out: string[] = [];
-  for (let j = 0; j < LIMBS; j++) out.push(`(local.set $s${j} (i32x4.add ${x(j)} ${c(j)}))`);
+  const fourP = (j: number): string => `(v128.load32_splat offset=${LAYOUT.fourModulus + 8 * j} (i32.const 0))`;
+  for (let j = 0; j < LIMBS; j++) out.push(`(local.set $s${j} (i32x4.sub ${fourP(j)} ${pairOperand("$x")(j)}))`);
   for (let j = 0; j < LIMBS - 1; j++) {
-    out.push(`(local.set $s${j + 1} (i32x4.add ${get(`$s${j + 1}`)} (i32x4.shr_u ${get(`$s${j}`)} (i32.const 29))))`);
+    out.push(`(local.set $s${j + 1} (i32x4.add ${get(`$s${j + 1}`)} (i32x4.shr_s ${get(`$s${j}`)} (i32.const 29))))`);
     out.push(`(local.set $s${j} (v128.and ${get(`$s${j}`)} ${MASK32}))`);
   }
-  for (let j = 0; j < LIMBS; j++) out.push(`(v128.store64_lane offset=${j * 8} 0 (local.get $x) ${get(`$s${j}`)})`);
-  const locals = Array.from({ length: LIMBS }, (_, j) => `(local $s${j} v128)`).join(" ");
-  return `(func $addConstant (param $x i32) (param $c i32) ${locals}
+  for (let j = 0; j < LIMBS; j++) out.push(`(v128.store64_lane offset=${j * 8} 0 (local.get $out) ${get(`$s${j}`)})`);
+  return `(func $negate (param $out i32) (param $x i32) ${sumLocals("$s")}
   ${out.join("\n")})`;
 }
 
@@ -349,19 +417,26 @@ function emitPermutation(): string {
     (local.set $c (i32.add (local.get $c) (i32.const ${ELEMENT_BYTES})))
     (br $next))))
 
-(func $matrix (param $t i32) (param $mt i32) (param $rows i32)
-  (local $i i32) (local $row i32)
+(func $matrix (param $t i32) (param $mt i32) (param $corrections i32) (param $rows i32)
+  (local $i i32) (local $row i32) (local $pairs i32) (local $odd i32)
   (local.set $row (i32.mul (local.get $t) (i32.const ${ELEMENT_BYTES})))
+  (local.set $pairs (i32.shr_u (local.get $t) (i32.const 1)))
+  (local.set $odd (i32.and (local.get $t) (i32.const 1)))
+  ;; The vector's Winograd correction, once for all rows: -Σ x_2j·x_2j+1.
+  (call $winogradRow (i32.const ${LAYOUT.scratch}) (i32.const ${LAYOUT.zero}) (i32.const ${state}) (local.get $pairs) (i32.const 0)
+    (i32.const ${LAYOUT.zero}) (i32.const ${LAYOUT.zero}))
+  (call $negate (i32.const ${LAYOUT.vectorCorrection}) (i32.const ${LAYOUT.scratch}))
   (block $done (loop $next
     (br_if $done (i32.ge_u (local.get $i) (local.get $rows)))
-    (call $dot (i32.add (i32.const ${LAYOUT.product}) (i32.mul (local.get $i) (i32.const ${ELEMENT_BYTES})))
-      (i32.add (local.get $mt) (i32.mul (local.get $i) (local.get $row))) (i32.const ${ELEMENT_BYTES})
-      (i32.const ${state}) (i32.const ${ELEMENT_BYTES}) (local.get $t) (i32.const ${LAYOUT.zero}))
+    (call $winogradRow (i32.add (i32.const ${LAYOUT.product}) (i32.mul (local.get $i) (i32.const ${ELEMENT_BYTES})))
+      (i32.add (local.get $mt) (i32.mul (local.get $i) (local.get $row))) (i32.const ${state}) (local.get $pairs) (local.get $odd)
+      (i32.const ${LAYOUT.vectorCorrection}) (i32.add (local.get $corrections) (i32.mul (local.get $i) (i32.const ${ELEMENT_BYTES}))))
     (local.set $i (i32.add (local.get $i) (i32.const 1)))
     (br $next)))
   (memory.copy (i32.const ${state}) (i32.const ${LAYOUT.product}) (i32.mul (local.get $rows) (i32.const ${ELEMENT_BYTES}))))
 
 (func (export "permute") (param $t i32) (param $partialRounds i32) (param $c i32) (param $s i32) (param $mt i32) (param $pt i32)
+  (param $mk i32) (param $pk i32)
   (local $r i32) (local $k i32) (local $row i32) (local $x i32) (local $history i32) (local $rounds i32)
   (local.set $row (i32.mul (local.get $t) (i32.const ${ELEMENT_BYTES})))
   (local.set $k (i32.const 0))
@@ -376,12 +451,12 @@ function emitPermutation(): string {
   (block $done (loop $next
     (br_if $done (i32.ge_u (local.get $r) (i32.const 3)))
     (call $fullRoundHead (local.get $t) (local.get $c))
-    (call $matrix (local.get $t) (local.get $mt) (local.get $t))
+    (call $matrix (local.get $t) (local.get $mt) (local.get $mk) (local.get $t))
     (local.set $c (i32.add (local.get $c) (local.get $row)))
     (local.set $r (i32.add (local.get $r) (i32.const 1)))
     (br $next)))
   (call $fullRoundHead (local.get $t) (local.get $c))
-  (call $matrix (local.get $t) (local.get $pt) (local.get $t))
+  (call $matrix (local.get $t) (local.get $pt) (local.get $pk) (local.get $t))
   (local.set $c (i32.add (local.get $c) (local.get $row)))
   ;; Partial rounds, in blocks of up to ${PARTIAL_BLOCK} (constants from partialRoundConstants, at $s).
   (local.set $history (i32.add (i32.const ${state}) (local.get $row)))
@@ -416,7 +491,7 @@ function emitPermutation(): string {
   (block $done (loop $next
     (br_if $done (i32.ge_u (local.get $r) (i32.const 3)))
     (call $fullRoundHead (local.get $t) (local.get $c))
-    (call $matrix (local.get $t) (local.get $mt) (local.get $t))
+    (call $matrix (local.get $t) (local.get $mt) (local.get $mk) (local.get $t))
     (local.set $c (i32.add (local.get $c) (local.get $row)))
     (local.set $r (i32.add (local.get $r) (i32.const 1)))
     (br $next)))
@@ -427,7 +502,7 @@ function emitPermutation(): string {
     (local.set $k (i32.add (local.get $k) (i32.const 1)))
     (br $next)))
   ;; Only state[0] is the hash output, so the last matrix product computes a single row.
-  (call $matrix (local.get $t) (local.get $mt) (i32.const 1)))`;
+  (call $matrix (local.get $t) (local.get $mt) (local.get $mk) (i32.const 1)))`;
 }
 
 /**
@@ -457,6 +532,21 @@ export function partialRoundConstants({ t, partialRounds, s }: PoseidonConstants
   return out;
 }
 
+/**
+ * The Winograd corrections of a matrix given by its rows (see emitWinogradRow):
+ * -Σ_j row[2j]·row[2j+1] mod p for each row.
+ *
+ * @example
+ * const mk = matrixCorrections(transposedM);
+ */
+export function matrixCorrections(rows: bigint[][]): bigint[] {
+  return rows.map((row) => {
+    let sum = 0n;
+    for (let j = 0; j + 1 < row.length; j += 2) sum += (row[j] ?? 0n) * (row[j + 1] ?? 0n);
+    return (FIELD_MODULUS - (sum % FIELD_MODULUS)) % FIELD_MODULUS;
+  });
+}
+
 /** WAT string literal of the single-format limbs of `value`. */
 function dataOf(value: bigint): string {
   return limbsOf(value)
@@ -469,10 +559,12 @@ function dataOf(value: bigint): string {
 export function poseidonWat(): string {
   return `(module
 (memory (export "memory") 1)
-(data (i32.const ${LAYOUT.montgomeryRSquared}) "${dataOf((R_MOD_P * R_MOD_P) % FIELD_MODULUS)}${dataOf(FIELD_MODULUS)}")
+(data (i32.const ${LAYOUT.montgomeryRSquared}) "${dataOf((R_MOD_P * R_MOD_P) % FIELD_MODULUS)}${dataOf(FIELD_MODULUS)}${dataOf(4n * FIELD_MODULUS)}")
 ${emitMultiplications()}
 ${emitDot()}
 ${emitAddConstant()}
+${emitNegate()}
+${emitWinogradRow()}
 ${emitHostInterface()}
 ${emitPermutation()}
 )`;
