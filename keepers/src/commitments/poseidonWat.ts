@@ -18,13 +18,20 @@
  *   `v128.load64_zero` gives a limb of both lanes. Constants are read from the single format with
  *   `v128.load32_splat`, i.e. the same value in both lanes.
  *
- * Bounds (p < 2^254, so p/R < 2^-7): a Montgomery product of a, b < 4p is < 16p²/R + p < 1.2p,
- * and a lazily reduced dot product of 17 terms (constant < p) × (value < 72p) is < 17·72p²/R + p
- * < 9p. Hence no value ever needs a conditional subtraction: S-box outputs plus a round constant
- * stay < 2.2p, matrix outputs < 1.3p, and the partial-round updates state[k] += state[0]·s_k,
- * fused into the reduction as (state[0]·s_k + state[k]·R)/R, grow state[k] by < 1.02p per round,
- * i.e. to < 72p < 2^261 after the at most 70 partial rounds. Every value fits its 9 limbs and
- * the host reduces the output mod p when it reads it.
+ * Algorithmic savings over circomlib's optimised Poseidon, all exact (same outputs): matrix
+ * products use Winograd's inner-product trick (see emitWinogradRow), and the partial rounds are
+ * evaluated in blocks (see emitPermutation), so most multiplications are lazily summed terms of
+ * dot products with one reduction per output.
+ *
+ * Bounds: values are never conditionally subtracted, only kept "almost reduced". A Montgomery
+ * reduction of a sum T of products returns < T/R + p, and p/R < 2^-7.4, so each reduction
+ * shrinks its operands' product by a factor > 169 and values cannot run away: over a whole
+ * permutation (inputs below 6.5p, as its own outputs are) the largest value is below 25p
+ * (state[1..t) at the end of the partial rounds), matrix outputs, the hash output included, are
+ * below 6.5p, and the Winograd vector term is below 4p, all far below 2^261 ≈ 169p.
+ * test/keepers/commitments/poseidonBounds.test.ts recomputes these worst cases for every width.
+ * Column sums stay below 2^64 because every stored element has normalised 29-bit limbs (see
+ * emitDot); the host reduces outputs mod p when it reads them.
  *
  * @example
  * import wabt from "wabt";
@@ -48,7 +55,7 @@ export const MONTGOMERY_BITS = LIMBS * LIMB_BITS;
 const MAX_WIDTH = 17;
 
 /** Partial rounds are evaluated in blocks of this many rounds (see {@link partialRoundConstants}). */
-const PARTIAL_BLOCK = 4;
+export const PARTIAL_BLOCK = 4;
 
 /**
  * Fixed memory layout below {@link HEAP_START}: constants set by the module's data segment
@@ -190,8 +197,8 @@ function emitAddendTimesR(): string {
 }
 
 /**
- * The multiplications of the S-box, on pair elements, results in [0, 1.2p) for operands below
- * 4p (out may alias an input): `square(out, a)` = a²/R and `mulPair(out, a, b)` = a·b/R.
+ * The multiplications of the S-box, on pair elements (out may alias an input):
+ * `square(out, a)` = a²/R and `mulPair(out, a, b)` = a·b/R, both below ab/R + p.
  */
 function emitMultiplications(): string {
   return `(func $square (param $out i32) (param $a i32) ${multiplyLocals}
@@ -291,10 +298,7 @@ function emitSum(name: string, c: Operand, x: Operand): string[] {
 
 const sumLocals = (name: string): string => Array.from({ length: LIMBS }, (_, j) => `(local ${name}${j} v128)`).join(" ");
 
-/**
- * x = x + c (c a single-format constant), limb-wise with carries normalised. No reduction: the
- * sum of an S-box output (< 1.2p) and a constant (< p) is a valid operand.
- */
+/** x = x + c (c a single-format constant), limb-wise with carries normalised, not reduced. */
 function emitAddConstant(): string {
   const stores = Array.from({ length: LIMBS }, (_, j) => `(v128.store64_lane offset=${j * 8} 0 (local.get $x) ${get(`$s${j}`)})`);
   return `(func $addConstant (param $x i32) (param $c i32) ${sumLocals("$s")}
