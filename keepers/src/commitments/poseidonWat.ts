@@ -69,7 +69,7 @@ export const LAYOUT = {
   zero: 3 * ELEMENT_BYTES,
   scratch: (3 + MAX_WIDTH) * ELEMENT_BYTES,
   partialSum: (4 + MAX_WIDTH) * ELEMENT_BYTES,
-  /** -Σ x_2j·x_2j+1 of the current matrix product (see emitMatrix). */
+  /** -Σ x_2j·x_2j+1 of the current matrix-vector product (see $matrix in emitPermutation). */
   vectorCorrection: (5 + MAX_WIDTH) * ELEMENT_BYTES,
   /** state[0..t), directly followed by the partial rounds' history x_0..x_{B-1} (see emitPermutation). */
   state: (6 + MAX_WIDTH) * ELEMENT_BYTES,
