@@ -59,22 +59,23 @@ export async function columnRoot({ column, depth = DEFAULT_COLUMN_DEPTH, threads
     });
   }
   const poseidon = PoseidonWasm.create();
-  // Worker threads hash whole subtrees of SEGMENT_LEVELS; the main thread combines their roots
-  // left to right in a frontier starting at that level, i.e. the same tree as the inline path.
-  const useWorkers = threads > 1 && depth > SEGMENT_LEVELS;
-  const frontier = new MerkleFrontier({ poseidon, depth, baseLevel: useWorkers ? SEGMENT_LEVELS : 0 });
+  // Each segment of 2^SEGMENT_LEVELS leaves (the whole tree if it is smaller) is hashed as one
+  // zero-padded subtree, on this thread or in a worker; a frontier starting at that level
+  // combines the subtree roots left to right, so the tree does not depend on the thread count.
+  const segmentLevels = Math.min(depth, SEGMENT_LEVELS);
+  const frontier = new MerkleFrontier({ poseidon, depth, baseLevel: segmentLevels });
   let byteLength = 0;
   const countBlock = (block: Uint8Array): void => {
     byteLength += block.length;
     assertFits(leafCountOf(byteLength), depth);
   };
-  if (useWorkers) {
+  if (threads > 1 && depth > SEGMENT_LEVELS) {
     await hashSegmentsInWorkers({ column, threads, poseidon, frontier, countBlock });
   } else {
     const leaves = new LeafHasher({ poseidon, blockBytes: SEGMENT_BYTES });
     for await (const block of columnBlocks(column, SEGMENT_BYTES)) {
       countBlock(block);
-      leaves.pushBlock(block, frontier);
+      frontier.push(leaves.subtreeRoot(block, segmentLevels));
     }
   }
   const merkleRoot = poseidon.readElement(frontier.finish());

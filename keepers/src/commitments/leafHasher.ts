@@ -1,48 +1,84 @@
 import { VeritrainError } from "../errors.ts";
 import { CHUNK_BYTES, leafCountOf } from "./chunkPacking.ts";
-import type { MerkleFrontier } from "./merkleFrontier.ts";
+import { type MerkleFrontier, zeroHashes } from "./merkleFrontier.ts";
 import type { PoseidonWasm } from "./poseidonWasm.ts";
 import { ELEMENT_BYTES } from "./poseidonWat.ts";
 
-/** unpack31 reads 8 bytes at a time, so the last element of a buffer may read up to 6 bytes past it. */
+/** Chunks are unpacked 8 bytes at a time, so the last element of a buffer may read up to 6 bytes past it. */
 const READ_SLACK = 8;
 
 /**
- * Turns column bytes into leaves inside wasm memory and feeds them to a frontier, with one
- * reusable input buffer of `blockBytes` (a multiple of 496).
+ * Turns column bytes into leaves inside wasm memory, with one reusable input buffer of
+ * `blockBytes` (a multiple of 496). Leaves are hashed two at a time, one per SIMD lane of the
+ * Poseidon module; an odd last chunk fills both lanes.
  *
  * @example
  * const leaves = new LeafHasher({ poseidon, blockBytes: 2048 * 496 });
- * leaves.pushBlock(block, frontier);
+ * frontier.push(leaves.subtreeRoot(block, 11)); // or, to see every node: leaves.pushBlock(block, frontier)
  */
 export class LeafHasher {
   readonly #poseidon: PoseidonWasm;
   readonly #blockBytes: number;
   readonly #input: number;
-  readonly #leaf: number;
+  /** One node per leaf of a block: the leaves, then each level of the subtree overwriting the one below. */
+  readonly #nodes: number;
 
   constructor({ poseidon, blockBytes }: { poseidon: PoseidonWasm; blockBytes: number }) {
     this.#poseidon = poseidon;
     this.#blockBytes = blockBytes;
     this.#input = poseidon.allocate(blockBytes + READ_SLACK);
-    this.#leaf = poseidon.allocate(ELEMENT_BYTES);
+    // One spare slot: an odd level is padded with the empty-subtree hash before pairing.
+    this.#nodes = poseidon.allocate((blockBytes / CHUNK_BYTES + 1) * ELEMENT_BYTES);
   }
 
-  /** Hashes the chunks of `block` (at most blockBytes; a short last chunk is zero-padded) and pushes each leaf. */
+  /** Hashes the chunks of `block` (a short last chunk is zero-padded) and pushes each leaf, in order. */
   pushBlock(block: Uint8Array, frontier: MerkleFrontier): void {
-    if (block.length > this.#blockBytes) {
-      throw new VeritrainError(`block must be at most ${this.#blockBytes} bytes, got ${block.length}`, {
+    const leaves = this.#hashLeaves(block, this.#blockBytes);
+    for (let i = 0; i < leaves; i++) frontier.push(this.#node(i));
+  }
+
+  /**
+   * Root of the subtree of height `levels` whose leaves are the chunks of `block` (at most
+   * 2^levels of them), padded on the right with empty leaves. Hashed level by level, two nodes
+   * per permutation. Returns a wasm pointer, valid until the next call.
+   */
+  subtreeRoot(block: Uint8Array, levels: number): number {
+    let count = this.#hashLeaves(block, Math.min(this.#blockBytes, 2 ** levels * CHUNK_BYTES));
+    if (count === 0) return zeroHashes(this.#poseidon, levels) + levels * ELEMENT_BYTES;
+    const zeros = zeroHashes(this.#poseidon, levels);
+    for (let level = 0; level < levels; level++) {
+      if (count % 2 === 1) this.#poseidon.copyElement(this.#node(count++), zeros + level * ELEMENT_BYTES);
+      const parents = count / 2;
+      // Parent j overwrites node j, whose children 2j and 2j + 1 (j >= 1) were already read.
+      for (let j = 0; j < parents; j += 2) {
+        const second = Math.min(j + 1, parents - 1);
+        this.#poseidon.hashSiblings(this.#node(j), this.#node(second), this.#node(2 * j), this.#node(2 * second));
+      }
+      count = parents;
+    }
+    return this.#node(0);
+  }
+
+  /** Hashes the chunks of `block` into the node buffer and returns their number. */
+  #hashLeaves(block: Uint8Array, limit: number): number {
+    if (block.length > limit) {
+      throw new VeritrainError(`block must be at most ${limit} bytes, got ${block.length}`, {
         code: "BLOCK_TOO_LARGE",
-        details: { field: "block", value: block.length, limit: this.#blockBytes },
+        details: { field: "block", value: block.length, limit },
       });
     }
     const leaves = leafCountOf(block.length);
     const memory = this.#poseidon.memory;
     memory.set(block, this.#input);
     memory.fill(0, this.#input + block.length, this.#input + leaves * CHUNK_BYTES);
-    for (let i = 0; i < leaves; i++) {
-      this.#poseidon.hashChunk(this.#leaf, this.#input + i * CHUNK_BYTES);
-      frontier.push(this.#leaf);
+    for (let i = 0; i < leaves; i += 2) {
+      const second = Math.min(i + 1, leaves - 1);
+      this.#poseidon.hashChunks(this.#node(i), this.#node(second), this.#input + i * CHUNK_BYTES, this.#input + second * CHUNK_BYTES);
     }
+    return leaves;
+  }
+
+  #node(index: number): number {
+    return this.#nodes + index * ELEMENT_BYTES;
   }
 }

@@ -119,8 +119,14 @@ export class MerkleFrontier {
 
 const zeroCache = new WeakMap<PoseidonWasm, { pointer: number; depth: number }>();
 
-/** zero[0] = 0, zero[l + 1] = Poseidon2(zero[l], zero[l]); computed once per hasher up to the largest depth asked. */
-function zeroHashes(poseidon: PoseidonWasm, depth: number): number {
+/**
+ * Pointer of zero[0..depth] (zero[0] = 0, zero[l + 1] = Poseidon2(zero[l], zero[l]), the roots of
+ * empty subtrees), computed once per hasher up to the largest depth asked.
+ *
+ * @example
+ * const zeroAtLevel3 = zeroHashes(poseidon, 25) + 3 * ELEMENT_BYTES;
+ */
+export function zeroHashes(poseidon: PoseidonWasm, depth: number): number {
   const cached = zeroCache.get(poseidon);
   if (cached !== undefined && cached.depth >= depth) return cached.pointer;
   const pointer = poseidon.allocate((depth + 1) * ELEMENT_BYTES);

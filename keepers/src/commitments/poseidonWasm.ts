@@ -2,7 +2,7 @@ import { VeritrainError } from "../errors.ts";
 import { FIELD_MODULUS } from "./field.ts";
 import { MAX_WIDTH, MIN_WIDTH, poseidonConstants } from "./poseidonConstants.ts";
 import { POSEIDON_WASM_BASE64 } from "./poseidonWasmBinary.ts";
-import { ELEMENT_BYTES, HEAP_START, LAYOUT, MONTGOMERY_BITS } from "./poseidonWat.ts";
+import { ELEMENT_BYTES, HEAP_START, MONTGOMERY_BITS, matrixCorrections, partialRoundConstants } from "./poseidonWat.ts";
 
 /** The slice of the WebAssembly JS API used here (the project's lib settings do not include its types). */
 type WasmMemory = { readonly buffer: ArrayBuffer; grow(pages: number): number };
@@ -13,12 +13,14 @@ declare const WebAssembly: {
 
 type PoseidonExports = {
   memory: WasmMemory;
-  unpack31: (out: number, input: number) => void;
-  permute: (st: number, tmp: number, t: number, partialRounds: number, c: number, s: number, mt: number, pt: number) => void;
+  loadInputs: (a: number, b: number, t: number) => void;
+  loadChunks: (a: number, b: number) => void;
+  permute: (t: number, partialRounds: number, c: number, s: number, mt: number, pt: number, mk: number, pk: number) => void;
+  storeOutputs: (a: number, b: number) => void;
 };
 
 /** Where the constants of one width live in wasm memory. */
-type WidthPointers = { partialRounds: number; c: number; s: number; mt: number; pt: number };
+type WidthPointers = { partialRounds: number; c: number; s: number; mt: number; pt: number; mk: number; pk: number };
 
 const LIMB_BITS = 29n;
 const LIMB_MASK = (1n << LIMB_BITS) - 1n;
@@ -43,7 +45,8 @@ function modularInverse(a: bigint): bigint {
 
 /**
  * circomlib-compatible Poseidon over BN254 running in a hand-written WebAssembly module
- * (see poseidonWat.ts). One instance owns one wasm memory; create one per thread.
+ * (see poseidonWat.ts) that computes two permutations at once, in the two lanes of SIMD
+ * vectors. One instance owns one wasm memory; create one per thread.
  *
  * Besides the bigint API ({@link PoseidonWasm.hash}) it exposes pointer-level operations on
  * elements kept in wasm memory in Montgomery form, so the Merkle tree never converts interior
@@ -56,21 +59,18 @@ function modularInverse(a: bigint): bigint {
 export class PoseidonWasm {
   readonly #exports: PoseidonExports;
   readonly #widths = new Map<number, WidthPointers>();
+  /** Staging area for the (at most 16) inputs of one permutation. */
   readonly #state: number;
-  readonly #scratch: number;
   #heapEnd = HEAP_START;
   #limbs: BigUint64Array;
 
   private constructor(exports: PoseidonExports) {
     this.#exports = exports;
     this.#limbs = new BigUint64Array(exports.memory.buffer);
-    this.writeElement(LAYOUT.montgomeryRSquared, (R_MOD_P * R_MOD_P) % FIELD_MODULUS, { montgomery: false });
-    this.writeElement(LAYOUT.plainOne, 1n, { montgomery: false });
-    this.#state = this.allocate(MAX_WIDTH * ELEMENT_BYTES);
-    this.#scratch = this.allocate(MAX_WIDTH * ELEMENT_BYTES);
+    this.#state = this.allocate((MAX_WIDTH - 1) * ELEMENT_BYTES);
   }
 
-  /** Instantiates the wasm module (compiled once per thread, synchronously: it is 7 kB). */
+  /** Instantiates the wasm module (compiled once per thread, synchronously: it is 20 kB). */
   static create(): PoseidonWasm {
     compiled ??= new WebAssembly.Module(Buffer.from(POSEIDON_WASM_BASE64, "base64"));
     const instance = new WebAssembly.Instance(compiled, {});
@@ -115,28 +115,37 @@ export class PoseidonWasm {
         details: { field: "inputs", value: inputs.length },
       });
     }
-    this.writeElement(this.#state, 0n);
     // Like circomlibjs (F.e), inputs are taken modulo p, negative ones included.
-    inputs.forEach((input, i) => this.writeElement(this.#state + (i + 1) * ELEMENT_BYTES, ((input % FIELD_MODULUS) + FIELD_MODULUS) % FIELD_MODULUS));
-    this.#permute(t);
+    inputs.forEach((input, i) => this.writeElement(this.#state + i * ELEMENT_BYTES, ((input % FIELD_MODULUS) + FIELD_MODULUS) % FIELD_MODULUS));
+    this.#exports.loadInputs(this.#state, this.#state, t);
+    this.#permute(t, this.#state, this.#state);
     return this.readElement(this.#state);
   }
 
-  /** out = Poseidon(16 elements packed as 16 × 31 little-endian bytes at `chunk`); see chunkPacking.ts. */
-  hashChunk(out: number, chunk: number): void {
-    this.#clearElement(this.#state);
-    for (let i = 0; i < 16; i++) this.#exports.unpack31(this.#state + (i + 1) * ELEMENT_BYTES, chunk + 31 * i);
-    this.#permute(MAX_WIDTH);
-    this.copyElement(out, this.#state);
+  /**
+   * outA, outB = Poseidon16 of the chunks at `chunkA` and `chunkB` (16 elements packed as
+   * 16 × 31 little-endian bytes, see chunkPacking.ts; up to 6 bytes past a chunk are read and
+   * ignored). Both leaves cost one permutation; for a single leaf pass it twice.
+   */
+  hashChunks(outA: number, outB: number, chunkA: number, chunkB: number): void {
+    this.#exports.loadChunks(chunkA, chunkB);
+    this.#permute(MAX_WIDTH, outA, outB);
+  }
+
+  /**
+   * outA = Poseidon(left, right) of the two consecutive elements (left then right) at `siblingsA`,
+   * outB likewise for `siblingsB`: two Merkle nodes for one permutation. Outputs may alias inputs.
+   */
+  hashSiblings(outA: number, outB: number, siblingsA: number, siblingsB: number): void {
+    this.#exports.loadInputs(siblingsA, siblingsB, 3);
+    this.#permute(3, outA, outB);
   }
 
   /** out = Poseidon(left, right), all three being wasm pointers (out may alias either input). */
   hashPair(out: number, left: number, right: number): void {
-    this.copyElement(this.#state + ELEMENT_BYTES, left);
-    this.copyElement(this.#state + 2 * ELEMENT_BYTES, right);
-    this.#clearElement(this.#state);
-    this.#permute(3);
-    this.copyElement(out, this.#state);
+    this.copyElement(this.#state, left);
+    this.copyElement(this.#state + ELEMENT_BYTES, right);
+    this.hashSiblings(out, out, this.#state, this.#state);
   }
 
   /** Copies one element inside wasm memory. */
@@ -160,14 +169,10 @@ export class PoseidonWasm {
     return (value * R_INVERSE) % FIELD_MODULUS;
   }
 
-  /** Writes 0 without bigint arithmetic: the capacity element is cleared twice per tree node. */
-  #clearElement(pointer: number): void {
-    this.#limbs.fill(0n, pointer / 8, pointer / 8 + ELEMENT_BYTES / 8);
-  }
-
-  #permute(t: number): void {
+  #permute(t: number, outA: number, outB: number): void {
     const width = this.#width(t);
-    this.#exports.permute(this.#state, this.#scratch, t, width.partialRounds, width.c, width.s, width.mt, width.pt);
+    this.#exports.permute(t, width.partialRounds, width.c, width.s, width.mt, width.pt, width.mk, width.pk);
+    this.#exports.storeOutputs(outA, outB);
   }
 
   /** Loads the constants of width t into wasm memory on first use (transposing M and P). */
@@ -175,8 +180,8 @@ export class PoseidonWasm {
     const known = this.#widths.get(t);
     if (known !== undefined) return known;
     const constants = poseidonConstants(t);
-    const transpose = (matrix: bigint[][]): bigint[] =>
-      matrix.flatMap((_, column) => matrix.map((row) => row[column] ?? 0n));
+    const transpose = (matrix: bigint[][]): bigint[][] => matrix.map((_, column) => matrix.map((row) => row[column] ?? 0n));
+    const [mt, pt] = [transpose(constants.m), transpose(constants.p)];
     const store = (values: bigint[]): number => {
       const pointer = this.allocate(values.length * ELEMENT_BYTES);
       values.forEach((value, i) => this.writeElement(pointer + i * ELEMENT_BYTES, value));
@@ -185,9 +190,11 @@ export class PoseidonWasm {
     const pointers: WidthPointers = {
       partialRounds: constants.partialRounds,
       c: store(constants.c),
-      s: store(constants.s),
-      mt: store(transpose(constants.m)),
-      pt: store(transpose(constants.p)),
+      s: store(partialRoundConstants(constants)),
+      mt: store(mt.flat()),
+      pt: store(pt.flat()),
+      mk: store(matrixCorrections(mt)),
+      pk: store(matrixCorrections(pt)),
     };
     this.#widths.set(t, pointers);
     return pointers;

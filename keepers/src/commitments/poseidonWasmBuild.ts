@@ -10,7 +10,7 @@ import { poseidonWat } from "./poseidonWat.ts";
  */
 export async function compilePoseidonWat(): Promise<Uint8Array> {
   const toolkit = await wabt();
-  const module = toolkit.parseWat("poseidon.wat", poseidonWat(), { bulk_memory: true });
+  const module = toolkit.parseWat("poseidon.wat", poseidonWat(), { bulk_memory: true, simd: true });
   try {
     module.validate();
     return module.toBinary({}).buffer;

@@ -6,7 +6,6 @@
 import { parentPort } from "node:worker_threads";
 import { CHUNK_BYTES } from "./chunkPacking.ts";
 import { LeafHasher } from "./leafHasher.ts";
-import { MerkleFrontier } from "./merkleFrontier.ts";
 import { PoseidonWasm } from "./poseidonWasm.ts";
 
 /** A segment to hash. */
@@ -15,21 +14,15 @@ export type SubtreeRequest = { id: number; levels: number; block: Uint8Array };
 export type SubtreeResponse = { id: number; root: bigint };
 
 const poseidon = PoseidonWasm.create();
-/** One leaf hasher and frontier per segment height, reused so wasm memory does not grow per segment. */
-const engines = new Map<number, { leaves: LeafHasher; frontier: MerkleFrontier }>();
+/** One leaf hasher per segment height, reused so wasm memory does not grow per segment. */
+const hashers = new Map<number, LeafHasher>();
 
 parentPort?.on("message", ({ id, levels, block }: SubtreeRequest) => {
-  let engine = engines.get(levels);
-  if (engine === undefined) {
-    engine = {
-      leaves: new LeafHasher({ poseidon, blockBytes: 2 ** levels * CHUNK_BYTES }),
-      frontier: new MerkleFrontier({ poseidon, depth: levels }),
-    };
-    engines.set(levels, engine);
+  let leaves = hashers.get(levels);
+  if (leaves === undefined) {
+    leaves = new LeafHasher({ poseidon, blockBytes: 2 ** levels * CHUNK_BYTES });
+    hashers.set(levels, leaves);
   }
-  const { leaves, frontier } = engine;
-  frontier.reset();
-  leaves.pushBlock(block, frontier);
-  const response: SubtreeResponse = { id, root: poseidon.readElement(frontier.finish()) };
+  const response: SubtreeResponse = { id, root: poseidon.readElement(leaves.subtreeRoot(block, levels)) };
   parentPort?.postMessage(response);
 });

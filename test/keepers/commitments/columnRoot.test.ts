@@ -68,6 +68,13 @@ describe("columnRoot", () => {
     }
   });
 
+  it("matches the circomlibjs reference across a segment boundary: 2^11 + 1 leaves, depth 12", async () => {
+    const column = new SeededRandom(12n).bytes(496 * 2048 + 200);
+    const commitment = await columnRoot({ column, depth: 12 });
+    assert.equal(commitment.leafCount, 2049);
+    assert.equal(commitment.root, referenceColumnRoot({ column, depth: 12 }).root);
+  });
+
   it("gives the same root for a buffer, a stream of odd-sized pieces, 1 thread and 2 threads", async () => {
     // 2^11 leaves per worker segment: 2 whole segments and a partial one exercise the thread path.
     const column = new SeededRandom(9n).bytes(496 * 2048 * 2 + 1234);

@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { CHUNK_BYTES, packChunk } from "../../../keepers/src/commitments/chunkPacking.ts";
 import { FIELD_MODULUS } from "../../../keepers/src/commitments/field.ts";
 import { POSEIDON_WASM_BASE64 } from "../../../keepers/src/commitments/poseidonWasmBinary.ts";
 import { compilePoseidonWat } from "../../../keepers/src/commitments/poseidonWasmBuild.ts";
 import { PoseidonWasm } from "../../../keepers/src/commitments/poseidonWasm.ts";
+import { ELEMENT_BYTES } from "../../../keepers/src/commitments/poseidonWat.ts";
 import { VeritrainError } from "../../../keepers/src/errors.ts";
 import { referencePoseidon } from "./referenceCommitment.ts";
 import { SeededRandom } from "./seededRandom.ts";
@@ -42,6 +44,29 @@ describe("PoseidonWasm", () => {
   it("rejects 0 or 17 inputs with a clear error", () => {
     assert.throws(() => poseidon.hash([]), (error: unknown) => error instanceof VeritrainError && error.code === "POSEIDON_WIDTH_INVALID");
     assert.throws(() => poseidon.hash(new Array<bigint>(17).fill(1n)), /inputs must hold 1 to 16 field elements, got 17/);
+  });
+
+  it("hashes two different chunks in the two SIMD lanes, each lane independent of the other", () => {
+    const random = new SeededRandom(23n);
+    const chunks = [random.bytes(CHUNK_BYTES), random.bytes(CHUNK_BYTES), new Uint8Array(CHUNK_BYTES).fill(255)];
+    const input = poseidon.allocate(chunks.length * CHUNK_BYTES + 8);
+    const out = poseidon.allocate(2 * ELEMENT_BYTES);
+    chunks.forEach((chunk, i) => poseidon.memory.set(chunk, input + i * CHUNK_BYTES));
+    const expected = chunks.map((chunk) => referencePoseidon(packChunk(chunk)));
+    for (const [a, b] of [[0, 1], [1, 0], [0, 2], [2, 2]] as const) {
+      poseidon.hashChunks(out, out + ELEMENT_BYTES, input + a * CHUNK_BYTES, input + b * CHUNK_BYTES);
+      assert.equal(poseidon.readElement(out), expected[a], `lane A, chunks ${a} and ${b}`);
+      assert.equal(poseidon.readElement(out + ELEMENT_BYTES), expected[b], `lane B, chunks ${a} and ${b}`);
+    }
+  });
+
+  it("hashes two sibling pairs at once like circomlibjs Poseidon2, outputs overwriting inputs", () => {
+    const values = [FIELD_MODULUS - 1n, 7n, 0n, 1n << 253n];
+    const siblings = poseidon.allocate(values.length * ELEMENT_BYTES);
+    values.forEach((value, i) => poseidon.writeElement(siblings + i * ELEMENT_BYTES, value));
+    poseidon.hashSiblings(siblings, siblings + ELEMENT_BYTES, siblings, siblings + 2 * ELEMENT_BYTES);
+    assert.equal(poseidon.readElement(siblings), referencePoseidon([values[0]!, values[1]!]));
+    assert.equal(poseidon.readElement(siblings + ELEMENT_BYTES), referencePoseidon([values[2]!, values[3]!]));
   });
 
   it("ships a wasm binary identical to a fresh build of poseidonWat.ts", async () => {
