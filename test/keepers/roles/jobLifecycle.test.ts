@@ -16,6 +16,7 @@ import type { CostModel } from "../../../keepers/src/compute/costModel.ts";
 import { testAccuracyBps } from "../../../keepers/src/compute/testAccuracy.ts";
 import { createHeliaContentStore, type HeliaContentStore } from "../../../keepers/src/content/heliaContentStore.ts";
 import { readDatasetOnChain, registerDataset } from "../../../keepers/src/datasets/datasetOnChain.ts";
+import { manifestBlockCid } from "../../../keepers/src/datasets/manifest.ts";
 import { mnistRecords } from "../../../keepers/src/datasets/mnistRecords.ts";
 import { packageDataset } from "../../../keepers/src/datasets/packageDataset.ts";
 import { startDevnet, type Devnet } from "../../../keepers/src/devnet/startDevnet.ts";
@@ -24,7 +25,6 @@ import { DisputeStatus, JobStatus, postJob, type JobOrder } from "../../../keepe
 import { fetchJobSpec, storeJobSpec } from "../../../keepers/src/jobs/jobSpecBlock.ts";
 import { loadJob } from "../../../keepers/src/jobs/loadJob.ts";
 import { fetchResult } from "../../../keepers/src/jobs/resultManifest.ts";
-import { acceptColumn } from "../../../keepers/src/storage/storageRole.ts";
 import { loadMnist } from "../../../keepers/src/training/mnist.ts";
 import { prepareJob } from "../../../keepers/src/training/preparedJob.ts";
 import { trainJob } from "../../../keepers/src/training/trainJob.ts";
@@ -138,7 +138,7 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
       return store;
     };
 
-    // A dataset: MNIST's first 500 training and 500 test images, k = 2 of n = 3, accepted by its holders.
+    // A dataset: MNIST's first 500 training and 500 test images, k = 2 of n = 3, placed by VRF.
     consumerStore = await newStore("consumer");
     const input = mnistRecords(loadMnist(), { limit: 500 });
     const packaged = await packageDataset({ name: "mnist-500", ...input, k: 2, n: 3, shardSize: 64 << 10, columnTreeDepth: 10, store: consumerStore });
@@ -164,10 +164,12 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
       });
     const [placement] = await DatasetRegistry.getEvents.PlacementRequested({}, { fromBlock: 0n });
     await fulfil(placement!.args.requestId!, DatasetRegistry.address);
+    // Each holder pins its column and keeps the manifest (what the storage role does before accepting it).
     const onChain = await readDatasetOnChain(deployer, datasetId);
     for (const [column, holder] of onChain.holders.entries()) {
       const held = holders.find((h) => h.chain.account.address === holder)!;
-      assert.ok(await acceptColumn({ ...held, log: silent, datasetId, column, signal: AbortSignal.timeout(60_000) }));
+      await held.store.pin(manifestBlockCid(packaged.manifestCid), { signal: AbortSignal.timeout(30_000) });
+      for (const stripe of packaged.manifest.shards) await held.store.pin(stripe[column]!, { signal: AbortSignal.timeout(30_000) });
     }
 
     // The job spec and model, served by the consumer.
@@ -287,19 +289,21 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
         stdio: ["ignore", "ignore", "pipe"],
       });
       const lines: Record<string, unknown>[] = [];
-      let partial = "";
+      let stderr = "";
       child.stderr!.on("data", (chunk: Buffer) => {
-        const text = partial + chunk.toString();
-        const complete = text.split("\n");
-        partial = complete.pop()!;
-        for (const line of complete) if (line.startsWith("{")) lines.push(JSON.parse(line));
+        const complete = (stderr += chunk.toString()).split("\n").slice(lines.length, -1);
+        for (const line of complete) lines.push(line.startsWith("{") ? JSON.parse(line) : { msg: line });
       });
       children.push(child);
-      return { child, lines, exited: new Promise((resolve) => child.once("exit", resolve)) };
+      /** Waits for the keeper to log `msg`; a timeout shows what it logged. */
+      const logged = (msg: string) => until(msg, () => lines.find((l) => l.msg === msg)).catch((error: Error) => {
+        throw new Error(`${error.message}; the keeper wrote:\n${stderr.slice(-4000)}`);
+      });
+      return { child, lines, logged, exited: new Promise((resolve) => child.once("exit", resolve)) };
     };
 
     const first = compute();
-    const running = await until("the CLI compute keeper", () => first.lines.find((l) => l.msg === "compute role running"));
+    const running = await first.logged("compute role running");
     for (const store of checkerStores) await store.dial(running.endpoint as string);
     // The CLI consumer posts the same job spec (default spec, same flags).
     const posted = await runCli(ACCOUNT.cliConsumer, [...cliArgs(join(work, "cli-consumer")), "job", "post", "--dataset", datasetId.toString(), "--train-images", "400", "--test-images", "200", "--epochs", "2", "--seed", "3", "--reward", "10", "--min-stake", "100", "--bidding-period", "30", "--challenge-window", "60", "--no-wait"]);
@@ -316,7 +320,7 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
     assert.equal((await job(jobId)).status, JobStatus.Assigned);
 
     const second = compute();
-    const rerunning = await until("the restarted CLI compute keeper", () => second.lines.find((l) => l.msg === "compute role running"));
+    const rerunning = await second.logged("compute role running");
     for (const store of checkerStores) await store.dial(rerunning.endpoint as string);
     const submitted = await until("the resumed result", async () => ((await job(jobId)).status === JobStatus.Submitted ? job(jobId) : undefined));
     const resumed = second.lines.find((l) => l.msg === "training resumed from a checkpoint on disk");
