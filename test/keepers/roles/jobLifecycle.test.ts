@@ -239,6 +239,14 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
     assert.equal(BigInt(bid.price as string), finalized.price);
   });
 
+  it("does not bid on a job whose reward is below its cost, and says why", async () => {
+    // 800 training + 200 test images = 1 CPU-second: 0.0012 tokens with the margin, plus the 0.1 base fee.
+    const jobId = await postJob(chains[ACCOUNT.consumer]!, { ...order, specDigest, reward: parseEther("0.1") });
+    const skipped = await until("the compute keeper's decision", () => computeLog.lines.find((l) => l.jobId === jobId.toString() && typeof l.msg === "string" && l.msg.startsWith("bid ")));
+    assert.deepEqual([skipped.msg, skipped.price, skipped.reward], ["bid skipped: reward below cost", parseEther("0.1012").toString(), parseEther("0.1").toString()]);
+    assert.equal((await job(jobId)).price, 0n);
+  });
+
   it("slashes a dishonest compute keeper: challenged on its first wrong checkpoint, found wrong by the committee, consumer refunded", async () => {
     await stop(honestRole);
     const dishonestLog = recordingLogger();
