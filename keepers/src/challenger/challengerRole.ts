@@ -7,7 +7,9 @@ import type { HeliaContentStore } from "../content/heliaContentStore.ts";
 import { chainTime, JobStatus, readJob } from "../jobs/jobOnChain.ts";
 import { loadJob } from "../jobs/loadJob.ts";
 import { fetchResult } from "../jobs/resultManifest.ts";
-import { findWrongCheckpoint } from "./findWrongCheckpoint.ts";
+import { VeritrainError } from "../errors.ts";
+import { trainJob } from "../training/trainJob.ts";
+import { findWrongCheckpoint, type WrongCheckpoint } from "./findWrongCheckpoint.ts";
 
 /** Parameters of {@link runChallengerRole}. */
 export type ChallengerRoleParameters = {
@@ -27,9 +29,11 @@ export type ChallengerRoleParameters = {
 
 /**
  * The challenger. Follows `ResultSubmitted` from a persisted cursor, fetches the result the
- * provider published (checked against the on-chain trace root), re-executes it
- * ({@link findWrongCheckpoint}) and, only when a checkpoint does not follow from the previous
- * one, challenges it with the hash it computed, posting the bond. A result whose job is no longer
+ * provider published (checked against the on-chain trace root and weights digest), re-executes
+ * it ({@link findWrongCheckpoint}) and, only when a checkpoint does not follow from the previous
+ * one, challenges it with the hash it computed, posting the bond. A published result that
+ * contradicts its commitment (`RESULT_INVALID`) is challenged on its last checkpoint, which
+ * validators then judge against the provider. A result whose job is no longer
  * open to challenge (disputed by someone else, window closed) is skipped.
  *
  * @example
@@ -67,8 +71,17 @@ export async function checkAndChallenge({ chain, store, segments, threads, log, 
     return undefined;
   }
   const { onChain, prepared } = await loadJob({ chain, store, jobId, log, signal });
-  const result = await fetchResult({ store, jobId, onChain, job: prepared, bounded: () => AbortSignal.any([signal, AbortSignal.timeout(30_000)]) });
-  const wrong = await findWrongCheckpoint({ job: prepared, result, segments, threads });
+  const wrong = await fetchResult({ store, jobId, onChain, job: prepared, bounded: () => AbortSignal.any([signal, AbortSignal.timeout(30_000)]) }).then(
+    (result) => findWrongCheckpoint({ job: prepared, result, segments, threads }),
+    async (error: unknown): Promise<WrongCheckpoint> => {
+      if (!(error instanceof VeritrainError && error.code === "RESULT_INVALID")) throw error;
+      // Published data contradicting the commitment: validators judge any checkpoint of it
+      // against the provider. Name the last one, with its correct hash.
+      log.warn({ ...context, err: error }, "published result contradicts its on-chain commitment");
+      const { hashes } = await trainJob({ job: prepared, threads });
+      return { index: hashes.length - 1, hash: hashes.at(-1)! };
+    },
+  );
   if (wrong === undefined) {
     log.info({ ...context, segments }, "result verified: no wrong checkpoint found");
     return undefined;

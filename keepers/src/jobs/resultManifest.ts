@@ -6,6 +6,7 @@ import { sha256 } from "multiformats/hashes/sha2";
 import { hexToBytes, keccak256, toHex, type Hex } from "viem";
 import type { ContentStore } from "../content/contentStore.ts";
 import { VeritrainError } from "../errors.ts";
+import { decodeCheckpoint } from "../training/checkpoint.ts";
 import { CheckpointTree } from "../training/checkpointTree.ts";
 import { exportOnnxModel } from "../training/onnxExport.ts";
 import { onnx } from "../training/onnxProto.ts";
@@ -67,7 +68,7 @@ export async function publishResult({ store, job, specDigest, checkpointCount, r
   const manifestBlock = await store.put(dagCbor.encode(manifest), { signal });
   await store.pin(manifestBlock, { signal });
   const manifestCid = CID.createV1(dagCbor.code, manifestBlock.multihash);
-  const weights = exportOnnxModel({ original: job.modelBytes, definition: job.model.definition, params: finalParams, metadata: { [RESULT_MANIFEST_KEY]: manifestCid.toString() } });
+  const weights = weightsFile(job, finalParams, manifestCid);
   const weightsCid = await store.put(weights, { signal });
   await store.pin(weightsCid, { signal });
   const hashes = checkpoints.map((checkpoint) => checkpoint.hash);
@@ -95,9 +96,10 @@ export type FetchedResult = {
 
 /**
  * Fetches the result submitted for a job: the ONNX file by the on-chain weights digest, the
- * result manifest it names, and (on demand) checkpoints; checks that the manifest is for the
- * job's spec, has one checkpoint per checkpoint step, and that its hashes form the on-chain trace
- * root.
+ * result manifest it names, the last checkpoint, and (on demand) the others; checks that the
+ * manifest is for the job's spec, has one checkpoint per checkpoint step, that its hashes form the
+ * on-chain trace root, and that the weights file is exactly the job's model carrying the last
+ * checkpoint's parameters (so the weights are bound to the trace a dispute can check).
  *
  * @throws VeritrainError `RESULT_NOT_FOUND` (a block no connected peer serves) or
  *   `RESULT_INVALID` (published data contradicting the on-chain commitment).
@@ -139,17 +141,28 @@ export async function fetchResult({ store, jobId, onChain, job, bounded }: Fetch
   }
   const hashes = manifest.checkpoints.map((checkpoint) => checkpoint.hash);
   if (new CheckpointTree(hashes).root !== onChain.traceRoot) throw invalid("the manifest's checkpoint hashes do not form the submitted trace root");
-  return {
-    manifestCid,
-    hashes,
-    async checkpoint(index) {
-      const entry = manifest.checkpoints[index];
-      if (entry === undefined) throw invalid(`no checkpoint ${index}`);
-      const bytes = await get(entry.cid, `checkpoint ${index}`);
-      if (keccak256(bytes) !== entry.hash) throw invalid(`checkpoint ${index}'s bytes do not hash to its trace leaf`);
-      return bytes;
-    },
+  const checkpoint = async (index: number) => {
+    const entry = manifest.checkpoints[index];
+    if (entry === undefined) throw invalid(`no checkpoint ${index}`);
+    const bytes = await get(entry.cid, `checkpoint ${index}`);
+    if (keccak256(bytes) !== entry.hash) throw invalid(`checkpoint ${index}'s bytes do not hash to its trace leaf`);
+    return bytes;
   };
+  let finalParams: Float32Array;
+  try {
+    finalParams = decodeCheckpoint(await checkpoint(hashes.length - 1)).state.params;
+  } catch (error) {
+    if (error instanceof VeritrainError && error.code === "CHECKPOINT_INVALID") throw invalid("the last checkpoint is not a checkpoint");
+    throw error;
+  }
+  const expected = weightsFile(job, finalParams, manifestCid);
+  if (expected.length !== weights.length || expected.some((byte, i) => byte !== weights[i])) throw invalid("the weights file does not hold the last checkpoint's weights");
+  return { manifestCid, hashes, checkpoint };
+}
+
+/** The weights file of a result: the job's ONNX model with the trained parameters, linking its manifest. */
+function weightsFile(job: PreparedJob, params: Float32Array, manifestCid: CID): Uint8Array {
+  return exportOnnxModel({ original: job.modelBytes, definition: job.model.definition, params, metadata: { [RESULT_MANIFEST_KEY]: manifestCid.toString() } });
 }
 
 function decodeResultManifest(bytes: Uint8Array, invalid: (rule: string) => VeritrainError): ResultManifest {
