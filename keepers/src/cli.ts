@@ -12,6 +12,8 @@ import { SingleBar } from "cli-progress";
 import { Command, Option } from "commander";
 import { parseEther } from "viem";
 import { connectProtocol } from "./chain/protocolContracts.ts";
+import { registerJobCommands } from "./cli/jobCommands.ts";
+import { registerRoleCommands } from "./cli/roleCommands.ts";
 import { loadKeeperConfig, type KeeperConfigFlags } from "./config/keeperConfig.ts";
 import { createHeliaContentStore } from "./content/heliaContentStore.ts";
 import { readDatasetOnChain, registerDataset } from "./datasets/datasetOnChain.ts";
@@ -23,8 +25,6 @@ import { registerAuditCommands } from "./audit/auditCommands.ts";
 import { registerIndexerCommand } from "./indexer/indexerCommand.ts";
 import { createKeeperRuntime } from "./keeperRuntime.ts";
 import { createLogger } from "./logger.ts";
-import { StorageProver } from "./proofs/storageProver.ts";
-import { runStorageRole } from "./storage/storageRole.ts";
 import { loadMnist } from "./training/mnist.ts";
 
 const program = new Command("veritrain")
@@ -169,6 +169,9 @@ program
   .addOption(new Option("--peer <multiaddr...>", "peers to dial at start (e.g. a dataset owner's endpoint)").default([]))
   .option("--join", "stake the provider stake if needed and join DatasetRegistry when not a provider yet")
   .action(async (o) => {
+    // Loaded here, not at start: the prover pulls in snarkjs, which no other command needs.
+    const { StorageProver } = await import("./proofs/storageProver.ts");
+    const { runStorageRole } = await import("./storage/storageRole.ts");
     const { log, config, runtime, chain } = await setUp("storage");
     try {
       const store = await createHeliaContentStore({ directory: join(config.dataDir, "ipfs"), listen: true, port: Number(o.port), peers: o.peer });
@@ -208,5 +211,8 @@ function fileRecords(path: string, recordSize: number) {
     splits: [{ name: "all", firstRecord: 0, recordCount: Math.floor(records.byteLength / recordSize) }],
   };
 }
+
+registerJobCommands(program);
+registerRoleCommands(program);
 
 await program.parseAsync();

@@ -74,6 +74,9 @@ export async function connectProtocol({ rpcUrl, privateKey, addresses, confirmat
     VeritrainToken: await contract("VeritrainToken"),
     StakeManager: await contract("StakeManager"),
     DatasetRegistry: await contract("DatasetRegistry"),
+    JobRegistry: await contract("JobRegistry"),
+    ValidatorCommittee: await contract("ValidatorCommittee"),
+    Disputes: await contract("Disputes"),
   };
 
   /** Waits for `transaction` to be mined with `confirmations`; throws if it reverted. */

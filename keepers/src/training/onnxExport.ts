@@ -9,16 +9,19 @@ export type ExportOnnxModelParameters = {
   definition: ModelDefinition;
   /** Packed parameters to write, e.g. a checkpoint's weights. */
   params: Float32Array;
+  /** Key/value strings written to the model's `metadata_props` (replacing any there). */
+  metadata?: Readonly<Record<string, string>>;
 };
 
 /**
  * Writes trained weights back into the job's ONNX model: every parameter initializer gets its
  * values as little-endian raw_data (float_data cleared); graph and attributes are unchanged.
+ * `metadata` (e.g. the result manifest a compute provider links) goes to `metadata_props`.
  *
  * @example
  * writeFileSync("trained.onnx", exportOnnxModel({ original, definition, params }));
  */
-export function exportOnnxModel({ original, definition, params }: ExportOnnxModelParameters): Uint8Array {
+export function exportOnnxModel({ original, definition, params, metadata }: ExportOnnxModelParameters): Uint8Array {
   if (params.length !== definition.parameterCount) {
     throw new VeritrainError(`expected ${definition.parameterCount} parameters, got ${params.length}`, {
       code: "PARAMETER_COUNT_MISMATCH",
@@ -35,5 +38,6 @@ export function exportOnnxModel({ original, definition, params }: ExportOnnxMode
     tensor.rawData = raw;
     tensor.floatData = [];
   }
+  if (metadata !== undefined) model.metadataProps = Object.entries(metadata).map(([key, value]) => ({ key, value }));
   return onnx.ModelProto.encode(model).finish();
 }

@@ -1,0 +1,100 @@
+import { join } from "node:path";
+import type { Logger } from "pino";
+import { isAddressEqual } from "viem";
+import { followEvents } from "../chain/followEvents.ts";
+import type { ProtocolConnection } from "../chain/protocolContracts.ts";
+import type { HeliaContentStore } from "../content/heliaContentStore.ts";
+import { chainTime, JobStatus, readJob } from "../jobs/jobOnChain.ts";
+import { loadJob } from "../jobs/loadJob.ts";
+import { fetchResult } from "../jobs/resultManifest.ts";
+import { VeritrainError } from "../errors.ts";
+import { trainJob } from "../training/trainJob.ts";
+import { findWrongCheckpoint, type WrongCheckpoint } from "./findWrongCheckpoint.ts";
+
+/** Parameters of {@link runChallengerRole}. */
+export type ChallengerRoleParameters = {
+  chain: ProtocolConnection;
+  /** A listening store connected to the providers whose results it checks. */
+  store: HeliaContentStore;
+  dataDir: string;
+  /** "all" re-runs whole jobs; a number re-executes that many random segments per result. */
+  segments: "all" | number;
+  threads: number;
+  log: Logger;
+  signal: AbortSignal;
+  confirmations?: number;
+  pollMs?: number;
+  attempts?: number;
+};
+
+/**
+ * The challenger. Follows `ResultSubmitted` from a persisted cursor, fetches the result the
+ * provider published (checked against the on-chain trace root and weights digest), re-executes
+ * it ({@link findWrongCheckpoint}) and, only when a checkpoint does not follow from the previous
+ * one, challenges it with the hash it computed, posting the bond. A published result that
+ * contradicts its commitment (`RESULT_INVALID`) is challenged on its last checkpoint, which
+ * validators then judge against the provider. A result whose job is no longer
+ * open to challenge (disputed by someone else, window closed) is skipped.
+ *
+ * @example
+ * await runChallengerRole({ chain, store, dataDir, segments: "all", threads: 2, log, signal });
+ */
+export async function runChallengerRole(parameters: ChallengerRoleParameters): Promise<void> {
+  const { chain, dataDir, log, signal, confirmations, pollMs, attempts } = parameters;
+  const registry = chain.contracts.JobRegistry;
+  await followEvents({
+    chain,
+    address: [registry.address],
+    abi: registry.abi,
+    eventName: ["ResultSubmitted"],
+    cursorFile: join(dataDir, "challenger.cursor.json"),
+    log,
+    signal,
+    confirmations,
+    pollMs,
+    attempts,
+    handle: async (event) => {
+      if (!isAddressEqual(event.args.provider, chain.account.address)) await checkAndChallenge(parameters, event.args.jobId);
+    },
+  });
+}
+
+/** Checks job `jobId`'s result and challenges it if wrong; returns the dispute's checkpoint index, if any. */
+export async function checkAndChallenge({ chain, store, segments, threads, log, signal }: ChallengerRoleParameters, jobId: bigint): Promise<number | undefined> {
+  const context = { jobId: jobId.toString() };
+  const challengeable = async () => {
+    const job = await readJob(chain, jobId);
+    return job.status === JobStatus.Submitted && (await chainTime(chain)) < job.deadline;
+  };
+  if (!(await challengeable())) {
+    log.info(context, "result skipped: not open to challenge");
+    return undefined;
+  }
+  const { onChain, prepared } = await loadJob({ chain, store, jobId, log, signal });
+  const wrong = await fetchResult({ store, jobId, onChain, job: prepared, bounded: () => AbortSignal.any([signal, AbortSignal.timeout(30_000)]) }).then(
+    (result) => findWrongCheckpoint({ job: prepared, result, segments, threads }),
+    async (error: unknown): Promise<WrongCheckpoint> => {
+      if (!(error instanceof VeritrainError && error.code === "RESULT_INVALID")) throw error;
+      // Published data contradicting the commitment: validators judge any checkpoint of it
+      // against the provider. Name the last one, with its correct hash.
+      log.warn({ ...context, err: error }, "published result contradicts its on-chain commitment");
+      const { hashes } = await trainJob({ job: prepared, threads });
+      return { index: hashes.length - 1, hash: hashes.at(-1)! };
+    },
+  );
+  if (wrong === undefined) {
+    log.info({ ...context, segments }, "result verified: no wrong checkpoint found");
+    return undefined;
+  }
+  log.warn({ ...context, ...wrong }, "wrong checkpoint found");
+  if (!(await challengeable())) {
+    log.info(context, "challenge skipped: the result is no longer open to challenge");
+    return undefined;
+  }
+  const { Disputes, VeritrainToken } = chain.contracts;
+  const bond = await Disputes.read.challengeBond();
+  await chain.send(() => VeritrainToken.write.approve([Disputes.address, bond]));
+  await chain.send(() => Disputes.write.challenge([jobId, BigInt(wrong.index), wrong.hash]));
+  log.info({ ...context, ...wrong, bond: bond.toString() }, "result challenged");
+  return wrong.index;
+}

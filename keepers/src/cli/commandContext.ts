@@ -1,0 +1,75 @@
+import { join } from "node:path";
+import type { Command } from "commander";
+import { parseEther } from "viem";
+import { connectProtocol } from "../chain/protocolContracts.ts";
+import { loadKeeperConfig, type KeeperConfig, type KeeperConfigFlags } from "../config/keeperConfig.ts";
+import { createHeliaContentStore, type HeliaContentStore } from "../content/heliaContentStore.ts";
+import { createKeeperRuntime, type KeeperRuntime } from "../keeperRuntime.ts";
+import { VeritrainError } from "../errors.ts";
+import { createLogger } from "../logger.ts";
+
+/**
+ * Config (the program's global flags, environment, config file), logger, runtime and chain
+ * connection of one command invocation.
+ *
+ * @example
+ * .action(async (o, command) => { const { log, config, runtime, chain } = await setUpCommand(command, "compute"); … })
+ */
+export async function setUpCommand(command: Command, name: string) {
+  const log = createLogger(name);
+  const config = loadKeeperConfig({ flags: command.optsWithGlobals<KeeperConfigFlags>() });
+  const runtime = createKeeperRuntime(log);
+  const chain = await connectProtocol({ ...config, addresses: config.addresses });
+  return { log, config, runtime, chain };
+}
+
+/** Parameters of {@link openKeeperStore}. */
+export type OpenKeeperStoreParameters = { config: KeeperConfig; runtime: KeeperRuntime; port: number; peers: string[] };
+
+/**
+ * The command's listening Helia node under `<dataDir>/ipfs`, dialed to `peers`, closed by the runtime.
+ *
+ * @example
+ * const store = await openKeeperStore({ config, runtime, port: Number(o.port), peers: o.peer });
+ */
+export async function openKeeperStore({ config, runtime, port, peers }: OpenKeeperStoreParameters): Promise<HeliaContentStore> {
+  const store = await createHeliaContentStore({ directory: join(config.dataDir, "ipfs"), listen: true, port, peers });
+  runtime.defer(() => store.close());
+  return store;
+}
+
+/**
+ * Wraps a command action so a VeritrainError ends the process with one line on stderr,
+ * `error [CODE]: message`, and exit code 1, instead of a stack trace; other errors propagate.
+ *
+ * @example
+ * program.command("status <id>").action(reportErrors(async (id) => { … }));
+ */
+export function reportErrors<Args extends unknown[]>(action: (...args: Args) => Promise<void>): (...args: Args) => Promise<void> {
+  return async (...args) => {
+    try {
+      await action(...args);
+    } catch (error) {
+      if (!(error instanceof VeritrainError)) throw error;
+      process.stderr.write(`error [${error.code}]: ${error.message}\n`);
+      process.exitCode = 1;
+    }
+  };
+}
+
+/** A token amount flag (decimal tokens, e.g. "10" or "0.5") in wei; `CLI_ARGUMENT_INVALID` otherwise. */
+export function parseTokens(value: string, flag: string): bigint {
+  if (!/^(0|[1-9][0-9]*)(\.[0-9]{1,18})?$/.test(value)) {
+    throw new VeritrainError(`${flag} must be a token amount like "10" or "0.5", got ${JSON.stringify(value)}`, { code: "CLI_ARGUMENT_INVALID", details: { flag, value } });
+  }
+  return parseEther(value);
+}
+
+/** A non-negative integer flag; `CLI_ARGUMENT_INVALID` otherwise. */
+export function parseCount(value: string, flag: string, min = 0): number {
+  const number = Number(value);
+  if (!/^[0-9]+$/.test(value) || !Number.isSafeInteger(number) || number < min) {
+    throw new VeritrainError(`${flag} must be an integer ≥ ${min}, got ${JSON.stringify(value)}`, { code: "CLI_ARGUMENT_INVALID", details: { flag, value } });
+  }
+  return number;
+}

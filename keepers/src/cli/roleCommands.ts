@@ -1,0 +1,121 @@
+import { Option, type Command } from "commander";
+import { runChallengerRole } from "../challenger/challengerRole.ts";
+import { runComputeRole } from "../compute/computeRole.ts";
+import { VeritrainError } from "../errors.ts";
+import { runValidatorRole } from "../validator/validatorRole.ts";
+import { startVerdictRelay } from "../validator/verdictRelay.ts";
+import { openKeeperStore, parseCount, parseTokens, reportErrors, setUpCommand } from "./commandContext.ts";
+
+const peerOption = () => new Option("--peer <multiaddr...>", "peers to dial at start (consumers, compute providers: whoever serves specs and results)").default([]);
+const portOption = () => new Option("--port <port>", "TCP port of this node's IPFS endpoint on 127.0.0.1").default("0");
+
+/**
+ * Registers the job-side keeper roles: `compute`, `challenger`, `validator`, and the verdict `relay`.
+ *
+ * @example
+ * registerRoleCommands(program);
+ */
+export function registerRoleCommands(program: Command): void {
+  program
+    .command("compute")
+    .description("run the compute role: bid on jobs whose reward covers the cost model, train the jobs won (resuming from checkpoints on disk), publish checkpoints and weights, submit results")
+    .addOption(portOption())
+    .addOption(peerOption())
+    .option("--threads <n>", "training threads", "2")
+    .option("--images-per-second <n>", "training throughput of this machine (npm run bench:train)", "1000")
+    .option("--price-per-cpu-second <tokens>", "price of one CPU-second", "0.001")
+    .option("--margin-bps <bps>", "margin on the compute cost, basis points", "2000")
+    .option("--base-fee <tokens>", "fixed part of every bid (gas, publishing)", "0.1")
+    .option("--dishonest [checkpoint]", "devnet fault demo: corrupt this checkpoint (default 1) of every job")
+    .action(reportErrors(async (o, command: Command) => {
+      const costModel = {
+        imagesPerSecond: parseCount(o.imagesPerSecond, "--images-per-second", 1),
+        pricePerCpuSecond: parseTokens(o.pricePerCpuSecond, "--price-per-cpu-second"),
+        marginBps: parseCount(o.marginBps, "--margin-bps"),
+        baseFee: parseTokens(o.baseFee, "--base-fee"),
+      };
+      const corruptCheckpoint = o.dishonest === undefined ? undefined : o.dishonest === true ? 1 : parseCount(o.dishonest, "--dishonest", 1);
+      const threads = parseCount(o.threads, "--threads", 1);
+      const { log, config, runtime, chain } = await setUpCommand(command, "compute");
+      try {
+        const store = await openKeeperStore({ config, runtime, port: parseCount(o.port, "--port"), peers: o.peer });
+        log.info({ provider: chain.account.address, endpoint: store.multiaddrs()[0]?.toString(), corruptCheckpoint }, "compute role running");
+        await runComputeRole({ chain, store, dataDir: config.dataDir, costModel, threads, corruptCheckpoint, log, signal: runtime.signal, confirmations: config.confirmations });
+      } finally {
+        await runtime.close();
+      }
+    }));
+
+  program
+    .command("challenger")
+    .description("run the challenger role: re-execute submitted results (all or a random sample of segments) and challenge, posting the bond, only a checkpoint found wrong")
+    .addOption(portOption())
+    .addOption(peerOption())
+    .option("--threads <n>", "re-execution threads", "2")
+    .option("--segments <all|n>", "segments re-executed per result: all, or a random sample of n", "all")
+    .action(reportErrors(async (o, command: Command) => {
+      const segments = o.segments === "all" ? "all" : parseCount(o.segments, "--segments", 1);
+      const threads = parseCount(o.threads, "--threads", 1);
+      const { log, config, runtime, chain } = await setUpCommand(command, "challenger");
+      try {
+        const store = await openKeeperStore({ config, runtime, port: parseCount(o.port, "--port"), peers: o.peer });
+        log.info({ challenger: chain.account.address, segments }, "challenger role running");
+        await runChallengerRole({ chain, store, dataDir: config.dataDir, segments, threads, log, signal: runtime.signal, confirmations: config.confirmations });
+      } finally {
+        await runtime.close();
+      }
+    }));
+
+  program
+    .command("validator")
+    .description("run the validator role: on each committee drawn with this account, re-execute the disputed segment, sign the EIP-712 verdict and post it to the relay")
+    .addOption(portOption())
+    .addOption(peerOption())
+    .option("--threads <n>", "re-execution threads", "1")
+    .option("--relay <url>", "verdict relay (veritrain relay)", "http://127.0.0.1:8547")
+    .option("--join", "stake the validator stake if needed and join ValidatorCommittee when not a validator yet")
+    .action(reportErrors(async (o, command: Command) => {
+      const threads = parseCount(o.threads, "--threads", 1);
+      if (!/^https?:\/\//.test(o.relay)) throw new VeritrainError(`--relay must be an http(s) URL, got ${JSON.stringify(o.relay)}`, { code: "CLI_ARGUMENT_INVALID", details: { flag: "--relay" } });
+      const { log, config, runtime, chain } = await setUpCommand(command, "validator");
+      try {
+        const { ValidatorCommittee, StakeManager, VeritrainToken } = chain.contracts;
+        const me = chain.account.address;
+        const isValidator = (await ValidatorCommittee.read.validators()).some((v) => v.toLowerCase() === me.toLowerCase());
+        if (o.join && !isValidator) {
+          const { validatorStake } = await ValidatorCommittee.read.config();
+          const { available } = await StakeManager.read.stakeOf([me]);
+          if (available < validatorStake) {
+            await chain.send(() => VeritrainToken.write.approve([StakeManager.address, validatorStake - available]));
+            await chain.send(() => StakeManager.write.stake([validatorStake - available]));
+          }
+          await chain.send(() => ValidatorCommittee.write.join());
+          log.info({ validator: me }, "joined the validator committee");
+        } else if (!isValidator) {
+          log.warn({ validator: me }, "not a validator: no committee will be drawn with this account (use --join)");
+        }
+        const store = await openKeeperStore({ config, runtime, port: parseCount(o.port, "--port"), peers: o.peer });
+        log.info({ validator: me, relay: o.relay }, "validator role running");
+        await runValidatorRole({ chain, store, dataDir: config.dataDir, relayUrl: o.relay, threads, log, signal: runtime.signal, confirmations: config.confirmations });
+      } finally {
+        await runtime.close();
+      }
+    }));
+
+  program
+    .command("relay")
+    .description("serve the verdict relay on 127.0.0.1: collect committee members' signatures and settle each dispute once M agree")
+    .option("--port <port>", "TCP port on 127.0.0.1", "8547")
+    .action(reportErrors(async (o, command: Command) => {
+      const port = parseCount(o.port, "--port");
+      const { log, runtime, chain } = await setUpCommand(command, "relay");
+      try {
+        const relay = await startVerdictRelay({ chain, port, log });
+        runtime.defer(() => relay.close());
+        console.log(JSON.stringify({ url: relay.url }));
+        await new Promise((resolve) => runtime.signal.addEventListener("abort", resolve, { once: true }));
+      } finally {
+        await runtime.close();
+      }
+    }));
+}

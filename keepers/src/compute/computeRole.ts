@@ -1,0 +1,139 @@
+import { join } from "node:path";
+import type { Logger } from "pino";
+import { isAddressEqual, zeroAddress } from "viem";
+import { followEvents } from "../chain/followEvents.ts";
+import type { ProtocolConnection } from "../chain/protocolContracts.ts";
+import type { HeliaContentStore } from "../content/heliaContentStore.ts";
+import { chainTime, JobStatus, readJob } from "../jobs/jobOnChain.ts";
+import { fetchJobSpec } from "../jobs/jobSpecBlock.ts";
+import { loadJob } from "../jobs/loadJob.ts";
+import { publishResult } from "../jobs/resultManifest.ts";
+import { quoteJob, type CostModel } from "./costModel.ts";
+import { runTraining } from "./runTraining.ts";
+import { testAccuracyBps } from "./testAccuracy.ts";
+
+/** Parameters of {@link runComputeRole}. */
+export type ComputeRoleParameters = {
+  chain: ProtocolConnection;
+  /** A listening store: fetches specs, models and datasets, and serves the published results. */
+  store: HeliaContentStore;
+  /** Where the cursor and each job's checkpoints are kept. */
+  dataDir: string;
+  costModel: CostModel;
+  /** Training threads (never changes a result). */
+  threads: number;
+  /** Devnet fault demo: corrupt this checkpoint of every job (see {@link runTraining}). */
+  corruptCheckpoint?: number;
+  log: Logger;
+  signal: AbortSignal;
+  confirmations?: number;
+  pollMs?: number;
+  attempts?: number;
+};
+
+/**
+ * The compute provider. Follows JobRegistry from a persisted cursor:
+ * - `JobPosted`: fetches the spec, prices it with the cost model and bids that price when it
+ *   covers the cost and beats the leading bid (skips otherwise, saying why).
+ * - `AuctionSettled` to this provider: fetches spec, model and dataset, trains (resuming from
+ *   its last checkpoint on disk), publishes checkpoints, result manifest and weights, and
+ *   submits the result.
+ * Every action re-reads the job first, so a restart repeats nothing already done on-chain.
+ *
+ * @example
+ * await runComputeRole({ chain, store, dataDir, costModel, threads: 2, log, signal });
+ */
+export async function runComputeRole(parameters: ComputeRoleParameters): Promise<void> {
+  const { chain, dataDir, log, signal, confirmations, pollMs, attempts } = parameters;
+  const registry = chain.contracts.JobRegistry;
+  await followEvents({
+    chain,
+    address: [registry.address],
+    abi: registry.abi,
+    eventName: ["JobPosted", "AuctionSettled"],
+    cursorFile: join(dataDir, "compute.cursor.json"),
+    log,
+    signal,
+    confirmations,
+    pollMs,
+    attempts,
+    handle: async (event) => {
+      if (event.eventName === "JobPosted") await considerBid(parameters, event.args.jobId);
+      else if (event.eventName === "AuctionSettled" && isAddressEqual(event.args.provider, chain.account.address)) await executeJob(parameters, event.args.jobId);
+    },
+  });
+}
+
+/** Bids on job `jobId` if it is open and worth it; returns the price bid, if any. */
+export async function considerBid({ chain, store, costModel, log, signal }: ComputeRoleParameters, jobId: bigint): Promise<bigint | undefined> {
+  const me = chain.account.address;
+  const context = { jobId: jobId.toString() };
+  const job = await readJob(chain, jobId);
+  if (job.status !== JobStatus.Bidding || (await chainTime(chain)) >= job.deadline) {
+    log.info({ ...context, status: job.status }, "bid skipped: bidding closed");
+    return undefined;
+  }
+  if (isAddressEqual(job.provider, me)) {
+    log.info(context, "bid skipped: leading already");
+    return undefined;
+  }
+  const spec = await fetchJobSpec({ store, specDigest: job.specDigest, signal: AbortSignal.any([signal, AbortSignal.timeout(30_000)]) });
+  const quote = quoteJob(spec, costModel);
+  const quoted = { ...context, price: quote.price.toString(), cpuSeconds: quote.cpuSeconds, images: quote.images };
+  if (quote.price > job.reward) {
+    log.info({ ...quoted, reward: job.reward.toString() }, "bid skipped: reward below cost");
+    return undefined;
+  }
+  if (job.provider !== zeroAddress && quote.price >= job.price) {
+    log.info({ ...quoted, leadingPrice: job.price.toString() }, "bid skipped: leading bid below cost");
+    return undefined;
+  }
+  const { available } = await chain.contracts.StakeManager.read.stakeOf([me]);
+  if (available < job.minStake) {
+    log.warn({ ...quoted, available: available.toString(), minStake: job.minStake.toString() }, "bid skipped: not enough available stake");
+    return undefined;
+  }
+  await chain.send(() => chain.contracts.JobRegistry.write.bid([jobId, quote.price]));
+  log.info(quoted, "bid placed");
+  return quote.price;
+}
+
+/** Trains, publishes and submits job `jobId` if it is assigned to this provider and not submitted yet. */
+export async function executeJob({ chain, store, dataDir, threads, corruptCheckpoint, log, signal }: ComputeRoleParameters, jobId: bigint): Promise<void> {
+  const context = { jobId: jobId.toString() };
+  const assigned = async () => {
+    const job = await readJob(chain, jobId);
+    return job.status === JobStatus.Assigned && isAddressEqual(job.provider, chain.account.address) && (await chainTime(chain)) < job.deadline;
+  };
+  if (!(await assigned())) {
+    log.info(context, "job skipped: not (or no longer) assigned to this provider");
+    return;
+  }
+  const { onChain, prepared } = await loadJob({ chain, store, jobId, log, signal });
+  log.info({ ...context, checkpoints: prepared.checkpointSteps.length, steps: prepared.totalSteps }, "training started");
+  const run = await runTraining({
+    job: prepared,
+    directory: join(dataDir, "compute", `job-${jobId}`),
+    threads,
+    corruptCheckpoint,
+    signal,
+    onCheckpoint: (index, count) => log.debug({ ...context, index, count }, "checkpoint written"),
+  });
+  if (run.resumedFrom > 0) log.info({ ...context, resumedFrom: run.resumedFrom }, "training resumed from a checkpoint on disk");
+  const metric = await testAccuracyBps({ job: prepared, state: run.finalState, threads });
+  const published = await publishResult({
+    store,
+    job: prepared,
+    specDigest: onChain.specDigest,
+    checkpointCount: run.count,
+    readCheckpoint: run.readCheckpoint,
+    finalParams: run.finalState.params,
+    signal,
+  });
+  if (!(await assigned())) {
+    log.warn(context, "result not submitted: the job is no longer assigned to this provider");
+    return;
+  }
+  await chain.send(() => chain.contracts.JobRegistry.write.submitResult([jobId, published.weightsDigest, published.traceRoot, metric]));
+  log.info({ ...context, metric, weightsDigest: published.weightsDigest, traceRoot: published.traceRoot, manifest: published.manifestCid.toString() }, "result submitted");
+}

@@ -1,0 +1,88 @@
+import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { VeritrainError } from "../errors.ts";
+import { decodeCheckpoint } from "../training/checkpoint.ts";
+import { checkpointFilePath, readCheckpointFile } from "../training/checkpointFile.ts";
+import { initialState, type PreparedJob } from "../training/preparedJob.ts";
+import { reexecuteSegment } from "../training/segment.ts";
+import type { TrainingState } from "../training/trainingState.ts";
+import { makeCheckpoint } from "../training/trainJob.ts";
+
+/** Offset of the first parameter in a checkpoint's canonical bytes (docs/training.md §8). */
+const FIRST_PARAMETER_OFFSET = 36;
+
+/** Parameters of {@link runTraining}. */
+export type RunTrainingParameters = {
+  job: PreparedJob;
+  /** Where `checkpoint-<i>.bin` files are kept; what is there already is resumed from. */
+  directory: string;
+  threads: number;
+  /**
+   * Fault injection for the devnet's dishonest provider: checkpoint `corruptCheckpoint` (≥ 1) gets
+   * the lowest bit of its first weight flipped, so it and every later checkpoint are wrong.
+   */
+  corruptCheckpoint?: number;
+  signal?: AbortSignal;
+  /** Told after each checkpoint is on disk. */
+  onCheckpoint?: (index: number, count: number) => void;
+};
+
+/** A finished run: its checkpoints on disk and the trained state. */
+export type TrainingRun = {
+  /** Checkpoint the run started from (0 for a fresh run). */
+  resumedFrom: number;
+  count: number;
+  finalState: TrainingState;
+  readCheckpoint(index: number): Uint8Array;
+};
+
+/**
+ * Trains a job checkpoint by checkpoint, each written atomically (temporary file, then rename)
+ * before the next segment starts. A run killed at any point restarts from its last checkpoint on
+ * disk; since a segment re-executed from a checkpoint is bit-identical to the uninterrupted run
+ * (docs/training.md §12), so are the resumed run's checkpoints and weights.
+ *
+ * @throws VeritrainError `CHECKPOINT_INVALID` if a file on disk is not this job's checkpoint;
+ *   `ABORTED` when `signal` aborts between segments.
+ * @example
+ * const run = await runTraining({ job, directory: "data/compute/job-1", threads: 2 });
+ * run.finalState.params;
+ */
+export async function runTraining({ job, directory, threads, corruptCheckpoint, signal, onCheckpoint }: RunTrainingParameters): Promise<TrainingRun> {
+  const count = job.checkpointSteps.length;
+  if (corruptCheckpoint !== undefined && !(Number.isInteger(corruptCheckpoint) && corruptCheckpoint >= 1 && corruptCheckpoint < count)) {
+    throw new VeritrainError(`corruptCheckpoint must be an integer in [1, ${count - 1}], got ${corruptCheckpoint}`, { code: "INVALID_ARGUMENT" });
+  }
+  mkdirSync(directory, { recursive: true });
+  const path = (index: number) => checkpointFilePath(directory, index);
+  let last = 0;
+  while (last + 1 < count && existsSync(path(last + 1))) last++;
+  let bytes: Uint8Array;
+  if (existsSync(path(last))) {
+    bytes = readCheckpointFile(path(last));
+    const { state } = decodeCheckpoint(bytes);
+    if (state.step !== job.checkpointSteps[last]) {
+      throw new VeritrainError(`${path(last)} is at step ${state.step}, checkpoint ${last} of this job is at step ${job.checkpointSteps[last]}`, {
+        code: "CHECKPOINT_INVALID",
+        details: { path: path(last), step: state.step },
+      });
+    }
+  } else {
+    bytes = makeCheckpoint(job, 0, initialState(job)).bytes;
+    write(path(0), bytes);
+    onCheckpoint?.(0, count);
+  }
+  const resumedFrom = last;
+  for (let index = last + 1; index < count; index++) {
+    if (signal?.aborted) throw new VeritrainError("training aborted", { code: "ABORTED", cause: signal.reason });
+    bytes = (await reexecuteSegment({ job, checkpoint: bytes, threads })).bytes;
+    if (index === corruptCheckpoint) bytes[FIRST_PARAMETER_OFFSET] = bytes[FIRST_PARAMETER_OFFSET]! ^ 1;
+    write(path(index), bytes);
+    onCheckpoint?.(index, count);
+  }
+  return { resumedFrom, count, finalState: decodeCheckpoint(bytes).state, readCheckpoint: (index) => readCheckpointFile(path(index)) };
+}
+
+function write(path: string, bytes: Uint8Array): void {
+  writeFileSync(`${path}.tmp`, bytes);
+  renameSync(`${path}.tmp`, path);
+}

@@ -1,0 +1,64 @@
+import { VeritrainError } from "../errors.ts";
+import { contentId, RAW_CODEC } from "../training/contentId.ts";
+import { ENGINE_VERSION, type JobSpec } from "../training/jobSpec.ts";
+import { createLeNet5Onnx } from "../training/lenet5.ts";
+
+/** Parameters of {@link defaultJobSpec}. */
+export type DefaultJobSpecParameters = {
+  /** Images in the dataset's train and test splits. */
+  sizes: { train: number; test: number };
+  /** Training images wanted (fewer if the dataset is smaller). @default 1000 */
+  trainImages?: number;
+  /** Test images for the metric (fewer if the dataset is smaller). @default 500 */
+  testImages?: number;
+  /** Seeds LeNet-5's initial weights and the data order. @default 1 */
+  seed?: number;
+  /** @default 1 */
+  epochs?: number;
+  /** @default 20 */
+  batchSize?: number;
+  /** Steps between checkpoints. @default 5 */
+  checkpointInterval?: number;
+};
+
+/**
+ * A small LeNet-5 job on a dataset's MNIST splits, sized for a devnet: train on the first
+ * `trainImages` training images, validate on the next (up to 100), measure accuracy on the first
+ * `testImages` test images; Adam, learning rate 0.001, 2 micro-batches per batch. Returns the spec
+ * and the model file it names (He-uniform LeNet-5 from `seed`).
+ *
+ * @throws VeritrainError `JOB_DATASET_MISMATCH` if the dataset has fewer than 2 training or 1 test images.
+ * @example
+ * const { spec, modelBytes } = defaultJobSpec({ sizes: { train: 500, test: 500 } });
+ */
+export function defaultJobSpec({ sizes, trainImages = 1000, testImages = 500, seed = 1, epochs = 1, batchSize = 20, checkpointInterval = 5 }: DefaultJobSpecParameters): { spec: JobSpec; modelBytes: Uint8Array } {
+  if (sizes.train < 2 || sizes.test < 1) {
+    throw new VeritrainError(`the dataset has ${sizes.train} training and ${sizes.test} test images; a job needs at least 2 and 1`, {
+      code: "JOB_DATASET_MISMATCH",
+      details: sizes,
+    });
+  }
+  const validationCount = Math.max(1, Math.min(100, Math.floor(sizes.train / 10)));
+  const trainEnd = Math.min(trainImages, sizes.train - validationCount);
+  const modelBytes = createLeNet5Onnx({ seed: BigInt(seed) });
+  const spec: JobSpec = {
+    engineVersion: ENGINE_VERSION,
+    model: contentId({ bytes: modelBytes, codec: RAW_CODEC }),
+    dataset: {
+      id: "mnist",
+      splits: {
+        train: { source: "train", start: 0, end: trainEnd },
+        validation: { source: "train", start: trainEnd, end: trainEnd + validationCount },
+        test: { source: "test", start: 0, end: Math.min(testImages, sizes.test) },
+      },
+    },
+    optimizer: { type: "adam", learningRate: "0.001", learningRateDecay: "1", beta1: "0.9", beta2: "0.999", epsilon: "1e-8", weightDecay: "0" },
+    seed,
+    epochs,
+    batchSize: Math.min(batchSize, trainEnd),
+    microBatches: Math.min(batchSize, trainEnd) % 2 === 0 ? 2 : 1,
+    checkpointInterval,
+    metric: "accuracy",
+  };
+  return { spec, modelBytes };
+}

@@ -1,0 +1,39 @@
+import type { Logger } from "pino";
+import type { ProtocolConnection } from "../chain/protocolContracts.ts";
+import type { HeliaContentStore } from "../content/heliaContentStore.ts";
+import { readDatasetOnChain } from "../datasets/datasetOnChain.ts";
+import { decodeManifest, manifestBlockCid, type Manifest } from "../datasets/manifest.ts";
+
+/** Parameters of {@link fetchDatasetManifest}. */
+export type FetchDatasetManifestParameters = {
+  chain: ProtocolConnection;
+  /** A listening store; it dials every holder's announced endpoint. */
+  store: HeliaContentStore;
+  datasetId: bigint;
+  log: Logger;
+  /** A fresh bound for each network step. */
+  bounded: () => AbortSignal;
+};
+
+/**
+ * Connects to dataset `datasetId`'s holders and fetches its manifest, checked against the digest
+ * registered on-chain. `reachable[column]` says whether the column's holder answered the dial.
+ *
+ * @example
+ * const { manifest, reachable } = await fetchDatasetManifest({ chain, store, datasetId, log, bounded });
+ */
+export async function fetchDatasetManifest({ chain, store, datasetId, log, bounded }: FetchDatasetManifestParameters): Promise<{ manifest: Manifest; reachable: boolean[] }> {
+  const dataset = await readDatasetOnChain(chain, datasetId);
+  const reachable = await Promise.all(
+    dataset.endpoints.map((endpoint) =>
+      endpoint === ""
+        ? false
+        : store.dial(endpoint, { signal: bounded() }).then(
+            () => true,
+            (error: unknown) => (log.warn({ endpoint, err: error }, "dataset holder unreachable"), false),
+          ),
+    ),
+  );
+  const manifest = await decodeManifest(await store.get(manifestBlockCid(dataset.manifestCid), { signal: bounded() }), dataset.manifestCid);
+  return { manifest, reachable };
+}

@@ -1,0 +1,58 @@
+import { parseEventLogs } from "viem";
+import type { ProtocolConnection } from "../chain/protocolContracts.ts";
+import { VeritrainError } from "../errors.ts";
+
+/** JobRegistry's `JobStatus`, by name. */
+export const JobStatus = { None: 0, Bidding: 1, Assigned: 2, Submitted: 3, Disputed: 4, Finalized: 5, Cancelled: 6, Failed: 7 } as const;
+
+/** The status names, indexed by status number. */
+export const JOB_STATUS_NAMES = Object.keys(JobStatus) as (keyof typeof JobStatus)[];
+
+/** Disputes' `DisputeStatus`, by name. */
+export const DisputeStatus = { None: 0, Open: 1, ProviderWrong: 2, ChallengerWrong: 3, Expired: 4 } as const;
+
+/** A job as JobRegistry stores it. */
+export type JobOnChain = Awaited<ReturnType<ProtocolConnection["contracts"]["JobRegistry"]["read"]["getJob"]>>;
+
+/** An order as JobRegistry takes it. */
+export type JobOrder = Parameters<ProtocolConnection["contracts"]["JobRegistry"]["write"]["post"]>[0][0];
+
+/**
+ * Job `jobId` as stored, or `JOB_UNKNOWN` if no such job was posted.
+ *
+ * @example
+ * const job = await readJob(chain, 1n); // job.status === JobStatus.Bidding
+ */
+export async function readJob(chain: ProtocolConnection, jobId: bigint): Promise<JobOnChain> {
+  const job = await chain.contracts.JobRegistry.read.getJob([jobId]);
+  if (job.status === JobStatus.None) {
+    const count = await chain.contracts.JobRegistry.read.jobCount();
+    throw new VeritrainError(`job ${jobId} does not exist (jobs run from 1 to ${count})`, {
+      code: "JOB_UNKNOWN",
+      details: { jobId: jobId.toString(), jobCount: count.toString() },
+    });
+  }
+  return job;
+}
+
+/**
+ * Approves the reward and posts `order`; returns the new job's id.
+ *
+ * @example
+ * const jobId = await postJob(chain, { datasetId, specDigest, reward, minStake, biddingPeriod: 60, executionPeriod: 3600, challengeWindow: 600 });
+ */
+export async function postJob(chain: ProtocolConnection, order: JobOrder): Promise<bigint> {
+  const { JobRegistry, VeritrainToken } = chain.contracts;
+  await chain.send(() => VeritrainToken.write.approve([JobRegistry.address, order.reward]));
+  const receipt = await chain.send(() => JobRegistry.write.post([order]));
+  const [posted] = parseEventLogs({ abi: JobRegistry.abi, logs: receipt.logs, eventName: "JobPosted" });
+  if (!posted) throw new VeritrainError("post() emitted no JobPosted event", { code: "TRANSACTION_UNEXPECTED" });
+  return posted.args.jobId;
+}
+
+/**
+ * The latest block's timestamp: phases end by block time, which a devnet can move ahead of the wall clock.
+ */
+export async function chainTime(chain: ProtocolConnection): Promise<bigint> {
+  return (await chain.publicClient.getBlock()).timestamp;
+}

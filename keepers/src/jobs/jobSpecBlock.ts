@@ -1,0 +1,70 @@
+import { CID } from "multiformats/cid";
+import * as raw from "multiformats/codecs/raw";
+import { create as createDigest } from "multiformats/hashes/digest";
+import { sha256 } from "multiformats/hashes/sha2";
+import { hexToBytes, toHex, type Hex } from "viem";
+import type { ContentStore } from "../content/contentStore.ts";
+import { VeritrainError } from "../errors.ts";
+import { canonicalJson, type CanonicalJsonValue } from "../training/canonicalJson.ts";
+import { validateJobSpec, type JobSpec } from "../training/jobSpec.ts";
+
+/**
+ * The raw-block CID of a job spec posted with `specDigest`: JobRegistry stores the SHA-256 of
+ * the spec's canonical JSON, and content stores hold it as a raw block under that multihash.
+ *
+ * @example
+ * const cid = jobSpecBlockCid(job.specDigest); // bafkrei…
+ */
+export function jobSpecBlockCid(specDigest: Hex): CID {
+  return CID.createV1(raw.code, createDigest(sha256.code, hexToBytes(specDigest)));
+}
+
+/** Parameters of {@link storeJobSpec}. */
+export type StoreJobSpecParameters = { store: ContentStore; spec: JobSpec };
+
+/**
+ * Validates `spec` and stores its canonical JSON as one raw block; returns the block's CID and
+ * the digest an Order carries (`specDigest`).
+ *
+ * @throws VeritrainError `JOB_SPEC_INVALID` (nothing is stored then).
+ * @example
+ * const { cid, specDigest } = await storeJobSpec({ store, spec });
+ */
+export async function storeJobSpec({ store, spec }: StoreJobSpecParameters): Promise<{ cid: CID; specDigest: Hex }> {
+  validateJobSpec(spec);
+  const cid = await store.put(new TextEncoder().encode(canonicalJson(spec as unknown as CanonicalJsonValue)));
+  return { cid, specDigest: toHex(cid.multihash.digest) };
+}
+
+/** Parameters of {@link fetchJobSpec}. */
+export type FetchJobSpecParameters = { store: ContentStore; specDigest: Hex; signal?: AbortSignal };
+
+/**
+ * Fetches the spec a job was posted with (any connected peer serving it) and validates it; the
+ * store checks the bytes against the digest.
+ *
+ * @throws VeritrainError `JOB_SPEC_NOT_FOUND` (no peer served it in time) or `JOB_SPEC_INVALID`
+ *   (not JSON, or breaks a spec rule).
+ * @example
+ * const spec = await fetchJobSpec({ store, specDigest: job.specDigest, signal });
+ */
+export async function fetchJobSpec({ store, specDigest, signal }: FetchJobSpecParameters): Promise<JobSpec> {
+  const cid = jobSpecBlockCid(specDigest);
+  let bytes: Uint8Array;
+  try {
+    bytes = await store.get(cid, { signal });
+  } catch (cause) {
+    throw new VeritrainError(`job spec ${cid} (digest ${specDigest}) was not found on any connected peer`, {
+      code: "JOB_SPEC_NOT_FOUND",
+      details: { cid: cid.toString(), specDigest },
+      cause,
+    });
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
+  } catch (cause) {
+    throw new VeritrainError(`job spec ${cid} is not UTF-8 JSON`, { code: "JOB_SPEC_INVALID", details: { cid: cid.toString(), rule: "JSON" }, cause });
+  }
+  return validateJobSpec(value).spec;
+}

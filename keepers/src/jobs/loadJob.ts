@@ -1,0 +1,71 @@
+import { CID } from "multiformats/cid";
+import type { Logger } from "pino";
+import type { ProtocolConnection } from "../chain/protocolContracts.ts";
+import type { HeliaContentStore } from "../content/heliaContentStore.ts";
+import { fetchDataset } from "../datasets/fetchDataset.ts";
+import { mnistSourcesFromRecords } from "../datasets/mnistSources.ts";
+import { VeritrainError } from "../errors.ts";
+import type { MnistSources } from "../training/mnist.ts";
+import { prepareJob, type PreparedJob } from "../training/preparedJob.ts";
+import { checkSplitsFit } from "./checkSplitsFit.ts";
+import { fetchDatasetManifest } from "./fetchDatasetManifest.ts";
+import { fetchJobSpec } from "./jobSpecBlock.ts";
+import { readJob, type JobOnChain } from "./jobOnChain.ts";
+
+/** Parameters of {@link loadJob}. */
+export type LoadJobParameters = {
+  chain: ProtocolConnection;
+  /** A listening store: it dials the dataset's holders and fetches spec and model from connected peers. */
+  store: HeliaContentStore;
+  jobId: bigint;
+  log: Logger;
+  signal?: AbortSignal;
+  /** Bound on each network step (dial, block fetch). Default 30 s. */
+  timeoutMs?: number;
+};
+
+/** A job as the chain knows it and prepared for the engine. */
+export type LoadedJob = { jobId: bigint; onChain: JobOnChain; prepared: PreparedJob };
+
+/**
+ * Everything needed to train or re-execute job `jobId`: the on-chain job, its spec (fetched by
+ * the posted digest), its model (by the spec's CID) and its dataset (from the dataset's holders,
+ * each shard checked against the registered manifest), validated and prepared.
+ *
+ * @throws VeritrainError `JOB_UNKNOWN`, `JOB_SPEC_NOT_FOUND`, `JOB_SPEC_INVALID`, `JOB_MODEL_NOT_FOUND`,
+ *   `DATASET_NOT_MNIST`, `JOB_DATASET_MISMATCH` (a split outside the dataset), `MODEL_CID_MISMATCH`, …
+ * @example
+ * const { prepared } = await loadJob({ chain, store, jobId: 1n, log, signal });
+ */
+export async function loadJob({ chain, store, jobId, log, signal, timeoutMs = 30_000 }: LoadJobParameters): Promise<LoadedJob> {
+  const bounded = () => (signal ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs));
+  const onChain = await readJob(chain, jobId);
+  const spec = await fetchJobSpec({ store, specDigest: onChain.specDigest, signal: bounded() });
+  const modelCid = CID.parse(spec.model);
+  let modelBytes: Uint8Array;
+  try {
+    modelBytes = await store.get(modelCid, { signal: bounded() });
+  } catch (cause) {
+    throw new VeritrainError(`model ${spec.model} of job ${jobId} was not found on any connected peer`, {
+      code: "JOB_MODEL_NOT_FOUND",
+      details: { jobId: jobId.toString(), model: spec.model },
+      cause,
+    });
+  }
+  const sources = await fetchMnistDataset({ chain, store, datasetId: onChain.datasetId, log, bounded });
+  checkSplitsFit(spec, { train: sources.train.count, test: sources.test.count });
+  return { jobId, onChain, prepared: prepareJob({ spec, modelBytes, sources }) };
+}
+
+type FetchMnistDatasetParameters = Pick<LoadJobParameters, "chain" | "store" | "log"> & { datasetId: bigint; bounded: () => AbortSignal };
+
+async function fetchMnistDataset({ bounded, ...parameters }: FetchMnistDatasetParameters): Promise<MnistSources> {
+  const { manifest, reachable } = await fetchDatasetManifest({ ...parameters, bounded });
+  const bytes = await fetchDataset({
+    manifest,
+    source: (column) => (reachable[column] ? parameters.store : undefined),
+    signal: bounded(),
+    onSkip: ({ stripe, column, error }) => parameters.log.warn({ stripe, column, err: error }, "shard skipped"),
+  });
+  return mnistSourcesFromRecords({ manifest, bytes });
+}

@@ -1,0 +1,96 @@
+import { join } from "node:path";
+import type { Logger } from "pino";
+import { isAddressEqual } from "viem";
+import { followEvents } from "../chain/followEvents.ts";
+import type { ProtocolConnection } from "../chain/protocolContracts.ts";
+import type { HeliaContentStore } from "../content/heliaContentStore.ts";
+import { VeritrainError } from "../errors.ts";
+import { chainTime, DisputeStatus } from "../jobs/jobOnChain.ts";
+import { loadJob } from "../jobs/loadJob.ts";
+import { fetchResult } from "../jobs/resultManifest.ts";
+import { decideVerdict, type Verdict } from "./decideVerdict.ts";
+import type { VerdictReceipt, VerdictSubmission } from "./verdictRelay.ts";
+import { verdictTypedData } from "./verdictTypedData.ts";
+
+/** Parameters of {@link runValidatorRole}. */
+export type ValidatorRoleParameters = {
+  chain: ProtocolConnection;
+  /** A listening store connected to the providers whose results are disputed. */
+  store: HeliaContentStore;
+  dataDir: string;
+  /** Base URL of the verdict relay (`veritrain relay`). */
+  relayUrl: string;
+  threads: number;
+  log: Logger;
+  signal: AbortSignal;
+  confirmations?: number;
+  pollMs?: number;
+  attempts?: number;
+};
+
+/**
+ * The validator. Follows `CommitteeDrawn` from a persisted cursor; for each committee it sits on,
+ * while the dispute is open: fetches the job and the provider's published result, re-executes
+ * the disputed segment ({@link decideVerdict}), signs the EIP-712 verdict and posts it to the
+ * relay. A result whose published trace contradicts its on-chain root is a verdict against the
+ * provider; one that cannot be fetched is retried, then left unsigned (the dispute may expire).
+ * Signing twice is harmless: the relay counts a member once.
+ *
+ * @example
+ * await runValidatorRole({ chain, store, dataDir, relayUrl: "http://127.0.0.1:8547", threads: 1, log, signal });
+ */
+export async function runValidatorRole(parameters: ValidatorRoleParameters): Promise<void> {
+  const { chain, dataDir, log, signal, confirmations, pollMs, attempts } = parameters;
+  const committee = chain.contracts.ValidatorCommittee;
+  await followEvents({
+    chain,
+    address: [committee.address],
+    abi: committee.abi,
+    eventName: ["CommitteeDrawn"],
+    cursorFile: join(dataDir, "validator.cursor.json"),
+    log,
+    signal,
+    confirmations,
+    pollMs,
+    attempts,
+    handle: async (event) => {
+      if (event.args.members.some((member) => isAddressEqual(member, chain.account.address))) await judgeDispute(parameters, event.args.disputeId);
+    },
+  });
+}
+
+/** Decides dispute `disputeId`, signs and posts the verdict; returns the relay's receipt (undefined if the dispute is closed). */
+export async function judgeDispute({ chain, store, relayUrl, threads, log, signal }: ValidatorRoleParameters, disputeId: bigint): Promise<VerdictReceipt | undefined> {
+  const context = { disputeId: disputeId.toString() };
+  const dispute = await chain.contracts.Disputes.read.getDispute([disputeId]);
+  if (dispute.status !== DisputeStatus.Open || (await chainTime(chain)) >= dispute.verdictDeadline) {
+    log.info({ ...context, status: dispute.status }, "dispute skipped: not open");
+    return undefined;
+  }
+  const { onChain, prepared } = await loadJob({ chain, store, jobId: dispute.jobId, log, signal });
+  let verdict: Verdict;
+  try {
+    const result = await fetchResult({ store, jobId: dispute.jobId, onChain, job: prepared, bounded: () => AbortSignal.any([signal, AbortSignal.timeout(30_000)]) });
+    verdict = await decideVerdict({ job: prepared, result, checkpointIndex: dispute.checkpointIndex, threads });
+  } catch (error) {
+    if (!(error instanceof VeritrainError && error.code === "RESULT_INVALID")) throw error;
+    verdict = { providerWrong: true, reason: error.message };
+  }
+  log.info({ ...context, jobId: dispute.jobId.toString(), checkpointIndex: dispute.checkpointIndex.toString(), ...verdict }, "verdict decided");
+  const signature = await chain.account.signTypedData(
+    verdictTypedData({ chainId: await chain.publicClient.getChainId(), disputes: chain.contracts.Disputes.address, disputeId, providerWrong: verdict.providerWrong }),
+  );
+  const submission: VerdictSubmission = { disputeId: disputeId.toString(), providerWrong: verdict.providerWrong, signature };
+  const response = await fetch(`${relayUrl}/verdicts`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(submission),
+    signal: AbortSignal.any([signal, AbortSignal.timeout(30_000)]),
+  });
+  const body = (await response.json()) as VerdictReceipt & { error?: string };
+  if (!response.ok) {
+    throw new VeritrainError(`verdict relay refused the signature: ${body.error}`, { code: "RELAY_REJECTED", details: { status: response.status, ...context } });
+  }
+  log.info({ ...context, ...body }, "verdict posted");
+  return body as VerdictReceipt;
+}

@@ -1,0 +1,386 @@
+import assert from "node:assert/strict";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { promisify } from "node:util";
+import { after, before, describe, it } from "node:test";
+import { pino, type Logger } from "pino";
+import { createWalletClient, http, keccak256, parseAbi, parseEther, parseEventLogs, toHex, type Hex } from "viem";
+import { mnemonicToAccount } from "viem/accounts";
+import { runChallengerRole } from "../../../keepers/src/challenger/challengerRole.ts";
+import { connectProtocol, type ProtocolConnection } from "../../../keepers/src/chain/protocolContracts.ts";
+import { runComputeRole } from "../../../keepers/src/compute/computeRole.ts";
+import type { CostModel } from "../../../keepers/src/compute/costModel.ts";
+import { testAccuracyBps } from "../../../keepers/src/compute/testAccuracy.ts";
+import { createHeliaContentStore, type HeliaContentStore } from "../../../keepers/src/content/heliaContentStore.ts";
+import { readDatasetOnChain, registerDataset } from "../../../keepers/src/datasets/datasetOnChain.ts";
+import { manifestBlockCid } from "../../../keepers/src/datasets/manifest.ts";
+import { mnistRecords } from "../../../keepers/src/datasets/mnistRecords.ts";
+import { packageDataset } from "../../../keepers/src/datasets/packageDataset.ts";
+import { startDevnet, type Devnet } from "../../../keepers/src/devnet/startDevnet.ts";
+import { defaultJobSpec } from "../../../keepers/src/jobs/defaultJobSpec.ts";
+import { DisputeStatus, JobStatus, postJob, type JobOrder } from "../../../keepers/src/jobs/jobOnChain.ts";
+import { fetchJobSpec, storeJobSpec } from "../../../keepers/src/jobs/jobSpecBlock.ts";
+import { loadJob } from "../../../keepers/src/jobs/loadJob.ts";
+import { fetchResult } from "../../../keepers/src/jobs/resultManifest.ts";
+import { loadMnist } from "../../../keepers/src/training/mnist.ts";
+import { prepareJob } from "../../../keepers/src/training/preparedJob.ts";
+import { trainJob } from "../../../keepers/src/training/trainJob.ts";
+import { runValidatorRole } from "../../../keepers/src/validator/validatorRole.ts";
+import { startVerdictRelay, type VerdictRelay } from "../../../keepers/src/validator/verdictRelay.ts";
+import { verdictTypedData } from "../../../keepers/src/validator/verdictTypedData.ts";
+
+const PORT = 8597;
+const CLI_STORE_PORT = 8598;
+const MNEMONIC = "test test test test test test test test test test test junk";
+const keyOf = (index: number): Hex => toHex(mnemonicToAccount(MNEMONIC, { addressIndex: index }).getHdKey().privateKey!);
+const ACCOUNT = { deployer: 0, consumer: 1, storage: [2, 3, 4], honest: 5, dishonest: 6, challenger: 7, validators: [8, 9, 10, 11, 12, 13, 14, 15, 16], relay: 17, cliCompute: 18, cliConsumer: 19 };
+const root = new URL("../../../", import.meta.url).pathname;
+const cli = join(root, "keepers/src/cli.ts");
+const COST: CostModel = { imagesPerSecond: 1000, pricePerCpuSecond: parseEther("0.001"), marginBps: 2000, baseFee: parseEther("0.1") };
+// The devnet job: LeNet-5 (seed 3) on 400 images, 2 epochs of 20 batches of 20, a checkpoint every 5 steps (9 in all).
+const JOB_FLAGS = { trainImages: 400, testImages: 200, epochs: 2, seed: 3 };
+
+/** A logger that keeps its JSON lines, so the test can wait for what a role says. */
+function recordingLogger(): { log: Logger; lines: Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
+  return { log: pino({ level: "info" }, { write: (line: string) => void lines.push(JSON.parse(line)) }), lines };
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, { timeoutMs = 120_000, pollMs = 200 } = {}): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    await sleep(pollMs);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+type Role = { controller: AbortController; done: Promise<void> };
+
+describe("job keepers on a devnet: post, bid, train, result, challenge, verdict, finalize", { timeout: 900_000 }, () => {
+  let devnet: Devnet;
+  let work: string;
+  const chains: Record<number, ProtocolConnection> = {};
+  const stores: HeliaContentStore[] = [];
+  const roles: Role[] = [];
+  const children: ChildProcess[] = [];
+  let consumerStore: HeliaContentStore;
+  let computeStores: { honest: HeliaContentStore; dishonest: HeliaContentStore };
+  let checkerStores: HeliaContentStore[];
+  let relay: VerdictRelay;
+  let datasetId: bigint;
+  let order: Omit<JobOrder, "specDigest">;
+  let specDigest: Hex;
+  let referenceHashes: Hex[];
+  let referenceMetric: number;
+  let dishonestRole: Role;
+  let honestRole: Role;
+  /** Answers a VRF request, as the automation keeper does on the full devnet. */
+  let fulfil: (requestId: bigint, consumer: Hex) => Promise<unknown>;
+  const challenger = recordingLogger();
+  const computeLog = recordingLogger();
+  const silent = pino({ level: "silent" });
+  const deploymentFile = () => join(root, `ignition/deployments/chain-${devnet.chainId}/deployed_addresses.json`);
+  const cliArgs = (dataDir: string) => ["--rpc-url", devnet.rpcUrl, "--deployment", deploymentFile(), "--data-dir", dataDir];
+  const runCli = (key: number, args: string[]) =>
+    promisify(execFile)(process.execPath, [cli, ...args], { cwd: root, env: { ...process.env, VERITRAIN_PRIVATE_KEY: keyOf(key), LOG_LEVEL: "warn" } }).then(
+      ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+      (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
+    );
+  const start = (run: (signal: AbortSignal) => Promise<void>): Role => {
+    const controller = new AbortController();
+    const role = { controller, done: run(controller.signal) };
+    roles.push(role);
+    return role;
+  };
+  const stop = async (role: Role) => {
+    role.controller.abort();
+    await role.done;
+  };
+  const advance = async (seconds: number) => {
+    await chains[ACCOUNT.deployer]!.publicClient.request({ method: "evm_increaseTime" as never, params: [seconds] as never });
+    await chains[ACCOUNT.deployer]!.publicClient.request({ method: "evm_mine" as never });
+  };
+  const balance = (account: number) => chains[ACCOUNT.deployer]!.contracts.VeritrainToken.read.balanceOf([chains[account]!.account.address]);
+  const job = (jobId: bigint) => chains[ACCOUNT.deployer]!.contracts.JobRegistry.read.getJob([jobId]);
+  const post = (consumer = ACCOUNT.consumer) => postJob(chains[consumer]!, { ...order, specDigest });
+  const postVerdict = (body: unknown) =>
+    fetch(`${relay.url}/verdicts`, { method: "POST", body: JSON.stringify(body) }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, unknown> }));
+  const settleWhenBid = async (jobId: bigint, bidder: number) => {
+    await until(`a bid on job ${jobId}`, async () => (await job(jobId)).provider === chains[bidder]!.account.address);
+    await advance(Number(order.biddingPeriod) + 1);
+    await chains[ACCOUNT.deployer]!.send(() => chains[ACCOUNT.deployer]!.contracts.JobRegistry.write.settleAuction([jobId]));
+  };
+
+  before(async () => {
+    devnet = await startDevnet({ port: PORT, log: silent });
+    work = mkdtempSync(join(tmpdir(), "veritrain-jobs-"));
+    for (let index = 0; index <= 19; index++) {
+      chains[index] = await connectProtocol({ rpcUrl: devnet.rpcUrl, privateKey: keyOf(index), addresses: devnet.addresses });
+    }
+    const deployer = chains[ACCOUNT.deployer]!;
+    const { VeritrainToken, DatasetRegistry, ValidatorCommittee, StakeManager } = deployer.contracts;
+    for (let index = 1; index <= 19; index++) {
+      await deployer.send(() => VeritrainToken.write.transfer([chains[index]!.account.address, parseEther("2000")]));
+    }
+    const stake = async (index: number, amount: bigint) => {
+      const chain = chains[index]!;
+      await chain.send(() => chain.contracts.VeritrainToken.write.approve([StakeManager.address, amount]));
+      await chain.send(() => chain.contracts.StakeManager.write.stake([amount]));
+    };
+    const newStore = async (name: string) => {
+      const store = await createHeliaContentStore({ directory: join(work, name, "ipfs"), listen: true });
+      stores.push(store);
+      return store;
+    };
+
+    // A dataset: MNIST's first 500 training and 500 test images, k = 2 of n = 3, placed by VRF.
+    consumerStore = await newStore("consumer");
+    const input = mnistRecords(loadMnist(), { limit: 500 });
+    const packaged = await packageDataset({ name: "mnist-500", ...input, k: 2, n: 3, shardSize: 64 << 10, columnTreeDepth: 10, store: consumerStore });
+    const holders: { chain: ProtocolConnection; store: HeliaContentStore }[] = [];
+    for (const index of ACCOUNT.storage) {
+      const store = await createHeliaContentStore({ directory: join(work, `storage-${index}`, "ipfs"), listen: true, peers: consumerStore.multiaddrs() });
+      stores.push(store);
+      await stake(index, await DatasetRegistry.read.providerStake());
+      await chains[index]!.send(() => chains[index]!.contracts.DatasetRegistry.write.join([store.multiaddrs()[0]!.toString()]));
+      holders.push({ chain: chains[index]!, store });
+    }
+    datasetId = await registerDataset({ chain: chains[ACCOUNT.consumer]!, packaged, payment: parseEther("30"), term: 30 * 86_400 });
+    const vrf = createWalletClient({ account: mnemonicToAccount(MNEMONIC), transport: http(devnet.rpcUrl) });
+    fulfil = async (requestId: bigint, consumer: Hex) =>
+      deployer.publicClient.waitForTransactionReceipt({
+        hash: await vrf.writeContract({
+          chain: null,
+          address: devnet.addresses.VRFCoordinatorV2_5Mock,
+          abi: parseAbi(["function fulfillRandomWords(uint256 requestId, address consumer)"]),
+          functionName: "fulfillRandomWords",
+          args: [requestId, consumer],
+        }),
+      });
+    const [placement] = await DatasetRegistry.getEvents.PlacementRequested({}, { fromBlock: 0n });
+    await fulfil(placement!.args.requestId!, DatasetRegistry.address);
+    // Each holder pins its column and keeps the manifest (what the storage role does before accepting it).
+    const onChain = await readDatasetOnChain(deployer, datasetId);
+    for (const [column, holder] of onChain.holders.entries()) {
+      const held = holders.find((h) => h.chain.account.address === holder)!;
+      await held.store.pin(manifestBlockCid(packaged.manifestCid), { signal: AbortSignal.timeout(30_000) });
+      for (const stripe of packaged.manifest.shards) await held.store.pin(stripe[column]!, { signal: AbortSignal.timeout(30_000) });
+    }
+
+    // The job spec and model, served by the consumer.
+    const { spec, modelBytes } = defaultJobSpec({ sizes: { train: 500, test: 500 }, ...JOB_FLAGS });
+    await consumerStore.put(modelBytes);
+    specDigest = (await storeJobSpec({ store: consumerStore, spec })).specDigest;
+    order = { datasetId, reward: parseEther("10"), minStake: parseEther("100"), biddingPeriod: 30, executionPeriod: 3600, challengeWindow: 60 };
+    const local = prepareJob({ spec, modelBytes, sources: loadMnist() });
+    const reference = await trainJob({ job: local, threads: 1 });
+    referenceHashes = reference.hashes;
+    referenceMetric = await testAccuracyBps({ job: local, state: reference.finalState, threads: 1 });
+
+    // Keepers: compute providers, a challenger (full re-execution), nine validators and the relay.
+    computeStores = { honest: await newStore("honest"), dishonest: await newStore("dishonest") };
+    for (const index of [ACCOUNT.honest, ACCOUNT.dishonest]) await stake(index, parseEther("500"));
+    const challengerStore = await newStore("challenger");
+    const validatorStore = await newStore("validators");
+    checkerStores = [challengerStore, validatorStore];
+    for (const store of [computeStores.honest, computeStores.dishonest, challengerStore, validatorStore]) {
+      for (const peer of [consumerStore, ...Object.values(computeStores)]) if (peer !== store) await store.dial(peer.multiaddrs()[0]!);
+    }
+    const { validatorStake } = await ValidatorCommittee.read.config();
+    for (const index of ACCOUNT.validators) {
+      await stake(index, validatorStake);
+      await chains[index]!.send(() => chains[index]!.contracts.ValidatorCommittee.write.join());
+    }
+    relay = await startVerdictRelay({ chain: chains[ACCOUNT.relay]!, port: 0, log: silent });
+    const threads = 1;
+    start((signal) => runChallengerRole({ chain: chains[ACCOUNT.challenger]!, store: challengerStore, dataDir: join(work, "challenger"), segments: "all", threads, log: challenger.log, signal, pollMs: 200 }));
+    for (const index of ACCOUNT.validators) {
+      start((signal) => runValidatorRole({ chain: chains[index]!, store: validatorStore, dataDir: join(work, `validator-${index}`), relayUrl: relay.url, threads, log: silent, signal, pollMs: 200 }));
+    }
+    honestRole = start((signal) => runComputeRole({ chain: chains[ACCOUNT.honest]!, store: computeStores.honest, dataDir: join(work, "honest"), costModel: COST, threads, log: computeLog.log, signal, pollMs: 200 }));
+  });
+
+  after(async () => {
+    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    for (const role of roles) role.controller.abort();
+    await Promise.allSettled(roles.map((role) => role.done));
+    await relay?.close();
+    await Promise.allSettled(stores.map((store) => store.close()));
+    await devnet?.stop();
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  it("carries an honest job from post through bid, training and result to finalize; the challenger finds nothing wrong", async () => {
+    const consumerBefore = await balance(ACCOUNT.consumer);
+    const providerBefore = await balance(ACCOUNT.honest);
+    const jobId = await post();
+    await settleWhenBid(jobId, ACCOUNT.honest);
+    const submitted = await until("the result", async () => ((await job(jobId)).status === JobStatus.Submitted ? job(jobId) : undefined));
+    // Trained on the dataset fetched from its holders, the trace is the engine's on MNIST itself.
+    const result = await fetchResult({ store: consumerStore, jobId, onChain: submitted, job: (await loadJob({ chain: chains[ACCOUNT.consumer]!, store: consumerStore, jobId, log: silent })).prepared, bounded: () => AbortSignal.timeout(30_000) });
+    assert.deepEqual(result.hashes, referenceHashes);
+    assert.equal(keccak256(await result.checkpoint(8)), referenceHashes[8]);
+    assert.equal(submitted.metric, referenceMetric);
+    await until("the challenger's check", () => challenger.lines.some((l) => l.jobId === jobId.toString() && l.msg === "result verified: no wrong checkpoint found"));
+    assert.equal(await chains[ACCOUNT.deployer]!.contracts.Disputes.read.disputeCount(), 0n);
+
+    await advance(order.challengeWindow + 1);
+    await chains[ACCOUNT.deployer]!.send(() => chains[ACCOUNT.deployer]!.contracts.JobRegistry.write.finalize([jobId]));
+    const finalized = await job(jobId);
+    assert.equal(finalized.status, JobStatus.Finalized);
+    assert.equal(await balance(ACCOUNT.honest), providerBefore + finalized.price);
+    assert.equal(await balance(ACCOUNT.consumer), consumerBefore - finalized.price);
+    const bid = computeLog.lines.find((l) => l.msg === "bid placed" && l.jobId === jobId.toString())!;
+    assert.equal(BigInt(bid.price as string), finalized.price);
+  });
+
+  it("does not bid on a job whose reward is below its cost, and says why", async () => {
+    // 800 training + 200 test images = 1 CPU-second: 0.0012 tokens with the margin, plus the 0.1 base fee.
+    const jobId = await postJob(chains[ACCOUNT.consumer]!, { ...order, specDigest, reward: parseEther("0.1") });
+    const skipped = await until("the compute keeper's decision", () => computeLog.lines.find((l) => l.jobId === jobId.toString() && typeof l.msg === "string" && l.msg.startsWith("bid ")));
+    assert.deepEqual([skipped.msg, skipped.price, skipped.reward], ["bid skipped: reward below cost", parseEther("0.1012").toString(), parseEther("0.1").toString()]);
+    assert.equal((await job(jobId)).price, 0n);
+  });
+
+  it("slashes a dishonest compute keeper: challenged on its first wrong checkpoint, found wrong by the committee, consumer refunded", async () => {
+    await stop(honestRole);
+    const dishonestLog = recordingLogger();
+    dishonestRole = start((signal) => runComputeRole({ chain: chains[ACCOUNT.dishonest]!, store: computeStores.dishonest, dataDir: join(work, "dishonest"), costModel: COST, threads: 1, corruptCheckpoint: 3, log: dishonestLog.log, signal, pollMs: 200 }));
+    const { Disputes, ValidatorCommittee, StakeManager } = chains[ACCOUNT.deployer]!.contracts;
+    const consumerBefore = await balance(ACCOUNT.consumer);
+    const challengerBefore = await balance(ACCOUNT.challenger);
+    const stakeBefore = await StakeManager.read.stakeOf([chains[ACCOUNT.dishonest]!.account.address]);
+    const jobId = await post();
+    await settleWhenBid(jobId, ACCOUNT.dishonest);
+
+    const disputeId = await until("a challenge", async () => ((await Disputes.read.disputeCount()) === 1n ? 1n : undefined));
+    const dispute = await Disputes.read.getDispute([disputeId]);
+    assert.equal(dispute.jobId, jobId);
+    assert.equal(dispute.checkpointIndex, 3n);
+    assert.equal(dispute.claimedHash, referenceHashes[3]);
+    const outsider = chains[ACCOUNT.consumer]!;
+    const signature = await outsider.account.signTypedData(verdictTypedData({ chainId: devnet.chainId, disputes: Disputes.address, disputeId, providerWrong: true }));
+    const postOutsider = () => postVerdict({ disputeId: disputeId.toString(), providerWrong: true, signature });
+    assert.deepEqual(await postOutsider(), { status: 409, body: { error: "dispute 1's committee is not drawn yet", code: "COMMITTEE_NOT_DRAWN" } });
+    const [requested] = await ValidatorCommittee.getEvents.CommitteeRequested({ disputeId }, { fromBlock: 0n });
+    await fulfil(requested!.args.requestId!, ValidatorCommittee.address);
+    // Members need seconds to fetch and re-execute; a non-member's signature is refused at once.
+    const refused = await postOutsider();
+    assert.equal(refused.status, 403);
+    assert.equal(refused.body.code, "NOT_COMMITTEE_MEMBER");
+
+    await until("the verdict", async () => (await Disputes.read.getDispute([disputeId])).status !== DisputeStatus.Open);
+    assert.equal((await Disputes.read.getDispute([disputeId])).status, DisputeStatus.ProviderWrong);
+    assert.equal((await job(jobId)).status, JobStatus.Failed);
+    assert.equal(await balance(ACCOUNT.consumer), consumerBefore, "the whole reward is back");
+    const stakeAfter = await StakeManager.read.stakeOf([chains[ACCOUNT.dishonest]!.account.address]);
+    assert.equal(stakeBefore.locked + stakeBefore.available - (stakeAfter.locked + stakeAfter.available), order.minStake, "the job's stake is slashed");
+    // The challenger paid the bond and got it back with half the slashed stake (slashBeneficiaryShareBps 5000).
+    assert.equal(await balance(ACCOUNT.challenger), challengerBefore + order.minStake / 2n);
+  });
+
+  it("resumes a compute keeper killed mid-training and submits bit-identical weights", async () => {
+    await stop(dishonestRole);
+    const dataDir = join(work, "cli-compute");
+    const staked = await runCli(ACCOUNT.cliCompute, [...cliArgs(dataDir), "stake", "200"]);
+    assert.equal(staked.code, 0, staked.stderr);
+    assert.equal(JSON.parse(staked.stdout).available, parseEther("200").toString());
+    const compute = () => {
+      const child = spawn(process.execPath, [cli, ...cliArgs(dataDir), "compute", "--threads", "1", "--port", String(CLI_STORE_PORT), "--peer", consumerStore.multiaddrs()[0]!.toString()], {
+        cwd: root,
+        env: { ...process.env, VERITRAIN_PRIVATE_KEY: keyOf(ACCOUNT.cliCompute) },
+        stdio: ["ignore", "ignore", "pipe"],
+      });
+      const lines: Record<string, unknown>[] = [];
+      let stderr = "";
+      child.stderr!.on("data", (chunk: Buffer) => {
+        const complete = (stderr += chunk.toString()).split("\n").slice(lines.length, -1);
+        for (const line of complete) lines.push(line.startsWith("{") ? JSON.parse(line) : { msg: line });
+      });
+      children.push(child);
+      /** Waits for the keeper to log `msg`; a timeout shows what it logged. */
+      const logged = (msg: string) => until(msg, () => lines.find((l) => l.msg === msg)).catch((error: Error) => {
+        throw new Error(`${error.message}; the keeper wrote:\n${stderr.slice(-4000)}`);
+      });
+      return { child, lines, logged, exited: new Promise((resolve) => child.once("exit", resolve)) };
+    };
+
+    const first = compute();
+    const running = await first.logged("compute role running");
+    for (const store of checkerStores) await store.dial(running.endpoint as string);
+    // The CLI consumer posts the same job spec (default spec, same flags).
+    const posted = await runCli(ACCOUNT.cliConsumer, [...cliArgs(join(work, "cli-consumer")), "job", "post", "--dataset", datasetId.toString(), "--train-images", "400", "--test-images", "200", "--epochs", "2", "--seed", "3", "--reward", "10", "--min-stake", "100", "--bidding-period", "30", "--challenge-window", "60", "--no-wait"]);
+    assert.equal(posted.code, 0, posted.stderr);
+    const jobId = BigInt(JSON.parse(posted.stdout).jobId);
+    assert.equal((await job(jobId)).specDigest, specDigest);
+    await settleWhenBid(jobId, ACCOUNT.cliCompute);
+
+    const checkpoints = join(dataDir, "compute", `job-${jobId}`);
+    await until("checkpoint 2 on disk", () => existsSync(join(checkpoints, "checkpoint-2.bin")), { pollMs: 10 });
+    first.child.kill("SIGKILL");
+    await first.exited;
+    assert.ok(!existsSync(join(checkpoints, "checkpoint-8.bin")), "killed before the last checkpoint");
+    assert.equal((await job(jobId)).status, JobStatus.Assigned);
+
+    const second = compute();
+    const rerunning = await second.logged("compute role running");
+    for (const store of checkerStores) await store.dial(rerunning.endpoint as string);
+    const submitted = await until("the resumed result", async () => ((await job(jobId)).status === JobStatus.Submitted ? job(jobId) : undefined));
+    const resumed = second.lines.find((l) => l.msg === "training resumed from a checkpoint on disk");
+    assert.ok(resumed !== undefined && (resumed.resumedFrom as number) >= 2, "resumed from its checkpoints");
+    const uninterrupted = await job(1n);
+    assert.equal(submitted.weightsDigest, uninterrupted.weightsDigest);
+    assert.equal(submitted.traceRoot, uninterrupted.traceRoot);
+    await until("the challenger's check", () => challenger.lines.some((l) => l.jobId === jobId.toString() && l.msg === "result verified: no wrong checkpoint found"));
+    second.child.kill("SIGTERM");
+    await second.exited;
+  });
+
+  describe("bad input", () => {
+    it("reports an unknown job", async () => {
+      const status = await runCli(ACCOUNT.consumer, [...cliArgs(join(work, "cli-status")), "job", "status", "999"]);
+      assert.equal(status.code, 1);
+      assert.match(status.stderr, /^error \[JOB_UNKNOWN\]: job 999 does not exist \(jobs run from 1 to \d+\)$/m);
+      await assert.rejects(loadJob({ chain: chains[ACCOUNT.consumer]!, store: consumerStore, jobId: 999n, log: silent }), { code: "JOB_UNKNOWN" });
+    });
+
+    it("refuses a malformed spec, or one beyond the dataset, before posting anything", async () => {
+      const jobsBefore = await chains[ACCOUNT.deployer]!.contracts.JobRegistry.read.jobCount();
+      const { spec, modelBytes } = defaultJobSpec({ sizes: { train: 500, test: 500 }, ...JOB_FLAGS });
+      const model = join(work, "model.onnx");
+      writeFileSync(model, modelBytes);
+      const cases = [
+        { spec: { ...spec, epochs: 0 }, error: /error \[JOB_SPEC_INVALID\]: job spec field epochs must be an integer in \[1, 10000\], got 0/ },
+        { spec: { ...spec, dataset: { ...spec.dataset, splits: { ...spec.dataset.splits, test: { source: "test", start: 0, end: 600 } } } }, error: /error \[JOB_DATASET_MISMATCH\]: job spec split test ends at test image 600, the dataset has 500/ },
+      ];
+      for (const [i, c] of cases.entries()) {
+        writeFileSync(join(work, `spec-${i}.json`), JSON.stringify(c.spec));
+        const posted = await runCli(ACCOUNT.consumer, [...cliArgs(join(work, `cli-bad-${i}`)), "job", "post", "--dataset", datasetId.toString(), "--spec", join(work, `spec-${i}.json`), "--model", model, "--no-wait"]);
+        assert.equal(posted.code, 1);
+        assert.match(posted.stderr, c.error);
+      }
+      assert.equal(await chains[ACCOUNT.deployer]!.contracts.JobRegistry.read.jobCount(), jobsBefore);
+    });
+
+    it("reports a spec no peer serves and a spec block that is not a spec", async () => {
+      await assert.rejects(fetchJobSpec({ store: consumerStore, specDigest: keccak256("0x01"), signal: AbortSignal.timeout(500) }), { code: "JOB_SPEC_NOT_FOUND" });
+      const garbage = await consumerStore.put(new TextEncoder().encode("{\"epochs\": 1"));
+      await assert.rejects(fetchJobSpec({ store: consumerStore, specDigest: toHex(garbage.multihash.digest) }), { code: "JOB_SPEC_INVALID", message: /is not UTF-8 JSON/ });
+    });
+
+    it("makes the relay refuse malformed verdicts and answer for settled disputes without a transaction", async () => {
+      assert.deepEqual(await postVerdict({ disputeId: "1", providerWrong: "yes", signature: "0x" }), { status: 400, body: { error: "providerWrong must be a boolean", code: "VERDICT_INVALID" } });
+      assert.equal((await postVerdict({ disputeId: "7", providerWrong: true, signature: `0x${"11".repeat(65)}` })).status, 404);
+      // Dispute 1 is settled: signatures for it are answered "settled" without a transaction.
+      const outsider = chains[ACCOUNT.consumer]!;
+      const typedData = verdictTypedData({ chainId: devnet.chainId, disputes: outsider.contracts.Disputes.address, disputeId: 1n, providerWrong: false });
+      const late = await postVerdict({ disputeId: "1", providerWrong: false, signature: await outsider.account.signTypedData(typedData) });
+      assert.deepEqual(late, { status: 200, body: { disputeId: "1", providerWrong: false, signatures: 0, threshold: 5, settled: true } });
+    });
+  });
+});
