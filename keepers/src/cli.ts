@@ -25,6 +25,8 @@ import { registerAuditCommands } from "./audit/auditCommands.ts";
 import { registerIndexerCommand } from "./indexer/indexerCommand.ts";
 import { createKeeperRuntime } from "./keeperRuntime.ts";
 import { createLogger } from "./logger.ts";
+import { StorageProver } from "./proofs/storageProver.ts";
+import { runStorageRole } from "./storage/storageRole.ts";
 import { loadMnist } from "./training/mnist.ts";
 
 const program = new Command("veritrain")
@@ -170,8 +172,6 @@ program
   .option("--join", "stake the provider stake if needed and join DatasetRegistry when not a provider yet")
   .action(async (o) => {
     // Loaded here, not at start: the prover pulls in snarkjs, which no other command needs.
-    const { StorageProver } = await import("./proofs/storageProver.ts");
-    const { runStorageRole } = await import("./storage/storageRole.ts");
     const { log, config, runtime, chain } = await setUp("storage");
     try {
       const store = await createHeliaContentStore({ directory: join(config.dataDir, "ipfs"), listen: true, port: Number(o.port), peers: o.peer });

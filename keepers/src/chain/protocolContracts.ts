@@ -22,6 +22,7 @@ const SOURCES = {
   DatasetRegistry: "datasets/DatasetRegistry.sol",
   ValidatorCommittee: "disputes/ValidatorCommittee.sol",
   Disputes: "disputes/Disputes.sol",
+  StorageProofs: "proofs/StorageProofs.sol",
 } as const;
 
 export type ProtocolContractName = keyof typeof SOURCES;
@@ -77,6 +78,7 @@ export async function connectProtocol({ rpcUrl, privateKey, addresses, confirmat
     JobRegistry: await contract("JobRegistry"),
     ValidatorCommittee: await contract("ValidatorCommittee"),
     Disputes: await contract("Disputes"),
+    StorageProofs: await contract("StorageProofs"),
   };
 
   /** Waits for `transaction` to be mined with `confirmations`; throws if it reverted. */

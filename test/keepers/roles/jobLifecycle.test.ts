@@ -32,8 +32,8 @@ import { runValidatorRole } from "../../../keepers/src/validator/validatorRole.t
 import { startVerdictRelay, type VerdictRelay } from "../../../keepers/src/validator/verdictRelay.ts";
 import { verdictTypedData } from "../../../keepers/src/validator/verdictTypedData.ts";
 
-const PORT = 8597;
-const CLI_STORE_PORT = 8598;
+const PORT = 8599;
+const CLI_STORE_PORT = 8600;
 const MNEMONIC = "test test test test test test test test test test test junk";
 const keyOf = (index: number): Hex => toHex(mnemonicToAccount(MNEMONIC, { addressIndex: index }).getHdKey().privateKey!);
 const ACCOUNT = { deployer: 0, consumer: 1, storage: [2, 3, 4], honest: 5, dishonest: 6, challenger: 7, validators: [8, 9, 10, 11, 12, 13, 14, 15, 16], relay: 17, cliCompute: 18, cliConsumer: 19 };
