@@ -1,10 +1,15 @@
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
+import { readFileSync } from "node:fs";
+import { verifyingKeyHash } from "../../keepers/src/proofs/verifyingKeyHash.ts";
 import { deployProtocol } from "./protocol.ts";
+
+const storageVerificationKey = JSON.parse(readFileSync(new URL("../../circuits/build/verification_key.json", import.meta.url), "utf8"));
 
 /**
  * The protocol on a local chain: a test token with permit minted to the deployer, Chainlink's
  * `VRFCoordinatorV2_5Mock` with a funded subscription (anyone calls its `fulfillRandomWords`), and
- * the protocol wired to both.
+ * the protocol wired to both, with the development storage-proof verifier registered as version 1
+ * (the deployer is the verifier admin here).
  */
 export default buildModule("VeritrainLocal", (m) => {
   const deployer = m.getAccount(0);
@@ -21,5 +26,8 @@ export default buildModule("VeritrainLocal", (m) => {
   m.call(vrfCoordinator, "addConsumer", [vrfSubscriptionId, protocol.committee], { id: "addCommitteeConsumer" });
   m.call(vrfCoordinator, "addConsumer", [vrfSubscriptionId, protocol.datasetRegistry], { id: "addDatasetRegistryConsumer" });
   m.call(vrfCoordinator, "addConsumer", [vrfSubscriptionId, protocol.storageProofs], { id: "addStorageProofsConsumer" });
+  m.call(protocol.storageProofs, "addVerifier", [protocol.storageProofVerifier, verifyingKeyHash(storageVerificationKey)], {
+    id: "addStorageProofVerifierV1",
+  });
   return { token, vrfCoordinator, ...protocol };
 });

@@ -15,7 +15,8 @@ export type ProtocolDependencies = {
  * JobRegistry, ValidatorCommittee, Disputes, DatasetRegistry, StorageProofs. Every module role goes to a
  * contract, then the deployer renounces every admin role, so no account can move escrow, stake or bonds.
  * `verifierAdmin` (default: the deployer) keeps StorageProofs' VERIFIER_ADMIN_ROLE to register the
- * storage-proof verifiers.
+ * storage-proof verifiers; the development verifier `StorageProofVerifierV1` is deployed alongside
+ * (registered by VeritrainLocal; on a testnet the verifier admin calls `addVerifier` itself).
  * Parameters (with defaults) are read from the calling module's parameter file.
  */
 export function deployProtocol(m: IgnitionModuleBuilder, { token, vrfCoordinator, vrfSubscriptionId }: ProtocolDependencies) {
@@ -62,6 +63,9 @@ export function deployProtocol(m: IgnitionModuleBuilder, { token, vrfCoordinator
     deployer,
   ]);
 
+  // The development verifier (circuits/build, insecure keys); `verifierAdmin` registers it with addVerifier.
+  const storageProofVerifier = m.contract("StorageProofVerifierV1");
+
   const jobRegistry = m.contract("JobRegistry", [stakeManager, datasetRegistry, deployer]);
   const disputes = m.contract("Disputes", [
     jobRegistry,
@@ -95,5 +99,5 @@ export function deployProtocol(m: IgnitionModuleBuilder, { token, vrfCoordinator
   ] as const) {
     m.call(contract, "renounceRole", [adminRole, deployer], { id: `renounceAdmin${name}`, after: grants });
   }
-  return { stakeManager, jobRegistry, committee, disputes, datasetRegistry, storageProofs };
+  return { stakeManager, jobRegistry, committee, disputes, datasetRegistry, storageProofs, storageProofVerifier };
 }

@@ -13,6 +13,7 @@ import { Command, Option } from "commander";
 import { parseEther } from "viem";
 import { connectProtocol } from "./chain/protocolContracts.ts";
 import { registerJobCommands } from "./cli/jobCommands.ts";
+import { registerProofCommands } from "./cli/proofCommands.ts";
 import { registerRoleCommands } from "./cli/roleCommands.ts";
 import { loadKeeperConfig, type KeeperConfigFlags } from "./config/keeperConfig.ts";
 import { createHeliaContentStore } from "./content/heliaContentStore.ts";
@@ -198,9 +199,6 @@ program
     }
   });
 
-registerIndexerCommand(program);
-registerAuditCommands(program);
-
 /** Records of a plain file: `recordSize` bytes each, one split. */
 function fileRecords(path: string, recordSize: number) {
   const records = new Uint8Array(readFileSync(path));
@@ -214,5 +212,8 @@ function fileRecords(path: string, recordSize: number) {
 
 registerJobCommands(program);
 registerRoleCommands(program);
+registerProofCommands(program);
+registerIndexerCommand(program);
+registerAuditCommands(program);
 
 await program.parseAsync();

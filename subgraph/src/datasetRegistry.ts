@@ -126,7 +126,7 @@ export function handleColumnFaulty(event: ColumnFaulty): void {
   fault.dataset = column.dataset;
   fault.column = column.id;
   fault.provider = event.params.provider;
-  // When ColumnFaulty gains its trailing `uint256 slashed`: fault.slashed = event.params.slashed;
+  fault.slashed = event.params.slashed;
   fault.save();
 }
 

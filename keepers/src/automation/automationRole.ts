@@ -11,6 +11,12 @@ const VRF_MOCK_ABI = parseAbi([
   "function fulfillRandomWords(uint256 requestId, address consumer)",
 ]);
 
+/** RangeUpkeep's Automation interface, shared by JobRegistry, Disputes and StorageProofs. */
+const UPKEEP_ABI = parseAbi([
+  "function checkUpkeep(bytes checkData) view returns (bool upkeepNeeded, bytes performData)",
+  "function performUpkeep(bytes performData)",
+]);
+
 /** Ids one `checkUpkeep` call scans (RangeUpkeep.MAX_UPKEEP_SCAN). */
 const SCAN = 500n;
 
@@ -46,9 +52,9 @@ export type AutomationRoleParameters = {
 export async function runAutomationRole({ chain, dataDir, log, signal, vrfMock, pollMs = 1000, blockRange = 2_000n }: AutomationRoleParameters) {
   const { JobRegistry, Disputes, StorageProofs, DatasetRegistry } = chain.contracts;
   const upkeeps = [
-    { name: "JobRegistry", contract: JobRegistry, count: () => JobRegistry.read.jobCount() },
-    { name: "Disputes", contract: Disputes, count: () => Disputes.read.disputeCount() },
-    { name: "StorageProofs", contract: StorageProofs, count: () => DatasetRegistry.read.datasetCount() },
+    { name: "JobRegistry", address: JobRegistry.address, count: () => JobRegistry.read.jobCount() },
+    { name: "Disputes", address: Disputes.address, count: () => Disputes.read.disputeCount() },
+    { name: "StorageProofs", address: StorageProofs.address, count: () => DatasetRegistry.read.datasetCount() },
   ] as const;
   const cursor = openBlockCursor(join(dataDir, "automation.cursor.json"));
   const attempt = async (context: object, work: () => Promise<unknown>) => {
@@ -60,13 +66,14 @@ export async function runAutomationRole({ chain, dataDir, log, signal, vrfMock, 
   };
 
   while (!signal.aborted) {
-    for (const { name, contract, count } of upkeeps) {
+    for (const { name, address, count } of upkeeps) {
       await attempt({ upkeep: name }, async () => {
         const last = await count();
         for (let from = 1n; from <= last; from += SCAN) {
-          const [needed, performData] = await contract.read.checkUpkeep([encodeAbiParameters([{ type: "uint256" }, { type: "uint256" }], [from, SCAN])]);
+          const checkData = encodeAbiParameters([{ type: "uint256" }, { type: "uint256" }], [from, SCAN]);
+          const [needed, performData] = await chain.publicClient.readContract({ address, abi: UPKEEP_ABI, functionName: "checkUpkeep", args: [checkData] });
           if (!needed) continue;
-          await chain.send(() => contract.write.performUpkeep([performData]));
+          await chain.send(() => chain.walletClient.writeContract({ address, abi: UPKEEP_ABI, functionName: "performUpkeep", args: [performData], chain: null }));
           log.info({ upkeep: name, from: from.toString() }, "upkeep performed");
         }
       });

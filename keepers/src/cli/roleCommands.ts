@@ -1,4 +1,6 @@
 import { Option, type Command } from "commander";
+import { isAddress } from "viem";
+import { runAutomationRole } from "../automation/automationRole.ts";
 import { runChallengerRole } from "../challenger/challengerRole.ts";
 import { runComputeRole } from "../compute/computeRole.ts";
 import { VeritrainError } from "../errors.ts";
@@ -10,7 +12,7 @@ const peerOption = () => new Option("--peer <multiaddr...>", "peers to dial at s
 const portOption = () => new Option("--port <port>", "TCP port of this node's IPFS endpoint on 127.0.0.1").default("0");
 
 /**
- * Registers the job-side keeper roles: `compute`, `challenger`, `validator`, and the verdict `relay`.
+ * Registers the keeper roles: `automation`, `compute`, `challenger`, `validator`, and the verdict `relay`.
  *
  * @example
  * registerRoleCommands(program);
@@ -41,6 +43,25 @@ export function registerRoleCommands(program: Command): void {
         const store = await openKeeperStore({ config, runtime, port: parseCount(o.port, "--port"), peers: o.peer });
         log.info({ provider: chain.account.address, endpoint: store.multiaddrs()[0]?.toString(), corruptCheckpoint }, "compute role running");
         await runComputeRole({ chain, store, dataDir: config.dataDir, costModel, threads, corruptCheckpoint, log, signal: runtime.signal, confirmations: config.confirmations });
+      } finally {
+        await runtime.close();
+      }
+    }));
+
+  program
+    .command("automation")
+    .description("run the automation role: drive the upkeeps (settle auctions, expire, finalize, open and close audit rounds), redraw faulty or abandoned columns, and on a local chain answer the VRF mock's requests")
+    .option("--vrf-mock <address>", "local chain only: the VRFCoordinatorV2_5Mock whose requests to answer")
+    .option("--poll-ms <ms>", "delay between rounds of checks", "1000")
+    .action(reportErrors(async (o, command: Command) => {
+      if (o.vrfMock !== undefined && !isAddress(o.vrfMock)) {
+        throw new VeritrainError(`--vrf-mock must be an address, got "${o.vrfMock}"`, { code: "CONFIG_INVALID", details: { field: "vrfMock" } });
+      }
+      const pollMs = parseCount(o.pollMs, "--poll-ms", 1);
+      const { log, config, runtime, chain } = await setUpCommand(command, "automation");
+      try {
+        log.info({ keeper: chain.account.address, vrfMock: o.vrfMock }, "automation role running");
+        await runAutomationRole({ chain, dataDir: config.dataDir, log, signal: runtime.signal, vrfMock: o.vrfMock, pollMs });
       } finally {
         await runtime.close();
       }

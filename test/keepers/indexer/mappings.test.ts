@@ -390,6 +390,7 @@ async function withReporter() {
     p.vrfCoordinator.address,
     stakeManager.address,
     1n,
+    1n,
     { keyHash, subscriptionId, callbackGasLimit, requestConfirmations },
     admin,
   ]);
