@@ -84,9 +84,9 @@ export async function stake(p: Protocol, wallet: Protocol["consumer"], amount: b
 
 /**
  * The protocol with dataset 1 active (a tiny 1+1 dataset on the last two storage providers),
- * which orders can name.
+ * which orders can name; its column roots are `columnRoots` (default: arbitrary field elements).
  */
-export async function withDataset() {
+export async function withDataset(columnRoots: readonly [Hex, Hex] = [fieldRoot("column 0"), fieldRoot("column 1")]) {
   const p = await deployProtocol();
   const providerStake = await p.datasetRegistry.read.providerStake();
   for (const wallet of p.storageProviders.slice(-2)) {
@@ -98,7 +98,7 @@ export async function withDataset() {
       {
         manifestDigest: keccak256(stringToHex("manifest")),
         datasetRoot: fieldRoot("dataset root"),
-        columnRoots: [fieldRoot("column 0"), fieldRoot("column 1")],
+        columnRoots: [...columnRoots],
         k: 1,
         n: 2,
         shardSize: 1024,
