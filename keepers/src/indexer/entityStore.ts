@@ -361,8 +361,7 @@ export async function openEntityStore({ schema, backend, deployment }: OpenEntit
           if (list.length === 0) versions.delete(id);
           // An index keeps an id under a value while any remaining version has it.
           for (const [field, index] of indexes) {
-            for (const { data } of undone) {
-              const value = data[field];
+            for (const value of new Set(undone.map(({ data }) => data[field]))) {
               if (typeof value !== "string" || list.some((version) => version.data[field] === value)) continue;
               const ids = index.get(value)!;
               ids.delete(id);
