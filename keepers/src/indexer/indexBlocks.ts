@@ -1,4 +1,4 @@
-import type { Address, Block, Hex, Log, PublicClient, Transaction } from "viem";
+import type { Address, Block, Log, PublicClient, Transaction } from "viem";
 import type { Logger } from "pino";
 import type { BlockPointer, BlockWrite, EntityStore } from "./entityStore.ts";
 import type { LogTrigger, Mappings } from "./mappingHost.ts";
@@ -15,8 +15,8 @@ export type IndexBlocksParameters = {
   startBlock: number;
   /** Most blocks whose logs are fetched in one step. @default 2000 */
   batchSize?: number;
-  /** Blocks with logs fetched at once, and committed per transaction. @default 32 */
-  concurrency?: number;
+  /** Blocks with logs fetched at once (one JSON-RPC batch with a batching transport) and committed in one transaction. @default 32 */
+  blocksPerCommit?: number;
   log?: Logger;
 };
 
@@ -71,15 +71,15 @@ async function revertToCommonAncestor(client: PublicClient, store: EntityStore, 
 /**
  * One indexing step: checks that the store's head is still on the chain (otherwise reverts to
  * the common ancestor), then fetches the next range of event logs of the indexed contracts in
- * one `eth_getLogs`, the blocks that have logs (with their transactions) `concurrency` at a time,
- * and runs their handlers block by block, committing up to `concurrency` blocks per transaction
- * (whole blocks only). The range's last block is recorded even without logs, so the head follows
- * the chain.
+ * one `eth_getLogs` and the blocks that have logs (with their transactions) `blocksPerCommit`
+ * at a time, runs their handlers block by block and commits each group of blocks in one
+ * transaction. The range's last block is recorded even without logs, so the head follows the
+ * chain.
  *
  * @example
  * const { head, chainHead } = await indexBlocks({ client, sources, mappings, store, startBlock });
  */
-export async function indexBlocks({ client, sources, mappings, store, startBlock, batchSize = 2000, concurrency = 32, log }: IndexBlocksParameters): Promise<IndexBlocksReturnType> {
+export async function indexBlocks({ client, sources, mappings, store, startBlock, batchSize = 2000, blocksPerCommit = 32, log }: IndexBlocksParameters): Promise<IndexBlocksReturnType> {
   const chainHead = Number(await client.getBlockNumber({ cacheTime: 0 }));
   let reverted = 0;
   const head = store.head();
@@ -103,9 +103,9 @@ export async function indexBlocks({ client, sources, mappings, store, startBlock
   const numbers = [...byBlock.keys()].sort((a, b) => a - b);
   if (!byBlock.has(to)) numbers.push(to);
   let events = 0;
-  for (let start = 0; start < numbers.length; start += concurrency) {
+  for (let start = 0; start < numbers.length; start += blocksPerCommit) {
     const fetched = await Promise.all(
-      numbers.slice(start, start + concurrency).map((number) => (byBlock.has(number) ? client.getBlock({ blockNumber: BigInt(number), includeTransactions: true }) : last)),
+      numbers.slice(start, start + blocksPerCommit).map((number) => (byBlock.has(number) ? client.getBlock({ blockNumber: BigInt(number), includeTransactions: true }) : last)),
     );
     const batch: BlockWrite[] = [];
     let forked = false;
