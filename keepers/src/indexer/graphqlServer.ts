@@ -29,6 +29,17 @@ const MAX_CACHED_QUERY = 64 << 10;
 type Checked = { document: DocumentNode } | { errors: { message: string }[] };
 const checkedQueries = new WeakMap<GraphQLSchema, Map<string, Checked>>();
 
+function parseAndValidate(schema: GraphQLSchema, query: string): Checked {
+  let document: DocumentNode;
+  try {
+    document = parse(query);
+  } catch (error) {
+    return { errors: [{ message: (error as GraphQLError).message }] };
+  }
+  const invalid = validate(schema, document);
+  return invalid.length > 0 ? { errors: invalid.map((error) => ({ message: error.message })) } : { document };
+}
+
 /**
  * Parses and validates `query` against `schema`, reusing the outcome for a query text seen
  * recently (both depend on the text and the schema only; variables are checked per request).
@@ -42,14 +53,7 @@ function checkQuery(schema: GraphQLSchema, query: string): Checked {
     cache.set(query, cached);
     return cached;
   }
-  let checked: Checked;
-  try {
-    const document = parse(query);
-    const invalid = validate(schema, document);
-    checked = invalid.length > 0 ? { errors: invalid.map((error) => ({ message: error.message })) } : { document };
-  } catch (error) {
-    checked = { errors: [{ message: (error as GraphQLError).message }] };
-  }
+  const checked = parseAndValidate(schema, query);
   if (query.length <= MAX_CACHED_QUERY) {
     cache.set(query, checked);
     if (cache.size > CACHED_DOCUMENTS) cache.delete(cache.keys().next().value!);
