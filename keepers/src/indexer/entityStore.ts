@@ -10,6 +10,9 @@ export type BlockPointer = Readonly<{ number: number; hash: Hex; parentHash: Hex
 /** One version of an entity: valid from block `from` (inclusive) to `to` (exclusive; open while undefined). */
 type Version = { from: number; to?: number; data: EntityData };
 
+/** One block to index: its pointer and the handlers to run on it. */
+export type BlockWrite = Readonly<{ block: BlockPointer; write: (store: MappingStore) => void | Promise<void> }>;
+
 /** Versioned entities (block ranges, as graph-node keeps them) for time travel and reorg reverts. */
 export type EntityStore = {
   /** The last indexed block, if any. */
@@ -25,11 +28,19 @@ export type EntityStore = {
   /** Every entity of type `entity` as of block `at`. */
   all(entity: string, at?: number): EntityData[];
   /**
-   * Indexes block `block`: `write` runs the block's handlers against a view of the store that
-   * sees its own writes; then every change is checked against the schema and committed in one
-   * transaction. If `write` or a check throws, nothing is stored.
+   * The entities of type `entity` whose stored field `field` (not a list) is exactly `value` as
+   * of block `at`, in no particular order. Served by an index on the field, built on first use
+   * from every stored version and kept current by writes and reverts.
    */
-  writeBlock(block: BlockPointer, write: (store: MappingStore) => void | Promise<void>): Promise<void>;
+  find(entity: string, field: string, value: string, at?: number): EntityData[];
+  /**
+   * Indexes `blocks` (ascending, after the head) in order: each block's `write` runs its
+   * handlers against a view that sees the earlier blocks' writes and its own, every change is
+   * checked against the schema, and the blocks are committed in one transaction. If a block's
+   * `write` or a check throws, the blocks before it are committed, nothing of it or after it
+   * is, and the error is rethrown.
+   */
+  writeBlocks(blocks: readonly BlockWrite[]): Promise<void>;
   /** Undoes every block after `number` (a reorg): their versions go, the ones they closed reopen. */
   revertTo(number: number): Promise<void>;
   close(): Promise<void>;
@@ -102,16 +113,75 @@ function checkEntity(schema: SubgraphSchema, descriptor: EntityDescriptor, id: s
   if (data.id !== id) throw invalidEntity(descriptor.name, id, `id field ${JSON.stringify(data.id)} differs from the key`);
 }
 
+/** Changes by entity type, then id. */
+type Changes = Map<string, Map<string, EntityData>>;
+
+/** The versions of one entity type, and the indexes built on its fields (field → value → ids). */
+type Table = { versions: Map<string, Version[]>; indexes: Map<string, Map<string, Set<string>>> };
+
+/** Adds `id` under `value` (string values only: the ones an index can be asked for). */
+function addToIndex(index: Map<string, Set<string>>, value: unknown, id: string): void {
+  if (typeof value !== "string") return;
+  let ids = index.get(value);
+  if (!ids) index.set(value, (ids = new Set()));
+  ids.add(id);
+}
+
+/**
+ * Writes blocks' changes and pointers in one transaction: each written id closes its stored open
+ * version at its first write in the batch, and each of its versions written in the batch ends
+ * where its next one starts.
+ */
+async function persist(backend: SqlBackend, written: readonly { pointer: BlockPointer; changes: Changes }[]): Promise<void> {
+  type Row = { entity: string; id: string; block_from: number; block_to: number | null; data: EntityData };
+  const rows: Row[] = [];
+  const closing: { entity: string; id: string; block_to: number }[] = [];
+  const newest = new Map<string, Row>();
+  for (const { pointer, changes } of written) {
+    for (const [entity, byId] of changes) {
+      for (const [id, data] of byId) {
+        const key = JSON.stringify([entity, id]);
+        const previous = newest.get(key);
+        if (previous) previous.block_to = pointer.number;
+        else closing.push({ entity, id, block_to: pointer.number });
+        const row = { entity, id, block_from: pointer.number, block_to: null, data };
+        rows.push(row);
+        newest.set(key, row);
+      }
+    }
+  }
+  const blocks = written.map(({ pointer }) => ({ number: pointer.number, hash: pointer.hash, parent_hash: pointer.parentHash, timestamp: pointer.timestamp }));
+  await backend.transaction(async (query) => {
+    if (rows.length > 0) {
+      await query(
+        `UPDATE entity_versions v SET block_to = c.block_to FROM jsonb_to_recordset($1::jsonb) AS c(entity text, id text, block_to bigint)
+         WHERE v.entity = c.entity AND v.id = c.id AND v.block_to IS NULL`,
+        [JSON.stringify(closing)],
+      );
+      await query(
+        `INSERT INTO entity_versions (entity, id, block_from, block_to, data)
+         SELECT entity, id, block_from, block_to, data FROM jsonb_to_recordset($1::jsonb) AS c(entity text, id text, block_from bigint, block_to bigint, data jsonb)`,
+        [JSON.stringify(rows)],
+      );
+    }
+    await query(
+      `INSERT INTO blocks (number, hash, parent_hash, timestamp)
+       SELECT number, hash, parent_hash, timestamp FROM jsonb_to_recordset($1::jsonb) AS b(number bigint, hash text, parent_hash text, timestamp bigint)`,
+      [JSON.stringify(blocks)],
+    );
+  });
+}
+
 /**
  * Opens the entity store: loads the persisted versions (if a backend is given) into memory,
- * where queries run; every block's changes are written through to the backend first.
+ * where queries run; every batch of blocks is written through to the backend first.
  *
  * @example
  * const store = await openEntityStore({ schema, backend: await openPgliteBackend(dir), deployment });
- * await store.writeBlock(block, (s) => mappings.handle(trigger, s));
+ * await store.writeBlocks([{ block, write: (s) => mappings.handle(trigger, s) }]);
  */
 export async function openEntityStore({ schema, backend, deployment }: OpenEntityStoreParameters): Promise<EntityStore> {
-  const versions = new Map<string, Map<string, Version[]>>([...schema.entities.keys()].map((name) => [name, new Map()]));
+  const tables = new Map<string, Table>([...schema.entities.keys()].map((name) => [name, { versions: new Map(), indexes: new Map() }]));
   let blocks: BlockPointer[] = []; // ascending
   if (backend) {
     for (const statement of DDL) await backend.query(statement);
@@ -129,7 +199,7 @@ export async function openEntityStore({ schema, backend, deployment }: OpenEntit
       "SELECT entity, id, block_from, block_to, data FROM entity_versions ORDER BY entity, id, block_from",
     );
     for (const row of rows) {
-      const byId = versions.get(row.entity);
+      const byId = tables.get(row.entity)?.versions;
       if (!byId) continue;
       let list = byId.get(row.id);
       if (!list) byId.set(row.id, (list = []));
@@ -142,11 +212,17 @@ export async function openEntityStore({ schema, backend, deployment }: OpenEntit
       timestamp: Number(row.timestamp),
     }));
   }
+  const byNumber = new Map(blocks.map((block) => [block.number, block]));
+  const byHash = new Map(blocks.map((block) => [block.hash, block]));
 
   const descriptor = (entity: string) => {
     const found = schema.entities.get(entity);
     if (!found) throw new VeritrainError(`unknown entity type ${entity}`, { code: "MAPPING_FAILED" });
     return found;
+  };
+  const table = (entity: string) => {
+    descriptor(entity);
+    return tables.get(entity)!;
   };
   const head = () => blocks.at(-1);
   const at = (list: Version[] | undefined, block: number) => {
@@ -159,83 +235,113 @@ export async function openEntityStore({ schema, backend, deployment }: OpenEntit
     return undefined;
   };
   const latest = (entity: string, id: string) => {
-    const last = versions.get(entity)!.get(id)?.at(-1);
+    const last = tables.get(entity)!.versions.get(id)?.at(-1);
     return last && last.to === undefined ? last : undefined;
+  };
+  /** The index on `entity.field`, built from every stored version on first use. */
+  const indexOn = (entity: string, field: string) => {
+    const { versions, indexes } = table(entity);
+    const stored = descriptor(entity).fields.find((f) => f.name === field);
+    if (!stored || stored.derivedFrom || stored.list || stored.scalar === "Int" || stored.scalar === "Boolean") {
+      throw new VeritrainError(`${entity}.${field} is not a stored field with string values`, { code: "INDEXER_FIELD_NOT_INDEXABLE", details: { entity, field } });
+    }
+    let index = indexes.get(field);
+    if (!index) {
+      index = new Map();
+      for (const [id, list] of versions) for (const version of list) addToIndex(index, version.data[field], id);
+      indexes.set(field, index);
+    }
+    return index;
   };
 
   return {
     head,
-    block: (number) => blocks.find((block) => block.number === number),
-    blockByHash: (hash) => blocks.find((block) => block.hash === hash.toLowerCase()),
+    block: (number) => byNumber.get(number),
+    blockByHash: (hash) => byHash.get(hash.toLowerCase() as Hex),
     recentBlocks: () => blocks.slice().reverse(),
     get(entity, id, block = Number.MAX_SAFE_INTEGER) {
-      descriptor(entity);
-      return at(versions.get(entity)!.get(id), block)?.data ?? null;
+      return at(table(entity).versions.get(id), block)?.data ?? null;
     },
     all(entity, block = Number.MAX_SAFE_INTEGER) {
-      descriptor(entity);
       const found: EntityData[] = [];
-      for (const list of versions.get(entity)!.values()) {
+      for (const list of table(entity).versions.values()) {
         const version = at(list, block);
         if (version) found.push(version.data);
       }
       return found;
     },
+    find(entity, field, value, block = Number.MAX_SAFE_INTEGER) {
+      const index = indexOn(entity, field);
+      const { versions } = table(entity);
+      const found: EntityData[] = [];
+      for (const id of index.get(value) ?? []) {
+        const version = at(versions.get(id), block);
+        if (version && version.data[field] === value) found.push(version.data);
+      }
+      return found;
+    },
 
-    async writeBlock(block, write) {
-      const previous = head();
-      if (previous && block.number <= previous.number) {
-        throw new VeritrainError(`block ${block.number} is not after the head ${previous.number}`, { code: "INDEXER_BLOCK_ORDER" });
+    async writeBlocks(batch) {
+      let previous = head()?.number;
+      for (const { block } of batch) {
+        if (previous !== undefined && block.number <= previous) {
+          throw new VeritrainError(`block ${block.number} is not after ${previous}`, { code: "INDEXER_BLOCK_ORDER", details: { block: block.number, previous } });
+        }
+        previous = block.number;
       }
-      const changes = new Map<string, Map<string, EntityData>>();
-      await write({
-        get(entity, id) {
-          descriptor(entity);
-          return changes.get(entity)?.get(id) ?? latest(entity, id)?.data ?? null;
-        },
-        set(entity, id, data) {
-          const type = descriptor(entity);
-          checkEntity(schema, type, id, data);
-          if (type.immutable && latest(entity, id)) throw invalidEntity(entity, id, "is immutable; it was already stored");
-          let byId = changes.get(entity);
-          if (!byId) changes.set(entity, (byId = new Map()));
-          byId.set(id, data);
-        },
-      });
-      const rows = [...changes].flatMap(([entity, byId]) => [...byId].map(([id, data]) => ({ entity, id, data })));
-      const pointer = { ...block, hash: block.hash.toLowerCase() as Hex, parentHash: block.parentHash.toLowerCase() as Hex };
-      if (backend) {
-        await backend.transaction(async (query) => {
-          if (rows.length > 0) {
-            const keys = JSON.stringify(rows.map(({ entity, id }) => ({ entity, id })));
-            await query(
-              `UPDATE entity_versions v SET block_to = $1 FROM jsonb_to_recordset($2::jsonb) AS c(entity text, id text)
-               WHERE v.entity = c.entity AND v.id = c.id AND v.block_to IS NULL`,
-              [block.number, keys],
-            );
-            await query(
-              `INSERT INTO entity_versions (entity, id, block_from, data)
-               SELECT entity, id, $1, data FROM jsonb_to_recordset($2::jsonb) AS c(entity text, id text, data jsonb)`,
-              [block.number, JSON.stringify(rows)],
-            );
+      // The newest data each id got in this batch's earlier blocks, seen by the later ones.
+      const pending: Changes = new Map();
+      const current = (entity: string, id: string) => pending.get(entity)?.get(id) ?? latest(entity, id)?.data;
+      const written: { pointer: BlockPointer; changes: Changes }[] = [];
+      let failure: { error: unknown } | undefined;
+      for (const { block, write } of batch) {
+        const changes: Changes = new Map();
+        try {
+          await write({
+            get(entity, id) {
+              descriptor(entity);
+              return changes.get(entity)?.get(id) ?? current(entity, id) ?? null;
+            },
+            set(entity, id, data) {
+              const type = descriptor(entity);
+              checkEntity(schema, type, id, data);
+              if (type.immutable && current(entity, id)) throw invalidEntity(entity, id, "is immutable; it was already stored");
+              let byId = changes.get(entity);
+              if (!byId) changes.set(entity, (byId = new Map()));
+              byId.set(id, data);
+            },
+          });
+        } catch (error) {
+          failure = { error };
+          break;
+        }
+        for (const [entity, byId] of changes) {
+          let merged = pending.get(entity);
+          if (!merged) pending.set(entity, (merged = new Map()));
+          for (const [id, data] of byId) merged.set(id, data);
+        }
+        written.push({ pointer: { ...block, hash: block.hash.toLowerCase() as Hex, parentHash: block.parentHash.toLowerCase() as Hex }, changes });
+      }
+      if (written.length > 0) {
+        if (backend) await persist(backend, written);
+        for (const { pointer, changes } of written) {
+          for (const [entity, byId] of changes) {
+            const { versions, indexes } = tables.get(entity)!;
+            for (const [id, data] of byId) {
+              let list = versions.get(id);
+              if (!list) versions.set(id, (list = []));
+              const open = list.at(-1);
+              if (open && open.to === undefined) open.to = pointer.number;
+              list.push({ from: pointer.number, data });
+              for (const [field, index] of indexes) addToIndex(index, data[field], id);
+            }
           }
-          await query("INSERT INTO blocks (number, hash, parent_hash, timestamp) VALUES ($1, $2, $3, $4)", [
-            block.number,
-            pointer.hash,
-            pointer.parentHash,
-            block.timestamp,
-          ]);
-        });
+          blocks.push(pointer);
+          byNumber.set(pointer.number, pointer);
+          byHash.set(pointer.hash, pointer);
+        }
       }
-      for (const { entity, id, data } of rows) {
-        const byId = versions.get(entity)!;
-        let list = byId.get(id);
-        if (!list) byId.set(id, (list = []));
-        const open = list.at(-1);
-        if (open && open.to === undefined) open.to = block.number;
-        list.push({ from: block.number, data });
-      }
-      blocks.push(pointer);
+      if (failure) throw failure.error;
     },
 
     async revertTo(number) {
@@ -246,13 +352,27 @@ export async function openEntityStore({ schema, backend, deployment }: OpenEntit
           await query("DELETE FROM blocks WHERE number > $1", [number]);
         });
       }
-      for (const byId of versions.values()) {
-        for (const [id, list] of byId) {
-          while (list.length > 0 && list.at(-1)!.from > number) list.pop();
+      for (const { versions, indexes } of tables.values()) {
+        for (const [id, list] of versions) {
+          const undone: Version[] = [];
+          while (list.length > 0 && list.at(-1)!.from > number) undone.push(list.pop()!);
           const last = list.at(-1);
           if (last && last.to !== undefined && last.to > number) delete last.to;
-          if (list.length === 0) byId.delete(id);
+          if (list.length === 0) versions.delete(id);
+          // An index keeps an id under a value while any remaining version has it.
+          for (const [field, index] of indexes) {
+            for (const value of new Set(undone.map(({ data }) => data[field]))) {
+              if (typeof value !== "string" || list.some((version) => version.data[field] === value)) continue;
+              const ids = index.get(value)!;
+              ids.delete(id);
+              if (ids.size === 0) index.delete(value);
+            }
+          }
         }
+      }
+      for (const block of blocks.filter((block) => block.number > number)) {
+        byNumber.delete(block.number);
+        byHash.delete(block.hash);
       }
       blocks = blocks.filter((block) => block.number <= number);
     },

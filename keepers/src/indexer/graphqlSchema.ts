@@ -69,22 +69,37 @@ const SCALARS: Record<ScalarName, GraphQLScalarType> = {
 
 const NUMERIC = new Set<ScalarName>(["BigInt", "BigDecimal", "Int", "Int8", "Timestamp"]);
 
-/** Total order of two stored values of `scalar` (null last). */
-function compare(scalar: ScalarName, a: unknown, b: unknown): number {
-  if (a === b) return 0;
-  if (a === undefined || a === null) return 1;
-  if (b === undefined || b === null) return -1;
-  if (scalar === "BigDecimal") return Number(a) - Number(b);
-  if (NUMERIC.has(scalar)) {
-    const x = BigInt(a as string | number);
-    const y = BigInt(b as string | number);
-    return x < y ? -1 : x > y ? 1 : 0;
-  }
-  if (scalar === "Boolean") return Number(a) - Number(b);
-  const x = String(a);
-  const y = String(b);
+type SortKey = bigint | number | string | undefined;
+
+/** A stored value of `scalar` as a key ordered by `<` (numbers as BigInt or Number); null becomes undefined. */
+function sortKey(scalar: ScalarName, value: unknown): SortKey {
+  if (value === undefined || value === null) return undefined;
+  if (scalar === "BigDecimal" || scalar === "Boolean") return Number(value);
+  if (NUMERIC.has(scalar)) return BigInt(value as string | number);
+  return String(value);
+}
+
+/** Total order of two sort keys (undefined last). */
+function compareKeys(x: SortKey, y: SortKey): number {
+  if (x === y) return 0;
+  if (x === undefined) return 1;
+  if (y === undefined) return -1;
   return x < y ? -1 : x > y ? 1 : 0;
 }
+
+/** Total order of two stored values of `scalar` (null last). */
+function compare(scalar: ScalarName, a: unknown, b: unknown): number {
+  return compareKeys(sortKey(scalar, a), sortKey(scalar, b));
+}
+
+/**
+ * Whether `field: value` is exact equality of stored strings (String, ID, Bytes, enums and
+ * references; Bytes arrive lower-cased), so the store's index on the field can answer it.
+ */
+const indexable = (field: FieldDescriptor) => !field.list && !field.derivedFrom && (field.scalar === "String" || field.scalar === "Bytes");
+
+/** `entities` without repeated ids. */
+const distinct = (entities: EntityData[]) => [...new Map(entities.map((e) => [e.id, e])).values()];
 
 type Predicate = (entity: EntityData, block: number) => boolean;
 
@@ -211,6 +226,10 @@ export function buildSubgraphGraphQLSchema(subgraph: SubgraphSchema): GraphQLSch
     orderBys.set(entity.name, new GraphQLEnumType({ name: `${entity.name}_orderBy`, values }));
   }
 
+  /** The entities of `target` whose field `back` names `id` at `block`: a derived field's members. */
+  const derived = (store: EntityStore, target: EntityDescriptor, back: FieldDescriptor, id: string, block: number): EntityData[] =>
+    back.list ? store.all(target.name, block).filter((e) => ((e[back.name] as unknown[]) ?? []).includes(id)) : store.find(target.name, back.name, id, block);
+
   /** Compiles a where-object into a predicate over entities of `entity` read at a block. */
   const compileWhere = (entity: EntityDescriptor, where: Record<string, unknown> | undefined, store: () => EntityStore): Predicate => {
     if (!where) return () => true;
@@ -229,11 +248,7 @@ export function buildSubgraphGraphQLSchema(subgraph: SubgraphSchema): GraphQLSch
         const nested = compileWhere(target, expected as Record<string, unknown>, store);
         if (field.derivedFrom) {
           const back = target.fields.find((f) => f.name === field.derivedFrom)!;
-          parts.push((e, b) =>
-            store()
-              .all(target.name, b)
-              .some((candidate) => (back.list ? ((candidate[back.name] as unknown[]) ?? []).includes(e.id) : candidate[back.name] === e.id) && nested(candidate, b)),
-          );
+          parts.push((e, b) => derived(store(), target, back, e.id as string, b).some((candidate) => nested(candidate, b)));
         } else {
           parts.push((e, b) => {
             const ids = field.list ? ((e[field.name] as string[]) ?? []) : e[field.name] === undefined ? [] : [e[field.name] as string];
@@ -252,6 +267,52 @@ export function buildSubgraphGraphQLSchema(subgraph: SubgraphSchema): GraphQLSch
       parts.push((e) => test(e[name]));
     }
     return (e, b) => parts.every((p) => p(e, b));
+  };
+
+  /**
+   * The entities of `entity` a where-object can match, found through the store's indexes from
+   * `id`, `id_in`, equality or `_in` on an indexable field, a nested filter on a reference, and
+   * `and` / `or` of those; undefined when nothing narrows it (every entity is a candidate).
+   * Candidates are a superset of the matches: they still go through the full predicate.
+   */
+  const candidatesOf = (entity: EntityDescriptor, where: Record<string, unknown> | undefined, store: EntityStore, block: number): EntityData[] | undefined => {
+    if (!where) return undefined;
+    const fields = new Map(entity.fields.map((field) => [field.name, field]));
+    let best: EntityData[] | undefined;
+    const narrow = (found: EntityData[] | undefined) => {
+      if (found && (!best || found.length < best.length)) best = found;
+    };
+    for (const [key, expected] of Object.entries(where)) {
+      if (expected === undefined || expected === null) continue;
+      if (key === "and") {
+        for (const inner of expected as Record<string, unknown>[]) narrow(candidatesOf(entity, inner, store, block));
+        continue;
+      }
+      if (key === "or") {
+        const branches = (expected as Record<string, unknown>[]).map((inner) => candidatesOf(entity, inner, store, block));
+        if (branches.every((found) => found !== undefined)) narrow(distinct(branches.flat() as EntityData[]));
+        continue;
+      }
+      const reference = key.endsWith("_") ? fields.get(key.slice(0, -1)) : undefined;
+      if (reference?.entity) {
+        if (!indexable(reference)) continue;
+        const targets = candidatesOf(subgraph.entities.get(reference.entity)!, expected as Record<string, unknown>, store, block);
+        if (targets) narrow(distinct(targets.flatMap((target) => store.find(entity.name, reference.name, target.id as string, block))));
+        continue;
+      }
+      const many = !fields.has(key) && key.endsWith("_in") && !key.endsWith("_not_in");
+      const field = fields.get(many ? key.slice(0, -"_in".length) : key);
+      if (!field || !indexable(field)) continue;
+      const values = (many ? expected : [expected]) as string[];
+      narrow(
+        distinct(
+          field.name === "id"
+            ? values.map((id) => store.get(entity.name, id, block)).filter((e): e is EntityData => e !== null)
+            : values.flatMap((value) => store.find(entity.name, field.name, value, block)),
+        ),
+      );
+    }
+    return best;
   };
 
   /** The block a query reads at, from its `block` argument. */
@@ -291,10 +352,9 @@ export function buildSubgraphGraphQLSchema(subgraph: SubgraphSchema): GraphQLSch
       ? (e: EntityData) => (e[fieldName] === undefined ? undefined : context.store.get(field.entity!, e[fieldName] as string, block)?.[subName])
       : (e: EntityData) => e[fieldName];
     const scalar = subName ? subgraph.entities.get(field.entity!)!.fields.find((f) => f.name === subName)!.scalar : field.list ? "String" : field.scalar;
-    const idScalar = entity.idScalar;
     const direction = args.orderDirection === "desc" ? -1 : 1;
-    const keyed = found.map((e) => ({ e, k: key(e) }));
-    keyed.sort((a, b) => direction * (compare(scalar, a.k, b.k) || compare(idScalar, a.e.id, b.e.id)));
+    const keyed = found.map((e) => ({ e, k: sortKey(scalar, key(e)), id: sortKey(entity.idScalar, e.id) }));
+    keyed.sort((a, b) => direction * (compareKeys(a.k, b.k) || compareKeys(a.id, b.id)));
     return keyed.slice(skip, skip + first).map(({ e }) => ({ ...e, __block: block }));
   };
 
@@ -333,7 +393,7 @@ export function buildSubgraphGraphQLSchema(subgraph: SubgraphSchema): GraphQLSch
                     target,
                     (ctx, block) =>
                       back
-                        ? ctx.store.all(target.name, block).filter((e) => (back.list ? ((e[back.name] as unknown[]) ?? []).includes(parent.id) : e[back.name] === parent.id))
+                        ? derived(ctx.store, target, back, parent.id as string, block)
                         : ((parent[field.name] as string[]) ?? []).map((id) => ctx.store.get(target.name, id, block)).filter((e): e is EntityData => e !== null),
                     args,
                     context,
@@ -388,7 +448,8 @@ export function buildSubgraphGraphQLSchema(subgraph: SubgraphSchema): GraphQLSch
     query[entity.collectionName] = {
       type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(object))),
       args: { ...collectionArgs(entity), ...common },
-      resolve: (_root, args, context) => collection(entity, (ctx, block) => ctx.store.all(entity.name, block), args, context, blockOf(context, args.block)),
+      resolve: (_root, args, context) =>
+        collection(entity, (ctx, block) => candidatesOf(entity, args.where, ctx.store, block) ?? ctx.store.all(entity.name, block), args, context, blockOf(context, args.block)),
     };
   }
   query._meta = {

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { GraphQLError, execute, parse, validate, type GraphQLSchema } from "graphql";
+import { GraphQLError, execute, parse, validate, type DocumentNode, type GraphQLSchema } from "graphql";
 import type { Logger } from "pino";
 import type { QueryContext } from "./graphqlSchema.ts";
 
@@ -20,6 +20,46 @@ export type StartGraphQLServerParameters = {
 export type GraphQLServer = { url: string; close(): Promise<void> };
 
 const MAX_BODY = 1 << 20;
+
+/** Queries whose parsed and validated form is kept, per schema: the most recently used ones, up to a size. */
+const CACHED_DOCUMENTS = 256;
+const MAX_CACHED_QUERY = 64 << 10;
+
+/** A query's parsed and validated document, or its parse / validation errors. */
+type Checked = { document: DocumentNode } | { errors: { message: string }[] };
+const checkedQueries = new WeakMap<GraphQLSchema, Map<string, Checked>>();
+
+function parseAndValidate(schema: GraphQLSchema, query: string): Checked {
+  let document: DocumentNode;
+  try {
+    document = parse(query);
+  } catch (error) {
+    return { errors: [{ message: (error as GraphQLError).message }] };
+  }
+  const invalid = validate(schema, document);
+  return invalid.length > 0 ? { errors: invalid.map((error) => ({ message: error.message })) } : { document };
+}
+
+/**
+ * Parses and validates `query` against `schema`, reusing the outcome for a query text seen
+ * recently (both depend on the text and the schema only; variables are checked per request).
+ */
+function checkQuery(schema: GraphQLSchema, query: string): Checked {
+  let cache = checkedQueries.get(schema);
+  if (!cache) checkedQueries.set(schema, (cache = new Map()));
+  const cached = cache.get(query);
+  if (cached) {
+    cache.delete(query);
+    cache.set(query, cached);
+    return cached;
+  }
+  const checked = parseAndValidate(schema, query);
+  if (query.length <= MAX_CACHED_QUERY) {
+    cache.set(query, checked);
+    if (cache.size > CACHED_DOCUMENTS) cache.delete(cache.keys().next().value!);
+  }
+  return checked;
+}
 
 function send(response: ServerResponse, status: number, body: unknown) {
   response.writeHead(status, { "content-type": "application/json" });
@@ -44,17 +84,11 @@ export function runGraphQL(schema: GraphQLSchema, context: QueryContext, body: u
   if (variables !== undefined && variables !== null && (typeof variables !== "object" || Array.isArray(variables))) {
     return { errors: [{ message: "`variables` must be an object" }] };
   }
-  let document;
-  try {
-    document = parse(query);
-  } catch (error) {
-    return { errors: [{ message: (error as GraphQLError).message }] };
-  }
-  const invalid = validate(schema, document);
-  if (invalid.length > 0) return { errors: invalid.map((error) => ({ message: error.message })) };
+  const checked = checkQuery(schema, query);
+  if ("errors" in checked) return { errors: checked.errors };
   const result = execute({
     schema,
-    document,
+    document: checked.document,
     contextValue: context,
     variableValues: (variables ?? undefined) as Record<string, unknown> | undefined,
     operationName: typeof operationName === "string" ? operationName : undefined,

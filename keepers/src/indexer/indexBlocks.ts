@@ -1,6 +1,6 @@
-import type { Address, Block, Hex, Log, PublicClient, Transaction } from "viem";
+import type { Address, Block, Log, PublicClient, Transaction } from "viem";
 import type { Logger } from "pino";
-import type { BlockPointer, EntityStore } from "./entityStore.ts";
+import type { BlockPointer, BlockWrite, EntityStore } from "./entityStore.ts";
 import type { LogTrigger, Mappings } from "./mappingHost.ts";
 import type { SubgraphContractName } from "./subgraphContracts.ts";
 
@@ -13,8 +13,10 @@ export type IndexBlocksParameters = {
   store: EntityStore;
   /** First block to index when the store is empty. */
   startBlock: number;
-  /** Most blocks fetched in one step. */
+  /** Most blocks whose logs are fetched in one step. @default 2000 */
   batchSize?: number;
+  /** Blocks with logs fetched at once (one JSON-RPC batch with a batching transport) and committed in one transaction. @default 32 */
+  blocksPerCommit?: number;
   log?: Logger;
 };
 
@@ -37,6 +39,19 @@ const toPointer = (block: Block<bigint, boolean>): BlockPointer => ({
   timestamp: Number(block.timestamp),
 });
 
+/** The triggers of `block`'s logs (sorted by log index), each with its block header and transaction. */
+function triggersOf(block: Block<bigint, boolean>, logs: readonly Log<bigint, number, false>[], sources: ReadonlyMap<Address, SubgraphContractName>): LogTrigger[] {
+  if (logs.length === 0) return [];
+  const transactions = new Map((block.transactions as Transaction<bigint, number, false>[]).map((tx) => [tx.hash, tx]));
+  const header = { ...block, transactions: [] } as unknown as Block<bigint, false>;
+  return logs.map((log) => ({
+    contract: sources.get(log.address.toLowerCase() as Address)!,
+    log,
+    block: header,
+    transaction: transactions.get(log.transactionHash),
+  }));
+}
+
 /** Finds the newest recorded block still on the chain and undoes everything after it. */
 async function revertToCommonAncestor(client: PublicClient, store: EntityStore, startBlock: number, log?: Logger): Promise<number> {
   const head = store.head()!.number;
@@ -55,14 +70,16 @@ async function revertToCommonAncestor(client: PublicClient, store: EntityStore, 
 
 /**
  * One indexing step: checks that the store's head is still on the chain (otherwise reverts to
- * the common ancestor), then fetches the next range of event logs of the indexed contracts and
- * runs their handlers block by block, each block committed atomically. The range's last block is
- * recorded even without logs, so the head follows the chain.
+ * the common ancestor), then fetches the next range of event logs of the indexed contracts in
+ * one `eth_getLogs` and the blocks that have logs (with their transactions) `blocksPerCommit`
+ * at a time, runs their handlers block by block and commits each group of blocks in one
+ * transaction. The range's last block is recorded even without logs, so the head follows the
+ * chain.
  *
  * @example
  * const { head, chainHead } = await indexBlocks({ client, sources, mappings, store, startBlock });
  */
-export async function indexBlocks({ client, sources, mappings, store, startBlock, batchSize = 2000, log }: IndexBlocksParameters): Promise<IndexBlocksReturnType> {
+export async function indexBlocks({ client, sources, mappings, store, startBlock, batchSize = 2000, blocksPerCommit = 32, log }: IndexBlocksParameters): Promise<IndexBlocksReturnType> {
   const chainHead = Number(await client.getBlockNumber({ cacheTime: 0 }));
   let reverted = 0;
   const head = store.head();
@@ -82,25 +99,31 @@ export async function indexBlocks({ client, sources, mappings, store, startBlock
     const number = Number(entry.blockNumber);
     byBlock.set(number, [...(byBlock.get(number) ?? []), entry]);
   }
+  // Blocks with logs, then the range's last block, recorded even without logs so the head follows the chain.
+  const numbers = [...byBlock.keys()].sort((a, b) => a - b);
+  if (!byBlock.has(to)) numbers.push(to);
   let events = 0;
-  for (const [number, blockLogs] of [...byBlock].sort(([a], [b]) => a - b)) {
-    const block = await client.getBlock({ blockNumber: BigInt(number), includeTransactions: true });
-    if (blockLogs.some((entry) => entry.blockHash !== block.hash)) return { reverted, head: store.head()?.number, chainHead, events };
-    const transactions = new Map<Hex, Transaction<bigint, number, false>>(block.transactions.map((tx) => [tx.hash, tx as Transaction<bigint, number, false>]));
-    const header = { ...block, transactions: [] } as unknown as Block<bigint, false>;
-    const triggers: LogTrigger[] = blockLogs
-      .sort((a, b) => a.logIndex - b.logIndex)
-      .map((entry) => ({
-        contract: sources.get(entry.address.toLowerCase() as Address)!,
-        log: entry,
-        block: header,
-        transaction: transactions.get(entry.transactionHash),
-      }));
-    await store.writeBlock(toPointer(block), (view) => {
-      for (const trigger of triggers) mappings.handle(trigger, view);
-    });
-    events += triggers.length;
+  for (let start = 0; start < numbers.length; start += blocksPerCommit) {
+    const fetched = await Promise.all(
+      numbers.slice(start, start + blocksPerCommit).map((number) => (byBlock.has(number) ? client.getBlock({ blockNumber: BigInt(number), includeTransactions: true }) : last)),
+    );
+    const batch: BlockWrite[] = [];
+    let forked = false;
+    for (const block of fetched) {
+      const blockLogs = (byBlock.get(Number(block.number)) ?? []).sort((a, b) => a.logIndex - b.logIndex);
+      // A log from another fork: commit the blocks before it and let the next step sort it out.
+      if ((forked = blockLogs.some((entry) => entry.blockHash !== block.hash))) break;
+      const triggers = triggersOf(block, blockLogs, sources);
+      batch.push({
+        block: toPointer(block),
+        write: (view) => {
+          for (const trigger of triggers) mappings.handle(trigger, view);
+          events += triggers.length;
+        },
+      });
+    }
+    await store.writeBlocks(batch);
+    if (forked) break;
   }
-  if (!byBlock.has(to)) await store.writeBlock(toPointer(last), () => undefined);
   return { reverted, head: store.head()?.number, chainHead, events };
 }

@@ -84,7 +84,8 @@ export async function startIndexer({
     if (address) sources.set(address.toLowerCase() as Address, name);
   }
   if (sources.size === 0) throw new VeritrainError("the indexer needs at least one contract address", { code: "CONFIG_INVALID", details: { field: "addresses" } });
-  const client = createPublicClient({ transport: http(rpcUrl, { retryCount: 3, retryDelay: 200 }) }) as PublicClient;
+  // Batching sends the blocks indexBlocks fetches together (32 per commit) as one JSON-RPC request.
+  const client = createPublicClient({ transport: http(rpcUrl, { retryCount: 3, retryDelay: 200, batch: { batchSize: 32 } }) }) as PublicClient;
   const chainId = await client.getChainId();
   const deployment = JSON.stringify({
     chainId,

@@ -320,9 +320,14 @@ describe("subgraph mappings on real event logs", () => {
         log("ProofMissed", { datasetId: 1n, round: 1n, column: 1n, provider }),
         log("RoundClosed", { datasetId: 1n, round: 1n, proved: 1n }),
       ];
-      await store.writeBlock({ number: Number(head.number) + 1, hash: keccak256(toHex("block")), parentHash: head.hash, timestamp: Number(head.timestamp) + 1 }, (view) => {
-        for (const entry of logs) mappings.handle({ contract: "StorageProofs", log: entry, block: { ...head, number: head.number + 1n, transactions: [] } as never }, view);
-      });
+      await store.writeBlocks([
+        {
+          block: { number: Number(head.number) + 1, hash: keccak256(toHex("block")), parentHash: head.hash, timestamp: Number(head.timestamp) + 1 },
+          write: (view) => {
+            for (const entry of logs) mappings.handle({ contract: "StorageProofs", log: entry, block: { ...head, number: head.number + 1n, transactions: [] } as never }, view);
+          },
+        },
+      ]);
       assert.deepEqual(store.get("VerifierVersion", "1"), {
         id: "1",
         verifier: "0x00000000000000000000000000000000000000bb",
@@ -352,26 +357,30 @@ describe("subgraph mappings on real event logs", () => {
       const event = [...mappings.events.get("JobRegistry")!.values()].find((e) => e.name === "BidPlaced")!;
       const block = await client.getBlock();
       await assert.rejects(
-        store.writeBlock({ number: head.number + 1, hash: keccak256(toHex("x")), parentHash: head.hash, timestamp: head.timestamp + 1 }, (view) =>
-          mappings.handle(
-            {
-              contract: "JobRegistry",
-              log: {
-                address: p.jobRegistry.address,
-                topics: encodeEventTopics({ abi: [event], eventName: "BidPlaced", args: { jobId: 9n, provider: zeroAddress } } as never) as [Hex, ...Hex[]],
-                data: encodeAbiParameters([{ type: "uint256" }], [1n]),
-                blockHash: block.hash,
-                blockNumber: block.number,
-                logIndex: 0,
-                transactionHash: keccak256(toHex("tx")),
-                transactionIndex: 0,
-                removed: false,
-              },
-              block: { ...block, transactions: [] } as never,
-            },
-            view,
-          ),
-        ),
+        store.writeBlocks([
+          {
+            block: { number: head.number + 1, hash: keccak256(toHex("x")), parentHash: head.hash, timestamp: head.timestamp + 1 },
+            write: (view) =>
+              mappings.handle(
+                {
+                  contract: "JobRegistry",
+                  log: {
+                    address: p.jobRegistry.address,
+                    topics: encodeEventTopics({ abi: [event], eventName: "BidPlaced", args: { jobId: 9n, provider: zeroAddress } } as never) as [Hex, ...Hex[]],
+                    data: encodeAbiParameters([{ type: "uint256" }], [1n]),
+                    blockHash: block.hash,
+                    blockNumber: block.number,
+                    logIndex: 0,
+                    transactionHash: keccak256(toHex("tx")),
+                    transactionIndex: 0,
+                    removed: false,
+                  },
+                  block: { ...block, transactions: [] } as never,
+                },
+                view,
+              ),
+          },
+        ]),
         (error: Error & { code?: string }) => error.code === "MAPPING_FAILED",
       );
       assert.equal(store.head()!.number, head.number);
