@@ -59,9 +59,8 @@ export class StorageProver {
     return { proof, publicSignals: [BigInt(publicSignals[0]!), BigInt(publicSignals[1]!)] };
   }
 
-  /** Stops snarkjs's curve worker threads (shared by every prover and verifier of this thread). */
+  /** Stops snarkjs's curve worker threads (shared by every snarkjs call of this thread). */
   async close(): Promise<void> {
-    const curve = (globalThis as { curve_bn128?: { terminate(): Promise<void> } | null }).curve_bn128;
-    await curve?.terminate();
+    await (await snarkjs.curves.getCurveFromName("bn128")).terminate();
   }
 }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import { describe, it } from "node:test";
+import { after, describe, it } from "node:test";
 import * as snarkjs from "snarkjs";
 import { STORAGE_CIRCUIT_FILES } from "../../../keepers/src/proofs/storageProver.ts";
 
@@ -9,6 +9,8 @@ const root = new URL("../../../", import.meta.url);
 const read = (path: string) => readFile(new URL(path, root));
 
 describe("the committed trusted-setup outputs", () => {
+  after(async () => (await snarkjs.curves.getCurveFromName("bn128")).terminate());
+
   it("match circuits/build/SHA256SUMS", async () => {
     const sums = (await read("circuits/build/SHA256SUMS")).toString().trim().split("\n");
     assert.equal(sums.length, 4);
