@@ -84,9 +84,14 @@ export async function stake(p: Protocol, wallet: Protocol["consumer"], amount: b
 
 /**
  * The protocol with dataset 1 active (a tiny 1+1 dataset on the last two storage providers),
- * which orders can name; its column roots are `columnRoots` (default: arbitrary field elements).
+ * which orders can name; its column roots are arbitrary field elements.
  */
-export async function withDataset(columnRoots: readonly [Hex, Hex] = [fieldRoot("column 0"), fieldRoot("column 1")]) {
+export async function withDataset() {
+  return withDatasetOfRoots([fieldRoot("column 0"), fieldRoot("column 1")]);
+}
+
+/** {@link withDataset} with the given column roots (e.g. real Poseidon roots for real proofs). */
+export async function withDatasetOfRoots(columnRoots: readonly [Hex, Hex]) {
   const p = await deployProtocol();
   const providerStake = await p.datasetRegistry.read.providerStake();
   for (const wallet of p.storageProviders.slice(-2)) {
