@@ -114,10 +114,10 @@ describe("StorageProofs", () => {
   });
 
   describe("verifier versions", () => {
-    it("registers versions from 1 for VERIFIER_ADMIN_ROLE only", async () => {
+    it("registers versions for VERIFIER_ADMIN_ROLE only, after the development verifier (version 1)", async () => {
       const p = await networkHelpers.loadFixture(withDataset);
       const verifier = await deployVerifierDouble();
-      assert.equal(await p.storageProofs.read.versionCount(), 0n);
+      assert.equal(await p.storageProofs.read.versionCount(), 1n);
       await viem.assertions.revertWithCustomErrorWithArgs(
         p.storageProofs.write.addVerifier([verifier.address, VERIFYING_KEY_HASH], { account: p.outsider.account }),
         p.storageProofs,
@@ -128,11 +128,11 @@ describe("StorageProofs", () => {
         p.storageProofs.write.addVerifier([verifier.address, VERIFYING_KEY_HASH]),
         p.storageProofs,
         "VerifierAdded",
-        [1n, verifier.address, VERIFYING_KEY_HASH],
+        [2n, verifier.address, VERIFYING_KEY_HASH],
       );
-      assert.equal(await p.storageProofs.read.versionCount(), 1n);
-      assert.deepEqual(await p.storageProofs.read.verifierVersion([1n]), { verifier: getAddress(verifier.address), verifyingKeyHash: VERIFYING_KEY_HASH });
-      for (const version of [0n, 2n]) {
+      assert.equal(await p.storageProofs.read.versionCount(), 2n);
+      assert.deepEqual(await p.storageProofs.read.verifierVersion([2n]), { verifier: getAddress(verifier.address), verifyingKeyHash: VERIFYING_KEY_HASH });
+      for (const version of [0n, 3n]) {
         await viem.assertions.revertWithCustomErrorWithArgs(
           p.storageProofs.read.verifierVersion([version]),
           p.storageProofs,
@@ -156,40 +156,40 @@ describe("StorageProofs", () => {
           [name],
         );
       }
-      assert.equal(await p.storageProofs.read.versionCount(), 0n);
+      assert.equal(await p.storageProofs.read.versionCount(), 1n);
     });
 
     it("lets the dataset owner bind a version once", async () => {
       const p = await networkHelpers.loadFixture(withAcceptedDataset);
       await p.storageProofs.write.addVerifier([p.verifier.address, keccak256(stringToHex("second key"))]);
       await viem.assertions.revertWithCustomErrorWithArgs(
-        p.storageProofs.write.bindDataset([1n, 1n], { account: p.outsider.account }),
+        p.storageProofs.write.bindDataset([1n, 2n], { account: p.outsider.account }),
         p.storageProofs,
         "StorageProofsNotDatasetOwner",
         [1n, addressOf(p.outsider)],
       );
       await viem.assertions.revertWithCustomErrorWithArgs(
-        p.storageProofs.write.bindDataset([1n, 3n], { account: p.consumer.account }),
+        p.storageProofs.write.bindDataset([1n, 4n], { account: p.consumer.account }),
         p.storageProofs,
         "StorageProofsUnknownVersion",
-        [3n],
+        [4n],
       );
       await viem.assertions.emitWithArgs(
-        p.storageProofs.write.bindDataset([1n, 1n], { account: p.consumer.account }),
-        p.storageProofs,
-        "DatasetBound",
-        [1n, 1n],
-      );
-      assert.equal(await p.storageProofs.read.versionOf([1n]), 1n);
-      await viem.assertions.revertWithCustomErrorWithArgs(
         p.storageProofs.write.bindDataset([1n, 2n], { account: p.consumer.account }),
         p.storageProofs,
+        "DatasetBound",
+        [1n, 2n],
+      );
+      assert.equal(await p.storageProofs.read.versionOf([1n]), 2n);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        p.storageProofs.write.bindDataset([1n, 3n], { account: p.consumer.account }),
+        p.storageProofs,
         "StorageProofsAlreadyBound",
-        [1n, 1n],
+        [1n, 2n],
       );
       // The first round keeps the owner's choice rather than the latest version.
       await p.storageProofs.write.openRound([1n]);
-      assert.equal(await p.storageProofs.read.versionOf([1n]), 1n);
+      assert.equal(await p.storageProofs.read.versionOf([1n]), 2n);
     });
   });
 
@@ -199,7 +199,7 @@ describe("StorageProofs", () => {
       const latest = await deployVerifierDouble();
       await p.storageProofs.write.addVerifier([latest.address, keccak256(stringToHex("second key"))]);
       const tx = p.storageProofs.write.openRound([1n], { account: p.outsider.account });
-      await viem.assertions.emitWithArgs(tx, p.storageProofs, "DatasetBound", [1n, 2n]);
+      await viem.assertions.emitWithArgs(tx, p.storageProofs, "DatasetBound", [1n, 3n]);
       const [requested] = await p.storageProofs.getEvents.RoundRequested({ datasetId: 1n }, { fromBlock: 0n });
       assert.equal(requested!.args.round, 1n);
       assert.deepEqual(await p.storageProofs.read.currentRound([1n]), {
@@ -227,12 +227,20 @@ describe("StorageProofs", () => {
         "StorageProofsDatasetNotActive",
         [2n],
       );
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        p.storageProofs.write.openRound([1n]),
-        p.storageProofs,
-        "StorageProofsUnknownVersion",
-        [0n],
-      );
+      // A deployment with no verifier registered yet (as on a testnet before addVerifier).
+      const { subscriptionId, keyHash, callbackGasLimit, requestConfirmations } = await p.committee.read.config();
+      const admin = addressOf(p.deployer);
+      const bare = await viem.deployContract("StorageProofs", [
+        p.vrfCoordinator.address,
+        p.datasetRegistry.address,
+        { keyHash, subscriptionId, callbackGasLimit, requestConfirmations },
+        120,
+        60,
+        admin,
+        admin,
+      ]);
+      await viem.assertions.revertWithCustomErrorWithArgs(bare.write.openRound([1n]), bare, "StorageProofsUnknownVersion", [0n]);
+      assert.deepEqual(await bare.read.checkUpkeep(["0x"]), [false, encodeAbiParameters([{ type: "uint256[]" }], [[]])], "no verifier to bind");
     });
 
     it("opens on the VRF answer, auditing the accepted columns until the deadline", async () => {
@@ -548,7 +556,6 @@ describe("StorageProofs", () => {
 
     it("opens due rounds and closes them after the deadline", async () => {
       const p = await networkHelpers.loadFixture(withDataset);
-      assert.deepEqual(await p.storageProofs.read.checkUpkeep(["0x"]), [false, ids([])], "no verifier to bind");
       const verifier = await deployVerifierDouble();
       await p.storageProofs.write.addVerifier([verifier.address, VERIFYING_KEY_HASH]);
       const holders = await p.datasetRegistry.read.holders([1n]);
