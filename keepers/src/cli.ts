@@ -11,11 +11,10 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { SingleBar } from "cli-progress";
 import { Command, Option } from "commander";
 import { parseEther } from "viem";
-import { connectProtocol } from "./chain/protocolContracts.ts";
 import { registerJobCommands } from "./cli/jobCommands.ts";
 import { registerProofCommands } from "./cli/proofCommands.ts";
 import { registerRoleCommands } from "./cli/roleCommands.ts";
-import { loadKeeperConfig, type KeeperConfigFlags } from "./config/keeperConfig.ts";
+import { setUpCommand } from "./cli/commandContext.ts";
 import { createHeliaContentStore } from "./content/heliaContentStore.ts";
 import { readDatasetOnChain, registerDataset } from "./datasets/datasetOnChain.ts";
 import { fetchDataset } from "./datasets/fetchDataset.ts";
@@ -24,8 +23,6 @@ import { mnistRecords } from "./datasets/mnistRecords.ts";
 import { packageDataset } from "./datasets/packageDataset.ts";
 import { registerAuditCommands } from "./audit/auditCommands.ts";
 import { registerIndexerCommand } from "./indexer/indexerCommand.ts";
-import { createKeeperRuntime } from "./keeperRuntime.ts";
-import { createLogger } from "./logger.ts";
 import { StorageProver } from "./proofs/storageProver.ts";
 import { runStorageRole } from "./storage/storageRole.ts";
 import { loadMnist } from "./training/mnist.ts";
@@ -40,13 +37,7 @@ const program = new Command("veritrain")
   .addHelpText("after", "\nThe signing key is read from VERITRAIN_PRIVATE_KEY only.");
 
 /** Config, chain connection and runtime of one command invocation. */
-async function setUp(name: string) {
-  const log = createLogger(name);
-  const config = loadKeeperConfig({ flags: program.opts<KeeperConfigFlags>() });
-  const runtime = createKeeperRuntime(log);
-  const chain = await connectProtocol({ ...config, addresses: config.addresses });
-  return { log, config, runtime, chain };
-}
+const setUp = (name: string) => setUpCommand(program, name);
 
 function progressBar(label: string) {
   const bar = new SingleBar({ format: `${label} [{bar}] {value}/{total}`, stream: process.stderr, hideCursor: true });
