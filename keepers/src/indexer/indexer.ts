@@ -93,7 +93,7 @@ export async function startIndexer({
     contracts: Object.fromEntries([...sources].map(([address, name]) => [name, address]).sort()),
     schema: createHash("sha256").update(source).digest("hex").slice(0, 16),
   });
-  const backend = postgresUrl ? await openPostgresBackend(postgresUrl) : await openPgliteBackend(join(dataDir, "pglite"));
+  const backend = postgresUrl ? await openPostgresBackend(postgresUrl, log) : await openPgliteBackend(join(dataDir, "pglite"));
   let store: EntityStore;
   try {
     store = await openEntityStore({ schema: subgraph, backend, deployment });

@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
+import { pino, type Logger } from "pino";
 import { VeritrainError } from "../errors.ts";
 
 /** Runs one SQL statement with positional parameters and returns its rows. */
@@ -32,13 +33,16 @@ export async function openPgliteBackend(directory: string): Promise<SqlBackend> 
 }
 
 /**
- * A PostgreSQL server at `url` (`postgres://user:pass@host:port/db`).
+ * A PostgreSQL server at `url` (`postgres://user:pass@host:port/db`). A pooled connection the
+ * server drops while idle (a restart, an administrator) is logged on `log` and replaced on the
+ * next query, instead of crashing the process.
  *
  * @example
- * const backend = await openPostgresBackend(process.env.DATABASE_URL!);
+ * const backend = await openPostgresBackend(process.env.DATABASE_URL!, log);
  */
-export async function openPostgresBackend(url: string): Promise<SqlBackend> {
+export async function openPostgresBackend(url: string, log: Logger = pino({ level: "silent" })): Promise<SqlBackend> {
   const pool = new pg.Pool({ connectionString: url, max: 4 });
+  pool.on("error", (error) => log.warn({ err: error }, "idle PostgreSQL connection lost"));
   try {
     await pool.query("SELECT 1");
   } catch (cause) {
@@ -50,16 +54,21 @@ export async function openPostgresBackend(url: string): Promise<SqlBackend> {
     query: bind(pool),
     async transaction(work) {
       const client = await pool.connect();
+      // A connection lost mid-transaction fails the pending query; its error event must not crash the process.
+      const lost = (error: Error) => log.warn({ err: error }, "PostgreSQL connection lost in a transaction");
+      client.on("error", lost);
       try {
         await client.query("BEGIN");
         const result = await work(bind(client));
         await client.query("COMMIT");
+        client.release();
         return result;
       } catch (error) {
-        await client.query("ROLLBACK");
+        // A connection that cannot roll back is broken: the pool drops it instead of reusing it.
+        client.release(await client.query("ROLLBACK").then(() => undefined, (rollback: Error) => rollback));
         throw error;
       } finally {
-        client.release();
+        client.off("error", lost);
       }
     },
     close: () => pool.end(),

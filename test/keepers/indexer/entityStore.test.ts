@@ -12,7 +12,7 @@ import { describe, it } from "node:test";
 import { openEntityStore, type EntityStore } from "../../../keepers/src/indexer/entityStore.ts";
 import type { EntityData } from "../../../keepers/src/indexer/mappingHost.ts";
 import { openPgliteBackend } from "../../../keepers/src/indexer/sqlBackend.ts";
-import { ALICE, BOB, block, pointer, schema } from "./storeFixture.ts";
+import { ALICE, assertSameAfterReopen, BOB, block, pointer, schema } from "./storeFixture.ts";
 
 const ids = (entities: EntityData[]) => entities.map((e) => e.id).sort();
 /** What an index must answer: a full scan at block `at`. */
@@ -126,36 +126,7 @@ describe("entity store", () => {
     it("has the same versions, indexes and blocks as before", async () => {
       const directory = await mkdtemp(join(tmpdir(), "veritrain-entity-store-"));
       try {
-        const writes = [
-          block(1, ["Dataset", { id: "1", owner: ALICE }], ["Job", { id: "1", dataset: "1", status: "Bidding" }]),
-          block(2, ["Job", { id: "1", dataset: "1", status: "Assigned", provider: ALICE }], ["Bid", { id: "b1", job: "1", provider: ALICE, price: "9" }]),
-          block(3, ["Job", { id: "1", dataset: "1", status: "Assigned", provider: BOB }]),
-          block(4, ["Job", { id: "2", dataset: "1", status: "Bidding" }]),
-        ];
-        const before = await openEntityStore({ schema, backend: await openPgliteBackend(directory), deployment: "test" });
-        await before.writeBlocks(writes.slice(0, 2));
-        await before.writeBlocks(writes.slice(2));
-        await before.revertTo(3);
-        await before.writeBlocks([block(5, ["Job", { id: "1", dataset: "1", status: "Finalized", provider: BOB }])]);
-        const snapshot = (store: EntityStore) =>
-          [0, 1, 2, 3, 4, 5].map((at) => ({
-            jobs: store.all("Job", at),
-            bids: store.all("Bid", at),
-            byProvider: [ALICE, BOB].map((provider) => ids(store.find("Job", "provider", provider, at))),
-          }));
-        const expected = snapshot(before);
-        const blocks = before.recentBlocks();
-        await before.close();
-        const after = await openEntityStore({ schema, backend: await openPgliteBackend(directory), deployment: "test" });
-        try {
-          assert.deepEqual(snapshot(after), expected);
-          assert.deepEqual(after.recentBlocks(), blocks);
-          assert.deepEqual(after.blockByHash(pointer(5).hash.toUpperCase().replace("0X", "0x")), pointer(5));
-          assert.deepEqual(expected[2]!.byProvider, [["1"], []]);
-          assert.deepEqual(expected[5]!.jobs.map((job) => job.status), ["Finalized"]);
-        } finally {
-          await after.close();
-        }
+        await assertSameAfterReopen(() => openPgliteBackend(directory));
       } finally {
         await rm(directory, { recursive: true, force: true });
       }

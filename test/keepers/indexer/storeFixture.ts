@@ -1,6 +1,8 @@
+import assert from "node:assert/strict";
 import type { Hex } from "viem";
-import type { BlockPointer } from "../../../keepers/src/indexer/entityStore.ts";
+import { openEntityStore, type BlockPointer, type EntityStore } from "../../../keepers/src/indexer/entityStore.ts";
 import type { EntityData, MappingStore } from "../../../keepers/src/indexer/mappingHost.ts";
+import type { SqlBackend } from "../../../keepers/src/indexer/sqlBackend.ts";
 import { parseSubgraphSchema } from "../../../keepers/src/indexer/subgraphSchema.ts";
 
 /** A small subgraph schema: mutable entities with references and a derived list, an immutable one. */
@@ -30,3 +32,44 @@ export const block = (number: number, ...sets: [string, EntityData][]) => ({
     for (const [entity, data] of sets) view.set(entity, data.id as string, data);
   },
 });
+
+const ids = (entities: EntityData[]) => entities.map((e) => e.id).sort();
+
+/**
+ * Writes blocks in two batches through a store persisted by `open()`, reverts one (a reorg),
+ * writes a block of the new fork, closes the store, reopens it on a new `open()` and checks
+ * that it has the same versions, indexes and blocks at every block.
+ */
+export async function assertSameAfterReopen(open: () => Promise<SqlBackend>): Promise<void> {
+  const writes = [
+    block(1, ["Dataset", { id: "1", owner: ALICE }], ["Job", { id: "1", dataset: "1", status: "Bidding" }]),
+    block(2, ["Job", { id: "1", dataset: "1", status: "Assigned", provider: ALICE }], ["Bid", { id: "b1", job: "1", provider: ALICE, price: "9" }]),
+    block(3, ["Job", { id: "1", dataset: "1", status: "Assigned", provider: BOB }]),
+    block(4, ["Job", { id: "2", dataset: "1", status: "Bidding" }]),
+  ];
+  const before = await openEntityStore({ schema, backend: await open(), deployment: "test" });
+  await before.writeBlocks(writes.slice(0, 2));
+  await before.writeBlocks(writes.slice(2));
+  await before.revertTo(3);
+  await before.writeBlocks([block(5, ["Job", { id: "1", dataset: "1", status: "Finalized", provider: BOB }])]);
+  const snapshot = (store: EntityStore) =>
+    [0, 1, 2, 3, 4, 5].map((at) => ({
+      jobs: store.all("Job", at),
+      bids: store.all("Bid", at),
+      byProvider: [ALICE, BOB].map((provider) => ids(store.find("Job", "provider", provider, at))),
+    }));
+  const expected = snapshot(before);
+  const blocks = before.recentBlocks();
+  await before.close();
+  const after = await openEntityStore({ schema, backend: await open(), deployment: "test" });
+  try {
+    assert.deepEqual(snapshot(after), expected);
+    assert.deepEqual(after.recentBlocks(), blocks);
+    assert.deepEqual(after.blockByHash(pointer(5).hash.toUpperCase().replace("0X", "0x")), pointer(5));
+    assert.deepEqual(expected[2]!.byProvider, [["1"], []]);
+    assert.deepEqual(expected[4]!.jobs.map((job) => job.id), ["1"], "the reverted block 4 left nothing");
+    assert.deepEqual(expected[5]!.jobs.map((job) => job.status), ["Finalized"]);
+  } finally {
+    await after.close();
+  }
+}
