@@ -11,6 +11,7 @@ import type { EntityStore } from "../../../keepers/src/indexer/entityStore.ts";
 import { SUBGRAPH_CONTRACTS } from "../../../keepers/src/indexer/subgraphContracts.ts";
 import {
   deployProtocol,
+  fieldRoot,
   networkHelpers,
   ORDER,
   postJob,
@@ -416,8 +417,8 @@ async function withReporter() {
     [
       {
         manifestDigest: keccak256(stringToHex("manifest")),
-        datasetRoot: keccak256(stringToHex("dataset root")),
-        columnRoots: [keccak256(stringToHex("column 0")), keccak256(stringToHex("column 1"))],
+        datasetRoot: fieldRoot("dataset root"),
+        columnRoots: [fieldRoot("column 0"), fieldRoot("column 1")],
         k: 1,
         n: 2,
         shardSize: 1024,
