@@ -1,30 +1,59 @@
 /**
- * The local devnet: a Hardhat chain node on 127.0.0.1 and the protocol deployed to it with
- * Ignition. Prints one JSON line (RPC URL, chain id, addresses), then keeps the node running
- * until interrupted (or stops at once with --exit).
+ * The local devnet, start to finish: a Hardhat chain node on 127.0.0.1, the protocol deployed
+ * with Ignition, every keeper as its own process (12 storage, compute, challenger, 9 validators,
+ * relay, automation, indexer), MNIST ingested and audited with real Groth16 proofs, a LeNet-5 job
+ * carried to payout, and a report. Stops everything at the end, or keeps it running with
+ * --keep-running (Ctrl-C stops it). Keeper data and logs: .devnet/.
  *
- *   npm run devnet [-- --port 8545 --exit]
+ *   npm run devnet [-- --keep-running --dishonest --full --port 8545 --images 10000]
  */
-import { Command } from "commander";
-import { startDevnet } from "../keepers/src/devnet/startDevnet.ts";
+import { Command, Option } from "commander";
+import { runDevnet } from "../keepers/src/devnet/runDevnet.ts";
+import { formatDevnetReport } from "../keepers/src/devnet/devnetReport.ts";
 import { createLogger } from "../keepers/src/logger.ts";
+import { parseCount } from "../keepers/src/cli/commandContext.ts";
 
 const options = new Command("devnet")
-  .description("Start a local chain node on 127.0.0.1, deploy the protocol with Ignition and print the addresses.")
-  .option("--port <port>", "JSON-RPC port of the chain node", "8545")
-  .option("--exit", "stop the node after deploying (for smoke tests)")
+  .description("Run the veritrain devnet on 127.0.0.1: chain, keepers, MNIST stored and audited, a LeNet-5 job to payout, then a report.")
+  .option("--port <port>", "JSON-RPC port of the chain node (keepers use the next 30 ports)", "8545")
+  .option("--keep-running", "keep the chain and the keepers running after the report (Ctrl-C stops them)")
+  .option("--dishonest [checkpoint]", "the compute keeper corrupts this checkpoint (default 1): the challenger catches it, the committee slashes it, the consumer is refunded")
+  .option("--full", "train the seed's full 10 epochs instead of 1")
+  .addOption(new Option("--images <n>", "first N images of each MNIST split to ingest (all: 70,000 in all)").default("10000"))
+  .option("--shard-size <bytes>", "bytes per shard", "65536")
+  .option("--train-images <n>", "training images of the job", "1000")
+  .option("--test-images <n>", "test images of the job's accuracy", "500")
+  .option("--challenge-window <seconds>", "the job's challenge window", "60")
+  .option("--dir <dir>", "working directory (wiped first)", ".devnet")
   .parse()
-  .opts<{ port: string; exit?: boolean }>();
+  .opts<{ port: string; keepRunning?: boolean; dishonest?: true | string; full?: boolean; images: string; shardSize: string; trainImages: string; testImages: string; challengeWindow: string; dir: string }>();
 
 const log = createLogger("devnet");
-const devnet = await startDevnet({ port: Number(options.port), log });
-const shutdown = (code: number) => void devnet.stop().then(() => process.exit(code));
-process.once("SIGINT", () => shutdown(130));
-process.once("SIGTERM", () => shutdown(143));
-console.log(JSON.stringify({ rpcUrl: devnet.rpcUrl, chainId: devnet.chainId, contracts: devnet.addresses }));
-if (options.exit) {
-  await devnet.stop();
-} else {
-  log.info({ rpcUrl: devnet.rpcUrl }, "devnet running; Ctrl-C stops it");
-  await new Promise((resolve) => devnet.node.once("exit", resolve));
+const controller = new AbortController();
+const say = (line: string) => process.stderr.write(`devnet: ${line}\n`);
+process.once("SIGINT", () => controller.abort());
+process.once("SIGTERM", () => controller.abort());
+
+const { run, report } = await runDevnet({
+  port: parseCount(options.port, "--port", 1),
+  directory: options.dir,
+  log,
+  say,
+  images: options.images === "all" ? undefined : parseCount(options.images, "--images", 1),
+  shardSize: parseCount(options.shardSize, "--shard-size", 1),
+  trainImages: parseCount(options.trainImages, "--train-images", 1),
+  testImages: parseCount(options.testImages, "--test-images", 1),
+  epochs: options.full ? 10 : 1,
+  biddingPeriod: 10,
+  challengeWindow: parseCount(options.challengeWindow, "--challenge-window", 1),
+  dishonestCheckpoint: options.dishonest === undefined ? undefined : options.dishonest === true ? 1 : parseCount(options.dishonest, "--dishonest", 1),
+  signal: controller.signal,
+});
+console.log(formatDevnetReport(report));
+console.log(JSON.stringify(report));
+if (options.keepRunning && !controller.signal.aborted) {
+  say(`still running: chain ${run.devnet.rpcUrl}, subgraph ${run.indexerUrl}, deployment ${run.deploymentFile}; Ctrl-C stops it`);
+  await new Promise((resolve) => controller.signal.addEventListener("abort", resolve, { once: true }));
 }
+say("stopping the keepers and the chain");
+await run.stop();
