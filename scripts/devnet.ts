@@ -7,34 +7,38 @@
  *
  *   npm run devnet [-- --keep-running --dishonest --full --port 8545 --images 10000]
  */
-import { Command, Option } from "commander";
-import { runDevnet } from "../keepers/src/devnet/runDevnet.ts";
+import { Command } from "commander";
+import { DEVNET_DEFAULTS, runDevnet } from "../keepers/src/devnet/runDevnet.ts";
 import { formatDevnetReport } from "../keepers/src/devnet/devnetReport.ts";
 import { createLogger } from "../keepers/src/logger.ts";
 import { parseCount } from "../keepers/src/cli/commandContext.ts";
+import { VeritrainError } from "../keepers/src/errors.ts";
 
 const options = new Command("devnet")
   .description("Run the veritrain devnet on 127.0.0.1: chain, keepers, MNIST stored and audited, a LeNet-5 job to payout, then a report.")
-  .option("--port <port>", "JSON-RPC port of the chain node (keepers use the next 30 ports)", "8545")
+  .option("--port <port>", "JSON-RPC port of the chain node (keepers use the next 30 ports)", String(DEVNET_DEFAULTS.port))
   .option("--keep-running", "keep the chain and the keepers running after the report (Ctrl-C stops them)")
   .option("--dishonest [checkpoint]", "the compute keeper corrupts this checkpoint (default 1): the challenger catches it, the committee slashes it, the consumer is refunded")
   .option("--full", "train the seed's full 10 epochs instead of 1")
-  .addOption(new Option("--images <n>", "first N images of each MNIST split to ingest (all: 70,000 in all)").default("10000"))
-  .option("--shard-size <bytes>", "bytes per shard", "65536")
-  .option("--train-images <n>", "training images of the job", "1000")
-  .option("--test-images <n>", "test images of the job's accuracy", "500")
-  .option("--challenge-window <seconds>", "the job's challenge window", "60")
-  .option("--dir <dir>", "working directory (wiped first)", ".devnet")
+  .option("--images <n|all>", "first N images of each MNIST split to ingest, or all (60,000 + 10,000)", String(DEVNET_DEFAULTS.images))
+  .option("--shard-size <bytes>", "bytes per shard", String(DEVNET_DEFAULTS.shardSize))
+  .option("--train-images <n>", "training images of the job", String(DEVNET_DEFAULTS.trainImages))
+  .option("--test-images <n>", "test images of the job's accuracy", String(DEVNET_DEFAULTS.testImages))
+  .option("--challenge-window <seconds>", "the job's challenge window", String(DEVNET_DEFAULTS.challengeWindow))
+  .option("--dir <dir>", "working directory (wiped first)", DEVNET_DEFAULTS.directory)
   .parse()
   .opts<{ port: string; keepRunning?: boolean; dishonest?: true | string; full?: boolean; images: string; shardSize: string; trainImages: string; testImages: string; challengeWindow: string; dir: string }>();
 
 const log = createLogger("devnet");
 const controller = new AbortController();
 const say = (line: string) => process.stderr.write(`devnet: ${line}\n`);
-process.once("SIGINT", () => controller.abort());
-process.once("SIGTERM", () => controller.abort());
+// The first signal stops the run and everything it started; a second one exits at once (the
+// chain node and keepers are killed on exit either way).
+const onSignal = () => (controller.signal.aborted ? process.exit(130) : controller.abort());
+process.on("SIGINT", onSignal);
+process.on("SIGTERM", onSignal);
 
-const { run, report } = await runDevnet({
+const outcome = await runDevnet({
   port: parseCount(options.port, "--port", 1),
   directory: options.dir,
   log,
@@ -43,12 +47,18 @@ const { run, report } = await runDevnet({
   shardSize: parseCount(options.shardSize, "--shard-size", 1),
   trainImages: parseCount(options.trainImages, "--train-images", 1),
   testImages: parseCount(options.testImages, "--test-images", 1),
-  epochs: options.full ? 10 : 1,
-  biddingPeriod: 10,
+  epochs: options.full ? 10 : DEVNET_DEFAULTS.epochs,
+  biddingPeriod: DEVNET_DEFAULTS.biddingPeriod,
   challengeWindow: parseCount(options.challengeWindow, "--challenge-window", 1),
   dishonestCheckpoint: options.dishonest === undefined ? undefined : options.dishonest === true ? 1 : parseCount(options.dishonest, "--dishonest", 1),
   signal: controller.signal,
+}).catch((error: unknown) => {
+  // runDevnet has stopped the keepers and the chain already.
+  if (controller.signal.aborted) say("interrupted");
+  else process.stderr.write(`devnet: error${error instanceof VeritrainError ? ` [${error.code}]` : ""}: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(controller.signal.aborted ? 130 : 1);
 });
+const { run, report } = outcome;
 console.log(formatDevnetReport(report));
 console.log(JSON.stringify(report));
 if (options.keepRunning && !controller.signal.aborted) {

@@ -62,32 +62,45 @@ export async function ingestDataset({ run, images, shardSize, timeoutMs = 600_00
   return { datasetId: BigInt(registered.datasetId), manifestCid: registered.manifestCid };
 }
 
-/** An audit round as its events tell it. */
-export type AuditRound = { round: bigint; audited: bigint; proved: bigint; closedAtBlock: bigint };
+/** An audit round as its events tell it: the columns audited, those proved, and the block it closed in (if it has). */
+export type AuditRound = { round: bigint; audited: bigint; proved: bigint; closedAtBlock?: bigint };
+
+/** Parameters of {@link awaitFullRound}. */
+export type AwaitFullRoundParameters = {
+  run: DevnetRun;
+  datasetId: bigint;
+  /** Only rounds after this one count. @default 0 */
+  after?: bigint;
+  /** Wait for the round to close (its deadline passed and the upkeep closed it), not only for every proof to be accepted. @default false */
+  closed?: boolean;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+};
 
 /**
- * First-proof-round phase: waits for the first audit round of `datasetId` that audited every
- * column (all accepted) to close, and returns it. Rounds are opened by the automation keeper
- * every `roundInterval`; a round opened before the columns were accepted audits fewer (or none).
+ * First-proof-round phase: waits for the first audit round of `datasetId` (after `after`) that
+ * audits every column, until every audited column's proof was accepted on-chain (or, with
+ * `closed`, until the round closed), and returns it.
  *
  * @example
  * const round = await awaitFullRound({ run, datasetId });
  * assert(round.proved === round.audited);
  */
-export async function awaitFullRound({ run, datasetId, after = 0n, timeoutMs = 600_000, signal }: { run: DevnetRun; datasetId: bigint; after?: bigint; timeoutMs?: number; signal?: AbortSignal }): Promise<AuditRound> {
+export async function awaitFullRound({ run, datasetId, after = 0n, closed = false, timeoutMs = 900_000, signal }: AwaitFullRoundParameters): Promise<AuditRound> {
   const { StorageProofs, DatasetRegistry } = run.deployer.contracts;
   const { n } = await DatasetRegistry.read.getDataset([datasetId]);
   const all = (1n << BigInt(n)) - 1n;
   return waitFor(
-    `an audit round of dataset ${datasetId} over all ${n} columns to close`,
+    `an audit round of dataset ${datasetId} over all ${n} columns to ${closed ? "close" : "be proved"}`,
     async () => {
       const logs = await run.deployer.publicClient.getLogs({ address: StorageProofs.address, fromBlock: 0n });
-      const opened = parseEventLogs({ abi: StorageProofs.abi, logs, eventName: "RoundOpened", args: { datasetId } });
-      const closed = parseEventLogs({ abi: StorageProofs.abi, logs, eventName: "RoundClosed", args: { datasetId } });
-      for (const open of opened) {
-        if (open.args.round <= after || (open.args.audited & all) !== all) continue;
-        const close = closed.find((c) => c.args.round === open.args.round);
-        if (close) return { round: open.args.round, audited: open.args.audited, proved: close.args.proved & all, closedAtBlock: close.blockNumber };
+      const events = parseEventLogs({ abi: StorageProofs.abi, logs, eventName: ["RoundOpened", "ProofAccepted", "RoundClosed"], args: { datasetId } });
+      for (const open of events) {
+        if (open.eventName !== "RoundOpened" || open.args.round <= after || (open.args.audited & all) !== all) continue;
+        const round = open.args.round;
+        const close = events.find((e) => e.eventName === "RoundClosed" && e.args.round === round);
+        const proved = events.reduce((bits, e) => (e.eventName === "ProofAccepted" && e.args.round === round ? bits | (1n << e.args.column) : bits), 0n);
+        if (close || (!closed && proved === all)) return { round, audited: all, proved, closedAtBlock: close?.blockNumber };
       }
       return undefined;
     },

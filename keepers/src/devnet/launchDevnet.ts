@@ -1,9 +1,11 @@
-import { copyFileSync, mkdirSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Logger } from "pino";
 import { parseEther, type Address, type Hex } from "viem";
 import { privateKeyToAddress } from "viem/accounts";
 import { connectProtocol, type ProtocolConnection } from "../chain/protocolContracts.ts";
+import { VeritrainError } from "../errors.ts";
 import { devAccountKey, fundDevAccounts } from "./devAccounts.ts";
 import { createKeeperFleet, type KeeperFleet } from "./keeperFleet.ts";
 import { startDevnet, type Devnet } from "./startDevnet.ts";
@@ -93,7 +95,18 @@ export async function launchDevnet({ port, directory, log, storageKeepers = 12, 
   directory = resolve(directory);
   rmSync(directory, { recursive: true, force: true });
   mkdirSync(directory, { recursive: true });
-  const devnet = await startDevnet({ port, log });
+  // The devnet's parameters: local.json's, with audit rounds every 10 minutes and 5 minutes to
+  // prove — eleven provers share two cores here, and a busy machine must not make them miss.
+  const devnet = await startDevnet({ port, log, parameters: "ignition/parameters/devnet.json" });
+  if (!existsSync(new URL("../../../subgraph/build/subgraph.yaml", import.meta.url))) {
+    // The indexer runs the subgraph's compiled mappings: build them once (~20 s).
+    log.info({}, "building the subgraph (npm run subgraph:build)");
+    const built = spawnSync("npm", ["run", "--silent", "subgraph:build"], { cwd: new URL("../../../", import.meta.url), stdio: ["ignore", "ignore", "inherit"] });
+    if (built.status !== 0) {
+      await devnet.stop();
+      throw new VeritrainError("npm run subgraph:build failed", { code: "DEVNET_STEP_FAILED", details: { step: "subgraph:build" } });
+    }
+  }
   const deploymentFile = join(directory, "deployed_addresses.json");
   copyFileSync(new URL(`../../../ignition/deployments/chain-${devnet.chainId}/deployed_addresses.json`, import.meta.url), deploymentFile);
   const fleet = createKeeperFleet({ directory, rpcUrl: devnet.rpcUrl, deploymentFile });
@@ -145,15 +158,20 @@ export async function launchDevnet({ port, directory, log, storageKeepers = 12, 
 
     log.info({ storageKeepers, validators }, "starting the keepers");
     const ready: Promise<unknown>[] = [];
+    // Awaited together below; a keeper failing early must not be an unhandled rejection meanwhile.
+    const watch = (promise: Promise<unknown>) => {
+      promise.catch(() => undefined);
+      ready.push(promise);
+    };
     const indexer = fleet.start({ name: "indexer", privateKey: keyOf(DEVNET_ACCOUNTS.deployer), args: () => ["indexer", "--port", String(ports.indexer)] });
-    ready.push(waitFor("the indexer's URL", () => indexer.stdout().some((line) => line.includes('"url"')) || (!indexer.running() && failed(indexer.name)), { timeoutMs }));
+    watch(waitFor("the indexer's URL", () => indexer.stdout().some((line) => line.includes('"url"')) || (!indexer.running() && failed(indexer.name)), { timeoutMs }));
     const automation = fleet.start({ name: "automation", privateKey: keyOf(DEVNET_ACCOUNTS.automation), args: () => ["automation", "--vrf-mock", devnet.addresses.VRFCoordinatorV2_5Mock] });
-    ready.push(automation.waitForLog("automation role running", { timeoutMs }));
+    watch(automation.waitForLog("automation role running", { timeoutMs }));
     const relay = fleet.start({ name: "relay", privateKey: keyOf(DEVNET_ACCOUNTS.relay), args: () => ["relay", "--port", String(ports.relay)] });
-    ready.push(waitFor("the relay's URL", () => relay.stdout().some((line) => line.includes('"url"')) || (!relay.running() && failed(relay.name)), { timeoutMs }));
+    watch(waitFor("the relay's URL", () => relay.stdout().some((line) => line.includes('"url"')) || (!relay.running() && failed(relay.name)), { timeoutMs }));
     storageNames.forEach((name, i) => {
       const keeper = fleet.start({ name, privateKey: keyOf(DEVNET_ACCOUNTS.storage(i)), args: () => ["storage", "--join", "--port", String(ports.storage(i))] });
-      ready.push(keeper.waitForLog("storage role running", { timeoutMs }));
+      watch(keeper.waitForLog("storage role running", { timeoutMs }));
     });
     const computeKeeper = fleet.start({
       name: "compute",
@@ -195,6 +213,7 @@ export async function launchDevnet({ port, directory, log, storageKeepers = 12, 
   }
 
   function failed(name: string): never {
-    throw new Error(`keeper ${name} exited during start-up; see ${join(directory, "logs", `${name}.log`)}`);
+    const logFile = join(directory, "logs", `${name}.log`);
+    throw new VeritrainError(`keeper ${name} exited during start-up; see ${logFile}`, { code: "DEVNET_KEEPER_FAILED", details: { name, logFile } });
   }
 }
