@@ -32,31 +32,38 @@ const options = new Command("devnet")
 const log = createLogger("devnet");
 const controller = new AbortController();
 const say = (line: string) => process.stderr.write(`devnet: ${line}\n`);
+const fail = (error: unknown): never => {
+  process.stderr.write(`devnet: error${error instanceof VeritrainError ? ` [${error.code}]` : ""}: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+};
 // The first signal stops the run and everything it started; a second one exits at once (the
 // chain node and keepers are killed on exit either way).
 const onSignal = () => (controller.signal.aborted ? process.exit(130) : controller.abort());
 process.on("SIGINT", onSignal);
 process.on("SIGTERM", onSignal);
 
-const outcome = await runDevnet({
-  port: parseCount(options.port, "--port", 1),
-  directory: options.dir,
-  log,
-  say,
-  images: options.images === "all" ? undefined : parseCount(options.images, "--images", 1),
-  shardSize: parseCount(options.shardSize, "--shard-size", 1),
-  trainImages: parseCount(options.trainImages, "--train-images", 1),
-  testImages: parseCount(options.testImages, "--test-images", 1),
-  epochs: options.full ? 10 : DEVNET_DEFAULTS.epochs,
-  biddingPeriod: DEVNET_DEFAULTS.biddingPeriod,
-  challengeWindow: parseCount(options.challengeWindow, "--challenge-window", 1),
-  dishonestCheckpoint: options.dishonest === undefined ? undefined : options.dishonest === true ? 1 : parseCount(options.dishonest, "--dishonest", 1),
-  signal: controller.signal,
-}).catch((error: unknown) => {
+let settings: Omit<Parameters<typeof runDevnet>[0], "log" | "say" | "signal">;
+try {
+  settings = {
+    port: parseCount(options.port, "--port", 1),
+    directory: options.dir,
+    images: options.images === "all" ? undefined : parseCount(options.images, "--images", 1),
+    shardSize: parseCount(options.shardSize, "--shard-size", 1),
+    trainImages: parseCount(options.trainImages, "--train-images", 1),
+    testImages: parseCount(options.testImages, "--test-images", 1),
+    epochs: options.full ? 10 : DEVNET_DEFAULTS.epochs,
+    biddingPeriod: DEVNET_DEFAULTS.biddingPeriod,
+    challengeWindow: parseCount(options.challengeWindow, "--challenge-window", 1),
+    dishonestCheckpoint: options.dishonest === undefined ? undefined : options.dishonest === true ? 1 : parseCount(options.dishonest, "--dishonest", 1),
+  };
+} catch (error) {
+  fail(error);
+}
+const outcome = await runDevnet({ ...settings!, log, say, signal: controller.signal }).catch((error: unknown) => {
   // runDevnet has stopped the keepers and the chain already.
-  if (controller.signal.aborted) say("interrupted");
-  else process.stderr.write(`devnet: error${error instanceof VeritrainError ? ` [${error.code}]` : ""}: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(controller.signal.aborted ? 130 : 1);
+  if (!controller.signal.aborted) fail(error);
+  say("interrupted; everything stopped");
+  process.exit(130);
 });
 const { run, report } = outcome;
 console.log(formatDevnetReport(report));

@@ -17,8 +17,6 @@ export type BuildDevnetReportParameters = {
   firstRound: AuditRound;
   /** Wall-clock marks (ms since the epoch). */
   marks: { start: number; ingestStart: number; ingested: number; firstRound: number } & JobMilestones;
-  /** The last block of the deployment (its gas is counted apart). */
-  deploymentBlock: bigint;
 };
 
 /** The devnet's closing report (JSON-ready: numbers and strings only). */
@@ -27,11 +25,11 @@ export type DevnetReport = Awaited<ReturnType<typeof buildDevnetReport>>;
 /**
  * The devnet's report: where each column is stored, the audit rounds' proofs, the job's outcome
  * and accuracy (from the indexer's GraphQL API, checked against the chain), who was paid or
- * slashed, gas by operation (from every receipt), phase times, and the bytes the storage keepers
+ * slashed, gas by operation (from every receipt; the deployment's apart), phase times, and the bytes the storage keepers
  * keep on disk against the dataset's size.
  *
  * @example
- * console.log(formatDevnetReport(await buildDevnetReport({ run, datasetId, jobId, job, firstRound, marks, deploymentBlock })));
+ * console.log(formatDevnetReport(await buildDevnetReport({ run, datasetId, jobId, job, firstRound, marks })));
  */
 export async function buildDevnetReport({ run, datasetId, jobId, job, firstRound, marks, deploymentBlock }: BuildDevnetReportParameters) {
   const chain = run.deployer;
@@ -67,7 +65,7 @@ export async function buildDevnetReport({ run, datasetId, jobId, job, firstRound
   }));
 
   const indexed = await indexedJob(run, jobId);
-  const gas = await gasByOperation({ chain, vrfMock: run.devnet.addresses.VRFCoordinatorV2_5Mock, deploymentBlock });
+  const gas = await gasByOperation({ chain, vrfMock: run.devnet.addresses.VRFCoordinatorV2_5Mock, deploymentBlock: run.deploymentBlock });
   const seconds = (from: number, to: number | undefined) => (to === undefined ? null : Math.round((to - from) / 100) / 10);
 
   return {

@@ -26,6 +26,8 @@ export type LaunchDevnetParameters = {
   dishonestCheckpoint?: number;
   /** Bound of each start-up wait. @default 180 s */
   timeoutMs?: number;
+  /** Stops the start-up (everything started is stopped). */
+  signal?: AbortSignal;
 };
 
 /** Ports of a devnet whose chain node listens on `port` (all on 127.0.0.1). */
@@ -62,6 +64,8 @@ export type DevnetRun = {
   directory: string;
   /** The keepers' copy of Ignition's deployed_addresses.json. */
   deploymentFile: string;
+  /** The last block of Ignition's deployment (later blocks hold the devnet's own transactions). */
+  deploymentBlock: bigint;
   /** The deployer's connection (holds the token supply); used to observe the chain. */
   deployer: ProtocolConnection;
   fleet: KeeperFleet;
@@ -91,12 +95,13 @@ export type DevnetRun = {
  * const run = await launchDevnet({ port: 8545, directory: ".devnet", log });
  * try { … } finally { await run.stop(); }
  */
-export async function launchDevnet({ port, directory, log, storageKeepers = 12, validators = 9, dishonestCheckpoint, timeoutMs = 180_000 }: LaunchDevnetParameters): Promise<DevnetRun> {
+export async function launchDevnet({ port, directory, log, storageKeepers = 12, validators = 9, dishonestCheckpoint, timeoutMs = 180_000, signal }: LaunchDevnetParameters): Promise<DevnetRun> {
   directory = resolve(directory);
   rmSync(directory, { recursive: true, force: true });
   mkdirSync(directory, { recursive: true });
-  // The devnet's parameters: local.json's, with audit rounds every 10 minutes and 5 minutes to
-  // prove — eleven provers share two cores here, and a busy machine must not make them miss.
+  // The devnet's parameters: local.json's, with audit rounds every 20 minutes and 10 minutes to
+  // prove — eleven provers share two cores here (3.5 min for a round on a busy machine), and a
+  // busy machine must not make them miss.
   const devnet = await startDevnet({ port, log, parameters: "ignition/parameters/devnet.json" });
   if (!existsSync(new URL("../../../subgraph/build/subgraph.yaml", import.meta.url))) {
     // The indexer runs the subgraph's compiled mappings: build them once (~20 s).
@@ -120,6 +125,7 @@ export async function launchDevnet({ port, directory, log, storageKeepers = 12, 
     const addressOf = (account: number) => privateKeyToAddress(keyOf(account));
     const connect = (account: number) => connectProtocol({ rpcUrl: devnet.rpcUrl, privateKey: keyOf(account), addresses: devnet.addresses });
     const deployer = await connect(DEVNET_ACCOUNTS.deployer);
+    const deploymentBlock = await deployer.publicClient.getBlockNumber();
     const storageNames = Array.from({ length: storageKeepers }, (_, i) => `storage-${i}`);
     const validatorNames = Array.from({ length: validators }, (_, i) => `validator-${i}`);
     const parties = [
@@ -133,6 +139,7 @@ export async function launchDevnet({ port, directory, log, storageKeepers = 12, 
       ...storageNames.map((_, i) => DEVNET_ACCOUNTS.storage(i)),
     ];
     log.info({ accounts: parties.length }, "funding the parties");
+    signal?.throwIfAborted();
     await fundDevAccounts({ deployer, accounts: parties.map(addressOf) });
     // The compute keeper bids with locked stake: stake some up front (the `stake` command's work).
     const compute = await connect(DEVNET_ACCOUNTS.compute);
@@ -179,14 +186,17 @@ export async function launchDevnet({ port, directory, log, storageKeepers = 12, 
       args: () => ["compute", "--port", String(ports.compute), ...(dishonestCheckpoint === undefined ? [] : ["--dishonest", String(dishonestCheckpoint)]), ...jobPeers("compute")],
     });
     await computeKeeper.waitForLog("compute role running", { timeoutMs });
+    signal?.throwIfAborted();
     const challenger = fleet.start({ name: "challenger", privateKey: keyOf(DEVNET_ACCOUNTS.challenger), args: () => ["challenger", "--port", String(ports.challenger), ...jobPeers("challenger")] });
     await challenger.waitForLog("challenger role running", { timeoutMs });
     for (const [i, name] of validatorNames.entries()) {
       const keeper = fleet.start({ name, privateKey: keyOf(DEVNET_ACCOUNTS.validator(i)), args: () => ["validator", "--join", "--port", String(ports.validator(i)), "--relay", relayUrl, ...jobPeers(name)] });
       // One at a time: each dials the ones before it, so the job keepers end up fully connected.
       await keeper.waitForLog("validator role running", { timeoutMs });
+      signal?.throwIfAborted();
     }
     await Promise.all(ready);
+    signal?.throwIfAborted();
     const providers = await deployer.contracts.DatasetRegistry.read.providers();
     const committee = await deployer.contracts.ValidatorCommittee.read.validators();
     log.info({ providers: providers.length, validators: committee.length, rpcUrl: devnet.rpcUrl }, "keepers running");
@@ -194,6 +204,7 @@ export async function launchDevnet({ port, directory, log, storageKeepers = 12, 
       devnet,
       directory,
       deploymentFile,
+      deploymentBlock,
       deployer,
       fleet,
       ports,
