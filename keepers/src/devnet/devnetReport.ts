@@ -31,7 +31,7 @@ export type DevnetReport = Awaited<ReturnType<typeof buildDevnetReport>>;
  * @example
  * console.log(formatDevnetReport(await buildDevnetReport({ run, datasetId, jobId, job, firstRound, marks })));
  */
-export async function buildDevnetReport({ run, datasetId, jobId, job, firstRound, marks, deploymentBlock }: BuildDevnetReportParameters) {
+export async function buildDevnetReport({ run, datasetId, jobId, job, firstRound, marks }: BuildDevnetReportParameters) {
   const chain = run.deployer;
   const { StorageProofs, JobRegistry, Disputes, StakeManager } = chain.contracts;
   const names = partyNames(run);
