@@ -41,7 +41,7 @@ describe("npm run devnet (scripts/devnet.ts, the README's main command)", () => 
       assert.equal(code, 130);
       await assert.rejects(createPublicClient({ transport: http(`http://127.0.0.1:${PORT}`, { retryCount: 0, timeout: 2000 }) }).getChainId(), "the chain node stopped");
       for (const pid of new Set(pids)) assert.throws(() => process.kill(pid, 0), "the automation keeper's process is gone");
-      const keepers = spawnSync("pgrep", ["-f", `--data-dir ${directory}/`], { encoding: "utf8" }).stdout.trim();
+      const keepers = spawnSync("pgrep", ["-f", "--", `--data-dir ${directory}/`], { encoding: "utf8" }).stdout.trim();
       assert.equal(keepers, "", "no keeper process outlives the devnet");
     } finally {
       if (devnet.exitCode === null && devnet.signalCode === null) {

@@ -115,9 +115,10 @@ export async function acceptColumn({ chain, store, log, datasetId, column, signa
     return false;
   }
   let rebuilt = 0;
+  const bounded = () => AbortSignal.any([signal, AbortSignal.timeout(shardTimeoutMs)]);
+  const boundedStore: HeliaContentStore = { ...store, get: (cid, options) => store.get(cid, { ...options, signal: bounded() }) };
   for (const [stripe, cid] of cids.entries()) {
     if (!(await store.has(cid, { signal }))) {
-      const bounded = () => AbortSignal.any([signal, AbortSignal.timeout(shardTimeoutMs)]);
       const fetched = rebuilt > 0 ? undefined : await store.get(cid, { signal: bounded() }).catch(() => undefined);
       if (fetched === undefined) {
         if (rebuilt === 0) log.warn({ ...context, stripe }, "shard not served as is; rebuilding the column from the other holders");
@@ -125,8 +126,9 @@ export async function acceptColumn({ chain, store, log, datasetId, column, signa
           manifest,
           stripe,
           column,
-          source: (c) => (reachable[c] ? store : undefined),
-          signal: AbortSignal.any([signal, AbortSignal.timeout(6 * shardTimeoutMs)]),
+          // Only holders that accepted their column have its shards, and each one gets a bounded time.
+          source: (c) => (reachable[c] && onChain.accepted[c] ? boundedStore : undefined),
+          signal,
           onSkip: ({ column: skipped, error }) => log.warn({ ...context, stripe, skipped, err: error }, "shard skipped while rebuilding"),
         });
         await store.put(shard, { signal });
