@@ -1,30 +1,76 @@
 /**
- * The local devnet: a Hardhat chain node on 127.0.0.1 and the protocol deployed to it with
- * Ignition. Prints one JSON line (RPC URL, chain id, addresses), then keeps the node running
- * until interrupted (or stops at once with --exit).
+ * The local devnet, start to finish: a Hardhat chain node on 127.0.0.1, the protocol deployed
+ * with Ignition, every keeper as its own process (12 storage, compute, challenger, 9 validators,
+ * relay, automation, indexer), MNIST ingested and audited with real Groth16 proofs, a LeNet-5 job
+ * carried to payout, and a report. Stops everything at the end, or keeps it running with
+ * --keep-running (Ctrl-C stops it). Keeper data and logs: .devnet/.
  *
- *   npm run devnet [-- --port 8545 --exit]
+ *   npm run devnet [-- --keep-running --dishonest --full --port 8545 --images 10000]
  */
 import { Command } from "commander";
-import { startDevnet } from "../keepers/src/devnet/startDevnet.ts";
+import { DEVNET_DEFAULTS, runDevnet } from "../keepers/src/devnet/runDevnet.ts";
+import { formatDevnetReport } from "../keepers/src/devnet/devnetReport.ts";
 import { createLogger } from "../keepers/src/logger.ts";
+import { parseCount } from "../keepers/src/cli/commandContext.ts";
+import { VeritrainError } from "../keepers/src/errors.ts";
 
 const options = new Command("devnet")
-  .description("Start a local chain node on 127.0.0.1, deploy the protocol with Ignition and print the addresses.")
-  .option("--port <port>", "JSON-RPC port of the chain node", "8545")
-  .option("--exit", "stop the node after deploying (for smoke tests)")
+  .description("Run the veritrain devnet on 127.0.0.1: chain, keepers, MNIST stored and audited, a LeNet-5 job to payout, then a report.")
+  .option("--port <port>", "JSON-RPC port of the chain node (keepers use the next 30 ports)", String(DEVNET_DEFAULTS.port))
+  .option("--keep-running", "keep the chain and the keepers running after the report (Ctrl-C stops them)")
+  .option("--dishonest [checkpoint]", "the compute keeper corrupts this checkpoint (default 1): the challenger catches it, the committee slashes it, the consumer is refunded")
+  .option("--full", "train the seed's full 10 epochs instead of 1")
+  .option("--images <n|all>", "first N images of each MNIST split to ingest, or all (60,000 + 10,000)", String(DEVNET_DEFAULTS.images))
+  .option("--shard-size <bytes>", "bytes per shard", String(DEVNET_DEFAULTS.shardSize))
+  .option("--train-images <n>", "training images of the job", String(DEVNET_DEFAULTS.trainImages))
+  .option("--test-images <n>", "test images of the job's accuracy", String(DEVNET_DEFAULTS.testImages))
+  .option("--challenge-window <seconds>", "the job's challenge window", String(DEVNET_DEFAULTS.challengeWindow))
+  .option("--dir <dir>", "working directory (wiped first)", DEVNET_DEFAULTS.directory)
   .parse()
-  .opts<{ port: string; exit?: boolean }>();
+  .opts<{ port: string; keepRunning?: boolean; dishonest?: true | string; full?: boolean; images: string; shardSize: string; trainImages: string; testImages: string; challengeWindow: string; dir: string }>();
 
 const log = createLogger("devnet");
-const devnet = await startDevnet({ port: Number(options.port), log });
-const shutdown = (code: number) => void devnet.stop().then(() => process.exit(code));
-process.once("SIGINT", () => shutdown(130));
-process.once("SIGTERM", () => shutdown(143));
-console.log(JSON.stringify({ rpcUrl: devnet.rpcUrl, chainId: devnet.chainId, contracts: devnet.addresses }));
-if (options.exit) {
-  await devnet.stop();
-} else {
-  log.info({ rpcUrl: devnet.rpcUrl }, "devnet running; Ctrl-C stops it");
-  await new Promise((resolve) => devnet.node.once("exit", resolve));
+const controller = new AbortController();
+const say = (line: string) => process.stderr.write(`devnet: ${line}\n`);
+const fail = (error: unknown): never => {
+  process.stderr.write(`devnet: error${error instanceof VeritrainError ? ` [${error.code}]` : ""}: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+};
+// The first signal stops the run and everything it started; a second one exits at once (the
+// chain node and keepers are killed on exit either way).
+const onSignal = () => (controller.signal.aborted ? process.exit(130) : controller.abort());
+process.on("SIGINT", onSignal);
+process.on("SIGTERM", onSignal);
+
+let settings: Omit<Parameters<typeof runDevnet>[0], "log" | "say" | "signal">;
+try {
+  settings = {
+    port: parseCount(options.port, "--port", 1),
+    directory: options.dir,
+    images: options.images === "all" ? undefined : parseCount(options.images, "--images", 1),
+    shardSize: parseCount(options.shardSize, "--shard-size", 1),
+    trainImages: parseCount(options.trainImages, "--train-images", 1),
+    testImages: parseCount(options.testImages, "--test-images", 1),
+    epochs: options.full ? 10 : DEVNET_DEFAULTS.epochs,
+    biddingPeriod: DEVNET_DEFAULTS.biddingPeriod,
+    challengeWindow: parseCount(options.challengeWindow, "--challenge-window", 1),
+    dishonestCheckpoint: options.dishonest === undefined ? undefined : options.dishonest === true ? 1 : parseCount(options.dishonest, "--dishonest", 1),
+  };
+} catch (error) {
+  fail(error);
 }
+const outcome = await runDevnet({ ...settings!, log, say, signal: controller.signal }).catch((error: unknown) => {
+  // runDevnet has stopped the keepers and the chain already.
+  if (!controller.signal.aborted) fail(error);
+  say("interrupted; everything stopped");
+  process.exit(130);
+});
+const { run, report } = outcome;
+console.log(formatDevnetReport(report));
+console.log(JSON.stringify(report));
+if (options.keepRunning && !controller.signal.aborted) {
+  say(`still running: chain ${run.devnet.rpcUrl}, subgraph ${run.indexerUrl}, deployment ${run.deploymentFile}; Ctrl-C stops it`);
+  await new Promise((resolve) => controller.signal.addEventListener("abort", resolve, { once: true }));
+}
+say("stopping the keepers and the chain");
+await run.stop();

@@ -1,46 +1,54 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { describe, it } from "node:test";
-import { createPublicClient, http, parseAbi } from "viem";
+import { createPublicClient, http } from "viem";
+import { readLogLines } from "../keepers/src/devnet/keeperProcess.ts";
 
-const PORT = "8597";
+const PORT = 8601; // the keepers take 8602–8631
+const root = new URL("..", import.meta.url);
 
-describe("devnet (README main command)", () => {
-  it("starts a node on 127.0.0.1, deploys the protocol, prints addresses and stops on SIGTERM", { timeout: 240_000 }, async () => {
-    const devnet = spawn(process.execPath, ["scripts/devnet.ts", "--port", PORT], {
-      cwd: new URL("..", import.meta.url),
-      stdio: ["ignore", "pipe", "ignore"],
-    });
+describe("npm run devnet (scripts/devnet.ts, the README's main command)", () => {
+  it("refuses a bad flag with one error line, before starting anything", () => {
+    const { status, stderr } = spawnSync(process.execPath, ["scripts/devnet.ts", "--port", "http"], { cwd: root, encoding: "utf8" });
+    assert.equal(status, 1);
+    assert.match(stderr, /^devnet: error \[CLI_ARGUMENT_INVALID\]: --port must be an integer/m);
+  });
+
+  it("starts the chain and every keeper as processes, ingests MNIST, and stops all of them on SIGTERM", { timeout: 600_000 }, async () => {
+    const directory = mkdtempSync(join(tmpdir(), "veritrain-devnet-"));
+    const devnet = spawn(process.execPath, ["scripts/devnet.ts", "--port", String(PORT), "--dir", directory, "--images", "500"], { cwd: root, stdio: ["ignore", "ignore", "pipe"] });
     try {
-      const lines = createInterface({ input: devnet.stdout });
-      let report: { rpcUrl: string; chainId: number; contracts: Record<string, `0x${string}`> } | undefined;
-      for await (const line of lines) {
-        if (line.startsWith("{")) {
-          report = JSON.parse(line);
+      let ingested = false;
+      for await (const line of createInterface({ input: devnet.stderr! })) {
+        if (/^devnet: dataset 1 \(\S+\) stored and accepted by its 11 holders/.test(line)) {
+          ingested = true;
           break;
         }
       }
-      assert.ok(report, "devnet printed its report");
-      assert.equal(report.rpcUrl, `http://127.0.0.1:${PORT}`);
-      const client = createPublicClient({ transport: http(report.rpcUrl) });
-      for (const name of ["VeritrainToken", "StakeManager", "JobRegistry", "ValidatorCommittee", "Disputes", "VRFCoordinatorV2_5Mock"]) {
-        const address = report.contracts[name];
-        assert.ok(address, `${name} deployed`);
-        assert.ok(((await client.getCode({ address })) ?? "0x").length > 2, `${name} has code`);
-      }
-      const token = await client.readContract({
-        address: report.contracts.JobRegistry!,
-        abi: parseAbi(["function token() view returns (address)"]),
-        functionName: "token",
-      });
-      assert.equal(token, report.contracts.VeritrainToken);
-    } finally {
+      assert.ok(ingested, "the devnet reported the dataset stored and accepted");
+      const client = createPublicClient({ transport: http(`http://127.0.0.1:${PORT}`) });
+      assert.equal(await client.getChainId(), 31337);
+      const pids = readLogLines(join(directory, "logs", "automation.log")).map((line) => line.pid as number);
+      assert.ok(pids.length > 0, "the automation keeper logs to its own file");
+
       devnet.kill("SIGTERM");
-      if (devnet.exitCode === null) await once(devnet, "exit");
+      const [code] = await once(devnet, "exit");
+      assert.equal(code, 130);
+      await assert.rejects(createPublicClient({ transport: http(`http://127.0.0.1:${PORT}`, { retryCount: 0, timeout: 2000 }) }).getChainId(), "the chain node stopped");
+      for (const pid of new Set(pids)) assert.throws(() => process.kill(pid, 0), "the automation keeper's process is gone");
+      const keepers = spawnSync("pgrep", ["-f", "--", `--data-dir ${directory}/`], { encoding: "utf8" }).stdout.trim();
+      assert.equal(keepers, "", "no keeper process outlives the devnet");
+    } finally {
+      if (devnet.exitCode === null && devnet.signalCode === null) {
+        devnet.kill("SIGKILL");
+        await once(devnet, "exit");
+      }
+      rmSync(directory, { recursive: true, force: true });
     }
-    const client = createPublicClient({ transport: http(`http://127.0.0.1:${PORT}`, { retryCount: 0, timeout: 2000 }) });
-    await assert.rejects(client.getChainId(), "the chain node stopped with the devnet");
   });
 });

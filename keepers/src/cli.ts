@@ -54,7 +54,7 @@ const dataset = program.command("dataset").description("package, store, register
 
 dataset
   .command("add <source>")
-  .description("package a dataset (`mnist`, or a file of fixed-size records), erasure-code it, commit its columns, store its shards, register it on-chain and serve it until every column is accepted")
+  .description("package a dataset (`mnist`, or a file of fixed-size records), erasure-code it, commit its columns, store its shards, register it on-chain and serve it (dialing each holder as it is placed) until every column is accepted")
   .option("--record-size <bytes>", "record size of a file source", "1")
   .option("--limit <images>", "mnist: first N images of each split")
   .option("--k <shards>", "data shards per stripe", "8")
@@ -92,8 +92,16 @@ dataset
       const endpoint = store.multiaddrs()[0]?.toString();
       log.info({ datasetId: datasetId.toString(), manifest: packaged.manifestCid.toString(), endpoint }, "dataset registered");
       console.log(JSON.stringify({ datasetId: datasetId.toString(), manifestCid: packaged.manifestCid.toString(), endpoint }));
+      // Holders fetch their shards from this node: dial each one as it is placed (once per endpoint).
+      const dialed = new Set<string>();
       while (o.wait && !runtime.signal.aborted) {
         const onChain = await readDatasetOnChain(chain, datasetId);
+        for (const holderEndpoint of onChain.endpoints.filter((e, c) => e !== "" && !onChain.accepted[c] && !dialed.has(e))) {
+          await store.dial(holderEndpoint, { signal: AbortSignal.any([runtime.signal, AbortSignal.timeout(5000)]) }).then(
+            () => dialed.add(holderEndpoint),
+            (error: unknown) => log.warn({ endpoint: holderEndpoint, err: error }, "holder unreachable; retrying"),
+          );
+        }
         if (onChain.accepted.length > 0 && onChain.accepted.every(Boolean)) {
           log.info({ datasetId: datasetId.toString() }, "every column accepted; stopped serving");
           break;

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
-import { type Address, encodeAbiParameters, isAddressEqual, parseAbi, parseEventLogs } from "viem";
+import { type Address, decodeAbiParameters, encodeAbiParameters, isAddressEqual, parseAbi, parseEventLogs } from "viem";
 import { openBlockCursor } from "../chain/blockCursor.ts";
 import type { ProtocolConnection } from "../chain/protocolContracts.ts";
 
@@ -16,6 +16,9 @@ const UPKEEP_ABI = parseAbi([
   "function checkUpkeep(bytes checkData) view returns (bool upkeepNeeded, bytes performData)",
   "function performUpkeep(bytes performData)",
 ]);
+
+/** Round status `Open` in IStorageProofs.RoundStatus. */
+const ROUND_OPEN = 2;
 
 /** Ids one `checkUpkeep` call scans (RangeUpkeep.MAX_UPKEEP_SCAN). */
 const SCAN = 500n;
@@ -39,7 +42,7 @@ export type AutomationRoleParameters = {
  * The automation keeper, doing what Chainlink Automation does on a live network:
  * - drives the upkeeps of JobRegistry (settle auctions, expire, finalize), Disputes (expire) and
  *   StorageProofs (open and close audit rounds): `checkUpkeep` over windows of ids, then
- *   `performUpkeep` with its answer;
+ *   `performUpkeep` with its answer (less audit rounds not worth opening yet);
  * - redraws a column's holder (`DatasetRegistry.reassign`) when it is reported faulty or its
  *   holder exits;
  * - with `vrfMock`, answers every VRF request of the local coordinator mock.
@@ -51,10 +54,11 @@ export type AutomationRoleParameters = {
  */
 export async function runAutomationRole({ chain, dataDir, log, signal, vrfMock, pollMs = 1000, blockRange = 2_000n }: AutomationRoleParameters) {
   const { JobRegistry, Disputes, StorageProofs, DatasetRegistry } = chain.contracts;
+  const keepAll = async (ids: readonly bigint[]) => ids;
   const upkeeps = [
-    { name: "JobRegistry", address: JobRegistry.address, count: () => JobRegistry.read.jobCount() },
-    { name: "Disputes", address: Disputes.address, count: () => Disputes.read.disputeCount() },
-    { name: "StorageProofs", address: StorageProofs.address, count: () => DatasetRegistry.read.datasetCount() },
+    { name: "JobRegistry", address: JobRegistry.address, count: () => JobRegistry.read.jobCount(), worthDoing: keepAll },
+    { name: "Disputes", address: Disputes.address, count: () => Disputes.read.disputeCount(), worthDoing: keepAll },
+    { name: "StorageProofs", address: StorageProofs.address, count: () => DatasetRegistry.read.datasetCount(), worthDoing: roundsWorthOpening },
   ] as const;
   const cursor = openBlockCursor(join(dataDir, "automation.cursor.json"));
   const attempt = async (context: object, work: () => Promise<unknown>) => {
@@ -66,15 +70,19 @@ export async function runAutomationRole({ chain, dataDir, log, signal, vrfMock, 
   };
 
   while (!signal.aborted) {
-    for (const { name, address, count } of upkeeps) {
+    for (const { name, address, count, worthDoing } of upkeeps) {
       await attempt({ upkeep: name }, async () => {
         const last = await count();
         for (let from = 1n; from <= last; from += SCAN) {
           const checkData = encodeAbiParameters([{ type: "uint256" }, { type: "uint256" }], [from, SCAN]);
           const [needed, performData] = await chain.publicClient.readContract({ address, abi: UPKEEP_ABI, functionName: "checkUpkeep", args: [checkData] });
           if (!needed) continue;
-          await chain.send(() => chain.walletClient.writeContract({ address, abi: UPKEEP_ABI, functionName: "performUpkeep", args: [performData], chain: null }));
-          log.info({ upkeep: name, from: from.toString() }, "upkeep performed");
+          const [due] = decodeAbiParameters([{ type: "uint256[]" }], performData);
+          const ids = await worthDoing(due);
+          if (ids.length === 0) continue;
+          const data = encodeAbiParameters([{ type: "uint256[]" }], [ids]);
+          await chain.send(() => chain.walletClient.writeContract({ address, abi: UPKEEP_ABI, functionName: "performUpkeep", args: [data], chain: null }));
+          log.info({ upkeep: name, ids: ids.map(String) }, "upkeep performed");
         }
       });
     }
@@ -102,6 +110,26 @@ export async function runAutomationRole({ chain, dataDir, log, signal, vrfMock, 
       }
     }
     cursor.advance(to + 1n);
+  }
+
+  /**
+   * Due StorageProofs work minus the rounds not worth opening: a dataset's first round waits
+   * until every column is accepted (its holders are still fetching their shards right after
+   * placement; opening earlier audits a few columns or none and pushes the first full round back a
+   * whole `roundInterval`), and a later round that would audit no column is skipped (it would
+   * open and close at once for a VRF request). Closing an open round is always done.
+   */
+  async function roundsWorthOpening(ids: readonly bigint[]) {
+    const { timestamp } = await chain.publicClient.getBlock();
+    const worth = await Promise.all(
+      ids.map(async (datasetId) => {
+        const round = await StorageProofs.read.currentRound([datasetId]);
+        if (round.status === ROUND_OPEN) return true;
+        if (round.number === 0n) return (await DatasetRegistry.read.accepted([datasetId])).every(Boolean);
+        return (await DatasetRegistry.read.auditable([datasetId, timestamp])) !== 0n;
+      }),
+    );
+    return ids.filter((_, i) => worth[i]);
   }
 
   async function columnsHeldBy(provider: Address) {

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
 import { VeritrainError } from "../errors.ts";
 import { checkSplitsFit } from "../jobs/checkSplitsFit.ts";
 import { defaultJobSpec } from "../jobs/defaultJobSpec.ts";
@@ -36,6 +36,7 @@ export function registerJobCommands(program: Command): void {
     .option("--execution-period <seconds>", "time the winner has to submit", "3600")
     .option("--challenge-window <seconds>", "time a result stays open to challenge", "600")
     .option("--port <port>", "TCP port of this node's IPFS endpoint on 127.0.0.1", "0")
+    .addOption(new Option("--peer <multiaddr...>", "compute providers (and checkers) to dial, so they can fetch spec and model from this node").default([]))
     .option("--no-wait", "exit after posting instead of serving spec and model until a result is submitted")
     .action(reportErrors(async (o, command: Command) => {
       const order = {
@@ -49,7 +50,7 @@ export function registerJobCommands(program: Command): void {
       const { spec: fileSpec, modelBytes: fileModel } = o.spec === undefined ? {} : readSpecFiles(o.spec, o.model);
       const { log, config, runtime, chain } = await setUpCommand(command, "job-post");
       try {
-        const store = await openKeeperStore({ config, runtime, port: parseCount(o.port, "--port"), peers: [] });
+        const store = await openKeeperStore({ config, runtime, port: parseCount(o.port, "--port"), peers: o.peer });
         const bounded = () => AbortSignal.any([runtime.signal, AbortSignal.timeout(30_000)]);
         const { manifest } = await fetchDatasetManifest({ chain, store, datasetId: order.datasetId, log, bounded });
         const sizes = { train: splitSize(manifest.splits, "train"), test: splitSize(manifest.splits, "test") };

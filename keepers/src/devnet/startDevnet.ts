@@ -16,6 +16,8 @@ export type StartDevnetParameters = {
   log: Logger;
   /** Bound on the node's start-up. */
   timeoutMs?: number;
+  /** Ignition parameter file of the VeritrainLocal module. @default "ignition/parameters/local.json" */
+  parameters?: string;
 };
 
 /** A running devnet: where it is, what is deployed, and how to stop it. */
@@ -32,15 +34,14 @@ export type Devnet = {
 
 /**
  * Compiles the contracts, starts a Hardhat chain node on 127.0.0.1:`port` and deploys the
- * protocol with Ignition (module VeritrainLocal, ignition/parameters/local.json), exactly as the
- * README's devnet command does.
+ * protocol with Ignition (module VeritrainLocal, `parameters`), as the README's devnet command does.
  *
  * @example
  * const devnet = await startDevnet({ port: 8545, log });
  * // … keepers point at devnet.rpcUrl …
  * await devnet.stop();
  */
-export async function startDevnet({ port, log, timeoutMs = 60_000 }: StartDevnetParameters): Promise<Devnet> {
+export async function startDevnet({ port, log, timeoutMs = 60_000, parameters = "ignition/parameters/local.json" }: StartDevnetParameters): Promise<Devnet> {
   const rpcUrl = `http://127.0.0.1:${port}`;
   const hardhat = (args: string[], background = false) =>
     spawn(process.execPath, [hardhatCli, ...args], {
@@ -49,11 +50,18 @@ export async function startDevnet({ port, log, timeoutMs = 60_000 }: StartDevnet
       stdio: background ? ["ignore", "ignore", "inherit"] : ["ignore", process.stderr, "inherit"],
     });
 
+  if (await answers(rpcUrl)) {
+    throw new VeritrainError(`a chain node already answers on ${rpcUrl}; stop it or choose another port`, { code: "DEVNET_PORT_IN_USE", details: { rpcUrl } });
+  }
   log.info({ rpcUrl }, "compiling contracts");
   await exited(hardhat(["compile", "--quiet"]));
   log.info({ rpcUrl }, "starting chain node");
   const node = hardhat(["node", "--hostname", "127.0.0.1", "--port", String(port)], true);
+  // If this process dies without stopping the devnet, the node must not outlive it.
+  const killNode = () => void node.kill("SIGKILL");
+  process.on("exit", killNode);
   const stop = async () => {
+    process.off("exit", killNode);
     if (node.exitCode === null && node.signalCode === null) {
       const gone = new Promise((resolve) => node.once("exit", resolve));
       node.kill("SIGTERM");
@@ -71,7 +79,7 @@ export async function startDevnet({ port, log, timeoutMs = 60_000 }: StartDevnet
         "--network",
         "localhost",
         "--parameters",
-        "ignition/parameters/local.json",
+        parameters,
         "--reset",
       ]),
     );
@@ -81,6 +89,10 @@ export async function startDevnet({ port, log, timeoutMs = 60_000 }: StartDevnet
     const addresses = Object.fromEntries(
       Object.entries(deployed).map(([key, address]) => [key.replace(/^[^#]+#/, ""), address]),
     ) as Devnet["addresses"];
+    // From now on a block every second even without transactions, so block time — which every
+    // deadline, audit round and upkeep reads — follows the wall clock as on a live L2. (Set after
+    // the deployment: Ignition waits for extra confirmations on a chain that mines by interval.)
+    await createPublicClient({ transport: http(rpcUrl) }).request({ method: "evm_setIntervalMining" as never, params: [1000] as never });
     log.info({ rpcUrl, chainId, contracts: addresses }, "protocol deployed");
     return { rpcUrl, chainId, addresses, node, stop };
   } catch (error) {
@@ -111,4 +123,10 @@ async function waitForNode(rpcUrl: string, node: ChildProcess, timeoutMs: number
     }
   }
   throw new VeritrainError(`chain node did not answer on ${rpcUrl} within ${timeoutMs} ms`, { code: "DEVNET_NODE_TIMEOUT" });
+}
+
+async function answers(rpcUrl: string): Promise<boolean> {
+  return createPublicClient({ transport: http(rpcUrl, { retryCount: 0, timeout: 2000 }) })
+    .getChainId()
+    .then(() => true, () => false);
 }

@@ -1,0 +1,227 @@
+import { parseEventLogs } from "viem";
+import { VeritrainError } from "../errors.ts";
+import { JOB_STATUS_NAMES, JobStatus, readJob, type JobOnChain } from "../jobs/jobOnChain.ts";
+import { DEVNET_ACCOUNTS, type DevnetRun } from "./launchDevnet.ts";
+import { waitFor } from "./waitFor.ts";
+
+/** What {@link ingestDataset} stored. */
+export type IngestedDataset = { datasetId: bigint; manifestCid: string };
+
+/** Parameters of {@link ingestDataset}. */
+export type IngestDatasetParameters = {
+  run: DevnetRun;
+  /** First N images of each MNIST split; undefined: all of MNIST (60,000 + 10,000). */
+  images?: number;
+  /** Bytes per shard. */
+  shardSize: number;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+};
+
+/**
+ * Ingest phase: `veritrain dataset add mnist` as the dataset owner (8 + 3 shards per stripe),
+ * which packages, commits, registers and serves MNIST until the storage keepers drawn by the VRF
+ * have fetched, checked, pinned and accepted every column, then exits.
+ *
+ * @example
+ * const { datasetId } = await ingestDataset({ run, images: 5000, shardSize: 65536 });
+ */
+export async function ingestDataset({ run, images, shardSize, timeoutMs = 600_000, signal }: IngestDatasetParameters): Promise<IngestedDataset> {
+  const owner = run.fleet.start({
+    name: "owner",
+    privateKey: run.keyOf(DEVNET_ACCOUNTS.owner),
+    args: () => [
+      "dataset",
+      "add",
+      "mnist",
+      ...(images === undefined ? [] : ["--limit", String(images)]),
+      "--shard-size",
+      String(shardSize),
+      "--payment",
+      "110",
+      "--term",
+      String(24 * 3600),
+      "--port",
+      String(run.ports.owner),
+    ],
+  });
+  const registered = await waitFor(
+    "the dataset's registration",
+    () => {
+      const line = owner.stdout().find((l) => l.includes('"datasetId"'));
+      if (line) return JSON.parse(line) as { datasetId: string; manifestCid: string };
+      if (!owner.running()) throw stepFailed("dataset add", owner.logFile);
+      return undefined;
+    },
+    { timeoutMs, signal },
+  );
+  let code: number | undefined;
+  void owner.exited.then((exitCode) => (code = exitCode ?? -1));
+  // `dataset add` serves the shards until every column is accepted, then exits 0.
+  if ((await waitFor("every column accepted", () => code, { timeoutMs, signal })) !== 0) throw stepFailed("dataset add", owner.logFile);
+  return { datasetId: BigInt(registered.datasetId), manifestCid: registered.manifestCid };
+}
+
+/** An audit round as its events tell it: the columns audited, those proved, and the block it closed in (if it has). */
+export type AuditRound = { round: bigint; audited: bigint; proved: bigint; closedAtBlock?: bigint };
+
+/** Parameters of {@link awaitFullRound}. */
+export type AwaitFullRoundParameters = {
+  run: DevnetRun;
+  datasetId: bigint;
+  /** Only rounds after this one count. @default 0 */
+  after?: bigint;
+  /** Wait for the round to close (its deadline passed and the upkeep closed it), not only for every proof to be accepted. @default false */
+  closed?: boolean;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+};
+
+/**
+ * First-proof-round phase: waits for the first audit round of `datasetId` (after `after`) that
+ * audits every column, until every audited column's proof was accepted on-chain (or, with
+ * `closed`, until the round closed), and returns it.
+ *
+ * @example
+ * const round = await awaitFullRound({ run, datasetId });
+ * assert(round.proved === round.audited);
+ */
+export async function awaitFullRound({ run, datasetId, after = 0n, closed = false, timeoutMs = 900_000, signal }: AwaitFullRoundParameters): Promise<AuditRound> {
+  const { StorageProofs, DatasetRegistry } = run.deployer.contracts;
+  const { n } = await DatasetRegistry.read.getDataset([datasetId]);
+  const all = (1n << BigInt(n)) - 1n;
+  return waitFor(
+    `an audit round of dataset ${datasetId} over all ${n} columns to ${closed ? "close" : "be proved"}`,
+    async () => {
+      const logs = await run.deployer.publicClient.getLogs({ address: StorageProofs.address, fromBlock: 0n });
+      const events = parseEventLogs({ abi: StorageProofs.abi, logs, eventName: ["RoundOpened", "ProofAccepted", "RoundClosed"], args: { datasetId } });
+      for (const open of events) {
+        if (open.eventName !== "RoundOpened" || open.args.round <= after || (open.args.audited & all) !== all) continue;
+        const round = open.args.round;
+        const close = events.find((e) => e.eventName === "RoundClosed" && e.args.round === round);
+        const proved = events.reduce((bits, e) => (e.eventName === "ProofAccepted" && e.args.round === round ? bits | (1n << e.args.column) : bits), 0n);
+        if (close || (!closed && proved === all)) return { round, audited: all, proved, closedAtBlock: close?.blockNumber };
+      }
+      return undefined;
+    },
+    { timeoutMs, pollMs: 1000, signal },
+  );
+}
+
+/** Parameters of {@link postDevnetJob}. */
+export type PostDevnetJobParameters = {
+  run: DevnetRun;
+  datasetId: bigint;
+  trainImages: number;
+  testImages: number;
+  epochs: number;
+  /** Seconds. */
+  biddingPeriod: number;
+  /** Seconds. */
+  challengeWindow: number;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+};
+
+/**
+ * Posts the LeNet-5 job with `veritrain job post` as the consumer, dialed to the job keepers so
+ * they fetch spec and model from it; the consumer serves until a result is submitted.
+ *
+ * @example
+ * const jobId = await postDevnetJob({ run, datasetId, trainImages: 1000, testImages: 500, epochs: 1, biddingPeriod: 10, challengeWindow: 60 });
+ */
+export async function postDevnetJob({ run, datasetId, trainImages, testImages, epochs, biddingPeriod, challengeWindow, timeoutMs = 300_000, signal }: PostDevnetJobParameters): Promise<bigint> {
+  const consumer = run.fleet.start({
+    name: "consumer",
+    privateKey: run.keyOf(DEVNET_ACCOUNTS.consumer),
+    args: () => [
+      "job",
+      "post",
+      "--dataset",
+      datasetId.toString(),
+      "--train-images",
+      String(trainImages),
+      "--test-images",
+      String(testImages),
+      "--epochs",
+      String(epochs),
+      "--bidding-period",
+      String(biddingPeriod),
+      "--challenge-window",
+      String(challengeWindow),
+      "--port",
+      String(run.ports.consumer),
+      ...run.jobPeers(),
+    ],
+  });
+  const posted = await waitFor(
+    "the job's posting",
+    () => {
+      const line = consumer.stdout().find((l) => l.includes('"jobId"'));
+      if (line) return JSON.parse(line) as { jobId: string };
+      if (!consumer.running()) throw stepFailed("job post", consumer.logFile);
+      return undefined;
+    },
+    { timeoutMs, signal },
+  );
+  return BigInt(posted.jobId);
+}
+
+/** Wall-clock milestones of a job, as the devnet observed them (ms since the epoch). */
+export type JobMilestones = { posted: number; assigned?: number; submitted?: number; windowClosed?: number; settled?: number };
+
+/**
+ * Follows job `jobId` to a terminal status (Finalized, Failed, Cancelled), recording when each
+ * status was first seen; `onStatus` hears every change (a fault test's hook).
+ *
+ * @example
+ * const { job, milestones } = await followJob({ run, jobId });
+ */
+export async function followJob({
+  run,
+  jobId,
+  onStatus,
+  timeoutMs = 900_000,
+  signal,
+}: {
+  run: DevnetRun;
+  jobId: bigint;
+  onStatus?: (status: number, job: JobOnChain) => Promise<void> | void;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}): Promise<{ job: JobOnChain; milestones: JobMilestones }> {
+  const milestones: JobMilestones = { posted: Date.now() };
+  let last = -1;
+  const job = await waitFor(
+    `job ${jobId} to be paid out or failed`,
+    async () => {
+      const job = await readJob(run.deployer, jobId);
+      if (job.status !== last) {
+        last = job.status;
+        if (job.status === JobStatus.Assigned) milestones.assigned ??= Date.now();
+        if (job.status === JobStatus.Submitted || job.status === JobStatus.Disputed) milestones.submitted ??= Date.now();
+        await onStatus?.(job.status, job);
+      }
+      if (job.status === JobStatus.Submitted && milestones.windowClosed === undefined) {
+        const { timestamp } = await run.deployer.publicClient.getBlock();
+        if (timestamp >= job.deadline) milestones.windowClosed = Date.now();
+      }
+      const terminal = job.status === JobStatus.Finalized || job.status === JobStatus.Failed || job.status === JobStatus.Cancelled;
+      if (terminal) {
+        milestones.settled = Date.now();
+        milestones.windowClosed ??= milestones.settled;
+        return job;
+      }
+      return undefined;
+    },
+    { timeoutMs, pollMs: 500, signal },
+  );
+  return { job, milestones };
+}
+
+/** A job status's name. */
+export const jobStatusName = (status: number) => JOB_STATUS_NAMES[status] ?? String(status);
+
+function stepFailed(step: string, logFile: string) {
+  return new VeritrainError(`${step} failed; see ${logFile}`, { code: "DEVNET_STEP_FAILED", details: { step, logFile } });
+}

@@ -1,0 +1,129 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Hex } from "viem";
+import { VeritrainError } from "../errors.ts";
+
+const cli = new URL("../cli.ts", import.meta.url).pathname;
+const root = new URL("../../../", import.meta.url).pathname;
+
+/** Parameters of {@link startKeeperProcess}. */
+export type KeeperProcessParameters = {
+  /** Names the keeper's data directory (`<directory>/<name>`) and log (`<directory>/logs/<name>.log`). */
+  name: string;
+  /** The CLI command and its flags, e.g. `["storage", "--join", "--port", "4001"]`. */
+  args: readonly string[];
+  /** Passed as VERITRAIN_PRIVATE_KEY (never on the command line). */
+  privateKey: Hex;
+  /** The devnet's working directory (e.g. `.devnet`). */
+  directory: string;
+  rpcUrl: string;
+  /** Ignition's deployed_addresses.json. */
+  deploymentFile: string;
+};
+
+/** A keeper running as its own `veritrain` process. */
+export type KeeperProcess = {
+  name: string;
+  pid: number;
+  dataDir: string;
+  logFile: string;
+  /** Resolves with the exit code (null when killed by a signal) once the process is gone. */
+  exited: Promise<number | null>;
+  running(): boolean;
+  /** Lines the command printed on stdout (its reports), in order. */
+  stdout(): string[];
+  /** Waits for a log line whose `msg` is `message` (and whose fields match `fields`); fails if the process exits first or on timeout. */
+  waitForLog(message: string, options?: { fields?: Record<string, unknown>; timeoutMs?: number }): Promise<Record<string, unknown>>;
+  /** SIGTERM (the keeper's designed shutdown), then SIGKILL after `graceMs`. */
+  stop(graceMs?: number): Promise<void>;
+  /** SIGKILL at once: a crash. */
+  kill(): Promise<void>;
+};
+
+/**
+ * Starts `node keepers/src/cli.ts <args>` as the keeper `name`: its key in VERITRAIN_PRIVATE_KEY,
+ * `--rpc-url`, `--deployment` and `--data-dir <directory>/<name>`, stdout and stderr (pino JSON
+ * lines) appended to `<directory>/logs/<name>.log`. A restarted keeper (same name) keeps its
+ * data directory and so its cursors, blocks and peer identity.
+ *
+ * @example
+ * const storage = startKeeperProcess({ name: "storage-0", args: ["storage", "--join"], privateKey, directory: ".devnet", rpcUrl, deploymentFile });
+ * await storage.waitForLog("storage role running");
+ * await storage.stop();
+ */
+export function startKeeperProcess({ name, args, privateKey, directory, rpcUrl, deploymentFile }: KeeperProcessParameters): KeeperProcess {
+  const dataDir = join(directory, name);
+  const logFile = join(directory, "logs", `${name}.log`);
+  mkdirSync(join(directory, "logs"), { recursive: true });
+  // A restarted keeper appends to its log: only what this process writes counts for waitForLog.
+  const logStart = existsSync(logFile) ? statSync(logFile).size : 0;
+  const logFd = openSync(logFile, "a");
+  const child: ChildProcess = spawn(process.execPath, [cli, "--rpc-url", rpcUrl, "--deployment", deploymentFile, "--data-dir", dataDir, ...args], {
+    cwd: root,
+    env: { ...process.env, VERITRAIN_PRIVATE_KEY: privateKey },
+    stdio: ["ignore", "pipe", logFd],
+  });
+  closeSync(logFd);
+  if (child.pid === undefined) throw new VeritrainError(`keeper ${name} did not start`, { code: "DEVNET_KEEPER_FAILED", details: { name } });
+  const printed: string[] = [];
+  let partial = "";
+  child.stdout!.on("data", (chunk: Buffer) => {
+    const text = partial + chunk.toString("utf8");
+    const lines = text.split("\n");
+    partial = lines.pop()!;
+    printed.push(...lines);
+    const fd = openSync(logFile, "a");
+    writeSync(fd, chunk);
+    closeSync(fd);
+  });
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const running = () => child.exitCode === null && child.signalCode === null;
+  const signal = async (name: NodeJS.Signals) => {
+    if (running()) child.kill(name);
+    await exited;
+  };
+
+  return {
+    name,
+    pid: child.pid,
+    dataDir,
+    logFile,
+    exited,
+    running,
+    stdout: () => printed.slice(),
+    async waitForLog(message, { fields = {}, timeoutMs = 120_000 } = {}) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const found = readLogLines(logFile, logStart).find((line) => line.msg === message && Object.entries(fields).every(([key, value]) => line[key] === value));
+        if (found) return found;
+        if (!running()) throw new VeritrainError(`keeper ${name} exited (${child.exitCode ?? child.signalCode}) before logging "${message}"; see ${logFile}`, { code: "DEVNET_KEEPER_FAILED", details: { name, logFile } });
+        if (Date.now() > deadline) throw new VeritrainError(`keeper ${name} did not log "${message}" within ${timeoutMs} ms; see ${logFile}`, { code: "DEVNET_TIMEOUT", details: { name, logFile } });
+        await sleep(250);
+      }
+    },
+    async stop(graceMs = 20_000) {
+      if (!running()) return;
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => running() && child.kill("SIGKILL"), graceMs);
+      await exited;
+      clearTimeout(timer);
+    },
+    kill: () => signal("SIGKILL"),
+  };
+}
+
+/** The JSON lines of a keeper's log from byte `from` on (other lines, e.g. progress bars, are skipped). */
+export function readLogLines(logFile: string, from = 0): Record<string, unknown>[] {
+  const lines: Record<string, unknown>[] = [];
+  for (const line of readFileSync(logFile).subarray(from).toString("utf8").split("\n")) {
+    if (!line.startsWith("{")) continue;
+    try {
+      lines.push(JSON.parse(line));
+    } catch {
+      // A line cut by a crash mid-write.
+    }
+  }
+  return lines;
+}

@@ -1,0 +1,230 @@
+import { spawnSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, rmSync } from "node:fs";
+import { join, resolve } from "node:path";
+import type { Logger } from "pino";
+import { parseEther, type Address, type Hex } from "viem";
+import { privateKeyToAddress } from "viem/accounts";
+import { connectProtocol, type ProtocolConnection } from "../chain/protocolContracts.ts";
+import { VeritrainError } from "../errors.ts";
+import { devAccountKey, fundDevAccounts } from "./devAccounts.ts";
+import { createKeeperFleet, type KeeperFleet } from "./keeperFleet.ts";
+import { startDevnet, type Devnet } from "./startDevnet.ts";
+import { waitFor } from "./waitFor.ts";
+
+/** Parameters of {@link launchDevnet}. */
+export type LaunchDevnetParameters = {
+  /** JSON-RPC port on 127.0.0.1; the keepers use the ports just above it ({@link devnetPorts}). */
+  port: number;
+  /** Working directory: wiped, then one data directory per keeper and `logs/`. */
+  directory: string;
+  log: Logger;
+  /** Storage keepers: 11 hold the columns of an 8+3 dataset, the rest are spares for reassignment. @default 12 */
+  storageKeepers?: number;
+  /** Validators (the deployed committee draws 9, so at least 9). @default 9 */
+  validators?: number;
+  /** Run the compute keeper with `--dishonest <checkpoint>`. */
+  dishonestCheckpoint?: number;
+  /** Bound of each start-up wait. @default 180 s */
+  timeoutMs?: number;
+  /** Stops the start-up (everything started is stopped). */
+  signal?: AbortSignal;
+};
+
+/** Ports of a devnet whose chain node listens on `port` (all on 127.0.0.1). */
+export function devnetPorts(port: number) {
+  return {
+    rpc: port,
+    indexer: port + 1,
+    relay: port + 2,
+    owner: port + 3,
+    consumer: port + 4,
+    compute: port + 5,
+    challenger: port + 6,
+    validator: (i: number) => port + 7 + i,
+    storage: (i: number) => port + 16 + i,
+  };
+}
+
+/** Development account indices of a devnet's parties. */
+export const DEVNET_ACCOUNTS = {
+  deployer: 0,
+  automation: 1,
+  owner: 2,
+  consumer: 3,
+  compute: 4,
+  challenger: 5,
+  relay: 6,
+  validator: (i: number) => 7 + i,
+  storage: (i: number) => 16 + i,
+} as const;
+
+/** A devnet with its keepers running. */
+export type DevnetRun = {
+  devnet: Devnet;
+  directory: string;
+  /** The keepers' copy of Ignition's deployed_addresses.json. */
+  deploymentFile: string;
+  /** The last block of Ignition's deployment (later blocks hold the devnet's own transactions). */
+  deploymentBlock: bigint;
+  /** The deployer's connection (holds the token supply); used to observe the chain. */
+  deployer: ProtocolConnection;
+  fleet: KeeperFleet;
+  ports: ReturnType<typeof devnetPorts>;
+  storageKeepers: number;
+  validators: number;
+  indexerUrl: string;
+  relayUrl: string;
+  /** Names of the keepers that serve or fetch job content (compute, challenger, validators). */
+  jobKeepers: string[];
+  /** `--peer` flags naming every running job keeper but `except`, for a process that must reach them. */
+  jobPeers(except?: string): string[];
+  keyOf(account: number): Hex;
+  addressOf(account: number): Address;
+  /** Stops every keeper and the chain node. */
+  stop(): Promise<void>;
+};
+
+/**
+ * Starts the devnet of the README: a chain node on 127.0.0.1 with the protocol deployed by
+ * Ignition, every party funded, and each keeper as its own `veritrain` process — the indexer,
+ * automation (answering the VRF mock), the verdict relay, storage keepers (joined as providers),
+ * one compute keeper (staked), a challenger and a committee's worth of validators (joined), the
+ * job keepers dialed to each other. Returns once every keeper said it is running.
+ *
+ * @example
+ * const run = await launchDevnet({ port: 8545, directory: ".devnet", log });
+ * try { … } finally { await run.stop(); }
+ */
+export async function launchDevnet({ port, directory, log, storageKeepers = 12, validators = 9, dishonestCheckpoint, timeoutMs = 180_000, signal }: LaunchDevnetParameters): Promise<DevnetRun> {
+  directory = resolve(directory);
+  rmSync(directory, { recursive: true, force: true });
+  mkdirSync(directory, { recursive: true });
+  // The devnet's parameters: local.json's, with audit rounds every 20 minutes and 10 minutes to
+  // prove — eleven provers share two cores here (3.5 min for a round on a busy machine), and a
+  // busy machine must not make them miss.
+  const devnet = await startDevnet({ port, log, parameters: "ignition/parameters/devnet.json" });
+  if (!existsSync(new URL("../../../subgraph/build/subgraph.yaml", import.meta.url))) {
+    // The indexer runs the subgraph's compiled mappings: build them once (~20 s).
+    log.info({}, "building the subgraph (npm run subgraph:build)");
+    const built = spawnSync("npm", ["run", "--silent", "subgraph:build"], { cwd: new URL("../../../", import.meta.url), stdio: ["ignore", "ignore", "inherit"] });
+    if (built.status !== 0) {
+      await devnet.stop();
+      throw new VeritrainError("npm run subgraph:build failed", { code: "DEVNET_STEP_FAILED", details: { step: "subgraph:build" } });
+    }
+  }
+  const deploymentFile = join(directory, "deployed_addresses.json");
+  copyFileSync(new URL(`../../../ignition/deployments/chain-${devnet.chainId}/deployed_addresses.json`, import.meta.url), deploymentFile);
+  const fleet = createKeeperFleet({ directory, rpcUrl: devnet.rpcUrl, deploymentFile });
+  const stop = async () => {
+    await fleet.stopAll();
+    await devnet.stop();
+  };
+  try {
+    const ports = devnetPorts(port);
+    const keyOf = (account: number) => devAccountKey(account);
+    const addressOf = (account: number) => privateKeyToAddress(keyOf(account));
+    const connect = (account: number) => connectProtocol({ rpcUrl: devnet.rpcUrl, privateKey: keyOf(account), addresses: devnet.addresses });
+    const deployer = await connect(DEVNET_ACCOUNTS.deployer);
+    const deploymentBlock = await deployer.publicClient.getBlockNumber();
+    const storageNames = Array.from({ length: storageKeepers }, (_, i) => `storage-${i}`);
+    const validatorNames = Array.from({ length: validators }, (_, i) => `validator-${i}`);
+    const parties = [
+      DEVNET_ACCOUNTS.automation,
+      DEVNET_ACCOUNTS.owner,
+      DEVNET_ACCOUNTS.consumer,
+      DEVNET_ACCOUNTS.compute,
+      DEVNET_ACCOUNTS.challenger,
+      DEVNET_ACCOUNTS.relay,
+      ...validatorNames.map((_, i) => DEVNET_ACCOUNTS.validator(i)),
+      ...storageNames.map((_, i) => DEVNET_ACCOUNTS.storage(i)),
+    ];
+    log.info({ accounts: parties.length }, "funding the parties");
+    signal?.throwIfAborted();
+    await fundDevAccounts({ deployer, accounts: parties.map(addressOf) });
+    // The compute keeper bids with locked stake: stake some up front (the `stake` command's work).
+    const compute = await connect(DEVNET_ACCOUNTS.compute);
+    await compute.send(() => compute.contracts.VeritrainToken.write.approve([compute.contracts.StakeManager.address, parseEther("1000")]));
+    await compute.send(() => compute.contracts.StakeManager.write.stake([parseEther("1000")]));
+
+    const endpoint = (p: number) => `/ip4/127.0.0.1/tcp/${p}`;
+    const jobKeepers = ["compute", "challenger", ...validatorNames];
+    const jobPorts: Record<string, number> = { compute: ports.compute, challenger: ports.challenger, ...Object.fromEntries(validatorNames.map((name, i) => [name, ports.validator(i)])) };
+    const jobPeers = (except?: string) => {
+      const running = jobKeepers.filter((name) => name !== except && isRunning(name));
+      return running.length === 0 ? [] : ["--peer", ...running.map((name) => endpoint(jobPorts[name]!))];
+    };
+    const isRunning = (name: string) => {
+      try {
+        return fleet.get(name).running();
+      } catch {
+        return false;
+      }
+    };
+    const relayUrl = `http://127.0.0.1:${ports.relay}`;
+    const indexerUrl = `http://127.0.0.1:${ports.indexer}/subgraphs/name/veritrain`;
+
+    log.info({ storageKeepers, validators }, "starting the keepers");
+    const ready: Promise<unknown>[] = [];
+    // Awaited together below; a keeper failing early must not be an unhandled rejection meanwhile.
+    const watch = (promise: Promise<unknown>) => {
+      promise.catch(() => undefined);
+      ready.push(promise);
+    };
+    const indexer = fleet.start({ name: "indexer", privateKey: keyOf(DEVNET_ACCOUNTS.deployer), args: () => ["indexer", "--port", String(ports.indexer)] });
+    watch(waitFor("the indexer's URL", () => indexer.stdout().some((line) => line.includes('"url"')) || (!indexer.running() && failed(indexer.name)), { timeoutMs }));
+    const automation = fleet.start({ name: "automation", privateKey: keyOf(DEVNET_ACCOUNTS.automation), args: () => ["automation", "--vrf-mock", devnet.addresses.VRFCoordinatorV2_5Mock] });
+    watch(automation.waitForLog("automation role running", { timeoutMs }));
+    const relay = fleet.start({ name: "relay", privateKey: keyOf(DEVNET_ACCOUNTS.relay), args: () => ["relay", "--port", String(ports.relay)] });
+    watch(waitFor("the relay's URL", () => relay.stdout().some((line) => line.includes('"url"')) || (!relay.running() && failed(relay.name)), { timeoutMs }));
+    storageNames.forEach((name, i) => {
+      const keeper = fleet.start({ name, privateKey: keyOf(DEVNET_ACCOUNTS.storage(i)), args: () => ["storage", "--join", "--port", String(ports.storage(i))] });
+      watch(keeper.waitForLog("storage role running", { timeoutMs }));
+    });
+    const computeKeeper = fleet.start({
+      name: "compute",
+      privateKey: keyOf(DEVNET_ACCOUNTS.compute),
+      args: () => ["compute", "--port", String(ports.compute), ...(dishonestCheckpoint === undefined ? [] : ["--dishonest", String(dishonestCheckpoint)]), ...jobPeers("compute")],
+    });
+    await computeKeeper.waitForLog("compute role running", { timeoutMs });
+    signal?.throwIfAborted();
+    const challenger = fleet.start({ name: "challenger", privateKey: keyOf(DEVNET_ACCOUNTS.challenger), args: () => ["challenger", "--port", String(ports.challenger), ...jobPeers("challenger")] });
+    await challenger.waitForLog("challenger role running", { timeoutMs });
+    for (const [i, name] of validatorNames.entries()) {
+      const keeper = fleet.start({ name, privateKey: keyOf(DEVNET_ACCOUNTS.validator(i)), args: () => ["validator", "--join", "--port", String(ports.validator(i)), "--relay", relayUrl, ...jobPeers(name)] });
+      // One at a time: each dials the ones before it, so the job keepers end up fully connected.
+      await keeper.waitForLog("validator role running", { timeoutMs });
+      signal?.throwIfAborted();
+    }
+    await Promise.all(ready);
+    signal?.throwIfAborted();
+    const providers = await deployer.contracts.DatasetRegistry.read.providers();
+    const committee = await deployer.contracts.ValidatorCommittee.read.validators();
+    log.info({ providers: providers.length, validators: committee.length, rpcUrl: devnet.rpcUrl }, "keepers running");
+    return {
+      devnet,
+      directory,
+      deploymentFile,
+      deploymentBlock,
+      deployer,
+      fleet,
+      ports,
+      storageKeepers,
+      validators,
+      indexerUrl,
+      relayUrl,
+      jobKeepers,
+      jobPeers,
+      keyOf,
+      addressOf,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+
+  function failed(name: string): never {
+    const logFile = join(directory, "logs", `${name}.log`);
+    throw new VeritrainError(`keeper ${name} exited during start-up; see ${logFile}`, { code: "DEVNET_KEEPER_FAILED", details: { name, logFile } });
+  }
+}
