@@ -17,11 +17,16 @@ const options = new Command("bench:e2e")
   .parse()
   .opts<{ port: string }>();
 
+// A signal stops the run and everything it started (runDevnet stops the keepers and the chain).
+const controller = new AbortController();
+process.once("SIGINT", () => controller.abort());
+process.once("SIGTERM", () => controller.abort());
 const { run, report } = await runDevnet({
   ...DEVNET_DEFAULTS,
   port: parseCount(options.port, "--port", 1),
   log: createLogger("bench-e2e"),
   say: (line) => process.stderr.write(`bench:e2e: ${line}\n`),
+  signal: controller.signal,
 });
 await run.stop();
 

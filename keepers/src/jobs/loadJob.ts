@@ -2,6 +2,7 @@ import { CID } from "multiformats/cid";
 import type { Logger } from "pino";
 import type { ProtocolConnection } from "../chain/protocolContracts.ts";
 import type { HeliaContentStore } from "../content/heliaContentStore.ts";
+import { boundedGets } from "../content/boundedGets.ts";
 import { fetchDataset } from "../datasets/fetchDataset.ts";
 import { mnistSourcesFromRecords } from "../datasets/mnistSources.ts";
 import { VeritrainError } from "../errors.ts";
@@ -61,10 +62,11 @@ type FetchMnistDatasetParameters = Pick<LoadJobParameters, "chain" | "store" | "
 
 async function fetchMnistDataset({ bounded, ...parameters }: FetchMnistDatasetParameters): Promise<MnistSources> {
   const { manifest, reachable } = await fetchDatasetManifest({ ...parameters, bounded });
+  // Each shard gets the bound, not the whole dataset (hundreds of shards on a busy machine).
+  const shards = boundedGets(parameters.store, bounded);
   const bytes = await fetchDataset({
     manifest,
-    source: (column) => (reachable[column] ? parameters.store : undefined),
-    signal: bounded(),
+    source: (column) => (reachable[column] ? shards : undefined),
     onSkip: ({ stripe, column, error }) => parameters.log.warn({ stripe, column, err: error }, "shard skipped"),
   });
   return mnistSourcesFromRecords({ manifest, bytes });

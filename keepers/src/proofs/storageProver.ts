@@ -12,6 +12,13 @@ export const STORAGE_CIRCUIT_FILES = {
   verificationKey: new URL("../../../circuits/build/verification_key.json", import.meta.url),
 } as const;
 
+/**
+ * snarkjs's bn128 curve, whose worker pool every snarkjs call of this thread shares. It is built
+ * once here because snarkjs builds a new pool for every call that finds none yet: concurrent first
+ * proofs would each start one, and all but the last would never be stopped (and keep the process alive).
+ */
+let curve: ReturnType<typeof snarkjs.curves.getCurveFromName> | undefined;
+
 /** A proof and the public signals it proves, `[columnRoot, boundSeed]`. */
 export type StorageProof = { proof: Groth16Proof; publicSignals: [bigint, bigint] };
 
@@ -51,6 +58,7 @@ export class StorageProver {
 
   /** Computes the witness of `input`, proves it and checks the proof. Throws if `input` violates a constraint. */
   async prove(input: StorageWitnessInput): Promise<StorageProof> {
+    await (curve ??= snarkjs.curves.getCurveFromName("bn128"));
     const { proof: raw, publicSignals } = await snarkjs.groth16.fullProve(input, this.#wasm, this.#zkey);
     const proof = proofFromSnarkjs(raw);
     if (!verifyGroth16Proof({ verifyingKey: this.#verifyingKey, proof, publicSignals })) {
@@ -59,8 +67,10 @@ export class StorageProver {
     return { proof, publicSignals: [BigInt(publicSignals[0]!), BigInt(publicSignals[1]!)] };
   }
 
-  /** Stops snarkjs's curve worker threads (shared by every snarkjs call of this thread). */
+  /** Stops snarkjs's curve worker threads (shared by every prover of this thread); a later proof starts them again. */
   async close(): Promise<void> {
-    await (await snarkjs.curves.getCurveFromName("bn128")).terminate();
+    const running = curve;
+    curve = undefined;
+    await (await running)?.terminate();
   }
 }

@@ -6,6 +6,7 @@ import { openBlockCursor } from "../chain/blockCursor.ts";
 import type { ProtocolConnection } from "../chain/protocolContracts.ts";
 import { columnRoot } from "../commitments/columnRoot.ts";
 import { fieldToBytes32Hex } from "../commitments/field.ts";
+import { boundedGets } from "../content/boundedGets.ts";
 import type { HeliaContentStore } from "../content/heliaContentStore.ts";
 import type { StorageProver } from "../proofs/storageProver.ts";
 import { readDatasetOnChain } from "../datasets/datasetOnChain.ts";
@@ -116,7 +117,7 @@ export async function acceptColumn({ chain, store, log, datasetId, column, signa
   }
   let rebuilt = 0;
   const bounded = () => AbortSignal.any([signal, AbortSignal.timeout(shardTimeoutMs)]);
-  const boundedStore: HeliaContentStore = { ...store, get: (cid, options) => store.get(cid, { ...options, signal: bounded() }) };
+  const boundedStore = boundedGets(store, bounded);
   for (const [stripe, cid] of cids.entries()) {
     if (!(await store.has(cid, { signal }))) {
       const fetched = rebuilt > 0 ? undefined : await store.get(cid, { signal: bounded() }).catch(() => undefined);

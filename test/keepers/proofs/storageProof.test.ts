@@ -61,4 +61,15 @@ describe("the storage circuit with the committed proving key", { timeout: 300_00
       code: "COLUMN_ROOT_MISMATCH",
     });
   });
+
+  it("concurrent first proofs share one snarkjs worker pool, and close() stops it (a leaked pool keeps the process alive)", async () => {
+    const workerPorts = () => process.getActiveResourcesInfo().filter((resource) => resource === "MessagePort").length;
+    await prover.close();
+    const idle = workerPorts();
+    const [first, second] = await Promise.all([prover.prove(input), prover.prove(input)]);
+    assert.deepEqual(first.publicSignals, second.publicSignals);
+    assert.ok(workerPorts() > idle, "the pool runs while the prover is open");
+    await prover.close();
+    assert.equal(workerPorts(), idle);
+  });
 });
