@@ -14,7 +14,7 @@ import { parseEther } from "viem";
 import { registerJobCommands } from "./cli/jobCommands.ts";
 import { registerProofCommands } from "./cli/proofCommands.ts";
 import { registerRoleCommands } from "./cli/roleCommands.ts";
-import { setUpCommand } from "./cli/commandContext.ts";
+import { openKeeperStore, parseCount, setUpCommand } from "./cli/commandContext.ts";
 import { createHeliaContentStore } from "./content/heliaContentStore.ts";
 import { readDatasetOnChain, registerDataset } from "./datasets/datasetOnChain.ts";
 import { fetchDataset } from "./datasets/fetchDataset.ts";
@@ -174,8 +174,7 @@ program
     // Loaded here, not at start: the prover pulls in snarkjs, which no other command needs.
     const { log, config, runtime, chain } = await setUp("storage");
     try {
-      const store = await createHeliaContentStore({ directory: join(config.dataDir, "ipfs"), listen: true, port: Number(o.port), peers: o.peer });
-      runtime.defer(() => store.close());
+      const store = await openKeeperStore({ config, runtime, log, port: parseCount(o.port, "--port"), peers: o.peer });
       const endpoint = store.multiaddrs()[0]!.toString();
       const registry = chain.contracts.DatasetRegistry;
       const isProvider = (await registry.read.providers()).some((p) => p.toLowerCase() === chain.account.address.toLowerCase());

@@ -1,8 +1,10 @@
 import { join } from "node:path";
 import type { Command } from "commander";
+import type { Logger } from "pino";
 import { parseEther } from "viem";
 import { connectProtocol } from "../chain/protocolContracts.ts";
 import { loadKeeperConfig, type KeeperConfig, type KeeperConfigFlags } from "../config/keeperConfig.ts";
+import { dialPeers } from "../content/dialPeers.ts";
 import { createHeliaContentStore, type HeliaContentStore } from "../content/heliaContentStore.ts";
 import { createKeeperRuntime, type KeeperRuntime } from "../keeperRuntime.ts";
 import { VeritrainError } from "../errors.ts";
@@ -24,17 +26,19 @@ export async function setUpCommand(command: Command, name: string) {
 }
 
 /** Parameters of {@link openKeeperStore}. */
-export type OpenKeeperStoreParameters = { config: KeeperConfig; runtime: KeeperRuntime; port: number; peers: string[] };
+export type OpenKeeperStoreParameters = { config: KeeperConfig; runtime: KeeperRuntime; log: Logger; port: number; peers: string[] };
 
 /**
- * The command's listening Helia node under `<dataDir>/ipfs`, dialed to `peers`, closed by the runtime.
+ * The command's listening Helia node under `<dataDir>/ipfs`, closed by the runtime, dialed to
+ * `peers` ({@link dialPeers}: a peer that is down is logged, not fatal).
  *
  * @example
- * const store = await openKeeperStore({ config, runtime, port: Number(o.port), peers: o.peer });
+ * const store = await openKeeperStore({ config, runtime, log, port: parseCount(o.port, "--port"), peers: o.peer });
  */
-export async function openKeeperStore({ config, runtime, port, peers }: OpenKeeperStoreParameters): Promise<HeliaContentStore> {
-  const store = await createHeliaContentStore({ directory: join(config.dataDir, "ipfs"), listen: true, port, peers });
+export async function openKeeperStore({ config, runtime, log, port, peers }: OpenKeeperStoreParameters): Promise<HeliaContentStore> {
+  const store = await createHeliaContentStore({ directory: join(config.dataDir, "ipfs"), listen: true, port });
   runtime.defer(() => store.close());
+  await dialPeers({ store, peers, log });
   return store;
 }
 

@@ -50,7 +50,7 @@ export function registerJobCommands(program: Command): void {
       const { spec: fileSpec, modelBytes: fileModel } = o.spec === undefined ? {} : readSpecFiles(o.spec, o.model);
       const { log, config, runtime, chain } = await setUpCommand(command, "job-post");
       try {
-        const store = await openKeeperStore({ config, runtime, port: parseCount(o.port, "--port"), peers: o.peer });
+        const store = await openKeeperStore({ config, runtime, log, port: parseCount(o.port, "--port"), peers: o.peer });
         const bounded = () => AbortSignal.any([runtime.signal, AbortSignal.timeout(30_000)]);
         const { manifest } = await fetchDatasetManifest({ chain, store, datasetId: order.datasetId, log, bounded });
         const sizes = { train: splitSize(manifest.splits, "train"), test: splitSize(manifest.splits, "test") };

@@ -40,7 +40,7 @@ export function registerRoleCommands(program: Command): void {
       const threads = parseCount(o.threads, "--threads", 1);
       const { log, config, runtime, chain } = await setUpCommand(command, "compute");
       try {
-        const store = await openKeeperStore({ config, runtime, port: parseCount(o.port, "--port"), peers: o.peer });
+        const store = await openKeeperStore({ config, runtime, log, port: parseCount(o.port, "--port"), peers: o.peer });
         log.info({ provider: chain.account.address, endpoint: store.multiaddrs()[0]?.toString(), corruptCheckpoint }, "compute role running");
         await runComputeRole({ chain, store, dataDir: config.dataDir, costModel, threads, corruptCheckpoint, log, signal: runtime.signal, confirmations: config.confirmations });
       } finally {
@@ -79,7 +79,7 @@ export function registerRoleCommands(program: Command): void {
       const threads = parseCount(o.threads, "--threads", 1);
       const { log, config, runtime, chain } = await setUpCommand(command, "challenger");
       try {
-        const store = await openKeeperStore({ config, runtime, port: parseCount(o.port, "--port"), peers: o.peer });
+        const store = await openKeeperStore({ config, runtime, log, port: parseCount(o.port, "--port"), peers: o.peer });
         log.info({ challenger: chain.account.address, segments }, "challenger role running");
         await runChallengerRole({ chain, store, dataDir: config.dataDir, segments, threads, log, signal: runtime.signal, confirmations: config.confirmations });
       } finally {
@@ -115,7 +115,7 @@ export function registerRoleCommands(program: Command): void {
         } else if (!isValidator) {
           log.warn({ validator: me }, "not a validator: no committee will be drawn with this account (use --join)");
         }
-        const store = await openKeeperStore({ config, runtime, port: parseCount(o.port, "--port"), peers: o.peer });
+        const store = await openKeeperStore({ config, runtime, log, port: parseCount(o.port, "--port"), peers: o.peer });
         log.info({ validator: me, relay: o.relay }, "validator role running");
         await runValidatorRole({ chain, store, dataDir: config.dataDir, relayUrl: o.relay, threads, log, signal: runtime.signal, confirmations: config.confirmations });
       } finally {

@@ -1,0 +1,196 @@
+import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { pino } from "pino";
+import { parseEther, parseEventLogs, type Address } from "viem";
+import { connectProtocol } from "../../keepers/src/chain/protocolContracts.ts";
+import { testAccuracyBps } from "../../keepers/src/compute/testAccuracy.ts";
+import { readDatasetOnChain } from "../../keepers/src/datasets/datasetOnChain.ts";
+import { devAccountKey, fundDevAccounts } from "../../keepers/src/devnet/devAccounts.ts";
+import { awaitFullRound, followJob, ingestDataset, postDevnetJob } from "../../keepers/src/devnet/devnetPhases.ts";
+import { readLogLines } from "../../keepers/src/devnet/keeperProcess.ts";
+import { DEVNET_ACCOUNTS, launchDevnet, type DevnetRun } from "../../keepers/src/devnet/launchDevnet.ts";
+import { waitFor } from "../../keepers/src/devnet/waitFor.ts";
+import { defaultJobSpec } from "../../keepers/src/jobs/defaultJobSpec.ts";
+import { JobStatus } from "../../keepers/src/jobs/jobOnChain.ts";
+import { CheckpointTree } from "../../keepers/src/training/checkpointTree.ts";
+import { loadMnist } from "../../keepers/src/training/mnist.ts";
+import { prepareJob } from "../../keepers/src/training/preparedJob.ts";
+import { trainJob } from "../../keepers/src/training/trainJob.ts";
+
+// The chain node listens here; the keepers take the next 30 ports (launchDevnet's devnetPorts).
+const PORT = 8640;
+const STORAGE_KEEPERS = 14; // 11 holders + 3 spares, so all 3 dead holders' columns find a new one
+const IMAGES = 1500; // of each MNIST split
+const JOB = { trainImages: 1000, testImages: 300, epochs: 2 }; // 100 steps, 20 checkpoints: the kill lands after checkpoint 2
+const DISHONEST_ACCOUNT = 40;
+/** What each restarted keeper logs once it runs again, by role. */
+const READY: Record<string, string> = {
+  automation: "automation role running",
+  challenger: "challenger role running",
+  relay: "verdict relay listening",
+  validator: "validator role running",
+  storage: "storage role running",
+};
+
+describe("devnet faults: keepers as processes on 127.0.0.1, killed and restarted", { timeout: 1_800_000 }, () => {
+  let run: DevnetRun;
+  let directory: string;
+  let datasetId: bigint;
+  const silent = pino({ level: "silent" });
+  const chain = () => run.deployer;
+  const advance = async (seconds: number) => {
+    await chain().publicClient.request({ method: "evm_increaseTime" as never, params: [seconds] as never });
+    await chain().publicClient.request({ method: "evm_mine" as never });
+  };
+  const eventsOf = async <Name extends string>(contract: "StorageProofs" | "DatasetRegistry" | "JobRegistry" | "Disputes" | "StakeManager", eventName: Name) => {
+    const { address, abi } = chain().contracts[contract];
+    const logs = await chain().publicClient.getLogs({ address, fromBlock: 0n });
+    return parseEventLogs({ abi: abi as any, logs, eventName: eventName as any }) as unknown as { args: Record<string, any>; blockNumber: bigint }[];
+  };
+  const storageName = (address: Address) => `storage-${Array.from({ length: STORAGE_KEEPERS }, (_, i) => run.addressOf(DEVNET_ACCOUNTS.storage(i))).indexOf(address)}`;
+  const logLines = (name: string) => readLogLines(run.fleet.get(name).logFile);
+  /** Lets the automation keeper open the next round now instead of after roundInterval, waits until `expected` columns proved, then lets it close. */
+  const driveRound = async (after: bigint, expected: bigint) => {
+    const { StorageProofs } = chain().contracts;
+    const [roundInterval, proofWindow] = await Promise.all([StorageProofs.read.roundInterval(), StorageProofs.read.proofWindow()]);
+    if (after > 0n) await advance(roundInterval);
+    const round = await waitFor(`round ${after + 1n} open`, async () => {
+      const current = await chain().contracts.StorageProofs.read.currentRound([datasetId]);
+      return current.number > after && current.status === 2 && current.audited !== 0n && current;
+    }, { timeoutMs: 180_000 });
+    await waitFor(`round ${round.number}'s proofs`, async () => {
+      const current = await chain().contracts.StorageProofs.read.currentRound([datasetId]);
+      return (current.proved & expected) === expected;
+    }, { timeoutMs: 300_000 });
+    await advance(proofWindow + 1);
+    return awaitFullRound({ run, datasetId, after, closed: true, timeoutMs: 120_000 });
+  };
+
+  before(async () => {
+    directory = mkdtempSync(join(tmpdir(), "veritrain-devnet-faults-"));
+    run = await launchDevnet({ port: PORT, directory, log: silent, storageKeepers: STORAGE_KEEPERS });
+    ({ datasetId } = await ingestDataset({ run, images: IMAGES, shardSize: 16_384 }));
+  });
+
+  after(async () => {
+    await run?.stop();
+    if (directory) rmSync(directory, { recursive: true, force: true });
+    // No keeper and no chain node outlives the test.
+    for (const keeper of run?.fleet.all() ?? []) assert.equal(keeper.running(), false, `${keeper.name} stopped`);
+  });
+
+  it("kills 3 of the 11 holders: they miss their proofs and are slashed, spares rebuild their columns from any k shards and accept them", async () => {
+    const all = (1n << 11n) - 1n;
+    const { holders } = await readDatasetOnChain(chain(), datasetId);
+    const deadColumns = [0, 5, 10]; // two data columns and a parity column
+    const dead = deadColumns.map((c) => holders[c]!);
+    for (const holder of dead) await run.fleet.get(storageName(holder)).kill();
+    const alive = deadColumns.reduce((mask, c) => mask & ~(1n << BigInt(c)), all);
+
+    const round = await driveRound(0n, alive);
+    assert.equal(round.round, 1n, "the first round waited for every column to be accepted");
+    assert.equal(round.audited, all, "it audits all 11 accepted columns");
+    assert.equal(round.proved, alive, "the 8 live holders proved with real Groth16 proofs, the 3 dead ones did not");
+    const missed = (await eventsOf("StorageProofs", "ProofMissed")).filter((e) => e.args.round === round.round);
+    assert.deepEqual(missed.map((e) => Number(e.args.column)).sort((a, b) => a - b), deadColumns);
+    const faults = (await eventsOf("DatasetRegistry", "ColumnFaulty")).filter((e) => deadColumns.includes(Number(e.args.column)));
+    assert.deepEqual(faults.map((e) => e.args.provider), dead);
+    for (const fault of faults) assert.equal(fault.args.slashed, await chain().contracts.DatasetRegistry.read.faultPenalty(), "the fault penalty is slashed");
+
+    // The automation keeper redraws the columns; the spares rebuild them from the 8 live holders.
+    const repaired = await waitFor("the dead holders' columns accepted by new holders", async () => {
+      const onChain = await readDatasetOnChain(chain(), datasetId);
+      return deadColumns.every((c) => onChain.accepted[c] && !dead.includes(onChain.holders[c]!)) && onChain;
+    }, { timeoutMs: 300_000 });
+    for (const column of deadColumns) {
+      const holder = storageName(repaired.holders[column]!);
+      const accepted = logLines(holder).find((l) => l.msg === "column accepted" && l.column === column);
+      assert.ok(accepted, `${holder} accepted column ${column}`);
+      assert.ok(Number(accepted.rebuilt) > 0, `${holder} rebuilt column ${column} by erasure decoding`);
+    }
+  });
+
+  it("trains a job on the surviving data; the compute keeper SIGKILLed mid-training resumes to the uninterrupted run's checkpoints; chain-facing keepers restarted in the window; paid once", async () => {
+    const { spec, modelBytes } = defaultJobSpec({ sizes: { train: IMAGES, test: IMAGES }, ...JOB, seed: 1 });
+    const reference = prepareJob({ spec, modelBytes, sources: loadMnist() });
+    const uninterrupted = await trainJob({ job: reference, threads: 1 });
+    const referenceMetric = await testAccuracyBps({ job: reference, state: uninterrupted.finalState, threads: 1 });
+
+    const jobId = await postDevnetJob({ run, datasetId, ...JOB, biddingPeriod: 10, challengeWindow: 240 });
+    const checkpoints = join(run.fleet.get("compute").dataDir, "compute", `job-${jobId}`);
+    let killedAfter = -1;
+    const restarted: string[] = [];
+    const { job } = await followJob({
+      run,
+      jobId,
+      timeoutMs: 900_000,
+      onStatus: async (status) => {
+        if (status === JobStatus.Assigned) {
+          await waitFor("checkpoint 2 on the compute keeper's disk", () => existsSync(join(checkpoints, "checkpoint-2.bin")), { pollMs: 50, timeoutMs: 300_000 });
+          await run.fleet.get("compute").kill();
+          killedAfter = 2;
+          await run.fleet.restart("compute");
+        }
+        if (status === JobStatus.Submitted) {
+          await run.fleet.get("challenger").waitForLog("result verified: no wrong checkpoint found", { fields: { jobId: jobId.toString() }, timeoutMs: 150_000 });
+          // Every chain-facing keeper but the compute one, restarted while the window is open.
+          for (const name of ["automation", "challenger", "relay", "validator-0", "validator-1", storageName((await readDatasetOnChain(chain(), datasetId)).holders[1]!)]) {
+            await run.fleet.restart(name);
+            restarted.push(name);
+          }
+          // Each came back, although its peers were restarting around it.
+          for (const name of restarted) await run.fleet.get(name).waitForLog(READY[name.replace(/-\d+$/, "")]!, { timeoutMs: 120_000 });
+          const { deadline } = await chain().contracts.JobRegistry.read.getJob([jobId]);
+          assert.ok((await chain().publicClient.getBlock()).timestamp < deadline, "the restarts happened inside the challenge window");
+        }
+      },
+    });
+    assert.equal(killedAfter, 2);
+    assert.equal(restarted.length, 6);
+    assert.equal(job.status, JobStatus.Finalized);
+    const resumed = logLines("compute").find((l) => l.msg === "training resumed from a checkpoint on disk");
+    assert.ok(resumed && Number(resumed.resumedFrom) >= 2, "the restarted keeper resumed from a checkpoint on disk");
+    assert.equal(job.traceRoot, new CheckpointTree(uninterrupted.hashes).root, "every checkpoint is the uninterrupted run's");
+    assert.equal(job.metric, referenceMetric);
+    // Nothing twice, no deadline missed.
+    assert.equal((await eventsOf("JobRegistry", "ResultSubmitted")).filter((e) => e.args.jobId === jobId).length, 1);
+    assert.equal((await eventsOf("JobRegistry", "JobFinalized")).filter((e) => e.args.jobId === jobId).length, 1);
+    assert.equal((await eventsOf("JobRegistry", "ExecutionExpired")).length, 0);
+    assert.equal(await chain().contracts.Disputes.read.disputeCount(), 0n);
+    const closed = await eventsOf("StorageProofs", "RoundClosed");
+    assert.equal(new Set(closed.map((e) => e.args.round)).size, closed.length, "every audit round closed once");
+  });
+
+  it("a dishonest compute keeper posts a wrong checkpoint: the challenger catches it, the committee's verdict slashes it, the consumer is refunded", async () => {
+    const cheat = devAccountKey(DISHONEST_ACCOUNT);
+    const cheatAddress = run.addressOf(DISHONEST_ACCOUNT);
+    await fundDevAccounts({ deployer: chain(), accounts: [cheatAddress] });
+    await run.fleet.get("compute").stop();
+    const cheatChain = await connectProtocol({ rpcUrl: run.devnet.rpcUrl, privateKey: cheat, addresses: run.devnet.addresses });
+    await cheatChain.send(() => cheatChain.contracts.VeritrainToken.write.approve([cheatChain.contracts.StakeManager.address, parseEther("500")]));
+    await cheatChain.send(() => cheatChain.contracts.StakeManager.write.stake([parseEther("500")]));
+    run.fleet.start({ name: "compute", privateKey: cheat, args: () => ["compute", "--port", String(run.ports.compute), "--dishonest", "2", ...run.jobPeers("compute")] });
+    await run.fleet.get("compute").waitForLog("compute role running");
+
+    const consumer = run.addressOf(DEVNET_ACCOUNTS.consumer);
+    const token = chain().contracts.VeritrainToken;
+    const consumerBefore = await token.read.balanceOf([consumer]);
+    const cheatStakeBefore = await chain().contracts.StakeManager.read.stakeOf([cheatAddress]);
+    const jobId = await postDevnetJob({ run, datasetId, trainImages: 400, testImages: 100, epochs: 1, biddingPeriod: 10, challengeWindow: 240 });
+    const { job } = await followJob({ run, jobId, timeoutMs: 900_000 });
+
+    assert.equal(job.status, JobStatus.Failed);
+    assert.equal(job.provider, cheatAddress);
+    const [dispute] = (await eventsOf("Disputes", "DisputeSettled"));
+    assert.equal(dispute?.args.providerWrong, true);
+    assert.equal(dispute?.args.bondRecipient, run.addressOf(DEVNET_ACCOUNTS.challenger));
+    const [failed] = (await eventsOf("JobRegistry", "JobFailed")).filter((e) => e.args.jobId === jobId);
+    assert.equal(failed?.args.refund, parseEther("10"), "the whole reward is refunded");
+    assert.equal(await token.read.balanceOf([consumer]), consumerBefore, "the consumer is back where it was before posting");
+    const cheatStakeAfter = await chain().contracts.StakeManager.read.stakeOf([cheatAddress]);
+    assert.equal(cheatStakeBefore.available - (cheatStakeAfter.available + cheatStakeAfter.locked), parseEther("100"), "the job's minimum stake is slashed");
+  });
+});
