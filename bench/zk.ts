@@ -1,6 +1,7 @@
 /**
- * Storage proofs end to end: proving time (snarkjs, warm, proving key in memory) against snarkjs
- * proving from files as its CLI does, in the same run; warm off-chain verification (ours, mcl-wasm,
+ * Storage proofs end to end: proving time (ours: keepers/src/proofs/groth16Prover through
+ * StorageProver, warm, the proof's check included) against snarkjs.groth16.fullProve from files as
+ * its CLI does, in the same run; warm off-chain verification (ours, mcl-wasm,
  * against snarkjs: bench/zkVerify.ts on the committed storage-circuit vectors); and the whole
  * transaction gas of a real proof submission to StorageProofs on the in-process Hardhat network.
  *
@@ -101,7 +102,7 @@ try {
     detection_10pct_per_round: round(1 - 0.9 ** STORAGE_CIRCUIT.samples, 3),
   };
   console.log(`storage proof, depth ${figures.depth}, ${figures.samples_per_proof} samples, ${figures.column_mib} MiB column`);
-  console.log(`  prove (warm, in memory)   ${figures.prove_s} s  = ${figures.prove_s_per_sample} s/sample   (cold first proof ${figures.cold_prove_s} s)`);
+  console.log(`  prove (ours, warm)        ${figures.prove_s} s  = ${figures.prove_s_per_sample} s/sample   (cold first proof ${figures.cold_prove_s} s)`);
   console.log(`  snarkjs from files (peer) ${figures.peer_prove_s} s`);
   console.log(`  witness (stream column)   ${figures.witness_s} s`);
   console.log(`  verify warm: ours ${figures.verify_ms} ms, snarkjs ${figures.snarkjs_verify_ms} ms; decompress ${figures.decompress_ms} ms`);

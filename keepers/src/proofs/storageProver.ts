@@ -1,8 +1,8 @@
 import { readFile } from "node:fs/promises";
-import * as snarkjs from "snarkjs";
 import { VeritrainError } from "../errors.ts";
+import { Groth16Prover, stopProverThreads } from "./groth16Prover.ts";
 import { type PreparedVerifyingKey, prepareVerifyingKey, verifyGroth16Proof } from "./groth16Verifier.ts";
-import { type Groth16Proof, proofFromSnarkjs } from "./proofEncoding.ts";
+import type { Groth16Proof } from "./proofEncoding.ts";
 import type { StorageWitnessInput } from "./storageWitness.ts";
 
 /** The committed build of the storage circuit (made by `npm run zk:ceremony`). */
@@ -11,13 +11,6 @@ export const STORAGE_CIRCUIT_FILES = {
   zkey: new URL("../../../circuits/build/storageProof.zkey", import.meta.url),
   verificationKey: new URL("../../../circuits/build/verification_key.json", import.meta.url),
 } as const;
-
-/**
- * snarkjs's bn128 curve, whose worker pool every snarkjs call of this thread shares. It is built
- * once here because snarkjs builds a new pool for every call that finds none yet: concurrent first
- * proofs would each start one, and all but the last would never be stopped (and keep the process alive).
- */
-let curve: ReturnType<typeof snarkjs.curves.getCurveFromName> | undefined;
 
 /** A proof and the public signals it proves, `[columnRoot, boundSeed]`. */
 export type StorageProof = { proof: Groth16Proof; publicSignals: [bigint, bigint] };
@@ -28,11 +21,10 @@ export async function storageVerifyingKey(file: URL | string = STORAGE_CIRCUIT_F
 }
 
 /**
- * Groth16 prover of the storage circuit (snarkjs), with the witness generator, the proving key
- * and the verifying key held in memory so every proof after the first is warm. Each proof is
- * verified before it is returned, so a keeper never submits an invalid one (which would slash it).
- * snarkjs keeps a pool of worker threads for the curve: call {@link StorageProver.close} before
- * the process should exit.
+ * Prover of the storage circuit ({@link Groth16Prover} on the committed build), with the verifying
+ * key held in memory: each proof is verified before it is returned, so a keeper never submits an
+ * invalid one (which would slash it). Proving runs on a pool of worker threads shared by the
+ * thread's provers: call {@link StorageProver.close} before the process should exit.
  *
  * @example
  * const prover = await StorageProver.load();
@@ -40,37 +32,31 @@ export async function storageVerifyingKey(file: URL | string = STORAGE_CIRCUIT_F
  * await prover.close();
  */
 export class StorageProver {
-  readonly #wasm: Uint8Array;
-  readonly #zkey: Uint8Array;
+  readonly #prover: Groth16Prover;
   readonly #verifyingKey: PreparedVerifyingKey;
 
-  private constructor(wasm: Uint8Array, zkey: Uint8Array, verifyingKey: PreparedVerifyingKey) {
-    this.#wasm = wasm;
-    this.#zkey = zkey;
+  private constructor(prover: Groth16Prover, verifyingKey: PreparedVerifyingKey) {
+    this.#prover = prover;
     this.#verifyingKey = verifyingKey;
   }
 
   /** Reads the witness generator, proving key and verifying key (default: the committed build). */
   static async load(files: { wasm: URL | string; zkey: URL | string; verificationKey: URL | string } = STORAGE_CIRCUIT_FILES): Promise<StorageProver> {
     const [wasm, zkey, verifyingKey] = await Promise.all([readFile(files.wasm), readFile(files.zkey), storageVerifyingKey(files.verificationKey)]);
-    return new StorageProver(wasm, zkey, verifyingKey);
+    return new StorageProver(await Groth16Prover.load({ wasm, zkey }), verifyingKey);
   }
 
   /** Computes the witness of `input`, proves it and checks the proof. Throws if `input` violates a constraint. */
   async prove(input: StorageWitnessInput): Promise<StorageProof> {
-    await (curve ??= snarkjs.curves.getCurveFromName("bn128"));
-    const { proof: raw, publicSignals } = await snarkjs.groth16.fullProve(input, this.#wasm, this.#zkey);
-    const proof = proofFromSnarkjs(raw);
+    const { proof, publicSignals } = await this.#prover.prove(input);
     if (!verifyGroth16Proof({ verifyingKey: this.#verifyingKey, proof, publicSignals })) {
-      throw new VeritrainError("snarkjs produced a proof that does not verify", { code: "PROOF_INVALID", details: { publicSignals } });
+      throw new VeritrainError("the prover produced a proof that does not verify", { code: "PROOF_INVALID", details: { publicSignals: publicSignals.map(String) } });
     }
-    return { proof, publicSignals: [BigInt(publicSignals[0]!), BigInt(publicSignals[1]!)] };
+    return { proof, publicSignals: [publicSignals[0]!, publicSignals[1]!] };
   }
 
-  /** Stops snarkjs's curve worker threads (shared by every prover of this thread); a later proof starts them again. */
-  async close(): Promise<void> {
-    const running = curve;
-    curve = undefined;
-    await (await running)?.terminate();
+  /** Stops the proving worker threads (shared by every prover of this thread); a later proof starts them again. */
+  close(): Promise<void> {
+    return stopProverThreads();
   }
 }

@@ -8,8 +8,42 @@ declare module "snarkjs" {
   type Source = string | Uint8Array;
   /** A curve built by ffjavascript; multi-threaded builds must be terminated to let Node exit. */
   export type SnarkjsCurve = { terminate(): Promise<void> };
+  /**
+   * ffjavascript's BN254 as the Groth16 prover uses it. Field elements are 32-byte little-endian
+   * Montgomery forms; points are affine (2 coordinates) or Jacobian (3), Montgomery form.
+   */
+  export type Bn128Curve = SnarkjsCurve & {
+    Fr: {
+      /** 2-adicity of r − 1; `w[k]` a primitive 2^k-th root of unity; `shift` the coset generator used at k = s. */
+      s: number;
+      w: Uint8Array[];
+      shift: Uint8Array;
+      e(value: number | bigint): Uint8Array;
+      add(a: Uint8Array, b: Uint8Array): Uint8Array;
+      sub(a: Uint8Array, b: Uint8Array): Uint8Array;
+      mul(a: Uint8Array, b: Uint8Array): Uint8Array;
+      neg(a: Uint8Array): Uint8Array;
+      random(): Uint8Array;
+      fromMontgomery(a: Uint8Array): Uint8Array;
+      fft(values: Uint8Array): Promise<Uint8Array>;
+      ifft(values: Uint8Array): Promise<Uint8Array>;
+      /** values[i] · first · inc^i */
+      batchApplyKey(values: Uint8Array, first: Uint8Array, inc: Uint8Array): Promise<Uint8Array>;
+    };
+    G1: Bn128Group;
+    G2: Bn128Group;
+  };
+  /** One group of {@link Bn128Curve}; `toObject` gives bigint coordinates (G2: pairs `[c0, c1]`). */
+  export type Bn128Group = {
+    add(a: Uint8Array, b: Uint8Array): Uint8Array;
+    timesFr(point: Uint8Array, scalar: Uint8Array): Uint8Array;
+    toAffine(point: Uint8Array): Uint8Array;
+    toObject(point: Uint8Array): unknown[];
+    /** Σ scalars[i] · bases[i]: affine bases, scalars 32-byte little-endian standard form. */
+    multiExpAffine(bases: Uint8Array, scalars: Uint8Array): Promise<Uint8Array>;
+  };
   export const curves: {
-    getCurveFromName(name: string, options?: { singleThread?: boolean }): Promise<SnarkjsCurve>;
+    getCurveFromName(name: "bn128", options?: { singleThread?: boolean }): Promise<Bn128Curve>;
   };
   export const groth16: {
     verify(verificationKey: object, publicSignals: readonly (string | bigint)[], proof: object): Promise<boolean>;

@@ -1,0 +1,252 @@
+import * as binFileUtils from "@iden3/binfileutils";
+import type { BinFile } from "@iden3/binfileutils";
+import { WitnessCalculatorBuilder, type WitnessCalculator } from "circom_runtime";
+import * as snarkjs from "snarkjs";
+import type { Bn128Curve } from "snarkjs";
+import { VeritrainError } from "../errors.ts";
+import { type Groth16Proof, proofFromSnarkjs } from "./proofEncoding.ts";
+
+/**
+ * snarkjs's bn128 curve (ffjavascript), whose worker pool every proof of this thread shares. It is
+ * built once here because ffjavascript builds a new pool for every call that finds none yet:
+ * concurrent first proofs would each start one, and all but the last would never be stopped.
+ */
+let curve: Promise<Bn128Curve> | undefined;
+const bn128 = () => (curve ??= snarkjs.curves.getCurveFromName("bn128"));
+
+/** Stops the curve's worker threads (shared by every prover of this thread); a later proof starts them again. */
+export async function stopProverThreads(): Promise<void> {
+  const running = curve;
+  curve = undefined;
+  await (await running)?.terminate();
+}
+
+const FR_BYTES = 32;
+const G1_BYTES = 64;
+const G2_BYTES = 128;
+const GROTH16 = 1;
+/** Section ids of a snarkjs `.zkey` (binfileutils container, version 1). */
+const SECTION = { protocol: 1, header: 2, coefficients: 4, a: 5, b1: 6, b2: 7, c: 8, h: 9 } as const;
+
+/** An MSM base set with the points at infinity left out, and which witness entries the rest multiply. */
+type SparseBases = { bases: Uint8Array; signals: Uint32Array };
+
+/**
+ * Groth16 prover over BN254 for a circom 2 circuit and its snarkjs proving key, computing what
+ * `snarkjs.groth16.fullProve` computes (the same zkey, witness generator and ffjavascript curve
+ * operations) with everything that does not depend on the witness done once at load: the witness
+ * generator is compiled once, the key is parsed once, and the A, B₁ and B₂ multi-scalar
+ * multiplications skip the key's points at infinity (signals absent from a matrix), which snarkjs
+ * feeds through every bucket pass. Proofs are randomised (fresh r, s) as snarkjs's are.
+ *
+ * @example
+ * const prover = await Groth16Prover.load({ wasm, zkey });
+ * const { proof, publicSignals } = await prover.prove({ a: "3", b: "11" });
+ * await stopProverThreads();
+ */
+export class Groth16Prover {
+  readonly #witnessCalculator: WitnessCalculator;
+  readonly #key: ProvingKey;
+  /** Serialises witness generation: the generator is one WebAssembly instance. */
+  #witnessTurn: Promise<unknown> = Promise.resolve();
+
+  private constructor(witnessCalculator: WitnessCalculator, key: ProvingKey) {
+    this.#witnessCalculator = witnessCalculator;
+    this.#key = key;
+  }
+
+  /** Compiles the witness generator and parses the proving key; throws `PROVING_KEY_INVALID` if they do not belong together. */
+  static async load({ wasm, zkey }: { wasm: Uint8Array; zkey: Uint8Array }): Promise<Groth16Prover> {
+    const [witnessCalculator, key] = await Promise.all([WitnessCalculatorBuilder(wasm), readProvingKey(zkey)]);
+    if (witnessCalculator.witnessSize !== key.nVars) {
+      throw new VeritrainError("the proving key is not for this witness generator", {
+        code: "PROVING_KEY_INVALID",
+        details: { keySignals: key.nVars, generatorSignals: witnessCalculator.witnessSize },
+      });
+    }
+    return new Groth16Prover(witnessCalculator, key);
+  }
+
+  /** The circuit's witness for `input`, proven. Throws circom's `Assert Failed` error if `input` violates a constraint. */
+  async prove(input: Record<string, unknown>): Promise<{ proof: Groth16Proof; publicSignals: bigint[] }> {
+    const witness = await this.#witness(input);
+    const { Fr, G1, G2 } = await bn128();
+    const key = this.#key;
+    const scalars = (sparse: SparseBases) => gather(witness, sparse.signals);
+    const [h, a, b1, b2, c] = await Promise.all([
+      quotientScalars(Fr, key, witness).then((scalarsH) => G1.multiExpAffine(key.h, scalarsH)),
+      G1.multiExpAffine(key.a.bases, scalars(key.a)),
+      G1.multiExpAffine(key.b1.bases, scalars(key.b1)),
+      G2.multiExpAffine(key.b2.bases, scalars(key.b2)),
+      G1.multiExpAffine(key.c, witness.subarray((key.nPublic + 1) * FR_BYTES)),
+    ]);
+    const r = Fr.random();
+    const s = Fr.random();
+    const piA = G1.add(G1.add(a, key.alpha1), G1.timesFr(key.delta1, r));
+    const piB = G2.add(G2.add(b2, key.beta2), G2.timesFr(key.delta2, s));
+    const piB1 = G1.add(G1.add(b1, key.beta1), G1.timesFr(key.delta1, s));
+    let piC = G1.add(c, h);
+    piC = G1.add(piC, G1.timesFr(piA, s));
+    piC = G1.add(piC, G1.timesFr(piB1, r));
+    piC = G1.add(piC, G1.timesFr(key.delta1, Fr.neg(Fr.mul(r, s))));
+
+    const text = (value: unknown): unknown => (Array.isArray(value) ? value.map(text) : String(value));
+    const proof = proofFromSnarkjs({
+      pi_a: text(G1.toObject(G1.toAffine(piA))),
+      pi_b: text(G2.toObject(G2.toAffine(piB))),
+      pi_c: text(G1.toObject(G1.toAffine(piC))),
+      protocol: "groth16",
+      curve: "bn128",
+    });
+    const publicSignals = Array.from({ length: key.nPublic }, (_, i) => littleEndian(witness.subarray((i + 1) * FR_BYTES, (i + 2) * FR_BYTES)));
+    return { proof, publicSignals };
+  }
+
+  /** The full witness, `nVars` field elements of 32 bytes little-endian (standard form), signal 0 being 1. */
+  async #witness(input: Record<string, unknown>): Promise<Uint8Array> {
+    const turn = this.#witnessTurn.then(() => this.#witnessCalculator.calculateWTNSBin(input, true));
+    this.#witnessTurn = turn.catch(() => undefined);
+    const wtns = await turn;
+    return wtns.subarray(wtns.byteLength - this.#key.nVars * FR_BYTES);
+  }
+}
+
+/** What a proof needs from the `.zkey`, parsed once. Points in ffjavascript's Montgomery form. */
+type ProvingKey = {
+  nVars: number;
+  nPublic: number;
+  domainPower: number;
+  alpha1: Uint8Array;
+  beta1: Uint8Array;
+  beta2: Uint8Array;
+  delta1: Uint8Array;
+  delta2: Uint8Array;
+  /** Coefficients of A and B: matrix (0 = A, 1 = B), constraint and signal of each, and its value. */
+  coefficients: { matrix: Uint8Array; constraint: Uint32Array; signal: Uint32Array; values: Uint8Array };
+  a: SparseBases;
+  b1: SparseBases;
+  b2: SparseBases;
+  /** Bases of the private signals (nPublic + 1 …). */
+  c: Uint8Array;
+  /** Bases of the quotient polynomial's evaluations. */
+  h: Uint8Array;
+};
+
+async function readProvingKey(zkey: Uint8Array): Promise<ProvingKey> {
+  const invalid = (reason: string) => new VeritrainError(`not a Groth16 proving key of BN254: ${reason}`, { code: "PROVING_KEY_INVALID", details: { reason } });
+  let fd: BinFile | undefined;
+  try {
+    const file = await binFileUtils.readBinFile(zkey, "zkey", 1);
+    fd = file.fd;
+    const section = async (id: number) => {
+      if (!file.sections[id]) throw invalid(`section ${id} is missing`);
+      return binFileUtils.readSection(file.fd, file.sections, id);
+    };
+    const words = (bytes: Uint8Array) => new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    if (words(await section(SECTION.protocol)).getUint32(0, true) !== GROTH16) throw invalid("the protocol is not Groth16");
+
+    const header = await section(SECTION.header);
+    const view = words(header);
+    if (view.getUint32(0, true) !== 32 || view.getUint32(36, true) !== FR_BYTES) throw invalid("the field sizes are not BN254's");
+    const [nVars, nPublic, domainSize] = [view.getUint32(72, true), view.getUint32(76, true), view.getUint32(80, true)];
+    const domainPower = Math.log2(domainSize);
+    if (!Number.isInteger(domainPower) || nPublic >= nVars) throw invalid("the header's sizes are inconsistent");
+    let at = 84;
+    const point = (bytes: number) => header.slice(at, (at += bytes));
+    const [alpha1, beta1, beta2] = [point(G1_BYTES), point(G1_BYTES), point(G2_BYTES)];
+    point(G2_BYTES); // γ₂ is the verifier's.
+    const [delta1, delta2] = [point(G1_BYTES), point(G2_BYTES)];
+
+    const coefficientBytes = await section(SECTION.coefficients);
+    const count = words(coefficientBytes).getUint32(0, true);
+    const record = 12 + FR_BYTES;
+    if (coefficientBytes.byteLength !== 4 + count * record) throw invalid("the coefficient section has the wrong size");
+    const coefficients = { matrix: new Uint8Array(count), constraint: new Uint32Array(count), signal: new Uint32Array(count), values: new Uint8Array(count * FR_BYTES) };
+    const table = words(coefficientBytes);
+    for (let i = 0; i < count; i++) {
+      const offset = 4 + i * record;
+      coefficients.matrix[i] = table.getUint32(offset, true);
+      coefficients.constraint[i] = table.getUint32(offset + 4, true);
+      coefficients.signal[i] = table.getUint32(offset + 8, true);
+      coefficients.values.set(coefficientBytes.subarray(offset + 12, offset + record), i * FR_BYTES);
+    }
+
+    const bases = async (id: number, points: number, bytes: number) => {
+      const data = await section(id);
+      if (data.byteLength !== points * bytes) throw invalid(`section ${id} does not hold ${points} points`);
+      return data;
+    };
+    return {
+      nVars,
+      nPublic,
+      domainPower,
+      alpha1,
+      beta1,
+      beta2,
+      delta1,
+      delta2,
+      coefficients,
+      a: withoutInfinity(await bases(SECTION.a, nVars, G1_BYTES), G1_BYTES),
+      b1: withoutInfinity(await bases(SECTION.b1, nVars, G1_BYTES), G1_BYTES),
+      b2: withoutInfinity(await bases(SECTION.b2, nVars, G2_BYTES), G2_BYTES),
+      c: await bases(SECTION.c, nVars - nPublic - 1, G1_BYTES),
+      h: await bases(SECTION.h, domainSize, G1_BYTES),
+    };
+  } catch (error) {
+    throw error instanceof VeritrainError ? error : invalid((error as Error).message);
+  } finally {
+    await fd?.close();
+  }
+}
+
+/** The points of `bases` that are not the point at infinity (all-zero bytes in a zkey), with their signal numbers. */
+function withoutInfinity(bases: Uint8Array, bytes: number): SparseBases {
+  const signals: number[] = [];
+  for (let i = 0; i * bytes < bases.byteLength; i++) {
+    if (bases.subarray(i * bytes, (i + 1) * bytes).some((byte) => byte !== 0)) signals.push(i);
+  }
+  return { bases: gather(bases, Uint32Array.from(signals), bytes), signals: Uint32Array.from(signals) };
+}
+
+/** The `size`-byte entries of `from` at `indices`, concatenated. */
+function gather(from: Uint8Array, indices: Uint32Array, size = FR_BYTES): Uint8Array {
+  const out = new Uint8Array(indices.length * size);
+  indices.forEach((index, k) => out.set(from.subarray(index * size, (index + 1) * size), k * size));
+  return out;
+}
+
+/**
+ * The scalars of the H multi-exponentiation: A·B − C of the circuit's QAP evaluated on the odd
+ * coset of the domain (snarkjs's proving key holds H's bases for exactly these), standard form.
+ */
+async function quotientScalars(Fr: Bn128Curve["Fr"], key: ProvingKey, witness: Uint8Array): Promise<Uint8Array> {
+  const size = 2 ** key.domainPower;
+  const evaluations = [new Uint8Array(size * FR_BYTES), new Uint8Array(size * FR_BYTES)] as const;
+  const { matrix, constraint, signal, values } = key.coefficients;
+  for (let i = 0; i < matrix.length; i++) {
+    const into = evaluations[matrix[i] as 0 | 1];
+    const at = constraint[i]! * FR_BYTES;
+    const term = Fr.mul(values.subarray(i * FR_BYTES, (i + 1) * FR_BYTES), witness.subarray(signal[i]! * FR_BYTES, (signal[i]! + 1) * FR_BYTES));
+    into.set(Fr.add(into.subarray(at, at + FR_BYTES), term), at);
+  }
+  const [aDomain, bDomain] = evaluations;
+  const cDomain = new Uint8Array(size * FR_BYTES);
+  for (let at = 0; at < cDomain.byteLength; at += FR_BYTES) {
+    cDomain.set(Fr.mul(aDomain.subarray(at, at + FR_BYTES), bDomain.subarray(at, at + FR_BYTES)), at);
+  }
+  const cosetShift = key.domainPower === Fr.s ? Fr.shift : Fr.w[key.domainPower + 1]!;
+  const onCoset = async (domain: Uint8Array) => Fr.fft(await Fr.batchApplyKey(await Fr.ifft(domain), Fr.e(1), cosetShift));
+  const [a, b, c] = await Promise.all([onCoset(aDomain), onCoset(bDomain), onCoset(cDomain)]);
+  const out = new Uint8Array(size * FR_BYTES);
+  for (let at = 0; at < out.byteLength; at += FR_BYTES) {
+    const slot = (values: Uint8Array) => values.subarray(at, at + FR_BYTES);
+    out.set(Fr.fromMontgomery(Fr.sub(Fr.mul(slot(a), slot(b)), slot(c))), at);
+  }
+  return out;
+}
+
+function littleEndian(bytes: Uint8Array): bigint {
+  let value = 0n;
+  for (let i = bytes.length - 1; i >= 0; i--) value = (value << 8n) | BigInt(bytes[i]!);
+  return value;
+}
