@@ -6,8 +6,7 @@ import type { ProtocolConnection } from "../chain/protocolContracts.ts";
 import type { HeliaContentStore } from "../content/heliaContentStore.ts";
 import { chainTime, JobStatus, readJob } from "../jobs/jobOnChain.ts";
 import { loadJob } from "../jobs/loadJob.ts";
-import { fetchResult } from "../jobs/resultManifest.ts";
-import { VeritrainError } from "../errors.ts";
+import { condemnsResult, fetchResult } from "../jobs/resultManifest.ts";
 import { trainJob } from "../training/trainJob.ts";
 import { findWrongCheckpoint, type WrongCheckpoint } from "./findWrongCheckpoint.ts";
 
@@ -32,8 +31,9 @@ export type ChallengerRoleParameters = {
  * provider published (checked against the on-chain trace root and weights digest), re-executes
  * it ({@link findWrongCheckpoint}) and, only when a checkpoint does not follow from the previous
  * one, challenges it with the hash it computed, posting the bond. A published result that
- * contradicts its commitment (`RESULT_INVALID`) is challenged on its last checkpoint, which
- * validators then judge against the provider. A result whose job is no longer
+ * contradicts its commitment, or that no connected peer serves within 30 s per block
+ * ({@link condemnsResult}), is challenged on its last checkpoint, which validators then judge
+ * against the provider. A result whose job is no longer
  * open to challenge (disputed by someone else, window closed) is skipped.
  *
  * @example
@@ -74,10 +74,10 @@ export async function checkAndChallenge({ chain, store, segments, threads, log, 
   const wrong = await fetchResult({ store, jobId, onChain, job: prepared, bounded: () => AbortSignal.any([signal, AbortSignal.timeout(30_000)]) }).then(
     (result) => findWrongCheckpoint({ job: prepared, result, segments, threads }),
     async (error: unknown): Promise<WrongCheckpoint> => {
-      if (!(error instanceof VeritrainError && error.code === "RESULT_INVALID")) throw error;
-      // Published data contradicting the commitment: validators judge any checkpoint of it
-      // against the provider. Name the last one, with its correct hash.
-      log.warn({ ...context, err: error }, "published result contradicts its on-chain commitment");
+      if (!condemnsResult(error, signal)) throw error;
+      // Published data contradicting the commitment, or none served: validators judge any
+      // checkpoint of such a result against the provider. Name the last one, with its correct hash.
+      log.warn({ ...context, err: error }, error.code === "RESULT_INVALID" ? "published result contradicts its on-chain commitment" : "result unavailable");
       const { hashes } = await trainJob({ job: prepared, threads });
       return { index: hashes.length - 1, hash: hashes.at(-1)! };
     },

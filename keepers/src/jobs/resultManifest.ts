@@ -95,6 +95,17 @@ export type FetchedResult = {
 };
 
 /**
+ * Whether an error of {@link fetchResult} condemns the result itself, so a challenger disputes it
+ * and a validator finds the provider wrong: published data that contradicts the on-chain
+ * commitment (`RESULT_INVALID`), or data no connected peer served within the bound
+ * (`RESULT_NOT_FOUND`: keeping the result available through the challenge window is the
+ * provider's duty) — unless `signal`, the caller's own shutdown, cut the fetch short.
+ */
+export function condemnsResult(error: unknown, signal: AbortSignal): error is VeritrainError {
+  return error instanceof VeritrainError && (error.code === "RESULT_INVALID" || (error.code === "RESULT_NOT_FOUND" && !signal.aborted));
+}
+
+/**
  * Fetches the result submitted for a job: the ONNX file by the on-chain weights digest, the
  * result manifest it names, the last checkpoint, and (on demand) the others; checks that the
  * manifest is for the job's spec, has one checkpoint per checkpoint step, that its hashes form the

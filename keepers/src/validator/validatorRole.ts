@@ -7,7 +7,7 @@ import type { HeliaContentStore } from "../content/heliaContentStore.ts";
 import { VeritrainError } from "../errors.ts";
 import { chainTime, DisputeStatus } from "../jobs/jobOnChain.ts";
 import { loadJob } from "../jobs/loadJob.ts";
-import { fetchResult } from "../jobs/resultManifest.ts";
+import { condemnsResult, fetchResult } from "../jobs/resultManifest.ts";
 import { decideVerdict, type Verdict } from "./decideVerdict.ts";
 import type { VerdictReceipt, VerdictSubmission } from "./verdictRelay.ts";
 import { verdictTypedData } from "./verdictTypedData.ts";
@@ -32,8 +32,9 @@ export type ValidatorRoleParameters = {
  * The validator. Follows `CommitteeDrawn` from a persisted cursor; for each committee it sits on,
  * while the dispute is open: fetches the job and the provider's published result, re-executes
  * the disputed segment ({@link decideVerdict}), signs the EIP-712 verdict and posts it to the
- * relay. A result whose published trace contradicts its on-chain root is a verdict against the
- * provider; one that cannot be fetched is retried, then left unsigned (the dispute may expire).
+ * relay. A result whose published data contradicts its on-chain commitment, or that no
+ * connected peer serves within 30 s per block ({@link condemnsResult}), is a verdict against the
+ * provider: keeping it available through the window is the provider's duty.
  * Signing twice is harmless: the relay counts a member once.
  *
  * @example
@@ -73,7 +74,7 @@ export async function judgeDispute({ chain, store, relayUrl, threads, log, signa
     const result = await fetchResult({ store, jobId: dispute.jobId, onChain, job: prepared, bounded: () => AbortSignal.any([signal, AbortSignal.timeout(30_000)]) });
     verdict = await decideVerdict({ job: prepared, result, checkpointIndex: dispute.checkpointIndex, threads });
   } catch (error) {
-    if (!(error instanceof VeritrainError && error.code === "RESULT_INVALID")) throw error;
+    if (!condemnsResult(error, signal)) throw error;
     verdict = { providerWrong: true, reason: error.message };
   }
   log.info({ ...context, jobId: dispute.jobId.toString(), checkpointIndex: dispute.checkpointIndex.toString(), ...verdict }, "verdict decided");

@@ -8,7 +8,7 @@ import { runTraining, type TrainingRun } from "../../../keepers/src/compute/runT
 import { createHeliaContentStore, type HeliaContentStore } from "../../../keepers/src/content/heliaContentStore.ts";
 import type { JobOnChain } from "../../../keepers/src/jobs/jobOnChain.ts";
 import { storeJobSpec } from "../../../keepers/src/jobs/jobSpecBlock.ts";
-import { fetchResult, publishResult, RESULT_MANIFEST_KEY, type PublishedResult } from "../../../keepers/src/jobs/resultManifest.ts";
+import { condemnsResult, fetchResult, publishResult, RESULT_MANIFEST_KEY, type PublishedResult } from "../../../keepers/src/jobs/resultManifest.ts";
 import { exportOnnxModel } from "../../../keepers/src/training/onnxExport.ts";
 import type { PreparedJob } from "../../../keepers/src/training/preparedJob.ts";
 import { smallJob } from "../training/fixtures.ts";
@@ -69,5 +69,19 @@ describe("publishResult and fetchResult", () => {
 
   it("reports a result no peer serves", async () => {
     await assert.rejects(fetch({ weightsDigest: keccak256("0x03") }), { code: "RESULT_NOT_FOUND", message: /weights file of job 1/ });
+  });
+
+  it("condemns an invalid or unserved result, not a fetch cut short by the caller's shutdown", async () => {
+    const failureOf = (changed: Partial<JobOnChain>, bounded: () => AbortSignal) =>
+      fetchResult({ store, jobId: 1n, onChain: { ...onChain, ...changed }, job, bounded }).then(() => assert.fail("fetched"), (error: unknown) => error);
+    const running = new AbortController().signal;
+    const unserved = await failureOf({ weightsDigest: keccak256("0x04") }, () => AbortSignal.timeout(500));
+    assert.equal(condemnsResult(unserved, running), true);
+    assert.equal(condemnsResult(await failureOf({ traceRoot: keccak256("0x05") }, () => AbortSignal.timeout(2_000)), running), true);
+    const shutdown = new AbortController();
+    const cutShort = failureOf({ weightsDigest: keccak256("0x06") }, () => shutdown.signal);
+    shutdown.abort();
+    assert.equal(condemnsResult(await cutShort, shutdown.signal), false);
+    assert.equal(condemnsResult(new Error("RPC down"), running), false);
   });
 });

@@ -79,6 +79,8 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
   let referenceMetric: number;
   let dishonestRole: Role;
   let honestRole: Role;
+  let challengerRole: Role;
+  let startChallenger: () => Role;
   /** Answers a VRF request, as the automation keeper does on the full devnet. */
   let fulfil: (requestId: bigint, consumer: Hex) => Promise<unknown>;
   const challenger = recordingLogger();
@@ -96,6 +98,11 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
     const role = { controller, done: run(controller.signal) };
     roles.push(role);
     return role;
+  };
+  const newStore = async (name: string) => {
+    const store = await createHeliaContentStore({ directory: join(work, name, "ipfs"), listen: true });
+    stores.push(store);
+    return store;
   };
   const stop = async (role: Role) => {
     role.controller.abort();
@@ -131,11 +138,6 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
       const chain = chains[index]!;
       await chain.send(() => chain.contracts.VeritrainToken.write.approve([StakeManager.address, amount]));
       await chain.send(() => chain.contracts.StakeManager.write.stake([amount]));
-    };
-    const newStore = async (name: string) => {
-      const store = await createHeliaContentStore({ directory: join(work, name, "ipfs"), listen: true });
-      stores.push(store);
-      return store;
     };
 
     // A dataset: MNIST's first 500 training and 500 test images, k = 2 of n = 3, placed by VRF.
@@ -198,7 +200,9 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
     }
     relay = await startVerdictRelay({ chain: chains[ACCOUNT.relay]!, port: 0, log: silent });
     const threads = 1;
-    start((signal) => runChallengerRole({ chain: chains[ACCOUNT.challenger]!, store: challengerStore, dataDir: join(work, "challenger"), segments: "all", threads, log: challenger.log, signal, pollMs: 200 }));
+    startChallenger = () =>
+      start((signal) => runChallengerRole({ chain: chains[ACCOUNT.challenger]!, store: challengerStore, dataDir: join(work, "challenger"), segments: "all", threads, log: challenger.log, signal, pollMs: 200 }));
+    challengerRole = startChallenger();
     for (const index of ACCOUNT.validators) {
       start((signal) => runValidatorRole({ chain: chains[index]!, store: validatorStore, dataDir: join(work, `validator-${index}`), relayUrl: relay.url, threads, log: silent, signal, pollMs: 200 }));
     }
@@ -284,8 +288,47 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
     assert.equal(await balance(ACCOUNT.challenger), challengerBefore + order.minStake / 2n);
   });
 
-  it("resumes a compute keeper killed mid-training and submits bit-identical weights", async () => {
+  it("fails a job whose result no peer serves: challenged on its last checkpoint, found wrong by the committee, consumer refunded", async () => {
     await stop(dishonestRole);
+    // The challenger is stopped so nobody fetches the result before its provider goes offline.
+    await stop(challengerRole);
+    const withholdingStore = await newStore("withholding");
+    for (const store of [...checkerStores, consumerStore]) await store.dial(withholdingStore.multiaddrs()[0]!);
+    const withholding = start((signal) => runComputeRole({ chain: chains[ACCOUNT.dishonest]!, store: withholdingStore, dataDir: join(work, "withholding"), costModel: COST, threads: 1, log: silent, signal, pollMs: 200 }));
+    const { Disputes, ValidatorCommittee, StakeManager } = chains[ACCOUNT.deployer]!.contracts;
+    const consumerBefore = await balance(ACCOUNT.consumer);
+    const stakeBefore = await StakeManager.read.stakeOf([chains[ACCOUNT.dishonest]!.account.address]);
+    const disputesBefore = await Disputes.read.disputeCount();
+    // Another seed: results are content-addressed, so the same spec's result (trained by the
+    // honest keeper, fetched by the checkers) would still be served by others.
+    const { spec, modelBytes } = defaultJobSpec({ sizes: { train: 500, test: 500 }, ...JOB_FLAGS, seed: 4 });
+    await consumerStore.put(modelBytes);
+    const { specDigest: otherSpec } = await storeJobSpec({ store: consumerStore, spec });
+    const { hashes } = await trainJob({ job: prepareJob({ spec, modelBytes, sources: loadMnist() }), threads: 1 });
+    const jobId = await postJob(chains[ACCOUNT.consumer]!, { ...order, specDigest: otherSpec });
+    await settleWhenBid(jobId, ACCOUNT.dishonest);
+    await until("the result", async () => (await job(jobId)).status === JobStatus.Submitted);
+    await stop(withholding);
+    await withholdingStore.close();
+
+    challengerRole = startChallenger();
+    const disputeId = await until("a challenge", async () => ((await Disputes.read.disputeCount()) > disputesBefore ? disputesBefore + 1n : undefined));
+    assert.ok(challenger.lines.some((l) => l.jobId === jobId.toString() && l.msg === "result unavailable"));
+    const dispute = await Disputes.read.getDispute([disputeId]);
+    assert.equal(dispute.jobId, jobId);
+    assert.equal(dispute.checkpointIndex, BigInt(hashes.length - 1));
+    assert.equal(dispute.claimedHash, hashes.at(-1));
+    const [requested] = await ValidatorCommittee.getEvents.CommitteeRequested({ disputeId }, { fromBlock: 0n });
+    await fulfil(requested!.args.requestId!, ValidatorCommittee.address);
+    await until("the verdict", async () => (await Disputes.read.getDispute([disputeId])).status !== DisputeStatus.Open);
+    assert.equal((await Disputes.read.getDispute([disputeId])).status, DisputeStatus.ProviderWrong);
+    assert.equal((await job(jobId)).status, JobStatus.Failed);
+    assert.equal(await balance(ACCOUNT.consumer), consumerBefore, "the whole reward is back");
+    const stakeAfter = await StakeManager.read.stakeOf([chains[ACCOUNT.dishonest]!.account.address]);
+    assert.equal(stakeBefore.locked + stakeBefore.available - (stakeAfter.locked + stakeAfter.available), order.minStake, "the job's stake is slashed");
+  });
+
+  it("resumes a compute keeper killed mid-training and submits bit-identical weights", async () => {
     const dataDir = join(work, "cli-compute");
     const staked = await runCli(ACCOUNT.cliCompute, [...cliArgs(dataDir), "stake", "200"]);
     assert.equal(staked.code, 0, staked.stderr);
