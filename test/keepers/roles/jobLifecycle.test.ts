@@ -117,6 +117,16 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
   const post = (consumer = ACCOUNT.consumer) => postJob(chains[consumer]!, { ...order, specDigest });
   const postVerdict = (body: unknown) =>
     fetch(`${relay.url}/verdicts`, { method: "POST", body: JSON.stringify(body) }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, unknown> }));
+  /** Waits for the verdict on `disputeId` and checks its outcome: provider wrong, job failed, consumer refunded, the dishonest account's job stake slashed. */
+  const assertDishonestSlashed = async ({ disputeId, jobId, consumerBefore, stakeBefore }: { disputeId: bigint; jobId: bigint; consumerBefore: bigint; stakeBefore: { locked: bigint; available: bigint } }) => {
+    const { Disputes, StakeManager } = chains[ACCOUNT.deployer]!.contracts;
+    await until("the verdict", async () => (await Disputes.read.getDispute([disputeId])).status !== DisputeStatus.Open);
+    assert.equal((await Disputes.read.getDispute([disputeId])).status, DisputeStatus.ProviderWrong);
+    assert.equal((await job(jobId)).status, JobStatus.Failed);
+    assert.equal(await balance(ACCOUNT.consumer), consumerBefore, "the whole reward is back");
+    const stakeAfter = await StakeManager.read.stakeOf([chains[ACCOUNT.dishonest]!.account.address]);
+    assert.equal(stakeBefore.locked + stakeBefore.available - (stakeAfter.locked + stakeAfter.available), order.minStake, "the job's stake is slashed");
+  };
   const settleWhenBid = async (jobId: bigint, bidder: number) => {
     await until(`a bid on job ${jobId}`, async () => (await job(jobId)).provider === chains[bidder]!.account.address);
     await advance(Number(order.biddingPeriod) + 1);
@@ -278,12 +288,7 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
     assert.equal(refused.status, 403);
     assert.equal(refused.body.code, "NOT_COMMITTEE_MEMBER");
 
-    await until("the verdict", async () => (await Disputes.read.getDispute([disputeId])).status !== DisputeStatus.Open);
-    assert.equal((await Disputes.read.getDispute([disputeId])).status, DisputeStatus.ProviderWrong);
-    assert.equal((await job(jobId)).status, JobStatus.Failed);
-    assert.equal(await balance(ACCOUNT.consumer), consumerBefore, "the whole reward is back");
-    const stakeAfter = await StakeManager.read.stakeOf([chains[ACCOUNT.dishonest]!.account.address]);
-    assert.equal(stakeBefore.locked + stakeBefore.available - (stakeAfter.locked + stakeAfter.available), order.minStake, "the job's stake is slashed");
+    await assertDishonestSlashed({ disputeId, jobId, consumerBefore, stakeBefore });
     // The challenger paid the bond and got it back with half the slashed stake (slashBeneficiaryShareBps 5000).
     assert.equal(await balance(ACCOUNT.challenger), challengerBefore + order.minStake / 2n);
   });
@@ -320,12 +325,7 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
     assert.equal(dispute.claimedHash, hashes.at(-1));
     const [requested] = await ValidatorCommittee.getEvents.CommitteeRequested({ disputeId }, { fromBlock: 0n });
     await fulfil(requested!.args.requestId!, ValidatorCommittee.address);
-    await until("the verdict", async () => (await Disputes.read.getDispute([disputeId])).status !== DisputeStatus.Open);
-    assert.equal((await Disputes.read.getDispute([disputeId])).status, DisputeStatus.ProviderWrong);
-    assert.equal((await job(jobId)).status, JobStatus.Failed);
-    assert.equal(await balance(ACCOUNT.consumer), consumerBefore, "the whole reward is back");
-    const stakeAfter = await StakeManager.read.stakeOf([chains[ACCOUNT.dishonest]!.account.address]);
-    assert.equal(stakeBefore.locked + stakeBefore.available - (stakeAfter.locked + stakeAfter.available), order.minStake, "the job's stake is slashed");
+    await assertDishonestSlashed({ disputeId, jobId, consumerBefore, stakeBefore });
   });
 
   it("resumes a compute keeper killed mid-training and submits bit-identical weights", async () => {
