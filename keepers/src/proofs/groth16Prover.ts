@@ -201,11 +201,12 @@ async function readProvingKey(zkey: Uint8Array): Promise<ProvingKey> {
 
 /** The points of `bases` that are not the point at infinity (all-zero bytes in a zkey), with their signal numbers. */
 function withoutInfinity(bases: Uint8Array, bytes: number): SparseBases {
-  const signals: number[] = [];
+  const kept: number[] = [];
   for (let i = 0; i * bytes < bases.byteLength; i++) {
-    if (bases.subarray(i * bytes, (i + 1) * bytes).some((byte) => byte !== 0)) signals.push(i);
+    if (bases.subarray(i * bytes, (i + 1) * bytes).some((byte) => byte !== 0)) kept.push(i);
   }
-  return { bases: gather(bases, Uint32Array.from(signals), bytes), signals: Uint32Array.from(signals) };
+  const signals = Uint32Array.from(kept);
+  return { bases: gather(bases, signals, bytes), signals };
 }
 
 /** The `size`-byte entries of `from` at `indices`, concatenated. */
