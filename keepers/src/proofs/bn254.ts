@@ -1,5 +1,5 @@
 import mcl from "mcl-wasm";
-import type { G1 as MclG1, G2 as MclG2 } from "mcl-wasm";
+import type { Fp2 as MclFp2, G1 as MclG1, G2 as MclG2, GT as MclGT } from "mcl-wasm";
 import { FIELD_MODULUS } from "../commitments/field.ts";
 import { VeritrainError } from "../errors.ts";
 
@@ -34,6 +34,35 @@ export type PointSource = {
 /** The mcl-wasm module, initialised for BN_SNARK1 with the subgroup checks left to {@link toMclG2}. */
 export type Bn254 = typeof mcl;
 
+/**
+ * The functions of mcl's C API (compiled into mcl-wasm's WebAssembly module, `mcl.mod`) used
+ * where mcl-wasm's classes have no equivalent: a multi-pairing Miller loop and the raw G2 and Fp2
+ * arithmetic of the subgroup check. Arguments are byte offsets into the module's heap.
+ */
+type MclCApi = {
+  HEAP32: Int32Array;
+  _malloc(bytes: number): number;
+  _free(pointer: number): void;
+  _mclBn_millerLoopVec(out: number, g1s: number, g2s: number, count: number): void;
+  _mclBnG2_dbl(out: number, point: number): void;
+  _mclBnG2_add(out: number, left: number, right: number): void;
+  _mclBnG2_isEqual(left: number, right: number): number;
+  _mclBnFp_neg(out: number, value: number): void;
+  _mclBnFp2_mul(out: number, left: number, right: number): void;
+};
+
+/** Byte sizes of mcl's values for BN_SNARK1 (6 × 64-bit limbs per Fp); points are Jacobian (X, Y, Z). */
+const FP_BYTES = 48;
+const FP2_BYTES = 2 * FP_BYTES;
+const G1_BYTES = 3 * FP_BYTES;
+const G2_BYTES = 3 * FP2_BYTES;
+
+/** The BN254 seed x (p and r are polynomials in x). */
+const SEED = 4965661367192848881n;
+
+/** The heap scratch of {@link isInG2}: ψ's two constants, then five G2 points. */
+let psiScratch: number | undefined;
+
 let loading: Promise<Bn254> | undefined;
 
 /**
@@ -48,9 +77,96 @@ export function loadBn254(): Promise<Bn254> {
     // Order checks run explicitly (toMclG2) so a rejection can say which rule failed.
     mcl.verifyOrderG1(false);
     mcl.verifyOrderG2(false);
+    psiScratch = allocatePsiScratch(mcl);
     return mcl;
   });
   return loading;
+}
+
+function cApi(bn254: Bn254): MclCApi {
+  return (bn254 as unknown as { mod: MclCApi }).mod;
+}
+
+/**
+ * Allocates, once per process, the scratch of {@link isInG2}: the constants of the endomorphism
+ * ψ(x, y) = (x̄·ξ^((p−1)/3), ȳ·ξ^((p−1)/2)) with ξ = 9 + u (untwist, Frobenius, twist; x̄ is the
+ * conjugate), followed by room for five G2 points.
+ */
+function allocatePsiScratch(bn254: Bn254): number {
+  const xi = new bn254.Fp2();
+  xi.setInt(9, 1);
+  const power = (exponent: bigint): MclFp2 => {
+    let result = new bn254.Fp2();
+    result.setInt(1, 0);
+    for (let bit = exponent.toString(2).length - 1; bit >= 0; bit--) {
+      result = bn254.sqr(result);
+      if ((exponent >> BigInt(bit)) & 1n) result = bn254.mul(result, xi);
+    }
+    return result;
+  };
+  const scratch = cApi(bn254)._malloc(2 * FP2_BYTES + 5 * G2_BYTES);
+  power((BASE_FIELD_MODULUS - 1n) / 3n).copyToMem(scratch);
+  power((BASE_FIELD_MODULUS - 1n) / 2n).copyToMem(scratch + FP2_BYTES);
+  return scratch;
+}
+
+/** Applies ψ in place to the Jacobian G2 point at `point`: conjugate X, Y and Z, scale X and Y. */
+function psiInPlace(api: MclCApi, point: number, constants: number): void {
+  for (let coordinate = 0; coordinate < 3; coordinate++) {
+    const imaginary = point + coordinate * FP2_BYTES + FP_BYTES;
+    api._mclBnFp_neg(imaginary, imaginary);
+  }
+  api._mclBnFp2_mul(point, point, constants);
+  api._mclBnFp2_mul(point + FP2_BYTES, point + FP2_BYTES, constants + FP2_BYTES);
+}
+
+/**
+ * True when a point of the BN254 twist lies in the order-r subgroup G2, by the test of Dai, Lin,
+ * Zhao and Zhou (ePrint 2022/348, valid for BN254 since x ≢ 4 mod 13 and x ≢ 92 mod 97):
+ * [x+1]Q + ψ([x]Q) + ψ²([x]Q) = ψ³([2x]Q). One 63-bit multiplication by the seed instead of
+ * mcl's `isValidOrder` (a multiplication by the 254-bit r), computed by plain double-and-add on
+ * mcl's raw point arithmetic: a GLV multiplication would itself assume ψ acts on Q as on G2.
+ */
+export function isInG2(bn254: Bn254, point: MclG2): boolean {
+  const api = cApi(bn254);
+  const constants = psiScratch!;
+  const [q, times, sum, image, doubled] = Array.from({ length: 5 }, (_, i) => constants + 2 * FP2_BYTES + i * G2_BYTES) as [number, number, number, number, number];
+  point.copyToMem(q);
+  point.copyToMem(times);
+  for (let bit = SEED.toString(2).length - 2; bit >= 0; bit--) {
+    api._mclBnG2_dbl(times, times);
+    if ((SEED >> BigInt(bit)) & 1n) api._mclBnG2_add(times, times, q);
+  }
+  api._mclBnG2_add(sum, times, q);
+  api.HEAP32.copyWithin(image / 4, times / 4, (times + G2_BYTES) / 4);
+  psiInPlace(api, image, constants);
+  api._mclBnG2_add(sum, sum, image);
+  psiInPlace(api, image, constants);
+  api._mclBnG2_add(sum, sum, image);
+  api._mclBnG2_dbl(doubled, times);
+  for (let i = 0; i < 3; i++) psiInPlace(api, doubled, constants);
+  return api._mclBnG2_isEqual(sum, doubled) === 1;
+}
+
+/**
+ * Π e'(g1s[i], g2s[i]) before the final exponentiation: one Miller loop over all the pairs, the
+ * squarings shared (mcl's `millerLoopVec`, which mcl-wasm does not wrap).
+ */
+export function multiMillerLoop(bn254: Bn254, g1s: readonly MclG1[], g2s: readonly MclG2[]): MclGT {
+  const api = cApi(bn254);
+  const count = g1s.length;
+  const result = new bn254.GT();
+  const heap = api._malloc(count * (G1_BYTES + G2_BYTES) + 12 * FP_BYTES);
+  try {
+    g1s.forEach((point, i) => point.copyToMem(heap + i * G1_BYTES));
+    g2s.forEach((point, i) => point.copyToMem(heap + count * G1_BYTES + i * G2_BYTES));
+    const out = heap + count * (G1_BYTES + G2_BYTES);
+    api._mclBn_millerLoopVec(out, heap, heap + count * G1_BYTES, count);
+    result.copyFromMem(out);
+  } finally {
+    api._free(heap);
+  }
+  return result;
 }
 
 /** The error for a point or coordinate that breaks a rule. */
@@ -118,7 +234,7 @@ export function toMclG2(bn254: Bn254, point: G2Affine, source: PointSource): Mcl
   } catch {
     throw pointError(source, "is not on the BN254 twist y² = x³ + 3/(9 + u)", `((${x.c0}, ${x.c1}), (${y.c0}, ${y.c1}))`);
   }
-  if (!result.isValidOrder()) {
+  if (!isInG2(bn254, result)) {
     throw pointError(source, "is on the twist but not in the order-r subgroup G2", `((${x.c0}, ${x.c1}), (${y.c0}, ${y.c1}))`);
   }
   return result;

@@ -1,6 +1,6 @@
-import type { Fr, G1, GT, PrecomputedG2 } from "mcl-wasm";
+import type { Fr, G1, G2, GT } from "mcl-wasm";
 import { VeritrainError } from "../errors.ts";
-import { type Bn254, SCALAR_FIELD_MODULUS, loadBn254, toMclG1, toMclG2 } from "./bn254.ts";
+import { type Bn254, SCALAR_FIELD_MODULUS, loadBn254, multiMillerLoop, toMclG1, toMclG2 } from "./bn254.ts";
 import {
   type Groth16Proof,
   PROOF_MALFORMED,
@@ -25,9 +25,8 @@ export type SnarkjsVerificationKey = {
 };
 
 /**
- * A verifying key ready for {@link verifyGroth16Proof}: points parsed and checked, γ and δ
- * precomputed for the Miller loop, e(α, β)⁻¹ computed. Opaque; keep it for the process lifetime
- * (the precomputations live in mcl's WebAssembly memory).
+ * A verifying key ready for {@link verifyGroth16Proof}: points parsed and checked, e(α, β)⁻¹
+ * computed. Opaque.
  */
 export type PreparedVerifyingKey = {
   /** Number of public signals a proof must come with. */
@@ -37,8 +36,8 @@ export type PreparedVerifyingKey = {
   readonly ic0: G1;
   /** IC₁…ICₙ, one per public signal. */
   readonly icSignals: G1[];
-  readonly gamma: PrecomputedG2;
-  readonly delta: PrecomputedG2;
+  readonly gamma: G2;
+  readonly delta: G2;
   /** e(α, β)⁻¹: the equation is checked as e(−A, B)·e(vk_x, γ)·e(C, δ) = e(α, β)⁻¹. */
   readonly target: GT;
 };
@@ -88,8 +87,8 @@ export async function prepareVerifyingKey(verificationKey: unknown): Promise<Pre
     bn254,
     ic0: ic[0]!,
     icSignals: ic.slice(1),
-    gamma: new bn254.PrecomputedG2(gamma),
-    delta: new bn254.PrecomputedG2(delta),
+    gamma,
+    delta,
     target: bn254.inv(bn254.pairing(alpha, beta)),
   });
 }
@@ -127,7 +126,7 @@ function scalarsOf(bn254: Bn254, publicSignals: readonly (string | bigint)[], ex
 
 /**
  * Verifies a Groth16 proof on BN254: e(−A, B)·e(α, β)·e(vk_x, γ)·e(C, δ) = 1 with
- * vk_x = IC₀ + Σ signalᵢ·ICᵢ, as one product of Miller loops and one final exponentiation.
+ * vk_x = IC₀ + Σ signalᵢ·ICᵢ, as one Miller loop over the three pairs and one final exponentiation.
  *
  * Returns false when the proof is well formed but the equation fails (wrong public signals, a
  * proof of another statement or for another key). Throws a VeritrainError for input that is not
@@ -147,6 +146,5 @@ export function verifyGroth16Proof({ verifyingKey, proof, publicSignals }: Verif
   const B = toMclG2(bn254, b, { code: PROOF_MALFORMED, field: "b" });
   const C = toMclG1(bn254, c, { code: PROOF_MALFORMED, field: "c" });
   const vkX = scalars.length === 0 ? ic0 : bn254.add(ic0, bn254.mulVec(icSignals, scalars));
-  const millerLoops = bn254.mul(bn254.millerLoop(negA, B), bn254.precomputedMillerLoop2(vkX, gamma, C, delta));
-  return bn254.finalExp(millerLoops).isEqual(target);
+  return bn254.finalExp(multiMillerLoop(bn254, [negA, vkX, C], [B, gamma, delta])).isEqual(target);
 }
