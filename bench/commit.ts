@@ -2,12 +2,11 @@
  * Column-commitment throughput: MB/s (10^6 bytes of column data per second) of columnRoot at
  * 1 and 2 worker threads, against circomlibjs (single thread, the reference implementation)
  * committing a smaller slice of the same seeded column with the same leaves and tree. Every
- * figure is the median of --repeat runs: the machine may be shared, so expect noise. The
- * runs alternate in rounds (ours on 1 thread, circomlibjs, ours on 2 threads) and each ratio is
- * the median of the per-round ratios, so a drift in the machine's speed during
- * the run hits both sides of a ratio alike. Besides wall-clock MB/s it reports MB per CPU-second
- * of the process (all threads), which is much less sensitive to other jobs competing for the
- * cores.
+ * figure is the median of --repeat runs: the machine may be shared, so expect noise. The runs
+ * alternate in rounds (ours on 1 thread, circomlibjs, ours on 2 threads) and each ratio is the
+ * median of the per-round ratios, so a drift in the machine's speed during the run hits both
+ * sides of a ratio alike. Besides wall-clock MB/s it reports MB per CPU-second of the process
+ * (all threads), which is much less sensitive to other jobs competing for the cores.
  *
  *   npm run bench:commit                      16 MiB column, 0.5 MiB circomlibjs slice, 5 repeats
  *   npm run bench:commit -- --mib 64 --repeat 5

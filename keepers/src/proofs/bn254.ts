@@ -57,8 +57,8 @@ const FP2_BYTES = 2 * FP_BYTES;
 const G1_BYTES = 3 * FP_BYTES;
 const G2_BYTES = 3 * FP2_BYTES;
 
-/** The BN254 seed x (p and r are polynomials in x). */
-const SEED = 4965661367192848881n;
+/** The binary digits of the BN254 seed x = 4965661367192848881 (p and r are polynomials in x), most significant first. */
+const SEED_BITS = 4965661367192848881n.toString(2);
 
 /** The heap scratch of {@link isInG2}: ψ's two constants, then five G2 points. */
 let psiScratch: number | undefined;
@@ -133,9 +133,9 @@ export function isInG2(bn254: Bn254, point: MclG2): boolean {
   const [q, times, sum, image, doubled] = Array.from({ length: 5 }, (_, i) => constants + 2 * FP2_BYTES + i * G2_BYTES) as [number, number, number, number, number];
   point.copyToMem(q);
   point.copyToMem(times);
-  for (let bit = SEED.toString(2).length - 2; bit >= 0; bit--) {
+  for (const bit of SEED_BITS.slice(1)) {
     api._mclBnG2_dbl(times, times);
-    if ((SEED >> BigInt(bit)) & 1n) api._mclBnG2_add(times, times, q);
+    if (bit === "1") api._mclBnG2_add(times, times, q);
   }
   api._mclBnG2_add(sum, times, q);
   api.HEAP32.copyWithin(image / 4, times / 4, (times + G2_BYTES) / 4);
