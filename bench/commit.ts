@@ -15,6 +15,7 @@
  */
 import { Command } from "commander";
 import { columnRoot } from "../keepers/src/commitments/columnRoot.ts";
+import { DEFAULT_COLUMN_DEPTH } from "../keepers/src/commitments/treeDepth.ts";
 import { referenceColumnRoot } from "../test/keepers/commitments/referenceCommitment.ts";
 import { SeededRandom } from "../test/keepers/commitments/seededRandom.ts";
 
@@ -23,7 +24,7 @@ const options = new Command("bench:commit")
   .option("--mib <mib>", "column size committed by our implementation, in MiB", "16")
   .option("--peer-mib <mib>", "slice committed by circomlibjs, in MiB (it runs at about 1 MB/s)", "0.5")
   .option("--repeat <n>", "runs per configuration; the median is reported", "5")
-  .option("--depth <depth>", "Merkle tree depth", "25")
+  .option("--depth <depth>", "Merkle tree depth (4-ary levels)", String(DEFAULT_COLUMN_DEPTH))
   .parse()
   .opts<{ mib: string; peerMib: string; repeat: string; depth: string }>();
 

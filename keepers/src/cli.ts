@@ -15,6 +15,7 @@ import { registerJobCommands } from "./cli/jobCommands.ts";
 import { registerProofCommands } from "./cli/proofCommands.ts";
 import { registerRoleCommands } from "./cli/roleCommands.ts";
 import { openKeeperStore, parseCount, setUpCommand } from "./cli/commandContext.ts";
+import { DEFAULT_COLUMN_DEPTH } from "./commitments/treeDepth.ts";
 import { createHeliaContentStore } from "./content/heliaContentStore.ts";
 import { readDatasetOnChain, registerDataset } from "./datasets/datasetOnChain.ts";
 import { fetchDataset } from "./datasets/fetchDataset.ts";
@@ -60,7 +61,7 @@ dataset
   .option("--k <shards>", "data shards per stripe", "8")
   .option("--n <shards>", "shards per stripe (data + parity)", "11")
   .option("--shard-size <bytes>", "bytes per shard (<= 1 MiB)", String(1 << 20))
-  .option("--column-tree-depth <depth>", "Poseidon Merkle depth of each column (25: up to 8 GiB)", "25")
+  .option("--column-tree-depth <depth>", "4-ary Poseidon Merkle depth of each column (13: up to 33 GB)", String(DEFAULT_COLUMN_DEPTH))
   .option("--threads <n>", "worker threads for the commitments", "2")
   .option("--payment <tokens>", "storage payment escrowed, in tokens", "100")
   .option("--term <seconds>", "seconds the dataset is stored", String(30 * 24 * 3600))

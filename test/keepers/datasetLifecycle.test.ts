@@ -90,7 +90,7 @@ describe("dataset lifecycle on a devnet (chain node on 127.0.0.1, Helia peers ov
   it("packages MNIST, registers it, and every drawn provider checks, pins and accepts its column", async () => {
     const input = mnistRecords(loadMnist(), { limit: 300 });
     records = input.records;
-    packaged = await packageDataset({ name: "mnist-600", ...input, k: 8, n: 11, shardSize: 16 << 10, columnTreeDepth: 25, store: owner.store });
+    packaged = await packageDataset({ name: "mnist-600", ...input, k: 8, n: 11, shardSize: 16 << 10, columnTreeDepth: 13, store: owner.store });
     datasetId = await registerDataset({ chain: owner.chain, packaged, payment: parseEther("110"), term: 3600 });
 
     // The VRF mock answers when asked: the automation keeper's job in the full devnet.

@@ -7,24 +7,24 @@ import { MerkleFrontier } from "./merkleFrontier.ts";
 import { PoseidonWasm } from "./poseidonWasm.ts";
 import { ELEMENT_BYTES } from "./poseidonWat.ts";
 import type { SubtreeRequest, SubtreeResponse } from "./subtreeWorker.ts";
-import { assertDepth, assertFits, DEFAULT_COLUMN_DEPTH } from "./treeDepth.ts";
+import { assertDepth, assertFits, DEFAULT_COLUMN_DEPTH, leavesAtDepth } from "./treeDepth.ts";
 
 /**
- * Height of the subtrees handed to worker threads: 2^11 leaves ≈ 1 MB of column per message,
- * large enough to amortise messaging, small enough to keep every thread busy.
+ * Height of the subtrees handed to worker threads: 4^5 = 1024 leaves ≈ 0.5 MB of column per
+ * message, large enough to amortise messaging, small enough to keep every thread busy.
  */
-export const SEGMENT_LEVELS = 11;
-const SEGMENT_BYTES = 2 ** SEGMENT_LEVELS * CHUNK_BYTES;
+export const SEGMENT_LEVELS = 5;
+const SEGMENT_BYTES = leavesAtDepth(SEGMENT_LEVELS) * CHUNK_BYTES;
 
 /** Parameters of {@link columnRoot}. */
 export type ColumnRootParameters = {
   /** The column bytes, in memory or streamed in pieces of any size. */
   column: Uint8Array | AsyncIterable<Uint8Array>;
-  /** Merkle tree depth (default 25); the column must have at most 2^depth leaves. */
+  /** Merkle tree depth (default 13); the column must have at most 4^depth leaves. */
   depth?: number;
   /**
    * Worker threads (default 1 = hash on the calling thread). The root does not depend on it.
-   * Trees of depth <= 11 are a single worker segment, so they are always hashed on the calling thread.
+   * Trees of depth <= 5 are a single worker segment, so they are always hashed on the calling thread.
    */
   threads?: number;
 };
@@ -33,7 +33,7 @@ export type ColumnRootParameters = {
 export type ColumnCommitment = {
   /** Poseidon2(merkleRoot, leafCount): the value registered on chain. */
   root: bigint;
-  /** Root of the depth-`depth` Poseidon2 tree over the leaves, zero-padded. */
+  /** Root of the depth-`depth` 4-ary Poseidon tree over the leaves, zero-padded. */
   merkleRoot: bigint;
   /** ceil(byteLength / 496). */
   leafCount: number;
@@ -42,9 +42,10 @@ export type ColumnCommitment = {
 };
 
 /**
- * Commits to a column: leaves are Poseidon16 of 496-byte chunks, the tree is a fixed-depth
- * Poseidon2 Merkle tree padded with zero leaves, and the root binds the leaf count.
- * Streams: memory is one ~1 MB block per thread plus O(depth) nodes, whatever the column size.
+ * Commits to a column: leaves are Poseidon16 of 496-byte chunks, the tree is a fixed-depth 4-ary
+ * Merkle tree (node = Poseidon4 of its children) padded with zero leaves, and the root binds the
+ * leaf count. Streams: memory is one ~0.5 MB block per thread plus O(depth) nodes, whatever the
+ * column size.
  *
  * @example
  * const { root, leafCount } = await columnRoot({ column: fs.createReadStream(path), threads: 2 });
@@ -59,7 +60,7 @@ export async function columnRoot({ column, depth = DEFAULT_COLUMN_DEPTH, threads
     });
   }
   const poseidon = PoseidonWasm.create();
-  // Each segment of 2^SEGMENT_LEVELS leaves (the whole tree if it is smaller) is hashed as one
+  // Each segment of 4^SEGMENT_LEVELS leaves (the whole tree if it is smaller) is hashed as one
   // zero-padded subtree, on this thread or in a worker; a frontier starting at that level
   // combines the subtree roots left to right, so the tree does not depend on the thread count.
   const segmentLevels = Math.min(depth, SEGMENT_LEVELS);

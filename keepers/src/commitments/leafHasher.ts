@@ -3,6 +3,7 @@ import { CHUNK_BYTES, leafCountOf } from "./chunkPacking.ts";
 import { type MerkleFrontier, zeroHashes } from "./merkleFrontier.ts";
 import type { PoseidonWasm } from "./poseidonWasm.ts";
 import { ELEMENT_BYTES } from "./poseidonWat.ts";
+import { ARITY, leavesAtDepth } from "./treeDepth.ts";
 
 /** Chunks are unpacked 8 bytes at a time, so the last element of a buffer may read up to 6 bytes past it. */
 const READ_SLACK = 8;
@@ -13,8 +14,8 @@ const READ_SLACK = 8;
  * Poseidon module; an odd last chunk fills both lanes.
  *
  * @example
- * const leaves = new LeafHasher({ poseidon, blockBytes: 2048 * 496 });
- * frontier.push(leaves.subtreeRoot(block, 11)); // or, to see every node: leaves.pushBlock(block, frontier)
+ * const leaves = new LeafHasher({ poseidon, blockBytes: 1024 * 496 });
+ * frontier.push(leaves.subtreeRoot(block, 5)); // or, to see every node: leaves.pushBlock(block, frontier)
  */
 export class LeafHasher {
   readonly #poseidon: PoseidonWasm;
@@ -27,8 +28,8 @@ export class LeafHasher {
     this.#poseidon = poseidon;
     this.#blockBytes = blockBytes;
     this.#input = poseidon.allocate(blockBytes + READ_SLACK);
-    // One spare slot: an odd level is padded with the empty-subtree hash before pairing.
-    this.#nodes = poseidon.allocate((blockBytes / CHUNK_BYTES + 1) * ELEMENT_BYTES);
+    // Spare slots: a level is padded to a multiple of 4 nodes with the empty-subtree hash.
+    this.#nodes = poseidon.allocate((blockBytes / CHUNK_BYTES + ARITY - 1) * ELEMENT_BYTES);
   }
 
   /** Hashes the chunks of `block` (a short last chunk is zero-padded) and pushes each leaf, in order. */
@@ -39,20 +40,20 @@ export class LeafHasher {
 
   /**
    * Root of the subtree of height `levels` whose leaves are the chunks of `block` (at most
-   * 2^levels of them), padded on the right with empty leaves. Hashed level by level, two nodes
+   * 4^levels of them), padded on the right with empty leaves. Hashed level by level, two nodes
    * per permutation. Returns a wasm pointer, valid until the next call.
    */
   subtreeRoot(block: Uint8Array, levels: number): number {
-    let count = this.#hashLeaves(block, Math.min(this.#blockBytes, 2 ** levels * CHUNK_BYTES));
-    if (count === 0) return zeroHashes(this.#poseidon, levels) + levels * ELEMENT_BYTES;
+    let count = this.#hashLeaves(block, Math.min(this.#blockBytes, leavesAtDepth(levels) * CHUNK_BYTES));
     const zeros = zeroHashes(this.#poseidon, levels);
+    if (count === 0) return zeros + levels * ELEMENT_BYTES;
     for (let level = 0; level < levels; level++) {
-      if (count % 2 === 1) this.#poseidon.copyElement(this.#node(count++), zeros + level * ELEMENT_BYTES);
-      const parents = count / 2;
-      // Parent j overwrites node j, whose children 2j and 2j + 1 (j >= 1) were already read.
+      while (count % ARITY !== 0) this.#poseidon.copyElement(this.#node(count++), zeros + level * ELEMENT_BYTES);
+      const parents = count / ARITY;
+      // Parent j overwrites node j, whose children 4j..4j + 3 (j >= 1) were already read.
       for (let j = 0; j < parents; j += 2) {
         const second = Math.min(j + 1, parents - 1);
-        this.#poseidon.hashSiblings(this.#node(j), this.#node(second), this.#node(2 * j), this.#node(2 * second));
+        this.#poseidon.hashChildren(this.#node(j), this.#node(second), this.#node(ARITY * j), this.#node(ARITY * second));
       }
       count = parents;
     }

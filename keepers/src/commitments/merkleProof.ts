@@ -5,13 +5,13 @@ import { SEGMENT_LEVELS } from "./columnRoot.ts";
 import { LeafHasher } from "./leafHasher.ts";
 import { MerkleFrontier } from "./merkleFrontier.ts";
 import { PoseidonWasm } from "./poseidonWasm.ts";
-import { assertDepth, assertFits, DEFAULT_COLUMN_DEPTH } from "./treeDepth.ts";
+import { ARITY, assertDepth, assertFits, DEFAULT_COLUMN_DEPTH, leavesAtDepth } from "./treeDepth.ts";
 
 /** Parameters of {@link merkleProofs}. */
 export type MerkleProofsParameters = {
   /** The whole column (streamed once: a proof needs every leaf to rebuild the siblings). */
   column: Uint8Array | AsyncIterable<Uint8Array>;
-  /** Tree depth, as used for the column's commitment (default 25). */
+  /** Tree depth, as used for the column's commitment (default 13). */
   depth?: number;
   /** Indices of the challenged leaves, each in [0, leafCount); repeats allowed. */
   indices: readonly number[];
@@ -31,9 +31,9 @@ export type MerkleProof = {
   chunk: bigint[];
   /** Poseidon16(chunk). */
   leaf: bigint;
-  /** Sibling at each level, from the leaves up (length = depth). */
-  pathElements: bigint[];
-  /** Bit l of index: 0 when the path node at level l is a left child, 1 when it is a right child. */
+  /** The three siblings at each level, from the leaves up (depth × 3), left to right without the path node. */
+  pathElements: bigint[][];
+  /** Base-4 digit l of index: the path node's position (0..3) among its parent's children at level l. */
   pathIndices: number[];
 };
 
@@ -42,7 +42,7 @@ export type MerkleProof = {
  * once (single thread; O(depth × indices) memory).
  *
  * @example
- * const [proof] = await merkleProofs({ column, depth: 25, indices: [12345] });
+ * const [proof] = await merkleProofs({ column, depth: 13, indices: [12345] });
  * verifyMerkleProof(proof); // true
  */
 export async function merkleProofs({ column, depth = DEFAULT_COLUMN_DEPTH, indices }: MerkleProofsParameters): Promise<MerkleProof[]> {
@@ -57,18 +57,22 @@ export async function merkleProofs({ column, depth = DEFAULT_COLUMN_DEPTH, indic
   }
   const poseidon = PoseidonWasm.create();
   const zeros = new MerkleFrontier({ poseidon, depth });
-  const paths = indices.map(() => Array.from({ length: depth }, (_, level) => poseidon.readElement(zeros.zero(level))));
+  // Siblings in the zero padding are never emitted: they start as zero[level].
+  const paths = indices.map(() => Array.from({ length: depth }, (_, level) => new Array<bigint>(ARITY - 1).fill(poseidon.readElement(zeros.zero(level)))));
   const frontier = new MerkleFrontier({
     poseidon,
     depth,
     onNode: (level, position, pointer) => {
       if (level >= depth) return;
       indices.forEach((index, i) => {
-        if (position === (Math.floor(index / 2 ** level) ^ 1)) paths[i]![level] = poseidon.readElement(pointer);
+        const own = Math.floor(index / ARITY ** level);
+        if (position === own || Math.floor(position / ARITY) !== Math.floor(own / ARITY)) return;
+        const child = position % ARITY;
+        paths[i]![level]![child < own % ARITY ? child : child - 1] = poseidon.readElement(pointer);
       });
     },
   });
-  const blockBytes = 2 ** SEGMENT_LEVELS * CHUNK_BYTES;
+  const blockBytes = leavesAtDepth(SEGMENT_LEVELS) * CHUNK_BYTES;
   const leaves = new LeafHasher({ poseidon, blockBytes });
   let byteLength = 0;
   const chunks: (bigint[] | undefined)[] = indices.map(() => undefined);
@@ -100,7 +104,7 @@ export async function merkleProofs({ column, depth = DEFAULT_COLUMN_DEPTH, indic
       chunk,
       leaf: poseidon.hash(chunk),
       pathElements: paths[i]!,
-      pathIndices: Array.from({ length: depth }, (_, level) => Math.floor(index / 2 ** level) % 2),
+      pathIndices: digitsOf(index, depth),
     };
   });
 }
@@ -110,20 +114,28 @@ export type VerifyMerkleProofParameters = Pick<MerkleProof, "root" | "leafCount"
 
 /**
  * Checks a proof exactly as the circuit does: leaf = Poseidon16(chunk), fold the path with
- * Poseidon2 (bit 0: node on the left), then Poseidon2(merkleRoot, leafCount) = root; also
- * requires pathIndices to be the bits of index and index < leafCount.
+ * Poseidon4 (the node inserted among its three siblings at its digit), then
+ * Poseidon2(merkleRoot, leafCount) = root; also requires pathIndices to be the base-4 digits of
+ * index and index < leafCount.
  *
  * @example
  * verifyMerkleProof({ root, leafCount, index, chunk, pathElements, pathIndices }); // true or false
  */
 export function verifyMerkleProof({ root, leafCount, index, chunk, pathElements, pathIndices }: VerifyMerkleProofParameters): boolean {
   if (chunk.length !== ELEMENTS_PER_LEAF || pathIndices.length !== pathElements.length) return false;
-  if (!Number.isSafeInteger(index) || index < 0 || index >= leafCount || index >= 2 ** pathElements.length) return false;
-  if (pathIndices.some((bit, level) => bit !== Math.floor(index / 2 ** level) % 2)) return false;
+  if (pathElements.some((siblings) => siblings.length !== ARITY - 1)) return false;
+  if (!Number.isSafeInteger(index) || index < 0 || index >= leafCount || index >= ARITY ** pathElements.length) return false;
+  const digits = digitsOf(index, pathElements.length);
+  if (pathIndices.some((digit, level) => digit !== digits[level])) return false;
   const poseidon = PoseidonWasm.shared();
   let node = poseidon.hash(chunk);
-  pathElements.forEach((sibling, level) => {
-    node = pathIndices[level] === 1 ? poseidon.hash([sibling, node]) : poseidon.hash([node, sibling]);
+  pathElements.forEach((siblings, level) => {
+    node = poseidon.hash(siblings.toSpliced(digits[level]!, 0, node));
   });
   return poseidon.hash([node, BigInt(leafCount)]) === root;
+}
+
+/** The `depth` base-4 digits of `index`, least significant (the leaf level) first. */
+function digitsOf(index: number, depth: number): number[] {
+  return Array.from({ length: depth }, (_, level) => Math.floor(index / ARITY ** level) % ARITY);
 }

@@ -3,6 +3,7 @@ import { FIELD_MODULUS } from "./field.ts";
 import { MAX_WIDTH, MIN_WIDTH, poseidonConstants } from "./poseidonConstants.ts";
 import { POSEIDON_WASM_BASE64 } from "./poseidonWasmBinary.ts";
 import { ELEMENT_BYTES, HEAP_START, MONTGOMERY_BITS, matrixCorrections, partialRoundConstants } from "./poseidonWat.ts";
+import { ARITY } from "./treeDepth.ts";
 
 /** The slice of the WebAssembly JS API used here (the project's lib settings do not include its types). */
 type WasmMemory = { readonly buffer: ArrayBuffer; grow(pages: number): number };
@@ -133,19 +134,13 @@ export class PoseidonWasm {
   }
 
   /**
-   * outA = Poseidon(left, right) of the two consecutive elements (left then right) at `siblingsA`,
-   * outB likewise for `siblingsB`: two Merkle nodes for one permutation. Outputs may alias inputs.
+   * outA = Poseidon4 of the four consecutive elements (the children, left to right) at `childrenA`,
+   * outB likewise for `childrenB`: two nodes of a column tree for one permutation; for a single
+   * node pass it twice. Outputs may alias inputs.
    */
-  hashSiblings(outA: number, outB: number, siblingsA: number, siblingsB: number): void {
-    this.#exports.loadInputs(siblingsA, siblingsB, 3);
-    this.#permute(3, outA, outB);
-  }
-
-  /** out = Poseidon(left, right), all three being wasm pointers (out may alias either input). */
-  hashPair(out: number, left: number, right: number): void {
-    this.copyElement(this.#state, left);
-    this.copyElement(this.#state + ELEMENT_BYTES, right);
-    this.hashSiblings(out, out, this.#state, this.#state);
+  hashChildren(outA: number, outB: number, childrenA: number, childrenB: number): void {
+    this.#exports.loadInputs(childrenA, childrenB, ARITY + 1);
+    this.#permute(ARITY + 1, outA, outB);
   }
 
   /** Copies one element inside wasm memory. */

@@ -1,5 +1,5 @@
 /**
- * Worker thread of {@link columnRoot}: receives whole segments of a column (2^levels leaves,
+ * Worker thread of {@link columnRoot}: receives whole segments of a column (4^levels leaves,
  * the last one possibly shorter) and answers each with the root of its zero-padded subtree.
  * Message in: { id, levels, block }. Message out: { id, root } (root as a canonical bigint).
  */
@@ -7,6 +7,7 @@ import { parentPort } from "node:worker_threads";
 import { CHUNK_BYTES } from "./chunkPacking.ts";
 import { LeafHasher } from "./leafHasher.ts";
 import { PoseidonWasm } from "./poseidonWasm.ts";
+import { leavesAtDepth } from "./treeDepth.ts";
 
 /** A segment to hash. */
 export type SubtreeRequest = { id: number; levels: number; block: Uint8Array };
@@ -20,7 +21,7 @@ const hashers = new Map<number, LeafHasher>();
 parentPort?.on("message", ({ id, levels, block }: SubtreeRequest) => {
   let leaves = hashers.get(levels);
   if (leaves === undefined) {
-    leaves = new LeafHasher({ poseidon, blockBytes: 2 ** levels * CHUNK_BYTES });
+    leaves = new LeafHasher({ poseidon, blockBytes: leavesAtDepth(levels) * CHUNK_BYTES });
     hashers.set(levels, leaves);
   }
   const response: SubtreeResponse = { id, root: poseidon.readElement(leaves.subtreeRoot(block, levels)) };

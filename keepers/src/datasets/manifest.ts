@@ -2,6 +2,7 @@ import * as dagCbor from "@ipld/dag-cbor";
 import { CID } from "multiformats/cid";
 import * as raw from "multiformats/codecs/raw";
 import { sha256 } from "multiformats/hashes/sha2";
+import { MAX_DEPTH } from "../commitments/treeDepth.ts";
 import { VeritrainError } from "../errors.ts";
 import { stripeLayout, type StripeLayout } from "./stripeLayout.ts";
 
@@ -29,7 +30,7 @@ export type Manifest = {
   layout: StripeLayout;
   /** `[stripe][shard]`: n CIDs per stripe, data shards first. */
   shards: CID[][];
-  /** Depth of each column's Poseidon Merkle tree (docs/commitments.md). */
+  /** Depth of each column's 4-ary Poseidon Merkle tree (docs/commitments.md). */
   columnTreeDepth: number;
   /** One 0x-prefixed 32-byte big-endian field element per column. */
   columnRoots: `0x${string}`[];
@@ -90,8 +91,8 @@ export function validateManifest(value: unknown): Manifest {
       throw invalid("shards", `must hold ${layout.n} raw-block CIDs per stripe`);
     }
   }
-  if (!isCount(m.columnTreeDepth) || m.columnTreeDepth < 1 || m.columnTreeDepth > 32) {
-    throw invalid("columnTreeDepth", "must be an integer in [1, 32]", m.columnTreeDepth);
+  if (!isCount(m.columnTreeDepth) || m.columnTreeDepth < 1 || m.columnTreeDepth > MAX_DEPTH) {
+    throw invalid("columnTreeDepth", `must be an integer in [1, ${MAX_DEPTH}]`, m.columnTreeDepth);
   }
   if (!Array.isArray(m.columnRoots) || m.columnRoots.length !== layout.n || !m.columnRoots.every(isRoot)) {
     throw invalid("columnRoots", `must be ${layout.n} lowercase 0x-prefixed 32-byte hex roots`);

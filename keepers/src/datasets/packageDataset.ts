@@ -24,7 +24,7 @@ export type PackageDatasetParameters = {
   n?: number;
   /** Bytes per shard (default 1 MiB). */
   shardSize?: number;
-  /** Column Merkle tree depth (default 25: columns up to 8 GiB). */
+  /** Column Merkle tree depth, 4-ary levels (default 13: columns up to 33 GB). */
   columnTreeDepth?: number;
   /** Worker threads for the commitments. */
   threads?: number;

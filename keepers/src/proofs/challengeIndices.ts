@@ -1,5 +1,6 @@
 import { assertFieldElement } from "../commitments/field.ts";
 import { PoseidonWasm } from "../commitments/poseidonWasm.ts";
+import { leavesAtDepth } from "../commitments/treeDepth.ts";
 import { VeritrainError } from "../errors.ts";
 import { STORAGE_CIRCUIT } from "./circuitParameters.ts";
 
@@ -12,7 +13,7 @@ const SAMPLE_MASK = (1n << BigInt(STORAGE_CIRCUIT.bitsPerSample)) - 1n;
  * (uniform over the real leaves up to a bias below leafCount / 2^64).
  *
  * @example
- * challengeIndices({ boundSeed: 123n, leafCount: 14_000 }); // 9 indices in [0, 14000)
+ * challengeIndices({ boundSeed: 123n, leafCount: 14_000 }); // 13 indices in [0, 14000)
  */
 export function challengeIndices({
   boundSeed,
@@ -24,8 +25,8 @@ export function challengeIndices({
   samples?: number;
 }): number[] {
   assertFieldElement(boundSeed, "boundSeed");
-  if (!Number.isSafeInteger(leafCount) || leafCount < 1 || leafCount > 2 ** STORAGE_CIRCUIT.depth) {
-    throw new VeritrainError(`leafCount must be an integer in [1, 2^${STORAGE_CIRCUIT.depth}], got ${leafCount}`, {
+  if (!Number.isSafeInteger(leafCount) || leafCount < 1 || leafCount > leavesAtDepth(STORAGE_CIRCUIT.depth)) {
+    throw new VeritrainError(`leafCount must be an integer in [1, 4^${STORAGE_CIRCUIT.depth}], got ${leafCount}`, {
       code: "LEAF_COUNT_INVALID",
       details: { field: "leafCount", value: leafCount },
     });

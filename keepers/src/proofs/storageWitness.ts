@@ -10,7 +10,8 @@ export type StorageWitnessInput = {
   merkleRoot: string;
   leafCount: string;
   chunks: string[][];
-  siblings: string[][];
+  /** Per sample, per level (leaves up), the three siblings. */
+  siblings: string[][][];
 };
 
 /**
@@ -49,6 +50,6 @@ export async function storageWitness({
     merkleRoot: first.merkleRoot.toString(),
     leafCount: String(leafCount),
     chunks: proofs.map((proof) => proof.chunk.map(String)),
-    siblings: proofs.map((proof) => proof.pathElements.map(String)),
+    siblings: proofs.map((proof) => proof.pathElements.map((siblings) => siblings.map(String))),
   };
 }

@@ -60,13 +60,13 @@ describe("PoseidonWasm", () => {
     }
   });
 
-  it("hashes two sibling pairs at once like circomlibjs Poseidon2, outputs overwriting inputs", () => {
-    const values = [FIELD_MODULUS - 1n, 7n, 0n, 1n << 253n];
-    const siblings = poseidon.allocate(values.length * ELEMENT_BYTES);
-    values.forEach((value, i) => poseidon.writeElement(siblings + i * ELEMENT_BYTES, value));
-    poseidon.hashSiblings(siblings, siblings + ELEMENT_BYTES, siblings, siblings + 2 * ELEMENT_BYTES);
-    assert.equal(poseidon.readElement(siblings), referencePoseidon([values[0]!, values[1]!]));
-    assert.equal(poseidon.readElement(siblings + ELEMENT_BYTES), referencePoseidon([values[2]!, values[3]!]));
+  it("hashes two sets of four children at once like circomlibjs Poseidon4, outputs overwriting inputs", () => {
+    const values = [FIELD_MODULUS - 1n, 7n, 0n, 1n << 253n, 3n, FIELD_MODULUS - 2n, 1n, 1n << 200n];
+    const children = poseidon.allocate(values.length * ELEMENT_BYTES);
+    values.forEach((value, i) => poseidon.writeElement(children + i * ELEMENT_BYTES, value));
+    poseidon.hashChildren(children, children + ELEMENT_BYTES, children, children + 4 * ELEMENT_BYTES);
+    assert.equal(poseidon.readElement(children), referencePoseidon(values.slice(0, 4)));
+    assert.equal(poseidon.readElement(children + ELEMENT_BYTES), referencePoseidon(values.slice(4)));
   });
 
   it("ships a wasm binary identical to a fresh build of poseidonWat.ts", async () => {

@@ -9,7 +9,7 @@ export function referencePoseidon(inputs: readonly bigint[]): bigint {
 }
 
 /**
- * The column commitment computed the naive way with circomlibjs (all leaves, whole levels), to
+ * The column commitment (4-ary tree) computed the naive way with circomlibjs (all leaves, whole levels), to
  * check the streaming wasm implementation against an independent one on small trees.
  */
 export function referenceColumnRoot({ column, depth }: { column: Uint8Array; depth: number }): { root: bigint; merkleRoot: bigint; leaves: bigint[] } {
@@ -19,10 +19,10 @@ export function referenceColumnRoot({ column, depth }: { column: Uint8Array; dep
   let level = [...leaves];
   let zero = 0n;
   for (let height = 0; height < depth; height++) {
-    level = Array.from({ length: Math.max(1, Math.ceil(level.length / 2)) }, (_, i) =>
-      referencePoseidon([level[2 * i] ?? zero, level[2 * i + 1] ?? zero]),
+    level = Array.from({ length: Math.max(1, Math.ceil(level.length / 4)) }, (_, i) =>
+      referencePoseidon([0, 1, 2, 3].map((child) => level[4 * i + child] ?? zero)),
     );
-    zero = referencePoseidon([zero, zero]);
+    zero = referencePoseidon([zero, zero, zero, zero]);
   }
   const merkleRoot = level[0] ?? zero;
   return { root: referencePoseidon([merkleRoot, BigInt(leaves.length)]), merkleRoot, leaves };

@@ -65,7 +65,7 @@ describe("manifest", () => {
       ["layout.byteLength", { layout: { ...base.layout, byteLength: 7 } }],
       ["shards", { shards: [] }],
       ["shards", { shards: [base.shards[0]!.slice(0, 2)] }],
-      ["columnTreeDepth", { columnTreeDepth: 33 }],
+      ["columnTreeDepth", { columnTreeDepth: 17 }],
       ["columnRoots", { columnRoots: base.columnRoots.slice(1) }],
       ["datasetRoot", { datasetRoot: "0x04" }],
     ];
