@@ -3,8 +3,9 @@ import { CHUNK_BYTES, ELEMENTS_PER_LEAF, leafCountOf, packChunk } from "./chunkP
 import { columnBlocks } from "./columnBlocks.ts";
 import { SEGMENT_LEVELS } from "./columnRoot.ts";
 import { LeafHasher } from "./leafHasher.ts";
-import { MerkleFrontier } from "./merkleFrontier.ts";
+import { MerkleFrontier, zeroHashes } from "./merkleFrontier.ts";
 import { PoseidonWasm } from "./poseidonWasm.ts";
+import { ELEMENT_BYTES } from "./poseidonWat.ts";
 import { ARITY, assertDepth, assertFits, DEFAULT_COLUMN_DEPTH, leavesAtDepth } from "./treeDepth.ts";
 
 /** Parameters of {@link merkleProofs}. */
@@ -56,16 +57,20 @@ export async function merkleProofs({ column, depth = DEFAULT_COLUMN_DEPTH, indic
     }
   }
   const poseidon = PoseidonWasm.create();
-  const zeros = new MerkleFrontier({ poseidon, depth });
+  const zeros = zeroHashes(poseidon, depth);
   // Siblings in the zero padding are never emitted: they start as zero[level].
-  const paths = indices.map(() => Array.from({ length: depth }, (_, level) => new Array<bigint>(ARITY - 1).fill(poseidon.readElement(zeros.zero(level)))));
+  const paths = indices.map(() =>
+    Array.from({ length: depth }, (_, level) => new Array<bigint>(ARITY - 1).fill(poseidon.readElement(zeros + level * ELEMENT_BYTES))),
+  );
+  // Position of each path's node at each level.
+  const positions = indices.map((index) => Array.from({ length: depth }, (_, level) => Math.floor(index / ARITY ** level)));
   const frontier = new MerkleFrontier({
     poseidon,
     depth,
     onNode: (level, position, pointer) => {
       if (level >= depth) return;
-      indices.forEach((index, i) => {
-        const own = Math.floor(index / ARITY ** level);
+      positions.forEach((path, i) => {
+        const own = path[level]!;
         if (position === own || Math.floor(position / ARITY) !== Math.floor(own / ARITY)) return;
         const child = position % ARITY;
         paths[i]![level]![child < own % ARITY ? child : child - 1] = poseidon.readElement(pointer);
