@@ -9,7 +9,8 @@
 # multi-party ceremony (docs/storage-proofs.md, "Trusted setup").
 #
 # Outputs (committed): circuits/build/storageProof.{wasm,zkey}, circuits/build/verification_key.json,
-# contracts/proofs/StorageProofVerifierV1.sol, and circuits/build/SHA256SUMS over all of them.
+# contracts/proofs/StorageProofVerifierV1.sol (rendered from the key by scripts/storageVerifierSource.ts),
+# and circuits/build/SHA256SUMS over all of them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$PATH"
@@ -47,8 +48,7 @@ snarkjs zkey beacon "$WORK/storageProof_0000.zkey" "$OUT/storageProof.zkey" \
 
 step "export the verification key, the Solidity verifier and the witness generator"
 snarkjs zkey export verificationkey "$OUT/storageProof.zkey" "$OUT/verification_key.json" >&2
-snarkjs zkey export solidityverifier "$OUT/storageProof.zkey" "$WORK/verifier.sol" >&2
-sed 's/^contract Groth16Verifier /contract StorageProofVerifierV1 /' "$WORK/verifier.sol" > "$VERIFIER"
+node scripts/storageVerifierSource.ts "$OUT/verification_key.json" StorageProofVerifierV1 > "$VERIFIER"
 cp "$WORK/main_js/main.wasm" "$OUT/storageProof.wasm"
 
 if [[ "$OUT" == circuits/build ]]; then

@@ -7,6 +7,7 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
 import {VRFConsumerBaseV2Plus} from "@chainlink/contracts/src/v0.8/vrf/dev/VRFConsumerBaseV2Plus.sol";
+import {IColumnAcceptanceListener} from "../interfaces/IColumnAcceptanceListener.sol";
 import {IDatasetRegistry} from "../interfaces/IDatasetRegistry.sol";
 import {IStakeManager} from "../interfaces/IStakeManager.sol";
 import {RandomDraw} from "../libraries/RandomDraw.sol";
@@ -73,6 +74,8 @@ contract DatasetRegistry is IDatasetRegistry, VRFConsumerBaseV2Plus, AccessContr
     mapping(uint256 datasetId => mapping(address provider => bool)) private _holdsColumn;
     mapping(uint256 requestId => Request) private _requests;
     uint256 private _datasetCount;
+    /// @notice Told of every acceptance (StorageProofs); zero until the admin sets it.
+    IColumnAcceptanceListener public acceptanceListener;
 
     EnumerableSet.AddressSet private _providers;
     /// @dev Columns a provider holds in active datasets, and the provider stake still locked for it here.
@@ -176,13 +179,24 @@ contract DatasetRegistry is IDatasetRegistry, VRFConsumerBaseV2Plus, AccessContr
     }
 
     /// @inheritdoc IDatasetRegistry
-    function acceptColumn(uint256 datasetId, uint256 column) external {
+    function acceptColumn(uint256 datasetId, uint256 column) external nonReentrant {
         _active(datasetId);
         Column storage c = _column(datasetId, column);
         if (msg.sender != c.holder) revert DatasetRegistryNotHolder(datasetId, column, msg.sender, c.holder);
         if (c.acceptedAt != 0) revert DatasetRegistryAlreadyAccepted(datasetId, column);
         c.acceptedAt = uint40(block.timestamp);
         emit ColumnAccepted(datasetId, column, msg.sender);
+        IColumnAcceptanceListener listener = acceptanceListener;
+        if (address(listener) != address(0)) listener.columnAccepted(datasetId, column, msg.sender, _columnRoots[datasetId][column]);
+    }
+
+    /// @inheritdoc IDatasetRegistry
+    function setAcceptanceListener(IColumnAcceptanceListener listener) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (address(listener) == address(0)) revert DatasetRegistryInvalidParameter("listener");
+        IColumnAcceptanceListener current = acceptanceListener;
+        if (address(current) != address(0)) revert DatasetRegistryListenerAlreadySet(address(current));
+        acceptanceListener = listener;
+        emit AcceptanceListenerSet(address(listener));
     }
 
     /// @inheritdoc IDatasetRegistry

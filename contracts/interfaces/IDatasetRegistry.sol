@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {IColumnAcceptanceListener} from "./IColumnAcceptanceListener.sol";
+
 /// @title IDatasetRegistry
 /// @notice Erasure-coded datasets and the staked storage providers holding their columns.
 /// A dataset owner registers the manifest, the erasure layout and one Poseidon root per shard
@@ -89,8 +91,10 @@ interface IDatasetRegistry {
     error DatasetRegistryUnknownRequest(uint256 requestId);
     /// @notice Thrown when column `column` of dataset `datasetId` is reported faulty but has no holder or is faulty already.
     error DatasetRegistryColumnNotReportable(uint256 datasetId, uint256 column);
-    /// @notice Thrown when a constructor parameter breaks its rule.
+    /// @notice Thrown when a constructor or admin parameter breaks its rule.
     error DatasetRegistryInvalidParameter(string name);
+    /// @notice Thrown when the acceptance listener is set a second time (it is `listener`).
+    error DatasetRegistryListenerAlreadySet(address listener);
 
     /// @notice Emitted when `owner` registers dataset `datasetId` and escrows `registration.payment`.
     event DatasetRegistered(uint256 indexed datasetId, address indexed owner, Registration registration);
@@ -104,6 +108,8 @@ interface IDatasetRegistry {
     /// @notice Emitted when `provider` confirms it holds column `column` of dataset `datasetId` and
     /// recomputed its root.
     event ColumnAccepted(uint256 indexed datasetId, uint256 column, address indexed provider);
+    /// @notice Emitted when `listener` is set to hear of every column acceptance.
+    event AcceptanceListenerSet(address listener);
     /// @notice Emitted when column `column` of dataset `datasetId` is reported faulty (missed or invalid proof)
     /// and its holder `provider` is slashed `slashed` (to the dataset owner's benefit, see StakeManager).
     event ColumnFaulty(uint256 indexed datasetId, uint256 column, address indexed provider, uint256 slashed);
@@ -129,8 +135,15 @@ interface IDatasetRegistry {
 
     /// @notice The holder of column `column` confirms it fetched every shard of it and recomputed
     /// its root; from then on its storage can be audited and the owner may stop serving it.
-    /// @dev Requirements: Active; caller holds the column; not accepted yet. Emits {ColumnAccepted}.
+    /// Tells the acceptance listener (StorageProofs), which prepares the column for storage proofs.
+    /// @dev Requirements: Active; caller holds the column; not accepted yet; the listener accepts.
+    /// Emits {ColumnAccepted}.
     function acceptColumn(uint256 datasetId, uint256 column) external;
+
+    /// @notice Sets `listener` (StorageProofs) to be told of every column acceptance, once, before
+    /// the admin role is renounced.
+    /// @dev Requirements: DEFAULT_ADMIN_ROLE; non-zero; not set yet. Emits {AcceptanceListenerSet}.
+    function setAcceptanceListener(IColumnAcceptanceListener listener) external;
 
     /// @notice Whether each of dataset `datasetId`'s columns was accepted by its current holder.
     function accepted(uint256 datasetId) external view returns (bool[] memory);

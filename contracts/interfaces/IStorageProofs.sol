@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {IColumnAcceptanceListener} from "./IColumnAcceptanceListener.sol";
+import {IStorageProofVerifier} from "./IStorageProofVerifier.sol";
+
 /// @title IStorageProofs
 /// @notice Audit rounds in which every storage provider proves, with a Groth16 proof, that it
 /// still holds its shard column of a dataset (circuit: `circuits/storageProof.circom`, spec:
@@ -13,15 +16,23 @@ pragma solidity ^0.8.24;
 /// slashes its holder and makes the column reassignable (Closed). The next round may be opened
 /// `roundInterval` seconds after the previous one opened.
 ///
-/// A proof for column c of dataset d in round r by prover a has two public inputs:
-/// `[columnRoot(d, c), boundSeed]` with
-/// `boundSeed = uint256(keccak256(abi.encode(seed(d, r), d, c, a))) % SNARK_SCALAR_FIELD`,
-/// so it is valid for one round, one column and one prover only.
+/// A proof for column c of dataset d in round r by prover a has three public inputs
+/// `[columnRoot(d, c), a, seed(d, r)]`, with `seed` the round's VRF word mod r, so it is valid for
+/// one column, one prover and one round only (a provider holds at most one column of a dataset).
+///
+/// Gas: the verifier's input point is IC₀ + root·IC₁ + prover·IC₂ + seed·IC₃
+/// ({IStorageProofVerifier}). When a holder accepts a column, DatasetRegistry calls
+/// {columnAccepted}, which computes the column term IC₀ + root·IC₁ + holder·IC₂ once and keeps
+/// `keccak256(abi.encode(columnTerm, holder, verifier))`; when a round opens, the round term
+/// seed·IC₃ is computed once and its hash kept in the round's first slot. A submission carries
+/// both terms and the verifier ({ProofTerms}, from {proofTerms}); the contract checks them
+/// against the hashes, so the caller can only be the column's holder, and the verifier adds the
+/// two points instead of multiplying three scalars.
 ///
 /// Verifying keys are anchored: each verifier contract is registered as a version with the hash
 /// of its verifying key, and each dataset is bound to one version (by its owner before its first
-/// round; otherwise to the latest version when its first round opens).
-interface IStorageProofs {
+/// column is accepted; otherwise to the latest version then).
+interface IStorageProofs is IColumnAcceptanceListener {
     /// @notice Where a dataset's current round is.
     enum RoundStatus {
         None, // no round yet
@@ -35,7 +46,7 @@ interface IStorageProofs {
     /// @param status Where the round is.
     /// @param openedAt When the round opened (0 while Requested).
     /// @param deadline End of the proof window (0 while Requested).
-    /// @param seed VRF randomness of the round (0 while Requested).
+    /// @param seed The round's VRF word mod r, the proofs' third public input (0 while Requested).
     /// @param audited Bitmap of the columns audited in this round (bit c = column c).
     /// @param proved Bitmap of the audited columns with a valid proof so far.
     struct Round {
@@ -49,11 +60,21 @@ interface IStorageProofs {
     }
 
     /// @notice A registered verifier version.
-    /// @param verifier Groth16 verifier contract (`verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[2])`).
+    /// @param verifier Groth16 verifier contract of the storage circuit.
     /// @param verifyingKeyHash keccak256 of the verifying key's canonical encoding (`docs/storage-proofs.md`).
     struct VerifierVersion {
-        address verifier;
+        IStorageProofVerifier verifier;
         bytes32 verifyingKeyHash;
+    }
+
+    /// @notice What a submission carries besides the proof ({proofTerms} computes it).
+    /// @param column The column term IC₀ + root·IC₁ + holder·IC₂ of the dataset's verifier.
+    /// @param round The round term seed·IC₃ of the dataset's verifier.
+    /// @param verifier The verifier of the dataset's version.
+    struct ProofTerms {
+        uint256[2] column;
+        uint256[2] round;
+        IStorageProofVerifier verifier;
     }
 
     /// @notice Thrown when verifier version `version` does not exist.
@@ -76,6 +97,11 @@ interface IStorageProofs {
     error StorageProofsAlreadyProved(uint256 datasetId, uint256 column);
     /// @notice Thrown when `caller` submits for column `column` of dataset `datasetId` but `holder` holds it.
     error StorageProofsNotHolder(uint256 datasetId, uint256 column, address caller, address holder);
+    /// @notice Thrown when a submission's terms are not the ones kept for column `column` of dataset
+    /// `datasetId` and its holder, or for the current round (read them again with {proofTerms}).
+    error StorageProofsWrongTerms(uint256 datasetId, uint256 column);
+    /// @notice Thrown when {columnAccepted} is called by `caller`, not DatasetRegistry.
+    error StorageProofsNotRegistry(address caller);
     /// @notice Thrown when the proof window of dataset `datasetId`'s round closed at `deadline`.
     error StorageProofsDeadlinePassed(uint256 datasetId, uint256 deadline);
     /// @notice Thrown when dataset `datasetId`'s round can only be closed after `deadline`.
@@ -89,6 +115,9 @@ interface IStorageProofs {
     event VerifierAdded(uint256 indexed version, address verifier, bytes32 verifyingKeyHash);
     /// @notice Emitted when dataset `datasetId` is bound to verifier version `version`.
     event DatasetBound(uint256 indexed datasetId, uint256 indexed version);
+    /// @notice Emitted when column `column` of dataset `datasetId`, accepted by `holder`, is ready for
+    /// proofs under verifier version `version`.
+    event ColumnPrepared(uint256 indexed datasetId, uint256 indexed column, address indexed holder, uint256 version);
     /// @notice Emitted when round `round` of dataset `datasetId` asks the VRF for its seed (request `requestId`).
     event RoundRequested(uint256 indexed datasetId, uint256 indexed round, uint256 requestId);
     /// @notice Emitted when round `round` of dataset `datasetId` opens: columns in bitmap `audited`
@@ -118,12 +147,14 @@ interface IStorageProofs {
     function openRound(uint256 datasetId) external;
 
     /// @notice Submits the caller's proof `proof` = `[a.x, a.y, b.x1, b.x0, b.y1, b.y0, c.x, c.y]`
-    /// (the order `verifyProof` takes) for column `column` of dataset `datasetId` in round `round`.
-    /// An invalid proof is not reverted: the column is reported faulty and its holder slashed.
+    /// (the order the pairing precompile takes) for column `column` of dataset `datasetId` in round
+    /// `round`, with the terms {proofTerms} returns for the caller. An invalid proof is not
+    /// reverted: the column is reported faulty and its holder slashed.
     /// @dev Requirements: round `round` is the current one and Open; before its deadline; column
-    /// audited and not yet proved; caller holds it. Emits {ProofAccepted} or {ProofRejected}.
+    /// audited and not yet proved; caller holds it (its accepted holder); `terms` are the kept ones.
+    /// Emits {ProofAccepted} or {ProofRejected}.
     /// @return valid Whether the proof verified.
-    function submitProof(uint256 datasetId, uint256 round, uint256 column, uint256[8] calldata proof)
+    function submitProof(uint256 datasetId, uint256 round, uint256 column, uint256[8] calldata proof, ProofTerms calldata terms)
         external
         returns (bool valid);
 
@@ -137,9 +168,14 @@ interface IStorageProofs {
     /// @notice Dataset `datasetId`'s current round.
     function currentRound(uint256 datasetId) external view returns (Round memory);
 
-    /// @notice The two public inputs a proof by `prover` for column `column` of dataset `datasetId`
-    /// in the current round must verify against: `[columnRoot, boundSeed]`.
-    function publicInputs(uint256 datasetId, uint256 column, address prover) external view returns (uint256[2] memory);
+    /// @notice The three public inputs a proof by `prover` for column `column` of dataset `datasetId`
+    /// in the current round must verify against: `[columnRoot, prover, seed]`.
+    function publicInputs(uint256 datasetId, uint256 column, address prover) external view returns (uint256[3] memory);
+
+    /// @notice The terms a submission by `prover` for column `column` of dataset `datasetId` in the
+    /// current round carries, computed by the dataset's verifier.
+    /// @dev Requirements: the dataset is bound to a version.
+    function proofTerms(uint256 datasetId, uint256 column, address prover) external view returns (ProofTerms memory);
 
     /// @notice The verifier version dataset `datasetId` is bound to (0: unbound).
     function versionOf(uint256 datasetId) external view returns (uint256);

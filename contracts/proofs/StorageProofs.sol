@@ -4,8 +4,9 @@ pragma solidity 0.8.37;
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {VRFConsumerBaseV2Plus} from "@chainlink/contracts/src/v0.8/vrf/dev/VRFConsumerBaseV2Plus.sol";
 import {RangeUpkeep} from "../automation/RangeUpkeep.sol";
+import {IColumnAcceptanceListener} from "../interfaces/IColumnAcceptanceListener.sol";
 import {IDatasetRegistry} from "../interfaces/IDatasetRegistry.sol";
-import {IGroth16Verifier} from "../interfaces/IGroth16Verifier.sol";
+import {IStorageProofVerifier} from "../interfaces/IStorageProofVerifier.sol";
 import {IStorageProofs} from "../interfaces/IStorageProofs.sol";
 import {SnarkField} from "../libraries/SnarkField.sol";
 import {VrfRequest} from "../libraries/VrfRequest.sol";
@@ -14,9 +15,10 @@ import {VrfRequest} from "../libraries/VrfRequest.sol";
 /// @notice Audit rounds of Groth16 storage proofs over DatasetRegistry's shard columns (see
 /// {IStorageProofs}); faults are reported to DatasetRegistry, which slashes the holder.
 /// @dev Storage is laid out for {submitProof}, whose whole transaction must stay close to the cost
-/// of the Groth16 verification: it reads three slots of the round (head, seed, owing), writes one
-/// (owing, kept non-zero by a sentinel bit so the write is never zero to non-zero), makes one call
-/// to DatasetRegistry (holder and root) and one to the verifier.
+/// of the Groth16 pairing check: it reads two slots of the round (head with the round term's hash,
+/// owing) and the column's term hash, writes one (owing, kept non-zero by a sentinel bit so the
+/// write is never zero to non-zero), and makes one call, to the verifier. DatasetRegistry is
+/// called only on error paths.
 ///
 /// | owing bit | meaning                                                     |
 /// |-----------|-------------------------------------------------------------|
@@ -27,9 +29,12 @@ contract StorageProofs is IStorageProofs, AccessControl, VRFConsumerBaseV2Plus, 
                                  TYPES
     //////////////////////////////////////////////////////////////*/
 
-    /// @dev A dataset's current round. Slot 0 is all submitProof checks; history lives in events.
+    /// @dev A dataset's current round. Slot 0 is all submitProof checks besides `owing`; history
+    /// lives in events.
     struct RoundState {
-        address verifier; // the dataset's verifier when the round opened
+        // First 20 bytes of keccak256(abi.encode(seed·IC₃)) (0 while the first round is Requested).
+        // Forging a round term needs a 160-bit second preimage: 2^160 hashes.
+        bytes20 roundTermHash;
         uint40 deadline; // opening + proofWindow (0 while the first round is Requested)
         uint48 number;
         RoundStatus status;
@@ -65,6 +70,8 @@ contract StorageProofs is IStorageProofs, AccessControl, VRFConsumerBaseV2Plus, 
 
     mapping(uint256 datasetId => RoundState) private _rounds;
     mapping(uint256 datasetId => uint256) private _versionOf;
+    /// @dev keccak256(abi.encode(columnTerm, holder, verifier)) of the column's accepting holder.
+    mapping(uint256 datasetId => mapping(uint256 column => bytes32)) private _columnTermHashes;
     mapping(uint256 requestId => uint256 datasetId) private _requests;
     VerifierVersion[] private _versions;
 
@@ -109,7 +116,7 @@ contract StorageProofs is IStorageProofs, AccessControl, VRFConsumerBaseV2Plus, 
     {
         if (verifier.code.length == 0) revert StorageProofsInvalidParameter("verifier");
         if (verifyingKeyHash == bytes32(0)) revert StorageProofsInvalidParameter("verifyingKeyHash");
-        _versions.push(VerifierVersion(verifier, verifyingKeyHash));
+        _versions.push(VerifierVersion(IStorageProofVerifier(verifier), verifyingKeyHash));
         version = _versions.length;
         emit VerifierAdded(version, verifier, verifyingKeyHash);
     }
@@ -118,6 +125,22 @@ contract StorageProofs is IStorageProofs, AccessControl, VRFConsumerBaseV2Plus, 
     function bindDataset(uint256 datasetId, uint256 version) external {
         if (registry.getDataset(datasetId).owner != msg.sender) revert StorageProofsNotDatasetOwner(datasetId, msg.sender);
         _bind(datasetId, version);
+    }
+
+    /// @inheritdoc IColumnAcceptanceListener
+    /// @dev Binds an unbound dataset to the latest version, so its column terms and round terms
+    /// come from one verifier.
+    function columnAccepted(uint256 datasetId, uint256 column, address holder, bytes32 root) external {
+        if (msg.sender != address(registry)) revert StorageProofsNotRegistry(msg.sender);
+        uint256 version = _versionOf[datasetId];
+        if (version == 0) {
+            version = _versions.length;
+            _bind(datasetId, version);
+        }
+        IStorageProofVerifier verifier = _versions[version - 1].verifier;
+        uint256[2] memory term = verifier.columnTerm(uint256(root), holder);
+        _columnTermHashes[datasetId][column] = keccak256(abi.encode(term, holder, verifier));
+        emit ColumnPrepared(datasetId, column, holder, version);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -139,17 +162,21 @@ contract StorageProofs is IStorageProofs, AccessControl, VRFConsumerBaseV2Plus, 
     }
 
     /// @inheritdoc IStorageProofs
-    function submitProof(uint256 datasetId, uint256 round, uint256 column, uint256[8] calldata proof)
+    function submitProof(uint256 datasetId, uint256 round, uint256 column, uint256[8] calldata proof, ProofTerms calldata terms)
         external
         returns (bool valid)
     {
         RoundState storage r = _rounds[datasetId];
-        (address verifier, uint256 root, uint256 bit) = _claim(r, datasetId, round, column);
-        valid = _verify(verifier, proof, root, _boundSeed(r.seed, datasetId, column, msg.sender));
+        uint256 bit = _claim(r, datasetId, round, column, terms);
+        valid = _verify(proof, terms);
         if (valid) {
             emit ProofAccepted(datasetId, round, column, msg.sender);
             return true;
         }
+        // INVARIANT: an invalid proof slashes only the current holder. The kept terms name the
+        // holder that accepted; a column redrawn since (and not yet accepted) has another holder.
+        (address holder,) = registry.columnOf(datasetId, column);
+        if (msg.sender != holder) revert StorageProofsNotHolder(datasetId, column, msg.sender, holder);
         r.withoutProof |= bit;
         emit ProofRejected(datasetId, round, column, msg.sender);
         // A dataset settled meanwhile has no stake left to slash for it.
@@ -177,10 +204,11 @@ contract StorageProofs is IStorageProofs, AccessControl, VRFConsumerBaseV2Plus, 
         delete _requests[requestId];
         RoundState storage round = _rounds[datasetId];
         uint256 number = round.number;
-        uint256 seed = randomWords[0];
+        uint256 seed = randomWords[0] % SnarkField.R;
         uint256 audited = registry.auditable(datasetId, block.timestamp);
         uint40 deadline = uint40(block.timestamp) + proofWindow;
-        round.verifier = _versions[_versionOf[datasetId] - 1].verifier;
+        uint256[2] memory roundTerm = _versions[_versionOf[datasetId] - 1].verifier.roundTerm(seed);
+        round.roundTermHash = bytes20(keccak256(abi.encode(roundTerm)));
         round.deadline = deadline;
         round.status = audited == 0 ? RoundStatus.Closed : RoundStatus.Open;
         round.seed = seed;
@@ -233,9 +261,19 @@ contract StorageProofs is IStorageProofs, AccessControl, VRFConsumerBaseV2Plus, 
     }
 
     /// @inheritdoc IStorageProofs
-    function publicInputs(uint256 datasetId, uint256 column, address prover) external view returns (uint256[2] memory) {
+    function publicInputs(uint256 datasetId, uint256 column, address prover) external view returns (uint256[3] memory) {
         (, bytes32 root) = registry.columnOf(datasetId, column);
-        return [uint256(root), _boundSeed(_rounds[datasetId].seed, datasetId, column, prover)];
+        return [uint256(root), uint160(prover), _rounds[datasetId].seed];
+    }
+
+    /// @inheritdoc IStorageProofs
+    function proofTerms(uint256 datasetId, uint256 column, address prover) external view returns (ProofTerms memory terms) {
+        uint256 version = _versionOf[datasetId];
+        if (version == 0) revert StorageProofsUnknownVersion(0);
+        (, bytes32 root) = registry.columnOf(datasetId, column);
+        terms.verifier = _versions[version - 1].verifier;
+        terms.column = terms.verifier.columnTerm(uint256(root), prover);
+        terms.round = terms.verifier.roundTerm(_rounds[datasetId].seed);
     }
 
     /// @inheritdoc IStorageProofs
@@ -282,17 +320,15 @@ contract StorageProofs is IStorageProofs, AccessControl, VRFConsumerBaseV2Plus, 
         emit RoundRequested(datasetId, number, requestId);
     }
 
-    /// @dev Checks a submission by the caller for column `column` in round `round` and takes the
-    /// column off the owing bitmap (one proof per column and round, settled before any call out).
-    /// Returns the round's verifier, the column root and the column's bit.
-    function _claim(RoundState storage r, uint256 datasetId, uint256 round, uint256 column)
+    /// @dev Checks a submission by the caller for column `column` in round `round` with `terms`, and
+    /// takes the column off the owing bitmap (one proof per column and round, settled before any
+    /// call out). Returns the column's bit.
+    function _claim(RoundState storage r, uint256 datasetId, uint256 round, uint256 column, ProofTerms calldata terms)
         private
-        returns (address verifier, uint256 root, uint256 bit)
+        returns (uint256 bit)
     {
-        uint256 deadline;
-        uint256 number;
-        RoundStatus status;
-        (verifier, deadline, number, status) = (r.verifier, r.deadline, r.number, r.status);
+        (bytes20 roundTermHash, uint256 deadline, uint256 number, RoundStatus status) =
+            (r.roundTermHash, r.deadline, r.number, r.status);
         if (round != number) revert StorageProofsWrongRound(datasetId, round, number);
         if (status != RoundStatus.Open) revert StorageProofsWrongRoundStatus(datasetId, status, RoundStatus.Open);
         if (block.timestamp >= deadline) revert StorageProofsDeadlinePassed(datasetId, deadline);
@@ -303,12 +339,14 @@ contract StorageProofs is IStorageProofs, AccessControl, VRFConsumerBaseV2Plus, 
             if (column < 255 && r.audited & bit != 0) revert StorageProofsAlreadyProved(datasetId, column);
             revert StorageProofsColumnNotAudited(datasetId, column);
         }
-        address holder;
-        bytes32 columnRoot;
-        (holder, columnRoot) = registry.columnOf(datasetId, column);
-        if (msg.sender != holder) revert StorageProofsNotHolder(datasetId, column, msg.sender, holder);
+        // INVARIANT: only the holder that accepted the column submits, with its column's terms.
+        if (keccak256(abi.encode(terms.column, msg.sender, terms.verifier)) != _columnTermHashes[datasetId][column]) {
+            (address holder,) = registry.columnOf(datasetId, column);
+            if (msg.sender != holder) revert StorageProofsNotHolder(datasetId, column, msg.sender, holder);
+            revert StorageProofsWrongTerms(datasetId, column);
+        }
+        if (bytes20(keccak256(abi.encode(terms.round))) != roundTermHash) revert StorageProofsWrongTerms(datasetId, column);
         r.owing = owing ^ bit;
-        root = uint256(columnRoot);
     }
 
     /// @dev Settles up to MAX_CLOSE_REPORTS missing proofs, lowest columns first, closing the round
@@ -349,25 +387,17 @@ contract StorageProofs is IStorageProofs, AccessControl, VRFConsumerBaseV2Plus, 
         return deadline == 0 ? 0 : deadline - proofWindow + roundInterval;
     }
 
-    function _boundSeed(uint256 seed, uint256 datasetId, uint256 column, address prover) private pure returns (uint256) {
-        return uint256(keccak256(abi.encode(seed, datasetId, column, prover))) % SnarkField.R;
-    }
-
-    /// @dev Calls `verifier.verifyProof(a, b, c, [root, boundSeed])` with the proof words as they come
-    /// (their order is the ABI encoding of a, b, c). A revert or a malformed answer counts as invalid.
-    function _verify(address verifier, uint256[8] calldata proof, uint256 root, uint256 boundSeed)
-        private
-        view
-        returns (bool valid)
-    {
-        bytes4 selector = IGroth16Verifier.verifyProof.selector;
+    /// @dev Calls `terms.verifier.verifyProof(proof, terms.column, terms.round)`; `terms.column` and
+    /// `terms.round` are the first four words of `terms`. A revert or a malformed answer counts as invalid.
+    function _verify(uint256[8] calldata proof, ProofTerms calldata terms) private view returns (bool valid) {
+        bytes4 selector = IStorageProofVerifier.verifyProof.selector;
+        address verifier = address(terms.verifier);
         assembly ("memory-safe") {
             let input := mload(0x40)
             mstore(input, selector)
             calldatacopy(add(input, 0x04), proof, 0x100)
-            mstore(add(input, 0x104), root)
-            mstore(add(input, 0x124), boundSeed)
-            let success := staticcall(gas(), verifier, input, 0x144, 0, 0x20)
+            calldatacopy(add(input, 0x104), terms, 0x80)
+            let success := staticcall(gas(), verifier, input, 0x184, 0, 0x20)
             valid := and(and(success, gt(returndatasize(), 0x1f)), eq(mload(0), 1))
         }
     }

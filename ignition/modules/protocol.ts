@@ -13,10 +13,12 @@ export type ProtocolDependencies = {
 /**
  * Deploys and wires the protocol's contracts inside an Ignition module: StakeManager,
  * JobRegistry, ValidatorCommittee, Disputes, DatasetRegistry, StorageProofs. Every module role goes to a
- * contract, then the deployer renounces every admin role, so no account can move escrow, stake or bonds.
+ * contract and DatasetRegistry's acceptance listener is StorageProofs, then the deployer renounces every
+ * admin role, so no account can move escrow, stake or bonds.
  * `verifierAdmin` (default: the deployer) keeps StorageProofs' VERIFIER_ADMIN_ROLE to register the
  * storage-proof verifiers; the development verifier `StorageProofVerifierV1` is deployed alongside
- * (registered by VeritrainLocal; on a testnet the verifier admin calls `addVerifier` itself).
+ * (registered by VeritrainLocal; on a testnet the verifier admin calls `addVerifier` itself, before any
+ * column is accepted: an acceptance binds the dataset to the latest version and needs one).
  * Parameters (with defaults) are read from the calling module's parameter file.
  */
 export function deployProtocol(m: IgnitionModuleBuilder, { token, vrfCoordinator, vrfSubscriptionId }: ProtocolDependencies) {
@@ -89,6 +91,7 @@ export function deployProtocol(m: IgnitionModuleBuilder, { token, vrfCoordinator
     m.call(datasetRegistry, "grantRole", [m.staticCall(datasetRegistry, "FAULT_REPORTER_ROLE", []), storageProofs], {
       id: "grantFaultReporterRole",
     }),
+    m.call(datasetRegistry, "setAcceptanceListener", [storageProofs]),
   ];
   for (const [name, contract] of [
     ["StakeManager", stakeManager],

@@ -1,5 +1,6 @@
 import { Address, BigInt, Bytes } from "@graphprotocol/graph-ts";
 import {
+  AcceptanceListenerSet,
   ColumnAccepted,
   ColumnFaulty,
   ColumnPlaced,
@@ -12,6 +13,7 @@ import {
   ProviderReleased,
 } from "../generated/DatasetRegistry/DatasetRegistry";
 import {
+  AcceptanceListenerSetting,
   Column,
   ColumnAcceptance,
   ColumnFault,
@@ -105,6 +107,12 @@ export function handleDatasetActivated(event: DatasetActivated): void {
   activation.dataset = dataset.id;
   activation.endsAt = event.params.endsAt;
   activation.save();
+}
+
+export function handleAcceptanceListenerSet(event: AcceptanceListenerSet): void {
+  let setting = stamped(new AcceptanceListenerSetting(eventId(event)), event);
+  setting.listener = event.params.listener;
+  setting.save();
 }
 
 export function handleColumnAccepted(event: ColumnAccepted): void {

@@ -1,5 +1,6 @@
 import { Address, BigInt, ethereum } from "@graphprotocol/graph-ts";
 import {
+  ColumnPrepared,
   DatasetBound,
   ProofAccepted,
   ProofMissed,
@@ -11,6 +12,7 @@ import {
 } from "../generated/StorageProofs/StorageProofs";
 import {
   AuditRound,
+  ColumnPreparation,
   Dataset,
   DatasetBinding,
   Proof,
@@ -46,6 +48,15 @@ export function handleDatasetBound(event: DatasetBound): void {
   binding.dataset = dataset.id;
   binding.version = event.params.version.toString();
   binding.save();
+}
+
+export function handleColumnPrepared(event: ColumnPrepared): void {
+  let preparation = stamped(new ColumnPreparation(eventId(event)), event);
+  preparation.dataset = event.params.datasetId.toString();
+  preparation.column = pairId(event.params.datasetId, event.params.column);
+  preparation.holder = event.params.holder;
+  preparation.version = event.params.version.toString();
+  preparation.save();
 }
 
 export function handleRoundRequested(event: RoundRequested): void {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { keccak256, numberToHex, parseEther, stringToHex, zeroAddress, zeroHash } from "viem";
+import { getAddress, keccak256, numberToHex, parseEther, stringToHex, zeroAddress, zeroHash } from "viem";
 import { randomDraw } from "../../keepers/src/chain/randomDraw.ts";
 import { deployProtocol, fieldRoot, networkHelpers, SNARK_SCALAR_FIELD, stake, viem, type Protocol } from "./fixture.ts";
 
@@ -272,6 +272,9 @@ describe("DatasetRegistry", () => {
         [p.datasetId, 6n, holder.account.address],
       );
       assert.deepEqual(await p.datasetRegistry.read.accepted([p.datasetId]), Array.from({ length: 11 }, (_, i) => i === 6));
+      assert.equal(await p.datasetRegistry.read.acceptanceListener(), getAddress(p.storageProofs.address));
+      const [prepared] = await p.storageProofs.getEvents.ColumnPrepared({ datasetId: p.datasetId }, { fromBlock: 0n });
+      assert.deepEqual(prepared!.args, { datasetId: p.datasetId, column: 6n, holder: getAddress(holder.account.address), version: 1n });
       await viem.assertions.revertWithCustomErrorWithArgs(
         p.datasetRegistry.write.acceptColumn([p.datasetId, 6n], { account: holder.account }),
         p.datasetRegistry,
@@ -407,6 +410,43 @@ describe("DatasetRegistry", () => {
       const events = await p.registry.getEvents.PlacementRequested({}, { fromBlock: 0n });
       await p.vrfCoordinator.write.fulfillRandomWords([events.at(-1)!.args.requestId!, p.registry.address]);
     }
+
+    it("sets its acceptance listener once, by the admin only, and not to zero", async () => {
+      const p = await networkHelpers.loadFixture(withReporter);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        p.registry.write.setAcceptanceListener([p.storageProofs.address], { account: p.outsider.account }),
+        p.registry,
+        "AccessControlUnauthorizedAccount",
+        [getAddress(p.outsider.account.address), zeroHash],
+      );
+      await viem.assertions.revertWithCustomErrorWithArgs(p.registry.write.setAcceptanceListener([zeroAddress]), p.registry, "DatasetRegistryInvalidParameter", [
+        "listener",
+      ]);
+      // Without a listener an acceptance tells nobody.
+      const holder = walletOf(p, (await p.registry.read.holders([1n]))[0]!);
+      await p.registry.write.acceptColumn([1n, 0n], { account: holder.account });
+      await viem.assertions.emitWithArgs(p.registry.write.setAcceptanceListener([p.storageProofs.address]), p.registry, "AcceptanceListenerSet", [
+        getAddress(p.storageProofs.address),
+      ]);
+      assert.equal(await p.registry.read.acceptanceListener(), getAddress(p.storageProofs.address));
+      await viem.assertions.revertWithCustomErrorWithArgs(p.registry.write.setAcceptanceListener([p.outsider.account.address]), p.registry, "DatasetRegistryListenerAlreadySet", [
+        getAddress(p.storageProofs.address),
+      ]);
+    });
+
+    it("leaves a column unaccepted when its listener refuses the acceptance", async () => {
+      const p = await networkHelpers.loadFixture(withReporter);
+      // The deployment's StorageProofs listens to another registry: it refuses this one's calls.
+      await p.registry.write.setAcceptanceListener([p.storageProofs.address]);
+      const holder = walletOf(p, (await p.registry.read.holders([1n]))[1]!);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        p.registry.write.acceptColumn([1n, 1n], { account: holder.account }),
+        p.storageProofs,
+        "StorageProofsNotRegistry",
+        [getAddress(p.registry.address)],
+      );
+      assert.deepEqual(await p.registry.read.accepted([1n]), Array.from({ length: 11 }, () => false));
+    });
 
     it("slashes the holder faultPenalty to the owner and treasury, once per faulty column", async () => {
       const p = await networkHelpers.loadFixture(withReporter);

@@ -78,12 +78,14 @@ abstract contract StorageAuditActions is CommonBase, StdUtils {
         (address holder,) = datasetRegistry.columnOf(DATASET, column);
         verifier.setMode(VerifierDouble.Mode(verdict % 3));
         uint256[8] memory proof;
+        IStorageProofs.ProofTerms memory terms = storageProofs.proofTerms(DATASET, column, holder);
         vm.recordLogs();
         vm.prank(holder);
-        try storageProofs.submitProof(DATASET, round.number, column, proof) {
+        try storageProofs.submitProof(DATASET, round.number, column, proof, terms) {
             _afterStorageAction("submitProof");
         } catch {
-            // Rejected earlier in this round (AlreadyProved): nothing happened.
+            // Rejected earlier in this round (AlreadyProved), or a redrawn column its new holder has
+            // not accepted (WrongTerms): nothing happened.
             vm.getRecordedLogs();
         }
     }

@@ -54,8 +54,9 @@ contract StorageProofsCloseTest is ProtocolBase {
         assertEq(round.audited, (uint256(1) << COLUMNS) - 1, "every column audited");
         // Column 3 is proved; the other 39 are missing.
         uint256[8] memory proof;
+        IStorageProofs.ProofTerms memory terms = storageProofs.proofTerms(datasetId, 3, holders[3]);
         vm.prank(holders[3]);
-        assertTrue(storageProofs.submitProof(datasetId, round.number, 3, proof));
+        assertTrue(storageProofs.submitProof(datasetId, round.number, 3, proof, terms));
         vm.warp(round.deadline);
 
         storageProofs.closeRound(datasetId);

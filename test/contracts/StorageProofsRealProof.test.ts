@@ -1,15 +1,16 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { readFile } from "node:fs/promises";
 import { getAddress, parseEventLogs } from "viem";
 import { FIELD_MODULUS } from "../../keepers/src/commitments/field.ts";
-import { boundSeed } from "../../keepers/src/proofs/boundSeed.ts";
-import type { ProofCalldata } from "../../keepers/src/proofs/proofEncoding.ts";
+import { proofFromSnarkjs, proofToCalldata, type ProofCalldata } from "../../keepers/src/proofs/proofEncoding.ts";
 import { StorageProver } from "../../keepers/src/proofs/storageProver.ts";
-import { networkHelpers, viem } from "./fixture.ts";
-import { proveRealColumn, withRealOpenRound } from "./storageProofRound.ts";
+import type { ZkVectorFile } from "../keepers/proofs/zkVectors.ts";
+import { networkHelpers } from "./fixture.ts";
+import { proveRealColumn, submitRealProof, withRealOpenRound } from "./storageProofRound.ts";
 
-/** Whole-transaction gas ceiling of a proof submission (the 230k goal is out of reach: docs/storage-proofs.md). */
-const SUBMIT_GAS_CEILING = 250_000n;
+/** Whole-transaction gas goal of a proof submission (docs/storage-proofs.md). */
+const SUBMIT_GAS_CEILING = 230_000n;
 /** Field modulus of the BN254 base field (proof coordinates). */
 const P = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
 
@@ -33,21 +34,38 @@ describe("StorageProofs with real Groth16 proofs and the development verifier", 
 
   /** Submits `proof` for `column` in round `round` from `wallet`; returns the receipt's outcome. */
   async function submit(p: Awaited<ReturnType<typeof withRealOpenRound>>, wallet: (typeof p.holder)[number], column: bigint, proof: ProofCalldata, round = 1n) {
-    const publicClient = await viem.getPublicClient();
-    const hash = await p.storageProofs.write.submitProof([1n, round, column, [...proof]], { account: wallet.account });
-    const receipt = await publicClient.waitForTransactionReceipt({ hash });
+    const receipt = await submitRealProof(p, wallet, column, proof, round);
     const accepted = parseEventLogs({ abi: p.storageProofs.abi, logs: receipt.logs, eventName: "ProofAccepted" }).length === 1;
     const rejected = parseEventLogs({ abi: p.storageProofs.abi, logs: receipt.logs, eventName: "ProofRejected" }).length === 1;
     return { accepted, rejected, gasUsed: receipt.gasUsed };
   }
 
-  it("publicInputs is [registered root, boundSeed] as the keepers compute it", async () => {
+  it("publicInputs is [registered root, prover, the round's seed]", async () => {
     const p = await networkHelpers.loadFixture(withRealOpenRound);
     const round = await p.storageProofs.read.currentRound([1n]);
     const prover = getAddress(p.holder[0]!.account.address);
-    const [root, bound] = await p.storageProofs.read.publicInputs([1n, 0n, prover]);
-    assert.equal(root, BigInt((await p.datasetRegistry.read.columnRoots([1n]))[0]!));
-    assert.equal(bound, boundSeed({ seed: round.seed, datasetId: 1n, column: 0, prover }));
+    const root = BigInt((await p.datasetRegistry.read.columnRoots([1n]))[0]!);
+    assert.deepEqual(await p.storageProofs.read.publicInputs([1n, 0n, prover]), [root, BigInt(prover), round.seed]);
+  });
+
+  it("the development verifier accepts every storage-circuit test vector and nothing with a changed input", async () => {
+    const p = await networkHelpers.loadFixture(withRealOpenRound);
+    const verifier = p.storageProofVerifier;
+    const vectors: ZkVectorFile = JSON.parse(await readFile(new URL("../fixtures/zk/vectors/storageProof.json", import.meta.url), "utf8"));
+    for (const { proof, publicSignals } of vectors.proofs) {
+      const [root, prover, seed] = publicSignals.map(BigInt) as [bigint, bigint, bigint];
+      const words = proofToCalldata(proofFromSnarkjs(proof));
+      const verify = async (r: bigint, a: bigint, s: bigint) =>
+        verifier.read.verifyProof([words, await verifier.read.columnTerm([r, getAddress(`0x${a.toString(16).padStart(40, "0")}`)]), await verifier.read.roundTerm([s])]);
+      assert.equal(await verify(root, prover, seed), true);
+      for (const [r, a, s] of [
+        [root + 1n, prover, seed],
+        [root, prover ^ 1n, seed],
+        [root, prover, seed + 1n],
+      ] as const) {
+        assert.equal(await verify(r, a, s), false);
+      }
+    }
   });
 
   it("accepts each holder's real proof, within the gas ceiling", async () => {

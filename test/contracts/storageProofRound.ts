@@ -5,7 +5,7 @@ import { proofToCalldata, type ProofCalldata } from "../../keepers/src/proofs/pr
 import type { StorageProver } from "../../keepers/src/proofs/storageProver.ts";
 import { storageWitness } from "../../keepers/src/proofs/storageWitness.ts";
 import { SeededRandom } from "../keepers/commitments/seededRandom.ts";
-import { stake, withDatasetOfRoots } from "./fixture.ts";
+import { stake, viem, withDatasetOfRoots } from "./fixture.ts";
 
 /** The two columns of the real-proof dataset: seeded bytes (about 30 and 25 leaves). */
 export const REAL_COLUMNS = [new SeededRandom(1n).bytes(496 * 30 - 7), new SeededRandom(2n).bytes(496 * 25)] as const;
@@ -30,17 +30,21 @@ export async function withRealOpenRound() {
   return { ...p, holder, spare };
 }
 
+type RealRound = Awaited<ReturnType<typeof withRealOpenRound>>;
+
 /**
  * A real proof of column `column` of dataset 1 in its current round, made as `prover` would
  * make it (public inputs read from StorageProofs.publicInputs for that prover).
  */
-export async function proveRealColumn(
-  p: Awaited<ReturnType<typeof withRealOpenRound>>,
-  storageProver: StorageProver,
-  column: 0 | 1,
-  prover: Address,
-): Promise<ProofCalldata> {
-  const [root, bound] = await p.storageProofs.read.publicInputs([1n, BigInt(column), prover]);
-  const input = await storageWitness({ column: REAL_COLUMNS[column], columnRoot: root, boundSeed: bound, leafCount: commitments[column]!.leafCount });
+export async function proveRealColumn(p: RealRound, storageProver: StorageProver, column: 0 | 1, prover: Address): Promise<ProofCalldata> {
+  const [root, , seed] = await p.storageProofs.read.publicInputs([1n, BigInt(column), prover]);
+  const input = await storageWitness({ column: REAL_COLUMNS[column], columnRoot: root, prover, seed, leafCount: commitments[column]!.leafCount });
   return proofToCalldata((await storageProver.prove(input)).proof);
+}
+
+/** Submits `proof` for `column` of dataset 1 in `round` as `wallet`, with the terms StorageProofs computes for it; returns the receipt. */
+export async function submitRealProof(p: RealRound, wallet: RealRound["holder"][number], column: bigint, proof: ProofCalldata, round = 1n) {
+  const terms = await p.storageProofs.read.proofTerms([1n, column, getAddress(wallet.account.address)]);
+  const hash = await p.storageProofs.write.submitProof([1n, round, column, [...proof], terms], { account: wallet.account });
+  return (await viem.getPublicClient()).waitForTransactionReceipt({ hash });
 }

@@ -60,12 +60,13 @@ export async function answerRound({ chain, store, prover, dataDir, log, signal, 
         details: { ...context, depth: manifest.columnTreeDepth },
       });
     }
-    const [columnRoot, boundSeed] = await storageProofs.read.publicInputs([datasetId, BigInt(column), chain.account.address]);
+    const [columnRoot, , seed] = await storageProofs.read.publicInputs([datasetId, BigInt(column), chain.account.address]);
     const started = performance.now();
     const input = await storageWitness({
       column: bytes(),
       columnRoot,
-      boundSeed,
+      prover: chain.account.address,
+      seed,
       leafCount: leafCountOf(manifest.layout.shardSize * manifest.layout.stripeCount),
     });
     const { proof, publicSignals } = await prover.prove(input);
@@ -81,7 +82,8 @@ export async function answerRound({ chain, store, prover, dataDir, log, signal, 
       proof: toHex(await compressProof(proof)),
     };
     await writeFile(file, `${JSON.stringify(record, null, 2)}\n`);
-    await chain.send(() => storageProofs.write.submitProof([datasetId, round, BigInt(column), proofToCalldata(proof)]));
+    const terms = await storageProofs.read.proofTerms([datasetId, BigInt(column), chain.account.address]);
+    await chain.send(() => storageProofs.write.submitProof([datasetId, round, BigInt(column), proofToCalldata(proof), terms]));
     submitted++;
     log.info({ ...context, column, proveMs, file }, "storage proof submitted");
   }

@@ -97,6 +97,7 @@ abstract contract ProtocolBase is Test {
         jobRegistry.grantRole(jobRegistry.DISPUTES_ROLE(), address(disputes));
         committee.grantRole(committee.REQUESTER_ROLE(), address(disputes));
         datasetRegistry.grantRole(datasetRegistry.FAULT_REPORTER_ROLE(), address(storageProofs));
+        datasetRegistry.setAcceptanceListener(storageProofs);
         bytes32 adminRole = stakeManager.DEFAULT_ADMIN_ROLE();
         stakeManager.renounceRole(adminRole, address(this));
         jobRegistry.renounceRole(adminRole, address(this));

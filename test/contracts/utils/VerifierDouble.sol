@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {IGroth16Verifier} from "../../../contracts/interfaces/IGroth16Verifier.sol";
+import {IStorageProofVerifier} from "../../../contracts/interfaces/IStorageProofVerifier.sol";
 
-/// @notice Test double of a snarkjs Groth16 verifier, for StorageProofs' bookkeeping tests (the
-/// real generated verifier is tested with real proofs). It answers what the test set: accept,
-/// reject, revert, or accept only the exact (a, b, c, pubSignals) the test expects, which checks
-/// that StorageProofs passes the proof words and public inputs in the verifier's order.
-contract VerifierDouble is IGroth16Verifier {
+/// @notice Test double of the storage-proof verifier, for StorageProofs' bookkeeping tests (the
+/// real generated verifier is tested with real proofs). Its terms are hashes of their inputs (not
+/// curve points), so a test can tell which root, prover and seed StorageProofs used. It answers
+/// what the test set: accept, reject, revert, or accept only the exact (proof, terms) the test
+/// expects, which checks that StorageProofs passes the proof words and terms in order.
+contract VerifierDouble is IStorageProofVerifier {
     enum Mode {
         Accept, // true (only for `expectedInputs` when it is set)
         Reject, // false
@@ -17,20 +18,26 @@ contract VerifierDouble is IGroth16Verifier {
     error VerifierDoubleReverted();
 
     Mode public mode;
-    /// @notice keccak256(abi.encode(a, b, c, pubSignals)) Accept requires; zero accepts anything.
+    /// @notice keccak256(abi.encode(proof, columnTerm, roundTerm)) Accept requires; zero accepts anything.
     bytes32 public expectedInputs;
 
     function setMode(Mode mode_) external {
         mode = mode_;
     }
 
-    function expect(uint256[2] calldata a, uint256[2][2] calldata b, uint256[2] calldata c, uint256[2] calldata pubSignals)
-        external
-    {
-        expectedInputs = keccak256(abi.encode(a, b, c, pubSignals));
+    function expect(uint256[8] calldata proof, uint256[2] calldata columnTerm_, uint256[2] calldata roundTerm_) external {
+        expectedInputs = keccak256(abi.encode(proof, columnTerm_, roundTerm_));
     }
 
-    function verifyProof(uint256[2] calldata a, uint256[2][2] calldata b, uint256[2] calldata c, uint256[2] calldata pubSignals)
+    function columnTerm(uint256 columnRoot, address prover) external pure returns (uint256[2] memory) {
+        return [uint256(keccak256(abi.encode("column x", columnRoot, prover))), uint256(keccak256(abi.encode("column y", columnRoot, prover)))];
+    }
+
+    function roundTerm(uint256 seed) external pure returns (uint256[2] memory) {
+        return [uint256(keccak256(abi.encode("round x", seed))), uint256(keccak256(abi.encode("round y", seed)))];
+    }
+
+    function verifyProof(uint256[8] calldata proof, uint256[2] calldata columnTerm_, uint256[2] calldata roundTerm_)
         external
         view
         returns (bool)
@@ -39,6 +46,6 @@ contract VerifierDouble is IGroth16Verifier {
         if (m == Mode.Revert) revert VerifierDoubleReverted();
         if (m == Mode.Reject) return false;
         bytes32 expected = expectedInputs;
-        return expected == bytes32(0) || expected == keccak256(abi.encode(a, b, c, pubSignals));
+        return expected == bytes32(0) || expected == keccak256(abi.encode(proof, columnTerm_, roundTerm_));
     }
 }
