@@ -2,8 +2,10 @@ pragma circom 2.2.0;
 
 // Proof of storage of one shard column (spec: docs/storage-proofs.md; commitment:
 // docs/commitments.md). The prover shows it knows SAMPLES chunks of the column, drawn from the
-// round's bound seed uniformly over the column's real leaves, with their paths in the column's
-// 4-ary Merkle tree to the column root.
+// round's seed and the prover's address uniformly over the column's real leaves, with their
+// paths in the column's 4-ary Merkle tree to the column root. The prover's address and the
+// round's seed are public inputs, so a proof holds for one prover and one round; the column root
+// names the column.
 
 include "circomlib/circuits/poseidon.circom";
 include "circomlib/circuits/bitify.circom";
@@ -86,7 +88,8 @@ template StorageProof(DEPTH, SAMPLES) {
     var DRAWS = (SAMPLES + PER_DRAW - 1) \ PER_DRAW;
 
     signal input columnRoot; // public
-    signal input boundSeed; // public
+    signal input prover; // public: the prover's address
+    signal input seed; // public: the round's VRF word mod r
     signal input merkleRoot;
     signal input leafCount;
     signal input chunks[SAMPLES][CHUNK_ELEMENTS];
@@ -97,10 +100,10 @@ template StorageProof(DEPTH, SAMPLES) {
     rootCheck === columnRoot;
     _ <== Num2Bits(2 * DEPTH + 1)(leafCount);
 
-    // draw_j = Poseidon2(boundSeed, j); sample i takes bits [64 (i mod 3), 64 (i mod 3) + 64) of draw_(i div 3).
+    // draw_j = Poseidon3(seed, prover, j); sample i takes bits [64 (i mod 3), 64 (i mod 3) + 64) of draw_(i div 3).
     signal drawBits[DRAWS][254];
     for (var j = 0; j < DRAWS; j++) {
-        drawBits[j] <== Num2Bits_strict()(Poseidon(2)([boundSeed, j]));
+        drawBits[j] <== Num2Bits_strict()(Poseidon(3)([seed, prover, j]));
     }
 
     for (var i = 0; i < SAMPLES; i++) {

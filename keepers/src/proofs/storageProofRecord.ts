@@ -1,8 +1,7 @@
 import { readFile } from "node:fs/promises";
-import { type Address, getAddress, hexToBytes, isAddress, isHex, parseEventLogs } from "viem";
+import { type Address, getAddress, hexToBigInt, hexToBytes, isAddress, isHex, parseEventLogs } from "viem";
 import type { ProtocolConnection } from "../chain/protocolContracts.ts";
 import { VeritrainError } from "../errors.ts";
-import { boundSeed } from "./boundSeed.ts";
 import { verifyGroth16Proof } from "./groth16Verifier.ts";
 import { COMPRESSED_PROOF_BYTES, decompressProof } from "./proofEncoding.ts";
 import { STORAGE_CIRCUIT_FILES, storageVerifyingKey } from "./storageProver.ts";
@@ -14,7 +13,7 @@ export type StorageProofRecord = {
   round: string;
   column: number;
   prover: Address;
-  /** `[columnRoot, boundSeed]`, decimal. */
+  /** `[columnRoot, prover, seed]`, decimal. */
   publicSignals: string[];
   /** The 128-byte compressed proof (docs/proof-encoding.md), 0x-hex. */
   proof: `0x${string}`;
@@ -35,7 +34,7 @@ export async function readStorageProofRecord(path: string): Promise<StorageProof
   if (!isDecimal(value.round)) throw invalid("round");
   if (!Number.isSafeInteger(value.column) || (value.column as number) < 0) throw invalid("column");
   if (typeof value.prover !== "string" || !isAddress(value.prover)) throw invalid("prover");
-  if (!Array.isArray(value.publicSignals) || value.publicSignals.length !== 2 || !value.publicSignals.every(isDecimal)) throw invalid("publicSignals");
+  if (!Array.isArray(value.publicSignals) || value.publicSignals.length !== 3 || !value.publicSignals.every(isDecimal)) throw invalid("publicSignals");
   if (!isHex(value.proof) || hexToBytes(value.proof).length !== COMPRESSED_PROOF_BYTES) throw invalid("proof");
   return { ...(value as StorageProofRecord), prover: getAddress(value.prover) };
 }
@@ -46,7 +45,7 @@ export type StorageProofVerdict = {
   /** Why it is invalid (empty when valid). */
   reasons: string[];
   columnRoot: string;
-  boundSeed: string;
+  seed: string;
   verifyingKeyHash: string;
 };
 
@@ -77,11 +76,11 @@ export async function verifyStorageProofRecord({ chain, record }: { chain: Proto
   if (!opened) throw new VeritrainError(`round ${round} of dataset ${datasetId} never opened`, { code: "ROUND_UNKNOWN", details: { ...record } });
   const version = await storageProofs.read.verifierVersion([await storageProofs.read.versionOf([datasetId])]);
   const localKey = JSON.parse(await readFile(STORAGE_CIRCUIT_FILES.verificationKey, "utf8"));
-  const expected = [BigInt(root), boundSeed({ seed: opened.args.seed, datasetId, column: record.column, prover: record.prover })];
+  const expected = [BigInt(root), hexToBigInt(record.prover), opened.args.seed];
   const reasons: string[] = [];
   if (verifyingKeyHash(localKey) !== version.verifyingKeyHash) reasons.push("the local verifying key is not the one the dataset is bound to");
   if (record.publicSignals.some((signal, i) => BigInt(signal) !== expected[i])) {
-    reasons.push("the public signals are not [registered column root, bound seed of this round, column and prover]");
+    reasons.push("the public signals are not [registered column root, prover, seed of this round]");
   }
   const proof = await decompressProof(hexToBytes(record.proof));
   if (!verifyGroth16Proof({ verifyingKey: await storageVerifyingKey(), proof, publicSignals: expected })) reasons.push("the proof does not verify");
@@ -89,7 +88,7 @@ export async function verifyStorageProofRecord({ chain, record }: { chain: Proto
     valid: reasons.length === 0,
     reasons,
     columnRoot: expected[0]!.toString(),
-    boundSeed: expected[1]!.toString(),
+    seed: expected[2]!.toString(),
     verifyingKeyHash: version.verifyingKeyHash,
   };
 }

@@ -12,8 +12,8 @@ export const STORAGE_CIRCUIT_FILES = {
   verificationKey: new URL("../../../circuits/build/verification_key.json", import.meta.url),
 } as const;
 
-/** A proof and the public signals it proves, `[columnRoot, boundSeed]`. */
-export type StorageProof = { proof: Groth16Proof; publicSignals: [bigint, bigint] };
+/** A proof and the public signals it proves, `[columnRoot, prover, seed]`. */
+export type StorageProof = { proof: Groth16Proof; publicSignals: [bigint, bigint, bigint] };
 
 /** Reads and prepares the committed verification key of the storage circuit. */
 export async function storageVerifyingKey(file: URL | string = STORAGE_CIRCUIT_FILES.verificationKey): Promise<PreparedVerifyingKey> {
@@ -28,7 +28,7 @@ export async function storageVerifyingKey(file: URL | string = STORAGE_CIRCUIT_F
  *
  * @example
  * const prover = await StorageProver.load();
- * const { proof, publicSignals } = await prover.prove(await storageWitness({ column, columnRoot, boundSeed, leafCount }));
+ * const { proof, publicSignals } = await prover.prove(await storageWitness({ column, columnRoot, prover: address, seed, leafCount }));
  * await prover.close();
  */
 export class StorageProver {
@@ -52,7 +52,7 @@ export class StorageProver {
     if (!verifyGroth16Proof({ verifyingKey: this.#verifyingKey, proof, publicSignals })) {
       throw new VeritrainError("the prover produced a proof that does not verify", { code: "PROOF_INVALID", details: { publicSignals: publicSignals.map(String) } });
     }
-    return { proof, publicSignals: [publicSignals[0]!, publicSignals[1]!] };
+    return { proof, publicSignals: [publicSignals[0]!, publicSignals[1]!, publicSignals[2]!] };
   }
 
   /** Stops the proving worker threads (shared by every prover of this thread); a later proof starts them again. */

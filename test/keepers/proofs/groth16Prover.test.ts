@@ -16,7 +16,8 @@ describe("Groth16Prover on the committed storage circuit", { timeout: 300_000 },
   let prover: Groth16Prover;
   let verificationKey: object;
   let commitment: { root: bigint; leafCount: number };
-  const witnessInput = (boundSeed: bigint) => storageWitness({ column, columnRoot: commitment.root, boundSeed, leafCount: commitment.leafCount });
+  const prover0 = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
+  const witnessInput = (seed: bigint) => storageWitness({ column, columnRoot: commitment.root, prover: prover0, seed, leafCount: commitment.leafCount });
   const snarkjsAccepts = (proof: Awaited<ReturnType<Groth16Prover["prove"]>>, signals: bigint[]) =>
     snarkjs.groth16.verify(verificationKey, signals, proofToSnarkjs(proof.proof));
 
@@ -32,20 +33,20 @@ describe("Groth16Prover on the committed storage circuit", { timeout: 300_000 },
   it("proves what snarkjs verifies, with the witness's public signals; each proof of one witness is freshly randomised", async () => {
     const input = await witnessInput(42n);
     const [first, second] = [await prover.prove(input), await prover.prove(input)];
-    assert.deepEqual(first.publicSignals, [commitment.root, 42n]);
+    assert.deepEqual(first.publicSignals, [commitment.root, BigInt(prover0), 42n]);
     assert.deepEqual(second.publicSignals, first.publicSignals);
     assert.equal(await snarkjsAccepts(first, first.publicSignals), true);
     assert.equal(await snarkjsAccepts(second, second.publicSignals), true);
     assert.notDeepEqual(second.proof.a, first.proof.a);
     assert.notDeepEqual(second.proof.c, first.proof.c);
-    assert.equal(await snarkjsAccepts(first, [commitment.root, 43n]), false);
+    assert.equal(await snarkjsAccepts(first, [commitment.root, BigInt(prover0), 43n]), false);
   });
 
   it("concurrent proofs of different inputs each prove their own witness", async () => {
     const inputs = await Promise.all([witnessInput(7n), witnessInput(8n)]);
     const proofs = await Promise.all(inputs.map((input) => prover.prove(input)));
     assert.deepEqual(
-      proofs.map((proof) => proof.publicSignals[1]),
+      proofs.map((proof) => proof.publicSignals[2]),
       [7n, 8n],
     );
     for (const proof of proofs) assert.equal(await snarkjsAccepts(proof, proof.publicSignals), true);
