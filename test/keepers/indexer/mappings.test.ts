@@ -256,6 +256,10 @@ describe("subgraph mappings on real event logs", () => {
       const columns = [0, 1].map((c) => store.get("Column", `1-${c}`)!);
       assert.deepEqual(columns.map((c) => c.holder), holders.map(lower));
       assert.deepEqual(columns.map((c) => c.accepted), [true, false]);
+      assert.deepEqual(
+        store.all("AcceptanceListenerSetting").map((setting) => setting.listener),
+        [lower(p.storageProofs.address)],
+      );
       assert.equal(history(store, "Placement").length, 2);
       assert.equal(history(store, "PlacementRequest")[0]!.column, undefined, "the whole placement names no column");
       assert.equal(history(store, "ColumnAcceptance")[0]!.column, "1-0");
@@ -314,6 +318,7 @@ describe("subgraph mappings on real event logs", () => {
       const logs = [
         log("VerifierAdded", { version: 1n, verifier: "0x00000000000000000000000000000000000000bb", verifyingKeyHash }),
         log("DatasetBound", { datasetId: 1n, version: 1n }),
+        log("ColumnPrepared", { datasetId: 1n, column: 0n, holder: provider, version: 1n }),
         log("RoundRequested", { datasetId: 1n, round: 1n, requestId: 77n }),
         log("RoundOpened", { datasetId: 1n, round: 1n, seed: 123n, deadline: 9_999n, audited: 3n }),
         log("ProofAccepted", { datasetId: 1n, round: 1n, column: 0n, provider }),
@@ -344,6 +349,10 @@ describe("subgraph mappings on real event logs", () => {
           ["1-1", "Rejected", provider, "1-1"],
           ["1-1", "Missed", provider, "1-1"],
         ],
+      );
+      assert.deepEqual(
+        history(store, "ColumnPreparation").map((preparation) => [preparation.dataset, preparation.column, preparation.holder, preparation.version]),
+        [["1", "1-0", provider, "1"]],
       );
       for (const entity of ["VerifierAddition", "DatasetBinding", "RoundRequest", "RoundOpening", "RoundClosure"]) assert.equal(store.all(entity).length, 1, entity);
     });
