@@ -6,7 +6,7 @@ import {IStorageProofVerifier} from "./IStorageProofVerifier.sol";
 
 /// @title IStorageProofs
 /// @notice Audit rounds in which every storage provider proves, with a Groth16 proof, that it
-/// still holds its shard column of a dataset (circuit: `circuits/storageProof.circom`, spec:
+/// still holds its shard column of a dataset (circuit: `circuits/storage/storageProof.circom`, spec:
 /// `docs/storage-proofs.md`).
 ///
 /// Life of a round: `openRound` requests Chainlink VRF randomness (Requested); the answer opens
