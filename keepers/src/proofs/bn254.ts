@@ -36,14 +36,18 @@ export type Bn254 = typeof mcl;
 
 /**
  * The functions of mcl's C API (compiled into mcl-wasm's WebAssembly module, `mcl.mod`) used
- * where mcl-wasm's classes have no equivalent: a multi-pairing Miller loop and the raw G2 and Fp2
- * arithmetic of the subgroup check. Arguments are byte offsets into the module's heap.
+ * where mcl-wasm's classes have no equivalent or cost more: a multi-pairing Miller loop, the
+ * Miller loop over two precomputed G2 points, and the raw G2 and Fp2 arithmetic of the subgroup
+ * check. Arguments are byte offsets into the module's heap.
  */
-type MclCApi = {
+export type MclCApi = {
   HEAP32: Int32Array;
   _malloc(bytes: number): number;
   _free(pointer: number): void;
   _mclBn_millerLoopVec(out: number, g1s: number, g2s: number, count: number): void;
+  _mclBn_getUint64NumToPrecompute(): number;
+  _mclBn_precomputeG2(lines: number, point: number): void;
+  _mclBn_precomputedMillerLoop2(out: number, left: number, leftLines: number, right: number, rightLines: number): void;
   _mclBnG2_dbl(out: number, point: number): void;
   _mclBnG2_add(out: number, left: number, right: number): void;
   _mclBnG2_isEqual(left: number, right: number): number;
@@ -54,14 +58,24 @@ type MclCApi = {
 /** Byte sizes of mcl's values for BN_SNARK1 (6 × 64-bit limbs per Fp); points are Jacobian (X, Y, Z). */
 const FP_BYTES = 48;
 const FP2_BYTES = 2 * FP_BYTES;
-const G1_BYTES = 3 * FP_BYTES;
-const G2_BYTES = 3 * FP2_BYTES;
+/** Bytes of an mcl G1 point in memory (`copyToMem`). */
+export const G1_BYTES = 3 * FP_BYTES;
+/** Bytes of an mcl G2 point in memory. */
+export const G2_BYTES = 3 * FP2_BYTES;
+/** Bytes of an mcl GT (Fp12) value in memory. */
+export const GT_BYTES = 12 * FP_BYTES;
 
 /** The binary digits of the BN254 seed x = 4965661367192848881 (p and r are polynomials in x), most significant first. */
 const SEED_BITS = 4965661367192848881n.toString(2);
 
 /** The heap scratch of {@link isInG2}: ψ's two constants, then five G2 points. */
 let psiScratch: number | undefined;
+
+/**
+ * The heap scratch of {@link precomputedMillerLoop2}: two G2 points' lines, two G1 points and the
+ * result, with the line arrays last copied in (compared by identity).
+ */
+let linesScratch: { pointer: number; left?: Int32Array; right?: Int32Array } | undefined;
 
 let loading: Promise<Bn254> | undefined;
 
@@ -83,7 +97,8 @@ export function loadBn254(): Promise<Bn254> {
   return loading;
 }
 
-function cApi(bn254: Bn254): MclCApi {
+/** The C API of the module behind `bn254` (its heap and the functions in {@link MclCApi}). */
+export function mclCApi(bn254: Bn254): MclCApi {
   return (bn254 as unknown as { mod: MclCApi }).mod;
 }
 
@@ -104,7 +119,7 @@ function allocatePsiScratch(bn254: Bn254): number {
     }
     return result;
   };
-  const scratch = cApi(bn254)._malloc(2 * FP2_BYTES + 5 * G2_BYTES);
+  const scratch = mclCApi(bn254)._malloc(2 * FP2_BYTES + 5 * G2_BYTES);
   power((BASE_FIELD_MODULUS - 1n) / 3n).copyToMem(scratch);
   power((BASE_FIELD_MODULUS - 1n) / 2n).copyToMem(scratch + FP2_BYTES);
   return scratch;
@@ -128,7 +143,7 @@ function psiInPlace(api: MclCApi, point: number, constants: number): void {
  * mcl's raw point arithmetic: a GLV multiplication would itself assume ψ acts on Q as on G2.
  */
 export function isInG2(bn254: Bn254, point: MclG2): boolean {
-  const api = cApi(bn254);
+  const api = mclCApi(bn254);
   const constants = psiScratch!;
   const [q, times, sum, image, doubled] = Array.from({ length: 5 }, (_, i) => constants + 2 * FP2_BYTES + i * G2_BYTES) as [number, number, number, number, number];
   point.copyToMem(q);
@@ -153,7 +168,7 @@ export function isInG2(bn254: Bn254, point: MclG2): boolean {
  * squarings shared (mcl's `millerLoopVec`, which mcl-wasm does not wrap).
  */
 export function multiMillerLoop(bn254: Bn254, g1s: readonly MclG1[], g2s: readonly MclG2[]): MclGT {
-  const api = cApi(bn254);
+  const api = mclCApi(bn254);
   const count = g1s.length;
   const result = new bn254.GT();
   const heap = api._malloc(count * (G1_BYTES + G2_BYTES) + 12 * FP_BYTES);
@@ -166,6 +181,71 @@ export function multiMillerLoop(bn254: Bn254, g1s: readonly MclG1[], g2s: readon
   } finally {
     api._free(heap);
   }
+  return result;
+}
+
+/**
+ * e'(P, Q) before the final exponentiation, or undefined when Q is outside G2 (checked first, by
+ * {@link isInG2}). The part of a Groth16 verification that depends on the proof's B alone.
+ *
+ * @example
+ * const miller = millerLoopInG2(bn254, bn254.neg(a), b); // undefined: b is not in G2
+ */
+export function millerLoopInG2(bn254: Bn254, p: MclG1, q: MclG2): MclGT | undefined {
+  return isInG2(bn254, q) ? bn254.millerLoop(p, q) : undefined;
+}
+
+/**
+ * mcl's line coefficients of a fixed G2 point (the doubling and addition steps of its Miller
+ * loop, about 25 KB), for {@link precomputedMillerLoop2}. The point must be in G2.
+ *
+ * @example
+ * const gammaLines = precomputeLines(bn254, gamma);
+ */
+export function precomputeLines(bn254: Bn254, point: MclG2): Int32Array {
+  const api = mclCApi(bn254);
+  const bytes = 8 * api._mclBn_getUint64NumToPrecompute();
+  const heap = api._malloc(bytes + G2_BYTES);
+  try {
+    point.copyToMem(heap + bytes);
+    api._mclBn_precomputeG2(heap, heap + bytes);
+    return api.HEAP32.slice(heap / 4, (heap + bytes) / 4);
+  } finally {
+    api._free(heap);
+  }
+}
+
+/**
+ * e'(left, Q₁)·e'(right, Q₂) before the final exponentiation, the G2 points given by their
+ * {@link precomputeLines}: one loop whose line coefficients are only evaluated at the G1 points,
+ * about 20 % less work than the plain loop over the two pairs. Neither G1 point may be the point
+ * at infinity: mcl's loop over precomputed lines does not check for it and would read its
+ * coordinates as a point's.
+ *
+ * @example
+ * const keyPairs = precomputedMillerLoop2(bn254, vkX, gammaLines, c, deltaLines);
+ */
+export function precomputedMillerLoop2(bn254: Bn254, left: MclG1, leftLines: Int32Array, right: MclG1, rightLines: Int32Array): MclGT {
+  const api = mclCApi(bn254);
+  const linesBytes = leftLines.byteLength;
+  linesScratch ??= { pointer: api._malloc(2 * linesBytes + 2 * G1_BYTES + GT_BYTES) };
+  const { pointer } = linesScratch;
+  const points = pointer + 2 * linesBytes;
+  const out = points + 2 * G1_BYTES;
+  // The 50 KB of lines are copied only when they change: a process mostly verifies against one key.
+  if (linesScratch.left !== leftLines) {
+    api.HEAP32.set(leftLines, pointer / 4);
+    linesScratch.left = leftLines;
+  }
+  if (linesScratch.right !== rightLines) {
+    api.HEAP32.set(rightLines, (pointer + linesBytes) / 4);
+    linesScratch.right = rightLines;
+  }
+  left.copyToMem(points);
+  right.copyToMem(points + G1_BYTES);
+  api._mclBn_precomputedMillerLoop2(out, points, pointer, points + G1_BYTES, pointer + linesBytes);
+  const result = new bn254.GT();
+  result.copyFromMem(out);
   return result;
 }
 
@@ -218,10 +298,11 @@ export function toMclG1(bn254: Bn254, point: G1Affine, source: PointSource): Mcl
 }
 
 /**
- * The mcl point of a G2 point, after checking its coordinates are in [0, p), it is on the twist
- * and in the order-r subgroup (the twist has other points; pairings with them are unsound).
+ * The mcl point of a point of the twist, after checking its coordinates are in [0, p) and it is
+ * on the twist, but not that it is in G2: {@link toMclG2} adds that check, and a caller that
+ * runs it elsewhere (another thread) throws {@link outsideG2Error} when it fails.
  */
-export function toMclG2(bn254: Bn254, point: G2Affine, source: PointSource): MclG2 {
+export function toMclTwistPoint(bn254: Bn254, point: G2Affine, source: PointSource): MclG2 {
   if (typeof point?.x !== "object" || typeof point.y !== "object" || point.x === null || point.y === null) {
     throw pointError(source, "must be a point { x: { c0, c1 }, y: { c0, c1 } }", JSON.stringify(point, (_, v) => (typeof v === "bigint" ? `${v}` : v)));
   }
@@ -234,8 +315,20 @@ export function toMclG2(bn254: Bn254, point: G2Affine, source: PointSource): Mcl
   } catch {
     throw pointError(source, "is not on the BN254 twist y² = x³ + 3/(9 + u)", `((${x.c0}, ${x.c1}), (${y.c0}, ${y.c1}))`);
   }
-  if (!isInG2(bn254, result)) {
-    throw pointError(source, "is on the twist but not in the order-r subgroup G2", `((${x.c0}, ${x.c1}), (${y.c0}, ${y.c1}))`);
-  }
+  return result;
+}
+
+/** The error for a point of the twist outside the order-r subgroup G2. */
+export function outsideG2Error(source: PointSource, { x, y }: G2Affine): VeritrainError {
+  return pointError(source, "is on the twist but not in the order-r subgroup G2", `((${x.c0}, ${x.c1}), (${y.c0}, ${y.c1}))`);
+}
+
+/**
+ * The mcl point of a G2 point, after checking its coordinates are in [0, p), it is on the twist
+ * and in the order-r subgroup (the twist has other points; pairings with them are unsound).
+ */
+export function toMclG2(bn254: Bn254, point: G2Affine, source: PointSource): MclG2 {
+  const result = toMclTwistPoint(bn254, point, source);
+  if (!isInG2(bn254, result)) throw outsideG2Error(source, point);
   return result;
 }

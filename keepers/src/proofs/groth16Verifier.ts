@@ -1,6 +1,21 @@
+import { availableParallelism } from "node:os";
 import type { Fr, G1, G2, GT } from "mcl-wasm";
 import { VeritrainError } from "../errors.ts";
-import { type Bn254, SCALAR_FIELD_MODULUS, loadBn254, multiMillerLoop, toMclG1, toMclG2 } from "./bn254.ts";
+import {
+  type Bn254,
+  SCALAR_FIELD_MODULUS,
+  isInG2,
+  loadBn254,
+  millerLoopInG2,
+  multiMillerLoop,
+  outsideG2Error,
+  precomputeLines,
+  precomputedMillerLoop2,
+  toMclG1,
+  toMclG2,
+  toMclTwistPoint,
+} from "./bn254.ts";
+import { PairingThread } from "./pairingThread.ts";
 import {
   type Groth16Proof,
   PROOF_MALFORMED,
@@ -25,8 +40,8 @@ export type SnarkjsVerificationKey = {
 };
 
 /**
- * A verifying key ready for {@link verifyGroth16Proof}: points parsed and checked, e(α, β)⁻¹
- * computed. Opaque.
+ * A verifying key ready for {@link verifyGroth16Proof}: points parsed and checked, e(α, β)⁻¹ and
+ * the Miller-loop lines of γ and δ computed. Opaque.
  */
 export type PreparedVerifyingKey = {
   /** Number of public signals a proof must come with. */
@@ -38,8 +53,23 @@ export type PreparedVerifyingKey = {
   readonly icSignals: G1[];
   readonly gamma: G2;
   readonly delta: G2;
+  /** {@link precomputeLines} of γ and of δ. */
+  readonly gammaLines: Int32Array;
+  readonly deltaLines: Int32Array;
   /** e(α, β)⁻¹: the equation is checked as e(−A, B)·e(vk_x, γ)·e(C, δ) = e(α, β)⁻¹. */
   readonly target: GT;
+  /** The thread that computes e'(−A, B) and the G2 check of B, or undefined: all on the caller's thread. */
+  readonly thread: PairingThread | undefined;
+};
+
+/** Options of {@link prepareVerifyingKey}. */
+export type PrepareVerifyingKeyOptions = {
+  /**
+   * Split each verification over two threads (default: when the machine has more than one core):
+   * the G2 check of B and the Miller loop of (−A, B) run on a worker thread, shared by every key
+   * of this thread, while the caller computes the rest; ~35 % less wall-clock time, as much CPU.
+   */
+  thread?: boolean;
 };
 
 const VERIFYING_KEY_INVALID = "VERIFYING_KEY_INVALID";
@@ -47,14 +77,40 @@ const PUBLIC_SIGNALS_INVALID = "PUBLIC_SIGNALS_INVALID";
 const DECIMAL = /^(0|[1-9][0-9]*)$/;
 
 /**
+ * This thread's pairing thread, started by the first {@link prepareVerifyingKey} that wants one.
+ * Verification does not depend on it: if it cannot start, keys verify on the calling thread.
+ */
+let pairingThread: Promise<PairingThread | undefined> | undefined;
+
+/**
+ * Stops the pairing thread {@link prepareVerifyingKey} started (it is unref'd, so a process need
+ * not call this to exit). Keys prepared before verify on the calling thread from then on; keys
+ * prepared after start a new one.
+ *
+ * @example
+ * after(stopVerifierThread);
+ */
+export async function stopVerifierThread(): Promise<void> {
+  const stopping = pairingThread;
+  pairingThread = undefined;
+  await (await stopping)?.close();
+}
+
+/**
  * Parses and checks a snarkjs Groth16 verifying key for BN254 (every point on its curve, G2
  * points in the subgroup, `IC` of length `nPublic + 1`) and precomputes what every verification
- * shares. Throws a VeritrainError `VERIFYING_KEY_INVALID` naming the bad field.
+ * shares; starts the pairing thread unless `thread` is false. Throws a VeritrainError
+ * `VERIFYING_KEY_INVALID` naming the bad field.
  *
  * @example
  * const verifyingKey = await prepareVerifyingKey(JSON.parse(await readFile("verification_key.json", "utf8")));
  */
-export async function prepareVerifyingKey(verificationKey: unknown): Promise<PreparedVerifyingKey> {
+export async function prepareVerifyingKey(
+  verificationKey: unknown,
+  { thread = availableParallelism() > 1 }: PrepareVerifyingKeyOptions = {},
+): Promise<PreparedVerifyingKey> {
+  // Started first: the worker's own initialisation (~0.2 s) overlaps this thread's.
+  const pairingThreadStarting = thread ? (pairingThread ??= PairingThread.start().catch(() => undefined)) : undefined;
   const bn254 = await loadBn254();
   const key = (verificationKey ?? {}) as Partial<Record<keyof SnarkjsVerificationKey, unknown>>;
   if (key.protocol !== "groth16" || key.curve !== "bn128") {
@@ -89,7 +145,10 @@ export async function prepareVerifyingKey(verificationKey: unknown): Promise<Pre
     icSignals: ic.slice(1),
     gamma,
     delta,
+    gammaLines: precomputeLines(bn254, gamma),
+    deltaLines: precomputeLines(bn254, delta),
     target: bn254.inv(bn254.pairing(alpha, beta)),
+    thread: await pairingThreadStarting,
   });
 }
 
@@ -126,7 +185,9 @@ function scalarsOf(bn254: Bn254, publicSignals: readonly (string | bigint)[], ex
 
 /**
  * Verifies a Groth16 proof on BN254: e(−A, B)·e(α, β)·e(vk_x, γ)·e(C, δ) = 1 with
- * vk_x = IC₀ + Σ signalᵢ·ICᵢ, as one Miller loop over the three pairs and one final exponentiation.
+ * vk_x = IC₀ + Σ signalᵢ·ICᵢ, as Miller loops over the three pairs and one final exponentiation.
+ * The G2 check of B and the loop of (−A, B) run on the key's pairing thread (if it has one) while
+ * this thread computes vk_x and the loop over γ and δ from their precomputed lines.
  *
  * Returns false when the proof is well formed but the equation fails (wrong public signals, a
  * proof of another statement or for another key). Throws a VeritrainError for input that is not
@@ -139,12 +200,28 @@ function scalarsOf(bn254: Bn254, publicSignals: readonly (string | bigint)[], ex
  * verifyGroth16Proof({ verifyingKey, proof, publicSignals }); // true
  */
 export function verifyGroth16Proof({ verifyingKey, proof, publicSignals }: VerifyGroth16ProofParameters): boolean {
-  const { bn254, ic0, icSignals, gamma, delta, target } = verifyingKey;
+  const { bn254, ic0, icSignals, gamma, delta, gammaLines, deltaLines, target, thread } = verifyingKey;
   const { a, b, c } = typeof proof === "object" && proof !== null && !("pi_a" in proof) ? proof : proofFromSnarkjs(proof);
   const scalars = scalarsOf(bn254, publicSignals, verifyingKey.publicInputCount);
+  const bSource = { code: PROOF_MALFORMED, field: "b" };
   const negA = bn254.neg(toMclG1(bn254, a, { code: PROOF_MALFORMED, field: "a" }));
-  const B = toMclG2(bn254, b, { code: PROOF_MALFORMED, field: "b" });
-  const C = toMclG1(bn254, c, { code: PROOF_MALFORMED, field: "c" });
+  const B = toMclTwistPoint(bn254, b, bSource);
+  let C: G1;
+  try {
+    C = toMclG1(bn254, c, { code: PROOF_MALFORMED, field: "c" });
+  } catch (error) {
+    // Faults are reported in the order a, b, c: B's subgroup check (otherwise left to the
+    // pairing thread) runs here first, so a proof with both faults is reported for b.
+    if (!isInG2(bn254, B)) throw outsideG2Error(bSource, b);
+    throw error;
+  }
+  const proofPair = thread === undefined ? () => millerLoopInG2(bn254, negA, B) : thread.submit(bn254, negA, B);
   const vkX = scalars.length === 0 ? ic0 : bn254.add(ic0, bn254.mulVec(icSignals, scalars));
-  return bn254.finalExp(multiMillerLoop(bn254, [negA, vkX, C], [B, gamma, delta])).isEqual(target);
+  // A pair with the point at infinity contributes 1; the loop over precomputed lines cannot take
+  // that point, the plain loop skips it.
+  const keyPairs =
+    vkX.isZero() || C.isZero() ? multiMillerLoop(bn254, [vkX, C], [gamma, delta]) : precomputedMillerLoop2(bn254, vkX, gammaLines, C, deltaLines);
+  const miller = proofPair();
+  if (miller === undefined) throw outsideG2Error(bSource, b);
+  return bn254.finalExp(bn254.mul(miller, keyPairs)).isEqual(target);
 }
