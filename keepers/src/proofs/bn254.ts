@@ -171,7 +171,7 @@ export function multiMillerLoop(bn254: Bn254, g1s: readonly MclG1[], g2s: readon
   const api = mclCApi(bn254);
   const count = g1s.length;
   const result = new bn254.GT();
-  const heap = api._malloc(count * (G1_BYTES + G2_BYTES) + 12 * FP_BYTES);
+  const heap = api._malloc(count * (G1_BYTES + G2_BYTES) + GT_BYTES);
   try {
     g1s.forEach((point, i) => point.copyToMem(heap + i * G1_BYTES));
     g2s.forEach((point, i) => point.copyToMem(heap + count * G1_BYTES + i * G2_BYTES));
