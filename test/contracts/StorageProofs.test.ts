@@ -66,6 +66,14 @@ async function fulfilRound(p: Protocol) {
   return p.vrfCoordinator.write.fulfillRandomWords([events.at(-1)!.args.requestId!, p.storageProofs.address]);
 }
 
+/** Column 0's holder exits and the column is redrawn: the spare provider holds it, not accepted yet. */
+async function redrawColumn0(p: Audited) {
+  await p.datasetRegistry.write.exit({ account: p.holder0.account });
+  await p.datasetRegistry.write.reassign([1n, 0n]);
+  const [, requested] = await p.datasetRegistry.getEvents.PlacementRequested({ datasetId: 1n }, { fromBlock: 0n });
+  await p.vrfCoordinator.write.fulfillRandomWords([requested!.args.requestId!, p.datasetRegistry.address]);
+}
+
 /** Round 1 of dataset 1 open, auditing both columns. */
 async function withOpenRound() {
   const p = await withAcceptedDataset();
@@ -442,10 +450,7 @@ describe("StorageProofs", () => {
 
     it("lets a holder replaced during the round prove its audit but never slash its successor", async () => {
       const p = await networkHelpers.loadFixture(withOpenRound);
-      await p.datasetRegistry.write.exit({ account: p.holder0.account });
-      await p.datasetRegistry.write.reassign([1n, 0n]);
-      const [, requested] = await p.datasetRegistry.getEvents.PlacementRequested({ datasetId: 1n }, { fromBlock: 0n });
-      await p.vrfCoordinator.write.fulfillRandomWords([requested!.args.requestId!, p.datasetRegistry.address]);
+      await redrawColumn0(p);
       assert.equal((await p.datasetRegistry.read.columnOf([1n, 0n]))[0], addressOf(p.spare));
       // Until the successor accepts, the kept terms are the replaced holder's: an invalid proof by it
       // reverts (no slash of the successor), a valid one proves the column it was audited for.
@@ -464,10 +469,7 @@ describe("StorageProofs", () => {
 
     it("takes the successor's proofs once it accepts the column", async () => {
       const p = await networkHelpers.loadFixture(withOpenRound);
-      await p.datasetRegistry.write.exit({ account: p.holder0.account });
-      await p.datasetRegistry.write.reassign([1n, 0n]);
-      const [, requested] = await p.datasetRegistry.getEvents.PlacementRequested({ datasetId: 1n }, { fromBlock: 0n });
-      await p.vrfCoordinator.write.fulfillRandomWords([requested!.args.requestId!, p.datasetRegistry.address]);
+      await redrawColumn0(p);
       await viem.assertions.emitWithArgs(
         p.datasetRegistry.write.acceptColumn([1n, 0n], { account: p.spare.account }),
         p.storageProofs,
@@ -634,10 +636,7 @@ describe("StorageProofs", () => {
 
     it("excuses a column whose holder changed during the round", async () => {
       const p = await networkHelpers.loadFixture(withOpenRound);
-      await p.datasetRegistry.write.exit({ account: p.holder0.account });
-      await p.datasetRegistry.write.reassign([1n, 0n]);
-      const [, requested] = await p.datasetRegistry.getEvents.PlacementRequested({ datasetId: 1n }, { fromBlock: 0n });
-      await p.vrfCoordinator.write.fulfillRandomWords([requested!.args.requestId!, p.datasetRegistry.address]);
+      await redrawColumn0(p);
       await p.datasetRegistry.write.acceptColumn([1n, 0n], { account: p.spare.account });
       await networkHelpers.time.increase(PROOF_WINDOW);
       await viem.assertions.emitWithArgs(p.storageProofs.write.closeRound([1n]), p.storageProofs, "RoundClosed", [1n, 1n, 0n]);
