@@ -132,15 +132,11 @@ contract StorageProofs is IStorageProofs, AccessControl, VRFConsumerBaseV2Plus, 
     /// come from one verifier.
     function columnAccepted(uint256 datasetId, uint256 column, address holder, bytes32 root) external {
         if (msg.sender != address(registry)) revert StorageProofsNotRegistry(msg.sender);
-        uint256 version = _versionOf[datasetId];
-        if (version == 0) {
-            version = _versions.length;
-            _bind(datasetId, version);
-        }
-        IStorageProofVerifier verifier = _versions[version - 1].verifier;
+        if (_versionOf[datasetId] == 0) _bind(datasetId, _versions.length);
+        IStorageProofVerifier verifier = _verifierOf(datasetId);
         uint256[2] memory term = verifier.columnTerm(uint256(root), holder);
         _columnTermHashes[datasetId][column] = keccak256(abi.encode(term, holder, verifier));
-        emit ColumnPrepared(datasetId, column, holder, version);
+        emit ColumnPrepared(datasetId, column, holder, _versionOf[datasetId]);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -207,7 +203,7 @@ contract StorageProofs is IStorageProofs, AccessControl, VRFConsumerBaseV2Plus, 
         uint256 seed = randomWords[0] % SnarkField.R;
         uint256 audited = registry.auditable(datasetId, block.timestamp);
         uint40 deadline = uint40(block.timestamp) + proofWindow;
-        uint256[2] memory roundTerm = _versions[_versionOf[datasetId] - 1].verifier.roundTerm(seed);
+        uint256[2] memory roundTerm = _verifierOf(datasetId).roundTerm(seed);
         round.roundTermHash = bytes20(keccak256(abi.encode(roundTerm)));
         round.deadline = deadline;
         round.status = audited == 0 ? RoundStatus.Closed : RoundStatus.Open;
@@ -268,10 +264,8 @@ contract StorageProofs is IStorageProofs, AccessControl, VRFConsumerBaseV2Plus, 
 
     /// @inheritdoc IStorageProofs
     function proofTerms(uint256 datasetId, uint256 column, address prover) external view returns (ProofTerms memory terms) {
-        uint256 version = _versionOf[datasetId];
-        if (version == 0) revert StorageProofsUnknownVersion(0);
+        terms.verifier = _verifierOf(datasetId);
         (, bytes32 root) = registry.columnOf(datasetId, column);
-        terms.verifier = _versions[version - 1].verifier;
         terms.column = terms.verifier.columnTerm(uint256(root), prover);
         terms.round = terms.verifier.roundTerm(_rounds[datasetId].seed);
     }
@@ -307,6 +301,13 @@ contract StorageProofs is IStorageProofs, AccessControl, VRFConsumerBaseV2Plus, 
         if (version == 0 || version > _versions.length) revert StorageProofsUnknownVersion(version);
         _versionOf[datasetId] = version;
         emit DatasetBound(datasetId, version);
+    }
+
+    /// @dev The verifier of the version dataset `datasetId` is bound to.
+    function _verifierOf(uint256 datasetId) private view returns (IStorageProofVerifier) {
+        uint256 version = _versionOf[datasetId];
+        if (version == 0) revert StorageProofsUnknownVersion(0);
+        return _versions[version - 1].verifier;
     }
 
     /// @dev Requests the seed of the next round, binding an unbound dataset to the latest version.
