@@ -171,6 +171,7 @@ program
   .option("--port <port>", "TCP port of this node's IPFS endpoint on 127.0.0.1 (announced on join)", "4001")
   .addOption(new Option("--peer <multiaddr...>", "peers to dial at start (e.g. a dataset owner's endpoint)").default([]))
   .option("--join", "stake the provider stake if needed and join DatasetRegistry when not a provider yet")
+  .option("--no-prover-tables", "prove without the fixed-base MSM tables (built at the first start, ~1 min on two cores and 336 MB in <dataDir>/prover; proofs ~20 % faster with them)")
   .action(async (o) => {
     // Loaded here, not at start: the prover pulls in snarkjs, which no other command needs.
     const { log, config, runtime, chain } = await setUp("storage");
@@ -189,8 +190,12 @@ program
         await chain.send(() => registry.write.join([endpoint]));
         log.info({ endpoint }, "joined as storage provider");
       }
-      const prover = await StorageProver.load();
+      const fixedBaseTables = o.proverTables && { cacheDir: join(config.dataDir, "prover") };
+      if (fixedBaseTables) log.info({ cacheDir: fixedBaseTables.cacheDir }, "reading the prover's fixed-base tables, or building them (about a minute on two cores)");
+      const started = performance.now();
+      const prover = await StorageProver.load({ fixedBaseTables });
       runtime.defer(() => prover.close());
+      if (fixedBaseTables) log.info({ seconds: Math.round(performance.now() - started) / 1000 }, "prover tables ready");
       log.info({ endpoint, provider: chain.account.address }, "storage role running");
       await runStorageRole({ chain, store, prover, dataDir: config.dataDir, log, signal: runtime.signal });
     } finally {

@@ -177,7 +177,9 @@ export async function launchDevnet({ port, directory, log, storageKeepers = 12, 
     const relay = fleet.start({ name: "relay", privateKey: keyOf(DEVNET_ACCOUNTS.relay), args: () => ["relay", "--port", String(ports.relay)] });
     watch(waitFor("the relay's URL", () => relay.stdout().some((line) => line.includes('"url"')) || (!relay.running() && failed(relay.name)), { timeoutMs }));
     storageNames.forEach((name, i) => {
-      const keeper = fleet.start({ name, privateKey: keyOf(DEVNET_ACCOUNTS.storage(i)), args: () => ["storage", "--join", "--port", String(ports.storage(i))] });
+      // Without the prover's fixed-base tables: each keeper would first spend ~100 s of CPU building its own.
+      const args = () => ["storage", "--join", "--port", String(ports.storage(i)), "--no-prover-tables"];
+      const keeper = fleet.start({ name, privateKey: keyOf(DEVNET_ACCOUNTS.storage(i)), args });
       watch(keeper.waitForLog("storage role running", { timeoutMs }));
     });
     const computeKeeper = fleet.start({

@@ -32,17 +32,22 @@ declare module "snarkjs" {
     };
     G1: Bn128Group;
     G2: Bn128Group;
-    /** ffjavascript's worker pool: runs one task (commands on a worker's wasmcurves instance) and resolves with its GET outputs. */
-    tm: { queueAction(task: readonly WorkerCommand[]): Promise<Uint8Array[]> };
+    /** ffjavascript's worker pool (`concurrency` workers): runs one task (commands on a worker's wasmcurves instance) and resolves with its GET outputs. */
+    tm: { concurrency: number; queueAction(task: readonly WorkerCommand[]): Promise<Uint8Array[]> };
   };
   /** A command of an ffjavascript worker task; `var` numbers the task's buffers in the worker's memory. */
   export type WorkerCommand =
     | { cmd: "ALLOCSET"; var: number; buff: Uint8Array }
     | { cmd: "ALLOC"; var: number; len: number }
-    | { cmd: "CALL"; fnName: string; params: ({ var: number } | { val: number })[] }
+    | { cmd: "CALL"; fnName: string; params: ({ var: number; offset?: number } | { val: number })[] }
     | { cmd: "GET"; out: number; var: number; len: number };
   /** One group of {@link Bn128Curve}; `toObject` gives bigint coordinates (G2: pairs `[c0, c1]`). */
   export type Bn128Group = {
+    /** The generator and the point at infinity (Jacobian), the point at infinity (affine). */
+    g: Uint8Array;
+    zero: Uint8Array;
+    zeroAffine: Uint8Array;
+    eq(a: Uint8Array, b: Uint8Array): boolean;
     add(a: Uint8Array, b: Uint8Array): Uint8Array;
     timesFr(point: Uint8Array, scalar: Uint8Array): Uint8Array;
     toAffine(point: Uint8Array): Uint8Array;

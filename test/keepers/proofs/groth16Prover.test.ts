@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
-import { readFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import * as snarkjs from "snarkjs";
 import { columnRoot } from "../../../keepers/src/commitments/columnRoot.ts";
@@ -50,6 +52,23 @@ describe("Groth16Prover on the committed storage circuit", { timeout: 300_000 },
       [7n, 8n],
     );
     for (const proof of proofs) assert.equal(await snarkjsAccepts(proof, proof.publicSignals), true);
+  });
+
+  it("with fixed-base tables, built and then read from their cache, proves what snarkjs verifies", async () => {
+    const cacheDir = await mkdtemp(join(tmpdir(), "veritrain-prover-"));
+    try {
+      const input = await witnessInput(99n);
+      for (const load of ["built", "cached"]) {
+        const fast = await Groth16Prover.load({ wasm, zkey, fixedBaseTables: { cacheDir } });
+        assert.equal((await readdir(cacheDir)).length, 1, load);
+        const proof = await fast.prove(input);
+        assert.deepEqual(proof.publicSignals, [commitment.root, BigInt(prover0), 99n]);
+        assert.equal(await snarkjsAccepts(proof, proof.publicSignals), true, load);
+        assert.equal(await snarkjsAccepts(proof, [commitment.root, BigInt(prover0), 98n]), false, load);
+      }
+    } finally {
+      await rm(cacheDir, { recursive: true, force: true });
+    }
   });
 
   it("refuses a proving key that is not a Groth16 key of this circuit (PROVING_KEY_INVALID)", async () => {
