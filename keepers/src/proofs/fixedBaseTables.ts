@@ -16,12 +16,12 @@ const DIGIT_BITS = 16;
 const LEVELS = 256 / DIGIT_BITS;
 /** 2^16 as a 3-byte little-endian scalar, for wasmcurves' `timesScalar`. */
 const SHIFT = new Uint8Array([0, 0, 1]);
-/** Bases per table-building task (about 0.3 s of G1 work, 1 s of G2). */
+/** Bases per table-building task (about 0.3 s of G1 work, 0.8 s of G2). */
 const BUILD_BATCH = 1024;
 
 /**
  * The fixed-base table of `bases` points of one group: for base Pᵢ the affine points
- * Pᵢ, 2^16·Pᵢ, …, 2^240·Pᵢ, consecutive, in a SharedArrayBuffer (worker tasks share it, not copy it).
+ * Pᵢ, 2^16·Pᵢ, …, 2^240·Pᵢ, consecutive, in a SharedArrayBuffer (posted to the workers without a copy).
  */
 export type FixedBaseTable = { group: GroupName; bases: number; points: Uint8Array };
 
@@ -61,21 +61,20 @@ export async function buildFixedBaseTable(curve: Bn128Curve, group: GroupName, b
 }
 
 /**
- * The fixed-base tables of several base sets, read from `cacheFile` when it holds them, otherwise
- * built and then written there. The file is the tables' points in order followed by their
- * SHA-256; a file of another length or whose digest does not match is rebuilt and replaced, never
- * trusted. The file is written to a temporary name and renamed, so it is whole or absent.
+ * The fixed-base tables of several base sets, built, or with a `cacheFile` read from it when it
+ * holds them and otherwise built and then written there. The file is the tables' points in order
+ * followed by their SHA-256; a file of another length or whose digest does not match is rebuilt
+ * and replaced, never trusted. It is written to a temporary name and renamed: whole or absent.
  */
-export async function cachedFixedBaseTables(
+export async function loadFixedBaseTables(
   curve: Bn128Curve,
   sets: readonly { group: GroupName; bases: Uint8Array }[],
-  cacheFile: string,
+  cacheFile?: string,
 ): Promise<FixedBaseTable[]> {
-  const sizes = sets.map(({ group, bases }) => bases.byteLength * LEVELS);
-  const cached = await readTables(cacheFile, sizes);
+  const cached = cacheFile === undefined ? undefined : await readTables(cacheFile, sets.map(({ bases }) => bases.byteLength * LEVELS));
   if (cached) return cached.map((points, i) => ({ group: sets[i]!.group, bases: sets[i]!.bases.byteLength / GROUPS[sets[i]!.group].affineBytes, points }));
   const tables = await Promise.all(sets.map(({ group, bases }) => buildFixedBaseTable(curve, group, bases)));
-  await writeTables(cacheFile, tables.map((table) => table.points));
+  if (cacheFile !== undefined) await writeTables(cacheFile, tables.map((table) => table.points));
   return tables;
 }
 

@@ -6,7 +6,7 @@ import { WitnessCalculatorBuilder, type WitnessCalculator } from "circom_runtime
 import * as snarkjs from "snarkjs";
 import type { Bn128Curve } from "snarkjs";
 import { VeritrainError } from "../errors.ts";
-import { buildFixedBaseTable, cachedFixedBaseTables, type FixedBaseTable, type GroupName, multiExpTable } from "./fixedBaseTables.ts";
+import { type FixedBaseTable, type GroupName, loadFixedBaseTables, multiExpTable } from "./fixedBaseTables.ts";
 import { type Groth16Proof, proofFromSnarkjs } from "./proofEncoding.ts";
 
 /**
@@ -83,13 +83,9 @@ export class Groth16Prover {
       });
     }
     if (!fixedBaseTables) return new Groth16Prover(witnessCalculator, key, undefined);
-    const curve = await bn128();
     const names = Object.keys(MSMS) as MsmName[];
-    const sets = names.map((name) => ({ group: MSMS[name], bases: basesOf(key, name) }));
-    const tables =
-      fixedBaseTables === true
-        ? await Promise.all(sets.map(({ group, bases }) => buildFixedBaseTable(curve, group, bases)))
-        : await cachedFixedBaseTables(curve, sets, join(fixedBaseTables.cacheDir, `groth16-tables-${createHash("sha256").update(zkey).digest("hex").slice(0, 16)}.bin`));
+    const cacheFile = fixedBaseTables === true ? undefined : join(fixedBaseTables.cacheDir, `groth16-tables-${createHash("sha256").update(zkey).digest("hex").slice(0, 16)}.bin`);
+    const tables = await loadFixedBaseTables(await bn128(), names.map((name) => ({ group: MSMS[name], bases: basesOf(key, name) })), cacheFile);
     return new Groth16Prover(witnessCalculator, key, Object.fromEntries(names.map((name, i) => [name, tables[i]!])) as Record<MsmName, FixedBaseTable>);
   }
 

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import * as snarkjs from "snarkjs";
 import type { Bn128Curve } from "snarkjs";
-import { buildFixedBaseTable, cachedFixedBaseTables, type GroupName, multiExpTable } from "../../../keepers/src/proofs/fixedBaseTables.ts";
+import { buildFixedBaseTable, loadFixedBaseTables, type GroupName, multiExpTable } from "../../../keepers/src/proofs/fixedBaseTables.ts";
 import { SeededRandom } from "../commitments/seededRandom.ts";
 
 const R = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
@@ -71,23 +71,25 @@ describe("fixed-base MSM tables", { timeout: 120_000 }, () => {
       { group: "G2" as const, bases: basesOf("G2", 3) },
     ];
     const file = join(directory, "nested", "tables.bin");
-    const built = await cachedFixedBaseTables(curve, sets, file);
+    const built = await loadFixedBaseTables(curve, sets, file);
     const tableBytes = (9 * 64 + 3 * 128) * 16;
     assert.equal((await stat(file)).size, tableBytes + 32);
     const written = await readFile(file);
     // A curve whose workers refuse every task: reading the cache must not build anything.
     const noWorkers = { ...curve, tm: { ...curve.tm, queueAction: () => Promise.reject(new Error("built instead of read")) } } as Bn128Curve;
-    const read = await cachedFixedBaseTables(noWorkers, sets, file);
+    const read = await loadFixedBaseTables(noWorkers, sets, file);
     assert.deepEqual(
       read.map((table) => [table.group, table.bases, Buffer.from(table.points).toString("hex")]),
       built.map((table) => [table.group, table.bases, Buffer.from(table.points).toString("hex")]),
     );
     assert.ok(read[0]!.points.buffer instanceof SharedArrayBuffer);
+    const uncached = await loadFixedBaseTables(curve, sets);
+    assert.deepEqual(Buffer.from(uncached[0]!.points), Buffer.from(built[0]!.points));
 
     for (const damaged of [Buffer.concat([written.subarray(0, 100), Buffer.from([written[100]! ^ 1]), written.subarray(101)]), written.subarray(0, written.length - 1)]) {
       await writeFile(file, damaged);
-      await assert.rejects(cachedFixedBaseTables(noWorkers, sets, file), /built instead of read/);
-      const rebuilt = await cachedFixedBaseTables(curve, sets, file);
+      await assert.rejects(loadFixedBaseTables(noWorkers, sets, file), /built instead of read/);
+      const rebuilt = await loadFixedBaseTables(curve, sets, file);
       assert.deepEqual(Buffer.from(rebuilt[1]!.points), Buffer.from(built[1]!.points));
       assert.deepEqual(await readFile(file), written);
     }
