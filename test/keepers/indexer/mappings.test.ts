@@ -290,7 +290,7 @@ describe("subgraph mappings on real event logs", () => {
     });
   });
 
-  describe("StorageProofs (logs ABI-encoded from IStorageProofs: no implementation yet)", () => {
+  describe("StorageProofs (synthetic logs ABI-encoded from IStorageProofs)", () => {
     it("follows a round from request to close and records each proof's outcome", async () => {
       const p = await networkHelpers.loadFixture(withDataset);
       const store = await indexChain(client, contractsOf(p));
