@@ -39,6 +39,9 @@ export function challengeIndices({ seed, prover, leafCount, samples = STORAGE_CI
       details: { field: "leafCount", value: leafCount },
     });
   }
+  if (!Number.isSafeInteger(samples) || samples < 1) {
+    throw new VeritrainError(`samples must be a positive integer, got ${samples}`, { code: "SAMPLES_INVALID", details: { field: "samples", value: samples } });
+  }
   const poseidon = PoseidonWasm.shared();
   const { samplesPerDraw, bitsPerSample } = STORAGE_CIRCUIT;
   const proverElement = hexToBigInt(prover);

@@ -66,7 +66,7 @@ describe("challengeIndices", () => {
     assert.ok(highest >= leafCount * 0.99, `${highest}`);
   });
 
-  it("rejects a seed outside the field, a prover that is not an address and leaf counts outside [1, 4^13]", () => {
+  it("rejects a seed outside the field, a prover that is not an address, leaf counts outside [1, 4^13] and sample counts below 1", () => {
     assert.throws(() => challengeIndices({ seed: FIELD_MODULUS, prover: PROVER, leafCount: 5 }), { code: "FIELD_ELEMENT_INVALID" });
     for (const prover of ["0x1234", "70997970C51812dc3A010C7d01b50e0d17dc79C8"]) {
       assert.throws(() => challengeIndices({ seed: 1n, prover: prover as `0x${string}`, leafCount: 5 }), { code: "PROVER_INVALID" });
@@ -74,5 +74,9 @@ describe("challengeIndices", () => {
     for (const leafCount of [0, 4 ** 13 + 1, 1.5, -1]) {
       assert.throws(() => challengeIndices({ seed: 1n, prover: PROVER, leafCount }), { code: "LEAF_COUNT_INVALID" });
     }
+    for (const samples of [0, -1, 2.5, Number.NaN]) {
+      assert.throws(() => challengeIndices({ seed: 1n, prover: PROVER, leafCount: 5, samples }), { code: "SAMPLES_INVALID" });
+    }
+    assert.deepEqual(challengeIndices({ seed: 1n, prover: PROVER, leafCount: 5, samples: 1 }), challengeIndices({ seed: 1n, prover: PROVER, leafCount: 5 }).slice(0, 1));
   });
 });
