@@ -32,8 +32,7 @@ export type FixedBaseTable = { group: GroupName; bases: number; points: Uint8Arr
  */
 export async function buildFixedBaseTable(curve: Bn128Curve, group: GroupName, bases: Uint8Array): Promise<FixedBaseTable> {
   const { prefix, affineBytes, jacobianBytes } = GROUPS[group];
-  const count = bases.byteLength / affineBytes;
-  if (!Number.isInteger(count)) throw new RangeError(`${bases.byteLength} bytes are not whole affine ${group} points`);
+  const count = pointCount(group, bases);
   const points = new Uint8Array(new SharedArrayBuffer(count * LEVELS * affineBytes));
   const tasks: Promise<void>[] = [];
   for (let first = 0; first < count; first += BUILD_BATCH) {
@@ -71,14 +70,22 @@ export async function loadFixedBaseTables(
   sets: readonly { group: GroupName; bases: Uint8Array }[],
   cacheFile?: string,
 ): Promise<FixedBaseTable[]> {
+  const counts = sets.map(({ group, bases }) => pointCount(group, bases));
   const cached = cacheFile === undefined ? undefined : await readTables(cacheFile, sets.map(({ bases }) => bases.byteLength * LEVELS));
-  if (cached) return cached.map((points, i) => ({ group: sets[i]!.group, bases: sets[i]!.bases.byteLength / GROUPS[sets[i]!.group].affineBytes, points }));
+  if (cached) return cached.map((points, i) => ({ group: sets[i]!.group, bases: counts[i]!, points }));
   const tables = await Promise.all(sets.map(({ group, bases }) => buildFixedBaseTable(curve, group, bases)));
   if (cacheFile !== undefined) await writeTables(cacheFile, tables.map((table) => table.points));
   return tables;
 }
 
 const DIGEST_BYTES = 32;
+
+/** The number of affine points of `group` in `bases`; a RangeError if the bytes are not whole points. */
+function pointCount(group: GroupName, bases: Uint8Array): number {
+  const count = bases.byteLength / GROUPS[group].affineBytes;
+  if (!Number.isInteger(count)) throw new RangeError(`${bases.byteLength} bytes are not whole affine ${group} points`);
+  return count;
+}
 
 /** The tables of `sizes` bytes each in `file` (in SharedArrayBuffers), or undefined if it is absent, of another length or corrupt. */
 async function readTables(file: string, sizes: number[]): Promise<Uint8Array[] | undefined> {
