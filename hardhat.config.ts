@@ -27,7 +27,10 @@ export default defineConfig({
       default: { ...compiler, settings: { optimizer: { enabled: true, runs: 200 }, evmVersion: "cancun" } },
       production: { ...compiler, settings: { optimizer: { enabled: true, runs: 200 }, evmVersion: "cancun" } },
     },
-    npmFilesToBuild: ["@chainlink/contracts/src/v0.8/vrf/mocks/VRFCoordinatorV2_5Mock.sol"],
+    npmFilesToBuild: [
+      "@chainlink/contracts/src/v0.8/vrf/mocks/VRFCoordinatorV2_5Mock.sol",
+      "@openzeppelin/contracts/governance/TimelockController.sol",
+    ],
   },
   // The local node mines on every transaction: poll for blocks often so a deploy takes seconds.
   ignition: { blockPollingInterval: 100 },

@@ -6,7 +6,7 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
-import {VRFConsumerBaseV2Plus} from "@chainlink/contracts/src/v0.8/vrf/dev/VRFConsumerBaseV2Plus.sol";
+import {VrfConsumer} from "../randomness/VrfConsumer.sol";
 import {IColumnAcceptanceListener} from "../interfaces/IColumnAcceptanceListener.sol";
 import {IDatasetRegistry} from "../interfaces/IDatasetRegistry.sol";
 import {IStakeManager} from "../interfaces/IStakeManager.sol";
@@ -22,7 +22,7 @@ import {VrfRequest} from "../libraries/VrfRequest.sol";
 /// recomputable from the seed in {ColumnPlaced} and the provider list at that block.
 /// Provider stake is booked per provider (`_lockedStake`): a fault slashes from it, a release
 /// unlocks what is left, so StakeManager never sees an unlock above what this registry locked.
-contract DatasetRegistry is IDatasetRegistry, VRFConsumerBaseV2Plus, AccessControl, ReentrancyGuard {
+contract DatasetRegistry is IDatasetRegistry, VrfConsumer, AccessControl, ReentrancyGuard {
     using EnumerableSet for EnumerableSet.AddressSet;
     using SafeERC20 for IERC20;
 
@@ -84,6 +84,7 @@ contract DatasetRegistry is IDatasetRegistry, VRFConsumerBaseV2Plus, AccessContr
     mapping(address provider => string) private _endpoints;
 
     /// @param vrfCoordinator The VRF v2.5 coordinator.
+    /// @param governance_ The timelock allowed to change the coordinator.
     /// @param stakeManager_ Where provider stake is locked; its token pays for storage.
     /// @param providerStake_ Stake a provider locks (> 0).
     /// @param faultPenalty_ Stake slashed per faulty column (0 < faultPenalty_ <= providerStake_).
@@ -91,12 +92,13 @@ contract DatasetRegistry is IDatasetRegistry, VRFConsumerBaseV2Plus, AccessContr
     /// @param admin Holder of DEFAULT_ADMIN_ROLE; grants FAULT_REPORTER_ROLE at deployment, then renounces.
     constructor(
         address vrfCoordinator,
+        address governance_,
         IStakeManager stakeManager_,
         uint96 providerStake_,
         uint96 faultPenalty_,
         VrfRequest.Params memory vrf,
         address admin
-    ) VRFConsumerBaseV2Plus(vrfCoordinator) {
+    ) VrfConsumer(vrfCoordinator, governance_) {
         if (address(stakeManager_) == address(0)) revert DatasetRegistryInvalidParameter("stakeManager");
         if (providerStake_ == 0) revert DatasetRegistryInvalidParameter("providerStake");
         if (faultPenalty_ == 0 || faultPenalty_ > providerStake_) revert DatasetRegistryInvalidParameter("faultPenalty");
@@ -370,7 +372,7 @@ contract DatasetRegistry is IDatasetRegistry, VRFConsumerBaseV2Plus, AccessContr
 
     /// @dev `column` < n redraws that column; WHOLE_PLACEMENT places them all.
     function _requestPlacement(uint256 datasetId, uint256 column) private {
-        uint256 requestId = VrfRequest.requestOneWord(s_vrfCoordinator, _vrf);
+        uint256 requestId = _requestRandomWord(_vrf);
         bool whole = column == WHOLE_PLACEMENT;
         // Casts: dataset ids are counted from 1 and columns are < n <= 255.
         _requests[requestId] = Request({datasetId: uint240(datasetId), column: whole ? 0 : uint8(column), wholePlacement: whole});

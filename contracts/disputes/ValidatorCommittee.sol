@@ -4,7 +4,7 @@ pragma solidity 0.8.37;
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
-import {VRFConsumerBaseV2Plus} from "@chainlink/contracts/src/v0.8/vrf/dev/VRFConsumerBaseV2Plus.sol";
+import {VrfConsumer} from "../randomness/VrfConsumer.sol";
 import {IStakeManager} from "../interfaces/IStakeManager.sol";
 import {RandomDraw} from "../libraries/RandomDraw.sol";
 import {VrfRequest} from "../libraries/VrfRequest.sol";
@@ -14,7 +14,7 @@ import {IValidatorCommittee} from "../interfaces/IValidatorCommittee.sol";
 /// @notice Staked validators and the committees drawn from them by Chainlink VRF v2.5.
 /// @dev The draw is {RandomDraw-distinctIndices} over the validator list, so anyone can recompute
 /// a committee from the seed and the validator list at the draw (both in events).
-contract ValidatorCommittee is IValidatorCommittee, VRFConsumerBaseV2Plus, AccessControl {
+contract ValidatorCommittee is IValidatorCommittee, VrfConsumer, AccessControl {
     using EnumerableSet for EnumerableSet.AddressSet;
 
     /// @notice Role of the contract allowed to request committees (Disputes).
@@ -29,11 +29,17 @@ contract ValidatorCommittee is IValidatorCommittee, VRFConsumerBaseV2Plus, Acces
     mapping(uint256 disputeId => address[]) private _committees;
 
     /// @param vrfCoordinator The VRF v2.5 coordinator (locally `VRFCoordinatorV2_5Mock`).
+    /// @param governance_ The timelock allowed to change the coordinator.
     /// @param stakeManager_ Where validator stake is locked.
     /// @param config_ See {Config}; 0 < threshold <= size <= 256.
     /// @param admin Holder of DEFAULT_ADMIN_ROLE; grants REQUESTER_ROLE at deployment, then renounces.
-    constructor(address vrfCoordinator, IStakeManager stakeManager_, Config memory config_, address admin)
-        VRFConsumerBaseV2Plus(vrfCoordinator)
+    constructor(
+        address vrfCoordinator,
+        address governance_,
+        IStakeManager stakeManager_,
+        Config memory config_,
+        address admin
+    ) VrfConsumer(vrfCoordinator, governance_)
     {
         if (address(stakeManager_) == address(0)) revert ValidatorCommitteeInvalidParameter("stakeManager");
         if (config_.threshold == 0 || config_.threshold > config_.size) {
@@ -75,10 +81,8 @@ contract ValidatorCommittee is IValidatorCommittee, VRFConsumerBaseV2Plus, Acces
         if (_validators.length() < c.size) revert ValidatorCommitteeNotEnoughValidators(_validators.length(), c.size);
         if (_requested[disputeId]) revert ValidatorCommitteeAlreadyRequested(disputeId);
         _requested[disputeId] = true;
-        requestId = VrfRequest.requestOneWord(
-            s_vrfCoordinator,
-            VrfRequest.Params(c.keyHash, c.subscriptionId, c.callbackGasLimit, c.requestConfirmations)
-        );
+        requestId =
+            _requestRandomWord(VrfRequest.Params(c.keyHash, c.subscriptionId, c.callbackGasLimit, c.requestConfirmations));
         _pendingRequests[requestId] = disputeId + 1;
         emit CommitteeRequested(disputeId, requestId);
     }

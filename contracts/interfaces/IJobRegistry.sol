@@ -35,7 +35,7 @@ interface IJobRegistry {
     /// @param minStake Stake a bidder must lock while it leads the auction and until payout.
     /// @param biddingPeriod Seconds the auction stays open (again after each reopening).
     /// @param executionPeriod Seconds the winner has, from settlement, to submit a result.
-    /// @param challengeWindow Seconds a submitted result stays open to challenge.
+    /// @param challengeWindow Seconds a submitted result stays open to challenge (0 < challengeWindow <= maxChallengeWindow).
     struct Order {
         uint64 datasetId;
         bytes32 specDigest;
@@ -187,6 +187,11 @@ interface IJobRegistry {
 
     /// @notice Number of jobs posted; ids run from 1 to this.
     function jobCount() external view returns (uint256);
+
+    /// @notice The longest challenge window an order may ask for. Governance (the timelock that may repoint
+    /// the VRF coordinator) waits longer than this plus a dispute's verdict period, so a result submitted
+    /// before a governance change is scheduled is settled under the randomness it was submitted under.
+    function maxChallengeWindow() external view returns (uint32);
 
     /// @notice The upkeep action due for job `jobId` now, if any.
     function dueAction(uint256 jobId) external view returns (UpkeepAction);

@@ -34,6 +34,8 @@ contract JobRegistry is IJobRegistry, RangeUpkeep, AccessControl {
     IStakeManager public immutable stakeManager;
     /// @notice Where the datasets orders train on are registered.
     IDatasetRegistry public immutable datasetRegistry;
+    /// @inheritdoc IJobRegistry
+    uint32 public immutable maxChallengeWindow;
 
     /*//////////////////////////////////////////////////////////////
                                  STATE
@@ -44,13 +46,16 @@ contract JobRegistry is IJobRegistry, RangeUpkeep, AccessControl {
 
     /// @param stakeManager_ The StakeManager; its stake token is the escrow token.
     /// @param datasetRegistry_ The DatasetRegistry orders must name an active dataset of.
+    /// @param maxChallengeWindow_ Longest challenge window an order may ask for (> 0); governance's delay exceeds it.
     /// @param admin Holder of DEFAULT_ADMIN_ROLE; grants DISPUTES_ROLE at deployment, then renounces.
-    constructor(IStakeManager stakeManager_, IDatasetRegistry datasetRegistry_, address admin) {
+    constructor(IStakeManager stakeManager_, IDatasetRegistry datasetRegistry_, uint32 maxChallengeWindow_, address admin) {
         if (address(stakeManager_) == address(0)) revert JobRegistryInvalidParameter("stakeManager");
         if (address(datasetRegistry_) == address(0)) revert JobRegistryInvalidParameter("datasetRegistry");
+        if (maxChallengeWindow_ == 0) revert JobRegistryInvalidParameter("maxChallengeWindow");
         if (admin == address(0)) revert JobRegistryInvalidParameter("admin");
         stakeManager = stakeManager_;
         datasetRegistry = datasetRegistry_;
+        maxChallengeWindow = maxChallengeWindow_;
         token = IERC20(stakeManager_.stakeToken());
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
     }
@@ -246,7 +251,9 @@ contract JobRegistry is IJobRegistry, RangeUpkeep, AccessControl {
         if (order.specDigest == bytes32(0)) revert JobRegistryInvalidOrder("specDigest");
         if (order.biddingPeriod == 0) revert JobRegistryInvalidOrder("biddingPeriod");
         if (order.executionPeriod == 0) revert JobRegistryInvalidOrder("executionPeriod");
-        if (order.challengeWindow == 0) revert JobRegistryInvalidOrder("challengeWindow");
+        if (order.challengeWindow == 0 || order.challengeWindow > maxChallengeWindow) {
+            revert JobRegistryInvalidOrder("challengeWindow");
+        }
         if (!datasetRegistry.isActive(order.datasetId)) revert JobRegistryDatasetNotActive(order.datasetId);
         jobId = ++_jobCount;
         uint40 biddingDeadline = uint40(block.timestamp) + order.biddingPeriod;

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.37;
 
-import {IVRFCoordinatorV2Plus} from "@chainlink/contracts/src/v0.8/vrf/dev/interfaces/IVRFCoordinatorV2Plus.sol";
 import {VRFV2PlusClient} from "@chainlink/contracts/src/v0.8/vrf/dev/libraries/VRFV2PlusClient.sol";
 
 /// @title VrfRequest
@@ -19,17 +18,15 @@ library VrfRequest {
         uint16 requestConfirmations;
     }
 
-    /// @notice Requests one random word from `coordinator` with `params`; returns the request id.
-    function requestOneWord(IVRFCoordinatorV2Plus coordinator, Params memory params) internal returns (uint256) {
-        return coordinator.requestRandomWords(
-            VRFV2PlusClient.RandomWordsRequest({
-                keyHash: params.keyHash,
-                subId: params.subscriptionId,
-                requestConfirmations: params.requestConfirmations,
-                callbackGasLimit: params.callbackGasLimit,
-                numWords: 1,
-                extraArgs: VRFV2PlusClient._argsToBytes(VRFV2PlusClient.ExtraArgsV1({nativePayment: false}))
-            })
-        );
+    /// @notice The request for one random word with `params`.
+    function oneWord(Params memory params) internal pure returns (VRFV2PlusClient.RandomWordsRequest memory) {
+        return VRFV2PlusClient.RandomWordsRequest({
+            keyHash: params.keyHash,
+            subId: params.subscriptionId,
+            requestConfirmations: params.requestConfirmations,
+            callbackGasLimit: params.callbackGasLimit,
+            numWords: 1,
+            extraArgs: VRFV2PlusClient._argsToBytes(VRFV2PlusClient.ExtraArgsV1({nativePayment: false}))
+        });
     }
 }

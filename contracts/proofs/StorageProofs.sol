@@ -2,7 +2,7 @@
 pragma solidity 0.8.37;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
-import {VRFConsumerBaseV2Plus} from "@chainlink/contracts/src/v0.8/vrf/dev/VRFConsumerBaseV2Plus.sol";
+import {VrfConsumer} from "../randomness/VrfConsumer.sol";
 import {RangeUpkeep} from "../automation/RangeUpkeep.sol";
 import {IColumnAcceptanceListener} from "../interfaces/IColumnAcceptanceListener.sol";
 import {IDatasetRegistry} from "../interfaces/IDatasetRegistry.sol";
@@ -24,7 +24,7 @@ import {VrfRequest} from "../libraries/VrfRequest.sol";
 /// |-----------|-------------------------------------------------------------|
 /// | c < 255   | column c is audited and still owes its proof                 |
 /// | 255       | sentinel, always set once a round opened                     |
-contract StorageProofs is IStorageProofs, AccessControl, VRFConsumerBaseV2Plus, RangeUpkeep {
+contract StorageProofs is IStorageProofs, AccessControl, VrfConsumer, RangeUpkeep {
     /*//////////////////////////////////////////////////////////////
                                  TYPES
     //////////////////////////////////////////////////////////////*/
@@ -76,6 +76,7 @@ contract StorageProofs is IStorageProofs, AccessControl, VRFConsumerBaseV2Plus, 
     VerifierVersion[] private _versions;
 
     /// @param vrfCoordinator The VRF v2.5 coordinator.
+    /// @param governance_ The timelock allowed to change the coordinator.
     /// @param registry_ The datasets audited; grants this contract FAULT_REPORTER_ROLE.
     /// @param vrf VRF request parameters.
     /// @param roundInterval_ Seconds between openings (>= proofWindow_).
@@ -84,13 +85,14 @@ contract StorageProofs is IStorageProofs, AccessControl, VRFConsumerBaseV2Plus, 
     /// @param admin Holder of DEFAULT_ADMIN_ROLE (renounced after deployment).
     constructor(
         address vrfCoordinator,
+        address governance_,
         IDatasetRegistry registry_,
         VrfRequest.Params memory vrf,
         uint32 roundInterval_,
         uint32 proofWindow_,
         address verifierAdmin,
         address admin
-    ) VRFConsumerBaseV2Plus(vrfCoordinator) {
+    ) VrfConsumer(vrfCoordinator, governance_) {
         if (address(registry_) == address(0)) revert StorageProofsInvalidParameter("registry");
         if (proofWindow_ == 0) revert StorageProofsInvalidParameter("proofWindow");
         if (roundInterval_ < proofWindow_) revert StorageProofsInvalidParameter("roundInterval");
@@ -316,7 +318,7 @@ contract StorageProofs is IStorageProofs, AccessControl, VRFConsumerBaseV2Plus, 
         uint256 number = round.number + 1;
         round.number = uint48(number);
         round.status = RoundStatus.Requested;
-        uint256 requestId = VrfRequest.requestOneWord(s_vrfCoordinator, _vrf);
+        uint256 requestId = _requestRandomWord(_vrf);
         _requests[requestId] = datasetId;
         emit RoundRequested(datasetId, number, requestId);
     }

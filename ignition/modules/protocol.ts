@@ -8,21 +8,34 @@ export type ProtocolDependencies = {
   vrfCoordinator: ArgumentType;
   /** The VRF v2.5 subscription that pays for committee draws, placements and audit rounds. */
   vrfSubscriptionId: ArgumentType;
+  /** The storage-proof verifier registered as version 1, and the hash of its verifying key. */
+  storageProofVerifier: { address: ArgumentType; verifyingKeyHash: ArgumentType };
 };
 
 /**
- * Deploys and wires the protocol's contracts inside an Ignition module: StakeManager,
- * JobRegistry, ValidatorCommittee, Disputes, DatasetRegistry, StorageProofs. Every module role goes to a
- * contract and DatasetRegistry's acceptance listener is StorageProofs, then the deployer renounces every
- * admin role, so no account can move escrow, stake or bonds.
- * `verifierAdmin` (default: the deployer) keeps StorageProofs' VERIFIER_ADMIN_ROLE to register the
- * storage-proof verifiers; the development verifier `StorageProofVerifierV1` is deployed alongside
- * (registered by VeritrainLocal; on a testnet the verifier admin calls `addVerifier` itself, before any
- * column is accepted: an acceptance binds the dataset to the latest version and needs one).
- * Parameters (with defaults) are read from the calling module's parameter file.
+ * Deploys and wires the protocol's contracts inside an Ignition module: a `TimelockController`
+ * (governance), StakeManager, JobRegistry, ValidatorCommittee, Disputes, DatasetRegistry, StorageProofs.
+ * Every module role goes to a contract and DatasetRegistry's acceptance listener is StorageProofs;
+ * `storageProofVerifier` is registered as version 1; then StorageProofs' VERIFIER_ADMIN_ROLE moves to
+ * the timelock and the deployer renounces every role it held, so no account can move escrow, stake or
+ * bonds, and the only powers left (repointing the VRF coordinator, registering a verifier version)
+ * are the timelock's: proposed in public by `governanceProposers`, executable after `governanceDelay`
+ * (default 14 days; it must exceed `maxChallengeWindow` + `verdictPeriod`, which a test checks for every
+ * parameter file). Parameters (with defaults) are read from the calling module's parameter file.
  */
-export function deployProtocol(m: IgnitionModuleBuilder, { token, vrfCoordinator, vrfSubscriptionId }: ProtocolDependencies) {
+export function deployProtocol(
+  m: IgnitionModuleBuilder,
+  { token, vrfCoordinator, vrfSubscriptionId, storageProofVerifier }: ProtocolDependencies,
+) {
   const deployer = m.getAccount(0);
+  // No admin: the timelock administers itself, so its delay and proposers change only through a delayed call.
+  // Executor address(0) opens execution of a ready operation to anyone.
+  const governance = m.contract("TimelockController", [
+    m.getParameter("governanceDelay", 14n * 24n * 3600n),
+    m.getParameter("governanceProposers", [deployer]),
+    m.getParameter("governanceExecutors", ["0x0000000000000000000000000000000000000000"]),
+    "0x0000000000000000000000000000000000000000",
+  ]);
   const stakeManager = m.contract("StakeManager", [
     token,
     m.getParameter("treasury", deployer),
@@ -38,6 +51,7 @@ export function deployProtocol(m: IgnitionModuleBuilder, { token, vrfCoordinator
   };
   const committee = m.contract("ValidatorCommittee", [
     vrfCoordinator,
+    governance,
     stakeManager,
     {
       ...vrf,
@@ -49,6 +63,7 @@ export function deployProtocol(m: IgnitionModuleBuilder, { token, vrfCoordinator
   ]);
   const datasetRegistry = m.contract("DatasetRegistry", [
     vrfCoordinator,
+    governance,
     stakeManager,
     m.getParameter("providerStake", 1_000n * 10n ** 18n),
     m.getParameter("faultPenalty", 250n * 10n ** 18n),
@@ -57,18 +72,32 @@ export function deployProtocol(m: IgnitionModuleBuilder, { token, vrfCoordinator
   ]);
   const storageProofs = m.contract("StorageProofs", [
     vrfCoordinator,
+    governance,
     datasetRegistry,
     vrf,
     m.getParameter("roundInterval", 24n * 3600n),
     m.getParameter("proofWindow", 3600n),
-    m.getParameter("verifierAdmin", deployer),
+    deployer,
     deployer,
   ]);
+  const verifierAdminRole = m.staticCall(storageProofs, "VERIFIER_ADMIN_ROLE", []);
+  const addVersion1 = m.call(storageProofs, "addVerifier", [storageProofVerifier.address, storageProofVerifier.verifyingKeyHash], {
+    id: "addStorageProofVerifierVersion1",
+  });
+  const verifierAdminToGovernance = m.call(storageProofs, "grantRole", [verifierAdminRole, governance], {
+    id: "grantVerifierAdminToGovernance",
+  });
+  m.call(storageProofs, "renounceRole", [verifierAdminRole, deployer], {
+    id: "renounceVerifierAdmin",
+    after: [addVersion1, verifierAdminToGovernance],
+  });
 
-  // The development verifier (circuits/build, insecure keys); `verifierAdmin` registers it with addVerifier.
-  const storageProofVerifier = m.contract("StorageProofVerifierV1");
-
-  const jobRegistry = m.contract("JobRegistry", [stakeManager, datasetRegistry, deployer]);
+  const jobRegistry = m.contract("JobRegistry", [
+    stakeManager,
+    datasetRegistry,
+    m.getParameter("maxChallengeWindow", 7n * 24n * 3600n),
+    deployer,
+  ]);
   const disputes = m.contract("Disputes", [
     jobRegistry,
     committee,
@@ -92,6 +121,7 @@ export function deployProtocol(m: IgnitionModuleBuilder, { token, vrfCoordinator
       id: "grantFaultReporterRole",
     }),
     m.call(datasetRegistry, "setAcceptanceListener", [storageProofs]),
+    verifierAdminToGovernance,
   ];
   for (const [name, contract] of [
     ["StakeManager", stakeManager],
@@ -102,5 +132,5 @@ export function deployProtocol(m: IgnitionModuleBuilder, { token, vrfCoordinator
   ] as const) {
     m.call(contract, "renounceRole", [adminRole, deployer], { id: `renounceAdmin${name}`, after: grants });
   }
-  return { stakeManager, jobRegistry, committee, disputes, datasetRegistry, storageProofs, storageProofVerifier };
+  return { governance, stakeManager, jobRegistry, committee, disputes, datasetRegistry, storageProofs };
 }

@@ -33,7 +33,7 @@ contract DatasetRegistryFuzzTest is Test {
         uint256 subId = vrf.createSubscription();
         vrf.fundSubscription(subId, 1_000_000 ether);
         registry = new DatasetRegistry(
-            address(vrf), stakeManager, providerStake, faultPenalty, VrfRequest.Params(bytes32(0), subId, 5_000_000, 3), address(this)
+            address(vrf), makeAddr("governance"), stakeManager, providerStake, faultPenalty, VrfRequest.Params(bytes32(0), subId, 5_000_000, 3), address(this)
         );
         vrf.addConsumer(subId, address(registry));
         stakeManager.grantRole(stakeManager.MODULE_ROLE(), address(registry));

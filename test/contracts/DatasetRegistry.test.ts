@@ -384,6 +384,7 @@ describe("DatasetRegistry", () => {
       const { subscriptionId, keyHash, callbackGasLimit, requestConfirmations } = await p.committee.read.config();
       const registry = await viem.deployContract("DatasetRegistry", [
         p.vrfCoordinator.address,
+        p.governance.address,
         stakeManager.address,
         PROVIDER_STAKE,
         FAULT_PENALTY,
@@ -606,11 +607,11 @@ describe("DatasetRegistry", () => {
     const vrf = { keyHash, subscriptionId, callbackGasLimit, requestConfirmations };
     const admin = p.deployer.account.address;
     const cases = [
-      ["stakeManager", [p.vrfCoordinator.address, zeroAddress, 1n, 1n, vrf, admin]],
-      ["providerStake", [p.vrfCoordinator.address, p.stakeManager.address, 0n, 0n, vrf, admin]],
-      ["faultPenalty", [p.vrfCoordinator.address, p.stakeManager.address, 1n, 0n, vrf, admin]],
-      ["faultPenalty", [p.vrfCoordinator.address, p.stakeManager.address, 1n, 2n, vrf, admin]],
-      ["admin", [p.vrfCoordinator.address, p.stakeManager.address, 1n, 1n, vrf, zeroAddress]],
+      ["stakeManager", [p.vrfCoordinator.address, p.governance.address, zeroAddress, 1n, 1n, vrf, admin]],
+      ["providerStake", [p.vrfCoordinator.address, p.governance.address, p.stakeManager.address, 0n, 0n, vrf, admin]],
+      ["faultPenalty", [p.vrfCoordinator.address, p.governance.address, p.stakeManager.address, 1n, 0n, vrf, admin]],
+      ["faultPenalty", [p.vrfCoordinator.address, p.governance.address, p.stakeManager.address, 1n, 2n, vrf, admin]],
+      ["admin", [p.vrfCoordinator.address, p.governance.address, p.stakeManager.address, 1n, 1n, vrf, zeroAddress]],
     ] as const;
     for (const [name, args] of cases) {
       await viem.assertions.revertWithCustomErrorWithArgs(

@@ -185,7 +185,7 @@ contract DatasetRegistryInvariantsTest is Test {
         vrf = new VRFCoordinatorV2_5Mock(0, 0, 1e18);
         uint256 subId = vrf.createSubscription();
         vrf.fundSubscription(subId, 1_000_000 ether);
-        registry = new DatasetRegistry(address(vrf), stakeManager, 50e18, 20e18, VrfRequest.Params(bytes32(0), subId, 5_000_000, 3), address(this));
+        registry = new DatasetRegistry(address(vrf), makeAddr("governance"), stakeManager, 50e18, 20e18, VrfRequest.Params(bytes32(0), subId, 5_000_000, 3), address(this));
         vrf.addConsumer(subId, address(registry));
         stakeManager.grantRole(stakeManager.MODULE_ROLE(), address(registry));
         handler = new DatasetRegistryHandler(token, stakeManager, registry, vrf);

@@ -163,7 +163,7 @@ describe("ValidatorCommittee", () => {
     const admin = p.deployer.account.address;
     const stakeManager = await viem.deployContract("StakeManager", [p.token.address, admin, 1n, 0, admin]);
     const config = { ...(await p.committee.read.config()), size: 1, threshold: 1, validatorStake: 1n };
-    const standalone = await viem.deployContract("ValidatorCommittee", [p.vrfCoordinator.address, stakeManager.address, config, admin]);
+    const standalone = await viem.deployContract("ValidatorCommittee", [p.vrfCoordinator.address, p.governance.address, stakeManager.address, config, admin]);
     await stakeManager.write.grantRole([keccak256(stringToHex("MODULE_ROLE")), standalone.address]);
     await standalone.write.grantRole([keccak256(stringToHex("REQUESTER_ROLE")), admin]);
     await p.vrfCoordinator.write.addConsumer([config.subscriptionId, standalone.address]);
@@ -184,11 +184,11 @@ describe("ValidatorCommittee", () => {
     const config = await p.committee.read.config();
     const admin = p.deployer.account.address;
     const cases = [
-      ["stakeManager", [p.vrfCoordinator.address, zeroAddress, config, admin]],
-      ["threshold", [p.vrfCoordinator.address, p.stakeManager.address, { ...config, threshold: 0 }, admin]],
-      ["threshold", [p.vrfCoordinator.address, p.stakeManager.address, { ...config, threshold: 10 }, admin]],
-      ["validatorStake", [p.vrfCoordinator.address, p.stakeManager.address, { ...config, validatorStake: 0n }, admin]],
-      ["admin", [p.vrfCoordinator.address, p.stakeManager.address, config, zeroAddress]],
+      ["stakeManager", [p.vrfCoordinator.address, p.governance.address, zeroAddress, config, admin]],
+      ["threshold", [p.vrfCoordinator.address, p.governance.address, p.stakeManager.address, { ...config, threshold: 0 }, admin]],
+      ["threshold", [p.vrfCoordinator.address, p.governance.address, p.stakeManager.address, { ...config, threshold: 10 }, admin]],
+      ["validatorStake", [p.vrfCoordinator.address, p.governance.address, p.stakeManager.address, { ...config, validatorStake: 0n }, admin]],
+      ["admin", [p.vrfCoordinator.address, p.governance.address, p.stakeManager.address, config, zeroAddress]],
     ] as const;
     for (const [name, args] of cases) {
       await viem.assertions.revertWithCustomErrorWithArgs(

@@ -28,13 +28,14 @@ async function stakeOf(p: Protocol, address: `0x${string}`) {
 
 describe("JobRegistry", () => {
   describe("constructor", () => {
-    it("rejects a zero stake manager, dataset registry or admin", async () => {
+    it("rejects a zero stake manager, dataset registry, challenge-window cap or admin", async () => {
       const p = await networkHelpers.loadFixture(withDataset);
       const [admin, stakes, datasets] = [p.deployer.account.address, p.stakeManager.address, p.datasetRegistry.address];
       for (const [name, args] of [
-        ["stakeManager", [zeroAddress, datasets, admin]],
-        ["datasetRegistry", [stakes, zeroAddress, admin]],
-        ["admin", [stakes, datasets, zeroAddress]],
+        ["stakeManager", [zeroAddress, datasets, 1, admin]],
+        ["datasetRegistry", [stakes, zeroAddress, 1, admin]],
+        ["maxChallengeWindow", [stakes, datasets, 0, admin]],
+        ["admin", [stakes, datasets, 1, zeroAddress]],
       ] as const) {
         await viem.assertions.revertWithCustomErrorWithArgs(
           viem.deployContract("JobRegistry", args),

@@ -106,13 +106,13 @@ describe("StorageProofs", () => {
     const p = await networkHelpers.loadFixture(withDataset);
     const { subscriptionId, keyHash, callbackGasLimit, requestConfirmations } = await p.committee.read.config();
     const vrf = { keyHash, subscriptionId, callbackGasLimit, requestConfirmations };
-    const [coordinator, registry, admin] = [p.vrfCoordinator.address, p.datasetRegistry.address, addressOf(p.deployer)];
+    const [coordinator, governance, registry, admin] = [p.vrfCoordinator.address, p.governance.address, p.datasetRegistry.address, addressOf(p.deployer)];
     const cases = [
-      ["registry", [coordinator, zeroAddress, vrf, 120, 60, admin, admin]],
-      ["proofWindow", [coordinator, registry, vrf, 120, 0, admin, admin]],
-      ["roundInterval", [coordinator, registry, vrf, 59, 60, admin, admin]],
-      ["verifierAdmin", [coordinator, registry, vrf, 120, 60, zeroAddress, admin]],
-      ["admin", [coordinator, registry, vrf, 120, 60, admin, zeroAddress]],
+      ["registry", [coordinator, governance, zeroAddress, vrf, 120, 60, admin, admin]],
+      ["proofWindow", [coordinator, governance, registry, vrf, 120, 0, admin, admin]],
+      ["roundInterval", [coordinator, governance, registry, vrf, 59, 60, admin, admin]],
+      ["verifierAdmin", [coordinator, governance, registry, vrf, 120, 60, zeroAddress, admin]],
+      ["admin", [coordinator, governance, registry, vrf, 120, 60, admin, zeroAddress]],
     ] as const;
     for (const [name, args] of cases) {
       await viem.assertions.revertWithCustomErrorWithArgs(
@@ -276,6 +276,7 @@ describe("StorageProofs", () => {
       const admin = addressOf(p.deployer);
       const bare = await viem.deployContract("StorageProofs", [
         p.vrfCoordinator.address,
+        p.governance.address,
         p.datasetRegistry.address,
         { keyHash, subscriptionId, callbackGasLimit, requestConfirmations },
         120,

@@ -27,7 +27,7 @@ contract ValidatorCommitteeFuzzTest is Test {
         subId = vrf.createSubscription();
         vrf.fundSubscription(subId, 100 ether);
         committee = new ValidatorCommittee(
-            address(vrf),
+            address(vrf), makeAddr("governance"),
             stakeManager,
             IValidatorCommittee.Config({
                 keyHash: bytes32(0),

@@ -27,6 +27,7 @@ abstract contract ProtocolBase is Test {
     uint96 internal constant VALIDATOR_STAKE = 1_000e18;
     uint96 internal constant CHALLENGE_BOND = 100e18;
     uint32 internal constant VERDICT_PERIOD = 1 days;
+    uint32 internal constant MAX_CHALLENGE_WINDOW = 7 days;
     /// @dev Enough to place the 40-column dataset of StorageProofs.t.sol in one VRF callback.
     uint32 internal constant CALLBACK_GAS_LIMIT = 5_000_000;
     uint96 internal constant PROVIDER_STAKE = 1_000e18;
@@ -65,15 +66,15 @@ abstract contract ProtocolBase is Test {
 
         stakeManager = new StakeManager(token_, treasury, UNBONDING_DELAY, SHARE_BPS, address(this));
         VrfRequest.Params memory vrfParams = VrfRequest.Params(bytes32(0), subId, CALLBACK_GAS_LIMIT, 3);
-        datasetRegistry = new DatasetRegistry(address(vrf), stakeManager, PROVIDER_STAKE, FAULT_PENALTY, vrfParams, address(this));
+        datasetRegistry = new DatasetRegistry(address(vrf), makeAddr("governance"), stakeManager, PROVIDER_STAKE, FAULT_PENALTY, vrfParams, address(this));
         storageProofs = new StorageProofs(
-            address(vrf), datasetRegistry, vrfParams, ROUND_INTERVAL, PROOF_WINDOW, address(this), address(this)
+            address(vrf), makeAddr("governance"), datasetRegistry, vrfParams, ROUND_INTERVAL, PROOF_WINDOW, address(this), address(this)
         );
         verifier = new VerifierDouble();
         storageProofs.addVerifier(address(verifier), keccak256("verifying key"));
-        jobRegistry = new JobRegistry(stakeManager, datasetRegistry, address(this));
+        jobRegistry = new JobRegistry(stakeManager, datasetRegistry, MAX_CHALLENGE_WINDOW, address(this));
         committee = new ValidatorCommittee(
-            address(vrf),
+            address(vrf), makeAddr("governance"),
             stakeManager,
             IValidatorCommittee.Config({
                 keyHash: bytes32(0),

@@ -407,6 +407,7 @@ async function withReporter() {
   const { subscriptionId, keyHash, callbackGasLimit, requestConfirmations } = await p.committee.read.config();
   const registry = await viem.deployContract("DatasetRegistry", [
     p.vrfCoordinator.address,
+    p.governance.address,
     stakeManager.address,
     1n,
     1n,

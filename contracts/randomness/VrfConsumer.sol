@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.37;
+
+import {IVRFCoordinatorV2Plus} from "@chainlink/contracts/src/v0.8/vrf/dev/interfaces/IVRFCoordinatorV2Plus.sol";
+import {IVRFMigratableConsumerV2Plus} from
+    "@chainlink/contracts/src/v0.8/vrf/dev/interfaces/IVRFMigratableConsumerV2Plus.sol";
+import {VrfRequest} from "../libraries/VrfRequest.sol";
+
+/// @title VrfConsumer
+/// @notice A Chainlink VRF v2.5 consumer whose coordinator only `governance` can change.
+/// @dev Replaces Chainlink's `VRFConsumerBaseV2Plus`, which makes the deployer its `owner` and lets the
+/// owner (or the coordinator) repoint the coordinator at once: whoever does that answers every later
+/// request and so chooses committees, placements and audit seeds. Here no account owns the consumer;
+/// `governance` is a `TimelockController`, so a new coordinator is scheduled in public and takes
+/// effect only after the timelock's delay, which the deployment keeps longer than any challenge
+/// window and verdict period. A coordinator's own migration call is refused too (it would skip the
+/// delay), so a Chainlink migration also goes through governance.
+abstract contract VrfConsumer is IVRFMigratableConsumerV2Plus {
+    /// @notice Thrown when `caller`, not the coordinator `coordinator`, delivers random words.
+    error VrfConsumerOnlyCoordinator(address caller, address coordinator);
+    /// @notice Thrown when `caller`, not `governance`, tries to change the coordinator.
+    error VrfConsumerOnlyGovernance(address caller, address governance);
+    /// @notice Thrown when a coordinator or governance address is zero.
+    error VrfConsumerZeroAddress();
+
+    /// @notice The account that may change the coordinator: a `TimelockController`.
+    address public immutable governance;
+    /// @notice The coordinator requests go to and answers must come from.
+    IVRFCoordinatorV2Plus public vrfCoordinator;
+
+    /// @param coordinator The VRF v2.5 coordinator (locally `VRFCoordinatorV2_5Mock`).
+    /// @param governance_ The timelock allowed to change it.
+    constructor(address coordinator, address governance_) {
+        if (coordinator == address(0) || governance_ == address(0)) revert VrfConsumerZeroAddress();
+        vrfCoordinator = IVRFCoordinatorV2Plus(coordinator);
+        governance = governance_;
+        emit CoordinatorSet(coordinator);
+    }
+
+    /// @notice Called by the coordinator with the random words of request `requestId`.
+    function rawFulfillRandomWords(uint256 requestId, uint256[] calldata randomWords) external {
+        address coordinator = address(vrfCoordinator);
+        if (msg.sender != coordinator) revert VrfConsumerOnlyCoordinator(msg.sender, coordinator);
+        fulfillRandomWords(requestId, randomWords);
+    }
+
+    /// @notice Points requests and answers at `coordinator`; answers to earlier requests from the old
+    /// coordinator are refused from then on (every waiting state has its own time-out).
+    /// @dev Requirements: the caller is `governance`; `coordinator` is not zero. Emits {CoordinatorSet}.
+    function setCoordinator(address coordinator) external {
+        if (msg.sender != governance) revert VrfConsumerOnlyGovernance(msg.sender, governance);
+        if (coordinator == address(0)) revert VrfConsumerZeroAddress();
+        vrfCoordinator = IVRFCoordinatorV2Plus(coordinator);
+        emit CoordinatorSet(coordinator);
+    }
+
+    /// @dev Requests one random word with `params`; reverts if the coordinator does.
+    function _requestRandomWord(VrfRequest.Params memory params) internal returns (uint256 requestId) {
+        return vrfCoordinator.requestRandomWords(VrfRequest.oneWord(params));
+    }
+
+    /// @dev Handles the random words of request `requestId`.
+    function fulfillRandomWords(uint256 requestId, uint256[] calldata randomWords) internal virtual;
+}
