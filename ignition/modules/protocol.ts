@@ -19,7 +19,7 @@ export type ProtocolDependencies = {
  * `storageProofVerifier` is registered as version 1; then StorageProofs' VERIFIER_ADMIN_ROLE moves to
  * the timelock and the deployer renounces every role it held, so no account can move escrow, stake or
  * bonds, and the only powers left (repointing the VRF coordinator, registering a verifier version)
- * are the timelock's: proposed in public by `governanceProposers`, executable after `governanceDelay`
+ * are the timelock's: proposed in public by `governanceProposer` (a multisig), executable by anyone after `governanceDelay`
  * (default 14 days; it must exceed `maxChallengeWindow` + `verdictPeriod`, which a test checks for every
  * parameter file). Parameters (with defaults) are read from the calling module's parameter file.
  */
@@ -32,8 +32,8 @@ export function deployProtocol(
   // Executor address(0) opens execution of a ready operation to anyone.
   const governance = m.contract("TimelockController", [
     m.getParameter("governanceDelay", 14n * 24n * 3600n),
-    m.getParameter("governanceProposers", [deployer]),
-    m.getParameter("governanceExecutors", ["0x0000000000000000000000000000000000000000"]),
+    [m.getParameter("governanceProposer", deployer)],
+    ["0x0000000000000000000000000000000000000000"],
     "0x0000000000000000000000000000000000000000",
   ]);
   const stakeManager = m.contract("StakeManager", [

@@ -26,8 +26,10 @@ describe("VeritrainLocal Ignition module", () => {
       assert.equal(await contract.read.hasRole([zeroHash, deployer]), false);
     }
     assert.equal(await p.datasetRegistry.read.hasRole([role("FAULT_REPORTER_ROLE"), deployer]), false);
-    // The verifier admin (the deployer by default) only registers verifier versions.
-    assert.ok(await p.storageProofs.read.hasRole([role("VERIFIER_ADMIN_ROLE"), deployer]));
+    // Verifier versions are registered only through the timelock, which registered nothing beyond version 1.
+    assert.equal(await p.storageProofs.read.hasRole([role("VERIFIER_ADMIN_ROLE"), deployer]), false);
+    assert.ok(await p.storageProofs.read.hasRole([role("VERIFIER_ADMIN_ROLE"), p.governance.address]));
+    assert.equal(await p.storageProofs.read.versionCount(), 1n);
     assert.equal(await p.stakeManager.read.hasRole([role("MODULE_ROLE"), deployer]), false);
     assert.equal(await p.jobRegistry.read.hasRole([role("DISPUTES_ROLE"), deployer]), false);
   });
