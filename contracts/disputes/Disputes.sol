@@ -34,7 +34,7 @@ contract Disputes is IDisputes, RangeUpkeep, EIP712 {
     /// @param jobRegistry_ The JobRegistry whose results are disputed; its token is the bond token.
     /// @param committee_ The ValidatorCommittee drawing and checking verdict signers.
     /// @param challengeBond_ Bond per challenge (> 0).
-    /// @param verdictPeriod_ Seconds a committee has to settle a dispute (> 0).
+    /// @param verdictPeriod_ Seconds a committee has to settle a dispute (0 < verdictPeriod < committee's exitDelay).
     constructor(IJobRegistry jobRegistry_, IValidatorCommittee committee_, uint96 challengeBond_, uint32 verdictPeriod_)
         EIP712("veritrain Disputes", "1")
     {
@@ -42,6 +42,9 @@ contract Disputes is IDisputes, RangeUpkeep, EIP712 {
         if (address(committee_) == address(0)) revert DisputesInvalidParameter("committee");
         if (challengeBond_ == 0) revert DisputesInvalidParameter("challengeBond");
         if (verdictPeriod_ == 0) revert DisputesInvalidParameter("verdictPeriod");
+        // A dispute lives verdictPeriod from its committee request: its validators cannot be released meanwhile.
+        uint256 exitDelay = committee_.exitDelay();
+        if (verdictPeriod_ >= exitDelay) revert DisputesVerdictPeriodNotBelowExitDelay(verdictPeriod_, exitDelay);
         jobRegistry = jobRegistry_;
         token = jobRegistry_.token();
         committee = committee_;
@@ -98,7 +101,9 @@ contract Disputes is IDisputes, RangeUpkeep, EIP712 {
         address bondRecipient = providerWrong ? challenger : dispute.provider;
         dispute.status = providerWrong ? DisputeStatus.ProviderWrong : DisputeStatus.ChallengerWrong;
         emit DisputeSettled(disputeId, providerWrong, bondRecipient, signerBitmap);
-        jobRegistry.resolveDispute(dispute.jobId, providerWrong, challenger, dispute.windowRemaining);
+        IJobRegistry.DisputeOutcome outcome =
+            providerWrong ? IJobRegistry.DisputeOutcome.ProviderWrong : IJobRegistry.DisputeOutcome.ResultStands;
+        jobRegistry.resolveDispute(dispute.jobId, outcome, challenger, dispute.windowRemaining);
         token.safeTransfer(bondRecipient, dispute.bond);
     }
 
@@ -151,11 +156,22 @@ contract Disputes is IDisputes, RangeUpkeep, EIP712 {
                                 HELPERS
     //////////////////////////////////////////////////////////////*/
 
+    /// @dev A committee that could have judged in time but did not leaves the result standing (the challenger
+    /// may challenge again); without one, nothing was judged, so the result can neither be paid nor slashed.
     function _expire(uint256 disputeId, Dispute storage dispute) private {
-        dispute.status = DisputeStatus.Expired;
-        emit DisputeExpired(disputeId);
-        jobRegistry.resolveDispute(dispute.jobId, false, dispute.challenger, dispute.windowRemaining);
-        token.safeTransfer(dispute.challenger, dispute.bond);
+        address challenger = dispute.challenger;
+        IJobRegistry.DisputeOutcome outcome;
+        if (committee.committeeFormedBefore(disputeId, dispute.verdictDeadline)) {
+            dispute.status = DisputeStatus.Expired;
+            outcome = IJobRegistry.DisputeOutcome.ResultStands;
+            emit DisputeExpired(disputeId);
+        } else {
+            dispute.status = DisputeStatus.NoCommittee;
+            outcome = IJobRegistry.DisputeOutcome.NoCommittee;
+            emit DisputeNoCommittee(disputeId);
+        }
+        jobRegistry.resolveDispute(dispute.jobId, outcome, challenger, dispute.windowRemaining);
+        token.safeTransfer(challenger, dispute.bond);
     }
 
     function _open(uint256 disputeId) private view returns (Dispute storage dispute) {

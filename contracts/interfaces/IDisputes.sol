@@ -7,7 +7,11 @@ pragma solidity ^0.8.24;
 /// re-executes that segment and signs an EIP-712 verdict; at least M of N signatures settle it.
 /// The losing side pays: a wrong provider is slashed (the challenger gets the beneficiary share and
 /// its bond back, the consumer a full refund); a wrong challenger's bond goes to the provider.
-/// No verdict before the deadline voids the dispute: the bond returns and the window resumes.
+/// A committee that was drawn but gave no verdict before the deadline voids the dispute: the bond
+/// returns and the window resumes. A dispute that never got a committee able to judge (the VRF request
+/// refused or unanswered, or fewer than `threshold` validators eligible) cannot clear the result, so it
+/// does not pay the provider either: the job fails, the consumer is refunded, the provider's stake
+/// unlocks unslashed and the bond returns. No party to the dispute can keep a challenge from opening.
 interface IDisputes {
     /// @notice Where a dispute is.
     enum DisputeStatus {
@@ -15,7 +19,8 @@ interface IDisputes {
         Open, // waiting for the committee's verdict until `verdictDeadline`
         ProviderWrong, // verdict: the provider's checkpoint was wrong (terminal)
         ChallengerWrong, // verdict: the provider's checkpoint was right (terminal)
-        Expired // no verdict in time (terminal)
+        Expired, // committee drawn, no verdict in time; the window resumed (terminal)
+        NoCommittee // no committee able to judge was drawn in time; the job failed unpaid, unslashed (terminal)
     }
 
     /// @notice A dispute as stored, in four slots.
@@ -43,6 +48,9 @@ interface IDisputes {
     error DisputesZeroClaimedHash();
     /// @notice Thrown when a constructor parameter breaks its rule.
     error DisputesInvalidParameter(string name);
+    /// @notice Thrown when the verdict period `verdictPeriod` is not shorter than the committee's `exitDelay`:
+    /// a validator drawn for a dispute could then leave, with its stake, before the dispute ends.
+    error DisputesVerdictPeriodNotBelowExitDelay(uint256 verdictPeriod, uint256 exitDelay);
 
     /// @notice Emitted when `challenger` disputes job `jobId`'s checkpoint `checkpointIndex`, claiming `claimedHash`.
     event DisputeOpened(
@@ -56,12 +64,16 @@ interface IDisputes {
     );
     /// @notice Emitted when dispute `disputeId` is settled by its committee; the bond went to `bondRecipient`.
     event DisputeSettled(uint256 indexed disputeId, bool providerWrong, address indexed bondRecipient, uint256 signerBitmap);
-    /// @notice Emitted when dispute `disputeId` expires without a verdict; the bond returned to the challenger.
+    /// @notice Emitted when dispute `disputeId` expires without a verdict from its drawn committee; the bond
+    /// returned to the challenger and the job's window resumed.
     event DisputeExpired(uint256 indexed disputeId);
+    /// @notice Emitted when dispute `disputeId` expires without a committee able to judge it: the bond returned
+    /// to the challenger, the job failed with the consumer refunded and the provider's stake unlocked unslashed.
+    event DisputeNoCommittee(uint256 indexed disputeId);
 
     /// @notice Opens a dispute on job `jobId`'s result, pulling the bond from the caller.
-    /// @dev Requirements: the job is Submitted and inside its window; `claimedHash` != 0; enough
-    /// validators for a committee; the caller approved the bond. Emits {DisputeOpened}.
+    /// @dev Requirements: the job is Submitted and inside its window; `claimedHash` != 0; the caller approved
+    /// the bond. Nothing about the validator set or the VRF subscription can make it revert. Emits {DisputeOpened}.
     function challenge(uint256 jobId, uint64 checkpointIndex, bytes32 claimedHash) external returns (uint256 disputeId);
 
     /// @notice Settles dispute `disputeId` with its committee's verdict. Anyone can relay the signatures.
@@ -72,8 +84,10 @@ interface IDisputes {
     /// Emits {DisputeSettled}.
     function settle(uint256 disputeId, bool providerWrong, uint256 signerBitmap, bytes[] calldata signatures) external;
 
-    /// @notice Voids dispute `disputeId` after its verdict deadline: bond refunded, window resumed.
-    /// @dev Requirements: Open; deadline reached. Emits {DisputeExpired}.
+    /// @notice Ends dispute `disputeId` after its verdict deadline, bond refunded. If a committee of at least
+    /// `threshold` members was drawn before the deadline, the window resumes; otherwise the job fails without
+    /// paying the provider or slashing it.
+    /// @dev Requirements: Open; deadline reached. Emits {DisputeExpired} or {DisputeNoCommittee}.
     function expire(uint256 disputeId) external;
 
     /// @notice The EIP-712 digest validators sign for a verdict.

@@ -12,9 +12,9 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 ///
 ///   Bidding --settleAuction--> Assigned --submitResult--> Submitted --finalize--> Finalized
 ///      |  \--(no bid)--> Failed     |                       |   ^
-///   cancel                   expire: slash, back to Bidding |   | dispute lost by challenger
-///      v                                              Disputed --(provider wrong)--> Failed
-///   Cancelled
+///   cancel                   expire: slash, back to Bidding |   | challenger wrong / drawn committee silent
+///      v                                              Disputed --(provider wrong: slash)--> Failed
+///   Cancelled                                                 \--(no committee: unlock, no pay)--> Failed
 interface IJobRegistry {
     /// @notice Where a job is in its life.
     enum JobStatus {
@@ -25,7 +25,14 @@ interface IJobRegistry {
         Disputed, // a dispute is open; the window's clock is stopped
         Finalized, // provider paid, remainder refunded (terminal)
         Cancelled, // consumer cancelled before the auction settled (terminal)
-        Failed // no bid, or the provider's result was found wrong; consumer refunded (terminal)
+        Failed // no bid, the result was found wrong, or no committee could judge it; consumer refunded (terminal)
+    }
+
+    /// @notice How a dispute ended, as Disputes reports it to {resolveDispute}.
+    enum DisputeOutcome {
+        ResultStands, // challenger wrong, or the drawn committee gave no verdict: the window resumes
+        ProviderWrong, // the provider is slashed (challenger as beneficiary), the consumer refunded, the job fails
+        NoCommittee // no committee could judge: the consumer is refunded, the provider's stake unlocks unslashed, the job fails
     }
 
     /// @notice The order a consumer posts.
@@ -121,7 +128,8 @@ interface IJobRegistry {
     event JobDisputed(uint256 indexed jobId, uint256 windowRemaining);
     /// @notice Emitted when job `jobId`'s result survived a dispute; the window ends at `challengeDeadline`.
     event JobResumed(uint256 indexed jobId, uint256 challengeDeadline);
-    /// @notice Emitted when job `jobId` ends without a valid result; `slashed` of the provider's stake was taken and the consumer gets `refund`.
+    /// @notice Emitted when job `jobId` ends without a valid result; `slashed` of the provider's stake was taken
+    /// (0 with no bid, or when no committee could judge the result) and the consumer gets `refund`.
     event JobFailed(uint256 indexed jobId, uint256 slashed, uint256 refund);
     /// @notice Emitted when job `jobId` pays `payment` to `provider` and refunds `refund` to the consumer.
     event JobFinalized(uint256 indexed jobId, address indexed provider, uint256 payment, uint256 refund);
@@ -173,11 +181,13 @@ interface IJobRegistry {
     /// @return windowRemaining Seconds of the challenge window left; passed back on resolution.
     function openDispute(uint256 jobId) external returns (address provider, uint32 windowRemaining);
 
-    /// @notice Called by Disputes when a dispute ends. If `providerWrong`, the provider's stake is
-    /// slashed (challenger as beneficiary), the consumer refunded and the job failed; otherwise the
-    /// window restarts with `windowRemaining` seconds.
-    /// @dev Requirements: DISPUTES_ROLE; Disputed. Emits {JobFailed} or {JobResumed}.
-    function resolveDispute(uint256 jobId, bool providerWrong, address challenger, uint32 windowRemaining) external;
+    /// @notice Called by Disputes when a dispute ends, with its `outcome` (see {DisputeOutcome}): the window
+    /// restarts with `windowRemaining` seconds (ResultStands), or the job fails with the whole escrow refunded
+    /// to the consumer and the provider's stake slashed with `challenger` as beneficiary (ProviderWrong) or
+    /// unlocked (NoCommittee).
+    /// @dev Requirements: DISPUTES_ROLE; Disputed. Emits {JobResumed} or {JobFailed}.
+    function resolveDispute(uint256 jobId, DisputeOutcome outcome, address challenger, uint32 windowRemaining)
+        external;
 
     /// @notice The job `jobId` as stored (status None if unknown).
     function getJob(uint256 jobId) external view returns (Job memory);

@@ -179,15 +179,18 @@ contract JobRegistry is IJobRegistry, RangeUpkeep, AccessControl {
     }
 
     /// @inheritdoc IJobRegistry
-    function resolveDispute(uint256 jobId, bool providerWrong, address challenger, uint32 windowRemaining)
+    function resolveDispute(uint256 jobId, DisputeOutcome outcome, address challenger, uint32 windowRemaining)
         external
         onlyRole(DISPUTES_ROLE)
         nonReentrant
     {
         Job storage job = _existing(jobId);
         _requireStatus(jobId, job, JobStatus.Disputed);
-        if (providerWrong) {
-            _fail(jobId, job, challenger);
+        if (outcome == DisputeOutcome.ProviderWrong) {
+            _fail(jobId, job, challenger, true);
+        } else if (outcome == DisputeOutcome.NoCommittee) {
+            // Nothing was proven either way: the result is not paid, and the provider not punished.
+            _fail(jobId, job, address(0), false);
         } else {
             uint40 challengeDeadline = uint40(block.timestamp) + windowRemaining;
             job.status = JobStatus.Submitted;
@@ -273,7 +276,7 @@ contract JobRegistry is IJobRegistry, RangeUpkeep, AccessControl {
     }
 
     function _settleAuction(uint256 jobId, Job storage job) private {
-        if (job.provider == address(0)) return _fail(jobId, job, address(0));
+        if (job.provider == address(0)) return _fail(jobId, job, address(0), false);
         uint40 executionDeadline = uint40(block.timestamp) + job.executionPeriod;
         job.status = JobStatus.Assigned;
         job.deadline = executionDeadline;
@@ -302,13 +305,17 @@ contract JobRegistry is IJobRegistry, RangeUpkeep, AccessControl {
         if (refund != 0) token.safeTransfer(job.consumer, refund);
     }
 
-    /// @dev Ends a job without a valid result: slashes the provider if there is one (to `beneficiary`)
-    /// and refunds the whole escrow to the consumer.
-    function _fail(uint256 jobId, Job storage job, address beneficiary) private {
+    /// @dev Ends a job without a valid result and refunds the whole escrow to the consumer. The provider's
+    /// stake, if there is a provider, is slashed to `beneficiary` (`slashProvider`) or unlocked.
+    function _fail(uint256 jobId, Job storage job, address beneficiary, bool slashProvider) private {
         address provider = job.provider;
         uint256 refund = job.reward;
         job.status = JobStatus.Failed;
-        uint256 slashed = provider == address(0) ? 0 : stakeManager.slash(provider, job.minStake, beneficiary);
+        uint256 slashed;
+        if (provider != address(0)) {
+            if (slashProvider) slashed = stakeManager.slash(provider, job.minStake, beneficiary);
+            else stakeManager.unlock(provider, job.minStake);
+        }
         emit JobFailed(jobId, slashed, refund);
         token.safeTransfer(job.consumer, refund);
     }

@@ -4,6 +4,7 @@ pragma solidity 0.8.37;
 import {IVRFCoordinatorV2Plus} from "@chainlink/contracts/src/v0.8/vrf/dev/interfaces/IVRFCoordinatorV2Plus.sol";
 import {IVRFMigratableConsumerV2Plus} from
     "@chainlink/contracts/src/v0.8/vrf/dev/interfaces/IVRFMigratableConsumerV2Plus.sol";
+import {VRFV2PlusClient} from "@chainlink/contracts/src/v0.8/vrf/dev/libraries/VRFV2PlusClient.sol";
 import {VrfRequest} from "../libraries/VrfRequest.sol";
 
 /// @title VrfConsumer
@@ -22,6 +23,8 @@ abstract contract VrfConsumer is IVRFMigratableConsumerV2Plus {
     error VrfConsumerOnlyGovernance(address caller, address governance);
     /// @notice Thrown when a coordinator or governance address is zero.
     error VrfConsumerZeroAddress();
+    /// @notice Thrown when a VRF request ran out of gas; `gasBefore` was left before the call.
+    error VrfConsumerRequestOutOfGas(uint256 gasBefore);
 
     /// @notice The account that may change the coordinator: a `TimelockController`.
     address public immutable governance;
@@ -57,6 +60,26 @@ abstract contract VrfConsumer is IVRFMigratableConsumerV2Plus {
     /// @dev Requests one random word with `params`; reverts if the coordinator does.
     function _requestRandomWord(VrfRequest.Params memory params) internal returns (uint256 requestId) {
         return vrfCoordinator.requestRandomWords(VrfRequest.oneWord(params));
+    }
+
+    /// @dev Requests one random word with `params`, returning `requested = false` instead of reverting when
+    /// the coordinator refuses (e.g. the subscription no longer lists this consumer), so that a caller can
+    /// carry on without randomness. A refusal cannot be forged by starving the call of gas: if the coordinator
+    /// used up what it was given (so at most 1/64 of the gas before the call is left), this reverts with
+    /// {VrfConsumerRequestOutOfGas}.
+    function _tryRequestRandomWord(VrfRequest.Params memory params)
+        internal
+        returns (bool requested, uint256 requestId)
+    {
+        VRFV2PlusClient.RandomWordsRequest memory request = VrfRequest.oneWord(params);
+        uint256 gasBefore = gasleft();
+        try vrfCoordinator.requestRandomWords(request) returns (uint256 id) {
+            return (true, id);
+        } catch {
+            // INVARIANT: a refusal counts only if the coordinator had gas to spare (it did not run out).
+            if (gasleft() <= gasBefore / 63) revert VrfConsumerRequestOutOfGas(gasBefore);
+            return (false, 0);
+        }
     }
 
     /// @dev Handles the random words of request `requestId`.

@@ -59,6 +59,8 @@ export function deployProtocol(
       threshold: m.getParameter("committeeThreshold", 5n),
       validatorStake: m.getParameter("validatorStake", 1_000n * 10n ** 18n),
     },
+    // Must exceed verdictPeriod (Disputes' constructor checks): a validator leaves only after every dispute it may sit on.
+    m.getParameter("validatorExitDelay", 2n * 24n * 3600n),
     deployer,
   ]);
   const datasetRegistry = m.contract("DatasetRegistry", [

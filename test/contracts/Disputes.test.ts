@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { keccak256, parseEther, stringToHex, zeroAddress, zeroHash, type Hex } from "viem";
+import { getAddress, keccak256, maxUint256, parseEther, stringToHex, zeroAddress, zeroHash, type Address, type Hex } from "viem";
+import { committeeDraw } from "../../keepers/src/chain/committeeDraw.ts";
 import {
   DisputeStatus,
   JobStatus,
@@ -16,6 +17,8 @@ const CLAIMED_HASH = keccak256(stringToHex("the checkpoint hash the challenger c
 const BOND = parseEther("100");
 const VALIDATOR_STAKE = parseEther("1000");
 const VERDICT_PERIOD = 24n * 3600n;
+/** ValidatorCommittee's exit delay in the local Ignition module (default `validatorExitDelay`). */
+const EXIT_DELAY = 2n * 24n * 3600n;
 
 type Wallet = Protocol["consumer"];
 
@@ -36,14 +39,50 @@ async function withOpenDispute() {
   return { ...p, disputeId: 1n };
 }
 
+/** Answers the VRF request of dispute `disputeId`'s committee with the mock's randomness. */
+async function drawCommittee(p: Protocol, disputeId: bigint) {
+  const [requested] = await p.committee.getEvents.CommitteeRequested({ disputeId }, { fromBlock: 0n });
+  await p.vrfCoordinator.write.fulfillRandomWords([requested!.args.requestId!, p.committee.address]);
+}
+
+/** The wallets of dispute `disputeId`'s committee, in position order. */
+async function memberWalletsOf(p: Protocol, disputeId: bigint, wallets: readonly Wallet[] = [...p.validators, p.providerA, p.providerB]) {
+  const members = await p.committee.read.committeeOf([disputeId]);
+  const byAddress = new Map(wallets.map((v) => [v.account.address.toLowerCase(), v]));
+  return members.map((m) => byAddress.get(m.toLowerCase())!);
+}
+
 /** Dispute 1 with its committee drawn. */
 async function withCommittee() {
   const p = await withOpenDispute();
-  const [requested] = await p.committee.getEvents.CommitteeRequested({ disputeId: p.disputeId }, { fromBlock: 0n });
-  await p.vrfCoordinator.write.fulfillRandomWords([requested!.args.requestId!, p.committee.address]);
-  const members = await p.committee.read.committeeOf([p.disputeId]);
-  const byAddress = new Map(p.validators.map((v) => [v.account.address.toLowerCase(), v]));
-  return { ...p, memberWallets: members.map((m) => byAddress.get(m.toLowerCase())!) };
+  await drawCommittee(p, p.disputeId);
+  return { ...p, memberWallets: await memberWalletsOf(p, p.disputeId) };
+}
+
+/** A fresh account (impersonated) that holds `VALIDATOR_STAKE`, stakes it and joins the committee. */
+async function joinFreshValidator(p: Protocol, label: string): Promise<Address> {
+  const account = getAddress(keccak256(stringToHex(label)).slice(0, 42));
+  await networkHelpers.impersonateAccount(account);
+  await networkHelpers.setBalance(account, parseEther("1"));
+  await p.token.write.transfer([account, VALIDATOR_STAKE]);
+  await p.token.write.approve([p.stakeManager.address, maxUint256], { account });
+  await p.stakeManager.write.stake([VALIDATOR_STAKE], { account });
+  await p.committee.write.join({ account });
+  return account;
+}
+
+/** The committee of dispute `disputeId` recomputed off-chain (keepers/src/chain/committeeDraw.ts) from the seed, the request and the list now. */
+async function recomputedCommittee(p: Protocol, disputeId: bigint): Promise<Address[]> {
+  const [drawn] = await p.committee.getEvents.CommitteeDrawn({ disputeId }, { fromBlock: 0n });
+  const request = await p.committee.read.requestOf([disputeId]);
+  const { size } = await p.committee.read.config();
+  return committeeDraw({
+    seed: drawn!.args.seed!,
+    entries: await p.committee.read.validators(),
+    range: Number(request.range),
+    requestedAt: request.requestedAt,
+    size,
+  });
 }
 
 async function signVerdict(
@@ -67,137 +106,209 @@ async function signVerdict(
 }
 
 /** Signatures of committee positions `positions` (ascending) and the bitmap naming them. */
-async function verdict(p: Awaited<ReturnType<typeof withCommittee>>, providerWrong: boolean, positions: number[]) {
+async function verdict(p: Protocol & { memberWallets: Wallet[]; disputeId: bigint }, providerWrong: boolean, positions: number[]) {
   const signatures = await Promise.all(positions.map((i) => signVerdict(p, p.memberWallets[i]!, p.disputeId, providerWrong)));
   const bitmap = positions.reduce((acc, i) => acc | (1n << BigInt(i)), 0n);
   return { bitmap, signatures };
 }
 
+/** Balances and stake of the parties of job 1, to compare before and after its dispute ends. */
+async function partiesOf(p: Protocol) {
+  const balance = (a: Address) => p.token.read.balanceOf([a]);
+  return {
+    consumer: await balance(p.consumer.account.address),
+    provider: await balance(p.providerA.account.address),
+    challenger: await balance(p.challenger.account.address),
+    treasury: await balance(await p.stakeManager.read.treasury()),
+    providerStake: await p.stakeManager.read.stakeOf([p.providerA.account.address]),
+  };
+}
+
 describe("ValidatorCommittee", () => {
-  it("locks stake on join and unlocks it on exit", async () => {
-    const p = await networkHelpers.loadFixture(withSubmittedJob);
-    const v = p.validators[0]!;
-    await stake(p, v, VALIDATOR_STAKE);
-    await viem.assertions.emitWithArgs(p.committee.write.join({ account: v.account }), p.committee, "ValidatorJoined", [
-      v.account.address,
-      VALIDATOR_STAKE,
-    ]);
-    assert.equal((await p.stakeManager.read.stakeOf([v.account.address])).locked, VALIDATOR_STAKE);
-    await viem.assertions.revertWithCustomErrorWithArgs(
-      p.committee.write.join({ account: v.account }),
-      p.committee,
-      "ValidatorCommitteeAlreadyValidator",
-      [v.account.address],
-    );
-    await viem.assertions.emitWithArgs(p.committee.write.exit({ account: v.account }), p.committee, "ValidatorExited", [
-      v.account.address,
-    ]);
-    assert.equal((await p.stakeManager.read.stakeOf([v.account.address])).locked, 0n);
-    assert.deepEqual(await p.committee.read.validators(), []);
-    await viem.assertions.revertWithCustomErrorWithArgs(
-      p.committee.write.exit({ account: v.account }),
-      p.committee,
-      "ValidatorCommitteeNotValidator",
-      [v.account.address],
-    );
-  });
+  describe("join, exit and release", () => {
+    it("locks stake on join, keeps it locked through exit until exitDelay, unlocks it on release", async () => {
+      const p = await networkHelpers.loadFixture(withSubmittedJob);
+      const v = p.validators[0]!;
+      const as = { account: v.account };
+      const me = v.account.address;
+      await stake(p, v, VALIDATOR_STAKE);
+      await viem.assertions.emitWithArgs(p.committee.write.join(as), p.committee, "ValidatorJoined", [me, VALIDATOR_STAKE]);
+      assert.equal((await p.stakeManager.read.stakeOf([me])).locked, VALIDATOR_STAKE);
+      await viem.assertions.revertWithCustomErrorWithArgs(p.committee.write.join(as), p.committee, "ValidatorCommitteeAlreadyValidator", [me]);
+      await viem.assertions.revertWithCustomErrorWithArgs(p.committee.write.release([me]), p.committee, "ValidatorCommitteeNotLeaving", [me]);
 
-  it("keeps the validator list consistent when a middle validator exits", async () => {
-    const p = await networkHelpers.loadFixture(withValidators);
-    const leaving = p.validators[2]!;
-    await p.committee.write.exit({ account: leaving.account });
-    const remaining = (await p.committee.read.validators()).map((a) => a.toLowerCase());
-    assert.equal(remaining.length, 8);
-    assert.ok(!remaining.includes(leaving.account.address));
-    await p.committee.write.join({ account: leaving.account });
-    assert.equal((await p.committee.read.validators()).length, 9);
-  });
-
-  it("rejects a validator without enough free stake", async () => {
-    const p = await networkHelpers.loadFixture(withSubmittedJob);
-    await viem.assertions.revertWithCustomErrorWithArgs(
-      p.committee.write.join({ account: p.outsider.account }),
-      p.stakeManager,
-      "StakeManagerInsufficientAvailable",
-      [p.outsider.account.address, 0n, VALIDATOR_STAKE],
-    );
-  });
-
-  it("draws nine distinct validators from the VRF seed", async () => {
-    const p = await networkHelpers.loadFixture(withCommittee);
-    const members = await p.committee.read.committeeOf([p.disputeId]);
-    assert.equal(new Set(members.map((m) => m.toLowerCase())).size, 9);
-    const [drawn] = await p.committee.getEvents.CommitteeDrawn({ disputeId: p.disputeId }, { fromBlock: 0n });
-    assert.deepEqual(drawn!.args.members, members);
-  });
-
-  it("accepts randomness only from the coordinator, for its own requests", async () => {
-    const p = await networkHelpers.loadFixture(withOpenDispute);
-    await viem.assertions.revertWithCustomError(
-      p.committee.write.rawFulfillRandomWords([1n, [5n]], { account: p.outsider.account }),
-      p.committee,
-      "OnlyCoordinatorCanFulfill",
-    );
-    await networkHelpers.impersonateAccount(p.vrfCoordinator.address);
-    await networkHelpers.setBalance(p.vrfCoordinator.address, parseEther("1"));
-    await viem.assertions.revertWithCustomErrorWithArgs(
-      p.committee.write.rawFulfillRandomWords([777n, [5n]], { account: p.vrfCoordinator.address }),
-      p.committee,
-      "ValidatorCommitteeUnknownRequest",
-      [777n],
-    );
-  });
-
-  it("lets only Disputes request committees", async () => {
-    const p = await networkHelpers.loadFixture(withValidators);
-    await viem.assertions.revertWithCustomErrorWithArgs(
-      p.committee.write.requestCommittee([1n], { account: p.outsider.account }),
-      p.committee,
-      "AccessControlUnauthorizedAccount",
-      [p.outsider.account.address, keccak256(stringToHex("REQUESTER_ROLE"))],
-    );
-  });
-
-  it("refuses a second committee for the same dispute", async () => {
-    const p = await networkHelpers.loadFixture(withSubmittedJob);
-    const admin = p.deployer.account.address;
-    const stakeManager = await viem.deployContract("StakeManager", [p.token.address, admin, 1n, 0, admin]);
-    const config = { ...(await p.committee.read.config()), size: 1, threshold: 1, validatorStake: 1n };
-    const standalone = await viem.deployContract("ValidatorCommittee", [p.vrfCoordinator.address, p.governance.address, stakeManager.address, config, admin]);
-    await stakeManager.write.grantRole([keccak256(stringToHex("MODULE_ROLE")), standalone.address]);
-    await standalone.write.grantRole([keccak256(stringToHex("REQUESTER_ROLE")), admin]);
-    await p.vrfCoordinator.write.addConsumer([config.subscriptionId, standalone.address]);
-    await p.token.write.approve([stakeManager.address, 1n]);
-    await stakeManager.write.stake([1n]);
-    await standalone.write.join();
-    await standalone.write.requestCommittee([1n]);
-    await viem.assertions.revertWithCustomErrorWithArgs(
-      standalone.write.requestCommittee([1n]),
-      standalone,
-      "ValidatorCommitteeAlreadyRequested",
-      [1n],
-    );
-  });
-
-  it("rejects invalid constructor parameters by name", async () => {
-    const p = await networkHelpers.loadFixture(withSubmittedJob);
-    const config = await p.committee.read.config();
-    const admin = p.deployer.account.address;
-    const cases = [
-      ["stakeManager", [p.vrfCoordinator.address, p.governance.address, zeroAddress, config, admin]],
-      ["threshold", [p.vrfCoordinator.address, p.governance.address, p.stakeManager.address, { ...config, threshold: 0 }, admin]],
-      ["threshold", [p.vrfCoordinator.address, p.governance.address, p.stakeManager.address, { ...config, threshold: 10 }, admin]],
-      ["validatorStake", [p.vrfCoordinator.address, p.governance.address, p.stakeManager.address, { ...config, validatorStake: 0n }, admin]],
-      ["admin", [p.vrfCoordinator.address, p.governance.address, p.stakeManager.address, config, zeroAddress]],
-    ] as const;
-    for (const [name, args] of cases) {
+      const exitAt = BigInt(await networkHelpers.time.latest()) + 10n;
+      const releasableAt = exitAt + EXIT_DELAY;
+      await networkHelpers.time.setNextBlockTimestamp(exitAt);
+      await viem.assertions.emitWithArgs(p.committee.write.exit(as), p.committee, "ValidatorExited", [me, releasableAt]);
+      assert.equal((await p.stakeManager.read.stakeOf([me])).locked, VALIDATOR_STAKE, "exit does not unlock");
+      assert.equal((await p.committee.read.validatorOf([me])).leftAt, Number(exitAt));
+      for (const call of [p.committee.write.join(as), p.committee.write.exit(as)]) {
+        await viem.assertions.revertWithCustomErrorWithArgs(call, p.committee, "ValidatorCommitteeLeaving", [me, releasableAt]);
+      }
+      await networkHelpers.time.setNextBlockTimestamp(releasableAt - 1n);
       await viem.assertions.revertWithCustomErrorWithArgs(
-        viem.deployContract("ValidatorCommittee", args as never),
+        p.committee.write.release([me], { account: p.outsider.account }),
         p.committee,
-        "ValidatorCommitteeInvalidParameter",
-        [name],
+        "ValidatorCommitteeExitDelayNotOver",
+        [me, releasableAt],
       );
-    }
+      assert.equal((await p.stakeManager.read.stakeOf([me])).locked, VALIDATOR_STAKE);
+
+      // Anyone may release: the stake only moves back to the validator's available balance.
+      await networkHelpers.time.setNextBlockTimestamp(releasableAt);
+      await viem.assertions.emitWithArgs(
+        p.committee.write.release([me], { account: p.outsider.account }),
+        p.committee,
+        "ValidatorReleased",
+        [me, VALIDATOR_STAKE],
+      );
+      const after = await p.stakeManager.read.stakeOf([me]);
+      assert.deepEqual([after.locked, after.available], [0n, VALIDATOR_STAKE]);
+      assert.deepEqual(await p.committee.read.validators(), []);
+      for (const call of [p.committee.write.exit(as), p.committee.write.release([me])]) {
+        await viem.assertions.revertWithCustomErrorWithArgs(call, p.committee, "ValidatorCommitteeNotValidator", [me]);
+      }
+      await p.committee.write.join(as);
+      assert.equal((await p.committee.read.validators()).length, 1, "a released validator may join again");
+    });
+
+    it("keeps the list consistent when a middle entry is released (the last one moves into its place)", async () => {
+      const p = await networkHelpers.loadFixture(withValidators);
+      const leaving = p.validators[2]!;
+      const before = await p.committee.read.validators();
+      await p.committee.write.exit({ account: leaving.account });
+      assert.equal((await p.committee.read.validators()).length, 9, "a leaving validator stays listed");
+      await networkHelpers.time.increase(EXIT_DELAY);
+      await p.committee.write.release([leaving.account.address]);
+      const after = await p.committee.read.validators();
+      assert.deepEqual(after.map((e) => e.account), [...before.slice(0, 2), before[8]!, ...before.slice(3, 8)].map((e) => e.account));
+      assert.deepEqual(await p.committee.read.validatorOf([before[8]!.account]), before[8]);
+      assert.deepEqual(await p.committee.read.validatorOf([leaving.account.address]), { account: zeroAddress, joinedAt: 0, leftAt: 0 });
+      await p.committee.write.join({ account: leaving.account });
+      assert.equal((await p.committee.read.validators()).at(-1)!.account.toLowerCase(), leaving.account.address);
+    });
+
+    it("rejects a validator without enough free stake", async () => {
+      const p = await networkHelpers.loadFixture(withSubmittedJob);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        p.committee.write.join({ account: p.outsider.account }),
+        p.stakeManager,
+        "StakeManagerInsufficientAvailable",
+        [p.outsider.account.address, 0n, VALIDATOR_STAKE],
+      );
+    });
+  });
+
+  describe("committees", () => {
+    it("draws nine distinct validators from the VRF seed, as the off-chain twin recomputes them", async () => {
+      const p = await networkHelpers.loadFixture(withCommittee);
+      const members = await p.committee.read.committeeOf([p.disputeId]);
+      assert.equal(new Set(members.map((m) => m.toLowerCase())).size, 9);
+      const [drawn] = await p.committee.getEvents.CommitteeDrawn({ disputeId: p.disputeId }, { fromBlock: 0n });
+      assert.deepEqual(drawn!.args.members, members);
+      assert.deepEqual(await recomputedCommittee(p, p.disputeId), members);
+      const request = await p.committee.read.requestOf([p.disputeId]);
+      const block = await (await viem.getPublicClient()).getBlock({ blockNumber: drawn!.blockNumber });
+      assert.deepEqual(
+        { range: request.range, members: request.members, status: request.status, drawnAt: request.drawnAt },
+        { range: 9n, members: 9, status: 3, drawnAt: Number(block.timestamp) },
+      );
+    });
+
+    it("never draws a validator who joined after the request or left before it (50 disputes)", async () => {
+      const p = await networkHelpers.loadFixture(withValidators);
+      const early = await joinFreshValidator(p, "validator who joined early");
+      const gone = await joinFreshValidator(p, "validator who left before the requests");
+      await p.committee.write.exit({ account: gone });
+      const lateJoiners: Address[] = [];
+      const drawnOnce = new Set<string>();
+      for (let round = 1; round <= 50; round++) {
+        await p.disputes.write.challenge([p.jobId, 3n, CLAIMED_HASH], { account: p.challenger.account });
+        const disputeId = await p.disputes.read.disputeCount();
+        const late = await joinFreshValidator(p, `validator who joined after request ${round}`);
+        lateJoiners.push(late);
+        await drawCommittee(p, disputeId);
+        const members = (await p.committee.read.committeeOf([disputeId])).map((m) => m.toLowerCase());
+        assert.equal(members.length, 9, `dispute ${disputeId}: a full committee`);
+        assert.ok(!members.includes(late.toLowerCase()), `dispute ${disputeId} drew ${late}, who joined after its request`);
+        assert.ok(!members.includes(gone.toLowerCase()), `dispute ${disputeId} drew ${gone}, who left before its request`);
+        assert.deepEqual((await recomputedCommittee(p, disputeId)).map((m) => m.toLowerCase()), members);
+        for (const m of members) drawnOnce.add(m);
+        await networkHelpers.time.increaseTo((await p.disputes.read.getDispute([disputeId])).verdictDeadline);
+        await p.disputes.write.expire([disputeId]);
+        assert.equal((await p.disputes.read.getDispute([disputeId])).status, DisputeStatus.Expired);
+      }
+      assert.ok(drawnOnce.has(early.toLowerCase()), "a validator of the set at the requests is drawn");
+      assert.ok(lateJoiners.slice(0, 40).some((v) => drawnOnce.has(v.toLowerCase())), "late joiners are drawn for later requests");
+    });
+
+    it("accepts randomness only from the coordinator, for its own requests", async () => {
+      const p = await networkHelpers.loadFixture(withOpenDispute);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        p.committee.write.rawFulfillRandomWords([1n, [5n]], { account: p.outsider.account }),
+        p.committee,
+        "VrfConsumerOnlyCoordinator",
+        [p.outsider.account.address, getAddress(p.vrfCoordinator.address)],
+      );
+      await networkHelpers.impersonateAccount(p.vrfCoordinator.address);
+      await networkHelpers.setBalance(p.vrfCoordinator.address, parseEther("1"));
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        p.committee.write.rawFulfillRandomWords([777n, [5n]], { account: p.vrfCoordinator.address }),
+        p.committee,
+        "ValidatorCommitteeUnknownRequest",
+        [777n],
+      );
+    });
+
+    it("lets only Disputes request committees", async () => {
+      const p = await networkHelpers.loadFixture(withValidators);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        p.committee.write.requestCommittee([1n], { account: p.outsider.account }),
+        p.committee,
+        "AccessControlUnauthorizedAccount",
+        [p.outsider.account.address, keccak256(stringToHex("REQUESTER_ROLE"))],
+      );
+    });
+
+    it("refuses a second committee for the same dispute, even after a refused request", async () => {
+      const p = await networkHelpers.loadFixture(withSubmittedJob);
+      const admin = p.deployer.account.address;
+      const stakeManager = await viem.deployContract("StakeManager", [p.token.address, admin, 1n, 0, admin]);
+      const config = { ...(await p.committee.read.config()), size: 1, threshold: 1, validatorStake: 1n };
+      const standalone = await viem.deployContract("ValidatorCommittee", [p.vrfCoordinator.address, p.governance.address, stakeManager.address, config, Number(EXIT_DELAY), admin]);
+      await stakeManager.write.grantRole([keccak256(stringToHex("MODULE_ROLE")), standalone.address]);
+      await standalone.write.grantRole([keccak256(stringToHex("REQUESTER_ROLE")), admin]);
+      await p.vrfCoordinator.write.addConsumer([config.subscriptionId, standalone.address]);
+      await standalone.write.requestCommittee([1n]);
+      await viem.assertions.revertWithCustomErrorWithArgs(standalone.write.requestCommittee([1n]), standalone, "ValidatorCommitteeAlreadyRequested", [1n]);
+      await p.vrfCoordinator.write.removeConsumer([config.subscriptionId, standalone.address]);
+      await viem.assertions.emitWithArgs(standalone.write.requestCommittee([2n]), standalone, "CommitteeRequestFailed", [2n]);
+      await viem.assertions.revertWithCustomErrorWithArgs(standalone.write.requestCommittee([2n]), standalone, "ValidatorCommitteeAlreadyRequested", [2n]);
+    });
+
+    it("rejects invalid constructor parameters by name", async () => {
+      const p = await networkHelpers.loadFixture(withSubmittedJob);
+      const config = await p.committee.read.config();
+      const admin = p.deployer.account.address;
+      const [coordinator, governance, stakeManager, delay] = [p.vrfCoordinator.address, p.governance.address, p.stakeManager.address, Number(EXIT_DELAY)];
+      const cases = [
+        ["stakeManager", [coordinator, governance, zeroAddress, config, delay, admin]],
+        ["threshold", [coordinator, governance, stakeManager, { ...config, threshold: 0 }, delay, admin]],
+        ["threshold", [coordinator, governance, stakeManager, { ...config, threshold: 10 }, delay, admin]],
+        ["validatorStake", [coordinator, governance, stakeManager, { ...config, validatorStake: 0n }, delay, admin]],
+        ["exitDelay", [coordinator, governance, stakeManager, config, 0, admin]],
+        ["admin", [coordinator, governance, stakeManager, config, delay, zeroAddress]],
+      ] as const;
+      for (const [name, args] of cases) {
+        await viem.assertions.revertWithCustomErrorWithArgs(
+          viem.deployContract("ValidatorCommittee", args as never),
+          p.committee,
+          "ValidatorCommitteeInvalidParameter",
+          [name],
+        );
+      }
+    });
   });
 });
 
@@ -223,6 +334,8 @@ describe("Disputes", () => {
       assert.equal(dispute.provider.toLowerCase(), p.providerA.account.address);
       assert.equal((await p.jobRegistry.read.getJob([p.jobId])).status, JobStatus.Disputed);
       assert.equal((await p.committee.getEvents.CommitteeRequested({}, { fromBlock: 0n })).length, 1);
+      const request = await p.committee.read.requestOf([1n]);
+      assert.deepEqual([request.requestedAt, request.range, request.status], [Number(now), 9n, 1]);
     });
 
     it("rejects a zero claimed hash, a second challenge and a challenge after the window", async () => {
@@ -260,15 +373,151 @@ describe("Disputes", () => {
       );
     });
 
-    it("rejects a challenge when there are too few validators, leaving no state", async () => {
-      const p = await networkHelpers.loadFixture(withSubmittedJob);
+  });
+
+  describe("when the provider, also a validator, leaves right before the challenge (finding 3)", () => {
+    /** Job 1 submitted by providerA, which is one of exactly nine validators with eight others. */
+    async function withProviderValidator() {
+      const p = await withSubmittedJob();
+      for (const v of p.validators.slice(0, 8)) {
+        await stake(p, v, VALIDATOR_STAKE);
+        await p.committee.write.join({ account: v.account });
+      }
+      await stake(p, p.providerA, VALIDATOR_STAKE);
+      await p.committee.write.join({ account: p.providerA.account });
+      return p;
+    }
+
+    it("still opens the challenge; the committee of the other eight settles it and slashes the provider", async () => {
+      const p = await networkHelpers.loadFixture(withProviderValidator);
+      const provider = p.providerA.account.address;
+      await p.committee.write.exit({ account: p.providerA.account });
+      const before = await partiesOf(p);
+      await p.disputes.write.challenge([p.jobId, 3n, CLAIMED_HASH], { account: p.challenger.account });
+      const disputeId = await p.disputes.read.disputeCount();
+      assert.equal((await p.jobRegistry.read.getJob([p.jobId])).status, JobStatus.Disputed);
+      await drawCommittee(p, disputeId);
+      const members = (await p.committee.read.committeeOf([disputeId])).map((m) => m.toLowerCase());
+      assert.equal(members.length, 8, "every remaining validator is drawn");
+      assert.ok(!members.includes(provider), "the provider left before the request");
+      const q = { ...p, disputeId, memberWallets: await memberWalletsOf(p, disputeId) };
+      const { bitmap, signatures } = await verdict(q, true, [0, 2, 4, 6, 7]);
+      await viem.assertions.emitWithArgs(p.disputes.write.settle([disputeId, true, bitmap, signatures]), p.disputes, "DisputeSettled", [
+        disputeId,
+        true,
+        getAddress(p.challenger.account.address),
+        bitmap,
+      ]);
+      const after = await partiesOf(p);
+      assert.equal(after.consumer, before.consumer + ORDER.reward, "consumer refunded");
+      assert.equal(after.challenger, before.challenger + ORDER.minStake / 2n, "bond back plus the slash share");
+      assert.equal(after.providerStake.locked, VALIDATOR_STAKE, "the job stake is slashed; the validator stake stays locked while leaving");
+      assert.equal((await p.jobRegistry.read.getJob([p.jobId])).status, JobStatus.Failed);
+    });
+
+    it("keeps the exiting provider's validator stake locked until exitDelay", async () => {
+      const p = await networkHelpers.loadFixture(withProviderValidator);
+      const provider = p.providerA.account.address;
+      const exitAt = BigInt(await networkHelpers.time.latest()) + 1n;
+      await networkHelpers.time.setNextBlockTimestamp(exitAt);
+      await p.committee.write.exit({ account: p.providerA.account });
+      await p.disputes.write.challenge([p.jobId, 3n, CLAIMED_HASH], { account: p.challenger.account });
+      assert.equal((await p.stakeManager.read.stakeOf([provider])).locked, ORDER.minStake + VALIDATOR_STAKE);
       await viem.assertions.revertWithCustomErrorWithArgs(
-        p.disputes.write.challenge([p.jobId, 3n, CLAIMED_HASH], { account: p.challenger.account }),
+        p.committee.write.release([provider], { account: p.providerA.account }),
         p.committee,
-        "ValidatorCommitteeNotEnoughValidators",
-        [0n, 9n],
+        "ValidatorCommitteeExitDelayNotOver",
+        [provider, exitAt + EXIT_DELAY],
       );
-      assert.equal((await p.jobRegistry.read.getJob([p.jobId])).status, JobStatus.Submitted);
+    });
+
+    it("keeps a validator that exits after the request on its committee, able to sign", async () => {
+      const p = await networkHelpers.loadFixture(withProviderValidator);
+      await p.disputes.write.challenge([p.jobId, 3n, CLAIMED_HASH], { account: p.challenger.account });
+      for (const v of [...p.validators.slice(0, 8), p.providerA]) await p.committee.write.exit({ account: v.account });
+      await drawCommittee(p, 1n);
+      const memberWallets = await memberWalletsOf(p, 1n);
+      assert.equal(memberWallets.length, 9, "all nine were validators at the request");
+      const q = { ...p, disputeId: 1n, memberWallets };
+      const { bitmap, signatures } = await verdict(q, false, [0, 1, 2, 3, 4]);
+      await p.disputes.write.settle([1n, false, bitmap, signatures]);
+      assert.equal((await p.disputes.read.getDispute([1n])).status, DisputeStatus.ChallengerWrong);
+      await networkHelpers.time.increase(VERDICT_PERIOD);
+      const member = p.validators[0]!.account.address;
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        p.committee.write.release([member]),
+        p.committee,
+        "ValidatorCommitteeExitDelayNotOver",
+        [member, BigInt((await p.committee.read.validatorOf([member])).leftAt) + EXIT_DELAY],
+      );
+    });
+  });
+
+  describe("when no committee can be drawn", () => {
+    /** Checks that dispute 1 on job 1 expires NoCommittee: job Failed, consumer refunded, provider unpaid and unslashed, bond back. */
+    async function assertEndsWithoutCommittee(p: Protocol & { jobId: bigint }) {
+      const before = await partiesOf(p);
+      const { verdictDeadline } = await p.disputes.read.getDispute([1n]);
+      if (BigInt(await networkHelpers.time.latest()) < BigInt(verdictDeadline)) await networkHelpers.time.setNextBlockTimestamp(verdictDeadline);
+      const expire = p.disputes.write.expire([1n], { account: p.outsider.account });
+      await viem.assertions.emitWithArgs(expire, p.disputes, "DisputeNoCommittee", [1n]);
+      const [failed] = await p.jobRegistry.getEvents.JobFailed({ jobId: p.jobId }, { fromBlock: 0n });
+      assert.deepEqual([failed!.args.slashed, failed!.args.refund], [0n, ORDER.reward]);
+      const after = await partiesOf(p);
+      assert.equal(after.consumer, before.consumer + ORDER.reward, "the whole escrow back to the consumer");
+      assert.equal(after.provider, before.provider, "the provider is not paid");
+      assert.equal(after.challenger, before.challenger + BOND, "the bond back to the challenger");
+      assert.equal(after.treasury, before.treasury, "nothing slashed");
+      assert.deepEqual(
+        [after.providerStake.locked, after.providerStake.available],
+        [before.providerStake.locked - ORDER.minStake, before.providerStake.available + ORDER.minStake],
+        "the provider's stake unlocked, whole",
+      );
+      assert.equal((await p.jobRegistry.read.getJob([p.jobId])).status, JobStatus.Failed);
+      assert.equal((await p.disputes.read.getDispute([1n])).status, DisputeStatus.NoCommittee);
+      assert.equal(await p.token.read.balanceOf([p.jobRegistry.address]), 0n);
+      assert.equal(await p.token.read.balanceOf([p.disputes.address]), 0n);
+      await viem.assertions.revertWithCustomErrorWithArgs(p.disputes.write.expire([1n]), p.disputes, "DisputesNotOpen", [1n, DisputeStatus.NoCommittee]);
+    }
+
+    it("opens a challenge although the VRF subscription no longer lists the committee; it ends unpaid and unslashed", async () => {
+      const p = await networkHelpers.loadFixture(withValidators);
+      const { subscriptionId } = await p.committee.read.config();
+      await p.vrfCoordinator.write.removeConsumer([subscriptionId, p.committee.address]);
+      const challenge = p.disputes.write.challenge([p.jobId, 3n, CLAIMED_HASH], { account: p.challenger.account });
+      await viem.assertions.emitWithArgs(challenge, p.committee, "CommitteeRequestFailed", [1n]);
+      assert.equal((await p.jobRegistry.read.getJob([p.jobId])).status, JobStatus.Disputed);
+      assert.equal((await p.committee.read.requestOf([1n])).status, 2, "RequestFailed");
+      await viem.assertions.revertWithCustomErrorWithArgs(p.disputes.write.settle([1n, true, 31n, []]), p.committee, "ValidatorCommitteeNotDrawn", [1n]);
+      await assertEndsWithoutCommittee(p);
+    });
+
+    it("opens a challenge with no validator at all; it ends unpaid and unslashed", async () => {
+      const p = await networkHelpers.loadFixture(withSubmittedJob);
+      await p.disputes.write.challenge([p.jobId, 3n, CLAIMED_HASH], { account: p.challenger.account });
+      await drawCommittee(p, 1n);
+      assert.deepEqual(await p.committee.read.committeeOf([1n]), []);
+      await assertEndsWithoutCommittee(p);
+    });
+
+    it("ends unpaid and unslashed when fewer than threshold validators were eligible", async () => {
+      const p = await networkHelpers.loadFixture(withSubmittedJob);
+      for (const v of p.validators.slice(0, 4)) {
+        await stake(p, v, VALIDATOR_STAKE);
+        await p.committee.write.join({ account: v.account });
+      }
+      await p.disputes.write.challenge([p.jobId, 3n, CLAIMED_HASH], { account: p.challenger.account });
+      await drawCommittee(p, 1n);
+      assert.equal((await p.committee.read.committeeOf([1n])).length, 4);
+      await assertEndsWithoutCommittee(p);
+    });
+
+    it("ends unpaid and unslashed when the VRF answers only after the verdict deadline", async () => {
+      const p = await networkHelpers.loadFixture(withOpenDispute);
+      await networkHelpers.time.increaseTo((await p.disputes.read.getDispute([1n])).verdictDeadline);
+      await drawCommittee(p, 1n);
+      assert.equal((await p.committee.read.committeeOf([1n])).length, 9, "drawn, but too late to judge");
+      await assertEndsWithoutCommittee(p);
     });
   });
 
@@ -475,5 +724,19 @@ describe("Disputes", () => {
         [name],
       );
     }
+  });
+
+  it("rejects a verdict period not shorter than the committee's exit delay", async () => {
+    const p = await networkHelpers.loadFixture(withSubmittedJob);
+    assert.equal(BigInt(await p.committee.read.exitDelay()), EXIT_DELAY);
+    for (const verdictPeriod of [EXIT_DELAY, EXIT_DELAY + 1n]) {
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        viem.deployContract("Disputes", [p.jobRegistry.address, p.committee.address, BOND, Number(verdictPeriod)]),
+        p.disputes,
+        "DisputesVerdictPeriodNotBelowExitDelay",
+        [verdictPeriod, EXIT_DELAY],
+      );
+    }
+    await viem.deployContract("Disputes", [p.jobRegistry.address, p.committee.address, BOND, Number(EXIT_DELAY - 1n)]);
   });
 });

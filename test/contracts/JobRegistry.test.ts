@@ -487,7 +487,7 @@ describe("JobRegistry", () => {
       const as = { account: p.outsider.account };
       for (const call of [
         p.jobRegistry.write.openDispute([p.jobId], as),
-        p.jobRegistry.write.resolveDispute([p.jobId, true, p.outsider.account.address, 0], as),
+        p.jobRegistry.write.resolveDispute([p.jobId, 1, p.outsider.account.address, 0], as),
       ]) {
         await viem.assertions.revertWithCustomErrorWithArgs(call, p.jobRegistry, "AccessControlUnauthorizedAccount", [
           p.outsider.account.address,

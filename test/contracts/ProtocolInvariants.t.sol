@@ -511,7 +511,7 @@ contract ProtocolHandler is StorageAuditActions {
         } else if (topic == IDisputes.DisputeSettled.selector) {
             expectedBalance[_addr(log.topics[2])] += d.bond;
             ++ghostDisputeTerminalEvents[disputeId];
-        } else if (topic == IDisputes.DisputeExpired.selector) {
+        } else if (topic == IDisputes.DisputeExpired.selector || topic == IDisputes.DisputeNoCommittee.selector) {
             expectedBalance[d.challenger] += d.bond;
             ++ghostDisputeTerminalEvents[disputeId];
         }
@@ -611,9 +611,9 @@ contract ProtocolInvariantsTest is ProtocolBase {
         for (uint256 i; i < handler.actorCount(); ++i) {
             total += _stakeTotal(handler.actors(i));
         }
-        address[] memory vs = committee.validators();
+        IValidatorCommittee.Validator[] memory vs = committee.validators();
         for (uint256 i; i < vs.length; ++i) {
-            total += _stakeTotal(vs[i]);
+            total += _stakeTotal(vs[i].account);
         }
         // Every storage provider ever joined, in the set or removed after a slash.
         for (uint256 i; i < storageProviders.length; ++i) {
@@ -666,9 +666,9 @@ contract ProtocolInvariantsTest is ProtocolBase {
                 - handler.ghostSlashed(),
             "stake books"
         );
-        address[] memory vs = committee.validators();
+        IValidatorCommittee.Validator[] memory vs = committee.validators();
         for (uint256 i; i < vs.length; ++i) {
-            assertEq(stakeManager.stakeOf(vs[i]).locked, VALIDATOR_STAKE, "validator stake locked");
+            assertEq(stakeManager.stakeOf(vs[i].account).locked, VALIDATOR_STAKE, "validator stake locked");
         }
         for (uint256 i; i < handler.actorCount(); ++i) {
             address a = handler.actors(i);

@@ -229,6 +229,30 @@ contract ReentrancyAttackTest is ProtocolBase {
         assertEq(uint8(jobRegistry.getJob(jobId).status), uint8(IJobRegistry.JobStatus.Submitted));
     }
 
+    /// @notice A challenger re-entering Disputes.expire while its bond returns from a dispute that never got
+    /// a committee cannot get it twice; the consumer is refunded once and the provider's stake unlocks once.
+    function test_disputeExpireNoCommittee_reentrantChallenger_reverts() public {
+        uint256 jobId = _post(consumer);
+        _assignAndSubmit(jobId, provider);
+        uint256 before = evilToken.balanceOf(address(attacker));
+        uint256 consumerBefore = evilToken.balanceOf(consumer);
+        uint256 disputeId = abi.decode(
+            _as(address(disputes), abi.encodeCall(IDisputes.challenge, (jobId, 3, keccak256("claimed")))), (uint256)
+        );
+        vm.warp(block.timestamp + VERDICT_PERIOD);
+        attacker.arm(address(disputes), abi.encodeCall(IDisputes.expire, (disputeId)));
+
+        disputes.expire(disputeId);
+
+        _assertReentryBlocked();
+        assertEq(evilToken.balanceOf(address(attacker)), before, "bond returned exactly once");
+        assertEq(evilToken.balanceOf(consumer), consumerBefore + REWARD, "consumer refunded once");
+        assertEq(evilToken.balanceOf(address(disputes)), 0, "no bond left or overdrawn");
+        assertEq(evilToken.balanceOf(address(jobRegistry)), 0, "no escrow left");
+        assertEq(stakeManager.stakeOf(provider).locked, 0, "provider's stake unlocked, not slashed");
+        assertEq(uint8(disputes.getDispute(disputeId).status), uint8(IDisputes.DisputeStatus.NoCommittee));
+    }
+
     /// @notice A winning challenger re-entering settle while paid its slash share cannot settle twice:
     /// it ends with exactly its bond back plus the beneficiary share, the consumer with a full refund.
     function test_settle_reentrantChallenger_reverts() public {

@@ -43,7 +43,7 @@ export function fieldRoot(label: string): Hex {
 /** JobStatus enum of IJobRegistry. */
 export const JobStatus = { None: 0, Bidding: 1, Assigned: 2, Submitted: 3, Disputed: 4, Finalized: 5, Cancelled: 6, Failed: 7 } as const;
 /** DisputeStatus enum of IDisputes. */
-export const DisputeStatus = { None: 0, Open: 1, ProviderWrong: 2, ChallengerWrong: 3, Expired: 4 } as const;
+export const DisputeStatus = { None: 0, Open: 1, ProviderWrong: 2, ChallengerWrong: 3, Expired: 4, NoCommittee: 5 } as const;
 
 /**
  * Deploys the protocol with the local Ignition module, gives every test account tokens and

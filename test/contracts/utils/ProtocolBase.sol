@@ -27,6 +27,7 @@ abstract contract ProtocolBase is Test {
     uint96 internal constant VALIDATOR_STAKE = 1_000e18;
     uint96 internal constant CHALLENGE_BOND = 100e18;
     uint32 internal constant VERDICT_PERIOD = 1 days;
+    uint32 internal constant EXIT_DELAY = 2 days;
     uint32 internal constant MAX_CHALLENGE_WINDOW = 7 days;
     /// @dev Enough to place the 40-column dataset of StorageProofs.t.sol in one VRF callback.
     uint32 internal constant CALLBACK_GAS_LIMIT = 5_000_000;
@@ -85,6 +86,7 @@ abstract contract ProtocolBase is Test {
                 threshold: threshold,
                 validatorStake: VALIDATOR_STAKE
             }),
+            EXIT_DELAY,
             address(this)
         );
         disputes = new Disputes(jobRegistry, committee, CHALLENGE_BOND, VERDICT_PERIOD);

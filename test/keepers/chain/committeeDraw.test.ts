@@ -1,0 +1,53 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { getAddress, numberToHex } from "viem";
+import { committeeDraw, type CommitteeDrawEntry } from "../../../keepers/src/chain/committeeDraw.ts";
+import { randomDraw } from "../../../keepers/src/chain/randomDraw.ts";
+import { VeritrainError } from "../../../keepers/src/errors.ts";
+
+/** The vector list (same as ValidatorCommittee.fuzz.t.sol's): validator i = 0x1000 + i joined at 100 + i; every fourth (i % 4 == 3) left at 105. */
+const ENTRIES: CommitteeDrawEntry[] = Array.from({ length: 20 }, (_, i) => ({
+  account: getAddress(numberToHex(0x1000 + i, { size: 20 })),
+  joinedAt: 100 + i,
+  leftAt: i % 4 === 3 ? 105 : 0,
+}));
+const v = (i: number) => ENTRIES[i]!.account;
+
+describe("committeeDraw", () => {
+  it("matches the contract's test vectors", () => {
+    // Same as CommitteeDraw.draw on-chain: ValidatorCommitteeFuzzTest.test_draw_matchesVectors checks these lists.
+    assert.deepEqual(committeeDraw({ seed: 42n, entries: ENTRIES, range: 18, requestedAt: 110, size: 5 }), [v(5), v(9), v(1), v(10), v(4)]);
+    assert.deepEqual(committeeDraw({ seed: 7n, entries: ENTRIES, range: 20, requestedAt: 200, size: 9 }), [14, 16, 5, 8, 0, 6, 9, 13, 17].map(v));
+    // Two eligible validators among 18 positions, one seat: 4 visits may find neither.
+    assert.deepEqual(committeeDraw({ seed: 1n, entries: ENTRIES, range: 18, requestedAt: 101, size: 1 }), []);
+    assert.deepEqual(committeeDraw({ seed: 2n, entries: ENTRIES, range: 18, requestedAt: 101, size: 1 }), [v(0)]);
+  });
+
+  it("keeps only validators eligible at the request, and no one past the range", () => {
+    for (let seed = 0n; seed < 50n; seed++) {
+      const members = committeeDraw({ seed, entries: ENTRIES, range: 18, requestedAt: 110, size: 5 });
+      assert.equal(new Set(members).size, members.length);
+      for (const member of members) {
+        const i = ENTRIES.findIndex((e) => e.account === member);
+        assert.ok(i <= 10 && i % 4 !== 3, `seed ${seed}: ${i} was not eligible at 110`);
+      }
+      // 18 positions <= 4 × 5 visits: every one is seen, so all nine eligible fill the five seats.
+      assert.equal(members.length, 5);
+    }
+  });
+
+  it("takes the steps of RandomDraw's shuffle when everyone is eligible", () => {
+    const everyone = ENTRIES.map((e) => ({ ...e, joinedAt: 0, leftAt: 0 }));
+    const indices = randomDraw({ seed: 42n, count: 14, size: 3 });
+    assert.deepEqual(committeeDraw({ seed: 42n, entries: everyone, range: 14, requestedAt: 0, size: 3 }), indices.map(v));
+  });
+
+  it("rejects a negative or fractional range, time or size", () => {
+    for (const bad of [{ range: -1 }, { requestedAt: 1.5 }, { size: -2 }]) {
+      assert.throws(
+        () => committeeDraw({ seed: 1n, entries: ENTRIES, range: 18, requestedAt: 110, size: 5, ...bad }),
+        (error: unknown) => error instanceof VeritrainError && error.code === "COMMITTEE_DRAW_INVALID",
+      );
+    }
+  });
+});
