@@ -8,13 +8,18 @@
  * The verdict is the costly path: 5 of 9 signatures, provider found wrong (slash split, refund,
  * bond return).
  *
+ * The VRF callback of a committee draw is measured apart ({@link measureCommitteeCallbackGas}), at
+ * 10, 1,000 and 10,000 validators; it is printed and added to the JSON line as `committee_callback_gas`.
+ *
  *   npm run bench:gas                 prints the table and, last, one JSON line
- *   npm run bench:gas -- --write      also rewrites bench/gas-snapshot.json
+ *   npm run bench:gas -- --write      also rewrites bench/gas-snapshot.json (the per-operation figures)
  */
 import { writeFileSync } from "node:fs";
 import { Command } from "commander";
-import { keccak256, parseEther, stringToHex, type Hash } from "viem";
+import { getAddress, keccak256, parseEther, parseEventLogs, stringToHex, toHex, type Address, type Hash, type Hex } from "viem";
+import { committeeDraw } from "../keepers/src/chain/committeeDraw.ts";
 import {
+  deployProtocol,
   networkHelpers,
   ORDER,
   stake,
@@ -96,6 +101,61 @@ export async function measureGas(): Promise<GasReport> {
   };
 }
 
+/** Validator counts at which the committee draw's VRF callback is measured. */
+export const COMMITTEE_CALLBACK_COUNTS = [10, 1_000, 10_000] as const;
+
+/** Storage slot of ValidatorCommittee's validator list (`Validator[] _validators`), checked by the draw below. */
+const VALIDATOR_LIST_SLOT = 5n;
+
+/**
+ * Execution gas of ValidatorCommittee's VRF callback (`rawFulfillRandomWords` called by the coordinator:
+ * receipt gas minus the 21k base and calldata) drawing a committee of the local deployment's size (9)
+ * from lists of 10, 1,000 and 10,000 eligible validators. The lists are written straight into a fresh
+ * committee's storage (joining 10,000 validators one transaction at a time would take minutes); the drawn
+ * members must equal the off-chain twin's draw over the written list, which checks the slot layout.
+ */
+export async function measureCommitteeCallbackGas(): Promise<Record<string, number>> {
+  const p = await deployProtocol();
+  const publicClient = await viem.getPublicClient();
+  const admin = p.deployer.account.address;
+  const config = await p.committee.read.config();
+  const gas: Record<string, number> = {};
+  for (const count of COMMITTEE_CALLBACK_COUNTS) {
+    const committee = await viem.deployContract("ValidatorCommittee", [p.vrfCoordinator.address, p.governance.address, p.stakeManager.address, config, await p.committee.read.exitDelay(), admin]);
+    await committee.write.grantRole([await committee.read.REQUESTER_ROLE(), admin]);
+    await p.vrfCoordinator.write.addConsumer([config.subscriptionId, committee.address]);
+    const joinedAt = (await networkHelpers.time.latest()) - 1;
+    const entries = Array.from({ length: count }, (_, i) => ({ account: getAddress(keccak256(toHex(`validator ${i}`)).slice(0, 42)) as Address, joinedAt, leftAt: 0 }));
+    const base = BigInt(keccak256(toHex(VALIDATOR_LIST_SLOT, { size: 32 })));
+    await networkHelpers.setStorageAt(committee.address, VALIDATOR_LIST_SLOT, count);
+    for (const [i, entry] of entries.entries()) {
+      await networkHelpers.setStorageAt(committee.address, base + BigInt(i), (BigInt(joinedAt) << 160n) | BigInt(entry.account));
+    }
+    const request = await publicClient.waitForTransactionReceipt({ hash: await committee.write.requestCommittee([1n]) });
+    const [requested] = parseEventLogs({ abi: committee.abi, logs: request.logs, eventName: "CommitteeRequested" });
+    const seed = BigInt(keccak256(stringToHex(`seed ${count}`)));
+    await networkHelpers.impersonateAccount(p.vrfCoordinator.address);
+    await networkHelpers.setBalance(p.vrfCoordinator.address, parseEther("1"));
+    const hash = await committee.write.rawFulfillRandomWords([requested!.args.requestId, [seed]], { account: p.vrfCoordinator.address });
+    const receipt = await publicClient.waitForTransactionReceipt({ hash });
+    await networkHelpers.stopImpersonatingAccount(p.vrfCoordinator.address);
+    const { requestedAt, range } = await committee.read.requestOf([1n]);
+    const expected = committeeDraw({ seed, entries, range: Number(range), requestedAt, size: config.size });
+    const members = await committee.read.committeeOf([1n]);
+    if (members.length !== config.size || members.join() !== expected.join()) throw new Error(`committee of ${count} validators differs from the off-chain draw`);
+    const { input } = await publicClient.getTransaction({ hash });
+    gas[String(count)] = Number(receipt.gasUsed) - 21_000 - calldataGas(input);
+  }
+  return gas;
+}
+
+/** EIP-2028 calldata gas: 16 per non-zero byte, 4 per zero byte. */
+function calldataGas(input: Hex): number {
+  let total = 0;
+  for (let i = 2; i < input.length; i += 2) total += input.slice(i, i + 2) === "00" ? 4 : 16;
+  return total;
+}
+
 if (import.meta.main) {
   const options = new Command("bench:gas")
     .description("Gas per protocol operation against the issue's ceilings; last line is JSON.")
@@ -109,5 +169,7 @@ if (import.meta.main) {
     console.log(`${op.padEnd(15)} ${String(gas).padStart(8)}  ${verdict}`);
   }
   if (options.write) writeFileSync(new URL("./gas-snapshot.json", import.meta.url), `${JSON.stringify(report, null, 2)}\n`);
-  console.log(JSON.stringify(report));
+  const committeeCallbackGas = await measureCommitteeCallbackGas();
+  for (const [count, gas] of Object.entries(committeeCallbackGas)) console.log(`${`committee draw callback, ${count} validators`.padEnd(44)} ${String(gas).padStart(8)}`);
+  console.log(JSON.stringify({ ...report, committee_callback_gas: committeeCallbackGas }));
 }
