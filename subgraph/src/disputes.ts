@@ -1,6 +1,6 @@
 import { BigInt } from "@graphprotocol/graph-ts";
-import { DisputeExpired, DisputeOpened, DisputeSettled } from "../generated/Disputes/Disputes";
-import { Challenge, Dispute, DisputeExpiry, Verdict } from "../generated/schema";
+import { DisputeExpired, DisputeNoCommittee, DisputeOpened, DisputeSettled } from "../generated/Disputes/Disputes";
+import { Challenge, Dispute, DisputeExpiry, NoCommitteeExpiry, Verdict } from "../generated/schema";
 import { eventId, stamped } from "./history";
 
 function loadDispute(disputeId: BigInt): Dispute {
@@ -48,6 +48,15 @@ export function handleDisputeExpired(event: DisputeExpired): void {
   dispute.status = "Expired";
   dispute.save();
   let expiry = stamped(new DisputeExpiry(eventId(event)), event);
+  expiry.dispute = dispute.id;
+  expiry.save();
+}
+
+export function handleDisputeNoCommittee(event: DisputeNoCommittee): void {
+  let dispute = loadDispute(event.params.disputeId);
+  dispute.status = "NoCommittee";
+  dispute.save();
+  let expiry = stamped(new NoCommitteeExpiry(eventId(event)), event);
   expiry.dispute = dispute.id;
   expiry.save();
 }

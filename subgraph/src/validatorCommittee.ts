@@ -1,12 +1,31 @@
-import { Address, Bytes } from "@graphprotocol/graph-ts";
-import { CommitteeDrawn, CommitteeRequested, ValidatorExited, ValidatorJoined } from "../generated/ValidatorCommittee/ValidatorCommittee";
-import { CommitteeDraw, CommitteeRequest, Dispute, Validator, ValidatorExit, ValidatorJoin } from "../generated/schema";
+import { Bytes } from "@graphprotocol/graph-ts";
+import {
+  CommitteeDrawn,
+  CommitteeRequested,
+  CommitteeRequestFailed,
+  ValidatorExited,
+  ValidatorJoined,
+  ValidatorReleased,
+} from "../generated/ValidatorCommittee/ValidatorCommittee";
+import {
+  CommitteeDraw,
+  CommitteeRequest,
+  CommitteeRequestFailure,
+  Dispute,
+  Validator,
+  ValidatorExit,
+  ValidatorJoin,
+  ValidatorRelease,
+} from "../generated/schema";
 import { eventId, stamped } from "./history";
 
+// A validator that rejoins after its release starts a fresh entry, as on-chain.
 export function handleValidatorJoined(event: ValidatorJoined): void {
   let validator = new Validator(event.params.validator);
   validator.stake = event.params.stake;
   validator.active = true;
+  validator.joinedAt = event.block.timestamp;
+  validator.released = false;
   validator.save();
   let join = stamped(new ValidatorJoin(eventId(event)), event);
   join.validator = event.params.validator;
@@ -17,21 +36,44 @@ export function handleValidatorJoined(event: ValidatorJoined): void {
 export function handleValidatorExited(event: ValidatorExited): void {
   let validator = Validator.load(event.params.validator)!;
   validator.active = false;
+  validator.leftAt = event.block.timestamp;
+  validator.releasableAt = event.params.releasableAt;
   validator.save();
   let exit = stamped(new ValidatorExit(eventId(event)), event);
   exit.validator = event.params.validator;
+  exit.releasableAt = event.params.releasableAt;
   exit.save();
+}
+
+export function handleValidatorReleased(event: ValidatorReleased): void {
+  let validator = Validator.load(event.params.validator)!;
+  validator.released = true;
+  validator.save();
+  let release = stamped(new ValidatorRelease(eventId(event)), event);
+  release.validator = event.params.validator;
+  release.stake = event.params.stake;
+  release.save();
 }
 
 // The committee is requested inside Disputes.challenge, after DisputeOpened: the dispute exists.
 export function handleCommitteeRequested(event: CommitteeRequested): void {
   let dispute = Dispute.load(event.params.disputeId.toString())!;
   dispute.committeeRequestId = event.params.requestId;
+  dispute.committeeRequestFailed = false;
   dispute.save();
   let request = stamped(new CommitteeRequest(eventId(event)), event);
   request.dispute = dispute.id;
   request.requestId = event.params.requestId;
   request.save();
+}
+
+export function handleCommitteeRequestFailed(event: CommitteeRequestFailed): void {
+  let dispute = Dispute.load(event.params.disputeId.toString())!;
+  dispute.committeeRequestFailed = true;
+  dispute.save();
+  let failure = stamped(new CommitteeRequestFailure(eventId(event)), event);
+  failure.dispute = dispute.id;
+  failure.save();
 }
 
 export function handleCommitteeDrawn(event: CommitteeDrawn): void {

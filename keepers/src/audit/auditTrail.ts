@@ -63,9 +63,11 @@ function sources(subject: AuditSubject): Source[] {
         s("Challenge", "challenges", "dispute { id } challenger checkpointIndex claimedHash bond verdictDeadline", `{ job: ${id} }`),
         s("JobDispute", "jobDisputes", "windowRemaining", `{ job: ${id} }`),
         s("CommitteeRequest", "committeeRequests", "dispute { id } requestId", `{ dispute_: { job: ${id} } }`),
+        s("CommitteeRequestFailure", "committeeRequestFailures", "dispute { id }", `{ dispute_: { job: ${id} } }`),
         s("CommitteeDraw", "committeeDraws", "dispute { id } seed members", `{ dispute_: { job: ${id} } }`),
         s("Verdict", "verdicts", "dispute { id } providerWrong bondRecipient signerBitmap", `{ dispute_: { job: ${id} } }`),
         s("DisputeExpiry", "disputeExpiries", "dispute { id }", `{ dispute_: { job: ${id} } }`),
+        s("NoCommitteeExpiry", "noCommitteeExpiries", "dispute { id }", `{ dispute_: { job: ${id} } }`),
         s("JobResumption", "jobResumptions", "challengeDeadline", `{ job: ${id} }`),
         s("JobFailure", "jobFailures", "slashed refund", `{ job: ${id} }`),
         s("JobFinalization", "jobFinalizations", "provider payment refund", `{ job: ${id} }`),
@@ -91,7 +93,8 @@ function sources(subject: AuditSubject): Source[] {
         s("ExecutionExpiry", "executionExpiries", "job { id } slashed", `{ provider: ${id} }`),
         s("JobFinalization", "jobFinalizations", "job { id } payment", `{ provider: ${id} }`),
         s("ValidatorJoin", "validatorJoins", "stake", `{ validator: ${id} }`),
-        s("ValidatorExit", "validatorExits", "", `{ validator: ${id} }`),
+        s("ValidatorExit", "validatorExits", "releasableAt", `{ validator: ${id} }`),
+        s("ValidatorRelease", "validatorReleases", "stake", `{ validator: ${id} }`),
       ];
   }
 }
@@ -110,7 +113,7 @@ function stateQuery(subject: AuditSubject): string {
     case "provider":
       return `account(id: ${id}) { available locked unbonding unbondingReadyAt slashed }
         storageProvider(id: ${id}) { endpoint stake active released }
-        validator(id: ${id}) { stake active }
+        validator(id: ${id}) { stake active joinedAt leftAt releasableAt released }
         columns(where: { holder: ${id} }, orderBy: id, first: 1000) { id accepted faulty dataset { id status } }
         jobs(where: { provider: ${id} }, orderBy: postedAtBlock, first: 1000) { id status price }`;
   }

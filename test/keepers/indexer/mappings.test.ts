@@ -87,7 +87,8 @@ async function openDispute(p: Protocol, jobId: bigint) {
 /**
  * Job 1: provider found wrong (JobFailed, slash). Job 2: challenger wrong (JobResumed), then
  * finalized. Job 3: dispute expires. Job 4: cancelled. Job 5: execution expired after a
- * re-bid. One validator exits.
+ * re-bid. Job 6: its committee request refused by the VRF coordinator, the dispute ends without
+ * a committee (JobFailed, nothing slashed). One validator exits and is released.
  */
 async function withEveryJobOutcome() {
   const p = await withSubmittedJob();
@@ -132,8 +133,24 @@ async function withEveryJobOutcome() {
   await networkHelpers.time.increase(ORDER.executionPeriod);
   await p.jobRegistry.write.expire([job5]);
 
+  const job6 = await postJob(p);
+  await p.jobRegistry.write.bid([job6, parseEther("600")], { account: p.providerB.account });
+  await networkHelpers.time.increase(ORDER.biddingPeriod);
+  await p.jobRegistry.write.settleAuction([job6]);
+  await p.jobRegistry.write.submitResult([job6, WEIGHTS_DIGEST, TRACE_ROOT, 9700], { account: p.providerB.account });
+  const { subscriptionId } = await p.committee.read.config();
+  await p.vrfCoordinator.write.removeConsumer([subscriptionId, p.committee.address]);
+  await p.disputes.write.challenge([job6, 3n, keccak256(stringToHex("claimed"))], { account: p.challenger.account });
+  const fourth = await p.disputes.read.disputeCount();
+  await p.vrfCoordinator.write.addConsumer([subscriptionId, p.committee.address]);
+  await networkHelpers.time.increaseTo((await p.disputes.read.getDispute([fourth])).verdictDeadline);
+  await p.disputes.write.expire([fourth]);
+
   await p.committee.write.exit({ account: p.validators[8]!.account });
-  return { ...p, jobs: { job2, job3, job4, job5 }, disputeIds: { first, second, third } };
+  await p.committee.write.exit({ account: p.validators[7]!.account });
+  await networkHelpers.time.increase(await p.committee.read.exitDelay());
+  await p.committee.write.release([p.validators[8]!.account.address]);
+  return { ...p, jobs: { job2, job3, job4, job5, job6 }, disputeIds: { first, second, third, fourth } };
 }
 
 describe("subgraph mappings on real event logs", () => {
@@ -175,7 +192,7 @@ describe("subgraph mappings on real event logs", () => {
       const store = await indexChain(client, contractsOf(p));
       await assertAccountsMatchChain(p, store);
 
-      for (const id of [1n, p.jobs.job2, p.jobs.job3, p.jobs.job4, p.jobs.job5]) {
+      for (const id of [1n, p.jobs.job2, p.jobs.job3, p.jobs.job4, p.jobs.job5, p.jobs.job6]) {
         const job = store.get("Job", String(id))!;
         const onChain = await p.jobRegistry.read.getJob([id]);
         const status = ["None", "Bidding", "Assigned", "Submitted", "Disputed", "Finalized", "Cancelled", "Failed"][onChain.status];
@@ -206,17 +223,25 @@ describe("subgraph mappings on real event logs", () => {
         ["1", 9912, WEIGHTS_DIGEST],
         [String(p.jobs.job2), 9900, WEIGHTS_DIGEST],
         [String(p.jobs.job3), 9800, WEIGHTS_DIGEST],
+        [String(p.jobs.job6), 9700, WEIGHTS_DIGEST],
       ]);
-      assert.equal(history(store, "JobDispute").length, 3);
+      assert.equal(history(store, "JobDispute").length, 4);
+      const job6 = store.get("Job", String(p.jobs.job6))!;
+      assert.deepEqual([job6.status, job6.slashed, job6.refund], ["Failed", "0", String(ORDER.reward)], "no committee: refunded, nothing slashed");
       assert.deepEqual(history(store, "JobResumption").map((r) => r.job), [String(p.jobs.job2), String(p.jobs.job3)]);
 
-      const statuses = [p.disputeIds.first, p.disputeIds.second, p.disputeIds.third].map((id) => store.get("Dispute", String(id))!.status);
-      assert.deepEqual(statuses, ["ProviderWrong", "ChallengerWrong", "Expired"]);
+      const statuses = [p.disputeIds.first, p.disputeIds.second, p.disputeIds.third, p.disputeIds.fourth].map((id) => store.get("Dispute", String(id))!.status);
+      assert.deepEqual(statuses, ["ProviderWrong", "ChallengerWrong", "Expired", "NoCommittee"]);
+      const fourth = store.get("Dispute", String(p.disputeIds.fourth))!;
+      assert.deepEqual([fourth.committeeRequestFailed, fourth.committeeRequestId], [true, undefined]);
+      assert.equal(store.get("Dispute", String(p.disputeIds.first))!.committeeRequestFailed, false);
+      assert.equal(history(store, "CommitteeRequestFailure")[0]!.dispute, String(p.disputeIds.fourth));
+      assert.equal(history(store, "NoCommitteeExpiry")[0]!.dispute, String(p.disputeIds.fourth));
       const first = store.get("Dispute", String(p.disputeIds.first))!;
       assert.deepEqual(first.committee, (await p.committee.read.committeeOf([p.disputeIds.first])).map(lower));
       assert.equal(first.bondRecipient, lower(p.challenger.account.address));
       assert.deepEqual(history(store, "Verdict").map((v) => v.providerWrong), [true, false]);
-      assert.equal(history(store, "Challenge").length, 3);
+      assert.equal(history(store, "Challenge").length, 4);
       assert.equal(history(store, "CommitteeRequest").length, 3);
       assert.equal(history(store, "CommitteeDraw")[0]!.dispute, String(p.disputeIds.first));
       assert.equal(history(store, "DisputeExpiry")[0]!.dispute, String(p.disputeIds.third));
@@ -225,8 +250,19 @@ describe("subgraph mappings on real event logs", () => {
       assert.deepEqual(slashes.map((s) => s.account), [lower(p.providerA.account.address), lower(p.providerB.account.address)]);
       assert.ok(history(store, "StakeUnlock").length > 0);
       assert.equal(history(store, "ValidatorJoin").length, 9);
-      assert.equal(store.get("Validator", lower(p.validators[8]!.account.address))!.active, false);
-      assert.equal(history(store, "ValidatorExit")[0]!.validator, lower(p.validators[8]!.account.address));
+      const [released, leaving] = [8, 7].map((i) => store.get("Validator", lower(p.validators[i]!.account.address))!);
+      const onChainLeaving = await p.committee.read.validatorOf([p.validators[7]!.account.address]);
+      assert.deepEqual([released!.active, released!.released], [false, true]);
+      assert.deepEqual(
+        [leaving!.active, leaving!.released, leaving!.leftAt, leaving!.joinedAt],
+        [false, false, String(onChainLeaving.leftAt), String(onChainLeaving.joinedAt)],
+      );
+      assert.equal(leaving!.releasableAt, String(onChainLeaving.leftAt + (await p.committee.read.exitDelay())));
+      const exits = history(store, "ValidatorExit");
+      assert.deepEqual(exits.map((e) => e.validator), [8, 7].map((i) => lower(p.validators[i]!.account.address)));
+      assert.equal(exits[0]!.releasableAt, released!.releasableAt);
+      const [release] = history(store, "ValidatorRelease");
+      assert.deepEqual([release!.validator, release!.stake], [lower(p.validators[8]!.account.address), String(VALIDATOR_STAKE)]);
     });
   });
 
