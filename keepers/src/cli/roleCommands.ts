@@ -1,5 +1,5 @@
 import { Option, type Command } from "commander";
-import { isAddress } from "viem";
+import { getAddress, isAddress, zeroAddress } from "viem";
 import { runAutomationRole } from "../automation/automationRole.ts";
 import { runChallengerRole } from "../challenger/challengerRole.ts";
 import { runComputeRole } from "../compute/computeRole.ts";
@@ -12,7 +12,8 @@ const peerOption = () => new Option("--peer <multiaddr...>", "peers to dial at s
 const portOption = () => new Option("--port <port>", "TCP port of this node's IPFS endpoint on 127.0.0.1").default("0");
 
 /**
- * Registers the keeper roles: `automation`, `compute`, `challenger`, `validator`, and the verdict `relay`.
+ * Registers the keeper roles: `automation`, `compute`, `challenger`, `validator` (with `validator exit` and
+ * `validator release`), and the verdict `relay`.
  *
  * @example
  * registerRoleCommands(program);
@@ -87,9 +88,9 @@ export function registerRoleCommands(program: Command): void {
       }
     }));
 
-  program
+  const validator = program
     .command("validator")
-    .description("run the validator role: on each committee drawn with this account, re-execute the disputed segment, sign the EIP-712 verdict and post it to the relay")
+    .description("run the validator role: on each committee drawn with this account, re-execute the disputed segment, sign the EIP-712 verdict and post it to the relay (also while leaving: committees drawn before the exit are still served)")
     .addOption(portOption())
     .addOption(peerOption())
     .option("--threads <n>", "re-execution threads", "1")
@@ -102,8 +103,12 @@ export function registerRoleCommands(program: Command): void {
       try {
         const { ValidatorCommittee, StakeManager, VeritrainToken } = chain.contracts;
         const me = chain.account.address;
-        const isValidator = (await ValidatorCommittee.read.validators()).some((v) => v.toLowerCase() === me.toLowerCase());
-        if (o.join && !isValidator) {
+        const entry = await ValidatorCommittee.read.validatorOf([me]);
+        const listed = entry.account !== zeroAddress;
+        if (listed && entry.leftAt !== 0) {
+          const releasableAt = entry.leftAt + (await ValidatorCommittee.read.exitDelay());
+          log.warn({ validator: me, releasableAt }, "leaving: serving the committees drawn before the exit; no new ones (veritrain validator release once releasable)");
+        } else if (o.join && !listed) {
           const { validatorStake } = await ValidatorCommittee.read.config();
           const { available } = await StakeManager.read.stakeOf([me]);
           if (available < validatorStake) {
@@ -112,12 +117,61 @@ export function registerRoleCommands(program: Command): void {
           }
           await chain.send(() => ValidatorCommittee.write.join());
           log.info({ validator: me }, "joined the validator committee");
-        } else if (!isValidator) {
+        } else if (!listed) {
           log.warn({ validator: me }, "not a validator: no committee will be drawn with this account (use --join)");
         }
         const store = await openKeeperStore({ config, runtime, log, port: parseCount(o.port, "--port"), peers: o.peer });
         log.info({ validator: me, relay: o.relay }, "validator role running");
         await runValidatorRole({ chain, store, dataDir: config.dataDir, relayUrl: o.relay, threads, log, signal: runtime.signal, confirmations: config.confirmations });
+      } finally {
+        await runtime.close();
+      }
+    }));
+
+  validator
+    .command("exit")
+    .description("stop being drawn for new committees; the stake stays locked (and committees drawn before are still to be served) until `validator release`, exitDelay later; prints { validator, releasableAt }")
+    .action(reportErrors(async (_o, command: Command) => {
+      const { runtime, chain } = await setUpCommand(command, "validator");
+      try {
+        const { ValidatorCommittee } = chain.contracts;
+        const me = chain.account.address;
+        const entry = await ValidatorCommittee.read.validatorOf([me]);
+        if (entry.account === zeroAddress) throw new VeritrainError(`${me} is not a validator`, { code: "VALIDATOR_NOT_LISTED", details: { validator: me } });
+        const exitDelay = await ValidatorCommittee.read.exitDelay();
+        if (entry.leftAt !== 0) {
+          throw new VeritrainError(`${me} is leaving already; releasable at ${entry.leftAt + exitDelay}`, { code: "VALIDATOR_LEAVING", details: { validator: me, releasableAt: entry.leftAt + exitDelay } });
+        }
+        await chain.send(() => ValidatorCommittee.write.exit());
+        const { leftAt } = await ValidatorCommittee.read.validatorOf([me]);
+        console.log(JSON.stringify({ validator: me, releasableAt: leftAt + exitDelay }));
+      } finally {
+        await runtime.close();
+      }
+    }));
+
+  validator
+    .command("release [validator]")
+    .description("after exitDelay, remove a leaving validator (default: this account) and unlock its stake; anyone may release anyone; prints { validator, stake }")
+    .action(reportErrors(async (account: string | undefined, _o, command: Command) => {
+      if (account !== undefined && !isAddress(account)) {
+        throw new VeritrainError(`validator must be an address, got ${JSON.stringify(account)}`, { code: "CLI_ARGUMENT_INVALID", details: { argument: "validator" } });
+      }
+      const { runtime, chain } = await setUpCommand(command, "validator");
+      try {
+        const { ValidatorCommittee, StakeManager } = chain.contracts;
+        const who = account === undefined ? chain.account.address : getAddress(account);
+        const entry = await ValidatorCommittee.read.validatorOf([who]);
+        if (entry.account === zeroAddress) throw new VeritrainError(`${who} is not a validator`, { code: "VALIDATOR_NOT_LISTED", details: { validator: who } });
+        if (entry.leftAt === 0) throw new VeritrainError(`${who} has not exited (veritrain validator exit)`, { code: "VALIDATOR_NOT_LEAVING", details: { validator: who } });
+        const releasableAt = entry.leftAt + (await ValidatorCommittee.read.exitDelay());
+        const now = Number((await chain.publicClient.getBlock()).timestamp);
+        if (now < releasableAt) {
+          throw new VeritrainError(`${who} is releasable at ${releasableAt}, in ${releasableAt - now} s`, { code: "VALIDATOR_EXIT_DELAY_NOT_OVER", details: { validator: who, releasableAt } });
+        }
+        await chain.send(() => ValidatorCommittee.write.release([who]));
+        const stake = await StakeManager.read.stakeOf([who]);
+        console.log(JSON.stringify({ validator: who, stake: { available: stake.available.toString(), locked: stake.locked.toString() } }));
       } finally {
         await runtime.close();
       }

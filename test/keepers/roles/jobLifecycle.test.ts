@@ -293,7 +293,7 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
     assert.equal(await balance(ACCOUNT.challenger), challengerBefore + order.minStake / 2n);
   });
 
-  it("fails a job whose result no peer serves: challenged on its last checkpoint, found wrong by the committee, consumer refunded", async () => {
+  it("fails a job whose result no peer serves: challenged on its last checkpoint, found wrong by a committee whose validators all left after the challenge, consumer refunded", async () => {
     await stop(dishonestRole);
     // The challenger is stopped so nobody fetches the result before its provider goes offline.
     await stop(challengerRole);
@@ -323,9 +323,34 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
     assert.equal(dispute.jobId, jobId);
     assert.equal(dispute.checkpointIndex, BigInt(hashes.length - 1));
     assert.equal(dispute.claimedHash, hashes.at(-1));
+    // Every validator leaves between the challenge and the draw (one through the CLI): the committee is
+    // still drawn from the set at the challenge, and the validator keepers still serve it.
+    const [cliValidator, ...others] = ACCOUNT.validators;
+    const dataDir = join(work, "cli-validator");
+    const exited = await runCli(cliValidator!, [...cliArgs(dataDir), "validator", "exit"]);
+    assert.equal(exited.code, 0, exited.stderr);
+    const { releasableAt } = JSON.parse(exited.stdout) as { releasableAt: number };
+    const exitDelay = await ValidatorCommittee.read.exitDelay();
+    assert.equal(releasableAt, (await ValidatorCommittee.read.validatorOf([chains[cliValidator!]!.account.address])).leftAt + exitDelay);
+    for (const index of others) await chains[index]!.send(() => chains[index]!.contracts.ValidatorCommittee.write.exit());
     const [requested] = await ValidatorCommittee.getEvents.CommitteeRequested({ disputeId }, { fromBlock: 0n });
     await fulfil(requested!.args.requestId!, ValidatorCommittee.address);
+    assert.equal((await ValidatorCommittee.read.committeeOf([disputeId])).length, 9);
     await assertDishonestSlashed({ disputeId, jobId, consumerBefore, stakeBefore });
+
+    const early = await runCli(cliValidator!, [...cliArgs(dataDir), "validator", "release"]);
+    assert.equal(early.code, 1);
+    assert.match(early.stderr, /^error \[VALIDATOR_EXIT_DELAY_NOT_OVER\]: .* is releasable at \d+/);
+    await advance(exitDelay);
+    const released = await runCli(ACCOUNT.cliConsumer, [...cliArgs(dataDir), "validator", "release", chains[cliValidator!]!.account.address]);
+    assert.equal(released.code, 0, released.stderr);
+    const { validatorStake } = await ValidatorCommittee.read.config();
+    assert.equal(JSON.parse(released.stdout).stake.locked, "0", "anyone may release: the stake unlocks for the validator");
+    assert.equal(JSON.parse(released.stdout).stake.available, validatorStake.toString());
+    // The others are released and everyone rejoins, for the scenarios after this one.
+    for (const index of others) await chains[index]!.send(() => chains[index]!.contracts.ValidatorCommittee.write.release([chains[index]!.account.address]));
+    for (const index of ACCOUNT.validators) await chains[index]!.send(() => chains[index]!.contracts.ValidatorCommittee.write.join());
+    assert.equal((await ValidatorCommittee.read.validators()).length, 9);
   });
 
   it("resumes a compute keeper killed mid-training and submits bit-identical weights", async () => {
