@@ -126,11 +126,14 @@ contract ValidatorCommittee is IValidatorCommittee, VrfConsumer, AccessControl {
     /// @inheritdoc IValidatorCommittee
     function requestCommittee(uint256 disputeId) external onlyRole(REQUESTER_ROLE) returns (uint256 requestId) {
         CommitteeRequest storage request = _requests[disputeId];
+        // INVARIANT: one request per dispute, so its committee and the set it is drawn from never change.
         if (request.status != CommitteeStatus.None) revert ValidatorCommitteeAlreadyRequested(disputeId);
         request.requestedAt = uint40(block.timestamp);
         request.range = uint64(_validators.length);
         request.status = CommitteeStatus.Requested;
         Config memory c = _config;
+        // The request id exists only once the coordinator (set by governance's timelock) answers, so the
+        // pending request is written after the call; everything the call could observe is written before.
         bool requested;
         (requested, requestId) =
             _tryRequestRandomWord(VrfRequest.Params(c.keyHash, c.subscriptionId, c.callbackGasLimit, c.requestConfirmations));
