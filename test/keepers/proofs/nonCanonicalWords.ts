@@ -11,7 +11,7 @@ const P = BASE_FIELD_MODULUS;
 const WORD = 1n << 256n;
 
 /** The words of a proof in calldata order (`IStorageProofVerifier.verifyProof`). */
-export const PROOF_WORDS = ["a.x", "a.y", "b.x1", "b.x0", "b.y1", "b.y0", "c.x", "c.y"] as const;
+const PROOF_WORDS = ["a.x", "a.y", "b.x1", "b.x0", "b.y1", "b.y0", "c.x", "c.y"] as const;
 
 /** `value + k·p` for every k ≥ 1 that keeps it below 2^256 (a uint256): ≡ value mod p, and ≥ p. */
 export function liftsOf(value: bigint): bigint[] {
