@@ -164,6 +164,9 @@ contract ProtocolHandler is StorageAuditActions {
     mapping(uint256 disputeId => uint256) public ghostDisputeTerminalEvents;
     mapping(uint256 disputeId => uint256) internal _requestOf;
     mapping(uint256 disputeId => bool) internal _pendingDraw;
+    address[] internal _validators;
+    /// @notice Committee members not eligible at their dispute's request (joined after it, or left at or before it).
+    uint256 public ghostIneligibleMembers;
     /// @notice Successful calls per action, to see the campaign reaches deep states.
     mapping(bytes32 action => uint256) public calls;
 
@@ -188,6 +191,7 @@ contract ProtocolHandler is StorageAuditActions {
         shareBps = stakeManager_.beneficiaryShareBps();
         for (uint256 i; i < validatorKeys.length; ++i) {
             _keyOf[vm.addr(validatorKeys[i])] = validatorKeys[i];
+            _validators.push(vm.addr(validatorKeys[i]));
         }
         for (uint256 i; i < ACTORS; ++i) {
             actors.push(address(uint160(uint256(keccak256(abi.encode("actor", i))))));
@@ -383,6 +387,12 @@ contract ProtocolHandler is StorageAuditActions {
         words[0] = seed;
         vm.recordLogs();
         vrf.fulfillRandomWordsWithOverride(_requestOf[disputeId], address(committee), words);
+        uint256 requestedAt = committee.requestOf(disputeId).requestedAt;
+        address[] memory members = committee.committeeOf(disputeId);
+        for (uint256 i; i < members.length; ++i) {
+            IValidatorCommittee.Validator memory e = committee.validatorOf(members[i]);
+            if (e.joinedAt > requestedAt || (e.leftAt != 0 && e.leftAt <= requestedAt)) ++ghostIneligibleMembers;
+        }
         _done("drawCommittee");
     }
 
@@ -427,6 +437,34 @@ contract ProtocolHandler is StorageAuditActions {
         vm.recordLogs();
         disputes.performUpkeep(performData);
         _done("performDisputeUpkeep");
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                VALIDATORS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @dev Moves validator `seed` one step along join → exit → release (waiting out exitDelay if `wait`) → join.
+    function cycleValidator(uint256 seed, bool wait) external {
+        address v = _validators[seed % _validators.length];
+        IValidatorCommittee.Validator memory e = committee.validatorOf(v);
+        vm.recordLogs();
+        if (e.account == address(0)) {
+            vm.prank(v);
+            committee.join();
+            _done("rejoinValidator");
+        } else if (e.leftAt == 0) {
+            vm.prank(v);
+            committee.exit();
+            _done("exitValidator");
+        } else {
+            uint256 releasableAt = uint256(e.leftAt) + committee.exitDelay();
+            if (block.timestamp < releasableAt) {
+                if (!wait) return;
+                vm.warp(releasableAt);
+            }
+            committee.release(v);
+            _done("releaseValidator");
+        }
     }
 
     function warp(uint256 seconds_) external {
@@ -577,7 +615,8 @@ contract ProtocolHandler is StorageAuditActions {
 }
 
 /// @notice Protocol-wide invariants over random sequences of staking, auctions, results, disputes
-/// (VRF committee draws, signed verdicts, expiries), storage-proof rounds whose faults slash storage
+/// (VRF committee draws, signed verdicts, expiries with and without a committee), validators exiting,
+/// released and rejoining, storage-proof rounds whose faults slash storage
 /// providers, keeper upkeeps and time warps.
 contract ProtocolInvariantsTest is ProtocolBase {
     uint256 internal constant VALIDATORS = 4;
@@ -611,9 +650,9 @@ contract ProtocolInvariantsTest is ProtocolBase {
         for (uint256 i; i < handler.actorCount(); ++i) {
             total += _stakeTotal(handler.actors(i));
         }
-        IValidatorCommittee.Validator[] memory vs = committee.validators();
-        for (uint256 i; i < vs.length; ++i) {
-            total += _stakeTotal(vs[i].account);
+        // Every validator ever joined, listed or released.
+        for (uint256 i; i < validatorKeys.length; ++i) {
+            total += _stakeTotal(vm.addr(validatorKeys[i]));
         }
         // Every storage provider ever joined, in the set or removed after a slash.
         for (uint256 i; i < storageProviders.length; ++i) {
@@ -655,7 +694,8 @@ contract ProtocolInvariantsTest is ProtocolBase {
 
     /// @notice Stake never goes negative or leaks: the sum of per-account stakes is what was staked,
     /// minus what was withdrawn and slashed; each provider's locked stake is exactly the minStake
-    /// of the jobs it leads or holds.
+    /// of the jobs it leads or holds; each validator's is validatorStake from join to release, and
+    /// every committee member was eligible at its dispute's request.
     /// forge-config: default.invariant.runs = 16
     /// forge-config: default.invariant.depth = 100
     function invariant_stake_accountedPerAccount() public view {
@@ -666,10 +706,13 @@ contract ProtocolInvariantsTest is ProtocolBase {
                 - handler.ghostSlashed(),
             "stake books"
         );
-        IValidatorCommittee.Validator[] memory vs = committee.validators();
-        for (uint256 i; i < vs.length; ++i) {
-            assertEq(stakeManager.stakeOf(vs[i].account).locked, VALIDATOR_STAKE, "validator stake locked");
+        // Validators lock stake only through the committee: validatorStake from join to release.
+        for (uint256 i; i < validatorKeys.length; ++i) {
+            address v = vm.addr(validatorKeys[i]);
+            bool listed = committee.validatorOf(v).account == v;
+            assertEq(stakeManager.stakeOf(v).locked, listed ? VALIDATOR_STAKE : 0, "validator stake locked until release");
         }
+        assertEq(handler.ghostIneligibleMembers(), 0, "committee member not eligible at its request");
         for (uint256 i; i < handler.actorCount(); ++i) {
             address a = handler.actors(i);
             uint256 obligations;
