@@ -33,7 +33,7 @@ describe("governance", () => {
       for (const consumer of consumers(p)) {
         for (const caller of [p.deployer.account.address, p.outsider.account.address, p.vrfCoordinator.address]) {
           await viem.assertions.revertWithCustomErrorWithArgs(
-            consumer.write.setCoordinator([impostor.address], { account: caller }),
+            (consumer as typeof p.committee).write.setCoordinator([impostor.address], { account: caller }),
             consumer,
             "VrfConsumerOnlyGovernance",
             [getAddress(caller), getAddress(p.governance.address)],
