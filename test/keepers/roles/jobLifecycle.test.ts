@@ -93,6 +93,22 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
       ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
       (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
     );
+  /** Spawns the CLI as a long-running keeper of account `key`, collecting its log lines (stderr). */
+  const spawnCli = (key: number, args: string[]) => {
+    const child = spawn(process.execPath, [cli, ...args], { cwd: root, env: { ...process.env, VERITRAIN_PRIVATE_KEY: keyOf(key) }, stdio: ["ignore", "ignore", "pipe"] });
+    const lines: Record<string, unknown>[] = [];
+    let stderr = "";
+    child.stderr!.on("data", (chunk: Buffer) => {
+      const complete = (stderr += chunk.toString()).split("\n").slice(lines.length, -1);
+      for (const line of complete) lines.push(line.startsWith("{") ? JSON.parse(line) : { msg: line });
+    });
+    children.push(child);
+    /** Waits for the keeper to log `msg`; a timeout shows what it logged. */
+    const logged = (msg: string) => until(msg, () => lines.find((l) => l.msg === msg)).catch((error: Error) => {
+      throw new Error(`${error.message}; the keeper wrote:\n${stderr.slice(-4000)}`);
+    });
+    return { child, lines, logged, exited: new Promise((resolve) => child.once("exit", resolve)) };
+  };
   const start = (run: (signal: AbortSignal) => Promise<void>): Role => {
     const controller = new AbortController();
     const role = { controller, done: run(controller.signal) };
@@ -358,25 +374,8 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
     const staked = await runCli(ACCOUNT.cliCompute, [...cliArgs(dataDir), "stake", "200"]);
     assert.equal(staked.code, 0, staked.stderr);
     assert.equal(JSON.parse(staked.stdout).available, parseEther("200").toString());
-    const compute = () => {
-      const child = spawn(process.execPath, [cli, ...cliArgs(dataDir), "compute", "--threads", "1", "--port", String(CLI_STORE_PORT), "--peer", consumerStore.multiaddrs()[0]!.toString()], {
-        cwd: root,
-        env: { ...process.env, VERITRAIN_PRIVATE_KEY: keyOf(ACCOUNT.cliCompute) },
-        stdio: ["ignore", "ignore", "pipe"],
-      });
-      const lines: Record<string, unknown>[] = [];
-      let stderr = "";
-      child.stderr!.on("data", (chunk: Buffer) => {
-        const complete = (stderr += chunk.toString()).split("\n").slice(lines.length, -1);
-        for (const line of complete) lines.push(line.startsWith("{") ? JSON.parse(line) : { msg: line });
-      });
-      children.push(child);
-      /** Waits for the keeper to log `msg`; a timeout shows what it logged. */
-      const logged = (msg: string) => until(msg, () => lines.find((l) => l.msg === msg)).catch((error: Error) => {
-        throw new Error(`${error.message}; the keeper wrote:\n${stderr.slice(-4000)}`);
-      });
-      return { child, lines, logged, exited: new Promise((resolve) => child.once("exit", resolve)) };
-    };
+    const compute = () =>
+      spawnCli(ACCOUNT.cliCompute, [...cliArgs(dataDir), "compute", "--threads", "1", "--port", String(CLI_STORE_PORT), "--peer", consumerStore.multiaddrs()[0]!.toString()]);
 
     const first = compute();
     const running = await first.logged("compute role running");
@@ -407,6 +406,37 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
     await until("the challenger's check", () => challenger.lines.some((l) => l.jobId === jobId.toString() && l.msg === "result verified: no wrong checkpoint found"));
     second.child.kill("SIGTERM");
     await second.exited;
+  });
+
+  it("runs a CLI validator that joins with --join, leaves with `validator exit` and keeps running while leaving", async () => {
+    const index = 20;
+    const deployer = chains[ACCOUNT.deployer]!;
+    const { ValidatorCommittee, VeritrainToken } = deployer.contracts;
+    const account = mnemonicToAccount(MNEMONIC, { addressIndex: index }).address;
+    await deployer.publicClient.request({ method: "hardhat_setBalance" as never, params: [account, toHex(10n ** 18n)] as never });
+    await deployer.send(() => VeritrainToken.write.transfer([account, parseEther("1000")]));
+    const dataDir = join(work, "cli-validator-join");
+    const validator = () => spawnCli(index, [...cliArgs(dataDir), "validator", "--join", "--port", "0", "--relay", relay.url]);
+
+    const joining = validator();
+    await joining.logged("joined the validator committee");
+    await joining.logged("validator role running");
+    joining.child.kill("SIGTERM");
+    await joining.exited;
+    const entry = await ValidatorCommittee.read.validatorOf([account]);
+    assert.deepEqual([entry.account, entry.leftAt], [account, 0]);
+
+    const exited = await runCli(index, [...cliArgs(dataDir), "validator", "exit"]);
+    assert.equal(exited.code, 0, exited.stderr);
+    const again = await runCli(index, [...cliArgs(dataDir), "validator", "exit"]);
+    assert.match(again.stderr, /^error \[VALIDATOR_LEAVING\]/);
+    const leaving = validator();
+    const warned = await leaving.logged("leaving: serving the committees drawn before the exit; no new ones (veritrain validator release once releasable)");
+    assert.equal(warned.releasableAt, JSON.parse(exited.stdout).releasableAt);
+    await leaving.logged("validator role running");
+    leaving.child.kill("SIGTERM");
+    await leaving.exited;
+    assert.ok(!leaving.lines.some((l) => l.msg === "joined the validator committee"), "a leaving validator does not rejoin");
   });
 
   describe("bad input", () => {
