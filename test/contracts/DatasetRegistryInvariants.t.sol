@@ -84,7 +84,8 @@ contract DatasetRegistryHandler is CommonBase, StdUtils {
             stripeCount: 1,
             byteLength: 1024,
             payment: uint96(bound(payment, 1, 1_000e18)),
-            term: uint32(bound(term, 1, 30 days))
+            term: uint32(bound(term, 1, 30 days)),
+            verifierVersion: 0
         });
         vm.recordLogs();
         registry.register(r);
@@ -185,7 +186,16 @@ contract DatasetRegistryInvariantsTest is Test {
         vrf = new VRFCoordinatorV2_5Mock(0, 0, 1e18);
         uint256 subId = vrf.createSubscription();
         vrf.fundSubscription(subId, 1_000_000 ether);
-        registry = new DatasetRegistry(address(vrf), makeAddr("governance"), stakeManager, 50e18, 20e18, VrfRequest.Params(bytes32(0), subId, 5_000_000, 3), address(this));
+        registry = new DatasetRegistry(
+            address(vrf),
+            makeAddr("governance"),
+            stakeManager,
+            50e18,
+            20e18,
+            IDatasetRegistry.Periods(1 days, 1 days, 1 hours),
+            VrfRequest.Params(bytes32(0), subId, 5_000_000, 3),
+            address(this)
+        );
         vrf.addConsumer(subId, address(registry));
         stakeManager.grantRole(stakeManager.MODULE_ROLE(), address(registry));
         handler = new DatasetRegistryHandler(token, stakeManager, registry, vrf);
