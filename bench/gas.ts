@@ -8,13 +8,25 @@
  * The verdict is the costly path: 5 of 9 signatures, provider found wrong (slash split, refund,
  * bond return).
  *
+ * Placement (DatasetRegistry) is measured with 10, 1,000 and 10,000 providers (10 real joins, the rest
+ * written into the provider set, test/contracts/providerSet.ts) on a 3 + 1 dataset: the gas the VRF
+ * callback needs for the whole placement (it keeps the seed) and for a redraw of one column (a
+ * bounded draw), each as `estimateGas` of `rawFulfillRandomWords` from the coordinator minus the 21k
+ * base and the calldata (what `callbackGasLimit` must cover), and the whole `applyPlacement` transaction
+ * placing the four columns. None of them may grow with the number of providers.
+ *
  *   npm run bench:gas                 prints the table and, last, one JSON line
  *   npm run bench:gas -- --write      also rewrites bench/gas-snapshot.json
  */
+import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import { Command } from "commander";
-import { keccak256, parseEther, stringToHex, type Hash } from "viem";
+import { encodeFunctionData, keccak256, parseEther, stringToHex, type Hash, type Hex } from "viem";
 import {
+  deployProtocol,
+  fieldRoot,
   networkHelpers,
   ORDER,
   stake,
@@ -23,14 +35,30 @@ import {
   WEIGHTS_DIGEST,
   withStakedProviders,
 } from "../test/contracts/fixture.ts";
+import { padProviders } from "../test/contracts/providerSet.ts";
 
 /** Gas ceilings from the foundation issue; `settle_auction` and `challenge` have none. */
 export const GAS_CEILINGS = { post: 200_000, bid: 100_000, submit: 120_000, finalize: 100_000, verdict: 200_000 } as const;
 
-export type GasReport = Record<"post" | "bid" | "settle_auction" | "submit" | "finalize" | "challenge" | "verdict", number>;
+/** Provider counts the placement gas is measured at. */
+export const PROVIDER_COUNTS = [10, 1000, 10_000] as const;
+
+/** Gas by provider count ("10", "1000", "10000"). */
+export type GasByProviders = Record<`${(typeof PROVIDER_COUNTS)[number]}`, number>;
+
+export type JobGasReport = Record<"post" | "bid" | "settle_auction" | "submit" | "finalize" | "challenge" | "verdict", number>;
+
+export type PlacementGasReport = Record<"placement_callback_gas" | "redraw_callback_gas" | "apply_placement_gas", GasByProviders>;
+
+export type GasReport = JobGasReport & PlacementGasReport;
+
+/** Every figure of the bench: the job operations, then placement at each provider count. */
+export async function measureGas(): Promise<GasReport> {
+  return { ...(await measureJobGas()), ...(await measurePlacementGas()) };
+}
 
 /** Runs two jobs through the protocol (one finalized, one disputed) and returns the gas of each operation. */
-export async function measureGas(): Promise<GasReport> {
+export async function measureJobGas(): Promise<JobGasReport> {
   const p = await withStakedProviders();
   const publicClient = await viem.getPublicClient();
   const gasOf = async (tx: Promise<Hash>) => Number((await publicClient.waitForTransactionReceipt({ hash: await tx })).gasUsed);
@@ -96,17 +124,97 @@ export async function measureGas(): Promise<GasReport> {
   };
 }
 
+/** Calldata gas of `data` (4 per zero byte, 16 per other byte). */
+const calldataGas = (data: Hex) => [...Buffer.from(data.slice(2), "hex")].reduce((sum, byte) => sum + (byte === 0 ? 4 : 16), 0);
+
+/**
+ * Registers, places and redraws a 3 + 1 dataset at each provider count of {@link PROVIDER_COUNTS} and
+ * returns the VRF callbacks' gas and the `applyPlacement` transaction's.
+ */
+export async function measurePlacementGas(): Promise<PlacementGasReport> {
+  const p = await deployProtocol();
+  const publicClient = await viem.getPublicClient();
+  const registry = p.datasetRegistry;
+  const providerStake = await registry.read.providerStake();
+  for (const wallet of p.storageProviders.slice(0, PROVIDER_COUNTS[0])) {
+    await stake(p, wallet, providerStake);
+    await registry.write.join([`/ip4/127.0.0.1/tcp/4001/p2p/${wallet.account.address}`], { account: wallet.account });
+  }
+  await networkHelpers.impersonateAccount(p.vrfCoordinator.address);
+  await networkHelpers.setBalance(p.vrfCoordinator.address, parseEther("1"));
+  /** What the coordinator must give the callback to answer `requestId` (the mock's own word for it). */
+  const callbackGas = async (requestId: bigint) => {
+    const data = encodeFunctionData({ abi: registry.abi, functionName: "rawFulfillRandomWords", args: [requestId, [BigInt(keccak256(stringToHex(`word ${requestId}`)))]] });
+    return Number(await publicClient.estimateGas({ account: p.vrfCoordinator.address, to: registry.address, data })) - 21_000 - calldataGas(data);
+  };
+  const latestRequest = async (datasetId: bigint) => (await registry.getEvents.PlacementRequested({ datasetId }, { fromBlock: 0n })).at(-1)!.args.requestId!;
+  const report: PlacementGasReport = { placement_callback_gas: {} as GasByProviders, redraw_callback_gas: {} as GasByProviders, apply_placement_gas: {} as GasByProviders };
+  for (const count of PROVIDER_COUNTS) {
+    await padProviders({ registry: registry.address, count });
+    const key = `${count}` as const;
+    await registry.write.register(
+      [
+        {
+          manifestDigest: keccak256(stringToHex(`manifest ${count}`)),
+          datasetRoot: fieldRoot(`dataset ${count}`),
+          columnRoots: Array.from({ length: 4 }, (_, i) => fieldRoot(`column ${count} ${i}`)),
+          k: 3,
+          n: 4,
+          shardSize: 1024,
+          stripeCount: 1,
+          byteLength: 3000n,
+          payment: parseEther("4"),
+          term: 30 * 24 * 3600,
+          verifierVersion: 1,
+        },
+      ],
+      { account: p.consumer.account },
+    );
+    const datasetId = await registry.read.datasetCount();
+    const placement = await latestRequest(datasetId);
+    report.placement_callback_gas[key] = await callbackGas(placement);
+    await p.vrfCoordinator.write.fulfillRandomWords([placement, registry.address]);
+    const hash = await registry.write.applyPlacement([datasetId, 4n]);
+    report.apply_placement_gas[key] = Number((await publicClient.waitForTransactionReceipt({ hash })).gasUsed);
+    // Nobody accepts: once acceptancePeriod is over, column 0 is redrawn.
+    await networkHelpers.time.increase(await registry.read.acceptancePeriod());
+    await registry.write.reassign([datasetId, 0n]);
+    const redraw = await latestRequest(datasetId);
+    report.redraw_callback_gas[key] = await callbackGas(redraw);
+    await p.vrfCoordinator.write.fulfillRandomWords([redraw, registry.address]);
+  }
+  return report;
+}
+
+/** Compiles the contracts (a no-op when up to date), so the bench runs on a fresh clone. */
+function buildContracts() {
+  const require = createRequire(import.meta.url);
+  const cli = join(dirname(require.resolve("hardhat/package.json")), require("hardhat/package.json").bin.hardhat);
+  try {
+    execFileSync(process.execPath, [cli, "compile", "--quiet"], { cwd: new URL("..", import.meta.url), stdio: "pipe", maxBuffer: 1 << 26 });
+  } catch (error) {
+    const { stdout, stderr } = error as { stdout?: Buffer; stderr?: Buffer };
+    process.stderr.write(`${stdout ?? ""}${stderr ?? ""}`);
+    throw error;
+  }
+}
+
 if (import.meta.main) {
   const options = new Command("bench:gas")
     .description("Gas per protocol operation against the issue's ceilings; last line is JSON.")
     .option("--write", "rewrite bench/gas-snapshot.json with the figures measured")
     .parse()
     .opts<{ write?: boolean }>();
+  buildContracts();
   const report = await measureGas();
   for (const [op, gas] of Object.entries(report)) {
+    if (typeof gas !== "number") {
+      console.log(`${op.padEnd(22)} ${Object.entries(gas).map(([providers, g]) => `${g} (${providers} providers)`).join(", ")}`);
+      continue;
+    }
     const ceiling = GAS_CEILINGS[op as keyof typeof GAS_CEILINGS];
     const verdict = ceiling === undefined ? "" : gas <= ceiling ? `<= ${ceiling} ok` : `> ${ceiling} OVER`;
-    console.log(`${op.padEnd(15)} ${String(gas).padStart(8)}  ${verdict}`);
+    console.log(`${op.padEnd(22)} ${String(gas).padStart(8)}  ${verdict}`);
   }
   if (options.write) writeFileSync(new URL("./gas-snapshot.json", import.meta.url), `${JSON.stringify(report, null, 2)}\n`);
   console.log(JSON.stringify(report));

@@ -1,15 +1,25 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
-import { GAS_CEILINGS, measureGas } from "../../bench/gas.ts";
+import { GAS_CEILINGS, measureGas, PROVIDER_COUNTS } from "../../bench/gas.ts";
 
 const snapshot = JSON.parse(readFileSync(new URL("../../bench/gas-snapshot.json", import.meta.url), "utf8"));
+/** The deployment's VRF callback gas limit (Ignition's default `vrfCallbackGasLimit`). */
+const CALLBACK_GAS_LIMIT = 2_000_000;
 
 describe("gas per operation", () => {
-  it("stays under the issue's ceilings and matches the committed snapshot", async () => {
+  it("stays under the issue's ceilings, keeps placement flat in the number of providers, and matches the committed snapshot", async () => {
     const report = await measureGas();
     for (const [op, ceiling] of Object.entries(GAS_CEILINGS)) {
-      assert.ok(report[op as keyof typeof report] <= ceiling, `${op}: ${report[op as keyof typeof report]} > ${ceiling}`);
+      assert.ok(report[op as keyof typeof GAS_CEILINGS] <= ceiling, `${op}: ${report[op as keyof typeof GAS_CEILINGS]} > ${ceiling}`);
+    }
+    for (const op of ["placement_callback_gas", "redraw_callback_gas", "apply_placement_gas"] as const) {
+      const figures = PROVIDER_COUNTS.map((count) => report[op][`${count}`]);
+      // Flat: 10,000 providers cost what 10 do, up to a couple of extra draw tries (~10 %).
+      assert.ok(Math.max(...figures) <= Math.min(...figures) * 1.1, `${op} grows with the providers: ${figures.join(", ")}`);
+    }
+    for (const op of ["placement_callback_gas", "redraw_callback_gas"] as const) {
+      for (const count of PROVIDER_COUNTS) assert.ok(report[op][`${count}`] < CALLBACK_GAS_LIMIT / 10, `${op} at ${count} providers`);
     }
     assert.deepEqual(report, snapshot, "gas changed: review it, then run `npm run bench:gas -- --write`");
   });
