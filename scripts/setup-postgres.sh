@@ -10,6 +10,6 @@ if command -v initdb >/dev/null 2>&1 || compgen -G "/usr/lib/postgresql/*/bin/in
 fi
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-$SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq postgresql >/dev/null
+$SUDO apt-get -o DPkg::Lock::Timeout=300 update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=300 install -y -qq postgresql >/dev/null
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null

@@ -35,6 +35,11 @@ export function storageVerifierSource(key: SnarkjsVerificationKey, contractName:
     constant(`${name}_Y1`, point[1]![1]!),
     constant(`${name}_Y0`, point[1]![0]!),
   ];
+  // The calldata offsets of the 12 words verifyProof takes: the proof's 8, then each term's 2.
+  const callerWords = [
+    ...Array.from({ length: 8 }, (_, i) => (i === 0 ? "proof" : `add(proof, 0x${(32 * i).toString(16)})`)),
+    ...["columnTerm_", "roundTerm_"].flatMap((term) => [term, `add(${term}, 0x20)`]),
+  ];
   const constants = [
     ...g1("ALPHA", key.vk_alpha_1),
     ...g2("BETA", key.vk_beta_2),
@@ -73,40 +78,49 @@ ${constants.join("\n")}
     }
 
     /// @inheritdoc IStorageProofVerifier
-    /// @dev One pairing check over (−A, B), (α, β), (vk_x, γ), (C, δ); the precompiles reject
-    /// coordinates ≥ p, points off their curve and G2 points outside the subgroup.
+    /// @dev Every word from the caller must be below p, checked before any arithmetic: otherwise
+    /// the negation (p − a.y) mod p in 256-bit words would map a.y + (2^256 mod p) + k·p to −A too,
+    /// giving one proof several encodings, and the other words would depend on how the chain's
+    /// precompiles treat words ≥ p. Then one pairing check over (−A, B), (α, β), (vk_x, γ), (C, δ);
+    /// the precompiles reject points off their curve and G2 points outside the subgroup.
     function verifyProof(uint256[8] calldata proof, uint256[2] calldata columnTerm_, uint256[2] calldata roundTerm_)
         external
         view
         returns (bool valid)
     {
         assembly ("memory-safe") {
-            // Pairing input: 4 pairs of (G1: 2 words, G2: 4 words) from m; the addition's input after it.
-            let m := mload(0x40)
-            let sum := add(m, 0x300)
-            calldatacopy(sum, columnTerm_, 0x40)
-            calldatacopy(add(sum, 0x40), roundTerm_, 0x40)
-            let ok := staticcall(gas(), 0x06, sum, 0x80, add(m, 0x180), 0x40)
-            mstore(m, calldataload(proof))
-            mstore(add(m, 0x20), mod(sub(P, calldataload(add(proof, 0x20))), P))
-            calldatacopy(add(m, 0x40), add(proof, 0x40), 0x80)
-            mstore(add(m, 0xc0), ALPHA_X)
-            mstore(add(m, 0xe0), ALPHA_Y)
-            mstore(add(m, 0x100), BETA_X1)
-            mstore(add(m, 0x120), BETA_X0)
-            mstore(add(m, 0x140), BETA_Y1)
-            mstore(add(m, 0x160), BETA_Y0)
-            mstore(add(m, 0x1c0), GAMMA_X1)
-            mstore(add(m, 0x1e0), GAMMA_X0)
-            mstore(add(m, 0x200), GAMMA_Y1)
-            mstore(add(m, 0x220), GAMMA_Y0)
-            calldatacopy(add(m, 0x240), add(proof, 0xc0), 0x40)
-            mstore(add(m, 0x280), DELTA_X1)
-            mstore(add(m, 0x2a0), DELTA_X0)
-            mstore(add(m, 0x2c0), DELTA_Y1)
-            mstore(add(m, 0x2e0), DELTA_Y0)
-            ok := and(ok, staticcall(gas(), 0x08, m, 0x300, m, 0x20))
-            valid := and(ok, eq(mload(m), 1))
+            // INVARIANT: every coordinate from the caller is canonical (< p), or the proof is invalid.
+            // Unrolled: a loop costs ~450 gas more per proof.
+${callerWords.map((word, i) => `            ${i === 0 ? "let canonical :=" : "canonical := and(canonical,"} lt(calldataload(${word}), P)${i === 0 ? "" : ")"}`).join("\n")}
+            if canonical {
+                // Pairing input: 4 pairs of (G1: 2 words, G2: 4 words) from m; the addition's input after it.
+                let m := mload(0x40)
+                let sum := add(m, 0x300)
+                calldatacopy(sum, columnTerm_, 0x40)
+                calldatacopy(add(sum, 0x40), roundTerm_, 0x40)
+                let ok := staticcall(gas(), 0x06, sum, 0x80, add(m, 0x180), 0x40)
+                mstore(m, calldataload(proof))
+                // −A: a.y < p here, and the mod maps p − 0 to 0.
+                mstore(add(m, 0x20), mod(sub(P, calldataload(add(proof, 0x20))), P))
+                calldatacopy(add(m, 0x40), add(proof, 0x40), 0x80)
+                mstore(add(m, 0xc0), ALPHA_X)
+                mstore(add(m, 0xe0), ALPHA_Y)
+                mstore(add(m, 0x100), BETA_X1)
+                mstore(add(m, 0x120), BETA_X0)
+                mstore(add(m, 0x140), BETA_Y1)
+                mstore(add(m, 0x160), BETA_Y0)
+                mstore(add(m, 0x1c0), GAMMA_X1)
+                mstore(add(m, 0x1e0), GAMMA_X0)
+                mstore(add(m, 0x200), GAMMA_Y1)
+                mstore(add(m, 0x220), GAMMA_Y0)
+                calldatacopy(add(m, 0x240), add(proof, 0xc0), 0x40)
+                mstore(add(m, 0x280), DELTA_X1)
+                mstore(add(m, 0x2a0), DELTA_X0)
+                mstore(add(m, 0x2c0), DELTA_Y1)
+                mstore(add(m, 0x2e0), DELTA_Y0)
+                ok := and(ok, staticcall(gas(), 0x08, m, 0x300, m, 0x20))
+                valid := and(ok, eq(mload(m), 1))
+            }
         }
     }
 

@@ -24,7 +24,9 @@ interface IStorageProofVerifier {
 
     /// @notice Whether `proof` = `[a.x, a.y, b.x1, b.x0, b.y1, b.y0, c.x, c.y]` (G2 coordinates
     /// imaginary part first, as the precompiles take them) is valid for the input point
-    /// `columnTerm_ + roundTerm_`. False, never a revert, for any malformed point.
+    /// `columnTerm_ + roundTerm_`. False, never a revert, for any malformed input: a word of
+    /// `proof` or of either term that is not below the base field modulus p (checked before any
+    /// arithmetic, so a coordinate has one encoding), a point off its curve, or B outside G2.
     function verifyProof(uint256[8] calldata proof, uint256[2] calldata columnTerm_, uint256[2] calldata roundTerm_)
         external
         view

@@ -13,6 +13,17 @@ export type ProtocolDependencies = {
 };
 
 /**
+ * Defaults of the parameters governance's delay is measured against: a result submitted before a
+ * governance call is scheduled must be settled (its challenge window and a dispute's verdict period)
+ * before the call can run.
+ */
+export const TIMING_DEFAULTS = {
+  governanceDelay: 14n * 24n * 3600n,
+  maxChallengeWindow: 7n * 24n * 3600n,
+  verdictPeriod: 24n * 3600n,
+} as const;
+
+/**
  * Deploys and wires the protocol's contracts inside an Ignition module: a `TimelockController`
  * (governance), StakeManager, JobRegistry, ValidatorCommittee, Disputes, DatasetRegistry, StorageProofs.
  * Every module role goes to a contract and DatasetRegistry's acceptance listener is StorageProofs;
@@ -31,7 +42,7 @@ export function deployProtocol(
   // No admin: the timelock administers itself, so its delay and proposers change only through a delayed call.
   // Executor address(0) opens execution of a ready operation to anyone.
   const governance = m.contract("TimelockController", [
-    m.getParameter("governanceDelay", 14n * 24n * 3600n),
+    m.getParameter("governanceDelay", TIMING_DEFAULTS.governanceDelay),
     [m.getParameter("governanceProposer", deployer)],
     ["0x0000000000000000000000000000000000000000"],
     "0x0000000000000000000000000000000000000000",
@@ -101,14 +112,14 @@ export function deployProtocol(
   const jobRegistry = m.contract("JobRegistry", [
     stakeManager,
     datasetRegistry,
-    m.getParameter("maxChallengeWindow", 7n * 24n * 3600n),
+    m.getParameter("maxChallengeWindow", TIMING_DEFAULTS.maxChallengeWindow),
     deployer,
   ]);
   const disputes = m.contract("Disputes", [
     jobRegistry,
     committee,
     m.getParameter("challengeBond", 100n * 10n ** 18n),
-    m.getParameter("verdictPeriod", 24n * 3600n),
+    m.getParameter("verdictPeriod", TIMING_DEFAULTS.verdictPeriod),
   ]);
 
   const moduleRole = m.staticCall(stakeManager, "MODULE_ROLE", []);

