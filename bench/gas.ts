@@ -8,18 +8,28 @@
  * The verdict is the costly path: 5 of 9 signatures, provider found wrong (slash split, refund,
  * bond return).
  *
- * The VRF callback of a committee draw is measured apart ({@link measureCommitteeCallbackGas}), at
- * 10, 1,000 and 10,000 validators; it is printed and added to the JSON line as `committee_callback_gas`.
+ * Placement (DatasetRegistry) is measured with 10, 1,000 and 10,000 providers (10 real joins, the rest
+ * written into the provider set, test/contracts/providerSet.ts) on a 3 + 1 dataset: the gas the VRF
+ * callback needs for the whole placement (it keeps the seed) and for a redraw of one column (a
+ * bounded draw), each as `estimateGas` of `rawFulfillRandomWords` from the coordinator minus the 21k
+ * base and the calldata (what `callbackGasLimit` must cover), and the whole `applyPlacement` transaction
+ * placing the four columns. None of them may grow with the number of providers. The committee draw's
+ * VRF callback ({@link measureCommitteeCallbackGas}) is measured at 10, 1,000 and 10,000 validators
+ * (`committee_callback_gas`); it may not grow with the number of validators either.
  *
  *   npm run bench:gas                 prints the table and, last, one JSON line
- *   npm run bench:gas -- --write      also rewrites bench/gas-snapshot.json (the per-operation figures)
+ *   npm run bench:gas -- --write      also rewrites bench/gas-snapshot.json
  */
+import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import { Command } from "commander";
-import { getAddress, keccak256, parseEther, parseEventLogs, stringToHex, toHex, type Address, type Hash, type Hex } from "viem";
+import { encodeFunctionData, getAddress, keccak256, parseEther, parseEventLogs, stringToHex, toHex, type Address, type Hash, type Hex } from "viem";
 import { committeeDraw } from "../keepers/src/chain/committeeDraw.ts";
 import {
   deployProtocol,
+  fieldRoot,
   networkHelpers,
   ORDER,
   stake,
@@ -28,14 +38,30 @@ import {
   WEIGHTS_DIGEST,
   withStakedProviders,
 } from "../test/contracts/fixture.ts";
+import { padProviders } from "../test/contracts/providerSet.ts";
 
 /** Gas ceilings from the foundation issue; `settle_auction` and `challenge` have none. */
 export const GAS_CEILINGS = { post: 200_000, bid: 100_000, submit: 120_000, finalize: 100_000, verdict: 200_000 } as const;
 
-export type GasReport = Record<"post" | "bid" | "settle_auction" | "submit" | "finalize" | "challenge" | "verdict", number>;
+/** Sizes of the provider set (placement) and the validator set (committee draw) the VRF callbacks are measured at. */
+export const SET_SIZES = [10, 1000, 10_000] as const;
+
+/** Gas by set size ("10", "1000", "10000"). */
+export type GasBySetSize = Record<`${(typeof SET_SIZES)[number]}`, number>;
+
+export type JobGasReport = Record<"post" | "bid" | "settle_auction" | "submit" | "finalize" | "challenge" | "verdict", number>;
+
+export type PlacementGasReport = Record<"placement_callback_gas" | "redraw_callback_gas" | "apply_placement_gas", GasBySetSize>;
+
+export type GasReport = JobGasReport & PlacementGasReport & Record<"committee_callback_gas", GasBySetSize>;
+
+/** Every figure of the bench: the job operations, then placement and the committee draw at each set size. */
+export async function measureGas(): Promise<GasReport> {
+  return { ...(await measureJobGas()), ...(await measurePlacementGas()), ...(await measureCommitteeCallbackGas()) };
+}
 
 /** Runs two jobs through the protocol (one finalized, one disputed) and returns the gas of each operation. */
-export async function measureGas(): Promise<GasReport> {
+export async function measureJobGas(): Promise<JobGasReport> {
   const p = await withStakedProviders();
   const publicClient = await viem.getPublicClient();
   const gasOf = async (tx: Promise<Hash>) => Number((await publicClient.waitForTransactionReceipt({ hash: await tx })).gasUsed);
@@ -101,8 +127,67 @@ export async function measureGas(): Promise<GasReport> {
   };
 }
 
-/** Validator counts at which the committee draw's VRF callback is measured. */
-export const COMMITTEE_CALLBACK_COUNTS = [10, 1_000, 10_000] as const;
+/** Calldata gas of `data` (4 per zero byte, 16 per other byte). */
+const calldataGas = (data: Hex) => [...Buffer.from(data.slice(2), "hex")].reduce((sum, byte) => sum + (byte === 0 ? 4 : 16), 0);
+
+/**
+ * Registers, places and redraws a 3 + 1 dataset at each provider count of {@link SET_SIZES} and
+ * returns the VRF callbacks' gas and the `applyPlacement` transaction's.
+ */
+export async function measurePlacementGas(): Promise<PlacementGasReport> {
+  const p = await deployProtocol();
+  const publicClient = await viem.getPublicClient();
+  const registry = p.datasetRegistry;
+  const providerStake = await registry.read.providerStake();
+  for (const wallet of p.storageProviders.slice(0, SET_SIZES[0])) {
+    await stake(p, wallet, providerStake);
+    await registry.write.join([`/ip4/127.0.0.1/tcp/4001/p2p/${wallet.account.address}`], { account: wallet.account });
+  }
+  await networkHelpers.impersonateAccount(p.vrfCoordinator.address);
+  await networkHelpers.setBalance(p.vrfCoordinator.address, parseEther("1"));
+  /** What the coordinator must give the callback to answer `requestId` (the mock's own word for it). */
+  const callbackGas = async (requestId: bigint) => {
+    const data = encodeFunctionData({ abi: registry.abi, functionName: "rawFulfillRandomWords", args: [requestId, [BigInt(keccak256(stringToHex(`word ${requestId}`)))]] });
+    return Number(await publicClient.estimateGas({ account: p.vrfCoordinator.address, to: registry.address, data })) - 21_000 - calldataGas(data);
+  };
+  const latestRequest = async (datasetId: bigint) => (await registry.getEvents.PlacementRequested({ datasetId }, { fromBlock: 0n })).at(-1)!.args.requestId!;
+  const report: PlacementGasReport = { placement_callback_gas: {} as GasBySetSize, redraw_callback_gas: {} as GasBySetSize, apply_placement_gas: {} as GasBySetSize };
+  for (const count of SET_SIZES) {
+    await padProviders({ registry: registry.address, count });
+    const key = `${count}` as const;
+    await registry.write.register(
+      [
+        {
+          manifestDigest: keccak256(stringToHex(`manifest ${count}`)),
+          datasetRoot: fieldRoot(`dataset ${count}`),
+          columnRoots: Array.from({ length: 4 }, (_, i) => fieldRoot(`column ${count} ${i}`)),
+          k: 3,
+          n: 4,
+          shardSize: 1024,
+          stripeCount: 1,
+          byteLength: 3000n,
+          payment: parseEther("4"),
+          term: 30 * 24 * 3600,
+          verifierVersion: 1,
+        },
+      ],
+      { account: p.consumer.account },
+    );
+    const datasetId = await registry.read.datasetCount();
+    const placement = await latestRequest(datasetId);
+    report.placement_callback_gas[key] = await callbackGas(placement);
+    await p.vrfCoordinator.write.fulfillRandomWords([placement, registry.address]);
+    const hash = await registry.write.applyPlacement([datasetId, 4n]);
+    report.apply_placement_gas[key] = Number((await publicClient.waitForTransactionReceipt({ hash })).gasUsed);
+    // Nobody accepts: once acceptancePeriod is over, column 0 is redrawn.
+    await networkHelpers.time.increase(await registry.read.acceptancePeriod());
+    await registry.write.reassign([datasetId, 0n]);
+    const redraw = await latestRequest(datasetId);
+    report.redraw_callback_gas[key] = await callbackGas(redraw);
+    await p.vrfCoordinator.write.fulfillRandomWords([redraw, registry.address]);
+  }
+  return report;
+}
 
 /** Storage slot of ValidatorCommittee's validator list (`Validator[] _validators`), checked by the draw below. */
 const VALIDATOR_LIST_SLOT = 5n;
@@ -114,13 +199,13 @@ const VALIDATOR_LIST_SLOT = 5n;
  * committee's storage (joining 10,000 validators one transaction at a time would take minutes); the drawn
  * members must equal the off-chain twin's draw over the written list, which checks the slot layout.
  */
-export async function measureCommitteeCallbackGas(): Promise<Record<string, number>> {
+export async function measureCommitteeCallbackGas(): Promise<Pick<GasReport, "committee_callback_gas">> {
   const p = await deployProtocol();
   const publicClient = await viem.getPublicClient();
   const admin = p.deployer.account.address;
   const config = await p.committee.read.config();
-  const gas: Record<string, number> = {};
-  for (const count of COMMITTEE_CALLBACK_COUNTS) {
+  const gas = {} as GasBySetSize;
+  for (const count of SET_SIZES) {
     const committee = await viem.deployContract("ValidatorCommittee", [p.vrfCoordinator.address, p.governance.address, p.stakeManager.address, config, await p.committee.read.exitDelay(), admin]);
     await committee.write.grantRole([await committee.read.REQUESTER_ROLE(), admin]);
     await p.vrfCoordinator.write.addConsumer([config.subscriptionId, committee.address]);
@@ -144,16 +229,22 @@ export async function measureCommitteeCallbackGas(): Promise<Record<string, numb
     const members = await committee.read.committeeOf([1n]);
     if (members.length !== config.size || members.join() !== expected.join()) throw new Error(`committee of ${count} validators differs from the off-chain draw`);
     const { input } = await publicClient.getTransaction({ hash });
-    gas[String(count)] = Number(receipt.gasUsed) - 21_000 - calldataGas(input);
+    gas[`${count}`] = Number(receipt.gasUsed) - 21_000 - calldataGas(input);
   }
-  return gas;
+  return { committee_callback_gas: gas };
 }
 
-/** EIP-2028 calldata gas: 16 per non-zero byte, 4 per zero byte. */
-function calldataGas(input: Hex): number {
-  let total = 0;
-  for (let i = 2; i < input.length; i += 2) total += input.slice(i, i + 2) === "00" ? 4 : 16;
-  return total;
+/** Compiles the contracts (a no-op when up to date), so the bench runs on a fresh clone. */
+function buildContracts() {
+  const require = createRequire(import.meta.url);
+  const cli = join(dirname(require.resolve("hardhat/package.json")), require("hardhat/package.json").bin.hardhat);
+  try {
+    execFileSync(process.execPath, [cli, "compile", "--quiet"], { cwd: new URL("..", import.meta.url), stdio: "pipe", maxBuffer: 1 << 26 });
+  } catch (error) {
+    const { stdout, stderr } = error as { stdout?: Buffer; stderr?: Buffer };
+    process.stderr.write(`${stdout ?? ""}${stderr ?? ""}`);
+    throw error;
+  }
 }
 
 if (import.meta.main) {
@@ -162,14 +253,17 @@ if (import.meta.main) {
     .option("--write", "rewrite bench/gas-snapshot.json with the figures measured")
     .parse()
     .opts<{ write?: boolean }>();
+  buildContracts();
   const report = await measureGas();
   for (const [op, gas] of Object.entries(report)) {
+    if (typeof gas !== "number") {
+      console.log(`${op.padEnd(22)} ${Object.entries(gas).map(([size, g]) => `${g} (${size})`).join(", ")}`);
+      continue;
+    }
     const ceiling = GAS_CEILINGS[op as keyof typeof GAS_CEILINGS];
     const verdict = ceiling === undefined ? "" : gas <= ceiling ? `<= ${ceiling} ok` : `> ${ceiling} OVER`;
-    console.log(`${op.padEnd(15)} ${String(gas).padStart(8)}  ${verdict}`);
+    console.log(`${op.padEnd(22)} ${String(gas).padStart(8)}  ${verdict}`);
   }
   if (options.write) writeFileSync(new URL("./gas-snapshot.json", import.meta.url), `${JSON.stringify(report, null, 2)}\n`);
-  const committeeCallbackGas = await measureCommitteeCallbackGas();
-  for (const [count, gas] of Object.entries(committeeCallbackGas)) console.log(`${`committee draw callback, ${count} validators`.padEnd(44)} ${String(gas).padStart(8)}`);
-  console.log(JSON.stringify({ ...report, committee_callback_gas: committeeCallbackGas }));
+  console.log(JSON.stringify(report));
 }

@@ -10,16 +10,17 @@ import {VrfConsumer} from "../randomness/VrfConsumer.sol";
 import {IColumnAcceptanceListener} from "../interfaces/IColumnAcceptanceListener.sol";
 import {IDatasetRegistry} from "../interfaces/IDatasetRegistry.sol";
 import {IStakeManager} from "../interfaces/IStakeManager.sol";
-import {RandomDraw} from "../libraries/RandomDraw.sol";
+import {PlacementDraw} from "../libraries/PlacementDraw.sol";
 import {SnarkField} from "../libraries/SnarkField.sol";
 import {VrfRequest} from "../libraries/VrfRequest.sol";
 
 /// @title DatasetRegistry
 /// @notice Datasets, their erasure layout and column roots, storage providers, and the
 /// VRF-drawn placement of columns on providers.
-/// @dev Placement draws {RandomDraw-distinctIndices} over the provider list; a redraw takes the
-/// first provider of the seed's shuffle that holds no column of the dataset yet. Both are
-/// recomputable from the seed in {ColumnPlaced} and the provider list at that block.
+/// @dev Every column is drawn by {PlacementDraw-draw} (rejection sampling, at most MAX_TRIES tries over
+/// the provider list), recomputable from the seed in {ColumnPlaced} and the provider list at that
+/// block. The VRF callbacks do bounded work: a placement's answer stores its seed (the columns are
+/// applied by anyone with {applyPlacement}, in chunks), a redraw's answer draws one column.
 /// Provider stake is booked per provider (`_lockedStake`): a fault slashes from it, a release
 /// unlocks what is left, so StakeManager never sees an unlock above what this registry locked.
 contract DatasetRegistry is IDatasetRegistry, VrfConsumer, AccessControl, ReentrancyGuard {
@@ -33,6 +34,7 @@ contract DatasetRegistry is IDatasetRegistry, VrfConsumer, AccessControl, Reentr
     /// @dev One column's holder and flags, in one slot.
     struct Column {
         address holder;
+        uint40 placedAt; // when the holder was drawn; it must accept before placedAt + acceptancePeriod
         uint40 acceptedAt; // when the holder fetched the column and checked its root (0: not yet)
         bool faulty; // the holder missed or failed a storage proof
         bool redrawPending; // a VRF request to replace the holder is in flight
@@ -40,9 +42,10 @@ contract DatasetRegistry is IDatasetRegistry, VrfConsumer, AccessControl, Reentr
 
     /// @dev What a VRF request is for.
     struct Request {
-        uint240 datasetId; // 0: no such request
+        uint200 datasetId; // 0: no such request
         uint8 column;
         bool wholePlacement; // every column, ignoring `column`
+        uint40 requestedAt; // a redraw's answer counts only if this is still the column's last request time
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -55,6 +58,8 @@ contract DatasetRegistry is IDatasetRegistry, VrfConsumer, AccessControl, Reentr
     uint32 public constant MAX_SHARD_SIZE = 1 << 20;
     /// @notice `column` in {PlacementRequested} when every column is placed.
     uint256 public constant WHOLE_PLACEMENT = type(uint256).max;
+    /// @notice Tries of one column's draw ({PlacementDraw}).
+    uint256 public constant MAX_DRAW_TRIES = PlacementDraw.MAX_TRIES;
 
     IERC20 public immutable token;
     IStakeManager public immutable stakeManager;
@@ -62,6 +67,12 @@ contract DatasetRegistry is IDatasetRegistry, VrfConsumer, AccessControl, Reentr
     uint96 public immutable providerStake;
     /// @notice Stake slashed from a holder each time one of its columns is reported faulty.
     uint96 public immutable faultPenalty;
+    /// @notice Seconds from registration after which a dataset still Placing can be cancelled.
+    uint32 public immutable placementTimeout;
+    /// @notice Seconds a holder has from its column's placement to accept it.
+    uint32 public immutable acceptancePeriod;
+    /// @notice Seconds between two redraw requests of one column.
+    uint32 public immutable reassignCooldown;
     VrfRequest.Params private _vrf;
 
     /*//////////////////////////////////////////////////////////////
@@ -71,10 +82,13 @@ contract DatasetRegistry is IDatasetRegistry, VrfConsumer, AccessControl, Reentr
     mapping(uint256 datasetId => Dataset) private _datasets;
     mapping(uint256 datasetId => bytes32[]) private _columnRoots;
     mapping(uint256 datasetId => Column[]) private _columns;
+    mapping(uint256 datasetId => Placement) private _placements;
+    mapping(uint256 datasetId => mapping(uint256 column => uint40)) private _redrawRequestedAt;
     mapping(uint256 datasetId => mapping(address provider => bool)) private _holdsColumn;
     mapping(uint256 requestId => Request) private _requests;
     uint256 private _datasetCount;
-    /// @notice Told of every acceptance (StorageProofs); zero until the admin sets it.
+    /// @notice Told of every registration and acceptance, asked which columns owe proofs (StorageProofs);
+    /// zero until the admin sets it.
     IColumnAcceptanceListener public acceptanceListener;
 
     EnumerableSet.AddressSet private _providers;
@@ -88,6 +102,7 @@ contract DatasetRegistry is IDatasetRegistry, VrfConsumer, AccessControl, Reentr
     /// @param stakeManager_ Where provider stake is locked; its token pays for storage.
     /// @param providerStake_ Stake a provider locks (> 0).
     /// @param faultPenalty_ Stake slashed per faulty column (0 < faultPenalty_ <= providerStake_).
+    /// @param periods Time limits of the waiting states (each > 0).
     /// @param vrf VRF request parameters.
     /// @param admin Holder of DEFAULT_ADMIN_ROLE; grants FAULT_REPORTER_ROLE at deployment, then renounces.
     constructor(
@@ -96,17 +111,24 @@ contract DatasetRegistry is IDatasetRegistry, VrfConsumer, AccessControl, Reentr
         IStakeManager stakeManager_,
         uint96 providerStake_,
         uint96 faultPenalty_,
+        Periods memory periods,
         VrfRequest.Params memory vrf,
         address admin
     ) VrfConsumer(vrfCoordinator, governance_) {
         if (address(stakeManager_) == address(0)) revert DatasetRegistryInvalidParameter("stakeManager");
         if (providerStake_ == 0) revert DatasetRegistryInvalidParameter("providerStake");
         if (faultPenalty_ == 0 || faultPenalty_ > providerStake_) revert DatasetRegistryInvalidParameter("faultPenalty");
+        if (periods.placementTimeout == 0) revert DatasetRegistryInvalidParameter("placementTimeout");
+        if (periods.acceptancePeriod == 0) revert DatasetRegistryInvalidParameter("acceptancePeriod");
+        if (periods.reassignCooldown == 0) revert DatasetRegistryInvalidParameter("reassignCooldown");
         if (admin == address(0)) revert DatasetRegistryInvalidParameter("admin");
         stakeManager = stakeManager_;
         token = IERC20(stakeManager_.stakeToken());
         providerStake = providerStake_;
         faultPenalty = faultPenalty_;
+        placementTimeout = periods.placementTimeout;
+        acceptancePeriod = periods.acceptancePeriod;
+        reassignCooldown = periods.reassignCooldown;
         _vrf = vrf;
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
     }
@@ -135,16 +157,41 @@ contract DatasetRegistry is IDatasetRegistry, VrfConsumer, AccessControl, Reentr
             datasetRoot: r.datasetRoot
         });
         _columnRoots[datasetId] = r.columnRoots;
+        _placements[datasetId].deadline = uint40(block.timestamp) + placementTimeout;
         emit DatasetRegistered(datasetId, msg.sender, r);
+        IColumnAcceptanceListener listener = acceptanceListener;
+        if (address(listener) != address(0)) listener.datasetRegistered(datasetId, r.verifierVersion);
         _requestPlacement(datasetId, WHOLE_PLACEMENT);
         token.safeTransferFrom(msg.sender, address(this), r.payment);
     }
 
     /// @inheritdoc IDatasetRegistry
+    function cancelPlacement(uint256 datasetId) external nonReentrant {
+        Dataset storage dataset = _inStatus(datasetId, DatasetStatus.Placing);
+        Placement storage placement = _placements[datasetId];
+        uint256 deadline = placement.deadline;
+        // INVARIANT: a placement is given placementTimeout to complete before it can be called off.
+        if (block.timestamp < deadline) revert DatasetRegistryPlacementNotOverdue(datasetId, deadline);
+        dataset.status = DatasetStatus.Cancelled;
+        uint256 refund = dataset.payment;
+        emit DatasetCancelled(datasetId, refund);
+        Column[] storage columns = _columns[datasetId];
+        // Bounded: at most n <= 255 columns were placed.
+        for (uint256 i; i < columns.length; ++i) {
+            address holder = columns[i].holder;
+            if (holder != address(0)) _releaseColumn(datasetId, holder);
+        }
+        token.safeTransfer(dataset.owner, refund);
+    }
+
+    /// @inheritdoc IDatasetRegistry
     function settle(uint256 datasetId) external nonReentrant {
-        Dataset storage dataset = _active(datasetId);
+        Dataset storage dataset = _inStatus(datasetId, DatasetStatus.Active);
         // INVARIANT: a dataset pays out once, after its term.
         if (block.timestamp < dataset.endsAt) revert DatasetRegistryTermNotOver(datasetId, dataset.endsAt);
+        uint256 owing = _owingProofs(datasetId);
+        // INVARIANT: a holder answers for every round opened while it held its column before anyone is paid.
+        if (owing != 0) revert DatasetRegistryProofsOutstanding(datasetId, owing);
         dataset.status = DatasetStatus.Settled;
         Column[] storage columns = _columns[datasetId];
         uint256 n = columns.length;
@@ -155,7 +202,8 @@ contract DatasetRegistry is IDatasetRegistry, VrfConsumer, AccessControl, Reentr
             Column memory column = columns[i];
             if (column.holder == address(0)) continue;
             _releaseColumn(datasetId, column.holder);
-            if (!column.faulty) paid[paidCount++] = column.holder;
+            // INVARIANT: only a holder that accepted its column and stayed sound is paid.
+            if (column.acceptedAt != 0 && !column.faulty) paid[paidCount++] = column.holder;
         }
         uint256 refund = dataset.payment - perColumn * paidCount;
         emit DatasetSettled(datasetId, perColumn, refund);
@@ -170,22 +218,60 @@ contract DatasetRegistry is IDatasetRegistry, VrfConsumer, AccessControl, Reentr
     //////////////////////////////////////////////////////////////*/
 
     /// @inheritdoc IDatasetRegistry
+    function applyPlacement(uint256 datasetId, uint256 maxColumns) external returns (uint256 placed) {
+        Dataset storage dataset = _inStatus(datasetId, DatasetStatus.Placing);
+        Placement storage placement = _placements[datasetId];
+        // INVARIANT: columns are drawn only from the VRF's answer.
+        if (!placement.seeded) revert DatasetRegistryPlacementNotSeeded(datasetId);
+        uint256 n = dataset.n;
+        uint256 seed = placement.seed;
+        placed = placement.placed;
+        uint256 end = n - placed < maxColumns ? n : placed + maxColumns;
+        Column[] storage columns = _columns[datasetId];
+        for (; placed < end; ++placed) {
+            address provider = PlacementDraw.draw(_providers, _holdsColumn[datasetId], seed, placed);
+            columns.push(Column({holder: provider, placedAt: uint40(block.timestamp), acceptedAt: 0, faulty: false, redrawPending: false}));
+            if (provider != address(0)) _holdColumn(datasetId, provider);
+            emit ColumnPlaced(datasetId, placed, provider, seed);
+        }
+        // Cast: placed <= n <= 255.
+        placement.placed = uint8(placed);
+        if (placed == n) {
+            uint40 endsAt = uint40(block.timestamp) + dataset.term;
+            dataset.status = DatasetStatus.Active;
+            dataset.endsAt = endsAt;
+            emit DatasetActivated(datasetId, endsAt);
+        }
+    }
+
+    /// @inheritdoc IDatasetRegistry
     function reassign(uint256 datasetId, uint256 column) external {
-        _active(datasetId);
+        _inStatus(datasetId, DatasetStatus.Active);
         Column storage c = _column(datasetId, column);
-        // INVARIANT: a column moves only away from no one, a faulty holder or a provider that exited.
-        bool reassignable = c.holder == address(0) || c.faulty || !_providers.contains(c.holder);
-        if (!reassignable || c.redrawPending) revert DatasetRegistryColumnNotReassignable(datasetId, column);
+        // INVARIANT: a column moves only away from no one, a faulty holder, a provider that left or a holder
+        // that did not accept it in time.
+        if (!_isReassignable(c)) revert DatasetRegistryColumnNotReassignable(datasetId, column);
+        uint256 readyAt = _redrawReadyAt(datasetId, column);
+        // INVARIANT: one paid VRF request per column per reassignCooldown (also the timeout of an unanswered one).
+        if (block.timestamp < readyAt) revert DatasetRegistryReassignTooSoon(datasetId, column, readyAt);
+        // INVARIANT: a holder answers for every round opened while it held the column.
+        if (_owingProofs(datasetId) & (1 << column) != 0) revert DatasetRegistryColumnUnderAudit(datasetId, column);
         c.redrawPending = true;
+        _redrawRequestedAt[datasetId][column] = uint40(block.timestamp);
         _requestPlacement(datasetId, column);
     }
 
     /// @inheritdoc IDatasetRegistry
     function acceptColumn(uint256 datasetId, uint256 column) external nonReentrant {
-        _active(datasetId);
+        DatasetStatus status = _datasets[datasetId].status;
+        // Columns placed by an early chunk of the placement may be accepted before the dataset is Active.
+        if (status != DatasetStatus.Placing) _inStatus(datasetId, DatasetStatus.Active);
         Column storage c = _column(datasetId, column);
         if (msg.sender != c.holder) revert DatasetRegistryNotHolder(datasetId, column, msg.sender, c.holder);
         if (c.acceptedAt != 0) revert DatasetRegistryAlreadyAccepted(datasetId, column);
+        uint256 deadline = uint256(c.placedAt) + acceptancePeriod;
+        // INVARIANT: a holder accepts within acceptancePeriod of its placement, or never (it can be redrawn).
+        if (block.timestamp >= deadline) revert DatasetRegistryAcceptanceOverdue(datasetId, column, deadline);
         c.acceptedAt = uint40(block.timestamp);
         emit ColumnAccepted(datasetId, column, msg.sender);
         IColumnAcceptanceListener listener = acceptanceListener;
@@ -208,7 +294,7 @@ contract DatasetRegistry is IDatasetRegistry, VrfConsumer, AccessControl, Reentr
         nonReentrant
         returns (address holder, uint256 slashed)
     {
-        Dataset storage dataset = _active(datasetId);
+        Dataset storage dataset = _inStatus(datasetId, DatasetStatus.Active);
         Column storage c = _column(datasetId, column);
         holder = c.holder;
         // INVARIANT: a holder is slashed once per faulty column; a redraw clears the flag.
@@ -225,15 +311,16 @@ contract DatasetRegistry is IDatasetRegistry, VrfConsumer, AccessControl, Reentr
         if (slashed != 0) stakeManager.slash(holder, slashed, dataset.owner);
     }
 
-    /// @dev Places every column (status Placing) or redraws one, from the VRF's word.
+    /// @dev Stores a placement's seed, or redraws one column: work bounded by {PlacementDraw-MAX_TRIES},
+    /// whatever the number of providers. A late answer (cancelled or settled dataset, superseded
+    /// redraw) is ignored without reverting.
     function fulfillRandomWords(uint256 requestId, uint256[] calldata randomWords) internal override {
         Request memory request = _requests[requestId];
         if (request.datasetId == 0) revert DatasetRegistryUnknownRequest(requestId);
         delete _requests[requestId];
         uint256 datasetId = request.datasetId;
-        uint256 seed = randomWords[0];
-        if (request.wholePlacement) _placeAll(datasetId, seed);
-        else _redraw(datasetId, request.column, seed);
+        if (request.wholePlacement) _seedPlacement(datasetId, requestId, randomWords[0]);
+        else _redraw(datasetId, request.column, request.requestedAt, requestId, randomWords[0]);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -312,6 +399,38 @@ contract DatasetRegistry is IDatasetRegistry, VrfConsumer, AccessControl, Reentr
     }
 
     /// @inheritdoc IDatasetRegistry
+    function reassignable(uint256 datasetId) external view returns (uint256 bitmap) {
+        if (_datasets[datasetId].status != DatasetStatus.Active) return 0;
+        uint256 owing = _owingProofs(datasetId);
+        Column[] storage columns = _columns[datasetId];
+        for (uint256 i; i < columns.length; ++i) {
+            if (_isReassignable(columns[i]) && block.timestamp >= _redrawReadyAt(datasetId, i) && owing & (1 << i) == 0) {
+                bitmap |= 1 << i;
+            }
+        }
+    }
+
+    /// @inheritdoc IDatasetRegistry
+    function columnState(uint256 datasetId, uint256 column) external view returns (ColumnState memory state) {
+        Column[] storage columns = _columns[datasetId];
+        if (column >= columns.length) return state;
+        Column memory c = columns[column];
+        return ColumnState({
+            holder: c.holder,
+            placedAt: c.placedAt,
+            acceptedAt: c.acceptedAt,
+            faulty: c.faulty,
+            redrawPending: c.redrawPending,
+            redrawRequestedAt: _redrawRequestedAt[datasetId][column]
+        });
+    }
+
+    /// @inheritdoc IDatasetRegistry
+    function placementOf(uint256 datasetId) external view returns (Placement memory) {
+        return _placements[datasetId];
+    }
+
+    /// @inheritdoc IDatasetRegistry
     function columnOf(uint256 datasetId, uint256 column) external view returns (address holder, bytes32 root) {
         // Both arrays have length n <= 255 once placed, and every registered root is non-zero, so a zero
         // root at a column below 255 means no such column: the lengths need not be read (two cold loads).
@@ -375,46 +494,69 @@ contract DatasetRegistry is IDatasetRegistry, VrfConsumer, AccessControl, Reentr
         uint256 requestId = _requestRandomWord(_vrf);
         bool whole = column == WHOLE_PLACEMENT;
         // Casts: dataset ids are counted from 1 and columns are < n <= 255.
-        _requests[requestId] = Request({datasetId: uint240(datasetId), column: whole ? 0 : uint8(column), wholePlacement: whole});
+        _requests[requestId] = Request({
+            datasetId: uint200(datasetId),
+            column: whole ? 0 : uint8(column),
+            wholePlacement: whole,
+            requestedAt: uint40(block.timestamp)
+        });
         emit PlacementRequested(datasetId, column, requestId);
     }
 
-    function _placeAll(uint256 datasetId, uint256 seed) private {
-        Dataset storage dataset = _datasets[datasetId];
-        uint256 n = dataset.n;
-        uint256 count = _providers.length();
-        uint256[] memory picked = RandomDraw.distinctIndices(seed, count, n < count ? n : count);
-        Column[] storage columns = _columns[datasetId];
-        for (uint256 i; i < n; ++i) {
-            address provider = i < picked.length ? _providers.at(picked[i]) : address(0);
-            columns.push(Column({holder: provider, acceptedAt: 0, faulty: false, redrawPending: false}));
-            if (provider != address(0)) _holdColumn(datasetId, provider);
-            emit ColumnPlaced(datasetId, i, provider, seed);
+    /// @dev O(1): keeps the seed; {applyPlacement} draws the columns from it.
+    function _seedPlacement(uint256 datasetId, uint256 requestId, uint256 seed) private {
+        if (_datasets[datasetId].status != DatasetStatus.Placing) {
+            emit PlacementAnswerIgnored(datasetId, WHOLE_PLACEMENT, requestId);
+            return;
         }
-        uint40 endsAt = uint40(block.timestamp) + dataset.term;
-        dataset.status = DatasetStatus.Active;
-        dataset.endsAt = endsAt;
-        emit DatasetActivated(datasetId, endsAt);
+        Placement storage placement = _placements[datasetId];
+        placement.seed = seed;
+        placement.seeded = true;
+        emit PlacementSeeded(datasetId, seed);
     }
 
-    function _redraw(uint256 datasetId, uint256 column, uint256 seed) private {
+    /// @dev Draws column `column`'s new holder (the previous one, still marked as holding, is never drawn
+    /// again) if this answers the column's last request and the dataset is still Active.
+    function _redraw(uint256 datasetId, uint256 column, uint256 requestedAt, uint256 requestId, uint256 seed) private {
         Column storage c = _columns[datasetId][column];
-        c.redrawPending = false;
-        if (_datasets[datasetId].status != DatasetStatus.Active) return;
-        uint256 count = _providers.length();
-        uint256[] memory order = RandomDraw.distinctIndices(seed, count, count);
-        address provider;
-        for (uint256 i; i < count && provider == address(0); ++i) {
-            address candidate = _providers.at(order[i]);
-            if (!_holdsColumn[datasetId][candidate]) provider = candidate;
+        // A request superseded after reassignCooldown: its answer no longer counts.
+        if (!c.redrawPending || _redrawRequestedAt[datasetId][column] != requestedAt) {
+            emit PlacementAnswerIgnored(datasetId, column, requestId);
+            return;
         }
+        c.redrawPending = false;
+        if (_datasets[datasetId].status != DatasetStatus.Active) {
+            emit PlacementAnswerIgnored(datasetId, column, requestId);
+            return;
+        }
+        address provider = PlacementDraw.draw(_providers, _holdsColumn[datasetId], seed, column);
         address previous = c.holder;
-        c.holder = provider;
-        c.acceptedAt = 0;
-        c.faulty = false;
+        _columns[datasetId][column] =
+            Column({holder: provider, placedAt: uint40(block.timestamp), acceptedAt: 0, faulty: false, redrawPending: false});
         if (previous != address(0)) _releaseColumn(datasetId, previous);
         if (provider != address(0)) _holdColumn(datasetId, provider);
         emit ColumnPlaced(datasetId, column, provider, seed);
+    }
+
+    /// @dev Whether the column's holder may be replaced: none, faulty, not accepted within acceptancePeriod,
+    /// or no longer a provider (it exited, or a slash left it under providerStake).
+    function _isReassignable(Column storage c) private view returns (bool) {
+        (address holder, uint256 placedAt, uint256 acceptedAt) = (c.holder, c.placedAt, c.acceptedAt);
+        if (holder == address(0) || c.faulty) return true;
+        if (acceptedAt == 0 && block.timestamp >= placedAt + acceptancePeriod) return true;
+        return !_providers.contains(holder);
+    }
+
+    /// @dev When column `column` may next be redrawn (0: never requested before).
+    function _redrawReadyAt(uint256 datasetId, uint256 column) private view returns (uint256) {
+        uint256 last = _redrawRequestedAt[datasetId][column];
+        return last == 0 ? 0 : last + reassignCooldown;
+    }
+
+    /// @dev The listener's bitmap of columns owing a proof in an open round (none without a listener).
+    function _owingProofs(uint256 datasetId) private view returns (uint256) {
+        IColumnAcceptanceListener listener = acceptanceListener;
+        return address(listener) == address(0) ? 0 : listener.owingProofs(datasetId);
     }
 
     function _holdColumn(uint256 datasetId, address provider) private {
@@ -437,12 +579,12 @@ contract DatasetRegistry is IDatasetRegistry, VrfConsumer, AccessControl, Reentr
         stakeManager.unlock(provider, locked);
     }
 
-    function _active(uint256 datasetId) private view returns (Dataset storage dataset) {
+    /// @dev The dataset, which must be in `expected`.
+    function _inStatus(uint256 datasetId, DatasetStatus expected) private view returns (Dataset storage dataset) {
         dataset = _datasets[datasetId];
-        if (dataset.status == DatasetStatus.None) revert DatasetRegistryUnknownDataset(datasetId);
-        if (dataset.status != DatasetStatus.Active) {
-            revert DatasetRegistryWrongStatus(datasetId, dataset.status, DatasetStatus.Active);
-        }
+        DatasetStatus status = dataset.status;
+        if (status == DatasetStatus.None) revert DatasetRegistryUnknownDataset(datasetId);
+        if (status != expected) revert DatasetRegistryWrongStatus(datasetId, status, expected);
     }
 
     function _column(uint256 datasetId, uint256 column) private view returns (Column storage) {

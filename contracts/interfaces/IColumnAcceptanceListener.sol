@@ -2,10 +2,22 @@
 pragma solidity ^0.8.24;
 
 /// @title IColumnAcceptanceListener
-/// @notice What DatasetRegistry tells, in the same transaction, of every column a holder accepts
-/// (StorageProofs: it prepares the column's share of the proofs' public input).
+/// @notice What DatasetRegistry tells its auditor (StorageProofs), in the same transaction, and asks it:
+/// each registration (to bind the dataset to the verifier version its owner named), each column a
+/// holder accepts (to prepare the column's share of the proofs' public input), and which columns owe
+/// a proof in an open round (such a column is not redrawn, and the dataset not settled, before the
+/// round closes).
 interface IColumnAcceptanceListener {
+    /// @notice Dataset `datasetId` was registered naming verifier version `version`: binds it for good.
+    /// @dev Requirements: the caller is the DatasetRegistry; `version` exists (reverts otherwise, which
+    /// reverts the registration).
+    function datasetRegistered(uint256 datasetId, uint256 version) external;
+
     /// @notice `holder` accepted column `column` of dataset `datasetId`, committed by `root`.
     /// @dev Requirements: the caller is the DatasetRegistry.
     function columnAccepted(uint256 datasetId, uint256 column, address holder, bytes32 root) external;
+
+    /// @notice Bitmap of dataset `datasetId`'s columns that owe a proof in its current round, while that
+    /// round is Open (also after its deadline, until it is closed); zero otherwise.
+    function owingProofs(uint256 datasetId) external view returns (uint256 bitmap);
 }

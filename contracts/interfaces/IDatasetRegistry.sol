@@ -5,21 +5,30 @@ import {IColumnAcceptanceListener} from "./IColumnAcceptanceListener.sol";
 
 /// @title IDatasetRegistry
 /// @notice Erasure-coded datasets and the staked storage providers holding their columns.
-/// A dataset owner registers the manifest, the erasure layout and one Poseidon root per shard
-/// column, escrowing the storage payment. Columns are placed on distinct providers drawn from
-/// Chainlink VRF randomness, so no one chooses who stores what and anyone can recompute it.
-/// A column whose holder exited or was reported faulty is redrawn the same way. A holder reported
-/// faulty (StorageProofs: missed or invalid storage proof) is slashed `faultPenalty` of its
-/// provider stake, to the dataset owner's benefit.
+/// A dataset owner registers the manifest, the erasure layout, one Poseidon root per shard column
+/// and the storage-proof verifier version its columns will be audited with, escrowing the storage
+/// payment. Columns are placed on distinct providers drawn from Chainlink VRF randomness, so no
+/// one chooses who stores what and anyone can recompute it. A column whose holder exited, was
+/// reported faulty or did not accept it in time is redrawn the same way. A holder reported faulty
+/// (StorageProofs: missed or invalid storage proof) is slashed `faultPenalty` of its provider
+/// stake, to the dataset owner's benefit; only holders that accepted their column and stayed
+/// sound are paid.
 ///
-/// Life of a dataset: Placing (waiting for the VRF) --draw--> Active --term ends, settle--> Settled.
+/// Life of a dataset:
+/// Placing (VRF seed, then {applyPlacement} in chunks) --all columns placed--> Active
+/// --term ends, settle--> Settled; Placing --placementTimeout, cancelPlacement--> Cancelled (refund).
+///
+/// No VRF callback does work that grows with the number of providers or columns: the placement's
+/// answer only stores its seed, a redraw's answer draws one column with at most
+/// {PlacementDraw-MAX_TRIES} tries ({PlacementDraw} specifies the draw byte for byte).
 interface IDatasetRegistry {
     /// @notice Where a dataset is.
     enum DatasetStatus {
         None, // no such dataset
         Placing, // registered; waiting for the placement randomness
         Active, // columns placed; stored until `endsAt`
-        Settled // term over, payment paid out (terminal)
+        Settled, // term over, payment paid out (terminal)
+        Cancelled // never placed within `placementTimeout`, payment refunded (terminal)
     }
 
     /// @notice What an owner registers.
@@ -34,6 +43,8 @@ interface IDatasetRegistry {
     /// @param byteLength Bytes of the original dataset (the last stripe is zero-padded).
     /// @param payment Storage payment escrowed, split equally among the n columns.
     /// @param term Seconds the dataset is stored from placement.
+    /// @param verifierVersion The StorageProofs verifier version the columns are audited with, bound
+    /// for good at registration (it must exist; see {IStorageProofs-verifierVersion}).
     struct Registration {
         bytes32 manifestDigest;
         bytes32 datasetRoot;
@@ -45,6 +56,47 @@ interface IDatasetRegistry {
         uint64 byteLength;
         uint96 payment;
         uint32 term;
+        uint32 verifierVersion;
+    }
+
+    /// @notice Time limits of the waiting states, fixed at deployment.
+    /// @param placementTimeout Seconds from registration after which a dataset still Placing can be cancelled.
+    /// @param acceptancePeriod Seconds a holder has, from its column's placement, to accept it; then the
+    /// column can be redrawn and an unaccepted holder is never paid.
+    /// @param reassignCooldown Seconds between two redraw requests of one column (rate limit of paid
+    /// VRF requests); a redraw whose answer has not come by then can be requested again.
+    struct Periods {
+        uint32 placementTimeout;
+        uint32 acceptancePeriod;
+        uint32 reassignCooldown;
+    }
+
+    /// @notice Where a dataset's placement is.
+    /// @param seed The VRF word the columns are drawn from (0 until `seeded`).
+    /// @param deadline From then on, while the dataset is Placing, anyone may cancel it.
+    /// @param placed Columns placed so far (0..n); the dataset is Active once all n are.
+    /// @param seeded Whether the VRF answered.
+    struct Placement {
+        uint256 seed;
+        uint40 deadline;
+        uint8 placed;
+        bool seeded;
+    }
+
+    /// @notice One column's holder and state.
+    /// @param holder Current holder (zero while unplaced).
+    /// @param placedAt When the holder was drawn (its acceptance deadline is placedAt + acceptancePeriod).
+    /// @param acceptedAt When the holder accepted (0: not yet).
+    /// @param faulty Whether the holder was reported faulty.
+    /// @param redrawPending Whether a redraw's VRF answer is awaited.
+    /// @param redrawRequestedAt When the column's last redraw was requested (0: never).
+    struct ColumnState {
+        address holder;
+        uint40 placedAt;
+        uint40 acceptedAt;
+        bool faulty;
+        bool redrawPending;
+        uint40 redrawRequestedAt;
     }
 
     /// @notice A dataset as stored (column roots and holders apart).
@@ -79,7 +131,8 @@ interface IDatasetRegistry {
     error DatasetRegistryNotProvider(address account);
     /// @notice Thrown when column `column` of dataset `datasetId` does not exist (n columns).
     error DatasetRegistryUnknownColumn(uint256 datasetId, uint256 column);
-    /// @notice Thrown when column `column` of dataset `datasetId` has an active, sound holder or a redraw pending.
+    /// @notice Thrown when column `column` of dataset `datasetId` has a sound holder that is still a provider
+    /// and accepted it (or may still accept it).
     error DatasetRegistryColumnNotReassignable(uint256 datasetId, uint256 column);
     /// @notice Thrown when `caller` accepts column `column` of dataset `datasetId` but `holder` holds it.
     error DatasetRegistryNotHolder(uint256 datasetId, uint256 column, address caller, address holder);
@@ -95,12 +148,37 @@ interface IDatasetRegistry {
     error DatasetRegistryInvalidParameter(string name);
     /// @notice Thrown when the acceptance listener is set a second time (it is `listener`).
     error DatasetRegistryListenerAlreadySet(address listener);
+    /// @notice Thrown when dataset `datasetId`'s placement is applied before the VRF answered.
+    error DatasetRegistryPlacementNotSeeded(uint256 datasetId);
+    /// @notice Thrown when dataset `datasetId` is cancelled before its placement deadline `deadline`.
+    error DatasetRegistryPlacementNotOverdue(uint256 datasetId, uint256 deadline);
+    /// @notice Thrown when column `column` of dataset `datasetId` is accepted at or after its deadline `deadline`.
+    error DatasetRegistryAcceptanceOverdue(uint256 datasetId, uint256 column, uint256 deadline);
+    /// @notice Thrown when column `column` of dataset `datasetId` is redrawn again before `readyAt`
+    /// (one redraw request per `reassignCooldown`).
+    error DatasetRegistryReassignTooSoon(uint256 datasetId, uint256 column, uint256 readyAt);
+    /// @notice Thrown when column `column` of dataset `datasetId` is redrawn while it owes a proof in an
+    /// open audit round (its holder answers for that round first).
+    error DatasetRegistryColumnUnderAudit(uint256 datasetId, uint256 column);
+    /// @notice Thrown when dataset `datasetId` is settled while the columns in bitmap `owing` owe a proof
+    /// in an open audit round.
+    error DatasetRegistryProofsOutstanding(uint256 datasetId, uint256 owing);
 
     /// @notice Emitted when `owner` registers dataset `datasetId` and escrows `registration.payment`.
     event DatasetRegistered(uint256 indexed datasetId, address indexed owner, Registration registration);
     /// @notice Emitted when randomness is requested (VRF request `requestId`) to place dataset `datasetId`'s
     /// columns, or to redraw column `column` (type(uint256).max means the whole placement).
     event PlacementRequested(uint256 indexed datasetId, uint256 column, uint256 indexed requestId);
+    /// @notice Emitted when the VRF answers dataset `datasetId`'s placement with `seed`; {applyPlacement} then
+    /// draws the columns from it.
+    event PlacementSeeded(uint256 indexed datasetId, uint256 seed);
+    /// @notice Emitted when a VRF answer (request `requestId`, for column `column` of dataset `datasetId`,
+    /// type(uint256).max for the whole placement) comes too late to be used: the request was superseded,
+    /// the dataset cancelled or settled, or the column no longer waits for it. Nothing else changes.
+    event PlacementAnswerIgnored(uint256 indexed datasetId, uint256 column, uint256 indexed requestId);
+    /// @notice Emitted when dataset `datasetId`, still Placing after its placement deadline, is cancelled
+    /// and its payment `refund` returned to its owner.
+    event DatasetCancelled(uint256 indexed datasetId, uint256 refund);
     /// @notice Emitted when column `column` of dataset `datasetId` is placed on `provider` (zero when no provider was free).
     event ColumnPlaced(uint256 indexed datasetId, uint256 column, address indexed provider, uint256 seed);
     /// @notice Emitted when dataset `datasetId`'s columns are placed; it is stored until `endsAt`.
@@ -113,7 +191,8 @@ interface IDatasetRegistry {
     /// @notice Emitted when column `column` of dataset `datasetId` is reported faulty (missed or invalid proof)
     /// and its holder `provider` is slashed `slashed` (to the dataset owner's benefit, see StakeManager).
     event ColumnFaulty(uint256 indexed datasetId, uint256 column, address indexed provider, uint256 slashed);
-    /// @notice Emitted when dataset `datasetId`'s payment is paid out: `perColumn` to each holder, `refund` to the owner.
+    /// @notice Emitted when dataset `datasetId`'s payment is paid out: `perColumn` to each holder that accepted
+    /// its column and is not faulty, `refund` (the other shares and the rounding) to the owner.
     event DatasetSettled(uint256 indexed datasetId, uint256 perColumn, uint256 refund);
     /// @notice Emitted when `provider` joins, locks `stake` and announces where it serves shards
     /// (`endpoint`, a libp2p multiaddr with its peer id).
@@ -124,24 +203,43 @@ interface IDatasetRegistry {
     /// @notice Emitted when `provider`'s remaining stake `stake` unlocks (it left and holds no column any more).
     event ProviderReleased(address indexed provider, uint256 stake);
 
-    /// @notice Registers a dataset, escrows its payment (approved beforehand) and requests its placement.
-    /// @dev Requirements: every field valid; at least n providers. Emits {DatasetRegistered}, {PlacementRequested}.
+    /// @notice Registers a dataset, escrows its payment (approved beforehand), binds it to verifier version
+    /// `registration.verifierVersion` (through the acceptance listener, StorageProofs) and requests its placement.
+    /// @dev Requirements: every field valid; at least n providers; the verifier version exists (the listener
+    /// reverts otherwise, and nothing is registered). Emits {DatasetRegistered}, {PlacementRequested}.
     function register(Registration calldata registration) external returns (uint256 datasetId);
 
-    /// @notice Redraws the holder of column `column` of dataset `datasetId`, if its holder exited, was
-    /// reported faulty or none was free at placement.
-    /// @dev Requirements: Active; the column is reassignable. Emits {PlacementRequested}.
+    /// @notice Places up to `maxColumns` more of dataset `datasetId`'s columns from its placement seed, in
+    /// column order, each by {PlacementDraw-draw} over the providers at this block (earlier holders of the
+    /// dataset excluded); a column no try could place stays unplaced and can be redrawn. The call placing
+    /// the last column activates the dataset. Anyone may call it (the automation keeper does).
+    /// @dev Requirements: Placing; the VRF answered. Emits {ColumnPlaced} per column, {DatasetActivated} at the end.
+    /// @return placed Columns placed so far.
+    function applyPlacement(uint256 datasetId, uint256 maxColumns) external returns (uint256 placed);
+
+    /// @notice Cancels dataset `datasetId`, still Placing at its placement deadline (the VRF never answered, or
+    /// nobody applied the placement), and refunds its payment to its owner. Anyone may call it.
+    /// @dev Requirements: Placing; deadline reached. Emits {DatasetCancelled}.
+    function cancelPlacement(uint256 datasetId) external;
+
+    /// @notice Requests a redraw of column `column` of dataset `datasetId`'s holder, if the column is
+    /// unplaced, its holder was reported faulty, exited, or did not accept it within `acceptancePeriod`.
+    /// A column is redrawn at most once per `reassignCooldown`; a redraw still unanswered after it may be
+    /// requested again (the late answer is then ignored). A column owing a proof in an open audit round
+    /// waits for the round to close, so its holder answers for that round.
+    /// @dev Requirements: Active; the column is reassignable; `reassignCooldown` since its last redraw request;
+    /// no proof owed in an open round. Emits {PlacementRequested}.
     function reassign(uint256 datasetId, uint256 column) external;
 
     /// @notice The holder of column `column` confirms it fetched every shard of it and recomputed
     /// its root; from then on its storage can be audited and the owner may stop serving it.
     /// Tells the acceptance listener (StorageProofs), which prepares the column for storage proofs.
-    /// @dev Requirements: Active; caller holds the column; not accepted yet; the listener accepts.
-    /// Emits {ColumnAccepted}.
+    /// @dev Requirements: Placing or Active; caller holds the column; not accepted yet; before
+    /// `placedAt + acceptancePeriod`; the listener accepts. Emits {ColumnAccepted}.
     function acceptColumn(uint256 datasetId, uint256 column) external;
 
-    /// @notice Sets `listener` (StorageProofs) to be told of every column acceptance, once, before
-    /// the admin role is renounced.
+    /// @notice Sets `listener` (StorageProofs) to be told of every registration and column acceptance, and
+    /// asked which columns owe a proof, once, before the admin role is renounced.
     /// @dev Requirements: DEFAULT_ADMIN_ROLE; non-zero; not set yet. Emits {AcceptanceListenerSet}.
     function setAcceptanceListener(IColumnAcceptanceListener listener) external;
 
@@ -153,10 +251,20 @@ interface IDatasetRegistry {
     /// Zero unless the dataset is Active.
     function auditable(uint256 datasetId, uint256 acceptedBy) external view returns (uint256 bitmap);
 
+    /// @notice Bitmap of dataset `datasetId`'s columns {reassign} would redraw now (zero unless Active).
+    /// @dev For keepers: reads every column, O(n).
+    function reassignable(uint256 datasetId) external view returns (uint256 bitmap);
+
     /// @notice Column `column` of dataset `datasetId`: its holder (zero while unplaced) and its root.
     /// @dev One call for the storage-proof hot path. Reverts with {DatasetRegistryUnknownColumn} when the
     /// column does not exist.
     function columnOf(uint256 datasetId, uint256 column) external view returns (address holder, bytes32 root);
+
+    /// @notice Column `column` of dataset `datasetId` in full (all zero while unplaced).
+    function columnState(uint256 datasetId, uint256 column) external view returns (ColumnState memory);
+
+    /// @notice Dataset `datasetId`'s placement: seed, deadline, progress.
+    function placementOf(uint256 datasetId) external view returns (Placement memory);
 
     /// @notice Marks column `column`'s holder faulty (it missed or failed a storage proof) so the column can be
     /// redrawn, and slashes `faultPenalty` of the provider stake this registry holds locked for it (less if
@@ -168,9 +276,11 @@ interface IDatasetRegistry {
     /// @return slashed The stake slashed.
     function reportFaulty(uint256 datasetId, uint256 column) external returns (address holder, uint256 slashed);
 
-    /// @notice Pays out dataset `datasetId` after its term: each column's share to its holder, the rest
-    /// (shares of unheld columns, rounding) back to the owner.
-    /// @dev Requirements: Active; term over. Emits {DatasetSettled}.
+    /// @notice Pays out dataset `datasetId` after its term: each column's share to its holder if that holder
+    /// accepted the column and is not faulty; the rest (shares of unplaced, unaccepted or faulty columns,
+    /// rounding) back to the owner.
+    /// @dev Requirements: Active; term over; no column owes a proof in an open audit round (it is
+    /// reported at the round's close first). Emits {DatasetSettled}.
     function settle(uint256 datasetId) external;
 
     /// @notice The caller becomes a storage provider, locking `providerStake` (or topping its locked stake

@@ -9,12 +9,15 @@ import {IStorageProofVerifier} from "./IStorageProofVerifier.sol";
 /// still holds its shard column of a dataset (circuit: `circuits/storage/storageProof.circom`, spec:
 /// `docs/storage-proofs.md`).
 ///
-/// Life of a round: `openRound` requests Chainlink VRF randomness (Requested); the answer opens
+/// Life of a round: `openRound` requests Chainlink VRF randomness (Requested; renewed by `openRound`
+/// if no answer came within `requestTimeout`, the late answer then ignored); the answer opens
 /// it (Open) with a seed and a deadline, auditing every column accepted at that moment; each
 /// audited column's holder submits one proof before the deadline; `closeRound` (after the
 /// deadline) reports every audited column without a valid proof to DatasetRegistry, which
 /// slashes its holder and makes the column reassignable (Closed). The next round may be opened
-/// `roundInterval` seconds after the previous one opened.
+/// `roundInterval` seconds after the previous one opened. A column owing a proof in an Open round
+/// ({owingProofs}) is not redrawn, and its dataset not settled, until the round closes: its holder
+/// answers for every round opened while it held the column.
 ///
 /// A proof for column c of dataset d in round r by prover a has three public inputs
 /// `[columnRoot(d, c), a, seed(d, r)]`, with `seed` the round's VRF word mod r, so it is valid for
@@ -30,8 +33,8 @@ import {IStorageProofVerifier} from "./IStorageProofVerifier.sol";
 /// two points instead of multiplying three scalars.
 ///
 /// Verifying keys are anchored: each verifier contract is registered as a version with the hash
-/// of its verifying key, and each dataset is bound to one version (by its owner before its first
-/// column is accepted; otherwise to the latest version then).
+/// of its verifying key, and each dataset is bound for good to the version its owner named in its
+/// registration (DatasetRegistry calls {datasetRegistered}; an unknown version fails the registration).
 interface IStorageProofs is IColumnAcceptanceListener {
     /// @notice Where a dataset's current round is.
     enum RoundStatus {
@@ -45,7 +48,7 @@ interface IStorageProofs is IColumnAcceptanceListener {
     /// @param number Round number, from 1.
     /// @param status Where the round is.
     /// @param openedAt When the round opened (0 while Requested).
-    /// @param deadline End of the proof window (0 while Requested).
+    /// @param deadline End of the proof window; while Requested, when the request may be renewed.
     /// @param seed The round's VRF word mod r, the proofs' third public input (0 while Requested).
     /// @param audited Bitmap of the columns audited in this round (bit c = column c).
     /// @param proved Bitmap of the audited columns with a valid proof so far.
@@ -79,14 +82,13 @@ interface IStorageProofs is IColumnAcceptanceListener {
 
     /// @notice Thrown when verifier version `version` does not exist.
     error StorageProofsUnknownVersion(uint256 version);
-    /// @notice Thrown when dataset `datasetId` is already bound to a verifier version.
-    error StorageProofsAlreadyBound(uint256 datasetId, uint256 version);
-    /// @notice Thrown when `caller` is not the owner of dataset `datasetId`.
-    error StorageProofsNotDatasetOwner(uint256 datasetId, address caller);
     /// @notice Thrown when dataset `datasetId` is not active in DatasetRegistry.
     error StorageProofsDatasetNotActive(uint256 datasetId);
     /// @notice Thrown when dataset `datasetId`'s round is `actual` but the call needs `expected`.
     error StorageProofsWrongRoundStatus(uint256 datasetId, RoundStatus actual, RoundStatus expected);
+    /// @notice Thrown when dataset `datasetId`'s round waits for its VRF answer, whose request may only be
+    /// renewed at `renewableAt`.
+    error StorageProofsRequestPending(uint256 datasetId, uint256 renewableAt);
     /// @notice Thrown when dataset `datasetId`'s next round may only open at `readyAt`.
     error StorageProofsRoundNotDue(uint256 datasetId, uint256 readyAt);
     /// @notice Thrown when a proof names round `round` but dataset `datasetId`'s current round is `current`.
@@ -100,7 +102,7 @@ interface IStorageProofs is IColumnAcceptanceListener {
     /// @notice Thrown when a submission's terms are not the ones kept for column `column` of dataset
     /// `datasetId` and its holder, or for the current round (read them again with {proofTerms}).
     error StorageProofsWrongTerms(uint256 datasetId, uint256 column);
-    /// @notice Thrown when {columnAccepted} is called by `caller`, not DatasetRegistry.
+    /// @notice Thrown when {datasetRegistered} or {columnAccepted} is called by `caller`, not DatasetRegistry.
     error StorageProofsNotRegistry(address caller);
     /// @notice Thrown when the proof window of dataset `datasetId`'s round closed at `deadline`.
     error StorageProofsDeadlinePassed(uint256 datasetId, uint256 deadline);
@@ -113,13 +115,17 @@ interface IStorageProofs is IColumnAcceptanceListener {
 
     /// @notice Emitted when verifier `verifier` with verifying key hash `verifyingKeyHash` is registered as `version`.
     event VerifierAdded(uint256 indexed version, address verifier, bytes32 verifyingKeyHash);
-    /// @notice Emitted when dataset `datasetId` is bound to verifier version `version`.
+    /// @notice Emitted when dataset `datasetId` is bound to verifier version `version` (at its registration).
     event DatasetBound(uint256 indexed datasetId, uint256 indexed version);
     /// @notice Emitted when column `column` of dataset `datasetId`, accepted by `holder`, is ready for
     /// proofs under verifier version `version`.
     event ColumnPrepared(uint256 indexed datasetId, uint256 indexed column, address indexed holder, uint256 version);
-    /// @notice Emitted when round `round` of dataset `datasetId` asks the VRF for its seed (request `requestId`).
+    /// @notice Emitted when round `round` of dataset `datasetId` asks the VRF for its seed (request `requestId`),
+    /// again with a new request if the previous one went unanswered for `requestTimeout`.
     event RoundRequested(uint256 indexed datasetId, uint256 indexed round, uint256 requestId);
+    /// @notice Emitted when the VRF answers request `requestId` of dataset `datasetId` after it was renewed:
+    /// the answer is ignored (nothing else changes).
+    event RoundAnswerIgnored(uint256 indexed datasetId, uint256 requestId);
     /// @notice Emitted when round `round` of dataset `datasetId` opens: columns in bitmap `audited`
     /// must be proved against `seed` before `deadline`.
     event RoundOpened(uint256 indexed datasetId, uint256 indexed round, uint256 seed, uint256 deadline, uint256 audited);
@@ -137,13 +143,10 @@ interface IStorageProofs is IColumnAcceptanceListener {
     /// @dev Requirements: VERIFIER_ADMIN_ROLE; non-zero verifier with code. Emits {VerifierAdded}.
     function addVerifier(address verifier, bytes32 verifyingKeyHash) external returns (uint256 version);
 
-    /// @notice Binds dataset `datasetId` to verifier version `version` for good.
-    /// @dev Requirements: caller owns the dataset; not bound yet; version exists. Emits {DatasetBound}.
-    function bindDataset(uint256 datasetId, uint256 version) external;
-
-    /// @notice Starts dataset `datasetId`'s next round by requesting its seed.
-    /// @dev Requirements: dataset Active; no round Requested or Open; `roundInterval` since the last
-    /// opening. Binds an unbound dataset to the latest version. Emits {RoundRequested}.
+    /// @notice Starts dataset `datasetId`'s next round by requesting its seed, or renews the request of a
+    /// round whose VRF answer has not come within `requestTimeout` (the old request's answer is then ignored).
+    /// @dev Requirements: dataset Active and bound to a version; no round Open; no round Requested unless its
+    /// request timed out; `roundInterval` since the last opening. Emits {RoundRequested}.
     function openRound(uint256 datasetId) external;
 
     /// @notice Submits the caller's proof `proof` = `[a.x, a.y, b.x1, b.x0, b.y1, b.y0, c.x, c.y]`

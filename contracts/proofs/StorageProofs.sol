@@ -35,13 +35,14 @@ contract StorageProofs is IStorageProofs, AccessControl, VrfConsumer, RangeUpkee
         // First 20 bytes of keccak256(abi.encode(seed·IC₃)) (0 while the first round is Requested).
         // Forging a round term needs a 160-bit second preimage: 2^160 hashes.
         bytes20 roundTermHash;
-        uint40 deadline; // opening + proofWindow (0 while the first round is Requested)
+        uint40 deadline; // Open: opening + proofWindow; Requested: when the request may be renewed
         uint48 number;
         RoundStatus status;
         uint256 seed;
         uint256 owing; // audited columns without a proof yet, plus SENTINEL
         uint256 audited;
         uint256 withoutProof; // audited columns settled without a valid proof: rejected, missed or excused
+        uint256 requestId; // the VRF request the round waits for (an older request's answer is ignored)
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -62,6 +63,8 @@ contract StorageProofs is IStorageProofs, AccessControl, VrfConsumer, RangeUpkee
     uint32 public immutable roundInterval;
     /// @notice Seconds holders have to prove, from the round's opening.
     uint32 public immutable proofWindow;
+    /// @notice Seconds a round waits for its VRF answer before the request may be renewed.
+    uint32 public immutable requestTimeout;
     VrfRequest.Params private _vrf;
 
     /*//////////////////////////////////////////////////////////////
@@ -81,6 +84,7 @@ contract StorageProofs is IStorageProofs, AccessControl, VrfConsumer, RangeUpkee
     /// @param vrf VRF request parameters.
     /// @param roundInterval_ Seconds between openings (>= proofWindow_).
     /// @param proofWindow_ Seconds to prove (> 0).
+    /// @param requestTimeout_ Seconds before an unanswered VRF request may be renewed (> 0).
     /// @param verifierAdmin Holder of VERIFIER_ADMIN_ROLE.
     /// @param admin Holder of DEFAULT_ADMIN_ROLE (renounced after deployment).
     constructor(
@@ -90,17 +94,20 @@ contract StorageProofs is IStorageProofs, AccessControl, VrfConsumer, RangeUpkee
         VrfRequest.Params memory vrf,
         uint32 roundInterval_,
         uint32 proofWindow_,
+        uint32 requestTimeout_,
         address verifierAdmin,
         address admin
     ) VrfConsumer(vrfCoordinator, governance_) {
         if (address(registry_) == address(0)) revert StorageProofsInvalidParameter("registry");
         if (proofWindow_ == 0) revert StorageProofsInvalidParameter("proofWindow");
         if (roundInterval_ < proofWindow_) revert StorageProofsInvalidParameter("roundInterval");
+        if (requestTimeout_ == 0) revert StorageProofsInvalidParameter("requestTimeout");
         if (verifierAdmin == address(0)) revert StorageProofsInvalidParameter("verifierAdmin");
         if (admin == address(0)) revert StorageProofsInvalidParameter("admin");
         registry = registry_;
         roundInterval = roundInterval_;
         proofWindow = proofWindow_;
+        requestTimeout = requestTimeout_;
         _vrf = vrf;
         _grantRole(VERIFIER_ADMIN_ROLE, verifierAdmin);
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
@@ -123,22 +130,30 @@ contract StorageProofs is IStorageProofs, AccessControl, VrfConsumer, RangeUpkee
         emit VerifierAdded(version, verifier, verifyingKeyHash);
     }
 
-    /// @inheritdoc IStorageProofs
-    function bindDataset(uint256 datasetId, uint256 version) external {
-        if (registry.getDataset(datasetId).owner != msg.sender) revert StorageProofsNotDatasetOwner(datasetId, msg.sender);
-        _bind(datasetId, version);
+    /// @inheritdoc IColumnAcceptanceListener
+    /// @dev The owner named the version in its registration, so whoever registers later versions never
+    /// decides which key checks an existing dataset.
+    function datasetRegistered(uint256 datasetId, uint256 version) external {
+        if (msg.sender != address(registry)) revert StorageProofsNotRegistry(msg.sender);
+        // INVARIANT: a dataset is bound once, at registration, to a version that exists.
+        if (version == 0 || version > _versions.length) revert StorageProofsUnknownVersion(version);
+        _versionOf[datasetId] = version;
+        emit DatasetBound(datasetId, version);
     }
 
     /// @inheritdoc IColumnAcceptanceListener
-    /// @dev Binds an unbound dataset to the latest version, so its column terms and round terms
-    /// come from one verifier.
     function columnAccepted(uint256 datasetId, uint256 column, address holder, bytes32 root) external {
         if (msg.sender != address(registry)) revert StorageProofsNotRegistry(msg.sender);
-        if (_versionOf[datasetId] == 0) _bind(datasetId, _versions.length);
         IStorageProofVerifier verifier = _verifierOf(datasetId);
         uint256[2] memory term = verifier.columnTerm(uint256(root), holder);
         _columnTermHashes[datasetId][column] = keccak256(abi.encode(term, holder, verifier));
         emit ColumnPrepared(datasetId, column, holder, _versionOf[datasetId]);
+    }
+
+    /// @inheritdoc IColumnAcceptanceListener
+    function owingProofs(uint256 datasetId) external view returns (uint256) {
+        RoundState storage round = _rounds[datasetId];
+        return round.status == RoundStatus.Open ? round.owing & ~SENTINEL : 0;
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -151,8 +166,13 @@ contract StorageProofs is IStorageProofs, AccessControl, VrfConsumer, RangeUpkee
         RoundState storage round = _rounds[datasetId];
         RoundStatus status = round.status;
         // INVARIANT: one round at a time.
-        if (status == RoundStatus.Requested || status == RoundStatus.Open) {
-            revert StorageProofsWrongRoundStatus(datasetId, status, RoundStatus.Closed);
+        if (status == RoundStatus.Open) revert StorageProofsWrongRoundStatus(datasetId, status, RoundStatus.Closed);
+        if (status == RoundStatus.Requested) {
+            uint256 renewableAt = round.deadline;
+            // INVARIANT: a request is renewed only after requestTimeout without an answer.
+            if (block.timestamp < renewableAt) revert StorageProofsRequestPending(datasetId, renewableAt);
+            _request(datasetId, round, round.number);
+            return;
         }
         uint256 readyAt = _readyAt(round);
         if (block.timestamp < readyAt) revert StorageProofsRoundNotDue(datasetId, readyAt);
@@ -195,12 +215,17 @@ contract StorageProofs is IStorageProofs, AccessControl, VrfConsumer, RangeUpkee
     }
 
     /// @dev Opens the round whose seed this is. A round with nothing to audit (no accepted, sound
-    /// column, or a dataset no longer Active) opens and closes at once, so a late answer never reverts.
+    /// column, or a dataset no longer Active) opens and closes at once, so a late answer never reverts;
+    /// the answer of a request renewed since is ignored.
     function fulfillRandomWords(uint256 requestId, uint256[] calldata randomWords) internal override {
         uint256 datasetId = _requests[requestId];
         if (datasetId == 0) revert StorageProofsUnknownRequest(requestId);
         delete _requests[requestId];
         RoundState storage round = _rounds[datasetId];
+        if (round.status != RoundStatus.Requested || round.requestId != requestId) {
+            emit RoundAnswerIgnored(datasetId, requestId);
+            return;
+        }
         uint256 number = round.number;
         uint256 seed = randomWords[0] % SnarkField.R;
         uint256 audited = registry.auditable(datasetId, block.timestamp);
@@ -225,19 +250,21 @@ contract StorageProofs is IStorageProofs, AccessControl, VrfConsumer, RangeUpkee
         return registry.datasetCount();
     }
 
-    /// @dev Due: an Open round past its deadline (close), or a dataset that may open its next round.
+    /// @dev Due: an Open round past its deadline (close), a request unanswered for requestTimeout
+    /// (renew), or a bound, Active dataset that may open its next round.
     function _upkeepDue(uint256 datasetId) internal view override returns (bool) {
         RoundState storage round = _rounds[datasetId];
         RoundStatus status = round.status;
         if (status == RoundStatus.Open) return block.timestamp >= round.deadline;
-        if (status == RoundStatus.Requested) return false;
-        bool canBind = _versionOf[datasetId] != 0 || _versions.length != 0;
-        return canBind && block.timestamp >= _readyAt(round) && registry.isActive(datasetId);
+        if (status == RoundStatus.Requested) return block.timestamp >= round.deadline && registry.isActive(datasetId);
+        return _versionOf[datasetId] != 0 && block.timestamp >= _readyAt(round) && registry.isActive(datasetId);
     }
 
     function _performUpkeep(uint256 datasetId) internal override {
         RoundState storage round = _rounds[datasetId];
-        if (round.status == RoundStatus.Open) _close(datasetId, round);
+        RoundStatus status = round.status;
+        if (status == RoundStatus.Open) _close(datasetId, round);
+        else if (status == RoundStatus.Requested) _request(datasetId, round, round.number);
         else _open(datasetId, round);
     }
 
@@ -250,7 +277,11 @@ contract StorageProofs is IStorageProofs, AccessControl, VrfConsumer, RangeUpkee
         RoundState storage round = _rounds[datasetId];
         result.number = round.number;
         result.status = round.status;
-        if (result.status == RoundStatus.None || result.status == RoundStatus.Requested) return result;
+        if (result.status == RoundStatus.None) return result;
+        if (result.status == RoundStatus.Requested) {
+            result.deadline = round.deadline;
+            return result;
+        }
         result.openedAt = round.deadline - proofWindow;
         result.deadline = round.deadline;
         result.seed = round.seed;
@@ -297,14 +328,6 @@ contract StorageProofs is IStorageProofs, AccessControl, VrfConsumer, RangeUpkee
                                 HELPERS
     //////////////////////////////////////////////////////////////*/
 
-    function _bind(uint256 datasetId, uint256 version) private {
-        uint256 bound = _versionOf[datasetId];
-        if (bound != 0) revert StorageProofsAlreadyBound(datasetId, bound);
-        if (version == 0 || version > _versions.length) revert StorageProofsUnknownVersion(version);
-        _versionOf[datasetId] = version;
-        emit DatasetBound(datasetId, version);
-    }
-
     /// @dev The verifier of the version dataset `datasetId` is bound to.
     function _verifierOf(uint256 datasetId) private view returns (IStorageProofVerifier) {
         uint256 version = _versionOf[datasetId];
@@ -312,13 +335,20 @@ contract StorageProofs is IStorageProofs, AccessControl, VrfConsumer, RangeUpkee
         return _versions[version - 1].verifier;
     }
 
-    /// @dev Requests the seed of the next round, binding an unbound dataset to the latest version.
+    /// @dev Starts the next round: requests its seed. The dataset must be bound (at registration).
     function _open(uint256 datasetId, RoundState storage round) private {
-        if (_versionOf[datasetId] == 0) _bind(datasetId, _versions.length);
-        uint256 number = round.number + 1;
+        if (_versionOf[datasetId] == 0) revert StorageProofsUnknownVersion(0);
+        _request(datasetId, round, round.number + 1);
+    }
+
+    /// @dev Requests round `number`'s seed (a new round, or one whose request timed out), superseding any
+    /// earlier request: `deadline` holds when this one may be renewed until the answer opens the round.
+    function _request(uint256 datasetId, RoundState storage round, uint256 number) private {
         round.number = uint48(number);
         round.status = RoundStatus.Requested;
+        round.deadline = uint40(block.timestamp) + requestTimeout;
         uint256 requestId = _requestRandomWord(_vrf);
+        round.requestId = requestId;
         _requests[requestId] = datasetId;
         emit RoundRequested(datasetId, number, requestId);
     }

@@ -82,6 +82,11 @@ export function deployProtocol(
     stakeManager,
     m.getParameter("providerStake", 1_000n * 10n ** 18n),
     m.getParameter("faultPenalty", 250n * 10n ** 18n),
+    {
+      placementTimeout: m.getParameter("placementTimeout", 24n * 3600n),
+      acceptancePeriod: m.getParameter("acceptancePeriod", 24n * 3600n),
+      reassignCooldown: m.getParameter("reassignCooldown", 3600n),
+    },
     vrf,
     deployer,
   ]);
@@ -92,6 +97,7 @@ export function deployProtocol(
     vrf,
     m.getParameter("roundInterval", 24n * 3600n),
     m.getParameter("proofWindow", 3600n),
+    m.getParameter("roundRequestTimeout", 3600n),
     deployer,
     deployer,
   ]);

@@ -14,9 +14,10 @@ import { parseEther } from "viem";
 import { registerJobCommands } from "./cli/jobCommands.ts";
 import { registerProofCommands } from "./cli/proofCommands.ts";
 import { registerRoleCommands } from "./cli/roleCommands.ts";
-import { openKeeperStore, parseCount, setUpCommand } from "./cli/commandContext.ts";
+import { openKeeperStore, parseCount, reportErrors, setUpCommand } from "./cli/commandContext.ts";
 import { DEFAULT_COLUMN_DEPTH } from "./commitments/treeDepth.ts";
 import { createHeliaContentStore } from "./content/heliaContentStore.ts";
+import { chooseVerifierVersion } from "./datasets/chooseVerifierVersion.ts";
 import { readDatasetOnChain, registerDataset } from "./datasets/datasetOnChain.ts";
 import { fetchDataset } from "./datasets/fetchDataset.ts";
 import { decodeManifest, manifestBlockCid } from "./datasets/manifest.ts";
@@ -66,10 +67,22 @@ dataset
   .option("--payment <tokens>", "storage payment escrowed, in tokens", "100")
   .option("--term <seconds>", "seconds the dataset is stored", String(30 * 24 * 3600))
   .option("--port <port>", "TCP port of this node's IPFS endpoint on 127.0.0.1", "0")
+  .option("--verifier-version <n>", "StorageProofs verifier version the dataset is bound to for good (default: the latest registered; printed with its verifying-key hash)")
+  .option("--allow-development-keys", "accept a verifier version whose key is the development ceremony's (insecure: anyone can forge its proofs; local devnets only)")
   .option("--no-wait", "exit after registering instead of serving until every column is accepted")
-  .action(async (source: string, o) => {
+  .action(reportErrors(async (source: string, o) => {
     const { log, config, runtime, chain } = await setUp("dataset-add");
     try {
+      // Chosen before the (long) packaging, so a refused version fails at once.
+      const verifier = await chooseVerifierVersion({
+        chain,
+        version: o.verifierVersion === undefined ? undefined : BigInt(parseCount(o.verifierVersion, "--verifier-version", 1)),
+        allowDevelopmentKeys: o.allowDevelopmentKeys === true,
+      });
+      log.info(
+        { verifierVersion: verifier.version.toString(), verifier: verifier.verifier, verifyingKeyHash: verifier.verifyingKeyHash, development: verifier.development },
+        "storage proofs of this dataset will be checked by this verifier version",
+      );
       const store = await createHeliaContentStore({ directory: join(config.dataDir, "ipfs"), listen: true, port: Number(o.port) });
       runtime.defer(() => store.close());
       const input =
@@ -89,10 +102,18 @@ dataset
         store,
         onProgress: ({ stage, done, total }) => (stage === "encode" ? encode : commit).update(done, total),
       });
-      const datasetId = await registerDataset({ chain, packaged, payment: parseEther(o.payment), term: Number(o.term) });
+      const datasetId = await registerDataset({ chain, packaged, payment: parseEther(o.payment), term: Number(o.term), verifierVersion: verifier.version });
       const endpoint = store.multiaddrs()[0]?.toString();
       log.info({ datasetId: datasetId.toString(), manifest: packaged.manifestCid.toString(), endpoint }, "dataset registered");
-      console.log(JSON.stringify({ datasetId: datasetId.toString(), manifestCid: packaged.manifestCid.toString(), endpoint }));
+      console.log(
+        JSON.stringify({
+          datasetId: datasetId.toString(),
+          manifestCid: packaged.manifestCid.toString(),
+          endpoint,
+          verifierVersion: verifier.version.toString(),
+          verifyingKeyHash: verifier.verifyingKeyHash,
+        }),
+      );
       // Holders fetch their shards from this node: dial each one as it is placed (once per endpoint).
       const dialed = new Set<string>();
       while (o.wait && !runtime.signal.aborted) {
@@ -112,7 +133,7 @@ dataset
     } finally {
       await runtime.close();
     }
-  });
+  }));
 
 dataset
   .command("fetch <datasetId>")

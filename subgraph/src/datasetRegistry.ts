@@ -5,9 +5,12 @@ import {
   ColumnFaulty,
   ColumnPlaced,
   DatasetActivated,
+  DatasetCancelled,
   DatasetRegistered,
   DatasetSettled,
+  PlacementAnswerIgnored,
   PlacementRequested,
+  PlacementSeeded,
   ProviderExited,
   ProviderJoined,
   ProviderReleased,
@@ -19,10 +22,13 @@ import {
   ColumnFault,
   Dataset,
   DatasetActivation,
+  DatasetCancellation,
   DatasetRegistration,
   DatasetSettlement,
+  IgnoredPlacementAnswer,
   Placement,
   PlacementRequest,
+  PlacementSeeding,
   ProviderExit,
   ProviderJoin,
   ProviderRelease,
@@ -81,6 +87,35 @@ export function handlePlacementRequested(event: PlacementRequested): void {
   if (!event.params.column.equals(WHOLE_PLACEMENT)) request.column = pairId(event.params.datasetId, event.params.column);
   request.requestId = event.params.requestId;
   request.save();
+}
+
+export function handlePlacementSeeded(event: PlacementSeeded): void {
+  let dataset = loadDataset(event.params.datasetId);
+  dataset.placementSeed = event.params.seed;
+  dataset.save();
+  let seeding = stamped(new PlacementSeeding(eventId(event)), event);
+  seeding.dataset = dataset.id;
+  seeding.seed = event.params.seed;
+  seeding.save();
+}
+
+export function handlePlacementAnswerIgnored(event: PlacementAnswerIgnored): void {
+  let ignored = stamped(new IgnoredPlacementAnswer(eventId(event)), event);
+  ignored.dataset = event.params.datasetId.toString();
+  if (!event.params.column.equals(WHOLE_PLACEMENT)) ignored.column = pairId(event.params.datasetId, event.params.column);
+  ignored.requestId = event.params.requestId;
+  ignored.save();
+}
+
+export function handleDatasetCancelled(event: DatasetCancelled): void {
+  let dataset = loadDataset(event.params.datasetId);
+  dataset.status = "Cancelled";
+  dataset.refund = event.params.refund;
+  dataset.save();
+  let cancellation = stamped(new DatasetCancellation(eventId(event)), event);
+  cancellation.dataset = dataset.id;
+  cancellation.refund = event.params.refund;
+  cancellation.save();
 }
 
 export function handleColumnPlaced(event: ColumnPlaced): void {

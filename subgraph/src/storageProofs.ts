@@ -5,6 +5,7 @@ import {
   ProofAccepted,
   ProofMissed,
   ProofRejected,
+  RoundAnswerIgnored,
   RoundClosed,
   RoundOpened,
   RoundRequested,
@@ -15,6 +16,7 @@ import {
   ColumnPreparation,
   Dataset,
   DatasetBinding,
+  IgnoredRoundAnswer,
   Proof,
   RoundClosure,
   RoundOpening,
@@ -71,6 +73,13 @@ export function handleRoundRequested(event: RoundRequested): void {
   request.dataset = round.dataset;
   request.requestId = event.params.requestId;
   request.save();
+}
+
+export function handleRoundAnswerIgnored(event: RoundAnswerIgnored): void {
+  let ignored = stamped(new IgnoredRoundAnswer(eventId(event)), event);
+  ignored.dataset = event.params.datasetId.toString();
+  ignored.requestId = event.params.requestId;
+  ignored.save();
 }
 
 export function handleRoundOpened(event: RoundOpened): void {

@@ -33,7 +33,14 @@ contract DatasetRegistryFuzzTest is Test {
         uint256 subId = vrf.createSubscription();
         vrf.fundSubscription(subId, 1_000_000 ether);
         registry = new DatasetRegistry(
-            address(vrf), makeAddr("governance"), stakeManager, providerStake, faultPenalty, VrfRequest.Params(bytes32(0), subId, 5_000_000, 3), address(this)
+            address(vrf),
+            makeAddr("governance"),
+            stakeManager,
+            providerStake,
+            faultPenalty,
+            IDatasetRegistry.Periods(1 days, 1 days, 1 hours),
+            VrfRequest.Params(bytes32(0), subId, 5_000_000, 3),
+            address(this)
         );
         vrf.addConsumer(subId, address(registry));
         stakeManager.grantRole(stakeManager.MODULE_ROLE(), address(registry));
@@ -73,7 +80,8 @@ contract DatasetRegistryFuzzTest is Test {
                 stripeCount: 1,
                 byteLength: 1000,
                 payment: 1e18,
-                term: 1 days
+                term: 1 days,
+                verifierVersion: 0
             })
         );
         Vm.Log[] memory logs = vm.getRecordedLogs();
@@ -82,6 +90,7 @@ contract DatasetRegistryFuzzTest is Test {
                 vrf.fulfillRandomWords(uint256(logs[i].topics[2]), address(registry));
             }
         }
+        registry.applyPlacement(registry.datasetCount(), 2);
     }
 
     /// @notice Over any stake, penalty and number of faults, the books balance to the wei.

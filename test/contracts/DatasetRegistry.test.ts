@@ -1,13 +1,20 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { getAddress, keccak256, numberToHex, parseEther, stringToHex, zeroAddress, zeroHash } from "viem";
-import { randomDraw } from "../../keepers/src/chain/randomDraw.ts";
+import { encodeFunctionData, getAddress, keccak256, numberToHex, parseEther, stringToHex, zeroAddress, zeroHash, type Address } from "viem";
+import { placementDraw } from "../../keepers/src/chain/placementDraw.ts";
 import { deployProtocol, fieldRoot, networkHelpers, SNARK_SCALAR_FIELD, stake, viem, type Protocol } from "./fixture.ts";
+import { padProviders } from "./providerSet.ts";
 
 const PROVIDER_STAKE = parseEther("1000");
 const FAULT_PENALTY = parseEther("400");
 const WHOLE_PLACEMENT = 2n ** 256n - 1n;
-const DatasetStatus = { None: 0, Placing: 1, Active: 2, Settled: 3 } as const;
+const DatasetStatus = { None: 0, Placing: 1, Active: 2, Settled: 3, Cancelled: 4 } as const;
+/** Ignition defaults of VeritrainLocal (no parameter file in tests). */
+const PLACEMENT_TIMEOUT = 24n * 3600n;
+const ACCEPTANCE_PERIOD = 24n * 3600n;
+const REASSIGN_COOLDOWN = 3600n;
+const PERIODS = { placementTimeout: 24 * 3600, acceptancePeriod: 24 * 3600, reassignCooldown: 3600 };
+
 const endpointOf = (address: string) => `/ip4/127.0.0.1/tcp/4001/p2p/provider-${address.slice(2, 10)}`;
 
 /** 8+3 stripes of 1 MiB shards, 2 stripes, 10 MiB of data. */
@@ -22,6 +29,7 @@ const REGISTRATION = {
   byteLength: 10n << 20n,
   payment: parseEther("1100") + 7n,
   term: 30 * 24 * 3600,
+  verifierVersion: 1,
 };
 
 /** Fourteen storage providers staked and joined. */
@@ -34,13 +42,31 @@ async function withProviders() {
   return p;
 }
 
-/** Answers the pending VRF request of dataset `datasetId` (the latest one) with the mock. */
+/**
+ * Answers dataset `datasetId`'s latest VRF request with the mock and returns the word: a whole placement's
+ * seed (then applied in one call), or a redraw's.
+ */
 async function fulfillLatest(p: Protocol, datasetId: bigint) {
   const events = await p.datasetRegistry.getEvents.PlacementRequested({ datasetId }, { fromBlock: 0n });
-  const requestId = events.at(-1)!.args.requestId!;
-  await p.vrfCoordinator.write.fulfillRandomWords([requestId, p.datasetRegistry.address]);
+  const { requestId, column } = events.at(-1)!.args;
+  await p.vrfCoordinator.write.fulfillRandomWords([requestId!, p.datasetRegistry.address]);
+  if (column === WHOLE_PLACEMENT) {
+    const [seeded] = await p.datasetRegistry.getEvents.PlacementSeeded({ datasetId }, { fromBlock: 0n });
+    await p.datasetRegistry.write.applyPlacement([datasetId, 255n]);
+    return seeded!.args.seed!;
+  }
   const placed = await p.datasetRegistry.getEvents.ColumnPlaced({ datasetId }, { fromBlock: 0n });
   return placed.at(-1)!.args.seed!;
+}
+
+/** The holders a whole placement from `seed` over `providers` draws, by the TypeScript twin of the draw. */
+function expectedPlacement(seed: bigint, providers: readonly Address[], n: number) {
+  const taken = new Set<Address>();
+  return Array.from({ length: n }, (_, column) => {
+    const drawn = placementDraw({ seed, column, providers, taken: (p) => taken.has(p) });
+    if (drawn) taken.add(drawn.holder);
+    return drawn?.holder ?? zeroAddress;
+  });
 }
 
 /** Dataset 1 registered by the consumer and placed. */
@@ -50,6 +76,16 @@ async function withPlacedDataset() {
   const providersAtDraw = await p.datasetRegistry.read.providers();
   const seed = await fulfillLatest(p, 1n);
   return { ...p, datasetId: 1n, seed, providersAtDraw };
+}
+
+/** Dataset 1 registered, its placement answered by the VRF but not applied. */
+async function withSeededDataset() {
+  const p = await withProviders();
+  await p.datasetRegistry.write.register([REGISTRATION], { account: p.consumer.account });
+  const [requested] = await p.datasetRegistry.getEvents.PlacementRequested({ datasetId: 1n }, { fromBlock: 0n });
+  await p.vrfCoordinator.write.fulfillRandomWords([requested!.args.requestId!, p.datasetRegistry.address]);
+  const [seeded] = await p.datasetRegistry.getEvents.PlacementSeeded({ datasetId: 1n }, { fromBlock: 0n });
+  return { ...p, datasetId: 1n, seed: seeded!.args.seed!, requestId: requested!.args.requestId! };
 }
 
 function walletOf(p: Protocol, address: string) {
@@ -128,11 +164,67 @@ describe("DatasetRegistry", () => {
       const p = await networkHelpers.loadFixture(withPlacedDataset);
       const holders = await p.datasetRegistry.read.holders([p.datasetId]);
       assert.equal(new Set(holders.map((h) => h.toLowerCase())).size, 11);
-      const expected = randomDraw({ seed: p.seed, count: p.providersAtDraw.length, size: 11 }).map((i) => p.providersAtDraw[i]);
-      assert.deepEqual(holders, expected);
+      assert.deepEqual(holders, expectedPlacement(p.seed, p.providersAtDraw, 11));
       const dataset = await p.datasetRegistry.read.getDataset([p.datasetId]);
       assert.equal(dataset.status, DatasetStatus.Active);
       assert.equal(BigInt(dataset.endsAt), BigInt(await networkHelpers.time.latest()) + BigInt(REGISTRATION.term));
+    });
+
+    it("keeps only the seed in the VRF callback and places the columns in chunks anyone applies", async () => {
+      const p = await networkHelpers.loadFixture(withSeededDataset);
+      const registeredAt = BigInt((await p.datasetRegistry.read.placementOf([p.datasetId])).deadline) - PLACEMENT_TIMEOUT;
+      assert.deepEqual(await p.datasetRegistry.read.placementOf([p.datasetId]), {
+        seed: p.seed,
+        deadline: Number(registeredAt + PLACEMENT_TIMEOUT),
+        placed: 0,
+        seeded: true,
+      });
+      assert.deepEqual(await p.datasetRegistry.read.holders([p.datasetId]), [], "nothing placed in the callback");
+      const providers = await p.datasetRegistry.read.providers();
+      const expected = expectedPlacement(p.seed, providers, 11);
+      await viem.assertions.emitWithArgs(
+        p.datasetRegistry.write.applyPlacement([p.datasetId, 4n], { account: p.outsider.account }),
+        p.datasetRegistry,
+        "ColumnPlaced",
+        [p.datasetId, 3n, expected[3]!, p.seed],
+      );
+      assert.deepEqual(await p.datasetRegistry.read.holders([p.datasetId]), expected.slice(0, 4));
+      assert.equal((await p.datasetRegistry.read.getDataset([p.datasetId])).status, DatasetStatus.Placing);
+      // A holder drawn by an early chunk may accept before the dataset is Active.
+      await viem.assertions.emitWithArgs(
+        p.datasetRegistry.write.acceptColumn([p.datasetId, 0n], { account: walletOf(p, expected[0]!).account }),
+        p.datasetRegistry,
+        "ColumnAccepted",
+        [p.datasetId, 0n, expected[0]!],
+      );
+      await p.datasetRegistry.write.applyPlacement([p.datasetId, 4n]);
+      const last = p.datasetRegistry.write.applyPlacement([p.datasetId, 100n]);
+      await viem.assertions.emit(last, p.datasetRegistry, "DatasetActivated");
+      assert.deepEqual(await p.datasetRegistry.read.holders([p.datasetId]), expected);
+      assert.equal((await p.datasetRegistry.read.placementOf([p.datasetId])).placed, 11);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        p.datasetRegistry.write.applyPlacement([p.datasetId, 1n]),
+        p.datasetRegistry,
+        "DatasetRegistryWrongStatus",
+        [p.datasetId, DatasetStatus.Active, DatasetStatus.Placing],
+      );
+    });
+
+    it("refuses to apply a placement before the VRF answered, or of an unknown dataset", async () => {
+      const p = await networkHelpers.loadFixture(withProviders);
+      await p.datasetRegistry.write.register([REGISTRATION], { account: p.consumer.account });
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        p.datasetRegistry.write.applyPlacement([1n, 11n]),
+        p.datasetRegistry,
+        "DatasetRegistryPlacementNotSeeded",
+        [1n],
+      );
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        p.datasetRegistry.write.applyPlacement([2n, 11n]),
+        p.datasetRegistry,
+        "DatasetRegistryUnknownDataset",
+        [2n],
+      );
     });
 
     it("accepts randomness only for its own requests", async () => {
@@ -144,6 +236,133 @@ describe("DatasetRegistry", () => {
         p.datasetRegistry,
         "DatasetRegistryUnknownRequest",
         [99n],
+      );
+    });
+  });
+
+  describe("when thousands of providers joined (finding 6: bounded VRF callbacks)", () => {
+    /** 5,000 providers (13 real, the rest written into the set), a 64-column dataset registered. */
+    async function withManyProviders() {
+      const p = await withProviders();
+      await padProviders({ registry: p.datasetRegistry.address, count: 5000 });
+      const registration = { ...REGISTRATION, k: 48, n: 64, columnRoots: Array.from({ length: 64 }, (_, i) => fieldRoot(`wide ${i}`)), byteLength: 96n << 20n };
+      await p.datasetRegistry.write.register([registration], { account: p.consumer.account });
+      return p;
+    }
+
+    /** Gas the coordinator must give rawFulfillRandomWords for the answer `word` to request `requestId`. */
+    async function callbackGas(p: Protocol, requestId: bigint, word: bigint) {
+      const publicClient = await viem.getPublicClient();
+      const data = encodeFunctionData({ abi: p.datasetRegistry.abi, functionName: "rawFulfillRandomWords", args: [requestId, [word]] });
+      return publicClient.estimateGas({ account: p.vrfCoordinator.address, to: p.datasetRegistry.address, data });
+    }
+
+    it("places a 64-column dataset: the callback keeps the seed, the columns are applied in chunks", async () => {
+      const p = await networkHelpers.loadFixture(withManyProviders);
+      const [requested] = await p.datasetRegistry.getEvents.PlacementRequested({ datasetId: 1n }, { fromBlock: 0n });
+      await networkHelpers.impersonateAccount(p.vrfCoordinator.address);
+      await networkHelpers.setBalance(p.vrfCoordinator.address, parseEther("1"));
+      assert.ok((await callbackGas(p, requested!.args.requestId!, 1n)) < 100_000n, "far under the callback gas limit");
+      // The mock calls back with the deployment's callback gas limit (2,000,000), as the VRF service would.
+      await p.vrfCoordinator.write.fulfillRandomWords([requested!.args.requestId!, p.datasetRegistry.address]);
+      assert.equal((await p.datasetRegistry.read.placementOf([1n])).seeded, true);
+      for (let placed = 0; placed < 64; placed += 16) await p.datasetRegistry.write.applyPlacement([1n, 16n]);
+      const holders = await p.datasetRegistry.read.holders([1n]);
+      assert.equal(new Set(holders).size, 64);
+      assert.ok(!holders.includes(zeroAddress));
+      assert.equal((await p.datasetRegistry.read.getDataset([1n])).status, DatasetStatus.Active);
+    });
+
+    it("redraws the column of a holder that exited within the callback gas limit, so it never sticks", async () => {
+      const p = await networkHelpers.loadFixture(withManyProviders);
+      await fulfillLatest(p, 1n);
+      const holders = await p.datasetRegistry.read.holders([1n]);
+      await networkHelpers.impersonateAccount(holders[5]!);
+      await networkHelpers.setBalance(holders[5]!, parseEther("1"));
+      await p.datasetRegistry.write.exit({ account: holders[5]! });
+      await p.datasetRegistry.write.reassign([1n, 5n]);
+      const requested = await p.datasetRegistry.getEvents.PlacementRequested({ datasetId: 1n }, { fromBlock: 0n });
+      const requestId = requested.at(-1)!.args.requestId!;
+      await networkHelpers.impersonateAccount(p.vrfCoordinator.address);
+      await networkHelpers.setBalance(p.vrfCoordinator.address, parseEther("1"));
+      assert.ok((await callbackGas(p, requestId, 1n)) < 400_000n);
+      await p.vrfCoordinator.write.fulfillRandomWords([requestId, p.datasetRegistry.address]);
+      const after = (await p.datasetRegistry.read.holders([1n]))[5]!;
+      assert.notEqual(after, holders[5]);
+      assert.notEqual(after, zeroAddress);
+      assert.ok(!holders.includes(after), "a provider holding no column of the dataset");
+      assert.equal((await p.datasetRegistry.read.columnState([1n, 5n])).redrawPending, false);
+    });
+  });
+
+  describe("when the placement never completes (finding 6: a way out of Placing)", () => {
+    it("lets anyone cancel after placementTimeout and refunds the owner; the late answer is ignored", async () => {
+      const p = await networkHelpers.loadFixture(withProviders);
+      await p.datasetRegistry.write.register([REGISTRATION], { account: p.consumer.account });
+      const { deadline } = await p.datasetRegistry.read.placementOf([1n]);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        p.datasetRegistry.write.cancelPlacement([1n]),
+        p.datasetRegistry,
+        "DatasetRegistryPlacementNotOverdue",
+        [1n, BigInt(deadline)],
+      );
+      await networkHelpers.time.setNextBlockTimestamp(deadline);
+      const ownerBefore = await p.token.read.balanceOf([p.consumer.account.address]);
+      await viem.assertions.emitWithArgs(
+        p.datasetRegistry.write.cancelPlacement([1n], { account: p.outsider.account }),
+        p.datasetRegistry,
+        "DatasetCancelled",
+        [1n, REGISTRATION.payment],
+      );
+      assert.equal(await p.token.read.balanceOf([p.consumer.account.address]), ownerBefore + REGISTRATION.payment);
+      assert.equal(await p.token.read.balanceOf([p.datasetRegistry.address]), 0n);
+      assert.equal((await p.datasetRegistry.read.getDataset([1n])).status, DatasetStatus.Cancelled);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        p.datasetRegistry.write.cancelPlacement([1n]),
+        p.datasetRegistry,
+        "DatasetRegistryWrongStatus",
+        [1n, DatasetStatus.Cancelled, DatasetStatus.Placing],
+      );
+      const [requested] = await p.datasetRegistry.getEvents.PlacementRequested({ datasetId: 1n }, { fromBlock: 0n });
+      await viem.assertions.emitWithArgs(
+        p.vrfCoordinator.write.fulfillRandomWords([requested!.args.requestId!, p.datasetRegistry.address]),
+        p.datasetRegistry,
+        "PlacementAnswerIgnored",
+        [1n, WHOLE_PLACEMENT, requested!.args.requestId!],
+      );
+      assert.equal((await p.datasetRegistry.read.placementOf([1n])).seeded, false);
+    });
+
+    it("releases the holders of a partly applied placement when it is cancelled", async () => {
+      const p = await networkHelpers.loadFixture(withSeededDataset);
+      await p.datasetRegistry.write.applyPlacement([p.datasetId, 3n]);
+      const holders = await p.datasetRegistry.read.holders([p.datasetId]);
+      const leaving = walletOf(p, holders[1]!);
+      await p.datasetRegistry.write.exit({ account: leaving.account });
+      assert.equal(await p.datasetRegistry.read.lockedStakeOf([leaving.account.address]), PROVIDER_STAKE, "held until the column goes");
+      await networkHelpers.time.increase(PLACEMENT_TIMEOUT);
+      await viem.assertions.emitWithArgs(
+        p.datasetRegistry.write.cancelPlacement([p.datasetId]),
+        p.datasetRegistry,
+        "ProviderReleased",
+        [getAddress(leaving.account.address), PROVIDER_STAKE],
+      );
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        p.datasetRegistry.write.cancelPlacement([5n]),
+        p.datasetRegistry,
+        "DatasetRegistryUnknownDataset",
+        [5n],
+      );
+    });
+
+    it("refuses to cancel an active dataset", async () => {
+      const p = await networkHelpers.loadFixture(withPlacedDataset);
+      await networkHelpers.time.increase(PLACEMENT_TIMEOUT);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        p.datasetRegistry.write.cancelPlacement([p.datasetId]),
+        p.datasetRegistry,
+        "DatasetRegistryWrongStatus",
+        [p.datasetId, DatasetStatus.Active, DatasetStatus.Placing],
       );
     });
   });
@@ -206,21 +425,23 @@ describe("DatasetRegistry", () => {
       await p.datasetRegistry.write.acceptColumn([p.datasetId, 4n], { account: leaving.account });
       await p.datasetRegistry.write.exit({ account: leaving.account });
       assert.equal((await p.stakeManager.read.stakeOf([leaving.account.address])).locked, PROVIDER_STAKE, "still holds a column");
+      assert.equal(await p.datasetRegistry.read.reassignable([p.datasetId]), 1n << 4n);
 
       await p.datasetRegistry.write.reassign([p.datasetId, 4n], { account: p.outsider.account });
+      const requestedAt = BigInt(await networkHelpers.time.latest());
       await viem.assertions.revertWithCustomErrorWithArgs(
         p.datasetRegistry.write.reassign([p.datasetId, 4n]),
         p.datasetRegistry,
-        "DatasetRegistryColumnNotReassignable",
-        [p.datasetId, 4n],
+        "DatasetRegistryReassignTooSoon",
+        [p.datasetId, 4n, requestedAt + REASSIGN_COOLDOWN],
       );
       const providersAtDraw = await p.datasetRegistry.read.providers();
       const seed = await fulfillLatest(p, p.datasetId);
 
       const after = await p.datasetRegistry.read.holders([p.datasetId]);
-      const order = randomDraw({ seed, count: providersAtDraw.length, size: providersAtDraw.length }).map((i) => providersAtDraw[i]!);
-      const expected = order.find((candidate) => !holders.includes(candidate));
-      assert.equal(after[4], expected);
+      const expected = placementDraw({ seed, column: 4, providers: providersAtDraw, taken: (provider) => holders.includes(provider) });
+      assert.equal(after[4], expected!.holder);
+      assert.ok(!holders.includes(after[4]!));
       assert.equal((await p.datasetRegistry.read.accepted([p.datasetId]))[4], false, "the new holder has not accepted yet");
       assert.deepEqual([...after.slice(0, 4), ...after.slice(5)], [...holders.slice(0, 4), ...holders.slice(5)]);
       assert.equal((await p.stakeManager.read.stakeOf([leaving.account.address])).locked, 0n, "released with its last column");
@@ -252,6 +473,77 @@ describe("DatasetRegistry", () => {
         [1n, DatasetStatus.Placing, DatasetStatus.Active],
       );
     });
+
+    it("requests an unanswered redraw again after reassignCooldown and ignores the late answer (finding 6)", async () => {
+      const p = await networkHelpers.loadFixture(withPlacedDataset);
+      const holders = await p.datasetRegistry.read.holders([p.datasetId]);
+      await p.datasetRegistry.write.exit({ account: walletOf(p, holders[2]!).account });
+      await p.datasetRegistry.write.reassign([p.datasetId, 2n]);
+      const [, first] = await p.datasetRegistry.getEvents.PlacementRequested({ datasetId: p.datasetId }, { fromBlock: 0n });
+      // The VRF never answers: after the cooldown the redraw is requested anew.
+      await networkHelpers.time.increase(REASSIGN_COOLDOWN);
+      await p.datasetRegistry.write.reassign([p.datasetId, 2n], { account: p.outsider.account });
+      const [, , second] = await p.datasetRegistry.getEvents.PlacementRequested({ datasetId: p.datasetId }, { fromBlock: 0n });
+      await viem.assertions.emitWithArgs(
+        p.vrfCoordinator.write.fulfillRandomWords([first!.args.requestId!, p.datasetRegistry.address]),
+        p.datasetRegistry,
+        "PlacementAnswerIgnored",
+        [p.datasetId, 2n, first!.args.requestId!],
+      );
+      assert.equal((await p.datasetRegistry.read.holders([p.datasetId]))[2], holders[2], "the late answer changed nothing");
+      assert.equal((await p.datasetRegistry.read.columnState([p.datasetId, 2n])).redrawPending, true);
+      await viem.assertions.emit(
+        p.vrfCoordinator.write.fulfillRandomWords([second!.args.requestId!, p.datasetRegistry.address]),
+        p.datasetRegistry,
+        "ColumnPlaced",
+      );
+      assert.notEqual((await p.datasetRegistry.read.holders([p.datasetId]))[2], holders[2]);
+    });
+
+    it("refuses a loop of paid redraws of an unplaceable column: one request per reassignCooldown (finding 7)", async () => {
+      const p = await networkHelpers.loadFixture(withPlacedDataset);
+      // Every provider outside the dataset leaves: a redrawn column finds no one.
+      const holders = await p.datasetRegistry.read.holders([p.datasetId]);
+      for (const wallet of p.storageProviders.filter((w) => !holders.includes(getAddress(w.account.address)))) {
+        await p.datasetRegistry.write.exit({ account: wallet.account });
+      }
+      await p.datasetRegistry.write.exit({ account: walletOf(p, holders[0]!).account });
+      await p.datasetRegistry.write.reassign([p.datasetId, 0n], { account: p.outsider.account });
+      await fulfillLatest(p, p.datasetId);
+      assert.equal((await p.datasetRegistry.read.holders([p.datasetId]))[0], zeroAddress, "unplaced: reassignable again");
+      const requests = async () => (await p.datasetRegistry.getEvents.PlacementRequested({ datasetId: p.datasetId }, { fromBlock: 0n })).length;
+      const before = await requests();
+      const { redrawRequestedAt } = await p.datasetRegistry.read.columnState([p.datasetId, 0n]);
+      for (let i = 0; i < 3; i++) {
+        await viem.assertions.revertWithCustomErrorWithArgs(
+          p.datasetRegistry.write.reassign([p.datasetId, 0n], { account: p.outsider.account }),
+          p.datasetRegistry,
+          "DatasetRegistryReassignTooSoon",
+          [p.datasetId, 0n, BigInt(redrawRequestedAt) + REASSIGN_COOLDOWN],
+        );
+      }
+      assert.equal(await requests(), before, "no VRF request paid");
+      assert.equal(await p.datasetRegistry.read.reassignable([p.datasetId]), 0n, "cooling down");
+      await networkHelpers.time.setNextBlockTimestamp(BigInt(redrawRequestedAt) + REASSIGN_COOLDOWN);
+      await p.datasetRegistry.write.reassign([p.datasetId, 0n], { account: p.outsider.account });
+      assert.equal(await requests(), before + 1);
+    });
+
+    it("redraws a column its holder did not accept within acceptancePeriod (finding 5)", async () => {
+      const p = await networkHelpers.loadFixture(withPlacedDataset);
+      const { placedAt } = await p.datasetRegistry.read.columnState([p.datasetId, 7n]);
+      const deadline = BigInt(placedAt) + ACCEPTANCE_PERIOD;
+      await networkHelpers.time.setNextBlockTimestamp(deadline - 1n);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        p.datasetRegistry.write.reassign([p.datasetId, 7n]),
+        p.datasetRegistry,
+        "DatasetRegistryColumnNotReassignable",
+        [p.datasetId, 7n],
+      );
+      await networkHelpers.time.setNextBlockTimestamp(deadline);
+      await p.datasetRegistry.write.reassign([p.datasetId, 7n]);
+      assert.equal((await p.datasetRegistry.read.columnState([p.datasetId, 7n])).redrawPending, true);
+    });
   });
 
   describe("acceptColumn", () => {
@@ -282,6 +574,21 @@ describe("DatasetRegistry", () => {
         [p.datasetId, 6n],
       );
     });
+
+    it("refuses an acceptance at or after placedAt + acceptancePeriod (finding 5)", async () => {
+      const p = await networkHelpers.loadFixture(withPlacedDataset);
+      const holders = await p.datasetRegistry.read.holders([p.datasetId]);
+      const { placedAt } = await p.datasetRegistry.read.columnState([p.datasetId, 3n]);
+      const deadline = BigInt(placedAt) + ACCEPTANCE_PERIOD;
+      await networkHelpers.time.setNextBlockTimestamp(deadline);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        p.datasetRegistry.write.acceptColumn([p.datasetId, 3n], { account: walletOf(p, holders[3]!).account }),
+        p.datasetRegistry,
+        "DatasetRegistryAcceptanceOverdue",
+        [p.datasetId, 3n, deadline],
+      );
+      assert.equal((await p.datasetRegistry.read.accepted([p.datasetId]))[3], false);
+    });
   });
 
   describe("reportFaulty", () => {
@@ -300,6 +607,9 @@ describe("DatasetRegistry", () => {
     it("pays each holder its share after the term and refunds the rounding, once", async () => {
       const p = await networkHelpers.loadFixture(withPlacedDataset);
       const holders = await p.datasetRegistry.read.holders([p.datasetId]);
+      for (const [column, holder] of holders.entries()) {
+        await p.datasetRegistry.write.acceptColumn([p.datasetId, BigInt(column)], { account: walletOf(p, holder).account });
+      }
       const { endsAt } = await p.datasetRegistry.read.getDataset([p.datasetId]);
       await viem.assertions.revertWithCustomErrorWithArgs(
         p.datasetRegistry.write.settle([p.datasetId]),
@@ -327,6 +637,29 @@ describe("DatasetRegistry", () => {
         "DatasetRegistryWrongStatus",
         [p.datasetId, DatasetStatus.Settled, DatasetStatus.Active],
       );
+    });
+
+    it("pays nothing to a holder that never accepted its column; its share returns to the owner (finding 5)", async () => {
+      const p = await networkHelpers.loadFixture(withPlacedDataset);
+      const holders = await p.datasetRegistry.read.holders([p.datasetId]);
+      // Every holder but those of columns 2 and 9 accepts.
+      for (const [column, holder] of holders.entries()) {
+        if (column !== 2 && column !== 9) {
+          await p.datasetRegistry.write.acceptColumn([p.datasetId, BigInt(column)], { account: walletOf(p, holder).account });
+        }
+      }
+      const { endsAt } = await p.datasetRegistry.read.getDataset([p.datasetId]);
+      await networkHelpers.time.setNextBlockTimestamp(endsAt);
+      const idle = [holders[2]!, holders[9]!];
+      const idleBefore = await Promise.all(idle.map((h) => p.token.read.balanceOf([h])));
+      const ownerBefore = await p.token.read.balanceOf([p.consumer.account.address]);
+      const perColumn = REGISTRATION.payment / 11n;
+      const refund = REGISTRATION.payment - perColumn * 9n;
+      await viem.assertions.emitWithArgs(p.datasetRegistry.write.settle([p.datasetId]), p.datasetRegistry, "DatasetSettled", [p.datasetId, perColumn, refund]);
+      assert.deepEqual(await Promise.all(idle.map((h) => p.token.read.balanceOf([h]))), idleBefore, "never accepted: never paid");
+      assert.equal(await p.token.read.balanceOf([p.consumer.account.address]), ownerBefore + refund);
+      assert.equal(await p.token.read.balanceOf([p.datasetRegistry.address]), 0n);
+      for (const holder of idle) assert.equal((await p.stakeManager.read.stakeOf([holder])).locked, PROVIDER_STAKE, "still a provider, stake kept locked");
     });
   });
 
@@ -388,6 +721,7 @@ describe("DatasetRegistry", () => {
         stakeManager.address,
         PROVIDER_STAKE,
         FAULT_PENALTY,
+        PERIODS,
         { keyHash, subscriptionId, callbackGasLimit, requestConfirmations },
         admin,
       ]);
@@ -403,13 +737,16 @@ describe("DatasetRegistry", () => {
       await registry.write.register([REGISTRATION], { account: p.consumer.account });
       const [requested] = await registry.getEvents.PlacementRequested({}, { fromBlock: 0n });
       await p.vrfCoordinator.write.fulfillRandomWords([requested!.args.requestId!, registry.address]);
+      await registry.write.applyPlacement([1n, 11n]);
       return { ...p, registry, stakeManager, treasury };
     }
 
-    /** Answers the registry's latest VRF request. */
+    /** Answers the registry's latest VRF request (and applies a whole placement). */
     async function fulfillRegistry(p: Awaited<ReturnType<typeof withReporter>>) {
       const events = await p.registry.getEvents.PlacementRequested({}, { fromBlock: 0n });
-      await p.vrfCoordinator.write.fulfillRandomWords([events.at(-1)!.args.requestId!, p.registry.address]);
+      const { requestId, column, datasetId } = events.at(-1)!.args;
+      await p.vrfCoordinator.write.fulfillRandomWords([requestId!, p.registry.address]);
+      if (column === WHOLE_PLACEMENT) await p.registry.write.applyPlacement([datasetId!, 11n]);
     }
 
     it("sets its acceptance listener once, by the admin only, and not to zero", async () => {
@@ -548,6 +885,9 @@ describe("DatasetRegistry", () => {
     it("lets a faulty column be redrawn and pays a faulty holder nothing", async () => {
       const p = await networkHelpers.loadFixture(withReporter);
       const holders = await p.registry.read.holders([1n]);
+      for (const [column, holder] of holders.entries()) {
+        await p.registry.write.acceptColumn([1n, BigInt(column)], { account: walletOf(p, holder).account });
+      }
       await p.registry.write.reportFaulty([1n, 2n]);
       const { endsAt } = await p.registry.read.getDataset([1n]);
       await networkHelpers.time.setNextBlockTimestamp(endsAt);
@@ -606,12 +946,16 @@ describe("DatasetRegistry", () => {
     const { subscriptionId, keyHash, callbackGasLimit, requestConfirmations } = await p.committee.read.config();
     const vrf = { keyHash, subscriptionId, callbackGasLimit, requestConfirmations };
     const admin = p.deployer.account.address;
+    const [coordinator, governance, stakeManager] = [p.vrfCoordinator.address, p.governance.address, p.stakeManager.address];
     const cases = [
-      ["stakeManager", [p.vrfCoordinator.address, p.governance.address, zeroAddress, 1n, 1n, vrf, admin]],
-      ["providerStake", [p.vrfCoordinator.address, p.governance.address, p.stakeManager.address, 0n, 0n, vrf, admin]],
-      ["faultPenalty", [p.vrfCoordinator.address, p.governance.address, p.stakeManager.address, 1n, 0n, vrf, admin]],
-      ["faultPenalty", [p.vrfCoordinator.address, p.governance.address, p.stakeManager.address, 1n, 2n, vrf, admin]],
-      ["admin", [p.vrfCoordinator.address, p.governance.address, p.stakeManager.address, 1n, 1n, vrf, zeroAddress]],
+      ["stakeManager", [coordinator, governance, zeroAddress, 1n, 1n, PERIODS, vrf, admin]],
+      ["providerStake", [coordinator, governance, stakeManager, 0n, 0n, PERIODS, vrf, admin]],
+      ["faultPenalty", [coordinator, governance, stakeManager, 1n, 0n, PERIODS, vrf, admin]],
+      ["faultPenalty", [coordinator, governance, stakeManager, 1n, 2n, PERIODS, vrf, admin]],
+      ["placementTimeout", [coordinator, governance, stakeManager, 1n, 1n, { ...PERIODS, placementTimeout: 0 }, vrf, admin]],
+      ["acceptancePeriod", [coordinator, governance, stakeManager, 1n, 1n, { ...PERIODS, acceptancePeriod: 0 }, vrf, admin]],
+      ["reassignCooldown", [coordinator, governance, stakeManager, 1n, 1n, { ...PERIODS, reassignCooldown: 0 }, vrf, admin]],
+      ["admin", [coordinator, governance, stakeManager, 1n, 1n, PERIODS, vrf, zeroAddress]],
     ] as const;
     for (const [name, args] of cases) {
       await viem.assertions.revertWithCustomErrorWithArgs(

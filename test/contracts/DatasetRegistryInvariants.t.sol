@@ -14,9 +14,9 @@ import {SnarkField} from "../../contracts/libraries/SnarkField.sol";
 import {VrfRequest} from "../../contracts/libraries/VrfRequest.sol";
 import {VeritrainToken} from "../../contracts/token/VeritrainToken.sol";
 
-/// @notice Random sequences of provider joins and exits, registrations, VRF placements,
-/// reassignments, fault reports (each slashing the holder), settlements and time warps against
-/// one DatasetRegistry.
+/// @notice Random sequences of provider joins and exits, registrations, VRF answers, placements
+/// applied in chunks, cancellations, acceptances, reassignments, fault reports (each slashing the
+/// holder), settlements and time warps against one DatasetRegistry.
 contract DatasetRegistryHandler is CommonBase, StdUtils {
     uint256 internal constant PROVIDERS = 8;
     uint96 public constant PROVIDER_STAKE = 50e18;
@@ -31,12 +31,22 @@ contract DatasetRegistryHandler is CommonBase, StdUtils {
     address[] public providers;
     uint256[] internal _pendingRequests;
 
-    /// @notice Tokens each dataset paid out (to holders and back to its owner), from balance deltas.
+    /// @notice Tokens each dataset paid out (to holders and back to its owner, or refunded), from balance deltas.
     mapping(uint256 datasetId => uint256) public ghostPaidOut;
+    /// @notice Settlements and cancellations of each dataset.
     mapping(uint256 datasetId => uint256) public ghostSettlements;
+    /// @notice Storage payments escrowed by registrations, and paid out by settlements and cancellations.
+    uint256 public ghostPaymentsIn;
+    uint256 public ghostPaymentsOut;
+    /// @notice Settlements that paid an account other than the accepted, sound holders, or paid a wrong amount.
+    uint256 public ghostWrongPayouts;
     /// @notice Stake slashed by fault reports, and the reports that slashed anything.
     uint256 public ghostSlashed;
     uint256 public ghostSlashes;
+    /// @notice Per provider: stake the registry locked (join top-ups), slashed, and unlocked (releases).
+    mapping(address provider => uint256) public ghostLocked;
+    mapping(address provider => uint256) public ghostSlashedFrom;
+    mapping(address provider => uint256) public ghostUnlocked;
 
     constructor(VeritrainToken token_, StakeManager stakeManager_, DatasetRegistry registry_, VRFCoordinatorV2_5Mock vrf_) {
         token = token_;
@@ -45,6 +55,15 @@ contract DatasetRegistryHandler is CommonBase, StdUtils {
         vrf = vrf_;
         owner = address(this);
         for (uint256 i; i < PROVIDERS; ++i) providers.push(address(uint160(uint256(keccak256(abi.encode("provider", i))))));
+    }
+
+    bool internal _booked;
+
+    /// @notice Books the stake the providers locked when the test joined them; once (later, fuzzed calls revert).
+    function bookInitialLocks() external {
+        require(!_booked, "booked");
+        _booked = true;
+        for (uint256 i; i < PROVIDERS; ++i) ghostLocked[providers[i]] = registry.lockedStakeOf(providers[i]);
     }
 
     function providerCount() external pure returns (uint256) {
@@ -56,15 +75,19 @@ contract DatasetRegistryHandler is CommonBase, StdUtils {
         if (_isProvider(p)) return;
         // A provider slashed below PROVIDER_STAKE tops up from its free stake on rejoining.
         if (stakeManager.stakeOf(p).available + registry.lockedStakeOf(p) < PROVIDER_STAKE) return;
+        uint256 lockedBefore = stakeManager.stakeOf(p).locked;
         vm.prank(p);
         registry.join("/ip4/127.0.0.1/tcp/4001");
+        ghostLocked[p] += stakeManager.stakeOf(p).locked - lockedBefore;
     }
 
     function exit(uint256 seed) external {
         address p = providers[seed % PROVIDERS];
         if (!_isProvider(p)) return;
+        _bookReleases();
         vm.prank(p);
         registry.exit();
+        _bookReleases();
     }
 
     function register(uint8 k, uint8 parity, uint96 payment, uint32 term) external {
@@ -84,11 +107,46 @@ contract DatasetRegistryHandler is CommonBase, StdUtils {
             stripeCount: 1,
             byteLength: 1024,
             payment: uint96(bound(payment, 1, 1_000e18)),
-            term: uint32(bound(term, 1, 30 days))
+            term: uint32(bound(term, 1, 30 days)),
+            verifierVersion: 0
         });
         vm.recordLogs();
         registry.register(r);
+        ghostPaymentsIn += r.payment;
         _rememberRequests();
+    }
+
+    function applyPlacement(uint256 datasetSeed, uint256 maxColumns) external {
+        (uint256 datasetId, bool found) = _dataset(datasetSeed, IDatasetRegistry.DatasetStatus.Placing);
+        if (!found || !registry.placementOf(datasetId).seeded) return;
+        registry.applyPlacement(datasetId, bound(maxColumns, 1, 8));
+    }
+
+    function cancelPlacement(uint256 datasetSeed) external {
+        (uint256 datasetId, bool found) = _dataset(datasetSeed, IDatasetRegistry.DatasetStatus.Placing);
+        if (!found) return;
+        uint256 deadline = registry.placementOf(datasetId).deadline;
+        if (block.timestamp < deadline) vm.warp(deadline);
+        uint256 before = token.balanceOf(address(registry));
+        _bookReleases();
+        registry.cancelPlacement(datasetId);
+        _bookReleases();
+        uint256 out = before - token.balanceOf(address(registry));
+        ghostPaidOut[datasetId] += out;
+        ghostPaymentsOut += out;
+        ++ghostSettlements[datasetId];
+    }
+
+    function acceptColumn(uint256 datasetSeed, uint256 column) external {
+        uint256 count = registry.datasetCount();
+        if (count == 0) return;
+        uint256 datasetId = datasetSeed % count + 1;
+        address[] memory holders = registry.holders(datasetId);
+        if (holders.length == 0) return;
+        column %= holders.length;
+        if (holders[column] == address(0)) return;
+        vm.prank(holders[column]);
+        try registry.acceptColumn(datasetId, column) {} catch {}
     }
 
     function reassign(uint256 datasetSeed, uint256 column) external {
@@ -100,7 +158,9 @@ contract DatasetRegistryHandler is CommonBase, StdUtils {
         vm.recordLogs();
         try registry.reassign(datasetId, column % d.n) {
             _rememberRequests();
-        } catch {}
+        } catch {
+            vm.getRecordedLogs();
+        }
     }
 
     function reportFaulty(uint256 datasetSeed, uint256 column) external {
@@ -117,6 +177,7 @@ contract DatasetRegistryHandler is CommonBase, StdUtils {
             require(reported == holder, "reported holder");
             require(stakeManager.stakeOf(holder).locked == lockedBefore - slashed, "slashed as reported");
             ghostSlashed += slashed;
+            ghostSlashedFrom[holder] += slashed;
             if (slashed != 0) ++ghostSlashes;
         } catch (bytes memory reason) {
             // Only an already faulty column may be refused.
@@ -134,24 +195,62 @@ contract DatasetRegistryHandler is CommonBase, StdUtils {
         _pendingRequests.pop();
         uint256[] memory words = new uint256[](1);
         words[0] = word;
+        _bookReleases();
         vrf.fulfillRandomWordsWithOverride(requestId, address(registry), words);
+        _bookReleases();
     }
 
+    /// @dev Settles a dataset and checks who was paid: exactly `perColumn` to each holder that accepted its
+    /// column and is not faulty, nothing to anyone else (an unaccepted, faulty, or exited-and-replaced holder).
     function settle(uint256 datasetSeed) external {
-        uint256 count = registry.datasetCount();
-        if (count == 0) return;
-        uint256 datasetId = datasetSeed % count + 1;
+        (uint256 datasetId, bool found) = _dataset(datasetSeed, IDatasetRegistry.DatasetStatus.Active);
+        if (!found) return;
         IDatasetRegistry.Dataset memory d = registry.getDataset(datasetId);
-        if (d.status != IDatasetRegistry.DatasetStatus.Active) return;
         if (block.timestamp < d.endsAt) vm.warp(d.endsAt);
+        uint256[] memory sound = new uint256[](PROVIDERS);
+        uint256[] memory balances = new uint256[](PROVIDERS);
+        for (uint256 column; column < d.n; ++column) {
+            IDatasetRegistry.ColumnState memory c = registry.columnState(datasetId, column);
+            if (c.holder == address(0) || c.acceptedAt == 0 || c.faulty) continue;
+            for (uint256 i; i < PROVIDERS; ++i) if (providers[i] == c.holder) ++sound[i];
+        }
+        for (uint256 i; i < PROVIDERS; ++i) balances[i] = token.balanceOf(providers[i]);
         uint256 before = token.balanceOf(address(registry));
+        _bookReleases();
         registry.settle(datasetId);
-        ghostPaidOut[datasetId] += before - token.balanceOf(address(registry));
+        _bookReleases();
+        uint256 perColumn = d.payment / d.n;
+        for (uint256 i; i < PROVIDERS; ++i) {
+            if (token.balanceOf(providers[i]) - balances[i] != sound[i] * perColumn) ++ghostWrongPayouts;
+        }
+        uint256 out = before - token.balanceOf(address(registry));
+        ghostPaidOut[datasetId] += out;
+        ghostPaymentsOut += out;
         ++ghostSettlements[datasetId];
     }
 
     function warp(uint256 seconds_) external {
         vm.warp(block.timestamp + bound(seconds_, 1, 10 days));
+    }
+
+    /// @dev The first dataset from a seeded offset in `status`.
+    function _dataset(uint256 seed, IDatasetRegistry.DatasetStatus status) internal view returns (uint256 datasetId, bool found) {
+        uint256 count = registry.datasetCount();
+        for (uint256 k; k < count; ++k) {
+            datasetId = (seed + k) % count + 1;
+            if (registry.getDataset(datasetId).status == status) return (datasetId, true);
+        }
+    }
+
+    /// @dev Books what the registry unlocked since the last call: a provider's lock only falls by a slash
+    /// (booked at the report) or an unlock.
+    function _bookReleases() internal {
+        for (uint256 i; i < PROVIDERS; ++i) {
+            address p = providers[i];
+            uint256 booked = ghostLocked[p] - ghostSlashedFrom[p] - ghostUnlocked[p];
+            uint256 locked = stakeManager.stakeOf(p).locked;
+            if (locked < booked) ghostUnlocked[p] += booked - locked;
+        }
     }
 
     function _isProvider(address p) internal view returns (bool) {
@@ -185,7 +284,16 @@ contract DatasetRegistryInvariantsTest is Test {
         vrf = new VRFCoordinatorV2_5Mock(0, 0, 1e18);
         uint256 subId = vrf.createSubscription();
         vrf.fundSubscription(subId, 1_000_000 ether);
-        registry = new DatasetRegistry(address(vrf), makeAddr("governance"), stakeManager, 50e18, 20e18, VrfRequest.Params(bytes32(0), subId, 5_000_000, 3), address(this));
+        registry = new DatasetRegistry(
+            address(vrf),
+            makeAddr("governance"),
+            stakeManager,
+            50e18,
+            20e18,
+            IDatasetRegistry.Periods(1 days, 1 days, 1 hours),
+            VrfRequest.Params(bytes32(0), subId, 5_000_000, 3),
+            address(this)
+        );
         vrf.addConsumer(subId, address(registry));
         stakeManager.grantRole(stakeManager.MODULE_ROLE(), address(registry));
         handler = new DatasetRegistryHandler(token, stakeManager, registry, vrf);
@@ -202,9 +310,12 @@ contract DatasetRegistryInvariantsTest is Test {
             registry.join("/ip4/127.0.0.1/tcp/4001");
             vm.stopPrank();
         }
+        handler.bookInitialLocks();
         targetContract(address(handler));
     }
 
+    /// @notice DatasetRegistry's token balance is the payments of the datasets not yet settled or cancelled,
+    /// and what it paid out never exceeds what it took in.
     /// forge-config: default.invariant.runs = 16
     /// forge-config: default.invariant.depth = 60
     function invariant_escrow_equalsUnsettledPayments() public view {
@@ -212,20 +323,43 @@ contract DatasetRegistryInvariantsTest is Test {
         uint256 count = registry.datasetCount();
         for (uint256 id = 1; id <= count; ++id) {
             IDatasetRegistry.Dataset memory d = registry.getDataset(id);
-            if (d.status != IDatasetRegistry.DatasetStatus.Settled) open += d.payment;
+            if (d.status == IDatasetRegistry.DatasetStatus.Placing || d.status == IDatasetRegistry.DatasetStatus.Active) open += d.payment;
         }
-        assertEq(token.balanceOf(address(registry)), open);
+        assertEq(token.balanceOf(address(registry)), open, "balance = unsettled payments");
+        assertLe(handler.ghostPaymentsOut(), handler.ghostPaymentsIn(), "payments out <= payments in");
+        assertEq(token.balanceOf(address(registry)), handler.ghostPaymentsIn() - handler.ghostPaymentsOut(), "balance = in - out");
     }
 
+    /// @notice A settled dataset paid out its whole payment once, a cancelled one refunded it once, a live one nothing.
     /// forge-config: default.invariant.runs = 16
     /// forge-config: default.invariant.depth = 60
     function invariant_datasets_payOutExactlyOnce() public view {
         uint256 count = registry.datasetCount();
         for (uint256 id = 1; id <= count; ++id) {
             IDatasetRegistry.Dataset memory d = registry.getDataset(id);
-            bool settled = d.status == IDatasetRegistry.DatasetStatus.Settled;
-            assertEq(handler.ghostSettlements(id), settled ? 1 : 0);
-            assertEq(handler.ghostPaidOut(id), settled ? d.payment : 0);
+            bool ended = d.status == IDatasetRegistry.DatasetStatus.Settled || d.status == IDatasetRegistry.DatasetStatus.Cancelled;
+            assertEq(handler.ghostSettlements(id), ended ? 1 : 0);
+            assertEq(handler.ghostPaidOut(id), ended ? d.payment : 0);
+        }
+    }
+
+    /// @notice Settlements pay exactly the holders that accepted their column and were not reported faulty:
+    /// never a faulty, unaccepted or exited-and-replaced holder.
+    /// forge-config: default.invariant.runs = 16
+    /// forge-config: default.invariant.depth = 60
+    function invariant_settlements_payOnlyAcceptedSoundHolders() public view {
+        assertEq(handler.ghostWrongPayouts(), 0);
+    }
+
+    /// @notice Every slash of a provider is bounded by the stake the registry locked for it, less what it
+    /// unlocked and slashed before.
+    /// forge-config: default.invariant.runs = 16
+    /// forge-config: default.invariant.depth = 60
+    function invariant_slashes_boundedByStakeLocked() public view {
+        for (uint256 i; i < handler.providerCount(); ++i) {
+            address p = handler.providers(i);
+            assertLe(handler.ghostSlashedFrom(p) + handler.ghostUnlocked(p), handler.ghostLocked(p), "slashed + unlocked <= locked");
+            assertEq(stakeManager.stakeOf(p).locked, handler.ghostLocked(p) - handler.ghostSlashedFrom(p) - handler.ghostUnlocked(p), "books");
         }
     }
 

@@ -44,9 +44,14 @@ abstract contract StorageAuditActions is CommonBase, StdUtils {
         address[] memory holders = datasetRegistry.holders(DATASET);
         column %= holders.length;
         if (holders[column] == address(0) || datasetRegistry.accepted(DATASET)[column]) return;
+        vm.recordLogs();
         vm.prank(holders[column]);
-        datasetRegistry.acceptColumn(DATASET, column);
-        _afterStorageAction("acceptColumn");
+        // Refused once the holder's acceptance period is over (the column is then redrawn).
+        try datasetRegistry.acceptColumn(DATASET, column) {
+            _afterStorageAction("acceptColumn");
+        } catch {
+            vm.getRecordedLogs();
+        }
     }
 
     function openProofRound(uint256 seed) external {
@@ -122,7 +127,9 @@ abstract contract StorageAuditActions is CommonBase, StdUtils {
                 }
             }
             _afterStorageAction("reassignColumn");
-        } catch {}
+        } catch {
+            vm.getRecordedLogs();
+        }
     }
 
     /// @dev Books the logs recorded since the action started.
@@ -169,6 +176,20 @@ contract ProtocolHandler is StorageAuditActions {
     uint256 public ghostIneligibleMembers;
     /// @notice Successful calls per action, to see the campaign reaches deep states.
     mapping(bytes32 action => uint256) public calls;
+    /// @notice Per module and account: stake locked, unlocked and slashed (StakeManager events).
+    mapping(address module => mapping(address account => uint256)) public ghostLockedBy;
+    mapping(address module => mapping(address account => uint256)) public ghostUnlockedBy;
+    mapping(address module => mapping(address account => uint256)) public ghostSlashedBy;
+    /// @notice Storage payments escrowed (registrations) and paid out (settlements, cancellations).
+    uint256 public ghostStorageIn;
+    uint256 public ghostStorageOut;
+    /// @notice Settlements that paid a storage provider other than `perColumn` per accepted, sound column it holds.
+    uint256 public ghostWrongStoragePayouts;
+    /// @notice The storage providers and validators of the deployment (read at {syncFunding}).
+    address[] public storageAccounts;
+    address[] public validatorAccounts;
+    /// @dev The whole-placement VRF request of each dataset the handler registered.
+    mapping(uint256 datasetId => uint256 requestId) internal _placementRequestOf;
 
     constructor(
         StakeManager stakeManager_,
@@ -205,6 +226,19 @@ contract ProtocolHandler is StorageAuditActions {
     function syncFunding() external {
         require(!_synced, "synced");
         _synced = true;
+        // Locks made by the deployment, before any action was booked.
+        address[] memory providers = datasetRegistry.providers();
+        for (uint256 i; i < providers.length; ++i) {
+            storageAccounts.push(providers[i]);
+            ghostLockedBy[address(datasetRegistry)][providers[i]] = datasetRegistry.lockedStakeOf(providers[i]);
+        }
+        IValidatorCommittee.Validator[] memory validators = committee.validators();
+        for (uint256 i; i < validators.length; ++i) {
+            address validator = validators[i].account;
+            validatorAccounts.push(validator);
+            ghostLockedBy[address(committee)][validator] = stakeManager.stakeOf(validator).locked;
+        }
+        ghostStorageIn = token.balanceOf(address(datasetRegistry));
         for (uint256 i; i < ACTORS; ++i) {
             address a = actors[i];
             expectedBalance[a] = token.balanceOf(a);
@@ -218,6 +252,171 @@ contract ProtocolHandler is StorageAuditActions {
 
     function actorCount() external view returns (uint256) {
         return actors.length;
+    }
+
+    function storageAccountCount() external view returns (uint256) {
+        return storageAccounts.length;
+    }
+
+    function validatorAccountCount() external view returns (uint256) {
+        return validatorAccounts.length;
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                            STORAGE ECONOMICS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @dev An actor registers a 1 + 1 dataset; `answer`: the VRF answers its placement at once.
+    function registerDataset(uint256 actorSeed, uint96 payment, uint32 term, bool answer) external {
+        address owner = _actor(actorSeed);
+        if (datasetRegistry.providers().length < 2) return;
+        payment = uint96(bound(payment, 1, 1_000e18));
+        if (token.balanceOf(owner) < payment) return;
+        bytes32[] memory roots = new bytes32[](2);
+        roots[0] = bytes32(uint256(11));
+        roots[1] = bytes32(uint256(12));
+        IDatasetRegistry.Registration memory r = IDatasetRegistry.Registration({
+            manifestDigest: keccak256("economics manifest"),
+            datasetRoot: bytes32(uint256(13)),
+            columnRoots: roots,
+            k: 1,
+            n: 2,
+            shardSize: 1024,
+            stripeCount: 1,
+            byteLength: 1000,
+            payment: payment,
+            term: uint32(bound(term, 1 hours, 3 days)),
+            verifierVersion: 1
+        });
+        vm.recordLogs();
+        vm.startPrank(owner);
+        token.approve(address(datasetRegistry), payment);
+        uint256 datasetId = datasetRegistry.register(r);
+        vm.stopPrank();
+        _done("registerDataset");
+        if (answer) _answerPlacement(datasetId);
+    }
+
+    function answerPlacement(uint256 datasetSeed) external {
+        (uint256 datasetId, bool found) = _storageDataset(datasetSeed, IDatasetRegistry.DatasetStatus.Placing);
+        if (found && !datasetRegistry.placementOf(datasetId).seeded) _answerPlacement(datasetId);
+    }
+
+    function applyPlacement(uint256 datasetSeed) external {
+        (uint256 datasetId, bool found) = _storageDataset(datasetSeed, IDatasetRegistry.DatasetStatus.Placing);
+        if (!found || !datasetRegistry.placementOf(datasetId).seeded) return;
+        vm.recordLogs();
+        datasetRegistry.applyPlacement(datasetId, 1);
+        _done("applyPlacement");
+    }
+
+    function cancelPlacement(uint256 datasetSeed) external {
+        (uint256 datasetId, bool found) = _storageDataset(datasetSeed, IDatasetRegistry.DatasetStatus.Placing);
+        if (!found) return;
+        uint256 deadline = datasetRegistry.placementOf(datasetId).deadline;
+        if (block.timestamp < deadline) vm.warp(deadline);
+        vm.recordLogs();
+        datasetRegistry.cancelPlacement(datasetId);
+        _done("cancelPlacement");
+    }
+
+    function acceptAnyColumn(uint256 datasetSeed, uint256 column) external {
+        (uint256 datasetId, bool found) = _storageDataset(datasetSeed, IDatasetRegistry.DatasetStatus.Active);
+        if (!found) return;
+        column %= 2;
+        (address holder,) = datasetRegistry.columnOf(datasetId, column);
+        if (holder == address(0)) return;
+        vm.recordLogs();
+        vm.prank(holder);
+        try datasetRegistry.acceptColumn(datasetId, column) {
+            _done("acceptAnyColumn");
+        } catch {
+            vm.getRecordedLogs();
+        }
+    }
+
+    function reassignAnyColumn(uint256 datasetSeed, uint256 column, uint256 word) external {
+        (uint256 datasetId, bool found) = _storageDataset(datasetSeed, IDatasetRegistry.DatasetStatus.Active);
+        if (!found) return;
+        vm.recordLogs();
+        try datasetRegistry.reassign(datasetId, column % 2) {
+            Vm.Log[] memory logs = vm.getRecordedLogs();
+            _book(logs);
+            uint256[] memory words = new uint256[](1);
+            words[0] = word;
+            for (uint256 i; i < logs.length; ++i) {
+                if (logs[i].emitter == address(datasetRegistry) && logs[i].topics[0] == IDatasetRegistry.PlacementRequested.selector) {
+                    vm.recordLogs();
+                    vrf.fulfillRandomWordsWithOverride(uint256(logs[i].topics[2]), address(datasetRegistry), words);
+                    _done("reassignAnyColumn");
+                }
+            }
+        } catch {
+            vm.getRecordedLogs();
+        }
+    }
+
+    function exitStorageProvider(uint256 seed) external {
+        address provider = storageAccounts[seed % storageAccounts.length];
+        vm.recordLogs();
+        vm.prank(provider);
+        try datasetRegistry.exit() {
+            _done("exitStorageProvider");
+        } catch {
+            vm.getRecordedLogs();
+        }
+    }
+
+    function joinStorageProvider(uint256 seed) external {
+        address provider = storageAccounts[seed % storageAccounts.length];
+        vm.recordLogs();
+        vm.prank(provider);
+        try datasetRegistry.join("/ip4/127.0.0.1/tcp/4001") {
+            _done("joinStorageProvider");
+        } catch {
+            vm.getRecordedLogs();
+        }
+    }
+
+    /// @dev Settles a dataset the handler registered and checks who was paid: `perColumn` for each column a
+    /// storage provider holds, accepted and sound; nothing for an unaccepted, faulty or replaced holder.
+    function settleDataset(uint256 datasetSeed) external {
+        (uint256 datasetId, bool found) = _storageDataset(datasetSeed, IDatasetRegistry.DatasetStatus.Active);
+        if (!found) return;
+        IDatasetRegistry.Dataset memory d = datasetRegistry.getDataset(datasetId);
+        if (block.timestamp < d.endsAt) vm.warp(d.endsAt);
+        uint256 n = storageAccounts.length;
+        uint256[] memory due = new uint256[](n);
+        uint256[] memory balances = new uint256[](n);
+        for (uint256 column; column < d.n; ++column) {
+            IDatasetRegistry.ColumnState memory c = datasetRegistry.columnState(datasetId, column);
+            if (c.holder == address(0) || c.acceptedAt == 0 || c.faulty) continue;
+            for (uint256 i; i < n; ++i) if (storageAccounts[i] == c.holder) due[i] += d.payment / d.n;
+        }
+        for (uint256 i; i < n; ++i) balances[i] = token.balanceOf(storageAccounts[i]);
+        vm.recordLogs();
+        datasetRegistry.settle(datasetId);
+        _done("settleDataset");
+        for (uint256 i; i < n; ++i) {
+            if (token.balanceOf(storageAccounts[i]) - balances[i] != due[i]) ++ghostWrongStoragePayouts;
+        }
+    }
+
+    function _answerPlacement(uint256 datasetId) internal {
+        vm.recordLogs();
+        vrf.fulfillRandomWords(_placementRequestOf[datasetId], address(datasetRegistry));
+        _done("answerPlacement");
+    }
+
+    /// @dev A dataset the handler registered (never dataset 1, whose audits run all campaign) in `status`.
+    function _storageDataset(uint256 seed, IDatasetRegistry.DatasetStatus status) internal view returns (uint256 datasetId, bool found) {
+        uint256 count = datasetRegistry.datasetCount();
+        if (count < 2) return (0, false);
+        for (uint256 k; k < count - 1; ++k) {
+            datasetId = (seed + k) % (count - 1) + 2;
+            if (datasetRegistry.getDataset(datasetId).status == status) return (datasetId, true);
+        }
+        return (0, false);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -482,11 +681,15 @@ contract ProtocolHandler is StorageAuditActions {
     /// @dev Books every token movement the events of the last action announce.
     function _done(bytes32 action) internal {
         ++calls[action];
-        Vm.Log[] memory logs = vm.getRecordedLogs();
+        _book(vm.getRecordedLogs());
+    }
+
+    function _book(Vm.Log[] memory logs) internal {
         for (uint256 i; i < logs.length; ++i) {
             Vm.Log memory log = logs[i];
             bytes32 topic = log.topics.length == 0 ? bytes32(0) : log.topics[0];
             if (log.emitter == address(stakeManager)) _bookStake(log, topic);
+            else if (log.emitter == address(datasetRegistry)) _bookStorage(log, topic);
             else if (log.emitter == address(jobRegistry)) _bookJob(log, topic);
             else if (log.emitter == address(disputes)) _bookDispute(log, topic);
             else if (log.emitter == address(committee) && topic == IValidatorCommittee.CommitteeRequested.selector) {
@@ -504,7 +707,12 @@ contract ProtocolHandler is StorageAuditActions {
             uint256 amount = abi.decode(log.data, (uint256));
             expectedBalance[_addr(log.topics[1])] += amount;
             ghostWithdrawn += amount;
+        } else if (topic == IStakeManager.StakeLocked.selector) {
+            ghostLockedBy[_addr(log.topics[2])][_addr(log.topics[1])] += abi.decode(log.data, (uint256));
+        } else if (topic == IStakeManager.StakeUnlocked.selector) {
+            ghostUnlockedBy[_addr(log.topics[2])][_addr(log.topics[1])] += abi.decode(log.data, (uint256));
         } else if (topic == IStakeManager.StakeSlashed.selector) {
+            ghostSlashedBy[_addr(log.topics[2])][_addr(log.topics[1])] += abi.decode(log.data, (uint256));
             address beneficiary = _addr(log.topics[3]);
             (uint256 amount, uint256 toBeneficiary, uint256 toTreasury) =
                 abi.decode(log.data, (uint256, uint256, uint256));
@@ -515,6 +723,27 @@ contract ProtocolHandler is StorageAuditActions {
             ghostSlashed += amount;
             ghostToBeneficiaries += toBeneficiary;
             ghostToTreasury += toTreasury;
+        }
+    }
+
+    function _bookStorage(Vm.Log memory log, bytes32 topic) internal {
+        uint256 datasetId = log.topics.length > 1 ? uint256(log.topics[1]) : 0;
+        if (topic == IDatasetRegistry.DatasetRegistered.selector) {
+            uint256 payment = abi.decode(log.data, (IDatasetRegistry.Registration)).payment;
+            expectedBalance[_addr(log.topics[2])] -= payment;
+            ghostStorageIn += payment;
+        } else if (topic == IDatasetRegistry.PlacementRequested.selector) {
+            (uint256 column) = abi.decode(log.data, (uint256));
+            if (column == type(uint256).max) _placementRequestOf[datasetId] = uint256(log.topics[2]);
+        } else if (topic == IDatasetRegistry.DatasetSettled.selector) {
+            (, uint256 refund) = abi.decode(log.data, (uint256, uint256));
+            IDatasetRegistry.Dataset memory d = datasetRegistry.getDataset(datasetId);
+            expectedBalance[d.owner] += refund;
+            ghostStorageOut += d.payment;
+        } else if (topic == IDatasetRegistry.DatasetCancelled.selector) {
+            uint256 refund = abi.decode(log.data, (uint256));
+            expectedBalance[datasetRegistry.getDataset(datasetId).owner] += refund;
+            ghostStorageOut += refund;
         }
     }
 
@@ -674,22 +903,66 @@ contract ProtocolInvariantsTest is ProtocolBase {
         }
     }
 
-    /// @notice The protocol holds exactly open escrow + open bonds + all stake, contract by contract.
+    function _unsettledStoragePayments() internal view returns (uint256 total) {
+        for (uint256 id = 1; id <= datasetRegistry.datasetCount(); ++id) {
+            IDatasetRegistry.Dataset memory d = datasetRegistry.getDataset(id);
+            if (d.status == IDatasetRegistry.DatasetStatus.Placing || d.status == IDatasetRegistry.DatasetStatus.Active) total += d.payment;
+        }
+    }
+
+    /// @notice The protocol holds exactly open escrow + open bonds + all stake + unsettled storage payments,
+    /// contract by contract.
     /// forge-config: default.invariant.runs = 16
     /// forge-config: default.invariant.depth = 100
     function invariant_protocolBalance_equalsEscrowBondsAndStake() public view {
         uint256 escrow = _openEscrow();
         uint256 bonds = _openBonds();
         uint256 stakes = _allStake();
+        uint256 storagePayments = _unsettledStoragePayments();
         assertEq(token.balanceOf(address(jobRegistry)), escrow, "JobRegistry holds open escrow");
         assertEq(token.balanceOf(address(disputes)), bonds, "Disputes holds open bonds");
         assertEq(token.balanceOf(address(stakeManager)), stakes, "StakeManager holds all stake");
+        assertEq(token.balanceOf(address(datasetRegistry)), storagePayments, "DatasetRegistry holds the unsettled storage payments");
         assertEq(
             token.balanceOf(address(jobRegistry)) + token.balanceOf(address(disputes))
-                + token.balanceOf(address(stakeManager)),
-            escrow + bonds + stakes,
+                + token.balanceOf(address(stakeManager)) + token.balanceOf(address(datasetRegistry)),
+            escrow + bonds + stakes + storagePayments,
             "protocol balance"
         );
+    }
+
+    /// @notice Storage payments out never exceed payments in (DatasetRegistry holds the difference), and a
+    /// settlement pays only holders that accepted their column and stayed sound.
+    /// forge-config: default.invariant.runs = 16
+    /// forge-config: default.invariant.depth = 100
+    function invariant_storagePayments_outAtMostIn() public view {
+        assertLe(handler.ghostStorageOut(), handler.ghostStorageIn(), "payments out <= payments in");
+        assertEq(token.balanceOf(address(datasetRegistry)), handler.ghostStorageIn() - handler.ghostStorageOut(), "in - out held");
+        assertEq(handler.ghostWrongStoragePayouts(), 0, "a faulty, unaccepted or replaced holder was paid");
+    }
+
+    /// @notice Every module slashes and unlocks only stake it locked: per module and account, slashed +
+    /// unlocked <= locked, and an account's locked stake is exactly what its modules still hold.
+    /// forge-config: default.invariant.runs = 16
+    /// forge-config: default.invariant.depth = 100
+    function invariant_slashes_boundedByModuleLocks() public view {
+        address[3] memory modules = [address(jobRegistry), address(committee), address(datasetRegistry)];
+        uint256 accounts = handler.actorCount() + handler.validatorAccountCount() + handler.storageAccountCount();
+        for (uint256 i; i < accounts; ++i) {
+            address account = i < handler.actorCount()
+                ? handler.actors(i)
+                : i < handler.actorCount() + handler.validatorAccountCount()
+                    ? handler.validatorAccounts(i - handler.actorCount())
+                    : handler.storageAccounts(i - handler.actorCount() - handler.validatorAccountCount());
+            uint256 held;
+            for (uint256 m; m < modules.length; ++m) {
+                uint256 locked = handler.ghostLockedBy(modules[m], account);
+                uint256 released = handler.ghostSlashedBy(modules[m], account) + handler.ghostUnlockedBy(modules[m], account);
+                assertLe(released, locked, "a module slashed or unlocked stake it did not lock");
+                held += locked - released;
+            }
+            assertEq(stakeManager.stakeOf(account).locked, held, "locked = what the modules hold");
+        }
     }
 
     /// @notice Stake never goes negative or leaks: the sum of per-account stakes is what was staked,

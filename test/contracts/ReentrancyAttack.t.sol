@@ -292,12 +292,14 @@ contract ReentrancyAttackTest is ProtocolBase {
             stripeCount: 1,
             byteLength: 1000,
             payment: 1e18,
-            term: 30 days
+            term: 30 days,
+            verifierVersion: 1
         });
         _as(address(evilToken), abi.encodeCall(evilToken.approve, (address(datasetRegistry), r.payment)));
         vm.recordLogs();
         uint256 datasetId = abi.decode(_as(address(datasetRegistry), abi.encodeCall(IDatasetRegistry.register, (r))), (uint256));
         _fulfillLogged(address(datasetRegistry), IDatasetRegistry.PlacementRequested.selector);
+        datasetRegistry.applyPlacement(datasetId, 2);
         address[] memory holders = datasetRegistry.holders(datasetId);
         for (uint256 column; column < 2; ++column) {
             vm.prank(holders[column]);

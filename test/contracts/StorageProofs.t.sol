@@ -41,10 +41,12 @@ contract StorageProofsCloseTest is ProtocolBase {
                 stripeCount: 1,
                 byteLength: 1000,
                 payment: 1e18,
-                term: 30 days
+                term: 30 days,
+                verifierVersion: 1
             })
         );
         _fulfillLogged(address(datasetRegistry), IDatasetRegistry.PlacementRequested.selector);
+        datasetRegistry.applyPlacement(datasetId, COLUMNS);
         address[] memory holders = datasetRegistry.holders(datasetId);
         for (uint256 column; column < COLUMNS; ++column) {
             vm.prank(holders[column]);

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { encodeAbiParameters, encodeFunctionData, getAddress, getContract, keccak256, parseAbi, parseEther, stringToHex, zeroAddress, zeroHash, type Address } from "viem";
-import { networkHelpers, SNARK_SCALAR_FIELD, stake, viem, withDataset, type Protocol } from "./fixture.ts";
+import { deployProtocol, fieldRoot, networkHelpers, SNARK_SCALAR_FIELD, stake, viem, type Protocol } from "./fixture.ts";
 
 const RoundStatus = { None: 0, Requested: 1, Open: 2, Closed: 3 } as const;
 const Mode = { Accept: 0, Reject: 1, Revert: 2 } as const;
@@ -13,7 +13,24 @@ const PROOF = [11n, 12n, 21n, 22n, 23n, 24n, 31n, 32n] as const;
 /** Ignition defaults of VeritrainLocal (no parameter file in tests). */
 const ROUND_INTERVAL = 24n * 3600n;
 const PROOF_WINDOW = 3600n;
+const REQUEST_TIMEOUT = 3600n;
 const FAULT_PENALTY = parseEther("250");
+const PAYMENT = parseEther("10");
+
+/** A two-column dataset (1 + 1 shards) bound to verifier version `verifierVersion`. */
+const registration = (verifierVersion: number) => ({
+  manifestDigest: keccak256(stringToHex("manifest")),
+  datasetRoot: fieldRoot("dataset root"),
+  columnRoots: [fieldRoot("column 0"), fieldRoot("column 1")],
+  k: 1,
+  n: 2,
+  shardSize: 1024,
+  stripeCount: 1,
+  byteLength: 1000n,
+  payment: PAYMENT,
+  term: 365 * 24 * 3600,
+  verifierVersion,
+});
 
 /** ABI of test/contracts/utils/VerifierDouble.sol (Hardhat types only contracts/ sources). */
 const VERIFIER_DOUBLE_ABI = parseAbi([
@@ -34,23 +51,45 @@ async function deployVerifierDouble() {
 /** A wallet's checksummed address, as contracts and events return addresses. */
 const addressOf = (wallet: { account: { address: Address } }) => getAddress(wallet.account.address);
 
+/** Registers `verifier` as the next version as governance does (the timelock holds VERIFIER_ADMIN_ROLE; impersonated here). */
+async function addVersion(p: Protocol, verifier: Address, verifyingKeyHash = VERIFYING_KEY_HASH) {
+  await networkHelpers.impersonateAccount(p.governance.address);
+  await networkHelpers.setBalance(p.governance.address, parseEther("1"));
+  return p.storageProofs.write.addVerifier([verifier, verifyingKeyHash], { account: p.governance.address });
+}
+
+/** The protocol with a verifier double registered as version 2 (after the development verifier) and two storage providers joined. */
+async function withVersion2() {
+  const p = await deployProtocol();
+  const verifier = await deployVerifierDouble();
+  await addVersion(p, verifier.address);
+  const providerStake = await p.datasetRegistry.read.providerStake();
+  for (const wallet of p.storageProviders.slice(-2)) {
+    await stake(p, wallet, providerStake);
+    await p.datasetRegistry.write.join([`/ip4/127.0.0.1/tcp/4001/p2p/${wallet.account.address}`], { account: wallet.account });
+  }
+  return { ...p, verifier };
+}
+
 /**
- * Dataset 1 (two columns) active, a verifier double registered as version 2 (after the development
- * verifier), a third storage provider joined (free for a redraw), no column accepted yet.
+ * Dataset 1 (two columns) registered bound to version 2 (the verifier double) and placed on the two
+ * providers, a third storage provider joined (free for a redraw), no column accepted yet.
  */
 async function withDoubleVerifier() {
-  const p = await withDataset();
-  const verifier = await deployVerifierDouble();
-  await p.storageProofs.write.addVerifier([verifier.address, VERIFYING_KEY_HASH]);
+  const p = await withVersion2();
+  await p.datasetRegistry.write.register([registration(2)], { account: p.consumer.account });
+  const [requested] = await p.datasetRegistry.getEvents.PlacementRequested({ datasetId: 1n }, { fromBlock: 0n });
+  await p.vrfCoordinator.write.fulfillRandomWords([requested!.args.requestId!, p.datasetRegistry.address]);
+  await p.datasetRegistry.write.applyPlacement([1n, 2n]);
   const spare = p.storageProviders.at(-3)!;
   await stake(p, spare, await p.datasetRegistry.read.providerStake());
   await p.datasetRegistry.write.join(["/ip4/127.0.0.1/tcp/4001/p2p/spare"], { account: spare.account });
   const holders = await p.datasetRegistry.read.holders([1n]);
   const walletOf = (address: Address) => p.storageProviders.find((w) => addressOf(w) === address)!;
-  return { ...p, verifier, spare, walletOf, holder0: walletOf(holders[0]!), holder1: walletOf(holders[1]!) };
+  return { ...p, verifier: p.verifier, spare, walletOf, holder0: walletOf(holders[0]!), holder1: walletOf(holders[1]!) };
 }
 
-/** {@link withDoubleVerifier} with both columns accepted by their holders (binding the dataset to version 2). */
+/** {@link withDoubleVerifier} with both columns accepted by their holders. */
 async function withAcceptedDataset() {
   const p = await withDoubleVerifier();
   await p.datasetRegistry.write.acceptColumn([1n, 0n], { account: p.holder0.account });
@@ -72,6 +111,23 @@ async function redrawColumn0(p: Audited) {
   await p.datasetRegistry.write.reassign([1n, 0n]);
   const [, requested] = await p.datasetRegistry.getEvents.PlacementRequested({ datasetId: 1n }, { fromBlock: 0n });
   await p.vrfCoordinator.write.fulfillRandomWords([requested!.args.requestId!, p.datasetRegistry.address]);
+}
+
+/** Column 0 (reassignable already) is redrawn onto the spare provider. */
+async function redrawColumn0WithoutExit(p: Audited) {
+  await p.datasetRegistry.write.reassign([1n, 0n]);
+  const requested = await p.datasetRegistry.getEvents.PlacementRequested({ datasetId: 1n }, { fromBlock: 0n });
+  await p.vrfCoordinator.write.fulfillRandomWords([requested.at(-1)!.args.requestId!, p.datasetRegistry.address]);
+}
+
+/** Dataset 1 placed but with no verifier double: bound to version 1, the development verifier (for the bare-deployment cases). */
+async function withDevelopmentDataset() {
+  const p = await withVersion2();
+  await p.datasetRegistry.write.register([registration(1)], { account: p.consumer.account });
+  const [requested] = await p.datasetRegistry.getEvents.PlacementRequested({ datasetId: 1n }, { fromBlock: 0n });
+  await p.vrfCoordinator.write.fulfillRandomWords([requested!.args.requestId!, p.datasetRegistry.address]);
+  await p.datasetRegistry.write.applyPlacement([1n, 2n]);
+  return p;
 }
 
 /** Round 1 of dataset 1 open, auditing both columns. */
@@ -103,16 +159,17 @@ async function simulateSubmit(p: Audited, wallet: Audited["holder0"], column: bi
 
 describe("StorageProofs", () => {
   it("rejects invalid constructor parameters by name", async () => {
-    const p = await networkHelpers.loadFixture(withDataset);
+    const p = await networkHelpers.loadFixture(withDevelopmentDataset);
     const { subscriptionId, keyHash, callbackGasLimit, requestConfirmations } = await p.committee.read.config();
     const vrf = { keyHash, subscriptionId, callbackGasLimit, requestConfirmations };
     const [coordinator, governance, registry, admin] = [p.vrfCoordinator.address, p.governance.address, p.datasetRegistry.address, addressOf(p.deployer)];
     const cases = [
-      ["registry", [coordinator, governance, zeroAddress, vrf, 120, 60, admin, admin]],
-      ["proofWindow", [coordinator, governance, registry, vrf, 120, 0, admin, admin]],
-      ["roundInterval", [coordinator, governance, registry, vrf, 59, 60, admin, admin]],
-      ["verifierAdmin", [coordinator, governance, registry, vrf, 120, 60, zeroAddress, admin]],
-      ["admin", [coordinator, governance, registry, vrf, 120, 60, admin, zeroAddress]],
+      ["registry", [coordinator, governance, zeroAddress, vrf, 120, 60, 60, admin, admin]],
+      ["proofWindow", [coordinator, governance, registry, vrf, 120, 0, 60, admin, admin]],
+      ["roundInterval", [coordinator, governance, registry, vrf, 59, 60, 60, admin, admin]],
+      ["requestTimeout", [coordinator, governance, registry, vrf, 120, 60, 0, admin, admin]],
+      ["verifierAdmin", [coordinator, governance, registry, vrf, 120, 60, 60, zeroAddress, admin]],
+      ["admin", [coordinator, governance, registry, vrf, 120, 60, 60, admin, zeroAddress]],
     ] as const;
     for (const [name, args] of cases) {
       await viem.assertions.revertWithCustomErrorWithArgs(
@@ -125,22 +182,19 @@ describe("StorageProofs", () => {
   });
 
   describe("verifier versions", () => {
-    it("registers versions for VERIFIER_ADMIN_ROLE only, after the development verifier (version 1)", async () => {
-      const p = await networkHelpers.loadFixture(withDataset);
+    it("registers versions for VERIFIER_ADMIN_ROLE (the timelock) only, after the development verifier (version 1)", async () => {
+      const p = await networkHelpers.loadFixture(deployProtocol);
       const verifier = await deployVerifierDouble();
       assert.equal(await p.storageProofs.read.versionCount(), 1n);
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        p.storageProofs.write.addVerifier([verifier.address, VERIFYING_KEY_HASH], { account: p.outsider.account }),
-        p.storageProofs,
-        "AccessControlUnauthorizedAccount",
-        [addressOf(p.outsider), VERIFIER_ADMIN_ROLE],
-      );
-      await viem.assertions.emitWithArgs(
-        p.storageProofs.write.addVerifier([verifier.address, VERIFYING_KEY_HASH]),
-        p.storageProofs,
-        "VerifierAdded",
-        [2n, verifier.address, VERIFYING_KEY_HASH],
-      );
+      for (const account of [p.outsider, p.deployer]) {
+        await viem.assertions.revertWithCustomErrorWithArgs(
+          p.storageProofs.write.addVerifier([verifier.address, VERIFYING_KEY_HASH], { account: account.account }),
+          p.storageProofs,
+          "AccessControlUnauthorizedAccount",
+          [addressOf(account), VERIFIER_ADMIN_ROLE],
+        );
+      }
+      await viem.assertions.emitWithArgs(addVersion(p, verifier.address), p.storageProofs, "VerifierAdded", [2n, verifier.address, VERIFYING_KEY_HASH]);
       assert.equal(await p.storageProofs.read.versionCount(), 2n);
       assert.deepEqual(await p.storageProofs.read.verifierVersion([2n]), { verifier: getAddress(verifier.address), verifyingKeyHash: VERIFYING_KEY_HASH });
       for (const version of [0n, 3n]) {
@@ -154,80 +208,68 @@ describe("StorageProofs", () => {
     });
 
     it("rejects a verifier without code and an empty key hash", async () => {
-      const p = await networkHelpers.loadFixture(withDataset);
-      for (const [name, args] of [
-        ["verifier", [zeroAddress, VERIFYING_KEY_HASH]],
-        ["verifier", [addressOf(p.outsider), VERIFYING_KEY_HASH]],
-        ["verifyingKeyHash", [p.token.address, zeroHash]],
+      const p = await networkHelpers.loadFixture(deployProtocol);
+      for (const [name, verifier, hash] of [
+        ["verifier", zeroAddress, VERIFYING_KEY_HASH],
+        ["verifier", addressOf(p.outsider), VERIFYING_KEY_HASH],
+        ["verifyingKeyHash", p.token.address, zeroHash],
       ] as const) {
-        await viem.assertions.revertWithCustomErrorWithArgs(
-          p.storageProofs.write.addVerifier(args),
-          p.storageProofs,
-          "StorageProofsInvalidParameter",
-          [name],
-        );
+        await viem.assertions.revertWithCustomErrorWithArgs(addVersion(p, verifier, hash), p.storageProofs, "StorageProofsInvalidParameter", [name]);
       }
       assert.equal(await p.storageProofs.read.versionCount(), 1n);
     });
-
-    it("lets the dataset owner bind a version once, before its columns are accepted", async () => {
-      const p = await networkHelpers.loadFixture(withDoubleVerifier);
-      await p.storageProofs.write.addVerifier([p.verifier.address, keccak256(stringToHex("second key"))]);
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        p.storageProofs.write.bindDataset([1n, 2n], { account: p.outsider.account }),
-        p.storageProofs,
-        "StorageProofsNotDatasetOwner",
-        [1n, addressOf(p.outsider)],
-      );
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        p.storageProofs.write.bindDataset([1n, 4n], { account: p.consumer.account }),
-        p.storageProofs,
-        "StorageProofsUnknownVersion",
-        [4n],
-      );
-      await viem.assertions.emitWithArgs(
-        p.storageProofs.write.bindDataset([1n, 2n], { account: p.consumer.account }),
-        p.storageProofs,
-        "DatasetBound",
-        [1n, 2n],
-      );
-      assert.equal(await p.storageProofs.read.versionOf([1n]), 2n);
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        p.storageProofs.write.bindDataset([1n, 3n], { account: p.consumer.account }),
-        p.storageProofs,
-        "StorageProofsAlreadyBound",
-        [1n, 2n],
-      );
-      // Acceptances and the first round keep the owner's choice rather than the latest version.
-      await viem.assertions.emitWithArgs(
-        p.datasetRegistry.write.acceptColumn([1n, 0n], { account: p.holder0.account }),
-        p.storageProofs,
-        "ColumnPrepared",
-        [1n, 0n, addressOf(p.holder0), 2n],
-      );
-      await p.storageProofs.write.openRound([1n]);
-      assert.equal(await p.storageProofs.read.versionOf([1n]), 2n);
-    });
   });
 
-  describe("columnAccepted", () => {
-    it("binds the dataset to the latest version at the first acceptance and prepares each accepted column", async () => {
-      const p = await networkHelpers.loadFixture(withDoubleVerifier);
-      assert.equal(await p.storageProofs.read.versionOf([1n]), 0n);
-      const first = p.datasetRegistry.write.acceptColumn([1n, 1n], { account: p.holder1.account });
-      await viem.assertions.emitWithArgs(first, p.storageProofs, "DatasetBound", [1n, 2n]);
+  describe("when a dataset is registered (finding 2: the owner names the verifier version)", () => {
+    it("binds it at registration to the version it names, whatever versions come later", async () => {
+      const p = await networkHelpers.loadFixture(withVersion2);
+      // The owner names the development verifier (version 1) although version 2 is the latest.
+      const tx = p.datasetRegistry.write.register([registration(1)], { account: p.consumer.account });
+      await viem.assertions.emitWithArgs(tx, p.storageProofs, "DatasetBound", [1n, 1n]);
+      assert.equal(await p.storageProofs.read.versionOf([1n]), 1n);
+      // A version added afterwards (by whoever holds VERIFIER_ADMIN_ROLE) changes nothing for it.
+      const later = await deployVerifierDouble();
+      await addVersion(p, later.address, keccak256(stringToHex("later key")));
+      const [requested] = await p.datasetRegistry.getEvents.PlacementRequested({ datasetId: 1n }, { fromBlock: 0n });
+      await p.vrfCoordinator.write.fulfillRandomWords([requested!.args.requestId!, p.datasetRegistry.address]);
+      await p.datasetRegistry.write.applyPlacement([1n, 2n]);
+      const [holder] = await p.datasetRegistry.read.holders([1n]);
+      const wallet = p.storageProviders.find((w) => addressOf(w) === holder)!;
       await viem.assertions.emitWithArgs(
-        p.datasetRegistry.write.acceptColumn([1n, 0n], { account: p.holder0.account }),
+        p.datasetRegistry.write.acceptColumn([1n, 0n], { account: wallet.account }),
         p.storageProofs,
         "ColumnPrepared",
-        [1n, 0n, addressOf(p.holder0), 2n],
+        [1n, 0n, holder!, 1n],
       );
-      assert.equal(await p.storageProofs.read.versionOf([1n]), 2n);
+      await p.storageProofs.write.openRound([1n]);
+      assert.equal(await p.storageProofs.read.versionOf([1n]), 1n);
       assert.equal((await p.storageProofs.getEvents.DatasetBound({ datasetId: 1n }, { fromBlock: 0n })).length, 1);
     });
 
-    it("takes acceptances from DatasetRegistry only", async () => {
+    for (const version of [0, 3]) {
+      it(`refuses a registration naming unknown version ${version} and keeps nothing of it`, async () => {
+        const p = await networkHelpers.loadFixture(withVersion2);
+        const before = await p.token.read.balanceOf([p.consumer.account.address]);
+        await viem.assertions.revertWithCustomErrorWithArgs(
+          p.datasetRegistry.write.register([registration(version)], { account: p.consumer.account }),
+          p.storageProofs,
+          "StorageProofsUnknownVersion",
+          [BigInt(version)],
+        );
+        assert.equal(await p.datasetRegistry.read.datasetCount(), 0n);
+        assert.equal(await p.token.read.balanceOf([p.consumer.account.address]), before);
+        assert.equal(await p.storageProofs.read.versionOf([1n]), 0n);
+      });
+    }
+
+    it("takes registrations and acceptances from DatasetRegistry only", async () => {
       const p = await networkHelpers.loadFixture(withDoubleVerifier);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        p.storageProofs.write.datasetRegistered([2n, 2n], { account: p.outsider.account }),
+        p.storageProofs,
+        "StorageProofsNotRegistry",
+        [addressOf(p.outsider)],
+      );
       await viem.assertions.revertWithCustomErrorWithArgs(
         p.storageProofs.write.columnAccepted([1n, 0n, addressOf(p.outsider), zeroHash], { account: p.outsider.account }),
         p.storageProofs,
@@ -235,22 +277,30 @@ describe("StorageProofs", () => {
         [addressOf(p.outsider)],
       );
     });
+
+    it("prepares each accepted column with the dataset's version", async () => {
+      const p = await networkHelpers.loadFixture(withDoubleVerifier);
+      await viem.assertions.emitWithArgs(
+        p.datasetRegistry.write.acceptColumn([1n, 0n], { account: p.holder0.account }),
+        p.storageProofs,
+        "ColumnPrepared",
+        [1n, 0n, addressOf(p.holder0), 2n],
+      );
+    });
   });
 
   describe("openRound", () => {
-    it("binds an unbound dataset (no column accepted) to the latest version and requests the seed", async () => {
+    it("requests the seed of the dataset's first round", async () => {
       const p = await networkHelpers.loadFixture(withDoubleVerifier);
-      const latest = await deployVerifierDouble();
-      await p.storageProofs.write.addVerifier([latest.address, keccak256(stringToHex("second key"))]);
-      const tx = p.storageProofs.write.openRound([1n], { account: p.outsider.account });
-      await viem.assertions.emitWithArgs(tx, p.storageProofs, "DatasetBound", [1n, 3n]);
+      await p.storageProofs.write.openRound([1n], { account: p.outsider.account });
       const [requested] = await p.storageProofs.getEvents.RoundRequested({ datasetId: 1n }, { fromBlock: 0n });
       assert.equal(requested!.args.round, 1n);
+      const requestedAt = BigInt(await networkHelpers.time.latest());
       assert.deepEqual(await p.storageProofs.read.currentRound([1n]), {
         number: 1n,
         status: RoundStatus.Requested,
         openedAt: 0,
-        deadline: 0,
+        deadline: Number(requestedAt + REQUEST_TIMEOUT),
         seed: 0n,
         audited: 0n,
         proved: 0n,
@@ -258,20 +308,20 @@ describe("StorageProofs", () => {
       await viem.assertions.revertWithCustomErrorWithArgs(
         p.storageProofs.write.openRound([1n]),
         p.storageProofs,
-        "StorageProofsWrongRoundStatus",
-        [1n, RoundStatus.Requested, RoundStatus.Closed],
+        "StorageProofsRequestPending",
+        [1n, requestedAt + REQUEST_TIMEOUT],
       );
     });
 
-    it("refuses a dataset that is not active or has no verifier to bind", async () => {
-      const p = await networkHelpers.loadFixture(withDataset);
+    it("refuses a dataset that is not active or not bound to a version", async () => {
+      const p = await networkHelpers.loadFixture(withDevelopmentDataset);
       await viem.assertions.revertWithCustomErrorWithArgs(
         p.storageProofs.write.openRound([2n]),
         p.storageProofs,
         "StorageProofsDatasetNotActive",
         [2n],
       );
-      // A deployment with no verifier registered yet (as on a testnet before addVerifier).
+      // A StorageProofs the registry does not report to: it never heard of the dataset's registration.
       const { subscriptionId, keyHash, callbackGasLimit, requestConfirmations } = await p.committee.read.config();
       const admin = addressOf(p.deployer);
       const bare = await viem.deployContract("StorageProofs", [
@@ -281,12 +331,13 @@ describe("StorageProofs", () => {
         { keyHash, subscriptionId, callbackGasLimit, requestConfirmations },
         120,
         60,
+        60,
         admin,
         admin,
       ]);
       await viem.assertions.revertWithCustomErrorWithArgs(bare.write.openRound([1n]), bare, "StorageProofsUnknownVersion", [0n]);
       await viem.assertions.revertWithCustomErrorWithArgs(bare.read.proofTerms([1n, 0n, admin]), bare, "StorageProofsUnknownVersion", [0n]);
-      assert.deepEqual(await bare.read.checkUpkeep(["0x"]), [false, encodeAbiParameters([{ type: "uint256[]" }], [[]])], "no verifier to bind");
+      assert.deepEqual(await bare.read.checkUpkeep(["0x"]), [false, encodeAbiParameters([{ type: "uint256[]" }], [[]])], "nothing bound");
     });
 
     it("opens on the VRF answer, auditing the accepted columns until the deadline", async () => {
@@ -336,9 +387,7 @@ describe("StorageProofs", () => {
     });
 
     it("closes at once a round with nothing to audit", async () => {
-      const p = await networkHelpers.loadFixture(withDataset);
-      const verifier = await deployVerifierDouble();
-      await p.storageProofs.write.addVerifier([verifier.address, VERIFYING_KEY_HASH]);
+      const p = await networkHelpers.loadFixture(withDoubleVerifier);
       await p.storageProofs.write.openRound([1n]);
       await viem.assertions.emitWithArgs(fulfilRound(p), p.storageProofs, "RoundClosed", [1n, 1n, 0n]);
       const round = await p.storageProofs.read.currentRound([1n]);
@@ -370,8 +419,46 @@ describe("StorageProofs", () => {
       assert.deepEqual((await p.storageProofs.read.proofTerms([1n, 0n, addressOf(p.holder0)])).round, await p.verifier.read.roundTerm([5n]));
     });
 
+    it("renews a request the VRF left unanswered for requestTimeout and ignores the late answer (finding 6)", async () => {
+      const p = await networkHelpers.loadFixture(withAcceptedDataset);
+      await p.storageProofs.write.openRound([1n]);
+      const [first] = await p.storageProofs.getEvents.RoundRequested({ datasetId: 1n }, { fromBlock: 0n });
+      const { deadline: renewableAt } = await p.storageProofs.read.currentRound([1n]);
+      const ids = (list: bigint[]) => encodeAbiParameters([{ type: "uint256[]" }], [list]);
+      assert.deepEqual(await p.storageProofs.read.checkUpkeep(["0x"]), [false, ids([])], "still waiting");
+      await networkHelpers.time.setNextBlockTimestamp(BigInt(renewableAt) - 1n);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        p.storageProofs.write.openRound([1n]),
+        p.storageProofs,
+        "StorageProofsRequestPending",
+        [1n, BigInt(renewableAt)],
+      );
+      await networkHelpers.time.setNextBlockTimestamp(renewableAt);
+      await networkHelpers.mine();
+      assert.deepEqual(await p.storageProofs.read.checkUpkeep(["0x"]), [true, ids([1n])], "the upkeep renews it too");
+      await viem.assertions.emitWithArgs(p.storageProofs.write.openRound([1n], { account: p.outsider.account }), p.storageProofs, "RoundRequested", [
+        1n,
+        1n,
+        (id: bigint) => id !== first!.args.requestId,
+      ]);
+      const [, second] = await p.storageProofs.getEvents.RoundRequested({ datasetId: 1n }, { fromBlock: 0n });
+      await viem.assertions.emitWithArgs(
+        p.vrfCoordinator.write.fulfillRandomWords([first!.args.requestId!, p.storageProofs.address]),
+        p.storageProofs,
+        "RoundAnswerIgnored",
+        [1n, first!.args.requestId!],
+      );
+      assert.equal((await p.storageProofs.read.currentRound([1n])).status, RoundStatus.Requested, "the late answer opened nothing");
+      await viem.assertions.emitWithArgs(
+        p.vrfCoordinator.write.fulfillRandomWords([second!.args.requestId!, p.storageProofs.address]),
+        p.storageProofs,
+        "RoundOpened",
+        [1n, 1n, (seed: bigint) => seed > 0n, (deadline: bigint) => deadline > 0n, 3n],
+      );
+    });
+
     it("accepts randomness only for its own requests", async () => {
-      const p = await networkHelpers.loadFixture(withDataset);
+      const p = await networkHelpers.loadFixture(withDoubleVerifier);
       await networkHelpers.impersonateAccount(p.vrfCoordinator.address);
       await networkHelpers.setBalance(p.vrfCoordinator.address, parseEther("1"));
       await viem.assertions.revertWithCustomErrorWithArgs(
@@ -449,41 +536,27 @@ describe("StorageProofs", () => {
       assert.equal((await p.storageProofs.read.currentRound([1n])).proved, 0n, "nothing recorded");
     });
 
-    it("lets a holder replaced during the round prove its audit but never slash its successor", async () => {
+    it("lets a holder that proved its column leave during the round; its successor is audited from the next round", async () => {
       const p = await networkHelpers.loadFixture(withOpenRound);
+      await submit(p, p.holder0, 0n);
+      // Column 0 owes nothing more this round, so it may be redrawn at once.
       await redrawColumn0(p);
       assert.equal((await p.datasetRegistry.read.columnOf([1n, 0n]))[0], addressOf(p.spare));
-      // Until the successor accepts, the kept terms are the replaced holder's: an invalid proof by it
-      // reverts (no slash of the successor), a valid one proves the column it was audited for.
-      await p.verifier.write.setMode([Mode.Reject]);
-      await viem.assertions.revertWithCustomErrorWithArgs(submit(p, p.holder0, 0n), p.storageProofs, "StorageProofsNotHolder", [
-        1n,
-        0n,
-        addressOf(p.holder0),
-        addressOf(p.spare),
-      ]);
-      await viem.assertions.revertWithCustomErrorWithArgs(submit(p, p.spare, 0n), p.storageProofs, "StorageProofsWrongTerms", [1n, 0n]);
-      await p.verifier.write.setMode([Mode.Accept]);
-      await viem.assertions.emitWithArgs(submit(p, p.holder0, 0n), p.storageProofs, "ProofAccepted", [1n, 1n, 0n, addressOf(p.holder0)]);
-      assert.deepEqual(await p.datasetRegistry.getEvents.ColumnFaulty({}, { fromBlock: 0n }), []);
-    });
-
-    it("takes the successor's proofs once it accepts the column", async () => {
-      const p = await networkHelpers.loadFixture(withOpenRound);
-      await redrawColumn0(p);
       await viem.assertions.emitWithArgs(
         p.datasetRegistry.write.acceptColumn([1n, 0n], { account: p.spare.account }),
         p.storageProofs,
         "ColumnPrepared",
         [1n, 0n, addressOf(p.spare), 2n],
       );
-      await viem.assertions.revertWithCustomErrorWithArgs(submit(p, p.holder0, 0n), p.storageProofs, "StorageProofsNotHolder", [
-        1n,
-        0n,
-        addressOf(p.holder0),
-        addressOf(p.spare),
-      ]);
-      await viem.assertions.emitWithArgs(submit(p, p.spare, 0n), p.storageProofs, "ProofAccepted", [1n, 1n, 0n, addressOf(p.spare)]);
+      await viem.assertions.revertWithCustomErrorWithArgs(submit(p, p.spare, 0n), p.storageProofs, "StorageProofsAlreadyProved", [1n, 0n]);
+      await submit(p, p.holder1, 1n);
+      await networkHelpers.time.increase(PROOF_WINDOW);
+      await viem.assertions.emitWithArgs(p.storageProofs.write.closeRound([1n]), p.storageProofs, "RoundClosed", [1n, 1n, 3n]);
+      await networkHelpers.time.increase(ROUND_INTERVAL);
+      await p.storageProofs.write.openRound([1n]);
+      await fulfilRound(p);
+      await viem.assertions.emitWithArgs(submit(p, p.spare, 0n, 2n), p.storageProofs, "ProofAccepted", [1n, 2n, 0n, addressOf(p.spare)]);
+      assert.deepEqual(await p.datasetRegistry.getEvents.ColumnFaulty({}, { fromBlock: 0n }), []);
     });
 
     it("rejects columns outside the audit", async () => {
@@ -500,11 +573,8 @@ describe("StorageProofs", () => {
     });
 
     it("rejects a column accepted only after the round opened", async () => {
-      const p = await networkHelpers.loadFixture(withDataset);
-      const verifier = await deployVerifierDouble();
-      await p.storageProofs.write.addVerifier([verifier.address, VERIFYING_KEY_HASH]);
-      const holders = await p.datasetRegistry.read.holders([1n]);
-      const [first, second] = holders.map((h) => p.storageProviders.find((w) => addressOf(w) === h)!);
+      const p = await networkHelpers.loadFixture(withDoubleVerifier);
+      const [first, second] = [p.holder0, p.holder1];
       await p.datasetRegistry.write.acceptColumn([1n, 0n], { account: first!.account });
       await p.storageProofs.write.openRound([1n]);
       await fulfilRound(p);
@@ -579,16 +649,24 @@ describe("StorageProofs", () => {
       });
     }
 
-    it("rejects without slashing once the dataset is settled", async () => {
+    it("refuses to settle while a column owes a proof: the holder that misses is slashed and not paid (finding 5)", async () => {
       const p = await networkHelpers.loadFixture(withAcceptedDataset);
       const { endsAt } = await p.datasetRegistry.read.getDataset([1n]);
       await networkHelpers.time.setNextBlockTimestamp(endsAt - 2);
       await p.storageProofs.write.openRound([1n]);
       await fulfilRound(p);
-      await p.datasetRegistry.write.settle([1n]);
-      await p.verifier.write.setMode([Mode.Reject]);
-      await viem.assertions.emitWithArgs(submit(p, p.holder0, 0n), p.storageProofs, "ProofRejected", [1n, 1n, 0n, addressOf(p.holder0)]);
-      assert.deepEqual(await p.datasetRegistry.getEvents.ColumnFaulty({}, { fromBlock: 0n }), []);
+      assert.equal(await p.storageProofs.read.owingProofs([1n]), 3n);
+      await viem.assertions.revertWithCustomErrorWithArgs(p.datasetRegistry.write.settle([1n]), p.datasetRegistry, "DatasetRegistryProofsOutstanding", [1n, 3n]);
+      await submit(p, p.holder1, 1n);
+      await viem.assertions.revertWithCustomErrorWithArgs(p.datasetRegistry.write.settle([1n]), p.datasetRegistry, "DatasetRegistryProofsOutstanding", [1n, 1n]);
+      await networkHelpers.time.increase(PROOF_WINDOW);
+      assert.equal(await p.storageProofs.read.owingProofs([1n]), 1n, "owed until the round is closed");
+      await p.storageProofs.write.closeRound([1n]);
+      assert.equal(await p.storageProofs.read.owingProofs([1n]), 0n);
+      const before = await Promise.all([p.holder0, p.holder1].map((w) => p.token.read.balanceOf([addressOf(w)])));
+      await viem.assertions.emitWithArgs(p.datasetRegistry.write.settle([1n]), p.datasetRegistry, "DatasetSettled", [1n, PAYMENT / 2n, PAYMENT / 2n]);
+      assert.equal(await p.token.read.balanceOf([addressOf(p.holder0)]), before[0], "missed its proof: not paid");
+      assert.equal(await p.token.read.balanceOf([addressOf(p.holder1)]), before[1]! + PAYMENT / 2n);
     });
   });
 
@@ -635,30 +713,40 @@ describe("StorageProofs", () => {
       await viem.assertions.emitWithArgs(submit(p, p.spare, 0n, 2n), p.storageProofs, "ProofAccepted", [1n, 2n, 0n, addressOf(p.spare)]);
     });
 
-    it("excuses a column whose holder changed during the round", async () => {
+    it("keeps a holder that exits answerable for the open round: no redraw before the close, which slashes it (finding 4)", async () => {
       const p = await networkHelpers.loadFixture(withOpenRound);
-      await redrawColumn0(p);
-      await p.datasetRegistry.write.acceptColumn([1n, 0n], { account: p.spare.account });
-      await networkHelpers.time.increase(PROOF_WINDOW);
-      await viem.assertions.emitWithArgs(p.storageProofs.write.closeRound([1n]), p.storageProofs, "RoundClosed", [1n, 1n, 0n]);
-      const missed = await p.storageProofs.getEvents.ProofMissed({}, { fromBlock: 0n });
-      assert.deepEqual(
-        missed.map((e) => [e.args.column, e.args.provider]),
-        [[1n, addressOf(p.holder1)]],
+      await submit(p, p.holder1, 1n);
+      await viem.assertions.emitWithArgs(p.datasetRegistry.write.exit({ account: p.holder0.account }), p.datasetRegistry, "ProviderExited", [
+        addressOf(p.holder0),
+      ]);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        p.datasetRegistry.write.reassign([1n, 0n], { account: p.outsider.account }),
+        p.datasetRegistry,
+        "DatasetRegistryColumnUnderAudit",
+        [1n, 0n],
       );
-      assert.equal((await p.stakeManager.read.stakeOf([addressOf(p.spare)])).locked, await p.datasetRegistry.read.providerStake());
-    });
-
-    it("closes without reports once the dataset is settled", async () => {
-      const p = await networkHelpers.loadFixture(withAcceptedDataset);
-      const { endsAt } = await p.datasetRegistry.read.getDataset([1n]);
-      await networkHelpers.time.setNextBlockTimestamp(endsAt - 2);
-      await p.storageProofs.write.openRound([1n]);
-      await fulfilRound(p);
-      await p.datasetRegistry.write.settle([1n]);
+      assert.equal(await p.datasetRegistry.read.reassignable([1n]), 0n, "not offered to keepers either");
       await networkHelpers.time.increase(PROOF_WINDOW);
-      await viem.assertions.emitWithArgs(p.storageProofs.write.closeRound([1n]), p.storageProofs, "RoundClosed", [1n, 1n, 0n]);
-      assert.deepEqual(await p.storageProofs.getEvents.ProofMissed({}, { fromBlock: 0n }), []);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        p.datasetRegistry.write.reassign([1n, 0n]),
+        p.datasetRegistry,
+        "DatasetRegistryColumnUnderAudit",
+        [1n, 0n],
+      );
+      const ownerBefore = await p.token.read.balanceOf([addressOf(p.consumer)]);
+      await viem.assertions.emitWithArgs(p.storageProofs.write.closeRound([1n]), p.storageProofs, "ProofMissed", [1n, 1n, 0n, addressOf(p.holder0)]);
+      const [faulty] = await p.datasetRegistry.getEvents.ColumnFaulty({ datasetId: 1n }, { fromBlock: 0n });
+      assert.deepEqual(faulty!.args, { datasetId: 1n, column: 0n, provider: addressOf(p.holder0), slashed: FAULT_PENALTY });
+      assert.equal(await p.token.read.balanceOf([addressOf(p.consumer)]), ownerBefore + FAULT_PENALTY / 2n, "the owner's share of the slash");
+      // Answered for: the column moves on, and the exited holder gets the rest of its stake back with it.
+      await redrawColumn0WithoutExit(p);
+      assert.equal((await p.datasetRegistry.read.holders([1n]))[0], addressOf(p.spare));
+      const providerStake = await p.datasetRegistry.read.providerStake();
+      assert.deepEqual(await p.stakeManager.read.stakeOf([addressOf(p.holder0)]), {
+        ...(await p.stakeManager.read.stakeOf([addressOf(p.holder0)])),
+        locked: 0n,
+        available: providerStake - FAULT_PENALTY,
+      });
     });
   });
 
@@ -666,11 +754,8 @@ describe("StorageProofs", () => {
     const ids = (list: bigint[]) => encodeAbiParameters([{ type: "uint256[]" }], [list]);
 
     it("opens due rounds and closes them after the deadline", async () => {
-      const p = await networkHelpers.loadFixture(withDataset);
-      const verifier = await deployVerifierDouble();
-      await p.storageProofs.write.addVerifier([verifier.address, VERIFYING_KEY_HASH]);
-      const holders = await p.datasetRegistry.read.holders([1n]);
-      const holder = p.storageProviders.find((w) => addressOf(w) === holders[0])!;
+      const p = await networkHelpers.loadFixture(withDoubleVerifier);
+      const holder = p.holder0;
       await p.datasetRegistry.write.acceptColumn([1n, 0n], { account: holder.account });
       assert.deepEqual(await p.storageProofs.read.checkUpkeep(["0x"]), [true, ids([1n])]);
 

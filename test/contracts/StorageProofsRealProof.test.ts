@@ -137,7 +137,7 @@ describe("StorageProofs with real Groth16 proofs and the development verifier", 
     const good = proofs.column0;
     const bytes = await compressProof(proofFromCalldata(good));
     const verdict = await verdictOf(bytes);
-    assert.deepEqual([verdict.valid, verdict.reasons], [true, []]);
+    assert.deepEqual([verdict.valid, verdict.reasons, verdict.verifierVersion], [true, [], "1"], "checked with the version bound at registration");
     // The 128 bytes carry x coordinates only; b.x0 always has room for a lift, the others when below 2^254 − p.
     const variants = nonCanonicalCompressedProofs(bytes, good);
     assert.ok(variants.some(({ word }) => word === "b.x0"));

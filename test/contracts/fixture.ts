@@ -111,12 +111,14 @@ export async function withDatasetOfRoots(columnRoots: readonly [Hex, Hex]) {
         byteLength: 1000n,
         payment: parseEther("10"),
         term: 365 * 24 * 3600,
+        verifierVersion: 1,
       },
     ],
     { account: p.consumer.account },
   );
   const [requested] = await p.datasetRegistry.getEvents.PlacementRequested({ datasetId: 1n }, { fromBlock: 0n });
   await p.vrfCoordinator.write.fulfillRandomWords([requested!.args.requestId!, p.datasetRegistry.address]);
+  await p.datasetRegistry.write.applyPlacement([1n, 2n]);
   return p;
 }
 

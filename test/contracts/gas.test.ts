@@ -1,22 +1,26 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
-import { GAS_CEILINGS, measureCommitteeCallbackGas, measureGas } from "../../bench/gas.ts";
+import { GAS_CEILINGS, measureGas, SET_SIZES } from "../../bench/gas.ts";
 
 const snapshot = JSON.parse(readFileSync(new URL("../../bench/gas-snapshot.json", import.meta.url), "utf8"));
+/** The deployment's VRF callback gas limit (Ignition's default `vrfCallbackGasLimit`). */
+const CALLBACK_GAS_LIMIT = 2_000_000;
 
 describe("gas per operation", () => {
-  it("stays under the issue's ceilings and matches the committed snapshot", async () => {
+  it("stays under the issue's ceilings, keeps placement and the committee draw flat in the set sizes, and matches the committed snapshot", async () => {
     const report = await measureGas();
     for (const [op, ceiling] of Object.entries(GAS_CEILINGS)) {
-      assert.ok(report[op as keyof typeof report] <= ceiling, `${op}: ${report[op as keyof typeof report]} > ${ceiling}`);
+      assert.ok(report[op as keyof typeof GAS_CEILINGS] <= ceiling, `${op}: ${report[op as keyof typeof GAS_CEILINGS]} > ${ceiling}`);
+    }
+    for (const op of ["placement_callback_gas", "redraw_callback_gas", "apply_placement_gas", "committee_callback_gas"] as const) {
+      const figures = SET_SIZES.map((count) => report[op][`${count}`]);
+      // Flat: a set of 10,000 costs what one of 10 does, up to a couple of extra draw tries (~10 %).
+      assert.ok(Math.max(...figures) <= Math.min(...figures) * 1.1, `${op} grows with the set size: ${figures.join(", ")}`);
+    }
+    for (const op of ["placement_callback_gas", "redraw_callback_gas", "committee_callback_gas"] as const) {
+      for (const count of SET_SIZES) assert.ok(report[op][`${count}`] < CALLBACK_GAS_LIMIT / 4, `${op} at ${count}: near the callback gas limit`);
     }
     assert.deepEqual(report, snapshot, "gas changed: review it, then run `npm run bench:gas -- --write`");
-  });
-
-  it("keeps the committee draw's VRF callback flat from 10 to 10,000 validators, well under its gas limit", async () => {
-    const gas = Object.values(await measureCommitteeCallbackGas());
-    assert.ok(Math.max(...gas) - Math.min(...gas) < 5_000, `callback gas grows with the validators: ${gas.join(", ")}`);
-    assert.ok(Math.max(...gas) < 500_000, `callback gas ${Math.max(...gas)} near the 2M callback gas limit`);
   });
 });

@@ -91,12 +91,14 @@ describe("dataset lifecycle on a devnet (chain node on 127.0.0.1, Helia peers ov
     const input = mnistRecords(loadMnist(), { limit: 300 });
     records = input.records;
     packaged = await packageDataset({ name: "mnist-600", ...input, k: 8, n: 11, shardSize: 16 << 10, columnTreeDepth: 13, store: owner.store });
-    datasetId = await registerDataset({ chain: owner.chain, packaged, payment: parseEther("110"), term: 3600 });
+    // The devnet's only verifier version is the development one (version 1).
+    datasetId = await registerDataset({ chain: owner.chain, packaged, payment: parseEther("110"), term: 3600, verifierVersion: 1n });
 
-    // The VRF mock answers when asked: the automation keeper's job in the full devnet.
+    // The VRF mock answers when asked and anyone applies the placement: the automation keeper's jobs in the full devnet.
     const logs = await owner.chain.publicClient.getLogs({ address: owner.chain.contracts.DatasetRegistry.address, fromBlock: 0n });
     const [requested] = parseEventLogs({ abi: owner.chain.contracts.DatasetRegistry.abi, logs, eventName: "PlacementRequested" });
     await answerVrf(requested!.args.requestId, owner.chain.contracts.DatasetRegistry.address);
+    await owner.chain.send(() => owner.chain.contracts.DatasetRegistry.write.applyPlacement([datasetId, 11n]));
 
     let onChain = await readDatasetOnChain(owner.chain, datasetId);
     for (let i = 0; i < 300 && !onChain.accepted.every(Boolean); i++) {

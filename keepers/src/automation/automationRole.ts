@@ -20,6 +20,13 @@ const UPKEEP_ABI = parseAbi([
 /** Round status `Open` in IStorageProofs.RoundStatus. */
 const ROUND_OPEN = 2;
 
+/** Dataset statuses `Placing` and `Active` in IDatasetRegistry.DatasetStatus. */
+const DATASET_PLACING = 1;
+const DATASET_ACTIVE = 2;
+
+/** Columns one `applyPlacement` call places (each a bounded draw; ~60k gas typical, ~190k at worst). */
+const APPLY_CHUNK = 32n;
+
 /** Ids one `checkUpkeep` call scans (RangeUpkeep.MAX_UPKEEP_SCAN). */
 const SCAN = 500n;
 
@@ -43,8 +50,10 @@ export type AutomationRoleParameters = {
  * - drives the upkeeps of JobRegistry (settle auctions, expire, finalize), Disputes (expire) and
  *   StorageProofs (open and close audit rounds): `checkUpkeep` over windows of ids, then
  *   `performUpkeep` with its answer (less audit rounds not worth opening yet);
- * - redraws a column's holder (`DatasetRegistry.reassign`) when it is reported faulty or its
- *   holder exits;
+ * - applies each answered placement (`DatasetRegistry.applyPlacement`, in chunks), cancels a
+ *   placement left unanswered past its deadline (`cancelPlacement`, which refunds the owner), and
+ *   redraws every column `DatasetRegistry.reassignable` offers (faulty, exited or unaccepted holder,
+ *   unplaced, or a redraw unanswered for the cooldown), besides reacting to faults and exits;
  * - with `vrfMock`, answers every VRF request of the local coordinator mock.
  * Every action is checked first (a simulation, or `checkUpkeep` itself), so a keeper racing
  * another one, or restarted, never sends a transaction that would revert.
@@ -87,6 +96,7 @@ export async function runAutomationRole({ chain, dataDir, log, signal, vrfMock, 
       });
     }
     await attempt({ step: "events" }, () => handleEvents());
+    await attempt({ step: "placements" }, () => placementWork());
     await sleep(pollMs, undefined, { signal }).catch(() => undefined);
   }
 
@@ -130,6 +140,45 @@ export async function runAutomationRole({ chain, dataDir, log, signal, vrfMock, 
       }),
     );
     return ids.filter((_, i) => worth[i]);
+  }
+
+  /** Placement work that falls due with time rather than with an event: apply, cancel, redraw. */
+  async function placementWork() {
+    const { timestamp } = await chain.publicClient.getBlock();
+    const count = await DatasetRegistry.read.datasetCount();
+    for (let datasetId = 1n; datasetId <= count; datasetId++) {
+      const { status } = await DatasetRegistry.read.getDataset([datasetId]);
+      if (status === DATASET_PLACING) {
+        const placement = await DatasetRegistry.read.placementOf([datasetId]);
+        if (placement.seeded) await applyPlacement(datasetId);
+        else if (timestamp >= BigInt(placement.deadline)) await cancelPlacement(datasetId);
+      } else if (status === DATASET_ACTIVE) {
+        const due = await DatasetRegistry.read.reassignable([datasetId]);
+        for (let column = 0n; due >> column !== 0n; column++) {
+          if ((due >> column) & 1n) await reassign({ datasetId, column });
+        }
+      }
+    }
+  }
+
+  async function applyPlacement(datasetId: bigint) {
+    const context = { datasetId: datasetId.toString() };
+    await attempt(context, async () => {
+      const pending = await DatasetRegistry.simulate.applyPlacement([datasetId, APPLY_CHUNK], { account: chain.account }).then(() => true, () => false);
+      if (!pending) return;
+      await chain.send(() => DatasetRegistry.write.applyPlacement([datasetId, APPLY_CHUNK]));
+      log.info({ ...context, placed: (await DatasetRegistry.read.placementOf([datasetId])).placed }, "placement applied");
+    });
+  }
+
+  async function cancelPlacement(datasetId: bigint) {
+    const context = { datasetId: datasetId.toString() };
+    await attempt(context, async () => {
+      const cancellable = await DatasetRegistry.simulate.cancelPlacement([datasetId], { account: chain.account }).then(() => true, () => false);
+      if (!cancellable) return;
+      await chain.send(() => DatasetRegistry.write.cancelPlacement([datasetId]));
+      log.info(context, "placement cancelled after its deadline; payment refunded");
+    });
   }
 
   async function columnsHeldBy(provider: Address) {

@@ -13,8 +13,9 @@ export type RandomDrawParameters = {
 
 /**
  * The first `size` positions of the seeded partial Fisher–Yates shuffle of [0, count): the
- * same draw as the Solidity `RandomDraw.distinctIndices` that places columns and committees,
- * so anyone can recompute a placement from the seed in its event and the list at that block.
+ * same draw as the Solidity `RandomDraw.distinctIndices` that draws validator committees, so
+ * anyone can recompute a committee from the seed in its event and the list at that block.
+ * (Column placements use the bounded `placementDraw` of `./placementDraw.ts` instead.)
  *
  * @example
  * const members = randomDraw({ seed, count: validators.length, size: 9 }).map((i) => validators[i]);

@@ -15,15 +15,18 @@ export type RegisterDatasetParameters = {
   payment: bigint;
   /** Seconds the dataset is stored. */
   term: number;
+  /** The StorageProofs verifier version the dataset is bound to for good (see `chooseVerifierVersion`). */
+  verifierVersion: bigint;
 };
 
 /**
- * Registers a packaged dataset in DatasetRegistry (approving the payment first) and returns its id.
+ * Registers a packaged dataset in DatasetRegistry (approving the payment first), bound to verifier
+ * version `verifierVersion`, and returns its id.
  *
  * @example
- * const datasetId = await registerDataset({ chain, packaged, payment: parseEther("100"), term: 86_400 });
+ * const datasetId = await registerDataset({ chain, packaged, payment: parseEther("100"), term: 86_400, verifierVersion: 2n });
  */
-export async function registerDataset({ chain, packaged, payment, term }: RegisterDatasetParameters): Promise<bigint> {
+export async function registerDataset({ chain, packaged, payment, term, verifierVersion }: RegisterDatasetParameters): Promise<bigint> {
   const { manifest, manifestCid } = packaged;
   const { DatasetRegistry, VeritrainToken } = chain.contracts;
   await chain.send(() => VeritrainToken.write.approve([DatasetRegistry.address, payment]));
@@ -40,6 +43,7 @@ export async function registerDataset({ chain, packaged, payment, term }: Regist
         byteLength: BigInt(manifest.layout.byteLength),
         payment,
         term,
+        verifierVersion: Number(verifierVersion),
       },
     ]),
   );

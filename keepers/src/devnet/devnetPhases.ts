@@ -43,6 +43,8 @@ export async function ingestDataset({ run, images, shardSize, timeoutMs = 600_00
       String(24 * 3600),
       "--port",
       String(run.ports.owner),
+      // The devnet's only verifier is the development one (version 1).
+      "--allow-development-keys",
     ],
   });
   const registered = await waitFor(

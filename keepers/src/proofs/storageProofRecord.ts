@@ -46,14 +46,17 @@ export type StorageProofVerdict = {
   reasons: string[];
   columnRoot: string;
   seed: string;
+  /** The verifier version the dataset was bound to at its registration, whose key checked the proof. */
+  verifierVersion: string;
   verifyingKeyHash: string;
 };
 
 /**
  * Verifies a storage proof off-chain against what the chain anchors: the column root registered
  * in DatasetRegistry, the round's seed from its `RoundOpened` event, the prover, and the verifying
- * key of the version the dataset is bound to (its hash must equal the local key's). A proof that
- * does not decode or is malformed (e.g. a coordinate ≥ p) is invalid with a reason, as on-chain.
+ * key of the version the dataset was bound to at its registration (its hash must equal the local
+ * key's; the verdict names the version). A proof that does not decode or is malformed (e.g. a
+ * coordinate ≥ p) is invalid with a reason, as on-chain.
  *
  * @example
  * const verdict = await verifyStorageProofRecord({ chain, record: await readStorageProofRecord(file) });
@@ -75,7 +78,11 @@ export async function verifyStorageProofRecord({ chain, record }: { chain: Proto
   });
   const [opened] = parseEventLogs({ abi: storageProofs.abi, logs, eventName: "RoundOpened" });
   if (!opened) throw new VeritrainError(`round ${round} of dataset ${datasetId} never opened`, { code: "ROUND_UNKNOWN", details: { ...record } });
-  const version = await storageProofs.read.verifierVersion([await storageProofs.read.versionOf([datasetId])]);
+  const bound = await storageProofs.read.versionOf([datasetId]);
+  if (bound === 0n) {
+    throw new VeritrainError(`dataset ${datasetId} is bound to no verifier version`, { code: "DATASET_UNBOUND", details: { datasetId: record.datasetId } });
+  }
+  const version = await storageProofs.read.verifierVersion([bound]);
   const localKey = JSON.parse(await readFile(STORAGE_CIRCUIT_FILES.verificationKey, "utf8"));
   const expected = [BigInt(root), hexToBigInt(record.prover), opened.args.seed];
   const reasons: string[] = [];
@@ -97,6 +104,7 @@ export async function verifyStorageProofRecord({ chain, record }: { chain: Proto
     reasons,
     columnRoot: expected[0]!.toString(),
     seed: expected[2]!.toString(),
+    verifierVersion: bound.toString(),
     verifyingKeyHash: version.verifyingKeyHash,
   };
 }

@@ -35,6 +35,10 @@ abstract contract ProtocolBase is Test {
     uint96 internal constant FAULT_PENALTY = 400e18;
     uint32 internal constant ROUND_INTERVAL = 2 hours;
     uint32 internal constant PROOF_WINDOW = 1 hours;
+    uint32 internal constant REQUEST_TIMEOUT = 1 hours;
+    uint32 internal constant PLACEMENT_TIMEOUT = 1 days;
+    uint32 internal constant ACCEPTANCE_PERIOD = 1 days;
+    uint32 internal constant REASSIGN_COOLDOWN = 1 hours;
     /// @dev The storage providers joined when the dataset every order names (2 columns) is placed.
     uint256 internal constant DATASET_PROVIDERS = 3;
     uint64 internal constant DATASET_ID = 1;
@@ -67,9 +71,18 @@ abstract contract ProtocolBase is Test {
 
         stakeManager = new StakeManager(token_, treasury, UNBONDING_DELAY, SHARE_BPS, address(this));
         VrfRequest.Params memory vrfParams = VrfRequest.Params(bytes32(0), subId, CALLBACK_GAS_LIMIT, 3);
-        datasetRegistry = new DatasetRegistry(address(vrf), makeAddr("governance"), stakeManager, PROVIDER_STAKE, FAULT_PENALTY, vrfParams, address(this));
+        datasetRegistry = new DatasetRegistry(
+            address(vrf),
+            makeAddr("governance"),
+            stakeManager,
+            PROVIDER_STAKE,
+            FAULT_PENALTY,
+            IDatasetRegistry.Periods(PLACEMENT_TIMEOUT, ACCEPTANCE_PERIOD, REASSIGN_COOLDOWN),
+            vrfParams,
+            address(this)
+        );
         storageProofs = new StorageProofs(
-            address(vrf), makeAddr("governance"), datasetRegistry, vrfParams, ROUND_INTERVAL, PROOF_WINDOW, address(this), address(this)
+            address(vrf), makeAddr("governance"), datasetRegistry, vrfParams, ROUND_INTERVAL, PROOF_WINDOW, REQUEST_TIMEOUT, address(this), address(this)
         );
         verifier = new VerifierDouble();
         storageProofs.addVerifier(address(verifier), keccak256("verifying key"));
@@ -138,10 +151,12 @@ abstract contract ProtocolBase is Test {
                 stripeCount: 1,
                 byteLength: 1000,
                 payment: 1e18,
-                term: 3650 days
+                term: 3650 days,
+                verifierVersion: 1
             })
         );
         _fulfillLogged(address(datasetRegistry), IDatasetRegistry.PlacementRequested.selector);
+        datasetRegistry.applyPlacement(DATASET_ID, 2);
     }
 
     /// @dev Answers every VRF request `consumer` announced (request id in topic 2 of event `topic`)

@@ -6,7 +6,7 @@ import { VeritrainError } from "../../../keepers/src/errors.ts";
 describe("randomDraw", () => {
   it("draws distinct indices, reproducibly (test vector)", () => {
     const picked = randomDraw({ seed: 42n, count: 14, size: 11 });
-    // Same as RandomDraw.distinctIndices(42, 14, 11) on-chain (DatasetRegistry.test.ts checks live draws).
+    // Same as RandomDraw.distinctIndices(42, 14, 11) on-chain (the committee draw; placements use placementDraw).
     assert.deepEqual(picked, [13, 1, 9, 0, 4, 3, 7, 12, 10, 5, 6]);
     assert.equal(new Set(picked).size, 11);
     assert.ok(picked.every((i) => i >= 0 && i < 14));

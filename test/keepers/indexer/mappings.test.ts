@@ -323,6 +323,29 @@ describe("subgraph mappings on real event logs", () => {
       assert.equal(column.holder, lower((await p.registry.read.holders([1n]))[1]!));
       assert.equal(column.faulty, false, "a redrawn column is sound again");
       assert.equal(store.get("Column", "1-1", Number(fault!.blockNumber))!.faulty, true, "time travel to the fault");
+      assert.equal(history(store, "PlacementSeeding")[0]!.seed, store.get("Dataset", "1")!.placementSeed);
+    });
+
+    it("records an ignored late answer and a cancelled placement", async () => {
+      const p = await networkHelpers.loadFixture(withReporter);
+      // Column 0's redraw goes unanswered past the cooldown and is requested again.
+      await p.registry.write.reportFaulty([1n, 0n]);
+      await p.registry.write.reassign([1n, 0n]);
+      await networkHelpers.time.increase(600);
+      await p.registry.write.reassign([1n, 0n]);
+      const requests = await p.registry.getEvents.PlacementRequested({ datasetId: 1n }, { fromBlock: 0n });
+      const stale = requests.at(-2)!.args.requestId!;
+      await p.vrfCoordinator.write.fulfillRandomWords([stale, p.registry.address]);
+      // Dataset 2 is never answered and is cancelled after the placement timeout.
+      await p.registry.write.register([{ ...REPORTER_REGISTRATION, payment: parseEther("3") }], { account: p.consumer.account });
+      await networkHelpers.time.increase(3600);
+      await p.registry.write.cancelPlacement([2n]);
+      const store = await indexChain(client, { [p.registry.address]: "DatasetRegistry" });
+      const [ignored] = history(store, "IgnoredPlacementAnswer");
+      assert.deepEqual([ignored!.dataset, ignored!.column, ignored!.requestId], ["1", "1-0", String(stale)]);
+      const dataset = store.get("Dataset", "2")!;
+      assert.deepEqual([dataset.status, dataset.refund], ["Cancelled", String(parseEther("3"))]);
+      assert.equal(history(store, "DatasetCancellation")[0]!.refund, String(parseEther("3")));
     });
   });
 
@@ -355,7 +378,9 @@ describe("subgraph mappings on real event logs", () => {
         log("VerifierAdded", { version: 1n, verifier: "0x00000000000000000000000000000000000000bb", verifyingKeyHash }),
         log("DatasetBound", { datasetId: 1n, version: 1n }),
         log("ColumnPrepared", { datasetId: 1n, column: 0n, holder: provider, version: 1n }),
+        log("RoundRequested", { datasetId: 1n, round: 1n, requestId: 76n }),
         log("RoundRequested", { datasetId: 1n, round: 1n, requestId: 77n }),
+        log("RoundAnswerIgnored", { datasetId: 1n, requestId: 76n }),
         log("RoundOpened", { datasetId: 1n, round: 1n, seed: 123n, deadline: 9_999n, audited: 3n }),
         log("ProofAccepted", { datasetId: 1n, round: 1n, column: 0n, provider }),
         log("ProofRejected", { datasetId: 1n, round: 1n, column: 1n, provider }),
@@ -390,7 +415,9 @@ describe("subgraph mappings on real event logs", () => {
         history(store, "ColumnPreparation").map((preparation) => [preparation.dataset, preparation.column, preparation.holder, preparation.version]),
         [["1", "1-0", provider, "1"]],
       );
-      for (const entity of ["VerifierAddition", "DatasetBinding", "RoundRequest", "RoundOpening", "RoundClosure"]) assert.equal(store.all(entity).length, 1, entity);
+      assert.deepEqual(history(store, "IgnoredRoundAnswer").map((ignored) => [ignored.dataset, ignored.requestId]), [["1", "76"]]);
+      assert.equal(history(store, "RoundRequest").length, 2, "a renewed request is recorded too");
+      for (const entity of ["VerifierAddition", "DatasetBinding", "RoundOpening", "RoundClosure"]) assert.equal(store.all(entity).length, 1, entity);
     });
   });
 
@@ -435,6 +462,21 @@ describe("subgraph mappings on real event logs", () => {
   });
 });
 
+/** The 1 + 1 dataset the standalone registry stores (it has no listener, so no verifier version is bound). */
+const REPORTER_REGISTRATION = {
+  manifestDigest: keccak256(stringToHex("manifest")),
+  datasetRoot: fieldRoot("dataset root"),
+  columnRoots: [fieldRoot("column 0"), fieldRoot("column 1")],
+  k: 1,
+  n: 2,
+  shardSize: 1024,
+  stripeCount: 1,
+  byteLength: 1000n,
+  payment: parseEther("10"),
+  term: 3600,
+  verifierVersion: 0,
+};
+
 /** A standalone registry whose FAULT_REPORTER_ROLE is held by the deployer (StorageProofs' future role). */
 async function withReporter() {
   const p = await deployProtocol();
@@ -447,6 +489,7 @@ async function withReporter() {
     stakeManager.address,
     1n,
     1n,
+    { placementTimeout: 3600, acceptancePeriod: 3600, reassignCooldown: 600 },
     { keyHash, subscriptionId, callbackGasLimit, requestConfirmations },
     admin,
   ]);
@@ -459,24 +502,9 @@ async function withReporter() {
     await registry.write.join([`/ip4/127.0.0.1/tcp/4001/p2p/${wallet.account.address}`], { account: wallet.account });
   }
   await p.token.write.approve([registry.address, maxUint256], { account: p.consumer.account });
-  await registry.write.register(
-    [
-      {
-        manifestDigest: keccak256(stringToHex("manifest")),
-        datasetRoot: fieldRoot("dataset root"),
-        columnRoots: [fieldRoot("column 0"), fieldRoot("column 1")],
-        k: 1,
-        n: 2,
-        shardSize: 1024,
-        stripeCount: 1,
-        byteLength: 1000n,
-        payment: parseEther("10"),
-        term: 3600,
-      },
-    ],
-    { account: p.consumer.account },
-  );
+  await registry.write.register([REPORTER_REGISTRATION], { account: p.consumer.account });
   const [requested] = await registry.getEvents.PlacementRequested({}, { fromBlock: 0n });
   await p.vrfCoordinator.write.fulfillRandomWords([requested!.args.requestId!, registry.address]);
+  await registry.write.applyPlacement([1n, 2n]);
   return { ...p, registry };
 }

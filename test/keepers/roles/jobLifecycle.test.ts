@@ -178,7 +178,7 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
       await chains[index]!.send(() => chains[index]!.contracts.DatasetRegistry.write.join([store.multiaddrs()[0]!.toString()]));
       holders.push({ chain: chains[index]!, store });
     }
-    datasetId = await registerDataset({ chain: chains[ACCOUNT.consumer]!, packaged, payment: parseEther("30"), term: 30 * 86_400 });
+    datasetId = await registerDataset({ chain: chains[ACCOUNT.consumer]!, packaged, payment: parseEther("30"), term: 30 * 86_400, verifierVersion: 1n });
     const vrf = createWalletClient({ account: mnemonicToAccount(MNEMONIC), transport: http(devnet.rpcUrl) });
     fulfil = async (requestId: bigint, consumer: Hex) =>
       deployer.publicClient.waitForTransactionReceipt({
@@ -192,6 +192,7 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
       });
     const [placement] = await DatasetRegistry.getEvents.PlacementRequested({}, { fromBlock: 0n });
     await fulfil(placement!.args.requestId!, DatasetRegistry.address);
+    await chains[ACCOUNT.consumer]!.send(() => chains[ACCOUNT.consumer]!.contracts.DatasetRegistry.write.applyPlacement([datasetId, 3n]));
     // Each holder pins its column and keeps the manifest (what the storage role does before accepting it).
     const onChain = await readDatasetOnChain(deployer, datasetId);
     for (const [column, holder] of onChain.holders.entries()) {
