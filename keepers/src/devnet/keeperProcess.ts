@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import type { Hex } from "viem";
 import { VeritrainError } from "../errors.ts";
 import { waitFor } from "./waitFor.ts";
@@ -112,16 +111,16 @@ export function startKeeperProcess({ name, args, privateKey, directory, rpcUrl, 
         { timeoutMs, pollMs: 250, signal },
       );
     },
-    async waitForLog(message, { fields = {}, timeoutMs = 120_000 } = {}) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const found = readLogLines(logFile, logStart).find((line) => line.msg === message && Object.entries(fields).every(([key, value]) => line[key] === value));
-        if (found) return found;
-        if (!running()) throw new VeritrainError(`keeper ${name} exited (${child.exitCode ?? child.signalCode}) before logging "${message}"; see ${logFile}`, { code: "DEVNET_KEEPER_FAILED", details: { name, logFile } });
-        if (Date.now() > deadline) throw new VeritrainError(`keeper ${name} did not log "${message}" within ${timeoutMs} ms; see ${logFile}`, { code: "DEVNET_TIMEOUT", details: { name, logFile } });
-        await sleep(250);
-      }
-    },
+    waitForLog: (message, { fields = {}, timeoutMs = 120_000 } = {}) =>
+      waitFor(
+        `keeper ${name} to log "${message}" (see ${logFile})`,
+        () => {
+          const found = readLogLines(logFile, logStart).find((line) => line.msg === message && Object.entries(fields).every(([key, value]) => line[key] === value));
+          if (found === undefined && !running()) throw new VeritrainError(`keeper ${name} exited (${child.exitCode ?? child.signalCode}) before logging "${message}"; see ${logFile}`, { code: "DEVNET_KEEPER_FAILED", details: { name, logFile } });
+          return found;
+        },
+        { timeoutMs, pollMs: 250 },
+      ),
     async stop(graceMs = 20_000) {
       if (!running()) return;
       child.kill("SIGTERM");
