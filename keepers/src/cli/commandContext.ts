@@ -17,8 +17,9 @@ export const healthPortOption = () => new Option("--health-port <port>", "serve 
 
 /**
  * Config (the program's global flags, environment, config file), logger, runtime, health and
- * chain connection of one command invocation. With `--health-port`, `/healthz` is served before
- * the chain is reached, so a keeper waiting for its RPC already answers `starting`.
+ * chain connection of one command invocation. With `--health-port`, `/healthz` is served from
+ * the start: it answers `starting` (503) while the keeper joins and opens its store, and 200
+ * once its loop follows the chain.
  *
  * @example
  * .action(async (o, command) => { const { log, config, runtime, chain, health } = await setUpCommand(command, "compute"); … })
