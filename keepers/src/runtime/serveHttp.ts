@@ -21,8 +21,8 @@ export type ServeHttpParameters = {
   log: Logger;
 };
 
-/** A listening server. */
-export type HttpServer = { url: string; port: number; close(): Promise<void> };
+/** A listening server: `http://127.0.0.1:<port>`. */
+export type HttpServer = { url: string; close(): Promise<void> };
 
 /** Refuses a request with `status` and the JSON body `{ error: message, code }`. */
 export class HttpError extends VeritrainError {
@@ -74,10 +74,8 @@ export async function serveHttp({ port, health, routes = {}, log }: ServeHttpPar
     );
     server.listen(port, "127.0.0.1", () => resolve());
   });
-  const bound = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${bound}`,
-    port: bound,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -23,7 +23,6 @@ export type TaskList = { running: string[]; queued: string[] };
 export type TaskQueue = {
   /** Queues task `id` (persisted at once) unless it is unfinished already. */
   start(id: string): void;
-  tasks(): TaskList;
   /** Resolves once no task runs (after an abort: once every running task has stopped). */
   idle(): Promise<void>;
 };
@@ -79,7 +78,6 @@ export function createTaskQueue({ file, run, concurrency = 1, onChange, log, sig
       persist();
       pump();
     },
-    tasks,
     async idle() {
       while (running.size > 0) await Promise.all(running.values());
     },
