@@ -30,7 +30,12 @@ export type StorageRoleParameters = {
   confirmations?: number;
   /** Delay between polls of the chain. */
   pollMs?: number;
-  /** Failures of one event's handling (e.g. its shards are not served yet) before it is dead-lettered. */
+  /**
+   * Failures of one event's handling before it is dead-lettered. Generous: right after a
+   * placement the shards are often not served yet (the owner dials each holder as it is placed;
+   * a rebuild waits for other holders to accept), and a placement given up is a column never
+   * accepted — its holder is slashed at the first audit. @default 10 (about 3.5 min of backoff)
+   */
   attempts?: number;
 };
 
@@ -49,7 +54,7 @@ export type StorageRoleParameters = {
  * @example
  * await runStorageRole({ chain, store, prover, dataDir, log, signal: controller.signal, confirmations: 2 });
  */
-export async function runStorageRole({ chain, store, prover, dataDir, log, signal, health, confirmations, pollMs, attempts }: StorageRoleParameters) {
+export async function runStorageRole({ chain, store, prover, dataDir, log, signal, health, confirmations, pollMs, attempts = 10 }: StorageRoleParameters) {
   const { DatasetRegistry: registry, StorageProofs: storageProofs } = chain.contracts;
   await followEvents({
     chain,
