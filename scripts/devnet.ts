@@ -16,7 +16,7 @@ import { VeritrainError } from "../keepers/src/errors.ts";
 
 const options = new Command("devnet")
   .description("Run the veritrain devnet on 127.0.0.1: chain, keepers, MNIST stored and audited, a LeNet-5 job to payout, then a report.")
-  .option("--port <port>", "JSON-RPC port of the chain node (keepers use the next 30 ports)", String(DEVNET_DEFAULTS.port))
+  .option("--port <port>", "JSON-RPC port of the chain node (keepers use the next 30 ports, their /healthz endpoints the same ports + 1000)", String(DEVNET_DEFAULTS.port))
   .option("--keep-running", "keep the chain and the keepers running after the report (Ctrl-C stops them)")
   .option("--dishonest [checkpoint]", "the compute keeper corrupts this checkpoint (default 1): the challenger catches it, the committee slashes it, the consumer is refunded")
   .option("--full", "train the seed's full 10 epochs instead of 1")

@@ -9,7 +9,7 @@ import { describe, it } from "node:test";
 import { createPublicClient, http } from "viem";
 import { readLogLines } from "../keepers/src/devnet/keeperProcess.ts";
 
-const PORT = 8601; // the keepers take 8602–8631
+const PORT = 8601; // the keepers take 8602–8631, their health endpoints 9601–9631
 const root = new URL("..", import.meta.url);
 
 describe("npm run devnet (scripts/devnet.ts, the README's main command)", () => {

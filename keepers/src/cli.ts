@@ -14,7 +14,7 @@ import { parseEther } from "viem";
 import { registerJobCommands } from "./cli/jobCommands.ts";
 import { registerProofCommands } from "./cli/proofCommands.ts";
 import { registerRoleCommands } from "./cli/roleCommands.ts";
-import { openKeeperStore, parseCount, reportErrors, setUpCommand } from "./cli/commandContext.ts";
+import { healthPortOption, openKeeperStore, parseCount, reportErrors, setUpCommand } from "./cli/commandContext.ts";
 import { DEFAULT_COLUMN_DEPTH } from "./commitments/treeDepth.ts";
 import { createHeliaContentStore } from "./content/heliaContentStore.ts";
 import { chooseVerifierVersion } from "./datasets/chooseVerifierVersion.ts";
@@ -35,7 +35,7 @@ const program = new Command("veritrain")
   .option("--rpc-url <url>", "JSON-RPC URL of the chain [env VERITRAIN_RPC_URL; default the devnet's]")
   .option("--deployment <file>", "Ignition deployed_addresses.json [env VERITRAIN_DEPLOYMENT]")
   .option("--data-dir <dir>", "where this keeper keeps its IPFS blocks and cursors [env VERITRAIN_DATA_DIR]")
-  .option("--confirmations <n>", "blocks to wait after each transaction")
+  .option("--confirmations <n>", "blocks a transaction or an event must have, its own included, before a keeper acts on it [env VERITRAIN_CONFIRMATIONS; default 1]")
   .addHelpText("after", "\nThe signing key is read from VERITRAIN_PRIVATE_KEY only.");
 
 /** Config, chain connection and runtime of one command invocation. */
@@ -193,9 +193,10 @@ program
   .addOption(new Option("--peer <multiaddr...>", "peers to dial at start (e.g. a dataset owner's endpoint)").default([]))
   .option("--join", "stake the provider stake if needed and join DatasetRegistry when not a provider yet")
   .option("--no-prover-tables", "prove without the fixed-base MSM tables (built at the first start, ~1 min on two cores and 336 MB in <dataDir>/prover; proofs ~20 % faster with them)")
-  .action(async (o) => {
+  .addOption(healthPortOption())
+  .action(async (o, command: Command) => {
     // Loaded here, not at start: the prover pulls in snarkjs, which no other command needs.
-    const { log, config, runtime, chain } = await setUp("storage");
+    const { log, config, runtime, chain, health } = await setUpCommand(command, "storage");
     try {
       const store = await openKeeperStore({ config, runtime, log, port: parseCount(o.port, "--port"), peers: o.peer });
       const endpoint = store.multiaddrs()[0]!.toString();
@@ -218,7 +219,7 @@ program
       runtime.defer(() => prover.close());
       if (fixedBaseTables) log.info({ seconds: Math.round(performance.now() - started) / 1000 }, "prover tables ready");
       log.info({ endpoint, provider: chain.account.address }, "storage role running");
-      await runStorageRole({ chain, store, prover, dataDir: config.dataDir, log, signal: runtime.signal });
+      await runStorageRole({ chain, store, prover, dataDir: config.dataDir, log, signal: runtime.signal, health, confirmations: config.confirmations });
     } finally {
       await runtime.close();
     }

@@ -20,20 +20,12 @@ import { loadMnist } from "../../keepers/src/training/mnist.ts";
 import { prepareJob } from "../../keepers/src/training/preparedJob.ts";
 import { trainJob } from "../../keepers/src/training/trainJob.ts";
 
-// The chain node listens here; the keepers take the next 30 ports (launchDevnet's devnetPorts).
+// The chain node listens here; the keepers take the next 30 ports and their health endpoints the same slots 1,000 higher (launchDevnet's devnetPorts).
 const PORT = 8640;
 const STORAGE_KEEPERS = 14; // 11 holders + 3 spares, so all 3 dead holders' columns find a new one
 const IMAGES = 1500; // of each MNIST split
 const JOB = { trainImages: 1000, testImages: 300, epochs: 2 }; // 100 steps, 20 checkpoints: the kill lands after checkpoint 2
 const DISHONEST_ACCOUNT = 40;
-/** What each restarted keeper logs once it runs again, by role. */
-const READY: Record<string, string> = {
-  automation: "automation role running",
-  challenger: "challenger role running",
-  relay: "verdict relay listening",
-  validator: "validator role running",
-  storage: "storage role running",
-};
 
 describe("devnet faults: keepers as processes on 127.0.0.1, killed and restarted", { timeout: 1_800_000 }, () => {
   let run: DevnetRun;
@@ -141,8 +133,8 @@ describe("devnet faults: keepers as processes on 127.0.0.1, killed and restarted
             await run.fleet.restart(name);
             restarted.push(name);
           }
-          // Each came back, although its peers were restarting around it.
-          for (const name of restarted) await run.fleet.get(name).waitForLog(READY[name.replace(/-\d+$/, "")]!, { timeoutMs: 120_000 });
+          // Each came back (its /healthz answers 200: following the chain again), although its peers were restarting around it.
+          for (const name of restarted) await run.fleet.get(name).waitUntilHealthy({ timeoutMs: 120_000 });
           const { deadline } = await chain().contracts.JobRegistry.read.getJob([jobId]);
           assert.ok((await chain().publicClient.getBlock()).timestamp < deadline, "the restarts happened inside the challenge window");
         }
@@ -172,8 +164,14 @@ describe("devnet faults: keepers as processes on 127.0.0.1, killed and restarted
     const cheatChain = await connectProtocol({ rpcUrl: run.devnet.rpcUrl, privateKey: cheat, addresses: run.devnet.addresses });
     await cheatChain.send(() => cheatChain.contracts.VeritrainToken.write.approve([cheatChain.contracts.StakeManager.address, parseEther("500")]));
     await cheatChain.send(() => cheatChain.contracts.StakeManager.write.stake([parseEther("500")]));
-    run.fleet.start({ name: "compute", privateKey: cheat, args: () => ["compute", "--port", String(run.ports.compute), "--dishonest", "2", ...run.jobPeers("compute")] });
-    await run.fleet.get("compute").waitForLog("compute role running");
+    const healthPort = run.ports.health(run.ports.compute);
+    const compute = run.fleet.start({
+      name: "compute",
+      privateKey: cheat,
+      args: () => ["compute", "--port", String(run.ports.compute), "--health-port", String(healthPort), "--dishonest", "2", ...run.jobPeers("compute")],
+      healthUrl: `http://127.0.0.1:${healthPort}/healthz`,
+    });
+    await compute.waitUntilHealthy();
 
     const consumer = run.addressOf(DEVNET_ACCOUNTS.consumer);
     const token = chain().contracts.VeritrainToken;

@@ -1,9 +1,9 @@
-import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
-import { type Address, decodeAbiParameters, encodeAbiParameters, isAddressEqual, parseAbi, parseEventLogs } from "viem";
-import { openBlockCursor } from "../chain/blockCursor.ts";
+import { type Address, decodeAbiParameters, encodeAbiParameters, isAddressEqual, parseAbi } from "viem";
+import { followEvents } from "../chain/followEvents.ts";
 import type { ProtocolConnection } from "../chain/protocolContracts.ts";
+import { simulates } from "../chain/simulates.ts";
+import type { RoleHealth } from "../runtime/roleHealth.ts";
 
 /** The parts of Chainlink's VRFCoordinatorV2_5Mock the local automation answers. */
 const VRF_MOCK_ABI = parseAbi([
@@ -33,35 +33,41 @@ const SCAN = 500n;
 /** Parameters of {@link runAutomationRole}. */
 export type AutomationRoleParameters = {
   chain: ProtocolConnection;
-  /** Where the event cursor is kept. */
+  /** Where the event cursor and dead letters are kept. */
   dataDir: string;
   log: Logger;
   signal: AbortSignal;
   /** On a local chain: the VRF coordinator mock whose requests this keeper answers (no VRF service there). */
   vrfMock?: Address;
+  /** Served at `/healthz`: the loop's cursor and dead letters. */
+  health?: RoleHealth;
+  confirmations?: number;
   /** Delay between rounds of checks. */
   pollMs?: number;
-  /** Most blocks read per poll. */
-  blockRange?: bigint;
+  attempts?: number;
 };
 
 /**
  * The automation keeper, doing what Chainlink Automation does on a live network:
- * - drives the upkeeps of JobRegistry (settle auctions, expire, finalize), Disputes (expire) and
- *   StorageProofs (open and close audit rounds): `checkUpkeep` over windows of ids, then
- *   `performUpkeep` with its answer (less audit rounds not worth opening yet);
- * - applies each answered placement (`DatasetRegistry.applyPlacement`, in chunks), cancels a
+ * - each round, drives the upkeeps of JobRegistry (settle auctions, expire, finalize), Disputes
+ *   (expire) and StorageProofs (open and close audit rounds): `checkUpkeep` over windows of ids,
+ *   then `performUpkeep` with its answer (less audit rounds not worth opening yet); the upkeeps
+ *   say afresh each round what is due, so a failed round is simply done again by the next one;
+ * - each round, applies each answered placement (`DatasetRegistry.applyPlacement`, in chunks), cancels a
  *   placement left unanswered past its deadline (`cancelPlacement`, which refunds the owner), and
  *   redraws every column `DatasetRegistry.reassignable` offers (faulty, exited or unaccepted holder,
- *   unplaced, or a redraw unanswered for the cooldown), besides reacting to faults and exits;
+ *   unplaced, or a redraw unanswered for the cooldown);
+ * - on `ColumnFaulty` and `ProviderExited`, redraws the column's holder (`DatasetRegistry.reassign`) at once;
  * - with `vrfMock`, answers every VRF request of the local coordinator mock.
- * Every action is checked first (a simulation, or `checkUpkeep` itself), so a keeper racing
- * another one, or restarted, never sends a transaction that would revert.
+ * Events come through the shared loop ({@link followEvents}): a failed reassignment or VRF answer
+ * is retried, then dead-lettered, never passed over. Every action is checked first (a
+ * simulation, or `checkUpkeep` itself), so a keeper racing another one, or restarted, never
+ * sends a transaction that would revert.
  *
  * @example
  * await runAutomationRole({ chain, dataDir, log, signal, vrfMock: addresses.VRFCoordinatorV2_5Mock });
  */
-export async function runAutomationRole({ chain, dataDir, log, signal, vrfMock, pollMs = 1000, blockRange = 2_000n }: AutomationRoleParameters) {
+export async function runAutomationRole({ chain, dataDir, log, signal, vrfMock, health, confirmations, pollMs = 1000, attempts }: AutomationRoleParameters) {
   const { JobRegistry, Disputes, StorageProofs, DatasetRegistry } = chain.contracts;
   const keepAll = async (ids: readonly bigint[]) => ids;
   const upkeeps = [
@@ -69,57 +75,46 @@ export async function runAutomationRole({ chain, dataDir, log, signal, vrfMock, 
     { name: "Disputes", address: Disputes.address, count: () => Disputes.read.disputeCount(), worthDoing: keepAll },
     { name: "StorageProofs", address: StorageProofs.address, count: () => DatasetRegistry.read.datasetCount(), worthDoing: roundsWorthOpening },
   ] as const;
-  const cursor = openBlockCursor(join(dataDir, "automation.cursor.json"));
-  const attempt = async (context: object, work: () => Promise<unknown>) => {
-    try {
-      await work();
-    } catch (error) {
-      log.warn({ err: error, ...context }, "automation action failed; retried on the next round");
-    }
-  };
 
-  while (!signal.aborted) {
+  await followEvents({
+    chain,
+    address: [DatasetRegistry.address, ...(vrfMock ? [vrfMock] : [])],
+    abi: [...DatasetRegistry.abi, ...VRF_MOCK_ABI],
+    eventName: ["ColumnFaulty", "ProviderExited", "RandomWordsRequested"],
+    role: "automation",
+    dataDir,
+    log,
+    signal,
+    health,
+    confirmations,
+    pollMs,
+    attempts,
+    handle: async (event) => {
+      if (event.eventName === "ColumnFaulty") await reassign(event.args);
+      else if (event.eventName === "ProviderExited") for (const target of await columnsHeldBy(event.args.provider)) await reassign(target);
+      else if (vrfMock && isAddressEqual(event.address, vrfMock)) await fulfil(vrfMock, event.args.requestId, event.args.sender);
+    },
+    everyRound: async () => {
+      await performUpkeeps();
+      await placementWork();
+    },
+  });
+
+  async function performUpkeeps() {
     for (const { name, address, count, worthDoing } of upkeeps) {
-      await attempt({ upkeep: name }, async () => {
-        const last = await count();
-        for (let from = 1n; from <= last; from += SCAN) {
-          const checkData = encodeAbiParameters([{ type: "uint256" }, { type: "uint256" }], [from, SCAN]);
-          const [needed, performData] = await chain.publicClient.readContract({ address, abi: UPKEEP_ABI, functionName: "checkUpkeep", args: [checkData] });
-          if (!needed) continue;
-          const [due] = decodeAbiParameters([{ type: "uint256[]" }], performData);
-          const ids = await worthDoing(due);
-          if (ids.length === 0) continue;
-          const data = encodeAbiParameters([{ type: "uint256[]" }], [ids]);
-          await chain.send(() => chain.walletClient.writeContract({ address, abi: UPKEEP_ABI, functionName: "performUpkeep", args: [data], chain: null }));
-          log.info({ upkeep: name, ids: ids.map(String) }, "upkeep performed");
-        }
-      });
-    }
-    await attempt({ step: "events" }, () => handleEvents());
-    await attempt({ step: "placements" }, () => placementWork());
-    await sleep(pollMs, undefined, { signal }).catch(() => undefined);
-  }
-
-  /** Reassignments and VRF answers for the events since the cursor. */
-  async function handleEvents() {
-    const head = await chain.publicClient.getBlockNumber();
-    const from = cursor.next();
-    if (from > head) return;
-    const to = from + blockRange - 1n < head ? from + blockRange - 1n : head;
-    const logs = await chain.publicClient.getLogs({ address: [DatasetRegistry.address, ...(vrfMock ? [vrfMock] : [])], fromBlock: from, toBlock: to });
-    for (const event of parseEventLogs({ abi: DatasetRegistry.abi, logs, eventName: ["ColumnFaulty", "ProviderExited"] })) {
-      const columns =
-        event.eventName === "ColumnFaulty"
-          ? [{ datasetId: event.args.datasetId, column: event.args.column }]
-          : await columnsHeldBy(event.args.provider);
-      for (const target of columns) await reassign(target);
-    }
-    if (vrfMock) {
-      for (const { args } of parseEventLogs({ abi: VRF_MOCK_ABI, logs, eventName: "RandomWordsRequested" })) {
-        await fulfil(vrfMock, args.requestId, args.sender);
+      const last = await count();
+      for (let from = 1n; from <= last; from += SCAN) {
+        const checkData = encodeAbiParameters([{ type: "uint256" }, { type: "uint256" }], [from, SCAN]);
+        const [needed, performData] = await chain.publicClient.readContract({ address, abi: UPKEEP_ABI, functionName: "checkUpkeep", args: [checkData] });
+        if (!needed) continue;
+        const [due] = decodeAbiParameters([{ type: "uint256[]" }], performData);
+        const ids = await worthDoing(due);
+        if (ids.length === 0) continue;
+        const data = encodeAbiParameters([{ type: "uint256[]" }], [ids]);
+        await chain.send(() => chain.walletClient.writeContract({ address, abi: UPKEEP_ABI, functionName: "performUpkeep", args: [data], chain: null }));
+        log.info({ upkeep: name, ids: ids.map(String) }, "upkeep performed");
       }
     }
-    cursor.advance(to + 1n);
   }
 
   /**
@@ -163,22 +158,16 @@ export async function runAutomationRole({ chain, dataDir, log, signal, vrfMock, 
 
   async function applyPlacement(datasetId: bigint) {
     const context = { datasetId: datasetId.toString() };
-    await attempt(context, async () => {
-      const pending = await DatasetRegistry.simulate.applyPlacement([datasetId, APPLY_CHUNK], { account: chain.account }).then(() => true, () => false);
-      if (!pending) return;
-      await chain.send(() => DatasetRegistry.write.applyPlacement([datasetId, APPLY_CHUNK]));
-      log.info({ ...context, placed: (await DatasetRegistry.read.placementOf([datasetId])).placed }, "placement applied");
-    });
+    if (!(await simulates(() => DatasetRegistry.simulate.applyPlacement([datasetId, APPLY_CHUNK], { account: chain.account })))) return;
+    await chain.send(() => DatasetRegistry.write.applyPlacement([datasetId, APPLY_CHUNK]));
+    log.info({ ...context, placed: (await DatasetRegistry.read.placementOf([datasetId])).placed }, "placement applied");
   }
 
   async function cancelPlacement(datasetId: bigint) {
     const context = { datasetId: datasetId.toString() };
-    await attempt(context, async () => {
-      const cancellable = await DatasetRegistry.simulate.cancelPlacement([datasetId], { account: chain.account }).then(() => true, () => false);
-      if (!cancellable) return;
-      await chain.send(() => DatasetRegistry.write.cancelPlacement([datasetId]));
-      log.info(context, "placement cancelled after its deadline; payment refunded");
-    });
+    if (!(await simulates(() => DatasetRegistry.simulate.cancelPlacement([datasetId], { account: chain.account })))) return;
+    await chain.send(() => DatasetRegistry.write.cancelPlacement([datasetId]));
+    log.info(context, "placement cancelled after its deadline; payment refunded");
   }
 
   async function columnsHeldBy(provider: Address) {
@@ -192,21 +181,21 @@ export async function runAutomationRole({ chain, dataDir, log, signal, vrfMock, 
 
   async function reassign({ datasetId, column }: { datasetId: bigint; column: bigint }) {
     const context = { datasetId: datasetId.toString(), column: column.toString() };
-    await attempt(context, async () => {
-      const reassignable = await DatasetRegistry.simulate.reassign([datasetId, column], { account: chain.account }).then(() => true, () => false);
-      if (!reassignable) return;
-      await chain.send(() => DatasetRegistry.write.reassign([datasetId, column]));
-      log.info(context, "column reassigned");
-    });
+    if (!(await simulates(() => DatasetRegistry.simulate.reassign([datasetId, column], { account: chain.account })))) {
+      log.info(context, "reassignment skipped: the column is not reassignable (redrawn already or healthy)");
+      return;
+    }
+    await chain.send(() => DatasetRegistry.write.reassign([datasetId, column]));
+    log.info(context, "column reassigned");
   }
 
   async function fulfil(coordinator: Address, requestId: bigint, consumer: Address) {
     const request = { address: coordinator, abi: VRF_MOCK_ABI, functionName: "fulfillRandomWords", args: [requestId, consumer] } as const;
-    await attempt({ requestId: requestId.toString() }, async () => {
-      const pending = await chain.publicClient.simulateContract({ ...request, account: chain.account }).then(() => true, () => false);
-      if (!pending) return;
-      await chain.send(() => chain.walletClient.writeContract({ ...request, chain: null }));
-      log.info({ requestId: requestId.toString(), consumer }, "VRF request answered");
-    });
+    if (!(await simulates(() => chain.publicClient.simulateContract({ ...request, account: chain.account })))) {
+      log.info({ requestId: requestId.toString() }, "VRF answer skipped: the request is answered already");
+      return;
+    }
+    await chain.send(() => chain.walletClient.writeContract({ ...request, chain: null }));
+    log.info({ requestId: requestId.toString(), consumer }, "VRF request answered");
   }
 }

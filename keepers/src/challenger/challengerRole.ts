@@ -1,4 +1,3 @@
-import { join } from "node:path";
 import type { Logger } from "pino";
 import { isAddressEqual } from "viem";
 import { followEvents } from "../chain/followEvents.ts";
@@ -7,6 +6,7 @@ import type { HeliaContentStore } from "../content/heliaContentStore.ts";
 import { chainTime, JobStatus, readJob } from "../jobs/jobOnChain.ts";
 import { loadJob } from "../jobs/loadJob.ts";
 import { condemnsResult, fetchResult } from "../jobs/resultManifest.ts";
+import type { RoleHealth } from "../runtime/roleHealth.ts";
 import { trainJob } from "../training/trainJob.ts";
 import { findWrongCheckpoint, type WrongCheckpoint } from "./findWrongCheckpoint.ts";
 
@@ -21,16 +21,23 @@ export type ChallengerRoleParameters = {
   threads: number;
   log: Logger;
   signal: AbortSignal;
+  /** Served at `/healthz`: the loop's cursor, dead letters and the re-executions. */
+  health?: RoleHealth;
   confirmations?: number;
   pollMs?: number;
   attempts?: number;
 };
 
+/** Tasks of the challenger are `job-<jobId>`: check that job's result and challenge it if wrong. */
+const TASK_PREFIX = "job-";
+
 /**
- * The challenger. Follows `ResultSubmitted` from a persisted cursor, fetches the result the
- * provider published (checked against the on-chain trace root and weights digest), re-executes
- * it ({@link findWrongCheckpoint}) and, only when a checkpoint does not follow from the previous
- * one, challenges it with the hash it computed, posting the bond. A published result that
+ * The challenger. Follows `ResultSubmitted` from a persisted cursor ({@link followEvents}) and
+ * starts the task `job-<id>` for each other provider's result ({@link checkAndChallenge}, beside
+ * the event loop, one at a time, resumed after a restart): fetch the result the provider
+ * published (checked against the on-chain trace root and weights digest), re-execute it
+ * ({@link findWrongCheckpoint}) and, only when a checkpoint does not follow from the previous
+ * one, challenge it with the hash it computed, posting the bond. A published result that
  * contradicts its commitment, or that no connected peer serves within 30 s per block
  * ({@link condemnsResult}), is challenged on its last checkpoint, which validators then judge
  * against the provider. A result whose job is no longer
@@ -40,22 +47,25 @@ export type ChallengerRoleParameters = {
  * await runChallengerRole({ chain, store, dataDir, segments: "all", threads: 2, log, signal });
  */
 export async function runChallengerRole(parameters: ChallengerRoleParameters): Promise<void> {
-  const { chain, dataDir, log, signal, confirmations, pollMs, attempts } = parameters;
+  const { chain, dataDir, log, signal, health, confirmations, pollMs, attempts } = parameters;
   const registry = chain.contracts.JobRegistry;
   await followEvents({
     chain,
     address: [registry.address],
     abi: registry.abi,
     eventName: ["ResultSubmitted"],
-    cursorFile: join(dataDir, "challenger.cursor.json"),
+    role: "challenger",
+    dataDir,
     log,
     signal,
+    health,
     confirmations,
     pollMs,
     attempts,
-    handle: async (event) => {
-      if (!isAddressEqual(event.args.provider, chain.account.address)) await checkAndChallenge(parameters, event.args.jobId);
+    handle: async (event, tasks) => {
+      if (!isAddressEqual(event.args.provider, chain.account.address)) tasks.start(`${TASK_PREFIX}${event.args.jobId}`);
     },
+    runTask: async (task, signal) => void (await checkAndChallenge({ ...parameters, signal }, BigInt(task.slice(TASK_PREFIX.length)))),
   });
 }
 
@@ -72,13 +82,13 @@ export async function checkAndChallenge({ chain, store, segments, threads, log, 
   }
   const { onChain, prepared } = await loadJob({ chain, store, jobId, log, signal });
   const wrong = await fetchResult({ store, jobId, onChain, job: prepared, bounded: () => AbortSignal.any([signal, AbortSignal.timeout(30_000)]) }).then(
-    (result) => findWrongCheckpoint({ job: prepared, result, segments, threads }),
+    (result) => findWrongCheckpoint({ job: prepared, result, segments, threads, signal }),
     async (error: unknown): Promise<WrongCheckpoint> => {
       if (!condemnsResult(error, signal)) throw error;
       // Published data contradicting the commitment, or none served: validators judge any
       // checkpoint of such a result against the provider. Name the last one, with its correct hash.
       log.warn({ ...context, err: error }, error.code === "RESULT_INVALID" ? "published result contradicts its on-chain commitment" : "result unavailable");
-      const { hashes } = await trainJob({ job: prepared, threads });
+      const { hashes } = await trainJob({ job: prepared, threads, signal });
       return { index: hashes.length - 1, hash: hashes.at(-1)! };
     },
   );

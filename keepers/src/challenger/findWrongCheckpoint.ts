@@ -16,6 +16,8 @@ export type FindWrongCheckpointParameters = {
    */
   segments: "all" | number;
   threads: number;
+  /** Stops the re-execution within one optimizer step (`ABORTED`): a shutdown does not wait for a whole job. */
+  signal?: AbortSignal;
 };
 
 /** A checkpoint the provider got wrong: its index and the hash it should have. */
@@ -31,9 +33,9 @@ export type WrongCheckpoint = { index: number; hash: Hex };
  * const wrong = await findWrongCheckpoint({ job, result, segments: 3, threads: 2 });
  * if (wrong) await disputes.write.challenge([jobId, BigInt(wrong.index), wrong.hash]);
  */
-export async function findWrongCheckpoint({ job, result, segments, threads }: FindWrongCheckpointParameters): Promise<WrongCheckpoint | undefined> {
+export async function findWrongCheckpoint({ job, result, segments, threads, signal }: FindWrongCheckpointParameters): Promise<WrongCheckpoint | undefined> {
   if (segments === "all") {
-    const { hashes } = await trainJob({ job, threads });
+    const { hashes } = await trainJob({ job, threads, signal });
     const index = hashes.findIndex((hash, i) => hash !== result.hashes[i]);
     return index < 0 ? undefined : { index, hash: hashes[index]! };
   }
@@ -43,7 +45,7 @@ export async function findWrongCheckpoint({ job, result, segments, threads }: Fi
   const drawn = new Set<number>();
   while (drawn.size < Math.min(segments, segmentCount)) drawn.add(randomInt(segmentCount));
   for (const start of [...drawn].sort((a, b) => a - b)) {
-    const next = await reexecuteSegment({ job, checkpoint: await result.checkpoint(start), threads });
+    const next = await reexecuteSegment({ job, checkpoint: await result.checkpoint(start), threads, signal });
     if (next.hash !== result.hashes[start + 1]) return { index: start + 1, hash: next.hash };
   }
   return undefined;

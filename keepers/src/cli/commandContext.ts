@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
 import type { Logger } from "pino";
 import { parseEther } from "viem";
 import { connectProtocol } from "../chain/protocolContracts.ts";
@@ -9,20 +9,40 @@ import { createHeliaContentStore, type HeliaContentStore } from "../content/heli
 import { createKeeperRuntime, type KeeperRuntime } from "../keeperRuntime.ts";
 import { VeritrainError } from "../errors.ts";
 import { createLogger } from "../logger.ts";
+import { createRoleHealth } from "../runtime/roleHealth.ts";
+import { serveHttp } from "../runtime/serveHttp.ts";
+
+/** The `--health-port` option every role command has. */
+export const healthPortOption = () => new Option("--health-port <port>", "serve GET /healthz (JSON: status, cursor, lag, dead letters, tasks) on 127.0.0.1:<port>; 0: any free port; off when not set");
 
 /**
- * Config (the program's global flags, environment, config file), logger, runtime and chain
- * connection of one command invocation.
+ * Config (the program's global flags, environment, config file), logger, runtime, health and
+ * chain connection of one command invocation. With `--health-port`, `/healthz` is served from
+ * the start: it answers `starting` (503) while the keeper joins and opens its store, and 200
+ * once its loop follows the chain.
  *
  * @example
- * .action(async (o, command) => { const { log, config, runtime, chain } = await setUpCommand(command, "compute"); … })
+ * .action(async (o, command) => { const { log, config, runtime, chain, health } = await setUpCommand(command, "compute"); … })
  */
 export async function setUpCommand(command: Command, name: string) {
   const log = createLogger(name);
   const config = loadKeeperConfig({ flags: command.optsWithGlobals<KeeperConfigFlags>() });
+  const { healthPort } = command.opts<{ healthPort?: string }>();
+  const port = healthPort === undefined ? undefined : parseCount(healthPort, "--health-port");
   const runtime = createKeeperRuntime(log);
-  const chain = await connectProtocol({ ...config, addresses: config.addresses });
-  return { log, config, runtime, chain };
+  const health = createRoleHealth(name);
+  try {
+    if (port !== undefined) {
+      const server = await serveHttp({ port, health, log });
+      runtime.defer(() => server.close());
+      log.info({ url: `${server.url}/healthz` }, "health endpoint listening");
+    }
+    const chain = await connectProtocol({ ...config, addresses: config.addresses });
+    return { log, config, runtime, health, chain };
+  } catch (error) {
+    await runtime.close();
+    throw error;
+  }
 }
 
 /** Parameters of {@link openKeeperStore}. */

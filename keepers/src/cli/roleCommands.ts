@@ -6,7 +6,7 @@ import { runComputeRole } from "../compute/computeRole.ts";
 import { VeritrainError } from "../errors.ts";
 import { runValidatorRole } from "../validator/validatorRole.ts";
 import { startVerdictRelay } from "../validator/verdictRelay.ts";
-import { openKeeperStore, parseCount, parseTokens, reportErrors, setUpCommand } from "./commandContext.ts";
+import { healthPortOption, openKeeperStore, parseCount, parseTokens, reportErrors, setUpCommand } from "./commandContext.ts";
 
 const peerOption = () => new Option("--peer <multiaddr...>", "peers to dial at start (consumers, compute providers: whoever serves specs and results)").default([]);
 const portOption = () => new Option("--port <port>", "TCP port of this node's IPFS endpoint on 127.0.0.1").default("0");
@@ -24,6 +24,7 @@ export function registerRoleCommands(program: Command): void {
     .description("run the compute role: bid on jobs whose reward covers the cost model, train the jobs won (resuming from checkpoints on disk), publish checkpoints and weights, submit results")
     .addOption(portOption())
     .addOption(peerOption())
+    .addOption(healthPortOption())
     .option("--threads <n>", "training threads", "2")
     .option("--images-per-second <n>", "training throughput of this machine (npm run bench:train)", "1000")
     .option("--price-per-cpu-second <tokens>", "price of one CPU-second", "0.001")
@@ -39,11 +40,11 @@ export function registerRoleCommands(program: Command): void {
       };
       const corruptCheckpoint = o.dishonest === undefined ? undefined : o.dishonest === true ? 1 : parseCount(o.dishonest, "--dishonest", 1);
       const threads = parseCount(o.threads, "--threads", 1);
-      const { log, config, runtime, chain } = await setUpCommand(command, "compute");
+      const { log, config, runtime, chain, health } = await setUpCommand(command, "compute");
       try {
         const store = await openKeeperStore({ config, runtime, log, port: parseCount(o.port, "--port"), peers: o.peer });
         log.info({ provider: chain.account.address, endpoint: store.multiaddrs()[0]?.toString(), corruptCheckpoint }, "compute role running");
-        await runComputeRole({ chain, store, dataDir: config.dataDir, costModel, threads, corruptCheckpoint, log, signal: runtime.signal, confirmations: config.confirmations });
+        await runComputeRole({ chain, store, dataDir: config.dataDir, costModel, threads, corruptCheckpoint, log, signal: runtime.signal, health, confirmations: config.confirmations });
       } finally {
         await runtime.close();
       }
@@ -54,15 +55,16 @@ export function registerRoleCommands(program: Command): void {
     .description("run the automation role: drive the upkeeps (settle auctions, expire, finalize, open and close audit rounds), redraw faulty or abandoned columns, and on a local chain answer the VRF mock's requests")
     .option("--vrf-mock <address>", "local chain only: the VRFCoordinatorV2_5Mock whose requests to answer")
     .option("--poll-ms <ms>", "delay between rounds of checks", "1000")
+    .addOption(healthPortOption())
     .action(reportErrors(async (o, command: Command) => {
       if (o.vrfMock !== undefined && !isAddress(o.vrfMock)) {
         throw new VeritrainError(`--vrf-mock must be an address, got "${o.vrfMock}"`, { code: "CONFIG_INVALID", details: { field: "vrfMock" } });
       }
       const pollMs = parseCount(o.pollMs, "--poll-ms", 1);
-      const { log, config, runtime, chain } = await setUpCommand(command, "automation");
+      const { log, config, runtime, chain, health } = await setUpCommand(command, "automation");
       try {
         log.info({ keeper: chain.account.address, vrfMock: o.vrfMock }, "automation role running");
-        await runAutomationRole({ chain, dataDir: config.dataDir, log, signal: runtime.signal, vrfMock: o.vrfMock, pollMs });
+        await runAutomationRole({ chain, dataDir: config.dataDir, log, signal: runtime.signal, vrfMock: o.vrfMock, health, confirmations: config.confirmations, pollMs });
       } finally {
         await runtime.close();
       }
@@ -73,16 +75,17 @@ export function registerRoleCommands(program: Command): void {
     .description("run the challenger role: re-execute submitted results (all or a random sample of segments) and challenge, posting the bond, only a checkpoint found wrong")
     .addOption(portOption())
     .addOption(peerOption())
+    .addOption(healthPortOption())
     .option("--threads <n>", "re-execution threads", "2")
     .option("--segments <all|n>", "segments re-executed per result: all, or a random sample of n", "all")
     .action(reportErrors(async (o, command: Command) => {
       const segments = o.segments === "all" ? "all" : parseCount(o.segments, "--segments", 1);
       const threads = parseCount(o.threads, "--threads", 1);
-      const { log, config, runtime, chain } = await setUpCommand(command, "challenger");
+      const { log, config, runtime, chain, health } = await setUpCommand(command, "challenger");
       try {
         const store = await openKeeperStore({ config, runtime, log, port: parseCount(o.port, "--port"), peers: o.peer });
         log.info({ challenger: chain.account.address, segments }, "challenger role running");
-        await runChallengerRole({ chain, store, dataDir: config.dataDir, segments, threads, log, signal: runtime.signal, confirmations: config.confirmations });
+        await runChallengerRole({ chain, store, dataDir: config.dataDir, segments, threads, log, signal: runtime.signal, health, confirmations: config.confirmations });
       } finally {
         await runtime.close();
       }
@@ -93,13 +96,14 @@ export function registerRoleCommands(program: Command): void {
     .description("run the validator role: on each committee drawn with this account, re-execute the disputed segment, sign the EIP-712 verdict and post it to the relay (also while leaving: committees drawn before the exit are still served)")
     .addOption(portOption())
     .addOption(peerOption())
+    .addOption(healthPortOption())
     .option("--threads <n>", "re-execution threads", "1")
     .option("--relay <url>", "verdict relay (veritrain relay)", "http://127.0.0.1:8547")
     .option("--join", "stake the validator stake if needed and join ValidatorCommittee when not a validator yet")
     .action(reportErrors(async (o, command: Command) => {
       const threads = parseCount(o.threads, "--threads", 1);
       if (!/^https?:\/\//.test(o.relay)) throw new VeritrainError(`--relay must be an http(s) URL, got ${JSON.stringify(o.relay)}`, { code: "CLI_ARGUMENT_INVALID", details: { flag: "--relay" } });
-      const { log, config, runtime, chain } = await setUpCommand(command, "validator");
+      const { log, config, runtime, chain, health } = await setUpCommand(command, "validator");
       try {
         const { ValidatorCommittee, StakeManager, VeritrainToken } = chain.contracts;
         const me = chain.account.address;
@@ -122,7 +126,7 @@ export function registerRoleCommands(program: Command): void {
         }
         const store = await openKeeperStore({ config, runtime, log, port: parseCount(o.port, "--port"), peers: o.peer });
         log.info({ validator: me, relay: o.relay }, "validator role running");
-        await runValidatorRole({ chain, store, dataDir: config.dataDir, relayUrl: o.relay, threads, log, signal: runtime.signal, confirmations: config.confirmations });
+        await runValidatorRole({ chain, store, dataDir: config.dataDir, relayUrl: o.relay, threads, log, signal: runtime.signal, health, confirmations: config.confirmations });
       } finally {
         await runtime.close();
       }
@@ -179,13 +183,13 @@ export function registerRoleCommands(program: Command): void {
 
   program
     .command("relay")
-    .description("serve the verdict relay on 127.0.0.1: collect committee members' signatures and settle each dispute once M agree")
+    .description("serve the verdict relay on 127.0.0.1: collect committee members' signatures and settle each dispute once M agree; GET /healthz on the same port")
     .option("--port <port>", "TCP port on 127.0.0.1", "8547")
     .action(reportErrors(async (o, command: Command) => {
       const port = parseCount(o.port, "--port");
-      const { log, runtime, chain } = await setUpCommand(command, "relay");
+      const { log, runtime, chain, health } = await setUpCommand(command, "relay");
       try {
-        const relay = await startVerdictRelay({ chain, port, log });
+        const relay = await startVerdictRelay({ chain, port, health, log });
         runtime.defer(() => relay.close());
         console.log(JSON.stringify({ url: relay.url }));
         await new Promise((resolve) => runtime.signal.addEventListener("abort", resolve, { once: true }));

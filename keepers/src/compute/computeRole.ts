@@ -8,6 +8,7 @@ import { chainTime, JobStatus, readJob } from "../jobs/jobOnChain.ts";
 import { fetchJobSpec } from "../jobs/jobSpecBlock.ts";
 import { loadJob } from "../jobs/loadJob.ts";
 import { publishResult } from "../jobs/resultManifest.ts";
+import type { RoleHealth } from "../runtime/roleHealth.ts";
 import { quoteJob, type CostModel } from "./costModel.ts";
 import { runTraining } from "./runTraining.ts";
 import { testAccuracyBps } from "./testAccuracy.ts";
@@ -26,41 +27,50 @@ export type ComputeRoleParameters = {
   corruptCheckpoint?: number;
   log: Logger;
   signal: AbortSignal;
+  /** Served at `/healthz`: the loop's cursor, dead letters and the training task. */
+  health?: RoleHealth;
   confirmations?: number;
   pollMs?: number;
   attempts?: number;
 };
 
+/** Tasks of the compute role are `job-<jobId>`: train and submit that job. */
+const TASK_PREFIX = "job-";
+
 /**
- * The compute provider. Follows JobRegistry from a persisted cursor:
+ * The compute provider. Follows JobRegistry from a persisted cursor ({@link followEvents}):
  * - `JobPosted`: fetches the spec, prices it with the cost model and bids that price when it
  *   covers the cost and beats the leading bid (skips otherwise, saying why).
- * - `AuctionSettled` to this provider: fetches spec, model and dataset, trains (resuming from
- *   its last checkpoint on disk), publishes checkpoints, result manifest and weights, and
- *   submits the result.
+ * - `AuctionSettled` to this provider: starts the task `job-<id>` ({@link executeJob}): fetch
+ *   spec, model and dataset, train (resuming from its last checkpoint on disk), publish
+ *   checkpoints, result manifest and weights, submit the result. It runs beside the event loop,
+ *   one job at a time, so the provider goes on bidding while it trains; a restart resumes it.
  * Every action re-reads the job first, so a restart repeats nothing already done on-chain.
  *
  * @example
  * await runComputeRole({ chain, store, dataDir, costModel, threads: 2, log, signal });
  */
 export async function runComputeRole(parameters: ComputeRoleParameters): Promise<void> {
-  const { chain, dataDir, log, signal, confirmations, pollMs, attempts } = parameters;
+  const { chain, dataDir, log, signal, health, confirmations, pollMs, attempts } = parameters;
   const registry = chain.contracts.JobRegistry;
   await followEvents({
     chain,
     address: [registry.address],
     abi: registry.abi,
     eventName: ["JobPosted", "AuctionSettled"],
-    cursorFile: join(dataDir, "compute.cursor.json"),
+    role: "compute",
+    dataDir,
     log,
     signal,
+    health,
     confirmations,
     pollMs,
     attempts,
-    handle: async (event) => {
+    handle: async (event, tasks) => {
       if (event.eventName === "JobPosted") await considerBid(parameters, event.args.jobId);
-      else if (event.eventName === "AuctionSettled" && isAddressEqual(event.args.provider, chain.account.address)) await executeJob(parameters, event.args.jobId);
+      else if (event.eventName === "AuctionSettled" && isAddressEqual(event.args.provider, chain.account.address)) tasks.start(`${TASK_PREFIX}${event.args.jobId}`);
     },
+    runTask: (task, signal) => executeJob({ ...parameters, signal }, BigInt(task.slice(TASK_PREFIX.length))),
   });
 }
 

@@ -1,5 +1,7 @@
-import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { VeritrainError } from "../errors.ts";
+import { throwIfAborted } from "../runtime/throwIfAborted.ts";
+import { writeFileAtomic } from "../runtime/writeFileAtomic.ts";
 import { decodeCheckpoint } from "../training/checkpoint.ts";
 import { checkpointFilePath, readCheckpointFile } from "../training/checkpointFile.ts";
 import { initialState, type PreparedJob } from "../training/preparedJob.ts";
@@ -42,7 +44,7 @@ export type TrainingRun = {
  * (docs/training.md §12), so are the resumed run's checkpoints and weights.
  *
  * @throws VeritrainError `CHECKPOINT_INVALID` if a file on disk is not this job's checkpoint;
- *   `ABORTED` when `signal` aborts between segments.
+ *   `ABORTED` when `signal` aborts (checked between optimizer steps: within one step).
  * @example
  * const run = await runTraining({ job, directory: "data/compute/job-1", threads: 2 });
  * run.finalState.params;
@@ -68,21 +70,16 @@ export async function runTraining({ job, directory, threads, corruptCheckpoint, 
     }
   } else {
     bytes = makeCheckpoint(job, 0, initialState(job)).bytes;
-    write(path(0), bytes);
+    writeFileAtomic(path(0), bytes);
     onCheckpoint?.(0, count);
   }
   const resumedFrom = last;
   for (let index = last + 1; index < count; index++) {
-    if (signal?.aborted) throw new VeritrainError("training aborted", { code: "ABORTED", cause: signal.reason });
-    bytes = (await reexecuteSegment({ job, checkpoint: bytes, threads })).bytes;
+    throwIfAborted(signal, "training");
+    bytes = (await reexecuteSegment({ job, checkpoint: bytes, threads, signal })).bytes;
     if (index === corruptCheckpoint) bytes[FIRST_PARAMETER_OFFSET] = bytes[FIRST_PARAMETER_OFFSET]! ^ 1;
-    write(path(index), bytes);
+    writeFileAtomic(path(index), bytes);
     onCheckpoint?.(index, count);
   }
   return { resumedFrom, count, finalState: decodeCheckpoint(bytes).state, readCheckpoint: (index) => readCheckpointFile(path(index)) };
-}
-
-function write(path: string, bytes: Uint8Array): void {
-  writeFileSync(`${path}.tmp`, bytes);
-  renameSync(`${path}.tmp`, path);
 }

@@ -13,7 +13,7 @@ export type KeeperConfig = Readonly<{
   addresses: Readonly<Partial<Record<ProtocolContractName | "VRFCoordinatorV2_5Mock", Address>>>;
   /** Where the keeper keeps its content store and cursors. */
   dataDir: string;
-  /** Blocks to wait after each transaction. */
+  /** Blocks a transaction or an event must have (its own included) before a keeper acts on it. */
   confirmations: number;
 }>;
 

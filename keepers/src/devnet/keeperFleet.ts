@@ -8,6 +8,8 @@ export type KeeperSpec = {
   privateKey: Hex;
   /** Its CLI command and flags; called at each (re)start, so it can name the peers running then. */
   args: () => readonly string[];
+  /** Its `GET /healthz` URL (see {@link KeeperProcess.waitUntilHealthy}). */
+  healthUrl?: string;
 };
 
 /** The devnet's keeper processes, by name. */
@@ -44,7 +46,7 @@ export function createKeeperFleet(shared: Pick<KeeperProcessParameters, "directo
 
   const start = (spec: KeeperSpec) => {
     if (current.get(spec.name)?.running()) throw new VeritrainError(`keeper ${spec.name} is running already`, { code: "DEVNET_KEEPER_RUNNING", details: { name: spec.name } });
-    const keeper = startKeeperProcess({ ...shared, name: spec.name, privateKey: spec.privateKey, args: spec.args() });
+    const keeper = startKeeperProcess({ ...shared, name: spec.name, privateKey: spec.privateKey, args: spec.args(), healthUrl: spec.healthUrl });
     specs.set(spec.name, spec);
     current.set(spec.name, keeper);
     started.push(keeper);

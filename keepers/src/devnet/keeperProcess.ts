@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import type { Hex } from "viem";
 import { VeritrainError } from "../errors.ts";
+import { waitFor } from "./waitFor.ts";
 
 const cli = new URL("../cli.ts", import.meta.url).pathname;
 const root = new URL("../../../", import.meta.url).pathname;
@@ -21,6 +21,8 @@ export type KeeperProcessParameters = {
   rpcUrl: string;
   /** Ignition's deployed_addresses.json. */
   deploymentFile: string;
+  /** Its `GET /healthz` URL, if it serves one (`--health-port`, or the relay's and the indexer's own port). */
+  healthUrl?: string;
 };
 
 /** A keeper running as its own `veritrain` process. */
@@ -34,6 +36,8 @@ export type KeeperProcess = {
   running(): boolean;
   /** Lines the command printed on stdout (its reports), in order. */
   stdout(): string[];
+  /** Waits until its `/healthz` answers 200 (following the chain); fails if the process exits first, on timeout, or without a health URL. */
+  waitUntilHealthy(options?: { timeoutMs?: number; signal?: AbortSignal }): Promise<void>;
   /** Waits for a log line whose `msg` is `message` (and whose fields match `fields`); fails if the process exits first or on timeout. */
   waitForLog(message: string, options?: { fields?: Record<string, unknown>; timeoutMs?: number }): Promise<Record<string, unknown>>;
   /** SIGTERM (the keeper's designed shutdown), then SIGKILL after `graceMs`. */
@@ -49,11 +53,11 @@ export type KeeperProcess = {
  * data directory and so its cursors, blocks and peer identity.
  *
  * @example
- * const storage = startKeeperProcess({ name: "storage-0", args: ["storage", "--join"], privateKey, directory: ".devnet", rpcUrl, deploymentFile });
- * await storage.waitForLog("storage role running");
+ * const storage = startKeeperProcess({ name: "storage-0", args: ["storage", "--join", "--health-port", "9561"], privateKey, directory: ".devnet", rpcUrl, deploymentFile, healthUrl: "http://127.0.0.1:9561/healthz" });
+ * await storage.waitUntilHealthy();
  * await storage.stop();
  */
-export function startKeeperProcess({ name, args, privateKey, directory, rpcUrl, deploymentFile }: KeeperProcessParameters): KeeperProcess {
+export function startKeeperProcess({ name, args, privateKey, directory, rpcUrl, deploymentFile, healthUrl }: KeeperProcessParameters): KeeperProcess {
   const dataDir = join(directory, name);
   const logFile = join(directory, "logs", `${name}.log`);
   mkdirSync(join(directory, "logs"), { recursive: true });
@@ -93,16 +97,30 @@ export function startKeeperProcess({ name, args, privateKey, directory, rpcUrl, 
     exited,
     running,
     stdout: () => printed.slice(),
-    async waitForLog(message, { fields = {}, timeoutMs = 120_000 } = {}) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const found = readLogLines(logFile, logStart).find((line) => line.msg === message && Object.entries(fields).every(([key, value]) => line[key] === value));
-        if (found) return found;
-        if (!running()) throw new VeritrainError(`keeper ${name} exited (${child.exitCode ?? child.signalCode}) before logging "${message}"; see ${logFile}`, { code: "DEVNET_KEEPER_FAILED", details: { name, logFile } });
-        if (Date.now() > deadline) throw new VeritrainError(`keeper ${name} did not log "${message}" within ${timeoutMs} ms; see ${logFile}`, { code: "DEVNET_TIMEOUT", details: { name, logFile } });
-        await sleep(250);
-      }
+    async waitUntilHealthy({ timeoutMs = 120_000, signal } = {}) {
+      if (healthUrl === undefined) throw new VeritrainError(`keeper ${name} serves no health endpoint`, { code: "DEVNET_KEEPER_FAILED", details: { name } });
+      await waitFor(
+        `keeper ${name}'s ${healthUrl}`,
+        async () => {
+          if (!running()) throw new VeritrainError(`keeper ${name} exited (${child.exitCode ?? child.signalCode}) before it was healthy; see ${logFile}`, { code: "DEVNET_KEEPER_FAILED", details: { name, logFile } });
+          // Not listening yet, or answering 503 (starting): asked again.
+          const response = await fetch(healthUrl, { signal: AbortSignal.timeout(5_000) }).catch(() => undefined);
+          await response?.body?.cancel();
+          return response?.ok;
+        },
+        { timeoutMs, pollMs: 250, signal },
+      );
     },
+    waitForLog: (message, { fields = {}, timeoutMs = 120_000 } = {}) =>
+      waitFor(
+        `keeper ${name} to log "${message}" (see ${logFile})`,
+        () => {
+          const found = readLogLines(logFile, logStart).find((line) => line.msg === message && Object.entries(fields).every(([key, value]) => line[key] === value));
+          if (found === undefined && !running()) throw new VeritrainError(`keeper ${name} exited (${child.exitCode ?? child.signalCode}) before logging "${message}"; see ${logFile}`, { code: "DEVNET_KEEPER_FAILED", details: { name, logFile } });
+          return found;
+        },
+        { timeoutMs, pollMs: 250 },
+      ),
     async stop(graceMs = 20_000) {
       if (!running()) return;
       child.kill("SIGTERM");

@@ -8,8 +8,8 @@ import { connectProtocol, type ProtocolConnection } from "../chain/protocolContr
 import { VeritrainError } from "../errors.ts";
 import { devAccountKey, fundDevAccounts } from "./devAccounts.ts";
 import { createKeeperFleet, type KeeperFleet } from "./keeperFleet.ts";
+import type { KeeperProcess } from "./keeperProcess.ts";
 import { startDevnet, type Devnet } from "./startDevnet.ts";
-import { waitFor } from "./waitFor.ts";
 
 /** Parameters of {@link launchDevnet}. */
 export type LaunchDevnetParameters = {
@@ -30,9 +30,17 @@ export type LaunchDevnetParameters = {
   signal?: AbortSignal;
 };
 
-/** Ports of a devnet whose chain node listens on `port` (all on 127.0.0.1). */
+/** A keeper's health port is its own port's slot this much higher. */
+const HEALTH_OFFSET = 1000;
+
+/**
+ * Ports of a devnet whose chain node listens on `port` (all on 127.0.0.1): the keepers' own
+ * ports just above it, and each role keeper's `/healthz` at `health(its port)`, 1,000 higher
+ * (the automation keeper, which listens on nothing else, takes the chain's slot there: `health(rpc)`).
+ */
 export function devnetPorts(port: number) {
   return {
+    health: (keeperPort: number) => keeperPort + HEALTH_OFFSET,
     rpc: port,
     indexer: port + 1,
     relay: port + 2,
@@ -89,7 +97,7 @@ export type DevnetRun = {
  * Ignition, every party funded, and each keeper as its own `veritrain` process — the indexer,
  * automation (answering the VRF mock), the verdict relay, storage keepers (joined as providers),
  * one compute keeper (staked), a challenger and a committee's worth of validators (joined), the
- * job keepers dialed to each other. Returns once every keeper said it is running.
+ * job keepers dialed to each other. Returns once every keeper's `/healthz` answers 200.
  *
  * @example
  * const run = await launchDevnet({ port: 8545, directory: ".devnet", log });
@@ -162,6 +170,8 @@ export async function launchDevnet({ port, directory, log, storageKeepers = 12, 
     };
     const relayUrl = `http://127.0.0.1:${ports.relay}`;
     const indexerUrl = `http://127.0.0.1:${ports.indexer}/subgraphs/name/veritrain`;
+    /** A role keeper's `--health-port` flag and URL, from its own port's slot. */
+    const health = (keeperPort: number) => ({ flags: ["--health-port", String(ports.health(keeperPort))], healthUrl: `http://127.0.0.1:${ports.health(keeperPort)}/healthz` });
 
     log.info({ storageKeepers, validators }, "starting the keepers");
     const ready: Promise<unknown>[] = [];
@@ -170,32 +180,33 @@ export async function launchDevnet({ port, directory, log, storageKeepers = 12, 
       promise.catch(() => undefined);
       ready.push(promise);
     };
-    const indexer = fleet.start({ name: "indexer", privateKey: keyOf(DEVNET_ACCOUNTS.deployer), args: () => ["indexer", "--port", String(ports.indexer)] });
-    watch(waitFor("the indexer's URL", () => indexer.stdout().some((line) => line.includes('"url"')) || (!indexer.running() && failed(indexer.name)), { timeoutMs }));
-    const automation = fleet.start({ name: "automation", privateKey: keyOf(DEVNET_ACCOUNTS.automation), args: () => ["automation", "--vrf-mock", devnet.addresses.VRFCoordinatorV2_5Mock] });
-    watch(automation.waitForLog("automation role running", { timeoutMs }));
-    const relay = fleet.start({ name: "relay", privateKey: keyOf(DEVNET_ACCOUNTS.relay), args: () => ["relay", "--port", String(ports.relay)] });
-    watch(waitFor("the relay's URL", () => relay.stdout().some((line) => line.includes('"url"')) || (!relay.running() && failed(relay.name)), { timeoutMs }));
+    const healthy = (keeper: KeeperProcess) => keeper.waitUntilHealthy({ timeoutMs, signal });
+    watch(healthy(fleet.start({ name: "indexer", privateKey: keyOf(DEVNET_ACCOUNTS.deployer), args: () => ["indexer", "--port", String(ports.indexer)], healthUrl: `http://127.0.0.1:${ports.indexer}/healthz` })));
+    const automationHealth = health(ports.rpc);
+    watch(healthy(fleet.start({ name: "automation", privateKey: keyOf(DEVNET_ACCOUNTS.automation), args: () => ["automation", "--vrf-mock", devnet.addresses.VRFCoordinatorV2_5Mock, ...automationHealth.flags], healthUrl: automationHealth.healthUrl })));
+    watch(healthy(fleet.start({ name: "relay", privateKey: keyOf(DEVNET_ACCOUNTS.relay), args: () => ["relay", "--port", String(ports.relay)], healthUrl: `${relayUrl}/healthz` })));
     storageNames.forEach((name, i) => {
+      const { flags, healthUrl } = health(ports.storage(i));
       // Without the prover's fixed-base tables: each keeper would first spend ~100 s of CPU building its own.
-      const args = () => ["storage", "--join", "--port", String(ports.storage(i)), "--no-prover-tables"];
-      const keeper = fleet.start({ name, privateKey: keyOf(DEVNET_ACCOUNTS.storage(i)), args });
-      watch(keeper.waitForLog("storage role running", { timeoutMs }));
+      const args = () => ["storage", "--join", "--port", String(ports.storage(i)), "--no-prover-tables", ...flags];
+      watch(healthy(fleet.start({ name, privateKey: keyOf(DEVNET_ACCOUNTS.storage(i)), args, healthUrl })));
     });
-    const computeKeeper = fleet.start({
-      name: "compute",
-      privateKey: keyOf(DEVNET_ACCOUNTS.compute),
-      args: () => ["compute", "--port", String(ports.compute), ...(dishonestCheckpoint === undefined ? [] : ["--dishonest", String(dishonestCheckpoint)]), ...jobPeers("compute")],
-    });
-    await computeKeeper.waitForLog("compute role running", { timeoutMs });
-    signal?.throwIfAborted();
-    const challenger = fleet.start({ name: "challenger", privateKey: keyOf(DEVNET_ACCOUNTS.challenger), args: () => ["challenger", "--port", String(ports.challenger), ...jobPeers("challenger")] });
-    await challenger.waitForLog("challenger role running", { timeoutMs });
+    const computeHealth = health(ports.compute);
+    await healthy(
+      fleet.start({
+        name: "compute",
+        privateKey: keyOf(DEVNET_ACCOUNTS.compute),
+        args: () => ["compute", "--port", String(ports.compute), ...computeHealth.flags, ...(dishonestCheckpoint === undefined ? [] : ["--dishonest", String(dishonestCheckpoint)]), ...jobPeers("compute")],
+        healthUrl: computeHealth.healthUrl,
+      }),
+    );
+    const challengerHealth = health(ports.challenger);
+    await healthy(fleet.start({ name: "challenger", privateKey: keyOf(DEVNET_ACCOUNTS.challenger), args: () => ["challenger", "--port", String(ports.challenger), ...challengerHealth.flags, ...jobPeers("challenger")], healthUrl: challengerHealth.healthUrl }));
     for (const [i, name] of validatorNames.entries()) {
-      const keeper = fleet.start({ name, privateKey: keyOf(DEVNET_ACCOUNTS.validator(i)), args: () => ["validator", "--join", "--port", String(ports.validator(i)), "--relay", relayUrl, ...jobPeers(name)] });
+      const { flags, healthUrl } = health(ports.validator(i));
+      const keeper = fleet.start({ name, privateKey: keyOf(DEVNET_ACCOUNTS.validator(i)), args: () => ["validator", "--join", "--port", String(ports.validator(i)), "--relay", relayUrl, ...flags, ...jobPeers(name)], healthUrl });
       // One at a time: each dials the ones before it, so the job keepers end up fully connected.
-      await keeper.waitForLog("validator role running", { timeoutMs });
-      signal?.throwIfAborted();
+      await healthy(keeper);
     }
     await Promise.all(ready);
     signal?.throwIfAborted();
@@ -223,10 +234,5 @@ export async function launchDevnet({ port, directory, log, storageKeepers = 12, 
   } catch (error) {
     await stop();
     throw error;
-  }
-
-  function failed(name: string): never {
-    const logFile = join(directory, "logs", `${name}.log`);
-    throw new VeritrainError(`keeper ${name} exited during start-up; see ${logFile}`, { code: "DEVNET_KEEPER_FAILED", details: { name, logFile } });
   }
 }

@@ -20,7 +20,7 @@ export const DEVNET_DEFAULTS = {
 
 /** Parameters of {@link runDevnet}. */
 export type RunDevnetParameters = {
-  /** JSON-RPC port of the chain node on 127.0.0.1 (keepers use the next ~30 ports). */
+  /** JSON-RPC port of the chain node on 127.0.0.1 (keepers use the next ~30 ports, their health endpoints the same slots 1,000 higher). */
   port: number;
   /** Working directory (wiped first): keepers' data and `logs/`. */
   directory: string;

@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
 import { createPublicClient, http, type Address } from "viem";
 import type { ProtocolContractName } from "../chain/protocolContracts.ts";
 import { VeritrainError } from "../errors.ts";
+import { waitFor } from "./waitFor.ts";
 
 const root = new URL("../../../", import.meta.url);
 const hardhatCli = new URL("node_modules/hardhat/dist/src/cli.js", root).pathname;
@@ -113,16 +113,14 @@ function exited(child: ChildProcess): Promise<void> {
 
 async function waitForNode(rpcUrl: string, node: ChildProcess, timeoutMs: number): Promise<number> {
   const client = createPublicClient({ transport: http(rpcUrl, { retryCount: 0 }) });
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (node.exitCode !== null) throw new VeritrainError(`chain node exited with ${node.exitCode}`, { code: "DEVNET_NODE_EXITED" });
-    try {
-      return await client.getChainId();
-    } catch {
-      await sleep(250);
-    }
-  }
-  throw new VeritrainError(`chain node did not answer on ${rpcUrl} within ${timeoutMs} ms`, { code: "DEVNET_NODE_TIMEOUT" });
+  return waitFor(
+    `the chain node on ${rpcUrl}`,
+    () => {
+      if (node.exitCode !== null) throw new VeritrainError(`chain node exited with ${node.exitCode}`, { code: "DEVNET_NODE_EXITED" });
+      return client.getChainId().catch(() => undefined);
+    },
+    { timeoutMs, pollMs: 250 },
+  );
 }
 
 async function answers(rpcUrl: string): Promise<boolean> {

@@ -5,6 +5,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { pino, type Logger } from "pino";
 import { createPublicClient, http, type Address, type PublicClient } from "viem";
 import { VeritrainError } from "../errors.ts";
+import { retry } from "../runtime/retry.ts";
 import { openEntityStore, type EntityStore } from "./entityStore.ts";
 import { buildSubgraphGraphQLSchema } from "./graphqlSchema.ts";
 import { startGraphQLServer } from "./graphqlServer.ts";
@@ -117,22 +118,24 @@ export async function startIndexer({
   const controller = new AbortController();
   let events = 0;
   const loop = (async () => {
-    let backoff = pollMs;
     while (!controller.signal.aborted) {
-      try {
-        const step = await indexBlocks({ client, sources, mappings, store, startBlock, batchSize, log });
-        events += step.events;
-        if (step.reverted > 0) log.warn({ reverted: step.reverted, head: step.head }, "reorg undone");
-        if (failing !== undefined) log.info({ head: step.head }, "indexing recovered");
-        failing = undefined;
-        backoff = pollMs;
-        if (step.head === step.chainHead) await sleep(pollMs, undefined, { signal: controller.signal }).catch(() => undefined);
-      } catch (error) {
-        failing = error;
-        log.error({ err: error, head: store.head()?.number }, "indexing step failed; retrying");
-        await sleep(backoff, undefined, { signal: controller.signal }).catch(() => undefined);
-        backoff = Math.min(backoff * 2, 10_000);
-      }
+      // A failed step (the RPC down, a mapping trap) is retried from pollMs, doubling to 10 s; only the stop ends it.
+      const step = await retry(() => indexBlocks({ client, sources, mappings, store, startBlock, batchSize, log }), {
+        attempts: Infinity,
+        delayMs: pollMs,
+        maxDelayMs: 10_000,
+        signal: controller.signal,
+        onRetry: (error) => {
+          failing = error;
+          log.error({ err: error, head: store.head()?.number }, "indexing step failed; retrying");
+        },
+      }).catch(() => undefined);
+      if (step === undefined) return;
+      events += step.events;
+      if (step.reverted > 0) log.warn({ reverted: step.reverted, head: step.head }, "reorg undone");
+      if (failing !== undefined) log.info({ head: step.head }, "indexing recovered");
+      failing = undefined;
+      if (step.head === step.chainHead) await sleep(pollMs, undefined, { signal: controller.signal }).catch(() => undefined);
     }
   })();
 

@@ -1,8 +1,6 @@
-import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
-import { isAddressEqual, parseEventLogs } from "viem";
-import { openBlockCursor } from "../chain/blockCursor.ts";
+import { isAddressEqual } from "viem";
+import { followEvents } from "../chain/followEvents.ts";
 import type { ProtocolConnection } from "../chain/protocolContracts.ts";
 import { columnRoot } from "../commitments/columnRoot.ts";
 import { fieldToBytes32Hex } from "../commitments/field.ts";
@@ -10,6 +8,7 @@ import { boundedGets } from "../content/boundedGets.ts";
 import type { HeliaContentStore } from "../content/heliaContentStore.ts";
 import type { StorageProver } from "../proofs/storageProver.ts";
 import { readDatasetOnChain } from "../datasets/datasetOnChain.ts";
+import type { RoleHealth } from "../runtime/roleHealth.ts";
 import { answerRound } from "./answerRound.ts";
 import { readHeldColumn } from "./heldColumn.ts";
 import { rebuildShard } from "./rebuildShard.ts";
@@ -21,21 +20,28 @@ export type StorageRoleParameters = {
   store: HeliaContentStore;
   /** Proves the audit rounds' challenges. */
   prover: StorageProver;
-  /** Where the block cursor is kept. */
+  /** Where the block cursor, dead letters and proofs are kept. */
   dataDir: string;
   log: Logger;
   signal: AbortSignal;
+  /** Served at `/healthz`: the loop's cursor and dead letters. */
+  health?: RoleHealth;
+  /** Blocks a placement or a round must have on top of it (counting its own) before the role acts on it. @default 1 */
+  confirmations?: number;
   /** Delay between polls of the chain. */
   pollMs?: number;
-  /** Most blocks read per poll. */
-  blockRange?: bigint;
-  /** Attempts at an event whose handling fails (e.g. its shards are not reachable yet) before it is skipped. */
+  /**
+   * Failures of one event's handling before it is dead-lettered. Generous: right after a
+   * placement the shards are often not served yet (the owner dials each holder as it is placed;
+   * a rebuild waits for other holders to accept), and a placement given up is a column never
+   * accepted — its holder is slashed at the first audit. @default 10 (about 3.5 min of backoff)
+   */
   attempts?: number;
 };
 
 /**
  * The storage provider: follows DatasetRegistry and StorageProofs events from its persisted
- * cursor.
+ * cursor ({@link followEvents}), from blocks with `confirmations`.
  * - `ColumnPlaced` on this provider: dials the other holders, fetches every shard (any peer it is
  *   connected to; rebuilt from the other holders' shards when its previous holder is gone), checks
  *   each against the manifest's CID, recomputes the column's Poseidon root, compares it with the
@@ -43,52 +49,35 @@ export type StorageRoleParameters = {
  *   not match is refused (unpinned, not accepted).
  * - `RoundOpened`: proves and submits every audited column it holds ({@link answerRound}).
  * Idempotent: a column already accepted or proved, or no longer held, is skipped, so a restart
- * repeats nothing; the cursor only moves past events that were handled.
+ * repeats nothing; the cursor only moves past events that were handled (or dead-lettered).
  *
  * @example
- * await runStorageRole({ chain, store, prover, dataDir, log, signal: controller.signal });
+ * await runStorageRole({ chain, store, prover, dataDir, log, signal: controller.signal, confirmations: 2 });
  */
-export async function runStorageRole({ chain, store, prover, dataDir, log, signal, pollMs = 500, blockRange = 2_000n, attempts = 5 }: StorageRoleParameters) {
+export async function runStorageRole({ chain, store, prover, dataDir, log, signal, health, confirmations, pollMs, attempts = 10 }: StorageRoleParameters) {
   const { DatasetRegistry: registry, StorageProofs: storageProofs } = chain.contracts;
-  const abi = [...registry.abi, ...storageProofs.abi];
-  const cursor = openBlockCursor(join(dataDir, "storage.cursor.json"));
-  const pause = () => sleep(pollMs, undefined, { signal }).catch(() => undefined);
-  // A failure is logged and retried (the owner may not serve yet, an RPC may fail); the loop goes on either way.
-  const withAttempts = async (context: object, work: () => Promise<unknown>) => {
-    for (let attempt = 1; attempt <= attempts && !signal.aborted; attempt++) {
-      try {
-        await work();
-        return;
-      } catch (error) {
-        log.error({ err: error, ...context, attempt }, "event handling failed");
-        if (attempt < attempts) await pause();
+  await followEvents({
+    chain,
+    address: [registry.address, storageProofs.address],
+    abi: [...registry.abi, ...storageProofs.abi],
+    eventName: ["ColumnPlaced", "RoundOpened"],
+    role: "storage",
+    dataDir,
+    log,
+    signal,
+    health,
+    confirmations,
+    pollMs,
+    attempts,
+    handle: async (event) => {
+      if (event.eventName === "ColumnPlaced") {
+        const { datasetId, column, provider } = event.args;
+        if (isAddressEqual(provider, chain.account.address)) await acceptColumn({ chain, store, log, signal, datasetId, column: Number(column) });
+      } else {
+        await answerRound({ chain, store, prover, dataDir, log, signal, datasetId: event.args.datasetId, round: event.args.round });
       }
-    }
-  };
-  while (!signal.aborted) {
-    const head = await chain.publicClient.getBlockNumber();
-    const from = cursor.next();
-    if (from <= head) {
-      const to = from + blockRange - 1n < head ? from + blockRange - 1n : head;
-      const logs = await chain.publicClient.getLogs({ address: [registry.address, storageProofs.address], fromBlock: from, toBlock: to });
-      for (const event of parseEventLogs({ abi, logs, eventName: ["ColumnPlaced", "RoundOpened"] })) {
-        if (event.eventName === "ColumnPlaced") {
-          const { datasetId, column, provider } = event.args;
-          if (!isAddressEqual(provider, chain.account.address)) continue;
-          const context = { datasetId: datasetId.toString(), column: Number(column) };
-          await withAttempts(context, () => acceptColumn({ chain, store, log, signal, datasetId, column: Number(column) }));
-        } else {
-          const { datasetId, round } = event.args;
-          const context = { datasetId: datasetId.toString(), round: round.toString() };
-          await withAttempts(context, () => answerRound({ chain, store, prover, dataDir, log, signal, datasetId, round }));
-        }
-      }
-      if (signal.aborted) break;
-      cursor.advance(to + 1n);
-      if (to < head) continue;
-    }
-    await pause();
-  }
+    },
+  });
 }
 
 /** Parameters of {@link acceptColumn}. */

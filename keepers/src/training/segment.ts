@@ -11,6 +11,8 @@ export type ReexecuteSegmentParameters = {
   /** The canonical bytes of checkpoint i (as saved by the run being checked). */
   checkpoint: Uint8Array;
   threads: number;
+  /** Stops the re-execution between two optimizer steps (`ABORTED`). */
+  signal?: AbortSignal;
 };
 
 /**
@@ -19,12 +21,12 @@ export type ReexecuteSegmentParameters = {
  * challenger re-runs; it needs only the job, its data and checkpoint i.
  *
  * @throws VeritrainError `CHECKPOINT_INVALID` if the bytes are malformed, for another optimizer,
- *   not at a checkpoint step of this job, or already the last checkpoint.
+ *   not at a checkpoint step of this job, or already the last checkpoint; `ABORTED` when `signal` aborts.
  * @example
  * const next = await reexecuteSegment({ job, checkpoint: readFileSync("ckpt-3.bin"), threads: 2 });
  * next.hash === claimedHashes[4];
  */
-export async function reexecuteSegment({ job, checkpoint, threads }: ReexecuteSegmentParameters): Promise<CheckpointRecord> {
+export async function reexecuteSegment({ job, checkpoint, threads, signal }: ReexecuteSegmentParameters): Promise<CheckpointRecord> {
   const decoded = decodeCheckpoint(checkpoint);
   const fail = (rule: string) => new VeritrainError(`checkpoint does not fit this job: ${rule}`, { code: "CHECKPOINT_INVALID", details: { rule } });
   if (decoded.optimizer !== job.config.optimizer.type) throw fail(`optimizer is ${decoded.optimizer}, the job uses ${job.config.optimizer.type}`);
@@ -36,7 +38,7 @@ export async function reexecuteSegment({ job, checkpoint, threads }: ReexecuteSe
   if (decoded.state.params.length !== job.model.definition.parameterCount) throw fail("parameter count differs from the model");
   const trainer = await Trainer.create({ model: job.model.definition, config: job.config, sets: job.sets, state: decoded.state, threads });
   try {
-    await trainer.runSteps(job.checkpointSteps[index + 1]! - decoded.state.step);
+    await trainer.runSteps(job.checkpointSteps[index + 1]! - decoded.state.step, signal);
     return makeCheckpoint(job, index + 1, trainer.snapshot());
   } finally {
     await trainer.close();

@@ -18,6 +18,8 @@ export type TrainJobParameters = {
   onEpochEnd?: (epoch: number, train: Metrics, trainer: Trainer) => void | Promise<void>;
   /** Called after every few steps with the number of steps done. */
   onProgress?: (step: number) => void;
+  /** Stops the run between two optimizer steps (`ABORTED`). */
+  signal?: AbortSignal;
 };
 
 /** What a whole run commits to. */
@@ -34,11 +36,13 @@ export function makeCheckpoint(job: PreparedJob, index: number, state: TrainingS
 /**
  * Runs a job from its initial weights to the end, hashing every checkpoint.
  *
+ * @throws VeritrainError `ABORTED` when `signal` aborts (within one optimizer step).
+ *
  * @example
  * const { tree } = await trainJob({ job, threads: 2 });
  * tree.root; // the commitment a compute provider posts
  */
-export async function trainJob({ job, threads, onCheckpoint, onEpochEnd, onProgress }: TrainJobParameters): Promise<TrainJobResult> {
+export async function trainJob({ job, threads, onCheckpoint, onEpochEnd, onProgress, signal }: TrainJobParameters): Promise<TrainJobResult> {
   const trainer = await Trainer.create({ model: job.model.definition, config: job.config, sets: job.sets, state: initialState(job), threads });
   try {
     const hashes: Hex[] = [];
@@ -53,7 +57,7 @@ export async function trainJob({ job, threads, onCheckpoint, onEpochEnd, onProgr
       const nextCheckpoint = job.checkpointSteps[hashes.length]!;
       const nextEpochEnd = (Math.floor(step / job.stepsPerEpoch) + 1) * job.stepsPerEpoch;
       const until = Math.min(nextCheckpoint, nextEpochEnd, step + PROGRESS_STEPS);
-      const metrics = await trainer.runSteps(until - step);
+      const metrics = await trainer.runSteps(until - step, signal);
       epochLoss += metrics.loss * metrics.examples;
       epochCorrect += metrics.accuracy * metrics.examples;
       epochExamples += metrics.examples;

@@ -1,5 +1,7 @@
+import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import { Worker } from "node:worker_threads";
 import { VeritrainError } from "../errors.ts";
+import { throwIfAborted } from "../runtime/throwIfAborted.ts";
 import type { TrainingConfig } from "./jobSpec.ts";
 import {
   EVALUATION_CHUNK,
@@ -121,13 +123,20 @@ export class Trainer {
     };
   }
 
-  /** Applies `count` optimizer steps; returns the training metrics of the examples they read. */
-  async runSteps(count: number): Promise<Metrics> {
+  /**
+   * Applies `count` optimizer steps; returns the training metrics of the examples they read.
+   * Between two steps it lets the event loop run (a keeper keeps answering while it trains: the
+   * main thread computes its micro-batches synchronously) and stops with `ABORTED` once `signal`
+   * aborts, so a shutdown waits for one step, not the whole run. Neither changes a bit.
+   */
+  async runSteps(count: number, signal?: AbortSignal): Promise<Metrics> {
     let lossSum = 0;
     let correct = 0;
     const { batchSize, microBatches } = this.config;
     const assigned = this.assign(microBatches);
     for (let s = 0; s < count; s++) {
+      await yieldToEventLoop();
+      throwIfAborted(signal, "training");
       this.loadBatch();
       const done = this.workers.map((worker, w) => this.request(worker, { kind: "train", id: 0, microBatches: assigned[w + 1]! }));
       for (const m of assigned[0]!) this.runner.trainMicroBatch(m);

@@ -11,6 +11,8 @@ export type DecideVerdictParameters = {
   /** The checkpoint the challenger disputes. */
   checkpointIndex: bigint;
   threads: number;
+  /** Stops the re-execution within one optimizer step (`ABORTED`). */
+  signal?: AbortSignal;
 };
 
 /** A validator's verdict and why. */
@@ -25,14 +27,14 @@ export type Verdict = { providerWrong: boolean; reason: string };
  * @example
  * const { providerWrong } = await decideVerdict({ job, result, checkpointIndex: 2n, threads: 1 });
  */
-export async function decideVerdict({ job, result, checkpointIndex, threads }: DecideVerdictParameters): Promise<Verdict> {
+export async function decideVerdict({ job, result, checkpointIndex, threads, signal }: DecideVerdictParameters): Promise<Verdict> {
   if (checkpointIndex >= BigInt(result.hashes.length)) {
     return { providerWrong: false, reason: `the job has no checkpoint ${checkpointIndex}` };
   }
   const index = Number(checkpointIndex);
   const computed = index === 0
     ? makeCheckpoint(job, 0, initialState(job)).hash
-    : (await reexecuteSegment({ job, checkpoint: await result.checkpoint(index - 1), threads })).hash;
+    : (await reexecuteSegment({ job, checkpoint: await result.checkpoint(index - 1), threads, signal })).hash;
   return computed === result.hashes[index]
     ? { providerWrong: false, reason: `checkpoint ${index} follows from checkpoint ${index - 1}` }
     : { providerWrong: true, reason: `checkpoint ${index} is ${result.hashes[index]}, re-execution gives ${computed}` };

@@ -1,4 +1,3 @@
-import { join } from "node:path";
 import type { Logger } from "pino";
 import { isAddressEqual } from "viem";
 import { followEvents } from "../chain/followEvents.ts";
@@ -8,6 +7,7 @@ import { VeritrainError } from "../errors.ts";
 import { chainTime, DisputeStatus } from "../jobs/jobOnChain.ts";
 import { loadJob } from "../jobs/loadJob.ts";
 import { condemnsResult, fetchResult } from "../jobs/resultManifest.ts";
+import type { RoleHealth } from "../runtime/roleHealth.ts";
 import { decideVerdict, type Verdict } from "./decideVerdict.ts";
 import type { VerdictReceipt, VerdictSubmission } from "./verdictRelay.ts";
 import { verdictTypedData } from "./verdictTypedData.ts";
@@ -23,16 +23,22 @@ export type ValidatorRoleParameters = {
   threads: number;
   log: Logger;
   signal: AbortSignal;
+  /** Served at `/healthz`: the loop's cursor, dead letters and the disputes being judged. */
+  health?: RoleHealth;
   confirmations?: number;
   pollMs?: number;
   attempts?: number;
 };
 
+/** Tasks of the validator are `dispute-<disputeId>`: judge it, sign and post the verdict. */
+const TASK_PREFIX = "dispute-";
+
 /**
- * The validator. Follows `CommitteeDrawn` from a persisted cursor; for each committee it sits on,
- * while the dispute is open: fetches the job and the provider's published result, re-executes
- * the disputed segment ({@link decideVerdict}), signs the EIP-712 verdict and posts it to the
- * relay. A result whose published data contradicts its on-chain commitment, or that no
+ * The validator. Follows `CommitteeDrawn` from a persisted cursor ({@link followEvents}); for
+ * each committee it sits on it starts the task `dispute-<id>` ({@link judgeDispute}, beside the
+ * event loop, one at a time, resumed after a restart): while the dispute is open, fetch the job
+ * and the provider's published result, re-execute the disputed segment ({@link decideVerdict}),
+ * sign the EIP-712 verdict and post it to the relay. A result whose published data contradicts its on-chain commitment, or that no
  * connected peer serves within 30 s per block ({@link condemnsResult}), is a verdict against the
  * provider: keeping it available through the window is the provider's duty.
  * Signing twice is harmless: the relay counts a member once.
@@ -41,22 +47,25 @@ export type ValidatorRoleParameters = {
  * await runValidatorRole({ chain, store, dataDir, relayUrl: "http://127.0.0.1:8547", threads: 1, log, signal });
  */
 export async function runValidatorRole(parameters: ValidatorRoleParameters): Promise<void> {
-  const { chain, dataDir, log, signal, confirmations, pollMs, attempts } = parameters;
+  const { chain, dataDir, log, signal, health, confirmations, pollMs, attempts } = parameters;
   const committee = chain.contracts.ValidatorCommittee;
   await followEvents({
     chain,
     address: [committee.address],
     abi: committee.abi,
     eventName: ["CommitteeDrawn"],
-    cursorFile: join(dataDir, "validator.cursor.json"),
+    role: "validator",
+    dataDir,
     log,
     signal,
+    health,
     confirmations,
     pollMs,
     attempts,
-    handle: async (event) => {
-      if (event.args.members.some((member) => isAddressEqual(member, chain.account.address))) await judgeDispute(parameters, event.args.disputeId);
+    handle: async (event, tasks) => {
+      if (event.args.members.some((member) => isAddressEqual(member, chain.account.address))) tasks.start(`${TASK_PREFIX}${event.args.disputeId}`);
     },
+    runTask: async (task, signal) => void (await judgeDispute({ ...parameters, signal }, BigInt(task.slice(TASK_PREFIX.length)))),
   });
 }
 
@@ -72,7 +81,7 @@ export async function judgeDispute({ chain, store, relayUrl, threads, log, signa
   let verdict: Verdict;
   try {
     const result = await fetchResult({ store, jobId: dispute.jobId, onChain, job: prepared, bounded: () => AbortSignal.any([signal, AbortSignal.timeout(30_000)]) });
-    verdict = await decideVerdict({ job: prepared, result, checkpointIndex: dispute.checkpointIndex, threads });
+    verdict = await decideVerdict({ job: prepared, result, checkpointIndex: dispute.checkpointIndex, threads, signal });
   } catch (error) {
     if (!condemnsResult(error, signal)) throw error;
     verdict = { providerWrong: true, reason: error.message };

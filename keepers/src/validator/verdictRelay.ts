@@ -1,10 +1,10 @@
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage } from "node:http";
 import type { Logger } from "pino";
 import { isAddressEqual, isHex, recoverTypedDataAddress, type Hex } from "viem";
 import type { ProtocolConnection } from "../chain/protocolContracts.ts";
-import { VeritrainError } from "../errors.ts";
 import { DisputeStatus } from "../jobs/jobOnChain.ts";
+import { createRoleHealth, type RoleHealth } from "../runtime/roleHealth.ts";
+import { HttpError, serveHttp } from "../runtime/serveHttp.ts";
 import { verdictTypedData } from "./verdictTypedData.ts";
 
 /** Parameters of {@link startVerdictRelay}. */
@@ -13,6 +13,8 @@ export type VerdictRelayParameters = {
   chain: ProtocolConnection;
   /** TCP port on 127.0.0.1 (0: any free port). */
   port: number;
+  /** Answered at `GET /healthz` (the relay follows no events: it is `ok` once listening). @default a new "relay" health */
+  health?: RoleHealth;
   log: Logger;
 };
 
@@ -27,14 +29,6 @@ export type VerdictReceipt = { disputeId: string; providerWrong: boolean; signat
 
 const MAX_BODY_BYTES = 4096;
 
-class RelayRequestError extends VeritrainError {
-  readonly status: number;
-  constructor(status: number, message: string, code: string) {
-    super(message, { code });
-    this.status = status;
-  }
-}
-
 /**
  * The signature relay of validator committees: an HTTP server on 127.0.0.1 taking members'
  * EIP-712 verdict signatures (`POST /verdicts`, {@link VerdictSubmission}). Each signature is
@@ -42,14 +36,14 @@ class RelayRequestError extends VeritrainError {
  * members signed the same verdict it calls `Disputes.settle` with the signer bitmap and the
  * signatures in position order. Idempotent: a repeated signature counts once, and a dispute no
  * longer open is reported settled without a transaction. Requests for one dispute are handled
- * one at a time. `GET /healthz` answers `ok`.
+ * one at a time. `GET /healthz` answers the relay's health report.
  *
  * @example
  * const relay = await startVerdictRelay({ chain, port: 8547, log });
  * // validators: POST `${relay.url}/verdicts`
  * await relay.close();
  */
-export async function startVerdictRelay({ chain, port, log }: VerdictRelayParameters): Promise<VerdictRelay> {
+export async function startVerdictRelay({ chain, port, health = createRoleHealth("relay"), log }: VerdictRelayParameters): Promise<VerdictRelay> {
   const { Disputes, ValidatorCommittee } = chain.contracts;
   const chainId = await chain.publicClient.getChainId();
   const { threshold } = await ValidatorCommittee.read.config();
@@ -60,15 +54,15 @@ export async function startVerdictRelay({ chain, port, log }: VerdictRelayParame
   const accept = async ({ disputeId, providerWrong, signature }: { disputeId: bigint; providerWrong: boolean; signature: Hex }): Promise<VerdictReceipt> => {
     const receipt = (signatures: number, settled: boolean): VerdictReceipt => ({ disputeId: disputeId.toString(), providerWrong, signatures, threshold, settled });
     const dispute = await Disputes.read.getDispute([disputeId]);
-    if (dispute.status === DisputeStatus.None) throw new RelayRequestError(404, `dispute ${disputeId} does not exist`, "DISPUTE_UNKNOWN");
+    if (dispute.status === DisputeStatus.None) throw new HttpError(404, `dispute ${disputeId} does not exist`, "DISPUTE_UNKNOWN");
     if (dispute.status !== DisputeStatus.Open) return receipt(0, true);
     const signer = await recoverTypedDataAddress({ ...verdictTypedData({ chainId, disputes: Disputes.address, disputeId, providerWrong }), signature }).catch(() => {
-      throw new RelayRequestError(400, "signature is not a valid 65-byte ECDSA signature", "SIGNATURE_INVALID");
+      throw new HttpError(400, "signature is not a valid 65-byte ECDSA signature", "SIGNATURE_INVALID");
     });
     const committee = await ValidatorCommittee.read.committeeOf([disputeId]);
-    if (committee.length === 0) throw new RelayRequestError(409, `dispute ${disputeId}'s committee is not drawn yet`, "COMMITTEE_NOT_DRAWN");
+    if (committee.length === 0) throw new HttpError(409, `dispute ${disputeId}'s committee is not drawn yet`, "COMMITTEE_NOT_DRAWN");
     const position = committee.findIndex((member) => isAddressEqual(member, signer));
-    if (position < 0) throw new RelayRequestError(403, `${signer} signed, but is not on dispute ${disputeId}'s committee`, "NOT_COMMITTEE_MEMBER");
+    if (position < 0) throw new HttpError(403, `${signer} signed, but is not on dispute ${disputeId}'s committee`, "NOT_COMMITTEE_MEMBER");
     const byVerdict = signed.get(disputeId) ?? new Map<boolean, Map<number, Hex>>();
     signed.set(disputeId, byVerdict);
     const signatures = byVerdict.get(providerWrong) ?? new Map<number, Hex>();
@@ -89,44 +83,25 @@ export async function startVerdictRelay({ chain, port, log }: VerdictRelayParame
     return receipt(positions.length, true);
   };
 
-  const handle = async (request: IncomingMessage, response: ServerResponse) => {
-    const reply = (status: number, body: unknown) => {
-      response.writeHead(status, { "content-type": "application/json" });
-      response.end(JSON.stringify(body));
-    };
-    try {
-      if (request.method === "GET" && request.url === "/healthz") return reply(200, "ok");
-      if (request.method !== "POST" || request.url !== "/verdicts") throw new RelayRequestError(404, "only POST /verdicts and GET /healthz exist", "NOT_FOUND");
-      const submission = parseSubmission(await readBody(request));
-      const previous = queues.get(submission.disputeId) ?? Promise.resolve();
-      const current = previous.catch(() => undefined).then(() => accept(submission));
-      queues.set(submission.disputeId, current);
-      reply(200, await current);
-    } catch (error) {
-      const status = error instanceof RelayRequestError ? error.status : 500;
-      if (status === 500) log.error({ err: error }, "verdict relay request failed");
-      reply(status, { error: (error as Error).message, code: (error as VeritrainError).code ?? "INTERNAL" });
-    }
+  const postVerdict = async (request: IncomingMessage) => {
+    const submission = parseSubmission(await readBody(request));
+    const previous = queues.get(submission.disputeId) ?? Promise.resolve();
+    const current = previous.catch(() => undefined).then(() => accept(submission));
+    queues.set(submission.disputeId, current);
+    return { status: 200, body: await current };
   };
 
-  const server = createServer((request, response) => void handle(request, response));
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, "127.0.0.1", () => resolve());
-  });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  log.info({ url }, "verdict relay listening");
-  return {
-    url,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
+  const server = await serveHttp({ port, health, log, routes: { "POST /verdicts": postVerdict } });
+  health.update({ phase: "following" });
+  log.info({ url: server.url }, "verdict relay listening");
+  return { url: server.url, close: () => server.close() };
 }
 
 async function readBody(request: IncomingMessage): Promise<string> {
   let body = "";
   for await (const chunk of request) {
     body += chunk;
-    if (body.length > MAX_BODY_BYTES) throw new RelayRequestError(413, `body larger than ${MAX_BODY_BYTES} bytes`, "BODY_TOO_LARGE");
+    if (body.length > MAX_BODY_BYTES) throw new HttpError(413, `body larger than ${MAX_BODY_BYTES} bytes`, "BODY_TOO_LARGE");
   }
   return body;
 }
@@ -136,14 +111,14 @@ function parseSubmission(body: string): { disputeId: bigint; providerWrong: bool
   try {
     value = JSON.parse(body);
   } catch {
-    throw new RelayRequestError(400, "body is not JSON", "VERDICT_INVALID");
+    throw new HttpError(400, "body is not JSON", "VERDICT_INVALID");
   }
   if (typeof value?.disputeId !== "string" || !/^[1-9][0-9]{0,76}$/.test(value.disputeId)) {
-    throw new RelayRequestError(400, "disputeId must be a positive decimal string", "VERDICT_INVALID");
+    throw new HttpError(400, "disputeId must be a positive decimal string", "VERDICT_INVALID");
   }
-  if (typeof value.providerWrong !== "boolean") throw new RelayRequestError(400, "providerWrong must be a boolean", "VERDICT_INVALID");
+  if (typeof value.providerWrong !== "boolean") throw new HttpError(400, "providerWrong must be a boolean", "VERDICT_INVALID");
   if (typeof value.signature !== "string" || !isHex(value.signature) || value.signature.length !== 132) {
-    throw new RelayRequestError(400, "signature must be 0x-prefixed 65-byte hex", "VERDICT_INVALID");
+    throw new HttpError(400, "signature must be 0x-prefixed 65-byte hex", "VERDICT_INVALID");
   }
   return { disputeId: BigInt(value.disputeId), providerWrong: value.providerWrong, signature: value.signature };
 }

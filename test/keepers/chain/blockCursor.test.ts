@@ -21,4 +21,19 @@ describe("openBlockCursor", () => {
       await rm(directory, { recursive: true, force: true });
     }
   });
+
+  it("remembers the last handled event within a block, and a range advance clears it", async () => {
+    const directory = await mkdtemp(join(tmpdir(), "veritrain-cursor-"));
+    try {
+      const file = join(directory, "role.cursor.json");
+      const cursor = openBlockCursor(file);
+      cursor.handled({ blockNumber: 7n, logIndex: 2 });
+      const reopened = openBlockCursor(file);
+      assert.deepEqual([reopened.next(), reopened.nextLogIndex()], [7n, 3], "a restart skips the events of block 7 up to log index 2");
+      reopened.advance(9n);
+      assert.deepEqual([openBlockCursor(file).next(), openBlockCursor(file).nextLogIndex()], [9n, 0]);
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
+  });
 });

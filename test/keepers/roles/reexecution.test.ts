@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -11,8 +11,8 @@ import { runTraining, type TrainingRun } from "../../../keepers/src/compute/runT
 import type { FetchedResult } from "../../../keepers/src/jobs/resultManifest.ts";
 import { checkpointFilePath } from "../../../keepers/src/training/checkpointFile.ts";
 import { createLeNet5Onnx } from "../../../keepers/src/training/lenet5.ts";
-import type { PreparedJob } from "../../../keepers/src/training/preparedJob.ts";
-import { trainJob } from "../../../keepers/src/training/trainJob.ts";
+import { initialState, type PreparedJob } from "../../../keepers/src/training/preparedJob.ts";
+import { makeCheckpoint, trainJob } from "../../../keepers/src/training/trainJob.ts";
 import { decideVerdict } from "../../../keepers/src/validator/decideVerdict.ts";
 import { smallJob, smallJobSpec } from "../training/fixtures.ts";
 
@@ -97,6 +97,55 @@ describe("training runs, re-execution, challenges and verdicts (no chain)", () =
       assert.equal((await verdict(localResult(dishonest), 3n)).providerWrong, false);
       assert.equal((await verdict(localResult(honest), 0n)).providerWrong, false);
       assert.deepEqual(await verdict(localResult(honest), 9n), { providerWrong: false, reason: "the job has no checkpoint 9" });
+    });
+  });
+
+  describe("when the keeper shuts down mid-work", () => {
+    // 4,000 examples in batches of 20: 200 optimizer steps in one segment (seconds of work), so
+    // only a check between steps can stop it early.
+    let long: PreparedJob;
+    before(() => {
+      long = smallJob({ trainCount: 4000, batchSize: 20, microBatches: 2, checkpointInterval: 1000 });
+    });
+    /** Aborts after `afterMs`, then measures how long `work` takes to stop; it must reject with ABORTED. */
+    const abortedWithin = async (work: (signal: AbortSignal) => Promise<unknown>, afterMs = 300) => {
+      const controller = new AbortController();
+      let abortedAt = 0;
+      const timer = setTimeout(() => {
+        abortedAt = performance.now();
+        controller.abort();
+      }, afterMs);
+      try {
+        await assert.rejects(work(controller.signal), { code: "ABORTED" });
+      } finally {
+        clearTimeout(timer);
+      }
+      return performance.now() - abortedAt;
+    };
+    const initialResult = (): FetchedResult => {
+      const initial = makeCheckpoint(long, 0, initialState(long));
+      return { manifestCid: localResult(honest).manifestCid, hashes: [initial.hash, keccak256("0x01")], checkpoint: async () => initial.bytes };
+    };
+
+    it("trainJob returns within 2 s of the abort instead of finishing the run", async () => {
+      assert.equal(long.checkpointSteps.length, 2, "one segment of 200 steps");
+      assert.ok((await abortedWithin((signal) => trainJob({ job: long, threads: 1, signal }))) < 2_000);
+    });
+
+    it("runTraining stops inside a segment, keeping the checkpoints it wrote", async () => {
+      const directory = join(work, "aborted");
+      assert.ok((await abortedWithin((signal) => runTraining({ job: long, directory, threads: 1, signal }))) < 2_000);
+      assert.ok(existsSync(checkpointFilePath(directory, 0)) && !existsSync(checkpointFilePath(directory, 1)), "checkpoint 0 kept, no half checkpoint 1");
+    });
+
+    it("findWrongCheckpoint, full or sampled, returns within 2 s of the abort", async () => {
+      for (const segments of ["all", 1] as const) {
+        assert.ok((await abortedWithin((signal) => findWrongCheckpoint({ job: long, result: initialResult(), segments, threads: 1, signal }))) < 2_000, `segments: ${segments}`);
+      }
+    });
+
+    it("decideVerdict returns within 2 s of the abort", async () => {
+      assert.ok((await abortedWithin((signal) => decideVerdict({ job: long, result: initialResult(), checkpointIndex: 1n, threads: 2, signal }))) < 2_000);
     });
   });
 
