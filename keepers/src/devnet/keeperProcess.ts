@@ -103,8 +103,9 @@ export function startKeeperProcess({ name, args, privateKey, directory, rpcUrl, 
         `keeper ${name}'s ${healthUrl}`,
         async () => {
           if (!running()) throw new VeritrainError(`keeper ${name} exited (${child.exitCode ?? child.signalCode}) before it was healthy; see ${logFile}`, { code: "DEVNET_KEEPER_FAILED", details: { name, logFile } });
-          // Not listening yet, or answering 503 (starting): asked again.
-          const response = await fetch(healthUrl, { signal: AbortSignal.timeout(5_000) }).catch(() => undefined);
+          // Not listening yet, or answering 503 (starting): asked again. A keeper busy catching up
+          // on a loaded machine may take seconds to answer: give each request time.
+          const response = await fetch(healthUrl, { signal: AbortSignal.timeout(30_000) }).catch(() => undefined);
           await response?.body?.cancel();
           return response?.ok;
         },

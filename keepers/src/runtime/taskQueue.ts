@@ -54,7 +54,7 @@ export function createTaskQueue({ file, run, concurrency = 1, onChange, log, sig
         (finished) => {
           unfinished.delete(id);
           persist();
-          log.info({ task: id, finished }, "task ended");
+          log.info({ task: id, deadLettered: !finished }, "task ended");
         },
         // Stopped by the shutdown (anything else was dead-lettered by `run`): it stays in the file.
         (error: unknown) => void (signal.aborted || log.error({ task: id, err: error }, "task failed")),
