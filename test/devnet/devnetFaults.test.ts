@@ -5,11 +5,9 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { pino } from "pino";
 import { parseEther, parseEventLogs, type Address } from "viem";
-import { connectProtocol } from "../../keepers/src/chain/protocolContracts.ts";
 import { testAccuracyBps } from "../../keepers/src/compute/testAccuracy.ts";
 import { readDatasetOnChain } from "../../keepers/src/datasets/datasetOnChain.ts";
-import { devAccountKey, fundDevAccounts } from "../../keepers/src/devnet/devAccounts.ts";
-import { awaitFullRound, followJob, ingestDataset, postDevnetJob } from "../../keepers/src/devnet/devnetPhases.ts";
+import { followJob, ingestDataset, postDevnetJob, startComputeKeeper } from "../../keepers/src/devnet/devnetPhases.ts";
 import { readLogLines } from "../../keepers/src/devnet/keeperProcess.ts";
 import { DEVNET_ACCOUNTS, launchDevnet, type DevnetRun } from "../../keepers/src/devnet/launchDevnet.ts";
 import { waitFor } from "../../keepers/src/devnet/waitFor.ts";
@@ -19,6 +17,8 @@ import { CheckpointTree } from "../../keepers/src/training/checkpointTree.ts";
 import { loadMnist } from "../../keepers/src/training/mnist.ts";
 import { prepareJob } from "../../keepers/src/training/preparedJob.ts";
 import { trainJob } from "../../keepers/src/training/trainJob.ts";
+import { advanceTo, driveRound, extraComputePort, runChaos } from "../harness/chaos.ts";
+import { startFaultyRpcProxyThread, type FaultyRpcProxyThread } from "../harness/faultyRpcProxyThread.ts";
 
 // The chain node listens here; the keepers take the next 30 ports and their health endpoints the same slots 1,000 higher (launchDevnet's devnetPorts).
 const PORT = 8640;
@@ -26,17 +26,15 @@ const STORAGE_KEEPERS = 14; // 11 holders + 3 spares, so all 3 dead holders' col
 const IMAGES = 1500; // of each MNIST split
 const JOB = { trainImages: 1000, testImages: 300, epochs: 2 }; // 100 steps, 20 checkpoints: the kill lands after checkpoint 2
 const DISHONEST_ACCOUNT = 40;
+const CHAOS_SEED = 7;
 
 describe("devnet faults: keepers as processes on 127.0.0.1, killed and restarted", { timeout: 1_800_000 }, () => {
   let run: DevnetRun;
   let directory: string;
   let datasetId: bigint;
+  let proxy: FaultyRpcProxyThread;
   const silent = pino({ level: "silent" });
   const chain = () => run.deployer;
-  const advance = async (seconds: number) => {
-    await chain().publicClient.request({ method: "evm_increaseTime" as never, params: [seconds] as never });
-    await chain().publicClient.request({ method: "evm_mine" as never });
-  };
   const eventsOf = async <Name extends string>(contract: "StorageProofs" | "DatasetRegistry" | "JobRegistry" | "Disputes" | "StakeManager", eventName: Name) => {
     const { address, abi } = chain().contracts[contract];
     const logs = await chain().publicClient.getLogs({ address, fromBlock: 0n });
@@ -44,31 +42,17 @@ describe("devnet faults: keepers as processes on 127.0.0.1, killed and restarted
   };
   const storageName = (address: Address) => `storage-${Array.from({ length: STORAGE_KEEPERS }, (_, i) => run.addressOf(DEVNET_ACCOUNTS.storage(i))).indexOf(address)}`;
   const logLines = (name: string) => readLogLines(run.fleet.get(name).logFile);
-  /** Lets the automation keeper open the next round now instead of after roundInterval, waits until `expected` columns proved, then lets it close. */
-  const driveRound = async (after: bigint, expected: bigint) => {
-    const { StorageProofs } = chain().contracts;
-    const [roundInterval, proofWindow] = await Promise.all([StorageProofs.read.roundInterval(), StorageProofs.read.proofWindow()]);
-    if (after > 0n) await advance(roundInterval);
-    const round = await waitFor(`round ${after + 1n} open`, async () => {
-      const current = await chain().contracts.StorageProofs.read.currentRound([datasetId]);
-      return current.number > after && current.status === 2 && current.audited !== 0n && current;
-    }, { timeoutMs: 180_000 });
-    await waitFor(`round ${round.number}'s proofs`, async () => {
-      const current = await chain().contracts.StorageProofs.read.currentRound([datasetId]);
-      return (current.proved & expected) === expected;
-    }, { timeoutMs: 300_000 });
-    await advance(proofWindow + 1);
-    return awaitFullRound({ run, datasetId, after, closed: true, timeoutMs: 120_000 });
-  };
-
   before(async () => {
     directory = mkdtempSync(join(tmpdir(), "veritrain-devnet-faults-"));
-    run = await launchDevnet({ port: PORT, directory, log: silent, storageKeepers: STORAGE_KEEPERS });
+    // Every keeper reaches the chain through the proxy: a clean pass-through until the chaos test.
+    proxy = await startFaultyRpcProxyThread({ upstream: `http://127.0.0.1:${PORT}`, seed: CHAOS_SEED });
+    run = await launchDevnet({ port: PORT, directory, log: silent, storageKeepers: STORAGE_KEEPERS, keeperRpcUrl: proxy.url });
     ({ datasetId } = await ingestDataset({ run, images: IMAGES, shardSize: 16_384 }));
   });
 
   after(async () => {
     await run?.stop();
+    await proxy?.close();
     if (directory) rmSync(directory, { recursive: true, force: true });
     // No keeper and no chain node outlives the test.
     for (const keeper of run?.fleet.all() ?? []) assert.equal(keeper.running(), false, `${keeper.name} stopped`);
@@ -82,7 +66,7 @@ describe("devnet faults: keepers as processes on 127.0.0.1, killed and restarted
     for (const holder of dead) await run.fleet.get(storageName(holder)).kill();
     const alive = deadColumns.reduce((mask, c) => mask & ~(1n << BigInt(c)), all);
 
-    const round = await driveRound(0n, alive);
+    const round = await driveRound({ run, datasetId, expected: alive });
     assert.equal(round.round, 1n, "the first round waited for every column to be accepted");
     assert.equal(round.audited, all, "it audits all 11 accepted columns");
     assert.equal(round.proved, alive, "the 8 live holders proved with real Groth16 proofs, the 3 dead ones did not");
@@ -137,6 +121,8 @@ describe("devnet faults: keepers as processes on 127.0.0.1, killed and restarted
           for (const name of restarted) await run.fleet.get(name).waitUntilHealthy({ timeoutMs: 120_000 });
           const { deadline } = await chain().contracts.JobRegistry.read.getJob([jobId]);
           assert.ok((await chain().publicClient.getBlock()).timestamp < deadline, "the restarts happened inside the challenge window");
+          // Nothing is left to happen in the window: the clock jumps to its end.
+          await advanceTo(run, BigInt(deadline) + 1n);
         }
       },
     });
@@ -157,21 +143,9 @@ describe("devnet faults: keepers as processes on 127.0.0.1, killed and restarted
   });
 
   it("a dishonest compute keeper posts a wrong checkpoint: the challenger catches it, the committee's verdict slashes it, the consumer is refunded", async () => {
-    const cheat = devAccountKey(DISHONEST_ACCOUNT);
     const cheatAddress = run.addressOf(DISHONEST_ACCOUNT);
-    await fundDevAccounts({ deployer: chain(), accounts: [cheatAddress] });
     await run.fleet.get("compute").stop();
-    const cheatChain = await connectProtocol({ rpcUrl: run.devnet.rpcUrl, privateKey: cheat, addresses: run.devnet.addresses });
-    await cheatChain.send(() => cheatChain.contracts.VeritrainToken.write.approve([cheatChain.contracts.StakeManager.address, parseEther("500")]));
-    await cheatChain.send(() => cheatChain.contracts.StakeManager.write.stake([parseEther("500")]));
-    const healthPort = run.ports.health(run.ports.compute);
-    const compute = run.fleet.start({
-      name: "compute",
-      privateKey: cheat,
-      args: () => ["compute", "--port", String(run.ports.compute), "--health-port", String(healthPort), "--dishonest", "2", ...run.jobPeers("compute")],
-      healthUrl: `http://127.0.0.1:${healthPort}/healthz`,
-    });
-    await compute.waitUntilHealthy();
+    await startComputeKeeper({ run, name: "compute", account: DISHONEST_ACCOUNT, port: run.ports.compute, dishonestCheckpoint: 2 });
 
     const consumer = run.addressOf(DEVNET_ACCOUNTS.consumer);
     const token = chain().contracts.VeritrainToken;
@@ -190,5 +164,31 @@ describe("devnet faults: keepers as processes on 127.0.0.1, killed and restarted
     assert.equal(await token.read.balanceOf([consumer]), consumerBefore, "the consumer is back where it was before posting");
     const cheatStakeAfter = await chain().contracts.StakeManager.read.stakeOf([cheatAddress]);
     assert.equal(cheatStakeBefore.available - (cheatStakeAfter.available + cheatStakeAfter.locked), parseEther("100"), "the job's minimum stake is slashed");
+  });
+  it("chaos: through a proxy injecting resets, lost answers, delays and a 30 s outage, with keepers SIGKILLed and restarted, 3 jobs and a round all end; nothing twice; every token accounted for", async (t) => {
+    // Both an honest and the dishonest compute keeper bid: some jobs are paid, some disputed.
+    await startComputeKeeper({ run, name: "compute-honest", account: DEVNET_ACCOUNTS.compute, port: extraComputePort(run) });
+    const victims = [...new Set(run.fleet.all().map((k) => k.name))].filter((name) => run.fleet.get(name).running() && !["owner", "consumer"].includes(name));
+    const figures = await runChaos({
+      run,
+      proxy,
+      datasetId,
+      jobs: 3,
+      rounds: 1,
+      seed: CHAOS_SEED,
+      victims,
+      job: { trainImages: 400, testImages: 100, epochs: 1, challengeWindow: 180 },
+      onEvent: (what) => t.diagnostic(what),
+    });
+    t.diagnostic(JSON.stringify(figures));
+    assert.ok(figures.faults_injected > 0 && figures.outage_seconds === 30, "faults were injected, the 30 s outage among them");
+    assert.ok(figures.restarts > 0, "keepers were killed and restarted");
+    assert.equal(figures.jobs_terminal, figures.jobs, "every job ended");
+    assert.equal(figures.disputes_terminal, figures.disputes, "every dispute ended");
+    assert.ok(figures.rounds >= 1, "an audit round ran");
+    assert.equal(figures.rounds_closed, figures.rounds, "every round closed");
+    assert.equal(figures.proofs_missed, 0, "no live holder missed a proof");
+    assert.equal(figures.duplicate_actions, 0, "no action happened twice");
+    assert.ok(figures.conservation_ok, `every protocol contract holds what it owes: ${JSON.stringify(figures.conservation)}`);
   });
 });

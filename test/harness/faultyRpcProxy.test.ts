@@ -1,8 +1,11 @@
 import assert from "node:assert/strict";
+import { once } from "node:events";
+import { Worker } from "node:worker_threads";
 import { after, before, describe, it } from "node:test";
 import { createPublicClient, createWalletClient, http, parseEther, type PublicClient } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
 import { startFaultyRpcProxy, type FaultyRpcProxy } from "./faultyRpcProxy.ts";
+import { startFaultyRpcProxyThread } from "./faultyRpcProxyThread.ts";
 import { startLocalChain, type LocalChain } from "./localChain.ts";
 
 const account = mnemonicToAccount("test test test test test test test test test test test junk");
@@ -63,5 +66,39 @@ describe("faultyRpcProxy (test harness)", { timeout: 120_000 }, () => {
     assert.equal(proxy.counters().dropped, 1);
     proxy.setFaults({});
     assert.equal(await viaProxy.getChainId(), 31337, "a clean pass-through again");
+  });
+
+  it("runs on its own thread: the faults set by message, applied while the test's thread is blocked", async () => {
+    const threaded = await startFaultyRpcProxyThread({ upstream: chain.rpcUrl });
+    try {
+      const client = createPublicClient({ transport: http(threaded.url, { retryCount: 0, timeout: 5_000 }) });
+      assert.equal(await client.getChainId(), 31337);
+      await threaded.setFaults({ outage: "refuse" });
+      // A client on another thread asks while this one is blocked for 1.5 s: it is refused before
+      // the block ends (the upstream, in this thread, is not needed for that).
+      const other = new Worker(
+        `const { parentPort, workerData } = require("node:worker_threads");
+         parentPort.once("message", async () => {
+           const refused = await fetch(workerData.url, { method: "POST", body: "{}" }).then(() => false, () => true);
+           parentPort.postMessage({ at: Date.now(), refused });
+         });
+         parentPort.postMessage("ready");`,
+        { eval: true, workerData: { url: threaded.url } },
+      );
+      await once(other, "message");
+      const answered = once(other, "message");
+      other.postMessage("go");
+      const blockedUntil = Date.now() + 1_500;
+      while (Date.now() < blockedUntil);
+      const [{ at, refused }] = (await answered) as [{ at: number; refused: boolean }];
+      await other.terminate();
+      assert.ok(refused, "the outage refused the connection");
+      assert.ok(at < blockedUntil, `refused ${blockedUntil - at} ms before this thread was free again`);
+      await threaded.setFaults({});
+      assert.equal(await client.getChainId(), 31337, "a clean pass-through again");
+      assert.deepEqual(await threaded.counters(), { requests: 3, forwarded: 2, refused: 1, blackholed: 0, reset: 0, dropped: 0, delayed: 0 });
+    } finally {
+      await threaded.close();
+    }
   });
 });

@@ -116,7 +116,7 @@ describe("dataset lifecycle on a devnet (chain node on 127.0.0.1, Helia peers ov
   it("reports the dataset through the CLI", async () => {
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      ["keepers/src/cli.ts", "--rpc-url", devnet.rpcUrl, "--deployment", `ignition/deployments/chain-${devnet.chainId}/deployed_addresses.json`, "dataset", "status", datasetId.toString()],
+      ["keepers/src/cli.ts", "--rpc-url", devnet.rpcUrl, "--deployment", devnet.deploymentFile, "dataset", "status", datasetId.toString()],
       { cwd: new URL("../..", import.meta.url) },
     );
     const status = JSON.parse(stdout);
@@ -146,7 +146,7 @@ describe("dataset lifecycle on a devnet (chain node on 127.0.0.1, Helia peers ov
         "--rpc-url",
         devnet.rpcUrl,
         "--deployment",
-        `ignition/deployments/chain-${devnet.chainId}/deployed_addresses.json`,
+        devnet.deploymentFile,
         "proof",
         "verify",
         join(holderOfColumn0.dataDir, "proofs", `${datasetId}-${round.number}-0.json`),

@@ -1,5 +1,4 @@
 import { readFileSync } from "node:fs";
-import { setTimeout as sleep } from "node:timers/promises";
 import { Option, type Command } from "commander";
 import { VeritrainError } from "../errors.ts";
 import { checkSplitsFit } from "../jobs/checkSplitsFit.ts";
@@ -7,6 +6,7 @@ import { defaultJobSpec } from "../jobs/defaultJobSpec.ts";
 import { fetchDatasetManifest } from "../jobs/fetchDatasetManifest.ts";
 import { JOB_STATUS_NAMES, JobStatus, postJob, readJob } from "../jobs/jobOnChain.ts";
 import { storeJobSpec } from "../jobs/jobSpecBlock.ts";
+import { retry } from "../runtime/retry.ts";
 import { contentId, RAW_CODEC } from "../training/contentId.ts";
 import { validateJobSpec, type JobSpec } from "../training/jobSpec.ts";
 import { openKeeperStore, parseCount, parseTokens, reportErrors, setUpCommand } from "./commandContext.ts";
@@ -70,13 +70,24 @@ export function registerJobCommands(program: Command): void {
         const endpoint = store.multiaddrs()[0]?.toString();
         log.info({ jobId: jobId.toString(), spec: cid.toString(), endpoint }, "job posted");
         console.log(JSON.stringify({ jobId: jobId.toString(), specCid: cid.toString(), specDigest, modelCid: modelCid.toString(), endpoint }));
-        while (o.wait && !runtime.signal.aborted) {
-          const { status } = await readJob(chain, jobId);
-          if (status !== JobStatus.Bidding && status !== JobStatus.Assigned) {
-            log.info({ jobId: jobId.toString(), status: JOB_STATUS_NAMES[status] }, "result submitted or job closed; stopped serving");
-            break;
-          }
-          await sleep(1000, undefined, { signal: runtime.signal }).catch(() => undefined);
+        if (o.wait) {
+          // Serving outlives an RPC outage: the status is asked again until the job leaves the auction and execution.
+          const serving = new Error("still serving");
+          const status = await retry(
+            async () => {
+              const { status } = await readJob(chain, jobId);
+              if (status === JobStatus.Bidding || status === JobStatus.Assigned) throw serving;
+              return status;
+            },
+            {
+              attempts: Infinity,
+              delayMs: 1000,
+              backoff: 1,
+              signal: runtime.signal,
+              onRetry: (err) => err !== serving && log.warn({ err, jobId: jobId.toString() }, "chain unreachable; still serving"),
+            },
+          ).catch((error) => (runtime.signal.aborted ? undefined : Promise.reject(error)));
+          if (status !== undefined) log.info({ jobId: jobId.toString(), status: JOB_STATUS_NAMES[status] }, "result submitted or job closed; stopped serving");
         }
       } finally {
         await runtime.close();

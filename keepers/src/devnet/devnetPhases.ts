@@ -1,6 +1,9 @@
-import { parseEventLogs } from "viem";
+import { parseEther, parseEventLogs } from "viem";
+import { connectProtocol } from "../chain/protocolContracts.ts";
 import { VeritrainError } from "../errors.ts";
 import { JOB_STATUS_NAMES, JobStatus, readJob, type JobOnChain } from "../jobs/jobOnChain.ts";
+import { fundDevAccounts } from "./devAccounts.ts";
+import type { KeeperProcess } from "./keeperProcess.ts";
 import { DEVNET_ACCOUNTS, type DevnetRun } from "./launchDevnet.ts";
 import { waitFor } from "./waitFor.ts";
 
@@ -121,6 +124,8 @@ export type PostDevnetJobParameters = {
   biddingPeriod: number;
   /** Seconds. */
   challengeWindow: number;
+  /** Who posts it: its keeper name, development account and port. @default the devnet's consumer */
+  consumer?: { name: string; account: number; port: number };
   timeoutMs?: number;
   signal?: AbortSignal;
 };
@@ -132,10 +137,21 @@ export type PostDevnetJobParameters = {
  * @example
  * const jobId = await postDevnetJob({ run, datasetId, trainImages: 1000, testImages: 500, epochs: 1, biddingPeriod: 10, challengeWindow: 60 });
  */
-export async function postDevnetJob({ run, datasetId, trainImages, testImages, epochs, biddingPeriod, challengeWindow, timeoutMs = 300_000, signal }: PostDevnetJobParameters): Promise<bigint> {
+export async function postDevnetJob({
+  run,
+  datasetId,
+  trainImages,
+  testImages,
+  epochs,
+  biddingPeriod,
+  challengeWindow,
+  consumer: poster = { name: "consumer", account: DEVNET_ACCOUNTS.consumer, port: run.ports.consumer },
+  timeoutMs = 300_000,
+  signal,
+}: PostDevnetJobParameters): Promise<bigint> {
   const consumer = run.fleet.start({
-    name: "consumer",
-    privateKey: run.keyOf(DEVNET_ACCOUNTS.consumer),
+    name: poster.name,
+    privateKey: run.keyOf(poster.account),
     args: () => [
       "job",
       "post",
@@ -152,7 +168,7 @@ export async function postDevnetJob({ run, datasetId, trainImages, testImages, e
       "--challenge-window",
       String(challengeWindow),
       "--port",
-      String(run.ports.consumer),
+      String(poster.port),
       ...run.jobPeers(),
     ],
   });
@@ -167,6 +183,49 @@ export async function postDevnetJob({ run, datasetId, trainImages, testImages, e
     { timeoutMs, signal },
   );
   return BigInt(posted.jobId);
+}
+
+/** Parameters of {@link startComputeKeeper}. */
+export type StartComputeKeeperParameters = {
+  run: DevnetRun;
+  /** Its keeper name (a running one of that name is an error). */
+  name: string;
+  /** Its development account: funded and staked first if it has less than `stake` available. */
+  account: number;
+  /** Its content store's port (its health endpoint: the same slot 1,000 higher). */
+  port: number;
+  /** Posts a wrong hash from this checkpoint on (`--dishonest`): a cheat for the challenger to catch. */
+  dishonestCheckpoint?: number;
+  /** @default 500 tokens */
+  stake?: bigint;
+};
+
+/**
+ * Starts one more compute keeper on the devnet (staked, dialed to the job keepers) and waits
+ * until it is healthy: a competing bidder, or a dishonest one.
+ *
+ * @example
+ * await startComputeKeeper({ run, name: "compute-cheat", account: 40, port: run.ports.rpc + 30, dishonestCheckpoint: 2 });
+ */
+export async function startComputeKeeper({ run, name, account, port, dishonestCheckpoint, stake = parseEther("500") }: StartComputeKeeperParameters): Promise<KeeperProcess> {
+  const address = run.addressOf(account);
+  const { StakeManager } = run.deployer.contracts;
+  if ((await StakeManager.read.stakeOf([address])).available < stake) {
+    await fundDevAccounts({ deployer: run.deployer, accounts: [address] });
+    const keeper = await connectProtocol({ rpcUrl: run.devnet.rpcUrl, privateKey: run.keyOf(account), addresses: run.devnet.addresses });
+    await keeper.send(() => keeper.contracts.VeritrainToken.write.approve([StakeManager.address, stake]));
+    await keeper.send(() => keeper.contracts.StakeManager.write.stake([stake]));
+  }
+  const healthPort = run.ports.health(port);
+  run.addJobKeeper(name, port);
+  const compute = run.fleet.start({
+    name,
+    privateKey: run.keyOf(account),
+    args: () => ["compute", "--port", String(port), "--health-port", String(healthPort), ...(dishonestCheckpoint === undefined ? [] : ["--dishonest", String(dishonestCheckpoint)]), ...run.jobPeers(name)],
+    healthUrl: `http://127.0.0.1:${healthPort}/healthz`,
+  });
+  await compute.waitUntilHealthy();
+  return compute;
 }
 
 /** Wall-clock milestones of a job, as the devnet observed them (ms since the epoch). */

@@ -24,6 +24,8 @@ export type LaunchDevnetParameters = {
   validators?: number;
   /** Run the compute keeper with `--dishonest <checkpoint>`. */
   dishonestCheckpoint?: number;
+  /** The JSON-RPC URL the keepers use, e.g. a proxy in front of the chain node. @default the chain node's */
+  keeperRpcUrl?: string;
   /** Bound of each start-up wait. @default 180 s */
   timeoutMs?: number;
   /** Stops the start-up (everything started is stopped). */
@@ -86,6 +88,8 @@ export type DevnetRun = {
   jobKeepers: string[];
   /** `--peer` flags naming every running job keeper but `except`, for a process that must reach them. */
   jobPeers(except?: string): string[];
+  /** Counts keeper `name`, whose content store listens on `port`, among the job keepers (e.g. one more compute keeper). */
+  addJobKeeper(name: string, port: number): void;
   keyOf(account: number): Hex;
   addressOf(account: number): Address;
   /** Stops every keeper and the chain node. */
@@ -103,7 +107,7 @@ export type DevnetRun = {
  * const run = await launchDevnet({ port: 8545, directory: ".devnet", log });
  * try { … } finally { await run.stop(); }
  */
-export async function launchDevnet({ port, directory, log, storageKeepers = 12, validators = 9, dishonestCheckpoint, timeoutMs = 180_000, signal }: LaunchDevnetParameters): Promise<DevnetRun> {
+export async function launchDevnet({ port, directory, log, storageKeepers = 12, validators = 9, dishonestCheckpoint, keeperRpcUrl, timeoutMs = 180_000, signal }: LaunchDevnetParameters): Promise<DevnetRun> {
   directory = resolve(directory);
   rmSync(directory, { recursive: true, force: true });
   mkdirSync(directory, { recursive: true });
@@ -121,8 +125,8 @@ export async function launchDevnet({ port, directory, log, storageKeepers = 12, 
     }
   }
   const deploymentFile = join(directory, "deployed_addresses.json");
-  copyFileSync(new URL(`../../../ignition/deployments/chain-${devnet.chainId}/deployed_addresses.json`, import.meta.url), deploymentFile);
-  const fleet = createKeeperFleet({ directory, rpcUrl: devnet.rpcUrl, deploymentFile });
+  copyFileSync(devnet.deploymentFile, deploymentFile);
+  const fleet = createKeeperFleet({ directory, rpcUrl: keeperRpcUrl ?? devnet.rpcUrl, deploymentFile });
   const stop = async () => {
     await fleet.stopAll();
     await devnet.stop();
@@ -227,6 +231,10 @@ export async function launchDevnet({ port, directory, log, storageKeepers = 12, 
       relayUrl,
       jobKeepers,
       jobPeers,
+      addJobKeeper(name, port) {
+        if (!jobKeepers.includes(name)) jobKeepers.push(name);
+        jobPorts[name] = port;
+      },
       keyOf,
       addressOf,
       stop,

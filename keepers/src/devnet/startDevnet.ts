@@ -26,6 +26,8 @@ export type Devnet = {
   chainId: number;
   /** Deployed addresses by contract name (VRFCoordinatorV2_5Mock included). */
   addresses: Record<ProtocolContractName | "VRFCoordinatorV2_5Mock", Address>;
+  /** Ignition's deployed_addresses.json of this devnet (`ignition/deployments/devnet-<port>/`). */
+  deploymentFile: string;
   /** The chain node's process, to wait on. */
   node: ChildProcess;
   /** Stops the chain node (by its PID). */
@@ -43,6 +45,7 @@ export type Devnet = {
  */
 export async function startDevnet({ port, log, timeoutMs = 60_000, parameters = "ignition/parameters/local.json" }: StartDevnetParameters): Promise<Devnet> {
   const rpcUrl = `http://127.0.0.1:${port}`;
+  const deploymentId = `devnet-${port}`;
   const hardhat = (args: string[], background = false) =>
     spawn(process.execPath, [hardhatCli, ...args], {
       cwd: root,
@@ -80,12 +83,14 @@ export async function startDevnet({ port, log, timeoutMs = 60_000, parameters = 
         "localhost",
         "--parameters",
         parameters,
+        // One deployment directory per port: devnets on other ports (concurrent tests) never share a journal.
+        "--deployment-id",
+        deploymentId,
         "--reset",
       ]),
     );
-    const deployed: Record<string, Address> = JSON.parse(
-      readFileSync(new URL(`ignition/deployments/chain-${chainId}/deployed_addresses.json`, root), "utf8"),
-    );
+    const deploymentFile = new URL(`ignition/deployments/${deploymentId}/deployed_addresses.json`, root).pathname;
+    const deployed: Record<string, Address> = JSON.parse(readFileSync(deploymentFile, "utf8"));
     const addresses = Object.fromEntries(
       Object.entries(deployed).map(([key, address]) => [key.replace(/^[^#]+#/, ""), address]),
     ) as Devnet["addresses"];
@@ -94,7 +99,7 @@ export async function startDevnet({ port, log, timeoutMs = 60_000, parameters = 
     // the deployment: Ignition waits for extra confirmations on a chain that mines by interval.)
     await createPublicClient({ transport: http(rpcUrl) }).request({ method: "evm_setIntervalMining" as never, params: [1000] as never });
     log.info({ rpcUrl, chainId, contracts: addresses }, "protocol deployed");
-    return { rpcUrl, chainId, addresses, node, stop };
+    return { rpcUrl, chainId, addresses, deploymentFile, node, stop };
   } catch (error) {
     await stop();
     throw error;

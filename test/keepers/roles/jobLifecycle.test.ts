@@ -86,7 +86,7 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
   const challenger = recordingLogger();
   const computeLog = recordingLogger();
   const silent = pino({ level: "silent" });
-  const deploymentFile = () => join(root, `ignition/deployments/chain-${devnet.chainId}/deployed_addresses.json`);
+  const deploymentFile = () => devnet.deploymentFile;
   const cliArgs = (dataDir: string) => ["--rpc-url", devnet.rpcUrl, "--deployment", deploymentFile(), "--data-dir", dataDir];
   const runCli = (key: number, args: string[]) =>
     promisify(execFile)(process.execPath, [cli, ...args], { cwd: root, env: { ...process.env, VERITRAIN_PRIVATE_KEY: keyOf(key), LOG_LEVEL: "warn" } }).then(
