@@ -1,9 +1,11 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
+import { dirname } from "node:path";
 import type { Logger } from "pino";
 import { createPublicClient, http, type Address } from "viem";
 import type { ProtocolContractName } from "../chain/protocolContracts.ts";
 import { VeritrainError } from "../errors.ts";
+import { withDirectoryLock } from "../runtime/directoryLock.ts";
 import { waitFor } from "./waitFor.ts";
 
 const root = new URL("../../../", import.meta.url);
@@ -56,8 +58,15 @@ export async function startDevnet({ port, log, timeoutMs = 60_000, parameters = 
   if (await answers(rpcUrl)) {
     throw new VeritrainError(`a chain node already answers on ${rpcUrl}; stop it or choose another port`, { code: "DEVNET_PORT_IN_USE", details: { rpcUrl } });
   }
+  // Hardhat's build writes cache/ and artifacts/ without a lock of its own: devnets starting at once
+  // in one checkout (concurrent test files) compile and deploy one at a time.
+  const buildLock = new URL("cache/devnet-build.lock", root).pathname;
+  const oneAtATime = <T>(step: () => Promise<T>) => {
+    mkdirSync(dirname(buildLock), { recursive: true });
+    return withDirectoryLock(buildLock, step, { onWait: (pid) => log.info({ rpcUrl, pid }, "another devnet is compiling or deploying; waiting") });
+  };
   log.info({ rpcUrl }, "compiling contracts");
-  await exited(hardhat(["compile", "--quiet"]));
+  await oneAtATime(() => exited(hardhat(["compile", "--quiet"])));
   log.info({ rpcUrl }, "starting chain node");
   const node = hardhat(["node", "--hostname", "127.0.0.1", "--port", String(port)], true);
   // If this process dies without stopping the devnet, the node must not outlive it.
@@ -74,20 +83,22 @@ export async function startDevnet({ port, log, timeoutMs = 60_000, parameters = 
   try {
     const chainId = await waitForNode(rpcUrl, node, timeoutMs);
     log.info({ rpcUrl, chainId }, "chain node ready; deploying the protocol with Ignition");
-    await exited(
-      hardhat([
-        "ignition",
-        "deploy",
-        "ignition/modules/VeritrainLocal.ts",
-        "--network",
-        "localhost",
-        "--parameters",
-        parameters,
-        // One deployment directory per port: devnets on other ports (concurrent tests) never share a journal.
-        "--deployment-id",
-        deploymentId,
-        "--reset",
-      ]),
+    await oneAtATime(() =>
+      exited(
+        hardhat([
+          "ignition",
+          "deploy",
+          "ignition/modules/VeritrainLocal.ts",
+          "--network",
+          "localhost",
+          "--parameters",
+          parameters,
+          // One deployment directory per port: devnets on other ports (concurrent tests) never share a journal.
+          "--deployment-id",
+          deploymentId,
+          "--reset",
+        ]),
+      ),
     );
     const deploymentFile = new URL(`ignition/deployments/${deploymentId}/deployed_addresses.json`, root).pathname;
     const deployed: Record<string, Address> = JSON.parse(readFileSync(deploymentFile, "utf8"));
