@@ -196,13 +196,14 @@ program
   .addOption(healthPortOption())
   .action(async (o, command: Command) => {
     // Loaded here, not at start: the prover pulls in snarkjs, which no other command needs.
-    const { log, config, runtime, chain, health } = await setUpCommand(command, "storage");
+    const { log, config, runtime, chain, health, untilReachable } = await setUpCommand(command, "storage", { waitForChain: true });
     try {
       const store = await openKeeperStore({ config, runtime, log, port: parseCount(o.port, "--port"), peers: o.peer });
       const endpoint = store.multiaddrs()[0]!.toString();
       const registry = chain.contracts.DatasetRegistry;
-      const isProvider = (await registry.read.providers()).some((p) => p.toLowerCase() === chain.account.address.toLowerCase());
-      if (o.join && !isProvider) {
+      await untilReachable(async () => {
+        const isProvider = (await registry.read.providers()).some((p) => p.toLowerCase() === chain.account.address.toLowerCase());
+        if (!o.join || isProvider) return;
         const needed = await registry.read.providerStake();
         const { available } = await chain.contracts.StakeManager.read.stakeOf([chain.account.address]);
         if (available < needed) {
@@ -211,7 +212,7 @@ program
         }
         await chain.send(() => registry.write.join([endpoint]));
         log.info({ endpoint }, "joined as storage provider");
-      }
+      });
       const fixedBaseTables = o.proverTables && { cacheDir: join(config.dataDir, "prover") };
       if (fixedBaseTables) log.info({ cacheDir: fixedBaseTables.cacheDir }, "reading the prover's fixed-base tables, or building them (about a minute on two cores)");
       const started = performance.now();

@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { Option, type Command } from "commander";
 import type { Logger } from "pino";
 import { parseEther } from "viem";
+import { isRpcUnavailable } from "../chain/isRpcUnavailable.ts";
 import { connectProtocol } from "../chain/protocolContracts.ts";
 import { loadKeeperConfig, type KeeperConfig, type KeeperConfigFlags } from "../config/keeperConfig.ts";
 import { dialPeers } from "../content/dialPeers.ts";
@@ -9,6 +10,7 @@ import { createHeliaContentStore, type HeliaContentStore } from "../content/heli
 import { createKeeperRuntime, type KeeperRuntime } from "../keeperRuntime.ts";
 import { VeritrainError } from "../errors.ts";
 import { createLogger } from "../logger.ts";
+import { retry } from "../runtime/retry.ts";
 import { createRoleHealth } from "../runtime/roleHealth.ts";
 import { serveHttp } from "../runtime/serveHttp.ts";
 
@@ -19,12 +21,16 @@ export const healthPortOption = () => new Option("--health-port <port>", "serve 
  * Config (the program's global flags, environment, config file), logger, runtime, health and
  * chain connection of one command invocation. With `--health-port`, `/healthz` is served from
  * the start: it answers `starting` (503) while the keeper joins and opens its store, and 200
- * once its loop follows the chain.
+ * once its loop follows the chain. With `waitForChain` (the roles), a chain that does not answer
+ * yet is asked again with backoff until it does (`unreachable` meanwhile), as the roles' loop does
+ * later: the connection, and each start-up step passed to `untilReachable` (which must be safe to
+ * run again: it checks the chain before it acts), as long as the failure is the RPC's
+ * ({@link isRpcUnavailable}; a revert fails the command); without it, the command fails at once.
  *
  * @example
  * .action(async (o, command) => { const { log, config, runtime, chain, health } = await setUpCommand(command, "compute"); … })
  */
-export async function setUpCommand(command: Command, name: string) {
+export async function setUpCommand(command: Command, name: string, { waitForChain = false }: { waitForChain?: boolean } = {}) {
   const log = createLogger(name);
   const config = loadKeeperConfig({ flags: command.optsWithGlobals<KeeperConfigFlags>() });
   const { healthPort } = command.opts<{ healthPort?: string }>();
@@ -37,8 +43,24 @@ export async function setUpCommand(command: Command, name: string) {
       runtime.defer(() => server.close());
       log.info({ url: `${server.url}/healthz` }, "health endpoint listening");
     }
-    const chain = await connectProtocol({ ...config, addresses: config.addresses });
-    return { log, config, runtime, health, chain };
+    // A role started while its RPC is down waits for it (`/healthz`: unreachable); a one-shot command fails at once.
+    const untilReachable = async <T>(step: () => Promise<T>): Promise<T> => {
+      const result = await retry(step, {
+        attempts: waitForChain ? Infinity : 1,
+        delayMs: 1000,
+        maxDelayMs: 30_000,
+        signal: runtime.signal,
+        shouldRetry: isRpcUnavailable,
+        onRetry: (err, attempt, delayMs) => {
+          health.update({ rpcError: err instanceof Error ? err.message.split("\n")[0] : String(err) });
+          log.warn({ err, attempt, delayMs }, "chain unreachable while starting; retrying");
+        },
+      });
+      health.update({ rpcError: undefined });
+      return result;
+    };
+    const chain = await untilReachable(() => connectProtocol({ ...config, addresses: config.addresses }));
+    return { log, config, runtime, health, chain, untilReachable };
   } catch (error) {
     await runtime.close();
     throw error;

@@ -40,7 +40,7 @@ export function registerRoleCommands(program: Command): void {
       };
       const corruptCheckpoint = o.dishonest === undefined ? undefined : o.dishonest === true ? 1 : parseCount(o.dishonest, "--dishonest", 1);
       const threads = parseCount(o.threads, "--threads", 1);
-      const { log, config, runtime, chain, health } = await setUpCommand(command, "compute");
+      const { log, config, runtime, chain, health } = await setUpCommand(command, "compute", { waitForChain: true });
       try {
         const store = await openKeeperStore({ config, runtime, log, port: parseCount(o.port, "--port"), peers: o.peer });
         log.info({ provider: chain.account.address, endpoint: store.multiaddrs()[0]?.toString(), corruptCheckpoint }, "compute role running");
@@ -61,7 +61,7 @@ export function registerRoleCommands(program: Command): void {
         throw new VeritrainError(`--vrf-mock must be an address, got "${o.vrfMock}"`, { code: "CONFIG_INVALID", details: { field: "vrfMock" } });
       }
       const pollMs = parseCount(o.pollMs, "--poll-ms", 1);
-      const { log, config, runtime, chain, health } = await setUpCommand(command, "automation");
+      const { log, config, runtime, chain, health } = await setUpCommand(command, "automation", { waitForChain: true });
       try {
         log.info({ keeper: chain.account.address, vrfMock: o.vrfMock }, "automation role running");
         await runAutomationRole({ chain, dataDir: config.dataDir, log, signal: runtime.signal, vrfMock: o.vrfMock, health, confirmations: config.confirmations, pollMs });
@@ -81,7 +81,7 @@ export function registerRoleCommands(program: Command): void {
     .action(reportErrors(async (o, command: Command) => {
       const segments = o.segments === "all" ? "all" : parseCount(o.segments, "--segments", 1);
       const threads = parseCount(o.threads, "--threads", 1);
-      const { log, config, runtime, chain, health } = await setUpCommand(command, "challenger");
+      const { log, config, runtime, chain, health } = await setUpCommand(command, "challenger", { waitForChain: true });
       try {
         const store = await openKeeperStore({ config, runtime, log, port: parseCount(o.port, "--port"), peers: o.peer });
         log.info({ challenger: chain.account.address, segments }, "challenger role running");
@@ -103,27 +103,29 @@ export function registerRoleCommands(program: Command): void {
     .action(reportErrors(async (o, command: Command) => {
       const threads = parseCount(o.threads, "--threads", 1);
       if (!/^https?:\/\//.test(o.relay)) throw new VeritrainError(`--relay must be an http(s) URL, got ${JSON.stringify(o.relay)}`, { code: "CLI_ARGUMENT_INVALID", details: { flag: "--relay" } });
-      const { log, config, runtime, chain, health } = await setUpCommand(command, "validator");
+      const { log, config, runtime, chain, health, untilReachable } = await setUpCommand(command, "validator", { waitForChain: true });
       try {
         const { ValidatorCommittee, StakeManager, VeritrainToken } = chain.contracts;
         const me = chain.account.address;
-        const entry = await ValidatorCommittee.read.validatorOf([me]);
-        const listed = entry.account !== zeroAddress;
-        if (listed && entry.leftAt !== 0) {
-          const releasableAt = entry.leftAt + (await ValidatorCommittee.read.exitDelay());
-          log.warn({ validator: me, releasableAt }, "leaving: serving the committees drawn before the exit; no new ones (veritrain validator release once releasable)");
-        } else if (o.join && !listed) {
-          const { validatorStake } = await ValidatorCommittee.read.config();
-          const { available } = await StakeManager.read.stakeOf([me]);
-          if (available < validatorStake) {
-            await chain.send(() => VeritrainToken.write.approve([StakeManager.address, validatorStake - available]));
-            await chain.send(() => StakeManager.write.stake([validatorStake - available]));
+        await untilReachable(async () => {
+          const entry = await ValidatorCommittee.read.validatorOf([me]);
+          const listed = entry.account !== zeroAddress;
+          if (listed && entry.leftAt !== 0) {
+            const releasableAt = entry.leftAt + (await ValidatorCommittee.read.exitDelay());
+            log.warn({ validator: me, releasableAt }, "leaving: serving the committees drawn before the exit; no new ones (veritrain validator release once releasable)");
+          } else if (o.join && !listed) {
+            const { validatorStake } = await ValidatorCommittee.read.config();
+            const { available } = await StakeManager.read.stakeOf([me]);
+            if (available < validatorStake) {
+              await chain.send(() => VeritrainToken.write.approve([StakeManager.address, validatorStake - available]));
+              await chain.send(() => StakeManager.write.stake([validatorStake - available]));
+            }
+            await chain.send(() => ValidatorCommittee.write.join());
+            log.info({ validator: me }, "joined the validator committee");
+          } else if (!listed) {
+            log.warn({ validator: me }, "not a validator: no committee will be drawn with this account (use --join)");
           }
-          await chain.send(() => ValidatorCommittee.write.join());
-          log.info({ validator: me }, "joined the validator committee");
-        } else if (!listed) {
-          log.warn({ validator: me }, "not a validator: no committee will be drawn with this account (use --join)");
-        }
+        });
         const store = await openKeeperStore({ config, runtime, log, port: parseCount(o.port, "--port"), peers: o.peer });
         log.info({ validator: me, relay: o.relay }, "validator role running");
         await runValidatorRole({ chain, store, dataDir: config.dataDir, relayUrl: o.relay, threads, log, signal: runtime.signal, health, confirmations: config.confirmations });
@@ -187,7 +189,7 @@ export function registerRoleCommands(program: Command): void {
     .option("--port <port>", "TCP port on 127.0.0.1", "8547")
     .action(reportErrors(async (o, command: Command) => {
       const port = parseCount(o.port, "--port");
-      const { log, runtime, chain, health } = await setUpCommand(command, "relay");
+      const { log, runtime, chain, health } = await setUpCommand(command, "relay", { waitForChain: true });
       try {
         const relay = await startVerdictRelay({ chain, port, health, log });
         runtime.defer(() => relay.close());

@@ -3,8 +3,10 @@ import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { after, before, describe, it } from "node:test";
+import { fundDevAccounts } from "../../../keepers/src/devnet/devAccounts.ts";
 import { startKeeperProcess, type KeeperProcess } from "../../../keepers/src/devnet/keeperProcess.ts";
 import type { HealthReport } from "../../../keepers/src/runtime/roleHealth.ts";
+import { startFaultyRpcProxy } from "../../harness/faultyRpcProxy.ts";
 import { startProtocolFixture, type ProtocolFixture } from "../../harness/protocolFixture.ts";
 
 const cli = new URL("../../../keepers/src/cli.ts", import.meta.url).pathname;
@@ -56,6 +58,31 @@ describe("role commands: GET /healthz on every role", { timeout: 300_000 }, () =
         assert.equal(report.lag, 0, `${keeper.name} caught up`);
         assert.ok(report.lastBlock! >= head && report.cursor === report.lastBlock! + 1, `${keeper.name}: cursor ${report.cursor} after block ${report.lastBlock}`);
       }
+    }
+  });
+
+  it("starts while the RPC refuses every connection: stays up, says unreachable, and follows the chain once it answers", async () => {
+    const account = 7;
+    const { ValidatorCommittee } = (await fixture.connect(0)).contracts;
+    await fundDevAccounts({ deployer: await fixture.connect(0), accounts: [(await fixture.connect(account)).account.address], tokens: (await ValidatorCommittee.read.config()).validatorStake });
+    const proxy = await startFaultyRpcProxy({ upstream: fixture.chain.rpcUrl, faults: { outage: "refuse" } });
+    const deploymentFile = fixture.chain.writeDeployment(join(fixture.work, "deployed_addresses.json"));
+    const validator = startKeeperProcess({ name: "validator-outage", args: ["validator", "--join", "--port", "0", "--health-port", "0"], privateKey: fixture.keyOf(account), directory: fixture.work, rpcUrl: proxy.url, deploymentFile });
+    keepers.push(validator);
+    try {
+      const url = String((await validator.waitForLog("health endpoint listening", { timeoutMs: 60_000 })).url);
+      await validator.waitForLog("chain unreachable while starting; retrying", { timeoutMs: 60_000 });
+      const during = await fetch(url);
+      assert.equal(((await during.json()) as HealthReport).status, "unreachable");
+      assert.ok(validator.running(), "the keeper did not exit");
+      proxy.setFaults({});
+      const report = await waitForOk(url);
+      assert.equal(report.role, "validator");
+      await validator.waitForLog("joined the validator committee", { timeoutMs: 60_000 });
+      assert.ok(proxy.counters().refused > 0);
+    } finally {
+      await validator.stop();
+      await proxy.close();
     }
   });
 });
