@@ -47,7 +47,8 @@ describe("compute role: training runs beside the event loop", { timeout: 600_000
   };
   const job = (jobId: bigint) => readJob(consumer, jobId);
   const wonBy = async (jobId: bigint) => {
-    await waitFor(`a bid on job ${jobId}`, async () => (await job(jobId)).provider === compute.account.address, { timeoutMs: 60_000, pollMs: 100 });
+    // Bounds for a machine that other test files load too (CI runs two at a time).
+    await waitFor(`a bid on job ${jobId}`, async () => (await job(jobId)).provider === compute.account.address, { timeoutMs: 180_000, pollMs: 100 });
   };
 
   before(async () => {
@@ -80,7 +81,7 @@ describe("compute role: training runs beside the event loop", { timeout: 600_000
     await fixture.advance(order.biddingPeriod + 1);
     await consumer.send(() => consumer.contracts.JobRegistry.write.settleAuction([first]));
     const checkpoint1 = checkpointFilePath(join(dataDir, "compute", `job-${first}`), 1);
-    await waitFor("job 1 training", () => existsSync(checkpoint1), { timeoutMs: 120_000, pollMs: 50 });
+    await waitFor("job 1 training", () => existsSync(checkpoint1), { timeoutMs: 300_000, pollMs: 50 });
     assert.deepEqual(health.report().tasks.running, [`job-${first}`]);
 
     const second = await postJob(consumer, { ...order, specDigest: shortSpec });
