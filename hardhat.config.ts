@@ -1,6 +1,7 @@
 import { createRequire } from "node:module";
 import hardhatToolboxViem from "@nomicfoundation/hardhat-toolbox-viem";
 import { configVariable, defineConfig } from "hardhat/config";
+import { EVM_TARGETS, type EvmVersion } from "./ignition/evmTargets.ts";
 
 // solc-js from the `solc` npm package: this machine class cannot download native compilers.
 const require = createRequire(import.meta.url);
@@ -8,37 +9,68 @@ const solcVersion: string = require("solc/package.json").version;
 const solcPath = require.resolve("solc/soljson.js");
 
 const compiler = { version: solcVersion, path: solcPath };
+const optimizer = { enabled: true, runs: 200 };
 
-/** A zkEVM L2 testnet reached through an RPC URL and a deployer key from the keystore or environment. */
-function l2Testnet(chainId: number, rpcVariable: string) {
-  return {
-    type: "http" as const,
-    chainType: "l1" as const,
-    chainId,
-    url: configVariable(rpcVariable),
-    accounts: [configVariable("DEPLOYER_PRIVATE_KEY")],
-  };
+/** The EVM version of the default build and of `production` (Ignition's default build profile). */
+const DEFAULT_EVM_VERSION: EvmVersion = "cancun";
+
+/**
+ * VERITRAIN_EVM_TARGET=<evm version> compiles the default profile for that EVM version into
+ * builds/<version>/ (never touching artifacts/) and runs the simulated network at that hardfork, so the
+ * contract tests run as on a network of that target. Unset: the default build (cancun bytecode,
+ * Hardhat's latest hardfork).
+ */
+function testEvmTarget(): EvmVersion | undefined {
+  const value = process.env.VERITRAIN_EVM_TARGET;
+  if (value === undefined || value === "") return undefined;
+  const known = [...new Set(Object.values(EVM_TARGETS).map((target) => target.evmVersion))];
+  if (!known.includes(value as EvmVersion)) {
+    throw new Error(
+      `VERITRAIN_EVM_TARGET=${value} is not the EVM version of any network in ignition/evmTargets.ts, so no test build targets it: ` +
+        `set one of ${known.join(", ")}, or unset it for the default ${DEFAULT_EVM_VERSION} build`,
+    );
+  }
+  return value as EvmVersion;
 }
+
+const testTarget = testEvmTarget();
+
+/** Build profile settings for `evmVersion`: the same optimizer everywhere, isolated like Hardhat's `production`. */
+const profile = (evmVersion: EvmVersion, isolated = false) => ({ ...compiler, isolated, settings: { optimizer, evmVersion } });
 
 export default defineConfig({
   plugins: [hardhatToolboxViem],
   solidity: {
     profiles: {
-      default: { ...compiler, settings: { optimizer: { enabled: true, runs: 200 }, evmVersion: "cancun" } },
-      production: { ...compiler, settings: { optimizer: { enabled: true, runs: 200 }, evmVersion: "cancun" } },
+      default: profile(testTarget ?? DEFAULT_EVM_VERSION),
+      production: profile(DEFAULT_EVM_VERSION, true),
+      // One profile per public network, named after it: `npx hardhat --build-profile cardona ignition deploy … --network cardona`.
+      ...Object.fromEntries(Object.entries(EVM_TARGETS).map(([name, target]) => [name, profile(target.evmVersion, true)])),
     },
     npmFilesToBuild: [
       "@chainlink/contracts/src/v0.8/vrf/mocks/VRFCoordinatorV2_5Mock.sol",
       "@openzeppelin/contracts/governance/TimelockController.sol",
     ],
   },
+  ...(testTarget && { paths: { artifacts: `builds/${testTarget}/artifacts`, cache: `builds/${testTarget}/cache` } }),
   // The local node mines on every transaction: poll for blocks often so a deploy takes seconds.
   ignition: { blockPollingInterval: 100 },
   networks: {
+    ...(testTarget && { default: { type: "edr-simulated", chainType: "l1", hardfork: testTarget } }),
     hardhatMainnet: { type: "edr-simulated", chainType: "l1" },
     localhost: { type: "http", chainType: "l1", url: process.env.DEVNET_RPC_URL ?? "http://127.0.0.1:8545" },
-    cardona: l2Testnet(2442, "CARDONA_RPC_URL"),
-    scrollSepolia: l2Testnet(534351, "SCROLL_SEPOLIA_RPC_URL"),
-    lineaSepolia: l2Testnet(59141, "LINEA_SEPOLIA_RPC_URL"),
+    // Each zkEVM L2 testnet is reached through an RPC URL and a deployer key from the keystore or environment.
+    ...Object.fromEntries(
+      Object.entries(EVM_TARGETS).map(([name, { chainId, rpcVariable }]) => [
+        name,
+        {
+          type: "http" as const,
+          chainType: "l1" as const,
+          chainId,
+          url: configVariable(rpcVariable),
+          accounts: [configVariable("DEPLOYER_PRIVATE_KEY")],
+        },
+      ]),
+    ),
   },
 });
