@@ -1,7 +1,7 @@
 import { createRequire } from "node:module";
 import hardhatToolboxViem from "@nomicfoundation/hardhat-toolbox-viem";
 import { configVariable, defineConfig } from "hardhat/config";
-import { EVM_TARGETS, type EvmVersion } from "./ignition/evmTargets.ts";
+import { buildPaths, EVM_TARGETS, type EvmVersion } from "./ignition/evmTargets.ts";
 
 // solc-js from the `solc` npm package: this machine class cannot download native compilers.
 const require = createRequire(import.meta.url);
@@ -16,7 +16,7 @@ const DEFAULT_EVM_VERSION: EvmVersion = "cancun";
 
 /**
  * VERITRAIN_EVM_TARGET=<evm version> compiles the default profile for that EVM version into
- * builds/<version>/ (never touching artifacts/) and runs the simulated network at that hardfork, so the
+ * builds/<version>/ (`buildPaths`: never touching artifacts/) and runs the simulated network at that hardfork, so the
  * contract tests run as on a network of that target. Unset: the default build (cancun bytecode,
  * Hardhat's latest hardfork).
  */
@@ -35,24 +35,26 @@ function testEvmTarget(): EvmVersion | undefined {
 
 const testTarget = testEvmTarget();
 
-/** Build profile settings for `evmVersion`: the same optimizer everywhere, isolated like Hardhat's `production`. */
-const profile = (evmVersion: EvmVersion, isolated = false) => ({ ...compiler, isolated, settings: { optimizer, evmVersion } });
+/** Build profile settings for `evmVersion`: the same optimizer in every profile. */
+const profile = (evmVersion: EvmVersion) => ({ ...compiler, settings: { optimizer, evmVersion } });
 
 export default defineConfig({
   plugins: [hardhatToolboxViem],
   solidity: {
     profiles: {
       default: profile(testTarget ?? DEFAULT_EVM_VERSION),
-      production: profile(DEFAULT_EVM_VERSION, true),
+      production: profile(DEFAULT_EVM_VERSION),
       // One profile per public network, named after it: `npx hardhat --build-profile cardona ignition deploy … --network cardona`.
-      ...Object.fromEntries(Object.entries(EVM_TARGETS).map(([name, target]) => [name, profile(target.evmVersion, true)])),
+      // Not isolated (unlike `production`), so a network's build shares the build cache of the test build
+      // of its EVM version: same solc input, same bytecode, compiled once.
+      ...Object.fromEntries(Object.entries(EVM_TARGETS).map(([name, target]) => [name, profile(target.evmVersion)])),
     },
     npmFilesToBuild: [
       "@chainlink/contracts/src/v0.8/vrf/mocks/VRFCoordinatorV2_5Mock.sol",
       "@openzeppelin/contracts/governance/TimelockController.sol",
     ],
   },
-  ...(testTarget && { paths: { artifacts: `builds/${testTarget}/artifacts`, cache: `builds/${testTarget}/cache` } }),
+  ...(testTarget && { paths: buildPaths(testTarget) }),
   // The local node mines on every transaction: poll for blocks often so a deploy takes seconds.
   ignition: { blockPollingInterval: 100 },
   networks: {

@@ -70,5 +70,12 @@ export const EVM_TARGETS = {
   },
 } as const satisfies Record<string, EvmTarget>;
 
+/**
+ * Where builds for `evmVersion` other than the default one go, relative to the project root: the test
+ * build of VERITRAIN_EVM_TARGET and the opcode scan of the networks of that version share them (same
+ * settings, so the second build is a cache hit), and never touch artifacts/.
+ */
+export const buildPaths = (evmVersion: EvmVersion) => ({ artifacts: `builds/${evmVersion}/artifacts`, cache: `builds/${evmVersion}/cache` });
+
 /** A network with an EVM target. */
 export type TargetNetwork = keyof typeof EVM_TARGETS;

@@ -1,6 +1,6 @@
 /**
  * Opcode scan of the contracts as each public network gets them: for every network of
- * ignition/evmTargets.ts, compiles with the network's build profile into builds/<network>/ and scans the
+ * ignition/evmTargets.ts, compiles with the network's build profile into builds/<evmVersion>/ and scans the
  * creation and deployed code of every contract with code under contracts/ (and OpenZeppelin's
  * TimelockController, which the public Ignition module deploys as governance) for the opcodes the
  * network lacks or the protocol forbids, and checks the deployed size against EIP-170. Contracts under
@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { hexToBytes, type Hex } from "viem";
 import { createHardhatRuntimeEnvironment } from "hardhat/hre";
 import config from "../hardhat.config.ts";
-import { EVM_TARGETS, type TargetNetwork } from "../ignition/evmTargets.ts";
+import { buildPaths, EVM_TARGETS, type TargetNetwork } from "../ignition/evmTargets.ts";
 import { findOpcodes } from "../tools/evm/findOpcodes.ts";
 import { OPCODE_BYTES } from "../tools/evm/opcodes.ts";
 
@@ -29,17 +29,12 @@ export type ContractScan = { contract: string; creationSize: number; deployedSiz
 
 export type NetworkScan = { network: TargetNetwork; evmVersion: string; contracts: ContractScan[] };
 
-/** Compiles with `network`'s build profile into builds/<network>/ and scans every deployed contract's code. */
+/** Compiles with `network`'s build profile into builds/<evmVersion>/ and scans every deployed contract's code. */
 export async function scanNetwork(network: TargetNetwork): Promise<NetworkScan> {
-  const root = fileURLToPath(new URL("..", import.meta.url));
-  const build = (dir: string) => fileURLToPath(new URL(`../builds/${network}/${dir}`, import.meta.url));
-  const hre = await createHardhatRuntimeEnvironment(
-    { ...config, paths: { ...config.paths, artifacts: build("artifacts"), cache: build("cache") } },
-    { buildProfile: network },
-    root,
-  );
-  await hre.tasks.getTask("build").run({ noTests: true, quiet: true });
   const { evmVersion, forbidden } = EVM_TARGETS[network];
+  const root = fileURLToPath(new URL("..", import.meta.url));
+  const hre = await createHardhatRuntimeEnvironment({ ...config, paths: buildPaths(evmVersion) }, { buildProfile: network }, root);
+  await hre.tasks.getTask("build").run({ noTests: true, quiet: true });
   const opcodes = new Set(forbidden.map(({ opcode }) => OPCODE_BYTES[opcode]));
   const contracts: ContractScan[] = [];
   for (const name of [...(await hre.artifacts.getAllFullyQualifiedNames())].sort()) {
