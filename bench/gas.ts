@@ -17,8 +17,11 @@
  * VRF callback ({@link measureCommitteeCallbackGas}) is measured at 10, 1,000 and 10,000 validators
  * (`committee_callback_gas`); it may not grow with the number of validators either.
  *
+ * Under VERITRAIN_EVM_TARGET=<evm version> (hardhat.config.ts) the contracts are compiled for that EVM
+ * version and run at that hardfork; the figures are then checked against bench/gas-snapshot.<version>.json.
+ *
  *   npm run bench:gas                 prints the table and, last, one JSON line
- *   npm run bench:gas -- --write      also rewrites bench/gas-snapshot.json
+ *   npm run bench:gas -- --write      also rewrites the snapshot (bench/gas-snapshot.json, or the target's)
  */
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
@@ -39,6 +42,9 @@ import {
   withStakedProviders,
 } from "../test/contracts/fixture.ts";
 import { padProviders } from "../test/contracts/providerSet.ts";
+
+/** The committed snapshot of the build measured: one per VERITRAIN_EVM_TARGET value, gas-snapshot.json for the default build. */
+export const GAS_SNAPSHOT = new URL(`./gas-snapshot${process.env.VERITRAIN_EVM_TARGET ? `.${process.env.VERITRAIN_EVM_TARGET}` : ""}.json`, import.meta.url);
 
 /** Gas ceilings from the foundation issue; `settle_auction` and `challenge` have none. */
 export const GAS_CEILINGS = { post: 200_000, bid: 100_000, submit: 120_000, finalize: 100_000, verdict: 200_000 } as const;
@@ -250,7 +256,7 @@ function buildContracts() {
 if (import.meta.main) {
   const options = new Command("bench:gas")
     .description("Gas per protocol operation against the issue's ceilings; last line is JSON.")
-    .option("--write", "rewrite bench/gas-snapshot.json with the figures measured")
+    .option("--write", "rewrite the snapshot (bench/gas-snapshot.json, or bench/gas-snapshot.<target>.json) with the figures measured")
     .parse()
     .opts<{ write?: boolean }>();
   buildContracts();
@@ -264,6 +270,6 @@ if (import.meta.main) {
     const verdict = ceiling === undefined ? "" : gas <= ceiling ? `<= ${ceiling} ok` : `> ${ceiling} OVER`;
     console.log(`${op.padEnd(22)} ${String(gas).padStart(8)}  ${verdict}`);
   }
-  if (options.write) writeFileSync(new URL("./gas-snapshot.json", import.meta.url), `${JSON.stringify(report, null, 2)}\n`);
+  if (options.write) writeFileSync(GAS_SNAPSHOT, `${JSON.stringify(report, null, 2)}\n`);
   console.log(JSON.stringify(report));
 }

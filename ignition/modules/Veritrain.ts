@@ -1,5 +1,7 @@
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 import type { IgnitionModuleBuilder } from "@nomicfoundation/ignition-core";
+import { config, globalOptions } from "hardhat";
+import { checkBuildProfile } from "../buildProfileCheck.ts";
 import { developmentVerifier } from "./developmentVerifier.ts";
 import { deployProtocol } from "./protocol.ts";
 
@@ -13,9 +15,11 @@ export const DEVELOPMENT_KEYS_CONSENT = "insecure";
  * The development verifier (a beacon-only ceremony: anyone can forge its proofs) is refused, unless the
  * environment variable `VERITRAIN_DEVELOPMENT_KEYS=insecure` says otherwise; the deployment then deploys
  * it and prints a warning. After deployment, add ValidatorCommittee, DatasetRegistry and StorageProofs as
- * consumers of the VRF subscription.
+ * consumers of the VRF subscription. A network of ignition/evmTargets.ts must be deployed with a build
+ * profile of its EVM version (its own: `--build-profile <network>`); any other is refused before a transaction.
  */
 export default buildModule("Veritrain", (m) => {
+  checkBuildProfile({ network: globalOptions.network, buildProfile: globalOptions.buildProfile, profiles: config.solidity.profiles });
   const token = m.getParameter<string>("token");
   const vrfCoordinator = m.getParameter<string>("vrfCoordinator");
   return deployProtocol(m, {
