@@ -1,0 +1,23 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { config } from "hardhat";
+import { viem } from "./fixture.ts";
+
+/** Creation code that runs PUSH1 0x20 PUSH0 PUSH0 MCOPY STOP: valid from cancun on, INVALID on shanghai. */
+const MCOPY_CODE = "0x60205f5f5e00";
+
+describe("the contract tests' EVM target", () => {
+  const target = process.env.VERITRAIN_EVM_TARGET || undefined;
+
+  it("compiles the default profile for VERITRAIN_EVM_TARGET (cancun when unset)", () => {
+    const evmVersions = config.solidity.profiles.default!.compilers.map((compiler) => compiler.settings?.evmVersion);
+    assert.deepEqual(evmVersions, [target ?? "cancun"]);
+  });
+
+  it("runs the simulated network at that hardfork: MCOPY executes only from cancun on", async () => {
+    const publicClient = await viem.getPublicClient();
+    const run = () => publicClient.call({ data: MCOPY_CODE });
+    if (target === "shanghai") await assert.rejects(run, /invalid opcode|InvalidFEOpcode|OpcodeNotFound/i);
+    else await run();
+  });
+});
