@@ -11,7 +11,7 @@ pragma solidity 0.8.37;
 /// Polygon zkEVM, Scroll and Linea offer; 2 pairs stay within Scroll's historic limit of 4.
 /// Encodings: a G1 point is `[x, y]`; a G2 point is `[x.c1, x.c0, y.c1, y.c0]` (each Fp2 element
 /// `c0 + c1·i` with its imaginary part first), the order of EIP-197 and of drand's (kyber) serialization.
-/// Gas (measured, cancun, optimizer 200 runs): `hashToPoint` of a 32-byte message ~30k, `verify` ~150k
+/// Gas (measured, cancun, optimizer 200 runs): `hashToPoint` of a 32-byte message ~25k, `verify` ~140k
 /// including the pairing's 113k; see docs/architecture.md.
 library BlsBn254 {
     /// @notice Thrown when a coordinate is not below the field modulus.
