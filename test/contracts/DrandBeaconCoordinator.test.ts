@@ -199,6 +199,12 @@ describe("DrandBeaconCoordinator", () => {
       assert.equal((await d.coordinator.read.getRequest([id])).status, Status.Fulfilled);
     });
 
+    it("derives words as documented (docs/architecture.md's test vector)", () => {
+      const word = expectedWord(534351, "0x1111111111111111111111111111111111111111", 1n, 0n, signatureWords(LATER_BEACON.signature));
+      assert.equal(LATER_BEACON.round, 10_000_000n);
+      assert.equal(word, 0xc5ae1a75dc852622e86ffb1c1b5c5e9c9ec9cc18862a8e09fb377d1e9c7276b9n);
+    });
+
     it("answers two requests for the same round with different words", async () => {
       const d = await networkHelpers.loadFixture(deploy);
       const a = await requestAt(d, roundTime(ROUND) - MIN_DELAY - 1n);
