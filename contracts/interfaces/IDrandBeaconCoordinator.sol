@@ -99,6 +99,9 @@ interface IDrandBeaconCoordinator {
         view
         returns (uint256);
 
+    /// @notice Requests made so far: ids run from 1 to this.
+    function requestCount() external view returns (uint256);
+
     /// @notice Request `requestId` (all zero if unknown).
     function getRequest(uint256 requestId) external view returns (Request memory);
 

@@ -33,8 +33,8 @@ contract DrandBeaconCoordinator is IDrandBeaconCoordinator {
     /// @inheritdoc IDrandBeaconCoordinator
     uint64 public immutable minDelay;
 
-    /// @dev Number of requests made; the last request's id.
-    uint256 private requestCount;
+    /// @inheritdoc IDrandBeaconCoordinator
+    uint256 public requestCount;
     mapping(uint256 requestId => Request) private requests;
 
     /// @param publicKey_ The beacon's G2 public key, EIP-197 order `[x.c1, x.c0, y.c1, y.c0]` (drand's 128-byte

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { concat, keccak256, numberToHex, size, slice, stringToHex, toHex, type Hex } from "viem";
+import { type Address, concat, getContract, keccak256, numberToHex, parseAbi, size, slice, stringToHex, toHex, type Hex } from "viem";
 import {
   BN254_TEST_NETWORK,
   EVMNET,
@@ -35,8 +35,25 @@ function expandMessageXmd(message: Hex, dst: Hex, length: number): Hex {
   return slice(concat(blocks), 0, length);
 }
 
+/** ABI of test/contracts/utils/BlsBn254Harness.sol (Hardhat types only contracts/ sources). */
+const HARNESS_ABI = parseAbi([
+  "function hashToPoint(bytes message, bytes dst) view returns (uint256[2])",
+  "function hashToField(bytes message, bytes dst) pure returns (uint256, uint256)",
+  "function expandMessageXmd(bytes message, bytes dst, uint256 lengthInBytes) pure returns (bytes)",
+  "function mapToPoint(uint256 u) view returns (uint256[2])",
+  "function verify(uint256[2] signature, uint256[4] publicKey, bytes message, bytes dst) view returns (bool)",
+  "function isG2(uint256[4] point) view returns (bool)",
+  "function verifyGas(uint256[2] signature, uint256[4] publicKey, bytes message, bytes dst) view returns (uint256 gasUsed, bool valid)",
+  "function hashToPointGas(bytes message, bytes dst) view returns (uint256 gasUsed)",
+  "error BlsBn254NotCanonical(uint256 coordinate)",
+  "error BlsBn254NotOnCurve(uint256 x, uint256 y)",
+  "error BlsBn254InvalidExpandParameters(uint256 dstLength, uint256 lengthInBytes)",
+  "error BlsBn254PrecompileFailed(address precompile)",
+]);
+
 async function deployHarness() {
-  return { harness: await viem.deployContract("BlsBn254Harness") };
+  const { address }: { address: Address } = await viem.deployContract("BlsBn254Harness");
+  return { harness: getContract({ address, abi: HARNESS_ABI, client: { public: await viem.getPublicClient() } }) };
 }
 
 describe("BlsBn254", () => {

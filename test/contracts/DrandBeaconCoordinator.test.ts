@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { network } from "hardhat";
-import { encodeAbiParameters, encodeErrorResult, keccak256, parseEventLogs, type Hex } from "viem";
+import { type Address, encodeAbiParameters, encodeErrorResult, getContract, keccak256, parseAbi, parseEventLogs, type Hex } from "viem";
 import { EVMNET, EVMNET_BEACONS, publicKeyWords, signatureWords } from "./drandVectors.ts";
 
 const P = 0x30644e72e131a029b85045b68181585d97816a916871ca8d3c208c16d87cfd47n;
@@ -21,6 +21,17 @@ const Status = { None: 0, Pending: 1, Fulfilled: 2, CallbackFailed: 3 } as const
 /** DrandConsumerDouble.Mode. */
 const Mode = { Accept: 0, Revert: 1, BurnGas: 2, Reenter: 3 } as const;
 
+/** ABI of test/contracts/utils/DrandConsumerDouble.sol (Hardhat types only contracts/ sources). */
+const CONSUMER_DOUBLE_ABI = parseAbi([
+  "function setMode(uint8 mode, uint256[2] signature)",
+  "function request(uint32 callbackGasLimit, uint32 numWords) returns (uint256)",
+  "function lastRequestId() view returns (uint256)",
+  "function lastWords(uint256 index) view returns (uint256)",
+  "function lastWordCount() view returns (uint256)",
+  "function callbacks() view returns (uint256)",
+  "function reentryError() view returns (bytes)",
+]);
+
 // A chain whose clock starts two hours before evmnet's round 9,337,227, so that real beacons answer requests.
 const { viem, networkHelpers } = await network.create({
   override: { initialDate: new Date(Number(roundTime(ROUND) - 7200n) * 1000) },
@@ -34,8 +45,9 @@ async function deploy() {
     EVMNET.period,
     MIN_DELAY,
   ]);
-  const consumer = await viem.deployContract("DrandConsumerDouble", [coordinator.address]);
+  const { address }: { address: Address } = await viem.deployContract("DrandConsumerDouble", [coordinator.address]);
   const publicClient = await viem.getPublicClient();
+  const consumer = getContract({ address, abi: CONSUMER_DOUBLE_ABI, client: { public: publicClient, wallet: relayer! } });
   return { coordinator, consumer, relayer: relayer!, publicClient };
 }
 type Deployment = Awaited<ReturnType<typeof deploy>>;

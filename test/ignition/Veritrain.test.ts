@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
-import { getAddress, parseEther } from "viem";
+import { type Address, getAddress, parseEther } from "viem";
 import { DEVELOPMENT_VERIFYING_KEY_HASH } from "../../ignition/modules/developmentVerifier.ts";
 import { DRAND_EVMNET, randomnessSource } from "../../ignition/modules/drandBeacon.ts";
 import { EVMNET, publicKeyWords } from "../contracts/drandVectors.ts";
@@ -72,7 +72,16 @@ describe("Veritrain Ignition module (public networks)", () => {
   });
 
   it("deploys the drand coordinator with the parameter file's beacon and makes it every consumer's coordinator", async () => {
-    const { drandBeaconCoordinator, committee, datasetRegistry, storageProofs } = await networkHelpers.loadFixture(deployWithDrand);
+    const deployed = (await networkHelpers.loadFixture(deployWithDrand)) as unknown as Record<string, { address: Address }>;
+    const at = (name: string) => {
+      const future = deployed[name];
+      assert.ok(future, `the module returns ${name}`);
+      return future.address;
+    };
+    const drandBeaconCoordinator = await viem.getContractAt("DrandBeaconCoordinator", at("drandBeaconCoordinator"));
+    const committee = await viem.getContractAt("ValidatorCommittee", at("committee"));
+    const datasetRegistry = await viem.getContractAt("DatasetRegistry", at("datasetRegistry"));
+    const storageProofs = await viem.getContractAt("StorageProofs", at("storageProofs"));
     assert.deepEqual(await drandBeaconCoordinator.read.publicKey(), publicKeyWords(EVMNET.publicKey));
     assert.equal(await drandBeaconCoordinator.read.genesisTime(), EVMNET.genesisTime);
     assert.equal(await drandBeaconCoordinator.read.period(), EVMNET.period);
