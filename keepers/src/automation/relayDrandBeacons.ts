@@ -77,29 +77,36 @@ export async function relayDrandBeacons({
       if (contiguous) cursor.nextId = id + 1n;
       continue;
     }
-    contiguous = false;
     const context = { requestId: id.toString(), round: request.round.toString() };
-    if (now() < (await read<bigint>("roundTime", [request.round]))) continue;
-    if (!beacons.has(request.round)) beacons.set(request.round, await fetchRound(request.round, context));
-    const beacon = beacons.get(request.round);
-    if (beacon === undefined) continue;
+    const settled = await relay(id, request.round, context);
+    if (settled && contiguous) cursor.nextId = id + 1n;
+    else contiguous = false;
+    if (settled) answered++;
+  }
+  return answered;
+
+  /** Relays request `id` if its round is out and verifies; whether the request is now answered. */
+  async function relay(id: bigint, round: bigint, context: Record<string, string>): Promise<boolean> {
+    if (now() < (await read<bigint>("roundTime", [round]))) return false;
+    if (!beacons.has(round)) beacons.set(round, await fetchRound(round, context));
+    const beacon = beacons.get(round);
+    if (beacon === undefined) return false;
     publicKey ??= await read<readonly [bigint, bigint, bigint, bigint]>("publicKey");
-    const valid = await verifyBeacon({ round: request.round, signature: beacon.signature, publicKey }).catch(() => false);
+    const valid = await verifyBeacon({ round, signature: beacon.signature, publicKey }).catch(() => false);
     if (!valid) {
       log.warn({ ...context, url }, "drand endpoint served a beacon that does not verify; not relayed");
-      beacons.set(request.round, undefined);
-      continue;
+      beacons.set(round, undefined);
+      return false;
     }
     const call = { address: coordinator, abi: DRAND_COORDINATOR_ABI, functionName: "fulfillRandomWords", args: [id, beacon.signature] } as const;
     if (!(await simulates(() => chain.publicClient.simulateContract({ ...call, account: chain.account })))) {
       log.info(context, "drand relay skipped: the request is answered already");
-      continue;
+      return false;
     }
     await chain.send(() => chain.walletClient.writeContract({ ...call, account: chain.account, chain: null }));
-    answered++;
     log.info(context, "drand beacon relayed");
+    return true;
   }
-  return answered;
 
   async function fetchRound(round: bigint, context: Record<string, string>) {
     try {
