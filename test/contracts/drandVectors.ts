@@ -99,7 +99,10 @@ export const BN254_TEST_NETWORK = {
 /**
  * hash_to_curve outputs of an independent implementation, @kevincharm/noble-bn254-drand 0.0.1 (with
  * @noble/curves 1.9.0 and @noble/hashes 1.8.0): `bn254.G1.hashToCurve(message, { DST: EVMNET.dst })`.
- * Entries with a `round` hash drand's round message keccak256(uint64be(round)).
+ * Entries with a `round` hash drand's round message keccak256(uint64be(round)). Generated outside the project
+ * (`npm i @kevincharm/noble-bn254-drand@0.0.1 @noble/curves@1.9.0 @noble/hashes@1.8.0` in an empty directory):
+ * the package requires `@noble/hashes/sha3` without declaring it, and this project's hoisted @noble/hashes is
+ * 2.x, whose subpaths end in `.js`, so it does not load here.
  */
 export const HASH_TO_CURVE_VECTORS: readonly {
   round?: bigint;
