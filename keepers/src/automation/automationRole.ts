@@ -1,9 +1,10 @@
 import type { Logger } from "pino";
-import { type Address, decodeAbiParameters, encodeAbiParameters, isAddressEqual, parseAbi } from "viem";
+import { type Address, BaseError, ContractFunctionRevertedError, ContractFunctionZeroDataError, decodeAbiParameters, encodeAbiParameters, isAddressEqual, parseAbi } from "viem";
 import { followEvents } from "../chain/followEvents.ts";
 import type { ProtocolConnection } from "../chain/protocolContracts.ts";
 import { simulates } from "../chain/simulates.ts";
 import type { RoleHealth } from "../runtime/roleHealth.ts";
+import { DRAND_COORDINATOR_ABI, relayDrandBeacons } from "./relayDrandBeacons.ts";
 
 /** The parts of Chainlink's VRFCoordinatorV2_5Mock the local automation answers. */
 const VRF_MOCK_ABI = parseAbi([
@@ -39,6 +40,11 @@ export type AutomationRoleParameters = {
   signal: AbortSignal;
   /** On a local chain: the VRF coordinator mock whose requests this keeper answers (no VRF service there). */
   vrfMock?: Address;
+  /**
+   * The drand beacon's HTTP base URL (e.g. `DEFAULT_DRAND_URL`): when the consumers' coordinator is a
+   * DrandBeaconCoordinator, its requests are relayed from there. Unset: no relay.
+   */
+  drandUrl?: string;
   /** Served at `/healthz`: the loop's cursor and dead letters. */
   health?: RoleHealth;
   confirmations?: number;
@@ -58,7 +64,9 @@ export type AutomationRoleParameters = {
  *   redraws every column `DatasetRegistry.reassignable` offers (faulty, exited or unaccepted holder,
  *   unplaced, or a redraw unanswered for the cooldown);
  * - on `ColumnFaulty` and `ProviderExited`, redraws the column's holder (`DatasetRegistry.reassign`) at once;
- * - with `vrfMock`, answers every VRF request of the local coordinator mock.
+ * - with `vrfMock`, answers every VRF request of the local coordinator mock;
+ * - with `drandUrl`, each round relays the drand beacons that answer the protocol's requests to a
+ *   DrandBeaconCoordinator (whichever coordinator the consumers point at; {@link relayDrandBeacons}).
  * Events come through the shared loop ({@link followEvents}): a failed reassignment or VRF answer
  * is retried, then dead-lettered, never passed over. Every action is checked first (a
  * simulation, or `checkUpkeep` itself), so a keeper racing another one, or restarted, never
@@ -67,8 +75,10 @@ export type AutomationRoleParameters = {
  * @example
  * await runAutomationRole({ chain, dataDir, log, signal, vrfMock: addresses.VRFCoordinatorV2_5Mock });
  */
-export async function runAutomationRole({ chain, dataDir, log, signal, vrfMock, health, confirmations, pollMs = 1000, attempts }: AutomationRoleParameters) {
-  const { JobRegistry, Disputes, StorageProofs, DatasetRegistry } = chain.contracts;
+export async function runAutomationRole({ chain, dataDir, log, signal, vrfMock, drandUrl, health, confirmations, pollMs = 1000, attempts }: AutomationRoleParameters) {
+  const { JobRegistry, Disputes, StorageProofs, DatasetRegistry, ValidatorCommittee } = chain.contracts;
+  /** Per DrandBeaconCoordinator: the relay's cursor; `false` for a coordinator that is not one. */
+  const drandCoordinators = new Map<Address, { nextId: bigint } | false>();
   const keepAll = async (ids: readonly bigint[]) => ids;
   const upkeeps = [
     { name: "JobRegistry", address: JobRegistry.address, count: () => JobRegistry.read.jobCount(), worthDoing: keepAll },
@@ -97,6 +107,7 @@ export async function runAutomationRole({ chain, dataDir, log, signal, vrfMock, 
     everyRound: async () => {
       await performUpkeeps();
       await placementWork();
+      await relayBeacons();
     },
   });
 
@@ -187,6 +198,34 @@ export async function runAutomationRole({ chain, dataDir, log, signal, vrfMock, 
     }
     await chain.send(() => DatasetRegistry.write.reassign([datasetId, column]));
     log.info(context, "column reassigned");
+  }
+
+  /** Relays drand beacons to the consumers' coordinators that are DrandBeaconCoordinators (re-read each round: governance may repoint them). */
+  async function relayBeacons() {
+    if (drandUrl === undefined) return;
+    const consumers = [ValidatorCommittee.address, DatasetRegistry.address, StorageProofs.address];
+    const coordinators = new Set(
+      await Promise.all([ValidatorCommittee.read.vrfCoordinator(), DatasetRegistry.read.vrfCoordinator(), StorageProofs.read.vrfCoordinator()]),
+    );
+    for (const coordinator of coordinators) {
+      if (!drandCoordinators.has(coordinator)) drandCoordinators.set(coordinator, (await isDrandCoordinator(coordinator)) && { nextId: 1n });
+      const cursor = drandCoordinators.get(coordinator);
+      if (cursor) await relayDrandBeacons({ chain, coordinator, url: drandUrl, consumers, cursor, log, signal });
+    }
+  }
+
+  /** Whether `coordinator` answers DrandBeaconCoordinator's `genesisTime()` (a VRF coordinator does not). */
+  async function isDrandCoordinator(coordinator: Address) {
+    try {
+      await chain.publicClient.readContract({ address: coordinator, abi: DRAND_COORDINATOR_ABI, functionName: "genesisTime" });
+      log.info({ coordinator }, "consumers use a drand beacon coordinator: relaying its beacons");
+      return true;
+    } catch (error) {
+      // A revert or an empty answer: not a drand coordinator. Anything else (the RPC down) is retried next round.
+      const refused = (cause: unknown) => cause instanceof ContractFunctionRevertedError || cause instanceof ContractFunctionZeroDataError;
+      if (error instanceof BaseError && error.walk(refused)) return false;
+      throw error;
+    }
   }
 
   async function fulfil(coordinator: Address, requestId: bigint, consumer: Address) {

@@ -1,6 +1,7 @@
 import { Option, type Command } from "commander";
 import { getAddress, isAddress, zeroAddress } from "viem";
 import { runAutomationRole } from "../automation/automationRole.ts";
+import { DEFAULT_DRAND_URL } from "../drand/fetchBeacon.ts";
 import { runChallengerRole } from "../challenger/challengerRole.ts";
 import { runComputeRole } from "../compute/computeRole.ts";
 import { VeritrainError } from "../errors.ts";
@@ -52,8 +53,9 @@ export function registerRoleCommands(program: Command): void {
 
   program
     .command("automation")
-    .description("run the automation role: drive the upkeeps (settle auctions, expire, finalize, open and close audit rounds), redraw faulty or abandoned columns, and on a local chain answer the VRF mock's requests")
+    .description("run the automation role: drive the upkeeps (settle auctions, expire, finalize, open and close audit rounds), redraw faulty or abandoned columns, relay drand beacons to a DrandBeaconCoordinator, and on a local chain answer the VRF mock's requests")
     .option("--vrf-mock <address>", "local chain only: the VRFCoordinatorV2_5Mock whose requests to answer")
+    .option("--drand-url <url>", "drand beacon HTTP endpoint (v2 API) whose rounds answer a DrandBeaconCoordinator's requests", DEFAULT_DRAND_URL)
     .option("--poll-ms <ms>", "delay between rounds of checks", "1000")
     .addOption(healthPortOption())
     .action(reportErrors(async (o, command: Command) => {
@@ -64,7 +66,7 @@ export function registerRoleCommands(program: Command): void {
       const { log, config, runtime, chain, health } = await setUpCommand(command, "automation", { waitForChain: true });
       try {
         log.info({ keeper: chain.account.address, vrfMock: o.vrfMock }, "automation role running");
-        await runAutomationRole({ chain, dataDir: config.dataDir, log, signal: runtime.signal, vrfMock: o.vrfMock, health, confirmations: config.confirmations, pollMs });
+        await runAutomationRole({ chain, dataDir: config.dataDir, log, signal: runtime.signal, vrfMock: o.vrfMock, drandUrl: o.drandUrl, health, confirmations: config.confirmations, pollMs });
       } finally {
         await runtime.close();
       }
