@@ -8,16 +8,10 @@
  *
  *   npm run bench:chaos [-- --port 8700 --jobs 3 --rounds 2 --seed 7]
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { Command } from "commander";
 import { pino } from "pino";
 import { parseCount } from "../keepers/src/cli/commandContext.ts";
-import { ingestDataset, startComputeKeeper } from "../keepers/src/devnet/devnetPhases.ts";
-import { launchDevnet } from "../keepers/src/devnet/launchDevnet.ts";
-import { extraComputePort, runChaos } from "../test/harness/chaos.ts";
-import { startFaultyRpcProxyThread } from "../test/harness/faultyRpcProxyThread.ts";
+import { CHAOS_JOB, launchChaosDevnet, runChaos } from "../test/harness/chaos.ts";
 
 const options = new Command("bench:chaos")
   .description("the devnet's chaos scenario: RPC faults and keeper kills while jobs and audit rounds run; prints what held")
@@ -32,21 +26,10 @@ const say = (line: string) => process.stderr.write(`bench:chaos: ${line}\n`);
 // The devnet's own log lines only when asked (LOG_LEVEL=info); the keepers log to their files.
 const log = pino({ name: "bench-chaos", level: process.env.LOG_LEVEL ?? "warn" }, pino.destination(2));
 
-const directory = mkdtempSync(join(tmpdir(), "veritrain-chaos-"));
-const proxy = await startFaultyRpcProxyThread({ upstream: `http://127.0.0.1:${port}`, seed: parseCount(options.seed, "--seed") });
-say("starting the devnet (chain node, keepers behind the proxy)");
-const run = await launchDevnet({ port, directory, log, keeperRpcUrl: proxy.url });
-const stop = async () => {
-  await run.stop();
-  await proxy.close();
-  rmSync(directory, { recursive: true, force: true });
-};
+const seed = parseCount(options.seed, "--seed");
+const { run, proxy, datasetId, victims, stop } = await launchChaosDevnet({ port, seed, log, say });
 process.once("SIGINT", () => void stop().then(() => process.exit(130)));
 try {
-  say("ingesting 1,500 MNIST images (8 + 3 columns)");
-  const { datasetId } = await ingestDataset({ run, images: 1500, shardSize: 16_384 });
-  await startComputeKeeper({ run, name: "compute-cheat", account: 40, port: extraComputePort(run), dishonestCheckpoint: 2 });
-  const victims = [...new Set(run.fleet.all().map((k) => k.name))].filter((name) => name !== "owner" && run.fleet.get(name).running());
   say(`chaos: ${options.jobs} jobs, ${options.rounds} rounds, ${victims.length} keepers to kill`);
   const figures = await runChaos({
     run,
@@ -54,9 +37,9 @@ try {
     datasetId,
     jobs: parseCount(options.jobs, "--jobs", 1),
     rounds: parseCount(options.rounds, "--rounds", 1),
-    seed: parseCount(options.seed, "--seed"),
+    seed,
     victims,
-    job: { trainImages: 400, testImages: 100, epochs: 1, challengeWindow: 180 },
+    job: CHAOS_JOB,
     onEvent: say,
   });
   console.log(JSON.stringify(figures));

@@ -1,15 +1,17 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import type { Logger } from "pino";
 import { parseEventLogs, type Address } from "viem";
 import { fundDevAccounts } from "../../keepers/src/devnet/devAccounts.ts";
-import { awaitFullRound, postDevnetJob } from "../../keepers/src/devnet/devnetPhases.ts";
-import type { DevnetRun } from "../../keepers/src/devnet/launchDevnet.ts";
+import { awaitFullRound, ingestDataset, postDevnetJob, startComputeKeeper } from "../../keepers/src/devnet/devnetPhases.ts";
+import { launchDevnet, type DevnetRun } from "../../keepers/src/devnet/launchDevnet.ts";
 import { waitFor } from "../../keepers/src/devnet/waitFor.ts";
 import { DisputeStatus, JobStatus } from "../../keepers/src/jobs/jobOnChain.ts";
 import { seededRandom } from "../keepers/erasure/seededRandom.ts";
 import type { FaultCounters, Faults } from "./faultyRpcProxy.ts";
-import type { FaultyRpcProxyThread } from "./faultyRpcProxyThread.ts";
+import { startFaultyRpcProxyThread, type FaultyRpcProxyThread } from "./faultyRpcProxyThread.ts";
 
 /** RoundStatus in IStorageProofs. */
 const ROUND = { Requested: 1, Open: 2 } as const;
@@ -22,6 +24,46 @@ type ParsedEvent = { eventName: string; args: Record<string, any>; blockNumber: 
 export const chaosConsumer = (run: DevnetRun, j: number) => ({ name: `consumer-${j}`, account: 50 + j, port: run.ports.rpc + 31 + j });
 /** The port of one more compute keeper on a devnet (above the storage keepers' slots). */
 export const extraComputePort = (run: DevnetRun) => run.ports.rpc + 30;
+
+/** The development account of the chaos devnet's dishonest compute keeper. */
+export const DISHONEST_COMPUTE_ACCOUNT = 40;
+
+/** The job each chaos consumer posts: 400 training images, one epoch, a 180 s challenge window. */
+export const CHAOS_JOB = { trainImages: 400, testImages: 100, epochs: 1, challengeWindow: 180 } as const;
+
+/** A devnet ready for {@link runChaos}, and how to stop it. */
+export type ChaosDevnet = { run: DevnetRun; proxy: FaultyRpcProxyThread; datasetId: bigint; victims: string[]; stop: () => Promise<void> };
+
+/**
+ * Starts the devnet a chaos run needs (`npm run bench:chaos` and `test/devnet/chaos.test.ts`): the
+ * chain node on 127.0.0.1:`port`, every keeper reaching it through a fault-injecting proxy (clean
+ * until {@link runChaos} sets faults), 1,500 MNIST images stored (8 + 3 columns), and a dishonest
+ * compute keeper (`--dishonest 2`) beside the honest one, so jobs are paid or disputed as the
+ * auctions fall. `victims` are the keepers a run may kill: every one but the dataset's owner.
+ * `stop` stops every process and removes the devnet's directory.
+ */
+export async function launchChaosDevnet({ port, seed, log, say = () => undefined }: { port: number; seed: number; log: Logger; say?: (line: string) => void }): Promise<ChaosDevnet> {
+  const directory = mkdtempSync(join(tmpdir(), "veritrain-chaos-"));
+  const proxy = await startFaultyRpcProxyThread({ upstream: `http://127.0.0.1:${port}`, seed });
+  let run: DevnetRun | undefined;
+  const stop = async () => {
+    await run?.stop();
+    await proxy.close();
+    rmSync(directory, { recursive: true, force: true });
+  };
+  try {
+    say("starting the devnet (chain node, keepers behind the proxy)");
+    run = await launchDevnet({ port, directory, log, keeperRpcUrl: proxy.url });
+    say("ingesting 1,500 MNIST images (8 + 3 columns)");
+    const { datasetId } = await ingestDataset({ run, images: 1500, shardSize: 16_384 });
+    await startComputeKeeper({ run, name: "compute-cheat", account: DISHONEST_COMPUTE_ACCOUNT, port: extraComputePort(run), dishonestCheckpoint: 2 });
+    const victims = [...new Set(run.fleet.all().map((k) => k.name))].filter((name) => name !== "owner" && run!.fleet.get(name).running());
+    return { run, proxy, datasetId, victims, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
 
 /** Every event `contract` emitted from block `fromBlock` on (the test's own view of the chain, not through the proxy). */
 async function eventsOf(run: DevnetRun, contract: ContractName, fromBlock = 0n): Promise<ParsedEvent[]> {

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# `npm test`: every check of the project. Two lanes of builds and checks run side by side (this
+# machine class has 2 cores); each lane's output is printed whole when it ends, in lane order. Then
+# every node test file, three files at a time (the devnet files spend most of their time waiting on
+# chain time and keepers, so a third file uses the cores they leave idle). Exits non-zero on any failure.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PWD/node_modules/.bin:$PATH"
+# Every node process of the run (test files, keepers, CLIs) reuses V8's compiled code of the same modules.
+export NODE_COMPILE_CACHE="$PWD/.cache/node-compile"
+
+logs=$(mktemp -d)
+trap 'rm -rf "$logs"' EXIT
+
+# lane NAME COMMAND…: runs COMMAND in the background, its output to $logs/NAME.
+lanes=()
+lane() {
+  local name=$1
+  shift
+  ("$@") >"$logs/$name" 2>&1 &
+  lanes+=("$name:$!")
+}
+
+# Waits for every lane, prints each one's output and says which failed; returns 1 if any did.
+finish_lanes() {
+  local failed=0 entry name pid
+  for entry in "${lanes[@]}"; do
+    name=${entry%%:*}
+    pid=${entry##*:}
+    if wait "$pid"; then status=ok; else status=FAILED; failed=1; fi
+    echo "=== $name: $status"
+    cat "$logs/$name"
+  done
+  lanes=()
+  return $failed
+}
+
+default_build() {
+  set -e
+  hardhat compile --quiet
+  npm run subgraph:build
+  tsc -p .
+  hardhat test solidity
+}
+
+# The contracts as Cardona runs them (shanghai: docs/deployment.md), then every network's build scanned.
+shanghai_build() {
+  set -e
+  export VERITRAIN_EVM_TARGET=shanghai
+  hardhat compile --quiet
+  hardhat test solidity --network default
+  node --test --test-concurrency=2 --test-force-exit --test-reporter=spec "test/contracts/*.test.ts" "test/ignition/*.test.ts"
+  unset VERITRAIN_EVM_TARGET
+  npm run scan:opcodes
+}
+
+lane "default build: compile, subgraph, type-check, Solidity tests" default_build
+lane "shanghai build: Solidity and contract tests, then the opcode scan of every network" shanghai_build
+finish_lanes || exit 1
+
+node --test --test-concurrency=3 --test-force-exit --test-reporter=spec "test/**/*.test.ts"
