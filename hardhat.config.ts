@@ -17,8 +17,8 @@ const DEFAULT_EVM_VERSION: EvmVersion = "cancun";
 /**
  * VERITRAIN_EVM_TARGET=<evm version> compiles the default profile for that EVM version into
  * builds/<version>/ (`buildPaths`: never touching artifacts/) and runs the simulated network at that hardfork, so the
- * contract tests run as on a network of that target. Unset: the default build (cancun bytecode,
- * Hardhat's latest hardfork).
+ * contract tests run as on a network of that target. Unset: the default build (cancun bytecode on a
+ * cancun network).
  */
 function testEvmTarget(): EvmVersion | undefined {
   const value = process.env.VERITRAIN_EVM_TARGET;
@@ -58,7 +58,8 @@ export default defineConfig({
   // The local node mines on every transaction: poll for blocks often so a deploy takes seconds.
   ignition: { blockPollingInterval: 100 },
   networks: {
-    ...(testTarget && { default: { type: "edr-simulated", chainType: "l1", hardfork: testTarget } }),
+    // The simulated network (tests, `hardhat node`) runs at the hardfork of the bytecode it runs, not Hardhat's latest.
+    default: { type: "edr-simulated", chainType: "l1", hardfork: testTarget ?? DEFAULT_EVM_VERSION },
     hardhatMainnet: { type: "edr-simulated", chainType: "l1" },
     localhost: { type: "http", chainType: "l1", url: process.env.DEVNET_RPC_URL ?? "http://127.0.0.1:8545" },
     // Each zkEVM L2 testnet is reached through an RPC URL and a deployer key from the keystore or environment.

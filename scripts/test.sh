@@ -12,35 +12,33 @@ export NODE_COMPILE_CACHE="$PWD/.cache/node-compile"
 logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
 
-# lane NAME COMMAND…: runs COMMAND in the background, its output to $logs/NAME.
+# lane FUNCTION: runs FUNCTION in the background, its output to $logs/FUNCTION.
 lanes=()
+pids=()
 lane() {
-  local name=$1
-  shift
-  ("$@") >"$logs/$name" 2>&1 &
-  lanes+=("$name:$!")
+  "$1" >"$logs/$1" 2>&1 &
+  lanes+=("$1")
+  pids+=("$!")
 }
 
-# Waits for every lane, prints each one's output and says which failed; returns 1 if any did.
+# Waits for every lane, prints each one's output and whether it passed; returns 1 if any failed.
 finish_lanes() {
-  local failed=0 entry name pid
-  for entry in "${lanes[@]}"; do
-    name=${entry%%:*}
-    pid=${entry##*:}
-    if wait "$pid"; then status=ok; else status=FAILED; failed=1; fi
-    echo "=== $name: $status"
-    cat "$logs/$name"
+  local failed=0 i status
+  for i in "${!lanes[@]}"; do
+    if wait "${pids[$i]}"; then status=passed; else status=FAILED; failed=1; fi
+    echo "=== ${lanes[$i]}: $status"
+    cat "$logs/${lanes[$i]}"
   done
-  lanes=()
   return $failed
 }
 
+# Compile, subgraph build, type-check, Solidity tests.
 default_build() {
   set -e
   hardhat compile --quiet
   npm run subgraph:build
   tsc -p .
-  hardhat test solidity
+  hardhat test solidity --network default
 }
 
 # The contracts as Cardona runs them (shanghai: docs/deployment.md), then every network's build scanned.
@@ -54,8 +52,8 @@ shanghai_build() {
   npm run scan:opcodes
 }
 
-lane "default build: compile, subgraph, type-check, Solidity tests" default_build
-lane "shanghai build: Solidity and contract tests, then the opcode scan of every network" shanghai_build
+lane default_build
+lane shanghai_build
 finish_lanes || exit 1
 
 node --test --test-concurrency=3 --test-force-exit --test-reporter=spec "test/**/*.test.ts"

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { config } from "hardhat";
+import { config, network } from "hardhat";
 import { viem } from "./fixture.ts";
 
 /** Creation code that runs PUSH1 0x20 PUSH0 PUSH0 MCOPY STOP: valid from cancun on, INVALID on shanghai. */
@@ -12,6 +12,11 @@ describe("the contract tests' EVM target", () => {
   it("compiles the default profile for VERITRAIN_EVM_TARGET (cancun when unset)", () => {
     const evmVersions = config.solidity.profiles.default!.compilers.map((compiler) => compiler.settings?.evmVersion);
     assert.deepEqual(evmVersions, [target ?? "cancun"]);
+  });
+
+  it("runs the simulated network at that hardfork (cancun when unset), not Hardhat's latest", async () => {
+    const { networkConfig } = await network.getOrCreate();
+    assert.equal(networkConfig.type === "edr-simulated" && networkConfig.hardfork, target ?? "cancun");
   });
 
   it("runs the simulated network at that hardfork: MCOPY executes only from cancun on", async () => {
