@@ -17,7 +17,8 @@ import { CheckpointTree } from "../../keepers/src/training/checkpointTree.ts";
 import { loadMnist } from "../../keepers/src/training/mnist.ts";
 import { prepareJob } from "../../keepers/src/training/preparedJob.ts";
 import { trainJob } from "../../keepers/src/training/trainJob.ts";
-import { advanceTo, driveRound } from "../harness/chaos.ts";
+import { advanceTo, CHAOS_JOB, driveRound, extraComputePort, runChaos } from "../harness/chaos.ts";
+import { startFaultyRpcProxyThread, type FaultyRpcProxyThread } from "../harness/faultyRpcProxyThread.ts";
 
 // The chain node listens here; the keepers take the next 30 ports and their health endpoints the same slots 1,000 higher (launchDevnet's devnetPorts).
 const PORT = 8640;
@@ -25,11 +26,13 @@ const STORAGE_KEEPERS = 14; // 11 holders + 3 spares, so all 3 dead holders' col
 const IMAGES = 1500; // of each MNIST split
 const JOB = { trainImages: 1000, testImages: 300, epochs: 2 }; // 100 steps, 20 checkpoints: the kill lands after checkpoint 2
 const DISHONEST_ACCOUNT = 40;
+const CHAOS_SEED = 7;
 
 describe("devnet faults: keepers as processes on 127.0.0.1, killed and restarted", { timeout: 1_800_000 }, () => {
   let run: DevnetRun;
   let directory: string;
   let datasetId: bigint;
+  let proxy: FaultyRpcProxyThread;
   const silent = pino({ level: "silent" });
   const chain = () => run.deployer;
   const eventsOf = async <Name extends string>(contract: "StorageProofs" | "DatasetRegistry" | "JobRegistry" | "Disputes" | "StakeManager", eventName: Name) => {
@@ -41,12 +44,15 @@ describe("devnet faults: keepers as processes on 127.0.0.1, killed and restarted
   const logLines = (name: string) => readLogLines(run.fleet.get(name).logFile);
   before(async () => {
     directory = mkdtempSync(join(tmpdir(), "veritrain-devnet-faults-"));
-    run = await launchDevnet({ port: PORT, directory, log: silent, storageKeepers: STORAGE_KEEPERS });
+    // Every keeper reaches the chain through the proxy: a clean pass-through until the chaos test.
+    proxy = await startFaultyRpcProxyThread({ upstream: `http://127.0.0.1:${PORT}`, seed: CHAOS_SEED });
+    run = await launchDevnet({ port: PORT, directory, log: silent, storageKeepers: STORAGE_KEEPERS, keeperRpcUrl: proxy.url });
     ({ datasetId } = await ingestDataset({ run, images: IMAGES, shardSize: 16_384 }));
   });
 
   after(async () => {
     await run?.stop();
+    await proxy?.close();
     if (directory) rmSync(directory, { recursive: true, force: true });
     // No keeper and no chain node outlives the test.
     for (const keeper of run?.fleet.all() ?? []) assert.equal(keeper.running(), false, `${keeper.name} stopped`);
@@ -158,5 +164,31 @@ describe("devnet faults: keepers as processes on 127.0.0.1, killed and restarted
     assert.equal(await token.read.balanceOf([consumer]), consumerBefore, "the consumer is back where it was before posting");
     const cheatStakeAfter = await chain().contracts.StakeManager.read.stakeOf([cheatAddress]);
     assert.equal(cheatStakeBefore.available - (cheatStakeAfter.available + cheatStakeAfter.locked), parseEther("100"), "the job's minimum stake is slashed");
+  });
+  it("chaos: through a proxy injecting resets, lost answers, delays and a 30 s outage, with keepers SIGKILLed and restarted, 3 jobs and a round all end; nothing twice; every token accounted for", async (t) => {
+    // Both an honest and the dishonest compute keeper bid: some jobs are paid, some disputed.
+    await startComputeKeeper({ run, name: "compute-honest", account: DEVNET_ACCOUNTS.compute, port: extraComputePort(run) });
+    const victims = [...new Set(run.fleet.all().map((k) => k.name))].filter((name) => run.fleet.get(name).running() && !["owner", "consumer"].includes(name));
+    const figures = await runChaos({
+      run,
+      proxy,
+      datasetId,
+      jobs: 3,
+      rounds: 1,
+      seed: CHAOS_SEED,
+      victims,
+      job: CHAOS_JOB,
+      onEvent: (what) => t.diagnostic(what),
+    });
+    t.diagnostic(JSON.stringify(figures));
+    assert.ok(figures.faults_injected > 0 && figures.outage_seconds === 30, "faults were injected, the 30 s outage among them");
+    assert.ok(figures.restarts > 0, "keepers were killed and restarted");
+    assert.equal(figures.jobs_terminal, figures.jobs, "every job ended");
+    assert.equal(figures.disputes_terminal, figures.disputes, "every dispute ended");
+    assert.ok(figures.rounds >= 1, "an audit round ran");
+    assert.equal(figures.rounds_closed, figures.rounds, "every round closed");
+    assert.equal(figures.proofs_missed, 0, "no live holder missed a proof");
+    assert.equal(figures.duplicate_actions, 0, "no action happened twice");
+    assert.ok(figures.conservation_ok, `every protocol contract holds what it owes: ${JSON.stringify(figures.conservation)}`);
   });
 });

@@ -29,7 +29,7 @@ export type StartIndexerParameters = {
   postgresUrl?: string;
   /** GraphQL port on 127.0.0.1 (0: any free port). @default 8000 */
   port?: number;
-  /** Pause between polls once at the chain head. @default 250 */
+  /** Pause between polls once at the chain head. @default 1,000 */
   pollMs?: number;
   /** Most blocks fetched per step. @default 2000 */
   batchSize?: number;
@@ -71,7 +71,7 @@ export async function startIndexer({
   dataDir,
   postgresUrl,
   port = 8000,
-  pollMs = 250,
+  pollMs = 1_000,
   batchSize = 2000,
   buildDir,
   log = pino({ level: "silent" }),
