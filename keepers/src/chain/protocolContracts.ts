@@ -27,6 +27,9 @@ const SOURCES = {
 
 export type ProtocolContractName = keyof typeof SOURCES;
 
+/** Every contract a protocol deployment has. */
+export const PROTOCOL_CONTRACT_NAMES = Object.keys(SOURCES) as ProtocolContractName[];
+
 /** The ABI of `name`, typed from the Hardhat artifact declarations, read from artifacts/. */
 async function readAbi<Name extends ProtocolContractName>(name: Name): Promise<ArtifactMap[Name]["abi"]> {
   const url = new URL(`../../../artifacts/contracts/${SOURCES[name]}/${name}.json`, import.meta.url);
@@ -62,7 +65,8 @@ export async function connectProtocol({ rpcUrl, privateKey, addresses, confirmat
   const publicClient: PublicClient = createPublicClient({ transport, pollingInterval: 250 });
   const account = privateKeyToAccount(privateKey ?? generatePrivateKey(), { nonceManager });
   const chain = await (async () => {
-    const id = await publicClient.getChainId();
+    // Asked once, without the transport's retries: a URL nobody listens on fails within seconds.
+    const id = await createPublicClient({ transport: http(rpcUrl, { retryCount: 0, timeout: 5_000 }) }).getChainId();
     return { id, name: `chain-${id}`, nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [rpcUrl] } } };
   })();
   const walletClient = createWalletClient({ account, chain, transport });

@@ -17,6 +17,33 @@ import { serveHttp } from "../runtime/serveHttp.ts";
 /** The `--health-port` option every role command has. */
 export const healthPortOption = () => new Option("--health-port <port>", "serve GET /healthz (JSON: status, cursor, lag, dead letters, tasks) on 127.0.0.1:<port>; 0: any free port; off when not set");
 
+/** Whether a command signs transactions (needs `VERITRAIN_PRIVATE_KEY`) or only reads the chain. */
+export type KeyUse = "signs" | "reads";
+
+const keyUses = new WeakMap<Command, KeyUse>();
+
+/**
+ * Declares whether `command` signs transactions, says so in its `--help`, and makes
+ * {@link setUpCommand} refuse to start a signing command without a key.
+ *
+ * @example
+ * declareKeyUse(program.command("stake <tokens>"), "signs").action(…);
+ */
+export function declareKeyUse(command: Command, use: KeyUse): Command {
+  keyUses.set(command, use);
+  return command.addHelpText(
+    "after",
+    use === "signs"
+      ? "\nKey: signs transactions with the account of VERITRAIN_PRIVATE_KEY (required)."
+      : "\nKey: none needed (reads the chain only).",
+  );
+}
+
+/** The key use {@link declareKeyUse} recorded for `command`, if any. */
+export function keyUseOf(command: Command): KeyUse | undefined {
+  return keyUses.get(command);
+}
+
 /**
  * Config (the program's global flags, environment, config file), logger, runtime, health and
  * chain connection of one command invocation. With `--health-port`, `/healthz` is served from
@@ -25,14 +52,21 @@ export const healthPortOption = () => new Option("--health-port <port>", "serve 
  * yet is asked again with backoff until it does (`unreachable` meanwhile), as the roles' loop does
  * later: the connection, and each start-up step passed to `untilReachable` (which must be safe to
  * run again: it checks the chain before it acts), as long as the failure is the RPC's
- * ({@link isRpcUnavailable}; a revert fails the command); without it, the command fails at once.
+ * ({@link isRpcUnavailable}; a revert fails the command); without it (client commands), the
+ * command fails at once with `RPC_UNREACHABLE`. Roles log JSON lines on stderr; client commands
+ * log warnings only, one readable line each, unless `--verbose`. A command declared to sign
+ * ({@link declareKeyUse}) fails with `KEY_MISSING` before anything else without a key.
  *
  * @example
  * .action(async (o, command) => { const { log, config, runtime, chain, health } = await setUpCommand(command, "compute"); … })
  */
 export async function setUpCommand(command: Command, name: string, { waitForChain = false }: { waitForChain?: boolean } = {}) {
-  const log = createLogger(name);
-  const config = loadKeeperConfig({ flags: command.optsWithGlobals<KeeperConfigFlags>() });
+  const globals = command.optsWithGlobals<KeeperConfigFlags & { verbose?: boolean }>();
+  const config = loadKeeperConfig({ flags: globals });
+  if (keyUseOf(command) === "signs" && config.privateKey === undefined) {
+    throw new VeritrainError(`${command.name()} signs transactions: set VERITRAIN_PRIVATE_KEY to the 0x-prefixed key of the account to use`, { code: "KEY_MISSING" });
+  }
+  const log = createLogger(name, { brief: !waitForChain && globals.verbose !== true });
   const { healthPort } = command.opts<{ healthPort?: string }>();
   const port = healthPort === undefined ? undefined : parseCount(healthPort, "--health-port");
   const runtime = createKeeperRuntime(log);
@@ -59,7 +93,14 @@ export async function setUpCommand(command: Command, name: string, { waitForChai
       health.update({ rpcError: undefined });
       return result;
     };
-    const chain = await untilReachable(() => connectProtocol({ ...config, addresses: config.addresses }));
+    const chain = await untilReachable(() => connectProtocol({ ...config, addresses: config.addresses })).catch((error: unknown) => {
+      if (!isRpcUnavailable(error)) throw error;
+      throw new VeritrainError(`no chain answers at ${config.rpcUrl}: start one (npm run devnet -- --keep-running) or pass the right --rpc-url`, {
+        code: "RPC_UNREACHABLE",
+        details: { rpcUrl: config.rpcUrl },
+        cause: error,
+      });
+    });
     return { log, config, runtime, health, chain, untilReachable };
   } catch (error) {
     await runtime.close();
@@ -82,25 +123,6 @@ export async function openKeeperStore({ config, runtime, log, port, peers }: Ope
   runtime.defer(() => store.close());
   await dialPeers({ store, peers, log });
   return store;
-}
-
-/**
- * Wraps a command action so a VeritrainError ends the process with one line on stderr,
- * `error [CODE]: message`, and exit code 1, instead of a stack trace; other errors propagate.
- *
- * @example
- * program.command("status <id>").action(reportErrors(async (id) => { … }));
- */
-export function reportErrors<Args extends unknown[]>(action: (...args: Args) => Promise<void>): (...args: Args) => Promise<void> {
-  return async (...args) => {
-    try {
-      await action(...args);
-    } catch (error) {
-      if (!(error instanceof VeritrainError)) throw error;
-      process.stderr.write(`error [${error.code}]: ${error.message}\n`);
-      process.exitCode = 1;
-    }
-  };
 }
 
 /** A token amount flag (decimal tokens, e.g. "10" or "0.5") in wei; `CLI_ARGUMENT_INVALID` otherwise. */

@@ -1,18 +1,31 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { Option, type Command } from "commander";
+import { zeroAddress, zeroHash } from "viem";
 import { VeritrainError } from "../errors.ts";
 import { checkSplitsFit } from "../jobs/checkSplitsFit.ts";
 import { defaultJobSpec } from "../jobs/defaultJobSpec.ts";
 import { fetchDatasetManifest } from "../jobs/fetchDatasetManifest.ts";
 import { JOB_STATUS_NAMES, JobStatus, postJob, readJob } from "../jobs/jobOnChain.ts";
 import { storeJobSpec } from "../jobs/jobSpecBlock.ts";
+import { fetchWeightsFile } from "../jobs/resultManifest.ts";
+import { trackCreatedDirectory } from "../runtime/createdDirectory.ts";
 import { retry } from "../runtime/retry.ts";
+import { mnistTestAccuracy } from "../training/onnxRuntimeEvaluation.ts";
 import { contentId, RAW_CODEC } from "../training/contentId.ts";
 import { validateJobSpec, type JobSpec } from "../training/jobSpec.ts";
-import { openKeeperStore, parseCount, parseTokens, reportErrors, setUpCommand } from "./commandContext.ts";
+import { declareKeyUse, openKeeperStore, parseCount, parseTokens, setUpCommand } from "./commandContext.ts";
+import { printOutput, table, tokenFormatter } from "./printOutput.ts";
+
+/** What a job's deadline ends, by status. */
+const DEADLINE_OF: Partial<Record<(typeof JOB_STATUS_NAMES)[number], string>> = {
+  Bidding: "the auction ends",
+  Assigned: "the result is due",
+  Submitted: "the challenge window closes",
+};
 
 /**
- * Registers the consumer commands: `job post`, `job status <id>`, and `stake <amount>`.
+ * Registers the consumer commands: `job post|status|list|result`, and `stake <amount>`.
  *
  * @example
  * registerJobCommands(program);
@@ -20,8 +33,7 @@ import { openKeeperStore, parseCount, parseTokens, reportErrors, setUpCommand } 
 export function registerJobCommands(program: Command): void {
   const job = program.command("job").description("post training jobs and read their state");
 
-  job
-    .command("post")
+  declareKeyUse(job.command("post"), "signs")
     .description("build (or read) a job spec, store it and its model in this node's content store, approve the reward and post the order; serves spec and model until a result is submitted")
     .requiredOption("--dataset <id>", "DatasetRegistry id of an active MNIST dataset")
     .option("--spec <file>", "job spec JSON (docs/training.md §9); default: LeNet-5 on the dataset's MNIST splits")
@@ -38,7 +50,7 @@ export function registerJobCommands(program: Command): void {
     .option("--port <port>", "TCP port of this node's IPFS endpoint on 127.0.0.1", "0")
     .addOption(new Option("--peer <multiaddr...>", "compute providers (and checkers) to dial, so they can fetch spec and model from this node").default([]))
     .option("--no-wait", "exit after posting instead of serving spec and model until a result is submitted")
-    .action(reportErrors(async (o, command: Command) => {
+    .action(async (o, command: Command) => {
       const order = {
         datasetId: BigInt(parseCount(o.dataset, "--dataset", 1)),
         reward: parseTokens(o.reward, "--reward"),
@@ -50,6 +62,11 @@ export function registerJobCommands(program: Command): void {
       const { spec: fileSpec, modelBytes: fileModel } = o.spec === undefined ? {} : readSpecFiles(o.spec, o.model);
       const { log, config, runtime, chain } = await setUpCommand(command, "job-post");
       try {
+        const created = trackCreatedDirectory(join(config.dataDir, "ipfs"));
+        let posted = false;
+        runtime.defer(() => {
+          if (!posted) created.discard();
+        });
         const store = await openKeeperStore({ config, runtime, log, port: parseCount(o.port, "--port"), peers: o.peer });
         const bounded = () => AbortSignal.any([runtime.signal, AbortSignal.timeout(30_000)]);
         const { manifest } = await fetchDatasetManifest({ chain, store, datasetId: order.datasetId, log, bounded });
@@ -67,9 +84,19 @@ export function registerJobCommands(program: Command): void {
         const modelCid = await store.put(modelBytes);
         const { cid, specDigest } = await storeJobSpec({ store, spec });
         const jobId = await postJob(chain, { ...order, specDigest });
+        posted = true;
         const endpoint = store.multiaddrs()[0]?.toString();
         log.info({ jobId: jobId.toString(), spec: cid.toString(), endpoint }, "job posted");
-        console.log(JSON.stringify({ jobId: jobId.toString(), specCid: cid.toString(), specDigest, modelCid: modelCid.toString(), endpoint }));
+        const tokens = await tokenFormatter(chain);
+        printOutput(command, { jobId, specCid: cid.toString(), specDigest, modelCid: modelCid.toString(), endpoint, reward: order.reward }, [
+          `job ${jobId} posted on dataset ${order.datasetId}: reward up to ${tokens(order.reward)}, bidding for ${order.biddingPeriod} s`,
+          ...table([
+            ["spec", cid.toString()],
+            ["model", modelCid.toString()],
+            ["served at", endpoint ?? "-"],
+          ]),
+          ...(o.wait ? ["serving spec and model until a result is submitted (Ctrl-C stops); follow it with: veritrain job status " + jobId] : []),
+        ]);
         if (o.wait) {
           // Serving outlives an RPC outage: the status is asked again until the job leaves the auction and execution.
           const serving = new Error("still serving");
@@ -92,27 +119,97 @@ export function registerJobCommands(program: Command): void {
       } finally {
         await runtime.close();
       }
-    }));
+    });
 
-  job
-    .command("status <jobId>")
-    .description("print a job as JobRegistry stores it (JSON)")
-    .action(reportErrors(async (id: string, _o, command: Command) => {
+  declareKeyUse(job.command("status <jobId>"), "reads")
+    .description("print a job as JobRegistry stores it: status, consumer, provider, price, reward, deadlines, claimed metric, result digests")
+    .action(async (id: string, _o, command: Command) => {
       const jobId = BigInt(parseCount(id, "jobId", 1));
       const { runtime, chain } = await setUpCommand(command, "job-status");
       try {
         const job = await readJob(chain, jobId);
-        const printable = Object.fromEntries(Object.entries(job).map(([key, value]) => [key, typeof value === "bigint" ? value.toString() : value]));
-        console.log(JSON.stringify({ jobId: jobId.toString(), ...printable, status: JOB_STATUS_NAMES[job.status] }, null, 2));
+        const tokens = await tokenFormatter(chain);
+        const status = JOB_STATUS_NAMES[job.status];
+        const submitted = job.weightsDigest !== zeroHash;
+        printOutput(command, { jobId, ...job, status }, table([
+          ["job", `${jobId} (${status})`],
+          ["dataset", String(job.datasetId)],
+          ["consumer", job.consumer],
+          ["provider", job.provider === zeroAddress ? "-" : job.provider],
+          ["reward", tokens(job.reward)],
+          ["price", job.provider === zeroAddress ? "-" : tokens(job.price)],
+          ["min stake", tokens(job.minStake)],
+          ["deadline", `${new Date(job.deadline * 1000).toISOString()} (${(status && DEADLINE_OF[status]) ?? "-"})`],
+          ["metric", submitted ? `${(job.metric / 100).toFixed(2)} % (claimed)` : "-"],
+          ["weights", submitted ? `${job.weightsDigest} (sha-256 of the ONNX file: veritrain job result ${jobId} --out model.onnx)` : "-"],
+          ["trace root", submitted ? job.traceRoot : "-"],
+          ["spec", job.specDigest],
+        ]));
       } finally {
         await runtime.close();
       }
-    }));
+    });
 
-  program
-    .command("stake <tokens>")
+  declareKeyUse(job.command("list"), "reads")
+    .description("list the posted jobs, newest first: id, status, dataset, consumer, reward, claimed metric")
+    .option("--limit <n>", "at most this many", "20")
+    .action(async (o, command: Command) => {
+      const limit = parseCount(o.limit, "--limit", 1);
+      const { runtime, chain } = await setUpCommand(command, "job-list");
+      try {
+        const count = await chain.contracts.JobRegistry.read.jobCount();
+        const ids = Array.from({ length: Math.min(limit, Number(count)) }, (_, i) => count - BigInt(i));
+        const jobs = await Promise.all(ids.map(async (jobId) => ({ jobId, ...(await chain.contracts.JobRegistry.read.getJob([jobId])) })));
+        const tokens = await tokenFormatter(chain);
+        printOutput(
+          command,
+          { count, jobs: jobs.map((j) => ({ jobId: j.jobId, status: JOB_STATUS_NAMES[j.status], datasetId: j.datasetId, consumer: j.consumer, reward: j.reward, metric: j.metric })) },
+          jobs.length === 0
+            ? ["no job posted yet"]
+            : jobs.map((j) => `job ${String(j.jobId).padStart(3)}  ${JOB_STATUS_NAMES[j.status]!.padEnd(9)}  dataset ${j.datasetId}  ${j.consumer}  ${tokens(j.reward)}${j.weightsDigest === zeroHash ? "" : `  ${(j.metric / 100).toFixed(2)} %`}`),
+        );
+      } finally {
+        await runtime.close();
+      }
+    });
+
+  declareKeyUse(job.command("result <jobId>"), "reads")
+    .description("download a job's trained model (ONNX) from the peers that serve it, check it against the weights digest on-chain, write it, and with --evaluate measure its accuracy on MNIST's 10,000 test images (onnxruntime)")
+    .requiredOption("--out <file>", "where to write the ONNX model")
+    .addOption(new Option("--peer <multiaddr...>", "peers serving the result: the compute provider's node (on the devnet: $(cat .devnet/job-peers))").default([]))
+    .option("--evaluate", "also run the model on MNIST's test set and print its accuracy next to the claimed metric")
+    .option("--port <port>", "TCP port of this node's IPFS endpoint on 127.0.0.1", "0")
+    .action(async (id: string, o, command: Command) => {
+      const jobId = BigInt(parseCount(id, "jobId", 1));
+      const { log, config, runtime, chain } = await setUpCommand(command, "job-result");
+      try {
+        const onChain = await readJob(chain, jobId);
+        if (onChain.weightsDigest === zeroHash) {
+          throw new VeritrainError(`job ${jobId} is ${JOB_STATUS_NAMES[onChain.status]}: no result was submitted yet (veritrain job status ${jobId})`, { code: "JOB_NO_RESULT", details: { jobId } });
+        }
+        const created = trackCreatedDirectory(join(config.dataDir, "ipfs"));
+        let written = false;
+        runtime.defer(() => {
+          if (!written) created.discard();
+        });
+        const store = await openKeeperStore({ config, runtime, log, port: parseCount(o.port, "--port"), peers: o.peer });
+        const model = await fetchWeightsFile({ store, jobId, weightsDigest: onChain.weightsDigest, signal: AbortSignal.any([runtime.signal, AbortSignal.timeout(60_000)]) });
+        writeFileSync(o.out, model);
+        written = true;
+        const evaluation = o.evaluate ? await mnistTestAccuracy(model) : undefined;
+        printOutput(command, { jobId, out: o.out, bytes: model.byteLength, weightsDigest: onChain.weightsDigest, claimedMetric: onChain.metric, evaluation }, [
+          `wrote job ${jobId}'s model to ${o.out}: ${model.byteLength} bytes, sha-256 ${onChain.weightsDigest} as on-chain`,
+          `claimed accuracy ${(onChain.metric / 100).toFixed(2)} % on the job's test images`,
+          ...(evaluation === undefined ? [] : [`measured accuracy ${(evaluation.accuracy * 100).toFixed(2)} % on MNIST's ${evaluation.images.toLocaleString("en")} test images (onnxruntime)`]),
+        ]);
+      } finally {
+        await runtime.close();
+      }
+    });
+
+  declareKeyUse(program.command("stake <tokens>"), "signs")
     .description("approve and stake tokens in StakeManager (compute providers lock a job's minimum stake from it, validators the validator stake)")
-    .action(reportErrors(async (amount: string, _o, command: Command) => {
+    .action(async (amount: string, _o, command: Command) => {
       const value = parseTokens(amount, "amount");
       const { runtime, chain } = await setUpCommand(command, "stake");
       try {
@@ -120,11 +217,12 @@ export function registerJobCommands(program: Command): void {
         await chain.send(() => VeritrainToken.write.approve([StakeManager.address, value]));
         await chain.send(() => StakeManager.write.stake([value]));
         const stake = await StakeManager.read.stakeOf([chain.account.address]);
-        console.log(JSON.stringify(Object.fromEntries(Object.entries({ account: chain.account.address, ...stake }).map(([key, v]) => [key, typeof v === "bigint" ? v.toString() : v]))));
+        const tokens = await tokenFormatter(chain);
+        printOutput(command, { account: chain.account.address, ...stake }, [`${chain.account.address} staked ${tokens(value)}: ${tokens(stake.available)} available, ${tokens(stake.locked)} locked`]);
       } finally {
         await runtime.close();
       }
-    }));
+    });
 }
 
 /** Reads and checks a spec file and its model file (the model's CID must be the spec's). */

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { readStorageProofRecord, verifyStorageProofRecord } from "../proofs/storageProofRecord.ts";
-import { reportErrors, setUpCommand } from "./commandContext.ts";
+import { declareKeyUse, setUpCommand } from "./commandContext.ts";
 
 /**
  * Registers `proof verify <file>`: checks a storage proof record off-chain against the chain.
@@ -10,10 +10,9 @@ import { reportErrors, setUpCommand } from "./commandContext.ts";
  */
 export function registerProofCommands(program: Command): void {
   const proof = program.command("proof").description("storage proofs");
-  proof
-    .command("verify <file>")
+  declareKeyUse(proof.command("verify <file>"), "reads")
     .description("verify a storage proof record (as the storage role keeps it) off-chain against the registered column root, the round's seed, the prover and the dataset's anchored verifying key; exits 1 if invalid")
-    .action(reportErrors(async (file: string, _o: unknown, command: Command) => {
+    .action(async (file: string, _o: unknown, command: Command) => {
       const record = await readStorageProofRecord(file);
       const { runtime, chain } = await setUpCommand(command, "proof-verify");
       try {
@@ -23,5 +22,5 @@ export function registerProofCommands(program: Command): void {
       } finally {
         await runtime.close();
       }
-    }));
+    });
 }

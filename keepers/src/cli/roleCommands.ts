@@ -1,13 +1,17 @@
+import { join } from "node:path";
 import { Option, type Command } from "commander";
 import { getAddress, isAddress, zeroAddress } from "viem";
 import { runAutomationRole } from "../automation/automationRole.ts";
 import { DEFAULT_DRAND_URL } from "../drand/fetchBeacon.ts";
 import { runChallengerRole } from "../challenger/challengerRole.ts";
 import { runComputeRole } from "../compute/computeRole.ts";
+import { StorageProver } from "../proofs/storageProver.ts";
+import { runStorageRole } from "../storage/storageRole.ts";
 import { VeritrainError } from "../errors.ts";
 import { runValidatorRole } from "../validator/validatorRole.ts";
 import { startVerdictRelay } from "../validator/verdictRelay.ts";
-import { healthPortOption, openKeeperStore, parseCount, parseTokens, reportErrors, setUpCommand } from "./commandContext.ts";
+import { printOutput, tokenFormatter } from "./printOutput.ts";
+import { declareKeyUse, healthPortOption, openKeeperStore, parseCount, parseTokens, setUpCommand } from "./commandContext.ts";
 
 const peerOption = () => new Option("--peer <multiaddr...>", "peers to dial at start (consumers, compute providers: whoever serves specs and results)").default([]);
 const portOption = () => new Option("--port <port>", "TCP port of this node's IPFS endpoint on 127.0.0.1").default("0");
@@ -20,8 +24,7 @@ const portOption = () => new Option("--port <port>", "TCP port of this node's IP
  * registerRoleCommands(program);
  */
 export function registerRoleCommands(program: Command): void {
-  program
-    .command("compute")
+  declareKeyUse(program.command("compute"), "signs")
     .description("run the compute role: bid on jobs whose reward covers the cost model, train the jobs won (resuming from checkpoints on disk), publish checkpoints and weights, submit results")
     .addOption(portOption())
     .addOption(peerOption())
@@ -32,7 +35,7 @@ export function registerRoleCommands(program: Command): void {
     .option("--margin-bps <bps>", "margin on the compute cost, basis points", "2000")
     .option("--base-fee <tokens>", "fixed part of every bid (gas, publishing)", "0.1")
     .option("--dishonest [checkpoint]", "devnet fault demo: corrupt this checkpoint (default 1) of every job")
-    .action(reportErrors(async (o, command: Command) => {
+    .action(async (o, command: Command) => {
       const costModel = {
         imagesPerSecond: parseCount(o.imagesPerSecond, "--images-per-second", 1),
         pricePerCpuSecond: parseTokens(o.pricePerCpuSecond, "--price-per-cpu-second"),
@@ -49,16 +52,15 @@ export function registerRoleCommands(program: Command): void {
       } finally {
         await runtime.close();
       }
-    }));
+    });
 
-  program
-    .command("automation")
+  declareKeyUse(program.command("automation"), "signs")
     .description("run the automation role: drive the upkeeps (settle auctions, expire, finalize, open and close audit rounds), redraw faulty or abandoned columns, relay drand beacons to a DrandBeaconCoordinator, and on a local chain answer the VRF mock's requests")
     .option("--vrf-mock <address>", "local chain only: the VRFCoordinatorV2_5Mock whose requests to answer")
     .option("--drand-url <url>", "drand beacon HTTP endpoint (v2 API) whose rounds answer a DrandBeaconCoordinator's requests", DEFAULT_DRAND_URL)
     .option("--poll-ms <ms>", "delay between rounds of checks", "1000")
     .addOption(healthPortOption())
-    .action(reportErrors(async (o, command: Command) => {
+    .action(async (o, command: Command) => {
       if (o.vrfMock !== undefined && !isAddress(o.vrfMock)) {
         throw new VeritrainError(`--vrf-mock must be an address, got "${o.vrfMock}"`, { code: "CONFIG_INVALID", details: { field: "vrfMock" } });
       }
@@ -70,17 +72,16 @@ export function registerRoleCommands(program: Command): void {
       } finally {
         await runtime.close();
       }
-    }));
+    });
 
-  program
-    .command("challenger")
+  declareKeyUse(program.command("challenger"), "signs")
     .description("run the challenger role: re-execute submitted results (all or a random sample of segments) and challenge, posting the bond, only a checkpoint found wrong")
     .addOption(portOption())
     .addOption(peerOption())
     .addOption(healthPortOption())
     .option("--threads <n>", "re-execution threads", "2")
     .option("--segments <all|n>", "segments re-executed per result: all, or a random sample of n", "all")
-    .action(reportErrors(async (o, command: Command) => {
+    .action(async (o, command: Command) => {
       const segments = o.segments === "all" ? "all" : parseCount(o.segments, "--segments", 1);
       const threads = parseCount(o.threads, "--threads", 1);
       const { log, config, runtime, chain, health } = await setUpCommand(command, "challenger", { waitForChain: true });
@@ -91,10 +92,9 @@ export function registerRoleCommands(program: Command): void {
       } finally {
         await runtime.close();
       }
-    }));
+    });
 
-  const validator = program
-    .command("validator")
+  const validator = declareKeyUse(program.command("validator"), "signs")
     .description("run the validator role: on each committee drawn with this account, re-execute the disputed segment, sign the EIP-712 verdict and post it to the relay (also while leaving: committees drawn before the exit are still served)")
     .addOption(portOption())
     .addOption(peerOption())
@@ -102,7 +102,7 @@ export function registerRoleCommands(program: Command): void {
     .option("--threads <n>", "re-execution threads", "1")
     .option("--relay <url>", "verdict relay (veritrain relay)", "http://127.0.0.1:8547")
     .option("--join", "stake the validator stake if needed and join ValidatorCommittee when not a validator yet")
-    .action(reportErrors(async (o, command: Command) => {
+    .action(async (o, command: Command) => {
       const threads = parseCount(o.threads, "--threads", 1);
       if (!/^https?:\/\//.test(o.relay)) throw new VeritrainError(`--relay must be an http(s) URL, got ${JSON.stringify(o.relay)}`, { code: "CLI_ARGUMENT_INVALID", details: { flag: "--relay" } });
       const { log, config, runtime, chain, health, untilReachable } = await setUpCommand(command, "validator", { waitForChain: true });
@@ -134,12 +134,11 @@ export function registerRoleCommands(program: Command): void {
       } finally {
         await runtime.close();
       }
-    }));
+    });
 
-  validator
-    .command("exit")
-    .description("stop being drawn for new committees; the stake stays locked (and committees drawn before are still to be served) until `validator release`, exitDelay later; prints { validator, releasableAt }")
-    .action(reportErrors(async (_o, command: Command) => {
+  declareKeyUse(validator.command("exit"), "signs")
+    .description("stop being drawn for new committees; the stake stays locked (and committees drawn before are still to be served) until `validator release`, exitDelay later; prints when its stake is releasable")
+    .action(async (_o, command: Command) => {
       const { runtime, chain } = await setUpCommand(command, "validator");
       try {
         const { ValidatorCommittee } = chain.contracts;
@@ -152,16 +151,16 @@ export function registerRoleCommands(program: Command): void {
         }
         await chain.send(() => ValidatorCommittee.write.exit());
         const { leftAt } = await ValidatorCommittee.read.validatorOf([me]);
-        console.log(JSON.stringify({ validator: me, releasableAt: leftAt + exitDelay }));
+        const releasableAt = leftAt + exitDelay;
+        printOutput(command, { validator: me, releasableAt }, [`${me} left the committee's draws; its stake is releasable at ${new Date(releasableAt * 1000).toISOString()} (veritrain validator release)`]);
       } finally {
         await runtime.close();
       }
-    }));
+    });
 
-  validator
-    .command("release [validator]")
-    .description("after exitDelay, remove a leaving validator (default: this account) and unlock its stake; anyone may release anyone; prints { validator, stake }")
-    .action(reportErrors(async (account: string | undefined, _o, command: Command) => {
+  declareKeyUse(validator.command("release [validator]"), "signs")
+    .description("after exitDelay, remove a leaving validator (default: this account) and unlock its stake; anyone may release anyone; prints its stake")
+    .action(async (account: string | undefined, _o, command: Command) => {
       if (account !== undefined && !isAddress(account)) {
         throw new VeritrainError(`validator must be an address, got ${JSON.stringify(account)}`, { code: "CLI_ARGUMENT_INVALID", details: { argument: "validator" } });
       }
@@ -179,17 +178,17 @@ export function registerRoleCommands(program: Command): void {
         }
         await chain.send(() => ValidatorCommittee.write.release([who]));
         const stake = await StakeManager.read.stakeOf([who]);
-        console.log(JSON.stringify({ validator: who, stake: { available: stake.available.toString(), locked: stake.locked.toString() } }));
+        const tokens = await tokenFormatter(chain);
+        printOutput(command, { validator: who, stake }, [`${who} released: stake ${tokens(stake.available)} available, ${tokens(stake.locked)} locked`]);
       } finally {
         await runtime.close();
       }
-    }));
+    });
 
-  program
-    .command("relay")
+  declareKeyUse(program.command("relay"), "signs")
     .description("serve the verdict relay on 127.0.0.1: collect committee members' signatures and settle each dispute once M agree; GET /healthz on the same port")
     .option("--port <port>", "TCP port on 127.0.0.1", "8547")
-    .action(reportErrors(async (o, command: Command) => {
+    .action(async (o, command: Command) => {
       const port = parseCount(o.port, "--port");
       const { log, runtime, chain, health } = await setUpCommand(command, "relay", { waitForChain: true });
       try {
@@ -200,5 +199,44 @@ export function registerRoleCommands(program: Command): void {
       } finally {
         await runtime.close();
       }
-    }));
+    });
+
+  declareKeyUse(program.command("storage"), "signs")
+    .description("run the storage role: take columns placed on this provider, check and pin them, accept them on-chain, and answer every audit round with a zk storage proof")
+    .option("--port <port>", "TCP port of this node's IPFS endpoint on 127.0.0.1 (announced on join)", "4001")
+    .addOption(new Option("--peer <multiaddr...>", "peers to dial at start (e.g. a dataset owner's endpoint)").default([]))
+    .option("--join", "stake the provider stake if needed and join DatasetRegistry when not a provider yet")
+    .option("--no-prover-tables", "prove without the fixed-base MSM tables (built at the first start, ~1 min on two cores and 336 MB in <dataDir>/prover; proofs ~20 % faster with them)")
+    .addOption(healthPortOption())
+    .action(async (o, command: Command) => {
+      // Loaded here, not at start: the prover pulls in snarkjs, which no other command needs.
+      const { log, config, runtime, chain, health, untilReachable } = await setUpCommand(command, "storage", { waitForChain: true });
+      try {
+        const store = await openKeeperStore({ config, runtime, log, port: parseCount(o.port, "--port"), peers: o.peer });
+        const endpoint = store.multiaddrs()[0]!.toString();
+        const registry = chain.contracts.DatasetRegistry;
+        await untilReachable(async () => {
+          const isProvider = (await registry.read.providers()).some((p) => p.toLowerCase() === chain.account.address.toLowerCase());
+          if (!o.join || isProvider) return;
+          const needed = await registry.read.providerStake();
+          const { available } = await chain.contracts.StakeManager.read.stakeOf([chain.account.address]);
+          if (available < needed) {
+            await chain.send(() => chain.contracts.VeritrainToken.write.approve([chain.contracts.StakeManager.address, needed - available]));
+            await chain.send(() => chain.contracts.StakeManager.write.stake([needed - available]));
+          }
+          await chain.send(() => registry.write.join([endpoint]));
+          log.info({ endpoint }, "joined as storage provider");
+        });
+        const fixedBaseTables = o.proverTables && { cacheDir: join(config.dataDir, "prover") };
+        if (fixedBaseTables) log.info({ cacheDir: fixedBaseTables.cacheDir }, "reading the prover's fixed-base tables, or building them (about a minute on two cores)");
+        const started = performance.now();
+        const prover = await StorageProver.load({ fixedBaseTables });
+        runtime.defer(() => prover.close());
+        if (fixedBaseTables) log.info({ seconds: Math.round(performance.now() - started) / 1000 }, "prover tables ready");
+        log.info({ endpoint, provider: chain.account.address }, "storage role running");
+        await runStorageRole({ chain, store, prover, dataDir: config.dataDir, log, signal: runtime.signal, health, confirmations: config.confirmations });
+      } finally {
+        await runtime.close();
+      }
+    });
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { isAddress, isHex, type Address, type Hex } from "viem";
-import type { ProtocolContractName } from "../chain/protocolContracts.ts";
+import { PROTOCOL_CONTRACT_NAMES, type ProtocolContractName } from "../chain/protocolContracts.ts";
 import { VeritrainError } from "../errors.ts";
 
 /** Everything a keeper command needs, parsed once and frozen. */
@@ -29,6 +29,9 @@ const DEFAULTS = {
   dataDir: ".veritrain",
   confirmations: "1",
 };
+
+/** n, the order of secp256k1's group: a private key lies in [1, n - 1]. */
+const SECP256K1_ORDER = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
 
 function invalid(field: string, rule: string, cause?: unknown): VeritrainError {
   return new VeritrainError(`config ${field} ${rule}`, { code: "CONFIG_INVALID", details: { field }, cause });
@@ -62,14 +65,24 @@ export function loadKeeperConfig({ flags, env = process.env }: LoadKeeperConfigP
   } catch (cause) {
     throw invalid("deployment", `${deployment} is not a readable deployed_addresses.json (deploy first: npm run devnet)`, cause);
   }
+  if (typeof deployed !== "object" || deployed === null || Array.isArray(deployed)) {
+    throw invalid("deployment", `${deployment} is not a deployed_addresses.json: it must be a JSON object of contract → address`);
+  }
   const addresses: Record<string, Address> = {};
   for (const [key, address] of Object.entries(deployed)) {
-    if (!isAddress(address)) throw invalid("deployment", `${key} is not an address`);
+    if (!isAddress(address)) throw invalid("deployment", `${key} in ${deployment} is not an address`);
     addresses[key.replace(/^[^#]+#/, "")] = address;
+  }
+  const missing = PROTOCOL_CONTRACT_NAMES.filter((name) => addresses[name] === undefined);
+  if (missing.length > 0) {
+    throw invalid("deployment", `${deployment} lacks ${missing.join(", ")}: not a veritrain deployment, or an older one (deploy again, e.g. npm run devnet)`);
   }
   const privateKey = env.VERITRAIN_PRIVATE_KEY;
   if (privateKey !== undefined && !(isHex(privateKey) && privateKey.length === 66)) {
     throw invalid("VERITRAIN_PRIVATE_KEY", "must be a 0x-prefixed 32-byte hex key");
+  }
+  if (privateKey !== undefined && !(BigInt(privateKey) > 0n && BigInt(privateKey) < SECP256K1_ORDER)) {
+    throw invalid("VERITRAIN_PRIVATE_KEY", "is not a secp256k1 private key (it must lie between 1 and the curve order - 1): set the account's real key");
   }
   const confirmations = Number(pick("confirmations", flags.confirmations, "VERITRAIN_CONFIRMATIONS"));
   if (!Number.isInteger(confirmations) || confirmations < 1) throw invalid("confirmations", "must be a positive integer");

@@ -131,7 +131,7 @@ export async function fetchResult({ store, jobId, onChain, job, bounded }: Fetch
       });
     }
   };
-  const weights = await get(CID.createV1(raw.code, createDigest(sha256.code, hexToBytes(onChain.weightsDigest))), "weights file");
+  const weights = await fetchWeightsFile({ store, jobId, weightsDigest: onChain.weightsDigest, signal: bounded() });
   let link: string | undefined;
   try {
     link = onnx.ModelProto.decode(weights).metadataProps.find((entry) => entry.key === RESULT_MANIFEST_KEY)?.value ?? undefined;
@@ -169,6 +169,32 @@ export async function fetchResult({ store, jobId, onChain, job, bounded }: Fetch
   const expected = weightsFile(job, finalParams, manifestCid);
   if (expected.length !== weights.length || expected.some((byte, i) => byte !== weights[i])) throw invalid("the weights file does not hold the last checkpoint's weights");
   return { manifestCid, hashes, checkpoint };
+}
+
+/** The raw-block CID of a result's weights file, whose SHA-256 digest is the on-chain `weightsDigest`. */
+export function weightsFileCid(weightsDigest: Hex): CID {
+  return CID.createV1(raw.code, createDigest(sha256.code, hexToBytes(weightsDigest)));
+}
+
+/**
+ * A submitted result's trained model (ONNX) from the connected peers, by its on-chain weights
+ * digest; the block is checked against the digest on arrival, so the bytes are the committed ones.
+ *
+ * @throws VeritrainError `RESULT_NOT_FOUND` when no connected peer serves it within `signal`.
+ * @example
+ * const onnxBytes = await fetchWeightsFile({ store, jobId, weightsDigest: job.weightsDigest, signal });
+ */
+export async function fetchWeightsFile({ store, jobId, weightsDigest, signal }: { store: ContentStore; jobId: bigint; weightsDigest: Hex; signal: AbortSignal }): Promise<Uint8Array> {
+  const cid = weightsFileCid(weightsDigest);
+  try {
+    return await store.get(cid, { signal });
+  } catch (cause) {
+    throw new VeritrainError(`the model of job ${jobId} (${cid}) was not served by any connected peer: pass the compute provider's node with --peer`, {
+      code: "RESULT_NOT_FOUND",
+      details: { jobId: jobId.toString(), cid: cid.toString(), what: "weights file" },
+      cause,
+    });
+  }
 }
 
 /** The weights file of a result: the job's ONNX model with the trained parameters, linking its manifest. */
