@@ -5,47 +5,10 @@
  * local devnet's defaults (keepers/src/config/keeperConfig.ts). A failure prints one line
  * (`error [CODE]: …`) and exits 1; `--verbose` adds the stack and the keepers' JSON logs.
  */
-import { readFileSync } from "node:fs";
-import { Command, Help, type Option } from "commander";
-import { registerAuditCommands } from "./audit/auditCommands.ts";
-import { registerDatasetCommands } from "./cli/datasetCommands.ts";
-import { registerDevnetCommands } from "./cli/devnetCommands.ts";
-import { registerJobCommands } from "./cli/jobCommands.ts";
-import { registerProofCommands } from "./cli/proofCommands.ts";
+import { createProgram } from "./cli/program.ts";
 import { describeFailure } from "./cli/reportFailure.ts";
-import { registerRoleCommands } from "./cli/roleCommands.ts";
-import { registerIndexerCommand } from "./indexer/indexerCommand.ts";
 
-const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
-
-const program = new Command("veritrain")
-  .description("Keepers and client commands of veritrain: verifiable ML on an Ethereum zkEVM L2.")
-  .version(version)
-  .option("--config <file>", "JSON config file (rpcUrl, deployment, dataDir, confirmations)")
-  .option("--rpc-url <url>", "JSON-RPC URL of the chain [env VERITRAIN_RPC_URL; default the devnet's]")
-  .option("--deployment <file>", "Ignition deployed_addresses.json [env VERITRAIN_DEPLOYMENT]")
-  .option("--data-dir <dir>", "where this keeper keeps its IPFS blocks and cursors [env VERITRAIN_DATA_DIR]")
-  .option("--confirmations <n>", "blocks a transaction or an event must have, its own included, before a keeper acts on it [env VERITRAIN_CONFIRMATIONS; default 1]")
-  .option("--json", "print results as one JSON line (token amounts in wei) instead of readable lines")
-  .option("--verbose", "log every step (JSON lines on stderr) and print a failure's stack")
-  .addHelpText("after", "\nThe signing key is read from VERITRAIN_PRIVATE_KEY only; each command's --help says whether it needs one.")
-  // Every subcommand's --help also lists these options, and marks its required ones.
-  .configureHelp({
-    showGlobalOptions: true,
-    optionDescription: (option: Option) => {
-      const description = new Help().optionDescription(option);
-      return option.mandatory ? `${description} (required)` : description;
-    },
-  });
-
-registerDatasetCommands(program);
-registerJobCommands(program);
-registerRoleCommands(program);
-registerProofCommands(program);
-registerIndexerCommand(program);
-registerAuditCommands(program);
-registerDevnetCommands(program);
-
+const program = createProgram();
 try {
   await program.parseAsync();
 } catch (error) {

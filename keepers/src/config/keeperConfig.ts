@@ -59,11 +59,17 @@ export function loadKeeperConfig({ flags, env = process.env }: LoadKeeperConfigP
   const rpcUrl = pick("rpcUrl", flags.rpcUrl, "VERITRAIN_RPC_URL");
   if (!/^https?:\/\//.test(rpcUrl)) throw invalid("rpcUrl", "must be an http(s) URL");
   const deployment = pick("deployment", flags.deployment, "VERITRAIN_DEPLOYMENT");
+  let text: string;
+  try {
+    text = readFileSync(deployment, "utf8");
+  } catch (cause) {
+    throw invalid("deployment", `${deployment} cannot be read (deploy first, e.g. npm run devnet, or pass --deployment <deployed_addresses.json>)`, cause);
+  }
   let deployed: Record<string, string>;
   try {
-    deployed = JSON.parse(readFileSync(deployment, "utf8"));
+    deployed = JSON.parse(text);
   } catch (cause) {
-    throw invalid("deployment", `${deployment} is not a readable deployed_addresses.json (deploy first: npm run devnet)`, cause);
+    throw invalid("deployment", `${deployment} is not JSON: pass Ignition's deployed_addresses.json of the deployment`, cause);
   }
   if (typeof deployed !== "object" || deployed === null || Array.isArray(deployed)) {
     throw invalid("deployment", `${deployment} is not a deployed_addresses.json: it must be a JSON object of contract → address`);
