@@ -1,8 +1,8 @@
 import { join } from "node:path";
 import type { Command } from "commander";
 import { loadKeeperConfig, type KeeperConfigFlags } from "../config/keeperConfig.ts";
-import { createKeeperRuntime } from "../keeperRuntime.ts";
 import { VeritrainError } from "../errors.ts";
+import { createKeeperRuntime } from "../keeperRuntime.ts";
 import { createLogger } from "../logger.ts";
 import { startIndexer } from "./indexer.ts";
 import { DEFAULT_QUERY_BOUNDS, type QueryBounds } from "./queryBounds.ts";
