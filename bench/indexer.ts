@@ -3,22 +3,30 @@
  * load from the real contracts (stakes from 8 accounts, then provider joins):
  *   - lag_s: how long after a transaction's receipt the runner has indexed its block (p95, live);
  *   - events_per_s: event logs indexed per second by a second runner catching up from genesis;
- *   - query_p50_ms / query_p95_ms: the audit CLI's queries (audit provider / job / dataset shapes).
+ *   - query_p50_ms / query_p95_ms: the audit CLI's queries (audit provider / job / dataset shapes);
+ *   - bounds_check_us: the depth and complexity check run before each query (measureQuery), per
+ *     audit query, in-process (the time and entity checks during execution are in query_*_ms).
  * The last line is one JSON object.
  *
  *   npm run bench:indexer [-- --transactions 400]
  */
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Command } from "commander";
+import { parse } from "graphql";
 import { pino } from "pino";
 import { parseEther, toHex, type Hex } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
-import { fetchAuditTrail } from "../keepers/src/audit/auditTrail.ts";
+import { auditQuery, fetchAuditTrail, type AuditSubject } from "../keepers/src/audit/auditTrail.ts";
 import { connectProtocol, type ProtocolConnection } from "../keepers/src/chain/protocolContracts.ts";
 import { startDevnet } from "../keepers/src/devnet/startDevnet.ts";
+import { buildSubgraphGraphQLSchema } from "../keepers/src/indexer/graphqlSchema.ts";
 import { startIndexer } from "../keepers/src/indexer/indexer.ts";
+import { measureQuery } from "../keepers/src/indexer/measureQuery.ts";
+import { DEFAULT_QUERY_BOUNDS } from "../keepers/src/indexer/queryBounds.ts";
+import { parseSubgraphSchema } from "../keepers/src/indexer/subgraphSchema.ts";
 
 const options = new Command("bench:indexer")
   .option("--transactions <n>", "stake transactions sent during the live run", "400")
@@ -34,6 +42,18 @@ const percentile = (values: number[], p: number) => {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 };
 
+/** Mean microseconds of the pre-execution bound check of each audit query shape (parsed once, as the server's cache keeps it). */
+function boundsCheckMicros(): number {
+  const schema = buildSubgraphGraphQLSchema(parseSubgraphSchema(readFileSync(new URL("../subgraph/schema.graphql", import.meta.url), "utf8")));
+  const subjects: AuditSubject[] = [{ kind: "dataset", id: "1" }, { kind: "job", id: "1" }, { kind: "provider", id: `0x${"a1".padStart(40, "0")}` }];
+  const documents = subjects.map((subject) => parse(auditQuery(subject)));
+  const rounds = 2000;
+  const started = performance.now();
+  for (let i = 0; i < rounds; i++) for (const document of documents) measureQuery({ schema, document, maxDepth: DEFAULT_QUERY_BOUNDS.maxDepth });
+  return ((performance.now() - started) * 1000) / (rounds * documents.length);
+}
+
+const boundsCheckUs = boundsCheckMicros();
 const devnet = await startDevnet({ port: Number(options.port), log });
 const work = await mkdtemp(join(tmpdir(), "veritrain-bench-indexer-"));
 try {
@@ -95,6 +115,7 @@ try {
     lag_p50_s: Number(percentile(lags, 50).toFixed(3)),
     query_p50_ms: Number(percentile(latencies, 50).toFixed(2)),
     query_p95_ms: Number(percentile(latencies, 95).toFixed(2)),
+    bounds_check_us: Number(boundsCheckUs.toFixed(1)),
     events_indexed_live: liveEvents,
     catch_up_events: catchUpEvents,
     catch_up_s: Number(catchUpSeconds.toFixed(2)),

@@ -119,6 +119,20 @@ function stateQuery(subject: AuditSubject): string {
   }
 }
 
+/**
+ * The one GraphQL query of `subject`'s audit trail: its current state, then every history
+ * collection that names it (`h0`, `h1`, … in {@link sources} order).
+ *
+ * @example
+ * const query = auditQuery({ kind: "job", id: "1" });
+ */
+export function auditQuery(subject: AuditSubject): string {
+  return `{
+    ${stateQuery(subject)}
+    ${sources(subject).map((source, i) => `h${i}: ${source.collection}(first: 1000, orderBy: blockNumber, where: ${source.where}) { ${STAMP} ${source.fields} }`).join("\n    ")}
+  }`;
+}
+
 function checkSubject(subject: AuditSubject): AuditSubject {
   if (subject.kind === "provider") {
     if (!isAddress(subject.id, { strict: false })) throw new VeritrainError(`${subject.id} is not an address`, { code: "AUDIT_INVALID_ARGUMENT", details: { id: subject.id } });
@@ -147,10 +161,7 @@ function flatten(value: unknown): unknown {
 export async function fetchAuditTrail({ url, subject: raw, timeoutMs = 30_000 }: FetchAuditTrailParameters): Promise<AuditTrail> {
   const subject = checkSubject(raw);
   const list = sources(subject);
-  const document = `{
-    ${stateQuery(subject)}
-    ${list.map((source, i) => `h${i}: ${source.collection}(first: 1000, orderBy: blockNumber, where: ${source.where}) { ${STAMP} ${source.fields} }`).join("\n    ")}
-  }`;
+  const document = auditQuery(subject);
   const client = new GraphQLClient(url, { signal: AbortSignal.timeout(timeoutMs) });
   let data: Record<string, unknown>;
   try {

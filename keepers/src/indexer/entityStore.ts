@@ -25,6 +25,12 @@ export type EntityStore = {
   recentBlocks(): readonly BlockPointer[];
   /** Entity `id` of type `entity` as of block `at` (default: the head). */
   get(entity: string, id: string, at?: number): EntityData | null;
+  /**
+   * The block of the latest change of entity `id` of type `entity` as of block `at` (the start
+   * of the version valid at `at`; graph-node's `lower(block_range)`), or undefined if it does not
+   * exist at `at`.
+   */
+  changedAt(entity: string, id: string, at?: number): number | undefined;
   /** Every entity of type `entity` as of block `at`. */
   all(entity: string, at?: number): EntityData[];
   /**
@@ -261,6 +267,9 @@ export async function openEntityStore({ schema, backend, deployment }: OpenEntit
     recentBlocks: () => blocks.slice().reverse(),
     get(entity, id, block = Number.MAX_SAFE_INTEGER) {
       return at(table(entity).versions.get(id), block)?.data ?? null;
+    },
+    changedAt(entity, id, block = Number.MAX_SAFE_INTEGER) {
+      return at(table(entity).versions.get(id), block)?.from;
     },
     all(entity, block = Number.MAX_SAFE_INTEGER) {
       const found: EntityData[] = [];

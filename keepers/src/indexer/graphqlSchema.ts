@@ -20,6 +20,7 @@ import {
 } from "graphql";
 import type { EntityStore } from "./entityStore.ts";
 import type { EntityData } from "./mappingHost.ts";
+import type { QueryBudget } from "./queryBudget.ts";
 import type { EntityDescriptor, FieldDescriptor, ScalarName, SubgraphSchema } from "./subgraphSchema.ts";
 
 /** What every resolver of a query sees. */
@@ -31,9 +32,8 @@ export type QueryContext = {
   hasIndexingErrors?: boolean;
 };
 
-/** The most a collection returns, and skips (graph-node's defaults). */
-const MAX_FIRST = 1000;
-const MAX_SKIP = 5000;
+/** What resolvers see while a query executes: its context and the budget it runs under. */
+export type ExecutionContext = QueryContext & { budget: QueryBudget };
 
 /** An entity as resolved: its data plus the block the query reads at. */
 type Resolved = EntityData & { __block: number };
@@ -168,11 +168,13 @@ function condition(field: FieldDescriptor, suffix: string, expected: unknown): (
  * `entity(id, block)`, `entities(first, skip, where, orderBy, orderDirection, block)` with
  * graph-node's filter suffixes, nested `field_` filters, `and`/`or`, one level of nested
  * `orderBy` (`field__sub`), reference and `@derivedFrom` fields (with the same collection
- * arguments), time travel through `block: { number | hash | number_gte }`, and `_meta`.
+ * arguments), time travel through `block: { number | hash | number_gte }`, `_change_block:
+ * { number_gte }` in every filter, and `_meta`. Resolvers read an {@link ExecutionContext}: its
+ * budget bounds `first`, `skip`, the time and the entities of the answer.
  *
  * @example
  * const schema = buildSubgraphGraphQLSchema(parseSubgraphSchema(source));
- * await graphql({ schema, source: "{ jobs(first: 5) { id status } }", contextValue: { store, deployment } });
+ * runGraphQL(schema, { store, deployment }, { query: "{ jobs(first: 5) { id status } }" });
  */
 export function buildSubgraphGraphQLSchema(subgraph: SubgraphSchema): GraphQLSchema {
   const enums = new Map([...subgraph.enums].map(([name, values]) => [name, new GraphQLEnumType({ name, values: Object.fromEntries(values.map((v) => [v, { value: v }])) })]));
@@ -181,6 +183,11 @@ export function buildSubgraphGraphQLSchema(subgraph: SubgraphSchema): GraphQLSch
   const blockHeight = new GraphQLInputObjectType({
     name: "Block_height",
     fields: { hash: { type: SCALARS.Bytes }, number: { type: GraphQLInt }, number_gte: { type: GraphQLInt } },
+  });
+  const blockChanged = new GraphQLInputObjectType({
+    name: "BlockChangedFilter",
+    description: "Entities whose latest change (as of the queried block) is at block `number_gte` or later",
+    fields: { number_gte: { type: new GraphQLNonNull(GraphQLInt) } },
   });
   const objects = new Map<string, GraphQLObjectType>();
   const filters = new Map<string, GraphQLInputObjectType>();
@@ -206,6 +213,7 @@ export function buildSubgraphGraphQLSchema(subgraph: SubgraphSchema): GraphQLSch
             }
             if (field.entity) fields[`${field.name}_`] = { type: filters.get(field.entity)! };
           }
+          fields._change_block = { type: blockChanged };
           fields.and = { type: new GraphQLList(filters.get(entity.name)!) };
           fields.or = { type: new GraphQLList(filters.get(entity.name)!) };
           return fields;
@@ -240,6 +248,11 @@ export function buildSubgraphGraphQLSchema(subgraph: SubgraphSchema): GraphQLSch
       if (key === "and" || key === "or") {
         const inner = (expected as Record<string, unknown>[]).map((w) => compileWhere(entity, w, store));
         parts.push(key === "and" ? (e, b) => inner.every((p) => p(e, b)) : (e, b) => inner.some((p) => p(e, b)));
+        continue;
+      }
+      if (key === "_change_block") {
+        const { number_gte } = expected as { number_gte: number };
+        parts.push((e, b) => (store().changedAt(entity.name, e.id as string, b) ?? -1) >= number_gte);
         continue;
       }
       if (key.endsWith("_") && fields.get(key.slice(0, -1))?.entity) {
@@ -337,15 +350,20 @@ export function buildSubgraphGraphQLSchema(subgraph: SubgraphSchema): GraphQLSch
     entity: EntityDescriptor,
     candidates: (context: QueryContext, block: number) => EntityData[],
     args: { first?: number; skip?: number; orderBy?: string; orderDirection?: string; where?: Record<string, unknown> },
-    context: QueryContext,
+    context: ExecutionContext,
     block: number,
   ): Resolved[] => {
     const first = args.first ?? 100;
     const skip = args.skip ?? 0;
-    if (first < 0 || first > MAX_FIRST) throw new GraphQLError(`The \`first\` argument must be between 0 and ${MAX_FIRST}, but is ${first}`);
-    if (skip < 0 || skip > MAX_SKIP) throw new GraphQLError(`The \`skip\` argument must be between 0 and ${MAX_SKIP}, but is ${skip}`);
+    const { budget } = context;
+    const { maxFirst, maxSkip } = budget.bounds;
+    if (first < 0 || first > maxFirst) throw new GraphQLError(`The \`first\` argument must be between 0 and ${maxFirst}, but is ${first}`);
+    if (skip < 0 || skip > maxSkip) throw new GraphQLError(`The \`skip\` argument must be between 0 and ${maxSkip}, but is ${skip}`);
     const predicate = compileWhere(entity, args.where, () => context.store);
-    const found = candidates(context, block).filter((e) => predicate(e, block));
+    const found = candidates(context, block).filter((e) => {
+      budget.tick();
+      return predicate(e, block);
+    });
     const [fieldName, subName] = (args.orderBy ?? "id").split("__") as [string, string | undefined];
     const field = entity.fields.find((f) => f.name === fieldName)!;
     const key = subName
@@ -355,7 +373,9 @@ export function buildSubgraphGraphQLSchema(subgraph: SubgraphSchema): GraphQLSch
     const direction = args.orderDirection === "desc" ? -1 : 1;
     const keyed = found.map((e) => ({ e, k: sortKey(scalar, key(e)), id: sortKey(entity.idScalar, e.id) }));
     keyed.sort((a, b) => direction * (compareKeys(a.k, b.k) || compareKeys(a.id, b.id)));
-    return keyed.slice(skip, skip + first).map(({ e }) => ({ ...e, __block: block }));
+    const page = keyed.slice(skip, skip + first);
+    budget.charge(page.length);
+    return page.map(({ e }) => ({ ...e, __block: block }));
   };
 
   const collectionArgs = (entity: EntityDescriptor): GraphQLFieldConfigArgumentMap => ({
@@ -372,8 +392,8 @@ export function buildSubgraphGraphQLSchema(subgraph: SubgraphSchema): GraphQLSch
       new GraphQLObjectType({
         name: entity.name,
         ...(entity.description ? { description: entity.description } : {}),
-        fields: (): GraphQLFieldConfigMap<Resolved, QueryContext> => {
-          const fields: GraphQLFieldConfigMap<Resolved, QueryContext> = {};
+        fields: (): GraphQLFieldConfigMap<Resolved, ExecutionContext> => {
+          const fields: GraphQLFieldConfigMap<Resolved, ExecutionContext> = {};
           for (const field of entity.fields) {
             if (!field.entity) {
               const type = scalarType(field);
@@ -407,7 +427,9 @@ export function buildSubgraphGraphQLSchema(subgraph: SubgraphSchema): GraphQLSch
                   const id = parent[field.name];
                   const found = id === undefined ? null : context.store.get(target.name, id as string, parent.__block);
                   if (found === null && field.required && id !== undefined) throw new GraphQLError(`${entity.name}.${field.name}: ${target.name} ${id} does not exist`);
-                  return found === null ? null : { ...found, __block: parent.__block };
+                  if (found === null) return null;
+                  context.budget.charge(1);
+                  return { ...found, __block: parent.__block };
                 },
               };
             }
@@ -431,7 +453,7 @@ export function buildSubgraphGraphQLSchema(subgraph: SubgraphSchema): GraphQLSch
     },
   });
 
-  const query: GraphQLFieldConfigMap<unknown, QueryContext> = {};
+  const query: GraphQLFieldConfigMap<unknown, ExecutionContext> = {};
   for (const entity of subgraph.entities.values()) {
     const object = objects.get(entity.name)!;
     const common = { block: { type: blockHeight }, subgraphError: { type: new GraphQLNonNull(errorPolicy), defaultValue: "deny" } };
@@ -442,7 +464,9 @@ export function buildSubgraphGraphQLSchema(subgraph: SubgraphSchema): GraphQLSch
         const block = blockOf(context, args.block);
         const id = entity.idScalar === "Bytes" ? args.id.toLowerCase() : args.id;
         const found = context.store.get(entity.name, id, block);
-        return found === null ? null : { ...found, __block: block };
+        if (found === null) return null;
+        context.budget.charge(1);
+        return { ...found, __block: block };
       },
     };
     query[entity.collectionName] = {

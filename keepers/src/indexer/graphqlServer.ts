@@ -2,7 +2,11 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { GraphQLError, execute, parse, validate, type DocumentNode, type GraphQLSchema } from "graphql";
 import type { Logger } from "pino";
+import { VeritrainError } from "../errors.ts";
 import type { QueryContext } from "./graphqlSchema.ts";
+import { measureQuery } from "./measureQuery.ts";
+import { DEFAULT_QUERY_BOUNDS, type QueryBounds } from "./queryBounds.ts";
+import { createQueryBudget } from "./queryBudget.ts";
 
 /** Parameters of {@link startGraphQLServer}. */
 export type StartGraphQLServerParameters = {
@@ -13,6 +17,8 @@ export type StartGraphQLServerParameters = {
   port: number;
   /** Subgraph name in the URL path (`/subgraphs/name/<name>`). */
   name?: string;
+  /** The bounds of every query. @default DEFAULT_QUERY_BOUNDS */
+  bounds?: QueryBounds;
   log?: Logger;
 };
 
@@ -77,8 +83,42 @@ async function readBody(request: IncomingMessage): Promise<string | undefined> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
-/** Runs one GraphQL request; every failure becomes GraphQL `errors` (never a thrown error). */
-export function runGraphQL(schema: GraphQLSchema, context: QueryContext, body: unknown): { data?: unknown; errors?: readonly { message: string }[] } {
+/** The depth or complexity bound `document` breaks before it runs, if any (graph-node's error texts). */
+function costError(schema: GraphQLSchema, document: DocumentNode, operationName: string | undefined, variables: Record<string, unknown> | undefined, bounds: QueryBounds): VeritrainError | undefined {
+  const { maxDepth, maxComplexity } = bounds;
+  const { depth, complexity } = measureQuery({ schema, document, operationName, variables, maxDepth });
+  if (depth > maxDepth) {
+    return new VeritrainError(`query has a depth that exceeds the limit of \`${maxDepth}\` (the indexer's --max-query-depth): nest fewer selections`, {
+      code: "INDEXER_QUERY_TOO_DEEP",
+      details: { maxDepth },
+    });
+  }
+  if (complexity > maxComplexity) {
+    return new VeritrainError(
+      `query potentially returns \`${complexity}\` entities or more and thereby exceeds the limit of \`${maxComplexity}\` entities (the indexer's --max-complexity). Possible solutions are reducing the depth of the query, querying fewer relationships or using \`first\` to return smaller collections`,
+      { code: "INDEXER_QUERY_TOO_COMPLEX", details: { complexity, maxComplexity } },
+    );
+  }
+  return undefined;
+}
+
+/** Options of {@link runGraphQL}. */
+export type RunGraphQLOptions = {
+  /** @default DEFAULT_QUERY_BOUNDS */
+  bounds?: QueryBounds;
+  /** Where a query refused by a bound is logged. */
+  log?: Logger;
+};
+
+/**
+ * Runs one GraphQL request under `bounds`: a query too deep or too complex is refused before it
+ * runs, one that runs out of time or entities is stopped; either answers with the bound's error
+ * only. Every failure becomes GraphQL `errors` (never a thrown error).
+ *
+ * @example
+ * const { data, errors } = runGraphQL(schema, { store, deployment }, { query: "{ jobs { id } }" });
+ */
+export function runGraphQL(schema: GraphQLSchema, context: QueryContext, body: unknown, { bounds = DEFAULT_QUERY_BOUNDS, log }: RunGraphQLOptions = {}): { data?: unknown; errors?: readonly { message: string }[] } {
   const { query, variables, operationName } = (body ?? {}) as { query?: unknown; variables?: unknown; operationName?: unknown };
   if (typeof query !== "string") return { errors: [{ message: "the request has no `query` string" }] };
   if (variables !== undefined && variables !== null && (typeof variables !== "object" || Array.isArray(variables))) {
@@ -86,25 +126,33 @@ export function runGraphQL(schema: GraphQLSchema, context: QueryContext, body: u
   }
   const checked = checkQuery(schema, query);
   if ("errors" in checked) return { errors: checked.errors };
-  const result = execute({
-    schema,
-    document: checked.document,
-    contextValue: context,
-    variableValues: (variables ?? undefined) as Record<string, unknown> | undefined,
-    operationName: typeof operationName === "string" ? operationName : undefined,
-  }) as { data?: unknown; errors?: readonly GraphQLError[] };
+  const variableValues = (variables ?? undefined) as Record<string, unknown> | undefined;
+  const operation = typeof operationName === "string" ? operationName : undefined;
+  const refuse = (error: VeritrainError) => {
+    log?.warn({ code: error.code, ...error.details }, "query refused");
+    return { errors: [{ message: error.message }] };
+  };
+  const tooCostly = costError(schema, checked.document, operation, variableValues, bounds);
+  if (tooCostly) return refuse(tooCostly);
+  const budget = createQueryBudget({ bounds });
+  const result = execute({ schema, document: checked.document, contextValue: { ...context, budget }, variableValues, operationName: operation }) as {
+    data?: unknown;
+    errors?: readonly GraphQLError[];
+  };
+  if (budget.exceeded) return refuse(budget.exceeded);
   return { ...(result.data !== undefined ? { data: result.data } : {}), ...(result.errors ? { errors: result.errors.map((error) => ({ message: error.message, ...(error.path ? { path: error.path } : {}) })) } : {}) };
 }
 
 /**
  * Serves the subgraph's GraphQL API over HTTP on 127.0.0.1, at `/subgraphs/name/<name>` (The
  * Graph's path) and `/graphql`: POST `{ query, variables, operationName }`, answer
- * `{ data, errors }` with status 200 as graph-node does; `/healthz` answers `ok`.
+ * `{ data, errors }` with status 200 as graph-node does, a query stopped by one of `bounds`
+ * included; `/healthz` answers `ok`.
  *
  * @example
  * const server = await startGraphQLServer({ schema, context: () => ({ store, deployment }), port: 8000 });
  */
-export async function startGraphQLServer({ schema, context, port, name = "veritrain", log }: StartGraphQLServerParameters): Promise<GraphQLServer> {
+export async function startGraphQLServer({ schema, context, port, name = "veritrain", bounds, log }: StartGraphQLServerParameters): Promise<GraphQLServer> {
   const paths = new Set([`/subgraphs/name/${name}`, "/graphql"]);
   const server = createServer(async (request, response) => {
     const path = (request.url ?? "/").split("?")[0]!;
@@ -120,7 +168,7 @@ export async function startGraphQLServer({ schema, context, port, name = "veritr
       return send(response, 400, { errors: [{ message: "the request body is not JSON" }] });
     }
     try {
-      send(response, 200, runGraphQL(schema, context(), body));
+      send(response, 200, runGraphQL(schema, context(), body, { bounds, log }));
     } catch (error) {
       log?.error({ err: error }, "query failed");
       send(response, 500, { errors: [{ message: "internal error" }] });

@@ -11,6 +11,7 @@ import { buildSubgraphGraphQLSchema } from "./graphqlSchema.ts";
 import { startGraphQLServer } from "./graphqlServer.ts";
 import { indexBlocks } from "./indexBlocks.ts";
 import { loadMappings } from "./mappingHost.ts";
+import type { QueryBounds } from "./queryBounds.ts";
 import { openPgliteBackend, openPostgresBackend } from "./sqlBackend.ts";
 import { SUBGRAPH_CONTRACTS, type SubgraphContractName } from "./subgraphContracts.ts";
 import { parseSubgraphSchema } from "./subgraphSchema.ts";
@@ -35,6 +36,8 @@ export type StartIndexerParameters = {
   batchSize?: number;
   /** `graph build` output. @default subgraph/build */
   buildDir?: string;
+  /** The bounds of every GraphQL query. @default DEFAULT_QUERY_BOUNDS */
+  queryBounds?: QueryBounds;
   log?: Logger;
 };
 
@@ -74,6 +77,7 @@ export async function startIndexer({
   pollMs = 1_000,
   batchSize = 2000,
   buildDir,
+  queryBounds,
   log = pino({ level: "silent" }),
 }: StartIndexerParameters): Promise<Indexer> {
   const source = readFileSync(join(root, "subgraph/schema.graphql"), "utf8");
@@ -108,6 +112,7 @@ export async function startIndexer({
     schema: buildSubgraphGraphQLSchema(subgraph),
     context: () => ({ store, deployment: deploymentId, hasIndexingErrors: failing !== undefined }),
     port,
+    bounds: queryBounds,
     log,
   }).catch(async (error) => {
     await store.close();

@@ -11,7 +11,7 @@ import { fetchAuditTrail, formatAuditTrail } from "../../../keepers/src/audit/au
 import { buildSubgraphGraphQLSchema } from "../../../keepers/src/indexer/graphqlSchema.ts";
 import { startGraphQLServer, type GraphQLServer } from "../../../keepers/src/indexer/graphqlServer.ts";
 import { networkHelpers, ORDER, viem, withSubmittedJob } from "../../contracts/fixture.ts";
-import { indexChain, schema } from "../indexer/harness.ts";
+import { contractsOf, indexChain, schema } from "../indexer/harness.ts";
 
 const run = promisify(execFile);
 
@@ -29,13 +29,7 @@ describe("audit trail", () => {
 
   before(async () => {
     p = await networkHelpers.loadFixture(withFinalizedJob);
-    const store = await indexChain(await viem.getPublicClient(), {
-      [p.stakeManager.address]: "StakeManager",
-      [p.jobRegistry.address]: "JobRegistry",
-      [p.disputes.address]: "Disputes",
-      [p.committee.address]: "ValidatorCommittee",
-      [p.datasetRegistry.address]: "DatasetRegistry",
-    });
+    const store = await indexChain(await viem.getPublicClient(), contractsOf(p));
     server = await startGraphQLServer({ schema: buildSubgraphGraphQLSchema(schema), context: () => ({ store, deployment: "test" }), port: 0 });
   });
 

@@ -5,6 +5,7 @@ import { indexBlocks } from "../../../keepers/src/indexer/indexBlocks.ts";
 import { loadMappings, type Mappings } from "../../../keepers/src/indexer/mappingHost.ts";
 import type { SubgraphContractName } from "../../../keepers/src/indexer/subgraphContracts.ts";
 import { parseSubgraphSchema } from "../../../keepers/src/indexer/subgraphSchema.ts";
+import type { Protocol } from "../../contracts/fixture.ts";
 
 /** The subgraph's schema and built mappings (run `npm run subgraph:build` first). */
 export const schema = parseSubgraphSchema(readFileSync(new URL("../../../subgraph/schema.graphql", import.meta.url), "utf8"));
@@ -22,6 +23,17 @@ export const mappings: Mappings = {
     built.handle(trigger, store);
   },
 };
+
+/** The indexed contracts of a deployed protocol, by address. */
+export function contractsOf(p: Protocol): Record<string, SubgraphContractName> {
+  return {
+    [p.stakeManager.address]: "StakeManager",
+    [p.jobRegistry.address]: "JobRegistry",
+    [p.disputes.address]: "Disputes",
+    [p.committee.address]: "ValidatorCommittee",
+    [p.datasetRegistry.address]: "DatasetRegistry",
+  };
+}
 
 /** Indexes every block of `client`'s chain into a new in-memory store and returns it. */
 export async function indexChain(client: PublicClient, contracts: Record<string, SubgraphContractName>): Promise<EntityStore> {

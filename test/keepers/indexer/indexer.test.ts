@@ -15,6 +15,7 @@ import { mnemonicToAccount } from "viem/accounts";
 import { connectProtocol, type ProtocolConnection } from "../../../keepers/src/chain/protocolContracts.ts";
 import { startDevnet, type Devnet } from "../../../keepers/src/devnet/startDevnet.ts";
 import { startIndexer, type Indexer } from "../../../keepers/src/indexer/indexer.ts";
+import { DEFAULT_QUERY_BOUNDS } from "../../../keepers/src/indexer/queryBounds.ts";
 
 const PORT = 8598;
 const log = pino({ level: "silent" });
@@ -33,7 +34,8 @@ describe("local subgraph runner on a devnet", { timeout: 300_000 }, () => {
   let deployer: ProtocolConnection;
   const stakers: ProtocolConnection[] = [];
 
-  const start = () => startIndexer({ rpcUrl: devnet.rpcUrl, addresses: devnet.addresses, dataDir, port: 0, pollMs: 50, log });
+  // Every query of this suite is at most 4 selection sets deep: the bound reaches the server.
+  const start = () => startIndexer({ rpcUrl: devnet.rpcUrl, addresses: devnet.addresses, dataDir, port: 0, pollMs: 50, queryBounds: { ...DEFAULT_QUERY_BOUNDS, maxDepth: 4 }, log });
   const stakeFrom = async (staker: ProtocolConnection, amount: bigint) => {
     await staker.send(() => staker.contracts.VeritrainToken.write.approve([staker.contracts.StakeManager.address, amount]));
     return staker.send(() => staker.contracts.StakeManager.write.stake([amount]));
@@ -120,6 +122,7 @@ describe("local subgraph runner on a devnet", { timeout: 300_000 }, () => {
         [{ query: "{ accounts { nope } }" }, /Cannot query field "nope"/],
         [{ query: "{ accounts(where: { nope_gt: 1 }) { id } }" }, /nope_gt/],
         [{ query: "{ accounts(first: 5000) { id } }" }, /between 0 and 1000/],
+        [{ query: "{ jobs { dataset { jobs { dataset { id } } } } }" }, /^query has a depth that exceeds the limit of `4`/],
         [{ query: '{ accounts(where: { available_gt: "ten" }) { id } }' }, /BigInt cannot represent/],
         [{ query: "query ($id: ID!) { account(id: $id) { id } }" }, /Variable "\$id" of required type "ID!" was not provided/],
         [{ variables: {} }, /no `query` string/],

@@ -23,20 +23,10 @@ import {
   withSubmittedJob,
   type Protocol,
 } from "../../contracts/fixture.ts";
-import { handledEvents, indexChain, mappings } from "./harness.ts";
+import { contractsOf, handledEvents, indexChain, mappings } from "./harness.ts";
 
 const client = await viem.getPublicClient();
 const lower = (address: string) => address.toLowerCase();
-
-function contractsOf(p: Protocol): Record<string, (typeof SUBGRAPH_CONTRACTS)[number]> {
-  return {
-    [p.stakeManager.address]: "StakeManager",
-    [p.jobRegistry.address]: "JobRegistry",
-    [p.disputes.address]: "Disputes",
-    [p.committee.address]: "ValidatorCommittee",
-    [p.datasetRegistry.address]: "DatasetRegistry",
-  };
-}
 
 /** Every history entity of type `entity`, oldest first. */
 function history(store: EntityStore, entity: string) {

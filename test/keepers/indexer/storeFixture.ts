@@ -38,7 +38,7 @@ const ids = (entities: EntityData[]) => entities.map((e) => e.id).sort();
 /**
  * Writes blocks in two batches through a store persisted by `open()`, reverts one (a reorg),
  * writes a block of the new fork, closes the store, reopens it on a new `open()` and checks
- * that it has the same versions, indexes and blocks at every block.
+ * that it has the same versions, indexes, blocks of last change and blocks at every block.
  */
 export async function assertSameAfterReopen(open: () => Promise<SqlBackend>): Promise<void> {
   const writes = [
@@ -57,6 +57,7 @@ export async function assertSameAfterReopen(open: () => Promise<SqlBackend>): Pr
       jobs: store.all("Job", at),
       bids: store.all("Bid", at),
       byProvider: [ALICE, BOB].map((provider) => ids(store.find("Job", "provider", provider, at))),
+      changedAt: ["1", "2"].map((id) => store.changedAt("Job", id, at)),
     }));
   const expected = snapshot(before);
   const blocks = before.recentBlocks();
@@ -69,6 +70,7 @@ export async function assertSameAfterReopen(open: () => Promise<SqlBackend>): Pr
     assert.deepEqual(expected[2]!.byProvider, [["1"], []]);
     assert.deepEqual(expected[4]!.jobs.map((job) => job.id), ["1"], "the reverted block 4 left nothing");
     assert.deepEqual(expected[5]!.jobs.map((job) => job.status), ["Finalized"]);
+    assert.deepEqual(expected.map((at) => at.changedAt), [[undefined, undefined], [1, undefined], [2, undefined], [3, undefined], [3, undefined], [5, undefined]]);
   } finally {
     await after.close();
   }
