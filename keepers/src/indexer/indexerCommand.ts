@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import type { Command } from "commander";
+import { declareKeyUse } from "../cli/commandContext.ts";
 import { loadKeeperConfig, type KeeperConfigFlags } from "../config/keeperConfig.ts";
 import { VeritrainError } from "../errors.ts";
 import { createKeeperRuntime } from "../keeperRuntime.ts";
@@ -42,8 +43,7 @@ function boundsOf(o: BoundFlags): QueryBounds {
  * registerIndexerCommand(program);
  */
 export function registerIndexerCommand(program: Command): void {
-  program
-    .command("indexer")
+  declareKeyUse(program.command("indexer"), "reads")
     .description("index the protocol's events with the subgraph's mappings and serve its GraphQL API on 127.0.0.1")
     .option("--port <port>", "GraphQL port on 127.0.0.1", "8000")
     .option("--start-block <n>", "first block to index (the deployment block)", "0")
