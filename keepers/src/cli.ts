@@ -11,6 +11,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { SingleBar } from "cli-progress";
 import { Command, Option } from "commander";
 import { parseEther } from "viem";
+import { stakeTokens } from "./chain/stakeTokens.ts";
 import { registerJobCommands } from "./cli/jobCommands.ts";
 import { registerProofCommands } from "./cli/proofCommands.ts";
 import { registerRoleCommands } from "./cli/roleCommands.ts";
@@ -206,10 +207,7 @@ program
         if (!o.join || isProvider) return;
         const needed = await registry.read.providerStake();
         const { available } = await chain.contracts.StakeManager.read.stakeOf([chain.account.address]);
-        if (available < needed) {
-          await chain.send(() => chain.contracts.VeritrainToken.write.approve([chain.contracts.StakeManager.address, needed - available]));
-          await chain.send(() => chain.contracts.StakeManager.write.stake([needed - available]));
-        }
+        if (available < needed) await stakeTokens({ chain, amount: needed - available, action: "joining as a storage provider" });
         await chain.send(() => registry.write.join([endpoint]));
         log.info({ endpoint }, "joined as storage provider");
       });

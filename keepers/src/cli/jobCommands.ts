@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { Option, type Command } from "commander";
+import { stakeTokens } from "../chain/stakeTokens.ts";
 import { VeritrainError } from "../errors.ts";
 import { checkSplitsFit } from "../jobs/checkSplitsFit.ts";
 import { defaultJobSpec } from "../jobs/defaultJobSpec.ts";
@@ -22,7 +23,7 @@ export function registerJobCommands(program: Command): void {
 
   job
     .command("post")
-    .description("build (or read) a job spec, store it and its model in this node's content store, approve the reward and post the order; serves spec and model until a result is submitted")
+    .description("build (or read) a job spec, store it and its model in this node's content store, check the token and ETH balances, then post the order with a permit of the reward (one transaction); serves spec and model until a result is submitted")
     .requiredOption("--dataset <id>", "DatasetRegistry id of an active MNIST dataset")
     .option("--spec <file>", "job spec JSON (docs/training.md §9); default: LeNet-5 on the dataset's MNIST splits")
     .option("--model <file>", "the ONNX model file the --spec names")
@@ -111,15 +112,13 @@ export function registerJobCommands(program: Command): void {
 
   program
     .command("stake <tokens>")
-    .description("approve and stake tokens in StakeManager (compute providers lock a job's minimum stake from it, validators the validator stake)")
+    .description("stake tokens in StakeManager (compute providers lock a job's minimum stake from it, validators the validator stake); checks the token and ETH balances first, then approves only what the allowance lacks and stakes")
     .action(reportErrors(async (amount: string, _o, command: Command) => {
       const value = parseTokens(amount, "amount");
       const { runtime, chain } = await setUpCommand(command, "stake");
       try {
-        const { StakeManager, VeritrainToken } = chain.contracts;
-        await chain.send(() => VeritrainToken.write.approve([StakeManager.address, value]));
-        await chain.send(() => StakeManager.write.stake([value]));
-        const stake = await StakeManager.read.stakeOf([chain.account.address]);
+        await stakeTokens({ chain, amount: value, action: "staking" });
+        const stake = await chain.contracts.StakeManager.read.stakeOf([chain.account.address]);
         console.log(JSON.stringify(Object.fromEntries(Object.entries({ account: chain.account.address, ...stake }).map(([key, v]) => [key, typeof v === "bigint" ? v.toString() : v]))));
       } finally {
         await runtime.close();

@@ -2,6 +2,7 @@ import { Option, type Command } from "commander";
 import { getAddress, isAddress, zeroAddress } from "viem";
 import { runAutomationRole } from "../automation/automationRole.ts";
 import { DEFAULT_DRAND_URL } from "../drand/fetchBeacon.ts";
+import { stakeTokens } from "../chain/stakeTokens.ts";
 import { runChallengerRole } from "../challenger/challengerRole.ts";
 import { runComputeRole } from "../compute/computeRole.ts";
 import { VeritrainError } from "../errors.ts";
@@ -107,7 +108,7 @@ export function registerRoleCommands(program: Command): void {
       if (!/^https?:\/\//.test(o.relay)) throw new VeritrainError(`--relay must be an http(s) URL, got ${JSON.stringify(o.relay)}`, { code: "CLI_ARGUMENT_INVALID", details: { flag: "--relay" } });
       const { log, config, runtime, chain, health, untilReachable } = await setUpCommand(command, "validator", { waitForChain: true });
       try {
-        const { ValidatorCommittee, StakeManager, VeritrainToken } = chain.contracts;
+        const { ValidatorCommittee, StakeManager } = chain.contracts;
         const me = chain.account.address;
         await untilReachable(async () => {
           const entry = await ValidatorCommittee.read.validatorOf([me]);
@@ -118,10 +119,7 @@ export function registerRoleCommands(program: Command): void {
           } else if (o.join && !listed) {
             const { validatorStake } = await ValidatorCommittee.read.config();
             const { available } = await StakeManager.read.stakeOf([me]);
-            if (available < validatorStake) {
-              await chain.send(() => VeritrainToken.write.approve([StakeManager.address, validatorStake - available]));
-              await chain.send(() => StakeManager.write.stake([validatorStake - available]));
-            }
+            if (available < validatorStake) await stakeTokens({ chain, amount: validatorStake - available, action: "joining the validator committee" });
             await chain.send(() => ValidatorCommittee.write.join());
             log.info({ validator: me }, "joined the validator committee");
           } else if (!listed) {
