@@ -1,4 +1,4 @@
-import { formatEther } from "viem";
+import { Eip1559FeesNotSupportedError, formatEther } from "viem";
 import { VeritrainError } from "../errors.ts";
 import type { ProtocolConnection } from "./protocolContracts.ts";
 
@@ -33,8 +33,14 @@ export async function requireFunds({ chain, action, tokens, gas }: RequireFundsP
     }
   }
   if (gas !== undefined) {
-    const [balance, fees] = await Promise.all([chain.publicClient.getBalance({ address: account }), chain.publicClient.estimateFeesPerGas()]);
-    const cost = gas * (fees.maxFeePerGas ?? fees.gasPrice ?? 0n);
+    // The fee cap viem will send with (what the node checks the balance against); a chain without
+    // EIP-1559 fees (Polygon zkEVM) prices gas at eth_gasPrice.
+    const fee = chain.publicClient.estimateFeesPerGas().then(
+      (fees) => fees.maxFeePerGas,
+      (error: unknown) => (error instanceof Eip1559FeesNotSupportedError ? chain.publicClient.getGasPrice() : Promise.reject(error)),
+    );
+    const [balance, price] = await Promise.all([chain.publicClient.getBalance({ address: account }), fee]);
+    const cost = gas * price;
     if (balance < cost) {
       throw new VeritrainError(
         `account ${account} holds ${formatEther(balance)} ETH; ${action} needs about ${formatEther(cost)} ETH for gas: send it ETH first`,

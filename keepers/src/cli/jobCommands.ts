@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { Option, type Command } from "commander";
+import { requireFunds } from "../chain/requireFunds.ts";
 import { stakeTokens } from "../chain/stakeTokens.ts";
 import { VeritrainError } from "../errors.ts";
 import { checkSplitsFit } from "../jobs/checkSplitsFit.ts";
@@ -51,6 +52,8 @@ export function registerJobCommands(program: Command): void {
       const { spec: fileSpec, modelBytes: fileModel } = o.spec === undefined ? {} : readSpecFiles(o.spec, o.model);
       const { log, config, runtime, chain } = await setUpCommand(command, "job-post");
       try {
+        // Fail before fetching and storing anything; postJob checks again right before it sends.
+        await requireFunds({ chain, action: "posting", tokens: { amount: order.reward, label: "reward" } });
         const store = await openKeeperStore({ config, runtime, log, port: parseCount(o.port, "--port"), peers: o.peer });
         const bounded = () => AbortSignal.any([runtime.signal, AbortSignal.timeout(30_000)]);
         const { manifest } = await fetchDatasetManifest({ chain, store, datasetId: order.datasetId, log, bounded });

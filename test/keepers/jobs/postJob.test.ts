@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { promisify } from "node:util";
 import { parseEther, type Address } from "viem";
 import { CONTRACT_REVERT } from "../../../keepers/src/chain/describeRevert.ts";
 import { connectProtocol, type ProtocolConnection } from "../../../keepers/src/chain/protocolContracts.ts";
@@ -52,6 +55,27 @@ describe("posting a job and staking: nothing on-chain unless the whole action ca
     it("stakeTokens fails in one line and sends nothing", async () => {
       const state = await accountState(poor);
       await assert.rejects(stakeTokens({ chain: poor, amount: parseEther("100"), action: "staking" }), { code: "INSUFFICIENT_TOKENS", message: `account ${poor.account.address} holds 0 VTT; staking needs 100 VTT (stake): get tokens first, e.g. \`npm run veritrain -- devnet fund ${poor.account.address}\`` });
+      assert.deepEqual(await accountState(poor), state);
+    });
+
+    it("the CLI's `job post` and `stake` end with that one line and exit code 1, sending nothing", async () => {
+      const address = poor.account.address;
+      const state = await accountState(poor);
+      const deployment = fixture.chain.writeDeployment(join(fixture.work, "deployment.json"));
+      const env = { ...process.env, VERITRAIN_PRIVATE_KEY: fixture.keyOf(9), VERITRAIN_RPC_URL: fixture.chain.rpcUrl, VERITRAIN_DEPLOYMENT: deployment, VERITRAIN_DATA_DIR: join(fixture.work, "poor") };
+      const cli = new URL("../../../keepers/src/cli.ts", import.meta.url).pathname;
+      for (const [args, line] of [
+        [["job", "post", "--dataset", order.datasetId.toString(), "--no-wait"], `posting needs 10 VTT (reward)`],
+        [["stake", "100"], `staking needs 100 VTT (stake)`],
+      ] as const) {
+        const run = await promisify(execFile)(process.execPath, [cli, ...args], { env, encoding: "utf8" }).then(
+          () => assert.fail(`${args.join(" ")} succeeded`),
+          (error: { code: number; stderr: string }) => error,
+        );
+        assert.equal(run.code, 1);
+        const lines = run.stderr.split("\n").filter((l) => l.startsWith("error"));
+        assert.deepEqual(lines, [`error [INSUFFICIENT_TOKENS]: account ${address} holds 0 VTT; ${line}: get tokens first, e.g. \`npm run veritrain -- devnet fund ${address}\``]);
+      }
       assert.deepEqual(await accountState(poor), state);
     });
 
