@@ -85,7 +85,9 @@ export async function explainReverts<T>(call: () => Promise<T>): Promise<T> {
     const reverted = error.walk((cause) => cause instanceof ContractFunctionRevertedError || cause instanceof RawContractError);
     const data = reverted instanceof ContractFunctionRevertedError ? reverted.raw : reverted instanceof RawContractError ? reverted.data : undefined;
     if (typeof data !== "string" || data === "0x") throw error;
-    const described = await describeRevert(data);
+    // Without the build-info (artifacts copied without it) viem's own message stands.
+    const described = await describeRevert(data).catch(() => undefined);
+    if (described === undefined) throw error;
     throw new VeritrainError(described.message, { code: described.code, details: described.details, cause: error });
   }
 }
