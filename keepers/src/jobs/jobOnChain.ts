@@ -1,5 +1,5 @@
 import { parseEventLogs, type Hash } from "viem";
-import { explainReverts } from "../chain/describeRevert.ts";
+import { CONTRACT_REVERT, explainReverts } from "../chain/describeRevert.ts";
 import type { ProtocolConnection } from "../chain/protocolContracts.ts";
 import { requireFunds } from "../chain/requireFunds.ts";
 import { signPermit } from "../chain/signPermit.ts";
@@ -47,8 +47,8 @@ const PERMIT_LIFETIME = 3600n;
  * the reward is allowed by an EIP-2612 permit signed off-chain and `postWithPermit` is simulated
  * and sent — one transaction, no allowance left over. A token without permit falls back to
  * `approve` (only when the allowance is short of the reward) and `post`, after the same balance
- * checks (`post` itself cannot be simulated before the approval). A revert is explained in one
- * sentence ({@link explainReverts}).
+ * checks and a simulation of `post` that may fail only for the missing allowance. A revert is
+ * explained in one sentence ({@link explainReverts}).
  *
  * @example
  * const jobId = await postJob(chain, { datasetId, specDigest, reward, minStake, biddingPeriod: 60, executionPeriod: 3600, challengeWindow: 600 });
@@ -66,7 +66,12 @@ export async function postJob(chain: ProtocolConnection, order: JobOrder): Promi
     await requireFunds({ chain, action, gas: await JobRegistry.estimateGas.postWithPermit(args, { account }) });
     send = () => JobRegistry.write.postWithPermit(args);
   } else if ((await VeritrainToken.read.allowance([account.address, JobRegistry.address])) < order.reward) {
-    // `post` cannot be simulated before the approval; its gas is taken as a few approvals' worth.
+    // JobRegistry takes the reward last, after every check of the order: simulated before the
+    // approval, `post` may fail only for the allowance. Its gas cannot be estimated yet; it is taken
+    // as a few approvals' worth.
+    await explainReverts(() => JobRegistry.simulate.post([order], { account })).catch((error: unknown) => {
+      if (!isAllowanceShortfall(error)) throw error;
+    });
     const gas = await explainReverts(() => VeritrainToken.estimateGas.approve([JobRegistry.address, order.reward], { account }));
     await requireFunds({ chain, action, gas: 5n * gas });
     await chain.send(() => VeritrainToken.write.approve([JobRegistry.address, order.reward]));
@@ -80,6 +85,12 @@ export async function postJob(chain: ProtocolConnection, order: JobOrder): Promi
   const [posted] = parseEventLogs({ abi: JobRegistry.abi, logs: receipt.logs, eventName: "JobPosted" });
   if (!posted) throw new VeritrainError("post() emitted no JobPosted event", { code: "TRANSACTION_UNEXPECTED" });
   return posted.args.jobId;
+}
+
+/** Whether `error` is a token's refusal to transfer for want of allowance (OpenZeppelin 5's custom error or 4's string). */
+function isAllowanceShortfall(error: unknown): boolean {
+  if (!(error instanceof VeritrainError) || error.code !== CONTRACT_REVERT) return false;
+  return error.details.error === "ERC20InsufficientAllowance" || (error.details.error === "Error" && /allowance/i.test(error.message));
 }
 
 /**

@@ -3,7 +3,7 @@ import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
-import { parseEther, type Address } from "viem";
+import { ContractFunctionZeroDataError, parseEther, type Address } from "viem";
 import { CONTRACT_REVERT } from "../../../keepers/src/chain/describeRevert.ts";
 import { connectProtocol, type ProtocolConnection } from "../../../keepers/src/chain/protocolContracts.ts";
 import { stakeTokens } from "../../../keepers/src/chain/stakeTokens.ts";
@@ -12,6 +12,15 @@ import { JobStatus, postJob, readJob, type JobOrder } from "../../../keepers/src
 import { registerMnistDataset, startProtocolFixture, type ProtocolFixture } from "../../harness/protocolFixture.ts";
 
 const SPEC_DIGEST = `0x${"5a".repeat(32)}` as const;
+
+/** `chain` as if its token had no EIP-2612 permit: `eip712Domain()` answers nothing, as a plain ERC-20 does. */
+function withoutPermit(chain: ProtocolConnection): ProtocolConnection {
+  const token = chain.contracts.VeritrainToken;
+  const eip712Domain = () => Promise.reject(new ContractFunctionZeroDataError({ functionName: "eip712Domain" }));
+  // viem's `read` is a proxy of the ABI's functions: wrap it rather than copy it.
+  const read = new Proxy(token.read, { get: (target, name) => (name === "eip712Domain" ? eip712Domain : Reflect.get(target, name)) });
+  return { ...chain, contracts: { ...chain.contracts, VeritrainToken: { ...token, read } } } as ProtocolConnection;
+}
 
 describe("posting a job and staking: nothing on-chain unless the whole action can succeed", { timeout: 300_000 }, () => {
   let fixture: ProtocolFixture;
@@ -115,6 +124,23 @@ describe("posting a job and staking: nothing on-chain unless the whole action ca
         message: "JobRegistryDatasetNotActive: an order names dataset 99, which is not placed and active in DatasetRegistry",
       });
       assert.deepEqual(await accountState(consumer), state);
+    });
+
+    describe("and the token has no permit", () => {
+      it("an order the contract refuses fails before the approval", async () => {
+        const consumer = withoutPermit(await fixture.connect(6));
+        const state = await accountState(consumer);
+        await assert.rejects(postJob(consumer, { ...order, datasetId: 99n }), { code: CONTRACT_REVERT, message: /^JobRegistryDatasetNotActive: / });
+        assert.deepEqual(await accountState(consumer), state);
+      });
+
+      it("postJob approves the reward and posts: two transactions, no allowance left", async () => {
+        const consumer = withoutPermit(await fixture.connect(6));
+        const state = await accountState(consumer);
+        const job = await readJob(consumer, await postJob(consumer, order));
+        assert.deepEqual([job.status, job.consumer], [JobStatus.Bidding, consumer.account.address]);
+        assert.deepEqual(await accountState(consumer), { ...state, nonce: state.nonce + 2 });
+      });
     });
 
     it("stakeTokens approves exactly the amount and stakes it: two transactions, no allowance left", async () => {
