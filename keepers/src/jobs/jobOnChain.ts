@@ -1,5 +1,6 @@
 import { parseEventLogs, type Hash } from "viem";
-import { CONTRACT_REVERT, explainReverts } from "../chain/describeRevert.ts";
+import { explainReverts } from "../chain/describeRevert.ts";
+import { isAllowanceShortfall } from "../chain/isAllowanceShortfall.ts";
 import type { ProtocolConnection } from "../chain/protocolContracts.ts";
 import { requireFunds } from "../chain/requireFunds.ts";
 import { signPermit } from "../chain/signPermit.ts";
@@ -65,32 +66,26 @@ export async function postJob(chain: ProtocolConnection, order: JobOrder): Promi
     await explainReverts(() => JobRegistry.simulate.postWithPermit(args, { account }));
     await requireFunds({ chain, action, gas: await JobRegistry.estimateGas.postWithPermit(args, { account }) });
     send = () => JobRegistry.write.postWithPermit(args);
-  } else if ((await VeritrainToken.read.allowance([account.address, JobRegistry.address])) < order.reward) {
-    // JobRegistry takes the reward last, after every check of the order: simulated before the
-    // approval, `post` may fail only for the allowance. Its gas cannot be estimated yet; it is taken
-    // as a few approvals' worth.
-    await explainReverts(() => JobRegistry.simulate.post([order], { account })).catch((error: unknown) => {
-      if (!isAllowanceShortfall(error)) throw error;
-    });
-    const gas = await explainReverts(() => VeritrainToken.estimateGas.approve([JobRegistry.address, order.reward], { account }));
-    await requireFunds({ chain, action, gas: 5n * gas });
-    await chain.send(() => VeritrainToken.write.approve([JobRegistry.address, order.reward]));
-    send = () => JobRegistry.write.post([order]);
   } else {
-    await explainReverts(() => JobRegistry.simulate.post([order], { account }));
-    await requireFunds({ chain, action, gas: await JobRegistry.estimateGas.post([order], { account }) });
+    const short = (await VeritrainToken.read.allowance([account.address, JobRegistry.address])) < order.reward;
+    // Before the approval, the simulation may fail only for the allowance.
+    await explainReverts(() => JobRegistry.simulate.post([order], { account })).catch((error: unknown) => {
+      if (!(short && isAllowanceShortfall(error))) throw error;
+    });
+    if (short) {
+      // `post` cannot be estimated before the approval: it is taken as a few approvals' worth.
+      const gas = await explainReverts(() => VeritrainToken.estimateGas.approve([JobRegistry.address, order.reward], { account }));
+      await requireFunds({ chain, action, gas: 5n * gas });
+      await chain.send(() => VeritrainToken.write.approve([JobRegistry.address, order.reward]));
+    } else {
+      await requireFunds({ chain, action, gas: await JobRegistry.estimateGas.post([order], { account }) });
+    }
     send = () => JobRegistry.write.post([order]);
   }
   const receipt = await chain.send(send);
   const [posted] = parseEventLogs({ abi: JobRegistry.abi, logs: receipt.logs, eventName: "JobPosted" });
   if (!posted) throw new VeritrainError("post() emitted no JobPosted event", { code: "TRANSACTION_UNEXPECTED" });
   return posted.args.jobId;
-}
-
-/** Whether `error` is a token's refusal to transfer for want of allowance (OpenZeppelin 5's custom error or 4's string). */
-function isAllowanceShortfall(error: unknown): boolean {
-  if (!(error instanceof VeritrainError) || error.code !== CONTRACT_REVERT) return false;
-  return error.details.error === "ERC20InsufficientAllowance" || (error.details.error === "Error" && /allowance/i.test(error.message));
 }
 
 /**

@@ -152,5 +152,12 @@ describe("posting a job and staking: nothing on-chain unless the whole action ca
       assert.equal(after.available - before.available, parseEther("100"));
       assert.deepEqual(await accountState(provider), { ...state, nonce: state.nonce + 2 });
     });
+
+    it("stakeTokens of nothing fails with StakeManager's error before anything is sent", async () => {
+      const provider = await fixture.connect(5);
+      const state = await accountState(provider);
+      await assert.rejects(stakeTokens({ chain: provider, amount: 0n, action: "staking" }), { code: CONTRACT_REVERT, message: "StakeManagerZeroAmount: an amount that must be positive is zero" });
+      assert.deepEqual(await accountState(provider), state);
+    });
   });
 });
