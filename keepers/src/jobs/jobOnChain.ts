@@ -1,6 +1,6 @@
-import { parseEventLogs, type Hash } from "viem";
+import { parseEventLogs, type TransactionReceipt } from "viem";
+import { approveThenSend } from "../chain/approveThenSend.ts";
 import { explainReverts } from "../chain/describeRevert.ts";
-import { isAllowanceShortfall } from "../chain/isAllowanceShortfall.ts";
 import type { ProtocolConnection } from "../chain/protocolContracts.ts";
 import { requireFunds } from "../chain/requireFunds.ts";
 import { signPermit } from "../chain/signPermit.ts";
@@ -47,42 +47,37 @@ const PERMIT_LIFETIME = 3600n;
  * the account's tokens (the reward) and ETH (gas) are checked first ({@link requireFunds}), then
  * the reward is allowed by an EIP-2612 permit signed off-chain and `postWithPermit` is simulated
  * and sent — one transaction, no allowance left over. A token without permit falls back to
- * `approve` (only when the allowance is short of the reward) and `post`, after the same balance
- * checks and a simulation of `post` that may fail only for the missing allowance. A revert is
- * explained in one sentence ({@link explainReverts}).
+ * `approve` (only when the allowance is short of the reward) and `post` ({@link approveThenSend}:
+ * `post` simulated first, where only the allowance may be missing). A revert is explained in one
+ * sentence ({@link explainReverts}).
  *
  * @example
  * const jobId = await postJob(chain, { datasetId, specDigest, reward, minStake, biddingPeriod: 60, executionPeriod: 3600, challengeWindow: 600 });
  */
 export async function postJob(chain: ProtocolConnection, order: JobOrder): Promise<bigint> {
-  const { JobRegistry, VeritrainToken } = chain.contracts;
+  const { JobRegistry } = chain.contracts;
   const account = chain.account;
   const action = "posting";
-  await requireFunds({ chain, action, tokens: { amount: order.reward, label: "reward" } });
+  const tokens = { amount: order.reward, label: "reward" };
+  await requireFunds({ chain, action, tokens });
   const permit = await signPermit({ chain, spender: JobRegistry.address, value: order.reward, deadline: (await chainTime(chain)) + PERMIT_LIFETIME });
-  let send: () => Promise<Hash>;
+  let receipt: TransactionReceipt;
   if (permit !== undefined) {
     const args = [order, permit.deadline, permit.v, permit.r, permit.s] as const;
     await explainReverts(() => JobRegistry.simulate.postWithPermit(args, { account }));
     await requireFunds({ chain, action, gas: await JobRegistry.estimateGas.postWithPermit(args, { account }) });
-    send = () => JobRegistry.write.postWithPermit(args);
+    receipt = await chain.send(() => JobRegistry.write.postWithPermit(args));
   } else {
-    const short = (await VeritrainToken.read.allowance([account.address, JobRegistry.address])) < order.reward;
-    // Before the approval, the simulation may fail only for the allowance.
-    await explainReverts(() => JobRegistry.simulate.post([order], { account })).catch((error: unknown) => {
-      if (!(short && isAllowanceShortfall(error))) throw error;
+    receipt = await approveThenSend({
+      chain,
+      action,
+      spender: JobRegistry.address,
+      tokens,
+      simulate: () => JobRegistry.simulate.post([order], { account }),
+      estimateGas: () => JobRegistry.estimateGas.post([order], { account }),
+      write: () => JobRegistry.write.post([order]),
     });
-    if (short) {
-      // `post` cannot be estimated before the approval: it is taken as a few approvals' worth.
-      const gas = await explainReverts(() => VeritrainToken.estimateGas.approve([JobRegistry.address, order.reward], { account }));
-      await requireFunds({ chain, action, gas: 5n * gas });
-      await chain.send(() => VeritrainToken.write.approve([JobRegistry.address, order.reward]));
-    } else {
-      await requireFunds({ chain, action, gas: await JobRegistry.estimateGas.post([order], { account }) });
-    }
-    send = () => JobRegistry.write.post([order]);
   }
-  const receipt = await chain.send(send);
   const [posted] = parseEventLogs({ abi: JobRegistry.abi, logs: receipt.logs, eventName: "JobPosted" });
   if (!posted) throw new VeritrainError("post() emitted no JobPosted event", { code: "TRANSACTION_UNEXPECTED" });
   return posted.args.jobId;
