@@ -49,7 +49,8 @@ const REMEDIES: Readonly<Record<string, (args: Readonly<Record<string, string>>)
  * and `Panic(uint256)` are decoded too; an unknown selector is named with the raw data.
  *
  * @example
- * const error = await describeRevert("0xe450d38c…"); // error.message: "ERC20InsufficientBalance: … (sender 0x…, balance 0 VTT, needed 10 VTT); get tokens first, …"
+ * const error = await describeRevert("0xe450d38c…");
+ * // error.message: "ERC20InsufficientBalance: Indicates an error related to the current balance (0 VTT) of a sender (0x…). Used in transfers (needed 10 VTT); get tokens first, e.g. `npm run veritrain -- devnet fund 0x…`"
  */
 export async function describeRevert(data: Hex): Promise<VeritrainError> {
   const { abi, docs } = await protocolErrors();
