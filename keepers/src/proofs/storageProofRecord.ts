@@ -97,6 +97,7 @@ export async function verifyStorageProofRecord({ chain, record }: { chain: Proto
   const round = BigInt(record.round);
   const { column, prover } = record;
   const reasons: string[] = [];
+  // One reader for four events: viem types getLogs for a literal event, hence the cast; parseEventLogs types the result.
   const events = async <Name extends "RoundOpened" | "ColumnPrepared" | "ProofAccepted" | "ProofRejected">(eventName: Name, args: Record<string, unknown>) =>
     parseEventLogs({
       abi: storageProofs.abi,
