@@ -90,9 +90,13 @@ export async function withDataset() {
   return withDatasetOfRoots([fieldRoot("column 0"), fieldRoot("column 1")]);
 }
 
-/** {@link withDataset} with the given column roots (e.g. real Poseidon roots for real proofs). */
-export async function withDatasetOfRoots(columnRoots: readonly [Hex, Hex]) {
+/**
+ * {@link withDataset} with the given column roots (e.g. real Poseidon roots for real proofs),
+ * bound to verifier version 1, or to the version `addVersion` registers and returns.
+ */
+export async function withDatasetOfRoots(columnRoots: readonly [Hex, Hex], addVersion?: (p: Protocol) => Promise<number>) {
   const p = await deployProtocol();
+  const verifierVersion = addVersion === undefined ? 1 : await addVersion(p);
   const providerStake = await p.datasetRegistry.read.providerStake();
   for (const wallet of p.storageProviders.slice(-2)) {
     await stake(p, wallet, providerStake);
@@ -111,7 +115,7 @@ export async function withDatasetOfRoots(columnRoots: readonly [Hex, Hex]) {
         byteLength: 1000n,
         payment: parseEther("10"),
         term: 365 * 24 * 3600,
-        verifierVersion: 1,
+        verifierVersion,
       },
     ],
     { account: p.consumer.account },

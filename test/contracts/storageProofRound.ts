@@ -5,7 +5,7 @@ import { proofToCalldata, type ProofCalldata } from "../../keepers/src/proofs/pr
 import type { StorageProver } from "../../keepers/src/proofs/storageProver.ts";
 import { storageWitness } from "../../keepers/src/proofs/storageWitness.ts";
 import { SeededRandom } from "../keepers/commitments/seededRandom.ts";
-import { stake, viem, withDatasetOfRoots } from "./fixture.ts";
+import { stake, viem, withDatasetOfRoots, type Protocol } from "./fixture.ts";
 
 /** The two columns of the real-proof dataset: seeded bytes (about 30 and 25 leaves). */
 export const REAL_COLUMNS = [new SeededRandom(1n).bytes(496 * 30 - 7), new SeededRandom(2n).bytes(496 * 25)] as const;
@@ -17,7 +17,12 @@ const commitments = await Promise.all(REAL_COLUMNS.map((column) => columnRoot({ 
  * VeritrainLocal registers as version 1).
  */
 export async function withRealOpenRound() {
-  const p = await withDatasetOfRoots([fieldToBytes32Hex(commitments[0]!.root), fieldToBytes32Hex(commitments[1]!.root)]);
+  return withRealOpenRoundBoundTo();
+}
+
+/** {@link withRealOpenRound} with the dataset bound to the version `addVersion` registers and returns (default: version 1). */
+export async function withRealOpenRoundBoundTo(addVersion?: (p: Protocol) => Promise<number>) {
+  const p = await withDatasetOfRoots([fieldToBytes32Hex(commitments[0]!.root), fieldToBytes32Hex(commitments[1]!.root)], addVersion);
   const holders = await p.datasetRegistry.read.holders([1n]);
   const holder = holders.map((address) => p.storageProviders.find((w) => getAddress(w.account.address) === address)!);
   for (const [column, wallet] of holder.entries()) await p.datasetRegistry.write.acceptColumn([1n, BigInt(column)], { account: wallet.account });

@@ -13,6 +13,7 @@ import {
 } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { VeritrainError } from "../errors.ts";
+import { explainReverts } from "./describeRevert.ts";
 
 /** The protocol's contracts and their sources under contracts/. */
 const SOURCES = {
@@ -27,14 +28,18 @@ const SOURCES = {
 
 export type ProtocolContractName = keyof typeof SOURCES;
 
-/** Every contract a protocol deployment has. */
+/** The protocol's contract names. */
 export const PROTOCOL_CONTRACT_NAMES = Object.keys(SOURCES) as ProtocolContractName[];
+
+/** Where the Hardhat artifact of `name` is (artifacts/contracts/…/Name.json). */
+export function artifactUrl(name: ProtocolContractName): URL {
+  return new URL(`../../../artifacts/contracts/${SOURCES[name]}/${name}.json`, import.meta.url);
+}
 
 /** The ABI of `name`, typed from the Hardhat artifact declarations, read from artifacts/. */
 async function readAbi<Name extends ProtocolContractName>(name: Name): Promise<ArtifactMap[Name]["abi"]> {
-  const url = new URL(`../../../artifacts/contracts/${SOURCES[name]}/${name}.json`, import.meta.url);
   try {
-    return JSON.parse(await readFile(url, "utf8")).abi;
+    return JSON.parse(await readFile(artifactUrl(name), "utf8")).abi;
   } catch (cause) {
     throw new VeritrainError(`no compiled artifact for ${name}: run \`npm run build\``, { code: "ARTIFACT_MISSING", cause });
   }
@@ -85,10 +90,13 @@ export async function connectProtocol({ rpcUrl, privateKey, addresses, confirmat
     StorageProofs: await contract("StorageProofs"),
   };
 
-  /** Waits for `transaction` to be mined with `confirmations`; throws if it reverted. */
+  /**
+   * Waits for `transaction` to be mined with `confirmations`; throws if it reverted. A revert found
+   * before sending (viem estimates gas first) is decoded into a sentence ({@link explainReverts}).
+   */
   const send = async (transaction: () => Promise<Hash>) => {
     if (!privateKey) throw new VeritrainError("this command sends transactions: set VERITRAIN_PRIVATE_KEY", { code: "CONFIG_INVALID", details: { field: "privateKey" } });
-    const hash = await transaction();
+    const hash = await explainReverts(transaction);
     const receipt = await publicClient.waitForTransactionReceipt({ hash, confirmations });
     if (receipt.status !== "success") throw new VeritrainError(`transaction ${hash} reverted`, { code: "TRANSACTION_REVERTED", details: { hash } });
     return receipt;

@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import { isAddressEqual } from "viem";
+import { approveThenSend } from "../chain/approveThenSend.ts";
 import { followEvents } from "../chain/followEvents.ts";
 import type { ProtocolConnection } from "../chain/protocolContracts.ts";
 import type { HeliaContentStore } from "../content/heliaContentStore.ts";
@@ -101,10 +102,18 @@ export async function checkAndChallenge({ chain, store, segments, threads, log, 
     log.info(context, "challenge skipped: the result is no longer open to challenge");
     return undefined;
   }
-  const { Disputes, VeritrainToken } = chain.contracts;
+  const { Disputes } = chain.contracts;
   const bond = await Disputes.read.challengeBond();
-  await chain.send(() => VeritrainToken.write.approve([Disputes.address, bond]));
-  await chain.send(() => Disputes.write.challenge([jobId, BigInt(wrong.index), wrong.hash]));
+  const args = [jobId, BigInt(wrong.index), wrong.hash] as const;
+  await approveThenSend({
+    chain,
+    action: "challenging",
+    spender: Disputes.address,
+    tokens: { amount: bond, label: "challenge bond" },
+    simulate: () => Disputes.simulate.challenge(args, { account: chain.account }),
+    estimateGas: () => Disputes.estimateGas.challenge(args, { account: chain.account }),
+    write: () => Disputes.write.challenge(args),
+  });
   log.info({ ...context, ...wrong, bond: bond.toString() }, "result challenged");
   return wrong.index;
 }

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Command } from "commander";
 import type { ProtocolConnection } from "../chain/protocolContracts.ts";
+import { requireFunds } from "../chain/requireFunds.ts";
 import { DEFAULT_COLUMN_DEPTH } from "../commitments/treeDepth.ts";
 import { createHeliaContentStore } from "../content/heliaContentStore.ts";
 import { chooseVerifierVersion } from "../datasets/chooseVerifierVersion.ts";
@@ -16,7 +17,8 @@ import { VeritrainError } from "../errors.ts";
 import { trackCreatedDirectory } from "../runtime/createdDirectory.ts";
 import { loadMnist } from "../training/mnist.ts";
 import { declareKeyUse, parseCount, parseTokens, setUpCommand } from "./commandContext.ts";
-import { printOutput, table, tokenFormatter } from "./printOutput.ts";
+import { printOutput, table } from "./printOutput.ts";
+import { tokenFormatter } from "../chain/tokenFormatter.ts";
 import { progressBar } from "./progressBar.ts";
 
 /** IDatasetRegistry.DatasetStatus, indexed by number. */
@@ -230,26 +232,11 @@ export function registerDatasetCommands(program: Command): void {
 
 /**
  * Refuses, before anything is stored or sent, a registration the chain would refuse for want of
- * tokens, gas money or providers: approving and then failing would leave an allowance behind.
+ * tokens or providers (the registration itself checks again right before it sends).
  */
 async function checkCanRegister(chain: ProtocolConnection, { payment, n }: { payment: bigint; n: number }): Promise<void> {
-  const { VeritrainToken, DatasetRegistry } = chain.contracts;
-  const me = chain.account.address;
-  const [balance, ether, providers, tokens] = await Promise.all([
-    VeritrainToken.read.balanceOf([me]),
-    chain.publicClient.getBalance({ address: me }),
-    DatasetRegistry.read.providers(),
-    tokenFormatter(chain),
-  ]);
-  if (balance < payment) {
-    throw new VeritrainError(`account ${me} holds ${tokens(balance)}; the storage payment is ${tokens(payment)}: get tokens first (on a devnet: npm run veritrain -- devnet fund ${me})`, {
-      code: "INSUFFICIENT_TOKENS",
-      details: { account: me, balance, needed: payment },
-    });
-  }
-  if (ether === 0n) {
-    throw new VeritrainError(`account ${me} holds no ether to pay gas: fund it first (on a devnet: npm run veritrain -- devnet fund ${me})`, { code: "INSUFFICIENT_GAS_MONEY", details: { account: me } });
-  }
+  await requireFunds({ chain, action: "registering", tokens: { amount: payment, label: "storage payment" } });
+  const providers = await chain.contracts.DatasetRegistry.read.providers();
   if (providers.length < n) {
     throw new VeritrainError(`${providers.length} storage providers have joined; a dataset of ${n} shards per stripe needs ${n}: start more storage keepers (veritrain storage --join) or lower --n`, {
       code: "NOT_ENOUGH_PROVIDERS",

@@ -4,7 +4,8 @@ import { connectProtocol } from "../chain/protocolContracts.ts";
 import { devAccountKey, fundDevAccounts } from "../devnet/devAccounts.ts";
 import { VeritrainError } from "../errors.ts";
 import { parseTokens, setUpCommand } from "./commandContext.ts";
-import { printOutput, tokenFormatter } from "./printOutput.ts";
+import { printOutput } from "./printOutput.ts";
+import { tokenFormatter } from "../chain/tokenFormatter.ts";
 
 /** Chain id of a Hardhat node, the only chain whose balances `devnet fund` may set. */
 const HARDHAT_CHAIN_ID = 31337;

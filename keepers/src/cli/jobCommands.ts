@@ -2,6 +2,8 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Option, type Command } from "commander";
 import { zeroAddress, zeroHash } from "viem";
+import { requireFunds } from "../chain/requireFunds.ts";
+import { stakeTokens } from "../chain/stakeTokens.ts";
 import { VeritrainError } from "../errors.ts";
 import { checkSplitsFit } from "../jobs/checkSplitsFit.ts";
 import { defaultJobSpec } from "../jobs/defaultJobSpec.ts";
@@ -15,7 +17,8 @@ import { mnistTestAccuracy } from "../training/onnxRuntimeEvaluation.ts";
 import { contentId, RAW_CODEC } from "../training/contentId.ts";
 import { validateJobSpec, type JobSpec } from "../training/jobSpec.ts";
 import { declareKeyUse, openKeeperStore, parseCount, parseTokens, setUpCommand } from "./commandContext.ts";
-import { printOutput, table, tokenFormatter } from "./printOutput.ts";
+import { printOutput, table } from "./printOutput.ts";
+import { tokenFormatter } from "../chain/tokenFormatter.ts";
 
 /** What a job's deadline ends, by status. */
 const DEADLINE_OF: Partial<Record<(typeof JOB_STATUS_NAMES)[number], string>> = {
@@ -34,7 +37,7 @@ export function registerJobCommands(program: Command): void {
   const job = program.command("job").description("post training jobs and read their state");
 
   declareKeyUse(job.command("post"), "signs")
-    .description("build (or read) a job spec, store it and its model in this node's content store, approve the reward and post the order; serves spec and model until a result is submitted")
+    .description("build (or read) a job spec, store it and its model in this node's content store, check the token and ETH balances, then post the order with a permit of the reward (one transaction); serves spec and model until a result is submitted")
     .requiredOption("--dataset <id>", "DatasetRegistry id of an active MNIST dataset")
     .option("--spec <file>", "job spec JSON (docs/training.md §9); default: LeNet-5 on the dataset's MNIST splits")
     .option("--model <file>", "the ONNX model file the --spec names")
@@ -62,6 +65,8 @@ export function registerJobCommands(program: Command): void {
       const { spec: fileSpec, modelBytes: fileModel } = o.spec === undefined ? {} : readSpecFiles(o.spec, o.model);
       const { log, config, runtime, chain } = await setUpCommand(command, "job-post");
       try {
+        // Fail before fetching and storing anything; postJob checks again right before it sends.
+        await requireFunds({ chain, action: "posting", tokens: { amount: order.reward, label: "reward" } });
         const created = trackCreatedDirectory(join(config.dataDir, "ipfs"));
         let posted = false;
         runtime.defer(() => {
@@ -208,15 +213,13 @@ export function registerJobCommands(program: Command): void {
     });
 
   declareKeyUse(program.command("stake <tokens>"), "signs")
-    .description("approve and stake tokens in StakeManager (compute providers lock a job's minimum stake from it, validators the validator stake)")
+    .description("stake tokens in StakeManager (compute providers lock a job's minimum stake from it, validators the validator stake); checks the token and ETH balances first, then approves only what the allowance lacks and stakes")
     .action(async (amount: string, _o, command: Command) => {
       const value = parseTokens(amount, "amount");
       const { runtime, chain } = await setUpCommand(command, "stake");
       try {
-        const { StakeManager, VeritrainToken } = chain.contracts;
-        await chain.send(() => VeritrainToken.write.approve([StakeManager.address, value]));
-        await chain.send(() => StakeManager.write.stake([value]));
-        const stake = await StakeManager.read.stakeOf([chain.account.address]);
+        await stakeTokens({ chain, amount: value, action: "staking" });
+        const stake = await chain.contracts.StakeManager.read.stakeOf([chain.account.address]);
         const tokens = await tokenFormatter(chain);
         printOutput(command, { account: chain.account.address, ...stake }, [`${chain.account.address} staked ${tokens(value)}: ${tokens(stake.available)} available, ${tokens(stake.locked)} locked`]);
       } finally {

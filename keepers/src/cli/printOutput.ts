@@ -1,6 +1,4 @@
 import type { Command } from "commander";
-import { formatEther } from "viem";
-import type { ProtocolConnection } from "../chain/protocolContracts.ts";
 
 /** A value as JSON: bigints (token amounts in wei, ids) as decimal strings. */
 export function toJson(value: unknown): unknown {
@@ -17,18 +15,6 @@ export function toJson(value: unknown): unknown {
 export function printOutput(command: Command, json: Record<string, unknown>, lines: readonly string[]): void {
   if (command.optsWithGlobals<{ json?: boolean }>().json === true) console.log(JSON.stringify(toJson(json)));
   else console.log(lines.join("\n"));
-}
-
-/**
- * A formatter of token amounts in the deployed token's own symbol (read from the chain), e.g.
- * `10.5 VTT` for 10.5 × 10^18 wei.
- *
- * @example
- * const tokens = await tokenFormatter(chain); tokens(10n ** 19n) // "10 VTT"
- */
-export async function tokenFormatter(chain: ProtocolConnection): Promise<(wei: bigint) => string> {
-  const symbol = await chain.contracts.VeritrainToken.read.symbol();
-  return (wei) => `${formatEther(wei)} ${symbol}`;
 }
 
 /** `rows` as aligned `label  value` lines. */

@@ -11,7 +11,7 @@ import { declareKeyUse, setUpCommand } from "./commandContext.ts";
 export function registerProofCommands(program: Command): void {
   const proof = program.command("proof").description("storage proofs");
   declareKeyUse(proof.command("verify <file>"), "reads")
-    .description("verify a storage proof record (as the storage role keeps it) off-chain against the registered column root, the round's seed, the prover and the dataset's anchored verifying key; exits 1 if invalid")
+    .description("verify a storage proof record (as the storage role keeps it) against everything StorageProofs.submitProof checks, as the chain was in the record's round: the round opened and audited the column, the prover held it then, the chain accepted its proof before the deadline, the public signals are [registered root, prover, seed], and the dataset's bound verifier (and the local key, when it is that version's) accepts the proof; prints every failed check as a reason and exits 1 if any failed")
     .action(async (file: string, _o: unknown, command: Command) => {
       const record = await readStorageProofRecord(file);
       const { runtime, chain } = await setUpCommand(command, "proof-verify");

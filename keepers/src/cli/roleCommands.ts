@@ -3,6 +3,7 @@ import { Option, type Command } from "commander";
 import { getAddress, isAddress, zeroAddress } from "viem";
 import { runAutomationRole } from "../automation/automationRole.ts";
 import { DEFAULT_DRAND_URL } from "../drand/fetchBeacon.ts";
+import { stakeTokens } from "../chain/stakeTokens.ts";
 import { runChallengerRole } from "../challenger/challengerRole.ts";
 import { runComputeRole } from "../compute/computeRole.ts";
 import { StorageProver } from "../proofs/storageProver.ts";
@@ -10,7 +11,8 @@ import { runStorageRole } from "../storage/storageRole.ts";
 import { VeritrainError } from "../errors.ts";
 import { runValidatorRole } from "../validator/validatorRole.ts";
 import { startVerdictRelay } from "../validator/verdictRelay.ts";
-import { printOutput, tokenFormatter } from "./printOutput.ts";
+import { printOutput } from "./printOutput.ts";
+import { tokenFormatter } from "../chain/tokenFormatter.ts";
 import { declareKeyUse, healthPortOption, openKeeperStore, parseCount, parseTokens, setUpCommand } from "./commandContext.ts";
 
 const peerOption = () => new Option("--peer <multiaddr...>", "peers to dial at start (consumers, compute providers: whoever serves specs and results)").default([]);
@@ -107,7 +109,7 @@ export function registerRoleCommands(program: Command): void {
       if (!/^https?:\/\//.test(o.relay)) throw new VeritrainError(`--relay must be an http(s) URL, got ${JSON.stringify(o.relay)}`, { code: "CLI_ARGUMENT_INVALID", details: { flag: "--relay" } });
       const { log, config, runtime, chain, health, untilReachable } = await setUpCommand(command, "validator", { waitForChain: true });
       try {
-        const { ValidatorCommittee, StakeManager, VeritrainToken } = chain.contracts;
+        const { ValidatorCommittee, StakeManager } = chain.contracts;
         const me = chain.account.address;
         await untilReachable(async () => {
           const entry = await ValidatorCommittee.read.validatorOf([me]);
@@ -118,10 +120,7 @@ export function registerRoleCommands(program: Command): void {
           } else if (o.join && !listed) {
             const { validatorStake } = await ValidatorCommittee.read.config();
             const { available } = await StakeManager.read.stakeOf([me]);
-            if (available < validatorStake) {
-              await chain.send(() => VeritrainToken.write.approve([StakeManager.address, validatorStake - available]));
-              await chain.send(() => StakeManager.write.stake([validatorStake - available]));
-            }
+            if (available < validatorStake) await stakeTokens({ chain, amount: validatorStake - available, action: "joining the validator committee" });
             await chain.send(() => ValidatorCommittee.write.join());
             log.info({ validator: me }, "joined the validator committee");
           } else if (!listed) {
@@ -220,10 +219,7 @@ export function registerRoleCommands(program: Command): void {
           if (!o.join || isProvider) return;
           const needed = await registry.read.providerStake();
           const { available } = await chain.contracts.StakeManager.read.stakeOf([chain.account.address]);
-          if (available < needed) {
-            await chain.send(() => chain.contracts.VeritrainToken.write.approve([chain.contracts.StakeManager.address, needed - available]));
-            await chain.send(() => chain.contracts.StakeManager.write.stake([needed - available]));
-          }
+          if (available < needed) await stakeTokens({ chain, amount: needed - available, action: "joining as a storage provider" });
           await chain.send(() => registry.write.join([endpoint]));
           log.info({ endpoint }, "joined as storage provider");
         });

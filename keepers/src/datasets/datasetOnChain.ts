@@ -3,6 +3,7 @@ import * as dagCbor from "@ipld/dag-cbor";
 import { create as createDigest } from "multiformats/hashes/digest";
 import { sha256 } from "multiformats/hashes/sha2";
 import { hexToBytes, parseEventLogs, toHex, zeroAddress, type Address } from "viem";
+import { approveThenSend } from "../chain/approveThenSend.ts";
 import type { ProtocolConnection } from "../chain/protocolContracts.ts";
 import { VeritrainError } from "../errors.ts";
 import type { PackagedDataset } from "./packageDataset.ts";
@@ -20,33 +21,41 @@ export type RegisterDatasetParameters = {
 };
 
 /**
- * Registers a packaged dataset in DatasetRegistry (approving the payment first), bound to verifier
- * version `verifierVersion`, and returns its id.
+ * Registers a packaged dataset in DatasetRegistry, bound to verifier version `verifierVersion`,
+ * and returns its id. The payment is approved first ({@link approveThenSend}: nothing is sent unless
+ * the account holds it and the registration simulates).
  *
  * @example
  * const datasetId = await registerDataset({ chain, packaged, payment: parseEther("100"), term: 86_400, verifierVersion: 2n });
  */
 export async function registerDataset({ chain, packaged, payment, term, verifierVersion }: RegisterDatasetParameters): Promise<bigint> {
   const { manifest, manifestCid } = packaged;
-  const { DatasetRegistry, VeritrainToken } = chain.contracts;
-  await chain.send(() => VeritrainToken.write.approve([DatasetRegistry.address, payment]));
-  const receipt = await chain.send(() =>
-    DatasetRegistry.write.register([
-      {
-        manifestDigest: toHex(manifestCid.multihash.digest),
-        datasetRoot: manifest.datasetRoot,
-        columnRoots: manifest.columnRoots,
-        k: manifest.layout.k,
-        n: manifest.layout.n,
-        shardSize: manifest.layout.shardSize,
-        stripeCount: manifest.layout.stripeCount,
-        byteLength: BigInt(manifest.layout.byteLength),
-        payment,
-        term,
-        verifierVersion: Number(verifierVersion),
-      },
-    ]),
-  );
+  const { DatasetRegistry } = chain.contracts;
+  const registration = [
+    {
+      manifestDigest: toHex(manifestCid.multihash.digest),
+      datasetRoot: manifest.datasetRoot,
+      columnRoots: manifest.columnRoots,
+      k: manifest.layout.k,
+      n: manifest.layout.n,
+      shardSize: manifest.layout.shardSize,
+      stripeCount: manifest.layout.stripeCount,
+      byteLength: BigInt(manifest.layout.byteLength),
+      payment,
+      term,
+      verifierVersion: Number(verifierVersion),
+    },
+  ] as const;
+  const account = chain.account;
+  const receipt = await approveThenSend({
+    chain,
+    action: "registering the dataset",
+    spender: DatasetRegistry.address,
+    tokens: { amount: payment, label: "storage payment" },
+    simulate: () => DatasetRegistry.simulate.register(registration, { account }),
+    estimateGas: () => DatasetRegistry.estimateGas.register(registration, { account }),
+    write: () => DatasetRegistry.write.register(registration),
+  });
   const [registered] = parseEventLogs({ abi: DatasetRegistry.abi, logs: receipt.logs, eventName: "DatasetRegistered" });
   if (!registered) throw new VeritrainError("register() emitted no DatasetRegistered event", { code: "TRANSACTION_UNEXPECTED" });
   return registered.args.datasetId;

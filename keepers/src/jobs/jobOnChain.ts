@@ -1,5 +1,9 @@
-import { parseEventLogs } from "viem";
+import { parseEventLogs, type TransactionReceipt } from "viem";
+import { approveThenSend } from "../chain/approveThenSend.ts";
+import { explainReverts } from "../chain/describeRevert.ts";
 import type { ProtocolConnection } from "../chain/protocolContracts.ts";
+import { requireFunds } from "../chain/requireFunds.ts";
+import { signPermit } from "../chain/signPermit.ts";
 import { VeritrainError } from "../errors.ts";
 
 /** JobRegistry's `JobStatus`, by name. */
@@ -35,16 +39,45 @@ export async function readJob(chain: ProtocolConnection, jobId: bigint): Promise
   return job;
 }
 
+/** How long a job post's permit stays valid: it is used in the transaction sent right after signing. */
+const PERMIT_LIFETIME = 3600n;
+
 /**
- * Approves the reward and posts `order`; returns the new job's id.
+ * Posts `order` and returns the new job's id, sending nothing unless the whole post can succeed:
+ * the account's tokens (the reward) and ETH (gas) are checked first ({@link requireFunds}), then
+ * the reward is allowed by an EIP-2612 permit signed off-chain and `postWithPermit` is simulated
+ * and sent — one transaction, no allowance left over. A token without permit falls back to
+ * `approve` (only when the allowance is short of the reward) and `post` ({@link approveThenSend}:
+ * `post` simulated first, where only the allowance may be missing). A revert is explained in one
+ * sentence ({@link explainReverts}).
  *
  * @example
  * const jobId = await postJob(chain, { datasetId, specDigest, reward, minStake, biddingPeriod: 60, executionPeriod: 3600, challengeWindow: 600 });
  */
 export async function postJob(chain: ProtocolConnection, order: JobOrder): Promise<bigint> {
-  const { JobRegistry, VeritrainToken } = chain.contracts;
-  await chain.send(() => VeritrainToken.write.approve([JobRegistry.address, order.reward]));
-  const receipt = await chain.send(() => JobRegistry.write.post([order]));
+  const { JobRegistry } = chain.contracts;
+  const account = chain.account;
+  const action = "posting";
+  const tokens = { amount: order.reward, label: "reward" };
+  await requireFunds({ chain, action, tokens });
+  const permit = await signPermit({ chain, spender: JobRegistry.address, value: order.reward, deadline: (await chainTime(chain)) + PERMIT_LIFETIME });
+  let receipt: TransactionReceipt;
+  if (permit !== undefined) {
+    const args = [order, permit.deadline, permit.v, permit.r, permit.s] as const;
+    await explainReverts(() => JobRegistry.simulate.postWithPermit(args, { account }));
+    await requireFunds({ chain, action, gas: await JobRegistry.estimateGas.postWithPermit(args, { account }) });
+    receipt = await chain.send(() => JobRegistry.write.postWithPermit(args));
+  } else {
+    receipt = await approveThenSend({
+      chain,
+      action,
+      spender: JobRegistry.address,
+      tokens,
+      simulate: () => JobRegistry.simulate.post([order], { account }),
+      estimateGas: () => JobRegistry.estimateGas.post([order], { account }),
+      write: () => JobRegistry.write.post([order]),
+    });
+  }
   const [posted] = parseEventLogs({ abi: JobRegistry.abi, logs: receipt.logs, eventName: "JobPosted" });
   if (!posted) throw new VeritrainError("post() emitted no JobPosted event", { code: "TRANSACTION_UNEXPECTED" });
   return posted.args.jobId;

@@ -118,7 +118,7 @@ describe("client commands: help, one-line failures, lists, amounts, results", { 
     writeFileSync(records, new Uint8Array(4096).fill(7));
     const dataDir = join(fixture.work, "poor");
     const run = await veritrain([...chainFlags, "--data-dir", dataDir, "dataset", "add", records, "--record-size", "64", "--allow-development-keys"], { VERITRAIN_PRIVATE_KEY: key });
-    assertOneLine(run, "INSUFFICIENT_TOKENS", new RegExp(`account ${address} holds 0 VTT; the storage payment is 100 VTT: get tokens first .*devnet fund ${address}`));
+    assertOneLine(run, "INSUFFICIENT_TOKENS", new RegExp(`account ${address} holds 0 VTT; registering needs 100 VTT \\(storage payment\\): get tokens first, e.g. .npm run veritrain -- devnet fund ${address}.`));
     assert.equal(await deployer.publicClient.getTransactionCount({ address }), 0, "no transaction sent");
     assert.equal(existsSync(dataDir), false);
   });
