@@ -116,12 +116,13 @@ describe("dataset lifecycle on a devnet (chain node on 127.0.0.1, Helia peers ov
   it("reports the dataset through the CLI", async () => {
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      ["keepers/src/cli.ts", "--rpc-url", devnet.rpcUrl, "--deployment", devnet.deploymentFile, "dataset", "status", datasetId.toString()],
+      ["keepers/src/cli.ts", "--rpc-url", devnet.rpcUrl, "--deployment", devnet.deploymentFile, "--json", "dataset", "status", datasetId.toString()],
       { cwd: new URL("../..", import.meta.url) },
     );
     const status = JSON.parse(stdout);
     assert.equal(status.manifestCid, packaged.manifestCid.toString());
-    assert.deepEqual(status.accepted, Array(11).fill(true));
+    assert.equal(status.status, "Active");
+    assert.deepEqual(status.columns.map((column: { accepted: boolean }) => column.accepted), Array(11).fill(true));
   });
 
   it("answers an audit round: every holder proves its column with a real Groth16 proof, and the round closes clean", async () => {
@@ -147,6 +148,7 @@ describe("dataset lifecycle on a devnet (chain node on 127.0.0.1, Helia peers ov
         devnet.rpcUrl,
         "--deployment",
         devnet.deploymentFile,
+        "--json",
         "proof",
         "verify",
         join(holderOfColumn0.dataDir, "proofs", `${datasetId}-${round.number}-0.json`),

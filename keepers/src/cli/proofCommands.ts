@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { readStorageProofRecord, verifyStorageProofRecord } from "../proofs/storageProofRecord.ts";
 import { declareKeyUse, setUpCommand } from "./commandContext.ts";
+import { printOutput, table } from "./printOutput.ts";
 
 /**
  * Registers `proof verify <file>`: checks a storage proof record off-chain against the chain.
@@ -17,7 +18,15 @@ export function registerProofCommands(program: Command): void {
       const { runtime, chain } = await setUpCommand(command, "proof-verify");
       try {
         const verdict = await verifyStorageProofRecord({ chain, record });
-        console.log(JSON.stringify({ ...record, ...verdict }, null, 2));
+        printOutput(command, { ...record, ...verdict }, [
+          `${verdict.valid ? "valid" : "INVALID"}: proof of column ${record.column} of dataset ${record.datasetId}, round ${record.round}, by ${record.prover}`,
+          ...verdict.reasons.map((reason) => `  - ${reason}`),
+          ...table([
+            ["column root", verdict.columnRoot ?? "-"],
+            ["seed", verdict.seed ?? "-"],
+            ["verifier", `version ${verdict.verifierVersion} (key ${verdict.verifyingKeyHash})`],
+          ]),
+        ]);
         if (!verdict.valid) process.exitCode = 1;
       } finally {
         await runtime.close();

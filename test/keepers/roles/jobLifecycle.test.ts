@@ -87,7 +87,7 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
   const computeLog = recordingLogger();
   const silent = pino({ level: "silent" });
   const deploymentFile = () => devnet.deploymentFile;
-  const cliArgs = (dataDir: string) => ["--rpc-url", devnet.rpcUrl, "--deployment", deploymentFile(), "--data-dir", dataDir];
+  const cliArgs = (dataDir: string) => ["--rpc-url", devnet.rpcUrl, "--deployment", deploymentFile(), "--data-dir", dataDir, "--json"];
   const runCli = (key: number, args: string[]) =>
     promisify(execFile)(process.execPath, [cli, ...args], { cwd: root, env: { ...process.env, VERITRAIN_PRIVATE_KEY: keyOf(key), LOG_LEVEL: "warn" } }).then(
       ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
