@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { Command, Help, type Option } from "commander";
 import { registerAuditCommands } from "../audit/auditCommands.ts";
 import { registerIndexerCommand } from "../indexer/indexerCommand.ts";
+import { registerAccountCommand } from "./accountCommand.ts";
 import { registerDatasetCommands } from "./datasetCommands.ts";
 import { registerDevnetCommands } from "./devnetCommands.ts";
 import { registerJobCommands } from "./jobCommands.ts";
@@ -44,6 +45,7 @@ export function createProgram(): Command {
   registerProofCommands(program);
   registerIndexerCommand(program);
   registerAuditCommands(program);
+  registerAccountCommand(program);
   registerDevnetCommands(program);
   return program;
 }

@@ -123,13 +123,17 @@ describe("client commands: help, one-line failures, lists, amounts, results", { 
     assert.equal(existsSync(dataDir), false);
   });
 
-  it("devnet fund gives an account ether and tokens, in VTT, and in wei with --json", async () => {
-    const { address } = privateKeyToAccount(generatePrivateKey());
+  it("devnet fund gives an account ether and tokens, in VTT, and in wei with --json; account shows them", async () => {
+    const key = generatePrivateKey();
+    const { address } = privateKeyToAccount(key);
     const run = await veritrain([...chainFlags, "devnet", "fund", address, "--tokens", "12.5", "--ether", "3"], { VERITRAIN_PRIVATE_KEY: undefined });
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, new RegExp(`${address} received 12.5 VTT \\(balance 12.5 VTT\\) and holds 3 ETH`));
     const json = await veritrain([...chainFlags, "--json", "devnet", "fund", address, "--tokens", "1"], { VERITRAIN_PRIVATE_KEY: undefined });
     assert.deepEqual(JSON.parse(json.stdout), { account: address, sent: parseEther("1").toString(), balance: parseEther("13.5").toString(), ether: parseEther("100").toString() });
+    const account = await veritrain([...chainFlags, "--json", "account"], { VERITRAIN_PRIVATE_KEY: key });
+    assert.deepEqual(JSON.parse(account.stdout), { address, ether: parseEther("100").toString(), balance: parseEther("13.5").toString(), stake: { available: "0", locked: "0" } });
+    assert.match((await veritrain([...chainFlags, "account"], { VERITRAIN_PRIVATE_KEY: key })).stdout, /tokens +13\.5 VTT/);
     const client = (await fixture.connect(0)).publicClient;
     assert.equal(await client.getBalance({ address }), parseEther("100"));
     assertOneLine(await veritrain([...chainFlags, "devnet", "fund", "0x1234"]), "CLI_ARGUMENT_INVALID", /address must be a 0x-prefixed 20-byte address/);
