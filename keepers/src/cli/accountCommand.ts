@@ -12,7 +12,7 @@ import { printOutput, table } from "./printOutput.ts";
  */
 export function registerAccountCommand(program: Command): void {
   declareKeyUse(program.command("account"), "signs")
-    .description("print the address of VERITRAIN_PRIVATE_KEY and what it holds: ether, tokens, stake available and locked (sends nothing)")
+    .description("print the address of VERITRAIN_PRIVATE_KEY and what it holds: ether, tokens, stake available, locked and unbonding (sends nothing)")
     .action(async (_o, command: Command) => {
       const { runtime, chain } = await setUpCommand(command, "account");
       try {
@@ -27,7 +27,7 @@ export function registerAccountCommand(program: Command): void {
           ["address", address],
           ["ether", `${formatEther(ether)} ETH`],
           ["tokens", tokens(balance)],
-          ["stake", `${tokens(stake.available)} available, ${tokens(stake.locked)} locked`],
+          ["stake", `${tokens(stake.available)} available, ${tokens(stake.locked)} locked, ${tokens(stake.unbonding)} unbonding`],
         ]));
       } finally {
         await runtime.close();

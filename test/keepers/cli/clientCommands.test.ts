@@ -132,7 +132,7 @@ describe("client commands: help, one-line failures, lists, amounts, results", { 
     const json = await veritrain([...chainFlags, "--json", "devnet", "fund", address, "--tokens", "1"], { VERITRAIN_PRIVATE_KEY: undefined });
     assert.deepEqual(JSON.parse(json.stdout), { account: address, sent: parseEther("1").toString(), balance: parseEther("13.5").toString(), ether: parseEther("100").toString() });
     const account = await veritrain([...chainFlags, "--json", "account"], { VERITRAIN_PRIVATE_KEY: key });
-    assert.deepEqual(JSON.parse(account.stdout), { address, ether: parseEther("100").toString(), balance: parseEther("13.5").toString(), stake: { available: "0", locked: "0" } });
+    assert.deepEqual(JSON.parse(account.stdout), { address, ether: parseEther("100").toString(), balance: parseEther("13.5").toString(), stake: { available: "0", locked: "0", unbonding: "0", unbondingReadyAt: "0" } });
     assert.match((await veritrain([...chainFlags, "account"], { VERITRAIN_PRIVATE_KEY: key })).stdout, /tokens +13\.5 VTT/);
     const client = (await fixture.connect(0)).publicClient;
     assert.equal(await client.getBalance({ address }), parseEther("100"));
