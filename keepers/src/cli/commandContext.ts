@@ -39,11 +39,6 @@ export function declareKeyUse(command: Command, use: KeyUse): Command {
   );
 }
 
-/** The key use {@link declareKeyUse} recorded for `command`, if any. */
-export function keyUseOf(command: Command): KeyUse | undefined {
-  return keyUses.get(command);
-}
-
 /**
  * Config (the program's global flags, environment, config file), logger, runtime, health and
  * chain connection of one command invocation. With `--health-port`, `/healthz` is served from
@@ -63,7 +58,7 @@ export function keyUseOf(command: Command): KeyUse | undefined {
 export async function setUpCommand(command: Command, name: string, { waitForChain = false }: { waitForChain?: boolean } = {}) {
   const globals = command.optsWithGlobals<KeeperConfigFlags & { verbose?: boolean }>();
   const config = loadKeeperConfig({ flags: globals });
-  if (keyUseOf(command) === "signs" && config.privateKey === undefined) {
+  if (keyUses.get(command) === "signs" && config.privateKey === undefined) {
     throw new VeritrainError(`${command.name()} signs transactions: set VERITRAIN_PRIVATE_KEY to the 0x-prefixed key of the account to use`, { code: "KEY_MISSING" });
   }
   const log = createLogger(name, { brief: !waitForChain && globals.verbose !== true });
