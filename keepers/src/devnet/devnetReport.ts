@@ -74,8 +74,7 @@ export async function buildDevnetReport({ run, datasetId, jobId, job, firstRound
   const seconds = (from: number, to: number | undefined) => (to === undefined ? null : Math.round((to - from) / 100) / 10);
 
   return {
-    // The audit round and the job overlap: the run ends with whichever ends last.
-    wall_s: seconds(marks.start, Math.max(marks.settled ?? Date.now(), marks.firstRound))!,
+    wall_s: seconds(marks.start, marks.settled ?? Date.now())!,
     phases: {
       startup: seconds(marks.start, marks.ingestStart),
       ingest: seconds(marks.ingestStart, marks.ingested),

@@ -1,7 +1,8 @@
 import type { Logger } from "pino";
 import type { DefaultJobSpecParameters } from "../jobs/defaultJobSpec.ts";
+import { JobStatus } from "../jobs/jobOnChain.ts";
 import { awaitFullRound, followJob, ingestDataset, jobStatusName, popcount, postDevnetJob } from "./devnetPhases.ts";
-import type { ConsoleWait, DevnetConsole } from "./devnetConsole.ts";
+import type { DevnetConsole } from "./devnetConsole.ts";
 import { buildDevnetReport, type DevnetReport } from "./devnetReport.ts";
 import type { KeeperCrash } from "./keeperFleet.ts";
 import { launchDevnet, type DevnetRun } from "./launchDevnet.ts";
@@ -25,8 +26,7 @@ export const DEVNET_DEFAULTS = {
   epochs: 4,
   /** Batch 20, Adam at 0.002 × 0.7 per epoch, a checkpoint every 25 steps. */
   recipe: { batchSize: 20, learningRate: "0.002", learningRateDecay: "0.7", checkpointInterval: 25 },
-  /** Hidden behind the first audit round, which runs meanwhile; long enough for the compute keeper to fetch the spec while eleven provers load the machine (a 10 s auction closed before it had, in a run at load average 30). */
-  biddingPeriod: 60,
+  biddingPeriod: 10,
   /** Enough for the challenger to re-execute the default job on an idle machine about three times over. */
   challengeWindow: 45,
 } as const;
@@ -65,8 +65,7 @@ export type RunDevnetParameters = {
 
 /**
  * The README's devnet, start to finish: chain and keepers ({@link launchDevnet}), MNIST ingested
- * and accepted, then — at once, since the job does not depend on the audit — the first full audit
- * round proved and a LeNet-5 job posted and carried to payout (or, with a dishonest compute
+ * and accepted, the first full audit round proved, a LeNet-5 job posted and carried to payout (or, with a dishonest compute
  * keeper, challenged, judged and failed), then the report. Every wait is shown on `progress`, and
  * a keeper that crashes is restarted and said so. Returns the running devnet (the caller stops it
  * or keeps it) and the report.
@@ -81,9 +80,6 @@ export async function runDevnet(parameters: RunDevnetParameters): Promise<{ run:
   const onCrash = ({ name, exit, restart, crashes }: KeeperCrash) =>
     progress.say(restart === undefined ? `${name} exited (${exit}), its ${ordinal(crashes!)} crash within 10 min; not restarted again (see its log)` : `${name} exited (${exit}); restarted (${ordinal(restart)} restart)`);
   const run = await launchDevnet({ port, directory, log, dishonestCheckpoint, storageKeepers, signal, progress, onCrash });
-  // Ends the polling of the other phase if one fails.
-  const phases = new AbortController();
-  const phaseSignal = signal === undefined ? phases.signal : AbortSignal.any([signal, phases.signal]);
   try {
     const ingestStart = Date.now();
     const ingestWait = progress.wait(`ingesting MNIST${images === undefined ? "" : ` (${images} + ${images} images)`}: packaging, erasure coding, committing; the storage keepers fetch and accept their columns`);
@@ -91,58 +87,36 @@ export async function runDevnet(parameters: RunDevnetParameters): Promise<{ run:
     const ingested = Date.now();
     ingestWait.done(`dataset ${datasetId} (${manifestCid}) stored and accepted by its ${COLUMNS} holders`);
 
+    const roundWait = progress.wait("first audit round: every holder proves its column (Groth16), verified on-chain", COLUMNS);
+    const firstRound = await awaitFullRound({ run, datasetId, signal, onProgress: (proved) => roundWait.update(proved) });
+    const firstRoundAt = Date.now();
+    roundWait.done(`audit round ${firstRound.round}: all ${popcount(firstRound.audited)} columns proved with Groth16 proofs verified on-chain`);
+
+    // Posted once the round is proved, not during it: in two runs that overlapped them (load average
+    // ~30), the compute keeper could not fetch the spec from the consumer within the auction while
+    // eleven provers held the cores, and the job failed unbid.
     const sizes = images === undefined ? { train: 60_000, test: 10_000 } : { train: images, test: images };
     const jobId = await postDevnetJob({ run, datasetId, trainImages, testImages, epochs, recipe: { ...recipe, sizes }, biddingPeriod, challengeWindow, signal });
     progress.say(`job ${jobId} posted: LeNet-5, ${trainImages} training images × ${epochs} epoch(s), accuracy on ${testImages} test images${dishonestCheckpoint === undefined ? "" : `; the compute keeper is dishonest from checkpoint ${dishonestCheckpoint}`}`);
-
-    // The audit round and the job run side by side: one wait shows both until the round is
-    // proved, then one shows the job until it ends.
-    let status = "Bidding";
-    let proved = 0;
-    let settled = false;
-    const both = () => `first audit round, columns proved · job ${jobId}: ${status}`;
-    const alone = () => (status === "Submitted" ? `job ${jobId}: result submitted; the challenger re-executes it within the ${challengeWindow} s window` : `job ${jobId}: ${status}`);
-    const roundWait = progress.wait(both(), COLUMNS);
-    let jobWait: ConsoleWait | undefined;
-    const round = awaitFullRound({
-      run,
-      datasetId,
-      signal: phaseSignal,
-      onProgress: (columns) => {
-        proved = columns;
-        roundWait.update(proved, both());
-      },
-    }).then((audit) => {
-      roundWait.done(`audit round ${audit.round}: all ${popcount(audit.audited)} columns proved with Groth16 proofs verified on-chain`);
-      if (!settled) jobWait = progress.wait(alone());
-      return { audit, at: Date.now() };
-    });
-    const followed = followJob({
+    const label = (status: number) =>
+      status === JobStatus.Submitted ? `job ${jobId}: result submitted; the challenger re-executes it within the ${challengeWindow} s window` : `job ${jobId}: ${jobStatusName(status)}`;
+    const jobWait = progress.wait(label(JobStatus.Bidding));
+    const { job, milestones } = await followJob({
       run,
       jobId,
-      signal: phaseSignal,
-      onStatus: (next) => {
-        if (jobStatusName(next) === status) return;
-        status = jobStatusName(next);
-        progress.say(`job ${jobId}: ${status}`);
-        if (jobWait) jobWait.update(0, alone());
-        else roundWait.update(proved, both());
+      signal,
+      onStatus: (status) => {
+        if (status !== JobStatus.Bidding) progress.say(`job ${jobId}: ${jobStatusName(status)}`);
+        jobWait.update(0, label(status));
       },
-    }).then((followedJob) => {
-      settled = true;
-      jobWait?.done(`job ${jobId} ended: ${jobStatusName(followedJob.job.status)}`);
-      return followedJob;
     });
-    const [{ audit, at: firstRoundAt }, { job, milestones }] = await Promise.all([round, followed]).catch((error: unknown) => {
-      phases.abort();
-      throw error;
-    });
+    jobWait.done(`job ${jobId} ended: ${jobStatusName(job.status)}`);
     const report = await buildDevnetReport({
       run,
       datasetId,
       jobId,
       job,
-      firstRound: audit,
+      firstRound,
       marks: { start, ingestStart, ingested, firstRound: firstRoundAt, ...milestones },
     });
     return { run, report };

@@ -45,7 +45,7 @@ export type Devnet = {
 };
 
 /**
- * Compiles the contracts, starts a Hardhat chain node on 127.0.0.1:`port` and deploys the
+ * Compiles the contracts (the `production` build profile, which Ignition deploys), starts a Hardhat chain node on 127.0.0.1:`port` and deploys the
  * protocol with Ignition (module VeritrainLocal, `parameters`), as the README's devnet command does.
  *
  * @example
@@ -79,7 +79,12 @@ export async function startDevnet({ port, log, timeoutMs = 60_000, parameters = 
     return withDirectoryLock(buildLock, step, { onWait: (pid) => log.info({ rpcUrl, pid }, "another devnet is compiling or deploying; waiting") });
   };
   log.info({ rpcUrl }, "compiling contracts");
-  const compile = await timedStep({ progress, label: "compiling the contracts (hardhat compile)", done: () => "contracts compiled" }, () => oneAtATime(() => exited(hardhat(["compile", "--quiet"]), failed)));
+  // The build Ignition deploys (the `production` profile): compiling the default profile here
+  // instead made the two builds overwrite each other's artifacts, so every run compiled twice
+  // (~18 s + ~45 s); with one profile an unchanged tree compiles in ~2 s.
+  const compile = await timedStep({ progress, label: "compiling the contracts (hardhat compile, production profile)", done: () => "contracts compiled" }, () =>
+    oneAtATime(() => exited(hardhat(["--build-profile", "production", "compile", "--quiet"]), failed)),
+  );
   log.info({ rpcUrl }, "starting chain node");
   const node = hardhat(["node", "--hostname", "127.0.0.1", "--port", String(port)], true);
   // If this process dies without stopping the devnet, the node must not outlive it.
