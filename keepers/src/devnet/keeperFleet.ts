@@ -103,9 +103,15 @@ export function createKeeperFleet({ onCrash, backoff, ...shared }: CreateKeeperF
     const timer = setTimeout(() => {
       pendingRestarts.delete(spec.name);
       if (stopping || current.get(spec.name) !== keeper) return;
+      try {
+        start(spec);
+      } catch {
+        // The process could not even be spawned: as good as crashing again, and nothing retries it.
+        onCrash?.({ name: spec.name, exit, crashes: schedule.crashes() });
+        return;
+      }
       const restart = (restartCounts.get(spec.name) ?? 0) + 1;
       restartCounts.set(spec.name, restart);
-      start(spec);
       onCrash?.({ name: spec.name, exit, restart });
     }, delayMs);
     timer.unref();
