@@ -79,7 +79,10 @@ export async function runDevnet(parameters: RunDevnetParameters): Promise<{ run:
   const start = Date.now();
   const onCrash = ({ name, exit, restart, crashes }: KeeperCrash) =>
     progress.say(restart === undefined ? `${name} exited (${exit}), its ${ordinal(crashes!)} crash within 10 min; not restarted again (see its log)` : `${name} exited (${exit}); restarted (${ordinal(restart)} restart)`);
-  const run = await launchDevnet({ port, directory, log, dishonestCheckpoint, storageKeepers, signal, progress, onCrash });
+  const run = await launchDevnet({ port, directory, log, dishonestCheckpoint, storageKeepers, signal, progress, onCrash }).catch((error: unknown) => {
+    progress.close();
+    throw error;
+  });
   try {
     const ingestStart = Date.now();
     const ingestWait = progress.wait(`ingesting MNIST${images === undefined ? "" : ` (${images} + ${images} images)`}: packaging, erasure coding, committing; the storage keepers fetch and accept their columns`);
