@@ -1,16 +1,20 @@
 /**
  * End-to-end numbers of the default devnet run (`npm run devnet`'s defaults): wall time and
- * seconds per phase (startup, ingest, first proof round, training, window, payout), gas by
+ * seconds per phase (startup — compile, deploy, subgraph, setup, keepers — ingest, first proof
+ * round, training, window, payout; the proof round and training overlap), gas by
  * operation and in all (every receipt), and the bytes the storage keepers keep on disk (shards,
  * manifest) against the dataset's size (goal 1.375x for 8+3, plus < 1% for manifest and
  * commitments). The last line is one JSON object.
  *
  *   npm run bench:e2e [-- --port 8545]
  */
+import { join } from "node:path";
 import { Command } from "commander";
 import { parseCount } from "../keepers/src/cli/commandContext.ts";
+import { createDevnetConsole } from "../keepers/src/devnet/devnetConsole.ts";
+import { createFileLogger } from "../keepers/src/devnet/fileLogger.ts";
+import { formatGasTable } from "../keepers/src/devnet/gasTable.ts";
 import { DEVNET_DEFAULTS, runDevnet } from "../keepers/src/devnet/runDevnet.ts";
-import { createLogger } from "../keepers/src/logger.ts";
 
 const options = new Command("bench:e2e")
   .option("--port <port>", "JSON-RPC port of the devnet's chain node", String(DEVNET_DEFAULTS.port))
@@ -24,8 +28,8 @@ process.once("SIGTERM", () => controller.abort());
 const { run, report } = await runDevnet({
   ...DEVNET_DEFAULTS,
   port: parseCount(options.port, "--port", 1),
-  log: createLogger("bench-e2e"),
-  say: (line) => process.stderr.write(`bench:e2e: ${line}\n`),
+  log: createFileLogger("bench-e2e", join(DEVNET_DEFAULTS.directory, "logs", "devnet.log")),
+  progress: createDevnetConsole({ prefix: "bench:e2e" }),
   signal: controller.signal,
 });
 await run.stop();
@@ -33,14 +37,15 @@ await run.stop();
 console.log("phase                 seconds");
 for (const [phase, seconds] of Object.entries(report.phases)) console.log(`${phase.padEnd(22)}${String(seconds ?? "-").padStart(7)}`);
 console.log(`${"wall".padEnd(22)}${String(report.wall_s).padStart(7)}`);
-console.log("\noperation                                  count          gas");
-for (const [operation, { count, gas }] of Object.entries(report.gas)) console.log(`${operation.padEnd(40)}${String(count).padStart(7)}${gas.padStart(13)}`);
-console.log(`${"total".padEnd(47)}${report.gas_total.padStart(13)}`);
+for (const [step, seconds] of Object.entries(report.startup_s)) console.log(`  startup: ${step.padEnd(13)}${String(seconds).padStart(7)}`);
+console.log(`\n${formatGasTable(report.gas, report.gas_total).join("\n")}`);
 console.log(`\nstored ${report.stored_bytes} B for a ${report.dataset.bytes} B dataset (${report.dataset.layout}): ${report.stored_bytes_ratio}x`);
 console.log(
   JSON.stringify({
     wall_s: report.wall_s,
     phases: report.phases,
+    startup: report.startup_s,
+    keeper_restarts: report.keepers.restarts,
     gas_total: Number(report.gas_total),
     gas: Object.fromEntries(Object.entries(report.gas).map(([operation, { count, gas }]) => [operation, { count, gas: Number(gas) }])),
     stored_bytes_ratio: report.stored_bytes_ratio,

@@ -3,14 +3,17 @@
  * with Ignition, every keeper as its own process (12 storage, compute, challenger, 9 validators,
  * relay, automation, indexer), MNIST ingested and audited with real Groth16 proofs, a LeNet-5 job
  * carried to payout, and a report. Stops everything at the end, or keeps it running with
- * --keep-running (Ctrl-C stops it). Keeper data and logs: .devnet/.
+ * --keep-running (Ctrl-C stops it). One line per phase on stderr (a spinner or bar during waits on
+ * a terminal); keeper data and every log (the keepers', the devnet's, the build's): .devnet/.
  *
  *   npm run devnet [-- --keep-running --dishonest --full --port 8545 --images 10000]
  */
+import { join } from "node:path";
 import { Command } from "commander";
+import { createDevnetConsole } from "../keepers/src/devnet/devnetConsole.ts";
 import { DEVNET_DEFAULTS, runDevnet } from "../keepers/src/devnet/runDevnet.ts";
 import { formatDevnetReport } from "../keepers/src/devnet/devnetReport.ts";
-import { createLogger } from "../keepers/src/logger.ts";
+import { createFileLogger } from "../keepers/src/devnet/fileLogger.ts";
 import { parseCount } from "../keepers/src/cli/commandContext.ts";
 import { VeritrainError } from "../keepers/src/errors.ts";
 
@@ -19,7 +22,7 @@ const options = new Command("devnet")
   .option("--port <port>", "JSON-RPC port of the chain node (keepers use the next 30 ports, their /healthz endpoints the same ports + 1000)", String(DEVNET_DEFAULTS.port))
   .option("--keep-running", "keep the chain and the keepers running after the report (Ctrl-C stops them)")
   .option("--dishonest [checkpoint]", "the compute keeper corrupts this checkpoint (default 1): the challenger catches it, the committee slashes it, the consumer is refunded")
-  .option("--full", "train the seed's full 10 epochs instead of 1")
+  .option("--full", `train 10 epochs instead of ${DEVNET_DEFAULTS.epochs}`)
   .option("--images <n|all>", "first N images of each MNIST split to ingest, or all (60,000 + 10,000)", String(DEVNET_DEFAULTS.images))
   .option("--shard-size <bytes>", "bytes per shard", String(DEVNET_DEFAULTS.shardSize))
   .option("--train-images <n>", "training images of the job", String(DEVNET_DEFAULTS.trainImages))
@@ -29,9 +32,9 @@ const options = new Command("devnet")
   .parse()
   .opts<{ port: string; keepRunning?: boolean; dishonest?: true | string; full?: boolean; images: string; shardSize: string; trainImages: string; testImages: string; challengeWindow: string; dir: string }>();
 
-const log = createLogger("devnet");
+const log = createFileLogger("devnet", join(options.dir, "logs", "devnet.log"));
 const controller = new AbortController();
-const say = (line: string) => process.stderr.write(`devnet: ${line}\n`);
+const progress = createDevnetConsole();
 const fail = (error: unknown): never => {
   process.stderr.write(`devnet: error${error instanceof VeritrainError ? ` [${error.code}]` : ""}: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);
@@ -42,7 +45,7 @@ const onSignal = () => (controller.signal.aborted ? process.exit(130) : controll
 process.on("SIGINT", onSignal);
 process.on("SIGTERM", onSignal);
 
-let settings: Omit<Parameters<typeof runDevnet>[0], "log" | "say" | "signal">;
+let settings: Omit<Parameters<typeof runDevnet>[0], "log" | "progress" | "signal">;
 try {
   settings = {
     port: parseCount(options.port, "--port", 1),
@@ -52,6 +55,7 @@ try {
     trainImages: parseCount(options.trainImages, "--train-images", 1),
     testImages: parseCount(options.testImages, "--test-images", 1),
     epochs: options.full ? 10 : DEVNET_DEFAULTS.epochs,
+    recipe: DEVNET_DEFAULTS.recipe,
     biddingPeriod: DEVNET_DEFAULTS.biddingPeriod,
     challengeWindow: parseCount(options.challengeWindow, "--challenge-window", 1),
     dishonestCheckpoint: options.dishonest === undefined ? undefined : options.dishonest === true ? 1 : parseCount(options.dishonest, "--dishonest", 1),
@@ -59,18 +63,18 @@ try {
 } catch (error) {
   fail(error);
 }
-const outcome = await runDevnet({ ...settings!, log, say, signal: controller.signal }).catch((error: unknown) => {
+const outcome = await runDevnet({ ...settings!, log, progress, signal: controller.signal }).catch((error: unknown) => {
   // runDevnet has stopped the keepers and the chain already.
   if (!controller.signal.aborted) fail(error);
-  say("interrupted; everything stopped");
+  progress.say("interrupted; everything stopped");
   process.exit(130);
 });
 const { run, report } = outcome;
 console.log(formatDevnetReport(report));
 console.log(JSON.stringify(report));
 if (options.keepRunning && !controller.signal.aborted) {
-  say(`still running: chain ${run.devnet.rpcUrl}, subgraph ${run.indexerUrl}, deployment ${run.deploymentFile}; Ctrl-C stops it`);
+  progress.say(`still running: chain ${run.devnet.rpcUrl}, subgraph ${run.indexerUrl}, deployment ${run.deploymentFile}; Ctrl-C stops it`);
   await new Promise((resolve) => controller.signal.addEventListener("abort", resolve, { once: true }));
 }
-say("stopping the keepers and the chain");
+progress.say("stopping the keepers and the chain");
 await run.stop();

@@ -9,7 +9,8 @@ import { describe, it } from "node:test";
 import { createPublicClient, http } from "viem";
 import { readLogLines } from "../keepers/src/devnet/keeperProcess.ts";
 
-const PORT = 8601; // the keepers take 8602–8631, their health endpoints 9601–9631
+// The keepers take PORT+1…PORT+30, their health endpoints PORT+1000…PORT+1030.
+const PORT = Number(process.env.VERITRAIN_DEVNET_TEST_PORT ?? 8601);
 const root = new URL("..", import.meta.url);
 
 describe("npm run devnet (scripts/devnet.ts, the README's main command)", () => {
@@ -19,18 +20,24 @@ describe("npm run devnet (scripts/devnet.ts, the README's main command)", () => 
     assert.match(stderr, /^devnet: error \[CLI_ARGUMENT_INVALID\]: --port must be an integer/m);
   });
 
-  it("starts the chain and every keeper as processes, ingests MNIST, and stops all of them on SIGTERM", { timeout: 600_000 }, async () => {
+  it("starts the chain and every keeper as processes, ingests MNIST with plain progress lines on a pipe, and stops all of them on SIGTERM", { timeout: 600_000 }, async () => {
     const directory = mkdtempSync(join(tmpdir(), "veritrain-devnet-"));
     const devnet = spawn(process.execPath, ["scripts/devnet.ts", "--port", String(PORT), "--dir", directory, "--images", "500"], { cwd: root, stdio: ["ignore", "ignore", "pipe"] });
     try {
       let ingested = false;
+      const console: string[] = [];
       for await (const line of createInterface({ input: devnet.stderr! })) {
+        console.push(line);
         if (/^devnet: dataset 1 \(\S+\) stored and accepted by its 11 holders/.test(line)) {
           ingested = true;
           break;
         }
       }
       assert.ok(ingested, "the devnet reported the dataset stored and accepted");
+      // Not a TTY: every line is a plain "devnet: …" line (no JSON log line, no compiler warning, no animation).
+      assert.deepEqual(console.filter((line) => !line.startsWith("devnet: ") || line.includes("\r")), []);
+      assert.ok(console.some((line) => line === `devnet: subgraph: http://127.0.0.1:${PORT + 1}/subgraphs/name/veritrain`), "the subgraph's URL is printed once the indexer is up");
+      assert.ok(console.some((line) => /^devnet: 26 keepers running .*\(\d+ (s|min \d+ s)\)$/.test(line)), "the keepers' start-up with its time");
       const client = createPublicClient({ transport: http(`http://127.0.0.1:${PORT}`) });
       assert.equal(await client.getChainId(), 31337);
       const pids = readLogLines(join(directory, "logs", "automation.log")).map((line) => line.pid as number);

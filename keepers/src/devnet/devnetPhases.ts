@@ -1,6 +1,9 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { parseEther, parseEventLogs } from "viem";
 import { connectProtocol } from "../chain/protocolContracts.ts";
 import { VeritrainError } from "../errors.ts";
+import { defaultJobSpec, type DefaultJobSpecParameters } from "../jobs/defaultJobSpec.ts";
 import { JOB_STATUS_NAMES, JobStatus, readJob, type JobOnChain } from "../jobs/jobOnChain.ts";
 import { fundDevAccounts } from "./devAccounts.ts";
 import type { KeeperProcess } from "./keeperProcess.ts";
@@ -78,6 +81,8 @@ export type AwaitFullRoundParameters = {
   after?: bigint;
   /** Wait for the round to close (its deadline passed and the upkeep closed it), not only for every proof to be accepted. @default false */
   closed?: boolean;
+  /** Hears the columns proved so far once the round is open, at each poll. */
+  onProgress?: (proved: number, audited: number) => void;
   timeoutMs?: number;
   signal?: AbortSignal;
 };
@@ -91,7 +96,7 @@ export type AwaitFullRoundParameters = {
  * const round = await awaitFullRound({ run, datasetId });
  * assert(round.proved === round.audited);
  */
-export async function awaitFullRound({ run, datasetId, after = 0n, closed = false, timeoutMs = 900_000, signal }: AwaitFullRoundParameters): Promise<AuditRound> {
+export async function awaitFullRound({ run, datasetId, after = 0n, closed = false, onProgress, timeoutMs = 900_000, signal }: AwaitFullRoundParameters): Promise<AuditRound> {
   const { StorageProofs, DatasetRegistry } = run.deployer.contracts;
   const { n } = await DatasetRegistry.read.getDataset([datasetId]);
   const all = (1n << BigInt(n)) - 1n;
@@ -105,6 +110,7 @@ export async function awaitFullRound({ run, datasetId, after = 0n, closed = fals
         const round = open.args.round;
         const close = events.find((e) => e.eventName === "RoundClosed" && e.args.round === round);
         const proved = events.reduce((bits, e) => (e.eventName === "ProofAccepted" && e.args.round === round ? bits | (1n << e.args.column) : bits), 0n);
+        onProgress?.(popcount(proved), n);
         if (close || (!closed && proved === all)) return { round, audited: all, proved, closedAtBlock: close?.blockNumber };
       }
       return undefined;
@@ -124,6 +130,8 @@ export type PostDevnetJobParameters = {
   biddingPeriod: number;
   /** Seconds. */
   challengeWindow: number;
+  /** Training settings beyond images and epochs (the dataset's split sizes among them): the devnet writes the spec and model files and posts them with `--spec`/`--model`. @default `job post`'s own default spec */
+  recipe?: Pick<DefaultJobSpecParameters, "sizes" | "batchSize" | "learningRate" | "learningRateDecay" | "checkpointInterval">;
   /** Who posts it: its keeper name, development account and port. @default the devnet's consumer */
   consumer?: { name: string; account: number; port: number };
   timeoutMs?: number;
@@ -145,10 +153,12 @@ export async function postDevnetJob({
   epochs,
   biddingPeriod,
   challengeWindow,
+  recipe,
   consumer: poster = { name: "consumer", account: DEVNET_ACCOUNTS.consumer, port: run.ports.consumer },
   timeoutMs = 300_000,
   signal,
 }: PostDevnetJobParameters): Promise<bigint> {
+  const specFlags = recipe === undefined ? ["--train-images", String(trainImages), "--test-images", String(testImages), "--epochs", String(epochs)] : writeJobFiles(join(run.directory, `${poster.name}-job`), { ...recipe, trainImages, testImages, epochs });
   const consumer = run.fleet.start({
     name: poster.name,
     privateKey: run.keyOf(poster.account),
@@ -157,12 +167,7 @@ export async function postDevnetJob({
       "post",
       "--dataset",
       datasetId.toString(),
-      "--train-images",
-      String(trainImages),
-      "--test-images",
-      String(testImages),
-      "--epochs",
-      String(epochs),
+      ...specFlags,
       "--bidding-period",
       String(biddingPeriod),
       "--challenge-window",
@@ -278,6 +283,22 @@ export async function followJob({
     { timeoutMs, pollMs: 500, signal },
   );
   return { job, milestones };
+}
+
+/** Writes the spec of {@link defaultJobSpec} and its model into `directory`; returns `job post`'s flags naming them. */
+function writeJobFiles(directory: string, parameters: DefaultJobSpecParameters): string[] {
+  const { spec, modelBytes } = defaultJobSpec(parameters);
+  mkdirSync(directory, { recursive: true });
+  writeFileSync(join(directory, "spec.json"), JSON.stringify(spec));
+  writeFileSync(join(directory, "lenet5.onnx"), modelBytes);
+  return ["--spec", join(directory, "spec.json"), "--model", join(directory, "lenet5.onnx")];
+}
+
+/** The number of 1 bits of a column bitmap. */
+export function popcount(bits: bigint): number {
+  let count = 0;
+  for (let rest = bits; rest > 0n; rest >>= 1n) count += Number(rest & 1n);
+  return count;
 }
 
 /** A job status's name. */

@@ -3,8 +3,10 @@ import { join } from "node:path";
 import { formatEther, parseEventLogs, type Address } from "viem";
 import { readDatasetOnChain } from "../datasets/datasetOnChain.ts";
 import type { JobOnChain } from "../jobs/jobOnChain.ts";
-import { jobStatusName, type AuditRound, type JobMilestones } from "./devnetPhases.ts";
+import { jobStatusName, popcount, type AuditRound, type JobMilestones } from "./devnetPhases.ts";
 import { gasByOperation } from "./gasByOperation.ts";
+import { formatGasTable } from "./gasTable.ts";
+import { summarizeKeeperLogs } from "./keeperLogSummary.ts";
 import { DEVNET_ACCOUNTS, type DevnetRun } from "./launchDevnet.ts";
 import { waitFor } from "./waitFor.ts";
 
@@ -25,15 +27,18 @@ export type DevnetReport = Awaited<ReturnType<typeof buildDevnetReport>>;
 /**
  * The devnet's report: where each column is stored, the audit rounds' proofs, the job's outcome
  * and accuracy (from the indexer's GraphQL API, checked against the chain), who was paid or
- * slashed, gas by operation (from every receipt; the deployment's apart), phase times, and the bytes the storage keepers
- * keep on disk against the dataset's size.
+ * slashed (in the token's own symbol, read from the token contract), gas by operation (from every
+ * receipt; the deployment's apart), phase times (start-up step by step), the bytes the storage
+ * keepers keep on disk against the dataset's size, and what the keepers recovered from: crash
+ * restarts, warnings and errors in their logs, dead letters.
  *
  * @example
  * console.log(formatDevnetReport(await buildDevnetReport({ run, datasetId, jobId, job, firstRound, marks })));
  */
 export async function buildDevnetReport({ run, datasetId, jobId, job, firstRound, marks }: BuildDevnetReportParameters) {
   const chain = run.deployer;
-  const { StorageProofs, JobRegistry, Disputes, StakeManager } = chain.contracts;
+  const { StorageProofs, JobRegistry, Disputes, StakeManager, VeritrainToken } = chain.contracts;
+  const token = await VeritrainToken.read.symbol();
   const names = partyNames(run);
   const nameOf = (address: Address) => names.get(address.toLowerCase()) ?? address;
 
@@ -78,6 +83,9 @@ export async function buildDevnetReport({ run, datasetId, jobId, job, firstRound
       window: seconds(marks.submitted ?? marks.posted, marks.windowClosed),
       payout: seconds(marks.windowClosed ?? marks.posted, marks.settled),
     },
+    startup_s: run.startup,
+    token,
+    directory: run.directory,
     dataset: {
       id: datasetId.toString(),
       manifest: dataset.manifestCid.toString(),
@@ -106,6 +114,7 @@ export async function buildDevnetReport({ run, datasetId, jobId, job, firstRound
     payouts,
     slashes,
     gas_total: gas.total.toString(),
+    keepers: { restarts: run.fleet.restarts(), logs: summarizeKeeperLogs({ directory: run.directory }) },
     gas: Object.fromEntries(Object.entries(gas.byOperation).sort(([, a], [, b]) => Number(b.gas - a.gas)).map(([operation, { count, gas }]) => [operation, { count, gas: gas.toString() }])),
   };
 }
@@ -113,19 +122,26 @@ export async function buildDevnetReport({ run, datasetId, jobId, job, firstRound
 /** A few lines for a person; the JSON report has the rest. */
 export function formatDevnetReport(report: DevnetReport): string {
   const holders = report.dataset.columns.map((c) => `${c.column}:${c.holder}${c.accepted ? "" : "(not accepted)"}`).join(" ");
-  const gasLines = Object.entries(report.gas).slice(0, 8).map(([operation, { count, gas }]) => `    ${operation.padEnd(40)} ${String(count).padStart(4)} × ${gas.padStart(11)} gas`);
+  const restarts = Object.entries(report.keepers.restarts).map(([name, count]) => `${name} ${count}`).join(", ");
+  const logLines = report.keepers.logs.map(
+    (keeper) => `    ${keeper.keeper}: ${keeper.warnings} warnings, ${keeper.errors} errors${keeper.deadLetters > 0 ? `, ${keeper.deadLetters} dead letters` : ""}${keeper.top.length > 0 ? ` — ${keeper.top.map((m) => `${m.message} ×${m.count}`).join("; ")}` : ""}`,
+  );
   return [
     `devnet report (${report.wall_s} s)`,
     `  phases (s): ${Object.entries(report.phases).map(([phase, s]) => `${phase} ${s ?? "-"}`).join(", ")}`,
+    `  startup (s): ${Object.entries(report.startup_s).map(([step, s]) => `${step} ${s}`).join(", ")}`,
     `  dataset ${report.dataset.id}: ${report.dataset.bytes} B MNIST, ${report.dataset.layout}, manifest ${report.dataset.manifest}`,
     `  stored where: ${holders}`,
     `  stored bytes: ${report.stored_bytes} (${report.stored_bytes_ratio}x the dataset)`,
     `  proofs: first full round ${report.proofs.firstRound.round} proved ${report.proofs.firstRound.proved}/${report.proofs.firstRound.audited}; ${report.proofs.roundsClosed} rounds closed, ${report.proofs.accepted} proofs accepted, ${report.proofs.rejected} rejected, ${report.proofs.missed} missed`,
-    `  job ${report.job.id}: ${report.job.status}, provider ${report.job.provider}, price ${report.job.price} VTR, accuracy ${report.job.accuracy}%`,
+    `  job ${report.job.id}: ${report.job.status}, provider ${report.job.provider}, price ${report.job.price} ${report.token}, accuracy ${report.job.accuracy}%`,
     `  paid: ${report.payouts.map((p) => `${p.to} ${p.tokens} (${p.for})`).join("; ") || "nobody"}`,
-    `  slashed: ${report.slashes.map((s) => `${s.account} ${s.tokens} VTR (${s.toBeneficiary} to ${s.beneficiary})`).join("; ") || "nobody"}`,
-    `  gas: ${report.gas_total} in all; by operation:`,
-    ...gasLines,
+    `  slashed: ${report.slashes.map((s) => `${s.account} ${s.tokens} ${report.token} (${s.toBeneficiary} to ${s.beneficiary})`).join("; ") || "nobody"}`,
+    `  keeper restarts after a crash: ${restarts || "none"}`,
+    `  warnings and errors the keepers logged (${join(report.directory, "logs")})${logLines.length === 0 ? ": none" : ":"}`,
+    ...logLines,
+    `  gas by operation:`,
+    ...formatGasTable(report.gas, report.gas_total).map((line) => `    ${line}`),
   ].join("\n");
 }
 
@@ -152,12 +168,6 @@ function partyNames(run: DevnetRun): Map<string, string> {
   for (let i = 0; i < run.validators; i++) add(DEVNET_ACCOUNTS.validator(i), `validator-${i}`);
   for (let i = 0; i < run.storageKeepers; i++) add(DEVNET_ACCOUNTS.storage(i), `storage-${i}`);
   return names;
-}
-
-function popcount(bits: bigint): number {
-  let count = 0;
-  for (let rest = bits; rest > 0n; rest >>= 1n) count += Number(rest & 1n);
-  return count;
 }
 
 function directoryBytes(directory: string): number {

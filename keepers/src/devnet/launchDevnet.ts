@@ -1,15 +1,15 @@
-import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, rmSync } from "node:fs";
+import { copyFileSync, mkdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Logger } from "pino";
 import { parseEther, type Address, type Hex } from "viem";
 import { privateKeyToAddress } from "viem/accounts";
 import { connectProtocol, type ProtocolConnection } from "../chain/protocolContracts.ts";
-import { VeritrainError } from "../errors.ts";
+import { buildSubgraph } from "./buildSubgraph.ts";
 import { devAccountKey, fundDevAccounts } from "./devAccounts.ts";
-import { createKeeperFleet, type KeeperFleet } from "./keeperFleet.ts";
-import type { KeeperProcess } from "./keeperProcess.ts";
+import type { DevnetConsole } from "./devnetConsole.ts";
+import { createKeeperFleet, type KeeperCrash, type KeeperFleet, type KeeperSpec } from "./keeperFleet.ts";
 import { startDevnet, type Devnet } from "./startDevnet.ts";
+import { timedStep } from "./timedStep.ts";
 
 /** Parameters of {@link launchDevnet}. */
 export type LaunchDevnetParameters = {
@@ -30,6 +30,10 @@ export type LaunchDevnetParameters = {
   timeoutMs?: number;
   /** Stops the start-up (everything started is stopped). */
   signal?: AbortSignal;
+  /** Shows each start-up step as a wait, and the subgraph's URL as soon as the indexer serves it. */
+  progress?: DevnetConsole;
+  /** Hears each crash of a keeper (see {@link createKeeperFleet}: the fleet restarts it). */
+  onCrash?: (crash: KeeperCrash) => void;
 };
 
 /** A keeper's health port is its own port's slot this much higher. */
@@ -92,6 +96,8 @@ export type DevnetRun = {
   addJobKeeper(name: string, port: number): void;
   keyOf(account: number): Hex;
   addressOf(account: number): Address;
+  /** Seconds of each start-up step: compile, node and deployment, subgraph build (0 when cached), funding and staking, keepers until all are healthy. */
+  startup: { compile: number; deploy: number; subgraph: number; setup: number; keepers: number };
   /** Stops every keeper and the chain node. */
   stop(): Promise<void>;
 };
@@ -107,31 +113,25 @@ export type DevnetRun = {
  * const run = await launchDevnet({ port: 8545, directory: ".devnet", log });
  * try { … } finally { await run.stop(); }
  */
-export async function launchDevnet({ port, directory, log, storageKeepers = 12, validators = 9, dishonestCheckpoint, keeperRpcUrl, timeoutMs = 180_000, signal }: LaunchDevnetParameters): Promise<DevnetRun> {
+export async function launchDevnet({ port, directory, log, storageKeepers = 12, validators = 9, dishonestCheckpoint, keeperRpcUrl, timeoutMs = 180_000, signal, progress, onCrash }: LaunchDevnetParameters): Promise<DevnetRun> {
   directory = resolve(directory);
   rmSync(directory, { recursive: true, force: true });
   mkdirSync(directory, { recursive: true });
+  const buildOutput = join(directory, "logs", "build.log");
   // The devnet's parameters: local.json's, with audit rounds every 20 minutes and 10 minutes to
   // prove — eleven provers share two cores here (3.5 min for a round on a busy machine), and a
   // busy machine must not make them miss.
-  const devnet = await startDevnet({ port, log, parameters: "ignition/parameters/devnet.json" });
-  if (!existsSync(new URL("../../../subgraph/build/subgraph.yaml", import.meta.url))) {
-    // The indexer runs the subgraph's compiled mappings: build them once (~20 s).
-    log.info({}, "building the subgraph (npm run subgraph:build)");
-    const built = spawnSync("npm", ["run", "--silent", "subgraph:build"], { cwd: new URL("../../../", import.meta.url), stdio: ["ignore", "ignore", "inherit"] });
-    if (built.status !== 0) {
-      await devnet.stop();
-      throw new VeritrainError("npm run subgraph:build failed", { code: "DEVNET_STEP_FAILED", details: { step: "subgraph:build" } });
-    }
-  }
+  const devnet = await startDevnet({ port, log, parameters: "ignition/parameters/devnet.json", outputFile: buildOutput, progress });
   const deploymentFile = join(directory, "deployed_addresses.json");
   copyFileSync(devnet.deploymentFile, deploymentFile);
-  const fleet = createKeeperFleet({ directory, rpcUrl: keeperRpcUrl ?? devnet.rpcUrl, deploymentFile });
+  const fleet = createKeeperFleet({ directory, rpcUrl: keeperRpcUrl ?? devnet.rpcUrl, deploymentFile, onCrash });
   const stop = async () => {
     await fleet.stopAll();
     await devnet.stop();
   };
   try {
+    // The indexer runs the subgraph's compiled mappings: built when their inputs changed (~20 s).
+    const subgraph = await timedStep({ progress, label: "building the subgraph (npm run subgraph:build)", done: ({ built }) => (built ? "subgraph built" : "subgraph unchanged since its last build") }, () => buildSubgraph({ outputFile: buildOutput }));
     const ports = devnetPorts(port);
     const keyOf = (account: number) => devAccountKey(account);
     const addressOf = (account: number) => privateKeyToAddress(keyOf(account));
@@ -152,25 +152,22 @@ export async function launchDevnet({ port, directory, log, storageKeepers = 12, 
     ];
     log.info({ accounts: parties.length }, "funding the parties");
     signal?.throwIfAborted();
-    await fundDevAccounts({ deployer, accounts: parties.map(addressOf) });
-    // The compute keeper bids with locked stake: stake some up front (the `stake` command's work).
-    const compute = await connect(DEVNET_ACCOUNTS.compute);
-    await compute.send(() => compute.contracts.VeritrainToken.write.approve([compute.contracts.StakeManager.address, parseEther("1000")]));
-    await compute.send(() => compute.contracts.StakeManager.write.stake([parseEther("1000")]));
+    const setup = await timedStep({ progress, label: `funding ${parties.length} parties, staking the compute keeper`, done: () => `${parties.length} parties funded` }, async () => {
+      await fundDevAccounts({ deployer, accounts: parties.map(addressOf) });
+      // The compute keeper bids with locked stake: stake some up front (the `stake` command's work).
+      const compute = await connect(DEVNET_ACCOUNTS.compute);
+      await compute.send(() => compute.contracts.VeritrainToken.write.approve([compute.contracts.StakeManager.address, parseEther("1000")]));
+      await compute.send(() => compute.contracts.StakeManager.write.stake([parseEther("1000")]));
+    });
 
     const endpoint = (p: number) => `/ip4/127.0.0.1/tcp/${p}`;
     const jobKeepers = ["compute", "challenger", ...validatorNames];
     const jobPorts: Record<string, number> = { compute: ports.compute, challenger: ports.challenger, ...Object.fromEntries(validatorNames.map((name, i) => [name, ports.validator(i)])) };
+    // Every job keeper but those known to be down: the job keepers start together, and of two
+    // peers starting at once the later one to listen reaches the other.
     const jobPeers = (except?: string) => {
-      const running = jobKeepers.filter((name) => name !== except && isRunning(name));
-      return running.length === 0 ? [] : ["--peer", ...running.map((name) => endpoint(jobPorts[name]!))];
-    };
-    const isRunning = (name: string) => {
-      try {
-        return fleet.get(name).running();
-      } catch {
-        return false;
-      }
+      const peers = jobKeepers.filter((name) => name !== except && (!fleet.has(name) || fleet.get(name).running()));
+      return peers.length === 0 ? [] : ["--peer", ...peers.map((name) => endpoint(jobPorts[name]!))];
     };
     const relayUrl = `http://127.0.0.1:${ports.relay}`;
     const indexerUrl = `http://127.0.0.1:${ports.indexer}/subgraphs/name/veritrain`;
@@ -178,41 +175,42 @@ export async function launchDevnet({ port, directory, log, storageKeepers = 12, 
     const health = (keeperPort: number) => ({ flags: ["--health-port", String(ports.health(keeperPort))], healthUrl: `http://127.0.0.1:${ports.health(keeperPort)}/healthz` });
 
     log.info({ storageKeepers, validators }, "starting the keepers");
-    const ready: Promise<unknown>[] = [];
-    // Awaited together below; a keeper failing early must not be an unhandled rejection meanwhile.
-    const watch = (promise: Promise<unknown>) => {
-      promise.catch(() => undefined);
-      ready.push(promise);
-    };
-    const healthy = (keeper: KeeperProcess) => keeper.waitUntilHealthy({ timeoutMs, signal });
-    watch(healthy(fleet.start({ name: "indexer", privateKey: keyOf(DEVNET_ACCOUNTS.deployer), args: () => ["indexer", "--port", String(ports.indexer)], healthUrl: `http://127.0.0.1:${ports.indexer}/healthz` })));
+    const keeper = (spec: Omit<KeeperSpec, "supervised">) => ({ ...spec, supervised: true });
     const automationHealth = health(ports.rpc);
-    watch(healthy(fleet.start({ name: "automation", privateKey: keyOf(DEVNET_ACCOUNTS.automation), args: () => ["automation", "--vrf-mock", devnet.addresses.VRFCoordinatorV2_5Mock, ...automationHealth.flags], healthUrl: automationHealth.healthUrl })));
-    watch(healthy(fleet.start({ name: "relay", privateKey: keyOf(DEVNET_ACCOUNTS.relay), args: () => ["relay", "--port", String(ports.relay)], healthUrl: `${relayUrl}/healthz` })));
-    storageNames.forEach((name, i) => {
-      const { flags, healthUrl } = health(ports.storage(i));
-      // Without the prover's fixed-base tables: each keeper would first spend ~100 s of CPU building its own.
-      const args = () => ["storage", "--join", "--port", String(ports.storage(i)), "--no-prover-tables", ...flags];
-      watch(healthy(fleet.start({ name, privateKey: keyOf(DEVNET_ACCOUNTS.storage(i)), args, healthUrl })));
-    });
     const computeHealth = health(ports.compute);
-    await healthy(
-      fleet.start({
+    const challengerHealth = health(ports.challenger);
+    const specs: KeeperSpec[] = [
+      keeper({ name: "indexer", privateKey: keyOf(DEVNET_ACCOUNTS.deployer), args: () => ["indexer", "--port", String(ports.indexer)], healthUrl: `http://127.0.0.1:${ports.indexer}/healthz` }),
+      keeper({ name: "automation", privateKey: keyOf(DEVNET_ACCOUNTS.automation), args: () => ["automation", "--vrf-mock", devnet.addresses.VRFCoordinatorV2_5Mock, ...automationHealth.flags], healthUrl: automationHealth.healthUrl }),
+      keeper({ name: "relay", privateKey: keyOf(DEVNET_ACCOUNTS.relay), args: () => ["relay", "--port", String(ports.relay)], healthUrl: `${relayUrl}/healthz` }),
+      ...storageNames.map((name, i) => {
+        const { flags, healthUrl } = health(ports.storage(i));
+        // Without the prover's fixed-base tables: each keeper would first spend ~100 s of CPU building its own.
+        return keeper({ name, privateKey: keyOf(DEVNET_ACCOUNTS.storage(i)), args: () => ["storage", "--join", "--port", String(ports.storage(i)), "--no-prover-tables", ...flags], healthUrl });
+      }),
+      keeper({
         name: "compute",
         privateKey: keyOf(DEVNET_ACCOUNTS.compute),
         args: () => ["compute", "--port", String(ports.compute), ...computeHealth.flags, ...(dishonestCheckpoint === undefined ? [] : ["--dishonest", String(dishonestCheckpoint)]), ...jobPeers("compute")],
         healthUrl: computeHealth.healthUrl,
       }),
-    );
-    const challengerHealth = health(ports.challenger);
-    await healthy(fleet.start({ name: "challenger", privateKey: keyOf(DEVNET_ACCOUNTS.challenger), args: () => ["challenger", "--port", String(ports.challenger), ...challengerHealth.flags, ...jobPeers("challenger")], healthUrl: challengerHealth.healthUrl }));
-    for (const [i, name] of validatorNames.entries()) {
-      const { flags, healthUrl } = health(ports.validator(i));
-      const keeper = fleet.start({ name, privateKey: keyOf(DEVNET_ACCOUNTS.validator(i)), args: () => ["validator", "--join", "--port", String(ports.validator(i)), "--relay", relayUrl, ...flags, ...jobPeers(name)], healthUrl });
-      // One at a time: each dials the ones before it, so the job keepers end up fully connected.
-      await healthy(keeper);
-    }
-    await Promise.all(ready);
+      keeper({ name: "challenger", privateKey: keyOf(DEVNET_ACCOUNTS.challenger), args: () => ["challenger", "--port", String(ports.challenger), ...challengerHealth.flags, ...jobPeers("challenger")], healthUrl: challengerHealth.healthUrl }),
+      ...validatorNames.map((name, i) => {
+        const { flags, healthUrl } = health(ports.validator(i));
+        return keeper({ name, privateKey: keyOf(DEVNET_ACCOUNTS.validator(i)), args: () => ["validator", "--join", "--port", String(ports.validator(i)), "--relay", relayUrl, ...flags, ...jobPeers(name)], healthUrl });
+      }),
+    ];
+    // All at once: each waits only for the chain, and the job keepers dial each other (jobPeers).
+    const keepers = await timedStep({ progress, label: `starting ${specs.length} keepers`, total: specs.length, done: () => `${specs.length} keepers running (logs in ${join(directory, "logs")})` }, async (wait) => {
+      let healthy = 0;
+      await Promise.all(
+        specs.map(async (spec) => {
+          await fleet.start(spec).waitUntilHealthy({ timeoutMs, signal });
+          wait?.update(++healthy);
+          if (spec.name === "indexer") progress?.say(`subgraph: ${indexerUrl}`);
+        }),
+      );
+    });
     signal?.throwIfAborted();
     const providers = await deployer.contracts.DatasetRegistry.read.providers();
     const committee = await deployer.contracts.ValidatorCommittee.read.validators();
@@ -237,6 +235,7 @@ export async function launchDevnet({ port, directory, log, storageKeepers = 12, 
       },
       keyOf,
       addressOf,
+      startup: { compile: devnet.startup.compile, deploy: devnet.startup.deploy, subgraph: subgraph.seconds, setup: setup.seconds, keepers: keepers.seconds },
       stop,
     };
   } catch (error) {

@@ -17,6 +17,10 @@ export type DefaultJobSpecParameters = {
   epochs?: number;
   /** @default 20 */
   batchSize?: number;
+  /** Adam's learning rate, a decimal string. @default "0.001" */
+  learningRate?: string;
+  /** Factor applied to the learning rate after each epoch, a decimal string (the spec's `learningRateDecay`). @default "1" */
+  learningRateDecay?: string;
   /** Steps between checkpoints. @default 5 */
   checkpointInterval?: number;
 };
@@ -24,14 +28,14 @@ export type DefaultJobSpecParameters = {
 /**
  * A small LeNet-5 job on a dataset's MNIST splits, sized for a devnet: train on the first
  * `trainImages` training images, validate on the next (up to 100), measure accuracy on the first
- * `testImages` test images; Adam, learning rate 0.001, 2 micro-batches per batch. Returns the spec
+ * `testImages` test images; Adam (learning rate 0.001 unless given, times `learningRateDecay` after each epoch), 2 micro-batches per batch. Returns the spec
  * and the model file it names (He-uniform LeNet-5 from `seed`).
  *
  * @throws VeritrainError `JOB_DATASET_MISMATCH` if the dataset has fewer than 2 training or 1 test images.
  * @example
  * const { spec, modelBytes } = defaultJobSpec({ sizes: { train: 500, test: 500 } });
  */
-export function defaultJobSpec({ sizes, trainImages = 1000, testImages = 500, seed = 1, epochs = 1, batchSize = 20, checkpointInterval = 5 }: DefaultJobSpecParameters): { spec: JobSpec; modelBytes: Uint8Array } {
+export function defaultJobSpec({ sizes, trainImages = 1000, testImages = 500, seed = 1, epochs = 1, batchSize = 20, learningRate = "0.001", learningRateDecay = "1", checkpointInterval = 5 }: DefaultJobSpecParameters): { spec: JobSpec; modelBytes: Uint8Array } {
   if (sizes.train < 2 || sizes.test < 1) {
     throw new VeritrainError(`the dataset has ${sizes.train} training and ${sizes.test} test images; a job needs at least 2 and 1`, {
       code: "JOB_DATASET_MISMATCH",
@@ -52,7 +56,7 @@ export function defaultJobSpec({ sizes, trainImages = 1000, testImages = 500, se
         test: { source: "test", start: 0, end: Math.min(testImages, sizes.test) },
       },
     },
-    optimizer: { type: "adam", learningRate: "0.001", learningRateDecay: "1", beta1: "0.9", beta2: "0.999", epsilon: "1e-8", weightDecay: "0" },
+    optimizer: { type: "adam", learningRate, learningRateDecay, beta1: "0.9", beta2: "0.999", epsilon: "1e-8", weightDecay: "0" },
     seed,
     epochs,
     batchSize: Math.min(batchSize, trainEnd),
