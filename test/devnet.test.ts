@@ -1,12 +1,13 @@
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { describe, it } from "node:test";
 import { createPublicClient, http } from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { readLogLines } from "../keepers/src/devnet/keeperProcess.ts";
 
 // The keepers take PORT+1…PORT+30, their health endpoints PORT+1000…PORT+1030.
@@ -20,7 +21,7 @@ describe("npm run devnet (scripts/devnet.ts, the README's main command)", () => 
     assert.match(stderr, /^devnet: error \[CLI_ARGUMENT_INVALID\]: --port must be an integer/m);
   });
 
-  it("starts the chain and every keeper as processes, ingests MNIST with plain progress lines on a pipe, and stops all of them on SIGTERM", { timeout: 600_000 }, async () => {
+  it("starts the chain and every keeper as processes, ingests MNIST with plain progress lines on a pipe, serves a new user's own job (the README's commands), and stops all of them on SIGTERM", { timeout: 600_000 }, async () => {
     const directory = mkdtempSync(join(tmpdir(), "veritrain-devnet-"));
     const devnet = spawn(process.execPath, ["scripts/devnet.ts", "--port", String(PORT), "--dir", directory, "--images", "500"], { cwd: root, stdio: ["ignore", "ignore", "pipe"] });
     try {
@@ -40,6 +41,22 @@ describe("npm run devnet (scripts/devnet.ts, the README's main command)", () => 
       assert.ok(console.some((line) => /^devnet: 26 keepers running .*\(\d+ (s|min \d+ s)\)$/.test(line)), "the keepers' start-up with its time");
       const client = createPublicClient({ transport: http(`http://127.0.0.1:${PORT}`) });
       assert.equal(await client.getChainId(), 31337);
+      // The README's "your own job on the running devnet", as a new account.
+      const user = { ...process.env, VERITRAIN_PRIVATE_KEY: generatePrivateKey(), VERITRAIN_DEPLOYMENT: join(directory, "deployed_addresses.json"), VERITRAIN_RPC_URL: `http://127.0.0.1:${PORT}`, VERITRAIN_DATA_DIR: join(directory, "user") };
+      const veritrain = (...args: string[]) => {
+        const run = spawnSync(process.execPath, ["keepers/src/cli.ts", ...args], { cwd: root, encoding: "utf8", env: user, timeout: 120_000 });
+        assert.equal(run.status, 0, `veritrain ${args.join(" ")}: ${run.stderr}`);
+        return run.stdout;
+      };
+      const address = privateKeyToAccount(user.VERITRAIN_PRIVATE_KEY).address;
+      assert.match(veritrain("account"), /tokens +0 VTT/);
+      assert.match(veritrain("devnet", "fund", address), /received 1000 VTT/);
+      assert.match(veritrain("dataset", "list"), /dataset +1 +Active/);
+      const peers = readFileSync(join(directory, "job-peers"), "utf8").trim().split(" ");
+      assert.equal(peers.length, 11, "compute, challenger and 9 validators");
+      const posted = JSON.parse(veritrain("--json", "job", "post", "--dataset", "1", "--train-images", "100", "--test-images", "50", "--no-wait", "--peer", ...peers)) as { jobId: string };
+      assert.match(veritrain("job", "list"), new RegExp(`job +${posted.jobId} +(Bidding|Assigned|Submitted) +dataset 1 +${address}`));
+
       const pids = readLogLines(join(directory, "logs", "automation.log")).map((line) => line.pid as number);
       assert.ok(pids.length > 0, "the automation keeper logs to its own file");
 

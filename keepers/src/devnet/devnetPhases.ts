@@ -36,7 +36,10 @@ export async function ingestDataset({ run, images, shardSize, timeoutMs = 600_00
   const owner = run.fleet.start({
     name: "owner",
     privateKey: run.keyOf(DEVNET_ACCOUNTS.owner),
+    // --json: the result line parsed below; --verbose: the keeper's JSON log in its log file.
     args: () => [
+      "--json",
+      "--verbose",
       "dataset",
       "add",
       "mnist",
@@ -163,6 +166,8 @@ export async function postDevnetJob({
     name: poster.name,
     privateKey: run.keyOf(poster.account),
     args: () => [
+      "--json",
+      "--verbose",
       "job",
       "post",
       "--dataset",

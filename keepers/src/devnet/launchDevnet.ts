@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, rmSync } from "node:fs";
+import { copyFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Logger } from "pino";
 import { parseEther, type Address, type Hex } from "viem";
@@ -212,6 +212,8 @@ export async function launchDevnet({ port, directory, log, storageKeepers = 12, 
       );
     });
     signal?.throwIfAborted();
+    // For a user's own `job post --peer $(cat .devnet/job-peers)` (README): compute providers announce no endpoint on-chain.
+    writeFileSync(join(directory, "job-peers"), `${jobKeepers.map((name) => endpoint(jobPorts[name]!)).join(" ")}\n`);
     const providers = await deployer.contracts.DatasetRegistry.read.providers();
     const committee = await deployer.contracts.ValidatorCommittee.read.validators();
     log.info({ providers: providers.length, validators: committee.length, rpcUrl: devnet.rpcUrl }, "keepers running");
