@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { describe, it } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 import { createPublicClient, http } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { readLogLines } from "../keepers/src/devnet/keeperProcess.ts";
@@ -68,9 +69,14 @@ describe("npm run devnet (scripts/devnet.ts, the README's main command)", () => 
       const keepers = spawnSync("pgrep", ["-f", "--", `--data-dir ${directory}/`], { encoding: "utf8" }).stdout.trim();
       assert.equal(keepers, "", "no keeper process outlives the devnet");
     } finally {
+      // A failed assertion leaves the devnet up: stop it as its user would (SIGTERM stops every keeper), SIGKILL only if that hangs.
       if (devnet.exitCode === null && devnet.signalCode === null) {
-        devnet.kill("SIGKILL");
-        await once(devnet, "exit");
+        devnet.kill("SIGTERM");
+        const stopped = await Promise.race([once(devnet, "exit").then(() => true), sleep(60_000).then(() => false)]);
+        if (!stopped) {
+          devnet.kill("SIGKILL");
+          spawnSync("pkill", ["-KILL", "-f", "--", `--data-dir ${directory}/`]);
+        }
       }
       rmSync(directory, { recursive: true, force: true });
     }

@@ -20,10 +20,10 @@ export function registerDevnetCommands(program: Command): void {
   const devnet = program.command("devnet").description("helpers for a local devnet (npm run devnet -- --keep-running)");
   devnet
     .command("fund <address>")
-    .description("local devnet only: set the account's ether balance and send it test tokens from the deployer, who holds the supply")
+    .description("local devnet only: set the account's ether balance and send it test tokens from the devnet's deployer, who holds the supply")
     .option("--tokens <tokens>", "tokens to send", "1000")
     .option("--ether <ether>", "ether balance to set (hardhat_setBalance)", "100")
-    .addHelpText("after", "\nKey: VERITRAIN_PRIVATE_KEY if set (it must hold the tokens), else the devnet deployer's (Hardhat development account 0).")
+    .addHelpText("after", "\nKey: none needed: the devnet deployer (Hardhat development account 0, whose key is public) sends; VERITRAIN_PRIVATE_KEY is not used.")
     .action(async (address: string, o, command: Command) => {
       if (!isAddress(address)) throw new VeritrainError(`address must be a 0x-prefixed 20-byte address, got ${JSON.stringify(address)}`, { code: "CLI_ARGUMENT_INVALID", details: { argument: "address" } });
       const tokens = parseTokens(o.tokens, "--tokens");
@@ -34,7 +34,7 @@ export function registerDevnetCommands(program: Command): void {
         if (chainId !== HARDHAT_CHAIN_ID) {
           throw new VeritrainError(`chain ${chainId} at ${config.rpcUrl} is not a local devnet (chain ${HARDHAT_CHAIN_ID}): fund accounts there by a token transfer`, { code: "NOT_A_DEVNET", details: { chainId } });
         }
-        const deployer = await connectProtocol({ ...config, privateKey: config.privateKey ?? devAccountKey(0) });
+        const deployer = await connectProtocol({ ...config, privateKey: devAccountKey(0) });
         const account = getAddress(address);
         await fundDevAccounts({ deployer, accounts: [account], tokens, ether });
         const format = await tokenFormatter(chain);

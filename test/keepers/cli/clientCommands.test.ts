@@ -71,7 +71,7 @@ describe("client commands: help, one-line failures, lists, amounts, results", { 
     assert.ok(helps.size >= 20, `${helps.size} commands`);
     for (const [name, text] of helps) {
       assert.match(text, /Global Options:[\s\S]*--rpc-url <url>[\s\S]*--json[\s\S]*--verbose/, `${name}: global options`);
-      assert.match(text, / Key: (signs transactions|none needed|VERITRAIN_PRIVATE_KEY if set)/, `${name}: key use`);
+      assert.match(text, / Key: (signs transactions|none needed)/, `${name}: key use`);
     }
     assert.match(helps.get("job post")!, /Key: signs transactions/);
     assert.match(helps.get("job status")!, /Key: none needed/);
@@ -104,9 +104,11 @@ describe("client commands: help, one-line failures, lists, amounts, results", { 
   });
 
   it("says in one line, within seconds, that nobody listens on the RPC URL", async () => {
+    // Measured against the CLI's own start-up (loading every command), which a busy machine slows the same way.
+    const startup = await veritrain(["--version"]);
     const run = await veritrain(["--rpc-url", "http://127.0.0.1:9", "--deployment", deployment, "job", "list"]);
     assertOneLine(run, "RPC_UNREACHABLE", /no chain answers at http:\/\/127\.0\.0\.1:9/);
-    assert.ok(run.ms < 8_000, `answered in ${Math.round(run.ms)} ms`);
+    assert.ok(run.ms - startup.ms < 5_000, `answered ${Math.round(run.ms - startup.ms)} ms after start-up (${Math.round(startup.ms)} ms)`);
   });
 
   it("dataset add with ether but no tokens sends nothing and leaves no data directory", async () => {
@@ -126,7 +128,8 @@ describe("client commands: help, one-line failures, lists, amounts, results", { 
   it("devnet fund gives an account ether and tokens, in VTT, and in wei with --json; account shows them", async () => {
     const key = generatePrivateKey();
     const { address } = privateKeyToAccount(key);
-    const run = await veritrain([...chainFlags, "devnet", "fund", address, "--tokens", "12.5", "--ether", "3"], { VERITRAIN_PRIVATE_KEY: undefined });
+    // Sent by the devnet's deployer whatever the key: a new user exports theirs first (README).
+    const run = await veritrain([...chainFlags, "devnet", "fund", address, "--tokens", "12.5", "--ether", "3"], { VERITRAIN_PRIVATE_KEY: key });
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, new RegExp(`${address} received 12.5 VTT \\(balance 12.5 VTT\\) and holds 3 ETH`));
     const json = await veritrain([...chainFlags, "--json", "devnet", "fund", address, "--tokens", "1"], { VERITRAIN_PRIVATE_KEY: undefined });
