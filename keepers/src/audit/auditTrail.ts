@@ -193,7 +193,7 @@ const MONEY = new Set(["payment", "reward", "price", "refund", "slashed", "bond"
 
 function show(key: string, value: unknown): string {
   if (value === null || value === undefined) return "-";
-  if (MONEY.has(key) && typeof value === "string" && /^\d+$/.test(value)) return `${formatEther(BigInt(value))} VTR`;
+  if (MONEY.has(key) && typeof value === "string" && /^\d+$/.test(value)) return `${formatEther(BigInt(value))} VTT`;
   if (Array.isArray(value)) return value.length > 4 && typeof value[0] === "string" ? `[${value.length} entries]` : `[${value.map((v) => show(key, flatten(v))).join(", ")}]`;
   if (typeof value === "object") return `{ ${Object.entries(value).map(([k, v]) => `${k}: ${show(k, v)}`).join(", ")} }`;
   return String(value);
@@ -201,7 +201,7 @@ function show(key: string, value: unknown): string {
 
 /**
  * The audit trail as readable text: the current state, then one line per event, oldest first,
- * with its block, time and transaction (token amounts in VTR).
+ * with its block, time and transaction (token amounts in VTT, the symbol of the protocol's test token).
  */
 export function formatAuditTrail({ subject, state, history }: AuditTrail): string {
   const lines = [`${subject.kind} ${subject.id}`, ""];

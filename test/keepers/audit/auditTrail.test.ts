@@ -43,7 +43,7 @@ describe("audit trail", () => {
     assert.equal(job.payment, String(parseEther("600")));
     assert.deepEqual(trail.history[1]!.fields, { provider: p.providerA.account.address.toLowerCase(), price: String(parseEther("600")) });
     const text = formatAuditTrail(trail);
-    assert.match(text, /JobFinalization +provider=0x[0-9a-f]{40} payment=600 VTR refund=400 VTR/);
+    assert.match(text, /JobFinalization +provider=0x[0-9a-f]{40} payment=600 VTT refund=400 VTT/);
   });
 
   it("reconstructs a dataset and a provider", async () => {
