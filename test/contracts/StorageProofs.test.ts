@@ -7,7 +7,6 @@ const RoundStatus = { None: 0, Requested: 1, Open: 2, Closed: 3 } as const;
 const Mode = { Accept: 0, Reject: 1, Revert: 2 } as const;
 const VERIFYING_KEY_HASH = keccak256(stringToHex("verifying key"));
 const VERIFIER_ADMIN_ROLE = keccak256(stringToHex("VERIFIER_ADMIN_ROLE"));
-const SENTINEL = 1n << 255n;
 /** Proof words in verifyProof's order: a.x, a.y, b.x1, b.x0, b.y1, b.y0, c.x, c.y. */
 const PROOF = [11n, 12n, 21n, 22n, 23n, 24n, 31n, 32n] as const;
 /** Ignition defaults of VeritrainLocal (no parameter file in tests). */

@@ -8,6 +8,7 @@ import { loadKeeperConfig, type KeeperConfig, type KeeperConfigFlags } from "../
 import { dialPeers } from "../content/dialPeers.ts";
 import { createHeliaContentStore, type HeliaContentStore } from "../content/heliaContentStore.ts";
 import { createKeeperRuntime, type KeeperRuntime } from "../keeperRuntime.ts";
+import { trackCreatedDirectory } from "../runtime/createdDirectory.ts";
 import { VeritrainError } from "../errors.ts";
 import { createLogger } from "../logger.ts";
 import { retry } from "../runtime/retry.ts";
@@ -118,6 +119,26 @@ export async function openKeeperStore({ config, runtime, log, port, peers }: Ope
   runtime.defer(() => store.close());
   await dialPeers({ store, peers, log });
   return store;
+}
+
+/**
+ * A client command's store ({@link openKeeperStore}) that leaves no trace of a failed command:
+ * the part of `<dataDir>/ipfs` this command created is removed when the runtime closes, unless
+ * `keep()` was called once the command's effect (a registration, a posting, a written file) took place.
+ *
+ * @example
+ * const { store, keep } = await openClientStore({ config, runtime, log, port, peers: [] });
+ * await registerDataset(…); keep();
+ */
+export async function openClientStore(parameters: OpenKeeperStoreParameters): Promise<{ store: HeliaContentStore; keep(): void }> {
+  const created = trackCreatedDirectory(join(parameters.config.dataDir, "ipfs"));
+  let kept = false;
+  // Deferred before the store's close, so it runs after it.
+  parameters.runtime.defer(() => {
+    if (!kept) created.discard();
+  });
+  const store = await openKeeperStore(parameters);
+  return { store, keep: () => void (kept = true) };
 }
 
 /** A token amount flag (decimal tokens, e.g. "10" or "0.5") in wei; `CLI_ARGUMENT_INVALID` otherwise. */

@@ -1,12 +1,10 @@
 import { createHash } from "node:crypto";
 import { readFileSync, statSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Command } from "commander";
 import type { ProtocolConnection } from "../chain/protocolContracts.ts";
 import { requireFunds } from "../chain/requireFunds.ts";
 import { DEFAULT_COLUMN_DEPTH } from "../commitments/treeDepth.ts";
-import { createHeliaContentStore } from "../content/heliaContentStore.ts";
 import { chooseVerifierVersion } from "../datasets/chooseVerifierVersion.ts";
 import { readDatasetOnChain, registerDataset } from "../datasets/datasetOnChain.ts";
 import { fetchDataset } from "../datasets/fetchDataset.ts";
@@ -14,9 +12,8 @@ import { decodeManifest, manifestBlockCid } from "../datasets/manifest.ts";
 import { mnistRecords } from "../datasets/mnistRecords.ts";
 import { packageDataset } from "../datasets/packageDataset.ts";
 import { VeritrainError } from "../errors.ts";
-import { trackCreatedDirectory } from "../runtime/createdDirectory.ts";
 import { loadMnist } from "../training/mnist.ts";
-import { declareKeyUse, parseCount, parseTokens, setUpCommand } from "./commandContext.ts";
+import { declareKeyUse, openClientStore, parseCount, parseTokens, setUpCommand } from "./commandContext.ts";
 import { printOutput, table } from "./printOutput.ts";
 import { tokenFormatter } from "../chain/tokenFormatter.ts";
 import { progressBar } from "./progressBar.ts";
@@ -75,13 +72,7 @@ export function registerDatasetCommands(program: Command): void {
           "storage proofs of this dataset will be checked by this verifier version",
         );
         await checkCanRegister(chain, { payment, n: layout.n });
-        const created = trackCreatedDirectory(join(config.dataDir, "ipfs"));
-        let registered = false;
-        runtime.defer(() => {
-          if (!registered) created.discard();
-        });
-        const store = await createHeliaContentStore({ directory: join(config.dataDir, "ipfs"), listen: true, port: parseCount(o.port, "--port") });
-        runtime.defer(() => store.close());
+        const { store, keep } = await openClientStore({ config, runtime, log, port: parseCount(o.port, "--port"), peers: [] });
         const encode = progressBar("encode");
         const commit = progressBar("commit");
         const packaged = await packageDataset({
@@ -92,7 +83,7 @@ export function registerDatasetCommands(program: Command): void {
           onProgress: ({ stage, done, total }) => (stage === "encode" ? encode : commit).update(done, total),
         });
         const datasetId = await registerDataset({ chain, packaged, payment, term, verifierVersion: verifier.version });
-        registered = true;
+        keep();
         const endpoint = store.multiaddrs()[0]?.toString();
         log.info({ datasetId: datasetId.toString(), manifest: packaged.manifestCid.toString(), endpoint }, "dataset registered");
         const tokens = await tokenFormatter(chain);
@@ -139,13 +130,7 @@ export function registerDatasetCommands(program: Command): void {
       const { log, config, runtime, chain } = await setUpCommand(command, "dataset-fetch");
       try {
         const onChain = await readDatasetOnChain(chain, datasetId);
-        const created = trackCreatedDirectory(join(config.dataDir, "ipfs"));
-        let written = false;
-        runtime.defer(() => {
-          if (!written) created.discard();
-        });
-        const store = await createHeliaContentStore({ directory: join(config.dataDir, "ipfs"), listen: true, port: parseCount(o.port, "--port") });
-        runtime.defer(() => store.close());
+        const { store, keep } = await openClientStore({ config, runtime, log, port: parseCount(o.port, "--port"), peers: [] });
         const reachable = await Promise.all(
           onChain.endpoints.map((endpoint) =>
             endpoint === ""
@@ -166,7 +151,7 @@ export function registerDatasetCommands(program: Command): void {
           onStripe: (done, total) => bar.update(done, total),
         });
         writeFileSync(o.out, bytes);
-        written = true;
+        keep();
         const sha256 = createHash("sha256").update(bytes).digest("hex");
         printOutput(command, { datasetId, bytes: bytes.byteLength, sha256, out: o.out }, [`wrote dataset ${datasetId} to ${o.out}: ${bytes.byteLength} bytes, sha256 ${sha256}`]);
       } finally {

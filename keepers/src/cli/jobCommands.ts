@@ -1,5 +1,4 @@
 import { readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { Option, type Command } from "commander";
 import { zeroAddress, zeroHash } from "viem";
 import { requireFunds } from "../chain/requireFunds.ts";
@@ -11,12 +10,11 @@ import { fetchDatasetManifest } from "../jobs/fetchDatasetManifest.ts";
 import { JOB_STATUS_NAMES, JobStatus, postJob, readJob } from "../jobs/jobOnChain.ts";
 import { storeJobSpec } from "../jobs/jobSpecBlock.ts";
 import { fetchWeightsFile } from "../jobs/resultManifest.ts";
-import { trackCreatedDirectory } from "../runtime/createdDirectory.ts";
 import { retry } from "../runtime/retry.ts";
 import { mnistTestAccuracy } from "../training/onnxRuntimeEvaluation.ts";
 import { contentId, RAW_CODEC } from "../training/contentId.ts";
 import { validateJobSpec, type JobSpec } from "../training/jobSpec.ts";
-import { declareKeyUse, openKeeperStore, parseCount, parseTokens, setUpCommand } from "./commandContext.ts";
+import { declareKeyUse, openClientStore, parseCount, parseTokens, setUpCommand } from "./commandContext.ts";
 import { printOutput, table } from "./printOutput.ts";
 import { tokenFormatter } from "../chain/tokenFormatter.ts";
 
@@ -67,12 +65,7 @@ export function registerJobCommands(program: Command): void {
       try {
         // Fail before fetching and storing anything; postJob checks again right before it sends.
         await requireFunds({ chain, action: "posting", tokens: { amount: order.reward, label: "reward" } });
-        const created = trackCreatedDirectory(join(config.dataDir, "ipfs"));
-        let posted = false;
-        runtime.defer(() => {
-          if (!posted) created.discard();
-        });
-        const store = await openKeeperStore({ config, runtime, log, port: parseCount(o.port, "--port"), peers: o.peer });
+        const { store, keep } = await openClientStore({ config, runtime, log, port: parseCount(o.port, "--port"), peers: o.peer });
         const bounded = () => AbortSignal.any([runtime.signal, AbortSignal.timeout(30_000)]);
         const { manifest } = await fetchDatasetManifest({ chain, store, datasetId: order.datasetId, log, bounded });
         const sizes = { train: splitSize(manifest.splits, "train"), test: splitSize(manifest.splits, "test") };
@@ -89,7 +82,7 @@ export function registerJobCommands(program: Command): void {
         const modelCid = await store.put(modelBytes);
         const { cid, specDigest } = await storeJobSpec({ store, spec });
         const jobId = await postJob(chain, { ...order, specDigest });
-        posted = true;
+        keep();
         const endpoint = store.multiaddrs()[0]?.toString();
         log.info({ jobId: jobId.toString(), spec: cid.toString(), endpoint }, "job posted");
         const tokens = await tokenFormatter(chain);
@@ -192,15 +185,10 @@ export function registerJobCommands(program: Command): void {
         if (onChain.weightsDigest === zeroHash) {
           throw new VeritrainError(`job ${jobId} is ${JOB_STATUS_NAMES[onChain.status]}: no result was submitted yet (veritrain job status ${jobId})`, { code: "JOB_NO_RESULT", details: { jobId } });
         }
-        const created = trackCreatedDirectory(join(config.dataDir, "ipfs"));
-        let written = false;
-        runtime.defer(() => {
-          if (!written) created.discard();
-        });
-        const store = await openKeeperStore({ config, runtime, log, port: parseCount(o.port, "--port"), peers: o.peer });
+        const { store, keep } = await openClientStore({ config, runtime, log, port: parseCount(o.port, "--port"), peers: o.peer });
         const model = await fetchWeightsFile({ store, jobId, weightsDigest: onChain.weightsDigest, signal: AbortSignal.any([runtime.signal, AbortSignal.timeout(60_000)]) });
         writeFileSync(o.out, model);
-        written = true;
+        keep();
         const evaluation = o.evaluate ? await mnistTestAccuracy(model) : undefined;
         printOutput(command, { jobId, out: o.out, bytes: model.byteLength, weightsDigest: onChain.weightsDigest, claimedMetric: onChain.metric, evaluation }, [
           `wrote job ${jobId}'s model to ${o.out}: ${model.byteLength} bytes, sha-256 ${onChain.weightsDigest} as on-chain`,

@@ -86,7 +86,6 @@ function limbsOf(value: bigint): bigint[] {
   return Array.from({ length: LIMBS }, (_, i) => (value >> BigInt(LIMB_BITS * i)) & MASK);
 }
 
-const P = limbsOf(FIELD_MODULUS);
 /** -p^-1 mod 2^29, the Montgomery constant for one 29-bit limb. */
 const MU = (() => {
   const m = 1n << 29n;

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
 import { after, before, describe, it } from "node:test";
 import { pino, type Logger } from "pino";
-import { createWalletClient, http, keccak256, parseAbi, parseEther, parseEventLogs, toHex, type Hex } from "viem";
+import { createWalletClient, http, keccak256, parseAbi, parseEther, toHex, type Hex } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
 import { runChallengerRole } from "../../../keepers/src/challenger/challengerRole.ts";
 import { connectProtocol, type ProtocolConnection } from "../../../keepers/src/chain/protocolContracts.ts";
