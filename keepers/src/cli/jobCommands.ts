@@ -60,24 +60,25 @@ export function registerJobCommands(program: Command): void {
         executionPeriod: parseCount(o.executionPeriod, "--execution-period", 1),
         challengeWindow: parseCount(o.challengeWindow, "--challenge-window", 1),
       };
+      const recipe = {
+        trainImages: parseCount(o.trainImages, "--train-images", 1),
+        testImages: parseCount(o.testImages, "--test-images", 1),
+        epochs: parseCount(o.epochs, "--epochs", 1),
+        seed: parseCount(o.seed, "--seed"),
+      };
+      const port = parseCount(o.port, "--port");
       const { spec: fileSpec, modelBytes: fileModel } = o.spec === undefined ? {} : readSpecFiles(o.spec, o.model);
       const { log, config, runtime, chain } = await setUpCommand(command, "job-post");
       try {
         // Fail before fetching and storing anything; postJob checks again right before it sends.
         await requireFunds({ chain, action: "posting", tokens: { amount: order.reward, label: "reward" } });
-        const { store, keep } = await openClientStore({ config, runtime, log, port: parseCount(o.port, "--port"), peers: o.peer });
+        const { store, keep } = await openClientStore({ config, runtime, log, port, peers: o.peer });
         const bounded = () => AbortSignal.any([runtime.signal, AbortSignal.timeout(30_000)]);
         const { manifest } = await fetchDatasetManifest({ chain, store, datasetId: order.datasetId, log, bounded });
         const sizes = { train: splitSize(manifest.splits, "train"), test: splitSize(manifest.splits, "test") };
         const { spec, modelBytes } = fileSpec !== undefined && fileModel !== undefined
           ? { spec: fileSpec, modelBytes: fileModel }
-          : defaultJobSpec({
-              sizes,
-              trainImages: parseCount(o.trainImages, "--train-images", 1),
-              testImages: parseCount(o.testImages, "--test-images", 1),
-              epochs: parseCount(o.epochs, "--epochs", 1),
-              seed: parseCount(o.seed, "--seed"),
-            });
+          : defaultJobSpec({ sizes, ...recipe });
         checkSplitsFit(spec, sizes);
         const modelCid = await store.put(modelBytes);
         const { cid, specDigest } = await storeJobSpec({ store, spec });
