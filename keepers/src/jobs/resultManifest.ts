@@ -189,7 +189,7 @@ export async function fetchWeightsFile({ store, jobId, weightsDigest, signal }: 
   try {
     return await store.get(cid, { signal });
   } catch (cause) {
-    throw new VeritrainError(`the model of job ${jobId} (${cid}) was not served by any connected peer: pass the compute provider's node with --peer`, {
+    throw new VeritrainError(`the weights file of job ${jobId} (${cid}) was not served by any connected peer: dial the compute provider's node (--peer)`, {
       code: "RESULT_NOT_FOUND",
       details: { jobId: jobId.toString(), cid: cid.toString(), what: "weights file" },
       cause,
