@@ -6,7 +6,7 @@ import { isRpcUnavailable } from "../chain/isRpcUnavailable.ts";
 import { connectProtocol } from "../chain/protocolContracts.ts";
 import { loadKeeperConfig, type KeeperConfig, type KeeperConfigFlags } from "../config/keeperConfig.ts";
 import { dialPeers } from "../content/dialPeers.ts";
-import { createHeliaContentStore, type HeliaContentStore } from "../content/heliaContentStore.ts";
+import type { HeliaContentStore } from "../content/heliaContentStore.ts";
 import { createKeeperRuntime, type KeeperRuntime } from "../keeperRuntime.ts";
 import { trackCreatedDirectory } from "../runtime/createdDirectory.ts";
 import { VeritrainError } from "../errors.ts";
@@ -115,6 +115,8 @@ export type OpenKeeperStoreParameters = { config: KeeperConfig; runtime: KeeperR
  * const store = await openKeeperStore({ config, runtime, log, port: parseCount(o.port, "--port"), peers: o.peer });
  */
 export async function openKeeperStore({ config, runtime, log, port, peers }: OpenKeeperStoreParameters): Promise<HeliaContentStore> {
+  // Loaded here, not at start: Helia and libp2p are most of the CLI's start-up, and most commands never need them.
+  const { createHeliaContentStore } = await import("../content/heliaContentStore.ts");
   const store = await createHeliaContentStore({ directory: join(config.dataDir, "ipfs"), listen: true, port });
   runtime.defer(() => store.close());
   await dialPeers({ store, peers, log });
