@@ -200,12 +200,19 @@ export async function launchDevnet({ port, directory, log, storageKeepers = 12, 
         return keeper({ name, privateKey: keyOf(DEVNET_ACCOUNTS.validator(i)), args: () => ["validator", "--join", "--port", String(ports.validator(i)), "--relay", relayUrl, ...flags, ...jobPeers(name)], healthUrl });
       }),
     ];
-    // All at once: each waits only for the chain, and the job keepers dial each other (jobPeers).
+    // All at once, but for the checkers: they start once the compute keeper listens, so their
+    // --peer dial of it cannot miss (two keepers dialing each other before either listens never
+    // connect, and a checker that cannot reach the compute keeper disputes its result as unavailable).
+    const checkers = new Set(["challenger", ...validatorNames]);
     const keepers = await timedStep({ progress, label: `starting ${specs.length} keepers`, total: specs.length, done: () => `${specs.length} keepers running (logs in ${join(directory, "logs")})` }, async (wait) => {
       let healthy = 0;
+      let computeListening: () => void = () => undefined;
+      const computeUp = new Promise<void>((resolve) => (computeListening = resolve));
       await Promise.all(
         specs.map(async (spec) => {
+          if (checkers.has(spec.name)) await computeUp;
           await fleet.start(spec).waitUntilHealthy({ timeoutMs, signal });
+          if (spec.name === "compute") computeListening();
           wait?.update(++healthy);
           if (spec.name === "indexer") progress?.say(`subgraph: ${indexerUrl}`);
         }),
