@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { encodeAbiParameters, keccak256, parseEther, stringToHex, zeroAddress, zeroHash } from "viem";
+import { PERMIT_TYPES } from "../../keepers/src/chain/signPermit.ts";
 import {
   withDataset,
   JobStatus,
@@ -120,15 +121,7 @@ describe("JobRegistry", () => {
           chainId: await (await viem.getPublicClient()).getChainId(),
           verifyingContract: p.token.address,
         },
-        types: {
-          Permit: [
-            { name: "owner", type: "address" },
-            { name: "spender", type: "address" },
-            { name: "value", type: "uint256" },
-            { name: "nonce", type: "uint256" },
-            { name: "deadline", type: "uint256" },
-          ],
-        },
+        types: PERMIT_TYPES,
         primaryType: "Permit",
         message: { owner, spender: p.jobRegistry.address, value, nonce, deadline },
       });

@@ -15,6 +15,17 @@ export type SignPermitParameters = {
 /** An EIP-2612 permit signature, in the `(deadline, v, r, s)` form the protocol's `…WithPermit` calls take. */
 export type PermitSignature = { deadline: bigint; v: number; r: Hex; s: Hex };
 
+/** EIP-2612's typed-data struct of a permit. */
+export const PERMIT_TYPES = {
+  Permit: [
+    { name: "owner", type: "address" },
+    { name: "spender", type: "address" },
+    { name: "value", type: "uint256" },
+    { name: "nonce", type: "uint256" },
+    { name: "deadline", type: "uint256" },
+  ],
+} as const;
+
 /**
  * Signs an EIP-2612 permit of the protocol token for `spender` with the connected account (no
  * transaction): the domain from the token's `eip712Domain()` (EIP-5267), the nonce from
@@ -40,15 +51,7 @@ export async function signPermit({ chain, spender, value, deadline }: SignPermit
   const signature = await chain.walletClient.signTypedData({
     account: chain.account,
     domain: { name, version, chainId, verifyingContract },
-    types: {
-      Permit: [
-        { name: "owner", type: "address" },
-        { name: "spender", type: "address" },
-        { name: "value", type: "uint256" },
-        { name: "nonce", type: "uint256" },
-        { name: "deadline", type: "uint256" },
-      ],
-    },
+    types: PERMIT_TYPES,
     primaryType: "Permit",
     message: { owner, spender, value, nonce, deadline },
   });
