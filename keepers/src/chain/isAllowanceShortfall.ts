@@ -1,5 +1,5 @@
 import { VeritrainError } from "../errors.ts";
-import { CONTRACT_REVERT } from "./describeRevert.ts";
+import { CONTRACT_REVERT } from "./revertSentence.ts";
 
 /**
  * Whether `error` (as {@link explainReverts} makes it) is a token's refusal to transfer for want of

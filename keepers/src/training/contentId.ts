@@ -1,6 +1,6 @@
-import { createHash } from "node:crypto";
 import { CID } from "multiformats/cid";
 import * as Digest from "multiformats/hashes/digest";
+import { sha256 } from "viem";
 
 /** Multicodec of raw bytes (used for model files). */
 export const RAW_CODEC = 0x55;
@@ -19,6 +19,5 @@ export type ContentIdParameters = { bytes: Uint8Array; codec: number };
  * contentId({ bytes: onnxFile, codec: RAW_CODEC }); // "bafkrei…"
  */
 export function contentId({ bytes, codec }: ContentIdParameters): string {
-  const digest = createHash("sha256").update(bytes).digest();
-  return CID.createV1(codec, Digest.create(SHA2_256, new Uint8Array(digest))).toString();
+  return CID.createV1(codec, Digest.create(SHA2_256, sha256(bytes, "bytes"))).toString();
 }

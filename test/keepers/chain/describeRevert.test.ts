@@ -4,7 +4,8 @@ import { describe, it } from "node:test";
 import { encodeErrorResult, getAddress, parseEther, toFunctionSelector, type Abi, type AbiParameter, type Hex } from "viem";
 import { formatAbiItem } from "viem/utils";
 import { artifactUrl, PROTOCOL_CONTRACT_NAMES } from "../../../keepers/src/chain/protocolContracts.ts";
-import { CONTRACT_REVERT, describeRevert } from "../../../keepers/src/chain/describeRevert.ts";
+import { describeRevert } from "../../../keepers/src/chain/describeRevert.ts";
+import { CONTRACT_REVERT } from "../../../keepers/src/chain/revertSentence.ts";
 import { protocolErrors } from "../../../keepers/src/chain/protocolErrors.ts";
 
 const ALICE = getAddress("0x70997970c51812dc3a010c7d01b50e0d17dc79c8");

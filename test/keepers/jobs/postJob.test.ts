@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
 import { ContractFunctionZeroDataError, parseEther, type Address } from "viem";
-import { CONTRACT_REVERT } from "../../../keepers/src/chain/describeRevert.ts";
+import { CONTRACT_REVERT } from "../../../keepers/src/chain/revertSentence.ts";
 import { connectProtocol, type ProtocolConnection } from "../../../keepers/src/chain/protocolContracts.ts";
 import { stakeTokens } from "../../../keepers/src/chain/stakeTokens.ts";
 import { VeritrainError } from "../../../keepers/src/errors.ts";

@@ -1,0 +1,4 @@
+/** Placeholder: being built. */
+export default function PostJobPage() {
+  return <h1>PostJobPage</h1>;
+}

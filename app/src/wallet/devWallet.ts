@@ -1,0 +1,29 @@
+import type { Chain } from "viem";
+import { mnemonicToAccount } from "viem/accounts";
+import { announceProvider, WALLET_ICON } from "./announceProvider.ts";
+import { localAccountProvider } from "./localAccountProvider.ts";
+
+/** Hardhat's development mnemonic: the local chain's funded test keys, public by design. */
+const DEV_MNEMONIC = "test test test test test test test test test test test junk";
+
+/** The development accounts the devnet funds for the browser (its keepers use 0–27). */
+export const DEV_WALLET_ACCOUNTS = [30, 31, 32] as const;
+
+/**
+ * Announces one EIP-6963 wallet per browser account of the devnet, each signing in the page with
+ * its well-known development key. Called only when the config names chain 31337 and asks for it:
+ * these keys are public and must never hold value on a real network.
+ *
+ * @example
+ * if (config.devWallet) announceDevWallets({ chain, rpcUrl: config.rpcUrl });
+ */
+export function announceDevWallets({ chain, rpcUrl }: { chain: Chain; rpcUrl: string }): void {
+  if (chain.id !== 31337) throw new Error(`the development wallet serves the local chain 31337 only, not ${chain.id}`);
+  for (const index of DEV_WALLET_ACCOUNTS) {
+    const account = mnemonicToAccount(DEV_MNEMONIC, { addressIndex: index });
+    announceProvider({
+      info: { uuid: `00000000-0000-4000-8000-0000000000${index}`, name: `Devnet account #${index}`, icon: WALLET_ICON, rdns: `dev.veritrain.devnet${index}` },
+      provider: localAccountProvider({ account, chain, rpcUrl }),
+    });
+  }
+}
