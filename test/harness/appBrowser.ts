@@ -22,12 +22,18 @@ export type OpenAppParameters = {
 /** A headless Chromium on the app. */
 export type AppBrowser = { browser: Browser; page: Page; shot(name: string): Promise<void>; close(): Promise<void> };
 
-let walletScript: Promise<string> | undefined;
+const bundles = new Map<string, Promise<string>>();
 
-/** The test wallet (testWalletEntry.ts and the app's own provider code) bundled into one init script. */
-function testWalletScript(): Promise<string> {
-  walletScript ??= build({ entryPoints: [new URL("testWalletEntry.ts", import.meta.url).pathname], bundle: true, write: false, format: "iife", platform: "browser", target: "es2022", logLevel: "silent" }).then(({ outputFiles }) => outputFiles[0]!.text);
-  return walletScript;
+/**
+ * A `*.browser.ts` file of test/harness (type-checked against the DOM by app/tsconfig.json) with
+ * what it imports, bundled by esbuild into one script to run in the page.
+ */
+export function bundleBrowserScript(file: string): Promise<string> {
+  if (!bundles.has(file)) {
+    const entry = new URL(file, import.meta.url).pathname;
+    bundles.set(file, build({ entryPoints: [entry], bundle: true, write: false, format: "iife", platform: "browser", target: "es2022", logLevel: "silent" }).then(({ outputFiles }) => outputFiles[0]!.text));
+  }
+  return bundles.get(file)!;
 }
 
 /**
@@ -47,7 +53,7 @@ export async function openApp({ appUrl, privateKey, rpcUrl, chainId, screenshots
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const errors: string[] = [];
   if (privateKey !== undefined) {
-    await context.addInitScript({ content: `window.__veritrainTestWallet = ${JSON.stringify({ privateKey, rpcUrl, chainId })};\n${await testWalletScript()}` });
+    await context.addInitScript({ content: `window.__veritrainTestWallet = ${JSON.stringify({ privateKey, rpcUrl, chainId })};\n${await bundleBrowserScript("testWallet.browser.ts")}` });
   }
   const page = await context.newPage();
   page.on("pageerror", (error) => errors.push(error.message));
