@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
+import { once } from "node:events";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createInterface } from "node:readline";
 import { promisify } from "node:util";
 import { after, before, describe, it } from "node:test";
 import { create } from "kubo-rpc-client";
@@ -15,8 +17,11 @@ import { buildAppConfig, type AppConfig } from "../../../keepers/src/gateway/app
 import { startGateway } from "../../../keepers/src/gateway/startGateway.ts";
 import { createRoleHealth } from "../../../keepers/src/runtime/roleHealth.ts";
 import type { HttpServer } from "../../../keepers/src/runtime/serveHttp.ts";
+import { startLocalChain, type LocalChain } from "../../harness/localChain.ts";
 
-const PORT = 8911;
+// The top of the tests' range: devnets started at 8900 or 8920 take the 30 ports above them.
+const PORT = 8991;
+const CLI_PORT = 8994;
 const url = `http://127.0.0.1:${PORT}`;
 const cli = new URL("../../../keepers/src/cli.ts", import.meta.url).pathname;
 const text = (s: string) => new TextEncoder().encode(s);
@@ -119,7 +124,7 @@ describe("gateway keeper: node A serves the browser, node B is a job keeper dial
     });
 
     it("refuses another codec or hash (400), a block over 1 MiB (413) and a body that is not multipart (400)", async () => {
-      const post = (query: string, body: BodyInit) => fetch(`${url}/api/v0/block/put?${query}`, { method: "POST", body });
+      const post = (query: string, body: FormData | string) => fetch(`${url}/api/v0/block/put?${query}`, { method: "POST", body });
       const codec = await post("cid-codec=dag-cbor", blockForm(text("x")));
       assert.equal(codec.status, 400);
       assert.equal(((await codec.json()) as { code: string }).code, "GATEWAY_BLOCK_FORMAT_UNSUPPORTED");
@@ -221,5 +226,47 @@ describe("gateway keeper: node A serves the browser, node B is a job keeper dial
     const { stdout } = await promisify(execFile)(process.execPath, [cli, "gateway", "--help"], { encoding: "utf8" });
     for (const flag of ["--http-port", "--port", "--peer", "--fetch-timeout", "--app", "--subgraph-url", "--public-rpc-url", "--chain-name", "--start-block", "--dev-wallet"]) assert.match(stdout, new RegExp(`${flag}\\b`), flag);
     assert.match(stdout, /Key: none needed/);
+  });
+});
+
+describe("veritrain gateway, as a process", { timeout: 120_000 }, () => {
+  it("refuses --app without --subgraph-url before it starts anything", async () => {
+    const run = promisify(execFile)(process.execPath, [cli, "gateway", "--app", tmpdir()], { encoding: "utf8" });
+    await assert.rejects(run, (error: { code: number; stderr: string }) => error.code === 1 && /error \[CLI_ARGUMENT_INVALID\]: --app needs --subgraph-url/.test(error.stderr));
+  });
+
+  describe("when a chain answers", () => {
+    let chain: LocalChain;
+    let root: string;
+    before(async () => {
+      chain = await startLocalChain();
+      root = await mkdtemp(join(tmpdir(), "veritrain-gateway-cli-"));
+    });
+    after(async () => {
+      await chain?.close();
+      await rm(root, { recursive: true, force: true });
+    });
+
+    it("runs without a key, serves config.json from the chain and the deployment, and stops on SIGTERM", async () => {
+      const deployment = chain.writeDeployment(join(root, "deployed_addresses.json"));
+      const { VERITRAIN_PRIVATE_KEY: _, ...env } = process.env;
+      const args = ["--rpc-url", chain.rpcUrl, "--deployment", deployment, "--data-dir", join(root, "gateway"), "gateway", "--http-port", String(CLI_PORT), "--start-block", "3", "--dev-wallet"];
+      const gateway = spawn(process.execPath, [cli, ...args], { env, stdio: ["ignore", "pipe", "ignore"] });
+      try {
+        const [line] = await once(createInterface({ input: gateway.stdout! }), "line");
+        assert.deepEqual(JSON.parse(line as string), { url: `http://127.0.0.1:${CLI_PORT}` });
+        const config = (await (await fetch(`http://127.0.0.1:${CLI_PORT}/config.json`)).json()) as AppConfig;
+        assert.deepEqual(
+          [config.chainId, config.chainName, config.rpcUrl, config.ipfsApiUrl, config.startBlock, config.devWallet],
+          [31337, "veritrain devnet", chain.rpcUrl, `http://127.0.0.1:${CLI_PORT}`, 3, true],
+        );
+        assert.deepEqual(config.addresses.JobRegistry, chain.addresses.JobRegistry);
+        assert.equal((await fetch(`http://127.0.0.1:${CLI_PORT}/healthz`)).status, 200);
+      } finally {
+        gateway.kill("SIGTERM");
+      }
+      const [code] = await once(gateway, "exit");
+      assert.equal(code, 0);
+    });
   });
 });

@@ -11,7 +11,7 @@ describe("serveHttp", () => {
     let server: HttpServer;
     before(async () => {
       server = await serveHttp({
-        port: 8912,
+        port: 8992,
         health: createRoleHealth("test"),
         log,
         routes: {
@@ -53,7 +53,7 @@ describe("serveHttp", () => {
   describe("when cors is on", () => {
     let server: HttpServer;
     before(async () => {
-      server = await serveHttp({ port: 8913, health: createRoleHealth("test"), log, cors: true, routes: { "POST /upload": () => ({ status: 200, body: {} }) } });
+      server = await serveHttp({ port: 8993, health: createRoleHealth("test"), log, cors: true, routes: { "POST /upload": () => ({ status: 200, body: {} }) } });
     });
     after(() => server?.close());
 
