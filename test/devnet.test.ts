@@ -40,7 +40,7 @@ describe("npm run devnet (scripts/devnet.ts, the README's main command)", () => 
       assert.deepEqual(console.filter((line) => !line.startsWith("devnet: ") || line.includes("\r")), []);
       assert.ok(console.some((line) => line === `devnet: subgraph: http://127.0.0.1:${PORT + 1}/subgraphs/name/veritrain`), "the subgraph's URL is printed once the indexer is up");
       assert.ok(console.some((line) => /^devnet: 27 keepers running .*\(\d+ (s|min \d+ s)\)$/.test(line)), "the keepers' start-up with its time");
-      const gatewayUrl = `http://127.0.0.1:${PORT + 28}`;
+      const gatewayUrl = `http://127.0.0.1:${PORT + 1001}`;
       assert.ok(console.some((line) => line === `devnet: app: ${gatewayUrl}/` || line === `devnet: gateway (no app to serve): ${gatewayUrl}`), "the app's URL is printed once the gateway is up");
       const appConfig = (await (await fetch(`${gatewayUrl}/config.json`)).json()) as { chainId: number; subgraphUrl: string; devWallet: boolean; addresses: Record<string, string> };
       assert.deepEqual([appConfig.chainId, appConfig.subgraphUrl, appConfig.devWallet], [31337, `http://127.0.0.1:${PORT + 1}/subgraphs/name/veritrain`, true]);

@@ -43,8 +43,10 @@ const HEALTH_OFFSET = 1000;
 /**
  * Ports of a devnet whose chain node listens on `port` (all on 127.0.0.1): the keepers' own
  * ports just above it, and each role keeper's `/healthz` at `health(its port)`, 1,000 higher
- * (the automation keeper, which listens on nothing else, takes the chain's slot there: `health(rpc)`;
- * the gateway keeper answers `/healthz` on its own HTTP port, the app's).
+ * (the automation keeper, which listens on nothing else, takes the chain's slot there: `health(rpc)`).
+ * The gateway keeper listens on HTTP only (the app, its APIs and `/healthz`; its IPFS endpoint takes
+ * any free port), on a health slot no keeper uses: the indexer's, which answers `/healthz` on its
+ * own port. Not P+28, above the storage keepers: a devnet of 14 storage keepers takes P+16 … P+29.
  */
 export function devnetPorts(port: number) {
   return {
@@ -58,7 +60,7 @@ export function devnetPorts(port: number) {
     challenger: port + 6,
     validator: (i: number) => port + 7 + i,
     storage: (i: number) => port + 16 + i,
-    gateway: port + 28,
+    gateway: port + 1 + HEALTH_OFFSET,
   };
 }
 

@@ -14,7 +14,7 @@ export type AppConfig = {
   chainName: string;
   /** The JSON-RPC URL the browser reads the chain from. */
   rpcUrl: string;
-  /** The subgraph's GraphQL endpoint. */
+  /** The subgraph's GraphQL endpoint; empty when the gateway was given none (it then serves no app). */
   subgraphUrl: string;
   /** Kubo RPC API base: `POST {ipfsApiUrl}/api/v0/block/put` stores a block. */
   ipfsApiUrl: string;

@@ -71,7 +71,8 @@ export async function serveHttp({ port, health, routes = {}, cors = false, log }
       return { status: report.status === "ok" || report.status === "degraded" ? 200 : 503, body: report };
     }
     if (cors && request.method === "OPTIONS") return { status: 204, bytes: new Uint8Array(), headers: PREFLIGHT_HEADERS };
-    const handle = routes[route] ?? routes[prefixes.find((prefix) => route.startsWith(prefix.slice(0, -1))) ?? ""];
+    const prefix = prefixes.find((key) => route.startsWith(key.slice(0, -1)));
+    const handle = routes[route] ?? (prefix === undefined ? undefined : routes[prefix]);
     if (handle === undefined) throw new HttpError(404, `no route ${route}; routes: GET /healthz, ${Object.keys(routes).join(", ")}`, "NOT_FOUND");
     return handle(request);
   };
