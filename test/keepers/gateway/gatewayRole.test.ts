@@ -247,23 +247,32 @@ describe("veritrain gateway, as a process", { timeout: 120_000 }, () => {
       await rm(root, { recursive: true, force: true });
     });
 
-    it("runs without a key, serves config.json from the chain and the deployment, and stops on SIGTERM", async () => {
+    it("runs without a key as the devnet starts it: config.json from the chain and the deployment, the app, a job keeper's blocks; stops on SIGTERM", async () => {
       const deployment = chain.writeDeployment(join(root, "deployed_addresses.json"));
+      await mkdir(join(root, "app"));
+      await writeFile(join(root, "app", "index.html"), "<title>veritrain</title>");
+      const jobKeeper = await createHeliaContentStore({ directory: join(root, "job-keeper"), listen: true });
+      const published = await jobKeeper.put(text("weights published by the job keeper"));
       const { VERITRAIN_PRIVATE_KEY: _, ...env } = process.env;
+      const subgraphUrl = "http://127.0.0.1:8546/subgraphs/name/veritrain";
       const args = ["--rpc-url", chain.rpcUrl, "--deployment", deployment, "--data-dir", join(root, "gateway"), "gateway", "--http-port", String(CLI_PORT), "--start-block", "3", "--dev-wallet"];
-      const gateway = spawn(process.execPath, [cli, ...args], { env, stdio: ["ignore", "pipe", "ignore"] });
+      const gateway = spawn(process.execPath, [cli, ...args, "--app", join(root, "app"), "--subgraph-url", subgraphUrl, "--peer", jobKeeper.multiaddrs()[0]!.toString()], { env, stdio: ["ignore", "pipe", "ignore"] });
       try {
         const [line] = await once(createInterface({ input: gateway.stdout! }), "line");
         assert.deepEqual(JSON.parse(line as string), { url: `http://127.0.0.1:${CLI_PORT}` });
         const config = (await (await fetch(`http://127.0.0.1:${CLI_PORT}/config.json`)).json()) as AppConfig;
         assert.deepEqual(
-          [config.chainId, config.chainName, config.rpcUrl, config.ipfsApiUrl, config.startBlock, config.devWallet],
-          [31337, "veritrain devnet", chain.rpcUrl, `http://127.0.0.1:${CLI_PORT}`, 3, true],
+          [config.chainId, config.chainName, config.rpcUrl, config.subgraphUrl, config.ipfsApiUrl, config.startBlock, config.devWallet],
+          [31337, "veritrain devnet", chain.rpcUrl, subgraphUrl, `http://127.0.0.1:${CLI_PORT}`, 3, true],
         );
         assert.deepEqual(config.addresses.JobRegistry, chain.addresses.JobRegistry);
         assert.equal((await fetch(`http://127.0.0.1:${CLI_PORT}/healthz`)).status, 200);
+        assert.match(await (await fetch(`http://127.0.0.1:${CLI_PORT}/`)).text(), /<title>veritrain<\/title>/);
+        const block = await fetch(`http://127.0.0.1:${CLI_PORT}/ipfs/${published}?format=raw`);
+        assert.equal(await block.text(), "weights published by the job keeper", "fetched from the --peer over bitswap");
       } finally {
         gateway.kill("SIGTERM");
+        await jobKeeper.close();
       }
       const [code] = await once(gateway, "exit");
       assert.equal(code, 0);
