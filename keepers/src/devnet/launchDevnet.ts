@@ -6,7 +6,7 @@ import { privateKeyToAddress } from "viem/accounts";
 import { connectProtocol, type ProtocolConnection } from "../chain/protocolContracts.ts";
 import { buildApp } from "./buildApp.ts";
 import { buildSubgraph } from "./buildSubgraph.ts";
-import { devAccountKey, fundDevAccounts } from "./devAccounts.ts";
+import { DEV_WALLET_ACCOUNTS, devAccountKey, fundDevAccounts } from "./devAccounts.ts";
 import type { DevnetConsole } from "./devnetConsole.ts";
 import { createKeeperFleet, type KeeperCrash, type KeeperFleet, type KeeperSpec } from "./keeperFleet.ts";
 import { startDevnet, type Devnet } from "./startDevnet.ts";
@@ -161,6 +161,7 @@ export async function launchDevnet({ port, directory, log, storageKeepers = 12, 
       DEVNET_ACCOUNTS.relay,
       ...validatorNames.map((_, i) => DEVNET_ACCOUNTS.validator(i)),
       ...storageNames.map((_, i) => DEVNET_ACCOUNTS.storage(i)),
+      ...DEV_WALLET_ACCOUNTS,
     ];
     log.info({ accounts: parties.length }, "funding the parties");
     signal?.throwIfAborted();
