@@ -1,0 +1,52 @@
+import { chartSummary, type RoundBar } from "./roundChartData.ts";
+
+const BAR = 18;
+const GAP = 4;
+const GROUP_GAP = 20;
+const HEIGHT = 160;
+const AXIS = 28;
+
+/**
+ * Proofs accepted vs missed per audit round: an inline SVG grouped bar chart (`role="img"`, its
+ * `aria-label` summarising every round) with the same numbers in a table below.
+ */
+export function ProofsChart({ bars }: { bars: readonly RoundBar[] }) {
+  if (bars.length === 0) return <p>No audit round yet.</p>;
+  const max = Math.max(1, ...bars.map((bar) => Math.max(bar.accepted, bar.missed, bar.audited)));
+  const groupWidth = 2 * BAR + GAP + GROUP_GAP;
+  const width = AXIS + bars.length * groupWidth + GROUP_GAP;
+  const y = (value: number) => HEIGHT - (value / max) * (HEIGHT - 10);
+  return (
+    <figure className="proofs-chart">
+      <svg role="img" aria-label={chartSummary(bars)} data-testid="proofs-chart" viewBox={`0 0 ${width} ${HEIGHT + 24}`} width={Math.min(width, 720)} height={HEIGHT + 24}>
+        <line x1={AXIS} y1={HEIGHT} x2={width} y2={HEIGHT} className="chart-axis" />
+        <text x={AXIS - 4} y={y(max) + 4} textAnchor="end" className="chart-label">{max}</text>
+        <text x={AXIS - 4} y={HEIGHT} textAnchor="end" className="chart-label">0</text>
+        {bars.map((bar, i) => {
+          const x = AXIS + GROUP_GAP / 2 + i * groupWidth;
+          return (
+            <g key={bar.round}>
+              <rect x={x} y={y(bar.accepted)} width={BAR} height={HEIGHT - y(bar.accepted)} className="bar-accepted" />
+              <rect x={x + BAR + GAP} y={y(bar.missed)} width={BAR} height={HEIGHT - y(bar.missed)} className="bar-missed" />
+              <text x={x + BAR + GAP / 2} y={HEIGHT + 16} textAnchor="middle" className="chart-label">{`#${bar.round}`}</text>
+            </g>
+          );
+        })}
+      </svg>
+      <figcaption>
+        <span className="legend legend-accepted">accepted</span> <span className="legend legend-missed">missed or rejected</span>
+      </figcaption>
+      <table>
+        <caption>Proofs per audit round</caption>
+        <thead>
+          <tr><th scope="col">Round</th><th scope="col">Audited columns</th><th scope="col">Accepted</th><th scope="col">Missed or rejected</th><th scope="col">Pending</th></tr>
+        </thead>
+        <tbody>
+          {bars.map((bar) => (
+            <tr key={bar.round}><th scope="row">{bar.round}</th><td>{bar.audited}</td><td>{bar.accepted}</td><td>{bar.missed}</td><td>{bar.pending}</td></tr>
+          ))}
+        </tbody>
+      </table>
+    </figure>
+  );
+}
