@@ -7,13 +7,13 @@ const HEIGHT = 160;
 const AXIS = 28;
 
 /**
- * Proofs accepted vs missed per audit round: an inline SVG grouped bar chart (`role="img"`, its
+ * Proofs accepted vs missed (and still pending) per audit round: an inline SVG grouped bar chart (`role="img"`, its
  * `aria-label` summarising every round) with the same numbers in a table below.
  */
 export function ProofsChart({ bars }: { bars: readonly RoundBar[] }) {
   if (bars.length === 0) return <p>No audit round yet.</p>;
   const max = Math.max(1, ...bars.map((bar) => Math.max(bar.accepted, bar.missed, bar.audited)));
-  const groupWidth = 2 * BAR + GAP + GROUP_GAP;
+  const groupWidth = 3 * BAR + 2 * GAP + GROUP_GAP;
   const width = AXIS + bars.length * groupWidth + GROUP_GAP;
   const y = (value: number) => HEIGHT - (value / max) * (HEIGHT - 10);
   return (
@@ -28,13 +28,14 @@ export function ProofsChart({ bars }: { bars: readonly RoundBar[] }) {
             <g key={bar.round}>
               <rect x={x} y={y(bar.accepted)} width={BAR} height={HEIGHT - y(bar.accepted)} className="bar-accepted" />
               <rect x={x + BAR + GAP} y={y(bar.missed)} width={BAR} height={HEIGHT - y(bar.missed)} className="bar-missed" />
-              <text x={x + BAR + GAP / 2} y={HEIGHT + 16} textAnchor="middle" className="chart-label">{`#${bar.round}`}</text>
+              <rect x={x + 2 * (BAR + GAP)} y={y(bar.pending)} width={BAR} height={HEIGHT - y(bar.pending)} className="bar-pending" />
+              <text x={x + 1.5 * BAR + GAP} y={HEIGHT + 16} textAnchor="middle" className="chart-label">{`#${bar.round}`}</text>
             </g>
           );
         })}
       </svg>
       <figcaption>
-        <span className="legend legend-accepted">accepted</span> <span className="legend legend-missed">missed or rejected</span>
+        <span className="legend legend-accepted">accepted</span> <span className="legend legend-missed">missed or rejected</span> <span className="legend legend-pending">pending (round open)</span>
       </figcaption>
       <table>
         <caption>Proofs per audit round</caption>
