@@ -16,7 +16,7 @@ const LABELS: Record<string, string> = {
   NoCommitteeExpiry: "Dispute expired without a committee",
   JobResumption: "Job resumed",
   JobFailure: "Job failed, consumer refunded",
-  JobFinalization: "Job finalized, provider paid",
+  JobFinalization: "Job finalized: provider paid, remainder refunded",
   StakeDeposit: "Staked",
   StakeLock: "Stake locked",
   StakeUnlock: "Stake unlocked",
@@ -40,7 +40,7 @@ const LABELS: Record<string, string> = {
  * an unknown entity's own name.
  *
  * @example
- * eventLabel("JobFinalization"); // "Job finalized, provider paid"
+ * eventLabel("JobFinalization"); // "Job finalized: provider paid, remainder refunded"
  */
 export function eventLabel(event: string): string {
   return LABELS[event] ?? event;

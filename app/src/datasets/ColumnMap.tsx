@@ -1,6 +1,15 @@
 import { AccountLink, Time } from "../ui/format.tsx";
 import type { DatasetColumn } from "./datasetQuery.ts";
 
+type Step = { kind: "drawn" | "accepted"; account: string | null; at: string; version?: string };
+
+/** A column's draws and acceptances in time order (a draw precedes the acceptance in its block). */
+function columnHistory(column: DatasetColumn): Step[] {
+  const drawn: Step[] = column.placements.map((placement) => ({ kind: "drawn", account: placement.provider, at: placement.blockTimestamp }));
+  const accepted: Step[] = column.preparations.map((preparation) => ({ kind: "accepted", account: preparation.holder, at: preparation.blockTimestamp, version: preparation.version.id }));
+  return [...drawn, ...accepted].sort((a, b) => Number(a.at) - Number(b.at));
+}
+
 /**
  * The column → holder map: each column's registered root, current holder, whether it accepted
  * and whether it was found faulty, and its placement history (draws and acceptances, oldest first).
@@ -22,14 +31,9 @@ export function ColumnMap({ columns, k }: { columns: readonly DatasetColumn[]; k
             <td className={column.faulty ? "error" : undefined}>{column.faulty ? "faulty" : "no"}</td>
             <td>
               <ul className="history">
-                {column.placements.map((placement) => (
-                  <li key={placement.transactionHash + String(placement.provider)}>
-                    {placement.provider ? <>drawn: <AccountLink address={placement.provider} /></> : "drawn: no provider free"} <Time seconds={placement.blockTimestamp} />
-                  </li>
-                ))}
-                {column.preparations.map((preparation) => (
-                  <li key={preparation.blockTimestamp + preparation.holder}>
-                    accepted by <AccountLink address={preparation.holder} /> (verifier v{preparation.version.id}) <Time seconds={preparation.blockTimestamp} />
+                {columnHistory(column).map((step) => (
+                  <li key={`${step.kind}-${step.at}-${String(step.account)}`}>
+                    {step.kind === "drawn" ? (step.account ? <>drawn: <AccountLink address={step.account} /></> : "drawn: no provider free") : <>accepted by <AccountLink address={step.account} /> (verifier v{step.version})</>} <Time seconds={step.at} />
                   </li>
                 ))}
               </ul>
