@@ -35,7 +35,11 @@ export async function verifyStoredProof({ proof, statement, boundKeyHash }: Veri
   if (KEY_HASH !== boundKeyHash.toLowerCase()) {
     return { valid: false, reason: `the app's verifying key (hash ${KEY_HASH}) is not the dataset's bound key (${boundKeyHash}): it cannot check this proof` };
   }
-  prepared ??= parseVerifyingKey(verificationKey);
+  // Prepared once per page; a failed preparation is tried again on the next press.
+  prepared ??= parseVerifyingKey(verificationKey).catch((error: unknown) => {
+    prepared = undefined;
+    throw error;
+  });
   try {
     const valid = verifyGroth16Proof({ verifyingKey: await prepared, proof: proofFromCalldata(proof), publicSignals: statement });
     return valid
