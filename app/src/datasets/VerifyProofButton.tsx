@@ -57,7 +57,7 @@ export function VerifyProofButton({ proof }: { proof: ProofToVerify }) {
 
   return (
     <span className="proof-verify">
-      <button type="button" onClick={() => void verify()} disabled={busy} aria-label={`Verify the proof of column ${proof.column} in round ${proof.round}`}>
+      <button type="button" onClick={() => void verify()} disabled={busy} aria-label={`Verify this proof (column ${proof.column}, round ${proof.round})`}>
         {busy ? "Verifying…" : "Verify this proof"}
       </button>
       <span role="status" data-testid="proof-verify-result">
