@@ -15,7 +15,7 @@ export function ProofsChart({ bars }: { bars: readonly RoundBar[] }) {
   const max = Math.max(1, ...bars.map((bar) => Math.max(bar.accepted, bar.missed, bar.audited)));
   const groupWidth = 3 * BAR + 2 * GAP + GROUP_GAP;
   const width = AXIS + bars.length * groupWidth + GROUP_GAP;
-  const y = (value: number) => HEIGHT - (value / max) * (HEIGHT - 10);
+  const y = (value: number) => HEIGHT - (value / max) * (HEIGHT - 16);
   return (
     <figure className="proofs-chart">
       <svg role="img" aria-label={chartSummary(bars)} data-testid="proofs-chart" viewBox={`0 0 ${width} ${HEIGHT + 24}`} width={Math.min(width, 720)} height={HEIGHT + 24}>
@@ -26,9 +26,12 @@ export function ProofsChart({ bars }: { bars: readonly RoundBar[] }) {
           const x = AXIS + GROUP_GAP / 2 + i * groupWidth;
           return (
             <g key={bar.round}>
-              <rect x={x} y={y(bar.accepted)} width={BAR} height={HEIGHT - y(bar.accepted)} className="bar-accepted" />
-              <rect x={x + BAR + GAP} y={y(bar.missed)} width={BAR} height={HEIGHT - y(bar.missed)} className="bar-missed" />
-              <rect x={x + 2 * (BAR + GAP)} y={y(bar.pending)} width={BAR} height={HEIGHT - y(bar.pending)} className="bar-pending" />
+              {([["accepted", bar.accepted], ["missed", bar.missed], ["pending", bar.pending]] as const).map(([kind, value], j) => (
+                <g key={kind}>
+                  <rect x={x + j * (BAR + GAP)} y={y(value)} width={BAR} height={HEIGHT - y(value)} className={`bar-${kind}`} />
+                  {value > 0 && <text x={x + j * (BAR + GAP) + BAR / 2} y={y(value) - 3} textAnchor="middle" className="chart-label">{value}</text>}
+                </g>
+              ))}
               <text x={x + 1.5 * BAR + GAP} y={HEIGHT + 16} textAnchor="middle" className="chart-label">{`#${bar.round}`}</text>
             </g>
           );
