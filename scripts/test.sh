@@ -32,10 +32,11 @@ finish_lanes() {
   return $failed
 }
 
-# Compile, subgraph build, type-check, Solidity tests.
+# Compile, the app's ABIs (test/app imports them), subgraph build, type-check, Solidity tests.
 default_build() {
   set -e
   hardhat compile --quiet
+  node scripts/appArtifacts.ts
   npm run subgraph:build
   tsc -p .
   hardhat test solidity --network default

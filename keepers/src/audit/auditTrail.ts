@@ -92,6 +92,7 @@ function sources(subject: AuditSubject): Source[] {
         s("Result", "results", "job { id } weightsDigest traceRoot metric", `{ provider: ${id} }`),
         s("ExecutionExpiry", "executionExpiries", "job { id } slashed", `{ provider: ${id} }`),
         s("JobFinalization", "jobFinalizations", "job { id } payment", `{ provider: ${id} }`),
+        s("Challenge", "challenges", "job { id } dispute { id } checkpointIndex bond", `{ challenger: ${id} }`),
         s("ValidatorJoin", "validatorJoins", "stake", `{ validator: ${id} }`),
         s("ValidatorExit", "validatorExits", "releasableAt", `{ validator: ${id} }`),
         s("ValidatorRelease", "validatorReleases", "stake", `{ validator: ${id} }`),
@@ -115,7 +116,7 @@ function stateQuery(subject: AuditSubject): string {
         storageProvider(id: ${id}) { endpoint stake active released }
         validator(id: ${id}) { stake active joinedAt leftAt releasableAt released }
         columns(where: { holder: ${id} }, orderBy: id, first: 1000) { id accepted faulty dataset { id status } }
-        jobs(where: { provider: ${id} }, orderBy: postedAtBlock, first: 1000) { id status price }`;
+        jobs(where: { provider: ${id} }, orderBy: postedAtBlock, first: 1000) { id status price payment }`;
   }
 }
 
@@ -133,7 +134,14 @@ export function auditQuery(subject: AuditSubject): string {
   }`;
 }
 
-function checkSubject(subject: AuditSubject): AuditSubject {
+/**
+ * `subject` checked and in the subgraph's form (a lowercase address, a decimal id without leading
+ * zeros); throws `AUDIT_INVALID_ARGUMENT` otherwise.
+ *
+ * @example
+ * auditSubject({ kind: "provider", id: "0xAbC…" }); // { kind: "provider", id: "0xabc…" }
+ */
+export function auditSubject(subject: AuditSubject): AuditSubject {
   if (subject.kind === "provider") {
     if (!isAddress(subject.id, { strict: false })) throw new VeritrainError(`${subject.id} is not an address`, { code: "AUDIT_INVALID_ARGUMENT", details: { id: subject.id } });
     return { kind: "provider", id: subject.id.toLowerCase() };
@@ -159,8 +167,7 @@ function flatten(value: unknown): unknown {
  * const trail = await fetchAuditTrail({ url: "http://127.0.0.1:8000/subgraphs/name/veritrain", subject: { kind: "job", id: "1" } });
  */
 export async function fetchAuditTrail({ url, subject: raw, timeoutMs = 30_000 }: FetchAuditTrailParameters): Promise<AuditTrail> {
-  const subject = checkSubject(raw);
-  const list = sources(subject);
+  const subject = auditSubject(raw);
   const document = auditQuery(subject);
   const client = new GraphQLClient(url, { signal: AbortSignal.timeout(timeoutMs) });
   let data: Record<string, unknown>;
@@ -170,12 +177,24 @@ export async function fetchAuditTrail({ url, subject: raw, timeoutMs = 30_000 }:
     const message = cause instanceof ClientError ? (cause.response.errors?.map((error) => error.message).join("; ") ?? cause.message) : (cause as Error).message;
     throw new VeritrainError(`subgraph query failed at ${url}: ${message}`, { code: "AUDIT_QUERY_FAILED", cause });
   }
+  return auditTrailFrom(subject, data);
+}
+
+/**
+ * The audit trail in the answer `data` to {@link auditQuery}(`subject`): the current state, and
+ * every history entry, oldest first, references flattened to their id. Throws `AUDIT_NOT_FOUND`
+ * when the subgraph has no such dataset or job.
+ *
+ * @example
+ * const trail = auditTrailFrom(subject, await request(url, auditQuery(subject)));
+ */
+export function auditTrailFrom(subject: AuditSubject, data: Record<string, unknown>): AuditTrail {
   const state: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(data)) if (!/^h\d+$/.test(key)) state[key] = value;
   if (subject.kind !== "provider" && state[subject.kind] === null) {
     throw new VeritrainError(`no ${subject.kind} ${subject.id} in the subgraph`, { code: "AUDIT_NOT_FOUND", details: { ...subject } });
   }
-  const history = list
+  const history = sources(subject)
     .flatMap((source, i) =>
       (data[`h${i}`] as Record<string, unknown>[]).map(({ blockNumber, blockTimestamp, transactionHash, ...fields }) => ({
         blockNumber: Number(blockNumber),
@@ -191,9 +210,19 @@ export async function fetchAuditTrail({ url, subject: raw, timeoutMs = 30_000 }:
 
 const MONEY = new Set(["payment", "reward", "price", "refund", "slashed", "bond", "amount", "stake", "toBeneficiary", "toTreasury", "perColumn", "available", "locked", "unbonding", "minStake"]);
 
+/**
+ * Whether a state or history field named `key` is a token amount (wei of the protocol's token).
+ *
+ * @example
+ * isTokenField("price"); // true
+ */
+export function isTokenField(key: string): boolean {
+  return MONEY.has(key);
+}
+
 function show(key: string, value: unknown): string {
   if (value === null || value === undefined) return "-";
-  if (MONEY.has(key) && typeof value === "string" && /^\d+$/.test(value)) return `${formatEther(BigInt(value))} VTT`;
+  if (isTokenField(key) && typeof value === "string" && /^\d+$/.test(value)) return `${formatEther(BigInt(value))} VTT`;
   if (Array.isArray(value)) return value.length > 4 && typeof value[0] === "string" ? `[${value.length} entries]` : `[${value.map((v) => show(key, flatten(v))).join(", ")}]`;
   if (typeof value === "object") return `{ ${Object.entries(value).map(([k, v]) => `${k}: ${show(k, v)}`).join(", ")} }`;
   return String(value);

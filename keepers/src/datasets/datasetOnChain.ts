@@ -1,11 +1,9 @@
-import { CID } from "multiformats/cid";
-import * as dagCbor from "@ipld/dag-cbor";
-import { create as createDigest } from "multiformats/hashes/digest";
-import { sha256 } from "multiformats/hashes/sha2";
-import { hexToBytes, parseEventLogs, toHex, zeroAddress, type Address } from "viem";
+import type { CID } from "multiformats/cid";
+import { parseEventLogs, toHex, zeroAddress, type Address } from "viem";
 import { approveThenSend } from "../chain/approveThenSend.ts";
 import type { ProtocolConnection } from "../chain/protocolContracts.ts";
 import { VeritrainError } from "../errors.ts";
+import { manifestCidOf } from "./manifest.ts";
 import type { PackagedDataset } from "./packageDataset.ts";
 
 /** Parameters of {@link registerDataset}. */
@@ -90,7 +88,7 @@ export async function readDatasetOnChain(chain: ProtocolConnection, datasetId: b
   return {
     datasetId,
     status: dataset.status,
-    manifestCid: CID.createV1(dagCbor.code, createDigest(sha256.code, hexToBytes(dataset.manifestDigest))),
+    manifestCid: manifestCidOf(dataset.manifestDigest),
     columnRoots,
     holders,
     endpoints,

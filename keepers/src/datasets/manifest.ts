@@ -1,7 +1,9 @@
 import * as dagCbor from "@ipld/dag-cbor";
 import { CID } from "multiformats/cid";
 import * as raw from "multiformats/codecs/raw";
+import { create as createDigest } from "multiformats/hashes/digest";
 import { sha256 } from "multiformats/hashes/sha2";
+import { hexToBytes } from "viem";
 import { MAX_DEPTH } from "../commitments/treeDepth.ts";
 import { VeritrainError } from "../errors.ts";
 import { stripeLayout, type StripeLayout } from "./stripeLayout.ts";
@@ -129,6 +131,17 @@ export async function decodeManifest(bytes: Uint8Array, cid: CID): Promise<Manif
     throw new VeritrainError("manifest is not valid dag-cbor", { code: "MANIFEST_INVALID", details: { field: "(root)" }, cause });
   }
   return validateManifest(value);
+}
+
+/**
+ * The manifest CID a dataset registers on-chain by its sha2-256 digest (`manifestDigest`):
+ * CIDv1, dag-cbor, that digest.
+ *
+ * @example
+ * manifestCidOf(dataset.manifestDigest).toString(); // "bafyrei…"
+ */
+export function manifestCidOf(manifestDigest: `0x${string}`): CID {
+  return CID.createV1(dagCbor.code, createDigest(sha256.code, hexToBytes(manifestDigest)));
 }
 
 /**

@@ -4,6 +4,7 @@ import type { ProtocolConnection } from "../chain/protocolContracts.ts";
 import { VeritrainError } from "../errors.ts";
 import { verifyGroth16Proof } from "./groth16Verifier.ts";
 import { COMPRESSED_PROOF_BYTES, PROOF_MALFORMED, decompressProof, proofToCalldata } from "./proofEncoding.ts";
+import { storageProofStatement } from "./storageProofStatement.ts";
 import { STORAGE_CIRCUIT_FILES, storageVerifyingKey } from "./storageProver.ts";
 import { verifyingKeyHash } from "./verifyingKeyHash.ts";
 
@@ -143,7 +144,7 @@ export async function verifyStorageProofRecord({ chain, record }: { chain: Proto
   const localKeyIsBound = version !== undefined && verifyingKeyHash(localKey) === version.verifyingKeyHash;
   if (version !== undefined && !localKeyIsBound) reasons.push(`the local verifying key is not the one of version ${bound}, which the dataset is bound to`);
   if (root !== undefined && seed !== undefined && version !== undefined) {
-    const statement = [BigInt(root), hexToBigInt(prover), seed] as const;
+    const statement = storageProofStatement({ columnRoot: root, prover, seed });
     reasons.push(...(await proofFailures({ chain, record, statement, verifier: version.verifier, bound, localKeyIsBound })));
   }
   return {

@@ -1,5 +1,5 @@
 import { encodeAbiParameters, type Hex, keccak256 } from "viem";
-import type { SnarkjsVerificationKey } from "./groth16Verifier.ts";
+import type { SnarkjsVerificationKey } from "./groth16Verification.ts";
 
 const g1 = (point: readonly string[]) => [BigInt(point[0]!), BigInt(point[1]!)] as const;
 /** G2 in the EVM's order: each Fp2 coordinate as [imaginary, real]. */
