@@ -73,7 +73,7 @@ const { run, report } = outcome;
 console.log(formatDevnetReport(report));
 console.log(JSON.stringify(report));
 if (options.keepRunning && !controller.signal.aborted) {
-  progress.say(`still running: chain ${run.devnet.rpcUrl}, subgraph ${run.indexerUrl},${run.appUrl === undefined ? "" : ` app ${run.appUrl},`} deployment ${run.deploymentFile}; Ctrl-C stops it`);
+  progress.say(`still running: chain ${run.devnet.rpcUrl}, subgraph ${run.indexerUrl}, app ${run.appUrl}, deployment ${run.deploymentFile}; Ctrl-C stops it`);
   await new Promise((resolve) => controller.signal.addEventListener("abort", resolve, { once: true }));
 }
 progress.say("stopping the keepers and the chain");

@@ -20,22 +20,21 @@ export type BuildAppParameters = {
   outputFile: string;
 };
 
-/** What {@link buildApp} did: `directory` is the built app, undefined when there is no app to build. */
-export type BuildAppReturnType = { built: boolean; directory: string | undefined };
+/** What {@link buildApp} did: `directory` is the built app. */
+export type BuildAppReturnType = { built: boolean; directory: string };
 
 /**
  * Builds the web app the gateway keeper serves (`npm run app:build`: the contracts' ABIs and
  * errors into app/src/generated, then `vite build` into app/dist) unless app/dist was built from
  * the same inputs: every file under app/ but its output, generated files and packages, the
  * generator (scripts/appArtifacts.ts) and the protocol's artifacts (run it after `hardhat
- * compile`). Without app/vite.config.ts there is no app: nothing is built.
+ * compile`).
  *
  * @throws VeritrainError `DEVNET_STEP_FAILED` if the build fails (its output is in `outputFile`).
  * @example
  * const { built, directory } = await buildApp({ outputFile: ".devnet/logs/build.log" });
  */
 export async function buildApp({ outputFile }: BuildAppParameters): Promise<BuildAppReturnType> {
-  if (!existsSync(join(appDirectory, "vite.config.ts"))) return { built: false, directory: undefined };
   const digest = appInputsDigest();
   const unchanged = existsSync(join(DIST, "index.html")) && existsSync(DIGEST_FILE) && readFileSync(DIGEST_FILE, "utf8").trim() === digest;
   if (unchanged) return { built: false, directory: DIST };

@@ -87,7 +87,7 @@ export async function buildDevnetReport({ run, datasetId, jobId, job, firstRound
     token,
     directory: run.directory,
     /** The web app's URL (the gateway keeper's), null without an app. */
-    app: run.appUrl ?? null,
+    app: run.appUrl,
     dataset: {
       id: datasetId.toString(),
       manifest: dataset.manifestCid.toString(),
@@ -132,7 +132,7 @@ export function formatDevnetReport(report: DevnetReport): string {
     `devnet report (${report.wall_s} s)`,
     `  phases (s): ${Object.entries(report.phases).map(([phase, s]) => `${phase} ${s ?? "-"}`).join(", ")}`,
     `  startup (s): ${Object.entries(report.startup_s).map(([step, s]) => `${step} ${s}`).join(", ")}`,
-    `  app: ${report.app ?? "none (no app/ to build)"}`,
+    `  app: ${report.app}`,
     `  dataset ${report.dataset.id}: ${report.dataset.bytes} B MNIST, ${report.dataset.layout}, manifest ${report.dataset.manifest}`,
     `  stored where: ${holders}`,
     `  stored bytes: ${report.stored_bytes} (${report.stored_bytes_ratio}x the dataset)`,

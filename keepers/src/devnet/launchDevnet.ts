@@ -93,8 +93,8 @@ export type DevnetRun = {
   validators: number;
   indexerUrl: string;
   relayUrl: string;
-  /** The web app, served by the gateway keeper; undefined when there is no app/ to build (the gateway then serves only its APIs). */
-  appUrl: string | undefined;
+  /** The web app, served by the gateway keeper. */
+  appUrl: string;
   /** Names of the keepers that serve or fetch job content (compute, challenger, validators). */
   jobKeepers: string[];
   /** `--peer` flags naming every running job keeper but `except`, for a process that must reach them. */
@@ -141,7 +141,7 @@ export async function launchDevnet({ port, directory, log, storageKeepers = 12, 
     // The indexer runs the subgraph's compiled mappings: built when their inputs changed (~20 s).
     const subgraph = await timedStep({ progress, label: "building the subgraph (npm run subgraph:build)", done: ({ built }) => (built ? "subgraph built" : "subgraph unchanged since its last build") }, () => buildSubgraph({ outputFile: buildOutput }));
     const app = await timedStep(
-      { progress, label: "building the web app (npm run app:build)", done: ({ built, directory }) => (directory === undefined ? "no app to build" : built ? "app built" : "app unchanged since its last build") },
+      { progress, label: "building the web app (npm run app:build)", done: ({ built }) => (built ? "app built" : "app unchanged since its last build") },
       () => buildApp({ outputFile: buildOutput }),
     );
     const ports = devnetPorts(port);
@@ -185,7 +185,7 @@ export async function launchDevnet({ port, directory, log, storageKeepers = 12, 
     const relayUrl = `http://127.0.0.1:${ports.relay}`;
     const indexerUrl = `http://127.0.0.1:${ports.indexer}/subgraphs/name/veritrain`;
     const gatewayUrl = `http://127.0.0.1:${ports.gateway}`;
-    const appUrl = app.value.directory === undefined ? undefined : `${gatewayUrl}/`;
+    const appUrl = `${gatewayUrl}/`;
     /** A role keeper's `--health-port` flag and URL, from its own port's slot. */
     const health = (keeperPort: number) => ({ flags: ["--health-port", String(ports.health(keeperPort))], healthUrl: `http://127.0.0.1:${ports.health(keeperPort)}/healthz` });
 
@@ -227,7 +227,8 @@ export async function launchDevnet({ port, directory, log, storageKeepers = 12, 
           "--start-block",
           String(deploymentBlock),
           "--dev-wallet",
-          ...(app.value.directory === undefined ? [] : ["--app", app.value.directory]),
+          "--app",
+          app.value.directory,
           ...jobPeers(),
         ],
         healthUrl: `${gatewayUrl}/healthz`,
@@ -249,7 +250,7 @@ export async function launchDevnet({ port, directory, log, storageKeepers = 12, 
           if (spec.name === "compute") computeListening();
           wait?.update(++healthy);
           if (spec.name === "indexer") progress?.say(`subgraph: ${indexerUrl}`);
-          if (spec.name === "gateway") progress?.say(appUrl === undefined ? `gateway (no app to serve): ${gatewayUrl}` : `app: ${appUrl}`);
+          if (spec.name === "gateway") progress?.say(`app: ${appUrl}`);
         }),
       );
     });

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { PREFLIGHT_HEADERS } from "../runtime/serveHttp.ts";
 import type { AddressInfo } from "node:net";
 import { GraphQLError, execute, parse, validate, type DocumentNode, type GraphQLSchema } from "graphql";
 import type { Logger } from "pino";
@@ -68,7 +69,8 @@ function checkQuery(schema: GraphQLSchema, query: string): Checked {
 }
 
 function send(response: ServerResponse, status: number, body: unknown) {
-  response.writeHead(status, { "content-type": "application/json" });
+  // Public, read-only data: any web page may query it, as graph-node allows (the web app among them).
+  response.writeHead(status, { "content-type": "application/json", "access-control-allow-origin": "*" });
   response.end(JSON.stringify(body));
 }
 
@@ -157,6 +159,7 @@ export async function startGraphQLServer({ schema, context, port, name = "veritr
   const server = createServer(async (request, response) => {
     const path = (request.url ?? "/").split("?")[0]!;
     if (path === "/healthz") return void response.end("ok");
+    if (request.method === "OPTIONS") return void response.writeHead(204, PREFLIGHT_HEADERS).end();
     if (!paths.has(path)) return send(response, 404, { errors: [{ message: `no subgraph at ${path}; POST to /subgraphs/name/${name}` }] });
     if (request.method !== "POST") return send(response, 405, { errors: [{ message: "send queries with POST" }] });
     const text = await readBody(request);

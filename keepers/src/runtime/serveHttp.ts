@@ -29,8 +29,9 @@ export type ServeHttpParameters = {
 /** A listening server: `http://127.0.0.1:<port>`. */
 export type HttpServer = { url: string; close(): Promise<void> };
 
-/** A preflight's answer: any method the routes take, any request header, cached for a day. */
-const PREFLIGHT_HEADERS = {
+/** A CORS preflight's answer: any method the routes take, any request header, cached for a day. */
+export const PREFLIGHT_HEADERS = {
+  "access-control-allow-origin": "*",
   "access-control-allow-methods": "GET, POST, OPTIONS",
   "access-control-allow-headers": "*",
   "access-control-max-age": "86400",

@@ -55,6 +55,16 @@ describe("audit trail", () => {
     assert.equal((provider.state.storageProvider as { active: boolean }).active, true);
   });
 
+  it("lets web pages of any origin query it (CORS), as graph-node does", async () => {
+    const preflight = await fetch(server.url, { method: "OPTIONS", headers: { origin: "http://127.0.0.1:9546", "access-control-request-method": "POST", "access-control-request-headers": "content-type" } });
+    assert.equal(preflight.status, 204);
+    assert.equal(preflight.headers.get("access-control-allow-origin"), "*");
+    assert.match(preflight.headers.get("access-control-allow-methods") ?? "", /POST/);
+    const answer = await fetch(server.url, { method: "POST", headers: { "content-type": "application/json", origin: "http://127.0.0.1:9546" }, body: JSON.stringify({ query: "{ jobs { id } }" }) });
+    assert.equal(answer.headers.get("access-control-allow-origin"), "*");
+    assert.deepEqual(await answer.json(), { data: { jobs: [{ id: "1" }] } });
+  });
+
   it("rejects bad subjects and reports unknown ones and unreachable subgraphs", async () => {
     await assert.rejects(fetchAuditTrail({ url: server.url, subject: { kind: "provider", id: "0x12" } }), { code: "AUDIT_INVALID_ARGUMENT" });
     await assert.rejects(fetchAuditTrail({ url: server.url, subject: { kind: "job", id: "one" } }), { code: "AUDIT_INVALID_ARGUMENT" });
