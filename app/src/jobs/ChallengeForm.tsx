@@ -8,14 +8,15 @@ import { TransactionStatus } from "../ui/TransactionStatus.tsx";
 import { parseChallenge, type ChallengeForm as Form } from "./parseChallenge.ts";
 
 /**
- * Disputes a submitted result inside its challenge window: the checkpoint and the hash the
- * challenger's re-execution (`veritrain job verify`) found; approves exactly the bond (read
- * on-chain) when the allowance is short, then calls `Disputes.challenge`.
+ * Disputes a submitted result inside its challenge window (`open`): the checkpoint and the hash
+ * the challenger's re-execution (`veritrain job verify`) found; approves exactly the bond (read
+ * on-chain) when the allowance is short, then calls `Disputes.challenge`. Once the window is
+ * closed (or the job disputed) only the last transaction's status stays.
  *
  * @example
- * <ChallengeForm jobId={3n} checkpointCount={5} />
+ * <ChallengeForm jobId={3n} checkpointCount={5} open={status === "Submitted" && deadline > now} />
  */
-export function ChallengeForm({ jobId, checkpointCount }: { jobId: bigint; checkpointCount: number | undefined }) {
+export function ChallengeForm({ jobId, checkpointCount, open }: { jobId: bigint; checkpointCount: number | undefined; open: boolean }) {
   const { address } = useAccount();
   const { Disputes, VeritrainToken } = useProtocol();
   const tx = useTransaction();
@@ -44,6 +45,7 @@ export function ChallengeForm({ jobId, checkpointCount }: { jobId: bigint; check
     await tx.send(`Challenge checkpoint ${checkpointIndex}`, { ...Disputes, functionName: "challenge", args: [jobId, checkpointIndex, claimedHash] });
   };
 
+  if (!open) return tx.state.status === "idle" ? null : <TransactionStatus state={tx.state} />;
   return (
     <form className="card" data-testid="challenge-form" onSubmit={(e) => { e.preventDefault(); void challenge(); }}>
       <h3>Challenge this result</h3>

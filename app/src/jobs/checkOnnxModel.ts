@@ -1,6 +1,6 @@
 import { MAX_BLOCK_BYTES } from "../../../keepers/src/content/contentStore.ts";
 import { VeritrainError } from "../../../keepers/src/errors.ts";
-import { importOnnxModel, SUPPORTED_ONNX_OPS } from "../../../keepers/src/training/onnxImport.ts";
+import { importOnnxModel } from "../../../keepers/src/training/onnxImport.ts";
 
 /** What {@link checkOnnxModel} found: a trainable MNIST classifier, or the first reason it is not. */
 export type OnnxModelCheck = { ok: true; summary: string } | { ok: false; message: string };
@@ -10,8 +10,9 @@ const MNIST_CLASSES = 10;
 
 /**
  * Checks an ONNX file in the browser with the engine's own importer (`importOnnxModel`, its
- * supported ops {@link SUPPORTED_ONNX_OPS} and attributes): an unsupported op is named with its
- * node; then that it fits one IPFS block and classifies 28×28 MNIST images into 10 classes.
+ * supported ops `SUPPORTED_ONNX_OPS` and attributes): an unsupported op is named with its node
+ * and the supported ones listed. Also that it fits one IPFS block and classifies 28×28 MNIST
+ * images into 10 classes.
  *
  * @example
  * const check = checkOnnxModel(new Uint8Array(await file.arrayBuffer()));
@@ -24,8 +25,7 @@ export function checkOnnxModel(bytes: Uint8Array): OnnxModelCheck {
     ({ definition } = importOnnxModel(bytes));
   } catch (error) {
     if (!(error instanceof VeritrainError)) throw error;
-    const reason = error.code === "ONNX_UNSUPPORTED_OP" ? `${error.message} — the engine trains only ${SUPPORTED_ONNX_OPS.join(", ")}` : error.message;
-    return { ok: false, message: `The engine cannot train this model: ${reason}.` };
+    return { ok: false, message: `The engine cannot train this model: ${error.message}.` };
   }
   const inputs = definition.inputShape.reduce((a, b) => a * b, 1);
   if (inputs !== MNIST_PIXELS || definition.classes !== MNIST_CLASSES) {

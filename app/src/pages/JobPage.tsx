@@ -105,7 +105,7 @@ export default function JobPage({ id }: { id: string }) {
                   <DisputeList disputes={job.disputes} now={now} />
                 </>
               )}
-              {challengeable && <ChallengeForm jobId={BigInt(job.id)} checkpointCount={spec.data?.checkpointCount} />}
+              {(shownStatus === "Submitted" || shownStatus === "Disputed") && <ChallengeForm jobId={BigInt(job.id)} checkpointCount={spec.data?.checkpointCount} open={challengeable} />}
 
               {/* Slot for the audit trail (JobHistory, app/src/audit/JobHistory.tsx, another page's component): the lead wires it here. */}
               <section id="history" data-testid="job-history-slot" aria-label="history">
