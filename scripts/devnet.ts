@@ -1,7 +1,7 @@
 /**
  * The local devnet, start to finish: a Hardhat chain node on 127.0.0.1, the protocol deployed
  * with Ignition, every keeper as its own process (12 storage, compute, challenger, 9 validators,
- * relay, automation, indexer), MNIST ingested and audited with real Groth16 proofs, a LeNet-5 job
+ * relay, automation, indexer, and the gateway serving the web app), MNIST ingested and audited with real Groth16 proofs, a LeNet-5 job
  * carried to payout, and a report. Stops everything at the end, or keeps it running with
  * --keep-running (Ctrl-C stops it). One line per phase on stderr (a spinner or bar during waits on
  * a terminal); keeper data and every log (the keepers', the devnet's, the build's): .devnet/.
@@ -73,7 +73,7 @@ const { run, report } = outcome;
 console.log(formatDevnetReport(report));
 console.log(JSON.stringify(report));
 if (options.keepRunning && !controller.signal.aborted) {
-  progress.say(`still running: chain ${run.devnet.rpcUrl}, subgraph ${run.indexerUrl}, deployment ${run.deploymentFile}; Ctrl-C stops it`);
+  progress.say(`still running: chain ${run.devnet.rpcUrl}, subgraph ${run.indexerUrl},${run.appUrl === undefined ? "" : ` app ${run.appUrl},`} deployment ${run.deploymentFile}; Ctrl-C stops it`);
   await new Promise((resolve) => controller.signal.addEventListener("abort", resolve, { once: true }));
 }
 progress.say("stopping the keepers and the chain");

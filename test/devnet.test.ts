@@ -39,7 +39,13 @@ describe("npm run devnet (scripts/devnet.ts, the README's main command)", () => 
       // Not a TTY: every line is a plain "devnet: …" line (no JSON log line, no compiler warning, no animation).
       assert.deepEqual(console.filter((line) => !line.startsWith("devnet: ") || line.includes("\r")), []);
       assert.ok(console.some((line) => line === `devnet: subgraph: http://127.0.0.1:${PORT + 1}/subgraphs/name/veritrain`), "the subgraph's URL is printed once the indexer is up");
-      assert.ok(console.some((line) => /^devnet: 26 keepers running .*\(\d+ (s|min \d+ s)\)$/.test(line)), "the keepers' start-up with its time");
+      assert.ok(console.some((line) => /^devnet: 27 keepers running .*\(\d+ (s|min \d+ s)\)$/.test(line)), "the keepers' start-up with its time");
+      const gatewayUrl = `http://127.0.0.1:${PORT + 1001}`;
+      assert.ok(console.some((line) => line === `devnet: app: ${gatewayUrl}/` || line === `devnet: gateway (no app to serve): ${gatewayUrl}`), "the app's URL is printed once the gateway is up");
+      const appConfig = (await (await fetch(`${gatewayUrl}/config.json`)).json()) as { chainId: number; subgraphUrl: string; devWallet: boolean; addresses: Record<string, string> };
+      assert.deepEqual([appConfig.chainId, appConfig.subgraphUrl, appConfig.devWallet], [31337, `http://127.0.0.1:${PORT + 1}/subgraphs/name/veritrain`, true]);
+      const deployed = Object.entries(JSON.parse(readFileSync(join(directory, "deployed_addresses.json"), "utf8")) as Record<string, string>);
+      assert.equal(appConfig.addresses.JobRegistry, deployed.find(([key]) => key.endsWith("#JobRegistry"))?.[1], "config.json's addresses are the deployment's");
       const client = createPublicClient({ transport: http(`http://127.0.0.1:${PORT}`) });
       assert.equal(await client.getChainId(), 31337);
       // The README's "your own job on the running devnet", as a new account.

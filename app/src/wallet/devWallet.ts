@@ -1,13 +1,9 @@
 import type { Chain } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
+import { DEV_MNEMONIC, DEV_WALLET_ACCOUNTS } from "../../../keepers/src/devnet/devAccounts.ts";
 import { announceProvider, WALLET_ICON } from "./announceProvider.ts";
 import { localAccountProvider } from "./localAccountProvider.ts";
 
-/** Hardhat's development mnemonic: the local chain's funded test keys, public by design. */
-const DEV_MNEMONIC = "test test test test test test test test test test test junk";
-
-/** The development accounts the devnet funds for the browser (its keepers use 0–27). */
-export const DEV_WALLET_ACCOUNTS = [30, 31, 32] as const;
 
 /**
  * Announces one EIP-6963 wallet per browser account of the devnet, each signing in the page with

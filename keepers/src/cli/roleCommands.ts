@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { Option, type Command } from "commander";
 import { getAddress, isAddress, zeroAddress } from "viem";
@@ -6,6 +7,8 @@ import { DEFAULT_DRAND_URL } from "../drand/fetchBeacon.ts";
 import { stakeTokens } from "../chain/stakeTokens.ts";
 import { runChallengerRole } from "../challenger/challengerRole.ts";
 import { runComputeRole } from "../compute/computeRole.ts";
+import { buildAppConfig } from "../gateway/appConfig.ts";
+import { startGateway } from "../gateway/startGateway.ts";
 import { StorageProver } from "../proofs/storageProver.ts";
 import { runStorageRole } from "../storage/storageRole.ts";
 import { VeritrainError } from "../errors.ts";
@@ -20,7 +23,7 @@ const portOption = () => new Option("--port <port>", "TCP port of this node's IP
 
 /**
  * Registers the keeper roles: `automation`, `compute`, `challenger`, `validator` (with `validator exit` and
- * `validator release`), and the verdict `relay`.
+ * `validator release`), the verdict `relay`, `storage`, and the content `gateway` of the web app.
  *
  * @example
  * registerRoleCommands(program);
@@ -194,6 +197,56 @@ export function registerRoleCommands(program: Command): void {
         const relay = await startVerdictRelay({ chain, port, health, log });
         runtime.defer(() => relay.close());
         console.log(JSON.stringify({ url: relay.url }));
+        await new Promise((resolve) => runtime.signal.addEventListener("abort", resolve, { once: true }));
+      } finally {
+        await runtime.close();
+      }
+    });
+
+  declareKeyUse(program.command("gateway"), "reads")
+    .description(
+      "serve the web app on 127.0.0.1 with its config.json, and an IPFS gateway between the browser and the keepers: GET /ipfs/<cid>?format=raw (trustless gateway) and POST /api/v0/block/put (Kubo RPC), from a Helia node dialed to the job keepers; CORS open; GET /healthz on the same port",
+    )
+    .option("--http-port <port>", "HTTP port on 127.0.0.1: the app's URL, and the IPFS URLs its config.json names", "8548")
+    .addOption(portOption())
+    .addOption(peerOption())
+    .option("--fetch-timeout <seconds>", "how long GET /ipfs/<cid> looks for a block on the peers before answering 404", "30")
+    .option("--app <dir>", "serve the built app from this directory (npm run app:build writes app/dist)")
+    .option("--subgraph-url <url>", "the subgraph's GraphQL URL, for config.json (required with --app)")
+    .option("--public-rpc-url <url>", "the JSON-RPC URL the browser uses, for config.json (default: --rpc-url)")
+    .option("--chain-name <name>", "the chain's name, for config.json (default on chain 31337: veritrain devnet; required on any other)")
+    .option("--start-block <n>", "first block the app scans logs from, for config.json (the deployment's)", "0")
+    .option("--dev-wallet", "let the app offer the devnet's development accounts, whose keys are public: refused on any chain but 31337")
+    .action(async (o, command: Command) => {
+      const httpPort = parseCount(o.httpPort, "--http-port", 1);
+      const port = parseCount(o.port, "--port");
+      const fetchTimeoutMs = parseCount(o.fetchTimeout, "--fetch-timeout", 1) * 1000;
+      const startBlock = parseCount(o.startBlock, "--start-block");
+      for (const [flag, url] of [["--subgraph-url", o.subgraphUrl], ["--public-rpc-url", o.publicRpcUrl]] as const) {
+        if (url !== undefined && !/^https?:\/\//.test(url)) throw new VeritrainError(`${flag} must be an http(s) URL, got ${JSON.stringify(url)}`, { code: "CLI_ARGUMENT_INVALID", details: { flag } });
+      }
+      if (o.app !== undefined && o.subgraphUrl === undefined) {
+        throw new VeritrainError("--app needs --subgraph-url: the app reads jobs and datasets from the subgraph", { code: "CLI_ARGUMENT_INVALID", details: { flag: "--subgraph-url" } });
+      }
+      if (o.app !== undefined && !existsSync(join(o.app, "index.html"))) {
+        throw new VeritrainError(`--app ${o.app} holds no index.html: build the app first (npm run app:build)`, { code: "CLI_ARGUMENT_INVALID", details: { flag: "--app" } });
+      }
+      const { log, config, runtime, chain, health, untilReachable } = await setUpCommand(command, "gateway", { waitForChain: true });
+      try {
+        const appConfig = buildAppConfig({
+          chainId: await untilReachable(() => chain.publicClient.getChainId()),
+          chainName: o.chainName,
+          rpcUrl: o.publicRpcUrl ?? config.rpcUrl,
+          subgraphUrl: o.subgraphUrl ?? "",
+          gatewayUrl: `http://127.0.0.1:${httpPort}`,
+          addresses: config.addresses,
+          startBlock,
+          devWallet: o.devWallet === true,
+        });
+        const store = await openKeeperStore({ config, runtime, log, port, peers: o.peer });
+        const server = await startGateway({ port: httpPort, store, appConfig, appDirectory: o.app, fetchTimeoutMs, health, log });
+        runtime.defer(() => server.close());
+        console.log(JSON.stringify({ url: server.url }));
         await new Promise((resolve) => runtime.signal.addEventListener("abort", resolve, { once: true }));
       } finally {
         await runtime.close();

@@ -5,6 +5,9 @@ import type { ProtocolConnection } from "../chain/protocolContracts.ts";
 /** Hardhat's development mnemonic: the keys of a local chain's funded accounts (never use them elsewhere). */
 export const DEV_MNEMONIC = "test test test test test test test test test test test junk";
 
+/** Development accounts the devnet funds for a person in the browser: the web app's development wallet signs with them. Above every keeper's account. */
+export const DEV_WALLET_ACCOUNTS = [40, 41, 42] as const;
+
 /**
  * The private key of development account `index` (BIP-44 `m/44'/60'/0'/0/index` of
  * {@link DEV_MNEMONIC}). Hardhat's node funds the first 20; {@link fundDevAccounts} funds any.

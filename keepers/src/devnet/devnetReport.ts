@@ -29,8 +29,8 @@ export type DevnetReport = Awaited<ReturnType<typeof buildDevnetReport>>;
  * and accuracy (from the indexer's GraphQL API, checked against the chain), who was paid or
  * slashed (in the token's own symbol, read from the token contract), gas by operation (from every
  * receipt; the deployment's apart), phase times (start-up step by step), the bytes the storage
- * keepers keep on disk against the dataset's size, and what the keepers recovered from: crash
- * restarts, warnings and errors in their logs, dead letters.
+ * keepers keep on disk against the dataset's size, what the keepers recovered from: crash
+ * restarts, warnings and errors in their logs, dead letters; and where the web app is served.
  *
  * @example
  * console.log(formatDevnetReport(await buildDevnetReport({ run, datasetId, jobId, job, firstRound, marks })));
@@ -86,6 +86,8 @@ export async function buildDevnetReport({ run, datasetId, jobId, job, firstRound
     startup_s: run.startup,
     token,
     directory: run.directory,
+    /** The web app's URL (the gateway keeper's), null without an app. */
+    app: run.appUrl ?? null,
     dataset: {
       id: datasetId.toString(),
       manifest: dataset.manifestCid.toString(),
@@ -130,6 +132,7 @@ export function formatDevnetReport(report: DevnetReport): string {
     `devnet report (${report.wall_s} s)`,
     `  phases (s): ${Object.entries(report.phases).map(([phase, s]) => `${phase} ${s ?? "-"}`).join(", ")}`,
     `  startup (s): ${Object.entries(report.startup_s).map(([step, s]) => `${step} ${s}`).join(", ")}`,
+    `  app: ${report.app ?? "none (no app/ to build)"}`,
     `  dataset ${report.dataset.id}: ${report.dataset.bytes} B MNIST, ${report.dataset.layout}, manifest ${report.dataset.manifest}`,
     `  stored where: ${holders}`,
     `  stored bytes: ${report.stored_bytes} (${report.stored_bytes_ratio}x the dataset)`,

@@ -4,8 +4,9 @@ import type { Logger } from "pino";
 import { parseEther, type Address, type Hex } from "viem";
 import { privateKeyToAddress } from "viem/accounts";
 import { connectProtocol, type ProtocolConnection } from "../chain/protocolContracts.ts";
+import { buildApp } from "./buildApp.ts";
 import { buildSubgraph } from "./buildSubgraph.ts";
-import { devAccountKey, fundDevAccounts } from "./devAccounts.ts";
+import { DEV_WALLET_ACCOUNTS, devAccountKey, fundDevAccounts } from "./devAccounts.ts";
 import type { DevnetConsole } from "./devnetConsole.ts";
 import { createKeeperFleet, type KeeperCrash, type KeeperFleet, type KeeperSpec } from "./keeperFleet.ts";
 import { startDevnet, type Devnet } from "./startDevnet.ts";
@@ -30,7 +31,7 @@ export type LaunchDevnetParameters = {
   timeoutMs?: number;
   /** Stops the start-up (everything started is stopped). */
   signal?: AbortSignal;
-  /** Shows each start-up step as a wait, and the subgraph's URL as soon as the indexer serves it. */
+  /** Shows each start-up step as a wait, and the subgraph's and the app's URLs as soon as they are served. */
   progress?: DevnetConsole;
   /** Hears each crash of a keeper (see {@link createKeeperFleet}: the fleet restarts it). */
   onCrash?: (crash: KeeperCrash) => void;
@@ -43,6 +44,9 @@ const HEALTH_OFFSET = 1000;
  * Ports of a devnet whose chain node listens on `port` (all on 127.0.0.1): the keepers' own
  * ports just above it, and each role keeper's `/healthz` at `health(its port)`, 1,000 higher
  * (the automation keeper, which listens on nothing else, takes the chain's slot there: `health(rpc)`).
+ * The gateway keeper listens on HTTP only (the app, its APIs and `/healthz`; its IPFS endpoint takes
+ * any free port), on a health slot no keeper uses: the indexer's, which answers `/healthz` on its
+ * own port. Not P+28, above the storage keepers: a devnet of 14 storage keepers takes P+16 … P+29.
  */
 export function devnetPorts(port: number) {
   return {
@@ -56,6 +60,7 @@ export function devnetPorts(port: number) {
     challenger: port + 6,
     validator: (i: number) => port + 7 + i,
     storage: (i: number) => port + 16 + i,
+    gateway: port + 1 + HEALTH_OFFSET,
   };
 }
 
@@ -88,6 +93,8 @@ export type DevnetRun = {
   validators: number;
   indexerUrl: string;
   relayUrl: string;
+  /** The web app, served by the gateway keeper; undefined when there is no app/ to build (the gateway then serves only its APIs). */
+  appUrl: string | undefined;
   /** Names of the keepers that serve or fetch job content (compute, challenger, validators). */
   jobKeepers: string[];
   /** `--peer` flags naming every running job keeper but `except`, for a process that must reach them. */
@@ -96,8 +103,8 @@ export type DevnetRun = {
   addJobKeeper(name: string, port: number): void;
   keyOf(account: number): Hex;
   addressOf(account: number): Address;
-  /** Seconds of each start-up step: compile, node and deployment, subgraph build (0 when cached), funding and staking, keepers until all are healthy. */
-  startup: { compile: number; deploy: number; subgraph: number; setup: number; keepers: number };
+  /** Seconds of each start-up step: compile, node and deployment, subgraph and app builds (0 when cached), funding and staking, keepers until all are healthy. */
+  startup: { compile: number; deploy: number; subgraph: number; app: number; setup: number; keepers: number };
   /** Stops every keeper and the chain node. */
   stop(): Promise<void>;
 };
@@ -107,7 +114,8 @@ export type DevnetRun = {
  * Ignition, every party funded, and each keeper as its own `veritrain` process — the indexer,
  * automation (answering the VRF mock), the verdict relay, storage keepers (joined as providers),
  * one compute keeper (staked), a challenger and a committee's worth of validators (joined), the
- * job keepers dialed to each other. Returns once every keeper's `/healthz` answers 200.
+ * job keepers dialed to each other, and the content gateway serving the web app (dialed to the job
+ * keepers). Returns once every keeper's `/healthz` answers 200.
  *
  * @example
  * const run = await launchDevnet({ port: 8545, directory: ".devnet", log });
@@ -132,6 +140,10 @@ export async function launchDevnet({ port, directory, log, storageKeepers = 12, 
   try {
     // The indexer runs the subgraph's compiled mappings: built when their inputs changed (~20 s).
     const subgraph = await timedStep({ progress, label: "building the subgraph (npm run subgraph:build)", done: ({ built }) => (built ? "subgraph built" : "subgraph unchanged since its last build") }, () => buildSubgraph({ outputFile: buildOutput }));
+    const app = await timedStep(
+      { progress, label: "building the web app (npm run app:build)", done: ({ built, directory }) => (directory === undefined ? "no app to build" : built ? "app built" : "app unchanged since its last build") },
+      () => buildApp({ outputFile: buildOutput }),
+    );
     const ports = devnetPorts(port);
     const keyOf = (account: number) => devAccountKey(account);
     const addressOf = (account: number) => privateKeyToAddress(keyOf(account));
@@ -149,6 +161,7 @@ export async function launchDevnet({ port, directory, log, storageKeepers = 12, 
       DEVNET_ACCOUNTS.relay,
       ...validatorNames.map((_, i) => DEVNET_ACCOUNTS.validator(i)),
       ...storageNames.map((_, i) => DEVNET_ACCOUNTS.storage(i)),
+      ...DEV_WALLET_ACCOUNTS,
     ];
     log.info({ accounts: parties.length }, "funding the parties");
     signal?.throwIfAborted();
@@ -171,6 +184,8 @@ export async function launchDevnet({ port, directory, log, storageKeepers = 12, 
     };
     const relayUrl = `http://127.0.0.1:${ports.relay}`;
     const indexerUrl = `http://127.0.0.1:${ports.indexer}/subgraphs/name/veritrain`;
+    const gatewayUrl = `http://127.0.0.1:${ports.gateway}`;
+    const appUrl = app.value.directory === undefined ? undefined : `${gatewayUrl}/`;
     /** A role keeper's `--health-port` flag and URL, from its own port's slot. */
     const health = (keeperPort: number) => ({ flags: ["--health-port", String(ports.health(keeperPort))], healthUrl: `http://127.0.0.1:${ports.health(keeperPort)}/healthz` });
 
@@ -199,22 +214,42 @@ export async function launchDevnet({ port, directory, log, storageKeepers = 12, 
         const { flags, healthUrl } = health(ports.validator(i));
         return keeper({ name, privateKey: keyOf(DEVNET_ACCOUNTS.validator(i)), args: () => ["validator", "--join", "--port", String(ports.validator(i)), "--relay", relayUrl, ...flags, ...jobPeers(name)], healthUrl });
       }),
+      // It signs nothing; the deployer's key only because every keeper process is given one.
+      keeper({
+        name: "gateway",
+        privateKey: keyOf(DEVNET_ACCOUNTS.deployer),
+        args: () => [
+          "gateway",
+          "--http-port",
+          String(ports.gateway),
+          "--subgraph-url",
+          indexerUrl,
+          "--start-block",
+          String(deploymentBlock),
+          "--dev-wallet",
+          ...(app.value.directory === undefined ? [] : ["--app", app.value.directory]),
+          ...jobPeers(),
+        ],
+        healthUrl: `${gatewayUrl}/healthz`,
+      }),
     ];
-    // All at once, but for the checkers: they start once the compute keeper listens, so their
-    // --peer dial of it cannot miss (two keepers dialing each other before either listens never
-    // connect, and a checker that cannot reach the compute keeper disputes its result as unavailable).
-    const checkers = new Set(["challenger", ...validatorNames]);
+    // All at once, but for the checkers and the gateway: they start once the compute keeper
+    // listens, so their --peer dial of it cannot miss (two keepers dialing each other before either
+    // listens never connect, and a checker that cannot reach the compute keeper disputes its result
+    // as unavailable; a browser's uploads would not reach it).
+    const afterCompute = new Set(["challenger", ...validatorNames, "gateway"]);
     const keepers = await timedStep({ progress, label: `starting ${specs.length} keepers`, total: specs.length, done: () => `${specs.length} keepers running (logs in ${join(directory, "logs")})` }, async (wait) => {
       let healthy = 0;
       let computeListening: () => void = () => undefined;
       const computeUp = new Promise<void>((resolve) => (computeListening = resolve));
       await Promise.all(
         specs.map(async (spec) => {
-          if (checkers.has(spec.name)) await computeUp;
+          if (afterCompute.has(spec.name)) await computeUp;
           await fleet.start(spec).waitUntilHealthy({ timeoutMs, signal });
           if (spec.name === "compute") computeListening();
           wait?.update(++healthy);
           if (spec.name === "indexer") progress?.say(`subgraph: ${indexerUrl}`);
+          if (spec.name === "gateway") progress?.say(appUrl === undefined ? `gateway (no app to serve): ${gatewayUrl}` : `app: ${appUrl}`);
         }),
       );
     });
@@ -236,6 +271,7 @@ export async function launchDevnet({ port, directory, log, storageKeepers = 12, 
       validators,
       indexerUrl,
       relayUrl,
+      appUrl,
       jobKeepers,
       jobPeers,
       addJobKeeper(name, port) {
@@ -244,7 +280,7 @@ export async function launchDevnet({ port, directory, log, storageKeepers = 12, 
       },
       keyOf,
       addressOf,
-      startup: { compile: devnet.startup.compile, deploy: devnet.startup.deploy, subgraph: subgraph.seconds, setup: setup.seconds, keepers: keepers.seconds },
+      startup: { compile: devnet.startup.compile, deploy: devnet.startup.deploy, subgraph: subgraph.seconds, app: app.seconds, setup: setup.seconds, keepers: keepers.seconds },
       stop,
     };
   } catch (error) {
