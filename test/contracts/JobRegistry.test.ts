@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { encodeAbiParameters, keccak256, parseEther, stringToHex, zeroAddress, zeroHash } from "viem";
-import { PERMIT_TYPES } from "../../keepers/src/chain/signPermit.ts";
+import { PERMIT_TYPES } from "../../keepers/src/chain/permitTypedData.ts";
 import {
   withDataset,
   JobStatus,

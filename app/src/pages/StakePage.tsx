@@ -1,21 +1,12 @@
 import { useState } from "react";
-import { parseUnits, type Address } from "viem";
+import type { Address } from "viem";
 import { useAccount, useBalance, useBlock, useReadContract, useReadContracts } from "wagmi";
 import { useProtocol } from "../chain/useProtocol.ts";
 import { useTransaction } from "../chain/useTransaction.ts";
 import { duration, Tokens } from "../ui/format.tsx";
 import { Field } from "../ui/Field.tsx";
+import { parseAmount } from "../ui/parseAmount.ts";
 import { TransactionStatus } from "../ui/TransactionStatus.tsx";
-
-/** A token amount typed by the user: positive, at most 18 decimals, within `max`; or why not. */
-export function parseAmount(text: string, max?: bigint): { value?: bigint; error?: string } {
-  if (text.trim() === "") return { error: "Enter an amount." };
-  if (!/^\d+(\.\d{1,18})?$/.test(text.trim())) return { error: "Enter a number of tokens, e.g. 100 or 2.5 (at most 18 decimals)." };
-  const value = parseUnits(text.trim(), 18);
-  if (value === 0n) return { error: "The amount must be more than 0." };
-  if (max !== undefined && value > max) return { error: `That is more than the ${Number(max / 10n ** 14n) / 1e4} tokens you have for this.` };
-  return { value };
-}
 
 /**
  * The connected account's token and stake: balances (wallet, available, locked by role,

@@ -1,4 +1,5 @@
-import { BaseError, ContractFunctionRevertedError, ContractFunctionZeroDataError, parseSignature, type Address, type Hex } from "viem";
+import { BaseError, ContractFunctionRevertedError, ContractFunctionZeroDataError, type Address } from "viem";
+import { permitSignature, permitTypedData, type Eip712DomainTuple, type PermitSignature } from "./permitTypedData.ts";
 import type { ProtocolConnection } from "./protocolContracts.ts";
 
 /** Parameters of {@link signPermit}. */
@@ -12,20 +13,6 @@ export type SignPermitParameters = {
   deadline: bigint;
 };
 
-/** An EIP-2612 permit signature, in the `(deadline, v, r, s)` form the protocol's `…WithPermit` calls take. */
-export type PermitSignature = { deadline: bigint; v: number; r: Hex; s: Hex };
-
-/** EIP-2612's typed-data struct of a permit. */
-export const PERMIT_TYPES = {
-  Permit: [
-    { name: "owner", type: "address" },
-    { name: "spender", type: "address" },
-    { name: "value", type: "uint256" },
-    { name: "nonce", type: "uint256" },
-    { name: "deadline", type: "uint256" },
-  ],
-} as const;
-
 /**
  * Signs an EIP-2612 permit of the protocol token for `spender` with the connected account (no
  * transaction): the domain from the token's `eip712Domain()` (EIP-5267), the nonce from
@@ -38,7 +25,7 @@ export const PERMIT_TYPES = {
 export async function signPermit({ chain, spender, value, deadline }: SignPermitParameters): Promise<PermitSignature | undefined> {
   const token = chain.contracts.VeritrainToken;
   const owner = chain.account.address;
-  let domain: readonly [Hex, string, string, bigint, Address, Hex, readonly bigint[]];
+  let domain: Eip712DomainTuple;
   let nonce: bigint;
   try {
     [domain, nonce] = await Promise.all([token.read.eip712Domain(), token.read.nonces([owner])]);
@@ -47,14 +34,6 @@ export async function signPermit({ chain, spender, value, deadline }: SignPermit
     if (unsupported) return undefined;
     throw error;
   }
-  const [, name, version, chainId, verifyingContract] = domain;
-  const signature = await chain.walletClient.signTypedData({
-    account: chain.account,
-    domain: { name, version, chainId, verifyingContract },
-    types: PERMIT_TYPES,
-    primaryType: "Permit",
-    message: { owner, spender, value, nonce, deadline },
-  });
-  const { r, s, yParity } = parseSignature(signature);
-  return { deadline, v: 27 + yParity, r, s };
+  const signature = await chain.walletClient.signTypedData({ account: chain.account, ...permitTypedData({ domain, owner, spender, value, nonce, deadline }) });
+  return permitSignature(signature, deadline);
 }

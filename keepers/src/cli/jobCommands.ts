@@ -5,6 +5,7 @@ import { requireFunds } from "../chain/requireFunds.ts";
 import { stakeTokens } from "../chain/stakeTokens.ts";
 import { VeritrainError } from "../errors.ts";
 import { checkSplitsFit } from "../jobs/checkSplitsFit.ts";
+import { mnistSplitSizes } from "../datasets/mnistSplitSizes.ts";
 import { defaultJobSpec } from "../jobs/defaultJobSpec.ts";
 import { fetchDatasetManifest } from "../jobs/fetchDatasetManifest.ts";
 import { JOB_STATUS_NAMES, JobStatus, postJob, readJob } from "../jobs/jobOnChain.ts";
@@ -75,7 +76,7 @@ export function registerJobCommands(program: Command): void {
         const { store, keep } = await openClientStore({ config, runtime, log, port, peers: o.peer });
         const bounded = () => AbortSignal.any([runtime.signal, AbortSignal.timeout(30_000)]);
         const { manifest } = await fetchDatasetManifest({ chain, store, datasetId: order.datasetId, log, bounded });
-        const sizes = { train: splitSize(manifest.splits, "train"), test: splitSize(manifest.splits, "test") };
+        const sizes = mnistSplitSizes(manifest);
         const { spec, modelBytes } = fileSpec !== undefined && fileModel !== undefined
           ? { spec: fileSpec, modelBytes: fileModel }
           : defaultJobSpec({ sizes, ...recipe });
@@ -235,8 +236,3 @@ function readSpecFiles(specPath: string, modelPath: string | undefined): { spec:
   return { spec, modelBytes };
 }
 
-function splitSize(splits: { name: string; recordCount: number }[], name: string): number {
-  const split = splits.find((s) => s.name === name);
-  if (split === undefined) throw new VeritrainError(`the dataset has no ${name} split: not an MNIST dataset`, { code: "DATASET_NOT_MNIST", details: { split: name } });
-  return split.recordCount;
-}

@@ -1,9 +1,7 @@
 import * as dagCbor from "@ipld/dag-cbor";
 import { CID } from "multiformats/cid";
 import * as raw from "multiformats/codecs/raw";
-import { create as createDigest } from "multiformats/hashes/digest";
-import { sha256 } from "multiformats/hashes/sha2";
-import { hexToBytes, keccak256, toHex, type Hex } from "viem";
+import { keccak256, toHex, type Hex } from "viem";
 import type { ContentStore } from "../content/contentStore.ts";
 import { VeritrainError } from "../errors.ts";
 import { decodeCheckpoint } from "../training/checkpoint.ts";
@@ -12,6 +10,7 @@ import { exportOnnxModel } from "../training/onnxExport.ts";
 import { onnx } from "../training/onnxProto.ts";
 import type { PreparedJob } from "../training/preparedJob.ts";
 import { jobSpecBlockCid } from "./jobSpecBlock.ts";
+import { weightsFileCid } from "./weightsFileCid.ts";
 import type { JobOnChain } from "./jobOnChain.ts";
 
 /** Version of the result manifest layout below. */
@@ -169,11 +168,6 @@ export async function fetchResult({ store, jobId, onChain, job, bounded }: Fetch
   const expected = weightsFile(job, finalParams, manifestCid);
   if (expected.length !== weights.length || expected.some((byte, i) => byte !== weights[i])) throw invalid("the weights file does not hold the last checkpoint's weights");
   return { manifestCid, hashes, checkpoint };
-}
-
-/** The raw-block CID of a result's weights file, whose SHA-256 digest is the on-chain `weightsDigest`. */
-export function weightsFileCid(weightsDigest: Hex): CID {
-  return CID.createV1(raw.code, createDigest(sha256.code, hexToBytes(weightsDigest)));
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { ImageSet } from "./mnist.ts";
-import { PIXEL_TO_FLOAT } from "./mnist.ts";
+import { PIXEL_TO_FLOAT } from "./pixelValues.ts";
 import type { ModelDefinition } from "./modelDefinition.ts";
 import { Network } from "./network.ts";
 

@@ -1,30 +1,12 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { VeritrainError } from "../errors.ts";
+import { parseIdxImageSet, type ImageSet } from "./idxImageSet.ts";
 
-/** A set of labelled images: pixels as bytes, example-major, in SharedArrayBuffers. */
-export type ImageSet = {
-  /** [count][rows·cols] bytes 0..255, row-major within an image. */
-  pixels: Uint8Array;
-  /** [count] class labels 0..9. */
-  labels: Uint8Array;
-  count: number;
-  rows: number;
-  cols: number;
-};
+export type { ImageSet } from "./idxImageSet.ts";
 
 /** The two MNIST source files: 60,000 training and 10,000 test images. */
 export type MnistSources = { train: ImageSet; test: ImageSet };
-
-/**
- * binary32 input value of each pixel byte: PIXEL_TO_FLOAT[b] = fround(b / 255). The engine never
- * divides in the hot loop; it looks the value up here.
- */
-export const PIXEL_TO_FLOAT: Float32Array = Float32Array.from({ length: 256 }, (_, b) => b / 255);
-
-const IMAGES_MAGIC = 2051;
-const LABELS_MAGIC = 2049;
 
 function shared(bytes: Uint8Array): Uint8Array {
   const copy = new Uint8Array(new SharedArrayBuffer(bytes.length));
@@ -36,30 +18,14 @@ function shared(bytes: Uint8Array): Uint8Array {
 export type ReadIdxImageSetParameters = { imagesPath: string; labelsPath: string };
 
 /**
- * Reads an IDX image file (magic 2051, big-endian header count/rows/cols, then bytes) and its
- * IDX label file (magic 2049, count, then bytes) into shared memory.
+ * Reads an IDX image file and its IDX label file ({@link parseIdxImageSet}) into shared memory,
+ * for the training workers.
+ *
+ * @throws VeritrainError `DATASET_INVALID` when the magics or sizes do not match.
  */
 export function readIdxImageSet({ imagesPath, labelsPath }: ReadIdxImageSetParameters): ImageSet {
-  const images = readFileSync(imagesPath);
-  const labels = readFileSync(labelsPath);
-  const header = new DataView(images.buffer, images.byteOffset, 16);
-  const labelHeader = new DataView(labels.buffer, labels.byteOffset, 8);
-  if (header.getUint32(0) !== IMAGES_MAGIC || labelHeader.getUint32(0) !== LABELS_MAGIC) {
-    throw new VeritrainError(`not an IDX image/label pair: ${imagesPath}, ${labelsPath}`, { code: "DATASET_INVALID" });
-  }
-  const count = header.getUint32(4);
-  const rows = header.getUint32(8);
-  const cols = header.getUint32(12);
-  if (labelHeader.getUint32(4) !== count || images.length !== 16 + count * rows * cols || labels.length !== 8 + count) {
-    throw new VeritrainError(`IDX sizes do not match: ${imagesPath}`, { code: "DATASET_INVALID" });
-  }
-  return {
-    pixels: shared(images.subarray(16)),
-    labels: shared(labels.subarray(8)),
-    count,
-    rows,
-    cols,
-  };
+  const set = parseIdxImageSet({ images: readFileSync(imagesPath), labels: readFileSync(labelsPath), source: `${imagesPath}, ${labelsPath}` });
+  return { ...set, pixels: shared(set.pixels), labels: shared(set.labels) };
 }
 
 /**

@@ -1,6 +1,7 @@
 import * as ort from "onnxruntime-node";
-import { loadMnist, PIXEL_TO_FLOAT, type ImageSet } from "./mnist.ts";
-import { argmax, type Predictions } from "./predict.ts";
+import { loadMnist, type ImageSet } from "./mnist.ts";
+import type { Predictions } from "./argmax.ts";
+import { predictWithSession } from "./predictWithSession.ts";
 
 /** Parameters of {@link predictWithOnnxRuntime}. */
 export type PredictWithOnnxRuntimeParameters = {
@@ -21,23 +22,7 @@ export type PredictWithOnnxRuntimeParameters = {
 export async function predictWithOnnxRuntime({ modelBytes, set, chunk = 1000 }: PredictWithOnnxRuntimeParameters): Promise<Predictions> {
   const session = await ort.InferenceSession.create(modelBytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
   try {
-    const inputName = session.inputNames[0]!;
-    const outputName = session.outputNames[0]!;
-    const pixels = set.rows * set.cols;
-    const classes = new Uint8Array(set.count);
-    let logits = new Float32Array(0);
-    for (let start = 0; start < set.count; start += chunk) {
-      const n = Math.min(chunk, set.count - start);
-      const input = new Float32Array(n * pixels);
-      for (let i = 0; i < n * pixels; i++) input[i] = PIXEL_TO_FLOAT[set.pixels[start * pixels + i]!]!;
-      const result = await session.run({ [inputName]: new ort.Tensor("float32", input, [n, 1, set.rows, set.cols]) });
-      const output = result[outputName]!.data as Float32Array;
-      const width = output.length / n;
-      if (logits.length === 0) logits = new Float32Array(set.count * width);
-      logits.set(output, start * width);
-      for (let e = 0; e < n; e++) classes[start + e] = argmax(output, e * width, width);
-    }
-    return { classes, logits };
+    return await predictWithSession({ session, Tensor: ort.Tensor, set, chunk });
   } finally {
     await session.release();
   }

@@ -1,7 +1,8 @@
 import type { ImageSet } from "./mnist.ts";
-import { PIXEL_TO_FLOAT } from "./mnist.ts";
+import { PIXEL_TO_FLOAT } from "./pixelValues.ts";
 import type { ModelDefinition } from "./modelDefinition.ts";
 import { Network } from "./network.ts";
+import { argmax, type Predictions } from "./argmax.ts";
 
 /** Parameters of {@link predictWithEngine}. */
 export type PredictWithEngineParameters = {
@@ -10,14 +11,6 @@ export type PredictWithEngineParameters = {
   set: ImageSet;
   /** Examples per forward pass. */
   chunk?: number;
-};
-
-/** The engine's predictions and logits for a whole set. */
-export type Predictions = {
-  /** Index of the first maximal logit of each example. */
-  classes: Uint8Array;
-  /** [count][classes] logits. */
-  logits: Float32Array;
 };
 
 /**
@@ -40,11 +33,4 @@ export function predictWithEngine({ model, params, set, chunk = 100 }: PredictWi
   }
   for (let e = 0; e < set.count; e++) classes[e] = argmax(logits, e * model.classes, model.classes);
   return { classes, logits };
-}
-
-/** Index (relative to `offset`) of the first maximum of `values[offset … offset + length)`. */
-export function argmax(values: ArrayLike<number>, offset: number, length: number): number {
-  let best = 0;
-  for (let j = 1; j < length; j++) if (values[offset + j]! > values[offset + best]!) best = j;
-  return best;
 }

@@ -1,4 +1,5 @@
 import { VeritrainError } from "../errors.ts";
+import { checkpointSteps } from "./checkpointSteps.ts";
 import { contentId, RAW_CODEC } from "./contentId.ts";
 import { jobSpecCid, validateJobSpec, type JobSpec, type SplitRange, type TrainingConfig } from "./jobSpec.ts";
 import type { SplitName } from "./microBatchRunner.ts";
@@ -59,12 +60,8 @@ export function prepareJob({ spec: value, modelBytes, sources }: PrepareJobParam
       code: "MODEL_DATASET_MISMATCH",
     });
   }
-  const stepsPerEpoch = Math.floor(sets.train.count / config.batchSize);
-  const totalSteps = stepsPerEpoch * config.epochs;
-  const checkpointSteps: number[] = [];
-  for (let step = 0; step < totalSteps; step += config.checkpointInterval) checkpointSteps.push(step);
-  checkpointSteps.push(totalSteps);
-  return { spec, cid: jobSpecCid(spec), config, modelBytes, model, sets, stepsPerEpoch, totalSteps, checkpointSteps };
+  const { steps, stepsPerEpoch, totalSteps } = checkpointSteps({ trainCount: sets.train.count, ...config });
+  return { spec, cid: jobSpecCid(spec), config, modelBytes, model, sets, stepsPerEpoch, totalSteps, checkpointSteps: steps };
 }
 
 /** Step 0: the model file's weights and zeroed optimizer state. */

@@ -1,0 +1,43 @@
+import { AccountLink, Time, Tokens } from "../ui/format.tsx";
+import { Countdown } from "./Countdown.tsx";
+import type { DisputeData } from "./jobQuery.ts";
+
+/**
+ * A job's disputes, live: challenger, disputed checkpoint and hash, bond, the committee drawn,
+ * the verdict and where the bond went.
+ *
+ * @example
+ * <DisputeList disputes={job.disputes} now={now} />
+ */
+export function DisputeList({ disputes, now }: { disputes: DisputeData[]; now: number }) {
+  return (
+    <ul className="list disputes">
+      {disputes.map((d) => (
+        <li key={d.id} data-testid="dispute">
+          <h3>Dispute {d.id} <span className={`badge status-${d.status}`} data-testid="dispute-status">{d.status}</span></h3>
+          <table className="facts">
+            <tbody>
+              <tr><th scope="row">Challenger</th><td><AccountLink address={d.challenger} /></td></tr>
+              <tr><th scope="row">Checkpoint</th><td>{d.checkpointIndex}, claimed hash <code className="hash">{d.claimedHash}</code></td></tr>
+              <tr><th scope="row">Bond</th><td><Tokens value={d.bond} /></td></tr>
+              <tr>
+                <th scope="row">Verdict due</th>
+                <td><Time seconds={d.verdictDeadline} />{d.status === "Open" && <> — <Countdown deadline={Number(d.verdictDeadline)} now={now} passed="overdue: anyone may expire it" /></>}</td>
+              </tr>
+              <tr>
+                <th scope="row">Committee</th>
+                <td data-testid="dispute-committee">
+                  {d.committeeRequestFailed ? "the request failed: no committee will be drawn"
+                    : d.committee === null ? "being drawn…"
+                    : d.committee.map((member, i) => <span key={member}>{i > 0 && ", "}<AccountLink address={member} /></span>)}
+                </td>
+              </tr>
+              {d.providerWrong !== null && <tr><th scope="row">Verdict</th><td data-testid="dispute-verdict">{d.providerWrong ? "the provider was wrong: slashed, consumer refunded" : "the result stands: the challenger was wrong"}</td></tr>}
+              {d.bondRecipient !== null && <tr><th scope="row">Bond went to</th><td><AccountLink address={d.bondRecipient} /></td></tr>}
+            </tbody>
+          </table>
+        </li>
+      ))}
+    </ul>
+  );
+}
