@@ -1,6 +1,7 @@
 import { useReadContract } from "wagmi";
 import { Link } from "wouter";
 import { jobSpecBlockCid } from "../../../keepers/src/jobs/jobSpecBlock.ts";
+import { JobHistory } from "../audit/JobHistory.tsx";
 import { useProtocol } from "../chain/useProtocol.ts";
 import { ChallengeForm } from "../jobs/ChallengeForm.tsx";
 import { Countdown } from "../jobs/Countdown.tsx";
@@ -107,11 +108,8 @@ export default function JobPage({ id }: { id: string }) {
               )}
               {(shownStatus === "Submitted" || shownStatus === "Disputed") && <ChallengeForm jobId={BigInt(job.id)} checkpointCount={spec.data?.checkpointCount} open={challengeable} />}
 
-              {/* Slot for the audit trail (JobHistory, app/src/audit/JobHistory.tsx, another page's component): the lead wires it here. */}
-              <section id="history" data-testid="job-history-slot" aria-label="history">
-                <h2>History</h2>
-                <p>Every event of this job is in the timeline above; the parties' own trails: consumer <AccountLink address={job.consumer} />{job.provider && <>, provider <AccountLink address={job.provider} /></>}.</p>
-              </section>
+              <p>The parties' own trails: consumer <AccountLink address={job.consumer} />{job.provider && <>, provider <AccountLink address={job.provider} /></>}.</p>
+              <JobHistory id={job.id} />
             </>
           );
         }}
