@@ -54,7 +54,9 @@ function focused(): { key: string; ring: boolean } | undefined {
   const el = document.activeElement as HTMLElement | null;
   if (!el || el === document.body) return undefined;
   const style = getComputedStyle(el);
-  return { key: `${el.tagName}:${el.textContent?.trim().slice(0, 30)}:${el.getAttribute("href") ?? ""}:${el.id}`, ring: style.outlineStyle !== "none" && parseFloat(style.outlineWidth) > 0 };
+  // Identified by its place in the document: two links with the same text and target are two stops.
+  const place = [...document.querySelectorAll("*")].indexOf(el);
+  return { key: `${place} ${el.tagName.toLowerCase()} "${el.textContent?.trim().slice(0, 30)}"`, ring: style.outlineStyle !== "none" && parseFloat(style.outlineWidth) > 0 };
 }
 
 (window as unknown as { __a11y: object }).__a11y = { probe: accessibilityProbe, focused, blur: () => (document.activeElement as HTMLElement | null)?.blur() };

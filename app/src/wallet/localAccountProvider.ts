@@ -24,12 +24,19 @@ type TransactionRequest = { to?: Hex; data?: Hex; value?: Hex; gas?: Hex; nonce?
 export function localAccountProvider({ account, chain, rpcUrl }: LocalAccountProviderParameters): EIP1193Provider {
   const wallet = createWalletClient({ account, chain, transport: http(rpcUrl) });
   const listeners = new Map<string, Set<(...args: unknown[]) => void>>();
+  // As a wallet does: no account is exposed to the page until it asks and is granted (connects).
+  let granted = false;
   const request = async ({ method, params }: { method: string; params?: unknown }): Promise<unknown> => {
     const args = (params ?? []) as unknown[];
     switch (method) {
       case "eth_accounts":
+        return granted ? [account.address] : [];
       case "eth_requestAccounts":
+        granted = true;
         return [account.address];
+      case "wallet_revokePermissions":
+        granted = false;
+        return null;
       case "eth_chainId":
         return `0x${chain.id.toString(16)}`;
       case "wallet_switchEthereumChain": {
@@ -38,8 +45,10 @@ export function localAccountProvider({ account, chain, rpcUrl }: LocalAccountPro
         return null;
       }
       case "wallet_requestPermissions":
-      case "wallet_getPermissions":
+        granted = true;
         return [{ parentCapability: "eth_accounts" }];
+      case "wallet_getPermissions":
+        return granted ? [{ parentCapability: "eth_accounts" }] : [];
       case "personal_sign":
         return account.signMessage({ message: { raw: args[0] as Hex } });
       case "eth_signTypedData_v4": {

@@ -1,0 +1,138 @@
+import assert from "node:assert/strict";
+import type { Hex } from "viem";
+import { privateKeyToAddress } from "viem/accounts";
+import { accessibilityBasics } from "../harness/accessibilityBasics.ts";
+import { openApp, type AppBrowser } from "../harness/appBrowser.ts";
+
+/** Parameters of {@link appJourney}. */
+export type AppJourneyParameters = {
+  appUrl: string;
+  rpcUrl: string;
+  /** A funded key (tokens and ETH) that has never staked: the injected test wallet signs with it. */
+  privateKey: Hex;
+  /** The devnet's compute provider, whose audit page is opened once it was paid. */
+  provider: Hex;
+  /** Bound of the wait for the posted job to be finalized. */
+  jobTimeoutMs?: number;
+};
+
+/**
+ * A new user's session in the web app against a running devnet, as the README describes it: connect
+ * the injected EIP-6963 test wallet; stake (bad input refused before any transaction, a revert
+ * decoded into the contract's sentence, a rejection in the wallet leaving the balances as they were);
+ * post a LeNet-5 job paid with a permit; watch it to Finalized; evaluate the trained model in the
+ * browser and draw a digit; verify a storage proof in the browser; open the dataset and the
+ * provider's audit pages. Every page gets a screenshot in app/screenshots/ and passes the
+ * accessibility basics.
+ *
+ * @example
+ * await appJourney({ appUrl, rpcUrl, privateKey, provider });
+ */
+export async function appJourney({ appUrl, rpcUrl, privateKey, provider, jobTimeoutMs = 300_000 }: AppJourneyParameters): Promise<void> {
+  const app = await openApp({ appUrl, privateKey, rpcUrl, chainId: 31337 });
+  const { page } = app;
+  const visit = async (hash: string, name: string, ready: () => Promise<unknown>) => {
+    await page.goto(`${appUrl}#${hash}`);
+    await ready();
+    await app.shot(name);
+    assert.deepEqual(await accessibilityBasics(page), [], `accessibility of #${hash}`);
+  };
+  try {
+    await visit("/", "overview", () => page.getByTestId("latest-datasets").waitFor());
+    await page.getByRole("button", { name: "Connect Test wallet" }).click();
+    await page.getByText("Connected:").waitFor();
+
+    await stake(app);
+    const jobId = await postJob(app, jobTimeoutMs);
+    await visit(`/jobs/${jobId}`, "job-finalized", () => page.getByTestId("job-history-event").first().waitFor());
+    await useTrainedModel(app);
+
+    await visit("/datasets", "datasets", () => page.getByTestId("dataset-row").first().waitFor());
+    await visit("/datasets/1", "dataset", () => page.getByTestId("proof-row").first().waitFor({ timeout: 180_000 }));
+    assert.equal(await page.getByTestId("column-row").count(), 11, "11 columns of an 8 + 3 dataset, each with its holder");
+    await page.getByRole("button", { name: /^Verify this proof/ }).first().click();
+    await page.getByTestId("proof-verify-result").first().filter({ hasText: /valid/ }).waitFor({ timeout: 60_000 });
+    assert.match(await page.getByTestId("proof-verify-result").first().innerText(), /^valid ✓/);
+    await app.shot("dataset-proof-verified");
+
+    await visit("/jobs", "jobs", () => page.getByTestId("job-row").first().waitFor());
+    await visit(`/accounts/${privateKeyToAddress(provider).toLowerCase()}`, "provider", () => page.getByTestId("account-job-row").first().waitFor());
+    await visit("/jobs/new", "post-job", () => page.getByTestId("post-job-form").waitFor());
+  } finally {
+    await app.close();
+  }
+}
+
+/** The stake page: refusals before any transaction, a decoded revert, a rejection, then 100 tokens staked. */
+async function stake({ page, shot }: AppBrowser): Promise<void> {
+  await page.goto(`${page.url().split("#")[0]}#/stake`);
+  const available = page.getByTestId("stake-available");
+  await available.waitFor();
+  assert.equal(await available.innerText(), "0 VTT");
+  const amount = page.getByLabel("Amount to stake (VTT)");
+  const stakeButton = page.getByRole("button", { name: "Stake", exact: true });
+  await amount.fill("1,5");
+  await stakeButton.click();
+  await page.getByText("Enter a number of tokens, e.g. 100 or 2.5").waitFor();
+  await amount.fill("1000000");
+  await page.getByText(/That is more than the .* tokens you have/).waitFor();
+  assert.equal(await page.locator(".tx-status").innerText(), "", "nothing was sent");
+
+  // Joining the validators needs 1,000 tokens of available stake: the simulation reverts, nothing is signed.
+  await page.getByRole("button", { name: "Join the validators" }).click();
+  await page.locator('[data-status="failed"]').waitFor();
+  assert.match(await page.locator(".tx-message").innerText(), /^StakeManagerInsufficientAvailable: .*0 VTT.*1000 VTT/);
+
+  await page.evaluate("window.__veritrainTestWallet.rejectNext = true");
+  await amount.fill("100");
+  await stakeButton.click();
+  await page.getByText("You rejected the request in your wallet; nothing was sent.").waitFor();
+  assert.equal(await available.innerText(), "0 VTT");
+  await shot("stake-rejected");
+
+  await stakeButton.click();
+  await page.getByText("Stake 100 VTT Confirmed.").waitFor({ timeout: 30_000 });
+  await page.getByTestId("stake-available").filter({ hasText: "100 VTT" }).waitFor();
+  await shot("stake");
+}
+
+/** The post form: a refused value, then a small LeNet-5 job paid with one permit signature and one transaction. */
+async function postJob({ page, shot }: AppBrowser, timeoutMs: number): Promise<string> {
+  await page.goto(`${page.url().split("#")[0]}#/jobs/new`);
+  await page.getByTestId("post-job-form").waitFor();
+  await page.getByTestId("post-job-dataset").selectOption("1");
+  const field = (label: string | RegExp) => page.getByLabel(label, { exact: typeof label === "string" });
+  await field("Challenge window (seconds)").fill("99999999");
+  await page.getByTestId("post-job-submit").click();
+  await page.getByTestId("post-job-errors").waitFor();
+  await shot("post-job-invalid");
+  for (const [label, value] of [["Epochs", "1"], ["Training images", "200"], ["Test images", "100"], ["Bidding period (seconds)", "5"], ["Challenge window (seconds)", "30"], [/^Reward/, "5"]] as const) await field(label).fill(value);
+  await page.getByTestId("post-job-submit").click();
+  await page.getByTestId("spec-cid").waitFor({ timeout: 60_000 });
+  await page.waitForURL(/#\/jobs\/\d+$/, { timeout: 60_000 });
+  const jobId = page.url().split("/").pop()!;
+  await page.getByTestId("timeline-step").first().waitFor();
+  await shot("job-posted");
+  await page.getByTestId("job-status").filter({ hasText: "Finalized" }).waitFor({ timeout: timeoutMs });
+  return jobId;
+}
+
+/** The trained model: downloaded and hash-checked, evaluated on MNIST's test set, asked about a drawn digit. */
+async function useTrainedModel({ page, shot }: AppBrowser): Promise<void> {
+  await page.getByTestId("download-model").click();
+  await page.getByTestId("model-ready").waitFor({ timeout: 60_000 });
+  await page.getByTestId("evaluate").click();
+  const accuracy = page.getByTestId("evaluate-accuracy");
+  await accuracy.and(page.locator("[data-accuracy]")).waitFor({ timeout: 120_000 });
+  const measured = Number(await accuracy.getAttribute("data-accuracy"));
+  assert.ok(measured > 0.5 && measured <= 1, `accuracy on MNIST's test set: ${measured}`);
+  const pad = page.getByTestId("draw-pad");
+  const box = (await pad.boundingBox())!;
+  // A "1": one vertical stroke down the middle.
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height * 0.2);
+  await page.mouse.down();
+  for (let i = 1; i <= 10; i++) await page.mouse.move(box.x + box.width / 2, box.y + box.height * (0.2 + 0.06 * i));
+  await page.mouse.up();
+  await page.locator('[data-testid="prediction"][data-digit]').waitFor();
+  await shot("trained-model");
+}
