@@ -9,7 +9,10 @@ import { describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createPublicClient, http } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { devAccountKey } from "../keepers/src/devnet/devAccounts.ts";
 import { readLogLines } from "../keepers/src/devnet/keeperProcess.ts";
+import { DEVNET_ACCOUNTS } from "../keepers/src/devnet/launchDevnet.ts";
+import { appJourney } from "./app/appJourney.ts";
 
 // The keepers take PORT+1…PORT+30, their health endpoints PORT+1000…PORT+1030.
 const PORT = Number(process.env.VERITRAIN_DEVNET_TEST_PORT ?? 8601);
@@ -22,7 +25,7 @@ describe("npm run devnet (scripts/devnet.ts, the README's main command)", () => 
     assert.match(stderr, /^devnet: error \[CLI_ARGUMENT_INVALID\]: --port must be an integer/m);
   });
 
-  it("starts the chain and every keeper as processes, ingests MNIST with plain progress lines on a pipe, serves a new user's own job (the README's commands), and stops all of them on SIGTERM", { timeout: 600_000 }, async () => {
+  it("starts the chain and every keeper as processes, ingests MNIST with plain progress lines on a pipe, serves a new user's own job (the README's commands) and the web app's whole journey in Chromium, and stops all of them on SIGTERM", { timeout: 900_000 }, async () => {
     const directory = mkdtempSync(join(tmpdir(), "veritrain-devnet-"));
     const devnet = spawn(process.execPath, ["scripts/devnet.ts", "--port", String(PORT), "--dir", directory, "--images", "500"], { cwd: root, stdio: ["ignore", "ignore", "pipe"] });
     try {
@@ -41,7 +44,7 @@ describe("npm run devnet (scripts/devnet.ts, the README's main command)", () => 
       assert.ok(console.some((line) => line === `devnet: subgraph: http://127.0.0.1:${PORT + 1}/subgraphs/name/veritrain`), "the subgraph's URL is printed once the indexer is up");
       assert.ok(console.some((line) => /^devnet: 27 keepers running .*\(\d+ (s|min \d+ s)\)$/.test(line)), "the keepers' start-up with its time");
       const gatewayUrl = `http://127.0.0.1:${PORT + 1001}`;
-      assert.ok(console.some((line) => line === `devnet: app: ${gatewayUrl}/` || line === `devnet: gateway (no app to serve): ${gatewayUrl}`), "the app's URL is printed once the gateway is up");
+      assert.ok(console.some((line) => line === `devnet: app: ${gatewayUrl}/`), "the app's URL is printed once the gateway is up");
       const appConfig = (await (await fetch(`${gatewayUrl}/config.json`)).json()) as { chainId: number; subgraphUrl: string; devWallet: boolean; addresses: Record<string, string> };
       assert.deepEqual([appConfig.chainId, appConfig.subgraphUrl, appConfig.devWallet], [31337, `http://127.0.0.1:${PORT + 1}/subgraphs/name/veritrain`, true]);
       const deployed = Object.entries(JSON.parse(readFileSync(join(directory, "deployed_addresses.json"), "utf8")) as Record<string, string>);
@@ -63,6 +66,11 @@ describe("npm run devnet (scripts/devnet.ts, the README's main command)", () => 
       assert.equal(peers.length, 11, "compute, challenger and 9 validators");
       const posted = JSON.parse(veritrain("--json", "job", "post", "--dataset", "1", "--train-images", "100", "--test-images", "50", "--no-wait", "--peer", ...peers)) as { jobId: string };
       assert.match(veritrain("job", "list"), new RegExp(`job +${posted.jobId} +(Bidding|Assigned|Submitted) +dataset 1 +${address}`));
+
+      // The same in the web app, as another new user with an injected wallet (test/app/appJourney.ts).
+      const browserUser = generatePrivateKey();
+      assert.match(veritrain("devnet", "fund", privateKeyToAccount(browserUser).address), /received 1000 VTT/);
+      await appJourney({ appUrl: `${gatewayUrl}/`, rpcUrl: `http://127.0.0.1:${PORT}`, privateKey: browserUser, provider: devAccountKey(DEVNET_ACCOUNTS.compute) });
 
       const pids = readLogLines(join(directory, "logs", "automation.log")).map((line) => line.pid as number);
       assert.ok(pids.length > 0, "the automation keeper logs to its own file");

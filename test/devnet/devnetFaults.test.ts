@@ -8,6 +8,7 @@ import { parseEther, parseEventLogs, type Address } from "viem";
 import { testAccuracyBps } from "../../keepers/src/compute/testAccuracy.ts";
 import { readDatasetOnChain } from "../../keepers/src/datasets/datasetOnChain.ts";
 import { followJob, ingestDataset, postDevnetJob, startComputeKeeper } from "../../keepers/src/devnet/devnetPhases.ts";
+import { openApp } from "../harness/appBrowser.ts";
 import { readLogLines } from "../../keepers/src/devnet/keeperProcess.ts";
 import { DEVNET_ACCOUNTS, launchDevnet, type DevnetRun } from "../../keepers/src/devnet/launchDevnet.ts";
 import { waitFor } from "../../keepers/src/devnet/waitFor.ts";
@@ -164,6 +165,21 @@ describe("devnet faults: keepers as processes on 127.0.0.1, killed and restarted
     assert.equal(await token.read.balanceOf([consumer]), consumerBefore, "the consumer is back where it was before posting");
     const cheatStakeAfter = await chain().contracts.StakeManager.read.stakeOf([cheatAddress]);
     assert.equal(cheatStakeBefore.available - (cheatStakeAfter.available + cheatStakeAfter.locked), parseEther("100"), "the job's minimum stake is slashed");
+
+    // What a user sees of it in the web app: the job failed, the verdict, the slash on the cheat's own page.
+    const app = await openApp({ appUrl: run.appUrl, rpcUrl: run.devnet.rpcUrl, chainId: 31337 });
+    try {
+      await app.page.goto(`${run.appUrl}#/jobs/${jobId}`);
+      await app.page.getByTestId("job-status").filter({ hasText: "Failed" }).waitFor();
+      await app.page.getByTestId("dispute-verdict").filter({ hasText: "the provider was wrong: slashed" }).waitFor();
+      assert.match(await app.page.getByTestId("job-payments").innerText(), /Slashed from providers\s+100 VTT/);
+      await app.shot("job-disputed");
+      await app.page.goto(`${run.appUrl}#/accounts/${cheatAddress.toLowerCase()}`);
+      await app.page.getByTestId("account-slash-event").first().waitFor();
+      await app.shot("provider-slashed");
+    } finally {
+      await app.close();
+    }
   });
   it("chaos: through a proxy injecting resets, lost answers, delays and a 30 s outage, with keepers SIGKILLed and restarted, 3 jobs and a round all end; nothing twice; every token accounted for", async (t) => {
     // Both an honest and the dishonest compute keeper bid: some jobs are paid, some disputed.

@@ -15,11 +15,11 @@ export type AccessibilityFindings = string[];
  */
 export async function accessibilityBasics(page: Page): Promise<AccessibilityFindings> {
   await page.addScriptTag({ content: await bundleBrowserScript("accessibilityProbe.browser.ts") });
-  type Probe = { probe(): string[]; focused(): { key: string; ring: boolean } | undefined; blur(): void };
+  type Probe = { probe(): string[]; focused(): { key: string; ring: boolean } | undefined; tabStops(): number; blur(): void };
   const probe = <T>(call: (a11y: Probe) => T) => page.evaluate(`(${call.toString()})(window.__a11y)`) as Promise<T>;
   const findings = await probe((a11y) => a11y.probe());
   // Keyboard: Tab through the page; every enabled control must be reached and show a focus ring.
-  const controls = await page.locator("input:visible:enabled, select:visible:enabled, textarea:visible:enabled, button:visible:enabled, a[href]:visible").count();
+  const controls = await probe((a11y) => a11y.tabStops());
   await probe((a11y) => a11y.blur());
   const reached = new Set<string>();
   for (let i = 0; i < controls + 2; i++) {

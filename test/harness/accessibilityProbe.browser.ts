@@ -1,11 +1,17 @@
 // The in-page half of accessibilityBasics.ts: bundled into the page by esbuild and run there, so it
 // is type-checked against the DOM (app/tsconfig.json) rather than Node.
 
+/** Whether `el` is rendered for the user: laid out, visible, and not inside a closed <details> or a hidden subtree. */
+function isShown(el: Element): boolean {
+  const r = el.getBoundingClientRect();
+  return r.width > 0 && r.height > 0 && el.checkVisibility({ contentVisibilityAuto: true, opacityProperty: false, visibilityProperty: true });
+}
+
 /** Names, alt text, headings, lang and contrast of the page as it is; one line per finding. */
 function accessibilityProbe(): string[] {
   const found: string[] = [];
   const describe = (el: Element) => `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ""}${el.getAttribute("data-testid") ? `[${el.getAttribute("data-testid")}]` : ""} "${(el.textContent ?? "").trim().slice(0, 40)}"`;
-  const visible = (el: Element) => { const r = el.getBoundingClientRect(); const s = getComputedStyle(el); return r.width > 0 && r.height > 0 && s.visibility !== "hidden" && s.display !== "none"; };
+  const visible = isShown;
   const nameOf = (el: HTMLElement): string => {
     const labelledBy = el.getAttribute("aria-labelledby");
     if (labelledBy) return labelledBy.split(/\s+/).map((id) => document.getElementById(id)?.textContent ?? "").join(" ").trim();
@@ -59,4 +65,11 @@ function focused(): { key: string; ring: boolean } | undefined {
   return { key: `${place} ${el.tagName.toLowerCase()} "${el.textContent?.trim().slice(0, 30)}"`, ring: style.outlineStyle !== "none" && parseFloat(style.outlineWidth) > 0 };
 }
 
-(window as unknown as { __a11y: object }).__a11y = { probe: accessibilityProbe, focused, blur: () => (document.activeElement as HTMLElement | null)?.blur() };
+/** The stops Tab should make: every visible, enabled control, a radio group counting once (arrow keys move within it). */
+function tabStops(): number {
+  const controls = [...document.querySelectorAll<HTMLElement>("input, select, textarea, button, a[href], summary")].filter((el) => isShown(el) && !(el as HTMLInputElement).disabled && (el as HTMLInputElement).type !== "hidden");
+  const radioGroups = new Set(controls.filter((el) => (el as HTMLInputElement).type === "radio").map((el) => (el as HTMLInputElement).name));
+  return controls.filter((el) => (el as HTMLInputElement).type !== "radio").length + radioGroups.size;
+}
+
+(window as unknown as { __a11y: object }).__a11y = { probe: accessibilityProbe, focused, tabStops, blur: () => (document.activeElement as HTMLElement | null)?.blur() };
