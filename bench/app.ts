@@ -3,12 +3,11 @@
  * entry chunk and what index.html preloads; goal ≤ 300 KB), the time from navigation to the first
  * subgraph data on screen (median of 5 loads; goal ≤ 1 s), the time from a job's on-chain posting
  * (its receipt) to the app showing it (median of 5 jobs; goal ≤ 2 s), and the accessibility basics
- * of every page (test/harness/accessibilityBasics.ts). Builds what it needs (contracts, subgraph,
- * app). The last line is one JSON object.
+ * of every page (test/harness/accessibilityBasics.ts). The devnet builds what it needs (contracts,
+ * subgraph, app). The last line is one JSON object.
  *
  *   npm run bench:app [-- --port 8800]
  */
-import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
@@ -29,17 +28,15 @@ const directory = join(root, ".devnet-bench-app");
 const progress = createDevnetConsole({ prefix: "bench:app" });
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
-execFileSync("npm", ["run", "--silent", "build", "--", "--quiet"], { cwd: root, stdio: "inherit" });
-execFileSync("npm", ["run", "--silent", "app:build"], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
-const dist = join(root, "app", "dist");
-const index = readFileSync(join(dist, "index.html"), "utf8");
-const initial = [...index.matchAll(/(?:src|href)="\.\/(assets\/[^"]+\.(?:js|css))"/g)].map(([, path]) => path!);
-const initialJsGzipKb = Math.round(initial.filter((path) => path.endsWith(".js")).reduce((sum, path) => sum + gzipSync(readFileSync(join(dist, path)), { level: 9 }).length, 0) / 102.4) / 10;
-
 const controller = new AbortController();
 process.once("SIGINT", () => controller.abort());
+// The devnet compiles the contracts and builds the app (app/dist) when they changed.
 const run = await launchDevnet({ port: parseCount(options.port, "--port", 1), directory, log: createFileLogger("bench-app", join(directory, "..", ".devnet-bench-app.log")), progress, signal: controller.signal });
 try {
+  const dist = join(root, "app", "dist");
+  const index = readFileSync(join(dist, "index.html"), "utf8");
+  const initial = [...index.matchAll(/(?:src|href)="\.\/(assets\/[^"]+\.(?:js|css))"/g)].map(([, path]) => path!);
+  const initialJsGzipKb = Math.round(initial.filter((path) => path.endsWith(".js")).reduce((sum, path) => sum + gzipSync(readFileSync(join(dist, path)), { level: 9 }).length, 0) / 102.4) / 10;
   const { datasetId } = await ingestDataset({ run, images: 200, shardSize: 65536, signal: controller.signal });
   const app = await openApp({ appUrl: run.appUrl, rpcUrl: run.devnet.rpcUrl, chainId: 31337 });
   try {
