@@ -32,13 +32,14 @@ finish_lanes() {
   return $failed
 }
 
-# Compile, the app's ABIs (test/app imports them), subgraph build, type-check, Solidity tests.
+# Compile, the app's ABIs (test/app imports them), subgraph build, type-check (keepers and app), Solidity tests.
 default_build() {
   set -e
   hardhat compile --quiet
   node scripts/appArtifacts.ts
   npm run subgraph:build
   tsc -p .
+  tsc -p app
   hardhat test solidity --network default
 }
 

@@ -6,6 +6,7 @@ import { privateKeyToAddress } from "viem/accounts";
 import { connectProtocol, type ProtocolConnection } from "../chain/protocolContracts.ts";
 import { buildApp } from "./buildApp.ts";
 import { buildSubgraph } from "./buildSubgraph.ts";
+import { oneBuildAtATime } from "./oneBuildAtATime.ts";
 import { DEV_WALLET_ACCOUNTS, devAccountKey, fundDevAccounts } from "./devAccounts.ts";
 import type { DevnetConsole } from "./devnetConsole.ts";
 import { createKeeperFleet, type KeeperCrash, type KeeperFleet, type KeeperSpec } from "./keeperFleet.ts";
@@ -139,10 +140,10 @@ export async function launchDevnet({ port, directory, log, storageKeepers = 12, 
   };
   try {
     // The indexer runs the subgraph's compiled mappings: built when their inputs changed (~20 s).
-    const subgraph = await timedStep({ progress, label: "building the subgraph (npm run subgraph:build)", done: ({ built }) => (built ? "subgraph built" : "subgraph unchanged since its last build") }, () => buildSubgraph({ outputFile: buildOutput }));
+    const subgraph = await timedStep({ progress, label: "building the subgraph (npm run subgraph:build)", done: ({ built }) => (built ? "subgraph built" : "subgraph unchanged since its last build") }, () => oneBuildAtATime(() => buildSubgraph({ outputFile: buildOutput }), { log, rpcUrl: devnet.rpcUrl }));
     const app = await timedStep(
       { progress, label: "building the web app (npm run app:build)", done: ({ built }) => (built ? "app built" : "app unchanged since its last build") },
-      () => buildApp({ outputFile: buildOutput }),
+      () => oneBuildAtATime(() => buildApp({ outputFile: buildOutput }), { log, rpcUrl: devnet.rpcUrl }),
     );
     const ports = devnetPorts(port);
     const keyOf = (account: number) => devAccountKey(account);

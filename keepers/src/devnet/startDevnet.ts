@@ -5,8 +5,8 @@ import type { Logger } from "pino";
 import { createPublicClient, http, type Address } from "viem";
 import type { ProtocolContractName } from "../chain/protocolContracts.ts";
 import { VeritrainError } from "../errors.ts";
-import { withDirectoryLock } from "../runtime/directoryLock.ts";
 import type { DevnetConsole } from "./devnetConsole.ts";
+import { oneBuildAtATime } from "./oneBuildAtATime.ts";
 import { timedStep } from "./timedStep.ts";
 import { waitFor } from "./waitFor.ts";
 
@@ -71,13 +71,7 @@ export async function startDevnet({ port, log, timeoutMs = 60_000, parameters = 
   if (await answers(rpcUrl)) {
     throw new VeritrainError(`a chain node already answers on ${rpcUrl}; stop it or choose another port`, { code: "DEVNET_PORT_IN_USE", details: { rpcUrl } });
   }
-  // Hardhat's build writes cache/ and artifacts/ without a lock of its own: devnets starting at once
-  // in one checkout (concurrent test files) compile and deploy one at a time.
-  const buildLock = new URL("cache/devnet-build.lock", root).pathname;
-  const oneAtATime = <T>(step: () => Promise<T>) => {
-    mkdirSync(dirname(buildLock), { recursive: true });
-    return withDirectoryLock(buildLock, step, { onWait: (pid) => log.info({ rpcUrl, pid }, "another devnet is compiling or deploying; waiting") });
-  };
+  const oneAtATime = <T>(step: () => Promise<T>) => oneBuildAtATime(step, { log, rpcUrl });
   log.info({ rpcUrl }, "compiling contracts");
   // The build Ignition deploys (the `production` profile, without the Solidity tests, which take
   // minutes in its isolated mode): compiling the default profile here instead made the two builds
