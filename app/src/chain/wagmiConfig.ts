@@ -1,6 +1,6 @@
 import { createConfig, http, type Config } from "wagmi";
 import { defineChain, type Chain } from "viem";
-import type { AppConfig } from "../config/loadAppConfig.ts";
+import type { AppConfig } from "../../../keepers/src/gateway/appConfig.ts";
 
 /** The chain the config names, as viem describes chains. */
 export function appChain(config: AppConfig): Chain {

@@ -1,5 +1,5 @@
 import { createContext, useContext } from "react";
-import type { AppConfig } from "./loadAppConfig.ts";
+import type { AppConfig } from "../../../keepers/src/gateway/appConfig.ts";
 
 /** The loaded {@link AppConfig}, provided once by main.tsx. */
 export const AppConfigContext = createContext<AppConfig | undefined>(undefined);

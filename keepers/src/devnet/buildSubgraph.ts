@@ -1,9 +1,8 @@
-import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { VeritrainError } from "../errors.ts";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { SUBGRAPH_CONTRACTS } from "../indexer/subgraphContracts.ts";
+import { rebuildWhenChanged } from "./rebuildWhenChanged.ts";
 
 const root = new URL("../../../", import.meta.url).pathname;
 /** Where the digest of the inputs of the last successful build is kept. */
@@ -26,17 +25,8 @@ export type BuildSubgraphParameters = {
  * @example
  * const { built } = await buildSubgraph({ outputFile: ".devnet/logs/build.log" });
  */
-export async function buildSubgraph({ outputFile }: BuildSubgraphParameters): Promise<{ built: boolean }> {
-  const digest = subgraphInputsDigest();
-  if (existsSync(DIGEST_FILE) && readFileSync(DIGEST_FILE, "utf8").trim() === digest) return { built: false };
-  mkdirSync(dirname(outputFile), { recursive: true });
-  const output = openSync(outputFile, "a");
-  const build = spawn("npm", ["run", "--silent", "subgraph:build"], { cwd: root, stdio: ["ignore", output, output] });
-  closeSync(output);
-  const code = await new Promise<number | null>((resolve) => build.once("exit", resolve));
-  if (code !== 0) throw new VeritrainError(`npm run subgraph:build failed; see ${outputFile}`, { code: "DEVNET_STEP_FAILED", details: { step: "subgraph:build", outputFile } });
-  writeFileSync(DIGEST_FILE, `${digest}\n`);
-  return { built: true };
+export function buildSubgraph({ outputFile }: BuildSubgraphParameters): Promise<{ built: boolean }> {
+  return rebuildWhenChanged({ script: "subgraph:build", digest: subgraphInputsDigest(), digestFile: DIGEST_FILE, outputFile });
 }
 
 /** SHA-256 over the subgraph's sources (path and bytes, in path order) and the indexed interfaces' ABIs. */
