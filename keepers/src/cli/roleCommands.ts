@@ -8,6 +8,7 @@ import { stakeTokens } from "../chain/stakeTokens.ts";
 import { runChallengerRole } from "../challenger/challengerRole.ts";
 import { runComputeRole } from "../compute/computeRole.ts";
 import { buildAppConfig } from "../gateway/appConfig.ts";
+import { contentPeerDialer } from "../gateway/contentPeerDialer.ts";
 import { startGateway } from "../gateway/startGateway.ts";
 import { StorageProver } from "../proofs/storageProver.ts";
 import { runStorageRole } from "../storage/storageRole.ts";
@@ -244,7 +245,9 @@ export function registerRoleCommands(program: Command): void {
           devWallet: o.devWallet === true,
         });
         const store = await openKeeperStore({ config, runtime, log, port, peers: o.peer });
-        const server = await startGateway({ port: httpPort, store, appConfig, appDirectory: o.app, fetchTimeoutMs, health, log });
+        const reachPeers = contentPeerDialer({ chain, store, peers: o.peer, log });
+        await reachPeers();
+        const server = await startGateway({ port: httpPort, store, appConfig, appDirectory: o.app, fetchTimeoutMs, reachPeers, health, log });
         runtime.defer(() => server.close());
         console.log(JSON.stringify({ url: server.url }));
         await new Promise((resolve) => runtime.signal.addEventListener("abort", resolve, { once: true }));

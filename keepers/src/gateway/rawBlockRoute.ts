@@ -12,6 +12,8 @@ export type RawBlockRouteParameters = {
   store: ContentStore;
   /** How long a block is looked for before the answer is 404. */
   fetchTimeoutMs: number;
+  /** Called before looking for a block the gateway does not hold: (re)connects to the peers that may. */
+  reachPeers: () => Promise<void>;
 };
 
 /**
@@ -23,9 +25,9 @@ export type RawBlockRouteParameters = {
  * `GATEWAY_BLOCK_NOT_FOUND` when no peer served it within `fetchTimeoutMs`.
  *
  * @example
- * const routes = { "GET /ipfs/*": rawBlockRoute({ store, fetchTimeoutMs: 30_000 }) };
+ * const routes = { "GET /ipfs/*": rawBlockRoute({ store, fetchTimeoutMs: 30_000, reachPeers }) };
  */
-export function rawBlockRoute({ store, fetchTimeoutMs }: RawBlockRouteParameters): HttpRoute {
+export function rawBlockRoute({ store, fetchTimeoutMs, reachPeers }: RawBlockRouteParameters): HttpRoute {
   return async (request) => {
     const url = new URL(request.url ?? "/", "http://127.0.0.1");
     const format = url.searchParams.get("format") ?? (request.headers.accept?.includes(RAW_BLOCK_TYPE) ? "raw" : undefined);
@@ -41,6 +43,7 @@ export function rawBlockRoute({ store, fetchTimeoutMs }: RawBlockRouteParameters
     }
     let bytes: Uint8Array;
     try {
+      if (!(await store.has(cid))) await reachPeers();
       bytes = await store.get(cid, { signal: AbortSignal.timeout(fetchTimeoutMs) });
     } catch (error) {
       if (!(error instanceof VeritrainError)) throw error;

@@ -3,6 +3,7 @@ import type { ContentStore } from "../content/contentStore.ts";
 import type { RoleHealth } from "../runtime/roleHealth.ts";
 import { serveHttp, type HttpRoute, type HttpServer } from "../runtime/serveHttp.ts";
 import type { AppConfig } from "./appConfig.ts";
+import type { contentPeerDialer } from "./contentPeerDialer.ts";
 import { appFilesRoute } from "./appFilesRoute.ts";
 import { blockPutRoute } from "./blockPutRoute.ts";
 import { rawBlockRoute } from "./rawBlockRoute.ts";
@@ -19,6 +20,8 @@ export type StartGatewayParameters = {
   appDirectory?: string;
   /** How long `GET /ipfs/<cid>` looks for a block. */
   fetchTimeoutMs: number;
+  /** (Re)connects to the peers that may hold a block the gateway lacks ({@link contentPeerDialer}). */
+  reachPeers: () => Promise<void>;
   /** Served at `GET /healthz`; `ok` once listening. */
   health: RoleHealth;
   log: Logger;
@@ -31,13 +34,13 @@ export type StartGatewayParameters = {
  * files ({@link appFilesRoute}) when there is an app.
  *
  * @example
- * const server = await startGateway({ port: 8573, store, appConfig, appDirectory: "app/dist", fetchTimeoutMs: 30_000, health, log });
+ * const server = await startGateway({ port: 8573, store, appConfig, appDirectory: "app/dist", fetchTimeoutMs: 30_000, reachPeers, health, log });
  * runtime.defer(() => server.close());
  */
-export async function startGateway({ port, store, appConfig, appDirectory, fetchTimeoutMs, health, log }: StartGatewayParameters): Promise<HttpServer> {
+export async function startGateway({ port, store, appConfig, appDirectory, fetchTimeoutMs, reachPeers, health, log }: StartGatewayParameters): Promise<HttpServer> {
   const routes: Record<string, HttpRoute> = {
     "GET /config.json": () => ({ status: 200, body: appConfig }),
-    "GET /ipfs/*": rawBlockRoute({ store, fetchTimeoutMs }),
+    "GET /ipfs/*": rawBlockRoute({ store, fetchTimeoutMs, reachPeers }),
     "POST /api/v0/block/put": blockPutRoute({ store, log }),
     ...(appDirectory === undefined ? {} : { "GET /*": appFilesRoute({ directory: appDirectory }) }),
   };

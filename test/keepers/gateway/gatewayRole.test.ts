@@ -79,6 +79,9 @@ describe("gateway keeper: node A serves the browser, node B is a job keeper dial
   let root: string;
   let a: HeliaContentStore;
   let b: HeliaContentStore;
+  /** A node the gateway has not dialed: it is reached only through `reachPeers`, as a storage provider is. */
+  let c: HeliaContentStore;
+  let reaches = 0;
   let gateway: HttpServer;
   let appConfig: AppConfig;
 
@@ -92,11 +95,17 @@ describe("gateway keeper: node A serves the browser, node B is a job keeper dial
     await writeFile(join(root, "secret.txt"), "not for the browser");
     a = await createHeliaContentStore({ directory: join(root, "a"), listen: true });
     b = await createHeliaContentStore({ directory: join(root, "b"), listen: true, peers: a.multiaddrs() });
+    c = await createHeliaContentStore({ directory: join(root, "c"), listen: true });
+    const reachPeers = async () => {
+      reaches++;
+      await a.dial(c.multiaddrs()[0]!);
+    };
     appConfig = buildAppConfig({ chainId: 31337, rpcUrl: "http://127.0.0.1:8545", subgraphUrl: "http://127.0.0.1:8546/subgraphs/name/veritrain", gatewayUrl: url, addresses, startBlock: 0, devWallet: true });
-    gateway = await startGateway({ port: PORT, store: a, appConfig, appDirectory: app, fetchTimeoutMs: 2_000, health: createRoleHealth("gateway"), log: pino({ level: "silent" }) });
+    gateway = await startGateway({ port: PORT, store: a, appConfig, appDirectory: app, fetchTimeoutMs: 2_000, reachPeers, health: createRoleHealth("gateway"), log: pino({ level: "silent" }) });
   });
   after(async () => {
     await gateway?.close();
+    await c?.close();
     await b?.close();
     await a?.close();
     await rm(root, { recursive: true, force: true });
@@ -149,6 +158,19 @@ describe("gateway keeper: node A serves the browser, node B is a job keeper dial
       assert.equal(response.headers.get("access-control-allow-origin"), "*");
       assert.match(response.headers.get("cache-control")!, /immutable/);
       assert.deepEqual(new Uint8Array(await response.arrayBuffer()), bytes);
+    });
+
+    it("reaches its peers before looking for a block it lacks (a storage provider it had not dialed), and not for one it holds", async () => {
+      const bytes = text("a dataset manifest on a storage provider");
+      const cid = await c.put(bytes);
+      const before = reaches;
+      const response = await fetch(`${url}/ipfs/${cid}?format=raw`);
+      assert.equal(response.status, 200);
+      assert.deepEqual(new Uint8Array(await response.arrayBuffer()), bytes);
+      assert.equal(reaches, before + 1);
+      await a.put(text("held by the gateway"));
+      await fetch(`${url}/ipfs/${await rawBlockCid(text("held by the gateway"))}?format=raw`);
+      assert.equal(reaches, before + 1, "no dial for a block the gateway holds");
     });
 
     it("takes Accept: application/vnd.ipld.raw instead of ?format=raw", async () => {
