@@ -27,7 +27,7 @@ describe("npm run devnet (scripts/devnet.ts, the README's main command)", () => 
 
   it("starts the chain and every keeper as processes, ingests MNIST with plain progress lines on a pipe, serves a new user's own job (the README's commands) and the web app's whole journey in Chromium, and stops all of them on SIGTERM", { timeout: 900_000 }, async () => {
     const directory = mkdtempSync(join(tmpdir(), "veritrain-devnet-"));
-    const devnet = spawn(process.execPath, ["scripts/devnet.ts", "--port", String(PORT), "--dir", directory, "--images", "500"], { cwd: root, stdio: ["ignore", "ignore", "pipe"] });
+    const devnet = spawn(process.execPath, ["scripts/devnet.ts", "--port", String(PORT), "--dir", directory, "--images", "500", "--train-images", "200", "--test-images", "100"], { cwd: root, stdio: ["ignore", "ignore", "pipe"] });
     try {
       let ingested = false;
       const console: string[] = [];
@@ -62,15 +62,17 @@ describe("npm run devnet (scripts/devnet.ts, the README's main command)", () => 
       assert.match(veritrain("account"), /tokens +0 VTT/);
       assert.match(veritrain("devnet", "fund", address), /received 1000 VTT/);
       assert.match(veritrain("dataset", "list"), /dataset +1 +Active/);
+      // The web app, as another new user with an injected wallet (test/app/appJourney.ts). Before the
+      // CLI user's job: that one's spec is served by nobody once `job post --no-wait` exits, and the
+      // compute keeper keeps trying to fetch it until its bidding closes, bidding on nothing else meanwhile.
+      const browserUser = generatePrivateKey();
+      assert.match(veritrain("devnet", "fund", privateKeyToAccount(browserUser).address), /received 1000 VTT/);
+      await appJourney({ appUrl: `${gatewayUrl}/`, rpcUrl: `http://127.0.0.1:${PORT}`, privateKey: browserUser, provider: devAccountKey(DEVNET_ACCOUNTS.compute) });
+
       const peers = readFileSync(join(directory, "job-peers"), "utf8").trim().split(" ");
       assert.equal(peers.length, 11, "compute, challenger and 9 validators");
       const posted = JSON.parse(veritrain("--json", "job", "post", "--dataset", "1", "--train-images", "100", "--test-images", "50", "--no-wait", "--peer", ...peers)) as { jobId: string };
       assert.match(veritrain("job", "list"), new RegExp(`job +${posted.jobId} +(Bidding|Assigned|Submitted) +dataset 1 +${address}`));
-
-      // The same in the web app, as another new user with an injected wallet (test/app/appJourney.ts).
-      const browserUser = generatePrivateKey();
-      assert.match(veritrain("devnet", "fund", privateKeyToAccount(browserUser).address), /received 1000 VTT/);
-      await appJourney({ appUrl: `${gatewayUrl}/`, rpcUrl: `http://127.0.0.1:${PORT}`, privateKey: browserUser, provider: devAccountKey(DEVNET_ACCOUNTS.compute) });
 
       const pids = readLogLines(join(directory, "logs", "automation.log")).map((line) => line.pid as number);
       assert.ok(pids.length > 0, "the automation keeper logs to its own file");
