@@ -60,6 +60,10 @@ export async function appJourney({ appUrl, rpcUrl, privateKey, provider, jobTime
     await visit("/jobs", "jobs", () => page.getByTestId("job-row").first().waitFor());
     await visit(`/accounts/${privateKeyToAddress(provider).toLowerCase()}`, "provider", () => page.getByTestId("account-job-row").first().waitFor());
     await visit("/jobs/new", "post-job", () => page.getByTestId("post-job-form").waitFor());
+  } catch (error) {
+    // What the page showed when the journey stopped.
+    await app.shot("journey-failed");
+    throw error;
   } finally {
     await app.close();
   }

@@ -1,10 +1,6 @@
 import { useQuery } from "@tanstack/react-query";
-import * as dagCbor from "@ipld/dag-cbor";
-import { CID } from "multiformats/cid";
-import { create as createDigest } from "multiformats/hashes/digest";
-import { sha256 } from "multiformats/hashes/sha2";
-import { hexToBytes, type Hex } from "viem";
-import { decodeManifest, manifestBlockCid } from "../../../keepers/src/datasets/manifest.ts";
+import type { Hex } from "viem";
+import { decodeManifest, manifestBlockCid, manifestCidOf } from "../../../keepers/src/datasets/manifest.ts";
 import { mnistSplitSizes } from "../../../keepers/src/datasets/mnistSplitSizes.ts";
 import { useAppConfig } from "../config/appContext.ts";
 import { fetchRawBlock } from "./fetchRawBlock.ts";
@@ -24,7 +20,7 @@ export function useDatasetSizes(manifestDigest: Hex | undefined) {
     staleTime: Infinity,
     retry: 1,
     queryFn: async () => {
-      const manifestCid = CID.createV1(dagCbor.code, createDigest(sha256.code, hexToBytes(manifestDigest!)));
+      const manifestCid = manifestCidOf(manifestDigest!);
       const bytes = await fetchRawBlock({ gatewayUrl: ipfsGatewayUrl, cid: manifestBlockCid(manifestCid), what: "the dataset's manifest", signal: AbortSignal.timeout(15_000) });
       return mnistSplitSizes(await decodeManifest(bytes, manifestCid));
     },

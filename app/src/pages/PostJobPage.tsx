@@ -163,7 +163,8 @@ function PostJobFormView({ address, datasets }: { address: Address; datasets: Ac
 
       {touched && Object.keys(errors).length > 0 && <p role="alert" className="error" data-testid="post-job-errors">Correct the {Object.keys(errors).length === 1 ? "field" : `${Object.keys(errors).length} fields`} marked above; nothing was stored or signed.</p>}
       <p>Posting stores the model and the spec on IPFS, then asks your wallet for one permit signature for {plan === undefined ? "the reward" : <Tokens value={plan.order.reward} symbol={symbol} />} and one transaction.</p>
-      <button type="submit" disabled={tx.busy} data-testid="post-job-submit">Post the job</button>
+      {/* The splits are checked against the dataset's manifest: until it is read there is nothing to post. */}
+      <button type="submit" disabled={tx.busy || sizes.isPending} data-testid="post-job-submit">{sizes.isPending ? "Reading the dataset's manifest…" : "Post the job"}</button>
       {specCid !== undefined && <p role="status">Job spec stored as <code data-testid="spec-cid">{specCid}</code>.</p>}
       <TransactionStatus state={tx.state} />
     </form>
