@@ -1,3 +1,4 @@
+import { DEVNET_CHAIN_ID } from "../../../keepers/src/devnet/devAccounts.ts";
 import type { AppConfig } from "../../../keepers/src/gateway/appConfig.ts";
 
 const REQUIRED = ["VeritrainToken", "StakeManager", "JobRegistry", "DatasetRegistry", "ValidatorCommittee", "Disputes", "StorageProofs"] as const;
@@ -19,5 +20,5 @@ export async function loadAppConfig(url = "./config.json"): Promise<AppConfig> {
   for (const name of REQUIRED) {
     if (config.addresses[name] === undefined) throw new Error(`${url} has no address for ${name}: is it this network's deployed_addresses.json?`);
   }
-  return { ...config, devWallet: config.devWallet === true && config.chainId === 31337 };
+  return { ...config, devWallet: config.devWallet === true && config.chainId === DEVNET_CHAIN_ID };
 }

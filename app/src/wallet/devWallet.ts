@@ -1,6 +1,6 @@
 import type { Chain } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
-import { DEV_MNEMONIC, DEV_WALLET_ACCOUNTS } from "../../../keepers/src/devnet/devAccounts.ts";
+import { DEV_MNEMONIC, DEV_WALLET_ACCOUNTS, DEVNET_CHAIN_ID } from "../../../keepers/src/devnet/devAccounts.ts";
 import { announceProvider, WALLET_ICON } from "./announceProvider.ts";
 import { localAccountProvider } from "./localAccountProvider.ts";
 
@@ -14,7 +14,7 @@ import { localAccountProvider } from "./localAccountProvider.ts";
  * if (config.devWallet) announceDevWallets({ chain, rpcUrl: config.rpcUrl });
  */
 export function announceDevWallets({ chain, rpcUrl }: { chain: Chain; rpcUrl: string }): void {
-  if (chain.id !== 31337) throw new Error(`the development wallet serves the local chain 31337 only, not ${chain.id}`);
+  if (chain.id !== DEVNET_CHAIN_ID) throw new Error(`the development wallet serves the local chain ${DEVNET_CHAIN_ID} only, not ${chain.id}`);
   for (const index of DEV_WALLET_ACCOUNTS) {
     const account = mnemonicToAccount(DEV_MNEMONIC, { addressIndex: index });
     announceProvider({

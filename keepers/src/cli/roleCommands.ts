@@ -216,13 +216,11 @@ export function registerRoleCommands(program: Command): void {
     .option("--subgraph-url <url>", "the subgraph's GraphQL URL, for config.json (required with --app)")
     .option("--public-rpc-url <url>", "the JSON-RPC URL the browser uses, for config.json (default: --rpc-url)")
     .option("--chain-name <name>", "the chain's name, for config.json (default on chain 31337: veritrain devnet; required on any other)")
-    .option("--start-block <n>", "first block the app scans logs from, for config.json (the deployment's)", "0")
     .option("--dev-wallet", "let the app offer the devnet's development accounts, whose keys are public: refused on any chain but 31337")
     .action(async (o, command: Command) => {
       const httpPort = parseCount(o.httpPort, "--http-port", 1);
       const port = parseCount(o.port, "--port");
       const fetchTimeoutMs = parseCount(o.fetchTimeout, "--fetch-timeout", 1) * 1000;
-      const startBlock = parseCount(o.startBlock, "--start-block");
       for (const [flag, url] of [["--subgraph-url", o.subgraphUrl], ["--public-rpc-url", o.publicRpcUrl]] as const) {
         if (url !== undefined && !/^https?:\/\//.test(url)) throw new VeritrainError(`${flag} must be an http(s) URL, got ${JSON.stringify(url)}`, { code: "CLI_ARGUMENT_INVALID", details: { flag } });
       }
@@ -241,7 +239,6 @@ export function registerRoleCommands(program: Command): void {
           subgraphUrl: o.subgraphUrl ?? "",
           gatewayUrl: `http://127.0.0.1:${httpPort}`,
           addresses: config.addresses,
-          startBlock,
           devWallet: o.devWallet === true,
         });
         const store = await openKeeperStore({ config, runtime, log, port, peers: o.peer });

@@ -5,6 +5,9 @@ import type { ProtocolConnection } from "../chain/protocolContracts.ts";
 /** Hardhat's development mnemonic: the keys of a local chain's funded accounts (never use them elsewhere). */
 export const DEV_MNEMONIC = "test test test test test test test test test test test junk";
 
+/** Chain id of a Hardhat node: the only chain on which the development keys may be offered. */
+export const DEVNET_CHAIN_ID = 31337;
+
 /** Development accounts the devnet funds for a person in the browser: the web app's development wallet signs with them. Above every keeper's account. */
 export const DEV_WALLET_ACCOUNTS = [40, 41, 42] as const;
 

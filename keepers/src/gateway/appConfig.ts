@@ -1,7 +1,6 @@
+import { DEVNET_CHAIN_ID } from "../devnet/devAccounts.ts";
 import { VeritrainError } from "../errors.ts";
 
-/** Chain id of a Hardhat node: the only chain whose development keys the app may offer. */
-const DEVNET_CHAIN_ID = 31337;
 
 /**
  * The web app's run-time configuration, `GET /config.json` of the gateway keeper: one build of the
@@ -22,8 +21,6 @@ export type AppConfig = {
   ipfsGatewayUrl: string;
   /** Contract name → address: Ignition's deployed_addresses.json without the `Module#` prefix. */
   addresses: Record<string, `0x${string}`>;
-  /** First block to scan logs from. */
-  startBlock: number;
   /** Offer the in-page development wallet (the devnet's public keys); never on a chain other than 31337. */
   devWallet: boolean;
 };
@@ -40,7 +37,6 @@ export type BuildAppConfigParameters = {
   gatewayUrl: string;
   /** Contract name → address, the prefix already removed (the keeper config's `addresses`). */
   addresses: Readonly<Record<string, `0x${string}` | undefined>>;
-  startBlock: number;
   devWallet: boolean;
 };
 
@@ -50,10 +46,10 @@ export type BuildAppConfigParameters = {
  * app would hand out accounts anyone can drain — and a chain without a name.
  *
  * @example
- * const config = buildAppConfig({ chainId: 31337, rpcUrl, subgraphUrl, gatewayUrl: "http://127.0.0.1:8573", addresses: config.addresses, startBlock: 0, devWallet: true });
+ * const config = buildAppConfig({ chainId: 31337, rpcUrl, subgraphUrl, gatewayUrl: "http://127.0.0.1:8573", addresses: config.addresses, devWallet: true });
  * config.chainName; // "veritrain devnet"
  */
-export function buildAppConfig({ chainId, chainName, rpcUrl, subgraphUrl, gatewayUrl, addresses, startBlock, devWallet }: BuildAppConfigParameters): AppConfig {
+export function buildAppConfig({ chainId, chainName, rpcUrl, subgraphUrl, gatewayUrl, addresses, devWallet }: BuildAppConfigParameters): AppConfig {
   if (devWallet && chainId !== DEVNET_CHAIN_ID) {
     throw new VeritrainError(`--dev-wallet offers the devnet's public keys: refused on chain ${chainId} (only chain ${DEVNET_CHAIN_ID})`, {
       code: "GATEWAY_CONFIG_INVALID",
@@ -65,5 +61,5 @@ export function buildAppConfig({ chainId, chainName, rpcUrl, subgraphUrl, gatewa
     throw new VeritrainError(`chain ${chainId} is not the devnet: name it with --chain-name`, { code: "GATEWAY_CONFIG_INVALID", details: { field: "chainName", chainId } });
   }
   const known = Object.entries(addresses).filter((entry): entry is [string, `0x${string}`] => entry[1] !== undefined);
-  return { chainId, chainName: name, rpcUrl, subgraphUrl, ipfsApiUrl: gatewayUrl, ipfsGatewayUrl: gatewayUrl, addresses: Object.fromEntries(known), startBlock, devWallet };
+  return { chainId, chainName: name, rpcUrl, subgraphUrl, ipfsApiUrl: gatewayUrl, ipfsGatewayUrl: gatewayUrl, addresses: Object.fromEntries(known), devWallet };
 }

@@ -47,7 +47,7 @@ function blockForm(bytes: Uint8Array): FormData {
 }
 
 describe("buildAppConfig", () => {
-  const base = { rpcUrl: "http://127.0.0.1:8545", subgraphUrl: "http://127.0.0.1:8546/subgraphs/name/veritrain", gatewayUrl: url, addresses, startBlock: 7 };
+  const base = { rpcUrl: "http://127.0.0.1:8545", subgraphUrl: "http://127.0.0.1:8546/subgraphs/name/veritrain", gatewayUrl: url, addresses };
 
   it("names the devnet, points both IPFS URLs at the gateway, and keeps every address", () => {
     assert.deepEqual(buildAppConfig({ ...base, chainId: 31337, devWallet: true }), {
@@ -58,7 +58,6 @@ describe("buildAppConfig", () => {
       ipfsApiUrl: url,
       ipfsGatewayUrl: url,
       addresses,
-      startBlock: 7,
       devWallet: true,
     });
   });
@@ -100,7 +99,7 @@ describe("gateway keeper: node A serves the browser, node B is a job keeper dial
       reaches++;
       await a.dial(c.multiaddrs()[0]!);
     };
-    appConfig = buildAppConfig({ chainId: 31337, rpcUrl: "http://127.0.0.1:8545", subgraphUrl: "http://127.0.0.1:8546/subgraphs/name/veritrain", gatewayUrl: url, addresses, startBlock: 0, devWallet: true });
+    appConfig = buildAppConfig({ chainId: 31337, rpcUrl: "http://127.0.0.1:8545", subgraphUrl: "http://127.0.0.1:8546/subgraphs/name/veritrain", gatewayUrl: url, addresses, devWallet: true });
     gateway = await startGateway({ port: PORT, store: a, appConfig, appDirectory: app, fetchTimeoutMs: 2_000, reachPeers, health: createRoleHealth("gateway"), log: pino({ level: "silent" }) });
   });
   after(async () => {
@@ -246,7 +245,7 @@ describe("gateway keeper: node A serves the browser, node B is a job keeper dial
 
   it("lists every flag in `veritrain gateway --help`", async () => {
     const { stdout } = await promisify(execFile)(process.execPath, [cli, "gateway", "--help"], { encoding: "utf8" });
-    for (const flag of ["--http-port", "--port", "--peer", "--fetch-timeout", "--app", "--subgraph-url", "--public-rpc-url", "--chain-name", "--start-block", "--dev-wallet"]) assert.match(stdout, new RegExp(`${flag}\\b`), flag);
+    for (const flag of ["--http-port", "--port", "--peer", "--fetch-timeout", "--app", "--subgraph-url", "--public-rpc-url", "--chain-name", "--dev-wallet"]) assert.match(stdout, new RegExp(`${flag}\\b`), flag);
     assert.match(stdout, /Key: none needed/);
   });
 });
@@ -277,15 +276,15 @@ describe("veritrain gateway, as a process", { timeout: 120_000 }, () => {
       const published = await jobKeeper.put(text("weights published by the job keeper"));
       const { VERITRAIN_PRIVATE_KEY: _, ...env } = process.env;
       const subgraphUrl = "http://127.0.0.1:8546/subgraphs/name/veritrain";
-      const args = ["--rpc-url", chain.rpcUrl, "--deployment", deployment, "--data-dir", join(root, "gateway"), "gateway", "--http-port", String(CLI_PORT), "--start-block", "3", "--dev-wallet"];
+      const args = ["--rpc-url", chain.rpcUrl, "--deployment", deployment, "--data-dir", join(root, "gateway"), "gateway", "--http-port", String(CLI_PORT), "--dev-wallet"];
       const gateway = spawn(process.execPath, [cli, ...args, "--app", join(root, "app"), "--subgraph-url", subgraphUrl, "--peer", jobKeeper.multiaddrs()[0]!.toString()], { env, stdio: ["ignore", "pipe", "ignore"] });
       try {
         const [line] = await once(createInterface({ input: gateway.stdout! }), "line");
         assert.deepEqual(JSON.parse(line as string), { url: `http://127.0.0.1:${CLI_PORT}` });
         const config = (await (await fetch(`http://127.0.0.1:${CLI_PORT}/config.json`)).json()) as AppConfig;
         assert.deepEqual(
-          [config.chainId, config.chainName, config.rpcUrl, config.subgraphUrl, config.ipfsApiUrl, config.startBlock, config.devWallet],
-          [31337, "veritrain devnet", chain.rpcUrl, subgraphUrl, `http://127.0.0.1:${CLI_PORT}`, 3, true],
+          [config.chainId, config.chainName, config.rpcUrl, config.subgraphUrl, config.ipfsApiUrl, config.devWallet],
+          [31337, "veritrain devnet", chain.rpcUrl, subgraphUrl, `http://127.0.0.1:${CLI_PORT}`, true],
         );
         assert.deepEqual(config.addresses.JobRegistry, chain.addresses.JobRegistry);
         assert.equal((await fetch(`http://127.0.0.1:${CLI_PORT}/healthz`)).status, 200);
