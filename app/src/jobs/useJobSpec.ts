@@ -1,8 +1,8 @@
 import { useQuery } from "@tanstack/react-query";
 import type { Hex } from "viem";
-import { jobSpecBlockCid } from "../../../keepers/src/jobs/jobSpecBlock.ts";
+import { decodeJobSpec, jobSpecBlockCid } from "../../../keepers/src/jobs/jobSpecBlock.ts";
 import { checkpointSteps } from "../../../keepers/src/training/checkpointSteps.ts";
-import { validateJobSpec, type JobSpec } from "../../../keepers/src/training/jobSpec.ts";
+import type { JobSpec } from "../../../keepers/src/training/jobSpec.ts";
 import { useAppConfig } from "../config/appContext.ts";
 import { fetchRawBlock } from "./fetchRawBlock.ts";
 
@@ -21,8 +21,9 @@ export function useJobSpec(specDigest: Hex | undefined) {
     staleTime: Infinity,
     retry: 1,
     queryFn: async (): Promise<{ spec: JobSpec; checkpointCount: number }> => {
-      const bytes = await fetchRawBlock({ gatewayUrl: ipfsGatewayUrl, cid: jobSpecBlockCid(specDigest!), what: "the job spec", signal: AbortSignal.timeout(15_000) });
-      const { spec, config } = validateJobSpec(JSON.parse(new TextDecoder().decode(bytes)));
+      const cid = jobSpecBlockCid(specDigest!);
+      const bytes = await fetchRawBlock({ gatewayUrl: ipfsGatewayUrl, cid, what: "the job spec", signal: AbortSignal.timeout(15_000) });
+      const { spec, config } = decodeJobSpec(bytes, cid);
       const { train } = spec.dataset.splits;
       return { spec, checkpointCount: checkpointSteps({ trainCount: train.end - train.start, ...config }).steps.length };
     },

@@ -4,7 +4,7 @@ import { useAccount, useConfig, useReadContracts } from "wagmi";
 import { readContract, signTypedData } from "wagmi/actions";
 import { useLocation } from "wouter";
 import { permitSignature, permitTypedData } from "../../../keepers/src/chain/permitTypedData.ts";
-import { canonicalJson, type CanonicalJsonValue } from "../../../keepers/src/training/canonicalJson.ts";
+import { jobSpecBytes } from "../../../keepers/src/jobs/jobSpecBlock.ts";
 import { useAppConfig } from "../config/appContext.ts";
 import { useProtocol } from "../chain/useProtocol.ts";
 import { useTransaction } from "../chain/useTransaction.ts";
@@ -94,7 +94,7 @@ function PostJobFormView({ address, datasets }: { address: Address; datasets: Ac
     const receipt = await tx.send("Post the job", async () => {
       const { spec, modelBytes, order } = plan;
       await putRawBlock({ apiUrl: ipfsApiUrl, bytes: modelBytes, what: "the model" });
-      const cid = await putRawBlock({ apiUrl: ipfsApiUrl, bytes: new TextEncoder().encode(canonicalJson(spec as unknown as CanonicalJsonValue)), what: "the job spec" });
+      const cid = await putRawBlock({ apiUrl: ipfsApiUrl, bytes: jobSpecBytes(spec), what: "the job spec" });
       setSpecCid(cid.toString());
       const [domain, nonce] = await Promise.all([
         readContract(config, { ...VeritrainToken, functionName: "eip712Domain" }),

@@ -31,9 +31,21 @@ export type StoreJobSpecParameters = { store: ContentStore; spec: JobSpec };
  * const { cid, specDigest } = await storeJobSpec({ store, spec });
  */
 export async function storeJobSpec({ store, spec }: StoreJobSpecParameters): Promise<{ cid: CID; specDigest: Hex }> {
-  validateJobSpec(spec);
-  const cid = await store.put(new TextEncoder().encode(canonicalJson(spec as unknown as CanonicalJsonValue)));
+  const cid = await store.put(jobSpecBytes(spec));
   return { cid, specDigest: toHex(cid.multihash.digest) };
+}
+
+/**
+ * The bytes of a job spec's block: its canonical JSON (docs/training.md §9), once the spec is
+ * validated. Shared by the keepers and the web app, which store it through different APIs.
+ *
+ * @throws VeritrainError `JOB_SPEC_INVALID`.
+ * @example
+ * const cid = await putRawBlock({ apiUrl, bytes: jobSpecBytes(spec), what: "the job spec" });
+ */
+export function jobSpecBytes(spec: JobSpec): Uint8Array {
+  validateJobSpec(spec);
+  return new TextEncoder().encode(canonicalJson(spec as unknown as CanonicalJsonValue));
 }
 
 /** Parameters of {@link fetchJobSpec}. */
@@ -60,11 +72,23 @@ export async function fetchJobSpec({ store, specDigest, signal }: FetchJobSpecPa
       cause,
     });
   }
+  return decodeJobSpec(bytes, cid).spec;
+}
+
+/**
+ * A job spec block's bytes read back: UTF-8 JSON that keeps every spec rule, with the training
+ * configuration it implies. Shared by the keepers and the web app.
+ *
+ * @throws VeritrainError `JOB_SPEC_INVALID` (not JSON, or breaks a spec rule).
+ * @example
+ * const { spec, config } = decodeJobSpec(bytes, jobSpecBlockCid(specDigest));
+ */
+export function decodeJobSpec(bytes: Uint8Array, cid: CID): ReturnType<typeof validateJobSpec> {
   let value: unknown;
   try {
     value = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
   } catch (cause) {
     throw new VeritrainError(`job spec ${cid} is not UTF-8 JSON`, { code: "JOB_SPEC_INVALID", details: { cid: cid.toString(), rule: "JSON" }, cause });
   }
-  return validateJobSpec(value).spec;
+  return validateJobSpec(value);
 }
