@@ -78,3 +78,5 @@ if (options.keepRunning && !controller.signal.aborted) {
 }
 progress.say("stopping the keepers and the chain");
 await run.stop();
+// Stopped by a signal (Ctrl-C, SIGTERM): the shell's convention, whether the run had finished or not.
+if (controller.signal.aborted) process.exit(130);
