@@ -24,8 +24,8 @@ export type AdamSpec = {
   weightDecay: string;
 };
 
-/** A training job, as posted (and content-addressed) by its requester. */
-export type JobSpec = {
+/** The fields every job spec has (see {@link COMMON_SPEC_FIELDS}). */
+export type SpecFields = {
   engineVersion: typeof ENGINE_VERSION;
   /** CIDv1 (raw codec 0x55, sha2-256) of the ONNX model file: architecture + initial weights. */
   model: string;
@@ -33,24 +33,29 @@ export type JobSpec = {
   optimizer: SgdSpec | AdamSpec;
   /** Unsigned integer ≤ 2^53 − 1; seeds the data order. */
   seed: number;
-  epochs: number;
   batchSize: number;
   /** Fixed number of micro-batches per batch; part of the summation order. */
   microBatches: number;
-  /** Steps between checkpoints. */
-  checkpointInterval: number;
   metric: "accuracy";
 };
 
-/** The numbers a run needs, parsed from a valid spec. */
-export type TrainingConfig = {
-  seed: bigint;
+/** A single-provider training job, as posted (and content-addressed) by its requester. */
+export type JobSpec = SpecFields & {
   epochs: number;
+  /** Steps between checkpoints. */
+  checkpointInterval: number;
+};
+
+/** What every optimizer step depends on besides the data: the part of a spec the Trainer reads. */
+export type StepConfig = {
+  seed: bigint;
   batchSize: number;
   microBatches: number;
-  checkpointInterval: number;
   optimizer: OptimizerConfig;
 };
+
+/** The numbers a run needs, parsed from a valid spec. */
+export type TrainingConfig = StepConfig & { epochs: number; checkpointInterval: number };
 
 /** Sizes of the source files of each supported dataset. */
 /** The standard MNIST splits (docs/training.md): the last 5,000 training images validate. */
@@ -66,7 +71,8 @@ export const DATASET_SOURCES: Readonly<Record<string, Readonly<Record<string, nu
 
 const DECIMAL = /^(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?$/;
 
-function fail(field: string, rule: string, value: unknown): VeritrainError {
+/** The `JOB_SPEC_INVALID` error of a spec field that breaks a rule. */
+export function fail(field: string, rule: string, value: unknown): VeritrainError {
   return new VeritrainError(`job spec field ${field} ${rule}, got ${JSON.stringify(value)}`, {
     code: "JOB_SPEC_INVALID",
     details: { field, rule, value },
@@ -88,7 +94,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-function exactKeys(value: unknown, field: string, keys: readonly string[]): Record<string, unknown> {
+/** Checks that `value` is an object with exactly `keys`. */
+export function exactKeys(value: unknown, field: string, keys: readonly string[]): Record<string, unknown> {
   if (!isRecord(value)) throw fail(field, "must be an object", value);
   for (const key of Object.keys(value)) {
     if (!keys.includes(key)) throw fail(field === "" ? key : `${field}.${key}`, "is not a known field", value[key]);
@@ -99,16 +106,18 @@ function exactKeys(value: unknown, field: string, keys: readonly string[]): Reco
   return value;
 }
 
-function integer(value: unknown, field: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+/** Checks a safe integer in [min, max]. */
+export function integer(value: unknown, field: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (typeof value !== "number" || !Number.isSafeInteger(value) || value < min || value > max) {
     throw fail(field, `must be an integer in [${min}, ${max}]`, value);
   }
   return value;
 }
 
-type DecimalRule = { min: number; max: number; minInclusive: boolean; maxInclusive: boolean };
+export type DecimalRule = { min: number; max: number; minInclusive: boolean; maxInclusive: boolean };
 
-function decimal(value: unknown, field: string, rule: DecimalRule): number {
+/** Checks a decimal string and returns it rounded to binary32. */
+export function decimal(value: unknown, field: string, rule: DecimalRule): number {
   if (typeof value !== "string" || !DECIMAL.test(value)) {
     throw fail(field, "must be a non-negative decimal string like \"0.001\" or \"1e-8\"", value);
   }
@@ -127,7 +136,8 @@ const NON_NEGATIVE = { min: 0, max: Number.MAX_VALUE, minInclusive: true, maxInc
 const UNIT = { min: 0, max: 1, minInclusive: true, maxInclusive: false };
 const DECAY = { min: 0, max: 1, minInclusive: false, maxInclusive: true };
 
-function splitRange(value: unknown, field: string, sources: Readonly<Record<string, number>>): SplitRange {
+/** Checks a split range of one of the dataset's sources. */
+export function splitRange(value: unknown, field: string, sources: Readonly<Record<string, number>>): SplitRange {
   const range = exactKeys(value, field, ["source", "start", "end"]);
   const size = typeof range.source === "string" ? sources[range.source] : undefined;
   if (size === undefined) throw fail(`${field}.source`, `must be one of ${Object.keys(sources).join(", ")}`, range.source);
@@ -136,23 +146,25 @@ function splitRange(value: unknown, field: string, sources: Readonly<Record<stri
   return { source: range.source as SplitRange["source"], start, end };
 }
 
-function overlaps(a: SplitRange, b: SplitRange): boolean {
+/** Whether two ranges of the same source share an example. */
+export function overlaps(a: SplitRange, b: SplitRange): boolean {
   return a.source === b.source && a.start < b.end && b.start < a.end;
 }
 
+/** The fields every spec has, single-provider or distributed. */
+export const COMMON_SPEC_FIELDS = [
+  "engineVersion", "model", "dataset", "optimizer", "seed", "batchSize", "microBatches", "metric",
+] as const;
+
+/** What {@link validateCommonFields} found. */
+export type CommonFields = { config: StepConfig; train: SplitRange; sources: Readonly<Record<string, number>> };
+
 /**
- * Checks a parsed JSON value against the job spec rules (docs/training.md) and returns it typed
- * together with its parsed training configuration.
+ * Checks the fields of {@link COMMON_SPEC_FIELDS} of a spec object whose keys were already checked.
  *
  * @throws VeritrainError `JOB_SPEC_INVALID` with `details.field` (dotted path) and `details.rule`.
- * @example
- * const { spec, config } = validateJobSpec(JSON.parse(text));
  */
-export function validateJobSpec(value: unknown): { spec: JobSpec; config: TrainingConfig } {
-  const spec = exactKeys(value, "", [
-    "engineVersion", "model", "dataset", "optimizer", "seed", "epochs", "batchSize", "microBatches",
-    "checkpointInterval", "metric",
-  ]);
+export function validateCommonFields(spec: Record<string, unknown>): CommonFields {
   if (spec.engineVersion !== ENGINE_VERSION) throw fail("engineVersion", `must be "${ENGINE_VERSION}"`, spec.engineVersion);
   if (typeof spec.model !== "string" || !/^bafkrei[a-z2-7]{52}$/.test(spec.model)) {
     throw fail("model", "must be a CIDv1 string (base32, raw codec, sha2-256), e.g. \"bafkrei…\"", spec.model);
@@ -166,21 +178,31 @@ export function validateJobSpec(value: unknown): { spec: JobSpec; config: Traini
   const test = splitRange(splits.test, "dataset.splits.test", sources);
   if (overlaps(train, validation)) throw fail("dataset.splits.validation", "must not overlap the train split", splits.validation);
   if (overlaps(train, test)) throw fail("dataset.splits.test", "must not overlap the train split", splits.test);
+  const optimizer = validateOptimizer(spec.optimizer);
+  const seed = integer(spec.seed, "seed", 0);
+  const trainSize = train.end - train.start;
+  const batchSize = integer(spec.batchSize, "batchSize", 1, trainSize);
+  const microBatches = integer(spec.microBatches, "microBatches", 1, batchSize);
+  if (batchSize % microBatches !== 0) throw fail("microBatches", `must divide batchSize (${batchSize})`, microBatches);
+  if (spec.metric !== "accuracy") throw fail("metric", "must be \"accuracy\"", spec.metric);
+  return { config: { seed: BigInt(seed), batchSize, microBatches, optimizer }, train, sources };
+}
 
-  const optimizerType = isRecord(spec.optimizer) ? spec.optimizer.type : undefined;
-  let optimizer: OptimizerConfig;
+function validateOptimizer(value: unknown): OptimizerConfig {
+  const optimizerType = isRecord(value) ? value.type : undefined;
   if (optimizerType === "sgd") {
-    const o = exactKeys(spec.optimizer, "optimizer", ["type", "learningRate", "learningRateDecay", "momentum", "weightDecay"]);
-    optimizer = {
+    const o = exactKeys(value, "optimizer", ["type", "learningRate", "learningRateDecay", "momentum", "weightDecay"]);
+    return {
       type: "sgd",
       learningRate: decimal(o.learningRate, "optimizer.learningRate", POSITIVE),
       learningRateDecay: decimal(o.learningRateDecay, "optimizer.learningRateDecay", DECAY),
       momentum: decimal(o.momentum, "optimizer.momentum", UNIT),
       weightDecay: decimal(o.weightDecay, "optimizer.weightDecay", NON_NEGATIVE),
     };
-  } else if (optimizerType === "adam") {
-    const o = exactKeys(spec.optimizer, "optimizer", ["type", "learningRate", "learningRateDecay", "beta1", "beta2", "epsilon", "weightDecay"]);
-    optimizer = {
+  }
+  if (optimizerType === "adam") {
+    const o = exactKeys(value, "optimizer", ["type", "learningRate", "learningRateDecay", "beta1", "beta2", "epsilon", "weightDecay"]);
+    return {
       type: "adam",
       learningRate: decimal(o.learningRate, "optimizer.learningRate", POSITIVE),
       learningRateDecay: decimal(o.learningRateDecay, "optimizer.learningRateDecay", DECAY),
@@ -189,21 +211,24 @@ export function validateJobSpec(value: unknown): { spec: JobSpec; config: Traini
       epsilon: decimal(o.epsilon, "optimizer.epsilon", POSITIVE),
       weightDecay: decimal(o.weightDecay, "optimizer.weightDecay", NON_NEGATIVE),
     };
-  } else {
-    throw fail("optimizer.type", "must be \"sgd\" or \"adam\"", optimizerType);
   }
-  const seed = integer(spec.seed, "seed", 0);
+  throw fail("optimizer.type", "must be \"sgd\" or \"adam\"", optimizerType);
+}
+
+/**
+ * Checks a parsed JSON value against the job spec rules (docs/training.md) and returns it typed
+ * together with its parsed training configuration.
+ *
+ * @throws VeritrainError `JOB_SPEC_INVALID` with `details.field` (dotted path) and `details.rule`.
+ * @example
+ * const { spec, config } = validateJobSpec(JSON.parse(text));
+ */
+export function validateJobSpec(value: unknown): { spec: JobSpec; config: TrainingConfig } {
+  const spec = exactKeys(value, "", [...COMMON_SPEC_FIELDS, "epochs", "checkpointInterval"]);
+  const { config } = validateCommonFields(spec);
   const epochs = integer(spec.epochs, "epochs", 1, 10000);
-  const trainSize = train.end - train.start;
-  const batchSize = integer(spec.batchSize, "batchSize", 1, trainSize);
-  const microBatches = integer(spec.microBatches, "microBatches", 1, batchSize);
-  if (batchSize % microBatches !== 0) throw fail("microBatches", `must divide batchSize (${batchSize})`, microBatches);
   const checkpointInterval = integer(spec.checkpointInterval, "checkpointInterval", 1);
-  if (spec.metric !== "accuracy") throw fail("metric", "must be \"accuracy\"", spec.metric);
-  return {
-    spec: value as JobSpec,
-    config: { seed: BigInt(seed), epochs, batchSize, microBatches, checkpointInterval, optimizer },
-  };
+  return { spec: value as JobSpec, config: { ...config, epochs, checkpointInterval } };
 }
 
 /**
@@ -213,7 +238,7 @@ export function validateJobSpec(value: unknown): { spec: JobSpec; config: Traini
  * @example
  * jobSpecCid(spec); // "bagaaiera…"
  */
-export function jobSpecCid(spec: JobSpec): string {
+export function jobSpecCid(spec: JobSpec | SpecFields): string {
   const bytes = new TextEncoder().encode(canonicalJson(spec as unknown as CanonicalJsonValue));
   return contentId({ bytes, codec: JSON_CODEC });
 }

@@ -2,7 +2,7 @@ import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import { Worker } from "node:worker_threads";
 import { VeritrainError } from "../errors.ts";
 import { throwIfAborted } from "../runtime/throwIfAborted.ts";
-import type { TrainingConfig } from "./jobSpec.ts";
+import type { StepConfig } from "./jobSpec.ts";
 import {
   EVALUATION_CHUNK,
   MicroBatchRunner,
@@ -20,7 +20,7 @@ import type { WorkerRequest, WorkerResponse } from "./trainingWorker.ts";
 /** Parameters of {@link Trainer.create}. */
 export type TrainerParameters = {
   model: ModelDefinition;
-  config: TrainingConfig;
+  config: StepConfig;
   sets: Record<SplitName, ImageSet>;
   /** Where to start; copied, never modified. */
   state: TrainingState;
@@ -49,7 +49,7 @@ function sharedFloat32(length: number): Float32Array {
  */
 export class Trainer {
   readonly stepsPerEpoch: number;
-  private readonly config: TrainingConfig;
+  private readonly config: StepConfig;
   private readonly sets: Record<SplitName, ImageSet>;
   private readonly buffers: SharedTrainingBuffers;
   private readonly optimizerState: Float32Array[];
