@@ -64,9 +64,11 @@ export const DATASET_SOURCES: Readonly<Record<string, Readonly<Record<string, nu
   mnist: { train: 60000, test: 10000 },
 };
 
-const DECIMAL = /^(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?$/;
+/** The decimal string syntax of spec hyper-parameters (docs/training.md §9). */
+export const DECIMAL = /^(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?$/;
 
-function fail(field: string, rule: string, value: unknown): VeritrainError {
+/** The `JOB_SPEC_INVALID` error for a field (dotted path) that breaks a rule; shared by every spec part. */
+export function fail(field: string, rule: string, value: unknown): VeritrainError {
   return new VeritrainError(`job spec field ${field} ${rule}, got ${JSON.stringify(value)}`, {
     code: "JOB_SPEC_INVALID",
     details: { field, rule, value },
@@ -84,11 +86,12 @@ export function parseDecimal32(text: string): number {
   return Math.fround(Number(text));
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-function exactKeys(value: unknown, field: string, keys: readonly string[]): Record<string, unknown> {
+/** Checks that `value` is an object with exactly `keys` (no unknown, none missing) and returns it. */
+export function exactKeys(value: unknown, field: string, keys: readonly string[]): Record<string, unknown> {
   if (!isRecord(value)) throw fail(field, "must be an object", value);
   for (const key of Object.keys(value)) {
     if (!keys.includes(key)) throw fail(field === "" ? key : `${field}.${key}`, "is not a known field", value[key]);
@@ -99,16 +102,19 @@ function exactKeys(value: unknown, field: string, keys: readonly string[]): Reco
   return value;
 }
 
-function integer(value: unknown, field: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+/** Checks a safe integer in [min, max] and returns it. */
+export function integer(value: unknown, field: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (typeof value !== "number" || !Number.isSafeInteger(value) || value < min || value > max) {
     throw fail(field, `must be an integer in [${min}, ${max}]`, value);
   }
   return value;
 }
 
-type DecimalRule = { min: number; max: number; minInclusive: boolean; maxInclusive: boolean };
+/** The interval a decimal hyper-parameter must lie in after rounding to binary32. */
+export type DecimalRule = { min: number; max: number; minInclusive: boolean; maxInclusive: boolean };
 
-function decimal(value: unknown, field: string, rule: DecimalRule): number {
+/** Checks a decimal string (docs/training.md §9) and returns its binary32 value, which must lie in `rule`. */
+export function decimal(value: unknown, field: string, rule: DecimalRule): number {
   if (typeof value !== "string" || !DECIMAL.test(value)) {
     throw fail(field, "must be a non-negative decimal string like \"0.001\" or \"1e-8\"", value);
   }
@@ -127,7 +133,8 @@ const NON_NEGATIVE = { min: 0, max: Number.MAX_VALUE, minInclusive: true, maxInc
 const UNIT = { min: 0, max: 1, minInclusive: true, maxInclusive: false };
 const DECAY = { min: 0, max: 1, minInclusive: false, maxInclusive: true };
 
-function splitRange(value: unknown, field: string, sources: Readonly<Record<string, number>>): SplitRange {
+/** Checks a split range `{ source, start, end }` of one of the dataset's `sources`. */
+export function splitRange(value: unknown, field: string, sources: Readonly<Record<string, number>>): SplitRange {
   const range = exactKeys(value, field, ["source", "start", "end"]);
   const size = typeof range.source === "string" ? sources[range.source] : undefined;
   if (size === undefined) throw fail(`${field}.source`, `must be one of ${Object.keys(sources).join(", ")}`, range.source);
