@@ -69,7 +69,8 @@ export const DATASET_SOURCES: Readonly<Record<string, Readonly<Record<string, nu
   mnist: { train: 60000, test: 10000 },
 };
 
-const DECIMAL = /^(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?$/;
+/** The decimal string syntax of spec hyper-parameters (docs/training.md §9). */
+export const DECIMAL = /^(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?$/;
 
 /** The `JOB_SPEC_INVALID` error of a spec field that breaks a rule. */
 export function fail(field: string, rule: string, value: unknown): VeritrainError {
@@ -90,7 +91,8 @@ export function parseDecimal32(text: string): number {
   return Math.fround(Number(text));
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+/** Whether a parsed JSON value is an object (not null, not an array). */
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
