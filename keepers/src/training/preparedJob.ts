@@ -1,7 +1,7 @@
 import { VeritrainError } from "../errors.ts";
 import { checkpointSteps } from "./checkpointSteps.ts";
 import { contentId, RAW_CODEC } from "./contentId.ts";
-import { jobSpecCid, validateJobSpec, type JobSpec, type SplitRange, type TrainingConfig } from "./jobSpec.ts";
+import { jobSpecCid, validateJobSpec, type JobSpec, type SpecFields, type SplitRange, type TrainingConfig } from "./jobSpec.ts";
 import type { SplitName } from "./microBatchRunner.ts";
 import { sliceImageSet, type ImageSet, type MnistSources } from "./mnist.ts";
 import { importOnnxModel, type ImportedModel } from "./onnxImport.ts";
@@ -44,6 +44,20 @@ export type PrepareJobParameters = {
  */
 export function prepareJob({ spec: value, modelBytes, sources }: PrepareJobParameters): PreparedJob {
   const { spec, config } = validateJobSpec(value);
+  const { model, sets } = prepareModelAndSets({ spec, modelBytes, sources });
+  const { steps, stepsPerEpoch, totalSteps } = checkpointSteps({ trainCount: sets.train.count, ...config });
+  return { spec, cid: jobSpecCid(spec), config, modelBytes, model, sets, stepsPerEpoch, totalSteps, checkpointSteps: steps };
+}
+
+/** Parameters of {@link prepareModelAndSets}. */
+export type PrepareModelAndSetsParameters = { spec: SpecFields; modelBytes: Uint8Array; sources: MnistSources };
+
+/**
+ * Checks a validated spec's model file against its CID, imports it and cuts the dataset splits.
+ *
+ * @throws VeritrainError `MODEL_CID_MISMATCH`, `MODEL_DATASET_MISMATCH`, or an ONNX import error.
+ */
+export function prepareModelAndSets({ spec, modelBytes, sources }: PrepareModelAndSetsParameters): { model: ImportedModel; sets: Record<SplitName, ImageSet> } {
   const modelCid = contentId({ bytes: modelBytes, codec: RAW_CODEC });
   if (modelCid !== spec.model) {
     throw new VeritrainError(`model file has CID ${modelCid}, the job names ${spec.model}`, {
@@ -60,8 +74,7 @@ export function prepareJob({ spec: value, modelBytes, sources }: PrepareJobParam
       code: "MODEL_DATASET_MISMATCH",
     });
   }
-  const { steps, stepsPerEpoch, totalSteps } = checkpointSteps({ trainCount: sets.train.count, ...config });
-  return { spec, cid: jobSpecCid(spec), config, modelBytes, model, sets, stepsPerEpoch, totalSteps, checkpointSteps: steps };
+  return { model, sets };
 }
 
 /** Step 0: the model file's weights and zeroed optimizer state. */
