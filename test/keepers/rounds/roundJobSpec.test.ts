@@ -1,0 +1,56 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { slotPart, validateRoundJobSpec } from "../../../keepers/src/rounds/roundJobSpec.ts";
+import { createLeNet5Onnx } from "../../../keepers/src/training/lenet5.ts";
+import { smallRoundJobSpec } from "./fixtures.ts";
+
+const modelBytes = createLeNet5Onnx({ seed: 1n });
+const SPEC = smallRoundJobSpec({ modelBytes, trainCount: 1003, distributed: { slots: 4 } });
+
+function refused(change: (spec: Record<string, unknown>) => void, field: string, rule: RegExp): void {
+  const spec = structuredClone(SPEC) as unknown as Record<string, unknown>;
+  change(spec);
+  assert.throws(() => validateRoundJobSpec(spec), (error: Error & { code?: string; details?: { field: string; rule: string } }) => {
+    assert.equal(error.code, "JOB_SPEC_INVALID");
+    assert.equal(error.details?.field, field);
+    assert.match(error.details!.rule, rule);
+    return true;
+  });
+}
+
+const distributed = (spec: Record<string, unknown>) => spec.distributed as Record<string, unknown>;
+
+describe("round job spec", () => {
+  it("cuts the train split into P contiguous parts that cover it exactly", () => {
+    const { config } = validateRoundJobSpec(SPEC);
+    assert.deepEqual(config.parts.map((p) => [p.start, p.end]), [[0, 250], [250, 501], [501, 752], [752, 1003]]);
+    assert.deepEqual(slotPart({ source: "train", start: 100, end: 110 }, 3, 2), { source: "train", start: 106, end: 110 });
+    assert.equal(config.continueOnFault, true);
+    assert.equal(config.compression, undefined);
+    assert.equal(config.step.batchSize, 20);
+  });
+
+  it("refuses the single-provider fields and unknown ones", () => {
+    refused((s) => (s.epochs = 1), "epochs", /not a known field/);
+    refused((s) => (distributed(s).extra = 1), "distributed.extra", /not a known field/);
+    refused((s) => delete s.distributed, "distributed", /required/);
+  });
+
+  it("refuses slot, round and step counts out of range, and a batch larger than a slot's part", () => {
+    refused((s) => (distributed(s).slots = 17), "distributed.slots", /\[1, 16\]/);
+    refused((s) => (distributed(s).slots = 0), "distributed.slots", /\[1, 16\]/);
+    refused((s) => (distributed(s).rounds = 1001), "distributed.rounds", /\[1, 1000\]/);
+    refused((s) => (distributed(s).localSteps = 0), "distributed.localSteps", /integer/);
+    refused((s) => (s.batchSize = 252), "batchSize", /smallest slot's part \(250 examples with 4 slots\)/);
+    refused((s) => (distributed(s).onFault = "retry"), "distributed.onFault", /"continue" or "fail"/);
+  });
+
+  it("checks the rule and the compression, and FLTrust's root set against the train split", () => {
+    refused((s) => (distributed(s).aggregation = { rule: "mean" }), "distributed.aggregation.rule", /./);
+    refused((s) => (distributed(s).compression = { topK: "2", quantize: "none" }), "distributed.compression.topK", /./);
+    refused((s) => (distributed(s).aggregation = { rule: "fltrust", root: { source: "train", start: 1000, end: 1100 } }), "distributed.aggregation.root", /overlap the train split/);
+    refused((s) => (distributed(s).aggregation = { rule: "fltrust", root: { source: "test", start: 0, end: 10 } }), "distributed.aggregation.root", /at least batchSize \(20\)/);
+    const { config } = validateRoundJobSpec({ ...SPEC, distributed: { ...SPEC.distributed, aggregation: { rule: "fltrust", root: { source: "train", start: 50000, end: 50100 } } } });
+    assert.deepEqual(config.aggregation, { rule: "fltrust", root: { source: "train", start: 50000, end: 50100 } });
+  });
+});
