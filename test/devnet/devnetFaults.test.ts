@@ -94,7 +94,7 @@ describe("devnet faults: keepers as processes on 127.0.0.1, killed and restarted
     const { spec, modelBytes } = defaultJobSpec({ sizes: { train: IMAGES, test: IMAGES }, ...JOB, seed: 1 });
     const reference = prepareJob({ spec, modelBytes, sources: loadMnist() });
     const uninterrupted = await trainJob({ job: reference, threads: 1 });
-    const referenceMetric = await testAccuracyBps({ job: reference, state: uninterrupted.finalState, threads: 1 });
+    const referenceMetric = await testAccuracyBps({ job: reference, params: uninterrupted.finalState.params, threads: 1 });
 
     const jobId = await postDevnetJob({ run, datasetId, ...JOB, biddingPeriod: 10, challengeWindow: 240 });
     const checkpoints = join(run.fleet.get("compute").dataDir, "compute", `job-${jobId}`);

@@ -130,7 +130,7 @@ export async function executeJob({ chain, store, dataDir, threads, corruptCheckp
     onCheckpoint: (index, count) => log.debug({ ...context, index, count }, "checkpoint written"),
   });
   if (run.resumedFrom > 0) log.info({ ...context, resumedFrom: run.resumedFrom }, "training resumed from a checkpoint on disk");
-  const metric = await testAccuracyBps({ job: prepared, state: run.finalState, threads });
+  const metric = await testAccuracyBps({ job: prepared, params: run.finalState.params, threads });
   const published = await publishResult({
     store,
     job: prepared,

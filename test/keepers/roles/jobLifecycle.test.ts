@@ -209,7 +209,7 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
     const local = prepareJob({ spec, modelBytes, sources: loadMnist() });
     const reference = await trainJob({ job: local, threads: 1 });
     referenceHashes = reference.hashes;
-    referenceMetric = await testAccuracyBps({ job: local, state: reference.finalState, threads: 1 });
+    referenceMetric = await testAccuracyBps({ job: local, params: reference.finalState.params, threads: 1 });
 
     // Keepers: compute providers, a challenger (full re-execution), nine validators and the relay.
     computeStores = { honest: await newStore("honest"), dishonest: await newStore("dishonest") };
