@@ -119,7 +119,7 @@ export function planJob(form: PostJobForm, { sizes, upload, maxChallengeWindow, 
     if (splits.test.end - splits.test.start < testImages) errors.testImages = `Dataset ${datasetId} has ${sizes.test} test images.`;
     if (spec.batchSize < batchSize) errors.batchSize = `The batch size must be at most the ${spec.batchSize} training images.`;
     validateJobSpec(spec);
-    checkSplitsFit(spec, sizes);
+    checkSplitsFit(spec.dataset.splits, sizes);
   } catch (error) {
     if (!(error instanceof VeritrainError)) throw error;
     const field = typeof error.details.field === "string" ? SPEC_FIELDS[error.details.field] : undefined;

@@ -80,7 +80,7 @@ export function registerJobCommands(program: Command): void {
         const { spec, modelBytes } = fileSpec !== undefined && fileModel !== undefined
           ? { spec: fileSpec, modelBytes: fileModel }
           : defaultJobSpec({ sizes, ...recipe });
-        checkSplitsFit(spec, sizes);
+        checkSplitsFit(spec.dataset.splits, sizes);
         const modelCid = await store.put(modelBytes);
         const { cid, specDigest } = await storeJobSpec({ store, spec });
         const jobId = await postJob(chain, { ...order, specDigest });

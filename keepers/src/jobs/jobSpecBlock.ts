@@ -1,9 +1,7 @@
 import { CID } from "multiformats/cid";
-import * as raw from "multiformats/codecs/raw";
-import { create as createDigest } from "multiformats/hashes/digest";
-import { sha256 } from "multiformats/hashes/sha2";
-import { hexToBytes, toHex, type Hex } from "viem";
+import { toHex, type Hex } from "viem";
 import type { ContentStore } from "../content/contentStore.ts";
+import { rawDigestCid } from "../content/rawDigestCid.ts";
 import { VeritrainError } from "../errors.ts";
 import { canonicalJson, type CanonicalJsonValue } from "../training/canonicalJson.ts";
 import { validateJobSpec, type JobSpec } from "../training/jobSpec.ts";
@@ -16,7 +14,7 @@ import { validateJobSpec, type JobSpec } from "../training/jobSpec.ts";
  * const cid = jobSpecBlockCid(job.specDigest); // bafkrei…
  */
 export function jobSpecBlockCid(specDigest: Hex): CID {
-  return CID.createV1(raw.code, createDigest(sha256.code, hexToBytes(specDigest)));
+  return rawDigestCid(specDigest);
 }
 
 /** Parameters of {@link storeJobSpec}. */
@@ -52,19 +50,15 @@ export function jobSpecBytes(spec: JobSpec): Uint8Array {
 export type FetchJobSpecParameters = { store: ContentStore; specDigest: Hex; signal?: AbortSignal };
 
 /**
- * Fetches the spec a job was posted with (any connected peer serving it) and validates it; the
- * store checks the bytes against the digest.
+ * Fetches the spec block a job was posted with (any connected peer serving it); the store checks
+ * the bytes against the digest.
  *
- * @throws VeritrainError `JOB_SPEC_NOT_FOUND` (no peer served it in time) or `JOB_SPEC_INVALID`
- *   (not JSON, or breaks a spec rule).
- * @example
- * const spec = await fetchJobSpec({ store, specDigest: job.specDigest, signal });
+ * @throws VeritrainError `JOB_SPEC_NOT_FOUND` (no peer served it in time).
  */
-export async function fetchJobSpec({ store, specDigest, signal }: FetchJobSpecParameters): Promise<JobSpec> {
+export async function fetchSpecBlock({ store, specDigest, signal }: FetchJobSpecParameters): Promise<{ bytes: Uint8Array; cid: CID }> {
   const cid = jobSpecBlockCid(specDigest);
-  let bytes: Uint8Array;
   try {
-    bytes = await store.get(cid, { signal });
+    return { bytes: await store.get(cid, { signal }), cid };
   } catch (cause) {
     throw new VeritrainError(`job spec ${cid} (digest ${specDigest}) was not found on any connected peer`, {
       code: "JOB_SPEC_NOT_FOUND",
@@ -72,7 +66,31 @@ export async function fetchJobSpec({ store, specDigest, signal }: FetchJobSpecPa
       cause,
     });
   }
+}
+
+/**
+ * Fetches the spec a single-provider job was posted with ({@link fetchSpecBlock}) and validates it.
+ *
+ * @throws VeritrainError `JOB_SPEC_NOT_FOUND` or `JOB_SPEC_INVALID` (not JSON, or breaks a spec rule).
+ * @example
+ * const spec = await fetchJobSpec({ store, specDigest: job.specDigest, signal });
+ */
+export async function fetchJobSpec(parameters: FetchJobSpecParameters): Promise<JobSpec> {
+  const { bytes, cid } = await fetchSpecBlock(parameters);
   return decodeJobSpec(bytes, cid).spec;
+}
+
+/**
+ * A spec block's bytes as parsed JSON, not yet checked against any spec rule.
+ *
+ * @throws VeritrainError `JOB_SPEC_INVALID` when the bytes are not UTF-8 JSON.
+ */
+export function parseSpecJson(bytes: Uint8Array, cid: CID): unknown {
+  try {
+    return JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
+  } catch (cause) {
+    throw new VeritrainError(`job spec ${cid} is not UTF-8 JSON`, { code: "JOB_SPEC_INVALID", details: { cid: cid.toString(), rule: "JSON" }, cause });
+  }
 }
 
 /**
@@ -84,11 +102,5 @@ export async function fetchJobSpec({ store, specDigest, signal }: FetchJobSpecPa
  * const { spec, config } = decodeJobSpec(bytes, jobSpecBlockCid(specDigest));
  */
 export function decodeJobSpec(bytes: Uint8Array, cid: CID): ReturnType<typeof validateJobSpec> {
-  let value: unknown;
-  try {
-    value = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
-  } catch (cause) {
-    throw new VeritrainError(`job spec ${cid} is not UTF-8 JSON`, { code: "JOB_SPEC_INVALID", details: { cid: cid.toString(), rule: "JSON" }, cause });
-  }
-  return validateJobSpec(value);
+  return validateJobSpec(parseSpecJson(bytes, cid));
 }

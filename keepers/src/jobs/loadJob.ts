@@ -7,10 +7,12 @@ import { fetchDataset } from "../datasets/fetchDataset.ts";
 import { mnistSourcesFromRecords } from "../datasets/mnistSources.ts";
 import { VeritrainError } from "../errors.ts";
 import type { MnistSources } from "../training/mnist.ts";
+import type { SpecFields, SplitRange } from "../training/jobSpec.ts";
+import type { Hex } from "viem";
 import { prepareJob, type PreparedJob } from "../training/preparedJob.ts";
 import { checkSplitsFit } from "./checkSplitsFit.ts";
 import { fetchDatasetManifest } from "./fetchDatasetManifest.ts";
-import { fetchJobSpec } from "./jobSpecBlock.ts";
+import { decodeJobSpec, fetchSpecBlock } from "./jobSpecBlock.ts";
 import { readJob, type JobOnChain } from "./jobOnChain.ts";
 
 /** Parameters of {@link loadJob}. */
@@ -38,10 +40,38 @@ export type LoadedJob = { jobId: bigint; onChain: JobOnChain; prepared: Prepared
  * @example
  * const { prepared } = await loadJob({ chain, store, jobId: 1n, log, signal });
  */
-export async function loadJob({ chain, store, jobId, log, signal, timeoutMs = 30_000 }: LoadJobParameters): Promise<LoadedJob> {
+export async function loadJob(parameters: LoadJobParameters): Promise<LoadedJob> {
+  const onChain = await readJob(parameters.chain, parameters.jobId);
+  const { spec, modelBytes, sources } = await loadJobInputs({
+    ...parameters, specDigest: onChain.specDigest, datasetId: onChain.datasetId, decode: (bytes, cid) => decodeJobSpec(bytes, cid).spec, ranges: (spec) => spec.dataset.splits,
+  });
+  return { jobId: parameters.jobId, onChain, prepared: prepareJob({ spec, modelBytes, sources }) };
+}
+
+/** Parameters of {@link loadJobInputs}. */
+export type LoadJobInputsParameters<Spec extends SpecFields> = LoadJobParameters & {
+  specDigest: Hex;
+  datasetId: bigint;
+  /** Parses and validates the spec block (a single-provider or a round job's spec). */
+  decode: (bytes: Uint8Array, cid: CID) => Spec;
+  /** Every range of the dataset the spec reads, by name (checked against the dataset's sizes). */
+  ranges: (spec: Spec) => Readonly<Record<string, SplitRange>>;
+};
+
+/**
+ * The inputs of any job, single-provider or distributed: its spec (fetched by `specDigest`,
+ * validated by `decode`), its model (by the spec's CID) and its MNIST dataset (from the
+ * dataset's holders, each shard checked against the registered manifest).
+ *
+ * @throws VeritrainError `JOB_SPEC_NOT_FOUND`, `JOB_SPEC_INVALID`, `JOB_MODEL_NOT_FOUND`,
+ *   `DATASET_NOT_MNIST`, `JOB_DATASET_MISMATCH`, …
+ */
+export async function loadJobInputs<Spec extends SpecFields>(
+  { chain, store, jobId, specDigest, datasetId, decode, ranges, log, signal, timeoutMs = 30_000 }: LoadJobInputsParameters<Spec>,
+): Promise<{ spec: Spec; modelBytes: Uint8Array; sources: MnistSources }> {
   const bounded = () => (signal ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs));
-  const onChain = await readJob(chain, jobId);
-  const spec = await fetchJobSpec({ store, specDigest: onChain.specDigest, signal: bounded() });
+  const block = await fetchSpecBlock({ store, specDigest, signal: bounded() });
+  const spec = decode(block.bytes, block.cid);
   const modelCid = CID.parse(spec.model);
   let modelBytes: Uint8Array;
   try {
@@ -53,9 +83,9 @@ export async function loadJob({ chain, store, jobId, log, signal, timeoutMs = 30
       cause,
     });
   }
-  const sources = await fetchMnistDataset({ chain, store, datasetId: onChain.datasetId, log, bounded });
-  checkSplitsFit(spec, { train: sources.train.count, test: sources.test.count });
-  return { jobId, onChain, prepared: prepareJob({ spec, modelBytes, sources }) };
+  const sources = await fetchMnistDataset({ chain, store, datasetId, log, bounded });
+  checkSplitsFit(ranges(spec), { train: sources.train.count, test: sources.test.count });
+  return { spec, modelBytes, sources };
 }
 
 type FetchMnistDatasetParameters = Pick<LoadJobParameters, "chain" | "store" | "log"> & { datasetId: bigint; bounded: () => AbortSignal };

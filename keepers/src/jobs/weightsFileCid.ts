@@ -1,8 +1,6 @@
-import { CID } from "multiformats/cid";
-import * as raw from "multiformats/codecs/raw";
-import { create as createDigest } from "multiformats/hashes/digest";
-import { sha256 } from "multiformats/hashes/sha2";
-import { hexToBytes, type Hex } from "viem";
+import type { CID } from "multiformats/cid";
+import type { Hex } from "viem";
+import { rawDigestCid } from "../content/rawDigestCid.ts";
 
 /**
  * The raw-block CID of a result's weights file (the trained ONNX model), whose SHA-256 digest is
@@ -12,5 +10,5 @@ import { hexToBytes, type Hex } from "viem";
  * weightsFileCid(job.weightsDigest).toString(); // "bafkrei…"
  */
 export function weightsFileCid(weightsDigest: Hex): CID {
-  return CID.createV1(raw.code, createDigest(sha256.code, hexToBytes(weightsDigest)));
+  return rawDigestCid(weightsDigest);
 }
