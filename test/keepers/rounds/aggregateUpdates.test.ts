@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
 import { keccak256 } from "viem";
 import { VeritrainError } from "../../../keepers/src/errors.ts";
 import { aggregateUpdates, type SlotUpdate } from "../../../keepers/src/rounds/aggregateUpdates.ts";
@@ -25,6 +27,15 @@ function wideValue(rng: SplitMix64): number {
   if (kind === 1) return -0;
   const magnitude = (1 + rng.nextUnit()) * 2 ** (rng.nextBelow(51) - 40);
   return Math.fround(rng.nextBelow(2) === 1 ? -magnitude : magnitude);
+}
+
+/**
+ * wideValue, or one of a few ±2^20…2^53 values that cancel exactly across slots: what they leave
+ * of the small values depends on the order of the additions (and on binade boundaries).
+ */
+function cancellingValue(rng: SplitMix64): number {
+  if (rng.nextBelow(3) !== 0) return wideValue(rng);
+  return (rng.nextBelow(2) === 1 ? -1 : 1) * 2 ** (20 + 11 * rng.nextBelow(4)) * (1 + rng.nextBelow(4) / 4);
 }
 
 /** n updates of `size` values with duplicates, an all-zero update and exact ties between slots. */
@@ -108,6 +119,38 @@ describe("aggregateUpdates against the exact reference", () => {
   });
 });
 
+const NUMPY_SCRIPT = fileURLToPath(new URL("./aggregationReference.py", import.meta.url));
+const hasNumpy = spawnSync("python3", ["-c", "import numpy"], { stdio: "ignore" }).status === 0;
+
+describe("aggregateUpdates against numpy (aggregationReference.py)", () => {
+  it("every rule: 1,000 seeded cases with cancelling values, where the binary64 summation order shows", {
+    skip: hasNumpy ? false : "SKIPPED: python3 with numpy not found, so the numpy cross-check did not run (the BigInt reference above did)",
+  }, () => {
+    const rng = stream(20n);
+    const cases = Array.from({ length: 1000 }, (_, c) => {
+      const name = RULES[c % RULES.length]!;
+      const n = 1 + ((c >> 2) % 16);
+      const size = 1 + rng.nextBelow(24);
+      // Equal weights in odd cases, so fedavg's huge terms cancel too.
+      const updates = randomUpdates(rng, n, size, () => cancellingValue(rng)).map((u) => (c % 2 === 1 ? { ...u, examples: 1 } : u));
+      const serverUpdate = name === "fltrust" ? Float32Array.from({ length: size }, () => wideValue(rng)) : undefined;
+      return { rule: randomRule(rng, name), updates, serverUpdate };
+    });
+    const input = JSON.stringify(cases.map(({ rule, updates, serverUpdate }) => ({
+      rule,
+      updates: updates.map(({ slot, examples, values }) => ({ slot, examples, bits: [...new Uint32Array(values.buffer)] })),
+      server: serverUpdate === undefined ? null : [...new Uint32Array(serverUpdate.buffer)],
+    })));
+    const python = spawnSync("python3", [NUMPY_SCRIPT], { input, encoding: "utf8", maxBuffer: 1 << 26 });
+    assert.equal(python.status, 0, python.stderr);
+    const expected = JSON.parse(python.stdout) as number[][];
+    cases.forEach((parameters, c) => {
+      const actual = [...new Uint32Array(aggregateUpdates(parameters).buffer)];
+      assert.deepEqual(actual, expected[c], `case ${c}: ${JSON.stringify(parameters.rule)}, n = ${parameters.updates.length}`);
+    });
+  });
+});
+
 describe("aggregateUpdates rules on hand-checked inputs", () => {
   const u = (slot: number, examples: number, ...values: number[]): SlotUpdate => ({ slot, examples, values: Float32Array.from(values) });
 
@@ -139,12 +182,23 @@ describe("aggregateUpdates rules on hand-checked inputs", () => {
     assert.deepEqual([...aggregateUpdates({ rule: { rule: "multiKrum", byzantine: 3, select: 1 }, updates: updates.slice(2, 4) })], [0, 1], "n = 2: a tie, the lower slot");
   });
 
-  it("sums in the specified order: slots for fedavg and multiKrum, ascending values for trimmedMean", () => {
+  it("sums in the specified order: slots for fedavg, multiKrum and fltrust, ascending values for trimmedMean", () => {
     // 2^100 + 1 = 2^100 in binary64, so each order gives a different answer.
     const updates = [u(0, 1, 2 ** 100), u(1, 1, -(2 ** 100)), u(2, 1, 1)];
     assert.deepEqual([...aggregateUpdates({ rule: { rule: "fedavg" }, updates })], [Math.fround(1 / 3)], "((2^100 − 2^100) + 1) / 3");
     assert.deepEqual([...aggregateUpdates({ rule: { rule: "multiKrum", byzantine: 0, select: 3 }, updates })], [Math.fround(1 / 3)]);
     assert.deepEqual([...aggregateUpdates({ rule: { rule: "trimmedMean", trim: 0 }, updates })], [0], "((−2^100 + 1) + 2^100) / 3");
+    // Ascending, not descending: −2^53 + 1 is exact, 2^53 + 1 is not.
+    const around53 = [u(0, 1, 2 ** 53), u(1, 1, 1), u(2, 1, -(2 ** 53)), u(3, 1, 1)];
+    assert.deepEqual([...aggregateUpdates({ rule: { rule: "trimmedMean", trim: 0 }, updates: around53 })], [0.5], "(((−2^53 + 1) + 1) + 2^53) / 4");
+    // fltrust: slots 0 and 1 cancel in coordinate 0; summed first, they leave slot 2's term whole.
+    const small = Math.fround(2 ** -40 * 1.2345);
+    const fltrust = aggregateUpdates({
+      rule: { rule: "fltrust", root: { source: "train", start: 0, end: 1 } },
+      updates: [u(0, 1, 10, 10), u(1, 1, -10, 10), u(2, 1, small, 1)],
+      serverUpdate: Float32Array.of(0, 3),
+    });
+    assert.deepEqual([...new Uint32Array(fltrust.buffer)], [0x2bc45b6c, 0x401f0eda], "slot order (reversed: 0x2bc45cf5)");
   });
 
   it("fltrust ignores opposed and zero updates and rescales the rest to the server norm", () => {
