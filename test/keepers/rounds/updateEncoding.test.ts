@@ -1,0 +1,162 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { concat, keccak256 } from "viem";
+import { VeritrainError } from "../../../keepers/src/errors.ts";
+import {
+  contributionDigest, decodeResidual, decodeUpdate, encodeResidual, encodeUpdate, updateDigest, type UpdatePayload,
+} from "../../../keepers/src/rounds/updateEncoding.ts";
+
+const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString("hex");
+
+/** One payload of each encoding for a 5-parameter model. */
+const PAYLOADS: Record<UpdatePayload["encoding"], UpdatePayload> = {
+  denseF32: { encoding: "denseF32", values: Float32Array.of(1.5, -2, 0.1, -0, 0) },
+  sparseF32: { encoding: "sparseF32", indices: Uint32Array.of(1, 4), values: Float32Array.of(-2, 0.25) },
+  sparseInt8: { encoding: "sparseInt8", indices: Uint32Array.of(0, 2, 3), scale: 0.5, quantized: Int8Array.of(127, -127, 3) },
+  denseInt8: { encoding: "denseInt8", scale: 0.125, quantized: Int8Array.of(0, 1, -1, 100, -8) },
+};
+const DENSE_VALUES: Record<UpdatePayload["encoding"], number[]> = {
+  denseF32: [1.5, -2, Math.fround(0.1), -0, 0],
+  sparseF32: [0, -2, 0, 0, 0.25],
+  sparseInt8: [63.5, 0, -63.5, 1.5, 0],
+  denseInt8: [0, 0.125, -0.125, 12.5, -1],
+};
+/** keccak256 of each blob for round 7, slot 3 (test vectors, also in docs/distributed-training.md). */
+const DIGESTS: Record<UpdatePayload["encoding"], string> = {
+  denseF32: "0x804fb96d3026f14275a8b7a5ac4600b825c8228b548d4007aa8faa16c6e7e209",
+  sparseF32: "0x2b1c2fc027403f6134f430b461347462dc9f7f5409770c8ecbd4142397c82c3f",
+  sparseInt8: "0x52c588460fd49cd91a420911ffed903de067da9f16c578c80637d921afeb3965",
+  denseInt8: "0xe3f1fe54d61e43076050b5a1c23d5a920d9a789c4c827751d6d94d51ea5974df",
+};
+
+const encode = (payload: UpdatePayload) => encodeUpdate({ round: 7, slot: 3, size: 5, payload });
+
+function patched(bytes: Uint8Array, edit: (view: DataView) => void): Uint8Array {
+  const copy = Uint8Array.from(bytes);
+  edit(new DataView(copy.buffer));
+  return copy;
+}
+
+function refused(decode: () => unknown, code: string, rule: RegExp): void {
+  assert.throws(decode, (e: unknown) => e instanceof VeritrainError && e.code === code && rule.test(String(e.details.rule)));
+}
+
+describe("update blob", () => {
+  it("writes the header and a dense binary32 payload little-endian", () => {
+    const bytes = encode(PAYLOADS.denseF32);
+    assert.equal(
+      hex(bytes),
+      "56545550" + "01000000" + "07000000" + "03000000" + "05000000" + "00000000" + "05000000"
+        + "0000c03f" + "000000c0" + "cdcccc3d" + "00000080" + "00000000",
+    );
+  });
+
+  it("writes sparse and int8 payloads: scale, then indices, then values", () => {
+    assert.equal(hex(encode(PAYLOADS.sparseF32).subarray(20)), "01000000" + "02000000" + "01000000" + "04000000" + "000000c0" + "0000803e");
+    assert.equal(hex(encode(PAYLOADS.sparseInt8).subarray(20)), "02000000" + "03000000" + "0000003f" + "00000000" + "02000000" + "03000000" + "7f8103");
+    assert.equal(hex(encode(PAYLOADS.denseInt8).subarray(20)), "03000000" + "05000000" + "0000003e" + "0001ff64f8");
+  });
+
+  for (const [encoding, payload] of Object.entries(PAYLOADS)) {
+    it(`${encoding}: decodes what it encodes, expands to the dense vector, and hashes to a fixed digest`, () => {
+      const bytes = encode(payload);
+      const decoded = decodeUpdate(bytes);
+      assert.deepEqual(decoded, { round: 7, slot: 3, payload, values: Float32Array.from(DENSE_VALUES[encoding as UpdatePayload["encoding"]]) });
+      assert.equal(updateDigest(bytes), keccak256(bytes));
+      assert.equal(updateDigest(bytes), DIGESTS[encoding as UpdatePayload["encoding"]]);
+    });
+  }
+
+  it("decodes from a view into a larger buffer", () => {
+    const bytes = encode(PAYLOADS.sparseInt8);
+    const framed = new Uint8Array(bytes.length + 7);
+    framed.set(bytes, 3);
+    assert.deepEqual(decodeUpdate(framed.subarray(3, 3 + bytes.length)), decodeUpdate(bytes));
+  });
+
+  it("refuses malformed headers", () => {
+    const dense = encode(PAYLOADS.denseF32);
+    refused(() => decodeUpdate(dense.subarray(0, 27)), "UPDATE_INVALID", /header/);
+    refused(() => decodeUpdate(patched(dense, (v) => v.setUint8(3, 0x51))), "UPDATE_INVALID", /magic/);
+    refused(() => decodeUpdate(patched(dense, (v) => v.setUint32(4, 2, true))), "UPDATE_INVALID", /version/);
+    refused(() => decodeUpdate(patched(dense, (v) => v.setUint32(16, 0, true))), "UPDATE_INVALID", /parameter count/);
+    refused(() => decodeUpdate(patched(dense, (v) => v.setUint32(20, 4, true))), "UPDATE_INVALID", /unknown encoding id 4/);
+    refused(() => decodeUpdate(patched(dense, (v) => v.setUint32(24, 4, true))), "UPDATE_INVALID", /k must equal/);
+    const sparse = encode(PAYLOADS.sparseF32);
+    refused(() => decodeUpdate(patched(sparse, (v) => v.setUint32(24, 0, true))), "UPDATE_INVALID", /k must be in/);
+    refused(() => decodeUpdate(patched(sparse, (v) => v.setUint32(24, 6, true))), "UPDATE_INVALID", /k must be in/);
+  });
+
+  it("refuses a length that does not match the header", () => {
+    for (const payload of Object.values(PAYLOADS)) {
+      const bytes = encode(payload);
+      refused(() => decodeUpdate(bytes.subarray(0, bytes.length - 1)), "UPDATE_INVALID", /length/);
+      refused(() => decodeUpdate(Uint8Array.from([...bytes, 0])), "UPDATE_INVALID", /length/);
+    }
+  });
+
+  it("refuses indices that are not strictly ascending or not below the parameter count", () => {
+    const sparse = encode(PAYLOADS.sparseF32);
+    refused(() => decodeUpdate(patched(sparse, (v) => v.setUint32(28, 4, true))), "UPDATE_INVALID", /ascending/);
+    refused(() => decodeUpdate(patched(sparse, (v) => v.setUint32(32, 1, true))), "UPDATE_INVALID", /ascending/);
+    refused(() => decodeUpdate(patched(sparse, (v) => v.setUint32(32, 5, true))), "UPDATE_INVALID", /below the parameter count/);
+    const int8 = encode(PAYLOADS.sparseInt8);
+    refused(() => decodeUpdate(patched(int8, (v) => v.setUint32(36, 0, true))), "UPDATE_INVALID", /ascending/);
+  });
+
+  it("refuses non-finite values, bad scales, −128 and overflowing int8 values", () => {
+    const dense = encode(PAYLOADS.denseF32);
+    for (const bad of [NaN, Infinity, -Infinity]) {
+      refused(() => decodeUpdate(patched(dense, (v) => v.setFloat32(40, bad, true))), "UPDATE_INVALID", /value 3 is not a finite/);
+    }
+    refused(() => decodeUpdate(patched(encode(PAYLOADS.sparseF32), (v) => v.setFloat32(40, NaN, true))), "UPDATE_INVALID", /value 1 is not a finite/);
+    const int8 = encode(PAYLOADS.denseInt8);
+    for (const scale of [NaN, Infinity, -1, -0]) {
+      refused(() => decodeUpdate(patched(int8, (v) => v.setFloat32(28, scale, true))), "UPDATE_INVALID", /scale/);
+    }
+    refused(() => decodeUpdate(patched(int8, (v) => v.setInt8(33, -128))), "UPDATE_INVALID", /\[-127, 127\]/);
+    const huge = patched(int8, (v) => v.setFloat32(28, 3.4e38, true));
+    refused(() => decodeUpdate(huge), "UPDATE_INVALID", /value 3 is not a finite/);
+    assert.equal(decodeUpdate(patched(int8, (v) => v.setFloat32(28, 0, true))).values.every((x) => x === 0), true, "scale +0 decodes to zeros");
+  });
+
+  it("refuses to encode what it could not decode", () => {
+    refused(() => encodeUpdate({ round: -1, slot: 0, size: 5, payload: PAYLOADS.denseF32 }), "UPDATE_INVALID", /round must be a uint32/);
+    refused(() => encodeUpdate({ round: 0, slot: 2 ** 32, size: 5, payload: PAYLOADS.denseF32 }), "UPDATE_INVALID", /slot must be a uint32/);
+    refused(() => encodeUpdate({ round: 0, slot: 0, size: 4, payload: PAYLOADS.denseF32 }), "UPDATE_INVALID", /5 values for 4 entries/);
+    refused(() => encodeUpdate({ round: 0, slot: 0, size: 3, payload: PAYLOADS.sparseF32 }), "UPDATE_INVALID", /below the parameter count/);
+    const payload: UpdatePayload = { encoding: "sparseF32", indices: Uint32Array.of(1, 2), values: Float32Array.of(NaN, 1) };
+    refused(() => encodeUpdate({ round: 0, slot: 0, size: 3, payload }), "UPDATE_INVALID", /not a finite/);
+  });
+});
+
+describe("residual blob", () => {
+  const residual = Float32Array.of(0, -0.5, 3e-40, -0);
+
+  it("writes its header and binary32 values little-endian, and decodes them back", () => {
+    const bytes = encodeResidual({ round: 7, slot: 3, residual });
+    assert.equal(hex(bytes), "56545253" + "01000000" + "07000000" + "03000000" + "04000000" + "00000000" + "000000bf" + "47440300" + "00000080");
+    assert.deepEqual(decodeResidual(bytes), { round: 7, slot: 3, residual });
+  });
+
+  it("refuses malformed residual blobs", () => {
+    const bytes = encodeResidual({ round: 7, slot: 3, residual });
+    refused(() => decodeResidual(bytes.subarray(0, 19)), "RESIDUAL_INVALID", /header/);
+    refused(() => decodeResidual(encode(PAYLOADS.denseF32)), "RESIDUAL_INVALID", /magic/);
+    refused(() => decodeResidual(patched(bytes, (v) => v.setUint32(4, 0, true))), "RESIDUAL_INVALID", /version/);
+    refused(() => decodeResidual(patched(bytes, (v) => v.setUint32(16, 0, true))), "RESIDUAL_INVALID", /parameter count/);
+    refused(() => decodeResidual(bytes.subarray(0, bytes.length - 4)), "RESIDUAL_INVALID", /length/);
+    refused(() => decodeResidual(patched(bytes, (v) => v.setFloat32(24, Infinity, true))), "RESIDUAL_INVALID", /value 1/);
+    refused(() => encodeResidual({ round: 0, slot: 0, residual: new Float32Array(0) }), "RESIDUAL_INVALID", /parameter count/);
+  });
+});
+
+describe("contributionDigest", () => {
+  it("is the update digest without compression and binds the residual with it", () => {
+    const update = encode(PAYLOADS.sparseInt8);
+    const residual = encodeResidual({ round: 7, slot: 3, residual: Float32Array.of(0, 1, 0, 0, 2) });
+    assert.equal(contributionDigest(update), updateDigest(update));
+    assert.equal(contributionDigest(update, residual), keccak256(concat([keccak256(update), keccak256(residual)])));
+    assert.equal(contributionDigest(update, residual), "0x9c30643938102821a800697665c5d39315d23e0bcdca9c5ed54443ee0349b2fe");
+  });
+});
