@@ -1,4 +1,4 @@
-import { keccak256, type Hex } from "viem";
+import { sha256, type Hex } from "viem";
 import { VeritrainError } from "../errors.ts";
 
 /** "VTGM" read as a little-endian uint32. */
@@ -55,7 +55,10 @@ export function decodeGlobalModel(bytes: Uint8Array): GlobalModel {
   return { round: view.getUint32(8, true), params };
 }
 
-/** The digest posted on-chain for a global model: keccak256 of its blob. */
+/**
+ * The digest an aggregator posts for a global model: SHA-256 of its blob, so the blob's raw-block
+ * CID follows from the chain (`rawDigestCid`).
+ */
 export function globalModelDigest(bytes: Uint8Array): Hex {
-  return keccak256(bytes);
+  return sha256(bytes);
 }

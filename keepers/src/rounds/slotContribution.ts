@@ -50,7 +50,7 @@ export async function slotContribution({ job, slot, round, global, residual, thr
   return {
     updateBytes: compressed.bytes,
     residualBytes: compressed.residualBytes,
-    digest: contributionDigest(compressed.bytes, compressed.residualBytes),
+    digest: contributionDigest(compressed.bytes),
     transmitted: compressed.transmitted,
     residual: compressed.residual,
   };

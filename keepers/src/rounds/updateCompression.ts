@@ -1,6 +1,7 @@
 import { VeritrainError } from "../errors.ts";
 import { decimal, DECIMAL, exactKeys, fail } from "../training/jobSpec.ts";
 import { assertFiniteUpdate } from "./assertFiniteUpdate.ts";
+import { sha256 } from "viem";
 import { encodeResidual, encodeUpdate, type UpdatePayload } from "./updateEncoding.ts";
 
 /**
@@ -75,7 +76,7 @@ export type CompressUpdateReturnType = {
   residual: Float32Array;
   /** The update blob (sparse when k < n, dense when k = n; int8 when quantised). */
   bytes: Uint8Array;
-  /** The residual blob of `residual` (committed with `bytes`, see contributionDigest). */
+  /** The residual blob of `residual` (`bytes` names its SHA-256, so the commitment covers it). */
   residualBytes: Uint8Array;
 };
 
@@ -143,10 +144,11 @@ export function compressUpdate({ round, slot, update, residual, compression }: C
   }
   const nextResidual = new Float32Array(size);
   for (let i = 0; i < size; i++) nextResidual[i] = v[i]! - transmitted[i]!;
+  const residualBytes = encodeResidual({ round, slot, residual: nextResidual });
   return {
     transmitted,
     residual: nextResidual,
-    bytes: encodeUpdate({ round, slot, size, payload }),
-    residualBytes: encodeResidual({ round, slot, residual: nextResidual }),
+    bytes: encodeUpdate({ round, slot, size, payload, residualDigest: sha256(residualBytes) }),
+    residualBytes,
   };
 }

@@ -1,4 +1,4 @@
-import { concat, keccak256, type Hex } from "viem";
+import { bytesToHex, hexToBytes, sha256, type Hex } from "viem";
 import { VeritrainError } from "../errors.ts";
 
 /** "VTUP" and "VTRS" read as little-endian uint32s. */
@@ -7,7 +7,10 @@ const RESIDUAL_MAGIC = 0x53525456;
 const LAYOUT_VERSION = 1;
 /** magic, version, round, slot, parameter count: the first 20 bytes of both blobs. */
 const COMMON_HEADER_BYTES = 20;
-const UPDATE_HEADER_BYTES = 28;
+/** The common header, encoding id, k and the residual digest. */
+const UPDATE_HEADER_BYTES = 60;
+const RESIDUAL_DIGEST_OFFSET = 28;
+const NO_RESIDUAL = `0x${"00".repeat(32)}` as const;
 const UINT32_MAX = 0xffffffff;
 
 /** Encoding ids in the update header. */
@@ -31,10 +34,12 @@ export type EncodeUpdateParameters = {
   /** Parameter count P of the model (the dense length). */
   size: number;
   payload: UpdatePayload;
+  /** With error-feedback compression: SHA-256 of the residual blob the slot carries to its next round. */
+  residualDigest?: Hex;
 };
 
 /** A decoded update blob: its header, its payload and the dense binary32 vector it means. */
-export type DecodedUpdate = { round: number; slot: number; payload: UpdatePayload; values: Float32Array };
+export type DecodedUpdate = { round: number; slot: number; payload: UpdatePayload; values: Float32Array; residualDigest: Hex | undefined };
 
 /** A decoded residual blob: the slot's error-feedback residual after `round`. */
 export type DecodedResidual = { round: number; slot: number; residual: Float32Array };
@@ -99,7 +104,7 @@ function payloadBytes(encoding: number, size: number, entries: number): number {
  * @example
  * const bytes = encodeUpdate({ round: 0, slot: 2, size: 3, payload: { encoding: "denseF32", values: Float32Array.of(0.5, -1, 0) } });
  */
-export function encodeUpdate({ round, slot, size, payload }: EncodeUpdateParameters): Uint8Array {
+export function encodeUpdate({ round, slot, size, payload, residualDigest }: EncodeUpdateParameters): Uint8Array {
   uint32(round, "round", "UPDATE_INVALID");
   uint32(slot, "slot", "UPDATE_INVALID");
   uint32(size, "parameter count", "UPDATE_INVALID");
@@ -112,6 +117,10 @@ export function encodeUpdate({ round, slot, size, payload }: EncodeUpdateParamet
   writeCommonHeader(view, UPDATE_MAGIC, round, slot, size);
   view.setUint32(20, encoding, true);
   view.setUint32(24, entries, true);
+  if (residualDigest !== undefined) {
+    if (!/^0x[0-9a-f]{64}$/.test(residualDigest) || residualDigest === NO_RESIDUAL) throw refuse("UPDATE_INVALID", "residual digest must be a non-zero 32-byte lowercase hex SHA-256");
+    bytes.set(hexToBytes(residualDigest), RESIDUAL_DIGEST_OFFSET);
+  }
   let offset = UPDATE_HEADER_BYTES;
   if ("scale" in payload) {
     view.setFloat32(offset, payload.scale, true);
@@ -152,6 +161,8 @@ export function decodeUpdate(bytes: Uint8Array): DecodedUpdate {
   }
   const expected = UPDATE_HEADER_BYTES + payloadBytes(encodingId, size, entries);
   if (bytes.length !== expected) throw fail(`length must be ${expected} bytes for this header, got ${bytes.length}`);
+  const named = bytesToHex(bytes.subarray(RESIDUAL_DIGEST_OFFSET, UPDATE_HEADER_BYTES));
+  const residualDigest = named === NO_RESIDUAL ? undefined : named;
 
   let offset = UPDATE_HEADER_BYTES;
   let scale = 1;
@@ -177,14 +188,14 @@ export function decodeUpdate(bytes: Uint8Array): DecodedUpdate {
   if (encoding === "denseF32" || encoding === "sparseF32") {
     const stored = new Float32Array(entries);
     for (let j = 0; j < entries; j++, offset += 4) place(j, (stored[j] = view.getFloat32(offset, true)));
-    return { round, slot, values, payload: indices === undefined ? { encoding: "denseF32", values: stored } : { encoding: "sparseF32", indices, values: stored } };
+    return { round, slot, values, residualDigest, payload: indices === undefined ? { encoding: "denseF32", values: stored } : { encoding: "sparseF32", indices, values: stored } };
   }
   const quantized = new Int8Array(bytes.buffer.slice(bytes.byteOffset + offset, bytes.byteOffset + offset + entries));
   quantized.forEach((q, j) => {
     if (q === -128) throw fail("int8 values must be in [-127, 127]");
     place(j, Math.fround(q * scale));
   });
-  return { round, slot, values, payload: indices === undefined ? { encoding: "denseInt8", scale, quantized } : { encoding: "sparseInt8", indices, scale, quantized } };
+  return { round, slot, values, residualDigest, payload: indices === undefined ? { encoding: "denseInt8", scale, quantized } : { encoding: "sparseInt8", indices, scale, quantized } };
 }
 
 /**
@@ -236,25 +247,13 @@ export function decodeResidual(bytes: Uint8Array): DecodedResidual {
 }
 
 /**
- * keccak256 of an update blob's bytes.
+ * What a slot commits on-chain for a round: SHA-256 of its update blob, so the blob's raw-block
+ * CID follows from the chain. With error-feedback compression the blob names the SHA-256 of its
+ * residual blob, so the residual the next round starts from is committed too.
  *
  * @example
- * updateDigest(encodeUpdate({ round: 0, slot: 0, size: 1, payload: { encoding: "denseF32", values: Float32Array.of(1) } })); // "0x…"
+ * contributionDigest(encodeUpdate({ round: 0, slot: 0, size: 1, payload: { encoding: "denseF32", values: Float32Array.of(1) } })); // "0x…"
  */
-export function updateDigest(bytes: Uint8Array): Hex {
-  return keccak256(bytes);
-}
-
-/**
- * What a slot commits on-chain for a round: keccak256(update blob) without compression;
- * with error-feedback compression keccak256(updateDigest ‖ keccak256(residual blob)) (64 bytes),
- * so the residual the next round starts from is committed too.
- *
- * @example
- * contributionDigest(updateBytes);                // = updateDigest(updateBytes)
- * contributionDigest(updateBytes, residualBytes); // binds both blobs
- */
-export function contributionDigest(updateBytes: Uint8Array, residualBytes?: Uint8Array): Hex {
-  const digest = updateDigest(updateBytes);
-  return residualBytes === undefined ? digest : keccak256(concat([digest, keccak256(residualBytes)]));
+export function contributionDigest(updateBytes: Uint8Array): Hex {
+  return sha256(updateBytes);
 }

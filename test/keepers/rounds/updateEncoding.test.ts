@@ -1,12 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { concat, keccak256 } from "viem";
+import { sha256 } from "viem";
 import { VeritrainError } from "../../../keepers/src/errors.ts";
 import {
-  contributionDigest, decodeResidual, decodeUpdate, encodeResidual, encodeUpdate, updateDigest, type UpdatePayload,
+  contributionDigest, decodeResidual, decodeUpdate, encodeResidual, encodeUpdate, type UpdatePayload,
 } from "../../../keepers/src/rounds/updateEncoding.ts";
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString("hex");
+const NO_RESIDUAL = "00".repeat(32);
 
 /** One payload of each encoding for a 5-parameter model. */
 const PAYLOADS: Record<UpdatePayload["encoding"], UpdatePayload> = {
@@ -21,12 +22,12 @@ const DENSE_VALUES: Record<UpdatePayload["encoding"], number[]> = {
   sparseInt8: [63.5, 0, -63.5, 1.5, 0],
   denseInt8: [0, 0.125, -0.125, 12.5, -1],
 };
-/** keccak256 of each blob for round 7, slot 3 (test vectors, also in docs/distributed-training.md). */
+/** SHA-256 of each blob for round 7, slot 3 (test vectors, also in docs/distributed-training.md). */
 const DIGESTS: Record<UpdatePayload["encoding"], string> = {
-  denseF32: "0x804fb96d3026f14275a8b7a5ac4600b825c8228b548d4007aa8faa16c6e7e209",
-  sparseF32: "0x2b1c2fc027403f6134f430b461347462dc9f7f5409770c8ecbd4142397c82c3f",
-  sparseInt8: "0x52c588460fd49cd91a420911ffed903de067da9f16c578c80637d921afeb3965",
-  denseInt8: "0xe3f1fe54d61e43076050b5a1c23d5a920d9a789c4c827751d6d94d51ea5974df",
+  denseF32: "0xe9c59f8f9d6bc2dc0f926c5adebf1897cdac72d0d625013beabdf69408b1b990",
+  sparseF32: "0x2f3a29429ac83ea4ed8fc1d74df507668df20f799a02139dc1a4f3386e38d3e8",
+  sparseInt8: "0x84592b5a41d4ba2bde32a02e1007162a75f989594878d0bdd648b08f754c2be8",
+  denseInt8: "0x724e689a93df8168b8611ddf505bb537e67a9b283d23d63d69d9ef89fd1b4879",
 };
 
 const encode = (payload: UpdatePayload) => encodeUpdate({ round: 7, slot: 3, size: 5, payload });
@@ -46,24 +47,24 @@ describe("update blob", () => {
     const bytes = encode(PAYLOADS.denseF32);
     assert.equal(
       hex(bytes),
-      "56545550" + "01000000" + "07000000" + "03000000" + "05000000" + "00000000" + "05000000"
+      "56545550" + "01000000" + "07000000" + "03000000" + "05000000" + "00000000" + "05000000" + NO_RESIDUAL
         + "0000c03f" + "000000c0" + "cdcccc3d" + "00000080" + "00000000",
     );
   });
 
   it("writes sparse and int8 payloads: scale, then indices, then values", () => {
-    assert.equal(hex(encode(PAYLOADS.sparseF32).subarray(20)), "01000000" + "02000000" + "01000000" + "04000000" + "000000c0" + "0000803e");
-    assert.equal(hex(encode(PAYLOADS.sparseInt8).subarray(20)), "02000000" + "03000000" + "0000003f" + "00000000" + "02000000" + "03000000" + "7f8103");
-    assert.equal(hex(encode(PAYLOADS.denseInt8).subarray(20)), "03000000" + "05000000" + "0000003e" + "0001ff64f8");
+    assert.equal(hex(encode(PAYLOADS.sparseF32).subarray(20)), "01000000" + "02000000" + NO_RESIDUAL + "01000000" + "04000000" + "000000c0" + "0000803e");
+    assert.equal(hex(encode(PAYLOADS.sparseInt8).subarray(20)), "02000000" + "03000000" + NO_RESIDUAL + "0000003f" + "00000000" + "02000000" + "03000000" + "7f8103");
+    assert.equal(hex(encode(PAYLOADS.denseInt8).subarray(20)), "03000000" + "05000000" + NO_RESIDUAL + "0000003e" + "0001ff64f8");
   });
 
   for (const [encoding, payload] of Object.entries(PAYLOADS)) {
     it(`${encoding}: decodes what it encodes, expands to the dense vector, and hashes to a fixed digest`, () => {
       const bytes = encode(payload);
       const decoded = decodeUpdate(bytes);
-      assert.deepEqual(decoded, { round: 7, slot: 3, payload, values: Float32Array.from(DENSE_VALUES[encoding as UpdatePayload["encoding"]]) });
-      assert.equal(updateDigest(bytes), keccak256(bytes));
-      assert.equal(updateDigest(bytes), DIGESTS[encoding as UpdatePayload["encoding"]]);
+      assert.deepEqual(decoded, { round: 7, slot: 3, payload, values: Float32Array.from(DENSE_VALUES[encoding as UpdatePayload["encoding"]]), residualDigest: undefined });
+      assert.equal(contributionDigest(bytes), sha256(bytes));
+      assert.equal(contributionDigest(bytes), DIGESTS[encoding as UpdatePayload["encoding"]]);
     });
   }
 
@@ -76,7 +77,7 @@ describe("update blob", () => {
 
   it("refuses malformed headers", () => {
     const dense = encode(PAYLOADS.denseF32);
-    refused(() => decodeUpdate(dense.subarray(0, 27)), "UPDATE_INVALID", /header/);
+    refused(() => decodeUpdate(dense.subarray(0, 59)), "UPDATE_INVALID", /header/);
     refused(() => decodeUpdate(patched(dense, (v) => v.setUint8(3, 0x51))), "UPDATE_INVALID", /magic/);
     refused(() => decodeUpdate(patched(dense, (v) => v.setUint32(4, 2, true))), "UPDATE_INVALID", /version/);
     refused(() => decodeUpdate(patched(dense, (v) => v.setUint32(16, 0, true))), "UPDATE_INVALID", /parameter count/);
@@ -97,27 +98,27 @@ describe("update blob", () => {
 
   it("refuses indices that are not strictly ascending or not below the parameter count", () => {
     const sparse = encode(PAYLOADS.sparseF32);
-    refused(() => decodeUpdate(patched(sparse, (v) => v.setUint32(28, 4, true))), "UPDATE_INVALID", /ascending/);
-    refused(() => decodeUpdate(patched(sparse, (v) => v.setUint32(32, 1, true))), "UPDATE_INVALID", /ascending/);
-    refused(() => decodeUpdate(patched(sparse, (v) => v.setUint32(32, 5, true))), "UPDATE_INVALID", /below the parameter count/);
+    refused(() => decodeUpdate(patched(sparse, (v) => v.setUint32(60, 4, true))), "UPDATE_INVALID", /ascending/);
+    refused(() => decodeUpdate(patched(sparse, (v) => v.setUint32(64, 1, true))), "UPDATE_INVALID", /ascending/);
+    refused(() => decodeUpdate(patched(sparse, (v) => v.setUint32(64, 5, true))), "UPDATE_INVALID", /below the parameter count/);
     const int8 = encode(PAYLOADS.sparseInt8);
-    refused(() => decodeUpdate(patched(int8, (v) => v.setUint32(36, 0, true))), "UPDATE_INVALID", /ascending/);
+    refused(() => decodeUpdate(patched(int8, (v) => v.setUint32(68, 0, true))), "UPDATE_INVALID", /ascending/);
   });
 
   it("refuses non-finite values, bad scales, −128 and overflowing int8 values", () => {
     const dense = encode(PAYLOADS.denseF32);
     for (const bad of [NaN, Infinity, -Infinity]) {
-      refused(() => decodeUpdate(patched(dense, (v) => v.setFloat32(40, bad, true))), "UPDATE_INVALID", /value 3 is not a finite/);
+      refused(() => decodeUpdate(patched(dense, (v) => v.setFloat32(72, bad, true))), "UPDATE_INVALID", /value 3 is not a finite/);
     }
-    refused(() => decodeUpdate(patched(encode(PAYLOADS.sparseF32), (v) => v.setFloat32(40, NaN, true))), "UPDATE_INVALID", /value 1 is not a finite/);
+    refused(() => decodeUpdate(patched(encode(PAYLOADS.sparseF32), (v) => v.setFloat32(72, NaN, true))), "UPDATE_INVALID", /value 1 is not a finite/);
     const int8 = encode(PAYLOADS.denseInt8);
     for (const scale of [NaN, Infinity, -1, -0]) {
-      refused(() => decodeUpdate(patched(int8, (v) => v.setFloat32(28, scale, true))), "UPDATE_INVALID", /scale/);
+      refused(() => decodeUpdate(patched(int8, (v) => v.setFloat32(60, scale, true))), "UPDATE_INVALID", /scale/);
     }
-    refused(() => decodeUpdate(patched(int8, (v) => v.setInt8(33, -128))), "UPDATE_INVALID", /\[-127, 127\]/);
-    const huge = patched(int8, (v) => v.setFloat32(28, 3.4e38, true));
+    refused(() => decodeUpdate(patched(int8, (v) => v.setInt8(65, -128))), "UPDATE_INVALID", /\[-127, 127\]/);
+    const huge = patched(int8, (v) => v.setFloat32(60, 3.4e38, true));
     refused(() => decodeUpdate(huge), "UPDATE_INVALID", /value 3 is not a finite/);
-    assert.equal(decodeUpdate(patched(int8, (v) => v.setFloat32(28, 0, true))).values.every((x) => x === 0), true, "scale +0 decodes to zeros");
+    assert.equal(decodeUpdate(patched(int8, (v) => v.setFloat32(60, 0, true))).values.every((x) => x === 0), true, "scale +0 decodes to zeros");
   });
 
   it("refuses to encode what it could not decode", () => {
@@ -152,11 +153,13 @@ describe("residual blob", () => {
 });
 
 describe("contributionDigest", () => {
-  it("is the update digest without compression and binds the residual with it", () => {
-    const update = encode(PAYLOADS.sparseInt8);
+  it("is the update blob's SHA-256, and a compressed update names its residual's SHA-256 in the header", () => {
     const residual = encodeResidual({ round: 7, slot: 3, residual: Float32Array.of(0, 1, 0, 0, 2) });
-    assert.equal(contributionDigest(update), updateDigest(update));
-    assert.equal(contributionDigest(update, residual), keccak256(concat([keccak256(update), keccak256(residual)])));
-    assert.equal(contributionDigest(update, residual), "0x9c30643938102821a800697665c5d39315d23e0bcdca9c5ed54443ee0349b2fe");
+    const update = encodeUpdate({ round: 7, slot: 3, size: 5, payload: PAYLOADS.sparseInt8, residualDigest: sha256(residual) });
+    assert.equal(hex(update.subarray(28, 60)), sha256(residual).slice(2));
+    assert.equal(decodeUpdate(update).residualDigest, sha256(residual));
+    assert.equal(contributionDigest(update), sha256(update));
+    assert.equal(contributionDigest(update), "0xf1ab070c0652b1ab23ce3443fdb17094ee870ae2e392fe123887e46fbf41ac83");
+    refused(() => encodeUpdate({ round: 7, slot: 3, size: 5, payload: PAYLOADS.denseF32, residualDigest: `0x${"00".repeat(32)}` }), "UPDATE_INVALID", /residual digest/);
   });
 });
