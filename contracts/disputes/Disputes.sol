@@ -8,11 +8,14 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {RangeUpkeep} from "../automation/RangeUpkeep.sol";
 import {IDisputes} from "../interfaces/IDisputes.sol";
 import {IJobRegistry} from "../interfaces/IJobRegistry.sol";
+import {IRoundJobRegistry} from "../interfaces/IRoundJobRegistry.sol";
 import {IValidatorCommittee} from "../interfaces/IValidatorCommittee.sol";
 
 /// @title Disputes
-/// @notice Bonds, state and EIP-712 verdicts of challenges against training results.
-/// @dev Holds the bonds of open disputes; JobRegistry moves escrow and stake on resolution.
+/// @notice Bonds, state and EIP-712 verdicts of challenges against training results, of single-provider jobs
+/// (JobRegistry) and of distributed jobs' rounds (RoundJobRegistry).
+/// @dev Holds the bonds of open disputes; the registries move escrow and stake on resolution. One contract serves
+/// both registries: ValidatorCommittee keys committees by dispute id, so dispute ids must be unique across them.
 contract Disputes is IDisputes, RangeUpkeep, EIP712 {
     using SafeERC20 for IERC20;
     using SafeCast for uint256;
@@ -22,6 +25,7 @@ contract Disputes is IDisputes, RangeUpkeep, EIP712 {
 
     IERC20 public immutable token;
     IJobRegistry public immutable jobRegistry;
+    IRoundJobRegistry public immutable roundJobRegistry;
     IValidatorCommittee public immutable committee;
     /// @notice Bond a challenger posts, in the protocol token.
     uint96 public immutable challengeBond;
@@ -32,13 +36,20 @@ contract Disputes is IDisputes, RangeUpkeep, EIP712 {
     uint256 private _disputeCount;
 
     /// @param jobRegistry_ The JobRegistry whose results are disputed; its token is the bond token.
+    /// @param roundJobRegistry_ The RoundJobRegistry whose rounds are disputed (same token).
     /// @param committee_ The ValidatorCommittee drawing and checking verdict signers.
     /// @param challengeBond_ Bond per challenge (> 0).
     /// @param verdictPeriod_ Seconds a committee has to settle a dispute (0 < verdictPeriod < committee's exitDelay).
-    constructor(IJobRegistry jobRegistry_, IValidatorCommittee committee_, uint96 challengeBond_, uint32 verdictPeriod_)
-        EIP712("veritrain Disputes", "1")
-    {
+    constructor(
+        IJobRegistry jobRegistry_,
+        IRoundJobRegistry roundJobRegistry_,
+        IValidatorCommittee committee_,
+        uint96 challengeBond_,
+        uint32 verdictPeriod_
+    ) EIP712("veritrain Disputes", "1") {
         if (address(jobRegistry_) == address(0)) revert DisputesInvalidParameter("jobRegistry");
+        if (address(roundJobRegistry_) == address(0)) revert DisputesInvalidParameter("roundJobRegistry");
+        if (roundJobRegistry_.token() != jobRegistry_.token()) revert DisputesInvalidParameter("roundJobRegistry");
         if (address(committee_) == address(0)) revert DisputesInvalidParameter("committee");
         if (challengeBond_ == 0) revert DisputesInvalidParameter("challengeBond");
         if (verdictPeriod_ == 0) revert DisputesInvalidParameter("verdictPeriod");
@@ -46,6 +57,7 @@ contract Disputes is IDisputes, RangeUpkeep, EIP712 {
         uint256 exitDelay = committee_.exitDelay();
         if (verdictPeriod_ >= exitDelay) revert DisputesVerdictPeriodNotBelowExitDelay(verdictPeriod_, exitDelay);
         jobRegistry = jobRegistry_;
+        roundJobRegistry = roundJobRegistry_;
         token = jobRegistry_.token();
         committee = committee_;
         challengeBond = challengeBond_;
@@ -75,9 +87,37 @@ contract Disputes is IDisputes, RangeUpkeep, EIP712 {
             bond: challengeBond,
             jobId: jobId.toUint64(),
             checkpointIndex: checkpointIndex,
-            claimedHash: claimedHash
+            claimedHash: claimedHash,
+            registry: DisputeRegistry.Jobs
         });
         emit DisputeOpened(disputeId, jobId, msg.sender, checkpointIndex, claimedHash, challengeBond, verdictDeadline);
+        committee.requestCommittee(disputeId);
+        token.safeTransferFrom(msg.sender, address(this), challengeBond);
+    }
+
+    /// @inheritdoc IDisputes
+    function challengeRound(uint256 jobId, uint16 round, uint8 slot, bytes32 claimedHash)
+        external
+        nonReentrant
+        returns (uint256 disputeId)
+    {
+        if (claimedHash == bytes32(0)) revert DisputesZeroClaimedHash();
+        (address accused, uint32 windowRemaining) = roundJobRegistry.openRoundDispute(jobId, round, slot);
+        disputeId = ++_disputeCount;
+        uint40 verdictDeadline = uint40(block.timestamp) + verdictPeriod;
+        _disputes[disputeId] = Dispute({
+            challenger: msg.sender,
+            verdictDeadline: verdictDeadline,
+            status: DisputeStatus.Open,
+            windowRemaining: windowRemaining,
+            provider: accused,
+            bond: challengeBond,
+            jobId: jobId.toUint64(),
+            checkpointIndex: (uint64(round) << 8) | slot,
+            claimedHash: claimedHash,
+            registry: DisputeRegistry.RoundJobs
+        });
+        emit RoundDisputeOpened(disputeId, jobId, round, slot, msg.sender, claimedHash, challengeBond, verdictDeadline);
         committee.requestCommittee(disputeId);
         token.safeTransferFrom(msg.sender, address(this), challengeBond);
     }
@@ -103,7 +143,7 @@ contract Disputes is IDisputes, RangeUpkeep, EIP712 {
         emit DisputeSettled(disputeId, providerWrong, bondRecipient, signerBitmap);
         IJobRegistry.DisputeOutcome outcome =
             providerWrong ? IJobRegistry.DisputeOutcome.ProviderWrong : IJobRegistry.DisputeOutcome.ResultStands;
-        jobRegistry.resolveDispute(dispute.jobId, outcome, challenger, dispute.windowRemaining);
+        _resolve(dispute, outcome, challenger);
         token.safeTransfer(bondRecipient, dispute.bond);
     }
 
@@ -170,8 +210,20 @@ contract Disputes is IDisputes, RangeUpkeep, EIP712 {
             outcome = IJobRegistry.DisputeOutcome.NoCommittee;
             emit DisputeNoCommittee(disputeId);
         }
-        jobRegistry.resolveDispute(dispute.jobId, outcome, challenger, dispute.windowRemaining);
+        _resolve(dispute, outcome, challenger);
         token.safeTransfer(challenger, dispute.bond);
+    }
+
+    /// @dev Reports `outcome` to the registry of the dispute's job. RoundJobRegistry's outcomes have the same
+    /// order (ResultStands, AccusedWrong, NoCommittee), its accused being the dispute's `provider`.
+    function _resolve(Dispute storage dispute, IJobRegistry.DisputeOutcome outcome, address challenger) private {
+        if (dispute.registry == DisputeRegistry.Jobs) {
+            jobRegistry.resolveDispute(dispute.jobId, outcome, challenger, dispute.windowRemaining);
+        } else {
+            roundJobRegistry.resolveRoundDispute(
+                dispute.jobId, IRoundJobRegistry.RoundDisputeOutcome(uint8(outcome)), challenger, dispute.windowRemaining
+            );
+        }
     }
 
     function _open(uint256 disputeId) private view returns (Dispute storage dispute) {

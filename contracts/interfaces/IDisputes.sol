@@ -23,17 +23,24 @@ interface IDisputes {
         NoCommittee // no committee able to judge was drawn in time; the job failed unpaid, unslashed (terminal)
     }
 
-    /// @notice A dispute as stored, in four slots.
+    /// @notice Which registry a dispute's job lives in.
+    enum DisputeRegistry {
+        Jobs, // JobRegistry: a single-provider job's checkpoint
+        RoundJobs // RoundJobRegistry: a slot's update or the aggregate of a distributed job's round
+    }
+
+    /// @notice A dispute as stored, in five slots. Fields keep their order for the keepers that decode it.
     struct Dispute {
         address challenger;
         uint40 verdictDeadline;
         DisputeStatus status;
         uint32 windowRemaining; // challenge window left when the dispute opened
-        address provider;
+        address provider; // the accused: the job's provider, a round's slot provider or its aggregator
         uint96 bond;
         uint64 jobId;
-        uint64 checkpointIndex; // the first checkpoint the challenger disputes
-        bytes32 claimedHash; // the checkpoint hash the challenger computed
+        uint64 checkpointIndex; // Jobs: the first checkpoint disputed; RoundJobs: round << 8 | slot (255: aggregate)
+        bytes32 claimedHash; // the hash the challenger computed
+        DisputeRegistry registry; // which registry `jobId` lives in
     }
 
     /// @notice Thrown when dispute `disputeId` does not exist.
@@ -62,6 +69,18 @@ interface IDisputes {
         uint256 bond,
         uint256 verdictDeadline
     );
+    /// @notice Emitted when `challenger` disputes slot `slot`'s update (255: the aggregate) of round `round` of
+    /// distributed job `jobId` (RoundJobRegistry), claiming `claimedHash`.
+    event RoundDisputeOpened(
+        uint256 indexed disputeId,
+        uint256 indexed jobId,
+        uint256 round,
+        uint256 slot,
+        address indexed challenger,
+        bytes32 claimedHash,
+        uint256 bond,
+        uint256 verdictDeadline
+    );
     /// @notice Emitted when dispute `disputeId` is settled by its committee; the bond went to `bondRecipient`.
     event DisputeSettled(uint256 indexed disputeId, bool providerWrong, address indexed bondRecipient, uint256 signerBitmap);
     /// @notice Emitted when dispute `disputeId` expires without a verdict from its drawn committee; the bond
@@ -75,6 +94,15 @@ interface IDisputes {
     /// @dev Requirements: the job is Submitted and inside its window; `claimedHash` != 0; the caller approved
     /// the bond. Nothing about the validator set or the VRF subscription can make it revert. Emits {DisputeOpened}.
     function challenge(uint256 jobId, uint64 checkpointIndex, bytes32 claimedHash) external returns (uint256 disputeId);
+
+    /// @notice Opens a dispute on slot `slot`'s update (255: the aggregate) of round `round` of distributed job
+    /// `jobId` (RoundJobRegistry), pulling the bond from the caller. The verdict's `providerWrong` means the
+    /// accused (the slot's provider or the aggregator) was wrong.
+    /// @dev Requirements: the round is the job's current one, Aggregated and inside its window; the slot is
+    /// active (or 255); `claimedHash` != 0; the caller approved the bond. Emits {RoundDisputeOpened}.
+    function challengeRound(uint256 jobId, uint16 round, uint8 slot, bytes32 claimedHash)
+        external
+        returns (uint256 disputeId);
 
     /// @notice Settles dispute `disputeId` with its committee's verdict. Anyone can relay the signatures.
     /// @param providerWrong The verdict: true if the provider's checkpoint was wrong.

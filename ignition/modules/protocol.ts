@@ -27,7 +27,7 @@ export const TIMING_DEFAULTS = {
 
 /**
  * Deploys and wires the protocol's contracts inside an Ignition module: a `TimelockController`
- * (governance), StakeManager, JobRegistry, ValidatorCommittee, Disputes, DatasetRegistry, StorageProofs.
+ * (governance), StakeManager, JobRegistry, RoundJobRegistry, ValidatorCommittee, Disputes (serving both registries), DatasetRegistry, StorageProofs.
  * Every module role goes to a contract and DatasetRegistry's acceptance listener is StorageProofs;
  * `storageProofVerifier` is registered as version 1; then StorageProofs' VERIFIER_ADMIN_ROLE moves to
  * the timelock and the deployer renounces every role it held, so no account can move escrow, stake or
@@ -119,8 +119,18 @@ export function deployProtocol(
     m.getParameter("maxChallengeWindow", TIMING_DEFAULTS.maxChallengeWindow),
     deployer,
   ]);
+  const roundJobRegistry = m.contract("RoundJobRegistry", [
+    stakeManager,
+    datasetRegistry,
+    m.getParameter("maxChallengeWindow", TIMING_DEFAULTS.maxChallengeWindow),
+    m.getParameter("aggregatorStake", 200n * 10n ** 18n),
+    m.getParameter("maxRounds", 1_000n),
+    deployer,
+  ]);
+  // One Disputes for both registries: ValidatorCommittee keys committees by dispute id.
   const disputes = m.contract("Disputes", [
     jobRegistry,
+    roundJobRegistry,
     committee,
     m.getParameter("challengeBond", 100n * 10n ** 18n),
     m.getParameter("verdictPeriod", TIMING_DEFAULTS.verdictPeriod),
@@ -130,10 +140,14 @@ export function deployProtocol(
   const adminRole = m.staticCall(stakeManager, "DEFAULT_ADMIN_ROLE", []);
   const grants = [
     m.call(stakeManager, "grantRole", [moduleRole, jobRegistry], { id: "grantModuleRoleToJobRegistry" }),
+    m.call(stakeManager, "grantRole", [moduleRole, roundJobRegistry], { id: "grantModuleRoleToRoundJobRegistry" }),
     m.call(stakeManager, "grantRole", [moduleRole, committee], { id: "grantModuleRoleToCommittee" }),
     m.call(stakeManager, "grantRole", [moduleRole, datasetRegistry], { id: "grantModuleRoleToDatasetRegistry" }),
     m.call(jobRegistry, "grantRole", [m.staticCall(jobRegistry, "DISPUTES_ROLE", []), disputes], {
       id: "grantDisputesRole",
+    }),
+    m.call(roundJobRegistry, "grantRole", [m.staticCall(roundJobRegistry, "DISPUTES_ROLE", []), disputes], {
+      id: "grantRoundDisputesRole",
     }),
     m.call(committee, "grantRole", [m.staticCall(committee, "REQUESTER_ROLE", []), disputes], {
       id: "grantRequesterRole",
@@ -147,11 +161,12 @@ export function deployProtocol(
   for (const [name, contract] of [
     ["StakeManager", stakeManager],
     ["JobRegistry", jobRegistry],
+    ["RoundJobRegistry", roundJobRegistry],
     ["ValidatorCommittee", committee],
     ["DatasetRegistry", datasetRegistry],
     ["StorageProofs", storageProofs],
   ] as const) {
     m.call(contract, "renounceRole", [adminRole, deployer], { id: `renounceAdmin${name}`, after: grants });
   }
-  return { governance, stakeManager, jobRegistry, committee, disputes, datasetRegistry, storageProofs };
+  return { governance, stakeManager, jobRegistry, roundJobRegistry, committee, disputes, datasetRegistry, storageProofs };
 }

@@ -710,11 +710,13 @@ describe("Disputes", () => {
 
   it("rejects invalid constructor parameters by name", async () => {
     const p = await networkHelpers.loadFixture(withSubmittedJob);
+    const [jobs, rounds] = [p.jobRegistry.address, p.roundJobRegistry.address];
     const cases = [
-      ["jobRegistry", [zeroAddress, p.committee.address, BOND, 1]],
-      ["committee", [p.jobRegistry.address, zeroAddress, BOND, 1]],
-      ["challengeBond", [p.jobRegistry.address, p.committee.address, 0n, 1]],
-      ["verdictPeriod", [p.jobRegistry.address, p.committee.address, BOND, 0]],
+      ["jobRegistry", [zeroAddress, rounds, p.committee.address, BOND, 1]],
+      ["roundJobRegistry", [jobs, zeroAddress, p.committee.address, BOND, 1]],
+      ["committee", [jobs, rounds, zeroAddress, BOND, 1]],
+      ["challengeBond", [jobs, rounds, p.committee.address, 0n, 1]],
+      ["verdictPeriod", [jobs, rounds, p.committee.address, BOND, 0]],
     ] as const;
     for (const [name, args] of cases) {
       await viem.assertions.revertWithCustomErrorWithArgs(
@@ -731,12 +733,12 @@ describe("Disputes", () => {
     assert.equal(BigInt(await p.committee.read.exitDelay()), EXIT_DELAY);
     for (const verdictPeriod of [EXIT_DELAY, EXIT_DELAY + 1n]) {
       await viem.assertions.revertWithCustomErrorWithArgs(
-        viem.deployContract("Disputes", [p.jobRegistry.address, p.committee.address, BOND, Number(verdictPeriod)]),
+        viem.deployContract("Disputes", [p.jobRegistry.address, p.roundJobRegistry.address, p.committee.address, BOND, Number(verdictPeriod)]),
         p.disputes,
         "DisputesVerdictPeriodNotBelowExitDelay",
         [verdictPeriod, EXIT_DELAY],
       );
     }
-    await viem.deployContract("Disputes", [p.jobRegistry.address, p.committee.address, BOND, Number(EXIT_DELAY - 1n)]);
+    await viem.deployContract("Disputes", [p.jobRegistry.address, p.roundJobRegistry.address, p.committee.address, BOND, Number(EXIT_DELAY - 1n)]);
   });
 });

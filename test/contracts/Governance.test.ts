@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { encodeFunctionData, getAddress, keccak256, stringToHex, zeroAddress, zeroHash, type Abi, type Address, type Hex } from "viem";
 import { TIMING_DEFAULTS } from "../../ignition/modules/protocol.ts";
-import { deployProtocol, networkHelpers, postJob, stake, viem, withSubmittedJob, type Protocol } from "./fixture.ts";
+import { deployProtocol, networkHelpers, postJob, postRoundJob, stake, viem, withDataset, withSubmittedJob, type Protocol } from "./fixture.ts";
 
 const SALT = keccak256(stringToHex("governance test"));
 
@@ -90,6 +90,31 @@ describe("governance", () => {
         "JobRegistryInvalidOrder",
         ["challengeWindow"],
       );
+    });
+
+    it("holds distributed jobs (RoundJobRegistry) to the same window cap", async () => {
+      const p = await networkHelpers.loadFixture(withDataset);
+      const window = await p.roundJobRegistry.read.maxChallengeWindow();
+      assert.equal(window, await p.jobRegistry.read.maxChallengeWindow());
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        postRoundJob(p, { challengeWindow: window + 1 }),
+        p.roundJobRegistry,
+        "RoundJobRegistryInvalidOrder",
+        ["challengeWindow"],
+      );
+      await postRoundJob(p, { challengeWindow: window });
+    });
+
+    it("leaves no account with a role on RoundJobRegistry but Disputes", async () => {
+      const p = await networkHelpers.loadFixture(deployProtocol);
+      const [admin, disputesRole] = [zeroHash, keccak256(stringToHex("DISPUTES_ROLE"))];
+      for (const account of [p.deployer.account.address, p.governance.address, p.consumer.account.address]) {
+        assert.equal(await p.roundJobRegistry.read.hasRole([admin, account]), false);
+        assert.equal(await p.roundJobRegistry.read.hasRole([disputesRole, account]), false);
+      }
+      assert.ok(await p.roundJobRegistry.read.hasRole([disputesRole, p.disputes.address]));
+      const moduleRole = await p.stakeManager.read.MODULE_ROLE();
+      assert.ok(await p.stakeManager.read.hasRole([moduleRole, p.roundJobRegistry.address]));
     });
 
     it("refuses the old coordinator's answers once repointed", async () => {

@@ -40,6 +40,60 @@ export function fieldRoot(label: string): Hex {
   return numberToHex(BigInt(keccak256(stringToHex(label))) % SNARK_SCALAR_FIELD, { size: 32 });
 }
 
+/** An order as RoundJobRegistry.post takes it. */
+export type RoundOrder = {
+  datasetId: bigint;
+  specDigest: Hex;
+  priceLimit: bigint;
+  minStake: bigint;
+  slots: number;
+  rounds: number;
+  biddingPeriod: number;
+  roundPeriod: number;
+  aggregationPeriod: number;
+  challengeWindow: number;
+  continueOnFault: boolean;
+};
+
+/** A valid 4-slot, 2-round order; tests override single fields. Escrow 4 x 2 x 100 = 800. */
+export const ROUND_ORDER: Readonly<RoundOrder> = {
+  datasetId: 1n,
+  specDigest: keccak256(stringToHex("distributed job spec: LeNet-5 on MNIST, 4 slots, 2 rounds")),
+  priceLimit: parseEther("100"),
+  minStake: parseEther("300"),
+  slots: 4,
+  rounds: 2,
+  biddingPeriod: 3600,
+  roundPeriod: 7200,
+  aggregationPeriod: 1800,
+  challengeWindow: 3600,
+  continueOnFault: true,
+};
+
+/** RoundJobStatus enum of IRoundJobRegistry. */
+export const RoundJobStatus = {
+  None: 0,
+  Bidding: 1,
+  Training: 2,
+  Aggregating: 3,
+  Aggregated: 4,
+  Disputed: 5,
+  Finalized: 6,
+  Cancelled: 7,
+  Failed: 8,
+} as const;
+
+/** Posts ROUND_ORDER (with `overrides`) as the consumer and returns the job id. */
+export async function postRoundJob(p: Protocol, overrides: Partial<RoundOrder> = {}): Promise<bigint> {
+  await p.roundJobRegistry.write.post([{ ...ROUND_ORDER, ...overrides }], { account: p.consumer.account });
+  return p.roundJobRegistry.read.jobCount();
+}
+
+/** The five compute providers of distributed jobs: A, B and three storage-provider wallets no dataset uses. */
+export function roundProviders(p: Protocol) {
+  return [p.providerA, p.providerB, ...p.storageProviders.slice(9, 12)];
+}
+
 /** JobStatus enum of IJobRegistry. */
 export const JobStatus = { None: 0, Bidding: 1, Assigned: 2, Submitted: 3, Disputed: 4, Finalized: 5, Cancelled: 6, Failed: 7 } as const;
 /** DisputeStatus enum of IDisputes. */
@@ -58,11 +112,11 @@ export async function deployProtocol() {
   const validators = rest.slice(0, 9);
   // Storage providers are separate roles of the same kind of staked account: the validators' wallets and the rest.
   const storageProviders = rest;
-  const { token, stakeManager, jobRegistry, disputes, datasetRegistry } = contracts;
+  const { token, stakeManager, jobRegistry, roundJobRegistry, disputes, datasetRegistry } = contracts;
   for (const wallet of [consumer, providerA, providerB, challenger, outsider, ...rest]) {
     const account = wallet.account;
     await token.write.transfer([account.address, STARTING_BALANCE]);
-    for (const spender of [stakeManager.address, jobRegistry.address, disputes.address, datasetRegistry.address]) {
+    for (const spender of [stakeManager.address, jobRegistry.address, roundJobRegistry.address, disputes.address, datasetRegistry.address]) {
       await token.write.approve([spender, maxUint256], { account });
     }
   }

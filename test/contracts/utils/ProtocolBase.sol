@@ -7,6 +7,7 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {VRFCoordinatorV2_5Mock} from "@chainlink/contracts/src/v0.8/vrf/mocks/VRFCoordinatorV2_5Mock.sol";
 import {StakeManager} from "../../../contracts/staking/StakeManager.sol";
 import {JobRegistry} from "../../../contracts/jobs/JobRegistry.sol";
+import {RoundJobRegistry} from "../../../contracts/jobs/RoundJobRegistry.sol";
 import {ValidatorCommittee} from "../../../contracts/disputes/ValidatorCommittee.sol";
 import {Disputes} from "../../../contracts/disputes/Disputes.sol";
 import {DatasetRegistry} from "../../../contracts/datasets/DatasetRegistry.sol";
@@ -29,6 +30,8 @@ abstract contract ProtocolBase is Test {
     uint32 internal constant VERDICT_PERIOD = 1 days;
     uint32 internal constant EXIT_DELAY = 2 days;
     uint32 internal constant MAX_CHALLENGE_WINDOW = 7 days;
+    uint96 internal constant AGGREGATOR_STAKE = 200e18;
+    uint16 internal constant MAX_ROUNDS = 64;
     /// @dev Enough to place the 40-column dataset of StorageProofs.t.sol in one VRF callback.
     uint32 internal constant CALLBACK_GAS_LIMIT = 5_000_000;
     uint96 internal constant PROVIDER_STAKE = 1_000e18;
@@ -48,6 +51,7 @@ abstract contract ProtocolBase is Test {
     IERC20 internal token;
     StakeManager internal stakeManager;
     JobRegistry internal jobRegistry;
+    RoundJobRegistry internal roundJobRegistry;
     ValidatorCommittee internal committee;
     Disputes internal disputes;
     DatasetRegistry internal datasetRegistry;
@@ -87,6 +91,8 @@ abstract contract ProtocolBase is Test {
         verifier = new VerifierDouble();
         storageProofs.addVerifier(address(verifier), keccak256("verifying key"));
         jobRegistry = new JobRegistry(stakeManager, datasetRegistry, MAX_CHALLENGE_WINDOW, address(this));
+        roundJobRegistry =
+            new RoundJobRegistry(stakeManager, datasetRegistry, MAX_CHALLENGE_WINDOW, AGGREGATOR_STAKE, MAX_ROUNDS, address(this));
         committee = new ValidatorCommittee(
             address(vrf), makeAddr("governance"),
             stakeManager,
@@ -102,21 +108,24 @@ abstract contract ProtocolBase is Test {
             EXIT_DELAY,
             address(this)
         );
-        disputes = new Disputes(jobRegistry, committee, CHALLENGE_BOND, VERDICT_PERIOD);
+        disputes = new Disputes(jobRegistry, roundJobRegistry, committee, CHALLENGE_BOND, VERDICT_PERIOD);
         vrf.addConsumer(subId, address(committee));
         vrf.addConsumer(subId, address(datasetRegistry));
         vrf.addConsumer(subId, address(storageProofs));
 
         stakeManager.grantRole(stakeManager.MODULE_ROLE(), address(jobRegistry));
+        stakeManager.grantRole(stakeManager.MODULE_ROLE(), address(roundJobRegistry));
         stakeManager.grantRole(stakeManager.MODULE_ROLE(), address(committee));
         stakeManager.grantRole(stakeManager.MODULE_ROLE(), address(datasetRegistry));
         jobRegistry.grantRole(jobRegistry.DISPUTES_ROLE(), address(disputes));
+        roundJobRegistry.grantRole(roundJobRegistry.DISPUTES_ROLE(), address(disputes));
         committee.grantRole(committee.REQUESTER_ROLE(), address(disputes));
         datasetRegistry.grantRole(datasetRegistry.FAULT_REPORTER_ROLE(), address(storageProofs));
         datasetRegistry.setAcceptanceListener(storageProofs);
         bytes32 adminRole = stakeManager.DEFAULT_ADMIN_ROLE();
         stakeManager.renounceRole(adminRole, address(this));
         jobRegistry.renounceRole(adminRole, address(this));
+        roundJobRegistry.renounceRole(adminRole, address(this));
         committee.renounceRole(adminRole, address(this));
         datasetRegistry.renounceRole(adminRole, address(this));
         storageProofs.renounceRole(adminRole, address(this));
@@ -189,6 +198,7 @@ abstract contract ProtocolBase is Test {
         vm.startPrank(account);
         token.approve(address(stakeManager), type(uint256).max);
         token.approve(address(jobRegistry), type(uint256).max);
+        token.approve(address(roundJobRegistry), type(uint256).max);
         token.approve(address(disputes), type(uint256).max);
         vm.stopPrank();
     }
