@@ -55,7 +55,8 @@ export type AutomationRoleParameters = {
 
 /**
  * The automation keeper, doing what Chainlink Automation does on a live network:
- * - each round, drives the upkeeps of JobRegistry (settle auctions, expire, finalize), Disputes
+ * - each round, drives the upkeeps of JobRegistry (settle auctions, expire, finalize), RoundJobRegistry
+ *   (settle auctions, close rounds past their deadline, advance rounds, expire unaggregated rounds), Disputes
  *   (expire) and StorageProofs (open and close audit rounds): `checkUpkeep` over windows of ids,
  *   then `performUpkeep` with its answer (less audit rounds not worth opening yet); the upkeeps
  *   say afresh each round what is due, so a failed round is simply done again by the next one;
@@ -76,12 +77,13 @@ export type AutomationRoleParameters = {
  * await runAutomationRole({ chain, dataDir, log, signal, vrfMock: addresses.VRFCoordinatorV2_5Mock });
  */
 export async function runAutomationRole({ chain, dataDir, log, signal, vrfMock, drandUrl, health, confirmations, pollMs = 1000, attempts }: AutomationRoleParameters) {
-  const { JobRegistry, Disputes, StorageProofs, DatasetRegistry, ValidatorCommittee } = chain.contracts;
+  const { JobRegistry, RoundJobRegistry, Disputes, StorageProofs, DatasetRegistry, ValidatorCommittee } = chain.contracts;
   /** Per DrandBeaconCoordinator: the relay's cursor; `false` for a coordinator that is not one. */
   const drandCoordinators = new Map<Address, { nextId: bigint } | false>();
   const keepAll = async (ids: readonly bigint[]) => ids;
   const upkeeps = [
     { name: "JobRegistry", address: JobRegistry.address, count: () => JobRegistry.read.jobCount(), worthDoing: keepAll },
+    { name: "RoundJobRegistry", address: RoundJobRegistry.address, count: () => RoundJobRegistry.read.jobCount(), worthDoing: keepAll },
     { name: "Disputes", address: Disputes.address, count: () => Disputes.read.disputeCount(), worthDoing: keepAll },
     { name: "StorageProofs", address: StorageProofs.address, count: () => DatasetRegistry.read.datasetCount(), worthDoing: roundsWorthOpening },
   ] as const;

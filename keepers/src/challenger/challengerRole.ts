@@ -9,6 +9,7 @@ import { loadJob } from "../jobs/loadJob.ts";
 import { condemnsResult, fetchResult } from "../jobs/resultManifest.ts";
 import type { RoleHealth } from "../runtime/roleHealth.ts";
 import { trainJob } from "../training/trainJob.ts";
+import { runRoundChecker } from "../roundJobs/roundChecker.ts";
 import { findWrongCheckpoint, type WrongCheckpoint } from "./findWrongCheckpoint.ts";
 
 /** Parameters of {@link runChallengerRole}. */
@@ -33,7 +34,8 @@ export type ChallengerRoleParameters = {
 const TASK_PREFIX = "job-";
 
 /**
- * The challenger. Follows `ResultSubmitted` from a persisted cursor ({@link followEvents}) and
+ * The challenger: single-provider results here, distributed jobs' rounds beside them
+ * ({@link runRoundChecker}, its own loop and cursor). Follows `ResultSubmitted` from a persisted cursor ({@link followEvents}) and
  * starts the task `job-<id>` for each other provider's result ({@link checkAndChallenge}, beside
  * the event loop, one at a time, resumed after a restart): fetch the result the provider
  * published (checked against the on-chain trace root and weights digest), re-execute it
@@ -50,7 +52,7 @@ const TASK_PREFIX = "job-";
 export async function runChallengerRole(parameters: ChallengerRoleParameters): Promise<void> {
   const { chain, dataDir, log, signal, health, confirmations, pollMs, attempts } = parameters;
   const registry = chain.contracts.JobRegistry;
-  await followEvents({
+  const jobs = followEvents({
     chain,
     address: [registry.address],
     abi: registry.abi,
@@ -68,6 +70,8 @@ export async function runChallengerRole(parameters: ChallengerRoleParameters): P
     },
     runTask: async (task, signal) => void (await checkAndChallenge({ ...parameters, signal }, BigInt(task.slice(TASK_PREFIX.length)))),
   });
+  // The round loop keeps its own cursor, tasks and dead letters; /healthz reports the jobs loop.
+  await Promise.all([jobs, runRoundChecker({ ...parameters, health: undefined })]);
 }
 
 /** Checks job `jobId`'s result and challenges it if wrong; returns the dispute's checkpoint index, if any. */

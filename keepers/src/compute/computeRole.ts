@@ -10,6 +10,7 @@ import { loadJob } from "../jobs/loadJob.ts";
 import { publishResult } from "../jobs/resultManifest.ts";
 import type { RoleHealth } from "../runtime/roleHealth.ts";
 import { quoteJob, type CostModel } from "./costModel.ts";
+import { runRoundProvider } from "../roundJobs/roundProvider.ts";
 import { runTraining } from "./runTraining.ts";
 import { testAccuracyBps } from "./testAccuracy.ts";
 
@@ -25,6 +26,8 @@ export type ComputeRoleParameters = {
   threads: number;
   /** Devnet fault demo: corrupt this checkpoint of every job (see {@link runTraining}). */
   corruptCheckpoint?: number;
+  /** Devnet fault demo: commit every round update sign-flipped and scaled ×10 (see runRoundProvider). */
+  poisonUpdates?: boolean;
   log: Logger;
   signal: AbortSignal;
   /** Served at `/healthz`: the loop's cursor, dead letters and the training task. */
@@ -38,7 +41,9 @@ export type ComputeRoleParameters = {
 const TASK_PREFIX = "job-";
 
 /**
- * The compute provider. Follows JobRegistry from a persisted cursor ({@link followEvents}):
+ * The compute provider: single-provider jobs here, and the slots and aggregates of distributed
+ * jobs beside them ({@link runRoundProvider}, its own loop and cursor). Follows JobRegistry from a
+ * persisted cursor ({@link followEvents}):
  * - `JobPosted`: fetches the spec, prices it with the cost model and bids that price when it
  *   covers the cost and beats the leading bid (skips otherwise, saying why).
  * - `AuctionSettled` to this provider: starts the task `job-<id>` ({@link executeJob}): fetch
@@ -53,7 +58,7 @@ const TASK_PREFIX = "job-";
 export async function runComputeRole(parameters: ComputeRoleParameters): Promise<void> {
   const { chain, dataDir, log, signal, health, confirmations, pollMs, attempts } = parameters;
   const registry = chain.contracts.JobRegistry;
-  await followEvents({
+  const jobs = followEvents({
     chain,
     address: [registry.address],
     abi: registry.abi,
@@ -72,6 +77,8 @@ export async function runComputeRole(parameters: ComputeRoleParameters): Promise
     },
     runTask: (task, signal) => executeJob({ ...parameters, signal }, BigInt(task.slice(TASK_PREFIX.length))),
   });
+  // The round loop keeps its own cursor, tasks and dead letters; /healthz reports the jobs loop.
+  await Promise.all([jobs, runRoundProvider({ ...parameters, health: undefined })]);
 }
 
 /** Bids on job `jobId` if it is open and worth it; returns the price bid, if any. */

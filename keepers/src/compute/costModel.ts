@@ -1,3 +1,4 @@
+import type { RoundJobSpec } from "../rounds/roundJobSpec.ts";
 import type { JobSpec } from "../training/jobSpec.ts";
 
 /** A compute provider's prices and speed (all token amounts in wei). */
@@ -34,7 +35,21 @@ export function quoteJob(spec: JobSpec, model: CostModel): JobQuote {
   const { train, test } = spec.dataset.splits;
   const trainCount = train.end - train.start;
   const trainingImages = spec.epochs * Math.floor(trainCount / spec.batchSize) * spec.batchSize;
-  const images = trainingImages + (test.end - test.start);
+  return quoteImages(trainingImages + (test.end - test.start), model);
+}
+
+/**
+ * What one round of a slot of a round job costs this provider (bids are per slot per round):
+ * localSteps · batch images, priced as {@link quoteJob} prices images.
+ *
+ * @example
+ * const { price } = quoteRoundSlot(spec, costModel);
+ */
+export function quoteRoundSlot(spec: RoundJobSpec, model: CostModel): JobQuote {
+  return quoteImages(spec.distributed.localSteps * spec.batchSize, model);
+}
+
+function quoteImages(images: number, model: CostModel): JobQuote {
   const cpuSeconds = Math.ceil(images / model.imagesPerSecond);
   const scaled = BigInt(cpuSeconds) * model.pricePerCpuSecond * BigInt(10_000 + model.marginBps);
   const price = (scaled + 9_999n) / 10_000n + model.baseFee;

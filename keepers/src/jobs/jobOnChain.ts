@@ -15,6 +15,9 @@ export const JOB_STATUS_NAMES = Object.keys(JobStatus) as (keyof typeof JobStatu
 /** Disputes' `DisputeStatus`, by name. */
 export const DisputeStatus = { None: 0, Open: 1, ProviderWrong: 2, ChallengerWrong: 3, Expired: 4, NoCommittee: 5 } as const;
 
+/** Disputes' `DisputeRegistry`: where a dispute's job lives. */
+export const DisputeRegistry = { Jobs: 0, RoundJobs: 1 } as const;
+
 /** A job as JobRegistry stores it. */
 export type JobOnChain = Awaited<ReturnType<ProtocolConnection["contracts"]["JobRegistry"]["read"]["getJob"]>>;
 

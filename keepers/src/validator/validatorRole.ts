@@ -4,10 +4,13 @@ import { followEvents } from "../chain/followEvents.ts";
 import type { ProtocolConnection } from "../chain/protocolContracts.ts";
 import type { HeliaContentStore } from "../content/heliaContentStore.ts";
 import { VeritrainError } from "../errors.ts";
-import { chainTime, DisputeStatus } from "../jobs/jobOnChain.ts";
+import { chainTime, DisputeRegistry, DisputeStatus } from "../jobs/jobOnChain.ts";
 import { loadJob } from "../jobs/loadJob.ts";
 import { condemnsResult, fetchResult } from "../jobs/resultManifest.ts";
 import type { RoleHealth } from "../runtime/roleHealth.ts";
+import { loadRoundJob } from "../roundJobs/loadRoundJob.ts";
+import { AGGREGATE_SLOT } from "../roundJobs/roundJobOnChain.ts";
+import { judgeAggregate, judgeSlot } from "../roundJobs/roundJudgement.ts";
 import { decideVerdict, type Verdict } from "./decideVerdict.ts";
 import type { VerdictReceipt, VerdictSubmission } from "./verdictRelay.ts";
 import { verdictTypedData } from "./verdictTypedData.ts";
@@ -69,6 +72,30 @@ export async function runValidatorRole(parameters: ValidatorRoleParameters): Pro
   });
 }
 
+type VerdictInputs = Pick<ValidatorRoleParameters, "chain" | "store" | "threads" | "log" | "signal"> & { jobId: bigint };
+
+/** A single-provider job's dispute: re-execute the disputed segment of the published result. */
+async function decideJobVerdict({ chain, store, jobId, checkpointIndex, threads, log, signal }: VerdictInputs & { checkpointIndex: bigint }): Promise<Verdict> {
+  const { onChain, prepared } = await loadJob({ chain, store, jobId, log, signal });
+  try {
+    const result = await fetchResult({ store, jobId, onChain, job: prepared, bounded: () => AbortSignal.any([signal, AbortSignal.timeout(30_000)]) });
+    return await decideVerdict({ job: prepared, result, checkpointIndex, threads, signal });
+  } catch (error) {
+    if (!condemnsResult(error, signal)) throw error;
+    return { providerWrong: true, reason: error.message };
+  }
+}
+
+/** A round job's dispute (subject = round << 8 | slot, slot 255 the aggregate): re-execute that slot, or recompute the aggregate. */
+async function decideRoundVerdict({ chain, store, jobId, subject, threads, log, signal }: VerdictInputs & { subject: bigint }): Promise<Verdict> {
+  const round = Number(subject >> 8n);
+  const slot = Number(subject & 0xffn);
+  const { onChain, prepared: job } = await loadRoundJob({ chain, store, jobId, log, signal });
+  const inputs = { chain, store, job, jobId, round, threads, signal, bounded: () => AbortSignal.any([signal, AbortSignal.timeout(30_000)]) };
+  const judgement = slot === AGGREGATE_SLOT ? await judgeAggregate({ ...inputs, onChain }) : await judgeSlot({ ...inputs, slot });
+  return { providerWrong: judgement.wrong, reason: judgement.reason };
+}
+
 /** Decides dispute `disputeId`, signs and posts the verdict; returns the relay's receipt (undefined if the dispute is closed). */
 export async function judgeDispute({ chain, store, relayUrl, threads, log, signal }: ValidatorRoleParameters, disputeId: bigint): Promise<VerdictReceipt | undefined> {
   const context = { disputeId: disputeId.toString() };
@@ -77,15 +104,9 @@ export async function judgeDispute({ chain, store, relayUrl, threads, log, signa
     log.info({ ...context, status: dispute.status }, "dispute skipped: not open");
     return undefined;
   }
-  const { onChain, prepared } = await loadJob({ chain, store, jobId: dispute.jobId, log, signal });
-  let verdict: Verdict;
-  try {
-    const result = await fetchResult({ store, jobId: dispute.jobId, onChain, job: prepared, bounded: () => AbortSignal.any([signal, AbortSignal.timeout(30_000)]) });
-    verdict = await decideVerdict({ job: prepared, result, checkpointIndex: dispute.checkpointIndex, threads, signal });
-  } catch (error) {
-    if (!condemnsResult(error, signal)) throw error;
-    verdict = { providerWrong: true, reason: error.message };
-  }
+  const verdict = dispute.registry === DisputeRegistry.RoundJobs
+    ? await decideRoundVerdict({ chain, store, jobId: dispute.jobId, subject: dispute.checkpointIndex, threads, log, signal })
+    : await decideJobVerdict({ chain, store, jobId: dispute.jobId, checkpointIndex: dispute.checkpointIndex, threads, log, signal });
   log.info({ ...context, jobId: dispute.jobId.toString(), checkpointIndex: dispute.checkpointIndex.toString(), ...verdict }, "verdict decided");
   const signature = await chain.account.signTypedData(
     verdictTypedData({ chainId: await chain.publicClient.getChainId(), disputes: chain.contracts.Disputes.address, disputeId, providerWrong: verdict.providerWrong }),

@@ -1,0 +1,58 @@
+import type { ProtocolConnection } from "../chain/protocolContracts.ts";
+import type { ContentStore } from "../content/contentStore.ts";
+import type { PreparedRoundJob } from "../rounds/preparedRoundJob.ts";
+import { fetchGlobalModel, fetchResidual, fetchUpdate } from "./roundContent.ts";
+
+/** Parameters of {@link globalModelAt} and {@link residualBefore}. */
+export type RoundInputParameters = {
+  chain: ProtocolConnection;
+  store: ContentStore;
+  job: PreparedRoundJob;
+  jobId: bigint;
+  round: number;
+  /** Bounds each block fetch. */
+  bounded: () => AbortSignal;
+};
+
+/**
+ * The global model round `round` starts from: the model file's weights in round 0, else the
+ * aggregate posted for round `round − 1` (final once that round advanced).
+ *
+ * @throws VeritrainError `RESULT_NOT_FOUND` or `RESULT_INVALID` for an unavailable or wrong blob.
+ */
+export async function globalModelAt({ chain, store, job, jobId, round, bounded }: RoundInputParameters): Promise<Float32Array> {
+  if (round === 0) return Float32Array.from(job.model.params);
+  const digest = await chain.contracts.RoundJobRegistry.read.aggregateOf([jobId, round - 1]);
+  return fetchGlobalModel({ store, signal: bounded(), digest, round, size: job.model.params.length });
+}
+
+/**
+ * With compression: the residual slot `slot` carries into round `round` — none in round 0, else
+ * the residual its round `round − 1` update names (committed with it, final once that round
+ * advanced). Undefined without compression.
+ *
+ * @throws VeritrainError `RESULT_NOT_FOUND` or `RESULT_INVALID`.
+ */
+export async function residualBefore(parameters: RoundInputParameters & { slot: number }): Promise<Float32Array | undefined> {
+  const { chain, store, job, jobId, round, slot, bounded } = parameters;
+  if (job.config.compression === undefined || round === 0) return undefined;
+  const commitment = await chain.contracts.RoundJobRegistry.read.commitmentOf([jobId, round - 1, slot]);
+  const update = await fetchUpdate({ store, signal: bounded(), commitment, round: round - 1, slot, size: job.model.params.length });
+  return fetchResidual({ store, signal: bounded(), update });
+}
+
+/**
+ * The decoded updates of the slots in `mask` (ascending) for the round, fetched by their commitments.
+ *
+ * @throws VeritrainError `RESULT_NOT_FOUND` or `RESULT_INVALID` for an update that cannot be had.
+ */
+export async function includedUpdates(parameters: RoundInputParameters & { mask: number }): Promise<{ slot: number; values: Float32Array }[]> {
+  const { chain, store, job, jobId, round, mask, bounded } = parameters;
+  const updates = [];
+  for (let slot = 0; slot < 16; slot++) {
+    if (((mask >> slot) & 1) === 0) continue;
+    const commitment = await chain.contracts.RoundJobRegistry.read.commitmentOf([jobId, round, slot]);
+    updates.push({ slot, values: (await fetchUpdate({ store, signal: bounded(), commitment, round, slot, size: job.model.params.length })).values });
+  }
+  return updates;
+}

@@ -1,0 +1,159 @@
+import { followEvents } from "../chain/followEvents.ts";
+import type { ComputeRoleParameters } from "../compute/computeRole.ts";
+import { quoteRoundSlot } from "../compute/costModel.ts";
+import { fetchSpecBlock, parseSpecJson } from "../jobs/jobSpecBlock.ts";
+import { chainTime } from "../jobs/jobOnChain.ts";
+import { aggregateRound } from "../rounds/aggregateRound.ts";
+import { validateRoundJobSpec } from "../rounds/roundJobSpec.ts";
+import { slotContribution, type SlotContribution } from "../rounds/slotContribution.ts";
+import { contributionDigest, encodeUpdate } from "../rounds/updateEncoding.ts";
+import { roundJobCache } from "./loadRoundJob.ts";
+import { publishContribution, publishGlobalModel } from "./roundContent.ts";
+import { globalModelAt, includedUpdates, residualBefore } from "./roundInputs.ts";
+import { activeSlotOf, readRoundJob, RoundJobStatus } from "./roundJobOnChain.ts";
+
+/** Parameters of {@link runRoundProvider}: the compute role's. */
+export type RoundProviderParameters = ComputeRoleParameters;
+
+/** Bound on each block fetch of a round's inputs. */
+const FETCH_MS = 30_000;
+
+/**
+ * A compute provider's part in distributed jobs (RoundJobRegistry, docs/distributed-training.md).
+ * Follows the registry from its own persisted cursor ({@link followEvents}):
+ * - `RoundJobPosted`: bids its per-round price for one slot when the limit covers it;
+ * - `RoundStarted`: if it holds an active slot, the task `slot-<job>-<round>` trains it from the
+ *   round's global model, publishes the update and commits its digest ({@link contributeToRound});
+ * - `TrainingClosed` / `AggregateVoided`: the aggregator duty, task `aggregate-<job>-<round>`
+ *   ({@link aggregateIfDue}): any provider may post; the first valid post wins, the others find
+ *   the round aggregated and stop (the challenger checks what was posted).
+ *
+ * @example
+ * await runRoundProvider({ chain, store, dataDir, costModel, threads: 2, log, signal });
+ */
+export async function runRoundProvider(parameters: RoundProviderParameters): Promise<void> {
+  const { chain, dataDir, log, signal, health, confirmations, pollMs, attempts } = parameters;
+  const registry = chain.contracts.RoundJobRegistry;
+  const jobs = roundJobCache();
+  await followEvents({
+    chain,
+    address: [registry.address],
+    abi: registry.abi,
+    eventName: ["RoundJobPosted", "RoundStarted", "TrainingClosed", "AggregateVoided"],
+    role: "compute-rounds",
+    dataDir,
+    log,
+    signal,
+    health,
+    confirmations,
+    pollMs,
+    attempts,
+    handle: async (event, tasks) => {
+      if (event.eventName === "RoundJobPosted") await considerRoundBid(parameters, event.args.jobId);
+      else if (event.eventName === "RoundStarted") tasks.start(`slot-${event.args.jobId}-${event.args.round}`);
+      else tasks.start(`aggregate-${event.args.jobId}-${event.args.round}`);
+    },
+    runTask: async (task, signal) => {
+      const [kind, jobId, round] = task.split("-") as [string, string, string];
+      const duty = kind === "slot" ? contributeToRound : aggregateIfDue;
+      await duty({ ...parameters, signal }, jobs, BigInt(jobId), Number(round));
+    },
+  });
+}
+
+/** Bids on round job `jobId` while it is open, this provider holds no slot and the limit covers its price; returns the price bid. */
+export async function considerRoundBid({ chain, store, costModel, log, signal }: RoundProviderParameters, jobId: bigint): Promise<bigint | undefined> {
+  const context = { jobId: jobId.toString() };
+  const job = await readRoundJob(chain, jobId);
+  if (job.status !== RoundJobStatus.Bidding || (await chainTime(chain)) >= job.deadline) {
+    log.info({ ...context, status: job.status }, "round bid skipped: bidding closed");
+    return undefined;
+  }
+  const slots = await chain.contracts.RoundJobRegistry.read.slotsOf([jobId]);
+  if (slots.some((slot) => slot.provider.toLowerCase() === chain.account.address.toLowerCase())) {
+    log.info(context, "round bid skipped: holding a slot already");
+    return undefined;
+  }
+  const block = await fetchSpecBlock({ store, specDigest: job.specDigest, signal: AbortSignal.any([signal, AbortSignal.timeout(FETCH_MS)]) });
+  const { spec } = validateRoundJobSpec(parseSpecJson(block.bytes, block.cid));
+  const quote = quoteRoundSlot(spec, costModel);
+  const quoted = { ...context, pricePerRound: quote.price.toString(), images: quote.images };
+  if (quote.price > job.priceLimit) {
+    log.info({ ...quoted, priceLimit: job.priceLimit.toString() }, "round bid skipped: limit below cost");
+    return undefined;
+  }
+  const { available } = await chain.contracts.StakeManager.read.stakeOf([chain.account.address]);
+  if (available < job.minStake) {
+    log.warn({ ...quoted, available: available.toString(), minStake: job.minStake.toString() }, "round bid skipped: not enough available stake");
+    return undefined;
+  }
+  await chain.send(() => chain.contracts.RoundJobRegistry.write.bid([jobId, quote.price]));
+  log.info(quoted, "round bid placed");
+  return quote.price;
+}
+
+type RoundJobs = ReturnType<typeof roundJobCache>;
+
+/** Trains this provider's slot of round `round` and commits it, if the round is training and the slot has not committed. */
+export async function contributeToRound(parameters: RoundProviderParameters, jobs: RoundJobs, jobId: bigint, round: number): Promise<void> {
+  const { chain, store, threads, poisonUpdates, log, signal } = parameters;
+  const context = { jobId: jobId.toString(), round };
+  const slot = await activeSlotOf(chain, jobId);
+  const due = async () => {
+    const job = await readRoundJob(chain, jobId);
+    return slot !== undefined && job.status === RoundJobStatus.Training && job.round === round && !((job.committedMask >> slot) & 1) && (await chainTime(chain)) < job.deadline;
+  };
+  if (!(await due())) {
+    log.info({ ...context, slot }, "round skipped: no slot of this provider is training in it");
+    return;
+  }
+  const { prepared: job } = await jobs.load({ chain, store, jobId, log, signal });
+  const bounded = () => AbortSignal.any([signal, AbortSignal.timeout(FETCH_MS)]);
+  const inputs = { chain, store, job, jobId, round, bounded };
+  const global = await globalModelAt(inputs);
+  const residual = await residualBefore({ ...inputs, slot: slot! });
+  let contribution = await slotContribution({ job, slot: slot!, round, global, residual, threads, signal });
+  if (poisonUpdates) contribution = poisoned(contribution, round, slot!);
+  await publishContribution(store, contribution);
+  if (!(await due())) {
+    log.warn({ ...context, slot }, "update not committed: the round closed meanwhile");
+    return;
+  }
+  await chain.send(() => chain.contracts.RoundJobRegistry.write.commitUpdate([jobId, round, contribution.digest]));
+  log.info({ ...context, slot, digest: contribution.digest, bytes: contribution.updateBytes.length, poisoned: poisonUpdates === true }, "update committed");
+}
+
+/** The devnet's poisoned update: the honest one sign-flipped and scaled ×10, dense. */
+function poisoned(honest: SlotContribution, round: number, slot: number): SlotContribution {
+  const values = honest.transmitted.map((v) => -10 * v);
+  const updateBytes = encodeUpdate({ round, slot, size: values.length, payload: { encoding: "denseF32", values } });
+  return { ...honest, updateBytes, residualBytes: undefined, digest: contributionDigest(updateBytes), transmitted: values };
+}
+
+/** Posts round `round`'s aggregate if the round awaits one: every included update fetched, aggregated by the spec's rule. */
+export async function aggregateIfDue(parameters: RoundProviderParameters, jobs: RoundJobs, jobId: bigint, round: number): Promise<void> {
+  const { chain, store, threads, log, signal } = parameters;
+  const context = { jobId: jobId.toString(), round };
+  const due = async () => {
+    const job = await readRoundJob(chain, jobId);
+    return job.status === RoundJobStatus.Aggregating && job.round === round && (await chainTime(chain)) < job.deadline ? job : undefined;
+  };
+  const open = await due();
+  if (open === undefined) {
+    log.info(context, "aggregation skipped: the round does not await an aggregate");
+    return;
+  }
+  const { prepared: job } = await jobs.load({ chain, store, jobId, log, signal });
+  const bounded = () => AbortSignal.any([signal, AbortSignal.timeout(FETCH_MS)]);
+  const inputs = { chain, store, job, jobId, round, bounded };
+  const global = await globalModelAt(inputs);
+  const updates = await includedUpdates({ ...inputs, mask: open.activeMask & open.committedMask });
+  const next = await aggregateRound({ job, round, global, updates, threads, signal });
+  const digest = await publishGlobalModel(store, { round: round + 1, params: next });
+  if ((await due()) === undefined) {
+    log.info(context, "aggregate not posted: another keeper posted first, or the round moved on");
+    return;
+  }
+  await chain.send(() => chain.contracts.RoundJobRegistry.write.postAggregate([jobId, round, digest]));
+  log.info({ ...context, digest, slots: updates.map((u) => u.slot) }, "aggregate posted");
+}
