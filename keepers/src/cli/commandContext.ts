@@ -151,11 +151,12 @@ export function parseTokens(value: string, flag: string): bigint {
   return parseEther(value);
 }
 
-/** A non-negative integer flag; `CLI_ARGUMENT_INVALID` otherwise. */
-export function parseCount(value: string, flag: string, min = 0): number {
+/** A non-negative integer flag in [min, max]; `CLI_ARGUMENT_INVALID` otherwise. */
+export function parseCount(value: string, flag: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
   const number = Number(value);
-  if (!/^[0-9]+$/.test(value) || !Number.isSafeInteger(number) || number < min) {
-    throw new VeritrainError(`${flag} must be an integer ≥ ${min}, got ${JSON.stringify(value)}`, { code: "CLI_ARGUMENT_INVALID", details: { flag, value } });
+  if (!/^[0-9]+$/.test(value) || !Number.isSafeInteger(number) || number < min || number > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `in [${min}, ${max}]`;
+    throw new VeritrainError(`${flag} must be an integer ${range}, got ${JSON.stringify(value)}`, { code: "CLI_ARGUMENT_INVALID", details: { flag, value } });
   }
   return number;
 }

@@ -6,7 +6,9 @@ import { stakeTokens } from "../chain/stakeTokens.ts";
 import { VeritrainError } from "../errors.ts";
 import { checkSplitsFit } from "../jobs/checkSplitsFit.ts";
 import { mnistSplitSizes } from "../datasets/mnistSplitSizes.ts";
-import { defaultJobSpec } from "../jobs/defaultJobSpec.ts";
+import { defaultJobSpec, defaultRoundJobSpec } from "../jobs/defaultJobSpec.ts";
+import { postRoundJob, readRoundJob, RoundJobStatus } from "../roundJobs/roundJobOnChain.ts";
+import { MAX_SLOTS, validateRoundJobSpec, type RoundJobSpec } from "../rounds/roundJobSpec.ts";
 import { fetchDatasetManifest } from "../jobs/fetchDatasetManifest.ts";
 import { JOB_STATUS_NAMES, JobStatus, postJob, readJob } from "../jobs/jobOnChain.ts";
 import { storeJobSpec } from "../jobs/jobSpecBlock.ts";
@@ -44,7 +46,13 @@ export function registerJobCommands(program: Command): void {
     .option("--test-images <n>", "default spec: test images for the metric", "500")
     .option("--epochs <n>", "default spec: epochs", "1")
     .option("--seed <n>", "default spec: seed of LeNet-5's initial weights and the data order", "1")
-    .option("--reward <tokens>", "escrowed maximum price", "10")
+    .option("--reward <tokens>", "escrowed maximum price (a distributed job: per provider per round)", "10")
+    .option("--providers <n>", "compute providers to split the job across, in rounds (docs/distributed-training.md); more than 1 posts a distributed job", "1")
+    .option("--rounds <n>", "distributed job: rounds", "3")
+    .option("--local-steps <n>", "distributed job: optimizer steps each provider runs per round", "20")
+    .addOption(new Option("--aggregation <rule>", "distributed job: how updates are combined").choices(["fedavg", "median"]).default("fedavg"))
+    .option("--round-period <seconds>", "distributed job: time the providers have to commit each round's update", "300")
+    .option("--aggregation-period <seconds>", "distributed job: time to post each round's aggregate", "300")
     .option("--min-stake <tokens>", "stake a bidder locks", "100")
     .option("--bidding-period <seconds>", "auction length", "60")
     .option("--execution-period <seconds>", "time the winner has to submit", "3600")
@@ -67,44 +75,63 @@ export function registerJobCommands(program: Command): void {
         epochs: parseCount(o.epochs, "--epochs", 1),
         seed: parseCount(o.seed, "--seed"),
       };
+      const distributed = {
+        slots: parseCount(o.providers, "--providers", 1, MAX_SLOTS),
+        rounds: parseCount(o.rounds, "--rounds", 1),
+        localSteps: parseCount(o.localSteps, "--local-steps", 1),
+        aggregation: { rule: o.aggregation as "fedavg" | "median" },
+      };
+      const periods = { roundPeriod: parseCount(o.roundPeriod, "--round-period", 1), aggregationPeriod: parseCount(o.aggregationPeriod, "--aggregation-period", 1) };
       const port = parseCount(o.port, "--port");
       const { spec: fileSpec, modelBytes: fileModel } = o.spec === undefined ? {} : readSpecFiles(o.spec, o.model);
+      const rounds = fileSpec === undefined ? (distributed.slots > 1 ? distributed : undefined) : "distributed" in fileSpec ? fileSpec.distributed : undefined;
+      const escrow = rounds === undefined ? order.reward : BigInt(rounds.slots) * BigInt(rounds.rounds) * order.reward;
       const { log, config, runtime, chain } = await setUpCommand(command, "job-post");
       try {
-        // Fail before fetching and storing anything; postJob checks again right before it sends.
-        await requireFunds({ chain, action: "posting", tokens: { amount: order.reward, label: "reward" } });
+        // Fail before fetching and storing anything; the post checks again right before it sends.
+        await requireFunds({ chain, action: "posting", tokens: { amount: escrow, label: rounds === undefined ? "reward" : "escrow" } });
         const { store, keep } = await openClientStore({ config, runtime, log, port, peers: o.peer });
         const bounded = () => AbortSignal.any([runtime.signal, AbortSignal.timeout(30_000)]);
         const { manifest } = await fetchDatasetManifest({ chain, store, datasetId: order.datasetId, log, bounded });
         const sizes = mnistSplitSizes(manifest);
         const { spec, modelBytes } = fileSpec !== undefined && fileModel !== undefined
           ? { spec: fileSpec, modelBytes: fileModel }
-          : defaultJobSpec({ sizes, ...recipe });
+          : rounds === undefined ? defaultJobSpec({ sizes, ...recipe }) : defaultRoundJobSpec({ sizes, ...recipe, distributed });
         checkSplitsFit(spec.dataset.splits, sizes);
         const modelCid = await store.put(modelBytes);
         const { cid, specDigest } = await storeJobSpec({ store, spec });
-        const jobId = await postJob(chain, { ...order, specDigest });
+        const jobId = "distributed" in spec
+          ? await postRoundJob(chain, {
+            datasetId: order.datasetId, specDigest, priceLimit: order.reward, minStake: order.minStake, slots: spec.distributed.slots, rounds: spec.distributed.rounds,
+            biddingPeriod: order.biddingPeriod, ...periods, challengeWindow: order.challengeWindow, continueOnFault: spec.distributed.onFault === "continue",
+          })
+          : await postJob(chain, { ...order, specDigest });
         keep();
         const endpoint = store.multiaddrs()[0]?.toString();
         log.info({ jobId: jobId.toString(), spec: cid.toString(), endpoint }, "job posted");
         const tokens = await tokenFormatter(chain);
-        printOutput(command, { jobId, specCid: cid.toString(), specDigest, modelCid: modelCid.toString(), endpoint, reward: order.reward }, [
-          `job ${jobId} posted on dataset ${order.datasetId}: reward up to ${tokens(order.reward)}, bidding for ${order.biddingPeriod} s`,
+        const what = rounds === undefined
+          ? `job ${jobId} posted on dataset ${order.datasetId}: reward up to ${tokens(order.reward)}`
+          : `distributed job ${jobId} posted on dataset ${order.datasetId}: ${rounds.slots} providers × ${rounds.rounds} rounds at up to ${tokens(order.reward)} each (escrow ${tokens(escrow)})`;
+        printOutput(command, { jobId, distributed: rounds !== undefined, specCid: cid.toString(), specDigest, modelCid: modelCid.toString(), endpoint, reward: escrow }, [
+          `${what}, bidding for ${order.biddingPeriod} s`,
           ...table([
             ["spec", cid.toString()],
             ["model", modelCid.toString()],
             ["served at", endpoint ?? "-"],
           ]),
-          ...(o.wait ? ["serving spec and model until a result is submitted (Ctrl-C stops); follow it with: veritrain job status " + jobId] : []),
+          ...(o.wait ? [rounds === undefined ? `serving spec and model until a result is submitted (Ctrl-C stops); follow it with: veritrain job status ${jobId}` : "serving spec and model until the job ends (Ctrl-C stops)"] : []),
         ]);
         if (o.wait) {
           // Serving outlives an RPC outage: the status is asked again until the job leaves the auction and execution.
           const serving = new Error("still serving");
-          const status = await retry(
+          // A distributed job's spec and model are fetched in every round and by every dispute: served to its end.
+          const stillNeeded = rounds === undefined
+            ? async () => [JobStatus.Bidding, JobStatus.Assigned].includes((await readJob(chain, jobId)).status as 1 | 2)
+            : async () => (await readRoundJob(chain, jobId)).status < RoundJobStatus.Finalized;
+          await retry(
             async () => {
-              const { status } = await readJob(chain, jobId);
-              if (status === JobStatus.Bidding || status === JobStatus.Assigned) throw serving;
-              return status;
+              if (await stillNeeded()) throw serving;
             },
             {
               attempts: Infinity,
@@ -113,8 +140,10 @@ export function registerJobCommands(program: Command): void {
               signal: runtime.signal,
               onRetry: (err) => err !== serving && log.warn({ err, jobId: jobId.toString() }, "chain unreachable; still serving"),
             },
-          ).catch((error) => (runtime.signal.aborted ? undefined : Promise.reject(error)));
-          if (status !== undefined) log.info({ jobId: jobId.toString(), status: JOB_STATUS_NAMES[status] }, "result submitted or job closed; stopped serving");
+          ).then(
+            () => log.info({ jobId: jobId.toString() }, "spec and model no longer needed; stopped serving"),
+            (error) => (runtime.signal.aborted ? undefined : Promise.reject(error)),
+          );
         }
       } finally {
         await runtime.close();
@@ -218,15 +247,15 @@ export function registerJobCommands(program: Command): void {
     });
 }
 
-/** Reads and checks a spec file and its model file (the model's CID must be the spec's). */
-function readSpecFiles(specPath: string, modelPath: string | undefined): { spec: JobSpec; modelBytes: Uint8Array } {
+/** Reads and checks a spec file (single-provider, or distributed when it has `distributed`) and its model file (the model's CID must be the spec's). */
+function readSpecFiles(specPath: string, modelPath: string | undefined): { spec: JobSpec | RoundJobSpec; modelBytes: Uint8Array } {
   let value: unknown;
   try {
     value = JSON.parse(readFileSync(specPath, "utf8"));
   } catch (cause) {
     throw new VeritrainError(`${specPath} is not a readable JSON file`, { code: "JOB_SPEC_INVALID", details: { path: specPath }, cause });
   }
-  const { spec } = validateJobSpec(value);
+  const { spec } = typeof value === "object" && value !== null && "distributed" in value ? validateRoundJobSpec(value) : validateJobSpec(value);
   if (modelPath === undefined) throw new VeritrainError("--spec needs --model: the ONNX file the spec names must be served", { code: "CLI_ARGUMENT_INVALID", details: { flag: "--model" } });
   const modelBytes = new Uint8Array(readFileSync(modelPath));
   const modelCid = contentId({ bytes: modelBytes, codec: RAW_CODEC });

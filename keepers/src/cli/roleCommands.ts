@@ -31,7 +31,7 @@ const portOption = () => new Option("--port <port>", "TCP port of this node's IP
  */
 export function registerRoleCommands(program: Command): void {
   declareKeyUse(program.command("compute"), "signs")
-    .description("run the compute role: bid on jobs whose reward covers the cost model, train the jobs won (resuming from checkpoints on disk), publish checkpoints and weights, submit results")
+    .description("run the compute role: bid on jobs whose reward covers the cost model, train the jobs won (resuming from checkpoints on disk), publish checkpoints and weights, submit results; in distributed jobs bid for a slot, train and commit it every round, and post rounds' aggregates")
     .addOption(portOption())
     .addOption(peerOption())
     .addOption(healthPortOption())
@@ -41,6 +41,7 @@ export function registerRoleCommands(program: Command): void {
     .option("--margin-bps <bps>", "margin on the compute cost, basis points", "2000")
     .option("--base-fee <tokens>", "fixed part of every bid (gas, publishing)", "0.1")
     .option("--dishonest [checkpoint]", "devnet fault demo: corrupt this checkpoint (default 1) of every job")
+    .option("--poison-slot <slot>", "devnet fault demo: holding this slot of a distributed job, commit its updates sign-flipped ×10")
     .action(async (o, command: Command) => {
       const costModel = {
         imagesPerSecond: parseCount(o.imagesPerSecond, "--images-per-second", 1),
@@ -49,12 +50,13 @@ export function registerRoleCommands(program: Command): void {
         baseFee: parseTokens(o.baseFee, "--base-fee"),
       };
       const corruptCheckpoint = o.dishonest === undefined ? undefined : o.dishonest === true ? 1 : parseCount(o.dishonest, "--dishonest", 1);
+      const poisonSlot = o.poisonSlot === undefined ? undefined : parseCount(o.poisonSlot, "--poison-slot", 0, 15);
       const threads = parseCount(o.threads, "--threads", 1);
       const { log, config, runtime, chain, health } = await setUpCommand(command, "compute", { waitForChain: true });
       try {
         const store = await openKeeperStore({ config, runtime, log, port: parseCount(o.port, "--port"), peers: o.peer });
-        log.info({ provider: chain.account.address, endpoint: store.multiaddrs()[0]?.toString(), corruptCheckpoint }, "compute role running");
-        await runComputeRole({ chain, store, dataDir: config.dataDir, costModel, threads, corruptCheckpoint, log, signal: runtime.signal, health, confirmations: config.confirmations });
+        log.info({ provider: chain.account.address, endpoint: store.multiaddrs()[0]?.toString(), corruptCheckpoint, poisonSlot }, "compute role running");
+        await runComputeRole({ chain, store, dataDir: config.dataDir, costModel, threads, corruptCheckpoint, poisonSlot, log, signal: runtime.signal, health, confirmations: config.confirmations });
       } finally {
         await runtime.close();
       }

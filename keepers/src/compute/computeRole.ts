@@ -26,8 +26,8 @@ export type ComputeRoleParameters = {
   threads: number;
   /** Devnet fault demo: corrupt this checkpoint of every job (see {@link runTraining}). */
   corruptCheckpoint?: number;
-  /** Devnet fault demo: commit every round update sign-flipped and scaled ×10 (see runRoundProvider). */
-  poisonUpdates?: boolean;
+  /** Devnet fault demo: holding this slot of a distributed job, commit its updates sign-flipped and scaled ×10 (see runRoundProvider). */
+  poisonSlot?: number;
   log: Logger;
   signal: AbortSignal;
   /** Served at `/healthz`: the loop's cursor, dead letters and the training task. */

@@ -1,4 +1,5 @@
 import { VeritrainError } from "../errors.ts";
+import { validateRoundJobSpec, type DistributedSpec, type RoundJobSpec } from "../rounds/roundJobSpec.ts";
 import { contentId, RAW_CODEC } from "../training/contentId.ts";
 import { ENGINE_VERSION, type JobSpec } from "../training/jobSpec.ts";
 import { createLeNet5Onnx } from "../training/lenet5.ts";
@@ -64,5 +65,27 @@ export function defaultJobSpec({ sizes, trainImages = 1000, testImages = 500, se
     checkpointInterval,
     metric: "accuracy",
   };
+  return { spec, modelBytes };
+}
+
+/** Parameters of {@link defaultRoundJobSpec}: the single job's recipe (no epochs, no checkpoints) and the rounds. */
+export type DefaultRoundJobSpecParameters = Omit<DefaultJobSpecParameters, "epochs" | "checkpointInterval"> & {
+  distributed: Pick<DistributedSpec, "slots" | "rounds" | "localSteps"> & Partial<DistributedSpec>;
+};
+
+/**
+ * {@link defaultJobSpec}'s LeNet-5 job as a distributed one: the train split cut into
+ * `distributed.slots` parts, FedAvg without compression, a slot found wrong dropped and the job
+ * going on, unless `distributed` says otherwise.
+ *
+ * @throws VeritrainError `JOB_DATASET_MISMATCH`, or `JOB_SPEC_INVALID` (e.g. a batch larger than a slot's part).
+ * @example
+ * const { spec, modelBytes } = defaultRoundJobSpec({ sizes, trainImages: 4000, distributed: { slots: 4, rounds: 3, localSteps: 20 } });
+ */
+export function defaultRoundJobSpec({ distributed, ...recipe }: DefaultRoundJobSpecParameters): { spec: RoundJobSpec; modelBytes: Uint8Array } {
+  const { spec: single, modelBytes } = defaultJobSpec(recipe);
+  const { epochs: _epochs, checkpointInterval: _checkpointInterval, ...fields } = single;
+  const spec: RoundJobSpec = { ...fields, distributed: { aggregation: { rule: "fedavg" }, compression: "none", onFault: "continue", ...distributed } };
+  validateRoundJobSpec(spec);
   return { spec, modelBytes };
 }

@@ -4,6 +4,7 @@ import type { ContentStore } from "../content/contentStore.ts";
 import { rawDigestCid } from "../content/rawDigestCid.ts";
 import { VeritrainError } from "../errors.ts";
 import { canonicalJson, type CanonicalJsonValue } from "../training/canonicalJson.ts";
+import { validateRoundJobSpec, type RoundJobSpec } from "../rounds/roundJobSpec.ts";
 import { validateJobSpec, type JobSpec } from "../training/jobSpec.ts";
 
 /**
@@ -18,7 +19,7 @@ export function jobSpecBlockCid(specDigest: Hex): CID {
 }
 
 /** Parameters of {@link storeJobSpec}. */
-export type StoreJobSpecParameters = { store: ContentStore; spec: JobSpec };
+export type StoreJobSpecParameters = { store: ContentStore; spec: JobSpec | RoundJobSpec };
 
 /**
  * Validates `spec` and stores its canonical JSON as one raw block; returns the block's CID and
@@ -35,14 +36,16 @@ export async function storeJobSpec({ store, spec }: StoreJobSpecParameters): Pro
 
 /**
  * The bytes of a job spec's block: its canonical JSON (docs/training.md §9), once the spec is
- * validated. Shared by the keepers and the web app, which store it through different APIs.
+ * validated (a round job's spec by its own rules, docs/distributed-training.md). Shared by the
+ * keepers and the web app, which store it through different APIs.
  *
  * @throws VeritrainError `JOB_SPEC_INVALID`.
  * @example
  * const cid = await putRawBlock({ apiUrl, bytes: jobSpecBytes(spec), what: "the job spec" });
  */
-export function jobSpecBytes(spec: JobSpec): Uint8Array {
-  validateJobSpec(spec);
+export function jobSpecBytes(spec: JobSpec | RoundJobSpec): Uint8Array {
+  if ("distributed" in spec) validateRoundJobSpec(spec);
+  else validateJobSpec(spec);
   return new TextEncoder().encode(canonicalJson(spec as unknown as CanonicalJsonValue));
 }
 

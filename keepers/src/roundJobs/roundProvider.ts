@@ -96,7 +96,7 @@ type RoundJobs = ReturnType<typeof roundJobCache>;
 
 /** Trains this provider's slot of round `round` and commits it, if the round is training and the slot has not committed. */
 export async function contributeToRound(parameters: RoundProviderParameters, jobs: RoundJobs, jobId: bigint, round: number): Promise<void> {
-  const { chain, store, threads, poisonUpdates, log, signal } = parameters;
+  const { chain, store, threads, poisonSlot, log, signal } = parameters;
   const context = { jobId: jobId.toString(), round };
   const slot = await activeSlotOf(chain, jobId);
   const due = async () => {
@@ -113,14 +113,14 @@ export async function contributeToRound(parameters: RoundProviderParameters, job
   const global = await globalModelAt(inputs);
   const residual = await residualBefore({ ...inputs, slot: slot! });
   let contribution = await slotContribution({ job, slot: slot!, round, global, residual, threads, signal });
-  if (poisonUpdates) contribution = poisoned(contribution, round, slot!);
+  if (slot === poisonSlot) contribution = poisoned(contribution, round, slot);
   await publishContribution(store, contribution);
   if (!(await due())) {
     log.warn({ ...context, slot }, "update not committed: the round closed meanwhile");
     return;
   }
   await chain.send(() => chain.contracts.RoundJobRegistry.write.commitUpdate([jobId, round, contribution.digest]));
-  log.info({ ...context, slot, digest: contribution.digest, bytes: contribution.updateBytes.length, poisoned: poisonUpdates === true }, "update committed");
+  log.info({ ...context, slot, digest: contribution.digest, bytes: contribution.updateBytes.length, poisoned: slot === poisonSlot }, "update committed");
 }
 
 /** The devnet's poisoned update: the honest one sign-flipped and scaled ×10, dense. */
