@@ -113,7 +113,7 @@ export async function contributeToRound(parameters: RoundProviderParameters, job
   const global = await globalModelAt(inputs);
   const residual = await residualBefore({ ...inputs, slot: slot! });
   let contribution = await slotContribution({ job, slot: slot!, round, global, residual, threads, signal });
-  if (slot === poisonSlot) contribution = poisoned(contribution, round, slot);
+  if (slot === poisonSlot) contribution = poisoned(contribution, round, poisonSlot);
   await publishContribution(store, contribution);
   if (!(await due())) {
     log.warn({ ...context, slot }, "update not committed: the round closed meanwhile");
