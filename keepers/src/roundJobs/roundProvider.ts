@@ -99,21 +99,25 @@ export async function contributeToRound(parameters: RoundProviderParameters, job
   const { chain, store, threads, poisonSlot, log, signal } = parameters;
   const context = { jobId: jobId.toString(), round };
   const slot = await activeSlotOf(chain, jobId);
+  if (slot === undefined) {
+    log.info(context, "round skipped: this provider holds no slot of the job");
+    return;
+  }
   const due = async () => {
     const job = await readRoundJob(chain, jobId);
-    return slot !== undefined && job.status === RoundJobStatus.Training && job.round === round && !((job.committedMask >> slot) & 1) && (await chainTime(chain)) < job.deadline;
+    return job.status === RoundJobStatus.Training && job.round === round && !((job.committedMask >> slot) & 1) && (await chainTime(chain)) < job.deadline;
   };
   if (!(await due())) {
-    log.info({ ...context, slot }, "round skipped: no slot of this provider is training in it");
+    log.info({ ...context, slot }, "round skipped: the slot is not training in it, or committed already");
     return;
   }
   const { prepared: job } = await jobs.load({ chain, store, jobId, log, signal });
   const bounded = () => AbortSignal.any([signal, AbortSignal.timeout(FETCH_MS)]);
   const inputs = { chain, store, job, jobId, round, bounded };
   const global = await globalModelAt(inputs);
-  const residual = await residualBefore({ ...inputs, slot: slot! });
-  let contribution = await slotContribution({ job, slot: slot!, round, global, residual, threads, signal });
-  if (slot === poisonSlot) contribution = poisoned(contribution, round, poisonSlot);
+  const residual = await residualBefore({ ...inputs, slot });
+  let contribution = await slotContribution({ job, slot, round, global, residual, threads, signal });
+  if (slot === poisonSlot) contribution = poisoned(contribution, round, slot);
   await publishContribution(store, contribution);
   if (!(await due())) {
     log.warn({ ...context, slot }, "update not committed: the round closed meanwhile");
