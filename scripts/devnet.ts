@@ -13,6 +13,7 @@ import { Command } from "commander";
 import { createDevnetConsole } from "../keepers/src/devnet/devnetConsole.ts";
 import { DEVNET_DEFAULTS, runDevnet } from "../keepers/src/devnet/runDevnet.ts";
 import { formatDevnetReport } from "../keepers/src/devnet/devnetReport.ts";
+import { DEVNET_MAX_PROVIDERS, formatRoundJobReport, type DevnetRoundJob } from "../keepers/src/devnet/roundJobPhase.ts";
 import { createFileLogger } from "../keepers/src/devnet/fileLogger.ts";
 import { parseCount } from "../keepers/src/cli/commandContext.ts";
 import { VeritrainError } from "../keepers/src/errors.ts";
@@ -29,8 +30,25 @@ const options = new Command("devnet")
   .option("--test-images <n>", "test images of the job's accuracy", String(DEVNET_DEFAULTS.testImages))
   .option("--challenge-window <seconds>", "the job's challenge window", String(DEVNET_DEFAULTS.challengeWindow))
   .option("--dir <dir>", "working directory (wiped first)", DEVNET_DEFAULTS.directory)
+  .option("--providers <n>", `instead of the single-provider job, a distributed one across this many compute keepers (2–${DEVNET_MAX_PROVIDERS})`)
+  .option("--rounds <n>", "distributed job: rounds", "3")
+  .option("--local-steps <n>", "distributed job: steps each provider trains per round", "20")
+  .option("--dishonest-slot <slot>", "distributed job: the provider holding this slot poisons its updates; caught, slashed and dropped, the job finishes without it")
   .parse()
-  .opts<{ port: string; keepRunning?: boolean; dishonest?: true | string; full?: boolean; images: string; shardSize: string; trainImages: string; testImages: string; challengeWindow: string; dir: string }>();
+  .opts<{
+    port: string; keepRunning?: boolean; dishonest?: true | string; full?: boolean; images: string; shardSize: string; trainImages: string; testImages: string; challengeWindow: string; dir: string;
+    providers?: string; rounds: string; localSteps: string; dishonestSlot?: string;
+  }>();
+
+/** The distributed job's settings, checked. */
+function distributedJob(providers: string): DevnetRoundJob {
+  const job = {
+    providers: parseCount(providers, "--providers", 2, DEVNET_MAX_PROVIDERS),
+    rounds: parseCount(options.rounds, "--rounds", 1),
+    localSteps: parseCount(options.localSteps, "--local-steps", 1),
+  };
+  return options.dishonestSlot === undefined ? job : { ...job, dishonestSlot: parseCount(options.dishonestSlot, "--dishonest-slot", 0, job.providers - 1) };
+}
 
 const log = createFileLogger("devnet", join(options.dir, "logs", "devnet.log"));
 const controller = new AbortController();
@@ -59,6 +77,7 @@ try {
     biddingPeriod: DEVNET_DEFAULTS.biddingPeriod,
     challengeWindow: parseCount(options.challengeWindow, "--challenge-window", 1),
     dishonestCheckpoint: options.dishonest === undefined ? undefined : options.dishonest === true ? 1 : parseCount(options.dishonest, "--dishonest", 1),
+    distributed: options.providers === undefined ? undefined : distributedJob(options.providers),
   };
 } catch (error) {
   fail(error);
@@ -70,7 +89,7 @@ const outcome = await runDevnet({ ...settings!, log, progress, signal: controlle
   process.exit(130);
 });
 const { run, report } = outcome;
-console.log(formatDevnetReport(report));
+console.log("slots" in report ? formatRoundJobReport(report) : formatDevnetReport(report));
 console.log(JSON.stringify(report));
 if (options.keepRunning && !controller.signal.aborted) {
   progress.say(`still running: chain ${run.devnet.rpcUrl}, subgraph ${run.indexerUrl}, app ${run.appUrl}, deployment ${run.deploymentFile}; Ctrl-C stops it`);

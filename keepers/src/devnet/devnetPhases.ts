@@ -7,7 +7,8 @@ import { defaultJobSpec, type DefaultJobSpecParameters } from "../jobs/defaultJo
 import { JOB_STATUS_NAMES, JobStatus, readJob, type JobOnChain } from "../jobs/jobOnChain.ts";
 import { fundDevAccounts } from "./devAccounts.ts";
 import type { KeeperProcess } from "./keeperProcess.ts";
-import { DEVNET_ACCOUNTS, type DevnetRun } from "./launchDevnet.ts";
+import type { DevnetRoundJob } from "./roundJobPhase.ts";
+import { computeFaultFlags, DEVNET_ACCOUNTS, type DevnetRun } from "./launchDevnet.ts";
 import { waitFor } from "./waitFor.ts";
 
 /** What {@link ingestDataset} stored. */
@@ -135,6 +136,8 @@ export type PostDevnetJobParameters = {
   challengeWindow: number;
   /** Training settings beyond images and epochs (the dataset's split sizes among them): the devnet writes the spec and model files and posts them with `--spec`/`--model`. @default `job post`'s own default spec */
   recipe?: Pick<DefaultJobSpecParameters, "sizes" | "batchSize" | "learningRate" | "learningRateDecay" | "checkpointInterval">;
+  /** Post a distributed job instead (`job post --providers`): `job post`'s default spec cut into this many slots and rounds. */
+  distributed?: Pick<DevnetRoundJob, "providers" | "rounds" | "localSteps">;
   /** Who posts it: its keeper name, development account and port. @default the devnet's consumer */
   consumer?: { name: string; account: number; port: number };
   timeoutMs?: number;
@@ -143,7 +146,8 @@ export type PostDevnetJobParameters = {
 
 /**
  * Posts the LeNet-5 job with `veritrain job post` as the consumer, dialed to the job keepers so
- * they fetch spec and model from it; the consumer serves until a result is submitted.
+ * they fetch spec and model from it; the consumer serves until a result is submitted (a
+ * distributed job: until it ends).
  *
  * @example
  * const jobId = await postDevnetJob({ run, datasetId, trainImages: 1000, testImages: 500, epochs: 1, biddingPeriod: 10, challengeWindow: 60 });
@@ -157,11 +161,16 @@ export async function postDevnetJob({
   biddingPeriod,
   challengeWindow,
   recipe,
+  distributed,
   consumer: poster = { name: "consumer", account: DEVNET_ACCOUNTS.consumer, port: run.ports.consumer },
   timeoutMs = 300_000,
   signal,
 }: PostDevnetJobParameters): Promise<bigint> {
   const specFlags = recipe === undefined ? ["--train-images", String(trainImages), "--test-images", String(testImages), "--epochs", String(epochs)] : writeJobFiles(join(run.directory, `${poster.name}-job`), { ...recipe, trainImages, testImages, epochs });
+  // Each round: L local steps on a loaded 2-core machine (~10 s), then the challenger's re-execution of every slot within the window.
+  const roundFlags = distributed === undefined
+    ? []
+    : ["--providers", String(distributed.providers), "--rounds", String(distributed.rounds), "--local-steps", String(distributed.localSteps), "--round-period", "180", "--aggregation-period", "180"];
   const consumer = run.fleet.start({
     name: poster.name,
     privateKey: run.keyOf(poster.account),
@@ -173,6 +182,7 @@ export async function postDevnetJob({
       "--dataset",
       datasetId.toString(),
       ...specFlags,
+      ...roundFlags,
       "--bidding-period",
       String(biddingPeriod),
       "--challenge-window",
@@ -206,6 +216,8 @@ export type StartComputeKeeperParameters = {
   port: number;
   /** Posts a wrong hash from this checkpoint on (`--dishonest`): a cheat for the challenger to catch. */
   dishonestCheckpoint?: number;
+  /** Holding this slot of a distributed job, commits poisoned updates (`--poison-slot`). */
+  poisonSlot?: number;
   /** @default 500 tokens */
   stake?: bigint;
 };
@@ -217,7 +229,7 @@ export type StartComputeKeeperParameters = {
  * @example
  * await startComputeKeeper({ run, name: "compute-cheat", account: 40, port: run.ports.rpc + 30, dishonestCheckpoint: 2 });
  */
-export async function startComputeKeeper({ run, name, account, port, dishonestCheckpoint, stake = parseEther("500") }: StartComputeKeeperParameters): Promise<KeeperProcess> {
+export async function startComputeKeeper({ run, name, account, port, dishonestCheckpoint, poisonSlot, stake = parseEther("500") }: StartComputeKeeperParameters): Promise<KeeperProcess> {
   const address = run.addressOf(account);
   const { StakeManager } = run.deployer.contracts;
   if ((await StakeManager.read.stakeOf([address])).available < stake) {
@@ -231,7 +243,7 @@ export async function startComputeKeeper({ run, name, account, port, dishonestCh
   const compute = run.fleet.start({
     name,
     privateKey: run.keyOf(account),
-    args: () => ["compute", "--port", String(port), "--health-port", String(healthPort), ...(dishonestCheckpoint === undefined ? [] : ["--dishonest", String(dishonestCheckpoint)]), ...run.jobPeers(name)],
+    args: () => ["compute", "--port", String(port), "--health-port", String(healthPort), ...computeFaultFlags({ dishonestCheckpoint, poisonSlot }), ...run.jobPeers(name)],
     healthUrl: `http://127.0.0.1:${healthPort}/healthz`,
   });
   await compute.waitUntilHealthy();

@@ -26,6 +26,8 @@ export type LaunchDevnetParameters = {
   validators?: number;
   /** Run the compute keeper with `--dishonest <checkpoint>`. */
   dishonestCheckpoint?: number;
+  /** Run the compute keeper with `--poison-slot <slot>`. */
+  poisonSlot?: number;
   /** The JSON-RPC URL the keepers use, e.g. a proxy in front of the chain node. @default the chain node's */
   keeperRpcUrl?: string;
   /** Bound of each start-up wait. @default 180 s */
@@ -78,6 +80,14 @@ export const DEVNET_ACCOUNTS = {
   storage: (i: number) => 16 + i,
 } as const;
 
+/** A compute keeper's fault-demo flags. */
+export function computeFaultFlags({ dishonestCheckpoint, poisonSlot }: { dishonestCheckpoint?: number; poisonSlot?: number }): string[] {
+  return [
+    ...(dishonestCheckpoint === undefined ? [] : ["--dishonest", String(dishonestCheckpoint)]),
+    ...(poisonSlot === undefined ? [] : ["--poison-slot", String(poisonSlot)]),
+  ];
+}
+
 /** A devnet with its keepers running. */
 export type DevnetRun = {
   devnet: Devnet;
@@ -122,7 +132,7 @@ export type DevnetRun = {
  * const run = await launchDevnet({ port: 8545, directory: ".devnet", log });
  * try { … } finally { await run.stop(); }
  */
-export async function launchDevnet({ port, directory, log, storageKeepers = 12, validators = 9, dishonestCheckpoint, keeperRpcUrl, timeoutMs = 180_000, signal, progress, onCrash }: LaunchDevnetParameters): Promise<DevnetRun> {
+export async function launchDevnet({ port, directory, log, storageKeepers = 12, validators = 9, dishonestCheckpoint, poisonSlot, keeperRpcUrl, timeoutMs = 180_000, signal, progress, onCrash }: LaunchDevnetParameters): Promise<DevnetRun> {
   directory = resolve(directory);
   rmSync(directory, { recursive: true, force: true });
   mkdirSync(directory, { recursive: true });
@@ -207,7 +217,7 @@ export async function launchDevnet({ port, directory, log, storageKeepers = 12, 
       keeper({
         name: "compute",
         privateKey: keyOf(DEVNET_ACCOUNTS.compute),
-        args: () => ["compute", "--port", String(ports.compute), ...computeHealth.flags, ...(dishonestCheckpoint === undefined ? [] : ["--dishonest", String(dishonestCheckpoint)]), ...jobPeers("compute")],
+        args: () => ["compute", "--port", String(ports.compute), ...computeHealth.flags, ...computeFaultFlags({ dishonestCheckpoint, poisonSlot }), ...jobPeers("compute")],
         healthUrl: computeHealth.healthUrl,
       }),
       keeper({ name: "challenger", privateKey: keyOf(DEVNET_ACCOUNTS.challenger), args: () => ["challenger", "--port", String(ports.challenger), ...challengerHealth.flags, ...jobPeers("challenger")], healthUrl: challengerHealth.healthUrl }),

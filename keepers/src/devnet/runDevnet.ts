@@ -6,6 +6,7 @@ import type { DevnetConsole } from "./devnetConsole.ts";
 import { buildDevnetReport, type DevnetReport } from "./devnetReport.ts";
 import type { KeeperCrash } from "./keeperFleet.ts";
 import { launchDevnet, type DevnetRun } from "./launchDevnet.ts";
+import { runRoundJobPhase, type DevnetRoundJob, type RoundJobReport } from "./roundJobPhase.ts";
 
 /**
  * The default devnet run (`npm run devnet`, `npm run bench:e2e`): sized to finish within 5 minutes
@@ -59,6 +60,8 @@ export type RunDevnetParameters = {
   challengeWindow: number;
   /** Run the compute keeper with `--dishonest <checkpoint>`. */
   dishonestCheckpoint?: number;
+  /** Run a distributed job across this many compute keepers instead of the single-provider job. */
+  distributed?: DevnetRoundJob;
   storageKeepers?: number;
   signal?: AbortSignal;
 };
@@ -66,7 +69,8 @@ export type RunDevnetParameters = {
 /**
  * The README's devnet, start to finish: chain and keepers ({@link launchDevnet}), MNIST ingested
  * and accepted, the first full audit round proved, a LeNet-5 job posted and carried to payout (or, with a dishonest compute
- * keeper, challenged, judged and failed), then the report. Every wait is shown on `progress`, and
+ * keeper, challenged, judged and failed), then the report. With `distributed`, the job is a
+ * distributed one across that many compute keepers ({@link runRoundJobPhase}) and so is the report. Every wait is shown on `progress`, and
  * a keeper that crashes is restarted and said so. Returns the running devnet (the caller stops it
  * or keeps it) and the report.
  *
@@ -74,12 +78,14 @@ export type RunDevnetParameters = {
  * const { run, report } = await runDevnet({ ...DEVNET_DEFAULTS, log, progress: createDevnetConsole() });
  * await run.stop();
  */
-export async function runDevnet(parameters: RunDevnetParameters): Promise<{ run: DevnetRun; report: DevnetReport }> {
-  const { port, directory, log, progress, images, shardSize, trainImages, testImages, epochs, recipe, biddingPeriod, challengeWindow, dishonestCheckpoint, storageKeepers, signal } = parameters;
+export async function runDevnet(parameters: RunDevnetParameters & { distributed?: undefined }): Promise<{ run: DevnetRun; report: DevnetReport }>;
+export async function runDevnet(parameters: RunDevnetParameters): Promise<{ run: DevnetRun; report: DevnetReport | RoundJobReport }>;
+export async function runDevnet(parameters: RunDevnetParameters): Promise<{ run: DevnetRun; report: DevnetReport | RoundJobReport }> {
+  const { port, directory, log, progress, images, shardSize, trainImages, testImages, epochs, recipe, biddingPeriod, challengeWindow, dishonestCheckpoint, distributed, storageKeepers, signal } = parameters;
   const start = Date.now();
   const onCrash = ({ name, exit, restart, crashes }: KeeperCrash) =>
     progress.say(restart === undefined ? `${name} exited (${exit}), its ${ordinal(crashes!)} crash within 10 min; not restarted again (see its log)` : `${name} exited (${exit}); restarted (${ordinal(restart)} restart)`);
-  const run = await launchDevnet({ port, directory, log, dishonestCheckpoint, storageKeepers, signal, progress, onCrash }).catch((error: unknown) => {
+  const run = await launchDevnet({ port, directory, log, dishonestCheckpoint, poisonSlot: distributed?.dishonestSlot, storageKeepers, signal, progress, onCrash }).catch((error: unknown) => {
     progress.close();
     throw error;
   });
@@ -98,6 +104,10 @@ export async function runDevnet(parameters: RunDevnetParameters): Promise<{ run:
     // Posted once the round is proved, not during it: in two runs that overlapped them (load average
     // ~30), the compute keeper could not fetch the spec from the consumer within the auction while
     // eleven provers held the cores, and the job failed unbid.
+    if (distributed !== undefined) {
+      const report = await runRoundJobPhase({ run, datasetId, trainImages, testImages, job: distributed, biddingPeriod, challengeWindow, progress, signal });
+      return { run, report };
+    }
     const sizes = images === undefined ? { train: 60_000, test: 10_000 } : { train: images, test: images };
     const jobId = await postDevnetJob({ run, datasetId, trainImages, testImages, epochs, recipe: { ...recipe, sizes }, biddingPeriod, challengeWindow, signal });
     progress.say(`job ${jobId} posted: LeNet-5, ${trainImages} training images × ${epochs} epoch(s), accuracy on ${testImages} test images${dishonestCheckpoint === undefined ? "" : `; the compute keeper is dishonest from checkpoint ${dishonestCheckpoint}`}`);
