@@ -7,7 +7,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
 import { after, before, describe, it } from "node:test";
 import { pino, type Logger } from "pino";
-import { createWalletClient, http, keccak256, parseAbi, parseEther, toHex, type Hex } from "viem";
+import { createWalletClient, http, keccak256, parseAbi, parseEther, toHex, zeroHash, type Hex } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
 import { runChallengerRole } from "../../../keepers/src/challenger/challengerRole.ts";
 import { connectProtocol, type ProtocolConnection } from "../../../keepers/src/chain/protocolContracts.ts";
@@ -19,8 +19,10 @@ import { readDatasetOnChain, registerDataset } from "../../../keepers/src/datase
 import { manifestBlockCid } from "../../../keepers/src/datasets/manifest.ts";
 import { mnistRecords } from "../../../keepers/src/datasets/mnistRecords.ts";
 import { packageDataset } from "../../../keepers/src/datasets/packageDataset.ts";
+import { fundDevAccounts } from "../../../keepers/src/devnet/devAccounts.ts";
 import { startDevnet, type Devnet } from "../../../keepers/src/devnet/startDevnet.ts";
-import { defaultJobSpec } from "../../../keepers/src/jobs/defaultJobSpec.ts";
+import { defaultJobSpec, defaultRoundJobSpec } from "../../../keepers/src/jobs/defaultJobSpec.ts";
+import { postRoundJob, RoundJobStatus } from "../../../keepers/src/roundJobs/roundJobOnChain.ts";
 import { DisputeStatus, JobStatus, postJob, type JobOrder } from "../../../keepers/src/jobs/jobOnChain.ts";
 import { fetchJobSpec, storeJobSpec } from "../../../keepers/src/jobs/jobSpecBlock.ts";
 import { loadJob } from "../../../keepers/src/jobs/loadJob.ts";
@@ -438,6 +440,83 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
     leaving.child.kill("SIGTERM");
     await leaving.exited;
     assert.ok(!leaving.lines.some((l) => l.msg === "joined the validator committee"), "a leaving validator does not rejoin");
+  });
+
+  it("carries a 2-slot distributed job through its rounds: a poisoned update is challenged, judged, slashed and dropped, the round re-aggregated, the honest slot paid", async () => {
+    const deployer = chains[ACCOUNT.deployer]!;
+    const { RoundJobRegistry, Disputes, ValidatorCommittee, StakeManager } = deployer.contracts;
+    // Two more providers, cheaper than the others: the poisoner bids lowest and takes slot 0.
+    const cheap = (baseFee: string): CostModel => ({ ...COST, baseFee: parseEther(baseFee) });
+    const providers = [{ name: "poisoner", baseFee: "0.01" }, { name: "honest-2", baseFee: "0.02" }];
+    const roundLog = recordingLogger();
+    const accounts: ProtocolConnection[] = [];
+    const roundStores: HeliaContentStore[] = [];
+    for (const [i, provider] of providers.entries()) {
+      const chain = await connectProtocol({ rpcUrl: devnet.rpcUrl, privateKey: keyOf(20 + i), addresses: devnet.addresses });
+      await fundDevAccounts({ deployer, accounts: [chain.account.address], tokens: parseEther("500") });
+      await chain.send(() => chain.contracts.VeritrainToken.write.approve([StakeManager.address, parseEther("500")]));
+      await chain.send(() => chain.contracts.StakeManager.write.stake([parseEther("500")]));
+      const store = await newStore(provider.name);
+      // Every job keeper reaches every other (the devnet's --peer flags): aggregators fetch each slot's update.
+      for (const peer of [consumerStore, ...checkerStores, ...Object.values(computeStores), ...roundStores]) await store.dial(peer.multiaddrs()[0]!);
+      roundStores.push(store);
+      start((signal) => runComputeRole({
+        chain, store, dataDir: join(work, provider.name), costModel: cheap(provider.baseFee), threads: 1, poisonSlot: i === 0 ? 0 : undefined, log: roundLog.log, signal, pollMs: 200,
+      }));
+      accounts.push(chain);
+    }
+    const [poisoner, honest] = accounts as [ProtocolConnection, ProtocolConnection];
+    const { spec } = defaultRoundJobSpec({ sizes: { train: 500, test: 500 }, trainImages: 400, testImages: 200, seed: 3, distributed: { slots: 2, rounds: 2, localSteps: 5 } });
+    const roundSpecDigest = (await storeJobSpec({ store: consumerStore, spec })).specDigest;
+    const consumerBefore = await balance(ACCOUNT.consumer);
+    const challengerBefore = await balance(ACCOUNT.challenger);
+    const poisonerStake = await StakeManager.read.stakeOf([poisoner.account.address]);
+    const minStake = parseEther("100");
+    const jobId = await postRoundJob(chains[ACCOUNT.consumer]!, {
+      datasetId, specDigest: roundSpecDigest, priceLimit: parseEther("1"), minStake, slots: 2, rounds: 2,
+      biddingPeriod: 30, roundPeriod: 600, aggregationPeriod: 600, challengeWindow: 60, continueOnFault: true,
+    });
+    const roundJob = () => RoundJobRegistry.read.getRoundJob([jobId]);
+    await until("both cheap bids", () => roundLog.lines.filter((l) => l.msg === "round bid placed" && l.jobId === jobId.toString()).length === 2);
+    await advance(31);
+    await deployer.send(() => RoundJobRegistry.write.settleAuction([jobId]));
+    const slots = await RoundJobRegistry.read.slotsOf([jobId]);
+    assert.deepEqual(slots.map((s) => s.provider), [poisoner.account.address, honest.account.address]);
+
+    // Round 0: the poisoned update is aggregated, then caught by the challenger's re-execution.
+    const disputesBefore = await Disputes.read.disputeCount();
+    const disputeId = await until("a round challenge", async () => ((await Disputes.read.disputeCount()) > disputesBefore ? disputesBefore + 1n : undefined), { timeoutMs: 300_000 });
+    const dispute = await Disputes.read.getDispute([disputeId]);
+    assert.equal(dispute.jobId, jobId);
+    assert.equal(dispute.checkpointIndex, 0n, "round 0, slot 0");
+    assert.equal(dispute.provider, poisoner.account.address);
+    const [requested] = await ValidatorCommittee.getEvents.CommitteeRequested({ disputeId }, { fromBlock: 0n });
+    await fulfil(requested!.args.requestId!, ValidatorCommittee.address);
+    await until("the verdict", async () => (await Disputes.read.getDispute([disputeId])).status !== DisputeStatus.Open, { timeoutMs: 300_000 });
+    assert.equal((await Disputes.read.getDispute([disputeId])).status, DisputeStatus.ProviderWrong);
+    assert.equal((await RoundJobRegistry.read.slotsOf([jobId]))[0]!.active, false, "the poisoner is dropped");
+    const poisonerAfter = await StakeManager.read.stakeOf([poisoner.account.address]);
+    assert.equal(poisonerStake.available + poisonerStake.locked - poisonerAfter.available - poisonerAfter.locked, minStake, "its slot's stake is slashed");
+
+    // Each round: re-aggregated (or aggregated) without slot 0, verified by the challenger, its window run out, advanced.
+    for (let round = 0; round < 2; round++) {
+      await until(`round ${round}'s aggregate verified`, async () => {
+        const onChain = await roundJob();
+        return onChain.status === RoundJobStatus.Aggregated && onChain.round === round
+          && challenger.lines.some((l) => l.jobId === jobId.toString() && l.round === round && l.msg === "round verified: updates and aggregate recomputed");
+      }, { timeoutMs: 300_000 });
+      await advance(61);
+      await deployer.send(() => RoundJobRegistry.write.advance([jobId]));
+    }
+    const finalized = await roundJob();
+    assert.equal(finalized.status, RoundJobStatus.Finalized);
+    const [, paidSlot] = await RoundJobRegistry.read.slotsOf([jobId]);
+    assert.equal(paidSlot!.roundsEarned, 2);
+    assert.equal(await balance(ACCOUNT.consumer), consumerBefore - 2n * paidSlot!.price, "the consumer paid only the honest slot's two rounds");
+    // The challenger's bond came back with half the slashed stake (slashBeneficiaryShareBps 5000).
+    assert.equal(await balance(ACCOUNT.challenger), challengerBefore + minStake / 2n);
+    // The posted global models are the engine's: recomputed by the challenger above; the last one names round 2.
+    assert.notEqual(await RoundJobRegistry.read.aggregateOf([jobId, 1]), zeroHash);
   });
 
   describe("bad input", () => {
