@@ -130,7 +130,7 @@ async function statusOf(p: Job) {
   return (await p.roundJobRegistry.read.getRoundJob([p.jobId])).status;
 }
 
-async function lockedOf(p: Job, w: Wallet | Address) {
+async function lockedOf(p: Protocol, w: Wallet | Address) {
   return (await p.stakeManager.read.stakeOf([typeof w === "string" ? w : addressOf(w)])).locked;
 }
 
