@@ -1,6 +1,6 @@
 import { BigInt } from "@graphprotocol/graph-ts";
-import { DisputeExpired, DisputeNoCommittee, DisputeOpened, DisputeSettled } from "../generated/Disputes/Disputes";
-import { Challenge, Dispute, DisputeExpiry, NoCommitteeExpiry, Verdict } from "../generated/schema";
+import { DisputeExpired, DisputeNoCommittee, DisputeOpened, DisputeSettled, RoundDisputeOpened } from "../generated/Disputes/Disputes";
+import { Challenge, Dispute, DisputeExpiry, NoCommitteeExpiry, RoundChallenge, Verdict } from "../generated/schema";
 import { eventId, stamped } from "./history";
 
 function loadDispute(disputeId: BigInt): Dispute {
@@ -19,9 +19,34 @@ export function handleDisputeOpened(event: DisputeOpened): void {
   dispute.save();
   let challenge = stamped(new Challenge(eventId(event)), event);
   challenge.dispute = dispute.id;
-  challenge.job = dispute.job;
+  challenge.job = dispute.job!;
   challenge.challenger = event.params.challenger;
   challenge.checkpointIndex = event.params.checkpointIndex;
+  challenge.claimedHash = event.params.claimedHash;
+  challenge.bond = event.params.bond;
+  challenge.verdictDeadline = event.params.verdictDeadline;
+  challenge.save();
+}
+
+export function handleRoundDisputeOpened(event: RoundDisputeOpened): void {
+  let dispute = new Dispute(event.params.disputeId.toString());
+  dispute.roundJobId = event.params.jobId;
+  dispute.round = event.params.round;
+  dispute.slot = event.params.slot.toI32();
+  dispute.challenger = event.params.challenger;
+  // round << 8 | slot, in AssemblyScript integers (round < 2^16): the mapping host provides no BigInt shifts.
+  dispute.checkpointIndex = BigInt.fromI32(event.params.round.toI32() * 256 + event.params.slot.toI32());
+  dispute.claimedHash = event.params.claimedHash;
+  dispute.bond = event.params.bond;
+  dispute.verdictDeadline = event.params.verdictDeadline;
+  dispute.status = "Open";
+  dispute.save();
+  let challenge = stamped(new RoundChallenge(eventId(event)), event);
+  challenge.dispute = dispute.id;
+  challenge.roundJobId = event.params.jobId;
+  challenge.round = event.params.round;
+  challenge.slot = event.params.slot.toI32();
+  challenge.challenger = event.params.challenger;
   challenge.claimedHash = event.params.claimedHash;
   challenge.bond = event.params.bond;
   challenge.verdictDeadline = event.params.verdictDeadline;

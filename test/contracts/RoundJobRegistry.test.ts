@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { getAddress, keccak256, parseEther, stringToHex, zeroAddress, zeroHash, type Address, type Hex } from "viem";
+import { PERMIT_TYPES } from "../../keepers/src/chain/permitTypedData.ts";
 import {
   DisputeStatus,
   networkHelpers,
@@ -130,7 +131,7 @@ async function statusOf(p: Job) {
   return (await p.roundJobRegistry.read.getRoundJob([p.jobId])).status;
 }
 
-async function lockedOf(p: Job, w: Wallet | Address) {
+async function lockedOf(p: Protocol, w: Wallet | Address) {
   return (await p.stakeManager.read.stakeOf([typeof w === "string" ? w : addressOf(w)])).locked;
 }
 
@@ -204,6 +205,30 @@ describe("RoundJobRegistry", () => {
         [9n],
       );
       assert.equal(await p.roundJobRegistry.read.jobCount(), 0n);
+    });
+  });
+
+  describe("postWithPermit", () => {
+    it("posts with a permit for the escrow instead of an approval, and tolerates a front-run permit", async () => {
+      const p = await networkHelpers.loadFixture(withRoundProviders);
+      const owner = addressOf(p.deployer);
+      const deadline = (await now()) + 3600n;
+      const sign = async () => {
+        const signature = await p.deployer.signTypedData({
+          domain: { name: "Veritrain Test Token", version: "1", chainId: await (await viem.getPublicClient()).getChainId(), verifyingContract: p.token.address },
+          types: PERMIT_TYPES,
+          primaryType: "Permit",
+          message: { owner, spender: p.roundJobRegistry.address, value: ESCROW, nonce: await p.token.read.nonces([owner]), deadline },
+        });
+        return { r: `0x${signature.slice(2, 66)}` as Hex, s: `0x${signature.slice(66, 130)}` as Hex, v: Number.parseInt(signature.slice(130, 132), 16) };
+      };
+      const first = await sign();
+      await p.roundJobRegistry.write.postWithPermit([ROUND_ORDER, deadline, first.v, first.r, first.s]);
+      assert.equal(getAddress((await p.roundJobRegistry.read.getRoundJob([1n])).consumer), owner);
+      const second = await sign();
+      await p.token.write.permit([owner, p.roundJobRegistry.address, ESCROW, deadline, second.v, second.r, second.s], { account: p.outsider.account });
+      await p.roundJobRegistry.write.postWithPermit([ROUND_ORDER, deadline, second.v, second.r, second.s]);
+      assert.equal(await balance(p, p.roundJobRegistry.address), 2n * ESCROW);
     });
   });
 
@@ -578,6 +603,14 @@ describe("RoundJobRegistry", () => {
       await p.roundJobRegistry.write.postAggregate([p.jobId, 0, digest("global 0 without slot 2")], { account: p.providerA.account });
       const posted = await reg.getEvents.AggregatePosted({ jobId: p.jobId }, { fromBlock: 0n });
       assert.equal(posted.at(-1)!.args.includedSlots, 0b1011);
+      await networkHelpers.time.increaseTo((await reg.read.getRoundJob([p.jobId])).deadline);
+      await reg.write.advance([p.jobId]);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        reg.write.commitUpdate([p.jobId, 1, digest("u")], { account: p.slotWallets[2]!.account }),
+        reg,
+        "RoundJobRegistryInactiveSlot",
+        [p.jobId, 2n],
+      );
     });
 
     it("slot found right: the bond goes to the slot's provider and the window resumes with the time it had left", async () => {
@@ -591,6 +624,13 @@ describe("RoundJobRegistry", () => {
       assert.equal(await balance(p, addressOf(p.slotWallets[2]!)), provider0 + BOND);
       assert.equal(await statusOf(p), RoundJobStatus.Aggregated);
       assert.equal(await lockedOf(p, p.outsider), AGGREGATOR_STAKE);
+      await networkHelpers.time.increaseTo(at + BigInt(windowRemaining));
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        p.disputes.write.challengeRound([p.jobId, 0, 1, digest("too late")], { account: p.challenger.account }),
+        p.roundJobRegistry,
+        "RoundJobRegistryDeadlinePassed",
+        [p.jobId, at + BigInt(windowRemaining)],
+      );
     });
 
     it("aggregate found wrong: the aggregator is slashed to the challenger and a new aggregate is due", async () => {

@@ -15,6 +15,8 @@ import {
   networkHelpers,
   ORDER,
   postJob,
+  postRoundJob,
+  roundProviders,
   stake,
   TRACE_ROOT,
   viem,
@@ -253,6 +255,43 @@ describe("subgraph mappings on real event logs", () => {
       assert.equal(exits[0]!.releasableAt, released!.releasableAt);
       const [release] = history(store, "ValidatorRelease");
       assert.deepEqual([release!.validator, release!.stake], [lower(p.validators[8]!.account.address), String(VALIDATOR_STAKE)]);
+    });
+  });
+
+  describe("Disputes of distributed jobs (RoundJobRegistry)", () => {
+    it("records a round dispute with its round and slot, no plain job, through committee and verdict", async () => {
+      const p = await networkHelpers.loadFixture(withDataset);
+      const [provider] = roundProviders(p);
+      for (const v of p.validators) {
+        await stake(p, v, VALIDATOR_STAKE);
+        await p.committee.write.join({ account: v.account });
+      }
+      await stake(p, provider!, parseEther("1000"));
+      await stake(p, p.outsider, parseEther("1000"));
+      const jobId = await postRoundJob(p, { slots: 1, rounds: 1 });
+      await p.roundJobRegistry.write.bid([jobId, parseEther("10")], { account: provider!.account });
+      await networkHelpers.time.increase(3600);
+      await p.roundJobRegistry.write.settleAuction([jobId]);
+      await p.roundJobRegistry.write.commitUpdate([jobId, 0, keccak256(stringToHex("update"))], { account: provider!.account });
+      await p.roundJobRegistry.write.postAggregate([jobId, 0, keccak256(stringToHex("global"))], { account: p.outsider.account });
+      await p.disputes.write.challengeRound([jobId, 0, 255, keccak256(stringToHex("claimed"))], { account: p.challenger.account });
+      const disputeId = await p.disputes.read.disputeCount();
+      const [requested] = await p.committee.getEvents.CommitteeRequested({ disputeId }, { fromBlock: 0n });
+      await p.vrfCoordinator.write.fulfillRandomWords([requested!.args.requestId!, p.committee.address]);
+      const verdict = await signVerdicts(p, disputeId, true);
+      await p.disputes.write.settle([disputeId, true, verdict.bitmap, verdict.signatures]);
+
+      const store = await indexChain(client, contractsOf(p));
+      const dispute = store.get("Dispute", String(disputeId))!;
+      assert.deepEqual(
+        [dispute.job, dispute.roundJobId, dispute.round, dispute.slot, dispute.checkpointIndex, dispute.status],
+        [undefined, String(jobId), "0", 255, "255", "ProviderWrong"],
+      );
+      assert.deepEqual(dispute.committee, (await p.committee.read.committeeOf([disputeId])).map(lower));
+      const [challenge] = history(store, "RoundChallenge");
+      assert.deepEqual([challenge!.dispute, challenge!.roundJobId, challenge!.slot, challenge!.challenger], [String(disputeId), String(jobId), 255, lower(p.challenger.account.address)]);
+      assert.equal(history(store, "Challenge").length, 0, "plain challenges only for JobRegistry's jobs");
+      assert.deepEqual(history(store, "Verdict").map((v) => v.dispute), [String(disputeId)]);
     });
   });
 
