@@ -1,7 +1,7 @@
 import { BigInt } from "@graphprotocol/graph-ts";
-import { DisputeExpired, DisputeNoCommittee, DisputeOpened, DisputeSettled } from "../generated/Disputes/Disputes";
-import { Challenge, Dispute, DisputeExpiry, NoCommitteeExpiry, Verdict } from "../generated/schema";
-import { eventId, stamped } from "./history";
+import { DisputeExpired, DisputeNoCommittee, DisputeOpened, DisputeSettled, RoundDisputeOpened } from "../generated/Disputes/Disputes";
+import { Challenge, Dispute, DisputeExpiry, NoCommitteeExpiry, RoundChallenge, Verdict } from "../generated/schema";
+import { eventId, pairId, stamped } from "./history";
 
 function loadDispute(disputeId: BigInt): Dispute {
   return Dispute.load(disputeId.toString())!;
@@ -9,6 +9,7 @@ function loadDispute(disputeId: BigInt): Dispute {
 
 export function handleDisputeOpened(event: DisputeOpened): void {
   let dispute = new Dispute(event.params.disputeId.toString());
+  dispute.registry = "Jobs";
   dispute.job = event.params.jobId.toString();
   dispute.challenger = event.params.challenger;
   dispute.checkpointIndex = event.params.checkpointIndex;
@@ -19,9 +20,35 @@ export function handleDisputeOpened(event: DisputeOpened): void {
   dispute.save();
   let challenge = stamped(new Challenge(eventId(event)), event);
   challenge.dispute = dispute.id;
-  challenge.job = dispute.job;
+  challenge.job = dispute.job!;
   challenge.challenger = event.params.challenger;
   challenge.checkpointIndex = event.params.checkpointIndex;
+  challenge.claimedHash = event.params.claimedHash;
+  challenge.bond = event.params.bond;
+  challenge.verdictDeadline = event.params.verdictDeadline;
+  challenge.save();
+}
+
+export function handleRoundDisputeOpened(event: RoundDisputeOpened): void {
+  let dispute = new Dispute(event.params.disputeId.toString());
+  dispute.registry = "RoundJobs";
+  dispute.roundJob = event.params.jobId.toString();
+  dispute.round = pairId(event.params.jobId, event.params.round);
+  dispute.slot = event.params.slot.toI32();
+  dispute.challenger = event.params.challenger;
+  // As Disputes stores it, so getDispute and the subgraph agree.
+  dispute.checkpointIndex = BigInt.fromI32((event.params.round.toI32() << 8) | event.params.slot.toI32());
+  dispute.claimedHash = event.params.claimedHash;
+  dispute.bond = event.params.bond;
+  dispute.verdictDeadline = event.params.verdictDeadline;
+  dispute.status = "Open";
+  dispute.save();
+  let challenge = stamped(new RoundChallenge(eventId(event)), event);
+  challenge.dispute = dispute.id;
+  challenge.job = dispute.roundJob!;
+  challenge.round = dispute.round!;
+  challenge.slot = dispute.slot;
+  challenge.challenger = event.params.challenger;
   challenge.claimedHash = event.params.claimedHash;
   challenge.bond = event.params.bond;
   challenge.verdictDeadline = event.params.verdictDeadline;
