@@ -333,6 +333,7 @@ describe("subgraph mappings on real event logs", () => {
       assert.equal(history(store, "CommitteeRequestFailure")[0]!.dispute, String(p.disputeIds.fourth));
       assert.equal(history(store, "NoCommitteeExpiry")[0]!.dispute, String(p.disputeIds.fourth));
       const first = store.get("Dispute", String(p.disputeIds.first))!;
+      assert.deepEqual([first.registry, first.job, first.roundJob, first.round, first.slot], ["Jobs", "1", undefined, undefined, undefined], "a single-provider job's dispute");
       assert.deepEqual(first.committee, (await p.committee.read.committeeOf([p.disputeIds.first])).map(lower));
       assert.equal(first.bondRecipient, lower(p.challenger.account.address));
       assert.deepEqual(history(store, "Verdict").map((v) => v.providerWrong), [true, false]);
