@@ -1,7 +1,7 @@
 import { BigInt } from "@graphprotocol/graph-ts";
 import { DisputeExpired, DisputeNoCommittee, DisputeOpened, DisputeSettled, RoundDisputeOpened } from "../generated/Disputes/Disputes";
 import { Challenge, Dispute, DisputeExpiry, NoCommitteeExpiry, RoundChallenge, Verdict } from "../generated/schema";
-import { eventId, stamped } from "./history";
+import { eventId, pairId, stamped } from "./history";
 
 function loadDispute(disputeId: BigInt): Dispute {
   return Dispute.load(disputeId.toString())!;
@@ -9,6 +9,7 @@ function loadDispute(disputeId: BigInt): Dispute {
 
 export function handleDisputeOpened(event: DisputeOpened): void {
   let dispute = new Dispute(event.params.disputeId.toString());
+  dispute.registry = "Jobs";
   dispute.job = event.params.jobId.toString();
   dispute.challenger = event.params.challenger;
   dispute.checkpointIndex = event.params.checkpointIndex;
@@ -30,12 +31,13 @@ export function handleDisputeOpened(event: DisputeOpened): void {
 
 export function handleRoundDisputeOpened(event: RoundDisputeOpened): void {
   let dispute = new Dispute(event.params.disputeId.toString());
-  dispute.roundJobId = event.params.jobId;
-  dispute.round = event.params.round;
+  dispute.registry = "RoundJobs";
+  dispute.roundJob = event.params.jobId.toString();
+  dispute.round = pairId(event.params.jobId, event.params.round);
   dispute.slot = event.params.slot.toI32();
   dispute.challenger = event.params.challenger;
-  // round << 8 | slot, in AssemblyScript integers (round < 2^16): the mapping host provides no BigInt shifts.
-  dispute.checkpointIndex = BigInt.fromI32(event.params.round.toI32() * 256 + event.params.slot.toI32());
+  // As Disputes stores it, so getDispute and the subgraph agree.
+  dispute.checkpointIndex = BigInt.fromI32((event.params.round.toI32() << 8) | event.params.slot.toI32());
   dispute.claimedHash = event.params.claimedHash;
   dispute.bond = event.params.bond;
   dispute.verdictDeadline = event.params.verdictDeadline;
@@ -43,9 +45,9 @@ export function handleRoundDisputeOpened(event: RoundDisputeOpened): void {
   dispute.save();
   let challenge = stamped(new RoundChallenge(eventId(event)), event);
   challenge.dispute = dispute.id;
-  challenge.roundJobId = event.params.jobId;
-  challenge.round = event.params.round;
-  challenge.slot = event.params.slot.toI32();
+  challenge.job = dispute.roundJob!;
+  challenge.round = dispute.round!;
+  challenge.slot = dispute.slot;
   challenge.challenger = event.params.challenger;
   challenge.claimedHash = event.params.claimedHash;
   challenge.bond = event.params.bond;

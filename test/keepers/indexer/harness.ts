@@ -29,6 +29,7 @@ export function contractsOf(p: Protocol): Record<string, SubgraphContractName> {
   return {
     [p.stakeManager.address]: "StakeManager",
     [p.jobRegistry.address]: "JobRegistry",
+    [p.roundJobRegistry.address]: "RoundJobRegistry",
     [p.disputes.address]: "Disputes",
     [p.committee.address]: "ValidatorCommittee",
     [p.datasetRegistry.address]: "DatasetRegistry",

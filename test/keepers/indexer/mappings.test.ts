@@ -2,12 +2,14 @@
  * The built subgraph mappings (WebAssembly from `graph build`) run by the Node harness
  * (keepers/src/indexer/mappingHost.ts) on real event logs of the real contracts, on the
  * in-process Hardhat network; StorageProofs (not implemented yet) gets logs ABI-encoded from its
- * interface.
+ * interface. Distributed jobs are read back through the GraphQL API, as clients read them.
  */
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { encodeAbiParameters, encodeEventTopics, keccak256, maxUint256, parseEther, stringToHex, toHex, zeroAddress, type Hex } from "viem";
 import type { EntityStore } from "../../../keepers/src/indexer/entityStore.ts";
+import { buildSubgraphGraphQLSchema } from "../../../keepers/src/indexer/graphqlSchema.ts";
+import { runGraphQL } from "../../../keepers/src/indexer/graphqlServer.ts";
 import { SUBGRAPH_CONTRACTS } from "../../../keepers/src/indexer/subgraphContracts.ts";
 import {
   deployProtocol,
@@ -16,6 +18,7 @@ import {
   ORDER,
   postJob,
   postRoundJob,
+  ROUND_ORDER,
   roundProviders,
   stake,
   TRACE_ROOT,
@@ -25,7 +28,7 @@ import {
   withSubmittedJob,
   type Protocol,
 } from "../../contracts/fixture.ts";
-import { contractsOf, handledEvents, indexChain, mappings } from "./harness.ts";
+import { contractsOf, handledEvents, indexChain, mappings, schema } from "./harness.ts";
 
 const client = await viem.getPublicClient();
 const lower = (address: string) => address.toLowerCase();
@@ -49,6 +52,15 @@ async function assertAccountsMatchChain(p: Protocol, store: EntityStore) {
 }
 
 const VALIDATOR_STAKE = parseEther("1000");
+
+const graphql = buildSubgraphGraphQLSchema(schema);
+
+/** The answer to `text`, as a client receives it (graphql-js answers with null-prototype objects). */
+function query(store: EntityStore, text: string, variables?: Record<string, unknown>): any {
+  const { data, errors } = runGraphQL(graphql, { store, deployment: "test" }, { query: text, variables });
+  assert.equal(errors, undefined, JSON.stringify(errors));
+  return JSON.parse(JSON.stringify(data));
+}
 
 async function signVerdicts(p: Protocol, disputeId: bigint, providerWrong: boolean) {
   const members = (await p.committee.read.committeeOf([disputeId])).map(lower);
@@ -75,6 +87,97 @@ async function openDispute(p: Protocol, jobId: bigint) {
   await p.vrfCoordinator.write.fulfillRandomWords([requested!.args.requestId!, p.committee.address]);
   return disputeId;
 }
+
+const digest = (label: string): Hex => keccak256(stringToHex(label));
+/** The slot a round dispute names for the round's aggregate. */
+const AGGREGATE = 255;
+/** Bids of the five round providers, in order: the fifth (45) evicts the first (60). */
+const ROUND_BIDS = [parseEther("60"), parseEther("40"), parseEther("40"), parseEther("50"), parseEther("45")] as const;
+
+/** Opens a round dispute on `slot` of `round` and draws its committee. */
+async function openRoundDispute(p: Protocol, jobId: bigint, round: number, slot: number) {
+  await p.disputes.write.challengeRound([jobId, round, slot, digest(`claimed ${round}/${slot}`)], { account: p.challenger.account });
+  const disputeId = await p.disputes.read.disputeCount();
+  const [requested] = await p.committee.getEvents.CommitteeRequested({ disputeId }, { fromBlock: 0n });
+  await p.vrfCoordinator.write.fulfillRandomWords([requested!.args.requestId!, p.committee.address]);
+  return disputeId;
+}
+
+/**
+ * Round job 1 (4 slots, 2 rounds) to its end: five bids (one evicted); round 0 committed by every
+ * slot, its aggregate voided by a dispute that finds slot 2 wrong (dropped), posted again, a
+ * dispute on the new aggregate that finds it right (window resumed), advanced; round 1 closed
+ * after its deadline without slot 3 (dropped), aggregated, advanced: finalized, slots paid. Job 2
+ * cancelled; job 3 fails its auction with one bid. Slots: 0 = providers[1], 1 = providers[2],
+ * 2 = providers[4], 3 = providers[3].
+ */
+async function withDistributedJob() {
+  const p = await withDataset();
+  const providers = roundProviders(p);
+  for (const w of [...providers, p.outsider]) await stake(p, w, parseEther("1000"));
+  for (const v of p.validators) {
+    await stake(p, v, VALIDATOR_STAKE);
+    await p.committee.write.join({ account: v.account });
+  }
+  const reg = p.roundJobRegistry;
+  const jobId = await postRoundJob(p);
+  for (const [i, price] of ROUND_BIDS.entries()) await reg.write.bid([jobId, price], { account: providers[i]!.account });
+  await networkHelpers.time.increase(ROUND_ORDER.biddingPeriod);
+  await reg.write.settleAuction([jobId]);
+  const slots = [1, 2, 4, 3].map((i) => providers[i]!);
+  const commit = async (round: number, slotNumbers: number[]) => {
+    for (const s of slotNumbers) await reg.write.commitUpdate([jobId, round, digest(`update ${round}/${s}`)], { account: slots[s]!.account });
+  };
+  const untilDeadline = async () => networkHelpers.time.increaseTo((await reg.read.getRoundJob([jobId])).deadline);
+
+  await commit(0, [0, 1, 2, 3]);
+  await reg.write.postAggregate([jobId, 0, digest("global 0")], { account: p.outsider.account });
+  const slotWrong = await openRoundDispute(p, jobId, 0, 2);
+  const wrong = await signVerdicts(p, slotWrong, true);
+  await p.disputes.write.settle([slotWrong, true, wrong.bitmap, wrong.signatures]);
+  await reg.write.postAggregate([jobId, 0, digest("global 0 without slot 2")], { account: p.outsider.account });
+  const aggregateRight = await openRoundDispute(p, jobId, 0, AGGREGATE);
+  const right = await signVerdicts(p, aggregateRight, false);
+  await p.disputes.write.settle([aggregateRight, false, right.bitmap, right.signatures]);
+  await untilDeadline();
+  await reg.write.advance([jobId]);
+
+  await commit(1, [0, 1]);
+  await untilDeadline();
+  await reg.write.closeRound([jobId]);
+  await reg.write.postAggregate([jobId, 1, digest("global 1")], { account: p.outsider.account });
+  await untilDeadline();
+  await reg.write.advance([jobId]);
+
+  const cancelled = await postRoundJob(p);
+  await reg.write.cancel([cancelled], { account: p.consumer.account });
+  const failed = await postRoundJob(p);
+  await reg.write.bid([failed, parseEther("10")], { account: providers[0]!.account });
+  await networkHelpers.time.increase(ROUND_ORDER.biddingPeriod);
+  await reg.write.settleAuction([failed]);
+  return { ...p, providers, slots, jobId, cancelled, failed, disputeIds: { slotWrong, aggregateRight } };
+}
+
+/** A distributed job with its bids, slots (and their contributions), rounds and disputes. */
+const ROUND_JOB = `query ($id: ID!) {
+  roundJob(id: $id) {
+    status consumer dataset { id } specDigest slotCount roundCount continueOnFault currentRound deadline escrow paid refund slashed
+    postedAt settledAt endedAt
+    bids { id blockNumber kind provider price }
+    slots(orderBy: number) {
+      number provider price roundsEarned active droppedReason droppedRound { number } slashed paid
+      contributions(orderBy: blockNumber) { round { number } digest }
+    }
+    rounds(orderBy: number) {
+      number startedAt trainingDeadline closed aggregationDeadline aggregateDigest aggregator includedSlots challengeDeadline
+      completed earnedSlots voidedAggregates
+      contributions(orderBy: blockNumber) { slot { number } provider digest blockTimestamp }
+      aggregates(orderBy: blockNumber) { globalDigest includedSlots }
+      disputes(orderBy: id) { id }
+    }
+    disputes(orderBy: id) { id registry job { id } round { number } slot checkpointIndex status providerWrong challenger }
+  }
+}`;
 
 /**
  * Job 1: provider found wrong (JobFailed, slash). Job 2: challenger wrong (JobResumed), then
@@ -230,6 +333,7 @@ describe("subgraph mappings on real event logs", () => {
       assert.equal(history(store, "CommitteeRequestFailure")[0]!.dispute, String(p.disputeIds.fourth));
       assert.equal(history(store, "NoCommitteeExpiry")[0]!.dispute, String(p.disputeIds.fourth));
       const first = store.get("Dispute", String(p.disputeIds.first))!;
+      assert.deepEqual([first.registry, first.job, first.roundJob, first.round, first.slot], ["Jobs", "1", undefined, undefined, undefined], "a single-provider job's dispute");
       assert.deepEqual(first.committee, (await p.committee.read.committeeOf([p.disputeIds.first])).map(lower));
       assert.equal(first.bondRecipient, lower(p.challenger.account.address));
       assert.deepEqual(history(store, "Verdict").map((v) => v.providerWrong), [true, false]);
@@ -258,40 +362,130 @@ describe("subgraph mappings on real event logs", () => {
     });
   });
 
-  describe("Disputes of distributed jobs (RoundJobRegistry)", () => {
-    it("records a round dispute with its round and slot, no plain job, through committee and verdict", async () => {
-      const p = await networkHelpers.loadFixture(withDataset);
-      const [provider] = roundProviders(p);
-      for (const v of p.validators) {
-        await stake(p, v, VALIDATOR_STAKE);
-        await p.committee.write.join({ account: v.account });
-      }
-      await stake(p, provider!, parseEther("1000"));
-      await stake(p, p.outsider, parseEther("1000"));
-      const jobId = await postRoundJob(p, { slots: 1, rounds: 1 });
-      await p.roundJobRegistry.write.bid([jobId, parseEther("10")], { account: provider!.account });
-      await networkHelpers.time.increase(3600);
-      await p.roundJobRegistry.write.settleAuction([jobId]);
-      await p.roundJobRegistry.write.commitUpdate([jobId, 0, keccak256(stringToHex("update"))], { account: provider!.account });
-      await p.roundJobRegistry.write.postAggregate([jobId, 0, keccak256(stringToHex("global"))], { account: p.outsider.account });
-      await p.disputes.write.challengeRound([jobId, 0, 255, keccak256(stringToHex("claimed"))], { account: p.challenger.account });
-      const disputeId = await p.disputes.read.disputeCount();
-      const [requested] = await p.committee.getEvents.CommitteeRequested({ disputeId }, { fromBlock: 0n });
-      await p.vrfCoordinator.write.fulfillRandomWords([requested!.args.requestId!, p.committee.address]);
-      const verdict = await signVerdicts(p, disputeId, true);
-      await p.disputes.write.settle([disputeId, true, verdict.bitmap, verdict.signatures]);
-
+  describe("RoundJobRegistry and round disputes", () => {
+    it("follows a distributed job from its bids through its rounds, drops, disputes and payouts", async () => {
+      const p = await networkHelpers.loadFixture(withDistributedJob);
       const store = await indexChain(client, contractsOf(p));
-      const dispute = store.get("Dispute", String(disputeId))!;
+      await assertAccountsMatchChain(p, store);
+      const { roundJob: job } = query(store, ROUND_JOB, { id: String(p.jobId) });
+      const onChain = await p.roundJobRegistry.read.getRoundJob([p.jobId]);
+      const escrow = 4n * 2n * ROUND_ORDER.priceLimit;
+      // Slots 0 and 1 earned both rounds at 40, slot 3 round 0 at 50, slot 2 (dropped in round 0) nothing.
+      const [slot0, slot1, slot3] = [parseEther("80"), parseEther("80"), parseEther("50")];
+      const paid = slot0 + slot1 + slot3;
       assert.deepEqual(
-        [dispute.job, dispute.roundJobId, dispute.round, dispute.slot, dispute.checkpointIndex, dispute.status],
-        [undefined, String(jobId), "0", 255, "255", "ProviderWrong"],
+        [job.status, job.consumer, job.dataset.id, job.specDigest, job.slotCount, job.roundCount, job.continueOnFault, job.currentRound, job.deadline],
+        ["Finalized", lower(p.consumer.account.address), "1", ROUND_ORDER.specDigest, 4, 2, true, onChain.round, String(onChain.deadline)],
       );
-      assert.deepEqual(dispute.committee, (await p.committee.read.committeeOf([disputeId])).map(lower));
-      const [challenge] = history(store, "RoundChallenge");
-      assert.deepEqual([challenge!.dispute, challenge!.roundJobId, challenge!.slot, challenge!.challenger], [String(disputeId), String(jobId), 255, lower(p.challenger.account.address)]);
-      assert.equal(history(store, "Challenge").length, 0, "plain challenges only for JobRegistry's jobs");
-      assert.deepEqual(history(store, "Verdict").map((v) => v.dispute), [String(disputeId)]);
+      assert.deepEqual([job.escrow, job.paid, job.refund, job.slashed], [String(escrow), String(paid), String(escrow - paid), String(2n * ROUND_ORDER.minStake)]);
+      assert.ok(Number(job.postedAt) < Number(job.settledAt) && Number(job.settledAt) < Number(job.endedAt));
+      const bids = [...job.bids].sort((a: any, b: any) => Number(a.blockNumber) - Number(b.blockNumber) || a.id.localeCompare(b.id));
+      assert.deepEqual(
+        bids.map((b: any) => [b.kind, b.provider, b.price]),
+        [
+          ...ROUND_BIDS.map((price, i) => ["Placed", lower(p.providers[i]!.account.address), String(price)]),
+          ["Evicted", lower(p.providers[0]!.account.address), String(ROUND_BIDS[0])],
+        ],
+        "the fifth bid evicts the highest, the first",
+      );
+
+      const chainSlots = await p.roundJobRegistry.read.slotsOf([p.jobId]);
+      assert.deepEqual(
+        job.slots.map((s: any) => [s.number, s.provider, s.price, s.roundsEarned, s.active]),
+        chainSlots.map((s, i) => [i, lower(s.provider), String(s.price), s.roundsEarned, s.active]),
+      );
+      assert.deepEqual(
+        job.slots.map((s: any) => [s.droppedReason, s.droppedRound?.number ?? null, s.slashed, s.paid]),
+        [
+          [null, null, "0", String(slot0)],
+          [null, null, "0", String(slot1)],
+          ["FoundWrong", 0, String(ROUND_ORDER.minStake), null],
+          ["MissedDeadline", 1, String(ROUND_ORDER.minStake), String(slot3)],
+        ],
+      );
+      assert.deepEqual(
+        job.slots.map((s: any) => s.contributions.map((c: any) => [c.round.number, c.digest])),
+        [
+          [[0, digest("update 0/0")], [1, digest("update 1/0")]],
+          [[0, digest("update 0/1")], [1, digest("update 1/1")]],
+          [[0, digest("update 0/2")]],
+          [[0, digest("update 0/3")]],
+        ],
+      );
+
+      const aggregator = lower(p.outsider.account.address);
+      assert.deepEqual(
+        job.rounds.map((r: any) => [r.number, r.closed, r.completed, r.aggregateDigest, r.aggregator, r.includedSlots, r.earnedSlots, r.voidedAggregates]),
+        [
+          [0, true, true, digest("global 0 without slot 2"), aggregator, 0b1011, 0b1011, 1],
+          [1, true, true, digest("global 1"), aggregator, 0b0011, 0b0011, 0],
+        ],
+      );
+      for (const [r, round] of job.rounds.entries()) {
+        assert.equal(round.aggregateDigest, await p.roundJobRegistry.read.aggregateOf([p.jobId, r]));
+        for (const c of round.contributions) assert.equal(c.digest, await p.roundJobRegistry.read.commitmentOf([p.jobId, r, c.slot.number]));
+        assert.ok(Number(round.startedAt) < Number(round.trainingDeadline) && round.aggregationDeadline !== null && round.challengeDeadline !== null);
+      }
+      assert.deepEqual(job.rounds[0].aggregates.map((a: any) => [a.globalDigest, a.includedSlots]), [
+        [digest("global 0"), 0b1111],
+        [digest("global 0 without slot 2"), 0b1011],
+      ]);
+      assert.deepEqual(job.rounds[1].contributions.map((c: any) => [c.slot.number, c.provider]), [0, 1].map((s) => [s, lower(p.slots[s]!.account.address)]));
+      assert.deepEqual(job.rounds.map((r: any) => r.disputes.map((d: any) => d.id)), [[String(p.disputeIds.slotWrong), String(p.disputeIds.aggregateRight)], []]);
+
+      const challenger = lower(p.challenger.account.address);
+      assert.deepEqual(job.disputes, [
+        { id: String(p.disputeIds.slotWrong), registry: "RoundJobs", job: null, round: { number: 0 }, slot: 2, checkpointIndex: "2", status: "ProviderWrong", providerWrong: true, challenger },
+        { id: String(p.disputeIds.aggregateRight), registry: "RoundJobs", job: null, round: { number: 0 }, slot: AGGREGATE, checkpointIndex: String(AGGREGATE), status: "ChallengerWrong", providerWrong: false, challenger },
+      ]);
+      for (const d of job.disputes) assert.equal(d.checkpointIndex, String((await p.disputes.read.getDispute([BigInt(d.id)])).checkpointIndex));
+
+      const { roundChallenges, roundDisputes, roundResumptions, aggregateVoidings, slotDrops, slotPayments, roundJobs } = query(
+        store,
+        `{
+          roundChallenges(orderBy: blockNumber) { dispute { id } job { id } round { number } slot claimedHash }
+          roundDisputes(orderBy: blockNumber) { slot windowRemaining }
+          roundResumptions { round { number } challengeDeadline }
+          aggregateVoidings { round { number } aggregator slashed }
+          slotDrops(orderBy: blockNumber) { slot { number } round { number } reason provider slashed }
+          slotPayments { slot { number } amount }
+          roundJobs(orderBy: id) { id status paid refund slots(orderBy: number) { id } rounds(orderBy: number) { id } }
+        }`,
+      );
+      assert.deepEqual(roundChallenges, [
+        { dispute: { id: String(p.disputeIds.slotWrong) }, job: { id: String(p.jobId) }, round: { number: 0 }, slot: 2, claimedHash: digest("claimed 0/2") },
+        { dispute: { id: String(p.disputeIds.aggregateRight) }, job: { id: String(p.jobId) }, round: { number: 0 }, slot: AGGREGATE, claimedHash: digest(`claimed 0/${AGGREGATE}`) },
+      ]);
+      assert.deepEqual(roundDisputes.map((d: any) => d.slot), [2, AGGREGATE]);
+      assert.ok(roundDisputes.every((d: any) => Number(d.windowRemaining) > 0));
+      assert.deepEqual(roundResumptions.map((r: any) => [r.round.number, r.challengeDeadline]), [[0, job.rounds[0].challengeDeadline]]);
+      assert.deepEqual(aggregateVoidings, [{ round: { number: 0 }, aggregator, slashed: "0" }], "a wrong slot voids the aggregate without slashing its aggregator");
+      assert.deepEqual(slotDrops, [
+        { slot: { number: 2 }, round: { number: 0 }, reason: "FoundWrong", provider: lower(p.slots[2]!.account.address), slashed: String(ROUND_ORDER.minStake) },
+        { slot: { number: 3 }, round: { number: 1 }, reason: "MissedDeadline", provider: lower(p.slots[3]!.account.address), slashed: String(ROUND_ORDER.minStake) },
+      ]);
+      assert.deepEqual(
+        slotPayments.map((s: any) => [s.slot.number, s.amount]).sort(),
+        [
+          [0, String(slot0)],
+          [1, String(slot1)],
+          [3, String(slot3)],
+        ],
+      );
+      assert.deepEqual(roundJobs, [
+        {
+          id: String(p.jobId),
+          status: "Finalized",
+          paid: String(paid),
+          refund: String(escrow - paid),
+          slots: [0, 1, 2, 3].map((s) => ({ id: `${p.jobId}-${s}` })),
+          rounds: [0, 1].map((r) => ({ id: `${p.jobId}-${r}` })),
+        },
+        { id: String(p.cancelled), status: "Cancelled", paid: null, refund: String(escrow), slots: [], rounds: [] },
+        { id: String(p.failed), status: "Failed", paid: "0", refund: String(escrow), slots: [], rounds: [] },
+      ]);
+      const { dataset } = query(store, `{ dataset(id: "1") { roundJobs(orderBy: id) { id } } }`);
+      assert.deepEqual(dataset.roundJobs.map((j: any) => j.id), [p.jobId, p.cancelled, p.failed].map(String));
     });
   });
 
