@@ -12,6 +12,8 @@ pragma solidity ^0.8.24;
 /// refused or unanswered, or fewer than `threshold` validators eligible) cannot clear the result, so it
 /// does not pay the provider either: the job fails, the consumer is refunded, the provider's stake
 /// unlocks unslashed and the bond returns. No party to the dispute can keep a challenge from opening.
+/// Distributed jobs (RoundJobRegistry) are challenged the same way, one round at a time ({challengeRound}):
+/// the accused is a slot's provider or the round's aggregator, and the registry settles the outcome.
 interface IDisputes {
     /// @notice Where a dispute is.
     enum DisputeStatus {
