@@ -15,6 +15,7 @@ const CONTRACT_NAMES = {
   vrfCoordinator: "VRFCoordinatorV2_5Mock",
   stakeManager: "StakeManager",
   jobRegistry: "JobRegistry",
+  roundJobRegistry: "RoundJobRegistry",
   committee: "ValidatorCommittee",
   disputes: "Disputes",
   datasetRegistry: "DatasetRegistry",
