@@ -2,6 +2,7 @@ import type { ProtocolConnection } from "../chain/protocolContracts.ts";
 import type { ContentStore } from "../content/contentStore.ts";
 import type { PreparedRoundJob } from "../rounds/preparedRoundJob.ts";
 import { fetchGlobalModel, fetchResidual, fetchUpdate } from "./roundContent.ts";
+import { slotsIn } from "./roundJobOnChain.ts";
 
 /** Parameters of {@link globalModelAt} and {@link residualBefore}. */
 export type RoundInputParameters = {
@@ -49,8 +50,7 @@ export async function residualBefore(parameters: RoundInputParameters & { slot: 
 export async function includedUpdates(parameters: RoundInputParameters & { mask: number }): Promise<{ slot: number; values: Float32Array }[]> {
   const { chain, store, job, jobId, round, mask, bounded } = parameters;
   const updates = [];
-  for (let slot = 0; slot < 16; slot++) {
-    if (((mask >> slot) & 1) === 0) continue;
+  for (const slot of slotsIn(mask)) {
     const commitment = await chain.contracts.RoundJobRegistry.read.commitmentOf([jobId, round, slot]);
     updates.push({ slot, values: (await fetchUpdate({ store, signal: bounded(), commitment, round, slot, size: job.model.params.length })).values });
   }
