@@ -25,7 +25,7 @@ describe("npm run devnet (scripts/devnet.ts, the README's main command)", () => 
     assert.match(stderr, /^devnet: error \[CLI_ARGUMENT_INVALID\]: --port must be an integer/m);
   });
 
-  it("starts the chain and every keeper as processes, ingests MNIST with plain progress lines on a pipe, serves a new user's own job (the README's commands) and the web app's whole journey in Chromium, and stops all of them on SIGTERM", { timeout: 900_000 }, async () => {
+  it("starts the chain and every keeper as processes, ingests MNIST with plain progress lines on a pipe, serves a new user's own job (the README's commands) and the web app's whole journey in Chromium, and stops all of them on SIGTERM", { timeout: 1_200_000 }, async () => {
     const directory = mkdtempSync(join(tmpdir(), "veritrain-devnet-"));
     const devnet = spawn(process.execPath, ["scripts/devnet.ts", "--port", String(PORT), "--dir", directory, "--images", "500", "--train-images", "200", "--test-images", "100", "--keep-running"], { cwd: root, stdio: ["ignore", "ignore", "pipe"] });
     try {

@@ -30,7 +30,7 @@ export type AppJourneyParameters = {
  * @example
  * await appJourney({ appUrl, rpcUrl, privateKey, provider });
  */
-export async function appJourney({ appUrl, rpcUrl, privateKey, provider, jobTimeoutMs = 300_000 }: AppJourneyParameters): Promise<void> {
+export async function appJourney({ appUrl, rpcUrl, privateKey, provider, jobTimeoutMs = 600_000 }: AppJourneyParameters): Promise<void> {
   const app = await openApp({ appUrl, privateKey, rpcUrl, chainId: 31337 });
   const { page } = app;
   const visit = async (hash: string, name: string, ready: () => Promise<unknown>) => {
