@@ -4,11 +4,9 @@ import { followEvents } from "../chain/followEvents.ts";
 import type { ChallengerRoleParameters } from "../challenger/challengerRole.ts";
 import { chainTime } from "../jobs/jobOnChain.ts";
 import { roundJobCache } from "./loadRoundJob.ts";
+import { fetchBound } from "./roundInputs.ts";
 import { AGGREGATE_SLOT, readRoundJob, RoundJobStatus, slotsIn } from "./roundJobOnChain.ts";
 import { judgeAggregate, judgeSlot, type RoundJudgement } from "./roundJudgement.ts";
-
-/** Bound on each block fetch. */
-const FETCH_MS = 30_000;
 
 /**
  * The challenger's part in distributed jobs. Follows `AggregatePosted` from its own cursor and
@@ -73,7 +71,7 @@ export async function checkRound(
     return undefined;
   }
   const { prepared: job } = await jobs.load({ chain, store, jobId, log, signal });
-  const inputs = { chain, store, job, jobId, round, threads, signal, bounded: () => AbortSignal.any([signal, AbortSignal.timeout(FETCH_MS)]) };
+  const inputs = { chain, store, job, jobId, round, threads, signal, bounded: fetchBound(signal) };
   let wrong: { slot: number; judgement: RoundJudgement } | undefined;
   for (const slot of sample(slotsIn(onChain.activeMask & onChain.committedMask), segments)) {
     const judgement = await judgeSlot({ ...inputs, slot });

@@ -4,6 +4,16 @@ import type { PreparedRoundJob } from "../rounds/preparedRoundJob.ts";
 import { fetchGlobalModel, fetchResidual, fetchUpdate } from "./roundContent.ts";
 import { slotsIn } from "./roundJobOnChain.ts";
 
+/**
+ * The bound of each block fetch of a round's inputs: 30 s, or the caller's shutdown.
+ *
+ * @example
+ * const bounded = fetchBound(signal);
+ */
+export function fetchBound(signal: AbortSignal): () => AbortSignal {
+  return () => AbortSignal.any([signal, AbortSignal.timeout(30_000)]);
+}
+
 /** Parameters of {@link globalModelAt} and {@link residualBefore}. */
 export type RoundInputParameters = {
   chain: ProtocolConnection;

@@ -9,14 +9,11 @@ import { slotContribution, type SlotContribution } from "../rounds/slotContribut
 import { contributionDigest, encodeUpdate } from "../rounds/updateEncoding.ts";
 import { roundJobCache } from "./loadRoundJob.ts";
 import { publishContribution, publishGlobalModel } from "./roundContent.ts";
-import { globalModelAt, includedUpdates, residualBefore } from "./roundInputs.ts";
+import { fetchBound, globalModelAt, includedUpdates, residualBefore } from "./roundInputs.ts";
 import { activeSlotOf, readRoundJob, RoundJobStatus } from "./roundJobOnChain.ts";
 
 /** Parameters of {@link runRoundProvider}: the compute role's. */
 export type RoundProviderParameters = ComputeRoleParameters;
-
-/** Bound on each block fetch of a round's inputs. */
-const FETCH_MS = 30_000;
 
 /**
  * A compute provider's part in distributed jobs (RoundJobRegistry, docs/distributed-training.md).
@@ -74,7 +71,7 @@ export async function considerRoundBid({ chain, store, costModel, log, signal }:
     log.info(context, "round bid skipped: holding a slot already");
     return undefined;
   }
-  const block = await fetchSpecBlock({ store, specDigest: job.specDigest, signal: AbortSignal.any([signal, AbortSignal.timeout(FETCH_MS)]) });
+  const block = await fetchSpecBlock({ store, specDigest: job.specDigest, signal: fetchBound(signal)() });
   const { spec } = validateRoundJobSpec(parseSpecJson(block.bytes, block.cid));
   const quote = quoteRoundSlot(spec, costModel);
   const quoted = { ...context, pricePerRound: quote.price.toString(), images: quote.images };
@@ -112,7 +109,7 @@ export async function contributeToRound(parameters: RoundProviderParameters, job
     return;
   }
   const { prepared: job } = await jobs.load({ chain, store, jobId, log, signal });
-  const bounded = () => AbortSignal.any([signal, AbortSignal.timeout(FETCH_MS)]);
+  const bounded = fetchBound(signal);
   const inputs = { chain, store, job, jobId, round, bounded };
   const global = await globalModelAt(inputs);
   const residual = await residualBefore({ ...inputs, slot });
@@ -148,7 +145,7 @@ export async function aggregateIfDue(parameters: RoundProviderParameters, jobs: 
     return;
   }
   const { prepared: job } = await jobs.load({ chain, store, jobId, log, signal });
-  const bounded = () => AbortSignal.any([signal, AbortSignal.timeout(FETCH_MS)]);
+  const bounded = fetchBound(signal);
   const inputs = { chain, store, job, jobId, round, bounded };
   const global = await globalModelAt(inputs);
   const updates = await includedUpdates({ ...inputs, mask: open.activeMask & open.committedMask });

@@ -9,6 +9,7 @@ import { loadJob } from "../jobs/loadJob.ts";
 import { condemnsResult, fetchResult } from "../jobs/resultManifest.ts";
 import type { RoleHealth } from "../runtime/roleHealth.ts";
 import { loadRoundJob } from "../roundJobs/loadRoundJob.ts";
+import { fetchBound } from "../roundJobs/roundInputs.ts";
 import { AGGREGATE_SLOT } from "../roundJobs/roundJobOnChain.ts";
 import { judgeAggregate, judgeSlot } from "../roundJobs/roundJudgement.ts";
 import { decideVerdict, type Verdict } from "./decideVerdict.ts";
@@ -91,7 +92,7 @@ async function decideRoundVerdict({ chain, store, jobId, subject, threads, log, 
   const round = Number(subject >> 8n);
   const slot = Number(subject & 0xffn);
   const { onChain, prepared: job } = await loadRoundJob({ chain, store, jobId, log, signal });
-  const inputs = { chain, store, job, jobId, round, threads, signal, bounded: () => AbortSignal.any([signal, AbortSignal.timeout(30_000)]) };
+  const inputs = { chain, store, job, jobId, round, threads, signal, bounded: fetchBound(signal) };
   const judgement = slot === AGGREGATE_SLOT ? await judgeAggregate({ ...inputs, onChain }) : await judgeSlot({ ...inputs, slot });
   return { providerWrong: judgement.wrong, reason: judgement.reason };
 }
