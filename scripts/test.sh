@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # `npm test`: every check of the project. Two lanes of builds and checks run side by side (this
 # machine class has 2 cores); each lane's output is printed whole when it ends, in lane order. Then
-# every node test file, two at a time (the devnet files keep both cores busy: a third only adds
-# contention). Exits non-zero on any failure.
+# every node test file, two at a time (scripts/runTests.ts: the devnet files keep both cores busy, a
+# third only adds contention). Exits non-zero on any failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$PATH"
@@ -58,4 +58,4 @@ lane default_build
 lane shanghai_build
 finish_lanes || exit 1
 
-node --test --test-concurrency=2 --test-force-exit --test-reporter=spec "test/**/*.test.ts"
+node scripts/runTests.ts
