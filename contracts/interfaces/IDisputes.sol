@@ -100,8 +100,9 @@ interface IDisputes {
     /// @notice Opens a dispute on slot `slot`'s update (255: the aggregate) of round `round` of distributed job
     /// `jobId` (RoundJobRegistry), pulling the bond from the caller. The verdict's `providerWrong` means the
     /// accused (the slot's provider or the aggregator) was wrong.
-    /// @dev Requirements: the round is the job's current one, Aggregated and inside its window; the slot is
-    /// active (or 255); `claimedHash` != 0; the caller approved the bond. Emits {RoundDisputeOpened}.
+    /// @dev Requirements: the round is the job's current one and before its deadline, either Aggregated (an
+    /// update or the aggregate) or Aggregating (an update: one its provider withholds would stall the round);
+    /// the slot is active (or 255); `claimedHash` != 0; the caller approved the bond. Emits {RoundDisputeOpened}.
     function challengeRound(uint256 jobId, uint16 round, uint8 slot, bytes32 claimedHash)
         external
         returns (uint256 disputeId);

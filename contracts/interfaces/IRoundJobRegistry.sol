@@ -108,7 +108,7 @@ interface IRoundJobRegistry {
         uint64 datasetId;
         uint8 bidCount; // bids held while Bidding; then `slots`
         bool continueOnFault;
-        address aggregator; // who posted the current round's aggregate (stake locked while Aggregated/Disputed)
+        address aggregator; // who posted the current round's aggregate, zero while none is (stake locked while set)
         uint8 disputedSlot; // the subject of the open dispute (255 = the aggregate)
         bytes32 specDigest;
     }
@@ -202,6 +202,10 @@ interface IRoundJobRegistry {
     event RoundDisputed(uint256 indexed jobId, uint256 indexed round, uint256 slot, uint256 windowRemaining);
     /// @notice Emitted when round `round`'s aggregate of job `jobId` survived a dispute; the window ends at `challengeDeadline`.
     event RoundResumed(uint256 indexed jobId, uint256 indexed round, uint256 challengeDeadline);
+    /// @notice Emitted when a dispute on an update, opened while round `round` of job `jobId` awaited its aggregate,
+    /// ended with the job going on (the slot dropped, or its update standing): an aggregate is due by
+    /// `aggregationDeadline`.
+    event AggregationReopened(uint256 indexed jobId, uint256 indexed round, uint256 aggregationDeadline);
     /// @notice Emitted when slot `slot` (`provider`) of job `jobId` is paid `amount` at the job's end.
     event SlotPaid(uint256 indexed jobId, uint256 indexed slot, address indexed provider, uint256 amount);
     /// @notice Emitted when job `jobId` completed every round: slots were paid `paid`, the consumer refunded `refund`.
@@ -270,9 +274,10 @@ interface IRoundJobRegistry {
     function expireRound(uint256 jobId) external;
 
     /// @notice Called by Disputes when a challenge opens on slot `slot` (255: the aggregate) of round `round`
-    /// of job `jobId`: stops the window clock.
-    /// @dev Requirements: DISPUTES_ROLE; Aggregated; `round` is current; before the deadline; `slot` is active
-    /// or 255. Emits {RoundDisputed}.
+    /// of job `jobId`: stops the window clock. An update may be disputed as soon as training closed (while
+    /// Aggregating: an update its provider withholds would otherwise stall the round), the aggregate once posted.
+    /// @dev Requirements: DISPUTES_ROLE; Aggregating (slot disputes only) or Aggregated; `round` is current; before
+    /// the deadline; `slot` is active or 255. Emits {RoundDisputed}.
     /// @return accused The provider of the slot, or the aggregator.
     /// @return windowRemaining Seconds of the window left; passed back on resolution.
     function openRoundDispute(uint256 jobId, uint16 round, uint8 slot)
@@ -280,11 +285,13 @@ interface IRoundJobRegistry {
         returns (address accused, uint32 windowRemaining);
 
     /// @notice Called by Disputes when job `jobId`'s dispute ends with `outcome`. A wrong slot is slashed its
-    /// minStake (`challenger` as beneficiary) and dropped, the aggregator unlocked, the aggregate void, and the
-    /// job back to Aggregating (or Failed when it may not continue or no slot is left). A wrong aggregate: the
-    /// aggregator slashed (`challenger` as beneficiary), the aggregate void, back to Aggregating. ResultStands:
-    /// the window resumes with `windowRemaining`. NoCommittee: the job fails, the accused unlocked unslashed.
-    /// @dev Requirements: DISPUTES_ROLE; Disputed. Emits {RoundResumed}, {AggregateVoided}, {SlotDropped} or {RoundJobFailed}.
+    /// minStake (`challenger` as beneficiary) and dropped, the aggregator (if any) unlocked, the aggregate (if any)
+    /// void, and the job back to Aggregating with a whole aggregation period (or Failed when it may not continue or
+    /// no slot is left). A wrong aggregate: the aggregator slashed (`challenger` as beneficiary), the aggregate
+    /// void, back to Aggregating. ResultStands: a posted aggregate's window resumes with `windowRemaining`; without
+    /// one, aggregation reopens for a whole period. NoCommittee: the job fails, the accused unlocked unslashed.
+    /// @dev Requirements: DISPUTES_ROLE; Disputed. Emits {RoundResumed}, {AggregationReopened}, {AggregateVoided},
+    /// {SlotDropped} or {RoundJobFailed}.
     function resolveRoundDispute(uint256 jobId, RoundDisputeOutcome outcome, address challenger, uint32 windowRemaining)
         external;
 

@@ -274,7 +274,7 @@ contract RoundJobRegistry is IRoundJobRegistry, RangeUpkeep, AccessControl {
 
     /// @inheritdoc IRoundJobRegistry
     function expireRound(uint256 jobId) external nonReentrant {
-        _payout(jobId, _due(jobId, RoundJobStatus.Aggregating), false, false);
+        _payout(jobId, _due(jobId, RoundJobStatus.Aggregating), false);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -288,18 +288,25 @@ contract RoundJobRegistry is IRoundJobRegistry, RangeUpkeep, AccessControl {
         returns (address accused, uint32 windowRemaining)
     {
         RoundJob storage job = _existing(jobId);
-        // INVARIANT: only the current round's aggregate, inside its window, and one dispute at a time.
-        _requireStatus(jobId, job, RoundJobStatus.Aggregated);
+        // INVARIANT: only the current round, before its deadline, and one dispute at a time: an update while the
+        // round awaits its aggregate (one withheld would stall it), an update or the aggregate once posted.
+        RoundJobStatus status = job.status;
+        if (status != RoundJobStatus.Aggregating) _requireStatus(jobId, job, RoundJobStatus.Aggregated);
         if (round != job.round) revert RoundJobRegistryWrongRound(jobId, round, job.round);
         if (block.timestamp >= job.deadline) revert RoundJobRegistryDeadlinePassed(jobId, job.deadline);
         if (slot == AGGREGATE_SLOT) {
+            if (status == RoundJobStatus.Aggregating) {
+                revert RoundJobRegistryWrongStatus(jobId, status, RoundJobStatus.Aggregated);
+            }
             accused = job.aggregator;
         } else {
-            // INVARIANT: a disputed update is one the aggregate included: an active slot's.
+            // INVARIANT: a disputed update is an active slot's, committed in this round (training closed, so every
+            // active slot committed).
             if (slot >= job.slots || job.activeMask & (1 << slot) == 0) revert RoundJobRegistryInactiveSlot(jobId, slot);
             accused = _slots[jobId][slot].provider;
         }
-        // unchecked: deadline > block.timestamp (checked above) and the difference is <= challengeWindow (uint32).
+        // unchecked: deadline > block.timestamp (checked above) and the difference is <= challengeWindow or
+        // aggregationPeriod (uint32).
         unchecked {
             windowRemaining = uint32(job.deadline - block.timestamp);
         }
@@ -317,20 +324,31 @@ contract RoundJobRegistry is IRoundJobRegistry, RangeUpkeep, AccessControl {
         RoundJob storage job = _existing(jobId);
         _requireStatus(jobId, job, RoundJobStatus.Disputed);
         uint16 round = job.round;
+        // INVARIANT: `aggregator` is set exactly while an aggregate is posted, so zero here means the dispute
+        // was opened while the round awaited its aggregate.
+        address aggregator = job.aggregator;
+        bool posted = aggregator != address(0);
+        // Nothing was proven either way: nobody is punished, the job cannot go on unjudged.
+        if (outcome == RoundDisputeOutcome.NoCommittee) return _payout(jobId, job, false);
+        uint40 aggregationDeadline = uint40(block.timestamp) + job.aggregationPeriod;
         if (outcome == RoundDisputeOutcome.ResultStands) {
+            if (!posted) {
+                // The update was there after all: aggregation starts over with a whole period.
+                job.status = RoundJobStatus.Aggregating;
+                job.deadline = aggregationDeadline;
+                emit AggregationReopened(jobId, round, aggregationDeadline);
+                return;
+            }
             uint40 challengeDeadline = uint40(block.timestamp) + windowRemaining;
             job.status = RoundJobStatus.Aggregated;
             job.deadline = challengeDeadline;
             emit RoundResumed(jobId, round, challengeDeadline);
             return;
         }
-        // Nothing was proven either way: nobody is punished, the job cannot go on unjudged.
-        if (outcome == RoundDisputeOutcome.NoCommittee) return _payout(jobId, job, false, true);
         uint8 slot = job.disputedSlot;
-        address aggregator = job.aggregator;
         delete _aggregates[jobId][round];
-        uint40 aggregationDeadline = uint40(block.timestamp) + job.aggregationPeriod;
         if (slot == AGGREGATE_SLOT) {
+            job.aggregator = address(0);
             job.status = RoundJobStatus.Aggregating;
             job.deadline = aggregationDeadline;
             uint256 slashed = stakeManager.slash(aggregator, aggregatorStake, challenger);
@@ -341,11 +359,16 @@ contract RoundJobRegistry is IRoundJobRegistry, RangeUpkeep, AccessControl {
         if (job.activeMask == 0 || !job.continueOnFault) {
             job.status = RoundJobStatus.Failed;
             _slashDropped(jobId, job, slot, provider, DropReason.FoundWrong, challenger);
-            return _payout(jobId, job, false, true);
+            return _payout(jobId, job, false);
         }
+        job.aggregator = address(0);
         job.status = RoundJobStatus.Aggregating;
         job.deadline = aggregationDeadline;
         _slashDropped(jobId, job, slot, provider, DropReason.FoundWrong, challenger);
+        if (!posted) {
+            emit AggregationReopened(jobId, round, aggregationDeadline);
+            return;
+        }
         // The aggregator combined the updates it was given; one of them was wrong, not its work.
         emit AggregateVoided(jobId, round, aggregator, 0, aggregationDeadline);
         stakeManager.unlock(aggregator, aggregatorStake);
@@ -425,7 +448,7 @@ contract RoundJobRegistry is IRoundJobRegistry, RangeUpkeep, AccessControl {
         RoundJob storage job = _jobs[jobId];
         if (action == RoundUpkeepAction.SettleAuction) _settleAuction(jobId, job);
         else if (action == RoundUpkeepAction.CloseRound) _closeTraining(jobId, job);
-        else if (action == RoundUpkeepAction.ExpireRound) _payout(jobId, job, false, false);
+        else if (action == RoundUpkeepAction.ExpireRound) _payout(jobId, job, false);
         else _advance(jobId, job);
     }
 
@@ -517,7 +540,7 @@ contract RoundJobRegistry is IRoundJobRegistry, RangeUpkeep, AccessControl {
         for (uint256 s; missing != 0 && s < MAX_SLOTS; ++s) {
             if (missing & (1 << s) != 0) _slashDropped(jobId, job, s, dropped[s], DropReason.MissedDeadline, consumer);
         }
-        if (!alive) _payout(jobId, job, false, false);
+        if (!alive) _payout(jobId, job, false);
     }
 
     /// @dev Removes active slot `slot` from the job, freezing the rounds it earned; returns its provider.
@@ -544,14 +567,15 @@ contract RoundJobRegistry is IRoundJobRegistry, RangeUpkeep, AccessControl {
 
     function _advance(uint256 jobId, RoundJob storage job) private {
         uint16 round = job.round;
-        address aggregator = job.aggregator;
         // unchecked: round < rounds <= type(uint16).max while a job runs.
         unchecked {
             job.round = round + 1;
         }
         job.committedMask = 0;
         emit RoundCompleted(jobId, round, job.activeMask);
-        if (round + 1 == job.rounds) return _payout(jobId, job, true, true);
+        if (round + 1 == job.rounds) return _payout(jobId, job, true);
+        address aggregator = job.aggregator;
+        job.aggregator = address(0);
         uint40 trainingDeadline = uint40(block.timestamp) + job.roundPeriod;
         job.status = RoundJobStatus.Training;
         job.deadline = trainingDeadline;
@@ -560,10 +584,12 @@ contract RoundJobRegistry is IRoundJobRegistry, RangeUpkeep, AccessControl {
     }
 
     /// @dev The one payout of a job that ran: each slot gets price x rounds earned, active slots' stake unlocks
-    /// (dropped slots were slashed when dropped), the aggregator's unlocks if `aggregatorLocked`, the consumer
-    /// gets the rest. The terminal status is written first, so it runs once.
-    function _payout(uint256 jobId, RoundJob storage job, bool finalized, bool aggregatorLocked) private {
+    /// (dropped slots were slashed when dropped), a posted aggregate's stake unlocks, the consumer gets the rest.
+    /// The terminal status is written first, so it runs once.
+    function _payout(uint256 jobId, RoundJob storage job, bool finalized) private {
         job.status = finalized ? RoundJobStatus.Finalized : RoundJobStatus.Failed;
+        address aggregator = job.aggregator;
+        job.aggregator = address(0);
         uint256 n = job.slots;
         uint16 active = job.activeMask;
         uint256 paid;
@@ -577,7 +603,7 @@ contract RoundJobRegistry is IRoundJobRegistry, RangeUpkeep, AccessControl {
         uint256 refund = _escrow(job) - paid;
         if (finalized) emit RoundJobFinalized(jobId, paid, refund);
         else emit RoundJobFailed(jobId, paid, refund);
-        if (aggregatorLocked) stakeManager.unlock(job.aggregator, aggregatorStake);
+        if (aggregator != address(0)) stakeManager.unlock(aggregator, aggregatorStake);
         uint256 minStake = job.minStake;
         for (uint256 s; s < n; ++s) {
             address provider = _slots[jobId][s].provider;

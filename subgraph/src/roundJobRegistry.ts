@@ -2,6 +2,7 @@ import { BigInt } from "@graphprotocol/graph-ts";
 import {
   AggregatePosted,
   AggregateVoided,
+  AggregationReopened,
   RoundBidEvicted,
   RoundBidPlaced,
   RoundCompleted,
@@ -20,6 +21,7 @@ import {
 } from "../generated/RoundJobRegistry/RoundJobRegistry";
 import {
   AggregateVoiding,
+  AggregationReopening,
   RoundAggregate,
   RoundBid,
   RoundCompletion,
@@ -303,6 +305,21 @@ export function handleRoundResumed(event: RoundResumed): void {
   resumption.round = round.id;
   resumption.challengeDeadline = event.params.challengeDeadline;
   resumption.save();
+}
+
+export function handleAggregationReopened(event: AggregationReopened): void {
+  let job = loadJob(event.params.jobId);
+  job.status = "Aggregating";
+  job.deadline = event.params.aggregationDeadline;
+  job.save();
+  let round = loadRound(event.params.jobId, event.params.round);
+  round.aggregationDeadline = event.params.aggregationDeadline;
+  round.save();
+  let reopening = stamped(new AggregationReopening(eventId(event)), event);
+  reopening.job = job.id;
+  reopening.round = round.id;
+  reopening.aggregationDeadline = event.params.aggregationDeadline;
+  reopening.save();
 }
 
 export function handleSlotPaid(event: SlotPaid): void {

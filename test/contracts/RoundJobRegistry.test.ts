@@ -90,14 +90,25 @@ async function withAggregatedRound() {
   return p;
 }
 
-/** {@link withAggregatedRound} with nine validators staked and joined. */
-async function withValidators() {
-  const p = await withAggregatedRound();
+/** Nine validators staked and joined on `p`. */
+async function joinValidators<P extends Protocol>(p: P): Promise<P> {
   for (const v of p.validators) {
     await stake(p, v, VALIDATOR_STAKE);
     await p.committee.write.join({ account: v.account });
   }
   return p;
+}
+
+/** {@link withAggregatedRound} with nine validators. */
+async function withValidators() {
+  return joinValidators(await withAggregatedRound());
+}
+
+/** Round 0 committed by every slot, awaiting its aggregate (Aggregating), with nine validators. */
+async function withValidatorsAggregating() {
+  const p = await withRunningRoundJob();
+  await commit(p, 0, [0, 1, 2, 3]);
+  return joinValidators(p);
 }
 
 /** Dispute 1 by the challenger on `slot` of round 0, its committee drawn. */
@@ -666,11 +677,7 @@ describe("RoundJobRegistry", () => {
     });
 
     it("slot found wrong when the order does not continue on fault: the job fails, earned rounds paid", async () => {
-      const p = await networkHelpers.loadFixture(withRoundProviders);
-      for (const v of p.validators) {
-        await stake(p, v, VALIDATOR_STAKE);
-        await p.committee.write.join({ account: v.account });
-      }
+      const p = await joinValidators(await networkHelpers.loadFixture(withRoundProviders));
       const jobId = await postRoundJob(p, { continueOnFault: false });
       const q = { ...p, jobId, slotWallets: [1, 2, 3, 0].map((i) => p.providers[i]!), slotPrices: [1, 2, 3, 0].map((i) => PRICES[i]!) };
       await bidAll(q);
@@ -684,6 +691,98 @@ describe("RoundJobRegistry", () => {
       assert.equal(await balance(p, addressOf(p.consumer)), consumer0 + ESCROW);
       for (const w of [...q.slotWallets, p.outsider]) assert.equal(await lockedOf(p, w), 0n);
       assert.equal(await balance(p, p.roundJobRegistry.address), 0n);
+    });
+
+    it("while the round awaits its aggregate, an update can be challenged (one withheld would stall the round), the aggregate cannot", async () => {
+      const p = await networkHelpers.loadFixture(withValidatorsAggregating);
+      const reg = p.roundJobRegistry;
+      const as = { account: p.challenger.account };
+      assert.equal(await statusOf(p), RoundJobStatus.Aggregating);
+      await viem.assertions.revertWithCustomErrorWithArgs(p.disputes.write.challengeRound([p.jobId, 0, AGGREGATE, digest("c")], as), reg, "RoundJobRegistryWrongStatus", [
+        p.jobId,
+        RoundJobStatus.Aggregating,
+        RoundJobStatus.Aggregated,
+      ]);
+      const { deadline } = await reg.read.getRoundJob([p.jobId]);
+      const at = (await now()) + 5n;
+      await networkHelpers.time.setNextBlockTimestamp(at);
+      await viem.assertions.emitWithArgs(p.disputes.write.challengeRound([p.jobId, 0, 1, digest("c")], as), reg, "RoundDisputed", [p.jobId, 0n, 1n, BigInt(deadline) - at]);
+      assert.equal(await statusOf(p), RoundJobStatus.Disputed);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        reg.write.postAggregate([p.jobId, 0, digest("global 0")], { account: p.outsider.account }),
+        reg,
+        "RoundJobRegistryWrongStatus",
+        [p.jobId, RoundJobStatus.Disputed, RoundJobStatus.Aggregating],
+      );
+      const passed = await networkHelpers.loadFixture(withValidatorsAggregating);
+      await networkHelpers.time.increaseTo((await passed.roundJobRegistry.read.getRoundJob([passed.jobId])).deadline);
+      await viem.assertions.revertWithCustomErrorWithArgs(passed.disputes.write.challengeRound([passed.jobId, 0, 1, digest("c")], as), reg, "RoundJobRegistryDeadlinePassed", [
+        passed.jobId,
+        BigInt(deadline),
+      ]);
+    });
+
+    it("update found wrong (or withheld) before any aggregate: slashed to the challenger, dropped, aggregation reopened for a whole period, then posted without it", async () => {
+      const p = await networkHelpers.loadFixture(withValidatorsAggregating);
+      const reg = p.roundJobRegistry;
+      const disputeId = await challengeWithCommittee(p, 2);
+      const challenger0 = await balance(p, addressOf(p.challenger));
+      const at = (await now()) + 10n;
+      await networkHelpers.time.setNextBlockTimestamp(at);
+      const tx = settle(p, disputeId, true);
+      await viem.assertions.emitWithArgs(tx, reg, "AggregationReopened", [p.jobId, 0n, at + BigInt(ROUND_ORDER.aggregationPeriod)]);
+      const [dropped] = await reg.getEvents.SlotDropped({ jobId: p.jobId }, { fromBlock: 0n });
+      assert.deepEqual([dropped!.args.slot, dropped!.args.reason, dropped!.args.slashed], [2n, Drop.FoundWrong, ROUND_ORDER.minStake]);
+      assert.deepEqual(await reg.getEvents.AggregateVoided({ jobId: p.jobId }, { fromBlock: 0n }), [], "no aggregate existed to void");
+      assert.equal(await balance(p, addressOf(p.challenger)), challenger0 + BOND + ROUND_ORDER.minStake / 2n);
+      const job = await reg.read.getRoundJob([p.jobId]);
+      assert.deepEqual([job.status, job.activeMask, job.aggregator, job.deadline], [RoundJobStatus.Aggregating, 0b1011, zeroAddress, Number(at) + ROUND_ORDER.aggregationPeriod]);
+      await reg.write.postAggregate([p.jobId, 0, digest("global 0 without slot 2")], { account: p.outsider.account });
+      const posted = await reg.getEvents.AggregatePosted({ jobId: p.jobId }, { fromBlock: 0n });
+      assert.equal(posted.at(-1)!.args.includedSlots, 0b1011);
+      assert.equal(await lockedOf(p, p.outsider), AGGREGATOR_STAKE);
+      await networkHelpers.time.increaseTo((await reg.read.getRoundJob([p.jobId])).deadline);
+      await reg.write.advance([p.jobId]);
+      assert.equal(await lockedOf(p, p.outsider), 0n, "the aggregator's stake unlocked once its round advanced");
+      assert.equal((await reg.read.getRoundJob([p.jobId])).aggregator, zeroAddress, "no aggregate posted in the new round");
+    });
+
+    it("update found right before any aggregate: the bond goes to the slot's provider, aggregation reopened for a whole period", async () => {
+      const p = await networkHelpers.loadFixture(withValidatorsAggregating);
+      const disputeId = await challengeWithCommittee(p, 1);
+      const provider0 = await balance(p, addressOf(p.slotWallets[1]!));
+      const at = (await now()) + 7n;
+      await networkHelpers.time.setNextBlockTimestamp(at);
+      await viem.assertions.emitWithArgs(settle(p, disputeId, false), p.roundJobRegistry, "AggregationReopened", [p.jobId, 0n, at + BigInt(ROUND_ORDER.aggregationPeriod)]);
+      assert.equal(await balance(p, addressOf(p.slotWallets[1]!)), provider0 + BOND);
+      const job = await p.roundJobRegistry.read.getRoundJob([p.jobId]);
+      assert.deepEqual([job.status, job.activeMask], [RoundJobStatus.Aggregating, 0b1111]);
+      await aggregate(p, 0);
+      assert.equal(await statusOf(p), RoundJobStatus.Aggregated);
+    });
+
+    it("before any aggregate, a wrong update the job may not continue past, or no committee: the job fails, no aggregator stake touched, every token out", async () => {
+      for (const ending of ["fault", "no committee"] as const) {
+        const p = await joinValidators(await networkHelpers.loadFixture(withRoundProviders));
+        const jobId = await postRoundJob(p, { continueOnFault: false });
+        const q = { ...p, jobId, slotWallets: [1, 2, 3, 0].map((i) => p.providers[i]!), slotPrices: [1, 2, 3, 0].map((i) => PRICES[i]!) };
+        await bidAll(q);
+        await networkHelpers.time.increase(ROUND_ORDER.biddingPeriod);
+        await p.roundJobRegistry.write.settleAuction([jobId]);
+        await commit(q, 0, [0, 1, 2, 3]);
+        const consumer0 = await balance(p, addressOf(p.consumer));
+        if (ending === "fault") {
+          const disputeId = await challengeWithCommittee(q, 0);
+          await viem.assertions.emitWithArgs(settle(q, disputeId, true), p.roundJobRegistry, "RoundJobFailed", [jobId, 0n, ESCROW]);
+        } else {
+          await p.disputes.write.challengeRound([jobId, 0, 3, digest("claimed")], { account: p.challenger.account });
+          await networkHelpers.time.increaseTo((await p.disputes.read.getDispute([1n])).verdictDeadline);
+          await viem.assertions.emitWithArgs(p.disputes.write.expire([1n]), p.roundJobRegistry, "RoundJobFailed", [jobId, 0n, ESCROW]);
+        }
+        assert.equal(await balance(p, addressOf(p.consumer)), consumer0 + ESCROW, `${ending}: the consumer refunded`);
+        for (const w of [...q.slotWallets, p.outsider]) assert.equal(await lockedOf(p, w), 0n, `${ending}: nothing stays locked`);
+        assert.equal(await balance(p, p.roundJobRegistry.address), 0n);
+      }
     });
 
     it("no committee: the job fails, the accused unlocked unslashed, earned rounds paid, the bond back", async () => {

@@ -210,15 +210,23 @@ contract RoundJobHandler is CommonBase, StdUtils {
         _done("expireRound");
     }
 
-    /// @dev A challenge of a slot (or, `slotSeed` % 5 == 4, the aggregate), then `mode` % 3: 0 settled accused
-    /// wrong, 1 settled accused right, 2 left without a committee until it expires.
+    /// @dev A challenge of a slot (or, `slotSeed` % 5 == 4, the aggregate) of an aggregated round (or, `mode` / 3
+    /// odd, of a round awaiting its aggregate), then `mode` % 3: 0 settled accused wrong, 1 settled accused right,
+    /// 2 left without a committee until it expires.
     function challenge(uint256 jobSeed, uint256 actorSeed, uint256 slotSeed, uint8 mode) external {
-        uint256 jobId = _jobIn(jobSeed, IRoundJobRegistry.RoundJobStatus.Aggregated);
-        // Disputes need an aggregated round: a job in training gets its updates and aggregate first.
-        if (jobId == 0) jobId = _aggregateRound(_jobIn(jobSeed, IRoundJobRegistry.RoundJobStatus.Training), actorSeed);
+        bool early = (mode / 3) % 2 == 1;
+        uint256 jobId = _jobIn(
+            jobSeed, early ? IRoundJobRegistry.RoundJobStatus.Aggregating : IRoundJobRegistry.RoundJobStatus.Aggregated
+        );
+        // Without one, a job in training gets its updates and aggregate first.
+        if (jobId == 0 && !early) {
+            jobId = _aggregateRound(_jobIn(jobSeed, IRoundJobRegistry.RoundJobStatus.Training), actorSeed);
+        }
         if (jobId == 0) return;
         IRoundJobRegistry.RoundJob memory job = registry.getRoundJob(jobId);
-        if (job.status != IRoundJobRegistry.RoundJobStatus.Aggregated || block.timestamp >= job.deadline) return;
+        bool open = job.status == IRoundJobRegistry.RoundJobStatus.Aggregated
+            || job.status == IRoundJobRegistry.RoundJobStatus.Aggregating;
+        if (!open || block.timestamp >= job.deadline) return;
         uint8 slot = slotSeed % 5 == 4 ? 255 : uint8(slotSeed % job.slots);
         address challenger = _actor(actorSeed);
         vm.recordLogs();
@@ -396,10 +404,17 @@ contract RoundJobRegistryInvariantsTest is ProtocolBase {
                 bool holds = bidding ? s < job.bidCount : slots[s].active;
                 if (holds) owed[_indexOf(slots[s].provider)] += job.minStake;
             }
-            if (
-                job.status == IRoundJobRegistry.RoundJobStatus.Aggregated
-                    || job.status == IRoundJobRegistry.RoundJobStatus.Disputed
-            ) owed[_indexOf(job.aggregator)] += roundJobRegistry.aggregatorStake();
+            // The aggregator is set exactly while an aggregate is posted, and its stake is locked meanwhile.
+            if (job.aggregator != address(0)) {
+                assertTrue(
+                    job.status == IRoundJobRegistry.RoundJobStatus.Aggregated
+                        || job.status == IRoundJobRegistry.RoundJobStatus.Disputed,
+                    "an aggregator only with a posted aggregate"
+                );
+                owed[_indexOf(job.aggregator)] += roundJobRegistry.aggregatorStake();
+            } else {
+                assertTrue(job.status != IRoundJobRegistry.RoundJobStatus.Aggregated, "an aggregated round names its aggregator");
+            }
         }
         for (uint256 i; i < actors; ++i) {
             assertEq(stakeManager.stakeOf(handler.actors(i)).locked, owed[i], "locked == open obligations");

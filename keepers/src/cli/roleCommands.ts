@@ -42,6 +42,7 @@ export function registerRoleCommands(program: Command): void {
     .option("--base-fee <tokens>", "fixed part of every bid (gas, publishing)", "0.1")
     .option("--dishonest [checkpoint]", "devnet fault demo: corrupt this checkpoint (default 1) of every job")
     .option("--poison-slot <slot>", "devnet fault demo: holding this slot of a distributed job, commit its updates sign-flipped ×10")
+    .option("--withhold-slot <slot>", "devnet fault demo: holding this slot of a distributed job, commit its updates but never serve them")
     .action(async (o, command: Command) => {
       const costModel = {
         imagesPerSecond: parseCount(o.imagesPerSecond, "--images-per-second", 1),
@@ -51,12 +52,13 @@ export function registerRoleCommands(program: Command): void {
       };
       const corruptCheckpoint = o.dishonest === undefined ? undefined : o.dishonest === true ? 1 : parseCount(o.dishonest, "--dishonest", 1);
       const poisonSlot = o.poisonSlot === undefined ? undefined : parseCount(o.poisonSlot, "--poison-slot", 0, 15);
+      const withholdSlot = o.withholdSlot === undefined ? undefined : parseCount(o.withholdSlot, "--withhold-slot", 0, 15);
       const threads = parseCount(o.threads, "--threads", 1);
       const { log, config, runtime, chain, health } = await setUpCommand(command, "compute", { waitForChain: true });
       try {
         const store = await openKeeperStore({ config, runtime, log, port: parseCount(o.port, "--port"), peers: o.peer });
-        log.info({ provider: chain.account.address, endpoint: store.multiaddrs()[0]?.toString(), corruptCheckpoint, poisonSlot }, "compute role running");
-        await runComputeRole({ chain, store, dataDir: config.dataDir, costModel, threads, corruptCheckpoint, poisonSlot, log, signal: runtime.signal, health, confirmations: config.confirmations });
+        log.info({ provider: chain.account.address, endpoint: store.multiaddrs()[0]?.toString(), corruptCheckpoint, poisonSlot, withholdSlot }, "compute role running");
+        await runComputeRole({ chain, store, dataDir: config.dataDir, costModel, threads, corruptCheckpoint, poisonSlot, withholdSlot, log, signal: runtime.signal, health, confirmations: config.confirmations });
       } finally {
         await runtime.close();
       }

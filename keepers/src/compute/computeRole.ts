@@ -28,6 +28,8 @@ export type ComputeRoleParameters = {
   corruptCheckpoint?: number;
   /** Devnet fault demo: holding this slot of a distributed job, commit its updates sign-flipped and scaled ×10 (see runRoundProvider). */
   poisonSlot?: number;
+  /** Devnet fault demo: holding this slot of a distributed job, commit its updates without ever publishing them (see runRoundProvider). */
+  withholdSlot?: number;
   log: Logger;
   signal: AbortSignal;
   /** Served at `/healthz`: the loop's cursor, dead letters and the training task. */

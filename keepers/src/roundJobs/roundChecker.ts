@@ -4,16 +4,20 @@ import { followEvents } from "../chain/followEvents.ts";
 import type { ChallengerRoleParameters } from "../challenger/challengerRole.ts";
 import { chainTime } from "../jobs/jobOnChain.ts";
 import { roundJobCache } from "./loadRoundJob.ts";
-import { fetchBound } from "./roundInputs.ts";
+import { condemnsResult } from "../jobs/resultManifest.ts";
+import { fetchBound, includedUpdates } from "./roundInputs.ts";
 import { AGGREGATE_SLOT, readRoundJob, RoundJobStatus, slotsIn } from "./roundJobOnChain.ts";
 import { judgeAggregate, judgeSlot, type RoundJudgement } from "./roundJudgement.ts";
 
 /**
- * The challenger's part in distributed jobs. Follows `AggregatePosted` from its own cursor and
- * starts the task `round-<job>-<round>` ({@link checkRound}) for each: re-execute the included
- * slots (all, or `segments` of them drawn at random: a wrong slot among n is then caught with
- * probability segments/n per round) and recompute the aggregate, and challenge the first wrong
- * one with its correct digest.
+ * The challenger's part in distributed jobs. Follows the registry from its own cursor:
+ * - `TrainingClosed` / `AggregationReopened`: the task `updates-<job>-<round>`
+ *   ({@link checkUpdatesServed}) fetches every included update while the round awaits its
+ *   aggregate and challenges the first one no peer serves (withheld, it would stall the round);
+ * - `AggregatePosted`: the task `round-<job>-<round>` ({@link checkRound}) re-executes the included
+ *   slots (all, or `segments` of them drawn at random: a wrong slot among n is then caught with
+ *   probability segments/n per round) and recomputes the aggregate, and challenges the first
+ *   wrong one with its correct digest.
  *
  * @example
  * await runRoundChecker({ chain, store, dataDir, segments: "all", threads: 2, log, signal });
@@ -26,7 +30,7 @@ export async function runRoundChecker(parameters: ChallengerRoleParameters): Pro
     chain,
     address: [registry.address],
     abi: registry.abi,
-    eventName: ["AggregatePosted"],
+    eventName: ["TrainingClosed", "AggregationReopened", "AggregatePosted"],
     role: "challenger-rounds",
     dataDir,
     log,
@@ -35,10 +39,11 @@ export async function runRoundChecker(parameters: ChallengerRoleParameters): Pro
     confirmations,
     pollMs,
     attempts,
-    handle: async (event, tasks) => tasks.start(`round-${event.args.jobId}-${event.args.round}`),
+    handle: async (event, tasks) => tasks.start(`${event.eventName === "AggregatePosted" ? "round" : "updates"}-${event.args.jobId}-${event.args.round}`),
     runTask: async (task, signal) => {
-      const [, jobId, round] = task.split("-") as [string, string, string];
-      await checkRound({ ...parameters, signal }, jobs, BigInt(jobId), Number(round));
+      const [kind, jobId, round] = task.split("-") as [string, string, string];
+      const check = kind === "round" ? checkRound : checkUpdatesServed;
+      await check({ ...parameters, signal }, jobs, BigInt(jobId), Number(round));
     },
   });
 }
@@ -52,19 +57,48 @@ function sample(slots: number[], count: "all" | number): number[] {
   return drawn.sort((a, b) => a - b);
 }
 
+type RoundJobs = ReturnType<typeof roundJobCache>;
+
+/** Round `round` of job `jobId` on chain while it is in `status` and before its deadline, else undefined. */
+async function roundIn(chain: ChallengerRoleParameters["chain"], jobId: bigint, round: number, status: number) {
+  const job = await readRoundJob(chain, jobId);
+  return job.status === status && job.round === round && (await chainTime(chain)) < job.deadline ? job : undefined;
+}
+
+/**
+ * While round `round` of job `jobId` awaits its aggregate: fetches each included update by its
+ * commitment and challenges the first that no connected peer serves (or that contradicts its
+ * commitment), with the digest re-execution gives. Returns the slot challenged, if any.
+ */
+export async function checkUpdatesServed(parameters: ChallengerRoleParameters, jobs: RoundJobs, jobId: bigint, round: number): Promise<number | undefined> {
+  const { chain, store, threads, log, signal } = parameters;
+  const context = { jobId: jobId.toString(), round };
+  const awaiting = () => roundIn(chain, jobId, round, RoundJobStatus.Aggregating);
+  const onChain = await awaiting();
+  if (onChain === undefined) {
+    log.info(context, "updates skipped: the round does not await an aggregate");
+    return undefined;
+  }
+  const { prepared: job } = await jobs.load({ chain, store, jobId, log, signal });
+  const inputs = { chain, store, job, jobId, round, threads, signal, bounded: fetchBound(signal) };
+  for (const slot of slotsIn(onChain.activeMask & onChain.committedMask)) {
+    try {
+      await includedUpdates({ ...inputs, mask: 1 << slot });
+    } catch (error) {
+      if (!condemnsResult(error, signal)) throw error;
+      const judgement = await judgeSlot({ ...inputs, slot });
+      if (judgement.wrong) return challenge(parameters, { jobId, round, slot, judgement, open: awaiting });
+    }
+  }
+  log.info(context, "updates served: every included update fetched");
+  return undefined;
+}
+
 /** Checks round `round` of job `jobId` while its aggregate is open to challenge; returns the slot challenged (255: the aggregate), if any. */
-export async function checkRound(
-  parameters: ChallengerRoleParameters,
-  jobs: ReturnType<typeof roundJobCache>,
-  jobId: bigint,
-  round: number,
-): Promise<number | undefined> {
+export async function checkRound(parameters: ChallengerRoleParameters, jobs: RoundJobs, jobId: bigint, round: number): Promise<number | undefined> {
   const { chain, store, segments, threads, log, signal } = parameters;
   const context = { jobId: jobId.toString(), round };
-  const challengeable = async () => {
-    const job = await readRoundJob(chain, jobId);
-    return job.status === RoundJobStatus.Aggregated && job.round === round && (await chainTime(chain)) < job.deadline ? job : undefined;
-  };
+  const challengeable = () => roundIn(chain, jobId, round, RoundJobStatus.Aggregated);
   const onChain = await challengeable();
   if (onChain === undefined) {
     log.info(context, "round skipped: not open to challenge");
@@ -88,14 +122,23 @@ export async function checkRound(
     log.info({ ...context, segments }, "round verified: updates and aggregate recomputed");
     return undefined;
   }
-  log.warn({ ...context, slot: wrong.slot, reason: wrong.judgement.reason }, "wrong contribution found");
-  if ((await challengeable()) === undefined) {
+  return challenge(parameters, { jobId, round, ...wrong, open: challengeable });
+}
+
+/** Challenges `slot` (255: the aggregate) of the round with the correct digest, if `open` still finds the round challengeable; returns the slot challenged. */
+async function challenge(
+  { chain, log }: ChallengerRoleParameters,
+  { jobId, round, slot, judgement, open }: { jobId: bigint; round: number; slot: number; judgement: RoundJudgement; open: () => Promise<unknown> },
+): Promise<number | undefined> {
+  const context = { jobId: jobId.toString(), round, slot };
+  log.warn({ ...context, reason: judgement.reason }, "wrong contribution found");
+  if ((await open()) === undefined) {
     log.info(context, "challenge skipped: the round is no longer open to challenge");
     return undefined;
   }
   const { Disputes } = chain.contracts;
   const bond = await Disputes.read.challengeBond();
-  const args = [jobId, round, wrong.slot, wrong.judgement.correct] as const;
+  const args = [jobId, round, slot, judgement.correct] as const;
   await approveThenSend({
     chain,
     action: "challenging",
@@ -105,6 +148,6 @@ export async function checkRound(
     estimateGas: () => Disputes.estimateGas.challengeRound(args, { account: chain.account }),
     write: () => Disputes.write.challengeRound(args),
   });
-  log.info({ ...context, slot: wrong.slot, bond: bond.toString() }, "round challenged");
-  return wrong.slot;
+  log.info({ ...context, bond: bond.toString() }, "round challenged");
+  return slot;
 }

@@ -21,7 +21,7 @@ export type RoundProviderParameters = ComputeRoleParameters;
  * - `RoundJobPosted`: bids its per-round price for one slot when the limit covers it;
  * - `RoundStarted`: if it holds an active slot, the task `slot-<job>-<round>` trains it from the
  *   round's global model, publishes the update and commits its digest ({@link contributeToRound});
- * - `TrainingClosed` / `AggregateVoided`: the aggregator duty, task `aggregate-<job>-<round>`
+ * - `TrainingClosed` / `AggregateVoided` / `AggregationReopened`: the aggregator duty, task `aggregate-<job>-<round>`
  *   ({@link aggregateIfDue}): any provider may post; the first valid post wins, the others find
  *   the round aggregated and stop (the challenger checks what was posted).
  *
@@ -36,7 +36,7 @@ export async function runRoundProvider(parameters: RoundProviderParameters): Pro
     chain,
     address: [registry.address],
     abi: registry.abi,
-    eventName: ["RoundJobPosted", "RoundStarted", "TrainingClosed", "AggregateVoided"],
+    eventName: ["RoundJobPosted", "RoundStarted", "TrainingClosed", "AggregateVoided", "AggregationReopened"],
     role: "compute-rounds",
     dataDir,
     log,
@@ -93,7 +93,7 @@ type RoundJobs = ReturnType<typeof roundJobCache>;
 
 /** Trains this provider's slot of round `round` and commits it, if the round is training and the slot has not committed. */
 export async function contributeToRound(parameters: RoundProviderParameters, jobs: RoundJobs, jobId: bigint, round: number): Promise<void> {
-  const { chain, store, threads, poisonSlot, log, signal } = parameters;
+  const { chain, store, threads, poisonSlot, withholdSlot, log, signal } = parameters;
   const context = { jobId: jobId.toString(), round };
   const slot = await activeSlotOf(chain, jobId);
   if (slot === undefined) {
@@ -115,13 +115,14 @@ export async function contributeToRound(parameters: RoundProviderParameters, job
   const residual = await residualBefore({ ...inputs, slot });
   let contribution = await slotContribution({ job, slot, round, global, residual, threads, signal });
   if (slot === poisonSlot) contribution = poisoned(contribution, round, slot);
-  await publishContribution(store, contribution);
+  const withheld = slot === withholdSlot;
+  if (!withheld) await publishContribution(store, contribution);
   if (!(await due())) {
     log.warn({ ...context, slot }, "update not committed: the round closed meanwhile");
     return;
   }
   await chain.send(() => chain.contracts.RoundJobRegistry.write.commitUpdate([jobId, round, contribution.digest]));
-  log.info({ ...context, slot, digest: contribution.digest, bytes: contribution.updateBytes.length, poisoned: slot === poisonSlot }, "update committed");
+  log.info({ ...context, slot, digest: contribution.digest, bytes: contribution.updateBytes.length, poisoned: slot === poisonSlot, withheld }, "update committed");
 }
 
 /** The devnet's poisoned update: the honest one sign-flipped and scaled ×10, dense. */

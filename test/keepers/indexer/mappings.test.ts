@@ -107,7 +107,8 @@ async function openRoundDispute(p: Protocol, jobId: bigint, round: number, slot:
  * Round job 1 (4 slots, 2 rounds) to its end: five bids (one evicted); round 0 committed by every
  * slot, its aggregate voided by a dispute that finds slot 2 wrong (dropped), posted again, a
  * dispute on the new aggregate that finds it right (window resumed), advanced; round 1 closed
- * after its deadline without slot 3 (dropped), aggregated, advanced: finalized, slots paid. Job 2
+ * after its deadline without slot 3 (dropped), a dispute on slot 1 before any aggregate that finds it
+ * right (aggregation reopened), aggregated, advanced: finalized, slots paid. Job 2
  * cancelled; job 3 fails its auction with one bid. Slots: 0 = providers[1], 1 = providers[2],
  * 2 = providers[4], 3 = providers[3].
  */
@@ -145,6 +146,9 @@ async function withDistributedJob() {
   await commit(1, [0, 1]);
   await untilDeadline();
   await reg.write.closeRound([jobId]);
+  const earlyRight = await openRoundDispute(p, jobId, 1, 1);
+  const early = await signVerdicts(p, earlyRight, false);
+  await p.disputes.write.settle([earlyRight, false, early.bitmap, early.signatures]);
   await reg.write.postAggregate([jobId, 1, digest("global 1")], { account: p.outsider.account });
   await untilDeadline();
   await reg.write.advance([jobId]);
@@ -155,7 +159,7 @@ async function withDistributedJob() {
   await reg.write.bid([failed, parseEther("10")], { account: providers[0]!.account });
   await networkHelpers.time.increase(ROUND_ORDER.biddingPeriod);
   await reg.write.settleAuction([failed]);
-  return { ...p, providers, slots, jobId, cancelled, failed, disputeIds: { slotWrong, aggregateRight } };
+  return { ...p, providers, slots, jobId, cancelled, failed, disputeIds: { slotWrong, aggregateRight, earlyRight } };
 }
 
 /** A distributed job with its bids, slots (and their contributions), rounds and disputes. */
@@ -431,21 +435,23 @@ describe("subgraph mappings on real event logs", () => {
         [digest("global 0 without slot 2"), 0b1011],
       ]);
       assert.deepEqual(job.rounds[1].contributions.map((c: any) => [c.slot.number, c.provider]), [0, 1].map((s) => [s, lower(p.slots[s]!.account.address)]));
-      assert.deepEqual(job.rounds.map((r: any) => r.disputes.map((d: any) => d.id)), [[String(p.disputeIds.slotWrong), String(p.disputeIds.aggregateRight)], []]);
+      assert.deepEqual(job.rounds.map((r: any) => r.disputes.map((d: any) => d.id)), [[String(p.disputeIds.slotWrong), String(p.disputeIds.aggregateRight)], [String(p.disputeIds.earlyRight)]]);
 
       const challenger = lower(p.challenger.account.address);
       assert.deepEqual(job.disputes, [
         { id: String(p.disputeIds.slotWrong), registry: "RoundJobs", job: null, round: { number: 0 }, slot: 2, checkpointIndex: "2", status: "ProviderWrong", providerWrong: true, challenger },
         { id: String(p.disputeIds.aggregateRight), registry: "RoundJobs", job: null, round: { number: 0 }, slot: AGGREGATE, checkpointIndex: String(AGGREGATE), status: "ChallengerWrong", providerWrong: false, challenger },
+        { id: String(p.disputeIds.earlyRight), registry: "RoundJobs", job: null, round: { number: 1 }, slot: 1, checkpointIndex: String((1 << 8) | 1), status: "ChallengerWrong", providerWrong: false, challenger },
       ]);
       for (const d of job.disputes) assert.equal(d.checkpointIndex, String((await p.disputes.read.getDispute([BigInt(d.id)])).checkpointIndex));
 
-      const { roundChallenges, roundDisputes, roundResumptions, aggregateVoidings, slotDrops, slotPayments, roundJobs } = query(
+      const { roundChallenges, roundDisputes, roundResumptions, aggregationReopenings, aggregateVoidings, slotDrops, slotPayments, roundJobs } = query(
         store,
         `{
           roundChallenges(orderBy: blockNumber) { dispute { id } job { id } round { number } slot claimedHash }
           roundDisputes(orderBy: blockNumber) { slot windowRemaining }
           roundResumptions { round { number } challengeDeadline }
+          aggregationReopenings { round { number } aggregationDeadline }
           aggregateVoidings { round { number } aggregator slashed }
           slotDrops(orderBy: blockNumber) { slot { number } round { number } reason provider slashed }
           slotPayments { slot { number } amount }
@@ -455,10 +461,13 @@ describe("subgraph mappings on real event logs", () => {
       assert.deepEqual(roundChallenges, [
         { dispute: { id: String(p.disputeIds.slotWrong) }, job: { id: String(p.jobId) }, round: { number: 0 }, slot: 2, claimedHash: digest("claimed 0/2") },
         { dispute: { id: String(p.disputeIds.aggregateRight) }, job: { id: String(p.jobId) }, round: { number: 0 }, slot: AGGREGATE, claimedHash: digest(`claimed 0/${AGGREGATE}`) },
+        { dispute: { id: String(p.disputeIds.earlyRight) }, job: { id: String(p.jobId) }, round: { number: 1 }, slot: 1, claimedHash: digest("claimed 1/1") },
       ]);
-      assert.deepEqual(roundDisputes.map((d: any) => d.slot), [2, AGGREGATE]);
+      assert.deepEqual(roundDisputes.map((d: any) => d.slot), [2, AGGREGATE, 1]);
       assert.ok(roundDisputes.every((d: any) => Number(d.windowRemaining) > 0));
       assert.deepEqual(roundResumptions.map((r: any) => [r.round.number, r.challengeDeadline]), [[0, job.rounds[0].challengeDeadline]]);
+      // The dispute before round 1's aggregate gave aggregation a whole period again; the round shows that deadline.
+      assert.deepEqual(aggregationReopenings.map((r: any) => [r.round.number, r.aggregationDeadline]), [[1, job.rounds[1].aggregationDeadline]]);
       assert.deepEqual(aggregateVoidings, [{ round: { number: 0 }, aggregator, slashed: "0" }], "a wrong slot voids the aggregate without slashing its aggregator");
       assert.deepEqual(slotDrops, [
         { slot: { number: 2 }, round: { number: 0 }, reason: "FoundWrong", provider: lower(p.slots[2]!.account.address), slashed: String(ROUND_ORDER.minStake) },

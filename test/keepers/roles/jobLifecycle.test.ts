@@ -7,11 +7,11 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
 import { after, before, describe, it } from "node:test";
 import { pino, type Logger } from "pino";
-import { createWalletClient, http, keccak256, parseAbi, parseEther, toHex, zeroHash, type Hex } from "viem";
+import { createWalletClient, http, keccak256, parseAbi, parseEther, toHex, type Hex } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
 import { runChallengerRole } from "../../../keepers/src/challenger/challengerRole.ts";
 import { connectProtocol, type ProtocolConnection } from "../../../keepers/src/chain/protocolContracts.ts";
-import { runComputeRole } from "../../../keepers/src/compute/computeRole.ts";
+import { runComputeRole, type ComputeRoleParameters } from "../../../keepers/src/compute/computeRole.ts";
 import type { CostModel } from "../../../keepers/src/compute/costModel.ts";
 import { testAccuracyBps } from "../../../keepers/src/compute/testAccuracy.ts";
 import { createHeliaContentStore, type HeliaContentStore } from "../../../keepers/src/content/heliaContentStore.ts";
@@ -442,81 +442,132 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
     assert.ok(!leaving.lines.some((l) => l.msg === "joined the validator committee"), "a leaving validator does not rejoin");
   });
 
-  it("carries a 2-slot distributed job through its rounds: a poisoned update is challenged, judged, slashed and dropped, the round re-aggregated, the honest slot paid", async () => {
+  it("carries a 4-slot distributed job to payout through its faults: a provider killed mid-round resumes on restart; one killed for good misses the deadline and is dropped; a withheld update is challenged before any aggregate, a poisoned one after it; each slashed and dropped, the round re-aggregated, the survivor paid", async () => {
     const deployer = chains[ACCOUNT.deployer]!;
     const { RoundJobRegistry, Disputes, ValidatorCommittee, StakeManager } = deployer.contracts;
-    // Two more providers, cheaper than the others: the poisoner bids lowest and takes slot 0.
-    const cheap = (baseFee: string): CostModel => ({ ...COST, baseFee: parseEther(baseFee) });
-    const providers = [{ name: "poisoner", baseFee: "0.01" }, { name: "honest-2", baseFee: "0.02" }];
-    const roundLog = recordingLogger();
+    // Four more providers, cheaper than the others, bidding in slot order.
+    const providers: { name: string; baseFee: string; fault?: Pick<ComputeRoleParameters, "poisonSlot" | "withholdSlot"> }[] = [
+      { name: "poisoner", baseFee: "0.01", fault: { poisonSlot: 0 } },
+      { name: "withholder", baseFee: "0.02", fault: { withholdSlot: 1 } },
+      { name: "crasher", baseFee: "0.03" },
+      { name: "restarter", baseFee: "0.04" },
+    ];
+    const minStake = parseEther("100");
+    /** Kills (aborts) a provider's role the moment its slot's task of round 0 starts, once. */
+    const killAtSlotTask = new Map<string, () => void>();
+    const lines = new Map<string, Record<string, unknown>[]>();
     const accounts: ProtocolConnection[] = [];
     const roundStores: HeliaContentStore[] = [];
-    for (const [i, provider] of providers.entries()) {
-      const chain = await connectProtocol({ rpcUrl: devnet.rpcUrl, privateKey: keyOf(20 + i), addresses: devnet.addresses });
+    const runProvider = (i: number) => {
+      const { name, baseFee, fault } = providers[i]!;
+      const log = pino({ level: "info" }, {
+        write: (line: string) => {
+          const entry = JSON.parse(line) as Record<string, unknown>;
+          lines.get(name)!.push(entry);
+          if (entry.msg === "task started" && String(entry.task).startsWith("slot-")) killAtSlotTask.get(name)?.();
+        },
+      });
+      return start((signal) => runComputeRole({
+        chain: accounts[i]!, store: roundStores[i]!, dataDir: join(work, name), costModel: { ...COST, baseFee: parseEther(baseFee) }, threads: 1, ...fault, log, signal, pollMs: 200,
+      }));
+    };
+    for (const [i, { name }] of providers.entries()) {
+      const chain = await connectProtocol({ rpcUrl: devnet.rpcUrl, privateKey: keyOf(21 + i), addresses: devnet.addresses });
       await fundDevAccounts({ deployer, accounts: [chain.account.address], tokens: parseEther("500") });
       await chain.send(() => chain.contracts.VeritrainToken.write.approve([StakeManager.address, parseEther("500")]));
       await chain.send(() => chain.contracts.StakeManager.write.stake([parseEther("500")]));
-      const store = await newStore(provider.name);
+      const store = await newStore(name);
       // Every job keeper reaches every other (the devnet's --peer flags): aggregators fetch each slot's update.
       for (const peer of [consumerStore, ...checkerStores, ...Object.values(computeStores), ...roundStores]) await store.dial(peer.multiaddrs()[0]!);
       roundStores.push(store);
-      start((signal) => runComputeRole({
-        chain, store, dataDir: join(work, provider.name), costModel: cheap(provider.baseFee), threads: 1, poisonSlot: i === 0 ? 0 : undefined, log: roundLog.log, signal, pollMs: 200,
-      }));
       accounts.push(chain);
+      lines.set(name, []);
     }
-    const [poisoner, honest] = accounts as [ProtocolConnection, ProtocolConnection];
-    const { spec } = defaultRoundJobSpec({ sizes: { train: 500, test: 500 }, trainImages: 400, testImages: 200, seed: 3, distributed: { slots: 2, rounds: 2, localSteps: 5 } });
+    const keepers = providers.map((_, i) => runProvider(i));
+    const killed = (name: string, index: number) => new Promise<void>((resolve) => killAtSlotTask.set(name, () => {
+      killAtSlotTask.delete(name);
+      keepers[index]!.controller.abort();
+      resolve();
+    }));
+    const crasherKilled = killed("crasher", 2);
+    const restarterKilled = killed("restarter", 3);
+    const logged = (name: string, msg: string, fields: Record<string, unknown> = {}) =>
+      until(`${name}: ${msg}`, () => lines.get(name)!.find((l) => l.msg === msg && Object.entries(fields).every(([k, v]) => l[k] === v)), { timeoutMs: 300_000 });
+
+    const { spec } = defaultRoundJobSpec({ sizes: { train: 500, test: 500 }, trainImages: 400, testImages: 200, seed: 3, distributed: { slots: 4, rounds: 2, localSteps: 5 } });
     const roundSpecDigest = (await storeJobSpec({ store: consumerStore, spec })).specDigest;
     const consumerBefore = await balance(ACCOUNT.consumer);
     const challengerBefore = await balance(ACCOUNT.challenger);
-    const poisonerStake = await StakeManager.read.stakeOf([poisoner.account.address]);
-    const minStake = parseEther("100");
+    const stakes = await Promise.all(accounts.map((a) => StakeManager.read.stakeOf([a.account.address])));
     const jobId = await postRoundJob(chains[ACCOUNT.consumer]!, {
-      datasetId, specDigest: roundSpecDigest, priceLimit: parseEther("1"), minStake, slots: 2, rounds: 2,
-      biddingPeriod: 30, roundPeriod: 600, aggregationPeriod: 600, challengeWindow: 60, continueOnFault: true,
+      datasetId, specDigest: roundSpecDigest, priceLimit: parseEther("1"), minStake, slots: 4, rounds: 2,
+      biddingPeriod: 30, roundPeriod: 600, aggregationPeriod: 1800, challengeWindow: 60, continueOnFault: true,
     });
-    const roundJob = () => RoundJobRegistry.read.getRoundJob([jobId]);
-    await until("both cheap bids", () => roundLog.lines.filter((l) => l.msg === "round bid placed" && l.jobId === jobId.toString()).length === 2);
+    const job = () => RoundJobRegistry.read.getRoundJob([jobId]);
+    const context = { jobId: jobId.toString() };
+    for (const { name } of providers) await logged(name, "round bid placed", context);
     await advance(31);
     await deployer.send(() => RoundJobRegistry.write.settleAuction([jobId]));
-    const slots = await RoundJobRegistry.read.slotsOf([jobId]);
-    assert.deepEqual(slots.map((s) => s.provider), [poisoner.account.address, honest.account.address]);
+    assert.deepEqual((await RoundJobRegistry.read.slotsOf([jobId])).map((s) => s.provider), accounts.map((a) => a.account.address));
 
-    // Round 0: the poisoned update is aggregated, then caught by the challenger's re-execution.
+    // Round 0. Both are killed as their slot's task starts; the restarter comes back at once and resumes it.
+    await Promise.all([crasherKilled, restarterKilled]);
+    await Promise.all([keepers[2]!.done, keepers[3]!.done]);
+    keepers[3] = runProvider(3);
+    await logged("restarter", "resuming unfinished tasks");
+    const resumed = await logged("restarter", "update committed", { ...context, round: 0 });
+    assert.equal(resumed.digest, await RoundJobRegistry.read.commitmentOf([jobId, 0, 3]), "the resumed slot committed its update");
+    await until("three of four updates", async () => (await job()).committedMask === 0b1011);
+    // The crasher stays down past the deadline: closing the round drops it, slashed to the consumer.
+    await advance(601);
+    await deployer.send(() => RoundJobRegistry.write.closeRound([jobId]));
+    const [missed] = await RoundJobRegistry.getEvents.SlotDropped({ jobId }, { fromBlock: 0n });
+    assert.deepEqual([missed!.args.slot, missed!.args.reason, missed!.args.slashed], [2n, 0, minStake]);
+    keepers[2] = runProvider(2);
+    await logged("crasher", "round skipped: this provider holds no slot of the job", { ...context, round: 0 });
+
+    /** Waits for dispute number `disputeId`, draws its committee and waits for the verdict; returns the dispute. */
+    const judged = async (disputeId: bigint) => {
+      await until(`dispute ${disputeId}`, async () => (await Disputes.read.disputeCount()) >= disputeId, { timeoutMs: 300_000 });
+      const [requested] = await ValidatorCommittee.getEvents.CommitteeRequested({ disputeId }, { fromBlock: 0n });
+      await fulfil(requested!.args.requestId!, ValidatorCommittee.address);
+      await until(`dispute ${disputeId}'s verdict`, async () => (await Disputes.read.getDispute([disputeId])).status !== DisputeStatus.Open, { timeoutMs: 300_000 });
+      return Disputes.read.getDispute([disputeId]);
+    };
+    // Nobody can aggregate without the withheld update: the challenger disputes it before any aggregate.
     const disputesBefore = await Disputes.read.disputeCount();
-    const disputeId = await until("a round challenge", async () => ((await Disputes.read.disputeCount()) > disputesBefore ? disputesBefore + 1n : undefined), { timeoutMs: 300_000 });
-    const dispute = await Disputes.read.getDispute([disputeId]);
-    assert.equal(dispute.jobId, jobId);
-    assert.equal(dispute.checkpointIndex, 0n, "round 0, slot 0");
-    assert.equal(dispute.provider, poisoner.account.address);
-    const [requested] = await ValidatorCommittee.getEvents.CommitteeRequested({ disputeId }, { fromBlock: 0n });
-    await fulfil(requested!.args.requestId!, ValidatorCommittee.address);
-    await until("the verdict", async () => (await Disputes.read.getDispute([disputeId])).status !== DisputeStatus.Open, { timeoutMs: 300_000 });
-    assert.equal((await Disputes.read.getDispute([disputeId])).status, DisputeStatus.ProviderWrong);
-    assert.equal((await RoundJobRegistry.read.slotsOf([jobId]))[0]!.active, false, "the poisoner is dropped");
-    const poisonerAfter = await StakeManager.read.stakeOf([poisoner.account.address]);
-    assert.equal(poisonerStake.available + poisonerStake.locked - poisonerAfter.available - poisonerAfter.locked, minStake, "its slot's stake is slashed");
+    const withheld = await judged(disputesBefore + 1n);
+    assert.deepEqual([withheld.jobId, withheld.checkpointIndex, withheld.provider, withheld.status], [jobId, 1n, accounts[1]!.account.address, DisputeStatus.ProviderWrong]);
+    assert.equal((await RoundJobRegistry.getEvents.AggregationReopened({ jobId }, { fromBlock: 0n })).length, 1, "aggregation reopened without the withheld slot");
+    // The aggregate of slots 0 and 3 is posted; the challenger's re-execution catches the poisoned slot 0.
+    const poisoned = await judged(disputesBefore + 2n);
+    assert.deepEqual([poisoned.checkpointIndex, poisoned.provider, poisoned.status], [0n, accounts[0]!.account.address, DisputeStatus.ProviderWrong]);
+    assert.deepEqual((await RoundJobRegistry.read.slotsOf([jobId])).map((s) => s.active), [false, false, false, true]);
 
-    // Each round: re-aggregated (or aggregated) without slot 0, verified by the challenger, its window run out, advanced.
+    // Each round: aggregated from the restarter's update alone, verified by the challenger, its window run out, advanced.
     for (let round = 0; round < 2; round++) {
       await until(`round ${round}'s aggregate verified`, async () => {
-        const onChain = await roundJob();
+        const onChain = await job();
         return onChain.status === RoundJobStatus.Aggregated && onChain.round === round
           && challenger.lines.some((l) => l.jobId === jobId.toString() && l.round === round && l.msg === "round verified: updates and aggregate recomputed");
       }, { timeoutMs: 300_000 });
       await advance(61);
       await deployer.send(() => RoundJobRegistry.write.advance([jobId]));
     }
-    const finalized = await roundJob();
+    const finalized = await job();
     assert.equal(finalized.status, RoundJobStatus.Finalized);
-    const [, paidSlot] = await RoundJobRegistry.read.slotsOf([jobId]);
-    assert.equal(paidSlot!.roundsEarned, 2);
-    assert.equal(await balance(ACCOUNT.consumer), consumerBefore - 2n * paidSlot!.price, "the consumer paid only the honest slot's two rounds");
-    // The challenger's bond came back with half the slashed stake (slashBeneficiaryShareBps 5000).
-    assert.equal(await balance(ACCOUNT.challenger), challengerBefore + minStake / 2n);
-    // The posted global models are the engine's: recomputed by the challenger above; the last one names round 2.
-    assert.notEqual(await RoundJobRegistry.read.aggregateOf([jobId, 1]), zeroHash);
+    const slots = await RoundJobRegistry.read.slotsOf([jobId]);
+    assert.deepEqual(slots.map((s) => s.roundsEarned), [0, 0, 0, 2]);
+    const [paid] = await RoundJobRegistry.getEvents.SlotPaid({ jobId }, { fromBlock: 0n });
+    assert.deepEqual([paid!.args.slot, paid!.args.amount], [3n, 2n * slots[3]!.price]);
+    // Each drop slashed the slot's stake; the beneficiary share (slashBeneficiaryShareBps 5000) went to whoever
+    // proved the fault: the challenger twice (its bonds back), the consumer for the missed deadline.
+    for (const [i, before] of stakes.slice(0, 3).entries()) {
+      const after = await StakeManager.read.stakeOf([accounts[i]!.account.address]);
+      assert.equal(before.available + before.locked - after.available - after.locked, minStake, `${providers[i]!.name} slashed its slot's stake`);
+    }
+    assert.equal(await balance(ACCOUNT.challenger), challengerBefore + minStake);
+    assert.equal(await balance(ACCOUNT.consumer), consumerBefore - 2n * slots[3]!.price + minStake / 2n, "the consumer paid the survivor's two rounds");
   });
 
   describe("bad input", () => {
