@@ -70,8 +70,8 @@ export async function runChallengerRole(parameters: ChallengerRoleParameters): P
     },
     runTask: async (task, signal) => void (await checkAndChallenge({ ...parameters, signal }, BigInt(task.slice(TASK_PREFIX.length)))),
   });
-  // The round loop keeps its own cursor, tasks and dead letters; /healthz reports the jobs loop.
-  await Promise.all([jobs, runRoundChecker({ ...parameters, health: undefined })]);
+  // The round loop keeps its own cursor, tasks and dead letters; /healthz reports it under `loops.rounds`.
+  await Promise.all([jobs, runRoundChecker({ ...parameters, health: health?.loop("rounds") })]);
 }
 
 /** Checks job `jobId`'s result and challenges it if wrong; returns the dispute's checkpoint index, if any. */

@@ -79,8 +79,8 @@ export async function runComputeRole(parameters: ComputeRoleParameters): Promise
     },
     runTask: (task, signal) => executeJob({ ...parameters, signal }, BigInt(task.slice(TASK_PREFIX.length))),
   });
-  // The round loop keeps its own cursor, tasks and dead letters; /healthz reports the jobs loop.
-  await Promise.all([jobs, runRoundProvider({ ...parameters, health: undefined })]);
+  // The round loop keeps its own cursor, tasks and dead letters; /healthz reports it under `loops.rounds`.
+  await Promise.all([jobs, runRoundProvider({ ...parameters, health: health?.loop("rounds") })]);
 }
 
 /** Bids on job `jobId` if it is open and worth it; returns the price bid, if any. */

@@ -24,6 +24,8 @@ export type HealthReport = {
   tasks: { running: string[]; queued: string[] };
   /** The last RPC error while `unreachable`. */
   error?: string;
+  /** The role's other loops by name (e.g. compute's distributed jobs), each counted in `status`. */
+  loops?: Record<string, HealthReport>;
 };
 
 /** What the role's loop tells its health. */
@@ -43,7 +45,12 @@ export type RoleHealth = {
   readonly role: string;
   update(patch: HealthUpdate): void;
   report(): HealthReport;
+  /** The health of another loop of the same role, reported under `loops[name]`; the role's status is the worse of all. */
+  loop(name: string): RoleHealth;
 };
+
+/** Statuses from best to worst: a role is as healthy as its least healthy loop. */
+const SEVERITY: HealthStatus[] = ["ok", "degraded", "starting", "unreachable", "stopping"];
 
 /**
  * The health of role `role`, `starting` until its loop says it follows the chain.
@@ -52,9 +59,11 @@ export type RoleHealth = {
  * const health = createRoleHealth("compute");
  * health.update({ phase: "following", cursor: 120n, lastBlock: 120n, lag: 0n });
  * health.report().status; // "ok"
+ * const rounds = health.loop("rounds"); // health.report() is "starting" until `rounds` follows too
  */
 export function createRoleHealth(role: string): RoleHealth {
   const state: HealthUpdate = { phase: "starting", deadLetters: 0, tasks: { running: [], queued: [] } };
+  const loops = new Map<string, RoleHealth>();
   const number = (value: bigint | undefined) => (value === undefined ? null : Number(value));
   const status = (): HealthStatus => {
     if (state.phase === "stopping") return "stopping";
@@ -65,15 +74,25 @@ export function createRoleHealth(role: string): RoleHealth {
   return {
     role,
     update: (patch) => void Object.assign(state, patch),
-    report: () => ({
-      status: status(),
-      role,
-      cursor: number(state.cursor),
-      lastBlock: number(state.lastBlock),
-      lag: number(state.lag),
-      deadLetters: state.deadLetters!,
-      tasks: { running: [...state.tasks!.running], queued: [...state.tasks!.queued] },
-      ...(state.rpcError === undefined ? {} : { error: state.rpcError }),
-    }),
+    report: () => {
+      const others = Object.fromEntries([...loops].map(([name, loop]) => [name, loop.report()]));
+      const worst = Object.values(others).reduce((worse, { status }) => (SEVERITY.indexOf(status) > SEVERITY.indexOf(worse) ? status : worse), status());
+      return {
+        status: worst,
+        role,
+        cursor: number(state.cursor),
+        lastBlock: number(state.lastBlock),
+        lag: number(state.lag),
+        deadLetters: state.deadLetters!,
+        tasks: { running: [...state.tasks!.running], queued: [...state.tasks!.queued] },
+        ...(state.rpcError === undefined ? {} : { error: state.rpcError }),
+        ...(loops.size === 0 ? {} : { loops: others }),
+      };
+    },
+    loop(name) {
+      const loop = loops.get(name) ?? createRoleHealth(`${role}-${name}`);
+      loops.set(name, loop);
+      return loop;
+    },
   };
 }

@@ -58,6 +58,13 @@ describe("role commands: GET /healthz on every role", { timeout: 300_000 }, () =
         assert.equal(report.lag, 0, `${keeper.name} caught up`);
         assert.ok(report.lastBlock! >= head && report.cursor === report.lastBlock! + 1, `${keeper.name}: cursor ${report.cursor} after block ${report.lastBlock}`);
       }
+      // compute and challenger follow distributed jobs in a second loop, reported beside the first.
+      const rounds = report.loops?.rounds;
+      if (keeper.name === "compute" || keeper.name === "challenger") {
+        assert.deepEqual([rounds?.role, rounds?.status, rounds?.deadLetters], [`${keeper.name}-rounds`, "ok", 0], `${keeper.name}'s rounds loop`);
+      } else {
+        assert.equal(rounds, undefined, `${keeper.name} runs one loop`);
+      }
     }
   });
 
