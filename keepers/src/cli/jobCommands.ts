@@ -7,7 +7,7 @@ import { VeritrainError } from "../errors.ts";
 import { checkSplitsFit } from "../jobs/checkSplitsFit.ts";
 import { mnistSplitSizes } from "../datasets/mnistSplitSizes.ts";
 import { defaultJobSpec, defaultRoundJobSpec } from "../jobs/defaultJobSpec.ts";
-import { postRoundJob, readRoundJob, RoundJobStatus } from "../roundJobs/roundJobOnChain.ts";
+import { postRoundJob, readRoundJob, ROUND_JOB_STATUS_NAMES, RoundJobStatus, slotsIn } from "../roundJobs/roundJobOnChain.ts";
 import { MAX_SLOTS, validateRoundJobSpec, type RoundJobSpec } from "../rounds/roundJobSpec.ts";
 import { fetchDatasetManifest } from "../jobs/fetchDatasetManifest.ts";
 import { JOB_STATUS_NAMES, JobStatus, postJob, readJob } from "../jobs/jobOnChain.ts";
@@ -26,6 +26,14 @@ const DEADLINE_OF: Partial<Record<(typeof JOB_STATUS_NAMES)[number], string>> = 
   Bidding: "the auction ends",
   Assigned: "the result is due",
   Submitted: "the challenge window closes",
+};
+
+/** What a distributed job's deadline ends, by status. */
+const ROUND_DEADLINE_OF: Partial<Record<(typeof ROUND_JOB_STATUS_NAMES)[number], string>> = {
+  Bidding: "the auction ends",
+  Training: "the round's updates are due",
+  Aggregating: "the round's aggregate is due",
+  Aggregated: "the round's challenge window closes",
 };
 
 /**
@@ -120,7 +128,7 @@ export function registerJobCommands(program: Command): void {
             ["model", modelCid.toString()],
             ["served at", endpoint ?? "-"],
           ]),
-          ...(o.wait ? [rounds === undefined ? `serving spec and model until a result is submitted (Ctrl-C stops); follow it with: veritrain job status ${jobId}` : "serving spec and model until the job ends (Ctrl-C stops)"] : []),
+          ...(o.wait ? [rounds === undefined ? `serving spec and model until a result is submitted (Ctrl-C stops); follow it with: veritrain job status ${jobId}` : `serving spec and model until the job ends (Ctrl-C stops); follow it with: veritrain job status --distributed ${jobId}`] : []),
         ]);
         if (o.wait) {
           // Serving outlives an RPC outage: the status is asked again until the job leaves the auction and execution.
@@ -151,13 +159,37 @@ export function registerJobCommands(program: Command): void {
     });
 
   declareKeyUse(job.command("status <jobId>"), "reads")
-    .description("print a job as JobRegistry stores it: status, consumer, provider, price, reward, deadlines, claimed metric, result digests")
-    .action(async (id: string, _o, command: Command) => {
+    .description("print a job as JobRegistry stores it: status, consumer, provider, price, reward, deadlines, claimed metric, result digests; with --distributed, a RoundJobRegistry job: its round, slots and aggregates")
+    .option("--distributed", "the job is a distributed one (posted with --providers or a spec with `distributed`)")
+    .action(async (id: string, o, command: Command) => {
       const jobId = BigInt(parseCount(id, "jobId", 1));
       const { runtime, chain } = await setUpCommand(command, "job-status");
       try {
-        const job = await readJob(chain, jobId);
         const tokens = await tokenFormatter(chain);
+        if (o.distributed) {
+          const job = await readRoundJob(chain, jobId);
+          const status = ROUND_JOB_STATUS_NAMES[job.status]!;
+          const slots = await chain.contracts.RoundJobRegistry.read.slotsOf([jobId]);
+          const done = job.status === RoundJobStatus.Finalized ? job.rounds : job.round;
+          const aggregates = await Promise.all(Array.from({ length: done }, (_, round) => chain.contracts.RoundJobRegistry.read.aggregateOf([jobId, round])));
+          const running = job.status >= RoundJobStatus.Training && job.status <= RoundJobStatus.Disputed;
+          printOutput(command, { jobId, ...job, status, slots, aggregates }, [
+            ...table([
+              ["job", `${jobId} (${status}, distributed)`],
+              ["round", running ? `${job.round + 1} of ${job.rounds} (committed: ${slotsIn(job.committedMask).join(", ") || "none"})` : `${job.round} of ${job.rounds} done`],
+              ["dataset", String(job.datasetId)],
+              ["consumer", job.consumer],
+              ["price limit", `${tokens(job.priceLimit)} per slot per round`],
+              ["min stake", tokens(job.minStake)],
+              ["deadline", `${new Date(job.deadline * 1000).toISOString()} (${ROUND_DEADLINE_OF[status] ?? "-"})`],
+              ["spec", job.specDigest],
+            ]),
+            ...slots.map((slot, s) => `slot ${s}: ${slot.provider}  ${tokens(slot.price)} per round  ${slot.roundsEarned} rounds earned${job.status === RoundJobStatus.Bidding ? "  (bid held)" : slot.active ? "" : "  (dropped)"}`),
+            ...aggregates.map((digest, round) => `round ${round}: global model ${digest}`),
+          ]);
+          return;
+        }
+        const job = await readJob(chain, jobId);
         const status = JOB_STATUS_NAMES[job.status];
         const submitted = job.weightsDigest !== zeroHash;
         printOutput(command, { jobId, ...job, status }, table([
@@ -180,16 +212,29 @@ export function registerJobCommands(program: Command): void {
     });
 
   declareKeyUse(job.command("list"), "reads")
-    .description("list the posted jobs, newest first: id, status, dataset, consumer, reward, claimed metric")
+    .description("list the posted jobs, newest first: id, status, dataset, consumer, reward, claimed metric; with --distributed, RoundJobRegistry's jobs: id, status, round, slots, dataset, consumer, price limit")
     .option("--limit <n>", "at most this many", "20")
+    .option("--distributed", "list the distributed jobs instead")
     .action(async (o, command: Command) => {
       const limit = parseCount(o.limit, "--limit", 1);
       const { runtime, chain } = await setUpCommand(command, "job-list");
       try {
-        const count = await chain.contracts.JobRegistry.read.jobCount();
-        const ids = Array.from({ length: Math.min(limit, Number(count)) }, (_, i) => count - BigInt(i));
-        const jobs = await Promise.all(ids.map(async (jobId) => ({ jobId, ...(await chain.contracts.JobRegistry.read.getJob([jobId])) })));
         const tokens = await tokenFormatter(chain);
+        const registry = o.distributed ? chain.contracts.RoundJobRegistry : chain.contracts.JobRegistry;
+        const count = await registry.read.jobCount();
+        const ids = Array.from({ length: Math.min(limit, Number(count)) }, (_, i) => count - BigInt(i));
+        if (o.distributed) {
+          const jobs = await Promise.all(ids.map(async (jobId) => ({ jobId, ...(await chain.contracts.RoundJobRegistry.read.getRoundJob([jobId])) })));
+          printOutput(
+            command,
+            { count, jobs: jobs.map((j) => ({ jobId: j.jobId, status: ROUND_JOB_STATUS_NAMES[j.status], round: j.round, rounds: j.rounds, slots: j.slots, datasetId: j.datasetId, consumer: j.consumer, priceLimit: j.priceLimit })) },
+            jobs.length === 0
+              ? ["no distributed job posted yet"]
+              : jobs.map((j) => `job ${String(j.jobId).padStart(3)}  ${ROUND_JOB_STATUS_NAMES[j.status]!.padEnd(11)}  round ${j.round}/${j.rounds}  ${j.slots} slots  dataset ${j.datasetId}  ${j.consumer}  ${tokens(j.priceLimit)}`),
+          );
+          return;
+        }
+        const jobs = await Promise.all(ids.map(async (jobId) => ({ jobId, ...(await chain.contracts.JobRegistry.read.getJob([jobId])) })));
         printOutput(
           command,
           { count, jobs: jobs.map((j) => ({ jobId: j.jobId, status: JOB_STATUS_NAMES[j.status], datasetId: j.datasetId, consumer: j.consumer, reward: j.reward, metric: j.metric })) },

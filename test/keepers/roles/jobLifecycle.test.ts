@@ -568,6 +568,18 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
     }
     assert.equal(await balance(ACCOUNT.challenger), challengerBefore + minStake);
     assert.equal(await balance(ACCOUNT.consumer), consumerBefore - 2n * slots[3]!.price + minStake / 2n, "the consumer paid the survivor's two rounds");
+
+    // What the consumer's CLI shows of it.
+    const cli = (...args: string[]) => runCli(ACCOUNT.consumer, [...cliArgs(join(work, "cli-status")), "job", ...args]);
+    const status = await cli("status", "--distributed", jobId.toString());
+    assert.equal(status.code, 0, status.stderr);
+    const shown = JSON.parse(status.stdout);
+    assert.deepEqual([shown.status, shown.round, shown.rounds], ["Finalized", 2, 2]);
+    assert.deepEqual(shown.slots.map((s: { active: boolean; roundsEarned: number }) => [s.active, s.roundsEarned]), [[false, 0], [false, 0], [false, 0], [true, 2]]);
+    assert.deepEqual(shown.aggregates, [await RoundJobRegistry.read.aggregateOf([jobId, 0]), await RoundJobRegistry.read.aggregateOf([jobId, 1])]);
+    const list = await cli("list", "--distributed", "--limit", "1");
+    assert.equal(list.code, 0, list.stderr);
+    assert.deepEqual(JSON.parse(list.stdout).jobs.map((j: { jobId: string; status: string }) => [j.jobId, j.status]), [[jobId.toString(), "Finalized"]]);
   });
 
   describe("bad input", () => {
@@ -575,6 +587,9 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
       const status = await runCli(ACCOUNT.consumer, [...cliArgs(join(work, "cli-status")), "job", "status", "999"]);
       assert.equal(status.code, 1);
       assert.match(status.stderr, /^error \[JOB_UNKNOWN\]: job 999 does not exist \(jobs run from 1 to \d+\)$/m);
+      const round = await runCli(ACCOUNT.consumer, [...cliArgs(join(work, "cli-status")), "job", "status", "--distributed", "999"]);
+      assert.equal(round.code, 1);
+      assert.match(round.stderr, /^error \[JOB_UNKNOWN\]: round job 999 does not exist \(round jobs run from 1 to \d+\)$/m);
       await assert.rejects(loadJob({ chain: chains[ACCOUNT.consumer]!, store: consumerStore, jobId: 999n, log: silent }), { code: "JOB_UNKNOWN" });
     });
 
