@@ -9,12 +9,16 @@
  * 2. Poisoning: P = 10 slots, 3 of them Byzantine (slots 0–2), every rule against every attack
  *    (none, sign flip ×10, label flip, boosted label flip ×10, Gaussian noise σ = 0.1): test accuracy.
  *
- * The last line is one JSON object: accuracy_gap_p4, bytes_per_round, round_seconds,
- * test_accuracy, attack_accuracy (rule → attack → accuracy in %).
+ * 3. Gas: a 4-slot job's update commitment and aggregate on the in-process Hardhat network
+ *    (bench/gas.ts's `measureRoundJobGas`, contracts compiled first).
  *
- *   npm run bench:distributed -- [--rounds 10] [--steps 3440] [--attack-rounds 8] [--attack-steps 10] [--threads 2]
+ * The last line is one JSON object: accuracy_gap_p4, update_commit_gas, aggregate_gas,
+ * bytes_per_round, round_seconds, test_accuracy, attack_accuracy (rule → attack → accuracy in %).
+ *
+ *   npm run bench:distributed -- [--rounds 10] [--steps 344] [--attack-rounds 8] [--attack-steps 10] [--threads 2]
  */
 import { Command } from "commander";
+import { buildContracts, measureRoundJobGas } from "./gas.ts";
 import { performance } from "node:perf_hooks";
 import { testAccuracyBps } from "../keepers/src/compute/testAccuracy.ts";
 import { aggregateRound } from "../keepers/src/rounds/aggregateRound.ts";
@@ -161,9 +165,13 @@ for (const [name, rule] of Object.entries(RULES)) {
     log(`P=10 ${name.padEnd(12)} ${attack.padEnd(17)} accuracy ${attackAccuracy[name][attack].toFixed(2)}%`);
   }
 }
+buildContracts();
+const gas = await measureRoundJobGas();
+log(`gas: update commitment ${gas.update_commit_gas}, aggregate ${gas.aggregate_gas}`);
 log(`done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
 console.log(JSON.stringify({
   accuracy_gap_p4: Number((scaling["1"]!.accuracy - scaling["4"]!.accuracy).toFixed(2)),
+  ...gas,
   test_accuracy: Object.fromEntries(Object.entries(scaling).map(([k, v]) => [k, v.accuracy])),
   round_seconds: Object.fromEntries(Object.entries(scaling).map(([k, v]) => [k, Number(v.roundSeconds.toFixed(3))])),
   bytes_per_round: Object.fromEntries(Object.entries(scaling).map(([k, v]) => [k, v.bytesPerRound])),

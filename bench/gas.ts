@@ -292,7 +292,7 @@ export async function measureCommitteeCallbackGas(): Promise<Pick<GasReport, "co
 }
 
 /** Compiles the contracts (a no-op when up to date), so the bench runs on a fresh clone. */
-function buildContracts() {
+export function buildContracts() {
   const require = createRequire(import.meta.url);
   const cli = join(dirname(require.resolve("hardhat/package.json")), require("hardhat/package.json").bin.hardhat);
   try {

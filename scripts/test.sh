@@ -33,6 +33,9 @@ finish_lanes() {
 }
 
 # Compile, the app's ABIs (test/app imports them), subgraph build, type-check (keepers and app), Solidity tests.
+# Last, the devnets' build (Ignition's production profile: the same solc input and bytecode, no Solidity
+# tests): Hardhat rewrites artifacts/ whenever the profile changes, so a devnet compiling it first would do so
+# under the contract test files running beside it; built here, every devnet start finds it up to date.
 default_build() {
   set -e
   hardhat compile --quiet
@@ -41,6 +44,7 @@ default_build() {
   tsc -p .
   tsc -p app
   hardhat test solidity --network default
+  hardhat --build-profile production compile --no-tests --quiet
 }
 
 # The contracts as Cardona runs them (shanghai: docs/deployment.md), then every network's build scanned.
