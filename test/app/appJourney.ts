@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { createPublicClient, http, zeroHash, type Address, type Hex } from "viem";
-import { privateKeyToAddress } from "viem/accounts";
 import { RoundJobRegistryAbi } from "../../app/src/generated/abis.ts";
 import { weightsFileCid } from "../../keepers/src/jobs/weightsFileCid.ts";
 import { mnistTestAccuracy } from "../../keepers/src/training/onnxRuntimeEvaluation.ts";
@@ -13,8 +12,6 @@ export type AppJourneyParameters = {
   rpcUrl: string;
   /** A funded key (tokens and ETH) that has never staked: the injected test wallet signs with it. */
   privateKey: Hex;
-  /** The devnet's compute provider, whose audit page is opened once it was paid. */
-  provider: Hex;
   /** Bound of the wait for the posted job to be finalized. */
   jobTimeoutMs?: number;
 };
@@ -24,14 +21,14 @@ export type AppJourneyParameters = {
  * the injected EIP-6963 test wallet; stake (bad input refused before any transaction, a revert
  * decoded into the contract's sentence, a rejection in the wallet leaving the balances as they were);
  * post a LeNet-5 job paid with a permit; watch it to Finalized; evaluate the trained model in the
- * browser and draw a digit; verify a storage proof in the browser; open the dataset and the
- * provider's audit pages. Every page gets a screenshot in app/screenshots/ and passes the
+ * browser and draw a digit; verify a storage proof in the browser; open the dataset and the audit
+ * page of the provider that won the job (any of the devnet's compute keepers). Every page gets a screenshot in app/screenshots/ and passes the
  * accessibility basics.
  *
  * @example
- * await appJourney({ appUrl, rpcUrl, privateKey, provider });
+ * await appJourney({ appUrl, rpcUrl, privateKey });
  */
-export async function appJourney({ appUrl, rpcUrl, privateKey, provider, jobTimeoutMs = 600_000 }: AppJourneyParameters): Promise<void> {
+export async function appJourney({ appUrl, rpcUrl, privateKey, jobTimeoutMs = 600_000 }: AppJourneyParameters): Promise<void> {
   const app = await openApp({ appUrl, privateKey, rpcUrl, chainId: 31337 });
   const { page } = app;
   const visit = async (hash: string, name: string, ready: () => Promise<unknown>) => {
@@ -48,7 +45,8 @@ export async function appJourney({ appUrl, rpcUrl, privateKey, provider, jobTime
     await stake(app);
     const jobId = await postJob(app, jobTimeoutMs);
     await visit(`/jobs/${jobId}`, "job-finalized", () => page.getByTestId("job-history-event").first().waitFor());
-    await useTrainedModel(app, await nodeAccuracy(appUrl, jobId));
+    const job = await indexedJob(appUrl, jobId);
+    await useTrainedModel(app, await nodeAccuracy(appUrl, job.weightsDigest));
 
     await visit("/datasets", "datasets", () => page.getByTestId("dataset-row").first().waitFor());
     await visit("/datasets/1", "dataset", () => page.getByTestId("proof-row").first().waitFor({ timeout: 180_000 }));
@@ -59,7 +57,7 @@ export async function appJourney({ appUrl, rpcUrl, privateKey, provider, jobTime
     await app.shot("dataset-proof-verified");
 
     await visit("/jobs", "jobs", () => page.getByTestId("job-row").first().waitFor());
-    await visit(`/accounts/${privateKeyToAddress(provider).toLowerCase()}`, "provider", () => page.getByTestId("account-job-row").first().waitFor());
+    await visit(`/accounts/${job.provider.toLowerCase()}`, "provider", () => page.getByTestId("account-job-row").first().waitFor());
     await visit("/jobs/new", "post-job", () => page.getByTestId("post-job-form").waitFor());
   } catch (error) {
     // What the page showed when the journey stopped.
@@ -124,12 +122,16 @@ async function postJob({ page, shot }: AppBrowser, timeoutMs: number): Promise<s
   return jobId;
 }
 
-/** The job's trained model, fetched through the gateway, evaluated by onnxruntime-node on MNIST's 10,000 test images (`job result --evaluate`). */
-async function nodeAccuracy(appUrl: string, jobId: string): Promise<number> {
+/** A job as the subgraph has it: who trained it and its weights digest. */
+async function indexedJob(appUrl: string, jobId: string): Promise<{ provider: Address; weightsDigest: Hex }> {
   const config = (await (await fetch(new URL("config.json", appUrl))).json()) as { subgraphUrl: string };
-  const answer = await fetch(config.subgraphUrl, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: `{ job(id: "${jobId}") { weightsDigest } }` }) });
-  const { data } = (await answer.json()) as { data: { job: { weightsDigest: Hex } } };
-  const model = new Uint8Array(await (await fetch(new URL(`ipfs/${weightsFileCid(data.job.weightsDigest)}?format=raw`, appUrl))).arrayBuffer());
+  const answer = await fetch(config.subgraphUrl, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: `{ job(id: "${jobId}") { provider weightsDigest } }` }) });
+  return ((await answer.json()) as { data: { job: { provider: Address; weightsDigest: Hex } } }).data.job;
+}
+
+/** The job's trained model, fetched through the gateway, evaluated by onnxruntime-node on MNIST's 10,000 test images (`job result --evaluate`). */
+async function nodeAccuracy(appUrl: string, weightsDigest: Hex): Promise<number> {
+  const model = new Uint8Array(await (await fetch(new URL(`ipfs/${weightsFileCid(weightsDigest)}?format=raw`, appUrl))).arrayBuffer());
   return (await mnistTestAccuracy(model)).accuracy;
 }
 
