@@ -50,7 +50,9 @@ export default function RoundJobPage({ id }: { id: string }) {
               <table className="facts">
                 <tbody>
                   <tr><th scope="row">Progress</th><td data-testid="round-job-progress">{roundProgress({ status, currentRound, roundCount: job.roundCount })}</td></tr>
-                  <tr><th scope="row">{phase ?? "Current phase ends"}</th><td data-testid="round-job-deadline">{phase === undefined ? "–" : <><Time seconds={deadline} /> — <Countdown deadline={deadline} now={now} /></>}</td></tr>
+                  {phase !== undefined && <tr><th scope="row">{phase}</th><td data-testid="round-job-deadline"><Time seconds={deadline} /> — <Countdown deadline={deadline} now={now} /></td></tr>}
+                  {status === "Disputed" && <tr><th scope="row">Clock stopped</th><td>until the dispute's verdict (below)</td></tr>}
+                  {job.endedAt !== null && <tr><th scope="row">Ended</th><td><Time seconds={job.endedAt} /></td></tr>}
                   <tr><th scope="row">Consumer</th><td><AccountLink address={job.consumer} /></td></tr>
                   <tr><th scope="row">Dataset</th><td><Link href={`/datasets/${job.dataset.id}`}>Dataset {job.dataset.id}</Link></td></tr>
                   <tr><th scope="row">Posted</th><td><Time seconds={job.postedAt} /></td></tr>

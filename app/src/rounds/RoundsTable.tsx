@@ -15,7 +15,7 @@ const list = (slots: number[]) => (slots.length === 0 ? "none" : slots.join(", "
  */
 export function RoundsTable({ rows }: { rows: readonly RoundRow[] }) {
   return (
-    <table data-testid="rounds-table">
+    <table className="compact" data-testid="rounds-table">
       <thead>
         <tr>
           <th scope="col">Round</th><th scope="col">Started</th><th scope="col">Training deadline</th><th scope="col">Training</th><th scope="col">Aggregation deadline</th>
