@@ -9,10 +9,8 @@ import { describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createPublicClient, http } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { devAccountKey } from "../keepers/src/devnet/devAccounts.ts";
 import { readLogLines } from "../keepers/src/devnet/keeperProcess.ts";
-import { DEVNET_ACCOUNTS } from "../keepers/src/devnet/launchDevnet.ts";
-import { appJourney } from "./app/appJourney.ts";
+import { appJourney, roundJobJourney } from "./app/appJourney.ts";
 
 // The keepers take PORT+1…PORT+30, their health endpoints PORT+1000…PORT+1030.
 const PORT = Number(process.env.VERITRAIN_DEVNET_TEST_PORT ?? 8601);
@@ -25,20 +23,28 @@ describe("npm run devnet (scripts/devnet.ts, the README's main command)", () => 
     assert.match(stderr, /^devnet: error \[CLI_ARGUMENT_INVALID\]: --port must be an integer/m);
   });
 
-  it("starts the chain and every keeper as processes, ingests MNIST with plain progress lines on a pipe, serves a new user's own job (the README's commands) and the web app's whole journey in Chromium, and stops all of them on SIGTERM", { timeout: 1_200_000 }, async () => {
+  it("starts the chain and every keeper as processes, ingests MNIST with plain progress lines on a pipe, serves a new user's own job (the README's commands) and the web app's whole journey in Chromium, shows its distributed job as the chain has it, and stops all of them on SIGTERM", { timeout: 1_800_000 }, async () => {
     const directory = mkdtempSync(join(tmpdir(), "veritrain-devnet-"));
-    const devnet = spawn(process.execPath, ["scripts/devnet.ts", "--port", String(PORT), "--dir", directory, "--images", "500", "--train-images", "200", "--test-images", "100", "--keep-running"], { cwd: root, stdio: ["ignore", "ignore", "pipe"] });
+    // The devnet's own job is a distributed one (2 slots × 2 rounds); the web app's journey posts a single-provider job beside it.
+    const devnet = spawn(process.execPath, ["scripts/devnet.ts", "--port", String(PORT), "--dir", directory, "--images", "500", "--train-images", "200", "--test-images", "100", "--providers", "2", "--rounds", "2", "--local-steps", "5", "--keep-running"], { cwd: root, stdio: ["ignore", "ignore", "pipe"] });
     try {
-      let ingested = false;
       const console: string[] = [];
-      for await (const line of createInterface({ input: devnet.stderr! })) {
-        console.push(line);
-        if (/^devnet: dataset 1 \(\S+\) stored and accepted by its 11 holders/.test(line)) {
-          ingested = true;
-          break;
+      // One reader for the whole run, so that no line is lost between two waits.
+      const lines = createInterface({ input: devnet.stderr! })[Symbol.asyncIterator]();
+      const lineMatching = async (pattern: RegExp) => {
+        for (let next = await lines.next(); !next.done; next = await lines.next()) {
+          console.push(next.value);
+          const match = pattern.exec(next.value);
+          if (match !== null) return match;
         }
-      }
+        return undefined;
+      };
+      const ingested = await lineMatching(/^devnet: dataset 1 \(\S+\) stored and accepted by its 11 holders/);
       assert.ok(ingested, "the devnet reported the dataset stored and accepted");
+      // Posted after the first audit round, once the extra compute keeper is funded and staked by the
+      // deployer's account, which `devnet fund` below also sends from: waiting keeps their nonces apart.
+      const roundJob = await lineMatching(/^devnet: distributed job (\d+) posted: /);
+      assert.ok(roundJob, "the devnet posted its distributed job");
       // Not a TTY: every line is a plain "devnet: …" line (no JSON log line, no compiler warning, no animation).
       assert.deepEqual(console.filter((line) => !line.startsWith("devnet: ") || line.includes("\r")), []);
       assert.ok(console.some((line) => line === `devnet: subgraph: http://127.0.0.1:${PORT + 1}/subgraphs/name/veritrain`), "the subgraph's URL is printed once the indexer is up");
@@ -67,7 +73,8 @@ describe("npm run devnet (scripts/devnet.ts, the README's main command)", () => 
       // compute keeper keeps trying to fetch it until its bidding closes, bidding on nothing else meanwhile.
       const browserUser = generatePrivateKey();
       assert.match(veritrain("devnet", "fund", privateKeyToAccount(browserUser).address), /received 1000 VTT/);
-      await appJourney({ appUrl: `${gatewayUrl}/`, rpcUrl: `http://127.0.0.1:${PORT}`, privateKey: browserUser, provider: devAccountKey(DEVNET_ACCOUNTS.compute) });
+      await appJourney({ appUrl: `${gatewayUrl}/`, rpcUrl: `http://127.0.0.1:${PORT}`, privateKey: browserUser });
+      await roundJobJourney({ appUrl: `${gatewayUrl}/`, rpcUrl: `http://127.0.0.1:${PORT}`, jobId: BigInt(roundJob[1]!) });
 
       const peers = readFileSync(join(directory, "job-peers"), "utf8").trim().split(" ");
       assert.equal(peers.length, 11, "compute, challenger and 9 validators");

@@ -12,6 +12,7 @@ const DatasetPage = lazy(() => import("./pages/DatasetPage.tsx"));
 const JobsPage = lazy(() => import("./pages/JobsPage.tsx"));
 const PostJobPage = lazy(() => import("./pages/PostJobPage.tsx"));
 const JobPage = lazy(() => import("./pages/JobPage.tsx"));
+const RoundJobPage = lazy(() => import("./pages/RoundJobPage.tsx"));
 const AccountPage = lazy(() => import("./pages/AccountPage.tsx"));
 
 /**
@@ -44,6 +45,7 @@ export function App() {
             <Route path="/jobs" component={JobsPage} />
             <Route path="/jobs/new" component={PostJobPage} />
             <Route path="/jobs/:id">{({ id }) => <JobPage id={id} />}</Route>
+            <Route path="/round-jobs/:id">{({ id }) => <RoundJobPage id={id} />}</Route>
             <Route path="/accounts/:address">{({ address }) => <AccountPage address={address} />}</Route>
             <Route><h1>Not found</h1><p>No page here. <Link href="/">Back to the overview</Link>.</p></Route>
           </Switch>

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import type { Hex } from "viem";
-import { privateKeyToAddress } from "viem/accounts";
+import { createPublicClient, http, zeroHash, type Address, type Hex } from "viem";
+import { RoundJobRegistryAbi } from "../../app/src/generated/abis.ts";
 import { weightsFileCid } from "../../keepers/src/jobs/weightsFileCid.ts";
 import { mnistTestAccuracy } from "../../keepers/src/training/onnxRuntimeEvaluation.ts";
 import { accessibilityBasics } from "../harness/accessibilityBasics.ts";
@@ -12,8 +12,6 @@ export type AppJourneyParameters = {
   rpcUrl: string;
   /** A funded key (tokens and ETH) that has never staked: the injected test wallet signs with it. */
   privateKey: Hex;
-  /** The devnet's compute provider, whose audit page is opened once it was paid. */
-  provider: Hex;
   /** Bound of the wait for the posted job to be finalized. */
   jobTimeoutMs?: number;
 };
@@ -23,14 +21,14 @@ export type AppJourneyParameters = {
  * the injected EIP-6963 test wallet; stake (bad input refused before any transaction, a revert
  * decoded into the contract's sentence, a rejection in the wallet leaving the balances as they were);
  * post a LeNet-5 job paid with a permit; watch it to Finalized; evaluate the trained model in the
- * browser and draw a digit; verify a storage proof in the browser; open the dataset and the
- * provider's audit pages. Every page gets a screenshot in app/screenshots/ and passes the
+ * browser and draw a digit; verify a storage proof in the browser; open the dataset and the audit
+ * page of the provider that won the job (any of the devnet's compute keepers). Every page gets a screenshot in app/screenshots/ and passes the
  * accessibility basics.
  *
  * @example
- * await appJourney({ appUrl, rpcUrl, privateKey, provider });
+ * await appJourney({ appUrl, rpcUrl, privateKey });
  */
-export async function appJourney({ appUrl, rpcUrl, privateKey, provider, jobTimeoutMs = 600_000 }: AppJourneyParameters): Promise<void> {
+export async function appJourney({ appUrl, rpcUrl, privateKey, jobTimeoutMs = 600_000 }: AppJourneyParameters): Promise<void> {
   const app = await openApp({ appUrl, privateKey, rpcUrl, chainId: 31337 });
   const { page } = app;
   const visit = async (hash: string, name: string, ready: () => Promise<unknown>) => {
@@ -47,7 +45,8 @@ export async function appJourney({ appUrl, rpcUrl, privateKey, provider, jobTime
     await stake(app);
     const jobId = await postJob(app, jobTimeoutMs);
     await visit(`/jobs/${jobId}`, "job-finalized", () => page.getByTestId("job-history-event").first().waitFor());
-    await useTrainedModel(app, await nodeAccuracy(appUrl, jobId));
+    const job = await indexedJob(appUrl, jobId);
+    await useTrainedModel(app, await nodeAccuracy(appUrl, job.weightsDigest));
 
     await visit("/datasets", "datasets", () => page.getByTestId("dataset-row").first().waitFor());
     await visit("/datasets/1", "dataset", () => page.getByTestId("proof-row").first().waitFor({ timeout: 180_000 }));
@@ -58,7 +57,7 @@ export async function appJourney({ appUrl, rpcUrl, privateKey, provider, jobTime
     await app.shot("dataset-proof-verified");
 
     await visit("/jobs", "jobs", () => page.getByTestId("job-row").first().waitFor());
-    await visit(`/accounts/${privateKeyToAddress(provider).toLowerCase()}`, "provider", () => page.getByTestId("account-job-row").first().waitFor());
+    await visit(`/accounts/${job.provider.toLowerCase()}`, "provider", () => page.getByTestId("account-job-row").first().waitFor());
     await visit("/jobs/new", "post-job", () => page.getByTestId("post-job-form").waitFor());
   } catch (error) {
     // What the page showed when the journey stopped.
@@ -123,12 +122,16 @@ async function postJob({ page, shot }: AppBrowser, timeoutMs: number): Promise<s
   return jobId;
 }
 
-/** The job's trained model, fetched through the gateway, evaluated by onnxruntime-node on MNIST's 10,000 test images (`job result --evaluate`). */
-async function nodeAccuracy(appUrl: string, jobId: string): Promise<number> {
+/** A job as the subgraph has it: who trained it and its weights digest. */
+async function indexedJob(appUrl: string, jobId: string): Promise<{ provider: Address; weightsDigest: Hex }> {
   const config = (await (await fetch(new URL("config.json", appUrl))).json()) as { subgraphUrl: string };
-  const answer = await fetch(config.subgraphUrl, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: `{ job(id: "${jobId}") { weightsDigest } }` }) });
-  const { data } = (await answer.json()) as { data: { job: { weightsDigest: Hex } } };
-  const model = new Uint8Array(await (await fetch(new URL(`ipfs/${weightsFileCid(data.job.weightsDigest)}?format=raw`, appUrl))).arrayBuffer());
+  const answer = await fetch(config.subgraphUrl, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: `{ job(id: "${jobId}") { provider weightsDigest } }` }) });
+  return ((await answer.json()) as { data: { job: { provider: Address; weightsDigest: Hex } } }).data.job;
+}
+
+/** The job's trained model, fetched through the gateway, evaluated by onnxruntime-node on MNIST's 10,000 test images (`job result --evaluate`). */
+async function nodeAccuracy(appUrl: string, weightsDigest: Hex): Promise<number> {
+  const model = new Uint8Array(await (await fetch(new URL(`ipfs/${weightsFileCid(weightsDigest)}?format=raw`, appUrl))).arrayBuffer());
   return (await mnistTestAccuracy(model)).accuracy;
 }
 
@@ -151,4 +154,72 @@ async function useTrainedModel({ page, shot }: AppBrowser, expected: number): Pr
   await page.mouse.up();
   await page.locator('[data-testid="prediction"][data-digit]').waitFor();
   await shot("trained-model");
+}
+
+/** Parameters of {@link roundJobJourney}. */
+export type RoundJobJourneyParameters = {
+  appUrl: string;
+  rpcUrl: string;
+  /** A round job of RoundJobRegistry (the devnet's own, `--providers`). */
+  jobId: bigint;
+  /** Bound of the wait for the job to be finalized. @default 600,000 */
+  timeoutMs?: number;
+};
+
+/** RoundJobRegistry's `RoundJobStatus.Finalized`. */
+const ROUND_JOB_FINALIZED = 6;
+
+/**
+ * A reader's look at a distributed job in the web app, checked against the chain: opens
+ * `#/round-jobs/<id>` in a browser without a wallet, waits for Finalized, and compares the slots
+ * (provider, price, rounds earned, active) with `slotsOf`, each round's aggregate with
+ * `aggregateOf` and each slot's update with `commitmentOf`; then the screenshot and the
+ * accessibility basics, as for every page.
+ *
+ * @example
+ * await roundJobJourney({ appUrl, rpcUrl, jobId: 1n });
+ */
+export async function roundJobJourney({ appUrl, rpcUrl, jobId, timeoutMs = 600_000 }: RoundJobJourneyParameters): Promise<void> {
+  const config = (await (await fetch(new URL("config.json", appUrl))).json()) as { addresses: Record<string, Address> };
+  const registry = { address: config.addresses.RoundJobRegistry!, abi: RoundJobRegistryAbi } as const;
+  const client = createPublicClient({ transport: http(rpcUrl) });
+  const app = await openApp({ appUrl, rpcUrl, chainId: 31337 });
+  const { page } = app;
+  // What the page shows, from the data-* attributes of each element with this test id, in page order.
+  const shown = async (testId: string, names: string[]) =>
+    Promise.all((await page.getByTestId(testId).all()).map(async (element) => Object.fromEntries(await Promise.all(names.map(async (name) => [name, await element.getAttribute(`data-${name}`)] as const)))));
+  try {
+    await page.goto(`${appUrl}#/round-jobs/${jobId}`);
+    await page.getByTestId("round-job-status").filter({ hasText: "Finalized" }).waitFor({ timeout: timeoutMs });
+    const job = await client.readContract({ ...registry, functionName: "getRoundJob", args: [jobId] });
+    assert.equal(job.status, ROUND_JOB_FINALIZED);
+    // The status is read from the chain; the tables come from the subgraph, a block or so behind.
+    await page.locator(`[data-testid="round-row"][data-round="${job.round - 1}"]:not([data-earned=""])`).waitFor({ timeout: 30_000 });
+
+    const slots = await client.readContract({ ...registry, functionName: "slotsOf", args: [jobId] });
+    const shownSlots = await shown("slot-row", ["slot", "provider", "price", "rounds-earned", "active"]);
+    assert.deepEqual(
+      shownSlots.map((s) => ({ slot: Number(s.slot), provider: s.provider!.toLowerCase(), price: BigInt(s.price!), roundsEarned: Number(s["rounds-earned"]), active: s.active === "true" })),
+      slots.map((s, slot) => ({ slot, provider: s.provider.toLowerCase(), price: s.price, roundsEarned: s.roundsEarned, active: s.active })),
+      "the slots shown are the chain's",
+    );
+
+    const rounds = Array.from({ length: job.round }, (_, round) => round);
+    const aggregates = await Promise.all(rounds.map((round) => client.readContract({ ...registry, functionName: "aggregateOf", args: [jobId, round] })));
+    const shownRounds = await shown("round-row", ["round", "aggregate"]);
+    assert.deepEqual(shownRounds.map((r) => ({ round: Number(r.round), aggregate: r.aggregate })), rounds.map((round) => ({ round, aggregate: aggregates[round] })), "the rounds and their aggregates shown are the chain's");
+    assert.ok(aggregates.every((digest) => digest !== zeroHash), "every round of a finalized job has its aggregate");
+
+    const commitments = await Promise.all(rounds.flatMap((round) => slots.map((_, slot) => client.readContract({ ...registry, functionName: "commitmentOf", args: [jobId, round, slot] }))));
+    const shownUpdates = (await shown("contribution", ["digest"])).map((cell) => cell.digest ?? zeroHash);
+    assert.deepEqual(shownUpdates, commitments, "every slot's update in every round is the chain's commitment");
+
+    await app.shot("round-job-finalized");
+    assert.deepEqual(await accessibilityBasics(page), [], `accessibility of #/round-jobs/${jobId}`);
+  } catch (error) {
+    await app.shot("round-job-failed");
+    throw error;
+  } finally {
+    await app.close();
+  }
 }

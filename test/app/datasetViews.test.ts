@@ -2,21 +2,21 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { encodeFunctionData, zeroAddress } from "viem";
 import { manifestBlockCid, manifestCidOf } from "../../keepers/src/datasets/manifest.ts";
-import { columnsOf } from "../../app/src/datasets/columnBitmap.ts";
+import { setBits } from "../../app/src/ui/setBits.ts";
 import { chartSummary, roundChartData } from "../../app/src/datasets/roundChartData.ts";
 import { submittedProof } from "../../app/src/datasets/submittedProof.ts";
 import { StorageProofsAbi } from "../../app/src/generated/abis.ts";
 
 describe("dataset views", () => {
-  describe("columnsOf", () => {
+  describe("setBits", () => {
     it("lists the set bits of a round bitmap, ascending", () => {
-      assert.deepEqual(columnsOf("11"), [0, 1, 3]);
-      assert.deepEqual(columnsOf(1n << 40n), [40]);
-      assert.deepEqual(columnsOf("0"), []);
+      assert.deepEqual(setBits("11"), [0, 1, 3]);
+      assert.deepEqual(setBits(1n << 40n), [40]);
+      assert.deepEqual(setBits("0"), []);
     });
     it("reads a round not yet opened or closed as no column", () => {
-      assert.deepEqual(columnsOf(null), []);
-      assert.deepEqual(columnsOf(undefined), []);
+      assert.deepEqual(setBits(null), []);
+      assert.deepEqual(setBits(undefined), []);
     });
   });
 

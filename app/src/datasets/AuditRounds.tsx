@@ -1,6 +1,6 @@
 import type { Hex } from "viem";
 import { AccountLink, Time } from "../ui/format.tsx";
-import { columnsOf } from "./columnBitmap.ts";
+import { setBits } from "../ui/setBits.ts";
 import type { DatasetRound } from "./datasetQuery.ts";
 import { VerifyProofButton } from "./VerifyProofButton.tsx";
 
@@ -21,8 +21,8 @@ export function AuditRounds({ datasetId, rounds, boundKeyHash }: { datasetId: st
             <tbody>
               <tr><th scope="row">Seed</th><td><code>{round.seed ?? "awaiting the VRF"}</code></td></tr>
               <tr><th scope="row">Deadline</th><td><Time seconds={round.deadline} /></td></tr>
-              <tr><th scope="row">Audited columns</th><td>{list(columnsOf(round.audited))}</td></tr>
-              <tr><th scope="row">Proved columns</th><td>{round.status === "Closed" ? list(columnsOf(round.proved)) : "counted at close"}</td></tr>
+              <tr><th scope="row">Audited columns</th><td>{list(setBits(round.audited))}</td></tr>
+              <tr><th scope="row">Proved columns</th><td>{round.status === "Closed" ? list(setBits(round.proved)) : "counted at close"}</td></tr>
             </tbody>
           </table>
           {round.proofs.length === 0 ? (

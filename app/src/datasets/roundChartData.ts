@@ -1,4 +1,4 @@
-import { columnsOf } from "./columnBitmap.ts";
+import { setBits } from "../ui/setBits.ts";
 
 /** An audit round as the dataset page reads it from the subgraph. */
 export type ChartRound = {
@@ -30,7 +30,7 @@ export function roundChartData(rounds: readonly ChartRound[]): RoundBar[] {
   return [...rounds]
     .sort((a, b) => Number(a.number) - Number(b.number))
     .map((round) => {
-      const audited = columnsOf(round.audited).length;
+      const audited = setBits(round.audited).length;
       const accepted = round.proofs.filter((proof) => proof.outcome === "Accepted").length;
       const missed = round.proofs.length - accepted;
       return { round: Number(round.number), audited, accepted, missed, pending: round.status === "Open" ? Math.max(0, audited - accepted - missed) : 0 };

@@ -1,15 +1,18 @@
+import { disputeSubject, roundVerdict } from "../rounds/roundDispute.ts";
+import type { RoundDisputeData } from "../rounds/roundJobQuery.ts";
 import { AccountLink, Time, Tokens } from "../ui/format.tsx";
 import { Countdown } from "./Countdown.tsx";
 import type { DisputeData } from "./jobQuery.ts";
 
 /**
- * A job's disputes, live: challenger, disputed checkpoint and hash, bond, the committee drawn,
- * the verdict and where the bond went.
+ * A job's disputes, live: challenger, what is disputed (a job's checkpoint; a round job's slot
+ * update or aggregate of a round) and the claimed hash, bond, the committee drawn, the verdict and
+ * where the bond went.
  *
  * @example
  * <DisputeList disputes={job.disputes} now={now} />
  */
-export function DisputeList({ disputes, now }: { disputes: DisputeData[]; now: number }) {
+export function DisputeList({ disputes, now }: { disputes: (DisputeData | RoundDisputeData)[]; now: number }) {
   return (
     <ul className="list disputes">
       {disputes.map((d) => (
@@ -18,7 +21,9 @@ export function DisputeList({ disputes, now }: { disputes: DisputeData[]; now: n
           <table className="facts">
             <tbody>
               <tr><th scope="row">Challenger</th><td><AccountLink address={d.challenger} /></td></tr>
-              <tr><th scope="row">Checkpoint</th><td>{d.checkpointIndex}, claimed hash <code className="hash">{d.claimedHash}</code></td></tr>
+              {"slot" in d
+                ? <tr><th scope="row">Disputed</th><td data-testid="dispute-subject">round {d.round.number}, {disputeSubject(d.slot)}; claimed hash <code className="hash">{d.claimedHash}</code></td></tr>
+                : <tr><th scope="row">Checkpoint</th><td>{d.checkpointIndex}, claimed hash <code className="hash">{d.claimedHash}</code></td></tr>}
               <tr><th scope="row">Bond</th><td><Tokens value={d.bond} /></td></tr>
               <tr>
                 <th scope="row">Verdict due</th>
@@ -32,7 +37,7 @@ export function DisputeList({ disputes, now }: { disputes: DisputeData[]; now: n
                     : d.committee.map((member, i) => <span key={member}>{i > 0 && ", "}<AccountLink address={member} /></span>)}
                 </td>
               </tr>
-              {d.providerWrong !== null && <tr><th scope="row">Verdict</th><td data-testid="dispute-verdict">{d.providerWrong ? "the provider was wrong: slashed, consumer refunded" : "the result stands: the challenger was wrong"}</td></tr>}
+              {d.providerWrong !== null && <tr><th scope="row">Verdict</th><td data-testid="dispute-verdict">{"slot" in d ? roundVerdict({ slot: d.slot, providerWrong: d.providerWrong }) : d.providerWrong ? "the provider was wrong: slashed, consumer refunded" : "the result stands: the challenger was wrong"}</td></tr>}
               {d.bondRecipient !== null && <tr><th scope="row">Bond went to</th><td><AccountLink address={d.bondRecipient} /></td></tr>}
             </tbody>
           </table>

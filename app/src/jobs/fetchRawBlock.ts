@@ -1,5 +1,6 @@
 import type { CID } from "multiformats/cid";
 import { verifyBlock } from "../../../keepers/src/content/contentStore.ts";
+import { rawBlockUrl } from "../ui/rawBlockUrl.ts";
 
 /** Parameters of {@link fetchRawBlock}. */
 export type FetchRawBlockParameters = {
@@ -19,7 +20,7 @@ export type FetchRawBlockParameters = {
  * const onnx = await fetchRawBlock({ gatewayUrl: config.ipfsGatewayUrl, cid: weightsFileCid(job.weightsDigest), what: "the trained model" });
  */
 export async function fetchRawBlock({ gatewayUrl, cid, what, signal }: FetchRawBlockParameters): Promise<Uint8Array> {
-  const url = `${gatewayUrl.replace(/\/$/, "")}/ipfs/${cid}?format=raw`;
+  const url = rawBlockUrl(gatewayUrl, cid);
   let response: Response;
   try {
     response = await fetch(url, { headers: { accept: "application/vnd.ipld.raw" }, ...(signal === undefined ? {} : { signal }) });

@@ -10,6 +10,7 @@ import { roundChartData } from "../datasets/roundChartData.ts";
 import { useSubgraph } from "../subgraph/useSubgraph.ts";
 import { AccountLink, duration, Time, Tokens } from "../ui/format.tsx";
 import { QueryState } from "../ui/QueryState.tsx";
+import { rawBlockUrl } from "../ui/rawBlockUrl.ts";
 
 /**
  * One dataset: its layout and commitments, the column → holder map with reassignments, every
@@ -65,7 +66,7 @@ function DatasetView({ dataset }: { dataset: DatasetDetail }) {
             <th scope="row">Manifest CID</th>
             <td>
               <code data-testid="manifest-cid">{manifestCid.toString()}</code>{" "}
-              <a href={`${ipfsGatewayUrl}/ipfs/${blockCid}?format=raw`} title={`raw block ${blockCid}`}>raw block</a>
+              <a href={rawBlockUrl(ipfsGatewayUrl, blockCid)} title={`raw block ${blockCid}`}>raw block</a>
             </td>
           </tr>
           <tr><th scope="row">Dataset root</th><td><code>{dataset.datasetRoot}</code></td></tr>

@@ -2,6 +2,7 @@ import { useId, useState } from "react";
 import { Link } from "wouter";
 import { Countdown } from "../jobs/Countdown.tsx";
 import { useChainNow } from "../jobs/useChainNow.ts";
+import { RoundJobsTable } from "../rounds/RoundJobsTable.tsx";
 import { useSubgraph } from "../subgraph/useSubgraph.ts";
 import { AccountLink, Tokens } from "../ui/format.tsx";
 import { QueryState } from "../ui/QueryState.tsx";
@@ -17,7 +18,7 @@ const JOBS = `query Jobs($where: Job_filter) {
   jobs(first: 200, orderBy: postedAtBlock, orderDirection: desc, where: $where) { id status dataset { id } consumer provider reward price deadline }
 }`;
 
-/** Every job, newest first, live from the subgraph, filtered by status. */
+/** Every job, newest first, live from the subgraph, filtered by status; then the distributed (round) jobs. */
 export default function JobsPage() {
   const [status, setStatus] = useState("");
   const jobs = useSubgraph<{ jobs: JobRow[] }>(JOBS, { where: status === "" ? {} : { status } }, { live: true });
@@ -57,6 +58,9 @@ export default function JobsPage() {
           </table>
         )}
       </QueryState>
+      <h2>Distributed jobs</h2>
+      <p>Jobs trained by several providers ("slots") in rounds, each round's updates aggregated into the next global model.</p>
+      <RoundJobsTable now={now} />
     </section>
   );
 }

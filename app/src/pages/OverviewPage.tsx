@@ -1,4 +1,5 @@
 import { Link } from "wouter";
+import type { RoundJobRow } from "../rounds/roundJobQuery.ts";
 import { useSubgraph } from "../subgraph/useSubgraph.ts";
 import { AccountLink, Tokens } from "../ui/format.tsx";
 import { QueryState } from "../ui/QueryState.tsx";
@@ -6,14 +7,16 @@ import { QueryState } from "../ui/QueryState.tsx";
 type Overview = {
   jobs: { id: string; status: string; reward: string; provider: string | null; dataset: { id: string } }[];
   datasets: { id: string; status: string; k: number; n: number; owner: string }[];
+  roundJobs: Pick<RoundJobRow, "id" | "status" | "slotCount" | "roundCount" | "dataset">[];
 };
 
 const OVERVIEW = `{
   jobs(first: 5, orderBy: postedAtBlock, orderDirection: desc) { id status reward provider dataset { id } }
   datasets(first: 5, orderBy: registeredAtBlock, orderDirection: desc) { id status k n owner }
+  roundJobs(first: 5, orderBy: postedAtBlock, orderDirection: desc) { id status slotCount roundCount dataset { id } }
 }`;
 
-/** The landing page: the latest jobs and datasets, live from the subgraph. */
+/** The landing page: the latest jobs, distributed jobs and datasets, live from the subgraph. */
 export function OverviewPage() {
   const overview = useSubgraph<Overview>(OVERVIEW, {}, { live: true });
   return (
@@ -21,7 +24,7 @@ export function OverviewPage() {
       <h1>Verifiable training</h1>
       <p className="lead">Datasets stored erasure-coded with zero-knowledge storage proofs; training jobs escrowed, executed deterministically, open to challenge, and settled on-chain.</p>
       <QueryState query={overview}>
-        {({ jobs, datasets }) => (
+        {({ jobs, datasets, roundJobs }) => (
           <div className="columns">
             <div>
               <h2>Latest jobs</h2>
@@ -29,6 +32,16 @@ export function OverviewPage() {
                 <ul className="list" data-testid="latest-jobs">
                   {jobs.map((job) => (
                     <li key={job.id}><Link href={`/jobs/${job.id}`}>Job {job.id}</Link> <span className={`badge status-${job.status}`}>{job.status}</span> on dataset {job.dataset.id}, reward <Tokens value={job.reward} />{job.provider && <> — <AccountLink address={job.provider} /></>}</li>
+                  ))}
+                </ul>
+              )}
+            </div>
+            <div>
+              <h2>Latest distributed jobs</h2>
+              {roundJobs.length === 0 ? <p>No distributed job yet.</p> : (
+                <ul className="list" data-testid="latest-round-jobs">
+                  {roundJobs.map((job) => (
+                    <li key={job.id}><Link href={`/round-jobs/${job.id}`}>Round job {job.id}</Link> <span className={`badge status-${job.status}`}>{job.status}</span> on dataset {job.dataset.id}, {job.slotCount} slots × {job.roundCount} rounds</li>
                   ))}
                 </ul>
               )}

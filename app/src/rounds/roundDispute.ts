@@ -1,0 +1,26 @@
+/** The slot number a round dispute names for the round's aggregate (Disputes' `checkpointIndex & 0xff`). */
+const AGGREGATE_SLOT = 255;
+
+/**
+ * What a round dispute accuses: a slot's update, or the round's aggregate (slot 255).
+ *
+ * @example
+ * disputeSubject(255); // "the aggregate"
+ */
+export function disputeSubject(slot: number): string {
+  return slot === AGGREGATE_SLOT ? "the aggregate" : `slot ${slot}'s update`;
+}
+
+/**
+ * A round dispute's verdict in a sentence: the accused was wrong (and what followed) or the
+ * challenger was.
+ *
+ * @example
+ * roundVerdict({ slot: 1, providerWrong: true }); // "slot 1's update was wrong: …"
+ */
+export function roundVerdict({ slot, providerWrong }: { slot: number; providerWrong: boolean }): string {
+  if (!providerWrong) return `the challenger was wrong: ${disputeSubject(slot)} stands`;
+  return slot === AGGREGATE_SLOT
+    ? "the aggregate was wrong: its aggregator was slashed and the aggregate voided"
+    : `${disputeSubject(slot)} was wrong: the slot was slashed and dropped, the aggregate voided`;
+}

@@ -1,0 +1,110 @@
+import type { Hex } from "viem";
+import type { DisputeData, Logged } from "../jobs/jobQuery.ts";
+
+/** The subgraph's RoundJobStatus values, in the order of a round job's life. */
+export type RoundJobStatusName = "Bidding" | "Training" | "Aggregating" | "Aggregated" | "Disputed" | "Finalized" | "Cancelled" | "Failed";
+
+/** A round job in the jobs list, as {@link ROUND_JOBS_QUERY} answers. */
+export type RoundJobRow = {
+  id: string;
+  status: RoundJobStatusName;
+  slotCount: number;
+  roundCount: number;
+  currentRound: number;
+  dataset: { id: string };
+  consumer: string;
+  deadline: string;
+};
+
+/** The round jobs, newest first (live in the jobs list). */
+export const ROUND_JOBS_QUERY = `{
+  roundJobs(first: 200, orderBy: postedAtBlock, orderDirection: desc) { id status slotCount roundCount currentRound dataset { id } consumer deadline }
+}`;
+
+/** A slot of a round job as the subgraph holds it. */
+export type RoundSlotData = {
+  number: number;
+  provider: string;
+  price: string;
+  roundsEarned: number;
+  active: boolean;
+  droppedReason: "MissedDeadline" | "FoundWrong" | null;
+  droppedRound: { number: number } | null;
+  slashed: string;
+  paid: string | null;
+};
+
+/** A training round of a round job as the subgraph holds it. */
+export type TrainingRoundData = {
+  number: number;
+  startedAt: string;
+  trainingDeadline: string;
+  closed: boolean;
+  aggregationDeadline: string | null;
+  aggregateDigest: Hex | null;
+  aggregator: string | null;
+  includedSlots: number | null;
+  challengeDeadline: string | null;
+  completed: boolean;
+  earnedSlots: number | null;
+  voidedAggregates: number;
+};
+
+/** A dispute of a round job: the round and the slot it names (255 = the round's aggregate). */
+export type RoundDisputeData = DisputeData & { round: { number: number }; slot: number };
+
+/** A slot's update of a round (UpdateCommitted). */
+export type ContributionData = Logged & { round: { number: number }; slot: { number: number }; provider: string; digest: Hex };
+
+/** A round job's state, slots, rounds, contributions and disputes, as {@link ROUND_JOB_QUERY} answers. */
+export type RoundJobData = {
+  roundJob: {
+    id: string;
+    consumer: string;
+    dataset: { id: string };
+    specDigest: Hex;
+    priceLimit: string;
+    minStake: string;
+    slotCount: number;
+    roundCount: number;
+    biddingPeriod: string;
+    roundPeriod: string;
+    aggregationPeriod: string;
+    challengeWindow: string;
+    continueOnFault: boolean;
+    status: RoundJobStatusName;
+    deadline: string;
+    currentRound: number;
+    escrow: string;
+    paid: string | null;
+    refund: string | null;
+    slashed: string;
+    postedAt: string;
+    settledAt: string | null;
+    endedAt: string | null;
+    slots: RoundSlotData[];
+    rounds: TrainingRoundData[];
+    disputes: RoundDisputeData[];
+  } | null;
+  roundContributions: ContributionData[];
+  roundBids: (Logged & { kind: "Placed" | "Evicted"; provider: string; price: string })[];
+};
+
+const LOGGED = "id blockNumber blockTimestamp transactionHash";
+
+/**
+ * One subgraph query for a round job page: the job, its slots, its rounds, its disputes (with the
+ * round and slot each names), every slot's committed update and the bids.
+ * Variables: `id` and `job` (the round job id, decimal).
+ */
+export const ROUND_JOB_QUERY = `query RoundJob($id: ID!, $job: String!) {
+  roundJob(id: $id) {
+    id consumer dataset { id } specDigest priceLimit minStake slotCount roundCount biddingPeriod roundPeriod aggregationPeriod challengeWindow continueOnFault
+    status deadline currentRound escrow paid refund slashed postedAt settledAt endedAt
+    slots(first: 16, orderBy: number) { number provider price roundsEarned active droppedReason droppedRound { number } slashed paid }
+    rounds(first: 1000, orderBy: number) { number startedAt trainingDeadline closed aggregationDeadline aggregateDigest aggregator includedSlots challengeDeadline completed earnedSlots voidedAggregates }
+    disputes(orderBy: id) { id challenger checkpointIndex claimedHash bond verdictDeadline status committeeRequestFailed committee providerWrong bondRecipient round { number } slot }
+  }
+  roundContributions(first: 1000, where: { job: $job }, orderBy: blockNumber) { ${LOGGED} round { number } slot { number } provider digest }
+  roundBids(first: 1000, where: { job: $job }, orderBy: blockNumber) { ${LOGGED} kind provider price }
+}`;

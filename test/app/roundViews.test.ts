@@ -1,0 +1,148 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { rawDigestCid } from "../../keepers/src/content/rawDigestCid.ts";
+import { disputeSubject, roundVerdict } from "../../app/src/rounds/roundDispute.ts";
+import type { ContributionData, RoundDisputeData, RoundSlotData, TrainingRoundData } from "../../app/src/rounds/roundJobQuery.ts";
+import { phaseDeadline, roundProgress } from "../../app/src/rounds/roundProgress.ts";
+import { roundRows } from "../../app/src/rounds/roundRows.ts";
+import { rawBlockUrl } from "../../app/src/ui/rawBlockUrl.ts";
+
+const digest = (byte: string) => `0x${byte.repeat(32)}` as const;
+
+const slot = (number: number, dropped?: { round: number; reason: "MissedDeadline" | "FoundWrong" }): RoundSlotData => ({
+  number,
+  provider: `0x${String(number + 1).repeat(40)}`,
+  price: "1000",
+  roundsEarned: 0,
+  active: dropped === undefined,
+  droppedReason: dropped?.reason ?? null,
+  droppedRound: dropped === undefined ? null : { number: dropped.round },
+  slashed: "0",
+  paid: null,
+});
+
+const round = (number: number, fields: Partial<TrainingRoundData> = {}): TrainingRoundData => ({
+  number,
+  startedAt: String(1000 + 100 * number),
+  trainingDeadline: String(1050 + 100 * number),
+  closed: true,
+  aggregationDeadline: null,
+  aggregateDigest: null,
+  aggregator: null,
+  includedSlots: null,
+  challengeDeadline: null,
+  completed: false,
+  earnedSlots: null,
+  voidedAggregates: 0,
+  ...fields,
+});
+
+const contribution = (roundNumber: number, slotNumber: number, byte: string): ContributionData => ({
+  id: `0x${roundNumber}${slotNumber}`,
+  blockNumber: String(10 * roundNumber + slotNumber),
+  blockTimestamp: String(1010 + 100 * roundNumber + slotNumber),
+  transactionHash: `0x${byte.repeat(32)}`,
+  round: { number: roundNumber },
+  slot: { number: slotNumber },
+  provider: `0x${String(slotNumber + 1).repeat(40)}`,
+  digest: digest(byte),
+});
+
+const dispute = (roundNumber: number, slotNumber: number): RoundDisputeData => ({
+  id: String(roundNumber + 1),
+  challenger: `0x${"c".repeat(40)}`,
+  checkpointIndex: String((roundNumber << 8) | slotNumber),
+  claimedHash: digest("e"),
+  bond: "10",
+  verdictDeadline: "5000",
+  status: "ProviderWrong",
+  committeeRequestFailed: false,
+  committee: [],
+  providerWrong: true,
+  bondRecipient: `0x${"c".repeat(40)}`,
+  round: { number: roundNumber },
+  slot: slotNumber,
+});
+
+describe("round job views", () => {
+  describe("roundRows", () => {
+    it("orders the rounds, reads their slot bitmaps and gives each slot its committed update", () => {
+      const rows = roundRows({
+        slots: [slot(1), slot(0)],
+        rounds: [round(1, { closed: false }), round(0, { aggregateDigest: digest("a"), includedSlots: 3, completed: true, earnedSlots: 2 })],
+        contributions: [contribution(0, 1, "b"), contribution(0, 0, "c"), contribution(1, 0, "d")],
+        disputes: [],
+        ended: false,
+      });
+      assert.deepEqual(rows.map((r) => [r.number, r.includedSlots, r.earnedSlots]), [[0, [0, 1], [1]], [1, [], []]]);
+      assert.deepEqual(rows[0]!.contributions, [
+        { slot: 0, state: "committed", digest: digest("c"), at: 1010, transactionHash: digest("c"), foundWrong: false },
+        { slot: 1, state: "committed", digest: digest("b"), at: 1011, transactionHash: digest("b"), foundWrong: false },
+      ]);
+      assert.deepEqual(rows[1]!.contributions.map((c) => c.state), ["committed", "due"], "round 1's training is still open: slot 1's update is due");
+    });
+
+    it("says missing once training closed or the job ended, and nothing for a slot dropped earlier", () => {
+      const slots = [slot(0), slot(1, { round: 0, reason: "MissedDeadline" }), slot(2)];
+      const rows = roundRows({ slots, rounds: [round(0), round(1, { closed: false })], contributions: [contribution(0, 0, "a"), contribution(0, 2, "b"), contribution(1, 0, "c")], disputes: [], ended: false });
+      assert.deepEqual(rows.map((r) => r.contributions.map((c) => c.state)), [["committed", "missing", "committed"], ["committed", "gone", "due"]]);
+      const failed = roundRows({ slots, rounds: [round(0), round(1, { closed: false })], contributions: [contribution(0, 0, "a"), contribution(0, 2, "b")], disputes: [], ended: true });
+      assert.deepEqual(failed[1]!.contributions.map((c) => c.state), ["missing", "gone", "missing"], "the job failed with round 1 open: its updates will never come");
+    });
+
+    it("marks the update a dispute found wrong, in its round only, and files each dispute under its round", () => {
+      const rows = roundRows({
+        slots: [slot(0), slot(1, { round: 1, reason: "FoundWrong" })],
+        rounds: [round(0), round(1)],
+        contributions: [contribution(0, 0, "a"), contribution(0, 1, "b"), contribution(1, 0, "c"), contribution(1, 1, "d")],
+        disputes: [dispute(1, 1), dispute(1, 255)],
+        ended: false,
+      });
+      assert.deepEqual(rows.map((r) => r.contributions.map((c) => c.state === "committed" && c.foundWrong)), [[false, false], [false, true]]);
+      assert.deepEqual(rows.map((r) => r.disputes.map((d) => d.slot)), [[], [1, 255]]);
+    });
+  });
+
+  describe("roundProgress", () => {
+    it("names the round under way, counting from 0 as the chain does", () => {
+      assert.equal(roundProgress({ status: "Training", currentRound: 0, roundCount: 2 }), "round 0 (0 of 2 done)");
+      assert.equal(roundProgress({ status: "Aggregated", currentRound: 1, roundCount: 3 }), "round 1 (1 of 3 done)");
+    });
+    it("counts the rounds done at the end, and none before the auction settled", () => {
+      assert.equal(roundProgress({ status: "Finalized", currentRound: 2, roundCount: 2 }), "2 of 2 done");
+      assert.equal(roundProgress({ status: "Failed", currentRound: 1, roundCount: 3 }), "1 of 3 done");
+      assert.equal(roundProgress({ status: "Bidding", currentRound: 0, roundCount: 3 }), "not started");
+      assert.equal(roundProgress({ status: "Cancelled", currentRound: 0, roundCount: 3 }), "never started");
+    });
+  });
+
+  describe("phaseDeadline", () => {
+    it("says what the job's deadline ends in each waiting status, and nothing otherwise", () => {
+      assert.deepEqual(
+        (["Bidding", "Training", "Aggregating", "Aggregated", "Disputed", "Finalized", "Cancelled", "Failed"] as const).map(phaseDeadline),
+        ["Bidding closes", "Updates due", "Aggregate due", "Challenge window closes", undefined, undefined, undefined, undefined],
+      );
+    });
+  });
+
+  describe("round disputes", () => {
+    it("names a slot's update or, for slot 255, the round's aggregate", () => {
+      assert.equal(disputeSubject(3), "slot 3's update");
+      assert.equal(disputeSubject(255), "the aggregate");
+    });
+    it("says what each verdict did", () => {
+      assert.match(roundVerdict({ slot: 1, providerWrong: true }), /^slot 1's update was wrong: the slot was slashed and dropped/);
+      assert.match(roundVerdict({ slot: 255, providerWrong: true }), /^the aggregate was wrong: its aggregator was slashed/);
+      assert.equal(roundVerdict({ slot: 255, providerWrong: false }), "the challenger was wrong: the aggregate stands");
+    });
+  });
+
+  describe("rawBlockUrl", () => {
+    it("addresses a digest's raw block on the gateway, with or without a trailing slash", () => {
+      const cid = rawDigestCid(digest("ab"));
+      assert.equal(rawBlockUrl("http://127.0.0.1:9601/", cid), `http://127.0.0.1:9601/ipfs/${cid}?format=raw`);
+      assert.equal(rawBlockUrl("http://127.0.0.1:9601", cid.toString()), `http://127.0.0.1:9601/ipfs/${cid}?format=raw`);
+      assert.match(cid.toString(), /^bafkrei/);
+    });
+  });
+});
