@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { createPublicClient, http, zeroHash, type Address, type Hex } from "viem";
 import { RoundJobRegistryAbi } from "../../app/src/generated/abis.ts";
 import { weightsFileCid } from "../../keepers/src/jobs/weightsFileCid.ts";
+import { RoundJobStatus } from "../../keepers/src/roundJobs/roundJobStatus.ts";
 import { mnistTestAccuracy } from "../../keepers/src/training/onnxRuntimeEvaluation.ts";
 import { accessibilityBasics } from "../harness/accessibilityBasics.ts";
 import { openApp, type AppBrowser } from "../harness/appBrowser.ts";
@@ -166,8 +167,6 @@ export type RoundJobJourneyParameters = {
   timeoutMs?: number;
 };
 
-/** RoundJobRegistry's `RoundJobStatus.Finalized`. */
-const ROUND_JOB_FINALIZED = 6;
 
 /**
  * A reader's look at a distributed job in the web app, checked against the chain: opens
@@ -192,7 +191,7 @@ export async function roundJobJourney({ appUrl, rpcUrl, jobId, timeoutMs = 600_0
     await page.goto(`${appUrl}#/round-jobs/${jobId}`);
     await page.getByTestId("round-job-status").filter({ hasText: "Finalized" }).waitFor({ timeout: timeoutMs });
     const job = await client.readContract({ ...registry, functionName: "getRoundJob", args: [jobId] });
-    assert.equal(job.status, ROUND_JOB_FINALIZED);
+    assert.equal(job.status, RoundJobStatus.Finalized);
     // The status is read from the chain; the tables come from the subgraph, a block or so behind.
     await page.locator(`[data-testid="round-row"][data-round="${job.round - 1}"]:not([data-earned=""])`).waitFor({ timeout: 30_000 });
 

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { encodeFunctionData, zeroAddress } from "viem";
 import { manifestBlockCid, manifestCidOf } from "../../keepers/src/datasets/manifest.ts";
-import { setBits } from "../../app/src/ui/setBits.ts";
+import { setBits } from "../../keepers/src/chain/setBits.ts";
 import { chartSummary, roundChartData } from "../../app/src/datasets/roundChartData.ts";
 import { submittedProof } from "../../app/src/datasets/submittedProof.ts";
 import { StorageProofsAbi } from "../../app/src/generated/abis.ts";

@@ -1,6 +1,6 @@
 import type { Hex } from "viem";
 import { AccountLink, Time } from "../ui/format.tsx";
-import { setBits } from "../ui/setBits.ts";
+import { setBits } from "../../../keepers/src/chain/setBits.ts";
 import type { DatasetRound } from "./datasetQuery.ts";
 import { VerifyProofButton } from "./VerifyProofButton.tsx";
 

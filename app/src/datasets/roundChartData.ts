@@ -1,4 +1,4 @@
-import { setBits } from "../ui/setBits.ts";
+import { setBits } from "../../../keepers/src/chain/setBits.ts";
 
 /** An audit round as the dataset page reads it from the subgraph. */
 export type ChartRound = {

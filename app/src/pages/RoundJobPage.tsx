@@ -14,9 +14,8 @@ import { useSubgraph } from "../subgraph/useSubgraph.ts";
 import { AccountLink, duration, Time, Tokens } from "../ui/format.tsx";
 import { QueryState } from "../ui/QueryState.tsx";
 import { RawBlockLink } from "../ui/RawBlockLink.tsx";
+import { ROUND_JOB_STATUS_NAMES, RoundJobStatus } from "../../../keepers/src/roundJobs/roundJobStatus.ts";
 
-/** RoundJobRegistry's RoundJobStatus enum, by value (0 = no such job). */
-const STATUS_NAMES = [undefined, "Bidding", "Training", "Aggregating", "Aggregated", "Disputed", "Finalized", "Cancelled", "Failed"] as const;
 const TERMINAL = new Set<RoundJobStatusName>(["Finalized", "Cancelled", "Failed"]);
 
 /**
@@ -31,7 +30,8 @@ export default function RoundJobPage({ id }: { id: string }) {
   const onChain = useReadContract({ ...RoundJobRegistry, functionName: "getRoundJob", args: [valid ? BigInt(id) : 0n], query: { enabled: valid, refetchInterval: 1000 } });
   const now = useChainNow();
   if (!valid) return <section><h1>Round job {id}</h1><p role="alert" className="error">A round job id is a whole number.</p></section>;
-  const chainStatus = onChain.data === undefined ? undefined : STATUS_NAMES[onChain.data.status];
+  // Status 0 (None): no such job on-chain (yet).
+  const chainStatus = onChain.data === undefined || onChain.data.status === RoundJobStatus.None ? undefined : (ROUND_JOB_STATUS_NAMES[onChain.data.status] as RoundJobStatusName);
   return (
     <section>
       <QueryState query={query}>

@@ -1,5 +1,4 @@
-/** The slot number a round dispute names for the round's aggregate (Disputes' `checkpointIndex & 0xff`). */
-const AGGREGATE_SLOT = 255;
+import { AGGREGATE_SLOT } from "../../../keepers/src/roundJobs/roundJobStatus.ts";
 
 /**
  * What a round dispute accuses: a slot's update, or the round's aggregate (slot 255).
@@ -22,5 +21,5 @@ export function roundVerdict({ slot, providerWrong }: { slot: number; providerWr
   if (!providerWrong) return `the challenger was wrong: ${disputeSubject(slot)} stands`;
   return slot === AGGREGATE_SLOT
     ? "the aggregate was wrong: its aggregator was slashed and the aggregate voided"
-    : `${disputeSubject(slot)} was wrong: the slot was slashed and dropped, the aggregate voided`;
+    : `${disputeSubject(slot)} was wrong: the slot was slashed and dropped, the round aggregated without it`;
 }

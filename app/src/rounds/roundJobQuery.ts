@@ -1,8 +1,9 @@
 import type { Hex } from "viem";
 import type { DisputeData, Logged } from "../jobs/jobQuery.ts";
+import type { RoundJobStatusName as StatusName } from "../../../keepers/src/roundJobs/roundJobStatus.ts";
 
-/** The subgraph's RoundJobStatus values, in the order of a round job's life. */
-export type RoundJobStatusName = "Bidding" | "Training" | "Aggregating" | "Aggregated" | "Disputed" | "Finalized" | "Cancelled" | "Failed";
+/** The subgraph's RoundJobStatus values (RoundJobRegistry's, without None). */
+export type RoundJobStatusName = Exclude<StatusName, "None">;
 
 /** A round job in the jobs list, as {@link ROUND_JOBS_QUERY} answers. */
 export type RoundJobRow = {

@@ -1,5 +1,5 @@
 import type { Hex } from "viem";
-import { setBits } from "../ui/setBits.ts";
+import { setBits } from "../../../keepers/src/chain/setBits.ts";
 import type { ContributionData, RoundDisputeData, RoundSlotData, TrainingRoundData } from "./roundJobQuery.ts";
 
 /**

@@ -7,7 +7,9 @@ import { VeritrainError } from "../errors.ts";
 import { checkSplitsFit } from "../jobs/checkSplitsFit.ts";
 import { mnistSplitSizes } from "../datasets/mnistSplitSizes.ts";
 import { defaultJobSpec, defaultRoundJobSpec } from "../jobs/defaultJobSpec.ts";
-import { postRoundJob, readRoundJob, ROUND_JOB_STATUS_NAMES, RoundJobStatus, slotsIn } from "../roundJobs/roundJobOnChain.ts";
+import { postRoundJob, readRoundJob } from "../roundJobs/roundJobOnChain.ts";
+import { ROUND_JOB_STATUS_NAMES, RoundJobStatus } from "../roundJobs/roundJobStatus.ts";
+import { setBits } from "../chain/setBits.ts";
 import { MAX_SLOTS, validateRoundJobSpec, type RoundJobSpec } from "../rounds/roundJobSpec.ts";
 import { fetchDatasetManifest } from "../jobs/fetchDatasetManifest.ts";
 import { JOB_STATUS_NAMES, JobStatus, postJob, readJob } from "../jobs/jobOnChain.ts";
@@ -176,7 +178,7 @@ export function registerJobCommands(program: Command): void {
           printOutput(command, { jobId, ...job, status, slots, aggregates }, [
             ...table([
               ["job", `${jobId} (${status}, distributed)`],
-              ["round", running ? `${job.round + 1} of ${job.rounds} (committed: ${slotsIn(job.committedMask).join(", ") || "none"})` : `${job.round} of ${job.rounds} done`],
+              ["round", running ? `${job.round + 1} of ${job.rounds} (committed: ${setBits(job.committedMask).join(", ") || "none"})` : `${job.round} of ${job.rounds} done`],
               ["dataset", String(job.datasetId)],
               ["consumer", job.consumer],
               ["price limit", `${tokens(job.priceLimit)} per slot per round`],

@@ -1,5 +1,6 @@
 import { formatEther, parseEventLogs, type Address } from "viem";
-import { readRoundJob, ROUND_JOB_STATUS_NAMES, RoundJobStatus } from "../roundJobs/roundJobOnChain.ts";
+import { readRoundJob } from "../roundJobs/roundJobOnChain.ts";
+import { ROUND_JOB_STATUS_NAMES, RoundJobStatus } from "../roundJobs/roundJobStatus.ts";
 import type { DevnetConsole } from "./devnetConsole.ts";
 import { postDevnetJob, startComputeKeeper } from "./devnetPhases.ts";
 import { DEVNET_ACCOUNTS, type DevnetRun } from "./launchDevnet.ts";

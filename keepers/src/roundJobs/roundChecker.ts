@@ -6,7 +6,9 @@ import { chainTime } from "../jobs/jobOnChain.ts";
 import { roundJobCache } from "./loadRoundJob.ts";
 import { condemnsResult } from "../jobs/resultManifest.ts";
 import { fetchBound, includedUpdates } from "./roundInputs.ts";
-import { AGGREGATE_SLOT, readRoundJob, RoundJobStatus, slotsIn } from "./roundJobOnChain.ts";
+import { setBits } from "../chain/setBits.ts";
+import { readRoundJob } from "./roundJobOnChain.ts";
+import { AGGREGATE_SLOT, RoundJobStatus } from "./roundJobStatus.ts";
 import { judgeAggregate, judgeSlot, type RoundJudgement } from "./roundJudgement.ts";
 
 /**
@@ -81,7 +83,7 @@ export async function checkUpdatesServed(parameters: ChallengerRoleParameters, j
   }
   const { prepared: job } = await jobs.load({ chain, store, jobId, log, signal });
   const inputs = { chain, store, job, jobId, round, threads, signal, bounded: fetchBound(signal) };
-  for (const slot of slotsIn(onChain.activeMask & onChain.committedMask)) {
+  for (const slot of setBits(onChain.activeMask & onChain.committedMask)) {
     try {
       await includedUpdates({ ...inputs, mask: 1 << slot });
     } catch (error) {
@@ -107,7 +109,7 @@ export async function checkRound(parameters: ChallengerRoleParameters, jobs: Rou
   const { prepared: job } = await jobs.load({ chain, store, jobId, log, signal });
   const inputs = { chain, store, job, jobId, round, threads, signal, bounded: fetchBound(signal) };
   let wrong: { slot: number; judgement: RoundJudgement } | undefined;
-  for (const slot of sample(slotsIn(onChain.activeMask & onChain.committedMask), segments)) {
+  for (const slot of sample(setBits(onChain.activeMask & onChain.committedMask), segments)) {
     const judgement = await judgeSlot({ ...inputs, slot });
     if (judgement.wrong) {
       wrong = { slot, judgement };

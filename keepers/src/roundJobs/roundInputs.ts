@@ -2,7 +2,7 @@ import type { ProtocolConnection } from "../chain/protocolContracts.ts";
 import type { ContentStore } from "../content/contentStore.ts";
 import type { PreparedRoundJob } from "../rounds/preparedRoundJob.ts";
 import { fetchGlobalModel, fetchResidual, fetchUpdate } from "./roundContent.ts";
-import { slotsIn } from "./roundJobOnChain.ts";
+import { setBits } from "../chain/setBits.ts";
 
 /**
  * The bound of each block fetch of a round's inputs: 30 s, or the caller's shutdown.
@@ -60,7 +60,7 @@ export async function residualBefore(parameters: RoundInputParameters & { slot: 
 export async function includedUpdates(parameters: RoundInputParameters & { mask: number }): Promise<{ slot: number; values: Float32Array }[]> {
   const { chain, store, job, jobId, round, mask, bounded } = parameters;
   const updates = [];
-  for (const slot of slotsIn(mask)) {
+  for (const slot of setBits(mask)) {
     const commitment = await chain.contracts.RoundJobRegistry.read.commitmentOf([jobId, round, slot]);
     updates.push({ slot, values: (await fetchUpdate({ store, signal: bounded(), commitment, round, slot, size: job.model.params.length })).values });
   }

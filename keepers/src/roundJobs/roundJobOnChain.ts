@@ -2,17 +2,7 @@ import { parseEventLogs } from "viem";
 import { approveThenSend } from "../chain/approveThenSend.ts";
 import type { ProtocolConnection } from "../chain/protocolContracts.ts";
 import { VeritrainError } from "../errors.ts";
-
-/** RoundJobRegistry's `RoundJobStatus`, by name. */
-export const RoundJobStatus = {
-  None: 0, Bidding: 1, Training: 2, Aggregating: 3, Aggregated: 4, Disputed: 5, Finalized: 6, Cancelled: 7, Failed: 8,
-} as const;
-
-/** The status names, indexed by status number. */
-export const ROUND_JOB_STATUS_NAMES = Object.keys(RoundJobStatus) as (keyof typeof RoundJobStatus)[];
-
-/** The slot number a dispute names for a round's aggregate. */
-export const AGGREGATE_SLOT = 255;
+import { RoundJobStatus } from "./roundJobStatus.ts";
 
 /** A round job as RoundJobRegistry stores it. */
 export type RoundJobOnChain = Awaited<ReturnType<ProtocolConnection["contracts"]["RoundJobRegistry"]["read"]["getRoundJob"]>>;
@@ -36,11 +26,6 @@ export async function readRoundJob(chain: ProtocolConnection, jobId: bigint): Pr
     });
   }
   return job;
-}
-
-/** The slots whose bit is set in a 16-bit slot mask, ascending. */
-export function slotsIn(mask: number): number[] {
-  return Array.from({ length: 16 }, (_, slot) => slot).filter((slot) => (mask >> slot) & 1);
 }
 
 /**

@@ -10,7 +10,8 @@ import { contributionDigest, encodeUpdate } from "../rounds/updateEncoding.ts";
 import { roundJobCache } from "./loadRoundJob.ts";
 import { publishContribution, publishGlobalModel } from "./roundContent.ts";
 import { fetchBound, globalModelAt, includedUpdates, residualBefore } from "./roundInputs.ts";
-import { activeSlotOf, readRoundJob, RoundJobStatus } from "./roundJobOnChain.ts";
+import { activeSlotOf, readRoundJob } from "./roundJobOnChain.ts";
+import { RoundJobStatus } from "./roundJobStatus.ts";
 
 /** Parameters of {@link runRoundProvider}: the compute role's. */
 export type RoundProviderParameters = ComputeRoleParameters;

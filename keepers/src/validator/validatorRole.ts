@@ -10,7 +10,7 @@ import { condemnsResult, fetchResult } from "../jobs/resultManifest.ts";
 import type { RoleHealth } from "../runtime/roleHealth.ts";
 import { loadRoundJob } from "../roundJobs/loadRoundJob.ts";
 import { fetchBound } from "../roundJobs/roundInputs.ts";
-import { AGGREGATE_SLOT } from "../roundJobs/roundJobOnChain.ts";
+import { AGGREGATE_SLOT } from "../roundJobs/roundJobStatus.ts";
 import { judgeAggregate, judgeSlot } from "../roundJobs/roundJudgement.ts";
 import { decideVerdict, type Verdict } from "./decideVerdict.ts";
 import type { VerdictReceipt, VerdictSubmission } from "./verdictRelay.ts";

@@ -22,7 +22,8 @@ import { packageDataset } from "../../../keepers/src/datasets/packageDataset.ts"
 import { fundDevAccounts } from "../../../keepers/src/devnet/devAccounts.ts";
 import { startDevnet, type Devnet } from "../../../keepers/src/devnet/startDevnet.ts";
 import { defaultJobSpec, defaultRoundJobSpec } from "../../../keepers/src/jobs/defaultJobSpec.ts";
-import { postRoundJob, RoundJobStatus } from "../../../keepers/src/roundJobs/roundJobOnChain.ts";
+import { postRoundJob } from "../../../keepers/src/roundJobs/roundJobOnChain.ts";
+import { RoundJobStatus } from "../../../keepers/src/roundJobs/roundJobStatus.ts";
 import { DisputeStatus, JobStatus, postJob, type JobOrder } from "../../../keepers/src/jobs/jobOnChain.ts";
 import { fetchJobSpec, storeJobSpec } from "../../../keepers/src/jobs/jobSpecBlock.ts";
 import { loadJob } from "../../../keepers/src/jobs/loadJob.ts";
