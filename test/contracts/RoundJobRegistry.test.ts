@@ -104,6 +104,18 @@ async function withValidators() {
   return joinValidators(await withAggregatedRound());
 }
 
+/** Like {@link withValidatorsAggregating}, for an order that does not continue on fault. */
+async function withStoppingJobAggregating() {
+  const p = await joinValidators(await withRoundProviders());
+  const jobId = await postRoundJob(p, { continueOnFault: false });
+  const q = { ...p, jobId, slotWallets: [1, 2, 3, 0].map((i) => p.providers[i]!), slotPrices: [1, 2, 3, 0].map((i) => PRICES[i]!) };
+  await bidAll(q);
+  await networkHelpers.time.increase(ROUND_ORDER.biddingPeriod);
+  await p.roundJobRegistry.write.settleAuction([jobId]);
+  await commit(q, 0, [0, 1, 2, 3]);
+  return q;
+}
+
 /** Round 0 committed by every slot, awaiting its aggregate (Aggregating), with nine validators. */
 async function withValidatorsAggregating() {
   const p = await withRunningRoundJob();
@@ -677,20 +689,15 @@ describe("RoundJobRegistry", () => {
     });
 
     it("slot found wrong when the order does not continue on fault: the job fails, earned rounds paid", async () => {
-      const p = await joinValidators(await networkHelpers.loadFixture(withRoundProviders));
-      const jobId = await postRoundJob(p, { continueOnFault: false });
-      const q = { ...p, jobId, slotWallets: [1, 2, 3, 0].map((i) => p.providers[i]!), slotPrices: [1, 2, 3, 0].map((i) => PRICES[i]!) };
-      await bidAll(q);
-      await networkHelpers.time.increase(ROUND_ORDER.biddingPeriod);
-      await p.roundJobRegistry.write.settleAuction([jobId]);
-      await commit(q, 0, [0, 1, 2, 3]);
+      const q = await networkHelpers.loadFixture(withStoppingJobAggregating);
+      const { jobId } = q;
       await aggregate(q, 0);
       const disputeId = await challengeWithCommittee(q, 0);
-      const consumer0 = await balance(p, addressOf(p.consumer));
-      await viem.assertions.emitWithArgs(settle(q, disputeId, true), p.roundJobRegistry, "RoundJobFailed", [jobId, 0n, ESCROW]);
-      assert.equal(await balance(p, addressOf(p.consumer)), consumer0 + ESCROW);
-      for (const w of [...q.slotWallets, p.outsider]) assert.equal(await lockedOf(p, w), 0n);
-      assert.equal(await balance(p, p.roundJobRegistry.address), 0n);
+      const consumer0 = await balance(q, addressOf(q.consumer));
+      await viem.assertions.emitWithArgs(settle(q, disputeId, true), q.roundJobRegistry, "RoundJobFailed", [jobId, 0n, ESCROW]);
+      assert.equal(await balance(q, addressOf(q.consumer)), consumer0 + ESCROW);
+      for (const w of [...q.slotWallets, q.outsider]) assert.equal(await lockedOf(q, w), 0n);
+      assert.equal(await balance(q, q.roundJobRegistry.address), 0n);
     });
 
     it("while the round awaits its aggregate, an update can be challenged (one withheld would stall the round), the aggregate cannot", async () => {
@@ -763,25 +770,20 @@ describe("RoundJobRegistry", () => {
 
     it("before any aggregate, a wrong update the job may not continue past, or no committee: the job fails, no aggregator stake touched, every token out", async () => {
       for (const ending of ["fault", "no committee"] as const) {
-        const p = await joinValidators(await networkHelpers.loadFixture(withRoundProviders));
-        const jobId = await postRoundJob(p, { continueOnFault: false });
-        const q = { ...p, jobId, slotWallets: [1, 2, 3, 0].map((i) => p.providers[i]!), slotPrices: [1, 2, 3, 0].map((i) => PRICES[i]!) };
-        await bidAll(q);
-        await networkHelpers.time.increase(ROUND_ORDER.biddingPeriod);
-        await p.roundJobRegistry.write.settleAuction([jobId]);
-        await commit(q, 0, [0, 1, 2, 3]);
-        const consumer0 = await balance(p, addressOf(p.consumer));
+        const q = await networkHelpers.loadFixture(withStoppingJobAggregating);
+        const { jobId } = q;
+          const consumer0 = await balance(q, addressOf(q.consumer));
         if (ending === "fault") {
           const disputeId = await challengeWithCommittee(q, 0);
-          await viem.assertions.emitWithArgs(settle(q, disputeId, true), p.roundJobRegistry, "RoundJobFailed", [jobId, 0n, ESCROW]);
+          await viem.assertions.emitWithArgs(settle(q, disputeId, true), q.roundJobRegistry, "RoundJobFailed", [jobId, 0n, ESCROW]);
         } else {
-          await p.disputes.write.challengeRound([jobId, 0, 3, digest("claimed")], { account: p.challenger.account });
-          await networkHelpers.time.increaseTo((await p.disputes.read.getDispute([1n])).verdictDeadline);
-          await viem.assertions.emitWithArgs(p.disputes.write.expire([1n]), p.roundJobRegistry, "RoundJobFailed", [jobId, 0n, ESCROW]);
+          await q.disputes.write.challengeRound([jobId, 0, 3, digest("claimed")], { account: q.challenger.account });
+          await networkHelpers.time.increaseTo((await q.disputes.read.getDispute([1n])).verdictDeadline);
+          await viem.assertions.emitWithArgs(q.disputes.write.expire([1n]), q.roundJobRegistry, "RoundJobFailed", [jobId, 0n, ESCROW]);
         }
-        assert.equal(await balance(p, addressOf(p.consumer)), consumer0 + ESCROW, `${ending}: the consumer refunded`);
-        for (const w of [...q.slotWallets, p.outsider]) assert.equal(await lockedOf(p, w), 0n, `${ending}: nothing stays locked`);
-        assert.equal(await balance(p, p.roundJobRegistry.address), 0n);
+        assert.equal(await balance(q, addressOf(q.consumer)), consumer0 + ESCROW, `${ending}: the consumer refunded`);
+        for (const w of [...q.slotWallets, q.outsider]) assert.equal(await lockedOf(q, w), 0n, `${ending}: nothing stays locked`);
+        assert.equal(await balance(q, q.roundJobRegistry.address), 0n);
       }
     });
 
