@@ -28,6 +28,8 @@ export type ChallengerRoleParameters = {
   confirmations?: number;
   pollMs?: number;
   attempts?: number;
+  /** Bound of each block fetch of a distributed job's inputs (ms): an update not served within it counts as withheld. @default 30,000 */
+  fetchTimeoutMs?: number;
 };
 
 /** Tasks of the challenger are `job-<jobId>`: check that job's result and challenge it if wrong. */

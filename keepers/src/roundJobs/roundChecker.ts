@@ -9,7 +9,7 @@ import { fetchBound, includedUpdates } from "./roundInputs.ts";
 import { setBits } from "../chain/setBits.ts";
 import { readRoundJob } from "./roundJobOnChain.ts";
 import { AGGREGATE_SLOT, RoundJobStatus } from "./roundJobStatus.ts";
-import { judgeAggregate, judgeSlot, type RoundJudgement } from "./roundJudgement.ts";
+import { judgeAggregate, judgeSlot, reexecuteSlot, type RoundJudgement } from "./roundJudgement.ts";
 
 /**
  * The challenger's part in distributed jobs. Follows the registry from its own cursor:
@@ -73,7 +73,7 @@ async function roundIn(chain: ChallengerRoleParameters["chain"], jobId: bigint, 
  * commitment), with the digest re-execution gives. Returns the slot challenged, if any.
  */
 export async function checkUpdatesServed(parameters: ChallengerRoleParameters, jobs: RoundJobs, jobId: bigint, round: number): Promise<number | undefined> {
-  const { chain, store, threads, log, signal } = parameters;
+  const { chain, store, threads, fetchTimeoutMs, log, signal } = parameters;
   const context = { jobId: jobId.toString(), round };
   const awaiting = () => roundIn(chain, jobId, round, RoundJobStatus.Aggregating);
   const onChain = await awaiting();
@@ -82,14 +82,15 @@ export async function checkUpdatesServed(parameters: ChallengerRoleParameters, j
     return undefined;
   }
   const { prepared: job } = await jobs.load({ chain, store, jobId, log, signal });
-  const inputs = { chain, store, job, jobId, round, threads, signal, bounded: fetchBound(signal) };
+  const inputs = { chain, store, job, jobId, round, threads, signal, bounded: fetchBound(signal, fetchTimeoutMs) };
   for (const slot of setBits(onChain.activeMask & onChain.committedMask)) {
     try {
       await includedUpdates({ ...inputs, mask: 1 << slot });
     } catch (error) {
       if (!condemnsResult(error, signal)) throw error;
-      const judgement = await judgeSlot({ ...inputs, slot });
-      if (judgement.wrong) return challenge(parameters, { jobId, round, slot, judgement, open: awaiting });
+      // Not served: wrong whatever it holds; the challenge names the digest re-execution gives.
+      const judgement = { wrong: true, correct: await reexecuteSlot({ ...inputs, slot }), reason: (error as Error).message };
+      return challenge(parameters, { jobId, round, slot, judgement, open: awaiting });
     }
   }
   log.info(context, "updates served: every included update fetched");
@@ -98,7 +99,7 @@ export async function checkUpdatesServed(parameters: ChallengerRoleParameters, j
 
 /** Checks round `round` of job `jobId` while its aggregate is open to challenge; returns the slot challenged (255: the aggregate), if any. */
 export async function checkRound(parameters: ChallengerRoleParameters, jobs: RoundJobs, jobId: bigint, round: number): Promise<number | undefined> {
-  const { chain, store, segments, threads, log, signal } = parameters;
+  const { chain, store, segments, threads, fetchTimeoutMs, log, signal } = parameters;
   const context = { jobId: jobId.toString(), round };
   const challengeable = () => roundIn(chain, jobId, round, RoundJobStatus.Aggregated);
   const onChain = await challengeable();
@@ -107,7 +108,7 @@ export async function checkRound(parameters: ChallengerRoleParameters, jobs: Rou
     return undefined;
   }
   const { prepared: job } = await jobs.load({ chain, store, jobId, log, signal });
-  const inputs = { chain, store, job, jobId, round, threads, signal, bounded: fetchBound(signal) };
+  const inputs = { chain, store, job, jobId, round, threads, signal, bounded: fetchBound(signal, fetchTimeoutMs) };
   let wrong: { slot: number; judgement: RoundJudgement } | undefined;
   for (const slot of sample(setBits(onChain.activeMask & onChain.committedMask), segments)) {
     const judgement = await judgeSlot({ ...inputs, slot });

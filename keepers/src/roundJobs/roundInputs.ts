@@ -4,14 +4,17 @@ import type { PreparedRoundJob } from "../rounds/preparedRoundJob.ts";
 import { fetchGlobalModel, fetchResidual, fetchUpdate } from "./roundContent.ts";
 import { setBits } from "../chain/setBits.ts";
 
+/** How long a keeper waits for a block of a round's inputs by default before it counts as not served. */
+export const ROUND_FETCH_TIMEOUT_MS = 30_000;
+
 /**
- * The bound of each block fetch of a round's inputs: 30 s, or the caller's shutdown.
+ * The bound of each block fetch of a round's inputs: `timeoutMs`, or the caller's shutdown.
  *
  * @example
  * const bounded = fetchBound(signal);
  */
-export function fetchBound(signal: AbortSignal): () => AbortSignal {
-  return () => AbortSignal.any([signal, AbortSignal.timeout(30_000)]);
+export function fetchBound(signal: AbortSignal, timeoutMs = ROUND_FETCH_TIMEOUT_MS): () => AbortSignal {
+  return () => AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]);
 }
 
 /** Parameters of {@link globalModelAt} and {@link residualBefore}. */

@@ -23,13 +23,11 @@ export type RoundJudgement = { wrong: boolean; correct: Hex; reason: string };
  * const { wrong, correct } = await judgeSlot({ ...inputs, slot: 2, threads: 2, signal });
  */
 export async function judgeSlot(parameters: RoundJudgementParameters & { slot: number }): Promise<RoundJudgement> {
-  const { chain, store, job, jobId, round, slot, bounded, threads, signal } = parameters;
+  const { chain, store, job, round, slot, jobId, bounded, signal } = parameters;
   const committed = await chain.contracts.RoundJobRegistry.read.commitmentOf([jobId, round, slot]);
-  const global = await globalModelAt(parameters);
-  const residual = await residualBefore(parameters);
-  const { digest: correct } = await slotContribution({ job, slot, round, global, residual, threads, signal });
+  const correct = await reexecuteSlot(parameters);
   try {
-    await fetchUpdate({ store, signal: bounded(), commitment: committed, round, slot, size: global.length });
+    await fetchUpdate({ store, signal: bounded(), commitment: committed, round, slot, size: job.model.params.length });
   } catch (error) {
     if (!condemnsResult(error, signal)) throw error;
     return { wrong: true, correct, reason: error.message };
@@ -37,6 +35,20 @@ export async function judgeSlot(parameters: RoundJudgementParameters & { slot: n
   return correct === committed
     ? { wrong: false, correct, reason: "re-execution gives the committed digest" }
     : { wrong: true, correct, reason: `re-execution gives ${correct}, slot ${slot} committed ${committed}` };
+}
+
+/**
+ * The digest slot `slot`'s update of the round must have: its local steps re-executed from the
+ * posted global model (and the slot's committed residual).
+ *
+ * @example
+ * const correct = await reexecuteSlot({ ...inputs, slot: 2, threads: 2, signal });
+ */
+export async function reexecuteSlot(parameters: RoundJudgementParameters & { slot: number }): Promise<Hex> {
+  const { job, round, slot, threads, signal } = parameters;
+  const global = await globalModelAt(parameters);
+  const residual = await residualBefore(parameters);
+  return (await slotContribution({ job, slot, round, global, residual, threads, signal })).digest;
 }
 
 /**

@@ -60,7 +60,7 @@ export async function runRoundProvider(parameters: RoundProviderParameters): Pro
 }
 
 /** Bids on round job `jobId` while it is open, this provider holds no slot and the limit covers its price; returns the price bid. */
-export async function considerRoundBid({ chain, store, costModel, log, signal }: RoundProviderParameters, jobId: bigint): Promise<bigint | undefined> {
+export async function considerRoundBid({ chain, store, costModel, fetchTimeoutMs, log, signal }: RoundProviderParameters, jobId: bigint): Promise<bigint | undefined> {
   const context = { jobId: jobId.toString() };
   const job = await readRoundJob(chain, jobId);
   if (job.status !== RoundJobStatus.Bidding || (await chainTime(chain)) >= job.deadline) {
@@ -72,7 +72,7 @@ export async function considerRoundBid({ chain, store, costModel, log, signal }:
     log.info(context, "round bid skipped: holding a slot already");
     return undefined;
   }
-  const block = await fetchSpecBlock({ store, specDigest: job.specDigest, signal: fetchBound(signal)() });
+  const block = await fetchSpecBlock({ store, specDigest: job.specDigest, signal: fetchBound(signal, fetchTimeoutMs)() });
   const { spec } = validateRoundJobSpec(parseSpecJson(block.bytes, block.cid));
   const quote = quoteRoundSlot(spec, costModel);
   const quoted = { ...context, pricePerRound: quote.price.toString(), images: quote.images };
@@ -94,7 +94,7 @@ type RoundJobs = ReturnType<typeof roundJobCache>;
 
 /** Trains this provider's slot of round `round` and commits it, if the round is training and the slot has not committed. */
 export async function contributeToRound(parameters: RoundProviderParameters, jobs: RoundJobs, jobId: bigint, round: number): Promise<void> {
-  const { chain, store, threads, poisonSlot, withholdSlot, log, signal } = parameters;
+  const { chain, store, threads, poisonSlot, withholdSlot, fetchTimeoutMs, log, signal } = parameters;
   const context = { jobId: jobId.toString(), round };
   const slot = await activeSlotOf(chain, jobId);
   if (slot === undefined) {
@@ -110,7 +110,7 @@ export async function contributeToRound(parameters: RoundProviderParameters, job
     return;
   }
   const { prepared: job } = await jobs.load({ chain, store, jobId, log, signal });
-  const bounded = fetchBound(signal);
+  const bounded = fetchBound(signal, fetchTimeoutMs);
   const inputs = { chain, store, job, jobId, round, bounded };
   const global = await globalModelAt(inputs);
   const residual = await residualBefore({ ...inputs, slot });
@@ -135,7 +135,7 @@ function poisoned(honest: SlotContribution, round: number, slot: number): SlotCo
 
 /** Posts round `round`'s aggregate if the round awaits one: every included update fetched, aggregated by the spec's rule. */
 export async function aggregateIfDue(parameters: RoundProviderParameters, jobs: RoundJobs, jobId: bigint, round: number): Promise<void> {
-  const { chain, store, threads, log, signal } = parameters;
+  const { chain, store, threads, fetchTimeoutMs, log, signal } = parameters;
   const context = { jobId: jobId.toString(), round };
   const due = async () => {
     const job = await readRoundJob(chain, jobId);
@@ -147,7 +147,7 @@ export async function aggregateIfDue(parameters: RoundProviderParameters, jobs: 
     return;
   }
   const { prepared: job } = await jobs.load({ chain, store, jobId, log, signal });
-  const bounded = fetchBound(signal);
+  const bounded = fetchBound(signal, fetchTimeoutMs);
   const inputs = { chain, store, job, jobId, round, bounded };
   const global = await globalModelAt(inputs);
   const updates = await includedUpdates({ ...inputs, mask: open.activeMask & open.committedMask });

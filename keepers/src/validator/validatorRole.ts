@@ -32,6 +32,8 @@ export type ValidatorRoleParameters = {
   confirmations?: number;
   pollMs?: number;
   attempts?: number;
+  /** Bound of each block fetch of a distributed job's inputs (ms): an update not served within it counts as withheld. @default 30,000 */
+  fetchTimeoutMs?: number;
 };
 
 /** Tasks of the validator are `dispute-<disputeId>`: judge it, sign and post the verdict. */
@@ -88,17 +90,17 @@ async function decideJobVerdict({ chain, store, jobId, checkpointIndex, threads,
 }
 
 /** A round job's dispute (subject = round << 8 | slot, slot 255 the aggregate): re-execute that slot, or recompute the aggregate. */
-async function decideRoundVerdict({ chain, store, jobId, subject, threads, log, signal }: VerdictInputs & { subject: bigint }): Promise<Verdict> {
+async function decideRoundVerdict({ chain, store, jobId, subject, threads, fetchTimeoutMs, log, signal }: VerdictInputs & { subject: bigint; fetchTimeoutMs?: number }): Promise<Verdict> {
   const round = Number(subject >> 8n);
   const slot = Number(subject & 0xffn);
   const { onChain, prepared: job } = await loadRoundJob({ chain, store, jobId, log, signal });
-  const inputs = { chain, store, job, jobId, round, threads, signal, bounded: fetchBound(signal) };
+  const inputs = { chain, store, job, jobId, round, threads, signal, bounded: fetchBound(signal, fetchTimeoutMs) };
   const judgement = slot === AGGREGATE_SLOT ? await judgeAggregate({ ...inputs, onChain }) : await judgeSlot({ ...inputs, slot });
   return { providerWrong: judgement.wrong, reason: judgement.reason };
 }
 
 /** Decides dispute `disputeId`, signs and posts the verdict; returns the relay's receipt (undefined if the dispute is closed). */
-export async function judgeDispute({ chain, store, relayUrl, threads, log, signal }: ValidatorRoleParameters, disputeId: bigint): Promise<VerdictReceipt | undefined> {
+export async function judgeDispute({ chain, store, relayUrl, threads, fetchTimeoutMs, log, signal }: ValidatorRoleParameters, disputeId: bigint): Promise<VerdictReceipt | undefined> {
   const context = { disputeId: disputeId.toString() };
   const dispute = await chain.contracts.Disputes.read.getDispute([disputeId]);
   if (dispute.status !== DisputeStatus.Open || (await chainTime(chain)) >= dispute.verdictDeadline) {
@@ -106,7 +108,7 @@ export async function judgeDispute({ chain, store, relayUrl, threads, log, signa
     return undefined;
   }
   const verdict = dispute.registry === DisputeRegistry.RoundJobs
-    ? await decideRoundVerdict({ chain, store, jobId: dispute.jobId, subject: dispute.checkpointIndex, threads, log, signal })
+    ? await decideRoundVerdict({ chain, store, jobId: dispute.jobId, subject: dispute.checkpointIndex, threads, fetchTimeoutMs, log, signal })
     : await decideJobVerdict({ chain, store, jobId: dispute.jobId, checkpointIndex: dispute.checkpointIndex, threads, log, signal });
   log.info({ ...context, jobId: dispute.jobId.toString(), checkpointIndex: dispute.checkpointIndex.toString(), ...verdict }, "verdict decided");
   const signature = await chain.account.signTypedData(

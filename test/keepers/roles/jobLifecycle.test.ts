@@ -45,6 +45,8 @@ const cli = join(root, "keepers/src/cli.ts");
 const COST: CostModel = { imagesPerSecond: 1000, pricePerCpuSecond: parseEther("0.001"), marginBps: 2000, baseFee: parseEther("0.1") };
 // The devnet job: LeNet-5 (seed 3) on 400 images, 2 epochs of 20 batches of 20, a checkpoint every 5 steps (9 in all).
 const JOB_FLAGS = { trainImages: 400, testImages: 200, epochs: 2, seed: 3 };
+/** A distributed job's block not served within this counts as withheld (the roles' default is 30 s; loopback peers answer in well under 1 s). */
+const ROUND_FETCH_TIMEOUT_MS = 10_000;
 
 /** A logger that keeps its JSON lines, so the test can wait for what a role says. */
 function recordingLogger(): { log: Logger; lines: Record<string, unknown>[] } {
@@ -231,12 +233,12 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
     relay = await startVerdictRelay({ chain: chains[ACCOUNT.relay]!, port: 0, log: silent });
     const threads = 1;
     startChallenger = () =>
-      start((signal) => runChallengerRole({ chain: chains[ACCOUNT.challenger]!, store: challengerStore, dataDir: join(work, "challenger"), segments: "all", threads, log: challenger.log, signal, pollMs: 200 }));
+      start((signal) => runChallengerRole({ chain: chains[ACCOUNT.challenger]!, store: challengerStore, dataDir: join(work, "challenger"), segments: "all", threads, log: challenger.log, signal, pollMs: 200, fetchTimeoutMs: ROUND_FETCH_TIMEOUT_MS }));
     challengerRole = startChallenger();
     for (const index of ACCOUNT.validators) {
-      start((signal) => runValidatorRole({ chain: chains[index]!, store: validatorStore, dataDir: join(work, `validator-${index}`), relayUrl: relay.url, threads, log: silent, signal, pollMs: 200 }));
+      start((signal) => runValidatorRole({ chain: chains[index]!, store: validatorStore, dataDir: join(work, `validator-${index}`), relayUrl: relay.url, threads, log: silent, signal, pollMs: 200, fetchTimeoutMs: ROUND_FETCH_TIMEOUT_MS }));
     }
-    honestRole = start((signal) => runComputeRole({ chain: chains[ACCOUNT.honest]!, store: computeStores.honest, dataDir: join(work, "honest"), costModel: COST, threads, log: computeLog.log, signal, pollMs: 200 }));
+    honestRole = start((signal) => runComputeRole({ chain: chains[ACCOUNT.honest]!, store: computeStores.honest, dataDir: join(work, "honest"), costModel: COST, threads, log: computeLog.log, signal, pollMs: 200, fetchTimeoutMs: ROUND_FETCH_TIMEOUT_MS }));
   });
 
   after(async () => {
@@ -469,7 +471,7 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
         },
       });
       return start((signal) => runComputeRole({
-        chain: accounts[i]!, store: roundStores[i]!, dataDir: join(work, name), costModel: { ...COST, baseFee: parseEther(baseFee) }, threads: 1, ...fault, log, signal, pollMs: 200,
+        chain: accounts[i]!, store: roundStores[i]!, dataDir: join(work, name), costModel: { ...COST, baseFee: parseEther(baseFee) }, threads: 1, ...fault, log, signal, pollMs: 200, fetchTimeoutMs: ROUND_FETCH_TIMEOUT_MS,
       }));
     };
     for (const [i, { name }] of providers.entries()) {
