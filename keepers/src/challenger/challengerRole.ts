@@ -28,7 +28,7 @@ export type ChallengerRoleParameters = {
   confirmations?: number;
   pollMs?: number;
   attempts?: number;
-  /** Bound of each block fetch of a distributed job's inputs (ms): an update not served within it counts as withheld. @default 30,000 */
+  /** Bound of each fetch of a distributed job's round blobs (global models, updates, residuals; ms): one not served within it counts as withheld. @default 30,000 */
   fetchTimeoutMs?: number;
 };
 

@@ -30,7 +30,7 @@ export type ComputeRoleParameters = {
   poisonSlot?: number;
   /** Devnet fault demo: holding this slot of a distributed job, commit its updates without ever publishing them (see runRoundProvider). */
   withholdSlot?: number;
-  /** Bound of each block fetch of a distributed job's inputs (ms): an update not served within it counts as withheld. @default 30,000 */
+  /** Bound of each fetch of a distributed job's round blobs (global models, updates, residuals; ms): one not served within it counts as withheld. @default 30,000 */
   fetchTimeoutMs?: number;
   log: Logger;
   signal: AbortSignal;

@@ -60,7 +60,7 @@ export async function runRoundProvider(parameters: RoundProviderParameters): Pro
 }
 
 /** Bids on round job `jobId` while it is open, this provider holds no slot and the limit covers its price; returns the price bid. */
-export async function considerRoundBid({ chain, store, costModel, fetchTimeoutMs, log, signal }: RoundProviderParameters, jobId: bigint): Promise<bigint | undefined> {
+export async function considerRoundBid({ chain, store, costModel, log, signal }: RoundProviderParameters, jobId: bigint): Promise<bigint | undefined> {
   const context = { jobId: jobId.toString() };
   const job = await readRoundJob(chain, jobId);
   if (job.status !== RoundJobStatus.Bidding || (await chainTime(chain)) >= job.deadline) {
@@ -72,7 +72,7 @@ export async function considerRoundBid({ chain, store, costModel, fetchTimeoutMs
     log.info(context, "round bid skipped: holding a slot already");
     return undefined;
   }
-  const block = await fetchSpecBlock({ store, specDigest: job.specDigest, signal: fetchBound(signal, fetchTimeoutMs)() });
+  const block = await fetchSpecBlock({ store, specDigest: job.specDigest, signal: fetchBound(signal)() });
   const { spec } = validateRoundJobSpec(parseSpecJson(block.bytes, block.cid));
   const quote = quoteRoundSlot(spec, costModel);
   const quoted = { ...context, pricePerRound: quote.price.toString(), images: quote.images };
