@@ -67,13 +67,19 @@ async function roundIn(chain: ChallengerRoleParameters["chain"], jobId: bigint, 
   return job.status === status && job.round === round && (await chainTime(chain)) < job.deadline ? job : undefined;
 }
 
+/** What re-executing and fetching round `round` of job `jobId` takes: the job (loaded once per process), each fetch bounded. */
+async function roundInputs({ chain, store, threads, fetchTimeoutMs, log, signal }: ChallengerRoleParameters, jobs: RoundJobs, jobId: bigint, round: number) {
+  const { prepared: job } = await jobs.load({ chain, store, jobId, log, signal });
+  return { chain, store, job, jobId, round, threads, signal, bounded: fetchBound(signal, fetchTimeoutMs) };
+}
+
 /**
  * While round `round` of job `jobId` awaits its aggregate: fetches each included update by its
  * commitment and challenges the first that no connected peer serves (or that contradicts its
  * commitment), with the digest re-execution gives. Returns the slot challenged, if any.
  */
 export async function checkUpdatesServed(parameters: ChallengerRoleParameters, jobs: RoundJobs, jobId: bigint, round: number): Promise<number | undefined> {
-  const { chain, store, threads, fetchTimeoutMs, log, signal } = parameters;
+  const { chain, log, signal } = parameters;
   const context = { jobId: jobId.toString(), round };
   const awaiting = () => roundIn(chain, jobId, round, RoundJobStatus.Aggregating);
   const onChain = await awaiting();
@@ -81,8 +87,7 @@ export async function checkUpdatesServed(parameters: ChallengerRoleParameters, j
     log.info(context, "updates skipped: the round does not await an aggregate");
     return undefined;
   }
-  const { prepared: job } = await jobs.load({ chain, store, jobId, log, signal });
-  const inputs = { chain, store, job, jobId, round, threads, signal, bounded: fetchBound(signal, fetchTimeoutMs) };
+  const inputs = await roundInputs(parameters, jobs, jobId, round);
   for (const slot of setBits(onChain.activeMask & onChain.committedMask)) {
     try {
       await includedUpdates({ ...inputs, mask: 1 << slot });
@@ -99,7 +104,7 @@ export async function checkUpdatesServed(parameters: ChallengerRoleParameters, j
 
 /** Checks round `round` of job `jobId` while its aggregate is open to challenge; returns the slot challenged (255: the aggregate), if any. */
 export async function checkRound(parameters: ChallengerRoleParameters, jobs: RoundJobs, jobId: bigint, round: number): Promise<number | undefined> {
-  const { chain, store, segments, threads, fetchTimeoutMs, log, signal } = parameters;
+  const { chain, segments, log } = parameters;
   const context = { jobId: jobId.toString(), round };
   const challengeable = () => roundIn(chain, jobId, round, RoundJobStatus.Aggregated);
   const onChain = await challengeable();
@@ -107,8 +112,7 @@ export async function checkRound(parameters: ChallengerRoleParameters, jobs: Rou
     log.info(context, "round skipped: not open to challenge");
     return undefined;
   }
-  const { prepared: job } = await jobs.load({ chain, store, jobId, log, signal });
-  const inputs = { chain, store, job, jobId, round, threads, signal, bounded: fetchBound(signal, fetchTimeoutMs) };
+  const inputs = await roundInputs(parameters, jobs, jobId, round);
   let wrong: { slot: number; judgement: RoundJudgement } | undefined;
   for (const slot of sample(setBits(onChain.activeMask & onChain.committedMask), segments)) {
     const judgement = await judgeSlot({ ...inputs, slot });
