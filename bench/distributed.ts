@@ -1,8 +1,8 @@
 /**
  * Benchmark: distributed training rounds (docs/distributed-training.md) on MNIST with LeNet-5.
  *
- * 1. P = 1, 2, 4 slots with FedAvg, the same total examples (each slot runs L/P local steps per
- *    round): wall time per round as P machines would see it (the slowest slot, then the
+ * 1. P = 1, 2, 4 slots with FedAvg and DiLoCo's outer step (Nesterov, η = 0.7, μ = 0.9), the same
+ *    total examples (each slot runs L/P local steps per round): wall time per round as P machines would see it (the slowest slot, then the
  *    aggregation), bytes published per round (every slot's update blob plus the global model),
  *    with and without top-1% int8 compression at P = 4, and test accuracy. The baseline
  *    ("single") is single-provider training over the same examples: one slot, one round of all
@@ -24,10 +24,10 @@ import { performance } from "node:perf_hooks";
 import { testAccuracyBps } from "../keepers/src/compute/testAccuracy.ts";
 import { aggregateRound } from "../keepers/src/rounds/aggregateRound.ts";
 import type { AggregationRule } from "../keepers/src/rounds/aggregationRule.ts";
-import { encodeGlobalModel } from "../keepers/src/rounds/globalModel.ts";
+import { encodeGlobalModel, type GlobalModel } from "../keepers/src/rounds/globalModel.ts";
 import { localUpdate } from "../keepers/src/rounds/localUpdate.ts";
 import { prepareRoundJob, type PreparedRoundJob } from "../keepers/src/rounds/preparedRoundJob.ts";
-import type { DistributedSpec, RoundJobSpec } from "../keepers/src/rounds/roundJobSpec.ts";
+import type { DistributedSpec, OuterOptimizer, RoundJobSpec } from "../keepers/src/rounds/roundJobSpec.ts";
 import { slotContribution } from "../keepers/src/rounds/slotContribution.ts";
 import type { Compression } from "../keepers/src/rounds/updateCompression.ts";
 import { contentId, RAW_CODEC } from "../keepers/src/training/contentId.ts";
@@ -68,17 +68,21 @@ function roundJob(distributed: DistributedSpec): PreparedRoundJob {
 const percent = async (job: PreparedRoundJob, params: Float32Array) =>
   (await testAccuracyBps({ job: { model: job.model, sets: job.sets, config: job.config.step }, params, threads })) / 100;
 
+/** Outer steps: PLAIN adds the aggregate (the single baseline, every poisoning run); DILOCO is DiLoCo's Nesterov step (P = 1, 2, 4). */
+const PLAIN: OuterOptimizer = { learningRate: "1", momentum: "0" };
+const DILOCO: OuterOptimizer = { learningRate: "0.7", momentum: "0.9" };
+
 /**
  * Part 1: one run of `rounds` rounds over the comparison's total examples (rounds × steps at
  * P = 1), every slot timed; returns accuracy, the slowest-slot-plus-aggregation seconds per round
  * and bytes per round.
  */
-async function scalingRun(slots: number, compression: Compression | "none", rounds = Number(options.rounds)) {
+async function scalingRun(slots: number, compression: Compression | "none", outer: OuterOptimizer, rounds = Number(options.rounds)) {
   const totalSteps = Number(options.rounds) * Number(options.steps);
   const job = roundJob({
-    slots, rounds, localSteps: totalSteps / (rounds * slots), aggregation: { rule: "fedavg" }, compression, onFault: "continue",
+    slots, rounds, localSteps: totalSteps / (rounds * slots), aggregation: { rule: "fedavg" }, outer, compression, onFault: "continue",
   });
-  let global: Float32Array = Float32Array.from(job.model.params);
+  let global: GlobalModel = { round: 0, params: Float32Array.from(job.model.params) };
   const residuals: (Float32Array | undefined)[] = new Array(slots).fill(undefined);
   let seconds = 0;
   let bytes = 0;
@@ -87,18 +91,18 @@ async function scalingRun(slots: number, compression: Compression | "none", roun
     const updates = [];
     for (let slot = 0; slot < slots; slot++) {
       const start = performance.now();
-      const contribution = await slotContribution({ job, slot, round, global, residual: residuals[slot], threads });
+      const contribution = await slotContribution({ job, slot, round, global: global.params, residual: residuals[slot], threads });
       slowest = Math.max(slowest, performance.now() - start);
       residuals[slot] = contribution.residual;
       bytes += contribution.updateBytes.length;
       updates.push({ slot, values: contribution.transmitted });
     }
     const start = performance.now();
-    global = await aggregateRound({ job, round, global, updates, threads });
-    bytes += encodeGlobalModel({ round: round + 1, params: global }).length;
+    global = await aggregateRound({ job, global, updates, threads });
+    bytes += encodeGlobalModel(global).length;
     seconds += (slowest + performance.now() - start) / 1000;
   }
-  return { accuracy: await percent(job, global), roundSeconds: seconds / job.config.rounds, bytesPerRound: Math.round(bytes / job.config.rounds) };
+  return { accuracy: await percent(job, global.params), roundSeconds: seconds / job.config.rounds, bytesPerRound: Math.round(bytes / job.config.rounds) };
 }
 
 type Attack = "none" | "signFlip" | "labelFlip" | "boostedLabelFlip" | "noise";
@@ -137,30 +141,31 @@ const scale = (values: Float32Array, factor: number) => values.map((v) => v * fa
 /** Part 2: one poisoning run of `rule` against `attack`; slots 0…BYZANTINE−1 attack. */
 async function attackRun(rule: AggregationRule, attack: Attack): Promise<number> {
   const job = roundJob({
-    slots: 10, rounds: Number(options.attackRounds), localSteps: Number(options.attackSteps), aggregation: rule, compression: "none", onFault: "continue",
+    slots: 10, rounds: Number(options.attackRounds), localSteps: Number(options.attackSteps), aggregation: rule, outer: PLAIN, compression: "none", onFault: "continue",
   });
-  let global: Float32Array = Float32Array.from(job.model.params);
+  let global: GlobalModel = { round: 0, params: Float32Array.from(job.model.params) };
   for (let round = 0; round < job.config.rounds; round++) {
     const updates = [];
     for (let slot = 0; slot < 10; slot++) {
       const byzantine = slot < BYZANTINE && attack !== "none";
       const flipped = byzantine && (attack === "labelFlip" || attack === "boostedLabelFlip");
       const set = flipped ? flipLabels(job.parts[slot]!) : job.parts[slot]!;
-      let values = attack === "noise" && byzantine ? noise(global.length, 0.1, BigInt(round * 10 + slot)) : await localUpdate({ job, set, round, global, threads });
+      let values = attack === "noise" && byzantine ? noise(global.params.length, 0.1, BigInt(round * 10 + slot)) : await localUpdate({ job, set, round, global: global.params, threads });
       if (byzantine && attack === "signFlip") values = scale(values, -10);
       if (byzantine && attack === "boostedLabelFlip") values = scale(values, 10);
       updates.push({ slot, values });
     }
-    global = await aggregateRound({ job, round, global, updates, threads });
+    global = await aggregateRound({ job, global, updates, threads });
   }
-  return percent(job, global);
+  return percent(job, global.params);
 }
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const started = performance.now();
 const scaling: Record<string, Awaited<ReturnType<typeof scalingRun>>> = {};
-for (const [key, slots, compression, rounds] of [["single", 1, "none", 1], ["1", 1, "none"], ["2", 2, "none"], ["4", 4, "none"], ["4_top1pct_int8", 4, { topK: "0.01", quantize: "int8" }]] as const) {
-  scaling[key] = await scalingRun(slots, compression, rounds);
+const runs = [["single", 1, "none", PLAIN, 1], ["1", 1, "none", DILOCO], ["2", 2, "none", DILOCO], ["4", 4, "none", DILOCO], ["4_top1pct_int8", 4, { topK: "0.01", quantize: "int8" }, DILOCO]] as const;
+for (const [key, slots, compression, outer, rounds] of runs) {
+  scaling[key] = await scalingRun(slots, compression, outer, rounds);
   log(`P=${key.padEnd(15)} accuracy ${scaling[key].accuracy.toFixed(2)}%  ${scaling[key].roundSeconds.toFixed(2)} s/round  ${scaling[key].bytesPerRound} B/round`);
 }
 const attackAccuracy: Record<string, Record<Attack, number>> = {};

@@ -61,6 +61,8 @@ export function registerJobCommands(program: Command): void {
     .option("--rounds <n>", "distributed job: rounds", "3")
     .option("--local-steps <n>", "distributed job: optimizer steps each provider runs per round", "20")
     .addOption(new Option("--aggregation <rule>", "distributed job: how updates are combined").choices(["fedavg", "median"]).default("fedavg"))
+    .option("--outer-learning-rate <eta>", "distributed job: the outer step's learning rate η (decimal, (0, 10]; 0.7 with momentum 0.9 is DiLoCo's)", "1")
+    .option("--outer-momentum <mu>", "distributed job: the outer step's Nesterov momentum μ (decimal, [0, 1); 0 adds the aggregate)", "0")
     .option("--round-period <seconds>", "distributed job: time the providers have to commit each round's update", "300")
     .option("--aggregation-period <seconds>", "distributed job: time to post each round's aggregate", "300")
     .option("--min-stake <tokens>", "stake a bidder locks", "100")
@@ -90,6 +92,7 @@ export function registerJobCommands(program: Command): void {
         rounds: parseCount(o.rounds, "--rounds", 1),
         localSteps: parseCount(o.localSteps, "--local-steps", 1),
         aggregation: { rule: o.aggregation as "fedavg" | "median" },
+        outer: { learningRate: o.outerLearningRate as string, momentum: o.outerMomentum as string },
       };
       const periods = { roundPeriod: parseCount(o.roundPeriod, "--round-period", 1), aggregationPeriod: parseCount(o.aggregationPeriod, "--aggregation-period", 1) };
       const port = parseCount(o.port, "--port");

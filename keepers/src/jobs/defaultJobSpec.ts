@@ -75,8 +75,8 @@ export type DefaultRoundJobSpecParameters = Omit<DefaultJobSpecParameters, "epoc
 
 /**
  * {@link defaultJobSpec}'s LeNet-5 job as a distributed one: the train split cut into
- * `distributed.slots` parts, FedAvg without compression, a slot found wrong dropped and the job
- * going on, unless `distributed` says otherwise.
+ * `distributed.slots` parts, FedAvg added to the global model (outer η = 1, μ = 0) without
+ * compression, a slot found wrong dropped and the job going on, unless `distributed` says otherwise.
  *
  * @throws VeritrainError `JOB_DATASET_MISMATCH`, or `JOB_SPEC_INVALID` (e.g. a batch larger than a slot's part).
  * @example
@@ -85,7 +85,7 @@ export type DefaultRoundJobSpecParameters = Omit<DefaultJobSpecParameters, "epoc
 export function defaultRoundJobSpec({ distributed, ...recipe }: DefaultRoundJobSpecParameters): { spec: RoundJobSpec; modelBytes: Uint8Array } {
   const { spec: single, modelBytes } = defaultJobSpec(recipe);
   const { epochs: _epochs, checkpointInterval: _checkpointInterval, ...fields } = single;
-  const spec: RoundJobSpec = { ...fields, distributed: { aggregation: { rule: "fedavg" }, compression: "none", onFault: "continue", ...distributed } };
+  const spec: RoundJobSpec = { ...fields, distributed: { aggregation: { rule: "fedavg" }, outer: { learningRate: "1", momentum: "0" }, compression: "none", onFault: "continue", ...distributed } };
   validateRoundJobSpec(spec);
   return { spec, modelBytes };
 }

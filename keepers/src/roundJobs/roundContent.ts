@@ -2,7 +2,7 @@ import type { Hex } from "viem";
 import type { ContentStore } from "../content/contentStore.ts";
 import { rawDigestCid } from "../content/rawDigestCid.ts";
 import { VeritrainError } from "../errors.ts";
-import { decodeGlobalModel, encodeGlobalModel, globalModelDigest } from "../rounds/globalModel.ts";
+import { decodeGlobalModel, encodeGlobalModel, globalModelDigest, type GlobalModel } from "../rounds/globalModel.ts";
 import type { SlotContribution } from "../rounds/slotContribution.ts";
 import { decodeResidual, decodeUpdate, type DecodedUpdate } from "../rounds/updateEncoding.ts";
 
@@ -85,7 +85,7 @@ export async function fetchResidual(parameters: RoundFetchParameters & { update:
  * @example
  * const digest = await publishGlobalModel(store, { round: 1, params });
  */
-export async function publishGlobalModel(store: ContentStore, model: { round: number; params: Float32Array }): Promise<Hex> {
+export async function publishGlobalModel(store: ContentStore, model: GlobalModel): Promise<Hex> {
   const bytes = encodeGlobalModel(model);
   await store.pin(await store.put(bytes));
   return globalModelDigest(bytes);
@@ -93,18 +93,19 @@ export async function publishGlobalModel(store: ContentStore, model: { round: nu
 
 /**
  * The global model an aggregator posted (digest = its blob's SHA-256) for the end of round
- * `round − 1`, checked to be that round's.
+ * `round − 1`, checked to be that round's and to carry the outer momentum iff `momentum`.
  *
  * @throws VeritrainError `RESULT_NOT_FOUND` or `RESULT_INVALID`.
  */
-export async function fetchGlobalModel(parameters: RoundFetchParameters & { digest: Hex; round: number; size: number }): Promise<Float32Array> {
-  const { digest, round, size } = parameters;
+export async function fetchGlobalModel(parameters: RoundFetchParameters & { digest: Hex; round: number; size: number; momentum: boolean }): Promise<GlobalModel> {
+  const { digest, round, size, momentum } = parameters;
   const what = `the global model after round ${round - 1}`;
   const bytes = await fetchBlock(parameters, digest, what);
   try {
     const model = decodeGlobalModel(bytes);
     if (model.round !== round || model.params.length !== size) throw new Error(`blob is for round ${model.round} with ${model.params.length} parameters`);
-    return model.params;
+    if ((model.momentum !== undefined) !== momentum) throw new Error(`blob ${momentum ? "lacks" : "carries"} the outer momentum`);
+    return model;
   } catch (cause) {
     throw contradicts(what, "not this round's global model", cause);
   }

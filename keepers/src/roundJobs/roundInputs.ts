@@ -1,5 +1,6 @@
 import type { ProtocolConnection } from "../chain/protocolContracts.ts";
 import type { ContentStore } from "../content/contentStore.ts";
+import type { GlobalModel } from "../rounds/globalModel.ts";
 import type { PreparedRoundJob } from "../rounds/preparedRoundJob.ts";
 import { fetchGlobalModel, fetchResidual, fetchUpdate } from "./roundContent.ts";
 import { setBits } from "../chain/setBits.ts";
@@ -34,10 +35,10 @@ export type RoundInputParameters = {
  *
  * @throws VeritrainError `RESULT_NOT_FOUND` or `RESULT_INVALID` for an unavailable or wrong blob.
  */
-export async function globalModelAt({ chain, store, job, jobId, round, bounded }: RoundInputParameters): Promise<Float32Array> {
-  if (round === 0) return Float32Array.from(job.model.params);
+export async function globalModelAt({ chain, store, job, jobId, round, bounded }: RoundInputParameters): Promise<GlobalModel> {
+  if (round === 0) return { round, params: Float32Array.from(job.model.params) };
   const digest = await chain.contracts.RoundJobRegistry.read.aggregateOf([jobId, round - 1]);
-  return fetchGlobalModel({ store, signal: bounded(), digest, round, size: job.model.params.length });
+  return fetchGlobalModel({ store, signal: bounded(), digest, round, size: job.model.params.length, momentum: job.config.outer.momentum !== 0 });
 }
 
 /**

@@ -48,7 +48,7 @@ export async function reexecuteSlot(parameters: RoundJudgementParameters & { slo
   const { job, round, slot, threads, signal } = parameters;
   const global = await globalModelAt(parameters);
   const residual = await residualBefore(parameters);
-  return (await slotContribution({ job, slot, round, global, residual, threads, signal })).digest;
+  return (await slotContribution({ job, slot, round, global: global.params, residual, threads, signal })).digest;
 }
 
 /**
@@ -62,8 +62,8 @@ export async function judgeAggregate(parameters: RoundJudgementParameters & { on
   const { chain, job, jobId, round, onChain, threads, signal } = parameters;
   const global = await globalModelAt(parameters);
   const updates = await includedUpdates({ ...parameters, mask: onChain.activeMask & onChain.committedMask });
-  const next = await aggregateRound({ job, round, global, updates, threads, signal });
-  const correct = globalModelDigest(encodeGlobalModel({ round: round + 1, params: next }));
+  const next = await aggregateRound({ job, global, updates, threads, signal });
+  const correct = globalModelDigest(encodeGlobalModel(next));
   const posted = await chain.contracts.RoundJobRegistry.read.aggregateOf([jobId, round]);
   return correct === posted
     ? { wrong: false, correct, reason: "recomputation gives the posted aggregate" }

@@ -114,7 +114,7 @@ export async function contributeToRound(parameters: RoundProviderParameters, job
   const inputs = { chain, store, job, jobId, round, bounded };
   const global = await globalModelAt(inputs);
   const residual = await residualBefore({ ...inputs, slot });
-  let contribution = await slotContribution({ job, slot, round, global, residual, threads, signal });
+  let contribution = await slotContribution({ job, slot, round, global: global.params, residual, threads, signal });
   if (slot === poisonSlot) contribution = poisoned(contribution, round, slot);
   const withheld = slot === withholdSlot;
   if (!withheld) await publishContribution(store, contribution);
@@ -151,8 +151,7 @@ export async function aggregateIfDue(parameters: RoundProviderParameters, jobs: 
   const inputs = { chain, store, job, jobId, round, bounded };
   const global = await globalModelAt(inputs);
   const updates = await includedUpdates({ ...inputs, mask: open.activeMask & open.committedMask });
-  const next = await aggregateRound({ job, round, global, updates, threads, signal });
-  const digest = await publishGlobalModel(store, { round: round + 1, params: next });
+  const digest = await publishGlobalModel(store, await aggregateRound({ job, global, updates, threads, signal }));
   if ((await due()) === undefined) {
     log.info(context, "aggregate not posted: another keeper posted first, or the round moved on");
     return;

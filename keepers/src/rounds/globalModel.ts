@@ -3,56 +3,77 @@ import { VeritrainError } from "../errors.ts";
 
 /** "VTGM" read as a little-endian uint32. */
 const MAGIC = 0x4d475456;
-const LAYOUT_VERSION = 1;
+/** Layout 1 carries the parameters; layout 2 also the outer optimizer's momentum. */
+const PARAMS_ONLY = 1;
+const WITH_MOMENTUM = 2;
 const HEADER_BYTES = 16;
 
-/** The global model after a round: round 0 is the model file's weights, round r + 1 follows round r's aggregate. */
-export type GlobalModel = { round: number; params: Float32Array };
+/**
+ * The global model after a round: round 0 is the model file's weights, round r + 1 follows round
+ * r's aggregate. `momentum` is the outer optimizer's buffer, present iff the spec's outer momentum
+ * is not 0 and r ≥ 1 (round 0's is all +0).
+ */
+export type GlobalModel = { round: number; params: Float32Array; momentum?: Float32Array };
 
 /**
  * The global-model blob, the preimage of the digest an aggregator posts. Little-endian:
  *
- * | offset | size | field                              |
- * |--------|------|------------------------------------|
- * | 0      | 4    | magic "VTGM"                       |
- * | 4      | 4    | layout version (uint32) = 1        |
- * | 8      | 4    | rounds aggregated so far r (uint32)|
- * | 12     | 4    | parameter count P (uint32)         |
- * | 16     | 4·P  | parameters, binary32, canonical order |
+ * | offset   | size | field                                          |
+ * |----------|------|------------------------------------------------|
+ * | 0        | 4    | magic "VTGM"                                   |
+ * | 4        | 4    | layout (uint32): 1 = parameters, 2 = + momentum |
+ * | 8        | 4    | rounds aggregated so far r (uint32)            |
+ * | 12       | 4    | parameter count P (uint32)                     |
+ * | 16       | 4·P  | parameters, binary32, canonical order          |
+ * | 16 + 4·P | 4·P  | layout 2 only: momentum, binary32, same order  |
  *
+ * @throws VeritrainError `GLOBAL_MODEL_INVALID` when the momentum's length is not the parameters'.
  * @example
  * globalModelDigest(encodeGlobalModel({ round: 0, params })); // "0x…"
  */
-export function encodeGlobalModel({ round, params }: GlobalModel): Uint8Array {
-  const bytes = new Uint8Array(HEADER_BYTES + 4 * params.length);
+export function encodeGlobalModel({ round, params, momentum }: GlobalModel): Uint8Array {
+  const count = params.length;
+  if (momentum !== undefined && momentum.length !== count) throw invalid("momentum length does not match parameter count");
+  const vectors = momentum === undefined ? [params] : [params, momentum];
+  const bytes = new Uint8Array(HEADER_BYTES + 4 * count * vectors.length);
   const view = new DataView(bytes.buffer);
   view.setUint32(0, MAGIC, true);
-  view.setUint32(4, LAYOUT_VERSION, true);
+  view.setUint32(4, momentum === undefined ? PARAMS_ONLY : WITH_MOMENTUM, true);
   view.setUint32(8, round, true);
-  view.setUint32(12, params.length, true);
-  for (let i = 0; i < params.length; i++) view.setFloat32(HEADER_BYTES + 4 * i, params[i]!, true);
+  view.setUint32(12, count, true);
+  vectors.forEach((vector, v) => {
+    const base = HEADER_BYTES + 4 * count * v;
+    for (let i = 0; i < count; i++) view.setFloat32(base + 4 * i, vector[i]!, true);
+  });
   return bytes;
+}
+
+function invalid(rule: string): VeritrainError {
+  return new VeritrainError(`invalid global model: ${rule}`, { code: "GLOBAL_MODEL_INVALID", details: { rule } });
 }
 
 /**
  * Parses {@link encodeGlobalModel}'s layout.
  *
- * @throws VeritrainError `GLOBAL_MODEL_INVALID` on a wrong magic, version, length or a non-finite parameter.
+ * @throws VeritrainError `GLOBAL_MODEL_INVALID` on a wrong magic, layout or length and on a non-finite value.
  */
 export function decodeGlobalModel(bytes: Uint8Array): GlobalModel {
-  const fail = (rule: string) => new VeritrainError(`invalid global model: ${rule}`, { code: "GLOBAL_MODEL_INVALID", details: { rule } });
-  if (bytes.length < HEADER_BYTES) throw fail("shorter than the 16-byte header");
+  if (bytes.length < HEADER_BYTES) throw invalid("shorter than the 16-byte header");
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (view.getUint32(0, true) !== MAGIC) throw fail("magic is not VTGM");
-  if (view.getUint32(4, true) !== LAYOUT_VERSION) throw fail(`layout version must be ${LAYOUT_VERSION}`);
+  if (view.getUint32(0, true) !== MAGIC) throw invalid("magic is not VTGM");
+  const layout = view.getUint32(4, true);
+  if (layout !== PARAMS_ONLY && layout !== WITH_MOMENTUM) throw invalid(`layout must be ${PARAMS_ONLY} or ${WITH_MOMENTUM}`);
   const count = view.getUint32(12, true);
-  if (bytes.length !== HEADER_BYTES + 4 * count) throw fail("length does not match parameter count");
-  const params = new Float32Array(count);
-  for (let i = 0; i < count; i++) {
-    params[i] = view.getFloat32(HEADER_BYTES + 4 * i, true);
-    if (!Number.isFinite(params[i])) throw fail(`parameter ${i} is not finite`);
-  }
-  return { round: view.getUint32(8, true), params };
+  if (bytes.length !== HEADER_BYTES + 4 * count * layout) throw invalid("length does not match parameter count");
+  const [params, momentum] = Array.from({ length: layout }, (_, v) => {
+    const vector = new Float32Array(count);
+    for (let i = 0; i < count; i++) {
+      vector[i] = view.getFloat32(HEADER_BYTES + 4 * (count * v + i), true);
+      if (!Number.isFinite(vector[i])) throw invalid(`${v === 0 ? "parameter" : "momentum"} ${i} is not finite`);
+    }
+    return vector;
+  });
+  return { round: view.getUint32(8, true), params: params!, ...(momentum === undefined ? {} : { momentum }) };
 }
 
 /**

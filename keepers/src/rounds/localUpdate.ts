@@ -19,7 +19,8 @@ export type LocalUpdateParameters = {
 
 /**
  * One round of local training: the engine's Trainer on `set` from {step r·L, the global
- * parameters, zeroed optimizer state} runs L steps; the update is u_i = fround(local_i − global_i).
+ * parameters, zeroed optimizer state} runs L steps (Adam's bias correction counting from the
+ * zeroed state: t = 1 … L); the update is u_i = fround(local_i − global_i).
  * A pure function of (spec, set, round, global): anyone can re-execute it.
  *
  * @example
@@ -38,6 +39,7 @@ export async function localUpdate({ job, set, round, global, threads, signal }: 
       optimizerState: Array.from({ length: optimizerStateVectors(step.optimizer) }, () => new Float32Array(size)),
     },
     threads,
+    optimizerStart: round * localSteps,
   });
   try {
     await trainer.runSteps(localSteps, signal);

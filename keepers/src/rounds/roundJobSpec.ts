@@ -1,5 +1,6 @@
 import {
   COMMON_SPEC_FIELDS,
+  decimal,
   exactKeys,
   fail,
   integer,
@@ -26,11 +27,16 @@ export type DistributedSpec = {
   /** L: optimizer steps each slot runs per round. */
   localSteps: number;
   aggregation: AggregationRule;
+  /** How the aggregate moves the global model: Nesterov momentum (DiLoCo's outer step); `{ "1", "0" }` adds it. */
+  outer: OuterOptimizer;
   /** "none", or top-k sparsification (optionally 8-bit) with error feedback. */
   compression: "none" | Compression;
   /** A slot found wrong or late: drop it and go on, or fail the job. */
   onFault: "continue" | "fail";
 };
+
+/** The outer optimizer's hyper-parameters, decimal strings parsed to binary32 (docs/distributed-training.md). */
+export type OuterOptimizer = { learningRate: string; momentum: string };
 
 /** A distributed training job: the common fields plus `distributed` (no `epochs`, no `checkpointInterval`). */
 export type RoundJobSpec = SpecFields & { distributed: DistributedSpec };
@@ -42,6 +48,8 @@ export type RoundConfig = {
   rounds: number;
   localSteps: number;
   aggregation: AggregationRule;
+  /** η and μ as binary32 values; μ = 0 keeps no momentum. */
+  outer: { learningRate: number; momentum: number };
   compression: Compression | undefined;
   continueOnFault: boolean;
   /** Slot s's examples, in slot order. */
@@ -70,7 +78,7 @@ export function slotPart(train: SplitRange, slots: number, slot: number): SplitR
 export function validateRoundJobSpec(value: unknown): { spec: RoundJobSpec; config: RoundConfig } {
   const spec = exactKeys(value, "", [...COMMON_SPEC_FIELDS, "distributed"]);
   const { config: step, train, sources } = validateCommonFields(spec);
-  const d = exactKeys(spec.distributed, "distributed", ["slots", "rounds", "localSteps", "aggregation", "compression", "onFault"]);
+  const d = exactKeys(spec.distributed, "distributed", ["slots", "rounds", "localSteps", "aggregation", "outer", "compression", "onFault"]);
   const slots = integer(d.slots, "distributed.slots", 1, MAX_SLOTS);
   const parts = Array.from({ length: slots }, (_, s) => slotPart(train, slots, s));
   const smallest = Math.min(...parts.map((p) => p.end - p.start));
@@ -86,10 +94,15 @@ export function validateRoundJobSpec(value: unknown): { spec: RoundJobSpec; conf
       throw fail("distributed.aggregation.root", `must hold at least batchSize (${step.batchSize}) examples`, aggregation.root);
     }
   }
+  const o = exactKeys(d.outer, "distributed.outer", ["learningRate", "momentum"]);
+  const outer = {
+    learningRate: decimal(o.learningRate, "distributed.outer.learningRate", { min: 0, max: 10, minInclusive: false, maxInclusive: true }),
+    momentum: decimal(o.momentum, "distributed.outer.momentum", { min: 0, max: 1, minInclusive: true, maxInclusive: false }),
+  };
   const compression = d.compression === "none" ? undefined : validateCompression(d.compression, "distributed.compression");
   if (d.onFault !== "continue" && d.onFault !== "fail") throw fail("distributed.onFault", "must be \"continue\" or \"fail\"", d.onFault);
   return {
     spec: value as RoundJobSpec,
-    config: { step, slots, rounds, localSteps, aggregation, compression, continueOnFault: d.onFault === "continue", parts },
+    config: { step, slots, rounds, localSteps, aggregation, outer, compression, continueOnFault: d.onFault === "continue", parts },
   };
 }

@@ -1,7 +1,7 @@
 import type { Hex } from "viem";
 import { CheckpointTree } from "../training/checkpointTree.ts";
 import { aggregateRound } from "./aggregateRound.ts";
-import { encodeGlobalModel, globalModelDigest } from "./globalModel.ts";
+import { encodeGlobalModel, globalModelDigest, type GlobalModel } from "./globalModel.ts";
 import type { PreparedRoundJob } from "./preparedRoundJob.ts";
 import { slotContribution, type SlotContribution } from "./slotContribution.ts";
 
@@ -10,7 +10,7 @@ export type TrainRoundsParameters = {
   job: PreparedRoundJob;
   threads: number;
   /** Told after each round with the slots' contributions and the next global model. */
-  onRound?: (round: number, contributions: SlotContribution[], global: Float32Array) => void | Promise<void>;
+  onRound?: (round: number, contributions: SlotContribution[], global: GlobalModel) => void | Promise<void>;
   signal?: AbortSignal;
 };
 
@@ -25,20 +25,20 @@ export type TrainRoundsResult = { hashes: Hex[]; tree: CheckpointTree; finalPara
  * const { tree, finalParams } = await trainRounds({ job, threads: 2 });
  */
 export async function trainRounds({ job, threads, onRound, signal }: TrainRoundsParameters): Promise<TrainRoundsResult> {
-  let global: Float32Array = Float32Array.from(job.model.params);
-  const hashes: Hex[] = [globalModelDigest(encodeGlobalModel({ round: 0, params: global }))];
+  let global: GlobalModel = { round: 0, params: Float32Array.from(job.model.params) };
+  const hashes: Hex[] = [globalModelDigest(encodeGlobalModel(global))];
   const residuals: (Float32Array | undefined)[] = new Array(job.config.slots).fill(undefined);
   for (let round = 0; round < job.config.rounds; round++) {
     const contributions: SlotContribution[] = [];
     for (let slot = 0; slot < job.config.slots; slot++) {
-      const contribution = await slotContribution({ job, slot, round, global, residual: residuals[slot], threads, signal });
+      const contribution = await slotContribution({ job, slot, round, global: global.params, residual: residuals[slot], threads, signal });
       residuals[slot] = contribution.residual;
       contributions.push(contribution);
     }
     const updates = contributions.map((contribution, slot) => ({ slot, values: contribution.transmitted }));
-    global = await aggregateRound({ job, round, global, updates, threads, signal });
-    hashes.push(globalModelDigest(encodeGlobalModel({ round: round + 1, params: global })));
+    global = await aggregateRound({ job, global, updates, threads, signal });
+    hashes.push(globalModelDigest(encodeGlobalModel(global)));
     await onRound?.(round, contributions, global);
   }
-  return { hashes, tree: new CheckpointTree(hashes), finalParams: global };
+  return { hashes, tree: new CheckpointTree(hashes), finalParams: global.params };
 }

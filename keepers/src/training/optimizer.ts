@@ -38,7 +38,7 @@ export type ApplyOptimizerStepParameters = {
   /** Micro-batch gradients, `microBatches` vectors of `params.length` back to back. */
   gradients: Float32Array;
   microBatches: number;
-  /** Number of optimizer steps already applied (0 for the first step). */
+  /** Optimizer steps already applied to `state` since it was zeroed (0 for the first step). */
   step: number;
   /** The epoch this step belongs to (selects the learning rate). */
   epoch: number;

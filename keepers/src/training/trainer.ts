@@ -26,6 +26,12 @@ export type TrainerParameters = {
   state: TrainingState;
   /** Compute threads: the main thread plus threads − 1 workers. Never changes results. */
   threads: number;
+  /**
+   * The step at which `state.optimizerState` was last zeroed (default 0): Adam's bias correction
+   * counts the steps since then, so a state restarted mid-run (a distributed round) is corrected
+   * as a fresh one.
+   */
+  optimizerStart?: number;
 };
 
 /** Mean loss and accuracy over some examples. */
@@ -59,6 +65,7 @@ export class Trainer {
   private readonly pending = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
   private nextRequestId = 0;
   private step: number;
+  private readonly optimizerStart: number;
   private permutation: { epoch: number; order: Uint32Array } | undefined;
 
   private constructor(p: TrainerParameters) {
@@ -86,6 +93,10 @@ export class Trainer {
     this.buffers.params.set(state.params);
     this.optimizerState = state.optimizerState.map((vector) => Float32Array.from(vector));
     this.step = state.step;
+    this.optimizerStart = p.optimizerStart ?? 0;
+    if (!Number.isSafeInteger(this.optimizerStart) || this.optimizerStart < 0 || this.optimizerStart > state.step) {
+      throw new VeritrainError(`optimizerStart must be an integer in [0, ${state.step}], got ${this.optimizerStart}`, { code: "INVALID_ARGUMENT" });
+    }
     this.runnerParameters = {
       model, buffers: this.buffers, sets, batchSize: config.batchSize, microBatches: config.microBatches,
     };
@@ -151,7 +162,7 @@ export class Trainer {
         state: this.optimizerState,
         gradients: this.buffers.gradients,
         microBatches,
-        step: this.step,
+        step: this.step - this.optimizerStart,
         epoch: dataCursor(this.step, this.stepsPerEpoch).epoch,
       });
       this.step++;

@@ -497,7 +497,7 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
     const logged = (name: string, msg: string, fields: Record<string, unknown> = {}) =>
       until(`${name}: ${msg}`, () => lines.get(name)!.find((l) => l.msg === msg && Object.entries(fields).every(([k, v]) => l[k] === v)), { timeoutMs: 300_000 });
 
-    const { spec } = defaultRoundJobSpec({ sizes: { train: 500, test: 500 }, trainImages: 400, testImages: 200, seed: 3, distributed: { slots: 4, rounds: 2, localSteps: 5 } });
+    const { spec } = defaultRoundJobSpec({ sizes: { train: 500, test: 500 }, trainImages: 400, testImages: 200, seed: 3, distributed: { slots: 4, rounds: 2, localSteps: 5, outer: { learningRate: "0.7", momentum: "0.9" } } });
     const roundSpecDigest = (await storeJobSpec({ store: consumerStore, spec })).specDigest;
     const consumerBefore = await balance(ACCOUNT.consumer);
     const challengerBefore = await balance(ACCOUNT.challenger);

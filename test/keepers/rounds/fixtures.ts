@@ -23,6 +23,6 @@ export function smallRoundJobSpec(p: SmallRoundJobParameters): RoundJobSpec {
     batchSize: p.batchSize ?? 20,
     microBatches: p.microBatches ?? 2,
     metric: "accuracy",
-    distributed: { rounds: 2, localSteps: 3, aggregation: { rule: "fedavg" }, compression: "none", onFault: "continue", ...p.distributed },
+    distributed: { rounds: 2, localSteps: 3, aggregation: { rule: "fedavg" }, outer: { learningRate: "1", momentum: "0" }, compression: "none", onFault: "continue", ...p.distributed },
   };
 }

@@ -7,7 +7,7 @@ import { after, describe, it } from "node:test";
 import { promisify } from "node:util";
 import type { Hex } from "viem";
 import { aggregateRound } from "../../../keepers/src/rounds/aggregateRound.ts";
-import { encodeGlobalModel, globalModelDigest } from "../../../keepers/src/rounds/globalModel.ts";
+import { encodeGlobalModel, globalModelDigest, type GlobalModel } from "../../../keepers/src/rounds/globalModel.ts";
 import { prepareRoundJob } from "../../../keepers/src/rounds/preparedRoundJob.ts";
 import type { DistributedSpec } from "../../../keepers/src/rounds/roundJobSpec.ts";
 import { trainRounds } from "../../../keepers/src/rounds/trainRounds.ts";
@@ -37,11 +37,11 @@ async function compareProcessesWithOneMachine(name: string, distributed: Partial
   mkdirSync(base);
   writeFileSync(join(base, "spec.json"), JSON.stringify(spec));
   writeFileSync(join(base, "model.onnx"), modelBytes);
-  let global: Float32Array = Float32Array.from(job.model.params);
-  const hashes: Hex[] = [globalModelDigest(encodeGlobalModel({ round: 0, params: global }))];
+  let global: GlobalModel = { round: 0, params: Float32Array.from(job.model.params) };
+  const hashes: Hex[] = [globalModelDigest(encodeGlobalModel(global))];
   for (let round = 0; round < job.config.rounds; round++) {
     const globalPath = join(base, `global-${round}.bin`);
-    writeFileSync(globalPath, encodeGlobalModel({ round, params: global }));
+    writeFileSync(globalPath, encodeGlobalModel(global));
     const outs = Array.from({ length: job.config.slots }, (_, slot) => join(base, `round-${round}-slot-${slot}`));
     await Promise.all(outs.map((out, slot) => {
       mkdirSync(out);
@@ -56,11 +56,11 @@ async function compareProcessesWithOneMachine(name: string, distributed: Partial
     }));
     assert.deepEqual(blobs.map((b) => contributionDigest(b.update)), oneMachineDigests[round], `round ${round}: every slot's commitment`);
     const updates = blobs.map((b, slot) => ({ slot, values: decodeUpdate(b.update).values }));
-    global = await aggregateRound({ job, round, global, updates, threads: 2 });
-    hashes.push(globalModelDigest(encodeGlobalModel({ round: round + 1, params: global })));
+    global = await aggregateRound({ job, global, updates, threads: 2 });
+    hashes.push(globalModelDigest(encodeGlobalModel(global)));
   }
   assert.deepEqual(hashes, oneMachine.hashes);
-  assert.deepEqual(Buffer.from(global.buffer), Buffer.from(oneMachine.finalParams.buffer));
+  assert.deepEqual(Buffer.from(global.params.buffer), Buffer.from(oneMachine.finalParams.buffer));
   assert.notDeepEqual(hashes[1], hashes[0], "training moved the model");
 }
 
@@ -69,7 +69,9 @@ describe("distributed rounds: the provider count never changes a bit", () => {
     await compareProcessesWithOneMachine("p2", { slots: 2 });
   });
 
-  it("4 slots, trimmed mean, top-10% int8 updates with error feedback: 4 processes = 1 machine", async () => {
-    await compareProcessesWithOneMachine("p4", { slots: 4, aggregation: { rule: "trimmedMean", trim: 1 }, compression: { topK: "0.1", quantize: "int8" } });
+  it("4 slots, trimmed mean, outer Nesterov momentum, top-10% int8 updates with error feedback: 4 processes = 1 machine", async () => {
+    await compareProcessesWithOneMachine("p4", {
+      slots: 4, aggregation: { rule: "trimmedMean", trim: 1 }, outer: { learningRate: "0.7", momentum: "0.9" }, compression: { topK: "0.1", quantize: "int8" },
+    });
   });
 });

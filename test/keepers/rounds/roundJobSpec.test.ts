@@ -53,4 +53,15 @@ describe("round job spec", () => {
     const { config } = validateRoundJobSpec({ ...SPEC, distributed: { ...SPEC.distributed, aggregation: { rule: "fltrust", root: { source: "train", start: 50000, end: 50100 } } } });
     assert.deepEqual(config.aggregation, { rule: "fltrust", root: { source: "train", start: 50000, end: 50100 } });
   });
+
+  it("reads the outer step's η in (0, 10] and μ in [0, 1) as binary32, and refuses it missing or out of range", () => {
+    const { config } = validateRoundJobSpec({ ...SPEC, distributed: { ...SPEC.distributed, outer: { learningRate: "0.7", momentum: "0.9" } } });
+    assert.deepEqual(config.outer, { learningRate: Math.fround(0.7), momentum: Math.fround(0.9) });
+    refused((s) => delete distributed(s).outer, "distributed.outer", /required/);
+    refused((s) => (distributed(s).outer = { learningRate: "1" }), "distributed.outer.momentum", /required/);
+    refused((s) => (distributed(s).outer = { learningRate: "0", momentum: "0" }), "distributed.outer.learningRate", /\(0, 10\]/);
+    refused((s) => (distributed(s).outer = { learningRate: "11", momentum: "0" }), "distributed.outer.learningRate", /\(0, 10\]/);
+    refused((s) => (distributed(s).outer = { learningRate: "1", momentum: "1" }), "distributed.outer.momentum", /\[0, 1\)/);
+    refused((s) => (distributed(s).outer = { learningRate: 1, momentum: "0" }), "distributed.outer.learningRate", /decimal string/);
+  });
 });
