@@ -112,7 +112,7 @@ async function postJob({ page, shot }: AppBrowser, timeoutMs: number): Promise<s
   await page.getByTestId("post-job-submit").click();
   await page.getByTestId("post-job-errors").waitFor();
   await shot("post-job-invalid");
-  for (const [label, value] of [["Epochs", "1"], ["Training images", "200"], ["Test images", "100"], ["Bidding period (seconds)", "5"], ["Challenge window (seconds)", "20"], [/^Reward/, "5"]] as const) await field(label).fill(value);
+  for (const [label, value] of [["Epochs", "1"], ["Training images", "200"], ["Test images", "100"], ["Bidding period (seconds)", "20"], ["Challenge window (seconds)", "20"], [/^Reward/, "5"]] as const) await field(label).fill(value);
   await page.getByTestId("post-job-submit").click();
   await page.getByTestId("spec-cid").waitFor({ timeout: 60_000 });
   await page.waitForURL(/#\/jobs\/\d+$/, { timeout: 60_000 });

@@ -7,6 +7,7 @@ import { VeritrainError } from "../errors.ts";
 import { checkSplitsFit } from "../jobs/checkSplitsFit.ts";
 import { mnistSplitSizes } from "../datasets/mnistSplitSizes.ts";
 import { defaultJobSpec, defaultRoundJobSpec } from "../jobs/defaultJobSpec.ts";
+import { fetchFinalModel } from "../roundJobs/finalModel.ts";
 import { postRoundJob, readRoundJob } from "../roundJobs/roundJobOnChain.ts";
 import { ROUND_JOB_STATUS_NAMES, RoundJobStatus } from "../roundJobs/roundJobStatus.ts";
 import { setBits } from "../chain/setBits.ts";
@@ -253,15 +254,28 @@ export function registerJobCommands(program: Command): void {
     });
 
   declareKeyUse(job.command("result <jobId>"), "reads")
-    .description("download a job's trained model (ONNX) from the peers that serve it, check it against the weights digest on-chain, write it, and with --evaluate measure its accuracy on MNIST's 10,000 test images (onnxruntime)")
+    .description("download a job's trained model (ONNX) from the peers that serve it, check it against the weights digest on-chain, write it, and with --evaluate measure its accuracy on MNIST's 10,000 test images (onnxruntime); with --distributed, a finalized RoundJobRegistry job's last global model, written into the job's ONNX file")
     .requiredOption("--out <file>", "where to write the ONNX model")
-    .addOption(new Option("--peer <multiaddr...>", "peers serving the result: the compute provider's node (on the devnet: $(cat .devnet/job-peers))").default([]))
+    .option("--distributed", "the job is a distributed one (posted with --providers or a spec with `distributed`)")
+    .addOption(new Option("--peer <multiaddr...>", "peers serving the result: the compute provider's node (on the devnet: $(cat .devnet/job-peers)); a distributed job's providers").default([]))
     .option("--evaluate", "also run the model on MNIST's test set and print its accuracy next to the claimed metric")
     .option("--port <port>", "TCP port of this node's IPFS endpoint on 127.0.0.1", "0")
     .action(async (id: string, o, command: Command) => {
       const jobId = BigInt(parseCount(id, "jobId", 1));
       const { log, config, runtime, chain } = await setUpCommand(command, "job-result");
       try {
+        if (o.distributed) {
+          const { store, keep } = await openClientStore({ config, runtime, log, port: parseCount(o.port, "--port"), peers: o.peer });
+          const { onnx, digest, rounds } = await fetchFinalModel({ chain, store, jobId, bounded: () => AbortSignal.any([runtime.signal, AbortSignal.timeout(60_000)]) });
+          writeFileSync(o.out, onnx);
+          keep();
+          const evaluation = o.evaluate ? await mnistTestAccuracy(onnx) : undefined;
+          printOutput(command, { jobId, out: o.out, bytes: onnx.byteLength, globalModelDigest: digest, rounds, evaluation }, [
+            `wrote distributed job ${jobId}'s model to ${o.out}: ${onnx.byteLength} bytes, the global model after round ${rounds - 1} (sha-256 ${digest} as on-chain)`,
+            ...(evaluation === undefined ? [] : [`measured accuracy ${(evaluation.accuracy * 100).toFixed(2)} % on MNIST's ${evaluation.images.toLocaleString("en")} test images (onnxruntime)`]),
+          ]);
+          return;
+        }
         const onChain = await readJob(chain, jobId);
         if (onChain.weightsDigest === zeroHash) {
           throw new VeritrainError(`job ${jobId} is ${JOB_STATUS_NAMES[onChain.status]}: no result was submitted yet (veritrain job status ${jobId})`, { code: "JOB_NO_RESULT", details: { jobId } });

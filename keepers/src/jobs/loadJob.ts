@@ -1,6 +1,7 @@
 import { CID } from "multiformats/cid";
 import type { Logger } from "pino";
 import type { ProtocolConnection } from "../chain/protocolContracts.ts";
+import type { ContentStore } from "../content/contentStore.ts";
 import type { HeliaContentStore } from "../content/heliaContentStore.ts";
 import { boundedGets } from "../content/boundedGets.ts";
 import { fetchDataset } from "../datasets/fetchDataset.ts";
@@ -58,10 +59,44 @@ export type LoadJobInputsParameters<Spec extends SpecFields> = LoadJobParameters
   ranges: (spec: Spec) => Readonly<Record<string, SplitRange>>;
 };
 
+/** Parameters of {@link fetchSpecAndModel}. */
+export type FetchSpecAndModelParameters<Spec extends SpecFields> = {
+  store: ContentStore;
+  jobId: bigint;
+  specDigest: Hex;
+  /** Parses and validates the spec block (a single-provider or a round job's spec). */
+  decode: (bytes: Uint8Array, cid: CID) => Spec;
+  /** Bounds each fetch. */
+  bounded: () => AbortSignal;
+};
+
 /**
- * The inputs of any job, single-provider or distributed: its spec (fetched by `specDigest`,
- * validated by `decode`), its model (by the spec's CID) and its MNIST dataset (from the
- * dataset's holders, each shard checked against the registered manifest).
+ * A job's spec (fetched by `specDigest`, validated by `decode`) and its model (by the spec's CID).
+ *
+ * @throws VeritrainError `JOB_SPEC_NOT_FOUND`, `JOB_SPEC_INVALID`, `JOB_MODEL_NOT_FOUND`.
+ * @example
+ * const { spec, modelBytes } = await fetchSpecAndModel({ store, jobId, specDigest, decode, bounded });
+ */
+export async function fetchSpecAndModel<Spec extends SpecFields>(
+  { store, jobId, specDigest, decode, bounded }: FetchSpecAndModelParameters<Spec>,
+): Promise<{ spec: Spec; modelBytes: Uint8Array }> {
+  const block = await fetchSpecBlock({ store, specDigest, signal: bounded() });
+  const spec = decode(block.bytes, block.cid);
+  try {
+    return { spec, modelBytes: await store.get(CID.parse(spec.model), { signal: bounded() }) };
+  } catch (cause) {
+    throw new VeritrainError(`model ${spec.model} of job ${jobId} was not found on any connected peer`, {
+      code: "JOB_MODEL_NOT_FOUND",
+      details: { jobId: jobId.toString(), model: spec.model },
+      cause,
+    });
+  }
+}
+
+/**
+ * The inputs of any job, single-provider or distributed: its spec and model
+ * ({@link fetchSpecAndModel}) and its MNIST dataset (from the dataset's holders, each shard
+ * checked against the registered manifest).
  *
  * @throws VeritrainError `JOB_SPEC_NOT_FOUND`, `JOB_SPEC_INVALID`, `JOB_MODEL_NOT_FOUND`,
  *   `DATASET_NOT_MNIST`, `JOB_DATASET_MISMATCH`, …
@@ -70,19 +105,7 @@ export async function loadJobInputs<Spec extends SpecFields>(
   { chain, store, jobId, specDigest, datasetId, decode, ranges, log, signal, timeoutMs = 30_000 }: LoadJobInputsParameters<Spec>,
 ): Promise<{ spec: Spec; modelBytes: Uint8Array; sources: MnistSources }> {
   const bounded = () => (signal ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs));
-  const block = await fetchSpecBlock({ store, specDigest, signal: bounded() });
-  const spec = decode(block.bytes, block.cid);
-  const modelCid = CID.parse(spec.model);
-  let modelBytes: Uint8Array;
-  try {
-    modelBytes = await store.get(modelCid, { signal: bounded() });
-  } catch (cause) {
-    throw new VeritrainError(`model ${spec.model} of job ${jobId} was not found on any connected peer`, {
-      code: "JOB_MODEL_NOT_FOUND",
-      details: { jobId: jobId.toString(), model: spec.model },
-      cause,
-    });
-  }
+  const { spec, modelBytes } = await fetchSpecAndModel({ store, jobId, specDigest, decode, bounded });
   const sources = await fetchMnistDataset({ chain, store, datasetId, log, bounded });
   checkSplitsFit(ranges(spec), { train: sources.train.count, test: sources.test.count });
   return { spec, modelBytes, sources };

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -22,7 +22,11 @@ import { packageDataset } from "../../../keepers/src/datasets/packageDataset.ts"
 import { fundDevAccounts } from "../../../keepers/src/devnet/devAccounts.ts";
 import { startDevnet, type Devnet } from "../../../keepers/src/devnet/startDevnet.ts";
 import { defaultJobSpec, defaultRoundJobSpec } from "../../../keepers/src/jobs/defaultJobSpec.ts";
+import { fetchFinalModel } from "../../../keepers/src/roundJobs/finalModel.ts";
 import { postRoundJob } from "../../../keepers/src/roundJobs/roundJobOnChain.ts";
+import { decodeGlobalModel } from "../../../keepers/src/rounds/globalModel.ts";
+import { rawDigestCid } from "../../../keepers/src/content/rawDigestCid.ts";
+import { importOnnxModel } from "../../../keepers/src/training/onnxImport.ts";
 import { RoundJobStatus } from "../../../keepers/src/roundJobs/roundJobStatus.ts";
 import { DisputeStatus, JobStatus, postJob, type JobOrder } from "../../../keepers/src/jobs/jobOnChain.ts";
 import { fetchJobSpec, storeJobSpec } from "../../../keepers/src/jobs/jobSpecBlock.ts";
@@ -508,6 +512,10 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
     });
     const job = () => RoundJobRegistry.read.getRoundJob([jobId]);
     const context = { jobId: jobId.toString() };
+    await assert.rejects(fetchFinalModel({ chain: chains[ACCOUNT.consumer]!, store: consumerStore, jobId, bounded: () => AbortSignal.timeout(10_000) }), {
+      code: "JOB_NOT_FINALIZED",
+      message: new RegExp(`^distributed job ${jobId} is Bidding: its model is final once`),
+    });
     for (const { name } of providers) await logged(name, "round bid placed", context);
     await advance(31);
     await deployer.send(() => RoundJobRegistry.write.settleAuction([jobId]));
@@ -583,6 +591,15 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
     const list = await cli("list", "--distributed", "--limit", "1");
     assert.equal(list.code, 0, list.stderr);
     assert.deepEqual(JSON.parse(list.stdout).jobs.map((j: { jobId: string; status: string }) => [j.jobId, j.status]), [[jobId.toString(), "Finalized"]]);
+    // The trained model: the last global model (layout 2: the outer momentum travels with it) in the job's ONNX file.
+    const out = join(work, "distributed.onnx");
+    const result = await cli("result", "--distributed", jobId.toString(), "--out", out, "--peer", roundStores[3]!.multiaddrs()[0]!.toString());
+    assert.equal(result.code, 0, result.stderr);
+    const last = await RoundJobRegistry.read.aggregateOf([jobId, 1]);
+    assert.equal(JSON.parse(result.stdout).globalModelDigest, last);
+    const global = decodeGlobalModel(await consumerStore.get(rawDigestCid(last)));
+    assert.ok(global.momentum !== undefined && global.round === 2);
+    assert.deepEqual(importOnnxModel(readFileSync(out)).params, global.params);
   });
 
   describe("bad input", () => {
@@ -593,6 +610,10 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
       const round = await runCli(ACCOUNT.consumer, [...cliArgs(join(work, "cli-status")), "job", "status", "--distributed", "999"]);
       assert.equal(round.code, 1);
       assert.match(round.stderr, /^error \[JOB_UNKNOWN\]: round job 999 does not exist \(round jobs run from 1 to \d+\)$/m);
+      const result = await runCli(ACCOUNT.consumer, [...cliArgs(join(work, "cli-status")), "job", "result", "--distributed", "999", "--out", join(work, "none.onnx")]);
+      assert.equal(result.code, 1);
+      assert.match(result.stderr, /^error \[JOB_UNKNOWN\]: round job 999 does not exist/m);
+      assert.equal(existsSync(join(work, "none.onnx")), false, "nothing written");
       await assert.rejects(loadJob({ chain: chains[ACCOUNT.consumer]!, store: consumerStore, jobId: 999n, log: silent }), { code: "JOB_UNKNOWN" });
     });
 
