@@ -34,22 +34,22 @@ finish_lanes() {
 }
 
 # Phase 1, everything the test files read, two lanes side by side. The default lane compiles, writes
-# the app's ABIs (test/app imports them), runs the Solidity tests, and last builds the devnets'
-# profile (Ignition's production profile: the same solc input and bytecode, no Solidity tests):
-# Hardhat rewrites artifacts/ whenever the profile changes, so from here on nothing compiles into it
-# and every devnet start finds it up to date. The other lane builds the subgraph (the indexer loads
-# it) and compiles the contracts as Cardona runs them (shanghai: docs/deployment.md) into builds/.
+# the app's ABIs (test/app imports them), builds the subgraph from the ABIs (the indexer loads it),
+# runs the Solidity tests, and last builds the devnets' profile (Ignition's production profile: the
+# same solc input and bytecode, no Solidity tests): Hardhat rewrites artifacts/ whenever the profile
+# changes, so from here on nothing compiles into it and every devnet start finds it up to date. The
+# other lane compiles the contracts as Cardona runs them (shanghai: docs/deployment.md) into builds/.
 default_build() {
   set -e
   hardhat compile --quiet
   node scripts/appArtifacts.ts
+  npm run subgraph:build
   hardhat test solidity --network default
   hardhat --build-profile production compile --no-tests --quiet
 }
 
-subgraph_and_shanghai_build() {
+shanghai_build() {
   set -e
-  npm run subgraph:build
   VERITRAIN_EVM_TARGET=shanghai hardhat compile --quiet
 }
 
@@ -67,7 +67,7 @@ checks() {
 }
 
 lane default_build
-lane subgraph_and_shanghai_build
+lane shanghai_build
 finish_lanes || exit 1
 
 # The checks start with the test files: the devnet files' keepers wait on the chain much of the time.
