@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
-# `npm test`: every check of the project. First two lanes of builds side by side (this machine class
-# has 2 cores); then every node test file, two at a time (scripts/runTests.ts: the devnet files keep
-# both cores busy, a third file only adds contention), with the remaining checks in a lane beside
-# them. Each lane's output is printed whole when it ends, in lane order; the node tests' summary is
-# printed again last. Exits non-zero on any failure.
+# `npm test`: every check of the project. Two lanes of builds and checks run side by side (this
+# machine class has 2 cores); each lane's output is printed whole when it ends, in lane order. Then
+# every node test file, two at a time (scripts/runTests.ts: the devnet files keep both cores busy, a
+# third only adds contention). Exits non-zero on any failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$PATH"
@@ -33,35 +32,28 @@ finish_lanes() {
   return $failed
 }
 
-# Phase 1, everything the test files read, two lanes side by side. The default lane compiles, writes
-# the app's ABIs (test/app imports them), builds the subgraph from the ABIs (the indexer loads it),
-# runs the Solidity tests, and last builds the devnets' profile (Ignition's production profile: the
-# same solc input and bytecode, no Solidity tests): Hardhat rewrites artifacts/ whenever the profile
-# changes, so from here on nothing compiles into it and every devnet start finds it up to date. The
-# other lane compiles the contracts as Cardona runs them (shanghai: docs/deployment.md) into builds/.
+# Compile, the app's ABIs (test/app imports them), subgraph build, type-check (keepers and app), Solidity tests.
+# Last, the devnets' build (Ignition's production profile: the same solc input and bytecode, no Solidity
+# tests): Hardhat rewrites artifacts/ whenever the profile changes, so a devnet compiling it first would do so
+# under the contract test files running beside it; built here, every devnet start finds it up to date.
 default_build() {
   set -e
   hardhat compile --quiet
   node scripts/appArtifacts.ts
   npm run subgraph:build
+  tsc -p .
+  tsc -p app
   hardhat test solidity --network default
   hardhat --build-profile production compile --no-tests --quiet
 }
 
+# The contracts as Cardona runs them (shanghai: docs/deployment.md), then every network's build scanned.
 shanghai_build() {
   set -e
-  VERITRAIN_EVM_TARGET=shanghai hardhat compile --quiet
-}
-
-# Phase 2, beside the test files (they read nothing it writes): type-checks, the shanghai build's
-# Solidity, contract and Ignition tests, then every network's build scanned.
-checks() {
-  set -e
-  tsc -p .
-  tsc -p app
   export VERITRAIN_EVM_TARGET=shanghai
+  hardhat compile --quiet
   hardhat test solidity --network default
-  node --test --test-concurrency=1 --test-force-exit --test-reporter=spec "test/contracts/*.test.ts" "test/ignition/*.test.ts"
+  node --test --test-concurrency=2 --test-force-exit --test-reporter=spec "test/contracts/*.test.ts" "test/ignition/*.test.ts"
   unset VERITRAIN_EVM_TARGET
   npm run scan:opcodes
 }
@@ -70,14 +62,4 @@ lane default_build
 lane shanghai_build
 finish_lanes || exit 1
 
-# The checks start with the test files: the devnet files' keepers wait on the chain much of the time.
-lanes=()
-pids=()
-lane checks
-node scripts/runTests.ts | tee "$logs/node-tests"
-tests=${PIPESTATUS[0]}
-finish_lanes
-checked=$?
-echo "=== node tests: summary"
-grep -E "^ℹ (tests|suites|pass|fail|cancelled|skipped|todo|duration_ms) " "$logs/node-tests"
-[ "$tests" -eq 0 ] && [ "$checked" -eq 0 ]
+node scripts/runTests.ts

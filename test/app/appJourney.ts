@@ -114,8 +114,9 @@ async function postJob({ page, shot }: AppBrowser, timeoutMs: number): Promise<s
   await shot("post-job-invalid");
   for (const [label, value] of [["Epochs", "1"], ["Training images", "200"], ["Test images", "100"], ["Bidding period (seconds)", "20"], ["Challenge window (seconds)", "20"], [/^Reward/, "5"]] as const) await field(label).fill(value);
   await page.getByTestId("post-job-submit").click();
-  await page.getByTestId("spec-cid").waitFor({ timeout: 60_000 });
-  await page.waitForURL(/#\/jobs\/\d+$/, { timeout: 60_000 });
+  // Spec stored ("spec-cid"), permit signed, posted: the page moves to the job, often before a check of the status line could see it.
+  await page.waitForURL(/#\/jobs\/\d+$/, { timeout: 120_000 });
+  await page.getByTestId("job-spec-cid").waitFor();
   const jobId = page.url().split("/").pop()!;
   await page.getByTestId("timeline-step").first().waitFor();
   await shot("job-posted");
