@@ -45,6 +45,7 @@ default_build() {
   tsc -p app
   hardhat test solidity --network default
   hardhat --build-profile production compile --no-tests --quiet
+  node scripts/checkModels.ts
 }
 
 # The contracts as Cardona runs them (shanghai: docs/deployment.md), then every network's build scanned.

@@ -2,6 +2,7 @@
 pragma solidity 0.8.37;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {RangeUpkeep} from "../automation/RangeUpkeep.sol";
 import {IBisectionGame} from "../interfaces/IBisectionGame.sol";
@@ -10,7 +11,7 @@ import {IGameReferee} from "../interfaces/IGameReferee.sol";
 
 /// @title BisectionGame
 /// @notice Two-party bisection games from a disputed training segment down to one instruction executed on-chain
-/// (docs/dispute-game.md §3). Holds the move bonds of open games; pays them all to the winner and tells the referee.
+/// (docs/dispute-game.md §3). Holds the bonds of open games; pays them all to the winner and tells the referee.
 /// @dev Timeouts are also an upkeep (RangeUpkeep), so automation ends games whose side to move ran out of time.
 contract BisectionGame is IBisectionGame, RangeUpkeep {
     using SafeERC20 for IERC20;
@@ -24,7 +25,7 @@ contract BisectionGame is IBisectionGame, RangeUpkeep {
     IGameMachine public immutable machine;
     /// @notice The only opener of games, told of every end (the Disputes contract).
     IGameReferee public immutable referee;
-    /// @notice Bond of move 0; move `d` posts `moveBond · (d + 1)`.
+    /// @notice Bond per move at level 0; a move at level `l` is bonded `moveBond · (l + 1)`.
     uint96 public immutable moveBond;
     /// @notice Seconds each side's clock starts with.
     uint64 public immutable clockBudget;
@@ -35,7 +36,7 @@ contract BisectionGame is IBisectionGame, RangeUpkeep {
     /// @param token_ The bond token.
     /// @param machine_ The machine that counts units and executes the last instruction.
     /// @param referee_ The contract that opens games and is told their outcome.
-    /// @param moveBond_ Bond of move 0 (> 0).
+    /// @param moveBond_ Bond per move at level 0 (> 0).
     /// @param clockBudget_ Seconds per side (> 0); must exceed the longest time the network can keep a transaction out.
     constructor(IERC20 token_, IGameMachine machine_, IGameReferee referee_, uint96 moveBond_, uint64 clockBudget_) {
         if (address(token_) == address(0)) revert GameInvalidParameter("token");
@@ -77,6 +78,7 @@ contract BisectionGame is IBisectionGame, RangeUpkeep {
             phase: steps == 1 ? Phase.AwaitingDescent : Phase.AwaitingMidpoint,
             challenger: challenger,
             moves: 1,
+            bondsPaid: 0,
             providerClock: clockBudget,
             challengerClock: clockBudget,
             lo: 0,
@@ -104,7 +106,7 @@ contract BisectionGame is IBisectionGame, RangeUpkeep {
         game.midHash = midHash;
         game.phase = Phase.AwaitingChoice;
         emit Bisected(gameId, game.level, _mid(game), midHash, bond);
-        token.safeTransferFrom(msg.sender, address(this), bond);
+        _pull(bond);
     }
 
     /// @inheritdoc IBisectionGame
@@ -114,10 +116,10 @@ contract BisectionGame is IBisectionGame, RangeUpkeep {
         uint64 mid = _mid(game);
         if (agree) (game.lo, game.hashLo) = (mid, game.midHash);
         else (game.hi, game.hashHi) = (mid, game.midHash);
-        game.midHash = bytes32(0);
+        // midHash stays as it is (the phase says it is no longer pending): rewriting a non-zero slot is cheaper.
         game.phase = _rangePhase(game.level, game.hi - game.lo);
         emit Chosen(gameId, agree, game.lo, game.hi, bond);
-        token.safeTransferFrom(msg.sender, address(this), bond);
+        _pull(bond);
     }
 
     /// @inheritdoc IBisectionGame
@@ -134,7 +136,7 @@ contract BisectionGame is IBisectionGame, RangeUpkeep {
         (game.level, game.lo, game.hi) = (level, 0, count);
         game.phase = _rangePhase(level, count);
         emit Descended(gameId, level, game.step, game.operator, count, bond);
-        token.safeTransferFrom(msg.sender, address(this), bond);
+        _pull(bond);
     }
 
     /// @inheritdoc IBisectionGame
@@ -146,7 +148,7 @@ contract BisectionGame is IBisectionGame, RangeUpkeep {
         bool providerWon = postState == game.hashHi;
         emit Stepped(gameId, game.lo, postState, game.hashHi, bond);
         (address winner, uint256 payout) = _end(gameId, game, providerWon);
-        token.safeTransferFrom(msg.sender, address(this), bond);
+        _pull(bond);
         _payOut(gameId, winner, payout, providerWon);
     }
 
@@ -165,8 +167,11 @@ contract BisectionGame is IBisectionGame, RangeUpkeep {
     //////////////////////////////////////////////////////////////*/
 
     /// @inheritdoc IBisectionGame
-    function bondOf(uint256 moveNumber) public view returns (uint256) {
-        return uint256(moveBond) * (moveNumber + 1);
+    function levelBond(uint8 level, uint64 units, bool provider) public view returns (uint256) {
+        // ⌈log₂ units⌉ bisections narrow the range to one unit (none for 0 or 1 unit).
+        uint256 moves = Math.log2(units, Math.Rounding.Ceil);
+        if (provider ? level < LAST_LEVEL : level == LAST_LEVEL) moves += 1;
+        return uint256(moveBond) * (level + 1) * moves;
     }
 
     /// @inheritdoc IBisectionGame
@@ -209,7 +214,8 @@ contract BisectionGame is IBisectionGame, RangeUpkeep {
         if (msg.sender != mover) revert GameNotYourTurn(gameId, mover, msg.sender);
     }
 
-    /// @dev Charges the mover's clock the time since the last move and counts the move; returns its bond.
+    /// @dev Charges the mover's clock the time since the last move and counts the move; returns the bonds it owes:
+    /// its level's, on its first move at the level (the range is then still the level's whole range), else 0.
     function _charge(uint256 gameId, Game storage game) private returns (uint256 bond) {
         uint256 elapsed = block.timestamp - game.lastMoveAt;
         bool providerMoves = _providerMoves(game.phase);
@@ -221,9 +227,18 @@ contract BisectionGame is IBisectionGame, RangeUpkeep {
         if (providerMoves) game.providerClock = left;
         else game.challengerClock = left;
         game.lastMoveAt = uint40(block.timestamp);
-        bond = bondOf(game.moves);
         game.moves += 1;
-        game.bonds += bond;
+        uint8 paid = uint8(1 << (providerMoves ? game.level : LAST_LEVEL + 1 + game.level));
+        if (game.bondsPaid & paid == 0) {
+            game.bondsPaid |= paid;
+            bond = levelBond(game.level, game.hi - game.lo, providerMoves);
+            game.bonds += bond;
+        }
+    }
+
+    /// @dev Pulls `bond` from the mover (interaction: the last thing a move does before paying out).
+    function _pull(uint256 bond) private {
+        if (bond != 0) token.safeTransferFrom(msg.sender, address(this), bond);
     }
 
     /// @dev Ends `game` against its side to move, whose clock ran out.

@@ -7,8 +7,9 @@ import {IGameMachine} from "./IGameMachine.sol";
 /// @notice Two-party bisection games over a training segment, down to one instruction the chain executes
 /// (docs/dispute-game.md). The provider asserts a state at each midpoint, the challenger agrees or disputes it,
 /// levels descend from steps to operators to instructions, and the last instruction is executed by the game's
-/// {IGameMachine}. Each side has a chess clock; a side whose clock runs out on its turn loses. Every move posts a
-/// bond that grows with the move count; the winner receives every bond of the game.
+/// {IGameMachine}. Each side has a chess clock; a side whose clock runs out on its turn loses. Each side's first
+/// move at a level posts the bonds of all its moves there, `moveBond · (level + 1)` per move, so bonds grow with
+/// depth at one token transfer per side and level; the winner receives every bond of the game.
 interface IBisectionGame {
     /// @notice Where a game is; each open phase names the side whose turn it is.
     enum Phase {
@@ -29,6 +30,7 @@ interface IBisectionGame {
         Phase phase;
         address challenger; // the side that chooses
         uint32 moves; // moves made, the opening included
+        uint8 bondsPaid; // bit `level`: the provider paid that level's bonds; bit `3 + level`: the challenger did
         uint64 providerClock; // seconds the provider has left
         uint64 challengerClock; // seconds the challenger has left
         uint64 lo; // the range at `level`: the state at `lo` is agreed ...
@@ -37,7 +39,7 @@ interface IBisectionGame {
         uint64 operator; // the disputed operator, once level 1 is descended
         bytes32 hashLo;
         bytes32 hashHi;
-        bytes32 midHash; // the provider's pending midpoint (AwaitingChoice), else 0
+        bytes32 midHash; // the provider's last midpoint: pending in AwaitingChoice, stale otherwise
         bytes32 program; // the job's program root, given to the machine
         uint256 bonds; // every move bond posted so far, both sides'
     }
@@ -78,12 +80,13 @@ interface IBisectionGame {
         bytes32 hashLo,
         bytes32 hashHi
     );
-    /// @notice Emitted when the provider posts `midHash` as the state at `mid` of level `level`, with bond `bond`.
+    /// @notice Emitted when the provider posts `midHash` as the state at `mid` of level `level`, paying `bond` (its
+    /// level's bonds on its first move there, else 0). `bond` has the same meaning in every move's event.
     event Bisected(uint256 indexed gameId, uint8 level, uint64 mid, bytes32 midHash, uint256 bond);
-    /// @notice Emitted when the challenger agrees with (`agreed`) or disputes the pending midpoint, with bond `bond`;
-    /// the range is now [`lo`, `hi`].
+    /// @notice Emitted when the challenger agrees with (`agreed`) or disputes the pending midpoint, paying `bond`; the
+    /// range is now [`lo`, `hi`].
     event Chosen(uint256 indexed gameId, bool agreed, uint64 lo, uint64 hi, uint256 bond);
-    /// @notice Emitted when the disputed unit becomes level `level`'s range [0, `count`], with bond `bond`.
+    /// @notice Emitted when the disputed unit becomes level `level`'s range [0, `count`], paying `bond`.
     event Descended(uint256 indexed gameId, uint8 level, uint64 step, uint64 operator, uint64 count, uint256 bond);
     /// @notice Emitted when the chain executed instruction `instruction` of the disputed operator: `postState` is the
     /// true state after it, which the provider's hash `hashHi` matches or not.
@@ -108,23 +111,23 @@ interface IBisectionGame {
     ) external returns (uint256 gameId);
 
     /// @notice The provider posts `midHash`, the state at the midpoint `lo + (hi − lo) / 2` of the current range,
-    /// pulling the move's bond. Emits {Bisected}.
+    /// pulling its level's bonds if this is its first move at the level. Emits {Bisected}.
     /// @dev Requirements: AwaitingMidpoint; the provider's turn and clock; `midHash` != 0; the bond approved.
     function bisect(uint256 gameId, bytes32 midHash) external;
 
     /// @notice The challenger agrees with the pending midpoint (the range continues above it) or disputes it (the
-    /// range continues below it), pulling the move's bond. Emits {Chosen}.
+    /// range continues below it), pulling its level's bonds if this is its first move at the level. Emits {Chosen}.
     /// @dev Requirements: AwaitingChoice; the challenger's turn and clock; the bond approved.
     function choose(uint256 gameId, bool agree) external;
 
     /// @notice The provider expands the one disputed unit into the next level's range, its unit count proven to the
-    /// machine by `witness`, pulling the move's bond. Emits {Descended}.
+    /// machine by `witness`, pulling its level's bonds if this is its first move at the level. Emits {Descended}.
     /// @dev Requirements: AwaitingDescent; the provider's turn and clock; the machine accepts `witness`; the bond approved.
     function descend(uint256 gameId, bytes calldata witness) external;
 
-    /// @notice The challenger has the machine execute the one disputed instruction from `hashLo`, pulling the move's
-    /// bond. The game ends: the provider wins if the result equals `hashHi`, the challenger otherwise. Emits
-    /// {Stepped} and {GameEnded}.
+    /// @notice The challenger has the machine execute the one disputed instruction from `hashLo`, pulling its level's
+    /// bonds if this is its first move at the level. The game ends: the provider wins if the result equals `hashHi`,
+    /// the challenger otherwise. Emits {Stepped} and {GameEnded}.
     /// @dev Requirements: AwaitingStep; the challenger's turn and clock; the machine accepts `witness`; the bond approved.
     function step(uint256 gameId, bytes calldata witness) external;
 
@@ -133,8 +136,10 @@ interface IBisectionGame {
     /// @dev Requirements: an open phase; the side to move has used its whole clock.
     function timeout(uint256 gameId) external;
 
-    /// @notice The bond of move number `moveNumber`: `moveBond · (moveNumber + 1)`.
-    function bondOf(uint256 moveNumber) external view returns (uint256);
+    /// @notice The bonds a side pays at level `level` whose range holds `units` units: `moveBond · (level + 1)` for
+    /// each of its moves there. Either side makes ⌈log₂ units⌉ of them (bisections or choices); the provider one more
+    /// to descend (levels 0 and 1), the challenger one more to step (level 2).
+    function levelBond(uint8 level, uint64 units, bool provider) external view returns (uint256);
 
     /// @notice Game `gameId` as stored (phase None if unknown).
     function getGame(uint256 gameId) external view returns (Game memory);

@@ -17,7 +17,7 @@ abstract contract GamePlayers is Test {
     uint96 internal constant MOVE_BOND = 1e18;
     uint64 internal constant CLOCK = 3600;
     bytes32 internal constant PROGRAM = keccak256("program");
-    uint64 internal constant OPERATORS = 3; // HashChainMachine.OPERATORS
+    uint64 internal constant OPERATORS = 3; // the stand-in machine's operators per step; operator o has o + 2 instructions
     bytes32 internal constant START = keccak256("state at the segment's start");
 
     VeritrainToken internal token;
@@ -27,7 +27,7 @@ abstract contract GamePlayers is Test {
 
     function _deployGame() internal {
         token = new VeritrainToken(address(this), 1e30);
-        machine = new HashChainMachine();
+        machine = new HashChainMachine(OPERATORS, 2);
         referee = new GameRefereeDouble();
         game = new BisectionGame(token, machine, referee, MOVE_BOND, CLOCK);
         referee.setGame(game);
@@ -271,17 +271,30 @@ contract BisectionGameTest is GamePlayers {
                                  BONDS
     //////////////////////////////////////////////////////////////*/
 
-    function test_bonds_growWithTheMoveCount() public {
+    function test_bonds_paidPerLevelOnFirstMove_growWithDepth() public {
         uint256 gameId = _open(4, _trueEnd(4));
         uint256 providerBefore = token.balanceOf(provider);
         uint256 challengerBefore = token.balanceOf(challenger);
-        _play(gameId, FIRST_STEP, true, true, 0); // move 1: provider
-        _play(gameId, FIRST_STEP, true, true, 0); // move 2: challenger
-        assertEq(providerBefore - token.balanceOf(provider), 2 * uint256(MOVE_BOND));
-        assertEq(challengerBefore - token.balanceOf(challenger), 3 * uint256(MOVE_BOND));
-        assertEq(game.getGame(gameId).bonds, 5 * uint256(MOVE_BOND));
-        assertEq(token.balanceOf(address(game)), 5 * uint256(MOVE_BOND));
-        assertEq(game.bondOf(0), MOVE_BOND);
+        _play(gameId, FIRST_STEP, true, true, 0); // provider's first move at level 0: 2 bisections + 1 descent
+        _play(gameId, FIRST_STEP, true, true, 0); // challenger's first move at level 0: 2 choices
+        assertEq(providerBefore - token.balanceOf(provider), 3 * uint256(MOVE_BOND));
+        assertEq(challengerBefore - token.balanceOf(challenger), 2 * uint256(MOVE_BOND));
+        _play(gameId, FIRST_STEP, true, true, 0); // later moves at the level pay nothing more
+        _play(gameId, FIRST_STEP, true, true, 0);
+        assertEq(providerBefore - token.balanceOf(provider), 3 * uint256(MOVE_BOND));
+        assertEq(challengerBefore - token.balanceOf(challenger), 2 * uint256(MOVE_BOND));
+        _play(gameId, FIRST_STEP, true, true, 0); // the descent is the provider's last level-0 move: paid already
+        assertEq(providerBefore - token.balanceOf(provider), 3 * uint256(MOVE_BOND));
+        _play(gameId, FIRST_STEP, true, true, 0); // its first move at level 1 (3 operators): 2 bisections + 1 descent
+        assertEq(providerBefore - token.balanceOf(provider), 3 * uint256(MOVE_BOND) + 2 * 3 * uint256(MOVE_BOND));
+        IBisectionGame.Game memory g = game.getGame(gameId);
+        assertEq(g.bonds, 11 * uint256(MOVE_BOND));
+        assertEq(token.balanceOf(address(game)), g.bonds);
+        assertEq(g.bondsPaid, 0x0B, "provider: levels 0 and 1; challenger: level 0");
+        // Level 2 of 5 instructions: 3 choices and the step, at 3 × moveBond each.
+        assertEq(game.levelBond(2, 5, false), 12 * uint256(MOVE_BOND));
+        assertEq(game.levelBond(2, 5, true), 9 * uint256(MOVE_BOND));
+        assertEq(game.levelBond(0, 1, false), 0);
     }
 
     function test_move_bondNotApproved_reverts() public {
@@ -290,7 +303,7 @@ contract BisectionGameTest is GamePlayers {
         token.approve(address(game), 0);
         vm.prank(provider);
         vm.expectRevert(
-            abi.encodeWithSelector(IERC20Errors.ERC20InsufficientAllowance.selector, address(game), 0, 2 * uint256(MOVE_BOND))
+            abi.encodeWithSelector(IERC20Errors.ERC20InsufficientAllowance.selector, address(game), 0, 3 * uint256(MOVE_BOND))
         );
         game.bisect(gameId, keccak256("mid"));
     }

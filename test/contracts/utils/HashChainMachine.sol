@@ -3,16 +3,21 @@ pragma solidity ^0.8.24;
 
 import {IGameMachine} from "../../../contracts/interfaces/IGameMachine.sol";
 
-/// @notice A stand-in for the training VM, for testing BisectionGame's rules: every step has `OPERATORS` operators,
-/// operator `o` has `o + 2` instructions, and an instruction turns state `s` into
-/// `keccak256(abi.encode(s, step, operator, instruction))`. A count's witness is the count, abi-encoded.
+/// @notice A stand-in for the training VM, for testing BisectionGame's rules and measuring its moves' gas: every step
+/// has `operators` operators, operator `o` has `o + instructionBase` instructions, and an instruction turns state `s`
+/// into `keccak256(abi.encode(s, step, operator, instruction))`. A count's witness is the count, abi-encoded.
 /// `setZeroCount` makes it count 0 units, to test the game's refusal of an empty unit.
 contract HashChainMachine is IGameMachine {
-    uint64 public constant OPERATORS = 3;
-
     error HashChainMachineBadWitness(uint64 count, bytes witness);
 
+    uint64 public immutable operators;
+    uint64 public immutable instructionBase;
     bool public zeroCount;
+
+    constructor(uint64 operators_, uint64 instructionBase_) {
+        operators = operators_;
+        instructionBase = instructionBase_;
+    }
 
     function setZeroCount(bool zero) external {
         zeroCount = zero;
@@ -25,7 +30,7 @@ contract HashChainMachine is IGameMachine {
         returns (uint64 count)
     {
         if (zeroCount) return 0;
-        count = level == 1 ? OPERATORS : path[1] + 2;
+        count = level == 1 ? operators : path[1] + instructionBase;
         if (keccak256(witness) != keccak256(abi.encode(count))) revert HashChainMachineBadWitness(count, witness);
     }
 
