@@ -15,7 +15,7 @@ const HARNESS_ABI = parseAbi([
 /** The seed of the CI cases; bench/dispute.ts draws a million from other seeds. */
 const SEED = 0x5f10a7n;
 /** Seeded cases per operation (the first ones are the edge values, crossed for binary operations). */
-const CASES_PER_OP = 20_000;
+const CASES_PER_OP = 5_000;
 
 /** Gas bounds per operation (the worst case of a batch, inside the library), a margin above what was measured. */
 const GAS_BOUND: Readonly<Record<SoftFloatOp, number>> = {
