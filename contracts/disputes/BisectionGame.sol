@@ -67,6 +67,7 @@ contract BisectionGame is IBisectionGame, RangeUpkeep {
     ) external nonReentrant returns (uint256 gameId) {
         // INVARIANT: only the referee opens games, so every game has a dispute that its end resolves.
         if (msg.sender != address(referee)) revert GameOnlyReferee(msg.sender);
+        if (provider == address(0) || challenger == address(0)) revert GameZeroSide();
         if (provider == challenger) revert GameSameSides(provider);
         if (steps == 0) revert GameEmptySegment(steps);
         if (hashLo == bytes32(0) || hashHi == bytes32(0)) revert GameZeroHash();

@@ -66,6 +66,8 @@ interface IBisectionGame {
     error GameOnlyReferee(address caller);
     /// @notice Thrown when a game is opened with the same address as provider and challenger.
     error GameSameSides(address side);
+    /// @notice Thrown when a game is opened with the zero address as a side.
+    error GameZeroSide();
     /// @notice Thrown when a constructor parameter breaks its rule.
     error GameInvalidParameter(string name);
 
@@ -99,7 +101,7 @@ interface IBisectionGame {
     /// @notice Opens a game between `provider` and `challenger` over the `steps` steps from `firstStep`, the state
     /// before them being `hashLo` (agreed) and the provider's state after them `hashHi` (disputed). Only the referee
     /// (the Disputes contract) opens games; the challenger's challenge bond, held by the referee, is move 0.
-    /// @dev Requirements: caller is the referee; distinct sides; `steps` >= 1; non-zero hashes. Emits {GameOpened}.
+    /// @dev Requirements: caller is the referee; distinct, non-zero sides; `steps` >= 1; non-zero hashes. Emits {GameOpened}.
     function open(
         address provider,
         address challenger,

@@ -332,6 +332,10 @@ contract BisectionGameTest is GamePlayers {
     }
 
     function test_open_badArguments_revert() public {
+        vm.expectRevert(IBisectionGame.GameZeroSide.selector);
+        referee.open(address(0), challenger, PROGRAM, 0, 4, START, keccak256("end"));
+        vm.expectRevert(IBisectionGame.GameZeroSide.selector);
+        referee.open(provider, address(0), PROGRAM, 0, 4, START, keccak256("end"));
         vm.expectRevert(abi.encodeWithSelector(IBisectionGame.GameSameSides.selector, provider));
         referee.open(provider, provider, PROGRAM, 0, 4, START, keccak256("end"));
         vm.expectRevert(abi.encodeWithSelector(IBisectionGame.GameEmptySegment.selector, 0));
