@@ -84,7 +84,8 @@ describe("dataset lifecycle on a devnet (chain node on 127.0.0.1, Helia peers ov
     await Promise.allSettled([owner?.store.close(), ...providers.map((provider) => provider.store.close())]);
     await devnet?.stop();
     await prover?.close();
-    if (work) await rm(work, { recursive: true, force: true });
+    // A store may still be flushing a block as it closes: rm retries a directory that is not empty yet.
+    if (work) await rm(work, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   });
 
   it("packages MNIST, registers it, and every drawn provider checks, pins and accepts its column", async () => {
