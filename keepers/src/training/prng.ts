@@ -22,6 +22,8 @@ export const PRNG_DOMAIN = {
   shuffle: 1n,
   /** Weight initialisation of model files; index = parameter tensor index. */
   init: 2n,
+  /** The training VM's random-access data order (keepers/src/trainingVm/randomAccessOrder.ts); index = epoch. */
+  order: 3n,
 } as const;
 
 /** Parameters of {@link SplitMix64.keyed}. */

@@ -1,0 +1,136 @@
+import { expF64 } from "../training/deterministicMath.ts";
+import { CHECKPOINT_HEADER_SLOTS, CONSTANT_SLOTS, SOFTMAX_WORK, TREE, type MemoryTree, type Operator, type StepContext } from "./stepProgram.ts";
+
+/** How an instruction reaches memory: the VM's own buffers, or a recorder of the words a proof must open. */
+export interface VmMemory {
+  f32(tree: MemoryTree, slot: number): number;
+  /** A binary64 at an even slot (both halves in one word). */
+  f64(tree: MemoryTree, slot: number): number;
+  /** Byte `offset` of the training data: pixels (n·W), then labels (n). */
+  dataByte(offset: number): number;
+  setF32(tree: MemoryTree, slot: number, value: number): void;
+  setF64(tree: MemoryTree, slot: number, value: number): void;
+}
+
+/** The VM's registers: the binary64 accumulator. */
+export type Registers = { acc: number };
+
+/** What instructions read besides memory: the step's context and its data order. */
+export type Environment = { context: StepContext; order: (position: number) => number };
+
+const { scratch, checkpoint } = TREE;
+
+/**
+ * Executes instruction `i` of `operator` (docs/training-vm.md §4): reads at most three words, writes at most
+ * one, updates the accumulator. The end of the step (kind "end") is not executed here: it rewrites the
+ * checkpoint header and clears the scratch, which {@link TrainingVm} does.
+ */
+export function executeInstruction(operator: Operator, i: number, env: Environment, memory: VmMemory, registers: Registers): void {
+  const { context } = env;
+  switch (operator.kind) {
+    case "gather": {
+      const { width: W, channels } = context;
+      const plane = W / channels;
+      const e = Math.floor(i / W);
+      const q = i - e * W;
+      const c = Math.floor(q / plane);
+      const example = env.order(operator.firstPosition + e);
+      const value = memory.dataByte(example * W + q) / 255;
+      memory.setF32(scratch, operator.destination + (c * operator.examples + e) * plane + (q - c * plane), value);
+      return;
+    }
+    case "matMul": {
+      const { k, n, a, b } = operator;
+      const element = Math.floor(i / (k + 1));
+      const r = i - element * (k + 1);
+      const row = Math.floor(element / n);
+      const column = element - row * n;
+      if (r < k) {
+        const right = memory.f32(b.tree, b.offset + r * b.outer + column * b.inner);
+        const term = a === null ? right : memory.f32(a.tree, a.offset + row * a.outer + r * a.inner) * right;
+        registers.acc = (r === 0 ? 0 : registers.acc) + term;
+        return;
+      }
+      const sum = Math.fround(registers.acc);
+      const value = operator.bias === null ? sum : sum + memory.f32(checkpoint, operator.bias + column);
+      memory.setF32(scratch, operator.destination + element, value);
+      return;
+    }
+    case "relu": {
+      const x = memory.f32(scratch, operator.offset + i);
+      memory.setF32(scratch, operator.offset + i, x > 0 ? x : 0);
+      return;
+    }
+    case "reluMask": {
+      const y = memory.f32(scratch, operator.activation + i);
+      memory.setF32(scratch, operator.gradient + i, y > 0 ? memory.f32(scratch, operator.gradient + i) : 0);
+      return;
+    }
+    case "softmax": {
+      const C = context.classes;
+      const per = 3 * C + 2;
+      const e = Math.floor(i / per);
+      const r = i - e * per;
+      if (r < C) {
+        const z = memory.f32(scratch, operator.logits + e * C + r);
+        registers.acc = r === 0 || z > registers.acc ? z : registers.acc;
+      } else if (r === C) {
+        memory.setF32(scratch, SOFTMAX_WORK.max, registers.acc);
+      } else if (r <= 2 * C) {
+        const j = r - C - 1;
+        const exponential = Math.fround(expF64(memory.f32(scratch, operator.logits + e * C + j) - memory.f32(scratch, SOFTMAX_WORK.max)));
+        memory.setF32(scratch, SOFTMAX_WORK.exponentials + j, exponential);
+        registers.acc = (j === 0 ? 0 : registers.acc) + exponential;
+      } else if (r === 2 * C + 1) {
+        memory.setF64(scratch, SOFTMAX_WORK.sum, registers.acc);
+      } else {
+        const j = r - 2 * C - 2;
+        const label = memory.dataByte(context.examples * context.width + env.order(operator.firstPosition + e));
+        const p = memory.f32(scratch, SOFTMAX_WORK.exponentials + j) / memory.f64(scratch, SOFTMAX_WORK.sum);
+        memory.setF32(scratch, operator.gradient + e * C + j, (p - (j === label ? 1 : 0)) / context.config.batchSize);
+      }
+      return;
+    }
+    case "power": {
+      if (i === 0) registers.acc = 1;
+      else if (i < operator.count - 1) registers.acc = registers.acc * operator.base;
+      else if (operator.store === "learningRate") memory.setF32(scratch, operator.destination, operator.scale * registers.acc);
+      else memory.setF64(scratch, operator.destination, 1 - registers.acc);
+      return;
+    }
+    case "optimizer": {
+      const { microBatches: M } = context.config;
+      const P = context.parameters;
+      const optimizer = context.config.optimizer;
+      const per = M + (optimizer.type === "sgd" ? 2 : 3);
+      const p = Math.floor(i / per);
+      const r = i - p * per;
+      if (r < M) {
+        const g = memory.f32(scratch, context.gradients + r * P + p);
+        registers.acc = r === 0 ? g : registers.acc + g;
+        return;
+      }
+      const weightSlot = CHECKPOINT_HEADER_SLOTS + p;
+      const stateSlot = (vector: number) => CHECKPOINT_HEADER_SLOTS + P * (1 + vector) + p;
+      const w = memory.f32(checkpoint, weightSlot);
+      const g = Math.fround(registers.acc) + optimizer.weightDecay * w;
+      const lr = memory.f32(scratch, CONSTANT_SLOTS.learningRate);
+      if (optimizer.type === "sgd") {
+        if (r === M) memory.setF32(checkpoint, stateSlot(0), optimizer.momentum * memory.f32(checkpoint, stateSlot(0)) + g);
+        else memory.setF32(checkpoint, weightSlot, w - lr * memory.f32(checkpoint, stateSlot(0)));
+        return;
+      }
+      const { beta1, beta2, epsilon } = optimizer;
+      if (r === M) memory.setF32(checkpoint, stateSlot(0), beta1 * memory.f32(checkpoint, stateSlot(0)) + (1 - beta1) * g);
+      else if (r === M + 1) memory.setF32(checkpoint, stateSlot(1), beta2 * memory.f32(checkpoint, stateSlot(1)) + (1 - beta2) * g * g);
+      else {
+        const m = memory.f32(checkpoint, stateSlot(0)) / memory.f64(scratch, CONSTANT_SLOTS.correction1);
+        const v = memory.f32(checkpoint, stateSlot(1)) / memory.f64(scratch, CONSTANT_SLOTS.correction2);
+        memory.setF32(checkpoint, weightSlot, w - (lr * m) / (Math.sqrt(v) + epsilon));
+      }
+      return;
+    }
+    case "end":
+      throw new RangeError("the end of a step is executed by the VM, not as an instruction");
+  }
+}

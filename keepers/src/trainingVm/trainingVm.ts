@@ -1,0 +1,241 @@
+import { encodePacked, keccak256, type Hex } from "viem";
+import { dataCursor } from "../training/trainingState.ts";
+import { executeInstruction, type Environment, type Registers, type VmMemory } from "./executeInstruction.ts";
+import { randomAccessOrder } from "./randomAccessOrder.ts";
+import { TREE, type MemoryTree, type StepProgram } from "./stepProgram.ts";
+import { emptyRoot, WordTree, WORD, type WordProof } from "./wordTree.ts";
+
+/** A position in a step: before instruction `instruction` of operator `operator` ([operators.length, 0] is the step's end). */
+export type VmPosition = { operator: number; instruction: number };
+
+/** The words one instruction opens, each with its proof against the state before it. */
+export type InstructionProof = {
+  position: VmPosition;
+  checkpointRoot: Hex;
+  scratchRoot: Hex;
+  /** The accumulator's binary64 bits. */
+  acc: bigint;
+  /** Every word read or written, once each, in first-use order. */
+  words: (WordProof & { tree: number })[];
+};
+
+/** The binary64 bits of a number. */
+export function float64Bits(value: number): bigint {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, value);
+  return view.getBigUint64(0);
+}
+
+/**
+ * The state commitment (docs/training-vm.md §2): keccak256(checkpointRoot ‖ scratchRoot ‖ acc as uint64).
+ * At a step boundary the scratch is empty and acc is 0, so the commitment depends on the checkpoint alone.
+ */
+export function stateCommitment(checkpointRoot: Hex, scratchRoot: Hex, acc: bigint): Hex {
+  return keccak256(encodePacked(["bytes32", "bytes32", "uint64"], [checkpointRoot, scratchRoot, acc]));
+}
+
+class Buffers implements VmMemory {
+  readonly checkpoint: Uint8Array;
+  readonly scratch: Uint8Array;
+  readonly data: Uint8Array;
+  readonly views: DataView[];
+  constructor(checkpoint: Uint8Array, scratch: Uint8Array, data: Uint8Array) {
+    this.checkpoint = checkpoint;
+    this.scratch = scratch;
+    this.data = data;
+    this.views = [checkpoint, scratch].map((bytes) => new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  }
+  f32(tree: MemoryTree, slot: number) {
+    return this.views[tree]!.getFloat32(4 * slot, true);
+  }
+  f64(tree: MemoryTree, slot: number) {
+    return this.views[tree]!.getFloat64(4 * slot, true);
+  }
+  dataByte(offset: number) {
+    return this.data[offset]!;
+  }
+  setF32(tree: MemoryTree, slot: number, value: number) {
+    this.views[tree]!.setFloat32(4 * slot, value, true);
+  }
+  setF64(tree: MemoryTree, slot: number, value: number) {
+    this.views[tree]!.setFloat64(4 * slot, value, true);
+  }
+}
+
+/** Records which words an instruction touches (tree, word index), in first-use order, while executing it. */
+class Recorder implements VmMemory {
+  readonly touched: { tree: number; index: number }[] = [];
+  private readonly memory: Buffers;
+  constructor(memory: Buffers) {
+    this.memory = memory;
+  }
+  private touch(tree: number, byteOffset: number) {
+    const index = Math.floor(byteOffset / WORD);
+    if (!this.touched.some((t) => t.tree === tree && t.index === index)) this.touched.push({ tree, index });
+  }
+  f32(tree: MemoryTree, slot: number) {
+    this.touch(tree, 4 * slot);
+    return this.memory.f32(tree, slot);
+  }
+  f64(tree: MemoryTree, slot: number) {
+    this.touch(tree, 4 * slot);
+    return this.memory.f64(tree, slot);
+  }
+  dataByte(offset: number) {
+    this.touch(TREE.data, offset);
+    return this.memory.dataByte(offset);
+  }
+  setF32(tree: MemoryTree, slot: number, value: number) {
+    this.touch(tree, 4 * slot);
+    this.memory.setF32(tree, slot, value);
+  }
+  setF64(tree: MemoryTree, slot: number, value: number) {
+    this.touch(tree, 4 * slot);
+    this.memory.setF64(tree, slot, value);
+  }
+}
+
+/**
+ * The training VM running one step (docs/training-vm.md): the checkpoint, the scratch and the
+ * accumulator at any position of the step, their commitment, and the proof of the instruction a
+ * dispute ends on. It runs forwards only; {@link TrainingVm.at} starts over to reach an earlier position.
+ *
+ * @example
+ * const vm = new TrainingVm({ program, checkpoint, data });
+ * vm.runTo({ operator: 3, instruction: 1000 });
+ * vm.commitment();
+ */
+export class TrainingVm {
+  readonly program: StepProgram;
+  private readonly start: Uint8Array;
+  private readonly data: Uint8Array;
+  private readonly environment: Environment;
+  private memory!: Buffers;
+  private registers!: Registers;
+  private here!: VmPosition;
+
+  constructor({ program, checkpoint, data }: { program: StepProgram; checkpoint: Uint8Array; data: Uint8Array }) {
+    this.program = program;
+    this.start = checkpoint;
+    this.data = data;
+    const { config, epoch, examples } = program.context;
+    this.environment = { context: program.context, order: memoize(randomAccessOrder({ seed: config.seed, epoch, size: examples })) };
+    this.reset();
+  }
+
+  private reset() {
+    this.memory = new Buffers(Uint8Array.from(this.start), new Uint8Array(4 * this.program.scratchSlots), this.data);
+    this.registers = { acc: 0 };
+    this.here = { operator: 0, instruction: 0 };
+  }
+
+  get position(): VmPosition {
+    return { ...this.here };
+  }
+
+  /** The checkpoint bytes at the current position (after the step's end: the next checkpoint). */
+  get checkpoint(): Uint8Array {
+    return this.memory.checkpoint;
+  }
+
+  /** Runs to `target`, starting over if it lies behind. */
+  runTo(target: VmPosition): this {
+    const { operators } = this.program;
+    if (compare(target, this.here) < 0) this.reset();
+    while (compare(this.here, target) < 0) {
+      const operator = operators[this.here.operator]!;
+      if (operator.kind === "end") {
+        this.endStep();
+        continue;
+      }
+      const last = this.here.operator === target.operator ? target.instruction : operator.count;
+      for (let i = this.here.instruction; i < last; i++) executeInstruction(operator, i, this.environment, this.memory, this.registers);
+      this.here = last === operator.count ? { operator: this.here.operator + 1, instruction: 0 } : { operator: this.here.operator, instruction: last };
+    }
+    return this;
+  }
+
+  /** Runs the whole step; returns the next checkpoint's bytes. */
+  runStep(): Uint8Array {
+    return this.runTo({ operator: this.program.operators.length, instruction: 0 }).checkpoint;
+  }
+
+  /** The commitment to the current state (builds both word trees: ~1 s for a LeNet-sized step). */
+  commitment(): Hex {
+    const { checkpointRoot, scratchRoot } = this.roots();
+    return stateCommitment(checkpointRoot, scratchRoot, float64Bits(this.registers.acc));
+  }
+
+  /** The proof of the instruction at the current position, which it then executes. */
+  proveInstruction(): InstructionProof {
+    const operator = this.program.operators[this.here.operator];
+    if (operator === undefined) throw new RangeError("the step has ended: no instruction is left to prove");
+    const trees = this.trees();
+    const proof = {
+      position: this.position,
+      checkpointRoot: trees[TREE.checkpoint].root,
+      scratchRoot: trees[TREE.scratch].root,
+      acc: float64Bits(this.registers.acc),
+    };
+    if (operator.kind === "end") {
+      this.endStep();
+      return { ...proof, words: [{ tree: TREE.checkpoint, ...trees[TREE.checkpoint].proof(0) }] };
+    }
+    const recorder = new Recorder(this.memory);
+    executeInstruction(operator, this.here.instruction, this.environment, recorder, this.registers);
+    this.here = this.here.instruction + 1 === operator.count ? { operator: this.here.operator + 1, instruction: 0 } : { operator: this.here.operator, instruction: this.here.instruction + 1 };
+    return { ...proof, words: recorder.touched.map(({ tree, index }) => ({ tree, ...trees[tree as 0 | 1 | 2].proof(index) })) };
+  }
+
+  /** The data tree's root: what the job commits to (docs/training-vm.md §3). */
+  dataRoot(): Hex {
+    return new WordTree(this.data, this.program.depths.data).root;
+  }
+
+  private roots() {
+    const { depths } = this.program;
+    return {
+      checkpointRoot: new WordTree(this.memory.checkpoint, depths.checkpoint).root,
+      scratchRoot: this.memory.scratch.some((b) => b !== 0) ? new WordTree(this.memory.scratch, depths.scratch).root : emptyRoot(depths.scratch),
+    };
+  }
+
+  private trees(): [WordTree, WordTree, WordTree] {
+    const { depths } = this.program;
+    return [new WordTree(this.memory.checkpoint, depths.checkpoint), new WordTree(this.memory.scratch, depths.scratch), new WordTree(this.data, depths.data)];
+  }
+
+  /** The end of the step: the header's step, epoch and batch advance; the scratch and the accumulator clear. */
+  private endStep() {
+    const { step, stepsPerEpoch } = this.program.context;
+    const next = dataCursor(step + 1, stepsPerEpoch);
+    const header = new DataView(this.memory.checkpoint.buffer, this.memory.checkpoint.byteOffset);
+    header.setBigUint64(8, BigInt(step + 1), true);
+    header.setUint32(16, next.epoch, true);
+    header.setUint32(20, next.batch, true);
+    this.memory.scratch.fill(0);
+    this.registers.acc = 0;
+    this.here = { operator: this.here.operator + 1, instruction: 0 };
+  }
+}
+
+function compare(a: VmPosition, b: VmPosition): number {
+  return a.operator - b.operator || a.instruction - b.instruction;
+}
+
+function memoize(order: (position: number) => number): (position: number) => number {
+  const known = new Map<number, number>();
+  return (position) => {
+    let example = known.get(position);
+    if (example === undefined) known.set(position, (example = order(position)));
+    return example;
+  };
+}
+
+/** The training VM's data memory of a split: its pixels (example-major), then its labels. */
+export function vmData(set: { pixels: Uint8Array; labels: Uint8Array; count: number }): Uint8Array {
+  const bytes = new Uint8Array(set.pixels.length + set.count);
+  bytes.set(set.pixels);
+  bytes.set(set.labels.subarray(0, set.count), set.pixels.length);
+  return bytes;
+}

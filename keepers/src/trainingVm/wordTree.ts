@@ -1,0 +1,85 @@
+import { bytesToHex, keccak256, type Hex } from "viem";
+
+/** Bytes per leaf: one EVM word. */
+export const WORD = 32;
+
+/** zeroNodes[h]: the root of a height-h tree of zero words (zeroNodes[0] is the zero word). */
+const zeroNodes: Uint8Array[] = [new Uint8Array(WORD)];
+function zeroNode(height: number): Uint8Array {
+  while (zeroNodes.length <= height) {
+    const below = zeroNodes[zeroNodes.length - 1]!;
+    zeroNodes.push(hashPair(below, below));
+  }
+  return zeroNodes[height]!;
+}
+
+const pair = new Uint8Array(2 * WORD);
+function hashPair(left: Uint8Array, right: Uint8Array): Uint8Array {
+  pair.set(left, 0);
+  pair.set(right, WORD);
+  return keccak256(pair, "bytes");
+}
+
+/** The root of the all-zero tree of a depth, e.g. a step's scratch memory at a step boundary. */
+export function emptyRoot(depth: number): Hex {
+  return bytesToHex(zeroNode(depth));
+}
+
+/** The membership proof of one leaf: the leaf word and its siblings from the leaf up. */
+export type WordProof = { index: number; word: Hex; siblings: Hex[] };
+
+/**
+ * A binary Merkle tree of fixed depth over a byte string read as 32-byte words (docs/training-vm.md §2):
+ * the leaves are the words themselves, zero-padded to 2^depth; a node is keccak256(left ‖ right).
+ * The depth is fixed by the program, so a leaf can never pass for a node.
+ *
+ * @example
+ * const tree = new WordTree(bytes, 12);
+ * tree.root; tree.proof(5);
+ */
+export class WordTree {
+  readonly depth: number;
+  /** levels[h][j]: node j at height h; nodes past a level's end are zero-tree nodes. */
+  private readonly levels: Uint8Array[][];
+
+  constructor(bytes: Uint8Array, depth: number) {
+    const leaves = Math.ceil(bytes.length / WORD);
+    if (leaves > 2 ** depth) throw new RangeError(`${bytes.length} bytes do not fit a depth-${depth} word tree`);
+    this.depth = depth;
+    const words: Uint8Array[] = [];
+    for (let j = 0; j < leaves; j++) {
+      const word = new Uint8Array(WORD);
+      word.set(bytes.subarray(j * WORD, Math.min(bytes.length, (j + 1) * WORD)));
+      words.push(word);
+    }
+    this.levels = [words];
+    for (let h = 1; h <= depth; h++) {
+      const below = this.levels[h - 1]!;
+      const level: Uint8Array[] = [];
+      for (let j = 0; 2 * j < below.length; j++) level.push(hashPair(below[2 * j]!, below[2 * j + 1] ?? zeroNode(h - 1)));
+      this.levels.push(level);
+    }
+  }
+
+  get root(): Hex {
+    return bytesToHex(this.levels[this.depth]![0] ?? zeroNode(this.depth));
+  }
+
+  /** The proof of leaf `index`. */
+  proof(index: number): WordProof {
+    if (!Number.isInteger(index) || index < 0 || index >= 2 ** this.depth) throw new RangeError(`leaf ${index} is outside a depth-${this.depth} tree`);
+    const siblings: Hex[] = [];
+    for (let h = 0, j = index; h < this.depth; h++, j >>= 1) siblings.push(bytesToHex(this.levels[h]![j ^ 1] ?? zeroNode(h)));
+    return { index, word: bytesToHex(this.levels[0]![index] ?? zeroNode(0)), siblings };
+  }
+}
+
+/**
+ * The root a proof's path gives when its leaf holds `word`: how the one-step contract checks a read (the
+ * leaf's current word) and computes a write (the new word, same siblings).
+ */
+export function rootFrom(index: number, word: Uint8Array, siblings: readonly Uint8Array[]): Hex {
+  let node = word;
+  for (let h = 0, j = index; h < siblings.length; h++, j >>= 1) node = j & 1 ? hashPair(siblings[h]!, node) : hashPair(node, siblings[h]!);
+  return bytesToHex(node);
+}
