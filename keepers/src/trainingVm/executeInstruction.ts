@@ -1,5 +1,5 @@
 import { expF64 } from "../training/deterministicMath.ts";
-import { CHECKPOINT_HEADER_SLOTS, CONSTANT_SLOTS, SOFTMAX_WORK, TREE, type MemoryTree, type Operator, type StepContext } from "./stepProgram.ts";
+import { batchPosition, CHECKPOINT_HEADER_SLOTS, instructionCount, CONSTANT_SLOTS, SOFTMAX_WORK, TREE, type MemoryTree, type Operator, type StepContext } from "./stepProgram.ts";
 
 /** How an instruction reaches memory: the VM's own buffers, or a recorder of the words a proof must open. */
 export interface VmMemory {
@@ -34,9 +34,10 @@ export function executeInstruction(operator: Operator, i: number, env: Environme
       const e = Math.floor(i / W);
       const q = i - e * W;
       const c = Math.floor(q / plane);
-      const example = env.order(operator.firstPosition + e);
+      const example = env.order(batchPosition(context, operator.microBatch, e));
       const value = memory.dataByte(example * W + q) / 255;
-      memory.setF32(scratch, operator.destination + (c * operator.examples + e) * plane + (q - c * plane), value);
+      const examples = context.config.batchSize / context.config.microBatches;
+      memory.setF32(scratch, operator.destination + (c * examples + e) * plane + (q - c * plane), value);
       return;
     }
     case "matMul": {
@@ -85,7 +86,7 @@ export function executeInstruction(operator: Operator, i: number, env: Environme
         memory.setF64(scratch, SOFTMAX_WORK.sum, registers.acc);
       } else {
         const j = r - 2 * C - 2;
-        const label = memory.dataByte(context.examples * context.width + env.order(operator.firstPosition + e));
+        const label = memory.dataByte(context.examples * context.width + env.order(batchPosition(context, operator.microBatch, e)));
         const p = memory.f32(scratch, SOFTMAX_WORK.exponentials + j) / memory.f64(scratch, SOFTMAX_WORK.sum);
         memory.setF32(scratch, operator.gradient + e * C + j, (p - (j === label ? 1 : 0)) / context.config.batchSize);
       }
@@ -93,7 +94,7 @@ export function executeInstruction(operator: Operator, i: number, env: Environme
     }
     case "power": {
       if (i === 0) registers.acc = 1;
-      else if (i < operator.count - 1) registers.acc = registers.acc * operator.base;
+      else if (i < instructionCount(operator, context) - 1) registers.acc = registers.acc * operator.base;
       else if (operator.store === "learningRate") memory.setF32(scratch, operator.destination, operator.scale * registers.acc);
       else memory.setF64(scratch, operator.destination, 1 - registers.acc);
       return;

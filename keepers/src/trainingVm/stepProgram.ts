@@ -19,16 +19,52 @@ export const SOFTMAX_WORK = { max: 8, sum: 10, exponentials: 12 } as const;
 /** A matrix operand: element (i, k) of A at offset + i·row + k·inner; element (k, j) of B at offset + k·inner + j·col. */
 export type Strided = { tree: MemoryTree; offset: number; outer: number; inner: number };
 
-/** One operator of a step: a fixed sequence of `count` instructions (docs/training-vm.md §4). */
+/**
+ * One operator of a step (docs/training-vm.md §4): a fixed sequence of instructions. Its fields do not depend on
+ * the step, so a job's program is one list for all of its steps; {@link instructionCount} gives its length in a step.
+ */
 export type Operator =
-  | { kind: "gather"; count: number; examples: number; firstPosition: number; destination: number }
-  | { kind: "matMul"; count: number; m: number; n: number; k: number; a: Strided | null; b: Strided; destination: number; bias: number | null }
-  | { kind: "relu"; count: number; offset: number }
-  | { kind: "reluMask"; count: number; gradient: number; activation: number }
-  | { kind: "softmax"; count: number; examples: number; firstPosition: number; logits: number; gradient: number }
-  | { kind: "power"; count: number; base: number; store: "learningRate" | "correction"; scale: number; destination: number }
-  | { kind: "optimizer"; count: number }
-  | { kind: "end"; count: 1 };
+  | { kind: "gather"; microBatch: number; destination: number }
+  | { kind: "matMul"; m: number; n: number; k: number; a: Strided | null; b: Strided; destination: number; bias: number | null }
+  | { kind: "relu"; size: number; offset: number }
+  | { kind: "reluMask"; size: number; gradient: number; activation: number }
+  | { kind: "softmax"; microBatch: number; logits: number; gradient: number }
+  /** acc = 1, then `exponent` (the step's epoch or its step + 1) multiplications by `base`, then a store. */
+  | { kind: "power"; base: number; exponent: "epoch" | "steps"; store: "learningRate" | "correction"; scale: number; destination: number }
+  | { kind: "optimizer" }
+  | { kind: "end" };
+
+/** The operators' kind codes, as the one-step contract numbers them. */
+export const OPERATOR_KINDS = ["gather", "matMul", "relu", "reluMask", "softmax", "power", "optimizer", "end"] as const;
+
+/** The number of instructions of `operator` in the step `context` describes. */
+export function instructionCount(operator: Operator, context: StepContext): number {
+  const { config, classes, width, parameters } = context;
+  const b = config.batchSize / config.microBatches;
+  switch (operator.kind) {
+    case "gather":
+      return b * width;
+    case "matMul":
+      return operator.m * operator.n * (operator.k + 1);
+    case "relu":
+    case "reluMask":
+      return operator.size;
+    case "softmax":
+      return b * (3 * classes + 2);
+    case "power":
+      return (operator.exponent === "epoch" ? context.epoch : context.step + 1) + 2;
+    case "optimizer":
+      return parameters * (config.microBatches + (config.optimizer.type === "sgd" ? 2 : 3));
+    case "end":
+      return 1;
+  }
+}
+
+/** The batch position of example `e` of micro-batch `m`'s examples in the step. */
+export function batchPosition(context: StepContext, microBatch: number, example: number): number {
+  const { batchSize: B, microBatches: M } = context.config;
+  return context.batch * B + microBatch * (B / M) + example;
+}
 
 /** What every instruction of a step may read besides memory. */
 export type StepContext = {
@@ -55,6 +91,8 @@ export type StepContext = {
 export type StepProgram = {
   context: StepContext;
   operators: Operator[];
+  /** Instructions of each operator in this step. */
+  counts: number[];
   scratchSlots: number;
   depths: { checkpoint: number; scratch: number; data: number };
 };
@@ -127,54 +165,52 @@ export function stepProgram({ model, config, examples, step }: StepProgramParame
   context.gradients = gradients;
 
   const operators: Operator[] = [];
-  const push = (operator: Operator) => {
-    if (operator.count > 0) operators.push(operator);
-  };
+  const push = (operator: Operator) => operators.push(operator);
   const scratch = (offset: number, outer: number, inner: number): Strided => ({ tree: TREE.scratch, offset, outer, inner });
   const checkpoint = (offset: number, outer: number, inner: number): Strided => ({ tree: TREE.checkpoint, offset, outer, inner });
   for (let m = 0; m < M; m++) {
-    const firstPosition = batch * B + m * b;
-    push({ kind: "gather", count: b * width, examples: b, firstPosition, destination: input });
+    push({ kind: "gather", microBatch: m, destination: input });
     model.layers.forEach((layer, i) => {
       const from = i === 0 ? input : stages[i - 1]!.output;
       if (layer.kind === "linear") {
         const { inFeatures: I, outFeatures: O } = layer;
         push({
-          kind: "matMul", count: b * O * (I + 1), m: b, n: O, k: I,
+          kind: "matMul", m: b, n: O, k: I,
           a: scratch(from, I, 1), b: checkpoint(param(layer.weight), 1, I),
           destination: stages[i]!.output, bias: layer.bias === null ? null : param(layer.bias),
         });
       }
-      if (layer.kind === "relu") push({ kind: "relu", count: b * stages[i]!.width, offset: stages[i]!.output });
+      if (layer.kind === "relu") push({ kind: "relu", size: b * stages[i]!.width, offset: stages[i]!.output });
     });
     const logits = stages[stages.length - 1]!.output;
-    push({ kind: "softmax", count: b * (3 * model.classes + 2), examples: b, firstPosition, logits, gradient: logitsGradient });
+    push({ kind: "softmax", microBatch: m, logits, gradient: logitsGradient });
     const slot = (parameterIndex: number) => gradients + m * P + model.parameters[parameterIndex]!.offset;
     for (let i = model.layers.length - 1; i >= 0; i--) {
       const layer = model.layers[i]!;
       const outputGradient = stages[i]!.gradient;
-      if (layer.kind === "relu") push({ kind: "reluMask", count: b * stages[i]!.width, gradient: outputGradient, activation: stages[i]!.output });
+      if (layer.kind === "relu") push({ kind: "reluMask", size: b * stages[i]!.width, gradient: outputGradient, activation: stages[i]!.output });
       if (layer.kind !== "linear") continue;
       const { inFeatures: I, outFeatures: O } = layer;
       const x = i === 0 ? input : stages[i - 1]!.output;
-      push({ kind: "matMul", count: O * I * (b + 1), m: O, n: I, k: b, a: scratch(outputGradient, 1, O), b: scratch(x, I, 1), destination: slot(layer.weight), bias: null });
-      if (layer.bias !== null) push({ kind: "matMul", count: O * (b + 1), m: 1, n: O, k: b, a: null, b: scratch(outputGradient, O, 1), destination: slot(layer.bias), bias: null });
-      if (i > 0) push({ kind: "matMul", count: b * I * (O + 1), m: b, n: I, k: O, a: scratch(outputGradient, O, 1), b: checkpoint(param(layer.weight), I, 1), destination: stages[i - 1]!.gradient, bias: null });
+      push({ kind: "matMul", m: O, n: I, k: b, a: scratch(outputGradient, 1, O), b: scratch(x, I, 1), destination: slot(layer.weight), bias: null });
+      if (layer.bias !== null) push({ kind: "matMul", m: 1, n: O, k: b, a: null, b: scratch(outputGradient, O, 1), destination: slot(layer.bias), bias: null });
+      if (i > 0) push({ kind: "matMul", m: b, n: I, k: O, a: scratch(outputGradient, O, 1), b: checkpoint(param(layer.weight), I, 1), destination: stages[i - 1]!.gradient, bias: null });
     }
   }
   const optimizer = config.optimizer;
-  push({ kind: "power", count: epoch + 2, base: optimizer.learningRateDecay, store: "learningRate", scale: optimizer.learningRate, destination: CONSTANT_SLOTS.learningRate });
+  push({ kind: "power", base: optimizer.learningRateDecay, exponent: "epoch", store: "learningRate", scale: optimizer.learningRate, destination: CONSTANT_SLOTS.learningRate });
   if (optimizer.type === "adam") {
-    push({ kind: "power", count: step + 3, base: optimizer.beta1, store: "correction", scale: 1, destination: CONSTANT_SLOTS.correction1 });
-    push({ kind: "power", count: step + 3, base: optimizer.beta2, store: "correction", scale: 1, destination: CONSTANT_SLOTS.correction2 });
+    push({ kind: "power", base: optimizer.beta1, exponent: "steps", store: "correction", scale: 1, destination: CONSTANT_SLOTS.correction1 });
+    push({ kind: "power", base: optimizer.beta2, exponent: "steps", store: "correction", scale: 1, destination: CONSTANT_SLOTS.correction2 });
   }
-  push({ kind: "optimizer", count: P * (M + (optimizer.type === "sgd" ? 2 : 3)) });
-  push({ kind: "end", count: 1 });
+  push({ kind: "optimizer" });
+  push({ kind: "end" });
 
   const checkpointBytes = 4 * (CHECKPOINT_HEADER_SLOTS + P * (1 + context.stateVectors));
   return {
     context,
     operators,
+    counts: operators.map((operator) => instructionCount(operator, context)),
     scratchSlots: top,
     depths: { checkpoint: treeDepth(checkpointBytes), scratch: treeDepth(4 * top), data: treeDepth(examples * (width + 1)) },
   };

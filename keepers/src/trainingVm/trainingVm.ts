@@ -3,7 +3,7 @@ import { dataCursor } from "../training/trainingState.ts";
 import { executeInstruction, type Environment, type Registers, type VmMemory } from "./executeInstruction.ts";
 import { randomAccessOrder } from "./randomAccessOrder.ts";
 import { TREE, type MemoryTree, type StepProgram } from "./stepProgram.ts";
-import { emptyRoot, WordTree, WORD, type WordProof } from "./wordTree.ts";
+import { WordTree, WORD, type WordProof } from "./wordTree.ts";
 
 /** A position in a step: before instruction `instruction` of operator `operator` ([operators.length, 0] is the step's end). */
 export type VmPosition = { operator: number; instruction: number };
@@ -39,6 +39,8 @@ class Buffers implements VmMemory {
   readonly scratch: Uint8Array;
   readonly data: Uint8Array;
   readonly views: DataView[];
+  /** The words of each memory tree written since its tree was last brought up to date. */
+  readonly dirty: [Set<number>, Set<number>] = [new Set(), new Set()];
   constructor(checkpoint: Uint8Array, scratch: Uint8Array, data: Uint8Array) {
     this.checkpoint = checkpoint;
     this.scratch = scratch;
@@ -56,9 +58,11 @@ class Buffers implements VmMemory {
   }
   setF32(tree: MemoryTree, slot: number, value: number) {
     this.views[tree]!.setFloat32(4 * slot, value, true);
+    this.dirty[tree].add(slot >> 3);
   }
   setF64(tree: MemoryTree, slot: number, value: number) {
     this.views[tree]!.setFloat64(4 * slot, value, true);
+    this.dirty[tree].add(slot >> 3);
   }
 }
 
@@ -110,6 +114,9 @@ export class TrainingVm {
   private readonly start: Uint8Array;
   private readonly data: Uint8Array;
   private readonly environment: Environment;
+  private dataTree: WordTree | undefined;
+  /** The checkpoint's and the scratch's trees, kept up to date with the words written since (see {@link Buffers.dirty}). */
+  private memoryTrees: [WordTree | undefined, WordTree | undefined] = [undefined, undefined];
   private memory!: Buffers;
   private registers!: Registers;
   private here!: VmPosition;
@@ -127,6 +134,7 @@ export class TrainingVm {
     this.memory = new Buffers(Uint8Array.from(this.start), new Uint8Array(4 * this.program.scratchSlots), this.data);
     this.registers = { acc: 0 };
     this.here = { operator: 0, instruction: 0 };
+    this.memoryTrees = [undefined, undefined];
   }
 
   get position(): VmPosition {
@@ -148,9 +156,10 @@ export class TrainingVm {
         this.endStep();
         continue;
       }
-      const last = this.here.operator === target.operator ? target.instruction : operator.count;
+      const count = this.program.counts[this.here.operator]!;
+      const last = this.here.operator === target.operator ? target.instruction : count;
       for (let i = this.here.instruction; i < last; i++) executeInstruction(operator, i, this.environment, this.memory, this.registers);
-      this.here = last === operator.count ? { operator: this.here.operator + 1, instruction: 0 } : { operator: this.here.operator, instruction: last };
+      this.here = last === count ? { operator: this.here.operator + 1, instruction: 0 } : { operator: this.here.operator, instruction: last };
     }
     return this;
   }
@@ -183,26 +192,33 @@ export class TrainingVm {
     }
     const recorder = new Recorder(this.memory);
     executeInstruction(operator, this.here.instruction, this.environment, recorder, this.registers);
-    this.here = this.here.instruction + 1 === operator.count ? { operator: this.here.operator + 1, instruction: 0 } : { operator: this.here.operator, instruction: this.here.instruction + 1 };
+    this.here = this.here.instruction + 1 === this.program.counts[this.here.operator] ? { operator: this.here.operator + 1, instruction: 0 } : { operator: this.here.operator, instruction: this.here.instruction + 1 };
     return { ...proof, words: recorder.touched.map(({ tree, index }) => ({ tree, ...trees[tree as 0 | 1 | 2].proof(index) })) };
   }
 
   /** The data tree's root: what the job commits to (docs/training-vm.md §3). */
   dataRoot(): Hex {
-    return new WordTree(this.data, this.program.depths.data).root;
+    return this.trees()[TREE.data].root;
   }
 
   private roots() {
-    const { depths } = this.program;
-    return {
-      checkpointRoot: new WordTree(this.memory.checkpoint, depths.checkpoint).root,
-      scratchRoot: this.memory.scratch.some((b) => b !== 0) ? new WordTree(this.memory.scratch, depths.scratch).root : emptyRoot(depths.scratch),
-    };
+    const [checkpoint, scratch] = this.trees();
+    return { checkpointRoot: checkpoint.root, scratchRoot: scratch.root };
   }
 
+  /** The three trees of the current state: built once, then rehashed along the paths of the words written since. */
   private trees(): [WordTree, WordTree, WordTree] {
     const { depths } = this.program;
-    return [new WordTree(this.memory.checkpoint, depths.checkpoint), new WordTree(this.memory.scratch, depths.scratch), new WordTree(this.data, depths.data)];
+    this.dataTree ??= new WordTree(this.data, depths.data);
+    const [checkpoint, scratch] = ([TREE.checkpoint, TREE.scratch] as const).map((tree) => {
+      const bytes = tree === TREE.checkpoint ? this.memory.checkpoint : this.memory.scratch;
+      const known = this.memoryTrees[tree];
+      if (known === undefined) this.memoryTrees[tree] = new WordTree(bytes, tree === TREE.checkpoint ? depths.checkpoint : depths.scratch);
+      else known.update(bytes, this.memory.dirty[tree]);
+      this.memory.dirty[tree].clear();
+      return this.memoryTrees[tree]!;
+    });
+    return [checkpoint!, scratch!, this.dataTree];
   }
 
   /** The end of the step: the header's step, epoch and batch advance; the scratch and the accumulator clear. */
@@ -214,6 +230,9 @@ export class TrainingVm {
     header.setUint32(16, next.epoch, true);
     header.setUint32(20, next.batch, true);
     this.memory.scratch.fill(0);
+    this.memoryTrees[TREE.scratch] = new WordTree(new Uint8Array(0), this.program.depths.scratch);
+    this.memory.dirty[TREE.scratch].clear();
+    this.memory.dirty[TREE.checkpoint].add(0);
     this.registers.acc = 0;
     this.here = { operator: this.here.operator + 1, instruction: 0 };
   }

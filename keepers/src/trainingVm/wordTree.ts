@@ -61,6 +61,30 @@ export class WordTree {
     }
   }
 
+  /** Re-reads the words `leaves` from `bytes` (the same byte string, changed there) and rehashes their paths. */
+  update(bytes: Uint8Array, leaves: Iterable<number>): void {
+    let changed = new Set<number>();
+    const words = this.levels[0]!;
+    for (const j of leaves) {
+      const word = new Uint8Array(WORD);
+      word.set(bytes.subarray(j * WORD, Math.min(bytes.length, (j + 1) * WORD)));
+      while (words.length < j) words.push(zeroNode(0));
+      words[j] = word;
+      changed.add(j >> 1);
+    }
+    for (let h = 1; h <= this.depth; h++) {
+      const below = this.levels[h - 1]!;
+      const level = this.levels[h]!;
+      const parents = new Set<number>();
+      for (const j of changed) {
+        while (level.length < j) level.push(zeroNode(h));
+        level[j] = hashPair(below[2 * j] ?? zeroNode(h - 1), below[2 * j + 1] ?? zeroNode(h - 1));
+        parents.add(j >> 1);
+      }
+      changed = parents;
+    }
+  }
+
   get root(): Hex {
     return bytesToHex(this.levels[this.depth]![0] ?? zeroNode(this.depth));
   }

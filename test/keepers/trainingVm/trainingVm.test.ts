@@ -1,87 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { hexToBytes, keccak256 } from "viem";
-import type { StepConfig } from "../../../keepers/src/training/jobSpec.ts";
 import { createLeNet5Onnx } from "../../../keepers/src/training/lenet5.ts";
-import { encodeCheckpoint } from "../../../keepers/src/training/checkpoint.ts";
-import { loadMnist, sliceImageSet } from "../../../keepers/src/training/mnist.ts";
-import type { ModelDefinition } from "../../../keepers/src/training/modelDefinition.ts";
-import { Network } from "../../../keepers/src/training/network.ts";
 import { importOnnxModel } from "../../../keepers/src/training/onnxImport.ts";
-import { applyOptimizerStep, optimizerStateVectors } from "../../../keepers/src/training/optimizer.ts";
-import { PIXEL_TO_FLOAT } from "../../../keepers/src/training/pixelValues.ts";
-import { SplitMix64 } from "../../../keepers/src/training/prng.ts";
-import { dataCursor, type TrainingState } from "../../../keepers/src/training/trainingState.ts";
 import { randomAccessOrder } from "../../../keepers/src/trainingVm/randomAccessOrder.ts";
 import { stepProgram } from "../../../keepers/src/trainingVm/stepProgram.ts";
-import { stateCommitment, TrainingVm, vmData } from "../../../keepers/src/trainingVm/trainingVm.ts";
+import { stateCommitment, TrainingVm } from "../../../keepers/src/trainingVm/trainingVm.ts";
 import { emptyRoot, rootFrom, WordTree } from "../../../keepers/src/trainingVm/wordTree.ts";
-
-/** A 784-24-10 perceptron with biases, as the ONNX importer would describe it. */
-function perceptron(): ModelDefinition {
-  const tensors = [
-    { name: "w1", dims: [24, 784] }, { name: "b1", dims: [24] }, { name: "w2", dims: [10, 24] }, { name: "b2", dims: [10] },
-  ];
-  let offset = 0;
-  const parameters = tensors.map((t) => {
-    const size = t.dims.reduce((a, b) => a * b, 1);
-    const tensor = { ...t, offset, size };
-    offset += size;
-    return tensor;
-  });
-  return {
-    inputName: "x", outputName: "y", inputShape: [1, 28, 28], classes: 10, parameters, parameterCount: offset,
-    layers: [
-      { kind: "flatten", name: "flatten" },
-      { kind: "linear", name: "fc1", inFeatures: 784, outFeatures: 24, weight: 0, bias: 1 },
-      { kind: "relu", name: "relu" },
-      { kind: "linear", name: "fc2", inFeatures: 24, outFeatures: 10, weight: 2, bias: 3 },
-    ],
-  };
-}
-
-const f = Math.fround;
-const SGD: StepConfig = {
-  seed: 7n, batchSize: 16, microBatches: 2,
-  optimizer: { type: "sgd", learningRate: f(0.05), learningRateDecay: f(0.9), momentum: f(0.9), weightDecay: f(0.0001) },
-};
-const ADAM: StepConfig = {
-  seed: 9n, batchSize: 12, microBatches: 3,
-  optimizer: { type: "adam", learningRate: f(0.001), learningRateDecay: f(1), beta1: f(0.9), beta2: f(0.999), epsilon: f(1e-8), weightDecay: f(0) },
-};
-const train = sliceImageSet({ set: loadMnist().train, start: 0, end: 200 });
-const data = vmData(train);
-
-function initial(model: ModelDefinition, config: StepConfig, step: number): TrainingState {
-  const rng = new SplitMix64(123n);
-  const params = Float32Array.from({ length: model.parameterCount }, () => (rng.nextUnit() - 0.5) / 5);
-  const optimizerState = Array.from({ length: optimizerStateVectors(config.optimizer) }, () => new Float32Array(model.parameterCount));
-  return { step, params, optimizerState };
-}
-
-/** The engine's step (as Trainer runs it) over the VM's data order. */
-function engineStep(model: ModelDefinition, config: StepConfig, state: TrainingState): TrainingState {
-  const { batchSize: B, microBatches: M } = config;
-  const b = B / M;
-  const P = model.parameterCount;
-  const stepsPerEpoch = Math.floor(train.count / B);
-  const { epoch, batch } = dataCursor(state.step, stepsPerEpoch);
-  const order = randomAccessOrder({ seed: config.seed, epoch, size: train.count });
-  const network = new Network({ model, maxExamples: b });
-  const params = Float32Array.from(state.params);
-  const optimizerState = state.optimizerState.map((v) => Float32Array.from(v));
-  const gradients = new Float32Array(M * P);
-  for (let m = 0; m < M; m++) {
-    const indices = Array.from({ length: b }, (_, e) => order(batch * B + m * b + e));
-    network.loadExamples({ pixels: train.pixels, labels: train.labels, indices, pixelValues: PIXEL_TO_FLOAT });
-    network.gradient({ params, grads: gradients.subarray(m * P, (m + 1) * P), n: b, batchSize: B });
-  }
-  applyOptimizerStep({ config: config.optimizer, params, state: optimizerState, gradients, microBatches: M, step: state.step, epoch });
-  return { step: state.step + 1, params, optimizerState };
-}
-
-const checkpointOf = (config: StepConfig, state: TrainingState) =>
-  encodeCheckpoint({ state, optimizer: config.optimizer.type, stepsPerEpoch: Math.floor(train.count / config.batchSize) });
+import { ADAM, checkpointOf, data, engineStep, initial, perceptron, SGD, train } from "../../harness/vmFixture.ts";
 
 describe("training VM", () => {
   for (const [name, config, firstStep] of [["SGD with momentum, weight decay and a decaying rate", SGD, 11], ["Adam", ADAM, 0]] as const) {
@@ -108,7 +34,7 @@ describe("training VM", () => {
     assert.equal(atStart, stateCommitment(new WordTree(checkpointOf(SGD, initial(model, SGD, 4)), depths.checkpoint).root, emptyRoot(depths.scratch), 0n));
     const roots = (proof: ReturnType<TrainingVm["proveInstruction"]>, tree: number) => (tree === 0 ? proof.checkpointRoot : tree === 1 ? proof.scratchRoot : vm.dataRoot());
     program.operators.forEach((operator, index) => {
-      for (const instruction of [0, operator.count - 1]) {
+      for (const instruction of [0, program.counts[index]! - 1]) {
         vm.runTo({ operator: index, instruction });
         const proof = vm.proveInstruction();
         assert.ok(proof.words.length <= 4, `${operator.kind} touches at most 4 words`);
@@ -120,7 +46,7 @@ describe("training VM", () => {
     });
     // The end of an operator and the start of the next are one state.
     const end = vm.runTo({ operator: 1, instruction: 0 }).commitment();
-    assert.equal(vm.runTo({ operator: 0, instruction: program.operators[0]!.count }).commitment(), end);
+    assert.equal(vm.runTo({ operator: 0, instruction: program.counts[0]! }).commitment(), end);
   });
 
   it("refuses a model it cannot run yet with one line saying what and what to do", () => {

@@ -1,0 +1,506 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.37;
+
+import {IGameMachine} from "../interfaces/IGameMachine.sol";
+import {SoftFloat} from "../libraries/SoftFloat.sol";
+
+/// @title TrainingVm
+/// @notice The training VM's one-step function (docs/training-vm.md): executes one scalar instruction of a training
+/// step on-chain, bit for bit as keepers/src/trainingVm/executeInstruction.ts does, against a state commitment
+/// `keccak256(checkpointRoot ‖ scratchRoot ‖ acc)` whose words it opens with Merkle proofs. It is the machine a
+/// {IBisectionGame} bisects: level 1 counts a step's operators, level 2 an operator's instructions.
+/// @dev Stateless: everything comes from the program (`keccak256(abi.encode(VmJob))`) and the witness. Every
+/// read and the one write are proven against the state before the instruction; the new root is the written
+/// word's path recomputed. Memory words are 32 bytes; binary32 and binary64 values are little-endian inside them,
+/// as the checkpoint file stores them.
+contract TrainingVm is IGameMachine {
+    /// @notice What a job's program commits to: its data, its operators, its trees and its hyper-parameters.
+    /// @dev Hyper-parameters are the binary64 bits of their binary32 values.
+    struct VmJob {
+        bytes32 dataRoot;
+        bytes32 operatorsRoot;
+        uint8 checkpointDepth;
+        uint8 scratchDepth;
+        uint8 dataDepth;
+        uint8 operatorsDepth;
+        uint32 operatorCount;
+        uint64 seed;
+        uint32 examples;
+        uint32 width;
+        uint32 channels;
+        uint32 classes;
+        uint32 parameters;
+        uint32 gradients;
+        uint32 batchSize;
+        uint32 microBatches;
+        uint8 optimizer;
+        uint64 momentum;
+        uint64 weightDecay;
+        uint64 beta1;
+        uint64 beta2;
+        uint64 epsilon;
+    }
+
+    /// @notice An operator: its kind (docs/training-vm.md §4) and its fields, ABI-encoded per kind.
+    struct Operator {
+        uint8 kind;
+        bytes args;
+    }
+
+    /// @notice A matrix operand: element (i, k) of A at offset + i·outer + k·inner, (k, j) of B at offset + k·outer + j·inner.
+    struct Strided {
+        uint8 tree;
+        uint32 offset;
+        uint32 outer;
+        uint32 inner;
+    }
+
+    /// @notice A matrix product's fields.
+    struct MatMul {
+        uint32 m;
+        uint32 n;
+        uint32 k;
+        bool hasA;
+        Strided a;
+        Strided b;
+        uint32 destination;
+        bool hasBias;
+        uint32 bias;
+    }
+
+    /// @notice A word of one of the three trees (0 checkpoint, 1 scratch, 2 data) and its siblings from the leaf up.
+    struct Word {
+        uint8 tree;
+        uint64 index;
+        bytes32 value;
+        bytes32[] siblings;
+    }
+
+    /// @notice The witness of {step}: the program, the operator and its proof, the opened state and its words.
+    struct StepWitness {
+        VmJob job;
+        Operator operator;
+        bytes32[] operatorProof;
+        bytes32 checkpointRoot;
+        bytes32 scratchRoot;
+        uint64 acc;
+        Word[] words;
+    }
+
+    /// @dev One instruction's working state.
+    struct Run {
+        VmJob job;
+        uint64 step;
+        uint64 epoch;
+        uint64 batch;
+        uint64 acc;
+        Word[] words;
+        uint256 written;
+    }
+
+    uint8 internal constant GATHER = 0;
+    uint8 internal constant MAT_MUL = 1;
+    uint8 internal constant RELU = 2;
+    uint8 internal constant RELU_MASK = 3;
+    uint8 internal constant SOFTMAX = 4;
+    uint8 internal constant POWER = 5;
+    uint8 internal constant OPTIMIZER = 6;
+    uint8 internal constant END = 7;
+
+    uint8 internal constant CHECKPOINT = 0;
+    uint8 internal constant SCRATCH = 1;
+    uint8 internal constant DATA = 2;
+
+    uint64 internal constant HEADER_SLOTS = 9;
+    uint64 internal constant LEARNING_RATE = 0;
+    uint64 internal constant CORRECTION_1 = 2;
+    uint64 internal constant CORRECTION_2 = 4;
+    uint64 internal constant SOFTMAX_MAX = 8;
+    uint64 internal constant SOFTMAX_SUM = 10;
+    uint64 internal constant SOFTMAX_EXPONENTIALS = 12;
+    uint256 internal constant NONE = type(uint256).max;
+
+    uint64 internal constant ZERO = 0;
+    uint64 internal constant ONE = 0x3FF0000000000000;
+    uint64 internal constant F255 = 0x406FE00000000000;
+    uint64 internal constant PRNG_DOMAIN_ORDER = 3;
+
+    /// @notice The witness's job does not hash to the game's program.
+    error TrainingVmProgramMismatch(bytes32 program, bytes32 opened);
+    /// @notice The witness's registers and roots do not hash to the state before the instruction.
+    error TrainingVmStateMismatch(bytes32 preState, bytes32 opened);
+    /// @notice The operator is not operator `index` of the program.
+    error TrainingVmOperatorNotInProgram(uint64 index);
+    /// @notice A word's proof does not lead to its tree's root.
+    error TrainingVmWordNotInState(uint8 tree, uint64 index);
+    /// @notice The instruction needs a word the witness does not open.
+    error TrainingVmWordMissing(uint8 tree, uint64 index);
+    /// @notice The instruction index is past the operator's end.
+    error TrainingVmInstructionOutOfRange(uint64 instruction, uint64 count);
+    /// @notice The operator's kind is not one of docs/training-vm.md §4.
+    error TrainingVmUnknownOperator(uint8 kind);
+    /// @notice The level is not 1 (operators) or 2 (instructions).
+    error TrainingVmUnknownLevel(uint8 level);
+
+    /// @inheritdoc IGameMachine
+    /// @dev Level 1: witness `abi.encode(VmJob)`; level 2: `abi.encode(VmJob, Operator, bytes32[] operatorProof)`.
+    function unitCount(bytes32 program, uint8 level, uint64[2] calldata path, bytes calldata witness)
+        external
+        pure
+        returns (uint64 count)
+    {
+        if (level == 1) {
+            VmJob memory job = abi.decode(witness, (VmJob));
+            _checkProgram(program, job);
+            return job.operatorCount;
+        }
+        if (level != 2) revert TrainingVmUnknownLevel(level);
+        (VmJob memory job2, Operator memory operator, bytes32[] memory proof) =
+            abi.decode(witness, (VmJob, Operator, bytes32[]));
+        _checkProgram(program, job2);
+        _checkOperator(job2, path[1], operator, proof);
+        Run memory run = _run(job2, path[0], 0, new Word[](0));
+        return _count(run, operator);
+    }
+
+    /// @inheritdoc IGameMachine
+    /// @dev Witness: `abi.encode(StepWitness)`.
+    function step(bytes32 program, bytes32 preState, uint64[2] calldata path, uint64 instruction, bytes calldata witness)
+        external
+        pure
+        returns (bytes32 postState)
+    {
+        StepWitness memory w = abi.decode(witness, (StepWitness));
+        _checkProgram(program, w.job);
+        _checkOperator(w.job, path[1], w.operator, w.operatorProof);
+        bytes32 opened = commitment(w.checkpointRoot, w.scratchRoot, w.acc);
+        if (opened != preState) revert TrainingVmStateMismatch(preState, opened);
+        bytes32[3] memory roots = [w.checkpointRoot, w.scratchRoot, w.job.dataRoot];
+        uint8[3] memory depths = [w.job.checkpointDepth, w.job.scratchDepth, w.job.dataDepth];
+        for (uint256 i = 0; i < w.words.length; i++) {
+            Word memory word = w.words[i];
+            if (word.tree > DATA || word.siblings.length != depths[word.tree]
+                || _root(word.index, word.value, word.siblings) != roots[word.tree]
+            ) revert TrainingVmWordNotInState(word.tree, word.index);
+        }
+        Run memory run = _run(w.job, path[0], w.acc, w.words);
+        uint64 count = _count(run, w.operator);
+        if (instruction >= count) revert TrainingVmInstructionOutOfRange(instruction, count);
+        if (w.operator.kind == END) return _endStep(run);
+        _execute(run, w.operator, instruction);
+        if (run.written != NONE) {
+            Word memory word = run.words[run.written];
+            roots[word.tree] = _root(word.index, word.value, word.siblings);
+        }
+        return commitment(roots[CHECKPOINT], roots[SCRATCH], run.acc);
+    }
+
+    /// @notice The state commitment: keccak256(checkpointRoot ‖ scratchRoot ‖ acc as uint64).
+    function commitment(bytes32 checkpointRoot, bytes32 scratchRoot, uint64 acc) public pure returns (bytes32) {
+        return keccak256(abi.encodePacked(checkpointRoot, scratchRoot, acc));
+    }
+
+    /// @notice The root of the all-zero tree of `depth`: the scratch at a step boundary.
+    function emptyRoot(uint256 depth) public pure returns (bytes32 node) {
+        for (uint256 h = 0; h < depth; h++) node = keccak256(abi.encodePacked(node, node));
+    }
+
+    /// @notice Position `position` of epoch `epoch`'s data order (keepers/src/trainingVm/randomAccessOrder.ts).
+    function dataOrder(uint64 seed, uint64 epoch, uint64 size, uint64 position) public pure returns (uint64 x) {
+        unchecked {
+            uint64 key = _mix64(_mix64(seed ^ PRNG_DOMAIN_ORDER) + epoch);
+            uint256 bits = 0;
+            for (uint64 v = size - 1; v != 0; v >>= 1) bits++;
+            uint64 half = uint64(bits < 2 ? 1 : (bits + 1) >> 1);
+            uint64 mask = (uint64(1) << half) - 1;
+            x = position;
+            do {
+                uint64 left = x >> half;
+                uint64 right = x & mask;
+                for (uint64 r = 0; r < 4; r++) {
+                    (left, right) = (right, left ^ (_mix64(key + (r << 32) + right) & mask));
+                }
+                x = (left << half) | right;
+            } while (x >= size);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Program and counts
+
+    function _checkProgram(bytes32 program, VmJob memory job) private pure {
+        bytes32 opened = keccak256(abi.encode(job));
+        if (opened != program) revert TrainingVmProgramMismatch(program, opened);
+    }
+
+    function _checkOperator(VmJob memory job, uint64 index, Operator memory operator, bytes32[] memory proof)
+        private
+        pure
+    {
+        if (index >= job.operatorCount || proof.length != job.operatorsDepth
+            || _root(index, keccak256(abi.encode(operator)), proof) != job.operatorsRoot
+        ) revert TrainingVmOperatorNotInProgram(index);
+    }
+
+    function _run(VmJob memory job, uint64 stepIndex, uint64 acc, Word[] memory words)
+        private
+        pure
+        returns (Run memory run)
+    {
+        uint64 stepsPerEpoch = job.examples / job.batchSize;
+        run = Run(job, stepIndex, stepIndex / stepsPerEpoch, stepIndex % stepsPerEpoch, acc, words, NONE);
+    }
+
+    function _count(Run memory run, Operator memory operator) private pure returns (uint64) {
+        VmJob memory job = run.job;
+        uint64 b = job.batchSize / job.microBatches;
+        uint8 kind = operator.kind;
+        if (kind == GATHER) return b * job.width;
+        if (kind == MAT_MUL) {
+            MatMul memory mm = abi.decode(operator.args, (MatMul));
+            return uint64(mm.m) * mm.n * (uint64(mm.k) + 1);
+        }
+        if (kind == RELU || kind == RELU_MASK) return abi.decode(operator.args, (uint32));
+        if (kind == SOFTMAX) return b * (3 * uint64(job.classes) + 2);
+        if (kind == POWER) {
+            (, bool perStep,,,) = abi.decode(operator.args, (uint64, bool, bool, uint64, uint32));
+            return (perStep ? run.step + 1 : run.epoch) + 2;
+        }
+        if (kind == OPTIMIZER) return uint64(job.parameters) * (job.microBatches + (job.optimizer == 0 ? 2 : 3));
+        if (kind == END) return 1;
+        revert TrainingVmUnknownOperator(kind);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Instructions (keepers/src/trainingVm/executeInstruction.ts, in the same order of cases)
+
+    function _execute(Run memory run, Operator memory operator, uint64 i) private pure {
+        uint8 kind = operator.kind;
+        if (kind == GATHER) return _gather(run, operator.args, i);
+        if (kind == MAT_MUL) return _matMul(run, abi.decode(operator.args, (MatMul)), i);
+        if (kind == RELU) {
+            (, uint32 offset) = abi.decode(operator.args, (uint32, uint32));
+            uint64 x = _f32(run, SCRATCH, offset + i);
+            return _setF32(run, SCRATCH, offset + i, SoftFloat.lt(ZERO, x) ? x : ZERO);
+        }
+        if (kind == RELU_MASK) {
+            (, uint32 gradient, uint32 activation) = abi.decode(operator.args, (uint32, uint32, uint32));
+            uint64 y = _f32(run, SCRATCH, activation + i);
+            return _setF32(run, SCRATCH, gradient + i, SoftFloat.lt(ZERO, y) ? _f32(run, SCRATCH, gradient + i) : ZERO);
+        }
+        if (kind == SOFTMAX) return _softmax(run, operator.args, i);
+        if (kind == POWER) return _power(run, operator, i);
+        return _optimizer(run, i);
+    }
+
+    function _gather(Run memory run, bytes memory args, uint64 i) private pure {
+        (uint32 microBatch, uint32 destination) = abi.decode(args, (uint32, uint32));
+        VmJob memory job = run.job;
+        uint64 plane = job.width / job.channels;
+        uint64 e = i / job.width;
+        uint64 q = i % job.width;
+        uint64 c = q / plane;
+        uint64 example = _example(run, microBatch, e);
+        uint64 value = SoftFloat.div(SoftFloat.fromInt(int256(uint256(_dataByte(run, example * job.width + q)))), F255);
+        uint64 examples = job.batchSize / job.microBatches;
+        _setF32(run, SCRATCH, destination + (c * examples + e) * plane + (q - c * plane), value);
+    }
+
+    function _matMul(Run memory run, MatMul memory mm, uint64 i) private pure {
+        uint64 element = i / (uint64(mm.k) + 1);
+        uint64 r = i % (uint64(mm.k) + 1);
+        uint64 row = element / mm.n;
+        uint64 column = element % mm.n;
+        if (r < mm.k) {
+            uint64 term = _f32(run, mm.b.tree, mm.b.offset + r * mm.b.outer + column * mm.b.inner);
+            if (mm.hasA) term = SoftFloat.mul(_f32(run, mm.a.tree, mm.a.offset + row * mm.a.outer + r * mm.a.inner), term);
+            run.acc = SoftFloat.add(r == 0 ? ZERO : run.acc, term);
+            return;
+        }
+        uint64 sum = SoftFloat.toF64(SoftFloat.toF32(run.acc));
+        if (mm.hasBias) sum = SoftFloat.add(sum, _f32(run, CHECKPOINT, mm.bias + column));
+        _setF32(run, SCRATCH, mm.destination + element, sum);
+    }
+
+    function _softmax(Run memory run, bytes memory args, uint64 i) private pure {
+        (uint32 microBatch, uint32 logits, uint32 gradient) = abi.decode(args, (uint32, uint32, uint32));
+        uint64 classes = run.job.classes;
+        uint64 e = i / (3 * classes + 2);
+        uint64 r = i % (3 * classes + 2);
+        if (r < classes) {
+            uint64 z = _f32(run, SCRATCH, logits + e * classes + r);
+            if (r == 0 || SoftFloat.lt(run.acc, z)) run.acc = z;
+        } else if (r == classes) {
+            _setF32(run, SCRATCH, SOFTMAX_MAX, run.acc);
+        } else if (r <= 2 * classes) {
+            uint64 j = r - classes - 1;
+            uint64 shifted = SoftFloat.sub(_f32(run, SCRATCH, logits + e * classes + j), _f32(run, SCRATCH, SOFTMAX_MAX));
+            uint64 exponential = SoftFloat.toF64(SoftFloat.toF32(SoftFloat.expF64(shifted)));
+            _setF32(run, SCRATCH, SOFTMAX_EXPONENTIALS + j, exponential);
+            run.acc = SoftFloat.add(j == 0 ? ZERO : run.acc, exponential);
+        } else if (r == 2 * classes + 1) {
+            _setF64(run, SCRATCH, SOFTMAX_SUM, run.acc);
+        } else {
+            uint64 j = r - 2 * classes - 2;
+            VmJob memory job = run.job;
+            uint64 label = _dataByte(run, uint64(job.examples) * job.width + _example(run, microBatch, e));
+            uint64 p = SoftFloat.div(_f32(run, SCRATCH, SOFTMAX_EXPONENTIALS + j), _f64(run, SCRATCH, SOFTMAX_SUM));
+            uint64 g = SoftFloat.div(SoftFloat.sub(p, j == label ? ONE : ZERO), SoftFloat.fromInt(int256(uint256(job.batchSize))));
+            _setF32(run, SCRATCH, gradient + e * classes + j, g);
+        }
+    }
+
+    function _power(Run memory run, Operator memory operator, uint64 i) private pure {
+        (uint64 base,, bool learningRate, uint64 scale, uint32 destination) =
+            abi.decode(operator.args, (uint64, bool, bool, uint64, uint32));
+        uint64 count = _count(run, operator);
+        if (i == 0) run.acc = ONE;
+        else if (i < count - 1) run.acc = SoftFloat.mul(run.acc, base);
+        else if (learningRate) _setF32(run, SCRATCH, destination, SoftFloat.mul(scale, run.acc));
+        else _setF64(run, SCRATCH, destination, SoftFloat.sub(ONE, run.acc));
+    }
+
+    function _optimizer(Run memory run, uint64 i) private pure {
+        VmJob memory job = run.job;
+        uint64 per = uint64(job.microBatches) + (job.optimizer == 0 ? 2 : 3);
+        uint64 p = i / per;
+        uint64 r = i % per;
+        if (r < job.microBatches) {
+            uint64 gradient = _f32(run, SCRATCH, job.gradients + r * job.parameters + p);
+            run.acc = r == 0 ? gradient : SoftFloat.add(run.acc, gradient);
+            return;
+        }
+        uint64 w = _f32(run, CHECKPOINT, HEADER_SLOTS + p);
+        uint64 g = SoftFloat.add(SoftFloat.toF64(SoftFloat.toF32(run.acc)), SoftFloat.mul(job.weightDecay, w));
+        if (job.optimizer == 0) _sgd(run, p, r - job.microBatches, w, g);
+        else _adam(run, p, r - job.microBatches, w, g);
+    }
+
+    /// @dev SGD's phase 0 updates the velocity, phase 1 the weight.
+    function _sgd(Run memory run, uint64 p, uint64 phase, uint64 w, uint64 g) private pure {
+        uint64 velocity = HEADER_SLOTS + uint64(run.job.parameters) + p;
+        if (phase == 0) {
+            _setF32(run, CHECKPOINT, velocity, SoftFloat.add(SoftFloat.mul(run.job.momentum, _f32(run, CHECKPOINT, velocity)), g));
+            return;
+        }
+        uint64 change = SoftFloat.mul(_f32(run, SCRATCH, LEARNING_RATE), _f32(run, CHECKPOINT, velocity));
+        _setF32(run, CHECKPOINT, HEADER_SLOTS + p, SoftFloat.sub(w, change));
+    }
+
+    /// @dev Adam's phase 0 updates m, phase 1 v, phase 2 the weight.
+    function _adam(Run memory run, uint64 p, uint64 phase, uint64 w, uint64 g) private pure {
+        VmJob memory job = run.job;
+        uint64 first = HEADER_SLOTS + uint64(job.parameters) + p;
+        uint64 second = first + job.parameters;
+        if (phase == 0) {
+            uint64 decayed = SoftFloat.mul(job.beta1, _f32(run, CHECKPOINT, first));
+            _setF32(run, CHECKPOINT, first, SoftFloat.add(decayed, SoftFloat.mul(SoftFloat.sub(ONE, job.beta1), g)));
+        } else if (phase == 1) {
+            uint64 decayed = SoftFloat.mul(job.beta2, _f32(run, CHECKPOINT, second));
+            uint64 squared = SoftFloat.mul(SoftFloat.mul(SoftFloat.sub(ONE, job.beta2), g), g);
+            _setF32(run, CHECKPOINT, second, SoftFloat.add(decayed, squared));
+        } else {
+            uint64 mHat = SoftFloat.div(_f32(run, CHECKPOINT, first), _f64(run, SCRATCH, CORRECTION_1));
+            uint64 vHat = SoftFloat.div(_f32(run, CHECKPOINT, second), _f64(run, SCRATCH, CORRECTION_2));
+            uint64 numerator = SoftFloat.mul(_f32(run, SCRATCH, LEARNING_RATE), mHat);
+            uint64 denominator = SoftFloat.add(SoftFloat.sqrt(vHat), job.epsilon);
+            _setF32(run, CHECKPOINT, HEADER_SLOTS + p, SoftFloat.sub(w, SoftFloat.div(numerator, denominator)));
+        }
+    }
+
+    /// @dev The end of the step: the checkpoint header's step, epoch and batch advance (bytes 8–23 of word 0);
+    /// the scratch clears; the accumulator is 0.
+    function _endStep(Run memory run) private pure returns (bytes32) {
+        uint256 at = _find(run, CHECKPOINT, 0);
+        Word memory word = run.words[at];
+        uint64 next = run.step + 1;
+        uint64 stepsPerEpoch = run.job.examples / run.job.batchSize;
+        bytes32 value = _put(word.value, 8, _le(next, 8), 8);
+        value = _put(value, 16, _le(next / stepsPerEpoch, 4), 4);
+        word.value = _put(value, 20, _le(next % stepsPerEpoch, 4), 4);
+        return commitment(_root(0, word.value, word.siblings), emptyRoot(run.job.scratchDepth), 0);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Memory
+
+    function _example(Run memory run, uint64 microBatch, uint64 e) private pure returns (uint64) {
+        VmJob memory job = run.job;
+        uint64 position = run.batch * job.batchSize + microBatch * (job.batchSize / job.microBatches) + e;
+        return dataOrder(job.seed, run.epoch, job.examples, position);
+    }
+
+    function _find(Run memory run, uint8 tree, uint64 index) private pure returns (uint256) {
+        for (uint256 i = 0; i < run.words.length; i++) {
+            if (run.words[i].tree == tree && run.words[i].index == index) return i;
+        }
+        revert TrainingVmWordMissing(tree, index);
+    }
+
+    function _dataByte(Run memory run, uint64 offset) private pure returns (uint64) {
+        return uint8(run.words[_find(run, DATA, offset / 32)].value[offset % 32]);
+    }
+
+    /// @dev The binary32 at a slot, widened to binary64.
+    function _f32(Run memory run, uint8 tree, uint64 slot) private pure returns (uint64) {
+        bytes32 value = run.words[_find(run, tree, slot / 8)].value;
+        return SoftFloat.toF64(uint32(_fromLe(value, (slot % 8) * 4, 4)));
+    }
+
+    /// @dev The binary64 at an even slot.
+    function _f64(Run memory run, uint8 tree, uint64 slot) private pure returns (uint64) {
+        bytes32 value = run.words[_find(run, tree, slot / 8)].value;
+        return uint64(_fromLe(value, (slot % 8) * 4, 8));
+    }
+
+    /// @dev Stores a binary64 value rounded to binary32.
+    function _setF32(Run memory run, uint8 tree, uint64 slot, uint64 value) private pure {
+        _write(run, tree, slot, _le(SoftFloat.toF32(value), 4), 4);
+    }
+
+    function _setF64(Run memory run, uint8 tree, uint64 slot, uint64 value) private pure {
+        _write(run, tree, slot, _le(value, 8), 8);
+    }
+
+    function _write(Run memory run, uint8 tree, uint64 slot, uint256 littleEndian, uint256 size) private pure {
+        uint256 at = _find(run, tree, slot / 8);
+        Word memory word = run.words[at];
+        word.value = _put(word.value, (slot % 8) * 4, littleEndian, size);
+        run.written = at;
+    }
+
+    /// @dev `size` bytes at byte `offset` of a word, read as a little-endian integer.
+    function _fromLe(bytes32 word, uint256 offset, uint256 size) private pure returns (uint256 x) {
+        for (uint256 i = 0; i < size; i++) x |= uint256(uint8(word[offset + i])) << (8 * i);
+    }
+
+    /// @dev The `size` bytes of `x`, little-endian, as the top bytes of an integer (ready for {_put}).
+    function _le(uint256 x, uint256 size) private pure returns (uint256 bytesBigEndian) {
+        for (uint256 i = 0; i < size; i++) bytesBigEndian = (bytesBigEndian << 8) | ((x >> (8 * i)) & 0xff);
+    }
+
+    /// @dev Replaces bytes [offset, offset + size) of a word with the `size` bytes `value` holds (first byte highest).
+    function _put(bytes32 word, uint256 offset, uint256 value, uint256 size) private pure returns (bytes32) {
+        uint256 shift = 8 * (32 - offset - size);
+        uint256 mask = ((uint256(1) << (8 * size)) - 1) << shift;
+        return bytes32((uint256(word) & ~mask) | (value << shift));
+    }
+
+    /// @dev The root a leaf's path leads to (keepers/src/trainingVm/wordTree.ts `rootFrom`).
+    function _root(uint64 index, bytes32 leaf, bytes32[] memory siblings) private pure returns (bytes32 node) {
+        node = leaf;
+        for (uint256 h = 0; h < siblings.length; h++) {
+            node = (index >> h) & 1 == 1
+                ? keccak256(abi.encodePacked(siblings[h], node))
+                : keccak256(abi.encodePacked(node, siblings[h]));
+        }
+    }
+
+    function _mix64(uint64 z) private pure returns (uint64) {
+        unchecked {
+            z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9;
+            z = (z ^ (z >> 27)) * 0x94d049bb133111eb;
+            return z ^ (z >> 31);
+        }
+    }
+}

@@ -1,0 +1,107 @@
+import { encodeAbiParameters, hexToBytes, keccak256, parseAbiParameters, type Hex } from "viem";
+import { OPERATOR_KINDS, TREE, type Operator, type StepProgram, type Strided, treeDepth } from "./stepProgram.ts";
+import { float64Bits, type InstructionProof } from "./trainingVm.ts";
+import { WordTree } from "./wordTree.ts";
+
+/** contracts/disputes/TrainingVm.sol's structs, as viem ABI parameters. */
+export const VM_JOB_ABI =
+  "(bytes32 dataRoot, bytes32 operatorsRoot, uint8 checkpointDepth, uint8 scratchDepth, uint8 dataDepth, uint8 operatorsDepth, uint32 operatorCount, uint64 seed, uint32 examples, uint32 width, uint32 channels, uint32 classes, uint32 parameters, uint32 gradients, uint32 batchSize, uint32 microBatches, uint8 optimizer, uint64 momentum, uint64 weightDecay, uint64 beta1, uint64 beta2, uint64 epsilon)";
+const OPERATOR = "(uint8 kind, bytes args)";
+const STRIDED = "(uint8 tree, uint32 offset, uint32 outer, uint32 inner)";
+const MAT_MUL = `(uint32 m, uint32 n, uint32 k, bool hasA, ${STRIDED} a, ${STRIDED} b, uint32 destination, bool hasBias, uint32 bias)`;
+const WORD_ = "(uint8 tree, uint64 index, bytes32 value, bytes32[] siblings)";
+const STEP_WITNESS = `(${VM_JOB_ABI} job, ${OPERATOR} operator, bytes32[] operatorProof, bytes32 checkpointRoot, bytes32 scratchRoot, uint64 acc, ${WORD_}[] words)`;
+
+/** The TrainingVm contract's `VmJob`: what a job's program hash commits to. */
+export type VmJob = {
+  dataRoot: Hex; operatorsRoot: Hex; checkpointDepth: number; scratchDepth: number; dataDepth: number; operatorsDepth: number;
+  operatorCount: number; seed: bigint; examples: number; width: number; channels: number; classes: number; parameters: number;
+  gradients: number; batchSize: number; microBatches: number; optimizer: number;
+  momentum: bigint; weightDecay: bigint; beta1: bigint; beta2: bigint; epsilon: bigint;
+};
+
+/** An operator as the contract takes it: its kind code and its ABI-encoded fields. */
+export type EncodedOperator = { kind: number; args: Hex };
+
+const strided = (s: Strided | null) => s ?? { tree: TREE.scratch, offset: 0, outer: 0, inner: 0 };
+
+/** An operator's encoding (docs/training-vm.md §4: the fields of each kind, in order). */
+export function encodeOperator(operator: Operator): EncodedOperator {
+  const kind = OPERATOR_KINDS.indexOf(operator.kind);
+  const encode = (types: string, values: readonly unknown[]) => encodeAbiParameters(parseAbiParameters(types), values as never);
+  switch (operator.kind) {
+    case "gather":
+      return { kind, args: encode("uint32, uint32", [operator.microBatch, operator.destination]) };
+    case "matMul": {
+      const { m, n, k, a, b, destination, bias } = operator;
+      return { kind, args: encode(MAT_MUL, [{ m, n, k, hasA: a !== null, a: strided(a), b, destination, hasBias: bias !== null, bias: bias ?? 0 }]) };
+    }
+    case "relu":
+      return { kind, args: encode("uint32, uint32", [operator.size, operator.offset]) };
+    case "reluMask":
+      return { kind, args: encode("uint32, uint32, uint32", [operator.size, operator.gradient, operator.activation]) };
+    case "softmax":
+      return { kind, args: encode("uint32, uint32, uint32", [operator.microBatch, operator.logits, operator.gradient]) };
+    case "power": {
+      const values = [float64Bits(operator.base), operator.exponent === "steps", operator.store === "learningRate", float64Bits(operator.scale), operator.destination];
+      return { kind, args: encode("uint64, bool, bool, uint64, uint32", values) };
+    }
+    case "optimizer":
+    case "end":
+      return { kind, args: "0x" };
+  }
+}
+
+const operatorLeaf = (operator: EncodedOperator) => keccak256(encodeAbiParameters(parseAbiParameters(OPERATOR), [operator]));
+
+/**
+ * A job's program as the chain sees it: the `VmJob` (its data root, its operators' Merkle root, its trees'
+ * depths, its hyper-parameters), whose keccak256 is the program hash a game runs, and the proofs of its operators.
+ *
+ * @example
+ * const vmProgram = new VmProgram(program, vm.dataRoot());
+ * vmProgram.hash; vmProgram.stepWitness(vm.proveInstruction());
+ */
+export class VmProgram {
+  readonly job: VmJob;
+  readonly hash: Hex;
+  readonly operators: EncodedOperator[];
+  private readonly tree: WordTree;
+
+  constructor(program: StepProgram, dataRoot: Hex) {
+    const { context, depths } = program;
+    this.operators = program.operators.map(encodeOperator);
+    const leaves = new Uint8Array(32 * this.operators.length);
+    this.operators.forEach((operator, i) => leaves.set(hexToBytes(operatorLeaf(operator)), 32 * i));
+    this.tree = new WordTree(leaves, treeDepth(leaves.length));
+    const optimizer = context.config.optimizer;
+    const bits = (value: number | undefined) => float64Bits(value ?? 0);
+    this.job = {
+      dataRoot, operatorsRoot: this.tree.root, checkpointDepth: depths.checkpoint, scratchDepth: depths.scratch, dataDepth: depths.data,
+      operatorsDepth: this.tree.depth, operatorCount: this.operators.length, seed: context.config.seed, examples: context.examples,
+      width: context.width, channels: context.channels, classes: context.classes, parameters: context.parameters, gradients: context.gradients,
+      batchSize: context.config.batchSize, microBatches: context.config.microBatches, optimizer: optimizer.type === "sgd" ? 0 : 1,
+      momentum: bits(optimizer.type === "sgd" ? optimizer.momentum : 0), weightDecay: bits(optimizer.weightDecay),
+      beta1: bits(optimizer.type === "adam" ? optimizer.beta1 : 0), beta2: bits(optimizer.type === "adam" ? optimizer.beta2 : 0),
+      epsilon: bits(optimizer.type === "adam" ? optimizer.epsilon : 0),
+    };
+    this.hash = keccak256(encodeAbiParameters(parseAbiParameters(VM_JOB_ABI), [this.job]));
+  }
+
+  /** The witness of `unitCount` at level 1 (the job) or 2 (the job, operator `operator` and its proof). */
+  unitWitness(level: 1 | 2, operator = 0): Hex {
+    if (level === 1) return encodeAbiParameters(parseAbiParameters(VM_JOB_ABI), [this.job]);
+    return encodeAbiParameters(parseAbiParameters(`${VM_JOB_ABI}, ${OPERATOR}, bytes32[]`), [this.job, this.operators[operator]!, this.tree.proof(operator).siblings]);
+  }
+
+  /** The witness of `step` for the instruction `proof` opens. */
+  stepWitness(proof: InstructionProof): Hex {
+    const words = proof.words.map(({ tree, index, word, siblings }) => ({ tree, index: BigInt(index), value: word, siblings }));
+    const witness = {
+      job: this.job, operator: this.operators[proof.position.operator]!, operatorProof: this.tree.proof(proof.position.operator).siblings,
+      checkpointRoot: proof.checkpointRoot, scratchRoot: proof.scratchRoot, acc: proof.acc, words,
+    };
+    return encodeAbiParameters(parseAbiParameters(STEP_WITNESS), [witness]);
+  }
+}
+

@@ -1,0 +1,150 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { encodeAbiParameters, encodeFunctionData, keccak256, parseAbiParameters, type Hex } from "viem";
+import type { StepConfig } from "../../keepers/src/training/jobSpec.ts";
+import { randomAccessOrder } from "../../keepers/src/trainingVm/randomAccessOrder.ts";
+import { stepProgram, type StepProgram } from "../../keepers/src/trainingVm/stepProgram.ts";
+import { stateCommitment, TrainingVm } from "../../keepers/src/trainingVm/trainingVm.ts";
+import { VM_JOB_ABI, VmProgram } from "../../keepers/src/trainingVm/vmProgram.ts";
+import { emptyRoot } from "../../keepers/src/trainingVm/wordTree.ts";
+import { ADAM, checkpointOf, data, initial, perceptron, SGD, train } from "../harness/vmFixture.ts";
+import { networkHelpers, viem } from "./fixture.ts";
+
+/** The one-step goal of docs/dispute-game.md (issue 21): at most 1M gas per instruction executed on-chain. */
+const ONE_STEP_GAS_GOAL = 1_000_000n;
+
+async function deploy() {
+  return { vm: await viem.deployContract("TrainingVm"), publicClient: await viem.getPublicClient() };
+}
+
+/** A step of the perceptron at `step`, its VM and its program as the chain sees it. */
+function setUp(config: StepConfig, step: number) {
+  const model = perceptron();
+  const program = stepProgram({ model, config, examples: train.count, step });
+  const vm = new TrainingVm({ program, checkpoint: checkpointOf(config, initial(model, config, step)), data });
+  return { program, vm, chain: new VmProgram(program, vm.dataRoot()) };
+}
+
+/** Instructions covering every phase of an operator (docs/training-vm.md §4), and its last one. */
+const probes = (program: StepProgram, operator: number) => {
+  const count = program.counts[operator]!;
+  const op = program.operators[operator]!;
+  const { classes: C, config } = program.context;
+  const phases =
+    op.kind === "matMul" ? [0, 1, op.k] :
+    op.kind === "softmax" ? [0, 1, C, C + 1, 2 * C + 1, 2 * C + 2] :
+    op.kind === "optimizer" ? Array.from({ length: config.microBatches + (config.optimizer.type === "sgd" ? 2 : 3) }, (_, r) => r) :
+    op.kind === "power" ? [0, 1] : [0];
+  return [...new Set([...phases, count - 1])].filter((i) => i < count).sort((x, y) => x - y);
+};
+
+describe("TrainingVm", () => {
+  for (const [name, config, step] of [["SGD", SGD, 12], ["Adam", ADAM, 3]] as const) {
+    it(`executes every kind of instruction as the TypeScript VM does (${name}): the same state after it, under ${ONE_STEP_GAS_GOAL.toLocaleString("en")} gas`, async (t) => {
+      const { vm: contract, publicClient } = await networkHelpers.loadFixture(deploy);
+      const { program, vm, chain } = setUp(config, step);
+      const gasByKind = new Map<string, bigint>();
+      for (let operator = 0; operator < program.operators.length; operator++) {
+        for (const instruction of probes(program, operator)) {
+          const proof = vm.runTo({ operator, instruction }).proveInstruction();
+          const before = stateCommitment(proof.checkpointRoot, proof.scratchRoot, proof.acc);
+          const witness = chain.stepWitness(proof);
+          const args = [chain.hash, before, [BigInt(step), BigInt(operator)], BigInt(instruction), witness] as const;
+          const after = await contract.read.step(args);
+          const kind = program.operators[operator]!.kind;
+          assert.equal(after, vm.commitment(), `${kind} ${operator}, instruction ${instruction}: the contract's state is the VM's`);
+          const gas = await publicClient.estimateGas({ to: contract.address, data: encodeFunctionData({ abi: contract.abi, functionName: "step", args }) });
+          gasByKind.set(kind, gas > (gasByKind.get(kind) ?? 0n) ? gas : gasByKind.get(kind)!);
+        }
+      }
+      t.diagnostic(`most gas per kind: ${JSON.stringify(Object.fromEntries([...gasByKind].map(([kind, gas]) => [kind, Number(gas)])))}`);
+      for (const [kind, gas] of gasByKind) assert.ok(gas <= ONE_STEP_GAS_GOAL, `${kind}: ${gas} gas`);
+      assert.deepEqual([...gasByKind.keys()].sort(), [...new Set(program.operators.map((o) => o.kind))].sort(), "every kind was executed");
+    });
+  }
+
+  it("counts a step's operators and an operator's instructions from the program", async () => {
+    const { vm: contract } = await networkHelpers.loadFixture(deploy);
+    const { program, chain } = setUp(ADAM, 40);
+    assert.equal(await contract.read.unitCount([chain.hash, 1, [40n, 0n], chain.unitWitness(1)]), BigInt(program.operators.length));
+    for (let operator = 0; operator < program.operators.length; operator++) {
+      assert.equal(await contract.read.unitCount([chain.hash, 2, [40n, BigInt(operator)], chain.unitWitness(2, operator)]), BigInt(program.counts[operator]!));
+    }
+  });
+
+  it("computes the data order and the empty scratch root as the keepers do", async () => {
+    const { vm: contract } = await networkHelpers.loadFixture(deploy);
+    for (const [seed, epoch, size] of [[1n, 0, 55000], [7n, 3, 200], [2n ** 64n - 1n, 1, 1], [5n, 2, 4097]] as const) {
+      const order = randomAccessOrder({ seed, epoch, size });
+      for (const position of [0, size - 1, Math.floor(size / 3)]) {
+        assert.equal(await contract.read.dataOrder([seed, BigInt(epoch), BigInt(size), BigInt(position)]), BigInt(order(position)));
+      }
+    }
+    for (const depth of [0, 1, 13]) assert.equal(await contract.read.emptyRoot([BigInt(depth)]), emptyRoot(depth));
+  });
+
+  describe("refuses a witness that does not prove the instruction", () => {
+    const at = (operator: number, instruction: number) => {
+      const { program, vm, chain } = setUp(SGD, 12);
+      const proof = vm.runTo({ operator, instruction }).proveInstruction();
+      return { program, chain, before: stateCommitment(proof.checkpointRoot, proof.scratchRoot, proof.acc), proof };
+    };
+    const call = async (args: readonly [Hex, Hex, readonly [bigint, bigint], bigint, Hex]) => {
+      const { vm: contract } = await networkHelpers.loadFixture(deploy);
+      return { contract, promise: contract.read.step(args as never) };
+    };
+
+    it("of another program", async () => {
+      const { chain, before, proof } = at(1, 5);
+      const other = setUp(ADAM, 12).chain;
+      const { contract, promise } = await call([other.hash, before, [12n, 1n], 5n, chain.stepWitness(proof)]);
+      await viem.assertions.revertWithCustomErrorWithArgs(promise, contract, "TrainingVmProgramMismatch", [other.hash, chain.hash]);
+    });
+
+    it("of another state", async () => {
+      const { chain, before, proof } = at(1, 5);
+      const wrong = keccak256(before);
+      const { contract, promise } = await call([chain.hash, wrong, [12n, 1n], 5n, chain.stepWitness(proof)]);
+      await viem.assertions.revertWithCustomErrorWithArgs(promise, contract, "TrainingVmStateMismatch", [wrong, before]);
+    });
+
+    it("with another operator", async () => {
+      const { chain, before, proof } = at(1, 5);
+      const { contract, promise } = await call([chain.hash, before, [12n, 2n], 5n, chain.stepWitness(proof)]);
+      await viem.assertions.revertWithCustomErrorWithArgs(promise, contract, "TrainingVmOperatorNotInProgram", [2n]);
+    });
+
+    it("with a forged word", async () => {
+      const { chain, before, proof } = at(1, 5);
+      const forged = { ...proof, words: proof.words.map((w, i) => (i === 0 ? { ...w, word: keccak256(w.word) } : w)) };
+      const { contract, promise } = await call([chain.hash, before, [12n, 1n], 5n, chain.stepWitness(forged)]);
+      await viem.assertions.revertWithCustomErrorWithArgs(promise, contract, "TrainingVmWordNotInState", [proof.words[0]!.tree, BigInt(proof.words[0]!.index)]);
+    });
+
+    it("without a word it reads", async () => {
+      const { chain, before, proof } = at(1, 5);
+      const missing = proof.words[proof.words.length - 1]!;
+      const { contract, promise } = await call([chain.hash, before, [12n, 1n], 5n, chain.stepWitness({ ...proof, words: proof.words.slice(0, -1) })]);
+      await viem.assertions.revertWithCustomErrorWithArgs(promise, contract, "TrainingVmWordMissing", [missing.tree, BigInt(missing.index)]);
+    });
+
+    it("past the operator's end", async () => {
+      const { program, chain, before, proof } = at(2, 0);
+      const count = BigInt(program.counts[2]!);
+      const { contract, promise } = await call([chain.hash, before, [12n, 2n], count, chain.stepWitness(proof)]);
+      await viem.assertions.revertWithCustomErrorWithArgs(promise, contract, "TrainingVmInstructionOutOfRange", [count, count]);
+    });
+
+    it("at a level the machine does not have, or of an unknown operator kind", async () => {
+      const { vm: contract } = await networkHelpers.loadFixture(deploy);
+      const { chain } = setUp(SGD, 12);
+      await viem.assertions.revertWithCustomErrorWithArgs(contract.read.unitCount([chain.hash, 3, [0n, 0n], chain.unitWitness(1)]), contract, "TrainingVmUnknownLevel", [3]);
+      // A program whose only operator has kind 8.
+      const operator = { kind: 8, args: "0x" as Hex };
+      const job = { ...chain.job, operatorsRoot: keccak256(encodeAbiParameters(parseAbiParameters("(uint8 kind, bytes args)"), [operator])), operatorsDepth: 0, operatorCount: 1 };
+      const hash = keccak256(encodeAbiParameters(parseAbiParameters(VM_JOB_ABI), [job]));
+      const witness = encodeAbiParameters(parseAbiParameters(`${VM_JOB_ABI}, (uint8 kind, bytes args), bytes32[]`), [job, operator, []]);
+      await viem.assertions.revertWithCustomErrorWithArgs(contract.read.unitCount([hash, 2, [0n, 0n], witness]), contract, "TrainingVmUnknownOperator", [8]);
+    });
+  });
+});
