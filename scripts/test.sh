@@ -12,11 +12,17 @@ export NODE_COMPILE_CACHE="$PWD/.cache/node-compile"
 logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
 
-# lane FUNCTION: runs FUNCTION in the background, its output to $logs/FUNCTION.
+# lane FUNCTION: runs FUNCTION in the background, its output (and how long it took) to $logs/FUNCTION.
 lanes=()
 pids=()
 lane() {
-  "$1" >"$logs/$1" 2>&1 &
+  (
+    started=$SECONDS
+    "$1"
+    status=$?
+    echo "--- $1 took $((SECONDS - started)) s"
+    exit $status
+  ) >"$logs/$1" 2>&1 &
   lanes+=("$1")
   pids+=("$!")
 }
@@ -48,7 +54,9 @@ default_build() {
   node scripts/checkModels.ts
 }
 
-# The contracts as Cardona runs them (shanghai: docs/deployment.md), then every network's build scanned.
+# The contracts as Cardona runs them (shanghai: docs/deployment.md), then every network's build scanned. The
+# contracts' node test files run here only (scripts/runTests.ts runs just the cancun gas snapshot and hardfork
+# check): the cancun bytecode is what the default lane's Solidity tests and every devnet test file run.
 shanghai_build() {
   set -e
   export VERITRAIN_EVM_TARGET=shanghai
