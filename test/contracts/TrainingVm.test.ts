@@ -66,6 +66,7 @@ describe("TrainingVm", () => {
   it("counts a step's operators and an operator's instructions from the program", async () => {
     const { vm: contract } = await networkHelpers.loadFixture(deploy);
     const { program, chain } = setUp(ADAM, 40);
+    assert.equal(chain.hash, setUp(ADAM, 0).chain.hash, "a job's program is one for all its steps");
     assert.equal(await contract.read.unitCount([chain.hash, 1, [40n, 0n], chain.unitWitness(1)]), BigInt(program.operators.length));
     for (let operator = 0; operator < program.operators.length; operator++) {
       assert.equal(await contract.read.unitCount([chain.hash, 2, [40n, BigInt(operator)], chain.unitWitness(2, operator)]), BigInt(program.counts[operator]!));

@@ -2,7 +2,7 @@ import { encodePacked, keccak256, type Hex } from "viem";
 import { dataCursor } from "../training/trainingState.ts";
 import { executeInstruction, type Environment, type Registers, type VmMemory } from "./executeInstruction.ts";
 import { randomAccessOrder } from "./randomAccessOrder.ts";
-import { TREE, type MemoryTree, type StepProgram } from "./stepProgram.ts";
+import { TREE, type MemoryTree, type Operator, type StepProgram } from "./stepProgram.ts";
 import { WordTree, WORD, type WordProof } from "./wordTree.ts";
 
 /** A position in a step: before instruction `instruction` of operator `operator` ([operators.length, 0] is the step's end). */
@@ -121,8 +121,12 @@ export class TrainingVm {
   private registers!: Registers;
   private here!: VmPosition;
 
-  constructor({ program, checkpoint, data }: { program: StepProgram; checkpoint: Uint8Array; data: Uint8Array }) {
+  private readonly fault: VmPosition | undefined;
+
+  /** `fault`: the position of a dishonest run's one wrong instruction (see `VmTrace`); none for the true run. */
+  constructor({ program, checkpoint, data, fault }: { program: StepProgram; checkpoint: Uint8Array; data: Uint8Array; fault?: VmPosition }) {
     this.program = program;
+    this.fault = fault;
     this.start = checkpoint;
     this.data = data;
     const { config, epoch, examples } = program.context;
@@ -158,7 +162,10 @@ export class TrainingVm {
       }
       const count = this.program.counts[this.here.operator]!;
       const last = this.here.operator === target.operator ? target.instruction : count;
-      for (let i = this.here.instruction; i < last; i++) executeInstruction(operator, i, this.environment, this.memory, this.registers);
+      for (let i = this.here.instruction; i < last; i++) {
+        if (this.fault?.operator === this.here.operator && this.fault.instruction === i) this.executeWrongly(operator, i);
+        else executeInstruction(operator, i, this.environment, this.memory, this.registers);
+      }
       this.here = last === count ? { operator: this.here.operator + 1, instruction: 0 } : { operator: this.here.operator, instruction: last };
     }
     return this;
@@ -190,6 +197,9 @@ export class TrainingVm {
       this.endStep();
       return { ...proof, words: [{ tree: TREE.checkpoint, ...trees[TREE.checkpoint].proof(0) }] };
     }
+    if (this.fault?.operator === this.here.operator && this.fault.instruction === this.here.instruction) {
+      throw new RangeError("a dishonest run cannot prove its wrong instruction: the chain executes the true one");
+    }
     const recorder = new Recorder(this.memory);
     executeInstruction(operator, this.here.instruction, this.environment, recorder, this.registers);
     this.here = this.here.instruction + 1 === this.program.counts[this.here.operator] ? { operator: this.here.operator + 1, instruction: 0 } : { operator: this.here.operator, instruction: this.here.instruction + 1 };
@@ -219,6 +229,23 @@ export class TrainingVm {
       return this.memoryTrees[tree]!;
     });
     return [checkpoint!, scratch!, this.dataTree];
+  }
+
+  /** The fault of a dishonest run: the instruction, then its stored value (or else the accumulator) plus 1. */
+  private executeWrongly(operator: Operator, i: number) {
+    let stored: { tree: MemoryTree; slot: number; wide: boolean } | undefined;
+    const memory = this.memory;
+    const spy: VmMemory = {
+      f32: (tree, slot) => memory.f32(tree, slot),
+      f64: (tree, slot) => memory.f64(tree, slot),
+      dataByte: (offset) => memory.dataByte(offset),
+      setF32: (tree, slot, value) => ((stored = { tree, slot, wide: false }), memory.setF32(tree, slot, value)),
+      setF64: (tree, slot, value) => ((stored = { tree, slot, wide: true }), memory.setF64(tree, slot, value)),
+    };
+    executeInstruction(operator, i, this.environment, spy, this.registers);
+    if (stored === undefined) this.registers.acc += 1;
+    else if (stored.wide) memory.setF64(stored.tree, stored.slot, memory.f64(stored.tree, stored.slot) + 1);
+    else memory.setF32(stored.tree, stored.slot, memory.f32(stored.tree, stored.slot) + 1);
   }
 
   /** The end of the step: the header's step, epoch and batch advance; the scratch and the accumulator clear. */
