@@ -5,11 +5,12 @@
  *   operations), each checked bit for bit through test/contracts/utils/SoftFloatHarness.sol on the
  *   in-process Hardhat network; and the gas of each operation inside the library (median and worst over
  *   1,000 cases).
- * - The gas of BisectionGame's moves in a game of LeNet-5's depth: a segment of `--segment-steps` steps,
- *   `--operators` operators per step and up to 2^`--instruction-bits` instructions per operator, played
- *   to its last instruction. The machine is the stand-in test/contracts/utils/HashChainMachine.sol (the
- *   training VM is not built yet), so the moves are measured and the one-step is not: `one_step_gas`
- *   and `game_gas_total` are null, `game_moves_gas` sums every move but the step.
+ * - A whole dispute game on the in-process Hardhat network (test/harness/vmGame.ts): BisectionGame over the
+ *   real TrainingVm, a segment of `--segment-steps` steps of a 784-`--hidden`-10 perceptron (batch 64) on the
+ *   first `--examples` MNIST training images, the provider wrong at one instruction of its largest operator
+ *   (fc1's weight gradient) in the last step, the challenger honest. Its moves' gas, the one-step's gas, and the milliseconds the
+ *   keepers' side (the VM computing states and witnesses) took per move. LeNet-5 needs convolutions in the
+ *   VM (docs/training-vm.md §6).
  *
  * Prints tables, then as the last stdout line one JSON object; progress goes to stderr.
  *
@@ -18,9 +19,15 @@
  */
 import cliProgress from "cli-progress";
 import { Command } from "commander";
-import { getContract, keccak256, parseAbi, parseEther, toHex, type Address, type Hash } from "viem";
+import { getContract, parseAbi, type Address } from "viem";
+import type { StepConfig } from "../keepers/src/training/jobSpec.ts";
+import { loadMnist, sliceImageSet } from "../keepers/src/training/mnist.ts";
+import { vmData } from "../keepers/src/trainingVm/trainingVm.ts";
+import { VmTrace } from "../keepers/src/trainingVm/vmTrace.ts";
 import { viem } from "../test/contracts/fixture.ts";
 import { SOFT_FLOAT_OPS, softFloatCases, type SoftFloatOp } from "../test/harness/softFloatCases.ts";
+import { checkpointOf, initial, perceptron, SGD } from "../test/harness/vmFixture.ts";
+import { PHASE, play } from "../test/harness/vmGame.ts";
 import { buildContracts } from "./gas.ts";
 
 const options = new Command("bench:dispute")
@@ -28,10 +35,10 @@ const options = new Command("bench:dispute")
   .option("--cases <n>", "cases in all, split evenly over the operations", "1000000")
   .option("--seed <n>", "seed of the case streams", "1")
   .option("--segment-steps <n>", "steps of the disputed segment (a checkpoint interval)", "50")
-  .option("--operators <n>", "operators per training step", "64")
-  .option("--instruction-bits <n>", "log2 of the instructions of the disputed operator", "24")
+  .option("--hidden <n>", "hidden units of the perceptron", "128")
+  .option("--examples <n>", "MNIST training images the job trains on", "10000")
   .parse()
-  .opts<{ cases: string; seed: string; segmentSteps: string; operators: string; instructionBits: string }>();
+  .opts<{ cases: string; seed: string; segmentSteps: string; hidden: string; examples: string }>();
 
 const HARNESS_ABI = parseAbi([
   "function run(uint8 op, uint64[] a, uint64[] b) pure returns (uint64[])",
@@ -103,16 +110,14 @@ for (const op of SOFT_FLOAT_OPS) {
 }
 if (agreed !== total) process.exitCode = 1;
 
-const game = await measureGameMoves({
-  segmentSteps: BigInt(options.segmentSteps),
-  operators: BigInt(options.operators),
-  instructions: 1n << BigInt(options.instructionBits),
-});
-console.log(`a game over ${options.segmentSteps} steps, ${options.operators} operators, 2^${options.instructionBits} instructions: ${game.moves} moves`);
-console.log("move     | count | max gas | total gas");
-for (const [move, { count, max, total }] of Object.entries(game.byMove)) {
-  console.log([move.padEnd(8), String(count).padStart(5), String(max).padStart(7), String(total).padStart(9)].join(" | "));
+process.stderr.write(`playing a dispute game over the training VM: a 784-${options.hidden}-10 perceptron, ${options.segmentSteps} steps of ${options.examples} images\n`);
+const game = await measureVmGame({ hidden: Number(options.hidden), examples: Number(options.examples), steps: Number(options.segmentSteps) });
+console.log(`a game over ${options.segmentSteps} steps of a 784-${options.hidden}-10 perceptron (B = 64), the provider wrong at one instruction of ${game.faultOperatorInstructions.toLocaleString("en")}: ${game.moves} moves, ${game.winner} won`);
+console.log("move     | count | max gas | total gas | keeper ms (max)");
+for (const [move, { count, max, total, keeperMs }] of Object.entries(game.byMove)) {
+  console.log([move.padEnd(8), String(count).padStart(5), String(max).padStart(7), String(total).padStart(9), String(Math.round(keeperMs)).padStart(15)].join(" | "));
 }
+if (game.winner !== "challenger") process.exitCode = 1;
 console.log(
   JSON.stringify({
     softfloat_cases_agreed: agreed,
@@ -120,77 +125,51 @@ console.log(
     softfloat_seconds: Number(seconds.toFixed(1)),
     softfloat_gas: gas,
     game_moves: game.moves,
-    game_moves_gas: game.movesGas,
+    game_gas_total: game.gasTotal,
     max_move_gas: game.maxMoveGas,
-    game_gas_total: null,
-    one_step_gas: null,
+    one_step_gas: game.oneStepGas,
+    keeper_ms_per_move_max: game.keeperMsMax,
   }),
 );
 
 /**
- * Plays one BisectionGame over the stand-in machine to its last instruction, the provider posting
- * arbitrary midpoints and the challenger choosing by a seeded coin (gas does not depend on truth), and
- * returns the gas of each move (its transaction's gasUsed) by kind.
+ * Plays one game over the training VM (test/harness/vmGame.ts): a provider whose run is wrong at one
+ * instruction of fc1's weight gradient in the segment's last step, against an honest challenger. Returns the gas
+ * of each move (its transaction's gasUsed) and the keepers' milliseconds to compute it, by kind.
  */
-async function measureGameMoves({ segmentSteps, operators, instructions }: { segmentSteps: bigint; operators: bigint; instructions: bigint }) {
-  const [deployer, provider, challenger] = await viem.getWalletClients();
-  const publicClient = await viem.getPublicClient();
-  const token = await viem.deployContract("VeritrainToken", [deployer!.account.address, parseEther("1000000000")]);
-  // Operator o has o + base instructions: the disputed operator (chosen by the coin) has about `instructions`.
-  const machine = await viem.deployContract("HashChainMachine", [operators, instructions]);
-  // Hardhat types only contracts/ sources: the test double gets its ABI here.
-  const referee = getContract({
-    address: (await viem.deployContract("GameRefereeDouble")).address,
-    abi: parseAbi([
-      "function setGame(address game)",
-      "function open(address provider, address challenger, bytes32 program, uint64 firstStep, uint64 steps, bytes32 hashLo, bytes32 hashHi) returns (uint256)",
-    ]),
-    client: { public: publicClient, wallet: deployer! },
-  });
-  const bisection = await viem.deployContract("BisectionGame", [token.address, machine.address, referee.address, parseEther("1"), 86_400n]);
-  await referee.write.setGame([bisection.address]);
-  for (const side of [provider!, challenger!]) {
-    await token.write.transfer([side.account.address, parseEther("100000")]);
-    await token.write.approve([bisection.address, parseEther("100000")], { account: side.account });
-  }
-  await referee.write.open([provider!.account.address, challenger!.account.address, keccak256(toHex("program")), 0n, segmentSteps, keccak256(toHex("lo")), keccak256(toHex("hi"))]);
-  const gameId = await bisection.read.gameCount();
-  const byMove: Record<string, { count: number; max: number; total: number }> = {};
-  const gasOf = async (move: string, hash: Hash) => {
-    const { gasUsed, status } = await publicClient.waitForTransactionReceipt({ hash });
-    if (status !== "success") throw new Error(`${move} reverted`);
-    const entry = (byMove[move] ??= { count: 0, max: 0, total: 0 });
+async function measureVmGame({ hidden, examples, steps }: { hidden: number; examples: number; steps: number }) {
+  const model = perceptron(hidden);
+  const config: StepConfig = { ...SGD, batchSize: 64, microBatches: 1 };
+  const data = vmData(sliceImageSet({ set: loadMnist().train, start: 0, end: examples }));
+  const checkpoint = checkpointOf(config, initial(model, config, 0), examples);
+  const traceOf = (fault?: { step: number; position: { operator: number; instruction: number } }) =>
+    new VmTrace({ model, config, data, examples, checkpoint, firstStep: 0, fault });
+  const truth = traceOf();
+  // Operator 9 is fc1's weight gradient (hidden × 784 elements, each 64 products and a store): the provider stores
+  // one element wrong, so its velocity and weight are wrong too (a wrong activation could die in a ReLU).
+  const faultOperatorInstructions = truth.counts(steps - 1)[9]!;
+  if (faultOperatorInstructions !== hidden * 784 * 65) throw new Error("operator 9 is not fc1's weight gradient: update the bench");
+  const fault = { step: steps - 1, position: { operator: 9, instruction: Math.floor(hidden * 784 * 0.61) * 65 + 64 } };
+  const claimed = traceOf(fault);
+  if (claimed.stateAt(steps) === truth.stateAt(steps)) throw new Error("the fault did not change the segment's last state: move it");
+  const outcome = await play({ truth, claimed, choice: "honest", firstStep: 0, steps });
+  const byMove: Record<string, { count: number; max: number; total: number; keeperMs: number }> = {};
+  for (const { move, gas, keeperMs } of outcome.gas) {
+    const entry = (byMove[move] ??= { count: 0, max: 0, total: 0, keeperMs: 0 });
     entry.count++;
-    entry.max = Math.max(entry.max, Number(gasUsed));
-    entry.total += Number(gasUsed);
-  };
-  const PHASE = { AwaitingMidpoint: 1, AwaitingChoice: 2, AwaitingDescent: 3, AwaitingStep: 4 } as const;
-  for (let move = 0; ; move++) {
-    const g = await bisection.read.getGame([gameId]);
-    const coin = BigInt(keccak256(toHex(`coin ${move}`)));
-    if (g.phase === PHASE.AwaitingMidpoint) {
-      await gasOf("bisect", await bisection.write.bisect([gameId, keccak256(toHex(`mid ${move}`))], { account: provider!.account }));
-    } else if (g.phase === PHASE.AwaitingChoice) {
-      await gasOf("choose", await bisection.write.choose([gameId, coin % 2n === 0n], { account: challenger!.account }));
-    } else if (g.phase === PHASE.AwaitingDescent) {
-      const count = g.level === 0 ? operators : g.lo + instructions;
-      await gasOf("descend", await bisection.write.descend([gameId, encodeCount(count)], { account: provider!.account }));
-    } else if (g.phase === PHASE.AwaitingStep) {
-      await gasOf("step", await bisection.write.step([gameId, "0x"], { account: challenger!.account }));
-    } else {
-      break;
-    }
+    entry.max = Math.max(entry.max, gas);
+    entry.total += gas;
+    entry.keeperMs = Math.max(entry.keeperMs, keeperMs);
   }
-  const { step: _, ...moves } = byMove;
-  const counted = Object.values(moves);
+  const moves = outcome.gas.filter(({ move }) => move !== "step");
   return {
     byMove,
-    moves: Object.values(byMove).reduce((sum, { count }) => sum + count, 0),
-    movesGas: counted.reduce((sum, { total }) => sum + total, 0),
-    maxMoveGas: Math.max(...counted.map(({ max }) => max)),
+    faultOperatorInstructions,
+    winner: outcome.phase === PHASE.ChallengerWon ? "challenger" : "provider",
+    moves: outcome.gas.length,
+    gasTotal: outcome.gas.reduce((sum, { gas }) => sum + gas, 0),
+    maxMoveGas: Math.max(...moves.map(({ gas }) => gas)),
+    oneStepGas: byMove.step?.max ?? null,
+    keeperMsMax: Math.round(Math.max(...outcome.gas.map(({ keeperMs }) => keeperMs))),
   };
-}
-
-function encodeCount(count: bigint) {
-  return toHex(count, { size: 32 });
 }

@@ -66,6 +66,35 @@ contract TrainingVm is IGameMachine {
         uint32 destination;
         bool hasBias;
         uint32 bias;
+        bool biasPerRow;
+    }
+
+    /// @notice A convolution's or a max-pooling's geometry and buffers (keepers/src/trainingVm/stepProgram.ts `Window`).
+    struct Window {
+        uint32 channels;
+        uint32 height;
+        uint32 width;
+        uint32 kernelH;
+        uint32 kernelW;
+        uint32 strideH;
+        uint32 strideW;
+        uint32 padTop;
+        uint32 padLeft;
+        uint32 outH;
+        uint32 outW;
+        uint32 source;
+        uint32 destination;
+        uint32 forwardOutput;
+        uint32 outputGradient;
+    }
+
+    /// @notice A flatten of several channels: [n][C·P] from CNHW, or back.
+    struct Flatten {
+        uint32 channels;
+        uint32 plane;
+        bool backward;
+        uint32 source;
+        uint32 destination;
     }
 
     /// @notice A word of one of the three trees (0 checkpoint, 1 scratch, 2 data) and its siblings from the leaf up.
@@ -106,6 +135,11 @@ contract TrainingVm is IGameMachine {
     uint8 internal constant POWER = 5;
     uint8 internal constant OPTIMIZER = 6;
     uint8 internal constant END = 7;
+    uint8 internal constant IM2COL = 8;
+    uint8 internal constant COL2IM = 9;
+    uint8 internal constant MAX_POOL = 10;
+    uint8 internal constant MAX_POOL_BACKWARD = 11;
+    uint8 internal constant FLATTEN = 12;
 
     uint8 internal constant CHECKPOINT = 0;
     uint8 internal constant SCRATCH = 1;
@@ -268,6 +302,18 @@ contract TrainingVm is IGameMachine {
         }
         if (kind == OPTIMIZER) return uint64(job.parameters) * (job.microBatches + (job.optimizer == 0 ? 2 : 3));
         if (kind == END) return 1;
+        if (kind >= IM2COL && kind <= MAX_POOL_BACKWARD) {
+            Window memory w = abi.decode(operator.args, (Window));
+            uint64 taps = uint64(w.kernelH) * w.kernelW;
+            if (kind == IM2COL) return w.channels * taps * b * w.outH * w.outW;
+            if (kind == COL2IM) return w.channels * b * w.height * w.width * (taps + 1);
+            if (kind == MAX_POOL) return w.channels * b * w.outH * w.outW * (taps + 1);
+            return w.channels * b * w.height * w.width;
+        }
+        if (kind == FLATTEN) {
+            Flatten memory f = abi.decode(operator.args, (Flatten));
+            return b * f.channels * f.plane;
+        }
         revert TrainingVmUnknownOperator(kind);
     }
 
@@ -279,9 +325,9 @@ contract TrainingVm is IGameMachine {
         if (kind == GATHER) return _gather(run, operator.args, i);
         if (kind == MAT_MUL) return _matMul(run, abi.decode(operator.args, (MatMul)), i);
         if (kind == RELU) {
-            (, uint32 offset) = abi.decode(operator.args, (uint32, uint32));
-            uint64 x = _f32(run, SCRATCH, offset + i);
-            return _setF32(run, SCRATCH, offset + i, SoftFloat.lt(ZERO, x) ? x : ZERO);
+            (, uint32 source, uint32 destination) = abi.decode(operator.args, (uint32, uint32, uint32));
+            uint64 x = _f32(run, SCRATCH, source + i);
+            return _setF32(run, SCRATCH, destination + i, SoftFloat.lt(ZERO, x) ? x : ZERO);
         }
         if (kind == RELU_MASK) {
             (, uint32 gradient, uint32 activation) = abi.decode(operator.args, (uint32, uint32, uint32));
@@ -290,7 +336,108 @@ contract TrainingVm is IGameMachine {
         }
         if (kind == SOFTMAX) return _softmax(run, operator.args, i);
         if (kind == POWER) return _power(run, operator, i);
-        return _optimizer(run, i);
+        if (kind == OPTIMIZER) return _optimizer(run, i);
+        if (kind == IM2COL) return _im2col(run, abi.decode(operator.args, (Window)), i);
+        if (kind == COL2IM) return _col2im(run, abi.decode(operator.args, (Window)), i);
+        if (kind == MAX_POOL) return _maxPool(run, abi.decode(operator.args, (Window)), i);
+        if (kind == MAX_POOL_BACKWARD) return _maxPoolBackward(run, abi.decode(operator.args, (Window)), i);
+        return _flatten(run, abi.decode(operator.args, (Flatten)), i);
+    }
+
+    function _im2col(Run memory run, Window memory w, uint64 i) private pure {
+        uint64 b = run.job.batchSize / run.job.microBatches;
+        uint64 positions = b * w.outH * w.outW;
+        (bool inside, uint64 slot) = _im2colSource(w, b, i / positions, i % positions);
+        _setF32(run, SCRATCH, w.destination + i, inside ? _f32(run, SCRATCH, slot) : ZERO);
+    }
+
+    /// @dev The input slot of column element (k, q), and whether it lies inside the input (else it is padding).
+    /// Rows and columns are shifted by the padding so that they stay unsigned: inside iff pad <= y < pad + size.
+    function _im2colSource(Window memory w, uint64 b, uint64 k, uint64 q) private pure returns (bool, uint64) {
+        uint64 taps = uint64(w.kernelH) * w.kernelW;
+        uint64 outPlane = uint64(w.outH) * w.outW;
+        uint64 y = (q % outPlane) / w.outW * w.strideH + (k % taps) / w.kernelW;
+        uint64 x = (q % w.outW) * w.strideW + k % w.kernelW;
+        if (y < w.padTop || y >= uint64(w.padTop) + w.height || x < w.padLeft || x >= uint64(w.padLeft) + w.width) return (false, 0);
+        uint64 plane = ((k / taps) * b + q / outPlane) * w.height * w.width;
+        return (true, w.source + plane + (y - w.padTop) * w.width + (x - w.padLeft));
+    }
+
+    function _col2im(Run memory run, Window memory w, uint64 i) private pure {
+        uint64 b = run.job.batchSize / run.job.microBatches;
+        uint64 taps = uint64(w.kernelH) * w.kernelW;
+        uint64 t = i / (taps + 1);
+        uint64 r = i % (taps + 1);
+        if (r == taps) return _setF32(run, SCRATCH, w.destination + t, run.acc);
+        if (r == 0) run.acc = ZERO;
+        (bool contributes, uint64 slot) = _col2imSource(w, b, t, r);
+        if (contributes) run.acc = SoftFloat.add(run.acc, _f32(run, SCRATCH, slot));
+    }
+
+    /// @dev The column-gradient slot that tap `r` adds to input element `t`, if any: ny = iy + padTop − ky and
+    /// nx = ix + padLeft − kx must be non-negative multiples of the stride, inside the output.
+    function _col2imSource(Window memory w, uint64 b, uint64 t, uint64 r) private pure returns (bool, uint64) {
+        uint64 ny = (t / w.width) % w.height + w.padTop;
+        uint64 nx = t % w.width + w.padLeft;
+        if (ny < r / w.kernelW || nx < r % w.kernelW) return (false, 0);
+        ny -= r / w.kernelW;
+        nx -= r % w.kernelW;
+        if (ny % w.strideH != 0 || nx % w.strideW != 0 || ny / w.strideH >= w.outH || nx / w.strideW >= w.outW) return (false, 0);
+        uint64 plane = uint64(w.height) * w.width;
+        uint64 q = ((t / plane) % b * w.outH + ny / w.strideH) * w.outW + nx / w.strideW;
+        uint64 k = (t / (b * plane)) * w.kernelH * w.kernelW + r;
+        return (true, w.source + k * b * w.outH * w.outW + q);
+    }
+
+    function _maxPool(Run memory run, Window memory w, uint64 i) private pure {
+        uint64 taps = uint64(w.kernelH) * w.kernelW;
+        uint64 o = i / (taps + 1);
+        uint64 r = i % (taps + 1);
+        if (r == taps) return _setF32(run, SCRATCH, w.destination + o, run.acc);
+        uint64 v = _f32(run, SCRATCH, _windowElement(w, o, r));
+        if (r == 0 || SoftFloat.lt(run.acc, v)) run.acc = v;
+    }
+
+    /// @dev The gradient goes to the window's first maximum: the first element equal to the maximum, or the first
+    /// element when the maximum is NaN (what the engine's strict `>` scan keeps).
+    function _maxPoolBackward(Run memory run, Window memory w, uint64 i) private pure {
+        (bool inWindow, uint64 o, uint64 tap) = _poolWindowOf(w, i);
+        uint64 value = ZERO;
+        if (inWindow && _firstMaximum(run, w, o) == tap) value = SoftFloat.add(ZERO, _f32(run, SCRATCH, w.outputGradient + o));
+        _setF32(run, SCRATCH, w.destination + i, value);
+    }
+
+    /// @dev The window (output `o`) input element `i` lies in, and its tap there; non-overlapping windows only.
+    function _poolWindowOf(Window memory w, uint64 i) private pure returns (bool, uint64, uint64) {
+        uint64 oy = (i / w.width) % w.height / w.strideH;
+        uint64 ox = i % w.width / w.strideW;
+        uint64 ky = (i / w.width) % w.height - oy * w.strideH;
+        uint64 kx = i % w.width - ox * w.strideW;
+        if (ky >= w.kernelH || kx >= w.kernelW || oy >= w.outH || ox >= w.outW) return (false, 0, 0);
+        return (true, ((i / (uint64(w.height) * w.width)) * w.outH + oy) * w.outW + ox, ky * w.kernelW + kx);
+    }
+
+    function _firstMaximum(Run memory run, Window memory w, uint64 o) private pure returns (uint64 first) {
+        uint64 max = _f32(run, SCRATCH, w.forwardOutput + o);
+        uint64 taps = uint64(w.kernelH) * w.kernelW;
+        while (first < taps && !SoftFloat.eq(_f32(run, SCRATCH, _windowElement(w, o, first)), max)) first++;
+        if (first == taps) first = 0;
+    }
+
+    /// @dev The input slot of element `r` of output `o`'s window.
+    function _windowElement(Window memory w, uint64 o, uint64 r) private pure returns (uint64) {
+        uint64 outPlane = uint64(w.outH) * w.outW;
+        uint64 row = (o % outPlane) / w.outW * w.strideH + r / w.kernelW;
+        uint64 column = (o % w.outW) * w.strideW + r % w.kernelW;
+        return w.source + (o / outPlane) * w.height * w.width + row * w.width + column;
+    }
+
+    function _flatten(Run memory run, Flatten memory f, uint64 i) private pure {
+        uint64 b = run.job.batchSize / run.job.microBatches;
+        uint64 from;
+        if (f.backward) from = ((i / f.plane) % b * f.channels + i / (b * f.plane)) * f.plane + i % f.plane;
+        else from = ((i / f.plane) % f.channels * b + i / (uint64(f.channels) * f.plane)) * f.plane + i % f.plane;
+        _setF32(run, SCRATCH, f.destination + i, _f32(run, SCRATCH, f.source + from));
     }
 
     function _gather(Run memory run, bytes memory args, uint64 i) private pure {
@@ -318,7 +465,7 @@ contract TrainingVm is IGameMachine {
             return;
         }
         uint64 sum = SoftFloat.toF64(SoftFloat.toF32(run.acc));
-        if (mm.hasBias) sum = SoftFloat.add(sum, _f32(run, CHECKPOINT, mm.bias + column));
+        if (mm.hasBias) sum = SoftFloat.add(sum, _f32(run, CHECKPOINT, mm.bias + (mm.biasPerRow ? row : column)));
         _setF32(run, SCRATCH, mm.destination + element, sum);
     }
 
@@ -411,8 +558,7 @@ contract TrainingVm is IGameMachine {
     /// @dev The end of the step: the checkpoint header's step, epoch and batch advance (bytes 8–23 of word 0);
     /// the scratch clears; the accumulator is 0.
     function _endStep(Run memory run) private pure returns (bytes32) {
-        uint256 at = _find(run, CHECKPOINT, 0);
-        Word memory word = run.words[at];
+        Word memory word = run.words[_find(run, CHECKPOINT, 0)];
         uint64 next = run.step + 1;
         uint64 stepsPerEpoch = run.job.examples / run.job.batchSize;
         bytes32 value = _put(word.value, 8, _le(next, 8), 8);
@@ -463,10 +609,10 @@ contract TrainingVm is IGameMachine {
     }
 
     function _write(Run memory run, uint8 tree, uint64 slot, uint256 littleEndian, uint256 size) private pure {
-        uint256 at = _find(run, tree, slot / 8);
-        Word memory word = run.words[at];
+        uint256 index = _find(run, tree, slot / 8);
+        Word memory word = run.words[index];
         word.value = _put(word.value, (slot % 8) * 4, littleEndian, size);
-        run.written = at;
+        run.written = index;
     }
 
     /// @dev `size` bytes at byte `offset` of a word, read as a little-endian integer.

@@ -2,6 +2,9 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { encodeAbiParameters, encodeFunctionData, keccak256, parseAbiParameters, type Hex } from "viem";
 import type { StepConfig } from "../../keepers/src/training/jobSpec.ts";
+import { createLeNet5Onnx } from "../../keepers/src/training/lenet5.ts";
+import type { ModelDefinition } from "../../keepers/src/training/modelDefinition.ts";
+import { importOnnxModel } from "../../keepers/src/training/onnxImport.ts";
 import { randomAccessOrder } from "../../keepers/src/trainingVm/randomAccessOrder.ts";
 import { stepProgram, type StepProgram } from "../../keepers/src/trainingVm/stepProgram.ts";
 import { stateCommitment, TrainingVm } from "../../keepers/src/trainingVm/trainingVm.ts";
@@ -17,9 +20,10 @@ async function deploy() {
   return { vm: await viem.deployContract("TrainingVm"), publicClient: await viem.getPublicClient() };
 }
 
-/** A step of the perceptron at `step`, its VM and its program as the chain sees it. */
-function setUp(config: StepConfig, step: number) {
-  const model = perceptron();
+const lenet = importOnnxModel(createLeNet5Onnx({ seed: 1n })).definition;
+
+/** A step of `model` (the perceptron by default) at `step`, its VM and its program as the chain sees it. */
+function setUp(config: StepConfig, step: number, model: ModelDefinition = perceptron()) {
   const program = stepProgram({ model, config, examples: train.count, step });
   const vm = new TrainingVm({ program, checkpoint: checkpointOf(config, initial(model, config, step)), data });
   return { program, vm, chain: new VmProgram(program, vm.dataRoot()) };
@@ -39,10 +43,15 @@ const probes = (program: StepProgram, operator: number) => {
 };
 
 describe("TrainingVm", () => {
-  for (const [name, config, step] of [["SGD", SGD, 12], ["Adam", ADAM, 3]] as const) {
+  const cases = [
+    ["a perceptron with SGD", SGD, 12, perceptron()],
+    ["a perceptron with Adam", ADAM, 3, perceptron()],
+    ["LeNet-5 with SGD", { ...SGD, batchSize: 8, microBatches: 2 }, 5, lenet],
+  ] as const;
+  for (const [name, config, step, model] of cases) {
     it(`executes every kind of instruction as the TypeScript VM does (${name}): the same state after it, under ${ONE_STEP_GAS_GOAL.toLocaleString("en")} gas`, async (t) => {
       const { vm: contract, publicClient } = await networkHelpers.loadFixture(deploy);
-      const { program, vm, chain } = setUp(config, step);
+      const { program, vm, chain } = setUp(config, step, model);
       const gasByKind = new Map<string, bigint>();
       for (let operator = 0; operator < program.operators.length; operator++) {
         for (const instruction of probes(program, operator)) {
@@ -140,12 +149,12 @@ describe("TrainingVm", () => {
       const { vm: contract } = await networkHelpers.loadFixture(deploy);
       const { chain } = setUp(SGD, 12);
       await viem.assertions.revertWithCustomErrorWithArgs(contract.read.unitCount([chain.hash, 3, [0n, 0n], chain.unitWitness(1)]), contract, "TrainingVmUnknownLevel", [3]);
-      // A program whose only operator has kind 8.
-      const operator = { kind: 8, args: "0x" as Hex };
+      // A program whose only operator has kind 13, the first unknown one.
+      const operator = { kind: 13, args: "0x" as Hex };
       const job = { ...chain.job, operatorsRoot: keccak256(encodeAbiParameters(parseAbiParameters("(uint8 kind, bytes args)"), [operator])), operatorsDepth: 0, operatorCount: 1 };
       const hash = keccak256(encodeAbiParameters(parseAbiParameters(VM_JOB_ABI), [job]));
       const witness = encodeAbiParameters(parseAbiParameters(`${VM_JOB_ABI}, (uint8 kind, bytes args), bytes32[]`), [job, operator, []]);
-      await viem.assertions.revertWithCustomErrorWithArgs(contract.read.unitCount([hash, 2, [0n, 0n], witness]), contract, "TrainingVmUnknownOperator", [8]);
+      await viem.assertions.revertWithCustomErrorWithArgs(contract.read.unitCount([hash, 2, [0n, 0n], witness]), contract, "TrainingVmUnknownOperator", [13]);
     });
   });
 });

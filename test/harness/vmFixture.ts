@@ -13,10 +13,10 @@ import { vmData } from "../../keepers/src/trainingVm/trainingVm.ts";
 // What the training VM's tests run: a small perceptron on the first 200 MNIST training images, two optimizer
 // configurations, and the engine's own step over the VM's data order to compare with.
 
-/** A 784-24-10 perceptron with biases, as the ONNX importer would describe it. */
-export function perceptron(): ModelDefinition {
+/** A 784-`hidden`-10 perceptron with biases, as the ONNX importer would describe it. */
+export function perceptron(hidden = 24): ModelDefinition {
   const tensors = [
-    { name: "w1", dims: [24, 784] }, { name: "b1", dims: [24] }, { name: "w2", dims: [10, 24] }, { name: "b2", dims: [10] },
+    { name: "w1", dims: [hidden, 784] }, { name: "b1", dims: [hidden] }, { name: "w2", dims: [10, hidden] }, { name: "b2", dims: [10] },
   ];
   let offset = 0;
   const parameters = tensors.map((t) => {
@@ -29,9 +29,9 @@ export function perceptron(): ModelDefinition {
     inputName: "x", outputName: "y", inputShape: [1, 28, 28], classes: 10, parameters, parameterCount: offset,
     layers: [
       { kind: "flatten", name: "flatten" },
-      { kind: "linear", name: "fc1", inFeatures: 784, outFeatures: 24, weight: 0, bias: 1 },
+      { kind: "linear", name: "fc1", inFeatures: 784, outFeatures: hidden, weight: 0, bias: 1 },
       { kind: "relu", name: "relu" },
-      { kind: "linear", name: "fc2", inFeatures: 24, outFeatures: 10, weight: 2, bias: 3 },
+      { kind: "linear", name: "fc2", inFeatures: hidden, outFeatures: 10, weight: 2, bias: 3 },
     ],
   };
 }
@@ -76,5 +76,5 @@ export function engineStep(model: ModelDefinition, config: StepConfig, state: Tr
   return { step: state.step + 1, params, optimizerState };
 }
 
-export const checkpointOf = (config: StepConfig, state: TrainingState) =>
-  encodeCheckpoint({ state, optimizer: config.optimizer.type, stepsPerEpoch: Math.floor(train.count / config.batchSize) });
+export const checkpointOf = (config: StepConfig, state: TrainingState, examples = train.count) =>
+  encodeCheckpoint({ state, optimizer: config.optimizer.type, stepsPerEpoch: Math.floor(examples / config.batchSize) });

@@ -53,13 +53,13 @@ export function executeInstruction(operator: Operator, i: number, env: Environme
         return;
       }
       const sum = Math.fround(registers.acc);
-      const value = operator.bias === null ? sum : sum + memory.f32(checkpoint, operator.bias + column);
+      const value = operator.bias === null ? sum : sum + memory.f32(checkpoint, operator.bias + (operator.biasPerRow ? row : column));
       memory.setF32(scratch, operator.destination + element, value);
       return;
     }
     case "relu": {
-      const x = memory.f32(scratch, operator.offset + i);
-      memory.setF32(scratch, operator.offset + i, x > 0 ? x : 0);
+      const x = memory.f32(scratch, operator.source + i);
+      memory.setF32(scratch, operator.destination + i, x > 0 ? x : 0);
       return;
     }
     case "reluMask": {
@@ -133,5 +133,93 @@ export function executeInstruction(operator: Operator, i: number, env: Environme
     }
     case "end":
       throw new RangeError("the end of a step is executed by the VM, not as an instruction");
+    case "im2col": {
+      const { height: H, width: W, kernel: [kH, kW], stride: [sH, sW], pads: [pT, pL], out: [OH, OW], source, destination } = operator.window;
+      const b = context.config.batchSize / context.config.microBatches;
+      const positions = b * OH * OW;
+      const k = Math.floor(i / positions);
+      const q = i - k * positions;
+      const ci = Math.floor(k / (kH * kW));
+      const ky = Math.floor((k % (kH * kW)) / kW);
+      const kx = k % kW;
+      const e = Math.floor(q / (OH * OW));
+      const oy = Math.floor((q % (OH * OW)) / OW);
+      const iy = oy * sH - pT + ky;
+      const ix = (q % OW) * sW - pL + kx;
+      const inside = iy >= 0 && iy < H && ix >= 0 && ix < W;
+      memory.setF32(scratch, destination + i, inside ? memory.f32(scratch, source + (ci * b + e) * H * W + iy * W + ix) : 0);
+      return;
+    }
+    case "col2im": {
+      const { height: H, width: W, kernel: [kH, kW], stride: [sH, sW], pads: [pT, pL], out: [OH, OW], source, destination } = operator.window;
+      const b = context.config.batchSize / context.config.microBatches;
+      const taps = kH * kW;
+      const t = Math.floor(i / (taps + 1));
+      const r = i - t * (taps + 1);
+      if (r === taps) {
+        memory.setF32(scratch, destination + t, registers.acc);
+        return;
+      }
+      const ci = Math.floor(t / (b * H * W));
+      const e = Math.floor(t / (H * W)) % b;
+      const ny = Math.floor(t / W) % H + pT - Math.floor(r / kW);
+      const nx = (t % W) + pL - (r % kW);
+      let acc = r === 0 ? 0 : registers.acc;
+      if (ny >= 0 && nx >= 0 && ny % sH === 0 && nx % sW === 0 && ny / sH < OH && nx / sW < OW) {
+        const q = (e * OH + ny / sH) * OW + nx / sW;
+        acc = acc + memory.f32(scratch, source + (ci * taps + r) * b * OH * OW + q);
+      }
+      registers.acc = acc;
+      return;
+    }
+    case "maxPool": {
+      const { height: H, width: W, kernel: [kH, kW], stride: [sH, sW], out: [OH, OW], source, destination } = operator.window;
+      const taps = kH * kW;
+      const o = Math.floor(i / (taps + 1));
+      const r = i - o * (taps + 1);
+      if (r === taps) {
+        memory.setF32(scratch, destination + o, registers.acc);
+        return;
+      }
+      const plane = Math.floor(o / (OH * OW));
+      const oy = Math.floor((o % (OH * OW)) / OW);
+      const v = memory.f32(scratch, source + plane * H * W + (oy * sH + Math.floor(r / kW)) * W + (o % OW) * sW + (r % kW));
+      registers.acc = r === 0 || v > registers.acc ? v : registers.acc;
+      return;
+    }
+    case "maxPoolBackward": {
+      const { height: H, width: W, kernel: [kH, kW], stride: [sH, sW], out: [OH, OW], source, destination, forwardOutput, outputGradient } = operator.window;
+      const plane = Math.floor(i / (H * W));
+      const iy = Math.floor(i / W) % H;
+      const ix = i % W;
+      const [oy, ox] = [Math.floor(iy / sH), Math.floor(ix / sW)];
+      const [ky, kx] = [iy - oy * sH, ix - ox * sW];
+      let value = 0;
+      if (ky < kH && kx < kW && oy < OH && ox < OW) {
+        // The engine routes the gradient to the window's first maximum: the first element equal to the maximum, or the first element when the maximum is NaN.
+        const o = (plane * OH + oy) * OW + ox;
+        const max = memory.f32(scratch, forwardOutput + o);
+        let first = 0;
+        while (first < kH * kW && !(memory.f32(scratch, source + plane * H * W + (oy * sH + Math.floor(first / kW)) * W + ox * sW + (first % kW)) === max)) first++;
+        if (first === kH * kW) first = 0;
+        if (first === ky * kW + kx) value = 0 + memory.f32(scratch, outputGradient + o);
+      }
+      memory.setF32(scratch, destination + i, value);
+      return;
+    }
+    case "flatten": {
+      const { channels: C, plane: P, backward, source, destination } = operator;
+      const b = context.config.batchSize / context.config.microBatches;
+      let from: number;
+      if (backward) {
+        const [c, e, p] = [Math.floor(i / (b * P)), Math.floor(i / P) % b, i % P];
+        from = (e * C + c) * P + p;
+      } else {
+        const [e, c, p] = [Math.floor(i / (C * P)), Math.floor(i / P) % C, i % P];
+        from = (c * b + e) * P + p;
+      }
+      memory.setF32(scratch, destination + i, memory.f32(scratch, source + from));
+      return;
+    }
   }
 }

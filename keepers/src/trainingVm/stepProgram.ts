@@ -20,22 +20,44 @@ export const SOFTMAX_WORK = { max: 8, sum: 10, exponentials: 12 } as const;
 export type Strided = { tree: MemoryTree; offset: number; outer: number; inner: number };
 
 /**
+ * The geometry of a convolution's im2col/col2im or of a max-pooling, and the buffers it reads and writes:
+ * `channels` planes of `height × width` per example, a `kernel`, a `stride`, top and left `pads`, an output of
+ * `out` = [rows, columns] per plane. maxPoolBackward also reads the forward pass's output and its gradient.
+ */
+export type Window = {
+  channels: number;
+  height: number;
+  width: number;
+  kernel: [number, number];
+  stride: [number, number];
+  pads: [number, number];
+  out: [number, number];
+  source: number;
+  destination: number;
+  forwardOutput: number;
+  outputGradient: number;
+};
+
+/**
  * One operator of a step (docs/training-vm.md §4): a fixed sequence of instructions. Its fields do not depend on
  * the step, so a job's program is one list for all of its steps; {@link instructionCount} gives its length in a step.
  */
 export type Operator =
   | { kind: "gather"; microBatch: number; destination: number }
-  | { kind: "matMul"; m: number; n: number; k: number; a: Strided | null; b: Strided; destination: number; bias: number | null }
-  | { kind: "relu"; size: number; offset: number }
+  | { kind: "matMul"; m: number; n: number; k: number; a: Strided | null; b: Strided; destination: number; bias: number | null; biasPerRow: boolean }
+  | { kind: "relu"; size: number; source: number; destination: number }
   | { kind: "reluMask"; size: number; gradient: number; activation: number }
   | { kind: "softmax"; microBatch: number; logits: number; gradient: number }
   /** acc = 1, then `exponent` (the step's epoch or its step + 1) multiplications by `base`, then a store. */
   | { kind: "power"; base: number; exponent: "epoch" | "steps"; store: "learningRate" | "correction"; scale: number; destination: number }
   | { kind: "optimizer" }
-  | { kind: "end" };
+  | { kind: "end" }
+  | { kind: "im2col" | "col2im" | "maxPool" | "maxPoolBackward"; window: Window }
+  /** [n][C·P] from CNHW (forward), or back (backward): a copy per element. */
+  | { kind: "flatten"; channels: number; plane: number; backward: boolean; source: number; destination: number };
 
 /** The operators' kind codes, as the one-step contract numbers them. */
-export const OPERATOR_KINDS = ["gather", "matMul", "relu", "reluMask", "softmax", "power", "optimizer", "end"] as const;
+export const OPERATOR_KINDS = ["gather", "matMul", "relu", "reluMask", "softmax", "power", "optimizer", "end", "im2col", "col2im", "maxPool", "maxPoolBackward", "flatten"] as const;
 
 /** The number of instructions of `operator` in the step `context` describes. */
 export function instructionCount(operator: Operator, context: StepContext): number {
@@ -57,6 +79,18 @@ export function instructionCount(operator: Operator, context: StepContext): numb
       return parameters * (config.microBatches + (config.optimizer.type === "sgd" ? 2 : 3));
     case "end":
       return 1;
+    case "im2col":
+    case "col2im":
+    case "maxPool":
+    case "maxPoolBackward": {
+      const { channels, height, width: W, kernel: [kH, kW], out: [OH, OW] } = operator.window;
+      if (operator.kind === "im2col") return channels * kH * kW * b * OH * OW;
+      if (operator.kind === "col2im") return channels * b * height * W * (kH * kW + 1);
+      if (operator.kind === "maxPool") return channels * b * OH * OW * (kH * kW + 1);
+      return channels * b * height * W;
+    }
+    case "flatten":
+      return b * operator.channels * operator.plane;
   }
 }
 
@@ -112,9 +146,8 @@ const product = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
  * The program of training step `step` (docs/training-vm.md §4): for each micro-batch, gather its examples,
  * the forward pass, the softmax cross-entropy and the backward pass into its own gradient slot; then the
  * learning rate and bias corrections, one optimizer pass over every parameter, and the end of the step.
- * The VM supports flatten (of one channel), linear and ReLU layers so far.
  *
- * @throws VeritrainError `VM_UNSUPPORTED` for a layer, a flatten or an optimizer start the VM cannot run yet.
+ * @throws VeritrainError `VM_UNSUPPORTED` for a max-pooling whose windows overlap.
  */
 export function stepProgram({ model, config, examples, step }: StepProgramParameters): StepProgram {
   const unsupported = (what: string) =>
@@ -141,60 +174,131 @@ export function stepProgram({ model, config, examples, step }: StepProgramParame
     return at;
   };
   const param = (index: number) => CHECKPOINT_HEADER_SLOTS + model.parameters[index]!.offset;
+  const scratch = (offset: number, outer: number, inner: number): Strided => ({ tree: TREE.scratch, offset, outer, inner });
+  const checkpoint = (offset: number, outer: number, inner: number): Strided => ({ tree: TREE.checkpoint, offset, outer, inner });
 
-  // Activations: the input, then each layer's output (ReLU and flatten in place), sized for one micro-batch.
-  type Stage = { width: number; output: number; gradient: number };
+  // Forward buffers, one micro-batch's worth: each layer's input and output (a flatten of one channel is the
+  // identity: its output is its input), with the operators that fill them.
+  type Stage = { input: number; inputShape: number[]; output: number; outputShape: number[]; window?: Window; cols?: number };
   const input = allocate(b * width);
   const stages: Stage[] = [];
-  let current = { width, output: input };
+  let shape = model.inputShape;
+  let current = input;
   for (const layer of model.layers) {
-    if (layer.kind === "conv" || layer.kind === "maxPool") throw unsupported(`a ${layer.kind} layer (${layer.name})`);
-    if (layer.kind === "flatten" && current.output === input && channels !== 1) throw unsupported("a flatten of several channels");
-    if (layer.kind === "linear") current = { width: layer.outFeatures, output: allocate(b * layer.outFeatures) };
-    stages.push({ ...current, gradient: -1 });
+    const stage: Stage = { input: current, inputShape: shape, output: current, outputShape: shape };
+    const [C = 1, H = 1, W = 1] = shape.length === 3 ? shape : [1, 1, product(shape)];
+    if (layer.kind === "linear") {
+      stage.outputShape = [layer.outFeatures];
+      stage.output = allocate(b * layer.outFeatures);
+    } else if (layer.kind === "relu") {
+      stage.output = allocate(b * product(shape));
+    } else if (layer.kind === "flatten") {
+      stage.outputShape = [product(shape)];
+      if (shape.length === 3 && C !== 1) stage.output = allocate(b * product(shape));
+    } else {
+      const [kH, kW] = layer.kernel;
+      const [sH, sW] = layer.stride;
+      const [pT, pL, pB, pR] = layer.kind === "conv" ? layer.pads : [0, 0, 0, 0];
+      const out: [number, number] = [Math.floor((H + pT + pB - kH) / sH) + 1, Math.floor((W + pL + pR - kW) / sW) + 1];
+      const outChannels = layer.kind === "conv" ? layer.outChannels : C;
+      if (layer.kind === "maxPool" && (sH < kH || sW < kW)) throw unsupported(`a max-pooling whose windows overlap (${layer.name})`);
+      stage.outputShape = [outChannels, ...out];
+      stage.output = allocate(b * product(stage.outputShape));
+      stage.window = {
+        channels: C, height: H, width: W, kernel: [kH, kW], stride: [sH, sW], pads: [pT, pL], out,
+        source: current, destination: stage.output, forwardOutput: stage.output, outputGradient: -1,
+      };
+      if (layer.kind === "conv") {
+        stage.cols = allocate(C * kH * kW * b * out[0] * out[1]);
+        stage.window.destination = stage.cols;
+      }
+    }
+    stages.push(stage);
+    shape = stage.outputShape;
+    current = stage.output;
   }
   const logitsGradient = allocate(b * model.classes);
-  // Input gradients: a linear layer's is a new buffer; ReLU and flatten pass theirs through in place.
+  // Backward buffers: the gradient of each layer's output; ReLU masks its own in place, an identity flatten passes it through.
+  const outputGradients: number[] = [];
+  const columnGradients: number[] = [];
   let gradient = logitsGradient;
   for (let i = model.layers.length - 1; i >= 0; i--) {
-    stages[i]!.gradient = gradient;
+    outputGradients[i] = gradient;
     const layer = model.layers[i]!;
-    if (layer.kind === "linear" && i > 0) gradient = allocate(b * layer.inFeatures);
+    const stage = stages[i]!;
+    if (layer.kind === "conv" && i > 0) columnGradients[i] = allocate(stage.window!.channels * layer.kernel[0] * layer.kernel[1] * b * stage.window!.out[0] * stage.window!.out[1]);
+    if (layer.kind === "relu" || (layer.kind === "flatten" && stage.output === stage.input)) continue;
+    if (i > 0) gradient = allocate(b * product(stage.inputShape));
   }
   const gradients = allocate(M * P);
   context.gradients = gradients;
 
   const operators: Operator[] = [];
   const push = (operator: Operator) => operators.push(operator);
-  const scratch = (offset: number, outer: number, inner: number): Strided => ({ tree: TREE.scratch, offset, outer, inner });
-  const checkpoint = (offset: number, outer: number, inner: number): Strided => ({ tree: TREE.checkpoint, offset, outer, inner });
   for (let m = 0; m < M; m++) {
     push({ kind: "gather", microBatch: m, destination: input });
     model.layers.forEach((layer, i) => {
-      const from = i === 0 ? input : stages[i - 1]!.output;
+      const stage = stages[i]!;
       if (layer.kind === "linear") {
         const { inFeatures: I, outFeatures: O } = layer;
         push({
-          kind: "matMul", m: b, n: O, k: I,
-          a: scratch(from, I, 1), b: checkpoint(param(layer.weight), 1, I),
-          destination: stages[i]!.output, bias: layer.bias === null ? null : param(layer.bias),
+          kind: "matMul", m: b, n: O, k: I, a: scratch(stage.input, I, 1), b: checkpoint(param(layer.weight), 1, I),
+          destination: stage.output, bias: layer.bias === null ? null : param(layer.bias), biasPerRow: false,
+        });
+      } else if (layer.kind === "relu") {
+        push({ kind: "relu", size: b * product(stage.inputShape), source: stage.input, destination: stage.output });
+      } else if (layer.kind === "flatten") {
+        if (stage.output !== stage.input) {
+          const [C = 1, H = 1, W = 1] = stage.inputShape;
+          push({ kind: "flatten", channels: C, plane: H * W, backward: false, source: stage.input, destination: stage.output });
+        }
+      } else if (layer.kind === "maxPool") {
+        push({ kind: "maxPool", window: stage.window! });
+      } else {
+        const window = stage.window!;
+        const patch = window.channels * window.kernel[0] * window.kernel[1];
+        const positions = b * window.out[0] * window.out[1];
+        push({ kind: "im2col", window });
+        push({
+          kind: "matMul", m: layer.outChannels, n: positions, k: patch, a: checkpoint(param(layer.weight), patch, 1), b: scratch(stage.cols!, positions, 1),
+          destination: stage.output, bias: layer.bias === null ? null : param(layer.bias), biasPerRow: true,
         });
       }
-      if (layer.kind === "relu") push({ kind: "relu", size: b * stages[i]!.width, offset: stages[i]!.output });
     });
-    const logits = stages[stages.length - 1]!.output;
-    push({ kind: "softmax", microBatch: m, logits, gradient: logitsGradient });
+    push({ kind: "softmax", microBatch: m, logits: stages[stages.length - 1]!.output, gradient: logitsGradient });
     const slot = (parameterIndex: number) => gradients + m * P + model.parameters[parameterIndex]!.offset;
     for (let i = model.layers.length - 1; i >= 0; i--) {
       const layer = model.layers[i]!;
-      const outputGradient = stages[i]!.gradient;
-      if (layer.kind === "relu") push({ kind: "reluMask", size: b * stages[i]!.width, gradient: outputGradient, activation: stages[i]!.output });
-      if (layer.kind !== "linear") continue;
-      const { inFeatures: I, outFeatures: O } = layer;
-      const x = i === 0 ? input : stages[i - 1]!.output;
-      push({ kind: "matMul", m: O, n: I, k: b, a: scratch(outputGradient, 1, O), b: scratch(x, I, 1), destination: slot(layer.weight), bias: null });
-      if (layer.bias !== null) push({ kind: "matMul", m: 1, n: O, k: b, a: null, b: scratch(outputGradient, O, 1), destination: slot(layer.bias), bias: null });
-      if (i > 0) push({ kind: "matMul", m: b, n: I, k: O, a: scratch(outputGradient, O, 1), b: checkpoint(param(layer.weight), I, 1), destination: stages[i - 1]!.gradient, bias: null });
+      const stage = stages[i]!;
+      const dY = outputGradients[i]!;
+      const dX = i > 0 ? outputGradients[i - 1]! : -1;
+      if (layer.kind === "relu") {
+        push({ kind: "reluMask", size: b * product(stage.inputShape), gradient: dY, activation: stage.output });
+      } else if (layer.kind === "flatten") {
+        if (stage.output !== stage.input && i > 0) {
+          const [C = 1, H = 1, W = 1] = stage.inputShape;
+          push({ kind: "flatten", channels: C, plane: H * W, backward: true, source: dY, destination: dX });
+        }
+      } else if (layer.kind === "maxPool") {
+        if (i > 0) push({ kind: "maxPoolBackward", window: { ...stage.window!, source: stage.input, destination: dX, outputGradient: dY } });
+      } else if (layer.kind === "linear") {
+        const { inFeatures: I, outFeatures: O } = layer;
+        push({ kind: "matMul", m: O, n: I, k: b, a: scratch(dY, 1, O), b: scratch(stage.input, I, 1), destination: slot(layer.weight), bias: null, biasPerRow: false });
+        if (layer.bias !== null) push({ kind: "matMul", m: 1, n: O, k: b, a: null, b: scratch(dY, O, 1), destination: slot(layer.bias), bias: null, biasPerRow: false });
+        if (i > 0) push({ kind: "matMul", m: b, n: I, k: O, a: scratch(dY, O, 1), b: checkpoint(param(layer.weight), I, 1), destination: dX, bias: null, biasPerRow: false });
+      } else {
+        const window = stage.window!;
+        const patch = window.channels * window.kernel[0] * window.kernel[1];
+        const positions = b * window.out[0] * window.out[1];
+        const outChannels = layer.outChannels;
+        push({ kind: "matMul", m: outChannels, n: patch, k: positions, a: scratch(dY, positions, 1), b: scratch(stage.cols!, 1, positions), destination: slot(layer.weight), bias: null, biasPerRow: false });
+        if (layer.bias !== null) push({ kind: "matMul", m: 1, n: outChannels, k: positions, a: null, b: scratch(dY, 1, positions), destination: slot(layer.bias), bias: null, biasPerRow: false });
+        if (i > 0) {
+          const dCols = columnGradients[i]!;
+          push({ kind: "matMul", m: patch, n: positions, k: outChannels, a: checkpoint(param(layer.weight), 1, patch), b: scratch(dY, positions, 1), destination: dCols, bias: null, biasPerRow: false });
+          push({ kind: "col2im", window: { ...window, source: dCols, destination: dX } });
+        }
+      }
     }
   }
   const optimizer = config.optimizer;

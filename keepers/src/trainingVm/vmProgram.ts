@@ -8,7 +8,10 @@ export const VM_JOB_ABI =
   "(bytes32 dataRoot, bytes32 operatorsRoot, uint8 checkpointDepth, uint8 scratchDepth, uint8 dataDepth, uint8 operatorsDepth, uint32 operatorCount, uint64 seed, uint32 examples, uint32 width, uint32 channels, uint32 classes, uint32 parameters, uint32 gradients, uint32 batchSize, uint32 microBatches, uint8 optimizer, uint64 momentum, uint64 weightDecay, uint64 beta1, uint64 beta2, uint64 epsilon)";
 const OPERATOR = "(uint8 kind, bytes args)";
 const STRIDED = "(uint8 tree, uint32 offset, uint32 outer, uint32 inner)";
-const MAT_MUL = `(uint32 m, uint32 n, uint32 k, bool hasA, ${STRIDED} a, ${STRIDED} b, uint32 destination, bool hasBias, uint32 bias)`;
+const MAT_MUL = `(uint32 m, uint32 n, uint32 k, bool hasA, ${STRIDED} a, ${STRIDED} b, uint32 destination, bool hasBias, uint32 bias, bool biasPerRow)`;
+const WINDOW =
+  "(uint32 channels, uint32 height, uint32 width, uint32 kernelH, uint32 kernelW, uint32 strideH, uint32 strideW, uint32 padTop, uint32 padLeft, uint32 outH, uint32 outW, uint32 source, uint32 destination, uint32 forwardOutput, uint32 outputGradient)";
+const FLATTEN = "(uint32 channels, uint32 plane, bool backward, uint32 source, uint32 destination)";
 const WORD_ = "(uint8 tree, uint64 index, bytes32 value, bytes32[] siblings)";
 const STEP_WITNESS = `(${VM_JOB_ABI} job, ${OPERATOR} operator, bytes32[] operatorProof, bytes32 checkpointRoot, bytes32 scratchRoot, uint64 acc, ${WORD_}[] words)`;
 
@@ -33,11 +36,11 @@ export function encodeOperator(operator: Operator): EncodedOperator {
     case "gather":
       return { kind, args: encode("uint32, uint32", [operator.microBatch, operator.destination]) };
     case "matMul": {
-      const { m, n, k, a, b, destination, bias } = operator;
-      return { kind, args: encode(MAT_MUL, [{ m, n, k, hasA: a !== null, a: strided(a), b, destination, hasBias: bias !== null, bias: bias ?? 0 }]) };
+      const { m, n, k, a, b, destination, bias, biasPerRow } = operator;
+      return { kind, args: encode(MAT_MUL, [{ m, n, k, hasA: a !== null, a: strided(a), b, destination, hasBias: bias !== null, bias: bias ?? 0, biasPerRow }]) };
     }
     case "relu":
-      return { kind, args: encode("uint32, uint32", [operator.size, operator.offset]) };
+      return { kind, args: encode("uint32, uint32, uint32", [operator.size, operator.source, operator.destination]) };
     case "reluMask":
       return { kind, args: encode("uint32, uint32, uint32", [operator.size, operator.gradient, operator.activation]) };
     case "softmax":
@@ -49,6 +52,18 @@ export function encodeOperator(operator: Operator): EncodedOperator {
     case "optimizer":
     case "end":
       return { kind, args: "0x" };
+    case "im2col":
+    case "col2im":
+    case "maxPool":
+    case "maxPoolBackward": {
+      const { kernel: [kernelH, kernelW], stride: [strideH, strideW], pads: [padTop, padLeft], out: [outH, outW], ...window } = operator.window;
+      const outputGradient = Math.max(0, window.outputGradient);
+      return { kind, args: encode(WINDOW, [{ ...window, kernelH, kernelW, strideH, strideW, padTop, padLeft, outH, outW, outputGradient }]) };
+    }
+    case "flatten": {
+      const { channels, plane, backward, source, destination } = operator;
+      return { kind, args: encode(FLATTEN, [{ channels, plane, backward, source, destination }]) };
+    }
   }
 }
 

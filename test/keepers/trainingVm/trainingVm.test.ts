@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { hexToBytes, keccak256 } from "viem";
+import type { StepConfig } from "../../../keepers/src/training/jobSpec.ts";
 import { createLeNet5Onnx } from "../../../keepers/src/training/lenet5.ts";
 import { importOnnxModel } from "../../../keepers/src/training/onnxImport.ts";
 import { randomAccessOrder } from "../../../keepers/src/trainingVm/randomAccessOrder.ts";
@@ -49,9 +50,22 @@ describe("training VM", () => {
     assert.equal(vm.runTo({ operator: 0, instruction: program.counts[0]! }).commitment(), end);
   });
 
-  it("refuses a model it cannot run yet with one line saying what and what to do", () => {
+  it("runs LeNet-5's steps bit for bit: convolutions, max-pooling, flatten of 16 channels", () => {
     const model = importOnnxModel(createLeNet5Onnx({ seed: 1n })).definition;
-    assert.throws(() => stepProgram({ model, config: SGD, examples: 100, step: 0 }), /cannot run a conv layer \(.*\) yet .*use a committee dispute/);
+    const config: StepConfig = { ...SGD, batchSize: 8, microBatches: 2 };
+    let state = initial(model, config, 5);
+    for (let s = 0; s < 2; s++) {
+      const program = stepProgram({ model, config, examples: train.count, step: state.step });
+      const next = new TrainingVm({ program, checkpoint: checkpointOf(config, state), data }).runStep();
+      state = engineStep(model, config, state);
+      assert.equal(keccak256(next), keccak256(checkpointOf(config, state)), `step ${state.step - 1}: the VM's checkpoint is the engine's`);
+    }
+  });
+
+  it("refuses a model it cannot run yet with one line saying what and what to do", () => {
+    const lenet = importOnnxModel(createLeNet5Onnx({ seed: 1n })).definition;
+    const model = { ...lenet, layers: lenet.layers.map((l) => (l.kind === "maxPool" ? { ...l, stride: [1, 1] as [number, number] } : l)) };
+    assert.throws(() => stepProgram({ model, config: SGD, examples: 100, step: 0 }), /cannot run a max-pooling whose windows overlap \(.*\) yet .*use a committee dispute/);
   });
 });
 

@@ -1,0 +1,89 @@
+import assert from "node:assert/strict";
+import { getContract, parseAbi, parseEther, type Hash, type Hex } from "viem";
+import type { VmTrace } from "../../keepers/src/trainingVm/vmTrace.ts";
+import { networkHelpers, viem } from "../contracts/fixture.ts";
+
+// A whole dispute game over the training VM on the in-process Hardhat network: BisectionGame with the real
+// TrainingVm as its machine and a referee double that opens it. test/contracts/TrainingVmGame.test.ts plays it
+// with honest and dishonest sides; bench/dispute.ts measures its gas.
+
+export const PHASE = { AwaitingMidpoint: 1, AwaitingChoice: 2, AwaitingDescent: 3, AwaitingStep: 4, ProviderWon: 5, ChallengerWon: 6 } as const;
+
+export async function deployGame() {
+  const [deployer, provider, challenger] = await viem.getWalletClients();
+  const publicClient = await viem.getPublicClient();
+  const token = await viem.deployContract("VeritrainToken", [deployer!.account.address, parseEther("1000000000")]);
+  const machine = await viem.deployContract("TrainingVm");
+  // Hardhat types only contracts/ sources: the test double gets its ABI here.
+  const referee = getContract({
+    address: (await viem.deployContract("GameRefereeDouble")).address,
+    abi: parseAbi([
+      "function setGame(address game)",
+      "function open(address provider, address challenger, bytes32 program, uint64 firstStep, uint64 steps, bytes32 hashLo, bytes32 hashHi) returns (uint256)",
+    ]),
+    client: { public: publicClient, wallet: deployer! },
+  });
+  const game = await viem.deployContract("BisectionGame", [token.address, machine.address, referee.address, parseEther("1"), 86_400n]);
+  await referee.write.setGame([game.address]);
+  for (const side of [provider!, challenger!]) {
+    await token.write.transfer([side.account.address, parseEther("100000")]);
+    await token.write.approve([game.address, parseEther("100000")], { account: side.account });
+  }
+  return { game, referee, publicClient, provider: provider!, challenger: challenger! };
+}
+
+/** Parameters of {@link play}. */
+export type PlayParameters = {
+  /** The true run, from the segment's first step. */
+  truth: VmTrace;
+  /** The run the provider claims (the truth, or a dishonest one). */
+  claimed: VmTrace;
+  /** How the challenger chooses: the honest one agrees exactly with the true states. */
+  choice: "honest" | "always disagree" | "always agree";
+  firstStep: number;
+  steps: number;
+};
+
+/**
+ * Plays a whole game on the chain: the provider posts the states of `claimed`; the challenger chooses by
+ * `choice` and executes the last instruction with the true trace's witness. Returns how it ended, each move's
+ * gas and the milliseconds the keepers' side took to compute it.
+ */
+export async function play({ truth, claimed, choice, firstStep: FIRST_STEP, steps: STEPS }: PlayParameters) {
+  const { game, referee, publicClient, provider, challenger } = await networkHelpers.loadFixture(deployGame);
+  const hashHi = claimed.stateAt(FIRST_STEP + STEPS);
+  await referee.write.open([provider.account.address, challenger.account.address, truth.program.hash, BigInt(FIRST_STEP), BigInt(STEPS), truth.stateAt(FIRST_STEP), hashHi]);
+  const gameId = await game.read.gameCount();
+  const gas: { move: string; gas: number; keeperMs: number }[] = [];
+  let started = performance.now();
+  const send = async (move: string, hash: Hash) => {
+    const keeperMs = performance.now() - started;
+    const receipt = await publicClient.waitForTransactionReceipt({ hash });
+    assert.equal(receipt.status, "success", `${move} succeeded`);
+    gas.push({ move, gas: Number(receipt.gasUsed), keeperMs });
+  };
+  const stateOf = (trace: VmTrace, g: { level: number; step: bigint; operator: bigint }, index: bigint): Hex =>
+    g.level === 0 ? trace.stateAt(FIRST_STEP + Number(index)) :
+    g.level === 1 ? trace.stateAt(Number(g.step), { operator: Number(index), instruction: 0 }) :
+    trace.stateAt(Number(g.step), { operator: Number(g.operator), instruction: Number(index) });
+  for (;;) {
+    const g = await game.read.getGame([gameId]);
+    started = performance.now();
+    const mid = g.lo + (g.hi - g.lo) / 2n;
+    if (g.phase === PHASE.AwaitingMidpoint) {
+      await send("bisect", await game.write.bisect([gameId, stateOf(claimed, g, mid)], { account: provider.account }));
+    } else if (g.phase === PHASE.AwaitingChoice) {
+      const agree = choice === "honest" ? g.midHash === stateOf(truth, g, mid) : choice === "always agree";
+      await send("choose", await game.write.choose([gameId, agree], { account: challenger.account }));
+    } else if (g.phase === PHASE.AwaitingDescent) {
+      const witness = g.level === 0 ? claimed.program.unitWitness(1) : claimed.program.unitWitness(2, Number(g.lo));
+      await send("descend", await game.write.descend([gameId, witness], { account: provider.account }));
+    } else if (g.phase === PHASE.AwaitingStep) {
+      const { preState, witness } = truth.stepWitness(Number(g.step), { operator: Number(g.operator), instruction: Number(g.lo) });
+      assert.equal(preState, g.hashLo, "the agreed state is the true one");
+      await send("step", await game.write.step([gameId, witness], { account: challenger.account }));
+    } else {
+      return { ...g, gas };
+    }
+  }
+}
