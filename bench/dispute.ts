@@ -6,11 +6,10 @@
  *   in-process Hardhat network; and the gas of each operation inside the library (median and worst over
  *   1,000 cases).
  * - A whole dispute game on the in-process Hardhat network (test/harness/vmGame.ts): BisectionGame over the
- *   real TrainingVm, a segment of `--segment-steps` steps of a 784-`--hidden`-10 perceptron (batch 64) on the
- *   first `--examples` MNIST training images, the provider wrong at one instruction of its largest operator
- *   (fc1's weight gradient) in the last step, the challenger honest. Its moves' gas, the one-step's gas, and the milliseconds the
- *   keepers' side (the VM computing states and witnesses) took per move. LeNet-5 needs convolutions in the
- *   VM (docs/training-vm.md §6).
+ *   real TrainingVm, a segment of `--segment-steps` steps of LeNet-5 (batch 64, SGD) on the first `--examples`
+ *   MNIST training images, the provider wrong at one instruction of conv2's weight gradient (15.4M
+ *   instructions) in the last step, the challenger honest. Its moves' gas, the one-step's gas, and the
+ *   milliseconds the keepers' side (the VM computing states and witnesses) took per move.
  *
  * Prints tables, then as the last stdout line one JSON object; progress goes to stderr.
  *
@@ -21,12 +20,14 @@ import cliProgress from "cli-progress";
 import { Command } from "commander";
 import { getContract, parseAbi, type Address } from "viem";
 import type { StepConfig } from "../keepers/src/training/jobSpec.ts";
+import { createLeNet5Onnx } from "../keepers/src/training/lenet5.ts";
 import { loadMnist, sliceImageSet } from "../keepers/src/training/mnist.ts";
+import { importOnnxModel } from "../keepers/src/training/onnxImport.ts";
 import { vmData } from "../keepers/src/trainingVm/trainingVm.ts";
 import { VmTrace } from "../keepers/src/trainingVm/vmTrace.ts";
 import { viem } from "../test/contracts/fixture.ts";
 import { SOFT_FLOAT_OPS, softFloatCases, type SoftFloatOp } from "../test/harness/softFloatCases.ts";
-import { checkpointOf, initial, perceptron, SGD } from "../test/harness/vmFixture.ts";
+import { checkpointOf, initial, SGD } from "../test/harness/vmFixture.ts";
 import { PHASE, play } from "../test/harness/vmGame.ts";
 import { buildContracts } from "./gas.ts";
 
@@ -35,10 +36,9 @@ const options = new Command("bench:dispute")
   .option("--cases <n>", "cases in all, split evenly over the operations", "1000000")
   .option("--seed <n>", "seed of the case streams", "1")
   .option("--segment-steps <n>", "steps of the disputed segment (a checkpoint interval)", "50")
-  .option("--hidden <n>", "hidden units of the perceptron", "128")
   .option("--examples <n>", "MNIST training images the job trains on", "10000")
   .parse()
-  .opts<{ cases: string; seed: string; segmentSteps: string; hidden: string; examples: string }>();
+  .opts<{ cases: string; seed: string; segmentSteps: string; examples: string }>();
 
 const HARNESS_ABI = parseAbi([
   "function run(uint8 op, uint64[] a, uint64[] b) pure returns (uint64[])",
@@ -110,9 +110,9 @@ for (const op of SOFT_FLOAT_OPS) {
 }
 if (agreed !== total) process.exitCode = 1;
 
-process.stderr.write(`playing a dispute game over the training VM: a 784-${options.hidden}-10 perceptron, ${options.segmentSteps} steps of ${options.examples} images\n`);
-const game = await measureVmGame({ hidden: Number(options.hidden), examples: Number(options.examples), steps: Number(options.segmentSteps) });
-console.log(`a game over ${options.segmentSteps} steps of a 784-${options.hidden}-10 perceptron (B = 64), the provider wrong at one instruction of ${game.faultOperatorInstructions.toLocaleString("en")}: ${game.moves} moves, ${game.winner} won`);
+process.stderr.write(`playing a dispute game over the training VM: LeNet-5, ${options.segmentSteps} steps of batch 64 on ${options.examples} images (minutes: the keepers' side runs every step twice)\n`);
+const game = await measureVmGame({ examples: Number(options.examples), steps: Number(options.segmentSteps) });
+console.log(`a game over ${options.segmentSteps} steps of LeNet-5 (B = 64), the provider wrong at one instruction of ${game.faultOperatorInstructions.toLocaleString("en")} in conv2's weight gradient: ${game.moves} moves, ${game.winner} won`);
 console.log("move     | count | max gas | total gas | keeper ms (max)");
 for (const [move, { count, max, total, keeperMs }] of Object.entries(game.byMove)) {
   console.log([move.padEnd(8), String(count).padStart(5), String(max).padStart(7), String(total).padStart(9), String(Math.round(keeperMs)).padStart(15)].join(" | "));
@@ -134,22 +134,22 @@ console.log(
 
 /**
  * Plays one game over the training VM (test/harness/vmGame.ts): a provider whose run is wrong at one
- * instruction of fc1's weight gradient in the segment's last step, against an honest challenger. Returns the gas
+ * instruction of conv2's weight gradient in the segment's last step, against an honest challenger. Returns the gas
  * of each move (its transaction's gasUsed) and the keepers' milliseconds to compute it, by kind.
  */
-async function measureVmGame({ hidden, examples, steps }: { hidden: number; examples: number; steps: number }) {
-  const model = perceptron(hidden);
+async function measureVmGame({ examples, steps }: { examples: number; steps: number }) {
+  const model = importOnnxModel(createLeNet5Onnx({ seed: 1n })).definition;
   const config: StepConfig = { ...SGD, batchSize: 64, microBatches: 1 };
   const data = vmData(sliceImageSet({ set: loadMnist().train, start: 0, end: examples }));
   const checkpoint = checkpointOf(config, initial(model, config, 0), examples);
   const traceOf = (fault?: { step: number; position: { operator: number; instruction: number } }) =>
     new VmTrace({ model, config, data, examples, checkpoint, firstStep: 0, fault });
   const truth = traceOf();
-  // Operator 9 is fc1's weight gradient (hidden × 784 elements, each 64 products and a store): the provider stores
+  // Operator 30 is conv2's weight gradient (16 × 150 elements, each 6,400 products and a store): the provider stores
   // one element wrong, so its velocity and weight are wrong too (a wrong activation could die in a ReLU).
-  const faultOperatorInstructions = truth.counts(steps - 1)[9]!;
-  if (faultOperatorInstructions !== hidden * 784 * 65) throw new Error("operator 9 is not fc1's weight gradient: update the bench");
-  const fault = { step: steps - 1, position: { operator: 9, instruction: Math.floor(hidden * 784 * 0.61) * 65 + 64 } };
+  const faultOperatorInstructions = truth.counts(steps - 1)[30]!;
+  if (faultOperatorInstructions !== 16 * 150 * 6401) throw new Error("operator 30 is not conv2's weight gradient: update the bench");
+  const fault = { step: steps - 1, position: { operator: 30, instruction: Math.floor(16 * 150 * 0.61) * 6401 + 6400 } };
   const claimed = traceOf(fault);
   if (claimed.stateAt(steps) === truth.stateAt(steps)) throw new Error("the fault did not change the segment's last state: move it");
   const outcome = await play({ truth, claimed, choice: "honest", firstStep: 0, steps });

@@ -151,7 +151,7 @@ const product = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
  */
 export function stepProgram({ model, config, examples, step }: StepProgramParameters): StepProgram {
   const unsupported = (what: string) =>
-    new VeritrainError(`the training VM cannot run ${what} yet (docs/training-vm.md §6 lists what it runs): use a committee dispute for this job`, {
+    new VeritrainError(`the training VM cannot run ${what} yet (docs/training-vm.md lists what it runs): use a committee dispute for this job`, {
       code: "VM_UNSUPPORTED", details: { what },
     });
   const { batchSize: B, microBatches: M } = config;
