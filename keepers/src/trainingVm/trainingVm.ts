@@ -102,7 +102,7 @@ class Recorder implements VmMemory {
 /**
  * The training VM running one step (docs/training-vm.md): the checkpoint, the scratch and the
  * accumulator at any position of the step, their commitment, and the proof of the instruction a
- * dispute ends on. It runs forwards only; {@link TrainingVm.at} starts over to reach an earlier position.
+ * dispute ends on. It runs forwards; {@link TrainingVm.runTo} starts over to reach an earlier position.
  *
  * @example
  * const vm = new TrainingVm({ program, checkpoint, data });
@@ -120,7 +120,6 @@ export class TrainingVm {
   private memory!: Buffers;
   private registers!: Registers;
   private here!: VmPosition;
-
   private readonly fault: VmPosition | undefined;
 
   /** `fault`: the position of a dishonest run's one wrong instruction (see `VmTrace`); none for the true run. */
@@ -176,7 +175,7 @@ export class TrainingVm {
     return this.runTo({ operator: this.program.operators.length, instruction: 0 }).checkpoint;
   }
 
-  /** The commitment to the current state (builds both word trees: ~1 s for a LeNet-sized step). */
+  /** The commitment to the current state: both word trees brought up to date (built whole the first time: ~3 s for a LeNet-5 step of batch 64). */
   commitment(): Hex {
     const { checkpointRoot, scratchRoot } = this.roots();
     return stateCommitment(checkpointRoot, scratchRoot, float64Bits(this.registers.acc));

@@ -7,6 +7,7 @@ import { importOnnxModel } from "../../../keepers/src/training/onnxImport.ts";
 import { randomAccessOrder } from "../../../keepers/src/trainingVm/randomAccessOrder.ts";
 import { stepProgram } from "../../../keepers/src/trainingVm/stepProgram.ts";
 import { stateCommitment, TrainingVm } from "../../../keepers/src/trainingVm/trainingVm.ts";
+import { VmProgram } from "../../../keepers/src/trainingVm/vmProgram.ts";
 import { emptyRoot, rootFrom, WordTree } from "../../../keepers/src/trainingVm/wordTree.ts";
 import { ADAM, checkpointOf, data, engineStep, initial, perceptron, SGD, train } from "../../harness/vmFixture.ts";
 
@@ -66,6 +67,20 @@ describe("training VM", () => {
     const lenet = importOnnxModel(createLeNet5Onnx({ seed: 1n })).definition;
     const model = { ...lenet, layers: lenet.layers.map((l) => (l.kind === "maxPool" ? { ...l, stride: [1, 1] as [number, number] } : l)) };
     assert.throws(() => stepProgram({ model, config: SGD, examples: 100, step: 0 }), /cannot run a max-pooling whose windows overlap \(.*\) yet .*use a committee dispute/);
+  });
+});
+
+describe("training VM test vectors (engine version 1's arithmetic, the VM's encoding)", () => {
+  it("gives the pinned program hash, data root and state commitments for the SGD perceptron at step 11", () => {
+    const model = perceptron();
+    const program = stepProgram({ model, config: SGD, examples: train.count, step: 11 });
+    const vm = new TrainingVm({ program, checkpoint: checkpointOf(SGD, initial(model, SGD, 11)), data });
+    assert.equal(vm.dataRoot(), "0xe546a7752c5d62b491af8bbf904eeeb16596a2b6a2af61c929dbadec238015a7");
+    assert.equal(new VmProgram(program, vm.dataRoot()).hash, "0x206141ba6d2ce554327662ea7e5783bb0a303eb3c84fa865fde976bca034ccf9");
+    assert.equal(vm.commitment(), "0xdd4e1f3d0740918fbeec3cf54bb2758ee6faf06747513167e25c0c18f62813ba", "the step's start");
+    assert.equal(vm.runTo({ operator: 4, instruction: 17 }).commitment(), "0xc10dc20e2a9901c900c7de4c42df44ac1e76d4ca06e8707215a313e853d9e9ab", "inside the softmax");
+    vm.runStep();
+    assert.equal(vm.commitment(), "0x3b64e89a1dfa479fddf7ada1f69473012dbdd7813b3944958181721436caef45", "the step's end");
   });
 });
 
