@@ -28,7 +28,8 @@ import { VmTrace } from "../keepers/src/trainingVm/vmTrace.ts";
 import { viem } from "../test/contracts/fixture.ts";
 import { SOFT_FLOAT_OPS, softFloatCases, type SoftFloatOp } from "../test/harness/softFloatCases.ts";
 import { checkpointOf, initial, SGD } from "../test/harness/vmFixture.ts";
-import { PHASE, play } from "../test/harness/vmGame.ts";
+import { GAME_PHASE } from "../keepers/src/trainingVm/gameMoves.ts";
+import { play } from "../test/harness/vmGame.ts";
 import { buildContracts } from "./gas.ts";
 
 const options = new Command("bench:dispute")
@@ -165,7 +166,7 @@ async function measureVmGame({ examples, steps }: { examples: number; steps: num
   return {
     byMove,
     faultOperatorInstructions,
-    winner: outcome.phase === PHASE.ChallengerWon ? "challenger" : "provider",
+    winner: outcome.phase === GAME_PHASE.ChallengerWon ? "challenger" : "provider",
     moves: outcome.gas.length,
     gasTotal: outcome.gas.reduce((sum, { gas }) => sum + gas, 0),
     maxMoveGas: Math.max(...moves.map(({ gas }) => gas)),

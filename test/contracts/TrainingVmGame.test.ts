@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { StepConfig } from "../../keepers/src/training/jobSpec.ts";
 import { VmTrace } from "../../keepers/src/trainingVm/vmTrace.ts";
-import { PHASE, play } from "../harness/vmGame.ts";
+import { GAME_PHASE } from "../../keepers/src/trainingVm/gameMoves.ts";
+import { play } from "../harness/vmGame.ts";
 import { checkpointOf, data, initial, perceptron, SGD, train } from "../harness/vmFixture.ts";
 
 const FIRST_STEP = 11; // the segment's 3 steps cross from epoch 0 into epoch 1 (12 steps per epoch)
@@ -23,7 +24,7 @@ describe("a dispute game over the training VM, played to one instruction execute
     assert.ok(fault.position.instruction < truth.counts(fault.step)[fault.position.operator]!);
     assert.notEqual(traceOf(SGD, fault).stateAt(FIRST_STEP + STEPS), truth.stateAt(FIRST_STEP + STEPS), "the fault changes the segment's last state");
     const outcome = await play({ truth, claimed: traceOf(SGD, fault), choice: "honest", ...segment });
-    assert.equal(outcome.phase, PHASE.ChallengerWon);
+    assert.equal(outcome.phase, GAME_PHASE.ChallengerWon);
     assert.deepEqual([Number(outcome.step), Number(outcome.operator), Number(outcome.lo)], [fault.step, fault.position.operator, fault.position.instruction], "the bisection found the wrong instruction");
     const total = outcome.gas.reduce((sum, m) => sum + m.gas, 0);
     const step = outcome.gas.find((m) => m.move === "step")!.gas;
@@ -35,7 +36,7 @@ describe("a dispute game over the training VM, played to one instruction execute
     it(`an honest provider wins against a challenger who would ${choice.replace("always ", "")}`, async () => {
       const truth = traceOf(SGD);
       const outcome = await play({ truth, claimed: truth, choice, ...segment });
-      assert.equal(outcome.phase, PHASE.ProviderWon);
+      assert.equal(outcome.phase, GAME_PHASE.ProviderWon);
     });
   }
 });

@@ -1,13 +1,12 @@
 import assert from "node:assert/strict";
-import { getContract, parseAbi, parseEther, type Hash, type Hex } from "viem";
+import { getContract, parseAbi, parseEther, type Hash } from "viem";
+import { challengerMove, GAME_PHASE, providerMove } from "../../keepers/src/trainingVm/gameMoves.ts";
 import type { VmTrace } from "../../keepers/src/trainingVm/vmTrace.ts";
 import { networkHelpers, viem } from "../contracts/fixture.ts";
 
 // A whole dispute game over the training VM on the in-process Hardhat network: BisectionGame with the real
 // TrainingVm as its machine and a referee double that opens it. test/contracts/TrainingVmGame.test.ts plays it
 // with honest and dishonest sides; bench/dispute.ts measures its gas.
-
-export const PHASE = { AwaitingMidpoint: 1, AwaitingChoice: 2, AwaitingDescent: 3, AwaitingStep: 4, ProviderWon: 5, ChallengerWon: 6 } as const;
 
 export async function deployGame() {
   const [deployer, provider, challenger] = await viem.getWalletClients();
@@ -45,8 +44,9 @@ export type PlayParameters = {
 };
 
 /**
- * Plays a whole game on the chain: the provider posts the states of `claimed`; the challenger chooses by
- * `choice` and executes the last instruction with the true trace's witness. Returns how it ended, each move's
+ * Plays a whole game on the chain with the keepers' moves (keepers/src/trainingVm/gameMoves.ts): the provider
+ * posts the states of `claimed`; the challenger chooses by `choice` and executes the last instruction with the
+ * true trace's witness. Returns how it ended, each move's
  * gas and the milliseconds the keepers' side took to compute it.
  */
 export async function play({ truth, claimed, choice, firstStep: FIRST_STEP, steps: STEPS }: PlayParameters) {
@@ -62,28 +62,16 @@ export async function play({ truth, claimed, choice, firstStep: FIRST_STEP, step
     assert.equal(receipt.status, "success", `${move} succeeded`);
     gas.push({ move, gas: Number(receipt.gasUsed), keeperMs });
   };
-  const stateOf = (trace: VmTrace, g: { level: number; step: bigint; operator: bigint }, index: bigint): Hex =>
-    g.level === 0 ? trace.stateAt(FIRST_STEP + Number(index)) :
-    g.level === 1 ? trace.stateAt(Number(g.step), { operator: Number(index), instruction: 0 }) :
-    trace.stateAt(Number(g.step), { operator: Number(g.operator), instruction: Number(index) });
   for (;;) {
     const g = await game.read.getGame([gameId]);
     started = performance.now();
-    const mid = g.lo + (g.hi - g.lo) / 2n;
-    if (g.phase === PHASE.AwaitingMidpoint) {
-      await send("bisect", await game.write.bisect([gameId, stateOf(claimed, g, mid)], { account: provider.account }));
-    } else if (g.phase === PHASE.AwaitingChoice) {
-      const agree = choice === "honest" ? g.midHash === stateOf(truth, g, mid) : choice === "always agree";
-      await send("choose", await game.write.choose([gameId, agree], { account: challenger.account }));
-    } else if (g.phase === PHASE.AwaitingDescent) {
-      const witness = g.level === 0 ? claimed.program.unitWitness(1) : claimed.program.unitWitness(2, Number(g.lo));
-      await send("descend", await game.write.descend([gameId, witness], { account: provider.account }));
-    } else if (g.phase === PHASE.AwaitingStep) {
-      const { preState, witness } = truth.stepWitness(Number(g.step), { operator: Number(g.operator), instruction: Number(g.lo) });
-      assert.equal(preState, g.hashLo, "the agreed state is the true one");
-      await send("step", await game.write.step([gameId, witness], { account: challenger.account }));
-    } else {
-      return { ...g, gas };
-    }
+    const move = providerMove(g, claimed) ?? (choice === "honest" || g.phase !== GAME_PHASE.AwaitingChoice ? challengerMove(g, truth) : { move: "choose" as const, agree: choice === "always agree" });
+    if (move === undefined) return { ...g, gas };
+    const provides = move.move === "bisect" || move.move === "descend";
+    const account = (provides ? provider : challenger).account;
+    if (move.move === "bisect") await send(move.move, await game.write.bisect([gameId, move.midHash], { account }));
+    if (move.move === "choose") await send(move.move, await game.write.choose([gameId, move.agree], { account }));
+    if (move.move === "descend") await send(move.move, await game.write.descend([gameId, move.witness], { account }));
+    if (move.move === "step") await send(move.move, await game.write.step([gameId, move.witness], { account }));
   }
 }
