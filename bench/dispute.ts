@@ -153,7 +153,9 @@ async function measureVmGame({ examples, steps }: { examples: number; steps: num
   const fault = { step: steps - 1, position: { operator: 30, instruction: Math.floor(16 * 150 * 0.61) * 6401 + 6400 } };
   const claimed = traceOf(fault);
   if (claimed.stateAt(steps) === truth.stateAt(steps)) throw new Error("the fault did not change the segment's last state: move it");
-  const outcome = await play({ truth, claimed, choice: "honest", firstStep: 0, steps });
+  const onMove = ({ move, gas, keeperMs, level }: { move: string; gas: number; keeperMs: number; level: number }) =>
+    process.stderr.write(`  ${move} at level ${level}: ${gas.toLocaleString("en")} gas, keepers ${Math.round(keeperMs)} ms\n`);
+  const outcome = await play({ truth, claimed, choice: "honest", firstStep: 0, steps, onMove });
   const byMove: Record<string, { count: number; max: number; total: number; keeperMs: number }> = {};
   for (const { move, gas, keeperMs } of outcome.gas) {
     const entry = (byMove[move] ??= { count: 0, max: 0, total: 0, keeperMs: 0 });

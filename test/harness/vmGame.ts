@@ -41,6 +41,8 @@ export type PlayParameters = {
   choice: "honest" | "always disagree" | "always agree";
   firstStep: number;
   steps: number;
+  /** Called after each move (the bench's progress). */
+  onMove?: (move: { move: string; gas: number; keeperMs: number; level: number }) => void;
 };
 
 /**
@@ -49,21 +51,24 @@ export type PlayParameters = {
  * true trace's witness. Returns how it ended, each move's
  * gas and the milliseconds the keepers' side took to compute it.
  */
-export async function play({ truth, claimed, choice, firstStep: FIRST_STEP, steps: STEPS }: PlayParameters) {
+export async function play({ truth, claimed, choice, firstStep: FIRST_STEP, steps: STEPS, onMove }: PlayParameters) {
   const { game, referee, publicClient, provider, challenger } = await networkHelpers.loadFixture(deployGame);
   const hashHi = claimed.stateAt(FIRST_STEP + STEPS);
   await referee.write.open([provider.account.address, challenger.account.address, truth.program.hash, BigInt(FIRST_STEP), BigInt(STEPS), truth.stateAt(FIRST_STEP), hashHi]);
   const gameId = await game.read.gameCount();
   const gas: { move: string; gas: number; keeperMs: number }[] = [];
   let started = performance.now();
+  let level = 0;
   const send = async (move: string, hash: Hash) => {
     const keeperMs = performance.now() - started;
     const receipt = await publicClient.waitForTransactionReceipt({ hash });
     assert.equal(receipt.status, "success", `${move} succeeded`);
     gas.push({ move, gas: Number(receipt.gasUsed), keeperMs });
+    onMove?.({ ...gas[gas.length - 1]!, level });
   };
   for (;;) {
     const g = await game.read.getGame([gameId]);
+    level = g.level;
     started = performance.now();
     const move = providerMove(g, claimed) ?? (choice === "honest" || g.phase !== GAME_PHASE.AwaitingChoice ? challengerMove(g, truth) : { move: "choose" as const, agree: choice === "always agree" });
     if (move === undefined) return { ...g, gas };

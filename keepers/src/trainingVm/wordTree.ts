@@ -43,8 +43,11 @@ export class WordTree {
   private readonly levels: Uint8Array[][];
 
   constructor(bytes: Uint8Array, depth: number) {
-    const leaves = Math.ceil(bytes.length / WORD);
-    if (leaves > 2 ** depth) throw new RangeError(`${bytes.length} bytes do not fit a depth-${depth} word tree`);
+    if (Math.ceil(bytes.length / WORD) > 2 ** depth) throw new RangeError(`${bytes.length} bytes do not fit a depth-${depth} word tree`);
+    // Trailing zero words are the zero tree's nodes already: a step's scratch is mostly zero early in the step.
+    let end = bytes.length;
+    while (end > 0 && bytes[end - 1] === 0) end--;
+    const leaves = Math.ceil(end / WORD);
     this.depth = depth;
     const words: Uint8Array[] = [];
     for (let j = 0; j < leaves; j++) {
