@@ -213,7 +213,8 @@ contract TrainingVm is IGameMachine {
         uint8[3] memory depths = [w.job.checkpointDepth, w.job.scratchDepth, w.job.dataDepth];
         for (uint256 i = 0; i < w.words.length; i++) {
             Word memory word = w.words[i];
-            if (word.tree > DATA || word.siblings.length != depths[word.tree]
+            // An index past the tree's 2^depth words would alias the word its low bits name.
+            if (word.tree > DATA || word.siblings.length != depths[word.tree] || word.index >> depths[word.tree] != 0
                 || _root(word.index, word.value, word.siblings) != roots[word.tree]
             ) revert TrainingVmWordNotInState(word.tree, word.index);
         }

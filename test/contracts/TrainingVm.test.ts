@@ -131,6 +131,15 @@ describe("TrainingVm", () => {
       await viem.assertions.revertWithCustomErrorWithArgs(promise, contract, "TrainingVmWordNotInState", [proof.words[0]!.tree, BigInt(proof.words[0]!.index)]);
     });
 
+    it("with a word whose index lies past its tree (which would alias the word its low bits name)", async () => {
+      const { program, chain, before, proof } = at(1, 5);
+      const word = proof.words[0]!;
+      const alias = word.index + 2 ** [program.depths.checkpoint, program.depths.scratch, program.depths.data][word.tree]!;
+      const aliased = { ...proof, words: [{ ...word, index: alias }, ...proof.words] };
+      const { contract, promise } = await call([chain.hash, before, [12n, 1n], 5n, chain.stepWitness(aliased)]);
+      await viem.assertions.revertWithCustomErrorWithArgs(promise, contract, "TrainingVmWordNotInState", [word.tree, BigInt(alias)]);
+    });
+
     it("without a word it reads", async () => {
       const { chain, before, proof } = at(1, 5);
       const missing = proof.words[proof.words.length - 1]!;

@@ -16,7 +16,7 @@ export const CONSTANT_SLOTS = { learningRate: 0, correction1: 2, correction2: 4 
 /** Scratch slots of the softmax's per-example work: the maximum (binary32) at 8, Σ eⱼ (binary64) at 10, eⱼ from 12. */
 export const SOFTMAX_WORK = { max: 8, sum: 10, exponentials: 12 } as const;
 
-/** A matrix operand: element (i, k) of A at offset + i·row + k·inner; element (k, j) of B at offset + k·inner + j·col. */
+/** A matrix operand: element (i, k) of A at offset + i·outer + k·inner; element (k, j) of B at offset + k·outer + j·inner. */
 export type Strided = { tree: MemoryTree; offset: number; outer: number; inner: number };
 
 /**
