@@ -12,7 +12,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { Command } from "commander";
-import { keccak256, parseEther, toHex } from "viem";
+import { keccak256, parseEther, toHex, zeroHash } from "viem";
 import { parseCount } from "../keepers/src/cli/commandContext.ts";
 import { createDevnetConsole } from "../keepers/src/devnet/devnetConsole.ts";
 import { ingestDataset } from "../keepers/src/devnet/devnetPhases.ts";
@@ -50,7 +50,7 @@ try {
     const eventToUi: number[] = [];
     for (let i = 0; i < 5; i++) {
       // A job whose spec nobody serves: no provider bids, but the app must show it all the same.
-      const jobId = await postJob(run.deployer, { datasetId, specDigest: keccak256(toHex(`bench:app ${i} ${Date.now()}`)), reward: parseEther("1"), minStake: parseEther("1"), biddingPeriod: 3600, executionPeriod: 3600, challengeWindow: 600 });
+      const jobId = await postJob(run.deployer, { datasetId, specDigest: keccak256(toHex(`bench:app ${i} ${Date.now()}`)), reward: parseEther("1"), minStake: parseEther("1"), biddingPeriod: 3600, executionPeriod: 3600, challengeWindow: 600, program: zeroHash });
       const mined = Date.now();
       await app.page.getByTestId("latest-jobs").getByText(`Job ${jobId}`, { exact: true }).waitFor({ timeout: 30_000 });
       eventToUi.push(Date.now() - mined);

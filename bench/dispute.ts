@@ -27,7 +27,7 @@ import { vmData } from "../keepers/src/trainingVm/trainingVm.ts";
 import { VmTrace } from "../keepers/src/trainingVm/vmTrace.ts";
 import { viem } from "../test/contracts/fixture.ts";
 import { SOFT_FLOAT_OPS, softFloatCases, type SoftFloatOp } from "../test/harness/softFloatCases.ts";
-import { checkpointOf, initial, SGD } from "../test/harness/vmFixture.ts";
+import { checkpointOf, initial, scheduleOf, SGD } from "../test/harness/vmFixture.ts";
 import { GAME_PHASE } from "../keepers/src/trainingVm/gameMoves.ts";
 import { play } from "../test/harness/vmGame.ts";
 import { buildContracts } from "./gas.ts";
@@ -144,7 +144,7 @@ async function measureVmGame({ examples, steps }: { examples: number; steps: num
   const data = vmData(sliceImageSet({ set: loadMnist().train, start: 0, end: examples }));
   const checkpoint = checkpointOf(config, initial(model, config, 0), examples);
   const traceOf = (fault?: { step: number; position: { operator: number; instruction: number } }) =>
-    new VmTrace({ model, config, data, examples, checkpoint, firstStep: 0, fault });
+    new VmTrace({ model, config, data, examples, checkpoint, firstStep: 0, schedule: scheduleOf(checkpoint, steps, steps), fault });
   const truth = traceOf();
   // Operator 30 is conv2's weight gradient (16 × 150 elements, each 6,400 products and a store): the provider stores
   // one element wrong, so its velocity and weight are wrong too (a wrong activation could die in a ReLU).

@@ -180,7 +180,7 @@ contract BisectionGame is IBisectionGame, RangeUpkeep {
         return _games[gameId];
     }
 
-    /// @notice Number of games opened; ids run from 1 to this.
+    /// @inheritdoc IBisectionGame
     function gameCount() external view returns (uint256) {
         return _gameCount;
     }

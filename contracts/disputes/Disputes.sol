@@ -4,18 +4,24 @@ pragma solidity 0.8.37;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {RangeUpkeep} from "../automation/RangeUpkeep.sol";
+import {IBisectionGame} from "../interfaces/IBisectionGame.sol";
 import {IDisputes} from "../interfaces/IDisputes.sol";
+import {IGameMachine} from "../interfaces/IGameMachine.sol";
+import {IGameReferee} from "../interfaces/IGameReferee.sol";
 import {IJobRegistry} from "../interfaces/IJobRegistry.sol";
 import {IRoundJobRegistry} from "../interfaces/IRoundJobRegistry.sol";
 import {IValidatorCommittee} from "../interfaces/IValidatorCommittee.sol";
+import {BisectionGame} from "./BisectionGame.sol";
 
 /// @title Disputes
 /// @notice Bonds, state and EIP-712 verdicts of challenges against training results, of single-provider jobs
 /// (JobRegistry) and of distributed jobs' rounds (RoundJobRegistry).
 /// @dev Holds the bonds of open disputes; the registries move escrow and stake on resolution. One contract serves
 /// both registries: ValidatorCommittee keys committees by dispute id, so dispute ids must be unique across them.
+/// Disputes deploys its BisectionGame itself (the game's referee is this contract), so no account ever wires them.
 contract Disputes is IDisputes, RangeUpkeep, EIP712 {
     using SafeERC20 for IERC20;
     using SafeCast for uint256;
@@ -31,21 +37,33 @@ contract Disputes is IDisputes, RangeUpkeep, EIP712 {
     uint96 public immutable challengeBond;
     /// @notice Seconds from a challenge to its verdict deadline (covers the VRF draw and re-execution).
     uint32 public immutable verdictPeriod;
+    /// @inheritdoc IDisputes
+    uint32 public immutable forcePeriod;
+    /// @inheritdoc IDisputes
+    IBisectionGame public immutable game;
 
     mapping(uint256 disputeId => Dispute) private _disputes;
     uint256 private _disputeCount;
+    mapping(uint256 gameId => uint256 disputeId) private _disputeOfGame;
 
     /// @param jobRegistry_ The JobRegistry whose results are disputed; its token is the bond token.
     /// @param roundJobRegistry_ The RoundJobRegistry whose rounds are disputed (same token).
     /// @param committee_ The ValidatorCommittee drawing and checking verdict signers.
     /// @param challengeBond_ Bond per challenge (> 0).
     /// @param verdictPeriod_ Seconds a committee has to settle a dispute (0 < verdictPeriod < committee's exitDelay).
+    /// @param machine_ The machine games replay (TrainingVm).
+    /// @param clockBudget_ Seconds each side of a game has for all its moves (> 0; above the network's censorship bound).
+    /// @param forcePeriod_ Seconds a provider has to force a game (0 < forcePeriod < verdictPeriod; above the
+    /// network's censorship bound).
     constructor(
         IJobRegistry jobRegistry_,
         IRoundJobRegistry roundJobRegistry_,
         IValidatorCommittee committee_,
         uint96 challengeBond_,
-        uint32 verdictPeriod_
+        uint32 verdictPeriod_,
+        IGameMachine machine_,
+        uint64 clockBudget_,
+        uint32 forcePeriod_
     ) EIP712("veritrain Disputes", "1") {
         if (address(jobRegistry_) == address(0)) revert DisputesInvalidParameter("jobRegistry");
         if (address(roundJobRegistry_) == address(0)) revert DisputesInvalidParameter("roundJobRegistry");
@@ -56,12 +74,18 @@ contract Disputes is IDisputes, RangeUpkeep, EIP712 {
         // A dispute lives verdictPeriod from its committee request: its validators cannot be released meanwhile.
         uint256 exitDelay = committee_.exitDelay();
         if (verdictPeriod_ >= exitDelay) revert DisputesVerdictPeriodNotBelowExitDelay(verdictPeriod_, exitDelay);
+        if (forcePeriod_ == 0 || forcePeriod_ >= verdictPeriod_) {
+            revert DisputesForcePeriodNotBelowVerdictPeriod(forcePeriod_, verdictPeriod_);
+        }
         jobRegistry = jobRegistry_;
         roundJobRegistry = roundJobRegistry_;
         token = jobRegistry_.token();
         committee = committee_;
         challengeBond = challengeBond_;
         verdictPeriod = verdictPeriod_;
+        forcePeriod = forcePeriod_;
+        // The challenge bond is the game's move 0, so a level-0 move is bonded as much (docs/dispute-game.md §3).
+        game = new BisectionGame(token, machine_, IGameReferee(this), challengeBond_, clockBudget_);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -74,24 +98,21 @@ contract Disputes is IDisputes, RangeUpkeep, EIP712 {
         nonReentrant
         returns (uint256 disputeId)
     {
-        if (claimedHash == bytes32(0)) revert DisputesZeroClaimedHash();
-        (address provider, uint32 windowRemaining) = jobRegistry.openDispute(jobId);
-        disputeId = ++_disputeCount;
-        uint40 verdictDeadline = uint40(block.timestamp) + verdictPeriod;
-        _disputes[disputeId] = Dispute({
-            challenger: msg.sender,
-            verdictDeadline: verdictDeadline,
-            status: DisputeStatus.Open,
-            windowRemaining: windowRemaining,
-            provider: provider,
-            bond: challengeBond,
-            jobId: jobId.toUint64(),
-            checkpointIndex: checkpointIndex,
-            claimedHash: claimedHash,
-            registry: DisputeRegistry.Jobs
-        });
-        emit DisputeOpened(disputeId, jobId, msg.sender, checkpointIndex, claimedHash, challengeBond, verdictDeadline);
+        disputeId = _openJobDispute(jobId, checkpointIndex, claimedHash, uint40(block.timestamp) + verdictPeriod);
         committee.requestCommittee(disputeId);
+        token.safeTransferFrom(msg.sender, address(this), challengeBond);
+    }
+
+    /// @inheritdoc IDisputes
+    function challengeByGame(uint256 jobId, uint64 checkpoint, bytes32 claimedHash, TraceOpening calldata opening)
+        external
+        nonReentrant
+        returns (uint256 disputeId)
+    {
+        disputeId = _openJobDispute(jobId, checkpoint, claimedHash, 0);
+        (bytes32 program, uint64[2] memory range, bytes32[2] memory states) = _segment(jobId, checkpoint, opening);
+        if (range[1] == 0) revert DisputesNoSegment(jobId, checkpoint);
+        _startGame(disputeId, _disputes[disputeId], program, range, states, false);
         token.safeTransferFrom(msg.sender, address(this), challengeBond);
     }
 
@@ -115,11 +136,54 @@ contract Disputes is IDisputes, RangeUpkeep, EIP712 {
             jobId: jobId.toUint64(),
             checkpointIndex: (uint64(round) << 8) | slot,
             claimedHash: claimedHash,
-            registry: DisputeRegistry.RoundJobs
+            registry: DisputeRegistry.RoundJobs,
+            gameId: 0
         });
         emit RoundDisputeOpened(disputeId, jobId, round, slot, msg.sender, claimedHash, challengeBond, verdictDeadline);
         committee.requestCommittee(disputeId);
         token.safeTransferFrom(msg.sender, address(this), challengeBond);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                 GAMES
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc IDisputes
+    function forceGame(uint256 disputeId, TraceOpening calldata opening) external nonReentrant {
+        Dispute storage dispute = _open(disputeId);
+        // INVARIANT: only a single-provider job's accused turns its dispute into a game, within the force period.
+        if (dispute.registry != DisputeRegistry.Jobs) revert DisputesNotGameable(disputeId);
+        if (msg.sender != dispute.provider) revert DisputesOnlyProvider(disputeId, msg.sender, dispute.provider);
+        uint256 forceDeadline = _forceDeadline(dispute);
+        if (block.timestamp >= forceDeadline) revert DisputesForcePeriodOver(disputeId, forceDeadline);
+        uint64 checkpoint = dispute.checkpointIndex;
+        (bytes32 program, uint64[2] memory range, bytes32[2] memory states) = _segment(dispute.jobId, checkpoint, opening);
+        if (range[1] == 0) {
+            // The challenger named a checkpoint the job does not have: nothing is wrong there.
+            address provider = dispute.provider;
+            dispute.status = DisputeStatus.ChallengerWrong;
+            emit DisputeDismissed(disputeId, checkpoint);
+            _resolve(dispute, IJobRegistry.DisputeOutcome.ResultStands, dispute.challenger);
+            token.safeTransfer(provider, dispute.bond);
+            return;
+        }
+        _startGame(disputeId, dispute, program, range, states, true);
+    }
+
+    /// @inheritdoc IGameReferee
+    function gameEnded(uint256 gameId, bool providerWon) external nonReentrant {
+        // INVARIANT: only the game contract reports ends, once per game (it ends each game once).
+        if (msg.sender != address(game)) revert DisputesOnlyGame(msg.sender);
+        uint256 disputeId = _disputeOfGame[gameId];
+        Dispute storage dispute = _disputes[disputeId];
+        address challenger = dispute.challenger;
+        address bondRecipient = providerWon ? dispute.provider : challenger;
+        dispute.status = providerWon ? DisputeStatus.ChallengerWrong : DisputeStatus.ProviderWrong;
+        emit DisputeDecidedByGame(disputeId, gameId, !providerWon, bondRecipient);
+        IJobRegistry.DisputeOutcome outcome =
+            providerWon ? IJobRegistry.DisputeOutcome.ResultStands : IJobRegistry.DisputeOutcome.ProviderWrong;
+        _resolve(dispute, outcome, challenger);
+        token.safeTransfer(bondRecipient, dispute.bond);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -132,6 +196,10 @@ contract Disputes is IDisputes, RangeUpkeep, EIP712 {
         nonReentrant
     {
         Dispute storage dispute = _open(disputeId);
+        // INVARIANT: no verdict counts while the provider may still force a game (a colluding committee could
+        // otherwise settle before the provider's forceGame is included).
+        uint256 forceDeadline = _forceDeadline(dispute);
+        if (block.timestamp < forceDeadline) revert DisputesForcePeriodNotOver(disputeId, forceDeadline);
         // INVARIANT: a verdict counts only strictly before the verdict deadline.
         if (block.timestamp >= dispute.verdictDeadline) {
             revert DisputesVerdictTooLate(disputeId, dispute.verdictDeadline);
@@ -173,6 +241,11 @@ contract Disputes is IDisputes, RangeUpkeep, EIP712 {
     /// @inheritdoc IDisputes
     function disputeCount() external view returns (uint256) {
         return _disputeCount;
+    }
+
+    /// @inheritdoc IDisputes
+    function disputeOfGame(uint256 gameId) external view returns (uint256) {
+        return _disputeOfGame[gameId];
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -224,6 +297,88 @@ contract Disputes is IDisputes, RangeUpkeep, EIP712 {
                 dispute.jobId, IRoundJobRegistry.RoundDisputeOutcome(uint8(outcome)), challenger, dispute.windowRemaining
             );
         }
+    }
+
+    /// @dev Stops job `jobId`'s window and records a dispute of the caller over checkpoint `checkpoint` (effects;
+    /// the registry is a trusted module). A `verdictDeadline` of 0 marks a dispute opened as a game.
+    function _openJobDispute(uint256 jobId, uint64 checkpoint, bytes32 claimedHash, uint40 verdictDeadline)
+        private
+        returns (uint256 disputeId)
+    {
+        if (claimedHash == bytes32(0)) revert DisputesZeroClaimedHash();
+        (address provider, uint32 windowRemaining) = jobRegistry.openDispute(jobId);
+        disputeId = ++_disputeCount;
+        _disputes[disputeId] = Dispute({
+            challenger: msg.sender,
+            verdictDeadline: verdictDeadline,
+            status: DisputeStatus.Open,
+            windowRemaining: windowRemaining,
+            provider: provider,
+            bond: challengeBond,
+            jobId: jobId.toUint64(),
+            checkpointIndex: checkpoint,
+            claimedHash: claimedHash,
+            registry: DisputeRegistry.Jobs,
+            gameId: 0
+        });
+        emit DisputeOpened(disputeId, jobId, msg.sender, checkpoint, claimedHash, challengeBond, verdictDeadline);
+    }
+
+    /// @dev Job `jobId`'s program and the segment ending at its checkpoint `checkpoint` as the machine reads it
+    /// from the program: `range` = [first step, steps] (no steps: no such segment) and the `states` at its ends, both
+    /// checkpoints proven against the result's trace root when the segment exists.
+    function _segment(uint256 jobId, uint64 checkpoint, TraceOpening calldata opening)
+        private
+        view
+        returns (bytes32 program, uint64[2] memory range, bytes32[2] memory states)
+    {
+        IJobRegistry.Job memory job = jobRegistry.getJob(jobId);
+        program = job.program;
+        if (program == bytes32(0)) revert DisputesNoProgram(jobId);
+        (range[0], range[1], states[0], states[1]) =
+            game.machine().segment(program, checkpoint, opening.hashBefore, opening.hashAfter, opening.program);
+        if (range[1] == 0) return (program, range, states);
+        // Checkpoint 0 is the program's own; any later one must be the provider's, as its trace root commits it.
+        if (checkpoint > 1) _requireLeaf(jobId, job.traceRoot, checkpoint - 1, opening.hashBefore, opening.proofBefore);
+        _requireLeaf(jobId, job.traceRoot, checkpoint, opening.hashAfter, opening.proofAfter);
+    }
+
+    /// @dev Reverts unless (`checkpoint`, `checkpointHash`) is a leaf of `traceRoot`, an OpenZeppelin
+    /// StandardMerkleTree of (uint256 index, bytes32 hash) leaves (docs/training.md §8).
+    function _requireLeaf(
+        uint256 jobId,
+        bytes32 traceRoot,
+        uint64 checkpoint,
+        bytes32 checkpointHash,
+        bytes32[] calldata proof
+    ) private pure {
+        bytes32 leaf = keccak256(bytes.concat(keccak256(abi.encode(uint256(checkpoint), checkpointHash))));
+        if (!MerkleProof.verifyCalldata(proof, traceRoot, leaf)) {
+            revert DisputesCheckpointNotInTrace(jobId, checkpoint, checkpointHash);
+        }
+    }
+
+    /// @dev Hands `dispute` to a new game of `program` between its provider and challenger over `range` = [first
+    /// step, steps] from `states` = [before, after]. The game contract is this contract's own (trusted) creation.
+    function _startGame(
+        uint256 disputeId,
+        Dispute storage dispute,
+        bytes32 program,
+        uint64[2] memory range,
+        bytes32[2] memory states,
+        bool forced
+    ) private {
+        uint256 gameId =
+            game.open(dispute.provider, dispute.challenger, program, range[0], range[1], states[0], states[1]);
+        dispute.status = DisputeStatus.InGame;
+        dispute.gameId = gameId.toUint64();
+        _disputeOfGame[gameId] = disputeId;
+        emit DisputeGameStarted(disputeId, gameId, dispute.checkpointIndex, forced);
+    }
+
+    /// @dev The end of the period in which `dispute`'s provider may force a game: `forcePeriod` after the challenge.
+    function _forceDeadline(Dispute storage dispute) private view returns (uint256) {
+        return uint256(dispute.verdictDeadline) - verdictPeriod + forcePeriod;
     }
 
     function _open(uint256 disputeId) private view returns (Dispute storage dispute) {

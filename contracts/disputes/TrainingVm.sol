@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.37;
 
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {IGameMachine} from "../interfaces/IGameMachine.sol";
 import {SoftFloat} from "../libraries/SoftFloat.sol";
 
@@ -14,7 +15,8 @@ import {SoftFloat} from "../libraries/SoftFloat.sol";
 /// word's path recomputed. Memory words are 32 bytes; binary32 and binary64 values are little-endian inside them,
 /// as the checkpoint file stores them.
 contract TrainingVm is IGameMachine {
-    /// @notice What a job's program commits to: its data, its operators, its trees and its hyper-parameters.
+    /// @notice What a job's program commits to: its data, its operators, its trees, its hyper-parameters and its
+    /// checkpoint schedule.
     /// @dev Hyper-parameters are the binary64 bits of their binary32 values.
     struct VmJob {
         bytes32 dataRoot;
@@ -39,6 +41,9 @@ contract TrainingVm is IGameMachine {
         uint64 beta1;
         uint64 beta2;
         uint64 epsilon;
+        bytes32 initialRoot; // checkpoint 0: the model's parameters and zero optimizer state at step 0
+        uint32 checkpointInterval; // steps between checkpoints (docs/training.md §8)
+        uint64 totalSteps; // the job's last checkpoint is at this step
     }
 
     /// @notice An operator: its kind (docs/training-vm.md §4) and its fields, ABI-encoded per kind.
@@ -175,6 +180,26 @@ contract TrainingVm is IGameMachine {
     error TrainingVmUnknownOperator(uint8 kind);
     /// @notice The level is not 1 (operators) or 2 (instructions).
     error TrainingVmUnknownLevel(uint8 level);
+
+    /// @inheritdoc IGameMachine
+    /// @dev Witness: `abi.encode(VmJob)`. Checkpoint `i` is at step `min(i · checkpointInterval, totalSteps)`; the last
+    /// one is the first at `totalSteps` (docs/training.md §8). At a checkpoint the scratch is empty and `acc` is 0.
+    function segment(bytes32 program, uint64 checkpoint, bytes32 hashBefore, bytes32 hashAfter, bytes calldata witness)
+        external
+        pure
+        returns (uint64 firstStep, uint64 steps, bytes32 stateBefore, bytes32 stateAfter)
+    {
+        VmJob memory job = abi.decode(witness, (VmJob));
+        _checkProgram(program, job);
+        uint256 interval = job.checkpointInterval;
+        // Checkpoint i − 1 is before the last one iff (i − 1)·interval < totalSteps.
+        if (checkpoint == 0 || interval == 0 || (checkpoint - 1) * interval >= job.totalSteps) return (0, 0, 0, 0);
+        firstStep = uint64((checkpoint - 1) * interval);
+        steps = uint64(Math.min(checkpoint * interval, job.totalSteps)) - firstStep;
+        bytes32 scratch = emptyRoot(job.scratchDepth);
+        stateBefore = commitment(checkpoint == 1 ? job.initialRoot : hashBefore, scratch, 0);
+        stateAfter = commitment(hashAfter, scratch, 0);
+    }
 
     /// @inheritdoc IGameMachine
     /// @dev Level 1: witness `abi.encode(VmJob)`; level 2: `abi.encode(VmJob, Operator, bytes32[] operatorProof)`.

@@ -146,6 +146,9 @@ interface IBisectionGame {
     /// @notice Game `gameId` as stored (phase None if unknown).
     function getGame(uint256 gameId) external view returns (Game memory);
 
+    /// @notice Number of games opened; ids run from 1 to this.
+    function gameCount() external view returns (uint256);
+
     /// @notice The machine every game executes its last instruction on.
     function machine() external view returns (IGameMachine);
 }

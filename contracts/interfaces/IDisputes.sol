@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {IBisectionGame} from "./IBisectionGame.sol";
+import {IGameReferee} from "./IGameReferee.sol";
+
 /// @title IDisputes
 /// @notice Challenges of submitted training results. A challenger posts a bond naming the first
 /// checkpoint it believes wrong and the hash it computed; a VRF-drawn validator committee
@@ -14,7 +17,12 @@ pragma solidity ^0.8.24;
 /// unlocks unslashed and the bond returns. No party to the dispute can keep a challenge from opening.
 /// Distributed jobs (RoundJobRegistry) are challenged the same way, one round at a time ({challengeRound}):
 /// the accused is a slot's provider or the round's aggregator, and the registry settles the outcome.
-interface IDisputes {
+///
+/// A job that commits a training-VM program can instead be disputed by a two-party bisection game
+/// (docs/dispute-game.md) that needs no committee: the challenger opens one ({challengeByGame}), or the provider
+/// turns a committee dispute into one within `forcePeriod` ({forceGame}); no verdict counts before `forcePeriod`
+/// has passed. The game's winner takes the challenge bond, which is the game's move 0.
+interface IDisputes is IGameReferee {
     /// @notice Where a dispute is.
     enum DisputeStatus {
         None, // no such dispute
@@ -22,7 +30,8 @@ interface IDisputes {
         ProviderWrong, // verdict: the provider's checkpoint was wrong (terminal)
         ChallengerWrong, // verdict: the provider's checkpoint was right (terminal)
         Expired, // committee drawn, no verdict in time; the window resumed (terminal)
-        NoCommittee // no committee able to judge was drawn in time; the job failed unpaid, unslashed (terminal)
+        NoCommittee, // no committee able to judge was drawn in time; the job failed unpaid, unslashed (terminal)
+        InGame // decided by the bisection game `gameId`, and by nothing else
     }
 
     /// @notice Which registry a dispute's job lives in.
@@ -34,7 +43,7 @@ interface IDisputes {
     /// @notice A dispute as stored, in five slots. Fields keep their order for the keepers that decode it.
     struct Dispute {
         address challenger;
-        uint40 verdictDeadline;
+        uint40 verdictDeadline; // committee disputes; 0 for a dispute opened as a game
         DisputeStatus status;
         uint32 windowRemaining; // challenge window left when the dispute opened
         address provider; // the accused: the job's provider, a round's slot provider or its aggregator
@@ -43,6 +52,19 @@ interface IDisputes {
         uint64 checkpointIndex; // Jobs: the first checkpoint disputed; RoundJobs: round << 8 | slot (255: aggregate)
         bytes32 claimedHash; // the hash the challenger computed
         DisputeRegistry registry; // which registry `jobId` lives in
+        uint64 gameId; // the bisection game deciding it (0: none)
+    }
+
+    /// @notice The two checkpoints of the provider's trace a game starts from: leaves `checkpoint − 1` (`hashBefore`;
+    /// not read for checkpoint 1, whose predecessor is the program's initial checkpoint) and `checkpoint`
+    /// (`hashAfter`) of the job's `traceRoot` (docs/training.md §8), with their Merkle proofs, and the preimage of
+    /// the job's program that the game's machine reads the checkpoint schedule from.
+    struct TraceOpening {
+        bytes32 hashBefore;
+        bytes32[] proofBefore;
+        bytes32 hashAfter;
+        bytes32[] proofAfter;
+        bytes program;
     }
 
     /// @notice Thrown when dispute `disputeId` does not exist.
@@ -60,6 +82,26 @@ interface IDisputes {
     /// @notice Thrown when the verdict period `verdictPeriod` is not shorter than the committee's `exitDelay`:
     /// a validator drawn for a dispute could then leave, with its stake, before the dispute ends.
     error DisputesVerdictPeriodNotBelowExitDelay(uint256 verdictPeriod, uint256 exitDelay);
+    /// @notice Thrown when the force period `forcePeriod` is not shorter than the verdict period `verdictPeriod`.
+    error DisputesForcePeriodNotBelowVerdictPeriod(uint256 forcePeriod, uint256 verdictPeriod);
+    /// @notice Thrown when a verdict for dispute `disputeId` arrives before `forceDeadline`, while its provider may
+    /// still turn it into a game.
+    error DisputesForcePeriodNotOver(uint256 disputeId, uint256 forceDeadline);
+    /// @notice Thrown when dispute `disputeId` is turned into a game at or after `forceDeadline`.
+    error DisputesForcePeriodOver(uint256 disputeId, uint256 forceDeadline);
+    /// @notice Thrown when `caller`, not the accused `provider`, turns dispute `disputeId` into a game.
+    error DisputesOnlyProvider(uint256 disputeId, address caller, address provider);
+    /// @notice Thrown when dispute `disputeId` cannot become a game: it is about a distributed job's round.
+    error DisputesNotGameable(uint256 disputeId);
+    /// @notice Thrown when job `jobId` committed no training-VM program, so no game can replay it.
+    error DisputesNoProgram(uint256 jobId);
+    /// @notice Thrown when a game is asked for checkpoint `checkpoint` of job `jobId`, which is 0 or past the last
+    /// checkpoint of the job's schedule: no segment ends there.
+    error DisputesNoSegment(uint256 jobId, uint256 checkpoint);
+    /// @notice Thrown when the hash of checkpoint `checkpoint` is not leaf `checkpoint` of job `jobId`'s trace root.
+    error DisputesCheckpointNotInTrace(uint256 jobId, uint256 checkpoint, bytes32 checkpointHash);
+    /// @notice Thrown when `caller`, not the game contract, reports a game's end.
+    error DisputesOnlyGame(address caller);
 
     /// @notice Emitted when `challenger` disputes job `jobId`'s checkpoint `checkpointIndex`, claiming `claimedHash`.
     event DisputeOpened(
@@ -92,10 +134,37 @@ interface IDisputes {
     /// to the challenger, the job failed with the consumer refunded and the provider's stake unlocked unslashed.
     event DisputeNoCommittee(uint256 indexed disputeId);
 
+    /// @notice Emitted when dispute `disputeId` is handed to bisection game `gameId` over checkpoint `checkpoint`'s
+    /// segment: opened so by the challenger (`forced` false) or forced by the provider.
+    event DisputeGameStarted(uint256 indexed disputeId, uint256 indexed gameId, uint256 checkpoint, bool forced);
+    /// @notice Emitted when game `gameId` decided dispute `disputeId`; the bond went to `bondRecipient`, the winner.
+    event DisputeDecidedByGame(uint256 indexed disputeId, uint256 indexed gameId, bool providerWrong, address indexed bondRecipient);
+    /// @notice Emitted when the provider forced a game over dispute `disputeId`, whose checkpoint `checkpoint` ends no
+    /// segment of the job's schedule: there is nothing to replay, the result stands and the bond went to the provider.
+    event DisputeDismissed(uint256 indexed disputeId, uint256 checkpoint);
+
     /// @notice Opens a dispute on job `jobId`'s result, pulling the bond from the caller.
     /// @dev Requirements: the job is Submitted and inside its window; `claimedHash` != 0; the caller approved
     /// the bond. Nothing about the validator set or the VRF subscription can make it revert. Emits {DisputeOpened}.
     function challenge(uint256 jobId, uint64 checkpointIndex, bytes32 claimedHash) external returns (uint256 disputeId);
+
+    /// @notice Opens a dispute on checkpoint `checkpoint` of job `jobId`'s result decided by a bisection game between
+    /// the provider and the caller, no committee involved, pulling the bond (the game's move 0) from the caller.
+    /// @param opening The provider's checkpoints `checkpoint − 1` and `checkpoint`, proven against the result's trace
+    /// root, and the program's preimage.
+    /// @dev Requirements: as {challenge}; the job committed a program; `checkpoint` ends a segment of its schedule;
+    /// both leaves in the trace. Emits {DisputeOpened} and {DisputeGameStarted}.
+    function challengeByGame(uint256 jobId, uint64 checkpoint, bytes32 claimedHash, TraceOpening calldata opening)
+        external
+        returns (uint256 disputeId);
+
+    /// @notice The accused provider turns committee dispute `disputeId` into a bisection game over the checkpoint the
+    /// challenger named, so that no committee majority decides it. If that checkpoint ends no segment of the job's
+    /// schedule, the dispute is dismissed at once (the result stands, the bond goes to the provider).
+    /// @dev Requirements: Open; about a JobRegistry job that committed a program; the caller is the accused; before
+    /// `forcePeriod` has passed since the challenge; both leaves in the trace. Emits {DisputeGameStarted} or
+    /// {DisputeDismissed}.
+    function forceGame(uint256 disputeId, TraceOpening calldata opening) external;
 
     /// @notice Opens a dispute on slot `slot`'s update (255: the aggregate) of round `round` of distributed job
     /// `jobId` (RoundJobRegistry), pulling the bond from the caller. The verdict's `providerWrong` means the
@@ -111,8 +180,8 @@ interface IDisputes {
     /// @param providerWrong The verdict: true if the provider's checkpoint was wrong.
     /// @param signerBitmap Bit i set ⇔ committee member i signed.
     /// @param signatures EIP-712 signatures of `Verdict(disputeId, providerWrong)`, in position order.
-    /// @dev Requirements: Open; before the verdict deadline; >= threshold valid member signatures.
-    /// Emits {DisputeSettled}.
+    /// @dev Requirements: Open; `forcePeriod` passed since the challenge; before the verdict deadline; >= threshold
+    /// valid member signatures. Emits {DisputeSettled}.
     function settle(uint256 disputeId, bool providerWrong, uint256 signerBitmap, bytes[] calldata signatures) external;
 
     /// @notice Ends dispute `disputeId` after its verdict deadline, bond refunded. If a committee of at least
@@ -129,4 +198,13 @@ interface IDisputes {
 
     /// @notice Number of disputes opened; ids run from 1 to this.
     function disputeCount() external view returns (uint256);
+
+    /// @notice The bisection game contract this Disputes opens games in (deployed by its constructor).
+    function game() external view returns (IBisectionGame);
+
+    /// @notice Seconds from a committee challenge during which its provider may force a game and no verdict counts.
+    function forcePeriod() external view returns (uint32);
+
+    /// @notice The dispute game `gameId` decides (0 if none).
+    function disputeOfGame(uint256 gameId) external view returns (uint256);
 }

@@ -6,6 +6,21 @@ pragma solidity ^0.8.24;
 /// level above, and what one instruction does to a state commitment (docs/dispute-game.md §2, §6).
 /// @dev Both functions are views: a game's outcome depends only on the commitments and the witnesses given.
 interface IGameMachine {
+    /// @notice The training segment a dispute over checkpoint `checkpoint` of a job's trace covers: the steps from
+    /// checkpoint `checkpoint − 1` to checkpoint `checkpoint` in the program's checkpoint schedule, and the state
+    /// commitments at both ends for the checkpoints whose hashes are `hashBefore` and `hashAfter`. Checkpoint 0 is
+    /// the program's own initial checkpoint, so for `checkpoint` 1 `hashBefore` is not read.
+    /// @param witness Whatever proves the schedule against `program` (e.g. the program's preimage).
+    /// @return firstStep The step of checkpoint `checkpoint − 1`.
+    /// @return steps The steps of the segment; 0 when `checkpoint` is 0 or past the schedule's last checkpoint (there
+    /// is no such segment, and the other values are 0).
+    /// @return stateBefore The state commitment at `firstStep`.
+    /// @return stateAfter The state commitment of checkpoint `checkpoint` as `hashAfter` claims it.
+    function segment(bytes32 program, uint64 checkpoint, bytes32 hashBefore, bytes32 hashAfter, bytes calldata witness)
+        external
+        view
+        returns (uint64 firstStep, uint64 steps, bytes32 stateBefore, bytes32 stateAfter);
+
     /// @notice The number of units of level `level` (1 or 2) inside the unit of level `level − 1` that `path` names.
     /// @param program The job's program root: what the machine runs.
     /// @param level The level being entered: 1 (operators of step `path[0]`) or 2 (instructions of operator

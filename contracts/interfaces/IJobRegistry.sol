@@ -43,6 +43,9 @@ interface IJobRegistry {
     /// @param biddingPeriod Seconds the auction stays open (again after each reopening).
     /// @param executionPeriod Seconds the winner has, from settlement, to submit a result.
     /// @param challengeWindow Seconds a submitted result stays open to challenge (0 < challengeWindow <= maxChallengeWindow).
+    /// @param program The program hash of the job on the training VM (docs/training-vm.md §5), which a dispute game
+    /// replays; providers bid only if it is the hash they compute from the spec, the model and the data. Zero: the
+    /// job's results can be disputed through a committee only.
     struct Order {
         uint64 datasetId;
         bytes32 specDigest;
@@ -51,11 +54,12 @@ interface IJobRegistry {
         uint32 biddingPeriod;
         uint32 executionPeriod;
         uint32 challengeWindow;
+        bytes32 program;
     }
 
-    /// @notice A job as stored, in seven slots: [consumer, deadline, status, challengeWindow],
+    /// @notice A job as stored, in eight slots: [consumer, deadline, status, challengeWindow],
     /// [provider, price], [reward, minStake, biddingPeriod, executionPeriod], [datasetId, metric],
-    /// specDigest, weightsDigest, traceRoot.
+    /// specDigest, weightsDigest, traceRoot, program.
     struct Job {
         address consumer;
         uint40 deadline;
@@ -72,6 +76,7 @@ interface IJobRegistry {
         bytes32 specDigest;
         bytes32 weightsDigest; // SHA-256 digest of the trained ONNX weights file
         bytes32 traceRoot; // Merkle root of the checkpoint hashes
+        bytes32 program; // the training VM program a dispute game replays (0: committee disputes only)
     }
 
     /// @notice A due upkeep action found by `checkUpkeep`.

@@ -271,6 +271,7 @@ contract JobRegistry is IJobRegistry, RangeUpkeep, AccessControl {
         job.executionPeriod = order.executionPeriod;
         job.datasetId = order.datasetId;
         job.specDigest = order.specDigest;
+        job.program = order.program;
         emit JobPosted(jobId, msg.sender, order, biddingDeadline);
         token.safeTransferFrom(msg.sender, address(this), order.reward);
     }

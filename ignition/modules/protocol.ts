@@ -23,11 +23,16 @@ export const TIMING_DEFAULTS = {
   verdictPeriod: 24n * 3600n,
   /** A validator's exit to its release; must exceed verdictPeriod (Disputes' constructor checks). */
   validatorExitDelay: 2n * 24n * 3600n,
+  /** A provider's time to turn a committee dispute into a game; below verdictPeriod, above the censorship bound. */
+  forcePeriod: 12n * 3600n,
+  /** Each side's time for all its moves in a game; above the censorship bound (docs/dispute-game.md §3). */
+  clockBudget: 2n * 24n * 3600n,
 } as const;
 
 /**
  * Deploys and wires the protocol's contracts inside an Ignition module: a `TimelockController`
- * (governance), StakeManager, JobRegistry, RoundJobRegistry, ValidatorCommittee, Disputes (serving both registries), DatasetRegistry, StorageProofs.
+ * (governance), StakeManager, JobRegistry, RoundJobRegistry, ValidatorCommittee, TrainingVm, Disputes (serving both registries; it
+ * deploys its own BisectionGame over TrainingVm), DatasetRegistry, StorageProofs.
  * Every module role goes to a contract and DatasetRegistry's acceptance listener is StorageProofs;
  * `storageProofVerifier` is registered as version 1; then StorageProofs' VERIFIER_ADMIN_ROLE moves to
  * the timelock and the deployer renounces every role it held, so no account can move escrow, stake or
@@ -127,14 +132,20 @@ export function deployProtocol(
     m.getParameter("maxRounds", 1_000n),
     deployer,
   ]);
-  // One Disputes for both registries: ValidatorCommittee keys committees by dispute id.
+  // One Disputes for both registries: ValidatorCommittee keys committees by dispute id. Its constructor deploys the
+  // BisectionGame whose referee it is, so no account wires the two.
+  const trainingVm = m.contract("TrainingVm");
   const disputes = m.contract("Disputes", [
     jobRegistry,
     roundJobRegistry,
     committee,
     m.getParameter("challengeBond", 100n * 10n ** 18n),
     m.getParameter("verdictPeriod", TIMING_DEFAULTS.verdictPeriod),
+    trainingVm,
+    m.getParameter("clockBudget", TIMING_DEFAULTS.clockBudget),
+    m.getParameter("forcePeriod", TIMING_DEFAULTS.forcePeriod),
   ]);
+  const bisectionGame = m.contractAt("BisectionGame", m.staticCall(disputes, "game", []));
 
   const moduleRole = m.staticCall(stakeManager, "MODULE_ROLE", []);
   const adminRole = m.staticCall(stakeManager, "DEFAULT_ADMIN_ROLE", []);
@@ -168,5 +179,5 @@ export function deployProtocol(
   ] as const) {
     m.call(contract, "renounceRole", [adminRole, deployer], { id: `renounceAdmin${name}`, after: grants });
   }
-  return { governance, stakeManager, jobRegistry, roundJobRegistry, committee, disputes, datasetRegistry, storageProofs };
+  return { governance, stakeManager, jobRegistry, roundJobRegistry, committee, disputes, bisectionGame, trainingVm, datasetRegistry, storageProofs };
 }

@@ -1,6 +1,15 @@
 import { BigInt } from "@graphprotocol/graph-ts";
-import { DisputeExpired, DisputeNoCommittee, DisputeOpened, DisputeSettled, RoundDisputeOpened } from "../generated/Disputes/Disputes";
-import { Challenge, Dispute, DisputeExpiry, NoCommitteeExpiry, RoundChallenge, Verdict } from "../generated/schema";
+import {
+  DisputeDecidedByGame,
+  DisputeDismissed,
+  DisputeExpired,
+  DisputeGameStarted,
+  DisputeNoCommittee,
+  DisputeOpened,
+  DisputeSettled,
+  RoundDisputeOpened,
+} from "../generated/Disputes/Disputes";
+import { Challenge, Dismissal, Dispute, DisputeExpiry, GameDecision, GameStart, Job, NoCommitteeExpiry, RoundChallenge, Verdict } from "../generated/schema";
 import { eventId, pairId, stamped } from "./history";
 
 function loadDispute(disputeId: BigInt): Dispute {
@@ -86,4 +95,44 @@ export function handleDisputeNoCommittee(event: DisputeNoCommittee): void {
   let expiry = stamped(new NoCommitteeExpiry(eventId(event)), event);
   expiry.dispute = dispute.id;
   expiry.save();
+}
+
+export function handleDisputeGameStarted(event: DisputeGameStarted): void {
+  let dispute = loadDispute(event.params.disputeId);
+  dispute.status = "InGame";
+  dispute.gameId = event.params.gameId;
+  dispute.save();
+  let start = stamped(new GameStart(eventId(event)), event);
+  start.dispute = dispute.id;
+  start.gameId = event.params.gameId;
+  start.checkpointIndex = event.params.checkpoint;
+  start.forced = event.params.forced;
+  start.save();
+}
+
+export function handleDisputeDecidedByGame(event: DisputeDecidedByGame): void {
+  let dispute = loadDispute(event.params.disputeId);
+  dispute.status = event.params.providerWrong ? "ProviderWrong" : "ChallengerWrong";
+  dispute.providerWrong = event.params.providerWrong;
+  dispute.bondRecipient = event.params.bondRecipient;
+  dispute.save();
+  let decision = stamped(new GameDecision(eventId(event)), event);
+  decision.dispute = dispute.id;
+  decision.gameId = event.params.gameId;
+  decision.providerWrong = event.params.providerWrong;
+  decision.bondRecipient = event.params.bondRecipient;
+  decision.save();
+}
+
+export function handleDisputeDismissed(event: DisputeDismissed): void {
+  let dispute = loadDispute(event.params.disputeId);
+  dispute.status = "ChallengerWrong";
+  dispute.providerWrong = false;
+  // Only a single-provider job's provider can force a game, and the bond went to it.
+  dispute.bondRecipient = Job.load(dispute.job!)!.provider;
+  dispute.save();
+  let dismissal = stamped(new Dismissal(eventId(event)), event);
+  dismissal.dispute = dispute.id;
+  dismissal.checkpointIndex = event.params.checkpoint;
+  dismissal.save();
 }

@@ -36,6 +36,7 @@ export function handleJobPosted(event: JobPosted): void {
   job.consumer = event.params.consumer;
   job.dataset = order.datasetId.toString();
   job.specDigest = order.specDigest;
+  job.program = order.program;
   job.reward = order.reward;
   job.minStake = order.minStake;
   job.biddingPeriod = order.biddingPeriod;

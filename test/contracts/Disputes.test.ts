@@ -19,6 +19,9 @@ const VALIDATOR_STAKE = parseEther("1000");
 const VERDICT_PERIOD = 24n * 3600n;
 /** ValidatorCommittee's exit delay in the local Ignition module (default `validatorExitDelay`). */
 const EXIT_DELAY = 2n * 24n * 3600n;
+/** Disputes' force period and a game side's clock in the local Ignition module (defaults). */
+const FORCE_PERIOD = 12n * 3600n;
+const CLOCK_BUDGET = 2n * 24n * 3600n;
 
 type Wallet = Protocol["consumer"];
 
@@ -52,10 +55,11 @@ async function memberWalletsOf(p: Protocol, disputeId: bigint, wallets: readonly
   return members.map((m) => byAddress.get(m.toLowerCase())!);
 }
 
-/** Dispute 1 with its committee drawn. */
+/** Dispute 1 with its committee drawn and its force period over (verdicts count from then on). */
 async function withCommittee() {
   const p = await withOpenDispute();
   await drawCommittee(p, p.disputeId);
+  await networkHelpers.time.increase(FORCE_PERIOD);
   return { ...p, memberWallets: await memberWalletsOf(p, p.disputeId) };
 }
 
@@ -402,6 +406,7 @@ describe("Disputes", () => {
       assert.ok(!members.includes(provider), "the provider left before the request");
       const q = { ...p, disputeId, memberWallets: await memberWalletsOf(p, disputeId) };
       const { bitmap, signatures } = await verdict(q, true, [0, 2, 4, 6, 7]);
+      await networkHelpers.time.increase(FORCE_PERIOD);
       await viem.assertions.emitWithArgs(p.disputes.write.settle([disputeId, true, bitmap, signatures]), p.disputes, "DisputeSettled", [
         disputeId,
         true,
@@ -440,6 +445,7 @@ describe("Disputes", () => {
       assert.equal(memberWallets.length, 9, "all nine were validators at the request");
       const q = { ...p, disputeId: 1n, memberWallets };
       const { bitmap, signatures } = await verdict(q, false, [0, 1, 2, 3, 4]);
+      await networkHelpers.time.increase(FORCE_PERIOD);
       await p.disputes.write.settle([1n, false, bitmap, signatures]);
       assert.equal((await p.disputes.read.getDispute([1n])).status, DisputeStatus.ChallengerWrong);
       await networkHelpers.time.increase(VERDICT_PERIOD);
@@ -488,6 +494,7 @@ describe("Disputes", () => {
       await viem.assertions.emitWithArgs(challenge, p.committee, "CommitteeRequestFailed", [1n]);
       assert.equal((await p.jobRegistry.read.getJob([p.jobId])).status, JobStatus.Disputed);
       assert.equal((await p.committee.read.requestOf([1n])).status, 2, "RequestFailed");
+      await networkHelpers.time.increase(FORCE_PERIOD);
       await viem.assertions.revertWithCustomErrorWithArgs(p.disputes.write.settle([1n, true, 31n, []]), p.committee, "ValidatorCommitteeNotDrawn", [1n]);
       await assertEndsWithoutCommittee(p);
     });
@@ -631,8 +638,16 @@ describe("Disputes", () => {
       assert.equal((await p.disputes.read.getDispute([p.disputeId])).status, DisputeStatus.Open);
     });
 
-    it("rejects a verdict before the draw, a late verdict, a replay and an unknown dispute", async () => {
+    it("rejects a verdict within the force period, before the draw, a late verdict, a replay and an unknown dispute", async () => {
       const early = await networkHelpers.loadFixture(withOpenDispute);
+      const opened = BigInt((await early.disputes.read.getDispute([early.disputeId])).verdictDeadline) - VERDICT_PERIOD;
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        early.disputes.write.settle([early.disputeId, true, 31n, []]),
+        early.disputes,
+        "DisputesForcePeriodNotOver",
+        [early.disputeId, opened + FORCE_PERIOD],
+      );
+      await networkHelpers.time.increaseTo(opened + FORCE_PERIOD);
       await viem.assertions.revertWithCustomErrorWithArgs(
         early.disputes.write.settle([early.disputeId, true, 31n, []]),
         early.committee,
@@ -710,13 +725,13 @@ describe("Disputes", () => {
 
   it("rejects invalid constructor parameters by name", async () => {
     const p = await networkHelpers.loadFixture(withSubmittedJob);
-    const [jobs, rounds] = [p.jobRegistry.address, p.roundJobRegistry.address];
+    const [jobs, rounds, vm] = [p.jobRegistry.address, p.roundJobRegistry.address, p.trainingVm.address];
     const cases = [
-      ["jobRegistry", [zeroAddress, rounds, p.committee.address, BOND, 1]],
-      ["roundJobRegistry", [jobs, zeroAddress, p.committee.address, BOND, 1]],
-      ["committee", [jobs, rounds, zeroAddress, BOND, 1]],
-      ["challengeBond", [jobs, rounds, p.committee.address, 0n, 1]],
-      ["verdictPeriod", [jobs, rounds, p.committee.address, BOND, 0]],
+      ["jobRegistry", [zeroAddress, rounds, p.committee.address, BOND, 2, vm, 1n, 1]],
+      ["roundJobRegistry", [jobs, zeroAddress, p.committee.address, BOND, 2, vm, 1n, 1]],
+      ["committee", [jobs, rounds, zeroAddress, BOND, 2, vm, 1n, 1]],
+      ["challengeBond", [jobs, rounds, p.committee.address, 0n, 2, vm, 1n, 1]],
+      ["verdictPeriod", [jobs, rounds, p.committee.address, BOND, 0, vm, 1n, 1]],
     ] as const;
     for (const [name, args] of cases) {
       await viem.assertions.revertWithCustomErrorWithArgs(
@@ -733,12 +748,31 @@ describe("Disputes", () => {
     assert.equal(BigInt(await p.committee.read.exitDelay()), EXIT_DELAY);
     for (const verdictPeriod of [EXIT_DELAY, EXIT_DELAY + 1n]) {
       await viem.assertions.revertWithCustomErrorWithArgs(
-        viem.deployContract("Disputes", [p.jobRegistry.address, p.roundJobRegistry.address, p.committee.address, BOND, Number(verdictPeriod)]),
+        viem.deployContract("Disputes", [p.jobRegistry.address, p.roundJobRegistry.address, p.committee.address, BOND, Number(verdictPeriod), p.trainingVm.address, CLOCK_BUDGET, 1]),
         p.disputes,
         "DisputesVerdictPeriodNotBelowExitDelay",
         [verdictPeriod, EXIT_DELAY],
       );
     }
-    await viem.deployContract("Disputes", [p.jobRegistry.address, p.roundJobRegistry.address, p.committee.address, BOND, Number(EXIT_DELAY - 1n)]);
+    await viem.deployContract("Disputes", [p.jobRegistry.address, p.roundJobRegistry.address, p.committee.address, BOND, Number(EXIT_DELAY - 1n), p.trainingVm.address, CLOCK_BUDGET, 1]);
+  });
+
+  it("rejects a force period of 0 or not shorter than the verdict period, and passes the game's parameters on", async () => {
+    const p = await networkHelpers.loadFixture(withSubmittedJob);
+    const deploy = (forcePeriod: number, clockBudget = CLOCK_BUDGET, machine: Address = p.trainingVm.address) =>
+      viem.deployContract("Disputes", [p.jobRegistry.address, p.roundJobRegistry.address, p.committee.address, BOND, 100, machine, clockBudget, forcePeriod]);
+    for (const forcePeriod of [0, 100, 101]) {
+      await viem.assertions.revertWithCustomErrorWithArgs(deploy(forcePeriod), p.disputes, "DisputesForcePeriodNotBelowVerdictPeriod", [BigInt(forcePeriod), 100n]);
+    }
+    // The game Disputes deploys checks its own parameters (docs/dispute-game.md §3).
+    await viem.assertions.revertWithCustomErrorWithArgs(deploy(99, 0n), p.bisectionGame, "GameInvalidParameter", ["clockBudget"]);
+    await viem.assertions.revertWithCustomErrorWithArgs(deploy(99, CLOCK_BUDGET, zeroAddress), p.bisectionGame, "GameInvalidParameter", ["machine"]);
+    const disputes = await deploy(99);
+    const game = await viem.getContractAt("BisectionGame", await disputes.read.game());
+    assert.deepEqual(
+      [await game.read.referee(), await game.read.machine(), await game.read.moveBond(), await game.read.clockBudget(), await game.read.token()],
+      [getAddress(disputes.address), getAddress(p.trainingVm.address), BOND, CLOCK_BUDGET, getAddress(p.token.address)],
+    );
+    assert.equal(await disputes.read.forcePeriod(), 99);
   });
 });

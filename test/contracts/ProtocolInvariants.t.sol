@@ -15,6 +15,7 @@ import {StorageProofs} from "../../contracts/proofs/StorageProofs.sol";
 import {IDatasetRegistry} from "../../contracts/interfaces/IDatasetRegistry.sol";
 import {IStorageProofs} from "../../contracts/interfaces/IStorageProofs.sol";
 import {IJobRegistry} from "../../contracts/interfaces/IJobRegistry.sol";
+import {IBisectionGame} from "../../contracts/interfaces/IBisectionGame.sol";
 import {IDisputes} from "../../contracts/interfaces/IDisputes.sol";
 import {IStakeManager} from "../../contracts/interfaces/IStakeManager.sol";
 import {IValidatorCommittee} from "../../contracts/interfaces/IValidatorCommittee.sol";
@@ -148,8 +149,12 @@ contract ProtocolHandler is StorageAuditActions {
     JobRegistry internal immutable jobRegistry;
     ValidatorCommittee internal immutable committee;
     Disputes internal immutable disputes;
+    IBisectionGame internal immutable game;
     VRFCoordinatorV2_5Mock internal immutable vrf;
     address internal immutable treasury;
+    /// @notice The stand-in machine's (HashChainMachine) program of the jobs that may be disputed by a game.
+    uint64 internal constant GAME_LAST_CHECKPOINT = 3;
+    bytes32 internal constant GAME_PROGRAM = keccak256(abi.encode(GAME_LAST_CHECKPOINT));
     uint16 internal immutable shareBps;
 
     address[] public actors;
@@ -206,6 +211,7 @@ contract ProtocolHandler is StorageAuditActions {
         jobRegistry = jobRegistry_;
         committee = committee_;
         disputes = disputes_;
+        game = disputes_.game();
         vrf = vrf_;
         token = IERC20(stakeManager_.stakeToken());
         treasury = stakeManager_.treasury();
@@ -476,7 +482,9 @@ contract ProtocolHandler is StorageAuditActions {
             minStake: uint96(bound(minStake, 1, 3_000e18)),
             biddingPeriod: uint32(bound(biddingPeriod, 1, 1 days)),
             executionPeriod: uint32(bound(executionPeriod, 1 days, 3 days)),
-            challengeWindow: uint32(bound(window, 1 days, 3 days))
+            challengeWindow: uint32(bound(window, 1 days, 3 days)),
+            // Every other job commits the stand-in machine's program, so disputes may become games.
+            program: reward % 2 == 0 ? GAME_PROGRAM : bytes32(0)
         });
         vm.recordLogs();
         vm.prank(a);
@@ -516,7 +524,7 @@ contract ProtocolHandler is StorageAuditActions {
         jobRegistry.settleAuction(jobId);
         if (thenSubmit && job.provider != address(0)) {
             vm.prank(job.provider);
-            jobRegistry.submitResult(jobId, keccak256(abi.encode("w", jobId)), keccak256(abi.encode("t", jobId)), 9000);
+            jobRegistry.submitResult(jobId, keccak256(abi.encode("w", jobId)), _traceRoot(jobId), 9000);
         }
         _done("settleAuction");
     }
@@ -535,7 +543,7 @@ contract ProtocolHandler is StorageAuditActions {
         if (job.status != IJobRegistry.JobStatus.Assigned || block.timestamp >= job.deadline) return;
         vm.recordLogs();
         vm.prank(job.provider);
-        jobRegistry.submitResult(jobId, keccak256(abi.encode("w", jobId)), keccak256(abi.encode("t", jobId)), metric);
+        jobRegistry.submitResult(jobId, keccak256(abi.encode("w", jobId)), _traceRoot(jobId), metric);
         _done("submitResult");
     }
 
@@ -597,7 +605,10 @@ contract ProtocolHandler is StorageAuditActions {
 
     function settleVerdict(uint256 disputeSeed, bool providerWrong, uint256 mask) public {
         (uint256 disputeId, IDisputes.Dispute memory d) = _dispute(disputeSeed);
-        if (d.status != IDisputes.DisputeStatus.Open || block.timestamp >= d.verdictDeadline) return;
+        if (d.status != IDisputes.DisputeStatus.Open) return;
+        uint256 forceDeadline = uint256(d.verdictDeadline) - disputes.verdictPeriod() + disputes.forcePeriod();
+        if (block.timestamp < forceDeadline) vm.warp(forceDeadline);
+        if (block.timestamp >= d.verdictDeadline) return;
         address[] memory members = committee.committeeOf(disputeId);
         IValidatorCommittee.Config memory c = committee.config();
         if (members.length < c.threshold) return;
@@ -607,6 +618,46 @@ contract ProtocolHandler is StorageAuditActions {
         vm.recordLogs();
         disputes.settle(disputeId, providerWrong, bitmap, signatures);
         _done("settleVerdict");
+    }
+
+    /// @dev A game over checkpoint 1 of a job that commits the stand-in machine's program.
+    function challengeByGame(uint256 jobSeed, uint256 actorSeed) external {
+        (uint256 jobId, IJobRegistry.Job memory job) = _job(jobSeed, IJobRegistry.JobStatus.Submitted);
+        if (job.status != IJobRegistry.JobStatus.Submitted || job.program == bytes32(0) || block.timestamp >= job.deadline) return;
+        address a = _actor(actorSeed);
+        if (a == job.provider || token.balanceOf(a) < disputes.challengeBond()) return;
+        vm.recordLogs();
+        vm.prank(a);
+        disputes.challengeByGame(jobId, 1, keccak256(abi.encode("claim", jobId)), _opening(jobId));
+        _done("challengeByGame");
+    }
+
+    /// @dev The provider forces a game on an open committee dispute of checkpoint 1 (a game), or of one past the
+    /// stand-in schedule's last (dismissed); other checkpoints have no leaf in the one-leaf trace.
+    function forceGame(uint256 disputeSeed) external {
+        (uint256 disputeId, IDisputes.Dispute memory d) = _dispute(disputeSeed);
+        if (d.status != IDisputes.DisputeStatus.Open || d.registry != IDisputes.DisputeRegistry.Jobs) return;
+        if (jobRegistry.getJob(d.jobId).program == bytes32(0)) return;
+        if (d.checkpointIndex != 1 && d.checkpointIndex <= GAME_LAST_CHECKPOINT) return;
+        if (block.timestamp >= uint256(d.verdictDeadline) - disputes.verdictPeriod() + disputes.forcePeriod()) return;
+        vm.recordLogs();
+        vm.prank(d.provider);
+        disputes.forceGame(disputeId, _opening(d.jobId));
+        _done("forceGame");
+    }
+
+    /// @dev Ends an open game on time (no one moves in this campaign, so no move bonds are posted): the side to move,
+    /// the provider at a one-step segment's descent, loses.
+    function timeoutGame(uint256 gameSeed) external {
+        uint256 count = game.gameCount();
+        if (count == 0) return;
+        uint256 gameId = gameSeed % count + 1;
+        IBisectionGame.Game memory g = game.getGame(gameId);
+        if (g.phase == IBisectionGame.Phase.ProviderWon || g.phase == IBisectionGame.Phase.ChallengerWon) return;
+        vm.warp(uint256(g.lastMoveAt) + g.providerClock);
+        vm.recordLogs();
+        game.timeout(gameId);
+        _done("timeoutGame");
     }
 
     function expireDispute(uint256 disputeSeed) external {
@@ -781,12 +832,33 @@ contract ProtocolHandler is StorageAuditActions {
         } else if (topic == IDisputes.DisputeExpired.selector || topic == IDisputes.DisputeNoCommittee.selector) {
             expectedBalance[d.challenger] += d.bond;
             ++ghostDisputeTerminalEvents[disputeId];
+        } else if (topic == IDisputes.DisputeDecidedByGame.selector) {
+            expectedBalance[_addr(log.topics[3])] += d.bond;
+            ++ghostDisputeTerminalEvents[disputeId];
+        } else if (topic == IDisputes.DisputeDismissed.selector) {
+            expectedBalance[d.provider] += d.bond;
+            ++ghostDisputeTerminalEvents[disputeId];
         }
     }
 
     /*//////////////////////////////////////////////////////////////
                                  HELPERS
     //////////////////////////////////////////////////////////////*/
+
+    /// @dev The trace a provider submits: a one-leaf tree whose root is leaf (1, checkpoint 1's hash).
+    function _traceRoot(uint256 jobId) internal pure returns (bytes32) {
+        return keccak256(bytes.concat(keccak256(abi.encode(uint256(1), keccak256(abi.encode("c", jobId))))));
+    }
+
+    function _opening(uint256 jobId) internal pure returns (IDisputes.TraceOpening memory) {
+        return IDisputes.TraceOpening({
+            hashBefore: bytes32(0),
+            proofBefore: new bytes32[](0),
+            hashAfter: keccak256(abi.encode("c", jobId)),
+            proofAfter: new bytes32[](0),
+            program: abi.encode(GAME_LAST_CHECKPOINT)
+        });
+    }
 
     function _actor(uint256 seed) internal view returns (address) {
         return actors[seed % actors.length];
@@ -899,7 +971,7 @@ contract ProtocolInvariantsTest is ProtocolBase {
     function _openBonds() internal view returns (uint256 total) {
         for (uint256 id = 1; id <= disputes.disputeCount(); ++id) {
             IDisputes.Dispute memory d = disputes.getDispute(id);
-            if (d.status == IDisputes.DisputeStatus.Open) total += d.bond;
+            if (d.status == IDisputes.DisputeStatus.Open || d.status == IDisputes.DisputeStatus.InGame) total += d.bond;
         }
     }
 
@@ -908,6 +980,36 @@ contract ProtocolInvariantsTest is ProtocolBase {
             IDatasetRegistry.Dataset memory d = datasetRegistry.getDataset(id);
             if (d.status == IDatasetRegistry.DatasetStatus.Placing || d.status == IDatasetRegistry.DatasetStatus.Active) total += d.payment;
         }
+    }
+
+    /// @notice The game actions the campaign draws keep every book: a game a challenger opens and the provider loses on
+    /// time (slashed, refunded), and a committee dispute its provider forces into a game that the provider wins.
+    function test_gameDisputes_keepTheBooks() public {
+        handler.stake(1, 3_000e18);
+        handler.stake(3, 3_000e18);
+        handler.post(0, 1_000e18, 500e18, 1 hours, 1 days, 1 days);
+        handler.bid(0, 1, 600e18);
+        handler.settleAuction(0, true);
+        handler.challengeByGame(0, 2);
+        assertEq(uint8(disputes.getDispute(1).status), uint8(IDisputes.DisputeStatus.InGame));
+        invariant_protocolBalance_equalsEscrowBondsAndStake();
+        handler.timeoutGame(0);
+        assertEq(uint8(disputes.getDispute(1).status), uint8(IDisputes.DisputeStatus.ProviderWrong));
+        assertEq(uint8(jobRegistry.getJob(1).status), uint8(IJobRegistry.JobStatus.Failed));
+
+        handler.post(4, 2_000e18, 500e18, 1 hours, 1 days, 1 days);
+        handler.bid(1, 3, 700e18);
+        handler.settleAuction(1, true);
+        handler.challenge(1, 2, 1, 0, 0);
+        handler.forceGame(1);
+        assertEq(uint8(disputes.getDispute(2).status), uint8(IDisputes.DisputeStatus.InGame));
+        handler.timeoutGame(1);
+        assertEq(uint8(disputes.getDispute(2).status), uint8(IDisputes.DisputeStatus.ProviderWrong), "the silent provider lost");
+        assertEq(disputes.game().gameCount(), 2);
+        invariant_protocolBalance_equalsEscrowBondsAndStake();
+        invariant_payouts_matchEventsAndSlashes();
+        invariant_jobs_payOutAtMostOnce();
+        invariant_stake_accountedPerAccount();
     }
 
     /// @notice The protocol holds exactly open escrow + open bonds + all stake + unsettled storage payments,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { encodeAbiParameters, encodeFunctionData, keccak256, parseAbiParameters, type Hex } from "viem";
+import { encodeAbiParameters, encodeFunctionData, keccak256, parseAbiParameters, zeroHash, type Hex } from "viem";
 import type { StepConfig } from "../../keepers/src/training/jobSpec.ts";
 import { createLeNet5Onnx } from "../../keepers/src/training/lenet5.ts";
 import type { ModelDefinition } from "../../keepers/src/training/modelDefinition.ts";
@@ -10,7 +10,7 @@ import { stepProgram, type StepProgram } from "../../keepers/src/trainingVm/step
 import { stateCommitment, TrainingVm } from "../../keepers/src/trainingVm/trainingVm.ts";
 import { VM_JOB_ABI, VmProgram } from "../../keepers/src/trainingVm/vmProgram.ts";
 import { emptyRoot } from "../../keepers/src/trainingVm/wordTree.ts";
-import { ADAM, checkpointOf, data, initial, perceptron, SGD, train } from "../harness/vmFixture.ts";
+import { ADAM, checkpointOf, data, initial, perceptron, scheduleOf, SGD, train } from "../harness/vmFixture.ts";
 import { networkHelpers, viem } from "./fixture.ts";
 
 /** The one-step goal of docs/dispute-game.md (issue 21): at most 1M gas per instruction executed on-chain. */
@@ -26,7 +26,7 @@ const lenet = importOnnxModel(createLeNet5Onnx({ seed: 1n })).definition;
 function setUp(config: StepConfig, step: number, model: ModelDefinition = perceptron()) {
   const program = stepProgram({ model, config, examples: train.count, step });
   const vm = new TrainingVm({ program, checkpoint: checkpointOf(config, initial(model, config, step)), data });
-  return { program, vm, chain: new VmProgram(program, vm.dataRoot()) };
+  return { program, vm, chain: new VmProgram(program, vm.dataRoot(), scheduleOf(checkpointOf(config, initial(model, config, 0)), 4, 50)) };
 }
 
 /** Instructions covering every phase of an operator (docs/training-vm.md §4), and its last one. */
@@ -80,6 +80,20 @@ describe("TrainingVm", () => {
     for (let operator = 0; operator < program.operators.length; operator++) {
       assert.equal(await contract.read.unitCount([chain.hash, 2, [40n, BigInt(operator)], chain.unitWitness(2, operator)]), BigInt(program.counts[operator]!));
     }
+  });
+
+  it("gives each checkpoint's segment from the program's schedule, checkpoint 0 being the program's own", async () => {
+    const { vm: contract } = await networkHelpers.loadFixture(deploy);
+    const { chain } = setUp(SGD, 0);
+    const [before, after] = [keccak256("0x01"), keccak256("0x02")];
+    const boundary = (root: Hex) => stateCommitment(root, emptyRoot(chain.job.scratchDepth), 0n);
+    const segment = (checkpoint: bigint) => contract.read.segment([chain.hash, checkpoint, before, after, chain.segmentWitness()]);
+    // Interval 4 and 50 steps: checkpoints at steps 0, 4, …, 48, 50 (docs/training.md §8).
+    assert.deepEqual(await segment(1n), [0n, 4n, boundary(chain.job.initialRoot), boundary(after)], "checkpoint 1 starts from the program's checkpoint 0");
+    assert.deepEqual(await segment(2n), [4n, 4n, boundary(before), boundary(after)]);
+    assert.deepEqual(await segment(13n), [48n, 2n, boundary(before), boundary(after)], "the last segment is cut at the job's steps");
+    for (const outside of [0n, 14n, 2n ** 64n - 1n]) assert.deepEqual(await segment(outside), [0n, 0n, zeroHash, zeroHash], `no segment ends at checkpoint ${outside}`);
+    await assert.rejects(contract.read.segment([keccak256("0x03"), 1n, before, after, chain.segmentWitness()]), /TrainingVmProgramMismatch/);
   });
 
   it("computes the data order and the empty scratch root as the keepers do", async () => {

@@ -4,14 +4,15 @@ import type { StepConfig } from "../../keepers/src/training/jobSpec.ts";
 import { VmTrace } from "../../keepers/src/trainingVm/vmTrace.ts";
 import { GAME_PHASE } from "../../keepers/src/trainingVm/gameMoves.ts";
 import { play } from "../harness/vmGame.ts";
-import { checkpointOf, data, initial, perceptron, SGD, train } from "../harness/vmFixture.ts";
+import { checkpointOf, data, initial, perceptron, scheduleOf, SGD, train } from "../harness/vmFixture.ts";
 
 const FIRST_STEP = 11; // the segment's 3 steps cross from epoch 0 into epoch 1 (12 steps per epoch)
 const STEPS = 3;
 
 const traceOf = (config: StepConfig, fault?: ConstructorParameters<typeof VmTrace>[0]["fault"]) => {
   const model = perceptron();
-  return new VmTrace({ model, config, data, examples: train.count, checkpoint: checkpointOf(config, initial(model, config, FIRST_STEP)), firstStep: FIRST_STEP, fault });
+  const checkpoint = checkpointOf(config, initial(model, config, FIRST_STEP));
+  return new VmTrace({ model, config, data, examples: train.count, checkpoint, firstStep: FIRST_STEP, schedule: scheduleOf(checkpoint, STEPS, FIRST_STEP + STEPS), fault });
 };
 const segment = { firstStep: FIRST_STEP, steps: STEPS };
 

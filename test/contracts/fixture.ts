@@ -1,5 +1,5 @@
 import { network } from "hardhat";
-import { keccak256, maxUint256, numberToHex, parseEther, stringToHex, type Hex } from "viem";
+import { keccak256, maxUint256, numberToHex, parseEther, stringToHex, zeroHash, type Hex } from "viem";
 import VeritrainLocal from "../../ignition/modules/VeritrainLocal.ts";
 
 export const { viem, ignition, networkHelpers } = await network.getOrCreate();
@@ -16,6 +16,7 @@ export type Order = {
   biddingPeriod: number;
   executionPeriod: number;
   challengeWindow: number;
+  program: Hex;
 };
 
 /** A valid order; tests override single fields. */
@@ -27,6 +28,7 @@ export const ORDER: Readonly<Order> = {
   biddingPeriod: 3600,
   executionPeriod: 86_400,
   challengeWindow: 7200,
+  program: zeroHash,
 };
 
 export const WEIGHTS_DIGEST: Hex = keccak256(stringToHex("weights"));
@@ -97,7 +99,7 @@ export function roundProviders(p: Protocol) {
 /** JobStatus enum of IJobRegistry. */
 export const JobStatus = { None: 0, Bidding: 1, Assigned: 2, Submitted: 3, Disputed: 4, Finalized: 5, Cancelled: 6, Failed: 7 } as const;
 /** DisputeStatus enum of IDisputes. */
-export const DisputeStatus = { None: 0, Open: 1, ProviderWrong: 2, ChallengerWrong: 3, Expired: 4, NoCommittee: 5 } as const;
+export const DisputeStatus = { None: 0, Open: 1, ProviderWrong: 2, ChallengerWrong: 3, Expired: 4, NoCommittee: 5, InGame: 6 } as const;
 
 /**
  * Deploys the protocol with the local Ignition module, gives every test account tokens and

@@ -8,7 +8,10 @@ import { PIXEL_TO_FLOAT } from "../../keepers/src/training/pixelValues.ts";
 import { SplitMix64 } from "../../keepers/src/training/prng.ts";
 import { dataCursor, type TrainingState } from "../../keepers/src/training/trainingState.ts";
 import { randomAccessOrder } from "../../keepers/src/trainingVm/randomAccessOrder.ts";
+import { treeDepth } from "../../keepers/src/trainingVm/stepProgram.ts";
 import { vmData } from "../../keepers/src/trainingVm/trainingVm.ts";
+import type { CheckpointSchedule } from "../../keepers/src/trainingVm/vmProgram.ts";
+import { WordTree } from "../../keepers/src/trainingVm/wordTree.ts";
 
 // What the training VM's tests run: a small perceptron on the first 200 MNIST training images, two optimizer
 // configurations, and the engine's own step over the VM's data order to compare with.
@@ -78,3 +81,10 @@ export function engineStep(model: ModelDefinition, config: StepConfig, state: Tr
 
 export const checkpointOf = (config: StepConfig, state: TrainingState, examples = train.count) =>
   encodeCheckpoint({ state, optimizer: config.optimizer.type, stepsPerEpoch: Math.floor(examples / config.batchSize) });
+
+/** A checkpoint schedule whose checkpoint 0 is `checkpoint` (its word-tree root), for a VmProgram or a VmTrace. */
+export const scheduleOf = (checkpoint: Uint8Array, checkpointInterval: number, totalSteps: number): CheckpointSchedule => ({
+  initialRoot: new WordTree(checkpoint, treeDepth(checkpoint.length)).root,
+  checkpointInterval,
+  totalSteps,
+});

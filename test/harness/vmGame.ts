@@ -31,31 +31,32 @@ export async function deployGame() {
   return { game, referee, publicClient, provider: provider!, challenger: challenger! };
 }
 
-/** Parameters of {@link play}. */
-export type PlayParameters = {
+/** Parameters of {@link playOut}. */
+export type PlayOutParameters = {
+  /** The BisectionGame contract, the game in it, and its two sides' wallets. */
+  game: Awaited<ReturnType<typeof deployGame>>["game"];
+  gameId: bigint;
+  provider: Wallet;
+  challenger: Wallet;
   /** The true run, from the segment's first step. */
   truth: VmTrace;
   /** The run the provider claims (the truth, or a dishonest one). */
   claimed: VmTrace;
   /** How the challenger chooses: the honest one agrees exactly with the true states. */
   choice: "honest" | "always disagree" | "always agree";
-  firstStep: number;
-  steps: number;
   /** Called after each move (the bench's progress). */
   onMove?: (move: { move: string; gas: number; keeperMs: number; level: number }) => void;
 };
 
+type Wallet = Awaited<ReturnType<typeof viem.getWalletClients>>[number];
+
 /**
- * Plays a whole game on the chain with the keepers' moves (keepers/src/trainingVm/gameMoves.ts): the provider
- * posts the states of `claimed`; the challenger chooses by `choice` and executes the last instruction with the
- * true trace's witness. Returns how it ended, each move's
- * gas and the milliseconds the keepers' side took to compute it.
+ * Plays open game `gameId` to its end with the keepers' moves (keepers/src/trainingVm/gameMoves.ts): the provider
+ * posts the states of `claimed`; the challenger chooses by `choice` and executes the last instruction with the true
+ * trace's witness. Returns how it ended, each move's gas and the milliseconds the keepers' side took to compute it.
  */
-export async function play({ truth, claimed, choice, firstStep: FIRST_STEP, steps: STEPS, onMove }: PlayParameters) {
-  const { game, referee, publicClient, provider, challenger } = await networkHelpers.loadFixture(deployGame);
-  const hashHi = claimed.stateAt(FIRST_STEP + STEPS);
-  await referee.write.open([provider.account.address, challenger.account.address, truth.program.hash, BigInt(FIRST_STEP), BigInt(STEPS), truth.stateAt(FIRST_STEP), hashHi]);
-  const gameId = await game.read.gameCount();
+export async function playOut({ game, gameId, provider, challenger, truth, claimed, choice, onMove }: PlayOutParameters) {
+  const publicClient = await viem.getPublicClient();
   const gas: { move: string; gas: number; keeperMs: number }[] = [];
   let started = performance.now();
   let level = 0;
@@ -79,4 +80,15 @@ export async function play({ truth, claimed, choice, firstStep: FIRST_STEP, step
     if (move.move === "descend") await send(move.move, await game.write.descend([gameId, move.witness], { account }));
     if (move.move === "step") await send(move.move, await game.write.step([gameId, move.witness], { account }));
   }
+}
+
+/** Parameters of {@link play}. */
+export type PlayParameters = Pick<PlayOutParameters, "truth" | "claimed" | "choice" | "onMove"> & { firstStep: number; steps: number };
+
+/** Opens a game over `steps` steps from `firstStep` through the referee double and plays it out ({@link playOut}). */
+export async function play({ firstStep, steps, ...sides }: PlayParameters) {
+  const { game, referee, provider, challenger } = await networkHelpers.loadFixture(deployGame);
+  const hashHi = sides.claimed.stateAt(firstStep + steps);
+  await referee.write.open([provider.account.address, challenger.account.address, sides.truth.program.hash, BigInt(firstStep), BigInt(steps), sides.truth.stateAt(firstStep), hashHi]);
+  return playOut({ game, gameId: await game.read.gameCount(), provider, challenger, ...sides });
 }

@@ -204,7 +204,7 @@ describe("dataset lifecycle on a devnet (chain node on 127.0.0.1, Helia peers ov
     try {
       const now = async () => (await owner.chain.publicClient.getBlock()).timestamp;
       const nextRoundAt = await storageProofs.read.nextRoundAt([datasetId]);
-      await owner.chain.publicClient.request({ method: "evm_increaseTime" as never, params: [Number(nextRoundAt - (await now())) + 1] as never });
+      await owner.chain.publicClient.request({ method: "evm_increaseTime" as never, params: [Math.max(0, Number(nextRoundAt - (await now())) + 1)] as never });
       await owner.chain.publicClient.request({ method: "evm_mine" as never, params: [] as never });
       let round = await storageProofs.read.currentRound([datasetId]);
       for (let i = 0; i < 600 && !(round.number === 2n && round.status === 2 && (round.audited & ~round.proved) === 0b111n); i++) {
@@ -213,7 +213,7 @@ describe("dataset lifecycle on a devnet (chain node on 127.0.0.1, Helia peers ov
       }
       assert.equal(round.number, 2n, "round 2 opened by the automation keeper's upkeep and VRF answer");
       assert.equal(round.audited & ~round.proved, 0b111n, "the 8 live holders proved; columns 0-2 (dead holders) did not");
-      await owner.chain.publicClient.request({ method: "evm_increaseTime" as never, params: [round.deadline - Number(await now()) + 1] as never });
+      await owner.chain.publicClient.request({ method: "evm_increaseTime" as never, params: [Math.max(0, round.deadline - Number(await now()) + 1)] as never });
       await owner.chain.publicClient.request({ method: "evm_mine" as never, params: [] as never });
       let holders = (await readDatasetOnChain(owner.chain, datasetId)).holders;
       for (let i = 0; i < 200 && gone.some((holder, column) => holders[column] === holder); i++) {

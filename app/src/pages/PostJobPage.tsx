@@ -1,5 +1,5 @@
 import { useId, useState } from "react";
-import { parseEventLogs, toHex, type Address } from "viem";
+import { parseEventLogs, toHex, zeroHash, type Address } from "viem";
 import { useAccount, useConfig, useReadContracts } from "wagmi";
 import { readContract, signTypedData } from "wagmi/actions";
 import { useLocation } from "wouter";
@@ -103,7 +103,7 @@ function PostJobFormView({ address, datasets }: { address: Address; datasets: Ac
       const deadline = BigInt(now) + PERMIT_SECONDS;
       const signature = await signTypedData(config, { account: address, ...permitTypedData({ domain, owner: address, spender: JobRegistry.address, value: order.reward, nonce, deadline }) });
       const { v, r, s } = permitSignature(signature, deadline);
-      return { ...JobRegistry, functionName: "postWithPermit", args: [{ ...order, specDigest: toHex(cid.multihash.digest) }, deadline, v, r, s] };
+      return { ...JobRegistry, functionName: "postWithPermit", args: [{ ...order, specDigest: toHex(cid.multihash.digest), program: zeroHash }, deadline, v, r, s] };
     });
     if (receipt === undefined) return;
     const [posted] = parseEventLogs({ abi: JobRegistry.abi, logs: receipt.logs, eventName: "JobPosted" });

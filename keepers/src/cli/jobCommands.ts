@@ -119,7 +119,7 @@ export function registerJobCommands(program: Command): void {
             datasetId: order.datasetId, specDigest, priceLimit: order.reward, minStake: order.minStake, slots: spec.distributed.slots, rounds: spec.distributed.rounds,
             biddingPeriod: order.biddingPeriod, ...periods, challengeWindow: order.challengeWindow, continueOnFault: spec.distributed.onFault === "continue",
           })
-          : await postJob(chain, { ...order, specDigest });
+          : await postJob(chain, { ...order, specDigest, program: zeroHash });
         keep();
         const endpoint = store.multiaddrs()[0]?.toString();
         log.info({ jobId: jobId.toString(), spec: cid.toString(), endpoint }, "job posted");

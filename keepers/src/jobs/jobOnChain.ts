@@ -13,7 +13,7 @@ export const JobStatus = { None: 0, Bidding: 1, Assigned: 2, Submitted: 3, Dispu
 export const JOB_STATUS_NAMES = Object.keys(JobStatus) as (keyof typeof JobStatus)[];
 
 /** Disputes' `DisputeStatus`, by name. */
-export const DisputeStatus = { None: 0, Open: 1, ProviderWrong: 2, ChallengerWrong: 3, Expired: 4, NoCommittee: 5 } as const;
+export const DisputeStatus = { None: 0, Open: 1, ProviderWrong: 2, ChallengerWrong: 3, Expired: 4, NoCommittee: 5, InGame: 6 } as const;
 
 /** Disputes' `DisputeRegistry`: where a dispute's job lives. */
 export const DisputeRegistry = { Jobs: 0, RoundJobs: 1 } as const;

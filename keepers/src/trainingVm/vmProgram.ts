@@ -5,7 +5,7 @@ import { WordTree } from "./wordTree.ts";
 
 /** contracts/disputes/TrainingVm.sol's structs, as viem ABI parameters. */
 export const VM_JOB_ABI =
-  "(bytes32 dataRoot, bytes32 operatorsRoot, uint8 checkpointDepth, uint8 scratchDepth, uint8 dataDepth, uint8 operatorsDepth, uint32 operatorCount, uint64 seed, uint32 examples, uint32 width, uint32 channels, uint32 classes, uint32 parameters, uint32 gradients, uint32 batchSize, uint32 microBatches, uint8 optimizer, uint64 momentum, uint64 weightDecay, uint64 beta1, uint64 beta2, uint64 epsilon)";
+  "(bytes32 dataRoot, bytes32 operatorsRoot, uint8 checkpointDepth, uint8 scratchDepth, uint8 dataDepth, uint8 operatorsDepth, uint32 operatorCount, uint64 seed, uint32 examples, uint32 width, uint32 channels, uint32 classes, uint32 parameters, uint32 gradients, uint32 batchSize, uint32 microBatches, uint8 optimizer, uint64 momentum, uint64 weightDecay, uint64 beta1, uint64 beta2, uint64 epsilon, bytes32 initialRoot, uint32 checkpointInterval, uint64 totalSteps)";
 const OPERATOR = "(uint8 kind, bytes args)";
 const STRIDED = "(uint8 tree, uint32 offset, uint32 outer, uint32 inner)";
 const MAT_MUL = `(uint32 m, uint32 n, uint32 k, bool hasA, ${STRIDED} a, ${STRIDED} b, uint32 destination, bool hasBias, uint32 bias, bool biasPerRow)`;
@@ -21,6 +21,17 @@ export type VmJob = {
   operatorCount: number; seed: bigint; examples: number; width: number; channels: number; classes: number; parameters: number;
   gradients: number; batchSize: number; microBatches: number; optimizer: number;
   momentum: bigint; weightDecay: bigint; beta1: bigint; beta2: bigint; epsilon: bigint;
+  initialRoot: Hex; checkpointInterval: number; totalSteps: bigint;
+};
+
+/** A job's checkpoint schedule (docs/training.md §8), part of its program: where a dispute's segment starts and ends. */
+export type CheckpointSchedule = {
+  /** The word-tree root of checkpoint 0: the model's parameters and zero optimizer state at step 0. */
+  initialRoot: Hex;
+  /** Steps between checkpoints. */
+  checkpointInterval: number;
+  /** The job's steps: its last checkpoint is at this step. */
+  totalSteps: number;
 };
 
 /** An operator as the contract takes it: its kind code and its ABI-encoded fields. */
@@ -71,10 +82,11 @@ const operatorLeaf = (operator: EncodedOperator) => keccak256(encodeAbiParameter
 
 /**
  * A job's program as the chain sees it: the `VmJob` (its data root, its operators' Merkle root, its trees'
- * depths, its hyper-parameters), whose keccak256 is the program hash a game runs, and the proofs of its operators.
+ * depths, its hyper-parameters, its checkpoint schedule), whose keccak256 is the program hash a game runs, and the
+ * proofs of its operators.
  *
  * @example
- * const vmProgram = new VmProgram(program, vm.dataRoot());
+ * const vmProgram = new VmProgram(program, vm.dataRoot(), { initialRoot, checkpointInterval: 100, totalSteps: 6013 });
  * vmProgram.hash; vmProgram.stepWitness(vm.proveInstruction());
  */
 export class VmProgram {
@@ -83,7 +95,7 @@ export class VmProgram {
   readonly operators: EncodedOperator[];
   private readonly tree: WordTree;
 
-  constructor(program: StepProgram, dataRoot: Hex) {
+  constructor(program: StepProgram, dataRoot: Hex, { initialRoot, checkpointInterval, totalSteps }: CheckpointSchedule) {
     const { context, depths } = program;
     this.operators = program.operators.map(encodeOperator);
     const leaves = new Uint8Array(32 * this.operators.length);
@@ -99,8 +111,14 @@ export class VmProgram {
       momentum: bits(optimizer.type === "sgd" ? optimizer.momentum : 0), weightDecay: bits(optimizer.weightDecay),
       beta1: bits(optimizer.type === "adam" ? optimizer.beta1 : 0), beta2: bits(optimizer.type === "adam" ? optimizer.beta2 : 0),
       epsilon: bits(optimizer.type === "adam" ? optimizer.epsilon : 0),
+      initialRoot, checkpointInterval, totalSteps: BigInt(totalSteps),
     };
     this.hash = keccak256(encodeAbiParameters(parseAbiParameters(VM_JOB_ABI), [this.job]));
+  }
+
+  /** The witness of `segment`: the program's preimage, `abi.encode(VmJob)` (the same as {@link unitWitness} at level 1). */
+  segmentWitness(): Hex {
+    return this.unitWitness(1);
   }
 
   /** The witness of `unitCount` at level 1 (the job) or 2 (the job, operator `operator` and its proof). */

@@ -3,7 +3,8 @@ import type { StepConfig } from "../training/jobSpec.ts";
 import type { ModelDefinition } from "../training/modelDefinition.ts";
 import { stepProgram } from "./stepProgram.ts";
 import { stateCommitment, TrainingVm, type VmPosition } from "./trainingVm.ts";
-import { VmProgram } from "./vmProgram.ts";
+import { VmProgram, type CheckpointSchedule } from "./vmProgram.ts";
+import { WordTree } from "./wordTree.ts";
 
 /** Parameters of the {@link VmTrace} constructor. */
 export type VmTraceParameters = {
@@ -15,6 +16,8 @@ export type VmTraceParameters = {
   /** The checkpoint bytes the trace starts from, at step `firstStep`. */
   checkpoint: Uint8Array;
   firstStep: number;
+  /** The job's checkpoint schedule (part of its program hash). */
+  schedule: CheckpointSchedule;
   /**
    * A dishonest run (the devnet's `--dishonest`): after instruction `position` of step `step`, the value it stored
    * (or, if it stored none, the accumulator) is increased by 1. Every state from there on is false.
@@ -28,7 +31,7 @@ export type VmTraceParameters = {
  * Steps are run once and their checkpoints kept; a position inside a step is reached by re-running that step.
  *
  * @example
- * const trace = new VmTrace({ model, config, data, examples, checkpoint, firstStep: 12 });
+ * const trace = new VmTrace({ model, config, data, examples, checkpoint, firstStep: 12, schedule });
  * trace.stateAt(13); trace.stateAt(13, { operator: 4, instruction: 100 });
  */
 export class VmTrace {
@@ -42,7 +45,7 @@ export class VmTrace {
     this.parameters = parameters;
     this.checkpoints = [parameters.checkpoint];
     const vm = this.vmAt(parameters.firstStep);
-    this.program = new VmProgram(vm.program, vm.dataRoot());
+    this.program = new VmProgram(vm.program, vm.dataRoot(), parameters.schedule);
   }
 
   /** The state commitment at step `step`'s start, or at `position` inside it. */
@@ -53,6 +56,12 @@ export class VmTrace {
   /** The operator count of a step (level 1's range) and the instruction count of operator `operator` (level 2's). */
   counts(step: number): number[] {
     return this.vmAt(step).program.counts;
+  }
+
+  /** The word-tree root of the checkpoint at step `step`'s start: its leaf in the job's trace (docs/training.md §8). */
+  checkpointRoot(step: number): Hex {
+    const { depths } = this.vmAt(step).program;
+    return new WordTree(this.checkpoints[step - this.parameters.firstStep]!, depths.checkpoint).root;
   }
 
   /** The pre-state and the `step` witness of instruction `position` of step `step`. */

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
 import { isAddressEqual } from "viem";
 import { followEvents } from "../chain/followEvents.ts";
@@ -99,6 +100,19 @@ async function decideRoundVerdict({ chain, store, jobId, subject, threads, fetch
   return { providerWrong: judgement.wrong, reason: judgement.reason };
 }
 
+/**
+ * Waits until `dispute`'s force period is over (no verdict counts before: docs/dispute-game.md §5) and tells whether
+ * the dispute is still open to a verdict. The wait is measured from the latest block's time, which never runs ahead
+ * of the next block's, so it ends no earlier than the chain's deadline.
+ */
+async function awaitForcePeriod(chain: ProtocolConnection, disputeId: bigint, verdictDeadline: number, signal: AbortSignal): Promise<boolean> {
+  const { Disputes } = chain.contracts;
+  const forceDeadline = BigInt(verdictDeadline) - BigInt(await Disputes.read.verdictPeriod()) + BigInt(await Disputes.read.forcePeriod());
+  const remaining = forceDeadline - (await chainTime(chain));
+  if (remaining > 0n) await sleep(Number(remaining) * 1000, undefined, { signal });
+  return (await Disputes.read.getDispute([disputeId])).status === DisputeStatus.Open;
+}
+
 /** Decides dispute `disputeId`, signs and posts the verdict; returns the relay's receipt (undefined if the dispute is closed). */
 export async function judgeDispute({ chain, store, relayUrl, threads, fetchTimeoutMs, log, signal }: ValidatorRoleParameters, disputeId: bigint): Promise<VerdictReceipt | undefined> {
   const context = { disputeId: disputeId.toString() };
@@ -111,6 +125,10 @@ export async function judgeDispute({ chain, store, relayUrl, threads, fetchTimeo
     ? await decideRoundVerdict({ chain, store, jobId: dispute.jobId, subject: dispute.checkpointIndex, threads, fetchTimeoutMs, log, signal })
     : await decideJobVerdict({ chain, store, jobId: dispute.jobId, checkpointIndex: dispute.checkpointIndex, threads, log, signal });
   log.info({ ...context, jobId: dispute.jobId.toString(), checkpointIndex: dispute.checkpointIndex.toString(), ...verdict }, "verdict decided");
+  if (!(await awaitForcePeriod(chain, disputeId, dispute.verdictDeadline, signal))) {
+    log.info(context, "dispute skipped: its provider turned it into a game");
+    return undefined;
+  }
   const signature = await chain.account.signTypedData(
     verdictTypedData({ chainId: await chain.publicClient.getChainId(), disputes: chain.contracts.Disputes.address, disputeId, providerWrong: verdict.providerWrong }),
   );

@@ -6,7 +6,9 @@ import {IGameMachine} from "../../../contracts/interfaces/IGameMachine.sol";
 /// @notice A stand-in for the training VM, for testing BisectionGame's rules and measuring its moves' gas: every step
 /// has `operators` operators, operator `o` has `o + instructionBase` instructions, and an instruction turns state `s`
 /// into `keccak256(abi.encode(s, step, operator, instruction))`. A count's witness is the count, abi-encoded.
-/// `setZeroCount` makes it count 0 units, to test the game's refusal of an empty unit.
+/// `setZeroCount` makes it count 0 units, to test the game's refusal of an empty unit. Its program is the keccak256 of
+/// its schedule `abi.encode(uint64 lastCheckpoint)`: checkpoint `i` (1 … last) ends a segment of one step, `i − 1`,
+/// whose states are the checkpoint hashes themselves (checkpoint 0's is the program).
 contract HashChainMachine is IGameMachine {
     error HashChainMachineBadWitness(uint64 count, bytes witness);
 
@@ -21,6 +23,17 @@ contract HashChainMachine is IGameMachine {
 
     function setZeroCount(bool zero) external {
         zeroCount = zero;
+    }
+
+    /// @inheritdoc IGameMachine
+    function segment(bytes32 program, uint64 checkpoint, bytes32 hashBefore, bytes32 hashAfter, bytes calldata witness)
+        external
+        pure
+        returns (uint64, uint64, bytes32, bytes32)
+    {
+        if (keccak256(witness) != program) revert HashChainMachineBadWitness(0, witness);
+        if (checkpoint == 0 || checkpoint > abi.decode(witness, (uint64))) return (0, 0, 0, 0);
+        return (checkpoint - 1, 1, checkpoint == 1 ? program : hashBefore, hashAfter);
     }
 
     /// @inheritdoc IGameMachine

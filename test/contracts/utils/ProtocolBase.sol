@@ -17,6 +17,7 @@ import {IStorageProofs} from "../../../contracts/interfaces/IStorageProofs.sol";
 import {SnarkField} from "../../../contracts/libraries/SnarkField.sol";
 import {VrfRequest} from "../../../contracts/libraries/VrfRequest.sol";
 import {VerifierDouble} from "./VerifierDouble.sol";
+import {HashChainMachine} from "./HashChainMachine.sol";
 import {IValidatorCommittee} from "../../../contracts/interfaces/IValidatorCommittee.sol";
 import {IJobRegistry} from "../../../contracts/interfaces/IJobRegistry.sol";
 
@@ -28,6 +29,8 @@ abstract contract ProtocolBase is Test {
     uint96 internal constant VALIDATOR_STAKE = 1_000e18;
     uint96 internal constant CHALLENGE_BOND = 100e18;
     uint32 internal constant VERDICT_PERIOD = 1 days;
+    uint32 internal constant FORCE_PERIOD = 2 hours;
+    uint64 internal constant CLOCK_BUDGET = 1 days;
     uint32 internal constant EXIT_DELAY = 2 days;
     uint32 internal constant MAX_CHALLENGE_WINDOW = 7 days;
     uint96 internal constant AGGREGATOR_STAKE = 200e18;
@@ -108,7 +111,9 @@ abstract contract ProtocolBase is Test {
             EXIT_DELAY,
             address(this)
         );
-        disputes = new Disputes(jobRegistry, roundJobRegistry, committee, CHALLENGE_BOND, VERDICT_PERIOD);
+        disputes = new Disputes(
+            jobRegistry, roundJobRegistry, committee, CHALLENGE_BOND, VERDICT_PERIOD, new HashChainMachine(2, 1), CLOCK_BUDGET, FORCE_PERIOD
+        );
         vrf.addConsumer(subId, address(committee));
         vrf.addConsumer(subId, address(datasetRegistry));
         vrf.addConsumer(subId, address(storageProofs));
@@ -260,7 +265,8 @@ abstract contract ProtocolBase is Test {
             minStake: minStake,
             biddingPeriod: 1 hours,
             executionPeriod: 1 days,
-            challengeWindow: 2 hours
+            challengeWindow: 2 hours,
+            program: bytes32(0)
         });
     }
 }

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { after, before, describe, it } from "node:test";
 import type { Command } from "commander";
-import { parseEther, toHex, type Hex } from "viem";
+import { parseEther, toHex, zeroHash, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { createProgram } from "../../../keepers/src/cli/program.ts";
 import { postJob } from "../../../keepers/src/jobs/jobOnChain.ts";
@@ -148,7 +148,7 @@ describe("client commands: help, one-line failures, lists, amounts, results", { 
     const { datasetId } = await registerMnistDataset({ fixture, owner: 2, ownerStore: ownerStore!, providers: [{ index: 3, store: providerA! }, { index: 4, store: providerB! }], images: 100, pinHolders: false });
     const { specDigest, modelBytes } = await storeMnistJob({ store: consumerStore!, images: 100, trainImages: 50, testImages: 20, epochs: 1 });
     const consumer = await fixture.connect(5);
-    const order = { datasetId, specDigest, reward: parseEther("10"), minStake: parseEther("5"), biddingPeriod: 60, executionPeriod: 600, challengeWindow: 600 };
+    const order = { datasetId, specDigest, reward: parseEther("10"), minStake: parseEther("5"), biddingPeriod: 60, executionPeriod: 600, challengeWindow: 600, program: zeroHash };
     const jobId = await postJob(consumer, order);
 
     const datasets = await veritrain([...chainFlags, "dataset", "list"]);

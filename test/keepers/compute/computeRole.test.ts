@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { pino, type Logger } from "pino";
-import { parseEther, type Hex } from "viem";
+import { parseEther, zeroHash, type Hex } from "viem";
 import type { ProtocolConnection } from "../../../keepers/src/chain/protocolContracts.ts";
 import { runComputeRole } from "../../../keepers/src/compute/computeRole.ts";
 import type { CostModel } from "../../../keepers/src/compute/costModel.ts";
@@ -61,7 +61,7 @@ describe("compute role: training runs beside the event loop", { timeout: 600_000
     // A long job (8 epochs of 800 images: seconds of training) and a short one, both served by the consumer.
     longSpec = (await storeMnistJob({ store: consumerStore, images: IMAGES, trainImages: 800, testImages: 200, epochs: 8 })).specDigest;
     shortSpec = (await storeMnistJob({ store: consumerStore, images: IMAGES, trainImages: 400, testImages: 100, epochs: 1, seed: 2 })).specDigest;
-    order = { datasetId, reward: parseEther("10"), minStake: parseEther("100"), biddingPeriod: 30, executionPeriod: 3600, challengeWindow: 60 };
+    order = { datasetId, reward: parseEther("10"), minStake: parseEther("100"), biddingPeriod: 30, executionPeriod: 3600, challengeWindow: 60, program: zeroHash };
     await fixture.stake(ACCOUNT.compute, parseEther("500"));
     computeStore = await fixture.newStore("compute");
     await computeStore.dial(consumerStore.multiaddrs()[0]!);

@@ -3,7 +3,7 @@ import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
-import { ContractFunctionZeroDataError, parseEther, type Address } from "viem";
+import { ContractFunctionZeroDataError, parseEther, zeroHash, type Address } from "viem";
 import { CONTRACT_REVERT } from "../../../keepers/src/chain/revertSentence.ts";
 import { connectProtocol, type ProtocolConnection } from "../../../keepers/src/chain/protocolContracts.ts";
 import { stakeTokens } from "../../../keepers/src/chain/stakeTokens.ts";
@@ -32,7 +32,7 @@ describe("posting a job and staking: nothing on-chain unless the whole action ca
     fixture = await startProtocolFixture();
     const [ownerStore, store2, store3] = await Promise.all([fixture.newStore("owner"), fixture.newStore("p2"), fixture.newStore("p3")]);
     const { datasetId } = await registerMnistDataset({ fixture, owner: 1, ownerStore, providers: [{ index: 2, store: store2 }, { index: 3, store: store3 }], images: 100, pinHolders: false });
-    order = { datasetId, specDigest: SPEC_DIGEST, reward: parseEther("10"), minStake: parseEther("100"), biddingPeriod: 60, executionPeriod: 3600, challengeWindow: 600 };
+    order = { datasetId, specDigest: SPEC_DIGEST, reward: parseEther("10"), minStake: parseEther("100"), biddingPeriod: 60, executionPeriod: 3600, challengeWindow: 600, program: zeroHash };
     poor = await connectProtocol({ rpcUrl: fixture.chain.rpcUrl, privateKey: fixture.keyOf(9), addresses: fixture.chain.addresses });
   });
 

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
 import { after, before, describe, it } from "node:test";
 import { pino, type Logger } from "pino";
-import { createWalletClient, http, keccak256, parseAbi, parseEther, toHex, type Hex } from "viem";
+import { createWalletClient, http, keccak256, parseAbi, parseEther, toHex, zeroHash, type Hex } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
 import { runChallengerRole } from "../../../keepers/src/challenger/challengerRole.ts";
 import { connectProtocol, type ProtocolConnection } from "../../../keepers/src/chain/protocolContracts.ts";
@@ -214,7 +214,7 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
     const { spec, modelBytes } = defaultJobSpec({ sizes: { train: 500, test: 500 }, ...JOB_FLAGS });
     await consumerStore.put(modelBytes);
     specDigest = (await storeJobSpec({ store: consumerStore, spec })).specDigest;
-    order = { datasetId, reward: parseEther("10"), minStake: parseEther("100"), biddingPeriod: 30, executionPeriod: 3600, challengeWindow: 60 };
+    order = { datasetId, reward: parseEther("10"), minStake: parseEther("100"), biddingPeriod: 30, executionPeriod: 3600, challengeWindow: 60, program: zeroHash };
     const local = prepareJob({ spec, modelBytes, sources: loadMnist() });
     const reference = await trainJob({ job: local, threads: 1 });
     referenceHashes = reference.hashes;

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, describe, it } from "node:test";
 import { pino, type Logger } from "pino";
-import { parseEther, type Hex } from "viem";
+import { parseEther, zeroHash, type Hex } from "viem";
 import { runAutomationRole } from "../../../keepers/src/automation/automationRole.ts";
 import { connectProtocol, type ProtocolConnection } from "../../../keepers/src/chain/protocolContracts.ts";
 import { runComputeRole } from "../../../keepers/src/compute/computeRole.ts";
@@ -65,7 +65,7 @@ describe("keeper roles through an RPC outage longer than viem's retries", { time
     packaged = registered.packaged;
     specDigest = (await storeMnistJob({ store: consumerStore, images: IMAGES, trainImages: 50, testImages: 20, epochs: 1 })).specDigest;
     // Long auctions: the test only counts bids, nobody settles.
-    order = { datasetId: registered.datasetId, reward: parseEther("10"), minStake: parseEther("100"), biddingPeriod: 3600, executionPeriod: 3600, challengeWindow: 60 };
+    order = { datasetId: registered.datasetId, reward: parseEther("10"), minStake: parseEther("100"), biddingPeriod: 3600, executionPeriod: 3600, challengeWindow: 60, program: zeroHash };
     await fixture.stake(ACCOUNT.compute, parseEther("1000"));
     await fixture.connect(ACCOUNT.automation);
 

@@ -9,7 +9,7 @@ import { stepProgram } from "../../../keepers/src/trainingVm/stepProgram.ts";
 import { stateCommitment, TrainingVm } from "../../../keepers/src/trainingVm/trainingVm.ts";
 import { VmProgram } from "../../../keepers/src/trainingVm/vmProgram.ts";
 import { emptyRoot, rootFrom, WordTree } from "../../../keepers/src/trainingVm/wordTree.ts";
-import { ADAM, checkpointOf, data, engineStep, initial, perceptron, SGD, train } from "../../harness/vmFixture.ts";
+import { ADAM, checkpointOf, data, engineStep, initial, perceptron, scheduleOf, SGD, train } from "../../harness/vmFixture.ts";
 
 describe("training VM", () => {
   for (const [name, config, firstStep] of [["SGD with momentum, weight decay and a decaying rate", SGD, 11], ["Adam", ADAM, 0]] as const) {
@@ -76,7 +76,7 @@ describe("training VM test vectors (engine version 1's arithmetic, the VM's enco
     const program = stepProgram({ model, config: SGD, examples: train.count, step: 11 });
     const vm = new TrainingVm({ program, checkpoint: checkpointOf(SGD, initial(model, SGD, 11)), data });
     assert.equal(vm.dataRoot(), "0xe546a7752c5d62b491af8bbf904eeeb16596a2b6a2af61c929dbadec238015a7");
-    assert.equal(new VmProgram(program, vm.dataRoot()).hash, "0x206141ba6d2ce554327662ea7e5783bb0a303eb3c84fa865fde976bca034ccf9");
+    assert.equal(new VmProgram(program, vm.dataRoot(), scheduleOf(checkpointOf(SGD, initial(model, SGD, 0)), 4, 24)).hash, "0x2fc7bb8391cb64733011628cfa9ca11339f8b7e99a811223ff4b7ec922f5c5ce");
     assert.equal(vm.commitment(), "0xdd4e1f3d0740918fbeec3cf54bb2758ee6faf06747513167e25c0c18f62813ba", "the step's start");
     assert.equal(vm.runTo({ operator: 4, instruction: 17 }).commitment(), "0xc10dc20e2a9901c900c7de4c42df44ac1e76d4ca06e8707215a313e853d9e9ab", "inside the softmax");
     vm.runStep();
