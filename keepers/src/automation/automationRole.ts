@@ -12,11 +12,14 @@ const VRF_MOCK_ABI = parseAbi([
   "function fulfillRandomWords(uint256 requestId, address consumer)",
 ]);
 
-/** RangeUpkeep's Automation interface, shared by JobRegistry, Disputes and StorageProofs. */
+/** RangeUpkeep's Automation interface, shared by JobRegistry, RoundJobRegistry, Disputes, BisectionGame and StorageProofs. */
 const UPKEEP_ABI = parseAbi([
   "function checkUpkeep(bytes checkData) view returns (bool upkeepNeeded, bytes performData)",
   "function performUpkeep(bytes performData)",
 ]);
+
+/** BisectionGame's id range (Disputes deploys it; keepers reach it through `Disputes.game()`). */
+const GAME_COUNT_ABI = parseAbi(["function gameCount() view returns (uint256)"]);
 
 /** Round status `Open` in IStorageProofs.RoundStatus. */
 const ROUND_OPEN = 2;
@@ -57,7 +60,7 @@ export type AutomationRoleParameters = {
  * The automation keeper, doing what Chainlink Automation does on a live network:
  * - each round, drives the upkeeps of JobRegistry (settle auctions, expire, finalize), RoundJobRegistry
  *   (settle auctions, close rounds past their deadline, advance rounds, expire unaggregated rounds), Disputes
- *   (expire) and StorageProofs (open and close audit rounds): `checkUpkeep` over windows of ids,
+ *   (expire), BisectionGame (end a game whose side to move ran out of time) and StorageProofs (open and close audit rounds): `checkUpkeep` over windows of ids,
  *   then `performUpkeep` with its answer (less audit rounds not worth opening yet); the upkeeps
  *   say afresh each round what is due, so a failed round is simply done again by the next one;
  * - each round, applies each answered placement (`DatasetRegistry.applyPlacement`, in chunks), cancels a
@@ -81,12 +84,15 @@ export async function runAutomationRole({ chain, dataDir, log, signal, vrfMock, 
   /** Per DrandBeaconCoordinator: the relay's cursor; `false` for a coordinator that is not one. */
   const drandCoordinators = new Map<Address, { nextId: bigint } | false>();
   const keepAll = async (ids: readonly bigint[]) => ids;
-  const upkeeps = [
+  /** Disputes' BisectionGame, read in the first round (the loop's retries cover an RPC outage at start). */
+  let game: Address | undefined;
+  const upkeeps = (bisectionGame: Address) => [
     { name: "JobRegistry", address: JobRegistry.address, count: () => JobRegistry.read.jobCount(), worthDoing: keepAll },
     { name: "RoundJobRegistry", address: RoundJobRegistry.address, count: () => RoundJobRegistry.read.jobCount(), worthDoing: keepAll },
     { name: "Disputes", address: Disputes.address, count: () => Disputes.read.disputeCount(), worthDoing: keepAll },
+    { name: "BisectionGame", address: bisectionGame, count: () => chain.publicClient.readContract({ address: bisectionGame, abi: GAME_COUNT_ABI, functionName: "gameCount" }), worthDoing: keepAll },
     { name: "StorageProofs", address: StorageProofs.address, count: () => DatasetRegistry.read.datasetCount(), worthDoing: roundsWorthOpening },
-  ] as const;
+  ];
 
   await followEvents({
     chain,
@@ -114,7 +120,8 @@ export async function runAutomationRole({ chain, dataDir, log, signal, vrfMock, 
   });
 
   async function performUpkeeps() {
-    for (const { name, address, count, worthDoing } of upkeeps) {
+    game ??= await Disputes.read.game();
+    for (const { name, address, count, worthDoing } of upkeeps(game)) {
       const last = await count();
       for (let from = 1n; from <= last; from += SCAN) {
         const checkData = encodeAbiParameters([{ type: "uint256" }, { type: "uint256" }], [from, SCAN]);
