@@ -171,8 +171,6 @@ export async function measureJobGas(): Promise<JobGasReport> {
     }),
   );
   const bitmap = positions.reduce((acc, i) => acc | (1n << BigInt(i)), 0n);
-  // No verdict counts while the provider may still force a game.
-  await networkHelpers.time.increase(await p.disputes.read.forcePeriod());
   const verdict = await gasOf(p.disputes.write.settle([disputeId, true, bitmap, signatures]));
 
   return {

@@ -198,8 +198,10 @@ contract Disputes is IDisputes, RangeUpkeep, EIP712 {
         Dispute storage dispute = _open(disputeId);
         // INVARIANT: no verdict counts while the provider may still force a game (a colluding committee could
         // otherwise settle before the provider's forceGame is included).
-        uint256 forceDeadline = _forceDeadline(dispute);
-        if (block.timestamp < forceDeadline) revert DisputesForcePeriodNotOver(disputeId, forceDeadline);
+        if (_gameable(dispute)) {
+            uint256 forceDeadline = _forceDeadline(dispute);
+            if (block.timestamp < forceDeadline) revert DisputesForcePeriodNotOver(disputeId, forceDeadline);
+        }
         // INVARIANT: a verdict counts only strictly before the verdict deadline.
         if (block.timestamp >= dispute.verdictDeadline) {
             revert DisputesVerdictTooLate(disputeId, dispute.verdictDeadline);
@@ -374,6 +376,11 @@ contract Disputes is IDisputes, RangeUpkeep, EIP712 {
         dispute.gameId = gameId.toUint64();
         _disputeOfGame[gameId] = disputeId;
         emit DisputeGameStarted(disputeId, gameId, dispute.checkpointIndex, forced);
+    }
+
+    /// @dev Whether `dispute` can become a game: a single-provider job's that committed a program.
+    function _gameable(Dispute storage dispute) private view returns (bool) {
+        return dispute.registry == DisputeRegistry.Jobs && jobRegistry.programOf(dispute.jobId) != bytes32(0);
     }
 
     /// @dev The end of the period in which `dispute`'s provider may force a game: `forcePeriod` after the challenge.

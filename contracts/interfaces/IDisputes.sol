@@ -20,8 +20,8 @@ import {IGameReferee} from "./IGameReferee.sol";
 ///
 /// A job that commits a training-VM program can instead be disputed by a two-party bisection game
 /// (docs/dispute-game.md) that needs no committee: the challenger opens one ({challengeByGame}), or the provider
-/// turns a committee dispute into one within `forcePeriod` ({forceGame}); no verdict counts before `forcePeriod`
-/// has passed. The game's winner takes the challenge bond, which is the game's move 0.
+/// turns a committee dispute into one within `forcePeriod` ({forceGame}); no verdict on such a job counts before
+/// `forcePeriod` has passed. The game's winner takes the challenge bond, which is the game's move 0.
 interface IDisputes is IGameReferee {
     /// @notice Where a dispute is.
     enum DisputeStatus {
@@ -180,8 +180,9 @@ interface IDisputes is IGameReferee {
     /// @param providerWrong The verdict: true if the provider's checkpoint was wrong.
     /// @param signerBitmap Bit i set ⇔ committee member i signed.
     /// @param signatures EIP-712 signatures of `Verdict(disputeId, providerWrong)`, in position order.
-    /// @dev Requirements: Open; `forcePeriod` passed since the challenge; before the verdict deadline; >= threshold
-    /// valid member signatures. Emits {DisputeSettled}.
+    /// @dev Requirements: Open; if the dispute can become a game (a job that committed a program), `forcePeriod`
+    /// passed since the challenge; before the verdict deadline; >= threshold valid member signatures.
+    /// Emits {DisputeSettled}.
     function settle(uint256 disputeId, bool providerWrong, uint256 signerBitmap, bytes[] calldata signatures) external;
 
     /// @notice Ends dispute `disputeId` after its verdict deadline, bond refunded. If a committee of at least

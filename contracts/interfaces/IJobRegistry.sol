@@ -197,6 +197,9 @@ interface IJobRegistry {
     /// @notice The job `jobId` as stored (status None if unknown).
     function getJob(uint256 jobId) external view returns (Job memory);
 
+    /// @notice The training-VM program job `jobId` committed (0: none, or no such job).
+    function programOf(uint256 jobId) external view returns (bytes32);
+
     /// @notice The escrow token: the protocol token, also staked and bonded.
     function token() external view returns (IERC20);
 

@@ -209,6 +209,11 @@ contract JobRegistry is IJobRegistry, RangeUpkeep, AccessControl {
     }
 
     /// @inheritdoc IJobRegistry
+    function programOf(uint256 jobId) external view returns (bytes32) {
+        return _jobs[jobId].program;
+    }
+
+    /// @inheritdoc IJobRegistry
     function jobCount() external view returns (uint256) {
         return _jobCount;
     }

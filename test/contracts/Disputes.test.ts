@@ -19,8 +19,7 @@ const VALIDATOR_STAKE = parseEther("1000");
 const VERDICT_PERIOD = 24n * 3600n;
 /** ValidatorCommittee's exit delay in the local Ignition module (default `validatorExitDelay`). */
 const EXIT_DELAY = 2n * 24n * 3600n;
-/** Disputes' force period and a game side's clock in the local Ignition module (defaults). */
-const FORCE_PERIOD = 12n * 3600n;
+/** A game side's clock in the local Ignition module (default). */
 const CLOCK_BUDGET = 2n * 24n * 3600n;
 
 type Wallet = Protocol["consumer"];
@@ -55,11 +54,10 @@ async function memberWalletsOf(p: Protocol, disputeId: bigint, wallets: readonly
   return members.map((m) => byAddress.get(m.toLowerCase())!);
 }
 
-/** Dispute 1 with its committee drawn and its force period over (verdicts count from then on). */
+/** Dispute 1 with its committee drawn. */
 async function withCommittee() {
   const p = await withOpenDispute();
   await drawCommittee(p, p.disputeId);
-  await networkHelpers.time.increase(FORCE_PERIOD);
   return { ...p, memberWallets: await memberWalletsOf(p, p.disputeId) };
 }
 
@@ -406,7 +404,6 @@ describe("Disputes", () => {
       assert.ok(!members.includes(provider), "the provider left before the request");
       const q = { ...p, disputeId, memberWallets: await memberWalletsOf(p, disputeId) };
       const { bitmap, signatures } = await verdict(q, true, [0, 2, 4, 6, 7]);
-      await networkHelpers.time.increase(FORCE_PERIOD);
       await viem.assertions.emitWithArgs(p.disputes.write.settle([disputeId, true, bitmap, signatures]), p.disputes, "DisputeSettled", [
         disputeId,
         true,
@@ -445,7 +442,6 @@ describe("Disputes", () => {
       assert.equal(memberWallets.length, 9, "all nine were validators at the request");
       const q = { ...p, disputeId: 1n, memberWallets };
       const { bitmap, signatures } = await verdict(q, false, [0, 1, 2, 3, 4]);
-      await networkHelpers.time.increase(FORCE_PERIOD);
       await p.disputes.write.settle([1n, false, bitmap, signatures]);
       assert.equal((await p.disputes.read.getDispute([1n])).status, DisputeStatus.ChallengerWrong);
       await networkHelpers.time.increase(VERDICT_PERIOD);
@@ -494,7 +490,6 @@ describe("Disputes", () => {
       await viem.assertions.emitWithArgs(challenge, p.committee, "CommitteeRequestFailed", [1n]);
       assert.equal((await p.jobRegistry.read.getJob([p.jobId])).status, JobStatus.Disputed);
       assert.equal((await p.committee.read.requestOf([1n])).status, 2, "RequestFailed");
-      await networkHelpers.time.increase(FORCE_PERIOD);
       await viem.assertions.revertWithCustomErrorWithArgs(p.disputes.write.settle([1n, true, 31n, []]), p.committee, "ValidatorCommitteeNotDrawn", [1n]);
       await assertEndsWithoutCommittee(p);
     });
@@ -638,16 +633,8 @@ describe("Disputes", () => {
       assert.equal((await p.disputes.read.getDispute([p.disputeId])).status, DisputeStatus.Open);
     });
 
-    it("rejects a verdict within the force period, before the draw, a late verdict, a replay and an unknown dispute", async () => {
+    it("rejects a verdict before the draw, a late verdict, a replay and an unknown dispute", async () => {
       const early = await networkHelpers.loadFixture(withOpenDispute);
-      const opened = BigInt((await early.disputes.read.getDispute([early.disputeId])).verdictDeadline) - VERDICT_PERIOD;
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        early.disputes.write.settle([early.disputeId, true, 31n, []]),
-        early.disputes,
-        "DisputesForcePeriodNotOver",
-        [early.disputeId, opened + FORCE_PERIOD],
-      );
-      await networkHelpers.time.increaseTo(opened + FORCE_PERIOD);
       await viem.assertions.revertWithCustomErrorWithArgs(
         early.disputes.write.settle([early.disputeId, true, 31n, []]),
         early.committee,

@@ -1,52 +1,19 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { keccak256, maxUint256, parseEther, stringToHex, zeroHash, type Hex } from "viem";
-import { CheckpointTree } from "../../keepers/src/training/checkpointTree.ts";
+import { keccak256, parseEther, stringToHex, zeroHash, type Hex } from "viem";
 import { GAME_PHASE } from "../../keepers/src/trainingVm/gameMoves.ts";
-import { VmTrace } from "../../keepers/src/trainingVm/vmTrace.ts";
+import { dishonest, openingOf, submittedBy, traceOf, treeOf, truth } from "../harness/gameJob.ts";
 import { playOut } from "../harness/vmGame.ts";
-import { checkpointOf, data, initial, perceptron, scheduleOf, SGD, train } from "../harness/vmFixture.ts";
 import { DisputeStatus, JobStatus, networkHelpers, ORDER, postJob, viem, WEIGHTS_DIGEST, withStakedProviders, type Protocol } from "./fixture.ts";
 
 // Disputes decided by the bisection game over the training VM (docs/dispute-game.md §5), on the protocol as the
-// local Ignition module deploys it: a job whose program is a perceptron's (SGD, checkpoints every 2 steps, 4 steps),
-// a provider whose run is wrong at one instruction of step 2 (checkpoint 2's segment), or honest.
+// local Ignition module deploys it, over the game job of test/harness/gameJob.ts.
 
-const INTERVAL = 2;
-const TOTAL_STEPS = 4;
 const CLAIMED_HASH = keccak256(stringToHex("the checkpoint hash the challenger computed"));
 const BOND = parseEther("100");
 const FORCE_PERIOD = 12n * 3600n;
 const CLOCK_BUDGET = 2n * 24n * 3600n;
 
-const model = perceptron();
-const checkpoint0 = checkpointOf(SGD, initial(model, SGD, 0));
-const traceOf = (fault?: ConstructorParameters<typeof VmTrace>[0]["fault"]) =>
-  new VmTrace({ model, config: SGD, data, examples: train.count, checkpoint: checkpoint0, firstStep: 0, schedule: scheduleOf(checkpoint0, INTERVAL, TOTAL_STEPS), fault });
-// fc2's weight gradient (operator 5), element 40 stored wrong in step 2.
-const truth = traceOf();
-const dishonest = traceOf({ step: 2, position: { operator: 5, instruction: 9 * 40 + 8 } });
-/** The trace a provider commits: its checkpoint roots at steps 0, 2, 4 (docs/training.md §8). */
-const treeOf = (run: VmTrace) => new CheckpointTree([0, 2, 4].map((step) => run.checkpointRoot(step)));
-
-/** The opening of checkpoint `checkpoint`'s segment from `run`'s trace, as Disputes takes it. */
-function openingOf(run: VmTrace, checkpoint: number, tree = treeOf(run)) {
-  const before = tree.proof(Math.max(0, checkpoint - 1));
-  const after = tree.proof(Math.min(checkpoint, 2));
-  return { hashBefore: before.hash, proofBefore: before.proof, hashAfter: after.hash, proofAfter: after.proof, program: run.program.segmentWitness() };
-}
-
-/** Job 1 on the perceptron's program, assigned to providerA, its result submitted from `run`; both sides approved the game. */
-async function submittedBy(run: VmTrace) {
-  const p = await withStakedProviders();
-  const jobId = await postJob(p, { program: truth.program.hash });
-  await p.jobRegistry.write.bid([jobId, parseEther("600")], { account: p.providerA.account });
-  await networkHelpers.time.increase(ORDER.biddingPeriod);
-  await p.jobRegistry.write.settleAuction([jobId]);
-  await p.jobRegistry.write.submitResult([jobId, WEIGHTS_DIGEST, treeOf(run).root, 9912], { account: p.providerA.account });
-  for (const side of [p.providerA, p.challenger]) await p.token.write.approve([p.bisectionGame.address, maxUint256], { account: side.account });
-  return { ...p, jobId };
-}
 const withDishonestResult = () => submittedBy(dishonest);
 const withHonestResult = () => submittedBy(truth);
 
@@ -185,6 +152,19 @@ describe("Disputes: games over the training VM", () => {
       await networkHelpers.time.increaseTo(forceDeadline);
       await viem.assertions.revertWithCustomErrorWithArgs(p.disputes.write.forceGame([disputeId, opening], { account: p.providerA.account }), p.disputes, "DisputesForcePeriodOver", [disputeId, forceDeadline]);
       assert.equal((await p.disputes.read.getDispute([disputeId])).status, DisputeStatus.Open);
+    });
+
+    it("cannot force a game on a job that committed no program, whose verdicts count at once", async () => {
+      const p = await networkHelpers.loadFixture(withStakedProviders);
+      const jobId = await postJob(p);
+      await p.jobRegistry.write.bid([jobId, parseEther("600")], { account: p.providerA.account });
+      await networkHelpers.time.increase(ORDER.biddingPeriod);
+      await p.jobRegistry.write.settleAuction([jobId]);
+      await p.jobRegistry.write.submitResult([jobId, WEIGHTS_DIGEST, treeOf(truth).root, 9912], { account: p.providerA.account });
+      const disputeId = await committeeDispute({ ...p, jobId }, 2n);
+      await viem.assertions.revertWithCustomErrorWithArgs(p.disputes.write.forceGame([disputeId, openingOf(truth, 2)], { account: p.providerA.account }), p.disputes, "DisputesNoProgram", [jobId]);
+      // No committee drawn yet: the verdict fails on the committee, not on a force period.
+      await viem.assertions.revertWithCustomErrorWithArgs(p.disputes.write.settle([disputeId, true, 31n, []]), p.committee, "ValidatorCommitteeNotDrawn", [disputeId]);
     });
 
     it("takes game ends from the game contract only", async () => {

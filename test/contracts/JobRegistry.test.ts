@@ -68,6 +68,16 @@ describe("JobRegistry", () => {
       assert.equal(await p.jobRegistry.read.jobCount(), 1n);
     });
 
+    it("stores the training-VM program an order commits (zero: committee disputes only)", async () => {
+      const p = await networkHelpers.loadFixture(withDataset);
+      const program = keccak256(stringToHex("a program"));
+      await p.jobRegistry.write.post([{ ...ORDER, program }], { account: p.consumer.account });
+      await p.jobRegistry.write.post([ORDER], { account: p.consumer.account });
+      assert.deepEqual([await p.jobRegistry.read.programOf([1n]), (await p.jobRegistry.read.getJob([1n])).program], [program, program]);
+      assert.equal(await p.jobRegistry.read.programOf([2n]), zeroHash);
+      assert.equal(await p.jobRegistry.read.programOf([3n]), zeroHash, "no such job");
+    });
+
     for (const [field, bad] of [
       ["reward", { reward: 0n }],
       ["minStake", { minStake: 0n }],

@@ -607,7 +607,8 @@ contract ProtocolHandler is StorageAuditActions {
         (uint256 disputeId, IDisputes.Dispute memory d) = _dispute(disputeSeed);
         if (d.status != IDisputes.DisputeStatus.Open) return;
         uint256 forceDeadline = uint256(d.verdictDeadline) - disputes.verdictPeriod() + disputes.forcePeriod();
-        if (block.timestamp < forceDeadline) vm.warp(forceDeadline);
+        bool gameable = d.registry == IDisputes.DisputeRegistry.Jobs && jobRegistry.programOf(d.jobId) != bytes32(0);
+        if (gameable && block.timestamp < forceDeadline) vm.warp(forceDeadline);
         if (block.timestamp >= d.verdictDeadline) return;
         address[] memory members = committee.committeeOf(disputeId);
         IValidatorCommittee.Config memory c = committee.config();

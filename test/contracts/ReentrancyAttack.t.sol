@@ -263,7 +263,6 @@ contract ReentrancyAttackTest is ProtocolBase {
         uint256 disputeId = _attackerChallenges(jobId);
         bytes[] memory signatures = _signVerdict(disputeId, true, 0x3);
         attacker.arm(address(disputes), abi.encodeCall(IDisputes.settle, (disputeId, true, 0x3, signatures)));
-        vm.warp(block.timestamp + FORCE_PERIOD);
 
         disputes.settle(disputeId, true, 0x3, signatures);
 

@@ -636,6 +636,20 @@ describe("RoundJobRegistry", () => {
       );
     });
 
+    it("cannot become a game: its accused cannot force one, and its verdict counts at once", async () => {
+      const p = await networkHelpers.loadFixture(withValidators);
+      const disputeId = await challengeWithCommittee(p, 2);
+      const opening = { hashBefore: zeroHash, proofBefore: [], hashAfter: zeroHash, proofAfter: [], program: "0x" } as const;
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        p.disputes.write.forceGame([disputeId, opening], { account: p.slotWallets[2]!.account }),
+        p.disputes,
+        "DisputesNotGameable",
+        [disputeId],
+      );
+      await settle(p, disputeId, false);
+      assert.equal((await p.disputes.read.getDispute([disputeId])).status, DisputeStatus.ChallengerWrong);
+    });
+
     it("slot found right: the bond goes to the slot's provider and the window resumes with the time it had left", async () => {
       const p = await networkHelpers.loadFixture(withValidators);
       const disputeId = await challengeWithCommittee(p, 2);

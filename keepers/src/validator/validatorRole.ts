@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
-import { isAddressEqual } from "viem";
+import { isAddressEqual, zeroHash } from "viem";
 import { followEvents } from "../chain/followEvents.ts";
 import type { ProtocolConnection } from "../chain/protocolContracts.ts";
 import type { HeliaContentStore } from "../content/heliaContentStore.ts";
@@ -101,12 +101,14 @@ async function decideRoundVerdict({ chain, store, jobId, subject, threads, fetch
 }
 
 /**
- * Waits until `dispute`'s force period is over (no verdict counts before: docs/dispute-game.md §5) and tells whether
- * the dispute is still open to a verdict. The wait is measured from the latest block's time, which never runs ahead
- * of the next block's, so it ends no earlier than the chain's deadline.
+ * Waits until the force period of a dispute that can become a game (a job that committed a program) is over (no
+ * verdict counts before: docs/dispute-game.md §5) and tells whether the dispute is still open to a verdict. The wait
+ * is measured from the latest block's time, which never runs ahead of the next block's, so it ends no earlier than
+ * the chain's deadline.
  */
-async function awaitForcePeriod(chain: ProtocolConnection, disputeId: bigint, verdictDeadline: number, signal: AbortSignal): Promise<boolean> {
-  const { Disputes } = chain.contracts;
+async function awaitForcePeriod(chain: ProtocolConnection, disputeId: bigint, { registry, jobId, verdictDeadline }: { registry: number; jobId: bigint; verdictDeadline: number }, signal: AbortSignal): Promise<boolean> {
+  const { Disputes, JobRegistry } = chain.contracts;
+  if (registry !== DisputeRegistry.Jobs || (await JobRegistry.read.programOf([jobId])) === zeroHash) return true;
   const forceDeadline = BigInt(verdictDeadline) - BigInt(await Disputes.read.verdictPeriod()) + BigInt(await Disputes.read.forcePeriod());
   const remaining = forceDeadline - (await chainTime(chain));
   if (remaining > 0n) await sleep(Number(remaining) * 1000, undefined, { signal });
@@ -125,7 +127,7 @@ export async function judgeDispute({ chain, store, relayUrl, threads, fetchTimeo
     ? await decideRoundVerdict({ chain, store, jobId: dispute.jobId, subject: dispute.checkpointIndex, threads, fetchTimeoutMs, log, signal })
     : await decideJobVerdict({ chain, store, jobId: dispute.jobId, checkpointIndex: dispute.checkpointIndex, threads, log, signal });
   log.info({ ...context, jobId: dispute.jobId.toString(), checkpointIndex: dispute.checkpointIndex.toString(), ...verdict }, "verdict decided");
-  if (!(await awaitForcePeriod(chain, disputeId, dispute.verdictDeadline, signal))) {
+  if (!(await awaitForcePeriod(chain, disputeId, dispute, signal))) {
     log.info(context, "dispute skipped: its provider turned it into a game");
     return undefined;
   }

@@ -28,6 +28,7 @@ import {
   withSubmittedJob,
   type Protocol,
 } from "../../contracts/fixture.ts";
+import { dishonest, openingOf, submittedBy, treeOf, truth } from "../../harness/gameJob.ts";
 import { contractsOf, handledEvents, indexChain, mappings, schema } from "./harness.ts";
 
 const client = await viem.getPublicClient();
@@ -252,6 +253,25 @@ async function withEveryJobOutcome() {
   return { ...p, jobs: { job2, job3, job4, job5, job6 }, disputeIds: { first, second, third, fourth } };
 }
 
+/**
+ * Job 1 (the game job, dishonest result): challenged by game on checkpoint 2, the provider silent, lost on time.
+ * A second game job (honest result): a committee dispute of checkpoint 7, which the provider's forceGame dismisses.
+ */
+async function withGameDisputes() {
+  const p = await submittedBy(dishonest);
+  await p.disputes.write.challengeByGame([p.jobId, 2n, keccak256(stringToHex("claimed")), openingOf(dishonest, 2)], { account: p.challenger.account });
+  await networkHelpers.time.increase((await p.bisectionGame.read.clockBudget()) + 1n);
+  await p.bisectionGame.write.timeout([1n], { account: p.outsider.account });
+  const honestJob = await postJob(p, { program: truth.program.hash });
+  await p.jobRegistry.write.bid([honestJob, parseEther("600")], { account: p.providerA.account });
+  await networkHelpers.time.increase(ORDER.biddingPeriod);
+  await p.jobRegistry.write.settleAuction([honestJob]);
+  await p.jobRegistry.write.submitResult([honestJob, WEIGHTS_DIGEST, treeOf(truth).root, 9912], { account: p.providerA.account });
+  await p.disputes.write.challenge([honestJob, 7n, keccak256(stringToHex("claimed"))], { account: p.challenger.account });
+  await p.disputes.write.forceGame([2n, openingOf(truth, 2)], { account: p.providerA.account });
+  return { ...p, honestJob };
+}
+
 describe("subgraph mappings on real event logs", () => {
   after(() => {
     // Every event of every interface went through its handler in this file.
@@ -363,6 +383,24 @@ describe("subgraph mappings on real event logs", () => {
       assert.equal(exits[0]!.releasableAt, released!.releasableAt);
       const [release] = history(store, "ValidatorRelease");
       assert.deepEqual([release!.validator, release!.stake], [lower(p.validators[8]!.account.address), String(VALIDATOR_STAKE)]);
+    });
+  });
+
+  describe("games (Disputes over the training VM)", () => {
+    it("records a game a challenger opened and won on time, and a forced dispute dismissed, with the jobs' programs", async () => {
+      const p = await networkHelpers.loadFixture(withGameDisputes);
+      const store = await indexChain(client, contractsOf(p));
+      assert.equal(store.get("Job", String(p.jobId))!.program, truth.program.hash);
+      assert.equal(store.get("Job", String(p.honestJob))!.program, truth.program.hash);
+      const won = store.get("Dispute", "1")!;
+      assert.deepEqual([won.status, won.gameId, won.providerWrong, won.bondRecipient], ["ProviderWrong", "1", true, lower(p.challenger.account.address)]);
+      assert.deepEqual(history(store, "GameStart").map((g) => [g.dispute, g.gameId, g.checkpointIndex, g.forced]), [["1", "1", "2", false]]);
+      assert.deepEqual(history(store, "GameDecision").map((g) => [g.dispute, g.gameId, g.providerWrong, g.bondRecipient]), [["1", "1", true, lower(p.challenger.account.address)]]);
+      const dismissed = store.get("Dispute", "2")!;
+      assert.deepEqual([dismissed.status, dismissed.providerWrong, dismissed.bondRecipient], ["ChallengerWrong", false, lower(p.providerA.account.address)]);
+      assert.deepEqual(history(store, "Dismissal").map((d) => [d.dispute, d.checkpointIndex]), [["2", "7"]]);
+      assert.equal(store.get("Job", String(p.jobId))!.status, "Failed");
+      assert.equal(store.get("Job", String(p.honestJob))!.status, "Submitted");
     });
   });
 

@@ -1,0 +1,46 @@
+import { maxUint256, parseEther } from "viem";
+import { CheckpointTree } from "../../keepers/src/training/checkpointTree.ts";
+import { VmTrace } from "../../keepers/src/trainingVm/vmTrace.ts";
+import { networkHelpers, ORDER, postJob, WEIGHTS_DIGEST, withStakedProviders } from "../contracts/fixture.ts";
+import { checkpointOf, data, initial, perceptron, scheduleOf, SGD, train } from "./vmFixture.ts";
+
+// A job the bisection game can replay, on the protocol as the local Ignition module deploys it: a perceptron's
+// program (SGD, a checkpoint every 2 steps, 4 steps), and a provider whose run is honest or wrong at one
+// instruction of step 2 (in checkpoint 2's segment). test/contracts/DisputesGame.test.ts plays its disputes;
+// test/keepers/indexer/mappings.test.ts indexes them.
+
+export const GAME_JOB = { interval: 2, totalSteps: 4 } as const;
+
+const model = perceptron();
+const checkpoint0 = checkpointOf(SGD, initial(model, SGD, 0));
+
+/** The job's run from step 0; `fault` makes it dishonest. */
+export const traceOf = (fault?: ConstructorParameters<typeof VmTrace>[0]["fault"]) =>
+  new VmTrace({ model, config: SGD, data, examples: train.count, checkpoint: checkpoint0, firstStep: 0, schedule: scheduleOf(checkpoint0, GAME_JOB.interval, GAME_JOB.totalSteps), fault });
+
+export const truth = traceOf();
+/** fc2's weight gradient (operator 5), element 40 stored wrong in step 2. */
+export const dishonest = traceOf({ step: 2, position: { operator: 5, instruction: 9 * 40 + 8 } });
+
+/** The trace a provider commits: its checkpoint roots at steps 0, 2, 4 (docs/training.md §8). */
+export const treeOf = (run: VmTrace) => new CheckpointTree([0, 2, 4].map((step) => run.checkpointRoot(step)));
+
+/** The opening of checkpoint `checkpoint`'s segment from `run`'s trace, as Disputes takes it. */
+export function openingOf(run: VmTrace, checkpoint: number) {
+  const tree = treeOf(run);
+  const before = tree.proof(Math.max(0, checkpoint - 1));
+  const after = tree.proof(Math.min(checkpoint, 2));
+  return { hashBefore: before.hash, proofBefore: before.proof, hashAfter: after.hash, proofAfter: after.proof, program: run.program.segmentWitness() };
+}
+
+/** Job 1 on the game job's program, assigned to providerA, its result submitted from `run`; both sides approved the game. */
+export async function submittedBy(run: VmTrace) {
+  const p = await withStakedProviders();
+  const jobId = await postJob(p, { program: truth.program.hash });
+  await p.jobRegistry.write.bid([jobId, parseEther("600")], { account: p.providerA.account });
+  await networkHelpers.time.increase(ORDER.biddingPeriod);
+  await p.jobRegistry.write.settleAuction([jobId]);
+  await p.jobRegistry.write.submitResult([jobId, WEIGHTS_DIGEST, treeOf(run).root, 9912], { account: p.providerA.account });
+  for (const side of [p.providerA, p.challenger]) await p.token.write.approve([p.bisectionGame.address, maxUint256], { account: side.account });
+  return { ...p, jobId };
+}
