@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import type { Logger } from "pino";
-import { isAddressEqual, zeroAddress } from "viem";
+import { isAddressEqual, zeroAddress, zeroHash } from "viem";
 import { followEvents } from "../chain/followEvents.ts";
 import type { ProtocolConnection } from "../chain/protocolContracts.ts";
 import type { HeliaContentStore } from "../content/heliaContentStore.ts";
@@ -96,6 +96,12 @@ export async function considerBid({ chain, store, costModel, log, signal }: Comp
   }
   if (isAddressEqual(job.provider, me)) {
     log.info(context, "bid skipped: leading already");
+    return undefined;
+  }
+  // A game replays the job's committed program, not its spec: until this keeper checks that the program is the
+  // spec's (docs/training-vm.md §6), winning such a job could get it slashed for training the spec.
+  if (job.program !== zeroHash) {
+    log.warn({ ...context, program: job.program }, "bid skipped: the job commits a training-VM program this keeper cannot check yet");
     return undefined;
   }
   const spec = await fetchJobSpec({ store, specDigest: job.specDigest, signal: AbortSignal.any([signal, AbortSignal.timeout(30_000)]) });

@@ -287,6 +287,14 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
     assert.equal((await job(jobId)).price, 0n);
   });
 
+  it("does not bid on a job that commits a training-VM program it cannot check yet, and says why", async () => {
+    const program = keccak256(toHex("a program this keeper did not compute"));
+    const jobId = await postJob(chains[ACCOUNT.consumer]!, { ...order, specDigest, program });
+    const skipped = await until("the compute keeper's decision", () => computeLog.lines.find((l) => l.jobId === jobId.toString() && typeof l.msg === "string" && l.msg.startsWith("bid ")));
+    assert.deepEqual([skipped.msg, skipped.program], ["bid skipped: the job commits a training-VM program this keeper cannot check yet", program]);
+    assert.equal((await job(jobId)).price, 0n);
+  });
+
   it("slashes a dishonest compute keeper: challenged on its first wrong checkpoint, found wrong by the committee, consumer refunded", async () => {
     await stop(honestRole);
     const dishonestLog = recordingLogger();
