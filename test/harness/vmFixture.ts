@@ -2,19 +2,16 @@ import { encodeCheckpoint } from "../../keepers/src/training/checkpoint.ts";
 import type { StepConfig } from "../../keepers/src/training/jobSpec.ts";
 import { loadMnist, sliceImageSet } from "../../keepers/src/training/mnist.ts";
 import type { ModelDefinition } from "../../keepers/src/training/modelDefinition.ts";
-import { Network } from "../../keepers/src/training/network.ts";
-import { applyOptimizerStep, optimizerStateVectors } from "../../keepers/src/training/optimizer.ts";
-import { PIXEL_TO_FLOAT } from "../../keepers/src/training/pixelValues.ts";
+import { optimizerStateVectors } from "../../keepers/src/training/optimizer.ts";
 import { SplitMix64 } from "../../keepers/src/training/prng.ts";
-import { dataCursor, type TrainingState } from "../../keepers/src/training/trainingState.ts";
-import { randomAccessOrder } from "../../keepers/src/trainingVm/randomAccessOrder.ts";
-import { treeDepth } from "../../keepers/src/trainingVm/stepProgram.ts";
+import { Trainer } from "../../keepers/src/training/trainer.ts";
+import type { TrainingState } from "../../keepers/src/training/trainingState.ts";
 import { vmData } from "../../keepers/src/trainingVm/trainingVm.ts";
 import type { CheckpointSchedule } from "../../keepers/src/trainingVm/vmProgram.ts";
-import { WordTree } from "../../keepers/src/trainingVm/wordTree.ts";
+import { treeDepth, WordTree } from "../../keepers/src/trainingVm/wordTree.ts";
 
 // What the training VM's tests run: a small perceptron on the first 200 MNIST training images, two optimizer
-// configurations, and the engine's own step over the VM's data order to compare with.
+// configurations of engine version 2 (the VM's), and the engine's own step to compare with.
 
 /** A 784-`hidden`-10 perceptron with biases, as the ONNX importer would describe it. */
 export function perceptron(hidden = 24): ModelDefinition {
@@ -41,11 +38,11 @@ export function perceptron(hidden = 24): ModelDefinition {
 
 const f = Math.fround;
 export const SGD: StepConfig = {
-  seed: 7n, batchSize: 16, microBatches: 2,
+  engineVersion: "veritrain-train/2", seed: 7n, batchSize: 16, microBatches: 2,
   optimizer: { type: "sgd", learningRate: f(0.05), learningRateDecay: f(0.9), momentum: f(0.9), weightDecay: f(0.0001) },
 };
 export const ADAM: StepConfig = {
-  seed: 9n, batchSize: 12, microBatches: 3,
+  engineVersion: "veritrain-train/2", seed: 9n, batchSize: 12, microBatches: 3,
   optimizer: { type: "adam", learningRate: f(0.001), learningRateDecay: f(1), beta1: f(0.9), beta2: f(0.999), epsilon: f(1e-8), weightDecay: f(0) },
 };
 export const train = sliceImageSet({ set: loadMnist().train, start: 0, end: 200 });
@@ -58,29 +55,19 @@ export function initial(model: ModelDefinition, config: StepConfig, step: number
   return { step, params, optimizerState };
 }
 
-/** The engine's step (as Trainer runs it) over the VM's data order. */
-export function engineStep(model: ModelDefinition, config: StepConfig, state: TrainingState): TrainingState {
-  const { batchSize: B, microBatches: M } = config;
-  const b = B / M;
-  const P = model.parameterCount;
-  const stepsPerEpoch = Math.floor(train.count / B);
-  const { epoch, batch } = dataCursor(state.step, stepsPerEpoch);
-  const order = randomAccessOrder({ seed: config.seed, epoch, size: train.count });
-  const network = new Network({ model, maxExamples: b });
-  const params = Float32Array.from(state.params);
-  const optimizerState = state.optimizerState.map((v) => Float32Array.from(v));
-  const gradients = new Float32Array(M * P);
-  for (let m = 0; m < M; m++) {
-    const indices = Array.from({ length: b }, (_, e) => order(batch * B + m * b + e));
-    network.loadExamples({ pixels: train.pixels, labels: train.labels, indices, pixelValues: PIXEL_TO_FLOAT });
-    network.gradient({ params, grads: gradients.subarray(m * P, (m + 1) * P), n: b, batchSize: B });
+/** One step of the engine's Trainer (one thread) on the training images from `state`. */
+export async function engineStep(model: ModelDefinition, config: StepConfig, state: TrainingState): Promise<TrainingState> {
+  const trainer = await Trainer.create({ model, config, sets: { train, validation: train, test: train }, state, threads: 1 });
+  try {
+    await trainer.runSteps(1);
+    return trainer.snapshot();
+  } finally {
+    await trainer.close();
   }
-  applyOptimizerStep({ config: config.optimizer, params, state: optimizerState, gradients, microBatches: M, step: state.step, epoch });
-  return { step: state.step + 1, params, optimizerState };
 }
 
 export const checkpointOf = (config: StepConfig, state: TrainingState, examples = train.count) =>
-  encodeCheckpoint({ state, optimizer: config.optimizer.type, stepsPerEpoch: Math.floor(examples / config.batchSize) });
+  encodeCheckpoint({ state, optimizer: config.optimizer.type, stepsPerEpoch: Math.floor(examples / config.batchSize), engineVersion: config.engineVersion });
 
 /** A checkpoint schedule whose checkpoint 0 is `checkpoint` (its word-tree root), for a VmProgram or a VmTrace. */
 export const scheduleOf = (checkpoint: Uint8Array, checkpointInterval: number, totalSteps: number): CheckpointSchedule => ({

@@ -1,10 +1,10 @@
 import * as dagCbor from "@ipld/dag-cbor";
 import { CID } from "multiformats/cid";
 import * as raw from "multiformats/codecs/raw";
-import { keccak256, toHex, type Hex } from "viem";
+import { toHex, type Hex } from "viem";
 import type { ContentStore } from "../content/contentStore.ts";
 import { VeritrainError } from "../errors.ts";
-import { decodeCheckpoint } from "../training/checkpoint.ts";
+import { checkpointHash, decodeCheckpoint } from "../training/checkpoint.ts";
 import { CheckpointTree } from "../training/checkpointTree.ts";
 import { exportOnnxModel } from "../training/onnxExport.ts";
 import { onnx } from "../training/onnxProto.ts";
@@ -21,8 +21,8 @@ export const RESULT_MANIFEST_KEY = "veritrain.resultManifest";
 
 /**
  * What a compute provider publishes with a result (dag-cbor): the job spec's block and every
- * checkpoint's raw block CID (SHA-256 of the canonical bytes) with its keccak256 hash (the
- * trace leaf). Nothing job-specific beyond the spec, so one spec always gives one manifest.
+ * checkpoint's raw block CID (SHA-256 of the canonical bytes) with its checkpoint hash (the
+ * trace leaf, by the job's engine version). Nothing job-specific beyond the spec, so one spec always gives one manifest.
  */
 export type ResultManifest = {
   version: typeof RESULT_MANIFEST_VERSION;
@@ -61,7 +61,7 @@ export async function publishResult({ store, job, specDigest, checkpointCount, r
     const bytes = readCheckpoint(index);
     const cid = await store.put(bytes, { signal });
     await store.pin(cid, { signal });
-    checkpoints.push({ cid, hash: keccak256(bytes) });
+    checkpoints.push({ cid, hash: checkpointHash({ bytes, engineVersion: job.config.engineVersion }) });
   }
   const manifest: ResultManifest = { version: RESULT_MANIFEST_VERSION, spec: jobSpecBlockCid(specDigest), checkpoints };
   const manifestBlock = await store.put(dagCbor.encode(manifest), { signal });
@@ -155,7 +155,7 @@ export async function fetchResult({ store, jobId, onChain, job, bounded }: Fetch
     const entry = manifest.checkpoints[index];
     if (entry === undefined) throw invalid(`no checkpoint ${index}`);
     const bytes = await get(entry.cid, `checkpoint ${index}`);
-    if (keccak256(bytes) !== entry.hash) throw invalid(`checkpoint ${index}'s bytes do not hash to its trace leaf`);
+    if (checkpointHash({ bytes, engineVersion: job.config.engineVersion }) !== entry.hash) throw invalid(`checkpoint ${index}'s bytes do not hash to its trace leaf`);
     return bytes;
   };
   let finalParams: Float32Array;

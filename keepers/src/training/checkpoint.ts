@@ -1,11 +1,15 @@
 import { keccak256, type Hex } from "viem";
 import { VeritrainError } from "../errors.ts";
+import { treeDepth, WordTree } from "../trainingVm/wordTree.ts";
+import type { EngineVersion } from "./jobSpec.ts";
 import { dataCursor, type TrainingState } from "./trainingState.ts";
 
 /** "VTCK" read as a little-endian uint32. */
 const MAGIC = 0x4b435456;
 const LAYOUT_VERSION = 1;
 const HEADER_BYTES = 36;
+/** The binary32 bits engine version 2 writes for every NaN: the canonical quiet NaN, as the on-chain soft-float returns it. */
+const CANONICAL_NAN_BITS = 0x7fc00000;
 
 /** Optimizer ids in the checkpoint header. */
 export const OPTIMIZER_ID = { sgd: 0, adam: 1 } as const;
@@ -15,6 +19,8 @@ export type EncodeCheckpointParameters = {
   state: TrainingState;
   optimizer: keyof typeof OPTIMIZER_ID;
   stepsPerEpoch: number;
+  /** Version 2 writes every NaN as {@link CANONICAL_NAN_BITS}; version 1 keeps its bits. */
+  engineVersion: EngineVersion;
 };
 
 /**
@@ -34,10 +40,12 @@ export type EncodeCheckpointParameters = {
  * | 36     | 4·P  | parameters, binary32, canonical order          |
  * | 36+4P  | 4·V·P| state vectors in order (SGD: v; Adam: m, v)    |
  *
+ * Engine version 2 writes every NaN as the canonical quiet NaN 0x7FC00000; version 1 keeps a value's bits.
+ *
  * @example
- * const bytes = encodeCheckpoint({ state, optimizer: "adam", stepsPerEpoch: 859 });
+ * const bytes = encodeCheckpoint({ state, optimizer: "adam", stepsPerEpoch: 859, engineVersion: "veritrain-train/2" });
  */
-export function encodeCheckpoint({ state, optimizer, stepsPerEpoch }: EncodeCheckpointParameters): Uint8Array {
+export function encodeCheckpoint({ state, optimizer, stepsPerEpoch, engineVersion }: EncodeCheckpointParameters): Uint8Array {
   const size = state.params.length;
   const vectors = state.optimizerState.length;
   const bytes = new Uint8Array(HEADER_BYTES + 4 * size * (1 + vectors));
@@ -51,9 +59,14 @@ export function encodeCheckpoint({ state, optimizer, stepsPerEpoch }: EncodeChec
   view.setUint32(24, OPTIMIZER_ID[optimizer], true);
   view.setUint32(28, size, true);
   view.setUint32(32, vectors, true);
+  const canonicalNaN = engineVersion === "veritrain-train/2";
   let offset = HEADER_BYTES;
   for (const vector of [state.params, ...state.optimizerState]) {
-    for (let i = 0; i < size; i++, offset += 4) view.setFloat32(offset, vector[i]!, true);
+    for (let i = 0; i < size; i++, offset += 4) {
+      const value = vector[i]!;
+      if (canonicalNaN && Number.isNaN(value)) view.setUint32(offset, CANONICAL_NAN_BITS, true);
+      else view.setFloat32(offset, value, true);
+    }
   }
   return bytes;
 }
@@ -101,12 +114,22 @@ export function decodeCheckpoint(bytes: Uint8Array): DecodedCheckpoint {
   };
 }
 
+/** Parameters of {@link checkpointHash}. */
+export type CheckpointHashParameters = {
+  /** The canonical checkpoint bytes ({@link encodeCheckpoint}). */
+  bytes: Uint8Array;
+  engineVersion: EngineVersion;
+};
+
 /**
- * The checkpoint hash: keccak256 of the canonical checkpoint bytes.
+ * The checkpoint hash (docs/training.md §8). Engine version 1: keccak256 of the canonical bytes. Version 2:
+ * the root of their word tree (32-byte words, zero-padded, the smallest depth ≥ 1 that holds them), which is
+ * the training VM's checkpoint root, so the trace commits what the dispute game's level 0 compares.
  *
  * @example
- * checkpointHash(encodeCheckpoint({ state, optimizer: "sgd", stepsPerEpoch: 859 })); // "0x…"
+ * checkpointHash({ bytes: encodeCheckpoint({ state, optimizer: "sgd", stepsPerEpoch: 859, engineVersion }), engineVersion }); // "0x…"
  */
-export function checkpointHash(bytes: Uint8Array): Hex {
+export function checkpointHash({ bytes, engineVersion }: CheckpointHashParameters): Hex {
+  if (engineVersion === "veritrain-train/2") return new WordTree(bytes, treeDepth(bytes.length)).root;
   return keccak256(bytes);
 }

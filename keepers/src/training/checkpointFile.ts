@@ -6,8 +6,8 @@ import type { CheckpointRecord } from "./trainJob.ts";
 export type WriteCheckpointFileParameters = { directory: string; checkpoint: CheckpointRecord };
 
 /**
- * Saves a checkpoint's canonical bytes as `<directory>/checkpoint-<index>.bin` (the file's
- * keccak256 is the checkpoint hash) and returns the path.
+ * Saves a checkpoint's canonical bytes as `<directory>/checkpoint-<index>.bin` (the preimage of
+ * the checkpoint hash) and returns the path.
  *
  * @example
  * await trainJob({ job, threads: 2, onCheckpoint: (checkpoint) => void writeCheckpointFile({ directory, checkpoint }) });

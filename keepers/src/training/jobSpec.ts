@@ -3,8 +3,17 @@ import { canonicalJson, type CanonicalJsonValue } from "./canonicalJson.ts";
 import { contentId, JSON_CODEC } from "./contentId.ts";
 import type { OptimizerConfig } from "./optimizer.ts";
 
-/** The engine version this module implements; a job names the version it must run on. */
-export const ENGINE_VERSION = "veritrain-train/1";
+/**
+ * The engine versions the engine implements (docs/training.md); a job names the version it must run on.
+ * Version 2 is the training VM's: the random-access data order, the word-tree checkpoint hash, canonical NaNs.
+ */
+export const ENGINE_VERSIONS = ["veritrain-train/1", "veritrain-train/2"] as const;
+
+/** One of {@link ENGINE_VERSIONS}. */
+export type EngineVersion = (typeof ENGINE_VERSIONS)[number];
+
+/** The version new jobs name. */
+export const ENGINE_VERSION: EngineVersion = "veritrain-train/2";
 
 /** A contiguous range [start, end) of one source file of the dataset. */
 export type SplitRange = { source: "train" | "test"; start: number; end: number };
@@ -26,7 +35,7 @@ export type AdamSpec = {
 
 /** The fields every job spec has (see {@link COMMON_SPEC_FIELDS}). */
 export type SpecFields = {
-  engineVersion: typeof ENGINE_VERSION;
+  engineVersion: EngineVersion;
   /** CIDv1 (raw codec 0x55, sha2-256) of the ONNX model file: architecture + initial weights. */
   model: string;
   dataset: { id: "mnist"; splits: { train: SplitRange; validation: SplitRange; test: SplitRange } };
@@ -48,6 +57,8 @@ export type JobSpec = SpecFields & {
 
 /** What every optimizer step depends on besides the data: the part of a spec the Trainer reads. */
 export type StepConfig = {
+  /** Picks the data order (docs/training.md §3) and the checkpoint hash (§8). */
+  engineVersion: EngineVersion;
   seed: bigint;
   batchSize: number;
   microBatches: number;
@@ -167,7 +178,8 @@ export type CommonFields = { config: StepConfig; train: SplitRange; sources: Rea
  * @throws VeritrainError `JOB_SPEC_INVALID` with `details.field` (dotted path) and `details.rule`.
  */
 export function validateCommonFields(spec: Record<string, unknown>): CommonFields {
-  if (spec.engineVersion !== ENGINE_VERSION) throw fail("engineVersion", `must be "${ENGINE_VERSION}"`, spec.engineVersion);
+  const engineVersion = ENGINE_VERSIONS.find((version) => version === spec.engineVersion);
+  if (engineVersion === undefined) throw fail("engineVersion", `must be one of ${ENGINE_VERSIONS.map((v) => `"${v}"`).join(", ")}`, spec.engineVersion);
   if (typeof spec.model !== "string" || !/^bafkrei[a-z2-7]{52}$/.test(spec.model)) {
     throw fail("model", "must be a CIDv1 string (base32, raw codec, sha2-256), e.g. \"bafkrei…\"", spec.model);
   }
@@ -187,7 +199,7 @@ export function validateCommonFields(spec: Record<string, unknown>): CommonField
   const microBatches = integer(spec.microBatches, "microBatches", 1, batchSize);
   if (batchSize % microBatches !== 0) throw fail("microBatches", `must divide batchSize (${batchSize})`, microBatches);
   if (spec.metric !== "accuracy") throw fail("metric", "must be \"accuracy\"", spec.metric);
-  return { config: { seed: BigInt(seed), batchSize, microBatches, optimizer }, train, sources };
+  return { config: { engineVersion, seed: BigInt(seed), batchSize, microBatches, optimizer }, train, sources };
 }
 
 function validateOptimizer(value: unknown): OptimizerConfig {

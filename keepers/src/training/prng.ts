@@ -18,11 +18,11 @@ export function mix64(z: bigint): bigint {
 
 /** Stream domains: what a keyed stream is used for. */
 export const PRNG_DOMAIN = {
-  /** Fisher–Yates shuffle of the training split; index = epoch. */
+  /** Engine version 1's Fisher–Yates shuffle of the training split; index = epoch. */
   shuffle: 1n,
   /** Weight initialisation of model files; index = parameter tensor index. */
   init: 2n,
-  /** The training VM's random-access data order (keepers/src/trainingVm/randomAccessOrder.ts); index = epoch. */
+  /** Engine version 2's random-access data order, the training VM's (keepers/src/trainingVm/randomAccessOrder.ts); index = epoch. */
   order: 3n,
 } as const;
 

@@ -11,7 +11,7 @@ export type EpochPermutationParameters = {
 };
 
 /**
- * The order in which epoch `epoch` visits the training split: a Fisher–Yates shuffle of the
+ * Engine version 1's order of epoch `epoch` over the training split: a Fisher–Yates shuffle of the
  * identity permutation [0, 1, …, n−1] driven by the keyed stream (seed, shuffle, epoch).
  * For i from n−1 down to 1: j = nextBelow(i + 1); swap(p[i], p[j]).
  *

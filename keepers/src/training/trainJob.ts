@@ -27,10 +27,11 @@ export type TrainJobResult = { hashes: Hex[]; tree: CheckpointTree; finalState: 
 
 const PROGRESS_STEPS = 20;
 
-/** Encodes and hashes a state as checkpoint `index`. */
+/** Encodes and hashes a state as checkpoint `index`, as the job's engine version does. */
 export function makeCheckpoint(job: PreparedJob, index: number, state: TrainingState): CheckpointRecord {
-  const bytes = encodeCheckpoint({ state, optimizer: job.config.optimizer.type, stepsPerEpoch: job.stepsPerEpoch });
-  return { index, step: state.step, bytes, hash: checkpointHash(bytes) };
+  const { engineVersion, optimizer } = job.config;
+  const bytes = encodeCheckpoint({ state, optimizer: optimizer.type, stepsPerEpoch: job.stepsPerEpoch, engineVersion });
+  return { index, step: state.step, bytes, hash: checkpointHash({ bytes, engineVersion }) };
 }
 
 /**

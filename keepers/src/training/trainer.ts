@@ -2,6 +2,7 @@ import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import { Worker } from "node:worker_threads";
 import { VeritrainError } from "../errors.ts";
 import { throwIfAborted } from "../runtime/throwIfAborted.ts";
+import { dataOrder } from "./dataOrder.ts";
 import type { StepConfig } from "./jobSpec.ts";
 import {
   EVALUATION_CHUNK,
@@ -13,7 +14,6 @@ import {
 import type { ImageSet } from "./mnist.ts";
 import type { ModelDefinition } from "./modelDefinition.ts";
 import { applyOptimizerStep, optimizerStateVectors } from "./optimizer.ts";
-import { epochPermutation } from "./shuffle.ts";
 import { dataCursor, type TrainingState } from "./trainingState.ts";
 import type { WorkerRequest, WorkerResponse } from "./trainingWorker.ts";
 
@@ -66,7 +66,7 @@ export class Trainer {
   private nextRequestId = 0;
   private step: number;
   private readonly optimizerStart: number;
-  private permutation: { epoch: number; order: Uint32Array } | undefined;
+  private order: { epoch: number; example: (position: number) => number } | undefined;
 
   private constructor(p: TrainerParameters) {
     const { model, config, sets, state } = p;
@@ -199,15 +199,13 @@ export class Trainer {
     return Array.from({ length: threads }, (_, t) => Array.from({ length: count }, (_, i) => i).filter((i) => i % threads === t));
   }
 
-  /** Writes the next batch's train-split indices: positions [b·B, b·B + B) of the epoch order. */
+  /** Writes the next batch's train-split indices: positions [b·B, b·B + B) of the epoch's {@link dataOrder}. */
   private loadBatch(): void {
     const { epoch, batch } = dataCursor(this.step, this.stepsPerEpoch);
-    if (this.permutation?.epoch !== epoch) {
-      this.permutation = { epoch, order: epochPermutation({ seed: this.config.seed, epoch, size: this.sets.train.count }) };
-    }
-    const { batchSize } = this.config;
+    const { engineVersion, seed, batchSize } = this.config;
+    if (this.order?.epoch !== epoch) this.order = { epoch, example: dataOrder({ engineVersion, seed, epoch, size: this.sets.train.count }) };
     const start = batch * batchSize;
-    for (let i = 0; i < batchSize; i++) this.buffers.batchIndices[i] = this.permutation.order[start + i]!;
+    for (let i = 0; i < batchSize; i++) this.buffers.batchIndices[i] = this.order.example(start + i);
   }
 
   private request(worker: Worker, request: WorkerRequest): Promise<void> {

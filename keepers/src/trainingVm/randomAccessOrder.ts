@@ -13,7 +13,7 @@ export type RandomAccessOrderParameters = {
 };
 
 /**
- * The training VM's data order (docs/training-vm.md §3): epoch `epoch` visits training example
+ * Engine version 2's data order, the training VM's (docs/training-vm.md §3): epoch `epoch` visits training example
  * `order(p)` at position p, where `order` is a keyed permutation of [0, n) that can be evaluated at one
  * position in O(1), as the one-step contract must. A balanced Feistel network of 4 rounds over
  * h-bit halves (2h ≥ bits of n − 1), walked along its cycle until the value falls in [0, n):

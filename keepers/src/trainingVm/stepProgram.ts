@@ -3,7 +3,7 @@ import type { StepConfig } from "../training/jobSpec.ts";
 import type { ModelDefinition } from "../training/modelDefinition.ts";
 import { optimizerStateVectors } from "../training/optimizer.ts";
 import { dataCursor } from "../training/trainingState.ts";
-import { WORD } from "./wordTree.ts";
+import { treeDepth } from "./wordTree.ts";
 
 /** The VM's memories: the checkpoint (its canonical bytes), the step's scratch, the job's training data (read-only). */
 export const TREE = { checkpoint: 0, scratch: 1, data: 2 } as const;
@@ -134,12 +134,6 @@ export type StepProgram = {
 /** Parameters of {@link stepProgram}. */
 export type StepProgramParameters = { model: ModelDefinition; config: StepConfig; examples: number; step: number };
 
-/** The smallest depth whose tree holds `bytes` bytes of words (at least 1). */
-export function treeDepth(bytes: number): number {
-  const leaves = Math.max(2, Math.ceil(bytes / WORD));
-  return (leaves - 1).toString(2).length;
-}
-
 const product = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
 /**
@@ -147,9 +141,15 @@ const product = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
  * the forward pass, the softmax cross-entropy and the backward pass into its own gradient slot; then the
  * learning rate and bias corrections, one optimizer pass over every parameter, and the end of the step.
  *
- * @throws VeritrainError `VM_UNSUPPORTED` for a max-pooling whose windows overlap.
+ * @throws VeritrainError `VM_UNSUPPORTED` for a job of engine version 1 (another data order) and for a
+ *   max-pooling whose windows overlap.
  */
 export function stepProgram({ model, config, examples, step }: StepProgramParameters): StepProgram {
+  if (config.engineVersion !== "veritrain-train/2") {
+    throw new VeritrainError(`the training VM runs engine version 2 (veritrain-train/2) only, this job names ${config.engineVersion}: use a committee dispute for this job`, {
+      code: "VM_UNSUPPORTED", details: { what: "engineVersion", engineVersion: config.engineVersion },
+    });
+  }
   const unsupported = (what: string) =>
     new VeritrainError(`the training VM cannot run ${what} yet (docs/training-vm.md lists what it runs): use a committee dispute for this job`, {
       code: "VM_UNSUPPORTED", details: { what },

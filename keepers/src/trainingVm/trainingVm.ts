@@ -19,8 +19,13 @@ export type InstructionProof = {
   words: (WordProof & { tree: number })[];
 };
 
-/** The binary64 bits of a number. */
+/** Canonical quiet NaNs (docs/soft-float.md): V8 leaves a NaN's payload and sign unspecified, so the VM never stores one. */
+const CANONICAL_NAN_64 = 0x7ff8000000000000n;
+const CANONICAL_NAN_32 = 0x7fc00000;
+
+/** The binary64 bits of a number, every NaN as the canonical quiet NaN. */
 export function float64Bits(value: number): bigint {
+  if (Number.isNaN(value)) return CANONICAL_NAN_64;
   const view = new DataView(new ArrayBuffer(8));
   view.setFloat64(0, value);
   return view.getBigUint64(0);
@@ -57,11 +62,12 @@ class Buffers implements VmMemory {
     return this.data[offset]!;
   }
   setF32(tree: MemoryTree, slot: number, value: number) {
-    this.views[tree]!.setFloat32(4 * slot, value, true);
+    if (Number.isNaN(value)) this.views[tree]!.setUint32(4 * slot, CANONICAL_NAN_32, true);
+    else this.views[tree]!.setFloat32(4 * slot, value, true);
     this.dirty[tree].add(slot >> 3);
   }
   setF64(tree: MemoryTree, slot: number, value: number) {
-    this.views[tree]!.setFloat64(4 * slot, value, true);
+    this.views[tree]!.setBigUint64(4 * slot, float64Bits(value), true);
     this.dirty[tree].add(slot >> 3);
   }
 }

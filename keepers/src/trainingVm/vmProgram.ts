@@ -1,7 +1,7 @@
 import { encodeAbiParameters, hexToBytes, keccak256, parseAbiParameters, type Hex } from "viem";
-import { OPERATOR_KINDS, TREE, type Operator, type StepProgram, type Strided, treeDepth } from "./stepProgram.ts";
+import { OPERATOR_KINDS, TREE, type Operator, type StepProgram, type Strided } from "./stepProgram.ts";
 import { float64Bits, type InstructionProof } from "./trainingVm.ts";
-import { WordTree } from "./wordTree.ts";
+import { treeDepth, WordTree } from "./wordTree.ts";
 
 /** contracts/disputes/TrainingVm.sol's structs, as viem ABI parameters. */
 export const VM_JOB_ABI =

@@ -3,6 +3,18 @@ import { bytesToHex, keccak256, type Hex } from "viem";
 /** Bytes per leaf: one EVM word. */
 export const WORD = 32;
 
+/**
+ * The smallest depth ≥ 1 whose tree holds `bytes` bytes of words: how a program fixes each memory's depth
+ * (docs/training-vm.md §2), and engine version 2 its checkpoint hash's.
+ *
+ * @example
+ * treeDepth(740508); // 15: a LeNet-5 checkpoint with Adam is 23,141 words
+ */
+export function treeDepth(bytes: number): number {
+  const leaves = Math.max(2, Math.ceil(bytes / WORD));
+  return (leaves - 1).toString(2).length;
+}
+
 /** zeroNodes[h]: the root of a height-h tree of zero words (zeroNodes[0] is the zero word). */
 const zeroNodes: Uint8Array[] = [new Uint8Array(WORD)];
 function zeroNode(height: number): Uint8Array {

@@ -9,6 +9,7 @@ import { createHeliaContentStore, type HeliaContentStore } from "../../../keeper
 import type { JobOnChain } from "../../../keepers/src/jobs/jobOnChain.ts";
 import { storeJobSpec } from "../../../keepers/src/jobs/jobSpecBlock.ts";
 import { condemnsResult, fetchResult, publishResult, RESULT_MANIFEST_KEY, type PublishedResult } from "../../../keepers/src/jobs/resultManifest.ts";
+import { checkpointHash } from "../../../keepers/src/training/checkpoint.ts";
 import { exportOnnxModel } from "../../../keepers/src/training/onnxExport.ts";
 import type { PreparedJob } from "../../../keepers/src/training/preparedJob.ts";
 import { smallJob } from "../training/fixtures.ts";
@@ -44,7 +45,7 @@ describe("publishResult and fetchResult", () => {
     assert.ok(result.manifestCid.equals(published.manifestCid));
     assert.deepEqual(result.hashes, published.hashes);
     assert.deepEqual(await result.checkpoint(2), run.readCheckpoint(2));
-    assert.equal(keccak256(await result.checkpoint(3)), result.hashes[3]);
+    assert.equal(checkpointHash({ bytes: await result.checkpoint(3), engineVersion: job.config.engineVersion }), result.hashes[3]);
   });
 
   it("gives the same digests for the same spec, whoever publishes it", async () => {

@@ -32,6 +32,8 @@ import { DisputeStatus, JobStatus, postJob, type JobOrder } from "../../../keepe
 import { fetchJobSpec, storeJobSpec } from "../../../keepers/src/jobs/jobSpecBlock.ts";
 import { loadJob } from "../../../keepers/src/jobs/loadJob.ts";
 import { fetchResult } from "../../../keepers/src/jobs/resultManifest.ts";
+import { checkpointHash } from "../../../keepers/src/training/checkpoint.ts";
+import { ENGINE_VERSION } from "../../../keepers/src/training/jobSpec.ts";
 import { loadMnist } from "../../../keepers/src/training/mnist.ts";
 import { prepareJob } from "../../../keepers/src/training/preparedJob.ts";
 import { trainJob } from "../../../keepers/src/training/trainJob.ts";
@@ -264,7 +266,7 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
     // Trained on the dataset fetched from its holders, the trace is the engine's on MNIST itself.
     const result = await fetchResult({ store: consumerStore, jobId, onChain: submitted, job: (await loadJob({ chain: chains[ACCOUNT.consumer]!, store: consumerStore, jobId, log: silent })).prepared, bounded: () => AbortSignal.timeout(30_000) });
     assert.deepEqual(result.hashes, referenceHashes);
-    assert.equal(keccak256(await result.checkpoint(8)), referenceHashes[8]);
+    assert.equal(checkpointHash({ bytes: await result.checkpoint(8), engineVersion: ENGINE_VERSION }), referenceHashes[8]);
     assert.equal(submitted.metric, referenceMetric);
     await until("the challenger's check", () => challenger.lines.some((l) => l.jobId === jobId.toString() && l.msg === "result verified: no wrong checkpoint found"));
     assert.equal(await chains[ACCOUNT.deployer]!.contracts.Disputes.read.disputeCount(), 0n);

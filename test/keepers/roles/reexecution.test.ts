@@ -9,16 +9,18 @@ import { findWrongCheckpoint } from "../../../keepers/src/challenger/findWrongCh
 import { quoteJob } from "../../../keepers/src/compute/costModel.ts";
 import { runTraining, type TrainingRun } from "../../../keepers/src/compute/runTraining.ts";
 import type { FetchedResult } from "../../../keepers/src/jobs/resultManifest.ts";
+import { checkpointHash } from "../../../keepers/src/training/checkpoint.ts";
 import { checkpointFilePath } from "../../../keepers/src/training/checkpointFile.ts";
+import { ENGINE_VERSION } from "../../../keepers/src/training/jobSpec.ts";
 import { createLeNet5Onnx } from "../../../keepers/src/training/lenet5.ts";
 import { initialState, type PreparedJob } from "../../../keepers/src/training/preparedJob.ts";
 import { makeCheckpoint, trainJob } from "../../../keepers/src/training/trainJob.ts";
 import { decideVerdict } from "../../../keepers/src/validator/decideVerdict.ts";
 import { smallJob, smallJobSpec } from "../training/fixtures.ts";
 
-/** A provider's published result as a fetcher sees it, served from a run's checkpoint files. */
+/** A provider's published result as a fetcher sees it, served from a run's checkpoint files (of a job of ENGINE_VERSION). */
 function localResult(run: TrainingRun): FetchedResult {
-  const hashes = Array.from({ length: run.count }, (_, i) => keccak256(run.readCheckpoint(i)));
+  const hashes = Array.from({ length: run.count }, (_, i) => checkpointHash({ bytes: run.readCheckpoint(i), engineVersion: ENGINE_VERSION }));
   return { manifestCid: CID.parse("bafkreidh225rbzjm6jnw2kumnful67v7uk5dbqam5dwjhte66jvai3um6m"), hashes, checkpoint: async (i) => run.readCheckpoint(i) };
 }
 

@@ -7,9 +7,9 @@ import type { Hex } from "viem";
 import { VeritrainError } from "../../../keepers/src/errors.ts";
 import { checkpointHash } from "../../../keepers/src/training/checkpoint.ts";
 import { checkpointFilePath, readCheckpointFile, writeCheckpointFile } from "../../../keepers/src/training/checkpointFile.ts";
+import { dataOrder } from "../../../keepers/src/training/dataOrder.ts";
 import type { PreparedJob } from "../../../keepers/src/training/preparedJob.ts";
 import { reexecuteSegment } from "../../../keepers/src/training/segment.ts";
-import { epochPermutation } from "../../../keepers/src/training/shuffle.ts";
 import { trainJob } from "../../../keepers/src/training/trainJob.ts";
 import { smallJob } from "./fixtures.ts";
 
@@ -22,7 +22,7 @@ async function runAndSave(job: PreparedJob, threads: number, run: string): Promi
     job,
     threads,
     onCheckpoint: (checkpoint) => {
-      assert.equal(checkpointHash(checkpoint.bytes), checkpoint.hash);
+      assert.equal(checkpointHash({ bytes: checkpoint.bytes, engineVersion: job.config.engineVersion }), checkpoint.hash);
       writeCheckpointFile({ directory: join(directory, run), checkpoint });
     },
   });
@@ -76,7 +76,7 @@ describe("deterministic training", () => {
   it("re-executes any segment from its saved checkpoint alone, with any thread count", async () => {
     for (const [index, threads] of [[0, 1], [2, 2], [3, 1]] as const) {
       const checkpoint = saved("adam2", index);
-      assert.equal(checkpointHash(checkpoint), adamHashes[1]![index]);
+      assert.equal(checkpointHash({ bytes: checkpoint, engineVersion: adamJob.config.engineVersion }), adamHashes[1]![index]);
       const next = await reexecuteSegment({ job: adamJob, checkpoint, threads });
       assert.equal(next.index, index + 1);
       assert.equal(next.step, adamJob.checkpointSteps[index + 1]);
@@ -94,10 +94,11 @@ describe("deterministic training", () => {
 
   it("gives a different next hash when one bit of one training pixel read by the segment changes", async () => {
     // Segment 2 is steps 4–5: epoch 1, batches 0 and 1.
-    const order = epochPermutation({ seed: adamJob.config.seed, epoch: 1, size: adamJob.sets.train.count });
-    const example = order[0]!;
+    const { engineVersion, seed } = adamJob.config;
+    const order = dataOrder({ engineVersion, seed, epoch: 1, size: adamJob.sets.train.count });
+    const example = order(0);
     const checkpoint = saved("adam1", 2);
-    const untouched = await reexecuteSegment({ job: withFlippedPixel(adamJob, order[64]!, 300), checkpoint, threads: 1 });
+    const untouched = await reexecuteSegment({ job: withFlippedPixel(adamJob, order(64), 300), checkpoint, threads: 1 });
     assert.equal(untouched.hash, adamHashes[1]![3], "a pixel this segment never reads does not matter");
     const next = await reexecuteSegment({ job: withFlippedPixel(adamJob, example, 300), checkpoint, threads: 1 });
     assert.notEqual(next.hash, adamHashes[1]![3]);

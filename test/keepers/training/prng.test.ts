@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { dataOrder } from "../../../keepers/src/training/dataOrder.ts";
+import type { EngineVersion } from "../../../keepers/src/training/jobSpec.ts";
 import { PRNG_DOMAIN, SplitMix64 } from "../../../keepers/src/training/prng.ts";
 import { epochPermutation } from "../../../keepers/src/training/shuffle.ts";
 
@@ -41,5 +43,17 @@ describe("epochPermutation", () => {
   it("is a permutation", () => {
     const order = epochPermutation({ seed: 9n, epoch: 2, size: 5000 });
     assert.deepEqual(Array.from(order).sort((a, b) => a - b), Array.from({ length: 5000 }, (_, i) => i));
+  });
+});
+
+describe("dataOrder", () => {
+  it("is Fisher–Yates under engine version 1 and the random-access order under version 2 (test vectors, docs/training.md §3)", () => {
+    const first = (engineVersion: EngineVersion, seed: bigint, epoch: number, size: number, count: number) => {
+      const order = dataOrder({ engineVersion, seed, epoch, size });
+      return Array.from({ length: count }, (_, p) => order(p));
+    };
+    assert.deepEqual(first("veritrain-train/1", 42n, 0, 10, 10), [8, 0, 9, 1, 6, 3, 5, 2, 4, 7]);
+    assert.deepEqual(first("veritrain-train/1", 42n, 1, 10, 10), [5, 4, 3, 7, 8, 0, 2, 1, 6, 9]);
+    assert.deepEqual(first("veritrain-train/2", 1n, 0, 55000, 8), [6468, 16525, 26769, 28592, 26458, 42093, 20195, 38176]);
   });
 });

@@ -1,26 +1,27 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { hexToBytes, keccak256 } from "viem";
+import { VeritrainError } from "../../../keepers/src/errors.ts";
 import type { StepConfig } from "../../../keepers/src/training/jobSpec.ts";
 import { createLeNet5Onnx } from "../../../keepers/src/training/lenet5.ts";
 import { importOnnxModel } from "../../../keepers/src/training/onnxImport.ts";
 import { randomAccessOrder } from "../../../keepers/src/trainingVm/randomAccessOrder.ts";
 import { stepProgram } from "../../../keepers/src/trainingVm/stepProgram.ts";
-import { stateCommitment, TrainingVm } from "../../../keepers/src/trainingVm/trainingVm.ts";
+import { float64Bits, stateCommitment, TrainingVm } from "../../../keepers/src/trainingVm/trainingVm.ts";
 import { VmProgram } from "../../../keepers/src/trainingVm/vmProgram.ts";
 import { emptyRoot, rootFrom, WordTree } from "../../../keepers/src/trainingVm/wordTree.ts";
 import { ADAM, checkpointOf, data, engineStep, initial, perceptron, scheduleOf, SGD, train } from "../../harness/vmFixture.ts";
 
 describe("training VM", () => {
   for (const [name, config, firstStep] of [["SGD with momentum, weight decay and a decaying rate", SGD, 11], ["Adam", ADAM, 0]] as const) {
-    it(`runs the engine's steps bit for bit: ${name}, across an epoch boundary`, () => {
+    it(`runs the engine's steps bit for bit: ${name}, across an epoch boundary`, async () => {
       const model = perceptron();
       let state = initial(model, config, firstStep);
       const stepsPerEpoch = Math.floor(train.count / config.batchSize);
       for (let s = 0; s < 3; s++) {
         const program = stepProgram({ model, config, examples: train.count, step: state.step });
         const next = new TrainingVm({ program, checkpoint: checkpointOf(config, state), data }).runStep();
-        state = engineStep(model, config, state);
+        state = await engineStep(model, config, state);
         assert.equal(keccak256(next), keccak256(checkpointOf(config, state)), `step ${state.step - 1}: the VM's checkpoint is the engine's`);
       }
       if (config === SGD) assert.ok(firstStep < stepsPerEpoch && state.step > stepsPerEpoch, "the steps crossed into epoch 1");
@@ -51,14 +52,14 @@ describe("training VM", () => {
     assert.equal(vm.runTo({ operator: 0, instruction: program.counts[0]! }).commitment(), end);
   });
 
-  it("runs LeNet-5's steps bit for bit: convolutions, max-pooling, flatten of 16 channels", () => {
+  it("runs LeNet-5's steps bit for bit: convolutions, max-pooling, flatten of 16 channels", async () => {
     const model = importOnnxModel(createLeNet5Onnx({ seed: 1n })).definition;
     const config: StepConfig = { ...SGD, batchSize: 8, microBatches: 2 };
     let state = initial(model, config, 5);
     for (let s = 0; s < 2; s++) {
       const program = stepProgram({ model, config, examples: train.count, step: state.step });
       const next = new TrainingVm({ program, checkpoint: checkpointOf(config, state), data }).runStep();
-      state = engineStep(model, config, state);
+      state = await engineStep(model, config, state);
       assert.equal(keccak256(next), keccak256(checkpointOf(config, state)), `step ${state.step - 1}: the VM's checkpoint is the engine's`);
     }
   });
@@ -67,10 +68,12 @@ describe("training VM", () => {
     const lenet = importOnnxModel(createLeNet5Onnx({ seed: 1n })).definition;
     const model = { ...lenet, layers: lenet.layers.map((l) => (l.kind === "maxPool" ? { ...l, stride: [1, 1] as [number, number] } : l)) };
     assert.throws(() => stepProgram({ model, config: SGD, examples: 100, step: 0 }), /cannot run a max-pooling whose windows overlap \(.*\) yet .*use a committee dispute/);
+    assert.throws(() => stepProgram({ model: perceptron(), config: { ...SGD, engineVersion: "veritrain-train/1" }, examples: 100, step: 0 }), (e: unknown) =>
+      e instanceof VeritrainError && e.code === "VM_UNSUPPORTED" && /runs engine version 2 .* only, this job names veritrain-train\/1: use a committee dispute/.test(e.message));
   });
 });
 
-describe("training VM test vectors (engine version 1's arithmetic, the VM's encoding)", () => {
+describe("training VM test vectors (engine version 2)", () => {
   it("gives the pinned program hash, data root and state commitments for the SGD perceptron at step 11", () => {
     const model = perceptron();
     const program = stepProgram({ model, config: SGD, examples: train.count, step: 11 });
@@ -121,3 +124,11 @@ describe("word tree", () => {
 
 /** Positions 0–7 of epoch 0 for seed 1 over 55,000 examples (the standard MNIST training split). */
 const GOLDEN_ORDER = [6468, 16525, 26769, 28592, 26458, 42093, 20195, 38176];
+
+describe("NaNs in the VM's state", () => {
+  it("are the canonical quiet NaN whatever the payload or sign V8 gives them, as SoftFloat returns them", () => {
+    const nan32 = new DataView(new Uint32Array([0xffc12345]).buffer).getFloat32(0, true);
+    for (const nan of [0 / 0, -(0 / 0), Infinity - Infinity, nan32]) assert.equal(float64Bits(nan), 0x7ff8000000000000n);
+    assert.equal(float64Bits(-0), 0x8000000000000000n, "-0 keeps its sign");
+  });
+});
