@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { keccak256, parseEther, stringToHex, zeroHash, type Hex } from "viem";
 import { GAME_PHASE } from "../../keepers/src/trainingVm/gameMoves.ts";
-import { dishonest, openingOf, submittedBy, traceOf, treeOf, truth } from "../harness/gameJob.ts";
+import { dishonest, openingOf, submittedBy, traceOf, truth } from "../harness/gameJob.ts";
 import { playOut } from "../harness/vmGame.ts";
-import { DisputeStatus, JobStatus, networkHelpers, ORDER, postJob, viem, WEIGHTS_DIGEST, withStakedProviders, type Protocol } from "./fixture.ts";
+import { DisputeStatus, JobStatus, networkHelpers, ORDER, viem, type Protocol } from "./fixture.ts";
 
 // Disputes decided by the bisection game over the training VM (docs/dispute-game.md §5), on the protocol as the
 // local Ignition module deploys it, over the game job of test/harness/gameJob.ts.
@@ -16,6 +16,8 @@ const CLOCK_BUDGET = 2n * 24n * 3600n;
 
 const withDishonestResult = () => submittedBy(dishonest);
 const withHonestResult = () => submittedBy(truth);
+const withDishonestResultNoProgram = () => submittedBy(dishonest, zeroHash);
+const withHonestResultNoProgram = () => submittedBy(truth, zeroHash);
 
 /** Dispute 1: the challenger's committee challenge of checkpoint `checkpoint` of job 1. */
 async function committeeDispute(p: Protocol & { jobId: bigint }, checkpoint: bigint) {
@@ -102,13 +104,8 @@ describe("Disputes: games over the training VM", () => {
       assert.equal(await p.disputes.read.disputeCount(), 0n);
       assert.equal((await p.jobRegistry.read.getJob([p.jobId])).status, JobStatus.Submitted, "the window still runs");
 
-      const q = await networkHelpers.loadFixture(withStakedProviders);
-      const jobId = await postJob(q);
-      await q.jobRegistry.write.bid([jobId, parseEther("600")], { account: q.providerA.account });
-      await networkHelpers.time.increase(ORDER.biddingPeriod);
-      await q.jobRegistry.write.settleAuction([jobId]);
-      await q.jobRegistry.write.submitResult([jobId, WEIGHTS_DIGEST, treeOf(dishonest).root, 9912], { account: q.providerA.account });
-      await viem.assertions.revertWithCustomErrorWithArgs(q.disputes.write.challengeByGame([jobId, 2n, CLAIMED_HASH, opening], { account: q.challenger.account }), q.disputes, "DisputesNoProgram", [jobId]);
+      const q = await networkHelpers.loadFixture(withDishonestResultNoProgram);
+      await viem.assertions.revertWithCustomErrorWithArgs(q.disputes.write.challengeByGame([q.jobId, 2n, CLAIMED_HASH, opening], { account: q.challenger.account }), q.disputes, "DisputesNoProgram", [q.jobId]);
     });
   });
 
@@ -155,13 +152,9 @@ describe("Disputes: games over the training VM", () => {
     });
 
     it("cannot force a game on a job that committed no program, whose verdicts count at once", async () => {
-      const p = await networkHelpers.loadFixture(withStakedProviders);
-      const jobId = await postJob(p);
-      await p.jobRegistry.write.bid([jobId, parseEther("600")], { account: p.providerA.account });
-      await networkHelpers.time.increase(ORDER.biddingPeriod);
-      await p.jobRegistry.write.settleAuction([jobId]);
-      await p.jobRegistry.write.submitResult([jobId, WEIGHTS_DIGEST, treeOf(truth).root, 9912], { account: p.providerA.account });
-      const disputeId = await committeeDispute({ ...p, jobId }, 2n);
+      const p = await networkHelpers.loadFixture(withHonestResultNoProgram);
+      const { jobId } = p;
+      const disputeId = await committeeDispute(p, 2n);
       await viem.assertions.revertWithCustomErrorWithArgs(p.disputes.write.forceGame([disputeId, openingOf(truth, 2)], { account: p.providerA.account }), p.disputes, "DisputesNoProgram", [jobId]);
       // No committee drawn yet: the verdict fails on the committee, not on a force period.
       await viem.assertions.revertWithCustomErrorWithArgs(p.disputes.write.settle([disputeId, true, 31n, []]), p.committee, "ValidatorCommitteeNotDrawn", [disputeId]);

@@ -1,4 +1,4 @@
-import { maxUint256, parseEther } from "viem";
+import { maxUint256, parseEther, type Hex } from "viem";
 import { CheckpointTree } from "../../keepers/src/training/checkpointTree.ts";
 import { VmTrace } from "../../keepers/src/trainingVm/vmTrace.ts";
 import { networkHelpers, ORDER, postJob, WEIGHTS_DIGEST, withStakedProviders } from "../contracts/fixture.ts";
@@ -33,10 +33,13 @@ export function openingOf(run: VmTrace, checkpoint: number) {
   return { hashBefore: before.hash, proofBefore: before.proof, hashAfter: after.hash, proofAfter: after.proof, program: run.program.segmentWitness() };
 }
 
-/** Job 1 on the game job's program, assigned to providerA, its result submitted from `run`; both sides approved the game. */
-export async function submittedBy(run: VmTrace) {
+/**
+ * Job 1 committing `program` (the game job's by default; zero: none), assigned to providerA, its result submitted
+ * from `run`; both sides approved the game.
+ */
+export async function submittedBy(run: VmTrace, program: Hex = truth.program.hash) {
   const p = await withStakedProviders();
-  const jobId = await postJob(p, { program: truth.program.hash });
+  const jobId = await postJob(p, { program });
   await p.jobRegistry.write.bid([jobId, parseEther("600")], { account: p.providerA.account });
   await networkHelpers.time.increase(ORDER.biddingPeriod);
   await p.jobRegistry.write.settleAuction([jobId]);
