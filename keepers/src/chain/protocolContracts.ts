@@ -71,8 +71,10 @@ export async function connectProtocol({ rpcUrl, privateKey, addresses, confirmat
   const publicClient: PublicClient = createPublicClient({ transport, pollingInterval: 250 });
   const account = privateKeyToAccount(privateKey ?? generatePrivateKey(), { nonceManager });
   const chain = await (async () => {
-    // Asked once, without the transport's retries: a URL nobody listens on fails within seconds.
-    const id = await createPublicClient({ transport: http(rpcUrl, { retryCount: 0, timeout: 5_000 }) }).getChainId();
+    // Without the transport's long retries, so a URL nobody listens on fails within seconds; with two quick
+    // ones, so a request that meets a keep-alive socket the node has just closed ("other side closed", seen
+    // on a loaded machine) is sent again.
+    const id = await createPublicClient({ transport: http(rpcUrl, { retryCount: 2, retryDelay: 100, timeout: 5_000 }) }).getChainId();
     return { id, name: `chain-${id}`, nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [rpcUrl] } } };
   })();
   const walletClient = createWalletClient({ account, chain, transport });
