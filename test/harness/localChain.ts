@@ -18,6 +18,7 @@ const CONTRACT_NAMES = {
   roundJobRegistry: "RoundJobRegistry",
   committee: "ValidatorCommittee",
   disputes: "Disputes",
+  bisectionGame: "BisectionGame",
   datasetRegistry: "DatasetRegistry",
   storageProofs: "StorageProofs",
 } as const;

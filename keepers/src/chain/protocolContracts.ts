@@ -24,6 +24,7 @@ const SOURCES = {
   DatasetRegistry: "datasets/DatasetRegistry.sol",
   ValidatorCommittee: "disputes/ValidatorCommittee.sol",
   Disputes: "disputes/Disputes.sol",
+  BisectionGame: "disputes/BisectionGame.sol",
   StorageProofs: "proofs/StorageProofs.sol",
 } as const;
 
@@ -91,6 +92,7 @@ export async function connectProtocol({ rpcUrl, privateKey, addresses, confirmat
     RoundJobRegistry: await contract("RoundJobRegistry"),
     ValidatorCommittee: await contract("ValidatorCommittee"),
     Disputes: await contract("Disputes"),
+    BisectionGame: await contract("BisectionGame"),
     StorageProofs: await contract("StorageProofs"),
   };
 

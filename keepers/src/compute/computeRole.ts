@@ -1,14 +1,17 @@
 import { join } from "node:path";
 import type { Logger } from "pino";
-import { isAddressEqual, zeroAddress, zeroHash } from "viem";
+import { isAddressEqual, zeroAddress, zeroHash, type Hex } from "viem";
 import { followEvents } from "../chain/followEvents.ts";
 import type { ProtocolConnection } from "../chain/protocolContracts.ts";
 import type { HeliaContentStore } from "../content/heliaContentStore.ts";
+import { VeritrainError } from "../errors.ts";
 import { chainTime, JobStatus, readJob } from "../jobs/jobOnChain.ts";
 import { fetchJobSpec } from "../jobs/jobSpecBlock.ts";
 import { loadJob } from "../jobs/loadJob.ts";
 import { publishResult } from "../jobs/resultManifest.ts";
 import type { RoleHealth } from "../runtime/roleHealth.ts";
+import type { PreparedJob } from "../training/preparedJob.ts";
+import { jobProgram } from "../trainingVm/jobProgram.ts";
 import { quoteJob, type CostModel } from "./costModel.ts";
 import { runRoundProvider } from "../roundJobs/roundProvider.ts";
 import { runTraining } from "./runTraining.ts";
@@ -85,7 +88,7 @@ export async function runComputeRole(parameters: ComputeRoleParameters): Promise
   await Promise.all([jobs, runRoundProvider({ ...parameters, health: health?.loop("rounds") })]);
 }
 
-/** Bids on job `jobId` if it is open and worth it; returns the price bid, if any. */
+/** Bids on job `jobId` if it is open and worth it, and any training-VM program it commits is its spec's; returns the price bid, if any. */
 export async function considerBid({ chain, store, costModel, log, signal }: ComputeRoleParameters, jobId: bigint): Promise<bigint | undefined> {
   const me = chain.account.address;
   const context = { jobId: jobId.toString() };
@@ -96,12 +99,6 @@ export async function considerBid({ chain, store, costModel, log, signal }: Comp
   }
   if (isAddressEqual(job.provider, me)) {
     log.info(context, "bid skipped: leading already");
-    return undefined;
-  }
-  // A game replays the job's committed program, not its spec: until this keeper checks that the program is the
-  // spec's (docs/training-vm.md §6), winning such a job could get it slashed for training the spec.
-  if (job.program !== zeroHash) {
-    log.warn({ ...context, program: job.program }, "bid skipped: the job commits a training-VM program this keeper cannot check yet");
     return undefined;
   }
   const spec = await fetchJobSpec({ store, specDigest: job.specDigest, signal: AbortSignal.any([signal, AbortSignal.timeout(30_000)]) });
@@ -119,6 +116,17 @@ export async function considerBid({ chain, store, costModel, log, signal }: Comp
   if (available < job.minStake) {
     log.warn({ ...quoted, available: available.toString(), minStake: job.minStake.toString() }, "bid skipped: not enough available stake");
     return undefined;
+  }
+  // A game replays the job's committed program, not its spec: an honest run of a spec whose program is another
+  // would lose its games. Checked last, as it fetches the training split (docs/training-vm.md §5).
+  if (job.program !== zeroHash) {
+    const { prepared } = await loadJob({ chain, store, jobId, log, signal });
+    const computed = programOf(prepared);
+    if (computed !== job.program) {
+      const why = computed === undefined ? "the training VM cannot run its spec" : "it is not the program of its spec";
+      log.warn({ ...quoted, program: job.program, computed }, `bid skipped: the job commits a training-VM program, and ${why}`);
+      return undefined;
+    }
   }
   await chain.send(() => chain.contracts.JobRegistry.write.bid([jobId, quote.price]));
   log.info(quoted, "bid placed");
@@ -163,4 +171,14 @@ export async function executeJob({ chain, store, dataDir, threads, corruptCheckp
   }
   await chain.send(() => chain.contracts.JobRegistry.write.submitResult([jobId, published.weightsDigest, published.traceRoot, metric]));
   log.info({ ...context, metric, weightsDigest: published.weightsDigest, traceRoot: published.traceRoot, manifest: published.manifestCid.toString() }, "result submitted");
+}
+
+/** The program hash of `job` ({@link jobProgram}), or undefined if the training VM cannot run it. */
+function programOf(job: PreparedJob): Hex | undefined {
+  try {
+    return jobProgram(job).hash;
+  } catch (error) {
+    if (error instanceof VeritrainError && error.code === "VM_UNSUPPORTED") return undefined;
+    throw error;
+  }
 }

@@ -37,6 +37,7 @@ import { ENGINE_VERSION } from "../../../keepers/src/training/jobSpec.ts";
 import { loadMnist } from "../../../keepers/src/training/mnist.ts";
 import { prepareJob } from "../../../keepers/src/training/preparedJob.ts";
 import { trainJob } from "../../../keepers/src/training/trainJob.ts";
+import { jobProgram } from "../../../keepers/src/trainingVm/jobProgram.ts";
 import { runValidatorRole } from "../../../keepers/src/validator/validatorRole.ts";
 import { startVerdictRelay, type VerdictRelay } from "../../../keepers/src/validator/verdictRelay.ts";
 import { verdictTypedData } from "../../../keepers/src/validator/verdictTypedData.ts";
@@ -88,6 +89,8 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
   let specDigest: Hex;
   let referenceHashes: Hex[];
   let referenceMetric: number;
+  /** The training-VM program of the job `order` posts (its spec's). */
+  let program: Hex;
   let dishonestRole: Role;
   let honestRole: Role;
   let challengerRole: Role;
@@ -221,6 +224,7 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
     const reference = await trainJob({ job: local, threads: 1 });
     referenceHashes = reference.hashes;
     referenceMetric = await testAccuracyBps({ job: local, params: reference.finalState.params, threads: 1 });
+    program = jobProgram(local).hash;
 
     // Keepers: compute providers, a challenger (full re-execution), nine validators and the relay.
     computeStores = { honest: await newStore("honest"), dishonest: await newStore("dishonest") };
@@ -257,11 +261,13 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
-  it("carries an honest job from post through bid, training and result to finalize; the challenger finds nothing wrong", async () => {
+  it("carries an honest job that commits its training-VM program from post through bid, training and result to finalize; the challenger finds nothing wrong", async () => {
     const consumerBefore = await balance(ACCOUNT.consumer);
     const providerBefore = await balance(ACCOUNT.honest);
-    const jobId = await post();
+    const jobId = await postJob(chains[ACCOUNT.consumer]!, { ...order, specDigest, program });
+    // The compute keeper bid after computing the same program from the spec, the model and the fetched training split.
     await settleWhenBid(jobId, ACCOUNT.honest);
+    assert.equal((await job(jobId)).program, program);
     const submitted = await until("the result", async () => ((await job(jobId)).status === JobStatus.Submitted ? job(jobId) : undefined));
     // Trained on the dataset fetched from its holders, the trace is the engine's on MNIST itself.
     const result = await fetchResult({ store: consumerStore, jobId, onChain: submitted, job: (await loadJob({ chain: chains[ACCOUNT.consumer]!, store: consumerStore, jobId, log: silent })).prepared, bounded: () => AbortSignal.timeout(30_000) });
@@ -289,11 +295,11 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
     assert.equal((await job(jobId)).price, 0n);
   });
 
-  it("does not bid on a job that commits a training-VM program it cannot check yet, and says why", async () => {
-    const program = keccak256(toHex("a program this keeper did not compute"));
-    const jobId = await postJob(chains[ACCOUNT.consumer]!, { ...order, specDigest, program });
+  it("does not bid on a job that commits a training-VM program other than its spec's, and says why", async () => {
+    const other = keccak256(toHex("a program of another spec"));
+    const jobId = await postJob(chains[ACCOUNT.consumer]!, { ...order, specDigest, program: other });
     const skipped = await until("the compute keeper's decision", () => computeLog.lines.find((l) => l.jobId === jobId.toString() && typeof l.msg === "string" && l.msg.startsWith("bid ")));
-    assert.deepEqual([skipped.msg, skipped.program], ["bid skipped: the job commits a training-VM program this keeper cannot check yet", program]);
+    assert.deepEqual([skipped.msg, skipped.program, skipped.computed], ["bid skipped: the job commits a training-VM program, and it is not the program of its spec", other, program]);
     assert.equal((await job(jobId)).price, 0n);
   });
 
