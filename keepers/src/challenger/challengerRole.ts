@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { isAddressEqual } from "viem";
+import { isAddressEqual, zeroHash, type Hex } from "viem";
 import { approveThenSend } from "../chain/approveThenSend.ts";
 import { followEvents } from "../chain/followEvents.ts";
 import type { ProtocolConnection } from "../chain/protocolContracts.ts";
@@ -10,6 +10,9 @@ import { condemnsResult, fetchResult } from "../jobs/resultManifest.ts";
 import type { RoleHealth } from "../runtime/roleHealth.ts";
 import { trainJob } from "../training/trainJob.ts";
 import { runRoundChecker } from "../roundJobs/roundChecker.ts";
+import { runGamePlayer } from "../games/runGamePlayer.ts";
+import { traceOpening } from "../games/traceOpening.ts";
+import { jobTrace, programOf } from "../trainingVm/jobProgram.ts";
 import { findWrongCheckpoint, type WrongCheckpoint } from "./findWrongCheckpoint.ts";
 
 /** Parameters of {@link runChallengerRole}. */
@@ -37,12 +40,14 @@ const TASK_PREFIX = "job-";
 
 /**
  * The challenger: single-provider results here, distributed jobs' rounds beside them
- * ({@link runRoundChecker}, its own loop and cursor). Follows `ResultSubmitted` from a persisted cursor ({@link followEvents}) and
+ * ({@link runRoundChecker}, its own loop and cursor), and its side of the dispute games it opened or
+ * that providers forced ({@link runGamePlayer}). Follows `ResultSubmitted` from a persisted cursor ({@link followEvents}) and
  * starts the task `job-<id>` for each other provider's result ({@link checkAndChallenge}, beside
  * the event loop, one at a time, resumed after a restart): fetch the result the provider
  * published (checked against the on-chain trace root and weights digest), re-execute it
  * ({@link findWrongCheckpoint}) and, only when a checkpoint does not follow from the previous
- * one, challenge it with the hash it computed, posting the bond. A published result that
+ * one, challenge it with the hash it computed, posting the bond: by a game when the job commits the
+ * training-VM program of its spec, before the committee otherwise. A published result that
  * contradicts its commitment, or that no connected peer serves within 30 s per block
  * ({@link condemnsResult}), is challenged on its last checkpoint, which validators then judge
  * against the provider. A result whose job is no longer
@@ -52,7 +57,7 @@ const TASK_PREFIX = "job-";
  * await runChallengerRole({ chain, store, dataDir, segments: "all", threads: 2, log, signal });
  */
 export async function runChallengerRole(parameters: ChallengerRoleParameters): Promise<void> {
-  const { chain, dataDir, log, signal, health, confirmations, pollMs, attempts } = parameters;
+  const { chain, store, dataDir, log, signal, health, confirmations, pollMs, attempts } = parameters;
   const registry = chain.contracts.JobRegistry;
   const jobs = followEvents({
     chain,
@@ -72,8 +77,27 @@ export async function runChallengerRole(parameters: ChallengerRoleParameters): P
     },
     runTask: async (task, signal) => void (await checkAndChallenge({ ...parameters, signal }, BigInt(task.slice(TASK_PREFIX.length)))),
   });
-  // The round loop keeps its own cursor, tasks and dead letters; /healthz reports it under `loops.rounds`.
-  await Promise.all([jobs, runRoundChecker({ ...parameters, health: health?.loop("rounds") })]);
+  // The round loop and the game player keep their own cursors, tasks and dead letters; /healthz reports them
+  // under `loops.rounds` and `loops.games`. A game is played from the provider's checkpoint before the disputed
+  // one, which the challenger re-executed.
+  const games = runGamePlayer({
+    chain,
+    side: "challenger",
+    traceOf: async (dispute, signal) => {
+      const { onChain, prepared } = await loadJob({ chain, store, jobId: dispute.jobId, log, signal });
+      const result = await fetchResult({ store, jobId: dispute.jobId, onChain, job: prepared, bounded: () => AbortSignal.any([signal, AbortSignal.timeout(30_000)]) });
+      const index = Number(dispute.checkpointIndex) - 1;
+      return jobTrace(prepared, index, await result.checkpoint(index));
+    },
+    dataDir,
+    log,
+    signal,
+    health: health?.loop("games"),
+    confirmations,
+    pollMs,
+    attempts,
+  });
+  await Promise.all([jobs, runRoundChecker({ ...parameters, health: health?.loop("rounds") }), games]);
 }
 
 /** Checks job `jobId`'s result and challenges it if wrong; returns the dispute's checkpoint index, if any. */
@@ -88,8 +112,9 @@ export async function checkAndChallenge({ chain, store, segments, threads, log, 
     return undefined;
   }
   const { onChain, prepared } = await loadJob({ chain, store, jobId, log, signal });
+  let hashes: readonly Hex[] | undefined;
   const wrong = await fetchResult({ store, jobId, onChain, job: prepared, bounded: () => AbortSignal.any([signal, AbortSignal.timeout(30_000)]) }).then(
-    (result) => findWrongCheckpoint({ job: prepared, result, segments, threads, signal }),
+    (result) => ((hashes = result.hashes), findWrongCheckpoint({ job: prepared, result, segments, threads, signal })),
     async (error: unknown): Promise<WrongCheckpoint> => {
       if (!condemnsResult(error, signal)) throw error;
       // Published data contradicting the commitment, or none served: validators judge any
@@ -110,12 +135,30 @@ export async function checkAndChallenge({ chain, store, segments, threads, log, 
   }
   const { Disputes } = chain.contracts;
   const bond = await Disputes.read.challengeBond();
+  const tokens = { amount: bond, label: "challenge bond" };
+  // A job whose committed program is its spec's (and a published trace to open) is disputed by a game, no
+  // committee drawn; the game player plays it (runGamePlayer). Any other goes to the committee.
+  const program = onChain.program !== zeroHash && hashes !== undefined && wrong.index >= 1 ? programOf(prepared) : undefined;
+  if (program !== undefined && program.hash === onChain.program) {
+    const args = [jobId, BigInt(wrong.index), wrong.hash, traceOpening(hashes!, wrong.index, program)] as const;
+    await approveThenSend({
+      chain,
+      action: "challenging",
+      spender: Disputes.address,
+      tokens,
+      simulate: () => Disputes.simulate.challengeByGame(args, { account: chain.account }),
+      estimateGas: () => Disputes.estimateGas.challengeByGame(args, { account: chain.account }),
+      write: () => Disputes.write.challengeByGame(args),
+    });
+    log.info({ ...context, ...wrong, bond: bond.toString() }, "result challenged by a game");
+    return wrong.index;
+  }
   const args = [jobId, BigInt(wrong.index), wrong.hash] as const;
   await approveThenSend({
     chain,
     action: "challenging",
     spender: Disputes.address,
-    tokens: { amount: bond, label: "challenge bond" },
+    tokens,
     simulate: () => Disputes.simulate.challenge(args, { account: chain.account }),
     estimateGas: () => Disputes.estimateGas.challenge(args, { account: chain.account }),
     write: () => Disputes.write.challenge(args),

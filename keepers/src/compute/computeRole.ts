@@ -1,20 +1,22 @@
 import { join } from "node:path";
 import type { Logger } from "pino";
-import { isAddressEqual, zeroAddress, zeroHash, type Hex } from "viem";
+import { isAddressEqual, zeroAddress, zeroHash } from "viem";
 import { followEvents } from "../chain/followEvents.ts";
 import type { ProtocolConnection } from "../chain/protocolContracts.ts";
 import type { HeliaContentStore } from "../content/heliaContentStore.ts";
-import { VeritrainError } from "../errors.ts";
 import { chainTime, JobStatus, readJob } from "../jobs/jobOnChain.ts";
 import { fetchJobSpec } from "../jobs/jobSpecBlock.ts";
 import { loadJob } from "../jobs/loadJob.ts";
 import { publishResult } from "../jobs/resultManifest.ts";
 import type { RoleHealth } from "../runtime/roleHealth.ts";
-import type { PreparedJob } from "../training/preparedJob.ts";
-import { jobProgram } from "../trainingVm/jobProgram.ts";
+import { jobTrace, programOf } from "../trainingVm/jobProgram.ts";
 import { quoteJob, type CostModel } from "./costModel.ts";
 import { runRoundProvider } from "../roundJobs/roundProvider.ts";
 import { runTraining } from "./runTraining.ts";
+import { runGamePlayer } from "../games/runGamePlayer.ts";
+import { traceOpening } from "../games/traceOpening.ts";
+import { checkpointHash } from "../training/checkpoint.ts";
+import { checkpointFilePath, readCheckpointFile } from "../training/checkpointFile.ts";
 import { testAccuracyBps } from "./testAccuracy.ts";
 
 /** Parameters of {@link runComputeRole}. */
@@ -48,11 +50,14 @@ export type ComputeRoleParameters = {
 const TASK_PREFIX = "job-";
 
 /**
- * The compute provider: single-provider jobs here, and the slots and aggregates of distributed
- * jobs beside them ({@link runRoundProvider}, its own loop and cursor). Follows JobRegistry from a
+ * The compute provider: single-provider jobs here, the slots and aggregates of distributed jobs
+ * beside them ({@link runRoundProvider}, its own loop and cursor), and its side of the dispute games
+ * over its jobs ({@link runGamePlayer}: it forces every committee dispute of a job whose program it
+ * replays into a game, and plays it from its own checkpoints on disk). Follows JobRegistry from a
  * persisted cursor ({@link followEvents}):
  * - `JobPosted`: fetches the spec, prices it with the cost model and bids that price when it
- *   covers the cost and beats the leading bid (skips otherwise, saying why).
+ *   covers the cost and beats the leading bid, and any training-VM program the job commits is
+ *   its spec's (skips otherwise, saying why).
  * - `AuctionSettled` to this provider: starts the task `job-<id>` ({@link executeJob}): fetch
  *   spec, model and dataset, train (resuming from its last checkpoint on disk), publish
  *   checkpoints, result manifest and weights, submit the result. It runs beside the event loop,
@@ -84,9 +89,37 @@ export async function runComputeRole(parameters: ComputeRoleParameters): Promise
     },
     runTask: (task, signal) => executeJob({ ...parameters, signal }, BigInt(task.slice(TASK_PREFIX.length))),
   });
-  // The round loop keeps its own cursor, tasks and dead letters; /healthz reports it under `loops.rounds`.
-  await Promise.all([jobs, runRoundProvider({ ...parameters, health: health?.loop("rounds") })]);
+  // The round loop and the game player keep their own cursors, tasks and dead letters; /healthz reports them
+  // under `loops.rounds` and `loops.games`.
+  const games = runGamePlayer({
+    chain,
+    side: "provider",
+    traceOf: async (dispute, signal) => {
+      const { prepared } = await loadJob({ chain, store: parameters.store, jobId: dispute.jobId, log, signal });
+      const index = Number(dispute.checkpointIndex) - 1;
+      return jobTrace(prepared, index, readCheckpointFile(checkpointFilePath(jobDirectory(dataDir, dispute.jobId), index)));
+    },
+    forceWith: async (dispute, signal) => {
+      const { onChain, prepared } = await loadJob({ chain, store: parameters.store, jobId: dispute.jobId, log, signal });
+      const program = onChain.program === zeroHash ? undefined : programOf(prepared);
+      if (program?.hash !== onChain.program) return undefined;
+      const directory = jobDirectory(dataDir, dispute.jobId);
+      const hashes = prepared.checkpointSteps.map((_, index) => checkpointHash({ bytes: readCheckpointFile(checkpointFilePath(directory, index)), engineVersion: prepared.config.engineVersion }));
+      return traceOpening(hashes, Number(dispute.checkpointIndex), program);
+    },
+    dataDir,
+    log,
+    signal,
+    health: health?.loop("games"),
+    confirmations,
+    pollMs,
+    attempts,
+  });
+  await Promise.all([jobs, runRoundProvider({ ...parameters, health: health?.loop("rounds") }), games]);
 }
+
+/** Where job `jobId`'s checkpoints are kept (`checkpoint-<i>.bin`). */
+const jobDirectory = (dataDir: string, jobId: bigint) => join(dataDir, "compute", `job-${jobId}`);
 
 /** Bids on job `jobId` if it is open and worth it, and any training-VM program it commits is its spec's; returns the price bid, if any. */
 export async function considerBid({ chain, store, costModel, log, signal }: ComputeRoleParameters, jobId: bigint): Promise<bigint | undefined> {
@@ -121,7 +154,7 @@ export async function considerBid({ chain, store, costModel, log, signal }: Comp
   // would lose its games. Checked last, as it fetches the training split (docs/training-vm.md §5).
   if (job.program !== zeroHash) {
     const { prepared } = await loadJob({ chain, store, jobId, log, signal });
-    const computed = programOf(prepared);
+    const computed = programOf(prepared)?.hash;
     if (computed !== job.program) {
       const why = computed === undefined ? "the training VM cannot run its spec" : "it is not the program of its spec";
       log.warn({ ...quoted, program: job.program, computed }, `bid skipped: the job commits a training-VM program, and ${why}`);
@@ -148,7 +181,7 @@ export async function executeJob({ chain, store, dataDir, threads, corruptCheckp
   log.info({ ...context, checkpoints: prepared.checkpointSteps.length, steps: prepared.totalSteps }, "training started");
   const run = await runTraining({
     job: prepared,
-    directory: join(dataDir, "compute", `job-${jobId}`),
+    directory: jobDirectory(dataDir, jobId),
     threads,
     corruptCheckpoint,
     signal,
@@ -173,12 +206,3 @@ export async function executeJob({ chain, store, dataDir, threads, corruptCheckp
   log.info({ ...context, metric, weightsDigest: published.weightsDigest, traceRoot: published.traceRoot, manifest: published.manifestCid.toString() }, "result submitted");
 }
 
-/** The program hash of `job` ({@link jobProgram}), or undefined if the training VM cannot run it. */
-function programOf(job: PreparedJob): Hex | undefined {
-  try {
-    return jobProgram(job).hash;
-  } catch (error) {
-    if (error instanceof VeritrainError && error.code === "VM_UNSUPPORTED") return undefined;
-    throw error;
-  }
-}

@@ -1,8 +1,26 @@
+import { VeritrainError } from "../errors.ts";
 import { initialState, type PreparedJob } from "../training/preparedJob.ts";
 import { makeCheckpoint } from "../training/trainJob.ts";
-import { stepProgram } from "./stepProgram.ts";
-import { TrainingVm, vmData } from "./trainingVm.ts";
-import { VmProgram } from "./vmProgram.ts";
+import { vmData } from "./trainingVm.ts";
+import type { VmProgram } from "./vmProgram.ts";
+import { VmTrace } from "./vmTrace.ts";
+
+/**
+ * The training VM's run of `job` from its checkpoint `index`, whose bytes are `checkpoint` (a provider's own, or the
+ * one a challenger re-executes from): the states and witnesses of a game over the segment after it. Its program
+ * is the job's ({@link jobProgram}), whichever checkpoint it starts from.
+ *
+ * @throws VeritrainError `VM_UNSUPPORTED` for a job the VM cannot run (engine version 1, overlapping pooling).
+ * @example
+ * const trace = jobTrace(job, 2, await result.checkpoint(2));
+ * trace.stateAt(job.checkpointSteps[3]!);
+ */
+export function jobTrace(job: PreparedJob, index: number, checkpoint: Uint8Array): VmTrace {
+  const schedule = { initialRoot: makeCheckpoint(job, 0, initialState(job)).hash, checkpointInterval: job.config.checkpointInterval, totalSteps: job.totalSteps };
+  const { definition } = job.model;
+  const examples = job.sets.train.count;
+  return new VmTrace({ model: definition, config: job.config, data: vmData(job.sets.train), examples, checkpoint, firstStep: job.checkpointSteps[index]!, schedule });
+}
 
 /**
  * The training-VM program of a job (docs/training-vm.md §5): its model's step program, the data root of its
@@ -10,13 +28,20 @@ import { VmProgram } from "./vmProgram.ts";
  * Its `hash` is what the job's order commits (`Order.program`), so that a dispute can become a game: the poster
  * computes it, a provider computes it again before bidding.
  *
- * @throws VeritrainError `VM_UNSUPPORTED` for a job the VM cannot run (engine version 1, overlapping pooling).
+ * @throws VeritrainError `VM_UNSUPPORTED` for a job the VM cannot run.
  * @example
  * const { hash } = jobProgram(prepareJob({ spec, modelBytes, sources }));
  */
 export function jobProgram(job: PreparedJob): VmProgram {
-  const program = stepProgram({ model: job.model.definition, config: job.config, examples: job.sets.train.count, step: 0 });
-  const checkpoint = makeCheckpoint(job, 0, initialState(job));
-  const dataRoot = new TrainingVm({ program, checkpoint: checkpoint.bytes, data: vmData(job.sets.train) }).dataRoot();
-  return new VmProgram(program, dataRoot, { initialRoot: checkpoint.hash, checkpointInterval: job.config.checkpointInterval, totalSteps: job.totalSteps });
+  return jobTrace(job, 0, makeCheckpoint(job, 0, initialState(job)).bytes).program;
+}
+
+/** {@link jobProgram}, or undefined for a job the training VM cannot run (its disputes go to the committee only). */
+export function programOf(job: PreparedJob): VmProgram | undefined {
+  try {
+    return jobProgram(job);
+  } catch (error) {
+    if (error instanceof VeritrainError && error.code === "VM_UNSUPPORTED") return undefined;
+    throw error;
+  }
 }

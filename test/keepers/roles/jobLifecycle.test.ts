@@ -148,9 +148,10 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
   const postVerdict = (body: unknown) =>
     fetch(`${relay.url}/verdicts`, { method: "POST", body: JSON.stringify(body) }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, unknown> }));
   /** Waits for the verdict on `disputeId` and checks its outcome: provider wrong, job failed, consumer refunded, the dishonest account's job stake slashed. */
-  const assertDishonestSlashed = async ({ disputeId, jobId, consumerBefore, stakeBefore }: { disputeId: bigint; jobId: bigint; consumerBefore: bigint; stakeBefore: { locked: bigint; available: bigint } }) => {
+  const assertDishonestSlashed = async ({ disputeId, jobId, consumerBefore, stakeBefore, timeoutMs }: { disputeId: bigint; jobId: bigint; consumerBefore: bigint; stakeBefore: { locked: bigint; available: bigint }; timeoutMs?: number }) => {
     const { Disputes, StakeManager } = chains[ACCOUNT.deployer]!.contracts;
-    await until("the verdict", async () => (await Disputes.read.getDispute([disputeId])).status !== DisputeStatus.Open);
+    const decided = (status: number) => status !== DisputeStatus.Open && status !== DisputeStatus.InGame;
+    await until("the verdict", async () => decided((await Disputes.read.getDispute([disputeId])).status), { timeoutMs });
     assert.equal((await Disputes.read.getDispute([disputeId])).status, DisputeStatus.ProviderWrong);
     assert.equal((await job(jobId)).status, JobStatus.Failed);
     assert.equal(await balance(ACCOUNT.consumer), consumerBefore, "the whole reward is back");
@@ -333,6 +334,27 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
     await assertDishonestSlashed({ disputeId, jobId, consumerBefore, stakeBefore });
     // The challenger paid the bond and got it back with half the slashed stake (slashBeneficiaryShareBps 5000).
     assert.equal(await balance(ACCOUNT.challenger), challengerBefore + order.minStake / 2n);
+  });
+
+  it("disputes a dishonest keeper's result by a game when the job commits its program: both keepers play it to the wrong state, no committee drawn; slashed, refunded", async () => {
+    const { Disputes, ValidatorCommittee, StakeManager, BisectionGame } = chains[ACCOUNT.deployer]!.contracts;
+    const consumerBefore = await balance(ACCOUNT.consumer);
+    const stakeBefore = await StakeManager.read.stakeOf([chains[ACCOUNT.dishonest]!.account.address]);
+    const disputesBefore = await Disputes.read.disputeCount();
+    const jobId = await postJob(chains[ACCOUNT.consumer]!, { ...order, specDigest, program });
+    await settleWhenBid(jobId, ACCOUNT.dishonest);
+
+    const disputeId = await until("a challenge", async () => ((await Disputes.read.disputeCount()) > disputesBefore ? disputesBefore + 1n : undefined));
+    const [started] = await Disputes.getEvents.DisputeGameStarted({ disputeId }, { fromBlock: 0n });
+    assert.deepEqual([started!.args.checkpoint, started!.args.forced], [3n, false], "the challenger opened a game on the first wrong checkpoint");
+    assert.equal(challenger.lines.find((l) => l.jobId === jobId.toString() && l.msg?.toString().startsWith("result challenged"))?.msg, "result challenged by a game");
+    await assertDishonestSlashed({ disputeId, jobId, consumerBefore, stakeBefore, timeoutMs: 600_000 });
+    const [decided] = await Disputes.getEvents.DisputeDecidedByGame({ disputeId }, { fromBlock: 0n });
+    assert.equal(decided!.args.providerWrong, true);
+    const game = await BisectionGame.read.getGame([started!.args.gameId!]);
+    assert.ok(game.moves > 10, `the keepers played it move by move (${game.moves} moves)`);
+    assert.deepEqual(await ValidatorCommittee.getEvents.CommitteeRequested({ disputeId }, { fromBlock: 0n }), [], "no committee was drawn");
+    assert.ok(challenger.lines.some((l) => l.msg === "game won" && l.disputeId === disputeId.toString()), "the challenger's keeper says it won");
   });
 
   it("fails a job whose result no peer serves: challenged on its last checkpoint, found wrong by a committee whose validators all left after the challenge, consumer refunded", async () => {

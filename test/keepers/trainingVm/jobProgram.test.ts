@@ -3,9 +3,7 @@ import { describe, it } from "node:test";
 import { createLeNet5Onnx } from "../../../keepers/src/training/lenet5.ts";
 import { prepareJob } from "../../../keepers/src/training/preparedJob.ts";
 import { trainJob, type CheckpointRecord } from "../../../keepers/src/training/trainJob.ts";
-import { jobProgram } from "../../../keepers/src/trainingVm/jobProgram.ts";
-import { vmData } from "../../../keepers/src/trainingVm/trainingVm.ts";
-import { VmTrace } from "../../../keepers/src/trainingVm/vmTrace.ts";
+import { jobProgram, jobTrace } from "../../../keepers/src/trainingVm/jobProgram.ts";
 import { mnistSources, smallJob, smallJobSpec } from "../training/fixtures.ts";
 
 // LeNet-5, Adam, 24 examples, batch 8 = 2 micro-batches of 4: 3 steps, checkpoints at 0, 2 and 3.
@@ -15,7 +13,7 @@ describe("jobProgram: the training-VM program a job's order commits", () => {
   const job = smallJob(PARAMETERS);
   const program = jobProgram(job);
 
-  it("commits the job's checkpoint schedule, its checkpoint 0 being the run's, and is the program its games replay from any segment", async () => {
+  it("commits the job's checkpoint schedule, its checkpoint 0 being the run's, and is the program of the job's trace from any checkpoint", async () => {
     const records: CheckpointRecord[] = [];
     await trainJob({ job, threads: 1, onCheckpoint: (checkpoint) => void records.push(checkpoint) });
     assert.deepEqual(records.map((record) => record.step), [0, 2, 3]);
@@ -24,10 +22,7 @@ describe("jobProgram: the training-VM program a job's order commits", () => {
     assert.equal(program.job.totalSteps, 3n);
     assert.equal(program.job.examples, 24);
     // A game over checkpoint 2's segment (step 2 on) replays the same program.
-    const schedule = { initialRoot: program.job.initialRoot, checkpointInterval: 2, totalSteps: 3 };
-    const trace = new VmTrace({
-      model: job.model.definition, config: job.config, data: vmData(job.sets.train), examples: 24, checkpoint: records[1]!.bytes, firstStep: 2, schedule,
-    });
+    const trace = jobTrace(job, 1, records[1]!.bytes);
     assert.equal(trace.program.hash, program.hash);
     assert.equal(trace.checkpointRoot(3), records[2]!.hash, "and its trace reaches the run's last checkpoint");
   });

@@ -6,8 +6,8 @@ import type { ProtocolConnection } from "../chain/protocolContracts.ts";
 import { VeritrainError } from "../errors.ts";
 import { chainTime } from "../jobs/jobOnChain.ts";
 import { retry } from "../runtime/retry.ts";
-import { challengerMove, GAME_PHASE, providerMove, type GameMove, type GameView } from "./gameMoves.ts";
-import type { VmTrace } from "./vmTrace.ts";
+import { challengerMove, GAME_PHASE, providerMove, type GameMove, type GameView } from "../trainingVm/gameMoves.ts";
+import type { VmTrace } from "../trainingVm/vmTrace.ts";
 
 /** Parameters of {@link playGame}. */
 export type PlayGameParameters = {

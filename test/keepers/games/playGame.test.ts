@@ -6,7 +6,7 @@ import { keccak256, maxUint256, parseEther, stringToHex } from "viem";
 import type { ProtocolConnection } from "../../../keepers/src/chain/protocolContracts.ts";
 import { DisputeStatus, JobStatus, postJob } from "../../../keepers/src/jobs/jobOnChain.ts";
 import { GAME_PHASE } from "../../../keepers/src/trainingVm/gameMoves.ts";
-import { playGame } from "../../../keepers/src/trainingVm/playGame.ts";
+import { playGame } from "../../../keepers/src/games/playGame.ts";
 import type { VmTrace } from "../../../keepers/src/trainingVm/vmTrace.ts";
 import { dishonest, openingOf, treeOf, truth } from "../../harness/gameJob.ts";
 import { registerMnistDataset, startProtocolFixture, type ProtocolFixture } from "../../harness/protocolFixture.ts";

@@ -1,0 +1,105 @@
+import type { Logger } from "pino";
+import { isAddressEqual } from "viem";
+import { followEvents } from "../chain/followEvents.ts";
+import type { ProtocolConnection } from "../chain/protocolContracts.ts";
+import { VeritrainError } from "../errors.ts";
+import { DisputeRegistry, DisputeStatus } from "../jobs/jobOnChain.ts";
+import type { RoleHealth } from "../runtime/roleHealth.ts";
+import type { VmTrace } from "../trainingVm/vmTrace.ts";
+import { playGame } from "./playGame.ts";
+import type { TraceOpening } from "./traceOpening.ts";
+
+/** A dispute as Disputes stores it (`getDispute`). */
+export type DisputeOnChain = Awaited<ReturnType<ProtocolConnection["contracts"]["Disputes"]["read"]["getDispute"]>>;
+
+/** Parameters of {@link runGamePlayer}. */
+export type GamePlayerParameters = {
+  chain: ProtocolConnection;
+  /** Which side of its disputes this keeper plays: the accused provider (the compute role) or the challenger. */
+  side: "provider" | "challenger";
+  /** The run this side plays `dispute`'s game with, from the checkpoint before the disputed one ({@link jobTrace}). */
+  traceOf: (dispute: DisputeOnChain, signal: AbortSignal) => Promise<VmTrace>;
+  /**
+   * The provider's opening of a committee dispute's segment, to force it into a game (`forceGame`), or undefined to
+   * leave the dispute to the committee (a job that commits no program it can replay).
+   */
+  forceWith?: (dispute: DisputeOnChain, signal: AbortSignal) => Promise<TraceOpening | undefined>;
+  dataDir: string;
+  log: Logger;
+  signal: AbortSignal;
+  /** Served at `/healthz` (the role's `loops.games`). */
+  health?: RoleHealth;
+  confirmations?: number;
+  pollMs?: number;
+  attempts?: number;
+};
+
+/** Tasks of the game player are `game-<disputeId>`: play that dispute's game to its end. */
+const TASK_PREFIX = "game-";
+
+/**
+ * The keepers' side of dispute games (docs/dispute-game.md §5). Follows Disputes' `DisputeOpened` and
+ * `DisputeGameStarted` from a persisted cursor ({@link followEvents}, role `<compute|challenger>-games`); for each
+ * dispute this account is the `side` of:
+ * - a committee dispute against this provider that `forceWith` opens is forced into a game at once (the force
+ *   period is short: the committee's verdict waits for it);
+ * - a started game is a task `game-<disputeId>` (resumed after a restart) that plays it to its end ({@link playGame})
+ *   with the trace `traceOf` gives.
+ *
+ * @example
+ * await runGamePlayer({ chain, side: "challenger", traceOf, dataDir, log, signal });
+ */
+export async function runGamePlayer({ chain, side, traceOf, forceWith, dataDir, log, signal, health, confirmations, pollMs, attempts }: GamePlayerParameters): Promise<void> {
+  const { Disputes } = chain.contracts;
+  const mine = (dispute: DisputeOnChain) => isAddressEqual(side === "provider" ? dispute.provider : dispute.challenger, chain.account.address);
+  await followEvents({
+    chain,
+    address: [Disputes.address],
+    abi: Disputes.abi,
+    eventName: ["DisputeOpened", "DisputeGameStarted"],
+    role: `${side === "provider" ? "compute" : "challenger"}-games`,
+    dataDir,
+    log,
+    signal,
+    health,
+    confirmations,
+    pollMs,
+    attempts,
+    handle: async (event, tasks) => {
+      const { disputeId } = event.args;
+      const dispute = await Disputes.read.getDispute([disputeId]);
+      if (!mine(dispute)) return;
+      if (event.eventName === "DisputeGameStarted") {
+        tasks.start(`${TASK_PREFIX}${disputeId}`);
+        return;
+      }
+      if (forceWith === undefined || dispute.status !== DisputeStatus.Open || dispute.registry !== DisputeRegistry.Jobs) return;
+      const opening = await forceWith(dispute, signal);
+      const context = { disputeId: disputeId.toString(), jobId: dispute.jobId.toString(), checkpoint: Number(dispute.checkpointIndex) };
+      if (opening === undefined) {
+        log.info(context, "dispute left to the committee: the job commits no program this keeper replays");
+        return;
+      }
+      try {
+        await chain.send(() => Disputes.write.forceGame([disputeId, opening]));
+      } catch (error) {
+        // Too late (a loaded or restarted keeper): the committee decides it.
+        if (!(error instanceof VeritrainError && error.details.error === "DisputesForcePeriodOver")) throw error;
+        log.warn(context, "dispute left to the committee: its force period is over");
+        return;
+      }
+      log.info(context, "dispute forced into a game");
+    },
+    runTask: async (task, taskSignal) => {
+      const disputeId = BigInt(task.slice(TASK_PREFIX.length));
+      const dispute = await Disputes.read.getDispute([disputeId]);
+      const context = { disputeId: disputeId.toString(), gameId: dispute.gameId.toString() };
+      if (dispute.status !== DisputeStatus.InGame) {
+        log.info({ ...context, status: dispute.status }, "game skipped: the dispute is decided");
+        return;
+      }
+      const trace = await traceOf(dispute, taskSignal);
+      await playGame({ chain, gameId: dispute.gameId, trace, log: log.child(context), signal: taskSignal, pollMs });
+    },
+  });
+}
