@@ -1,22 +1,24 @@
 // `npm test`'s node test files, two at a time, in this order: devnetFaults first (~840 s alone, its
-// ~30 keeper processes), with every light file beside it on the other core, one after another; then
-// the heavy ones (a devnet of their own, keeper processes, Groth16 proving), longest first, beside each
-// other. A heavy file beside devnetFaults starved: in session 19's CI runs jobLifecycle missed its
-// 120 s waits and datasetLifecycle its audit deadline beside the chaos run (red twice), and node's
-// own sorted order put test/devnet.test.ts beside devnetFaults. Prints node's spec report with its
-// summary; exits 1 if any test failed.
+// ~30 keeper processes) with the light files beside it on the other core, one after another; then
+// the heavy ones, longest first. Devnet-class files (a chain node with dozens of keepers and checkers)
+// never run side by side: each takes test/harness/devnetSlot.ts's slot at its top, so one waits for
+// the other while the other core runs a lighter file. Two of them side by side starved each other in
+// CI (session 19: jobLifecycle and datasetLifecycle beside devnetFaults; session 20: devnetFaults'
+// keepers not up within 180 s, jobLifecycle's bids and challenges past 120 s beside the README devnet).
+// The devnet-class files alternate with the others below so that a file waiting for the slot rarely
+// holds the second core idle. Prints node's spec report with its summary; exits 1 if any test failed.
 import { existsSync, globSync } from "node:fs";
 import { run } from "node:test";
 import { spec } from "node:test/reporters";
 
 const FIRST = "test/devnet/devnetFaults.test.ts";
-/** After the light files, longest first, with rough seconds on this machine class (CI, session 17). */
+/** After the light files, with rough seconds alone on this machine class; devnet-class files marked. */
 const HEAVY = [
-  "test/keepers/roles/jobLifecycle.test.ts", // 300
-  "test/devnet.test.ts", // 300
-  "test/keepers/datasetLifecycle.test.ts", // 190
+  "test/keepers/roles/jobLifecycle.test.ts", // 350, devnet-class
   "test/keepers/proofs/groth16Prover.test.ts", // 125
+  "test/devnet.test.ts", // 300, devnet-class
   "test/keepers/cli/clientCommands.test.ts", // 50
+  "test/keepers/datasetLifecycle.test.ts", // 190, devnet-class
   "test/keepers/automation/automationDrand.test.ts", // 50
   "test/keepers/compute/computeRole.test.ts", // 50
 ];

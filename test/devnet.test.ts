@@ -11,6 +11,10 @@ import { createPublicClient, http } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { readLogLines } from "../keepers/src/devnet/keeperProcess.ts";
 import { appJourney, roundJobJourney } from "./app/appJourney.ts";
+import { holdDevnetSlot } from "./harness/devnetSlot.ts";
+
+// Never beside another devnet-class file (test/harness/devnetSlot.ts).
+await holdDevnetSlot();
 
 // The keepers take PORT+1…PORT+30, their health endpoints PORT+1000…PORT+1030.
 const PORT = Number(process.env.VERITRAIN_DEVNET_TEST_PORT ?? 8601);

@@ -20,6 +20,10 @@ import { prepareJob } from "../../keepers/src/training/preparedJob.ts";
 import { trainJob } from "../../keepers/src/training/trainJob.ts";
 import { advanceTo, CHAOS_JOB, driveRound, extraComputePort, runChaos } from "../harness/chaos.ts";
 import { startFaultyRpcProxyThread, type FaultyRpcProxyThread } from "../harness/faultyRpcProxyThread.ts";
+import { holdDevnetSlot } from "../harness/devnetSlot.ts";
+
+// Never beside another devnet-class file (test/harness/devnetSlot.ts).
+await holdDevnetSlot();
 
 // The chain node listens here; the keepers take the next 30 ports and their health endpoints the same slots 1,000 higher (launchDevnet's devnetPorts).
 const PORT = 8640;
@@ -47,7 +51,8 @@ describe("devnet faults: keepers as processes on 127.0.0.1, killed and restarted
     directory = mkdtempSync(join(tmpdir(), "veritrain-devnet-faults-"));
     // Every keeper reaches the chain through the proxy: a clean pass-through until the chaos test.
     proxy = await startFaultyRpcProxyThread({ upstream: `http://127.0.0.1:${PORT}`, seed: CHAOS_SEED });
-    run = await launchDevnet({ port: PORT, directory, log: silent, storageKeepers: STORAGE_KEEPERS, keeperRpcUrl: proxy.url });
+    // ~30 keepers start at once, on a machine running other test files beside: a longer bound than the default.
+    run = await launchDevnet({ port: PORT, directory, log: silent, storageKeepers: STORAGE_KEEPERS, keeperRpcUrl: proxy.url, timeoutMs: 600_000 });
     ({ datasetId } = await ingestDataset({ run, images: IMAGES, shardSize: 16_384 }));
   });
 

@@ -20,6 +20,10 @@ import { runAutomationRole } from "../../keepers/src/automation/automationRole.t
 import { StorageProver } from "../../keepers/src/proofs/storageProver.ts";
 import { runStorageRole } from "../../keepers/src/storage/storageRole.ts";
 import { loadMnist } from "../../keepers/src/training/mnist.ts";
+import { holdDevnetSlot } from "../harness/devnetSlot.ts";
+
+// Never beside another devnet-class file (test/harness/devnetSlot.ts).
+await holdDevnetSlot();
 
 const PORT = 8596;
 const PROVIDERS = 12;

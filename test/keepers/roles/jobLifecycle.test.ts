@@ -41,6 +41,10 @@ import { jobProgram } from "../../../keepers/src/trainingVm/jobProgram.ts";
 import { runValidatorRole } from "../../../keepers/src/validator/validatorRole.ts";
 import { startVerdictRelay, type VerdictRelay } from "../../../keepers/src/validator/verdictRelay.ts";
 import { verdictTypedData } from "../../../keepers/src/validator/verdictTypedData.ts";
+import { holdDevnetSlot } from "../../harness/devnetSlot.ts";
+
+// Never beside another devnet-class file (test/harness/devnetSlot.ts).
+await holdDevnetSlot();
 
 const PORT = 8599;
 const CLI_STORE_PORT = 8600;
@@ -337,7 +341,9 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
   });
 
   it("disputes a dishonest keeper's result by a game when the job commits its program: both keepers play it to the wrong state, no committee drawn; slashed, refunded", async () => {
-    const { Disputes, ValidatorCommittee, StakeManager, BisectionGame } = chains[ACCOUNT.deployer]!.contracts;
+    const { Disputes, ValidatorCommittee, StakeManager, BisectionGame, VeritrainToken } = chains[ACCOUNT.deployer]!.contracts;
+    // Each side's bonds grow with the game's depth: a LeNet-5 game takes thousands of tokens from each (the winner gets them all back).
+    for (const side of [ACCOUNT.dishonest, ACCOUNT.challenger]) await chains[ACCOUNT.deployer]!.send(() => VeritrainToken.write.transfer([chains[side]!.account.address, parseEther("30000")]));
     const consumerBefore = await balance(ACCOUNT.consumer);
     const stakeBefore = await StakeManager.read.stakeOf([chains[ACCOUNT.dishonest]!.account.address]);
     const disputesBefore = await Disputes.read.disputeCount();
