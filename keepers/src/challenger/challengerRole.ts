@@ -81,7 +81,8 @@ export async function runChallengerRole(parameters: ChallengerRoleParameters): P
   // under `loops.rounds` and `loops.games`. A game is played from the provider's checkpoint before the disputed
   // one, which the challenger re-executed.
   const games = runGamePlayer({
-    chain,
+    ...parameters,
+    health: health?.loop("games"),
     side: "challenger",
     traceOf: async (dispute, signal) => {
       const { onChain, prepared } = await loadJob({ chain, store, jobId: dispute.jobId, log, signal });
@@ -89,13 +90,6 @@ export async function runChallengerRole(parameters: ChallengerRoleParameters): P
       const index = Number(dispute.checkpointIndex) - 1;
       return jobTrace(prepared, index, await result.checkpoint(index));
     },
-    dataDir,
-    log,
-    signal,
-    health: health?.loop("games"),
-    confirmations,
-    pollMs,
-    attempts,
   });
   await Promise.all([jobs, runRoundChecker({ ...parameters, health: health?.loop("rounds") }), games]);
 }

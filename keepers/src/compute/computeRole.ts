@@ -92,7 +92,8 @@ export async function runComputeRole(parameters: ComputeRoleParameters): Promise
   // The round loop and the game player keep their own cursors, tasks and dead letters; /healthz reports them
   // under `loops.rounds` and `loops.games`.
   const games = runGamePlayer({
-    chain,
+    ...parameters,
+    health: health?.loop("games"),
     side: "provider",
     traceOf: async (dispute, signal) => {
       const { prepared } = await loadJob({ chain, store: parameters.store, jobId: dispute.jobId, log, signal });
@@ -107,13 +108,6 @@ export async function runComputeRole(parameters: ComputeRoleParameters): Promise
       const hashes = prepared.checkpointSteps.map((_, index) => checkpointHash({ bytes: readCheckpointFile(checkpointFilePath(directory, index)), engineVersion: prepared.config.engineVersion }));
       return traceOpening(hashes, Number(dispute.checkpointIndex), program);
     },
-    dataDir,
-    log,
-    signal,
-    health: health?.loop("games"),
-    confirmations,
-    pollMs,
-    attempts,
   });
   await Promise.all([jobs, runRoundProvider({ ...parameters, health: health?.loop("rounds") }), games]);
 }
