@@ -199,4 +199,3 @@ export async function executeJob({ chain, store, dataDir, threads, corruptCheckp
   await chain.send(() => chain.contracts.JobRegistry.write.submitResult([jobId, published.weightsDigest, published.traceRoot, metric]));
   log.info({ ...context, metric, weightsDigest: published.weightsDigest, traceRoot: published.traceRoot, manifest: published.manifestCid.toString() }, "result submitted");
 }
-
