@@ -28,6 +28,8 @@ contract Disputes is IDisputes, RangeUpkeep, EIP712 {
 
     /// @notice EIP-712 type of a committee verdict.
     bytes32 public constant VERDICT_TYPEHASH = keccak256("Verdict(uint256 disputeId,bool providerWrong)");
+    /// @inheritdoc IDisputes
+    uint64 public constant RESULT_DISPUTE = type(uint64).max;
 
     IERC20 public immutable token;
     IJobRegistry public immutable jobRegistry;
@@ -98,7 +100,15 @@ contract Disputes is IDisputes, RangeUpkeep, EIP712 {
         nonReentrant
         returns (uint256 disputeId)
     {
+        if (claimedHash == bytes32(0)) revert DisputesZeroClaimedHash();
         disputeId = _openJobDispute(jobId, checkpointIndex, claimedHash, uint40(block.timestamp) + verdictPeriod);
+        committee.requestCommittee(disputeId);
+        token.safeTransferFrom(msg.sender, address(this), challengeBond);
+    }
+
+    /// @inheritdoc IDisputes
+    function challengeResult(uint256 jobId) external nonReentrant returns (uint256 disputeId) {
+        disputeId = _openJobDispute(jobId, RESULT_DISPUTE, bytes32(0), uint40(block.timestamp) + verdictPeriod);
         committee.requestCommittee(disputeId);
         token.safeTransferFrom(msg.sender, address(this), challengeBond);
     }
@@ -109,6 +119,7 @@ contract Disputes is IDisputes, RangeUpkeep, EIP712 {
         nonReentrant
         returns (uint256 disputeId)
     {
+        if (claimedHash == bytes32(0)) revert DisputesZeroClaimedHash();
         disputeId = _openJobDispute(jobId, checkpoint, claimedHash, 0);
         (bytes32 program, uint64[2] memory range, bytes32[2] memory states) = _segment(jobId, checkpoint, opening);
         if (range[1] == 0) revert DisputesNoSegment(jobId, checkpoint);
@@ -151,8 +162,11 @@ contract Disputes is IDisputes, RangeUpkeep, EIP712 {
     /// @inheritdoc IDisputes
     function forceGame(uint256 disputeId, TraceOpening calldata opening) external nonReentrant {
         Dispute storage dispute = _open(disputeId);
-        // INVARIANT: only a single-provider job's accused turns its dispute into a game, within the force period.
-        if (dispute.registry != DisputeRegistry.Jobs) revert DisputesNotGameable(disputeId);
+        // INVARIANT: only a single-provider job's accused turns its dispute of a checkpoint into a game, within the
+        // force period. A dispute of the result as published is the committee's: no game replays availability.
+        if (dispute.registry != DisputeRegistry.Jobs || dispute.checkpointIndex == RESULT_DISPUTE) {
+            revert DisputesNotGameable(disputeId);
+        }
         if (msg.sender != dispute.provider) revert DisputesOnlyProvider(disputeId, msg.sender, dispute.provider);
         uint256 forceDeadline = _forceDeadline(dispute);
         if (block.timestamp >= forceDeadline) revert DisputesForcePeriodOver(disputeId, forceDeadline);
@@ -307,7 +321,6 @@ contract Disputes is IDisputes, RangeUpkeep, EIP712 {
         private
         returns (uint256 disputeId)
     {
-        if (claimedHash == bytes32(0)) revert DisputesZeroClaimedHash();
         (address provider, uint32 windowRemaining) = jobRegistry.openDispute(jobId);
         disputeId = ++_disputeCount;
         _disputes[disputeId] = Dispute({
@@ -378,9 +391,10 @@ contract Disputes is IDisputes, RangeUpkeep, EIP712 {
         emit DisputeGameStarted(disputeId, gameId, dispute.checkpointIndex, forced);
     }
 
-    /// @dev Whether `dispute` can become a game: a single-provider job's that committed a program.
+    /// @dev Whether `dispute` can become a game: a single-provider job's checkpoint, the job having committed a program.
     function _gameable(Dispute storage dispute) private view returns (bool) {
-        return dispute.registry == DisputeRegistry.Jobs && jobRegistry.programOf(dispute.jobId) != bytes32(0);
+        return dispute.registry == DisputeRegistry.Jobs && dispute.checkpointIndex != RESULT_DISPUTE
+            && jobRegistry.programOf(dispute.jobId) != bytes32(0);
     }
 
     /// @dev The end of the period in which `dispute`'s provider may force a game: `forcePeriod` after the challenge.

@@ -22,6 +22,8 @@ import {IGameReferee} from "./IGameReferee.sol";
 /// (docs/dispute-game.md) that needs no committee: the challenger opens one ({challengeByGame}), or the provider
 /// turns a committee dispute into one within `forcePeriod` ({forceGame}); no verdict on such a job counts before
 /// `forcePeriod` has passed. The game's winner takes the challenge bond, which is the game's move 0.
+/// What a game cannot replay, the result as published (its availability and its consistency with the on-chain
+/// commitment), is disputed by {challengeResult}, which only the committee decides.
 interface IDisputes is IGameReferee {
     /// @notice Where a dispute is.
     enum DisputeStatus {
@@ -49,8 +51,10 @@ interface IDisputes is IGameReferee {
         address provider; // the accused: the job's provider, a round's slot provider or its aggregator
         uint96 bond;
         uint64 jobId;
-        uint64 checkpointIndex; // Jobs: the first checkpoint disputed; RoundJobs: round << 8 | slot (255: aggregate)
-        bytes32 claimedHash; // the hash the challenger computed
+        // Jobs: the first checkpoint disputed, or RESULT_DISPUTE (the result as published); RoundJobs: round << 8 |
+        // slot (255: aggregate)
+        uint64 checkpointIndex;
+        bytes32 claimedHash; // the hash the challenger computed; 0 for a dispute of the result as published
         DisputeRegistry registry; // which registry `jobId` lives in
         uint64 gameId; // the bisection game deciding it (0: none)
     }
@@ -91,7 +95,8 @@ interface IDisputes is IGameReferee {
     error DisputesForcePeriodOver(uint256 disputeId, uint256 forceDeadline);
     /// @notice Thrown when `caller`, not the accused `provider`, turns dispute `disputeId` into a game.
     error DisputesOnlyProvider(uint256 disputeId, address caller, address provider);
-    /// @notice Thrown when dispute `disputeId` cannot become a game: it is about a distributed job's round.
+    /// @notice Thrown when dispute `disputeId` cannot become a game: it is about a distributed job's round, or about a
+    /// result as published ({challengeResult}).
     error DisputesNotGameable(uint256 disputeId);
     /// @notice Thrown when job `jobId` committed no training-VM program, so no game can replay it.
     error DisputesNoProgram(uint256 jobId);
@@ -103,7 +108,8 @@ interface IDisputes is IGameReferee {
     /// @notice Thrown when `caller`, not the game contract, reports a game's end.
     error DisputesOnlyGame(address caller);
 
-    /// @notice Emitted when `challenger` disputes job `jobId`'s checkpoint `checkpointIndex`, claiming `claimedHash`.
+    /// @notice Emitted when `challenger` disputes job `jobId`'s checkpoint `checkpointIndex`, claiming `claimedHash`, or
+    /// its result as published (`checkpointIndex` RESULT_DISPUTE, `claimedHash` 0).
     event DisputeOpened(
         uint256 indexed disputeId,
         uint256 indexed jobId,
@@ -143,10 +149,21 @@ interface IDisputes is IGameReferee {
     /// segment of the job's schedule: there is nothing to replay, the result stands and the bond went to the provider.
     event DisputeDismissed(uint256 indexed disputeId, uint256 checkpoint);
 
-    /// @notice Opens a dispute on job `jobId`'s result, pulling the bond from the caller.
+    /// @notice Opens a dispute on job `jobId`'s result, pulling the bond from the caller. A `checkpointIndex` of
+    /// RESULT_DISPUTE disputes the result as published, as {challengeResult} does.
     /// @dev Requirements: the job is Submitted and inside its window; `claimedHash` != 0; the caller approved
     /// the bond. Nothing about the validator set or the VRF subscription can make it revert. Emits {DisputeOpened}.
     function challenge(uint256 jobId, uint64 checkpointIndex, bytes32 claimedHash) external returns (uint256 disputeId);
+
+    /// @notice Opens a committee dispute of job `jobId`'s result as published, pulling the bond from the caller: the
+    /// committee finds the provider wrong if it does not serve its weights file, result manifest and checkpoints
+    /// within the fetch bound, or if they contradict the on-chain weights digest and trace root (the weights file not
+    /// the job's model with the last checkpoint's parameters). No game can replay that, so the provider cannot force
+    /// it ({forceGame} refuses it) and its verdict counts at once. Stored and emitted with `checkpointIndex`
+    /// RESULT_DISPUTE and `claimedHash` 0.
+    /// @dev Requirements: the job is Submitted and inside its window; the caller approved the bond. Emits
+    /// {DisputeOpened}.
+    function challengeResult(uint256 jobId) external returns (uint256 disputeId);
 
     /// @notice Opens a dispute on checkpoint `checkpoint` of job `jobId`'s result decided by a bisection game between
     /// the provider and the caller, no committee involved, pulling the bond (the game's move 0) from the caller.
@@ -161,7 +178,8 @@ interface IDisputes is IGameReferee {
     /// @notice The accused provider turns committee dispute `disputeId` into a bisection game over the checkpoint the
     /// challenger named, so that no committee majority decides it. If that checkpoint ends no segment of the job's
     /// schedule, the dispute is dismissed at once (the result stands, the bond goes to the provider).
-    /// @dev Requirements: Open; about a JobRegistry job that committed a program; the caller is the accused; before
+    /// @dev Requirements: Open; about a checkpoint of a JobRegistry job that committed a program (not about its result
+    /// as published); the caller is the accused; before
     /// `forcePeriod` has passed since the challenge; both leaves in the trace. Emits {DisputeGameStarted} or
     /// {DisputeDismissed}.
     function forceGame(uint256 disputeId, TraceOpening calldata opening) external;
@@ -180,7 +198,7 @@ interface IDisputes is IGameReferee {
     /// @param providerWrong The verdict: true if the provider's checkpoint was wrong.
     /// @param signerBitmap Bit i set ⇔ committee member i signed.
     /// @param signatures EIP-712 signatures of `Verdict(disputeId, providerWrong)`, in position order.
-    /// @dev Requirements: Open; if the dispute can become a game (a job that committed a program), `forcePeriod`
+    /// @dev Requirements: Open; if the dispute can become a game (a checkpoint of a job that committed a program), `forcePeriod`
     /// passed since the challenge; before the verdict deadline; >= threshold valid member signatures.
     /// Emits {DisputeSettled}.
     function settle(uint256 disputeId, bool providerWrong, uint256 signerBitmap, bytes[] calldata signatures) external;
@@ -196,6 +214,9 @@ interface IDisputes is IGameReferee {
 
     /// @notice The dispute `disputeId` as stored (status None if unknown).
     function getDispute(uint256 disputeId) external view returns (Dispute memory);
+
+    /// @notice The `checkpointIndex` of a dispute of a result as published ({challengeResult}): type(uint64).max.
+    function RESULT_DISPUTE() external view returns (uint64);
 
     /// @notice Number of disputes opened; ids run from 1 to this.
     function disputeCount() external view returns (uint256);

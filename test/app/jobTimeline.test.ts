@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { JobData, Logged } from "../../app/src/jobs/jobQuery.ts";
+import { RESULT_DISPUTE } from "../../app/src/jobs/jobDispute.ts";
 import { jobTimeline, metricPercent } from "../../app/src/jobs/jobTimeline.ts";
 
 const CONSUMER = "0x90f79bf6eb2c4f870365e785982e1f101e93b906";
@@ -77,6 +78,14 @@ describe("jobTimeline", () => {
       const steps = jobTimeline(history(settled, { status: "Failed" }));
       assert.deepEqual(steps.map((s) => s.title).slice(-3), ["Challenged", "Verdict", "Failed"]);
       assert.ok(steps.every((s) => s.state === "done"));
+    });
+
+    it("names the disputed checkpoint, or the result as published for a dispute of the result (challengeResult)", () => {
+      const challenged = (checkpointIndex: string) =>
+        jobTimeline(history({ ...base, challenges: [{ ...base.challenges[0]!, checkpointIndex }] }, { status: "Disputed", disputes: [{ ...dispute, checkpointIndex }] })).find((s) => s.title === "Challenged")!.parts[1];
+      assert.equal(challenged("2"), " disputed checkpoint 2 (dispute 1)");
+      assert.equal(challenged(RESULT_DISPUTE), " disputed the result as published (dispute 1)");
+      assert.equal(RESULT_DISPUTE, "18446744073709551615");
     });
   });
 

@@ -8,7 +8,9 @@ import {
   networkHelpers,
   ORDER,
   stake,
+  type Order,
   viem,
+  submittedJob,
   withSubmittedJob,
   type Protocol,
 } from "./fixture.ts";
@@ -24,15 +26,18 @@ const CLOCK_BUDGET = 2n * 24n * 3600n;
 
 type Wallet = Protocol["consumer"];
 
-/** Job 1 submitted and nine staked validators joined. */
-async function withValidators() {
-  const p = await withSubmittedJob();
+/** Job 1 (ORDER, with `overrides`) submitted and nine staked validators joined. */
+async function validatorsFor(overrides: Partial<Order>) {
+  const p = await submittedJob(overrides);
   for (const v of p.validators) {
     await stake(p, v, VALIDATOR_STAKE);
     await p.committee.write.join({ account: v.account });
   }
   return p;
 }
+
+/** Job 1 submitted and nine staked validators joined. */
+const withValidators = () => validatorsFor({});
 
 /** Dispute 1 opened by the challenger on job 1's checkpoint 3, committee not yet drawn. */
 async function withOpenDispute() {
@@ -375,6 +380,90 @@ describe("Disputes", () => {
       );
     });
 
+  });
+
+  describe("challengeResult: the result as published, the committee's alone", () => {
+    /** {@link withValidators} with job 1 committing a training-VM program, so its checkpoint disputes could become games. */
+    const withProgramJob = () => validatorsFor({ program: keccak256(stringToHex("a training-VM program")) });
+    /** The result dispute of a job that commits a program, its committee drawn. */
+    async function withResultDispute() {
+      const p = await withProgramJob();
+      await p.disputes.write.challengeResult([p.jobId], { account: p.challenger.account });
+      await drawCommittee(p, 1n);
+      return { ...p, disputeId: 1n, memberWallets: await memberWalletsOf(p, 1n) };
+    }
+    const RESULT_DISPUTE = 2n ** 64n - 1n;
+
+    it("takes the bond, stops the window and requests a committee, naming no checkpoint and no hash", async () => {
+      const p = await networkHelpers.loadFixture(withProgramJob);
+      assert.equal(await p.disputes.read.RESULT_DISPUTE(), RESULT_DISPUTE);
+      const now = BigInt(await networkHelpers.time.latest()) + 10n;
+      await networkHelpers.time.setNextBlockTimestamp(now);
+      const before = await p.token.read.balanceOf([p.challenger.account.address]);
+      await viem.assertions.emitWithArgs(
+        p.disputes.write.challengeResult([p.jobId], { account: p.challenger.account }),
+        p.disputes,
+        "DisputeOpened",
+        [1n, p.jobId, p.challenger.account.address, RESULT_DISPUTE, zeroHash, BOND, now + VERDICT_PERIOD],
+      );
+      assert.equal(await p.token.read.balanceOf([p.challenger.account.address]), before - BOND);
+      const dispute = await p.disputes.read.getDispute([1n]);
+      assert.deepEqual([dispute.status, dispute.checkpointIndex, dispute.claimedHash], [DisputeStatus.Open, RESULT_DISPUTE, zeroHash]);
+      assert.equal((await p.jobRegistry.read.getJob([p.jobId])).status, JobStatus.Disputed);
+      assert.equal((await p.committee.getEvents.CommitteeRequested({}, { fromBlock: 0n })).length, 1);
+    });
+
+    it("cannot be forced into a game, and its verdict counts at once: a provider whose result is not served is slashed", async () => {
+      const p = await networkHelpers.loadFixture(withResultDispute);
+      const opening = { hashBefore: zeroHash, proofBefore: [], hashAfter: CLAIMED_HASH, proofAfter: [], program: "0x" } as const;
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        p.disputes.write.forceGame([p.disputeId, opening], { account: p.providerA.account }),
+        p.disputes,
+        "DisputesNotGameable",
+        [p.disputeId],
+      );
+      const { bitmap, signatures } = await verdict(p, true, [0, 2, 4, 6, 8]);
+      const consumerBefore = await p.token.read.balanceOf([p.consumer.account.address]);
+      await viem.assertions.emitWithArgs(
+        p.disputes.write.settle([p.disputeId, true, bitmap, signatures], { account: p.outsider.account }),
+        p.disputes,
+        "DisputeSettled",
+        [p.disputeId, true, p.challenger.account.address, bitmap],
+      );
+      assert.equal(await p.token.read.balanceOf([p.consumer.account.address]), consumerBefore + ORDER.reward);
+      assert.equal((await p.jobRegistry.read.getJob([p.jobId])).status, JobStatus.Failed);
+      assert.equal(await p.token.read.balanceOf([p.disputes.address]), 0n);
+    });
+
+    it("pays the bond to a provider that served its result and resumes the window", async () => {
+      const p = await networkHelpers.loadFixture(withResultDispute);
+      const { bitmap, signatures } = await verdict(p, false, [1, 3, 5, 7, 8]);
+      const providerBefore = await p.token.read.balanceOf([p.providerA.account.address]);
+      await p.disputes.write.settle([p.disputeId, false, bitmap, signatures]);
+      assert.equal(await p.token.read.balanceOf([p.providerA.account.address]), providerBefore + BOND);
+      assert.equal((await p.jobRegistry.read.getJob([p.jobId])).status, JobStatus.Submitted);
+    });
+
+    it("rejects a result dispute of a disputed, unknown or closed job, changing nothing", async () => {
+      const p = await networkHelpers.loadFixture(withResultDispute);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        p.disputes.write.challengeResult([p.jobId], { account: p.outsider.account }),
+        p.jobRegistry,
+        "JobRegistryWrongStatus",
+        [p.jobId, JobStatus.Disputed, JobStatus.Submitted],
+      );
+      await viem.assertions.revertWithCustomErrorWithArgs(p.disputes.write.challengeResult([8n], { account: p.outsider.account }), p.jobRegistry, "JobRegistryUnknownJob", [8n]);
+      const q = await networkHelpers.loadFixture(withProgramJob);
+      const { deadline } = await q.jobRegistry.read.getJob([q.jobId]);
+      await networkHelpers.time.setNextBlockTimestamp(deadline);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        q.disputes.write.challengeResult([q.jobId], { account: q.challenger.account }),
+        q.jobRegistry,
+        "JobRegistryDeadlinePassed",
+        [q.jobId, BigInt(deadline)],
+      );
+      assert.equal(await q.disputes.read.disputeCount(), 0n);
+    });
   });
 
   describe("when the provider, also a validator, leaves right before the challenge (finding 3)", () => {

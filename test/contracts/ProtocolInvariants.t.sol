@@ -573,15 +573,27 @@ contract ProtocolHandler is StorageAuditActions {
     /// committee settles (verdict from `seed`'s low bit). Without chaining, time warps by other
     /// actions make a verdict before the deadline rare in a short campaign.
     function challenge(uint256 jobSeed, uint256 actorSeed, uint64 checkpointIndex, uint8 follow, uint256 seed) external {
+        _challenge(jobSeed, actorSeed, checkpointIndex, follow, seed);
+    }
+
+    /// @dev A dispute of a result as published (the committee's alone), chained as {challenge}.
+    function challengeResult(uint256 jobSeed, uint256 actorSeed, uint8 follow, uint256 seed) external {
+        _challenge(jobSeed, actorSeed, disputes.RESULT_DISPUTE(), follow, seed);
+    }
+
+    function _challenge(uint256 jobSeed, uint256 actorSeed, uint64 checkpointIndex, uint8 follow, uint256 seed) internal {
         (uint256 jobId, IJobRegistry.Job memory job) = _job(jobSeed, IJobRegistry.JobStatus.Submitted);
         if (job.status != IJobRegistry.JobStatus.Submitted || block.timestamp >= job.deadline) return;
         address a = _actor(actorSeed);
         if (token.balanceOf(a) < disputes.challengeBond()) return;
+        bool ofResult = checkpointIndex == disputes.RESULT_DISPUTE();
         vm.recordLogs();
         vm.prank(a);
-        uint256 disputeId = disputes.challenge(jobId, checkpointIndex, keccak256(abi.encode("claim", jobId)));
+        uint256 disputeId = ofResult
+            ? disputes.challengeResult(jobId)
+            : disputes.challenge(jobId, checkpointIndex, keccak256(abi.encode("claim", jobId)));
         _pendingDraw[disputeId] = true;
-        _done("challenge");
+        _done(ofResult ? bytes32("challengeResult") : bytes32("challenge"));
         if (follow % 3 >= 1) drawCommittee(disputeId - 1, seed);
         if (follow % 3 == 2) settleVerdict(disputeId - 1, seed & 1 == 1, seed >> 1);
     }
@@ -607,7 +619,8 @@ contract ProtocolHandler is StorageAuditActions {
         (uint256 disputeId, IDisputes.Dispute memory d) = _dispute(disputeSeed);
         if (d.status != IDisputes.DisputeStatus.Open) return;
         uint256 forceDeadline = uint256(d.verdictDeadline) - disputes.verdictPeriod() + disputes.forcePeriod();
-        bool gameable = d.registry == IDisputes.DisputeRegistry.Jobs && jobRegistry.programOf(d.jobId) != bytes32(0);
+        bool gameable = d.registry == IDisputes.DisputeRegistry.Jobs && d.checkpointIndex != disputes.RESULT_DISPUTE()
+            && jobRegistry.programOf(d.jobId) != bytes32(0);
         if (gameable && block.timestamp < forceDeadline) vm.warp(forceDeadline);
         if (block.timestamp >= d.verdictDeadline) return;
         address[] memory members = committee.committeeOf(disputeId);
@@ -640,6 +653,7 @@ contract ProtocolHandler is StorageAuditActions {
         if (d.status != IDisputes.DisputeStatus.Open || d.registry != IDisputes.DisputeRegistry.Jobs) return;
         if (jobRegistry.getJob(d.jobId).program == bytes32(0)) return;
         if (d.checkpointIndex != 1 && d.checkpointIndex <= GAME_LAST_CHECKPOINT) return;
+        if (d.checkpointIndex == disputes.RESULT_DISPUTE()) return; // the committee's alone (the unit tests' revert)
         if (block.timestamp >= uint256(d.verdictDeadline) - disputes.verdictPeriod() + disputes.forcePeriod()) return;
         vm.recordLogs();
         vm.prank(d.provider);
@@ -1007,6 +1021,28 @@ contract ProtocolInvariantsTest is ProtocolBase {
         handler.timeoutGame(1);
         assertEq(uint8(disputes.getDispute(2).status), uint8(IDisputes.DisputeStatus.ProviderWrong), "the silent provider lost");
         assertEq(disputes.game().gameCount(), 2);
+        invariant_protocolBalance_equalsEscrowBondsAndStake();
+        invariant_payouts_matchEventsAndSlashes();
+        invariant_jobs_payOutAtMostOnce();
+        invariant_stake_accountedPerAccount();
+    }
+
+    /// @notice A dispute of a result as published, on a job that commits a program: the provider cannot force it, its
+    /// committee settles it with no force period to wait out, and every book holds.
+    function test_resultDisputes_areTheCommitteesAlone() public {
+        handler.stake(1, 3_000e18);
+        handler.post(0, 1_000e18, 500e18, 1 hours, 1 days, 1 days);
+        handler.bid(0, 1, 600e18);
+        handler.settleAuction(0, true);
+        uint256 challengedAt = block.timestamp;
+        handler.challengeResult(0, 2, 1, 0); // the committee drawn
+        assertEq(disputes.getDispute(1).checkpointIndex, disputes.RESULT_DISPUTE());
+        handler.forceGame(0);
+        assertEq(uint8(disputes.getDispute(1).status), uint8(IDisputes.DisputeStatus.Open), "not forced");
+        handler.settleVerdict(0, true, 0);
+        assertEq(block.timestamp, challengedAt, "no force period waited out");
+        assertEq(uint8(disputes.getDispute(1).status), uint8(IDisputes.DisputeStatus.ProviderWrong));
+        assertEq(uint8(jobRegistry.getJob(1).status), uint8(IJobRegistry.JobStatus.Failed));
         invariant_protocolBalance_equalsEscrowBondsAndStake();
         invariant_payouts_matchEventsAndSlashes();
         invariant_jobs_payOutAtMostOnce();

@@ -190,24 +190,33 @@ export async function withStakedProviders() {
   return p;
 }
 
-/** Job 1 (ORDER) open for bids. */
-export async function withOpenJob() {
+/** Job 1 (ORDER, with `overrides`) open for bids. */
+export async function openJob(overrides: Partial<Order>) {
   const p = await withStakedProviders();
-  return { ...p, jobId: await postJob(p) };
+  return { ...p, jobId: await postJob(p, overrides) };
 }
 
-/** Job 1 assigned to providerA at 600. */
-export async function withAssignedJob() {
-  const p = await withOpenJob();
+/** Job 1 (ORDER) open for bids. */
+export const withOpenJob = () => openJob({});
+
+/** Job 1 (ORDER, with `overrides`) assigned to providerA at 600. */
+export async function assignedJob(overrides: Partial<Order>) {
+  const p = await openJob(overrides);
   await p.jobRegistry.write.bid([p.jobId, parseEther("600")], { account: p.providerA.account });
   await networkHelpers.time.increase(ORDER.biddingPeriod);
   await p.jobRegistry.write.settleAuction([p.jobId]);
   return p;
 }
 
-/** Job 1 with providerA's result submitted. */
-export async function withSubmittedJob() {
-  const p = await withAssignedJob();
+/** Job 1 assigned to providerA at 600. */
+export const withAssignedJob = () => assignedJob({});
+
+/** Job 1 (ORDER, with `overrides`) with providerA's result submitted. */
+export async function submittedJob(overrides: Partial<Order>) {
+  const p = await assignedJob(overrides);
   await p.jobRegistry.write.submitResult([p.jobId, WEIGHTS_DIGEST, TRACE_ROOT, 9912], { account: p.providerA.account });
   return p;
 }
+
+/** Job 1 with providerA's result submitted. */
+export const withSubmittedJob = () => submittedJob({});

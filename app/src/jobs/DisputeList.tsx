@@ -1,4 +1,5 @@
 import { disputeSubject, roundVerdict } from "../rounds/roundDispute.ts";
+import { jobDisputeSubject, RESULT_DISPUTE } from "./jobDispute.ts";
 import type { RoundDisputeData } from "../rounds/roundJobQuery.ts";
 import { AccountLink, Time, Tokens } from "../ui/format.tsx";
 import { Countdown } from "./Countdown.tsx";
@@ -23,7 +24,7 @@ export function DisputeList({ disputes, now }: { disputes: (DisputeData | RoundD
               <tr><th scope="row">Challenger</th><td><AccountLink address={d.challenger} /></td></tr>
               {"slot" in d
                 ? <tr><th scope="row">Disputed</th><td data-testid="dispute-subject">round {d.round.number}, {disputeSubject(d.slot)}; claimed hash <code className="hash">{d.claimedHash}</code></td></tr>
-                : <tr><th scope="row">Checkpoint</th><td>{d.checkpointIndex}, claimed hash <code className="hash">{d.claimedHash}</code></td></tr>}
+                : <tr><th scope="row">Disputed</th><td data-testid="dispute-subject">{jobDisputeSubject(d.checkpointIndex)}{d.checkpointIndex !== RESULT_DISPUTE && <>, claimed hash <code className="hash">{d.claimedHash}</code></>}</td></tr>}
               <tr><th scope="row">Bond</th><td><Tokens value={d.bond} /></td></tr>
               <tr>
                 <th scope="row">Verdict due</th>

@@ -1,3 +1,4 @@
+import { jobDisputeSubject } from "./jobDispute.ts";
 import type { JobData, Logged } from "./jobQuery.ts";
 
 /** A piece of a step's text: words, a token amount (wei, decimal string) or an account. */
@@ -41,7 +42,7 @@ export function jobTimeline(data: JobData, onChain?: OnChainStatus): TimelineSte
     ...data.auctionSettlements.map((e) => ({ kind: "assigned" as const, logged: e, key: e.id, title: "Assigned", parts: ["to ", { account: e.provider }, " at ", { tokens: e.price } as StepPart] })),
     ...data.executionExpiries.map((e) => ({ kind: "expired" as const, logged: e, key: e.id, title: "Execution expired", parts: [{ account: e.provider }, " missed the deadline: ", { tokens: e.slashed } as StepPart, " slashed, bidding reopened"] })),
     ...data.results.map((e) => ({ kind: "submitted" as const, logged: e, key: e.id, title: "Result submitted", parts: ["by ", { account: e.provider }, `, claimed accuracy ${metricPercent(e.metric)}`] })),
-    ...data.challenges.map((e) => ({ kind: "challenged" as const, logged: e, key: e.id, title: "Challenged", parts: [{ account: e.challenger }, ` disputed checkpoint ${e.checkpointIndex} (dispute ${e.dispute.id})`] })),
+    ...data.challenges.map((e) => ({ kind: "challenged" as const, logged: e, key: e.id, title: "Challenged", parts: [{ account: e.challenger }, ` disputed ${jobDisputeSubject(e.checkpointIndex)} (dispute ${e.dispute.id})`] })),
     ...data.committeeRequestFailures.map((e) => ({ kind: "noCommittee" as const, logged: e, key: e.id, title: "No committee", parts: [`the committee request of dispute ${e.dispute.id} failed`] })),
     ...data.committeeDraws.map((e) => ({ kind: "committee" as const, logged: e, key: e.id, title: "Committee drawn", parts: [`${e.members.length} validators drawn for dispute ${e.dispute.id}`] })),
     ...data.verdicts.map((e) => ({ kind: "verdict" as const, logged: e, key: e.id, title: "Verdict", parts: [e.providerWrong ? "the provider was wrong; bond to " : "the challenger was wrong; bond to ", { account: e.bondRecipient }] })),

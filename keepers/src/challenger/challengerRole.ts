@@ -8,7 +8,6 @@ import { chainTime, JobStatus, readJob } from "../jobs/jobOnChain.ts";
 import { loadJob } from "../jobs/loadJob.ts";
 import { condemnsResult, fetchResult } from "../jobs/resultManifest.ts";
 import type { RoleHealth } from "../runtime/roleHealth.ts";
-import { trainJob } from "../training/trainJob.ts";
 import { runRoundChecker } from "../roundJobs/roundChecker.ts";
 import { runGamePlayer } from "../games/runGamePlayer.ts";
 import { traceOpening } from "../games/traceOpening.ts";
@@ -49,8 +48,8 @@ const TASK_PREFIX = "job-";
  * one, challenge it with the hash it computed, posting the bond: by a game when the job commits the
  * training-VM program of its spec, before the committee otherwise. A published result that
  * contradicts its commitment, or that no connected peer serves within 30 s per block
- * ({@link condemnsResult}), is challenged on its last checkpoint, which validators then judge
- * against the provider. A result whose job is no longer
+ * ({@link condemnsResult}), is challenged as published (`challengeResult`): a committee judges it,
+ * and its provider cannot force that into a game. A result whose job is no longer
  * open to challenge (disputed by someone else, window closed) is skipped.
  *
  * @example
@@ -75,7 +74,7 @@ export async function runChallengerRole(parameters: ChallengerRoleParameters): P
     handle: async (event, tasks) => {
       if (!isAddressEqual(event.args.provider, chain.account.address)) tasks.start(`${TASK_PREFIX}${event.args.jobId}`);
     },
-    runTask: async (task, signal) => void (await checkAndChallenge({ ...parameters, signal }, BigInt(task.slice(TASK_PREFIX.length)))),
+    runTask: (task, signal) => checkAndChallenge({ ...parameters, signal }, BigInt(task.slice(TASK_PREFIX.length))),
   });
   // The round loop and the game player keep their own cursors, tasks and dead letters; /healthz reports them
   // under `loops.rounds` and `loops.games`. A game is played from the provider's checkpoint before the disputed
@@ -94,8 +93,11 @@ export async function runChallengerRole(parameters: ChallengerRoleParameters): P
   await Promise.all([jobs, runRoundChecker({ ...parameters, health: health?.loop("rounds") }), games]);
 }
 
-/** Checks job `jobId`'s result and challenges it if wrong; returns the dispute's checkpoint index, if any. */
-export async function checkAndChallenge({ chain, store, segments, threads, log, signal }: ChallengerRoleParameters, jobId: bigint): Promise<number | undefined> {
+/**
+ * Checks job `jobId`'s result and challenges it if wrong: its first wrong checkpoint, or the result as published when
+ * that is not served or contradicts its commitment.
+ */
+export async function checkAndChallenge({ chain, store, segments, threads, log, signal }: ChallengerRoleParameters, jobId: bigint): Promise<void> {
   const context = { jobId: jobId.toString() };
   const challengeable = async () => {
     const job = await readJob(chain, jobId);
@@ -103,33 +105,44 @@ export async function checkAndChallenge({ chain, store, segments, threads, log, 
   };
   if (!(await challengeable())) {
     log.info(context, "result skipped: not open to challenge");
-    return undefined;
+    return;
   }
   const { onChain, prepared } = await loadJob({ chain, store, jobId, log, signal });
   let hashes: readonly Hex[] | undefined;
   const wrong = await fetchResult({ store, jobId, onChain, job: prepared, bounded: () => AbortSignal.any([signal, AbortSignal.timeout(30_000)]) }).then(
     (result) => ((hashes = result.hashes), findWrongCheckpoint({ job: prepared, result, segments, threads, signal })),
-    async (error: unknown): Promise<WrongCheckpoint> => {
+    (error: unknown): WrongCheckpoint | "result" => {
       if (!condemnsResult(error, signal)) throw error;
-      // Published data contradicting the commitment, or none served: validators judge any
-      // checkpoint of such a result against the provider. Name the last one, with its correct hash.
+      // Published data contradicting the commitment, or none served: no checkpoint to name, and nothing a game replays.
       log.warn({ ...context, err: error }, error.code === "RESULT_INVALID" ? "published result contradicts its on-chain commitment" : "result unavailable");
-      const { hashes } = await trainJob({ job: prepared, threads, signal });
-      return { index: hashes.length - 1, hash: hashes.at(-1)! };
+      return "result";
     },
   );
   if (wrong === undefined) {
     log.info({ ...context, segments }, "result verified: no wrong checkpoint found");
-    return undefined;
+    return;
   }
-  log.warn({ ...context, ...wrong }, "wrong checkpoint found");
+  if (wrong !== "result") log.warn({ ...context, ...wrong }, "wrong checkpoint found");
   if (!(await challengeable())) {
     log.info(context, "challenge skipped: the result is no longer open to challenge");
-    return undefined;
+    return;
   }
   const { Disputes } = chain.contracts;
   const bond = await Disputes.read.challengeBond();
   const tokens = { amount: bond, label: "challenge bond" };
+  if (wrong === "result") {
+    await approveThenSend({
+      chain,
+      action: "challenging",
+      spender: Disputes.address,
+      tokens,
+      simulate: () => Disputes.simulate.challengeResult([jobId], { account: chain.account }),
+      estimateGas: () => Disputes.estimateGas.challengeResult([jobId], { account: chain.account }),
+      write: () => Disputes.write.challengeResult([jobId]),
+    });
+    log.info({ ...context, bond: bond.toString() }, "result challenged as published");
+    return;
+  }
   // A job whose committed program is its spec's (and a published trace to open) is disputed by a game, no
   // committee drawn; the game player plays it (runGamePlayer). Any other goes to the committee.
   const program = onChain.program !== zeroHash && hashes !== undefined && wrong.index >= 1 ? programOf(prepared) : undefined;
@@ -145,7 +158,7 @@ export async function checkAndChallenge({ chain, store, segments, threads, log, 
       write: () => Disputes.write.challengeByGame(args),
     });
     log.info({ ...context, ...wrong, bond: bond.toString() }, "result challenged by a game");
-    return wrong.index;
+    return;
   }
   const args = [jobId, BigInt(wrong.index), wrong.hash] as const;
   await approveThenSend({
@@ -158,5 +171,4 @@ export async function checkAndChallenge({ chain, store, segments, threads, log, 
     write: () => Disputes.write.challenge(args),
   });
   log.info({ ...context, ...wrong, bond: bond.toString() }, "result challenged");
-  return wrong.index;
 }

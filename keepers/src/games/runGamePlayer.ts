@@ -3,7 +3,7 @@ import { isAddressEqual } from "viem";
 import { followEvents } from "../chain/followEvents.ts";
 import type { ProtocolConnection } from "../chain/protocolContracts.ts";
 import { VeritrainError } from "../errors.ts";
-import { DisputeRegistry, DisputeStatus } from "../jobs/jobOnChain.ts";
+import { DisputeRegistry, DisputeStatus, RESULT_DISPUTE } from "../jobs/jobOnChain.ts";
 import type { RoleHealth } from "../runtime/roleHealth.ts";
 import type { VmTrace } from "../trainingVm/vmTrace.ts";
 import { playGame } from "./playGame.ts";
@@ -41,8 +41,9 @@ const TASK_PREFIX = "game-";
  * The keepers' side of dispute games (docs/dispute-game.md §5). Follows Disputes' `DisputeOpened` and
  * `DisputeGameStarted` from a persisted cursor ({@link followEvents}, role `<compute|challenger>-games`); for each
  * dispute this account is the `side` of:
- * - a committee dispute against this provider that `forceWith` opens is forced into a game at once (the force
- *   period is short: the committee's verdict waits for it);
+ * - a committee dispute of a checkpoint against this provider that `forceWith` opens is forced into a game at once
+ *   (the force period is short: the committee's verdict waits for it); a dispute of the result as published
+ *   (`RESULT_DISPUTE`) is the committee's alone;
  * - a started game is a task `game-<disputeId>` (resumed after a restart) that plays it to its end ({@link playGame})
  *   with the trace `traceOf` gives.
  *
@@ -73,7 +74,7 @@ export async function runGamePlayer({ chain, side, traceOf, forceWith, dataDir, 
         tasks.start(`${TASK_PREFIX}${disputeId}`);
         return;
       }
-      if (forceWith === undefined || dispute.status !== DisputeStatus.Open || dispute.registry !== DisputeRegistry.Jobs) return;
+      if (forceWith === undefined || dispute.status !== DisputeStatus.Open || dispute.registry !== DisputeRegistry.Jobs || dispute.checkpointIndex === RESULT_DISPUTE) return;
       const opening = await forceWith(dispute, signal);
       const context = { disputeId: disputeId.toString(), jobId: dispute.jobId.toString(), checkpoint: Number(dispute.checkpointIndex) };
       if (opening === undefined) {

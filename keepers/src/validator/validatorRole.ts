@@ -5,7 +5,7 @@ import { followEvents } from "../chain/followEvents.ts";
 import type { ProtocolConnection } from "../chain/protocolContracts.ts";
 import type { HeliaContentStore } from "../content/heliaContentStore.ts";
 import { VeritrainError } from "../errors.ts";
-import { chainTime, DisputeRegistry, DisputeStatus } from "../jobs/jobOnChain.ts";
+import { chainTime, DisputeRegistry, DisputeStatus, RESULT_DISPUTE } from "../jobs/jobOnChain.ts";
 import { loadJob } from "../jobs/loadJob.ts";
 import { condemnsResult, fetchResult } from "../jobs/resultManifest.ts";
 import type { RoleHealth } from "../runtime/roleHealth.ts";
@@ -47,7 +47,8 @@ const TASK_PREFIX = "dispute-";
  * and the provider's published result, re-execute the disputed segment ({@link decideVerdict}),
  * sign the EIP-712 verdict and post it to the relay. A result whose published data contradicts its on-chain commitment, or that no
  * connected peer serves within 30 s per block ({@link condemnsResult}), is a verdict against the
- * provider: keeping it available through the window is the provider's duty.
+ * provider: keeping it available through the window is the provider's duty. A dispute of the result as published
+ * (`RESULT_DISPUTE`) is decided by that alone, nothing re-executed.
  * Signing twice is harmless: the relay counts a member once.
  *
  * @example
@@ -78,11 +79,15 @@ export async function runValidatorRole(parameters: ValidatorRoleParameters): Pro
 
 type VerdictInputs = Pick<ValidatorRoleParameters, "chain" | "store" | "threads" | "log" | "signal"> & { jobId: bigint };
 
-/** A single-provider job's dispute: re-execute the disputed segment of the published result. */
+/**
+ * A single-provider job's dispute: re-execute the disputed segment of the published result; a dispute of the result as
+ * published (`RESULT_DISPUTE`) asks only whether it is served and matches its commitment.
+ */
 async function decideJobVerdict({ chain, store, jobId, checkpointIndex, threads, log, signal }: VerdictInputs & { checkpointIndex: bigint }): Promise<Verdict> {
   const { onChain, prepared } = await loadJob({ chain, store, jobId, log, signal });
   try {
     const result = await fetchResult({ store, jobId, onChain, job: prepared, bounded: () => AbortSignal.any([signal, AbortSignal.timeout(30_000)]) });
+    if (checkpointIndex === RESULT_DISPUTE) return { providerWrong: false, reason: "the result is served and matches its on-chain commitment" };
     return await decideVerdict({ job: prepared, result, checkpointIndex, threads, signal });
   } catch (error) {
     if (!condemnsResult(error, signal)) throw error;
@@ -101,14 +106,14 @@ async function decideRoundVerdict({ chain, store, jobId, subject, threads, fetch
 }
 
 /**
- * Waits until the force period of a dispute that can become a game (a job that committed a program) is over (no
+ * Waits until the force period of a dispute that can become a game (a checkpoint of a job that committed a program) is over (no
  * verdict counts before: docs/dispute-game.md §5) and tells whether the dispute is still open to a verdict. The wait
  * is measured from the latest block's time, which never runs ahead of the next block's, so it ends no earlier than
  * the chain's deadline.
  */
-async function awaitForcePeriod(chain: ProtocolConnection, disputeId: bigint, { registry, jobId, verdictDeadline }: { registry: number; jobId: bigint; verdictDeadline: number }, signal: AbortSignal): Promise<boolean> {
+async function awaitForcePeriod(chain: ProtocolConnection, disputeId: bigint, { registry, jobId, checkpointIndex, verdictDeadline }: { registry: number; jobId: bigint; checkpointIndex: bigint; verdictDeadline: number }, signal: AbortSignal): Promise<boolean> {
   const { Disputes, JobRegistry } = chain.contracts;
-  if (registry !== DisputeRegistry.Jobs || (await JobRegistry.read.programOf([jobId])) === zeroHash) return true;
+  if (registry !== DisputeRegistry.Jobs || checkpointIndex === RESULT_DISPUTE || (await JobRegistry.read.programOf([jobId])) === zeroHash) return true;
   const forceDeadline = BigInt(verdictDeadline) - BigInt(await Disputes.read.verdictPeriod()) + BigInt(await Disputes.read.forcePeriod());
   const remaining = forceDeadline - (await chainTime(chain));
   if (remaining > 0n) await sleep(Number(remaining) * 1000, undefined, { signal });

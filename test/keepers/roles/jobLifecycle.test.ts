@@ -28,7 +28,7 @@ import { decodeGlobalModel } from "../../../keepers/src/rounds/globalModel.ts";
 import { rawDigestCid } from "../../../keepers/src/content/rawDigestCid.ts";
 import { importOnnxModel } from "../../../keepers/src/training/onnxImport.ts";
 import { RoundJobStatus } from "../../../keepers/src/roundJobs/roundJobStatus.ts";
-import { DisputeStatus, JobStatus, postJob, type JobOrder } from "../../../keepers/src/jobs/jobOnChain.ts";
+import { DisputeStatus, JobStatus, postJob, RESULT_DISPUTE, type JobOrder } from "../../../keepers/src/jobs/jobOnChain.ts";
 import { fetchJobSpec, storeJobSpec } from "../../../keepers/src/jobs/jobSpecBlock.ts";
 import { loadJob } from "../../../keepers/src/jobs/loadJob.ts";
 import { fetchResult } from "../../../keepers/src/jobs/resultManifest.ts";
@@ -363,7 +363,7 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
     assert.ok(challenger.lines.some((l) => l.msg === "game won" && l.disputeId === disputeId.toString()), "the challenger's keeper says it won");
   });
 
-  it("fails a job whose result no peer serves: challenged on its last checkpoint, found wrong by a committee whose validators all left after the challenge, consumer refunded", async () => {
+  it("fails a job whose result no peer serves: challenged as published, which its provider cannot force into a game though the job commits its program, found wrong by a committee whose validators all left after the challenge, consumer refunded", async () => {
     await stop(dishonestRole);
     // The challenger is stopped so nobody fetches the result before its provider goes offline.
     await stop(challengerRole);
@@ -379,8 +379,8 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
     const { spec, modelBytes } = defaultJobSpec({ sizes: { train: 500, test: 500 }, ...JOB_FLAGS, seed: 4 });
     await consumerStore.put(modelBytes);
     const { specDigest: otherSpec } = await storeJobSpec({ store: consumerStore, spec });
-    const { hashes } = await trainJob({ job: prepareJob({ spec, modelBytes, sources: loadMnist() }), threads: 1 });
-    const jobId = await postJob(chains[ACCOUNT.consumer]!, { ...order, specDigest: otherSpec });
+    // The job commits its program: a game could replay every checkpoint right, so only the committee judges a withheld result.
+    const jobId = await postJob(chains[ACCOUNT.consumer]!, { ...order, specDigest: otherSpec, program: jobProgram(prepareJob({ spec, modelBytes, sources: loadMnist() })).hash });
     await settleWhenBid(jobId, ACCOUNT.dishonest);
     await until("the result", async () => (await job(jobId)).status === JobStatus.Submitted);
     await stop(withholding);
@@ -391,8 +391,8 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
     assert.ok(challenger.lines.some((l) => l.jobId === jobId.toString() && l.msg === "result unavailable"));
     const dispute = await Disputes.read.getDispute([disputeId]);
     assert.equal(dispute.jobId, jobId);
-    assert.equal(dispute.checkpointIndex, BigInt(hashes.length - 1));
-    assert.equal(dispute.claimedHash, hashes.at(-1));
+    assert.deepEqual([dispute.checkpointIndex, dispute.claimedHash], [RESULT_DISPUTE, zeroHash], "the result as published, no checkpoint named");
+    assert.ok(challenger.lines.some((l) => l.jobId === jobId.toString() && l.msg === "result challenged as published"));
     // Every validator leaves between the challenge and the draw (one through the CLI): the committee is
     // still drawn from the set at the challenge, and the validator keepers still serve it.
     const [cliValidator, ...others] = ACCOUNT.validators;
