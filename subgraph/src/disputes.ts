@@ -101,6 +101,7 @@ export function handleDisputeGameStarted(event: DisputeGameStarted): void {
   let dispute = loadDispute(event.params.disputeId);
   dispute.status = "InGame";
   dispute.gameId = event.params.gameId;
+  dispute.game = event.params.gameId.toString();
   dispute.save();
   let start = stamped(new GameStart(eventId(event)), event);
   start.dispute = dispute.id;

@@ -1,4 +1,5 @@
 import { disputeSubject, roundVerdict } from "../rounds/roundDispute.ts";
+import { gameMoveText, gameOutcome } from "./gameMoveText.ts";
 import { jobDisputeSubject, RESULT_DISPUTE } from "./jobDispute.ts";
 import type { RoundDisputeData } from "../rounds/roundJobQuery.ts";
 import { AccountLink, Time, Tokens } from "../ui/format.tsx";
@@ -6,9 +7,9 @@ import { Countdown } from "./Countdown.tsx";
 import type { DisputeData } from "./jobQuery.ts";
 
 /**
- * A job's disputes, live: challenger, what is disputed (a job's checkpoint; a round job's slot
- * update or aggregate of a round) and the claimed hash, bond, the committee drawn, the verdict and
- * where the bond went.
+ * A job's disputes, live: challenger, what is disputed (a job's checkpoint or its result as published; a
+ * round job's slot update or aggregate of a round) and the claimed hash, bond, the committee drawn or the
+ * bisection game and its moves, the verdict and where the bond went.
  *
  * @example
  * <DisputeList disputes={job.disputes} now={now} />
@@ -26,22 +27,35 @@ export function DisputeList({ disputes, now }: { disputes: (DisputeData | RoundD
                 ? <tr><th scope="row">Disputed</th><td data-testid="dispute-subject">round {d.round.number}, {disputeSubject(d.slot)}; claimed hash <code className="hash">{d.claimedHash}</code></td></tr>
                 : <tr><th scope="row">Disputed</th><td data-testid="dispute-subject">{jobDisputeSubject(d.checkpointIndex)}{d.checkpointIndex !== RESULT_DISPUTE && <>, claimed hash <code className="hash">{d.claimedHash}</code></>}</td></tr>}
               <tr><th scope="row">Bond</th><td><Tokens value={d.bond} /></td></tr>
-              <tr>
-                <th scope="row">Verdict due</th>
-                <td><Time seconds={d.verdictDeadline} />{d.status === "Open" && <> — <Countdown deadline={Number(d.verdictDeadline)} now={now} passed="overdue: anyone may expire it" /></>}</td>
-              </tr>
-              <tr>
-                <th scope="row">Committee</th>
-                <td data-testid="dispute-committee">
-                  {d.committeeRequestFailed ? "the request failed: no committee will be drawn"
-                    : d.committee === null ? "being drawn…"
-                    : d.committee.map((member, i) => <span key={member}>{i > 0 && ", "}<AccountLink address={member} /></span>)}
-                </td>
-              </tr>
+              {"game" in d && d.game !== null && d.committee === null
+                ? <tr><th scope="row">Committee</th><td data-testid="dispute-committee">none: a bisection game decides it</td></tr>
+                : <>
+                  <tr>
+                    <th scope="row">Verdict due</th>
+                    <td><Time seconds={d.verdictDeadline} />{d.status === "Open" && <> — <Countdown deadline={Number(d.verdictDeadline)} now={now} passed="overdue: anyone may expire it" /></>}</td>
+                  </tr>
+                  <tr>
+                    <th scope="row">Committee</th>
+                    <td data-testid="dispute-committee">
+                      {d.committeeRequestFailed ? "the request failed: no committee will be drawn"
+                        : d.committee === null ? "being drawn…"
+                        : d.committee.map((member, i) => <span key={member}>{i > 0 && ", "}<AccountLink address={member} /></span>)}
+                    </td>
+                  </tr>
+                </>}
               {d.providerWrong !== null && <tr><th scope="row">Verdict</th><td data-testid="dispute-verdict">{"slot" in d ? roundVerdict({ slot: d.slot, providerWrong: d.providerWrong }) : d.providerWrong ? "the provider was wrong: slashed, consumer refunded" : "the result stands: the challenger was wrong"}</td></tr>}
               {d.bondRecipient !== null && <tr><th scope="row">Bond went to</th><td><AccountLink address={d.bondRecipient} /></td></tr>}
+              {"game" in d && d.game !== null && <tr><th scope="row">Game {d.game.id}</th><td data-testid="dispute-game">{gameOutcome(d.game)}</td></tr>}
             </tbody>
           </table>
+          {"game" in d && d.game !== null && d.game.moves.length > 0 && (
+            <details className="game-moves">
+              <summary>The game's {d.game.moves.length} moves</summary>
+              <ol data-testid="game-moves">
+                {d.game.moves.map((move) => <li key={move.number}>{gameMoveText(move)}</li>)}
+              </ol>
+            </details>
+          )}
         </li>
       ))}
     </ul>

@@ -1,3 +1,5 @@
+import type { GameData } from "./gameMoveText.ts";
+
 /** One history entity's place in the chain: when, and in which transaction. */
 export type Logged = { id: string; blockNumber: string; blockTimestamp: string; transactionHash: string };
 
@@ -9,11 +11,13 @@ export type DisputeData = {
   claimedHash: string;
   bond: string;
   verdictDeadline: string;
-  status: "Open" | "ProviderWrong" | "ChallengerWrong" | "Expired" | "NoCommittee";
+  status: "Open" | "ProviderWrong" | "ChallengerWrong" | "Expired" | "NoCommittee" | "InGame";
   committeeRequestFailed: boolean | null;
   committee: string[] | null;
   providerWrong: boolean | null;
   bondRecipient: string | null;
+  /** The bisection game deciding it, if any. */
+  game: GameData | null;
 };
 
 /** A job's state and its whole history, as {@link JOB_QUERY} answers. */
@@ -68,7 +72,10 @@ export const JOB_QUERY = `query Job($id: ID!, $job: String!) {
   job(id: $id) {
     id consumer dataset { id } specDigest reward minStake biddingPeriod executionPeriod challengeWindow status deadline
     provider price weightsDigest traceRoot metric payment refund slashed
-    disputes(orderBy: id) { id challenger checkpointIndex claimedHash bond verdictDeadline status committeeRequestFailed committee providerWrong bondRecipient }
+    disputes(orderBy: id) {
+      id challenger checkpointIndex claimedHash bond verdictDeadline status committeeRequestFailed committee providerWrong bondRecipient
+      game { id status moveCount timedOut moves(first: 1000, orderBy: number) { number kind mover level mid midHash agreed lo hi step operator count instruction postState claimedState } }
+    }
   }
   jobPosts(where: { job: $job }) { ${LOGGED} biddingDeadline }
   bids(first: 1000, where: { job: $job }, orderBy: blockNumber) { ${LOGGED} provider price }

@@ -52,7 +52,7 @@ export type TrainingRoundData = {
 };
 
 /** A dispute of a round job: the round and the slot it names (255 = the round's aggregate). */
-export type RoundDisputeData = DisputeData & { round: { number: number }; slot: number };
+export type RoundDisputeData = Omit<DisputeData, "game"> & { round: { number: number }; slot: number };
 
 /** A slot's update of a round (UpdateCommitted). */
 export type ContributionData = Logged & { round: { number: number }; slot: { number: number }; provider: string; digest: Hex };

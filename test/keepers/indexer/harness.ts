@@ -31,6 +31,7 @@ export function contractsOf(p: Protocol): Record<string, SubgraphContractName> {
     [p.jobRegistry.address]: "JobRegistry",
     [p.roundJobRegistry.address]: "RoundJobRegistry",
     [p.disputes.address]: "Disputes",
+    [p.bisectionGame.address]: "BisectionGame",
     [p.committee.address]: "ValidatorCommittee",
     [p.datasetRegistry.address]: "DatasetRegistry",
   };

@@ -29,6 +29,9 @@ import {
   type Protocol,
 } from "../../contracts/fixture.ts";
 import { dishonest, openingOf, submittedBy, treeOf, truth } from "../../harness/gameJob.ts";
+import { playOut } from "../../harness/vmGame.ts";
+import { gameMoveText, gameOutcome } from "../../../app/src/jobs/gameMoveText.ts";
+import { JOB_QUERY, type JobData } from "../../../app/src/jobs/jobQuery.ts";
 import { contractsOf, handledEvents, indexChain, mappings, schema } from "./harness.ts";
 
 const client = await viem.getPublicClient();
@@ -272,6 +275,14 @@ async function withGameDisputes() {
   return { ...p, honestJob };
 }
 
+/** Dispute 1: a game the challenger opened on the dishonest provider's checkpoint 2, played out to the wrong instruction. */
+async function withPlayedGame() {
+  const p = await submittedBy(dishonest);
+  await p.disputes.write.challengeByGame([p.jobId, 2n, keccak256(stringToHex("claimed")), openingOf(dishonest, 2)], { account: p.challenger.account });
+  const outcome = await playOut({ game: p.bisectionGame, gameId: 1n, provider: p.providerA, challenger: p.challenger, truth, claimed: dishonest, choice: "honest" });
+  return { ...p, moves: outcome.gas.map((m) => m.move) };
+}
+
 describe("subgraph mappings on real event logs", () => {
   after(() => {
     // Every event of every interface went through its handler in this file.
@@ -401,6 +412,58 @@ describe("subgraph mappings on real event logs", () => {
       assert.deepEqual(history(store, "Dismissal").map((d) => [d.dispute, d.checkpointIndex]), [["2", "7"]]);
       assert.equal(store.get("Job", String(p.jobId))!.status, "Failed");
       assert.equal(store.get("Job", String(p.honestJob))!.status, "Submitted");
+      const timedOut = store.get("Game", "1")!;
+      assert.deepEqual(
+        [timedOut.status, timedOut.moveCount, timedOut.timedOut, timedOut.winner],
+        ["ChallengerWon", 0, lower(p.providerA.account.address), lower(p.challenger.account.address)],
+        "the provider, to move first, ran out of time",
+      );
+      assert.equal(store.get("Dispute", "1")!.game, "1");
+    });
+
+    it("records a game played out to the wrong instruction move by move, as the chain logged it", async () => {
+      const p = await networkHelpers.loadFixture(withPlayedGame);
+      const store = await indexChain(client, contractsOf(p));
+      const [opened] = await p.bisectionGame.getEvents.GameOpened({ gameId: 1n }, { fromBlock: 0n });
+      const [ended] = await p.bisectionGame.getEvents.GameEnded({ gameId: 1n }, { fromBlock: 0n });
+      const game = store.get("Game", "1")!;
+      assert.deepEqual(
+        [game.provider, game.challenger, game.program, game.firstStep, game.steps, game.hashLo, game.hashHi],
+        [lower(opened!.args.provider!), lower(opened!.args.challenger!), opened!.args.program, String(opened!.args.firstStep), String(opened!.args.steps), opened!.args.hashLo, opened!.args.hashHi],
+      );
+      assert.deepEqual([game.status, game.winner, game.payout, game.timedOut], ["ChallengerWon", lower(p.challenger.account.address), String(ended!.args.payout), undefined]);
+      assert.equal(store.get("Dispute", "1")!.game, "1");
+      const moves = history(store, "GameMove").filter((m) => m.game === "1").sort((a, b) => Number(a.number) - Number(b.number));
+      const kind = { bisect: "Bisect", choose: "Choose", descend: "Descend", step: "Step" } as Record<string, string>;
+      assert.deepEqual(moves.map((m) => m.kind), p.moves.map((m) => kind[m]), "every move, in order");
+      assert.deepEqual(moves.map((m) => m.number), p.moves.map((_, i) => i + 1));
+      assert.equal(game.moveCount, p.moves.length);
+      const provider = lower(p.providerA.account.address);
+      const challenger = lower(p.challenger.account.address);
+      assert.ok(moves.every((m) => m.mover === (m.kind === "Bisect" || m.kind === "Descend" ? provider : challenger)), "the provider bisects and descends, the challenger chooses and steps");
+      const bisected = await p.bisectionGame.getEvents.Bisected({ gameId: 1n }, { fromBlock: 0n });
+      assert.deepEqual(
+        moves.filter((m) => m.kind === "Bisect").map((m) => [m.level, m.mid, m.midHash, m.bond]),
+        bisected.map((e) => [e.args.level, String(e.args.mid), e.args.midHash, String(e.args.bond)]),
+      );
+      const chosen = await p.bisectionGame.getEvents.Chosen({ gameId: 1n }, { fromBlock: 0n });
+      assert.deepEqual(moves.filter((m) => m.kind === "Choose").map((m) => [m.agreed, m.lo, m.hi]), chosen.map((e) => [e.args.agreed, String(e.args.lo), String(e.args.hi)]));
+      const descended = await p.bisectionGame.getEvents.Descended({ gameId: 1n }, { fromBlock: 0n });
+      const descents = moves.filter((m) => m.kind === "Descend");
+      assert.deepEqual(descents.map((m) => [m.level, m.step, m.operator, m.count]), descended.map((e) => [e.args.level, String(e.args.step), String(e.args.operator), String(e.args.count)]));
+      assert.deepEqual([descents.at(-1)!.level, descents.at(-1)!.step, descents.at(-1)!.operator], [2, "2", "5"], "down to step 2's operator 5 (fc2's weight gradient)");
+      const step = moves.at(-1)!;
+      assert.equal(step.kind, "Step");
+      assert.equal(step.instruction, String(9 * 40 + 8), "the chain executed the provider's one wrong instruction");
+      assert.notEqual(step.postState, step.claimedState, "the true state differs from the provider's claim");
+
+      // The web app's job page reads the game through its one query, and says what happened.
+      const page = query(store, JOB_QUERY, { id: String(p.jobId), job: String(p.jobId) }) as JobData;
+      const read = page.job!.disputes[0]!.game!;
+      assert.deepEqual(read.moves.map((m) => m.number), p.moves.map((_, i) => i + 1));
+      assert.equal(gameOutcome(read), `the challenger won after ${p.moves.length} moves`);
+      assert.match(gameMoveText(read.moves.at(-1)!), /^the chain executed instruction 368: it gives 0x[0-9a-f]{8}…[0-9a-f]{8}, the provider claimed 0x/);
+      assert.match(gameMoveText(read.moves[0]!), /^the provider claimed state 0x[0-9a-f]{8}…[0-9a-f]{8} after 1 of the game's steps$/);
     });
   });
 
