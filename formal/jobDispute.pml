@@ -19,7 +19,12 @@
  * - Unit counts (steps in the segment, operators in a step, instructions in an operator) are chosen
  *   nondeterministically in 1..MAXU at each descent, so every program shape within the bound is covered;
  *   the count is proven to the chain, so neither side can lie about it.
- * - The committee is arbitrary: drawn or not, and when drawn it may sign either verdict or none.
+ * - The committee is arbitrary: drawn or not, and when drawn it may sign either verdict or none; except
+ *   on a dispute of the result as published (`challengeResult`: availability and consistency, which no
+ *   game replays) of an honest provider's result, where it is drawn and never finds the provider wrong.
+ *   That is the trust such a dispute leaves with the committee (docs/dispute-game.md §5; without the
+ *   assumption spin finds the honest provider unpaid when no committee forms, and slashed by a colluding
+ *   one). Everywhere else the committee is unconstrained.
  * - The VRF draw, signatures, Merkle proofs, gas and the L2's inclusion are not modelled; slashing
  *   splits MINSTAKE into SHARE for the beneficiary and the rest for the treasury.
  */
@@ -83,7 +88,7 @@ bool correct, pSubmitted;
 short cons, escrow, wal[2], avail[2], locked[2], chal, dBond, gBond, treas;
 /* the open dispute */
 byte mode, vEl;
-bool formed;
+bool formed, ofResult;   /* ofResult: a committee dispute of the result as published (challengeResult) */
 /* the bisection game */
 byte level, lo, hi, clkP, clkC, paid;   /* paid: bit l = the provider paid level l's bonds, bit 3+l = the challenger did */
 bool pend, midT, loT, hiT, emptyUnit;
@@ -155,7 +160,7 @@ inline failJob(slash) {
 }
 
 inline closeDispute() {
-  mode = NOMODE; vEl = 0; formed = 0;
+  mode = NOMODE; vEl = 0; formed = 0; ofResult = 0;
   level = 0; lo = 0; hi = 0; clkP = 0; clkC = 0; paid = 0; pend = 0; midT = 0; loT = 0; hiT = 0; emptyUnit = 0
 }
 
@@ -248,16 +253,17 @@ active proctype job() {
        if
        :: openGame()                                              /* by game */
        :: !HONEST_C -> mode = COMMITTEE; vEl = 0; if :: formed = 1 :: formed = 0 fi   /* by committee */
+       :: !HONEST_C -> mode = COMMITTEE; ofResult = 1; vEl = 0; if :: formed = 1 :: !PROV_HONEST -> formed = 0 fi   /* challengeResult */
        fi; check() }
 
   /* ---- Disputed, committee path ---- */
-  :: atomic { IN_COMMITTEE && vEl < VERDICTP && !(PROV_HONEST && vEl + 1 >= CDELAY) -> /* time: tick (verdict period) */
+  :: atomic { IN_COMMITTEE && vEl < VERDICTP && !(PROV_HONEST && !ofResult && vEl + 1 >= CDELAY) -> /* time: tick (verdict period) */
        vEl++; check() }
-  :: atomic { IN_COMMITTEE && vEl < VERDICTP -> /* provider: forceGame */
+  :: atomic { IN_COMMITTEE && !ofResult && vEl < VERDICTP -> /* provider: forceGame (DisputesNotGameable for a result dispute) */
        openGame(); check() }
-  :: atomic { IN_COMMITTEE && formed && vEl >= CDELAY && vEl < VERDICTP -> /* committee: settle */
+  :: atomic { IN_COMMITTEE && formed && (ofResult || vEl >= CDELAY) && vEl < VERDICTP -> /* committee: settle (a result dispute's verdict at once) */
        if
-       :: chal = chal + dBond; dBond = 0; closeDispute(); failJob(1)   /* providerWrong: bond back, provider slashed */
+       :: !(ofResult && PROV_HONEST) -> chal = chal + dBond; dBond = 0; closeDispute(); failJob(1)   /* providerWrong: bond back, provider slashed */
        :: wal[leader] = wal[leader] + dBond; dBond = 0; resume()       /* challenger wrong: bond to the provider */
        fi; check() }
   :: atomic { IN_COMMITTEE && vEl == VERDICTP -> /* anyone: Disputes.expire */
