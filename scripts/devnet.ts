@@ -16,13 +16,14 @@ import { formatDevnetReport } from "../keepers/src/devnet/devnetReport.ts";
 import { DEVNET_MAX_PROVIDERS, formatRoundJobReport, type DevnetRoundJob } from "../keepers/src/devnet/roundJobPhase.ts";
 import { createFileLogger } from "../keepers/src/devnet/fileLogger.ts";
 import { parseCount } from "../keepers/src/cli/commandContext.ts";
+import { parseDishonesty } from "../keepers/src/compute/dishonesty.ts";
 import { VeritrainError } from "../keepers/src/errors.ts";
 
 const options = new Command("devnet")
   .description("Run the veritrain devnet on 127.0.0.1: chain, keepers, MNIST stored and audited, a LeNet-5 job to payout, then a report.")
   .option("--port <port>", "JSON-RPC port of the chain node (keepers use the next 30 ports, their /healthz endpoints the same ports + 1000)", String(DEVNET_DEFAULTS.port))
   .option("--keep-running", "keep the chain and the keepers running after the report (Ctrl-C stops them)")
-  .option("--dishonest [checkpoint]", "the compute keeper corrupts this checkpoint (default 1): the challenger catches it, the committee slashes it, the consumer is refunded")
+  .option("--dishonest [level:n]", "the compute keeper's run is wrong at one level of a dispute game — checkpoint:<n> (checkpoint n's hash; <n> alone, default 1), step:<n> (step n's weight update) or instruction:<n> (one instruction inside step n): the challenger opens a game, both keepers play it, the chain executes the one instruction they disagree on, and the dishonest keeper is slashed, the consumer refunded")
   .option("--full", `train 10 epochs instead of ${DEVNET_DEFAULTS.epochs}`)
   .option("--images <n|all>", "first N images of each MNIST split to ingest, or all (60,000 + 10,000)", String(DEVNET_DEFAULTS.images))
   .option("--shard-size <bytes>", "bytes per shard", String(DEVNET_DEFAULTS.shardSize))
@@ -76,7 +77,7 @@ try {
     recipe: DEVNET_DEFAULTS.recipe,
     biddingPeriod: DEVNET_DEFAULTS.biddingPeriod,
     challengeWindow: parseCount(options.challengeWindow, "--challenge-window", 1),
-    dishonestCheckpoint: options.dishonest === undefined ? undefined : options.dishonest === true ? 1 : parseCount(options.dishonest, "--dishonest", 1),
+    dishonesty: options.dishonest === undefined ? undefined : parseDishonesty(options.dishonest),
     distributed: options.providers === undefined ? undefined : distributedJob(options.providers),
   };
 } catch (error) {

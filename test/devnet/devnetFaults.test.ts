@@ -40,7 +40,7 @@ describe("devnet faults: keepers as processes on 127.0.0.1, killed and restarted
   let proxy: FaultyRpcProxyThread;
   const silent = pino({ level: "silent" });
   const chain = () => run.deployer;
-  const eventsOf = async <Name extends string>(contract: "StorageProofs" | "DatasetRegistry" | "JobRegistry" | "Disputes" | "StakeManager", eventName: Name) => {
+  const eventsOf = async <Name extends string>(contract: "StorageProofs" | "DatasetRegistry" | "JobRegistry" | "Disputes" | "StakeManager" | "ValidatorCommittee", eventName: Name) => {
     const { address, abi } = chain().contracts[contract];
     const logs = await chain().publicClient.getLogs({ address, fromBlock: 0n });
     return parseEventLogs({ abi: abi as any, logs, eventName: eventName as any }) as unknown as { args: Record<string, any>; blockNumber: bigint }[];
@@ -148,10 +148,11 @@ describe("devnet faults: keepers as processes on 127.0.0.1, killed and restarted
     assert.equal(new Set(closed.map((e) => e.args.round)).size, closed.length, "every audit round closed once");
   });
 
-  it("a dishonest compute keeper posts a wrong checkpoint: the challenger catches it, the committee's verdict slashes it, the consumer is refunded", async () => {
+  it("a compute keeper whose run is wrong at one step's weight update: the challenger opens a game, both keepers play it, the chain executes the instruction they disagree on; no committee; slashed, refunded", async () => {
     const cheatAddress = run.addressOf(DISHONEST_ACCOUNT);
     await run.fleet.get("compute").stop();
-    await startComputeKeeper({ run, name: "compute", account: DISHONEST_ACCOUNT, port: run.ports.compute, dishonestCheckpoint: 2 });
+    // 400 images in batches of 20: 20 steps, a checkpoint every 5; step 7 is in checkpoint 2's segment.
+    await startComputeKeeper({ run, name: "compute", account: DISHONEST_ACCOUNT, port: run.ports.compute, dishonesty: { level: "step", at: 7 } });
 
     const consumer = run.addressOf(DEVNET_ACCOUNTS.consumer);
     const token = chain().contracts.VeritrainToken;
@@ -165,6 +166,10 @@ describe("devnet faults: keepers as processes on 127.0.0.1, killed and restarted
     const [dispute] = (await eventsOf("Disputes", "DisputeSettled"));
     assert.equal(dispute?.args.providerWrong, true);
     assert.equal(dispute?.args.bondRecipient, run.addressOf(DEVNET_ACCOUNTS.challenger));
+    // The job posted by the CLI committed its training-VM program, so the challenger opened a game on checkpoint 2.
+    const [started] = await eventsOf("Disputes", "DisputeGameStarted");
+    assert.deepEqual([started?.args.disputeId, started?.args.checkpoint, started?.args.forced], [dispute?.args.disputeId, 2n, false]);
+    assert.deepEqual(await eventsOf("ValidatorCommittee", "CommitteeRequested"), [], "no committee was drawn");
     const [failed] = (await eventsOf("JobRegistry", "JobFailed")).filter((e) => e.args.jobId === jobId);
     assert.equal(failed?.args.refund, parseEther("10"), "the whole reward is refunded");
     assert.equal(await token.read.balanceOf([consumer]), consumerBefore, "the consumer is back where it was before posting");
@@ -177,6 +182,9 @@ describe("devnet faults: keepers as processes on 127.0.0.1, killed and restarted
       await app.page.goto(`${run.appUrl}#/jobs/${jobId}`);
       await app.page.getByTestId("job-status").filter({ hasText: "Failed" }).waitFor();
       await app.page.getByTestId("dispute-verdict").filter({ hasText: "the provider was wrong: slashed" }).waitFor();
+      await app.page.getByTestId("dispute-committee").filter({ hasText: "none: a bisection game decides it" }).waitFor();
+      assert.match(await app.page.getByTestId("dispute-game").innerText(), /^the challenger won after \d+ moves$/);
+      assert.match((await app.page.getByTestId("game-moves").textContent()) ?? "", /the chain executed instruction \d+: it gives 0x[0-9a-f]{8}…[0-9a-f]{8}, the provider claimed 0x/);
       assert.match(await app.page.getByTestId("job-payments").innerText(), /Slashed from providers\s+100 VTT/);
       await app.shot("job-disputed");
       await app.page.goto(`${run.appUrl}#/accounts/${cheatAddress.toLowerCase()}`);

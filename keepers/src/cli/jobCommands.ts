@@ -15,11 +15,14 @@ import { MAX_SLOTS, validateRoundJobSpec, type RoundJobSpec } from "../rounds/ro
 import { fetchDatasetManifest } from "../jobs/fetchDatasetManifest.ts";
 import { JOB_STATUS_NAMES, JobStatus, postJob, readJob } from "../jobs/jobOnChain.ts";
 import { storeJobSpec } from "../jobs/jobSpecBlock.ts";
+import { fetchMnistSources } from "../jobs/loadJob.ts";
 import { fetchWeightsFile } from "../jobs/resultManifest.ts";
 import { retry } from "../runtime/retry.ts";
 import { mnistTestAccuracy } from "../training/onnxRuntimeEvaluation.ts";
 import { contentId, RAW_CODEC } from "../training/contentId.ts";
 import { validateJobSpec, type JobSpec } from "../training/jobSpec.ts";
+import { prepareJob } from "../training/preparedJob.ts";
+import { programOf } from "../trainingVm/jobProgram.ts";
 import { declareKeyUse, openClientStore, parseCount, parseTokens, setUpCommand } from "./commandContext.ts";
 import { printOutput, table } from "./printOutput.ts";
 import { tokenFormatter } from "../chain/tokenFormatter.ts";
@@ -49,7 +52,7 @@ export function registerJobCommands(program: Command): void {
   const job = program.command("job").description("post training jobs and read their state");
 
   declareKeyUse(job.command("post"), "signs")
-    .description("build (or read) a job spec, store it and its model in this node's content store, check the token and ETH balances, then post the order with a permit of the reward (one transaction); serves spec and model until a result is submitted")
+    .description("build (or read) a job spec, store it and its model in this node's content store, check the token and ETH balances, compute the training-VM program a dispute game replays (from the spec, the model and the training split fetched from the dataset's holders), then post the order committing it with a permit of the reward (one transaction); serves spec and model until a result is submitted")
     .requiredOption("--dataset <id>", "DatasetRegistry id of an active MNIST dataset")
     .option("--spec <file>", "job spec JSON (docs/training.md §9); default: LeNet-5 on the dataset's MNIST splits")
     .option("--model <file>", "the ONNX model file the --spec names")
@@ -106,12 +109,17 @@ export function registerJobCommands(program: Command): void {
         await requireFunds({ chain, action: "posting", tokens: { amount: escrow, label: rounds === undefined ? "reward" : "escrow" } });
         const { store, keep } = await openClientStore({ config, runtime, log, port, peers: o.peer });
         const bounded = () => AbortSignal.any([runtime.signal, AbortSignal.timeout(30_000)]);
-        const { manifest } = await fetchDatasetManifest({ chain, store, datasetId: order.datasetId, log, bounded });
-        const sizes = mnistSplitSizes(manifest);
+        const fetched = await fetchDatasetManifest({ chain, store, datasetId: order.datasetId, log, bounded });
+        const sizes = mnistSplitSizes(fetched.manifest);
         const { spec, modelBytes } = fileSpec !== undefined && fileModel !== undefined
           ? { spec: fileSpec, modelBytes: fileModel }
           : rounds === undefined ? defaultJobSpec({ sizes, ...recipe }) : defaultRoundJobSpec({ sizes, ...recipe, distributed });
         checkSplitsFit(spec.dataset.splits, sizes);
+        // The training-VM program a dispute game replays (docs/dispute-game.md §5), computed, like a provider's
+        // check of it, from the spec, the model and the training split fetched from the dataset's holders.
+        const program = "distributed" in spec
+          ? undefined
+          : programOf(prepareJob({ spec, modelBytes, sources: await fetchMnistSources({ ...fetched, store, log, bounded }) }))?.hash;
         const modelCid = await store.put(modelBytes);
         const { cid, specDigest } = await storeJobSpec({ store, spec });
         const jobId = "distributed" in spec
@@ -119,7 +127,7 @@ export function registerJobCommands(program: Command): void {
             datasetId: order.datasetId, specDigest, priceLimit: order.reward, minStake: order.minStake, slots: spec.distributed.slots, rounds: spec.distributed.rounds,
             biddingPeriod: order.biddingPeriod, ...periods, challengeWindow: order.challengeWindow, continueOnFault: spec.distributed.onFault === "continue",
           })
-          : await postJob(chain, { ...order, specDigest, program: zeroHash });
+          : await postJob(chain, { ...order, specDigest, program: program ?? zeroHash });
         keep();
         const endpoint = store.multiaddrs()[0]?.toString();
         log.info({ jobId: jobId.toString(), spec: cid.toString(), endpoint }, "job posted");
@@ -127,11 +135,12 @@ export function registerJobCommands(program: Command): void {
         const what = rounds === undefined
           ? `job ${jobId} posted on dataset ${order.datasetId}: reward up to ${tokens(order.reward)}`
           : `distributed job ${jobId} posted on dataset ${order.datasetId}: ${rounds.slots} providers × ${rounds.rounds} rounds at up to ${tokens(order.reward)} each (escrow ${tokens(escrow)})`;
-        printOutput(command, { jobId, distributed: rounds !== undefined, specCid: cid.toString(), specDigest, modelCid: modelCid.toString(), endpoint, reward: escrow }, [
+        printOutput(command, { jobId, distributed: rounds !== undefined, specCid: cid.toString(), specDigest, modelCid: modelCid.toString(), program: program ?? null, endpoint, reward: escrow }, [
           `${what}, bidding for ${order.biddingPeriod} s`,
           ...table([
             ["spec", cid.toString()],
             ["model", modelCid.toString()],
+            ...(rounds === undefined ? [["program", program ?? "none: the training VM cannot run this spec, so only the committee decides its disputes"] as const] : []),
             ["served at", endpoint ?? "-"],
           ]),
           ...(o.wait ? [rounds === undefined ? `serving spec and model until a result is submitted (Ctrl-C stops); follow it with: veritrain job status ${jobId}` : `serving spec and model until the job ends (Ctrl-C stops); follow it with: veritrain job status --distributed ${jobId}`] : []),

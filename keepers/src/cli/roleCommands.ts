@@ -7,6 +7,7 @@ import { DEFAULT_DRAND_URL } from "../drand/fetchBeacon.ts";
 import { stakeTokens } from "../chain/stakeTokens.ts";
 import { runChallengerRole } from "../challenger/challengerRole.ts";
 import { runComputeRole } from "../compute/computeRole.ts";
+import { parseDishonesty } from "../compute/dishonesty.ts";
 import { buildAppConfig } from "../gateway/appConfig.ts";
 import { contentPeerDialer } from "../gateway/contentPeerDialer.ts";
 import { startGateway } from "../gateway/startGateway.ts";
@@ -40,7 +41,7 @@ export function registerRoleCommands(program: Command): void {
     .option("--price-per-cpu-second <tokens>", "price of one CPU-second", "0.001")
     .option("--margin-bps <bps>", "margin on the compute cost, basis points", "2000")
     .option("--base-fee <tokens>", "fixed part of every bid (gas, publishing)", "0.1")
-    .option("--dishonest [checkpoint]", "devnet fault demo: corrupt this checkpoint (default 1) of every job")
+    .option("--dishonest [level:n]", "devnet fault demo: every job's run wrong at one level of a dispute game, played from it: checkpoint:<n> (checkpoint n's hash; <n> alone, default 1), step:<n> (step n's weight update), instruction:<n> (one instruction inside step n)")
     .option("--poison-slot <slot>", "devnet fault demo: holding this slot of a distributed job, commit its updates sign-flipped ×10")
     .option("--withhold-slot <slot>", "devnet fault demo: holding this slot of a distributed job, commit its updates but never serve them")
     .action(async (o, command: Command) => {
@@ -50,15 +51,15 @@ export function registerRoleCommands(program: Command): void {
         marginBps: parseCount(o.marginBps, "--margin-bps"),
         baseFee: parseTokens(o.baseFee, "--base-fee"),
       };
-      const corruptCheckpoint = o.dishonest === undefined ? undefined : o.dishonest === true ? 1 : parseCount(o.dishonest, "--dishonest", 1);
+      const dishonesty = o.dishonest === undefined ? undefined : parseDishonesty(o.dishonest);
       const poisonSlot = o.poisonSlot === undefined ? undefined : parseCount(o.poisonSlot, "--poison-slot", 0, 15);
       const withholdSlot = o.withholdSlot === undefined ? undefined : parseCount(o.withholdSlot, "--withhold-slot", 0, 15);
       const threads = parseCount(o.threads, "--threads", 1);
       const { log, config, runtime, chain, health } = await setUpCommand(command, "compute", { waitForChain: true });
       try {
         const store = await openKeeperStore({ config, runtime, log, port: parseCount(o.port, "--port"), peers: o.peer });
-        log.info({ provider: chain.account.address, endpoint: store.multiaddrs()[0]?.toString(), corruptCheckpoint, poisonSlot, withholdSlot }, "compute role running");
-        await runComputeRole({ chain, store, dataDir: config.dataDir, costModel, threads, corruptCheckpoint, poisonSlot, withholdSlot, log, signal: runtime.signal, health, confirmations: config.confirmations });
+        log.info({ provider: chain.account.address, endpoint: store.multiaddrs()[0]?.toString(), dishonesty, poisonSlot, withholdSlot }, "compute role running");
+        await runComputeRole({ chain, store, dataDir: config.dataDir, costModel, threads, dishonesty, poisonSlot, withholdSlot, log, signal: runtime.signal, health, confirmations: config.confirmations });
       } finally {
         await runtime.close();
       }

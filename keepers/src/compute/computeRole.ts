@@ -10,6 +10,7 @@ import { loadJob } from "../jobs/loadJob.ts";
 import { publishResult } from "../jobs/resultManifest.ts";
 import type { RoleHealth } from "../runtime/roleHealth.ts";
 import { jobTrace, programOf } from "../trainingVm/jobProgram.ts";
+import { segmentFault, type Dishonesty } from "./dishonesty.ts";
 import { quoteJob, type CostModel } from "./costModel.ts";
 import { runRoundProvider } from "../roundJobs/roundProvider.ts";
 import { runTraining } from "./runTraining.ts";
@@ -29,8 +30,8 @@ export type ComputeRoleParameters = {
   costModel: CostModel;
   /** Training threads (never changes a result). */
   threads: number;
-  /** Devnet fault demo: corrupt this checkpoint of every job (see {@link runTraining}). */
-  corruptCheckpoint?: number;
+  /** Devnet fault demo: every job's run wrong at this level of a dispute game, and its games played from it. */
+  dishonesty?: Dishonesty;
   /** Devnet fault demo: holding this slot of a distributed job, commit its updates sign-flipped and scaled ×10 (see runRoundProvider). */
   poisonSlot?: number;
   /** Devnet fault demo: holding this slot of a distributed job, commit its updates without ever publishing them (see runRoundProvider). */
@@ -98,7 +99,8 @@ export async function runComputeRole(parameters: ComputeRoleParameters): Promise
     traceOf: async (dispute, signal) => {
       const { prepared } = await loadJob({ chain, store: parameters.store, jobId: dispute.jobId, log, signal });
       const index = Number(dispute.checkpointIndex) - 1;
-      return jobTrace(prepared, index, readCheckpointFile(checkpointFilePath(jobDirectory(dataDir, dispute.jobId), index)));
+      const fault = segmentFault(prepared, parameters.dishonesty, index + 1);
+      return jobTrace(prepared, index, readCheckpointFile(checkpointFilePath(jobDirectory(dataDir, dispute.jobId), index)), fault);
     },
     forceWith: async (dispute, signal) => {
       const { onChain, prepared } = await loadJob({ chain, store: parameters.store, jobId: dispute.jobId, log, signal });
@@ -161,7 +163,7 @@ export async function considerBid({ chain, store, costModel, log, signal }: Comp
 }
 
 /** Trains, publishes and submits job `jobId` if it is assigned to this provider and not submitted yet. */
-export async function executeJob({ chain, store, dataDir, threads, corruptCheckpoint, log, signal }: ComputeRoleParameters, jobId: bigint): Promise<void> {
+export async function executeJob({ chain, store, dataDir, threads, dishonesty, log, signal }: ComputeRoleParameters, jobId: bigint): Promise<void> {
   const context = { jobId: jobId.toString() };
   const assigned = async () => {
     const job = await readJob(chain, jobId);
@@ -177,7 +179,7 @@ export async function executeJob({ chain, store, dataDir, threads, corruptCheckp
     job: prepared,
     directory: jobDirectory(dataDir, jobId),
     threads,
-    corruptCheckpoint,
+    dishonesty,
     signal,
     onCheckpoint: (index, count) => log.debug({ ...context, index, count }, "checkpoint written"),
   });

@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { VeritrainError } from "../errors.ts";
+import { dishonestCheckpoint, firstWrongCheckpoint, type Dishonesty } from "./dishonesty.ts";
 import { throwIfAborted } from "../runtime/throwIfAborted.ts";
 import { writeFileAtomic } from "../runtime/writeFileAtomic.ts";
 import { decodeCheckpoint } from "../training/checkpoint.ts";
@@ -9,20 +10,14 @@ import { reexecuteSegment } from "../training/segment.ts";
 import type { TrainingState } from "../training/trainingState.ts";
 import { makeCheckpoint } from "../training/trainJob.ts";
 
-/** Offset of the first parameter in a checkpoint's canonical bytes (docs/training.md §8). */
-const FIRST_PARAMETER_OFFSET = 36;
-
 /** Parameters of {@link runTraining}. */
 export type RunTrainingParameters = {
   job: PreparedJob;
   /** Where `checkpoint-<i>.bin` files are kept; what is there already is resumed from. */
   directory: string;
   threads: number;
-  /**
-   * Fault injection for the devnet's dishonest provider: checkpoint `corruptCheckpoint` (≥ 1) gets
-   * the lowest bit of its first weight flipped, so it and every later checkpoint are wrong.
-   */
-  corruptCheckpoint?: number;
+  /** Fault injection for the devnet's dishonest provider: from its first wrong checkpoint on, every checkpoint is wrong. */
+  dishonesty?: Dishonesty;
   signal?: AbortSignal;
   /** Told after each checkpoint is on disk. */
   onCheckpoint?: (index: number, count: number) => void;
@@ -43,17 +38,16 @@ export type TrainingRun = {
  * disk; since a segment re-executed from a checkpoint is bit-identical to the uninterrupted run
  * (docs/training.md §12), so are the resumed run's checkpoints and weights.
  *
- * @throws VeritrainError `CHECKPOINT_INVALID` if a file on disk is not this job's checkpoint;
+ * @throws VeritrainError `CHECKPOINT_INVALID` if a file on disk is not this job's checkpoint; `INVALID_ARGUMENT` for a
+ *   `dishonesty` outside the job;
  *   `ABORTED` when `signal` aborts (checked between optimizer steps: within one step).
  * @example
  * const run = await runTraining({ job, directory: "data/compute/job-1", threads: 2 });
  * run.finalState.params;
  */
-export async function runTraining({ job, directory, threads, corruptCheckpoint, signal, onCheckpoint }: RunTrainingParameters): Promise<TrainingRun> {
+export async function runTraining({ job, directory, threads, dishonesty, signal, onCheckpoint }: RunTrainingParameters): Promise<TrainingRun> {
   const count = job.checkpointSteps.length;
-  if (corruptCheckpoint !== undefined && !(Number.isInteger(corruptCheckpoint) && corruptCheckpoint >= 1 && corruptCheckpoint < count)) {
-    throw new VeritrainError(`corruptCheckpoint must be an integer in [1, ${count - 1}], got ${corruptCheckpoint}`, { code: "INVALID_ARGUMENT" });
-  }
+  const wrong = dishonesty === undefined ? undefined : firstWrongCheckpoint(job, dishonesty);
   mkdirSync(directory, { recursive: true });
   const path = (index: number) => checkpointFilePath(directory, index);
   let last = 0;
@@ -76,8 +70,9 @@ export async function runTraining({ job, directory, threads, corruptCheckpoint, 
   const resumedFrom = last;
   for (let index = last + 1; index < count; index++) {
     throwIfAborted(signal, "training");
-    bytes = (await reexecuteSegment({ job, checkpoint: bytes, threads, signal })).bytes;
-    if (index === corruptCheckpoint) bytes[FIRST_PARAMETER_OFFSET] = bytes[FIRST_PARAMETER_OFFSET]! ^ 1;
+    const previous = bytes;
+    bytes = (await reexecuteSegment({ job, checkpoint: previous, threads, signal })).bytes;
+    if (index === wrong) bytes = dishonestCheckpoint({ job, dishonesty: dishonesty!, index, previous, honest: bytes });
     writeFileAtomic(path(index), bytes);
     onCheckpoint?.(index, count);
   }

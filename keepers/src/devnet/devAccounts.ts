@@ -12,6 +12,13 @@ export const DEVNET_CHAIN_ID = 31337;
 export const DEV_WALLET_ACCOUNTS = [40, 41, 42] as const;
 
 /**
+ * Tokens of a devnet account that plays dispute games (compute keepers, the challenger): each side of a LeNet-5
+ * game pays ~9,000 tokens of bonds at the devnet's 100-token move bond (docs/dispute-game.md §3), back to the
+ * winner only at its end, and a challenger may play several games at once.
+ */
+export const GAME_PLAYER_TOKENS = parseEther("100000");
+
+/**
  * The private key of development account `index` (BIP-44 `m/44'/60'/0'/0/index` of
  * {@link DEV_MNEMONIC}). Hardhat's node funds the first 20; {@link fundDevAccounts} funds any.
  *

@@ -5,11 +5,12 @@ import { connectProtocol } from "../chain/protocolContracts.ts";
 import { VeritrainError } from "../errors.ts";
 import { defaultJobSpec, type DefaultJobSpecParameters } from "../jobs/defaultJobSpec.ts";
 import { JOB_STATUS_NAMES, JobStatus, readJob, type JobOnChain } from "../jobs/jobOnChain.ts";
-import { fundDevAccounts } from "./devAccounts.ts";
+import { fundDevAccounts, GAME_PLAYER_TOKENS } from "./devAccounts.ts";
 import type { KeeperProcess } from "./keeperProcess.ts";
 import type { DevnetRoundJob } from "./roundJobPhase.ts";
 import { computeFaultFlags, DEVNET_ACCOUNTS, type DevnetRun } from "./launchDevnet.ts";
 import { waitFor } from "./waitFor.ts";
+import type { Dishonesty } from "../compute/dishonesty.ts";
 
 /** What {@link ingestDataset} stored. */
 export type IngestedDataset = { datasetId: bigint; manifestCid: string };
@@ -214,8 +215,8 @@ export type StartComputeKeeperParameters = {
   account: number;
   /** Its content store's port (its health endpoint: the same slot 1,000 higher). */
   port: number;
-  /** Posts a wrong hash from this checkpoint on (`--dishonest`): a cheat for the challenger to catch. */
-  dishonestCheckpoint?: number;
+  /** A run wrong at one level of a dispute game (`--dishonest`): a cheat for the challenger to catch. */
+  dishonesty?: Dishonesty;
   /** Holding this slot of a distributed job, commits poisoned updates (`--poison-slot`). */
   poisonSlot?: number;
   /** @default 500 tokens */
@@ -227,13 +228,13 @@ export type StartComputeKeeperParameters = {
  * until it is healthy: a competing bidder, or a dishonest one.
  *
  * @example
- * await startComputeKeeper({ run, name: "compute-cheat", account: 40, port: run.ports.rpc + 30, dishonestCheckpoint: 2 });
+ * await startComputeKeeper({ run, name: "compute-cheat", account: 40, port: run.ports.rpc + 30, dishonesty: { level: "step", at: 7 } });
  */
-export async function startComputeKeeper({ run, name, account, port, dishonestCheckpoint, poisonSlot, stake = parseEther("500") }: StartComputeKeeperParameters): Promise<KeeperProcess> {
+export async function startComputeKeeper({ run, name, account, port, dishonesty, poisonSlot, stake = parseEther("500") }: StartComputeKeeperParameters): Promise<KeeperProcess> {
   const address = run.addressOf(account);
   const { StakeManager } = run.deployer.contracts;
   if ((await StakeManager.read.stakeOf([address])).available < stake) {
-    await fundDevAccounts({ deployer: run.deployer, accounts: [address] });
+    await fundDevAccounts({ deployer: run.deployer, accounts: [address], tokens: GAME_PLAYER_TOKENS });
     const keeper = await connectProtocol({ rpcUrl: run.devnet.rpcUrl, privateKey: run.keyOf(account), addresses: run.devnet.addresses });
     await keeper.send(() => keeper.contracts.VeritrainToken.write.approve([StakeManager.address, stake]));
     await keeper.send(() => keeper.contracts.StakeManager.write.stake([stake]));
@@ -243,7 +244,7 @@ export async function startComputeKeeper({ run, name, account, port, dishonestCh
   const compute = run.fleet.start({
     name,
     privateKey: run.keyOf(account),
-    args: () => ["compute", "--port", String(port), "--health-port", String(healthPort), ...computeFaultFlags({ dishonestCheckpoint, poisonSlot }), ...run.jobPeers(name)],
+    args: () => ["compute", "--port", String(port), "--health-port", String(healthPort), ...computeFaultFlags({ dishonesty, poisonSlot }), ...run.jobPeers(name)],
     healthUrl: `http://127.0.0.1:${healthPort}/healthz`,
   });
   await compute.waitUntilHealthy();

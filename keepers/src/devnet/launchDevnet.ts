@@ -7,11 +7,12 @@ import { connectProtocol, type ProtocolConnection } from "../chain/protocolContr
 import { buildApp } from "./buildApp.ts";
 import { buildSubgraph } from "./buildSubgraph.ts";
 import { oneBuildAtATime } from "./oneBuildAtATime.ts";
-import { DEV_WALLET_ACCOUNTS, devAccountKey, fundDevAccounts } from "./devAccounts.ts";
+import { DEV_WALLET_ACCOUNTS, devAccountKey, fundDevAccounts, GAME_PLAYER_TOKENS } from "./devAccounts.ts";
 import type { DevnetConsole } from "./devnetConsole.ts";
 import { createKeeperFleet, type KeeperCrash, type KeeperFleet, type KeeperSpec } from "./keeperFleet.ts";
 import { startDevnet, type Devnet } from "./startDevnet.ts";
 import { timedStep } from "./timedStep.ts";
+import { dishonestyFlag, type Dishonesty } from "../compute/dishonesty.ts";
 
 /** Parameters of {@link launchDevnet}. */
 export type LaunchDevnetParameters = {
@@ -24,8 +25,8 @@ export type LaunchDevnetParameters = {
   storageKeepers?: number;
   /** Validators (the deployed committee draws 9, so at least 9). @default 9 */
   validators?: number;
-  /** Run the compute keeper with `--dishonest <checkpoint>`. */
-  dishonestCheckpoint?: number;
+  /** Run the compute keeper with `--dishonest <level:n>`. */
+  dishonesty?: Dishonesty;
   /** Run the compute keeper with `--poison-slot <slot>`. */
   poisonSlot?: number;
   /** The JSON-RPC URL the keepers use, e.g. a proxy in front of the chain node. @default the chain node's */
@@ -81,9 +82,9 @@ export const DEVNET_ACCOUNTS = {
 } as const;
 
 /** A compute keeper's fault-demo flags. */
-export function computeFaultFlags({ dishonestCheckpoint, poisonSlot }: { dishonestCheckpoint?: number; poisonSlot?: number }): string[] {
+export function computeFaultFlags({ dishonesty, poisonSlot }: { dishonesty?: Dishonesty; poisonSlot?: number }): string[] {
   return [
-    ...(dishonestCheckpoint === undefined ? [] : ["--dishonest", String(dishonestCheckpoint)]),
+    ...(dishonesty === undefined ? [] : ["--dishonest", dishonestyFlag(dishonesty)]),
     ...(poisonSlot === undefined ? [] : ["--poison-slot", String(poisonSlot)]),
   ];
 }
@@ -132,7 +133,7 @@ export type DevnetRun = {
  * const run = await launchDevnet({ port: 8545, directory: ".devnet", log });
  * try { … } finally { await run.stop(); }
  */
-export async function launchDevnet({ port, directory, log, storageKeepers = 12, validators = 9, dishonestCheckpoint, poisonSlot, keeperRpcUrl, timeoutMs = 180_000, signal, progress, onCrash }: LaunchDevnetParameters): Promise<DevnetRun> {
+export async function launchDevnet({ port, directory, log, storageKeepers = 12, validators = 9, dishonesty, poisonSlot, keeperRpcUrl, timeoutMs = 180_000, signal, progress, onCrash }: LaunchDevnetParameters): Promise<DevnetRun> {
   directory = resolve(directory);
   rmSync(directory, { recursive: true, force: true });
   mkdirSync(directory, { recursive: true });
@@ -177,7 +178,9 @@ export async function launchDevnet({ port, directory, log, storageKeepers = 12, 
     log.info({ accounts: parties.length }, "funding the parties");
     signal?.throwIfAborted();
     const setup = await timedStep({ progress, label: `funding ${parties.length} parties, staking the compute keeper`, done: () => `${parties.length} parties funded` }, async () => {
-      await fundDevAccounts({ deployer, accounts: parties.map(addressOf) });
+      const players: number[] = [DEVNET_ACCOUNTS.compute, DEVNET_ACCOUNTS.challenger];
+      await fundDevAccounts({ deployer, accounts: parties.filter((account) => !players.includes(account)).map(addressOf) });
+      await fundDevAccounts({ deployer, accounts: players.map(addressOf), tokens: GAME_PLAYER_TOKENS });
       // The compute keeper bids with locked stake: stake some up front (the `stake` command's work).
       const compute = await connect(DEVNET_ACCOUNTS.compute);
       await compute.send(() => compute.contracts.VeritrainToken.write.approve([compute.contracts.StakeManager.address, parseEther("1000")]));
@@ -217,7 +220,7 @@ export async function launchDevnet({ port, directory, log, storageKeepers = 12, 
       keeper({
         name: "compute",
         privateKey: keyOf(DEVNET_ACCOUNTS.compute),
-        args: () => ["compute", "--port", String(ports.compute), ...computeHealth.flags, ...computeFaultFlags({ dishonestCheckpoint, poisonSlot }), ...jobPeers("compute")],
+        args: () => ["compute", "--port", String(ports.compute), ...computeHealth.flags, ...computeFaultFlags({ dishonesty, poisonSlot }), ...jobPeers("compute")],
         healthUrl: computeHealth.healthUrl,
       }),
       keeper({ name: "challenger", privateKey: keyOf(DEVNET_ACCOUNTS.challenger), args: () => ["challenger", "--port", String(ports.challenger), ...challengerHealth.flags, ...jobPeers("challenger")], healthUrl: challengerHealth.healthUrl }),

@@ -7,6 +7,7 @@ import { buildDevnetReport, type DevnetReport } from "./devnetReport.ts";
 import type { KeeperCrash } from "./keeperFleet.ts";
 import { launchDevnet, type DevnetRun } from "./launchDevnet.ts";
 import { runRoundJobPhase, type DevnetRoundJob, type RoundJobReport } from "./roundJobPhase.ts";
+import { dishonestyFlag, type Dishonesty } from "../compute/dishonesty.ts";
 
 /**
  * The default devnet run (`npm run devnet`, `npm run bench:e2e`): sized to finish within 5 minutes
@@ -58,8 +59,8 @@ export type RunDevnetParameters = {
   biddingPeriod: number;
   /** Seconds. */
   challengeWindow: number;
-  /** Run the compute keeper with `--dishonest <checkpoint>`. */
-  dishonestCheckpoint?: number;
+  /** Run the compute keeper with `--dishonest <level:n>`. */
+  dishonesty?: Dishonesty;
   /** Run a distributed job across this many compute keepers instead of the single-provider job. */
   distributed?: DevnetRoundJob;
   storageKeepers?: number;
@@ -81,11 +82,11 @@ export type RunDevnetParameters = {
 export async function runDevnet(parameters: RunDevnetParameters & { distributed?: undefined }): Promise<{ run: DevnetRun; report: DevnetReport }>;
 export async function runDevnet(parameters: RunDevnetParameters): Promise<{ run: DevnetRun; report: DevnetReport | RoundJobReport }>;
 export async function runDevnet(parameters: RunDevnetParameters): Promise<{ run: DevnetRun; report: DevnetReport | RoundJobReport }> {
-  const { port, directory, log, progress, images, shardSize, trainImages, testImages, epochs, recipe, biddingPeriod, challengeWindow, dishonestCheckpoint, distributed, storageKeepers, signal } = parameters;
+  const { port, directory, log, progress, images, shardSize, trainImages, testImages, epochs, recipe, biddingPeriod, challengeWindow, dishonesty, distributed, storageKeepers, signal } = parameters;
   const start = Date.now();
   const onCrash = ({ name, exit, restart, crashes }: KeeperCrash) =>
     progress.say(restart === undefined ? `${name} exited (${exit}), its ${ordinal(crashes!)} crash within 10 min; not restarted again (see its log)` : `${name} exited (${exit}); restarted (${ordinal(restart)} restart)`);
-  const run = await launchDevnet({ port, directory, log, dishonestCheckpoint, poisonSlot: distributed?.dishonestSlot, storageKeepers, signal, progress, onCrash }).catch((error: unknown) => {
+  const run = await launchDevnet({ port, directory, log, dishonesty, poisonSlot: distributed?.dishonestSlot, storageKeepers, signal, progress, onCrash }).catch((error: unknown) => {
     progress.close();
     throw error;
   });
@@ -110,7 +111,7 @@ export async function runDevnet(parameters: RunDevnetParameters): Promise<{ run:
     }
     const sizes = images === undefined ? { train: 60_000, test: 10_000 } : { train: images, test: images };
     const jobId = await postDevnetJob({ run, datasetId, trainImages, testImages, epochs, recipe: { ...recipe, sizes }, biddingPeriod, challengeWindow, signal });
-    progress.say(`job ${jobId} posted: LeNet-5, ${trainImages} training images × ${epochs} epoch(s), accuracy on ${testImages} test images${dishonestCheckpoint === undefined ? "" : `; the compute keeper is dishonest from checkpoint ${dishonestCheckpoint}`}`);
+    progress.say(`job ${jobId} posted: LeNet-5, ${trainImages} training images × ${epochs} epoch(s), accuracy on ${testImages} test images${dishonesty === undefined ? "" : `; the compute keeper's run is wrong at ${dishonestyFlag(dishonesty)}`}`);
     const label = (status: number) =>
       status === JobStatus.Submitted ? `job ${jobId}: result submitted; the challenger re-executes it within the ${challengeWindow} s window` : `job ${jobId}: ${jobStatusName(status)}`;
     const jobWait = progress.wait(label(JobStatus.Bidding));

@@ -3,23 +3,23 @@ import { initialState, type PreparedJob } from "../training/preparedJob.ts";
 import { makeCheckpoint } from "../training/trainJob.ts";
 import { vmData } from "./trainingVm.ts";
 import type { VmProgram } from "./vmProgram.ts";
-import { VmTrace } from "./vmTrace.ts";
+import { VmTrace, type VmTraceParameters } from "./vmTrace.ts";
 
 /**
  * The training VM's run of `job` from its checkpoint `index`, whose bytes are `checkpoint` (a provider's own, or the
  * one a challenger re-executes from): the states and witnesses of a game over the segment after it. Its program
- * is the job's ({@link jobProgram}), whichever checkpoint it starts from.
+ * is the job's ({@link jobProgram}), whichever checkpoint it starts from; `fault` makes it a dishonest run's.
  *
  * @throws VeritrainError `VM_UNSUPPORTED` for a job the VM cannot run (engine version 1, overlapping pooling).
  * @example
  * const trace = jobTrace(job, 2, await result.checkpoint(2));
  * trace.stateAt(job.checkpointSteps[3]!);
  */
-export function jobTrace(job: PreparedJob, index: number, checkpoint: Uint8Array): VmTrace {
+export function jobTrace(job: PreparedJob, index: number, checkpoint: Uint8Array, fault?: VmTraceParameters["fault"]): VmTrace {
   const schedule = { initialRoot: makeCheckpoint(job, 0, initialState(job)).hash, checkpointInterval: job.config.checkpointInterval, totalSteps: job.totalSteps };
   const { definition } = job.model;
   const examples = job.sets.train.count;
-  return new VmTrace({ model: definition, config: job.config, data: vmData(job.sets.train), examples, checkpoint, firstStep: job.checkpointSteps[index]!, schedule });
+  return new VmTrace({ model: definition, config: job.config, data: vmData(job.sets.train), examples, checkpoint, firstStep: job.checkpointSteps[index]!, schedule, fault });
 }
 
 /**

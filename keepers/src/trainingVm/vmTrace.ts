@@ -58,10 +58,16 @@ export class VmTrace {
     return this.vmAt(step).program.counts;
   }
 
+  /** The checkpoint bytes at step `step`'s start (the engine's, docs/training.md §8). */
+  checkpointAt(step: number): Uint8Array {
+    this.vmAt(step);
+    return this.checkpoints[step - this.parameters.firstStep]!;
+  }
+
   /** The word-tree root of the checkpoint at step `step`'s start: its leaf in the job's trace (docs/training.md §8). */
   checkpointRoot(step: number): Hex {
     const { depths } = this.vmAt(step).program;
-    return new WordTree(this.checkpoints[step - this.parameters.firstStep]!, depths.checkpoint).root;
+    return new WordTree(this.checkpointAt(step), depths.checkpoint).root;
   }
 
   /** The pre-state and the `step` witness of instruction `position` of step `step`. */

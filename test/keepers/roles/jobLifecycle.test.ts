@@ -311,7 +311,7 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
   it("slashes a dishonest compute keeper: challenged on its first wrong checkpoint, found wrong by the committee, consumer refunded", async () => {
     await stop(honestRole);
     const dishonestLog = recordingLogger();
-    dishonestRole = start((signal) => runComputeRole({ chain: chains[ACCOUNT.dishonest]!, store: computeStores.dishonest, dataDir: join(work, "dishonest"), costModel: COST, threads: 1, corruptCheckpoint: 3, log: dishonestLog.log, signal, pollMs: 200 }));
+    dishonestRole = start((signal) => runComputeRole({ chain: chains[ACCOUNT.dishonest]!, store: computeStores.dishonest, dataDir: join(work, "dishonest"), costModel: COST, threads: 1, dishonesty: { level: "instruction", at: 12 }, log: dishonestLog.log, signal, pollMs: 200 }));
     const { Disputes, ValidatorCommittee, StakeManager } = chains[ACCOUNT.deployer]!.contracts;
     const consumerBefore = await balance(ACCOUNT.consumer);
     const challengerBefore = await balance(ACCOUNT.challenger);

@@ -37,7 +37,7 @@ describe("training runs, re-execution, challenges and verdicts (no chain)", () =
     job = smallJob({ trainCount: 120, batchSize: 20, microBatches: 2, checkpointInterval: 2 });
     reference = (await trainJob({ job, threads: 1 })).hashes;
     honest = await runTraining({ job, directory: join(work, "honest"), threads: 1 });
-    dishonest = await runTraining({ job, directory: join(work, "dishonest"), threads: 2, corruptCheckpoint: 2 });
+    dishonest = await runTraining({ job, directory: join(work, "dishonest"), threads: 2, dishonesty: { level: "checkpoint", at: 2 } });
   });
   after(() => rmSync(work, { recursive: true, force: true }));
 
@@ -70,9 +70,9 @@ describe("training runs, re-execution, challenges and verdicts (no chain)", () =
       await assert.rejects(runTraining({ job: other, directory: join(work, "honest"), threads: 1 }), { code: "CHECKPOINT_INVALID" });
     });
 
-    it("refuses to corrupt checkpoint 0 or one past the end", async () => {
-      for (const corruptCheckpoint of [0, 4]) {
-        await assert.rejects(runTraining({ job, directory: join(work, "never"), threads: 1, corruptCheckpoint }), { code: "INVALID_ARGUMENT" });
+    it("refuses a dishonest checkpoint 0 or one past the end, and a step past the job", async () => {
+      for (const dishonesty of [{ level: "checkpoint", at: 0 }, { level: "checkpoint", at: 4 }, { level: "step", at: job.totalSteps }] as const) {
+        await assert.rejects(runTraining({ job, directory: join(work, "never"), threads: 1, dishonesty }), { code: "INVALID_ARGUMENT" });
       }
     });
   });
