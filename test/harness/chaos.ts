@@ -9,6 +9,7 @@ import { awaitFullRound, ingestDataset, postDevnetJob, startComputeKeeper } from
 import { launchDevnet, type DevnetRun } from "../../keepers/src/devnet/launchDevnet.ts";
 import { waitFor } from "../../keepers/src/devnet/waitFor.ts";
 import { DisputeStatus, JobStatus } from "../../keepers/src/jobs/jobOnChain.ts";
+import { GAME_PHASE } from "../../keepers/src/trainingVm/gameMoves.ts";
 import { seededRandom } from "../keepers/erasure/seededRandom.ts";
 import type { FaultCounters, Faults } from "./faultyRpcProxy.ts";
 import { startFaultyRpcProxyThread, type FaultyRpcProxyThread } from "./faultyRpcProxyThread.ts";
@@ -16,8 +17,10 @@ import { startFaultyRpcProxyThread, type FaultyRpcProxyThread } from "./faultyRp
 /** RoundStatus in IStorageProofs. */
 const ROUND = { Requested: 1, Open: 2 } as const;
 /** The protocol contracts that may hold tokens. */
-const HOLDERS = ["StakeManager", "JobRegistry", "Disputes", "DatasetRegistry", "StorageProofs", "ValidatorCommittee"] as const;
+const HOLDERS = ["StakeManager", "JobRegistry", "Disputes", "BisectionGame", "DatasetRegistry", "StorageProofs", "ValidatorCommittee"] as const;
 type ContractName = (typeof HOLDERS)[number];
+/** A dispute not decided yet: waiting for a committee, or in a game. */
+const undecided = (status: number) => status === DisputeStatus.Open || status === DisputeStatus.InGame;
 type ParsedEvent = { eventName: string; args: Record<string, any>; blockNumber: bigint };
 
 /** The development accounts and ports a chaos run adds to a devnet: its consumers, above the devnet's own. */
@@ -259,10 +262,13 @@ export async function runChaos({ run, proxy, datasetId, jobs, rounds, seed, vict
   // Disputes end too: by a verdict, or, if none came, expired by the automation keeper once the clock passes their deadline.
   const disputeCount = Number(await Disputes.read.disputeCount());
   const readDisputes = () => Promise.all(Array.from({ length: disputeCount }, (_, i) => Disputes.read.getDispute([BigInt(i + 1)])));
-  const disputesEnded = (ms: number) => waitFor("every dispute ended", async () => (await readDisputes()).every((d) => d.status !== DisputeStatus.Open), { timeoutMs: ms, pollMs: 2000 }).then(() => true, () => false);
+  const disputesEnded = (ms: number) => waitFor("every dispute ended", async () => (await readDisputes()).every((d) => !undecided(d.status)), { timeoutMs: ms, pollMs: 2000 }).then(() => true, () => false);
   if (!(await disputesEnded(300_000))) {
-    onEvent("a dispute got no verdict in 5 min: the clock is advanced past its deadline");
-    await advanceTo(run, BigInt(Math.max(...(await readDisputes()).map((d) => Number(d.verdictDeadline)))) + 1n);
+    onEvent("a dispute got no verdict in 5 min: the clock is advanced past its deadline (a game's: past the clock of the side to move)");
+    const { BisectionGame } = run.deployer.contracts;
+    const games = await Promise.all((await readDisputes()).filter((d) => d.status === DisputeStatus.InGame).map((d) => BisectionGame.read.getGame([d.gameId])));
+    const deadlines = [...(await readDisputes()).map((d) => BigInt(d.verdictDeadline)), ...games.map((g) => BigInt(g.lastMoveAt) + (g.providerClock > g.challengerClock ? g.providerClock : g.challengerClock))];
+    await advanceTo(run, deadlines.reduce((a, b) => (a > b ? a : b)) + 1n);
     await disputesEnded(120_000);
   }
   // A round still under way (it may have opened on its own meanwhile) gets its proofs, then closes.
@@ -291,7 +297,7 @@ export async function runChaos({ run, proxy, datasetId, jobs, rounds, seed, vict
     jobs_finalized: jobStates.filter((j) => j.status === JobStatus.Finalized).length,
     jobs_failed: jobStates.filter((j) => j.status === JobStatus.Failed).length,
     disputes: disputeStates.length,
-    disputes_terminal: disputeStates.filter((d) => d.status !== DisputeStatus.Open).length,
+    disputes_terminal: disputeStates.filter((d) => !undecided(d.status)).length,
     rounds: seenRounds.size,
     rounds_closed: [...seenRounds].filter((r) => closedRounds.has(r)).length,
     proofs_accepted: proofEvents.filter((e) => e.eventName === "ProofAccepted").length,
@@ -365,7 +371,7 @@ function countDeadLetters(run: DevnetRun): number {
  * of every dataset not yet settled or cancelled; StorageProofs and ValidatorCommittee nothing.
  */
 export async function checkConservation(run: DevnetRun): Promise<Record<string, { balance: string; owed: string }>> {
-  const { VeritrainToken, StakeManager, JobRegistry, Disputes, DatasetRegistry } = run.deployer.contracts;
+  const { VeritrainToken, StakeManager, JobRegistry, Disputes, BisectionGame, DatasetRegistry } = run.deployer.contracts;
   const stakers = new Set((await eventsOf(run, "StakeManager")).filter((e) => e.eventName === "Staked").map((e) => e.args.account as Address));
   const sum = (values: bigint[]) => values.reduce((a, b) => a + b, 0n);
   const range = (count: bigint) => Array.from({ length: Number(count) }, (_, i) => BigInt(i + 1));
@@ -375,7 +381,9 @@ export async function checkConservation(run: DevnetRun): Promise<Record<string, 
       return s.available + s.locked + s.unbonding;
     }))),
     JobRegistry: sum((await Promise.all(range(await JobRegistry.read.jobCount()).map((id) => JobRegistry.read.getJob([id])))).filter((j) => j.status >= JobStatus.Bidding && j.status <= JobStatus.Disputed).map((j) => j.reward)),
-    Disputes: sum((await Promise.all(range(await Disputes.read.disputeCount()).map((id) => Disputes.read.getDispute([id])))).filter((d) => d.status === DisputeStatus.Open).map((d) => d.bond)),
+    Disputes: sum((await Promise.all(range(await Disputes.read.disputeCount()).map((id) => Disputes.read.getDispute([id])))).filter((d) => undecided(d.status)).map((d) => d.bond)),
+    // A game's move bonds, both sides', until it ends and the winner takes them.
+    BisectionGame: sum((await Promise.all(range(await BisectionGame.read.gameCount()).map((id) => BisectionGame.read.getGame([id])))).filter((g) => g.phase < GAME_PHASE.ProviderWon).map((g) => g.bonds)),
     DatasetRegistry: sum((await Promise.all(range(await DatasetRegistry.read.datasetCount()).map((id) => DatasetRegistry.read.getDataset([id])))).filter((d) => d.status === 1 || d.status === 2).map((d) => d.payment)),
     StorageProofs: 0n,
     ValidatorCommittee: 0n,

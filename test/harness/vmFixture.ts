@@ -1,6 +1,7 @@
 import { encodeCheckpoint } from "../../keepers/src/training/checkpoint.ts";
 import type { StepConfig } from "../../keepers/src/training/jobSpec.ts";
-import { loadMnist, sliceImageSet } from "../../keepers/src/training/mnist.ts";
+import { sliceImageSet } from "../../keepers/src/training/idxImageSet.ts";
+import { loadMnist } from "../../keepers/src/training/mnist.ts";
 import type { ModelDefinition } from "../../keepers/src/training/modelDefinition.ts";
 import { optimizerStateVectors } from "../../keepers/src/training/optimizer.ts";
 import { SplitMix64 } from "../../keepers/src/training/prng.ts";

@@ -1,5 +1,5 @@
 import { useId, useState } from "react";
-import { parseEventLogs, toHex, zeroHash, type Address } from "viem";
+import { parseEventLogs, toHex, type Address } from "viem";
 import { useAccount, useConfig, useReadContracts } from "wagmi";
 import { readContract, signTypedData } from "wagmi/actions";
 import { useLocation } from "wouter";
@@ -12,7 +12,8 @@ import { checkOnnxModel } from "../jobs/checkOnnxModel.ts";
 import { planJob, type PlanErrors, type PostJobForm } from "../jobs/planJob.ts";
 import { putRawBlock } from "../jobs/putRawBlock.ts";
 import { useChainNow } from "../jobs/useChainNow.ts";
-import { useDatasetSizes } from "../jobs/useDatasetSizes.ts";
+import { jobProgramOf } from "../jobs/jobProgramOf.ts";
+import { useDatasetManifest } from "../jobs/useDatasetManifest.ts";
 import { useSubgraph } from "../subgraph/useSubgraph.ts";
 import { duration, Tokens } from "../ui/format.tsx";
 import { Field } from "../ui/Field.tsx";
@@ -32,8 +33,10 @@ const PERMIT_SECONDS = 3600n;
 /**
  * Posting a training job: dataset, model (the LeNet-5 template or an uploaded ONNX file checked
  * against the engine's ops), hyper-parameters and the order's terms, all checked before anything
- * is stored or signed; then the model and the spec are stored as raw IPFS blocks, and one permit
- * signature plus one transaction (`postWithPermit`) escrow the reward.
+ * is stored or signed; then the training-VM program is computed from the training images the spec
+ * reads (fetched through the IPFS gateway), the model and the spec are stored as raw IPFS blocks,
+ * and one permit signature plus one transaction (`postWithPermit`) escrow the reward and commit the
+ * program.
  */
 export default function PostJobPage() {
   const { address } = useAccount();
@@ -52,7 +55,7 @@ export default function PostJobPage() {
 
 function PostJobFormView({ address, datasets }: { address: Address; datasets: ActiveDataset[] }) {
   const config = useConfig();
-  const { ipfsApiUrl } = useAppConfig();
+  const { ipfsApiUrl, ipfsGatewayUrl } = useAppConfig();
   const { JobRegistry, VeritrainToken } = useProtocol();
   const tx = useTransaction();
   const [, navigate] = useLocation();
@@ -63,7 +66,7 @@ function PostJobFormView({ address, datasets }: { address: Address; datasets: Ac
   const [specCid, setSpecCid] = useState<string | undefined>();
   const datasetSelect = useId();
   const dataset = datasets.find((d) => d.id === form.datasetId);
-  const sizes = useDatasetSizes(dataset?.manifestDigest);
+  const datasetManifest = useDatasetManifest(dataset?.manifestDigest);
   const reads = useReadContracts({
     contracts: [
       { ...JobRegistry, functionName: "maxChallengeWindow" },
@@ -76,7 +79,7 @@ function PostJobFormView({ address, datasets }: { address: Address; datasets: Ac
   if (reads.data === undefined) return <p className="loading" aria-busy="true">Loading…</p>;
   const [maxChallengeWindow, balance, symbol] = reads.data;
 
-  const sizesState = sizes.data ?? (sizes.error ? { error: `Could not read dataset ${form.datasetId}'s manifest from the IPFS gateway, so the splits cannot be checked against its size: ${sizes.error.message}` } : undefined);
+  const sizesState = datasetManifest.data?.sizes ?? (datasetManifest.error ? { error: `Could not read dataset ${form.datasetId}'s manifest from the IPFS gateway, so the splits cannot be checked against its size: ${datasetManifest.error.message}` } : undefined);
   const { plan, errors } = planJob(form, { sizes: sizesState, upload, maxChallengeWindow, balance });
   const shown: PlanErrors = touched ? errors : {};
   const set = (field: keyof PostJobForm) => (e: { target: { value: string } }) => setForm({ ...form, [field]: e.target.value });
@@ -90,9 +93,12 @@ function PostJobFormView({ address, datasets }: { address: Address; datasets: Ac
 
   const post = async () => {
     setTouched(true);
-    if (plan === undefined) return;
+    const manifest = datasetManifest.data?.manifest;
+    if (plan === undefined || manifest === undefined) return;
     const receipt = await tx.send("Post the job", async () => {
       const { spec, modelBytes, order } = plan;
+      // The training-VM program a dispute game replays, from the training images the spec reads (before anything is stored).
+      const program = await jobProgramOf({ gatewayUrl: ipfsGatewayUrl, manifest, spec, modelBytes, signal: AbortSignal.timeout(120_000) });
       await putRawBlock({ apiUrl: ipfsApiUrl, bytes: modelBytes, what: "the model" });
       const cid = await putRawBlock({ apiUrl: ipfsApiUrl, bytes: jobSpecBytes(spec), what: "the job spec" });
       setSpecCid(cid.toString());
@@ -103,7 +109,7 @@ function PostJobFormView({ address, datasets }: { address: Address; datasets: Ac
       const deadline = BigInt(now) + PERMIT_SECONDS;
       const signature = await signTypedData(config, { account: address, ...permitTypedData({ domain, owner: address, spender: JobRegistry.address, value: order.reward, nonce, deadline }) });
       const { v, r, s } = permitSignature(signature, deadline);
-      return { ...JobRegistry, functionName: "postWithPermit", args: [{ ...order, specDigest: toHex(cid.multihash.digest), program: zeroHash }, deadline, v, r, s] };
+      return { ...JobRegistry, functionName: "postWithPermit", args: [{ ...order, specDigest: toHex(cid.multihash.digest), program }, deadline, v, r, s] };
     });
     if (receipt === undefined) return;
     const [posted] = parseEventLogs({ abi: JobRegistry.abi, logs: receipt.logs, eventName: "JobPosted" });
@@ -119,8 +125,8 @@ function PostJobFormView({ address, datasets }: { address: Address; datasets: Ac
           <select id={datasetSelect} value={form.datasetId} onChange={set("datasetId")} aria-invalid={shown.datasetId !== undefined} aria-describedby={`${datasetSelect}-error`} data-testid="post-job-dataset">
             {datasets.map((d) => <option key={d.id} value={d.id}>Dataset {d.id} ({d.k}+{d.n - d.k} columns, {(Number(d.byteLength) / 1e6).toFixed(1)} MB)</option>)}
           </select>
-          <small>{sizes.data ? `${sizes.data.train.toLocaleString("en")} training and ${sizes.data.test.toLocaleString("en")} test images.` : sizes.isPending ? "Reading its manifest…" : ""}</small>
-          <small id={`${datasetSelect}-error`} className="field-error" role={shown.datasetId ? "alert" : undefined}>{shown.datasetId ?? (sizes.error ? "Its manifest could not be read from the IPFS gateway; posting needs it." : "")}</small>
+          <small>{datasetManifest.data ? `${datasetManifest.data.sizes.train.toLocaleString("en")} training and ${datasetManifest.data.sizes.test.toLocaleString("en")} test images.` : datasetManifest.isPending ? "Reading its manifest…" : ""}</small>
+          <small id={`${datasetSelect}-error`} className="field-error" role={shown.datasetId ? "alert" : undefined}>{shown.datasetId ?? (datasetManifest.error ? "Its manifest could not be read from the IPFS gateway; posting needs it." : "")}</small>
         </div>
       </fieldset>
 
@@ -164,7 +170,7 @@ function PostJobFormView({ address, datasets }: { address: Address; datasets: Ac
       {touched && Object.keys(errors).length > 0 && <p role="alert" className="error" data-testid="post-job-errors">Correct the {Object.keys(errors).length === 1 ? "field" : `${Object.keys(errors).length} fields`} marked above; nothing was stored or signed.</p>}
       <p>Posting stores the model and the spec on IPFS, then asks your wallet for one permit signature for {plan === undefined ? "the reward" : <Tokens value={plan.order.reward} symbol={symbol} />} and one transaction.</p>
       {/* The splits are checked against the dataset's manifest: until it is read there is nothing to post. */}
-      <button type="submit" disabled={tx.busy || sizes.isPending} data-testid="post-job-submit">{sizes.isPending ? "Reading the dataset's manifest…" : "Post the job"}</button>
+      <button type="submit" disabled={tx.busy || datasetManifest.isPending} data-testid="post-job-submit">{datasetManifest.isPending ? "Reading the dataset's manifest…" : "Post the job"}</button>
       {specCid !== undefined && <p role="status">Job spec stored as <code data-testid="spec-cid">{specCid}</code>.</p>}
       <TransactionStatus state={tx.state} />
     </form>

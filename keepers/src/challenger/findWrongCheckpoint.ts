@@ -3,7 +3,8 @@ import type { Hex } from "viem";
 import type { FetchedResult } from "../jobs/resultManifest.ts";
 import { initialState, type PreparedJob } from "../training/preparedJob.ts";
 import { reexecuteSegment } from "../training/segment.ts";
-import { makeCheckpoint, trainJob } from "../training/trainJob.ts";
+import { makeCheckpoint } from "../training/checkpoint.ts";
+import { trainJob } from "../training/trainJob.ts";
 
 /** Parameters of {@link findWrongCheckpoint}. */
 export type FindWrongCheckpointParameters = {

@@ -3,12 +3,11 @@ import { VeritrainError } from "../errors.ts";
 import { dishonestCheckpoint, firstWrongCheckpoint, type Dishonesty } from "./dishonesty.ts";
 import { throwIfAborted } from "../runtime/throwIfAborted.ts";
 import { writeFileAtomic } from "../runtime/writeFileAtomic.ts";
-import { decodeCheckpoint } from "../training/checkpoint.ts";
+import { decodeCheckpoint, makeCheckpoint } from "../training/checkpoint.ts";
 import { checkpointFilePath, readCheckpointFile } from "../training/checkpointFile.ts";
 import { initialState, type PreparedJob } from "../training/preparedJob.ts";
 import { reexecuteSegment } from "../training/segment.ts";
 import type { TrainingState } from "../training/trainingState.ts";
-import { makeCheckpoint } from "../training/trainJob.ts";
 
 /** Parameters of {@link runTraining}. */
 export type RunTrainingParameters = {

@@ -1,11 +1,10 @@
 import type { CID } from "multiformats/cid";
 import { verifyBlock, type ContentStore } from "../content/contentStore.ts";
-import { decodeStripe } from "../erasure/decodeStripe.ts";
 import { VeritrainError } from "../errors.ts";
 import type { Manifest } from "./manifest.ts";
 
 /** Where column `column`'s shards can be fetched from (its provider's store), if anywhere. */
-export type ShardSource = (column: number) => ContentStore | undefined;
+export type ShardSource = (column: number) => Pick<ContentStore, "backend" | "get"> | undefined;
 
 /** Parameters of {@link fetchStripe}. */
 export type FetchStripeParameters = {
@@ -53,6 +52,11 @@ export async function fetchStripe({ manifest, stripe, source, signal, onSkip }: 
       details: { stripe, present, k, n, skipped },
     });
   }
+  const dataShards = shards.slice(0, k);
+  if (dataShards.every((shard) => shard !== undefined)) return dataShards;
+  // Loaded only when a stripe must be rebuilt, so that reading intact data shards needs no codec (the web app's
+  // case: the codec reads its kernel from disk with node:fs).
+  const { decodeStripe } = await import("../erasure/decodeStripe.ts");
   const data = decodeStripe({ shards, k });
   for (const column of skipped.filter((c) => c < k)) {
     await verifyBlock({ cid: cids[column]!, bytes: data[column]!, source: "erasure decoding" });

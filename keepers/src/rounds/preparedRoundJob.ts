@@ -1,5 +1,6 @@
 import type { SplitName } from "../training/microBatchRunner.ts";
-import { sliceImageSet, type ImageSet, type MnistSources } from "../training/mnist.ts";
+import { sliceImageSet, type ImageSet } from "../training/idxImageSet.ts";
+import type { MnistSources } from "../training/mnist.ts";
 import type { ImportedModel } from "../training/onnxImport.ts";
 import { prepareModelAndSets } from "../training/preparedJob.ts";
 import { jobSpecCid, type SplitRange } from "../training/jobSpec.ts";

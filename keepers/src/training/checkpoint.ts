@@ -2,6 +2,7 @@ import { keccak256, type Hex } from "viem";
 import { VeritrainError } from "../errors.ts";
 import { treeDepth, WordTree } from "../trainingVm/wordTree.ts";
 import type { EngineVersion } from "./jobSpec.ts";
+import type { PreparedJob } from "./preparedJob.ts";
 import { dataCursor, type TrainingState } from "./trainingState.ts";
 
 /** "VTCK" read as a little-endian uint32. */
@@ -132,4 +133,14 @@ export type CheckpointHashParameters = {
 export function checkpointHash({ bytes, engineVersion }: CheckpointHashParameters): Hex {
   if (engineVersion === "veritrain-train/2") return new WordTree(bytes, treeDepth(bytes.length)).root;
   return keccak256(bytes);
+}
+
+/** A checkpoint as produced by a run. */
+export type CheckpointRecord = { index: number; step: number; bytes: Uint8Array; hash: Hex };
+
+/** Encodes and hashes a state as checkpoint `index`, as the job's engine version does. */
+export function makeCheckpoint(job: PreparedJob, index: number, state: TrainingState): CheckpointRecord {
+  const { engineVersion, optimizer } = job.config;
+  const bytes = encodeCheckpoint({ state, optimizer: optimizer.type, stepsPerEpoch: job.stepsPerEpoch, engineVersion });
+  return { index, step: state.step, bytes, hash: checkpointHash({ bytes, engineVersion }) };
 }

@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { CheckpointRecord } from "./trainJob.ts";
+import type { CheckpointRecord } from "./checkpoint.ts";
 
 /** Parameters of {@link writeCheckpointFile}. */
 export type WriteCheckpointFileParameters = { directory: string; checkpoint: CheckpointRecord };

@@ -48,3 +48,18 @@ export function parseIdxImageSet({ images, labels, source }: ParseIdxImageSetPar
   }
   return { pixels: images.subarray(16), labels: labels.subarray(8), count, rows, cols };
 }
+
+/** Parameters of {@link sliceImageSet}. */
+export type SliceImageSetParameters = { set: ImageSet; start: number; end: number };
+
+/** Examples [start, end) of a set, sharing its memory. */
+export function sliceImageSet({ set, start, end }: SliceImageSetParameters): ImageSet {
+  const size = set.rows * set.cols;
+  return {
+    pixels: set.pixels.subarray(start * size, end * size),
+    labels: set.labels.subarray(start, end),
+    count: end - start,
+    rows: set.rows,
+    cols: set.cols,
+  };
+}

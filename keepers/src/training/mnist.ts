@@ -41,18 +41,3 @@ export function loadMnist(directory?: string): MnistSources {
     test: readIdxImageSet({ imagesPath: join(dir, "t10k-images-idx3-ubyte"), labelsPath: join(dir, "t10k-labels-idx1-ubyte") }),
   };
 }
-
-/** Parameters of {@link sliceImageSet}. */
-export type SliceImageSetParameters = { set: ImageSet; start: number; end: number };
-
-/** Examples [start, end) of a set, sharing its memory. */
-export function sliceImageSet({ set, start, end }: SliceImageSetParameters): ImageSet {
-  const size = set.rows * set.cols;
-  return {
-    pixels: set.pixels.subarray(start * size, end * size),
-    labels: set.labels.subarray(start, end),
-    count: end - start,
-    rows: set.rows,
-    cols: set.cols,
-  };
-}

@@ -3,7 +3,7 @@ import { decodeCheckpoint } from "./checkpoint.ts";
 import type { PreparedJob } from "./preparedJob.ts";
 import { Trainer } from "./trainer.ts";
 import { dataCursor } from "./trainingState.ts";
-import { makeCheckpoint, type CheckpointRecord } from "./trainJob.ts";
+import { makeCheckpoint, type CheckpointRecord } from "./checkpoint.ts";
 
 /** Parameters of {@link reexecuteSegment}. */
 export type ReexecuteSegmentParameters = {

@@ -1,12 +1,10 @@
 import type { Hex } from "viem";
-import { checkpointHash, encodeCheckpoint } from "./checkpoint.ts";
+import { makeCheckpoint, type CheckpointRecord } from "./checkpoint.ts";
 import { CheckpointTree } from "./checkpointTree.ts";
 import { initialState, type PreparedJob } from "./preparedJob.ts";
 import { Trainer, type Metrics } from "./trainer.ts";
 import type { TrainingState } from "./trainingState.ts";
 
-/** A checkpoint as produced by a run. */
-export type CheckpointRecord = { index: number; step: number; bytes: Uint8Array; hash: Hex };
 
 /** Parameters of {@link trainJob}. */
 export type TrainJobParameters = {
@@ -26,13 +24,6 @@ export type TrainJobParameters = {
 export type TrainJobResult = { hashes: Hex[]; tree: CheckpointTree; finalState: TrainingState };
 
 const PROGRESS_STEPS = 20;
-
-/** Encodes and hashes a state as checkpoint `index`, as the job's engine version does. */
-export function makeCheckpoint(job: PreparedJob, index: number, state: TrainingState): CheckpointRecord {
-  const { engineVersion, optimizer } = job.config;
-  const bytes = encodeCheckpoint({ state, optimizer: optimizer.type, stepsPerEpoch: job.stepsPerEpoch, engineVersion });
-  return { index, step: state.step, bytes, hash: checkpointHash({ bytes, engineVersion }) };
-}
 
 /**
  * Runs a job from its initial weights to the end, hashing every checkpoint.

@@ -1,6 +1,6 @@
 import { VeritrainError } from "../errors.ts";
 import { initialState, type PreparedJob } from "../training/preparedJob.ts";
-import { makeCheckpoint } from "../training/trainJob.ts";
+import { makeCheckpoint } from "../training/checkpoint.ts";
 import { vmData } from "./trainingVm.ts";
 import type { VmProgram } from "./vmProgram.ts";
 import { VmTrace, type VmTraceParameters } from "./vmTrace.ts";

@@ -1,7 +1,7 @@
 import type { FetchedResult } from "../jobs/resultManifest.ts";
 import { initialState, type PreparedJob } from "../training/preparedJob.ts";
 import { reexecuteSegment } from "../training/segment.ts";
-import { makeCheckpoint } from "../training/trainJob.ts";
+import { makeCheckpoint } from "../training/checkpoint.ts";
 
 /** Parameters of {@link decideVerdict}. */
 export type DecideVerdictParameters = {

@@ -9,12 +9,12 @@ import { findWrongCheckpoint } from "../../../keepers/src/challenger/findWrongCh
 import { quoteJob } from "../../../keepers/src/compute/costModel.ts";
 import { runTraining, type TrainingRun } from "../../../keepers/src/compute/runTraining.ts";
 import type { FetchedResult } from "../../../keepers/src/jobs/resultManifest.ts";
-import { checkpointHash } from "../../../keepers/src/training/checkpoint.ts";
+import { checkpointHash, makeCheckpoint } from "../../../keepers/src/training/checkpoint.ts";
 import { checkpointFilePath } from "../../../keepers/src/training/checkpointFile.ts";
 import { ENGINE_VERSION } from "../../../keepers/src/training/jobSpec.ts";
 import { createLeNet5Onnx } from "../../../keepers/src/training/lenet5.ts";
 import { initialState, type PreparedJob } from "../../../keepers/src/training/preparedJob.ts";
-import { makeCheckpoint, trainJob } from "../../../keepers/src/training/trainJob.ts";
+import { trainJob } from "../../../keepers/src/training/trainJob.ts";
 import { decideVerdict } from "../../../keepers/src/validator/decideVerdict.ts";
 import { smallJob, smallJobSpec } from "../training/fixtures.ts";
 

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { trainJob, type CheckpointRecord } from "../../../keepers/src/training/trainJob.ts";
+import type { CheckpointRecord } from "../../../keepers/src/training/checkpoint.ts";
+import { trainJob } from "../../../keepers/src/training/trainJob.ts";
 import { stepProgram } from "../../../keepers/src/trainingVm/stepProgram.ts";
 import { stateCommitment, TrainingVm, vmData } from "../../../keepers/src/trainingVm/trainingVm.ts";
 import { emptyRoot } from "../../../keepers/src/trainingVm/wordTree.ts";

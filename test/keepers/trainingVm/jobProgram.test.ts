@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { createLeNet5Onnx } from "../../../keepers/src/training/lenet5.ts";
 import { prepareJob } from "../../../keepers/src/training/preparedJob.ts";
-import { trainJob, type CheckpointRecord } from "../../../keepers/src/training/trainJob.ts";
+import type { CheckpointRecord } from "../../../keepers/src/training/checkpoint.ts";
+import { trainJob } from "../../../keepers/src/training/trainJob.ts";
 import { jobProgram, jobTrace } from "../../../keepers/src/trainingVm/jobProgram.ts";
 import { mnistSources, smallJob, smallJobSpec } from "../training/fixtures.ts";
 

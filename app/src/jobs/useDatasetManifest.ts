@@ -6,23 +6,24 @@ import { useAppConfig } from "../config/appContext.ts";
 import { fetchRawBlock } from "./fetchRawBlock.ts";
 
 /**
- * Images in a dataset's train and test splits, from its manifest fetched through the IPFS
- * gateway and checked against the digest registered on-chain (what a job's splits must fit).
+ * A dataset's manifest, fetched through the IPFS gateway and checked against the digest registered on-chain, and
+ * the images in its train and test splits (what a job's splits must fit).
  *
  * @example
- * const sizes = useDatasetSizes(dataset?.manifestDigest); // sizes.data?.train
+ * const dataset = useDatasetManifest(dataset?.manifestDigest); // dataset.data?.sizes.train
  */
-export function useDatasetSizes(manifestDigest: Hex | undefined) {
+export function useDatasetManifest(manifestDigest: Hex | undefined) {
   const { ipfsGatewayUrl } = useAppConfig();
   return useQuery({
-    queryKey: ["datasetSizes", manifestDigest],
+    queryKey: ["datasetManifest", manifestDigest],
     enabled: manifestDigest !== undefined,
     staleTime: Infinity,
     retry: 1,
     queryFn: async () => {
       const manifestCid = manifestCidOf(manifestDigest!);
       const bytes = await fetchRawBlock({ gatewayUrl: ipfsGatewayUrl, cid: manifestBlockCid(manifestCid), what: "the dataset's manifest", signal: AbortSignal.timeout(15_000) });
-      return mnistSplitSizes(await decodeManifest(bytes, manifestCid));
+      const manifest = await decodeManifest(bytes, manifestCid);
+      return { manifest, sizes: mnistSplitSizes(manifest) };
     },
   });
 }
