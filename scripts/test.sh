@@ -65,6 +65,7 @@ shanghai_build() {
   node --test --test-concurrency=2 --test-force-exit --test-reporter=spec "test/contracts/*.test.ts" "test/ignition/*.test.ts"
   unset VERITRAIN_EVM_TARGET
   npm run scan:opcodes
+  node scripts/smtCheck.ts
 }
 
 lane default_build
