@@ -15,14 +15,13 @@ import { MAX_SLOTS, validateRoundJobSpec, type RoundJobSpec } from "../rounds/ro
 import { fetchDatasetManifest } from "../jobs/fetchDatasetManifest.ts";
 import { JOB_STATUS_NAMES, JobStatus, postJob, readJob } from "../jobs/jobOnChain.ts";
 import { storeJobSpec } from "../jobs/jobSpecBlock.ts";
-import { fetchMnistSources } from "../jobs/loadJob.ts";
+import { specProgram } from "../jobs/specProgram.ts";
+import { boundedGets } from "../content/boundedGets.ts";
 import { fetchWeightsFile } from "../jobs/resultManifest.ts";
 import { retry } from "../runtime/retry.ts";
 import { mnistTestAccuracy } from "../training/onnxRuntimeEvaluation.ts";
 import { contentId, RAW_CODEC } from "../training/contentId.ts";
 import { validateJobSpec, type JobSpec } from "../training/jobSpec.ts";
-import { prepareJob } from "../training/preparedJob.ts";
-import { programOf } from "../trainingVm/jobProgram.ts";
 import { declareKeyUse, openClientStore, parseCount, parseTokens, setUpCommand } from "./commandContext.ts";
 import { printOutput, table } from "./printOutput.ts";
 import { tokenFormatter } from "../chain/tokenFormatter.ts";
@@ -115,11 +114,11 @@ export function registerJobCommands(program: Command): void {
           ? { spec: fileSpec, modelBytes: fileModel }
           : rounds === undefined ? defaultJobSpec({ sizes, ...recipe }) : defaultRoundJobSpec({ sizes, ...recipe, distributed });
         checkSplitsFit(spec.dataset.splits, sizes);
-        // The training-VM program a dispute game replays (docs/dispute-game.md §5), computed, like a provider's
-        // check of it, from the spec, the model and the training split fetched from the dataset's holders.
+        // The training-VM program a dispute game replays, from the images the spec reads, fetched from the dataset's holders.
+        const shards = boundedGets(store, bounded);
         const program = "distributed" in spec
           ? undefined
-          : programOf(prepareJob({ spec, modelBytes, sources: await fetchMnistSources({ ...fetched, store, log, bounded }) }))?.hash;
+          : await specProgram({ manifest: fetched.manifest, source: (column) => (fetched.reachable[column] ? shards : undefined), spec, modelBytes });
         const modelCid = await store.put(modelBytes);
         const { cid, specDigest } = await storeJobSpec({ store, spec });
         const jobId = "distributed" in spec

@@ -114,27 +114,13 @@ export async function loadJobInputs<Spec extends SpecFields>(
 type FetchMnistDatasetParameters = Pick<LoadJobParameters, "chain" | "store" | "log"> & { datasetId: bigint; bounded: () => AbortSignal };
 
 async function fetchMnistDataset({ bounded, ...parameters }: FetchMnistDatasetParameters): Promise<MnistSources> {
-  return fetchMnistSources({ ...(await fetchDatasetManifest({ ...parameters, bounded })), store: parameters.store, log: parameters.log, bounded });
-}
-
-/** Parameters of {@link fetchMnistSources}. */
-export type FetchMnistSourcesParameters = Awaited<ReturnType<typeof fetchDatasetManifest>> & Pick<LoadJobParameters, "store" | "log"> & { bounded: () => AbortSignal };
-
-/**
- * An MNIST dataset's images and labels, fetched from the holders {@link fetchDatasetManifest} dialled (`reachable`),
- * each shard checked against the manifest and rebuilt from any k of a stripe's shards.
- *
- * @throws VeritrainError `DATASET_NOT_MNIST`, or a fetch error when fewer than k columns of a stripe answer.
- * @example
- * const sources = await fetchMnistSources({ ...(await fetchDatasetManifest(parameters)), store, log, bounded });
- */
-export async function fetchMnistSources({ manifest, reachable, store, log, bounded }: FetchMnistSourcesParameters): Promise<MnistSources> {
+  const { manifest, reachable } = await fetchDatasetManifest({ ...parameters, bounded });
   // Each shard gets the bound, not the whole dataset (hundreds of shards on a busy machine).
-  const shards = boundedGets(store, bounded);
+  const shards = boundedGets(parameters.store, bounded);
   const bytes = await fetchDataset({
     manifest,
     source: (column) => (reachable[column] ? shards : undefined),
-    onSkip: ({ stripe, column, error }) => log.warn({ stripe, column, err: error }, "shard skipped"),
+    onSkip: ({ stripe, column, error }) => parameters.log.warn({ stripe, column, err: error }, "shard skipped"),
   });
   return mnistSourcesFromRecords({ manifest, bytes });
 }
