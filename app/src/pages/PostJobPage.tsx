@@ -168,7 +168,7 @@ function PostJobFormView({ address, datasets }: { address: Address; datasets: Ac
       </fieldset>
 
       {touched && Object.keys(errors).length > 0 && <p role="alert" className="error" data-testid="post-job-errors">Correct the {Object.keys(errors).length === 1 ? "field" : `${Object.keys(errors).length} fields`} marked above; nothing was stored or signed.</p>}
-      <p>Posting stores the model and the spec on IPFS, then asks your wallet for one permit signature for {plan === undefined ? "the reward" : <Tokens value={plan.order.reward} symbol={symbol} />} and one transaction.</p>
+      <p>Posting computes the training-VM program a dispute game replays from the training images (read through the IPFS gateway), stores the model and the spec on IPFS, then asks your wallet for one permit signature for {plan === undefined ? "the reward" : <Tokens value={plan.order.reward} symbol={symbol} />} and one transaction.</p>
       {/* The splits are checked against the dataset's manifest: until it is read there is nothing to post. */}
       <button type="submit" disabled={tx.busy || datasetManifest.isPending} data-testid="post-job-submit">{datasetManifest.isPending ? "Reading the dataset's manifest…" : "Post the job"}</button>
       {specCid !== undefined && <p role="status">Job spec stored as <code data-testid="spec-cid">{specCid}</code>.</p>}
