@@ -29,7 +29,7 @@ await holdDevnetSlot();
 const PORT = 8640;
 const STORAGE_KEEPERS = 14; // 11 holders + 3 spares, so all 3 dead holders' columns find a new one
 const IMAGES = 1500; // of each MNIST split
-const JOB = { trainImages: 1000, testImages: 300, epochs: 2 }; // 100 steps, 20 checkpoints: the kill lands after checkpoint 2
+const JOB = { trainImages: 600, testImages: 300, epochs: 2 }; // 60 steps, 12 checkpoints: the kill lands after checkpoint 2
 const DISHONEST_ACCOUNT = 40;
 const CHAOS_SEED = 7;
 
