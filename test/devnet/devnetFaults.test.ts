@@ -195,7 +195,10 @@ describe("devnet faults: keepers as processes on 127.0.0.1, killed and restarted
     }
   });
   it("chaos: through a proxy injecting resets, lost answers, delays and a 30 s outage, with keepers SIGKILLed and restarted, 3 jobs and a round all end; nothing twice; every token accounted for", async (t) => {
-    // Both an honest and the dishonest compute keeper bid: some jobs are paid, some disputed.
+    // Both an honest and the dishonest compute keeper bid: some jobs are paid, some disputed by games. The dishonest
+    // one is now wrong at one instruction inside step 7 (chaos jobs: 20 steps), the deepest level of a game.
+    await run.fleet.get("compute").stop();
+    await startComputeKeeper({ run, name: "compute", account: DISHONEST_ACCOUNT, port: run.ports.compute, dishonesty: { level: "instruction", at: 7 } });
     await startComputeKeeper({ run, name: "compute-honest", account: DEVNET_ACCOUNTS.compute, port: extraComputePort(run) });
     const victims = [...new Set(run.fleet.all().map((k) => k.name))].filter((name) => run.fleet.get(name).running() && !["owner", "consumer"].includes(name));
     const figures = await runChaos({

@@ -59,7 +59,7 @@ export async function launchChaosDevnet({ port, seed, log, say = () => undefined
     run = await launchDevnet({ port, directory, log, keeperRpcUrl: proxy.url });
     say("ingesting 1,500 MNIST images (8 + 3 columns)");
     const { datasetId } = await ingestDataset({ run, images: 1500, shardSize: 16_384 });
-    await startComputeKeeper({ run, name: "compute-cheat", account: DISHONEST_COMPUTE_ACCOUNT, port: extraComputePort(run), dishonesty: { level: "checkpoint", at: 2 } });
+    await startComputeKeeper({ run, name: "compute-cheat", account: DISHONEST_COMPUTE_ACCOUNT, port: extraComputePort(run), dishonesty: { level: "instruction", at: 7 } });
     const victims = [...new Set(run.fleet.all().map((k) => k.name))].filter((name) => name !== "owner" && run!.fleet.get(name).running());
     return { run, proxy, datasetId, victims, stop };
   } catch (error) {

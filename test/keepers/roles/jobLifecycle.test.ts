@@ -42,7 +42,6 @@ import { runValidatorRole } from "../../../keepers/src/validator/validatorRole.t
 import { startVerdictRelay, type VerdictRelay } from "../../../keepers/src/validator/verdictRelay.ts";
 import { verdictTypedData } from "../../../keepers/src/validator/verdictTypedData.ts";
 import { holdDevnetSlot } from "../../harness/devnetSlot.ts";
-import { segmentFault } from "../../../keepers/src/compute/dishonesty.ts";
 
 // Never beside another devnet-class file (test/harness/devnetSlot.ts).
 await holdDevnetSlot();
@@ -57,8 +56,8 @@ const cli = join(root, "keepers/src/cli.ts");
 const COST: CostModel = { imagesPerSecond: 1000, pricePerCpuSecond: parseEther("0.001"), marginBps: 2000, baseFee: parseEther("0.1") };
 // The devnet job: LeNet-5 (seed 3) on 400 images, 2 epochs of 20 batches of 20, a checkpoint every 5 steps (9 in all).
 const JOB_FLAGS = { trainImages: 400, testImages: 200, epochs: 2, seed: 3 };
-/** The dishonest keeper's run: one instruction of step 12 wrong (400 images in batches of 20, a checkpoint every 5 steps: checkpoint 3's segment). */
-const DISHONESTY = { level: "instruction", at: 12 } as const;
+/** The dishonest keeper's run: every step right, checkpoint 3 posted wrong (400 images in batches of 20, a checkpoint every 5 steps: step 15). */
+const DISHONESTY = { level: "checkpoint", at: 3 } as const;
 /** A round's block not served within this counts as withheld (the roles' default is 30 s; loopback peers answer in ~1 s, more beside a devnet). */
 const ROUND_FETCH_TIMEOUT_MS = 20_000;
 
@@ -98,8 +97,8 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
   let referenceMetric: number;
   /** The training-VM program of the job `order` posts (its spec's). */
   let program: Hex;
-  /** Where the dishonest keeper's run goes wrong: the step and the instruction a game must find. */
-  let dishonestFault: NonNullable<ReturnType<typeof segmentFault>>;
+  /** The step checkpoint 3 is at: the end of the dishonest keeper's first wrong segment. */
+  let segmentEnd: number;
   let dishonestRole: Role;
   let honestRole: Role;
   let challengerRole: Role;
@@ -235,7 +234,7 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
     referenceHashes = reference.hashes;
     referenceMetric = await testAccuracyBps({ job: local, params: reference.finalState.params, threads: 1 });
     program = jobProgram(local).hash;
-    dishonestFault = segmentFault(local, DISHONESTY, 3)!;
+    segmentEnd = local.checkpointSteps[3]!;
 
     // Keepers: compute providers, a challenger (full re-execution), nine validators and the relay.
     computeStores = { honest: await newStore("honest"), dishonest: await newStore("dishonest") };
@@ -314,7 +313,7 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
     assert.equal((await job(jobId)).price, 0n);
   });
 
-  it("slashes a compute keeper wrong at one instruction of step 12: challenged on its first wrong checkpoint (3), found wrong by the committee, consumer refunded", async () => {
+  it("slashes a compute keeper that posts checkpoint 3 wrong: challenged on it, found wrong by the committee, consumer refunded", async () => {
     await stop(honestRole);
     const dishonestLog = recordingLogger();
     dishonestRole = start((signal) => runComputeRole({ chain: chains[ACCOUNT.dishonest]!, store: computeStores.dishonest, dataDir: join(work, "dishonest"), costModel: COST, threads: 1, dishonesty: DISHONESTY, log: dishonestLog.log, signal, pollMs: 200 }));
@@ -346,7 +345,7 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
     assert.equal(await balance(ACCOUNT.challenger), challengerBefore + order.minStake / 2n);
   });
 
-  it("disputes a keeper wrong at one instruction by a game when the job commits its program: both keepers play it down to that instruction, which the chain executes; no committee drawn; slashed, refunded", async () => {
+  it("disputes a keeper's wrong checkpoint by a game when the job commits its program: both keepers play it to the segment's last instruction, which the chain executes; no committee drawn; slashed, refunded", async () => {
     const { Disputes, ValidatorCommittee, StakeManager, BisectionGame, VeritrainToken } = chains[ACCOUNT.deployer]!.contracts;
     // Each side's bonds grow with the game's depth: a LeNet-5 game takes thousands of tokens from each (the winner gets them all back).
     for (const side of [ACCOUNT.dishonest, ACCOUNT.challenger]) await chains[ACCOUNT.deployer]!.send(() => VeritrainToken.write.transfer([chains[side]!.account.address, parseEther("30000")]));
@@ -365,7 +364,7 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
     assert.equal(decided!.args.providerWrong, true);
     const game = await BisectionGame.read.getGame([started!.args.gameId!]);
     assert.ok(game.moves > 10, `the keepers played it move by move (${game.moves} moves)`);
-    assert.deepEqual([game.step, game.operator], [BigInt(dishonestFault.step), BigInt(dishonestFault.position.operator)], "the bisection found the wrong instruction's step and operator");
+    assert.equal(game.step, BigInt(segmentEnd - 1), "every step is right: the keepers agreed on every state but the segment's end, so the game ends at its last step");
     assert.deepEqual(await ValidatorCommittee.getEvents.CommitteeRequested({ disputeId }, { fromBlock: 0n }), [], "no committee was drawn");
     assert.ok(challenger.lines.some((l) => l.msg === "game won" && l.disputeId === disputeId.toString()), "the challenger's keeper says it won");
   });
