@@ -47,6 +47,9 @@ export async function appJourney({ appUrl, rpcUrl, privateKey, jobTimeoutMs = 60
     const jobId = await postJob(app, jobTimeoutMs);
     await visit(`/jobs/${jobId}`, "job-finalized", () => page.getByTestId("job-history-event").first().waitFor());
     const job = await indexedJob(appUrl, jobId);
+    // The page computed the job's training-VM program from the images it read through the gateway; the compute
+    // keeper bid only after computing the same one.
+    assert.notEqual(job.program, zeroHash, "the posted order commits a training-VM program");
     await useTrainedModel(app, await nodeAccuracy(appUrl, job.weightsDigest));
 
     await visit("/datasets", "datasets", () => page.getByTestId("dataset-row").first().waitFor());
@@ -124,11 +127,11 @@ async function postJob({ page, shot }: AppBrowser, timeoutMs: number): Promise<s
   return jobId;
 }
 
-/** A job as the subgraph has it: who trained it and its weights digest. */
-async function indexedJob(appUrl: string, jobId: string): Promise<{ provider: Address; weightsDigest: Hex }> {
+/** A job as the subgraph has it: who trained it, its weights digest and the training-VM program its order committed. */
+async function indexedJob(appUrl: string, jobId: string): Promise<{ provider: Address; weightsDigest: Hex; program: Hex }> {
   const config = (await (await fetch(new URL("config.json", appUrl))).json()) as { subgraphUrl: string };
-  const answer = await fetch(config.subgraphUrl, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: `{ job(id: "${jobId}") { provider weightsDigest } }` }) });
-  return ((await answer.json()) as { data: { job: { provider: Address; weightsDigest: Hex } } }).data.job;
+  const answer = await fetch(config.subgraphUrl, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: `{ job(id: "${jobId}") { provider weightsDigest program } }` }) });
+  return ((await answer.json()) as { data: { job: { provider: Address; weightsDigest: Hex; program: Hex } } }).data.job;
 }
 
 /** The job's trained model, fetched through the gateway, evaluated by onnxruntime-node on MNIST's 10,000 test images (`job result --evaluate`). */
