@@ -101,7 +101,7 @@ describe("devnet faults: keepers as processes on 127.0.0.1, killed and restarted
     const uninterrupted = await trainJob({ job: reference, threads: 1 });
     const referenceMetric = await testAccuracyBps({ job: reference, params: uninterrupted.finalState.params, threads: 1 });
 
-    const jobId = await postDevnetJob({ run, datasetId, ...JOB, biddingPeriod: 10, challengeWindow: 240 });
+    const jobId = await postDevnetJob({ run, datasetId, ...JOB, biddingPeriod: 30, challengeWindow: 240 });
     const checkpoints = join(run.fleet.get("compute").dataDir, "compute", `job-${jobId}`);
     let killedAfter = -1;
     const restarted: string[] = [];
@@ -158,7 +158,7 @@ describe("devnet faults: keepers as processes on 127.0.0.1, killed and restarted
     const token = chain().contracts.VeritrainToken;
     const consumerBefore = await token.read.balanceOf([consumer]);
     const cheatStakeBefore = await chain().contracts.StakeManager.read.stakeOf([cheatAddress]);
-    const jobId = await postDevnetJob({ run, datasetId, trainImages: 400, testImages: 100, epochs: 1, biddingPeriod: 10, challengeWindow: 240 });
+    const jobId = await postDevnetJob({ run, datasetId, trainImages: 400, testImages: 100, epochs: 1, biddingPeriod: 30, challengeWindow: 240 });
     const { job } = await followJob({ run, jobId, timeoutMs: 900_000 });
 
     assert.equal(job.status, JobStatus.Failed);

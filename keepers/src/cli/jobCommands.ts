@@ -12,11 +12,10 @@ import { postRoundJob, readRoundJob } from "../roundJobs/roundJobOnChain.ts";
 import { ROUND_JOB_STATUS_NAMES, RoundJobStatus } from "../roundJobs/roundJobStatus.ts";
 import { setBits } from "../chain/setBits.ts";
 import { MAX_SLOTS, validateRoundJobSpec, type RoundJobSpec } from "../rounds/roundJobSpec.ts";
-import { fetchDatasetManifest } from "../jobs/fetchDatasetManifest.ts";
+import { fetchDatasetManifest, reachableShards } from "../jobs/fetchDatasetManifest.ts";
 import { JOB_STATUS_NAMES, JobStatus, postJob, readJob } from "../jobs/jobOnChain.ts";
 import { storeJobSpec } from "../jobs/jobSpecBlock.ts";
 import { specProgram } from "../jobs/specProgram.ts";
-import { boundedGets } from "../content/boundedGets.ts";
 import { fetchWeightsFile } from "../jobs/resultManifest.ts";
 import { retry } from "../runtime/retry.ts";
 import { mnistTestAccuracy } from "../training/onnxRuntimeEvaluation.ts";
@@ -115,10 +114,9 @@ export function registerJobCommands(program: Command): void {
           : rounds === undefined ? defaultJobSpec({ sizes, ...recipe }) : defaultRoundJobSpec({ sizes, ...recipe, distributed });
         checkSplitsFit(spec.dataset.splits, sizes);
         // The training-VM program a dispute game replays, from the images the spec reads, fetched from the dataset's holders.
-        const shards = boundedGets(store, bounded);
         const program = "distributed" in spec
           ? undefined
-          : await specProgram({ manifest: fetched.manifest, source: (column) => (fetched.reachable[column] ? shards : undefined), spec, modelBytes });
+          : await specProgram({ manifest: fetched.manifest, source: reachableShards({ reachable: fetched.reachable, store, bounded }), spec, modelBytes });
         const modelCid = await store.put(modelBytes);
         const { cid, specDigest } = await storeJobSpec({ store, spec });
         const jobId = "distributed" in spec

@@ -5,8 +5,10 @@ import { followEvents } from "../chain/followEvents.ts";
 import type { ProtocolConnection } from "../chain/protocolContracts.ts";
 import type { HeliaContentStore } from "../content/heliaContentStore.ts";
 import { chainTime, JobStatus, readJob } from "../jobs/jobOnChain.ts";
-import { fetchJobSpec } from "../jobs/jobSpecBlock.ts";
-import { loadJob } from "../jobs/loadJob.ts";
+import { fetchDatasetManifest, reachableShards } from "../jobs/fetchDatasetManifest.ts";
+import { decodeJobSpec, fetchJobSpec } from "../jobs/jobSpecBlock.ts";
+import { fetchSpecAndModel, loadJob } from "../jobs/loadJob.ts";
+import { specProgram } from "../jobs/specProgram.ts";
 import { publishResult } from "../jobs/resultManifest.ts";
 import type { RoleHealth } from "../runtime/roleHealth.ts";
 import { jobTrace, programOf } from "../trainingVm/jobProgram.ts";
@@ -147,10 +149,12 @@ export async function considerBid({ chain, store, costModel, log, signal }: Comp
     return undefined;
   }
   // A game replays the job's committed program, not its spec: an honest run of a spec whose program is another
-  // would lose its games. Checked last, as it fetches the training split (docs/training-vm.md §5).
+  // would lose its games. Checked last, as it fetches the model and the images the spec reads (docs/training-vm.md §5).
   if (job.program !== zeroHash) {
-    const { prepared } = await loadJob({ chain, store, jobId, log, signal });
-    const computed = programOf(prepared)?.hash;
+    const bounded = () => AbortSignal.any([signal, AbortSignal.timeout(30_000)]);
+    const { modelBytes } = await fetchSpecAndModel({ store, jobId, specDigest: job.specDigest, decode: (bytes, cid) => decodeJobSpec(bytes, cid).spec, bounded });
+    const { manifest, reachable } = await fetchDatasetManifest({ chain, store, datasetId: job.datasetId, log, bounded });
+    const computed = await specProgram({ manifest, source: reachableShards({ reachable, store, bounded }), spec, modelBytes });
     if (computed !== job.program) {
       const why = computed === undefined ? "the training VM cannot run its spec" : "it is not the program of its spec";
       log.warn({ ...quoted, program: job.program, computed }, `bid skipped: the job commits a training-VM program, and ${why}`);

@@ -28,7 +28,8 @@ export const DEVNET_DEFAULTS = {
   epochs: 4,
   /** Batch 20, Adam at 0.002 × 0.7 per epoch, a checkpoint every 25 steps. */
   recipe: { batchSize: 20, learningRate: "0.002", learningRateDecay: "0.7", checkpointInterval: 25 },
-  biddingPeriod: 10,
+  /** Before bidding, the compute keeper fetches the model and the images the job reads and computes its training-VM program. */
+  biddingPeriod: 30,
   /** The challenger re-executed the default job in ~20 s at load average ~15; a --dishonest run must also challenge within it, so 60 s rather than 45. */
   challengeWindow: 60,
 } as const;

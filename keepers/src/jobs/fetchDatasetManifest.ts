@@ -1,6 +1,8 @@
 import type { Logger } from "pino";
 import type { ProtocolConnection } from "../chain/protocolContracts.ts";
+import { boundedGets } from "../content/boundedGets.ts";
 import type { HeliaContentStore } from "../content/heliaContentStore.ts";
+import type { ShardSource } from "../datasets/fetchStripe.ts";
 import { readDatasetOnChain } from "../datasets/datasetOnChain.ts";
 import { decodeManifest, manifestBlockCid, type Manifest } from "../datasets/manifest.ts";
 
@@ -36,4 +38,16 @@ export async function fetchDatasetManifest({ chain, store, datasetId, log, bound
   );
   const manifest = await decodeManifest(await store.get(manifestBlockCid(dataset.manifestCid), { signal: bounded() }), dataset.manifestCid);
   return { manifest, reachable };
+}
+
+/**
+ * The shards of the holders {@link fetchDatasetManifest} reached, from `store`, each get bounded by a fresh
+ * `bounded()` signal: one slow or silent peer costs one bound, not the whole fetch (hundreds of gets).
+ *
+ * @example
+ * const source = reachableShards({ reachable, store, bounded });
+ */
+export function reachableShards({ reachable, store, bounded }: { reachable: boolean[]; store: HeliaContentStore; bounded: () => AbortSignal }): ShardSource {
+  const shards = boundedGets(store, bounded);
+  return (column) => (reachable[column] ? shards : undefined);
 }

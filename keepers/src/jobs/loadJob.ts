@@ -3,7 +3,6 @@ import type { Logger } from "pino";
 import type { ProtocolConnection } from "../chain/protocolContracts.ts";
 import type { ContentStore } from "../content/contentStore.ts";
 import type { HeliaContentStore } from "../content/heliaContentStore.ts";
-import { boundedGets } from "../content/boundedGets.ts";
 import { fetchDataset } from "../datasets/fetchDataset.ts";
 import { mnistSourcesFromRecords } from "../datasets/mnistSources.ts";
 import { VeritrainError } from "../errors.ts";
@@ -12,7 +11,7 @@ import type { SpecFields, SplitRange } from "../training/jobSpec.ts";
 import type { Hex } from "viem";
 import { prepareJob, type PreparedJob } from "../training/preparedJob.ts";
 import { checkSplitsFit } from "./checkSplitsFit.ts";
-import { fetchDatasetManifest } from "./fetchDatasetManifest.ts";
+import { fetchDatasetManifest, reachableShards } from "./fetchDatasetManifest.ts";
 import { decodeJobSpec, fetchSpecBlock } from "./jobSpecBlock.ts";
 import { readJob, type JobOnChain } from "./jobOnChain.ts";
 
@@ -115,11 +114,9 @@ type FetchMnistDatasetParameters = Pick<LoadJobParameters, "chain" | "store" | "
 
 async function fetchMnistDataset({ bounded, ...parameters }: FetchMnistDatasetParameters): Promise<MnistSources> {
   const { manifest, reachable } = await fetchDatasetManifest({ ...parameters, bounded });
-  // Each shard gets the bound, not the whole dataset (hundreds of shards on a busy machine).
-  const shards = boundedGets(parameters.store, bounded);
   const bytes = await fetchDataset({
     manifest,
-    source: (column) => (reachable[column] ? shards : undefined),
+    source: reachableShards({ reachable, store: parameters.store, bounded }),
     onSkip: ({ stripe, column, error }) => parameters.log.warn({ stripe, column, err: error }, "shard skipped"),
   });
   return mnistSourcesFromRecords({ manifest, bytes });

@@ -21,8 +21,8 @@ export type SpecProgramParameters = {
  * The training-VM program hash a job's order commits (docs/dispute-game.md §5), as a poster computes it before
  * posting — `job post` and the web app alike: from the spec, the model and the dataset's images the spec's splits
  * read (only the data shards they live in, each checked against the manifest). `undefined` for a spec the training
- * VM cannot run: its disputes are the committee's alone. A provider computes it again from the whole fetched
- * dataset before bidding (`jobProgram`); the images the splits read are the same, and so is the hash.
+ * VM cannot run: its disputes are the committee's alone. A compute provider computes it again the same way before
+ * it bids; the hash is `jobProgram`'s of the prepared job, whatever else of the dataset is fetched.
  *
  * @throws VeritrainError `DATASET_NOT_MNIST`, `SHARDS_UNAVAILABLE`, or the spec's and model's own errors.
  * @example
