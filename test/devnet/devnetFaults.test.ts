@@ -163,12 +163,14 @@ describe("devnet faults: keepers as processes on 127.0.0.1, killed and restarted
 
     assert.equal(job.status, JobStatus.Failed);
     assert.equal(job.provider, cheatAddress);
-    const [dispute] = (await eventsOf("Disputes", "DisputeSettled"));
-    assert.equal(dispute?.args.providerWrong, true);
-    assert.equal(dispute?.args.bondRecipient, run.addressOf(DEVNET_ACCOUNTS.challenger));
-    // The job posted by the CLI committed its training-VM program, so the challenger opened a game on checkpoint 2.
+    // The job posted by the CLI committed its training-VM program, so the challenger opened a game on checkpoint 2,
+    // which both keepers played down to step 7, the wrong one; no committee was drawn.
+    const [decided] = await eventsOf("Disputes", "DisputeDecidedByGame");
+    assert.equal(decided?.args.providerWrong, true);
+    assert.equal(decided?.args.bondRecipient, run.addressOf(DEVNET_ACCOUNTS.challenger));
     const [started] = await eventsOf("Disputes", "DisputeGameStarted");
-    assert.deepEqual([started?.args.disputeId, started?.args.checkpoint, started?.args.forced], [dispute?.args.disputeId, 2n, false]);
+    assert.deepEqual([started?.args.disputeId, started?.args.gameId, started?.args.checkpoint, started?.args.forced], [decided?.args.disputeId, decided?.args.gameId, 2n, false]);
+    assert.equal((await chain().contracts.BisectionGame.read.getGame([decided!.args.gameId])).step, 7n, "the bisection found the wrong step");
     assert.deepEqual(await eventsOf("ValidatorCommittee", "CommitteeRequested"), [], "no committee was drawn");
     const [failed] = (await eventsOf("JobRegistry", "JobFailed")).filter((e) => e.args.jobId === jobId);
     assert.equal(failed?.args.refund, parseEther("10"), "the whole reward is refunded");
