@@ -50,7 +50,7 @@ export function registerJobCommands(program: Command): void {
   const job = program.command("job").description("post training jobs and read their state");
 
   declareKeyUse(job.command("post"), "signs")
-    .description("build (or read) a job spec, store it and its model in this node's content store, check the token and ETH balances, compute the training-VM program a dispute game replays (from the spec, the model and the training split fetched from the dataset's holders), then post the order committing it with a permit of the reward (one transaction); serves spec and model until a result is submitted")
+    .description("build (or read) a job spec, store it and its model in this node's content store, check the token and ETH balances, compute the training-VM program a dispute game replays (from the spec, the model and the training split fetched from the dataset's holders), then post the order committing it with a permit of the reward (one transaction); serves spec and model until the job ends (challengers and validators re-execute from them)")
     .requiredOption("--dataset <id>", "DatasetRegistry id of an active MNIST dataset")
     .option("--spec <file>", "job spec JSON (docs/training.md §9); default: LeNet-5 on the dataset's MNIST splits")
     .option("--model <file>", "the ONNX model file the --spec names")
@@ -73,7 +73,7 @@ export function registerJobCommands(program: Command): void {
     .option("--challenge-window <seconds>", "time a result stays open to challenge", "600")
     .option("--port <port>", "TCP port of this node's IPFS endpoint on 127.0.0.1", "0")
     .addOption(new Option("--peer <multiaddr...>", "compute providers (and checkers) to dial, so they can fetch spec and model from this node").default([]))
-    .option("--no-wait", "exit after posting instead of serving spec and model until a result is submitted")
+    .option("--no-wait", "exit after posting instead of serving spec and model until the job ends")
     .action(async (o, command: Command) => {
       const order = {
         datasetId: BigInt(parseCount(o.dataset, "--dataset", 1)),
@@ -140,14 +140,15 @@ export function registerJobCommands(program: Command): void {
             ...(rounds === undefined ? [["program", program ?? "none: the training VM cannot run this spec, so only the committee decides its disputes"] as const] : []),
             ["served at", endpoint ?? "-"],
           ]),
-          ...(o.wait ? [rounds === undefined ? `serving spec and model until a result is submitted (Ctrl-C stops); follow it with: veritrain job status ${jobId}` : `serving spec and model until the job ends (Ctrl-C stops); follow it with: veritrain job status --distributed ${jobId}`] : []),
+          ...(o.wait ? [`serving spec and model until the job ends (Ctrl-C stops); follow it with: veritrain job status ${rounds === undefined ? "" : "--distributed "}${jobId}`] : []),
         ]);
         if (o.wait) {
           // Serving outlives an RPC outage: the status is asked again until the job leaves the auction and execution.
           const serving = new Error("still serving");
-          // A distributed job's spec and model are fetched in every round and by every dispute: served to its end.
+          // Spec and model are fetched by the provider, then by every checker of the result and every dispute (a
+          // distributed job's in every round): served to the job's end, since the accused provider need not serve them.
           const stillNeeded = rounds === undefined
-            ? async () => [JobStatus.Bidding, JobStatus.Assigned].includes((await readJob(chain, jobId)).status as 1 | 2)
+            ? async () => [JobStatus.Bidding, JobStatus.Assigned, JobStatus.Submitted, JobStatus.Disputed].includes((await readJob(chain, jobId)).status as 1 | 2 | 3 | 4)
             : async () => (await readRoundJob(chain, jobId)).status < RoundJobStatus.Finalized;
           await retry(
             async () => {

@@ -147,8 +147,8 @@ export type PostDevnetJobParameters = {
 
 /**
  * Posts the LeNet-5 job with `veritrain job post` as the consumer, dialed to the job keepers so
- * they fetch spec and model from it; the consumer serves until a result is submitted (a
- * distributed job: until it ends).
+ * they fetch spec and model from it; the consumer serves them until the job ends (a consumer of the
+ * same name still serving an earlier job is waited for: its job must have ended).
  *
  * @example
  * const jobId = await postDevnetJob({ run, datasetId, trainImages: 1000, testImages: 500, epochs: 1, biddingPeriod: 10, challengeWindow: 60 });
@@ -172,6 +172,8 @@ export async function postDevnetJob({
   const roundFlags = distributed === undefined
     ? []
     : ["--providers", String(distributed.providers), "--rounds", String(distributed.rounds), "--local-steps", String(distributed.localSteps), "--round-period", "180", "--aggregation-period", "180"];
+  // A consumer serves its job's spec and model until the job ends, then exits: the one posting before waits for that.
+  if (run.fleet.has(poster.name)) await waitFor(`${poster.name}'s previous job to end`, () => !run.fleet.get(poster.name).running(), { timeoutMs: 60_000, signal });
   const consumer = run.fleet.start({
     name: poster.name,
     privateKey: run.keyOf(poster.account),

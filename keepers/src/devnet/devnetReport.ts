@@ -59,8 +59,15 @@ export async function buildDevnetReport({ run, datasetId, jobId, job, firstRound
       payouts.push({ to: nameOf(job.consumer), tokens: formatEther(event.args.refund), for: `job ${jobId} failed: reward refunded` });
     }
   }
-  for (const event of parseEventLogs({ abi: Disputes.abi, logs, eventName: "DisputeSettled" })) {
-    payouts.push({ to: nameOf(event.args.bondRecipient), tokens: "bond", for: `dispute ${event.args.disputeId}: ${event.args.providerWrong ? "provider wrong" : "challenger wrong"}` });
+  for (const event of parseEventLogs({ abi: Disputes.abi, logs, eventName: ["DisputeSettled", "DisputeDecidedByGame"] })) {
+    const decided = `dispute ${event.args.disputeId}: ${event.args.providerWrong ? "provider wrong" : "challenger wrong"}`;
+    if (event.eventName === "DisputeSettled") {
+      payouts.push({ to: nameOf(event.args.bondRecipient), tokens: "bond", for: decided });
+    } else {
+      // The winner also takes every move bond of the game, both sides' (docs/dispute-game.md §3).
+      const { moves } = await chain.contracts.BisectionGame.read.getGame([event.args.gameId]);
+      payouts.push({ to: nameOf(event.args.bondRecipient), tokens: "bond and the game's move bonds", for: `${decided}, decided by bisection game ${event.args.gameId} in ${moves} moves` });
+    }
   }
   const slashes = parseEventLogs({ abi: StakeManager.abi, logs, eventName: "StakeSlashed" }).map(({ args }) => ({
     account: nameOf(args.account),
