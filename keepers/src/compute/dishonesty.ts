@@ -1,6 +1,8 @@
 import { VeritrainError } from "../errors.ts";
 import type { PreparedJob } from "../training/preparedJob.ts";
-import { jobTrace } from "../trainingVm/jobProgram.ts";
+import { decodeCheckpoint, makeCheckpoint } from "../training/checkpoint.ts";
+import { Trainer } from "../training/trainer.ts";
+import { stepTrace } from "../trainingVm/jobProgram.ts";
 import { stepProgram } from "../trainingVm/stepProgram.ts";
 import type { VmPosition } from "../trainingVm/trainingVm.ts";
 
@@ -79,21 +81,38 @@ export type DishonestCheckpointParameters = {
   previous: Uint8Array;
   /** Checkpoint `index`'s right bytes. */
   honest: Uint8Array;
+  /** Training threads of the engine's part. */
+  threads: number;
 };
 
 /**
- * The dishonest run's checkpoint `index`: the right one with a flipped bit (level `checkpoint`), or the training
- * VM's run of the segment with its fault (levels `step` and `instruction`).
+ * The dishonest run's checkpoint `index`: the right one with a flipped bit (level `checkpoint`); for levels `step`
+ * and `instruction`, the engine's run to the faulty step, the training VM's run of that one step with its fault, and
+ * the engine's run from there to the checkpoint. The engine and the VM agree bit for bit on any state, so this is the
+ * VM's run of the whole segment with the fault (what the keeper's games assert), while the keeper's event loop is
+ * held for one VM step only, not a segment of them (its peers would drop it).
  *
  * @throws VeritrainError `INVALID_ARGUMENT` if the fault leaves the checkpoint right (a value nothing reads again).
  */
-export function dishonestCheckpoint({ job, dishonesty, index, previous, honest }: DishonestCheckpointParameters): Uint8Array {
+export async function dishonestCheckpoint({ job, dishonesty, index, previous, honest, threads }: DishonestCheckpointParameters): Promise<Uint8Array> {
   if (dishonesty.level === "checkpoint") {
     const bytes = Uint8Array.from(honest);
     bytes[FIRST_PARAMETER_OFFSET] = bytes[FIRST_PARAMETER_OFFSET]! ^ 1;
     return bytes;
   }
-  const bytes = jobTrace(job, index - 1, previous, segmentFault(job, dishonesty, index)).checkpointAt(job.checkpointSteps[index]!);
+  const fault = segmentFault(job, dishonesty, index)!;
+  const engine = async (from: Uint8Array, steps: number) => {
+    const trainer = await Trainer.create({ model: job.model.definition, config: job.config, sets: job.sets, state: decodeCheckpoint(from).state, threads });
+    try {
+      await trainer.runSteps(steps);
+      return makeCheckpoint(job, index, trainer.snapshot()).bytes;
+    } finally {
+      await trainer.close();
+    }
+  };
+  const atFault = await engine(previous, fault.step - job.checkpointSteps[index - 1]!);
+  const afterFault = stepTrace(job, fault.step, atFault, fault).checkpointAt(fault.step + 1);
+  const bytes = await engine(afterFault, job.checkpointSteps[index]! - (fault.step + 1));
   if (Buffer.from(bytes).equals(honest)) throw invalid(`the fault of --dishonest ${dishonestyFlag(dishonesty)} leaves checkpoint ${index} right: choose another step`);
   return bytes;
 }

@@ -71,7 +71,7 @@ export async function runTraining({ job, directory, threads, dishonesty, signal,
     throwIfAborted(signal, "training");
     const previous = bytes;
     bytes = (await reexecuteSegment({ job, checkpoint: previous, threads, signal })).bytes;
-    if (index === wrong) bytes = dishonestCheckpoint({ job, dishonesty: dishonesty!, index, previous, honest: bytes });
+    if (index === wrong) bytes = await dishonestCheckpoint({ job, dishonesty: dishonesty!, index, previous, honest: bytes, threads });
     writeFileAtomic(path(index), bytes);
     onCheckpoint?.(index, count);
   }

@@ -16,10 +16,15 @@ import { VmTrace, type VmTraceParameters } from "./vmTrace.ts";
  * trace.stateAt(job.checkpointSteps[3]!);
  */
 export function jobTrace(job: PreparedJob, index: number, checkpoint: Uint8Array, fault?: VmTraceParameters["fault"]): VmTrace {
+  return stepTrace(job, job.checkpointSteps[index]!, checkpoint, fault);
+}
+
+/** {@link jobTrace} from the state at any step `step` (its checkpoint bytes `checkpoint`), not only a checkpoint's. */
+export function stepTrace(job: PreparedJob, step: number, checkpoint: Uint8Array, fault?: VmTraceParameters["fault"]): VmTrace {
   const schedule = { initialRoot: makeCheckpoint(job, 0, initialState(job)).hash, checkpointInterval: job.config.checkpointInterval, totalSteps: job.totalSteps };
   const { definition } = job.model;
   const examples = job.sets.train.count;
-  return new VmTrace({ model: definition, config: job.config, data: vmData(job.sets.train), examples, checkpoint, firstStep: job.checkpointSteps[index]!, schedule, fault });
+  return new VmTrace({ model: definition, config: job.config, data: vmData(job.sets.train), examples, checkpoint, firstStep: step, schedule, fault });
 }
 
 /**
