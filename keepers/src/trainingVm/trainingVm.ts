@@ -105,10 +105,20 @@ class Recorder implements VmMemory {
   }
 }
 
+/** The state at a committed position, kept to go back to: memory copies, the accumulator and both word trees. */
+type Snapshot = { here: VmPosition; checkpoint: Uint8Array; scratch: Uint8Array; acc: number; trees: [WordTree, WordTree] };
+
+/**
+ * How many committed states the VM keeps. A bisection only ever goes back to the last position it agreed on, and
+ * that is always the latest or the one before it ({@link TrainingVm.runTo}); each costs a scratch's bytes.
+ */
+const SNAPSHOTS = 2;
+
 /**
  * The training VM running one step (docs/training-vm.md): the checkpoint, the scratch and the
  * accumulator at any position of the step, their commitment, and the proof of the instruction a
- * dispute ends on. It runs forwards; {@link TrainingVm.runTo} starts over to reach an earlier position.
+ * dispute ends on. It runs forwards; {@link TrainingVm.runTo} goes back to the latest state it committed at or
+ * before an earlier position, or starts over.
  *
  * @example
  * const vm = new TrainingVm({ program, checkpoint, data });
@@ -127,6 +137,8 @@ export class TrainingVm {
   private registers!: Registers;
   private here!: VmPosition;
   private readonly fault: VmPosition | undefined;
+  /** The states of the last {@link SNAPSHOTS} commitments, by position. */
+  private snapshots: Snapshot[] = [];
 
   /** `fault`: the position of a dishonest run's one wrong instruction (see `VmTrace`); none for the true run. */
   constructor({ program, checkpoint, data, fault }: { program: StepProgram; checkpoint: Uint8Array; data: Uint8Array; fault?: VmPosition }) {
@@ -146,6 +158,14 @@ export class TrainingVm {
     this.memoryTrees = [undefined, undefined];
   }
 
+  /** Back to a kept state (copied again: the run changes what it restores). */
+  private restore({ here, checkpoint, scratch, acc, trees }: Snapshot) {
+    this.memory = new Buffers(checkpoint.slice(), scratch.slice(), this.data);
+    this.registers = { acc };
+    this.here = { ...here };
+    this.memoryTrees = [trees[0].clone(), trees[1].clone()];
+  }
+
   get position(): VmPosition {
     return { ...this.here };
   }
@@ -155,10 +175,17 @@ export class TrainingVm {
     return this.memory.checkpoint;
   }
 
-  /** Runs to `target`, starting over if it lies behind. */
+  /**
+   * Runs to `target`. A target behind is reached from the latest committed state at or before it, or from the
+   * step's start. The committed states past `target` are dropped: a bisection that goes back from a position
+   * disputes it, so it never returns past it, and the state it agreed on last stays among the kept ones.
+   */
   runTo(target: VmPosition): this {
     const { operators } = this.program;
-    if (compare(target, this.here) < 0) this.reset();
+    this.snapshots = this.snapshots.filter((s) => compare(s.here, target) <= 0);
+    const from = this.snapshots.at(-1);
+    if (from !== undefined && (compare(target, this.here) < 0 || compare(from.here, this.here) > 0)) this.restore(from);
+    else if (compare(target, this.here) < 0) this.reset();
     while (compare(this.here, target) < 0) {
       const operator = operators[this.here.operator]!;
       if (operator.kind === "end") {
@@ -181,10 +208,18 @@ export class TrainingVm {
     return this.runTo({ operator: this.program.operators.length, instruction: 0 }).checkpoint;
   }
 
-  /** The commitment to the current state: both word trees brought up to date (built whole the first time: ~3 s for a LeNet-5 step of batch 64). */
+  /**
+   * The commitment to the current state: both word trees brought up to date (built whole the first time: ~3 s for
+   * a LeNet-5 step of batch 64). The state is kept, so that {@link TrainingVm.runTo} can come back to it.
+   */
   commitment(): Hex {
-    const { checkpointRoot, scratchRoot } = this.roots();
-    return stateCommitment(checkpointRoot, scratchRoot, float64Bits(this.registers.acc));
+    const [checkpoint, scratch] = this.trees();
+    if (this.snapshots.at(-1) === undefined || compare(this.snapshots.at(-1)!.here, this.here) !== 0) {
+      const { memory, registers, here } = this;
+      this.snapshots.push({ here: { ...here }, checkpoint: memory.checkpoint.slice(), scratch: memory.scratch.slice(), acc: registers.acc, trees: [checkpoint.clone(), scratch.clone()] });
+      if (this.snapshots.length > SNAPSHOTS) this.snapshots.shift();
+    }
+    return stateCommitment(checkpoint.root, scratch.root, float64Bits(this.registers.acc));
   }
 
   /** The proof of the instruction at the current position, which it then executes. */
@@ -214,11 +249,6 @@ export class TrainingVm {
   /** The data tree's root: what the job commits to (docs/training-vm.md §3). */
   dataRoot(): Hex {
     return this.trees()[TREE.data].root;
-  }
-
-  private roots() {
-    const [checkpoint, scratch] = this.trees();
-    return { checkpointRoot: checkpoint.root, scratchRoot: scratch.root };
   }
 
   /** The three trees of the current state: built once, then rehashed along the paths of the words written since. */

@@ -76,7 +76,7 @@ export class VmTrace {
     return { preState: stateCommitment(proof.checkpointRoot, proof.scratchRoot, proof.acc), witness: this.program.stepWitness(proof) };
   }
 
-  /** A VM at step `step`'s start (or further into it: the caller's `runTo` starts over when it must). */
+  /** A VM at step `step`'s start (or further into it: the caller's `runTo` goes back when it must). */
   private vmAt(step: number): TrainingVm {
     if (this.current?.step === step) return this.current.vm;
     const { firstStep } = this.parameters;

@@ -100,6 +100,13 @@ export class WordTree {
     }
   }
 
+  /** An independent copy: the nodes are never changed in place ({@link WordTree.update} replaces them), so they are shared. */
+  clone(): WordTree {
+    const copy = Object.create(WordTree.prototype) as WordTree;
+    Object.assign(copy, { depth: this.depth, levels: this.levels.map((level) => level.slice()) });
+    return copy;
+  }
+
   get root(): Hex {
     return bytesToHex(this.levels[this.depth]![0] ?? zeroNode(this.depth));
   }

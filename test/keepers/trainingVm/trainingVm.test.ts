@@ -52,6 +52,33 @@ describe("training VM", () => {
     assert.equal(vm.runTo({ operator: 0, instruction: program.counts[0]! }).commitment(), end);
   });
 
+  it("goes back to a state it committed bit for bit: a bisection's positions, forwards and back, give a fresh run's commitments and proofs", () => {
+    const model = perceptron();
+    const program = stepProgram({ model, config: ADAM, examples: train.count, step: 3 });
+    const checkpoint = checkpointOf(ADAM, initial(model, ADAM, 3));
+    const fresh = (position: { operator: number; instruction: number }) => new TrainingVm({ program, checkpoint, data }).runTo(position);
+    const vm = new TrainingVm({ program, checkpoint, data });
+    // A game's bisection over [lo, hi): the midpoint agreed with (go right) or disputed (go left) as `agree` says,
+    // so that the state agreed on last is gone back to several times.
+    const bisect = (lo: number, hi: number, agree: boolean[], at: (unit: number) => { operator: number; instruction: number }) => {
+      for (const agreed of agree) {
+        const mid = lo + Math.floor((hi - lo) / 2);
+        assert.equal(vm.runTo(at(mid)).commitment(), fresh(at(mid)).commitment(), `at ${JSON.stringify(at(mid))}`);
+        if (agreed) lo = mid;
+        else hi = mid;
+      }
+      return lo;
+    };
+    const operator = bisect(0, program.operators.length, [false, true, false, false], (o) => ({ operator: o, instruction: 0 }));
+    const count = program.counts[operator]!;
+    assert.ok(count > 100, `operator ${operator} has ${count} instructions`);
+    const lo = bisect(0, count, [true, false, false, true, false, false, false], (i) => ({ operator, instruction: i }));
+    const position = { operator, instruction: lo };
+    assert.deepEqual(vm.runTo(position).proveInstruction(), fresh(position).proveInstruction(), "the proof of the instruction at the state agreed on last");
+    const next = { operator, instruction: lo + 1 };
+    assert.equal(vm.runTo(next).commitment(), fresh(next).commitment(), "the run goes on after a proof");
+  });
+
   it("runs LeNet-5's steps bit for bit: convolutions, max-pooling, flatten of 16 channels", async () => {
     const model = importOnnxModel(createLeNet5Onnx({ seed: 1n })).definition;
     const config: StepConfig = { ...SGD, batchSize: 8, microBatches: 2 };
