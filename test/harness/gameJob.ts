@@ -1,6 +1,6 @@
 import { maxUint256, parseEther, type Hex } from "viem";
 import { CheckpointTree } from "../../keepers/src/training/checkpointTree.ts";
-import { VmTrace } from "../../keepers/src/trainingVm/vmTrace.ts";
+import { VmTrace, type VmTraceParameters } from "../../keepers/src/trainingVm/vmTrace.ts";
 import { networkHelpers, ORDER, postJob, WEIGHTS_DIGEST, withStakedProviders } from "../contracts/fixture.ts";
 import { checkpointOf, data, initial, perceptron, scheduleOf, SGD, train } from "./vmFixture.ts";
 
@@ -14,13 +14,19 @@ export const GAME_JOB = { interval: 2, totalSteps: 4 } as const;
 const model = perceptron();
 const checkpoint0 = checkpointOf(SGD, initial(model, SGD, 0));
 
+/** The parameters of the job's run from step 0 (for a VmTrace, here or in a worker thread); `fault` makes it dishonest. */
+export const runOf = (fault?: VmTraceParameters["fault"]): VmTraceParameters => ({
+  model, config: SGD, data, examples: train.count, checkpoint: checkpoint0, firstStep: 0, schedule: scheduleOf(checkpoint0, GAME_JOB.interval, GAME_JOB.totalSteps), fault,
+});
+
 /** The job's run from step 0; `fault` makes it dishonest. */
-export const traceOf = (fault?: ConstructorParameters<typeof VmTrace>[0]["fault"]) =>
-  new VmTrace({ model, config: SGD, data, examples: train.count, checkpoint: checkpoint0, firstStep: 0, schedule: scheduleOf(checkpoint0, GAME_JOB.interval, GAME_JOB.totalSteps), fault });
+export const traceOf = (fault?: VmTraceParameters["fault"]) => new VmTrace(runOf(fault));
+
+/** The dishonest run's fault: fc2's weight gradient (operator 5), element 40 stored wrong in step 2. */
+export const DISHONEST_FAULT = { step: 2, position: { operator: 5, instruction: 9 * 40 + 8 } };
 
 export const truth = traceOf();
-/** fc2's weight gradient (operator 5), element 40 stored wrong in step 2. */
-export const dishonest = traceOf({ step: 2, position: { operator: 5, instruction: 9 * 40 + 8 } });
+export const dishonest = traceOf(DISHONEST_FAULT);
 
 /** The trace a provider commits: its checkpoint roots at steps 0, 2, 4 (docs/training.md §8). */
 export const treeOf = (run: VmTrace) => new CheckpointTree([0, 2, 4].map((step) => run.checkpointRoot(step)));

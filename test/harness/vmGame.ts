@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { getContract, parseAbi, parseEther, type Hash } from "viem";
-import { challengerMove, GAME_PHASE, providerMove } from "../../keepers/src/trainingVm/gameMoves.ts";
+import { challengerMove, GAME_PHASE, inThreadTrace, providerMove } from "../../keepers/src/trainingVm/gameMoves.ts";
 import type { VmTrace } from "../../keepers/src/trainingVm/vmTrace.ts";
 import { networkHelpers, viem } from "../contracts/fixture.ts";
 
@@ -60,6 +60,7 @@ export async function playOut({ game, gameId, provider, challenger, truth, claim
   const gas: { move: string; gas: number; keeperMs: number }[] = [];
   let started = performance.now();
   let level = 0;
+  const [truthMoves, claimedMoves] = [inThreadTrace(truth), inThreadTrace(claimed)];
   const send = async (move: string, hash: Hash) => {
     const keeperMs = performance.now() - started;
     const receipt = await publicClient.waitForTransactionReceipt({ hash });
@@ -71,7 +72,9 @@ export async function playOut({ game, gameId, provider, challenger, truth, claim
     const g = await game.read.getGame([gameId]);
     level = g.level;
     started = performance.now();
-    const move = providerMove(g, claimed) ?? (choice === "honest" || g.phase !== GAME_PHASE.AwaitingChoice ? challengerMove(g, truth) : { move: "choose" as const, agree: choice === "always agree" });
+    const move =
+      (await providerMove(g, claimedMoves)) ??
+      (choice === "honest" || g.phase !== GAME_PHASE.AwaitingChoice ? await challengerMove(g, truthMoves) : { move: "choose" as const, agree: choice === "always agree" });
     if (move === undefined) return { ...g, gas };
     const provides = move.move === "bisect" || move.move === "descend";
     const account = (provides ? provider : challenger).account;

@@ -11,7 +11,8 @@ import type { RoleHealth } from "../runtime/roleHealth.ts";
 import { runRoundChecker } from "../roundJobs/roundChecker.ts";
 import { runGamePlayer } from "../games/runGamePlayer.ts";
 import { traceOpening } from "../games/traceOpening.ts";
-import { jobTrace, programOf } from "../trainingVm/jobProgram.ts";
+import { TraceWorker } from "../games/traceWorker.ts";
+import { programOf, stepTraceParameters } from "../trainingVm/jobProgram.ts";
 import { findWrongCheckpoint, type WrongCheckpoint } from "./findWrongCheckpoint.ts";
 
 /** Parameters of {@link runChallengerRole}. */
@@ -87,7 +88,7 @@ export async function runChallengerRole(parameters: ChallengerRoleParameters): P
       const { onChain, prepared } = await loadJob({ chain, store, jobId: dispute.jobId, log, signal });
       const result = await fetchResult({ store, jobId: dispute.jobId, onChain, job: prepared, bounded: () => AbortSignal.any([signal, AbortSignal.timeout(30_000)]) });
       const index = Number(dispute.checkpointIndex) - 1;
-      return jobTrace(prepared, index, await result.checkpoint(index));
+      return TraceWorker.start(stepTraceParameters({ job: prepared, step: prepared.checkpointSteps[index]!, checkpoint: await result.checkpoint(index) }));
     },
   });
   await Promise.all([jobs, runRoundChecker({ ...parameters, health: health?.loop("rounds") }), games]);

@@ -11,13 +11,14 @@ import { fetchSpecAndModel, loadJob } from "../jobs/loadJob.ts";
 import { specProgram } from "../jobs/specProgram.ts";
 import { publishResult } from "../jobs/resultManifest.ts";
 import type { RoleHealth } from "../runtime/roleHealth.ts";
-import { jobTrace, programOf } from "../trainingVm/jobProgram.ts";
+import { programOf, stepTraceParameters } from "../trainingVm/jobProgram.ts";
 import { segmentFault, type Dishonesty } from "./dishonesty.ts";
 import { quoteJob, type CostModel } from "./costModel.ts";
 import { runRoundProvider } from "../roundJobs/roundProvider.ts";
 import { runTraining } from "./runTraining.ts";
 import { runGamePlayer } from "../games/runGamePlayer.ts";
 import { traceOpening } from "../games/traceOpening.ts";
+import { TraceWorker } from "../games/traceWorker.ts";
 import { checkpointHash } from "../training/checkpoint.ts";
 import { checkpointFilePath, readCheckpointFile } from "../training/checkpointFile.ts";
 import { testAccuracyBps } from "./testAccuracy.ts";
@@ -102,7 +103,8 @@ export async function runComputeRole(parameters: ComputeRoleParameters): Promise
       const { prepared } = await loadJob({ chain, store: parameters.store, jobId: dispute.jobId, log, signal });
       const index = Number(dispute.checkpointIndex) - 1;
       const fault = segmentFault(prepared, parameters.dishonesty, index + 1);
-      return jobTrace(prepared, index, readCheckpointFile(checkpointFilePath(jobDirectory(dataDir, dispute.jobId), index)), fault);
+      const checkpoint = readCheckpointFile(checkpointFilePath(jobDirectory(dataDir, dispute.jobId), index));
+      return TraceWorker.start(stepTraceParameters({ job: prepared, step: prepared.checkpointSteps[index]!, checkpoint, fault }));
     },
     forceWith: async (dispute, signal) => {
       const { onChain, prepared } = await loadJob({ chain, store: parameters.store, jobId: dispute.jobId, log, signal });

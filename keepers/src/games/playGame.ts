@@ -6,16 +6,18 @@ import type { ProtocolConnection } from "../chain/protocolContracts.ts";
 import { VeritrainError } from "../errors.ts";
 import { chainTime } from "../jobs/jobOnChain.ts";
 import { retry } from "../runtime/retry.ts";
-import { challengerMove, GAME_PHASE, providerMove, type GameMove, type GameView } from "../trainingVm/gameMoves.ts";
-import type { VmTrace } from "../trainingVm/vmTrace.ts";
+import { challengerMove, GAME_PHASE, providerMove, type GameMove, type GameTrace, type GameView } from "../trainingVm/gameMoves.ts";
 
 /** Parameters of {@link playGame}. */
 export type PlayGameParameters = {
   /** The connection of one of the game's two sides. */
   chain: ProtocolConnection;
   gameId: bigint;
-  /** The run this side stands for: the provider's own (its states are asserted), or the true run (the challenger's choices follow it). */
-  trace: VmTrace;
+  /**
+   * The run this side stands for: the provider's own (its states are asserted), or the true run (the challenger's
+   * choices follow it). A keeper's is a TraceWorker (its event loop goes on answering while a move is computed).
+   */
+  trace: GameTrace;
   log: Logger;
   signal: AbortSignal;
   /** How often the game is read while the other side is to move. @default 1,000 */
@@ -59,7 +61,7 @@ export async function playGame({ chain, gameId, trace, log, signal, pollMs = 1_0
       async () => {
         const game = await read();
         if (ended(game)) return { game, move: undefined };
-        const move = provider ? providerMove(game, trace) : challengerMove(game, trace);
+        const move = await (provider ? providerMove(game, trace) : challengerMove(game, trace));
         if (move !== undefined) return { game, move };
         const clock = providerToMove(game) ? game.providerClock : game.challengerClock;
         if ((await chainTime(chain)) - BigInt(game.lastMoveAt) >= clock) return { game, move: { move: "timeout" } as const };

@@ -5,9 +5,9 @@ import type { ProtocolConnection } from "../chain/protocolContracts.ts";
 import { VeritrainError } from "../errors.ts";
 import { DisputeRegistry, DisputeStatus, RESULT_DISPUTE } from "../jobs/jobOnChain.ts";
 import type { RoleHealth } from "../runtime/roleHealth.ts";
-import type { VmTrace } from "../trainingVm/vmTrace.ts";
 import { playGame } from "./playGame.ts";
 import type { TraceOpening } from "./traceOpening.ts";
+import type { TraceWorker } from "./traceWorker.ts";
 
 /** A dispute as Disputes stores it (`getDispute`). */
 export type DisputeOnChain = Awaited<ReturnType<ProtocolConnection["contracts"]["Disputes"]["read"]["getDispute"]>>;
@@ -17,8 +17,11 @@ export type GamePlayerParameters = {
   chain: ProtocolConnection;
   /** Which side of its disputes this keeper plays: the accused provider (the compute role) or the challenger. */
   side: "provider" | "challenger";
-  /** The run this side plays `dispute`'s game with, from the checkpoint before the disputed one ({@link jobTrace}). */
-  traceOf: (dispute: DisputeOnChain, signal: AbortSignal) => Promise<VmTrace>;
+  /**
+   * The run this side plays `dispute`'s game with, from the checkpoint before the disputed one (stepTraceParameters),
+   * in a worker thread of its own: closed when the game's task ends, however it ends.
+   */
+  traceOf: (dispute: DisputeOnChain, signal: AbortSignal) => Promise<TraceWorker>;
   /**
    * The provider's opening of a committee dispute's segment, to force it into a game (`forceGame`), or undefined to
    * leave the dispute to the committee (a job that commits no program it can replay).
@@ -45,7 +48,7 @@ const TASK_PREFIX = "game-";
  *   (the force period is short: the committee's verdict waits for it); a dispute of the result as published
  *   (`RESULT_DISPUTE`) is the committee's alone;
  * - a started game is a task `game-<disputeId>` (resumed after a restart) that plays it to its end ({@link playGame})
- *   with the trace `traceOf` gives.
+ *   with the trace `traceOf` gives, computed in a worker thread so that the keeper's event loop goes on answering.
  *
  * @example
  * await runGamePlayer({ chain, side: "challenger", traceOf, dataDir, log, signal });
@@ -100,7 +103,15 @@ export async function runGamePlayer({ chain, side, traceOf, forceWith, dataDir, 
         return;
       }
       const trace = await traceOf(dispute, taskSignal);
-      await playGame({ chain, gameId: dispute.gameId, trace, log: log.child(context), signal: taskSignal, pollMs });
+      // A move's computation can take seconds: an abort (a shutdown) stops it instead of waiting for it.
+      const stop = () => void trace.close();
+      taskSignal.addEventListener("abort", stop, { once: true });
+      try {
+        await playGame({ chain, gameId: dispute.gameId, trace, log: log.child(context), signal: taskSignal, pollMs });
+      } finally {
+        taskSignal.removeEventListener("abort", stop);
+        await trace.close();
+      }
     },
   });
 }

@@ -21,10 +21,23 @@ export function jobTrace(job: PreparedJob, index: number, checkpoint: Uint8Array
 
 /** {@link jobTrace} from the state at any step `step` (its checkpoint bytes `checkpoint`), not only a checkpoint's. */
 export function stepTrace(job: PreparedJob, step: number, checkpoint: Uint8Array, fault?: VmTraceParameters["fault"]): VmTrace {
+  return new VmTrace(stepTraceParameters({ job, step, checkpoint, fault }));
+}
+
+/** Parameters of {@link stepTraceParameters}: a run of `job` from step `step`, whose checkpoint bytes are `checkpoint`. */
+export type StepTraceParameters = { job: PreparedJob; step: number; checkpoint: Uint8Array; fault?: VmTraceParameters["fault"] };
+
+/**
+ * What {@link stepTrace} builds its VmTrace from: plain data (the training split as a fresh `vmData` array), so that
+ * the same trace can be built in a worker thread (games/traceWorker.ts) from a structured clone of it.
+ *
+ * @example
+ * const trace = await TraceWorker.start(stepTraceParameters({ job, step: job.checkpointSteps[2]!, checkpoint }));
+ */
+export function stepTraceParameters({ job, step, checkpoint, fault }: StepTraceParameters): VmTraceParameters {
   const schedule = { initialRoot: makeCheckpoint(job, 0, initialState(job)).hash, checkpointInterval: job.config.checkpointInterval, totalSteps: job.totalSteps };
-  const { definition } = job.model;
   const examples = job.sets.train.count;
-  return new VmTrace({ model: definition, config: job.config, data: vmData(job.sets.train), examples, checkpoint, firstStep: step, schedule, fault });
+  return { model: job.model.definition, config: job.config, data: vmData(job.sets.train), examples, checkpoint, firstStep: step, schedule, fault };
 }
 
 /**

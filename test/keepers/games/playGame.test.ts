@@ -5,10 +5,11 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { keccak256, maxUint256, parseEther, stringToHex } from "viem";
 import type { ProtocolConnection } from "../../../keepers/src/chain/protocolContracts.ts";
 import { DisputeStatus, JobStatus, postJob } from "../../../keepers/src/jobs/jobOnChain.ts";
-import { GAME_PHASE } from "../../../keepers/src/trainingVm/gameMoves.ts";
+import { GAME_PHASE, inThreadTrace, type GameTrace } from "../../../keepers/src/trainingVm/gameMoves.ts";
 import { playGame } from "../../../keepers/src/games/playGame.ts";
+import { TraceWorker } from "../../../keepers/src/games/traceWorker.ts";
 import type { VmTrace } from "../../../keepers/src/trainingVm/vmTrace.ts";
-import { dishonest, openingOf, treeOf, truth } from "../../harness/gameJob.ts";
+import { DISHONEST_FAULT, dishonest, openingOf, runOf, treeOf, truth } from "../../harness/gameJob.ts";
 import { registerMnistDataset, startProtocolFixture, type ProtocolFixture } from "../../harness/protocolFixture.ts";
 
 // The keepers' side of a dispute game (playGame), on the protocol as the local Ignition module deploys it (a
@@ -24,8 +25,9 @@ describe("playGame: a keeper plays its side of a dispute game to the end", { tim
   let datasetId: bigint;
   let provider: ProtocolConnection;
   let challenger: ProtocolConnection;
-  const play = (chain: ProtocolConnection, gameId: bigint, trace: VmTrace, signal = AbortSignal.timeout(240_000)) =>
+  const play = (chain: ProtocolConnection, gameId: bigint, trace: GameTrace, signal = AbortSignal.timeout(240_000)) =>
     playGame({ chain, gameId, trace, log: silent, signal, pollMs: 20 });
+  const trueRun = inThreadTrace(truth);
 
   /** A job committing the game job's program, assigned to the provider, its result submitted from `run`. */
   const submitted = async (run: VmTrace) => {
@@ -65,11 +67,14 @@ describe("playGame: a keeper plays its side of a dispute game to the end", { tim
     await fixture?.close();
   });
 
-  it("an honest challenger's keeper beats a provider's keeper wrong at one instruction: the game ends on it, the provider slashed, the consumer refunded", async () => {
+  it("an honest challenger's keeper beats a provider's keeper wrong at one instruction, each computing its moves in a worker thread: the game ends on it, the provider slashed, the consumer refunded", async () => {
     const jobId = await submitted(dishonest);
     const { disputeId, gameId } = await challengeByGame(jobId, dishonest);
     const before = await balance(challenger);
-    const [provided, challenged] = await Promise.all([play(provider, gameId, dishonest), play(challenger, gameId, truth)]);
+    const [providerRun, challengerRun] = await Promise.all([TraceWorker.start(runOf(DISHONEST_FAULT)), TraceWorker.start(runOf())]);
+    const [provided, challenged] = await Promise.all([play(provider, gameId, providerRun), play(challenger, gameId, challengerRun)]).finally(() =>
+      Promise.all([providerRun.close(), challengerRun.close()]),
+    );
     assert.deepEqual([provided.won, challenged.won], [false, true]);
     const game = await gameOf(gameId);
     assert.equal(game.phase, GAME_PHASE.ChallengerWon);
@@ -83,10 +88,10 @@ describe("playGame: a keeper plays its side of a dispute game to the end", { tim
   it("a provider's keeper that never answers loses on time: the challenger's keeper waits, then ends the game itself", async () => {
     const jobId = await submitted(dishonest);
     const { disputeId, gameId } = await challengeByGame(jobId, dishonest);
-    const challenging = play(challenger, gameId, truth);
+    const challenging = play(challenger, gameId, trueRun);
     // A player stopped while it waits for the other side says so.
     const stopped = new AbortController();
-    const waiting = play(challenger, gameId, truth, stopped.signal);
+    const waiting = play(challenger, gameId, trueRun, stopped.signal);
     await sleep(200);
     stopped.abort();
     await assert.rejects(waiting, (error: Error & { code?: string }) => error.code === "ABORTED");
@@ -108,7 +113,7 @@ describe("playGame: a keeper plays its side of a dispute game to the end", { tim
     const { gameId } = await disputeOf(disputeId);
     const before = await balance(provider);
     // The challenger's keeper follows the true run too: it agrees with every midpoint, and the chain's step agrees with the provider.
-    const [provided, challenged] = await Promise.all([play(provider, gameId, truth), play(challenger, gameId, truth)]);
+    const [provided, challenged] = await Promise.all([play(provider, gameId, trueRun), play(challenger, gameId, trueRun)]);
     assert.deepEqual([provided.won, challenged.won], [true, false]);
     assert.equal((await disputeOf(disputeId)).status, DisputeStatus.ChallengerWrong);
     assert.equal((await jobOf(jobId)).status, JobStatus.Submitted, "the result stands");
@@ -117,6 +122,6 @@ describe("playGame: a keeper plays its side of a dispute game to the end", { tim
 
   it("refuses a game this account is not a side of, in one line", async () => {
     const outsider = await fixture.connect(9);
-    await assert.rejects(play(outsider, 1n, truth), (error: Error & { code?: string }) => error.code === "GAME_NOT_A_SIDE" && /game 1 is between 0x[0-9a-fA-F]{40} and 0x[0-9a-fA-F]{40}, not 0x/.test(error.message));
+    await assert.rejects(play(outsider, 1n, trueRun), (error: Error & { code?: string }) => error.code === "GAME_NOT_A_SIDE" && /game 1 is between 0x[0-9a-fA-F]{40} and 0x[0-9a-fA-F]{40}, not 0x/.test(error.message));
   });
 });
