@@ -14,6 +14,7 @@ import { DEVNET_ACCOUNTS, launchDevnet, type DevnetRun } from "../../keepers/src
 import { waitFor } from "../../keepers/src/devnet/waitFor.ts";
 import { defaultJobSpec } from "../../keepers/src/jobs/defaultJobSpec.ts";
 import { JobStatus } from "../../keepers/src/jobs/jobOnChain.ts";
+import { GAME_PHASE } from "../../keepers/src/trainingVm/gameMoves.ts";
 import { CheckpointTree } from "../../keepers/src/training/checkpointTree.ts";
 import { loadMnist } from "../../keepers/src/training/mnist.ts";
 import { prepareJob } from "../../keepers/src/training/preparedJob.ts";
@@ -40,7 +41,7 @@ describe("devnet faults: keepers as processes on 127.0.0.1, killed and restarted
   let proxy: FaultyRpcProxyThread;
   const silent = pino({ level: "silent" });
   const chain = () => run.deployer;
-  const eventsOf = async <Name extends string>(contract: "StorageProofs" | "DatasetRegistry" | "JobRegistry" | "Disputes" | "StakeManager" | "ValidatorCommittee", eventName: Name) => {
+  const eventsOf = async <Name extends string>(contract: "StorageProofs" | "DatasetRegistry" | "JobRegistry" | "Disputes" | "StakeManager" | "ValidatorCommittee" | "BisectionGame", eventName: Name) => {
     const { address, abi } = chain().contracts[contract];
     const logs = await chain().publicClient.getLogs({ address, fromBlock: 0n });
     return parseEventLogs({ abi: abi as any, logs, eventName: eventName as any }) as unknown as { args: Record<string, any>; blockNumber: bigint }[];
@@ -196,6 +197,52 @@ describe("devnet faults: keepers as processes on 127.0.0.1, killed and restarted
       await app.close();
     }
   });
+  it("a provider that stops answering in its game loses it on time: the game ends by timeout, the provider slashed, the consumer refunded; no committee", async () => {
+    // The step-level cheat of the test before is still the only compute keeper. 200 images in batches of 20: 10
+    // steps, a checkpoint every 5; step 7 is wrong, so the challenger opens a game on checkpoint 2.
+    const cheatAddress = run.addressOf(DISHONEST_ACCOUNT);
+    const consumer = run.addressOf(DEVNET_ACCOUNTS.consumer);
+    const token = chain().contracts.VeritrainToken;
+    const consumerBefore = await token.read.balanceOf([consumer]);
+    const cheatStakeBefore = await chain().contracts.StakeManager.read.stakeOf([cheatAddress]);
+    const jobId = await postDevnetJob({ run, datasetId, trainImages: 200, testImages: 100, epochs: 1, biddingPeriod: 30, challengeWindow: 240 });
+    const { BisectionGame, JobRegistry } = chain().contracts;
+    // Once the challenger has answered the provider's first midpoint, the provider stops: it never moves again.
+    const { gameId } = await waitFor(`a game of job ${jobId} under way`, async () => {
+      const opened = (await eventsOf("Disputes", "DisputeOpened")).find((e) => e.args.jobId === jobId);
+      const started = opened && (await eventsOf("Disputes", "DisputeGameStarted")).find((e) => e.args.disputeId === opened.args.disputeId);
+      const game = started && (await BisectionGame.read.getGame([started.args.gameId]));
+      return game && game.moves >= 2 && { gameId: started.args.gameId as bigint };
+    }, { timeoutMs: 600_000, pollMs: 500 });
+    await run.fleet.get("compute").kill();
+    // The challenger answers a midpoint still pending; then the provider is to move, and never does.
+    const game = await waitFor(`the provider to move in game ${gameId}`, async () => {
+      const game = await BisectionGame.read.getGame([gameId]);
+      return (game.phase === GAME_PHASE.AwaitingMidpoint || game.phase === GAME_PHASE.AwaitingDescent) && game;
+    }, { timeoutMs: 120_000 });
+    // Its clock runs out (the devnet's budget is an hour of chain time); the challenger, following the game, claims the win.
+    await advanceTo(run, BigInt(game.lastMoveAt) + game.providerClock + 1n);
+    const ended = await waitFor(`game ${gameId} ended`, async () => (await eventsOf("BisectionGame", "GameEnded")).find((e) => e.args.gameId === gameId), { timeoutMs: 120_000 });
+    assert.equal(ended.args.providerWon, false);
+    assert.equal(ended.args.winner, run.addressOf(DEVNET_ACCOUNTS.challenger));
+    const [timedOut] = (await eventsOf("BisectionGame", "TimedOut")).filter((e) => e.args.gameId === gameId);
+    assert.equal(timedOut?.args.loser, cheatAddress, "the game ended by timeout against the provider");
+    assert.equal((await BisectionGame.read.getGame([gameId])).moves, game.moves, "no move after the provider stopped");
+
+    const final = await waitFor(`job ${jobId} failed`, async () => {
+      const job = await JobRegistry.read.getJob([jobId]);
+      return job.status === JobStatus.Failed && job;
+    }, { timeoutMs: 60_000 });
+    assert.equal(final.provider, cheatAddress);
+    const decided = (await eventsOf("Disputes", "DisputeDecidedByGame")).find((e) => e.args.gameId === gameId);
+    assert.equal(decided?.args.providerWrong, true);
+    assert.equal(await token.read.balanceOf([consumer]), consumerBefore, "the consumer is back where it was before posting");
+    const cheatStakeAfter = await chain().contracts.StakeManager.read.stakeOf([cheatAddress]);
+    assert.equal(cheatStakeBefore.available - (cheatStakeAfter.available + cheatStakeAfter.locked), parseEther("100"), "the job's minimum stake is slashed");
+    const committees = (await eventsOf("ValidatorCommittee", "CommitteeRequested")).filter((e) => e.args.disputeId === decided?.args.disputeId);
+    assert.deepEqual(committees, [], "no committee was drawn");
+  });
+
   it("chaos: through a proxy injecting resets, lost answers, delays and a 30 s outage, with keepers SIGKILLed and restarted, 3 jobs and a round all end; nothing twice; every token accounted for", async (t) => {
     // Both an honest and the dishonest compute keeper bid: some jobs are paid, some disputed by games. The dishonest
     // one is now wrong at one instruction inside step 7 (chaos jobs: 20 steps), the deepest level of a game.

@@ -41,6 +41,13 @@ export type GamePlayerParameters = {
 const TASK_PREFIX = "game-";
 
 /**
+ * Games played at once. Every open game's clock runs on its mover's turn, so a game queued behind others loses time
+ * it did not use: games are played side by side, each in its worker thread (a copy of the training split and a few
+ * states of the VM: ~0.1 GB for LeNet-5 on MNIST). Past this bound a game waits for a place.
+ */
+const GAMES_AT_ONCE = 8;
+
+/**
  * The keepers' side of dispute games (docs/dispute-game.md §5). Follows Disputes' `DisputeOpened` and
  * `DisputeGameStarted` from a persisted cursor ({@link followEvents}, role `<compute|challenger>-games`); for each
  * dispute this account is the `side` of:
@@ -69,6 +76,7 @@ export async function runGamePlayer({ chain, side, traceOf, forceWith, dataDir, 
     confirmations,
     pollMs,
     attempts,
+    taskConcurrency: GAMES_AT_ONCE,
     handle: async (event, tasks) => {
       const { disputeId } = event.args;
       const dispute = await Disputes.read.getDispute([disputeId]);
@@ -107,7 +115,7 @@ export async function runGamePlayer({ chain, side, traceOf, forceWith, dataDir, 
       const stop = () => void trace.close();
       taskSignal.addEventListener("abort", stop, { once: true });
       try {
-        await playGame({ chain, gameId: dispute.gameId, trace, log: log.child(context), signal: taskSignal, pollMs });
+        await playGame({ chain, gameId: dispute.gameId, trace, log: log.child({ disputeId: context.disputeId }), signal: taskSignal, pollMs });
       } finally {
         taskSignal.removeEventListener("abort", stop);
         await trace.close();
