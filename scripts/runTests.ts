@@ -1,12 +1,13 @@
-// `npm test`'s node test files, two at a time, in this order: devnetFaults first (~840 s alone, its
-// ~30 keeper processes) with the light files beside it on the other core, one after another; then
-// the heavy ones, longest first. Devnet-class files (a chain node with dozens of keepers and checkers)
-// never run side by side: each takes test/harness/devnetSlot.ts's slot at its top, so one waits for
-// the other while the other core runs a lighter file. Two of them side by side starved each other in
-// CI (session 19: jobLifecycle and datasetLifecycle beside devnetFaults; session 20: devnetFaults'
-// keepers not up within 180 s, jobLifecycle's bids and challenges past 120 s beside the README devnet).
-// The devnet-class files alternate with the others below so that a file waiting for the slot rarely
-// holds the second core idle. Prints node's spec report with its summary; exits 1 if any test failed.
+// `npm test`'s node test files, two at a time, in this order: devnetFaults first (~850 s, its ~30 keeper
+// processes) with the light files beside it on the other core, one after another (the formal checks among them);
+// then the heavy ones. Devnet-class files (a chain node with dozens of keepers and checkers) hold
+// test/harness/devnetSlot.ts's slot: those whose keepers are processes (devnetFaults, the README devnet) hold it
+// whole and never run beside another devnet-class file; the two whose chain and keepers live in their own process
+// (jobLifecycle, datasetLifecycle) hold half each and run side by side. Two whole ones side by side starved each
+// other in CI (session 19: jobLifecycle and datasetLifecycle beside devnetFaults; session 20: devnetFaults' keepers
+// not up within 180 s, jobLifecycle's bids and challenges past 120 s beside the README devnet). The Groth16 prover's
+// file comes first among the heavy ones: it fills the other core until devnetFaults ends (the light files take
+// ~700 s beside it). Prints node's spec report with its summary; exits 1 if any test failed.
 import { existsSync, globSync } from "node:fs";
 import { run } from "node:test";
 import { spec } from "node:test/reporters";
@@ -14,11 +15,11 @@ import { spec } from "node:test/reporters";
 const FIRST = "test/devnet/devnetFaults.test.ts";
 /** After the light files, with rough seconds alone on this machine class; devnet-class files marked. */
 const HEAVY = [
-  "test/keepers/roles/jobLifecycle.test.ts", // 350, devnet-class
   "test/keepers/proofs/groth16Prover.test.ts", // 125
-  "test/devnet.test.ts", // 300, devnet-class
+  "test/keepers/roles/jobLifecycle.test.ts", // 250, devnet-class, half the slot
+  "test/keepers/datasetLifecycle.test.ts", // 130, devnet-class, half the slot
+  "test/devnet.test.ts", // 290, devnet-class
   "test/keepers/cli/clientCommands.test.ts", // 50
-  "test/keepers/datasetLifecycle.test.ts", // 190, devnet-class
   "test/keepers/automation/automationDrand.test.ts", // 50
   "test/keepers/compute/computeRole.test.ts", // 50
 ];

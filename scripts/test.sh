@@ -51,7 +51,6 @@ default_build() {
   tsc -p app
   hardhat test solidity --network default
   hardhat --build-profile production compile --no-tests --quiet
-  node scripts/checkModels.ts
 }
 
 # The contracts as Cardona runs them (shanghai: docs/deployment.md), then every network's build scanned. The
@@ -65,7 +64,6 @@ shanghai_build() {
   node --test --test-concurrency=2 --test-force-exit --test-reporter=spec "test/contracts/*.test.ts" "test/ignition/*.test.ts"
   unset VERITRAIN_EVM_TARGET
   npm run scan:opcodes
-  node scripts/smtCheck.ts
 }
 
 lane default_build

@@ -241,6 +241,15 @@ describe("devnet faults: keepers as processes on 127.0.0.1, killed and restarted
     assert.equal(cheatStakeBefore.available - (cheatStakeAfter.available + cheatStakeAfter.locked), parseEther("100"), "the job's minimum stake is slashed");
     const committees = (await eventsOf("ValidatorCommittee", "CommitteeRequested")).filter((e) => e.args.disputeId === decided?.args.disputeId);
     assert.deepEqual(committees, [], "no committee was drawn");
+
+    // The web app says how the game ended.
+    const app = await openApp({ appUrl: run.appUrl, rpcUrl: run.devnet.rpcUrl, chainId: 31337 });
+    try {
+      await app.page.goto(`${run.appUrl}#/jobs/${jobId}`);
+      await app.page.getByTestId("dispute-game").filter({ hasText: /^the challenger won on time after \d+ moves?: the other side stopped answering$/ }).waitFor();
+    } finally {
+      await app.close();
+    }
   });
 
   it("chaos: through a proxy injecting resets, lost answers, delays and a 30 s outage, with keepers SIGKILLed and restarted, 3 jobs and a round all end; nothing twice; every token accounted for", async (t) => {

@@ -23,7 +23,7 @@ import { loadMnist } from "../../keepers/src/training/mnist.ts";
 import { holdDevnetSlot } from "../harness/devnetSlot.ts";
 
 // Never beside another devnet-class file (test/harness/devnetSlot.ts).
-await holdDevnetSlot();
+await holdDevnetSlot({ units: 1 });
 
 const PORT = 8596;
 const PROVIDERS = 12;

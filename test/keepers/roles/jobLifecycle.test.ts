@@ -44,7 +44,7 @@ import { verdictTypedData } from "../../../keepers/src/validator/verdictTypedDat
 import { holdDevnetSlot } from "../../harness/devnetSlot.ts";
 
 // Never beside another devnet-class file (test/harness/devnetSlot.ts).
-await holdDevnetSlot();
+await holdDevnetSlot({ units: 1 });
 
 const PORT = 8599;
 const CLI_STORE_PORT = 8600;
