@@ -22,7 +22,7 @@ import { runStorageRole } from "../../keepers/src/storage/storageRole.ts";
 import { loadMnist } from "../../keepers/src/training/mnist.ts";
 import { holdDevnetSlot } from "../harness/devnetSlot.ts";
 
-// Never beside another devnet-class file (test/harness/devnetSlot.ts).
+// Half the devnet slot: beside the other in-process devnet file at most (test/harness/devnetSlot.ts).
 await holdDevnetSlot({ units: 1 });
 
 const PORT = 8596;

@@ -43,7 +43,7 @@ import { startVerdictRelay, type VerdictRelay } from "../../../keepers/src/valid
 import { verdictTypedData } from "../../../keepers/src/validator/verdictTypedData.ts";
 import { holdDevnetSlot } from "../../harness/devnetSlot.ts";
 
-// Never beside another devnet-class file (test/harness/devnetSlot.ts).
+// Half the devnet slot: beside the other in-process devnet file at most (test/harness/devnetSlot.ts).
 await holdDevnetSlot({ units: 1 });
 
 const PORT = 8599;
