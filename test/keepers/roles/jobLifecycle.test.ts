@@ -643,7 +643,10 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
     assert.deepEqual(JSON.parse(list.stdout).jobs.map((j: { jobId: string; status: string }) => [j.jobId, j.status]), [[jobId.toString(), "Finalized"]]);
     // The trained model: the last global model (layout 2: the outer momentum travels with it) in the job's ONNX file.
     const out = join(work, "distributed.onnx");
-    const result = await cli("result", "--distributed", jobId.toString(), "--out", out, "--peer", roundStores[3]!.multiaddrs()[0]!.toString());
+    // Every peer of the job, as a user passes the devnet's job-peers: the last aggregate is held by whichever keeper
+    // computed it (the survivor, or one dropped after it posted first) and by those that checked it.
+    const peers = [...roundStores, ...checkerStores].flatMap((store) => store.multiaddrs().slice(0, 1).map(String));
+    const result = await cli("result", "--distributed", jobId.toString(), "--out", out, "--peer", ...peers);
     assert.equal(result.code, 0, result.stderr);
     const last = await RoundJobRegistry.read.aggregateOf([jobId, 1]);
     assert.equal(JSON.parse(result.stdout).globalModelDigest, last);
