@@ -220,7 +220,8 @@ describe("devnet faults: keepers as processes on 127.0.0.1, killed and restarted
       const game = await BisectionGame.read.getGame([gameId]);
       return (game.phase === GAME_PHASE.AwaitingMidpoint || game.phase === GAME_PHASE.AwaitingDescent) && game;
     }, { timeoutMs: 120_000 });
-    // Its clock runs out (the devnet's budget is an hour of chain time); the challenger, following the game, claims the win.
+    // Its clock runs out (the devnet's budget is an hour of chain time); a keeper ends the game by `timeout`: the
+    // automation keeper's upkeep or the challenger's player, whichever comes first (the automation keeper, in the runs seen).
     await advanceTo(run, BigInt(game.lastMoveAt) + game.providerClock + 1n);
     const ended = await waitFor(`game ${gameId} ended`, async () => (await eventsOf("BisectionGame", "GameEnded")).find((e) => e.args.gameId === gameId), { timeoutMs: 120_000 });
     assert.equal(ended.args.providerWon, false);
