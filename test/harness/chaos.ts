@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
-import { parseEventLogs, type Address } from "viem";
+import { isAddressEqual, parseEventLogs, type Address } from "viem";
 import { fundDevAccounts } from "../../keepers/src/devnet/devAccounts.ts";
 import { awaitFullRound, ingestDataset, postDevnetJob, startComputeKeeper } from "../../keepers/src/devnet/devnetPhases.ts";
 import { launchDevnet, type DevnetRun } from "../../keepers/src/devnet/launchDevnet.ts";
@@ -158,6 +158,9 @@ export type ChaosFigures = {
   jobs_terminal: number;
   jobs_finalized: number;
   jobs_failed: number;
+  /** Jobs the dishonest compute keeper ({@link DISHONEST_COMPUTE_ACCOUNT}) won, and of those, the ones paid. */
+  cheats_won: number;
+  cheats_paid: number;
   disputes: number;
   disputes_terminal: number;
   rounds: number;
@@ -276,6 +279,7 @@ export async function runChaos({ run, proxy, datasetId, jobs, rounds, seed, vict
   if (roundStatus === ROUND.Requested || roundStatus === ROUND.Open) await driveRound({ run, datasetId, timeoutMs: 600_000 }).catch((error: Error) => onEvent(`the last round did not end: ${error.message}`));
 
   const jobStates = await Promise.all(jobIds.map((id) => JobRegistry.read.getJob([id])));
+  const cheat = (job: { provider: Address }) => isAddressEqual(job.provider, run.addressOf(DISHONEST_COMPUTE_ACCOUNT));
   const disputeStates = await readDisputes();
   const proofEvents = await eventsOf(run, "StorageProofs", fromBlock);
   // Rounds the run saw (opened, proved or closed during it), and those of them that closed.
@@ -296,6 +300,8 @@ export async function runChaos({ run, proxy, datasetId, jobs, rounds, seed, vict
     jobs_terminal: jobStates.filter((j) => terminal(j.status)).length,
     jobs_finalized: jobStates.filter((j) => j.status === JobStatus.Finalized).length,
     jobs_failed: jobStates.filter((j) => j.status === JobStatus.Failed).length,
+    cheats_won: jobStates.filter(cheat).length,
+    cheats_paid: jobStates.filter((j) => cheat(j) && j.status === JobStatus.Finalized).length,
     disputes: disputeStates.length,
     disputes_terminal: disputeStates.filter((d) => !undecided(d.status)).length,
     rounds: seenRounds.size,
