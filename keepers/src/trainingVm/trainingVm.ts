@@ -214,7 +214,8 @@ export class TrainingVm {
    */
   commitment(): Hex {
     const [checkpoint, scratch] = this.trees();
-    if (this.snapshots.at(-1) === undefined || compare(this.snapshots.at(-1)!.here, this.here) !== 0) {
+    const last = this.snapshots.at(-1);
+    if (last === undefined || compare(last.here, this.here) !== 0) {
       const { memory, registers, here } = this;
       this.snapshots.push({ here: { ...here }, checkpoint: memory.checkpoint.slice(), scratch: memory.scratch.slice(), acc: registers.acc, trees: [checkpoint.clone(), scratch.clone()] });
       if (this.snapshots.length > SNAPSHOTS) this.snapshots.shift();
