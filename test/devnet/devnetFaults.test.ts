@@ -7,7 +7,7 @@ import { pino } from "pino";
 import { parseEther, parseEventLogs, type Address } from "viem";
 import { testAccuracyBps } from "../../keepers/src/compute/testAccuracy.ts";
 import { readDatasetOnChain } from "../../keepers/src/datasets/datasetOnChain.ts";
-import { followJob, ingestDataset, postDevnetJob, startComputeKeeper } from "../../keepers/src/devnet/devnetPhases.ts";
+import { followJob, ingestDataset, jobStatusName, postDevnetJob, startComputeKeeper } from "../../keepers/src/devnet/devnetPhases.ts";
 import { openApp } from "../harness/appBrowser.ts";
 import { readLogLines } from "../../keepers/src/devnet/keeperProcess.ts";
 import { DEVNET_ACCOUNTS, launchDevnet, type DevnetRun } from "../../keepers/src/devnet/launchDevnet.ts";
@@ -19,7 +19,7 @@ import { CheckpointTree } from "../../keepers/src/training/checkpointTree.ts";
 import { loadMnist } from "../../keepers/src/training/mnist.ts";
 import { prepareJob } from "../../keepers/src/training/preparedJob.ts";
 import { trainJob } from "../../keepers/src/training/trainJob.ts";
-import { advanceTo, CHAOS_JOB, driveRound, extraComputePort, runChaos } from "../harness/chaos.ts";
+import { advanceTo, CHAOS_JOB, driveRound, extraComputePort, jobLog, runChaos, settleOnFirstBid } from "../harness/chaos.ts";
 import { startFaultyRpcProxyThread, type FaultyRpcProxyThread } from "../harness/faultyRpcProxyThread.ts";
 import { holdDevnetSlot } from "../harness/devnetSlot.ts";
 
@@ -33,6 +33,8 @@ const IMAGES = 1500; // of each MNIST split
 const JOB = { trainImages: 600, testImages: 300, epochs: 2 }; // 60 steps, 12 checkpoints: the kill lands after checkpoint 2
 const DISHONEST_ACCOUNT = 40;
 const CHAOS_SEED = 7;
+/** Seconds: ample for a loaded machine's bidder; the auction settles at the first bid (settleOnFirstBid). */
+const BIDDING_PERIOD = 600;
 
 describe("devnet faults: keepers as processes on 127.0.0.1, killed and restarted", { timeout: 1_800_000 }, () => {
   let run: DevnetRun;
@@ -102,7 +104,8 @@ describe("devnet faults: keepers as processes on 127.0.0.1, killed and restarted
     const uninterrupted = await trainJob({ job: reference, threads: 1 });
     const referenceMetric = await testAccuracyBps({ job: reference, params: uninterrupted.finalState.params, threads: 1 });
 
-    const jobId = await postDevnetJob({ run, datasetId, ...JOB, biddingPeriod: 30, challengeWindow: 240 });
+    const jobId = await postDevnetJob({ run, datasetId, ...JOB, biddingPeriod: BIDDING_PERIOD, challengeWindow: 240 });
+    await settleOnFirstBid(run, jobId);
     const checkpoints = join(run.fleet.get("compute").dataDir, "compute", `job-${jobId}`);
     let killedAfter = -1;
     const restarted: string[] = [];
@@ -159,7 +162,8 @@ describe("devnet faults: keepers as processes on 127.0.0.1, killed and restarted
     const token = chain().contracts.VeritrainToken;
     const consumerBefore = await token.read.balanceOf([consumer]);
     const cheatStakeBefore = await chain().contracts.StakeManager.read.stakeOf([cheatAddress]);
-    const jobId = await postDevnetJob({ run, datasetId, trainImages: 400, testImages: 100, epochs: 1, biddingPeriod: 30, challengeWindow: 240 });
+    const jobId = await postDevnetJob({ run, datasetId, trainImages: 400, testImages: 100, epochs: 1, biddingPeriod: BIDDING_PERIOD, challengeWindow: 240 });
+    await settleOnFirstBid(run, jobId);
     const { job } = await followJob({ run, jobId, timeoutMs: 900_000 });
 
     assert.equal(job.status, JobStatus.Failed);
@@ -205,10 +209,13 @@ describe("devnet faults: keepers as processes on 127.0.0.1, killed and restarted
     const token = chain().contracts.VeritrainToken;
     const consumerBefore = await token.read.balanceOf([consumer]);
     const cheatStakeBefore = await chain().contracts.StakeManager.read.stakeOf([cheatAddress]);
-    const jobId = await postDevnetJob({ run, datasetId, trainImages: 200, testImages: 100, epochs: 1, biddingPeriod: 30, challengeWindow: 240 });
+    const jobId = await postDevnetJob({ run, datasetId, trainImages: 200, testImages: 100, epochs: 1, biddingPeriod: BIDDING_PERIOD, challengeWindow: 240 });
+    await settleOnFirstBid(run, jobId);
     const { BisectionGame, JobRegistry } = chain().contracts;
     // Once the challenger has answered the provider's first midpoint, the provider stops: it never moves again.
     const { gameId } = await waitFor(`a game of job ${jobId} under way`, async () => {
+      const { status } = await JobRegistry.read.getJob([jobId]);
+      if (status === JobStatus.Finalized || status === JobStatus.Failed) throw new Error(`job ${jobId} ended ${jobStatusName(status)} before a game was under way; the keepers logged: ${jobLog(run, jobId)}`);
       const opened = (await eventsOf("Disputes", "DisputeOpened")).find((e) => e.args.jobId === jobId);
       const started = opened && (await eventsOf("Disputes", "DisputeGameStarted")).find((e) => e.args.disputeId === opened.args.disputeId);
       const game = started && (await BisectionGame.read.getGame([started.args.gameId]));

@@ -3,9 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
-import { isAddressEqual, parseEventLogs, type Address } from "viem";
+import { isAddressEqual, parseEventLogs, zeroAddress, type Address } from "viem";
 import { fundDevAccounts } from "../../keepers/src/devnet/devAccounts.ts";
-import { awaitFullRound, ingestDataset, postDevnetJob, startComputeKeeper } from "../../keepers/src/devnet/devnetPhases.ts";
+import { awaitFullRound, ingestDataset, jobStatusName, postDevnetJob, startComputeKeeper } from "../../keepers/src/devnet/devnetPhases.ts";
+import { readLogLines } from "../../keepers/src/devnet/keeperProcess.ts";
 import { launchDevnet, type DevnetRun } from "../../keepers/src/devnet/launchDevnet.ts";
 import { waitFor } from "../../keepers/src/devnet/waitFor.ts";
 import { DisputeStatus, JobStatus } from "../../keepers/src/jobs/jobOnChain.ts";
@@ -82,6 +83,32 @@ export async function advanceTo(run: DevnetRun, timestamp: bigint) {
   if (seconds <= 0n) return;
   await run.deployer.publicClient.request({ method: "evm_increaseTime" as never, params: [Number(seconds)] as never });
   await run.deployer.publicClient.request({ method: "evm_mine" as never });
+}
+
+/**
+ * Waits for the first bid on job `jobId`, then moves chain time to its bidding deadline, so the auction settles at
+ * once: a bidding period long enough for a loaded machine's bidder (its spec, model and images fetched, its program
+ * computed) that costs no wall time once a bid is in. Chain time on a devnet runs ahead of wall time (each automined
+ * transaction is a block one second after the last), so a short period can close before a slow bidder bids.
+ *
+ * @throws Error when the auction ended with no bid, naming what the compute keepers and the challenger logged of the job.
+ */
+export async function settleOnFirstBid(run: DevnetRun, jobId: bigint, timeoutMs = 600_000): Promise<void> {
+  const { JobRegistry } = run.deployer.contracts;
+  const job = await waitFor(`a bid on job ${jobId}`, async () => {
+    const job = await JobRegistry.read.getJob([jobId]);
+    if (job.provider !== zeroAddress) return job;
+    if (job.status !== JobStatus.Bidding) throw new Error(`job ${jobId} left its auction (${jobStatusName(job.status)}) with no bid; the keepers logged: ${jobLog(run, jobId)}`);
+    return undefined;
+  }, { timeoutMs });
+  if (job.status === JobStatus.Bidding) await advanceTo(run, BigInt(job.deadline));
+}
+
+/** What the devnet's compute keepers and challenger logged of job `jobId`, in one line: a failed wait's diagnosis. */
+export function jobLog(run: DevnetRun, jobId: bigint): string {
+  const keepers = [...new Set(run.fleet.all().map((k) => k.name))].filter((name) => name.startsWith("compute") || name === "challenger");
+  const lines = keepers.flatMap((name) => readLogLines(run.fleet.get(name).logFile).filter((l) => l.jobId === jobId.toString()).map((l) => `${name}: ${l.msg}`));
+  return lines.length === 0 ? "nothing" : lines.join("; ");
 }
 
 type Round = Awaited<ReturnType<DevnetRun["deployer"]["contracts"]["StorageProofs"]["read"]["currentRound"]>>;

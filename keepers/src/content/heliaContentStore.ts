@@ -22,6 +22,8 @@ import {
 
 /** How long `get` searches connected peers when the caller gives no signal. */
 export const DEFAULT_HELIA_FETCH_TIMEOUT_MS = 30_000;
+/** How long a new connection's identify may wait for the other node (libp2p's default: 5 s). */
+const IDENTIFY_TIMEOUT_MS = 60_000;
 
 /** Parameters of {@link createHeliaContentStore}. */
 export type HeliaContentStoreParameters = {
@@ -106,7 +108,10 @@ function withLoopbackBitswap(helia: Helia, port: number): Helia & { libp2p: Loop
       // Every peer of a loopback network is the same host: libp2p's per-host rate limit
       // (5 inbound connections a second) would refuse a dozen keepers starting together.
       connectionManager: { allow: ["/ip4/127.0.0.1"] },
-      services: { identify: identify() },
+      // A peer learns that another speaks bitswap only from identify, which runs once per connection and whose
+      // failure libp2p drops silently: its default 5 s bound, missed by a node busy right after it dialed (`job
+      // post` computing its program), left that connection useless, so no block was ever asked of that node.
+      services: { identify: identify({ timeout: IDENTIFY_TIMEOUT_MS }) },
     }),
   );
 }

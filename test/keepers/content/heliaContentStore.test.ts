@@ -3,6 +3,8 @@ import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { Worker } from "node:worker_threads";
+import { CID } from "multiformats/cid";
 import { MAX_BLOCK_BYTES, rawBlockCid } from "../../../keepers/src/content/contentStore.ts";
 import { createHeliaContentStore, type HeliaContentStore } from "../../../keepers/src/content/heliaContentStore.ts";
 
@@ -154,6 +156,19 @@ describe("Helia content store (two loopback nodes over bitswap)", () => {
     const started = Date.now();
     await assert.rejects(b.get(missing, { signal: AbortSignal.timeout(1_000) }), { code: "CONTENT_NOT_FOUND" });
     assert.ok(Date.now() - started < 5_000);
+  });
+
+  it("fetches from a node that dialed it and then kept its event loop busy for 7 s (libp2p's identify bound is 5 s)", async () => {
+    const busy = new Worker(new URL("./busyPeerThread.ts", import.meta.url), {
+      workerData: { directory: join(root, "busy"), peer: b.multiaddrs()[0]!.toString(), bytes: text("served by a busy node"), busyMs: 7_000 },
+    });
+    try {
+      const { cid } = await new Promise<{ cid: string }>((resolve, reject) => busy.once("message", resolve).once("error", reject));
+      assert.deepEqual(await b.get(CID.parse(cid), { signal: AbortSignal.timeout(30_000) }), text("served by a busy node"));
+    } finally {
+      busy.postMessage("close");
+      await new Promise((resolve) => busy.once("exit", resolve));
+    }
   });
 
   it("corrupted bytes served by A never reach B: the block is refused and B times out", async () => {
