@@ -108,6 +108,9 @@ function withLoopbackBitswap(helia: Helia, port: number): Helia & { libp2p: Loop
       // Every peer of a loopback network is the same host: libp2p's per-host rate limit
       // (5 inbound connections a second) would refuse a dozen keepers starting together.
       connectionManager: { allow: ["/ip4/127.0.0.1"] },
+      // libp2p pings every connection each 10 s and aborts it when an answer takes over 5 s: a keeper busy that
+      // long (computing a program, a proof) lost every peer it had, for good, as peers are dialed only at start.
+      connectionMonitor: { enabled: false },
       // A peer learns that another speaks bitswap only from identify, which runs once per connection and whose
       // failure libp2p drops silently: its default 5 s bound, missed by a node busy right after it dialed (`job
       // post` computing its program), left that connection useless, so no block was ever asked of that node.
