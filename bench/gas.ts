@@ -44,7 +44,7 @@ import {
   stake,
   TRACE_ROOT,
   viem,
-  WEIGHTS_DIGEST,
+  RESULT_DIGEST,
   withDataset,
   withStakedProviders,
 } from "../test/contracts/fixture.ts";
@@ -141,15 +141,15 @@ export async function measureJobGas(): Promise<JobGasReport> {
   };
 
   const warmUp = await runToAssigned();
-  await p.jobRegistry.write.submitResult([warmUp.jobId, WEIGHTS_DIGEST, TRACE_ROOT, 9900], providerA);
+  await p.jobRegistry.write.submitResult([warmUp.jobId, RESULT_DIGEST, TRACE_ROOT, 9900], providerA);
 
   const finalized = await runToAssigned();
-  const submit = await gasOf(p.jobRegistry.write.submitResult([finalized.jobId, WEIGHTS_DIGEST, TRACE_ROOT, 9912], providerA));
+  const submit = await gasOf(p.jobRegistry.write.submitResult([finalized.jobId, RESULT_DIGEST, TRACE_ROOT, 9912], providerA));
   await networkHelpers.time.increase(ORDER.challengeWindow);
   const finalize = await gasOf(p.jobRegistry.write.finalize([finalized.jobId]));
 
   const disputed = await runToAssigned();
-  await p.jobRegistry.write.submitResult([disputed.jobId, WEIGHTS_DIGEST, TRACE_ROOT, 9912], providerA);
+  await p.jobRegistry.write.submitResult([disputed.jobId, RESULT_DIGEST, TRACE_ROOT, 9912], providerA);
   const challenge = await gasOf(
     p.disputes.write.challenge([disputed.jobId, 2n, keccak256(stringToHex("recomputed"))], { account: p.challenger.account }),
   );

@@ -156,10 +156,9 @@ interface IDisputes is IGameReferee {
     function challenge(uint256 jobId, uint64 checkpointIndex, bytes32 claimedHash) external returns (uint256 disputeId);
 
     /// @notice Opens a committee dispute of job `jobId`'s result as published, pulling the bond from the caller: the
-    /// committee finds the provider wrong if it does not serve its weights file, result manifest and checkpoints
-    /// within the fetch bound, or if they contradict the on-chain weights digest and trace root (the weights file not
-    /// the job's model with the last checkpoint's parameters). No game can replay that, so the provider cannot force
-    /// it ({forceGame} refuses it) and its verdict counts at once. Stored and emitted with `checkpointIndex`
+    /// committee finds the provider wrong if it does not serve its result manifest and checkpoints within the fetch
+    /// bound, or if they contradict the on-chain result digest and trace root: availability, which no game can
+    /// replay, so the provider cannot force it ({forceGame} refuses it) and its verdict counts at once. Stored and emitted with `checkpointIndex`
     /// RESULT_DISPUTE and `claimedHash` 0.
     /// @dev Requirements: the job is Submitted and inside its window; the caller approved the bond. Emits
     /// {DisputeOpened}.

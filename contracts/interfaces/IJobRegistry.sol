@@ -59,7 +59,7 @@ interface IJobRegistry {
 
     /// @notice A job as stored, in eight slots: [consumer, deadline, status, challengeWindow],
     /// [provider, price], [reward, minStake, biddingPeriod, executionPeriod], [datasetId, metric],
-    /// specDigest, weightsDigest, traceRoot, program.
+    /// specDigest, resultDigest, traceRoot, program.
     struct Job {
         address consumer;
         uint40 deadline;
@@ -74,7 +74,9 @@ interface IJobRegistry {
         uint64 datasetId;
         uint32 metric; // claimed metric in basis points (e.g. accuracy 9912 = 99.12%)
         bytes32 specDigest;
-        bytes32 weightsDigest; // SHA-256 digest of the trained ONNX weights file
+        // SHA-256 digest of the result manifest (a dag-cbor block listing every checkpoint's block and hash). The
+        // trained weights are, by definition, the parameters of the last checkpoint, which traceRoot commits.
+        bytes32 resultDigest;
         bytes32 traceRoot; // Merkle root of the checkpoint hashes
         bytes32 program; // the training VM program a dispute game replays (0: committee disputes only)
     }
@@ -122,7 +124,7 @@ interface IJobRegistry {
     event ResultSubmitted(
         uint256 indexed jobId,
         address indexed provider,
-        bytes32 weightsDigest,
+        bytes32 resultDigest,
         bytes32 traceRoot,
         uint32 metric,
         uint256 challengeDeadline
@@ -169,7 +171,7 @@ interface IJobRegistry {
     /// @notice The assigned provider submits its result for job `jobId`.
     /// @dev Requirements: caller is the provider; Assigned; before the deadline; non-zero digest and root.
     /// Emits {ResultSubmitted}.
-    function submitResult(uint256 jobId, bytes32 weightsDigest, bytes32 traceRoot, uint32 metric) external;
+    function submitResult(uint256 jobId, bytes32 resultDigest, bytes32 traceRoot, uint32 metric) external;
 
     /// @notice Slashes a provider that missed job `jobId`'s execution deadline and reopens the auction.
     /// @dev Requirements: Assigned, deadline passed. Emits {ExecutionExpired}.

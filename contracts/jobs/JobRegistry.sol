@@ -120,20 +120,20 @@ contract JobRegistry is IJobRegistry, RangeUpkeep, AccessControl {
     }
 
     /// @inheritdoc IJobRegistry
-    function submitResult(uint256 jobId, bytes32 weightsDigest, bytes32 traceRoot, uint32 metric) external {
+    function submitResult(uint256 jobId, bytes32 resultDigest, bytes32 traceRoot, uint32 metric) external {
         Job storage job = _existing(jobId);
         _requireStatus(jobId, job, JobStatus.Assigned);
         if (msg.sender != job.provider) revert JobRegistryUnauthorized(jobId, msg.sender, job.provider);
         // INVARIANT: a result counts only if posted strictly before the execution deadline.
         if (block.timestamp >= job.deadline) revert JobRegistryDeadlinePassed(jobId, job.deadline);
-        if (weightsDigest == bytes32(0) || traceRoot == bytes32(0)) revert JobRegistryInvalidResult(jobId);
+        if (resultDigest == bytes32(0) || traceRoot == bytes32(0)) revert JobRegistryInvalidResult(jobId);
         uint40 challengeDeadline = uint40(block.timestamp) + job.challengeWindow;
         job.status = JobStatus.Submitted;
         job.deadline = challengeDeadline;
         job.metric = metric;
-        job.weightsDigest = weightsDigest;
+        job.resultDigest = resultDigest;
         job.traceRoot = traceRoot;
-        emit ResultSubmitted(jobId, msg.sender, weightsDigest, traceRoot, metric, challengeDeadline);
+        emit ResultSubmitted(jobId, msg.sender, resultDigest, traceRoot, metric, challengeDeadline);
     }
 
     /*//////////////////////////////////////////////////////////////

@@ -96,7 +96,7 @@ export function handleJobCancelled(event: JobCancelled): void {
 export function handleResultSubmitted(event: ResultSubmitted): void {
   let job = loadJob(event.params.jobId);
   job.status = "Submitted";
-  job.weightsDigest = event.params.weightsDigest;
+  job.resultDigest = event.params.resultDigest;
   job.traceRoot = event.params.traceRoot;
   job.metric = event.params.metric.toI32();
   job.deadline = event.params.challengeDeadline;
@@ -104,7 +104,7 @@ export function handleResultSubmitted(event: ResultSubmitted): void {
   let result = stamped(new Result(eventId(event)), event);
   result.job = job.id;
   result.provider = event.params.provider;
-  result.weightsDigest = event.params.weightsDigest;
+  result.resultDigest = event.params.resultDigest;
   result.traceRoot = event.params.traceRoot;
   result.metric = event.params.metric.toI32();
   result.challengeDeadline = event.params.challengeDeadline;

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { createPublicClient, http, zeroHash, type Address, type Hex } from "viem";
 import { RoundJobRegistryAbi } from "../../app/src/generated/abis.ts";
-import { weightsFileCid } from "../../keepers/src/jobs/weightsFileCid.ts";
+import { fetchRawBlock } from "../../app/src/jobs/fetchRawBlock.ts";
+import { rebuildTrainedModel } from "../../keepers/src/jobs/trainedModel.ts";
 import { RoundJobStatus } from "../../keepers/src/roundJobs/roundJobStatus.ts";
 import { mnistTestAccuracy } from "../../keepers/src/training/onnxRuntimeEvaluation.ts";
 import { accessibilityBasics } from "../harness/accessibilityBasics.ts";
@@ -50,7 +51,7 @@ export async function appJourney({ appUrl, rpcUrl, privateKey, jobTimeoutMs = 60
     // The page computed the job's training-VM program from the images it read through the gateway; the compute
     // keeper bid only after computing the same one.
     assert.notEqual(job.program, zeroHash, "the posted order commits a training-VM program");
-    await useTrainedModel(app, await nodeAccuracy(appUrl, job.weightsDigest));
+    await useTrainedModel(app, await nodeAccuracy(appUrl, BigInt(jobId), job));
 
     await visit("/datasets", "datasets", () => page.getByTestId("dataset-row").first().waitFor());
     await visit("/datasets/1", "dataset", () => page.getByTestId("proof-row").first().waitFor({ timeout: 180_000 }));
@@ -127,20 +128,22 @@ async function postJob({ page, shot }: AppBrowser, timeoutMs: number): Promise<s
   return jobId;
 }
 
-/** A job as the subgraph has it: who trained it, its weights digest and the training-VM program its order committed. */
-async function indexedJob(appUrl: string, jobId: string): Promise<{ provider: Address; weightsDigest: Hex; program: Hex }> {
+type IndexedJob = { provider: Address; resultDigest: Hex; specDigest: Hex; traceRoot: Hex; program: Hex };
+
+/** A job as the subgraph has it: who trained it, what its result commits and the training-VM program its order committed. */
+async function indexedJob(appUrl: string, jobId: string): Promise<IndexedJob> {
   const config = (await (await fetch(new URL("config.json", appUrl))).json()) as { subgraphUrl: string };
-  const answer = await fetch(config.subgraphUrl, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: `{ job(id: "${jobId}") { provider weightsDigest program } }` }) });
-  return ((await answer.json()) as { data: { job: { provider: Address; weightsDigest: Hex; program: Hex } } }).data.job;
+  const answer = await fetch(config.subgraphUrl, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: `{ job(id: "${jobId}") { provider resultDigest specDigest traceRoot program } }` }) });
+  return ((await answer.json()) as { data: { job: IndexedJob } }).data.job;
 }
 
-/** The job's trained model, fetched through the gateway, evaluated by onnxruntime-node on MNIST's 10,000 test images (`job result --evaluate`). */
-async function nodeAccuracy(appUrl: string, weightsDigest: Hex): Promise<number> {
-  const model = new Uint8Array(await (await fetch(new URL(`ipfs/${weightsFileCid(weightsDigest)}?format=raw`, appUrl))).arrayBuffer());
-  return (await mnistTestAccuracy(model)).accuracy;
+/** The job's trained model, rebuilt in Node from blocks the gateway serves, evaluated by onnxruntime-node on MNIST's 10,000 test images (`job result --evaluate`). */
+async function nodeAccuracy(appUrl: string, jobId: bigint, onChain: IndexedJob): Promise<number> {
+  const { onnx } = await rebuildTrainedModel({ get: (cid, what) => fetchRawBlock({ gatewayUrl: appUrl, cid, what }), jobId, onChain });
+  return (await mnistTestAccuracy(onnx)).accuracy;
 }
 
-/** The trained model: downloaded and hash-checked, evaluated on MNIST's test set as onnxruntime-node does, asked about a drawn digit. */
+/** The trained model: rebuilt in the browser from hash-checked blocks, evaluated on MNIST's test set as onnxruntime-node does, asked about a drawn digit. */
 async function useTrainedModel({ page, shot }: AppBrowser, expected: number): Promise<void> {
   await page.getByTestId("download-model").click();
   await page.getByTestId("model-ready").waitFor({ timeout: 60_000 });

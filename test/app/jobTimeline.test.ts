@@ -14,7 +14,7 @@ function history(overrides: Partial<JobData> = {}, job: Partial<NonNullable<JobD
   return {
     job: {
       id: "1", consumer: CONSUMER, dataset: { id: "1" }, specDigest: `0x${"11".repeat(32)}`, reward: "10000000000000000000", minStake: "1", biddingPeriod: "10",
-      executionPeriod: "600", challengeWindow: "60", status: "Bidding", deadline: "1700000100", provider: null, price: null, weightsDigest: null, traceRoot: null,
+      executionPeriod: "600", challengeWindow: "60", status: "Bidding", deadline: "1700000100", provider: null, price: null, resultDigest: null, traceRoot: null,
       metric: null, payment: null, refund: null, slashed: "0", disputes: [], ...job,
     },
     jobPosts: [{ ...at(10), biddingDeadline: "1700000020" }],

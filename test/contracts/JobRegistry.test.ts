@@ -10,7 +10,7 @@ import {
   postJob,
   TRACE_ROOT,
   viem,
-  WEIGHTS_DIGEST,
+  RESULT_DIGEST,
   withAssignedJob,
   withOpenJob,
   withSubmittedJob,
@@ -358,14 +358,14 @@ describe("JobRegistry", () => {
       const now = BigInt(await networkHelpers.time.latest()) + 1n;
       await networkHelpers.time.setNextBlockTimestamp(now);
       await viem.assertions.emitWithArgs(
-        p.jobRegistry.write.submitResult([p.jobId, WEIGHTS_DIGEST, TRACE_ROOT, 9912], { account: p.providerA.account }),
+        p.jobRegistry.write.submitResult([p.jobId, RESULT_DIGEST, TRACE_ROOT, 9912], { account: p.providerA.account }),
         p.jobRegistry,
         "ResultSubmitted",
-        [p.jobId, p.providerA.account.address, WEIGHTS_DIGEST, TRACE_ROOT, 9912, now + BigInt(ORDER.challengeWindow)],
+        [p.jobId, p.providerA.account.address, RESULT_DIGEST, TRACE_ROOT, 9912, now + BigInt(ORDER.challengeWindow)],
       );
       const job = await p.jobRegistry.read.getJob([p.jobId]);
       assert.equal(job.status, JobStatus.Submitted);
-      assert.equal(job.weightsDigest, WEIGHTS_DIGEST);
+      assert.equal(job.resultDigest, RESULT_DIGEST);
       assert.equal(job.traceRoot, TRACE_ROOT);
       assert.equal(job.metric, 9912);
     });
@@ -374,14 +374,14 @@ describe("JobRegistry", () => {
       const p = await networkHelpers.loadFixture(withAssignedJob);
       const as = { account: p.providerA.account };
       await viem.assertions.revertWithCustomErrorWithArgs(
-        p.jobRegistry.write.submitResult([p.jobId, WEIGHTS_DIGEST, TRACE_ROOT, 1], { account: p.providerB.account }),
+        p.jobRegistry.write.submitResult([p.jobId, RESULT_DIGEST, TRACE_ROOT, 1], { account: p.providerB.account }),
         p.jobRegistry,
         "JobRegistryUnauthorized",
         [p.jobId, p.providerB.account.address, p.providerA.account.address],
       );
       for (const [w, t] of [
         [zeroHash, TRACE_ROOT],
-        [WEIGHTS_DIGEST, zeroHash],
+        [RESULT_DIGEST, zeroHash],
       ] as const) {
         await viem.assertions.revertWithCustomErrorWithArgs(
           p.jobRegistry.write.submitResult([p.jobId, w, t, 1], as),
@@ -393,7 +393,7 @@ describe("JobRegistry", () => {
       const deadline = (await p.jobRegistry.read.getJob([p.jobId])).deadline;
       await networkHelpers.time.setNextBlockTimestamp(deadline);
       await viem.assertions.revertWithCustomErrorWithArgs(
-        p.jobRegistry.write.submitResult([p.jobId, WEIGHTS_DIGEST, TRACE_ROOT, 1], as),
+        p.jobRegistry.write.submitResult([p.jobId, RESULT_DIGEST, TRACE_ROOT, 1], as),
         p.jobRegistry,
         "JobRegistryDeadlinePassed",
         [p.jobId, BigInt(deadline)],
@@ -403,7 +403,7 @@ describe("JobRegistry", () => {
     it("rejects a result for a job not assigned", async () => {
       const p = await networkHelpers.loadFixture(withSubmittedJob);
       await viem.assertions.revertWithCustomErrorWithArgs(
-        p.jobRegistry.write.submitResult([p.jobId, WEIGHTS_DIGEST, TRACE_ROOT, 1], { account: p.providerA.account }),
+        p.jobRegistry.write.submitResult([p.jobId, RESULT_DIGEST, TRACE_ROOT, 1], { account: p.providerA.account }),
         p.jobRegistry,
         "JobRegistryWrongStatus",
         [p.jobId, JobStatus.Submitted, JobStatus.Assigned],

@@ -31,7 +31,7 @@ export const ORDER: Readonly<Order> = {
   program: zeroHash,
 };
 
-export const WEIGHTS_DIGEST: Hex = keccak256(stringToHex("weights"));
+export const RESULT_DIGEST: Hex = keccak256(stringToHex("weights"));
 export const TRACE_ROOT: Hex = keccak256(stringToHex("trace"));
 
 /** r of BN254: roots and public inputs of storage proofs are below it. */
@@ -214,7 +214,7 @@ export const withAssignedJob = () => assignedJob({});
 /** Job 1 (ORDER, with `overrides`) with providerA's result submitted. */
 export async function submittedJob(overrides: Partial<Order>) {
   const p = await assignedJob(overrides);
-  await p.jobRegistry.write.submitResult([p.jobId, WEIGHTS_DIGEST, TRACE_ROOT, 9912], { account: p.providerA.account });
+  await p.jobRegistry.write.submitResult([p.jobId, RESULT_DIGEST, TRACE_ROOT, 9912], { account: p.providerA.account });
   return p;
 }
 

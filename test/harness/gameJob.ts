@@ -1,7 +1,7 @@
 import { maxUint256, parseEther, type Hex } from "viem";
 import { CheckpointTree } from "../../keepers/src/training/checkpointTree.ts";
 import { VmTrace, type VmTraceParameters } from "../../keepers/src/trainingVm/vmTrace.ts";
-import { networkHelpers, ORDER, postJob, WEIGHTS_DIGEST, withStakedProviders } from "../contracts/fixture.ts";
+import { networkHelpers, ORDER, postJob, RESULT_DIGEST, withStakedProviders } from "../contracts/fixture.ts";
 import { checkpointOf, data, initial, perceptron, scheduleOf, SGD, train } from "./vmFixture.ts";
 
 // A job the bisection game can replay, on the protocol as the local Ignition module deploys it: a perceptron's
@@ -49,7 +49,7 @@ export async function submittedBy(run: VmTrace, program: Hex = truth.program.has
   await p.jobRegistry.write.bid([jobId, parseEther("600")], { account: p.providerA.account });
   await networkHelpers.time.increase(ORDER.biddingPeriod);
   await p.jobRegistry.write.settleAuction([jobId]);
-  await p.jobRegistry.write.submitResult([jobId, WEIGHTS_DIGEST, treeOf(run).root, 9912], { account: p.providerA.account });
+  await p.jobRegistry.write.submitResult([jobId, RESULT_DIGEST, treeOf(run).root, 9912], { account: p.providerA.account });
   for (const side of [p.providerA, p.challenger]) await p.token.write.approve([p.bisectionGame.address, maxUint256], { account: side.account });
   return { ...p, jobId };
 }

@@ -1,6 +1,7 @@
 import { useState } from "react";
+import type { CID } from "multiformats/cid";
 import type { Hex } from "viem";
-import { weightsFileCid } from "../../../keepers/src/jobs/weightsFileCid.ts";
+import { rebuildTrainedModel } from "../../../keepers/src/jobs/trainedModel.ts";
 import { predictWithSession } from "../../../keepers/src/training/predictWithSession.ts";
 import { useAppConfig } from "../config/appContext.ts";
 import { DrawPad } from "./DrawPad.tsx";
@@ -16,26 +17,31 @@ type Evaluation = { status: "running"; done: number } | { status: "done"; accura
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
+/** What a job's result commits on-chain, as the subgraph has it. */
+export type CommittedResult = { jobId: bigint; resultDigest: Hex; specDigest: Hex; traceRoot: Hex };
+
 /**
- * Uses a job's result: downloads the trained ONNX model from the IPFS gateway by its on-chain
- * weights digest (hash checked in the browser), evaluates it with onnxruntime-web on MNIST's
- * 10,000 test images next to the claimed metric, and lets the user draw a digit for it.
+ * Uses a job's result: rebuilds the trained model in the browser from blocks the IPFS gateway
+ * serves, each hash-checked against the chain (the job's spec and model, the result manifest,
+ * the last checkpoint, whose parameters are by definition the trained weights), evaluates it with
+ * onnxruntime-web on MNIST's 10,000 test images next to the claimed metric, and lets the user
+ * draw a digit for it.
  *
  * @example
- * <TrainedModel weightsDigest={job.weightsDigest} metric={job.metric} />
+ * <TrainedModel result={{ jobId: 1n, resultDigest, specDigest, traceRoot }} metric={job.metric} />
  */
-export function TrainedModel({ weightsDigest, metric }: { weightsDigest: Hex; metric: number }) {
+export function TrainedModel({ result, metric }: { result: CommittedResult; metric: number }) {
   const { ipfsGatewayUrl } = useAppConfig();
-  const cid = weightsFileCid(weightsDigest);
-  const [model, setModel] = useState<{ status: "idle" } | { status: "loading" } | { status: "failed"; message: string } | ({ status: "ready" } & Loaded)>({ status: "idle" });
+  const [model, setModel] = useState<{ status: "idle" } | { status: "loading" } | { status: "failed"; message: string } | ({ status: "ready"; manifest: string; checkpoints: number } & Loaded)>({ status: "idle" });
   const [evaluation, setEvaluation] = useState<Evaluation | undefined>();
 
   const download = async () => {
     setModel({ status: "loading" });
     try {
-      const [bytes, ort] = await Promise.all([fetchRawBlock({ gatewayUrl: ipfsGatewayUrl, cid, what: "the trained model" }), loadOnnxRuntime()]);
-      const session = await ort.InferenceSession.create(bytes);
-      setModel({ status: "ready", ort, session, size: bytes.byteLength });
+      const get = (cid: CID, what: string) => fetchRawBlock({ gatewayUrl: ipfsGatewayUrl, cid, what });
+      const [rebuilt, ort] = await Promise.all([rebuildTrainedModel({ get, jobId: result.jobId, onChain: result }), loadOnnxRuntime()]);
+      const session = await ort.InferenceSession.create(rebuilt.onnx);
+      setModel({ status: "ready", ort, session, size: rebuilt.onnx.byteLength, manifest: rebuilt.manifestCid.toString(), checkpoints: rebuilt.checkpoints });
     } catch (error) {
       setModel({ status: "failed", message: message(error) });
     }
@@ -65,16 +71,16 @@ export function TrainedModel({ weightsDigest, metric }: { weightsDigest: Hex; me
   return (
     <div className="card" data-testid="trained-model">
       <h3>Use the trained model</h3>
-      <p>The model file <code>{cid.toString()}</code> is the block whose SHA-256 is the weights digest: it is checked in your browser before use.</p>
+      <p>The trained weights are the parameters of the job's last checkpoint, which the trace root commits. Your browser rebuilds the model file from the job's model and that checkpoint, checking every block it fetches against the chain.</p>
       {model.status !== "ready" && (
         <button type="button" onClick={() => void download()} disabled={model.status === "loading"} data-testid="download-model">
-          {model.status === "loading" ? "Downloading…" : "Download and check the trained model"}
+          {model.status === "loading" ? "Rebuilding…" : "Rebuild and check the trained model"}
         </button>
       )}
       {model.status === "failed" && <p role="alert" className="error" data-testid="model-error">{model.message}</p>}
       {model.status === "ready" && (
         <>
-          <p role="status" data-testid="model-ready">Model downloaded ({(model.size / 1024).toFixed(0)} KiB) and its hash checked.</p>
+          <p role="status" data-testid="model-ready">Model rebuilt ({(model.size / 1024).toFixed(0)} KiB) from checkpoint {model.checkpoints - 1} of result manifest <code>{model.manifest}</code>, every block checked.</p>
           <h4>Accuracy on MNIST's test set</h4>
           <button type="button" onClick={() => void evaluate(model)} disabled={evaluation?.status === "running"} data-testid="evaluate">
             Evaluate on the 10,000 test images

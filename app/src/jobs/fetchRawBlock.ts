@@ -7,7 +7,7 @@ export type FetchRawBlockParameters = {
   /** Trustless gateway base (the config's `ipfsGatewayUrl`). */
   gatewayUrl: string;
   cid: CID;
-  /** What the block is, for messages ("the trained model"). */
+  /** What the block is, for messages ("the job spec"). */
   what: string;
   signal?: AbortSignal;
 };
@@ -17,7 +17,7 @@ export type FetchRawBlockParameters = {
  * to hash to its CID (`verifyBlock`): the gateway cannot substitute bytes.
  *
  * @example
- * const onnx = await fetchRawBlock({ gatewayUrl: config.ipfsGatewayUrl, cid: weightsFileCid(job.weightsDigest), what: "the trained model" });
+ * const spec = await fetchRawBlock({ gatewayUrl: config.ipfsGatewayUrl, cid: jobSpecBlockCid(job.specDigest), what: "the job spec" });
  */
 export async function fetchRawBlock({ gatewayUrl, cid, what, signal }: FetchRawBlockParameters): Promise<Uint8Array> {
   const url = rawBlockUrl(gatewayUrl, cid);

@@ -36,7 +36,7 @@ export type JobData = {
     deadline: string;
     provider: string | null;
     price: string | null;
-    weightsDigest: `0x${string}` | null;
+    resultDigest: `0x${string}` | null;
     traceRoot: `0x${string}` | null;
     metric: number | null;
     payment: string | null;
@@ -71,7 +71,7 @@ const LOGGED = "id blockNumber blockTimestamp transactionHash";
 export const JOB_QUERY = `query Job($id: ID!, $job: String!) {
   job(id: $id) {
     id consumer dataset { id } specDigest reward minStake biddingPeriod executionPeriod challengeWindow status deadline
-    provider price weightsDigest traceRoot metric payment refund slashed
+    provider price resultDigest traceRoot metric payment refund slashed
     disputes(orderBy: id) {
       id challenger checkpointIndex claimedHash bond verdictDeadline status committeeRequestFailed committee providerWrong bondRecipient
       game { id status moveCount timedOut moves(first: 1000, orderBy: number) { number kind mover level mid midHash agreed lo hi step operator count instruction postState claimedState } }

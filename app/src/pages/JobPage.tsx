@@ -74,17 +74,17 @@ export default function JobPage({ id }: { id: string }) {
                 </table>
               )}
 
-              {job.weightsDigest !== null && job.traceRoot !== null && job.metric !== null && (
+              {job.resultDigest !== null && job.traceRoot !== null && job.metric !== null && (
                 <>
                   <h2>Result</h2>
                   <table className="facts" data-testid="job-result">
                     <tbody>
                       <tr><th scope="row">Claimed accuracy</th><td data-testid="claimed-metric">{metricPercent(job.metric)}</td></tr>
-                      <tr><th scope="row">Weights digest</th><td><code className="hash">{job.weightsDigest}</code></td></tr>
+                      <tr><th scope="row">Result digest</th><td><code className="hash">{job.resultDigest}</code></td></tr>
                       <tr><th scope="row">Trace root</th><td><code className="hash">{job.traceRoot}</code></td></tr>
                     </tbody>
                   </table>
-                  <TrainedModel weightsDigest={job.weightsDigest} metric={job.metric} />
+                  <TrainedModel result={{ jobId: BigInt(job.id), resultDigest: job.resultDigest, specDigest: job.specDigest, traceRoot: job.traceRoot }} metric={job.metric} />
                 </>
               )}
 

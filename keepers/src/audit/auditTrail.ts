@@ -58,7 +58,7 @@ function sources(subject: AuditSubject): Source[] {
         s("Bid", "bids", "provider price", `{ job: ${id} }`),
         s("AuctionSettlement", "auctionSettlements", "provider price executionDeadline", `{ job: ${id} }`),
         s("JobCancellation", "jobCancellations", "refund", `{ job: ${id} }`),
-        s("Result", "results", "provider weightsDigest traceRoot metric challengeDeadline", `{ job: ${id} }`),
+        s("Result", "results", "provider resultDigest traceRoot metric challengeDeadline", `{ job: ${id} }`),
         s("ExecutionExpiry", "executionExpiries", "provider slashed biddingDeadline", `{ job: ${id} }`),
         s("Challenge", "challenges", "dispute { id } challenger checkpointIndex claimedHash bond verdictDeadline", `{ job: ${id} }`),
         s("JobDispute", "jobDisputes", "windowRemaining", `{ job: ${id} }`),
@@ -89,7 +89,7 @@ function sources(subject: AuditSubject): Source[] {
         s("Proof", "proofs", "dataset { id } round { number } column { index } outcome", `{ provider: ${id} }`),
         s("Bid", "bids", "job { id } price", `{ provider: ${id} }`),
         s("AuctionSettlement", "auctionSettlements", "job { id } price executionDeadline", `{ provider: ${id} }`),
-        s("Result", "results", "job { id } weightsDigest traceRoot metric", `{ provider: ${id} }`),
+        s("Result", "results", "job { id } resultDigest traceRoot metric", `{ provider: ${id} }`),
         s("ExecutionExpiry", "executionExpiries", "job { id } slashed", `{ provider: ${id} }`),
         s("JobFinalization", "jobFinalizations", "job { id } payment", `{ provider: ${id} }`),
         s("Challenge", "challenges", "job { id } dispute { id } checkpointIndex bond", `{ challenger: ${id} }`),
@@ -109,7 +109,7 @@ function stateQuery(subject: AuditSubject): string {
         verifierVersion { id } columns(orderBy: index) { index holder accepted faulty root } jobs(orderBy: postedAtBlock) { id status }
         rounds(orderBy: number) { number status audited proved } }`;
     case "job":
-      return `job(id: ${id}) { id status consumer dataset { id } specDigest reward minStake deadline provider price weightsDigest traceRoot metric payment refund slashed
+      return `job(id: ${id}) { id status consumer dataset { id } specDigest reward minStake deadline provider price resultDigest traceRoot metric payment refund slashed
         disputes { id status challenger checkpointIndex providerWrong committee } }`;
     case "provider":
       return `account(id: ${id}) { available locked unbonding unbondingReadyAt slashed }

@@ -6,7 +6,7 @@ import type { ProtocolConnection } from "../chain/protocolContracts.ts";
 import type { HeliaContentStore } from "../content/heliaContentStore.ts";
 import { chainTime, JobStatus, readJob } from "../jobs/jobOnChain.ts";
 import { loadJob } from "../jobs/loadJob.ts";
-import { condemnsResult, fetchResult } from "../jobs/resultManifest.ts";
+import { checkServed, condemnsResult, fetchResult } from "../jobs/resultManifest.ts";
 import type { RoleHealth } from "../runtime/roleHealth.ts";
 import { runRoundChecker } from "../roundJobs/roundChecker.ts";
 import { runGamePlayer } from "../games/runGamePlayer.ts";
@@ -44,7 +44,7 @@ const TASK_PREFIX = "job-";
  * that providers forced ({@link runGamePlayer}). Follows `ResultSubmitted` from a persisted cursor ({@link followEvents}) and
  * starts the task `job-<id>` for each other provider's result ({@link checkAndChallenge}, beside
  * the event loop, one at a time, resumed after a restart): fetch the result the provider
- * published (checked against the on-chain trace root and weights digest), re-execute it
+ * published (its manifest and every checkpoint, checked against the on-chain result digest and trace root), re-execute it
  * ({@link findWrongCheckpoint}) and, only when a checkpoint does not follow from the previous
  * one, challenge it with the hash it computed, posting the bond: by a game when the job commits the
  * training-VM program of its spec, before the committee otherwise. A published result that
@@ -111,7 +111,11 @@ export async function checkAndChallenge({ chain, store, segments, threads, log, 
   const { onChain, prepared } = await loadJob({ chain, store, jobId, log, signal });
   let hashes: readonly Hex[] | undefined;
   const wrong = await fetchResult({ store, jobId, onChain, job: prepared, bounded: () => AbortSignal.any([signal, AbortSignal.timeout(30_000)]) }).then(
-    (result) => ((hashes = result.hashes), findWrongCheckpoint({ job: prepared, result, segments, threads, signal })),
+    async (result) => {
+      hashes = result.hashes;
+      await checkServed(result);
+      return findWrongCheckpoint({ job: prepared, result, segments, threads, signal });
+    },
     (error: unknown): WrongCheckpoint | "result" => {
       if (!condemnsResult(error, signal)) throw error;
       // Published data contradicting the commitment, or none served: no checkpoint to name, and nothing a game replays.

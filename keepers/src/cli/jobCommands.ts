@@ -16,7 +16,8 @@ import { fetchDatasetManifest, reachableShards } from "../jobs/fetchDatasetManif
 import { JOB_STATUS_NAMES, JobStatus, postJob, readJob } from "../jobs/jobOnChain.ts";
 import { storeJobSpec } from "../jobs/jobSpecBlock.ts";
 import { specProgram } from "../jobs/specProgram.ts";
-import { fetchWeightsFile } from "../jobs/resultManifest.ts";
+import { storeBlockSource } from "../jobs/resultManifest.ts";
+import { rebuildTrainedModel } from "../jobs/trainedModel.ts";
 import { retry } from "../runtime/retry.ts";
 import { mnistTestAccuracy } from "../training/onnxRuntimeEvaluation.ts";
 import { contentId, RAW_CODEC } from "../training/contentId.ts";
@@ -204,7 +205,7 @@ export function registerJobCommands(program: Command): void {
         }
         const job = await readJob(chain, jobId);
         const status = JOB_STATUS_NAMES[job.status];
-        const submitted = job.weightsDigest !== zeroHash;
+        const submitted = job.resultDigest !== zeroHash;
         printOutput(command, { jobId, ...job, status }, table([
           ["job", `${jobId} (${status})`],
           ["dataset", String(job.datasetId)],
@@ -215,7 +216,7 @@ export function registerJobCommands(program: Command): void {
           ["min stake", tokens(job.minStake)],
           ["deadline", `${new Date(job.deadline * 1000).toISOString()} (${(status && DEADLINE_OF[status]) ?? "-"})`],
           ["metric", submitted ? `${(job.metric / 100).toFixed(2)} % (claimed)` : "-"],
-          ["weights", submitted ? `${job.weightsDigest} (sha-256 of the ONNX file: veritrain job result ${jobId} --out model.onnx)` : "-"],
+          ["result", submitted ? `${job.resultDigest} (sha-256 of the result manifest; the weights are the last checkpoint's: veritrain job result ${jobId} --out model.onnx)` : "-"],
           ["trace root", submitted ? job.traceRoot : "-"],
           ["spec", job.specDigest],
         ]));
@@ -253,7 +254,7 @@ export function registerJobCommands(program: Command): void {
           { count, jobs: jobs.map((j) => ({ jobId: j.jobId, status: JOB_STATUS_NAMES[j.status], datasetId: j.datasetId, consumer: j.consumer, reward: j.reward, metric: j.metric })) },
           jobs.length === 0
             ? ["no job posted yet"]
-            : jobs.map((j) => `job ${String(j.jobId).padStart(3)}  ${JOB_STATUS_NAMES[j.status]!.padEnd(9)}  dataset ${j.datasetId}  ${j.consumer}  ${tokens(j.reward)}${j.weightsDigest === zeroHash ? "" : `  ${(j.metric / 100).toFixed(2)} %`}`),
+            : jobs.map((j) => `job ${String(j.jobId).padStart(3)}  ${JOB_STATUS_NAMES[j.status]!.padEnd(9)}  dataset ${j.datasetId}  ${j.consumer}  ${tokens(j.reward)}${j.resultDigest === zeroHash ? "" : `  ${(j.metric / 100).toFixed(2)} %`}`),
         );
       } finally {
         await runtime.close();
@@ -261,7 +262,7 @@ export function registerJobCommands(program: Command): void {
     });
 
   declareKeyUse(job.command("result <jobId>"), "reads")
-    .description("download a job's trained model (ONNX) from the peers that serve it, check it against the weights digest on-chain, write it, and with --evaluate measure its accuracy on MNIST's 10,000 test images (onnxruntime); with --distributed, a finalized RoundJobRegistry job's last global model, written into the job's ONNX file")
+    .description("rebuild a job's trained model (ONNX) from its result: the job's model with the parameters of its last checkpoint, every block fetched from the peers that serve it checked against the chain; write it, and with --evaluate measure its accuracy on MNIST's 10,000 test images (onnxruntime); with --distributed, a finalized RoundJobRegistry job's last global model, written into the job's ONNX file")
     .requiredOption("--out <file>", "where to write the ONNX model")
     .option("--distributed", "the job is a distributed one (posted with --providers or a spec with `distributed`)")
     .addOption(new Option("--peer <multiaddr...>", "peers serving the result: the compute provider's node (on the devnet: $(cat .devnet/job-peers)); a distributed job's providers").default([]))
@@ -284,16 +285,17 @@ export function registerJobCommands(program: Command): void {
           return;
         }
         const onChain = await readJob(chain, jobId);
-        if (onChain.weightsDigest === zeroHash) {
+        if (onChain.resultDigest === zeroHash) {
           throw new VeritrainError(`job ${jobId} is ${JOB_STATUS_NAMES[onChain.status]}: no result was submitted yet (veritrain job status ${jobId})`, { code: "JOB_NO_RESULT", details: { jobId } });
         }
         const { store, keep } = await openClientStore({ config, runtime, log, port: parseCount(o.port, "--port"), peers: o.peer });
-        const model = await fetchWeightsFile({ store, jobId, weightsDigest: onChain.weightsDigest, signal: AbortSignal.any([runtime.signal, AbortSignal.timeout(60_000)]) });
-        writeFileSync(o.out, model);
+        const get = storeBlockSource({ store, jobId, bounded: () => AbortSignal.any([runtime.signal, AbortSignal.timeout(60_000)]) });
+        const { onnx, manifestCid, checkpoints } = await rebuildTrainedModel({ get, jobId, onChain });
+        writeFileSync(o.out, onnx);
         keep();
-        const evaluation = o.evaluate ? await mnistTestAccuracy(model) : undefined;
-        printOutput(command, { jobId, out: o.out, bytes: model.byteLength, weightsDigest: onChain.weightsDigest, claimedMetric: onChain.metric, evaluation }, [
-          `wrote job ${jobId}'s model to ${o.out}: ${model.byteLength} bytes, sha-256 ${onChain.weightsDigest} as on-chain`,
+        const evaluation = o.evaluate ? await mnistTestAccuracy(onnx) : undefined;
+        printOutput(command, { jobId, out: o.out, bytes: onnx.byteLength, resultDigest: onChain.resultDigest, manifest: manifestCid.toString(), checkpoints, claimedMetric: onChain.metric, evaluation }, [
+          `wrote job ${jobId}'s model to ${o.out}: ${onnx.byteLength} bytes, the job's model with checkpoint ${checkpoints - 1}'s parameters (the last of the trace root on-chain)`,
           `claimed accuracy ${(onChain.metric / 100).toFixed(2)} % on the job's test images`,
           ...(evaluation === undefined ? [] : [`measured accuracy ${(evaluation.accuracy * 100).toFixed(2)} % on MNIST's ${evaluation.images.toLocaleString("en")} test images (onnxruntime)`]),
         ]);

@@ -64,7 +64,7 @@ const TASK_PREFIX = "job-";
  *   its spec's (skips otherwise, saying why).
  * - `AuctionSettled` to this provider: starts the task `job-<id>` ({@link executeJob}): fetch
  *   spec, model and dataset, train (resuming from its last checkpoint on disk), publish
- *   checkpoints, result manifest and weights, submit the result. It runs beside the event loop,
+ *   checkpoints and the result manifest, submit the result. It runs beside the event loop,
  *   one job at a time, so the provider goes on bidding while it trains; a restart resumes it.
  * Every action re-reads the job first, so a restart repeats nothing already done on-chain.
  *
@@ -197,13 +197,12 @@ export async function executeJob({ chain, store, dataDir, threads, dishonesty, l
     specDigest: onChain.specDigest,
     checkpointCount: run.count,
     readCheckpoint: run.readCheckpoint,
-    finalParams: run.finalState.params,
     signal,
   });
   if (!(await assigned())) {
     log.warn(context, "result not submitted: the job is no longer assigned to this provider");
     return;
   }
-  await chain.send(() => chain.contracts.JobRegistry.write.submitResult([jobId, published.weightsDigest, published.traceRoot, metric]));
-  log.info({ ...context, metric, weightsDigest: published.weightsDigest, traceRoot: published.traceRoot, manifest: published.manifestCid.toString() }, "result submitted");
+  await chain.send(() => chain.contracts.JobRegistry.write.submitResult([jobId, published.resultDigest, published.traceRoot, metric]));
+  log.info({ ...context, metric, resultDigest: published.resultDigest, traceRoot: published.traceRoot, manifest: published.manifestCid.toString() }, "result submitted");
 }

@@ -117,7 +117,7 @@ export async function buildDevnetReport({ run, datasetId, jobId, job, firstRound
       provider: nameOf(job.provider),
       price: formatEther(job.price),
       accuracy: job.metric / 100,
-      weightsDigest: job.weightsDigest,
+      resultDigest: job.resultDigest,
       indexed,
     },
     payouts,

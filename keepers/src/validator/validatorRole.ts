@@ -7,7 +7,7 @@ import type { HeliaContentStore } from "../content/heliaContentStore.ts";
 import { VeritrainError } from "../errors.ts";
 import { chainTime, DisputeRegistry, DisputeStatus, RESULT_DISPUTE } from "../jobs/jobOnChain.ts";
 import { loadJob } from "../jobs/loadJob.ts";
-import { condemnsResult, fetchResult } from "../jobs/resultManifest.ts";
+import { checkServed, condemnsResult, fetchResult } from "../jobs/resultManifest.ts";
 import type { RoleHealth } from "../runtime/roleHealth.ts";
 import { loadRoundJob } from "../roundJobs/loadRoundJob.ts";
 import { fetchBound } from "../roundJobs/roundInputs.ts";
@@ -87,7 +87,10 @@ async function decideJobVerdict({ chain, store, jobId, checkpointIndex, threads,
   const { onChain, prepared } = await loadJob({ chain, store, jobId, log, signal });
   try {
     const result = await fetchResult({ store, jobId, onChain, job: prepared, bounded: () => AbortSignal.any([signal, AbortSignal.timeout(30_000)]) });
-    if (checkpointIndex === RESULT_DISPUTE) return { providerWrong: false, reason: "the result is served and matches its on-chain commitment" };
+    if (checkpointIndex === RESULT_DISPUTE) {
+      await checkServed(result);
+      return { providerWrong: false, reason: "the result is served and matches its on-chain commitment" };
+    }
     return await decideVerdict({ job: prepared, result, checkpointIndex, threads, signal });
   } catch (error) {
     if (!condemnsResult(error, signal)) throw error;

@@ -1,15 +1,20 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { createHash } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { after, before, describe, it } from "node:test";
 import type { Command } from "commander";
-import { parseEther, toHex, zeroHash, type Hex } from "viem";
+import { parseEther, toHex, zeroHash } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { createProgram } from "../../../keepers/src/cli/program.ts";
+import { runTraining } from "../../../keepers/src/compute/runTraining.ts";
 import { postJob } from "../../../keepers/src/jobs/jobOnChain.ts";
+import { publishResult } from "../../../keepers/src/jobs/resultManifest.ts";
+import { loadMnist } from "../../../keepers/src/training/mnist.ts";
+import { importOnnxModel } from "../../../keepers/src/training/onnxImport.ts";
+import { mnistTestAccuracy } from "../../../keepers/src/training/onnxRuntimeEvaluation.ts";
+import { prepareJob } from "../../../keepers/src/training/preparedJob.ts";
 import { registerMnistDataset, startProtocolFixture, storeMnistJob, type ProtocolFixture } from "../../harness/protocolFixture.ts";
 
 const cli = new URL("../../../keepers/src/cli.ts", import.meta.url).pathname;
@@ -142,11 +147,11 @@ describe("client commands: help, one-line failures, lists, amounts, results", { 
     assertOneLine(await veritrain([...chainFlags, "devnet", "fund", "0x1234"]), "CLI_ARGUMENT_INVALID", /address must be a 0x-prefixed 20-byte address/);
   });
 
-  it("lists datasets and jobs, shows a job in VTT with its status by name, and downloads and evaluates its result", async () => {
+  it("lists datasets and jobs, shows a job in VTT with its status by name, and rebuilds and evaluates its trained model", async () => {
     assert.match((await veritrain([...chainFlags, "job", "list"])).stdout, /no job posted yet/);
     const [ownerStore, providerA, providerB, consumerStore] = await Promise.all(["owner", "a", "b", "consumer"].map((name) => fixture.newStore(name)));
     const { datasetId } = await registerMnistDataset({ fixture, owner: 2, ownerStore: ownerStore!, providers: [{ index: 3, store: providerA! }, { index: 4, store: providerB! }], images: 100, pinHolders: false });
-    const { specDigest, modelBytes } = await storeMnistJob({ store: consumerStore!, images: 100, trainImages: 50, testImages: 20, epochs: 1 });
+    const { spec, specDigest, modelBytes } = await storeMnistJob({ store: consumerStore!, images: 100, trainImages: 50, testImages: 20, epochs: 1 });
     const consumer = await fixture.connect(5);
     const order = { datasetId, specDigest, reward: parseEther("10"), minStake: parseEther("5"), biddingPeriod: 60, executionPeriod: 600, challengeWindow: 600, program: zeroHash };
     const jobId = await postJob(consumer, order);
@@ -162,28 +167,30 @@ describe("client commands: help, one-line failures, lists, amounts, results", { 
     assert.equal(statusJson.reward, parseEther("10").toString());
     assertOneLine(await veritrain([...chainFlags, "job", "result", String(jobId), "--out", join(fixture.work, "none.onnx")]), "JOB_NO_RESULT", /is Bidding: no result was submitted yet/);
 
-    // A provider wins and submits the (untrained) model as its result, served from its node.
+    // A provider wins, trains the job and submits its result, served from its node with the spec and model.
     const provider = await fixture.connect(6);
     await fixture.stake(6, parseEther("5"));
     await provider.send(() => provider.contracts.JobRegistry.write.bid([jobId, parseEther("8")]));
     await fixture.advance(61);
     await provider.send(() => provider.contracts.JobRegistry.write.settleAuction([jobId]));
     const providerStore = await fixture.newStore("provider");
-    await providerStore.put(modelBytes);
-    const digest = `0x${createHash("sha256").update(modelBytes).digest("hex")}` as Hex;
-    await provider.send(() => provider.contracts.JobRegistry.write.submitResult([jobId, digest, `0x${"11".repeat(32)}`, 1234]));
+    await storeMnistJob({ store: providerStore, images: 100, trainImages: 50, testImages: 20, epochs: 1 });
+    const prepared = prepareJob({ spec, modelBytes, sources: loadMnist() });
+    const run = await runTraining({ job: prepared, directory: join(fixture.work, "provider-run"), threads: 1 });
+    const published = await publishResult({ store: providerStore, job: prepared, specDigest, checkpointCount: run.count, readCheckpoint: run.readCheckpoint });
+    await provider.send(() => provider.contracts.JobRegistry.write.submitResult([jobId, published.resultDigest, published.traceRoot, 1234]));
 
     const jobs = await veritrain([...chainFlags, "job", "list"]);
     assert.match(jobs.stdout, new RegExp(`job +${jobId} +Submitted +dataset ${datasetId} .* 10 VTT +12\\.34 %`));
     const out = join(fixture.work, "model.onnx");
     const result = await veritrain([...chainFlags, "--data-dir", join(fixture.work, "reader"), "job", "result", String(jobId), "--out", out, "--evaluate", "--peer", providerStore.multiaddrs()[0]!.toString()]);
     assert.equal(result.code, 0, result.stderr);
-    assert.ok(readFileSync(out).equals(modelBytes), "the written file is the submitted model");
-    assert.match(result.stdout, new RegExp(`sha-256 ${digest} as on-chain`));
+    // The trained weights are the last checkpoint's parameters: the written file is the job's model carrying them.
+    assert.deepEqual(importOnnxModel(readFileSync(out)).params, run.finalState.params);
+    assert.match(result.stdout, new RegExp(`the job's model with checkpoint ${run.count - 1}'s parameters \\(the last of the trace root on-chain\\)`));
     assert.match(result.stdout, /claimed accuracy 12\.34 % on the job's test images/);
     const measured = /measured accuracy ([0-9.]+) % on MNIST's 10,000 test images/.exec(result.stdout);
     assert.ok(measured, result.stdout);
-    // An untrained LeNet-5 guesses: near one class in ten, far from a trained model's 97 %.
-    assert.ok(Number(measured[1]) < 30, `untrained accuracy ${measured[1]} %`);
+    assert.equal(Number(measured[1]), Number(((await mnistTestAccuracy(readFileSync(out))).accuracy * 100).toFixed(2)));
   });
 });

@@ -23,7 +23,7 @@ import {
   stake,
   TRACE_ROOT,
   viem,
-  WEIGHTS_DIGEST,
+  RESULT_DIGEST,
   withDataset,
   withSubmittedJob,
   type Protocol,
@@ -209,7 +209,7 @@ async function withEveryJobOutcome() {
   await p.jobRegistry.write.bid([job2, parseEther("650")], { account: p.providerA.account });
   await networkHelpers.time.increase(ORDER.biddingPeriod);
   await p.jobRegistry.write.settleAuction([job2]);
-  await p.jobRegistry.write.submitResult([job2, WEIGHTS_DIGEST, TRACE_ROOT, 9900], { account: p.providerA.account });
+  await p.jobRegistry.write.submitResult([job2, RESULT_DIGEST, TRACE_ROOT, 9900], { account: p.providerA.account });
   const second = await openDispute(p, job2);
   const right = await signVerdicts(p, second, false);
   await p.disputes.write.settle([second, false, right.bitmap, right.signatures]);
@@ -218,7 +218,7 @@ async function withEveryJobOutcome() {
   await p.jobRegistry.write.bid([job3, parseEther("600")], { account: p.providerB.account });
   await networkHelpers.time.increase(ORDER.biddingPeriod);
   await p.jobRegistry.write.settleAuction([job3]);
-  await p.jobRegistry.write.submitResult([job3, WEIGHTS_DIGEST, TRACE_ROOT, 9800], { account: p.providerB.account });
+  await p.jobRegistry.write.submitResult([job3, RESULT_DIGEST, TRACE_ROOT, 9800], { account: p.providerB.account });
   const third = await openDispute(p, job3);
   await networkHelpers.time.increaseTo((await p.disputes.read.getDispute([third])).verdictDeadline);
   await p.disputes.write.expire([third]);
@@ -240,7 +240,7 @@ async function withEveryJobOutcome() {
   await p.jobRegistry.write.bid([job6, parseEther("600")], { account: p.providerB.account });
   await networkHelpers.time.increase(ORDER.biddingPeriod);
   await p.jobRegistry.write.settleAuction([job6]);
-  await p.jobRegistry.write.submitResult([job6, WEIGHTS_DIGEST, TRACE_ROOT, 9700], { account: p.providerB.account });
+  await p.jobRegistry.write.submitResult([job6, RESULT_DIGEST, TRACE_ROOT, 9700], { account: p.providerB.account });
   const { subscriptionId } = await p.committee.read.config();
   await p.vrfCoordinator.write.removeConsumer([subscriptionId, p.committee.address]);
   await p.disputes.write.challenge([job6, 3n, keccak256(stringToHex("claimed"))], { account: p.challenger.account });
@@ -269,7 +269,7 @@ async function withGameDisputes() {
   await p.jobRegistry.write.bid([honestJob, parseEther("600")], { account: p.providerA.account });
   await networkHelpers.time.increase(ORDER.biddingPeriod);
   await p.jobRegistry.write.settleAuction([honestJob]);
-  await p.jobRegistry.write.submitResult([honestJob, WEIGHTS_DIGEST, treeOf(truth).root, 9912], { account: p.providerA.account });
+  await p.jobRegistry.write.submitResult([honestJob, RESULT_DIGEST, treeOf(truth).root, 9912], { account: p.providerA.account });
   await p.disputes.write.challenge([honestJob, 7n, keccak256(stringToHex("claimed"))], { account: p.challenger.account });
   await p.disputes.write.forceGame([2n, openingOf(truth, 2)], { account: p.providerA.account });
   return { ...p, honestJob };
@@ -349,11 +349,11 @@ describe("subgraph mappings on real event logs", () => {
       const [expiry] = history(store, "ExecutionExpiry");
       assert.equal(expiry!.job, String(p.jobs.job5));
       assert.equal(store.get("Job", String(p.jobs.job5))!.provider, undefined);
-      assert.deepEqual(history(store, "Result").map((r) => [r.job, r.metric, r.weightsDigest]), [
-        ["1", 9912, WEIGHTS_DIGEST],
-        [String(p.jobs.job2), 9900, WEIGHTS_DIGEST],
-        [String(p.jobs.job3), 9800, WEIGHTS_DIGEST],
-        [String(p.jobs.job6), 9700, WEIGHTS_DIGEST],
+      assert.deepEqual(history(store, "Result").map((r) => [r.job, r.metric, r.resultDigest]), [
+        ["1", 9912, RESULT_DIGEST],
+        [String(p.jobs.job2), 9900, RESULT_DIGEST],
+        [String(p.jobs.job3), 9800, RESULT_DIGEST],
+        [String(p.jobs.job6), 9700, RESULT_DIGEST],
       ]);
       assert.equal(history(store, "JobDispute").length, 4);
       const job6 = store.get("Job", String(p.jobs.job6))!;

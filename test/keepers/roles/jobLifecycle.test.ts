@@ -461,7 +461,7 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
     const resumed = second.lines.find((l) => l.msg === "training resumed from a checkpoint on disk");
     assert.ok(resumed !== undefined && (resumed.resumedFrom as number) >= 2, "resumed from its checkpoints");
     const uninterrupted = await job(1n);
-    assert.equal(submitted.weightsDigest, uninterrupted.weightsDigest);
+    assert.equal(submitted.resultDigest, uninterrupted.resultDigest);
     assert.equal(submitted.traceRoot, uninterrupted.traceRoot);
     await until("the challenger's check", () => challenger.lines.some((l) => l.jobId === jobId.toString() && l.msg === "result verified: no wrong checkpoint found"));
     second.child.kill("SIGTERM");
