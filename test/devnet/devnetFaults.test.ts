@@ -33,8 +33,12 @@ const IMAGES = 1500; // of each MNIST split
 const JOB = { trainImages: 600, testImages: 300, epochs: 2 }; // 60 steps, 12 checkpoints: the kill lands after checkpoint 2
 const DISHONEST_ACCOUNT = 40;
 const CHAOS_SEED = 7;
-/** Seconds: ample for a loaded machine's bidder; the auction settles at the first bid (settleOnFirstBid). */
-const BIDDING_PERIOD = 600;
+/**
+ * Seconds: ample for a loaded machine's bidder (~15 s); the auction settles at the first bid (settleOnFirstBid), chain
+ * time jumping to its end. Not longer: a 600 s jump crossed the next audit round (every 1,200 s on the devnet), whose
+ * 11 proofs then slowed the job's start by ~2 minutes.
+ */
+const BIDDING_PERIOD = 120;
 
 describe("devnet faults: keepers as processes on 127.0.0.1, killed and restarted", { timeout: 1_800_000 }, () => {
   let run: DevnetRun;
