@@ -107,7 +107,8 @@ function withLoopbackBitswap(helia: Helia, port: number): Helia & { libp2p: Loop
       peerDiscovery: [],
       // Every peer of a loopback network is the same host: libp2p's per-host rate limit
       // (5 inbound connections a second) would refuse a dozen keepers starting together.
-      connectionManager: { allow: ["/ip4/127.0.0.1"] },
+      // A stream's protocol negotiation may wait as long as identify (libp2p's default: 10 s).
+      connectionManager: { allow: ["/ip4/127.0.0.1"], inboundStreamProtocolNegotiationTimeout: IDENTIFY_TIMEOUT_MS, outboundStreamProtocolNegotiationTimeout: IDENTIFY_TIMEOUT_MS },
       // libp2p pings every connection each 10 s and aborts it when an answer takes over 5 s: a keeper busy that
       // long (computing a program, a proof) lost every peer it had, for good, as peers are dialed only at start.
       connectionMonitor: { enabled: false },
