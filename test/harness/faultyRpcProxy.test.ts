@@ -20,8 +20,9 @@ describe("faultyRpcProxy (test harness)", { timeout: 120_000 }, () => {
     chain = await startLocalChain();
     proxy = await startFaultyRpcProxy({ upstream: chain.rpcUrl });
     direct = createPublicClient({ transport: http(chain.rpcUrl) });
-    // No retries of viem's own: each call meets the fault once.
-    viaProxy = createPublicClient({ transport: http(proxy.url, { retryCount: 0, timeout: 1_000 }) });
+    // No retries of viem's own: each call meets the fault once. The bound is wide: in CI this file runs beside
+    // devnetFaults' ~30 keeper processes, where a plain pass-through took over 1 s.
+    viaProxy = createPublicClient({ transport: http(proxy.url, { retryCount: 0, timeout: 30_000 }) });
   });
   after(async () => {
     await proxy?.close();
@@ -39,7 +40,8 @@ describe("faultyRpcProxy (test harness)", { timeout: 120_000 }, () => {
     proxy.setFaults({ outage: "refuse" });
     await assert.rejects(viaProxy.getBlockNumber({ cacheTime: 0 }), { name: "HttpRequestError" });
     proxy.setFaults({ outage: "blackhole" });
-    await assert.rejects(viaProxy.getBlockNumber({ cacheTime: 0 }), { name: "TimeoutError" });
+    const impatient = createPublicClient({ transport: http(proxy.url, { retryCount: 0, timeout: 1_000 }) });
+    await assert.rejects(impatient.getBlockNumber({ cacheTime: 0 }), { name: "TimeoutError" });
     proxy.setFaults({});
     const { refused, blackholed } = proxy.counters();
     assert.ok(refused >= 1 && blackholed >= 1);
@@ -71,7 +73,7 @@ describe("faultyRpcProxy (test harness)", { timeout: 120_000 }, () => {
   it("runs on its own thread: the faults set by message, applied while the test's thread is blocked", async () => {
     const threaded = await startFaultyRpcProxyThread({ upstream: chain.rpcUrl });
     try {
-      const client = createPublicClient({ transport: http(threaded.url, { retryCount: 0, timeout: 5_000 }) });
+      const client = createPublicClient({ transport: http(threaded.url, { retryCount: 0, timeout: 30_000 }) });
       assert.equal(await client.getChainId(), 31337);
       await threaded.setFaults({ outage: "refuse" });
       // A client on another thread asks while this one is blocked for 1.5 s: it is refused before
