@@ -393,7 +393,7 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
     assert.ok(challenger.lines.some((l) => l.msg === "game won" && l.disputeId === disputeId.toString()), "the challenger's keeper says it won");
   });
 
-  it("answers a dispute of a result no peer serves on-chain, no committee drawn: its provider (wrong at checkpoint 3), back with its checkpoints on disk, publishes the trace and the last checkpoint, the bond is its, and `job result` rebuilds the model from the chain alone; the challenger then re-runs the job against the published trace and wins the game at checkpoint 3", async () => {
+  it("answers a dispute of a result no peer serves on-chain, no committee drawn: its provider, back with its checkpoints on disk, publishes the trace and the last checkpoint; the result stands, the bond is its, and `job result` rebuilds the model from the chain alone", async () => {
     await stop(dishonestRole);
     // The challenger is stopped so nobody fetches the result before its provider goes offline.
     await stop(challengerRole);
@@ -401,19 +401,16 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
     for (const store of [...checkerStores, consumerStore]) await store.dial(withholdingStore.multiaddrs()[0]!);
     const withholdingDir = join(work, "withholding");
     const withholdingLog = recordingLogger();
-    const startWithholding = (store: HeliaContentStore) => start((signal) => runComputeRole({ chain: chains[ACCOUNT.dishonest]!, store, dataDir: withholdingDir, costModel: COST, threads: 1, dishonesty: DISHONESTY, log: withholdingLog.log, signal, pollMs: 200 }));
+    const startWithholding = (store: HeliaContentStore) => start((signal) => runComputeRole({ chain: chains[ACCOUNT.dishonest]!, store, dataDir: withholdingDir, costModel: COST, threads: 1, log: withholdingLog.log, signal, pollMs: 200 }));
     let withholding = startWithholding(withholdingStore);
-    const { Disputes, ValidatorCommittee, StakeManager } = chains[ACCOUNT.deployer]!.contracts;
+    const { Disputes, ValidatorCommittee } = chains[ACCOUNT.deployer]!.contracts;
     const disputesBefore = await Disputes.read.disputeCount();
-    const consumerBefore = await balance(ACCOUNT.consumer);
-    const stakeBefore = await StakeManager.read.stakeOf([chains[ACCOUNT.dishonest]!.account.address]);
     // Another seed: results are content-addressed, so the same spec's result (trained by the
     // honest keeper, fetched by the checkers) would still be served by others.
     const { spec, modelBytes } = defaultJobSpec({ sizes: { train: 500, test: 500 }, ...JOB_FLAGS, seed: 4 });
     await consumerStore.put(modelBytes);
     const { specDigest: otherSpec } = await storeJobSpec({ store: consumerStore, spec });
-    // A window that leaves the challenger time to re-run the job after the publication.
-    const jobId = await postJob(chains[ACCOUNT.consumer]!, { ...order, challengeWindow: 600, specDigest: otherSpec, program: jobProgram(prepareJob({ spec, modelBytes, sources: loadMnist() })).hash });
+    const jobId = await postJob(chains[ACCOUNT.consumer]!, { ...order, specDigest: otherSpec, program: jobProgram(prepareJob({ spec, modelBytes, sources: loadMnist() })).hash });
     await settleWhenBid(jobId, ACCOUNT.dishonest);
     await until("the result", async () => (await job(jobId)).status === JobStatus.Submitted);
     await stop(withholding);
@@ -428,13 +425,17 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
     assert.deepEqual(await ValidatorCommittee.getEvents.CommitteeRequested({ disputeId }, { fromBlock: 0n }), [], "no committee is requested");
 
     // The provider comes back on a new node that serves nothing: it answers from its checkpoints on disk.
+    const providerBefore = await balance(ACCOUNT.dishonest);
     const returnedStore = await newStore("withholding-returned");
     await returnedStore.dial(consumerStore.multiaddrs()[0]!);
     withholding = startWithholding(returnedStore);
     await until("the publication", async () => (await Disputes.read.getDispute([disputeId])).status === DisputeStatus.ChallengerWrong, { timeoutMs: 300_000 });
     const [publishedEvent] = await Disputes.getEvents.ResultPublished({ disputeId }, { fromBlock: 0n });
-    assert.deepEqual([publishedEvent!.args.jobId, publishedEvent!.args.bondRecipient], [jobId, chains[ACCOUNT.dishonest]!.account.address], "the bond is the provider's");
+    assert.equal(publishedEvent!.args.jobId, jobId);
+    assert.equal(await balance(ACCOUNT.dishonest), providerBefore + (await Disputes.read.challengeBond()), "the bond is the provider's");
+    assert.equal((await job(jobId)).status, JobStatus.Submitted, "the window resumes");
     assert.ok(withholdingLog.lines.some((l) => l.msg === "result published on-chain" && l.disputeId === disputeId.toString()));
+    await stop(withholding);
 
     const lastCheckpoint = readCheckpointFile(checkpointFilePath(join(withholdingDir, "compute", `job-${jobId}`), Number((await Disputes.read.getPublication([disputeId])).checkpoints) - 1));
     const out = join(work, `published-${jobId}.onnx`);
@@ -443,14 +444,6 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
     assert.deepEqual([JSON.parse(rebuilt.stdout).publishedIn, JSON.parse(rebuilt.stdout).manifest], [disputeId.toString(), null]);
     assert.deepEqual(importOnnxModel(readFileSync(out)).params, decodeCheckpoint(lastCheckpoint).state.params, "the last checkpoint's parameters, read from the chain");
     assert.equal(await Disputes.read.publishedIn([jobId]), disputeId, "published for good: never disputed as published again");
-
-    // The window resumed; the challenger re-runs the job from checkpoint 0 and compares with the published trace.
-    const gameDispute = disputeId + 1n;
-    await assertDishonestSlashed({ disputeId: gameDispute, jobId, consumerBefore, stakeBefore, timeoutMs: 600_000 });
-    const [started] = await Disputes.getEvents.DisputeGameStarted({ disputeId: gameDispute }, { fromBlock: 0n });
-    assert.deepEqual([started!.args.checkpoint, started!.args.forced], [3n, false], "a game on the first wrong checkpoint of the published trace");
-    assert.ok(challenger.lines.some((l) => l.jobId === jobId.toString() && l.msg === "wrong checkpoint found" && l.index === 3));
-    await stop(withholding);
   });
 
   it("resumes a compute keeper killed mid-training and submits bit-identical weights", async () => {
