@@ -49,9 +49,8 @@ const TASK_PREFIX = "job-";
  * one, challenge it with the hash it computed, posting the bond: by a game when the job commits the
  * training-VM program of its spec, before the committee otherwise. A published result that
  * contradicts its commitment, or that no connected peer serves within 30 s per block
- * ({@link condemnsResult}), is challenged as published (`challengeResult`), which its provider cannot force into a
- * game: it answers by publishing the result on-chain if the job commits a program, a committee judges it otherwise.
- * A result whose job is no longer
+ * ({@link condemnsResult}), is challenged as published (`challengeResult`): a committee judges it,
+ * and its provider cannot force that into a game. A result whose job is no longer
  * open to challenge (disputed by someone else, window closed) is skipped.
  *
  * @example
