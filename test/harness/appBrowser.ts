@@ -55,6 +55,8 @@ export async function openApp({ appUrl, privateKey, rpcUrl, chainId, screenshots
   if (privateKey !== undefined) {
     await context.addInitScript({ content: `window.__veritrainTestWallet = ${JSON.stringify({ privateKey, rpcUrl, chainId })};\n${await bundleBrowserScript("testWallet.browser.ts")}` });
   }
+  // Playwright's 30 s default: a CI run's page load from a devnet's gateway, beside another devnet, took longer.
+  context.setDefaultNavigationTimeout(120_000);
   const page = await context.newPage();
   page.on("pageerror", (error) => errors.push(error.message));
   await page.goto(appUrl);

@@ -22,8 +22,12 @@ import {
 
 /** How long `get` searches connected peers when the caller gives no signal. */
 export const DEFAULT_HELIA_FETCH_TIMEOUT_MS = 30_000;
-/** How long a new connection's identify may wait for the other node (libp2p's default: 5 s). */
-const IDENTIFY_TIMEOUT_MS = 60_000;
+/**
+ * How long a loopback connection's set-up steps may wait for a busy node: the dial and its upgrade (libp2p's
+ * defaults: 10 s in all, 6 s per address, 10 s inbound), each stream's protocol negotiation (10 s) and identify
+ * (5 s). A peer that is down refuses the TCP connection at once, so only a slow one waits this long.
+ */
+const BUSY_PEER_TIMEOUT_MS = 60_000;
 
 /** Parameters of {@link createHeliaContentStore}. */
 export type HeliaContentStoreParameters = {
@@ -107,15 +111,23 @@ function withLoopbackBitswap(helia: Helia, port: number): Helia & { libp2p: Loop
       peerDiscovery: [],
       // Every peer of a loopback network is the same host: libp2p's per-host rate limit
       // (5 inbound connections a second) would refuse a dozen keepers starting together.
-      // A stream's protocol negotiation may wait as long as identify (libp2p's default: 10 s).
-      connectionManager: { allow: ["/ip4/127.0.0.1"], inboundStreamProtocolNegotiationTimeout: IDENTIFY_TIMEOUT_MS, outboundStreamProtocolNegotiationTimeout: IDENTIFY_TIMEOUT_MS },
+      // A dial's upgrade and a stream's protocol negotiation may wait as long as identify: a CI run's dial from a
+      // test beside a devnet timed out at libp2p's 6 s per address.
+      connectionManager: {
+        allow: ["/ip4/127.0.0.1"],
+        dialTimeout: BUSY_PEER_TIMEOUT_MS,
+        addressDialTimeout: BUSY_PEER_TIMEOUT_MS,
+        inboundUpgradeTimeout: BUSY_PEER_TIMEOUT_MS,
+        inboundStreamProtocolNegotiationTimeout: BUSY_PEER_TIMEOUT_MS,
+        outboundStreamProtocolNegotiationTimeout: BUSY_PEER_TIMEOUT_MS,
+      },
       // libp2p pings every connection each 10 s and aborts it when an answer takes over 5 s: a keeper busy that
       // long (computing a program, a proof) lost every peer it had, for good, as peers are dialed only at start.
       connectionMonitor: { enabled: false },
       // A peer learns that another speaks bitswap only from identify, which runs once per connection and whose
       // failure libp2p drops silently: its default 5 s bound, missed by a node busy right after it dialed (`job
       // post` computing its program), left that connection useless, so no block was ever asked of that node.
-      services: { identify: identify({ timeout: IDENTIFY_TIMEOUT_MS }) },
+      services: { identify: identify({ timeout: BUSY_PEER_TIMEOUT_MS }) },
     }),
   );
 }
