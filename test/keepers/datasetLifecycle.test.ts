@@ -16,7 +16,6 @@ import { fetchDataset } from "../../keepers/src/datasets/fetchDataset.ts";
 import { mnistRecords } from "../../keepers/src/datasets/mnistRecords.ts";
 import { packageDataset, type PackagedDataset } from "../../keepers/src/datasets/packageDataset.ts";
 import { startDevnet, type Devnet } from "../../keepers/src/devnet/startDevnet.ts";
-import { runAutomationRole } from "../../keepers/src/automation/automationRole.ts";
 import { StorageProver } from "../../keepers/src/proofs/storageProver.ts";
 import { runStorageRole } from "../../keepers/src/storage/storageRole.ts";
 import { loadMnist } from "../../keepers/src/training/mnist.ts";
@@ -182,56 +181,13 @@ describe("dataset lifecycle on a devnet (chain node on 127.0.0.1, Helia peers ov
     const fetcher = await createHeliaContentStore({ directory: join(work, "fetcher"), listen: true });
     try {
       const reachable = await Promise.all(
-        onChain.endpoints.map((endpoint) => fetcher.dial(endpoint, { signal: AbortSignal.timeout(3000) }).then(() => true, () => false)),
+        onChain.endpoints.map((endpoint) => fetcher.dial(endpoint, { signal: AbortSignal.timeout(60_000) }).then(() => true, () => false)),
       );
       assert.deepEqual(reachable, onChain.holders.map((holder) => !gone.includes(holder)));
       const bytes = await fetchDataset({ manifest: packaged.manifest, source: (column) => (reachable[column] ? fetcher : undefined) });
       assert.deepEqual(bytes, records);
     } finally {
       await fetcher.close();
-    }
-  });
-
-  it("the automation keeper opens the next round when due, answers its VRF, closes it, and the three dead holders are slashed and their columns redrawn", async () => {
-    const { DatasetRegistry: registry, StorageProofs: storageProofs } = owner.chain.contracts;
-    const gone = (await readDatasetOnChain(owner.chain, datasetId)).holders.slice(0, 3);
-    const lockedBefore = await Promise.all(gone.map((holder) => registry.read.lockedStakeOf([holder])));
-    const controller = new AbortController();
-    const automation = runAutomationRole({
-      chain: owner.chain,
-      dataDir: join(work, "automation"),
-      log,
-      signal: controller.signal,
-      vrfMock: devnet.addresses.VRFCoordinatorV2_5Mock,
-      pollMs: 200,
-    });
-    try {
-      const now = async () => (await owner.chain.publicClient.getBlock()).timestamp;
-      const nextRoundAt = await storageProofs.read.nextRoundAt([datasetId]);
-      await owner.chain.publicClient.request({ method: "evm_increaseTime" as never, params: [Math.max(0, Number(nextRoundAt - (await now())) + 1)] as never });
-      await owner.chain.publicClient.request({ method: "evm_mine" as never, params: [] as never });
-      let round = await storageProofs.read.currentRound([datasetId]);
-      for (let i = 0; i < 600 && !(round.number === 2n && round.status === 2 && (round.audited & ~round.proved) === 0b111n); i++) {
-        await sleep(500);
-        round = await storageProofs.read.currentRound([datasetId]);
-      }
-      assert.equal(round.number, 2n, "round 2 opened by the automation keeper's upkeep and VRF answer");
-      assert.equal(round.audited & ~round.proved, 0b111n, "the 8 live holders proved; columns 0-2 (dead holders) did not");
-      await owner.chain.publicClient.request({ method: "evm_increaseTime" as never, params: [Math.max(0, round.deadline - Number(await now()) + 1)] as never });
-      await owner.chain.publicClient.request({ method: "evm_mine" as never, params: [] as never });
-      let holders = (await readDatasetOnChain(owner.chain, datasetId)).holders;
-      for (let i = 0; i < 200 && gone.some((holder, column) => holders[column] === holder); i++) {
-        await sleep(300);
-        holders = (await readDatasetOnChain(owner.chain, datasetId)).holders;
-      }
-      round = await storageProofs.read.currentRound([datasetId]);
-      assert.equal(round.status, 3, "round 2 closed by the automation keeper");
-      const lockedAfter = await Promise.all(gone.map((holder) => registry.read.lockedStakeOf([holder])));
-      lockedAfter.forEach((after, i) => assert.ok(after < lockedBefore[i]!, `dead holder ${gone[i]} slashed`));
-      gone.forEach((holder, column) => assert.notEqual(holders[column], holder, `column ${column} redrawn away from its dead holder`));
-    } finally {
-      controller.abort();
-      await automation;
     }
   });
 });

@@ -51,6 +51,13 @@ export type FollowEventsParameters<TAbi extends Abi, TName extends ContractEvent
    * @default 1,000
    */
   pollMs?: number;
+  /**
+   * Longest delay between polls while no block comes: after each poll that finds no new block the delay doubles,
+   * from `pollMs` up to this; a new block brings it back to `pollMs`. A devnet mines only on transactions, so its
+   * ~30 idle keepers polling every second kept half of a 2-core machine busy; a public RPC counts every request.
+   * @default 4 × pollMs
+   */
+  idlePollMs?: number;
   /** Most blocks read per `eth_getLogs`. @default 2,000 */
   blockRange?: bigint;
   /** Failures of one handler or task before it is dead-lettered (an unreachable RPC does not count). @default 5 */
@@ -94,6 +101,7 @@ export async function followEvents<const TAbi extends Abi, TName extends Contrac
   signal,
   confirmations = 1,
   pollMs = 1_000,
+  idlePollMs = 4 * pollMs,
   blockRange = 2_000n,
   attempts = 5,
   retryDelayMs = 1_000,
@@ -141,10 +149,12 @@ export async function followEvents<const TAbi extends Abi, TName extends Contrac
   };
 
   try {
+    let delayMs = pollMs;
     while (!signal.aborted) {
       const lastBlock = await read(() => chain.publicClient.getBlockNumber());
       const head = lastBlock - BigInt(confirmations - 1);
       const from = cursor.next();
+      delayMs = from <= head ? pollMs : Math.min(2 * delayMs, idlePollMs);
       if (from <= head) {
         const to = from + blockRange - 1n < head ? from + blockRange - 1n : head;
         const logs = await read(() => chain.publicClient.getLogs({ address, fromBlock: from, toBlock: to }));
@@ -160,7 +170,7 @@ export async function followEvents<const TAbi extends Abi, TName extends Contrac
       }
       health.update({ phase: "following", cursor: cursor.next(), lastBlock, lag: 0n });
       if (everyRound) await everyRound().catch((error: unknown) => void (signal.aborted || log.warn({ err: error }, "round's work failed; retried on the next round")));
-      await sleep(pollMs, undefined, { signal }).catch(() => undefined);
+      await sleep(delayMs, undefined, { signal }).catch(() => undefined);
     }
   } catch (error) {
     // A read, handler or task stopped by the shutdown: the cursor stays before its event.

@@ -7,7 +7,7 @@ export type DialPeersParameters = {
   store: HeliaContentStore;
   peers: ReadonlyArray<Multiaddr | string>;
   log: Logger;
-  /** Bound of each dial. */
+  /** Bound of each dial: a peer that is down refuses at once; one on a loaded machine may take seconds. @default 30 s */
   timeoutMs?: number;
 };
 
@@ -19,7 +19,7 @@ export type DialPeersParameters = {
  * @example
  * const connected = await dialPeers({ store, peers: ["/ip4/127.0.0.1/tcp/4005"], log });
  */
-export async function dialPeers({ store, peers, log, timeoutMs = 5_000 }: DialPeersParameters): Promise<Array<Multiaddr | string>> {
+export async function dialPeers({ store, peers, log, timeoutMs = 30_000 }: DialPeersParameters): Promise<Array<Multiaddr | string>> {
   const answered = await Promise.all(
     peers.map((peer) =>
       store.dial(peer, { signal: AbortSignal.timeout(timeoutMs) }).then(

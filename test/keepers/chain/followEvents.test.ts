@@ -45,7 +45,7 @@ describe("followEvents: the event loop every role runs", { timeout: 180_000 }, (
   /** A recipient no other test sends to: each test follows only its own transfers. */
   const fresh = () => privateKeyToAddress(generatePrivateKey());
   /** Runs the loop over the token's Transfer events to `to` until `stop` is called. */
-  const follow = ({ connection = deployer, dataDir, to, handle, attempts = 5, health }: { connection?: ProtocolConnection; dataDir: string; to: Address; handle: (event: Transfer) => Promise<void>; attempts?: number; health?: RoleHealth }) => {
+  const follow = ({ connection = deployer, dataDir, to, handle, attempts = 5, health, idlePollMs }: { connection?: ProtocolConnection; dataDir: string; to: Address; handle: (event: Transfer) => Promise<void>; attempts?: number; health?: RoleHealth; idlePollMs?: number }) => {
     const controller = new AbortController();
     const token = connection.contracts.VeritrainToken;
     const done = followEvents({
@@ -60,6 +60,7 @@ describe("followEvents: the event loop every role runs", { timeout: 180_000 }, (
       health,
       attempts,
       pollMs: 50,
+      idlePollMs,
       retryDelayMs: 50,
       maxRetryDelayMs: 400,
       handle: async (event) => {
@@ -75,6 +76,38 @@ describe("followEvents: the event loop every role runs", { timeout: 180_000 }, (
     };
   };
   const cursorOf = (dataDir: string) => JSON.parse(readFileSync(join(dataDir, "test.cursor.json"), "utf8")) as { nextBlock: string; nextLogIndex: number };
+
+  it("polls less while no block comes: the delay doubles from pollMs up to idlePollMs, and a new block brings it back", async () => {
+    const polls: { at: number; block: bigint }[] = [];
+    const publicClient = new Proxy(deployer.publicClient, {
+      get: (target, key) =>
+        key === "getBlockNumber"
+          ? async () => {
+              const block = await target.getBlockNumber();
+              polls.push({ at: performance.now(), block });
+              return block;
+            }
+          : Reflect.get(target, key),
+    });
+    const to = fresh();
+    const handled: Transfer[] = [];
+    const loop = follow({ connection: { ...deployer, publicClient }, dataDir: join(work, "idle"), to, idlePollMs: 1_000, handle: async (event) => void handled.push(event) });
+    try {
+      await waitFor("the loop idle for 4 polls at its longest delay", () => polls.length >= 8, { timeoutMs: 60_000, pollMs: 50 });
+      const gaps = polls.slice(1).map((poll, i) => poll.at - polls[i]!.at);
+      // 50 ms after the first poll (it caught up from block 0), then doubled while the head stays: 100, 200, 400,
+      // 800, then 1,000 each (a sleep is never shorter than asked).
+      [50, 100, 200, 400, 800, 1_000, 1_000].forEach((least, i) => assert.ok(gaps[i]! >= least - 5, `idle gap ${i} of ${Math.round(gaps[i]!)} ms is at least ${least} ms`));
+
+      await transfers(to, 7n);
+      await waitFor("the transfer handled", () => handled.length === 1, { timeoutMs: 30_000, pollMs: 20 });
+      const seen = polls.findIndex((poll) => poll.block >= handled[0]!.blockNumber);
+      await waitFor("the poll after the one that saw the block", () => polls.length > seen + 1, { timeoutMs: 30_000, pollMs: 20 });
+      assert.ok(polls[seen + 1]!.at - polls[seen]!.at < 1_000, "a new block brings the delay back to pollMs");
+    } finally {
+      await loop.stop();
+    }
+  });
 
   describe("when a handler throws", () => {
     it("keeps the cursor before the event, retries it with backoff, then goes on in chain order", async () => {

@@ -38,10 +38,14 @@ describe("dialPeers (a keeper's --peer list)", () => {
     const down = `/ip4/127.0.0.1/tcp/${await closedPort()}`;
     const up = a.multiaddrs()[0]!.toString();
 
+    // Bounds for a loaded machine (a CI run beside a devnet missed a 3 s one on the peer that answers); the refused
+    // dial still returns in well under its bound.
     const started = Date.now();
-    assert.deepEqual(await dialPeers({ store: b, peers: [down, up], log, timeoutMs: 3_000 }), [up]);
-    assert.ok(Date.now() - started < 3_000, "a refused dial does not wait for the bound");
-    assert.deepEqual(lines.map(({ msg, peer }) => ({ msg, peer })), [{ msg: "peer unreachable, skipped (it dials this node when it comes up)", peer: down }]);
+    assert.deepEqual(await dialPeers({ store: b, peers: [down], log, timeoutMs: 60_000 }), []);
+    assert.ok(Date.now() - started < 30_000, "a refused dial does not wait for the bound");
+    assert.deepEqual(await dialPeers({ store: b, peers: [down, up], log, timeoutMs: 60_000 }), [up]);
+    const skipped = { msg: "peer unreachable, skipped (it dials this node when it comes up)", peer: down };
+    assert.deepEqual(lines.map(({ msg, peer }) => ({ msg, peer })), [skipped, skipped]);
 
     const cid = await a.put(new TextEncoder().encode("served by the peer that answered"));
     assert.equal(new TextDecoder().decode(await b.get(cid, { signal: AbortSignal.timeout(10_000) })), "served by the peer that answered");

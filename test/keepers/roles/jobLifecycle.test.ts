@@ -47,10 +47,9 @@ import { holdDevnetSlot } from "../../harness/devnetSlot.ts";
 await holdDevnetSlot({ units: 1 });
 
 const PORT = 8599;
-const CLI_STORE_PORT = 8600;
 const MNEMONIC = "test test test test test test test test test test test junk";
 const keyOf = (index: number): Hex => toHex(mnemonicToAccount(MNEMONIC, { addressIndex: index }).getHdKey().privateKey!);
-const ACCOUNT = { deployer: 0, consumer: 1, storage: [2, 3, 4], honest: 5, dishonest: 6, challenger: 7, validators: [8, 9, 10, 11, 12, 13, 14, 15, 16], relay: 17, cliCompute: 18, cliConsumer: 19 };
+const ACCOUNT = { deployer: 0, consumer: 1, storage: [2, 3, 4], honest: 5, dishonest: 6, challenger: 7, validators: [8, 9, 10, 11, 12, 13, 14, 15, 16], relay: 17, cliConsumer: 19 };
 const root = new URL("../../../", import.meta.url).pathname;
 const cli = join(root, "keepers/src/cli.ts");
 const COST: CostModel = { imagesPerSecond: 1000, pricePerCpuSecond: parseEther("0.001"), marginBps: 2000, baseFee: parseEther("0.1") };
@@ -427,45 +426,6 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
     for (const index of others) await chains[index]!.send(() => chains[index]!.contracts.ValidatorCommittee.write.release([chains[index]!.account.address]));
     for (const index of ACCOUNT.validators) await chains[index]!.send(() => chains[index]!.contracts.ValidatorCommittee.write.join());
     assert.equal((await ValidatorCommittee.read.validators()).length, 9);
-  });
-
-  it("resumes a compute keeper killed mid-training and submits bit-identical weights", async () => {
-    const dataDir = join(work, "cli-compute");
-    const staked = await runCli(ACCOUNT.cliCompute, [...cliArgs(dataDir), "stake", "200"]);
-    assert.equal(staked.code, 0, staked.stderr);
-    assert.equal(JSON.parse(staked.stdout).available, parseEther("200").toString());
-    const compute = () =>
-      spawnCli(ACCOUNT.cliCompute, [...cliArgs(dataDir), "compute", "--threads", "1", "--port", String(CLI_STORE_PORT), "--peer", consumerStore.multiaddrs()[0]!.toString()]);
-
-    const first = compute();
-    const running = await first.logged("compute role running");
-    for (const store of checkerStores) await store.dial(running.endpoint as string);
-    // The CLI consumer posts the same job spec (default spec, same flags).
-    const posted = await runCli(ACCOUNT.cliConsumer, [...cliArgs(join(work, "cli-consumer")), "job", "post", "--dataset", datasetId.toString(), "--train-images", "400", "--test-images", "200", "--epochs", "2", "--seed", "3", "--reward", "10", "--min-stake", "100", "--bidding-period", "30", "--challenge-window", "60", "--no-wait"]);
-    assert.equal(posted.code, 0, posted.stderr);
-    const jobId = BigInt(JSON.parse(posted.stdout).jobId);
-    assert.equal((await job(jobId)).specDigest, specDigest);
-    await settleWhenBid(jobId, ACCOUNT.cliCompute);
-
-    const checkpoints = join(dataDir, "compute", `job-${jobId}`);
-    await until("checkpoint 2 on disk", () => existsSync(join(checkpoints, "checkpoint-2.bin")), { pollMs: 10 });
-    first.child.kill("SIGKILL");
-    await first.exited;
-    assert.ok(!existsSync(join(checkpoints, "checkpoint-8.bin")), "killed before the last checkpoint");
-    assert.equal((await job(jobId)).status, JobStatus.Assigned);
-
-    const second = compute();
-    const rerunning = await second.logged("compute role running");
-    for (const store of checkerStores) await store.dial(rerunning.endpoint as string);
-    const submitted = await until("the resumed result", async () => ((await job(jobId)).status === JobStatus.Submitted ? job(jobId) : undefined));
-    const resumed = second.lines.find((l) => l.msg === "training resumed from a checkpoint on disk");
-    assert.ok(resumed !== undefined && (resumed.resumedFrom as number) >= 2, "resumed from its checkpoints");
-    const uninterrupted = await job(1n);
-    assert.equal(submitted.resultDigest, uninterrupted.resultDigest);
-    assert.equal(submitted.traceRoot, uninterrupted.traceRoot);
-    await until("the challenger's check", () => challenger.lines.some((l) => l.jobId === jobId.toString() && l.msg === "result verified: no wrong checkpoint found"));
-    second.child.kill("SIGTERM");
-    await second.exited;
   });
 
   it("runs a CLI validator that joins with --join, leaves with `validator exit` and keeps running while leaving", async () => {
