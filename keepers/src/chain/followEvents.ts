@@ -52,9 +52,10 @@ export type FollowEventsParameters<TAbi extends Abi, TName extends ContractEvent
    */
   pollMs?: number;
   /**
-   * Longest delay between polls while no block comes: after each poll that finds no new block the delay doubles,
-   * from `pollMs` up to this; a new block brings it back to `pollMs`. A devnet mines only on transactions, so its
-   * ~30 idle keepers polling every second kept half of a 2-core machine busy; a public RPC counts every request.
+   * Longest delay between polls while no event comes: after each poll that handled none the delay doubles, from
+   * `pollMs` up to this; an event brings it back to `pollMs`. Each poll costs two requests and a cursor write (a
+   * devnet mines a block every second): a devnet's ~30 keepers polling every second kept its 2-core machine busy
+   * while idle, and a public RPC counts every request.
    * @default 4 × pollMs
    */
   idlePollMs?: number;
@@ -154,7 +155,7 @@ export async function followEvents<const TAbi extends Abi, TName extends Contrac
       const lastBlock = await read(() => chain.publicClient.getBlockNumber());
       const head = lastBlock - BigInt(confirmations - 1);
       const from = cursor.next();
-      delayMs = from <= head ? pollMs : Math.min(2 * delayMs, idlePollMs);
+      let handled = 0;
       if (from <= head) {
         const to = from + blockRange - 1n < head ? from + blockRange - 1n : head;
         const logs = await read(() => chain.publicClient.getLogs({ address, fromBlock: from, toBlock: to }));
@@ -163,11 +164,13 @@ export async function followEvents<const TAbi extends Abi, TName extends Contrac
           const what = { event: event.eventName, block: event.blockNumber.toString(), logIndex: event.logIndex, transaction: event.transactionHash };
           await attempt(() => handle(event, tasks), { ...what, args: event.args });
           cursor.handled(event);
+          handled++;
         }
         cursor.advance(to + 1n);
         health.update({ cursor: cursor.next(), lastBlock, lag: head - to });
         if (to < head) continue;
       }
+      delayMs = handled > 0 ? pollMs : Math.min(2 * delayMs, idlePollMs);
       health.update({ phase: "following", cursor: cursor.next(), lastBlock, lag: 0n });
       if (everyRound) await everyRound().catch((error: unknown) => void (signal.aborted || log.warn({ err: error }, "round's work failed; retried on the next round")));
       await sleep(delayMs, undefined, { signal }).catch(() => undefined);
