@@ -69,7 +69,7 @@ export function registerRoleCommands(program: Command): void {
     .description("run the automation role: drive the upkeeps (settle auctions, expire, finalize, open and close audit rounds), redraw faulty or abandoned columns, relay drand beacons to a DrandBeaconCoordinator, and on a local chain answer the VRF mock's requests")
     .option("--vrf-mock <address>", "local chain only: the VRFCoordinatorV2_5Mock whose requests to answer")
     .option("--drand-url <url>", "drand beacon HTTP endpoint (v2 API) whose rounds answer a DrandBeaconCoordinator's requests", DEFAULT_DRAND_URL)
-    .option("--poll-ms <ms>", "delay between rounds of checks", "1000")
+    .option("--poll-ms <ms>", "delay between rounds of checks while events come; up to 4 times as long while none do", "1000")
     .addOption(healthPortOption())
     .action(async (o, command: Command) => {
       if (o.vrfMock !== undefined && !isAddress(o.vrfMock)) {

@@ -95,7 +95,7 @@ describe("followEvents: the event loop every role runs", { timeout: 180_000 }, (
     // Empty blocks all along, as the devnet's interval mining makes: new blocks with no event do not count.
     const mining = setInterval(() => void deployer.publicClient.request({ method: "evm_mine" as never, params: [] as never }), 100);
     try {
-      await waitFor("the loop idle for 3 polls at its longest delay", () => polls.length >= 8, { timeoutMs: 60_000, pollMs: 50 });
+      await waitFor("the loop idle for 2 polls at its longest delay", () => polls.length >= 8, { timeoutMs: 60_000, pollMs: 50 });
       const gaps = polls.slice(1).map((poll, i) => poll.at - polls[i]!.at);
       // 50 ms after the first poll (it caught up from block 0 over the deployment's transfers), then doubled while no
       // transfer comes: 100, 200, 400, 800, then 1,000 each (a sleep is never shorter than asked).

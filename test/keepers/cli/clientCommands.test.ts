@@ -153,7 +153,9 @@ describe("client commands: help, one-line failures, lists, amounts, results", { 
     const { datasetId } = await registerMnistDataset({ fixture, owner: 2, ownerStore: ownerStore!, providers: [{ index: 3, store: providerA! }, { index: 4, store: providerB! }], images: 100, pinHolders: false });
     const { spec, specDigest, modelBytes } = await storeMnistJob({ store: consumerStore!, images: 100, trainImages: 50, testImages: 20, epochs: 1 });
     const consumer = await fixture.connect(5);
-    const order = { datasetId, specDigest, reward: parseEther("10"), minStake: parseEther("5"), biddingPeriod: 60, executionPeriod: 600, challengeWindow: 600, program: zeroHash };
+    // Block time follows the wall clock: the bidding period outlasts the five CLI runs before the bid on a loaded
+    // machine (a CI run's 60 s did not).
+    const order = { datasetId, specDigest, reward: parseEther("10"), minStake: parseEther("5"), biddingPeriod: 600, executionPeriod: 600, challengeWindow: 600, program: zeroHash };
     const jobId = await postJob(consumer, order);
 
     const datasets = await veritrain([...chainFlags, "dataset", "list"]);
@@ -171,7 +173,7 @@ describe("client commands: help, one-line failures, lists, amounts, results", { 
     const provider = await fixture.connect(6);
     await fixture.stake(6, parseEther("5"));
     await provider.send(() => provider.contracts.JobRegistry.write.bid([jobId, parseEther("8")]));
-    await fixture.advance(61);
+    await fixture.advance(601);
     await provider.send(() => provider.contracts.JobRegistry.write.settleAuction([jobId]));
     const providerStore = await fixture.newStore("provider");
     await storeMnistJob({ store: providerStore, images: 100, trainImages: 50, testImages: 20, epochs: 1 });
