@@ -10,6 +10,9 @@
  *   MNIST training images, the provider wrong at one instruction of conv2's weight gradient (15.4M
  *   instructions) in the last step, the challenger honest. Its moves' gas, the one-step's gas, and the
  *   milliseconds the keepers' side (the VM computing states and witnesses) took per move.
+ * - An availability dispute answered on-chain (docs/dispute-game.md §5), on the protocol as the local Ignition module
+ *   deploys it: a LeNet-5 job with Adam (batch 64) whose provider publishes its trace and its last checkpoint
+ *   (740,508 bytes) chunk by chunk. The gas of each transaction, their total, and the bytes published.
  *
  * Prints tables, then as the last stdout line one JSON object; progress goes to stderr.
  *
@@ -26,9 +29,12 @@ import { loadMnist } from "../keepers/src/training/mnist.ts";
 import { importOnnxModel } from "../keepers/src/training/onnxImport.ts";
 import { vmData } from "../keepers/src/trainingVm/trainingVm.ts";
 import { VmTrace } from "../keepers/src/trainingVm/vmTrace.ts";
-import { viem } from "../test/contracts/fixture.ts";
+import { DisputeStatus, viem } from "../test/contracts/fixture.ts";
 import { SOFT_FLOAT_OPS, softFloatCases, type SoftFloatOp } from "../test/harness/softFloatCases.ts";
-import { checkpointOf, initial, scheduleOf, SGD } from "../test/harness/vmFixture.ts";
+import { checkpointChunks } from "../keepers/src/jobs/resultPublication.ts";
+import { CheckpointTree } from "../keepers/src/training/checkpointTree.ts";
+import { submittedBy } from "../test/harness/gameJob.ts";
+import { ADAM, checkpointOf, initial, scheduleOf, SGD } from "../test/harness/vmFixture.ts";
 import { GAME_PHASE } from "../keepers/src/trainingVm/gameMoves.ts";
 import { play } from "../test/harness/vmGame.ts";
 import { buildContracts } from "./gas.ts";
@@ -120,6 +126,13 @@ for (const [move, { count, max, total, keeperMs }] of Object.entries(game.byMove
   console.log([move.padEnd(8), String(count).padStart(5), String(max).padStart(7), String(total).padStart(9), String(Math.round(keeperMs)).padStart(15)].join(" | "));
 }
 if (game.winner !== "challenger") process.exitCode = 1;
+
+process.stderr.write("publishing a LeNet-5 job's result on-chain for an availability dispute\n");
+const publication = await measurePublication({ examples: Number(options.examples) });
+console.log(
+  `an availability dispute answered on-chain: LeNet-5 with Adam, a ${publication.bytes.toLocaleString("en")}-byte last checkpoint in ${publication.chunks} chunks (${publication.zeroChunks} all zero), ${publication.transactions} transactions, ${publication.gasTotal.toLocaleString("en")} gas (at most ${publication.maxTxGas.toLocaleString("en")} in one)`,
+);
+if (!publication.published) process.exitCode = 1;
 console.log(
   JSON.stringify({
     softfloat_cases_agreed: agreed,
@@ -131,8 +144,48 @@ console.log(
     max_move_gas: game.maxMoveGas,
     one_step_gas: game.oneStepGas,
     keeper_ms_per_move_max: game.keeperMsMax,
+    availability_gas_total: publication.gasTotal,
+    availability_max_tx_gas: publication.maxTxGas,
+    availability_transactions: publication.transactions,
+    availability_bytes: publication.bytes,
   }),
 );
+
+/**
+ * Answers an availability dispute the way the compute keeper does (jobs/resultPublication.ts): job 1, a LeNet-5
+ * job with Adam trained one step by the VM, its trace (checkpoints 0 and 1) and then every chunk of checkpoint 1
+ * published by its provider. Returns the transactions' gas and whether the dispute ended with the result standing.
+ */
+async function measurePublication({ examples }: { examples: number }) {
+  const model = importOnnxModel(createLeNet5Onnx({ seed: 1n })).definition;
+  const config: StepConfig = { ...ADAM, batchSize: 64, microBatches: 1 };
+  const data = vmData(sliceImageSet({ set: loadMnist().train, start: 0, end: examples }));
+  const checkpoint = checkpointOf(config, initial(model, config, 0), examples);
+  const run = new VmTrace({ model, config, data, examples, checkpoint, firstStep: 0, schedule: scheduleOf(checkpoint, 1, 1) });
+  const tree = new CheckpointTree([run.checkpointRoot(0), run.checkpointRoot(1)]);
+  const last = run.checkpointAt(1);
+  const p = await submittedBy(run, run.program.hash, tree);
+  const publicClient = await viem.getPublicClient();
+  const as = { account: p.providerA.account };
+  await p.disputes.write.challengeResult([p.jobId], { account: p.challenger.account });
+  const used: number[] = [];
+  const sent = async (hash: Promise<`0x${string}`>) => used.push(Number((await publicClient.waitForTransactionReceipt({ hash: await hash })).gasUsed));
+  const batch = tree.multiProof(0, 2);
+  await sent(p.disputes.write.publishTrace([1n, { ...batch, from: 0n }, run.program.segmentWitness()], as));
+  const { depth } = await p.disputes.read.getPublication([1n]);
+  const chunks = checkpointChunks(last, depth, await p.disputes.read.CHUNK_DEPTH());
+  for (const { chunk, words, proof } of chunks) await sent(p.disputes.write.publishChunk([1n, chunk, words, proof], as));
+  const { status } = await p.disputes.read.getDispute([1n]);
+  return {
+    bytes: last.length,
+    chunks: chunks.length,
+    zeroChunks: chunks.filter(({ words }) => words.length === 0).length,
+    transactions: used.length,
+    gasTotal: used.reduce((a, b) => a + b, 0),
+    maxTxGas: Math.max(...used),
+    published: status === DisputeStatus.ChallengerWrong, // the result stands
+  };
+}
 
 /**
  * Plays one game over the training VM (test/harness/vmGame.ts): a provider whose run is wrong at one

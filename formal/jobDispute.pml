@@ -19,12 +19,11 @@
  * - Unit counts (steps in the segment, operators in a step, instructions in an operator) are chosen
  *   nondeterministically in 1..MAXU at each descent, so every program shape within the bound is covered;
  *   the count is proven to the chain, so neither side can lie about it.
- * - The committee is arbitrary: drawn or not, and when drawn it may sign either verdict or none; except
- *   on a dispute of the result as published (`challengeResult`: availability and consistency, which no
- *   game replays) of an honest provider's result, where it is drawn and never finds the provider wrong.
- *   That is the trust such a dispute leaves with the committee (docs/dispute-game.md §5; without the
- *   assumption spin finds the honest provider unpaid when no committee forms, and slashed by a colluding
- *   one). Everywhere else the committee is unconstrained.
+ * - The committee is arbitrary: drawn or not, and when drawn it may sign either verdict or none.
+ * - A dispute of the result as published (`challengeResult`: availability, which no game replays) draws no
+ *   committee on a job that commits a program, as this one does: it ends when the result is published on-chain
+ *   (the trace and the last checkpoint, abstracted to one transaction, which anyone holding the data may send)
+ *   before the deadline, or finds the provider wrong after it (docs/dispute-game.md §5).
  * - The VRF draw, signatures, Merkle proofs, gas and the L2's inclusion are not modelled; slashing
  *   splits MINSTAKE into SHARE for the beneficiary and the rest for the treasury.
  */
@@ -81,6 +80,7 @@
 #define NOMODE 0
 #define COMMITTEE 1
 #define GAME 2
+#define PUBLISH 3       /* an availability dispute (challengeResult), answered by publication */
 
 byte status, leader = NONE, price, rem, winRem, nch, pays;
 bool correct, pSubmitted;
@@ -88,7 +88,7 @@ bool correct, pSubmitted;
 short cons, escrow, wal[2], avail[2], locked[2], chal, dBond, gBond, treas;
 /* the open dispute */
 byte mode, vEl;
-bool formed, ofResult;   /* ofResult: a committee dispute of the result as published (challengeResult) */
+bool formed;
 /* the bisection game */
 byte level, lo, hi, clkP, clkC, paid;   /* paid: bit l = the provider paid level l's bonds, bit 3+l = the challenger did */
 bool pend, midT, loT, hiT, emptyUnit;
@@ -112,6 +112,7 @@ bool pend, midT, loT, hiT, emptyUnit;
 #define TRUTH (PROV_HONEST || HONEST_C)
 #define IN_COMMITTEE (status == DISPUTED && mode == COMMITTEE)
 #define IN_GAME (status == DISPUTED && mode == GAME)
+#define IN_PUBLISH (status == DISPUTED && mode == PUBLISH)
 
 inline check() {
   /* conservation: escrow + bonds + stake + wallets is constant */
@@ -160,7 +161,7 @@ inline failJob(slash) {
 }
 
 inline closeDispute() {
-  mode = NOMODE; vEl = 0; formed = 0; ofResult = 0;
+  mode = NOMODE; vEl = 0; formed = 0;
   level = 0; lo = 0; hi = 0; clkP = 0; clkC = 0; paid = 0; pend = 0; midT = 0; loT = 0; hiT = 0; emptyUnit = 0
 }
 
@@ -253,19 +254,27 @@ active proctype job() {
        if
        :: openGame()                                              /* by game */
        :: !HONEST_C -> mode = COMMITTEE; vEl = 0; if :: formed = 1 :: formed = 0 fi   /* by committee */
-       :: !HONEST_C -> mode = COMMITTEE; ofResult = 1; vEl = 0; if :: formed = 1 :: !PROV_HONEST -> formed = 0 fi   /* challengeResult */
+       :: !HONEST_C -> mode = PUBLISH; vEl = 0                    /* challengeResult: no committee */
        fi; check() }
 
   /* ---- Disputed, committee path ---- */
-  :: atomic { IN_COMMITTEE && vEl < VERDICTP && !(PROV_HONEST && !ofResult && vEl + 1 >= CDELAY) -> /* time: tick (verdict period) */
+  :: atomic { IN_COMMITTEE && vEl < VERDICTP && !(PROV_HONEST && vEl + 1 >= CDELAY) -> /* time: tick (verdict period) */
        vEl++; check() }
-  :: atomic { IN_COMMITTEE && !ofResult && vEl < VERDICTP -> /* provider: forceGame (DisputesNotGameable for a result dispute) */
+  :: atomic { IN_COMMITTEE && vEl < VERDICTP -> /* provider: forceGame */
        openGame(); check() }
-  :: atomic { IN_COMMITTEE && formed && (ofResult || vEl >= CDELAY) && vEl < VERDICTP -> /* committee: settle (a result dispute's verdict at once) */
+  :: atomic { IN_COMMITTEE && formed && vEl >= CDELAY && vEl < VERDICTP -> /* committee: settle */
        if
-       :: !(ofResult && PROV_HONEST) -> chal = chal + dBond; dBond = 0; closeDispute(); failJob(1)   /* providerWrong: bond back, provider slashed */
+       :: chal = chal + dBond; dBond = 0; closeDispute(); failJob(1)   /* providerWrong: bond back, provider slashed */
        :: wal[leader] = wal[leader] + dBond; dBond = 0; resume()       /* challenger wrong: bond to the provider */
        fi; check() }
+
+  /* ---- Disputed, an availability dispute ---- */
+  :: atomic { IN_PUBLISH && vEl < (PROV_HONEST -> VERDICTP - 1 : VERDICTP) -> /* time: tick (until the deadline) */
+       vEl++; check() }
+  :: atomic { IN_PUBLISH && vEl < VERDICTP -> /* provider (or anyone): publish the result on-chain: it stands */
+       wal[leader] = wal[leader] + dBond; dBond = 0; resume(); check() }
+  :: atomic { IN_PUBLISH && vEl == VERDICTP -> /* anyone: Disputes.expire (ResultWithheld: silence loses) */
+       chal = chal + dBond; dBond = 0; closeDispute(); failJob(1); check() }
   :: atomic { IN_COMMITTEE && vEl == VERDICTP -> /* anyone: Disputes.expire */
        chal = chal + dBond; dBond = 0;
        if

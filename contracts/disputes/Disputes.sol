@@ -4,6 +4,7 @@ pragma solidity 0.8.37;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {Hashes} from "@openzeppelin/contracts/utils/cryptography/Hashes.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {RangeUpkeep} from "../automation/RangeUpkeep.sol";
@@ -30,6 +31,9 @@ contract Disputes is IDisputes, RangeUpkeep, EIP712 {
     bytes32 public constant VERDICT_TYPEHASH = keccak256("Verdict(uint256 disputeId,bool providerWrong)");
     /// @inheritdoc IDisputes
     uint64 public constant RESULT_DISPUTE = type(uint64).max;
+    /// @inheritdoc IDisputes
+    /// @dev 1,024 words, 32 KiB: up to 1.45M gas a chunk with its calldata and event (docs/benchmarks.md).
+    uint8 public constant CHUNK_DEPTH = 10;
 
     IERC20 public immutable token;
     IJobRegistry public immutable jobRegistry;
@@ -47,6 +51,9 @@ contract Disputes is IDisputes, RangeUpkeep, EIP712 {
     mapping(uint256 disputeId => Dispute) private _disputes;
     uint256 private _disputeCount;
     mapping(uint256 gameId => uint256 disputeId) private _disputeOfGame;
+    mapping(uint256 disputeId => Publication) private _publications;
+    mapping(uint256 disputeId => mapping(uint256 bucket => uint256 bits)) private _chunksPublished;
+    mapping(uint256 jobId => uint256 disputeId) private _publishedIn;
 
     /// @param jobRegistry_ The JobRegistry whose results are disputed; its token is the bond token.
     /// @param roundJobRegistry_ The RoundJobRegistry whose rounds are disputed (same token).
@@ -100,6 +107,7 @@ contract Disputes is IDisputes, RangeUpkeep, EIP712 {
         nonReentrant
         returns (uint256 disputeId)
     {
+        if (checkpointIndex == RESULT_DISPUTE) return _challengeResult(jobId);
         if (claimedHash == bytes32(0)) revert DisputesZeroClaimedHash();
         disputeId = _openJobDispute(jobId, checkpointIndex, claimedHash, uint40(block.timestamp) + verdictPeriod);
         committee.requestCommittee(disputeId);
@@ -108,9 +116,7 @@ contract Disputes is IDisputes, RangeUpkeep, EIP712 {
 
     /// @inheritdoc IDisputes
     function challengeResult(uint256 jobId) external nonReentrant returns (uint256 disputeId) {
-        disputeId = _openJobDispute(jobId, RESULT_DISPUTE, bytes32(0), uint40(block.timestamp) + verdictPeriod);
-        committee.requestCommittee(disputeId);
-        token.safeTransferFrom(msg.sender, address(this), challengeBond);
+        return _challengeResult(jobId);
     }
 
     /// @inheritdoc IDisputes
@@ -153,6 +159,65 @@ contract Disputes is IDisputes, RangeUpkeep, EIP712 {
         emit RoundDisputeOpened(disputeId, jobId, round, slot, msg.sender, claimedHash, challengeBond, verdictDeadline);
         committee.requestCommittee(disputeId);
         token.safeTransferFrom(msg.sender, address(this), challengeBond);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                              PUBLICATION
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc IDisputes
+    function publishTrace(uint256 disputeId, TraceBatch calldata batch, bytes calldata program) external nonReentrant {
+        Dispute storage dispute = _publishing(disputeId);
+        Publication storage publication = _publications[disputeId];
+        IJobRegistry.Job memory job = jobRegistry.getJob(dispute.jobId);
+        (uint8 depth, uint64 checkpoints) = game.machine().checkpointShape(job.program, program);
+        uint64 from = batch.from;
+        if (from != publication.traced) revert DisputesTraceOutOfOrder(disputeId, from, publication.traced);
+        uint256 count = batch.hashes.length;
+        if (count == 0 || from + count > checkpoints) revert DisputesTraceOutOfRange(disputeId, from, count, checkpoints);
+        bytes32[] memory leaves = new bytes32[](count);
+        for (uint256 i = 0; i < count; i++) {
+            leaves[i] = keccak256(bytes.concat(keccak256(abi.encode(from + i, batch.hashes[i]))));
+        }
+        if (!MerkleProof.multiProofVerifyCalldata(batch.proof, batch.proofFlags, job.traceRoot, leaves)) {
+            revert DisputesCheckpointsNotInTrace(dispute.jobId, from, count);
+        }
+        publication.traced = uint64(from + count);
+        publication.checkpoints = checkpoints;
+        if (from + count == checkpoints) {
+            publication.lastHash = batch.hashes[count - 1];
+            publication.depth = depth;
+            publication.chunksLeft = (uint256(1) << (depth - _chunkDepth(depth))).toUint64();
+        }
+        emit TracePublished(disputeId, from, batch.hashes);
+    }
+
+    /// @inheritdoc IDisputes
+    function publishChunk(uint256 disputeId, uint64 chunk, bytes32[] calldata words, bytes32[] calldata proof)
+        external
+        nonReentrant
+    {
+        Dispute storage dispute = _publishing(disputeId);
+        Publication storage publication = _publications[disputeId];
+        if (publication.checkpoints == 0 || publication.traced != publication.checkpoints) {
+            revert DisputesTraceIncomplete(disputeId, publication.traced, publication.checkpoints);
+        }
+        mapping(uint256 => uint256) storage published = _chunksPublished[disputeId];
+        uint256 bit = uint256(1) << (chunk & 255);
+        if (published[chunk >> 8] & bit != 0) revert DisputesChunkAlreadyPublished(disputeId, chunk);
+        _requireChunk(disputeId, publication, chunk, words, proof);
+        published[chunk >> 8] |= bit;
+        uint64 left = --publication.chunksLeft;
+        emit CheckpointChunkPublished(disputeId, chunk, words);
+        if (left != 0) return;
+        // The whole result is on-chain: available for good. The result stands, the bond is the provider's.
+        address provider = dispute.provider;
+        uint256 jobId = dispute.jobId;
+        dispute.status = DisputeStatus.ChallengerWrong;
+        _publishedIn[jobId] = disputeId;
+        emit ResultPublished(disputeId, jobId, provider);
+        _resolve(dispute, IJobRegistry.DisputeOutcome.ResultStands, dispute.challenger);
+        token.safeTransfer(provider, dispute.bond);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -210,6 +275,8 @@ contract Disputes is IDisputes, RangeUpkeep, EIP712 {
         nonReentrant
     {
         Dispute storage dispute = _open(disputeId);
+        // INVARIANT: publication alone decides an availability dispute; no committee was drawn for it.
+        if (_availability(dispute)) revert DisputesNoCommitteeDispute(disputeId);
         // INVARIANT: no verdict counts while the provider may still force a game (a colluding committee could
         // otherwise settle before the provider's forceGame is included).
         if (_gameable(dispute)) {
@@ -264,6 +331,16 @@ contract Disputes is IDisputes, RangeUpkeep, EIP712 {
         return _disputeOfGame[gameId];
     }
 
+    /// @inheritdoc IDisputes
+    function getPublication(uint256 disputeId) external view returns (Publication memory) {
+        return _publications[disputeId];
+    }
+
+    /// @inheritdoc IDisputes
+    function publishedIn(uint256 jobId) external view returns (uint256) {
+        return _publishedIn[jobId];
+    }
+
     /*//////////////////////////////////////////////////////////////
                                 UPKEEP
     //////////////////////////////////////////////////////////////*/
@@ -285,12 +362,17 @@ contract Disputes is IDisputes, RangeUpkeep, EIP712 {
                                 HELPERS
     //////////////////////////////////////////////////////////////*/
 
-    /// @dev A committee that could have judged in time but did not leaves the result standing (the challenger
-    /// may challenge again); without one, nothing was judged, so the result can neither be paid nor slashed.
+    /// @dev An availability dispute unanswered by its deadline finds the provider wrong (only silence loses). A
+    /// committee that could have judged in time but did not leaves the result standing (the challenger may challenge
+    /// again); without one, nothing was judged, so the result can neither be paid nor slashed.
     function _expire(uint256 disputeId, Dispute storage dispute) private {
         address challenger = dispute.challenger;
         IJobRegistry.DisputeOutcome outcome;
-        if (committee.committeeFormedBefore(disputeId, dispute.verdictDeadline)) {
+        if (_availability(dispute)) {
+            dispute.status = DisputeStatus.ProviderWrong;
+            outcome = IJobRegistry.DisputeOutcome.ProviderWrong;
+            emit ResultWithheld(disputeId);
+        } else if (committee.committeeFormedBefore(disputeId, dispute.verdictDeadline)) {
             dispute.status = DisputeStatus.Expired;
             outcome = IJobRegistry.DisputeOutcome.ResultStands;
             emit DisputeExpired(disputeId);
@@ -313,6 +395,16 @@ contract Disputes is IDisputes, RangeUpkeep, EIP712 {
                 dispute.jobId, IRoundJobRegistry.RoundDisputeOutcome(uint8(outcome)), challenger, dispute.windowRemaining
             );
         }
+    }
+
+    /// @dev Opens a dispute of job `jobId`'s result as published: answered by publication on a job that commits a
+    /// program, by a committee on any other.
+    function _challengeResult(uint256 jobId) private returns (uint256 disputeId) {
+        uint256 published = _publishedIn[jobId];
+        if (published != 0) revert DisputesResultPublished(jobId, published);
+        disputeId = _openJobDispute(jobId, RESULT_DISPUTE, bytes32(0), uint40(block.timestamp) + verdictPeriod);
+        if (jobRegistry.programOf(jobId) == bytes32(0)) committee.requestCommittee(disputeId);
+        token.safeTransferFrom(msg.sender, address(this), challengeBond);
     }
 
     /// @dev Stops job `jobId`'s window and records a dispute of the caller over checkpoint `checkpoint` (effects;
@@ -395,6 +487,62 @@ contract Disputes is IDisputes, RangeUpkeep, EIP712 {
     function _gameable(Dispute storage dispute) private view returns (bool) {
         return dispute.registry == DisputeRegistry.Jobs && dispute.checkpointIndex != RESULT_DISPUTE
             && jobRegistry.programOf(dispute.jobId) != bytes32(0);
+    }
+
+    /// @dev Whether `dispute` is an availability dispute: a single-provider job's result as published, the job having
+    /// committed a program (so its checkpoints have word trees to publish chunks of).
+    function _availability(Dispute storage dispute) private view returns (bool) {
+        return dispute.registry == DisputeRegistry.Jobs && dispute.checkpointIndex == RESULT_DISPUTE
+            && jobRegistry.programOf(dispute.jobId) != bytes32(0);
+    }
+
+    /// @dev Open availability dispute `disputeId`, before its deadline.
+    function _publishing(uint256 disputeId) private view returns (Dispute storage dispute) {
+        dispute = _open(disputeId);
+        if (!_availability(dispute)) revert DisputesNotAvailabilityDispute(disputeId);
+        if (block.timestamp >= dispute.verdictDeadline) revert DisputesPublicationTooLate(disputeId, dispute.verdictDeadline);
+    }
+
+    /// @dev Reverts unless `words` (none: all zero) and `proof` are chunk `chunk` of the last checkpoint `publication`
+    /// holds the hash of: in range, of the right shape, leading to that hash.
+    function _requireChunk(
+        uint256 disputeId,
+        Publication storage publication,
+        uint64 chunk,
+        bytes32[] calldata words,
+        bytes32[] calldata proof
+    ) private view {
+        uint8 depth = publication.depth;
+        uint8 chunkDepth = _chunkDepth(depth);
+        uint256 above = depth - chunkDepth;
+        if (chunk >> above != 0) revert DisputesChunkOutOfRange(disputeId, chunk, uint256(1) << above);
+        if ((words.length != 0 && words.length != uint256(1) << chunkDepth) || proof.length != above) {
+            revert DisputesChunkShape(disputeId, words.length, proof.length, uint256(1) << chunkDepth, above);
+        }
+        bytes32 node = words.length == 0 ? _zeroRoot(chunkDepth) : _subtreeRoot(words);
+        for (uint256 h = 0; h < above; h++) {
+            node = (chunk >> h) & 1 == 1 ? Hashes.efficientKeccak256(proof[h], node) : Hashes.efficientKeccak256(node, proof[h]);
+        }
+        if (node != publication.lastHash) revert DisputesChunkNotInCheckpoint(disputeId, chunk);
+    }
+
+    /// @dev The depth of a chunk of a depth-`depth` word tree: CHUNK_DEPTH, or the whole tree if smaller.
+    function _chunkDepth(uint8 depth) private pure returns (uint8) {
+        return depth < CHUNK_DEPTH ? depth : CHUNK_DEPTH;
+    }
+
+    /// @dev The root of the word tree over `words` (a power of two of them): a node is keccak256(left ‖ right).
+    function _subtreeRoot(bytes32[] calldata words) private pure returns (bytes32) {
+        bytes32[] memory level = words;
+        for (uint256 n = level.length; n > 1; n >>= 1) {
+            for (uint256 i = 0; i < n >> 1; i++) level[i] = Hashes.efficientKeccak256(level[2 * i], level[2 * i + 1]);
+        }
+        return level[0];
+    }
+
+    /// @dev The root of the all-zero word tree of depth `depth`.
+    function _zeroRoot(uint8 depth) private pure returns (bytes32 node) {
+        for (uint256 h = 0; h < depth; h++) node = Hashes.efficientKeccak256(node, node);
     }
 
     /// @dev The end of the period in which `dispute`'s provider may force a game: `forcePeriod` after the challenge.

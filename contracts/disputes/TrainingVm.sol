@@ -202,6 +202,20 @@ contract TrainingVm is IGameMachine {
     }
 
     /// @inheritdoc IGameMachine
+    /// @dev Witness: `abi.encode(VmJob)`. Checkpoints 0 … ⌈totalSteps / checkpointInterval⌉ (docs/training.md §8).
+    function checkpointShape(bytes32 program, bytes calldata witness)
+        external
+        pure
+        returns (uint8 depth, uint64 checkpoints)
+    {
+        VmJob memory job = abi.decode(witness, (VmJob));
+        _checkProgram(program, job);
+        uint256 interval = job.checkpointInterval;
+        checkpoints = interval == 0 ? 1 : uint64(Math.ceilDiv(job.totalSteps, interval) + 1);
+        depth = job.checkpointDepth;
+    }
+
+    /// @inheritdoc IGameMachine
     /// @dev Level 1: witness `abi.encode(VmJob)`; level 2: `abi.encode(VmJob, Operator, bytes32[] operatorProof)`.
     function unitCount(bytes32 program, uint8 level, uint64[2] calldata path, bytes calldata witness)
         external

@@ -22,8 +22,11 @@ import {IGameReferee} from "./IGameReferee.sol";
 /// (docs/dispute-game.md) that needs no committee: the challenger opens one ({challengeByGame}), or the provider
 /// turns a committee dispute into one within `forcePeriod` ({forceGame}); no verdict on such a job counts before
 /// `forcePeriod` has passed. The game's winner takes the challenge bond, which is the game's move 0.
-/// What a game cannot replay, the result as published (its availability and its consistency with the on-chain
-/// commitment), is disputed by {challengeResult}, which only the committee decides.
+/// What a game cannot replay, the result as published (its availability), is disputed by {challengeResult}. On a job
+/// that commits a program, the accused answers it on-chain, no committee drawn: it publishes the job's trace (every
+/// checkpoint hash, proven against the trace root) and its last checkpoint, whose parameters are the trained weights
+/// (chunk by chunk, each proven against that checkpoint's hash), before the deadline; only silence loses
+/// (docs/dispute-game.md §5). On any other job the committee decides it.
 interface IDisputes is IGameReferee {
     /// @notice Where a dispute is.
     enum DisputeStatus {
@@ -57,6 +60,27 @@ interface IDisputes is IGameReferee {
         bytes32 claimedHash; // the hash the challenger computed; 0 for a dispute of the result as published
         DisputeRegistry registry; // which registry `jobId` lives in
         uint64 gameId; // the bisection game deciding it (0: none)
+    }
+
+    /// @notice What an availability dispute ({challengeResult} on a job that commits a program) has received: the
+    /// trace's first `traced` checkpoint hashes, out of `checkpoints` (0 until the first batch); once all are in, the
+    /// last one's hash `lastHash`, its word tree's `depth`, and the chunks of that checkpoint still to publish.
+    struct Publication {
+        bytes32 lastHash;
+        uint64 traced;
+        uint64 checkpoints;
+        uint64 chunksLeft;
+        uint8 depth;
+    }
+
+    /// @notice A batch of a trace's checkpoint hashes, `hashes` from checkpoint `from` on, with an OpenZeppelin
+    /// multiproof (`proof`, `proofFlags`) of their leaves against the trace root, as the OpenZeppelin merkle-tree
+    /// library's `getMultiProof` of those leaves gives it.
+    struct TraceBatch {
+        uint64 from;
+        bytes32[] hashes;
+        bytes32[] proof;
+        bool[] proofFlags;
     }
 
     /// @notice The two checkpoints of the provider's trace a game starts from: leaves `checkpoint − 1` (`hashBefore`;
@@ -107,6 +131,36 @@ interface IDisputes is IGameReferee {
     error DisputesCheckpointNotInTrace(uint256 jobId, uint256 checkpoint, bytes32 checkpointHash);
     /// @notice Thrown when `caller`, not the game contract, reports a game's end.
     error DisputesOnlyGame(address caller);
+    /// @notice Thrown when job `jobId`'s result was published on-chain in dispute `disputeId`: it is available for good.
+    error DisputesResultPublished(uint256 jobId, uint256 disputeId);
+    /// @notice Thrown when dispute `disputeId` is not an availability dispute (the result as published, of a job that
+    /// commits a program): there is nothing to publish for it.
+    error DisputesNotAvailabilityDispute(uint256 disputeId);
+    /// @notice Thrown when a committee verdict is relayed for availability dispute `disputeId`, which publication alone
+    /// decides.
+    error DisputesNoCommitteeDispute(uint256 disputeId);
+    /// @notice Thrown when something is published for dispute `disputeId` at or after its deadline `deadline`.
+    error DisputesPublicationTooLate(uint256 disputeId, uint256 deadline);
+    /// @notice Thrown when a batch of dispute `disputeId`'s trace starts at checkpoint `from`, not at `expected` (the
+    /// first one not yet published).
+    error DisputesTraceOutOfOrder(uint256 disputeId, uint256 from, uint256 expected);
+    /// @notice Thrown when a batch of `count` checkpoint hashes from `from` is empty or runs past the schedule's
+    /// `checkpoints` checkpoints.
+    error DisputesTraceOutOfRange(uint256 disputeId, uint256 from, uint256 count, uint256 checkpoints);
+    /// @notice Thrown when the `count` checkpoint hashes from `from` are not leaves of job `jobId`'s trace root.
+    error DisputesCheckpointsNotInTrace(uint256 jobId, uint256 from, uint256 count);
+    /// @notice Thrown when a chunk of dispute `disputeId`'s last checkpoint comes before its whole trace
+    /// (`traced` of `checkpoints` hashes).
+    error DisputesTraceIncomplete(uint256 disputeId, uint256 traced, uint256 checkpoints);
+    /// @notice Thrown when chunk `chunk` is not one of the last checkpoint's `chunks` chunks.
+    error DisputesChunkOutOfRange(uint256 disputeId, uint256 chunk, uint256 chunks);
+    /// @notice Thrown when chunk `chunk` of dispute `disputeId` was published already.
+    error DisputesChunkAlreadyPublished(uint256 disputeId, uint256 chunk);
+    /// @notice Thrown when a chunk carries `words` words, or a proof of `siblings` siblings, where the checkpoint's tree
+    /// needs `expectedWords` words (or none: an all-zero chunk) and `expectedSiblings` siblings.
+    error DisputesChunkShape(uint256 disputeId, uint256 words, uint256 siblings, uint256 expectedWords, uint256 expectedSiblings);
+    /// @notice Thrown when chunk `chunk`'s words and proof do not lead to the last checkpoint's hash.
+    error DisputesChunkNotInCheckpoint(uint256 disputeId, uint256 chunk);
 
     /// @notice Emitted when `challenger` disputes job `jobId`'s checkpoint `checkpointIndex`, claiming `claimedHash`, or
     /// its result as published (`checkpointIndex` RESULT_DISPUTE, `claimedHash` 0).
@@ -149,20 +203,57 @@ interface IDisputes is IGameReferee {
     /// segment of the job's schedule: there is nothing to replay, the result stands and the bond went to the provider.
     event DisputeDismissed(uint256 indexed disputeId, uint256 checkpoint);
 
+    /// @notice Emitted when checkpoint hashes `hashes`, the trace's from checkpoint `from` on, are published for
+    /// availability dispute `disputeId`, proven against the job's trace root.
+    event TracePublished(uint256 indexed disputeId, uint256 from, bytes32[] hashes);
+    /// @notice Emitted when chunk `chunk` of the last checkpoint (its words `chunk · 2^c` … `(chunk + 1) · 2^c − 1`, with
+    /// `c` = min(CHUNK_DEPTH, depth)) is published for availability dispute `disputeId`, proven against its hash;
+    /// `words` is empty for a chunk of zero words.
+    event CheckpointChunkPublished(uint256 indexed disputeId, uint256 chunk, bytes32[] words);
+    /// @notice Emitted when the last chunk of availability dispute `disputeId` is in: job `jobId`'s result is
+    /// available on-chain for good, the result stands and the bond went to `bondRecipient`, the provider.
+    event ResultPublished(uint256 indexed disputeId, uint256 indexed jobId, address indexed bondRecipient);
+    /// @notice Emitted when availability dispute `disputeId` passed its deadline unanswered: the provider is wrong,
+    /// the bond returned to the challenger.
+    event ResultWithheld(uint256 indexed disputeId);
+
     /// @notice Opens a dispute on job `jobId`'s result, pulling the bond from the caller. A `checkpointIndex` of
-    /// RESULT_DISPUTE disputes the result as published, as {challengeResult} does.
+    /// RESULT_DISPUTE disputes the result as published, as {challengeResult} does (`claimedHash` is then not read).
     /// @dev Requirements: the job is Submitted and inside its window; `claimedHash` != 0; the caller approved
     /// the bond. Nothing about the validator set or the VRF subscription can make it revert. Emits {DisputeOpened}.
     function challenge(uint256 jobId, uint64 checkpointIndex, bytes32 claimedHash) external returns (uint256 disputeId);
 
-    /// @notice Opens a committee dispute of job `jobId`'s result as published, pulling the bond from the caller: the
-    /// committee finds the provider wrong if it does not serve its result manifest and checkpoints within the fetch
-    /// bound, or if they contradict the on-chain result digest and trace root: availability, which no game can
-    /// replay, so the provider cannot force it ({forceGame} refuses it) and its verdict counts at once. Stored and emitted with `checkpointIndex`
-    /// RESULT_DISPUTE and `claimedHash` 0.
-    /// @dev Requirements: the job is Submitted and inside its window; the caller approved the bond. Emits
-    /// {DisputeOpened}.
+    /// @notice Opens a dispute of job `jobId`'s result as published, pulling the bond from the caller: availability,
+    /// which no game can replay, so the provider cannot force it ({forceGame} refuses it). Stored and emitted with
+    /// `checkpointIndex` RESULT_DISPUTE and `claimedHash` 0.
+    /// - On a job that commits a program, no committee is drawn: anyone (the provider, in practice) answers it before
+    ///   the deadline, `verdictPeriod` away, with {publishTrace} and {publishChunk}; the last chunk ends it, the result
+    ///   standing and the bond going to the provider ({ResultPublished}). Unanswered, {expire} finds the provider
+    ///   wrong ({ResultWithheld}). A result so published cannot be disputed as published again.
+    /// - On any other job, the committee finds the provider wrong if it does not serve its result manifest and
+    ///   checkpoints within the fetch bound, or if they contradict the on-chain result digest and trace root; its
+    ///   verdict counts at once.
+    /// @dev Requirements: the job is Submitted and inside its window; its result not published on-chain before; the
+    /// caller approved the bond. Emits {DisputeOpened}.
     function challengeResult(uint256 jobId) external returns (uint256 disputeId);
+
+    /// @notice Publishes, for availability dispute `disputeId`, the next batch of its job's trace ({TraceBatch}).
+    /// Anyone may call it.
+    /// @param program The preimage of the job's program, which gives the schedule's number of checkpoints and their
+    /// word trees' depth ({IGameMachine-checkpointShape}).
+    /// @dev Requirements: an Open availability dispute, before its deadline; the batch starts at the first hash not
+    /// yet published, holds at least one and runs no further than the last checkpoint; its leaves in the trace root.
+    /// Emits {TracePublished}.
+    function publishTrace(uint256 disputeId, TraceBatch calldata batch, bytes calldata program) external;
+
+    /// @notice Publishes, for availability dispute `disputeId` whose trace is in, chunk `chunk` of the last
+    /// checkpoint: its `2^c` words (`c` = min(CHUNK_DEPTH, depth)), or none for a chunk of zero words, and the
+    /// siblings of the chunk's subtree root up to the checkpoint's hash. Anyone may call it. The last chunk ends the
+    /// dispute: the result stands, the bond goes to the provider.
+    /// @dev Requirements: an Open availability dispute, before its deadline, its whole trace published; the chunk in
+    /// range, not yet published, of the right shape, leading to the checkpoint's hash. Emits
+    /// {CheckpointChunkPublished}, and with the last chunk {ResultPublished}.
+    function publishChunk(uint256 disputeId, uint64 chunk, bytes32[] calldata words, bytes32[] calldata proof) external;
 
     /// @notice Opens a dispute on checkpoint `checkpoint` of job `jobId`'s result decided by a bisection game between
     /// the provider and the caller, no committee involved, pulling the bond (the game's move 0) from the caller.
@@ -197,15 +288,16 @@ interface IDisputes is IGameReferee {
     /// @param providerWrong The verdict: true if the provider's checkpoint was wrong.
     /// @param signerBitmap Bit i set ⇔ committee member i signed.
     /// @param signatures EIP-712 signatures of `Verdict(disputeId, providerWrong)`, in position order.
-    /// @dev Requirements: Open; if the dispute can become a game (a checkpoint of a job that committed a program), `forcePeriod`
-    /// passed since the challenge; before the verdict deadline; >= threshold valid member signatures.
+    /// @dev Requirements: Open; not an availability dispute; if the dispute can become a game (a checkpoint of a job
+    /// that committed a program), `forcePeriod` passed since the challenge; before the verdict deadline; >= threshold
+    /// valid member signatures.
     /// Emits {DisputeSettled}.
     function settle(uint256 disputeId, bool providerWrong, uint256 signerBitmap, bytes[] calldata signatures) external;
 
-    /// @notice Ends dispute `disputeId` after its verdict deadline, bond refunded. If a committee of at least
-    /// `threshold` members was drawn before the deadline, the window resumes; otherwise the job fails without
-    /// paying the provider or slashing it.
-    /// @dev Requirements: Open; deadline reached. Emits {DisputeExpired} or {DisputeNoCommittee}.
+    /// @notice Ends dispute `disputeId` after its verdict deadline, bond refunded. An availability dispute still
+    /// unanswered finds the provider wrong. Otherwise, if a committee of at least `threshold` members was drawn
+    /// before the deadline, the window resumes; if not, the job fails without paying the provider or slashing it.
+    /// @dev Requirements: Open; deadline reached. Emits {ResultWithheld}, {DisputeExpired} or {DisputeNoCommittee}.
     function expire(uint256 disputeId) external;
 
     /// @notice The EIP-712 digest validators sign for a verdict.
@@ -216,6 +308,15 @@ interface IDisputes is IGameReferee {
 
     /// @notice The `checkpointIndex` of a dispute of a result as published ({challengeResult}): type(uint64).max.
     function RESULT_DISPUTE() external view returns (uint64);
+
+    /// @notice Depth of a chunk of a published checkpoint's word tree: a chunk is up to 2^CHUNK_DEPTH words.
+    function CHUNK_DEPTH() external view returns (uint8);
+
+    /// @notice What availability dispute `disputeId` has received so far.
+    function getPublication(uint256 disputeId) external view returns (Publication memory);
+
+    /// @notice The availability dispute in which job `jobId`'s result was published on-chain (0: none).
+    function publishedIn(uint256 jobId) external view returns (uint256);
 
     /// @notice Number of disputes opened; ids run from 1 to this.
     function disputeCount() external view returns (uint256);

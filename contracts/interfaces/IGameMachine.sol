@@ -21,6 +21,15 @@ interface IGameMachine {
         view
         returns (uint64 firstStep, uint64 steps, bytes32 stateBefore, bytes32 stateAfter);
 
+    /// @notice The shape of a job's checkpoint trace: the depth of every checkpoint's word tree (a checkpoint hash is
+    /// that tree's root: 32-byte words, zero-padded to 2^depth) and the number of checkpoints in the program's schedule,
+    /// from checkpoint 0 to the last one, whose parameters are the job's trained weights.
+    /// @param witness Whatever proves the shape against `program` (e.g. the program's preimage).
+    function checkpointShape(bytes32 program, bytes calldata witness)
+        external
+        view
+        returns (uint8 depth, uint64 checkpoints);
+
     /// @notice The number of units of level `level` (1 or 2) inside the unit of level `level − 1` that `path` names.
     /// @param program The job's program root: what the machine runs.
     /// @param level The level being entered: 1 (operators of step `path[0]`) or 2 (instructions of operator

@@ -1,5 +1,6 @@
 import { BigInt } from "@graphprotocol/graph-ts";
 import {
+  CheckpointChunkPublished,
   DisputeDecidedByGame,
   DisputeDismissed,
   DisputeExpired,
@@ -7,9 +8,12 @@ import {
   DisputeNoCommittee,
   DisputeOpened,
   DisputeSettled,
+  ResultPublished,
+  ResultWithheld,
   RoundDisputeOpened,
+  TracePublished,
 } from "../generated/Disputes/Disputes";
-import { Challenge, Dismissal, Dispute, DisputeExpiry, GameDecision, GameStart, Job, NoCommitteeExpiry, RoundChallenge, Verdict } from "../generated/schema";
+import { Challenge, Dismissal, Dispute, DisputeExpiry, GameDecision, GameStart, Job, NoCommitteeExpiry, ResultPublication, ResultWithholding, RoundChallenge, Verdict } from "../generated/schema";
 import { eventId, pairId, stamped } from "./history";
 
 function loadDispute(disputeId: BigInt): Dispute {
@@ -136,4 +140,39 @@ export function handleDisputeDismissed(event: DisputeDismissed): void {
   dismissal.dispute = dispute.id;
   dismissal.checkpointIndex = event.params.checkpoint;
   dismissal.save();
+}
+
+export function handleTracePublished(event: TracePublished): void {
+  let dispute = loadDispute(event.params.disputeId);
+  dispute.tracePublished = event.params.from.toI32() + event.params.hashes.length;
+  dispute.save();
+}
+
+export function handleCheckpointChunkPublished(event: CheckpointChunkPublished): void {
+  let dispute = loadDispute(event.params.disputeId);
+  dispute.chunksPublished = dispute.chunksPublished + 1; // 0 while unset
+  dispute.save();
+}
+
+export function handleResultPublished(event: ResultPublished): void {
+  let dispute = loadDispute(event.params.disputeId);
+  dispute.status = "ChallengerWrong";
+  dispute.providerWrong = false;
+  dispute.bondRecipient = event.params.bondRecipient;
+  dispute.save();
+  let publication = stamped(new ResultPublication(eventId(event)), event);
+  publication.dispute = dispute.id;
+  publication.job = event.params.jobId.toString();
+  publication.save();
+}
+
+export function handleResultWithheld(event: ResultWithheld): void {
+  let dispute = loadDispute(event.params.disputeId);
+  dispute.status = "ProviderWrong";
+  dispute.providerWrong = true;
+  dispute.bondRecipient = dispute.challenger;
+  dispute.save();
+  let withholding = stamped(new ResultWithholding(eventId(event)), event);
+  withholding.dispute = dispute.id;
+  withholding.save();
 }

@@ -382,12 +382,12 @@ describe("Disputes", () => {
 
   });
 
-  describe("challengeResult: the result as published, the committee's alone", () => {
-    /** {@link withValidators} with job 1 committing a training-VM program, so its checkpoint disputes could become games. */
-    const withProgramJob = () => validatorsFor({ program: keccak256(stringToHex("a training-VM program")) });
-    /** The result dispute of a job that commits a program, its committee drawn. */
+  describe("challengeResult on a job that commits no program: the result as published, the committee's", () => {
+    /** {@link withValidators} with job 1 committing no training-VM program (test/contracts/DisputesGame.test.ts has those). */
+    const withResultJob = () => validatorsFor({});
+    /** The result dispute of a job that commits no program, its committee drawn. */
     async function withResultDispute() {
-      const p = await withProgramJob();
+      const p = await withResultJob();
       await p.disputes.write.challengeResult([p.jobId], { account: p.challenger.account });
       await drawCommittee(p, 1n);
       return { ...p, disputeId: 1n, memberWallets: await memberWalletsOf(p, 1n) };
@@ -395,7 +395,7 @@ describe("Disputes", () => {
     const RESULT_DISPUTE = 2n ** 64n - 1n;
 
     it("takes the bond, stops the window and requests a committee, naming no checkpoint and no hash", async () => {
-      const p = await networkHelpers.loadFixture(withProgramJob);
+      const p = await networkHelpers.loadFixture(withResultJob);
       assert.equal(await p.disputes.read.RESULT_DISPUTE(), RESULT_DISPUTE);
       const now = BigInt(await networkHelpers.time.latest()) + 10n;
       await networkHelpers.time.setNextBlockTimestamp(now);
@@ -453,7 +453,7 @@ describe("Disputes", () => {
         [p.jobId, JobStatus.Disputed, JobStatus.Submitted],
       );
       await viem.assertions.revertWithCustomErrorWithArgs(p.disputes.write.challengeResult([8n], { account: p.outsider.account }), p.jobRegistry, "JobRegistryUnknownJob", [8n]);
-      const q = await networkHelpers.loadFixture(withProgramJob);
+      const q = await networkHelpers.loadFixture(withResultJob);
       const { deadline } = await q.jobRegistry.read.getJob([q.jobId]);
       await networkHelpers.time.setNextBlockTimestamp(deadline);
       await viem.assertions.revertWithCustomErrorWithArgs(

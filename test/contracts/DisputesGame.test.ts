@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { keccak256, parseEther, stringToHex, zeroHash, type Hex } from "viem";
+import { checkpointChunks, readPublishedResult, type CheckpointChunk } from "../../keepers/src/jobs/resultPublication.ts";
 import { GAME_PHASE } from "../../keepers/src/trainingVm/gameMoves.ts";
-import { dishonest, openingOf, submittedBy, traceOf, truth } from "../harness/gameJob.ts";
+import { dishonest, GAME_JOB, openingOf, submittedBy, traceOf, treeOf, truth } from "../harness/gameJob.ts";
 import { playOut } from "../harness/vmGame.ts";
 import { DisputeStatus, JobStatus, networkHelpers, ORDER, viem, type Protocol } from "./fixture.ts";
 
@@ -163,6 +164,126 @@ describe("Disputes: games over the training VM", () => {
     it("takes game ends from the game contract only", async () => {
       const p = await networkHelpers.loadFixture(withHonestResult);
       await viem.assertions.revertWithCustomErrorWithArgs(p.disputes.write.gameEnded([1n, true], { account: p.outsider.account }), p.disputes, "DisputesOnlyGame", [p.outsider.account.address]);
+    });
+  });
+
+  describe("when the challenger disputes the result as published (availability: answered on-chain, no committee)", () => {
+    const LAST = truth.checkpointAt(GAME_JOB.totalSteps);
+    const witness = truth.program.segmentWitness();
+    /** Dispute 1: the challenger's dispute of job 1's result as published. */
+    async function withAvailabilityDispute() {
+      const p = await withHonestResult();
+      await p.disputes.write.challengeResult([p.jobId], { account: p.challenger.account });
+      return { ...p, disputeId: 1n };
+    }
+    const batch = (from: number, count: number, run = truth) => {
+      const { hashes, proof, proofFlags } = treeOf(run).multiProof(from, count);
+      return { from: BigInt(from), hashes, proof, proofFlags };
+    };
+    const chunksOf = async (p: Protocol) => checkpointChunks(LAST, (await p.disputes.read.getPublication([1n])).depth, await p.disputes.read.CHUNK_DEPTH());
+
+    it("an honest provider publishes its trace in batches and its last checkpoint in chunks: the result stands, the bond is its, the chain serves the weights for good", async () => {
+      const p = await networkHelpers.loadFixture(withAvailabilityDispute);
+      const publicClient = await viem.getPublicClient();
+      const as = { account: p.providerA.account };
+      assert.equal((await p.committee.getEvents.CommitteeRequested({}, { fromBlock: 0n })).length, 0, "no committee is requested");
+      assert.equal((await p.disputes.read.getDispute([1n])).status, DisputeStatus.Open);
+      let gas = 0n;
+      const sent = async (hash: Promise<Hex>) => (gas += (await publicClient.waitForTransactionReceipt({ hash: await hash })).gasUsed);
+      await sent(p.disputes.write.publishTrace([1n, batch(0, 2), witness], as));
+      // Anyone may publish: the data is its own proof.
+      await viem.assertions.emitWithArgs(p.disputes.write.publishTrace([1n, batch(2, 1), witness], { account: p.outsider.account }), p.disputes, "TracePublished", [1n, 2n, [truth.checkpointRoot(4)]]);
+      const publication = await p.disputes.read.getPublication([1n]);
+      assert.deepEqual([publication.traced, publication.checkpoints, publication.lastHash, publication.depth], [3n, 3n, truth.checkpointRoot(4), 13]);
+      const chunks = await chunksOf(p);
+      assert.deepEqual([publication.chunksLeft, chunks.length, chunks.filter((c) => c.words.length === 0).length], [8n, 8, 3], "8 chunks of 1,024 words, the last 3 all zero");
+      const providerBefore = await p.token.read.balanceOf([p.providerA.account.address]);
+      for (const { chunk, words, proof } of chunks.slice(0, -1)) await sent(p.disputes.write.publishChunk([1n, chunk, words, proof], as));
+      assert.equal((await p.disputes.read.getDispute([1n])).status, DisputeStatus.Open, "open until the last chunk");
+      const last = chunks.at(-1)!;
+      await viem.assertions.emitWithArgs(p.disputes.write.publishChunk([1n, last.chunk, last.words, last.proof], as), p.disputes, "ResultPublished", [1n, p.jobId, p.providerA.account.address]);
+      assert.equal((await p.disputes.read.getDispute([1n])).status, DisputeStatus.ChallengerWrong);
+      assert.equal((await p.jobRegistry.read.getJob([p.jobId])).status, JobStatus.Submitted, "the window resumes");
+      assert.equal(await p.token.read.balanceOf([p.providerA.account.address]), providerBefore + BOND, "the bond is the provider's");
+      assert.equal(await p.token.read.balanceOf([p.disputes.address]), 0n);
+      assert.equal(await p.disputes.read.publishedIn([p.jobId]), 1n);
+      assert.ok(gas < 10_000_000n, `published for ${gas} gas`);
+
+      const published = await readPublishedResult({ chain: { contracts: { Disputes: p.disputes } } as never, jobId: p.jobId });
+      assert.deepEqual(published?.hashes, [0, 2, 4].map((step) => truth.checkpointRoot(step)));
+      assert.deepEqual(published?.lastCheckpoint, LAST, "the last checkpoint, bit for bit, from the chain alone");
+      await viem.assertions.revertWithCustomErrorWithArgs(p.disputes.write.challengeResult([p.jobId], { account: p.challenger.account }), p.disputes, "DisputesResultPublished", [p.jobId, 1n]);
+      await viem.assertions.revertWithCustomErrorWithArgs(p.disputes.write.publishChunk([1n, 0n, chunks[0]!.words, chunks[0]!.proof], as), p.disputes, "DisputesNotOpen", [1n, DisputeStatus.ChallengerWrong]);
+    });
+
+    it("a provider that stays silent loses at the deadline: slashed, the consumer refunded, the bond back to the challenger", async () => {
+      const p = await networkHelpers.loadFixture(withAvailabilityDispute);
+      await p.disputes.write.publishTrace([1n, batch(0, 3), witness], { account: p.providerA.account });
+      const { verdictDeadline } = await p.disputes.read.getDispute([1n]);
+      await viem.assertions.revertWithCustomErrorWithArgs(p.disputes.write.expire([1n]), p.disputes, "DisputesVerdictDeadlineNotReached", [1n, BigInt(verdictDeadline)]);
+      await networkHelpers.time.increaseTo(verdictDeadline);
+      const chunk = (await chunksOf(p))[0]!;
+      await viem.assertions.revertWithCustomErrorWithArgs(p.disputes.write.publishChunk([1n, chunk.chunk, chunk.words, chunk.proof]), p.disputes, "DisputesPublicationTooLate", [1n, BigInt(verdictDeadline)]);
+      const challengerBefore = await p.token.read.balanceOf([p.challenger.account.address]);
+      const [needed, performData] = await p.disputes.read.checkUpkeep(["0x"]);
+      assert.equal(needed, true, "the automation keeper ends it");
+      await viem.assertions.emitWithArgs(p.disputes.write.performUpkeep([performData], { account: p.outsider.account }), p.disputes, "ResultWithheld", [1n]);
+      assert.equal((await p.disputes.read.getDispute([1n])).status, DisputeStatus.ProviderWrong);
+      const [failed] = await p.jobRegistry.getEvents.JobFailed({ jobId: p.jobId }, { fromBlock: 0n });
+      assert.deepEqual([failed!.args.refund, failed!.args.slashed], [ORDER.reward, ORDER.minStake]);
+      assert.ok((await p.token.read.balanceOf([p.challenger.account.address])) > challengerBefore + BOND, "the bond back, and the slash share");
+      assert.equal(await p.disputes.read.publishedIn([p.jobId]), 0n);
+    });
+
+    it("refuses a trace or a chunk that is out of order, out of range, of the wrong shape or not the committed one, and a verdict or a game, changing nothing", async () => {
+      const p = await networkHelpers.loadFixture(withAvailabilityDispute);
+      const as = { account: p.providerA.account };
+      const revert = (call: Promise<unknown>, error: string, args: unknown[]) => viem.assertions.revertWithCustomErrorWithArgs(call as never, p.disputes, error as never, args);
+      await revert(p.disputes.write.publishTrace([2n, batch(0, 3), witness], as), "DisputesUnknownDispute", [2n]);
+      await revert(p.disputes.write.publishTrace([1n, batch(1, 2), witness], as), "DisputesTraceOutOfOrder", [1n, 1n, 0n]);
+      await revert(p.disputes.write.publishTrace([1n, { from: 0n, hashes: [], proof: [], proofFlags: [] }, witness], as), "DisputesTraceOutOfRange", [1n, 0n, 0n, 3n]);
+      await revert(p.disputes.write.publishTrace([1n, batch(0, 2, dishonest), witness], as), "DisputesCheckpointsNotInTrace", [p.jobId, 0n, 2n]);
+      await assert.rejects(p.disputes.write.publishTrace([1n, batch(0, 3), traceOf().program.segmentWitness().slice(0, -2) + "ff" as Hex], as), /TrainingVmProgramMismatch/);
+      assert.equal((await p.disputes.read.getPublication([1n])).depth, 0, "no depth before the whole trace");
+      const early = checkpointChunks(LAST, 13, 10)[0]!;
+      await revert(p.disputes.write.publishChunk([1n, early.chunk, early.words, early.proof], as), "DisputesTraceIncomplete", [1n, 0n, 0n]);
+      await p.disputes.write.publishTrace([1n, batch(0, 2), witness], as);
+      await revert(p.disputes.write.publishTrace([1n, { ...batch(2, 1), hashes: [truth.checkpointRoot(2)] }, witness], as), "DisputesCheckpointsNotInTrace", [p.jobId, 2n, 1n]);
+      await revert(p.disputes.write.publishChunk([1n, early.chunk, early.words, early.proof], as), "DisputesTraceIncomplete", [1n, 2n, 3n]);
+      await p.disputes.write.publishTrace([1n, batch(2, 1), witness], as);
+      await revert(p.disputes.write.publishTrace([1n, batch(2, 1), witness], as), "DisputesTraceOutOfOrder", [1n, 2n, 3n]);
+
+      const chunks = await chunksOf(p);
+      const [first, second] = chunks as [CheckpointChunk, CheckpointChunk];
+      await revert(p.disputes.write.publishChunk([1n, 8n, first.words, first.proof], as), "DisputesChunkOutOfRange", [1n, 8n, 8n]);
+      await revert(p.disputes.write.publishChunk([1n, 0n, first.words.slice(1), first.proof], as), "DisputesChunkShape", [1n, 1023n, 3n, 1024n, 3n]);
+      await revert(p.disputes.write.publishChunk([1n, 0n, first.words, first.proof.slice(1)], as), "DisputesChunkShape", [1n, 1024n, 2n, 1024n, 3n]);
+      await revert(p.disputes.write.publishChunk([1n, 0n, [], first.proof], as), "DisputesChunkNotInCheckpoint", [1n, 0n]);
+      await revert(p.disputes.write.publishChunk([1n, 1n, first.words, first.proof], as), "DisputesChunkNotInCheckpoint", [1n, 1n]);
+      await revert(p.disputes.write.publishChunk([1n, 0n, second.words, second.proof], as), "DisputesChunkNotInCheckpoint", [1n, 0n]);
+      await p.disputes.write.publishChunk([1n, 0n, first.words, first.proof], as);
+      await revert(p.disputes.write.publishChunk([1n, 0n, first.words, first.proof], as), "DisputesChunkAlreadyPublished", [1n, 0n]);
+      assert.equal((await p.disputes.read.getPublication([1n])).chunksLeft, 7n);
+
+      await revert(p.disputes.write.settle([1n, true, 31n, []]), "DisputesNoCommitteeDispute", [1n]);
+      await revert(p.disputes.write.forceGame([1n, openingOf(truth, 2)], as), "DisputesNotGameable", [1n]);
+      assert.equal((await p.disputes.read.getDispute([1n])).status, DisputeStatus.Open);
+    });
+
+    it("challenge() naming RESULT_DISPUTE opens the same dispute; nothing is published for a checkpoint's dispute or a job without a program", async () => {
+      const p = await networkHelpers.loadFixture(withHonestResult);
+      const RESULT_DISPUTE = await p.disputes.read.RESULT_DISPUTE();
+      await p.disputes.write.challenge([p.jobId, RESULT_DISPUTE, CLAIMED_HASH], { account: p.challenger.account });
+      assert.deepEqual([(await p.disputes.read.getDispute([1n])).claimedHash, (await p.committee.getEvents.CommitteeRequested({}, { fromBlock: 0n })).length], [zeroHash, 0]);
+      await p.disputes.write.publishTrace([1n, batch(0, 3), witness], { account: p.providerA.account });
+
+      const q = await networkHelpers.loadFixture(withHonestResult);
+      await committeeDispute(q, 2n);
+      await viem.assertions.revertWithCustomErrorWithArgs(q.disputes.write.publishTrace([1n, batch(0, 3), witness]), q.disputes, "DisputesNotAvailabilityDispute", [1n]);
+      const r = await networkHelpers.loadFixture(withHonestResultNoProgram);
+      await r.disputes.write.challengeResult([r.jobId], { account: r.challenger.account });
+      assert.equal((await r.committee.getEvents.CommitteeRequested({}, { fromBlock: 0n })).length, 1, "a job without a program: the committee's");
+      await viem.assertions.revertWithCustomErrorWithArgs(r.disputes.write.publishTrace([1n, batch(0, 3), witness]), r.disputes, "DisputesNotAvailabilityDispute", [1n]);
     });
   });
 });

@@ -576,7 +576,8 @@ contract ProtocolHandler is StorageAuditActions {
         _challenge(jobSeed, actorSeed, checkpointIndex, follow, seed);
     }
 
-    /// @dev A dispute of a result as published (the committee's alone), chained as {challenge}.
+    /// @dev A dispute of a result as published (answered by publication on a job with a program, by the committee on
+    /// any other), chained as {challenge}.
     function challengeResult(uint256 jobSeed, uint256 actorSeed, uint8 follow, uint256 seed) external {
         _challenge(jobSeed, actorSeed, disputes.RESULT_DISPUTE(), follow, seed);
     }
@@ -592,7 +593,8 @@ contract ProtocolHandler is StorageAuditActions {
         uint256 disputeId = ofResult
             ? disputes.challengeResult(jobId)
             : disputes.challenge(jobId, checkpointIndex, keccak256(abi.encode("claim", jobId)));
-        _pendingDraw[disputeId] = true;
+        // A result dispute of a job that commits a program is answered by publication: no committee is requested.
+        _pendingDraw[disputeId] = !ofResult || job.program == bytes32(0);
         _done(ofResult ? bytes32("challengeResult") : bytes32("challenge"));
         if (follow % 3 >= 1) drawCommittee(disputeId - 1, seed);
         if (follow % 3 == 2) settleVerdict(disputeId - 1, seed & 1 == 1, seed >> 1);
@@ -644,6 +646,27 @@ contract ProtocolHandler is StorageAuditActions {
         vm.prank(a);
         disputes.challengeByGame(jobId, 1, keccak256(abi.encode("claim", jobId)), _opening(jobId));
         _done("challengeByGame");
+    }
+
+    /// @dev Publishes job's result for an open availability dispute, in `batches` (1 or 2) trace batches, its last
+    /// checkpoint's one chunk after: the dispute ends, the result standing. Anyone may publish; an actor does.
+    function publishResult(uint256 disputeSeed, uint256 actorSeed, uint8 batches) external {
+        (uint256 disputeId, IDisputes.Dispute memory d) = _dispute(disputeSeed);
+        if (d.status != IDisputes.DisputeStatus.Open || d.registry != IDisputes.DisputeRegistry.Jobs) return;
+        if (d.checkpointIndex != disputes.RESULT_DISPUTE() || jobRegistry.getJob(d.jobId).program == bytes32(0)) return;
+        if (block.timestamp >= d.verdictDeadline) return;
+        bytes32[4] memory hashes = _traceHashes(d.jobId);
+        vm.recordLogs();
+        vm.startPrank(_actor(actorSeed));
+        if (batches % 2 == 0) {
+            disputes.publishTrace(disputeId, _traceBatch(hashes, 0, 4), abi.encode(GAME_LAST_CHECKPOINT));
+        } else {
+            disputes.publishTrace(disputeId, _traceBatch(hashes, 0, 2), abi.encode(GAME_LAST_CHECKPOINT));
+            disputes.publishTrace(disputeId, _traceBatch(hashes, 2, 2), abi.encode(GAME_LAST_CHECKPOINT));
+        }
+        disputes.publishChunk(disputeId, 0, _lastWords(d.jobId), new bytes32[](0));
+        vm.stopPrank();
+        _done("publishResult");
     }
 
     /// @dev The provider forces a game on an open committee dispute of checkpoint 1 (a game), or of one past the
@@ -850,8 +873,11 @@ contract ProtocolHandler is StorageAuditActions {
         } else if (topic == IDisputes.DisputeDecidedByGame.selector) {
             expectedBalance[_addr(log.topics[3])] += d.bond;
             ++ghostDisputeTerminalEvents[disputeId];
-        } else if (topic == IDisputes.DisputeDismissed.selector) {
+        } else if (topic == IDisputes.DisputeDismissed.selector || topic == IDisputes.ResultPublished.selector) {
             expectedBalance[d.provider] += d.bond;
+            ++ghostDisputeTerminalEvents[disputeId];
+        } else if (topic == IDisputes.ResultWithheld.selector) {
+            expectedBalance[d.challenger] += d.bond;
             ++ghostDisputeTerminalEvents[disputeId];
         }
     }
@@ -861,16 +887,61 @@ contract ProtocolHandler is StorageAuditActions {
     //////////////////////////////////////////////////////////////*/
 
     /// @dev The trace a provider submits: a one-leaf tree whose root is leaf (1, checkpoint 1's hash).
-    function _traceRoot(uint256 jobId) internal pure returns (bytes32) {
-        return keccak256(bytes.concat(keccak256(abi.encode(uint256(1), keccak256(abi.encode("c", jobId))))));
+    /// @dev Job `jobId`'s trace: checkpoints 0 … GAME_LAST_CHECKPOINT, the last one a depth-1 word tree over
+    /// {_lastWords} (the stand-in machine's shape).
+    function _traceHashes(uint256 jobId) internal pure returns (bytes32[4] memory hashes) {
+        for (uint256 i; i < 3; ++i) hashes[i] = keccak256(abi.encode("c", jobId, i));
+        bytes32[] memory words = _lastWords(jobId);
+        hashes[3] = keccak256(abi.encodePacked(words[0], words[1]));
     }
 
+    function _lastWords(uint256 jobId) internal pure returns (bytes32[] memory words) {
+        words = new bytes32[](2);
+        words[0] = keccak256(abi.encode("w", jobId));
+    }
+
+    function _leaf(bytes32[4] memory hashes, uint256 i) internal pure returns (bytes32) {
+        return keccak256(bytes.concat(keccak256(abi.encode(i, hashes[i]))));
+    }
+
+    /// @dev The OpenZeppelin StandardMerkleTree of the four leaves: (leaf 0, leaf 1) and (leaf 2, leaf 3) under the root.
+    function _traceRoot(uint256 jobId) internal pure returns (bytes32) {
+        bytes32[4] memory hashes = _traceHashes(jobId);
+        return _pair(_pair(_leaf(hashes, 0), _leaf(hashes, 1)), _pair(_leaf(hashes, 2), _leaf(hashes, 3)));
+    }
+
+    function _pair(bytes32 a, bytes32 b) internal pure returns (bytes32) {
+        return a < b ? keccak256(abi.encodePacked(a, b)) : keccak256(abi.encodePacked(b, a));
+    }
+
+    /// @dev Checkpoints `from` … `from + count − 1` (a pair, or all four) with their multiproof.
+    function _traceBatch(bytes32[4] memory hashes, uint64 from, uint256 count)
+        internal
+        pure
+        returns (IDisputes.TraceBatch memory batch)
+    {
+        batch.from = from;
+        batch.hashes = new bytes32[](count);
+        for (uint256 i; i < count; ++i) batch.hashes[i] = hashes[from + i];
+        batch.proof = new bytes32[](count == 4 ? 0 : 1);
+        if (count == 2) batch.proof[0] = from == 0 ? _pair(_leaf(hashes, 2), _leaf(hashes, 3)) : _pair(_leaf(hashes, 0), _leaf(hashes, 1));
+        // Each flag takes a hash's second input from the batch's hashes (true) or the proof (false): the leaves pair
+        // up first, then meet the proof.
+        batch.proofFlags = new bool[](count - 1 + batch.proof.length);
+        for (uint256 i; i < count - 1; ++i) batch.proofFlags[i] = true;
+    }
+
+    /// @dev Checkpoint 1's segment: leaf 1, proven by leaf 0 and the (2, 3) pair.
     function _opening(uint256 jobId) internal pure returns (IDisputes.TraceOpening memory) {
+        bytes32[4] memory hashes = _traceHashes(jobId);
+        bytes32[] memory proof = new bytes32[](2);
+        proof[0] = _leaf(hashes, 0);
+        proof[1] = _pair(_leaf(hashes, 2), _leaf(hashes, 3));
         return IDisputes.TraceOpening({
             hashBefore: bytes32(0),
             proofBefore: new bytes32[](0),
-            hashAfter: keccak256(abi.encode("c", jobId)),
-            proofAfter: new bytes32[](0),
+            hashAfter: hashes[1],
+            proofAfter: proof,
             program: abi.encode(GAME_LAST_CHECKPOINT)
         });
     }
@@ -1027,11 +1098,11 @@ contract ProtocolInvariantsTest is ProtocolBase {
         invariant_stake_accountedPerAccount();
     }
 
-    /// @notice A dispute of a result as published, on a job that commits a program: the provider cannot force it, its
+    /// @notice A dispute of a result as published, on a job that commits no program: the provider cannot force it, its
     /// committee settles it with no force period to wait out, and every book holds.
-    function test_resultDisputes_areTheCommitteesAlone() public {
+    function test_resultDisputes_withoutProgram_areTheCommittees() public {
         handler.stake(1, 3_000e18);
-        handler.post(0, 1_000e18, 500e18, 1 hours, 1 days, 1 days);
+        handler.post(0, 1_000e18 + 1, 500e18, 1 hours, 1 days, 1 days); // an odd reward: no program
         handler.bid(0, 1, 600e18);
         handler.settleAuction(0, true);
         uint256 challengedAt = block.timestamp;
@@ -1039,10 +1110,41 @@ contract ProtocolInvariantsTest is ProtocolBase {
         assertEq(disputes.getDispute(1).checkpointIndex, disputes.RESULT_DISPUTE());
         handler.forceGame(0);
         assertEq(uint8(disputes.getDispute(1).status), uint8(IDisputes.DisputeStatus.Open), "not forced");
+        handler.publishResult(0, 3, 0);
+        assertEq(uint8(disputes.getDispute(1).status), uint8(IDisputes.DisputeStatus.Open), "nothing to publish");
         handler.settleVerdict(0, true, 0);
         assertEq(block.timestamp, challengedAt, "no force period waited out");
         assertEq(uint8(disputes.getDispute(1).status), uint8(IDisputes.DisputeStatus.ProviderWrong));
         assertEq(uint8(jobRegistry.getJob(1).status), uint8(IJobRegistry.JobStatus.Failed));
+        invariant_protocolBalance_equalsEscrowBondsAndStake();
+        invariant_payouts_matchEventsAndSlashes();
+        invariant_jobs_payOutAtMostOnce();
+        invariant_stake_accountedPerAccount();
+    }
+
+    /// @notice A dispute of a result as published, on a job that commits a program, draws no committee: published in
+    /// time, the result stands and the bond is the provider's; the next one, left unanswered, fails the provider at
+    /// its deadline. Every book holds.
+    function test_resultDisputes_withProgram_areAnsweredByPublication() public {
+        handler.stake(1, 3_000e18);
+        handler.post(0, 1_000e18, 500e18, 1 hours, 1 days, 1 days); // an even reward: the stand-in program
+        handler.bid(0, 1, 600e18);
+        handler.settleAuction(0, true);
+        handler.challengeResult(0, 2, 1, 0); // no committee requested: the draw does nothing
+        assertEq(uint8(disputes.getDispute(1).status), uint8(IDisputes.DisputeStatus.Open));
+        handler.publishResult(0, 3, 1); // by a third party, in two trace batches
+        assertEq(uint8(disputes.getDispute(1).status), uint8(IDisputes.DisputeStatus.ChallengerWrong));
+        assertEq(uint8(jobRegistry.getJob(1).status), uint8(IJobRegistry.JobStatus.Submitted), "the window resumes");
+        assertEq(disputes.publishedIn(1), 1);
+
+        handler.post(1, 1_000e18, 500e18, 1 hours, 1 days, 1 days);
+        handler.bid(1, 1, 600e18);
+        handler.settleAuction(1, true);
+        handler.challengeResult(1, 2, 0, 0);
+        assertEq(disputes.getDispute(2).jobId, 2);
+        handler.expireDispute(1);
+        assertEq(uint8(disputes.getDispute(2).status), uint8(IDisputes.DisputeStatus.ProviderWrong), "silence loses");
+        assertEq(uint8(jobRegistry.getJob(2).status), uint8(IJobRegistry.JobStatus.Failed));
         invariant_protocolBalance_equalsEscrowBondsAndStake();
         invariant_payouts_matchEventsAndSlashes();
         invariant_jobs_payOutAtMostOnce();

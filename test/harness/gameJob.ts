@@ -41,15 +41,15 @@ export function openingOf(run: VmTrace, checkpoint: number) {
 
 /**
  * Job 1 committing `program` (the game job's by default; zero: none), assigned to providerA, its result submitted
- * from `run`; both sides approved the game.
+ * with the trace `tree` (by default `run`'s, {@link treeOf}); both sides approved the game.
  */
-export async function submittedBy(run: VmTrace, program: Hex = truth.program.hash) {
+export async function submittedBy(run: VmTrace, program: Hex = truth.program.hash, tree: CheckpointTree = treeOf(run)) {
   const p = await withStakedProviders();
   const jobId = await postJob(p, { program });
   await p.jobRegistry.write.bid([jobId, parseEther("600")], { account: p.providerA.account });
   await networkHelpers.time.increase(ORDER.biddingPeriod);
   await p.jobRegistry.write.settleAuction([jobId]);
-  await p.jobRegistry.write.submitResult([jobId, RESULT_DIGEST, treeOf(run).root, 9912], { account: p.providerA.account });
+  await p.jobRegistry.write.submitResult([jobId, RESULT_DIGEST, tree.root, 9912], { account: p.providerA.account });
   for (const side of [p.providerA, p.challenger]) await p.token.write.approve([p.bisectionGame.address, maxUint256], { account: side.account });
   return { ...p, jobId };
 }

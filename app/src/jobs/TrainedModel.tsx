@@ -41,7 +41,7 @@ export function TrainedModel({ result, metric }: { result: CommittedResult; metr
       const get = (cid: CID, what: string) => fetchRawBlock({ gatewayUrl: ipfsGatewayUrl, cid, what });
       const [rebuilt, ort] = await Promise.all([rebuildTrainedModel({ get, jobId: result.jobId, onChain: result }), loadOnnxRuntime()]);
       const session = await ort.InferenceSession.create(rebuilt.onnx);
-      setModel({ status: "ready", ort, session, size: rebuilt.onnx.byteLength, manifest: rebuilt.manifestCid.toString(), checkpoints: rebuilt.checkpoints });
+      setModel({ status: "ready", ort, session, size: rebuilt.onnx.byteLength, manifest: "manifestCid" in rebuilt.source ? rebuilt.source.manifestCid.toString() : `dispute ${rebuilt.source.publishedIn}`, checkpoints: rebuilt.checkpoints });
     } catch (error) {
       setModel({ status: "failed", message: message(error) });
     }

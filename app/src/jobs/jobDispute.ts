@@ -3,7 +3,7 @@ export const RESULT_DISPUTE = (2n ** 64n - 1n).toString();
 
 /**
  * What a single-provider job's dispute is about, from its `checkpointIndex`: a checkpoint, or the result as
- * published (`challengeResult`: not served, or contradicting its on-chain commitment; the committee's alone).
+ * published (`challengeResult`: not served; answered by publishing it on-chain on a job that commits a program, by a committee otherwise).
  *
  * @example
  * jobDisputeSubject("3"); // "checkpoint 3"

@@ -17,6 +17,7 @@ import { JOB_STATUS_NAMES, JobStatus, postJob, readJob } from "../jobs/jobOnChai
 import { storeJobSpec } from "../jobs/jobSpecBlock.ts";
 import { specProgram } from "../jobs/specProgram.ts";
 import { storeBlockSource } from "../jobs/resultManifest.ts";
+import { readPublishedResult } from "../jobs/resultPublication.ts";
 import { rebuildTrainedModel } from "../jobs/trainedModel.ts";
 import { retry } from "../runtime/retry.ts";
 import { mnistTestAccuracy } from "../training/onnxRuntimeEvaluation.ts";
@@ -290,12 +291,15 @@ export function registerJobCommands(program: Command): void {
         }
         const { store, keep } = await openClientStore({ config, runtime, log, port: parseCount(o.port, "--port"), peers: o.peer });
         const get = storeBlockSource({ store, jobId, bounded: () => AbortSignal.any([runtime.signal, AbortSignal.timeout(60_000)]) });
-        const { onnx, manifestCid, checkpoints } = await rebuildTrainedModel({ get, jobId, onChain });
+        // A result an availability dispute published on-chain is read from the chain: nothing to fetch but spec and model.
+        const fromChain = await readPublishedResult({ chain, jobId });
+        const { onnx, source, checkpoints } = await rebuildTrainedModel({ get, jobId, onChain, fromChain });
         writeFileSync(o.out, onnx);
         keep();
         const evaluation = o.evaluate ? await mnistTestAccuracy(onnx) : undefined;
-        printOutput(command, { jobId, out: o.out, bytes: onnx.byteLength, resultDigest: onChain.resultDigest, manifest: manifestCid.toString(), checkpoints, claimedMetric: onChain.metric, evaluation }, [
-          `wrote job ${jobId}'s model to ${o.out}: ${onnx.byteLength} bytes, the job's model with checkpoint ${checkpoints - 1}'s parameters (the last of the trace root on-chain)`,
+        const from = "manifestCid" in source ? "the last of the trace root on-chain" : `published on-chain in dispute ${source.publishedIn}`;
+        printOutput(command, { jobId, out: o.out, bytes: onnx.byteLength, resultDigest: onChain.resultDigest, manifest: "manifestCid" in source ? source.manifestCid.toString() : null, publishedIn: "publishedIn" in source ? source.publishedIn : null, checkpoints, claimedMetric: onChain.metric, evaluation }, [
+          `wrote job ${jobId}'s model to ${o.out}: ${onnx.byteLength} bytes, the job's model with checkpoint ${checkpoints - 1}'s parameters (${from})`,
           `claimed accuracy ${(onChain.metric / 100).toFixed(2)} % on the job's test images`,
           ...(evaluation === undefined ? [] : [`measured accuracy ${(evaluation.accuracy * 100).toFixed(2)} % on MNIST's ${evaluation.images.toLocaleString("en")} test images (onnxruntime)`]),
         ]);

@@ -17,6 +17,7 @@ import { quoteJob, type CostModel } from "./costModel.ts";
 import { runRoundProvider } from "../roundJobs/roundProvider.ts";
 import { runTraining } from "./runTraining.ts";
 import { runGamePlayer } from "../games/runGamePlayer.ts";
+import { publishResultOnChain } from "../jobs/resultPublication.ts";
 import { traceOpening } from "../games/traceOpening.ts";
 import { TraceWorker } from "../games/traceWorker.ts";
 import { checkpointHash } from "../training/checkpoint.ts";
@@ -57,7 +58,8 @@ const TASK_PREFIX = "job-";
  * The compute provider: single-provider jobs here, the slots and aggregates of distributed jobs
  * beside them ({@link runRoundProvider}, its own loop and cursor), and its side of the dispute games
  * over its jobs ({@link runGamePlayer}: it forces every committee dispute of a job whose program it
- * replays into a game, and plays it from its own checkpoints on disk). Follows JobRegistry from a
+ * replays into a game, and plays it from its own checkpoints on disk; it answers a dispute of its result as
+ * published by publishing the trace and the last checkpoint on-chain). Follows JobRegistry from a
  * persisted cursor ({@link followEvents}):
  * - `JobPosted`: fetches the spec, prices it with the cost model and bids that price when it
  *   covers the cost and beats the leading bid, and any training-VM program the job commits is
@@ -113,6 +115,20 @@ export async function runComputeRole(parameters: ComputeRoleParameters): Promise
       const directory = jobDirectory(dataDir, dispute.jobId);
       const hashes = prepared.checkpointSteps.map((_, index) => checkpointHash({ bytes: readCheckpointFile(checkpointFilePath(directory, index)), engineVersion: prepared.config.engineVersion }));
       return traceOpening(hashes, Number(dispute.checkpointIndex), program);
+    },
+    // The result as published, disputed: answered on-chain from the checkpoints on disk, no committee drawn.
+    publishFor: async (disputeId, dispute, signal) => {
+      const { onChain, prepared } = await loadJob({ chain, store: parameters.store, jobId: dispute.jobId, log, signal });
+      const program = programOf(prepared);
+      if (program?.hash !== onChain.program) {
+        // Never bid on (considerBid): the chain checks the program's preimage, which this keeper does not have.
+        log.warn({ disputeId: disputeId.toString(), jobId: dispute.jobId.toString() }, "dispute unanswered: the job commits a program other than its spec's");
+        return;
+      }
+      const directory = jobDirectory(dataDir, dispute.jobId);
+      const checkpoints = prepared.checkpointSteps.map((_, index) => readCheckpointFile(checkpointFilePath(directory, index)));
+      const hashes = checkpoints.map((bytes) => checkpointHash({ bytes, engineVersion: prepared.config.engineVersion }));
+      await publishResultOnChain({ chain, disputeId, hashes, lastCheckpoint: checkpoints.at(-1)!, program, log, signal });
     },
   });
   await Promise.all([jobs, runRoundProvider({ ...parameters, health: health?.loop("rounds") }), games]);

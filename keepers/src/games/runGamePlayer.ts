@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { isAddressEqual } from "viem";
+import { isAddressEqual, zeroHash } from "viem";
 import { followEvents } from "../chain/followEvents.ts";
 import type { ProtocolConnection } from "../chain/protocolContracts.ts";
 import { VeritrainError } from "../errors.ts";
@@ -27,6 +27,11 @@ export type GamePlayerParameters = {
    * leave the dispute to the committee (a job that commits no program it can replay).
    */
   forceWith?: (dispute: DisputeOnChain, signal: AbortSignal) => Promise<TraceOpening | undefined>;
+  /**
+   * The provider's answer to an availability dispute (the result as published, of a job that commits a program):
+   * publishes the result on-chain to its end (`publishResultOnChain`). Without it such disputes are left alone.
+   */
+  publishFor?: (disputeId: bigint, dispute: DisputeOnChain, signal: AbortSignal) => Promise<void>;
   dataDir: string;
   log: Logger;
   signal: AbortSignal;
@@ -37,8 +42,10 @@ export type GamePlayerParameters = {
   attempts?: number;
 };
 
-/** Tasks of the game player are `game-<disputeId>`: play that dispute's game to its end. */
+/** Tasks of the game player are `game-<disputeId>` (play that dispute's game to its end) and `publish-<disputeId>`
+ * (answer that availability dispute by publishing the result on-chain). */
 const TASK_PREFIX = "game-";
+const PUBLISH_PREFIX = "publish-";
 
 /**
  * Games played at once. Every open game's clock runs on its mover's turn, so a game queued behind others loses time
@@ -52,15 +59,17 @@ const GAMES_AT_ONCE = 8;
  * `DisputeGameStarted` from a persisted cursor ({@link followEvents}, role `<compute|challenger>-games`); for each
  * dispute this account is the `side` of:
  * - a committee dispute of a checkpoint against this provider that `forceWith` opens is forced into a game at once
- *   (the force period is short: the committee's verdict waits for it); a dispute of the result as published
- *   (`RESULT_DISPUTE`) is the committee's alone;
+ *   (the force period is short: the committee's verdict waits for it);
+ * - a dispute of the result as published (`RESULT_DISPUTE`) against this provider, of a job that commits a program,
+ *   is a task `publish-<disputeId>` (resumed after a restart) that publishes the result on-chain with `publishFor`;
+ *   of any other job, it is the committee's;
  * - a started game is a task `game-<disputeId>` (resumed after a restart) that plays it to its end ({@link playGame})
  *   with the trace `traceOf` gives, computed in a worker thread so that the keeper's event loop goes on answering.
  *
  * @example
  * await runGamePlayer({ chain, side: "challenger", traceOf, dataDir, log, signal });
  */
-export async function runGamePlayer({ chain, side, traceOf, forceWith, dataDir, log, signal, health, confirmations, pollMs, attempts }: GamePlayerParameters): Promise<void> {
+export async function runGamePlayer({ chain, side, traceOf, forceWith, publishFor, dataDir, log, signal, health, confirmations, pollMs, attempts }: GamePlayerParameters): Promise<void> {
   const { Disputes } = chain.contracts;
   const mine = (dispute: DisputeOnChain) => isAddressEqual(side === "provider" ? dispute.provider : dispute.challenger, chain.account.address);
   await followEvents({
@@ -85,7 +94,12 @@ export async function runGamePlayer({ chain, side, traceOf, forceWith, dataDir, 
         tasks.start(`${TASK_PREFIX}${disputeId}`);
         return;
       }
-      if (forceWith === undefined || dispute.status !== DisputeStatus.Open || dispute.registry !== DisputeRegistry.Jobs || dispute.checkpointIndex === RESULT_DISPUTE) return;
+      if (dispute.status !== DisputeStatus.Open || dispute.registry !== DisputeRegistry.Jobs) return;
+      if (dispute.checkpointIndex === RESULT_DISPUTE) {
+        if (publishFor !== undefined && (await chain.contracts.JobRegistry.read.programOf([dispute.jobId])) !== zeroHash) tasks.start(`${PUBLISH_PREFIX}${disputeId}`);
+        return;
+      }
+      if (forceWith === undefined) return;
       const opening = await forceWith(dispute, signal);
       const context = { disputeId: disputeId.toString(), jobId: dispute.jobId.toString(), checkpoint: Number(dispute.checkpointIndex) };
       if (opening === undefined) {
@@ -103,6 +117,16 @@ export async function runGamePlayer({ chain, side, traceOf, forceWith, dataDir, 
       log.info(context, "dispute forced into a game");
     },
     runTask: async (task, taskSignal) => {
+      if (task.startsWith(PUBLISH_PREFIX)) {
+        const disputeId = BigInt(task.slice(PUBLISH_PREFIX.length));
+        const dispute = await Disputes.read.getDispute([disputeId]);
+        if (dispute.status !== DisputeStatus.Open) {
+          log.info({ disputeId: disputeId.toString(), status: dispute.status }, "publication skipped: the dispute is decided");
+          return;
+        }
+        await publishFor!(disputeId, dispute, taskSignal);
+        return;
+      }
       const disputeId = BigInt(task.slice(TASK_PREFIX.length));
       const dispute = await Disputes.read.getDispute([disputeId]);
       const context = { disputeId: disputeId.toString(), gameId: dispute.gameId.toString() };

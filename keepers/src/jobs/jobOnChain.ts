@@ -18,7 +18,7 @@ export const DisputeStatus = { None: 0, Open: 1, ProviderWrong: 2, ChallengerWro
 /** Disputes' `DisputeRegistry`: where a dispute's job lives. */
 export const DisputeRegistry = { Jobs: 0, RoundJobs: 1 } as const;
 
-/** Disputes' `RESULT_DISPUTE`: the `checkpointIndex` of a dispute of a result as published (`challengeResult`), the committee's alone. */
+/** Disputes' `RESULT_DISPUTE`: the `checkpointIndex` of a dispute of a result as published (`challengeResult`): answered by publication on a job that commits a program, by the committee otherwise. */
 export const RESULT_DISPUTE = 2n ** 64n - 1n;
 
 /** A job as JobRegistry stores it. */

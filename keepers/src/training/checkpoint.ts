@@ -81,6 +81,18 @@ export type DecodedCheckpoint = {
 };
 
 /**
+ * The length of the checkpoint whose header `bytes` start with, from its parameter count and state vectors: how a
+ * checkpoint read back from zero-padded words (its word tree's leaves) is cut to size.
+ *
+ * @throws VeritrainError `CHECKPOINT_INVALID` if `bytes` are shorter than the header.
+ */
+export function checkpointLength(bytes: Uint8Array): number {
+  if (bytes.length < HEADER_BYTES) throw new VeritrainError("invalid checkpoint: shorter than the 36-byte header", { code: "CHECKPOINT_INVALID", details: { rule: "header" } });
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return HEADER_BYTES + 4 * view.getUint32(28, true) * (1 + view.getUint32(32, true));
+}
+
+/**
  * Parses {@link encodeCheckpoint}'s layout.
  *
  * @throws VeritrainError `CHECKPOINT_INVALID` on a wrong magic, version or length.

@@ -56,6 +56,24 @@ export class CheckpointTree {
     };
   }
 
+  /**
+   * An OpenZeppelin multiproof of checkpoints `from` … `from + count − 1`, as Disputes' `TraceBatch` takes it: the
+   * hashes in checkpoint order, and the proof and flags `MerkleProof.multiProofVerify` checks their leaves with.
+   */
+  multiProof(from: number, count: number): { from: number; hashes: Hex[]; proof: Hex[]; proofFlags: boolean[] } {
+    if (!Number.isInteger(from) || !Number.isInteger(count) || from < 0 || count < 1 || from + count > this.hashes.length) {
+      throw new RangeError(`checkpoints ${from} … ${from + count - 1} are not all in a trace of ${this.hashes.length}`);
+    }
+    const indices = Array.from({ length: count }, (_, i) => from + i);
+    const { leaves, proof, proofFlags } = this.tree.getMultiProof(indices);
+    // The library orders a multiproof's leaves by their place in its tree, which puts checkpoints in ascending order.
+    const hashes = leaves.map(([index, hash], i) => {
+      if (Number(index) !== from + i) throw new Error(`multiproof leaf ${i} is checkpoint ${index}, not ${from + i}`);
+      return hash;
+    });
+    return { from, hashes, proof: proof as Hex[], proofFlags };
+  }
+
   /** Checks a proof against a root (same algorithm as OpenZeppelin's MerkleProof.verify). */
   static verify(root: Hex, proof: CheckpointProof): boolean {
     return StandardMerkleTree.verify(root, [...CHECKPOINT_LEAF_ENCODING], [BigInt(proof.index), proof.hash], proof.proof);

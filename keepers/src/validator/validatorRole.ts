@@ -48,7 +48,8 @@ const TASK_PREFIX = "dispute-";
  * sign the EIP-712 verdict and post it to the relay. A result whose published data contradicts its on-chain commitment, or that no
  * connected peer serves within 30 s per block ({@link condemnsResult}), is a verdict against the
  * provider: keeping it available through the window is the provider's duty. A dispute of the result as published
- * (`RESULT_DISPUTE`) is decided by that alone, nothing re-executed.
+ * (`RESULT_DISPUTE`, drawn a committee only on a job that commits no program) is decided by that alone, nothing
+ * re-executed.
  * Signing twice is harmless: the relay counts a member once.
  *
  * @example

@@ -37,6 +37,13 @@ contract HashChainMachine is IGameMachine {
     }
 
     /// @inheritdoc IGameMachine
+    /// @dev Checkpoints 0 … last, each a depth-1 word tree.
+    function checkpointShape(bytes32 program, bytes calldata witness) external pure returns (uint8, uint64) {
+        if (keccak256(witness) != program) revert HashChainMachineBadWitness(0, witness);
+        return (1, abi.decode(witness, (uint64)) + 1);
+    }
+
+    /// @inheritdoc IGameMachine
     function unitCount(bytes32, uint8 level, uint64[2] calldata path, bytes calldata witness)
         external
         view

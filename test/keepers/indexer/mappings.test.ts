@@ -28,7 +28,8 @@ import {
   withSubmittedJob,
   type Protocol,
 } from "../../contracts/fixture.ts";
-import { dishonest, openingOf, submittedBy, treeOf, truth } from "../../harness/gameJob.ts";
+import { checkpointChunks } from "../../../keepers/src/jobs/resultPublication.ts";
+import { dishonest, GAME_JOB, openingOf, submittedBy, treeOf, truth } from "../../harness/gameJob.ts";
 import { playOut } from "../../harness/vmGame.ts";
 import { gameMoveText, gameOutcome } from "../../../app/src/jobs/gameMoveText.ts";
 import { JOB_QUERY, type JobData } from "../../../app/src/jobs/jobQuery.ts";
@@ -275,6 +276,33 @@ async function withGameDisputes() {
   return { ...p, honestJob };
 }
 
+/**
+ * Dispute 1: job 1's result disputed as published, answered on-chain (the trace in two batches, then every chunk of
+ * the last checkpoint); dispute 2: job 2's, left unanswered past its deadline.
+ */
+async function withAvailabilityDisputes() {
+  const p = await submittedBy(truth);
+  const witness = truth.program.segmentWitness();
+  await p.disputes.write.challengeResult([p.jobId], { account: p.challenger.account });
+  for (const [from, count] of [[0, 2], [2, 1]] as const) {
+    const { hashes, proof, proofFlags } = treeOf(truth).multiProof(from, count);
+    await p.disputes.write.publishTrace([1n, { from: BigInt(from), hashes, proof, proofFlags }, witness], { account: p.providerA.account });
+  }
+  const { depth } = await p.disputes.read.getPublication([1n]);
+  for (const { chunk, words, proof } of checkpointChunks(truth.checkpointAt(GAME_JOB.totalSteps), depth, await p.disputes.read.CHUNK_DEPTH())) {
+    await p.disputes.write.publishChunk([1n, chunk, words, proof], { account: p.providerA.account });
+  }
+  const silentJob = await postJob(p, { program: truth.program.hash });
+  await p.jobRegistry.write.bid([silentJob, parseEther("600")], { account: p.providerA.account });
+  await networkHelpers.time.increase(ORDER.biddingPeriod);
+  await p.jobRegistry.write.settleAuction([silentJob]);
+  await p.jobRegistry.write.submitResult([silentJob, RESULT_DIGEST, treeOf(truth).root, 9912], { account: p.providerA.account });
+  await p.disputes.write.challengeResult([silentJob], { account: p.challenger.account });
+  await networkHelpers.time.increaseTo((await p.disputes.read.getDispute([2n])).verdictDeadline);
+  await p.disputes.write.expire([2n], { account: p.outsider.account });
+  return { ...p, silentJob, chunks: checkpointChunks(truth.checkpointAt(GAME_JOB.totalSteps), depth, await p.disputes.read.CHUNK_DEPTH()).length };
+}
+
 /** Dispute 1: a game the challenger opened on the dishonest provider's checkpoint 2, played out to the wrong instruction. */
 async function withPlayedGame() {
   const p = await submittedBy(dishonest);
@@ -419,6 +447,22 @@ describe("subgraph mappings on real event logs", () => {
         "the provider, to move first, ran out of time",
       );
       assert.equal(store.get("Dispute", "1")!.game, "1");
+    });
+
+    it("records a dispute of a result as published answered on-chain, and one left unanswered", async () => {
+      const p = await networkHelpers.loadFixture(withAvailabilityDisputes);
+      const store = await indexChain(client, contractsOf(p));
+      const answered = store.get("Dispute", "1")!;
+      assert.deepEqual(
+        [answered.status, answered.providerWrong, answered.bondRecipient, answered.tracePublished, answered.chunksPublished],
+        ["ChallengerWrong", false, lower(p.providerA.account.address), 3, p.chunks],
+      );
+      assert.deepEqual(history(store, "ResultPublication").map((r) => [r.dispute, r.job]), [["1", String(p.jobId)]]);
+      assert.equal(store.get("Job", String(p.jobId))!.status, "Submitted", "the window resumed");
+      const silent = store.get("Dispute", "2")!;
+      assert.deepEqual([silent.status, silent.providerWrong, silent.bondRecipient], ["ProviderWrong", true, lower(p.challenger.account.address)]);
+      assert.deepEqual(history(store, "ResultWithholding").map((r) => r.dispute), ["2"]);
+      assert.equal(store.get("Job", String(p.silentJob))!.status, "Failed");
     });
 
     it("records a game played out to the wrong instruction move by move, as the chain logged it", async () => {

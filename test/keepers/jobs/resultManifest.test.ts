@@ -11,7 +11,7 @@ import { createHeliaContentStore, type HeliaContentStore } from "../../../keeper
 import type { JobOnChain } from "../../../keepers/src/jobs/jobOnChain.ts";
 import { jobSpecBlockCid, storeJobSpec } from "../../../keepers/src/jobs/jobSpecBlock.ts";
 import { checkServed, condemnsResult, fetchResult, publishResult, RESULT_MANIFEST_VERSION, storeBlockSource, type PublishedResult } from "../../../keepers/src/jobs/resultManifest.ts";
-import { rebuildTrainedModel, RESULT_MANIFEST_KEY } from "../../../keepers/src/jobs/trainedModel.ts";
+import { rebuildTrainedModel, RESULT_MANIFEST_KEY, RESULT_PUBLISHED_IN_KEY } from "../../../keepers/src/jobs/trainedModel.ts";
 import { checkpointHash } from "../../../keepers/src/training/checkpoint.ts";
 import { CheckpointTree } from "../../../keepers/src/training/checkpointTree.ts";
 import { importOnnxModel } from "../../../keepers/src/training/onnxImport.ts";
@@ -72,11 +72,21 @@ describe("a result: its manifest published, opened against the chain, and the tr
   });
 
   it("rebuilds the trained model: the job's model carrying the last checkpoint's parameters, naming the manifest, the same bytes a provider would export", async () => {
-    const { onnx, manifestCid, checkpoints } = await rebuild();
+    const { onnx, source, checkpoints } = await rebuild();
     assert.equal(checkpoints, run.count);
-    assert.ok(manifestCid.equals(published.manifestCid));
+    assert.ok("manifestCid" in source && source.manifestCid.equals(published.manifestCid));
     assert.deepEqual(importOnnxModel(onnx).params, run.finalState.params);
     const expected = exportOnnxModel({ original: job.modelBytes, definition: job.model.definition, params: run.finalState.params, metadata: { [RESULT_MANIFEST_KEY]: published.manifestCid.toString() } });
+    assert.deepEqual(onnx, expected);
+  });
+
+  it("rebuilds it from a result published on-chain without fetching the manifest, naming the dispute that published it", async () => {
+    const lastCheckpoint = run.readCheckpoint(run.count - 1);
+    // A manifest digest nobody serves: only the spec and the model are fetched.
+    const fromChain = { disputeId: 7n, hashes: [...published.hashes], lastCheckpoint };
+    const { onnx, source, checkpoints } = await rebuildTrainedModel({ get: storeBlockSource({ store, jobId: 1n, bounded }), jobId: 1n, onChain: { ...onChain, resultDigest: keccak256("0x05") }, fromChain });
+    assert.deepEqual([source, checkpoints], [{ publishedIn: 7n }, run.count]);
+    const expected = exportOnnxModel({ original: job.modelBytes, definition: job.model.definition, params: run.finalState.params, metadata: { [RESULT_PUBLISHED_IN_KEY]: "7" } });
     assert.deepEqual(onnx, expected);
   });
 

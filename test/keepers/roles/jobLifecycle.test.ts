@@ -32,7 +32,8 @@ import { DisputeStatus, JobStatus, postJob, RESULT_DISPUTE, type JobOrder } from
 import { fetchJobSpec, storeJobSpec } from "../../../keepers/src/jobs/jobSpecBlock.ts";
 import { loadJob } from "../../../keepers/src/jobs/loadJob.ts";
 import { fetchResult } from "../../../keepers/src/jobs/resultManifest.ts";
-import { checkpointHash } from "../../../keepers/src/training/checkpoint.ts";
+import { checkpointHash, decodeCheckpoint } from "../../../keepers/src/training/checkpoint.ts";
+import { checkpointFilePath, readCheckpointFile } from "../../../keepers/src/training/checkpointFile.ts";
 import { ENGINE_VERSION } from "../../../keepers/src/training/jobSpec.ts";
 import { loadMnist } from "../../../keepers/src/training/mnist.ts";
 import { prepareJob } from "../../../keepers/src/training/preparedJob.ts";
@@ -312,7 +313,7 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
     assert.equal((await job(jobId)).price, 0n);
   });
 
-  it("slashes a compute keeper that posts checkpoint 3 wrong: challenged on it, found wrong by the committee, consumer refunded", async () => {
+  it("slashes a compute keeper that posts checkpoint 3 wrong: challenged on it, found wrong by a committee whose validators all left after the challenge, consumer refunded", async () => {
     await stop(honestRole);
     const dishonestLog = recordingLogger();
     dishonestRole = start((signal) => runComputeRole({ chain: chains[ACCOUNT.dishonest]!, store: computeStores.dishonest, dataDir: join(work, "dishonest"), costModel: COST, threads: 1, dishonesty: DISHONESTY, log: dishonestLog.log, signal, pollMs: 200 }));
@@ -332,6 +333,16 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
     const signature = await outsider.account.signTypedData(verdictTypedData({ chainId: devnet.chainId, disputes: Disputes.address, disputeId, providerWrong: true }));
     const postOutsider = () => postVerdict({ disputeId: disputeId.toString(), providerWrong: true, signature });
     assert.deepEqual(await postOutsider(), { status: 409, body: { error: "dispute 1's committee is not drawn yet", code: "COMMITTEE_NOT_DRAWN" } });
+    // Every validator leaves between the challenge and the draw (one through the CLI): the committee is
+    // still drawn from the set at the challenge, and the validator keepers still serve it.
+    const [cliValidator, ...others] = ACCOUNT.validators;
+    const dataDir = join(work, "cli-validator");
+    const exited = await runCli(cliValidator!, [...cliArgs(dataDir), "validator", "exit"]);
+    assert.equal(exited.code, 0, exited.stderr);
+    const { releasableAt } = JSON.parse(exited.stdout) as { releasableAt: number };
+    const exitDelay = await ValidatorCommittee.read.exitDelay();
+    assert.equal(releasableAt, (await ValidatorCommittee.read.validatorOf([chains[cliValidator!]!.account.address])).leftAt + exitDelay);
+    for (const index of others) await chains[index]!.send(() => chains[index]!.contracts.ValidatorCommittee.write.exit());
     const [requested] = await ValidatorCommittee.getEvents.CommitteeRequested({ disputeId }, { fromBlock: 0n });
     await fulfil(requested!.args.requestId!, ValidatorCommittee.address);
     // Members need seconds to fetch and re-execute; a non-member's signature is refused at once.
@@ -342,6 +353,19 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
     await assertDishonestSlashed({ disputeId, jobId, consumerBefore, stakeBefore });
     // The challenger paid the bond and got it back with half the slashed stake (slashBeneficiaryShareBps 5000).
     assert.equal(await balance(ACCOUNT.challenger), challengerBefore + order.minStake / 2n);
+    const early = await runCli(cliValidator!, [...cliArgs(dataDir), "validator", "release"]);
+    assert.equal(early.code, 1);
+    assert.match(early.stderr, /^error \[VALIDATOR_EXIT_DELAY_NOT_OVER\]: .* is releasable at \d+/);
+    await advance(exitDelay);
+    const released = await runCli(ACCOUNT.cliConsumer, [...cliArgs(dataDir), "validator", "release", chains[cliValidator!]!.account.address]);
+    assert.equal(released.code, 0, released.stderr);
+    const { validatorStake } = await ValidatorCommittee.read.config();
+    assert.equal(JSON.parse(released.stdout).stake.locked, "0", "anyone may release: the stake unlocks for the validator");
+    assert.equal(JSON.parse(released.stdout).stake.available, validatorStake.toString());
+    // The others are released and everyone rejoins, for the scenarios after this one.
+    for (const index of others) await chains[index]!.send(() => chains[index]!.contracts.ValidatorCommittee.write.release([chains[index]!.account.address]));
+    for (const index of ACCOUNT.validators) await chains[index]!.send(() => chains[index]!.contracts.ValidatorCommittee.write.join());
+    assert.equal((await ValidatorCommittee.read.validators()).length, 9);
   });
 
   it("disputes a keeper's wrong checkpoint by a game when the job commits its program: both keepers play it to the segment's last instruction, which the chain executes; no committee drawn; slashed, refunded", async () => {
@@ -368,24 +392,27 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
     assert.ok(challenger.lines.some((l) => l.msg === "game won" && l.disputeId === disputeId.toString()), "the challenger's keeper says it won");
   });
 
-  it("fails a job whose result no peer serves: challenged as published, which its provider cannot force into a game though the job commits its program, found wrong by a committee whose validators all left after the challenge, consumer refunded", async () => {
+  it("answers a dispute of a result no peer serves on-chain, no committee drawn: its provider (wrong at checkpoint 3), back with its checkpoints on disk, publishes the trace and the last checkpoint, the bond is its, and `job result` rebuilds the model from the chain alone; the challenger then re-runs the job against the published trace and wins the game at checkpoint 3", async () => {
     await stop(dishonestRole);
     // The challenger is stopped so nobody fetches the result before its provider goes offline.
     await stop(challengerRole);
     const withholdingStore = await newStore("withholding");
     for (const store of [...checkerStores, consumerStore]) await store.dial(withholdingStore.multiaddrs()[0]!);
-    const withholding = start((signal) => runComputeRole({ chain: chains[ACCOUNT.dishonest]!, store: withholdingStore, dataDir: join(work, "withholding"), costModel: COST, threads: 1, log: silent, signal, pollMs: 200 }));
+    const withholdingDir = join(work, "withholding");
+    const withholdingLog = recordingLogger();
+    const startWithholding = (store: HeliaContentStore) => start((signal) => runComputeRole({ chain: chains[ACCOUNT.dishonest]!, store, dataDir: withholdingDir, costModel: COST, threads: 1, dishonesty: DISHONESTY, log: withholdingLog.log, signal, pollMs: 200 }));
+    let withholding = startWithholding(withholdingStore);
     const { Disputes, ValidatorCommittee, StakeManager } = chains[ACCOUNT.deployer]!.contracts;
+    const disputesBefore = await Disputes.read.disputeCount();
     const consumerBefore = await balance(ACCOUNT.consumer);
     const stakeBefore = await StakeManager.read.stakeOf([chains[ACCOUNT.dishonest]!.account.address]);
-    const disputesBefore = await Disputes.read.disputeCount();
     // Another seed: results are content-addressed, so the same spec's result (trained by the
     // honest keeper, fetched by the checkers) would still be served by others.
     const { spec, modelBytes } = defaultJobSpec({ sizes: { train: 500, test: 500 }, ...JOB_FLAGS, seed: 4 });
     await consumerStore.put(modelBytes);
     const { specDigest: otherSpec } = await storeJobSpec({ store: consumerStore, spec });
-    // The job commits its program: a game could replay every checkpoint right, so only the committee judges a withheld result.
-    const jobId = await postJob(chains[ACCOUNT.consumer]!, { ...order, specDigest: otherSpec, program: jobProgram(prepareJob({ spec, modelBytes, sources: loadMnist() })).hash });
+    // A window that leaves the challenger time to re-run the job after the publication.
+    const jobId = await postJob(chains[ACCOUNT.consumer]!, { ...order, challengeWindow: 600, specDigest: otherSpec, program: jobProgram(prepareJob({ spec, modelBytes, sources: loadMnist() })).hash });
     await settleWhenBid(jobId, ACCOUNT.dishonest);
     await until("the result", async () => (await job(jobId)).status === JobStatus.Submitted);
     await stop(withholding);
@@ -395,37 +422,34 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
     const disputeId = await until("a challenge", async () => ((await Disputes.read.disputeCount()) > disputesBefore ? disputesBefore + 1n : undefined));
     assert.ok(challenger.lines.some((l) => l.jobId === jobId.toString() && l.msg === "result unavailable"));
     const dispute = await Disputes.read.getDispute([disputeId]);
-    assert.equal(dispute.jobId, jobId);
-    assert.deepEqual([dispute.checkpointIndex, dispute.claimedHash], [RESULT_DISPUTE, zeroHash], "the result as published, no checkpoint named");
+    assert.deepEqual([dispute.jobId, dispute.checkpointIndex, dispute.claimedHash], [jobId, RESULT_DISPUTE, zeroHash], "the result as published, no checkpoint named");
     assert.ok(challenger.lines.some((l) => l.jobId === jobId.toString() && l.msg === "result challenged as published"));
-    // Every validator leaves between the challenge and the draw (one through the CLI): the committee is
-    // still drawn from the set at the challenge, and the validator keepers still serve it.
-    const [cliValidator, ...others] = ACCOUNT.validators;
-    const dataDir = join(work, "cli-validator");
-    const exited = await runCli(cliValidator!, [...cliArgs(dataDir), "validator", "exit"]);
-    assert.equal(exited.code, 0, exited.stderr);
-    const { releasableAt } = JSON.parse(exited.stdout) as { releasableAt: number };
-    const exitDelay = await ValidatorCommittee.read.exitDelay();
-    assert.equal(releasableAt, (await ValidatorCommittee.read.validatorOf([chains[cliValidator!]!.account.address])).leftAt + exitDelay);
-    for (const index of others) await chains[index]!.send(() => chains[index]!.contracts.ValidatorCommittee.write.exit());
-    const [requested] = await ValidatorCommittee.getEvents.CommitteeRequested({ disputeId }, { fromBlock: 0n });
-    await fulfil(requested!.args.requestId!, ValidatorCommittee.address);
-    assert.equal((await ValidatorCommittee.read.committeeOf([disputeId])).length, 9);
-    await assertDishonestSlashed({ disputeId, jobId, consumerBefore, stakeBefore });
+    assert.deepEqual(await ValidatorCommittee.getEvents.CommitteeRequested({ disputeId }, { fromBlock: 0n }), [], "no committee is requested");
 
-    const early = await runCli(cliValidator!, [...cliArgs(dataDir), "validator", "release"]);
-    assert.equal(early.code, 1);
-    assert.match(early.stderr, /^error \[VALIDATOR_EXIT_DELAY_NOT_OVER\]: .* is releasable at \d+/);
-    await advance(exitDelay);
-    const released = await runCli(ACCOUNT.cliConsumer, [...cliArgs(dataDir), "validator", "release", chains[cliValidator!]!.account.address]);
-    assert.equal(released.code, 0, released.stderr);
-    const { validatorStake } = await ValidatorCommittee.read.config();
-    assert.equal(JSON.parse(released.stdout).stake.locked, "0", "anyone may release: the stake unlocks for the validator");
-    assert.equal(JSON.parse(released.stdout).stake.available, validatorStake.toString());
-    // The others are released and everyone rejoins, for the scenarios after this one.
-    for (const index of others) await chains[index]!.send(() => chains[index]!.contracts.ValidatorCommittee.write.release([chains[index]!.account.address]));
-    for (const index of ACCOUNT.validators) await chains[index]!.send(() => chains[index]!.contracts.ValidatorCommittee.write.join());
-    assert.equal((await ValidatorCommittee.read.validators()).length, 9);
+    // The provider comes back on a new node that serves nothing: it answers from its checkpoints on disk.
+    const returnedStore = await newStore("withholding-returned");
+    await returnedStore.dial(consumerStore.multiaddrs()[0]!);
+    withholding = startWithholding(returnedStore);
+    await until("the publication", async () => (await Disputes.read.getDispute([disputeId])).status === DisputeStatus.ChallengerWrong, { timeoutMs: 300_000 });
+    const [publishedEvent] = await Disputes.getEvents.ResultPublished({ disputeId }, { fromBlock: 0n });
+    assert.deepEqual([publishedEvent!.args.jobId, publishedEvent!.args.bondRecipient], [jobId, chains[ACCOUNT.dishonest]!.account.address], "the bond is the provider's");
+    assert.ok(withholdingLog.lines.some((l) => l.msg === "result published on-chain" && l.disputeId === disputeId.toString()));
+
+    const lastCheckpoint = readCheckpointFile(checkpointFilePath(join(withholdingDir, "compute", `job-${jobId}`), Number((await Disputes.read.getPublication([disputeId])).checkpoints) - 1));
+    const out = join(work, `published-${jobId}.onnx`);
+    const rebuilt = await runCli(ACCOUNT.cliConsumer, [...cliArgs(join(work, "cli-result")), "job", "result", String(jobId), "--out", out, "--peer", consumerStore.multiaddrs()[0]!.toString()]);
+    assert.equal(rebuilt.code, 0, rebuilt.stderr);
+    assert.deepEqual([JSON.parse(rebuilt.stdout).publishedIn, JSON.parse(rebuilt.stdout).manifest], [disputeId.toString(), null]);
+    assert.deepEqual(importOnnxModel(readFileSync(out)).params, decodeCheckpoint(lastCheckpoint).state.params, "the last checkpoint's parameters, read from the chain");
+    assert.equal(await Disputes.read.publishedIn([jobId]), disputeId, "published for good: never disputed as published again");
+
+    // The window resumed; the challenger re-runs the job from checkpoint 0 and compares with the published trace.
+    const gameDispute = disputeId + 1n;
+    await assertDishonestSlashed({ disputeId: gameDispute, jobId, consumerBefore, stakeBefore, timeoutMs: 600_000 });
+    const [started] = await Disputes.getEvents.DisputeGameStarted({ disputeId: gameDispute }, { fromBlock: 0n });
+    assert.deepEqual([started!.args.checkpoint, started!.args.forced], [3n, false], "a game on the first wrong checkpoint of the published trace");
+    assert.ok(challenger.lines.some((l) => l.jobId === jobId.toString() && l.msg === "wrong checkpoint found" && l.index === 3));
+    await stop(withholding);
   });
 
   it("runs a CLI validator that joins with --join, leaves with `validator exit` and keeps running while leaving", async () => {
