@@ -9,6 +9,7 @@ import { useAppConfig } from "../config/appContext.ts";
 import { useProtocol } from "../chain/useProtocol.ts";
 import { useTransaction } from "../chain/useTransaction.ts";
 import { checkOnnxModel } from "../jobs/checkOnnxModel.ts";
+import { SUPPORTED_ONNX_OPS } from "../../../keepers/src/training/onnxImport.ts";
 import { planJob, type PlanErrors, type PostJobForm } from "../jobs/planJob.ts";
 import { putRawBlock } from "../jobs/putRawBlock.ts";
 import { useChainNow } from "../jobs/useChainNow.ts";
@@ -137,7 +138,7 @@ function PostJobFormView({ address, datasets }: { address: Address; datasets: Ac
         {form.model === "upload" && (
           <>
             <Field label="ONNX file" type="file" accept=".onnx,application/octet-stream" onChange={(e) => void chooseFile(e.target.files?.[0])} error={shown.model ?? upload?.error}
-              hint="Checked here against the engine's operators: Conv, MaxPool, Relu, Flatten, Reshape, Gemm, in one chain, [N,1,28,28] in, 10 classes out." data-testid="post-job-model-file" />
+              hint={`Checked here against the engine's operators: ${SUPPORTED_ONNX_OPS.join(", ")}, in one chain, [N,1,28,28] in, 10 classes out.`} data-testid="post-job-model-file" />
             {upload?.summary !== undefined && <p role="status" data-testid="model-check">{upload.name}: {upload.summary}.</p>}
           </>
         )}

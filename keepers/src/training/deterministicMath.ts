@@ -102,3 +102,39 @@ export function logF64(x: number): number {
   for (let d = 21; d >= 1; d -= 2) s = s * t2 + 1 / d;
   return e * LN2_LO + 2 * t * s + e * LN2_HI;
 }
+
+/**
+ * Deterministic logistic function 1 / (1 + e^−x) in binary64: `1 / (1 + expF64(−x))`.
+ * Saturates to +0 below x = −89 (e^−x is +∞) and to 1 above; NaN gives NaN.
+ *
+ * @example
+ * Math.fround(sigmoidF64(0)); // 0.5
+ */
+export function sigmoidF64(x: number): number {
+  return 1 / (1 + expF64(-x));
+}
+
+/** Below this |x|, tanh is its Taylor polynomial (docs/training.md §7): 2^−10. */
+const TANH_TAYLOR_BOUND = 0.0009765625;
+
+/**
+ * Deterministic hyperbolic tangent in binary64, odd by construction. With a = |x|: for a < 2^−10,
+ * t = a + a·(a²·(−1/3 + a²·(2/15))) (Taylor to a⁵; the first omitted term is below 2^−60·a);
+ * otherwise t = 1 − 2 / (expF64(2a) + 1), which is 1 once e^(2a) is +∞. The result is t with x's
+ * sign (so −0 stays −0); NaN gives NaN.
+ *
+ * @example
+ * Math.fround(tanhF64(1)); // 0.7615941762924194
+ */
+export function tanhF64(x: number): number {
+  if (Number.isNaN(x) || x === 0) return x;
+  const a = x < 0 ? -x : x;
+  let t: number;
+  if (a < TANH_TAYLOR_BOUND) {
+    const a2 = a * a;
+    t = a + a * (a2 * (-1 / 3 + a2 * (2 / 15)));
+  } else {
+    t = 1 - 2 / (expF64(2 * a) + 1);
+  }
+  return x < 0 ? -t : t;
+}

@@ -11,8 +11,8 @@ export type Layer = {
   readonly output: Float32Array;
   /** Gradient with respect to the input (may alias the output gradient for in-place layers). */
   readonly inputGradient: Float32Array;
-  /** Computes `output` from `input` for `n` examples. */
-  forward(input: Float32Array, n: number, params: Float32Array): void;
+  /** Computes `output` from `input` for `n` examples; `training` for a gradient's pass (BatchNorm's batch statistics). */
+  forward(input: Float32Array, n: number, params: Float32Array, training: boolean): void;
   /**
    * Given the gradient of the loss with respect to `output`, writes parameter gradients into
    * `grads` (at the parameters' canonical offsets, overwriting) and, when `needInputGradient`,

@@ -5,7 +5,15 @@ import { PRNG_DOMAIN, SplitMix64 } from "./prng.ts";
 export type CreateLeNet5OnnxParameters = {
   /** Seed of the weight initialisation (unsigned 64-bit). */
   seed: bigint;
+  /** The activation after each layer but the last: Relu (default), or LeCun's Tanh, or Sigmoid. */
+  activation?: "relu" | "tanh" | "sigmoid";
+  /** Max pooling (default) or LeCun's average pooling. */
+  pooling?: "max" | "average";
+  /** A BatchNormalization after each Conv and each hidden Gemm (γ 1, β 0, running mean 0 and variance 1). */
+  batchNorm?: boolean;
 };
+
+const ACTIVATION_OPS = { relu: "Relu", tanh: "Tanh", sigmoid: "Sigmoid" } as const;
 
 const ATTRIBUTE_INTS = 7;
 const ATTRIBUTE_INT = 2;
@@ -31,17 +39,46 @@ function initializer(seed: bigint, index: number, name: string, dims: number[], 
   return { name, dims, dataType: ONNX_FLOAT, rawData: raw };
 }
 
+/** A FLOAT initializer [size] whose every element is `value`. */
+function constant(name: string, size: number, value: number): TensorProto {
+  const raw = new Uint8Array(size * 4);
+  const view = new DataView(raw.buffer);
+  for (let i = 0; i < size; i++) view.setFloat32(i * 4, value, true);
+  return { name, dims: [size], dataType: ONNX_FLOAT, rawData: raw };
+}
+
+/**
+ * `nodes` with a BatchNormalization (ONNX defaults: ε 1e-5, momentum 0.9) after each node of
+ * `normalized` (name → channels), which then writes `<name>_pre`; its four initializers join
+ * `initializers`.
+ */
+function withBatchNorm(nodes: NodeProto[], initializers: TensorProto[], normalized: Record<string, number>): NodeProto[] {
+  return nodes.flatMap((node) => {
+    const channels = normalized[node.name!];
+    if (channels === undefined) return [node];
+    const name = `${node.name}.bn`;
+    const tensors = [constant(`${name}.scale`, channels, 1), constant(`${name}.bias`, channels, 0), constant(`${name}.mean`, channels, 0), constant(`${name}.var`, channels, 1)];
+    initializers.push(...tensors);
+    const pre = `${node.name}_pre`;
+    return [{ ...node, output: [pre] }, { name, opType: "BatchNormalization", input: [pre, ...tensors.map((t) => t.name!)], output: node.output }];
+  });
+}
+
 /**
  * The LeNet-5 variant used by veritrain's MNIST jobs, as an ONNX model (opset 13) with
  * deterministic He-uniform initial weights:
  * input [N,1,28,28] → Conv 6@5×5 pad 2 → Relu → MaxPool 2×2/2 → Conv 16@5×5 → Relu →
  * MaxPool 2×2/2 → Flatten → Gemm 400→120 → Relu → Gemm 120→84 → Relu → Gemm 84→10 → logits.
- * 61,706 parameters.
+ * 61,706 parameters. `activation` and `pooling` swap in LeCun's originals (Tanh, AveragePool) or
+ * Sigmoid (activation nodes and their outputs are named after the activation: `tanh1`, `tanh1_out`);
+ * `batchNorm` adds a BatchNormalization after each Conv and hidden Gemm (`conv1.bn`, …; 62,610 values:
+ * 4·226 more, half of them running statistics). The Conv and Gemm weights are the same whatever the options.
  *
  * @example
  * writeFileSync("lenet5.onnx", createLeNet5Onnx({ seed: 1n }));
+ * writeFileSync("lenet5-classic.onnx", createLeNet5Onnx({ seed: 1n, activation: "tanh", pooling: "average" }));
  */
-export function createLeNet5Onnx({ seed }: CreateLeNet5OnnxParameters): Uint8Array {
+export function createLeNet5Onnx({ seed, activation = "relu", pooling = "max", batchNorm = false }: CreateLeNet5OnnxParameters): Uint8Array {
   const tensors: Array<[name: string, dims: number[], fanIn: number]> = [
     ["conv1.weight", [6, 1, 5, 5], 25], ["conv1.bias", [6], 25],
     ["conv2.weight", [16, 6, 5, 5], 150], ["conv2.bias", [16], 150],
@@ -51,28 +88,29 @@ export function createLeNet5Onnx({ seed }: CreateLeNet5OnnxParameters): Uint8Arr
   ];
   const initializers = tensors.map(([name, dims, fanIn], index) =>
     initializer(seed, index, name, dims, fanIn, name.endsWith(".bias")));
-  const nodes: NodeProto[] = [
+  const layers: NodeProto[] = [
     { name: "conv1", opType: "Conv", input: ["input", "conv1.weight", "conv1.bias"], output: ["conv1_out"],
       attribute: [ints("kernel_shape", [5, 5]), ints("pads", [2, 2, 2, 2]), ints("strides", [1, 1])] },
-    { name: "relu1", opType: "Relu", input: ["conv1_out"], output: ["relu1_out"] },
-    { name: "pool1", opType: "MaxPool", input: ["relu1_out"], output: ["pool1_out"],
+    { name: `${activation}1`, opType: ACTIVATION_OPS[activation], input: ["conv1_out"], output: [`${activation}1_out`] },
+    { name: "pool1", opType: pooling === "max" ? "MaxPool" : "AveragePool", input: [`${activation}1_out`], output: ["pool1_out"],
       attribute: [ints("kernel_shape", [2, 2]), ints("strides", [2, 2])] },
     { name: "conv2", opType: "Conv", input: ["pool1_out", "conv2.weight", "conv2.bias"], output: ["conv2_out"],
       attribute: [ints("kernel_shape", [5, 5]), ints("strides", [1, 1])] },
-    { name: "relu2", opType: "Relu", input: ["conv2_out"], output: ["relu2_out"] },
-    { name: "pool2", opType: "MaxPool", input: ["relu2_out"], output: ["pool2_out"],
+    { name: `${activation}2`, opType: ACTIVATION_OPS[activation], input: ["conv2_out"], output: [`${activation}2_out`] },
+    { name: "pool2", opType: pooling === "max" ? "MaxPool" : "AveragePool", input: [`${activation}2_out`], output: ["pool2_out"],
       attribute: [ints("kernel_shape", [2, 2]), ints("strides", [2, 2])] },
     { name: "flatten", opType: "Flatten", input: ["pool2_out"], output: ["flat"],
       attribute: [{ name: "axis", type: ATTRIBUTE_INT, i: 1 }] },
     { name: "fc1", opType: "Gemm", input: ["flat", "fc1.weight", "fc1.bias"], output: ["fc1_out"],
       attribute: [{ name: "transB", type: ATTRIBUTE_INT, i: 1 }] },
-    { name: "relu3", opType: "Relu", input: ["fc1_out"], output: ["relu3_out"] },
-    { name: "fc2", opType: "Gemm", input: ["relu3_out", "fc2.weight", "fc2.bias"], output: ["fc2_out"],
+    { name: `${activation}3`, opType: ACTIVATION_OPS[activation], input: ["fc1_out"], output: [`${activation}3_out`] },
+    { name: "fc2", opType: "Gemm", input: [`${activation}3_out`, "fc2.weight", "fc2.bias"], output: ["fc2_out"],
       attribute: [{ name: "transB", type: ATTRIBUTE_INT, i: 1 }] },
-    { name: "relu4", opType: "Relu", input: ["fc2_out"], output: ["relu4_out"] },
-    { name: "fc3", opType: "Gemm", input: ["relu4_out", "fc3.weight", "fc3.bias"], output: ["logits"],
+    { name: `${activation}4`, opType: ACTIVATION_OPS[activation], input: ["fc2_out"], output: [`${activation}4_out`] },
+    { name: "fc3", opType: "Gemm", input: [`${activation}4_out`, "fc3.weight", "fc3.bias"], output: ["logits"],
       attribute: [{ name: "transB", type: ATTRIBUTE_INT, i: 1 }] },
   ];
+  const nodes = batchNorm ? withBatchNorm(layers, initializers, { conv1: 6, conv2: 16, fc1: 120, fc2: 84 }) : layers;
   const tensorType = (dims: Array<number | string>) => ({
     tensorType: {
       elemType: ONNX_FLOAT,

@@ -14,6 +14,11 @@ export type ParameterTensor = {
   offset: number;
   /** Number of elements (product of dims). */
   size: number;
+  /**
+   * A BatchNormalization running mean or variance: no gradient, no optimizer, no weight decay; each
+   * step moves it to `momentum`·itself + (1 − `momentum`)·the step's statistic (docs/training.md §6).
+   */
+  statistic?: { momentum: number };
 };
 
 /** Shape of one example's activation: [channels, height, width] or [features]. */
@@ -41,8 +46,38 @@ export type MaxPoolLayerDefinition = {
   stride: [number, number];
 };
 
+/** AveragePool without padding (ONNX AveragePool; GlobalAveragePool has the plane as its kernel). */
+export type AveragePoolLayerDefinition = {
+  kind: "averagePool";
+  name: string;
+  kernel: [number, number];
+  stride: [number, number];
+};
+
+/**
+ * BatchNormalization over `channels` (the C of [C, H, W], or the F of [F]): scale γ, bias β and
+ * running mean and variance, each [channels]. Training normalises with the micro-batch's
+ * statistics, evaluation with the running ones.
+ */
+export type BatchNormLayerDefinition = {
+  kind: "batchNorm";
+  name: string;
+  channels: number;
+  /** Values per example and channel: H·W, or 1 over features. */
+  positions: number;
+  /** binary32 value of the ONNX attribute. */
+  epsilon: number;
+  scale: number;
+  bias: number;
+  mean: number;
+  variance: number;
+};
+
 /** Relu: max(x, 0). */
 export type ReluLayerDefinition = { kind: "relu"; name: string };
+
+/** Sigmoid 1 / (1 + e^−x) or Tanh, with the engine's own e^x. */
+export type SmoothActivationLayerDefinition = { kind: "sigmoid"; name: string } | { kind: "tanh"; name: string };
 
 /** Flatten: [C, H, W] → [C·H·W] in C-major order (ONNX Flatten axis 1). */
 export type FlattenLayerDefinition = { kind: "flatten"; name: string };
@@ -60,7 +95,10 @@ export type LinearLayerDefinition = {
 export type LayerDefinition =
   | ConvLayerDefinition
   | MaxPoolLayerDefinition
+  | AveragePoolLayerDefinition
+  | BatchNormLayerDefinition
   | ReluLayerDefinition
+  | SmoothActivationLayerDefinition
   | FlattenLayerDefinition
   | LinearLayerDefinition;
 

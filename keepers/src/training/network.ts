@@ -1,3 +1,5 @@
+import { AveragePool } from "./averagePool.ts";
+import { BatchNorm } from "./batchNorm.ts";
 import { Conv2d } from "./conv2d.ts";
 import { Flatten } from "./flatten.ts";
 import type { Layer } from "./layer.ts";
@@ -5,6 +7,7 @@ import { Linear } from "./linear.ts";
 import { MaxPool } from "./maxPool.ts";
 import type { ModelDefinition } from "./modelDefinition.ts";
 import { Relu } from "./relu.ts";
+import { SmoothActivation } from "./smoothActivation.ts";
 import { softmaxCrossEntropy, type LossSummary } from "./softmaxCrossEntropy.ts";
 
 /** Parameters of the {@link Network} constructor. */
@@ -72,8 +75,20 @@ export class Network {
         case "linear":
           layer = new Linear({ definition, maxExamples, parameters: model.parameters });
           break;
-        case "relu":
-          layer = new Relu({ inputShape: shape, input: output });
+        case "averagePool":
+          layer = new AveragePool({ definition, inputShape: shape, maxExamples });
+          break;
+        case "batchNorm":
+          layer = new BatchNorm({ definition, inputShape: shape, maxExamples, parameters: model.parameters });
+          break;
+        case "relu": {
+          const previous = this.layers.at(-1);
+          layer = new Relu({ inputShape: shape, input: output, maxExamples: previous instanceof SmoothActivation ? maxExamples : undefined });
+          break;
+        }
+        case "sigmoid":
+        case "tanh":
+          layer = new SmoothActivation({ definition, inputShape: shape, maxExamples });
           break;
       }
       this.layers.push(layer);
@@ -103,11 +118,14 @@ export class Network {
     return n;
   }
 
-  /** Forward pass over the loaded examples; returns the logits buffer ([n][classes] prefix). */
-  forward(n: number, params: Float32Array): Float32Array {
+  /**
+   * Forward pass over the loaded examples; returns the logits buffer ([n][classes] prefix). `training`
+   * for a gradient's pass: BatchNorm then normalises with the examples' own statistics.
+   */
+  forward(n: number, params: Float32Array, training = false): Float32Array {
     let x = this.input;
     for (const layer of this.layers) {
-      layer.forward(x, n, params);
+      layer.forward(x, n, params, training);
       x = layer.output;
     }
     return x;
@@ -121,10 +139,11 @@ export class Network {
 
   /**
    * Forward and backward over the loaded examples: writes the gradient of
-   * (Σ per-example loss) / batchSize into `grads`.
+   * (Σ per-example loss) / batchSize into `grads`, and into a BatchNorm's running mean and variance
+   * slots the examples' statistics (the optimizer averages them, docs/training.md §6).
    */
   gradient({ params, grads, n, batchSize }: GradientParameters): LossSummary {
-    const logits = this.forward(n, params);
+    const logits = this.forward(n, params, true);
     const summary = softmaxCrossEntropy({
       logits, labels: this.labels, n, classes: this.model.classes, batchSize, gradient: this.logitsGradient,
     });

@@ -18,7 +18,7 @@ export type ImportedModel = {
 };
 
 /** The ONNX operators the engine can train, with the attributes each accepts. */
-export const SUPPORTED_ONNX_OPS = ["Conv", "MaxPool", "Relu", "Flatten", "Reshape", "Gemm"] as const;
+export const SUPPORTED_ONNX_OPS = ["Conv", "MaxPool", "AveragePool", "GlobalAveragePool", "BatchNormalization", "Relu", "Sigmoid", "Tanh", "Flatten", "Reshape", "Gemm"] as const;
 
 const ATTRIBUTE_INT = 2;
 const ATTRIBUTE_FLOAT = 1;
@@ -123,8 +123,8 @@ function pair(values: number[], node: NodeProto, name: string): [number, number]
 
 /**
  * Imports an ONNX model in the engine's subset (see docs/training.md): a single float input
- * [N, C, H, W] (or [N, F]), a linear chain of Conv, MaxPool, Relu, Flatten/Reshape and Gemm
- * nodes whose weights are FLOAT initializers, and a single output of logits [N, classes].
+ * [N, C, H, W] (or [N, F]), a linear chain of {@link SUPPORTED_ONNX_OPS} nodes whose weights are
+ * FLOAT initializers, and a single output of logits [N, classes].
  *
  * @throws VeritrainError `ONNX_UNSUPPORTED_OP` naming the op and node for any other operator,
  *   `ONNX_UNSUPPORTED_ATTRIBUTE` for unsupported attribute values, `ONNX_MODEL_INVALID` otherwise.
@@ -155,7 +155,7 @@ export function importOnnxModel(bytes: Uint8Array): ImportedModel {
   const parameters: ParameterTensor[] = [];
   const values: Float32Array[] = [];
   let offset = 0;
-  const parameter = (node: NodeProto, name: string | undefined, expectedDims: number[]): number => {
+  const parameter = (node: NodeProto, name: string | undefined, expectedDims: number[], statistic?: ParameterTensor["statistic"]): number => {
     const tensor = initializers.get(name ?? "");
     if (tensor === undefined) throw invalid(`${node.opType} node "${node.name}": input "${name}" must be an initializer`, { node: node.name });
     const dims = tensorDims(tensor);
@@ -164,7 +164,7 @@ export function importOnnxModel(bytes: Uint8Array): ImportedModel {
     }
     if (parameters.some((p) => p.name === name)) throw invalid(`initializer "${name}" is used twice (weight sharing is not supported)`, {});
     const size = dims.reduce((a, b) => a * b, 1);
-    parameters.push({ name: name!, dims, offset, size });
+    parameters.push(statistic === undefined ? { name: name!, dims, offset, size } : { name: name!, dims, offset, size, statistic });
     values.push(floatValues(tensor));
     offset += size;
     return parameters.length - 1;
@@ -237,9 +237,57 @@ export function importOnnxModel(bytes: Uint8Array): ImportedModel {
         shape = [shape[0]!, Math.floor((shape[1]! - kernel[0]) / stride[0]) + 1, Math.floor((shape[2]! - kernel[1]) / stride[1]) + 1];
         break;
       }
+      case "AveragePool": {
+        const attributes = new Attributes(node, ["kernel_shape", "strides", "pads", "dilations", "ceil_mode", "count_include_pad", "auto_pad"]);
+        if (shape.length !== 3) throw invalid(`AveragePool node "${name}" needs a [C,H,W] input`, { node: name });
+        const kernel = pair(attributes.ints("kernel_shape", []), node, "kernel_shape");
+        const stride = pair(attributes.ints("strides", [1, 1]), node, "strides");
+        const pads = attributes.ints("pads", [0, 0, 0, 0]);
+        if (pads.some((p) => p !== 0)) throw unsupportedAttribute(node, "pads", pads, "must be 0");
+        const dilations = attributes.ints("dilations", [1, 1]);
+        if (dilations.some((d) => d !== 1)) throw unsupportedAttribute(node, "dilations", dilations, "must be 1");
+        const ceilMode = attributes.int("ceil_mode", 0);
+        if (ceilMode !== 0) throw unsupportedAttribute(node, "ceil_mode", ceilMode, "must be 0");
+        attributes.int("count_include_pad", 0); // either value: there is no padding to count
+        const autoPad = attributes.string("auto_pad", "NOTSET");
+        if (autoPad !== "NOTSET") throw unsupportedAttribute(node, "auto_pad", autoPad, "must be NOTSET");
+        if (kernel[0] > shape[1]! || kernel[1] > shape[2]!) throw unsupportedAttribute(node, "kernel_shape", kernel, `must fit the ${shape[1]}×${shape[2]} input`);
+        layers.push({ kind: "averagePool", name, kernel, stride });
+        shape = [shape[0]!, Math.floor((shape[1]! - kernel[0]) / stride[0]) + 1, Math.floor((shape[2]! - kernel[1]) / stride[1]) + 1];
+        break;
+      }
+      case "GlobalAveragePool":
+        new Attributes(node, []);
+        if (shape.length !== 3) throw invalid(`GlobalAveragePool node "${name}" needs a [C,H,W] input`, { node: name });
+        layers.push({ kind: "averagePool", name, kernel: [shape[1]!, shape[2]!], stride: [1, 1] });
+        shape = [shape[0]!, 1, 1];
+        break;
+      case "BatchNormalization": {
+        const attributes = new Attributes(node, ["epsilon", "momentum", "training_mode", "spatial"]);
+        const spatial = attributes.int("spatial", 1);
+        if (spatial !== 1) throw unsupportedAttribute(node, "spatial", spatial, "must be 1");
+        const trainingMode = attributes.int("training_mode", 0);
+        if (trainingMode !== 0 && trainingMode !== 1) throw unsupportedAttribute(node, "training_mode", trainingMode, "must be 0 or 1");
+        const epsilon = Math.fround(attributes.float("epsilon", 1e-5));
+        if (!(epsilon > 0)) throw unsupportedAttribute(node, "epsilon", epsilon, "must be positive");
+        const momentum = Math.fround(attributes.float("momentum", 0.9));
+        if (!(momentum >= 0 && momentum <= 1)) throw unsupportedAttribute(node, "momentum", momentum, "must be in [0, 1]");
+        const channels = shape[0]!;
+        const [scaleIndex, biasIndex] = [parameter(node, inputs[1], [channels]), parameter(node, inputs[2], [channels])];
+        const meanIndex = parameter(node, inputs[3], [channels], { momentum });
+        const varianceIndex = parameter(node, inputs[4], [channels], { momentum });
+        if (values[varianceIndex]!.some((v) => !(v >= 0 && v < Number.POSITIVE_INFINITY))) {
+          throw invalid(`BatchNormalization node "${name}": running variance "${inputs[4]}" must be finite and ≥ 0`, { node: name });
+        }
+        const positions = shape.length === 3 ? shape[1]! * shape[2]! : 1;
+        layers.push({ kind: "batchNorm", name, channels, positions, epsilon, scale: scaleIndex, bias: biasIndex, mean: meanIndex, variance: varianceIndex });
+        break;
+      }
       case "Relu":
+      case "Sigmoid":
+      case "Tanh":
         new Attributes(node, []); // rejects any attribute
-        layers.push({ kind: "relu", name });
+        layers.push({ kind: op === "Relu" ? "relu" : op === "Sigmoid" ? "sigmoid" : "tanh", name });
         break;
       case "Flatten": {
         const axis = new Attributes(node, ["axis"]).int("axis", 1);

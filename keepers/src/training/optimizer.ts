@@ -1,3 +1,5 @@
+import type { ParameterTensor } from "./modelDefinition.ts";
+
 /** Optimizer hyper-parameters, already parsed to their binary32 values. */
 export type OptimizerConfig =
   | { type: "sgd"; learningRate: number; learningRateDecay: number; momentum: number; weightDecay: number }
@@ -42,6 +44,8 @@ export type ApplyOptimizerStepParameters = {
   step: number;
   /** The epoch this step belongs to (selects the learning rate). */
   epoch: number;
+  /** The model's parameter tensors: those with a `statistic` (BatchNorm's running ones) are averaged, not optimized. */
+  tensors?: readonly ParameterTensor[];
 };
 
 /**
@@ -54,8 +58,27 @@ export type ApplyOptimizerStepParameters = {
  * Adam: m ← fround(β₁·m + (1 − β₁)·g'); v ← fround(β₂·v + (1 − β₂)·g'·g');
  * w ← fround(w − η·(m / c₁) / (√(v / c₂) + ε)) with c₁ = 1 − β₁ᵗ, c₂ = 1 − β₂ᵗ, t = step + 1
  * and βᵗ the binary64 product of t factors β (computed by repeated multiplication, never pow).
+ * A statistic tensor (BatchNorm's running mean or variance, momentum α) takes no optimizer step and
+ * keeps its optimizer state: r ← fround(α·r + (1 − α)·(s / M)), s the binary64 sum of its slots.
  */
 export function applyOptimizerStep(p: ApplyOptimizerStepParameters): void {
+  const { params, gradients, microBatches, tensors = [] } = p;
+  const size = params.length;
+  let from = 0;
+  for (const tensor of tensors) {
+    if (tensor.statistic === undefined) continue;
+    optimize(p, from, tensor.offset);
+    const alpha = tensor.statistic.momentum;
+    for (let i = tensor.offset; i < tensor.offset + tensor.size; i++) {
+      params[i] = alpha * params[i]! + (1 - alpha) * (reduce(gradients, microBatches, size, i) / microBatches);
+    }
+    from = tensor.offset + tensor.size;
+  }
+  optimize(p, from, size);
+}
+
+/** The optimizer step of parameters [from, to). */
+function optimize(p: ApplyOptimizerStepParameters, from: number, to: number): void {
   const { config, params, state, gradients, microBatches, step, epoch } = p;
   const size = params.length;
   const decay = config.weightDecay;
@@ -63,7 +86,7 @@ export function applyOptimizerStep(p: ApplyOptimizerStepParameters): void {
   if (config.type === "sgd") {
     const velocity = state[0]!;
     const mu = config.momentum;
-    for (let i = 0; i < size; i++) {
+    for (let i = from; i < to; i++) {
       const g = Math.fround(reduce(gradients, microBatches, size, i)) + decay * params[i]!;
       const v = mu * velocity[i]! + g;
       velocity[i] = v;
@@ -82,7 +105,7 @@ export function applyOptimizerStep(p: ApplyOptimizerStepParameters): void {
   const correction2 = 1 - power2;
   const m = state[0]!;
   const v = state[1]!;
-  for (let i = 0; i < size; i++) {
+  for (let i = from; i < to; i++) {
     const g = Math.fround(reduce(gradients, microBatches, size, i)) + decay * params[i]!;
     m[i] = beta1 * m[i]! + (1 - beta1) * g;
     v[i] = beta2 * v[i]! + (1 - beta2) * g * g;

@@ -1,7 +1,7 @@
 import { VeritrainError } from "../errors.ts";
 import { checkpointSteps } from "./checkpointSteps.ts";
 import { contentId, RAW_CODEC } from "./contentId.ts";
-import { jobSpecCid, validateJobSpec, type JobSpec, type SpecFields, type SplitRange, type TrainingConfig } from "./jobSpec.ts";
+import { fail, jobSpecCid, validateJobSpec, type JobSpec, type SpecFields, type SplitRange, type TrainingConfig } from "./jobSpec.ts";
 import type { SplitName } from "./microBatchRunner.ts";
 import { sliceImageSet, type ImageSet } from "./idxImageSet.ts";
 import type { MnistSources } from "./mnist.ts";
@@ -56,7 +56,8 @@ export type PrepareModelAndSetsParameters = { spec: SpecFields; modelBytes: Uint
 /**
  * Checks a validated spec's model file against its CID, imports it and cuts the dataset splits.
  *
- * @throws VeritrainError `MODEL_CID_MISMATCH`, `MODEL_DATASET_MISMATCH`, or an ONNX import error.
+ * @throws VeritrainError `MODEL_CID_MISMATCH`, `MODEL_DATASET_MISMATCH`, `JOB_SPEC_INVALID` (a BatchNormalization
+ *   over features with one example per micro-batch), or an ONNX import error.
  */
 export function prepareModelAndSets({ spec, modelBytes, sources }: PrepareModelAndSetsParameters): { model: ImportedModel; sets: Record<SplitName, ImageSet> } {
   const modelCid = contentId({ bytes: modelBytes, codec: RAW_CODEC });
@@ -74,6 +75,11 @@ export function prepareModelAndSets({ spec, modelBytes, sources }: PrepareModelA
     throw new VeritrainError(`model takes ${inputWidth} inputs and gives ${model.definition.classes} classes; dataset has ${pixels} pixels and 10 classes`, {
       code: "MODEL_DATASET_MISMATCH",
     });
+  }
+  const microBatch = spec.batchSize / spec.microBatches;
+  const single = model.definition.layers.find((layer) => layer.kind === "batchNorm" && layer.positions * microBatch < 2);
+  if (single !== undefined) {
+    throw fail("microBatches", `must leave at least 2 examples per micro-batch (batchSize / microBatches): BatchNormalization node "${single.name}" normalises each feature over a micro-batch`, spec.microBatches);
   }
   return { model, sets };
 }

@@ -3,13 +3,15 @@ import type { Layer } from "./layer.ts";
 /** Parameters of the {@link Relu} constructor. */
 export type ReluParameters = {
   inputShape: number[];
-  /** The previous layer's output, overwritten in place. */
+  /** The previous layer's output, overwritten in place unless `maxExamples` asks for a buffer of its own. */
   input: Float32Array;
+  /** Examples of an output buffer of its own, for a previous layer that reads its output in backward (Sigmoid, Tanh). */
+  maxExamples?: number;
 };
 
 /**
- * ReLU in place: y = x if x > 0 else +0; backward dx = dy if y > 0 else +0. Safe in place
- * because no supported layer needs its own pre-activation output in backward.
+ * ReLU: y = x if x > 0 else +0; backward dx = dy if y > 0 else +0. In place after every layer
+ * whose backward does not read its own output (all but Sigmoid and Tanh).
  */
 export class Relu implements Layer {
   readonly outputShape: number[];
@@ -18,17 +20,21 @@ export class Relu implements Layer {
   inputGradient: Float32Array;
   private readonly width: number;
 
-  constructor({ inputShape, input }: ReluParameters) {
+  constructor({ inputShape, input, maxExamples }: ReluParameters) {
     this.outputShape = inputShape;
-    this.output = input;
-    this.inputGradient = new Float32Array(0);
     this.width = inputShape.reduce((a, b) => a * b, 1);
+    this.output = maxExamples === undefined ? input : new Float32Array(maxExamples * this.width);
+    this.inputGradient = new Float32Array(0);
   }
 
-  forward(_input: Float32Array, n: number): void {
+  forward(input: Float32Array, n: number): void {
     const y = this.output;
     const size = n * this.width;
-    for (let i = 0; i < size; i++) if (!(y[i]! > 0)) y[i] = 0;
+    if (y === input) {
+      for (let i = 0; i < size; i++) if (!(y[i]! > 0)) y[i] = 0;
+    } else {
+      for (let i = 0; i < size; i++) y[i] = input[i]! > 0 ? input[i]! : 0;
+    }
   }
 
   backward(_input: Float32Array, outputGradient: Float32Array, n: number): void {

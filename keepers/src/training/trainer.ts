@@ -56,6 +56,7 @@ function sharedFloat32(length: number): Float32Array {
 export class Trainer {
   readonly stepsPerEpoch: number;
   private readonly config: StepConfig;
+  private readonly tensors: ModelDefinition["parameters"];
   private readonly sets: Record<SplitName, ImageSet>;
   private readonly buffers: SharedTrainingBuffers;
   private readonly optimizerState: Float32Array[];
@@ -71,6 +72,7 @@ export class Trainer {
   private constructor(p: TrainerParameters) {
     const { model, config, sets, state } = p;
     this.config = config;
+    this.tensors = model.parameters;
     this.sets = sets;
     this.stepsPerEpoch = Math.floor(sets.train.count / config.batchSize);
     const size = model.parameterCount;
@@ -164,6 +166,7 @@ export class Trainer {
         microBatches,
         step: this.step - this.optimizerStart,
         epoch: dataCursor(this.step, this.stepsPerEpoch).epoch,
+        tensors: this.tensors,
       });
       this.step++;
     }

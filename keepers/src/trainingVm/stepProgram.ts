@@ -1,6 +1,6 @@
 import { VeritrainError } from "../errors.ts";
 import type { StepConfig } from "../training/jobSpec.ts";
-import type { ModelDefinition } from "../training/modelDefinition.ts";
+import type { AveragePoolLayerDefinition, BatchNormLayerDefinition, LayerDefinition, ModelDefinition, SmoothActivationLayerDefinition } from "../training/modelDefinition.ts";
 import { optimizerStateVectors } from "../training/optimizer.ts";
 import { dataCursor } from "../training/trainingState.ts";
 import { treeDepth } from "./wordTree.ts";
@@ -55,6 +55,9 @@ export type Operator =
   | { kind: "im2col" | "col2im" | "maxPool" | "maxPoolBackward"; window: Window }
   /** [n][C·P] from CNHW (forward), or back (backward): a copy per element. */
   | { kind: "flatten"; channels: number; plane: number; backward: boolean; source: number; destination: number };
+
+/** The layers the VM runs: the engine's but its Sigmoid, Tanh, average pooling and BatchNorm. */
+type VmLayer = Exclude<LayerDefinition, SmoothActivationLayerDefinition | AveragePoolLayerDefinition | BatchNormLayerDefinition>;
 
 /** The operators' kind codes, as the one-step contract numbers them. */
 export const OPERATOR_KINDS = ["gather", "matMul", "relu", "reluMask", "softmax", "power", "optimizer", "end", "im2col", "col2im", "maxPool", "maxPoolBackward", "flatten"] as const;
@@ -141,8 +144,8 @@ const product = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
  * the forward pass, the softmax cross-entropy and the backward pass into its own gradient slot; then the
  * learning rate and bias corrections, one optimizer pass over every parameter, and the end of the step.
  *
- * @throws VeritrainError `VM_UNSUPPORTED` for a job of engine version 1 (another data order) and for a
- *   max-pooling whose windows overlap.
+ * @throws VeritrainError `VM_UNSUPPORTED` for a job of engine version 1 (another data order), for a
+ *   max-pooling whose windows overlap and for Sigmoid, Tanh, average pooling and BatchNorm (the engine's, not yet the VM's).
  */
 export function stepProgram({ model, config, examples, step }: StepProgramParameters): StepProgram {
   if (config.engineVersion !== "veritrain-train/2") {
@@ -184,7 +187,11 @@ export function stepProgram({ model, config, examples, step }: StepProgramParame
   const stages: Stage[] = [];
   let shape = model.inputShape;
   let current = input;
-  for (const layer of model.layers) {
+  const layers = model.layers.map((layer): VmLayer => {
+    if (layer.kind === "sigmoid" || layer.kind === "tanh" || layer.kind === "averagePool" || layer.kind === "batchNorm") throw unsupported(`a ${layer.kind} layer (${layer.name})`);
+    return layer;
+  });
+  for (const layer of layers) {
     const stage: Stage = { input: current, inputShape: shape, output: current, outputShape: shape };
     const [C = 1, H = 1, W = 1] = shape.length === 3 ? shape : [1, 1, product(shape)];
     if (layer.kind === "linear") {
@@ -222,9 +229,9 @@ export function stepProgram({ model, config, examples, step }: StepProgramParame
   const outputGradients: number[] = [];
   const columnGradients: number[] = [];
   let gradient = logitsGradient;
-  for (let i = model.layers.length - 1; i >= 0; i--) {
+  for (let i = layers.length - 1; i >= 0; i--) {
     outputGradients[i] = gradient;
-    const layer = model.layers[i]!;
+    const layer = layers[i]!;
     const stage = stages[i]!;
     if (layer.kind === "conv" && i > 0) columnGradients[i] = allocate(stage.window!.channels * layer.kernel[0] * layer.kernel[1] * b * stage.window!.out[0] * stage.window!.out[1]);
     if (layer.kind === "relu" || (layer.kind === "flatten" && stage.output === stage.input)) continue;
@@ -237,7 +244,7 @@ export function stepProgram({ model, config, examples, step }: StepProgramParame
   const push = (operator: Operator) => operators.push(operator);
   for (let m = 0; m < M; m++) {
     push({ kind: "gather", microBatch: m, destination: input });
-    model.layers.forEach((layer, i) => {
+    layers.forEach((layer, i) => {
       const stage = stages[i]!;
       if (layer.kind === "linear") {
         const { inFeatures: I, outFeatures: O } = layer;
@@ -267,8 +274,8 @@ export function stepProgram({ model, config, examples, step }: StepProgramParame
     });
     push({ kind: "softmax", microBatch: m, logits: stages[stages.length - 1]!.output, gradient: logitsGradient });
     const slot = (parameterIndex: number) => gradients + m * P + model.parameters[parameterIndex]!.offset;
-    for (let i = model.layers.length - 1; i >= 0; i--) {
-      const layer = model.layers[i]!;
+    for (let i = layers.length - 1; i >= 0; i--) {
+      const layer = layers[i]!;
       const stage = stages[i]!;
       const dY = outputGradients[i]!;
       const dX = i > 0 ? outputGradients[i - 1]! : -1;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { exp32, expF64, logF64 } from "../../../keepers/src/training/deterministicMath.ts";
+import { exp32, expF64, logF64, sigmoidF64, tanhF64 } from "../../../keepers/src/training/deterministicMath.ts";
 
 function float32Bits(x: number): string {
   const view = new DataView(new ArrayBuffer(4));
@@ -65,5 +65,53 @@ describe("logF64", () => {
     assert.equal(logF64(0), Number.NEGATIVE_INFINITY);
     assert.ok(Number.isNaN(logF64(-1)));
     assert.ok(Math.abs(logF64(5e-324) - -744.4400719213812) < 1e-12);
+  });
+});
+
+describe("sigmoid and tanh", () => {
+  it("match the binary32 test vectors bit for bit", () => {
+    const vectors: Array<[number, string, string]> = [
+      // x, fround(sigmoidF64(x)), fround(tanhF64(x))
+      [0, "3f000000", "00000000"],
+      [-0, "3f000000", "80000000"],
+      [0.5, "3f1f597f", "3eec9a9f"],
+      [1, "3f3b26a8", "3f42f7d6"],
+      [-1, "3e89b2b1", "bf42f7d6"],
+      [5, "3f7e4961", "3f7ffa0d"],
+      [-5, "3bdb4fb4", "bf7ffa0d"],
+      [1e-5, "3f00002a", "3727c5ac"],
+      [100, "3f800000", "3f800000"],
+      [-100, "00000000", "bf800000"],
+    ];
+    for (const [x, sigmoid, tanh] of vectors) {
+      assert.equal(float32Bits(Math.fround(sigmoidF64(Math.fround(x)))), sigmoid, `sigmoid(${x})`);
+      assert.equal(float32Bits(Math.fround(tanhF64(Math.fround(x)))), tanh, `tanh(${x})`);
+    }
+  });
+
+  it("round to the same binary32 as the platform's libm on a sweep and on tiny inputs (Taylor branch)", () => {
+    let mismatches = 0;
+    for (let i = 0; i <= 60000; i++) {
+      const x = Math.fround(-30 + (60 * i) / 60000);
+      if (Math.fround(sigmoidF64(x)) !== Math.fround(1 / (1 + Math.exp(-x)))) mismatches++;
+      if (Math.fround(tanhF64(x)) !== Math.fround(Math.tanh(x))) mismatches++;
+    }
+    for (let e = -149; e < -5; e++) {
+      for (const m of [1, 1.3, 1.7]) {
+        const x = Math.fround(m * 2 ** e);
+        if (Math.fround(tanhF64(x)) !== Math.fround(Math.tanh(x))) mismatches++;
+        if (Math.fround(tanhF64(-x)) !== Math.fround(Math.tanh(-x))) mismatches++;
+      }
+    }
+    assert.equal(mismatches, 0);
+  });
+
+  it("handle NaN, infinities and signed zero", () => {
+    assert.ok(Number.isNaN(sigmoidF64(Number.NaN)) && Number.isNaN(tanhF64(Number.NaN)));
+    assert.equal(sigmoidF64(Number.POSITIVE_INFINITY), 1);
+    assert.equal(sigmoidF64(Number.NEGATIVE_INFINITY), 0);
+    assert.equal(tanhF64(Number.POSITIVE_INFINITY), 1);
+    assert.equal(tanhF64(Number.NEGATIVE_INFINITY), -1);
+    assert.ok(Object.is(tanhF64(-0), -0));
   });
 });

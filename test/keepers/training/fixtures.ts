@@ -2,6 +2,13 @@ import { contentId, RAW_CODEC } from "../../../keepers/src/training/contentId.ts
 import { ENGINE_VERSION, STANDARD_MNIST_SPLITS, type JobSpec } from "../../../keepers/src/training/jobSpec.ts";
 import { createLeNet5Onnx } from "../../../keepers/src/training/lenet5.ts";
 import { loadMnist, type MnistSources } from "../../../keepers/src/training/mnist.ts";
+import { Network } from "../../../keepers/src/training/network.ts";
+import { exportOnnxModel } from "../../../keepers/src/training/onnxExport.ts";
+import { predictWithOnnxRuntime } from "../../../keepers/src/training/onnxRuntimeEvaluation.ts";
+import { predictWithEngine } from "../../../keepers/src/training/predict.ts";
+import { importOnnxModel } from "../../../keepers/src/training/onnxImport.ts";
+import { PIXEL_TO_FLOAT } from "../../../keepers/src/training/pixelValues.ts";
+import { PRNG_DOMAIN, SplitMix64 } from "../../../keepers/src/training/prng.ts";
 import { prepareJob, type PreparedJob } from "../../../keepers/src/training/preparedJob.ts";
 
 let mnist: MnistSources | undefined;
@@ -49,4 +56,54 @@ export function smallJobSpec(p: SmallJobParameters): JobSpec {
 export function smallJob(p: Omit<SmallJobParameters, "modelBytes"> & { modelBytes?: Uint8Array }): PreparedJob {
   const modelBytes = p.modelBytes ?? createLeNet5Onnx({ seed: 1n });
   return prepareJob({ spec: smallJobSpec({ ...p, modelBytes }), modelBytes, sources: mnistSources() });
+}
+
+/** One sampled parameter of {@link gradientCheck}: the engine's gradient and the central finite difference of the loss. */
+export type GradientSample = { index: number; analytic: number; numeric: number };
+
+/**
+ * The engine's gradient of `modelBytes` (training mode) on MNIST's first 4 training images against
+ * central finite differences of its loss (h = 0.001 on the binary32 parameter), at 4 parameters drawn
+ * from each tensor that has a gradient (not BatchNorm's running statistics).
+ */
+export function gradientCheck(modelBytes: Uint8Array): GradientSample[] {
+  const { definition, params } = importOnnxModel(modelBytes);
+  const n = 4;
+  const network = new Network({ model: definition, maxExamples: n });
+  const { train } = mnistSources();
+  network.loadExamples({ pixels: train.pixels, labels: train.labels, indices: [0, 1, 2, 3], pixelValues: PIXEL_TO_FLOAT });
+  const grads = new Float32Array(params.length);
+  const scratch = new Float32Array(params.length);
+  network.gradient({ params, grads, n, batchSize: n });
+  const loss = (p: Float32Array) => network.gradient({ params: p, grads: scratch, n, batchSize: n }).lossSum / n;
+  const rng = SplitMix64.keyed({ seed: 11n, domain: PRNG_DOMAIN.init, index: 0n });
+  const sampled = definition.parameters.filter((tensor) => tensor.statistic === undefined).flatMap((tensor) => Array.from({ length: 4 }, () => tensor.offset + Math.floor(rng.nextUnit() * tensor.size)));
+  return sampled.map((index) => {
+    const probe = Float32Array.from(params);
+    probe[index] = params[index]! + 1e-3;
+    const [plus, up] = [probe[index]!, loss(probe)];
+    probe[index] = params[index]! - 1e-3;
+    const [minus, down] = [probe[index]!, loss(probe)];
+    return { index, analytic: grads[index]!, numeric: (up - down) / (plus - minus) };
+  });
+}
+
+/** What {@link compareWithOnnxRuntime} found on the job's test split. */
+export type RuntimeComparison = { examples: number; agree: number; correct: number; maxLogitDifference: number };
+
+/** Exports `params` into the job's model file and predicts the test split with the engine and with onnxruntime-node. */
+export async function compareWithOnnxRuntime(job: PreparedJob, params: Float32Array): Promise<RuntimeComparison> {
+  const exported = exportOnnxModel({ original: job.modelBytes, definition: job.model.definition, params });
+  const test = job.sets.test;
+  const engine = predictWithEngine({ model: job.model.definition, params, set: test });
+  const runtime = await predictWithOnnxRuntime({ modelBytes: exported, set: test });
+  let agree = 0;
+  let correct = 0;
+  let maxLogitDifference = 0;
+  for (let e = 0; e < test.count; e++) {
+    if (engine.classes[e] === runtime.classes[e]) agree++;
+    if (engine.classes[e] === test.labels[e]) correct++;
+  }
+  for (let i = 0; i < engine.logits.length; i++) maxLogitDifference = Math.max(maxLogitDifference, Math.abs(engine.logits[i]! - runtime.logits[i]!));
+  return { examples: test.count, agree, correct, maxLogitDifference };
 }

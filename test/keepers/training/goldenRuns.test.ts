@@ -12,7 +12,7 @@ import { trainRounds } from "../../../keepers/src/rounds/trainRounds.ts";
 import { mnistSources } from "./fixtures.ts";
 
 /**
- * Golden runs (docs/training.md §14): three fixed jobs whose checkpoint trace root and final
+ * Golden runs (docs/training.md §14): five fixed jobs whose checkpoint trace root and final
  * parameters are recorded per engine version, and run under every version the engine implements.
  * The other training tests compare runs with each other (threads, machines, resumption), so an
  * engine change that moves every run the same way passes them; this one compares with values
@@ -20,7 +20,7 @@ import { mnistSources } from "./fixtures.ts";
  * in the docs; an existing entry never changes.
  */
 
-type GoldenJob = "adam" | "sgd" | "rounds";
+type GoldenJob = "adam" | "sgd" | "rounds" | "classic" | "batchnorm";
 type GoldenValues = {
   /** CheckpointTree root of every checkpoint's hash (the on-chain traceRoot); for "rounds", of every global model's digest. */
   traceRoot: string;
@@ -42,6 +42,14 @@ const GOLDEN: Readonly<Partial<Record<EngineVersion, Readonly<Record<GoldenJob, 
       traceRoot: "0xdafadd5e9e78d8e182a2e17d20af6e8fbb2f343782091ba356f4a490d50aa4ec",
       finalParamsSha256: "f21b43bac99d679d47841e0429563ad9aafed6d9bf0a0b117b7808e1c1da11b2",
     },
+    classic: {
+      traceRoot: "0x51f78c89f229408a6877848f9956799adcc19bd1e6ac12173dae519cbe3ef0f7",
+      finalParamsSha256: "356f2447a103b8f3376bc3ed8bf41ca66a7cdd06d244357e413d25d6266e6e8f",
+    },
+    batchnorm: {
+      traceRoot: "0xf58f9215caa216b60cb80db5ac5298ef86b6043df06d021f8e424f820d785456",
+      finalParamsSha256: "ee30ce19c7a15d1d3ccd764600c8e754b5cd49b59220faa03df8e2393015afcd",
+    },
   },
   "veritrain-train/2": {
     adam: {
@@ -56,12 +64,25 @@ const GOLDEN: Readonly<Partial<Record<EngineVersion, Readonly<Record<GoldenJob, 
       traceRoot: "0xd916072e5e371109272868109936a88f30604ad746d89ee85b586b87eb4020c2",
       finalParamsSha256: "c1b4a81a3a0fe1bd5ae32ad570db53f4e3c70ca8ac44a9b6b523dbd3fe7e7879",
     },
+    classic: {
+      traceRoot: "0xe5d267dbb9fc1c655b7cf413ab3eaa8da70a8180b4e0936e7581761eebb43a35",
+      finalParamsSha256: "dc45a877b80d8e92e3bc21d62cb79df2f17356c20ed54ef0d43a0fda408396c5",
+    },
+    batchnorm: {
+      traceRoot: "0x1c9e476168a31fa796170d3086987aa616b4dcb3dbbab3e124b36955cfc9b358",
+      finalParamsSha256: "58825e302065f060520c694ee7ca026068f7b640870d6d8dc661f86baf7cd706",
+    },
   },
 };
 
-/** LeNet-5 initialised with seed 1 (`createLeNet5Onnx`), the model both golden jobs name. */
+/** LeNet-5 initialised with seed 1 (`createLeNet5Onnx`), the model of the adam, sgd and rounds jobs. */
 const MODEL_BYTES = createLeNet5Onnx({ seed: 1n });
 const MODEL_CID = "bafkreidh225rbzjm6jnw2kumnful67v7uk5dbqam5dwjhte66jvai3um6m";
+/** The other models, with the same Conv and Gemm initial weights: LeCun's LeNet-5 (Tanh, AveragePool), and LeNet-5 with BatchNorm. */
+const VARIANTS = {
+  classic: { bytes: createLeNet5Onnx({ seed: 1n, activation: "tanh", pooling: "average" }), cid: "bafkreia526carlkitfbuhsxvycwjjqyxz3hp5w6jwpdg4vgk274eolzm6a" },
+  batchnorm: { bytes: createLeNet5Onnx({ seed: 1n, batchNorm: true }), cid: "bafkreifrpwal73a2bbzvbneqc27ox7euehss5ej5z6ljlngo2fkukets54" },
+} as const;
 
 /** MNIST's first 256 training images: two epochs of 8 steps of 32 (4 micro-batches of 8), a checkpoint every 4 steps. */
 const SHARED = {
@@ -80,9 +101,9 @@ const OPTIMIZERS = {
   sgd: { type: "sgd", learningRate: "0.05", learningRateDecay: "0.5", momentum: "0.9", weightDecay: "0.0001" },
 } as const;
 
-/** The adam or sgd golden job under an engine version. */
-function goldenSpec(engineVersion: EngineVersion, optimizer: keyof typeof OPTIMIZERS): JobSpec {
-  return { engineVersion, ...SHARED, optimizer: OPTIMIZERS[optimizer] };
+/** A golden job but rounds under an engine version: classic and batchnorm are adam's job on their model. */
+function goldenSpec(engineVersion: EngineVersion, name: Exclude<GoldenJob, "rounds">): JobSpec {
+  return name === "adam" || name === "sgd" ? { engineVersion, ...SHARED, optimizer: OPTIMIZERS[name] } : { engineVersion, ...SHARED, model: VARIANTS[name].cid, optimizer: OPTIMIZERS.adam };
 }
 
 /** The distributed golden job (docs/distributed-training.md) over the same data: 2 slots × 2 rounds of 4 local steps, the outer step, top-10 % int8 compression. */
@@ -119,6 +140,9 @@ function paramsSha256(params: Float32Array): string {
 describe("golden runs", () => {
   it("read the recorded model and data (a failure here is not an engine change)", () => {
     assert.equal(prepareJob({ spec: goldenSpec(ENGINE_VERSION, "adam"), modelBytes: MODEL_BYTES, sources: mnistSources() }).spec.model, MODEL_CID);
+    for (const name of ["classic", "batchnorm"] as const) {
+      assert.equal(prepareJob({ spec: goldenSpec(ENGINE_VERSION, name), modelBytes: VARIANTS[name].bytes, sources: mnistSources() }).spec.model, VARIANTS[name].cid);
+    }
     const { train } = mnistSources();
     const end = SHARED.dataset.splits.train.end;
     const data = sha256(Buffer.concat([train.pixels.subarray(0, end * train.rows * train.cols), train.labels.subarray(0, end)]));
@@ -132,13 +156,13 @@ describe("golden runs", () => {
       const { tree, finalParams } = await trainRounds({ job, threads: 1 });
       return { traceRoot: tree.root, finalParamsSha256: paramsSha256(finalParams) };
     }
-    const job = prepareJob({ spec: goldenSpec(engineVersion, name), modelBytes: MODEL_BYTES, sources: mnistSources() });
+    const job = prepareJob({ spec: goldenSpec(engineVersion, name), modelBytes: name === "adam" || name === "sgd" ? MODEL_BYTES : VARIANTS[name].bytes, sources: mnistSources() });
     const { tree, finalState } = await trainJob({ job, threads: 1 });
     return { traceRoot: tree.root, finalParamsSha256: paramsSha256(finalState.params) };
   }
 
   for (const engineVersion of ENGINE_VERSIONS) {
-    for (const name of ["adam", "sgd", "rounds"] as const) {
+    for (const name of ["adam", "sgd", "rounds", "classic", "batchnorm"] as const) {
       it(`${engineVersion} ${name}: the trace root and final parameters are the ones recorded for this version`, async () => {
         const actual = await goldenRun(engineVersion, name);
         const recorded = GOLDEN[engineVersion]?.[name];

@@ -47,11 +47,47 @@ describe("ONNX model import", () => {
 
   it("rejects an unsupported op, naming the op and the node", () => {
     const bytes = editedLeNet5((model) => {
-      model.graph!.node![1]!.opType = "Sigmoid";
+      model.graph!.node![1]!.opType = "Elu";
     });
-    const error = assertVeritrainError(() => importOnnxModel(bytes), "ONNX_UNSUPPORTED_OP", /unsupported ONNX op Sigmoid \(node "relu1"\)/);
-    assert.equal(error.details.op, "Sigmoid");
+    const error = assertVeritrainError(() => importOnnxModel(bytes), "ONNX_UNSUPPORTED_OP", /unsupported ONNX op Elu \(node "relu1"\)/);
+    assert.equal(error.details.op, "Elu");
     assert.equal(error.details.node, "relu1");
+  });
+
+  it("imports LeCun's LeNet-5 (Tanh, AveragePool), Sigmoid and GlobalAveragePool with the same parameters", () => {
+    const relu = importOnnxModel(createLeNet5Onnx({ seed: 1n }));
+    const classic = importOnnxModel(createLeNet5Onnx({ seed: 1n, activation: "tanh", pooling: "average" }));
+    assert.deepEqual(classic.definition.layers.map((l) => l.kind), [
+      "conv", "tanh", "averagePool", "conv", "tanh", "averagePool", "flatten", "linear", "tanh", "linear", "tanh", "linear",
+    ]);
+    assert.deepEqual(classic.definition.layers[2], { kind: "averagePool", name: "pool1", kernel: [2, 2], stride: [2, 2] });
+    assert.deepEqual(classic.params, relu.params);
+    const sigmoid = importOnnxModel(createLeNet5Onnx({ seed: 1n, activation: "sigmoid" }));
+    assert.deepEqual(sigmoid.definition.layers.filter((l) => l.kind === "sigmoid").map((l) => l.name), ["sigmoid1", "sigmoid2", "sigmoid3", "sigmoid4"]);
+    // GlobalAveragePool in place of the second pooling: [16, 10, 10] → [16, 1, 1], so fc1 reads 16 features.
+    const global = editedLeNet5((model) => {
+      const graph = model.graph!;
+      graph.node![5] = { name: "gap", opType: "GlobalAveragePool", input: ["relu2_out"], output: ["pool2_out"] };
+      const fc1 = graph.initializer!.find((t) => t.name === "fc1.weight")!;
+      fc1.dims = [120, 16];
+      fc1.rawData = fc1.rawData!.subarray(0, 120 * 16 * 4);
+    });
+    const { definition } = importOnnxModel(global);
+    assert.deepEqual(definition.layers[5], { kind: "averagePool", name: "gap", kernel: [10, 10], stride: [1, 1] });
+    assert.equal(definition.parameterCount, 61706 - 120 * 384);
+  });
+
+  it("rejects AveragePool's padding, ceil mode and a window larger than its input", () => {
+    const averaged = (attribute: { name: string; type: number; ints?: number[]; i?: number }) =>
+      editedLeNet5((model) => {
+        const pool = model.graph!.node![2]!;
+        pool.opType = "AveragePool";
+        pool.attribute = [...pool.attribute!.filter((a) => a.name !== attribute.name), attribute];
+      });
+    assertVeritrainError(() => importOnnxModel(averaged({ name: "pads", type: 7, ints: [1, 1, 1, 1] })), "ONNX_UNSUPPORTED_ATTRIBUTE", /AveragePool node "pool1": attribute pads=\[1,1,1,1\] is not supported \(must be 0\)/);
+    assertVeritrainError(() => importOnnxModel(averaged({ name: "ceil_mode", type: 2, i: 1 })), "ONNX_UNSUPPORTED_ATTRIBUTE", /ceil_mode=1/);
+    assertVeritrainError(() => importOnnxModel(averaged({ name: "kernel_shape", type: 7, ints: [29, 29] })), "ONNX_UNSUPPORTED_ATTRIBUTE", /must fit the 28×28 input/);
+    assert.equal(importOnnxModel(averaged({ name: "count_include_pad", type: 2, i: 1 })).definition.layers[2]!.kind, "averagePool");
   });
 
   it("rejects an op from another domain", () => {

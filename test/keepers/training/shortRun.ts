@@ -1,11 +1,13 @@
 /**
- * A short, fixed training run whose checkpoint hashes are printed as JSON on stdout. The arm64
+ * Two short, fixed training runs (LeNet-5, and LeCun's with Tanh and AveragePool) whose checkpoint
+ * hashes are printed as JSON on stdout, with hashes of exp32, sigmoid and tanh sweeps. The arm64
  * test runs this same file natively and under qemu-aarch64 and compares the output.
  *
  *   node test/keepers/training/shortRun.ts [threads]
  */
 import { keccak256 } from "viem";
-import { exp32 } from "../../../keepers/src/training/deterministicMath.ts";
+import { exp32, sigmoidF64, tanhF64 } from "../../../keepers/src/training/deterministicMath.ts";
+import { createLeNet5Onnx } from "../../../keepers/src/training/lenet5.ts";
 import { trainJob } from "../../../keepers/src/training/trainJob.ts";
 import { smallJob } from "./fixtures.ts";
 
@@ -13,6 +15,19 @@ const threads = Number(process.argv[2] ?? 1);
 // 128 examples, batch 32 = 4 micro-batches of 8, a checkpoint after every step.
 const job = smallJob({ trainCount: 128, batchSize: 32, microBatches: 4, checkpointInterval: 1 });
 const { hashes, tree } = await trainJob({ job, threads });
-const sweep = new Float32Array(100001);
-for (let i = 0; i < sweep.length; i++) sweep[i] = exp32(Math.fround(-104 + (193 * i) / (sweep.length - 1)));
-console.log(JSON.stringify({ arch: process.arch, hashes, root: tree.root, exp32Sweep: keccak256(new Uint8Array(sweep.buffer)) }));
+const classic = await trainJob({ job: smallJob({ modelBytes: createLeNet5Onnx({ seed: 1n, activation: "tanh", pooling: "average" }), trainCount: 128, batchSize: 32, microBatches: 4, checkpointInterval: 1 }), threads });
+/** keccak256 of f's binary32 values on 100,001 points of [from, to]. */
+const sweep = (f: (x: number) => number, from: number, to: number) => {
+  const values = new Float32Array(100001);
+  for (let i = 0; i < values.length; i++) values[i] = f(Math.fround(from + ((to - from) * i) / (values.length - 1)));
+  return keccak256(new Uint8Array(values.buffer));
+};
+console.log(JSON.stringify({
+  arch: process.arch,
+  hashes,
+  root: tree.root,
+  classicHashes: classic.hashes,
+  exp32Sweep: sweep(exp32, -104, 89),
+  sigmoidSweep: sweep(sigmoidF64, -100, 100),
+  tanhSweep: sweep(tanhF64, -20, 20),
+}));
