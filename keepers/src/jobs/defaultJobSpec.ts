@@ -2,7 +2,7 @@ import { VeritrainError } from "../errors.ts";
 import { validateRoundJobSpec, type DistributedSpec, type RoundJobSpec } from "../rounds/roundJobSpec.ts";
 import { contentId, RAW_CODEC } from "../training/contentId.ts";
 import { ENGINE_VERSION, type JobSpec } from "../training/jobSpec.ts";
-import { createLeNet5Onnx } from "../training/lenet5.ts";
+import { createLeNet5Onnx, LENET5_TEMPLATES, type LeNet5Template } from "../training/lenet5.ts";
 
 /** Parameters of {@link defaultJobSpec}. */
 export type DefaultJobSpecParameters = {
@@ -14,6 +14,8 @@ export type DefaultJobSpecParameters = {
   testImages?: number;
   /** Seeds LeNet-5's initial weights and the data order. @default 1 */
   seed?: number;
+  /** Which form of LeNet-5 (ReLU and max pooling, with BatchNorm, or LeCun's Tanh and average pooling). @default "lenet5" */
+  template?: LeNet5Template;
   /** @default 1 */
   epochs?: number;
   /** @default 20 */
@@ -30,13 +32,13 @@ export type DefaultJobSpecParameters = {
  * A small LeNet-5 job on a dataset's MNIST splits, sized for a devnet: train on the first
  * `trainImages` training images, validate on the next (up to 100), measure accuracy on the first
  * `testImages` test images; Adam (learning rate 0.001 unless given, times `learningRateDecay` after each epoch), 2 micro-batches per batch. Returns the spec
- * and the model file it names (He-uniform LeNet-5 from `seed`).
+ * and the model file it names (He-uniform LeNet-5 from `seed`, in the form `template` names).
  *
  * @throws VeritrainError `JOB_DATASET_MISMATCH` if the dataset has fewer than 2 training or 1 test images.
  * @example
  * const { spec, modelBytes } = defaultJobSpec({ sizes: { train: 500, test: 500 } });
  */
-export function defaultJobSpec({ sizes, trainImages = 1000, testImages = 500, seed = 1, epochs = 1, batchSize = 20, learningRate = "0.001", learningRateDecay = "1", checkpointInterval = 5 }: DefaultJobSpecParameters): { spec: JobSpec; modelBytes: Uint8Array } {
+export function defaultJobSpec({ sizes, trainImages = 1000, testImages = 500, seed = 1, template = "lenet5", epochs = 1, batchSize = 20, learningRate = "0.001", learningRateDecay = "1", checkpointInterval = 5 }: DefaultJobSpecParameters): { spec: JobSpec; modelBytes: Uint8Array } {
   if (sizes.train < 2 || sizes.test < 1) {
     throw new VeritrainError(`the dataset has ${sizes.train} training and ${sizes.test} test images; a job needs at least 2 and 1`, {
       code: "JOB_DATASET_MISMATCH",
@@ -45,7 +47,7 @@ export function defaultJobSpec({ sizes, trainImages = 1000, testImages = 500, se
   }
   const validationCount = Math.max(1, Math.min(100, Math.floor(sizes.train / 10)));
   const trainEnd = Math.min(trainImages, sizes.train - validationCount);
-  const modelBytes = createLeNet5Onnx({ seed: BigInt(seed) });
+  const modelBytes = createLeNet5Onnx({ seed: BigInt(seed), ...LENET5_TEMPLATES[template] });
   const spec: JobSpec = {
     engineVersion: ENGINE_VERSION,
     model: contentId({ bytes: modelBytes, codec: RAW_CODEC }),

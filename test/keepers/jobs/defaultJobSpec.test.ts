@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { defaultJobSpec } from "../../../keepers/src/jobs/defaultJobSpec.ts";
+import { contentId, RAW_CODEC } from "../../../keepers/src/training/contentId.ts";
+import { importOnnxModel } from "../../../keepers/src/training/onnxImport.ts";
 
 describe("defaultJobSpec", () => {
   it("keeps the last 100 training images for validation and Adam at 0.001 without decay by default", () => {
@@ -10,6 +12,17 @@ describe("defaultJobSpec", () => {
     assert.equal(spec.optimizer.learningRate, "0.001");
     assert.equal(spec.optimizer.learningRateDecay, "1");
     assert.equal(spec.checkpointInterval, 5);
+  });
+
+  it("names the model of its template: LeNet-5 by default, with BatchNorm, or LeCun's", () => {
+    const kinds = (template?: "lenet5-batchnorm" | "lenet5-classic") => {
+      const { spec, modelBytes } = defaultJobSpec({ sizes: { train: 5000, test: 5000 }, template });
+      assert.equal(spec.model, contentId({ bytes: modelBytes, codec: RAW_CODEC }));
+      return importOnnxModel(modelBytes).definition.layers.map((l) => l.kind);
+    };
+    assert.deepEqual(kinds().slice(0, 3), ["conv", "relu", "maxPool"]);
+    assert.deepEqual(kinds("lenet5-batchnorm").slice(0, 4), ["conv", "batchNorm", "relu", "maxPool"]);
+    assert.deepEqual(kinds("lenet5-classic").slice(0, 3), ["conv", "tanh", "averagePool"]);
   });
 
   describe("when given the devnet's recipe", () => {
