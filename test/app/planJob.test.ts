@@ -22,6 +22,13 @@ describe("planJob", () => {
       assert.equal(plan!.spec.model, contentId({ bytes: plan!.modelBytes, codec: RAW_CODEC }));
     });
 
+    it("builds the chosen template's model: LeNet-5 with BatchNorm, or LeCun's", () => {
+      const batchNorm = planJob({ ...FORM, model: "lenet5-batchnorm" }, CONTEXT).plan!;
+      assert.deepEqual(batchNorm.modelBytes, createLeNet5Onnx({ seed: 1n, batchNorm: true }));
+      assert.equal(batchNorm.spec.model, contentId({ bytes: batchNorm.modelBytes, codec: RAW_CODEC }));
+      assert.deepEqual(planJob({ ...FORM, model: "lenet5-classic" }, CONTEXT).plan!.modelBytes, createLeNet5Onnx({ seed: 1n, activation: "tanh", pooling: "average" }));
+    });
+
     it("names the uploaded model in the spec instead of the template", () => {
       const bytes = createLeNet5Onnx({ seed: 7n });
       const { plan } = planJob({ ...FORM, model: "upload" }, { ...CONTEXT, upload: { bytes } });

@@ -3,13 +3,15 @@ import { checkSplitsFit } from "../../../keepers/src/jobs/checkSplitsFit.ts";
 import { defaultJobSpec } from "../../../keepers/src/jobs/defaultJobSpec.ts";
 import { VeritrainError } from "../../../keepers/src/errors.ts";
 import { contentId, RAW_CODEC } from "../../../keepers/src/training/contentId.ts";
+import type { LeNet5Template } from "../../../keepers/src/training/lenet5.ts";
 import { validateJobSpec, type JobSpec } from "../../../keepers/src/training/jobSpec.ts";
 import { parseAmount } from "../ui/parseAmount.ts";
 
 /** The post-a-job form as typed (every field a string). */
 export type PostJobForm = {
   datasetId: string;
-  model: "lenet5" | "upload";
+  /** A LeNet-5 template (`LENET5_TEMPLATES`) or an uploaded file. */
+  model: LeNet5Template | "upload";
   epochs: string;
   trainImages: string;
   testImages: string;
@@ -66,7 +68,7 @@ function integer(text: string, what: string, min: number, max: number): { value?
 
 /**
  * Checks every field of the post-a-job form before anything is stored or signed, and builds the
- * job: the CLI's LeNet-5 recipe (`defaultJobSpec`) sized by the dataset, or the uploaded model in
+ * job: the CLI's LeNet-5 recipe (`defaultJobSpec`, in the form of the chosen template) sized by the dataset, or the uploaded model in
  * its place; the spec is checked by the engine's rules (`validateJobSpec`) and against the
  * dataset (`checkSplitsFit`); the order by JobRegistry's rules (periods > 0, the challenge window
  * within `maxChallengeWindow`) and the wallet's balance. Returns the plan, or one message per
@@ -111,7 +113,8 @@ export function planJob(form: PostJobForm, { sizes, upload, maxChallengeWindow, 
   }
   let spec: JobSpec;
   try {
-    const recipe = defaultJobSpec({ sizes, trainImages, testImages, seed, epochs, batchSize, learningRate: form.learningRate.trim(), checkpointInterval });
+    const template = form.model === "upload" ? undefined : form.model;
+    const recipe = defaultJobSpec({ sizes, trainImages, testImages, seed, template, epochs, batchSize, learningRate: form.learningRate.trim(), checkpointInterval });
     spec = modelBytes === undefined ? recipe.spec : { ...recipe.spec, model: contentId({ bytes: modelBytes, codec: RAW_CODEC }) };
     modelBytes ??= recipe.modelBytes;
     const splits = spec.dataset.splits;

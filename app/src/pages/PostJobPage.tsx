@@ -10,6 +10,7 @@ import { useProtocol } from "../chain/useProtocol.ts";
 import { useTransaction } from "../chain/useTransaction.ts";
 import { checkOnnxModel } from "../jobs/checkOnnxModel.ts";
 import { SUPPORTED_ONNX_OPS } from "../../../keepers/src/training/onnxImport.ts";
+import type { LeNet5Template } from "../../../keepers/src/training/lenet5.ts";
 import { planJob, type PlanErrors, type PostJobForm } from "../jobs/planJob.ts";
 import { putRawBlock } from "../jobs/putRawBlock.ts";
 import { useChainNow } from "../jobs/useChainNow.ts";
@@ -30,6 +31,13 @@ const INITIAL: PostJobForm = {
 };
 // A permit is good for an hour: long enough to confirm, short enough not to linger.
 const PERMIT_SECONDS = 3600n;
+
+/** The LeNet-5 templates (`LENET5_TEMPLATES`) as the form offers them; the initial weights come from the seed. */
+const TEMPLATE_LABELS: Record<LeNet5Template, string> = {
+  lenet5: "LeNet-5 template (initial weights from the seed)",
+  "lenet5-batchnorm": "LeNet-5 with BatchNorm (disputed by a committee: the training VM does not run BatchNorm yet)",
+  "lenet5-classic": "LeCun's LeNet-5: Tanh and average pooling (disputed by a committee: the training VM does not run them yet)",
+};
 
 /**
  * Posting a training job: dataset, model (the LeNet-5 template or an uploaded ONNX file checked
@@ -133,7 +141,9 @@ function PostJobFormView({ address, datasets }: { address: Address; datasets: Ac
 
       <fieldset>
         <legend>Model</legend>
-        <label className="choice"><input type="radio" name="model" value="lenet5" checked={form.model === "lenet5"} onChange={() => setForm({ ...form, model: "lenet5" })} /> LeNet-5 template (initial weights from the seed)</label>
+        {(Object.keys(TEMPLATE_LABELS) as LeNet5Template[]).map((template) => (
+          <label key={template} className="choice"><input type="radio" name="model" value={template} checked={form.model === template} onChange={() => setForm({ ...form, model: template })} /> {TEMPLATE_LABELS[template]}</label>
+        ))}
         <label className="choice"><input type="radio" name="model" value="upload" checked={form.model === "upload"} onChange={() => setForm({ ...form, model: "upload" })} /> Upload an ONNX model</label>
         {form.model === "upload" && (
           <>
