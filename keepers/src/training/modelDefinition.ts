@@ -73,6 +73,9 @@ export type BatchNormLayerDefinition = {
   variance: number;
 };
 
+/** LogSoftmax over the features of a flat activation (ONNX axis 1 or −1). */
+export type LogSoftmaxLayerDefinition = { kind: "logSoftmax"; name: string };
+
 /** Relu: max(x, 0). */
 export type ReluLayerDefinition = { kind: "relu"; name: string };
 
@@ -97,6 +100,7 @@ export type LayerDefinition =
   | MaxPoolLayerDefinition
   | AveragePoolLayerDefinition
   | BatchNormLayerDefinition
+  | LogSoftmaxLayerDefinition
   | ReluLayerDefinition
   | SmoothActivationLayerDefinition
   | FlattenLayerDefinition

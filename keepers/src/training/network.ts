@@ -4,6 +4,7 @@ import { Conv2d } from "./conv2d.ts";
 import { Flatten } from "./flatten.ts";
 import type { Layer } from "./layer.ts";
 import { Linear } from "./linear.ts";
+import { LogSoftmax } from "./logSoftmax.ts";
 import { MaxPool } from "./maxPool.ts";
 import type { ModelDefinition } from "./modelDefinition.ts";
 import { Relu } from "./relu.ts";
@@ -80,6 +81,9 @@ export class Network {
           break;
         case "batchNorm":
           layer = new BatchNorm({ definition, inputShape: shape, maxExamples, parameters: model.parameters });
+          break;
+        case "logSoftmax":
+          layer = new LogSoftmax({ inputShape: shape, maxExamples });
           break;
         case "relu": {
           const previous = this.layers.at(-1);

@@ -18,7 +18,7 @@ export type ImportedModel = {
 };
 
 /** The ONNX operators the engine can train, with the attributes each accepts. */
-export const SUPPORTED_ONNX_OPS = ["Conv", "MaxPool", "AveragePool", "GlobalAveragePool", "BatchNormalization", "Relu", "Sigmoid", "Tanh", "Flatten", "Reshape", "Gemm"] as const;
+export const SUPPORTED_ONNX_OPS = ["Conv", "MaxPool", "AveragePool", "GlobalAveragePool", "BatchNormalization", "Relu", "Sigmoid", "Tanh", "Flatten", "Reshape", "Gemm", "LogSoftmax"] as const;
 
 const ATTRIBUTE_INT = 2;
 const ATTRIBUTE_FLOAT = 1;
@@ -281,6 +281,13 @@ export function importOnnxModel(bytes: Uint8Array): ImportedModel {
         }
         const positions = shape.length === 3 ? shape[1]! * shape[2]! : 1;
         layers.push({ kind: "batchNorm", name, channels, positions, epsilon, scale: scaleIndex, bias: biasIndex, mean: meanIndex, variance: varianceIndex });
+        break;
+      }
+      case "LogSoftmax": {
+        const axis = new Attributes(node, ["axis"]).int("axis", -1);
+        if (shape.length !== 1) throw invalid(`LogSoftmax node "${name}" needs a flat [N, F] input`, { node: name });
+        if (axis !== 1 && axis !== -1) throw unsupportedAttribute(node, "axis", axis, "must be 1 or -1 (the features)");
+        layers.push({ kind: "logSoftmax", name });
         break;
       }
       case "Relu":

@@ -1,6 +1,6 @@
 import { VeritrainError } from "../errors.ts";
 import type { StepConfig } from "../training/jobSpec.ts";
-import type { AveragePoolLayerDefinition, BatchNormLayerDefinition, LayerDefinition, ModelDefinition, SmoothActivationLayerDefinition } from "../training/modelDefinition.ts";
+import type { AveragePoolLayerDefinition, BatchNormLayerDefinition, LayerDefinition, LogSoftmaxLayerDefinition, ModelDefinition, SmoothActivationLayerDefinition } from "../training/modelDefinition.ts";
 import { optimizerStateVectors } from "../training/optimizer.ts";
 import { dataCursor } from "../training/trainingState.ts";
 import { treeDepth } from "./wordTree.ts";
@@ -56,8 +56,8 @@ export type Operator =
   /** [n][C·P] from CNHW (forward), or back (backward): a copy per element. */
   | { kind: "flatten"; channels: number; plane: number; backward: boolean; source: number; destination: number };
 
-/** The layers the VM runs: the engine's but its Sigmoid, Tanh, average pooling and BatchNorm. */
-type VmLayer = Exclude<LayerDefinition, SmoothActivationLayerDefinition | AveragePoolLayerDefinition | BatchNormLayerDefinition>;
+/** The layers the VM runs: the engine's but its Sigmoid, Tanh, average pooling, BatchNorm and LogSoftmax. */
+type VmLayer = Exclude<LayerDefinition, SmoothActivationLayerDefinition | AveragePoolLayerDefinition | BatchNormLayerDefinition | LogSoftmaxLayerDefinition>;
 
 /** The operators' kind codes, as the one-step contract numbers them. */
 export const OPERATOR_KINDS = ["gather", "matMul", "relu", "reluMask", "softmax", "power", "optimizer", "end", "im2col", "col2im", "maxPool", "maxPoolBackward", "flatten"] as const;
@@ -145,7 +145,7 @@ const product = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
  * learning rate and bias corrections, one optimizer pass over every parameter, and the end of the step.
  *
  * @throws VeritrainError `VM_UNSUPPORTED` for a job of engine version 1 (another data order), for a
- *   max-pooling whose windows overlap and for Sigmoid, Tanh, average pooling and BatchNorm (the engine's, not yet the VM's).
+ *   max-pooling whose windows overlap and for Sigmoid, Tanh, average pooling, BatchNorm and LogSoftmax (the engine's, not yet the VM's).
  */
 export function stepProgram({ model, config, examples, step }: StepProgramParameters): StepProgram {
   if (config.engineVersion !== "veritrain-train/2") {
@@ -188,7 +188,7 @@ export function stepProgram({ model, config, examples, step }: StepProgramParame
   let shape = model.inputShape;
   let current = input;
   const layers = model.layers.map((layer): VmLayer => {
-    if (layer.kind === "sigmoid" || layer.kind === "tanh" || layer.kind === "averagePool" || layer.kind === "batchNorm") throw unsupported(`a ${layer.kind} layer (${layer.name})`);
+    if (layer.kind === "sigmoid" || layer.kind === "tanh" || layer.kind === "averagePool" || layer.kind === "batchNorm" || layer.kind === "logSoftmax") throw unsupported(`a ${layer.kind} layer (${layer.name})`);
     return layer;
   });
   for (const layer of layers) {
