@@ -74,7 +74,8 @@ describe("a nested fan-out query on a real indexed chain", () => {
     const { answer, ms, rssGrowthMb } = await timed(url, query, t);
     assert.deepEqual(answer.data, undefined);
     assert.match(answer.errors![0]!.message, /^query potentially returns `101010100` entities or more and thereby exceeds the limit of `10000000` entities/);
-    assert.ok(ms < 1_000, `refused in ${ms.toFixed(0)} ms`);
+    // Seconds on a loaded CI machine (1.3 s beside a devnet); evaluating it would take the issue's gigabytes and minutes.
+    assert.ok(ms < 5_000, `refused in ${ms.toFixed(0)} ms`);
     assert.ok(rssGrowthMb < 64, `resident memory grew ${rssGrowthMb.toFixed(0)} MB`);
     assert.equal(await normalQuery(url), JOBS);
   });

@@ -14,7 +14,8 @@ import { onnx } from "../../../keepers/src/training/onnxProto.ts";
 import { PRNG_DOMAIN, SplitMix64 } from "../../../keepers/src/training/prng.ts";
 import { trainJob } from "../../../keepers/src/training/trainJob.ts";
 import { jobProgram, programOf } from "../../../keepers/src/trainingVm/jobProgram.ts";
-import { compareWithOnnxRuntime, gradientCheck, smallJob } from "./fixtures.ts";
+import { gradientCheck, smallJob } from "./fixtures.ts";
+import { compareWithOnnxRuntime } from "./runtimeComparison.ts";
 
 const CLASSIC = createLeNet5Onnx({ seed: 1n, activation: "tanh", pooling: "average" });
 

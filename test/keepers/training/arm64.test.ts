@@ -23,7 +23,7 @@ describe("cross-architecture determinism", () => {
     const started = performance.now();
     const emulated = await run("qemu-aarch64-static", ["-L", sysroot, arm64Node, script], { cwd: root, maxBuffer: 1 << 20 });
     const seconds = (performance.now() - started) / 1000;
-    type Run = { arch: string; hashes: string[]; root: string; classicHashes: string[]; exp32Sweep: string; sigmoidSweep: string; tanhSweep: string };
+    type Run = { arch: string; hashes: string[]; root: string; classicHashes: string[]; batchNormHashes: string[]; exp32Sweep: string; sigmoidSweep: string; tanhSweep: string };
     const x64 = JSON.parse((await native).stdout) as Run;
     const arm64 = JSON.parse(emulated.stdout) as Run;
     assert.equal(arm64.arch, "arm64");
@@ -34,6 +34,8 @@ describe("cross-architecture determinism", () => {
     assert.deepEqual(arm64.hashes, x64.hashes);
     assert.equal(arm64.classicHashes.length, 5);
     assert.deepEqual(arm64.classicHashes, x64.classicHashes, "LeCun's LeNet-5 (Tanh, AveragePool) differs between architectures");
+    assert.equal(arm64.batchNormHashes.length, 5);
+    assert.deepEqual(arm64.batchNormHashes, x64.batchNormHashes, "LeNet-5 with BatchNorm differs between architectures");
     assert.equal(arm64.root, x64.root);
     process.stderr.write(`arm64 run under qemu took ${seconds.toFixed(1)} s\n`);
   });

@@ -12,7 +12,8 @@ import { importOnnxModel } from "../../../keepers/src/training/onnxImport.ts";
 import { onnx } from "../../../keepers/src/training/onnxProto.ts";
 import { trainJob } from "../../../keepers/src/training/trainJob.ts";
 import { programOf } from "../../../keepers/src/trainingVm/jobProgram.ts";
-import { compareWithOnnxRuntime, gradientCheck, smallJob } from "./fixtures.ts";
+import { gradientCheck, smallJob } from "./fixtures.ts";
+import { compareWithOnnxRuntime } from "./runtimeComparison.ts";
 
 const NORMALIZED = createLeNet5Onnx({ seed: 1n, batchNorm: true });
 

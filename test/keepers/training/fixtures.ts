@@ -3,9 +3,6 @@ import { ENGINE_VERSION, STANDARD_MNIST_SPLITS, type JobSpec } from "../../../ke
 import { createLeNet5Onnx } from "../../../keepers/src/training/lenet5.ts";
 import { loadMnist, type MnistSources } from "../../../keepers/src/training/mnist.ts";
 import { Network } from "../../../keepers/src/training/network.ts";
-import { exportOnnxModel } from "../../../keepers/src/training/onnxExport.ts";
-import { predictWithOnnxRuntime } from "../../../keepers/src/training/onnxRuntimeEvaluation.ts";
-import { predictWithEngine } from "../../../keepers/src/training/predict.ts";
 import { importOnnxModel } from "../../../keepers/src/training/onnxImport.ts";
 import { PIXEL_TO_FLOAT } from "../../../keepers/src/training/pixelValues.ts";
 import { PRNG_DOMAIN, SplitMix64 } from "../../../keepers/src/training/prng.ts";
@@ -86,24 +83,4 @@ export function gradientCheck(modelBytes: Uint8Array): GradientSample[] {
     const [minus, down] = [probe[index]!, loss(probe)];
     return { index, analytic: grads[index]!, numeric: (up - down) / (plus - minus) };
   });
-}
-
-/** What {@link compareWithOnnxRuntime} found on the job's test split. */
-export type RuntimeComparison = { examples: number; agree: number; correct: number; maxLogitDifference: number };
-
-/** Exports `params` into the job's model file and predicts the test split with the engine and with onnxruntime-node. */
-export async function compareWithOnnxRuntime(job: PreparedJob, params: Float32Array): Promise<RuntimeComparison> {
-  const exported = exportOnnxModel({ original: job.modelBytes, definition: job.model.definition, params });
-  const test = job.sets.test;
-  const engine = predictWithEngine({ model: job.model.definition, params, set: test });
-  const runtime = await predictWithOnnxRuntime({ modelBytes: exported, set: test });
-  let agree = 0;
-  let correct = 0;
-  let maxLogitDifference = 0;
-  for (let e = 0; e < test.count; e++) {
-    if (engine.classes[e] === runtime.classes[e]) agree++;
-    if (engine.classes[e] === test.labels[e]) correct++;
-  }
-  for (let i = 0; i < engine.logits.length; i++) maxLogitDifference = Math.max(maxLogitDifference, Math.abs(engine.logits[i]! - runtime.logits[i]!));
-  return { examples: test.count, agree, correct, maxLogitDifference };
 }

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { trainJob } from "../../../keepers/src/training/trainJob.ts";
-import { compareWithOnnxRuntime, smallJob } from "./fixtures.ts";
+import { smallJob } from "./fixtures.ts";
+import { compareWithOnnxRuntime } from "./runtimeComparison.ts";
 
 describe("exported ONNX model", () => {
   it("predicts exactly what the engine predicts on all 10,000 MNIST test images (onnxruntime-node)", { timeout: 300_000 }, async () => {
