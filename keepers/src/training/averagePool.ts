@@ -1,4 +1,5 @@
 import type { Layer } from "./layer.ts";
+import { poolGeometry, type PoolGeometry } from "./poolGeometry.ts";
 import type { AveragePoolLayerDefinition } from "./modelDefinition.ts";
 
 /** Parameters of the {@link AveragePool} constructor. */
@@ -21,32 +22,22 @@ export class AveragePool implements Layer {
   readonly output: Float32Array;
   readonly inputGradient: Float32Array;
   private readonly definition: AveragePoolLayerDefinition;
-  private readonly channels: number;
-  private readonly inHeight: number;
-  private readonly inWidth: number;
-  private readonly outHeight: number;
-  private readonly outWidth: number;
+  private readonly geometry: PoolGeometry;
 
   constructor({ definition, inputShape, maxExamples }: AveragePoolParameters) {
-    const [channels = 0, inHeight = 0, inWidth = 0] = inputShape;
-    const [kH, kW] = definition.kernel;
-    const [sH, sW] = definition.stride;
+    this.geometry = poolGeometry(definition.kernel, definition.stride, inputShape);
+    const { channels, inHeight, inWidth, outHeight, outWidth } = this.geometry;
     this.definition = definition;
-    this.channels = channels;
-    this.inHeight = inHeight;
-    this.inWidth = inWidth;
-    this.outHeight = Math.floor((inHeight - kH) / sH) + 1;
-    this.outWidth = Math.floor((inWidth - kW) / sW) + 1;
-    this.outputShape = [channels, this.outHeight, this.outWidth];
-    this.output = new Float32Array(maxExamples * channels * this.outHeight * this.outWidth);
+    this.outputShape = [channels, outHeight, outWidth];
+    this.output = new Float32Array(maxExamples * channels * outHeight * outWidth);
     this.inputGradient = new Float32Array(maxExamples * channels * inHeight * inWidth);
   }
 
   /** Calls `visit(o, first)` for every output o in order with the input index of its window's top-left element. */
   private windows(n: number, visit: (o: number, first: number) => void): void {
     const { stride: [sH, sW] } = this.definition;
-    const { inHeight: H, inWidth: W, outHeight: OH, outWidth: OW } = this;
-    const planes = this.channels * n;
+    const { channels, inHeight: H, inWidth: W, outHeight: OH, outWidth: OW } = this.geometry;
+    const planes = channels * n;
     let o = 0;
     for (let p = 0; p < planes; p++) {
       for (let oy = 0; oy < OH; oy++) {
@@ -57,7 +48,8 @@ export class AveragePool implements Layer {
 
   forward(input: Float32Array, n: number): void {
     const { kernel: [kH, kW] } = this.definition;
-    const { inWidth: W, output } = this;
+    const { inWidth: W } = this.geometry;
+    const output = this.output;
     const count = kH * kW;
     this.windows(n, (o, first) => {
       let sum = 0;
@@ -71,9 +63,10 @@ export class AveragePool implements Layer {
 
   backward(_input: Float32Array, outputGradient: Float32Array, n: number): void {
     const { kernel: [kH, kW] } = this.definition;
-    const { inWidth: W, inputGradient: gradient } = this;
+    const { channels, inHeight, inWidth: W } = this.geometry;
+    const gradient = this.inputGradient;
     const count = kH * kW;
-    gradient.fill(0, 0, this.channels * n * this.inHeight * W);
+    gradient.fill(0, 0, channels * n * inHeight * W);
     this.windows(n, (o, first) => {
       const share = outputGradient[o]! / count;
       for (let ky = 0; ky < kH; ky++) {

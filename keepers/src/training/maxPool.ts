@@ -1,4 +1,5 @@
 import type { Layer } from "./layer.ts";
+import { poolGeometry, type PoolGeometry } from "./poolGeometry.ts";
 import type { MaxPoolLayerDefinition } from "./modelDefinition.ts";
 
 /** Parameters of the {@link MaxPool} constructor. */
@@ -20,25 +21,15 @@ export class MaxPool implements Layer {
   readonly output: Float32Array;
   readonly inputGradient: Float32Array;
   private readonly definition: MaxPoolLayerDefinition;
-  private readonly channels: number;
-  private readonly inHeight: number;
-  private readonly inWidth: number;
-  private readonly outHeight: number;
-  private readonly outWidth: number;
+  private readonly geometry: PoolGeometry;
   private readonly argmax: Int32Array;
 
   constructor({ definition, inputShape, maxExamples }: MaxPoolParameters) {
-    const [channels = 0, inHeight = 0, inWidth = 0] = inputShape;
-    const [kH, kW] = definition.kernel;
-    const [sH, sW] = definition.stride;
+    this.geometry = poolGeometry(definition.kernel, definition.stride, inputShape);
+    const { channels, inHeight, inWidth, outHeight, outWidth } = this.geometry;
     this.definition = definition;
-    this.channels = channels;
-    this.inHeight = inHeight;
-    this.inWidth = inWidth;
-    this.outHeight = Math.floor((inHeight - kH) / sH) + 1;
-    this.outWidth = Math.floor((inWidth - kW) / sW) + 1;
-    this.outputShape = [channels, this.outHeight, this.outWidth];
-    const outSize = maxExamples * channels * this.outHeight * this.outWidth;
+    this.outputShape = [channels, outHeight, outWidth];
+    const outSize = maxExamples * channels * outHeight * outWidth;
     this.output = new Float32Array(outSize);
     this.argmax = new Int32Array(outSize);
     this.inputGradient = new Float32Array(maxExamples * channels * inHeight * inWidth);
@@ -46,8 +37,9 @@ export class MaxPool implements Layer {
 
   forward(input: Float32Array, n: number): void {
     const { kernel: [kH, kW], stride: [sH, sW] } = this.definition;
-    const { inHeight: H, inWidth: W, outHeight: OH, outWidth: OW, output, argmax } = this;
-    const planes = this.channels * n;
+    const { channels, inHeight: H, inWidth: W, outHeight: OH, outWidth: OW } = this.geometry;
+    const { output, argmax } = this;
+    const planes = channels * n;
     let o = 0;
     for (let p = 0; p < planes; p++) {
       const plane = p * H * W;
@@ -74,8 +66,9 @@ export class MaxPool implements Layer {
 
   backward(_input: Float32Array, outputGradient: Float32Array, n: number): void {
     const gradient = this.inputGradient;
-    gradient.fill(0, 0, this.channels * n * this.inHeight * this.inWidth);
-    const outSize = this.channels * n * this.outHeight * this.outWidth;
+    const { channels, inHeight, inWidth, outHeight, outWidth } = this.geometry;
+    gradient.fill(0, 0, channels * n * inHeight * inWidth);
+    const outSize = channels * n * outHeight * outWidth;
     const argmax = this.argmax;
     for (let o = 0; o < outSize; o++) {
       const i = argmax[o]!;

@@ -86,8 +86,10 @@ export class Network {
           layer = new LogSoftmax({ inputShape: shape, maxExamples });
           break;
         case "relu": {
+          // In place, unless the layer before reads its own output in backward.
           const previous = this.layers.at(-1);
-          layer = new Relu({ inputShape: shape, input: output, maxExamples: previous instanceof SmoothActivation ? maxExamples : undefined });
+          const ownBuffer = previous instanceof SmoothActivation || previous instanceof LogSoftmax;
+          layer = new Relu({ inputShape: shape, input: output, maxExamples: ownBuffer ? maxExamples : undefined });
           break;
         }
         case "sigmoid":

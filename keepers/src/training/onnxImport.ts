@@ -122,6 +122,29 @@ function pair(values: number[], node: NodeProto, name: string): [number, number]
 }
 
 /**
+ * The window of a MaxPool or AveragePool node over a [C, H, W] input: `kernel_shape` (2-D, within
+ * the input) and `strides`; `pads` 0, `dilations` 1, `ceil_mode` 0 and `auto_pad` NOTSET. Its
+ * attributes also accept `own`, the op's other one, for the caller to check.
+ */
+function poolWindow(node: NodeProto, shape: number[], own: string): { attributes: Attributes; kernel: [number, number]; stride: [number, number]; outShape: number[] } {
+  const attributes = new Attributes(node, ["kernel_shape", "strides", "pads", "dilations", "ceil_mode", "auto_pad", own]);
+  if (shape.length !== 3) throw invalid(`${node.opType} node "${node.name ?? ""}" needs a [C,H,W] input`, { node: node.name });
+  const kernel = pair(attributes.ints("kernel_shape", []), node, "kernel_shape");
+  const stride = pair(attributes.ints("strides", [1, 1]), node, "strides");
+  const pads = attributes.ints("pads", [0, 0, 0, 0]);
+  if (pads.some((p) => p !== 0)) throw unsupportedAttribute(node, "pads", pads, "must be 0");
+  const dilations = attributes.ints("dilations", [1, 1]);
+  if (dilations.some((d) => d !== 1)) throw unsupportedAttribute(node, "dilations", dilations, "must be 1");
+  const ceilMode = attributes.int("ceil_mode", 0);
+  if (ceilMode !== 0) throw unsupportedAttribute(node, "ceil_mode", ceilMode, "must be 0");
+  const autoPad = attributes.string("auto_pad", "NOTSET");
+  if (autoPad !== "NOTSET") throw unsupportedAttribute(node, "auto_pad", autoPad, "must be NOTSET");
+  const [, height, width] = shape as [number, number, number];
+  if (kernel[0] > height || kernel[1] > width) throw unsupportedAttribute(node, "kernel_shape", kernel, `must fit the ${height}×${width} input`);
+  return { attributes, kernel, stride, outShape: [shape[0]!, Math.floor((height - kernel[0]) / stride[0]) + 1, Math.floor((width - kernel[1]) / stride[1]) + 1] };
+}
+
+/**
  * Imports an ONNX model in the engine's subset (see docs/training.md): a single float input
  * [N, C, H, W] (or [N, F]), a linear chain of {@link SUPPORTED_ONNX_OPS} nodes whose weights are
  * FLOAT initializers, and a single output of logits [N, classes].
@@ -219,41 +242,18 @@ export function importOnnxModel(bytes: Uint8Array): ImportedModel {
         break;
       }
       case "MaxPool": {
-        const attributes = new Attributes(node, ["kernel_shape", "strides", "pads", "dilations", "ceil_mode", "storage_order", "auto_pad"]);
-        if (shape.length !== 3) throw invalid(`MaxPool node "${name}" needs a [C,H,W] input`, { node: name });
-        const kernel = pair(attributes.ints("kernel_shape", []), node, "kernel_shape");
-        const stride = pair(attributes.ints("strides", [1, 1]), node, "strides");
-        const pads = attributes.ints("pads", [0, 0, 0, 0]);
-        if (pads.some((p) => p !== 0)) throw unsupportedAttribute(node, "pads", pads, "must be 0");
-        const dilations = attributes.ints("dilations", [1, 1]);
-        if (dilations.some((d) => d !== 1)) throw unsupportedAttribute(node, "dilations", dilations, "must be 1");
-        const ceilMode = attributes.int("ceil_mode", 0);
-        if (ceilMode !== 0) throw unsupportedAttribute(node, "ceil_mode", ceilMode, "must be 0");
+        const { attributes, kernel, stride, outShape } = poolWindow(node, shape, "storage_order");
         const storageOrder = attributes.int("storage_order", 0);
         if (storageOrder !== 0) throw unsupportedAttribute(node, "storage_order", storageOrder, "must be 0");
-        const autoPad = attributes.string("auto_pad", "NOTSET");
-        if (autoPad !== "NOTSET") throw unsupportedAttribute(node, "auto_pad", autoPad, "must be NOTSET");
         layers.push({ kind: "maxPool", name, kernel, stride });
-        shape = [shape[0]!, Math.floor((shape[1]! - kernel[0]) / stride[0]) + 1, Math.floor((shape[2]! - kernel[1]) / stride[1]) + 1];
+        shape = outShape;
         break;
       }
       case "AveragePool": {
-        const attributes = new Attributes(node, ["kernel_shape", "strides", "pads", "dilations", "ceil_mode", "count_include_pad", "auto_pad"]);
-        if (shape.length !== 3) throw invalid(`AveragePool node "${name}" needs a [C,H,W] input`, { node: name });
-        const kernel = pair(attributes.ints("kernel_shape", []), node, "kernel_shape");
-        const stride = pair(attributes.ints("strides", [1, 1]), node, "strides");
-        const pads = attributes.ints("pads", [0, 0, 0, 0]);
-        if (pads.some((p) => p !== 0)) throw unsupportedAttribute(node, "pads", pads, "must be 0");
-        const dilations = attributes.ints("dilations", [1, 1]);
-        if (dilations.some((d) => d !== 1)) throw unsupportedAttribute(node, "dilations", dilations, "must be 1");
-        const ceilMode = attributes.int("ceil_mode", 0);
-        if (ceilMode !== 0) throw unsupportedAttribute(node, "ceil_mode", ceilMode, "must be 0");
-        attributes.int("count_include_pad", 0); // either value: there is no padding to count
-        const autoPad = attributes.string("auto_pad", "NOTSET");
-        if (autoPad !== "NOTSET") throw unsupportedAttribute(node, "auto_pad", autoPad, "must be NOTSET");
-        if (kernel[0] > shape[1]! || kernel[1] > shape[2]!) throw unsupportedAttribute(node, "kernel_shape", kernel, `must fit the ${shape[1]}×${shape[2]} input`);
+        // count_include_pad may be either value: nothing is padded.
+        const { kernel, stride, outShape } = poolWindow(node, shape, "count_include_pad");
         layers.push({ kind: "averagePool", name, kernel, stride });
-        shape = [shape[0]!, Math.floor((shape[1]! - kernel[0]) / stride[0]) + 1, Math.floor((shape[2]! - kernel[1]) / stride[1]) + 1];
+        shape = outShape;
         break;
       }
       case "GlobalAveragePool":

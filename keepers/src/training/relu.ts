@@ -5,13 +5,13 @@ export type ReluParameters = {
   inputShape: number[];
   /** The previous layer's output, overwritten in place unless `maxExamples` asks for a buffer of its own. */
   input: Float32Array;
-  /** Examples of an output buffer of its own, for a previous layer that reads its output in backward (Sigmoid, Tanh). */
+  /** Examples of an output buffer of its own, for a previous layer that reads its output in backward (Sigmoid, Tanh, LogSoftmax). */
   maxExamples?: number;
 };
 
 /**
  * ReLU: y = x if x > 0 else +0; backward dx = dy if y > 0 else +0. In place after every layer
- * whose backward does not read its own output (all but Sigmoid and Tanh).
+ * whose backward does not read its own output (all but Sigmoid, Tanh and LogSoftmax).
  */
 export class Relu implements Layer {
   readonly outputShape: number[];

@@ -14,8 +14,8 @@ import { onnx } from "../../../keepers/src/training/onnxProto.ts";
 import { PRNG_DOMAIN, SplitMix64 } from "../../../keepers/src/training/prng.ts";
 import { trainJob } from "../../../keepers/src/training/trainJob.ts";
 import { jobProgram, programOf } from "../../../keepers/src/trainingVm/jobProgram.ts";
-import { gradientCheck, smallJob } from "./fixtures.ts";
-import { compareWithOnnxRuntime } from "./runtimeComparison.ts";
+import { assertThreadIdentity, gradientCheck, smallJob } from "./fixtures.ts";
+import { assertAgreesWithOnnxRuntime } from "./runtimeComparison.ts";
 
 const CLASSIC = createLeNet5Onnx({ seed: 1n, activation: "tanh", pooling: "average" });
 
@@ -80,29 +80,17 @@ describe("Sigmoid, Tanh, LogSoftmax and average pooling", () => {
     const one = await trainJob({ job, threads: 1 });
     const two = await trainJob({ job, threads: 2 });
     assert.deepEqual(two.hashes, one.hashes);
-    const { examples, agree, correct, maxLogitDifference } = await compareWithOnnxRuntime(job, two.finalState.params);
-    assert.ok(correct / examples > 0.8, `the model learned something (accuracy ${correct / examples})`);
-    assert.ok(maxLogitDifference < 1e-3, `log-probabilities close (max difference ${maxLogitDifference})`);
-    assert.equal(agree, examples, `argmax agreement ${agree}/${examples}`);
+    await assertAgreesWithOnnxRuntime(job, two.finalState.params);
   });
 
   it("trains LeCun's LeNet-5 to bit-identical checkpoints on 1, 2 and 3 threads", async () => {
-    const job = smallJob({ modelBytes: CLASSIC, trainCount: 128, batchSize: 32, microBatches: 4, checkpointInterval: 2, epochs: 2 });
-    const one = await trainJob({ job, threads: 1 });
-    const two = await trainJob({ job, threads: 2 });
-    const three = await trainJob({ job, threads: 3 });
-    assert.equal(new Set(one.hashes).size, one.hashes.length, "every checkpoint differs from the previous one");
-    assert.deepEqual(two.hashes, one.hashes);
-    assert.deepEqual(three.hashes, one.hashes);
+    await assertThreadIdentity(CLASSIC);
   });
 
   it("exports a trained model whose onnxruntime predictions equal the engine's on all 10,000 test images", { timeout: 300_000 }, async () => {
     const job = smallJob({ modelBytes: CLASSIC, trainCount: 2048, batchSize: 64, microBatches: 4, checkpointInterval: 100 });
     const { finalState } = await trainJob({ job, threads: 2 });
-    const { examples, agree, correct, maxLogitDifference } = await compareWithOnnxRuntime(job, finalState.params);
-    assert.ok(correct / examples > 0.8, `the model learned something (accuracy ${correct / examples})`);
-    assert.ok(maxLogitDifference < 1e-3, `logits close (max difference ${maxLogitDifference})`);
-    assert.equal(agree, examples, `argmax agreement ${agree}/${examples}`);
+    await assertAgreesWithOnnxRuntime(job, finalState.params);
   });
 
   it("is refused by the training VM, naming the layer, so its job commits no program and a committee disputes it", () => {

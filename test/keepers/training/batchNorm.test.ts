@@ -12,8 +12,8 @@ import { importOnnxModel } from "../../../keepers/src/training/onnxImport.ts";
 import { onnx } from "../../../keepers/src/training/onnxProto.ts";
 import { trainJob } from "../../../keepers/src/training/trainJob.ts";
 import { programOf } from "../../../keepers/src/trainingVm/jobProgram.ts";
-import { gradientCheck, smallJob } from "./fixtures.ts";
-import { compareWithOnnxRuntime } from "./runtimeComparison.ts";
+import { assertThreadIdentity, gradientCheck, smallJob } from "./fixtures.ts";
+import { assertAgreesWithOnnxRuntime } from "./runtimeComparison.ts";
 
 const NORMALIZED = createLeNet5Onnx({ seed: 1n, batchNorm: true });
 
@@ -63,13 +63,7 @@ describe("BatchNormalization", () => {
   });
 
   it("trains to bit-identical checkpoints on 1, 2 and 3 threads, moving the running statistics", async () => {
-    const job = smallJob({ modelBytes: NORMALIZED, trainCount: 128, batchSize: 32, microBatches: 4, checkpointInterval: 2, epochs: 2 });
-    const one = await trainJob({ job, threads: 1 });
-    const two = await trainJob({ job, threads: 2 });
-    const three = await trainJob({ job, threads: 3 });
-    assert.equal(new Set(one.hashes).size, one.hashes.length, "every checkpoint differs from the previous one");
-    assert.deepEqual(two.hashes, one.hashes);
-    assert.deepEqual(three.hashes, one.hashes);
+    const { job, run: one } = await assertThreadIdentity(NORMALIZED);
     const [mean, variance] = job.model.definition.parameters.filter((t) => t.name.startsWith("conv1.bn.") && t.statistic);
     const params = one.finalState.params;
     // 8 steps at momentum 0.9 move 1 − 0.9⁸ ≈ 57 % of the way to the batch statistics: conv1's outputs are not centred at 0 with variance 1.
@@ -82,10 +76,7 @@ describe("BatchNormalization", () => {
   it("exports a trained model whose onnxruntime predictions (running statistics) equal the engine's on all 10,000 test images", { timeout: 300_000 }, async () => {
     const job = smallJob({ modelBytes: NORMALIZED, trainCount: 2048, batchSize: 64, microBatches: 4, checkpointInterval: 100 });
     const { finalState } = await trainJob({ job, threads: 2 });
-    const { examples, agree, correct, maxLogitDifference } = await compareWithOnnxRuntime(job, finalState.params);
-    assert.ok(correct / examples > 0.8, `the model learned something (accuracy ${correct / examples})`);
-    assert.ok(maxLogitDifference < 1e-3, `logits close (max difference ${maxLogitDifference})`);
-    assert.equal(agree, examples, `argmax agreement ${agree}/${examples}`);
+    await assertAgreesWithOnnxRuntime(job, finalState.params);
   });
 
   it("commits no training-VM program: a committee disputes its job", () => {

@@ -1,3 +1,4 @@
+import assert from "node:assert/strict";
 import { contentId, RAW_CODEC } from "../../../keepers/src/training/contentId.ts";
 import { ENGINE_VERSION, STANDARD_MNIST_SPLITS, type JobSpec } from "../../../keepers/src/training/jobSpec.ts";
 import { createLeNet5Onnx } from "../../../keepers/src/training/lenet5.ts";
@@ -7,6 +8,7 @@ import { importOnnxModel } from "../../../keepers/src/training/onnxImport.ts";
 import { PIXEL_TO_FLOAT } from "../../../keepers/src/training/pixelValues.ts";
 import { PRNG_DOMAIN, SplitMix64 } from "../../../keepers/src/training/prng.ts";
 import { prepareJob, type PreparedJob } from "../../../keepers/src/training/preparedJob.ts";
+import { trainJob, type TrainJobResult } from "../../../keepers/src/training/trainJob.ts";
 
 let mnist: MnistSources | undefined;
 
@@ -83,4 +85,18 @@ export function gradientCheck(modelBytes: Uint8Array): GradientSample[] {
     const [minus, down] = [probe[index]!, loss(probe)];
     return { index, analytic: grads[index]!, numeric: (up - down) / (plus - minus) };
   });
+}
+
+/**
+ * Trains `modelBytes` on 128 MNIST images (batch 32 = 4 micro-batches, 2 epochs, a checkpoint every
+ * 2 steps) on 1, 2 and 3 threads, asserts the three runs' checkpoint hashes are equal and each
+ * differs from the one before, and returns the job and the 1-thread run.
+ */
+export async function assertThreadIdentity(modelBytes: Uint8Array): Promise<{ job: PreparedJob; run: TrainJobResult }> {
+  const job = smallJob({ modelBytes, trainCount: 128, batchSize: 32, microBatches: 4, checkpointInterval: 2, epochs: 2 });
+  const [one, two, three] = [await trainJob({ job, threads: 1 }), await trainJob({ job, threads: 2 }), await trainJob({ job, threads: 3 })];
+  assert.equal(new Set(one.hashes).size, one.hashes.length, "every checkpoint differs from the previous one");
+  assert.deepEqual(two.hashes, one.hashes, "2 threads");
+  assert.deepEqual(three.hashes, one.hashes, "3 threads");
+  return { job, run: one };
 }
