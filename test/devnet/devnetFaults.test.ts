@@ -59,9 +59,8 @@ describe("devnet faults: keepers as processes on 127.0.0.1, killed and restarted
     directory = mkdtempSync(join(tmpdir(), "veritrain-devnet-faults-"));
     // Every keeper reaches the chain through the proxy: a clean pass-through until the chaos test.
     proxy = await startFaultyRpcProxyThread({ upstream: `http://127.0.0.1:${PORT}`, seed: CHAOS_SEED });
-    // ~20 keepers start at once, on a machine running other test files beside: a longer bound than the default. No
-    // validators: every dispute here is a game or a publication, and the no-committee assertions would catch a draw.
-    run = await launchDevnet({ port: PORT, directory, log: silent, storageKeepers: STORAGE_KEEPERS, validators: 0, keeperRpcUrl: proxy.url, timeoutMs: 600_000 });
+    // ~30 keepers start at once, on a machine running other test files beside: a longer bound than the default.
+    run = await launchDevnet({ port: PORT, directory, log: silent, storageKeepers: STORAGE_KEEPERS, keeperRpcUrl: proxy.url, timeoutMs: 600_000 });
     ({ datasetId } = await ingestDataset({ run, images: IMAGES, shardSize: 16_384 }));
   });
 
@@ -129,7 +128,7 @@ describe("devnet faults: keepers as processes on 127.0.0.1, killed and restarted
         if (status === JobStatus.Submitted) {
           await run.fleet.get("challenger").waitForLog("result verified: no wrong checkpoint found", { fields: { jobId: jobId.toString() }, timeoutMs: 150_000 });
           // Every chain-facing keeper but the compute one, restarted while the window is open.
-          for (const name of ["automation", "challenger", "relay", "indexer", storageName((await readDatasetOnChain(chain(), datasetId)).holders[1]!)]) {
+          for (const name of ["automation", "challenger", "relay", "validator-0", "validator-1", storageName((await readDatasetOnChain(chain(), datasetId)).holders[1]!)]) {
             await run.fleet.restart(name);
             restarted.push(name);
           }
@@ -143,7 +142,7 @@ describe("devnet faults: keepers as processes on 127.0.0.1, killed and restarted
       },
     });
     assert.equal(killedAfter, 2);
-    assert.equal(restarted.length, 5);
+    assert.equal(restarted.length, 6);
     assert.equal(job.status, JobStatus.Finalized);
     const resumed = logLines("compute").find((l) => l.msg === "training resumed from a checkpoint on disk");
     assert.ok(resumed && Number(resumed.resumedFrom) >= 2, "the restarted keeper resumed from a checkpoint on disk");

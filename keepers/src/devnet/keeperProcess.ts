@@ -114,7 +114,7 @@ export function startKeeperProcess({ name, args, privateKey, directory, rpcUrl, 
       await waitFor(
         `keeper ${name}'s ${healthUrl}`,
         async () => {
-          if (!running()) throw new VeritrainError(`keeper ${name} exited (${child.exitCode ?? child.signalCode}) before it was healthy; see ${logFile}`, { code: "DEVNET_KEEPER_FAILED", details: { name, logFile } });
+          if (!running()) throw new VeritrainError(`keeper ${name} exited (${child.exitCode ?? child.signalCode}) before it was healthy (${lastWords(logFile)}); see ${logFile}`, { code: "DEVNET_KEEPER_FAILED", details: { name, logFile } });
           // Not listening yet, or answering 503 (starting): asked again. A keeper busy catching up
           // on a loaded machine may take seconds to answer: give each request time.
           const response = await fetch(healthUrl, { signal: AbortSignal.timeout(30_000) }).catch(() => undefined);
@@ -144,6 +144,17 @@ export function startKeeperProcess({ name, args, privateKey, directory, rpcUrl, 
     },
     kill: () => signal("SIGKILL"),
   };
+}
+
+/**
+ * What a keeper that exited said last, for the error that reports it (a test's log directory is gone
+ * by the time CI prints it): its last error-level log line's message and error, or else the file's last line.
+ */
+function lastWords(logFile: string): string {
+  const failure = readLogLines(logFile).findLast((line) => Number(line.level) >= 50) as { msg?: string; err?: { message?: string } } | undefined;
+  if (failure !== undefined) return `it logged "${failure.msg}${failure.err?.message === undefined ? "" : `: ${failure.err.message}`}"`;
+  const last = readFileSync(logFile, "utf8").trimEnd().split("\n").at(-1) ?? "";
+  return last === "" ? "its log is empty" : `its log ends "${last.slice(0, 300)}"`;
 }
 
 /** The JSON lines of a keeper's log from byte `from` on (other lines, e.g. progress bars, are skipped). */

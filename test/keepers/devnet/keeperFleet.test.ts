@@ -51,6 +51,14 @@ describe("keeper fleet supervision (a tiny child process per keeper)", () => {
     });
   });
 
+  describe("when a keeper exits before it is healthy", () => {
+    it("says in the error what the keeper logged last (the test's log directory may be gone when CI prints it)", async () => {
+      const keeper = fleet.start({ name: "challenger", privateKey, args: () => ["fail", "listen EADDRINUSE 127.0.0.1:8646"], healthUrl: "http://127.0.0.1:9/healthz" });
+      await assert.rejects(keeper.waitUntilHealthy({ timeoutMs: 10_000 }), (error: Error & { code?: string }) =>
+        error.code === "DEVNET_KEEPER_FAILED" && /exited \(1\) before it was healthy \(it logged "keeper failed: listen EADDRINUSE 127\.0\.0\.1:8646"\); see /.test(error.message));
+    });
+  });
+
   describe("when a test kills or stops a keeper on purpose", () => {
     it("leaves it down until fleet.restart, which does not count as a crash restart", async () => {
       crashes.length = 0;
