@@ -3,11 +3,12 @@ recipe and thread count, timed the same way (training steps only, evaluation exc
 
     python3 bench/torchLenet5.py --mnist DIR --epochs 1 --threads 2 [--deterministic]
 
-Prints one JSON line: images_per_s, test_acc (after the last epoch), deterministic, torch (its version). Run by
+Prints a progress line per epoch on stderr, then one JSON line: images_per_s, test_acc (after the last epoch), deterministic, torch (its version). Run by
 bench/train.ts when Debian's python3-torch is installed; not a dependency of the project.
 """
 import argparse
 import json
+import sys
 import time
 
 import numpy as np
@@ -55,7 +56,7 @@ def main():
     steps = len(train_images) // args.batch_size
 
     seconds = 0.0
-    for _ in range(args.epochs):
+    for epoch in range(args.epochs):
         order = torch.randperm(len(train_images))
         model.train()
         start = time.perf_counter()
@@ -64,8 +65,10 @@ def main():
             optimizer.zero_grad(set_to_none=True)
             loss_fn(model(train_images[index]), train_labels[index]).backward()
             optimizer.step()
-        seconds += time.perf_counter() - start
+        epoch_seconds = time.perf_counter() - start
+        seconds += epoch_seconds
         schedule.step()
+        print(f"PyTorch epoch {epoch + 1}/{args.epochs}: {steps * args.batch_size / epoch_seconds:.0f} img/s", file=sys.stderr, flush=True)
 
     model.eval()
     with torch.no_grad():

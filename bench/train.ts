@@ -136,7 +136,7 @@ function torchRun(deterministic: boolean): { images_per_s: number; test_acc: num
   const script = fileURLToPath(new URL("torchLenet5.py", import.meta.url));
   const args = [script, "--mnist", mnistDirectory(), "--epochs", String(epochs), "--threads", String(threads), "--batch-size", options.batchSize,
     "--learning-rate", options.learningRate, "--learning-rate-decay", options.learningRateDecay, "--train-images", String(STANDARD_MNIST_SPLITS.train.end)];
-  const output = execFileSync(python, deterministic ? [...args, "--deterministic"] : args, { encoding: "utf8" });
+  const output = execFileSync(python, deterministic ? [...args, "--deterministic"] : args, { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
   const run = JSON.parse(output.trim().split("\n").at(-1)!) as { images_per_s: number; test_acc: number; torch: string };
   console.log(`PyTorch ${run.torch}${deterministic ? " (deterministic algorithms)" : ""}: ${run.images_per_s} img/s, test acc ${run.test_acc}`);
   return run;
