@@ -36,7 +36,7 @@ export type CreateKeeperFleetParameters = Pick<KeeperProcessParameters, "directo
 
 /** The devnet's keeper processes, by name. */
 export type KeeperFleet = {
-  /** Starts a keeper (a name already running is an error). */
+  /** Starts a keeper (a name already running is an error, and so is any start once stopAll began). */
   start(spec: KeeperSpec): KeeperProcess;
   /** The keeper's current process. */
   get(name: string): KeeperProcess;
@@ -79,6 +79,8 @@ export function createKeeperFleet({ onCrash, backoff, ...shared }: CreateKeeperF
   process.on("exit", killAll);
 
   const start = (spec: KeeperSpec) => {
+    // A test whose suite timed out may still be restarting keepers (devnetFaults' chaos loop): none may outlive stopAll.
+    if (stopping) throw new VeritrainError(`keeper ${spec.name} not started: the fleet is stopping`, { code: "DEVNET_FLEET_STOPPED", details: { name: spec.name } });
     if (current.get(spec.name)?.running()) throw new VeritrainError(`keeper ${spec.name} is running already`, { code: "DEVNET_KEEPER_RUNNING", details: { name: spec.name } });
     clearTimeout(pendingRestarts.get(spec.name));
     pendingRestarts.delete(spec.name);

@@ -99,5 +99,11 @@ describe("keeper fleet supervision (a tiny child process per keeper)", () => {
       assert.equal(fleet.get("automation"), automation);
       assert.deepEqual(crashes, []);
     });
+
+    it("starts nothing more, not even a test's deliberate restart (a chaos loop outliving its timed-out suite leaked a keeper holding its ports)", async () => {
+      await assert.rejects(fleet.restart("automation"), (error: Error & { code?: string }) => error.code === "DEVNET_FLEET_STOPPED" && /keeper automation not started: the fleet is stopping/.test(error.message));
+      assert.throws(() => fleet.start({ name: "late", privateKey, args: () => ["run"] }), (error: Error & { code?: string }) => error.code === "DEVNET_FLEET_STOPPED");
+      assert.equal(fleet.has("late"), false);
+    });
   });
 });
