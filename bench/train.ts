@@ -17,6 +17,7 @@ import { createLeNet5Onnx } from "../keepers/src/training/lenet5.ts";
 import { loadMnist, mnistDirectory } from "../keepers/src/training/mnist.ts";
 import { prepareJob } from "../keepers/src/training/preparedJob.ts";
 import { trainJob } from "../keepers/src/training/trainJob.ts";
+import { torchPython } from "../test/harness/torchPython.ts";
 
 const options = new Command()
   .option("--epochs <n>", "epochs to train", "7")
@@ -120,23 +121,13 @@ const result = await trainJob({
 const images = job.totalSteps * spec.batchSize;
 console.log(`checkpoint root ${result.tree.root} (${result.hashes.length} checkpoints)`);
 
-/** The first Python that imports torch: the one on PATH, or Debian's (python3-torch installs for it, not for a pyenv). */
-const python = ["python3", "/usr/bin/python3"].find((candidate) => {
-  try {
-    execFileSync(candidate, ["-c", "import torch"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-});
-
 /** PyTorch's run of the same recipe, or null when no Python imports torch. */
 function torchRun(deterministic: boolean): { images_per_s: number; test_acc: number } | null {
-  if (python === undefined) return null;
+  if (torchPython === undefined) return null;
   const script = fileURLToPath(new URL("torchLenet5.py", import.meta.url));
   const args = [script, "--mnist", mnistDirectory(), "--epochs", String(epochs), "--threads", String(threads), "--batch-size", options.batchSize,
     "--learning-rate", options.learningRate, "--learning-rate-decay", options.learningRateDecay, "--train-images", String(STANDARD_MNIST_SPLITS.train.end)];
-  const output = execFileSync(python, deterministic ? [...args, "--deterministic"] : args, { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  const output = execFileSync(torchPython, deterministic ? [...args, "--deterministic"] : args, { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
   const run = JSON.parse(output.trim().split("\n").at(-1)!) as { images_per_s: number; test_acc: number; torch: string };
   console.log(`PyTorch ${run.torch}${deterministic ? " (deterministic algorithms)" : ""}: ${run.images_per_s} img/s, test acc ${run.test_acc}`);
   return run;

@@ -13,7 +13,7 @@ const HEADER_BYTES = 36;
 const CANONICAL_NAN_BITS = 0x7fc00000;
 
 /** Optimizer ids in the checkpoint header. */
-export const OPTIMIZER_ID = { sgd: 0, adam: 1 } as const;
+export const OPTIMIZER_ID = { sgd: 0, adam: 1, adamw: 2 } as const;
 
 /** Parameters of {@link encodeCheckpoint}. */
 export type EncodeCheckpointParameters = {
@@ -35,7 +35,7 @@ export type EncodeCheckpointParameters = {
  * | 8      | 8    | step (uint64)                                  |
  * | 16     | 4    | epoch = ⌊step / stepsPerEpoch⌋ (uint32)        |
  * | 20     | 4    | batch = step mod stepsPerEpoch (uint32)        |
- * | 24     | 4    | optimizer id: 0 SGD, 1 Adam (uint32)           |
+ * | 24     | 4    | optimizer id: 0 SGD, 1 Adam, 2 AdamW (uint32)  |
  * | 28     | 4    | parameter count P (uint32)                     |
  * | 32     | 4    | optimizer state vectors V (uint32)             |
  * | 36     | 4·P  | parameters, binary32, canonical order          |
@@ -104,7 +104,7 @@ export function decodeCheckpoint(bytes: Uint8Array): DecodedCheckpoint {
   if (view.getUint32(0, true) !== MAGIC) throw fail("magic is not VTCK");
   if (view.getUint32(4, true) !== LAYOUT_VERSION) throw fail(`layout version must be ${LAYOUT_VERSION}`);
   const optimizerId = view.getUint32(24, true);
-  const optimizer = optimizerId === OPTIMIZER_ID.sgd ? "sgd" : optimizerId === OPTIMIZER_ID.adam ? "adam" : undefined;
+  const optimizer = (Object.keys(OPTIMIZER_ID) as (keyof typeof OPTIMIZER_ID)[]).find((name) => OPTIMIZER_ID[name] === optimizerId);
   if (optimizer === undefined) throw fail(`unknown optimizer id ${optimizerId}`);
   const size = view.getUint32(28, true);
   const vectors = view.getUint32(32, true);

@@ -138,3 +138,58 @@ export function tanhF64(x: number): number {
   }
   return x < 0 ? -t : t;
 }
+
+/** π/2 and π as binary64 head + tail: PI_HI = `Math.PI`, PI_LO = π − PI_HI rounded. */
+const PIO2_HI = 1.5707963267948966;
+const PIO2_LO = 6.123233995736766e-17;
+const PI_HI = 3.141592653589793;
+const PI_LO = 1.2246467991473532e-16;
+
+/** Taylor polynomial of cos to y²⁰ by Horner in y², for |y| ≤ π/4 (first omitted term < 3·10⁻²¹). */
+function cosPolynomial(y: number): number {
+  const y2 = y * y;
+  let c = 1 / 2432902008176640000; // 1/20!
+  c = c * y2 - 1 / 6402373705728000; // 1/18!
+  c = c * y2 + 1 / 20922789888000; // 1/16!
+  c = c * y2 - 1 / 87178291200;
+  c = c * y2 + 1 / 479001600;
+  c = c * y2 - 1 / 3628800;
+  c = c * y2 + 1 / 40320;
+  c = c * y2 - 1 / 720;
+  c = c * y2 + 1 / 24;
+  c = c * y2 - 1 / 2;
+  return c * y2 + 1;
+}
+
+/** Taylor polynomial of sin to z²¹, z·(Horner in z²), for |z| ≤ π/4 (first omitted term < 2·10⁻²⁵). */
+function sinPolynomial(z: number): number {
+  const z2 = z * z;
+  let s = 1 / 51090942171709440000; // 1/21!
+  s = s * z2 - 1 / 121645100408832000; // 1/19!
+  s = s * z2 + 1 / 355687428096000; // 1/17!
+  s = s * z2 - 1 / 1307674368000;
+  s = s * z2 + 1 / 6227020800;
+  s = s * z2 - 1 / 39916800;
+  s = s * z2 + 1 / 362880;
+  s = s * z2 - 1 / 5040;
+  s = s * z2 + 1 / 120;
+  s = s * z2 - 1 / 6;
+  s = s * z2 + 1;
+  return z * s;
+}
+
+/**
+ * Deterministic cosine in binary64 for x in [0, π] (the learning-rate schedules' domain); NaN
+ * elsewhere. x ≤ π/4: the Taylor polynomial of cos at x; x ≤ 3π/4: that of sin at
+ * z = (PIO2_HI − x) + PIO2_LO; above: minus that of cos at (PI_HI − x) + PI_LO
+ * (docs/training.md §7). Within 2 ulp of libm's cos on [0, π] away from its zero.
+ *
+ * @example
+ * cosF64(0); // 1
+ */
+export function cosF64(x: number): number {
+  if (!(x >= 0 && x <= PI_HI)) return Number.NaN;
+  if (x <= PI_HI / 4) return cosPolynomial(x);
+  if (x <= (3 * PI_HI) / 4) return sinPolynomial(PIO2_HI - x + PIO2_LO);
+  return -cosPolynomial(PI_HI - x + PI_LO);
+}

@@ -1,7 +1,7 @@
 import { VeritrainError } from "../errors.ts";
 import { canonicalJson, type CanonicalJsonValue } from "./canonicalJson.ts";
 import { contentId, JSON_CODEC } from "./contentId.ts";
-import type { OptimizerConfig } from "./optimizer.ts";
+import type { LearningRateSchedule, OptimizerConfig } from "./optimizer.ts";
 
 /**
  * The engine versions the engine implements (docs/training.md); a job names the version it must run on.
@@ -18,12 +18,20 @@ export const ENGINE_VERSION: EngineVersion = "veritrain-train/2";
 /** A contiguous range [start, end) of one source file of the dataset. */
 export type SplitRange = { source: "train" | "test"; start: number; end: number };
 
-/** SGD with momentum; decimal strings are parsed to binary32 (see {@link parseDecimal32}). */
-export type SgdSpec = { type: "sgd"; learningRate: string; learningRateDecay: string; momentum: string; weightDecay: string };
+/** A learning-rate schedule as a spec states it (docs/training.md §6, §9). */
+export type ScheduleSpec =
+  | { type: "step"; everyEpochs: number; gamma: string }
+  | { type: "cosine"; warmupSteps: number; totalSteps: number; minLearningRate: string };
 
-/** Adam; decimal strings are parsed to binary32. */
-export type AdamSpec = {
-  type: "adam";
+/** What every optimizer spec may add: a schedule (then `learningRateDecay` is "1") and a gradient norm bound. */
+type OptimizerOptions = { schedule?: ScheduleSpec; clipNorm?: string };
+
+/** SGD with momentum; decimal strings are parsed to binary32 (see {@link parseDecimal32}). */
+export type SgdSpec = OptimizerOptions & { type: "sgd"; learningRate: string; learningRateDecay: string; momentum: string; weightDecay: string };
+
+/** Adam (weight decay added to the gradient) or AdamW (decoupled weight decay); decimal strings are parsed to binary32. */
+export type AdamSpec = OptimizerOptions & {
+  type: "adam" | "adamw";
   learningRate: string;
   /** Per-epoch factor γ: epoch e uses learningRate·γ^e ("1" = constant). */
   learningRateDecay: string;
@@ -107,11 +115,11 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** Checks that `value` is an object with exactly `keys`. */
-export function exactKeys(value: unknown, field: string, keys: readonly string[]): Record<string, unknown> {
+/** Checks that `value` is an object with exactly `keys`, and any of `optional`. */
+export function exactKeys(value: unknown, field: string, keys: readonly string[], optional: readonly string[] = []): Record<string, unknown> {
   if (!isRecord(value)) throw fail(field, "must be an object", value);
   for (const key of Object.keys(value)) {
-    if (!keys.includes(key)) throw fail(field === "" ? key : `${field}.${key}`, "is not a known field", value[key]);
+    if (!keys.includes(key) && !optional.includes(key)) throw fail(field === "" ? key : `${field}.${key}`, "is not a known field", value[key]);
   }
   for (const key of keys) {
     if (!(key in value)) throw fail(field === "" ? key : `${field}.${key}`, "is required", undefined);
@@ -202,31 +210,55 @@ export function validateCommonFields(spec: Record<string, unknown>): CommonField
   return { config: { engineVersion, seed: BigInt(seed), batchSize, microBatches, optimizer }, train, sources };
 }
 
+/** The keys of each optimizer type besides `type` and the optional ones. */
+const OPTIMIZER_KEYS = {
+  sgd: ["learningRate", "learningRateDecay", "momentum", "weightDecay"],
+  adam: ["learningRate", "learningRateDecay", "beta1", "beta2", "epsilon", "weightDecay"],
+  adamw: ["learningRate", "learningRateDecay", "beta1", "beta2", "epsilon", "weightDecay"],
+} as const;
+
+/** Keys every optimizer may have. */
+const OPTIMIZER_OPTIONAL_KEYS = ["schedule", "clipNorm"];
+
 function validateOptimizer(value: unknown): OptimizerConfig {
-  const optimizerType = isRecord(value) ? value.type : undefined;
-  if (optimizerType === "sgd") {
-    const o = exactKeys(value, "optimizer", ["type", "learningRate", "learningRateDecay", "momentum", "weightDecay"]);
-    return {
-      type: "sgd",
-      learningRate: decimal(o.learningRate, "optimizer.learningRate", POSITIVE),
-      learningRateDecay: decimal(o.learningRateDecay, "optimizer.learningRateDecay", DECAY),
-      momentum: decimal(o.momentum, "optimizer.momentum", UNIT),
-      weightDecay: decimal(o.weightDecay, "optimizer.weightDecay", NON_NEGATIVE),
-    };
+  const type = isRecord(value) ? value.type : undefined;
+  if (type !== "sgd" && type !== "adam" && type !== "adamw") throw fail("optimizer.type", "must be \"sgd\", \"adam\" or \"adamw\"", type);
+  const o = exactKeys(value, "optimizer", ["type", ...OPTIMIZER_KEYS[type]], OPTIMIZER_OPTIONAL_KEYS);
+  const learningRate = decimal(o.learningRate, "optimizer.learningRate", POSITIVE);
+  const common = {
+    learningRate,
+    learningRateDecay: decimal(o.learningRateDecay, "optimizer.learningRateDecay", DECAY),
+    weightDecay: decimal(o.weightDecay, "optimizer.weightDecay", NON_NEGATIVE),
+    ...(o.schedule === undefined ? {} : { schedule: validateSchedule(o.schedule, learningRate) }),
+    ...(o.clipNorm === undefined ? {} : { clipNorm: decimal(o.clipNorm, "optimizer.clipNorm", POSITIVE) }),
+  };
+  if (common.schedule !== undefined && common.learningRateDecay !== 1) {
+    throw fail("optimizer.learningRateDecay", "must be \"1\" when optimizer.schedule sets the learning rate", o.learningRateDecay);
   }
-  if (optimizerType === "adam") {
-    const o = exactKeys(value, "optimizer", ["type", "learningRate", "learningRateDecay", "beta1", "beta2", "epsilon", "weightDecay"]);
-    return {
-      type: "adam",
-      learningRate: decimal(o.learningRate, "optimizer.learningRate", POSITIVE),
-      learningRateDecay: decimal(o.learningRateDecay, "optimizer.learningRateDecay", DECAY),
-      beta1: decimal(o.beta1, "optimizer.beta1", UNIT),
-      beta2: decimal(o.beta2, "optimizer.beta2", UNIT),
-      epsilon: decimal(o.epsilon, "optimizer.epsilon", POSITIVE),
-      weightDecay: decimal(o.weightDecay, "optimizer.weightDecay", NON_NEGATIVE),
-    };
+  if (type === "sgd") return { type, ...common, momentum: decimal(o.momentum, "optimizer.momentum", UNIT) };
+  return {
+    type,
+    ...common,
+    beta1: decimal(o.beta1, "optimizer.beta1", UNIT),
+    beta2: decimal(o.beta2, "optimizer.beta2", UNIT),
+    epsilon: decimal(o.epsilon, "optimizer.epsilon", POSITIVE),
+  };
+}
+
+function validateSchedule(value: unknown, learningRate: number): LearningRateSchedule {
+  const type = isRecord(value) ? value.type : undefined;
+  if (type === "step") {
+    const s = exactKeys(value, "optimizer.schedule", ["type", "everyEpochs", "gamma"]);
+    return { type, everyEpochs: integer(s.everyEpochs, "optimizer.schedule.everyEpochs", 1, 10000), gamma: decimal(s.gamma, "optimizer.schedule.gamma", DECAY) };
   }
-  throw fail("optimizer.type", "must be \"sgd\" or \"adam\"", optimizerType);
+  if (type === "cosine") {
+    const s = exactKeys(value, "optimizer.schedule", ["type", "warmupSteps", "totalSteps", "minLearningRate"]);
+    const totalSteps = integer(s.totalSteps, "optimizer.schedule.totalSteps", 1);
+    const warmupSteps = integer(s.warmupSteps, "optimizer.schedule.warmupSteps", 0, totalSteps - 1);
+    const minLearningRate = decimal(s.minLearningRate, "optimizer.schedule.minLearningRate", { min: 0, max: learningRate, minInclusive: true, maxInclusive: true });
+    return { type, warmupSteps, totalSteps, minLearningRate };
+  }
+  throw fail("optimizer.schedule.type", "must be \"step\" or \"cosine\"", type);
 }
 
 /**

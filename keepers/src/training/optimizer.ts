@@ -1,29 +1,62 @@
+import { cosF64 } from "./deterministicMath.ts";
 import type { ParameterTensor } from "./modelDefinition.ts";
 
-/** Optimizer hyper-parameters, already parsed to their binary32 values. */
-export type OptimizerConfig =
-  | { type: "sgd"; learningRate: number; learningRateDecay: number; momentum: number; weightDecay: number }
-  | {
-      type: "adam";
-      learningRate: number;
-      learningRateDecay: number;
-      beta1: number;
-      beta2: number;
-      epsilon: number;
-      weightDecay: number;
-    };
+/**
+ * A learning-rate schedule (docs/training.md §6); without one, `learningRateDecay` decays η per epoch.
+ * `step`: η·γ^⌊e/k⌋ (PyTorch's StepLR). `cosine`: linear warm-up from 0 over W steps, then a
+ * half cosine from η down to η_min at step T (Hugging Face's cosine schedule with warm-up and a floor).
+ */
+export type LearningRateSchedule =
+  | { type: "step"; everyEpochs: number; gamma: number }
+  | { type: "cosine"; warmupSteps: number; totalSteps: number; minLearningRate: number };
+
+/** What every optimizer has; numbers already parsed to their binary32 values. */
+type OptimizerCommon = {
+  learningRate: number;
+  /** Per-epoch factor γ when there is no schedule (1 with a schedule). */
+  learningRateDecay: number;
+  weightDecay: number;
+  schedule?: LearningRateSchedule;
+  /** The bound C of the gradient's global L2 norm (PyTorch's clip_grad_norm_); absent: no clipping. */
+  clipNorm?: number;
+};
+
+/** Optimizer hyper-parameters: SGD, Adam (L2 weight decay in the gradient) or AdamW (decoupled weight decay). */
+export type OptimizerConfig = OptimizerCommon &
+  ({ type: "sgd"; momentum: number } | { type: "adam" | "adamw"; beta1: number; beta2: number; epsilon: number });
+
+/** Where a step is in the job: the schedule's inputs. */
+export type SchedulePosition = {
+  /** Optimizer steps of the job before this one (the schedule's t). */
+  step: number;
+  /** The epoch the step belongs to. */
+  epoch: number;
+};
+
+/** The binary64 product ((1·γ)·γ)… of n factors γ (never pow). */
+function power(gamma: number, n: number): number {
+  let factor = 1;
+  for (let i = 0; i < n; i++) factor *= gamma;
+  return factor;
+}
 
 /**
- * The learning rate of epoch e: η_e = fround(η·γ^e), γ^e the binary64 product ((1·γ)·γ)… of e
- * factors γ = learningRateDecay (never pow). γ = 1 keeps η constant.
+ * The learning rate of a step, rounded to binary32 (docs/training.md §6). Without a schedule
+ * η_e = fround(η·γ^e) with γ = learningRateDecay (γ = 1 keeps η constant); `step`:
+ * fround(η·γ^⌊e/k⌋); `cosine`: fround(η·(t/W)) for t < W, else with p = min(1, (t − W)/(T − W))
+ * fround(η_min + (η − η_min)·(0.5·(1 + cosF64(π·p)))). Every power is a repeated product.
  *
  * @example
- * learningRateAt({ ...config, learningRate: 0.001, learningRateDecay: 0.5 }, 2); // fround(0.00025)
+ * learningRateAt({ ...config, learningRate: 0.001, learningRateDecay: 0.5 }, { step: 0, epoch: 2 }); // fround(0.00025)
  */
-export function learningRateAt(config: OptimizerConfig, epoch: number): number {
-  let factor = 1;
-  for (let e = 0; e < epoch; e++) factor *= config.learningRateDecay;
-  return Math.fround(config.learningRate * factor);
+export function learningRateAt(config: OptimizerConfig, { step, epoch }: SchedulePosition): number {
+  const { learningRate, schedule } = config;
+  if (schedule === undefined) return Math.fround(learningRate * power(config.learningRateDecay, epoch));
+  if (schedule.type === "step") return Math.fround(learningRate * power(schedule.gamma, Math.floor(epoch / schedule.everyEpochs)));
+  const { warmupSteps, totalSteps, minLearningRate } = schedule;
+  if (step < warmupSteps) return Math.fround(learningRate * (step / warmupSteps));
+  const progress = Math.min(1, (step - warmupSteps) / (totalSteps - warmupSteps));
+  return Math.fround(minLearningRate + (learningRate - minLearningRate) * (0.5 * (1 + cosF64(Math.PI * progress))));
 }
 
 /** Number of binary32 state vectors (each as long as the parameters) the optimizer keeps. */
@@ -35,81 +68,102 @@ export function optimizerStateVectors(config: OptimizerConfig): number {
 export type ApplyOptimizerStepParameters = {
   config: OptimizerConfig;
   params: Float32Array;
-  /** SGD: [velocity]; Adam: [m, v]; each as long as `params`. */
+  /** SGD: [velocity]; Adam and AdamW: [m, v]; each as long as `params`. */
   state: Float32Array[];
   /** Micro-batch gradients, `microBatches` vectors of `params.length` back to back. */
   gradients: Float32Array;
   microBatches: number;
   /** Optimizer steps already applied to `state` since it was zeroed (0 for the first step). */
   step: number;
-  /** The epoch this step belongs to (selects the learning rate). */
-  epoch: number;
+  /** Where the step is in the job (selects the learning rate). */
+  position: SchedulePosition;
   /** The model's parameter tensors: those with a `statistic` (BatchNorm's running ones) are averaged, not optimized. */
   tensors?: readonly ParameterTensor[];
 };
 
+/** PyTorch's clip_grad_norm_ adds this to the norm before dividing. */
+const CLIP_EPSILON = 1e-6;
+
 /**
- * Reduces the micro-batch gradients and applies one optimizer step, element by element:
- * g = fround(((g₀ + g₁) + …) + g_{M−1}) (binary64, micro-batch order), then with weight decay
- * λ: g' = g + λ·w (binary64, not rounded).
+ * Reduces the micro-batch gradients and applies one optimizer step (docs/training.md §6), element
+ * by element: ĝ = fround(((g₀ + g₁) + …) + g_{M−1}) (binary64, micro-batch order). With `clipNorm`
+ * C: n = √(Σ ĝ²) over the optimized elements in index order (binary64); if k = C / (n + 10⁻⁶) < 1,
+ * ĝ ← fround(ĝ·k). With weight decay λ: g' = ĝ + λ·w (binary64, not rounded); AdamW uses ĝ.
  *
- * η is {@link learningRateAt} of the step's epoch.
+ * η is {@link learningRateAt} of the step's position.
  * SGD (PyTorch convention): v ← fround(μ·v + g'); w ← fround(w − η·v).
  * Adam: m ← fround(β₁·m + (1 − β₁)·g'); v ← fround(β₂·v + (1 − β₂)·g'·g');
  * w ← fround(w − η·(m / c₁) / (√(v / c₂) + ε)) with c₁ = 1 − β₁ᵗ, c₂ = 1 − β₂ᵗ, t = step + 1
  * and βᵗ the binary64 product of t factors β (computed by repeated multiplication, never pow).
+ * AdamW: m and v from ĝ; w ← fround(w·(1 − η·λ) − η·(m / c₁) / (√(v / c₂) + ε)).
  * A statistic tensor (BatchNorm's running mean or variance, momentum α) takes no optimizer step and
  * keeps its optimizer state: r ← fround(α·r + (1 − α)·(s / M)), s the binary64 sum of its slots.
  */
 export function applyOptimizerStep(p: ApplyOptimizerStepParameters): void {
   const { params, gradients, microBatches, tensors = [] } = p;
   const size = params.length;
+  const optimized: [number, number][] = [];
   let from = 0;
   for (const tensor of tensors) {
     if (tensor.statistic === undefined) continue;
-    optimize(p, from, tensor.offset);
+    optimized.push([from, tensor.offset]);
     const alpha = tensor.statistic.momentum;
     for (let i = tensor.offset; i < tensor.offset + tensor.size; i++) {
       params[i] = alpha * params[i]! + (1 - alpha) * (reduce(gradients, microBatches, size, i) / microBatches);
     }
     from = tensor.offset + tensor.size;
   }
-  optimize(p, from, size);
+  optimized.push([from, size]);
+  const scale = clipScale(p, optimized);
+  for (const [start, end] of optimized) optimize(p, start, end, scale);
 }
 
-/** The optimizer step of parameters [from, to). */
-function optimize(p: ApplyOptimizerStepParameters, from: number, to: number): void {
-  const { config, params, state, gradients, microBatches, step, epoch } = p;
+/** The clipping factor k of the step (1: no clipping). */
+function clipScale({ config, gradients, microBatches, params }: ApplyOptimizerStepParameters, ranges: [number, number][]): number {
+  if (config.clipNorm === undefined) return 1;
+  let squares = 0;
+  for (const [from, to] of ranges) {
+    for (let i = from; i < to; i++) {
+      const g = Math.fround(reduce(gradients, microBatches, params.length, i));
+      squares += g * g;
+    }
+  }
+  const k = config.clipNorm / (Math.sqrt(squares) + CLIP_EPSILON);
+  return k < 1 ? k : 1;
+}
+
+/** The optimizer step of parameters [from, to), their reduced gradients scaled by `scale` (1: unclipped). */
+function optimize(p: ApplyOptimizerStepParameters, from: number, to: number, scale: number): void {
+  const { config, params, state, gradients, microBatches, step } = p;
   const size = params.length;
   const decay = config.weightDecay;
-  const lr = learningRateAt(config, epoch);
+  const lr = learningRateAt(config, p.position);
+  const gradient = scale === 1
+    ? (i: number) => Math.fround(reduce(gradients, microBatches, size, i))
+    : (i: number) => Math.fround(Math.fround(reduce(gradients, microBatches, size, i)) * scale);
   if (config.type === "sgd") {
     const velocity = state[0]!;
     const mu = config.momentum;
     for (let i = from; i < to; i++) {
-      const g = Math.fround(reduce(gradients, microBatches, size, i)) + decay * params[i]!;
-      const v = mu * velocity[i]! + g;
-      velocity[i] = v;
+      const g = gradient(i) + decay * params[i]!;
+      velocity[i] = mu * velocity[i]! + g;
       params[i] = params[i]! - lr * velocity[i]!;
     }
     return;
   }
   const { beta1, beta2, epsilon } = config;
-  let power1 = 1;
-  let power2 = 1;
-  for (let t = 0; t <= step; t++) {
-    power1 *= beta1;
-    power2 *= beta2;
-  }
-  const correction1 = 1 - power1;
-  const correction2 = 1 - power2;
+  const correction1 = 1 - power(beta1, step + 1);
+  const correction2 = 1 - power(beta2, step + 1);
   const m = state[0]!;
   const v = state[1]!;
+  const decoupled = config.type === "adamw";
+  const shrink = decoupled ? 1 - lr * decay : 1;
+  const coupled = decoupled ? 0 : decay;
   for (let i = from; i < to; i++) {
-    const g = Math.fround(reduce(gradients, microBatches, size, i)) + decay * params[i]!;
+    const g = gradient(i) + coupled * params[i]!;
     m[i] = beta1 * m[i]! + (1 - beta1) * g;
     v[i] = beta2 * v[i]! + (1 - beta2) * g * g;
-    params[i] = params[i]! - (lr * (m[i]! / correction1)) / (Math.sqrt(v[i]! / correction2) + epsilon);
+    params[i] = params[i]! * shrink - (lr * (m[i]! / correction1)) / (Math.sqrt(v[i]! / correction2) + epsilon);
   }
 }
 

@@ -165,7 +165,7 @@ export class Trainer {
         gradients: this.buffers.gradients,
         microBatches,
         step: this.step - this.optimizerStart,
-        epoch: dataCursor(this.step, this.stepsPerEpoch).epoch,
+        position: { step: this.step, epoch: dataCursor(this.step, this.stepsPerEpoch).epoch },
         tensors: this.tensors,
       });
       this.step++;

@@ -145,7 +145,8 @@ const product = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
  * learning rate and bias corrections, one optimizer pass over every parameter, and the end of the step.
  *
  * @throws VeritrainError `VM_UNSUPPORTED` for a job of engine version 1 (another data order), for a
- *   max-pooling whose windows overlap and for Sigmoid, Tanh, average pooling, BatchNorm and LogSoftmax (the engine's, not yet the VM's).
+ *   max-pooling whose windows overlap, for Sigmoid, Tanh, average pooling, BatchNorm and LogSoftmax, and for AdamW, learning-rate
+ *   schedules and gradient clipping (the engine's, not yet the VM's).
  */
 export function stepProgram({ model, config, examples, step }: StepProgramParameters): StepProgram {
   if (config.engineVersion !== "veritrain-train/2") {
@@ -157,6 +158,10 @@ export function stepProgram({ model, config, examples, step }: StepProgramParame
     new VeritrainError(`the training VM cannot run ${what} yet (docs/training-vm.md lists what it runs): use a committee dispute for this job`, {
       code: "VM_UNSUPPORTED", details: { what },
     });
+  const { optimizer } = config;
+  if (optimizer.type === "adamw") throw unsupported("AdamW");
+  if (optimizer.schedule !== undefined) throw unsupported(`the ${optimizer.schedule.type} learning-rate schedule`);
+  if (optimizer.clipNorm !== undefined) throw unsupported("gradient clipping");
   const { batchSize: B, microBatches: M } = config;
   const b = B / M;
   const width = product(model.inputShape);
@@ -308,7 +313,6 @@ export function stepProgram({ model, config, examples, step }: StepProgramParame
       }
     }
   }
-  const optimizer = config.optimizer;
   push({ kind: "power", base: optimizer.learningRateDecay, exponent: "epoch", store: "learningRate", scale: optimizer.learningRate, destination: CONSTANT_SLOTS.learningRate });
   if (optimizer.type === "adam") {
     push({ kind: "power", base: optimizer.beta1, exponent: "steps", store: "correction", scale: 1, destination: CONSTANT_SLOTS.correction1 });

@@ -79,6 +79,10 @@ describe("checkpoint layout", () => {
     const decoded = decodeCheckpoint(bytes);
     assert.deepEqual(decoded.state, TINY);
     assert.equal(decoded.optimizer, "adam");
+    assert.equal(decodeCheckpoint(encodeCheckpoint({ state: TINY, optimizer: "adamw", stepsPerEpoch: 2, engineVersion: "veritrain-train/2" })).optimizer, "adamw");
+    const unknownOptimizer = Uint8Array.from(bytes);
+    unknownOptimizer[24] = 3;
+    assert.throws(() => decodeCheckpoint(unknownOptimizer), /unknown optimizer id 3/);
     assert.deepEqual([decoded.epoch, decoded.batch], [1, 1]);
     assert.throws(() => decodeCheckpoint(bytes.subarray(0, 40)), (e: unknown) => e instanceof VeritrainError && e.code === "CHECKPOINT_INVALID");
     const wrongMagic = Uint8Array.from(bytes);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { exp32, expF64, logF64, sigmoidF64, tanhF64 } from "../../../keepers/src/training/deterministicMath.ts";
+import { cosF64, exp32, expF64, logF64, sigmoidF64, tanhF64 } from "../../../keepers/src/training/deterministicMath.ts";
 
 function float32Bits(x: number): string {
   const view = new DataView(new ArrayBuffer(4));
@@ -113,5 +113,32 @@ describe("sigmoid and tanh", () => {
     assert.equal(tanhF64(Number.POSITIVE_INFINITY), 1);
     assert.equal(tanhF64(Number.NEGATIVE_INFINITY), -1);
     assert.ok(Object.is(tanhF64(-0), -0));
+  });
+});
+
+describe("cosF64", () => {
+  const bitsOf = (x: number) => {
+    const view = new DataView(new ArrayBuffer(8));
+    view.setFloat64(0, x);
+    return view.getBigUint64(0).toString(16).padStart(16, "0");
+  };
+
+  it("matches the binary64 test vectors bit for bit (docs/training.md §7)", () => {
+    assert.deepEqual([0, 0.1, 1, Math.PI / 2, 2, Math.PI].map((x) => bitsOf(cosF64(x))), [
+      "3ff0000000000000", "3fefd712f9a817c0", "3fe14a280fb5068c", "3c91a62633145c07", "bfdaa22657537205", "bff0000000000000",
+    ]);
+  });
+
+  it("is within 2 ulp of libm's cos on a sweep of [0, π] and NaN outside", () => {
+    const view = new DataView(new ArrayBuffer(16));
+    let worst = 0;
+    for (let i = 0; i <= 200000; i++) {
+      const x = (Math.PI * i) / 200000;
+      view.setFloat64(0, cosF64(x));
+      view.setFloat64(8, Math.cos(x));
+      worst = Math.max(worst, Math.abs(Number(view.getBigInt64(0) - view.getBigInt64(8))));
+    }
+    assert.ok(worst <= 2, `worst ${worst} ulp`);
+    for (const x of [-1e-300, Math.PI * 1.0000001, Number.NaN, Number.POSITIVE_INFINITY]) assert.ok(Number.isNaN(cosF64(x)), String(x));
   });
 });

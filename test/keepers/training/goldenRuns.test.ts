@@ -12,7 +12,7 @@ import { trainRounds } from "../../../keepers/src/rounds/trainRounds.ts";
 import { mnistSources } from "./fixtures.ts";
 
 /**
- * Golden runs (docs/training.md §14): five fixed jobs whose checkpoint trace root and final
+ * Golden runs (docs/training.md §14): six fixed jobs whose checkpoint trace root and final
  * parameters are recorded per engine version, and run under every version the engine implements.
  * The other training tests compare runs with each other (threads, machines, resumption), so an
  * engine change that moves every run the same way passes them; this one compares with values
@@ -20,7 +20,7 @@ import { mnistSources } from "./fixtures.ts";
  * in the docs; an existing entry never changes.
  */
 
-type GoldenJob = "adam" | "sgd" | "rounds" | "classic" | "batchnorm";
+type GoldenJob = "adam" | "sgd" | "rounds" | "classic" | "batchnorm" | "adamw";
 type GoldenValues = {
   /** CheckpointTree root of every checkpoint's hash (the on-chain traceRoot); for "rounds", of every global model's digest. */
   traceRoot: string;
@@ -50,6 +50,10 @@ const GOLDEN: Readonly<Partial<Record<EngineVersion, Readonly<Record<GoldenJob, 
       traceRoot: "0xf58f9215caa216b60cb80db5ac5298ef86b6043df06d021f8e424f820d785456",
       finalParamsSha256: "ee30ce19c7a15d1d3ccd764600c8e754b5cd49b59220faa03df8e2393015afcd",
     },
+    adamw: {
+      traceRoot: "0x234739aba0a82d2d876897cf31e052423408d88b1f42dc5286ef1a4c47c62042",
+      finalParamsSha256: "9135d3f2921d1e2f283bc3cb6513d2261f869eb0a25baf4d5f8fd3b81b185472",
+    },
   },
   "veritrain-train/2": {
     adam: {
@@ -71,6 +75,10 @@ const GOLDEN: Readonly<Partial<Record<EngineVersion, Readonly<Record<GoldenJob, 
     batchnorm: {
       traceRoot: "0x1c9e476168a31fa796170d3086987aa616b4dcb3dbbab3e124b36955cfc9b358",
       finalParamsSha256: "58825e302065f060520c694ee7ca026068f7b640870d6d8dc661f86baf7cd706",
+    },
+    adamw: {
+      traceRoot: "0x12645a72950cd576f62e1614be12f94add57cf27033657d75f4b645d6cdd1347",
+      finalParamsSha256: "d3c7db78dca4bb9b78e03736c27cd90c60cad823905a261da4badc1c7b6d93da",
     },
   },
 };
@@ -99,11 +107,15 @@ const SHARED = {
 const OPTIMIZERS = {
   adam: { type: "adam", learningRate: "0.001", learningRateDecay: "0.5", beta1: "0.9", beta2: "0.999", epsilon: "1e-8", weightDecay: "0.0001" },
   sgd: { type: "sgd", learningRate: "0.05", learningRateDecay: "0.5", momentum: "0.9", weightDecay: "0.0001" },
+  adamw: {
+    type: "adamw", learningRate: "0.001", learningRateDecay: "1", beta1: "0.9", beta2: "0.999", epsilon: "1e-8", weightDecay: "0.01",
+    schedule: { type: "cosine", warmupSteps: 4, totalSteps: 16, minLearningRate: "0.0001" }, clipNorm: "1",
+  },
 } as const;
 
 /** A golden job but rounds under an engine version: classic and batchnorm are adam's job on their model. */
 function goldenSpec(engineVersion: EngineVersion, name: Exclude<GoldenJob, "rounds">): JobSpec {
-  return name === "adam" || name === "sgd" ? { engineVersion, ...SHARED, optimizer: OPTIMIZERS[name] } : { engineVersion, ...SHARED, model: VARIANTS[name].cid, optimizer: OPTIMIZERS.adam };
+  return name in OPTIMIZERS ? { engineVersion, ...SHARED, optimizer: OPTIMIZERS[name as keyof typeof OPTIMIZERS] } : { engineVersion, ...SHARED, model: VARIANTS[name as keyof typeof VARIANTS].cid, optimizer: OPTIMIZERS.adam };
 }
 
 /** The distributed golden job (docs/distributed-training.md) over the same data: 2 slots × 2 rounds of 4 local steps, the outer step, top-10 % int8 compression. */
@@ -156,13 +168,13 @@ describe("golden runs", () => {
       const { tree, finalParams } = await trainRounds({ job, threads: 1 });
       return { traceRoot: tree.root, finalParamsSha256: paramsSha256(finalParams) };
     }
-    const job = prepareJob({ spec: goldenSpec(engineVersion, name), modelBytes: name === "adam" || name === "sgd" ? MODEL_BYTES : VARIANTS[name].bytes, sources: mnistSources() });
+    const job = prepareJob({ spec: goldenSpec(engineVersion, name), modelBytes: name in VARIANTS ? VARIANTS[name as keyof typeof VARIANTS].bytes : MODEL_BYTES, sources: mnistSources() });
     const { tree, finalState } = await trainJob({ job, threads: 1 });
     return { traceRoot: tree.root, finalParamsSha256: paramsSha256(finalState.params) };
   }
 
   for (const engineVersion of ENGINE_VERSIONS) {
-    for (const name of ["adam", "sgd", "rounds", "classic", "batchnorm"] as const) {
+    for (const name of ["adam", "sgd", "rounds", "classic", "batchnorm", "adamw"] as const) {
       it(`${engineVersion} ${name}: the trace root and final parameters are the ones recorded for this version`, async () => {
         const actual = await goldenRun(engineVersion, name);
         const recorded = GOLDEN[engineVersion]?.[name];

@@ -101,6 +101,10 @@ describe("job spec", () => {
     ["optimizer.learningRateDecay", "1.5"],
     ["optimizer.epsilon", "0"],
     ["optimizer.momentum", "0.9", "optimizer.momentum"],
+    ["optimizer.clipNorm", "0"],
+    ["optimizer.clipNorm", 1],
+    ["optimizer.schedule", { type: "linear" }, "optimizer.schedule.type"],
+    ["optimizer.schedule", { type: "step", everyEpochs: 2, gamma: "0.5" }, "optimizer.learningRateDecay"],
     ["seed", 1.5],
     ["seed", -1],
     ["epochs", 0],
@@ -112,6 +116,32 @@ describe("job spec", () => {
   ];
   for (const [path, value, field] of bad) {
     it(`rejects ${path} = ${JSON.stringify(value)}`, () => assertRejects(withField(path, value), field ?? path));
+  }
+
+  const ADAMW = { type: "adamw", learningRate: "0.001", learningRateDecay: "1", beta1: "0.9", beta2: "0.999", epsilon: "1e-8", weightDecay: "0.01" };
+  const COSINE = { type: "cosine", warmupSteps: 100, totalSteps: 5000, minLearningRate: "0.00001" };
+
+  it("accepts AdamW with a cosine schedule and gradient clipping, and a step schedule, parsed to binary32", () => {
+    const { config } = validateJobSpec({ ...SPEC, optimizer: { ...ADAMW, schedule: COSINE, clipNorm: "1.0" } });
+    assert.deepEqual(config.optimizer, {
+      type: "adamw", learningRate: Math.fround(0.001), learningRateDecay: 1, weightDecay: Math.fround(0.01), beta1: Math.fround(0.9), beta2: Math.fround(0.999),
+      epsilon: Math.fround(1e-8), schedule: { type: "cosine", warmupSteps: 100, totalSteps: 5000, minLearningRate: Math.fround(0.00001) }, clipNorm: 1,
+    });
+    const step = validateJobSpec({ ...SPEC, optimizer: { ...SPEC.optimizer, learningRateDecay: "1", schedule: { type: "step", everyEpochs: 3, gamma: "0.1" } } });
+    assert.deepEqual(step.config.optimizer.schedule, { type: "step", everyEpochs: 3, gamma: Math.fround(0.1) });
+  });
+
+  const badSchedules: Array<[schedule: unknown, field: string]> = [
+    [{ ...COSINE, warmupSteps: 5000 }, "optimizer.schedule.warmupSteps"],
+    [{ ...COSINE, totalSteps: 0 }, "optimizer.schedule.totalSteps"],
+    [{ ...COSINE, minLearningRate: "0.01" }, "optimizer.schedule.minLearningRate"],
+    [{ ...COSINE, cycles: 2 }, "optimizer.schedule.cycles"],
+    [{ type: "step", everyEpochs: 0, gamma: "0.5" }, "optimizer.schedule.everyEpochs"],
+    [{ type: "step", everyEpochs: 1, gamma: "0" }, "optimizer.schedule.gamma"],
+    [{ type: "step", everyEpochs: 1 }, "optimizer.schedule.gamma"],
+  ];
+  for (const [schedule, field] of badSchedules) {
+    it(`rejects the schedule ${JSON.stringify(schedule)} at ${field}`, () => assertRejects({ ...SPEC, optimizer: { ...ADAMW, schedule } }, field));
   }
 
   it("rejects a non-object", () => {

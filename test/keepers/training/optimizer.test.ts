@@ -1,25 +1,75 @@
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { describe, it } from "node:test";
-import { applyOptimizerStep, learningRateAt, type OptimizerConfig } from "../../../keepers/src/training/optimizer.ts";
+import { fileURLToPath } from "node:url";
+import type { ParameterTensor } from "../../../keepers/src/training/modelDefinition.ts";
+import { applyOptimizerStep, learningRateAt, optimizerStateVectors, type OptimizerConfig } from "../../../keepers/src/training/optimizer.ts";
+import { SplitMix64 } from "../../../keepers/src/training/prng.ts";
+import { torchPython } from "../../harness/torchPython.ts";
 
 const f = Math.fround;
 const ADAM: OptimizerConfig = {
   type: "adam", learningRate: f(0.001), learningRateDecay: f(0.5), beta1: f(0.9), beta2: f(0.999), epsilon: f(1e-8), weightDecay: 0,
 };
+const ADAMW: OptimizerConfig = { ...ADAM, type: "adamw", learningRateDecay: 1, weightDecay: f(0.01) };
+const SGD: OptimizerConfig = { type: "sgd", learningRate: f(0.1), learningRateDecay: 1, momentum: f(0.9), weightDecay: f(0.01) };
+const COSINE: OptimizerConfig = { ...ADAMW, schedule: { type: "cosine", warmupSteps: 4, totalSteps: 20, minLearningRate: f(0.0001) } };
+
+/** The distance in binary32 ulps between two binary32 values of the same sign. */
+function ulps32(a: number, b: number): number {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat32(0, a);
+  view.setFloat32(4, b);
+  return Math.abs(view.getInt32(0) - view.getInt32(4));
+}
+
+/** `steps` gradients of `size` values in [−scale, scale), binary32, from a fixed stream. */
+function randomGradients(steps: number, size: number, scale: number): Float32Array[] {
+  const rng = new SplitMix64(12345n);
+  return Array.from({ length: steps }, () => Float32Array.from({ length: size }, () => f((Number(rng.nextUint64() >> 11n) / 2 ** 53 * 2 - 1) * scale)));
+}
+
+/** The engine's parameters after each step of `gradients` (one micro-batch), from `initial`. */
+function engineRun(config: OptimizerConfig, initial: number[], gradients: Float32Array[], stepsPerEpoch: number): Float32Array[] {
+  const params = Float32Array.from(initial);
+  const state = Array.from({ length: optimizerStateVectors(config) }, () => new Float32Array(initial.length));
+  return gradients.map((g, step) => {
+    applyOptimizerStep({ config, params, state, gradients: g, microBatches: 1, step, position: { step, epoch: Math.floor(step / stepsPerEpoch) } });
+    return Float32Array.from(params);
+  });
+}
 
 describe("optimizers", () => {
   it("decays the learning rate per epoch by repeated multiplication", () => {
-    assert.equal(learningRateAt(ADAM, 0), f(0.001));
-    assert.equal(learningRateAt(ADAM, 2), f(f(0.001) * 0.25));
-    assert.equal(learningRateAt({ ...ADAM, learningRateDecay: 1 }, 9), f(0.001));
+    assert.equal(learningRateAt(ADAM, { step: 99, epoch: 0 }), f(0.001));
+    assert.equal(learningRateAt(ADAM, { step: 0, epoch: 2 }), f(f(0.001) * 0.25));
+    assert.equal(learningRateAt({ ...ADAM, learningRateDecay: 1 }, { step: 0, epoch: 9 }), f(0.001));
+  });
+
+  it("steps the learning rate down every k epochs", () => {
+    const config: OptimizerConfig = { ...SGD, schedule: { type: "step", everyEpochs: 3, gamma: f(0.1) } };
+    const rates = [0, 1, 2, 3, 5, 6, 9].map((epoch) => learningRateAt(config, { step: 0, epoch }));
+    const g = f(0.1);
+    assert.deepEqual(rates, [f(0.1), f(0.1), f(0.1), f(f(0.1) * g), f(f(0.1) * g), f(f(0.1) * (g * g)), f(f(0.1) * (g * g * g))]);
+  });
+
+  it("warms up linearly from 0, then follows a half cosine down to the floor, and stays there", () => {
+    const rate = (step: number) => learningRateAt(COSINE, { step, epoch: 0 });
+    assert.deepEqual([0, 1, 2, 3].map(rate), [0, f(f(0.001) * 0.25), f(f(0.001) * 0.5), f(f(0.001) * 0.75)]);
+    assert.equal(rate(4), f(0.001), "the peak right after warm-up");
+    assert.equal(rate(20), f(0.0001), "the floor at totalSteps");
+    assert.equal(rate(1000), f(0.0001), "the floor after totalSteps");
+    for (let step = 4; step <= 20; step++) {
+      const expected = f(0.0001) + (f(0.001) - f(0.0001)) * 0.5 * (1 + Math.cos((Math.PI * (step - 4)) / 16));
+      assert.ok(ulps32(rate(step), f(expected)) <= 1, `step ${step}: ${rate(step)} vs libm ${expected}`);
+    }
   });
 
   it("reduces micro-batch gradients in order and applies SGD with momentum and weight decay", () => {
-    const config: OptimizerConfig = { type: "sgd", learningRate: f(0.1), learningRateDecay: 1, momentum: f(0.9), weightDecay: f(0.01) };
     const params = Float32Array.from([1, -2]);
     const velocity = Float32Array.from([0.5, 0]);
     const gradients = Float32Array.from([0.25, 1, 0.5, -1]); // micro-batch 0: [0.25, 1]; 1: [0.5, -1]
-    applyOptimizerStep({ config, params, state: [velocity], gradients, microBatches: 2, step: 3, epoch: 0 });
+    applyOptimizerStep({ config: SGD, params, state: [velocity], gradients, microBatches: 2, step: 3, position: { step: 3, epoch: 0 } });
     const v0 = f(f(0.9) * 0.5 + (0.75 + f(0.01) * 1));
     assert.equal(velocity[0], v0);
     assert.equal(params[0], f(1 - f(0.1) * v0));
@@ -32,12 +82,71 @@ describe("optimizers", () => {
     const params = Float32Array.from([0.5]);
     const m = new Float32Array(1);
     const v = new Float32Array(1);
-    applyOptimizerStep({ config: ADAM, params, state: [m, v], gradients: Float32Array.from([0.2]), microBatches: 1, step: 0, epoch: 1 });
+    applyOptimizerStep({ config: ADAM, params, state: [m, v], gradients: Float32Array.from([0.2]), microBatches: 1, step: 0, position: { step: 0, epoch: 1 } });
     const g = f(0.2);
     assert.equal(m[0], f((1 - ADAM.beta1) * g));
     assert.equal(v[0], f((1 - ADAM.beta2) * g * g));
-    const expected = f(0.5 - (learningRateAt(ADAM, 1) * (m[0]! / (1 - ADAM.beta1))) / (Math.sqrt(v[0]! / (1 - ADAM.beta2)) + ADAM.epsilon));
+    const expected = f(0.5 - (learningRateAt(ADAM, { step: 0, epoch: 1 }) * (m[0]! / (1 - ADAM.beta1))) / (Math.sqrt(v[0]! / (1 - ADAM.beta2)) + ADAM.epsilon));
     assert.equal(params[0], expected);
     assert.ok(Math.abs(params[0]! - (0.5 - 0.0005)) < 1e-7, "first Adam step moves by about the learning rate");
+  });
+
+  it("decouples AdamW's weight decay from the moments", () => {
+    const run = (config: OptimizerConfig) => {
+      const params = Float32Array.from([2]);
+      const state = [new Float32Array(1), new Float32Array(1)];
+      applyOptimizerStep({ config, params, state, gradients: Float32Array.from([0.5]), microBatches: 1, step: 0, position: { step: 0, epoch: 0 } });
+      return { params: params[0]!, m: state[0]![0]! };
+    };
+    const adamw = run(ADAMW);
+    assert.equal(adamw.m, f((1 - ADAMW.beta1) * f(0.5)), "the moment sees the gradient alone");
+    const lr = f(0.001);
+    assert.equal(adamw.params, f(2 * (1 - lr * ADAMW.weightDecay) - (lr * (adamw.m / (1 - ADAMW.beta1))) / (Math.sqrt(f((1 - ADAMW.beta2) * 0.25) / (1 - ADAMW.beta2)) + ADAMW.epsilon)));
+    const adam = run({ ...ADAMW, type: "adam" });
+    assert.equal(adam.m, f((1 - ADAMW.beta1) * (f(0.5) + ADAMW.weightDecay * 2)), "Adam's moment sees the decay");
+    assert.notEqual(adam.params, adamw.params);
+  });
+
+  it("clips the gradient's global norm over the optimized tensors, leaving statistics out", () => {
+    const config: OptimizerConfig = { ...SGD, momentum: 0, weightDecay: 0, learningRate: 1, clipNorm: 1 };
+    // Tensors: weight [0, 2), a statistic at [2, 3) whose slot holds a large mean, bias [3, 4).
+    const tensors: ParameterTensor[] = [
+      { name: "w", offset: 0, size: 2, dims: [2] },
+      { name: "running_mean", offset: 2, size: 1, dims: [1], statistic: { momentum: f(0.9) } },
+      { name: "b", offset: 3, size: 1, dims: [1] },
+    ] as ParameterTensor[];
+    const params = new Float32Array(4);
+    applyOptimizerStep({ config, params, state: [new Float32Array(4)], gradients: Float32Array.from([3, 0, 1000, 4]), microBatches: 1, step: 0, position: { step: 0, epoch: 0 } , tensors });
+    const k = 1 / (5 + 1e-6);
+    assert.equal(params[0], f(-f(3 * k)));
+    assert.equal(params[1], 0);
+    assert.equal(params[3], f(-f(4 * k)));
+    assert.equal(params[2], f((1 - f(0.9)) * 1000), "the statistic is averaged, not clipped");
+    const small = new Float32Array(4);
+    applyOptimizerStep({ config, params: small, state: [new Float32Array(4)], gradients: Float32Array.from([0.3, 0, 0, 0.4]), microBatches: 1, step: 0, position: { step: 0, epoch: 0 }, tensors });
+    assert.deepEqual([small[0], small[3]], [-f(0.3), -f(0.4)], "a gradient within the bound is not scaled");
+  });
+
+  it("agrees with PyTorch's optimizers, schedules and clip_grad_norm_ over 40 steps", { skip: torchPython === undefined && "python3-torch is not installed" }, () => {
+    const initial = Array.from({ length: 16 }, (_, i) => ((i % 7) - 3) / 4);
+    const cases: [string, OptimizerConfig][] = [
+      ["sgd + step schedule + clipping", { ...SGD, schedule: { type: "step", everyEpochs: 2, gamma: f(0.5) }, clipNorm: f(0.5) }],
+      ["adam + exponential decay", ADAM],
+      ["adamw + cosine with warm-up + clipping", { ...COSINE, clipNorm: f(1) }],
+    ];
+    const script = fileURLToPath(new URL("../../harness/torchOptimizer.py", import.meta.url));
+    for (const [name, config] of cases) {
+      const gradients = randomGradients(40, initial.length, 0.5);
+      const ours = engineRun(config, initial, gradients, 8);
+      const input = JSON.stringify({ params: initial, statistic: 0, gradients: gradients.map((g) => Array.from(g)), optimizer: config, stepsPerEpoch: 8 });
+      const theirs = JSON.parse(execFileSync(torchPython!, [script], { input, encoding: "utf8" })) as number[][];
+      for (let step = 0; step < 40; step++) {
+        for (let i = 0; i < initial.length; i++) {
+          const a = ours[step]![i]!;
+          const b = theirs[step]![i]!;
+          assert.ok(Math.abs(a - b) <= 2e-6 * Math.max(1, Math.abs(b)), `${name}, step ${step}, parameter ${i}: engine ${a}, PyTorch ${b}`);
+        }
+      }
+    }
   });
 });

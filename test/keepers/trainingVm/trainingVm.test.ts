@@ -98,6 +98,16 @@ describe("training VM", () => {
     assert.throws(() => stepProgram({ model: perceptron(), config: { ...SGD, engineVersion: "veritrain-train/1" }, examples: 100, step: 0 }), (e: unknown) =>
       e instanceof VeritrainError && e.code === "VM_UNSUPPORTED" && /runs engine version 2 .* only, this job names veritrain-train\/1: use a committee dispute/.test(e.message));
   });
+
+  it("refuses AdamW, learning-rate schedules and gradient clipping, naming each", () => {
+    const adamw = { ...SGD, optimizer: { type: "adamw", learningRate: 0.001, learningRateDecay: 1, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0.01 } } as const;
+    const cosine = { ...SGD, optimizer: { ...SGD.optimizer, schedule: { type: "cosine", warmupSteps: 0, totalSteps: 10, minLearningRate: 0 } } } as const;
+    const clipped = { ...SGD, optimizer: { ...SGD.optimizer, clipNorm: 1 } };
+    for (const [config, what] of [[adamw, "AdamW"], [cosine, "the cosine learning-rate schedule"], [clipped, "gradient clipping"]] as const) {
+      assert.throws(() => stepProgram({ model: perceptron(), config, examples: 100, step: 0 }), (e: unknown) =>
+        e instanceof VeritrainError && e.code === "VM_UNSUPPORTED" && e.message.includes(`cannot run ${what} yet`));
+    }
+  });
 });
 
 describe("training VM test vectors (engine version 2)", () => {
