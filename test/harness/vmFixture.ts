@@ -29,10 +29,10 @@ export function perceptron(hidden = 24): ModelDefinition {
   return {
     inputName: "x", outputName: "y", inputShape: [1, 28, 28], classes: 10, parameters, parameterCount: offset,
     layers: [
-      { kind: "flatten", name: "flatten" },
-      { kind: "linear", name: "fc1", inFeatures: 784, outFeatures: hidden, weight: 0, bias: 1 },
-      { kind: "relu", name: "relu" },
-      { kind: "linear", name: "fc2", inFeatures: hidden, outFeatures: 10, weight: 2, bias: 3 },
+      { kind: "flatten", name: "flatten", inputs: [-1] },
+      { kind: "linear", name: "fc1", inFeatures: 784, outFeatures: hidden, weight: 0, bias: 1, inputs: [0] },
+      { kind: "relu", name: "relu", inputs: [1] },
+      { kind: "linear", name: "fc2", inFeatures: hidden, outFeatures: 10, weight: 2, bias: 3, inputs: [2] },
     ],
   };
 }

@@ -1,5 +1,5 @@
-import { onnx, ONNX_FLOAT, type NodeProto, type TensorProto } from "./onnxProto.ts";
-import { PRNG_DOMAIN, SplitMix64 } from "./prng.ts";
+import { batchNormNode, encodeModel, heUniform, int, ints } from "./onnxBuilder.ts";
+import type { NodeProto, TensorProto } from "./onnxProto.ts";
 
 /** Parameters of {@link createLeNet5Onnx}. */
 export type CreateLeNet5OnnxParameters = {
@@ -25,52 +25,16 @@ export const LENET5_TEMPLATES = {
 /** A key of {@link LENET5_TEMPLATES}. */
 export type LeNet5Template = keyof typeof LENET5_TEMPLATES;
 
-const ATTRIBUTE_INTS = 7;
-const ATTRIBUTE_INT = 2;
-
-function ints(name: string, values: number[]) {
-  return { name, type: ATTRIBUTE_INTS, ints: values };
-}
-
 /**
- * He-uniform initialisation of tensor `index`: weights w = fround((2u − 1)·√(6 / fanIn)) with u
- * from `SplitMix64.nextUnit()` of the keyed stream (seed, init, index), in row-major order;
- * biases are 0.
- */
-function initializer(seed: bigint, index: number, name: string, dims: number[], fanIn: number, isBias: boolean): TensorProto {
-  const size = dims.reduce((a, b) => a * b, 1);
-  const raw = new Uint8Array(size * 4);
-  if (!isBias) {
-    const view = new DataView(raw.buffer);
-    const rng = SplitMix64.keyed({ seed, domain: PRNG_DOMAIN.init, index: BigInt(index) });
-    const bound = Math.sqrt(6 / fanIn);
-    for (let i = 0; i < size; i++) view.setFloat32(i * 4, (2 * rng.nextUnit() - 1) * bound, true);
-  }
-  return { name, dims, dataType: ONNX_FLOAT, rawData: raw };
-}
-
-/** A FLOAT initializer [size] whose every element is `value`. */
-function constant(name: string, size: number, value: number): TensorProto {
-  const raw = new Uint8Array(size * 4);
-  const view = new DataView(raw.buffer);
-  for (let i = 0; i < size; i++) view.setFloat32(i * 4, value, true);
-  return { name, dims: [size], dataType: ONNX_FLOAT, rawData: raw };
-}
-
-/**
- * `nodes` with a BatchNormalization (ONNX defaults: ε 1e-5, momentum 0.9) after each node of
- * `normalized` (name → channels), which then writes `<name>_pre`; its four initializers join
- * `initializers`.
+ * `nodes` with a BatchNormalization after each node of `normalized` (name → channels), which then
+ * writes `<name>_pre`.
  */
 function withBatchNorm(nodes: NodeProto[], initializers: TensorProto[], normalized: Record<string, number>): NodeProto[] {
   return nodes.flatMap((node) => {
     const channels = normalized[node.name!];
     if (channels === undefined) return [node];
-    const name = `${node.name}.bn`;
-    const tensors = [constant(`${name}.scale`, channels, 1), constant(`${name}.bias`, channels, 0), constant(`${name}.mean`, channels, 0), constant(`${name}.var`, channels, 1)];
-    initializers.push(...tensors);
     const pre = `${node.name}_pre`;
-    return [{ ...node, output: [pre] }, { name, opType: "BatchNormalization", input: [pre, ...tensors.map((t) => t.name!)], output: node.output }];
+    return [{ ...node, output: [pre] }, batchNormNode(`${node.name}.bn`, pre, node.output![0]!, channels, initializers)];
   });
 }
 
@@ -97,7 +61,7 @@ export function createLeNet5Onnx({ seed, activation = "relu", pooling = "max", b
     ["fc3.weight", [10, 84], 84], ["fc3.bias", [10], 84],
   ];
   const initializers = tensors.map(([name, dims, fanIn], index) =>
-    initializer(seed, index, name, dims, fanIn, name.endsWith(".bias")));
+    heUniform(seed, index, name, dims, fanIn, name.endsWith(".bias")));
   const layers: NodeProto[] = [
     { name: "conv1", opType: "Conv", input: ["input", "conv1.weight", "conv1.bias"], output: ["conv1_out"],
       attribute: [ints("kernel_shape", [5, 5]), ints("pads", [2, 2, 2, 2]), ints("strides", [1, 1])] },
@@ -110,34 +74,16 @@ export function createLeNet5Onnx({ seed, activation = "relu", pooling = "max", b
     { name: "pool2", opType: pooling === "max" ? "MaxPool" : "AveragePool", input: [`${activation}2_out`], output: ["pool2_out"],
       attribute: [ints("kernel_shape", [2, 2]), ints("strides", [2, 2])] },
     { name: "flatten", opType: "Flatten", input: ["pool2_out"], output: ["flat"],
-      attribute: [{ name: "axis", type: ATTRIBUTE_INT, i: 1 }] },
+      attribute: [int("axis", 1)] },
     { name: "fc1", opType: "Gemm", input: ["flat", "fc1.weight", "fc1.bias"], output: ["fc1_out"],
-      attribute: [{ name: "transB", type: ATTRIBUTE_INT, i: 1 }] },
+      attribute: [int("transB", 1)] },
     { name: `${activation}3`, opType: ACTIVATION_OPS[activation], input: ["fc1_out"], output: [`${activation}3_out`] },
     { name: "fc2", opType: "Gemm", input: [`${activation}3_out`, "fc2.weight", "fc2.bias"], output: ["fc2_out"],
-      attribute: [{ name: "transB", type: ATTRIBUTE_INT, i: 1 }] },
+      attribute: [int("transB", 1)] },
     { name: `${activation}4`, opType: ACTIVATION_OPS[activation], input: ["fc2_out"], output: [`${activation}4_out`] },
     { name: "fc3", opType: "Gemm", input: [`${activation}4_out`, "fc3.weight", "fc3.bias"], output: ["logits"],
-      attribute: [{ name: "transB", type: ATTRIBUTE_INT, i: 1 }] },
+      attribute: [int("transB", 1)] },
   ];
   const nodes = batchNorm ? withBatchNorm(layers, initializers, { conv1: 6, conv2: 16, fc1: 120, fc2: 84 }) : layers;
-  const tensorType = (dims: Array<number | string>) => ({
-    tensorType: {
-      elemType: ONNX_FLOAT,
-      shape: { dim: dims.map((d) => (typeof d === "string" ? { dimParam: d } : { dimValue: d })) },
-    },
-  });
-  return onnx.ModelProto.encode({
-    irVersion: 8,
-    producerName: "veritrain",
-    producerVersion: "1",
-    opsetImport: [{ domain: "", version: 13 }],
-    graph: {
-      name: "lenet5",
-      node: nodes,
-      initializer: initializers,
-      input: [{ name: "input", type: tensorType(["N", 1, 28, 28]) }],
-      output: [{ name: "logits", type: tensorType(["N", 10]) }],
-    },
-  }).finish();
+  return encodeModel({ name: "lenet5", nodes, initializers, inputShape: [1, 28, 28], classes: 10 });
 }

@@ -1,5 +1,6 @@
 /**
- * The engine's description of a trainable network: a linear chain of layers over one input,
+ * The engine's description of a trainable network: a graph of layers over one input, each reading
+ * the outputs of earlier layers (a residual connection is an `add` of two),
  * with all parameters packed into a single binary32 vector in a canonical order. Produced from
  * an ONNX file by `importOnnxModel`; plain data, so it can be posted to worker threads.
  */
@@ -95,7 +96,18 @@ export type LinearLayerDefinition = {
   bias: number | null;
 };
 
-export type LayerDefinition =
+/** Add: the elementwise sum of two activations of the same shape (ONNX Add without broadcasting; residual connections). */
+export type AddLayerDefinition = { kind: "add"; name: string };
+
+/**
+ * A layer with the activations it reads: `inputs` holds, per operand, the index of the layer whose
+ * output it is, or −1 for the model's input; always earlier layers. One operand for every kind but
+ * `add`, which has two. A plain chain has inputs [i − 1] at layer i.
+ */
+export type LayerDefinition = LayerKindDefinition & { inputs: number[] };
+
+/** What a layer computes, without what it reads: one of the kinds above. */
+export type LayerKindDefinition =
   | ConvLayerDefinition
   | MaxPoolLayerDefinition
   | AveragePoolLayerDefinition
@@ -104,7 +116,8 @@ export type LayerDefinition =
   | ReluLayerDefinition
   | SmoothActivationLayerDefinition
   | FlattenLayerDefinition
-  | LinearLayerDefinition;
+  | LinearLayerDefinition
+  | AddLayerDefinition;
 
 /** A whole network: layers in execution order and its parameters in canonical order. */
 export type ModelDefinition = {
@@ -114,6 +127,7 @@ export type ModelDefinition = {
   inputShape: ActivationShape;
   /** Number of classes (the last layer's width). */
   classes: number;
+  /** Layers in execution order; the last one's output is the logits. */
   layers: LayerDefinition[];
   /** Parameter tensors in canonical order (see docs/training.md). */
   parameters: ParameterTensor[];

@@ -1,3 +1,4 @@
+import { Add } from "./add.ts";
 import { AveragePool } from "./averagePool.ts";
 import { BatchNorm } from "./batchNorm.ts";
 import { Conv2d } from "./conv2d.ts";
@@ -43,7 +44,8 @@ export type GradientParameters = {
 /**
  * One thread's instance of a model: layers with preallocated buffers sized for `maxExamples`.
  * Parameters and gradient vectors are passed in, so several threads can share one parameter
- * vector in a SharedArrayBuffer.
+ * vector in a SharedArrayBuffer. Layers run in their order forward and in reverse order backward;
+ * an activation read by several layers gets the sum of their gradients (docs/training.md §5).
  */
 export class Network {
   readonly model: ModelDefinition;
@@ -51,6 +53,13 @@ export class Network {
   private readonly labels: Uint8Array;
   private readonly layers: Layer[];
   private readonly logitsGradient: Float32Array;
+  /** Per layer, how many operands of later layers read its output. */
+  private readonly readers: number[];
+  /** Per layer read more than once, the buffer its output's gradient is summed in. */
+  private readonly gradientSums: (Float32Array | undefined)[];
+  /** Per layer during backward: its output's gradient, and how many of its readers gave theirs. */
+  private readonly outputGradients: (Float32Array | undefined)[];
+  private readonly received: number[];
 
   constructor({ model, maxExamples }: NetworkParameters) {
     this.model = model;
@@ -59,9 +68,13 @@ export class Network {
     this.labels = new Uint8Array(maxExamples);
     this.logitsGradient = new Float32Array(maxExamples * model.classes);
     this.layers = [];
-    let shape = model.inputShape;
-    let output = this.input;
+    this.readers = model.layers.map(() => 0);
+    for (const definition of model.layers) for (const from of definition.inputs) if (from >= 0) this.readers[from]!++;
+    const shapeOf = (from: number) => (from < 0 ? model.inputShape : this.layers[from]!.outputShape);
+    const outputOf = (from: number) => (from < 0 ? this.input : this.layers[from]!.output);
     for (const definition of model.layers) {
+      const from = definition.inputs[0]!;
+      const shape = shapeOf(from);
       let layer: Layer;
       switch (definition.kind) {
         case "conv":
@@ -85,11 +98,14 @@ export class Network {
         case "logSoftmax":
           layer = new LogSoftmax({ inputShape: shape, maxExamples });
           break;
+        case "add":
+          layer = new Add({ inputShape: shape, operands: [outputOf(from), outputOf(definition.inputs[1]!)], maxExamples });
+          break;
         case "relu": {
-          // In place, unless the layer before reads its own output in backward.
-          const previous = this.layers.at(-1);
-          const ownBuffer = previous instanceof SmoothActivation || previous instanceof LogSoftmax;
-          layer = new Relu({ inputShape: shape, input: output, maxExamples: ownBuffer ? maxExamples : undefined });
+          // In place over a layer's output that only it reads, unless that layer reads its own output in backward.
+          const previous = this.layers[from];
+          const ownBuffer = from < 0 || this.readers[from]! > 1 || previous instanceof SmoothActivation || previous instanceof LogSoftmax;
+          layer = new Relu({ inputShape: shape, input: outputOf(from), maxExamples: ownBuffer ? maxExamples : undefined });
           break;
         }
         case "sigmoid":
@@ -98,9 +114,10 @@ export class Network {
           break;
       }
       this.layers.push(layer);
-      shape = layer.outputShape;
-      output = layer.output;
     }
+    this.gradientSums = this.readers.map((count, i) => (count > 1 ? new Float32Array(maxExamples * this.layers[i]!.outputShape.reduce((a, b) => a * b, 1)) : undefined));
+    this.outputGradients = model.layers.map(() => undefined);
+    this.received = model.layers.map(() => 0);
   }
 
   /** Copies examples into the input buffer (CNHW) and their labels. */
@@ -129,12 +146,14 @@ export class Network {
    * for a gradient's pass: BatchNorm then normalises with the examples' own statistics.
    */
   forward(n: number, params: Float32Array, training = false): Float32Array {
-    let x = this.input;
-    for (const layer of this.layers) {
-      layer.forward(x, n, params, training);
-      x = layer.output;
-    }
-    return x;
+    const layers = this.layers;
+    for (let i = 0; i < layers.length; i++) layers[i]!.forward(this.outputOf(this.model.layers[i]!.inputs[0]!), n, params, training);
+    return layers.at(-1)!.output;
+  }
+
+  /** The output buffer of layer `from`, or the input for −1. */
+  private outputOf(from: number): Float32Array {
+    return from < 0 ? this.input : this.layers[from]!.output;
   }
 
   /** Loss and accuracy of the loaded examples, without gradients. */
@@ -153,13 +172,37 @@ export class Network {
     const summary = softmaxCrossEntropy({
       logits, labels: this.labels, n, classes: this.model.classes, batchSize, gradient: this.logitsGradient,
     });
-    let outputGradient = this.logitsGradient;
-    for (let i = this.layers.length - 1; i >= 0; i--) {
-      const layer = this.layers[i]!;
-      const input = i === 0 ? this.input : this.layers[i - 1]!.output;
-      layer.backward(input, outputGradient, n, params, grads, i > 0);
-      outputGradient = layer.inputGradient;
+    const { layers, outputGradients, received } = this;
+    const last = layers.length - 1;
+    received.fill(0);
+    outputGradients[last] = this.logitsGradient;
+    for (let i = last; i >= 0; i--) {
+      const layer = layers[i]!;
+      const { inputs } = this.model.layers[i]!;
+      layer.backward(this.outputOf(inputs[0]!), outputGradients[i]!, n, params, grads, inputs.some((from) => from >= 0));
+      for (let k = 0; k < inputs.length; k++) {
+        const from = inputs[k]!;
+        if (from >= 0) this.receiveGradient(from, k === 0 ? layer.inputGradient : (layer as Add).secondGradient, n);
+      }
     }
     return summary;
+  }
+
+  /**
+   * One reader's gradient of layer `from`'s output: kept as it is when the layer has one reader;
+   * otherwise copied (the first) or added in binary32, fround(sum + g), in the order the backward
+   * pass gives them: readers in reverse layer order, an `add`'s operands in order.
+   */
+  private receiveGradient(from: number, gradient: Float32Array, n: number): void {
+    const sum = this.gradientSums[from];
+    const count = this.received[from]!++;
+    if (sum === undefined) {
+      this.outputGradients[from] = gradient;
+      return;
+    }
+    const size = n * this.layers[from]!.outputShape.reduce((a, b) => a * b, 1);
+    if (count === 0) sum.set(gradient.subarray(0, size));
+    else for (let e = 0; e < size; e++) sum[e] = sum[e]! + gradient[e]!;
+    this.outputGradients[from] = sum;
   }
 }

@@ -1,5 +1,5 @@
 import { VeritrainError } from "../errors.ts";
-import type { LayerDefinition, ModelDefinition, ParameterTensor } from "./modelDefinition.ts";
+import type { LayerDefinition, LayerKindDefinition, ModelDefinition, ParameterTensor } from "./modelDefinition.ts";
 import {
   ONNX_FLOAT,
   ONNX_INT64,
@@ -18,7 +18,7 @@ export type ImportedModel = {
 };
 
 /** The ONNX operators the engine can train, with the attributes each accepts. */
-export const SUPPORTED_ONNX_OPS = ["Conv", "MaxPool", "AveragePool", "GlobalAveragePool", "BatchNormalization", "Relu", "Sigmoid", "Tanh", "Flatten", "Reshape", "Gemm", "LogSoftmax"] as const;
+export const SUPPORTED_ONNX_OPS = ["Conv", "MaxPool", "AveragePool", "GlobalAveragePool", "BatchNormalization", "Relu", "Sigmoid", "Tanh", "Flatten", "Reshape", "Gemm", "LogSoftmax", "Add"] as const;
 
 const ATTRIBUTE_INT = 2;
 const ATTRIBUTE_FLOAT = 1;
@@ -146,8 +146,10 @@ function poolWindow(node: NodeProto, shape: number[], own: string): { attributes
 
 /**
  * Imports an ONNX model in the engine's subset (see docs/training.md): a single float input
- * [N, C, H, W] (or [N, F]), a linear chain of {@link SUPPORTED_ONNX_OPS} nodes whose weights are
- * FLOAT initializers, and a single output of logits [N, classes].
+ * [N, C, H, W] (or [N, F]), {@link SUPPORTED_ONNX_OPS} nodes in topological order, each reading the
+ * input or earlier nodes' outputs (a residual connection adds two), whose weights are FLOAT
+ * initializers, every activation read but the last node's, which is the single output of logits
+ * [N, classes].
  *
  * @throws VeritrainError `ONNX_UNSUPPORTED_OP` naming the op and node for any other operator,
  *   `ONNX_UNSUPPORTED_ATTRIBUTE` for unsupported attribute values, `ONNX_MODEL_INVALID` otherwise.
@@ -194,6 +196,8 @@ export function importOnnxModel(bytes: Uint8Array): ImportedModel {
   };
 
   const layers: LayerDefinition[] = [];
+  /** Every activation so far by name: the layer that wrote it (−1: the input), its shape, how often it is read. */
+  const activations = new Map<string, { layer: number; shape: number[]; reads: number }>([[graphInput.name ?? "", { layer: -1, shape: inputShape, reads: 0 }]]);
   let current = graphInput.name ?? "";
   let shape = inputShape;
   for (const node of graph.node ?? []) {
@@ -210,9 +214,19 @@ export function importOnnxModel(bytes: Uint8Array): ImportedModel {
       });
     }
     const inputs = node.input ?? [];
-    if (inputs[0] !== current) {
-      throw invalid(`${op} node "${name}" must consume "${current}" (the graph must be a single chain)`, { node: name });
-    }
+    /** The activation `input` names, read once more. */
+    const read = (input: string | undefined) => {
+      const activation = activations.get(input ?? "");
+      if (activation === undefined) {
+        throw invalid(`${op} node "${name}" reads "${input ?? ""}", which is neither the graph input nor an earlier node's output (nodes must be in topological order)`, { node: name });
+      }
+      activation.reads++;
+      return activation;
+    };
+    const first = read(inputs[0]);
+    shape = first.shape;
+    const from = [first.layer];
+    const push = (layer: LayerKindDefinition) => layers.push({ ...layer, inputs: from });
     if ((node.output ?? []).length !== 1) throw invalid(`${op} node "${name}" must have exactly 1 output`, { node: name });
     switch (op) {
       case "Conv": {
@@ -237,7 +251,7 @@ export function importOnnxModel(bytes: Uint8Array): ImportedModel {
         const weightIndex = parameter(node, inputs[1], weightDims);
         const biasIndex = inputs[2] === undefined || inputs[2] === "" ? null : parameter(node, inputs[2], [outChannels]);
         const [pT, pL, pB, pR] = pads as [number, number, number, number];
-        layers.push({ kind: "conv", name, inChannels, outChannels, kernel, stride, pads: [pT, pL, pB, pR], weight: weightIndex, bias: biasIndex });
+        push({ kind: "conv", name, inChannels, outChannels, kernel, stride, pads: [pT, pL, pB, pR], weight: weightIndex, bias: biasIndex });
         shape = [outChannels, Math.floor((shape[1]! + pT + pB - kH) / stride[0]) + 1, Math.floor((shape[2]! + pL + pR - kW) / stride[1]) + 1];
         break;
       }
@@ -245,21 +259,21 @@ export function importOnnxModel(bytes: Uint8Array): ImportedModel {
         const { attributes, kernel, stride, outShape } = poolWindow(node, shape, "storage_order");
         const storageOrder = attributes.int("storage_order", 0);
         if (storageOrder !== 0) throw unsupportedAttribute(node, "storage_order", storageOrder, "must be 0");
-        layers.push({ kind: "maxPool", name, kernel, stride });
+        push({ kind: "maxPool", name, kernel, stride });
         shape = outShape;
         break;
       }
       case "AveragePool": {
         // count_include_pad may be either value: nothing is padded.
         const { kernel, stride, outShape } = poolWindow(node, shape, "count_include_pad");
-        layers.push({ kind: "averagePool", name, kernel, stride });
+        push({ kind: "averagePool", name, kernel, stride });
         shape = outShape;
         break;
       }
       case "GlobalAveragePool":
         new Attributes(node, []);
         if (shape.length !== 3) throw invalid(`GlobalAveragePool node "${name}" needs a [C,H,W] input`, { node: name });
-        layers.push({ kind: "averagePool", name, kernel: [shape[1]!, shape[2]!], stride: [1, 1] });
+        push({ kind: "averagePool", name, kernel: [shape[1]!, shape[2]!], stride: [1, 1] });
         shape = [shape[0]!, 1, 1];
         break;
       case "BatchNormalization": {
@@ -280,26 +294,39 @@ export function importOnnxModel(bytes: Uint8Array): ImportedModel {
           throw invalid(`BatchNormalization node "${name}": running variance "${inputs[4]}" must be finite and ≥ 0`, { node: name });
         }
         const positions = shape.length === 3 ? shape[1]! * shape[2]! : 1;
-        layers.push({ kind: "batchNorm", name, channels, positions, epsilon, scale: scaleIndex, bias: biasIndex, mean: meanIndex, variance: varianceIndex });
+        push({ kind: "batchNorm", name, channels, positions, epsilon, scale: scaleIndex, bias: biasIndex, mean: meanIndex, variance: varianceIndex });
         break;
       }
       case "LogSoftmax": {
         const axis = new Attributes(node, ["axis"]).int("axis", -1);
         if (shape.length !== 1) throw invalid(`LogSoftmax node "${name}" needs a flat [N, F] input`, { node: name });
         if (axis !== 1 && axis !== -1) throw unsupportedAttribute(node, "axis", axis, "must be 1 or -1 (the features)");
-        layers.push({ kind: "logSoftmax", name });
+        push({ kind: "logSoftmax", name });
+        break;
+      }
+      case "Add": {
+        new Attributes(node, []);
+        if (initializers.has(inputs[1] ?? "")) {
+          throw invalid(`Add node "${name}": its second operand "${inputs[1]}" is an initializer; Add sums two activations of the same shape (no constants, no broadcasting)`, { node: name });
+        }
+        const second = read(inputs[1]);
+        if (second.shape.join(",") !== shape.join(",")) {
+          throw invalid(`Add node "${name}": operands have shapes [${shape}] and [${second.shape}]; Add sums two activations of the same shape (no broadcasting)`, { node: name });
+        }
+        from.push(second.layer);
+        push({ kind: "add", name });
         break;
       }
       case "Relu":
       case "Sigmoid":
       case "Tanh":
         new Attributes(node, []); // rejects any attribute
-        layers.push({ kind: op === "Relu" ? "relu" : op === "Sigmoid" ? "sigmoid" : "tanh", name });
+        push({ kind: op === "Relu" ? "relu" : op === "Sigmoid" ? "sigmoid" : "tanh", name });
         break;
       case "Flatten": {
         const axis = new Attributes(node, ["axis"]).int("axis", 1);
         if (axis !== 1) throw unsupportedAttribute(node, "axis", axis, "must be 1");
-        layers.push({ kind: "flatten", name });
+        push({ kind: "flatten", name });
         shape = [shape.reduce((a, b) => a * b, 1)];
         break;
       }
@@ -312,7 +339,7 @@ export function importOnnxModel(bytes: Uint8Array): ImportedModel {
         const dims = int64Values(target);
         const flattens = dims.length === 2 && (dims[0] === -1 || dims[0] === 0) && (dims[1] === -1 || dims[1] === width);
         if (!flattens) throw unsupportedAttribute(node, "shape", dims, `only flattening to [N, ${width}] is supported`);
-        layers.push({ kind: "flatten", name });
+        push({ kind: "flatten", name });
         shape = [width];
         break;
       }
@@ -334,12 +361,19 @@ export function importOnnxModel(bytes: Uint8Array): ImportedModel {
         if (inFeatures !== shape[0]) throw invalid(`Gemm node "${name}": weight expects ${inFeatures} inputs, got ${shape[0]}`, { node: name });
         const weightIndex = parameter(node, inputs[1], weightDims);
         const biasIndex = inputs[2] === undefined || inputs[2] === "" ? null : parameter(node, inputs[2], [outFeatures]);
-        layers.push({ kind: "linear", name, inFeatures, outFeatures, weight: weightIndex, bias: biasIndex });
+        push({ kind: "linear", name, inFeatures, outFeatures, weight: weightIndex, bias: biasIndex });
         shape = [outFeatures];
         break;
       }
     }
     current = node.output![0]!;
+    if (activations.has(current)) throw invalid(`${op} node "${name}" writes "${current}", which an earlier node or the input already defines`, { node: name });
+    activations.set(current, { layer: layers.length - 1, shape, reads: 0 });
+  }
+  for (const [activation, { layer, reads }] of activations) {
+    if (reads === 0 && activation !== current) {
+      throw invalid(`"${activation}" (${layer < 0 ? "the graph input" : `node "${layers[layer]!.name}"`}) is never read: remove the unused branch`, { activation });
+    }
   }
   const outputName = graph.output![0]!.name ?? "";
   if (current !== outputName) throw invalid(`graph output "${outputName}" is not the last node's output "${current}"`, {});

@@ -1,6 +1,6 @@
 import { VeritrainError } from "../errors.ts";
 import type { StepConfig } from "../training/jobSpec.ts";
-import type { AveragePoolLayerDefinition, BatchNormLayerDefinition, LayerDefinition, LogSoftmaxLayerDefinition, ModelDefinition, SmoothActivationLayerDefinition } from "../training/modelDefinition.ts";
+import type { AddLayerDefinition, AveragePoolLayerDefinition, BatchNormLayerDefinition, LayerDefinition, LogSoftmaxLayerDefinition, ModelDefinition, SmoothActivationLayerDefinition } from "../training/modelDefinition.ts";
 import { optimizerStateVectors } from "../training/optimizer.ts";
 import { dataCursor } from "../training/trainingState.ts";
 import { treeDepth } from "./wordTree.ts";
@@ -57,7 +57,7 @@ export type Operator =
   | { kind: "flatten"; channels: number; plane: number; backward: boolean; source: number; destination: number };
 
 /** The layers the VM runs: the engine's but its Sigmoid, Tanh, average pooling, BatchNorm and LogSoftmax. */
-type VmLayer = Exclude<LayerDefinition, SmoothActivationLayerDefinition | AveragePoolLayerDefinition | BatchNormLayerDefinition | LogSoftmaxLayerDefinition>;
+type VmLayer = Exclude<LayerDefinition, SmoothActivationLayerDefinition | AveragePoolLayerDefinition | BatchNormLayerDefinition | LogSoftmaxLayerDefinition | AddLayerDefinition>;
 
 /** The operators' kind codes, as the one-step contract numbers them. */
 export const OPERATOR_KINDS = ["gather", "matMul", "relu", "reluMask", "softmax", "power", "optimizer", "end", "im2col", "col2im", "maxPool", "maxPoolBackward", "flatten"] as const;
@@ -192,8 +192,9 @@ export function stepProgram({ model, config, examples, step }: StepProgramParame
   const stages: Stage[] = [];
   let shape = model.inputShape;
   let current = input;
-  const layers = model.layers.map((layer): VmLayer => {
-    if (layer.kind === "sigmoid" || layer.kind === "tanh" || layer.kind === "averagePool" || layer.kind === "batchNorm" || layer.kind === "logSoftmax") throw unsupported(`a ${layer.kind} layer (${layer.name})`);
+  const layers = model.layers.map((layer, i): VmLayer => {
+    if (layer.kind === "sigmoid" || layer.kind === "tanh" || layer.kind === "averagePool" || layer.kind === "batchNorm" || layer.kind === "logSoftmax" || layer.kind === "add") throw unsupported(`a ${layer.kind} layer (${layer.name})`);
+    if (layer.inputs.length !== 1 || layer.inputs[0] !== i - 1) throw unsupported(`a layer that reads other than the layer before it (${layer.name})`);
     return layer;
   });
   for (const layer of layers) {

@@ -28,7 +28,7 @@ describe("BatchNormalization", () => {
   it("imports its scale and bias as parameters and its running mean and variance as statistics (momentum 0.9, ε 1e-5)", () => {
     const { definition } = importOnnxModel(NORMALIZED);
     const conv1 = definition.layers[1]!;
-    assert.deepEqual(conv1, { kind: "batchNorm", name: "conv1.bn", channels: 6, positions: 784, epsilon: Math.fround(1e-5), scale: 2, bias: 3, mean: 4, variance: 5 });
+    assert.deepEqual(conv1, { kind: "batchNorm", name: "conv1.bn", channels: 6, positions: 784, epsilon: Math.fround(1e-5), scale: 2, bias: 3, mean: 4, variance: 5, inputs: [0] });
     assert.deepEqual(definition.layers[10], { ...definition.layers[10], kind: "batchNorm", channels: 120, positions: 1 });
     assert.deepEqual(definition.parameters.slice(2, 6).map((t) => [t.name, t.statistic?.momentum]), [
       ["conv1.bn.scale", undefined], ["conv1.bn.bias", undefined], ["conv1.bn.mean", Math.fround(0.9)], ["conv1.bn.var", Math.fround(0.9)],

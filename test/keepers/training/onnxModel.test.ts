@@ -60,7 +60,7 @@ describe("ONNX model import", () => {
     assert.deepEqual(classic.definition.layers.map((l) => l.kind), [
       "conv", "tanh", "averagePool", "conv", "tanh", "averagePool", "flatten", "linear", "tanh", "linear", "tanh", "linear",
     ]);
-    assert.deepEqual(classic.definition.layers[2], { kind: "averagePool", name: "pool1", kernel: [2, 2], stride: [2, 2] });
+    assert.deepEqual(classic.definition.layers[2], { kind: "averagePool", name: "pool1", kernel: [2, 2], stride: [2, 2], inputs: [1] });
     assert.deepEqual(classic.params, relu.params);
     const sigmoid = importOnnxModel(createLeNet5Onnx({ seed: 1n, activation: "sigmoid" }));
     assert.deepEqual(sigmoid.definition.layers.filter((l) => l.kind === "sigmoid").map((l) => l.name), ["sigmoid1", "sigmoid2", "sigmoid3", "sigmoid4"]);
@@ -73,7 +73,7 @@ describe("ONNX model import", () => {
       fc1.rawData = fc1.rawData!.subarray(0, 120 * 16 * 4);
     });
     const { definition } = importOnnxModel(global);
-    assert.deepEqual(definition.layers[5], { kind: "averagePool", name: "gap", kernel: [10, 10], stride: [1, 1] });
+    assert.deepEqual(definition.layers[5], { kind: "averagePool", name: "gap", kernel: [10, 10], stride: [1, 1], inputs: [4] });
     assert.equal(definition.parameterCount, 61706 - 120 * 384);
   });
 
@@ -112,12 +112,33 @@ describe("ONNX model import", () => {
     assertVeritrainError(() => importOnnxModel(notTransposed), "ONNX_UNSUPPORTED_ATTRIBUTE", /transB=0/);
   });
 
-  it("rejects graphs that are not a chain and garbage bytes", () => {
-    const branched = editedLeNet5((model) => {
-      model.graph!.node![3]!.input![0] = "relu1_out";
+  it("rejects a node reading what no earlier node wrote, an unread branch, a name written twice, and garbage bytes", () => {
+    const unordered = editedLeNet5((model) => {
+      model.graph!.node![3]!.input![0] = "relu2_out";
     });
-    assertVeritrainError(() => importOnnxModel(branched), "ONNX_MODEL_INVALID", /single chain/);
+    assertVeritrainError(() => importOnnxModel(unordered), "ONNX_MODEL_INVALID", /Conv node "conv2" reads "relu2_out", which is neither the graph input nor an earlier node's output/);
+    const unread = editedLeNet5((model) => {
+      model.graph!.node!.splice(3, 0, { name: "spare", opType: "Relu", input: ["pool1_out"], output: ["spare_out"] });
+    });
+    assertVeritrainError(() => importOnnxModel(unread), "ONNX_MODEL_INVALID", /"spare_out" \(node "spare"\) is never read: remove the unused branch/);
+    const rewritten = editedLeNet5((model) => {
+      model.graph!.node![1]!.output![0] = "conv1_out";
+    });
+    assertVeritrainError(() => importOnnxModel(rewritten), "ONNX_MODEL_INVALID", /writes "conv1_out", which an earlier node or the input already defines/);
     assertVeritrainError(() => importOnnxModel(new Uint8Array([1, 2, 3, 255])), "ONNX_MODEL_INVALID", /protobuf|graph/);
+  });
+
+  it("imports a residual connection as an add of two earlier layers, and refuses Add with a constant or another shape", () => {
+    // relu1_out → pool1 → … becomes relu1_out + conv1_out (both [6, 28, 28]) → pool1.
+    const residual = (second: string) => editedLeNet5((model) => {
+      const graph = model.graph!;
+      graph.node!.splice(2, 0, { name: "skip", opType: "Add", input: ["relu1_out", second], output: ["sum"] });
+      graph.node![3]!.input![0] = "sum";
+    });
+    const { definition } = importOnnxModel(residual("conv1_out"));
+    assert.deepEqual(definition.layers.slice(0, 4).map((l) => [l.kind, l.inputs]), [["conv", [-1]], ["relu", [0]], ["add", [1, 0]], ["maxPool", [2]]]);
+    assertVeritrainError(() => importOnnxModel(residual("conv1.bias")), "ONNX_MODEL_INVALID", /Add node "skip": its second operand "conv1.bias" is an initializer/);
+    assertVeritrainError(() => importOnnxModel(residual("input")), "ONNX_MODEL_INVALID", /Add node "skip": operands have shapes \[6,28,28\] and \[1,28,28\]/);
   });
 
   it("accepts Reshape to [N, -1] as a flatten and float_data initializers", () => {
