@@ -94,6 +94,13 @@ describe("computeRdp", () => {
     }
   });
 
+  it("throws PRIVACY_ACCOUNTING_FAILED when a fractional order's series outruns 200,000 terms (q ½, σ 10^6, α 1.1)", () => {
+    assert.throws(
+      () => computeRdp({ sampleRate: 0.5, noiseMultiplier: 1e6, steps: 1, orders: [1.1] }),
+      (error: unknown) => error instanceof VeritrainError && error.code === "PRIVACY_ACCOUNTING_FAILED" && error.details.order === 1.1,
+    );
+  });
+
   it("scales linearly with the number of steps", () => {
     const one = computeRdp({ sampleRate: 0.02, noiseMultiplier: 1.2, steps: 1, orders: DEFAULT_RDP_ORDERS });
     const many = computeRdp({ sampleRate: 0.02, noiseMultiplier: 1.2, steps: 777, orders: DEFAULT_RDP_ORDERS });
