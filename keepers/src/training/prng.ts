@@ -24,6 +24,11 @@ export const PRNG_DOMAIN = {
   init: 2n,
   /** Engine version 2's random-access data order, the training VM's (keepers/src/trainingVm/randomAccessOrder.ts); index = epoch. */
   order: 3n,
+  /**
+   * DP-SGD's discrete Gaussian noise (keepers/src/privacy/discreteGaussianNoise.ts,
+   * docs/dp-noise.md); seed = the participant's committed noise seed, index = optimizer step.
+   */
+  dpNoise: 4n,
 } as const;
 
 /** Parameters of {@link SplitMix64.keyed}. */
