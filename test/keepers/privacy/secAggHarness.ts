@@ -23,9 +23,13 @@ function wire<M extends SecAggMessage>(message: M, count: (bytes: number) => voi
 
 /**
  * One round over `inputs` (input u is participant u's quantised vector). Returns the server's
- * unmasked sum and the traffic.
+ * unmasked sum, the traffic and the masked vectors the server saw.
  */
-export async function runRound(config: SecAggConfig, inputs: readonly Uint32Array[], dropouts: Dropouts = {}): Promise<UnmaskedSum & { traffic: RoundTraffic }> {
+export async function runRound(
+  config: SecAggConfig,
+  inputs: readonly Uint32Array[],
+  dropouts: Dropouts = {},
+): Promise<UnmaskedSum & { traffic: RoundTraffic; maskedInputs: Map<number, Uint32Array> }> {
   const n = config.participants;
   const traffic: RoundTraffic = { sent: new Array(n).fill(0), received: new Array(n).fill(0), clientMs: new Array(n).fill(0), serverMs: 0 };
   const up = (id: number) => (bytes: number) => void (traffic.sent[id]! += bytes);
@@ -76,7 +80,7 @@ export async function runRound(config: SecAggConfig, inputs: readonly Uint32Arra
     replies.push(wire(client(request.to, () => revealShares(masked.get(request.to)!.state, received)), up(request.to)));
   }
   const result = await server(() => unmaskSum(collected.state, replies));
-  return { ...result, traffic };
+  return { ...result, traffic, maskedInputs: new Map([...masked].map(([id, { message }]) => [id, message.words])) };
 }
 
 /** Σ inputs[u] over `members`, mod 2^32, computed on plain numbers: the reference sum. */
