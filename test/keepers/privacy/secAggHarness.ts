@@ -4,7 +4,7 @@
  */
 import { collectMaskedInputs, collectPublicKeys, routeShares, unmaskSum, type UnmaskedSum } from "../../../keepers/src/privacy/secAgg/aggregator.ts";
 import { decodeSecAggMessage, encodeSecAggMessage } from "../../../keepers/src/privacy/secAgg/messageCodec.ts";
-import type { SecAggMessage } from "../../../keepers/src/privacy/secAgg/messages.ts";
+import type { SecAggMessage, UnmaskSharesMessage } from "../../../keepers/src/privacy/secAgg/messages.ts";
 import { advertiseKeys, maskInput, revealShares, shareKeys } from "../../../keepers/src/privacy/secAgg/participant.ts";
 import type { SecAggConfig } from "../../../keepers/src/privacy/secAgg/secAggConfig.ts";
 
@@ -73,7 +73,7 @@ export async function runRound(
   }
   const collected = await server(() => collectMaskedInputs(routed.state, [...masked.values()].map(({ message }) => wire(message, up(message.from)))));
 
-  const replies = [];
+  const replies: UnmaskSharesMessage[] = [];
   for (const request of collected.requests) {
     const received = wire(request, down(request.to));
     if (silent(dropouts.afterInput, request.to)) continue;

@@ -5,7 +5,7 @@ import { ringOrder } from "../../../keepers/src/privacy/secAgg/neighbourGraph.ts
 import { dequantiseSum, quantisation, quantise } from "../../../keepers/src/privacy/secAgg/quantisation.ts";
 import { secAggConfig, type SecAggConfig } from "../../../keepers/src/privacy/secAgg/secAggConfig.ts";
 import { SplitMix64 } from "../../../keepers/src/training/prng.ts";
-import { CHI2_255_P1E6, chiSquareBytes, plainSum, runRound, type Dropouts } from "./secAggHarness.ts";
+import { CHI2_255_P1E6, chiSquareBytes, plainSum, runRound } from "./secAggHarness.ts";
 
 const LENGTH = 257;
 const roundSeed = (n: number) => Uint8Array.from({ length: 32 }, (_, i) => (i * 29 + n) & 0xff);
