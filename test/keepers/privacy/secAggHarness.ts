@@ -11,8 +11,15 @@ import type { SecAggConfig } from "../../../keepers/src/privacy/secAgg/secAggCon
 /** Who goes silent, by stage: after advertising keys, after sending shares, after sending the masked input. */
 export type Dropouts = { beforeShares?: number[]; beforeInput?: number[]; afterInput?: number[] };
 
-/** Bytes each participant sent and received, and milliseconds spent on each side. */
-export type RoundTraffic = { sent: number[]; received: number[]; clientMs: number[]; serverMs: number };
+/** The four stages, as docs/secure-aggregation.md names them. */
+export const STAGES = ["setup", "shareKeys", "collectMaskedVectors", "unmask"] as const;
+type Stage = (typeof STAGES)[number];
+
+/**
+ * Bytes each participant sent and received, and the milliseconds each side spent in each stage
+ * (encoding and decoding of messages excluded: the transport's).
+ */
+export type RoundTraffic = { sent: number[]; received: number[]; clientMs: Record<Stage, number[]>; serverMs: Record<Stage, number> };
 
 /** The message as the other side reads it: encoded, counted, decoded. */
 function wire<M extends SecAggMessage>(message: M, count: (bytes: number) => void): M {
@@ -31,55 +38,54 @@ export async function runRound(
   dropouts: Dropouts = {},
 ): Promise<UnmaskedSum & { traffic: RoundTraffic; maskedInputs: Map<number, Uint32Array> }> {
   const n = config.participants;
-  const traffic: RoundTraffic = { sent: new Array(n).fill(0), received: new Array(n).fill(0), clientMs: new Array(n).fill(0), serverMs: 0 };
+  const traffic: RoundTraffic = {
+    sent: new Array(n).fill(0),
+    received: new Array(n).fill(0),
+    clientMs: Object.fromEntries(STAGES.map((stage) => [stage, new Array(n).fill(0)])) as Record<Stage, number[]>,
+    serverMs: Object.fromEntries(STAGES.map((stage) => [stage, 0])) as Record<Stage, number>,
+  };
   const up = (id: number) => (bytes: number) => void (traffic.sent[id]! += bytes);
   const down = (id: number) => (bytes: number) => void (traffic.received[id]! += bytes);
   const silent = (list: number[] | undefined, id: number) => list?.includes(id) === true;
-  const client = <T>(id: number, step: () => T): T => {
-    const start = performance.now();
-    const result = step();
-    traffic.clientMs[id]! += performance.now() - start;
-    return result;
-  };
-  const clientAsync = async <T>(id: number, step: () => Promise<T>): Promise<T> => {
+  const timed = async <T>(step: () => T | Promise<T>, record: (ms: number) => void): Promise<T> => {
     const start = performance.now();
     const result = await step();
-    traffic.clientMs[id]! += performance.now() - start;
+    record(performance.now() - start);
     return result;
   };
-  const server = async <T>(step: () => T | Promise<T>): Promise<T> => {
-    const start = performance.now();
-    const result = await step();
-    traffic.serverMs += performance.now() - start;
-    return result;
-  };
+  const client = <T>(stage: Stage, id: number, step: () => T | Promise<T>) => timed(step, (ms) => void (traffic.clientMs[stage][id]! += ms));
+  const server = <T>(stage: Stage, step: () => T | Promise<T>) => timed(step, (ms) => void (traffic.serverMs[stage] += ms));
 
-  const advertised = Array.from({ length: n }, (_, id) => client(id, () => advertiseKeys({ config, id })));
-  const keys = await server(() => collectPublicKeys(config, advertised.map(({ message }) => wire(message, up(message.from)))));
+  const advertised: ReturnType<typeof advertiseKeys>[] = [];
+  for (let id = 0; id < n; id++) advertised.push(await client("setup", id, () => advertiseKeys({ config, id })));
+  const publicKeys = advertised.map(({ message }) => wire(message, up(message.from)));
+  const keys = await server("setup", () => collectPublicKeys(config, publicKeys));
 
   const sharing = new Map<number, Awaited<ReturnType<typeof shareKeys>>>();
   for (const roster of keys.rosters) {
     const received = wire(roster, down(roster.to));
     if (silent(dropouts.beforeShares, roster.to)) continue;
-    sharing.set(roster.to, await clientAsync(roster.to, () => shareKeys(advertised[roster.to]!.state, received)));
+    sharing.set(roster.to, await client("shareKeys", roster.to, () => shareKeys(advertised[roster.to]!.state, received)));
   }
-  const routed = await server(() => routeShares(keys.state, [...sharing.values()].map(({ message }) => wire(message, up(message.from)))));
+  const encryptedShares = [...sharing.values()].map(({ message }) => wire(message, up(message.from)));
+  const routed = await server("shareKeys", () => routeShares(keys.state, encryptedShares));
 
   const masked = new Map<number, ReturnType<typeof maskInput>>();
   for (const forwarded of routed.forwarded) {
     const received = wire(forwarded, down(forwarded.to));
     if (silent(dropouts.beforeInput, forwarded.to)) continue;
-    masked.set(forwarded.to, client(forwarded.to, () => maskInput(sharing.get(forwarded.to)!.state, received, inputs[forwarded.to]!)));
+    masked.set(forwarded.to, await client("collectMaskedVectors", forwarded.to, () => maskInput(sharing.get(forwarded.to)!.state, received, inputs[forwarded.to]!)));
   }
-  const collected = await server(() => collectMaskedInputs(routed.state, [...masked.values()].map(({ message }) => wire(message, up(message.from)))));
+  const maskedInputs = [...masked.values()].map(({ message }) => wire(message, up(message.from)));
+  const collected = await server("collectMaskedVectors", () => collectMaskedInputs(routed.state, maskedInputs));
 
   const replies: UnmaskSharesMessage[] = [];
   for (const request of collected.requests) {
     const received = wire(request, down(request.to));
     if (silent(dropouts.afterInput, request.to)) continue;
-    replies.push(wire(client(request.to, () => revealShares(masked.get(request.to)!.state, received)), up(request.to)));
+    replies.push(wire(await client("unmask", request.to, () => revealShares(masked.get(request.to)!.state, received)), up(request.to)));
   }
-  const result = await server(() => unmaskSum(collected.state, replies));
+  const result = await server("unmask", () => unmaskSum(collected.state, replies));
   return { ...result, traffic, maskedInputs: new Map([...masked].map(([id, { message }]) => [id, message.words])) };
 }
 
