@@ -17,11 +17,13 @@ const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString("hex");
 const refused = (call: () => unknown, code: string) => assert.throws(call, (e: unknown) => e instanceof VeritrainError && e.code === code);
 
 describe("secAggConfig", () => {
-  it("defaults to k = min(n, 2⌊n/3⌋ + 1) and t = ⌊k/2⌋ + 1, so k − t = t − 1 = ⌊n/3⌋", () => {
-    for (const [n, k, t] of [[3, 3, 2], [4, 3, 2], [16, 11, 6], [100, 67, 34]] as const) {
+  it("defaults to k = min(n, 2⌊n/3⌋ + 3) and t = ⌊k/2⌋ + 1: ⌊n/3⌋ dropouts and ⌊n/3⌋ colluders leave the ring connected", () => {
+    for (const [n, k, t] of [[3, 3, 2], [4, 4, 3], [6, 6, 4], [8, 7, 4], [16, 13, 7], [100, 69, 35]] as const) {
       const config = secAggConfig({ roundSeed: seedOf(1), participants: n, vectorLength: 8 });
       assert.deepEqual([config.neighbourhood, config.threshold], [k, t]);
-      if (n >= 4) assert.deepEqual([k - t, t - 1], [Math.floor(n / 3), Math.floor(n / 3)]);
+      const bound = Math.floor(n / 3);
+      assert.ok(k - t >= bound && t - 1 >= bound, "tolerates ⌊n/3⌋ dropouts, ⌊n/3⌋ colluders cannot rebuild a secret");
+      assert.ok(k === n || 2 * bound <= k - 2, "the ring stays connected without ⌊n/3⌋ dropouts and ⌊n/3⌋ colluders");
     }
   });
 
@@ -30,7 +32,7 @@ describe("secAggConfig", () => {
     for (const bad of [{ roundSeed: new Uint8Array(31) }, { participants: 2 }, { neighbourhood: 10 }, { neighbourhood: 11, threshold: 5 }, { neighbourhood: 11, threshold: 12 }, { vectorLength: 0 }]) {
       refused(() => secAggConfig({ ...base, ...bad }), "SECAGG_CONFIG_INVALID");
     }
-    assert.equal(secAggConfig({ ...base, participants: 4, neighbourhood: 4 }).threshold, 3);
+    assert.equal(secAggConfig({ ...base, participants: 4, neighbourhood: 3 }).threshold, 2);
   });
 });
 
@@ -67,12 +69,14 @@ describe("quantisation", () => {
 });
 
 describe("neighbour graph", () => {
-  const config = secAggConfig({ roundSeed: seedOf(9), participants: 16, vectorLength: 8 });
+  const config = secAggConfig({ roundSeed: seedOf(9), participants: 16, neighbourhood: 11, vectorLength: 8 });
 
   it("orders the ring by SHA-256(label ‖ seed ‖ uint32le(id)) (node:crypto as the reference hash)", () => {
     const key = (id: number) => createHash("sha256").update("veritrain/secagg/v1/neighbour-order").update(config.roundSeed).update(Uint8Array.of(id, 0, 0, 0)).digest("hex");
     const expected = Array.from({ length: 16 }, (_, id) => id).sort((a, b) => (key(a) < key(b) ? -1 : 1));
     assert.deepEqual(ringOrder(config), expected);
+    assert.deepEqual(expected, [7, 6, 4, 10, 3, 11, 15, 2, 8, 13, 1, 9, 0, 5, 14, 12], "the test vector of docs/secure-aggregation.md");
+    assert.deepEqual(neighbourGraph(config)[0], [0, 1, 2, 5, 6, 7, 8, 9, 12, 13, 14]);
   });
 
   it("gives every participant itself and (k − 1)/2 ring neighbours on each side, symmetrically", () => {
@@ -89,7 +93,7 @@ describe("neighbour graph", () => {
   });
 
   it("depends on the round seed, and is complete when k = n", () => {
-    const other = neighbourGraph(secAggConfig({ roundSeed: seedOf(10), participants: 16, vectorLength: 8 }));
+    const other = neighbourGraph(secAggConfig({ roundSeed: seedOf(10), participants: 16, neighbourhood: 11, vectorLength: 8 }));
     assert.notDeepEqual(other, neighbourGraph(config));
     const complete = neighbourGraph(secAggConfig({ roundSeed: seedOf(9), participants: 5, neighbourhood: 5, vectorLength: 8 }));
     assert.deepEqual(complete, Array.from({ length: 5 }, () => [0, 1, 2, 3, 4]));
@@ -113,9 +117,10 @@ describe("key agreement and mask expansion", () => {
     const info = Buffer.concat([Buffer.from(KDF_LABEL.pairwiseMask), Buffer.from([1, 0, 0, 0, 3, 0, 0, 0])]);
     const reference = new Uint8Array(hkdfSync("sha256", shared, config.roundSeed, info, 32));
     assert.equal(hex(ours), hex(reference));
+    assert.equal(hex(ours), "8c92e5a790fdcf12e5f88d1b3941ad93ae3a0b4fb6186313f0bba2f8843cbebd", "the test vector of docs/secure-aggregation.md");
     assert.equal(hex(theirs), hex(reference));
     const encryption = agreedKey({ config, purpose: "shareEncryption", secretKey: skU, publicKey: x25519.getPublicKey(skV), between: [3, 1] });
-    assert.notEqual(hex(encryption), hex(ours));
+    assert.equal(hex(encryption), "a3d7e19bca1e1c21fe51161d150ec2135f8f4bcdb69e8e38eac91814afb38bf3");
   });
 
   it("refuses a low-order public key (all-zero shared secret)", () => {
@@ -140,6 +145,7 @@ describe("key agreement and mask expansion", () => {
   it("commits to b_u with SHA-256(label ‖ seed ‖ uint32le(u) ‖ b_u)", () => {
     const expected = createHash("sha256").update("veritrain/secagg/v1/self-mask-commitment").update(config.roundSeed).update(Uint8Array.of(2, 0, 0, 0)).update(seedOf(5)).digest("hex");
     assert.equal(hex(selfMaskCommitment(config, 2, seedOf(5))), expected);
+    assert.equal(expected, "700c55c1ba22557699d7eac49d5a5d11aac63f96d04ee904ba6db85871dafb62");
   });
 });
 

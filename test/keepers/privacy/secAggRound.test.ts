@@ -76,16 +76,25 @@ describe("SecAgg+ round", () => {
     assert.deepEqual(result.sum, plainSum(inputs, result.survivors));
   });
 
-  it("refuses to unmask when fewer than t shares of a seed arrive (⌊n/3⌋ + 1 adjacent dropouts after input)", async () => {
+  it("refuses to unmask when fewer than t shares of a seed arrive (k − t + 1 adjacent dropouts after input)", async () => {
     for (const n of [4, 16]) {
       const config = secAggConfig({ roundSeed: roundSeed(n), participants: n, vectorLength: LENGTH });
-      await refused(runRound(config, quantisedInputs(n, LENGTH).inputs, { afterInput: adjacent(config, Math.floor(n / 3) + 1) }), "SECAGG_TOO_FEW_SHARES");
+      const dropouts = adjacent(config, config.neighbourhood - config.threshold + 1);
+      await refused(runRound(config, quantisedInputs(n, LENGTH).inputs, { afterInput: dropouts }), "SECAGG_TOO_FEW_SHARES");
     }
   });
 
   it("stops before unmasking when a neighbourhood keeps fewer than t masked inputs", async () => {
     const config = secAggConfig({ roundSeed: roundSeed(16), participants: 16, vectorLength: LENGTH });
-    await refused(runRound(config, quantisedInputs(16, LENGTH).inputs, { beforeInput: adjacent(config, 6) }), "SECAGG_TOO_FEW_PARTICIPANTS");
+    await refused(runRound(config, quantisedInputs(16, LENGTH).inputs, { beforeInput: adjacent(config, 7) }), "SECAGG_TOO_FEW_PARTICIPANTS");
+  });
+
+  it("runs SecAgg+ on a sparse ring too: n = 16, k = 5, t = 3, 2 adjacent dropouts", async () => {
+    const config = secAggConfig({ roundSeed: roundSeed(5), participants: 16, neighbourhood: 5, vectorLength: LENGTH });
+    const { inputs } = quantisedInputs(16, LENGTH);
+    const result = await runRound(config, inputs, { beforeInput: adjacent(config, 1), afterInput: adjacent(config, 2).slice(1) });
+    assert.deepEqual(result.sum, plainSum(inputs, result.survivors));
+    await refused(runRound(config, inputs, { afterInput: adjacent(config, 3) }), "SECAGG_TOO_FEW_SHARES");
   });
 });
 

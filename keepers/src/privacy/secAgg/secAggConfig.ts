@@ -29,7 +29,7 @@ export type SecAggConfigParameters = {
   roundSeed: Uint8Array;
   participants: number;
   vectorLength: number;
-  /** @default min(n, 2⌊n/3⌋ + 1) */
+  /** @default min(n, 2⌊n/3⌋ + 3) */
   neighbourhood?: number;
   /** @default ⌊k/2⌋ + 1 */
   threshold?: number;
@@ -48,24 +48,26 @@ function integerIn(value: number, field: string, min: number, max: number): numb
 }
 
 /**
- * Checks and completes a round's parameters. The defaults tolerate ⌊n/3⌋ dropouts anywhere and
- * ⌊n/3⌋ colluding participants in any neighbourhood: k = min(n, 2⌊n/3⌋ + 1), t = ⌊k/2⌋ + 1, so that
- * k − t = ⌊n/3⌋ and t − 1 = ⌊n/3⌋ (for n ≥ 4).
+ * Checks and completes a round's parameters. The defaults, k = min(n, 2⌊n/3⌋ + 3) and
+ * t = ⌊k/2⌋ + 1, survive ⌊n/3⌋ dropouts anywhere (k − t ≥ ⌊n/3⌋), keep ⌊n/3⌋ colluding participants
+ * below the threshold (t − 1 ≥ ⌊n/3⌋), and keep the honest survivors connected in the graph when
+ * both happen at once (the ring is (k − 1)-connected and 2⌊n/3⌋ ≤ k − 2), so that the masks of no
+ * group of honest inputs cancel on their own (docs/secure-aggregation.md, "Parameters").
  *
- * Rules: a 32-byte seed; 3 ≤ n ≤ 65,535; k ≤ min(n, 255), odd unless k = n (the ring is symmetric
- * only then); ⌊k/2⌋ + 1 ≤ t ≤ k (a strict majority, so a server that lies about who dropped out
- * cannot gather t shares of both secrets of one participant from honest neighbours);
+ * Rules: a 32-byte seed; 3 ≤ n ≤ 65,535; 3 ≤ k ≤ min(n, 255), odd unless k = n (the ring is
+ * symmetric only then); ⌊k/2⌋ + 1 ≤ t ≤ k (a strict majority, so a server that lies about who
+ * dropped out cannot gather t shares of both secrets of one participant from honest neighbours);
  * 1 ≤ L ≤ 2^28.
  *
  * @throws VeritrainError `SECAGG_CONFIG_INVALID` with `details.field` and `details.rule`.
  * @example
  * secAggConfig({ roundSeed: new Uint8Array(32), participants: 16, vectorLength: 61_706 });
- * // → { participants: 16, neighbourhood: 11, threshold: 6, … }
+ * // → { participants: 16, neighbourhood: 13, threshold: 7, … }
  */
 export function secAggConfig({ roundSeed, participants, vectorLength, neighbourhood, threshold }: SecAggConfigParameters): SecAggConfig {
   if (!(roundSeed instanceof Uint8Array) || roundSeed.length !== 32) throw invalid("roundSeed", "must be 32 bytes", roundSeed?.length);
   const n = integerIn(participants, "participants", 3, MAX_PARTICIPANTS);
-  const k = integerIn(neighbourhood ?? Math.min(n, 2 * Math.floor(n / 3) + 1), "neighbourhood", 3, Math.min(n, MAX_NEIGHBOURHOOD));
+  const k = integerIn(neighbourhood ?? Math.min(n, 2 * Math.floor(n / 3) + 3), "neighbourhood", 3, Math.min(n, MAX_NEIGHBOURHOOD));
   if (k !== n && k % 2 === 0) throw invalid("neighbourhood", "must be odd unless it equals participants", k);
   const t = integerIn(threshold ?? Math.floor(k / 2) + 1, "threshold", Math.floor(k / 2) + 1, k);
   const length = integerIn(vectorLength, "vectorLength", 1, MAX_VECTOR_LENGTH);
