@@ -80,8 +80,14 @@ export type CompressUpdateReturnType = {
   residualBytes: Uint8Array;
 };
 
-/** x rounded to the nearest integer, ties to even (x finite, |x| < 2^52). */
-function roundHalfEven(x: number): number {
+/**
+ * x rounded to the nearest integer, ties to even (x finite, |x| < 2^52): exact, from Math.floor and
+ * one subtraction, so identical on every machine.
+ *
+ * @example
+ * roundHalfEven(2.5); // 2
+ */
+export function roundHalfEven(x: number): number {
   const floor = Math.floor(x);
   const diff = x - floor;
   if (diff !== 0.5) return diff < 0.5 ? floor : floor + 1;

@@ -1,0 +1,58 @@
+/**
+ * The messages of one secure-aggregation round (docs/secure-aggregation.md, "Messages"), as plain
+ * objects. Every message names its round (`roundSeed`) and one participant: the sender of what a
+ * participant sends (`from`), the recipient of what the server sends (`to`). `messageCodec.ts`
+ * gives their bytes.
+ */
+
+/** One participant's two X25519 public keys. */
+export type PublicKeyEntry = {
+  id: number;
+  /** pk^mask: agrees the pairwise mask seeds s_uv. */
+  maskPublicKey: Uint8Array;
+  /** pk^enc: agrees the keys of the share envelopes. */
+  encryptionPublicKey: Uint8Array;
+};
+
+/** Stage 0, participant → server: its public keys. */
+export type PublicKeysMessage = { kind: "publicKeys"; roundSeed: Uint8Array; from: number; maskPublicKey: Uint8Array; encryptionPublicKey: Uint8Array };
+
+/** Stage 0, server → participant: the public keys of its neighbours that advertised (itself included). */
+export type KeyRosterMessage = { kind: "keyRoster"; roundSeed: Uint8Array; to: number; keys: PublicKeyEntry[] };
+
+/** Stage 1, participant → server: the commitment to b_u and one sealed share pair per other neighbour in its roster. */
+export type EncryptedSharesMessage = {
+  kind: "encryptedShares";
+  roundSeed: Uint8Array;
+  from: number;
+  selfMaskCommitment: Uint8Array;
+  envelopes: { to: number; envelope: Uint8Array }[];
+};
+
+/** Stage 1, server → participant: the envelopes addressed to it by neighbours that sent theirs. */
+export type ForwardedSharesMessage = { kind: "forwardedShares"; roundSeed: Uint8Array; to: number; envelopes: { from: number; envelope: Uint8Array }[] };
+
+/** Stage 2, participant → server: its masked input, L words mod 2^32. */
+export type MaskedInputMessage = { kind: "maskedInput"; roundSeed: Uint8Array; from: number; words: Uint32Array };
+
+/** Stage 3, server → participant: which of its neighbours' masked inputs arrived (survivors) and which did not (dropped). */
+export type UnmaskRequestMessage = { kind: "unmaskRequest"; roundSeed: Uint8Array; to: number; survivors: number[]; dropped: number[] };
+
+/** Stage 3, participant → server: its shares of each survivor's b and of each dropped neighbour's mask secret key. */
+export type UnmaskSharesMessage = {
+  kind: "unmaskShares";
+  roundSeed: Uint8Array;
+  from: number;
+  selfMaskShares: { of: number; share: Uint8Array }[];
+  maskKeyShares: { of: number; share: Uint8Array }[];
+};
+
+/** Any message of the protocol. */
+export type SecAggMessage =
+  | PublicKeysMessage
+  | KeyRosterMessage
+  | EncryptedSharesMessage
+  | ForwardedSharesMessage
+  | MaskedInputMessage
+  | UnmaskRequestMessage
+  | UnmaskSharesMessage;
