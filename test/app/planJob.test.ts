@@ -3,6 +3,7 @@ import { describe, it } from "node:test";
 import { parseUnits } from "viem";
 import { planJob, type PlanJobContext, type PostJobForm } from "../../app/src/jobs/planJob.ts";
 import { contentId, RAW_CODEC } from "../../keepers/src/training/contentId.ts";
+import { createResidualCnnOnnx } from "../../keepers/src/training/residualCnn.ts";
 import { createLeNet5Onnx } from "../../keepers/src/training/lenet5.ts";
 
 const FORM: PostJobForm = {
@@ -22,11 +23,12 @@ describe("planJob", () => {
       assert.equal(plan!.spec.model, contentId({ bytes: plan!.modelBytes, codec: RAW_CODEC }));
     });
 
-    it("builds the chosen template's model: LeNet-5 with BatchNorm, or LeCun's", () => {
+    it("builds the chosen template's model: LeNet-5 with BatchNorm, LeCun's, or the residual CNN", () => {
       const batchNorm = planJob({ ...FORM, model: "lenet5-batchnorm" }, CONTEXT).plan!;
       assert.deepEqual(batchNorm.modelBytes, createLeNet5Onnx({ seed: 1n, batchNorm: true }));
       assert.equal(batchNorm.spec.model, contentId({ bytes: batchNorm.modelBytes, codec: RAW_CODEC }));
       assert.deepEqual(planJob({ ...FORM, model: "lenet5-classic" }, CONTEXT).plan!.modelBytes, createLeNet5Onnx({ seed: 1n, activation: "tanh", pooling: "average" }));
+      assert.deepEqual(planJob({ ...FORM, model: "resnet" }, CONTEXT).plan!.modelBytes, createResidualCnnOnnx({ seed: 1n }));
     });
 
     it("names the uploaded model in the spec instead of the template", () => {

@@ -3,15 +3,15 @@ import { checkSplitsFit } from "../../../keepers/src/jobs/checkSplitsFit.ts";
 import { defaultJobSpec } from "../../../keepers/src/jobs/defaultJobSpec.ts";
 import { VeritrainError } from "../../../keepers/src/errors.ts";
 import { contentId, RAW_CODEC } from "../../../keepers/src/training/contentId.ts";
-import type { LeNet5Template } from "../../../keepers/src/training/lenet5.ts";
+import type { ModelTemplateName } from "../../../keepers/src/training/modelTemplates.ts";
 import { validateJobSpec, type JobSpec } from "../../../keepers/src/training/jobSpec.ts";
 import { parseAmount } from "../ui/parseAmount.ts";
 
 /** The post-a-job form as typed (every field a string). */
 export type PostJobForm = {
   datasetId: string;
-  /** A LeNet-5 template (`LENET5_TEMPLATES`) or an uploaded file. */
-  model: LeNet5Template | "upload";
+  /** A model template (`MODEL_TEMPLATES`) or an uploaded file. */
+  model: ModelTemplateName | "upload";
   epochs: string;
   trainImages: string;
   testImages: string;

@@ -10,7 +10,7 @@ import { useProtocol } from "../chain/useProtocol.ts";
 import { useTransaction } from "../chain/useTransaction.ts";
 import { checkOnnxModel } from "../jobs/checkOnnxModel.ts";
 import { SUPPORTED_ONNX_OPS } from "../../../keepers/src/training/onnxImport.ts";
-import type { LeNet5Template } from "../../../keepers/src/training/lenet5.ts";
+import type { ModelTemplateName } from "../../../keepers/src/training/modelTemplates.ts";
 import { planJob, type PlanErrors, type PostJobForm } from "../jobs/planJob.ts";
 import { putRawBlock } from "../jobs/putRawBlock.ts";
 import { useChainNow } from "../jobs/useChainNow.ts";
@@ -32,11 +32,12 @@ const INITIAL: PostJobForm = {
 // A permit is good for an hour: long enough to confirm, short enough not to linger.
 const PERMIT_SECONDS = 3600n;
 
-/** The LeNet-5 templates (`LENET5_TEMPLATES`) as the form offers them; the initial weights come from the seed. */
-const TEMPLATE_LABELS: Record<LeNet5Template, string> = {
+/** The model templates (`MODEL_TEMPLATES`) as the form offers them; the initial weights come from the seed. */
+const TEMPLATE_LABELS: Record<ModelTemplateName, string> = {
   lenet5: "LeNet-5 template (initial weights from the seed)",
   "lenet5-batchnorm": "LeNet-5 with BatchNorm (disputed by a committee: the training VM does not run BatchNorm yet)",
   "lenet5-classic": "LeCun's LeNet-5: Tanh and average pooling (disputed by a committee: the training VM does not run them yet)",
+  resnet: "Residual CNN with BatchNorm (disputed by a committee: the training VM does not run residual connections yet)",
 };
 
 /**
@@ -141,7 +142,7 @@ function PostJobFormView({ address, datasets }: { address: Address; datasets: Ac
 
       <fieldset>
         <legend>Model</legend>
-        {(Object.keys(TEMPLATE_LABELS) as LeNet5Template[]).map((template) => (
+        {(Object.keys(TEMPLATE_LABELS) as ModelTemplateName[]).map((template) => (
           <label key={template} className="choice"><input type="radio" name="model" value={template} checked={form.model === template} onChange={() => setForm({ ...form, model: template })} /> {TEMPLATE_LABELS[template]}</label>
         ))}
         <label className="choice"><input type="radio" name="model" value="upload" checked={form.model === "upload"} onChange={() => setForm({ ...form, model: "upload" })} /> Upload an ONNX model</label>

@@ -16,7 +16,7 @@ import { fetchDatasetManifest, reachableShards } from "../jobs/fetchDatasetManif
 import { JOB_STATUS_NAMES, JobStatus, postJob, readJob } from "../jobs/jobOnChain.ts";
 import { storeJobSpec } from "../jobs/jobSpecBlock.ts";
 import { specProgram } from "../jobs/specProgram.ts";
-import { LENET5_TEMPLATES, type LeNet5Template } from "../training/lenet5.ts";
+import { MODEL_TEMPLATES, type ModelTemplateName } from "../training/modelTemplates.ts";
 import { storeBlockSource } from "../jobs/resultManifest.ts";
 import { readPublishedResult } from "../jobs/resultPublication.ts";
 import { rebuildTrainedModel } from "../jobs/trainedModel.ts";
@@ -61,7 +61,7 @@ export function registerJobCommands(program: Command): void {
     .option("--test-images <n>", "default spec: test images for the metric", "500")
     .option("--epochs <n>", "default spec: epochs", "1")
     .option("--seed <n>", "default spec: seed of LeNet-5's initial weights and the data order", "1")
-    .addOption(new Option("--template <model>", "default spec: lenet5 (ReLU, max pooling), lenet5-batchnorm (a BatchNorm after each Conv and hidden Gemm) or lenet5-classic (LeCun's Tanh and average pooling); the last two commit no training-VM program, so a committee disputes them").choices(Object.keys(LENET5_TEMPLATES)).default("lenet5"))
+    .addOption(new Option("--template <model>", `default spec's model: ${Object.entries(MODEL_TEMPLATES).map(([name, { description }]) => `${name}, ${description}`).join("; ")}; all but lenet5 commit no training-VM program, so a committee disputes them`).choices(Object.keys(MODEL_TEMPLATES)).default("lenet5"))
     .option("--reward <tokens>", "escrowed maximum price (a distributed job: per provider per round)", "10")
     .option("--providers <n>", "compute providers to split the job across, in rounds (docs/distributed-training.md); more than 1 posts a distributed job", "1")
     .option("--rounds <n>", "distributed job: rounds", "3")
@@ -92,7 +92,7 @@ export function registerJobCommands(program: Command): void {
         testImages: parseCount(o.testImages, "--test-images", 1),
         epochs: parseCount(o.epochs, "--epochs", 1),
         seed: parseCount(o.seed, "--seed"),
-        template: o.template as LeNet5Template,
+        template: o.template as ModelTemplateName,
       };
       const distributed = {
         slots: parseCount(o.providers, "--providers", 1, MAX_SLOTS),

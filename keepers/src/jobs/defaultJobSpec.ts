@@ -2,7 +2,7 @@ import { VeritrainError } from "../errors.ts";
 import { validateRoundJobSpec, type DistributedSpec, type RoundJobSpec } from "../rounds/roundJobSpec.ts";
 import { contentId, RAW_CODEC } from "../training/contentId.ts";
 import { ENGINE_VERSION, type JobSpec } from "../training/jobSpec.ts";
-import { createLeNet5Onnx, LENET5_TEMPLATES, type LeNet5Template } from "../training/lenet5.ts";
+import { MODEL_TEMPLATES, type ModelTemplateName } from "../training/modelTemplates.ts";
 
 /** Parameters of {@link defaultJobSpec}. */
 export type DefaultJobSpecParameters = {
@@ -12,10 +12,10 @@ export type DefaultJobSpecParameters = {
   trainImages?: number;
   /** Test images for the metric (fewer if the dataset is smaller). @default 500 */
   testImages?: number;
-  /** Seeds LeNet-5's initial weights and the data order. @default 1 */
+  /** Seeds the model's initial weights and the data order. @default 1 */
   seed?: number;
-  /** Which form of LeNet-5 (ReLU and max pooling, with BatchNorm, or LeCun's Tanh and average pooling). @default "lenet5" */
-  template?: LeNet5Template;
+  /** The model (`MODEL_TEMPLATES`): a form of LeNet-5 or the residual CNN. @default "lenet5" */
+  template?: ModelTemplateName;
   /** @default 1 */
   epochs?: number;
   /** @default 20 */
@@ -29,10 +29,10 @@ export type DefaultJobSpecParameters = {
 };
 
 /**
- * A small LeNet-5 job on a dataset's MNIST splits, sized for a devnet: train on the first
+ * A small job on a dataset's MNIST splits (LeNet-5 unless `template` names another model), sized for a devnet: train on the first
  * `trainImages` training images, validate on the next (up to 100), measure accuracy on the first
  * `testImages` test images; Adam (learning rate 0.001 unless given, times `learningRateDecay` after each epoch), 2 micro-batches per batch. Returns the spec
- * and the model file it names (He-uniform LeNet-5 from `seed`, in the form `template` names).
+ * and the model file it names (`template`'s He-uniform initial weights from `seed`).
  *
  * @throws VeritrainError `JOB_DATASET_MISMATCH` if the dataset has fewer than 2 training or 1 test images.
  * @example
@@ -47,7 +47,7 @@ export function defaultJobSpec({ sizes, trainImages = 1000, testImages = 500, se
   }
   const validationCount = Math.max(1, Math.min(100, Math.floor(sizes.train / 10)));
   const trainEnd = Math.min(trainImages, sizes.train - validationCount);
-  const modelBytes = createLeNet5Onnx({ seed: BigInt(seed), ...LENET5_TEMPLATES[template] });
+  const modelBytes = MODEL_TEMPLATES[template].create(BigInt(seed));
   const spec: JobSpec = {
     engineVersion: ENGINE_VERSION,
     model: contentId({ bytes: modelBytes, codec: RAW_CODEC }),

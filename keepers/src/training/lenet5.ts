@@ -15,16 +15,6 @@ export type CreateLeNet5OnnxParameters = {
 
 const ACTIVATION_OPS = { relu: "Relu", tanh: "Tanh", sigmoid: "Sigmoid" } as const;
 
-/** The model templates a job can name (CLI `job post --template`, the web app): LeNet-5's forms. */
-export const LENET5_TEMPLATES = {
-  lenet5: {},
-  "lenet5-batchnorm": { batchNorm: true },
-  "lenet5-classic": { activation: "tanh", pooling: "average" },
-} as const satisfies Record<string, Omit<CreateLeNet5OnnxParameters, "seed">>;
-
-/** A key of {@link LENET5_TEMPLATES}. */
-export type LeNet5Template = keyof typeof LENET5_TEMPLATES;
-
 /**
  * `nodes` with a BatchNormalization after each node of `normalized` (name → channels), which then
  * writes `<name>_pre`.

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { defaultJobSpec } from "../../../keepers/src/jobs/defaultJobSpec.ts";
 import { contentId, RAW_CODEC } from "../../../keepers/src/training/contentId.ts";
+import type { ModelTemplateName } from "../../../keepers/src/training/modelTemplates.ts";
 import { importOnnxModel } from "../../../keepers/src/training/onnxImport.ts";
 
 describe("defaultJobSpec", () => {
@@ -14,8 +15,8 @@ describe("defaultJobSpec", () => {
     assert.equal(spec.checkpointInterval, 5);
   });
 
-  it("names the model of its template: LeNet-5 by default, with BatchNorm, or LeCun's", () => {
-    const kinds = (template?: "lenet5-batchnorm" | "lenet5-classic") => {
+  it("names the model of its template: LeNet-5 by default, with BatchNorm, LeCun's, or the residual CNN", () => {
+    const kinds = (template?: ModelTemplateName) => {
       const { spec, modelBytes } = defaultJobSpec({ sizes: { train: 5000, test: 5000 }, template });
       assert.equal(spec.model, contentId({ bytes: modelBytes, codec: RAW_CODEC }));
       return importOnnxModel(modelBytes).definition.layers.map((l) => l.kind);
@@ -23,6 +24,7 @@ describe("defaultJobSpec", () => {
     assert.deepEqual(kinds().slice(0, 3), ["conv", "relu", "maxPool"]);
     assert.deepEqual(kinds("lenet5-batchnorm").slice(0, 4), ["conv", "batchNorm", "relu", "maxPool"]);
     assert.deepEqual(kinds("lenet5-classic").slice(0, 3), ["conv", "tanh", "averagePool"]);
+    assert.equal(kinds("resnet").filter((kind) => kind === "add").length, 2);
   });
 
   describe("when given the devnet's recipe", () => {
