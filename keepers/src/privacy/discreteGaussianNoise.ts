@@ -10,10 +10,10 @@ const MAX_SEED = (1n << 64n) - 1n;
 
 /** Parameters of {@link discreteGaussianNoise}: the job spec's DP-SGD noise fields. */
 export type DiscreteGaussianNoiseParameters = {
-  /** σ, the noise multiplier, as a job-spec decimal string, e.g. "1.1". Exact value, > 0. */
-  noiseMultiplier: string;
-  /** C, the per-example clipping norm, as a job-spec decimal string, e.g. "1". Exact value, > 0. */
-  clipNorm: string;
+  /** σ, the noise multiplier, as a job-spec decimal string, e.g. "1.1", or an exact rational. > 0. */
+  noiseMultiplier: string | Rational;
+  /** C, the per-example clipping norm, as a job-spec decimal string, e.g. "1", or an exact rational. > 0. */
+  clipNorm: string | Rational;
   /** k of the fixed-point step Δ = 2^−k of the noise, an integer in [0, 62]. */
   fractionBits: number;
 };
@@ -51,8 +51,8 @@ function refuse(field: string, value: unknown, rule: string, advice: string): ne
   });
 }
 
-function positiveDecimal(text: unknown, field: string): Rational {
-  const value = decimalRational(text, field);
+function positiveDecimal(text: string | Rational, field: string): Rational {
+  const value = typeof text === "object" && text !== null && typeof text.numerator === "bigint" ? text : decimalRational(text, field);
   if (value.numerator === 0n) refuse(field, text, "must be > 0", "DP-SGD needs a positive noise multiplier and clipping norm");
   return value;
 }
@@ -60,7 +60,7 @@ function positiveDecimal(text: unknown, field: string): Rational {
 /**
  * DP-SGD's Gaussian noise, exactly (docs/dp-noise.md §3): each coordinate is z·Δ with z drawn from
  * the discrete Gaussian N_ℤ(0, (σ·C/Δ)²) of {@link discreteGaussianSampler}, where σ and C are the
- * exact rational values of the spec's decimal strings and Δ = 2^−k. The stream of step s is keyed
+ * exact rational values of the spec's decimal strings (or the rationals given) and Δ = 2^−k. The stream of step s is keyed
  * by (seed, dpNoise, s), so any step's noise is recreated alone.
  *
  * @throws VeritrainError `PRIVACY_SPEC_INVALID` for a non-decimal or zero σ or C, a k outside

@@ -1,6 +1,8 @@
 import { VeritrainError } from "../errors.ts";
 import { canonicalJson, type CanonicalJsonValue } from "./canonicalJson.ts";
 import { contentId, JSON_CODEC } from "./contentId.ts";
+import type { PrivacyConfig } from "../privacy/dpSgd.ts";
+import { noiseMultiplierForTarget } from "../privacy/noiseMultiplierForTarget.ts";
 import type { LearningRateSchedule, OptimizerConfig } from "./optimizer.ts";
 
 /**
@@ -56,11 +58,19 @@ export type SpecFields = {
   metric: "accuracy";
 };
 
+/**
+ * DP-SGD (docs/training.md §6a), as a spec states it: the engine derives σ for the target (ε, δ)
+ * with the RDP accountant, or the spec is refused.
+ */
+export type PrivacySpec = { targetEpsilon: string; delta: string; clipNorm: string };
+
 /** A single-provider training job, as posted (and content-addressed) by its requester. */
 export type JobSpec = SpecFields & {
   epochs: number;
   /** Steps between checkpoints. */
   checkpointInterval: number;
+  /** Differentially private training; absent: plain training. */
+  privacy?: PrivacySpec;
 };
 
 /** What every optimizer step depends on besides the data: the part of a spec the Trainer reads. */
@@ -71,6 +81,8 @@ export type StepConfig = {
   batchSize: number;
   microBatches: number;
   optimizer: OptimizerConfig;
+  /** DP-SGD with the derived σ; absent: plain training. */
+  privacy?: PrivacyConfig;
 };
 
 /** The numbers a run needs, parsed from a valid spec. */
@@ -270,11 +282,38 @@ function validateSchedule(value: unknown, learningRate: number): LearningRateSch
  * const { spec, config } = validateJobSpec(JSON.parse(text));
  */
 export function validateJobSpec(value: unknown): { spec: JobSpec; config: TrainingConfig } {
-  const spec = exactKeys(value, "", [...COMMON_SPEC_FIELDS, "epochs", "checkpointInterval"]);
-  const { config } = validateCommonFields(spec);
+  const spec = exactKeys(value, "", [...COMMON_SPEC_FIELDS, "epochs", "checkpointInterval"], ["privacy"]);
+  const { config, train } = validateCommonFields(spec);
   const epochs = integer(spec.epochs, "epochs", 1, 10000);
   const checkpointInterval = integer(spec.checkpointInterval, "checkpointInterval", 1);
-  return { spec: value as JobSpec, config: { ...config, epochs, checkpointInterval } };
+  const privacy = spec.privacy === undefined ? {} : { privacy: validatePrivacy(spec.privacy, { ...config, epochs, examples: train.end - train.start }) };
+  return { spec: value as JobSpec, config: { ...config, epochs, checkpointInterval, ...privacy } };
+}
+
+/**
+ * Checks a spec's `privacy` and derives σ: q = B/N, steps = epochs·⌊N/B⌋, σ the accountant's for
+ * (targetEpsilon, delta) (docs/privacy-accounting.md §6), whose ε is what the run spends.
+ */
+function validatePrivacy(value: unknown, { batchSize, microBatches, epochs, examples }: StepConfig & { epochs: number; examples: number }): PrivacyConfig {
+  const p = exactKeys(value, "privacy", ["targetEpsilon", "delta", "clipNorm"]);
+  // Checked as decimals; the accountant reads ε and δ as the nearest binary64 (Number), C is exact (dpSgd.ts).
+  decimal(p.targetEpsilon, "privacy.targetEpsilon", POSITIVE);
+  decimal(p.delta, "privacy.delta", { min: 0, max: 1, minInclusive: false, maxInclusive: false });
+  decimal(p.clipNorm, "privacy.clipNorm", POSITIVE);
+  const delta = Number(p.delta);
+  if (microBatches !== batchSize) {
+    throw fail("microBatches", `must equal batchSize (${batchSize}) with privacy: DP-SGD clips each example's gradient, so each micro-batch is one example`, microBatches);
+  }
+  const sampleRate = batchSize / examples;
+  const steps = epochs * Math.floor(examples / batchSize);
+  try {
+    const derived = noiseMultiplierForTarget({ sampleRate, steps, targetEpsilon: Number(p.targetEpsilon), delta: Number(p.delta) });
+    return { clipNorm: p.clipNorm as string, noiseMultiplier: derived.noiseMultiplier, epsilon: derived.epsilon, order: derived.order, delta, sampleRate };
+  } catch (cause) {
+    throw new VeritrainError(`job spec field privacy.targetEpsilon cannot be met: ${(cause as Error).message}`, {
+      code: "JOB_SPEC_INVALID", details: { field: "privacy.targetEpsilon", value: p.targetEpsilon }, cause,
+    });
+  }
 }
 
 /**

@@ -38,14 +38,18 @@ export type PrepareJobParameters = {
  * Validates a job spec, checks the model file against its CID, imports the model and cuts the
  * dataset splits.
  *
- * @throws VeritrainError `JOB_SPEC_INVALID`, `MODEL_CID_MISMATCH`, `MODEL_DATASET_MISMATCH`, or an
- *   ONNX import error.
+ * @throws VeritrainError `JOB_SPEC_INVALID` (also for a private job on a model with BatchNorm),
+ *   `MODEL_CID_MISMATCH`, `MODEL_DATASET_MISMATCH`, or an ONNX import error.
  * @example
  * const job = prepareJob({ spec: JSON.parse(text), modelBytes, sources: loadMnist() });
  */
 export function prepareJob({ spec: value, modelBytes, sources }: PrepareJobParameters): PreparedJob {
   const { spec, config } = validateJobSpec(value);
   const { model, sets } = prepareModelAndSets({ spec, modelBytes, sources });
+  const statistic = model.definition.parameters.find((tensor) => tensor.statistic !== undefined);
+  if (config.privacy !== undefined && statistic !== undefined) {
+    throw fail("privacy", `cannot protect BatchNormalization's running statistics ("${statistic.name}" is computed from the data, not privatised): use a model without BatchNorm`, spec.privacy);
+  }
   const { steps, stepsPerEpoch, totalSteps } = checkpointSteps({ trainCount: sets.train.count, ...config });
   return { spec, cid: jobSpecCid(spec), config, modelBytes, model, sets, stepsPerEpoch, totalSteps, checkpointSteps: steps };
 }

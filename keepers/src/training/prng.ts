@@ -29,6 +29,8 @@ export const PRNG_DOMAIN = {
    * docs/dp-noise.md); seed = the participant's committed noise seed, index = optimizer step.
    */
   dpNoise: 4n,
+  /** DP-SGD's Poisson sampling (keepers/src/privacy/dpSgd.ts); seed = the noise seed, index = optimizer step. */
+  poissonSample: 5n,
 } as const;
 
 /** Parameters of {@link SplitMix64.keyed}. */

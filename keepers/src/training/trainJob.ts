@@ -18,6 +18,8 @@ export type TrainJobParameters = {
   onProgress?: (step: number) => void;
   /** Stops the run between two optimizer steps (`ABORTED`). */
   signal?: AbortSignal;
+  /** A private job's noise seed (docs/training.md §6a); required when the spec has `privacy`. */
+  noiseSeed?: bigint;
 };
 
 /** What a whole run commits to. */
@@ -34,8 +36,8 @@ const PROGRESS_STEPS = 20;
  * const { tree } = await trainJob({ job, threads: 2 });
  * tree.root; // the commitment a compute provider posts
  */
-export async function trainJob({ job, threads, onCheckpoint, onEpochEnd, onProgress, signal }: TrainJobParameters): Promise<TrainJobResult> {
-  const trainer = await Trainer.create({ model: job.model.definition, config: job.config, sets: job.sets, state: initialState(job), threads });
+export async function trainJob({ job, threads, onCheckpoint, onEpochEnd, onProgress, signal, noiseSeed }: TrainJobParameters): Promise<TrainJobResult> {
+  const trainer = await Trainer.create({ model: job.model.definition, config: job.config, sets: job.sets, state: initialState(job), threads, noiseSeed });
   try {
     const hashes: Hex[] = [];
     const first = makeCheckpoint(job, 0, trainer.snapshot());

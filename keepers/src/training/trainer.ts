@@ -2,6 +2,7 @@ import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import { Worker } from "node:worker_threads";
 import { VeritrainError } from "../errors.ts";
 import { throwIfAborted } from "../runtime/throwIfAborted.ts";
+import { poissonBatch, PrivateGradient } from "../privacy/dpSgd.ts";
 import { dataOrder } from "./dataOrder.ts";
 import type { StepConfig } from "./jobSpec.ts";
 import {
@@ -32,6 +33,8 @@ export type TrainerParameters = {
    * as a fresh one.
    */
   optimizerStart?: number;
+  /** A private job's noise seed (docs/training.md §6a): it draws the Poisson batches and the noise. Required with `config.privacy`. */
+  noiseSeed?: bigint;
 };
 
 /** Mean loss and accuracy over some examples. */
@@ -68,6 +71,8 @@ export class Trainer {
   private step: number;
   private readonly optimizerStart: number;
   private order: { epoch: number; example: (position: number) => number } | undefined;
+  /** A private job's seed and step gradient, and the vector it writes for the optimizer. */
+  private readonly privacy: { seed: bigint; gradient: PrivateGradient; reduced: Float32Array } | undefined;
 
   private constructor(p: TrainerParameters) {
     const { model, config, sets, state } = p;
@@ -103,6 +108,10 @@ export class Trainer {
       model, buffers: this.buffers, sets, batchSize: config.batchSize, microBatches: config.microBatches,
     };
     this.runner = new MicroBatchRunner(this.runnerParameters);
+    if (config.privacy !== undefined) {
+      if (p.noiseSeed === undefined) throw new VeritrainError("a private job needs the participant's noise seed (noiseSeed)", { code: "INVALID_ARGUMENT" });
+      this.privacy = { seed: p.noiseSeed, gradient: new PrivateGradient({ config: config.privacy, size, batchSize: config.batchSize }), reduced: new Float32Array(size) };
+    }
     this.workers = Array.from({ length: Math.max(0, p.threads - 1) }, () => {
       const worker = new Worker(new URL("./trainingWorker.ts", import.meta.url));
       worker.on("message", (response: WorkerResponse) => this.settle(response));
@@ -143,35 +152,62 @@ export class Trainer {
    * aborts, so a shutdown waits for one step, not the whole run. Neither changes a bit.
    */
   async runSteps(count: number, signal?: AbortSignal): Promise<Metrics> {
-    let lossSum = 0;
-    let correct = 0;
-    const { batchSize, microBatches } = this.config;
-    const assigned = this.assign(microBatches);
+    const totals = { lossSum: 0, correct: 0, examples: 0 };
+    const { microBatches } = this.config;
     for (let s = 0; s < count; s++) {
       await yieldToEventLoop();
       throwIfAborted(signal, "training");
-      this.loadBatch();
-      const done = this.workers.map((worker, w) => this.request(worker, { kind: "train", id: 0, microBatches: assigned[w + 1]! }));
-      for (const m of assigned[0]!) this.runner.trainMicroBatch(m);
-      await Promise.all(done);
-      for (let m = 0; m < microBatches; m++) {
-        lossSum += this.buffers.trainStats[2 * m]!;
-        correct += this.buffers.trainStats[2 * m + 1]!;
+      if (this.privacy === undefined) {
+        this.loadBatch();
+        await this.runMicroBatches(microBatches, totals);
+      } else {
+        await this.privateStep(this.privacy, totals);
       }
       applyOptimizerStep({
         config: this.config.optimizer,
         params: this.buffers.params,
         state: this.optimizerState,
-        gradients: this.buffers.gradients,
-        microBatches,
+        gradients: this.privacy?.reduced ?? this.buffers.gradients,
+        microBatches: this.privacy === undefined ? microBatches : 1,
         step: this.step - this.optimizerStart,
         position: { step: this.step, epoch: dataCursor(this.step, this.stepsPerEpoch).epoch },
         tensors: this.tensors,
       });
       this.step++;
     }
-    const examples = count * batchSize;
-    return { loss: lossSum / examples, accuracy: correct / examples, examples };
+    return { loss: totals.lossSum / totals.examples, accuracy: totals.correct / totals.examples, examples: totals.examples };
+  }
+
+  /** Micro-batches 0 … count−1 of the loaded batch on every thread; adds their loss and accuracy to `totals`. */
+  private async runMicroBatches(count: number, totals: { lossSum: number; correct: number; examples: number }): Promise<void> {
+    const assigned = this.assign(count);
+    const done = this.workers.map((worker, w) => this.request(worker, { kind: "train", id: 0, microBatches: assigned[w + 1]! }));
+    for (const m of assigned[0]!) this.runner.trainMicroBatch(m);
+    await Promise.all(done);
+    for (let m = 0; m < count; m++) {
+      totals.lossSum += this.buffers.trainStats[2 * m]!;
+      totals.correct += this.buffers.trainStats[2 * m + 1]!;
+    }
+    totals.examples += count * (this.config.batchSize / this.config.microBatches);
+  }
+
+  /**
+   * A DP-SGD step's gradient (docs/training.md §6a): the step's Poisson batch, in chunks of at most B
+   * examples, one per micro-batch; each example's gradient clipped onto the grid and summed exactly,
+   * then the step's noise.
+   */
+  private async privateStep(dp: NonNullable<Trainer["privacy"]>, totals: { lossSum: number; correct: number; examples: number }): Promise<void> {
+    const { batchSize } = this.config;
+    const batch = poissonBatch({ seed: dp.seed, step: this.step, examples: this.sets.train.count, batchSize });
+    dp.gradient.reset();
+    const size = this.buffers.params.length;
+    for (let start = 0; start < batch.length; start += batchSize) {
+      const count = Math.min(batchSize, batch.length - start);
+      for (let i = 0; i < count; i++) this.buffers.batchIndices[i] = batch[start + i]!;
+      await this.runMicroBatches(count, totals);
+      for (let m = 0; m < count; m++) dp.gradient.add(this.buffers.gradients.subarray(m * size, (m + 1) * size));
+    }
+    dp.gradient.finish({ seed: dp.seed, step: this.step, out: dp.reduced });
   }
 
   /** Loss and accuracy of the current parameters on a whole split (chunks of 100, any thread). */

@@ -162,6 +162,7 @@ export function stepProgram({ model, config, examples, step }: StepProgramParame
   if (optimizer.type === "adamw") throw unsupported("AdamW");
   if (optimizer.schedule !== undefined) throw unsupported(`the ${optimizer.schedule.type} learning-rate schedule`);
   if (optimizer.clipNorm !== undefined) throw unsupported("gradient clipping");
+  if (config.privacy !== undefined) throw unsupported("DP-SGD (per-example clipping and noise)");
   const { batchSize: B, microBatches: M } = config;
   const b = B / M;
   const width = product(model.inputShape);
