@@ -5,8 +5,10 @@
  * onnxruntime's predictions of a trained model, and the training VM's refusal.
  */
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { describe, it } from "node:test";
 import { VeritrainError } from "../../../keepers/src/errors.ts";
+import { contentId, RAW_CODEC } from "../../../keepers/src/training/contentId.ts";
 import { Gelu } from "../../../keepers/src/training/gelu.ts";
 import type { Layer } from "../../../keepers/src/training/layer.ts";
 import { LayerNorm } from "../../../keepers/src/training/layerNorm.ts";
@@ -71,7 +73,9 @@ function assertInputGradient(layer: Layer, size: number, seed: bigint, params = 
 
 describe("transformer operators", () => {
   it("imports the template as a graph: tokens, embedding, attention with two heads, pre-norm residuals, pooling", () => {
-    const { definition } = importOnnxModel(createTransformerOnnx({ seed: 1n }));
+    const bytes = createTransformerOnnx({ seed: 1n });
+    assert.equal(contentId({ bytes, codec: RAW_CODEC }), "bafkreiam5ucjazboqryg3wkljyzm2elldm4sybnhsilu2fztaplhnjei6i", "docs/training.md §10's CID");
+    const { definition } = importOnnxModel(bytes);
     // d = 32: embedding 28·32 + 32, positions 28·32, per layer 2 LayerNorms (2·64), Q K V O (4·(32·32 + 32)),
     // fc1 32·128 + 128, fc2 128·32 + 32; final LayerNorm 64; head 32·10 + 10.
     assert.equal(definition.parameterCount, 928 + 896 + (128 + 4 * 1056 + 4224 + 4128) + 64 + 330);
@@ -157,8 +161,11 @@ describe("transformer operators", () => {
     assertVeritrainError(() => importOnnxModel(matMul), "ONNX_MODEL_INVALID", /MatMul node "mm" needs a row-major input .*CNHW activation of 2 channels/);
   });
 
-  it("trains to bit-identical checkpoints on 1, 2 and 3 threads", async () => {
-    await assertThreadIdentity(SMALL);
+  it("trains to bit-identical checkpoints on 1, 2 and 3 threads, ending at docs/training.md §10's parameters", async () => {
+    const { run } = await assertThreadIdentity(SMALL);
+    const params = run.finalState.params;
+    const digest = createHash("sha256").update(new Uint8Array(params.buffer, params.byteOffset, params.byteLength)).digest("hex");
+    assert.equal(digest, "551647ce790f118d8eebce347deebdf1894ebd5b616b54c586c1064910960530");
   });
 
   it("learns from 2,048 images, and onnxruntime predicts all 10,000 test images as the engine does", { timeout: 300_000 }, async () => {
