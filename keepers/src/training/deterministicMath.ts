@@ -193,3 +193,39 @@ export function cosF64(x: number): number {
   if (x <= (3 * PI_HI) / 4) return sinPolynomial(PIO2_HI - x + PIO2_LO);
   return -cosPolynomial(PI_HI - x + PI_LO);
 }
+
+/** 2/√π, binary64 (0x3FF20DD750429B6D). */
+const TWO_OVER_SQRT_PI = 1.1283791670955126;
+/** From |x| = 6 on, 1 − erf(|x|) < 2.2·10⁻¹⁷ is below half an ulp of 1: erf is ±1. */
+const ERF_SATURATION = 6;
+
+/**
+ * Deterministic error function in binary64 (docs/training.md §7), from + − × ÷ and {@link expF64}.
+ * With a = |x| < 6: the series erf(a) = (2/√π)·e^(−a²)·Σₙ 2ⁿa^(2n+1) / (1·3·…·(2n+1)), whose terms are
+ * all positive (no cancellation): term₀ = sum₀ = a, termₙ = (termₙ₋₁·q) / (2n + 1) with q = 2·(a·a),
+ * sumₙ = sumₙ₋₁ + termₙ, stopping at the first n where sumₙ equals sumₙ₋₁; then
+ * erf = min(1, (2/√π · expF64(−(a·a)))·sum). a ≥ 6 gives 1. The result has x's sign (−0 stays −0); NaN gives NaN.
+ *
+ * @example
+ * erfF64(1); // 0.8427007929497149
+ */
+export function erfF64(x: number): number {
+  if (Number.isNaN(x)) return x;
+  const a = x < 0 ? -x : x;
+  let value = 1;
+  if (a < ERF_SATURATION) {
+    const square = a * a;
+    const q = 2 * square;
+    let term = a;
+    let sum = a;
+    for (let d = 3; ; d += 2) {
+      term = (term * q) / d;
+      const next = sum + term;
+      if (next === sum) break;
+      sum = next;
+    }
+    const product = TWO_OVER_SQRT_PI * expF64(-square) * sum;
+    if (product < 1) value = product;
+  }
+  return x < 0 ? -value : value;
+}

@@ -1,7 +1,8 @@
 /**
  * A layer of the engine's network. Activations of spatial layers use the CNHW layout
  * ([channel][example][row][column]) so a convolution over a whole micro-batch is one matrix
- * product; feature layers use [example][feature]. Buffers are allocated once for the largest
+ * product; feature and sequence layers use row-major [example][…] ([example][feature],
+ * [example][token][feature], [example][head][token][feature]). Buffers are allocated once for the largest
  * micro-batch and reused, so the hot loop allocates nothing.
  */
 export type Layer = {
@@ -11,6 +12,8 @@ export type Layer = {
   readonly output: Float32Array;
   /** Gradient with respect to the input (may alias the output gradient for in-place layers). */
   readonly inputGradient: Float32Array;
+  /** A two-operand layer's (Add, MatMul of two activations) gradient with respect to its second operand. */
+  readonly secondGradient?: Float32Array;
   /** Computes `output` from `input` for `n` examples; `training` for a gradient's pass (BatchNorm's batch statistics). */
   forward(input: Float32Array, n: number, params: Float32Array, training: boolean): void;
   /**

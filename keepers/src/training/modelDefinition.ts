@@ -22,7 +22,10 @@ export type ParameterTensor = {
   statistic?: { momentum: number };
 };
 
-/** Shape of one example's activation: [channels, height, width] or [features]. */
+/**
+ * Shape of one example's activation: [channels, height, width] (CNHW), [features], or a row-major
+ * sequence shape such as [tokens, features] or [heads, tokens, features] ([example][…] row-major).
+ */
 export type ActivationShape = number[];
 
 /** Conv: 2-D convolution, group 1, dilation 1. Weight [outC][inC][kH][kW], optional bias [outC]. */
@@ -100,9 +103,56 @@ export type LinearLayerDefinition = {
 export type AddLayerDefinition = { kind: "add"; name: string };
 
 /**
+ * Reshape between row-major shapes of the same size ([1, H, W] CNHW with C = 1 is row-major too):
+ * a relabelling of the same values, copied unchanged.
+ */
+export type ReshapeLayerDefinition = { kind: "reshape"; name: string; /** Per-example output shape. */ shape: number[] };
+
+/** Transpose of an example's axes: output axis i is input axis `perm[i]` (ONNX perm without the batch axis, minus 1). */
+export type TransposeLayerDefinition = { kind: "transpose"; name: string; perm: number[] };
+
+/** MatMul by a weight initializer W [inFeatures][outFeatures] of every row [.., inFeatures] of a row-major activation. */
+export type MatMulWeightLayerDefinition = {
+  kind: "matMulWeight";
+  name: string;
+  inFeatures: number;
+  outFeatures: number;
+  weight: number;
+};
+
+/** Add of a parameter (a bias [D], a positional embedding [T, D]) broadcast over the activation's leading axes. */
+export type BroadcastAddLayerDefinition = { kind: "broadcastAdd"; name: string; parameter: number };
+
+/** MatMul of two activations [.., M, K]·[.., K, N], batched over examples and the leading axes. */
+export type BatchedMatMulLayerDefinition = { kind: "batchedMatMul"; name: string };
+
+/** LayerNormalization over the last axis (`features` values per row): scale γ and optional bias β [features]. */
+export type LayerNormLayerDefinition = {
+  kind: "layerNorm";
+  name: string;
+  features: number;
+  /** binary32 value of the ONNX attribute. */
+  epsilon: number;
+  scale: number;
+  bias: number | null;
+};
+
+/** Gelu: x·Φ(x) with the engine's own erf ("none") or its tanh approximation ("tanh"). */
+export type GeluLayerDefinition = { kind: "gelu"; name: string; approximate: "none" | "tanh" };
+
+/** Softmax over the last axis of a row-major activation. */
+export type SoftmaxLayerDefinition = { kind: "softmax"; name: string };
+
+/** Mul or Div of an activation by a binary32 constant (not a parameter). */
+export type ScaleLayerDefinition = { kind: "scale"; name: string; factor: number; divide: boolean };
+
+/** ReduceMean of [T, D] over the tokens (ONNX axes [1], keepdims 0): [D]. */
+export type ReduceMeanLayerDefinition = { kind: "reduceMean"; name: string };
+
+/**
  * A layer with the activations it reads: `inputs` holds, per operand, the index of the layer whose
  * output it is, or −1 for the model's input; always earlier layers. One operand for every kind but
- * `add`, which has two. A plain chain has inputs [i − 1] at layer i.
+ * `add` and `batchedMatMul`, which have two. A plain chain has inputs [i − 1] at layer i.
  */
 export type LayerDefinition = LayerKindDefinition & { inputs: number[] };
 
@@ -117,7 +167,17 @@ export type LayerKindDefinition =
   | SmoothActivationLayerDefinition
   | FlattenLayerDefinition
   | LinearLayerDefinition
-  | AddLayerDefinition;
+  | AddLayerDefinition
+  | ReshapeLayerDefinition
+  | TransposeLayerDefinition
+  | MatMulWeightLayerDefinition
+  | BroadcastAddLayerDefinition
+  | BatchedMatMulLayerDefinition
+  | LayerNormLayerDefinition
+  | GeluLayerDefinition
+  | SoftmaxLayerDefinition
+  | ScaleLayerDefinition
+  | ReduceMeanLayerDefinition;
 
 /** A whole network: layers in execution order and its parameters in canonical order. */
 export type ModelDefinition = {

@@ -1,15 +1,25 @@
 import { Add } from "./add.ts";
 import { AveragePool } from "./averagePool.ts";
+import { BatchedMatMul } from "./batchedMatMul.ts";
 import { BatchNorm } from "./batchNorm.ts";
+import { BroadcastAdd } from "./broadcastAdd.ts";
 import { Conv2d } from "./conv2d.ts";
 import { Flatten } from "./flatten.ts";
+import { Gelu } from "./gelu.ts";
 import type { Layer } from "./layer.ts";
+import { LayerNorm } from "./layerNorm.ts";
 import { Linear } from "./linear.ts";
 import { LogSoftmax } from "./logSoftmax.ts";
+import { MatMulWeight } from "./matMulWeight.ts";
 import { MaxPool } from "./maxPool.ts";
 import type { ModelDefinition } from "./modelDefinition.ts";
+import { ReduceMean } from "./reduceMean.ts";
 import { Relu } from "./relu.ts";
+import { Reshape } from "./reshape.ts";
+import { Scale } from "./scale.ts";
 import { SmoothActivation } from "./smoothActivation.ts";
+import { Softmax } from "./softmax.ts";
+import { Transpose } from "./transpose.ts";
 import { softmaxCrossEntropy, type LossSummary } from "./softmaxCrossEntropy.ts";
 
 /** Parameters of the {@link Network} constructor. */
@@ -104,13 +114,45 @@ export class Network {
         case "relu": {
           // In place over a layer's output that only it reads, unless that layer reads its own output in backward.
           const previous = this.layers[from];
-          const ownBuffer = from < 0 || this.readers[from]! > 1 || previous instanceof SmoothActivation || previous instanceof LogSoftmax;
+          const ownBuffer = from < 0 || this.readers[from]! > 1 || previous instanceof SmoothActivation || previous instanceof LogSoftmax || previous instanceof Softmax;
           layer = new Relu({ inputShape: shape, input: outputOf(from), maxExamples: ownBuffer ? maxExamples : undefined });
           break;
         }
         case "sigmoid":
         case "tanh":
           layer = new SmoothActivation({ definition, inputShape: shape, maxExamples });
+          break;
+        case "reshape":
+          layer = new Reshape({ outputShape: definition.shape, maxExamples });
+          break;
+        case "transpose":
+          layer = new Transpose({ inputShape: shape, perm: definition.perm, maxExamples });
+          break;
+        case "matMulWeight":
+          layer = new MatMulWeight({ definition, inputShape: shape, maxExamples, parameters: model.parameters });
+          break;
+        case "broadcastAdd":
+          layer = new BroadcastAdd({ definition, inputShape: shape, maxExamples, parameters: model.parameters });
+          break;
+        case "batchedMatMul": {
+          const second = definition.inputs[1]!;
+          layer = new BatchedMatMul({ shapes: [shape, shapeOf(second)], operands: [outputOf(from), outputOf(second)], maxExamples });
+          break;
+        }
+        case "layerNorm":
+          layer = new LayerNorm({ definition, inputShape: shape, maxExamples, parameters: model.parameters });
+          break;
+        case "gelu":
+          layer = new Gelu({ definition, inputShape: shape, maxExamples });
+          break;
+        case "softmax":
+          layer = new Softmax({ inputShape: shape, maxExamples });
+          break;
+        case "scale":
+          layer = new Scale({ definition, inputShape: shape, maxExamples });
+          break;
+        case "reduceMean":
+          layer = new ReduceMean({ inputShape: shape, maxExamples });
           break;
       }
       this.layers.push(layer);
@@ -182,7 +224,7 @@ export class Network {
       layer.backward(this.outputOf(inputs[0]!), outputGradients[i]!, n, params, grads, inputs.some((from) => from >= 0));
       for (let k = 0; k < inputs.length; k++) {
         const from = inputs[k]!;
-        if (from >= 0) this.receiveGradient(from, k === 0 ? layer.inputGradient : (layer as Add).secondGradient, n);
+        if (from >= 0) this.receiveGradient(from, k === 0 ? layer.inputGradient : layer.secondGradient!, n);
       }
     }
     return summary;
@@ -191,7 +233,7 @@ export class Network {
   /**
    * One reader's gradient of layer `from`'s output: kept as it is when the layer has one reader;
    * otherwise copied (the first) or added in binary32, fround(sum + g), in the order the backward
-   * pass gives them: readers in reverse layer order, an `add`'s operands in order.
+   * pass gives them: readers in reverse layer order, a two-operand layer's operands in order.
    */
   private receiveGradient(from: number, gradient: Float32Array, n: number): void {
     const sum = this.gradientSums[from];

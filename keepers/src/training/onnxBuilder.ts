@@ -1,17 +1,28 @@
-import { onnx, ONNX_FLOAT, type AttributeProto, type NodeProto, type TensorProto } from "./onnxProto.ts";
+import { onnx, ONNX_FLOAT, ONNX_INT64, type AttributeProto, type NodeProto, type TensorProto } from "./onnxProto.ts";
 import { PRNG_DOMAIN, SplitMix64 } from "./prng.ts";
 
 /**
- * The pieces the engine's model templates (LeNet-5, the residual CNN) are built from: deterministic
+ * The pieces the engine's model templates (LeNet-5, the residual CNN, the transformer) are built from: deterministic
  * initializers, attributes and the model's encoding (ONNX opset 13).
  */
 
 const ATTRIBUTE_INTS = 7;
 const ATTRIBUTE_INT = 2;
+const ATTRIBUTE_STRING = 3;
 
 /** An INTS attribute. */
 export function ints(name: string, values: number[]): AttributeProto {
   return { name, type: ATTRIBUTE_INTS, ints: values };
+}
+
+/** A STRING attribute. */
+export function string(name: string, value: string): AttributeProto {
+  return { name, type: ATTRIBUTE_STRING, s: new TextEncoder().encode(value) };
+}
+
+/** An INT64 initializer (a Reshape's shape, a ReduceMean's axes). */
+export function int64s(name: string, values: number[]): TensorProto {
+  return { name, dims: [values.length], dataType: ONNX_INT64, int64Data: values };
 }
 
 /** An INT attribute. */
@@ -36,12 +47,12 @@ export function heUniform(seed: bigint, index: number, name: string, dims: numbe
   return { name, dims, dataType: ONNX_FLOAT, rawData: raw };
 }
 
-/** A FLOAT initializer [size] whose every element is `value`. */
-export function constant(name: string, size: number, value: number): TensorProto {
+/** A FLOAT initializer of `dims` ([size] by default) whose every element is `value`. */
+export function constant(name: string, size: number, value: number, dims = [size]): TensorProto {
   const raw = new Uint8Array(size * 4);
   const view = new DataView(raw.buffer);
   for (let i = 0; i < size; i++) view.setFloat32(i * 4, value, true);
-  return { name, dims: [size], dataType: ONNX_FLOAT, rawData: raw };
+  return { name, dims, dataType: ONNX_FLOAT, rawData: raw };
 }
 
 /**
@@ -62,10 +73,12 @@ export type EncodeModelParameters = {
   /** The input "input" [N, …inputShape] and the output "logits" [N, classes]. */
   inputShape: number[];
   classes: number;
+  /** The default domain's opset: 13 (IR 8), or 20 for LayerNormalization and Gelu (IR 9). @default 13 */
+  opset?: 13 | 20;
 };
 
-/** The ONNX model (IR 8, opset 13, producer veritrain) of a graph from "input" to "logits". */
-export function encodeModel({ name, nodes, initializers, inputShape, classes }: EncodeModelParameters): Uint8Array {
+/** The ONNX model (IR 8 and opset 13, or IR 9 and opset 20; producer veritrain) of a graph from "input" to "logits". */
+export function encodeModel({ name, nodes, initializers, inputShape, classes, opset = 13 }: EncodeModelParameters): Uint8Array {
   const tensorType = (dims: Array<number | string>) => ({
     tensorType: {
       elemType: ONNX_FLOAT,
@@ -73,10 +86,10 @@ export function encodeModel({ name, nodes, initializers, inputShape, classes }: 
     },
   });
   return onnx.ModelProto.encode({
-    irVersion: 8,
+    irVersion: opset === 13 ? 8 : 9,
     producerName: "veritrain",
     producerVersion: "1",
-    opsetImport: [{ domain: "", version: 13 }],
+    opsetImport: [{ domain: "", version: opset }],
     graph: {
       name,
       node: nodes,

@@ -18,7 +18,10 @@ export type ImportedModel = {
 };
 
 /** The ONNX operators the engine can train, with the attributes each accepts. */
-export const SUPPORTED_ONNX_OPS = ["Conv", "MaxPool", "AveragePool", "GlobalAveragePool", "BatchNormalization", "Relu", "Sigmoid", "Tanh", "Flatten", "Reshape", "Gemm", "LogSoftmax", "Add"] as const;
+export const SUPPORTED_ONNX_OPS = [
+  "Conv", "MaxPool", "AveragePool", "GlobalAveragePool", "BatchNormalization", "Relu", "Sigmoid", "Tanh", "Flatten", "Reshape", "Gemm", "LogSoftmax", "Add",
+  "MatMul", "LayerNormalization", "Gelu", "Softmax", "Transpose", "Mul", "Div", "ReduceMean",
+] as const;
 
 const ATTRIBUTE_INT = 2;
 const ATTRIBUTE_FLOAT = 1;
@@ -116,6 +119,22 @@ function int64Values(tensor: TensorProto): number[] {
   return (tensor.int64Data ?? []).map(toInteger);
 }
 
+/**
+ * The per-example shape a Reshape's `dims` (ONNX rules, allowzero 0: 0 copies the input's axis, one −1
+ * is inferred) gives an example of shape `shape`, when it keeps the batch axis (dims[0] 0, or −1 with
+ * every other axis given) and the example's size; otherwise undefined.
+ */
+function reshapeTarget(dims: number[], shape: number[]): number[] | undefined {
+  const width = shape.reduce((a, b) => a * b, 1);
+  if (dims.length < 2 || (dims[0] !== 0 && dims[0] !== -1)) return undefined;
+  const own = dims.slice(1).map((d, i) => (d === 0 ? shape[i] ?? -2 : d));
+  const inferred = own.filter((d) => d === -1).length;
+  if (own.some((d) => d === 0 || d < -1) || inferred > (dims[0] === -1 ? 0 : 1)) return undefined;
+  const known = own.reduce((a, d) => (d === -1 ? a : a * d), 1);
+  const result = own.map((d) => (d === -1 ? width / known : d));
+  return result.every((d) => Number.isInteger(d) && d > 0) && result.reduce((a, b) => a * b, 1) === width ? result : undefined;
+}
+
 function pair(values: number[], node: NodeProto, name: string): [number, number] {
   if (values.length !== 2) throw unsupportedAttribute(node, name, values, "must have 2 values (2-D only)");
   return [values[0]!, values[1]!];
@@ -126,9 +145,9 @@ function pair(values: number[], node: NodeProto, name: string): [number, number]
  * the input) and `strides`; `pads` 0, `dilations` 1, `ceil_mode` 0 and `auto_pad` NOTSET. Its
  * attributes also accept `own`, the op's other one, for the caller to check.
  */
-function poolWindow(node: NodeProto, shape: number[], own: string): { attributes: Attributes; kernel: [number, number]; stride: [number, number]; outShape: number[] } {
+function poolWindow(node: NodeProto, shape: number[], cnhw: boolean, own: string): { attributes: Attributes; kernel: [number, number]; stride: [number, number]; outShape: number[] } {
   const attributes = new Attributes(node, ["kernel_shape", "strides", "pads", "dilations", "ceil_mode", "auto_pad", own]);
-  if (shape.length !== 3) throw invalid(`${node.opType} node "${node.name ?? ""}" needs a [C,H,W] input`, { node: node.name });
+  if (shape.length !== 3 || !cnhw) throw invalid(`${node.opType} node "${node.name ?? ""}" needs a [C,H,W] input`, { node: node.name });
   const kernel = pair(attributes.ints("kernel_shape", []), node, "kernel_shape");
   const stride = pair(attributes.ints("strides", [1, 1]), node, "strides");
   const pads = attributes.ints("pads", [0, 0, 0, 0]);
@@ -165,6 +184,7 @@ export function importOnnxModel(bytes: Uint8Array): ImportedModel {
   }
   const graph = model.graph;
   if (graph === null || graph === undefined) throw invalid("ONNX model has no graph", {});
+  const opset = toInteger((model.opsetImport ?? []).find((entry) => (entry.domain ?? "") === "" || entry.domain === "ai.onnx")?.version);
   const initializers = new Map<string, TensorProto>();
   for (const tensor of graph.initializer ?? []) initializers.set(tensor.name ?? "", tensor);
   const graphInputs = (graph.input ?? []).filter((input) => !initializers.has(input.name ?? ""));
@@ -196,8 +216,13 @@ export function importOnnxModel(bytes: Uint8Array): ImportedModel {
   };
 
   const layers: LayerDefinition[] = [];
-  /** Every activation so far by name: the layer that wrote it (−1: the input), its shape, how often it is read. */
-  const activations = new Map<string, { layer: number; shape: number[]; reads: number }>([[graphInput.name ?? "", { layer: -1, shape: inputShape, reads: 0 }]]);
+  /**
+   * Every activation so far by name: the layer that wrote it (−1: the input), its shape, how often it is
+   * read, and whether it is a [C, H, W] activation stored CNHW (otherwise row-major [example][…]).
+   */
+  const activations = new Map<string, { layer: number; shape: number[]; reads: number; cnhw: boolean }>([
+    [graphInput.name ?? "", { layer: -1, shape: inputShape, reads: 0, cnhw: inputShape.length === 3 }],
+  ]);
   let current = graphInput.name ?? "";
   let shape = inputShape;
   for (const node of graph.node ?? []) {
@@ -223,15 +248,26 @@ export function importOnnxModel(bytes: Uint8Array): ImportedModel {
       activation.reads++;
       return activation;
     };
-    const first = read(inputs[0]);
+    // Add and Mul may take their initializer operand first (PyTorch exports Add(bias, x)).
+    const activationOperand = (op === "Add" || op === "Mul") && initializers.has(inputs[0] ?? "") ? 1 : 0;
+    const other = inputs[1 - activationOperand];
+    const first = read(inputs[activationOperand]);
     shape = first.shape;
+    let cnhw = first.cnhw;
+    /** Refuses a CNHW input of several channels: the sequence ops read row-major activations. */
+    const rowMajor = () => {
+      if (cnhw && shape[0]! > 1) {
+        throw invalid(`${op} node "${name}" needs a row-major input (tokens [T, D], features [F], or one channel [1, H, W]); [${shape}] is a CNHW activation of ${shape[0]} channels`, { node: name });
+      }
+      cnhw = false;
+    };
     const from = [first.layer];
     const push = (layer: LayerKindDefinition) => layers.push({ ...layer, inputs: from });
     if ((node.output ?? []).length !== 1) throw invalid(`${op} node "${name}" must have exactly 1 output`, { node: name });
     switch (op) {
       case "Conv": {
         const attributes = new Attributes(node, ["kernel_shape", "strides", "pads", "dilations", "group", "auto_pad"]);
-        if (shape.length !== 3) throw invalid(`Conv node "${name}" needs a [C,H,W] input`, { node: name });
+        if (shape.length !== 3 || !cnhw) throw invalid(`Conv node "${name}" needs a [C,H,W] input`, { node: name });
         const weight = initializers.get(inputs[1] ?? "");
         const weightDims = weight === undefined ? [] : tensorDims(weight);
         if (weightDims.length !== 4) throw invalid(`Conv node "${name}": weight must be a 4-D initializer`, { node: name });
@@ -256,7 +292,7 @@ export function importOnnxModel(bytes: Uint8Array): ImportedModel {
         break;
       }
       case "MaxPool": {
-        const { attributes, kernel, stride, outShape } = poolWindow(node, shape, "storage_order");
+        const { attributes, kernel, stride, outShape } = poolWindow(node, shape, cnhw, "storage_order");
         const storageOrder = attributes.int("storage_order", 0);
         if (storageOrder !== 0) throw unsupportedAttribute(node, "storage_order", storageOrder, "must be 0");
         push({ kind: "maxPool", name, kernel, stride });
@@ -265,14 +301,14 @@ export function importOnnxModel(bytes: Uint8Array): ImportedModel {
       }
       case "AveragePool": {
         // count_include_pad may be either value: nothing is padded.
-        const { kernel, stride, outShape } = poolWindow(node, shape, "count_include_pad");
+        const { kernel, stride, outShape } = poolWindow(node, shape, cnhw, "count_include_pad");
         push({ kind: "averagePool", name, kernel, stride });
         shape = outShape;
         break;
       }
       case "GlobalAveragePool":
         new Attributes(node, []);
-        if (shape.length !== 3) throw invalid(`GlobalAveragePool node "${name}" needs a [C,H,W] input`, { node: name });
+        if (shape.length !== 3 || !cnhw) throw invalid(`GlobalAveragePool node "${name}" needs a [C,H,W] input`, { node: name });
         push({ kind: "averagePool", name, kernel: [shape[1]!, shape[2]!], stride: [1, 1] });
         shape = [shape[0]!, 1, 1];
         break;
@@ -286,6 +322,7 @@ export function importOnnxModel(bytes: Uint8Array): ImportedModel {
         if (!(epsilon > 0)) throw unsupportedAttribute(node, "epsilon", epsilon, "must be positive");
         const momentum = Math.fround(attributes.float("momentum", 0.9));
         if (!(momentum >= 0 && momentum <= 1)) throw unsupportedAttribute(node, "momentum", momentum, "must be in [0, 1]");
+        if (shape.length !== 1 && !cnhw) throw invalid(`BatchNormalization node "${name}" needs [C,H,W] channels or [F] features, not [${shape}] (use LayerNormalization over tokens)`, { node: name });
         const channels = shape[0]!;
         const [scaleIndex, biasIndex] = [parameter(node, inputs[1], [channels]), parameter(node, inputs[2], [channels])];
         const meanIndex = parameter(node, inputs[3], [channels], { momentum });
@@ -306,15 +343,118 @@ export function importOnnxModel(bytes: Uint8Array): ImportedModel {
       }
       case "Add": {
         new Attributes(node, []);
-        if (initializers.has(inputs[1] ?? "")) {
-          throw invalid(`Add node "${name}": its second operand "${inputs[1]}" is an initializer; Add sums two activations of the same shape (no constants, no broadcasting)`, { node: name });
+        const constant = initializers.get(other ?? "");
+        if (constant !== undefined) {
+          if (cnhw && shape[0]! > 1) {
+            throw invalid(`Add node "${name}": its ${activationOperand === 0 ? "second" : "first"} operand "${other}" is an initializer, which Add broadcasts only over row-major activations (tokens [T, D], features [F]); [${shape}] is CNHW`, { node: name });
+          }
+          rowMajor();
+          const dims = tensorDims(constant);
+          const trailing = dims.slice(dims.findIndex((d) => d !== 1) < 0 ? dims.length : dims.findIndex((d) => d !== 1));
+          if (trailing.length > shape.length || trailing.join(",") !== shape.slice(shape.length - trailing.length).join(",")) {
+            throw invalid(`Add node "${name}": initializer "${other}" of dims [${dims}] does not broadcast over [N,${shape}]; it must end the activation's shape (a bias [${shape.at(-1)}], a positional embedding [${shape.slice(-2)}])`, { node: name });
+          }
+          push({ kind: "broadcastAdd", name, parameter: parameter(node, other, dims) });
+          break;
         }
-        const second = read(inputs[1]);
-        if (second.shape.join(",") !== shape.join(",")) {
+        const second = read(other);
+        if (second.shape.join(",") !== shape.join(",") || second.cnhw !== first.cnhw) {
           throw invalid(`Add node "${name}": operands have shapes [${shape}] and [${second.shape}]; Add sums two activations of the same shape (no broadcasting)`, { node: name });
         }
         from.push(second.layer);
         push({ kind: "add", name });
+        break;
+      }
+      case "MatMul": {
+        new Attributes(node, []);
+        rowMajor();
+        if (initializers.has(inputs[0] ?? "")) throw invalid(`MatMul node "${name}": its first operand "${inputs[0]}" is an initializer; the engine multiplies an activation by a weight (X·W) or two activations`, { node: name });
+        const weight = initializers.get(other ?? "");
+        if (weight !== undefined) {
+          const dims = tensorDims(weight);
+          if (dims.length !== 2 || dims[0] !== shape.at(-1)) {
+            throw invalid(`MatMul node "${name}": weight "${other}" has dims [${dims}]; it must be 2-D [${shape.at(-1)}, out] for the input [N,${shape}]`, { node: name });
+          }
+          const [inFeatures, outFeatures] = dims as [number, number];
+          push({ kind: "matMulWeight", name, inFeatures, outFeatures, weight: parameter(node, other, dims) });
+          shape = [...shape.slice(0, -1), outFeatures];
+          break;
+        }
+        const second = read(other);
+        const [a, b] = [shape, second.shape];
+        const batchesMatch = a.length === b.length && a.slice(0, -2).join(",") === b.slice(0, -2).join(",");
+        if (a.length < 2 || !batchesMatch || a.at(-1) !== b.at(-2) || (second.cnhw && b[0]! > 1)) {
+          throw invalid(`MatMul node "${name}": operands [N,${a}] and [N,${b}] must be [N, …, M, K] and [N, …, K, N'] with the same leading axes (no broadcasting)`, { node: name });
+        }
+        from.push(second.layer);
+        push({ kind: "batchedMatMul", name });
+        shape = [...a.slice(0, -1), b.at(-1)!];
+        break;
+      }
+      case "Mul":
+      case "Div": {
+        new Attributes(node, []);
+        const constant = initializers.get(other ?? "");
+        const values = constant === undefined || constant.dataType !== ONNX_FLOAT ? [] : Array.from(floatValues(constant));
+        if (op === "Div" && activationOperand === 1) throw invalid(`Div node "${name}": the dividend "${inputs[0]}" is an initializer; the engine divides an activation by a constant`, { node: name });
+        if (values.length !== 1 || !Number.isFinite(values[0]) || (op === "Div" && values[0] === 0)) {
+          throw invalid(`${op} node "${name}": operand "${other}" must be a FLOAT initializer of one finite${op === "Div" ? ", non-zero" : ""} value (the engine scales an activation by a constant)`, { node: name });
+        }
+        push({ kind: "scale", name, factor: values[0]!, divide: op === "Div" });
+        break;
+      }
+      case "LayerNormalization": {
+        const attributes = new Attributes(node, ["axis", "epsilon", "stash_type"]);
+        rowMajor();
+        const axis = attributes.int("axis", -1);
+        if (axis !== -1 && axis !== shape.length) throw unsupportedAttribute(node, "axis", axis, "must be -1 (the last axis)");
+        const epsilon = Math.fround(attributes.float("epsilon", 1e-5));
+        if (!(epsilon > 0)) throw unsupportedAttribute(node, "epsilon", epsilon, "must be positive");
+        const stashType = attributes.int("stash_type", 1);
+        if (stashType !== 1) throw unsupportedAttribute(node, "stash_type", stashType, "must be 1 (statistics in float)");
+        const features = shape.at(-1)!;
+        const scale = parameter(node, inputs[1], [features]);
+        const bias = inputs[2] === undefined || inputs[2] === "" ? null : parameter(node, inputs[2], [features]);
+        push({ kind: "layerNorm", name, features, epsilon, scale, bias });
+        break;
+      }
+      case "Gelu": {
+        const approximate = new Attributes(node, ["approximate"]).string("approximate", "none");
+        if (approximate !== "none" && approximate !== "tanh") throw unsupportedAttribute(node, "approximate", approximate, `must be "none" or "tanh"`);
+        push({ kind: "gelu", name, approximate });
+        break;
+      }
+      case "Softmax": {
+        // Opset 13 made −1 the default; before, axis 1 of a 2-D input is its last axis too.
+        const axis = new Attributes(node, ["axis"]).int("axis", opset >= 13 ? -1 : 1);
+        rowMajor();
+        if (axis !== -1 && axis !== shape.length) throw unsupportedAttribute(node, "axis", axis, "must be -1 (the last axis)");
+        push({ kind: "softmax", name });
+        break;
+      }
+      case "Transpose": {
+        const perm = new Attributes(node, ["perm"]).ints("perm", Array.from({ length: shape.length + 1 }, (_, i) => shape.length - i));
+        rowMajor();
+        const isPermutation = perm.length === shape.length + 1 && [...perm].sort((x, y) => x - y).every((axis, i) => axis === i);
+        if (!isPermutation || perm[0] !== 0) throw unsupportedAttribute(node, "perm", perm, `must permute the ${shape.length + 1} axes keeping the batch axis 0 first`);
+        const own = perm.slice(1).map((axis) => axis - 1);
+        push({ kind: "transpose", name, perm: own });
+        shape = own.map((axis) => shape[axis]!);
+        break;
+      }
+      case "ReduceMean": {
+        const attributes = new Attributes(node, ["axes", "keepdims", "noop_with_empty_axes"]);
+        rowMajor();
+        const axesInput = initializers.get(inputs[1] ?? "");
+        if (inputs[1] !== undefined && inputs[1] !== "" && axesInput === undefined) throw invalid(`ReduceMean node "${name}": axes must be an initializer`, { node: name });
+        const axes = axesInput === undefined ? attributes.ints("axes", []) : int64Values(axesInput);
+        const keepDims = attributes.int("keepdims", 1);
+        if (keepDims !== 0) throw unsupportedAttribute(node, "keepdims", keepDims, "must be 0 (pooling [N, T, D] to [N, D])");
+        const noop = attributes.int("noop_with_empty_axes", 0);
+        if (noop !== 0) throw unsupportedAttribute(node, "noop_with_empty_axes", noop, "must be 0");
+        if (shape.length !== 2 || axes.length !== 1 || (axes[0] !== 1 && axes[0] !== -2)) throw unsupportedAttribute(node, "axes", axes, "must be [1]: the tokens of a [N, T, D] input");
+        push({ kind: "reduceMean", name });
+        shape = [shape[1]!];
         break;
       }
       case "Relu":
@@ -326,8 +466,9 @@ export function importOnnxModel(bytes: Uint8Array): ImportedModel {
       case "Flatten": {
         const axis = new Attributes(node, ["axis"]).int("axis", 1);
         if (axis !== 1) throw unsupportedAttribute(node, "axis", axis, "must be 1");
-        push({ kind: "flatten", name });
-        shape = [shape.reduce((a, b) => a * b, 1)];
+        const width = shape.reduce((a, b) => a * b, 1);
+        push(shape.length === 3 && !cnhw ? { kind: "reshape", name, shape: [width] } : { kind: "flatten", name });
+        shape = [width];
         break;
       }
       case "Reshape": {
@@ -338,9 +479,17 @@ export function importOnnxModel(bytes: Uint8Array): ImportedModel {
         const width = shape.reduce((a, b) => a * b, 1);
         const dims = int64Values(target);
         const flattens = dims.length === 2 && (dims[0] === -1 || dims[0] === 0) && (dims[1] === -1 || dims[1] === width);
-        if (!flattens) throw unsupportedAttribute(node, "shape", dims, `only flattening to [N, ${width}] is supported`);
-        push({ kind: "flatten", name });
-        shape = [width];
+        if (flattens && (cnhw || shape.length !== 3)) {
+          push({ kind: "flatten", name });
+          shape = [width];
+          break;
+        }
+        if (cnhw && shape[0]! > 1) throw unsupportedAttribute(node, "shape", dims, `[${shape}] has ${shape[0]} channels stored CNHW: only flattening to [N, ${width}] is supported`);
+        const shaped = reshapeTarget(dims, shape);
+        if (shaped === undefined) throw unsupportedAttribute(node, "shape", dims, `must be [0 or -1, …] keeping the batch axis and the ${width} values of an example (0 copies an input axis, one -1 is inferred)`);
+        rowMajor();
+        push({ kind: "reshape", name, shape: shaped });
+        shape = shaped;
         break;
       }
       case "Gemm": {
@@ -368,7 +517,7 @@ export function importOnnxModel(bytes: Uint8Array): ImportedModel {
     }
     current = node.output![0]!;
     if (activations.has(current)) throw invalid(`${op} node "${name}" writes "${current}", which an earlier node or the input already defines`, { node: name });
-    activations.set(current, { layer: layers.length - 1, shape, reads: 0 });
+    activations.set(current, { layer: layers.length - 1, shape, reads: 0, cnhw: cnhw && shape.length === 3 });
   }
   for (const [activation, { layer, reads }] of activations) {
     if (reads === 0 && activation !== current) {

@@ -1,6 +1,6 @@
 import { VeritrainError } from "../errors.ts";
 import type { StepConfig } from "../training/jobSpec.ts";
-import type { AddLayerDefinition, AveragePoolLayerDefinition, BatchNormLayerDefinition, LayerDefinition, LogSoftmaxLayerDefinition, ModelDefinition, SmoothActivationLayerDefinition } from "../training/modelDefinition.ts";
+import type { LayerDefinition, ModelDefinition } from "../training/modelDefinition.ts";
 import { optimizerStateVectors } from "../training/optimizer.ts";
 import { dataCursor } from "../training/trainingState.ts";
 import { treeDepth } from "./wordTree.ts";
@@ -56,8 +56,10 @@ export type Operator =
   /** [n][C·P] from CNHW (forward), or back (backward): a copy per element. */
   | { kind: "flatten"; channels: number; plane: number; backward: boolean; source: number; destination: number };
 
-/** The layers the VM runs: the engine's but its Sigmoid, Tanh, average pooling, BatchNorm and LogSoftmax. */
-type VmLayer = Exclude<LayerDefinition, SmoothActivationLayerDefinition | AveragePoolLayerDefinition | BatchNormLayerDefinition | LogSoftmaxLayerDefinition | AddLayerDefinition>;
+/** The layer kinds the VM runs; every other kind of the engine (smooth activations, normalisations, the sequence and attention ops) it refuses. */
+const VM_KINDS = ["conv", "maxPool", "relu", "flatten", "linear"] as const;
+type VmLayer = Extract<LayerDefinition, { kind: (typeof VM_KINDS)[number] }>;
+const runsOnVm = (layer: LayerDefinition): layer is VmLayer => (VM_KINDS as readonly string[]).includes(layer.kind);
 
 /** The operators' kind codes, as the one-step contract numbers them. */
 export const OPERATOR_KINDS = ["gather", "matMul", "relu", "reluMask", "softmax", "power", "optimizer", "end", "im2col", "col2im", "maxPool", "maxPoolBackward", "flatten"] as const;
@@ -194,7 +196,7 @@ export function stepProgram({ model, config, examples, step }: StepProgramParame
   let shape = model.inputShape;
   let current = input;
   const layers = model.layers.map((layer, i): VmLayer => {
-    if (layer.kind === "sigmoid" || layer.kind === "tanh" || layer.kind === "averagePool" || layer.kind === "batchNorm" || layer.kind === "logSoftmax" || layer.kind === "add") throw unsupported(`a ${layer.kind} layer (${layer.name})`);
+    if (!runsOnVm(layer)) throw unsupported(`a ${layer.kind} layer (${layer.name})`);
     if (layer.inputs.length !== 1 || layer.inputs[0] !== i - 1) throw unsupported(`a layer that reads other than the layer before it (${layer.name})`);
     return layer;
   });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { cosF64, exp32, expF64, logF64, sigmoidF64, tanhF64 } from "../../../keepers/src/training/deterministicMath.ts";
+import { cosF64, erfF64, exp32, expF64, logF64, sigmoidF64, tanhF64 } from "../../../keepers/src/training/deterministicMath.ts";
 
 function float32Bits(x: number): string {
   const view = new DataView(new ArrayBuffer(4));
@@ -140,5 +140,27 @@ describe("cosF64", () => {
     }
     assert.ok(worst <= 2, `worst ${worst} ulp`);
     for (const x of [-1e-300, Math.PI * 1.0000001, Number.NaN, Number.POSITIVE_INFINITY]) assert.ok(Number.isNaN(cosF64(x)), String(x));
+  });
+});
+
+describe("erfF64", () => {
+  it("is within 4 ulp of libm's erf (Python's math.erf) and saturates to ±1, odd, keeping −0", () => {
+    const vectors: Array<[number, number]> = [
+      [0.5, 0.5204998778130465],
+      [1, 0.8427007929497149],
+      [2, 0.9953222650189527],
+      [3, 0.9999779095030014],
+      [1e-5, 1.1283791670579e-5],
+      [5.9, 0.9999999999999999],
+    ];
+    for (const [x, reference] of vectors) {
+      assert.ok(Math.abs(erfF64(x) - reference) <= 4 * Number.EPSILON * reference, `erf(${x}) = ${erfF64(x)}, libm ${reference}`);
+      assert.equal(erfF64(-x), -erfF64(x));
+    }
+    assert.equal(erfF64(6), 1);
+    assert.equal(erfF64(-40), -1);
+    assert.ok(Object.is(erfF64(-0), -0));
+    assert.ok(Number.isNaN(erfF64(Number.NaN)));
+    assert.equal(float64Bits(erfF64(1)), "3feaf767a741088c");
   });
 });
