@@ -38,6 +38,7 @@ const TEMPLATE_LABELS: Record<ModelTemplateName, string> = {
   "lenet5-batchnorm": "LeNet-5 with BatchNorm (disputed by a committee: the training VM does not run BatchNorm yet)",
   "lenet5-classic": "LeCun's LeNet-5: Tanh and average pooling (disputed by a committee: the training VM does not run them yet)",
   resnet: "Residual CNN with BatchNorm (disputed by a committee: the training VM does not run residual connections yet)",
+  transformer: "Transformer encoder over 28 row tokens (disputed by a committee: the training VM does not run attention yet)",
 };
 
 /**

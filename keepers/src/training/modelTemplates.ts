@@ -1,5 +1,6 @@
 import { createLeNet5Onnx } from "./lenet5.ts";
 import { createResidualCnnOnnx } from "./residualCnn.ts";
+import { createTransformerOnnx } from "./transformer.ts";
 
 /** A model a job can name by template: its initial weights come from a seed. */
 export type ModelTemplate = {
@@ -18,6 +19,7 @@ export const MODEL_TEMPLATES = {
   "lenet5-batchnorm": { description: "LeNet-5 with a BatchNorm after each Conv and hidden Gemm", create: (seed) => createLeNet5Onnx({ seed, batchNorm: true }) },
   "lenet5-classic": { description: "LeCun's LeNet-5 (Tanh, average pooling)", create: (seed) => createLeNet5Onnx({ seed, activation: "tanh", pooling: "average" }) },
   resnet: { description: "a residual CNN with BatchNorm (two basic blocks, 44,202 parameters)", create: (seed) => createResidualCnnOnnx({ seed }) },
+  transformer: { description: "a transformer encoder reading 28 row tokens (one layer, 2 heads, width 32)", create: (seed) => createTransformerOnnx({ seed }) },
 } as const satisfies Record<string, ModelTemplate>;
 
 /** A key of {@link MODEL_TEMPLATES}. */

@@ -15,7 +15,7 @@ describe("defaultJobSpec", () => {
     assert.equal(spec.checkpointInterval, 5);
   });
 
-  it("names the model of its template: LeNet-5 by default, with BatchNorm, LeCun's, or the residual CNN", () => {
+  it("names the model of its template: LeNet-5 by default, with BatchNorm, LeCun's, the residual CNN, or the transformer", () => {
     const kinds = (template?: ModelTemplateName) => {
       const { spec, modelBytes } = defaultJobSpec({ sizes: { train: 5000, test: 5000 }, template });
       assert.equal(spec.model, contentId({ bytes: modelBytes, codec: RAW_CODEC }));
@@ -25,6 +25,7 @@ describe("defaultJobSpec", () => {
     assert.deepEqual(kinds("lenet5-batchnorm").slice(0, 4), ["conv", "batchNorm", "relu", "maxPool"]);
     assert.deepEqual(kinds("lenet5-classic").slice(0, 3), ["conv", "tanh", "averagePool"]);
     assert.equal(kinds("resnet").filter((kind) => kind === "add").length, 2);
+    assert.ok(kinds("transformer").includes("softmax"));
   });
 
   describe("when given the devnet's recipe", () => {
