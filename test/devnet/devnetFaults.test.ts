@@ -291,7 +291,7 @@ describe("devnet faults: keepers as processes on 127.0.0.1, killed and restarted
     assert.ok(figures.rounds >= 1, "an audit round ran");
     assert.equal(figures.rounds_closed, figures.rounds, "every round closed");
     assert.equal(figures.proofs_missed, 0, "no live holder missed a proof");
-    assert.equal(figures.duplicate_actions, 0, "no action happened twice");
+    assert.equal(figures.duplicate_actions, 0, `no action happened twice: ${figures.duplicates.join("; ")}`);
     assert.ok(figures.conservation_ok, `every protocol contract holds what it owes: ${JSON.stringify(figures.conservation)}`);
   });
 });

@@ -195,6 +195,8 @@ export type ChaosFigures = {
   proofs_accepted: number;
   proofs_missed: number;
   duplicate_actions: number;
+  /** What happened twice (the keys of {@link countDuplicateActions}), to say which keeper repeated itself. */
+  duplicates: string[];
   dead_letters: number;
   conservation_ok: boolean;
   /** Each protocol contract's token balance against what it must hold (wei, as strings). */
@@ -335,7 +337,7 @@ export async function runChaos({ run, proxy, datasetId, jobs, rounds, seed, vict
     rounds_closed: [...seenRounds].filter((r) => closedRounds.has(r)).length,
     proofs_accepted: proofEvents.filter((e) => e.eventName === "ProofAccepted").length,
     proofs_missed: proofEvents.filter((e) => e.eventName === "ProofMissed").length,
-    duplicate_actions: await countDuplicateActions(run, fromBlock, consumers.map((c) => run.addressOf(c.account))),
+    ...(await duplicateActions(run, fromBlock, consumers.map((c) => run.addressOf(c.account)))),
     dead_letters: countDeadLetters(run),
     conservation_ok: Object.values(conservation).every((c) => c.balance === c.owed),
     conservation,
@@ -347,10 +349,10 @@ export async function runChaos({ run, proxy, datasetId, jobs, rounds, seed, vict
  * Actions that must happen at most once, counted from the events of the run (`fromBlock` on):
  * per job one posting per consumer, one settlement, one result, one end, one dispute; per dispute
  * one committee request, one draw, one end; per round one opening, one closing, one accepted proof
- * per column; and no keeper joins or stakes again (all joined before the run). Returns the extra
- * occurrences.
+ * per column; and no keeper joins or stakes again (all joined before the run). Returns the number of
+ * extra occurrences and what they were.
  */
-async function countDuplicateActions(run: DevnetRun, fromBlock: bigint, consumers: Address[]): Promise<number> {
+async function duplicateActions(run: DevnetRun, fromBlock: bigint, consumers: Address[]): Promise<{ duplicate_actions: number; duplicates: string[] }> {
   const events = (await Promise.all((["JobRegistry", "Disputes", "ValidatorCommittee", "StorageProofs", "DatasetRegistry", "StakeManager"] as const).map((c) => eventsOf(run, c, fromBlock)))).flat();
   const once: Record<string, (args: Record<string, any>) => string | undefined> = {
     JobPosted: (a) => `posted by ${a.consumer}`,
@@ -373,16 +375,16 @@ async function countDuplicateActions(run: DevnetRun, fromBlock: bigint, consumer
     Staked: (a) => (consumers.includes(a.account) ? undefined : `staked ${a.account}`),
   };
   const seen = new Map<string, number>();
-  let duplicates = 0;
+  const duplicates: string[] = [];
   for (const event of events) {
     const key = once[event.eventName]?.(event.args);
     if (key === undefined) continue;
     const count = (seen.get(key) ?? 0) + 1;
     seen.set(key, count);
     // A join or a stake during the run is a repetition on its own: every keeper joined before it.
-    if (count > 1 || key.startsWith("joined ") || key.startsWith("staked ")) duplicates++;
+    if (count > 1 || key.startsWith("joined ") || key.startsWith("staked ")) duplicates.push(`${event.eventName}: ${key} (block ${event.blockNumber})`);
   }
-  return duplicates;
+  return { duplicate_actions: duplicates.length, duplicates };
 }
 
 /** Events the keepers gave up on (their `<role>.dead-letters.jsonl` lines). */
