@@ -347,13 +347,16 @@ export async function runChaos({ run, proxy, datasetId, jobs, rounds, seed, vict
 
 /**
  * Actions that must happen at most once, counted from the events of the run (`fromBlock` on):
- * per job one posting per consumer, one settlement, one result, one end, one dispute; per dispute
+ * per job one posting per consumer, one settlement, one result, one end, one dispute per resumption
+ * (a dispute the provider wins resumes the job's window); per dispute
  * one committee request, one draw, one end; per round one opening, one closing, one accepted proof
  * per column; and no keeper joins or stakes again (all joined before the run). Returns the number of
  * extra occurrences and what they were.
  */
 async function duplicateActions(run: DevnetRun, fromBlock: bigint, consumers: Address[]): Promise<{ duplicate_actions: number; duplicates: string[] }> {
   const events = (await Promise.all((["JobRegistry", "Disputes", "ValidatorCommittee", "StorageProofs", "DatasetRegistry", "StakeManager"] as const).map((c) => eventsOf(run, c, fromBlock)))).flat();
+  /** Per job, the JobResumed events so far (JobRegistry's events are in chain order). */
+  const resumed = new Map<bigint, number>();
   const once: Record<string, (args: Record<string, any>) => string | undefined> = {
     JobPosted: (a) => `posted by ${a.consumer}`,
     AuctionSettled: (a) => `settled ${a.jobId}`,
@@ -361,7 +364,8 @@ async function duplicateActions(run: DevnetRun, fromBlock: bigint, consumers: Ad
     JobFinalized: (a) => `ended ${a.jobId}`,
     JobFailed: (a) => `ended ${a.jobId}`,
     JobCancelled: (a) => `ended ${a.jobId}`,
-    JobDisputed: (a) => `disputed ${a.jobId}`,
+    // A dispute the provider wins resumes the job, which may then be disputed again (an availability dispute, then a game).
+    JobDisputed: (a) => `disputed ${a.jobId} after ${resumed.get(a.jobId) ?? 0} resumptions`,
     CommitteeRequested: (a) => `committee requested ${a.disputeId}`,
     CommitteeDrawn: (a) => `committee drawn ${a.disputeId}`,
     DisputeSettled: (a) => `dispute ended ${a.disputeId}`,
@@ -377,6 +381,7 @@ async function duplicateActions(run: DevnetRun, fromBlock: bigint, consumers: Ad
   const seen = new Map<string, number>();
   const duplicates: string[] = [];
   for (const event of events) {
+    if (event.eventName === "JobResumed") resumed.set(event.args.jobId, (resumed.get(event.args.jobId) ?? 0) + 1);
     const key = once[event.eventName]?.(event.args);
     if (key === undefined) continue;
     const count = (seen.get(key) ?? 0) + 1;
