@@ -116,7 +116,7 @@ export class PrivateGradient {
     for (let i = 0; i < sum.length; i++) sum[i] = sum[i]! + roundHalfEven(slot[i]! * factor);
   }
 
-  /** Writes fround((Σ + z·2^20)·Δ / B) into `out`, with the noise of stream (seed, dpNoise, step). */
+  /** Writes fround((Σ·Δ + z·Δ) / B) into `out`: Σ the grid sum, z the noise of stream (seed, dpNoise, step). */
   finish({ seed, step, out }: { seed: bigint; step: number; out: Float32Array }): void {
     const { sum, noise, batchSize: B } = this;
     this.sampler.fill({ seed, step, out: noise });
