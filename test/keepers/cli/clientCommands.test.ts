@@ -32,6 +32,13 @@ async function veritrain(args: string[], env: Record<string, string | undefined>
   return { ...result, ms: performance.now() - started };
 }
 
+/** Runs `veritrain …`, which must succeed (its stderr and the time it took in the message otherwise); its stdout. */
+async function stdoutOf(args: string[], env: Record<string, string | undefined> = {}): Promise<string> {
+  const run = await veritrain(args, env);
+  assert.equal(run.code, 0, `veritrain ${args.join(" ")} exited ${run.code} after ${Math.round(run.ms)} ms; stderr: ${run.stderr}`);
+  return run.stdout;
+}
+
 /** An expected failure: exit 1 and exactly one line on stderr, `error [code]: …`, no stack. */
 function assertOneLine(run: Run, code: string, message: RegExp): void {
   assert.equal(run.code, 1, `exit code; stderr: ${run.stderr}`);
@@ -134,21 +141,17 @@ describe("client commands: help, one-line failures, lists, amounts, results", { 
     const key = generatePrivateKey();
     const { address } = privateKeyToAccount(key);
     // Sent by the devnet's deployer whatever the key: a new user exports theirs first (README).
-    const run = await veritrain([...chainFlags, "devnet", "fund", address, "--tokens", "12.5", "--ether", "3"], { VERITRAIN_PRIVATE_KEY: key });
-    assert.equal(run.code, 0, run.stderr);
-    assert.match(run.stdout, new RegExp(`${address} received 12.5 VTT \\(balance 12.5 VTT\\) and holds 3 ETH`));
-    const json = await veritrain([...chainFlags, "--json", "devnet", "fund", address, "--tokens", "1"], { VERITRAIN_PRIVATE_KEY: undefined });
-    assert.deepEqual(JSON.parse(json.stdout), { account: address, sent: parseEther("1").toString(), balance: parseEther("13.5").toString(), ether: parseEther("100").toString() });
-    const account = await veritrain([...chainFlags, "--json", "account"], { VERITRAIN_PRIVATE_KEY: key });
-    assert.deepEqual(JSON.parse(account.stdout), { address, ether: parseEther("100").toString(), balance: parseEther("13.5").toString(), stake: { available: "0", locked: "0", unbonding: "0", unbondingReadyAt: "0" } });
-    assert.match((await veritrain([...chainFlags, "account"], { VERITRAIN_PRIVATE_KEY: key })).stdout, /tokens +13\.5 VTT/);
+    assert.match(await stdoutOf([...chainFlags, "devnet", "fund", address, "--tokens", "12.5", "--ether", "3"], { VERITRAIN_PRIVATE_KEY: key }), new RegExp(`${address} received 12.5 VTT \\(balance 12.5 VTT\\) and holds 3 ETH`));
+    assert.deepEqual(JSON.parse(await stdoutOf([...chainFlags, "--json", "devnet", "fund", address, "--tokens", "1"], { VERITRAIN_PRIVATE_KEY: undefined })), { account: address, sent: parseEther("1").toString(), balance: parseEther("13.5").toString(), ether: parseEther("100").toString() });
+    assert.deepEqual(JSON.parse(await stdoutOf([...chainFlags, "--json", "account"], { VERITRAIN_PRIVATE_KEY: key })), { address, ether: parseEther("100").toString(), balance: parseEther("13.5").toString(), stake: { available: "0", locked: "0", unbonding: "0", unbondingReadyAt: "0" } });
+    assert.match(await stdoutOf([...chainFlags, "account"], { VERITRAIN_PRIVATE_KEY: key }), /tokens +13\.5 VTT/);
     const client = (await fixture.connect(0)).publicClient;
     assert.equal(await client.getBalance({ address }), parseEther("100"));
     assertOneLine(await veritrain([...chainFlags, "devnet", "fund", "0x1234"]), "CLI_ARGUMENT_INVALID", /address must be a 0x-prefixed 20-byte address/);
   });
 
   it("lists datasets and jobs, shows a job in VTT with its status by name, and rebuilds and evaluates its trained model", async () => {
-    assert.match((await veritrain([...chainFlags, "job", "list"])).stdout, /no job posted yet/);
+    assert.match(await stdoutOf([...chainFlags, "job", "list"]), /no job posted yet/);
     const [ownerStore, providerA, providerB, consumerStore] = await Promise.all(["owner", "a", "b", "consumer"].map((name) => fixture.newStore(name)));
     const { datasetId } = await registerMnistDataset({ fixture, owner: 2, ownerStore: ownerStore!, providers: [{ index: 3, store: providerA! }, { index: 4, store: providerB! }], images: 100, pinHolders: false });
     const { spec, specDigest, modelBytes } = await storeMnistJob({ store: consumerStore!, images: 100, trainImages: 50, testImages: 20, epochs: 1 });
@@ -158,13 +161,13 @@ describe("client commands: help, one-line failures, lists, amounts, results", { 
     const order = { datasetId, specDigest, reward: parseEther("10"), minStake: parseEther("5"), biddingPeriod: 600, executionPeriod: 600, challengeWindow: 600, program: zeroHash };
     const jobId = await postJob(consumer, order);
 
-    const datasets = await veritrain([...chainFlags, "dataset", "list"]);
-    assert.match(datasets.stdout, new RegExp(`dataset +${datasetId} +Active .* 30 VTT`));
-    const status = await veritrain([...chainFlags, "job", "status", String(jobId)]);
-    assert.match(status.stdout, new RegExp(`job +${jobId} \\(Bidding\\)`));
-    assert.match(status.stdout, /reward +10 VTT/);
-    assert.match(status.stdout, /min stake +5 VTT/);
-    const statusJson = JSON.parse((await veritrain([...chainFlags, "--json", "job", "status", String(jobId)])).stdout) as Record<string, unknown>;
+    const datasets = await stdoutOf([...chainFlags, "dataset", "list"]);
+    assert.match(datasets, new RegExp(`dataset +${datasetId} +Active .* 30 VTT`));
+    const status = await stdoutOf([...chainFlags, "job", "status", String(jobId)]);
+    assert.match(status, new RegExp(`job +${jobId} \\(Bidding\\)`));
+    assert.match(status, /reward +10 VTT/);
+    assert.match(status, /min stake +5 VTT/);
+    const statusJson = JSON.parse(await stdoutOf([...chainFlags, "--json", "job", "status", String(jobId)])) as Record<string, unknown>;
     assert.equal(statusJson.status, "Bidding");
     assert.equal(statusJson.reward, parseEther("10").toString());
     assertOneLine(await veritrain([...chainFlags, "job", "result", String(jobId), "--out", join(fixture.work, "none.onnx")]), "JOB_NO_RESULT", /is Bidding: no result was submitted yet/);
@@ -182,8 +185,8 @@ describe("client commands: help, one-line failures, lists, amounts, results", { 
     const published = await publishResult({ store: providerStore, job: prepared, specDigest, checkpointCount: run.count, readCheckpoint: run.readCheckpoint });
     await provider.send(() => provider.contracts.JobRegistry.write.submitResult([jobId, published.resultDigest, published.traceRoot, 1234]));
 
-    const jobs = await veritrain([...chainFlags, "job", "list"]);
-    assert.match(jobs.stdout, new RegExp(`job +${jobId} +Submitted +dataset ${datasetId} .* 10 VTT +12\\.34 %`));
+    const jobs = await stdoutOf([...chainFlags, "job", "list"]);
+    assert.match(jobs, new RegExp(`job +${jobId} +Submitted +dataset ${datasetId} .* 10 VTT +12\\.34 %`));
     const out = join(fixture.work, "model.onnx");
     const result = await veritrain([...chainFlags, "--data-dir", join(fixture.work, "reader"), "job", "result", String(jobId), "--out", out, "--evaluate", "--peer", providerStore.multiaddrs()[0]!.toString()]);
     assert.equal(result.code, 0, result.stderr);
