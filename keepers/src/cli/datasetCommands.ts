@@ -10,7 +10,6 @@ import { readDatasetOnChain, registerDataset } from "../datasets/datasetOnChain.
 import { fetchDataset } from "../datasets/fetchDataset.ts";
 import { decodeManifest, manifestBlockCid } from "../datasets/manifest.ts";
 import { mnistRecords } from "../datasets/mnistRecords.ts";
-import { packageDataset } from "../datasets/packageDataset.ts";
 import { VeritrainError } from "../errors.ts";
 import { loadMnist } from "../training/mnist.ts";
 import { declareKeyUse, openClientStore, parseCount, parseTokens, setUpCommand } from "./commandContext.ts";
@@ -75,6 +74,8 @@ export function registerDatasetCommands(program: Command): void {
         const { store, keep } = await openClientStore({ config, runtime, log, port: parseCount(o.port, "--port"), peers: [] });
         const encode = progressBar("encode");
         const commit = progressBar("commit");
+        // Imported here: the erasure coder, the Poseidon commitments and their workers are this command's alone.
+        const { packageDataset } = await import("../datasets/packageDataset.ts");
         const packaged = await packageDataset({
           name: source === "mnist" ? "mnist" : source,
           ...input,

@@ -7,7 +7,6 @@ import { VeritrainError } from "../errors.ts";
 import { checkSplitsFit } from "../jobs/checkSplitsFit.ts";
 import { mnistSplitSizes } from "../datasets/mnistSplitSizes.ts";
 import { defaultJobSpec, defaultRoundJobSpec } from "../jobs/defaultJobSpec.ts";
-import { fetchFinalModel } from "../roundJobs/finalModel.ts";
 import { postRoundJob, readRoundJob } from "../roundJobs/roundJobOnChain.ts";
 import { ROUND_JOB_STATUS_NAMES, RoundJobStatus } from "../roundJobs/roundJobStatus.ts";
 import { setBits } from "../chain/setBits.ts";
@@ -15,13 +14,10 @@ import { MAX_SLOTS, validateRoundJobSpec, type RoundJobSpec } from "../rounds/ro
 import { fetchDatasetManifest, reachableShards } from "../jobs/fetchDatasetManifest.ts";
 import { JOB_STATUS_NAMES, JobStatus, postJob, readJob } from "../jobs/jobOnChain.ts";
 import { storeJobSpec } from "../jobs/jobSpecBlock.ts";
-import { specProgram } from "../jobs/specProgram.ts";
 import { MODEL_TEMPLATES, type ModelTemplateName } from "../training/modelTemplates.ts";
 import { storeBlockSource } from "../jobs/resultManifest.ts";
 import { readPublishedResult } from "../jobs/resultPublication.ts";
-import { rebuildTrainedModel } from "../jobs/trainedModel.ts";
 import { retry } from "../runtime/retry.ts";
-import { mnistTestAccuracy } from "../training/onnxRuntimeEvaluation.ts";
 import { contentId, RAW_CODEC } from "../training/contentId.ts";
 import { validateJobSpec, type JobSpec } from "../training/jobSpec.ts";
 import { declareKeyUse, openClientStore, parseCount, parseTokens, setUpCommand } from "./commandContext.ts";
@@ -121,7 +117,7 @@ export function registerJobCommands(program: Command): void {
         // The training-VM program a dispute game replays, from the images the spec reads, fetched from the dataset's holders.
         const program = "distributed" in spec
           ? undefined
-          : await specProgram({ manifest: fetched.manifest, source: reachableShards({ reachable: fetched.reachable, store, bounded }), spec, modelBytes });
+          : await (await import("../jobs/specProgram.ts")).specProgram({ manifest: fetched.manifest, source: reachableShards({ reachable: fetched.reachable, store, bounded }), spec, modelBytes });
         const modelCid = await store.put(modelBytes);
         const { cid, specDigest } = await storeJobSpec({ store, spec });
         const jobId = "distributed" in spec
@@ -278,10 +274,11 @@ export function registerJobCommands(program: Command): void {
       try {
         if (o.distributed) {
           const { store, keep } = await openClientStore({ config, runtime, log, port: parseCount(o.port, "--port"), peers: o.peer });
+          const { fetchFinalModel } = await import("../roundJobs/finalModel.ts");
           const { onnx, digest, rounds } = await fetchFinalModel({ chain, store, jobId, bounded: () => AbortSignal.any([runtime.signal, AbortSignal.timeout(60_000)]) });
           writeFileSync(o.out, onnx);
           keep();
-          const evaluation = o.evaluate ? await mnistTestAccuracy(onnx) : undefined;
+          const evaluation = o.evaluate ? await evaluateOnMnist(onnx) : undefined;
           printOutput(command, { jobId, out: o.out, bytes: onnx.byteLength, globalModelDigest: digest, rounds, evaluation }, [
             `wrote distributed job ${jobId}'s model to ${o.out}: ${onnx.byteLength} bytes, the global model after round ${rounds - 1} (sha-256 ${digest} as on-chain)`,
             ...(evaluation === undefined ? [] : [`measured accuracy ${(evaluation.accuracy * 100).toFixed(2)} % on MNIST's ${evaluation.images.toLocaleString("en")} test images (onnxruntime)`]),
@@ -296,10 +293,11 @@ export function registerJobCommands(program: Command): void {
         const get = storeBlockSource({ store, jobId, bounded: () => AbortSignal.any([runtime.signal, AbortSignal.timeout(60_000)]) });
         // A result an availability dispute published on-chain is read from the chain: nothing to fetch but spec and model.
         const fromChain = await readPublishedResult({ chain, jobId });
+        const { rebuildTrainedModel } = await import("../jobs/trainedModel.ts");
         const { onnx, source, checkpoints } = await rebuildTrainedModel({ get, jobId, onChain, fromChain });
         writeFileSync(o.out, onnx);
         keep();
-        const evaluation = o.evaluate ? await mnistTestAccuracy(onnx) : undefined;
+        const evaluation = o.evaluate ? await evaluateOnMnist(onnx) : undefined;
         const from = "manifestCid" in source ? "the last of the trace root on-chain" : `published on-chain in dispute ${source.publishedIn}`;
         printOutput(command, { jobId, out: o.out, bytes: onnx.byteLength, resultDigest: onChain.resultDigest, manifest: "manifestCid" in source ? source.manifestCid.toString() : null, publishedIn: "publishedIn" in source ? source.publishedIn : null, checkpoints, claimedMetric: onChain.metric, evaluation }, [
           `wrote job ${jobId}'s model to ${o.out}: ${onnx.byteLength} bytes, the job's model with checkpoint ${checkpoints - 1}'s parameters (${from})`,
@@ -326,6 +324,9 @@ export function registerJobCommands(program: Command): void {
       }
     });
 }
+
+/** The model's accuracy on MNIST's test images, by onnxruntime (`--evaluate`; imported only then, like every module one command alone needs). */
+const evaluateOnMnist = async (onnx: Uint8Array) => (await import("../training/onnxRuntimeEvaluation.ts")).mnistTestAccuracy(onnx);
 
 /** Reads and checks a spec file (single-provider, or distributed when it has `distributed`) and its model file (the model's CID must be the spec's). */
 function readSpecFiles(specPath: string, modelPath: string | undefined): { spec: JobSpec | RoundJobSpec; modelBytes: Uint8Array } {

@@ -2,20 +2,10 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { Option, type Command } from "commander";
 import { getAddress, isAddress, zeroAddress } from "viem";
-import { runAutomationRole } from "../automation/automationRole.ts";
 import { DEFAULT_DRAND_URL } from "../drand/fetchBeacon.ts";
 import { stakeTokens } from "../chain/stakeTokens.ts";
-import { runChallengerRole } from "../challenger/challengerRole.ts";
-import { runComputeRole } from "../compute/computeRole.ts";
 import { parseDishonesty } from "../compute/dishonesty.ts";
-import { buildAppConfig } from "../gateway/appConfig.ts";
-import { contentPeerDialer } from "../gateway/contentPeerDialer.ts";
-import { startGateway } from "../gateway/startGateway.ts";
-import { StorageProver } from "../proofs/storageProver.ts";
-import { runStorageRole } from "../storage/storageRole.ts";
 import { VeritrainError } from "../errors.ts";
-import { runValidatorRole } from "../validator/validatorRole.ts";
-import { startVerdictRelay } from "../validator/verdictRelay.ts";
 import { printOutput } from "./printOutput.ts";
 import { tokenFormatter } from "../chain/tokenFormatter.ts";
 import { declareKeyUse, healthPortOption, openKeeperStore, parseCount, parseTokens, setUpCommand } from "./commandContext.ts";
@@ -25,7 +15,9 @@ const portOption = () => new Option("--port <port>", "TCP port of this node's IP
 
 /**
  * Registers the keeper roles: `automation`, `compute`, `challenger`, `validator` (with `validator exit` and
- * `validator release`), the verdict `relay`, `storage`, and the content `gateway` of the web app.
+ * `validator release`), the verdict `relay`, `storage`, and the content `gateway` of the web app. Each role's
+ * implementation is imported when its command runs, so a process loads its own role's modules only (the prover's
+ * snarkjs is the storage role's, the training engine the compute role's and the checkers').
  *
  * @example
  * registerRoleCommands(program);
@@ -55,6 +47,7 @@ export function registerRoleCommands(program: Command): void {
       const poisonSlot = o.poisonSlot === undefined ? undefined : parseCount(o.poisonSlot, "--poison-slot", 0, 15);
       const withholdSlot = o.withholdSlot === undefined ? undefined : parseCount(o.withholdSlot, "--withhold-slot", 0, 15);
       const threads = parseCount(o.threads, "--threads", 1);
+      const { runComputeRole } = await import("../compute/computeRole.ts");
       const { log, config, runtime, chain, health } = await setUpCommand(command, "compute", { waitForChain: true });
       try {
         const store = await openKeeperStore({ config, runtime, log, port: parseCount(o.port, "--port"), peers: o.peer });
@@ -76,6 +69,7 @@ export function registerRoleCommands(program: Command): void {
         throw new VeritrainError(`--vrf-mock must be an address, got "${o.vrfMock}"`, { code: "CONFIG_INVALID", details: { field: "vrfMock" } });
       }
       const pollMs = parseCount(o.pollMs, "--poll-ms", 1);
+      const { runAutomationRole } = await import("../automation/automationRole.ts");
       const { log, config, runtime, chain, health } = await setUpCommand(command, "automation", { waitForChain: true });
       try {
         log.info({ keeper: chain.account.address, vrfMock: o.vrfMock }, "automation role running");
@@ -95,6 +89,7 @@ export function registerRoleCommands(program: Command): void {
     .action(async (o, command: Command) => {
       const segments = o.segments === "all" ? "all" : parseCount(o.segments, "--segments", 1);
       const threads = parseCount(o.threads, "--threads", 1);
+      const { runChallengerRole } = await import("../challenger/challengerRole.ts");
       const { log, config, runtime, chain, health } = await setUpCommand(command, "challenger", { waitForChain: true });
       try {
         const store = await openKeeperStore({ config, runtime, log, port: parseCount(o.port, "--port"), peers: o.peer });
@@ -116,6 +111,7 @@ export function registerRoleCommands(program: Command): void {
     .action(async (o, command: Command) => {
       const threads = parseCount(o.threads, "--threads", 1);
       if (!/^https?:\/\//.test(o.relay)) throw new VeritrainError(`--relay must be an http(s) URL, got ${JSON.stringify(o.relay)}`, { code: "CLI_ARGUMENT_INVALID", details: { flag: "--relay" } });
+      const { runValidatorRole } = await import("../validator/validatorRole.ts");
       const { log, config, runtime, chain, health, untilReachable } = await setUpCommand(command, "validator", { waitForChain: true });
       try {
         const { ValidatorCommittee, StakeManager } = chain.contracts;
@@ -198,6 +194,7 @@ export function registerRoleCommands(program: Command): void {
     .option("--port <port>", "TCP port on 127.0.0.1", "8547")
     .action(async (o, command: Command) => {
       const port = parseCount(o.port, "--port");
+      const { startVerdictRelay } = await import("../validator/verdictRelay.ts");
       const { log, runtime, chain, health } = await setUpCommand(command, "relay", { waitForChain: true });
       try {
         const relay = await startVerdictRelay({ chain, port, health, log });
@@ -235,6 +232,7 @@ export function registerRoleCommands(program: Command): void {
       if (o.app !== undefined && !existsSync(join(o.app, "index.html"))) {
         throw new VeritrainError(`--app ${o.app} holds no index.html: build the app first (npm run app:build)`, { code: "CLI_ARGUMENT_INVALID", details: { flag: "--app" } });
       }
+      const [{ buildAppConfig }, { contentPeerDialer }, { startGateway }] = await Promise.all([import("../gateway/appConfig.ts"), import("../gateway/contentPeerDialer.ts"), import("../gateway/startGateway.ts")]);
       const { log, config, runtime, chain, health, untilReachable } = await setUpCommand(command, "gateway", { waitForChain: true });
       try {
         const appConfig = buildAppConfig({
@@ -266,7 +264,7 @@ export function registerRoleCommands(program: Command): void {
     .option("--no-prover-tables", "prove without the fixed-base MSM tables (built at the first start, ~1 min on two cores and 336 MB in <dataDir>/prover; proofs ~20 % faster with them)")
     .addOption(healthPortOption())
     .action(async (o, command: Command) => {
-      // Loaded here, not at start: the prover pulls in snarkjs, which no other command needs.
+      const [{ StorageProver }, { runStorageRole }] = await Promise.all([import("../proofs/storageProver.ts"), import("../storage/storageRole.ts")]);
       const { log, config, runtime, chain, health, untilReachable } = await setUpCommand(command, "storage", { waitForChain: true });
       try {
         const store = await openKeeperStore({ config, runtime, log, port: parseCount(o.port, "--port"), peers: o.peer });

@@ -5,7 +5,6 @@ import { loadKeeperConfig, type KeeperConfigFlags } from "../config/keeperConfig
 import { VeritrainError } from "../errors.ts";
 import { createKeeperRuntime } from "../keeperRuntime.ts";
 import { createLogger } from "../logger.ts";
-import { startIndexer } from "./indexer.ts";
 import { DEFAULT_QUERY_BOUNDS, type QueryBounds } from "./queryBounds.ts";
 
 /** The query-bound flags of `veritrain indexer`, as commander gives them. */
@@ -64,6 +63,8 @@ export function registerIndexerCommand(program: Command): void {
       const config = loadKeeperConfig({ flags: program.opts<KeeperConfigFlags>() });
       const runtime = createKeeperRuntime(log);
       try {
+        // Imported here: the subgraph runtime (GraphQL, the mappings' WebAssembly host) is this command's alone.
+        const { startIndexer } = await import("./indexer.ts");
         const indexer = await startIndexer({
           rpcUrl: config.rpcUrl,
           addresses: config.addresses,
