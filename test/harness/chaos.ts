@@ -32,6 +32,13 @@ export const extraComputePort = (run: DevnetRun) => run.ports.rpc + 30;
 /** The development account of the chaos devnet's dishonest compute keeper. */
 export const DISHONEST_COMPUTE_ACCOUNT = 40;
 
+/**
+ * The fault scenarios' devnet (`devnetFaults.test.ts`, `bench:chaos`): 4 + 2 shards per stripe on 8 storage keepers (6
+ * holders, 2 spares) and no validators, since every dispute there is a game or a publication and none draws a
+ * committee. Half the README devnet's processes, on a machine whose two cores also run other test files.
+ */
+export const FAULTS_DEVNET = { storageKeepers: 8, validators: 0, shards: { k: 4, n: 6 } } as const;
+
 /** The job each chaos consumer posts: 400 training images, one epoch, a 180 s challenge window. */
 export const CHAOS_JOB = { trainImages: 400, testImages: 100, epochs: 1, challengeWindow: 180 } as const;
 
@@ -41,7 +48,7 @@ export type ChaosDevnet = { run: DevnetRun; proxy: FaultyRpcProxyThread; dataset
 /**
  * Starts the devnet a chaos run needs (`npm run bench:chaos` and `test/devnet/chaos.test.ts`): the
  * chain node on 127.0.0.1:`port`, every keeper reaching it through a fault-injecting proxy (clean
- * until {@link runChaos} sets faults), 1,500 MNIST images stored (8 + 3 columns), and a dishonest
+ * until {@link runChaos} sets faults), 1,500 MNIST images stored ({@link FAULTS_DEVNET}), and a dishonest
  * compute keeper (`--dishonest 2`) beside the honest one, so jobs are paid or disputed as the
  * auctions fall. `victims` are the keepers a run may kill: every one but the dataset's owner.
  * `stop` stops every process and removes the devnet's directory.
@@ -57,9 +64,9 @@ export async function launchChaosDevnet({ port, seed, log, say = () => undefined
   };
   try {
     say("starting the devnet (chain node, keepers behind the proxy)");
-    run = await launchDevnet({ port, directory, log, keeperRpcUrl: proxy.url });
-    say("ingesting 1,500 MNIST images (8 + 3 columns)");
-    const { datasetId } = await ingestDataset({ run, images: 1500, shardSize: 16_384 });
+    run = await launchDevnet({ port, directory, log, storageKeepers: FAULTS_DEVNET.storageKeepers, validators: FAULTS_DEVNET.validators, keeperRpcUrl: proxy.url });
+    say("ingesting 1,500 MNIST images (4 + 2 columns)");
+    const { datasetId } = await ingestDataset({ run, images: 1500, shardSize: 16_384, shards: FAULTS_DEVNET.shards });
     await startComputeKeeper({ run, name: "compute-cheat", account: DISHONEST_COMPUTE_ACCOUNT, port: extraComputePort(run), dishonesty: { level: "instruction", at: 7 } });
     const victims = [...new Set(run.fleet.all().map((k) => k.name))].filter((name) => name !== "owner" && run!.fleet.get(name).running());
     return { run, proxy, datasetId, victims, stop };

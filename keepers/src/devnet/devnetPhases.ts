@@ -22,19 +22,21 @@ export type IngestDatasetParameters = {
   images?: number;
   /** Bytes per shard. */
   shardSize: number;
+  /** Data shards `k` and all shards `n` of a stripe, one column each. @default { k: 8, n: 11 } */
+  shards?: { k: number; n: number };
   timeoutMs?: number;
   signal?: AbortSignal;
 };
 
 /**
- * Ingest phase: `veritrain dataset add mnist` as the dataset owner (8 + 3 shards per stripe),
+ * Ingest phase: `veritrain dataset add mnist` as the dataset owner (`shards`: 8 + 3 per stripe by default),
  * which packages, commits, registers and serves MNIST until the storage keepers drawn by the VRF
  * have fetched, checked, pinned and accepted every column, then exits.
  *
  * @example
  * const { datasetId } = await ingestDataset({ run, images: 5000, shardSize: 65536 });
  */
-export async function ingestDataset({ run, images, shardSize, timeoutMs = 600_000, signal }: IngestDatasetParameters): Promise<IngestedDataset> {
+export async function ingestDataset({ run, images, shardSize, shards = { k: 8, n: 11 }, timeoutMs = 600_000, signal }: IngestDatasetParameters): Promise<IngestedDataset> {
   const owner = run.fleet.start({
     name: "owner",
     privateKey: run.keyOf(DEVNET_ACCOUNTS.owner),
@@ -48,6 +50,10 @@ export async function ingestDataset({ run, images, shardSize, timeoutMs = 600_00
       ...(images === undefined ? [] : ["--limit", String(images)]),
       "--shard-size",
       String(shardSize),
+      "--k",
+      String(shards.k),
+      "--n",
+      String(shards.n),
       "--payment",
       "110",
       "--term",
