@@ -28,7 +28,7 @@ const options = new Command()
   .option("--rank <n>", "qLoRA adapter rank", "4")
   .option("--alpha <decimal>", "qLoRA α", "8")
   .option("--learning-rate <decimal>", "Adam learning rate of pre-training and full fine-tuning", "0.003")
-  .option("--qlora-learning-rate <decimal>", "Adam learning rate of qLoRA", "0.003")
+  .option("--qlora-learning-rate <decimal>", "Adam learning rate of qLoRA", "0.01")
   .parse()
   .opts<Record<"images" | "testImages" | "epochs" | "threads" | "rank" | "alpha" | "learningRate" | "qloraLearningRate", string>>();
 
