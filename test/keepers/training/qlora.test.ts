@@ -6,7 +6,15 @@
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, it } from "node:test";
+import { runTraining } from "../../../keepers/src/compute/runTraining.ts";
+import { createHeliaContentStore } from "../../../keepers/src/content/heliaContentStore.ts";
+import { storeJobSpec } from "../../../keepers/src/jobs/jobSpecBlock.ts";
+import { publishResult, storeBlockSource } from "../../../keepers/src/jobs/resultManifest.ts";
+import { rebuildTrainedModel, RESULT_MANIFEST_KEY } from "../../../keepers/src/jobs/trainedModel.ts";
 import { VeritrainError } from "../../../keepers/src/errors.ts";
 import { decodeCheckpoint, makeCheckpoint } from "../../../keepers/src/training/checkpoint.ts";
 import { jobSpecCid, validateJobSpec, type JobSpec } from "../../../keepers/src/training/jobSpec.ts";
@@ -186,6 +194,26 @@ describe("qLoRA", () => {
     const untrained = importOnnxModel(exportMergedQloraModel({ original: job.modelBytes, model: job.model.definition, params: job.model.params }));
     const set = { ...test, count: 4 };
     assert.deepEqual(predictWithEngine({ model: untrained.definition, params: untrained.params, set }).logits, predictWithEngine({ model: job.model.definition, params: job.model.params, set }).logits);
+  });
+
+  it("rebuilds a qLoRA job's trained model from its result as the merged model of its last checkpoint's adapters", async () => {
+    const work = mkdtempSync(join(tmpdir(), "veritrain-qlora-result-"));
+    const store = await createHeliaContentStore({ directory: join(work, "ipfs") });
+    try {
+      const job = qloraJob();
+      const run = await runTraining({ job, directory: join(work, "run"), threads: 1 });
+      const { specDigest } = await storeJobSpec({ store, spec: job.spec });
+      await store.put(job.modelBytes);
+      const published = await publishResult({ store, job, specDigest, checkpointCount: run.count, readCheckpoint: run.readCheckpoint });
+      const onChain = { specDigest, resultDigest: published.resultDigest, traceRoot: published.traceRoot };
+      const { onnx } = await rebuildTrainedModel({ get: storeBlockSource({ store, jobId: 1n, bounded: () => AbortSignal.timeout(2_000) }), jobId: 1n, onChain });
+      const metadata = { [RESULT_MANIFEST_KEY]: published.manifestCid.toString() };
+      assert.deepEqual(onnx, exportMergedQloraModel({ original: job.modelBytes, model: job.model.definition, params: run.finalState.params, metadata }));
+      assert.notDeepEqual(importOnnxModel(onnx).params, importOnnxModel(job.modelBytes).params, "the trained adapters moved the merged weights");
+    } finally {
+      await store.close();
+      rmSync(work, { recursive: true, force: true });
+    }
   });
 
   it("is refused by the training VM, so its job commits no program", () => {
