@@ -3,6 +3,8 @@ import { VeritrainError } from "../errors.ts";
 import { decodeCheckpoint } from "../training/checkpoint.ts";
 import { importOnnxModel } from "../training/onnxImport.ts";
 import { exportOnnxModel } from "../training/onnxExport.ts";
+import { exportMergedQloraModel } from "../training/qloraExport.ts";
+import { createQloraModel } from "../training/qloraModel.ts";
 import type { JobOnChain } from "./jobOnChain.ts";
 import { decodeJobSpec, jobSpecBlockCid } from "./jobSpecBlock.ts";
 import { openResult, resultInvalid, type ResultBlockSource } from "./resultManifest.ts";
@@ -41,7 +43,8 @@ export type TrainedModel = {
  * the chain on the way: the spec against its digest, the model against the spec's CID, the
  * manifest against the result digest and trace root, the checkpoint against its leaf. A result
  * published on-chain ({@link readPublishedResult}) gives the last checkpoint instead, as the
- * contract proved it, with no fetch of the manifest. The same inputs give the same bytes
+ * contract proved it, with no fetch of the manifest. A qLoRA job's checkpoints hold its adapters: its file is the
+ * merged model (docs/training.md §6b). The same inputs give the same bytes
  * everywhere. Shared by the CLI (`job result`) and the web app.
  *
  * @throws VeritrainError `RESULT_NOT_FOUND` (from `get`), `RESULT_INVALID`, `JOB_SPEC_INVALID`, or an ONNX import error.
@@ -52,7 +55,8 @@ export async function rebuildTrainedModel({ get, jobId, onChain, fromChain }: Re
   const specCid = jobSpecBlockCid(onChain.specDigest);
   const { spec, config } = decodeJobSpec(await get(specCid, "job spec"), specCid);
   const modelBytes = await get(CID.parse(spec.model), "model");
-  const { definition } = importOnnxModel(modelBytes);
+  const imported = importOnnxModel(modelBytes);
+  const { definition } = config.finetune === undefined ? imported : createQloraModel({ model: imported, finetune: config.finetune, seed: config.seed });
   const result = fromChain === undefined ? await openResult({ get, jobId, onChain, engineVersion: config.engineVersion }) : undefined;
   const checkpoints = result?.hashes.length ?? fromChain!.hashes.length;
   let params: Float32Array;
@@ -64,6 +68,8 @@ export async function rebuildTrainedModel({ get, jobId, onChain, fromChain }: Re
   }
   if (params.length !== definition.parameterCount) throw resultInvalid(jobId, `the last checkpoint holds ${params.length} parameters, the model has ${definition.parameterCount}`);
   const metadata: Record<string, string> = result === undefined ? { [RESULT_PUBLISHED_IN_KEY]: fromChain!.disputeId.toString() } : { [RESULT_MANIFEST_KEY]: result.manifestCid.toString() };
-  const onnx = exportOnnxModel({ original: modelBytes, definition, params, metadata });
+  const onnx = config.finetune === undefined
+    ? exportOnnxModel({ original: modelBytes, definition, params, metadata })
+    : exportMergedQloraModel({ original: modelBytes, model: definition, params, metadata });
   return { onnx, source: result === undefined ? { publishedIn: fromChain!.disputeId } : { manifestCid: result.manifestCid }, checkpoints };
 }

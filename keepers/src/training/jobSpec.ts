@@ -64,6 +64,15 @@ export type SpecFields = {
  */
 export type PrivacySpec = { targetEpsilon: string; delta: string; clipNorm: string };
 
+/**
+ * qLoRA fine-tuning (docs/training.md §6b), as a spec states it: the model's `targets` weights (MatMul or
+ * Gemm initializers) are frozen in NF4 with adapters of rank `rank` scaled by α/rank; every other tensor is frozen.
+ */
+export type FinetuneSpec = { method: "qlora"; rank: number; alpha: string; targets: string[] };
+
+/** {@link FinetuneSpec} parsed: α as its binary32 value. */
+export type FinetuneConfig = { method: "qlora"; rank: number; alpha: number; targets: string[] };
+
 /** A single-provider training job, as posted (and content-addressed) by its requester. */
 export type JobSpec = SpecFields & {
   epochs: number;
@@ -71,6 +80,8 @@ export type JobSpec = SpecFields & {
   checkpointInterval: number;
   /** Differentially private training; absent: plain training. */
   privacy?: PrivacySpec;
+  /** qLoRA fine-tuning of the model; absent: every parameter trains. */
+  finetune?: FinetuneSpec;
 };
 
 /** What every optimizer step depends on besides the data: the part of a spec the Trainer reads. */
@@ -83,6 +94,8 @@ export type StepConfig = {
   optimizer: OptimizerConfig;
   /** DP-SGD with the derived σ; absent: plain training. */
   privacy?: PrivacyConfig;
+  /** qLoRA fine-tuning; absent: every parameter trains. */
+  finetune?: FinetuneConfig;
 };
 
 /** The numbers a run needs, parsed from a valid spec. */
@@ -282,12 +295,41 @@ function validateSchedule(value: unknown, learningRate: number): LearningRateSch
  * const { spec, config } = validateJobSpec(JSON.parse(text));
  */
 export function validateJobSpec(value: unknown): { spec: JobSpec; config: TrainingConfig } {
-  const spec = exactKeys(value, "", [...COMMON_SPEC_FIELDS, "epochs", "checkpointInterval"], ["privacy"]);
+  const spec = exactKeys(value, "", [...COMMON_SPEC_FIELDS, "epochs", "checkpointInterval"], ["privacy", "finetune"]);
   const { config, train } = validateCommonFields(spec);
   const epochs = integer(spec.epochs, "epochs", 1, 10000);
   const checkpointInterval = integer(spec.checkpointInterval, "checkpointInterval", 1);
   const privacy = spec.privacy === undefined ? {} : { privacy: validatePrivacy(spec.privacy, { ...config, epochs, examples: train.end - train.start }) };
-  return { spec: value as JobSpec, config: { ...config, epochs, checkpointInterval, ...privacy } };
+  if (spec.finetune !== undefined && spec.privacy !== undefined) {
+    throw fail("finetune", "cannot be combined with privacy yet (DP-SGD of adapters is not specified): drop one of them", spec.finetune);
+  }
+  const finetune = spec.finetune === undefined ? {} : { finetune: validateFinetune(spec.finetune) };
+  return { spec: value as JobSpec, config: { ...config, epochs, checkpointInterval, ...privacy, ...finetune } };
+}
+
+/** The largest adapter rank a spec may ask for. */
+const MAX_RANK = 1024;
+
+/**
+ * Checks a spec's `finetune`: method "qlora", rank an integer in [1, 1024], alpha a decimal > 0, targets 1 to
+ * 1,024 distinct non-empty initializer names (whether the model has them is checked when it is imported).
+ */
+function validateFinetune(value: unknown): FinetuneConfig {
+  const method = isRecord(value) ? value.method : undefined;
+  if (method !== "qlora") throw fail("finetune.method", "must be \"qlora\"", method);
+  const f = exactKeys(value, "finetune", ["method", "rank", "alpha", "targets"]);
+  const rank = integer(f.rank, "finetune.rank", 1, MAX_RANK);
+  const alpha = decimal(f.alpha, "finetune.alpha", POSITIVE);
+  const names: unknown = f.targets;
+  if (!Array.isArray(names) || names.length === 0 || names.length > 1024) {
+    throw fail("finetune.targets", "must be an array of 1 to 1024 weight names (MatMul or Gemm initializers of the model)", names);
+  }
+  const targets = names.map((name: unknown, i: number) => {
+    if (typeof name !== "string" || name === "") throw fail(`finetune.targets[${i}]`, "must be a non-empty string naming a weight initializer", name);
+    if (names.indexOf(name) !== i) throw fail(`finetune.targets[${i}]`, `must not repeat finetune.targets[${names.indexOf(name)}]`, name);
+    return name;
+  });
+  return { method, rank, alpha, targets };
 }
 
 /**

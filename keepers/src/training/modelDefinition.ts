@@ -1,3 +1,5 @@
+import type { Nf4Tensor } from "./nf4.ts";
+
 /**
  * The engine's description of a trainable network: a graph of layers over one input, each reading
  * the outputs of earlier layers (a residual connection is an `add` of two),
@@ -150,6 +152,29 @@ export type ScaleLayerDefinition = { kind: "scale"; name: string; factor: number
 export type ReduceMeanLayerDefinition = { kind: "reduceMean"; name: string };
 
 /**
+ * A qLoRA layer (docs/training.md §6b): a MatMul or Gemm whose weight is frozen and stored in NF4, plus
+ * trainable low-rank adapters: y = x·W̃ᵀ (+ b) + scale·B·(A·x) over the rows of a row-major activation, W̃
+ * the dequantised `base` in nn.Linear's [out][in] order. A [rank][in] and B [out][rank] are parameters.
+ */
+export type LoraLayerDefinition = {
+  kind: "lora";
+  name: string;
+  inFeatures: number;
+  outFeatures: number;
+  rank: number;
+  /** α / rank, binary64. */
+  scale: number;
+  /** The frozen weight, [out][in] row-major, in NF4. */
+  base: Nf4Tensor;
+  /** The ONNX initializer the base was quantised from (where a merged model writes W̃ + scale·B·A). */
+  weightName: string;
+  a: number;
+  b: number;
+  /** A Gemm's bias (frozen), or null for a MatMul. */
+  bias: number | null;
+};
+
+/**
  * A layer with the activations it reads: `inputs` holds, per operand, the index of the layer whose
  * output it is, or −1 for the model's input; always earlier layers. One operand for every kind but
  * `add` and `batchedMatMul`, which have two. A plain chain has inputs [i − 1] at layer i.
@@ -177,7 +202,8 @@ export type LayerKindDefinition =
   | GeluLayerDefinition
   | SoftmaxLayerDefinition
   | ScaleLayerDefinition
-  | ReduceMeanLayerDefinition;
+  | ReduceMeanLayerDefinition
+  | LoraLayerDefinition;
 
 /** A whole network: layers in execution order and its parameters in canonical order. */
 export type ModelDefinition = {
@@ -191,6 +217,12 @@ export type ModelDefinition = {
   layers: LayerDefinition[];
   /** Parameter tensors in canonical order (see docs/training.md). */
   parameters: ParameterTensor[];
-  /** Total number of binary32 parameters. */
+  /** Number of binary32 parameters that train (the packed vector's length: a checkpoint's parameters). */
   parameterCount: number;
+  /**
+   * A qLoRA model's frozen tensors (biases, norms, embeddings; not the NF4 bases, which its `lora` layers
+   * hold): the values of the parameter tensors at offsets [parameterCount, parameterCount + frozen.length),
+   * which take no optimizer step. Absent: every tensor trains.
+   */
+  frozen?: Float32Array;
 };

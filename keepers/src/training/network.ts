@@ -10,6 +10,7 @@ import type { Layer } from "./layer.ts";
 import { LayerNorm } from "./layerNorm.ts";
 import { Linear } from "./linear.ts";
 import { LogSoftmax } from "./logSoftmax.ts";
+import { LoraMatMul } from "./loraMatMul.ts";
 import { MatMulWeight } from "./matMulWeight.ts";
 import { MaxPool } from "./maxPool.ts";
 import type { ModelDefinition } from "./modelDefinition.ts";
@@ -70,9 +71,18 @@ export class Network {
   /** Per layer during backward: its output's gradient, and how many of its readers gave theirs. */
   private readonly outputGradients: (Float32Array | undefined)[];
   private readonly received: number[];
+  /** A qLoRA model's parameters: the trainable ones (copied in each pass) followed by its frozen ones; their gradients. */
+  private readonly withFrozen: { params: Float32Array; grads: Float32Array } | undefined;
 
   constructor({ model, maxExamples }: NetworkParameters) {
     this.model = model;
+    if (model.frozen !== undefined) {
+      const params = new Float32Array(model.parameterCount + model.frozen.length);
+      params.set(model.frozen, model.parameterCount);
+      this.withFrozen = { params, grads: new Float32Array(params.length) };
+    }
+    const loraWeights = model.layers.map((layer) => (layer.kind === "lora" ? layer.inFeatures * layer.outFeatures : 0));
+    const dequantised = new Float32Array(Math.max(0, ...loraWeights));
     const inputWidth = model.inputShape.reduce((a, b) => a * b, 1);
     this.input = new Float32Array(maxExamples * inputWidth);
     this.labels = new Uint8Array(maxExamples);
@@ -154,6 +164,9 @@ export class Network {
         case "reduceMean":
           layer = new ReduceMean({ inputShape: shape, maxExamples });
           break;
+        case "lora":
+          layer = new LoraMatMul({ definition, inputShape: shape, maxExamples, parameters: model.parameters, dequantised });
+          break;
       }
       this.layers.push(layer);
     }
@@ -188,9 +201,17 @@ export class Network {
    * for a gradient's pass: BatchNorm then normalises with the examples' own statistics.
    */
   forward(n: number, params: Float32Array, training = false): Float32Array {
+    const all = this.allParameters(params);
     const layers = this.layers;
-    for (let i = 0; i < layers.length; i++) layers[i]!.forward(this.outputOf(this.model.layers[i]!.inputs[0]!), n, params, training);
+    for (let i = 0; i < layers.length; i++) layers[i]!.forward(this.outputOf(this.model.layers[i]!.inputs[0]!), n, all, training);
     return layers.at(-1)!.output;
+  }
+
+  /** The vector the layers read: `params` itself, or for a qLoRA model `params` followed by its frozen tensors. */
+  private allParameters(params: Float32Array): Float32Array {
+    if (this.withFrozen === undefined) return params;
+    this.withFrozen.params.set(params.subarray(0, this.model.parameterCount));
+    return this.withFrozen.params;
   }
 
   /** The output buffer of layer `from`, or the input for −1. */
@@ -216,17 +237,21 @@ export class Network {
     });
     const { layers, outputGradients, received } = this;
     const last = layers.length - 1;
+    const all = this.allParameters(params);
+    // A qLoRA model's frozen tensors get gradients in the scratch vector, which nothing reads.
+    const allGrads = this.withFrozen?.grads ?? grads;
     received.fill(0);
     outputGradients[last] = this.logitsGradient;
     for (let i = last; i >= 0; i--) {
       const layer = layers[i]!;
       const { inputs } = this.model.layers[i]!;
-      layer.backward(this.outputOf(inputs[0]!), outputGradients[i]!, n, params, grads, inputs.some((from) => from >= 0));
+      layer.backward(this.outputOf(inputs[0]!), outputGradients[i]!, n, all, allGrads, inputs.some((from) => from >= 0));
       for (let k = 0; k < inputs.length; k++) {
         const from = inputs[k]!;
         if (from >= 0) this.receiveGradient(from, k === 0 ? layer.inputGradient : layer.secondGradient!, n);
       }
     }
+    if (allGrads !== grads) grads.set(allGrads.subarray(0, this.model.parameterCount));
     return summary;
   }
 

@@ -7,6 +7,7 @@ import { sliceImageSet, type ImageSet } from "./idxImageSet.ts";
 import type { MnistSources } from "./mnist.ts";
 import { importOnnxModel, type ImportedModel } from "./onnxImport.ts";
 import { optimizerStateVectors } from "./optimizer.ts";
+import { createQloraModel } from "./qloraModel.ts";
 import type { TrainingState } from "./trainingState.ts";
 
 /** A validated job with its model imported and its splits cut: everything a run needs. */
@@ -17,6 +18,7 @@ export type PreparedJob = {
   config: TrainingConfig;
   /** The ONNX file the spec's model CID names. */
   modelBytes: Uint8Array;
+  /** The model that trains: the file's, or for a qLoRA job its qLoRA model (`createQloraModel`), whose parameters are the adapters. */
   model: ImportedModel;
   sets: Record<SplitName, ImageSet>;
   /** ⌊train examples / batch size⌋: the last partial batch of each epoch is skipped. */
@@ -38,14 +40,16 @@ export type PrepareJobParameters = {
  * Validates a job spec, checks the model file against its CID, imports the model and cuts the
  * dataset splits.
  *
- * @throws VeritrainError `JOB_SPEC_INVALID` (also for a private job on a model with BatchNorm),
+ * @throws VeritrainError `JOB_SPEC_INVALID` (also for a private job on a model with BatchNorm, and for qLoRA
+ *   targets the model does not have),
  *   `MODEL_CID_MISMATCH`, `MODEL_DATASET_MISMATCH`, or an ONNX import error.
  * @example
  * const job = prepareJob({ spec: JSON.parse(text), modelBytes, sources: loadMnist() });
  */
 export function prepareJob({ spec: value, modelBytes, sources }: PrepareJobParameters): PreparedJob {
   const { spec, config } = validateJobSpec(value);
-  const { model, sets } = prepareModelAndSets({ spec, modelBytes, sources });
+  const { model: imported, sets } = prepareModelAndSets({ spec, modelBytes, sources });
+  const model = config.finetune === undefined ? imported : createQloraModel({ model: imported, finetune: config.finetune, seed: config.seed });
   const statistic = model.definition.parameters.find((tensor) => tensor.statistic !== undefined);
   if (config.privacy !== undefined && statistic !== undefined) {
     throw fail("privacy", `cannot protect BatchNormalization's running statistics ("${statistic.name}" is computed from the data, not privatised): use a model without BatchNorm`, spec.privacy);

@@ -31,6 +31,8 @@ export const PRNG_DOMAIN = {
   dpNoise: 4n,
   /** DP-SGD's Poisson sampling (keepers/src/privacy/dpSgd.ts); seed = the noise seed, index = optimizer step. */
   poissonSample: 5n,
+  /** qLoRA adapters' A matrices (keepers/src/training/qloraModel.ts); seed = the job seed, index = adapter index. */
+  loraInit: 6n,
 } as const;
 
 /** Parameters of {@link SplitMix64.keyed}. */

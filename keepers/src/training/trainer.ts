@@ -77,7 +77,8 @@ export class Trainer {
   private constructor(p: TrainerParameters) {
     const { model, config, sets, state } = p;
     this.config = config;
-    this.tensors = model.parameters;
+    // A qLoRA model's frozen tensors (offsets past the trainable vector) take no optimizer step.
+    this.tensors = model.parameters.filter((tensor) => tensor.offset < model.parameterCount);
     this.sets = sets;
     this.stepsPerEpoch = Math.floor(sets.train.count / config.batchSize);
     const size = model.parameterCount;

@@ -148,7 +148,7 @@ const product = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
  *
  * @throws VeritrainError `VM_UNSUPPORTED` for a job of engine version 1 (another data order), for a
  *   max-pooling whose windows overlap, for Sigmoid, Tanh, average pooling, BatchNorm and LogSoftmax, and for AdamW, learning-rate
- *   schedules and gradient clipping (the engine's, not yet the VM's).
+ *   schedules, gradient clipping, DP-SGD and qLoRA fine-tuning (the engine's, not yet the VM's).
  */
 export function stepProgram({ model, config, examples, step }: StepProgramParameters): StepProgram {
   if (config.engineVersion !== "veritrain-train/2") {
@@ -165,6 +165,7 @@ export function stepProgram({ model, config, examples, step }: StepProgramParame
   if (optimizer.schedule !== undefined) throw unsupported(`the ${optimizer.schedule.type} learning-rate schedule`);
   if (optimizer.clipNorm !== undefined) throw unsupported("gradient clipping");
   if (config.privacy !== undefined) throw unsupported("DP-SGD (per-example clipping and noise)");
+  if (config.finetune !== undefined) throw unsupported("qLoRA fine-tuning (an NF4 base with low-rank adapters)");
   const { batchSize: B, microBatches: M } = config;
   const b = B / M;
   const width = product(model.inputShape);

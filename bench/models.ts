@@ -1,0 +1,112 @@
+/**
+ * Benchmark of the engine's model families (issue 22): the residual CNN on all digits, the transformer
+ * pre-trained on digits 0–4, then fine-tuned on digits 5–9 twice from the same pre-trained weights — qLoRA
+ * (docs/training.md §6b: NF4 base, adapters on every MatMul and the head) and full fine-tuning — with their
+ * test accuracies (each on its own digits' test images), trainable parameters and training memory
+ * (parameters, optimizer state, gradient slots; the frozen base as stored). Prints one JSON line.
+ *
+ *   npm run bench:models -- --images 55000 --epochs 3 --threads 2
+ *   npm run bench:models -- --images 1024 --epochs 1 --test-images 1000   # a short run
+ */
+import { Command } from "commander";
+import { createResidualCnnOnnx } from "../keepers/src/training/residualCnn.ts";
+import { ENGINE_VERSION, parseDecimal32, type StepConfig } from "../keepers/src/training/jobSpec.ts";
+import { loadMnist, type ImageSet } from "../keepers/src/training/mnist.ts";
+import type { ModelDefinition } from "../keepers/src/training/modelDefinition.ts";
+import { exportOnnxModel } from "../keepers/src/training/onnxExport.ts";
+import { importOnnxModel, type ImportedModel } from "../keepers/src/training/onnxImport.ts";
+import { predictWithEngine } from "../keepers/src/training/predict.ts";
+import { createQloraModel } from "../keepers/src/training/qloraModel.ts";
+import { Trainer } from "../keepers/src/training/trainer.ts";
+import { createTransformerOnnx } from "../keepers/src/training/transformer.ts";
+
+const options = new Command()
+  .option("--images <n>", "MNIST training images read (each phase uses those of its digits)", "55000")
+  .option("--test-images <n>", "MNIST test images read", "10000")
+  .option("--epochs <n>", "epochs of each phase", "3")
+  .option("--threads <n>", "compute threads", "2")
+  .option("--rank <n>", "qLoRA adapter rank", "4")
+  .option("--alpha <decimal>", "qLoRA α", "8")
+  .option("--learning-rate <decimal>", "Adam learning rate of pre-training and full fine-tuning", "0.003")
+  .option("--qlora-learning-rate <decimal>", "Adam learning rate of qLoRA", "0.01")
+  .parse()
+  .opts<Record<"images" | "testImages" | "epochs" | "threads" | "rank" | "alpha" | "learningRate" | "qloraLearningRate", string>>();
+
+const BATCH = 32;
+const MICRO_BATCHES = 4;
+const epochs = Number(options.epochs);
+const threads = Number(options.threads);
+const mnist = loadMnist();
+
+/** The first `count` images of `set` whose label `keep` accepts, in shared memory. */
+function digits(set: ImageSet, count: number, keep: (label: number) => boolean): ImageSet {
+  const width = set.rows * set.cols;
+  const chosen = Array.from({ length: Math.min(count, set.count) }, (_, i) => i).filter((i) => keep(set.labels[i]!));
+  const pixels = new Uint8Array(new SharedArrayBuffer(chosen.length * width));
+  const labels = new Uint8Array(new SharedArrayBuffer(chosen.length));
+  chosen.forEach((index, i) => {
+    pixels.set(set.pixels.subarray(index * width, (index + 1) * width), i * width);
+    labels[i] = set.labels[index]!;
+  });
+  return { pixels, labels, count: chosen.length, rows: set.rows, cols: set.cols };
+}
+
+function adam(learningRate: string): StepConfig {
+  return {
+    engineVersion: ENGINE_VERSION, seed: 1n, batchSize: BATCH, microBatches: MICRO_BATCHES,
+    optimizer: { type: "adam", learningRate: parseDecimal32(learningRate), learningRateDecay: 1, weightDecay: 0, beta1: parseDecimal32("0.9"), beta2: parseDecimal32("0.999"), epsilon: parseDecimal32("1e-8") },
+  };
+}
+
+/** Trains `model` for the epochs on `train`; returns its parameters and its accuracy on `test`. */
+async function train(model: ImportedModel, config: StepConfig, trainSet: ImageSet, test: ImageSet): Promise<{ params: Float32Array; accuracy: number }> {
+  const size = model.definition.parameterCount;
+  const state = { step: 0, params: Float32Array.from(model.params), optimizerState: [new Float32Array(size), new Float32Array(size)] };
+  const trainer = await Trainer.create({ model: model.definition, config, sets: { train: trainSet, validation: test, test }, state, threads });
+  try {
+    await trainer.runSteps(epochs * trainer.stepsPerEpoch);
+    return { params: trainer.snapshot().params, accuracy: (await trainer.evaluate("test")).accuracy };
+  } finally {
+    await trainer.close();
+  }
+}
+
+/** Bytes a run holds for its parameters: trainable values, Adam's m and v, one gradient slot per micro-batch, and the frozen base. */
+function trainingBytes(model: ModelDefinition): number {
+  const nf4 = model.layers.reduce((sum, layer) => sum + (layer.kind === "lora" ? layer.base.codes.length + 4 * layer.base.absmax.length : 0), 0);
+  return 4 * model.parameterCount * (3 + MICRO_BATCHES) + 4 * (model.frozen?.length ?? 0) + nf4;
+}
+
+const images = Number(options.images);
+const testImages = Number(options.testImages);
+const all = () => true;
+const low = (label: number) => label < 5;
+const high = (label: number) => label >= 5;
+
+const resnet = await train(importOnnxModel(createResidualCnnOnnx({ seed: 1n })), adam("0.001"), digits(mnist.train, images, all), digits(mnist.test, testImages, all));
+
+const transformerBytes = createTransformerOnnx({ seed: 1n });
+const transformer = importOnnxModel(transformerBytes);
+const pretrained = await train(transformer, adam(options.learningRate), digits(mnist.train, images, low), digits(mnist.test, testImages, low));
+const base = importOnnxModel(exportOnnxModel({ original: transformerBytes, definition: transformer.definition, params: pretrained.params }));
+
+const fineTrain = digits(mnist.train, images, high);
+const fineTest = digits(mnist.test, testImages, high);
+const targets = base.definition.layers.flatMap((layer) => (layer.kind === "matMulWeight" || layer.kind === "linear" ? [base.definition.parameters[layer.weight]!.name] : []));
+const qloraModel = createQloraModel({ model: base, finetune: { method: "qlora", rank: Number(options.rank), alpha: parseDecimal32(options.alpha), targets }, seed: 1n });
+const before = predictWithEngine({ model: qloraModel.definition, params: qloraModel.params, set: fineTest }).classes.filter((c, e) => c === fineTest.labels[e]).length / fineTest.count;
+const qlora = await train(qloraModel, adam(options.qloraLearningRate), fineTrain, fineTest);
+const full = await train(base, adam(options.learningRate), fineTrain, fineTest);
+
+console.log(JSON.stringify({
+  images, test_images: testImages, epochs, threads, rank: Number(options.rank), alpha: options.alpha,
+  resnet_test_acc: resnet.accuracy,
+  transformer_test_acc: pretrained.accuracy,
+  qlora_before_finetune_test_acc: before,
+  qlora_test_acc: qlora.accuracy,
+  qlora_trainable_params: qloraModel.definition.parameterCount,
+  qlora_training_bytes: trainingBytes(qloraModel.definition),
+  full_finetune_test_acc: full.accuracy,
+  full_finetune_trainable_params: base.definition.parameterCount,
+  full_finetune_training_bytes: trainingBytes(base.definition),
+}));
