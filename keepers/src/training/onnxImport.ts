@@ -1,6 +1,7 @@
 import { VeritrainError } from "../errors.ts";
 import type { GatherLayerDefinition, LayerDefinition, LayerKindDefinition, ModelDefinition, ParameterTensor } from "./modelDefinition.ts";
 import {
+  ONNX_BOOL,
   ONNX_FLOAT,
   ONNX_INT64,
   onnx,
@@ -226,8 +227,6 @@ function gatherNode(
   };
   return { definition, outputShape: [...indexShape, dims[1]!] };
 }
-
-const ONNX_BOOL = 9;
 
 /**
  * A Dropout node's ratio p, the binary32 value of its `ratio` (an initializer input of one FLOAT from

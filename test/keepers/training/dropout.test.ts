@@ -11,7 +11,7 @@ import { Dropout, type DropoutKey } from "../../../keepers/src/training/dropout.
 import type { DropoutLayerDefinition } from "../../../keepers/src/training/modelDefinition.ts";
 import { constant, encodeModel, heUniform, int, ints } from "../../../keepers/src/training/onnxBuilder.ts";
 import { importOnnxModel } from "../../../keepers/src/training/onnxImport.ts";
-import { ONNX_FLOAT, type NodeProto, type TensorProto } from "../../../keepers/src/training/onnxProto.ts";
+import { ONNX_BOOL, ONNX_FLOAT, type NodeProto, type TensorProto } from "../../../keepers/src/training/onnxProto.ts";
 import { PRNG_DOMAIN, SplitMix64 } from "../../../keepers/src/training/prng.ts";
 import { trainJob } from "../../../keepers/src/training/trainJob.ts";
 import { jobProgram } from "../../../keepers/src/trainingVm/jobProgram.ts";
@@ -160,7 +160,7 @@ describe("Dropout", () => {
     assertRefused(dropoutModel(-0.1), "ONNX_UNSUPPORTED_ATTRIBUTE", /Dropout node "drop1": attribute ratio=-0.1/);
     assertRefused(dropoutModel(0.5, (nodes) => { nodes.find((n) => n.name === "drop1")!.input = ["conv", "fc.bias"]; }), "ONNX_MODEL_INVALID", /Dropout node "drop1": ratio "fc.bias" must be a FLOAT initializer of one value/);
     const mode = (value: number) => dropoutModel(0.5, (nodes, initializers) => {
-      initializers.push({ name: "mode", dims: [], dataType: 9, int32Data: [value] });
+      initializers.push({ name: "mode", dims: [], dataType: ONNX_BOOL, int32Data: [value] });
       nodes.find((n) => n.name === "drop2")!.input = ["fc", "ratio", "mode"];
     });
     assert.doesNotThrow(() => importOnnxModel(mode(0)), "a constant false training_mode");
