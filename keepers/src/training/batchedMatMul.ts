@@ -15,13 +15,13 @@ export type BatchedMatMulParameters = {
  * leading axes (heads), C[M][N] = A[M][K]·B[K][N] with inner index k. Backward:
  * dA[m][k] = Σ_j dC[m][j]·B[k][j] (inner index j), dB[k][j] = Σ_m A[m][k]·dC[m][j] (inner index m).
  * Every sum is matMul's (docs/training.md §4). The first operand's gradient is `inputGradient`, the
- * second's `secondGradient`.
+ * second's `operandGradients[0]`.
  */
 export class BatchedMatMul implements Layer {
   readonly outputShape: number[];
   readonly output: Float32Array;
   readonly inputGradient: Float32Array;
-  readonly secondGradient: Float32Array;
+  readonly operandGradients: readonly [Float32Array];
   private readonly operands: [Float32Array, Float32Array];
   /** Matrices per example (the product of the leading axes), and M, K, N. */
   private readonly batches: number;
@@ -38,7 +38,7 @@ export class BatchedMatMul implements Layer {
     this.outputShape = [...aShape.slice(0, -1), this.n];
     this.output = new Float32Array(maxExamples * this.batches * this.m * this.n);
     this.inputGradient = new Float32Array(maxExamples * this.batches * this.m * this.k);
-    this.secondGradient = new Float32Array(maxExamples * this.batches * this.k * this.n);
+    this.operandGradients = [new Float32Array(maxExamples * this.batches * this.k * this.n)];
   }
 
   forward(_input: Float32Array, examples: number): void {
@@ -65,7 +65,7 @@ export class BatchedMatMul implements Layer {
       matMul({
         a, aOffset: t * M * K, aRowStride: 1, aInnerStride: K,
         b: outputGradient, bOffset: t * M * N, bInnerStride: N, bColStride: 1,
-        c: this.secondGradient, cOffset: t * K * N, m: K, n: N, k: M,
+        c: this.operandGradients[0], cOffset: t * K * N, m: K, n: N, k: M,
       });
     }
   }

@@ -12,8 +12,11 @@ export type Layer = {
   readonly output: Float32Array;
   /** Gradient with respect to the input (may alias the output gradient for in-place layers). */
   readonly inputGradient: Float32Array;
-  /** A two-operand layer's (Add, MatMul of two activations) gradient with respect to its second operand. */
-  readonly secondGradient?: Float32Array;
+  /**
+   * A layer of several operands (Add, MatMul of two activations, Concat): the gradients with respect to
+   * its second, third, … operands (the first's is `inputGradient`).
+   */
+  readonly operandGradients?: readonly Float32Array[];
   /** Computes `output` from `input` for `n` examples; `training` for a gradient's pass (BatchNorm's batch statistics). */
   forward(input: Float32Array, n: number, params: Float32Array, training: boolean): void;
   /**

@@ -30,6 +30,8 @@ export type MicroBatchRunnerParameters = {
   sets: Record<SplitName, ImageSet>;
   batchSize: number;
   microBatches: number;
+  /** The job seed: it keys the Dropout masks (docs/training.md §4). */
+  seed: bigint;
 };
 
 /**
@@ -42,28 +44,35 @@ export class MicroBatchRunner {
   private readonly buffers: SharedTrainingBuffers;
   private readonly sets: Record<SplitName, ImageSet>;
   private readonly batchSize: number;
+  private readonly seed: bigint;
   private readonly microBatchSize: number;
   private readonly gradientSlots: Float32Array[];
   private readonly chunkIndices: number[] = [];
 
-  constructor({ model, buffers, sets, batchSize, microBatches }: MicroBatchRunnerParameters) {
+  constructor({ model, buffers, sets, batchSize, microBatches, seed }: MicroBatchRunnerParameters) {
     this.microBatchSize = batchSize / microBatches;
     this.network = new Network({ model, maxExamples: Math.max(this.microBatchSize, EVALUATION_CHUNK) });
     this.buffers = buffers;
     this.sets = sets;
     this.batchSize = batchSize;
+    this.seed = seed;
     const size = model.parameterCount;
     this.gradientSlots = Array.from({ length: microBatches }, (_, m) => buffers.gradients.subarray(m * size, (m + 1) * size));
   }
 
-  /** Computes micro-batch `m`'s gradient into its slot and its loss/accuracy into trainStats. */
-  trainMicroBatch(m: number): void {
+  /**
+   * Computes micro-batch `m`'s gradient into its slot and its loss/accuracy into trainStats, for optimizer
+   * step `step`, the loaded batch's first example being at batch position `firstPosition` (0, or a
+   * private step's chunk start).
+   */
+  trainMicroBatch(m: number, step: number, firstPosition: number): void {
     const { buffers, microBatchSize: size } = this;
     const set = this.sets.train;
     const indices = buffers.batchIndices.subarray(m * size, (m + 1) * size);
     this.network.loadExamples({ pixels: set.pixels, labels: set.labels, indices, pixelValues: PIXEL_TO_FLOAT });
     const summary = this.network.gradient({
       params: buffers.params, grads: this.gradientSlots[m]!, n: size, batchSize: this.batchSize,
+      dropout: { seed: this.seed, step, position: firstPosition + m * size },
     });
     buffers.trainStats[2 * m] = summary.lossSum;
     buffers.trainStats[2 * m + 1] = summary.correct;

@@ -101,8 +101,11 @@ export type LinearLayerDefinition = {
   bias: number | null;
 };
 
-/** Add: the elementwise sum of two activations of the same shape (ONNX Add without broadcasting; residual connections). */
-export type AddLayerDefinition = { kind: "add"; name: string };
+/**
+ * Add: the elementwise sum of two activations of the same shape (ONNX Add without broadcasting; residual
+ * connections); with `subtract`, their difference first − second (ONNX Sub).
+ */
+export type AddLayerDefinition = { kind: "add"; name: string; subtract?: true };
 
 /**
  * Reshape between row-major shapes of the same size ([1, H, W] CNHW with C = 1 is row-major too):
@@ -122,8 +125,11 @@ export type MatMulWeightLayerDefinition = {
   weight: number;
 };
 
-/** Add of a parameter (a bias [D], a positional embedding [T, D]) broadcast over the activation's leading axes. */
-export type BroadcastAddLayerDefinition = { kind: "broadcastAdd"; name: string; parameter: number };
+/**
+ * Add of a parameter (a bias [D], a positional embedding [T, D]) broadcast over the activation's leading
+ * axes; `subtract` makes it ONNX Sub: "parameter" computes x − P, "input" P − x.
+ */
+export type BroadcastAddLayerDefinition = { kind: "broadcastAdd"; name: string; parameter: number; subtract?: "parameter" | "input" };
 
 /** MatMul of two activations [.., M, K]·[.., K, N], batched over examples and the leading axes. */
 export type BatchedMatMulLayerDefinition = { kind: "batchedMatMul"; name: string };
@@ -175,9 +181,49 @@ export type LoraLayerDefinition = {
 };
 
 /**
+ * ONNX Gather on axis 0 of a parameter table [V, D] (an embedding) at constant `indices`: the rows
+ * table[indices[i]], the same for every example (the output has no batch axis in ONNX; the engine
+ * stores it for each example, and only Add or Sub with an activation of its shape reads it).
+ */
+export type GatherLayerDefinition = {
+  kind: "gather";
+  name: string;
+  table: number;
+  /** Row indices in [0, V) (negative ONNX indices already counted from the end), row-major over `indexShape`. */
+  indices: number[];
+  /** The ONNX indices' dims: the output is [...indexShape, D]. */
+  indexShape: number[];
+};
+
+/**
+ * ONNX Concat of two or more activations of one layout along `axis` of the example's shape (ONNX axis
+ * `axis` + 1): of row-major activations, or of CNHW ones [C, H, W] (channels, rows or columns).
+ */
+export type ConcatLayerDefinition = { kind: "concat"; name: string; axis: number; cnhw: boolean };
+
+/**
+ * Dropout in a gradient's pass (identity otherwise): element j of the example at batch position p keeps
+ * its value divided by 1 − ratio unless draw p·`drawsPerExample` + `drawOffset` + j of the dropout stream
+ * of the step is below ratio·2^32 (docs/training.md §4).
+ */
+export type DropoutLayerDefinition = {
+  kind: "dropout";
+  name: string;
+  /** binary32 value of the ONNX ratio, in [0, 1). */
+  ratio: number;
+  /** Elements of all the model's Dropouts per example before this one (graph order). */
+  drawOffset: number;
+  /** Elements of all the model's Dropouts per example. */
+  drawsPerExample: number;
+  /** The C of a CNHW activation [C, H, W] (stored [C][example][H·W]); 1 for a row-major one. */
+  channels: number;
+};
+
+/**
  * A layer with the activations it reads: `inputs` holds, per operand, the index of the layer whose
  * output it is, or −1 for the model's input; always earlier layers. One operand for every kind but
- * `add` and `batchedMatMul`, which have two. A plain chain has inputs [i − 1] at layer i.
+ * `add` and `batchedMatMul`, which have two, `concat`, which has two or more, and `gather`, which has
+ * none. A plain chain has inputs [i − 1] at layer i.
  */
 export type LayerDefinition = LayerKindDefinition & { inputs: number[] };
 
@@ -203,7 +249,10 @@ export type LayerKindDefinition =
   | SoftmaxLayerDefinition
   | ScaleLayerDefinition
   | ReduceMeanLayerDefinition
-  | LoraLayerDefinition;
+  | LoraLayerDefinition
+  | GatherLayerDefinition
+  | ConcatLayerDefinition
+  | DropoutLayerDefinition;
 
 /** A whole network: layers in execution order and its parameters in canonical order. */
 export type ModelDefinition = {

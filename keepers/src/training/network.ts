@@ -1,10 +1,14 @@
+import { VeritrainError } from "../errors.ts";
 import { Add } from "./add.ts";
 import { AveragePool } from "./averagePool.ts";
 import { BatchedMatMul } from "./batchedMatMul.ts";
 import { BatchNorm } from "./batchNorm.ts";
 import { BroadcastAdd } from "./broadcastAdd.ts";
+import { Concat } from "./concat.ts";
 import { Conv2d } from "./conv2d.ts";
+import { Dropout, type DropoutKey } from "./dropout.ts";
 import { Flatten } from "./flatten.ts";
+import { Gather } from "./gather.ts";
 import { Gelu } from "./gelu.ts";
 import type { Layer } from "./layer.ts";
 import { LayerNorm } from "./layerNorm.ts";
@@ -50,6 +54,8 @@ export type GradientParameters = {
   n: number;
   /** The full batch size (the loss is a mean over the batch). */
   batchSize: number;
+  /** Which masks the model's Dropouts draw (required when it has any): the job seed, the step, the first example's batch position. */
+  dropout?: DropoutKey;
 };
 
 /**
@@ -73,6 +79,8 @@ export class Network {
   private readonly received: number[];
   /** A qLoRA model's parameters: the trainable ones (copied in each pass) followed by its frozen ones; their gradients. */
   private readonly withFrozen: { params: Float32Array; grads: Float32Array } | undefined;
+  /** The key the Dropout layers read, set by each {@link gradient} call. */
+  private readonly dropoutKey: DropoutKey = { seed: 0n, step: 0, position: 0 };
 
   constructor({ model, maxExamples }: NetworkParameters) {
     this.model = model;
@@ -93,7 +101,7 @@ export class Network {
     const shapeOf = (from: number) => (from < 0 ? model.inputShape : this.layers[from]!.outputShape);
     const outputOf = (from: number) => (from < 0 ? this.input : this.layers[from]!.output);
     for (const definition of model.layers) {
-      const from = definition.inputs[0]!;
+      const from = definition.inputs[0] ?? -1; // a Gather reads no activation
       const shape = shapeOf(from);
       let layer: Layer;
       switch (definition.kind) {
@@ -119,7 +127,7 @@ export class Network {
           layer = new LogSoftmax({ inputShape: shape, maxExamples });
           break;
         case "add":
-          layer = new Add({ inputShape: shape, operands: [outputOf(from), outputOf(definition.inputs[1]!)], maxExamples });
+          layer = new Add({ inputShape: shape, operands: [outputOf(from), outputOf(definition.inputs[1]!)], maxExamples, subtract: definition.subtract });
           break;
         case "relu": {
           // In place over a layer's output that only it reads, unless that layer reads its own output in backward.
@@ -167,6 +175,15 @@ export class Network {
         case "lora":
           layer = new LoraMatMul({ definition, inputShape: shape, maxExamples, parameters: model.parameters, dequantised });
           break;
+        case "gather":
+          layer = new Gather({ definition, maxExamples, parameters: model.parameters });
+          break;
+        case "concat":
+          layer = new Concat({ definition, shapes: definition.inputs.map(shapeOf), operands: definition.inputs.map(outputOf), maxExamples });
+          break;
+        case "dropout":
+          layer = new Dropout({ definition, inputShape: shape, maxExamples, key: this.dropoutKey });
+          break;
       }
       this.layers.push(layer);
     }
@@ -203,7 +220,7 @@ export class Network {
   forward(n: number, params: Float32Array, training = false): Float32Array {
     const all = this.allParameters(params);
     const layers = this.layers;
-    for (let i = 0; i < layers.length; i++) layers[i]!.forward(this.outputOf(this.model.layers[i]!.inputs[0]!), n, all, training);
+    for (let i = 0; i < layers.length; i++) layers[i]!.forward(this.outputOf(this.model.layers[i]!.inputs[0] ?? -1), n, all, training);
     return layers.at(-1)!.output;
   }
 
@@ -230,7 +247,11 @@ export class Network {
    * (Σ per-example loss) / batchSize into `grads`, and into a BatchNorm's running mean and variance
    * slots the examples' statistics (the optimizer averages them, docs/training.md §6).
    */
-  gradient({ params, grads, n, batchSize }: GradientParameters): LossSummary {
+  gradient({ params, grads, n, batchSize, dropout }: GradientParameters): LossSummary {
+    if (dropout === undefined && this.model.layers.some((layer) => layer.kind === "dropout")) {
+      throw new VeritrainError("the model has Dropout, so its gradient needs the key of its masks (dropout: seed, step, batch position)", { code: "INVALID_ARGUMENT" });
+    }
+    if (dropout !== undefined) Object.assign(this.dropoutKey, dropout);
     const logits = this.forward(n, params, true);
     const summary = softmaxCrossEntropy({
       logits, labels: this.labels, n, classes: this.model.classes, batchSize, gradient: this.logitsGradient,
@@ -245,10 +266,10 @@ export class Network {
     for (let i = last; i >= 0; i--) {
       const layer = layers[i]!;
       const { inputs } = this.model.layers[i]!;
-      layer.backward(this.outputOf(inputs[0]!), outputGradients[i]!, n, all, allGrads, inputs.some((from) => from >= 0));
+      layer.backward(this.outputOf(inputs[0] ?? -1), outputGradients[i]!, n, all, allGrads, inputs.some((from) => from >= 0));
       for (let k = 0; k < inputs.length; k++) {
         const from = inputs[k]!;
-        if (from >= 0) this.receiveGradient(from, k === 0 ? layer.inputGradient : layer.secondGradient!, n);
+        if (from >= 0) this.receiveGradient(from, k === 0 ? layer.inputGradient : layer.operandGradients![k - 1]!, n);
       }
     }
     if (allGrads !== grads) grads.set(allGrads.subarray(0, this.model.parameterCount));
@@ -258,7 +279,7 @@ export class Network {
   /**
    * One reader's gradient of layer `from`'s output: kept as it is when the layer has one reader;
    * otherwise copied (the first) or added in binary32, fround(sum + g), in the order the backward
-   * pass gives them: readers in reverse layer order, a two-operand layer's operands in order.
+   * pass gives them: readers in reverse layer order, a layer's operands in order.
    */
   private receiveGradient(from: number, gradient: Float32Array, n: number): void {
     const sum = this.gradientSums[from];

@@ -1,6 +1,7 @@
 import { VeritrainError } from "../errors.ts";
-import type { LayerDefinition, LayerKindDefinition, ModelDefinition, ParameterTensor } from "./modelDefinition.ts";
+import type { GatherLayerDefinition, LayerDefinition, LayerKindDefinition, ModelDefinition, ParameterTensor } from "./modelDefinition.ts";
 import {
+  ONNX_BOOL,
   ONNX_FLOAT,
   ONNX_INT64,
   onnx,
@@ -20,7 +21,8 @@ export type ImportedModel = {
 /** The ONNX operators the engine can train, with the attributes each accepts. */
 export const SUPPORTED_ONNX_OPS = [
   "Conv", "MaxPool", "AveragePool", "GlobalAveragePool", "BatchNormalization", "Relu", "Sigmoid", "Tanh", "Flatten", "Reshape", "Gemm", "LogSoftmax", "Add",
-  "MatMul", "LayerNormalization", "Gelu", "Softmax", "Transpose", "Mul", "Div", "ReduceMean",
+  "MatMul", "LayerNormalization", "Gelu", "Softmax", "Transpose", "Mul", "Div", "ReduceMean", "Sub", "Gather", "Concat", "Dropout",
+  "Unsqueeze", "Squeeze",
 ] as const;
 
 const ATTRIBUTE_INT = 2;
@@ -164,6 +166,96 @@ function poolWindow(node: NodeProto, shape: number[], cnhw: boolean, own: string
 }
 
 /**
+ * ONNX `axes` of a tensor of rank `rank` (the batch axis 0 included) counted from 0: each in
+ * [−rank, rank), negative ones counted from the end, none twice, none the batch axis; otherwise undefined.
+ */
+function exampleAxes(axes: number[], rank: number): number[] | undefined {
+  const counted = axes.map((axis) => (axis < 0 ? axis + rank : axis));
+  const valid = counted.every((axis) => Number.isInteger(axis) && axis >= 1 && axis < rank) && new Set(counted).size === counted.length;
+  return valid ? counted : undefined;
+}
+
+/**
+ * The per-example shape Unsqueeze (`squeeze` false: a 1 inserted at each of the output's `axes`) or
+ * Squeeze (each of the input's `axes`, all of extent 1, removed) gives `shape`, or a rule it breaks.
+ */
+function squeezedShape(shape: number[], axes: number[], squeeze: boolean): number[] | string {
+  const rank = shape.length + 1 + (squeeze ? 0 : axes.length);
+  const counted = exampleAxes(axes, rank);
+  if (counted === undefined) return `must be distinct axes in [${-rank}, ${rank - 1}] other than the batch axis 0 (or ${-rank})`;
+  if (squeeze) {
+    const wide = counted.find((axis) => shape[axis - 1] !== 1);
+    if (wide !== undefined) return `axis ${wide} of [N,${shape}] has extent ${shape[wide - 1]}, not 1`;
+    return shape.filter((_, i) => !counted.includes(i + 1));
+  }
+  const rest = [...shape];
+  return Array.from({ length: rank - 1 }, (_, i) => (counted.includes(i + 1) ? 1 : rest.shift()!));
+}
+
+/**
+ * A Gather node's layer: rows of a 2-D FLOAT initializer (a parameter, through `parameter`) on axis 0 at
+ * the constant INT64 indices, each in [−V, V) (negative ones count from the end).
+ */
+function gatherNode(
+  node: NodeProto,
+  initializers: Map<string, TensorProto>,
+  parameter: (node: NodeProto, name: string | undefined, dims: number[]) => number,
+): { definition: GatherLayerDefinition; outputShape: number[] } {
+  const name = node.name ?? "";
+  const axis = new Attributes(node, ["axis"]).int("axis", 0);
+  if (axis !== 0) throw unsupportedAttribute(node, "axis", axis, "must be 0 (rows of the table)");
+  const [tableName, indicesName] = node.input ?? [];
+  const table = initializers.get(tableName ?? "");
+  if (table === undefined || tensorDims(table).length !== 2) {
+    throw invalid(`Gather node "${name}": data "${tableName ?? ""}" must be a 2-D FLOAT initializer [V, D] (an embedding table, a parameter)`, { node: name });
+  }
+  const indices = initializers.get(indicesName ?? "");
+  if (indices === undefined || indices.dataType !== ONNX_INT64) {
+    throw invalid(`Gather node "${name}": indices "${indicesName ?? ""}" must be a constant INT64 initializer; gathering at computed indices (an activation) is not supported`, { node: name });
+  }
+  const dims = tensorDims(table);
+  const rows = dims[0]!;
+  const values = int64Values(indices);
+  const indexShape = tensorDims(indices);
+  if (values.length === 0 || values.length !== indexShape.reduce((a, b) => a * b, 1)) {
+    throw invalid(`Gather node "${name}": indices "${indicesName}" hold ${values.length} values for dims [${indexShape}]; they must name at least one row`, { node: name });
+  }
+  const outside = values.findIndex((index) => index < -rows || index >= rows);
+  if (outside >= 0) throw invalid(`Gather node "${name}": index ${values[outside]} (position ${outside} of "${indicesName}") is outside [${-rows}, ${rows - 1}] for the ${rows} rows of "${tableName}"`, { node: name });
+  const definition: GatherLayerDefinition = {
+    kind: "gather", name, table: parameter(node, tableName, dims), indices: values.map((index) => (index < 0 ? index + rows : index)), indexShape,
+  };
+  return { definition, outputShape: [...indexShape, dims[1]!] };
+}
+
+/**
+ * A Dropout node's ratio p, the binary32 value of its `ratio` (an initializer input of one FLOAT from
+ * opset 12, an attribute before; 0.5 when absent), in [0, 1). A `training_mode` input must be absent or
+ * a constant false: onnxruntime would otherwise drop at inference, where the engine's Dropout is the identity.
+ */
+function dropoutRatio(node: NodeProto, initializers: Map<string, TensorProto>, opset: number): number {
+  const name = node.name ?? "";
+  const attributes = new Attributes(node, opset < 12 ? ["ratio"] : []);
+  const [, ratioName, modeName] = node.input ?? [];
+  let ratio = attributes.float("ratio", 0.5);
+  if (opset >= 12 && ratioName !== undefined && ratioName !== "") {
+    const tensor = initializers.get(ratioName);
+    const values = tensor === undefined ? [] : Array.from(floatValues(tensor));
+    if (values.length !== 1) throw invalid(`Dropout node "${name}": ratio "${ratioName}" must be a FLOAT initializer of one value (a constant, so the model's CID fixes it)`, { node: name });
+    ratio = values[0]!;
+  }
+  const p = Math.fround(ratio);
+  if (!(p >= 0 && p < 1)) throw unsupportedAttribute(node, "ratio", ratio, "must be in [0, 1)");
+  if (modeName !== undefined && modeName !== "") {
+    const mode = initializers.get(modeName);
+    const raw = mode?.rawData;
+    const off = mode !== undefined && mode.dataType === ONNX_BOOL && (raw !== null && raw !== undefined && raw.length > 0 ? raw.every((b) => b === 0) : (mode.int32Data ?? []).every((v) => v === 0));
+    if (!off) throw invalid(`Dropout node "${name}": training_mode "${modeName}" must be absent or a constant false BOOL; the engine drops in training only, and onnxruntime must not drop at inference`, { node: name });
+  }
+  return p;
+}
+
+/**
  * Imports an ONNX model in the engine's subset (see docs/training.md): a single float input
  * [N, C, H, W] (or [N, F]), {@link SUPPORTED_ONNX_OPS} nodes in topological order, each reading the
  * input or earlier nodes' outputs (a residual connection adds two), whose weights are FLOAT
@@ -218,13 +310,22 @@ export function importOnnxModel(bytes: Uint8Array): ImportedModel {
   const layers: LayerDefinition[] = [];
   /**
    * Every activation so far by name: the layer that wrote it (−1: the input), its shape, how often it is
-   * read, and whether it is a [C, H, W] activation stored CNHW (otherwise row-major [example][…]).
+   * read, whether it is a [C, H, W] activation stored CNHW (otherwise row-major [example][…]), and whether
+   * it has no batch axis in ONNX (a Gather's rows, stored for each example).
    */
-  const activations = new Map<string, { layer: number; shape: number[]; reads: number; cnhw: boolean }>([
+  const activations = new Map<string, { layer: number; shape: number[]; reads: number; cnhw: boolean; batchless?: true }>([
     [graphInput.name ?? "", { layer: -1, shape: inputShape, reads: 0, cnhw: inputShape.length === 3 }],
   ]);
   let current = graphInput.name ?? "";
   let shape = inputShape;
+  /** The Dropout layers and their per-example sizes, to number their draws once all are known. */
+  const dropouts: { layer: LayerDefinition; size: number }[] = [];
+  /** Records the node's one output as the activation of the last layer. */
+  const write = (node: NodeProto, cnhw: boolean, batchless: boolean) => {
+    current = node.output![0]!;
+    if (activations.has(current)) throw invalid(`${node.opType} node "${node.name ?? ""}" writes "${current}", which an earlier node or the input already defines`, { node: node.name });
+    activations.set(current, { layer: layers.length - 1, shape, reads: 0, cnhw: cnhw && shape.length === 3, ...(batchless ? { batchless: true as const } : {}) });
+  };
   for (const node of graph.node ?? []) {
     const op = node.opType ?? "";
     const name = node.name ?? "";
@@ -245,11 +346,22 @@ export function importOnnxModel(bytes: Uint8Array): ImportedModel {
       if (activation === undefined) {
         throw invalid(`${op} node "${name}" reads "${input ?? ""}", which is neither the graph input nor an earlier node's output (nodes must be in topological order)`, { node: name });
       }
+      if (activation.batchless && op !== "Add" && op !== "Sub") {
+        throw invalid(`${op} node "${name}" reads "${input}", a Gather's rows without a batch axis; only Add or Sub with an activation of its shape reads them`, { node: name });
+      }
       activation.reads++;
       return activation;
     };
-    // Add and Mul may take their initializer operand first (PyTorch exports Add(bias, x)).
-    const activationOperand = (op === "Add" || op === "Mul") && initializers.has(inputs[0] ?? "") ? 1 : 0;
+    if ((node.output ?? []).length !== 1) throw invalid(`${op} node "${name}" must have exactly 1 output`, { node: name });
+    if (op === "Gather") {
+      const { definition, outputShape } = gatherNode(node, initializers, parameter);
+      layers.push({ ...definition, inputs: [] });
+      shape = outputShape;
+      write(node, false, true);
+      continue;
+    }
+    // Add, Sub and Mul may take their initializer operand first (PyTorch exports Add(bias, x)).
+    const activationOperand = (op === "Add" || op === "Sub" || op === "Mul") && initializers.has(inputs[0] ?? "") ? 1 : 0;
     const other = inputs[1 - activationOperand];
     const first = read(inputs[activationOperand]);
     shape = first.shape;
@@ -263,7 +375,6 @@ export function importOnnxModel(bytes: Uint8Array): ImportedModel {
     };
     const from = [first.layer];
     const push = (layer: LayerKindDefinition) => layers.push({ ...layer, inputs: from });
-    if ((node.output ?? []).length !== 1) throw invalid(`${op} node "${name}" must have exactly 1 output`, { node: name });
     switch (op) {
       case "Conv": {
         const attributes = new Attributes(node, ["kernel_shape", "strides", "pads", "dilations", "group", "auto_pad"]);
@@ -341,28 +452,75 @@ export function importOnnxModel(bytes: Uint8Array): ImportedModel {
         push({ kind: "logSoftmax", name });
         break;
       }
-      case "Add": {
+      case "Add":
+      case "Sub": {
         new Attributes(node, []);
         const constant = initializers.get(other ?? "");
         if (constant !== undefined) {
           if (cnhw && shape[0]! > 1) {
-            throw invalid(`Add node "${name}": its ${activationOperand === 0 ? "second" : "first"} operand "${other}" is an initializer, which Add broadcasts only over row-major activations (tokens [T, D], features [F]); [${shape}] is CNHW`, { node: name });
+            throw invalid(`${op} node "${name}": its ${activationOperand === 0 ? "second" : "first"} operand "${other}" is an initializer, which ${op} broadcasts only over row-major activations (tokens [T, D], features [F]); [${shape}] is CNHW`, { node: name });
           }
+          if (first.batchless) throw invalid(`${op} node "${name}" combines a Gather's rows "${inputs[activationOperand]}" with an initializer; one operand must be an activation with a batch axis`, { node: name });
           rowMajor();
           const dims = tensorDims(constant);
           const trailing = dims.slice(dims.findIndex((d) => d !== 1) < 0 ? dims.length : dims.findIndex((d) => d !== 1));
           if (trailing.length > shape.length || trailing.join(",") !== shape.slice(shape.length - trailing.length).join(",")) {
-            throw invalid(`Add node "${name}": initializer "${other}" of dims [${dims}] does not broadcast over [N,${shape}]; it must end the activation's shape (a bias [${shape.at(-1)}], a positional embedding [${shape.slice(-2)}])`, { node: name });
+            throw invalid(`${op} node "${name}": initializer "${other}" of dims [${dims}] does not broadcast over [N,${shape}]; it must end the activation's shape (a bias [${shape.at(-1)}], a positional embedding [${shape.slice(-2)}])`, { node: name });
           }
-          push({ kind: "broadcastAdd", name, parameter: parameter(node, other, dims) });
+          const subtract = op === "Add" ? {} : { subtract: activationOperand === 0 ? "parameter" as const : "input" as const };
+          push({ kind: "broadcastAdd", name, parameter: parameter(node, other, dims), ...subtract });
           break;
         }
         const second = read(other);
+        if (first.batchless && second.batchless) throw invalid(`${op} node "${name}": both operands are a Gather's rows without a batch axis; one must be an activation with a batch axis`, { node: name });
         if (second.shape.join(",") !== shape.join(",") || second.cnhw !== first.cnhw) {
-          throw invalid(`Add node "${name}": operands have shapes [${shape}] and [${second.shape}]; Add sums two activations of the same shape (no broadcasting)`, { node: name });
+          const gathered = first.batchless || second.batchless ? ` (a Gather's rows [${first.batchless ? shape : second.shape}] broadcast over the batch only: they must have the other operand's per-example shape)` : "";
+          throw invalid(`${op} node "${name}": operands have shapes [${shape}] and [${second.shape}]; ${op} combines two activations of the same shape (no broadcasting)${gathered}`, { node: name });
         }
         from.push(second.layer);
-        push({ kind: "add", name });
+        push(op === "Add" ? { kind: "add", name } : { kind: "add", name, subtract: true });
+        break;
+      }
+      case "Concat": {
+        const axis = new Attributes(node, ["axis"]).int("axis", Number.NaN);
+        if (Number.isNaN(axis)) throw invalid(`Concat node "${name}" has no axis attribute (ONNX requires one)`, { node: name });
+        const operands = [first, ...inputs.slice(1).map(read)];
+        if (operands.length < 2) throw invalid(`Concat node "${name}" has ${operands.length} operand; it joins two or more activations`, { node: name });
+        const counted = exampleAxes([axis], shape.length + 1)?.[0];
+        if (counted === undefined) throw unsupportedAttribute(node, "axis", axis, `must be an axis of the ${shape.length + 1}-D operands other than the batch axis 0`);
+        // CNHW activations of one channel are row-major [1, H, W] too: the layout is CNHW only if every operand is.
+        const allCnhw = operands.every((operand) => operand.cnhw);
+        if (!allCnhw && operands.some((operand) => operand.cnhw && operand.shape[0]! > 1)) {
+          throw invalid(`Concat node "${name}" joins CNHW activations of several channels with row-major ones; its operands need one layout`, { node: name });
+        }
+        const mismatch = operands.find((operand) => operand.shape.length !== shape.length || operand.shape.some((extent, i) => i !== counted - 1 && extent !== shape[i]));
+        if (mismatch !== undefined) throw invalid(`Concat node "${name}": operands [N,${shape}] and [N,${mismatch.shape}] differ on an axis other than ${counted}`, { node: name });
+        from.push(...operands.slice(1).map((operand) => operand.layer));
+        cnhw = allCnhw;
+        push({ kind: "concat", name, axis: counted - 1, cnhw });
+        shape = shape.map((extent, i) => (i === counted - 1 ? operands.reduce((sum, operand) => sum + operand.shape[i]!, 0) : extent));
+        break;
+      }
+      case "Dropout": {
+        const ratio = dropoutRatio(node, initializers, opset);
+        push({ kind: "dropout", name, ratio, drawOffset: 0, drawsPerExample: 0, channels: cnhw ? shape[0]! : 1 });
+        dropouts.push({ layer: layers.at(-1)!, size: shape.reduce((a, b) => a * b, 1) });
+        break;
+      }
+      case "Unsqueeze":
+      case "Squeeze": {
+        const attributes = new Attributes(node, opset < 13 ? ["axes"] : []);
+        const axesInput = initializers.get(inputs[1] ?? "");
+        if (opset >= 13 && inputs[1] !== undefined && inputs[1] !== "" && axesInput === undefined) {
+          throw invalid(`${op} node "${name}": axes "${inputs[1]}" must be an INT64 initializer (a constant)`, { node: name });
+        }
+        const axes = axesInput === undefined ? attributes.ints("axes", []) : int64Values(axesInput);
+        if (axes.length === 0) throw unsupportedAttribute(node, "axes", axes, `must name the axes (without them ${op === "Squeeze" ? "Squeeze removes every axis of extent 1, the batch axis too when N = 1" : "Unsqueeze is invalid"})`);
+        rowMajor();
+        const shaped = squeezedShape(shape, axes, op === "Squeeze");
+        if (typeof shaped === "string") throw unsupportedAttribute(node, "axes", axes, shaped);
+        push({ kind: "reshape", name, shape: shaped });
+        shape = shaped;
         break;
       }
       case "MatMul": {
@@ -515,14 +673,19 @@ export function importOnnxModel(bytes: Uint8Array): ImportedModel {
         break;
       }
     }
-    current = node.output![0]!;
-    if (activations.has(current)) throw invalid(`${op} node "${name}" writes "${current}", which an earlier node or the input already defines`, { node: name });
-    activations.set(current, { layer: layers.length - 1, shape, reads: 0, cnhw: cnhw && shape.length === 3 });
+    write(node, cnhw, false);
   }
   for (const [activation, { layer, reads }] of activations) {
     if (reads === 0 && activation !== current) {
       throw invalid(`"${activation}" (${layer < 0 ? "the graph input" : `node "${layers[layer]!.name}"`}) is never read: remove the unused branch`, { activation });
     }
+  }
+  // Each Dropout draws after the ones before it in graph order (docs/training.md §4).
+  const drawsPerExample = dropouts.reduce((sum, { size }) => sum + size, 0);
+  let drawOffset = 0;
+  for (const { layer, size } of dropouts) {
+    Object.assign(layer, { drawOffset, drawsPerExample });
+    drawOffset += size;
   }
   const outputName = graph.output![0]!.name ?? "";
   if (current !== outputName) throw invalid(`graph output "${outputName}" is not the last node's output "${current}"`, {});

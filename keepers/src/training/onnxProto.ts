@@ -14,6 +14,8 @@ export type ValueInfoProto = OnnxTypes.IValueInfoProto;
 export const ONNX_FLOAT = 1;
 /** ONNX TensorProto.DataType.INT64. */
 export const ONNX_INT64 = 7;
+/** ONNX TensorProto.DataType.BOOL (Dropout's training_mode). */
+export const ONNX_BOOL = 9;
 
 /** protobufjs decodes int64 fields as `Long` objects (the `long` package is installed). */
 export function toInteger(value: number | { toNumber(): number } | null | undefined): number {

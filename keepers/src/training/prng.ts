@@ -33,6 +33,11 @@ export const PRNG_DOMAIN = {
   poissonSample: 5n,
   /** qLoRA adapters' A matrices (keepers/src/training/qloraModel.ts); seed = the job seed, index = adapter index. */
   loraInit: 6n,
+  /**
+   * Dropout's masks (keepers/src/training/dropout.ts, docs/training.md §4); seed = the job seed, index =
+   * optimizer step, read at random positions with {@link keyedStateAt}.
+   */
+  dropout: 7n,
 } as const;
 
 /** Parameters of {@link SplitMix64.keyed}. */
@@ -44,6 +49,18 @@ export type KeyedStreamParameters = {
   /** Position within the domain (epoch, tensor index, …), unsigned 64-bit. */
   index: bigint;
 };
+
+/**
+ * The state of the stream (seed, domain, index) after `draws` outputs: mix64(mix64(seed ⊕ domain) + index)
+ * + draws·γ (mod 2^64). A generator started at it gives the stream's output number `draws` (0-based)
+ * next, since each output only adds γ to the state: any position of a stream in one step.
+ *
+ * @example
+ * new SplitMix64(keyedStateAt({ seed: 1n, domain: PRNG_DOMAIN.dropout, index: 0n }, 5n)).nextUint64(); // the 6th output
+ */
+export function keyedStateAt({ seed, domain, index }: KeyedStreamParameters, draws: bigint): bigint {
+  return (mix64(mix64((seed & MASK_64) ^ domain) + (index & MASK_64)) + draws * GOLDEN_GAMMA) & MASK_64;
+}
 
 /** A SplitMix64 generator: state += γ; output = mix64(state). */
 export class SplitMix64 {
@@ -59,8 +76,8 @@ export class SplitMix64 {
    * @example
    * const rng = SplitMix64.keyed({ seed: 42n, domain: PRNG_DOMAIN.shuffle, index: 0n });
    */
-  static keyed({ seed, domain, index }: KeyedStreamParameters): SplitMix64 {
-    return new SplitMix64(mix64(mix64((seed & MASK_64) ^ domain) + (index & MASK_64)));
+  static keyed(key: KeyedStreamParameters): SplitMix64 {
+    return new SplitMix64(keyedStateAt(key, 0n));
   }
 
   /** Next 64-bit output. */

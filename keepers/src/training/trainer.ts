@@ -106,7 +106,7 @@ export class Trainer {
       throw new VeritrainError(`optimizerStart must be an integer in [0, ${state.step}], got ${this.optimizerStart}`, { code: "INVALID_ARGUMENT" });
     }
     this.runnerParameters = {
-      model, buffers: this.buffers, sets, batchSize: config.batchSize, microBatches: config.microBatches,
+      model, buffers: this.buffers, sets, batchSize: config.batchSize, microBatches: config.microBatches, seed: config.seed,
     };
     this.runner = new MicroBatchRunner(this.runnerParameters);
     if (config.privacy !== undefined) {
@@ -160,7 +160,7 @@ export class Trainer {
       throwIfAborted(signal, "training");
       if (this.privacy === undefined) {
         this.loadBatch();
-        await this.runMicroBatches(microBatches, totals);
+        await this.runMicroBatches(microBatches, 0, totals);
       } else {
         await this.privateStep(this.privacy, totals);
       }
@@ -179,11 +179,15 @@ export class Trainer {
     return { loss: totals.lossSum / totals.examples, accuracy: totals.correct / totals.examples, examples: totals.examples };
   }
 
-  /** Micro-batches 0 … count−1 of the loaded batch on every thread; adds their loss and accuracy to `totals`. */
-  private async runMicroBatches(count: number, totals: { lossSum: number; correct: number; examples: number }): Promise<void> {
+  /**
+   * Micro-batches 0 … count−1 of the loaded batch, whose first example is at batch position
+   * `firstPosition`, on every thread; adds their loss and accuracy to `totals`.
+   */
+  private async runMicroBatches(count: number, firstPosition: number, totals: { lossSum: number; correct: number; examples: number }): Promise<void> {
     const assigned = this.assign(count);
-    const done = this.workers.map((worker, w) => this.request(worker, { kind: "train", id: 0, microBatches: assigned[w + 1]! }));
-    for (const m of assigned[0]!) this.runner.trainMicroBatch(m);
+    const { step } = this;
+    const done = this.workers.map((worker, w) => this.request(worker, { kind: "train", id: 0, microBatches: assigned[w + 1]!, step, firstPosition }));
+    for (const m of assigned[0]!) this.runner.trainMicroBatch(m, step, firstPosition);
     await Promise.all(done);
     for (let m = 0; m < count; m++) {
       totals.lossSum += this.buffers.trainStats[2 * m]!;
@@ -205,7 +209,7 @@ export class Trainer {
     for (let start = 0; start < batch.length; start += batchSize) {
       const count = Math.min(batchSize, batch.length - start);
       for (let i = 0; i < count; i++) this.buffers.batchIndices[i] = batch[start + i]!;
-      await this.runMicroBatches(count, totals);
+      await this.runMicroBatches(count, start, totals);
       for (let m = 0; m < count; m++) dp.gradient.add(this.buffers.gradients.subarray(m * size, (m + 1) * size));
     }
     dp.gradient.finish({ seed: dp.seed, step: this.step, out: dp.reduced });

@@ -4,7 +4,7 @@ import { MicroBatchRunner, type MicroBatchRunnerParameters, type SplitName } fro
 /** Messages from the main thread to a training worker. */
 export type WorkerRequest =
   | { kind: "init"; id: number; runner: MicroBatchRunnerParameters }
-  | { kind: "train"; id: number; microBatches: number[] }
+  | { kind: "train"; id: number; microBatches: number[]; step: number; firstPosition: number }
   | { kind: "evaluate"; id: number; split: SplitName; chunks: number[] };
 
 /** A worker's answer: the request id, and an error message if it failed. */
@@ -17,7 +17,7 @@ parentPort!.on("message", (request: WorkerRequest) => {
     if (request.kind === "init") {
       runner = new MicroBatchRunner(request.runner);
     } else if (request.kind === "train") {
-      for (const m of request.microBatches) runner!.trainMicroBatch(m);
+      for (const m of request.microBatches) runner!.trainMicroBatch(m, request.step, request.firstPosition);
     } else {
       for (const c of request.chunks) runner!.evaluateChunk(request.split, c);
     }

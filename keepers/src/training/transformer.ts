@@ -13,6 +13,13 @@ export type CreateTransformerOnnxParameters = {
   heads?: number;
   /** Gelu's form: exact ("none", PyTorch's nn.GELU()) or its tanh approximation. @default "none" */
   gelu?: "none" | "tanh";
+  /**
+   * How the learned positional embedding [28, d] joins the tokens: "add" adds it as an initializer;
+   * "gather" reads its rows 0 … 27 with a Gather (as PyTorch exports nn.Embedding at positions
+   * arange(28)) and adds them. Both train to the same bits; the default keeps the template's CID.
+   * @default "add"
+   */
+  positional?: "add" | "gather";
 };
 
 const TOKENS = 28;
@@ -34,7 +41,7 @@ const CLASSES = 10;
  * @example
  * writeFileSync("transformer.onnx", createTransformerOnnx({ seed: 1n }));
  */
-export function createTransformerOnnx({ seed, width = 32, layers = 1, heads = 2, gelu = "none" }: CreateTransformerOnnxParameters): Uint8Array {
+export function createTransformerOnnx({ seed, width = 32, layers = 1, heads = 2, gelu = "none", positional = "add" }: CreateTransformerOnnxParameters): Uint8Array {
   const headWidth = width / heads;
   const initializers: TensorProto[] = [
     int64s("tokens.shape", [-1, TOKENS, TOKENS]),
@@ -75,7 +82,9 @@ export function createTransformerOnnx({ seed, width = 32, layers = 1, heads = 2,
   const tokens = node("tokens", "Reshape", ["input", "tokens.shape"]);
   const embedded = linear("embed", tokens, TOKENS, width);
   initializers.push(heUniform(seed, tensors++, "position", [TOKENS, width], width, false));
-  let x = node("position.add", "Add", [embedded, "position"]);
+  if (positional === "gather") initializers.push(int64s("position.indices", Array.from({ length: TOKENS }, (_, t) => t)));
+  const positions = positional === "gather" ? node("position.gather", "Gather", ["position", "position.indices"], [int("axis", 0)]) : "position";
+  let x = node("position.add", "Add", [embedded, positions]);
   for (let l = 0; l < layers; l++) {
     const name = `layer${l}`;
     const attended = node(`${name}.residual1`, "Add", [x, attention(`${name}.attention`, layerNorm(`${name}.ln1`, x))]);

@@ -61,7 +61,7 @@ export function smallJob(p: Omit<SmallJobParameters, "modelBytes"> & { modelByte
 export type GradientSample = { index: number; analytic: number; numeric: number };
 
 /**
- * The engine's gradient of `modelBytes` (training mode) on MNIST's first 4 training images against
+ * The engine's gradient of `modelBytes` (training mode, Dropout's masks of seed 7, step 0) on MNIST's first 4 training images against
  * central finite differences of its loss (h = 0.001 on the binary32 parameter), at 4 parameters drawn
  * from each tensor that has a gradient (not BatchNorm's running statistics).
  */
@@ -73,8 +73,9 @@ export function gradientCheck(modelBytes: Uint8Array): GradientSample[] {
   network.loadExamples({ pixels: train.pixels, labels: train.labels, indices: [0, 1, 2, 3], pixelValues: PIXEL_TO_FLOAT });
   const grads = new Float32Array(params.length);
   const scratch = new Float32Array(params.length);
-  network.gradient({ params, grads, n, batchSize: n });
-  const loss = (p: Float32Array) => network.gradient({ params: p, grads: scratch, n, batchSize: n }).lossSum / n;
+  const dropout = { seed: 7n, step: 0, position: 0 }; // one fixed mask for a model with Dropout
+  network.gradient({ params, grads, n, batchSize: n, dropout });
+  const loss = (p: Float32Array) => network.gradient({ params: p, grads: scratch, n, batchSize: n, dropout }).lossSum / n;
   const rng = SplitMix64.keyed({ seed: 11n, domain: PRNG_DOMAIN.init, index: 0n });
   const sampled = definition.parameters.filter((tensor) => tensor.statistic === undefined).flatMap((tensor) => Array.from({ length: 4 }, () => tensor.offset + Math.floor(rng.nextUnit() * tensor.size)));
   return sampled.map((index) => {

@@ -12,7 +12,7 @@ import { predictWithEngine } from "../../../keepers/src/training/predict.ts";
 export type RuntimeComparison = { examples: number; agree: number; correct: number; maxLogitDifference: number };
 
 /** Exports `params` into the job's model file and predicts the test split with the engine and with onnxruntime-node. */
-async function compareWithOnnxRuntime(job: PreparedJob, params: Float32Array): Promise<RuntimeComparison> {
+export async function compareWithOnnxRuntime(job: PreparedJob, params: Float32Array): Promise<RuntimeComparison> {
   const exported = exportOnnxModel({ original: job.modelBytes, definition: job.model.definition, params });
   const test = job.sets.test;
   const engine = predictWithEngine({ model: job.model.definition, params, set: test });
