@@ -9,6 +9,7 @@
  *   npm run bench:models -- --images 1024 --epochs 1 --test-images 1000   # a short run
  */
 import { Command } from "commander";
+import { parseCount } from "../keepers/src/cli/commandContext.ts";
 import { createResidualCnnOnnx } from "../keepers/src/training/residualCnn.ts";
 import { ENGINE_VERSION, parseDecimal32, type StepConfig } from "../keepers/src/training/jobSpec.ts";
 import { loadMnist, type ImageSet } from "../keepers/src/training/mnist.ts";
@@ -34,8 +35,9 @@ const options = new Command()
 
 const BATCH = 32;
 const MICRO_BATCHES = 4;
-const epochs = Number(options.epochs);
-const threads = Number(options.threads);
+const epochs = parseCount(options.epochs, "--epochs", 1);
+const threads = parseCount(options.threads, "--threads", 1);
+const rank = parseCount(options.rank, "--rank", 1);
 const mnist = loadMnist();
 
 /** The first `count` images of `set` whose label `keep` accepts, in shared memory. */
@@ -77,8 +79,8 @@ function trainingBytes(model: ModelDefinition): number {
   return 4 * model.parameterCount * (3 + MICRO_BATCHES) + 4 * (model.frozen?.length ?? 0) + nf4;
 }
 
-const images = Number(options.images);
-const testImages = Number(options.testImages);
+const images = parseCount(options.images, "--images", 1, 60_000);
+const testImages = parseCount(options.testImages, "--test-images", 1, 10_000);
 const all = () => true;
 const low = (label: number) => label < 5;
 const high = (label: number) => label >= 5;
@@ -93,13 +95,13 @@ const base = importOnnxModel(exportOnnxModel({ original: transformerBytes, defin
 const fineTrain = digits(mnist.train, images, high);
 const fineTest = digits(mnist.test, testImages, high);
 const targets = base.definition.layers.flatMap((layer) => (layer.kind === "matMulWeight" || layer.kind === "linear" ? [base.definition.parameters[layer.weight]!.name] : []));
-const qloraModel = createQloraModel({ model: base, finetune: { method: "qlora", rank: Number(options.rank), alpha: parseDecimal32(options.alpha), targets }, seed: 1n });
+const qloraModel = createQloraModel({ model: base, finetune: { method: "qlora", rank, alpha: parseDecimal32(options.alpha), targets }, seed: 1n });
 const before = predictWithEngine({ model: qloraModel.definition, params: qloraModel.params, set: fineTest }).classes.filter((c, e) => c === fineTest.labels[e]).length / fineTest.count;
 const qlora = await train(qloraModel, adam(options.qloraLearningRate), fineTrain, fineTest);
 const full = await train(base, adam(options.learningRate), fineTrain, fineTest);
 
 console.log(JSON.stringify({
-  images, test_images: testImages, epochs, threads, rank: Number(options.rank), alpha: options.alpha,
+  images, test_images: testImages, epochs, threads, rank, alpha: options.alpha,
   resnet_test_acc: resnet.accuracy,
   transformer_test_acc: pretrained.accuracy,
   qlora_before_finetune_test_acc: before,
