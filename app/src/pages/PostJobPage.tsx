@@ -150,7 +150,7 @@ function PostJobFormView({ address, datasets }: { address: Address; datasets: Ac
         {form.model === "upload" && (
           <>
             <Field label="ONNX file" type="file" accept=".onnx,application/octet-stream" onChange={(e) => void chooseFile(e.target.files?.[0])} error={shown.model ?? upload?.error}
-              hint={`Checked here against the engine's operators: ${SUPPORTED_ONNX_OPS.join(", ")}, in one chain, [N,1,28,28] in, 10 classes out.`} data-testid="post-job-model-file" />
+              hint={`Checked here against the engine's operators: ${SUPPORTED_ONNX_OPS.join(", ")}, each node reading the model input or earlier nodes, [N,1,28,28] in, 10 classes out.`} data-testid="post-job-model-file" />
             {upload?.summary !== undefined && <p role="status" data-testid="model-check">{upload.name}: {upload.summary}.</p>}
           </>
         )}
