@@ -1,5 +1,5 @@
 import { bernoulliRational } from "./bernoulliRational.ts";
-import type { ChunkSource } from "./splitMix64Words.ts";
+import type { ChunkSource } from "../training/splitMix64Words.ts";
 
 const TWO_16 = 65536;
 const TWO_32 = 4294967296;

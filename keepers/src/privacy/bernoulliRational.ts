@@ -1,4 +1,4 @@
-import type { ChunkSource } from "./splitMix64Words.ts";
+import type { ChunkSource } from "../training/splitMix64Words.ts";
 
 /**
  * Bernoulli(p) for a rational p = numerator/denominator in [0, 1], exactly (docs/dp-noise.md §2.2):

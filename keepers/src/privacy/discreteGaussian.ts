@@ -2,7 +2,7 @@ import { VeritrainError } from "../errors.ts";
 import { bernoulliExp } from "./bernoulliExp.ts";
 import { reduceRational, type Rational } from "./decimalRational.ts";
 import { sampleDiscreteLaplace } from "./discreteLaplace.ts";
-import type { ChunkSource } from "./splitMix64Words.ts";
+import type { ChunkSource } from "../training/splitMix64Words.ts";
 
 /** σ² ≤ 2^62 keeps the Laplace scale t = ⌊σ⌋ + 1 ≤ 2^31 + 1 within `nextBelow`'s 2^32. */
 const MAX_SIGMA_SQUARED = 1n << 62n;

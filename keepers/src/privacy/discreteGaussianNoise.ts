@@ -2,7 +2,7 @@ import { VeritrainError } from "../errors.ts";
 import { PRNG_DOMAIN } from "../training/prng.ts";
 import { decimalRational, type Rational } from "./decimalRational.ts";
 import { discreteGaussianSampler } from "./discreteGaussian.ts";
-import { SplitMix64Words } from "./splitMix64Words.ts";
+import { SplitMix64Words } from "../training/splitMix64Words.ts";
 
 /** The largest k of the fixed-point step Δ = 2^−k. */
 const MAX_FRACTION_BITS = 62;

@@ -1,6 +1,6 @@
 import { VeritrainError } from "../errors.ts";
 import { bernoulliExpUnit } from "./bernoulliExp.ts";
-import type { ChunkSource } from "./splitMix64Words.ts";
+import type { ChunkSource } from "../training/splitMix64Words.ts";
 
 /**
  * v·t + u < 2^53 while v < 2^21 and t ≤ 2^32. Reaching it needs 2^21 successive

@@ -3,7 +3,7 @@ import { roundHalfEven } from "../rounds/updateCompression.ts";
 import { PRNG_DOMAIN } from "../training/prng.ts";
 import { reduceRational, type Rational } from "./decimalRational.ts";
 import { discreteGaussianNoise, type DiscreteGaussianNoise } from "./discreteGaussianNoise.ts";
-import { SplitMix64Words } from "./splitMix64Words.ts";
+import { SplitMix64Words } from "../training/splitMix64Words.ts";
 
 /** k of DP-SGD's grid Δ = 2^−k: per-example gradients are rounded to it, the noise lives on it. */
 export const DP_FRACTION_BITS = 20;

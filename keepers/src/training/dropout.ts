@@ -1,4 +1,4 @@
-import { SplitMix64Words } from "../privacy/splitMix64Words.ts";
+import { SplitMix64Words } from "./splitMix64Words.ts";
 import type { Layer } from "./layer.ts";
 import type { DropoutLayerDefinition } from "./modelDefinition.ts";
 import { keyedStateAt, PRNG_DOMAIN } from "./prng.ts";

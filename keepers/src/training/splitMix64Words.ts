@@ -1,4 +1,4 @@
-import { mix64, type KeyedStreamParameters } from "../training/prng.ts";
+import { mix64, type KeyedStreamParameters } from "./prng.ts";
 
 /**
  * What the exact samplers draw from: 32-bit chunks and unbiased integers below n ≤ 2^32, with the

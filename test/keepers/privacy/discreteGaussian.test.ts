@@ -9,7 +9,7 @@ import { decimalRational } from "../../../keepers/src/privacy/decimalRational.ts
 import { discreteGaussianSampler } from "../../../keepers/src/privacy/discreteGaussian.ts";
 import { discreteGaussianNoise } from "../../../keepers/src/privacy/discreteGaussianNoise.ts";
 import { sampleDiscreteLaplace } from "../../../keepers/src/privacy/discreteLaplace.ts";
-import { SplitMix64Words, type ChunkSource } from "../../../keepers/src/privacy/splitMix64Words.ts";
+import { SplitMix64Words, type ChunkSource } from "../../../keepers/src/training/splitMix64Words.ts";
 import { PRNG_DOMAIN, SplitMix64 } from "../../../keepers/src/training/prng.ts";
 
 /**
