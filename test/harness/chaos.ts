@@ -175,6 +175,12 @@ export type ChaosParameters = {
   victims: readonly string[];
   /** The job each consumer posts. */
   job: { trainImages: number; testImages: number; epochs: number; challengeWindow: number };
+  /**
+   * How long after the jobs are posted keepers are killed (faults go on until every job ended). Bounded, so a
+   * slow machine's run does not feed on itself: every kill of a checker or a compute keeper costs a restart and
+   * a re-fetch, which lengthens the run, which draws more kills. @default 4 min
+   */
+  killWindowMs?: number;
   /** Bound of the whole run's waits. @default 20 min */
   timeoutMs?: number;
   /** Told what happens (a fault phase, a kill), for a test's log. */
@@ -215,7 +221,7 @@ export type ChaosFigures = {
  * A chaos run on a devnet whose keepers reach the chain through `proxy`: posts `jobs` jobs at once
  * (with the proxy clean: posting is a user's one-shot action) while an audit round is open,
  * then, while a seeded schedule injects resets, lost answers, delays and one 30 s full outage
- * (15 s hung, 15 s refused), and SIGKILLs and restarts one keeper of `victims` at a time, waits
+ * (15 s hung, 15 s refused), and for `killWindowMs` SIGKILLs and restarts one keeper of `victims` at a time, waits
  * for every job to end and the round's proofs, then drives the other `rounds − 1` rounds. Then, faults off and every keeper back: waits for every dispute and round to
  * end and checks from chain state that no action happened twice and that each protocol contract
  * holds exactly what it owes (open escrow, open bonds, stake, unsettled storage payments).
@@ -223,7 +229,7 @@ export type ChaosFigures = {
  * @example
  * const figures = await runChaos({ run, proxy, datasetId, jobs: 3, rounds: 1, seed: 7, victims: ["automation", "challenger"], job });
  */
-export async function runChaos({ run, proxy, datasetId, jobs, rounds, seed, victims, job, timeoutMs = 1_200_000, onEvent = () => undefined }: ChaosParameters): Promise<ChaosFigures> {
+export async function runChaos({ run, proxy, datasetId, jobs, rounds, seed, victims, job, killWindowMs = 240_000, timeoutMs = 1_200_000, onEvent = () => undefined }: ChaosParameters): Promise<ChaosFigures> {
   const started = Date.now();
   const random = seededRandom(seed);
   const between = (low: number, high: number) => low + random.int(high - low + 1);
@@ -265,8 +271,9 @@ export async function runChaos({ run, proxy, datasetId, jobs, rounds, seed, vict
     }
     await proxy.setFaults({});
   })();
+  const killsEnd = Date.now() + killWindowMs;
   const killing = (async () => {
-    while (await pause(between(10_000, 20_000))) {
+    while ((await pause(between(10_000, 20_000))) && Date.now() < killsEnd) {
       const name = victims[random.int(victims.length)]!;
       if (!run.fleet.get(name).running()) continue;
       onEvent(`SIGKILL ${name}`);
