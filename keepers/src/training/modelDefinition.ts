@@ -254,6 +254,17 @@ export type LayerKindDefinition =
   | ConcatLayerDefinition
   | DropoutLayerDefinition;
 
+/**
+ * Per layer kind, the fields that hold a parameter tensor's index (a rewrite of the parameter list, as qLoRA's,
+ * remaps exactly these). Typed by every kind, so a new kind must say which of its fields are tensors.
+ */
+export const TENSOR_FIELDS: { readonly [K in LayerKindDefinition["kind"]]: readonly (keyof Extract<LayerKindDefinition, { kind: K }>)[] } = {
+  conv: ["weight", "bias"], maxPool: [], averagePool: [], batchNorm: ["scale", "bias", "mean", "variance"], logSoftmax: [], relu: [],
+  sigmoid: [], tanh: [], flatten: [], linear: ["weight", "bias"], add: [], reshape: [], transpose: [], matMulWeight: ["weight"],
+  broadcastAdd: ["parameter"], batchedMatMul: [], layerNorm: ["scale", "bias"], gelu: [], softmax: [], scale: [], reduceMean: [],
+  lora: ["a", "b", "bias"], gather: ["table"], concat: [], dropout: [],
+};
+
 /** A whole network: layers in execution order and its parameters in canonical order. */
 export type ModelDefinition = {
   inputName: string;

@@ -1,6 +1,6 @@
 import type { FinetuneConfig } from "./jobSpec.ts";
 import { fail } from "./jobSpec.ts";
-import type { LayerDefinition, LoraLayerDefinition, ParameterTensor } from "./modelDefinition.ts";
+import { TENSOR_FIELDS, type LayerDefinition, type LoraLayerDefinition, type ParameterTensor } from "./modelDefinition.ts";
 import { quantizeNf4 } from "./nf4.ts";
 import type { ImportedModel } from "./onnxImport.ts";
 import { PRNG_DOMAIN, SplitMix64 } from "./prng.ts";
@@ -17,9 +17,6 @@ export type CreateQloraModelParameters = {
 /** A MatMul by a weight or a Gemm: the layers qLoRA adapts. */
 type WeightedLayer = Extract<LayerDefinition, { kind: "matMulWeight" | "linear" }>;
 const isWeighted = (layer: LayerDefinition): layer is WeightedLayer => layer.kind === "matMulWeight" || layer.kind === "linear";
-
-/** The fields of a layer definition that hold a parameter tensor's index. */
-const TENSOR_FIELDS = ["weight", "bias", "scale", "mean", "variance", "parameter"] as const;
 
 /**
  * The qLoRA model of a job (docs/training.md §6b): each MatMul or Gemm whose weight `finetune.targets` names
@@ -91,7 +88,7 @@ export function createQloraModel({ model, finetune, seed }: CreateQloraModelPara
     const lora = loraLayers.get(l);
     if (lora !== undefined) return { ...lora, bias: lora.bias === null ? null : remap.get(lora.bias)!, inputs: layer.inputs };
     const copy: Record<string, unknown> = { ...layer };
-    for (const field of TENSOR_FIELDS) if (typeof copy[field] === "number") copy[field] = remap.get(copy[field] as number)!;
+    for (const field of TENSOR_FIELDS[layer.kind] as readonly string[]) if (typeof copy[field] === "number") copy[field] = remap.get(copy[field] as number)!;
     return copy as LayerDefinition;
   });
   const trainable = new Float32Array(parameterCount);

@@ -107,6 +107,14 @@ describe("qLoRA", () => {
     assert.notDeepEqual(Array.from(networkOn(imported.definition).forward(4, imported.params).slice(0, 40)), Array.from(reference), "quantisation moved the logits");
   });
 
+  it("remaps every frozen tensor a layer reads, a Gather's table included: the Gather transformer's qLoRA model computes the Add one's logits", () => {
+    // The two forms of the positional embedding compute the same (docs/training.md §10); so must their qLoRA models.
+    const gathered = importOnnxModel(createTransformerOnnx({ seed: 2n, width: 8, heads: 2, positional: "gather" }));
+    const gatheredQlora = createQloraModel({ model: gathered, finetune: { ...FINETUNE, targets: [...TARGETS], alpha: 4 }, seed: 7n });
+    const logits = networkOn(gatheredQlora.definition).forward(4, gatheredQlora.params).slice(0, 40);
+    assert.deepEqual(Array.from(logits), Array.from(networkOn(qlora.definition).forward(4, qlora.params).slice(0, 40)));
+  });
+
   it("gives every sampled adapter element the gradient of a central finite difference (B ≠ 0), and the frozen tensors none", () => {
     const network = networkOn(qlora.definition);
     const rng = SplitMix64.keyed({ seed: 13n, domain: PRNG_DOMAIN.init, index: 0n });
