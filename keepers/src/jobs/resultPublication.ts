@@ -5,7 +5,7 @@ import { VeritrainError } from "../errors.ts";
 import { checkpointLength } from "../training/checkpoint.ts";
 import { CheckpointTree } from "../training/checkpointTree.ts";
 import type { VmProgram } from "../trainingVm/vmProgram.ts";
-import { WORD, WordTree } from "../trainingVm/wordTree.ts";
+import { WORD, WordTree, wordTreeRoot } from "../trainingVm/wordTree.ts";
 
 // A job's result published on-chain, as an availability dispute asks (docs/dispute-game.md §5): its trace's checkpoint
 // hashes, in batches proven against the trace root, then its last checkpoint, chunk by chunk, each proven against
@@ -108,6 +108,6 @@ export async function readPublishedResult({ chain, jobId }: { chain: Pick<Protoc
   for (const event of await Disputes.getEvents.CheckpointChunkPublished({ disputeId }, { fromBlock: 0n })) {
     event.args.words!.forEach((word, i) => padded.set(hexToBytes(word), Number(event.args.chunk!) * chunkBytes + i * WORD));
   }
-  if (new WordTree(padded, depth).root !== lastHash) throw new Error(`the chunks published in dispute ${disputeId} do not form the checkpoint ${lastHash}`);
+  if (wordTreeRoot(padded, depth) !== lastHash) throw new Error(`the chunks published in dispute ${disputeId} do not form the checkpoint ${lastHash}`);
   return { disputeId, hashes, lastCheckpoint: padded.slice(0, Math.min(padded.length, checkpointLength(padded))) };
 }

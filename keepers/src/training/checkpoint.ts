@@ -1,6 +1,6 @@
 import { keccak256, type Hex } from "viem";
 import { VeritrainError } from "../errors.ts";
-import { treeDepth, WordTree } from "../trainingVm/wordTree.ts";
+import { treeDepth, wordTreeRoot } from "../trainingVm/wordTree.ts";
 import type { EngineVersion } from "./jobSpec.ts";
 import type { PreparedJob } from "./preparedJob.ts";
 import { dataCursor, type TrainingState } from "./trainingState.ts";
@@ -143,7 +143,7 @@ export type CheckpointHashParameters = {
  * checkpointHash({ bytes: encodeCheckpoint({ state, optimizer: "sgd", stepsPerEpoch: 859, engineVersion }), engineVersion }); // "0x…"
  */
 export function checkpointHash({ bytes, engineVersion }: CheckpointHashParameters): Hex {
-  if (engineVersion === "veritrain-train/2") return new WordTree(bytes, treeDepth(bytes.length)).root;
+  if (engineVersion === "veritrain-train/2") return wordTreeRoot(bytes, treeDepth(bytes.length));
   return keccak256(bytes);
 }
 

@@ -4,7 +4,7 @@ import type { ModelDefinition } from "../training/modelDefinition.ts";
 import { stepProgram } from "./stepProgram.ts";
 import { stateCommitment, TrainingVm, type VmPosition } from "./trainingVm.ts";
 import { VmProgram, type CheckpointSchedule } from "./vmProgram.ts";
-import { WordTree } from "./wordTree.ts";
+import { wordTreeRoot } from "./wordTree.ts";
 
 /** Parameters of the {@link VmTrace} constructor. */
 export type VmTraceParameters = {
@@ -67,7 +67,7 @@ export class VmTrace {
   /** The word-tree root of the checkpoint at step `step`'s start: its leaf in the job's trace (docs/training.md §8). */
   checkpointRoot(step: number): Hex {
     const { depths } = this.vmAt(step).program;
-    return new WordTree(this.checkpointAt(step), depths.checkpoint).root;
+    return wordTreeRoot(this.checkpointAt(step), depths.checkpoint);
   }
 
   /** The pre-state and the `step` witness of instruction `position` of step `step`. */
