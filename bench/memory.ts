@@ -22,7 +22,6 @@ import { loadMnist } from "../keepers/src/training/mnist.ts";
 import { encodeModel, heUniform, int } from "../keepers/src/training/onnxBuilder.ts";
 import { prepareJob } from "../keepers/src/training/preparedJob.ts";
 import { trainJob } from "../keepers/src/training/trainJob.ts";
-import { torchPython } from "../test/harness/torchPython.ts";
 
 const options = new Command()
   .option("--hidden <h1,h2>", "the two hidden layers' widths", "4096,1536")
@@ -94,14 +93,16 @@ const engineRss = process.resourceUsage().maxRSS / 1024;
 console.log(`engine: ${params} parameters, ${steps} steps of ${batchSize}, peak RSS ${engineRss.toFixed(0)} MiB, ${engineSeconds.toFixed(1)} s`);
 
 /** PyTorch's run of the same model and steps, or null when no Python imports torch (or --no-torch). */
-function torchRun(): { peak_rss_mb: number; seconds: number; params: number; torch: string } | null {
-  if (!options.torch || torchPython === undefined) return null;
+async function torchRun(): Promise<{ peak_rss_mb: number; seconds: number; params: number; torch: string } | null> {
+  if (!options.torch) return null;
+  const { torchPython } = await import("../test/harness/torchPython.ts"); // probes for torch: only when asked
+  if (torchPython === undefined) return null;
   const script = fileURLToPath(new URL("torchMlp.py", import.meta.url));
   const args = [script, "--hidden", options.hidden, "--steps", String(steps), "--batch-size", String(batchSize), "--threads", String(threads)];
   const output = execFileSync(torchPython, args, { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
   return JSON.parse(output.trim().split("\n").at(-1)!);
 }
-const torch = torchRun();
+const torch = await torchRun();
 if (torch) console.log(`PyTorch ${torch.torch}: ${torch.params} parameters, peak RSS ${torch.peak_rss_mb} MiB, ${torch.seconds} s`);
 console.log(JSON.stringify({
   params,
