@@ -21,6 +21,9 @@ const VARIANTS = [
   ["residualHashes", "the residual CNN (Add, BatchNorm, GlobalAveragePool)"],
   ["gatherTransformerHashes", "the transformer with a Gather positional embedding (LayerNorm, Gelu, Softmax, MatMuls)"],
   ["qloraHashes", "qLoRA on the transformer (NF4 base, adapters)"],
+  ["dropoutHashes", "Dropout (masks from SplitMix64), Tanh and AveragePool"],
+  ["concatHashes", "Concat on channels, rows and columns"],
+  ["dpSgdHashes", "DP-SGD (Poisson batches, per-example clipping, discrete Gaussian noise)"],
 ] as const;
 
 describe("cross-architecture determinism", () => {

@@ -9,47 +9,15 @@ import { describe, it } from "node:test";
 import { VeritrainError } from "../../../keepers/src/errors.ts";
 import { Dropout, type DropoutKey } from "../../../keepers/src/training/dropout.ts";
 import type { DropoutLayerDefinition } from "../../../keepers/src/training/modelDefinition.ts";
-import { constant, encodeModel, heUniform, int, ints } from "../../../keepers/src/training/onnxBuilder.ts";
+import { int } from "../../../keepers/src/training/onnxBuilder.ts";
 import { importOnnxModel } from "../../../keepers/src/training/onnxImport.ts";
-import { ONNX_BOOL, ONNX_FLOAT, type NodeProto, type TensorProto } from "../../../keepers/src/training/onnxProto.ts";
+import { ONNX_BOOL } from "../../../keepers/src/training/onnxProto.ts";
 import { PRNG_DOMAIN, SplitMix64 } from "../../../keepers/src/training/prng.ts";
 import { trainJob } from "../../../keepers/src/training/trainJob.ts";
 import { jobProgram } from "../../../keepers/src/trainingVm/jobProgram.ts";
 import { assertThreadIdentity, gradientCheck, smallJob } from "./fixtures.ts";
+import { dropoutModel } from "./operatorModels.ts";
 import { compareWithOnnxRuntime } from "./runtimeComparison.ts";
-
-const node = (name: string, opType: string, input: string[], attribute: NodeProto["attribute"] = []): NodeProto => ({ name, opType, input, output: [name === "head" ? "logits" : name], attribute });
-
-/** A scalar FLOAT initializer (Dropout's ratio). */
-const scalar = (name: string, value: number): TensorProto => ({ name, dims: [], dataType: ONNX_FLOAT, floatData: [value] });
-
-/**
- * Conv 2@5×5 → Dropout (CNHW, 2 channels) → Tanh → AveragePool 4×4 → Flatten → Gemm 98→16 → Dropout →
- * Tanh → Gemm 16→10, both ratios `ratio` (opset 20: ratio an initializer input); without the Dropouts
- * when `ratio` is undefined.
- */
-function dropoutModel(ratio: number | undefined, edit?: (nodes: NodeProto[], initializers: TensorProto[]) => void): Uint8Array {
-  const initializers = [
-    heUniform(1n, 0, "conv.weight", [2, 1, 5, 5], 25, false),
-    constant("conv.bias", 2, 0),
-    heUniform(1n, 1, "fc.weight", [16, 98], 98, false),
-    constant("fc.bias", 16, 0),
-    heUniform(1n, 2, "head.weight", [10, 16], 16, false),
-    constant("head.bias", 10, 0),
-    scalar("ratio", ratio ?? 0),
-  ];
-  const dropout = (name: string, x: string) => (ratio === undefined ? x : (nodes.push(node(name, "Dropout", [x, "ratio"])), name));
-  const nodes: NodeProto[] = [node("conv", "Conv", ["input", "conv.weight", "conv.bias"], [ints("pads", [2, 2, 2, 2])])];
-  nodes.push(node("tanh1", "Tanh", [dropout("drop1", "conv")]));
-  nodes.push(node("pool", "AveragePool", ["tanh1"], [ints("kernel_shape", [4, 4]), ints("strides", [4, 4])]));
-  nodes.push(node("flatten", "Flatten", ["pool"]));
-  nodes.push(node("fc", "Gemm", ["flatten", "fc.weight", "fc.bias"], [int("transB", 1)]));
-  nodes.push(node("tanh2", "Tanh", [dropout("drop2", "fc")]));
-  nodes.push(node("head", "Gemm", ["tanh2", "head.weight", "head.bias"], [int("transB", 1)]));
-  if (ratio === undefined) initializers.pop();
-  edit?.(nodes, initializers);
-  return encodeModel({ name: "dropout", nodes, initializers, inputShape: [1, 28, 28], classes: 10, opset: 20 });
-}
 
 /** The high words of outputs `from` … `from + count − 1` of the stream (seed, 7, step), drawn one after another. */
 function streamWords(seed: bigint, step: number, from: number, count: number): number[] {

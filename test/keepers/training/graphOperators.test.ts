@@ -17,9 +17,9 @@ import type { PreparedJob } from "../../../keepers/src/training/preparedJob.ts";
 import { createTransformerOnnx } from "../../../keepers/src/training/transformer.ts";
 import { jobProgram } from "../../../keepers/src/trainingVm/jobProgram.ts";
 import { assertThreadIdentity, gradientCheck, smallJob } from "./fixtures.ts";
+import { channelModel, node } from "./operatorModels.ts";
 import { compareWithOnnxRuntime } from "./runtimeComparison.ts";
 
-const node = (name: string, opType: string, input: string[], attribute: NodeProto["attribute"] = []): NodeProto => ({ name, opType, input, output: [name === "head" ? "logits" : name], attribute });
 
 /**
  * Row tokens through every new sequence operator: Sub of a Gather (positions), Add of a Gather with
@@ -64,29 +64,6 @@ function tokenModel(edit?: (nodes: NodeProto[], initializers: TensorProto[]) => 
   ];
   edit?.(nodes, initializers);
   return encodeModel({ name: "tokens", nodes, initializers, inputShape: [1, 28, 28], classes: 10, opset: 20 });
-}
-
-/** Convolutions Concatenated on the channels, the rows and the columns of CNHW activations. */
-function channelModel(): Uint8Array {
-  const initializers = [
-    heUniform(1n, 0, "conv1.weight", [2, 1, 3, 3], 9, false),
-    heUniform(1n, 1, "conv2.weight", [3, 1, 3, 3], 9, false),
-    constant("conv2.bias", 3, 0.1),
-    heUniform(1n, 2, "head.weight", [10, 980], 980, false),
-    constant("head.bias", 10, 0),
-  ];
-  const nodes = [
-    node("conv1", "Conv", ["input", "conv1.weight"], [ints("pads", [1, 1, 1, 1])]),
-    node("conv2", "Conv", ["input", "conv2.weight", "conv2.bias"], [ints("pads", [1, 1, 1, 1])]),
-    node("channels", "Concat", ["conv1", "conv2"], [int("axis", 1)]),
-    node("tanh", "Tanh", ["channels"]),
-    node("rows", "Concat", ["tanh", "tanh"], [int("axis", 2)]),
-    node("pool", "AveragePool", ["rows"], [ints("kernel_shape", [4, 4]), ints("strides", [4, 4])]),
-    node("columns", "Concat", ["pool", "pool"], [int("axis", -1)]),
-    node("flatten", "Flatten", ["columns"]),
-    node("head", "Gemm", ["flatten", "head.weight", "head.bias"], [int("transB", 1)]),
-  ];
-  return encodeModel({ name: "channels", nodes, initializers, inputShape: [1, 28, 28], classes: 10, opset: 20 });
 }
 
 function assertRefused(bytes: Uint8Array, code: string, message: RegExp): void {

@@ -1,7 +1,8 @@
 /**
  * Short, fixed training runs whose checkpoint hashes are printed as JSON on stdout: LeNet-5 (Adam; and AdamW
  * with a cosine schedule and clipping), LeCun's with Tanh and AveragePool, LeNet-5 with BatchNorm, a small
- * residual CNN, a transformer with a Gather positional embedding, and a qLoRA fine-tuning of it (NF4 base);
+ * residual CNN, a transformer with a Gather positional embedding, and a qLoRA fine-tuning of it (NF4 base),
+ * Dropout's and Concat's test models, and a DP-SGD run (per-example clipping, discrete Gaussian noise);
  * with hashes of the engine's exp32, sigmoid, tanh, erf (Gelu) and cosine (schedules) sweeps. The arm64 test
  * runs this same file natively and under qemu-aarch64 and compares the output.
  *
@@ -15,6 +16,7 @@ import { createResidualCnnOnnx } from "../../../keepers/src/training/residualCnn
 import { trainJob } from "../../../keepers/src/training/trainJob.ts";
 import { createTransformerOnnx } from "../../../keepers/src/training/transformer.ts";
 import { mnistSources, smallJob, smallJobSpec } from "./fixtures.ts";
+import { channelModel, dropoutModel } from "./operatorModels.ts";
 
 const threads = Number(process.argv[2] ?? 1);
 // 128 examples, batch 32 = 4 micro-batches of 8, a checkpoint after every step.
@@ -24,9 +26,9 @@ const variant = (options: Parameters<typeof createLeNet5Onnx>[0]) => trainJob({ 
 const classic = await variant({ seed: 1n, activation: "tanh", pooling: "average" });
 const batchNorm = await variant({ seed: 1n, batchNorm: true });
 /** A run of `modelBytes` on the same 128 examples, its spec changed by `edit`. */
-const spec = (modelBytes: Uint8Array, edit: Record<string, unknown> = {}) => {
+const spec = (modelBytes: Uint8Array, edit: Record<string, unknown> = {}, noiseSeed?: bigint) => {
   const job = prepareJob({ spec: { ...smallJobSpec({ modelBytes, trainCount: 128, batchSize: 32, microBatches: 4, checkpointInterval: 1 }), ...edit }, modelBytes, sources: mnistSources() });
-  return trainJob({ job, threads });
+  return trainJob({ job, threads, noiseSeed });
 };
 const adamw = await spec(createLeNet5Onnx({ seed: 1n }), {
   optimizer: {
@@ -38,6 +40,14 @@ const residual = await spec(createResidualCnnOnnx({ seed: 1n, channels: [4, 8] }
 const transformer = createTransformerOnnx({ seed: 2n, width: 8, heads: 2, gelu: "none", positional: "gather" });
 const gather = await spec(transformer);
 const qlora = await spec(transformer, { finetune: { method: "qlora", rank: 2, alpha: "4", targets: ["layer0.fc1.weight", "layer0.fc2.weight", "head.weight"] } });
+const dropout = await spec(dropoutModel(0.25));
+const concat = await spec(channelModel());
+// One example per micro-batch (per-example clipping), 8 Poisson-sampled per step on average, noise from seed 5.
+const dpSgd = await spec(createLeNet5Onnx({ seed: 1n, activation: "tanh" }), {
+  batchSize: 8, microBatches: 8, epochs: 1, privacy: { targetEpsilon: "3", delta: "1e-5", clipNorm: "1" },
+  optimizer: { type: "sgd", learningRate: "0.5", learningRateDecay: "1", momentum: "0", weightDecay: "0" },
+  dataset: { id: "mnist", splits: { train: { source: "train", start: 0, end: 32 }, validation: { source: "train", start: 55000, end: 55100 }, test: { source: "test", start: 0, end: 100 } } },
+}, 5n);
 /** keccak256 of f's binary32 values on 100,001 points of [from, to]. */
 const sweep = (f: (x: number) => number, from: number, to: number) => {
   const values = new Float32Array(100001);
@@ -54,6 +64,9 @@ console.log(JSON.stringify({
   residualHashes: residual.hashes,
   gatherTransformerHashes: gather.hashes,
   qloraHashes: qlora.hashes,
+  dropoutHashes: dropout.hashes,
+  concatHashes: concat.hashes,
+  dpSgdHashes: dpSgd.hashes,
   exp32Sweep: sweep(exp32, -104, 89),
   sigmoidSweep: sweep(sigmoidF64, -100, 100),
   tanhSweep: sweep(tanhF64, -20, 20),
