@@ -23,6 +23,7 @@ const VARIANTS = [
   ["qloraHashes", "qLoRA on the transformer (NF4 base, adapters)"],
   ["dropoutHashes", "Dropout (masks from SplitMix64), Tanh and AveragePool"],
   ["concatHashes", "Concat on channels, rows and columns"],
+  ["tokensHashes", "row tokens through Gather, Sub, Concat and Unsqueeze/Squeeze"],
   ["dpSgdHashes", "DP-SGD (Poisson batches, per-example clipping, discrete Gaussian noise)"],
 ] as const;
 

@@ -12,59 +12,13 @@ import { contentId, RAW_CODEC } from "../../../keepers/src/training/contentId.ts
 import { Gather } from "../../../keepers/src/training/gather.ts";
 import { constant, encodeModel, heUniform, int, int64s, ints } from "../../../keepers/src/training/onnxBuilder.ts";
 import { importOnnxModel } from "../../../keepers/src/training/onnxImport.ts";
-import type { NodeProto, TensorProto } from "../../../keepers/src/training/onnxProto.ts";
+import type { NodeProto } from "../../../keepers/src/training/onnxProto.ts";
 import type { PreparedJob } from "../../../keepers/src/training/preparedJob.ts";
 import { createTransformerOnnx } from "../../../keepers/src/training/transformer.ts";
 import { jobProgram } from "../../../keepers/src/trainingVm/jobProgram.ts";
 import { assertThreadIdentity, gradientCheck, smallJob } from "./fixtures.ts";
-import { channelModel, node } from "./operatorModels.ts";
+import { channelModel, node, tokenModel } from "./operatorModels.ts";
 import { compareWithOnnxRuntime } from "./runtimeComparison.ts";
-
-
-/**
- * Row tokens through every new sequence operator: Sub of a Gather (positions), Add of a Gather with
- * repeated indices (first operand), a "CLS" token (the tokens' mean, Unsqueezed) Concatenated before the
- * tokens, a Concat of an activation with itself on the features, Sub of parameters both ways, and an
- * Unsqueeze/Squeeze pair before the head.
- */
-function tokenModel(edit?: (nodes: NodeProto[], initializers: TensorProto[]) => void): Uint8Array {
-  const initializers = [
-    int64s("tokens.shape", [-1, 28, 28]),
-    heUniform(1n, 0, "w1", [28, 8], 28, false),
-    heUniform(1n, 1, "position", [28, 8], 8, false),
-    int64s("position.indices", Array.from({ length: 28 }, (_, t) => t)),
-    heUniform(1n, 2, "table", [5, 8], 8, false),
-    int64s("table.indices", Array.from({ length: 28 }, (_, t) => (3 * t) % 5 - (t % 7 === 0 ? 5 : 0))),
-    int64s("axes1", [1]),
-    int64s("axes2", [2]),
-    int64s("axesLast", [-1]),
-    heUniform(1n, 3, "bias1", [16], 16, false),
-    heUniform(1n, 4, "bias2", [1, 16], 16, false),
-    heUniform(1n, 5, "head.weight", [10, 16], 16, false),
-    constant("head.bias", 10, 0),
-  ];
-  const nodes = [
-    node("tokens", "Reshape", ["input", "tokens.shape"]),
-    node("embed", "MatMul", ["tokens", "w1"]),
-    node("positions", "Gather", ["position", "position.indices"]),
-    node("placed", "Sub", ["embed", "positions"]),
-    node("rows", "Gather", ["table", "table.indices"], [int("axis", 0)]),
-    node("tanh", "Tanh", ["placed"]),
-    node("mixed", "Add", ["rows", "tanh"]),
-    node("mean", "ReduceMean", ["mixed", "axes1"], [int("keepdims", 0)]),
-    node("cls", "Unsqueeze", ["mean", "axes1"]),
-    node("sequence", "Concat", ["cls", "mixed"], [int("axis", 1)]),
-    node("wide", "Concat", ["sequence", "sequence"], [int("axis", -1)]),
-    node("flipped", "Sub", ["bias1", "wide"]),
-    node("shifted", "Sub", ["flipped", "bias2"]),
-    node("pooled", "ReduceMean", ["shifted", "axes1"], [int("keepdims", 0)]),
-    node("column", "Unsqueeze", ["pooled", "axes2"]),
-    node("flat", "Squeeze", ["column", "axesLast"]),
-    node("head", "Gemm", ["flat", "head.weight", "head.bias"], [int("transB", 1)]),
-  ];
-  edit?.(nodes, initializers);
-  return encodeModel({ name: "tokens", nodes, initializers, inputShape: [1, 28, 28], classes: 10, opset: 20 });
-}
 
 function assertRefused(bytes: Uint8Array, code: string, message: RegExp): void {
   assert.throws(() => importOnnxModel(bytes), (error: unknown) => error instanceof VeritrainError && error.code === code && message.test(error.message));
