@@ -335,10 +335,10 @@ export function stepProgram({ model, config, examples, step }: StepProgramParame
       }
     }
   }
-  const clipped = optimizer.clipNorm !== undefined;
-  if (optimizer.clipNorm !== undefined) {
+  const { clipNorm } = optimizer;
+  if (clipNorm !== undefined) {
     push({ kind: "reduce" });
-    push({ kind: "clipFactor", maxNorm: optimizer.clipNorm });
+    push({ kind: "clipFactor", maxNorm: clipNorm });
   }
   if (optimizer.schedule === undefined) {
     push({ kind: "power", base: optimizer.learningRateDecay, exponent: "epoch", store: "learningRate", scale: optimizer.learningRate, destination: CONSTANT_SLOTS.learningRate });
@@ -349,7 +349,7 @@ export function stepProgram({ model, config, examples, step }: StepProgramParame
     push({ kind: "power", base: optimizer.beta1, exponent: "steps", store: "correction", scale: 1, destination: CONSTANT_SLOTS.correction1 });
     push({ kind: "power", base: optimizer.beta2, exponent: "steps", store: "correction", scale: 1, destination: CONSTANT_SLOTS.correction2 });
   }
-  push({ kind: "optimizer", clipped });
+  push({ kind: "optimizer", clipped: clipNorm !== undefined });
   push({ kind: "end" });
 
   const checkpointBytes = 4 * (CHECKPOINT_HEADER_SLOTS + P * (1 + context.stateVectors));

@@ -72,16 +72,13 @@ export function encodeOperator(operator: Operator): EncodedOperator {
     case "clipFactor":
       return { kind, args: encode("uint64", [float64Bits(operator.maxNorm)]) };
     case "schedule": {
-      const { schedule } = operator;
-      const step = schedule.type === "step" ? schedule : { gamma: 0, everyEpochs: 0 };
-      const cosine = schedule.type === "cosine" ? schedule : { warmupSteps: 0, totalSteps: 0, minLearningRate: 0 };
-      return {
-        kind,
-        args: encode(SCHEDULE, [{
-          cosine: schedule.type === "cosine", learningRate: float64Bits(operator.learningRate), gamma: float64Bits(step.gamma), everyEpochs: step.everyEpochs,
-          warmupSteps: BigInt(cosine.warmupSteps), totalSteps: BigInt(cosine.totalSteps), minLearningRate: float64Bits(cosine.minLearningRate),
-        }]),
+      // The other type's fields are 0.
+      const s = { gamma: 0, everyEpochs: 0, warmupSteps: 0, totalSteps: 0, minLearningRate: 0, ...operator.schedule };
+      const fields = {
+        cosine: s.type === "cosine", learningRate: float64Bits(operator.learningRate), gamma: float64Bits(s.gamma), everyEpochs: s.everyEpochs,
+        warmupSteps: BigInt(s.warmupSteps), totalSteps: BigInt(s.totalSteps), minLearningRate: float64Bits(s.minLearningRate),
       };
+      return { kind, args: encode(SCHEDULE, [fields]) };
     }
     case "im2col":
     case "col2im":
