@@ -34,7 +34,7 @@ const GAS_BOUND: Readonly<Record<SoftFloatOp, number>> = {
   toInt: 1_500,
   expF64: 40_000,
   logF64: 40_000,
-  cosF64: 40_000,
+  cosF64: 30_000,
 };
 
 const code = (op: SoftFloatOp) => SOFT_FLOAT_OPS.indexOf(op);

@@ -75,6 +75,8 @@ describe("TrainingVm", () => {
     ["a perceptron with Adam", ADAM, 3, perceptron()],
     ["LeNet-5 with SGD", { ...SGD, batchSize: 8, microBatches: 2 }, 5, lenet],
     ["LeNet-5 with AdamW, the cosine schedule and gradient clipping", { ...ADAMW, batchSize: 8, microBatches: 2 }, 3, lenet],
+    ["a perceptron with AdamW alone", { ...ADAMW, optimizer: { ...ADAMW.optimizer, schedule: undefined, clipNorm: undefined } }, 3, perceptron()],
+    ["a perceptron with SGD, the step schedule and gradient clipping", { ...SGD, optimizer: { ...SGD.optimizer, learningRateDecay: 1, schedule: { type: "step", everyEpochs: 1, gamma: Math.fround(0.5) }, clipNorm: Math.fround(0.05) } }, 13, perceptron()],
   ] as const;
   for (const [name, config, step, model] of cases) {
     it(`executes every kind of instruction as the TypeScript VM does (${name}): the same state after it, under ${ONE_STEP_GAS_GOAL.toLocaleString("en")} gas`, async (t) => {
