@@ -160,6 +160,25 @@ describe("training VM test vectors (engine version 2)", () => {
   });
 });
 
+describe("training VM test vectors of the optimizer additions (engine version 2)", () => {
+  it("gives the pinned program hash, operator encodings and state commitments for the AdamW perceptron with the cosine schedule and clipping at step 3", () => {
+    const model = perceptron();
+    const program = stepProgram({ model, config: ADAMW, examples: train.count, step: 3 });
+    const vm = new TrainingVm({ program, checkpoint: checkpointOf(ADAMW, initial(model, ADAMW, 3)), data });
+    assert.equal(new VmProgram(program, vm.dataRoot(), scheduleOf(checkpointOf(ADAMW, initial(model, ADAMW, 0)), 4, 24)).hash, "0x6fc70c8454417ae993d4fbd10ae3dfff7c8a447ace52f45938695f43bd36969a");
+    const encoded = (kind: string) => encodeOperator(program.operators.find((o) => o.kind === kind)!);
+    assert.deepEqual(encoded("reduce"), { kind: 13, args: "0x" });
+    assert.deepEqual(encoded("clipFactor"), { kind: 14, args: `0x${"3fa99999a0000000".padStart(64, "0")}` }, "C = fround(0.05)");
+    const word = (hex: string | number) => (typeof hex === "number" ? hex.toString(16) : hex).padStart(64, "0");
+    // cosine, η₀ = fround(0.002), γ = 0, k = 0, W = 2, T = 30, η_min = fround(0.0001).
+    assert.deepEqual(encoded("schedule"), { kind: 15, args: `0x${[1, "3f60624de0000000", 0, 0, 2, 30, "3f1a36e2e0000000"].map(word).join("")}` });
+    assert.deepEqual(encoded("optimizer"), { kind: 6, args: `0x${word(1)}` }, "clipped");
+    assert.equal(vm.commitment(), "0x2dba65503b79c7815fd9592a6f487291844032064214a9f2a017ffb0cf59e4e3", "the step's start");
+    vm.runStep();
+    assert.equal(vm.commitment(), "0x6280a0fff760e7ba91c5b67532db9576bf769a30d820d2b0413c319652aad843", "the step's end");
+  });
+});
+
 describe("random-access data order", () => {
   it("is a permutation of [0, n) for every n, keyed by seed and epoch", () => {
     for (const size of [1, 2, 3, 7, 64, 1000, 4097]) {
