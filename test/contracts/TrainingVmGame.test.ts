@@ -4,7 +4,8 @@ import type { StepConfig } from "../../keepers/src/training/jobSpec.ts";
 import { VmTrace } from "../../keepers/src/trainingVm/vmTrace.ts";
 import { GAME_PHASE } from "../../keepers/src/trainingVm/gameMoves.ts";
 import { play } from "../harness/vmGame.ts";
-import { checkpointOf, data, initial, perceptron, scheduleOf, SGD, train } from "../harness/vmFixture.ts";
+import { OPERATOR_KINDS } from "../../keepers/src/trainingVm/stepProgram.ts";
+import { ADAMW, checkpointOf, data, initial, perceptron, scheduleOf, SGD, train } from "../harness/vmFixture.ts";
 
 const FIRST_STEP = 11; // the segment's 3 steps cross from epoch 0 into epoch 1 (12 steps per epoch)
 const STEPS = 3;
@@ -32,6 +33,17 @@ describe("a dispute game over the training VM, played to one instruction execute
     t.diagnostic(JSON.stringify({ moves: outcome.gas.length, game_gas_total: total, max_move_gas: Math.max(...outcome.gas.filter((m) => m.move !== "step").map((m) => m.gas)), step_gas: step }));
     assert.ok(step <= 1_000_000, `the one-step move: ${step} gas`);
   });
+
+  for (const kind of ["reduce", "clipFactor", "schedule"] as const) {
+    it(`with AdamW, the cosine schedule and clipping, a provider wrong at ${kind}'s last instruction loses, and the game ends on it`, async () => {
+      const truth = traceOf(ADAMW);
+      const operator = truth.program.operators.findIndex((o) => o.kind === OPERATOR_KINDS.indexOf(kind));
+      const fault = { step: FIRST_STEP + 1, position: { operator, instruction: truth.counts(FIRST_STEP + 1)[operator]! - 1 } };
+      const outcome = await play({ truth, claimed: traceOf(ADAMW, fault), choice: "honest", ...segment });
+      assert.equal(outcome.phase, GAME_PHASE.ChallengerWon);
+      assert.deepEqual([Number(outcome.step), Number(outcome.operator), Number(outcome.lo)], [fault.step, fault.position.operator, fault.position.instruction], "the bisection found the wrong instruction");
+    });
+  }
 
   for (const choice of ["always disagree", "always agree"] as const) {
     it(`an honest provider wins against a challenger who would ${choice.replace("always ", "")}`, async () => {

@@ -8,28 +8,31 @@ import { emptyRoot } from "../../../keepers/src/trainingVm/wordTree.ts";
 import { smallJob } from "../training/fixtures.ts";
 
 describe("engine version 2 and the training VM", () => {
-  it("commit the same state at every checkpoint of a run: the engine's checkpoint hash is the VM's checkpoint root", async () => {
-    // LeNet-5, Adam with a decaying rate, 16 examples, batch 8 = 2 micro-batches of 4: 2 epochs of 2 steps,
-    // a checkpoint every 3 steps (0, 3, then the last, 4), so the first segment crosses the epoch boundary.
-    const job = smallJob({ trainCount: 16, batchSize: 8, microBatches: 2, checkpointInterval: 3, epochs: 2 });
-    assert.equal(job.config.engineVersion, "veritrain-train/2");
-    const records: CheckpointRecord[] = [];
-    await trainJob({ job, threads: 1, onCheckpoint: (checkpoint) => void records.push(checkpoint) });
-    assert.deepEqual(records.map((record) => record.step), [0, 3, 4]);
+  // LeNet-5, 16 examples, batch 8 = 2 micro-batches of 4: 2 epochs of 2 steps, a checkpoint every 3 steps (0, 3,
+  // then the last, 4), so the first segment crosses the epoch boundary. Adam with a decaying rate, or AdamW with the
+  // cosine schedule (its warm-up, then its decay) and clipping.
+  for (const optimizer of ["adam", "adamw"] as const) {
+    it(`commit the same state at every checkpoint of a run: the engine's checkpoint hash is the VM's checkpoint root (${optimizer})`, async () => {
+      const job = smallJob({ trainCount: 16, batchSize: 8, microBatches: 2, checkpointInterval: 3, epochs: 2, optimizer });
+      assert.equal(job.config.engineVersion, "veritrain-train/2");
+      const records: CheckpointRecord[] = [];
+      await trainJob({ job, threads: 1, onCheckpoint: (checkpoint) => void records.push(checkpoint) });
+      assert.deepEqual(records.map((record) => record.step), [0, 3, 4]);
 
-    const data = vmData(job.sets.train);
-    const examples = job.sets.train.count;
-    let checkpoint = records[0]!.bytes;
-    for (let step = 0; step < job.totalSteps; step++) {
-      const program = stepProgram({ model: job.model.definition, config: job.config, examples, step });
-      const vm = new TrainingVm({ program, checkpoint, data });
-      const atStepBoundary = (record: CheckpointRecord) => stateCommitment(record.hash, emptyRoot(program.depths.scratch), 0n);
-      if (step === 0) assert.equal(vm.commitment(), atStepBoundary(records[0]!), "checkpoint 0");
-      checkpoint = Uint8Array.from(vm.runStep());
-      const record = records.find((r) => r.step === step + 1);
-      if (record === undefined) continue;
-      assert.equal(vm.commitment(), atStepBoundary(record), `checkpoint ${record.index}: the VM's state after step ${step} commits to the engine's hash`);
-      assert.deepEqual(checkpoint, record.bytes, `checkpoint ${record.index}: the same bytes`);
-    }
-  });
+      const data = vmData(job.sets.train);
+      const examples = job.sets.train.count;
+      let checkpoint = records[0]!.bytes;
+      for (let step = 0; step < job.totalSteps; step++) {
+        const program = stepProgram({ model: job.model.definition, config: job.config, examples, step });
+        const vm = new TrainingVm({ program, checkpoint, data });
+        const atStepBoundary = (record: CheckpointRecord) => stateCommitment(record.hash, emptyRoot(program.depths.scratch), 0n);
+        if (step === 0) assert.equal(vm.commitment(), atStepBoundary(records[0]!), "checkpoint 0");
+        checkpoint = Uint8Array.from(vm.runStep());
+        const record = records.find((r) => r.step === step + 1);
+        if (record === undefined) continue;
+        assert.equal(vm.commitment(), atStepBoundary(record), `checkpoint ${record.index}: the VM's state after step ${step} commits to the engine's hash`);
+        assert.deepEqual(checkpoint, record.bytes, `checkpoint ${record.index}: the same bytes`);
+      }
+    });
+  }
 });
