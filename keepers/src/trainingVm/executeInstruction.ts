@@ -1,5 +1,6 @@
 import { expF64 } from "../training/deterministicMath.ts";
-import { batchPosition, CHECKPOINT_HEADER_SLOTS, instructionCount, CONSTANT_SLOTS, SOFTMAX_WORK, TREE, type MemoryTree, type Operator, type StepContext } from "./stepProgram.ts";
+import { SMOOTH_ACTIVATIONS } from "../training/smoothActivation.ts";
+import { batchPosition, CHECKPOINT_HEADER_SLOTS, instructionCount, CONSTANT_SLOTS, poolOverlap, SOFTMAX_WORK, TREE, type MemoryTree, type Operator, type StepContext } from "./stepProgram.ts";
 
 /** How an instruction reaches memory: the VM's own buffers, or a recorder of the words a proof must open. */
 export interface VmMemory {
@@ -65,6 +66,17 @@ export function executeInstruction(operator: Operator, i: number, env: Environme
     case "reluMask": {
       const y = memory.f32(scratch, operator.activation + i);
       memory.setF32(scratch, operator.gradient + i, y > 0 ? memory.f32(scratch, operator.gradient + i) : 0);
+      return;
+    }
+    case "sigmoid":
+    case "tanh":
+      memory.setF32(scratch, operator.destination + i, SMOOTH_ACTIVATIONS[operator.kind].value(memory.f32(scratch, operator.source + i)));
+      return;
+    case "sigmoidBackward":
+    case "tanhBackward": {
+      const { derivative } = SMOOTH_ACTIVATIONS[operator.kind === "sigmoidBackward" ? "sigmoid" : "tanh"];
+      const y = memory.f32(scratch, operator.activation + i);
+      memory.setF32(scratch, operator.gradient + i, memory.f32(scratch, operator.gradient + i) * derivative(y));
       return;
     }
     case "softmax": {
@@ -172,19 +184,22 @@ export function executeInstruction(operator: Operator, i: number, env: Environme
       registers.acc = acc;
       return;
     }
-    case "maxPool": {
+    case "maxPool":
+    case "averagePool": {
       const { height: H, width: W, kernel: [kH, kW], stride: [sH, sW], out: [OH, OW], source, destination } = operator.window;
       const taps = kH * kW;
+      const average = operator.kind === "averagePool";
       const o = Math.floor(i / (taps + 1));
       const r = i - o * (taps + 1);
       if (r === taps) {
-        memory.setF32(scratch, destination + o, registers.acc);
+        memory.setF32(scratch, destination + o, average ? registers.acc / taps : registers.acc);
         return;
       }
       const plane = Math.floor(o / (OH * OW));
       const oy = Math.floor((o % (OH * OW)) / OW);
       const v = memory.f32(scratch, source + plane * H * W + (oy * sH + Math.floor(r / kW)) * W + (o % OW) * sW + (r % kW));
-      registers.acc = r === 0 || v > registers.acc ? v : registers.acc;
+      if (average) registers.acc = (r === 0 ? 0 : registers.acc) + v;
+      else registers.acc = r === 0 || v > registers.acc ? v : registers.acc;
       return;
     }
     case "maxPoolBackward": {
@@ -207,6 +222,29 @@ export function executeInstruction(operator: Operator, i: number, env: Environme
       memory.setF32(scratch, destination + i, value);
       return;
     }
+    case "averagePoolBackward": {
+      // The engine adds each output's share to its window's elements, outputs in order, rounding to binary32 after
+      // each addition: an element gets the shares of the windows holding it, rows then columns ascending.
+      const { height: H, width: W, kernel: [kH, kW], stride: [sH, sW], out: [OH, OW], destination, outputGradient } = operator.window;
+      const [overlapH, overlapW] = poolOverlap(operator.window);
+      const taps = overlapH * overlapW;
+      const t = Math.floor(i / (taps + 1));
+      const r = i - t * (taps + 1);
+      if (r === taps) {
+        memory.setF32(scratch, destination + t, registers.acc);
+        return;
+      }
+      const [iy, ix] = [Math.floor(t / W) % H, t % W];
+      const oy = firstWindow(iy, kH, sH) + Math.floor(r / overlapW);
+      const ox = firstWindow(ix, kW, sW) + (r % overlapW);
+      let acc = r === 0 ? 0 : registers.acc;
+      if (oy * sH <= iy && oy < OH && ox * sW <= ix && ox < OW) {
+        const o = (Math.floor(t / (H * W)) * OH + oy) * OW + ox;
+        acc = Math.fround(acc + memory.f32(scratch, outputGradient + o) / (kH * kW));
+      }
+      registers.acc = acc;
+      return;
+    }
     case "flatten": {
       const { channels: C, plane: P, backward, source, destination } = operator;
       const b = context.config.batchSize / context.config.microBatches;
@@ -222,4 +260,9 @@ export function executeInstruction(operator: Operator, i: number, env: Environme
       return;
     }
   }
+}
+
+/** The first window (along one axis: `kernel`, `stride`) holding element `index`: the first whose end passes it. */
+function firstWindow(index: number, kernel: number, stride: number): number {
+  return index < kernel ? 0 : Math.floor((index - kernel) / stride) + 1;
 }

@@ -20,9 +20,10 @@ export const SOFTMAX_WORK = { max: 8, sum: 10, exponentials: 12 } as const;
 export type Strided = { tree: MemoryTree; offset: number; outer: number; inner: number };
 
 /**
- * The geometry of a convolution's im2col/col2im or of a max-pooling, and the buffers it reads and writes:
+ * The geometry of a convolution's im2col/col2im or of a pooling, and the buffers it reads and writes:
  * `channels` planes of `height × width` per example, a `kernel`, a `stride`, top and left `pads`, an output of
- * `out` = [rows, columns] per plane. maxPoolBackward also reads the forward pass's output and its gradient.
+ * `out` = [rows, columns] per plane. maxPoolBackward also reads the forward pass's output; both poolings'
+ * backward read the output's gradient.
  */
 export type Window = {
   channels: number;
@@ -45,24 +46,41 @@ export type Window = {
 export type Operator =
   | { kind: "gather"; microBatch: number; destination: number }
   | { kind: "matMul"; m: number; n: number; k: number; a: Strided | null; b: Strided; destination: number; bias: number | null; biasPerRow: boolean }
-  | { kind: "relu"; size: number; source: number; destination: number }
-  | { kind: "reluMask"; size: number; gradient: number; activation: number }
+  /** An elementwise activation: `size` elements of `source` into `destination`. */
+  | { kind: "relu" | "sigmoid" | "tanh"; size: number; source: number; destination: number }
+  /** An elementwise activation's backward, in place over the output's gradient, from the activation's output. */
+  | { kind: "reluMask" | "sigmoidBackward" | "tanhBackward"; size: number; gradient: number; activation: number }
   | { kind: "softmax"; microBatch: number; logits: number; gradient: number }
   /** acc = 1, then `exponent` (the step's epoch or its step + 1) multiplications by `base`, then a store. */
   | { kind: "power"; base: number; exponent: "epoch" | "steps"; store: "learningRate" | "correction"; scale: number; destination: number }
   | { kind: "optimizer" }
   | { kind: "end" }
-  | { kind: "im2col" | "col2im" | "maxPool" | "maxPoolBackward"; window: Window }
+  | { kind: "im2col" | "col2im" | "maxPool" | "maxPoolBackward" | "averagePool" | "averagePoolBackward"; window: Window }
   /** [n][C·P] from CNHW (forward), or back (backward): a copy per element. */
   | { kind: "flatten"; channels: number; plane: number; backward: boolean; source: number; destination: number };
 
-/** The layer kinds the VM runs; every other kind of the engine (smooth activations, normalisations, the sequence and attention ops) it refuses. */
-const VM_KINDS = ["conv", "maxPool", "relu", "flatten", "linear"] as const;
+/** The layer kinds the VM runs; every other kind of the engine (LogSoftmax, normalisations, the sequence and attention ops) it refuses. */
+const VM_KINDS = ["conv", "maxPool", "averagePool", "relu", "sigmoid", "tanh", "flatten", "linear"] as const;
 type VmLayer = Extract<LayerDefinition, { kind: (typeof VM_KINDS)[number] }>;
 const runsOnVm = (layer: LayerDefinition): layer is VmLayer => (VM_KINDS as readonly string[]).includes(layer.kind);
 
 /** The operators' kind codes, as the one-step contract numbers them. */
-export const OPERATOR_KINDS = ["gather", "matMul", "relu", "reluMask", "softmax", "power", "optimizer", "end", "im2col", "col2im", "maxPool", "maxPoolBackward", "flatten"] as const;
+export const OPERATOR_KINDS = [
+  "gather", "matMul", "relu", "reluMask", "softmax", "power", "optimizer", "end", "im2col", "col2im", "maxPool", "maxPoolBackward", "flatten",
+  "sigmoid", "tanh", "sigmoidBackward", "tanhBackward", "averagePool", "averagePoolBackward",
+] as const;
+
+/** Each activation's backward operator. */
+const ACTIVATION_BACKWARD = { relu: "reluMask", sigmoid: "sigmoidBackward", tanh: "tanhBackward" } as const;
+
+/**
+ * The outputs of an average pooling whose windows may hold one input element: per axis, the window count
+ * ⌈kernel / stride⌉, but no more than the output has. Its backward visits that many (rows × columns) per element.
+ */
+export function poolOverlap(window: Window): [number, number] {
+  const { kernel: [kH, kW], stride: [sH, sW], out: [OH, OW] } = window;
+  return [Math.min(Math.ceil(kH / sH), OH), Math.min(Math.ceil(kW / sW), OW)];
+}
 
 /** The number of instructions of `operator` in the step `context` describes. */
 export function instructionCount(operator: Operator, context: StepContext): number {
@@ -75,6 +93,10 @@ export function instructionCount(operator: Operator, context: StepContext): numb
       return operator.m * operator.n * (operator.k + 1);
     case "relu":
     case "reluMask":
+    case "sigmoid":
+    case "tanh":
+    case "sigmoidBackward":
+    case "tanhBackward":
       return operator.size;
     case "softmax":
       return b * (3 * classes + 2);
@@ -87,11 +109,14 @@ export function instructionCount(operator: Operator, context: StepContext): numb
     case "im2col":
     case "col2im":
     case "maxPool":
-    case "maxPoolBackward": {
+    case "maxPoolBackward":
+    case "averagePool":
+    case "averagePoolBackward": {
       const { channels, height, width: W, kernel: [kH, kW], out: [OH, OW] } = operator.window;
       if (operator.kind === "im2col") return channels * kH * kW * b * OH * OW;
       if (operator.kind === "col2im") return channels * b * height * W * (kH * kW + 1);
-      if (operator.kind === "maxPool") return channels * b * OH * OW * (kH * kW + 1);
+      if (operator.kind === "maxPool" || operator.kind === "averagePool") return channels * b * OH * OW * (kH * kW + 1);
+      if (operator.kind === "averagePoolBackward") return channels * b * height * W * (product(poolOverlap(operator.window)) + 1);
       return channels * b * height * W;
     }
     case "flatten":
@@ -147,8 +172,9 @@ const product = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
  * learning rate and bias corrections, one optimizer pass over every parameter, and the end of the step.
  *
  * @throws VeritrainError `VM_UNSUPPORTED` for a job of engine version 1 (another data order), for a
- *   max-pooling whose windows overlap, for Sigmoid, Tanh, average pooling, BatchNorm and LogSoftmax, and for AdamW, learning-rate
- *   schedules, gradient clipping, DP-SGD and qLoRA fine-tuning (the engine's, not yet the VM's).
+ *   max-pooling whose windows overlap, for BatchNorm, LogSoftmax and the other layers of docs/training.md §10 but
+ *   convolution, poolings, ReLU, Sigmoid, Tanh, flatten and linear, and for AdamW, learning-rate schedules, gradient
+ *   clipping, DP-SGD and qLoRA fine-tuning (the engine's, not yet the VM's).
  */
 export function stepProgram({ model, config, examples, step }: StepProgramParameters): StepProgram {
   if (config.engineVersion !== "veritrain-train/2") {
@@ -207,7 +233,7 @@ export function stepProgram({ model, config, examples, step }: StepProgramParame
     if (layer.kind === "linear") {
       stage.outputShape = [layer.outFeatures];
       stage.output = allocate(b * layer.outFeatures);
-    } else if (layer.kind === "relu") {
+    } else if (layer.kind === "relu" || layer.kind === "sigmoid" || layer.kind === "tanh") {
       stage.output = allocate(b * product(shape));
     } else if (layer.kind === "flatten") {
       stage.outputShape = [product(shape)];
@@ -235,7 +261,7 @@ export function stepProgram({ model, config, examples, step }: StepProgramParame
     current = stage.output;
   }
   const logitsGradient = allocate(b * model.classes);
-  // Backward buffers: the gradient of each layer's output; ReLU masks its own in place, an identity flatten passes it through.
+  // Backward buffers: the gradient of each layer's output; an activation's backward rewrites its own in place, an identity flatten passes it through.
   const outputGradients: number[] = [];
   const columnGradients: number[] = [];
   let gradient = logitsGradient;
@@ -244,7 +270,7 @@ export function stepProgram({ model, config, examples, step }: StepProgramParame
     const layer = layers[i]!;
     const stage = stages[i]!;
     if (layer.kind === "conv" && i > 0) columnGradients[i] = allocate(stage.window!.channels * layer.kernel[0] * layer.kernel[1] * b * stage.window!.out[0] * stage.window!.out[1]);
-    if (layer.kind === "relu" || (layer.kind === "flatten" && stage.output === stage.input)) continue;
+    if (layer.kind === "relu" || layer.kind === "sigmoid" || layer.kind === "tanh" || (layer.kind === "flatten" && stage.output === stage.input)) continue;
     if (i > 0) gradient = allocate(b * product(stage.inputShape));
   }
   const gradients = allocate(M * P);
@@ -262,15 +288,15 @@ export function stepProgram({ model, config, examples, step }: StepProgramParame
           kind: "matMul", m: b, n: O, k: I, a: scratch(stage.input, I, 1), b: checkpoint(param(layer.weight), 1, I),
           destination: stage.output, bias: layer.bias === null ? null : param(layer.bias), biasPerRow: false,
         });
-      } else if (layer.kind === "relu") {
-        push({ kind: "relu", size: b * product(stage.inputShape), source: stage.input, destination: stage.output });
+      } else if (layer.kind === "relu" || layer.kind === "sigmoid" || layer.kind === "tanh") {
+        push({ kind: layer.kind, size: b * product(stage.inputShape), source: stage.input, destination: stage.output });
       } else if (layer.kind === "flatten") {
         if (stage.output !== stage.input) {
           const [C = 1, H = 1, W = 1] = stage.inputShape;
           push({ kind: "flatten", channels: C, plane: H * W, backward: false, source: stage.input, destination: stage.output });
         }
-      } else if (layer.kind === "maxPool") {
-        push({ kind: "maxPool", window: stage.window! });
+      } else if (layer.kind === "maxPool" || layer.kind === "averagePool") {
+        push({ kind: layer.kind, window: stage.window! });
       } else {
         const window = stage.window!;
         const patch = window.channels * window.kernel[0] * window.kernel[1];
@@ -289,15 +315,16 @@ export function stepProgram({ model, config, examples, step }: StepProgramParame
       const stage = stages[i]!;
       const dY = outputGradients[i]!;
       const dX = i > 0 ? outputGradients[i - 1]! : -1;
-      if (layer.kind === "relu") {
-        push({ kind: "reluMask", size: b * product(stage.inputShape), gradient: dY, activation: stage.output });
+      if (layer.kind === "relu" || layer.kind === "sigmoid" || layer.kind === "tanh") {
+        push({ kind: ACTIVATION_BACKWARD[layer.kind], size: b * product(stage.inputShape), gradient: dY, activation: stage.output });
       } else if (layer.kind === "flatten") {
         if (stage.output !== stage.input && i > 0) {
           const [C = 1, H = 1, W = 1] = stage.inputShape;
           push({ kind: "flatten", channels: C, plane: H * W, backward: true, source: dY, destination: dX });
         }
-      } else if (layer.kind === "maxPool") {
-        if (i > 0) push({ kind: "maxPoolBackward", window: { ...stage.window!, source: stage.input, destination: dX, outputGradient: dY } });
+      } else if (layer.kind === "maxPool" || layer.kind === "averagePool") {
+        const kind = layer.kind === "maxPool" ? "maxPoolBackward" : "averagePoolBackward";
+        if (i > 0) push({ kind, window: { ...stage.window!, source: stage.input, destination: dX, outputGradient: dY } });
       } else if (layer.kind === "linear") {
         const { inFeatures: I, outFeatures: O } = layer;
         push({ kind: "matMul", m: O, n: I, k: b, a: scratch(dY, 1, O), b: scratch(stage.input, I, 1), destination: slot(layer.weight), bias: null, biasPerRow: false });

@@ -10,7 +10,7 @@ import { stepProgram } from "../../../keepers/src/trainingVm/stepProgram.ts";
 import { float64Bits, stateCommitment, TrainingVm } from "../../../keepers/src/trainingVm/trainingVm.ts";
 import { VmProgram } from "../../../keepers/src/trainingVm/vmProgram.ts";
 import { emptyRoot, rootFrom, WordTree } from "../../../keepers/src/trainingVm/wordTree.ts";
-import { ADAM, checkpointOf, data, engineStep, initial, perceptron, scheduleOf, SGD, train } from "../../harness/vmFixture.ts";
+import { ADAM, checkpointOf, data, engineStep, initial, perceptron, scheduleOf, SGD, sigmoidPoolingCnnOnnx, train } from "../../harness/vmFixture.ts";
 
 describe("training VM", () => {
   for (const [name, config, firstStep] of [["SGD with momentum, weight decay and a decaying rate", SGD, 11], ["Adam", ADAM, 0]] as const) {
@@ -91,10 +91,32 @@ describe("training VM", () => {
     }
   });
 
+  const smoothModels = [
+    ["LeCun's LeNet-5 (lenet5-classic: Tanh, average pooling)", importOnnxModel(createLeNet5Onnx({ seed: 1n, activation: "tanh", pooling: "average" })).definition],
+    ["a CNN of Sigmoid, overlapping average pooling and GlobalAveragePool", importOnnxModel(sigmoidPoolingCnnOnnx()).definition],
+  ] as const;
+  for (const [name, model] of smoothModels) {
+    for (const [optimizer, base] of [["SGD", SGD], ["Adam", ADAM]] as const) {
+      it(`runs the engine's steps bit for bit: ${name}, ${optimizer}, across an epoch boundary`, async () => {
+        const config: StepConfig = { ...base, batchSize: 8, microBatches: 2 };
+        const stepsPerEpoch = Math.floor(train.count / config.batchSize);
+        let state = initial(model, config, stepsPerEpoch - 1);
+        for (let s = 0; s < 2; s++) {
+          const program = stepProgram({ model, config, examples: train.count, step: state.step });
+          const next = new TrainingVm({ program, checkpoint: checkpointOf(config, state), data }).runStep();
+          state = await engineStep(model, config, state);
+          assert.equal(keccak256(next), keccak256(checkpointOf(config, state)), `step ${state.step - 1}: the VM's checkpoint is the engine's`);
+        }
+      });
+    }
+  }
+
   it("refuses a model it cannot run yet with one line saying what and what to do", () => {
     const lenet = importOnnxModel(createLeNet5Onnx({ seed: 1n })).definition;
     const model = { ...lenet, layers: lenet.layers.map((l) => (l.kind === "maxPool" ? { ...l, stride: [1, 1] as [number, number] } : l)) };
     assert.throws(() => stepProgram({ model, config: SGD, examples: 100, step: 0 }), /cannot run a max-pooling whose windows overlap \(.*\) yet .*use a committee dispute/);
+    const batchNorm = importOnnxModel(createLeNet5Onnx({ seed: 1n, batchNorm: true })).definition;
+    assert.throws(() => stepProgram({ model: batchNorm, config: SGD, examples: 100, step: 0 }), /cannot run a batchNorm layer \(conv1\.bn\) yet .*use a committee dispute/);
     assert.throws(() => stepProgram({ model: perceptron(), config: { ...SGD, engineVersion: "veritrain-train/1" }, examples: 100, step: 0 }), (e: unknown) =>
       e instanceof VeritrainError && e.code === "VM_UNSUPPORTED" && /runs engine version 2 .* only, this job names veritrain-train\/1: use a committee dispute/.test(e.message));
   });
