@@ -74,7 +74,7 @@ contract TrainingVm is IGameMachine {
         bool biasPerRow;
     }
 
-    /// @notice A convolution's or a max-pooling's geometry and buffers (keepers/src/trainingVm/stepProgram.ts `Window`).
+    /// @notice A convolution's or a pooling's geometry and buffers (keepers/src/trainingVm/stepProgram.ts `Window`).
     struct Window {
         uint32 channels;
         uint32 height;
@@ -145,6 +145,12 @@ contract TrainingVm is IGameMachine {
     uint8 internal constant MAX_POOL = 10;
     uint8 internal constant MAX_POOL_BACKWARD = 11;
     uint8 internal constant FLATTEN = 12;
+    uint8 internal constant SIGMOID = 13;
+    uint8 internal constant TANH = 14;
+    uint8 internal constant SIGMOID_BACKWARD = 15;
+    uint8 internal constant TANH_BACKWARD = 16;
+    uint8 internal constant AVERAGE_POOL = 17;
+    uint8 internal constant AVERAGE_POOL_BACKWARD = 18;
 
     uint8 internal constant CHECKPOINT = 0;
     uint8 internal constant SCRATCH = 1;
@@ -161,7 +167,13 @@ contract TrainingVm is IGameMachine {
 
     uint64 internal constant ZERO = 0;
     uint64 internal constant ONE = 0x3FF0000000000000;
+    uint64 internal constant TWO = 0x4000000000000000;
     uint64 internal constant F255 = 0x406FE00000000000;
+    uint64 internal constant SIGN = 0x8000000000000000;
+    /// @dev tanhF64's constants (deterministicMath.ts): its Taylor bound 2^−10, −1/3 and 2/15 as binary64.
+    uint64 internal constant TANH_TAYLOR_BOUND = 0x3F50000000000000;
+    uint64 internal constant MINUS_ONE_THIRD = 0xBFD5555555555555;
+    uint64 internal constant TWO_FIFTEENTHS = 0x3FC1111111111111;
     uint64 internal constant PRNG_DOMAIN_ORDER = 3;
 
     /// @notice The witness's job does not hash to the game's program.
@@ -334,7 +346,7 @@ contract TrainingVm is IGameMachine {
             MatMul memory mm = abi.decode(operator.args, (MatMul));
             return uint64(mm.m) * mm.n * (uint64(mm.k) + 1);
         }
-        if (kind == RELU || kind == RELU_MASK) return abi.decode(operator.args, (uint32));
+        if (kind == RELU || kind == RELU_MASK || (kind >= SIGMOID && kind <= TANH_BACKWARD)) return abi.decode(operator.args, (uint32));
         if (kind == SOFTMAX) return b * (3 * uint64(job.classes) + 2);
         if (kind == POWER) {
             (, bool perStep,,,) = abi.decode(operator.args, (uint64, bool, bool, uint64, uint32));
@@ -342,12 +354,16 @@ contract TrainingVm is IGameMachine {
         }
         if (kind == OPTIMIZER) return uint64(job.parameters) * (job.microBatches + (job.optimizer == 0 ? 2 : 3));
         if (kind == END) return 1;
-        if (kind >= IM2COL && kind <= MAX_POOL_BACKWARD) {
+        if ((kind >= IM2COL && kind <= MAX_POOL_BACKWARD) || kind == AVERAGE_POOL || kind == AVERAGE_POOL_BACKWARD) {
             Window memory w = abi.decode(operator.args, (Window));
             uint64 taps = uint64(w.kernelH) * w.kernelW;
             if (kind == IM2COL) return w.channels * taps * b * w.outH * w.outW;
             if (kind == COL2IM) return w.channels * b * w.height * w.width * (taps + 1);
-            if (kind == MAX_POOL) return w.channels * b * w.outH * w.outW * (taps + 1);
+            if (kind == MAX_POOL || kind == AVERAGE_POOL) return w.channels * b * w.outH * w.outW * (taps + 1);
+            if (kind == AVERAGE_POOL_BACKWARD) {
+                (uint64 overlapH, uint64 overlapW) = _poolOverlap(w);
+                return w.channels * b * w.height * w.width * (overlapH * overlapW + 1);
+            }
             return w.channels * b * w.height * w.width;
         }
         if (kind == FLATTEN) {
@@ -374,14 +390,47 @@ contract TrainingVm is IGameMachine {
             uint64 y = _f32(run, SCRATCH, activation + i);
             return _setF32(run, SCRATCH, gradient + i, SoftFloat.lt(ZERO, y) ? _f32(run, SCRATCH, gradient + i) : ZERO);
         }
+        if (kind == SIGMOID || kind == TANH) {
+            (, uint32 source, uint32 destination) = abi.decode(operator.args, (uint32, uint32, uint32));
+            uint64 x = _f32(run, SCRATCH, source + i);
+            return _setF32(run, SCRATCH, destination + i, kind == SIGMOID ? _sigmoid(x) : _tanh(x));
+        }
+        if (kind == SIGMOID_BACKWARD || kind == TANH_BACKWARD) {
+            (, uint32 gradient, uint32 activation) = abi.decode(operator.args, (uint32, uint32, uint32));
+            uint64 y = _f32(run, SCRATCH, activation + i);
+            // The derivative from the output y (smoothActivation.ts): y·(1 − y) for Sigmoid, 1 − y·y for Tanh.
+            uint64 derivative = kind == SIGMOID_BACKWARD ? SoftFloat.mul(y, SoftFloat.sub(ONE, y)) : SoftFloat.sub(ONE, SoftFloat.mul(y, y));
+            return _setF32(run, SCRATCH, gradient + i, SoftFloat.mul(_f32(run, SCRATCH, gradient + i), derivative));
+        }
         if (kind == SOFTMAX) return _softmax(run, operator.args, i);
         if (kind == POWER) return _power(run, operator, i);
         if (kind == OPTIMIZER) return _optimizer(run, i);
         if (kind == IM2COL) return _im2col(run, abi.decode(operator.args, (Window)), i);
         if (kind == COL2IM) return _col2im(run, abi.decode(operator.args, (Window)), i);
-        if (kind == MAX_POOL) return _maxPool(run, abi.decode(operator.args, (Window)), i);
+        if (kind == MAX_POOL || kind == AVERAGE_POOL) return _pool(run, abi.decode(operator.args, (Window)), i, kind == AVERAGE_POOL);
         if (kind == MAX_POOL_BACKWARD) return _maxPoolBackward(run, abi.decode(operator.args, (Window)), i);
+        if (kind == AVERAGE_POOL_BACKWARD) return _averagePoolBackward(run, abi.decode(operator.args, (Window)), i);
         return _flatten(run, abi.decode(operator.args, (Flatten)), i);
+    }
+
+    /// @dev The engine's sigmoidF64 (deterministicMath.ts): 1 / (1 + expF64(−x)).
+    function _sigmoid(uint64 x) private pure returns (uint64) {
+        return SoftFloat.div(ONE, SoftFloat.add(ONE, SoftFloat.expF64(x ^ SIGN)));
+    }
+
+    /// @dev The engine's tanhF64 (deterministicMath.ts): NaN and ±0 are themselves; with a = |x|, below 2^−10 its
+    /// Taylor polynomial a + a·(a²·(−1/3 + a²·(2/15))), else 1 − 2 / (expF64(2a) + 1); then x's sign.
+    function _tanh(uint64 x) private pure returns (uint64) {
+        uint64 a = x & ~SIGN;
+        if (a > SoftFloat.POSITIVE_INFINITY || a == 0) return x;
+        uint64 t;
+        if (SoftFloat.lt(a, TANH_TAYLOR_BOUND)) {
+            uint64 a2 = SoftFloat.mul(a, a);
+            t = SoftFloat.add(a, SoftFloat.mul(a, SoftFloat.mul(a2, SoftFloat.add(MINUS_ONE_THIRD, SoftFloat.mul(a2, TWO_FIFTEENTHS)))));
+        } else {
+            t = SoftFloat.sub(ONE, SoftFloat.div(TWO, SoftFloat.add(SoftFloat.expF64(SoftFloat.mul(TWO, a)), ONE)));
+        }
+        return t | (x & SIGN);
     }
 
     function _im2col(Run memory run, Window memory w, uint64 i) private pure {
@@ -429,13 +478,55 @@ contract TrainingVm is IGameMachine {
         return (true, w.source + k * b * w.outH * w.outW + q);
     }
 
-    function _maxPool(Run memory run, Window memory w, uint64 i) private pure {
+    /// @dev A max-pooling keeps its window's first maximum; an average pooling sums its window from +0 and stores
+    /// the sum divided by the window's size.
+    function _pool(Run memory run, Window memory w, uint64 i, bool average) private pure {
         uint64 taps = uint64(w.kernelH) * w.kernelW;
         uint64 o = i / (taps + 1);
         uint64 r = i % (taps + 1);
-        if (r == taps) return _setF32(run, SCRATCH, w.destination + o, run.acc);
+        if (r == taps) {
+            uint64 value = average ? SoftFloat.div(run.acc, SoftFloat.fromInt(int256(uint256(taps)))) : run.acc;
+            return _setF32(run, SCRATCH, w.destination + o, value);
+        }
         uint64 v = _f32(run, SCRATCH, _windowElement(w, o, r));
-        if (r == 0 || SoftFloat.lt(run.acc, v)) run.acc = v;
+        if (average) run.acc = SoftFloat.add(r == 0 ? ZERO : run.acc, v);
+        else if (r == 0 || SoftFloat.lt(run.acc, v)) run.acc = v;
+    }
+
+    /// @dev Input element t gets the shares dY[o] / (kH·kW) of the windows holding it, rows then columns ascending
+    /// (the engine's order of outputs), rounded to binary32 after each addition; then the sum is stored.
+    function _averagePoolBackward(Run memory run, Window memory w, uint64 i) private pure {
+        (uint64 overlapH, uint64 overlapW) = _poolOverlap(w);
+        uint64 taps = overlapH * overlapW;
+        uint64 t = i / (taps + 1);
+        uint64 r = i % (taps + 1);
+        if (r == taps) return _setF32(run, SCRATCH, w.destination + t, run.acc);
+        if (r == 0) run.acc = ZERO;
+        (bool holds, uint64 o) = _averagePoolWindow(w, t, r / overlapW, r % overlapW);
+        if (!holds) return;
+        uint64 share = SoftFloat.div(_f32(run, SCRATCH, w.outputGradient + o), SoftFloat.fromInt(int256(uint256(w.kernelH) * w.kernelW)));
+        run.acc = SoftFloat.toF64(SoftFloat.toF32(SoftFloat.add(run.acc, share)));
+    }
+
+    /// @dev The output `o` whose window is the (row, column)-th of those that may hold input element t, if it
+    /// exists and holds t.
+    function _averagePoolWindow(Window memory w, uint64 t, uint64 row, uint64 column) private pure returns (bool, uint64) {
+        uint64 iy = (t / w.width) % w.height;
+        uint64 ix = t % w.width;
+        uint64 oy = _firstWindow(iy, w.kernelH, w.strideH) + row;
+        uint64 ox = _firstWindow(ix, w.kernelW, w.strideW) + column;
+        if (oy * w.strideH > iy || oy >= w.outH || ox * w.strideW > ix || ox >= w.outW) return (false, 0);
+        return (true, ((t / (uint64(w.height) * w.width)) * w.outH + oy) * w.outW + ox);
+    }
+
+    /// @dev Per axis, how many windows of an average pooling may hold one element: ⌈kernel / stride⌉, at most the output's size.
+    function _poolOverlap(Window memory w) private pure returns (uint64, uint64) {
+        return (uint64(Math.min(Math.ceilDiv(w.kernelH, w.strideH), w.outH)), uint64(Math.min(Math.ceilDiv(w.kernelW, w.strideW), w.outW)));
+    }
+
+    /// @dev The first window along one axis holding element `index`: the first whose end passes it.
+    function _firstWindow(uint64 index, uint64 kernel, uint64 stride) private pure returns (uint64) {
+        return index < kernel ? 0 : (index - kernel) / stride + 1;
     }
 
     /// @dev The gradient goes to the window's first maximum: the first element equal to the maximum, or the first

@@ -6,11 +6,12 @@ import { createLeNet5Onnx } from "../../keepers/src/training/lenet5.ts";
 import type { ModelDefinition } from "../../keepers/src/training/modelDefinition.ts";
 import { importOnnxModel } from "../../keepers/src/training/onnxImport.ts";
 import { randomAccessOrder } from "../../keepers/src/trainingVm/randomAccessOrder.ts";
-import { stepProgram, type StepProgram } from "../../keepers/src/trainingVm/stepProgram.ts";
+import type { TrainingState } from "../../keepers/src/training/trainingState.ts";
+import { poolOverlap, stepProgram, type StepProgram, type Window } from "../../keepers/src/trainingVm/stepProgram.ts";
 import { stateCommitment, TrainingVm } from "../../keepers/src/trainingVm/trainingVm.ts";
 import { VM_JOB_ABI, VmProgram } from "../../keepers/src/trainingVm/vmProgram.ts";
 import { emptyRoot } from "../../keepers/src/trainingVm/wordTree.ts";
-import { ADAM, checkpointOf, data, initial, perceptron, scheduleOf, SGD, train } from "../harness/vmFixture.ts";
+import { ADAM, checkpointOf, data, initial, perceptron, scheduleOf, SGD, sigmoidPoolingCnnOnnx, train } from "../harness/vmFixture.ts";
 import { networkHelpers, viem } from "./fixture.ts";
 
 /** The one-step goal of docs/dispute-game.md (issue 21): at most 1M gas per instruction executed on-chain. */
@@ -21,13 +22,26 @@ async function deploy() {
 }
 
 const lenet = importOnnxModel(createLeNet5Onnx({ seed: 1n })).definition;
+const classic = importOnnxModel(createLeNet5Onnx({ seed: 1n, activation: "tanh", pooling: "average" })).definition;
+const sigmoidCnn = importOnnxModel(sigmoidPoolingCnnOnnx()).definition;
 
-/** A step of `model` (the perceptron by default) at `step`, its VM and its program as the chain sees it. */
-function setUp(config: StepConfig, step: number, model: ModelDefinition = perceptron()) {
+/** A step of `model` (the perceptron by default) at `step` from `state`, its VM and its program as the chain sees it. */
+function setUp(config: StepConfig, step: number, model: ModelDefinition = perceptron(), state: TrainingState = initial(model, config, step)) {
   const program = stepProgram({ model, config, examples: train.count, step });
-  const vm = new TrainingVm({ program, checkpoint: checkpointOf(config, initial(model, config, step)), data });
+  const vm = new TrainingVm({ program, checkpoint: checkpointOf(config, state), data });
   return { program, vm, chain: new VmProgram(program, vm.dataRoot(), scheduleOf(checkpointOf(config, initial(model, config, 0)), 4, 50)) };
 }
+
+/**
+ * An average pooling's backward: its first element's first two windows (the second past the pooling's output when
+ * windows do not overlap) and its store, the last window of the element at row and column stride (inside as many
+ * windows as overlap there), the middle.
+ */
+const averagePoolBackwardPhases = (window: Window, count: number) => {
+  const [overlapH, overlapW] = poolOverlap(window);
+  const taps = overlapH * overlapW;
+  return [0, 1, taps, (window.stride[0] * window.width + window.stride[1]) * (taps + 1) + taps - 1, Math.floor(count / 2)];
+};
 
 /** Instructions covering every phase of an operator (docs/training-vm.md §4), and its last one. */
 const probes = (program: StepProgram, operator: number) => {
@@ -38,47 +52,91 @@ const probes = (program: StepProgram, operator: number) => {
     op.kind === "matMul" ? [0, 1, op.k] :
     op.kind === "softmax" ? [0, 1, C, C + 1, 2 * C + 1, 2 * C + 2] :
     op.kind === "optimizer" ? Array.from({ length: config.microBatches + (config.optimizer.type === "sgd" ? 2 : 3) }, (_, r) => r) :
-    op.kind === "power" ? [0, 1] : [0];
+    op.kind === "power" ? [0, 1] :
+    op.kind === "averagePool" ? [0, 1, op.window.kernel[0] * op.window.kernel[1], Math.floor(count / 2)] :
+    op.kind === "averagePoolBackward" ? averagePoolBackwardPhases(op.window, count) :
+    op.kind === "sigmoid" || op.kind === "tanh" || op.kind === "sigmoidBackward" || op.kind === "tanhBackward" ? [0, Math.floor(count / 2)] : [0];
   return [...new Set([...phases, count - 1])].filter((i) => i < count).sort((x, y) => x - y);
 };
+
+type Contract = Awaited<ReturnType<typeof deploy>>;
+
+/**
+ * Executes instruction `instruction` of each operator `operator` of `positions` on the contract and on the keepers' VM,
+ * asserts the same state after it, and records in `gasByKind` the most gas an instruction of each kind took.
+ */
+async function executeOnBoth(
+  { vm: contract, publicClient }: Contract, { program, vm, chain }: ReturnType<typeof setUp>, step: number,
+  positions: { operator: number; instruction: number }[], gasByKind: Map<string, bigint>,
+) {
+  for (const { operator, instruction } of positions) {
+    const proof = vm.runTo({ operator, instruction }).proveInstruction();
+    const before = stateCommitment(proof.checkpointRoot, proof.scratchRoot, proof.acc);
+    const args = [chain.hash, before, [BigInt(step), BigInt(operator)], BigInt(instruction), chain.stepWitness(proof)] as const;
+    const kind = program.operators[operator]!.kind;
+    assert.equal(await contract.read.step(args), vm.commitment(), `${kind} ${operator}, instruction ${instruction}: the contract's state is the VM's`);
+    const gas = await publicClient.estimateGas({ to: contract.address, data: encodeFunctionData({ abi: contract.abi, functionName: "step", args }) });
+    gasByKind.set(kind, gas > (gasByKind.get(kind) ?? 0n) ? gas : gasByKind.get(kind)!);
+  }
+}
 
 describe("TrainingVm", () => {
   const cases = [
     ["a perceptron with SGD", SGD, 12, perceptron()],
     ["a perceptron with Adam", ADAM, 3, perceptron()],
     ["LeNet-5 with SGD", { ...SGD, batchSize: 8, microBatches: 2 }, 5, lenet],
+    ["LeCun's LeNet-5 (Tanh, average pooling) with SGD", { ...SGD, batchSize: 8, microBatches: 2 }, 5, classic],
+    ["a CNN of Sigmoid, overlapping average pooling and GlobalAveragePool with Adam", { ...ADAM, batchSize: 8, microBatches: 2 }, 24, sigmoidCnn],
   ] as const;
   for (const [name, config, step, model] of cases) {
     it(`executes every kind of instruction as the TypeScript VM does (${name}): the same state after it, under ${ONE_STEP_GAS_GOAL.toLocaleString("en")} gas`, async (t) => {
-      const { vm: contract, publicClient } = await networkHelpers.loadFixture(deploy);
-      const { program, vm, chain } = setUp(config, step, model);
+      const setup = setUp(config, step, model);
+      const { program } = setup;
       const gasByKind = new Map<string, bigint>();
-      for (let operator = 0; operator < program.operators.length; operator++) {
-        for (const instruction of probes(program, operator)) {
-          const proof = vm.runTo({ operator, instruction }).proveInstruction();
-          const before = stateCommitment(proof.checkpointRoot, proof.scratchRoot, proof.acc);
-          const witness = chain.stepWitness(proof);
-          const args = [chain.hash, before, [BigInt(step), BigInt(operator)], BigInt(instruction), witness] as const;
-          const after = await contract.read.step(args);
-          const kind = program.operators[operator]!.kind;
-          assert.equal(after, vm.commitment(), `${kind} ${operator}, instruction ${instruction}: the contract's state is the VM's`);
-          const gas = await publicClient.estimateGas({ to: contract.address, data: encodeFunctionData({ abi: contract.abi, functionName: "step", args }) });
-          gasByKind.set(kind, gas > (gasByKind.get(kind) ?? 0n) ? gas : gasByKind.get(kind)!);
-        }
-      }
+      const positions = program.operators.flatMap((_, operator) => probes(program, operator).map((instruction) => ({ operator, instruction })));
+      await executeOnBoth(await networkHelpers.loadFixture(deploy), setup, step, positions, gasByKind);
       t.diagnostic(`most gas per kind: ${JSON.stringify(Object.fromEntries([...gasByKind].map(([kind, gas]) => [kind, Number(gas)])))}`);
       for (const [kind, gas] of gasByKind) assert.ok(gas <= ONE_STEP_GAS_GOAL, `${kind}: ${gas} gas`);
       assert.deepEqual([...gasByKind.keys()].sort(), [...new Set(program.operators.map((o) => o.kind))].sort(), "every kind was executed");
     });
   }
 
+  it("executes Sigmoid and Tanh and their backward as the TypeScript VM does at their edges: +0, tanh's Taylor range, exp's overflow and underflow", async (t) => {
+    // The first convolution's output at row 0, column 0 reads only MNIST's blank border, so it is its channel's bias:
+    // each channel's bias is an input of the activation after it.
+    const edges = [
+      [classic, "conv1.bias", [0, 1e-4, -5e-4, 30, -60, -200]],
+      [sigmoidCnn, "conv.bias", [0, -200, 150, 1e-5]],
+    ] as const;
+    const gasByKind = new Map<string, bigint>();
+    for (const [model, bias, values] of edges) {
+      const config = { ...SGD, batchSize: 8, microBatches: 2 };
+      const state = initial(model, config, 5);
+      state.params.set(values.map(Math.fround), model.parameters.find((tensor) => tensor.name === bias)!.offset);
+      const setup = setUp(config, 5, model, state);
+      const { program } = setup;
+      const b = config.batchSize / config.microBatches;
+      const operators = program.operators.flatMap((op, operator) => (["sigmoid", "tanh", "sigmoidBackward", "tanhBackward"].includes(op.kind) ? [operator] : []));
+      // The activation after the first convolution and its backward: the first of them, and the last of micro-batch 0.
+      const secondMicroBatch = program.operators.findIndex((op, o) => op.kind === "gather" && o > 0);
+      const [forward, backward] = [operators[0]!, operators.filter((o) => o < secondMicroBatch).at(-1)!];
+      const plane = program.counts[forward]! / (b * values.length);
+      const positions = [forward, backward].flatMap((operator) => values.map((_, c) => ({ operator, instruction: c * b * plane })));
+      await executeOnBoth(await networkHelpers.loadFixture(deploy), setup, 5, positions, gasByKind);
+    }
+    t.diagnostic(`most gas per kind: ${JSON.stringify(Object.fromEntries([...gasByKind].map(([kind, gas]) => [kind, Number(gas)])))}`);
+    assert.deepEqual([...gasByKind.keys()].sort(), ["sigmoid", "sigmoidBackward", "tanh", "tanhBackward"]);
+  });
+
   it("counts a step's operators and an operator's instructions from the program", async () => {
     const { vm: contract } = await networkHelpers.loadFixture(deploy);
-    const { program, chain } = setUp(ADAM, 40);
-    assert.equal(chain.hash, setUp(ADAM, 0).chain.hash, "a job's program is one for all its steps");
-    assert.equal(await contract.read.unitCount([chain.hash, 1, [40n, 0n], chain.unitWitness(1)]), BigInt(program.operators.length));
-    for (let operator = 0; operator < program.operators.length; operator++) {
-      assert.equal(await contract.read.unitCount([chain.hash, 2, [40n, BigInt(operator)], chain.unitWitness(2, operator)]), BigInt(program.counts[operator]!));
+    for (const model of [perceptron(), sigmoidCnn]) {
+      const { program, chain } = setUp(ADAM, 40, model);
+      assert.equal(chain.hash, setUp(ADAM, 0, model).chain.hash, "a job's program is one for all its steps");
+      assert.equal(await contract.read.unitCount([chain.hash, 1, [40n, 0n], chain.unitWitness(1)]), BigInt(program.operators.length));
+      for (let operator = 0; operator < program.operators.length; operator++) {
+        assert.equal(await contract.read.unitCount([chain.hash, 2, [40n, BigInt(operator)], chain.unitWitness(2, operator)]), BigInt(program.counts[operator]!));
+      }
     }
   });
 
@@ -108,8 +166,8 @@ describe("TrainingVm", () => {
   });
 
   describe("refuses a witness that does not prove the instruction", () => {
-    const at = (operator: number, instruction: number) => {
-      const { program, vm, chain } = setUp(SGD, 12);
+    const at = (operator: number, instruction: number, model: ModelDefinition = perceptron()) => {
+      const { program, vm, chain } = setUp(SGD, 12, model);
       const proof = vm.runTo({ operator, instruction }).proveInstruction();
       return { program, chain, before: stateCommitment(proof.checkpointRoot, proof.scratchRoot, proof.acc), proof };
     };
@@ -168,16 +226,31 @@ describe("TrainingVm", () => {
       await viem.assertions.revertWithCustomErrorWithArgs(promise, contract, "TrainingVmInstructionOutOfRange", [count, count]);
     });
 
+    for (const kind of ["sigmoid", "averagePool", "averagePoolBackward", "sigmoidBackward"] as const) {
+      it(`past the end of ${kind}, or without the word it writes`, async () => {
+        const { operators, counts } = setUp(SGD, 12, sigmoidCnn).program;
+        const operator = operators.findIndex((op) => op.kind === kind);
+        const count = BigInt(counts[operator]!);
+        const { chain, before, proof } = at(operator, counts[operator]! - 1, sigmoidCnn);
+        const path = [12n, BigInt(operator)] as const;
+        const past = await call([chain.hash, before, path, count, chain.stepWitness(proof)]);
+        await viem.assertions.revertWithCustomErrorWithArgs(past.promise, past.contract, "TrainingVmInstructionOutOfRange", [count, count]);
+        const written = proof.words.at(-1)!;
+        const missing = await call([chain.hash, before, path, count - 1n, chain.stepWitness({ ...proof, words: proof.words.slice(0, -1) })]);
+        await viem.assertions.revertWithCustomErrorWithArgs(missing.promise, missing.contract, "TrainingVmWordMissing", [written.tree, BigInt(written.index)]);
+      });
+    }
+
     it("at a level the machine does not have, or of an unknown operator kind", async () => {
       const { vm: contract } = await networkHelpers.loadFixture(deploy);
       const { chain } = setUp(SGD, 12);
       await viem.assertions.revertWithCustomErrorWithArgs(contract.read.unitCount([chain.hash, 3, [0n, 0n], chain.unitWitness(1)]), contract, "TrainingVmUnknownLevel", [3]);
-      // A program whose only operator has kind 13, the first unknown one.
-      const operator = { kind: 13, args: "0x" as Hex };
+      // A program whose only operator has kind 19, the first unknown one.
+      const operator = { kind: 19, args: "0x" as Hex };
       const job = { ...chain.job, operatorsRoot: keccak256(encodeAbiParameters(parseAbiParameters("(uint8 kind, bytes args)"), [operator])), operatorsDepth: 0, operatorCount: 1 };
       const hash = keccak256(encodeAbiParameters(parseAbiParameters(VM_JOB_ABI), [job]));
       const witness = encodeAbiParameters(parseAbiParameters(`${VM_JOB_ABI}, (uint8 kind, bytes args), bytes32[]`), [job, operator, []]);
-      await viem.assertions.revertWithCustomErrorWithArgs(contract.read.unitCount([hash, 2, [0n, 0n], witness]), contract, "TrainingVmUnknownOperator", [13]);
+      await viem.assertions.revertWithCustomErrorWithArgs(contract.read.unitCount([hash, 2, [0n, 0n], witness]), contract, "TrainingVmUnknownOperator", [19]);
     });
   });
 });
