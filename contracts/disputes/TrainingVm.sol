@@ -151,8 +151,6 @@ contract TrainingVm is IGameMachine {
     uint8 internal constant TANH_BACKWARD = 16;
     uint8 internal constant AVERAGE_POOL = 17;
     uint8 internal constant AVERAGE_POOL_BACKWARD = 18;
-    uint8 internal constant LOG_SOFTMAX = 19;
-    uint8 internal constant LOG_SOFTMAX_BACKWARD = 20;
 
     uint8 internal constant CHECKPOINT = 0;
     uint8 internal constant SCRATCH = 1;
@@ -349,8 +347,7 @@ contract TrainingVm is IGameMachine {
             return uint64(mm.m) * mm.n * (uint64(mm.k) + 1);
         }
         if (kind == RELU || kind == RELU_MASK || (kind >= SIGMOID && kind <= TANH_BACKWARD)) return abi.decode(operator.args, (uint32));
-        if (kind == SOFTMAX || kind == LOG_SOFTMAX) return b * (3 * uint64(job.classes) + 2);
-        if (kind == LOG_SOFTMAX_BACKWARD) return b * 2 * job.classes;
+        if (kind == SOFTMAX) return b * (3 * uint64(job.classes) + 2);
         if (kind == POWER) {
             (, bool perStep,,,) = abi.decode(operator.args, (uint64, bool, bool, uint64, uint32));
             return (perStep ? run.step + 1 : run.epoch) + 2;
@@ -405,8 +402,7 @@ contract TrainingVm is IGameMachine {
             uint64 derivative = kind == SIGMOID_BACKWARD ? SoftFloat.mul(y, SoftFloat.sub(ONE, y)) : SoftFloat.sub(ONE, SoftFloat.mul(y, y));
             return _setF32(run, SCRATCH, gradient + i, SoftFloat.mul(_f32(run, SCRATCH, gradient + i), derivative));
         }
-        if (kind == SOFTMAX || kind == LOG_SOFTMAX) return _softmax(run, operator, i);
-        if (kind == LOG_SOFTMAX_BACKWARD) return _logSoftmaxBackward(run, operator.args, i);
+        if (kind == SOFTMAX) return _softmax(run, operator.args, i);
         if (kind == POWER) return _power(run, operator, i);
         if (kind == OPTIMIZER) return _optimizer(run, i);
         if (kind == IM2COL) return _im2col(run, abi.decode(operator.args, (Window)), i);
@@ -604,15 +600,8 @@ contract TrainingVm is IGameMachine {
         _setF32(run, SCRATCH, mm.destination + element, sum);
     }
 
-    /// @dev Softmax and LogSoftmax start alike: the first maximum, then the exponentials and their sum. LogSoftmax
-    /// then keeps log S in the sum's slot and stores y_j = (z_j − max) − log S.
-    function _softmax(Run memory run, Operator memory operator, uint64 i) private pure {
-        bool log = operator.kind == LOG_SOFTMAX;
-        uint32 microBatch;
-        uint32 logits;
-        uint32 destination;
-        if (log) (logits, destination) = abi.decode(operator.args, (uint32, uint32));
-        else (microBatch, logits, destination) = abi.decode(operator.args, (uint32, uint32, uint32));
+    function _softmax(Run memory run, bytes memory args, uint64 i) private pure {
+        (uint32 microBatch, uint32 logits, uint32 gradient) = abi.decode(args, (uint32, uint32, uint32));
         uint64 classes = run.job.classes;
         uint64 e = i / (3 * classes + 2);
         uint64 r = i % (3 * classes + 2);
@@ -623,51 +612,20 @@ contract TrainingVm is IGameMachine {
             _setF32(run, SCRATCH, SOFTMAX_MAX, run.acc);
         } else if (r <= 2 * classes) {
             uint64 j = r - classes - 1;
-            uint64 exponential = SoftFloat.toF64(SoftFloat.toF32(SoftFloat.expF64(_shifted(run, logits + e * classes + j))));
+            uint64 shifted = SoftFloat.sub(_f32(run, SCRATCH, logits + e * classes + j), _f32(run, SCRATCH, SOFTMAX_MAX));
+            uint64 exponential = SoftFloat.toF64(SoftFloat.toF32(SoftFloat.expF64(shifted)));
             _setF32(run, SCRATCH, SOFTMAX_EXPONENTIALS + j, exponential);
             run.acc = SoftFloat.add(j == 0 ? ZERO : run.acc, exponential);
         } else if (r == 2 * classes + 1) {
-            _setF64(run, SCRATCH, SOFTMAX_SUM, log ? SoftFloat.logF64(run.acc) : run.acc);
-        } else if (log) {
-            uint64 j = r - 2 * classes - 2;
-            uint64 y = SoftFloat.sub(_shifted(run, logits + e * classes + j), _f64(run, SCRATCH, SOFTMAX_SUM));
-            _setF32(run, SCRATCH, destination + e * classes + j, y);
+            _setF64(run, SCRATCH, SOFTMAX_SUM, run.acc);
         } else {
-            _softmaxGradient(run, microBatch, destination, e, r - 2 * classes - 2);
+            uint64 j = r - 2 * classes - 2;
+            VmJob memory job = run.job;
+            uint64 label = _dataByte(run, uint64(job.examples) * job.width + _example(run, microBatch, e));
+            uint64 p = SoftFloat.div(_f32(run, SCRATCH, SOFTMAX_EXPONENTIALS + j), _f64(run, SCRATCH, SOFTMAX_SUM));
+            uint64 g = SoftFloat.div(SoftFloat.sub(p, j == label ? ONE : ZERO), SoftFloat.fromInt(int256(uint256(job.batchSize))));
+            _setF32(run, SCRATCH, gradient + e * classes + j, g);
         }
-    }
-
-    /// @dev z − max for the logit at `slot`.
-    function _shifted(Run memory run, uint64 slot) private pure returns (uint64) {
-        return SoftFloat.sub(_f32(run, SCRATCH, slot), _f32(run, SCRATCH, SOFTMAX_MAX));
-    }
-
-    /// @dev The loss gradient of example `e`'s logit `j`: (e_j / S − [j = label]) / B.
-    function _softmaxGradient(Run memory run, uint32 microBatch, uint32 gradient, uint64 e, uint64 j) private pure {
-        VmJob memory job = run.job;
-        uint64 label = _dataByte(run, uint64(job.examples) * job.width + _example(run, microBatch, e));
-        uint64 p = SoftFloat.div(_f32(run, SCRATCH, SOFTMAX_EXPONENTIALS + j), _f64(run, SCRATCH, SOFTMAX_SUM));
-        uint64 g = SoftFloat.div(SoftFloat.sub(p, j == label ? ONE : ZERO), SoftFloat.fromInt(int256(uint256(job.batchSize))));
-        _setF32(run, SCRATCH, gradient + e * job.classes + j, g);
-    }
-
-    /// @dev T = Σ_k dy_k, then dz_j = dy_j − expF64(y_j)·T in place (logSoftmax.ts).
-    function _logSoftmaxBackward(Run memory run, bytes memory args, uint64 i) private pure {
-        (uint32 gradient, uint32 activation) = abi.decode(args, (uint32, uint32));
-        uint64 classes = run.job.classes;
-        uint64 r = i % (2 * classes);
-        uint64 element = i / (2 * classes) * classes + r % classes; // example e's j-th: e·C + j
-        uint64 dy = _f32(run, SCRATCH, gradient + element);
-        if (r < classes) {
-            run.acc = SoftFloat.add(r == 0 ? ZERO : run.acc, dy);
-            return;
-        }
-        _setF32(run, SCRATCH, gradient + element, _logSoftmaxGradient(dy, _f32(run, SCRATCH, activation + element), run.acc));
-    }
-
-    /// @dev dy − expF64(y)·T.
-    function _logSoftmaxGradient(uint64 dy, uint64 y, uint64 total) private pure returns (uint64) {
-        return SoftFloat.sub(dy, SoftFloat.mul(SoftFloat.expF64(y), total));
     }
 
     function _power(Run memory run, Operator memory operator, uint64 i) private pure {
