@@ -4,6 +4,7 @@ import { hexToBytes, keccak256 } from "viem";
 import { VeritrainError } from "../../../keepers/src/errors.ts";
 import type { StepConfig } from "../../../keepers/src/training/jobSpec.ts";
 import { createLeNet5Onnx } from "../../../keepers/src/training/lenet5.ts";
+import type { ModelDefinition } from "../../../keepers/src/training/modelDefinition.ts";
 import { importOnnxModel } from "../../../keepers/src/training/onnxImport.ts";
 import { randomAccessOrder } from "../../../keepers/src/trainingVm/randomAccessOrder.ts";
 import { stepProgram } from "../../../keepers/src/trainingVm/stepProgram.ts";
@@ -117,6 +118,9 @@ describe("training VM", () => {
     assert.throws(() => stepProgram({ model, config: SGD, examples: 100, step: 0 }), /cannot run a max-pooling whose windows overlap \(.*\) yet .*use a committee dispute/);
     const batchNorm = importOnnxModel(createLeNet5Onnx({ seed: 1n, batchNorm: true })).definition;
     assert.throws(() => stepProgram({ model: batchNorm, config: SGD, examples: 100, step: 0 }), /cannot run a batchNorm layer \(conv1\.bn\) yet .*use a committee dispute/);
+    const cnn = importOnnxModel(sigmoidPoolingCnnOnnx()).definition;
+    const logSoftmax: ModelDefinition = { ...cnn, layers: [...cnn.layers, { kind: "logSoftmax", name: "scores", inputs: [cnn.layers.length - 1] }] };
+    assert.throws(() => stepProgram({ model: logSoftmax, config: SGD, examples: 100, step: 0 }), /cannot run a logSoftmax layer \(scores\) yet .*use a committee dispute/);
     assert.throws(() => stepProgram({ model: perceptron(), config: { ...SGD, engineVersion: "veritrain-train/1" }, examples: 100, step: 0 }), (e: unknown) =>
       e instanceof VeritrainError && e.code === "VM_UNSUPPORTED" && /runs engine version 2 .* only, this job names veritrain-train\/1: use a committee dispute/.test(e.message));
   });
