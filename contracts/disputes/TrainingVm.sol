@@ -167,13 +167,7 @@ contract TrainingVm is IGameMachine {
 
     uint64 internal constant ZERO = 0;
     uint64 internal constant ONE = 0x3FF0000000000000;
-    uint64 internal constant TWO = 0x4000000000000000;
     uint64 internal constant F255 = 0x406FE00000000000;
-    uint64 internal constant SIGN = 0x8000000000000000;
-    /// @dev tanhF64's constants (deterministicMath.ts): its Taylor bound 2^−10, −1/3 and 2/15 as binary64.
-    uint64 internal constant TANH_TAYLOR_BOUND = 0x3F50000000000000;
-    uint64 internal constant MINUS_ONE_THIRD = 0xBFD5555555555555;
-    uint64 internal constant TWO_FIFTEENTHS = 0x3FC1111111111111;
     uint64 internal constant PRNG_DOMAIN_ORDER = 3;
 
     /// @notice The witness's job does not hash to the game's program.
@@ -393,7 +387,7 @@ contract TrainingVm is IGameMachine {
         if (kind == SIGMOID || kind == TANH) {
             (, uint32 source, uint32 destination) = abi.decode(operator.args, (uint32, uint32, uint32));
             uint64 x = _f32(run, SCRATCH, source + i);
-            return _setF32(run, SCRATCH, destination + i, kind == SIGMOID ? _sigmoid(x) : _tanh(x));
+            return _setF32(run, SCRATCH, destination + i, kind == SIGMOID ? SoftFloat.sigmoidF64(x) : SoftFloat.tanhF64(x));
         }
         if (kind == SIGMOID_BACKWARD || kind == TANH_BACKWARD) {
             (, uint32 gradient, uint32 activation) = abi.decode(operator.args, (uint32, uint32, uint32));
@@ -411,26 +405,6 @@ contract TrainingVm is IGameMachine {
         if (kind == MAX_POOL_BACKWARD) return _maxPoolBackward(run, abi.decode(operator.args, (Window)), i);
         if (kind == AVERAGE_POOL_BACKWARD) return _averagePoolBackward(run, abi.decode(operator.args, (Window)), i);
         return _flatten(run, abi.decode(operator.args, (Flatten)), i);
-    }
-
-    /// @dev The engine's sigmoidF64 (deterministicMath.ts): 1 / (1 + expF64(−x)).
-    function _sigmoid(uint64 x) private pure returns (uint64) {
-        return SoftFloat.div(ONE, SoftFloat.add(ONE, SoftFloat.expF64(x ^ SIGN)));
-    }
-
-    /// @dev The engine's tanhF64 (deterministicMath.ts): NaN and ±0 are themselves; with a = |x|, below 2^−10 its
-    /// Taylor polynomial a + a·(a²·(−1/3 + a²·(2/15))), else 1 − 2 / (expF64(2a) + 1); then x's sign.
-    function _tanh(uint64 x) private pure returns (uint64) {
-        uint64 a = x & ~SIGN;
-        if (a > SoftFloat.POSITIVE_INFINITY || a == 0) return x;
-        uint64 t;
-        if (SoftFloat.lt(a, TANH_TAYLOR_BOUND)) {
-            uint64 a2 = SoftFloat.mul(a, a);
-            t = SoftFloat.add(a, SoftFloat.mul(a, SoftFloat.mul(a2, SoftFloat.add(MINUS_ONE_THIRD, SoftFloat.mul(a2, TWO_FIFTEENTHS)))));
-        } else {
-            t = SoftFloat.sub(ONE, SoftFloat.div(TWO, SoftFloat.add(SoftFloat.expF64(SoftFloat.mul(TWO, a)), ONE)));
-        }
-        return t | (x & SIGN);
     }
 
     function _im2col(Run memory run, Window memory w, uint64 i) private pure {
