@@ -70,12 +70,14 @@ export const OPERATOR_KINDS = [
   "sigmoid", "tanh", "sigmoidBackward", "tanhBackward", "averagePool", "averagePoolBackward",
 ] as const;
 
-/** Each activation's backward operator. */
+/** Each elementwise activation's backward operator. */
 const ACTIVATION_BACKWARD = { relu: "reluMask", sigmoid: "sigmoidBackward", tanh: "tanhBackward" } as const;
+type ActivationLayer = Extract<VmLayer, { kind: keyof typeof ACTIVATION_BACKWARD }>;
+const isActivation = (layer: VmLayer): layer is ActivationLayer => layer.kind in ACTIVATION_BACKWARD;
 
 /**
- * The outputs of an average pooling whose windows may hold one input element: per axis, the window count
- * ⌈kernel / stride⌉, but no more than the output has. Its backward visits that many (rows × columns) per element.
+ * How many windows of an average pooling may hold one input element, per axis: ⌈kernel / stride⌉, but no more
+ * than the output has. Its backward visits that many (rows × columns) per element.
  */
 export function poolOverlap(window: Window): [number, number] {
   const { kernel: [kH, kW], stride: [sH, sW], out: [OH, OW] } = window;
@@ -172,9 +174,9 @@ const product = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
  * learning rate and bias corrections, one optimizer pass over every parameter, and the end of the step.
  *
  * @throws VeritrainError `VM_UNSUPPORTED` for a job of engine version 1 (another data order), for a
- *   max-pooling whose windows overlap, for BatchNorm, LogSoftmax and the other layers of docs/training.md §10 but
- *   convolution, poolings, ReLU, Sigmoid, Tanh, flatten and linear, and for AdamW, learning-rate schedules, gradient
- *   clipping, DP-SGD and qLoRA fine-tuning (the engine's, not yet the VM's).
+ *   max-pooling whose windows overlap, for every layer of docs/training.md §10 other than convolution, poolings,
+ *   ReLU, Sigmoid, Tanh, flatten and linear (BatchNorm, LogSoftmax, …), and for AdamW, learning-rate schedules,
+ *   gradient clipping, DP-SGD and qLoRA fine-tuning (the engine's, not yet the VM's).
  */
 export function stepProgram({ model, config, examples, step }: StepProgramParameters): StepProgram {
   if (config.engineVersion !== "veritrain-train/2") {
@@ -233,7 +235,7 @@ export function stepProgram({ model, config, examples, step }: StepProgramParame
     if (layer.kind === "linear") {
       stage.outputShape = [layer.outFeatures];
       stage.output = allocate(b * layer.outFeatures);
-    } else if (layer.kind === "relu" || layer.kind === "sigmoid" || layer.kind === "tanh") {
+    } else if (isActivation(layer)) {
       stage.output = allocate(b * product(shape));
     } else if (layer.kind === "flatten") {
       stage.outputShape = [product(shape)];
@@ -270,7 +272,7 @@ export function stepProgram({ model, config, examples, step }: StepProgramParame
     const layer = layers[i]!;
     const stage = stages[i]!;
     if (layer.kind === "conv" && i > 0) columnGradients[i] = allocate(stage.window!.channels * layer.kernel[0] * layer.kernel[1] * b * stage.window!.out[0] * stage.window!.out[1]);
-    if (layer.kind === "relu" || layer.kind === "sigmoid" || layer.kind === "tanh" || (layer.kind === "flatten" && stage.output === stage.input)) continue;
+    if (isActivation(layer) || (layer.kind === "flatten" && stage.output === stage.input)) continue;
     if (i > 0) gradient = allocate(b * product(stage.inputShape));
   }
   const gradients = allocate(M * P);
@@ -288,7 +290,7 @@ export function stepProgram({ model, config, examples, step }: StepProgramParame
           kind: "matMul", m: b, n: O, k: I, a: scratch(stage.input, I, 1), b: checkpoint(param(layer.weight), 1, I),
           destination: stage.output, bias: layer.bias === null ? null : param(layer.bias), biasPerRow: false,
         });
-      } else if (layer.kind === "relu" || layer.kind === "sigmoid" || layer.kind === "tanh") {
+      } else if (isActivation(layer)) {
         push({ kind: layer.kind, size: b * product(stage.inputShape), source: stage.input, destination: stage.output });
       } else if (layer.kind === "flatten") {
         if (stage.output !== stage.input) {
@@ -315,7 +317,7 @@ export function stepProgram({ model, config, examples, step }: StepProgramParame
       const stage = stages[i]!;
       const dY = outputGradients[i]!;
       const dX = i > 0 ? outputGradients[i - 1]! : -1;
-      if (layer.kind === "relu" || layer.kind === "sigmoid" || layer.kind === "tanh") {
+      if (isActivation(layer)) {
         push({ kind: ACTIVATION_BACKWARD[layer.kind], size: b * product(stage.inputShape), gradient: dY, activation: stage.output });
       } else if (layer.kind === "flatten") {
         if (stage.output !== stage.input && i > 0) {
