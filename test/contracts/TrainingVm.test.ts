@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { encodeAbiParameters, encodeFunctionData, keccak256, parseAbiParameters, zeroHash, type Hex } from "viem";
+import { encodeAbiParameters, encodeFunctionData, hexToBytes, keccak256, parseAbiParameters, zeroHash, type Hex } from "viem";
 import type { StepConfig } from "../../keepers/src/training/jobSpec.ts";
 import { createLeNet5Onnx } from "../../keepers/src/training/lenet5.ts";
 import type { ModelDefinition } from "../../keepers/src/training/modelDefinition.ts";
@@ -121,6 +121,14 @@ describe("TrainingVm", () => {
       const secondMicroBatch = program.operators.findIndex((op, o) => op.kind === "gather" && o > 0);
       const [forward, backward] = [operators[0]!, operators.filter((o) => o < secondMicroBatch).at(-1)!];
       const plane = program.counts[forward]! / (b * values.length);
+      const activation = program.operators[forward]!;
+      assert.ok(activation.kind === "sigmoid" || activation.kind === "tanh");
+      for (const [c, value] of values.entries()) {
+        const slot: number = activation.source + c * b * plane;
+        const { words } = setup.vm.runTo({ operator: forward, instruction: c * b * plane }).proveInstruction();
+        const input = hexToBytes(words.find((word) => word.tree === 1 && word.index === Math.floor(slot / 8))!.word);
+        assert.equal(new DataView(input.buffer).getFloat32(4 * (slot % 8), true), Math.fround(value), `channel ${c}'s input is its bias`);
+      }
       const positions = [forward, backward].flatMap((operator) => values.map((_, c) => ({ operator, instruction: c * b * plane })));
       await executeOnBoth(await networkHelpers.loadFixture(deploy), setup, 5, positions, gasByKind);
     }
