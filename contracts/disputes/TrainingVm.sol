@@ -35,7 +35,7 @@ contract TrainingVm is IGameMachine {
         uint32 gradients;
         uint32 batchSize;
         uint32 microBatches;
-        uint8 optimizer;
+        uint8 optimizer; // 0 SGD, 1 Adam, 2 AdamW (the checkpoint header's ids)
         uint64 momentum;
         uint64 weightDecay;
         uint64 beta1;
@@ -102,6 +102,18 @@ contract TrainingVm is IGameMachine {
         uint32 destination;
     }
 
+    /// @notice A learning-rate schedule (docs/training.md §6) from the base rate η₀: `step` (γ, every k epochs) or
+    /// `cosine` (W warm-up steps, down to η_min at step T); the other type's fields are zero.
+    struct Schedule {
+        bool cosine;
+        uint64 learningRate;
+        uint64 gamma;
+        uint32 everyEpochs;
+        uint64 warmupSteps;
+        uint64 totalSteps;
+        uint64 minLearningRate;
+    }
+
     /// @notice A word of one of the three trees (0 checkpoint, 1 scratch, 2 data) and its siblings from the leaf up.
     struct Word {
         uint8 tree;
@@ -145,12 +157,19 @@ contract TrainingVm is IGameMachine {
     uint8 internal constant MAX_POOL = 10;
     uint8 internal constant MAX_POOL_BACKWARD = 11;
     uint8 internal constant FLATTEN = 12;
-    uint8 internal constant SIGMOID = 13;
-    uint8 internal constant TANH = 14;
-    uint8 internal constant SIGMOID_BACKWARD = 15;
-    uint8 internal constant TANH_BACKWARD = 16;
-    uint8 internal constant AVERAGE_POOL = 17;
-    uint8 internal constant AVERAGE_POOL_BACKWARD = 18;
+    uint8 internal constant REDUCE = 13;
+    uint8 internal constant CLIP_FACTOR = 14;
+    uint8 internal constant SCHEDULE = 15;
+    uint8 internal constant SIGMOID = 16;
+    uint8 internal constant TANH = 17;
+    uint8 internal constant SIGMOID_BACKWARD = 18;
+    uint8 internal constant TANH_BACKWARD = 19;
+    uint8 internal constant AVERAGE_POOL = 20;
+    uint8 internal constant AVERAGE_POOL_BACKWARD = 21;
+
+    /// @dev `VmJob.optimizer`: the checkpoint header's optimizer ids (docs/training.md §8); 1 is Adam.
+    uint8 internal constant SGD = 0;
+    uint8 internal constant ADAMW = 2;
 
     uint8 internal constant CHECKPOINT = 0;
     uint8 internal constant SCRATCH = 1;
@@ -160,6 +179,7 @@ contract TrainingVm is IGameMachine {
     uint64 internal constant LEARNING_RATE = 0;
     uint64 internal constant CORRECTION_1 = 2;
     uint64 internal constant CORRECTION_2 = 4;
+    uint64 internal constant CLIPPING = 6;
     uint64 internal constant SOFTMAX_MAX = 8;
     uint64 internal constant SOFTMAX_SUM = 10;
     uint64 internal constant SOFTMAX_EXPONENTIALS = 12;
@@ -168,6 +188,9 @@ contract TrainingVm is IGameMachine {
     uint64 internal constant ZERO = 0;
     uint64 internal constant ONE = 0x3FF0000000000000;
     uint64 internal constant F255 = 0x406FE00000000000;
+    uint64 internal constant HALF = 0x3FE0000000000000;
+    uint64 internal constant PI = 0x400921FB54442D18; // Math.PI
+    uint64 internal constant CLIP_EPSILON = 0x3EB0C6F7A0B5ED8D; // 1e-6, PyTorch's clip_grad_norm_'s
     uint64 internal constant PRNG_DOMAIN_ORDER = 3;
 
     /// @notice The witness's job does not hash to the game's program.
@@ -346,7 +369,10 @@ contract TrainingVm is IGameMachine {
             (, bool perStep,,,) = abi.decode(operator.args, (uint64, bool, bool, uint64, uint32));
             return (perStep ? run.step + 1 : run.epoch) + 2;
         }
-        if (kind == OPTIMIZER) return uint64(job.parameters) * (job.microBatches + (job.optimizer == 0 ? 2 : 3));
+        if (kind == OPTIMIZER) {
+            uint64 loads = _clipped(operator.args) ? 1 : job.microBatches;
+            return uint64(job.parameters) * (loads + (job.optimizer == SGD ? 2 : 3));
+        }
         if (kind == END) return 1;
         if ((kind >= IM2COL && kind <= MAX_POOL_BACKWARD) || kind == AVERAGE_POOL || kind == AVERAGE_POOL_BACKWARD) {
             Window memory w = abi.decode(operator.args, (Window));
@@ -364,7 +390,19 @@ contract TrainingVm is IGameMachine {
             Flatten memory f = abi.decode(operator.args, (Flatten));
             return b * f.channels * f.plane;
         }
+        if (kind == REDUCE) return uint64(job.parameters) * job.microBatches;
+        if (kind == CLIP_FACTOR) return uint64(job.parameters) + 1;
+        if (kind == SCHEDULE) {
+            Schedule memory schedule = abi.decode(operator.args, (Schedule));
+            return schedule.cosine ? 1 : run.epoch / schedule.everyEpochs + 2;
+        }
         revert TrainingVmUnknownOperator(kind);
+    }
+
+    /// @dev An optimizer's fields: none (it sums the micro-batches' gradients), or `true` when it reads the reduced
+    /// gradient and the clipping's factor instead.
+    function _clipped(bytes memory args) private pure returns (bool) {
+        return args.length != 0 && abi.decode(args, (bool));
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -398,7 +436,10 @@ contract TrainingVm is IGameMachine {
         }
         if (kind == SOFTMAX) return _softmax(run, operator.args, i);
         if (kind == POWER) return _power(run, operator, i);
-        if (kind == OPTIMIZER) return _optimizer(run, i);
+        if (kind == SCHEDULE) return _schedule(run, operator, i);
+        if (kind == REDUCE) return _reduce(run, i);
+        if (kind == CLIP_FACTOR) return _clipFactor(run, abi.decode(operator.args, (uint64)), i);
+        if (kind == OPTIMIZER) return _optimizer(run, operator.args, i);
         if (kind == IM2COL) return _im2col(run, abi.decode(operator.args, (Window)), i);
         if (kind == COL2IM) return _col2im(run, abi.decode(operator.args, (Window)), i);
         if (kind == MAX_POOL || kind == AVERAGE_POOL) return _pool(run, abi.decode(operator.args, (Window)), i, kind == AVERAGE_POOL);
@@ -605,27 +646,92 @@ contract TrainingVm is IGameMachine {
     function _power(Run memory run, Operator memory operator, uint64 i) private pure {
         (uint64 base,, bool learningRate, uint64 scale, uint32 destination) =
             abi.decode(operator.args, (uint64, bool, bool, uint64, uint32));
-        uint64 count = _count(run, operator);
-        if (i == 0) run.acc = ONE;
-        else if (i < count - 1) run.acc = SoftFloat.mul(run.acc, base);
-        else if (learningRate) _setF32(run, SCRATCH, destination, SoftFloat.mul(scale, run.acc));
+        if (_multiply(run, i, _count(run, operator), base)) return;
+        if (learningRate) _setF32(run, SCRATCH, destination, SoftFloat.mul(scale, run.acc));
         else _setF64(run, SCRATCH, destination, SoftFloat.sub(ONE, run.acc));
     }
 
-    function _optimizer(Run memory run, uint64 i) private pure {
+    /// @dev Instruction `i` of a power of `count` instructions: acc = 1, then acc·base; false at the last, which
+    /// stores acc.
+    function _multiply(Run memory run, uint64 i, uint64 count, uint64 base) private pure returns (bool) {
+        if (i == count - 1) return false;
+        run.acc = i == 0 ? ONE : SoftFloat.mul(run.acc, base);
+        return true;
+    }
+
+    /// @dev The step schedule is a power: η₀·γ^⌊e/k⌋. The cosine schedule is one instruction at the job's step t:
+    /// η₀·(t/W) in the warm-up (t < W), else η_min + (η₀ − η_min)·(0.5·(1 + cosF64(π·p))), p = min(1, (t − W)/(T − W)).
+    function _schedule(Run memory run, Operator memory operator, uint64 i) private pure {
+        Schedule memory s = abi.decode(operator.args, (Schedule));
+        if (!s.cosine) {
+            if (!_multiply(run, i, _count(run, operator), s.gamma)) {
+                _setF32(run, SCRATCH, LEARNING_RATE, SoftFloat.mul(s.learningRate, run.acc));
+            }
+            return;
+        }
+        int256 t = int256(uint256(run.step));
+        int256 warmup = int256(uint256(s.warmupSteps));
+        if (t < warmup) {
+            uint64 ramp = SoftFloat.div(SoftFloat.fromInt(t), SoftFloat.fromInt(warmup));
+            return _setF32(run, SCRATCH, LEARNING_RATE, SoftFloat.mul(s.learningRate, ramp));
+        }
+        uint64 p = SoftFloat.div(SoftFloat.fromInt(t - warmup), SoftFloat.fromInt(int256(uint256(s.totalSteps)) - warmup));
+        // Math.min(1, p): a NaN p stays NaN.
+        if (SoftFloat.lt(ONE, p)) p = ONE;
+        uint64 half = SoftFloat.mul(HALF, SoftFloat.add(ONE, SoftFloat.cosF64(SoftFloat.mul(PI, p))));
+        uint64 rate = SoftFloat.add(s.minLearningRate, SoftFloat.mul(SoftFloat.sub(s.learningRate, s.minLearningRate), half));
+        _setF32(run, SCRATCH, LEARNING_RATE, rate);
+    }
+
+    /// @dev Per parameter, micro-batch by micro-batch: acc = g₀, then acc + g_r; the last also stores ĝ = fround(acc)
+    /// over micro-batch 0's gradient.
+    function _reduce(Run memory run, uint64 i) private pure {
+        uint64 microBatches = run.job.microBatches;
+        uint64 p = i / microBatches;
+        uint64 r = i % microBatches;
+        _accumulate(run, p, r);
+        if (r == microBatches - 1) _setF32(run, SCRATCH, run.job.gradients + p, run.acc);
+    }
+
+    /// @dev Micro-batch `r`'s gradient of parameter `p` into the binary64 sum in acc.
+    function _accumulate(Run memory run, uint64 p, uint64 r) private pure {
+        uint64 gradient = _f32(run, SCRATCH, run.job.gradients + r * run.job.parameters + p);
+        run.acc = r == 0 ? gradient : SoftFloat.add(run.acc, gradient);
+    }
+
+    /// @dev Instructions 0 … P − 1: acc = (first ? 0 : acc) + ĝ·ĝ over the reduced gradient in index order; then
+    /// k = C / (√acc + 10⁻⁶) and the factor k < 1 ? k : 1 (1 for a NaN k) as a binary64.
+    function _clipFactor(Run memory run, uint64 maxNorm, uint64 i) private pure {
+        if (i < run.job.parameters) {
+            uint64 g = _f32(run, SCRATCH, run.job.gradients + i);
+            run.acc = SoftFloat.add(i == 0 ? ZERO : run.acc, SoftFloat.mul(g, g));
+            return;
+        }
+        uint64 k = SoftFloat.div(maxNorm, SoftFloat.add(SoftFloat.sqrt(run.acc), CLIP_EPSILON));
+        _setF64(run, SCRATCH, CLIPPING, SoftFloat.lt(k, ONE) ? k : ONE);
+    }
+
+    /// @dev Per parameter, ĝ into acc (the micro-batches' sum, or, clipped, fround(reduced ĝ · factor), which is ĝ
+    /// for a factor of 1), then the optimizer's phases.
+    function _optimizer(Run memory run, bytes memory args, uint64 i) private pure {
         VmJob memory job = run.job;
-        uint64 per = uint64(job.microBatches) + (job.optimizer == 0 ? 2 : 3);
+        bool clipped = _clipped(args);
+        uint64 loads = clipped ? 1 : job.microBatches;
+        uint64 per = loads + (job.optimizer == SGD ? 2 : 3);
         uint64 p = i / per;
         uint64 r = i % per;
-        if (r < job.microBatches) {
-            uint64 gradient = _f32(run, SCRATCH, job.gradients + r * job.parameters + p);
-            run.acc = r == 0 ? gradient : SoftFloat.add(run.acc, gradient);
+        if (r < loads) {
+            if (!clipped) return _accumulate(run, p, r);
+            uint64 scaled = SoftFloat.mul(_f32(run, SCRATCH, job.gradients + p), _f64(run, SCRATCH, CLIPPING));
+            run.acc = SoftFloat.toF64(SoftFloat.toF32(scaled));
             return;
         }
         uint64 w = _f32(run, CHECKPOINT, HEADER_SLOTS + p);
-        uint64 g = SoftFloat.add(SoftFloat.toF64(SoftFloat.toF32(run.acc)), SoftFloat.mul(job.weightDecay, w));
-        if (job.optimizer == 0) _sgd(run, p, r - job.microBatches, w, g);
-        else _adam(run, p, r - job.microBatches, w, g);
+        // AdamW's weight decay is decoupled: its gradient is ĝ + 0·w, as the engine computes it.
+        uint64 decay = job.optimizer == ADAMW ? ZERO : job.weightDecay;
+        uint64 g = SoftFloat.add(SoftFloat.toF64(SoftFloat.toF32(run.acc)), SoftFloat.mul(decay, w));
+        if (job.optimizer == SGD) _sgd(run, p, r - loads, w, g);
+        else _adam(run, p, r - loads, w, g);
     }
 
     /// @dev SGD's phase 0 updates the velocity, phase 1 the weight.
@@ -639,7 +745,7 @@ contract TrainingVm is IGameMachine {
         _setF32(run, CHECKPOINT, HEADER_SLOTS + p, SoftFloat.sub(w, change));
     }
 
-    /// @dev Adam's phase 0 updates m, phase 1 v, phase 2 the weight.
+    /// @dev Adam's and AdamW's phase 0 updates m, phase 1 v, phase 2 the weight (AdamW's first shrunk: w·(1 − η·λ)).
     function _adam(Run memory run, uint64 p, uint64 phase, uint64 w, uint64 g) private pure {
         VmJob memory job = run.job;
         uint64 first = HEADER_SLOTS + uint64(job.parameters) + p;
@@ -654,8 +760,10 @@ contract TrainingVm is IGameMachine {
         } else {
             uint64 mHat = SoftFloat.div(_f32(run, CHECKPOINT, first), _f64(run, SCRATCH, CORRECTION_1));
             uint64 vHat = SoftFloat.div(_f32(run, CHECKPOINT, second), _f64(run, SCRATCH, CORRECTION_2));
-            uint64 numerator = SoftFloat.mul(_f32(run, SCRATCH, LEARNING_RATE), mHat);
+            uint64 lr = _f32(run, SCRATCH, LEARNING_RATE);
+            uint64 numerator = SoftFloat.mul(lr, mHat);
             uint64 denominator = SoftFloat.add(SoftFloat.sqrt(vHat), job.epsilon);
+            if (job.optimizer == ADAMW) w = SoftFloat.mul(w, SoftFloat.sub(ONE, SoftFloat.mul(lr, job.weightDecay)));
             _setF32(run, CHECKPOINT, HEADER_SLOTS + p, SoftFloat.sub(w, SoftFloat.div(numerator, denominator)));
         }
     }

@@ -9,8 +9,8 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 /// nearest, ties to even, with subnormals, signed zeros and infinities as IEEE 754 (and so JavaScript) produces
 /// them; the comparisons `lt`, `le`, `eq`; `toF32` (binary64 → binary32, `Math.fround`), `toF64` (binary32 →
 /// binary64, exact), `floor` (`Math.floor`), the integer conversions `fromInt` and `toInt`; and the engine's
-/// `expF64`, `logF64`, `sigmoidF64` and `tanhF64` (docs/training.md §7), one soft-float operation for each
-/// operation of keepers/src/training/deterministicMath.ts.
+/// `expF64`, `logF64`, `cosF64`, `sigmoidF64` and `tanhF64` (docs/training.md §7), one soft-float operation for
+/// each operation of keepers/src/training/deterministicMath.ts.
 /// @dev Encodings: a binary64 value is its bit pattern as a `uint64`, a binary32 value as a `uint32`.
 ///
 /// NaN rule: JavaScript does not specify NaN payloads, so no result here depends on one. Every operation whose
@@ -75,6 +75,25 @@ library SoftFloat {
     uint256 private constant INV_FACT_4 = 0x3FA5555555555555;
     uint256 private constant INV_FACT_3 = 0x3FC5555555555555;
     uint256 private constant INV_FACT_2 = 0x3FE0000000000000;
+
+    /// @dev cosF64's constants: π/2 and π as binary64 head + tail (PI_HI = `Math.PI`), its branch points PI_HI/4 and
+    /// (3·PI_HI)/4 as JavaScript computes them, and the Taylor coefficients 1/d! it adds to expF64's (the binary64
+    /// values of 1/6227020800, …, 1/51090942171709440000).
+    uint256 private constant PIO2_HI = 0x3FF921FB54442D18;
+    uint256 private constant PIO2_LO = 0x3C91A62633145C07;
+    uint256 private constant PI_HI = 0x400921FB54442D18;
+    uint256 private constant PI_LO = 0x3CA1A62633145C07;
+    uint256 private constant PI_QUARTER = 0x3FE921FB54442D18;
+    uint256 private constant PI_THREE_QUARTERS = 0x4002D97C7F3321D2;
+    uint256 private constant INV_FACT_21 = 0x3BD71B8EF6DCF572;
+    uint256 private constant INV_FACT_20 = 0x3C1E542BA4020225;
+    uint256 private constant INV_FACT_19 = 0x3C62F49B46814157;
+    uint256 private constant INV_FACT_18 = 0x3CA6827863B97D97;
+    uint256 private constant INV_FACT_17 = 0x3CE952C77030AD4A;
+    uint256 private constant INV_FACT_16 = 0x3D2AE7F3E733B81F;
+    uint256 private constant INV_FACT_15 = 0x3D6AE7F3E733B81F;
+    uint256 private constant INV_FACT_14 = 0x3DA93974A8C07C9D;
+    uint256 private constant INV_FACT_13 = 0x3DE6124613A86D09;
 
     /// @dev tanhF64's Taylor bound 2^−10 and coefficients, the binary64 values of −1/3 and 2/15.
     uint256 private constant TANH_TAYLOR_BOUND = 0x3F50000000000000;
@@ -281,6 +300,49 @@ library SoftFloat {
         s = _add(_mul(s, t2), ONE);
         uint256 exponent = fromInt(e);
         return uint64(_add(_add(_mul(exponent, LN2_LO), _mul(_mul(TWO, t), s)), _mul(exponent, LN2_HI)));
+    }
+
+    /// @notice The engine's cosine on [0, π] (`cosF64` of deterministicMath.ts, docs/training.md §7), operation for
+    /// operation: NaN outside [0, PI_HI] (NaN included); x ≤ PI_HI/4 → C(x); x ≤ (3·PI_HI)/4 →
+    /// S((PIO2_HI − x) + PIO2_LO); else −C((PI_HI − x) + PI_LO). C and S are cos's and sin's Taylor polynomials to
+    /// degree 20 and 21, by Horner in the square.
+    function cosF64(uint64 x) internal pure returns (uint64) {
+        if (!le(0, x) || !le(x, uint64(PI_HI))) return NAN;
+        if (le(x, uint64(PI_QUARTER))) return uint64(_cosPolynomial(x));
+        if (le(x, uint64(PI_THREE_QUARTERS))) return uint64(_sinPolynomial(_add(_add(PIO2_HI, x ^ SIGN), PIO2_LO)));
+        return uint64(_cosPolynomial(_add(_add(PI_HI, x ^ SIGN), PI_LO)) ^ SIGN);
+    }
+
+    /// @dev cos's Taylor polynomial: with y2 = y·y, c = 1/20!, c = c·y2 ± 1/d! for d = 18, 16, …, 2, then c·y2 + 1.
+    function _cosPolynomial(uint256 y) private pure returns (uint256 c) {
+        uint256 y2 = _mul(y, y);
+        c = INV_FACT_20;
+        c = _add(_mul(c, y2), INV_FACT_18 ^ SIGN);
+        c = _add(_mul(c, y2), INV_FACT_16);
+        c = _add(_mul(c, y2), INV_FACT_14 ^ SIGN);
+        c = _add(_mul(c, y2), INV_FACT_12);
+        c = _add(_mul(c, y2), INV_FACT_10 ^ SIGN);
+        c = _add(_mul(c, y2), INV_FACT_8);
+        c = _add(_mul(c, y2), INV_FACT_6 ^ SIGN);
+        c = _add(_mul(c, y2), INV_FACT_4);
+        c = _add(_mul(c, y2), INV_FACT_2 ^ SIGN);
+        c = _add(_mul(c, y2), ONE);
+    }
+
+    /// @dev sin's Taylor polynomial: with z2 = z·z, s = 1/21!, s = s·z2 ± 1/d! for d = 19, 17, …, 3, then z·(s·z2 + 1).
+    function _sinPolynomial(uint256 z) private pure returns (uint256) {
+        uint256 z2 = _mul(z, z);
+        uint256 s = INV_FACT_21;
+        s = _add(_mul(s, z2), INV_FACT_19 ^ SIGN);
+        s = _add(_mul(s, z2), INV_FACT_17);
+        s = _add(_mul(s, z2), INV_FACT_15 ^ SIGN);
+        s = _add(_mul(s, z2), INV_FACT_13);
+        s = _add(_mul(s, z2), INV_FACT_11 ^ SIGN);
+        s = _add(_mul(s, z2), INV_FACT_9);
+        s = _add(_mul(s, z2), INV_FACT_7 ^ SIGN);
+        s = _add(_mul(s, z2), INV_FACT_5);
+        s = _add(_mul(s, z2), INV_FACT_3 ^ SIGN);
+        return _mul(z, _add(_mul(s, z2), ONE));
     }
 
     /// @notice The engine's logistic function (`sigmoidF64` of deterministicMath.ts, docs/training.md §7):

@@ -34,6 +34,7 @@ const GAS_BOUND: Readonly<Record<SoftFloatOp, number>> = {
   toInt: 1_500,
   expF64: 40_000,
   logF64: 40_000,
+  cosF64: 30_000,
   sigmoidF64: 40_000,
   tanhF64: 40_000,
 };
@@ -107,6 +108,21 @@ describe("SoftFloat", () => {
         [0x7fefffffffffffffn, 0n, 0x40862e42fefa39efn],
         [0x8000000000000000n, 0n, 0xfff0000000000000n], // log(−0) = −∞
         [0xbff0000000000000n, 0n, NAN64], // log(−1) = NaN
+      ]);
+    });
+
+    it("cosF64 gives the vectors of docs/training.md §7, and NaN outside [0, π]", async () => {
+      await check("cosF64", [
+        [0x3fb999999999999an, 0n, 0x3fefd712f9a817c0n], // 0.1
+        [0x3ff0000000000000n, 0n, 0x3fe14a280fb5068cn], // 1
+        [0x3ff921fb54442d18n, 0n, 0x3c91a62633145c07n], // π/2
+        [0x4000000000000000n, 0n, 0xbfdaa22657537205n], // 2
+        [0x400921fb54442d18n, 0n, 0xbff0000000000000n], // π
+        [0x0000000000000000n, 0n, 0x3ff0000000000000n], // +0
+        [0x8000000000000000n, 0n, 0x3ff0000000000000n], // −0 is in [0, π]
+        [0x400921fb54442d19n, 0n, NAN64], // the binary64 after π
+        [0x8000000000000001n, 0n, NAN64], // the least negative subnormal
+        [NAN64, 0n, NAN64],
       ]);
     });
 

@@ -7,11 +7,11 @@ import type { ModelDefinition } from "../../keepers/src/training/modelDefinition
 import { importOnnxModel } from "../../keepers/src/training/onnxImport.ts";
 import { randomAccessOrder } from "../../keepers/src/trainingVm/randomAccessOrder.ts";
 import type { TrainingState } from "../../keepers/src/training/trainingState.ts";
-import { poolOverlap, stepProgram, type StepProgram, type Window } from "../../keepers/src/trainingVm/stepProgram.ts";
+import { OPERATOR_KINDS, poolOverlap, stepProgram, type StepProgram, type Window } from "../../keepers/src/trainingVm/stepProgram.ts";
 import { stateCommitment, TrainingVm } from "../../keepers/src/trainingVm/trainingVm.ts";
 import { VM_JOB_ABI, VmProgram } from "../../keepers/src/trainingVm/vmProgram.ts";
 import { emptyRoot } from "../../keepers/src/trainingVm/wordTree.ts";
-import { ADAM, checkpointOf, data, initial, perceptron, scheduleOf, SGD, sigmoidPoolingCnnOnnx, train } from "../harness/vmFixture.ts";
+import { ADAM, ADAMW, checkpointOf, data, initial, perceptron, scheduleOf, SGD, sigmoidPoolingCnnOnnx, train } from "../harness/vmFixture.ts";
 import { networkHelpers, viem } from "./fixture.ts";
 
 /** The one-step goal of docs/dispute-game.md (issue 21): at most 1M gas per instruction executed on-chain. */
@@ -51,33 +51,40 @@ const probes = (program: StepProgram, operator: number) => {
   const phases =
     op.kind === "matMul" ? [0, 1, op.k] :
     op.kind === "softmax" ? [0, 1, C, C + 1, 2 * C + 1, 2 * C + 2] :
-    op.kind === "optimizer" ? Array.from({ length: config.microBatches + (config.optimizer.type === "sgd" ? 2 : 3) }, (_, r) => r) :
-    op.kind === "power" ? [0, 1] :
+    op.kind === "optimizer" ? Array.from({ length: (op.clipped ? 1 : config.microBatches) + (config.optimizer.type === "sgd" ? 2 : 3) }, (_, r) => r) :
+    op.kind === "reduce" ? Array.from({ length: config.microBatches }, (_, r) => r) :
+    op.kind === "power" || op.kind === "schedule" || op.kind === "clipFactor" ? [0, 1] :
     op.kind === "averagePool" ? [0, 1, op.window.kernel[0] * op.window.kernel[1], Math.floor(count / 2)] :
     op.kind === "averagePoolBackward" ? averagePoolBackwardPhases(op.window, count) :
     op.kind === "sigmoid" || op.kind === "tanh" || op.kind === "sigmoidBackward" || op.kind === "tanhBackward" ? [0, Math.floor(count / 2)] : [0];
   return [...new Set([...phases, count - 1])].filter((i) => i < count).sort((x, y) => x - y);
 };
 
-type Contract = Awaited<ReturnType<typeof deploy>>;
+/** The {@link probes} of a program's operators (those of `kinds`, or all), as positions. */
+const probePositions = (program: StepProgram, kinds?: readonly string[]) =>
+  program.operators.flatMap((op, operator) => (kinds === undefined || kinds.includes(op.kind) ? probes(program, operator).map((instruction) => ({ operator, instruction })) : []));
+
+type Deployed = Awaited<ReturnType<typeof deploy>>;
 
 /**
- * Executes instruction `instruction` of each operator `operator` of `positions` on the contract and on the keepers' VM,
- * asserts the same state after it, and records in `gasByKind` the most gas an instruction of each kind took.
+ * Executes instruction `instruction` of operator `operator` for each of `positions` (by default every operator's
+ * {@link probes}) in a step {@link setUp} made, on the contract, and checks each state after it is the TypeScript VM's;
+ * returns `gasByKind` with the most gas an instruction of each kind took.
  */
-async function executeOnBoth(
-  { vm: contract, publicClient }: Contract, { program, vm, chain }: ReturnType<typeof setUp>, step: number,
-  positions: { operator: number; instruction: number }[], gasByKind: Map<string, bigint>,
+async function executeOnChain(
+  { vm: contract, publicClient }: Deployed, { program, vm, chain }: ReturnType<typeof setUp>, step: number,
+  positions = probePositions(program), gasByKind = new Map<string, bigint>(),
 ) {
   for (const { operator, instruction } of positions) {
+    const kind = program.operators[operator]!.kind;
     const proof = vm.runTo({ operator, instruction }).proveInstruction();
     const before = stateCommitment(proof.checkpointRoot, proof.scratchRoot, proof.acc);
     const args = [chain.hash, before, [BigInt(step), BigInt(operator)], BigInt(instruction), chain.stepWitness(proof)] as const;
-    const kind = program.operators[operator]!.kind;
-    assert.equal(await contract.read.step(args), vm.commitment(), `${kind} ${operator}, instruction ${instruction}: the contract's state is the VM's`);
+    assert.equal(await contract.read.step(args), vm.commitment(), `${kind} ${operator}, instruction ${instruction} of step ${step}: the contract's state is the VM's`);
     const gas = await publicClient.estimateGas({ to: contract.address, data: encodeFunctionData({ abi: contract.abi, functionName: "step", args }) });
     gasByKind.set(kind, gas > (gasByKind.get(kind) ?? 0n) ? gas : gasByKind.get(kind)!);
   }
+  return gasByKind;
 }
 
 describe("TrainingVm", () => {
@@ -85,6 +92,9 @@ describe("TrainingVm", () => {
     ["a perceptron with SGD", SGD, 12, perceptron()],
     ["a perceptron with Adam", ADAM, 3, perceptron()],
     ["LeNet-5 with SGD", { ...SGD, batchSize: 8, microBatches: 2 }, 5, lenet],
+    ["LeNet-5 with AdamW, the cosine schedule and gradient clipping", { ...ADAMW, batchSize: 8, microBatches: 2 }, 3, lenet],
+    ["a perceptron with AdamW alone", { ...ADAMW, optimizer: { ...ADAMW.optimizer, schedule: undefined, clipNorm: undefined } }, 3, perceptron()],
+    ["a perceptron with SGD, the step schedule and gradient clipping", { ...SGD, optimizer: { ...SGD.optimizer, learningRateDecay: 1, schedule: { type: "step", everyEpochs: 1, gamma: Math.fround(0.5) }, clipNorm: Math.fround(0.05) } }, 13, perceptron()],
     ["LeCun's LeNet-5 (Tanh, average pooling) with SGD", { ...SGD, batchSize: 8, microBatches: 2 }, 5, classic],
     ["a CNN of Sigmoid, overlapping average pooling and GlobalAveragePool with Adam", { ...ADAM, batchSize: 8, microBatches: 2 }, 24, sigmoidCnn],
   ] as const;
@@ -92,9 +102,7 @@ describe("TrainingVm", () => {
     it(`executes every kind of instruction as the TypeScript VM does (${name}): the same state after it, under ${ONE_STEP_GAS_GOAL.toLocaleString("en")} gas`, async (t) => {
       const setup = setUp(config, step, model);
       const { program } = setup;
-      const gasByKind = new Map<string, bigint>();
-      const positions = program.operators.flatMap((_, operator) => probes(program, operator).map((instruction) => ({ operator, instruction })));
-      await executeOnBoth(await networkHelpers.loadFixture(deploy), setup, step, positions, gasByKind);
+      const gasByKind = await executeOnChain(await networkHelpers.loadFixture(deploy), setup, step);
       t.diagnostic(`most gas per kind: ${JSON.stringify(Object.fromEntries([...gasByKind].map(([kind, gas]) => [kind, Number(gas)])))}`);
       for (const [kind, gas] of gasByKind) assert.ok(gas <= ONE_STEP_GAS_GOAL, `${kind}: ${gas} gas`);
       assert.deepEqual([...gasByKind.keys()].sort(), [...new Set(program.operators.map((o) => o.kind))].sort(), "every kind was executed");
@@ -130,10 +138,34 @@ describe("TrainingVm", () => {
         assert.equal(new DataView(input.buffer).getFloat32(4 * (slot % 8), true), Math.fround(value), `channel ${c}'s input is its bias`);
       }
       const positions = [forward, backward].flatMap((operator) => values.map((_, c) => ({ operator, instruction: c * b * plane })));
-      await executeOnBoth(await networkHelpers.loadFixture(deploy), setup, 5, positions, gasByKind);
+      await executeOnChain(await networkHelpers.loadFixture(deploy), setup, 5, positions, gasByKind);
     }
     t.diagnostic(`most gas per kind: ${JSON.stringify(Object.fromEntries([...gasByKind].map(([kind, gas]) => [kind, Number(gas)])))}`);
     assert.deepEqual([...gasByKind.keys()].sort(), ["sigmoid", "sigmoidBackward", "tanh", "tanhBackward"]);
+  });
+
+  describe("when the learning rate has a schedule", () => {
+    it("executes the cosine schedule's instruction as the TypeScript VM does in the warm-up, at its end, in the decay and past its last step", async (t) => {
+      const deployed = await networkHelpers.loadFixture(deploy);
+      // W = 2, T = 30: t = 0 and 1 warm up, t = 2 is p = 0, t = 30 is p = 1, t = 41 is past T (p clamped to 1).
+      for (const step of [0, 1, 2, 3, 16, 29, 30, 41]) {
+        const setup = setUp(ADAMW, step, perceptron());
+        const gasByKind = await executeOnChain(deployed, setup, step, probePositions(setup.program, ["schedule"]));
+        t.diagnostic(`step ${step}: ${gasByKind.get("schedule")} gas`);
+        assert.ok(gasByKind.get("schedule")! <= ONE_STEP_GAS_GOAL);
+      }
+    });
+
+    it("executes the step schedule's instructions as the TypeScript VM does, across epochs", async (t) => {
+      const deployed = await networkHelpers.loadFixture(deploy);
+      const config: StepConfig = { ...ADAMW, optimizer: { ...ADAMW.optimizer, schedule: { type: "step", everyEpochs: 2, gamma: Math.fround(0.5) } } };
+      // 16 steps per epoch: epochs 0, 1 (⌊1/2⌋ = 0 multiplications), 2 and 5 (1 and 2).
+      for (const step of [0, 16, 32, 80]) {
+        const setup = setUp(config, step, perceptron());
+        const gasByKind = await executeOnChain(deployed, setup, step, probePositions(setup.program, ["schedule"]));
+        t.diagnostic(`step ${step}: ${gasByKind.get("schedule")} gas`);
+      }
+    });
   });
 
   it("counts a step's operators and an operator's instructions from the program", async () => {
@@ -253,12 +285,13 @@ describe("TrainingVm", () => {
       const { vm: contract } = await networkHelpers.loadFixture(deploy);
       const { chain } = setUp(SGD, 12);
       await viem.assertions.revertWithCustomErrorWithArgs(contract.read.unitCount([chain.hash, 3, [0n, 0n], chain.unitWitness(1)]), contract, "TrainingVmUnknownLevel", [3]);
-      // A program whose only operator has kind 19, the first unknown one.
-      const operator = { kind: 19, args: "0x" as Hex };
+      // A program whose only operator has the first unknown kind.
+      const unknown = OPERATOR_KINDS.length;
+      const operator = { kind: unknown, args: "0x" as Hex };
       const job = { ...chain.job, operatorsRoot: keccak256(encodeAbiParameters(parseAbiParameters("(uint8 kind, bytes args)"), [operator])), operatorsDepth: 0, operatorCount: 1 };
       const hash = keccak256(encodeAbiParameters(parseAbiParameters(VM_JOB_ABI), [job]));
       const witness = encodeAbiParameters(parseAbiParameters(`${VM_JOB_ABI}, (uint8 kind, bytes args), bytes32[]`), [job, operator, []]);
-      await viem.assertions.revertWithCustomErrorWithArgs(contract.read.unitCount([hash, 2, [0n, 0n], witness]), contract, "TrainingVmUnknownOperator", [19]);
+      await viem.assertions.revertWithCustomErrorWithArgs(contract.read.unitCount([hash, 2, [0n, 0n], witness]), contract, "TrainingVmUnknownOperator", [unknown]);
     });
   });
 });

@@ -6,7 +6,7 @@
  * hit the rounding paths (exact ties, exponent gaps of 52..56, results at the subnormal boundary, binary32
  * rounding boundaries, exp/log's domains and branch points). See docs/soft-float.md.
  */
-import { expF64, logF64, sigmoidF64, tanhF64 } from "../../keepers/src/training/deterministicMath.ts";
+import { cosF64, expF64, logF64, sigmoidF64, tanhF64 } from "../../keepers/src/training/deterministicMath.ts";
 import { SplitMix64 } from "../../keepers/src/training/prng.ts";
 
 /** The operations, in the order of SoftFloatHarness's operation codes (code = index). */
@@ -26,6 +26,7 @@ export const SOFT_FLOAT_OPS = [
   "toInt",
   "expF64",
   "logF64",
+  "cosF64",
   "sigmoidF64",
   "tanhF64",
 ] as const;
@@ -33,9 +34,9 @@ export const SOFT_FLOAT_OPS = [
 export type SoftFloatOp = (typeof SOFT_FLOAT_OPS)[number];
 
 /** Operations that take one operand (the batch's `b` is then empty). */
-const UNARY: ReadonlySet<SoftFloatOp> = new Set(["sqrt", "toF32", "toF64", "floor", "fromInt", "toInt", "expF64", "logF64", "sigmoidF64", "tanhF64"]);
+const UNARY: ReadonlySet<SoftFloatOp> = new Set(["sqrt", "toF32", "toF64", "floor", "fromInt", "toInt", "expF64", "logF64", "cosF64", "sigmoidF64", "tanhF64"]);
 /** The elementary functions: ~30x the arithmetic's gas. */
-const ELEMENTARY: ReadonlySet<SoftFloatOp> = new Set(["expF64", "logF64", "sigmoidF64", "tanhF64"]);
+const ELEMENTARY: ReadonlySet<SoftFloatOp> = new Set(["expF64", "logF64", "cosF64", "sigmoidF64", "tanhF64"]);
 
 /** Cases per eth_call: ~1-3M gas a call (the simulated network slows down on much longer calls; the elementary functions cost ~30x the arithmetic). */
 export const SOFT_FLOAT_BATCH_SIZE: Readonly<Record<SoftFloatOp, number>> = Object.fromEntries(
@@ -141,6 +142,8 @@ function expectedResult(op: SoftFloatOp, a: bigint, b: bigint): bigint {
       return bits64(expF64(x));
     case "logF64":
       return bits64(logF64(x));
+    case "cosF64":
+      return bits64(cosF64(x));
     case "sigmoidF64":
       return bits64(sigmoidF64(x));
     case "tanhF64":
@@ -439,6 +442,19 @@ function logCase(rng: SplitMix64): bigint {
   return bigBelow(rng, between(rng, 1, 52)) || 1n;
 }
 
+/** cos's domain [0, π]: uniformly, rounded to binary32, as the cosine schedule's π·p, and around its branch points 0, π/4, π/2, 3π/4 and π. */
+function cosCase(rng: SplitMix64): bigint {
+  const kind = below(rng, 4);
+  if (kind === 0) return bits64(Math.PI * rng.nextUnit());
+  if (kind === 1) return bits64(Math.fround(Math.PI * rng.nextUnit()));
+  if (kind === 2) {
+    const steps = between(rng, 1, 100_000);
+    return bits64(Math.PI * Math.min(1, between(rng, 0, steps) / steps));
+  }
+  const base = [0n, 0x3fe921fb54442d18n, 0x3ff921fb54442d18n, 0x4002d97c7f3321d2n, 0x400921fb54442d18n][below(rng, 5)]!; // 0, π/4, π/2, 3π/4, π
+  return base === 0n ? bigBelow(rng, between(rng, 1, 62)) : nudge(base, below(rng, 9) - 4);
+}
+
 /**
  * sigmoid's and tanh's domains: binary32 inputs (the values they are given), [−110, 110] densely, exp's
  * saturation points (±89, ±104; ±44.5 for tanh's 2·a) and tanh's Taylor bound 2^−10 ± a few ulps, tiny values.
@@ -517,6 +533,11 @@ const SOURCES: Readonly<Record<SoftFloatOp, readonly Source[]>> = (() => {
       [80, one(logCase)],
       [10, one(useful)],
       [5, one(uniform)],
+      [5, one(edge)],
+    ],
+    cosF64: [
+      [90, one(cosCase)],
+      [5, one(useful)],
       [5, one(edge)],
     ],
     sigmoidF64: [

@@ -12,7 +12,7 @@ import { vmData } from "../../keepers/src/trainingVm/trainingVm.ts";
 import type { CheckpointSchedule } from "../../keepers/src/trainingVm/vmProgram.ts";
 import { treeDepth, WordTree } from "../../keepers/src/trainingVm/wordTree.ts";
 
-// What the training VM's tests run: a small perceptron on the first 200 MNIST training images, two optimizer
+// What the training VM's tests run: a small perceptron on the first 200 MNIST training images, three optimizer
 // configurations of engine version 2 (the VM's), and the engine's own step to compare with.
 
 /** A 784-`hidden`-10 perceptron with biases, as the ONNX importer would describe it. */
@@ -68,6 +68,14 @@ export const SGD: StepConfig = {
 export const ADAM: StepConfig = {
   engineVersion: "veritrain-train/2", seed: 9n, batchSize: 12, microBatches: 3,
   optimizer: { type: "adam", learningRate: f(0.001), learningRateDecay: f(1), beta1: f(0.9), beta2: f(0.999), epsilon: f(1e-8), weightDecay: f(0) },
+};
+/** AdamW with the cosine schedule (a warm-up of 2 steps, then down to a floor at step 30) and a gradient-norm bound that clips. */
+export const ADAMW: StepConfig = {
+  engineVersion: "veritrain-train/2", seed: 11n, batchSize: 12, microBatches: 2,
+  optimizer: {
+    type: "adamw", learningRate: f(0.002), learningRateDecay: f(1), beta1: f(0.9), beta2: f(0.999), epsilon: f(1e-8), weightDecay: f(0.01),
+    schedule: { type: "cosine", warmupSteps: 2, totalSteps: 30, minLearningRate: f(0.0001) }, clipNorm: f(0.05),
+  },
 };
 export const train = sliceImageSet({ set: loadMnist().train, start: 0, end: 200 });
 export const data = vmData(train);

@@ -54,7 +54,7 @@ export function ChallengeForm({ jobId, checkpointCount, open }: { jobId: bigint;
         The bond is <Tokens value={bond} />: a validator committee is drawn; if the provider was wrong you get your bond back and a share of its slashed stake, otherwise the provider gets your bond.
       </p>
       <Field label="Checkpoint index" inputMode="numeric" value={form.checkpointIndex} onChange={(e) => setForm({ ...form, checkpointIndex: e.target.value })} error={touched ? parsed.errors.checkpointIndex : undefined}
-        hint={checkpointCount === undefined ? "The job's spec could not be fetched, so the number of checkpoints is unknown." : `This result has ${checkpointCount} checkpoints: 0 to ${checkpointCount - 1}.`} data-testid="challenge-index" />
+        hint={checkpointCount === undefined ? "The number of checkpoints is unknown here (the job's spec could not be fetched, or its training split keeps some labels only)." : `This result has ${checkpointCount} checkpoints: 0 to ${checkpointCount - 1}.`} data-testid="challenge-index" />
       <Field label="Your hash of that checkpoint" value={form.claimedHash} onChange={(e) => setForm({ ...form, claimedHash: e.target.value })} error={touched ? parsed.errors.claimedHash : undefined}
         hint="0x and 64 hex digits, as veritrain prints it." spellCheck={false} data-testid="challenge-hash" />
       {fundsError !== undefined && <p role="alert" className="error">{fundsError}</p>}

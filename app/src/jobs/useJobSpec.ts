@@ -8,7 +8,8 @@ import { fetchRawBlock } from "./fetchRawBlock.ts";
 
 /**
  * A job's spec from the IPFS gateway by its on-chain digest (checked against it, then against
- * the spec rules), with the number of checkpoints its result has (what a dispute may name).
+ * the spec rules), with the number of checkpoints its result has (what a dispute may name); undefined when
+ * the training split keeps some labels only, as its size then depends on the data.
  *
  * @example
  * const { data } = useJobSpec(job.specDigest); // data?.checkpointCount
@@ -20,12 +21,12 @@ export function useJobSpec(specDigest: Hex | undefined) {
     enabled: specDigest !== undefined,
     staleTime: Infinity,
     retry: 1,
-    queryFn: async (): Promise<{ spec: JobSpec; checkpointCount: number }> => {
+    queryFn: async (): Promise<{ spec: JobSpec; checkpointCount: number | undefined }> => {
       const cid = jobSpecBlockCid(specDigest!);
       const bytes = await fetchRawBlock({ gatewayUrl: ipfsGatewayUrl, cid, what: "the job spec", signal: AbortSignal.timeout(15_000) });
       const { spec, config } = decodeJobSpec(bytes, cid);
       const { train } = spec.dataset.splits;
-      return { spec, checkpointCount: checkpointSteps({ trainCount: train.end - train.start, ...config }).steps.length };
+      return { spec, checkpointCount: train.labels === undefined ? checkpointSteps({ trainCount: train.end - train.start, ...config }).steps.length : undefined };
     },
   });
 }

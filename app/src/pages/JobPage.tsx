@@ -1,6 +1,7 @@
 import { useReadContract } from "wagmi";
 import { Link } from "wouter";
 import { jobSpecBlockCid } from "../../../keepers/src/jobs/jobSpecBlock.ts";
+import type { SplitRange } from "../../../keepers/src/training/jobSpec.ts";
 import { JobHistory } from "../audit/JobHistory.tsx";
 import { useProtocol } from "../chain/useProtocol.ts";
 import { ChallengeForm } from "../jobs/ChallengeForm.tsx";
@@ -18,6 +19,11 @@ import { QueryState } from "../ui/QueryState.tsx";
 
 /** JobRegistry's JobStatus enum, by value. */
 const STATUS_NAMES = ["None", "Bidding", "Assigned", "Submitted", "Disputed", "Finalized", "Cancelled", "Failed"] as const;
+
+/** "1000 training images", or, for a split that keeps some labels only, which images and labels it reads. */
+function trainingImages({ start, end, labels }: SplitRange): string {
+  return labels === undefined ? `${end - start} training images` : `training images ${start}–${end - 1} labelled ${labels.join(", ")}`;
+}
 
 /**
  * One job, live: its status and deadline on-chain, its timeline from the subgraph, the bids, the
@@ -51,7 +57,7 @@ export default function JobPage({ id }: { id: string }) {
                 <tbody>
                   <tr><th scope="row">Consumer</th><td><AccountLink address={job.consumer} /></td></tr>
                   <tr><th scope="row">Dataset</th><td><Link href={`/datasets/${job.dataset.id}`}>Dataset {job.dataset.id}</Link></td></tr>
-                  <tr><th scope="row">Job spec</th><td><code data-testid="job-spec-cid">{jobSpecBlockCid(job.specDigest).toString()}</code>{spec.data && <> — {spec.data.spec.epochs} epoch(s), {spec.data.spec.dataset.splits.train.end - spec.data.spec.dataset.splits.train.start} training images, {spec.data.checkpointCount} checkpoints</>}</td></tr>
+                  <tr><th scope="row">Job spec</th><td><code data-testid="job-spec-cid">{jobSpecBlockCid(job.specDigest).toString()}</code>{spec.data && <> — {spec.data.spec.epochs} epoch(s), {trainingImages(spec.data.spec.dataset.splits.train)}{spec.data.checkpointCount !== undefined && <>, {spec.data.checkpointCount} checkpoints</>}</>}</td></tr>
                   <tr><th scope="row">Reward (maximum price)</th><td><Tokens value={job.reward} /></td></tr>
                   <tr><th scope="row">Minimum stake</th><td><Tokens value={job.minStake} /></td></tr>
                   <tr><th scope="row">Periods</th><td>bidding {duration(Number(job.biddingPeriod))}, execution {duration(Number(job.executionPeriod))}, challenge window {duration(Number(job.challengeWindow))}</td></tr>

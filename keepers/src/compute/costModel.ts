@@ -25,7 +25,8 @@ export type JobQuote = {
 /**
  * What a job costs this provider, from its spec alone: training reads
  * epochs · ⌊train / batch⌋ · batch images; the metric one pass over the test split,
- * counted like training images (an over-estimate: a forward pass is cheaper than a step).
+ * counted like training images (an over-estimate: a forward pass is cheaper than a step). A split that keeps some
+ * labels only is counted at its range's size, an upper bound: its size depends on the data, not on the spec.
  * cpuSeconds = ⌈images / imagesPerSecond⌉; price = ⌈cpuSeconds · pricePerCpuSecond · (10,000 + marginBps) / 10,000⌉ + baseFee.
  *
  * @example

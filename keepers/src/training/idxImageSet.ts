@@ -63,3 +63,31 @@ export function sliceImageSet({ set, start, end }: SliceImageSetParameters): Ima
     cols: set.cols,
   };
 }
+
+/** Parameters of {@link selectImageSet}. */
+export type SelectImageSetParameters = SliceImageSetParameters & { labels?: readonly number[] };
+
+/**
+ * Examples [start, end) of a set whose label is in `labels`, in index order, copied into shared memory (the training
+ * threads read them without a copy each); without `labels`, {@link sliceImageSet}'s view.
+ *
+ * @example
+ * selectImageSet({ set: train, start: 0, end: 30000, labels: [5, 6, 7, 8, 9] }).count; // 14,596 for MNIST
+ */
+export function selectImageSet({ set, start, end, labels }: SelectImageSetParameters): ImageSet {
+  const range = sliceImageSet({ set, start, end });
+  if (labels === undefined) return range;
+  const keep = new Set(labels);
+  const chosen: number[] = [];
+  range.labels.forEach((label, i) => {
+    if (keep.has(label)) chosen.push(i);
+  });
+  const size = set.rows * set.cols;
+  const pixels = new Uint8Array(new SharedArrayBuffer(chosen.length * size));
+  const chosenLabels = new Uint8Array(new SharedArrayBuffer(chosen.length));
+  chosen.forEach((index, i) => {
+    pixels.set(range.pixels.subarray(index * size, (index + 1) * size), i * size);
+    chosenLabels[i] = range.labels[index]!;
+  });
+  return { pixels, labels: chosenLabels, count: chosen.length, rows: set.rows, cols: set.cols };
+}

@@ -18,7 +18,11 @@ export type EngineVersion = (typeof ENGINE_VERSIONS)[number];
 export const ENGINE_VERSION: EngineVersion = "veritrain-train/2";
 
 /** A contiguous range [start, end) of one source file of the dataset. */
-export type SplitRange = { source: "train" | "test"; start: number; end: number };
+/**
+ * Examples `start` … `end − 1` of a source; with `labels` (a single-provider job's splits only), just those whose label is
+ * listed, in index order (docs/training.md §3, "Splits").
+ */
+export type SplitRange = { source: "train" | "test"; start: number; end: number; labels?: number[] };
 
 /** A learning-rate schedule as a spec states it (docs/training.md §6, §9). */
 export type ScheduleSpec =
@@ -182,19 +186,34 @@ const NON_NEGATIVE = { min: 0, max: Number.MAX_VALUE, minInclusive: true, maxInc
 const UNIT = { min: 0, max: 1, minInclusive: true, maxInclusive: false };
 const DECAY = { min: 0, max: 1, minInclusive: false, maxInclusive: true };
 
-/** Checks a split range of one of the dataset's sources. */
-export function splitRange(value: unknown, field: string, sources: Readonly<Record<string, number>>): SplitRange {
-  const range = exactKeys(value, field, ["source", "start", "end"]);
+/** The dataset's classes, the labels a split may keep. */
+const CLASSES = 10;
+
+/**
+ * Checks a split range of one of the dataset's sources; with `labelFilters`, an optional `labels` list (strictly
+ * ascending class labels, at least one, not all: a list of every class is spelled by leaving it out).
+ */
+export function splitRange(value: unknown, field: string, sources: Readonly<Record<string, number>>, labelFilters = false): SplitRange {
+  const range = exactKeys(value, field, ["source", "start", "end"], labelFilters ? ["labels"] : []);
   const size = typeof range.source === "string" ? sources[range.source] : undefined;
   if (size === undefined) throw fail(`${field}.source`, `must be one of ${Object.keys(sources).join(", ")}`, range.source);
   const start = integer(range.start, `${field}.start`, 0, size - 1);
   const end = integer(range.end, `${field}.end`, start + 1, size);
-  return { source: range.source as SplitRange["source"], start, end };
+  const split: SplitRange = { source: range.source as SplitRange["source"], start, end };
+  if (range.labels === undefined) return split;
+  const labels = range.labels;
+  const rule = `must be a list of class labels 0–${CLASSES - 1} in strictly ascending order, at least one and fewer than ${CLASSES} (leave it out to keep every class)`;
+  if (!Array.isArray(labels) || labels.length === 0 || labels.length >= CLASSES) throw fail(`${field}.labels`, rule, labels);
+  labels.forEach((label, i) => {
+    if (!Number.isInteger(label) || label < 0 || label >= CLASSES || (i > 0 && label <= labels[i - 1])) throw fail(`${field}.labels`, rule, labels);
+  });
+  return { ...split, labels: [...labels] as number[] };
 }
 
-/** Whether two ranges of the same source share an example. */
+/** Whether two ranges of the same source can share an example: their index ranges meet and so do their label lists. */
 export function overlaps(a: SplitRange, b: SplitRange): boolean {
-  return a.source === b.source && a.start < b.end && b.start < a.end;
+  const labelsMeet = a.labels === undefined || b.labels === undefined || a.labels.some((label) => b.labels!.includes(label));
+  return a.source === b.source && a.start < b.end && b.start < a.end && labelsMeet;
 }
 
 /** The fields every spec has, single-provider or distributed. */
@@ -210,7 +229,7 @@ export type CommonFields = { config: StepConfig; train: SplitRange; sources: Rea
  *
  * @throws VeritrainError `JOB_SPEC_INVALID` with `details.field` (dotted path) and `details.rule`.
  */
-export function validateCommonFields(spec: Record<string, unknown>): CommonFields {
+export function validateCommonFields(spec: Record<string, unknown>, labelFilters = false): CommonFields {
   const engineVersion = ENGINE_VERSIONS.find((version) => version === spec.engineVersion);
   if (engineVersion === undefined) throw fail("engineVersion", `must be one of ${ENGINE_VERSIONS.map((v) => `"${v}"`).join(", ")}`, spec.engineVersion);
   if (typeof spec.model !== "string" || !/^bafkrei[a-z2-7]{52}$/.test(spec.model)) {
@@ -220,9 +239,9 @@ export function validateCommonFields(spec: Record<string, unknown>): CommonField
   const sources = typeof dataset.id === "string" ? DATASET_SOURCES[dataset.id] : undefined;
   if (sources === undefined) throw fail("dataset.id", `must be one of ${Object.keys(DATASET_SOURCES).join(", ")}`, dataset.id);
   const splits = exactKeys(dataset.splits, "dataset.splits", ["train", "validation", "test"]);
-  const train = splitRange(splits.train, "dataset.splits.train", sources);
-  const validation = splitRange(splits.validation, "dataset.splits.validation", sources);
-  const test = splitRange(splits.test, "dataset.splits.test", sources);
+  const train = splitRange(splits.train, "dataset.splits.train", sources, labelFilters);
+  const validation = splitRange(splits.validation, "dataset.splits.validation", sources, labelFilters);
+  const test = splitRange(splits.test, "dataset.splits.test", sources, labelFilters);
   if (overlaps(train, validation)) throw fail("dataset.splits.validation", "must not overlap the train split", splits.validation);
   if (overlaps(train, test)) throw fail("dataset.splits.test", "must not overlap the train split", splits.test);
   const optimizer = validateOptimizer(spec.optimizer);
@@ -296,9 +315,12 @@ function validateSchedule(value: unknown, learningRate: number): LearningRateSch
  */
 export function validateJobSpec(value: unknown): { spec: JobSpec; config: TrainingConfig } {
   const spec = exactKeys(value, "", [...COMMON_SPEC_FIELDS, "epochs", "checkpointInterval"], ["privacy", "finetune"]);
-  const { config, train } = validateCommonFields(spec);
+  const { config, train } = validateCommonFields(spec, true);
   const epochs = integer(spec.epochs, "epochs", 1, 10000);
   const checkpointInterval = integer(spec.checkpointInterval, "checkpointInterval", 1);
+  if (spec.privacy !== undefined && train.labels !== undefined) {
+    throw fail("dataset.splits.train.labels", "cannot be combined with privacy: the accountant's sampling rate needs the split's size from the spec alone, and a label filter leaves it to the data; drop one of them", train.labels);
+  }
   const privacy = spec.privacy === undefined ? {} : { privacy: validatePrivacy(spec.privacy, { ...config, epochs, examples: train.end - train.start }) };
   if (spec.finetune !== undefined && spec.privacy !== undefined) {
     throw fail("finetune", "cannot be combined with privacy yet (DP-SGD of adapters is not specified): drop one of them", spec.finetune);

@@ -82,7 +82,7 @@ export type ApplyOptimizerStepParameters = {
 };
 
 /** PyTorch's clip_grad_norm_ adds this to the norm before dividing. */
-const CLIP_EPSILON = 1e-6;
+export const CLIP_EPSILON = 1e-6;
 
 /**
  * Reduces the micro-batch gradients and applies one optimizer step (docs/training.md §6), element

@@ -3,7 +3,7 @@ import { checkpointSteps } from "./checkpointSteps.ts";
 import { contentId, RAW_CODEC } from "./contentId.ts";
 import { fail, jobSpecCid, validateJobSpec, type JobSpec, type SpecFields, type SplitRange, type TrainingConfig } from "./jobSpec.ts";
 import type { SplitName } from "./microBatchRunner.ts";
-import { sliceImageSet, type ImageSet } from "./idxImageSet.ts";
+import { selectImageSet, type ImageSet } from "./idxImageSet.ts";
 import type { MnistSources } from "./mnist.ts";
 import { importOnnxModel, type ImportedModel } from "./onnxImport.ts";
 import { optimizerStateVectors } from "./optimizer.ts";
@@ -75,8 +75,16 @@ export function prepareModelAndSets({ spec, modelBytes, sources }: PrepareModelA
     });
   }
   const model = importOnnxModel(modelBytes);
-  const cut = (range: SplitRange) => sliceImageSet({ set: sources[range.source], start: range.start, end: range.end });
-  const sets = { train: cut(spec.dataset.splits.train), validation: cut(spec.dataset.splits.validation), test: cut(spec.dataset.splits.test) };
+  const cut = (split: "train" | "validation" | "test") => {
+    const range: SplitRange = spec.dataset.splits[split];
+    const set = selectImageSet({ set: sources[range.source], ...range });
+    if (set.count === 0) throw fail(`dataset.splits.${split}.labels`, `must keep at least one example: images ${range.start}–${range.end - 1} have none labelled ${range.labels!.join(", ")}`, range.labels);
+    return set;
+  };
+  const sets = { train: cut("train"), validation: cut("validation"), test: cut("test") };
+  if (sets.train.count < spec.batchSize) {
+    throw fail("batchSize", `must be at most the training split's ${sets.train.count} examples (those of images ${spec.dataset.splits.train.start}–${spec.dataset.splits.train.end - 1} labelled ${spec.dataset.splits.train.labels?.join(", ")})`, spec.batchSize);
+  }
   const pixels = sets.train.rows * sets.train.cols;
   const inputWidth = model.definition.inputShape.reduce((a, b) => a * b, 1);
   if (inputWidth !== pixels || model.definition.classes !== 10) {

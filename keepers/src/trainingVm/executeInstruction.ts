@@ -1,4 +1,5 @@
 import { expF64 } from "../training/deterministicMath.ts";
+import { CLIP_EPSILON, learningRateAt } from "../training/optimizer.ts";
 import { SMOOTH_ACTIVATIONS } from "../training/smoothActivation.ts";
 import { batchPosition, CHECKPOINT_HEADER_SLOTS, instructionCount, CONSTANT_SLOTS, poolOverlap, SOFTMAX_WORK, TREE, type MemoryTree, type Operator, type StepContext } from "./stepProgram.ts";
 
@@ -105,41 +106,72 @@ export function executeInstruction(operator: Operator, i: number, env: Environme
       return;
     }
     case "power": {
-      if (i === 0) registers.acc = 1;
-      else if (i < instructionCount(operator, context) - 1) registers.acc = registers.acc * operator.base;
-      else if (operator.store === "learningRate") memory.setF32(scratch, operator.destination, operator.scale * registers.acc);
+      if (multiply(i, instructionCount(operator, context), operator.base, registers)) return;
+      if (operator.store === "learningRate") memory.setF32(scratch, operator.destination, operator.scale * registers.acc);
       else memory.setF64(scratch, operator.destination, 1 - registers.acc);
       return;
     }
-    case "optimizer": {
-      const { microBatches: M } = context.config;
-      const P = context.parameters;
-      const optimizer = context.config.optimizer;
-      const per = M + (optimizer.type === "sgd" ? 2 : 3);
-      const p = Math.floor(i / per);
-      const r = i - p * per;
-      if (r < M) {
-        const g = memory.f32(scratch, context.gradients + r * P + p);
-        registers.acc = r === 0 ? g : registers.acc + g;
+    case "schedule": {
+      const { schedule, learningRate } = operator;
+      if (schedule.type === "step") {
+        if (!multiply(i, instructionCount(operator, context), schedule.gamma, registers)) memory.setF32(scratch, CONSTANT_SLOTS.learningRate, learningRate * registers.acc);
         return;
       }
+      // The cosine schedule is one instruction: the engine's formula at the job's step t (cosF64 included).
+      memory.setF32(scratch, CONSTANT_SLOTS.learningRate, learningRateAt({ ...context.config.optimizer, learningRate, schedule }, context));
+      return;
+    }
+    case "reduce": {
+      const { microBatches: M } = context.config;
+      const p = Math.floor(i / M);
+      const r = i - p * M;
+      accumulate(context, memory, registers, p, r);
+      if (r === M - 1) memory.setF32(scratch, context.gradients + p, registers.acc);
+      return;
+    }
+    case "clipFactor": {
+      if (i < context.parameters) {
+        const g = memory.f32(scratch, context.gradients + i);
+        registers.acc = (i === 0 ? 0 : registers.acc) + g * g;
+        return;
+      }
+      const k = operator.maxNorm / (Math.sqrt(registers.acc) + CLIP_EPSILON);
+      memory.setF64(scratch, CONSTANT_SLOTS.clipFactor, k < 1 ? k : 1);
+      return;
+    }
+    case "optimizer": {
+      const P = context.parameters;
+      const optimizer = context.config.optimizer;
+      const loads = operator.clipped ? 1 : context.config.microBatches;
+      const per = loads + (optimizer.type === "sgd" ? 2 : 3);
+      const p = Math.floor(i / per);
+      const r = i - p * per;
+      if (r < loads) {
+        // ĝ into acc: the micro-batches' sum, or the reduced gradient times the clipping's factor (exact when it is 1).
+        if (operator.clipped) registers.acc = Math.fround(memory.f32(scratch, context.gradients + p) * memory.f64(scratch, CONSTANT_SLOTS.clipFactor));
+        else accumulate(context, memory, registers, p, r);
+        return;
+      }
+      const phase = r - loads;
       const weightSlot = CHECKPOINT_HEADER_SLOTS + p;
       const stateSlot = (vector: number) => CHECKPOINT_HEADER_SLOTS + P * (1 + vector) + p;
       const w = memory.f32(checkpoint, weightSlot);
-      const g = Math.fround(registers.acc) + optimizer.weightDecay * w;
+      const decoupled = optimizer.type === "adamw";
+      const g = Math.fround(registers.acc) + (decoupled ? 0 : optimizer.weightDecay) * w;
       const lr = memory.f32(scratch, CONSTANT_SLOTS.learningRate);
       if (optimizer.type === "sgd") {
-        if (r === M) memory.setF32(checkpoint, stateSlot(0), optimizer.momentum * memory.f32(checkpoint, stateSlot(0)) + g);
+        if (phase === 0) memory.setF32(checkpoint, stateSlot(0), optimizer.momentum * memory.f32(checkpoint, stateSlot(0)) + g);
         else memory.setF32(checkpoint, weightSlot, w - lr * memory.f32(checkpoint, stateSlot(0)));
         return;
       }
       const { beta1, beta2, epsilon } = optimizer;
-      if (r === M) memory.setF32(checkpoint, stateSlot(0), beta1 * memory.f32(checkpoint, stateSlot(0)) + (1 - beta1) * g);
-      else if (r === M + 1) memory.setF32(checkpoint, stateSlot(1), beta2 * memory.f32(checkpoint, stateSlot(1)) + (1 - beta2) * g * g);
+      if (phase === 0) memory.setF32(checkpoint, stateSlot(0), beta1 * memory.f32(checkpoint, stateSlot(0)) + (1 - beta1) * g);
+      else if (phase === 1) memory.setF32(checkpoint, stateSlot(1), beta2 * memory.f32(checkpoint, stateSlot(1)) + (1 - beta2) * g * g);
       else {
         const m = memory.f32(checkpoint, stateSlot(0)) / memory.f64(scratch, CONSTANT_SLOTS.correction1);
         const v = memory.f32(checkpoint, stateSlot(1)) / memory.f64(scratch, CONSTANT_SLOTS.correction2);
-        memory.setF32(checkpoint, weightSlot, w - (lr * m) / (Math.sqrt(v) + epsilon));
+        const kept = decoupled ? w * (1 - lr * optimizer.weightDecay) : w;
+        memory.setF32(checkpoint, weightSlot, kept - (lr * m) / (Math.sqrt(v) + epsilon));
       }
       return;
     }
@@ -260,6 +292,19 @@ export function executeInstruction(operator: Operator, i: number, env: Environme
       return;
     }
   }
+}
+
+/** Instruction `i` of a power of `count` instructions: acc = 1, then acc = acc·base; false at the last, which stores acc. */
+function multiply(i: number, count: number, base: number, registers: Registers): boolean {
+  if (i === count - 1) return false;
+  registers.acc = i === 0 ? 1 : registers.acc * base;
+  return true;
+}
+
+/** Micro-batch `r`'s gradient of parameter `p` into the binary64 sum in acc: acc = g₀, then acc = acc + g_r. */
+function accumulate(context: StepContext, memory: VmMemory, registers: Registers, p: number, r: number): void {
+  const g = memory.f32(scratch, context.gradients + r * context.parameters + p);
+  registers.acc = r === 0 ? g : registers.acc + g;
 }
 
 /** The first window (along one axis: `kernel`, `stride`) holding element `index`: the first whose end passes it. */

@@ -1,7 +1,7 @@
 import { VeritrainError } from "../errors.ts";
 import type { StepConfig } from "../training/jobSpec.ts";
 import type { LayerDefinition, ModelDefinition } from "../training/modelDefinition.ts";
-import { optimizerStateVectors } from "../training/optimizer.ts";
+import { optimizerStateVectors, type LearningRateSchedule } from "../training/optimizer.ts";
 import { dataCursor } from "../training/trainingState.ts";
 import { treeDepth } from "./wordTree.ts";
 
@@ -11,8 +11,11 @@ export type MemoryTree = typeof TREE.checkpoint | typeof TREE.scratch;
 
 /** 4-byte slots before the first parameter in a checkpoint: its 36-byte header. */
 export const CHECKPOINT_HEADER_SLOTS = 9;
-/** Scratch slots of the step's constants: η_e (binary32) at 0, Adam's 1 − β₁ᵗ and 1 − β₂ᵗ (binary64) at 2 and 4. */
-export const CONSTANT_SLOTS = { learningRate: 0, correction1: 2, correction2: 4 } as const;
+/**
+ * Scratch slots of the step's constants: η (binary32) at 0, Adam's and AdamW's 1 − β₁ᵗ and 1 − β₂ᵗ (binary64) at 2
+ * and 4, the clipping's factor (binary64) at 6.
+ */
+export const CONSTANT_SLOTS = { learningRate: 0, correction1: 2, correction2: 4, clipFactor: 6 } as const;
 /** Scratch slots of the softmax's per-example work: the maximum (binary32) at 8, Σ eⱼ (binary64) at 10, eⱼ from 12. */
 export const SOFTMAX_WORK = { max: 8, sum: 10, exponentials: 12 } as const;
 
@@ -53,11 +56,18 @@ export type Operator =
   | { kind: "softmax"; microBatch: number; logits: number; gradient: number }
   /** acc = 1, then `exponent` (the step's epoch or its step + 1) multiplications by `base`, then a store. */
   | { kind: "power"; base: number; exponent: "epoch" | "steps"; store: "learningRate" | "correction"; scale: number; destination: number }
-  | { kind: "optimizer" }
+  /** With `clipped`, ĝ comes from the reduced gradient and the clipping's factor, not from the micro-batches' gradients. */
+  | { kind: "optimizer"; clipped: boolean }
   | { kind: "end" }
   | { kind: "im2col" | "col2im" | "maxPool" | "maxPoolBackward" | "averagePool" | "averagePoolBackward"; window: Window }
   /** [n][C·P] from CNHW (forward), or back (backward): a copy per element. */
-  | { kind: "flatten"; channels: number; plane: number; backward: boolean; source: number; destination: number };
+  | { kind: "flatten"; channels: number; plane: number; backward: boolean; source: number; destination: number }
+  /** ĝ = fround(Σ g_m) of every parameter, over micro-batch 0's gradient vector. */
+  | { kind: "reduce" }
+  /** The clipping's factor min(1, C / (‖ĝ‖ + 10⁻⁶)) (1 for a NaN quotient) from the reduced gradient. */
+  | { kind: "clipFactor"; maxNorm: number }
+  /** The learning rate η of a schedule (docs/training.md §6) from the base rate `learningRate`. */
+  | { kind: "schedule"; schedule: LearningRateSchedule; learningRate: number };
 
 /** The layer kinds the VM runs; every other kind of the engine (LogSoftmax, normalisations, the sequence and attention ops) it refuses. */
 const VM_KINDS = ["conv", "maxPool", "averagePool", "relu", "sigmoid", "tanh", "flatten", "linear"] as const;
@@ -67,7 +77,7 @@ const runsOnVm = (layer: LayerDefinition): layer is VmLayer => (VM_KINDS as read
 /** The operators' kind codes, as the one-step contract numbers them. */
 export const OPERATOR_KINDS = [
   "gather", "matMul", "relu", "reluMask", "softmax", "power", "optimizer", "end", "im2col", "col2im", "maxPool", "maxPoolBackward", "flatten",
-  "sigmoid", "tanh", "sigmoidBackward", "tanhBackward", "averagePool", "averagePoolBackward",
+  "reduce", "clipFactor", "schedule", "sigmoid", "tanh", "sigmoidBackward", "tanhBackward", "averagePool", "averagePoolBackward",
 ] as const;
 
 /** Each elementwise activation's backward operator. */
@@ -105,7 +115,7 @@ export function instructionCount(operator: Operator, context: StepContext): numb
     case "power":
       return (operator.exponent === "epoch" ? context.epoch : context.step + 1) + 2;
     case "optimizer":
-      return parameters * (config.microBatches + (config.optimizer.type === "sgd" ? 2 : 3));
+      return parameters * ((operator.clipped ? 1 : config.microBatches) + (config.optimizer.type === "sgd" ? 2 : 3));
     case "end":
       return 1;
     case "im2col":
@@ -123,6 +133,12 @@ export function instructionCount(operator: Operator, context: StepContext): numb
     }
     case "flatten":
       return b * operator.channels * operator.plane;
+    case "reduce":
+      return parameters * config.microBatches;
+    case "clipFactor":
+      return parameters + 1;
+    case "schedule":
+      return operator.schedule.type === "cosine" ? 1 : Math.floor(context.epoch / operator.schedule.everyEpochs) + 2;
   }
 }
 
@@ -170,13 +186,14 @@ const product = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
 /**
  * The program of training step `step` (docs/training-vm.md §4): for each micro-batch, gather its examples,
- * the forward pass, the softmax cross-entropy and the backward pass into its own gradient slot; then the
- * learning rate and bias corrections, one optimizer pass over every parameter, and the end of the step.
+ * the forward pass, the softmax cross-entropy and the backward pass into its own gradient slot; then, with
+ * gradient clipping, the reduced gradient and the clipping's factor; the learning rate (its schedule's, if
+ * any) and bias corrections, one optimizer pass over every parameter, and the end of the step.
  *
  * @throws VeritrainError `VM_UNSUPPORTED` for a job of engine version 1 (another data order), for a
  *   max-pooling whose windows overlap, for every layer of docs/training.md §10 other than convolution, poolings,
- *   ReLU, Sigmoid, Tanh, flatten and linear (BatchNorm, LogSoftmax, …), and for AdamW, learning-rate schedules,
- *   gradient clipping, DP-SGD and qLoRA fine-tuning (the engine's, not yet the VM's).
+ *   ReLU, Sigmoid, Tanh, flatten and linear (BatchNorm, LogSoftmax, …), and for DP-SGD and qLoRA fine-tuning (the
+ *   engine's, not yet the VM's).
  */
 export function stepProgram({ model, config, examples, step }: StepProgramParameters): StepProgram {
   if (config.engineVersion !== "veritrain-train/2") {
@@ -189,9 +206,6 @@ export function stepProgram({ model, config, examples, step }: StepProgramParame
       code: "VM_UNSUPPORTED", details: { what },
     });
   const { optimizer } = config;
-  if (optimizer.type === "adamw") throw unsupported("AdamW");
-  if (optimizer.schedule !== undefined) throw unsupported(`the ${optimizer.schedule.type} learning-rate schedule`);
-  if (optimizer.clipNorm !== undefined) throw unsupported("gradient clipping");
   if (config.privacy !== undefined) throw unsupported("DP-SGD (per-example clipping and noise)");
   if (config.finetune !== undefined) throw unsupported("qLoRA fine-tuning (an NF4 base with low-rank adapters)");
   const { batchSize: B, microBatches: M } = config;
@@ -347,12 +361,21 @@ export function stepProgram({ model, config, examples, step }: StepProgramParame
       }
     }
   }
-  push({ kind: "power", base: optimizer.learningRateDecay, exponent: "epoch", store: "learningRate", scale: optimizer.learningRate, destination: CONSTANT_SLOTS.learningRate });
-  if (optimizer.type === "adam") {
+  const { clipNorm } = optimizer;
+  if (clipNorm !== undefined) {
+    push({ kind: "reduce" });
+    push({ kind: "clipFactor", maxNorm: clipNorm });
+  }
+  if (optimizer.schedule === undefined) {
+    push({ kind: "power", base: optimizer.learningRateDecay, exponent: "epoch", store: "learningRate", scale: optimizer.learningRate, destination: CONSTANT_SLOTS.learningRate });
+  } else {
+    push({ kind: "schedule", schedule: optimizer.schedule, learningRate: optimizer.learningRate });
+  }
+  if (optimizer.type !== "sgd") {
     push({ kind: "power", base: optimizer.beta1, exponent: "steps", store: "correction", scale: 1, destination: CONSTANT_SLOTS.correction1 });
     push({ kind: "power", base: optimizer.beta2, exponent: "steps", store: "correction", scale: 1, destination: CONSTANT_SLOTS.correction2 });
   }
-  push({ kind: "optimizer" });
+  push({ kind: "optimizer", clipped: clipNorm !== undefined });
   push({ kind: "end" });
 
   const checkpointBytes = 4 * (CHECKPOINT_HEADER_SLOTS + P * (1 + context.stateVectors));

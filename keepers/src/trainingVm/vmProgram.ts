@@ -1,4 +1,5 @@
 import { encodeAbiParameters, hexToBytes, keccak256, parseAbiParameters, type Hex } from "viem";
+import { OPTIMIZER_ID } from "../training/checkpoint.ts";
 import { OPERATOR_KINDS, TREE, type Operator, type StepProgram, type Strided } from "./stepProgram.ts";
 import { float64Bits, type InstructionProof } from "./trainingVm.ts";
 import { treeDepth, WordTree } from "./wordTree.ts";
@@ -12,6 +13,8 @@ const MAT_MUL = `(uint32 m, uint32 n, uint32 k, bool hasA, ${STRIDED} a, ${STRID
 const WINDOW =
   "(uint32 channels, uint32 height, uint32 width, uint32 kernelH, uint32 kernelW, uint32 strideH, uint32 strideW, uint32 padTop, uint32 padLeft, uint32 outH, uint32 outW, uint32 source, uint32 destination, uint32 forwardOutput, uint32 outputGradient)";
 const FLATTEN = "(uint32 channels, uint32 plane, bool backward, uint32 source, uint32 destination)";
+const SCHEDULE =
+  "(bool cosine, uint64 learningRate, uint64 gamma, uint32 everyEpochs, uint64 warmupSteps, uint64 totalSteps, uint64 minLearningRate)";
 const WORD_ = "(uint8 tree, uint64 index, bytes32 value, bytes32[] siblings)";
 const STEP_WITNESS = `(${VM_JOB_ABI} job, ${OPERATOR} operator, bytes32[] operatorProof, bytes32 checkpointRoot, bytes32 scratchRoot, uint64 acc, ${WORD_}[] words)`;
 
@@ -65,8 +68,22 @@ export function encodeOperator(operator: Operator): EncodedOperator {
       return { kind, args: encode("uint64, bool, bool, uint64, uint32", values) };
     }
     case "optimizer":
+      // An unclipped optimizer has no fields, as before clipping existed, so that its programs keep their hashes.
+      return { kind, args: operator.clipped ? encode("bool", [true]) : "0x" };
     case "end":
+    case "reduce":
       return { kind, args: "0x" };
+    case "clipFactor":
+      return { kind, args: encode("uint64", [float64Bits(operator.maxNorm)]) };
+    case "schedule": {
+      // The other type's fields are 0.
+      const s = { gamma: 0, everyEpochs: 0, warmupSteps: 0, totalSteps: 0, minLearningRate: 0, ...operator.schedule };
+      const fields = {
+        cosine: s.type === "cosine", learningRate: float64Bits(operator.learningRate), gamma: float64Bits(s.gamma), everyEpochs: s.everyEpochs,
+        warmupSteps: BigInt(s.warmupSteps), totalSteps: BigInt(s.totalSteps), minLearningRate: float64Bits(s.minLearningRate),
+      };
+      return { kind, args: encode(SCHEDULE, [fields]) };
+    }
     case "im2col":
     case "col2im":
     case "maxPool":
@@ -113,10 +130,10 @@ export class VmProgram {
       dataRoot, operatorsRoot: this.tree.root, checkpointDepth: depths.checkpoint, scratchDepth: depths.scratch, dataDepth: depths.data,
       operatorsDepth: this.tree.depth, operatorCount: this.operators.length, seed: context.config.seed, examples: context.examples,
       width: context.width, channels: context.channels, classes: context.classes, parameters: context.parameters, gradients: context.gradients,
-      batchSize: context.config.batchSize, microBatches: context.config.microBatches, optimizer: optimizer.type === "sgd" ? 0 : 1,
+      batchSize: context.config.batchSize, microBatches: context.config.microBatches, optimizer: OPTIMIZER_ID[optimizer.type],
       momentum: bits(optimizer.type === "sgd" ? optimizer.momentum : 0), weightDecay: bits(optimizer.weightDecay),
-      beta1: bits(optimizer.type === "adam" ? optimizer.beta1 : 0), beta2: bits(optimizer.type === "adam" ? optimizer.beta2 : 0),
-      epsilon: bits(optimizer.type === "adam" ? optimizer.epsilon : 0),
+      beta1: bits(optimizer.type === "sgd" ? 0 : optimizer.beta1), beta2: bits(optimizer.type === "sgd" ? 0 : optimizer.beta2),
+      epsilon: bits(optimizer.type === "sgd" ? 0 : optimizer.epsilon),
       initialRoot, checkpointInterval, totalSteps: BigInt(totalSteps),
     };
     this.hash = keccak256(encodeAbiParameters(parseAbiParameters(VM_JOB_ABI), [this.job]));

@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { x25519 } from "@noble/curves/ed25519.js";
 import { VeritrainError } from "../../../keepers/src/errors.ts";
 import { collectMaskedInputs, collectPublicKeys, routeShares, unmaskSum } from "../../../keepers/src/privacy/secAgg/aggregator.ts";
+import { proveKeyPossession } from "../../../keepers/src/privacy/secAgg/keyPossession.ts";
 import { decodeSecAggMessage, encodeSecAggMessage } from "../../../keepers/src/privacy/secAgg/messageCodec.ts";
 import type { SecAggMessage } from "../../../keepers/src/privacy/secAgg/messages.ts";
 import { advertiseKeys, maskInput, revealShares, shareKeys } from "../../../keepers/src/privacy/secAgg/participant.ts";
@@ -36,8 +38,13 @@ async function throughInputs() {
 describe("message encoding", () => {
   const roundSeed = filled(32, 0x5a);
   const messages: SecAggMessage[] = [
-    { kind: "publicKeys", roundSeed, from: 258, maskPublicKey: filled(32, 1), encryptionPublicKey: filled(32, 2) },
-    { kind: "keyRoster", roundSeed, to: 1, keys: [{ id: 0, maskPublicKey: filled(32, 3), encryptionPublicKey: filled(32, 4) }, { id: 1, maskPublicKey: filled(32, 5), encryptionPublicKey: filled(32, 6) }] },
+    { kind: "publicKeys", roundSeed, from: 258, maskPublicKey: filled(32, 1), encryptionPublicKey: filled(32, 2), maskKeyProof: filled(96, 13), encryptionKeyProof: filled(96, 14) },
+    {
+      kind: "keyRoster", roundSeed, to: 1, keys: [
+        { id: 0, maskPublicKey: filled(32, 3), encryptionPublicKey: filled(32, 4), maskKeyProof: filled(96, 15), encryptionKeyProof: filled(96, 16) },
+        { id: 1, maskPublicKey: filled(32, 5), encryptionPublicKey: filled(32, 6), maskKeyProof: filled(96, 17), encryptionKeyProof: filled(96, 18) },
+      ],
+    },
     { kind: "encryptedShares", roundSeed, from: 2, selfMaskCommitment: filled(32, 7), envelopes: [{ to: 3, envelope: filled(ENVELOPE_BYTES, 8) }] },
     { kind: "forwardedShares", roundSeed, to: 3, envelopes: [{ from: 2, envelope: filled(ENVELOPE_BYTES, 9) }, { from: 0, envelope: filled(ENVELOPE_BYTES, 10) }] },
     { kind: "maskedInput", roundSeed, from: 1, words: Uint32Array.of(0, 1, 0xffffffff) },
@@ -45,12 +52,12 @@ describe("message encoding", () => {
     { kind: "unmaskShares", roundSeed, from: 0, selfMaskShares: [{ of: 0, share: filled(SHARE_BYTES, 11) }], maskKeyShares: [{ of: 1, share: filled(SHARE_BYTES, 12) }] },
   ];
   /** 38-byte header + body, counted by hand from the layout in docs/secure-aggregation.md. */
-  const sizes = [38 + 64, 38 + 4 + 2 * 68, 38 + 32 + 4 + 110, 38 + 4 + 2 * 110, 38 + 4 + 12, 38 + 8 + 12, 38 + 8 + 2 * 37];
+  const sizes = [38 + 256, 38 + 4 + 2 * 260, 38 + 32 + 4 + 110, 38 + 4 + 2 * 110, 38 + 4 + 12, 38 + 8 + 12, 38 + 8 + 2 * 37];
 
   it("writes the header and a publicKeys body byte for byte", () => {
     assert.equal(
       hex(encodeSecAggMessage(messages[0]!)),
-      "01" + "01" + "5a".repeat(32) + "02010000" + "01".repeat(32) + "02".repeat(32),
+      "02" + "01" + "5a".repeat(32) + "02010000" + "01".repeat(32) + "02".repeat(32) + "0d".repeat(96) + "0e".repeat(96),
     );
     assert.equal(hex(encodeSecAggMessage(messages[4]!)).slice(76), "03000000" + "00000000" + "01000000" + "ffffffff");
   });
@@ -69,8 +76,8 @@ describe("message encoding", () => {
     refused(() => decodeSecAggMessage(keys.subarray(0, keys.length - 1)), "SECAGG_MESSAGE_INVALID", /truncated/);
     refused(() => decodeSecAggMessage(bytes.subarray(0, bytes.length - 1)), "SECAGG_MESSAGE_INVALID", /count 2 exceeds/);
     refused(() => decodeSecAggMessage(Uint8Array.of(...bytes, 0)), "SECAGG_MESSAGE_INVALID", /trailing/);
-    refused(() => decodeSecAggMessage(Uint8Array.of(2, ...bytes.subarray(1))), "SECAGG_MESSAGE_INVALID", /version/);
-    refused(() => decodeSecAggMessage(Uint8Array.of(1, 8, ...bytes.subarray(2))), "SECAGG_MESSAGE_INVALID", /kind/);
+    refused(() => decodeSecAggMessage(Uint8Array.of(1, ...bytes.subarray(1))), "SECAGG_MESSAGE_INVALID", /version 1 is not 2/);
+    refused(() => decodeSecAggMessage(Uint8Array.of(2, 8, ...bytes.subarray(2))), "SECAGG_MESSAGE_INVALID", /kind/);
     const huge = Uint8Array.from(bytes);
     new DataView(huge.buffer).setUint32(38, 0xffffffff, true);
     refused(() => decodeSecAggMessage(huge), "SECAGG_MESSAGE_INVALID", /count/);
@@ -150,6 +157,22 @@ describe("tampering and misbehaviour", () => {
     const repeated = { ...roster, keys: roster.keys.map((key) => (key.id === 2 ? { ...key, maskPublicKey: roster.keys[1]!.maskPublicKey } : key)) };
     await refusedAsync(() => shareKeys(advertised[0]!.state, repeated), "SECAGG_MESSAGE_INVALID");
     await refusedAsync(() => shareKeys(advertised[0]!.state, { ...roster, keys: roster.keys.slice(0, 2) }), "SECAGG_TOO_FEW_PARTICIPANTS");
+  });
+
+  it("the server refuses a key advertised without a valid possession proof; a participant, a roster entry whose proof is not its own", async () => {
+    const advertised = [0, 1, 2, 3].map((id) => advertiseKeys({ config, id }));
+    const messages = advertised.map(({ message }) => message);
+    // Participant 3 copies participant 1's mask key and its proof: the proof names participant 1.
+    const copied = messages.map((message) => (message.from === 3 ? { ...message, maskPublicKey: messages[1]!.maskPublicKey, maskKeyProof: messages[1]!.maskKeyProof } : message));
+    assert.throws(() => collectPublicKeys(config, copied), (e: unknown) => e instanceof VeritrainError && e.code === "SECAGG_KEY_INVALID" && e.details.id === 3 && e.details.purpose === "pairwiseMask");
+    const { rosters } = collectPublicKeys(config, messages);
+    const roster = rosters[0]!;
+    // A server that hands participant 0, as participant 2's, a key of its own with a proof it made for participant 1.
+    const secretKey = filled(32, 0x77);
+    const publicKey = x25519.getPublicKey(secretKey);
+    const proofForOne = proveKeyPossession({ config, id: 1, purpose: "shareEncryption" }, secretKey, publicKey);
+    const swapped = { ...roster, keys: roster.keys.map((key) => (key.id === 2 ? { ...key, encryptionPublicKey: publicKey, encryptionKeyProof: proofForOne } : key)) };
+    await assert.rejects(shareKeys(advertised[0]!.state, swapped), (e: unknown) => e instanceof VeritrainError && e.code === "SECAGG_KEY_INVALID" && e.details.id === 2);
   });
 
   it("stages run in order only", async () => {

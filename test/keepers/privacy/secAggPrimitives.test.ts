@@ -5,6 +5,7 @@ import { x25519 } from "@noble/curves/ed25519.js";
 import { combine, split } from "shamir-secret-sharing";
 import { VeritrainError } from "../../../keepers/src/errors.ts";
 import { agreedKey, KDF_LABEL, selfMaskCommitment } from "../../../keepers/src/privacy/secAgg/keyAgreement.ts";
+import { proveKeyPossession, verifyKeyPossession } from "../../../keepers/src/privacy/secAgg/keyPossession.ts";
 import { addMask } from "../../../keepers/src/privacy/secAgg/maskExpansion.ts";
 import { neighbourGraph, ringOrder } from "../../../keepers/src/privacy/secAgg/neighbourGraph.ts";
 import { dequantiseSum, maxFractionBits, quantisation, quantise } from "../../../keepers/src/privacy/secAgg/quantisation.ts";
@@ -146,6 +147,51 @@ describe("key agreement and mask expansion", () => {
     const expected = createHash("sha256").update("veritrain/secagg/v1/self-mask-commitment").update(config.roundSeed).update(Uint8Array.of(2, 0, 0, 0)).update(seedOf(5)).digest("hex");
     assert.equal(hex(selfMaskCommitment(config, 2, seedOf(5))), expected);
     assert.equal(expected, "700c55c1ba22557699d7eac49d5a5d11aac63f96d04ee904ba6db85871dafb62");
+  });
+});
+
+describe("key-possession proofs (Schnorr, Fiat–Shamir, on edwards25519)", () => {
+  const config = secAggConfig({ roundSeed: seedOf(3), participants: 4, vectorLength: 8 });
+  const context = { config, id: 3, purpose: "pairwiseMask" } as const;
+  const secretKey = seedOf(0x11);
+  const publicKey = x25519.getPublicKey(secretKey);
+  const proof = proveKeyPossession(context, secretKey, publicKey);
+  const refusedBecause = (call: () => unknown, why: RegExp) =>
+    assert.throws(call, (e: unknown) => e instanceof VeritrainError && e.code === "SECAGG_KEY_INVALID" && why.test(String(e.details.why)));
+
+  it("proves the key node:crypto derives from the secret (A's Montgomery u), deterministically: the test vector of docs/secure-aggregation.md", () => {
+    // node:crypto derives the public key from the secret alone (PKCS #8 of X25519, OID 1.3.101.110).
+    const pkcs8 = Buffer.concat([Buffer.from("302e020100300506032b656e04220420", "hex"), secretKey]);
+    const jwk = createPublicKey(createPrivateKey({ key: pkcs8, format: "der", type: "pkcs8" })).export({ format: "jwk" });
+    assert.equal(Buffer.from(jwk.x!, "base64url").toString("hex"), hex(publicKey));
+    verifyKeyPossession(context, publicKey, proof);
+    assert.equal(hex(proof), hex(proveKeyPossession(context, secretKey, publicKey)));
+    assert.equal(hex(proof), "be3ee60d2c6c9d61791e9ec02825f7268654ac8c914a8839efff3070f3a9ffa95d73d64b15e0358ccdd60b4f6e3d3b26e0e4dec4fd8568507ef39b36620638e07c7de96f161686bc9e302ce996bea0d8e8885a246cdc5695ef92c1742f91e70f");
+  });
+
+  it("binds the proof to its round, participant, purpose and key: replayed anywhere else it fails", () => {
+    const otherRound = secAggConfig({ roundSeed: seedOf(4), participants: 4, vectorLength: 8 });
+    refusedBecause(() => verifyKeyPossession({ ...context, config: otherRound }, publicKey, proof), /z·B ≠ R \+ c·A/);
+    refusedBecause(() => verifyKeyPossession({ ...context, id: 2 }, publicKey, proof), /z·B ≠ R \+ c·A/);
+    refusedBecause(() => verifyKeyPossession({ ...context, purpose: "shareEncryption" }, publicKey, proof), /z·B ≠ R \+ c·A/);
+    refusedBecause(() => verifyKeyPossession(context, x25519.getPublicKey(seedOf(0x22)), proof), /A is not the public key's point/);
+  });
+
+  it("refuses a proof made without the key, altered bytes, z ≥ L, a small-order A and a wrong length", () => {
+    refusedBecause(() => verifyKeyPossession(context, publicKey, proveKeyPossession(context, seedOf(0x22), publicKey)), /A is not the public key's point/);
+    for (const byte of [0, 33, 70]) {
+      const altered = Uint8Array.from(proof);
+      altered[byte]! ^= 0x01;
+      assert.throws(() => verifyKeyPossession(context, publicKey, altered), (e: unknown) => e instanceof VeritrainError && e.code === "SECAGG_KEY_INVALID", `byte ${byte}`);
+    }
+    const big = Uint8Array.from(proof);
+    big.fill(0xff, 64, 95);
+    big[95] = 0x1f;
+    refusedBecause(() => verifyKeyPossession(context, publicKey, big), /z is not below the group order/);
+    const identityA = Uint8Array.from(proof);
+    identityA.set([1, ...new Array(31).fill(0)], 0);
+    refusedBecause(() => verifyKeyPossession(context, publicKey, identityA), /A is not a point of prime order/);
+    refusedBecause(() => verifyKeyPossession(context, publicKey, proof.subarray(0, 95)), /the proof has 95 bytes, not 96/);
   });
 });
 

@@ -21,6 +21,10 @@ function refused(change: (spec: Record<string, unknown>) => void, field: string,
 const distributed = (spec: Record<string, unknown>) => spec.distributed as Record<string, unknown>;
 
 describe("round job spec", () => {
+  it("refuses a split that keeps some labels only: slots cut the train split by position", () => {
+    refused((spec) => Object.assign((spec.dataset as { splits: { train: object } }).splits.train, { labels: [5, 6] }), "dataset.splits.train.labels", /is not a known field/);
+  });
+
   it("cuts the train split into P contiguous parts that cover it exactly", () => {
     const { config } = validateRoundJobSpec(SPEC);
     assert.deepEqual(config.parts.map((p) => [p.start, p.end]), [[0, 250], [250, 501], [501, 752], [752, 1003]]);

@@ -27,7 +27,17 @@ export type SmallJobParameters = {
   microBatches?: number;
   checkpointInterval?: number;
   epochs?: number;
-  optimizer?: "sgd" | "adam";
+  /** adamw: AdamW with the cosine schedule (1 warm-up step of 4) and a gradient-norm bound that clips LeNet-5's first steps. */
+  optimizer?: "sgd" | "adam" | "adamw";
+};
+
+const OPTIMIZER_SPECS: Readonly<Record<NonNullable<SmallJobParameters["optimizer"]>, JobSpec["optimizer"]>> = {
+  sgd: { type: "sgd", learningRate: "0.05", learningRateDecay: "1", momentum: "0.9", weightDecay: "0.0001" },
+  adam: { type: "adam", learningRate: "0.001", learningRateDecay: "0.5", beta1: "0.9", beta2: "0.999", epsilon: "1e-8", weightDecay: "0" },
+  adamw: {
+    type: "adamw", learningRate: "0.001", learningRateDecay: "1", beta1: "0.9", beta2: "0.999", epsilon: "1e-8", weightDecay: "0.01",
+    schedule: { type: "cosine", warmupSteps: 1, totalSteps: 4, minLearningRate: "0.0001" }, clipNorm: "0.05",
+  },
 };
 
 /** A short job over the first examples of MNIST (validation 55000–60000, test 0–10000). */
@@ -39,9 +49,7 @@ export function smallJobSpec(p: SmallJobParameters): JobSpec {
       id: "mnist",
       splits: { ...STANDARD_MNIST_SPLITS, train: { source: "train", start: 0, end: p.trainCount } },
     },
-    optimizer: p.optimizer === "sgd"
-      ? { type: "sgd", learningRate: "0.05", learningRateDecay: "1", momentum: "0.9", weightDecay: "0.0001" }
-      : { type: "adam", learningRate: "0.001", learningRateDecay: "0.5", beta1: "0.9", beta2: "0.999", epsilon: "1e-8", weightDecay: "0" },
+    optimizer: OPTIMIZER_SPECS[p.optimizer ?? "adam"],
     seed: 7,
     epochs: p.epochs ?? 1,
     batchSize: p.batchSize ?? 32,

@@ -147,4 +147,23 @@ describe("job spec", () => {
   it("rejects a non-object", () => {
     assert.throws(() => validateJobSpec([]), /must be an object/);
   });
+
+  it("accepts a split that keeps some labels, and checks overlap by range and labels", () => {
+    const digits = (labels: number[]) => ({ source: "train", start: 0, end: 60000, labels });
+    const { spec } = validateJobSpec(withField("dataset.splits", { train: digits([5, 6, 7, 8, 9]), validation: digits([0, 1]), test: { source: "test", start: 0, end: 10000, labels: [5, 6, 7, 8, 9] } }));
+    assert.deepEqual(spec.dataset.splits.train.labels, [5, 6, 7, 8, 9]);
+    assertRejects(withField("dataset.splits", { train: digits([5, 6]), validation: digits([6, 7]), test: SPEC.dataset.splits.test }), "dataset.splits.validation");
+    assertRejects(withField("dataset.splits.validation", { source: "train", start: 50000, end: 60000 }), "dataset.splits.validation");
+    assert.equal(jobSpecCid(SPEC), jobSpecCid(validateJobSpec(structuredClone(SPEC)).spec), "a spec without labels keeps its address");
+  });
+
+  const badLabels: unknown[] = [[], [5, 5], [6, 5], [10], [-1], [1.5], ["5"], "5", [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]];
+  for (const labels of badLabels) {
+    it(`rejects the train labels ${JSON.stringify(labels)}`, () => assertRejects(withField("dataset.splits.train.labels", labels), "dataset.splits.train.labels"));
+  }
+
+  it("rejects labels together with privacy: the accountant needs the split's size from the spec", () => {
+    const privateSpec = { ...(withField("dataset.splits.train.labels", [5, 6]) as JobSpec), microBatches: 64, privacy: { targetEpsilon: "3", delta: "1e-5", clipNorm: "1" } };
+    assertRejects(privateSpec, "dataset.splits.train.labels");
+  });
 });

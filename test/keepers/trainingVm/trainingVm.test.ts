@@ -7,11 +7,11 @@ import { createLeNet5Onnx } from "../../../keepers/src/training/lenet5.ts";
 import type { ModelDefinition } from "../../../keepers/src/training/modelDefinition.ts";
 import { importOnnxModel } from "../../../keepers/src/training/onnxImport.ts";
 import { randomAccessOrder } from "../../../keepers/src/trainingVm/randomAccessOrder.ts";
-import { stepProgram } from "../../../keepers/src/trainingVm/stepProgram.ts";
+import { CONSTANT_SLOTS, stepProgram, TREE } from "../../../keepers/src/trainingVm/stepProgram.ts";
 import { float64Bits, stateCommitment, TrainingVm } from "../../../keepers/src/trainingVm/trainingVm.ts";
-import { VmProgram } from "../../../keepers/src/trainingVm/vmProgram.ts";
+import { encodeOperator, VmProgram } from "../../../keepers/src/trainingVm/vmProgram.ts";
 import { emptyRoot, rootFrom, WordTree } from "../../../keepers/src/trainingVm/wordTree.ts";
-import { ADAM, checkpointOf, data, engineStep, initial, perceptron, scheduleOf, SGD, sigmoidPoolingCnnOnnx, train } from "../../harness/vmFixture.ts";
+import { ADAM, ADAMW, checkpointOf, data, engineStep, initial, perceptron, scheduleOf, SGD, sigmoidPoolingCnnOnnx, train } from "../../harness/vmFixture.ts";
 
 describe("training VM", () => {
   for (const [name, config, firstStep] of [["SGD with momentum, weight decay and a decaying rate", SGD, 11], ["Adam", ADAM, 0]] as const) {
@@ -125,16 +125,52 @@ describe("training VM", () => {
       e instanceof VeritrainError && e.code === "VM_UNSUPPORTED" && /runs engine version 2 .* only, this job names veritrain-train\/1: use a committee dispute/.test(e.message));
   });
 
-  it("refuses AdamW, learning-rate schedules and gradient clipping, naming each", () => {
-    const adamw = { ...SGD, optimizer: { type: "adamw", learningRate: 0.001, learningRateDecay: 1, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0.01 } } as const;
-    const cosine = { ...SGD, optimizer: { ...SGD.optimizer, schedule: { type: "cosine", warmupSteps: 0, totalSteps: 10, minLearningRate: 0 } } } as const;
-    const clipped = { ...SGD, optimizer: { ...SGD.optimizer, clipNorm: 1 } };
-    for (const [config, what] of [[adamw, "AdamW"], [cosine, "the cosine learning-rate schedule"], [clipped, "gradient clipping"]] as const) {
-      assert.throws(() => stepProgram({ model: perceptron(), config, examples: 100, step: 0 }), (e: unknown) =>
-        e instanceof VeritrainError && e.code === "VM_UNSUPPORTED" && e.message.includes(`cannot run ${what} yet`));
+  describe("when the optimizer is AdamW, or has a learning-rate schedule or gradient clipping", () => {
+    const { schedule: cosine, clipNorm, ...adamw } = ADAMW.optimizer;
+    const constantRate = { ...SGD.optimizer, learningRateDecay: 1 };
+    const cases: [name: string, config: StepConfig, firstStep: number, clips?: boolean][] = [
+      ["AdamW, its weight decay decoupled", { ...ADAMW, optimizer: adamw }, 0],
+      // t = 1 is in the warm-up (W = 2), t = 2 is the decay's first step (p = 0), t = 3 the next.
+      ["the cosine schedule, from its warm-up into its decay", { ...SGD, optimizer: { ...constantRate, schedule: cosine! } }, 1],
+      ["the step schedule, across an epoch boundary", { ...SGD, optimizer: { ...constantRate, schedule: { type: "step", everyEpochs: 1, gamma: Math.fround(0.5) } } }, 11],
+      ["clipping that clips, with AdamW and the cosine schedule", ADAMW, 0, true],
+      ["clipping that does not clip, with Adam", { ...ADAM, optimizer: { ...ADAM.optimizer, clipNorm: Math.fround(1000) } }, 0, false],
+    ];
+    for (const [name, config, firstStep, clips] of cases) {
+      it(`runs the engine's steps bit for bit: ${name}`, async () => {
+        const model = perceptron();
+        let state = initial(model, config, firstStep);
+        for (let s = 0; s < 3; s++) {
+          const program = stepProgram({ model, config, examples: train.count, step: state.step });
+          const vm = new TrainingVm({ program, checkpoint: checkpointOf(config, state), data });
+          if (clips !== undefined && s === 0) {
+            const factor = clipFactorOf(vm);
+            assert.ok(clips ? factor < 1 : factor === 1, `the clipping's factor ${factor} ${clips ? "clips" : "does not clip"}`);
+          }
+          const next = vm.runStep();
+          state = await engineStep(model, config, state);
+          assert.equal(keccak256(next), keccak256(checkpointOf(config, state)), `step ${state.step - 1}: the VM's checkpoint is the engine's`);
+        }
+        const stepsPerEpoch = Math.floor(train.count / config.batchSize);
+        if (config.optimizer.schedule?.type === "step") assert.equal(Math.floor((state.step - 1) / stepsPerEpoch), Math.floor(firstStep / stepsPerEpoch) + 1, "the steps crossed into the next epoch");
+      });
     }
+
+    it("keeps the program of a job without them: SGD's and Adam's operators are the same with a constant rate and no clipping", () => {
+      const kinds = (config: StepConfig) => stepProgram({ model: perceptron(), config, examples: train.count, step: 0 }).operators.map((o) => o.kind);
+      assert.deepEqual(kinds(ADAM).slice(-5), ["power", "power", "power", "optimizer", "end"]);
+      assert.deepEqual(kinds(ADAMW).slice(-7), ["reduce", "clipFactor", "schedule", "power", "power", "optimizer", "end"]);
+      assert.equal(encodeOperator({ kind: "optimizer", clipped: false }).args, "0x", "an unclipped optimizer has no fields, as before");
+    });
   });
 });
+
+/** The clipping's factor of `vm`'s step: scratch slot 6, opened by the proof of the optimizer's first instruction. */
+function clipFactorOf(vm: TrainingVm): number {
+  const optimizer = vm.program.operators.findIndex((o) => o.kind === "optimizer");
+  const word = vm.runTo({ operator: optimizer, instruction: 0 }).proveInstruction().words.find((w) => w.tree === TREE.scratch && w.index === 0)!;
+  return new DataView(hexToBytes(word.word).buffer).getFloat64(4 * CONSTANT_SLOTS.clipFactor, true);
+}
 
 describe("training VM test vectors (engine version 2)", () => {
   it("gives the pinned program hash, data root and state commitments for the SGD perceptron at step 11", () => {
@@ -147,6 +183,25 @@ describe("training VM test vectors (engine version 2)", () => {
     assert.equal(vm.runTo({ operator: 4, instruction: 17 }).commitment(), "0xc10dc20e2a9901c900c7de4c42df44ac1e76d4ca06e8707215a313e853d9e9ab", "inside the softmax");
     vm.runStep();
     assert.equal(vm.commitment(), "0x3b64e89a1dfa479fddf7ada1f69473012dbdd7813b3944958181721436caef45", "the step's end");
+  });
+});
+
+describe("training VM test vectors of the optimizer additions (engine version 2)", () => {
+  it("gives the pinned program hash, operator encodings and state commitments for the AdamW perceptron with the cosine schedule and clipping at step 3", () => {
+    const model = perceptron();
+    const program = stepProgram({ model, config: ADAMW, examples: train.count, step: 3 });
+    const vm = new TrainingVm({ program, checkpoint: checkpointOf(ADAMW, initial(model, ADAMW, 3)), data });
+    assert.equal(new VmProgram(program, vm.dataRoot(), scheduleOf(checkpointOf(ADAMW, initial(model, ADAMW, 0)), 4, 24)).hash, "0x6fc70c8454417ae993d4fbd10ae3dfff7c8a447ace52f45938695f43bd36969a");
+    const encoded = (kind: string) => encodeOperator(program.operators.find((o) => o.kind === kind)!);
+    assert.deepEqual(encoded("reduce"), { kind: 13, args: "0x" });
+    assert.deepEqual(encoded("clipFactor"), { kind: 14, args: `0x${"3fa99999a0000000".padStart(64, "0")}` }, "C = fround(0.05)");
+    const word = (hex: string | number) => (typeof hex === "number" ? hex.toString(16) : hex).padStart(64, "0");
+    // cosine, η₀ = fround(0.002), γ = 0, k = 0, W = 2, T = 30, η_min = fround(0.0001).
+    assert.deepEqual(encoded("schedule"), { kind: 15, args: `0x${[1, "3f60624de0000000", 0, 0, 2, 30, "3f1a36e2e0000000"].map(word).join("")}` });
+    assert.deepEqual(encoded("optimizer"), { kind: 6, args: `0x${word(1)}` }, "clipped");
+    assert.equal(vm.commitment(), "0x2dba65503b79c7815fd9592a6f487291844032064214a9f2a017ffb0cf59e4e3", "the step's start");
+    vm.runStep();
+    assert.equal(vm.commitment(), "0x6280a0fff760e7ba91c5b67532db9576bf769a30d820d2b0413c319652aad843", "the step's end");
   });
 });
 

@@ -2,6 +2,7 @@ import { x25519 } from "@noble/curves/ed25519.js";
 import { combine } from "shamir-secret-sharing";
 import { VeritrainError } from "../../errors.ts";
 import { agreedKey, selfMaskCommitment } from "./keyAgreement.ts";
+import { verifyAdvertisedKeys } from "./keyPossession.ts";
 import { addMask } from "./maskExpansion.ts";
 import type {
   EncryptedSharesMessage, ForwardedSharesMessage, KeyRosterMessage, MaskedInputMessage, PublicKeyEntry, PublicKeysMessage,
@@ -54,6 +55,7 @@ function assertStage(state: { stage: string }, expected: string): void {
  * sends each sender the keys of its neighbours in U1. Every u ∈ U1 needs t neighbours in U1.
  *
  * @throws VeritrainError `SECAGG_MESSAGE_INVALID` (other round, unknown or repeated sender, key not 32 bytes),
+ * `SECAGG_KEY_INVALID` (a key without a valid possession proof: the keeper excludes its sender and restarts the round),
  * `SECAGG_TOO_FEW_PARTICIPANTS`.
  * @example
  * const { state, rosters } = collectPublicKeys(config, publicKeyMessages);
@@ -65,7 +67,10 @@ export function collectPublicKeys(config: SecAggConfig, messages: readonly Publi
   for (const message of arrived.values()) {
     assertRoundAndParty(config, message.roundSeed, message.from, message.from, "publicKeys");
     if (message.maskPublicKey.length !== 32 || message.encryptionPublicKey.length !== 32) throw protocolViolation(`public keys of ${message.from} must be 32 bytes`, { from: message.from });
-    keys.set(message.from, { id: message.from, maskPublicKey: message.maskPublicKey, encryptionPublicKey: message.encryptionPublicKey });
+    const { maskPublicKey, encryptionPublicKey, maskKeyProof, encryptionKeyProof } = message;
+    const entry = { id: message.from, maskPublicKey, encryptionPublicKey, maskKeyProof, encryptionKeyProof };
+    verifyAdvertisedKeys(config, entry);
+    keys.set(message.from, entry);
   }
   const state: KeysCollected = { stage: "keys", config, graph: neighbourGraph(config), keys };
   const rosters = [...keys.keys()].sort((a, b) => a - b).map((id): KeyRosterMessage => {

@@ -1,9 +1,13 @@
 import { VeritrainError } from "../../errors.ts";
-import type { SecAggMessage } from "./messages.ts";
+import { POSSESSION_PROOF_BYTES } from "./keyPossession.ts";
+import type { PublicKeyEntry, SecAggMessage } from "./messages.ts";
 import { ENVELOPE_BYTES, SHARE_BYTES } from "./shareEnvelope.ts";
 
-const VERSION = 1;
+/** 2 since the public keys carry their possession proofs. */
+const VERSION = 2;
 const KEY_BYTES = 32;
+/** A participant's advertised keys: pk^mask, pk^enc, then their two possession proofs. */
+const ADVERTISED_KEYS_BYTES = 2 * KEY_BYTES + 2 * POSSESSION_PROOF_BYTES;
 /** version, kind, roundSeed, party. */
 const HEADER_BYTES = 2 + 32 + 4;
 const KIND_CODE = {
@@ -90,12 +94,23 @@ class Reader {
   }
 }
 
+function writeAdvertisedKeys(out: Writer, keys: Omit<PublicKeyEntry, "id">): void {
+  out.raw(keys.maskPublicKey, KEY_BYTES);
+  out.raw(keys.encryptionPublicKey, KEY_BYTES);
+  out.raw(keys.maskKeyProof, POSSESSION_PROOF_BYTES);
+  out.raw(keys.encryptionKeyProof, POSSESSION_PROOF_BYTES);
+}
+
+function readAdvertisedKeys(input: Reader): Omit<PublicKeyEntry, "id"> {
+  return { maskPublicKey: input.raw(KEY_BYTES), encryptionPublicKey: input.raw(KEY_BYTES), maskKeyProof: input.raw(POSSESSION_PROOF_BYTES), encryptionKeyProof: input.raw(POSSESSION_PROOF_BYTES) };
+}
+
 function bodyBytes(message: SecAggMessage): number {
   switch (message.kind) {
     case "publicKeys":
-      return 2 * KEY_BYTES;
+      return ADVERTISED_KEYS_BYTES;
     case "keyRoster":
-      return 4 + message.keys.length * (4 + 2 * KEY_BYTES);
+      return 4 + message.keys.length * (4 + ADVERTISED_KEYS_BYTES);
     case "encryptedShares":
       return KEY_BYTES + 4 + message.envelopes.length * (4 + ENVELOPE_BYTES);
     case "forwardedShares":
@@ -126,15 +141,13 @@ export function encodeSecAggMessage(message: SecAggMessage): Uint8Array {
   out.u32("from" in message ? message.from : message.to);
   switch (message.kind) {
     case "publicKeys":
-      out.raw(message.maskPublicKey, KEY_BYTES);
-      out.raw(message.encryptionPublicKey, KEY_BYTES);
+      writeAdvertisedKeys(out, message);
       break;
     case "keyRoster":
       out.u32(message.keys.length);
       for (const key of message.keys) {
         out.u32(key.id);
-        out.raw(key.maskPublicKey, KEY_BYTES);
-        out.raw(key.encryptionPublicKey, KEY_BYTES);
+        writeAdvertisedKeys(out, key);
       }
       break;
     case "encryptedShares":
@@ -194,13 +207,10 @@ export function decodeSecAggMessage(bytes: Uint8Array): SecAggMessage {
   let message: SecAggMessage;
   switch (kind) {
     case "publicKeys":
-      message = { kind, roundSeed, from: party, maskPublicKey: input.raw(KEY_BYTES), encryptionPublicKey: input.raw(KEY_BYTES) };
+      message = { kind, roundSeed, from: party, ...readAdvertisedKeys(input) };
       break;
     case "keyRoster":
-      message = {
-        kind, roundSeed, to: party,
-        keys: Array.from({ length: input.count(4 + 2 * KEY_BYTES) }, () => ({ id: input.u32(), maskPublicKey: input.raw(KEY_BYTES), encryptionPublicKey: input.raw(KEY_BYTES) })),
-      };
+      message = { kind, roundSeed, to: party, keys: Array.from({ length: input.count(4 + ADVERTISED_KEYS_BYTES) }, () => ({ id: input.u32(), ...readAdvertisedKeys(input) })) };
       break;
     case "encryptedShares": {
       const selfMaskCommitment = input.raw(KEY_BYTES);

@@ -5,17 +5,21 @@
  * gives their bytes.
  */
 
-/** One participant's two X25519 public keys. */
+/** One participant's two X25519 public keys, each with the proof that it holds the secret key (`keyPossession.ts`). */
 export type PublicKeyEntry = {
   id: number;
   /** pk^mask: agrees the pairwise mask seeds s_uv. */
   maskPublicKey: Uint8Array;
   /** pk^enc: agrees the keys of the share envelopes. */
   encryptionPublicKey: Uint8Array;
+  /** 96 bytes: the participant holds sk^mask, for this round and id. */
+  maskKeyProof: Uint8Array;
+  /** 96 bytes: the participant holds sk^enc, for this round and id. */
+  encryptionKeyProof: Uint8Array;
 };
 
-/** Stage 0, participant → server: its public keys. */
-export type PublicKeysMessage = { kind: "publicKeys"; roundSeed: Uint8Array; from: number; maskPublicKey: Uint8Array; encryptionPublicKey: Uint8Array };
+/** Stage 0, participant → server: its public keys and their proofs. */
+export type PublicKeysMessage = { kind: "publicKeys"; roundSeed: Uint8Array; from: number } & Omit<PublicKeyEntry, "id">;
 
 /** Stage 0, server → participant: the public keys of its neighbours that advertised (itself included). */
 export type KeyRosterMessage = { kind: "keyRoster"; roundSeed: Uint8Array; to: number; keys: PublicKeyEntry[] };

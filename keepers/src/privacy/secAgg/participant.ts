@@ -3,6 +3,7 @@ import { randomBytes } from "@noble/hashes/utils.js";
 import { split } from "shamir-secret-sharing";
 import { VeritrainError } from "../../errors.ts";
 import { agreedKey, selfMaskCommitment } from "./keyAgreement.ts";
+import { proveKeyPossession, verifyAdvertisedKeys } from "./keyPossession.ts";
 import { addMask } from "./maskExpansion.ts";
 import type {
   EncryptedSharesMessage, ForwardedSharesMessage, KeyRosterMessage, MaskedInputMessage, PublicKeyEntry, PublicKeysMessage,
@@ -59,7 +60,8 @@ export type AdvertiseKeysParameters = { config: SecAggConfig; id: number; random
 
 /**
  * Stage 0 (setup): draws the participant's two X25519 key pairs for this round, one for pairwise
- * mask agreement, one for share encryption, and the message that advertises their public halves.
+ * mask agreement, one for share encryption, and the message that advertises their public halves, each with a
+ * proof that it holds the secret half.
  *
  * @throws VeritrainError `SECAGG_CONFIG_INVALID` if `id` is not one of the round's participants.
  * @example
@@ -71,19 +73,29 @@ export function advertiseKeys({ config, id, random = randomBytes }: AdvertiseKey
   }
   const maskSecretKey = random(32);
   const encryptionSecretKey = random(32);
-  const keys = { id, maskPublicKey: x25519.getPublicKey(maskSecretKey), encryptionPublicKey: x25519.getPublicKey(encryptionSecretKey) };
+  const maskPublicKey = x25519.getPublicKey(maskSecretKey);
+  const encryptionPublicKey = x25519.getPublicKey(encryptionSecretKey);
+  const keys = {
+    id,
+    maskPublicKey,
+    encryptionPublicKey,
+    maskKeyProof: proveKeyPossession({ config, id, purpose: "pairwiseMask" }, maskSecretKey, maskPublicKey),
+    encryptionKeyProof: proveKeyPossession({ config, id, purpose: "shareEncryption" }, encryptionSecretKey, encryptionPublicKey),
+  };
+  const { maskKeyProof, encryptionKeyProof } = keys;
   return {
     state: { stage: "advertised", config, id, neighbours: neighbourGraph(config)[id]!, maskSecretKey, encryptionSecretKey, keys },
-    message: { kind: "publicKeys", roundSeed: config.roundSeed, from: id, maskPublicKey: keys.maskPublicKey, encryptionPublicKey: keys.encryptionPublicKey },
+    message: { kind: "publicKeys", roundSeed: config.roundSeed, from: id, maskPublicKey, encryptionPublicKey, maskKeyProof, encryptionKeyProof },
   };
 }
 
 /**
  * Stage 1 (share keys): checks the roster (this round, neighbours only, its own keys unchanged, no
- * public key twice, at least t entries), draws the self-mask seed b, splits b and sk^mask t-of-m
+ * public key twice, every key's possession proof, at least t entries), draws the self-mask seed b, splits b and sk^mask t-of-m
  * over GF(2^8) (m = roster size) and seals one share pair for each other neighbour in the roster.
  *
- * @throws VeritrainError `SECAGG_STAGE_INVALID`, `SECAGG_MESSAGE_INVALID`, `SECAGG_TOO_FEW_PARTICIPANTS`.
+ * @throws VeritrainError `SECAGG_STAGE_INVALID`, `SECAGG_MESSAGE_INVALID`, `SECAGG_KEY_INVALID` (a key without a valid
+ *   possession proof), `SECAGG_TOO_FEW_PARTICIPANTS`.
  * @example
  * const { state: sharing, message } = await shareKeys(advertised, roster);
  */
@@ -98,6 +110,7 @@ export async function shareKeys(state: AdvertisedParticipant, roster: KeyRosterM
   }
   const publicKeys = new Set(roster.keys.flatMap((key) => [key.maskPublicKey, key.encryptionPublicKey]).map((key) => Buffer.from(key).toString("hex")));
   if (publicKeys.size !== 2 * roster.keys.length) throw protocolViolation("keyRoster repeats a public key", { id });
+  for (const key of roster.keys) verifyAdvertisedKeys(config, key);
   assertThreshold(config, id, roster.keys.length, "neighbours in its key roster");
 
   const entries = [...roster.keys].sort((a, b) => a.id - b.id);
