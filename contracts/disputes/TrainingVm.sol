@@ -4,6 +4,7 @@ pragma solidity 0.8.37;
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {IGameMachine} from "../interfaces/IGameMachine.sol";
 import {SoftFloat} from "../libraries/SoftFloat.sol";
+import {TrainingVmFunctions} from "./TrainingVmFunctions.sol";
 
 /// @title TrainingVm
 /// @notice The training VM's one-step function (docs/training-vm.md): executes one scalar instruction of a training
@@ -210,6 +211,14 @@ contract TrainingVm is IGameMachine {
     /// @notice The level is not 1 (operators) or 2 (instructions).
     error TrainingVmUnknownLevel(uint8 level);
 
+    /// @notice The elementary functions (exp, cos, sigmoid, tanh) the instructions call: a contract of their own,
+    /// deployed by the constructor, so that their code is not part of this contract's runtime code (EIP-170).
+    TrainingVmFunctions public immutable functions;
+
+    constructor() {
+        functions = new TrainingVmFunctions();
+    }
+
     /// @inheritdoc IGameMachine
     /// @dev Witness: `abi.encode(VmJob)`. Checkpoint `i` is at step `min(i · checkpointInterval, totalSteps)`; the last
     /// one is the first at `totalSteps` (docs/training.md §8). At a checkpoint the scratch is empty and `acc` is 0.
@@ -269,7 +278,7 @@ contract TrainingVm is IGameMachine {
     /// @dev Witness: `abi.encode(StepWitness)`.
     function step(bytes32 program, bytes32 preState, uint64[2] calldata path, uint64 instruction, bytes calldata witness)
         external
-        pure
+        view
         returns (bytes32 postState)
     {
         StepWitness memory w = abi.decode(witness, (StepWitness));
@@ -408,7 +417,7 @@ contract TrainingVm is IGameMachine {
     // ---------------------------------------------------------------------------------------------------------
     // Instructions (keepers/src/trainingVm/executeInstruction.ts, in the same order of cases)
 
-    function _execute(Run memory run, Operator memory operator, uint64 i) private pure {
+    function _execute(Run memory run, Operator memory operator, uint64 i) private view {
         uint8 kind = operator.kind;
         if (kind == GATHER) return _gather(run, operator.args, i);
         if (kind == MAT_MUL) return _matMul(run, abi.decode(operator.args, (MatMul)), i);
@@ -425,7 +434,7 @@ contract TrainingVm is IGameMachine {
         if (kind == SIGMOID || kind == TANH) {
             (, uint32 source, uint32 destination) = abi.decode(operator.args, (uint32, uint32, uint32));
             uint64 x = _f32(run, SCRATCH, source + i);
-            return _setF32(run, SCRATCH, destination + i, kind == SIGMOID ? SoftFloat.sigmoidF64(x) : SoftFloat.tanhF64(x));
+            return _setF32(run, SCRATCH, destination + i, kind == SIGMOID ? functions.sigmoidF64(x) : functions.tanhF64(x));
         }
         if (kind == SIGMOID_BACKWARD || kind == TANH_BACKWARD) {
             (, uint32 gradient, uint32 activation) = abi.decode(operator.args, (uint32, uint32, uint32));
@@ -615,7 +624,7 @@ contract TrainingVm is IGameMachine {
         _setF32(run, SCRATCH, mm.destination + element, sum);
     }
 
-    function _softmax(Run memory run, bytes memory args, uint64 i) private pure {
+    function _softmax(Run memory run, bytes memory args, uint64 i) private view {
         (uint32 microBatch, uint32 logits, uint32 gradient) = abi.decode(args, (uint32, uint32, uint32));
         uint64 classes = run.job.classes;
         uint64 e = i / (3 * classes + 2);
@@ -628,7 +637,7 @@ contract TrainingVm is IGameMachine {
         } else if (r <= 2 * classes) {
             uint64 j = r - classes - 1;
             uint64 shifted = SoftFloat.sub(_f32(run, SCRATCH, logits + e * classes + j), _f32(run, SCRATCH, SOFTMAX_MAX));
-            uint64 exponential = SoftFloat.toF64(SoftFloat.toF32(SoftFloat.expF64(shifted)));
+            uint64 exponential = SoftFloat.toF64(SoftFloat.toF32(functions.expF64(shifted)));
             _setF32(run, SCRATCH, SOFTMAX_EXPONENTIALS + j, exponential);
             run.acc = SoftFloat.add(j == 0 ? ZERO : run.acc, exponential);
         } else if (r == 2 * classes + 1) {
@@ -661,7 +670,7 @@ contract TrainingVm is IGameMachine {
 
     /// @dev The step schedule is a power: η₀·γ^⌊e/k⌋. The cosine schedule is one instruction at the job's step t:
     /// η₀·(t/W) in the warm-up (t < W), else η_min + (η₀ − η_min)·(0.5·(1 + cosF64(π·p))), p = min(1, (t − W)/(T − W)).
-    function _schedule(Run memory run, Operator memory operator, uint64 i) private pure {
+    function _schedule(Run memory run, Operator memory operator, uint64 i) private view {
         Schedule memory s = abi.decode(operator.args, (Schedule));
         if (!s.cosine) {
             if (!_multiply(run, i, _count(run, operator), s.gamma)) {
@@ -678,7 +687,7 @@ contract TrainingVm is IGameMachine {
         uint64 p = SoftFloat.div(SoftFloat.fromInt(t - warmup), SoftFloat.fromInt(int256(uint256(s.totalSteps)) - warmup));
         // Math.min(1, p): a NaN p stays NaN.
         if (SoftFloat.lt(ONE, p)) p = ONE;
-        uint64 half = SoftFloat.mul(HALF, SoftFloat.add(ONE, SoftFloat.cosF64(SoftFloat.mul(PI, p))));
+        uint64 half = SoftFloat.mul(HALF, SoftFloat.add(ONE, functions.cosF64(SoftFloat.mul(PI, p))));
         uint64 rate = SoftFloat.add(s.minLearningRate, SoftFloat.mul(SoftFloat.sub(s.learningRate, s.minLearningRate), half));
         _setF32(run, SCRATCH, LEARNING_RATE, rate);
     }
