@@ -24,6 +24,7 @@ async function deploy() {
 const lenet = importOnnxModel(createLeNet5Onnx({ seed: 1n })).definition;
 const classic = importOnnxModel(createLeNet5Onnx({ seed: 1n, activation: "tanh", pooling: "average" })).definition;
 const sigmoidCnn = importOnnxModel(sigmoidPoolingCnnOnnx()).definition;
+const logSoftmaxCnn = importOnnxModel(sigmoidPoolingCnnOnnx({ logSoftmax: true })).definition;
 
 /** A step of `model` (the perceptron by default) at `step` from `state`, its VM and its program as the chain sees it. */
 function setUp(config: StepConfig, step: number, model: ModelDefinition = perceptron(), state: TrainingState = initial(model, config, step)) {
@@ -50,7 +51,8 @@ const probes = (program: StepProgram, operator: number) => {
   const { classes: C, config } = program.context;
   const phases =
     op.kind === "matMul" ? [0, 1, op.k] :
-    op.kind === "softmax" ? [0, 1, C, C + 1, 2 * C + 1, 2 * C + 2] :
+    op.kind === "softmax" || op.kind === "logSoftmax" ? [0, 1, C, C + 1, 2 * C + 1, 2 * C + 2] :
+    op.kind === "logSoftmaxBackward" ? [0, 1, C, C + 1] :
     op.kind === "optimizer" ? Array.from({ length: (op.clipped ? 1 : config.microBatches) + (config.optimizer.type === "sgd" ? 2 : 3) }, (_, r) => r) :
     op.kind === "reduce" ? Array.from({ length: config.microBatches }, (_, r) => r) :
     op.kind === "power" || op.kind === "schedule" || op.kind === "clipFactor" ? [0, 1] :
@@ -97,6 +99,7 @@ describe("TrainingVm", () => {
     ["a perceptron with SGD, the step schedule and gradient clipping", { ...SGD, optimizer: { ...SGD.optimizer, learningRateDecay: 1, schedule: { type: "step", everyEpochs: 1, gamma: Math.fround(0.5) }, clipNorm: Math.fround(0.05) } }, 13, perceptron()],
     ["LeCun's LeNet-5 (Tanh, average pooling) with SGD", { ...SGD, batchSize: 8, microBatches: 2 }, 5, classic],
     ["a CNN of Sigmoid, overlapping average pooling and GlobalAveragePool with Adam", { ...ADAM, batchSize: 8, microBatches: 2 }, 24, sigmoidCnn],
+    ["that CNN ending in LogSoftmax with SGD", SGD, 7, logSoftmaxCnn],
   ] as const;
   for (const [name, config, step, model] of cases) {
     it(`executes every kind of instruction as the TypeScript VM does (${name}): the same state after it, under ${ONE_STEP_GAS_GOAL.toLocaleString("en")} gas`, async (t) => {
@@ -266,12 +269,12 @@ describe("TrainingVm", () => {
       await viem.assertions.revertWithCustomErrorWithArgs(promise, contract, "TrainingVmInstructionOutOfRange", [count, count]);
     });
 
-    for (const kind of ["sigmoid", "averagePool", "averagePoolBackward", "sigmoidBackward"] as const) {
+    for (const kind of ["sigmoid", "averagePool", "logSoftmax", "logSoftmaxBackward", "averagePoolBackward", "sigmoidBackward"] as const) {
       it(`past the end of ${kind}, or without the word it writes`, async () => {
-        const { operators, counts } = setUp(SGD, 12, sigmoidCnn).program;
+        const { operators, counts } = setUp(SGD, 12, logSoftmaxCnn).program;
         const operator = operators.findIndex((op) => op.kind === kind);
         const count = BigInt(counts[operator]!);
-        const { chain, before, proof } = at(operator, counts[operator]! - 1, sigmoidCnn);
+        const { chain, before, proof } = at(operator, counts[operator]! - 1, logSoftmaxCnn);
         const path = [12n, BigInt(operator)] as const;
         const past = await call([chain.hash, before, path, count, chain.stepWitness(proof)]);
         await viem.assertions.revertWithCustomErrorWithArgs(past.promise, past.contract, "TrainingVmInstructionOutOfRange", [count, count]);

@@ -40,9 +40,10 @@ export function perceptron(hidden = 24): ModelDefinition {
 
 /**
  * A small CNN of the training VM's smooth layers, as ONNX: Conv 4@5×5 stride 3 → Sigmoid → AveragePool 3×3 stride 2
- * (overlapping windows) → GlobalAveragePool → Flatten (4 channels) → Gemm 4→16 → Sigmoid → Gemm 16→10.
+ * (overlapping windows) → GlobalAveragePool → Flatten (4 channels) → Gemm 4→16 → Sigmoid → Gemm 16→10, then a
+ * LogSoftmax if `logSoftmax`.
  */
-export function sigmoidPoolingCnnOnnx(seed = 1n): Uint8Array {
+export function sigmoidPoolingCnnOnnx({ seed = 1n, logSoftmax = false }: { seed?: bigint; logSoftmax?: boolean } = {}): Uint8Array {
   const tensors: Array<[name: string, dims: number[], fanIn: number]> = [
     ["conv.weight", [4, 1, 5, 5], 25], ["conv.bias", [4], 25], ["fc1.weight", [16, 4], 4], ["fc1.bias", [16], 4], ["fc2.weight", [10, 16], 16], ["fc2.bias", [10], 16],
   ];
@@ -55,7 +56,8 @@ export function sigmoidPoolingCnnOnnx(seed = 1n): Uint8Array {
     { name: "flatten", opType: "Flatten", input: ["gap_out"], output: ["flat"], attribute: [int("axis", 1)] },
     { name: "fc1", opType: "Gemm", input: ["flat", "fc1.weight", "fc1.bias"], output: ["fc1_out"], attribute: [int("transB", 1)] },
     { name: "sigmoid2", opType: "Sigmoid", input: ["fc1_out"], output: ["sigmoid2_out"] },
-    { name: "fc2", opType: "Gemm", input: ["sigmoid2_out", "fc2.weight", "fc2.bias"], output: ["logits"], attribute: [int("transB", 1)] },
+    { name: "fc2", opType: "Gemm", input: ["sigmoid2_out", "fc2.weight", "fc2.bias"], output: [logSoftmax ? "fc2_out" : "logits"], attribute: [int("transB", 1)] },
+    ...(logSoftmax ? [{ name: "logSoftmax", opType: "LogSoftmax", input: ["fc2_out"], output: ["logits"], attribute: [int("axis", 1)] }] : []),
   ];
   return encodeModel({ name: "sigmoidPoolingCnn", nodes, initializers, inputShape: [1, 28, 28], classes: 10 });
 }

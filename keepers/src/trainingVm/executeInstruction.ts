@@ -1,4 +1,4 @@
-import { expF64 } from "../training/deterministicMath.ts";
+import { expF64, logF64 } from "../training/deterministicMath.ts";
 import { CLIP_EPSILON, learningRateAt } from "../training/optimizer.ts";
 import { SMOOTH_ACTIVATIONS } from "../training/smoothActivation.ts";
 import { batchPosition, CHECKPOINT_HEADER_SLOTS, instructionCount, CONSTANT_SLOTS, poolOverlap, SOFTMAX_WORK, TREE, type MemoryTree, type Operator, type StepContext } from "./stepProgram.ts";
@@ -80,29 +80,48 @@ export function executeInstruction(operator: Operator, i: number, env: Environme
       memory.setF32(scratch, operator.gradient + i, memory.f32(scratch, operator.gradient + i) * derivative(y));
       return;
     }
-    case "softmax": {
+    case "softmax":
+    case "logSoftmax": {
+      // Both start alike: the first maximum, then the exponentials and their sum. LogSoftmax then keeps log S in the
+      // sum's slot and stores y_j = (z_j − max) − log S.
       const C = context.classes;
       const per = 3 * C + 2;
       const e = Math.floor(i / per);
       const r = i - e * per;
+      const logits = operator.kind === "softmax" ? operator.logits : operator.source;
       if (r < C) {
-        const z = memory.f32(scratch, operator.logits + e * C + r);
+        const z = memory.f32(scratch, logits + e * C + r);
         registers.acc = r === 0 || z > registers.acc ? z : registers.acc;
       } else if (r === C) {
         memory.setF32(scratch, SOFTMAX_WORK.max, registers.acc);
       } else if (r <= 2 * C) {
         const j = r - C - 1;
-        const exponential = Math.fround(expF64(memory.f32(scratch, operator.logits + e * C + j) - memory.f32(scratch, SOFTMAX_WORK.max)));
+        const exponential = Math.fround(expF64(memory.f32(scratch, logits + e * C + j) - memory.f32(scratch, SOFTMAX_WORK.max)));
         memory.setF32(scratch, SOFTMAX_WORK.exponentials + j, exponential);
         registers.acc = (j === 0 ? 0 : registers.acc) + exponential;
       } else if (r === 2 * C + 1) {
-        memory.setF64(scratch, SOFTMAX_WORK.sum, registers.acc);
+        memory.setF64(scratch, SOFTMAX_WORK.sum, operator.kind === "softmax" ? registers.acc : logF64(registers.acc));
+      } else if (operator.kind === "logSoftmax") {
+        const j = r - 2 * C - 2;
+        const shifted = memory.f32(scratch, logits + e * C + j) - memory.f32(scratch, SOFTMAX_WORK.max);
+        memory.setF32(scratch, operator.destination + e * C + j, shifted - memory.f64(scratch, SOFTMAX_WORK.sum));
       } else {
         const j = r - 2 * C - 2;
         const label = memory.dataByte(context.examples * context.width + env.order(batchPosition(context, operator.microBatch, e)));
         const p = memory.f32(scratch, SOFTMAX_WORK.exponentials + j) / memory.f64(scratch, SOFTMAX_WORK.sum);
         memory.setF32(scratch, operator.gradient + e * C + j, (p - (j === label ? 1 : 0)) / context.config.batchSize);
       }
+      return;
+    }
+    case "logSoftmaxBackward": {
+      // T = Σ_k dy_k, then dz_j = dy_j − expF64(y_j)·T in place.
+      const C = context.classes;
+      const e = Math.floor(i / (2 * C));
+      const r = i - e * 2 * C;
+      const slot = operator.gradient + e * C + (r % C);
+      const dy = memory.f32(scratch, slot);
+      if (r < C) registers.acc = (r === 0 ? 0 : registers.acc) + dy;
+      else memory.setF32(scratch, slot, dy - expF64(memory.f32(scratch, operator.activation + e * C + r - C)) * registers.acc);
       return;
     }
     case "power": {

@@ -54,6 +54,9 @@ export type Operator =
   /** An elementwise activation's backward, in place over the output's gradient, from the activation's output. */
   | { kind: "reluMask" | "sigmoidBackward" | "tanhBackward"; size: number; gradient: number; activation: number }
   | { kind: "softmax"; microBatch: number; logits: number; gradient: number }
+  /** The last layer's LogSoftmax over each example's `classes` features, and its backward in place over the gradient. */
+  | { kind: "logSoftmax"; source: number; destination: number }
+  | { kind: "logSoftmaxBackward"; gradient: number; activation: number }
   /** acc = 1, then `exponent` (the step's epoch or its step + 1) multiplications by `base`, then a store. */
   | { kind: "power"; base: number; exponent: "epoch" | "steps"; store: "learningRate" | "correction"; scale: number; destination: number }
   /** With `clipped`, ĝ comes from the reduced gradient and the clipping's factor, not from the micro-batches' gradients. */
@@ -69,8 +72,8 @@ export type Operator =
   /** The learning rate η of a schedule (docs/training.md §6) from the base rate `learningRate`. */
   | { kind: "schedule"; schedule: LearningRateSchedule; learningRate: number };
 
-/** The layer kinds the VM runs; every other kind of the engine (LogSoftmax, normalisations, the sequence and attention ops) it refuses. */
-const VM_KINDS = ["conv", "maxPool", "averagePool", "relu", "sigmoid", "tanh", "flatten", "linear"] as const;
+/** The layer kinds the VM runs (LogSoftmax as the last layer only); every other kind of the engine (normalisations, the sequence and attention ops) it refuses. */
+const VM_KINDS = ["conv", "maxPool", "averagePool", "relu", "sigmoid", "tanh", "flatten", "linear", "logSoftmax"] as const;
 type VmLayer = Extract<LayerDefinition, { kind: (typeof VM_KINDS)[number] }>;
 const runsOnVm = (layer: LayerDefinition): layer is VmLayer => (VM_KINDS as readonly string[]).includes(layer.kind);
 
@@ -78,6 +81,7 @@ const runsOnVm = (layer: LayerDefinition): layer is VmLayer => (VM_KINDS as read
 export const OPERATOR_KINDS = [
   "gather", "matMul", "relu", "reluMask", "softmax", "power", "optimizer", "end", "im2col", "col2im", "maxPool", "maxPoolBackward", "flatten",
   "reduce", "clipFactor", "schedule", "sigmoid", "tanh", "sigmoidBackward", "tanhBackward", "averagePool", "averagePoolBackward",
+  "logSoftmax", "logSoftmaxBackward",
 ] as const;
 
 /** Each elementwise activation's backward operator. */
@@ -111,7 +115,10 @@ export function instructionCount(operator: Operator, context: StepContext): numb
     case "tanhBackward":
       return operator.size;
     case "softmax":
+    case "logSoftmax":
       return b * (3 * classes + 2);
+    case "logSoftmaxBackward":
+      return b * 2 * classes;
     case "power":
       return (operator.exponent === "epoch" ? context.epoch : context.step + 1) + 2;
     case "optimizer":
@@ -191,9 +198,9 @@ const product = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
  * any) and bias corrections, one optimizer pass over every parameter, and the end of the step.
  *
  * @throws VeritrainError `VM_UNSUPPORTED` for a job of engine version 1 (another data order), for a
- *   max-pooling whose windows overlap, for every layer of docs/training.md §10 other than convolution, poolings,
- *   ReLU, Sigmoid, Tanh, flatten and linear (BatchNorm, LogSoftmax, …), and for DP-SGD and qLoRA fine-tuning (the
- *   engine's, not yet the VM's).
+ *   max-pooling whose windows overlap, for a LogSoftmax before the last layer, for every other layer of
+ *   docs/training.md §10 than convolution, poolings, ReLU, Sigmoid, Tanh, flatten, linear and LogSoftmax
+ *   (BatchNorm, …), and for DP-SGD and qLoRA fine-tuning (the engine's, not yet the VM's).
  */
 export function stepProgram({ model, config, examples, step }: StepProgramParameters): StepProgram {
   if (config.engineVersion !== "veritrain-train/2") {
@@ -241,6 +248,7 @@ export function stepProgram({ model, config, examples, step }: StepProgramParame
   const layers = model.layers.map((layer, i): VmLayer => {
     if (!runsOnVm(layer)) throw unsupported(`a ${layer.kind} layer (${layer.name})`);
     if (layer.inputs.length !== 1 || layer.inputs[0] !== i - 1) throw unsupported(`a layer that reads other than the layer before it (${layer.name})`);
+    if (layer.kind === "logSoftmax" && i !== model.layers.length - 1) throw unsupported(`a LogSoftmax before the last layer (${layer.name})`);
     return layer;
   });
   for (const layer of layers) {
@@ -249,7 +257,7 @@ export function stepProgram({ model, config, examples, step }: StepProgramParame
     if (layer.kind === "linear") {
       stage.outputShape = [layer.outFeatures];
       stage.output = allocate(b * layer.outFeatures);
-    } else if (isActivation(layer)) {
+    } else if (isActivation(layer) || layer.kind === "logSoftmax") {
       stage.output = allocate(b * product(shape));
     } else if (layer.kind === "flatten") {
       stage.outputShape = [product(shape)];
@@ -277,7 +285,7 @@ export function stepProgram({ model, config, examples, step }: StepProgramParame
     current = stage.output;
   }
   const logitsGradient = allocate(b * model.classes);
-  // Backward buffers: the gradient of each layer's output; an activation's backward rewrites its own in place, an identity flatten passes it through.
+  // Backward buffers: the gradient of each layer's output; an activation's or the LogSoftmax's backward rewrites its own in place, an identity flatten passes it through.
   const outputGradients: number[] = [];
   const columnGradients: number[] = [];
   let gradient = logitsGradient;
@@ -286,7 +294,7 @@ export function stepProgram({ model, config, examples, step }: StepProgramParame
     const layer = layers[i]!;
     const stage = stages[i]!;
     if (layer.kind === "conv" && i > 0) columnGradients[i] = allocate(stage.window!.channels * layer.kernel[0] * layer.kernel[1] * b * stage.window!.out[0] * stage.window!.out[1]);
-    if (isActivation(layer) || (layer.kind === "flatten" && stage.output === stage.input)) continue;
+    if (isActivation(layer) || layer.kind === "logSoftmax" || (layer.kind === "flatten" && stage.output === stage.input)) continue;
     if (i > 0) gradient = allocate(b * product(stage.inputShape));
   }
   const gradients = allocate(M * P);
@@ -313,6 +321,8 @@ export function stepProgram({ model, config, examples, step }: StepProgramParame
         }
       } else if (layer.kind === "maxPool" || layer.kind === "averagePool") {
         push({ kind: layer.kind, window: stage.window! });
+      } else if (layer.kind === "logSoftmax") {
+        push({ kind: "logSoftmax", source: stage.input, destination: stage.output });
       } else {
         const window = stage.window!;
         const patch = window.channels * window.kernel[0] * window.kernel[1];
@@ -333,6 +343,8 @@ export function stepProgram({ model, config, examples, step }: StepProgramParame
       const dX = i > 0 ? outputGradients[i - 1]! : -1;
       if (isActivation(layer)) {
         push({ kind: ACTIVATION_BACKWARD[layer.kind], size: b * product(stage.inputShape), gradient: dY, activation: stage.output });
+      } else if (layer.kind === "logSoftmax") {
+        push({ kind: "logSoftmaxBackward", gradient: dY, activation: stage.output });
       } else if (layer.kind === "flatten") {
         if (stage.output !== stage.input && i > 0) {
           const [C = 1, H = 1, W = 1] = stage.inputShape;

@@ -63,6 +63,10 @@ export function encodeOperator(operator: Operator): EncodedOperator {
       return { kind, args: encode("uint32, uint32, uint32", [operator.size, operator.gradient, operator.activation]) };
     case "softmax":
       return { kind, args: encode("uint32, uint32, uint32", [operator.microBatch, operator.logits, operator.gradient]) };
+    case "logSoftmax":
+      return { kind, args: encode("uint32, uint32", [operator.source, operator.destination]) };
+    case "logSoftmaxBackward":
+      return { kind, args: encode("uint32, uint32", [operator.gradient, operator.activation]) };
     case "power": {
       const values = [float64Bits(operator.base), operator.exponent === "steps", operator.store === "learningRate", float64Bits(operator.scale), operator.destination];
       return { kind, args: encode("uint64, bool, bool, uint64, uint32", values) };
