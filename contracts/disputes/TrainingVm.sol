@@ -845,7 +845,7 @@ contract TrainingVm is IGameMachine {
     // Calls to {functions}: an external call's encoding is code, so the unary functions share one call site
 
     /// @dev f(x) for a unary function of {functions}.
-    function _call(function(uint64) external pure returns (uint64) f, uint64 x) private view returns (uint64) {
+    function _call(function(uint64) external pure returns (uint64) f, uint64 x) private pure returns (uint64) {
         return f(x);
     }
 
