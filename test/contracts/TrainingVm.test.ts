@@ -11,6 +11,7 @@ import { OPERATOR_KINDS, poolOverlap, stepProgram, type StepProgram, type Window
 import { stateCommitment, TrainingVm } from "../../keepers/src/trainingVm/trainingVm.ts";
 import { VM_JOB_ABI, VmProgram } from "../../keepers/src/trainingVm/vmProgram.ts";
 import { emptyRoot } from "../../keepers/src/trainingVm/wordTree.ts";
+import { softFloatCases } from "../harness/softFloatCases.ts";
 import { ADAM, ADAMW, checkpointOf, data, initial, perceptron, scheduleOf, SGD, sigmoidPoolingCnnOnnx, train } from "../harness/vmFixture.ts";
 import { networkHelpers, viem } from "./fixture.ts";
 
@@ -206,6 +207,17 @@ describe("TrainingVm", () => {
       }
     }
     for (const depth of [0, 1, 13]) assert.equal(await contract.read.emptyRoot([BigInt(depth)]), emptyRoot(depth));
+  });
+
+  it("deploys TrainingVmFunctions in its constructor, whose functions return what JavaScript computes (each one's first 40 cases: its edges)", async () => {
+    const { vm: contract } = await networkHelpers.loadFixture(deploy);
+    const functions = await viem.getContractAt("TrainingVmFunctions", await contract.read.functions());
+    for (const op of ["div", "sqrt", "expF64", "logF64", "cosF64", "sigmoidF64", "tanhF64"] as const) {
+      for (const { a, b, expected } of softFloatCases({ seed: 1n, op, count: 40 })) {
+        const results = await Promise.all(a.map((x, i) => (op === "div" ? functions.read.div([x, b[i]!]) : functions.read[op]([x]))));
+        assert.deepEqual(results, expected, op);
+      }
+    }
   });
 
   describe("refuses a witness that does not prove the instruction", () => {
