@@ -4,6 +4,7 @@ pragma solidity 0.8.37;
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {IGameMachine} from "../interfaces/IGameMachine.sol";
 import {SoftFloat} from "../libraries/SoftFloat.sol";
+import {TrainingVmFunctions} from "./TrainingVmFunctions.sol";
 
 /// @title TrainingVm
 /// @notice The training VM's one-step function (docs/training-vm.md): executes one scalar instruction of a training
@@ -74,7 +75,7 @@ contract TrainingVm is IGameMachine {
         bool biasPerRow;
     }
 
-    /// @notice A convolution's or a max-pooling's geometry and buffers (keepers/src/trainingVm/stepProgram.ts `Window`).
+    /// @notice A convolution's or a pooling's geometry and buffers (keepers/src/trainingVm/stepProgram.ts `Window`).
     struct Window {
         uint32 channels;
         uint32 height;
@@ -160,6 +161,14 @@ contract TrainingVm is IGameMachine {
     uint8 internal constant REDUCE = 13;
     uint8 internal constant CLIP_FACTOR = 14;
     uint8 internal constant SCHEDULE = 15;
+    uint8 internal constant SIGMOID = 16;
+    uint8 internal constant TANH = 17;
+    uint8 internal constant SIGMOID_BACKWARD = 18;
+    uint8 internal constant TANH_BACKWARD = 19;
+    uint8 internal constant AVERAGE_POOL = 20;
+    uint8 internal constant AVERAGE_POOL_BACKWARD = 21;
+    uint8 internal constant LOG_SOFTMAX = 22;
+    uint8 internal constant LOG_SOFTMAX_BACKWARD = 23;
 
     /// @dev `VmJob.optimizer`: the checkpoint header's optimizer ids (docs/training.md §8); 1 is Adam.
     uint8 internal constant SGD = 0;
@@ -203,6 +212,15 @@ contract TrainingVm is IGameMachine {
     error TrainingVmUnknownOperator(uint8 kind);
     /// @notice The level is not 1 (operators) or 2 (instructions).
     error TrainingVmUnknownLevel(uint8 level);
+
+    /// @notice The soft-float functions the instructions call besides the elementary arithmetic (div, sqrt, exp, log,
+    /// cos, sigmoid, tanh): a contract of their own, deployed by the constructor, so that their code is not part of
+    /// this contract's runtime code (EIP-170).
+    TrainingVmFunctions public immutable functions;
+
+    constructor() {
+        functions = new TrainingVmFunctions();
+    }
 
     /// @inheritdoc IGameMachine
     /// @dev Witness: `abi.encode(VmJob)`. Checkpoint `i` is at step `min(i · checkpointInterval, totalSteps)`; the last
@@ -263,7 +281,7 @@ contract TrainingVm is IGameMachine {
     /// @dev Witness: `abi.encode(StepWitness)`.
     function step(bytes32 program, bytes32 preState, uint64[2] calldata path, uint64 instruction, bytes calldata witness)
         external
-        pure
+        view
         returns (bytes32 postState)
     {
         StepWitness memory w = abi.decode(witness, (StepWitness));
@@ -357,8 +375,9 @@ contract TrainingVm is IGameMachine {
             MatMul memory mm = abi.decode(operator.args, (MatMul));
             return uint64(mm.m) * mm.n * (uint64(mm.k) + 1);
         }
-        if (kind == RELU || kind == RELU_MASK) return abi.decode(operator.args, (uint32));
-        if (kind == SOFTMAX) return b * (3 * uint64(job.classes) + 2);
+        if (kind == RELU || kind == RELU_MASK || (kind >= SIGMOID && kind <= TANH_BACKWARD)) return abi.decode(operator.args, (uint32));
+        if (kind == SOFTMAX || kind == LOG_SOFTMAX) return b * (3 * uint64(job.classes) + 2);
+        if (kind == LOG_SOFTMAX_BACKWARD) return b * 2 * job.classes;
         if (kind == POWER) {
             (, bool perStep,,,) = abi.decode(operator.args, (uint64, bool, bool, uint64, uint32));
             return (perStep ? run.step + 1 : run.epoch) + 2;
@@ -368,12 +387,16 @@ contract TrainingVm is IGameMachine {
             return uint64(job.parameters) * (loads + (job.optimizer == SGD ? 2 : 3));
         }
         if (kind == END) return 1;
-        if (kind >= IM2COL && kind <= MAX_POOL_BACKWARD) {
+        if ((kind >= IM2COL && kind <= MAX_POOL_BACKWARD) || kind == AVERAGE_POOL || kind == AVERAGE_POOL_BACKWARD) {
             Window memory w = abi.decode(operator.args, (Window));
             uint64 taps = uint64(w.kernelH) * w.kernelW;
             if (kind == IM2COL) return w.channels * taps * b * w.outH * w.outW;
             if (kind == COL2IM) return w.channels * b * w.height * w.width * (taps + 1);
-            if (kind == MAX_POOL) return w.channels * b * w.outH * w.outW * (taps + 1);
+            if (kind == MAX_POOL || kind == AVERAGE_POOL) return w.channels * b * w.outH * w.outW * (taps + 1);
+            if (kind == AVERAGE_POOL_BACKWARD) {
+                (uint64 overlapH, uint64 overlapW) = _poolOverlap(w);
+                return w.channels * b * w.height * w.width * (overlapH * overlapW + 1);
+            }
             return w.channels * b * w.height * w.width;
         }
         if (kind == FLATTEN) {
@@ -398,7 +421,7 @@ contract TrainingVm is IGameMachine {
     // ---------------------------------------------------------------------------------------------------------
     // Instructions (keepers/src/trainingVm/executeInstruction.ts, in the same order of cases)
 
-    function _execute(Run memory run, Operator memory operator, uint64 i) private pure {
+    function _execute(Run memory run, Operator memory operator, uint64 i) private view {
         uint8 kind = operator.kind;
         if (kind == GATHER) return _gather(run, operator.args, i);
         if (kind == MAT_MUL) return _matMul(run, abi.decode(operator.args, (MatMul)), i);
@@ -412,7 +435,20 @@ contract TrainingVm is IGameMachine {
             uint64 y = _f32(run, SCRATCH, activation + i);
             return _setF32(run, SCRATCH, gradient + i, SoftFloat.lt(ZERO, y) ? _f32(run, SCRATCH, gradient + i) : ZERO);
         }
-        if (kind == SOFTMAX) return _softmax(run, operator.args, i);
+        if (kind == SIGMOID || kind == TANH) {
+            (, uint32 source, uint32 destination) = abi.decode(operator.args, (uint32, uint32, uint32));
+            uint64 x = _f32(run, SCRATCH, source + i);
+            return _setF32(run, SCRATCH, destination + i, kind == SIGMOID ? _call(functions.sigmoidF64, x) : _call(functions.tanhF64, x));
+        }
+        if (kind == SIGMOID_BACKWARD || kind == TANH_BACKWARD) {
+            (, uint32 gradient, uint32 activation) = abi.decode(operator.args, (uint32, uint32, uint32));
+            uint64 y = _f32(run, SCRATCH, activation + i);
+            // The derivative from the output y (smoothActivation.ts): y·(1 − y) for Sigmoid, 1 − y·y for Tanh.
+            uint64 derivative = kind == SIGMOID_BACKWARD ? SoftFloat.mul(y, SoftFloat.sub(ONE, y)) : SoftFloat.sub(ONE, SoftFloat.mul(y, y));
+            return _setF32(run, SCRATCH, gradient + i, SoftFloat.mul(_f32(run, SCRATCH, gradient + i), derivative));
+        }
+        if (kind == SOFTMAX || kind == LOG_SOFTMAX) return _softmax(run, operator, i);
+        if (kind == LOG_SOFTMAX_BACKWARD) return _logSoftmaxBackward(run, operator.args, i);
         if (kind == POWER) return _power(run, operator, i);
         if (kind == SCHEDULE) return _schedule(run, operator, i);
         if (kind == REDUCE) return _reduce(run, i);
@@ -420,8 +456,9 @@ contract TrainingVm is IGameMachine {
         if (kind == OPTIMIZER) return _optimizer(run, operator.args, i);
         if (kind == IM2COL) return _im2col(run, abi.decode(operator.args, (Window)), i);
         if (kind == COL2IM) return _col2im(run, abi.decode(operator.args, (Window)), i);
-        if (kind == MAX_POOL) return _maxPool(run, abi.decode(operator.args, (Window)), i);
+        if (kind == MAX_POOL || kind == AVERAGE_POOL) return _pool(run, abi.decode(operator.args, (Window)), i, kind == AVERAGE_POOL);
         if (kind == MAX_POOL_BACKWARD) return _maxPoolBackward(run, abi.decode(operator.args, (Window)), i);
+        if (kind == AVERAGE_POOL_BACKWARD) return _averagePoolBackward(run, abi.decode(operator.args, (Window)), i);
         return _flatten(run, abi.decode(operator.args, (Flatten)), i);
     }
 
@@ -470,13 +507,55 @@ contract TrainingVm is IGameMachine {
         return (true, w.source + k * b * w.outH * w.outW + q);
     }
 
-    function _maxPool(Run memory run, Window memory w, uint64 i) private pure {
+    /// @dev A max-pooling keeps its window's first maximum; an average pooling sums its window from +0 and stores
+    /// the sum divided by the window's size.
+    function _pool(Run memory run, Window memory w, uint64 i, bool average) private view {
         uint64 taps = uint64(w.kernelH) * w.kernelW;
         uint64 o = i / (taps + 1);
         uint64 r = i % (taps + 1);
-        if (r == taps) return _setF32(run, SCRATCH, w.destination + o, run.acc);
+        if (r == taps) {
+            uint64 value = average ? _div(run.acc, SoftFloat.fromInt(int256(uint256(taps)))) : run.acc;
+            return _setF32(run, SCRATCH, w.destination + o, value);
+        }
         uint64 v = _f32(run, SCRATCH, _windowElement(w, o, r));
-        if (r == 0 || SoftFloat.lt(run.acc, v)) run.acc = v;
+        if (average) run.acc = SoftFloat.add(r == 0 ? ZERO : run.acc, v);
+        else if (r == 0 || SoftFloat.lt(run.acc, v)) run.acc = v;
+    }
+
+    /// @dev Input element t gets the shares dY[o] / (kH·kW) of the windows holding it, rows then columns ascending
+    /// (the engine's order of outputs), rounded to binary32 after each addition; then the sum is stored.
+    function _averagePoolBackward(Run memory run, Window memory w, uint64 i) private view {
+        (uint64 overlapH, uint64 overlapW) = _poolOverlap(w);
+        uint64 taps = overlapH * overlapW;
+        uint64 t = i / (taps + 1);
+        uint64 r = i % (taps + 1);
+        if (r == taps) return _setF32(run, SCRATCH, w.destination + t, run.acc);
+        if (r == 0) run.acc = ZERO;
+        (bool holds, uint64 o) = _averagePoolWindow(w, t, r / overlapW, r % overlapW);
+        if (!holds) return;
+        uint64 share = _div(_f32(run, SCRATCH, w.outputGradient + o), SoftFloat.fromInt(int256(uint256(w.kernelH) * w.kernelW)));
+        run.acc = SoftFloat.toF64(SoftFloat.toF32(SoftFloat.add(run.acc, share)));
+    }
+
+    /// @dev The output `o` whose window is the (row, column)-th of those that may hold input element t, if it
+    /// exists and holds t.
+    function _averagePoolWindow(Window memory w, uint64 t, uint64 row, uint64 column) private pure returns (bool, uint64) {
+        uint64 iy = (t / w.width) % w.height;
+        uint64 ix = t % w.width;
+        uint64 oy = _firstWindow(iy, w.kernelH, w.strideH) + row;
+        uint64 ox = _firstWindow(ix, w.kernelW, w.strideW) + column;
+        if (oy * w.strideH > iy || oy >= w.outH || ox * w.strideW > ix || ox >= w.outW) return (false, 0);
+        return (true, ((t / (uint64(w.height) * w.width)) * w.outH + oy) * w.outW + ox);
+    }
+
+    /// @dev Per axis, how many windows of an average pooling may hold one element: ⌈kernel / stride⌉, at most the output's size.
+    function _poolOverlap(Window memory w) private pure returns (uint64, uint64) {
+        return (uint64(Math.min(Math.ceilDiv(w.kernelH, w.strideH), w.outH)), uint64(Math.min(Math.ceilDiv(w.kernelW, w.strideW), w.outW)));
+    }
+
+    /// @dev The first window along one axis holding element `index`: the first whose end passes it.
+    function _firstWindow(uint64 index, uint64 kernel, uint64 stride) private pure returns (uint64) {
+        return index < kernel ? 0 : (index - kernel) / stride + 1;
     }
 
     /// @dev The gradient goes to the window's first maximum: the first element equal to the maximum, or the first
@@ -521,7 +600,7 @@ contract TrainingVm is IGameMachine {
         _setF32(run, SCRATCH, f.destination + i, _f32(run, SCRATCH, f.source + from));
     }
 
-    function _gather(Run memory run, bytes memory args, uint64 i) private pure {
+    function _gather(Run memory run, bytes memory args, uint64 i) private view {
         (uint32 microBatch, uint32 destination) = abi.decode(args, (uint32, uint32));
         VmJob memory job = run.job;
         uint64 plane = job.width / job.channels;
@@ -529,7 +608,7 @@ contract TrainingVm is IGameMachine {
         uint64 q = i % job.width;
         uint64 c = q / plane;
         uint64 example = _example(run, microBatch, e);
-        uint64 value = SoftFloat.div(SoftFloat.fromInt(int256(uint256(_dataByte(run, example * job.width + q)))), F255);
+        uint64 value = _div(SoftFloat.fromInt(int256(uint256(_dataByte(run, example * job.width + q)))), F255);
         uint64 examples = job.batchSize / job.microBatches;
         _setF32(run, SCRATCH, destination + (c * examples + e) * plane + (q - c * plane), value);
     }
@@ -550,8 +629,15 @@ contract TrainingVm is IGameMachine {
         _setF32(run, SCRATCH, mm.destination + element, sum);
     }
 
-    function _softmax(Run memory run, bytes memory args, uint64 i) private pure {
-        (uint32 microBatch, uint32 logits, uint32 gradient) = abi.decode(args, (uint32, uint32, uint32));
+    /// @dev Softmax and LogSoftmax start alike: the first maximum, then the exponentials and their sum. LogSoftmax
+    /// then keeps log S in the sum's slot and stores y_j = (z_j − max) − log S.
+    function _softmax(Run memory run, Operator memory operator, uint64 i) private view {
+        bool log = operator.kind == LOG_SOFTMAX;
+        uint32 microBatch;
+        uint32 logits;
+        uint32 destination;
+        if (log) (logits, destination) = abi.decode(operator.args, (uint32, uint32));
+        else (microBatch, logits, destination) = abi.decode(operator.args, (uint32, uint32, uint32));
         uint64 classes = run.job.classes;
         uint64 e = i / (3 * classes + 2);
         uint64 r = i % (3 * classes + 2);
@@ -561,21 +647,61 @@ contract TrainingVm is IGameMachine {
         } else if (r == classes) {
             _setF32(run, SCRATCH, SOFTMAX_MAX, run.acc);
         } else if (r <= 2 * classes) {
-            uint64 j = r - classes - 1;
-            uint64 shifted = SoftFloat.sub(_f32(run, SCRATCH, logits + e * classes + j), _f32(run, SCRATCH, SOFTMAX_MAX));
-            uint64 exponential = SoftFloat.toF64(SoftFloat.toF32(SoftFloat.expF64(shifted)));
-            _setF32(run, SCRATCH, SOFTMAX_EXPONENTIALS + j, exponential);
-            run.acc = SoftFloat.add(j == 0 ? ZERO : run.acc, exponential);
+            _exponential(run, logits + e * classes, r - classes - 1);
         } else if (r == 2 * classes + 1) {
-            _setF64(run, SCRATCH, SOFTMAX_SUM, run.acc);
-        } else {
+            _setF64(run, SCRATCH, SOFTMAX_SUM, log ? _log(run.acc) : run.acc);
+        } else if (log) {
             uint64 j = r - 2 * classes - 2;
-            VmJob memory job = run.job;
-            uint64 label = _dataByte(run, uint64(job.examples) * job.width + _example(run, microBatch, e));
-            uint64 p = SoftFloat.div(_f32(run, SCRATCH, SOFTMAX_EXPONENTIALS + j), _f64(run, SCRATCH, SOFTMAX_SUM));
-            uint64 g = SoftFloat.div(SoftFloat.sub(p, j == label ? ONE : ZERO), SoftFloat.fromInt(int256(uint256(job.batchSize))));
-            _setF32(run, SCRATCH, gradient + e * classes + j, g);
+            uint64 y = SoftFloat.sub(_shifted(run, logits + e * classes + j), _f64(run, SCRATCH, SOFTMAX_SUM));
+            _setF32(run, SCRATCH, destination + e * classes + j, y);
+        } else {
+            _softmaxGradient(run, microBatch, destination, e, r - 2 * classes - 2);
         }
+    }
+
+    /// @dev e_j = fround(expF64(z_j − max)) of the logits at `row`: stored, and added to the sum in acc.
+    function _exponential(Run memory run, uint64 row, uint64 j) private view {
+        uint64 exponential = SoftFloat.toF64(SoftFloat.toF32(_call(functions.expF64, _shifted(run, row + j))));
+        _setF32(run, SCRATCH, SOFTMAX_EXPONENTIALS + j, exponential);
+        run.acc = SoftFloat.add(j == 0 ? ZERO : run.acc, exponential);
+    }
+
+    /// @dev log S for LogSoftmax's sum slot (apart from {_softmax}, whose variables fill the stack).
+    function _log(uint64 sum) private view returns (uint64) {
+        return _call(functions.logF64, sum);
+    }
+
+    /// @dev z − max for the logit at `slot`.
+    function _shifted(Run memory run, uint64 slot) private pure returns (uint64) {
+        return SoftFloat.sub(_f32(run, SCRATCH, slot), _f32(run, SCRATCH, SOFTMAX_MAX));
+    }
+
+    /// @dev The loss gradient of example `e`'s logit `j`: (e_j / S − [j = label]) / B.
+    function _softmaxGradient(Run memory run, uint32 microBatch, uint32 gradient, uint64 e, uint64 j) private view {
+        VmJob memory job = run.job;
+        uint64 label = _dataByte(run, uint64(job.examples) * job.width + _example(run, microBatch, e));
+        uint64 p = _div(_f32(run, SCRATCH, SOFTMAX_EXPONENTIALS + j), _f64(run, SCRATCH, SOFTMAX_SUM));
+        uint64 g = _div(SoftFloat.sub(p, j == label ? ONE : ZERO), SoftFloat.fromInt(int256(uint256(job.batchSize))));
+        _setF32(run, SCRATCH, gradient + e * job.classes + j, g);
+    }
+
+    /// @dev T = Σ_k dy_k, then dz_j = dy_j − expF64(y_j)·T in place (logSoftmax.ts).
+    function _logSoftmaxBackward(Run memory run, bytes memory args, uint64 i) private view {
+        (uint32 gradient, uint32 activation) = abi.decode(args, (uint32, uint32));
+        uint64 classes = run.job.classes;
+        uint64 r = i % (2 * classes);
+        uint64 element = i / (2 * classes) * classes + r % classes; // example e's j-th: e·C + j
+        uint64 dy = _f32(run, SCRATCH, gradient + element);
+        if (r < classes) {
+            run.acc = SoftFloat.add(r == 0 ? ZERO : run.acc, dy);
+            return;
+        }
+        _setF32(run, SCRATCH, gradient + element, _logSoftmaxGradient(dy, _f32(run, SCRATCH, activation + element), run.acc));
+    }
+
+    /// @dev dy − expF64(y)·T.
+    function _logSoftmaxGradient(uint64 dy, uint64 y, uint64 total) private view returns (uint64) {
+        return SoftFloat.sub(dy, SoftFloat.mul(_call(functions.expF64, y), total));
     }
 
     function _power(Run memory run, Operator memory operator, uint64 i) private pure {
@@ -596,7 +722,7 @@ contract TrainingVm is IGameMachine {
 
     /// @dev The step schedule is a power: η₀·γ^⌊e/k⌋. The cosine schedule is one instruction at the job's step t:
     /// η₀·(t/W) in the warm-up (t < W), else η_min + (η₀ − η_min)·(0.5·(1 + cosF64(π·p))), p = min(1, (t − W)/(T − W)).
-    function _schedule(Run memory run, Operator memory operator, uint64 i) private pure {
+    function _schedule(Run memory run, Operator memory operator, uint64 i) private view {
         Schedule memory s = abi.decode(operator.args, (Schedule));
         if (!s.cosine) {
             if (!_multiply(run, i, _count(run, operator), s.gamma)) {
@@ -607,13 +733,13 @@ contract TrainingVm is IGameMachine {
         int256 t = int256(uint256(run.step));
         int256 warmup = int256(uint256(s.warmupSteps));
         if (t < warmup) {
-            uint64 ramp = SoftFloat.div(SoftFloat.fromInt(t), SoftFloat.fromInt(warmup));
+            uint64 ramp = _div(SoftFloat.fromInt(t), SoftFloat.fromInt(warmup));
             return _setF32(run, SCRATCH, LEARNING_RATE, SoftFloat.mul(s.learningRate, ramp));
         }
-        uint64 p = SoftFloat.div(SoftFloat.fromInt(t - warmup), SoftFloat.fromInt(int256(uint256(s.totalSteps)) - warmup));
+        uint64 p = _div(SoftFloat.fromInt(t - warmup), SoftFloat.fromInt(int256(uint256(s.totalSteps)) - warmup));
         // Math.min(1, p): a NaN p stays NaN.
         if (SoftFloat.lt(ONE, p)) p = ONE;
-        uint64 half = SoftFloat.mul(HALF, SoftFloat.add(ONE, SoftFloat.cosF64(SoftFloat.mul(PI, p))));
+        uint64 half = SoftFloat.mul(HALF, SoftFloat.add(ONE, _call(functions.cosF64, SoftFloat.mul(PI, p))));
         uint64 rate = SoftFloat.add(s.minLearningRate, SoftFloat.mul(SoftFloat.sub(s.learningRate, s.minLearningRate), half));
         _setF32(run, SCRATCH, LEARNING_RATE, rate);
     }
@@ -636,19 +762,19 @@ contract TrainingVm is IGameMachine {
 
     /// @dev Instructions 0 … P − 1: acc = (first ? 0 : acc) + ĝ·ĝ over the reduced gradient in index order; then
     /// k = C / (√acc + 10⁻⁶) and the factor k < 1 ? k : 1 (1 for a NaN k) as a binary64.
-    function _clipFactor(Run memory run, uint64 maxNorm, uint64 i) private pure {
+    function _clipFactor(Run memory run, uint64 maxNorm, uint64 i) private view {
         if (i < run.job.parameters) {
             uint64 g = _f32(run, SCRATCH, run.job.gradients + i);
             run.acc = SoftFloat.add(i == 0 ? ZERO : run.acc, SoftFloat.mul(g, g));
             return;
         }
-        uint64 k = SoftFloat.div(maxNorm, SoftFloat.add(SoftFloat.sqrt(run.acc), CLIP_EPSILON));
+        uint64 k = _div(maxNorm, SoftFloat.add(_sqrt(run.acc), CLIP_EPSILON));
         _setF64(run, SCRATCH, CLIPPING, SoftFloat.lt(k, ONE) ? k : ONE);
     }
 
     /// @dev Per parameter, ĝ into acc (the micro-batches' sum, or, clipped, fround(reduced ĝ · factor), which is ĝ
     /// for a factor of 1), then the optimizer's phases.
-    function _optimizer(Run memory run, bytes memory args, uint64 i) private pure {
+    function _optimizer(Run memory run, bytes memory args, uint64 i) private view {
         VmJob memory job = run.job;
         bool clipped = _clipped(args);
         uint64 loads = clipped ? 1 : job.microBatches;
@@ -681,7 +807,7 @@ contract TrainingVm is IGameMachine {
     }
 
     /// @dev Adam's and AdamW's phase 0 updates m, phase 1 v, phase 2 the weight (AdamW's first shrunk: w·(1 − η·λ)).
-    function _adam(Run memory run, uint64 p, uint64 phase, uint64 w, uint64 g) private pure {
+    function _adam(Run memory run, uint64 p, uint64 phase, uint64 w, uint64 g) private view {
         VmJob memory job = run.job;
         uint64 first = HEADER_SLOTS + uint64(job.parameters) + p;
         uint64 second = first + job.parameters;
@@ -693,13 +819,13 @@ contract TrainingVm is IGameMachine {
             uint64 squared = SoftFloat.mul(SoftFloat.mul(SoftFloat.sub(ONE, job.beta2), g), g);
             _setF32(run, CHECKPOINT, second, SoftFloat.add(decayed, squared));
         } else {
-            uint64 mHat = SoftFloat.div(_f32(run, CHECKPOINT, first), _f64(run, SCRATCH, CORRECTION_1));
-            uint64 vHat = SoftFloat.div(_f32(run, CHECKPOINT, second), _f64(run, SCRATCH, CORRECTION_2));
+            uint64 mHat = _div(_f32(run, CHECKPOINT, first), _f64(run, SCRATCH, CORRECTION_1));
+            uint64 vHat = _div(_f32(run, CHECKPOINT, second), _f64(run, SCRATCH, CORRECTION_2));
             uint64 lr = _f32(run, SCRATCH, LEARNING_RATE);
             uint64 numerator = SoftFloat.mul(lr, mHat);
-            uint64 denominator = SoftFloat.add(SoftFloat.sqrt(vHat), job.epsilon);
+            uint64 denominator = SoftFloat.add(_sqrt(vHat), job.epsilon);
             if (job.optimizer == ADAMW) w = SoftFloat.mul(w, SoftFloat.sub(ONE, SoftFloat.mul(lr, job.weightDecay)));
-            _setF32(run, CHECKPOINT, HEADER_SLOTS + p, SoftFloat.sub(w, SoftFloat.div(numerator, denominator)));
+            _setF32(run, CHECKPOINT, HEADER_SLOTS + p, SoftFloat.sub(w, _div(numerator, denominator)));
         }
     }
 
@@ -713,6 +839,24 @@ contract TrainingVm is IGameMachine {
         value = _put(value, 16, _le(next / stepsPerEpoch, 4), 4);
         word.value = _put(value, 20, _le(next % stepsPerEpoch, 4), 4);
         return commitment(_root(0, word.value, word.siblings), emptyRoot(run.job.scratchDepth), 0);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Calls to {functions}: an external call's encoding is code, so the unary functions share one call site
+
+    /// @dev f(x) for a unary function of {functions}.
+    function _call(function(uint64) external pure returns (uint64) f, uint64 x) private pure returns (uint64) {
+        return f(x);
+    }
+
+    /// @dev a / b (`SoftFloat.div`).
+    function _div(uint64 a, uint64 b) private view returns (uint64) {
+        return functions.div(a, b);
+    }
+
+    /// @dev √a (`SoftFloat.sqrt`).
+    function _sqrt(uint64 a) private view returns (uint64) {
+        return _call(functions.sqrt, a);
     }
 
     // ---------------------------------------------------------------------------------------------------------

@@ -9,8 +9,8 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 /// nearest, ties to even, with subnormals, signed zeros and infinities as IEEE 754 (and so JavaScript) produces
 /// them; the comparisons `lt`, `le`, `eq`; `toF32` (binary64 → binary32, `Math.fround`), `toF64` (binary32 →
 /// binary64, exact), `floor` (`Math.floor`), the integer conversions `fromInt` and `toInt`; and the engine's
-/// `expF64`, `logF64` and `cosF64` (docs/training.md §7), one soft-float operation for each operation of
-/// keepers/src/training/deterministicMath.ts.
+/// `expF64`, `logF64`, `cosF64`, `sigmoidF64` and `tanhF64` (docs/training.md §7), one soft-float operation for
+/// each operation of keepers/src/training/deterministicMath.ts.
 /// @dev Encodings: a binary64 value is its bit pattern as a `uint64`, a binary32 value as a `uint32`.
 ///
 /// NaN rule: JavaScript does not specify NaN payloads, so no result here depends on one. Every operation whose
@@ -94,6 +94,11 @@ library SoftFloat {
     uint256 private constant INV_FACT_15 = 0x3D6AE7F3E733B81F;
     uint256 private constant INV_FACT_14 = 0x3DA93974A8C07C9D;
     uint256 private constant INV_FACT_13 = 0x3DE6124613A86D09;
+
+    /// @dev tanhF64's Taylor bound 2^−10 and coefficients, the binary64 values of −1/3 and 2/15.
+    uint256 private constant TANH_TAYLOR_BOUND = 0x3F50000000000000;
+    uint256 private constant MINUS_ONE_THIRD = 0xBFD5555555555555;
+    uint256 private constant TWO_FIFTEENTHS = 0x3FC1111111111111;
 
     /// @dev logF64's Horner coefficients 1/23, 1/21, …, 1/3 (the binary64 values of 1/d; 1/1 is ONE).
     uint256 private constant INV_23 = 0x3FA642C8590B2164;
@@ -338,6 +343,29 @@ library SoftFloat {
         s = _add(_mul(s, z2), INV_FACT_5);
         s = _add(_mul(s, z2), INV_FACT_3 ^ SIGN);
         return _mul(z, _add(_mul(s, z2), ONE));
+    }
+
+    /// @notice The engine's logistic function (`sigmoidF64` of deterministicMath.ts, docs/training.md §7):
+    /// 1 / (1 + expF64(−x)).
+    function sigmoidF64(uint64 x) internal pure returns (uint64) {
+        return uint64(_div(ONE, _add(ONE, expF64(uint64(x ^ SIGN)))));
+    }
+
+    /// @notice The engine's hyperbolic tangent (`tanhF64` of deterministicMath.ts, docs/training.md §7), operation
+    /// for operation: NaN → NaN, ±0 → itself; with a = |x|, below 2^−10 a + a·(a²·(−1/3 + a²·(2/15))), else
+    /// 1 − 2 / (expF64(2·a) + 1); the result has x's sign.
+    function tanhF64(uint64 x) internal pure returns (uint64) {
+        uint256 a = x & ABS;
+        if (a > INFINITY) return NAN;
+        if (a == 0) return x;
+        uint256 t;
+        if (_lt(a, TANH_TAYLOR_BOUND)) {
+            uint256 a2 = _mul(a, a);
+            t = _add(a, _mul(a, _mul(a2, _add(MINUS_ONE_THIRD, _mul(a2, TWO_FIFTEENTHS)))));
+        } else {
+            t = _add(ONE, _div(TWO, _add(expF64(uint64(_mul(TWO, a))), ONE)) ^ SIGN);
+        }
+        return uint64(t | (x & SIGN));
     }
 
     /// @dev {add} on 64-bit patterns held in uint256 words (the private operations never re-mask to 64 bits).

@@ -35,6 +35,8 @@ const GAS_BOUND: Readonly<Record<SoftFloatOp, number>> = {
   expF64: 40_000,
   logF64: 40_000,
   cosF64: 30_000,
+  sigmoidF64: 40_000,
+  tanhF64: 40_000,
 };
 
 const code = (op: SoftFloatOp) => SOFT_FLOAT_OPS.indexOf(op);
@@ -77,6 +79,24 @@ describe("SoftFloat", () => {
       assert.deepEqual(exp.map(hex), [0x4005bf0a8b14576an, 0x3fecf46d99d52b3an, 0x380b2caeeaab824an, 0x36a525be4e4e601dn].map(hex));
       const exp32 = await harness.read.run([code("toF32"), [...exp], []]);
       assert.deepEqual(exp32, [0x402df854n, 0x3f67a36dn, 0x006cb2bcn, 0x00000001n]);
+    });
+
+    it("sigmoidF64 and tanhF64 give the vectors of docs/training.md §7, and saturate or keep ±0", async () => {
+      const { harness } = await networkHelpers.loadFixture(deployHarness);
+      // 1, −5, 1e−5 (as binary64): the §7 vectors are the binary32 bits of fround(f(x)).
+      const x = [0x3ff0000000000000n, 0xc014000000000000n, 0x3ee4f8b588e368f1n];
+      const rounded = async (op: "sigmoidF64" | "tanhF64") => harness.read.run([code("toF32"), [...(await harness.read.run([code(op), x, []]))], []]);
+      assert.deepEqual(await rounded("sigmoidF64"), [0x3f3b26a8n, 0x3bdb4fb4n, 0x3f00002an]);
+      assert.deepEqual(await rounded("tanhF64"), [0x3f42f7d6n, 0xbf7ffa0dn, 0x3727c5acn]);
+      await check("sigmoidF64", [
+        [0xc059000000000000n, 0n, 0x0000000000000000n], // σ(−100) = +0: e^100 is +∞ past 89
+        [0x405a400000000000n, 0n, 0x3ff0000000000000n], // σ(105) = 1: e^−105 is +0 below −104
+      ]);
+      await check("tanhF64", [
+        [0x8000000000000000n, 0n, 0x8000000000000000n], // tanh(−0) = −0
+        [0xc046800000000000n, 0n, 0xbff0000000000000n], // tanh(−45) = −1: e^90 is +∞
+        [0x7ff8000000000001n, 0n, NAN64], // a NaN payload is not kept
+      ]);
     });
 
     it("logF64 of 1, 2, 0.1, the least subnormal and the largest finite", async () => {

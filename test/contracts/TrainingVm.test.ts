@@ -1,16 +1,18 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { encodeAbiParameters, encodeFunctionData, keccak256, parseAbiParameters, zeroHash, type Hex } from "viem";
+import { encodeAbiParameters, encodeFunctionData, hexToBytes, keccak256, parseAbiParameters, zeroHash, type Hex } from "viem";
 import type { StepConfig } from "../../keepers/src/training/jobSpec.ts";
 import { createLeNet5Onnx } from "../../keepers/src/training/lenet5.ts";
 import type { ModelDefinition } from "../../keepers/src/training/modelDefinition.ts";
 import { importOnnxModel } from "../../keepers/src/training/onnxImport.ts";
 import { randomAccessOrder } from "../../keepers/src/trainingVm/randomAccessOrder.ts";
-import { OPERATOR_KINDS, stepProgram, type StepProgram } from "../../keepers/src/trainingVm/stepProgram.ts";
+import type { TrainingState } from "../../keepers/src/training/trainingState.ts";
+import { OPERATOR_KINDS, poolOverlap, stepProgram, type StepProgram, type Window } from "../../keepers/src/trainingVm/stepProgram.ts";
 import { stateCommitment, TrainingVm } from "../../keepers/src/trainingVm/trainingVm.ts";
 import { VM_JOB_ABI, VmProgram } from "../../keepers/src/trainingVm/vmProgram.ts";
 import { emptyRoot } from "../../keepers/src/trainingVm/wordTree.ts";
-import { ADAM, ADAMW, checkpointOf, data, initial, perceptron, scheduleOf, SGD, train } from "../harness/vmFixture.ts";
+import { softFloatCases } from "../harness/softFloatCases.ts";
+import { ADAM, ADAMW, checkpointOf, data, initial, perceptron, scheduleOf, SGD, sigmoidPoolingCnnOnnx, train } from "../harness/vmFixture.ts";
 import { networkHelpers, viem } from "./fixture.ts";
 
 /** The one-step goal of docs/dispute-game.md (issue 21): at most 1M gas per instruction executed on-chain. */
@@ -21,13 +23,27 @@ async function deploy() {
 }
 
 const lenet = importOnnxModel(createLeNet5Onnx({ seed: 1n })).definition;
+const classic = importOnnxModel(createLeNet5Onnx({ seed: 1n, activation: "tanh", pooling: "average" })).definition;
+const sigmoidCnn = importOnnxModel(sigmoidPoolingCnnOnnx()).definition;
+const logSoftmaxCnn = importOnnxModel(sigmoidPoolingCnnOnnx({ logSoftmax: true })).definition;
 
-/** A step of `model` (the perceptron by default) at `step`, its VM and its program as the chain sees it. */
-function setUp(config: StepConfig, step: number, model: ModelDefinition = perceptron()) {
+/** A step of `model` (the perceptron by default) at `step` from `state`, its VM and its program as the chain sees it. */
+function setUp(config: StepConfig, step: number, model: ModelDefinition = perceptron(), state: TrainingState = initial(model, config, step)) {
   const program = stepProgram({ model, config, examples: train.count, step });
-  const vm = new TrainingVm({ program, checkpoint: checkpointOf(config, initial(model, config, step)), data });
+  const vm = new TrainingVm({ program, checkpoint: checkpointOf(config, state), data });
   return { program, vm, chain: new VmProgram(program, vm.dataRoot(), scheduleOf(checkpointOf(config, initial(model, config, 0)), 4, 50)) };
 }
+
+/**
+ * An average pooling's backward: its first element's first two windows (the second past the pooling's output when
+ * windows do not overlap) and its store, the last window of the element at row and column stride (inside as many
+ * windows as overlap there), the middle.
+ */
+const averagePoolBackwardPhases = (window: Window, count: number) => {
+  const [overlapH, overlapW] = poolOverlap(window);
+  const taps = overlapH * overlapW;
+  return [0, 1, taps, (window.stride[0] * window.width + window.stride[1]) * (taps + 1) + taps - 1, Math.floor(count / 2)];
+};
 
 /** Instructions covering every phase of an operator (docs/training-vm.md §4), and its last one. */
 const probes = (program: StepProgram, operator: number) => {
@@ -36,37 +52,42 @@ const probes = (program: StepProgram, operator: number) => {
   const { classes: C, config } = program.context;
   const phases =
     op.kind === "matMul" ? [0, 1, op.k] :
-    op.kind === "softmax" ? [0, 1, C, C + 1, 2 * C + 1, 2 * C + 2] :
+    op.kind === "softmax" || op.kind === "logSoftmax" ? [0, 1, C, C + 1, 2 * C + 1, 2 * C + 2] :
+    op.kind === "logSoftmaxBackward" ? [0, 1, C, C + 1] :
     op.kind === "optimizer" ? Array.from({ length: (op.clipped ? 1 : config.microBatches) + (config.optimizer.type === "sgd" ? 2 : 3) }, (_, r) => r) :
     op.kind === "reduce" ? Array.from({ length: config.microBatches }, (_, r) => r) :
-    op.kind === "power" || op.kind === "schedule" || op.kind === "clipFactor" ? [0, 1] : [0];
+    op.kind === "power" || op.kind === "schedule" || op.kind === "clipFactor" ? [0, 1] :
+    op.kind === "averagePool" ? [0, 1, op.window.kernel[0] * op.window.kernel[1], Math.floor(count / 2)] :
+    op.kind === "averagePoolBackward" ? averagePoolBackwardPhases(op.window, count) :
+    op.kind === "sigmoid" || op.kind === "tanh" || op.kind === "sigmoidBackward" || op.kind === "tanhBackward" ? [0, Math.floor(count / 2)] : [0];
   return [...new Set([...phases, count - 1])].filter((i) => i < count).sort((x, y) => x - y);
 };
+
+/** The {@link probes} of a program's operators (those of `kinds`, or all), as positions. */
+const probePositions = (program: StepProgram, kinds?: readonly string[]) =>
+  program.operators.flatMap((op, operator) => (kinds === undefined || kinds.includes(op.kind) ? probes(program, operator).map((instruction) => ({ operator, instruction })) : []));
 
 type Deployed = Awaited<ReturnType<typeof deploy>>;
 
 /**
- * Executes the {@link probes} of `step`'s operators (those of `kinds`, or all) on the contract and checks each state
- * after it is the TypeScript VM's; returns the most gas per kind.
+ * Executes instruction `instruction` of operator `operator` for each of `positions` (by default every operator's
+ * {@link probes}) in a step {@link setUp} made, on the contract, and checks each state after it is the TypeScript VM's;
+ * returns `gasByKind` with the most gas an instruction of each kind took.
  */
-async function executeOnChain({ vm: contract, publicClient }: Deployed, config: StepConfig, step: number, model: ModelDefinition, kinds?: readonly string[]) {
-  const { program, vm, chain } = setUp(config, step, model);
-  const gasByKind = new Map<string, bigint>();
-  for (let operator = 0; operator < program.operators.length; operator++) {
+async function executeOnChain(
+  { vm: contract, publicClient }: Deployed, { program, vm, chain }: ReturnType<typeof setUp>, step: number,
+  positions = probePositions(program), gasByKind = new Map<string, bigint>(),
+) {
+  for (const { operator, instruction } of positions) {
     const kind = program.operators[operator]!.kind;
-    if (kinds !== undefined && !kinds.includes(kind)) continue;
-    for (const instruction of probes(program, operator)) {
-      const proof = vm.runTo({ operator, instruction }).proveInstruction();
-      const before = stateCommitment(proof.checkpointRoot, proof.scratchRoot, proof.acc);
-      const witness = chain.stepWitness(proof);
-      const args = [chain.hash, before, [BigInt(step), BigInt(operator)], BigInt(instruction), witness] as const;
-      const after = await contract.read.step(args);
-      assert.equal(after, vm.commitment(), `${kind} ${operator}, instruction ${instruction} of step ${step}: the contract's state is the VM's`);
-      const gas = await publicClient.estimateGas({ to: contract.address, data: encodeFunctionData({ abi: contract.abi, functionName: "step", args }) });
-      gasByKind.set(kind, gas > (gasByKind.get(kind) ?? 0n) ? gas : gasByKind.get(kind)!);
-    }
+    const proof = vm.runTo({ operator, instruction }).proveInstruction();
+    const before = stateCommitment(proof.checkpointRoot, proof.scratchRoot, proof.acc);
+    const args = [chain.hash, before, [BigInt(step), BigInt(operator)], BigInt(instruction), chain.stepWitness(proof)] as const;
+    assert.equal(await contract.read.step(args), vm.commitment(), `${kind} ${operator}, instruction ${instruction} of step ${step}: the contract's state is the VM's`);
+    const gas = await publicClient.estimateGas({ to: contract.address, data: encodeFunctionData({ abi: contract.abi, functionName: "step", args }) });
+    gasByKind.set(kind, gas > (gasByKind.get(kind) ?? 0n) ? gas : gasByKind.get(kind)!);
   }
-  return { program, gasByKind };
+  return gasByKind;
 }
 
 describe("TrainingVm", () => {
@@ -77,22 +98,63 @@ describe("TrainingVm", () => {
     ["LeNet-5 with AdamW, the cosine schedule and gradient clipping", { ...ADAMW, batchSize: 8, microBatches: 2 }, 3, lenet],
     ["a perceptron with AdamW alone", { ...ADAMW, optimizer: { ...ADAMW.optimizer, schedule: undefined, clipNorm: undefined } }, 3, perceptron()],
     ["a perceptron with SGD, the step schedule and gradient clipping", { ...SGD, optimizer: { ...SGD.optimizer, learningRateDecay: 1, schedule: { type: "step", everyEpochs: 1, gamma: Math.fround(0.5) }, clipNorm: Math.fround(0.05) } }, 13, perceptron()],
+    ["LeCun's LeNet-5 (Tanh, average pooling) with SGD", { ...SGD, batchSize: 8, microBatches: 2 }, 5, classic],
+    ["a CNN of Sigmoid, overlapping average pooling and GlobalAveragePool with Adam", { ...ADAM, batchSize: 8, microBatches: 2 }, 24, sigmoidCnn],
+    ["that CNN ending in LogSoftmax with SGD", SGD, 7, logSoftmaxCnn],
   ] as const;
   for (const [name, config, step, model] of cases) {
     it(`executes every kind of instruction as the TypeScript VM does (${name}): the same state after it, under ${ONE_STEP_GAS_GOAL.toLocaleString("en")} gas`, async (t) => {
-      const { program, gasByKind } = await executeOnChain(await networkHelpers.loadFixture(deploy), config, step, model);
+      const setup = setUp(config, step, model);
+      const { program } = setup;
+      const gasByKind = await executeOnChain(await networkHelpers.loadFixture(deploy), setup, step);
       t.diagnostic(`most gas per kind: ${JSON.stringify(Object.fromEntries([...gasByKind].map(([kind, gas]) => [kind, Number(gas)])))}`);
       for (const [kind, gas] of gasByKind) assert.ok(gas <= ONE_STEP_GAS_GOAL, `${kind}: ${gas} gas`);
       assert.deepEqual([...gasByKind.keys()].sort(), [...new Set(program.operators.map((o) => o.kind))].sort(), "every kind was executed");
     });
   }
 
+  it("executes Sigmoid and Tanh and their backward as the TypeScript VM does at their edges: +0, tanh's Taylor range, exp's overflow and underflow", async (t) => {
+    // The first convolution's output at row 0, column 0 reads only MNIST's blank border, so it is its channel's bias:
+    // each channel's bias is an input of the activation after it.
+    const edges = [
+      [classic, "conv1.bias", [0, 1e-4, -5e-4, 30, -60, -200]],
+      [sigmoidCnn, "conv.bias", [0, -200, 150, 1e-5]],
+    ] as const;
+    const gasByKind = new Map<string, bigint>();
+    for (const [model, bias, values] of edges) {
+      const config = { ...SGD, batchSize: 8, microBatches: 2 };
+      const state = initial(model, config, 5);
+      state.params.set(values.map(Math.fround), model.parameters.find((tensor) => tensor.name === bias)!.offset);
+      const setup = setUp(config, 5, model, state);
+      const { program } = setup;
+      const b = config.batchSize / config.microBatches;
+      const operators = program.operators.flatMap((op, operator) => (["sigmoid", "tanh", "sigmoidBackward", "tanhBackward"].includes(op.kind) ? [operator] : []));
+      // The activation after the first convolution and its backward: the first of them, and the last of micro-batch 0.
+      const secondMicroBatch = program.operators.findIndex((op, o) => op.kind === "gather" && o > 0);
+      const [forward, backward] = [operators[0]!, operators.filter((o) => o < secondMicroBatch).at(-1)!];
+      const plane = program.counts[forward]! / (b * values.length);
+      const activation = program.operators[forward]!;
+      assert.ok(activation.kind === "sigmoid" || activation.kind === "tanh");
+      for (const [c, value] of values.entries()) {
+        const slot: number = activation.source + c * b * plane;
+        const { words } = setup.vm.runTo({ operator: forward, instruction: c * b * plane }).proveInstruction();
+        const input = hexToBytes(words.find((word) => word.tree === 1 && word.index === Math.floor(slot / 8))!.word);
+        assert.equal(new DataView(input.buffer).getFloat32(4 * (slot % 8), true), Math.fround(value), `channel ${c}'s input is its bias`);
+      }
+      const positions = [forward, backward].flatMap((operator) => values.map((_, c) => ({ operator, instruction: c * b * plane })));
+      await executeOnChain(await networkHelpers.loadFixture(deploy), setup, 5, positions, gasByKind);
+    }
+    t.diagnostic(`most gas per kind: ${JSON.stringify(Object.fromEntries([...gasByKind].map(([kind, gas]) => [kind, Number(gas)])))}`);
+    assert.deepEqual([...gasByKind.keys()].sort(), ["sigmoid", "sigmoidBackward", "tanh", "tanhBackward"]);
+  });
+
   describe("when the learning rate has a schedule", () => {
     it("executes the cosine schedule's instruction as the TypeScript VM does in the warm-up, at its end, in the decay and past its last step", async (t) => {
       const deployed = await networkHelpers.loadFixture(deploy);
       // W = 2, T = 30: t = 0 and 1 warm up, t = 2 is p = 0, t = 30 is p = 1, t = 41 is past T (p clamped to 1).
       for (const step of [0, 1, 2, 3, 16, 29, 30, 41]) {
-        const { gasByKind } = await executeOnChain(deployed, ADAMW, step, perceptron(), ["schedule"]);
+        const setup = setUp(ADAMW, step, perceptron());
+        const gasByKind = await executeOnChain(deployed, setup, step, probePositions(setup.program, ["schedule"]));
         t.diagnostic(`step ${step}: ${gasByKind.get("schedule")} gas`);
         assert.ok(gasByKind.get("schedule")! <= ONE_STEP_GAS_GOAL);
       }
@@ -103,7 +165,8 @@ describe("TrainingVm", () => {
       const config: StepConfig = { ...ADAMW, optimizer: { ...ADAMW.optimizer, schedule: { type: "step", everyEpochs: 2, gamma: Math.fround(0.5) } } };
       // 16 steps per epoch: epochs 0, 1 (⌊1/2⌋ = 0 multiplications), 2 and 5 (1 and 2).
       for (const step of [0, 16, 32, 80]) {
-        const { gasByKind } = await executeOnChain(deployed, config, step, perceptron(), ["schedule"]);
+        const setup = setUp(config, step, perceptron());
+        const gasByKind = await executeOnChain(deployed, setup, step, probePositions(setup.program, ["schedule"]));
         t.diagnostic(`step ${step}: ${gasByKind.get("schedule")} gas`);
       }
     });
@@ -111,11 +174,13 @@ describe("TrainingVm", () => {
 
   it("counts a step's operators and an operator's instructions from the program", async () => {
     const { vm: contract } = await networkHelpers.loadFixture(deploy);
-    const { program, chain } = setUp(ADAM, 40);
-    assert.equal(chain.hash, setUp(ADAM, 0).chain.hash, "a job's program is one for all its steps");
-    assert.equal(await contract.read.unitCount([chain.hash, 1, [40n, 0n], chain.unitWitness(1)]), BigInt(program.operators.length));
-    for (let operator = 0; operator < program.operators.length; operator++) {
-      assert.equal(await contract.read.unitCount([chain.hash, 2, [40n, BigInt(operator)], chain.unitWitness(2, operator)]), BigInt(program.counts[operator]!));
+    for (const model of [perceptron(), sigmoidCnn]) {
+      const { program, chain } = setUp(ADAM, 40, model);
+      assert.equal(chain.hash, setUp(ADAM, 0, model).chain.hash, "a job's program is one for all its steps");
+      assert.equal(await contract.read.unitCount([chain.hash, 1, [40n, 0n], chain.unitWitness(1)]), BigInt(program.operators.length));
+      for (let operator = 0; operator < program.operators.length; operator++) {
+        assert.equal(await contract.read.unitCount([chain.hash, 2, [40n, BigInt(operator)], chain.unitWitness(2, operator)]), BigInt(program.counts[operator]!));
+      }
     }
   });
 
@@ -144,9 +209,20 @@ describe("TrainingVm", () => {
     for (const depth of [0, 1, 13]) assert.equal(await contract.read.emptyRoot([BigInt(depth)]), emptyRoot(depth));
   });
 
+  it("deploys TrainingVmFunctions in its constructor, whose functions return what JavaScript computes (each one's first 40 cases: its edges)", async () => {
+    const { vm: contract } = await networkHelpers.loadFixture(deploy);
+    const functions = await viem.getContractAt("TrainingVmFunctions", await contract.read.functions());
+    for (const op of ["div", "sqrt", "expF64", "logF64", "cosF64", "sigmoidF64", "tanhF64"] as const) {
+      for (const { a, b, expected } of softFloatCases({ seed: 1n, op, count: 40 })) {
+        const results = await Promise.all(a.map((x, i) => (op === "div" ? functions.read.div([x, b[i]!]) : functions.read[op]([x]))));
+        assert.deepEqual(results, expected, op);
+      }
+    }
+  });
+
   describe("refuses a witness that does not prove the instruction", () => {
-    const at = (operator: number, instruction: number) => {
-      const { program, vm, chain } = setUp(SGD, 12);
+    const at = (operator: number, instruction: number, model: ModelDefinition = perceptron()) => {
+      const { program, vm, chain } = setUp(SGD, 12, model);
       const proof = vm.runTo({ operator, instruction }).proveInstruction();
       return { program, chain, before: stateCommitment(proof.checkpointRoot, proof.scratchRoot, proof.acc), proof };
     };
@@ -204,6 +280,21 @@ describe("TrainingVm", () => {
       const { contract, promise } = await call([chain.hash, before, [12n, 2n], count, chain.stepWitness(proof)]);
       await viem.assertions.revertWithCustomErrorWithArgs(promise, contract, "TrainingVmInstructionOutOfRange", [count, count]);
     });
+
+    for (const kind of ["sigmoid", "averagePool", "logSoftmax", "logSoftmaxBackward", "averagePoolBackward", "sigmoidBackward"] as const) {
+      it(`past the end of ${kind}, or without the word it writes`, async () => {
+        const { operators, counts } = setUp(SGD, 12, logSoftmaxCnn).program;
+        const operator = operators.findIndex((op) => op.kind === kind);
+        const count = BigInt(counts[operator]!);
+        const { chain, before, proof } = at(operator, counts[operator]! - 1, logSoftmaxCnn);
+        const path = [12n, BigInt(operator)] as const;
+        const past = await call([chain.hash, before, path, count, chain.stepWitness(proof)]);
+        await viem.assertions.revertWithCustomErrorWithArgs(past.promise, past.contract, "TrainingVmInstructionOutOfRange", [count, count]);
+        const written = proof.words.at(-1)!;
+        const missing = await call([chain.hash, before, path, count - 1n, chain.stepWitness({ ...proof, words: proof.words.slice(0, -1) })]);
+        await viem.assertions.revertWithCustomErrorWithArgs(missing.promise, missing.contract, "TrainingVmWordMissing", [written.tree, BigInt(written.index)]);
+      });
+    }
 
     it("at a level the machine does not have, or of an unknown operator kind", async () => {
       const { vm: contract } = await networkHelpers.loadFixture(deploy);

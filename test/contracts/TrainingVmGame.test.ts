@@ -1,17 +1,18 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { StepConfig } from "../../keepers/src/training/jobSpec.ts";
+import type { ModelDefinition } from "../../keepers/src/training/modelDefinition.ts";
+import { importOnnxModel } from "../../keepers/src/training/onnxImport.ts";
+import { OPERATOR_KINDS } from "../../keepers/src/trainingVm/stepProgram.ts";
 import { VmTrace } from "../../keepers/src/trainingVm/vmTrace.ts";
 import { GAME_PHASE } from "../../keepers/src/trainingVm/gameMoves.ts";
 import { play } from "../harness/vmGame.ts";
-import { OPERATOR_KINDS } from "../../keepers/src/trainingVm/stepProgram.ts";
-import { ADAMW, checkpointOf, data, initial, perceptron, scheduleOf, SGD, train } from "../harness/vmFixture.ts";
+import { ADAMW, checkpointOf, data, initial, perceptron, scheduleOf, SGD, sigmoidPoolingCnnOnnx, train } from "../harness/vmFixture.ts";
 
 const FIRST_STEP = 11; // the segment's 3 steps cross from epoch 0 into epoch 1 (12 steps per epoch)
 const STEPS = 3;
 
-const traceOf = (config: StepConfig, fault?: ConstructorParameters<typeof VmTrace>[0]["fault"]) => {
-  const model = perceptron();
+const traceOf = (config: StepConfig, fault?: ConstructorParameters<typeof VmTrace>[0]["fault"], model: ModelDefinition = perceptron()) => {
   const checkpoint = checkpointOf(config, initial(model, config, FIRST_STEP));
   return new VmTrace({ model, config, data, examples: train.count, checkpoint, firstStep: FIRST_STEP, schedule: scheduleOf(checkpoint, STEPS, FIRST_STEP + STEPS), fault });
 };
@@ -44,6 +45,17 @@ describe("a dispute game over the training VM, played to one instruction execute
       assert.deepEqual([Number(outcome.step), Number(outcome.operator), Number(outcome.lo)], [fault.step, fault.position.operator, fault.position.instruction], "the bisection found the wrong instruction");
     });
   }
+
+  it("on a CNN of Sigmoid and average pooling, a provider wrong at one instruction of an average pooling's backward loses", async () => {
+    const model = importOnnxModel(sigmoidPoolingCnnOnnx()).definition;
+    const truth = traceOf(SGD, undefined, model);
+    const operator = truth.program.operators.findIndex((o) => o.kind === OPERATOR_KINDS.indexOf("averagePoolBackward"));
+    // Input element 18 (row 2, column 2) lies in four overlapping 3×3/2 windows: taps 0–3, then its store at 4.
+    const fault = { step: FIRST_STEP + 1, position: { operator, instruction: 18 * 5 + 4 } };
+    const outcome = await play({ truth, claimed: traceOf(SGD, fault, model), choice: "honest", ...segment });
+    assert.equal(outcome.phase, GAME_PHASE.ChallengerWon);
+    assert.deepEqual([Number(outcome.step), Number(outcome.operator), Number(outcome.lo)], [fault.step, operator, fault.position.instruction], "the bisection found the wrong instruction");
+  });
 
   for (const choice of ["always disagree", "always agree"] as const) {
     it(`an honest provider wins against a challenger who would ${choice.replace("always ", "")}`, async () => {

@@ -6,7 +6,7 @@
  * hit the rounding paths (exact ties, exponent gaps of 52..56, results at the subnormal boundary, binary32
  * rounding boundaries, exp/log's domains and branch points). See docs/soft-float.md.
  */
-import { cosF64, expF64, logF64 } from "../../keepers/src/training/deterministicMath.ts";
+import { cosF64, expF64, logF64, sigmoidF64, tanhF64 } from "../../keepers/src/training/deterministicMath.ts";
 import { SplitMix64 } from "../../keepers/src/training/prng.ts";
 
 /** The operations, in the order of SoftFloatHarness's operation codes (code = index). */
@@ -27,16 +27,18 @@ export const SOFT_FLOAT_OPS = [
   "expF64",
   "logF64",
   "cosF64",
+  "sigmoidF64",
+  "tanhF64",
 ] as const;
 
 export type SoftFloatOp = (typeof SOFT_FLOAT_OPS)[number];
 
 /** Operations that take one operand (the batch's `b` is then empty). */
-const UNARY: ReadonlySet<SoftFloatOp> = new Set(["sqrt", "toF32", "toF64", "floor", "fromInt", "toInt", "expF64", "logF64", "cosF64"]);
+const UNARY: ReadonlySet<SoftFloatOp> = new Set(["sqrt", "toF32", "toF64", "floor", "fromInt", "toInt", "expF64", "logF64", "cosF64", "sigmoidF64", "tanhF64"]);
 /** The elementary functions: ~30x the arithmetic's gas. */
-const ELEMENTARY: ReadonlySet<SoftFloatOp> = new Set(["expF64", "logF64", "cosF64"]);
+const ELEMENTARY: ReadonlySet<SoftFloatOp> = new Set(["expF64", "logF64", "cosF64", "sigmoidF64", "tanhF64"]);
 
-/** Cases per eth_call: ~1-3M gas a call (the simulated network slows down on much longer calls; exp/log/cos cost ~30x the arithmetic). */
+/** Cases per eth_call: ~1-3M gas a call (the simulated network slows down on much longer calls; the elementary functions cost ~30x the arithmetic). */
 export const SOFT_FLOAT_BATCH_SIZE: Readonly<Record<SoftFloatOp, number>> = Object.fromEntries(
   SOFT_FLOAT_OPS.map((op) => [op, ELEMENTARY.has(op) ? 100 : 1000]),
 ) as Record<SoftFloatOp, number>;
@@ -142,6 +144,10 @@ function expectedResult(op: SoftFloatOp, a: bigint, b: bigint): bigint {
       return bits64(logF64(x));
     case "cosF64":
       return bits64(cosF64(x));
+    case "sigmoidF64":
+      return bits64(sigmoidF64(x));
+    case "tanhF64":
+      return bits64(tanhF64(x));
   }
 }
 
@@ -449,6 +455,20 @@ function cosCase(rng: SplitMix64): bigint {
   return base === 0n ? bigBelow(rng, between(rng, 1, 62)) : nudge(base, below(rng, 9) - 4);
 }
 
+/**
+ * sigmoid's and tanh's domains: binary32 inputs (the values they are given), [−110, 110] densely, exp's
+ * saturation points (±89, ±104; ±44.5 for tanh's 2·a) and tanh's Taylor bound 2^−10 ± a few ulps, tiny values.
+ */
+function smoothCase(rng: SplitMix64): bigint {
+  const kind = below(rng, 6);
+  if (kind === 0) return fromTensor(rng);
+  if (kind === 1) return bits64((rng.nextUnit() - 0.5) * 220);
+  if (kind === 2) return bits64(Math.fround((rng.nextUnit() - 0.5) * 220));
+  if (kind === 3) return (randomSign(rng) << 63n) | nudge([0x4056400000000000n, 0x405a000000000000n, 0x4046400000000000n][below(rng, 3)]!, below(rng, 9) - 4); // 89, 104, 44.5
+  if (kind === 4) return (randomSign(rng) << 63n) | nudge(0x3f50000000000000n, below(rng, 9) - 4); // 2^−10
+  return inExponents(rng, -80, -10);
+}
+
 /** Each operation's mix of sources, by weight. */
 const SOURCES: Readonly<Record<SoftFloatOp, readonly Source[]>> = (() => {
   const arithmetic: Source[] = [
@@ -518,6 +538,18 @@ const SOURCES: Readonly<Record<SoftFloatOp, readonly Source[]>> = (() => {
     cosF64: [
       [90, one(cosCase)],
       [5, one(useful)],
+      [5, one(edge)],
+    ],
+    sigmoidF64: [
+      [85, one(smoothCase)],
+      [5, one(useful)],
+      [5, one(uniform)],
+      [5, one(edge)],
+    ],
+    tanhF64: [
+      [85, one(smoothCase)],
+      [5, one(useful)],
+      [5, one(uniform)],
       [5, one(edge)],
     ],
   };

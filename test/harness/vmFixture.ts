@@ -3,6 +3,7 @@ import type { StepConfig } from "../../keepers/src/training/jobSpec.ts";
 import { sliceImageSet } from "../../keepers/src/training/idxImageSet.ts";
 import { loadMnist } from "../../keepers/src/training/mnist.ts";
 import type { ModelDefinition } from "../../keepers/src/training/modelDefinition.ts";
+import { encodeModel, heUniform, int, ints } from "../../keepers/src/training/onnxBuilder.ts";
 import { optimizerStateVectors } from "../../keepers/src/training/optimizer.ts";
 import { SplitMix64 } from "../../keepers/src/training/prng.ts";
 import { Trainer } from "../../keepers/src/training/trainer.ts";
@@ -35,6 +36,30 @@ export function perceptron(hidden = 24): ModelDefinition {
       { kind: "linear", name: "fc2", inFeatures: hidden, outFeatures: 10, weight: 2, bias: 3, inputs: [2] },
     ],
   };
+}
+
+/**
+ * A small CNN of the training VM's smooth layers, as ONNX: Conv 4@5×5 stride 3 → Sigmoid → AveragePool 3×3 stride 2
+ * (overlapping windows) → GlobalAveragePool → Flatten (4 channels) → Gemm 4→16 → Sigmoid → Gemm 16→10, then a
+ * LogSoftmax if `logSoftmax`.
+ */
+export function sigmoidPoolingCnnOnnx({ seed = 1n, logSoftmax = false }: { seed?: bigint; logSoftmax?: boolean } = {}): Uint8Array {
+  const tensors: Array<[name: string, dims: number[], fanIn: number]> = [
+    ["conv.weight", [4, 1, 5, 5], 25], ["conv.bias", [4], 25], ["fc1.weight", [16, 4], 4], ["fc1.bias", [16], 4], ["fc2.weight", [10, 16], 16], ["fc2.bias", [10], 16],
+  ];
+  const initializers = tensors.map(([name, dims, fanIn], index) => heUniform(seed, index, name, dims, fanIn, name.endsWith(".bias")));
+  const nodes = [
+    { name: "conv", opType: "Conv", input: ["input", "conv.weight", "conv.bias"], output: ["conv_out"], attribute: [ints("kernel_shape", [5, 5]), ints("strides", [3, 3])] },
+    { name: "sigmoid1", opType: "Sigmoid", input: ["conv_out"], output: ["sigmoid1_out"] },
+    { name: "pool", opType: "AveragePool", input: ["sigmoid1_out"], output: ["pool_out"], attribute: [ints("kernel_shape", [3, 3]), ints("strides", [2, 2])] },
+    { name: "gap", opType: "GlobalAveragePool", input: ["pool_out"], output: ["gap_out"] },
+    { name: "flatten", opType: "Flatten", input: ["gap_out"], output: ["flat"], attribute: [int("axis", 1)] },
+    { name: "fc1", opType: "Gemm", input: ["flat", "fc1.weight", "fc1.bias"], output: ["fc1_out"], attribute: [int("transB", 1)] },
+    { name: "sigmoid2", opType: "Sigmoid", input: ["fc1_out"], output: ["sigmoid2_out"] },
+    { name: "fc2", opType: "Gemm", input: ["sigmoid2_out", "fc2.weight", "fc2.bias"], output: [logSoftmax ? "fc2_out" : "logits"], attribute: [int("transB", 1)] },
+    ...(logSoftmax ? [{ name: "logSoftmax", opType: "LogSoftmax", input: ["fc2_out"], output: ["logits"], attribute: [int("axis", 1)] }] : []),
+  ];
+  return encodeModel({ name: "sigmoidPoolingCnn", nodes, initializers, inputShape: [1, 28, 28], classes: 10 });
 }
 
 const f = Math.fround;

@@ -36,7 +36,7 @@ const PERMIT_SECONDS = 3600n;
 const TEMPLATE_LABELS: Record<ModelTemplateName, string> = {
   lenet5: "LeNet-5 template (initial weights from the seed)",
   "lenet5-batchnorm": "LeNet-5 with BatchNorm (disputed by a committee: the training VM does not run BatchNorm yet)",
-  "lenet5-classic": "LeCun's LeNet-5: Tanh and average pooling (disputed by a committee: the training VM does not run them yet)",
+  "lenet5-classic": "LeCun's LeNet-5: Tanh and average pooling (initial weights from the seed)",
   resnet: "Residual CNN with BatchNorm (disputed by a committee: the training VM does not run residual connections yet)",
   transformer: "Transformer encoder over 28 row tokens (disputed by a committee: the training VM does not run attention yet)",
 };

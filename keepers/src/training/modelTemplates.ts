@@ -11,8 +11,9 @@ export type ModelTemplate = {
 };
 
 /**
- * The model templates a job can name (CLI `job post --template`, the web app's post-job form). Only
- * `lenet5` runs on the training VM; a job on any other commits no program, so a committee disputes it.
+ * The model templates a job can name (CLI `job post --template`, the web app's post-job form). `lenet5` and
+ * `lenet5-classic` run on the training VM; a job on any other (BatchNorm, residual connections, attention) commits no
+ * program, so a committee disputes it.
  */
 export const MODEL_TEMPLATES = {
   lenet5: { description: "LeNet-5 (ReLU, max pooling)", create: (seed) => createLeNet5Onnx({ seed }) },

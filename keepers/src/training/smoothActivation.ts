@@ -9,8 +9,8 @@ export type SmoothActivationParameters = {
   maxExamples: number;
 };
 
-/** Each smooth activation: its value and its derivative written from its own (binary32) output y. */
-const FUNCTIONS = {
+/** Each smooth activation: its value and its derivative written from its own (binary32) output y (the training VM's too). */
+export const SMOOTH_ACTIVATIONS = {
   sigmoid: { value: sigmoidF64, derivative: (y: number) => y * (1 - y) },
   tanh: { value: tanhF64, derivative: (y: number) => 1 - y * y },
 } as const;
@@ -34,7 +34,7 @@ export class SmoothActivation implements Layer {
     this.width = inputShape.reduce((a, b) => a * b, 1);
     this.output = new Float32Array(maxExamples * this.width);
     this.inputGradient = new Float32Array(maxExamples * this.width);
-    ({ value: this.value, derivative: this.derivative } = FUNCTIONS[definition.kind]);
+    ({ value: this.value, derivative: this.derivative } = SMOOTH_ACTIVATIONS[definition.kind]);
   }
 
   forward(input: Float32Array, n: number): void {

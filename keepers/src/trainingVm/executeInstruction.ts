@@ -1,6 +1,7 @@
-import { expF64 } from "../training/deterministicMath.ts";
+import { expF64, logF64 } from "../training/deterministicMath.ts";
 import { CLIP_EPSILON, learningRateAt } from "../training/optimizer.ts";
-import { batchPosition, CHECKPOINT_HEADER_SLOTS, instructionCount, CONSTANT_SLOTS, SOFTMAX_WORK, TREE, type MemoryTree, type Operator, type StepContext } from "./stepProgram.ts";
+import { SMOOTH_ACTIVATIONS } from "../training/smoothActivation.ts";
+import { batchPosition, CHECKPOINT_HEADER_SLOTS, instructionCount, CONSTANT_SLOTS, poolOverlap, SOFTMAX_WORK, TREE, type MemoryTree, type Operator, type StepContext } from "./stepProgram.ts";
 
 /** How an instruction reaches memory: the VM's own buffers, or a recorder of the words a proof must open. */
 export interface VmMemory {
@@ -68,29 +69,59 @@ export function executeInstruction(operator: Operator, i: number, env: Environme
       memory.setF32(scratch, operator.gradient + i, y > 0 ? memory.f32(scratch, operator.gradient + i) : 0);
       return;
     }
-    case "softmax": {
+    case "sigmoid":
+    case "tanh":
+      memory.setF32(scratch, operator.destination + i, SMOOTH_ACTIVATIONS[operator.kind].value(memory.f32(scratch, operator.source + i)));
+      return;
+    case "sigmoidBackward":
+    case "tanhBackward": {
+      const { derivative } = SMOOTH_ACTIVATIONS[operator.kind === "sigmoidBackward" ? "sigmoid" : "tanh"];
+      const y = memory.f32(scratch, operator.activation + i);
+      memory.setF32(scratch, operator.gradient + i, memory.f32(scratch, operator.gradient + i) * derivative(y));
+      return;
+    }
+    case "softmax":
+    case "logSoftmax": {
+      // Both start alike: the first maximum, then the exponentials and their sum. LogSoftmax then keeps log S in the
+      // sum's slot and stores y_j = (z_j − max) − log S.
       const C = context.classes;
       const per = 3 * C + 2;
       const e = Math.floor(i / per);
       const r = i - e * per;
+      const logits = operator.kind === "softmax" ? operator.logits : operator.source;
       if (r < C) {
-        const z = memory.f32(scratch, operator.logits + e * C + r);
+        const z = memory.f32(scratch, logits + e * C + r);
         registers.acc = r === 0 || z > registers.acc ? z : registers.acc;
       } else if (r === C) {
         memory.setF32(scratch, SOFTMAX_WORK.max, registers.acc);
       } else if (r <= 2 * C) {
         const j = r - C - 1;
-        const exponential = Math.fround(expF64(memory.f32(scratch, operator.logits + e * C + j) - memory.f32(scratch, SOFTMAX_WORK.max)));
+        const exponential = Math.fround(expF64(memory.f32(scratch, logits + e * C + j) - memory.f32(scratch, SOFTMAX_WORK.max)));
         memory.setF32(scratch, SOFTMAX_WORK.exponentials + j, exponential);
         registers.acc = (j === 0 ? 0 : registers.acc) + exponential;
       } else if (r === 2 * C + 1) {
-        memory.setF64(scratch, SOFTMAX_WORK.sum, registers.acc);
+        memory.setF64(scratch, SOFTMAX_WORK.sum, operator.kind === "softmax" ? registers.acc : logF64(registers.acc));
+      } else if (operator.kind === "logSoftmax") {
+        const j = r - 2 * C - 2;
+        const shifted = memory.f32(scratch, logits + e * C + j) - memory.f32(scratch, SOFTMAX_WORK.max);
+        memory.setF32(scratch, operator.destination + e * C + j, shifted - memory.f64(scratch, SOFTMAX_WORK.sum));
       } else {
         const j = r - 2 * C - 2;
         const label = memory.dataByte(context.examples * context.width + env.order(batchPosition(context, operator.microBatch, e)));
         const p = memory.f32(scratch, SOFTMAX_WORK.exponentials + j) / memory.f64(scratch, SOFTMAX_WORK.sum);
         memory.setF32(scratch, operator.gradient + e * C + j, (p - (j === label ? 1 : 0)) / context.config.batchSize);
       }
+      return;
+    }
+    case "logSoftmaxBackward": {
+      // T = Σ_k dy_k, then dz_j = dy_j − expF64(y_j)·T in place.
+      const C = context.classes;
+      const e = Math.floor(i / (2 * C));
+      const r = i - e * 2 * C;
+      const slot = operator.gradient + e * C + (r % C);
+      const dy = memory.f32(scratch, slot);
+      if (r < C) registers.acc = (r === 0 ? 0 : registers.acc) + dy;
+      else memory.setF32(scratch, slot, dy - expF64(memory.f32(scratch, operator.activation + e * C + r - C)) * registers.acc);
       return;
     }
     case "power": {
@@ -204,19 +235,22 @@ export function executeInstruction(operator: Operator, i: number, env: Environme
       registers.acc = acc;
       return;
     }
-    case "maxPool": {
+    case "maxPool":
+    case "averagePool": {
       const { height: H, width: W, kernel: [kH, kW], stride: [sH, sW], out: [OH, OW], source, destination } = operator.window;
       const taps = kH * kW;
+      const average = operator.kind === "averagePool";
       const o = Math.floor(i / (taps + 1));
       const r = i - o * (taps + 1);
       if (r === taps) {
-        memory.setF32(scratch, destination + o, registers.acc);
+        memory.setF32(scratch, destination + o, average ? registers.acc / taps : registers.acc);
         return;
       }
       const plane = Math.floor(o / (OH * OW));
       const oy = Math.floor((o % (OH * OW)) / OW);
       const v = memory.f32(scratch, source + plane * H * W + (oy * sH + Math.floor(r / kW)) * W + (o % OW) * sW + (r % kW));
-      registers.acc = r === 0 || v > registers.acc ? v : registers.acc;
+      if (average) registers.acc = (r === 0 ? 0 : registers.acc) + v;
+      else registers.acc = r === 0 || v > registers.acc ? v : registers.acc;
       return;
     }
     case "maxPoolBackward": {
@@ -237,6 +271,29 @@ export function executeInstruction(operator: Operator, i: number, env: Environme
         if (first === ky * kW + kx) value = 0 + memory.f32(scratch, outputGradient + o);
       }
       memory.setF32(scratch, destination + i, value);
+      return;
+    }
+    case "averagePoolBackward": {
+      // The engine adds each output's share to its window's elements, outputs in order, rounding to binary32 after
+      // each addition: an element gets the shares of the windows holding it, rows then columns ascending.
+      const { height: H, width: W, kernel: [kH, kW], stride: [sH, sW], out: [OH, OW], destination, outputGradient } = operator.window;
+      const [overlapH, overlapW] = poolOverlap(operator.window);
+      const taps = overlapH * overlapW;
+      const t = Math.floor(i / (taps + 1));
+      const r = i - t * (taps + 1);
+      if (r === taps) {
+        memory.setF32(scratch, destination + t, registers.acc);
+        return;
+      }
+      const [iy, ix] = [Math.floor(t / W) % H, t % W];
+      const oy = firstWindow(iy, kH, sH) + Math.floor(r / overlapW);
+      const ox = firstWindow(ix, kW, sW) + (r % overlapW);
+      let acc = r === 0 ? 0 : registers.acc;
+      if (oy * sH <= iy && oy < OH && ox * sW <= ix && ox < OW) {
+        const o = (Math.floor(t / (H * W)) * OH + oy) * OW + ox;
+        acc = Math.fround(acc + memory.f32(scratch, outputGradient + o) / (kH * kW));
+      }
+      registers.acc = acc;
       return;
     }
     case "flatten": {
@@ -267,4 +324,9 @@ function multiply(i: number, count: number, base: number, registers: Registers):
 function accumulate(context: StepContext, memory: VmMemory, registers: Registers, p: number, r: number): void {
   const g = memory.f32(scratch, context.gradients + r * context.parameters + p);
   registers.acc = r === 0 ? g : registers.acc + g;
+}
+
+/** The first window (along one axis: `kernel`, `stride`) holding element `index`: the first whose end passes it. */
+function firstWindow(index: number, kernel: number, stride: number): number {
+  return index < kernel ? 0 : Math.floor((index - kernel) / stride) + 1;
 }

@@ -23,9 +23,10 @@ export const SOFTMAX_WORK = { max: 8, sum: 10, exponentials: 12 } as const;
 export type Strided = { tree: MemoryTree; offset: number; outer: number; inner: number };
 
 /**
- * The geometry of a convolution's im2col/col2im or of a max-pooling, and the buffers it reads and writes:
+ * The geometry of a convolution's im2col/col2im or of a pooling, and the buffers it reads and writes:
  * `channels` planes of `height × width` per example, a `kernel`, a `stride`, top and left `pads`, an output of
- * `out` = [rows, columns] per plane. maxPoolBackward also reads the forward pass's output and its gradient.
+ * `out` = [rows, columns] per plane. maxPoolBackward also reads the forward pass's output; both poolings'
+ * backward read the output's gradient.
  */
 export type Window = {
   channels: number;
@@ -48,15 +49,20 @@ export type Window = {
 export type Operator =
   | { kind: "gather"; microBatch: number; destination: number }
   | { kind: "matMul"; m: number; n: number; k: number; a: Strided | null; b: Strided; destination: number; bias: number | null; biasPerRow: boolean }
-  | { kind: "relu"; size: number; source: number; destination: number }
-  | { kind: "reluMask"; size: number; gradient: number; activation: number }
+  /** An elementwise activation: `size` elements of `source` into `destination`. */
+  | { kind: "relu" | "sigmoid" | "tanh"; size: number; source: number; destination: number }
+  /** An elementwise activation's backward, in place over the output's gradient, from the activation's output. */
+  | { kind: "reluMask" | "sigmoidBackward" | "tanhBackward"; size: number; gradient: number; activation: number }
   | { kind: "softmax"; microBatch: number; logits: number; gradient: number }
+  /** The last layer's LogSoftmax over each example's `classes` features, and its backward in place over the gradient. */
+  | { kind: "logSoftmax"; source: number; destination: number }
+  | { kind: "logSoftmaxBackward"; gradient: number; activation: number }
   /** acc = 1, then `exponent` (the step's epoch or its step + 1) multiplications by `base`, then a store. */
   | { kind: "power"; base: number; exponent: "epoch" | "steps"; store: "learningRate" | "correction"; scale: number; destination: number }
   /** With `clipped`, ĝ comes from the reduced gradient and the clipping's factor, not from the micro-batches' gradients. */
   | { kind: "optimizer"; clipped: boolean }
   | { kind: "end" }
-  | { kind: "im2col" | "col2im" | "maxPool" | "maxPoolBackward"; window: Window }
+  | { kind: "im2col" | "col2im" | "maxPool" | "maxPoolBackward" | "averagePool" | "averagePoolBackward"; window: Window }
   /** [n][C·P] from CNHW (forward), or back (backward): a copy per element. */
   | { kind: "flatten"; channels: number; plane: number; backward: boolean; source: number; destination: number }
   /** ĝ = fround(Σ g_m) of every parameter, over micro-batch 0's gradient vector. */
@@ -66,16 +72,31 @@ export type Operator =
   /** The learning rate η of a schedule (docs/training.md §6) from the base rate `learningRate`. */
   | { kind: "schedule"; schedule: LearningRateSchedule; learningRate: number };
 
-/** The layer kinds the VM runs; every other kind of the engine (smooth activations, normalisations, the sequence and attention ops) it refuses. */
-const VM_KINDS = ["conv", "maxPool", "relu", "flatten", "linear"] as const;
+/** The layer kinds the VM runs (LogSoftmax as the last layer only); every other kind of the engine (normalisations, the sequence and attention ops) it refuses. */
+const VM_KINDS = ["conv", "maxPool", "averagePool", "relu", "sigmoid", "tanh", "flatten", "linear", "logSoftmax"] as const;
 type VmLayer = Extract<LayerDefinition, { kind: (typeof VM_KINDS)[number] }>;
 const runsOnVm = (layer: LayerDefinition): layer is VmLayer => (VM_KINDS as readonly string[]).includes(layer.kind);
 
 /** The operators' kind codes, as the one-step contract numbers them. */
 export const OPERATOR_KINDS = [
   "gather", "matMul", "relu", "reluMask", "softmax", "power", "optimizer", "end", "im2col", "col2im", "maxPool", "maxPoolBackward", "flatten",
-  "reduce", "clipFactor", "schedule",
+  "reduce", "clipFactor", "schedule", "sigmoid", "tanh", "sigmoidBackward", "tanhBackward", "averagePool", "averagePoolBackward",
+  "logSoftmax", "logSoftmaxBackward",
 ] as const;
+
+/** Each elementwise activation's backward operator. */
+const ACTIVATION_BACKWARD = { relu: "reluMask", sigmoid: "sigmoidBackward", tanh: "tanhBackward" } as const;
+type ActivationLayer = Extract<VmLayer, { kind: keyof typeof ACTIVATION_BACKWARD }>;
+const isActivation = (layer: VmLayer): layer is ActivationLayer => layer.kind in ACTIVATION_BACKWARD;
+
+/**
+ * How many windows of an average pooling may hold one input element, per axis: ⌈kernel / stride⌉, but no more
+ * than the output has. Its backward visits that many (rows × columns) per element.
+ */
+export function poolOverlap(window: Window): [number, number] {
+  const { kernel: [kH, kW], stride: [sH, sW], out: [OH, OW] } = window;
+  return [Math.min(Math.ceil(kH / sH), OH), Math.min(Math.ceil(kW / sW), OW)];
+}
 
 /** The number of instructions of `operator` in the step `context` describes. */
 export function instructionCount(operator: Operator, context: StepContext): number {
@@ -88,9 +109,16 @@ export function instructionCount(operator: Operator, context: StepContext): numb
       return operator.m * operator.n * (operator.k + 1);
     case "relu":
     case "reluMask":
+    case "sigmoid":
+    case "tanh":
+    case "sigmoidBackward":
+    case "tanhBackward":
       return operator.size;
     case "softmax":
+    case "logSoftmax":
       return b * (3 * classes + 2);
+    case "logSoftmaxBackward":
+      return b * 2 * classes;
     case "power":
       return (operator.exponent === "epoch" ? context.epoch : context.step + 1) + 2;
     case "optimizer":
@@ -100,11 +128,14 @@ export function instructionCount(operator: Operator, context: StepContext): numb
     case "im2col":
     case "col2im":
     case "maxPool":
-    case "maxPoolBackward": {
+    case "maxPoolBackward":
+    case "averagePool":
+    case "averagePoolBackward": {
       const { channels, height, width: W, kernel: [kH, kW], out: [OH, OW] } = operator.window;
       if (operator.kind === "im2col") return channels * kH * kW * b * OH * OW;
       if (operator.kind === "col2im") return channels * b * height * W * (kH * kW + 1);
-      if (operator.kind === "maxPool") return channels * b * OH * OW * (kH * kW + 1);
+      if (operator.kind === "maxPool" || operator.kind === "averagePool") return channels * b * OH * OW * (kH * kW + 1);
+      if (operator.kind === "averagePoolBackward") return channels * b * height * W * (product(poolOverlap(operator.window)) + 1);
       return channels * b * height * W;
     }
     case "flatten":
@@ -167,8 +198,9 @@ const product = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
  * any) and bias corrections, one optimizer pass over every parameter, and the end of the step.
  *
  * @throws VeritrainError `VM_UNSUPPORTED` for a job of engine version 1 (another data order), for a
- *   max-pooling whose windows overlap, for Sigmoid, Tanh, average pooling, BatchNorm and LogSoftmax, and for
- *   DP-SGD and qLoRA fine-tuning (the engine's, not yet the VM's).
+ *   max-pooling whose windows overlap, for a LogSoftmax before the last layer, for every other layer of
+ *   docs/training.md §10 than convolution, poolings, ReLU, Sigmoid, Tanh, flatten, linear and LogSoftmax
+ *   (BatchNorm, …), and for DP-SGD and qLoRA fine-tuning (the engine's, not yet the VM's).
  */
 export function stepProgram({ model, config, examples, step }: StepProgramParameters): StepProgram {
   if (config.engineVersion !== "veritrain-train/2") {
@@ -216,6 +248,7 @@ export function stepProgram({ model, config, examples, step }: StepProgramParame
   const layers = model.layers.map((layer, i): VmLayer => {
     if (!runsOnVm(layer)) throw unsupported(`a ${layer.kind} layer (${layer.name})`);
     if (layer.inputs.length !== 1 || layer.inputs[0] !== i - 1) throw unsupported(`a layer that reads other than the layer before it (${layer.name})`);
+    if (layer.kind === "logSoftmax" && i !== model.layers.length - 1) throw unsupported(`a LogSoftmax before the last layer (${layer.name})`);
     return layer;
   });
   for (const layer of layers) {
@@ -224,7 +257,7 @@ export function stepProgram({ model, config, examples, step }: StepProgramParame
     if (layer.kind === "linear") {
       stage.outputShape = [layer.outFeatures];
       stage.output = allocate(b * layer.outFeatures);
-    } else if (layer.kind === "relu") {
+    } else if (isActivation(layer) || layer.kind === "logSoftmax") {
       stage.output = allocate(b * product(shape));
     } else if (layer.kind === "flatten") {
       stage.outputShape = [product(shape)];
@@ -252,7 +285,7 @@ export function stepProgram({ model, config, examples, step }: StepProgramParame
     current = stage.output;
   }
   const logitsGradient = allocate(b * model.classes);
-  // Backward buffers: the gradient of each layer's output; ReLU masks its own in place, an identity flatten passes it through.
+  // Backward buffers: the gradient of each layer's output; an activation's or the LogSoftmax's backward rewrites its own in place, an identity flatten passes it through.
   const outputGradients: number[] = [];
   const columnGradients: number[] = [];
   let gradient = logitsGradient;
@@ -261,7 +294,7 @@ export function stepProgram({ model, config, examples, step }: StepProgramParame
     const layer = layers[i]!;
     const stage = stages[i]!;
     if (layer.kind === "conv" && i > 0) columnGradients[i] = allocate(stage.window!.channels * layer.kernel[0] * layer.kernel[1] * b * stage.window!.out[0] * stage.window!.out[1]);
-    if (layer.kind === "relu" || (layer.kind === "flatten" && stage.output === stage.input)) continue;
+    if (isActivation(layer) || layer.kind === "logSoftmax" || (layer.kind === "flatten" && stage.output === stage.input)) continue;
     if (i > 0) gradient = allocate(b * product(stage.inputShape));
   }
   const gradients = allocate(M * P);
@@ -279,15 +312,17 @@ export function stepProgram({ model, config, examples, step }: StepProgramParame
           kind: "matMul", m: b, n: O, k: I, a: scratch(stage.input, I, 1), b: checkpoint(param(layer.weight), 1, I),
           destination: stage.output, bias: layer.bias === null ? null : param(layer.bias), biasPerRow: false,
         });
-      } else if (layer.kind === "relu") {
-        push({ kind: "relu", size: b * product(stage.inputShape), source: stage.input, destination: stage.output });
+      } else if (isActivation(layer)) {
+        push({ kind: layer.kind, size: b * product(stage.inputShape), source: stage.input, destination: stage.output });
       } else if (layer.kind === "flatten") {
         if (stage.output !== stage.input) {
           const [C = 1, H = 1, W = 1] = stage.inputShape;
           push({ kind: "flatten", channels: C, plane: H * W, backward: false, source: stage.input, destination: stage.output });
         }
-      } else if (layer.kind === "maxPool") {
-        push({ kind: "maxPool", window: stage.window! });
+      } else if (layer.kind === "maxPool" || layer.kind === "averagePool") {
+        push({ kind: layer.kind, window: stage.window! });
+      } else if (layer.kind === "logSoftmax") {
+        push({ kind: "logSoftmax", source: stage.input, destination: stage.output });
       } else {
         const window = stage.window!;
         const patch = window.channels * window.kernel[0] * window.kernel[1];
@@ -306,15 +341,18 @@ export function stepProgram({ model, config, examples, step }: StepProgramParame
       const stage = stages[i]!;
       const dY = outputGradients[i]!;
       const dX = i > 0 ? outputGradients[i - 1]! : -1;
-      if (layer.kind === "relu") {
-        push({ kind: "reluMask", size: b * product(stage.inputShape), gradient: dY, activation: stage.output });
+      if (isActivation(layer)) {
+        push({ kind: ACTIVATION_BACKWARD[layer.kind], size: b * product(stage.inputShape), gradient: dY, activation: stage.output });
+      } else if (layer.kind === "logSoftmax") {
+        push({ kind: "logSoftmaxBackward", gradient: dY, activation: stage.output });
       } else if (layer.kind === "flatten") {
         if (stage.output !== stage.input && i > 0) {
           const [C = 1, H = 1, W = 1] = stage.inputShape;
           push({ kind: "flatten", channels: C, plane: H * W, backward: true, source: dY, destination: dX });
         }
-      } else if (layer.kind === "maxPool") {
-        if (i > 0) push({ kind: "maxPoolBackward", window: { ...stage.window!, source: stage.input, destination: dX, outputGradient: dY } });
+      } else if (layer.kind === "maxPool" || layer.kind === "averagePool") {
+        const kind = layer.kind === "maxPool" ? "maxPoolBackward" : "averagePoolBackward";
+        if (i > 0) push({ kind, window: { ...stage.window!, source: stage.input, destination: dX, outputGradient: dY } });
       } else if (layer.kind === "linear") {
         const { inFeatures: I, outFeatures: O } = layer;
         push({ kind: "matMul", m: O, n: I, k: b, a: scratch(dY, 1, O), b: scratch(stage.input, I, 1), destination: slot(layer.weight), bias: null, biasPerRow: false });

@@ -54,11 +54,19 @@ export function encodeOperator(operator: Operator): EncodedOperator {
       return { kind, args: encode(MAT_MUL, [{ m, n, k, hasA: a !== null, a: strided(a), b, destination, hasBias: bias !== null, bias: bias ?? 0, biasPerRow }]) };
     }
     case "relu":
+    case "sigmoid":
+    case "tanh":
       return { kind, args: encode("uint32, uint32, uint32", [operator.size, operator.source, operator.destination]) };
     case "reluMask":
+    case "sigmoidBackward":
+    case "tanhBackward":
       return { kind, args: encode("uint32, uint32, uint32", [operator.size, operator.gradient, operator.activation]) };
     case "softmax":
       return { kind, args: encode("uint32, uint32, uint32", [operator.microBatch, operator.logits, operator.gradient]) };
+    case "logSoftmax":
+      return { kind, args: encode("uint32, uint32", [operator.source, operator.destination]) };
+    case "logSoftmaxBackward":
+      return { kind, args: encode("uint32, uint32", [operator.gradient, operator.activation]) };
     case "power": {
       const values = [float64Bits(operator.base), operator.exponent === "steps", operator.store === "learningRate", float64Bits(operator.scale), operator.destination];
       return { kind, args: encode("uint64, bool, bool, uint64, uint32", values) };
@@ -83,7 +91,9 @@ export function encodeOperator(operator: Operator): EncodedOperator {
     case "im2col":
     case "col2im":
     case "maxPool":
-    case "maxPoolBackward": {
+    case "maxPoolBackward":
+    case "averagePool":
+    case "averagePoolBackward": {
       const { kernel: [kernelH, kernelW], stride: [strideH, strideW], pads: [padTop, padLeft], out: [outH, outW], ...window } = operator.window;
       const outputGradient = Math.max(0, window.outputGradient);
       return { kind, args: encode(WINDOW, [{ ...window, kernelH, kernelW, strideH, strideW, padTop, padLeft, outH, outW, outputGradient }]) };

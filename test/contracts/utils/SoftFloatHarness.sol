@@ -5,12 +5,12 @@ import {SoftFloat} from "../../../contracts/libraries/SoftFloat.sol";
 
 /// @notice Exposes SoftFloat to tests in batches (thousands of cases per eth_call), and measures its gas.
 /// @dev Operation codes (test/harness/softFloatCases.ts mirrors them): 0 add, 1 sub, 2 mul, 3 div, 4 sqrt, 5 lt,
-/// 6 le, 7 eq, 8 toF32, 9 toF64, 10 floor, 11 fromInt, 12 toInt, 13 expF64, 14 logF64, 15 cosF64. Every operand and result
-/// is a uint64 word: binary64 bits; binary32 bits in the low 32 bits (toF32's result, toF64's operand); an
-/// int64 in two's complement (fromInt's operand, toInt's result); 0 or 1 for a comparison. Unary operations
-/// ignore `b`, which may then be empty.
+/// 6 le, 7 eq, 8 toF32, 9 toF64, 10 floor, 11 fromInt, 12 toInt, 13 expF64, 14 logF64, 15 cosF64, 16 sigmoidF64,
+/// 17 tanhF64. Every operand and result is a uint64 word: binary64 bits; binary32 bits in the low 32 bits (toF32's
+/// result, toF64's operand); an int64 in two's complement (fromInt's operand, toInt's result); 0 or 1 for a
+/// comparison. Unary operations ignore `b`, which may then be empty.
 contract SoftFloatHarness {
-    /// @notice Thrown for an operation code above 15.
+    /// @notice Thrown for an operation code above 17.
     error SoftFloatHarnessUnknownOp(uint8 op);
 
     /// @notice `op` applied to (a[i], b[i]) for every i.
@@ -52,6 +52,8 @@ contract SoftFloatHarness {
         if (op == 13) return SoftFloat.expF64(a);
         if (op == 14) return SoftFloat.logF64(a);
         if (op == 15) return SoftFloat.cosF64(a);
+        if (op == 16) return SoftFloat.sigmoidF64(a);
+        if (op == 17) return SoftFloat.tanhF64(a);
         revert SoftFloatHarnessUnknownOp(op);
     }
 }

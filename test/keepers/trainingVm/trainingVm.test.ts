@@ -4,13 +4,17 @@ import { hexToBytes, keccak256 } from "viem";
 import { VeritrainError } from "../../../keepers/src/errors.ts";
 import type { StepConfig } from "../../../keepers/src/training/jobSpec.ts";
 import { createLeNet5Onnx } from "../../../keepers/src/training/lenet5.ts";
+import { LogSoftmax } from "../../../keepers/src/training/logSoftmax.ts";
+import type { ModelDefinition } from "../../../keepers/src/training/modelDefinition.ts";
 import { importOnnxModel } from "../../../keepers/src/training/onnxImport.ts";
+import { SplitMix64 } from "../../../keepers/src/training/prng.ts";
+import { executeInstruction, type VmMemory } from "../../../keepers/src/trainingVm/executeInstruction.ts";
 import { randomAccessOrder } from "../../../keepers/src/trainingVm/randomAccessOrder.ts";
 import { CONSTANT_SLOTS, stepProgram, TREE } from "../../../keepers/src/trainingVm/stepProgram.ts";
 import { float64Bits, stateCommitment, TrainingVm } from "../../../keepers/src/trainingVm/trainingVm.ts";
 import { encodeOperator, VmProgram } from "../../../keepers/src/trainingVm/vmProgram.ts";
 import { emptyRoot, rootFrom, WordTree } from "../../../keepers/src/trainingVm/wordTree.ts";
-import { ADAM, ADAMW, checkpointOf, data, engineStep, initial, perceptron, scheduleOf, SGD, train } from "../../harness/vmFixture.ts";
+import { ADAM, ADAMW, checkpointOf, data, engineStep, initial, perceptron, scheduleOf, SGD, sigmoidPoolingCnnOnnx, train } from "../../harness/vmFixture.ts";
 
 describe("training VM", () => {
   for (const [name, config, firstStep] of [["SGD with momentum, weight decay and a decaying rate", SGD, 11], ["Adam", ADAM, 0]] as const) {
@@ -91,10 +95,74 @@ describe("training VM", () => {
     }
   });
 
+  const smoothModels = [
+    ["LeCun's LeNet-5 (lenet5-classic: Tanh, average pooling)", importOnnxModel(createLeNet5Onnx({ seed: 1n, activation: "tanh", pooling: "average" })).definition],
+    ["a CNN of Sigmoid, overlapping average pooling and GlobalAveragePool", importOnnxModel(sigmoidPoolingCnnOnnx()).definition],
+    ["that CNN ending in LogSoftmax", importOnnxModel(sigmoidPoolingCnnOnnx({ logSoftmax: true })).definition],
+  ] as const;
+  for (const [name, model] of smoothModels) {
+    for (const [optimizer, base] of [["SGD", SGD], ["Adam", ADAM]] as const) {
+      it(`runs the engine's steps bit for bit: ${name}, ${optimizer}, across an epoch boundary`, async () => {
+        const config: StepConfig = { ...base, batchSize: 8, microBatches: 2 };
+        const stepsPerEpoch = Math.floor(train.count / config.batchSize);
+        let state = initial(model, config, stepsPerEpoch - 1);
+        for (let s = 0; s < 2; s++) {
+          const program = stepProgram({ model, config, examples: train.count, step: state.step });
+          const next = new TrainingVm({ program, checkpoint: checkpointOf(config, state), data }).runStep();
+          state = await engineStep(model, config, state);
+          assert.equal(keccak256(next), keccak256(checkpointOf(config, state)), `step ${state.step - 1}: the VM's checkpoint is the engine's`);
+        }
+      });
+    }
+  }
+
+  it("runs LogSoftmax and its backward as the engine's layer, on an output gradient whose sum is far from 0", () => {
+    // In a step the loss's gradient sums to about 0 over each example, so the backward's T·e^y barely shows there.
+    const program = stepProgram({ model: importOnnxModel(sigmoidPoolingCnnOnnx({ logSoftmax: true })).definition, config: SGD, examples: train.count, step: 0 });
+    const { classes: C, config } = program.context;
+    const b = config.batchSize / config.microBatches;
+    const scratch = new DataView(new ArrayBuffer(4 * program.scratchSlots));
+    const memory: VmMemory = {
+      f32: (_, slot) => scratch.getFloat32(4 * slot, true),
+      f64: (_, slot) => scratch.getFloat64(4 * slot, true),
+      dataByte: () => assert.fail("LogSoftmax reads no data"),
+      setF32: (_, slot, value) => scratch.setFloat32(4 * slot, value, true),
+      setF64: (_, slot, value) => scratch.setFloat64(4 * slot, value, true),
+    };
+    const run = (kind: "logSoftmax" | "logSoftmaxBackward") => {
+      const index = program.operators.findIndex((op) => op.kind === kind);
+      const registers = { acc: 0 };
+      for (let i = 0; i < program.counts[index]!; i++) executeInstruction(program.operators[index]!, i, { context: program.context, order: () => 0 }, memory, registers);
+      return program.operators[index]!;
+    };
+    const rng = new SplitMix64(5n);
+    const input = Float32Array.from({ length: b * C }, () => (rng.nextUnit() - 0.5) * 40);
+    const outputGradient = Float32Array.from({ length: b * C }, () => rng.nextUnit() - 0.25);
+    const layer = new LogSoftmax({ inputShape: [C], maxExamples: b });
+    layer.forward(input, b);
+    layer.backward(input, outputGradient, b);
+    const forward = program.operators.find((op) => op.kind === "logSoftmax")!;
+    assert.ok(forward.kind === "logSoftmax");
+    input.forEach((x, i) => memory.setF32(1, forward.source + i, x));
+    run("logSoftmax");
+    const read = (at: number) => Float32Array.from({ length: b * C }, (_, i) => memory.f32(1, at + i));
+    assert.deepEqual(read(forward.destination), layer.output, "y");
+    const backward = program.operators.find((op) => op.kind === "logSoftmaxBackward")!;
+    assert.ok(backward.kind === "logSoftmaxBackward" && backward.activation === forward.destination);
+    outputGradient.forEach((g, i) => memory.setF32(1, backward.gradient + i, g));
+    run("logSoftmaxBackward");
+    assert.deepEqual(read(backward.gradient), layer.inputGradient, "dz");
+  });
+
   it("refuses a model it cannot run yet with one line saying what and what to do", () => {
     const lenet = importOnnxModel(createLeNet5Onnx({ seed: 1n })).definition;
     const model = { ...lenet, layers: lenet.layers.map((l) => (l.kind === "maxPool" ? { ...l, stride: [1, 1] as [number, number] } : l)) };
     assert.throws(() => stepProgram({ model, config: SGD, examples: 100, step: 0 }), /cannot run a max-pooling whose windows overlap \(.*\) yet .*use a committee dispute/);
+    const batchNorm = importOnnxModel(createLeNet5Onnx({ seed: 1n, batchNorm: true })).definition;
+    assert.throws(() => stepProgram({ model: batchNorm, config: SGD, examples: 100, step: 0 }), /cannot run a batchNorm layer \(conv1\.bn\) yet .*use a committee dispute/);
+    const logSoftmax = importOnnxModel(sigmoidPoolingCnnOnnx({ logSoftmax: true })).definition;
+    const notLast: ModelDefinition = { ...logSoftmax, layers: [...logSoftmax.layers, { kind: "relu", name: "after", inputs: [logSoftmax.layers.length - 1] }] };
+    assert.throws(() => stepProgram({ model: notLast, config: SGD, examples: 100, step: 0 }), /cannot run a LogSoftmax before the last layer \(logSoftmax\) yet .*use a committee dispute/);
     assert.throws(() => stepProgram({ model: perceptron(), config: { ...SGD, engineVersion: "veritrain-train/1" }, examples: 100, step: 0 }), (e: unknown) =>
       e instanceof VeritrainError && e.code === "VM_UNSUPPORTED" && /runs engine version 2 .* only, this job names veritrain-train\/1: use a committee dispute/.test(e.message));
   });
