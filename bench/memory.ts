@@ -1,5 +1,5 @@
 /**
- * Benchmark: peak memory of training a ~10M-parameter model (docs/training.md §8, "Memory"). An MLP
+ * Benchmark: peak memory of training a ~10M-parameter model (docs/training.md §11, "Memory"). An MLP
  * 784 → h1 → h2 → 10 with ReLU (9,523,722 parameters at the default 4096, 1536) trains `--steps` Adam steps on
  * MNIST, a checkpoint hashed and written to disk after every step, as the compute keeper does. Beside it, in the
  * same run, its peer: the same MLP, batch and Adam steps in PyTorch on the same threads, `torch.save` of the model

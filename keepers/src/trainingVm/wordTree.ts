@@ -28,7 +28,7 @@ function zeroNode(height: number): Uint8Array {
 
 /**
  * keccak256 in WebAssembly (hash-wasm): a node costs ~1.7 µs instead of @noble/hashes' ~13 µs, and a tree has as
- * many nodes as words (a 10M-parameter checkpoint with Adam: 3.6M). `bench/wordTree.ts` measures both.
+ * many nodes as words (a 10M-parameter checkpoint with Adam: 3.6M; docs/benchmarks.md, `bench:memory`).
  */
 const keccak = await createKeccak(256);
 function hashPair(left: Uint8Array, right: Uint8Array): Uint8Array {

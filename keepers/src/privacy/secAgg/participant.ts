@@ -75,14 +75,9 @@ export function advertiseKeys({ config, id, random = randomBytes }: AdvertiseKey
   const encryptionSecretKey = random(32);
   const maskPublicKey = x25519.getPublicKey(maskSecretKey);
   const encryptionPublicKey = x25519.getPublicKey(encryptionSecretKey);
-  const keys = {
-    id,
-    maskPublicKey,
-    encryptionPublicKey,
-    maskKeyProof: proveKeyPossession({ config, id, purpose: "pairwiseMask" }, maskSecretKey, maskPublicKey),
-    encryptionKeyProof: proveKeyPossession({ config, id, purpose: "shareEncryption" }, encryptionSecretKey, encryptionPublicKey),
-  };
-  const { maskKeyProof, encryptionKeyProof } = keys;
+  const maskKeyProof = proveKeyPossession({ config, id, purpose: "pairwiseMask" }, maskSecretKey, maskPublicKey);
+  const encryptionKeyProof = proveKeyPossession({ config, id, purpose: "shareEncryption" }, encryptionSecretKey, encryptionPublicKey);
+  const keys = { id, maskPublicKey, encryptionPublicKey, maskKeyProof, encryptionKeyProof };
   return {
     state: { stage: "advertised", config, id, neighbours: neighbourGraph(config)[id]!, maskSecretKey, encryptionSecretKey, keys },
     message: { kind: "publicKeys", roundSeed: config.roundSeed, from: id, maskPublicKey, encryptionPublicKey, maskKeyProof, encryptionKeyProof },
