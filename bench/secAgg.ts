@@ -8,7 +8,7 @@
  *   node bench/secAgg.ts --repetitions 5 --paillier-samples 12
  *
  * Bytes are those of the encoded messages (keepers/src/privacy/secAgg/messageCodec.ts), every stage
- * and both directions; the global model's download is the same with or without secure aggregation
+ * and both directions, and each participant's three 32-byte digests posted on the round ledger; the global model's download is the same with or without secure aggregation
  * and is not counted. Times are medians over the repetitions. Paillier encryption and decryption
  * are measured on `--paillier-samples` ciphertexts and extrapolated to the whole update (keys
  * ending in `_extrapolated`); its homomorphic additions are measured in full.
@@ -16,6 +16,7 @@
  */
 import { Command } from "commander";
 import { generateRandomKeys } from "paillier-bigint";
+import { recomputeSum } from "../keepers/src/privacy/secAgg/aggregator.ts";
 import { paillierAddUpdates, paillierDecryptSum, paillierEncryptUpdate, paillierLayout } from "../keepers/src/privacy/secAgg/paillierPacking.ts";
 import { maxFractionBits, quantisation, quantise } from "../keepers/src/privacy/secAgg/quantisation.ts";
 import { secAggConfig, type SecAggConfig } from "../keepers/src/privacy/secAgg/secAggConfig.ts";
@@ -55,13 +56,17 @@ type Scenario = "no_dropouts" | "dropouts_after_input" | "dropouts_before_input"
 async function scenarioFigures(n: number, scenario: Scenario, inputs: Uint32Array[]) {
   const dropped = scenario === "no_dropouts" ? 0 : Math.floor(n / 3);
   const silent = Array.from({ length: dropped }, (_, i) => i * 3);
-  const runs: { config: SecAggConfig; result: Awaited<ReturnType<typeof runRound>> }[] = [];
+  const runs: { config: SecAggConfig; result: Awaited<ReturnType<typeof runRound>>; recomputeMs: number }[] = [];
   for (let r = 0; r < repetitions; r++) {
     const config = secAggConfig({ roundSeed: Uint8Array.from({ length: 32 }, (_, i) => i + 32 * r + n), participants: n, vectorLength: LENET5_PARAMETERS });
     const result = await runRound(config, inputs, scenario === "dropouts_after_input" ? { afterInput: silent } : { beforeInput: silent });
     const reference = plainSum(inputs, result.survivors);
     if (!result.sum.every((word, i) => word === reference[i])) throw new Error("unmasked sum differs from the plain sum");
-    runs.push({ config, result });
+    const start = performance.now();
+    const recomputed = recomputeSum(result.transcript);
+    const recomputeMs = performance.now() - start;
+    if (!recomputed.sum.every((word, i) => word === reference[i])) throw new Error("the sum recomputed from the transcript differs from the plain sum");
+    runs.push({ config, result, recomputeMs });
     progress(`secagg n=${n} ${scenario} #${r}: client ${sum(STAGES.map((s) => result.traffic.clientMs[s][1]!)).toFixed(0)} ms (participant 1), server ${sum(STAGES.map((s) => result.traffic.serverMs[s])).toFixed(0)} ms`);
   }
   const { config, result } = runs[0]!;
@@ -88,6 +93,7 @@ async function scenarioFigures(n: number, scenario: Scenario, inputs: Uint32Arra
     client_ms_by_stage: Object.fromEntries(STAGES.map((s) => [s, round2(median(runs.map(({ result: r }) => clientStage(r.traffic, s))))])),
     server_ms_per_round: round2(median(runs.map(({ result: r }) => sum(STAGES.map((s) => r.traffic.serverMs[s]))))),
     server_ms_by_stage: Object.fromEntries(STAGES.map((s) => [s, round2(median(runs.map(({ result: r }) => r.traffic.serverMs[s])))])),
+    recompute_ms: round2(median(runs.map(({ recomputeMs }) => recomputeMs))),
   };
 }
 
@@ -162,6 +168,6 @@ const result = {
   notes:
     "secagg_bytes_ratio = bytes a participant sends under SecAgg+ (all four stages) / 4·L (per participant that sent its masked vector); total ratio adds what the server sends and divides by n·4·L. " +
     "masking_ms = one participant's collect-masked-vectors stage for n = 4 (opening its envelopes, agreeing pairwise seeds, expanding its masks); paillier_ms_extrapolated = one participant's encryption, from the per-ciphertext time. " +
-    "secagg_aggregator_ms = the server's four stages for n = 4, no dropouts; paillier_aggregator_ms_extrapolated = homomorphic additions (measured) plus decryption (extrapolated). Dropouts are participants 0, 3, 6, … (⌊n/3⌋ of them).",
+    "secagg_aggregator_ms = the server's four stages for n = 4, no dropouts; recompute_ms = anyone's recomputation of the sum from the round's transcript and reveal (recomputeSum); paillier_aggregator_ms_extrapolated = homomorphic additions (measured) plus decryption (extrapolated). Dropouts are participants 0, 3, 6, … (⌊n/3⌋ of them).",
 };
 process.stdout.write(`${JSON.stringify(result)}\n`);

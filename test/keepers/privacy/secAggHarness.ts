@@ -1,11 +1,13 @@
 /**
- * Runs one whole secure-aggregation round in memory, every message passed through its bytes,
- * with participants dropping out at a chosen stage. Shared by the tests and bench/secAgg.ts.
+ * Runs one whole secure-aggregation round in memory, every message passed through its bytes, each
+ * participant posting its stage digests on an in-memory ledger (the chain's part), with participants
+ * dropping out at a chosen stage. Shared by the tests and bench/secAgg.ts.
  */
-import { collectMaskedInputs, collectPublicKeys, routeShares, unmaskSum, type UnmaskedSum } from "../../../keepers/src/privacy/secAgg/aggregator.ts";
+import { collectMaskedInputs, collectPublicKeys, routeShares, unmaskSum, type RoundTranscript, type UnmaskedSum } from "../../../keepers/src/privacy/secAgg/aggregator.ts";
 import { decodeSecAggMessage, encodeSecAggMessage } from "../../../keepers/src/privacy/secAgg/messageCodec.ts";
 import type { SecAggMessage, UnmaskSharesMessage } from "../../../keepers/src/privacy/secAgg/messages.ts";
 import { advertiseKeys, maskInput, revealShares, shareKeys } from "../../../keepers/src/privacy/secAgg/participant.ts";
+import { ledgerDigest, type LedgerMessage } from "../../../keepers/src/privacy/secAgg/roundLedger.ts";
 import type { SecAggConfig } from "../../../keepers/src/privacy/secAgg/secAggConfig.ts";
 
 /** Who goes silent, by stage: after advertising keys, after sending shares, after sending the masked input. */
@@ -15,9 +17,12 @@ export type Dropouts = { beforeShares?: number[]; beforeInput?: number[]; afterI
 export const STAGES = ["setup", "shareKeys", "collectMaskedVectors", "unmask"] as const;
 type Stage = (typeof STAGES)[number];
 
+/** Bytes of one ledger post: a 32-byte digest (the transaction around it is the chain's). */
+export const LEDGER_POST_BYTES = 32;
+
 /**
- * Bytes each participant sent and received, and the milliseconds each side spent in each stage
- * (encoding and decoding of messages excluded: the transport's).
+ * Bytes each participant sent (its ledger posts included) and received, and the milliseconds each side spent in
+ * each stage (encoding and decoding of messages excluded: the transport's).
  */
 export type RoundTraffic = { sent: number[]; received: number[]; clientMs: Record<Stage, number[]>; serverMs: Record<Stage, number> };
 
@@ -28,15 +33,20 @@ function wire<M extends SecAggMessage>(message: M, count: (bytes: number) => voi
   return decodeSecAggMessage(bytes) as M;
 }
 
+/** An empty ledger, its maps writable. */
+export function emptyLedger() {
+  return { keys: new Map<number, Uint8Array>(), shares: new Map<number, Uint8Array>(), inputs: new Map<number, Uint8Array>() };
+}
+
 /**
  * One round over `inputs` (input u is participant u's quantised vector). Returns the server's
- * unmasked sum, the traffic and the masked vectors the server saw.
+ * unmasked sum, the traffic and the round's public transcript (ledger, posted messages, reveal).
  */
 export async function runRound(
   config: SecAggConfig,
   inputs: readonly Uint32Array[],
   dropouts: Dropouts = {},
-): Promise<UnmaskedSum & { traffic: RoundTraffic; maskedInputs: Map<number, Uint32Array> }> {
+): Promise<UnmaskedSum & { traffic: RoundTraffic; transcript: RoundTranscript }> {
   const n = config.participants;
   const traffic: RoundTraffic = {
     sent: new Array(n).fill(0),
@@ -55,38 +65,44 @@ export async function runRound(
   };
   const client = <T>(stage: Stage, id: number, step: () => T | Promise<T>) => timed(step, (ms) => void (traffic.clientMs[stage][id]! += ms));
   const server = <T>(stage: Stage, step: () => T | Promise<T>) => timed(step, (ms) => void (traffic.serverMs[stage] += ms));
+  const ledger = emptyLedger();
+  /** The message sent to the server, and its digest posted on the ledger, both by its sender. */
+  const post = <M extends LedgerMessage>(entries: Map<number, Uint8Array>, message: M): M => {
+    entries.set(message.from, ledgerDigest(message));
+    up(message.from)(LEDGER_POST_BYTES);
+    return wire(message, up(message.from));
+  };
 
   const advertised: ReturnType<typeof advertiseKeys>[] = [];
   for (let id = 0; id < n; id++) advertised.push(await client("setup", id, () => advertiseKeys({ config, id })));
-  const publicKeys = advertised.map(({ message }) => wire(message, up(message.from)));
-  const keys = await server("setup", () => collectPublicKeys(config, publicKeys));
+  const publicKeys = advertised.map(({ message }) => post(ledger.keys, message));
+  const keys = await server("setup", () => collectPublicKeys(config, publicKeys, ledger));
 
   const sharing = new Map<number, Awaited<ReturnType<typeof shareKeys>>>();
   for (const roster of keys.rosters) {
     const received = wire(roster, down(roster.to));
     if (silent(dropouts.beforeShares, roster.to)) continue;
-    sharing.set(roster.to, await client("shareKeys", roster.to, () => shareKeys(advertised[roster.to]!.state, received)));
+    sharing.set(roster.to, await client("shareKeys", roster.to, () => shareKeys(advertised[roster.to]!.state, received, ledger)));
   }
-  const encryptedShares = [...sharing.values()].map(({ message }) => wire(message, up(message.from)));
-  const routed = await server("shareKeys", () => routeShares(keys.state, encryptedShares));
+  const encryptedShares = [...sharing.values()].map(({ message }) => post(ledger.shares, message));
+  const routed = await server("shareKeys", () => routeShares(keys.state, encryptedShares, ledger));
 
   const masked = new Map<number, ReturnType<typeof maskInput>>();
   for (const forwarded of routed.forwarded) {
     const received = wire(forwarded, down(forwarded.to));
     if (silent(dropouts.beforeInput, forwarded.to)) continue;
-    masked.set(forwarded.to, await client("collectMaskedVectors", forwarded.to, () => maskInput(sharing.get(forwarded.to)!.state, received, inputs[forwarded.to]!)));
+    masked.set(forwarded.to, await client("collectMaskedVectors", forwarded.to, () => maskInput(sharing.get(forwarded.to)!.state, received, inputs[forwarded.to]!, ledger)));
   }
-  const maskedInputs = [...masked.values()].map(({ message }) => wire(message, up(message.from)));
-  const collected = await server("collectMaskedVectors", () => collectMaskedInputs(routed.state, maskedInputs));
+  const maskedInputs = [...masked.values()].map(({ message }) => post(ledger.inputs, message));
+  const collected = await server("collectMaskedVectors", () => collectMaskedInputs(routed.state, maskedInputs, ledger));
 
   const replies: UnmaskSharesMessage[] = [];
-  for (const request of collected.requests) {
-    const received = wire(request, down(request.to));
-    if (silent(dropouts.afterInput, request.to)) continue;
-    replies.push(wire(await client("unmask", request.to, () => revealShares(masked.get(request.to)!.state, received)), up(request.to)));
+  for (const [id, { state }] of masked) {
+    if (silent(dropouts.afterInput, id)) continue;
+    replies.push(wire(await client("unmask", id, () => revealShares(state, ledger)), up(id)));
   }
-  const result = await server("unmask", () => unmaskSum(collected.state, replies));
-  return { ...result, traffic, maskedInputs: new Map([...masked].map(([id, { message }]) => [id, message.words])) };
+  const result = await server("unmask", () => unmaskSum(collected, replies));
+  return { ...result, traffic, transcript: { config, ledger, publicKeys, encryptedShares, maskedInputs, reveal: result.reveal } };
 }
 
 /** Σ inputs[u] over `members`, mod 2^32, computed on plain numbers: the reference sum. */

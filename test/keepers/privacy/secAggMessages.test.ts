@@ -2,37 +2,54 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { x25519 } from "@noble/curves/ed25519.js";
 import { VeritrainError } from "../../../keepers/src/errors.ts";
-import { collectMaskedInputs, collectPublicKeys, routeShares, unmaskSum } from "../../../keepers/src/privacy/secAgg/aggregator.ts";
+import { collectMaskedInputs, collectPublicKeys, recomputeSum, routeShares, unmaskSum } from "../../../keepers/src/privacy/secAgg/aggregator.ts";
 import { proveKeyPossession } from "../../../keepers/src/privacy/secAgg/keyPossession.ts";
 import { decodeSecAggMessage, encodeSecAggMessage } from "../../../keepers/src/privacy/secAgg/messageCodec.ts";
 import type { SecAggMessage } from "../../../keepers/src/privacy/secAgg/messages.ts";
 import { advertiseKeys, maskInput, revealShares, shareKeys } from "../../../keepers/src/privacy/secAgg/participant.ts";
+import { ledgerDigest, type LedgerMessage } from "../../../keepers/src/privacy/secAgg/roundLedger.ts";
 import { secAggConfig } from "../../../keepers/src/privacy/secAgg/secAggConfig.ts";
 import { ENVELOPE_BYTES, SHARE_BYTES } from "../../../keepers/src/privacy/secAgg/shareEnvelope.ts";
-import { plainSum } from "./secAggHarness.ts";
+import { emptyLedger, plainSum } from "./secAggHarness.ts";
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString("hex");
 const filled = (length: number, byte: number) => new Uint8Array(length).fill(byte);
 const refused = (call: () => unknown, code: string, rule?: RegExp) =>
   assert.throws(call, (e: unknown) => e instanceof VeritrainError && e.code === code && (rule === undefined || rule.test(e.message)));
-const refusedAsync = (call: () => Promise<unknown>, code: string) => assert.rejects(call, (e: unknown) => e instanceof VeritrainError && e.code === code);
+const refusedAsync = (call: () => Promise<unknown>, code: string, rule?: RegExp) =>
+  assert.rejects(call, (e: unknown) => e instanceof VeritrainError && e.code === code && (rule === undefined || rule.test(e.message)));
 
 /** n = 4 with the complete graph (k = 4, t = 3), 8-word inputs 0…7, 100…107, … */
 const config = secAggConfig({ roundSeed: filled(32, 0xab), participants: 4, neighbourhood: 4, vectorLength: 8 });
 const inputs = Array.from({ length: 4 }, (_, u) => Uint32Array.from({ length: 8 }, (_, i) => 100 * u + i));
 
-async function throughShares() {
-  const advertised = [0, 1, 2, 3].map((id) => advertiseKeys({ config, id }));
-  const keys = collectPublicKeys(config, advertised.map(({ message }) => message));
-  const sharing = await Promise.all(keys.rosters.map((roster) => shareKeys(advertised[roster.to]!.state, roster)));
-  return { advertised, keys, sharing };
+/** Each message with its digest posted on the ledger by its sender. */
+function post<M extends LedgerMessage>(entries: Map<number, Uint8Array>, messages: M[]): M[] {
+  for (const message of messages) entries.set(message.from, ledgerDigest(message));
+  return messages;
 }
 
-async function throughInputs() {
-  const { advertised, keys, sharing } = await throughShares();
-  const routed = routeShares(keys.state, sharing.map(({ message }) => message));
-  const masked = routed.forwarded.map((forwarded) => maskInput(sharing[forwarded.to]!.state, forwarded, inputs[forwarded.to]!));
-  return { advertised, keys, sharing, routed, masked };
+function throughKeys() {
+  const ledger = emptyLedger();
+  const advertised = [0, 1, 2, 3].map((id) => advertiseKeys({ config, id }));
+  const keys = collectPublicKeys(config, post(ledger.keys, advertised.map(({ message }) => message)), ledger);
+  return { ledger, advertised, keys };
+}
+
+async function throughShares() {
+  const { ledger, advertised, keys } = throughKeys();
+  const sharing = await Promise.all(keys.rosters.map((roster) => shareKeys(advertised[roster.to]!.state, roster, ledger)));
+  post(ledger.shares, sharing.map(({ message }) => message));
+  return { ledger, advertised, keys, sharing };
+}
+
+/** Stage 2 done: every participant's masked input on the ledger but `silent`'s. */
+async function throughInputs(silent: number[] = []) {
+  const { ledger, advertised, keys, sharing } = await throughShares();
+  const routed = routeShares(keys.state, sharing.map(({ message }) => message), ledger);
+  const masked = routed.forwarded.map((forwarded) => maskInput(sharing[forwarded.to]!.state, forwarded, inputs[forwarded.to]!, ledger));
+  const posted = post(ledger.inputs, masked.map(({ message }) => message).filter((message) => !silent.includes(message.from)));
+  return { ledger, advertised, keys, sharing, routed, masked, collected: collectMaskedInputs(routed.state, posted, ledger) };
 }
 
 describe("message encoding", () => {
@@ -48,16 +65,15 @@ describe("message encoding", () => {
     { kind: "encryptedShares", roundSeed, from: 2, selfMaskCommitment: filled(32, 7), envelopes: [{ to: 3, envelope: filled(ENVELOPE_BYTES, 8) }] },
     { kind: "forwardedShares", roundSeed, to: 3, envelopes: [{ from: 2, envelope: filled(ENVELOPE_BYTES, 9) }, { from: 0, envelope: filled(ENVELOPE_BYTES, 10) }] },
     { kind: "maskedInput", roundSeed, from: 1, words: Uint32Array.of(0, 1, 0xffffffff) },
-    { kind: "unmaskRequest", roundSeed, to: 0, survivors: [0, 2], dropped: [1] },
     { kind: "unmaskShares", roundSeed, from: 0, selfMaskShares: [{ of: 0, share: filled(SHARE_BYTES, 11) }], maskKeyShares: [{ of: 1, share: filled(SHARE_BYTES, 12) }] },
   ];
   /** 38-byte header + body, counted by hand from the layout in docs/secure-aggregation.md. */
-  const sizes = [38 + 256, 38 + 4 + 2 * 260, 38 + 32 + 4 + 110, 38 + 4 + 2 * 110, 38 + 4 + 12, 38 + 8 + 12, 38 + 8 + 2 * 37];
+  const sizes = [38 + 256, 38 + 4 + 2 * 260, 38 + 32 + 4 + 110, 38 + 4 + 2 * 110, 38 + 4 + 12, 38 + 8 + 2 * 37];
 
   it("writes the header and a publicKeys body byte for byte", () => {
     assert.equal(
       hex(encodeSecAggMessage(messages[0]!)),
-      "02" + "01" + "5a".repeat(32) + "02010000" + "01".repeat(32) + "02".repeat(32) + "0d".repeat(96) + "0e".repeat(96),
+      "03" + "01" + "5a".repeat(32) + "02010000" + "01".repeat(32) + "02".repeat(32) + "0d".repeat(96) + "0e".repeat(96),
     );
     assert.equal(hex(encodeSecAggMessage(messages[4]!)).slice(76), "03000000" + "00000000" + "01000000" + "ffffffff");
   });
@@ -76,8 +92,8 @@ describe("message encoding", () => {
     refused(() => decodeSecAggMessage(keys.subarray(0, keys.length - 1)), "SECAGG_MESSAGE_INVALID", /truncated/);
     refused(() => decodeSecAggMessage(bytes.subarray(0, bytes.length - 1)), "SECAGG_MESSAGE_INVALID", /count 2 exceeds/);
     refused(() => decodeSecAggMessage(Uint8Array.of(...bytes, 0)), "SECAGG_MESSAGE_INVALID", /trailing/);
-    refused(() => decodeSecAggMessage(Uint8Array.of(1, ...bytes.subarray(1))), "SECAGG_MESSAGE_INVALID", /version 1 is not 2/);
-    refused(() => decodeSecAggMessage(Uint8Array.of(2, 8, ...bytes.subarray(2))), "SECAGG_MESSAGE_INVALID", /kind/);
+    refused(() => decodeSecAggMessage(Uint8Array.of(2, ...bytes.subarray(1))), "SECAGG_MESSAGE_INVALID", /version 2 is not 3/);
+    refused(() => decodeSecAggMessage(Uint8Array.of(3, 7, ...bytes.subarray(2))), "SECAGG_MESSAGE_INVALID", /kind 7/);
     const huge = Uint8Array.from(bytes);
     new DataView(huge.buffer).setUint32(38, 0xffffffff, true);
     refused(() => decodeSecAggMessage(huge), "SECAGG_MESSAGE_INVALID", /count/);
@@ -87,98 +103,134 @@ describe("message encoding", () => {
 
 describe("tampering and misbehaviour", () => {
   it("the AEAD exposes a participant that seals a share for someone else and addresses it to v", async () => {
-    const { keys, sharing } = await throughShares();
+    const { ledger, keys, sharing } = await throughShares();
     const cheat = sharing[0]!.message;
     const forOne = cheat.envelopes.find((e) => e.to === 1)!.envelope;
     const forTwo = cheat.envelopes.find((e) => e.to === 2)!.envelope;
     const swapped = { ...cheat, envelopes: cheat.envelopes.map((e) => ({ to: e.to, envelope: e.to === 1 ? forTwo : e.to === 2 ? forOne : e.envelope })) };
-    const routed = routeShares(keys.state, [swapped, ...sharing.slice(1).map(({ message }) => message)]);
+    post(ledger.shares, [swapped]);
+    const routed = routeShares(keys.state, [swapped, ...sharing.slice(1).map(({ message }) => message)], ledger);
     const forwarded = routed.forwarded.find((message) => message.to === 1)!;
-    assert.throws(() => maskInput(sharing[1]!.state, forwarded, inputs[1]!), (e: unknown) => e instanceof VeritrainError && e.code === "SECAGG_SHARE_REJECTED" && e.details.from === 0);
+    assert.throws(() => maskInput(sharing[1]!.state, forwarded, inputs[1]!, ledger), (e: unknown) => e instanceof VeritrainError && e.code === "SECAGG_SHARE_REJECTED" && e.details.from === 0);
   });
 
-  it("a participant refuses an envelope altered in transit or re-labelled with another sender", async () => {
-    const { keys, sharing } = await throughShares();
-    const routed = routeShares(keys.state, sharing.map(({ message }) => message));
+  it("a participant refuses an envelope altered in transit, re-labelled with another sender, or withheld", async () => {
+    const { ledger, keys, sharing } = await throughShares();
+    const routed = routeShares(keys.state, sharing.map(({ message }) => message), ledger);
     const forwarded = routed.forwarded.find((message) => message.to === 2)!;
     const altered = structuredClone(forwarded);
     altered.envelopes[0]!.envelope[50]! ^= 0x80;
-    refused(() => maskInput(sharing[2]!.state, altered, inputs[2]!), "SECAGG_SHARE_REJECTED");
+    refused(() => maskInput(sharing[2]!.state, altered, inputs[2]!, ledger), "SECAGG_SHARE_REJECTED");
     const relabelled = structuredClone(forwarded);
     [relabelled.envelopes[0]!.from, relabelled.envelopes[1]!.from] = [relabelled.envelopes[1]!.from, relabelled.envelopes[0]!.from];
-    refused(() => maskInput(sharing[2]!.state, relabelled, inputs[2]!), "SECAGG_SHARE_REJECTED");
+    refused(() => maskInput(sharing[2]!.state, relabelled, inputs[2]!, ledger), "SECAGG_SHARE_REJECTED");
+    // Withholding one envelope would leave a pairwise mask that no one removes: the ledger says the sender shared.
+    refused(() => maskInput(sharing[2]!.state, { ...forwarded, envelopes: forwarded.envelopes.slice(1) }, inputs[2]!, ledger), "SECAGG_MESSAGE_INVALID", /2 of the 3 envelopes/);
   });
 
   it("the server detects an altered Shamir share: the rebuilt seed misses its commitment", async () => {
-    const { routed, masked } = await throughInputs();
-    const collected = collectMaskedInputs(routed.state, masked.map(({ message }) => message));
-    const replies = collected.requests.map((request) => revealShares(masked[request.to]!.state, request));
-    assert.deepEqual((await unmaskSum(collected.state, replies)).sum, plainSum(inputs, [0, 1, 2, 3]));
+    const { ledger, masked, collected } = await throughInputs();
+    const replies = masked.map(({ state }) => revealShares(state, ledger));
+    assert.deepEqual((await unmaskSum(collected, replies)).sum, plainSum(inputs, [0, 1, 2, 3]));
     const altered = structuredClone(replies);
     altered[1]!.selfMaskShares[0]!.share[5]! ^= 1;
-    await refusedAsync(() => unmaskSum(collected.state, altered), "SECAGG_RECONSTRUCTION_MISMATCH");
+    await refusedAsync(() => unmaskSum(collected, altered), "SECAGG_RECONSTRUCTION_MISMATCH");
   });
 
   it("the server detects an altered share of a dropped participant's mask key: it misses pk^mask", async () => {
-    const { routed, masked } = await throughInputs();
-    const collected = collectMaskedInputs(routed.state, masked.filter((_, u) => u !== 3).map(({ message }) => message));
-    const replies = collected.requests.map((request) => revealShares(masked[request.to]!.state, request));
-    assert.deepEqual((await unmaskSum(collected.state, replies)).sum, plainSum(inputs, [0, 1, 2]));
+    const { ledger, masked, collected } = await throughInputs([3]);
+    const replies = masked.slice(0, 3).map(({ state }) => revealShares(state, ledger));
+    assert.deepEqual((await unmaskSum(collected, replies)).sum, plainSum(inputs, [0, 1, 2]));
     const altered = structuredClone(replies);
     altered[0]!.maskKeyShares[0]!.share[0]! ^= 1;
-    await refusedAsync(() => unmaskSum(collected.state, altered), "SECAGG_RECONSTRUCTION_MISMATCH");
+    await refusedAsync(() => unmaskSum(collected, altered), "SECAGG_RECONSTRUCTION_MISMATCH");
   });
 
-  it("a participant refuses an unmask request that would reveal both secrets of one neighbour, or drops itself", async () => {
-    const { routed, masked } = await throughInputs();
-    const collected = collectMaskedInputs(routed.state, masked.map(({ message }) => message));
-    const request = collected.requests[0]!;
-    refused(() => revealShares(masked[0]!.state, { ...request, dropped: [1] }), "SECAGG_MESSAGE_INVALID", /dropped/);
-    refused(() => revealShares(masked[0]!.state, { ...request, survivors: [1, 2, 3], dropped: [0] }), "SECAGG_MESSAGE_INVALID");
-    refused(() => revealShares(masked[0]!.state, { ...request, survivors: [0, 1] }), "SECAGG_TOO_FEW_PARTICIPANTS");
+  it("the ledger fixes who survived: no participant's two secrets are ever revealed, and one whose input is not posted does not answer", async () => {
+    const { ledger, masked } = await throughInputs([3]);
+    const replies = masked.slice(0, 3).map(({ state }) => revealShares(state, ledger));
+    const seeds = new Set(replies.flatMap((reply) => reply.selfMaskShares.map((share) => share.of)));
+    const maskKeys = new Set(replies.flatMap((reply) => reply.maskKeyShares.map((share) => share.of)));
+    assert.deepEqual([...seeds].sort(), [0, 1, 2]);
+    assert.deepEqual([...maskKeys], [3]);
+    refused(() => revealShares(masked[3]!.state, ledger), "SECAGG_MESSAGE_INVALID", /own maskedInput digest/);
+    // A ledger on which only two of four inputs landed leaves each survivor fewer than t = 3 surviving neighbours.
+    const thin = { ...ledger, inputs: new Map([...ledger.inputs].filter(([id]) => id < 2)) };
+    refused(() => revealShares(masked[0]!.state, thin), "SECAGG_TOO_FEW_PARTICIPANTS");
   });
 
-  it("the server refuses messages of another round, a repeated sender, a wrong-length vector, an input from outside U2", async () => {
-    const { routed, masked, sharing, keys } = await throughInputs();
+  it("the server cannot leave out a masked input on the ledger, swap one, or sum one from outside U2", async () => {
+    const { ledger, routed, masked, sharing, keys } = await throughInputs();
     const messages = masked.map(({ message }) => message);
-    refused(() => collectMaskedInputs(routed.state, [{ ...messages[0]!, roundSeed: filled(32, 1) }]), "SECAGG_MESSAGE_INVALID", /another round/);
-    refused(() => collectMaskedInputs(routed.state, [messages[0]!, messages[0]!]), "SECAGG_MESSAGE_INVALID", /twice/);
-    refused(() => collectMaskedInputs(routed.state, [{ ...messages[0]!, words: new Uint32Array(7) }]), "SECAGG_MESSAGE_INVALID", /words/);
-    const withoutThree = routeShares(keys.state, sharing.slice(0, 3).map(({ message }) => message));
-    refused(() => collectMaskedInputs(withoutThree.state, messages), "SECAGG_MESSAGE_INVALID", /participant 3/);
+    refused(() => collectMaskedInputs(routed.state, messages.slice(1), ledger), "SECAGG_MESSAGE_INVALID", /participant 0, posted on the ledger, is missing/);
+    refused(() => collectMaskedInputs(routed.state, [{ ...messages[0]!, words: messages[1]!.words }, ...messages.slice(1)], ledger), "SECAGG_MESSAGE_INVALID", /not the one whose digest/);
+    refused(() => collectMaskedInputs(routed.state, [messages[0]!, ...messages], ledger), "SECAGG_MESSAGE_INVALID", /twice/);
+    // Participant 3's shares never reached the ledger: its input does not count, and a message from it is refused.
+    const { shares, ...rest } = ledger;
+    const withoutThree = { ...rest, shares: new Map([...shares].filter(([id]) => id !== 3)) };
+    const routedWithoutThree = routeShares(keys.state, sharing.slice(0, 3).map(({ message }) => message), withoutThree);
+    refused(() => collectMaskedInputs(routedWithoutThree.state, messages, withoutThree), "SECAGG_MESSAGE_INVALID", /participant 3/);
   });
 
-  it("a participant refuses a roster that alters its own keys, repeats a key or is too short", async () => {
-    const advertised = [0, 1, 2, 3].map((id) => advertiseKeys({ config, id }));
-    const { rosters } = collectPublicKeys(config, advertised.map(({ message }) => message));
-    const roster = rosters[0]!;
-    const substituted = { ...roster, keys: roster.keys.map((key) => (key.id === 0 ? { ...key, encryptionPublicKey: advertised[1]!.state.keys.encryptionPublicKey } : key)) };
-    await refusedAsync(() => shareKeys(advertised[0]!.state, substituted), "SECAGG_MESSAGE_INVALID");
-    const repeated = { ...roster, keys: roster.keys.map((key) => (key.id === 2 ? { ...key, maskPublicKey: roster.keys[1]!.maskPublicKey } : key)) };
-    await refusedAsync(() => shareKeys(advertised[0]!.state, repeated), "SECAGG_MESSAGE_INVALID");
-    await refusedAsync(() => shareKeys(advertised[0]!.state, { ...roster, keys: roster.keys.slice(0, 2) }), "SECAGG_TOO_FEW_PARTICIPANTS");
-  });
-
-  it("the server refuses a key advertised without a valid possession proof; a participant, a roster entry whose proof is not its own", async () => {
-    const advertised = [0, 1, 2, 3].map((id) => advertiseKeys({ config, id }));
-    const messages = advertised.map(({ message }) => message);
-    // Participant 3 copies participant 1's mask key and its proof: the proof names participant 1.
-    const copied = messages.map((message) => (message.from === 3 ? { ...message, maskPublicKey: messages[1]!.maskPublicKey, maskKeyProof: messages[1]!.maskKeyProof } : message));
-    assert.throws(() => collectPublicKeys(config, copied), (e: unknown) => e instanceof VeritrainError && e.code === "SECAGG_KEY_INVALID" && e.details.id === 3 && e.details.purpose === "pairwiseMask");
-    const { rosters } = collectPublicKeys(config, messages);
-    const roster = rosters[0]!;
-    // A server that hands participant 0, as participant 2's, a key of its own with a proof it made for participant 1.
+  it("a participant refuses a roster that is not the ledger's: a substituted key (even with a valid proof), one left out, too few", async () => {
+    const { ledger, advertised, keys } = throughKeys();
+    const roster = keys.rosters[0]!;
+    // The attack possession proofs alone do not stop: the server's own key, proven under participant 2's id.
     const secretKey = filled(32, 0x77);
     const publicKey = x25519.getPublicKey(secretKey);
-    const proofForOne = proveKeyPossession({ config, id: 1, purpose: "shareEncryption" }, secretKey, publicKey);
-    const swapped = { ...roster, keys: roster.keys.map((key) => (key.id === 2 ? { ...key, encryptionPublicKey: publicKey, encryptionKeyProof: proofForOne } : key)) };
-    await assert.rejects(shareKeys(advertised[0]!.state, swapped), (e: unknown) => e instanceof VeritrainError && e.code === "SECAGG_KEY_INVALID" && e.details.id === 2);
+    const proofForTwo = proveKeyPossession({ config, id: 2, purpose: "shareEncryption" }, secretKey, publicKey);
+    const substituted = { ...roster, keys: roster.keys.map((key) => (key.id === 2 ? { ...key, encryptionPublicKey: publicKey, encryptionKeyProof: proofForTwo } : key)) };
+    await refusedAsync(() => shareKeys(advertised[0]!.state, substituted, ledger), "SECAGG_MESSAGE_INVALID", /entry for participant 2 is not the keys it posted/);
+    await refusedAsync(() => shareKeys(advertised[0]!.state, { ...roster, keys: roster.keys.filter((key) => key.id !== 1) }, ledger), "SECAGG_MESSAGE_INVALID", /lists 3 of the 4/);
+    const sparse = { ...ledger, keys: new Map([...ledger.keys].filter(([id]) => id < 2)) };
+    await refusedAsync(() => shareKeys(advertised[0]!.state, { ...roster, keys: roster.keys.filter((key) => key.id < 2) }, sparse), "SECAGG_TOO_FEW_PARTICIPANTS");
+    const withoutOwn = { ...ledger, keys: new Map([...ledger.keys].filter(([id]) => id !== 0)) };
+    await refusedAsync(() => shareKeys(advertised[0]!.state, roster, withoutOwn), "SECAGG_MESSAGE_INVALID", /own publicKeys digest/);
+  });
+
+  it("a key posted without a valid possession proof is refused by the server and by every participant", async () => {
+    const ledger = emptyLedger();
+    const advertised = [0, 1, 2, 3].map((id) => advertiseKeys({ config, id }));
+    const messages = advertised.map(({ message }) => message);
+    // Participant 3 copies participant 1's mask key and its proof (which names participant 1), and posts that.
+    const copied = messages.map((message) => (message.from === 3 ? { ...message, maskPublicKey: messages[1]!.maskPublicKey, maskKeyProof: messages[1]!.maskKeyProof } : message));
+    post(ledger.keys, copied);
+    assert.throws(() => collectPublicKeys(config, copied, ledger), (e: unknown) => e instanceof VeritrainError && e.code === "SECAGG_KEY_INVALID" && e.details.id === 3 && e.details.purpose === "pairwiseMask");
+    const entry = (message: (typeof copied)[number]) => ({ id: message.from, maskPublicKey: message.maskPublicKey, encryptionPublicKey: message.encryptionPublicKey, maskKeyProof: message.maskKeyProof, encryptionKeyProof: message.encryptionKeyProof });
+    const roster = { kind: "keyRoster" as const, roundSeed: config.roundSeed, to: 0, keys: copied.map(entry) };
+    await assert.rejects(shareKeys(advertised[0]!.state, roster, ledger), (e: unknown) => e instanceof VeritrainError && e.code === "SECAGG_KEY_INVALID" && e.details.id === 3);
+  });
+
+  it("anyone recomputes the sum from the transcript, and catches a dishonest aggregator's reveal or claim", async () => {
+    const { ledger, keys, sharing, masked, collected } = await throughInputs([3]);
+    const replies = masked.slice(0, 3).map(({ state }) => revealShares(state, ledger));
+    const honest = await unmaskSum(collected, replies);
+    const transcript = {
+      config, ledger, publicKeys: [...keys.state.keys.values()].map((key) => ({ kind: "publicKeys" as const, roundSeed: config.roundSeed, from: key.id, ...key })),
+      encryptedShares: sharing.map(({ message }) => message), maskedInputs: masked.slice(0, 3).map(({ message }) => message), reveal: honest.reveal,
+    };
+    assert.deepEqual(recomputeSum(transcript), honest);
+    const forged = plainSum(inputs, [0, 1]);
+    assert.notDeepEqual(recomputeSum(transcript).sum, forged, "a claimed sum that leaves out participant 2 does not match");
+    const seeds = new Map(honest.reveal.selfMaskSeeds);
+    seeds.set(1, filled(32, 9));
+    refused(() => recomputeSum({ ...transcript, reveal: { ...honest.reveal, selfMaskSeeds: seeds } }), "SECAGG_RECONSTRUCTION_MISMATCH");
+    const maskKeys = new Map([[3, filled(32, 9)]]);
+    refused(() => recomputeSum({ ...transcript, reveal: { ...honest.reveal, maskSecretKeys: maskKeys } }), "SECAGG_RECONSTRUCTION_MISMATCH");
+    refused(() => recomputeSum({ ...transcript, reveal: { ...honest.reveal, maskSecretKeys: new Map() } }), "SECAGG_REVEAL_INVALID", /\[3\]/);
+    const both = new Map([...honest.reveal.selfMaskSeeds, [3, filled(32, 1)]]);
+    refused(() => recomputeSum({ ...transcript, reveal: { ...honest.reveal, selfMaskSeeds: both } }), "SECAGG_REVEAL_INVALID");
+    const shortKey = new Map([[3, filled(31, 1)]]);
+    refused(() => recomputeSum({ ...transcript, reveal: { ...honest.reveal, maskSecretKeys: shortKey } }), "SECAGG_REVEAL_INVALID", /31 bytes/);
+    const altered = transcript.maskedInputs.map((message, i) => (i === 0 ? { ...message, words: Uint32Array.from(message.words, (w) => w + 1) } : message));
+    refused(() => recomputeSum({ ...transcript, maskedInputs: altered }), "SECAGG_MESSAGE_INVALID", /not the one whose digest/);
+    refused(() => recomputeSum({ ...transcript, encryptedShares: transcript.encryptedShares.slice(1) }), "SECAGG_MESSAGE_INVALID", /missing/);
   });
 
   it("stages run in order only", async () => {
-    const { advertised, sharing, keys } = await throughShares();
-    const routed = routeShares(keys.state, sharing.map(({ message }) => message));
-    refused(() => maskInput(advertised[0]!.state as never, routed.forwarded[0]!, inputs[0]!), "SECAGG_STAGE_INVALID");
-    refused(() => routeShares(routed.state as never, []), "SECAGG_STAGE_INVALID");
+    const { ledger, advertised, sharing, keys } = await throughShares();
+    const routed = routeShares(keys.state, sharing.map(({ message }) => message), ledger);
+    refused(() => maskInput(advertised[0]!.state as never, routed.forwarded[0]!, inputs[0]!, ledger), "SECAGG_STAGE_INVALID");
+    refused(() => routeShares(routed.state as never, [], ledger), "SECAGG_STAGE_INVALID");
   });
 });

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { VeritrainError } from "../../../keepers/src/errors.ts";
+import { recomputeSum } from "../../../keepers/src/privacy/secAgg/aggregator.ts";
 import { ringOrder } from "../../../keepers/src/privacy/secAgg/neighbourGraph.ts";
 import { dequantiseSum, quantisation, quantise } from "../../../keepers/src/privacy/secAgg/quantisation.ts";
 import { secAggConfig, type SecAggConfig } from "../../../keepers/src/privacy/secAgg/secAggConfig.ts";
@@ -33,10 +34,11 @@ describe("SecAgg+ round", () => {
       for (const d of [...new Set([0, 1, bound])]) {
         it(`unmasks the exact sum of the quantised inputs with ${d} adjacent dropouts after masked input`, async () => {
           const dropped = adjacent(config, d);
-          const { sum, survivors, dropped: late } = await runRound(config, inputs, { afterInput: dropped });
-          assert.deepEqual(late, [], "a participant whose masked input arrived counts as a survivor");
+          const { sum, survivors, dropped: late, transcript } = await runRound(config, inputs, { afterInput: dropped });
+          assert.deepEqual(late, [], "a participant whose masked input is on the ledger counts as a survivor");
           assert.deepEqual(survivors, [...Array(n).keys()]);
           assert.deepEqual(sum, plainSum(inputs, survivors));
+          assert.deepEqual(recomputeSum(transcript).sum, sum, "anyone recomputes the sum from the transcript");
         });
       }
 
@@ -46,6 +48,7 @@ describe("SecAgg+ round", () => {
         assert.deepEqual(result.dropped, dropped);
         assert.deepEqual(result.sum, plainSum(inputs, result.survivors));
         assert.equal(result.survivors.length, n - bound);
+        assert.deepEqual(recomputeSum(result.transcript), { sum: result.sum, survivors: result.survivors, dropped, reveal: result.reveal }, "anyone recomputes the sum from the transcript");
       });
 
       it("dequantises the sum to Σ q / 2^f, within n · 2^−(f+1) of the clipped float sum", async () => {
@@ -74,6 +77,7 @@ describe("SecAgg+ round", () => {
     assert.deepEqual(result.dropped, [c, d].sort((x, y) => x - y));
     assert.equal(result.survivors.length, 12);
     assert.deepEqual(result.sum, plainSum(inputs, result.survivors));
+    assert.deepEqual(recomputeSum(result.transcript).sum, result.sum, "anyone recomputes the sum from the transcript");
   });
 
   it("refuses to unmask when fewer than t shares of a seed arrive (k − t + 1 adjacent dropouts after input)", async () => {
@@ -94,6 +98,7 @@ describe("SecAgg+ round", () => {
     const { inputs } = quantisedInputs(16, LENGTH);
     const result = await runRound(config, inputs, { beforeInput: adjacent(config, 1), afterInput: adjacent(config, 2).slice(1) });
     assert.deepEqual(result.sum, plainSum(inputs, result.survivors));
+    assert.deepEqual(recomputeSum(result.transcript).sum, result.sum);
     await refused(runRound(config, inputs, { afterInput: adjacent(config, 3) }), "SECAGG_TOO_FEW_SHARES");
   });
 });
@@ -108,8 +113,8 @@ describe("what the server sees", () => {
   const bytesOf = (words: Uint32Array) => new Uint8Array(words.buffer, words.byteOffset, words.byteLength);
 
   it("a masked vector alone is indistinguishable from uniform (chi-square of its bytes) and unlike its input", async () => {
-    const { maskedInputs } = await runRound(config, inputs);
-    for (const [u, masked] of maskedInputs) {
+    const { transcript } = await runRound(config, inputs);
+    for (const { from: u, words: masked } of transcript.maskedInputs) {
       assert.ok(chiSquareBytes(bytesOf(inputs[u]!)) > 10 * CHI2_255_P1E6, "the statistic tells the structured input from uniform");
       assert.ok(chiSquareBytes(bytesOf(masked)) < CHI2_255_P1E6, `masked vector of ${u} is not uniform`);
       const equal = masked.filter((word, i) => word === inputs[u]![i]).length;
@@ -118,8 +123,8 @@ describe("what the server sees", () => {
   });
 
   it("masks cancel only in the full sum: the sum of all but one masked vector is still uniform", async () => {
-    const { maskedInputs, sum } = await runRound(config, inputs);
-    const partial = plainSum([...maskedInputs.values()], [0, 1, 2]);
+    const { transcript, sum } = await runRound(config, inputs);
+    const partial = plainSum(transcript.maskedInputs.map((message) => message.words), [0, 1, 2]);
     assert.ok(chiSquareBytes(bytesOf(partial)) < CHI2_255_P1E6);
     assert.notDeepEqual(partial, plainSum(inputs, [0, 1, 2]));
     assert.deepEqual(sum, plainSum(inputs, [0, 1, 2, 3]));

@@ -1,15 +1,13 @@
-import { x25519 } from "@noble/curves/ed25519.js";
 import { combine } from "shamir-secret-sharing";
 import { VeritrainError } from "../../errors.ts";
-import { agreedKey, selfMaskCommitment } from "./keyAgreement.ts";
 import { verifyAdvertisedKeys } from "./keyPossession.ts";
-import { addMask } from "./maskExpansion.ts";
+import { removeMasks, type RoundReveal } from "./maskRemoval.ts";
 import type {
-  EncryptedSharesMessage, ForwardedSharesMessage, KeyRosterMessage, MaskedInputMessage, PublicKeyEntry, PublicKeysMessage,
-  UnmaskRequestMessage, UnmaskSharesMessage,
+  EncryptedSharesMessage, ForwardedSharesMessage, KeyRosterMessage, MaskedInputMessage, PublicKeyEntry, PublicKeysMessage, UnmaskSharesMessage,
 } from "./messages.ts";
 import { neighbourGraph } from "./neighbourGraph.ts";
 import { assertIdsWithin, assertRoundAndParty, assertThreshold, protocolViolation } from "./protocolChecks.ts";
+import { ledgerSets, matchLedger, type RoundLedger } from "./roundLedger.ts";
 import type { SecAggConfig } from "./secAggConfig.ts";
 
 /** The server after stage 0: who advertised keys (U1). */
@@ -31,14 +29,20 @@ export type InputsCollected = Readonly<Omit<SharesRouted, "stage"> & {
   maskedSum: Uint32Array;
 }>;
 
-/** What the server learns: the sum mod 2^32 of the survivors' inputs, and who they are. */
-export type UnmaskedSum = { sum: Uint32Array; survivors: number[]; dropped: number[] };
+/** What the server learns: the sum mod 2^32 of the survivors' inputs, who they are, and the secrets it rebuilt (to publish). */
+export type UnmaskedSum = { sum: Uint32Array; survivors: number[]; dropped: number[]; reveal: RoundReveal };
 
 const neighboursIn = ({ graph }: Pick<KeysCollected, "graph">, id: number, set: ReadonlySet<number> | ReadonlyMap<number, unknown>) => graph[id]!.filter((v) => set.has(v));
 
-function senders<M extends { from: number }>(messages: readonly M[], allowed: ReadonlySet<number> | ReadonlyMap<number, unknown>, kind: string): Map<number, M> {
-  assertIdsWithin(messages.map((message) => message.from), new Set(allowed.keys()), `${kind} senders`);
-  return new Map(messages.map((message) => [message.from, message]));
+/** Σ y_u mod 2^32 of masked inputs of the round's length. */
+function sumMaskedInputs(config: SecAggConfig, inputs: ReadonlyMap<number, MaskedInputMessage>): Uint32Array {
+  const maskedSum = new Uint32Array(config.vectorLength);
+  for (const [from, message] of inputs) {
+    assertRoundAndParty(config, message.roundSeed, from, from, "maskedInput");
+    if (message.words.length !== config.vectorLength) throw protocolViolation(`masked input of ${from} has ${message.words.length} words, expected ${config.vectorLength}`, { from });
+    for (let i = 0; i < maskedSum.length; i++) maskedSum[i] = maskedSum[i]! + message.words[i]!;
+  }
+  return maskedSum;
 }
 
 function assertStage(state: { stage: string }, expected: string): void {
@@ -51,29 +55,28 @@ function assertStage(state: { stage: string }, expected: string): void {
 }
 
 /**
- * Stage 0 (setup), server side: takes the public keys that arrived (their senders form U1) and
- * sends each sender the keys of its neighbours in U1. Every u ∈ U1 needs t neighbours in U1.
+ * Stage 0 (setup), server side: U1 is who posted a key digest on the ledger; takes their publicKeys messages
+ * (each the one posted) and sends each member of U1 a roster of its neighbours in U1. Every u ∈ U1 needs t
+ * neighbours in U1.
  *
- * @throws VeritrainError `SECAGG_MESSAGE_INVALID` (other round, unknown or repeated sender, key not 32 bytes),
- * `SECAGG_KEY_INVALID` (a key without a valid possession proof: the keeper excludes its sender and restarts the round),
- * `SECAGG_TOO_FEW_PARTICIPANTS`.
+ * @throws VeritrainError `SECAGG_MESSAGE_INVALID` (other round, a message not on the ledger or missing, key not 32
+ * bytes), `SECAGG_KEY_INVALID` (a key without a valid possession proof: the keeper excludes its sender and restarts
+ * the round), `SECAGG_TOO_FEW_PARTICIPANTS`.
  * @example
- * const { state, rosters } = collectPublicKeys(config, publicKeyMessages);
+ * const { state, rosters } = collectPublicKeys(config, publicKeyMessages, ledger);
  */
-export function collectPublicKeys(config: SecAggConfig, messages: readonly PublicKeysMessage[]): { state: KeysCollected; rosters: KeyRosterMessage[] } {
-  const everyone = new Set(Array.from({ length: config.participants }, (_, id) => id));
-  const arrived = senders(messages, everyone, "publicKeys");
+export function collectPublicKeys(config: SecAggConfig, messages: readonly PublicKeysMessage[], ledger: RoundLedger): { state: KeysCollected; rosters: KeyRosterMessage[] } {
   const keys = new Map<number, PublicKeyEntry>();
-  for (const message of arrived.values()) {
-    assertRoundAndParty(config, message.roundSeed, message.from, message.from, "publicKeys");
-    if (message.maskPublicKey.length !== 32 || message.encryptionPublicKey.length !== 32) throw protocolViolation(`public keys of ${message.from} must be 32 bytes`, { from: message.from });
+  for (const [from, message] of matchLedger(ledger.keys, messages, ledgerSets(config, ledger).advertised, "publicKeys")) {
+    assertRoundAndParty(config, message.roundSeed, from, from, "publicKeys");
+    if (message.maskPublicKey.length !== 32 || message.encryptionPublicKey.length !== 32) throw protocolViolation(`public keys of ${from} must be 32 bytes`, { from });
     const { maskPublicKey, encryptionPublicKey, maskKeyProof, encryptionKeyProof } = message;
-    const entry = { id: message.from, maskPublicKey, encryptionPublicKey, maskKeyProof, encryptionKeyProof };
+    const entry = { id: from, maskPublicKey, encryptionPublicKey, maskKeyProof, encryptionKeyProof };
     verifyAdvertisedKeys(config, entry);
-    keys.set(message.from, entry);
+    keys.set(from, entry);
   }
   const state: KeysCollected = { stage: "keys", config, graph: neighbourGraph(config), keys };
-  const rosters = [...keys.keys()].sort((a, b) => a - b).map((id): KeyRosterMessage => {
+  const rosters = [...keys.keys()].map((id): KeyRosterMessage => {
     const neighbours = neighboursIn(state, id, keys);
     assertThreshold(config, id, neighbours.length, "neighbours that advertised keys");
     return { kind: "keyRoster", roundSeed: config.roundSeed, to: id, keys: neighbours.map((v) => keys.get(v)!) };
@@ -82,21 +85,21 @@ export function collectPublicKeys(config: SecAggConfig, messages: readonly Publi
 }
 
 /**
- * Stage 1 (share keys), server side: takes the envelopes that arrived (their senders form U2 ⊆ U1;
- * each must address exactly its roster neighbours) and forwards to each u ∈ U2 the envelopes
- * addressed to it. Every u ∈ U2 needs t neighbours in U2.
+ * Stage 1 (share keys), server side: U2 is who also posted a shares digest; takes their encryptedShares
+ * messages (each the one posted, addressing exactly its roster neighbours) and forwards to each u ∈ U2 the
+ * envelopes addressed to it. Every u ∈ U2 needs t neighbours in U2.
  *
  * @throws VeritrainError `SECAGG_MESSAGE_INVALID`, `SECAGG_TOO_FEW_PARTICIPANTS`, `SECAGG_STAGE_INVALID`.
  * @example
- * const { state, forwarded } = routeShares(keysState, encryptedShareMessages);
+ * const { state, forwarded } = routeShares(keysState, encryptedShareMessages, ledger);
  */
-export function routeShares(state: KeysCollected, messages: readonly EncryptedSharesMessage[]): { state: SharesRouted; forwarded: ForwardedSharesMessage[] } {
+export function routeShares(state: KeysCollected, messages: readonly EncryptedSharesMessage[], ledger: RoundLedger): { state: SharesRouted; forwarded: ForwardedSharesMessage[] } {
   assertStage(state, "keys");
   const { config } = state;
-  const arrived = senders(messages, state.keys, "encryptedShares");
+  const arrived = matchLedger(ledger.shares, messages, ledgerSets(config, ledger).shared, "encryptedShares");
   const inbox = new Map<number, ForwardedSharesMessage["envelopes"]>([...arrived.keys()].map((id) => [id, []]));
   const commitments = new Map<number, Uint8Array>();
-  for (const [from, message] of [...arrived].sort(([a], [b]) => a - b)) {
+  for (const [from, message] of arrived) {
     assertRoundAndParty(config, message.roundSeed, from, from, "encryptedShares");
     if (message.selfMaskCommitment.length !== 32) throw protocolViolation(`commitment of ${from} must be 32 bytes`, { from });
     const expected = neighboursIn(state, from, state.keys).filter((v) => v !== from);
@@ -107,42 +110,29 @@ export function routeShares(state: KeysCollected, messages: readonly EncryptedSh
   }
   const next: SharesRouted = { ...state, stage: "shares", commitments };
   for (const id of commitments.keys()) assertThreshold(config, id, neighboursIn(state, id, commitments).length, "neighbours that sent share envelopes");
-  const forwarded = [...inbox].sort(([a], [b]) => a - b).map(([to, envelopes]): ForwardedSharesMessage => ({ kind: "forwardedShares", roundSeed: config.roundSeed, to, envelopes }));
+  const forwarded = [...inbox].map(([to, envelopes]): ForwardedSharesMessage => ({ kind: "forwardedShares", roundSeed: config.roundSeed, to, envelopes }));
   return { state: next, forwarded };
 }
 
 /**
- * Stage 2 (collect masked vectors), server side: sums the masked inputs that arrived mod 2^32
- * (their senders form U3 ⊆ U2, the survivors; U2 \ U3 dropped out) and asks each survivor for its
- * shares: of b_v for its surviving neighbours, of sk^mask_v for its dropped ones. Every u ∈ U2
- * needs t neighbours in U3, the only ones who can answer.
+ * Stage 2 (collect masked vectors), server side: U3, the survivors, is who also posted an input digest
+ * (U2 \ U3 dropped out); sums their maskedInput messages (each the one posted) mod 2^32. Every u ∈ U2 needs
+ * t neighbours in U3, the only ones who can answer stage 3. No request follows: each survivor reads U3 from
+ * the ledger itself.
  *
  * @throws VeritrainError `SECAGG_MESSAGE_INVALID` (also a vector of the wrong length), `SECAGG_TOO_FEW_PARTICIPANTS`, `SECAGG_STAGE_INVALID`.
  * @example
- * const { state, requests } = collectMaskedInputs(sharesState, maskedInputMessages);
+ * const collected = collectMaskedInputs(sharesState, maskedInputMessages, ledger);
  */
-export function collectMaskedInputs(state: SharesRouted, messages: readonly MaskedInputMessage[]): { state: InputsCollected; requests: UnmaskRequestMessage[] } {
+export function collectMaskedInputs(state: SharesRouted, messages: readonly MaskedInputMessage[], ledger: RoundLedger): InputsCollected {
   assertStage(state, "shares");
   const { config } = state;
-  const arrived = senders(messages, state.commitments, "maskedInput");
-  const maskedSum = new Uint32Array(config.vectorLength);
-  for (const [from, message] of arrived) {
-    assertRoundAndParty(config, message.roundSeed, from, from, "maskedInput");
-    if (message.words.length !== config.vectorLength) throw protocolViolation(`masked input of ${from} has ${message.words.length} words, expected ${config.vectorLength}`, { from });
-    for (let i = 0; i < maskedSum.length; i++) maskedSum[i] = maskedSum[i]! + message.words[i]!;
-  }
-  const survivors = [...arrived.keys()].sort((a, b) => a - b);
-  const dropped = [...state.commitments.keys()].filter((id) => !arrived.has(id)).sort((a, b) => a - b);
+  const arrived = matchLedger(ledger.inputs, messages, ledgerSets(config, ledger).survivors, "maskedInput");
+  const maskedSum = sumMaskedInputs(config, arrived);
+  const survivors = [...arrived.keys()];
+  const dropped = [...state.commitments.keys()].filter((id) => !arrived.has(id));
   for (const id of state.commitments.keys()) assertThreshold(config, id, neighboursIn(state, id, arrived).length, "neighbours that sent masked inputs");
-  const droppedSet = new Set(dropped);
-  const requests = survivors.map((to): UnmaskRequestMessage => ({
-    kind: "unmaskRequest",
-    roundSeed: config.roundSeed,
-    to,
-    survivors: neighboursIn(state, to, arrived),
-    dropped: neighboursIn(state, to, droppedSet),
-  }));
-  return { state: { ...state, stage: "inputs", survivors, dropped, maskedSum }, requests };
+  return { ...state, stage: "inputs", survivors, dropped, maskedSum };
 }
 
 async function reconstruct(config: SecAggConfig, owner: number, secret: string, shares: readonly Uint8Array[]): Promise<Uint8Array> {
@@ -155,57 +145,93 @@ async function reconstruct(config: SecAggConfig, owner: number, secret: string, 
   return combine([...shares]);
 }
 
-function mismatch(owner: number, secret: string): VeritrainError {
-  return new VeritrainError(
-    `the ${secret} of participant ${owner} rebuilt from its shares does not match what it published: a share was altered; the sum cannot be trusted`,
-    { code: "SECAGG_RECONSTRUCTION_MISMATCH", details: { owner, secret } },
-  );
-}
-
 /**
- * Stage 3 (unmask), server side: from the survivors' answers (each may hold only shares it was
- * asked for), reconstructs b_u of every survivor (checked against its commitment) and subtracts
- * PRG(b_u); reconstructs sk^mask_u of every dropped u (checked against pk^mask_u) and, for each
- * surviving neighbour v, removes the pairwise mask σ(v, u) · PRG(s_uv) that v added. What is left
- * is Σ_{u ∈ U3} x_u mod 2^32.
+ * Stage 3 (unmask), server side: from the survivors' answers (each may hold only the shares the ledger's sets
+ * call for: of b_v for its surviving neighbours, of sk^mask_v for its dropped ones), rebuilds b_u of every
+ * survivor and sk^mask_u of every dropped u, then removes the masks ({@link removeMasks}). What is left is
+ * Σ_{u ∈ U3} x_u mod 2^32; the rebuilt secrets are the reveal the aggregator publishes so that anyone can
+ * recompute the sum (`recomputeSum`).
  *
  * @throws VeritrainError `SECAGG_TOO_FEW_SHARES` when fewer than t shares of a needed secret arrived,
  * `SECAGG_RECONSTRUCTION_MISMATCH`, `SECAGG_MESSAGE_INVALID`, `SECAGG_STAGE_INVALID`.
  * @example
- * const { sum, survivors } = await unmaskSum(inputsState, unmaskShareMessages);
+ * const { sum, survivors, reveal } = await unmaskSum(inputsState, unmaskShareMessages);
  */
 export async function unmaskSum(state: InputsCollected, messages: readonly UnmaskSharesMessage[]): Promise<UnmaskedSum> {
   assertStage(state, "inputs");
   const { config } = state;
   const surviving = new Set(state.survivors);
-  const arrived = senders(messages, surviving, "unmaskShares");
+  assertIdsWithin(messages.map((message) => message.from), surviving, "unmaskShares senders");
   const selfMaskShares = new Map<number, Uint8Array[]>(state.survivors.map((id) => [id, []]));
   const maskKeyShares = new Map<number, Uint8Array[]>(state.dropped.map((id) => [id, []]));
-  for (const [from, message] of [...arrived].sort(([a], [b]) => a - b)) {
-    assertRoundAndParty(config, message.roundSeed, from, from, "unmaskShares");
-    const neighbours = new Set(state.graph[from]);
+  for (const message of [...messages].sort((a, b) => a.from - b.from)) {
+    assertRoundAndParty(config, message.roundSeed, message.from, message.from, "unmaskShares");
+    const neighbours = new Set(state.graph[message.from]);
     for (const [list, pool, what] of [[message.selfMaskShares, selfMaskShares, "self-mask"], [message.maskKeyShares, maskKeyShares, "mask-key"]] as const) {
-      assertIdsWithin(list.map((entry) => entry.of), new Set([...pool.keys()].filter((id) => neighbours.has(id))), `${what} shares of ${from}`);
+      assertIdsWithin(list.map((entry) => entry.of), new Set([...pool.keys()].filter((id) => neighbours.has(id))), `${what} shares of ${message.from}`);
       for (const { of, share } of list) pool.get(of)!.push(share);
     }
   }
+  const reveal: RoundReveal = {
+    selfMaskSeeds: new Map(await Promise.all([...selfMaskShares].map(async ([owner, shares]) => [owner, await reconstruct(config, owner, "self-mask seed", shares)] as const))),
+    maskSecretKeys: new Map(await Promise.all([...maskKeyShares].map(async ([owner, shares]) => [owner, await reconstruct(config, owner, "mask secret key", shares)] as const))),
+  };
+  const maskPublicKeys = new Map([...state.keys].map(([id, entry]) => [id, entry.maskPublicKey]));
+  const sum = removeMasks({ ...state, maskPublicKeys }, reveal);
+  return { sum, survivors: [...state.survivors], dropped: [...state.dropped], reveal };
+}
 
-  const sum = Uint32Array.from(state.maskedSum);
-  for (const [owner, shares] of selfMaskShares) {
-    const seed = await reconstruct(config, owner, "self-mask seed", shares);
-    const commitment = state.commitments.get(owner)!;
-    if (!selfMaskCommitment(config, owner, seed).every((byte, i) => byte === commitment[i])) throw mismatch(owner, "self-mask seed");
-    addMask(sum, seed, -1);
-  }
-  for (const [owner, shares] of maskKeyShares) {
-    const secretKey = await reconstruct(config, owner, "mask secret key", shares);
-    const published = state.keys.get(owner)!.maskPublicKey;
-    if (!x25519.getPublicKey(secretKey).every((byte, i) => byte === published[i])) throw mismatch(owner, "mask secret key");
-    for (const v of state.graph[owner]!) {
-      if (!surviving.has(v)) continue;
-      const seed = agreedKey({ config, purpose: "pairwiseMask", secretKey, publicKey: state.keys.get(v)!.maskPublicKey, between: [owner, v] });
-      addMask(sum, seed, v < owner ? -1 : 1);
-    }
-  }
-  return { sum, survivors: [...state.survivors], dropped: [...state.dropped] };
+/** What anyone can fetch once a round has ended: the messages whose digests are on the ledger, and the aggregator's reveal. */
+export type RoundTranscript = {
+  config: SecAggConfig;
+  ledger: RoundLedger;
+  publicKeys: readonly PublicKeysMessage[];
+  encryptedShares: readonly EncryptedSharesMessage[];
+  maskedInputs: readonly MaskedInputMessage[];
+  reveal: RoundReveal;
+};
+
+function revealInvalid(rule: string, details: Record<string, unknown>): VeritrainError {
+  return new VeritrainError(`the aggregator's reveal is invalid: ${rule}; the round's sum cannot be recomputed, so its aggregate must be challenged`, {
+    code: "SECAGG_REVEAL_INVALID",
+    details: { rule, ...details },
+  });
+}
+
+/** Refuses a reveal map that does not hold exactly a 32-byte secret for each of `owners`. */
+function assertRevealed(secrets: ReadonlyMap<number, Uint8Array>, owners: readonly number[], what: string): void {
+  const ids = [...secrets.keys()].sort((a, b) => a - b);
+  if (ids.length !== owners.length || ids.some((id, i) => id !== owners[i])) throw revealInvalid(`it holds the ${what} of [${ids.join(", ")}], the ledger's sets call for [${owners.join(", ")}]`, { what, ids, expected: owners });
+  for (const [owner, secret] of secrets) if (secret.length !== 32) throw revealInvalid(`the ${what} of participant ${owner} is ${secret.length} bytes, not 32`, { what, owner });
+}
+
+/**
+ * Anyone's recomputation of a round's sum from its public transcript: every message is checked against the
+ * ledger's digests, the reveal must hold b_u for exactly U3 and sk^mask_u for exactly U2 \ U3, each secret
+ * must match what its owner published (C_u, pk^mask_u), and the masks are removed as the aggregator removes
+ * them ({@link removeMasks}). It equals the aggregator's {@link unmaskSum} bit for bit, or throws: an aggregate
+ * claimed for the round is then checkable without trusting the aggregator. It reveals nothing the aggregator
+ * did not already learn (docs/secure-aggregation.md §9).
+ *
+ * @throws VeritrainError `SECAGG_MESSAGE_INVALID` (a message missing or not the one posted), `SECAGG_REVEAL_INVALID`,
+ * `SECAGG_RECONSTRUCTION_MISMATCH`, `SECAGG_TOO_FEW_PARTICIPANTS` (the ledger's sets could not have completed a round).
+ * @example
+ * assert.deepEqual(recomputeSum(transcript), claimed.sum);
+ */
+export function recomputeSum({ config, ledger, publicKeys, encryptedShares, maskedInputs, reveal }: RoundTranscript): UnmaskedSum {
+  const sets = ledgerSets(config, ledger);
+  const graph = neighbourGraph(config);
+  const keys = matchLedger(ledger.keys, publicKeys, sets.advertised, "publicKeys");
+  const shares = matchLedger(ledger.shares, encryptedShares, sets.shared, "encryptedShares");
+  const inputs = matchLedger(ledger.inputs, maskedInputs, sets.survivors, "maskedInput");
+  const survivors = [...inputs.keys()];
+  const dropped = [...shares.keys()].filter((id) => !inputs.has(id));
+  for (const id of shares.keys()) assertThreshold(config, id, graph[id]!.filter((v) => inputs.has(v)).length, "neighbours that sent masked inputs");
+  assertRevealed(reveal.selfMaskSeeds, survivors, "self-mask seed");
+  assertRevealed(reveal.maskSecretKeys, dropped, "mask secret key");
+  const maskedSum = sumMaskedInputs(config, inputs);
+  const commitments = new Map(survivors.map((id) => [id, shares.get(id)!.selfMaskCommitment]));
+  const maskPublicKeys = new Map([...keys].map(([id, message]) => [id, message.maskPublicKey]));
+  const sum = removeMasks({ config, graph, survivors, dropped, maskedSum, commitments, maskPublicKeys }, reveal);
+  return { sum, survivors, dropped, reveal };
 }

@@ -1,4 +1,5 @@
 import { ed25519 } from "@noble/curves/ed25519.js";
+import { equalBytes } from "@noble/curves/utils.js";
 import { bytesToNumberLE, numberToBytesLE } from "@noble/curves/utils.js";
 import { sha512 } from "@noble/hashes/sha2.js";
 import { concatBytes, utf8ToBytes } from "@noble/hashes/utils.js";
@@ -84,7 +85,7 @@ export function verifyKeyPossession(context: PossessionContext, publicKey: Uint8
   }
   if (A.isSmallOrder() || !A.isTorsionFree()) throw refuse("A is not a point of prime order");
   const montgomery = ed25519.utils.toMontgomery(aBytes);
-  if (montgomery.length !== publicKey.length || !montgomery.every((byte, i) => byte === publicKey[i])) throw refuse("A is not the public key's point");
+  if (!equalBytes(montgomery, publicKey)) throw refuse("A is not the public key's point");
   const z = bytesToNumberLE(zBytes);
   if (z >= Fn.ORDER) throw refuse("z is not below the group order");
   const c = hashToScalar(statement(context, publicKey), aBytes, rBytes);

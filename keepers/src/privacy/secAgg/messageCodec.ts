@@ -3,8 +3,8 @@ import { POSSESSION_PROOF_BYTES } from "./keyPossession.ts";
 import type { PublicKeyEntry, SecAggMessage } from "./messages.ts";
 import { ENVELOPE_BYTES, SHARE_BYTES } from "./shareEnvelope.ts";
 
-/** 2 since the public keys carry their possession proofs. */
-const VERSION = 2;
+/** 2 since the public keys carry their possession proofs; 3 since the ledger, not an unmask request, fixes who survived. */
+const VERSION = 3;
 const KEY_BYTES = 32;
 /** A participant's advertised keys: pk^mask, pk^enc, then their two possession proofs. */
 const ADVERTISED_KEYS_BYTES = 2 * KEY_BYTES + 2 * POSSESSION_PROOF_BYTES;
@@ -16,8 +16,7 @@ const KIND_CODE = {
   encryptedShares: 3,
   forwardedShares: 4,
   maskedInput: 5,
-  unmaskRequest: 6,
-  unmaskShares: 7,
+  unmaskShares: 6,
 } as const satisfies Record<SecAggMessage["kind"], number>;
 const KIND_OF_CODE = Object.fromEntries(Object.entries(KIND_CODE).map(([kind, code]) => [code, kind])) as Record<number, SecAggMessage["kind"]>;
 
@@ -48,10 +47,6 @@ class Writer {
     if (bytes.length !== length) throw malformed(`a field must be ${length} bytes, got ${bytes.length}`);
     this.bytes.set(bytes, this.offset);
     this.offset += length;
-  }
-  ids(ids: readonly number[]): void {
-    this.u32(ids.length);
-    for (const id of ids) this.u32(id);
   }
 }
 
@@ -86,9 +81,6 @@ class Reader {
     if (count * entryBytes > this.bytes.length - this.offset) throw malformed(`count ${count} exceeds the ${this.bytes.length - this.offset} bytes left`);
     return count;
   }
-  ids(): number[] {
-    return Array.from({ length: this.count(4) }, () => this.u32());
-  }
   end(): void {
     if (this.offset !== this.bytes.length) throw malformed(`${this.bytes.length - this.offset} trailing bytes`);
   }
@@ -117,15 +109,13 @@ function bodyBytes(message: SecAggMessage): number {
       return 4 + message.envelopes.length * (4 + ENVELOPE_BYTES);
     case "maskedInput":
       return 4 + 4 * message.words.length;
-    case "unmaskRequest":
-      return 8 + 4 * (message.survivors.length + message.dropped.length);
     case "unmaskShares":
       return 8 + (message.selfMaskShares.length + message.maskKeyShares.length) * (4 + SHARE_BYTES);
   }
 }
 
 /**
- * The bytes of a message (docs/secure-aggregation.md, "Encoding"): uint8 version 1, uint8 kind,
+ * The bytes of a message (docs/secure-aggregation.md, "Encoding"): uint8 version 3, uint8 kind,
  * the 32-byte round seed, uint32 party (`from` or `to`), then the kind's fields; every integer is
  * little-endian, every list a uint32 count and its entries.
  *
@@ -168,10 +158,6 @@ export function encodeSecAggMessage(message: SecAggMessage): Uint8Array {
     case "maskedInput":
       out.u32(message.words.length);
       for (const word of message.words) out.u32(word);
-      break;
-    case "unmaskRequest":
-      out.ids(message.survivors);
-      out.ids(message.dropped);
       break;
     case "unmaskShares":
       for (const list of [message.selfMaskShares, message.maskKeyShares]) {
@@ -227,9 +213,6 @@ export function decodeSecAggMessage(bytes: Uint8Array): SecAggMessage {
       message = { kind, roundSeed, from: party, words };
       break;
     }
-    case "unmaskRequest":
-      message = { kind, roundSeed, to: party, survivors: input.ids(), dropped: input.ids() };
-      break;
     case "unmaskShares": {
       const shares = () => Array.from({ length: input.count(4 + SHARE_BYTES) }, () => ({ of: input.u32(), share: input.raw(SHARE_BYTES) }));
       const selfMaskShares = shares();

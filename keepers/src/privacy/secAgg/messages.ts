@@ -39,10 +39,7 @@ export type ForwardedSharesMessage = { kind: "forwardedShares"; roundSeed: Uint8
 /** Stage 2, participant → server: its masked input, L words mod 2^32. */
 export type MaskedInputMessage = { kind: "maskedInput"; roundSeed: Uint8Array; from: number; words: Uint32Array };
 
-/** Stage 3, server → participant: which of its neighbours' masked inputs arrived (survivors) and which did not (dropped). */
-export type UnmaskRequestMessage = { kind: "unmaskRequest"; roundSeed: Uint8Array; to: number; survivors: number[]; dropped: number[] };
-
-/** Stage 3, participant → server: its shares of each survivor's b and of each dropped neighbour's mask secret key. */
+/** Stage 3, participant → server: its shares of each survivor's b and of each dropped neighbour's mask secret key (the sets the ledger fixes). */
 export type UnmaskSharesMessage = {
   kind: "unmaskShares";
   roundSeed: Uint8Array;
@@ -58,5 +55,4 @@ export type SecAggMessage =
   | EncryptedSharesMessage
   | ForwardedSharesMessage
   | MaskedInputMessage
-  | UnmaskRequestMessage
   | UnmaskSharesMessage;

@@ -6,11 +6,11 @@ import { agreedKey, selfMaskCommitment } from "./keyAgreement.ts";
 import { proveKeyPossession, verifyAdvertisedKeys } from "./keyPossession.ts";
 import { addMask } from "./maskExpansion.ts";
 import type {
-  EncryptedSharesMessage, ForwardedSharesMessage, KeyRosterMessage, MaskedInputMessage, PublicKeyEntry, PublicKeysMessage,
-  UnmaskRequestMessage, UnmaskSharesMessage,
+  EncryptedSharesMessage, ForwardedSharesMessage, KeyRosterMessage, MaskedInputMessage, PublicKeyEntry, PublicKeysMessage, UnmaskSharesMessage,
 } from "./messages.ts";
 import { neighbourGraph } from "./neighbourGraph.ts";
 import { assertIdsWithin, assertRoundAndParty, assertThreshold, protocolViolation } from "./protocolChecks.ts";
+import { isPosted, ledgerDigest, ledgerSets, publicKeysMessage, type LedgerMessage, type RoundLedger } from "./roundLedger.ts";
 import type { SecAggConfig } from "./secAggConfig.ts";
 import { openShares, sealShares, type SharePair } from "./shareEnvelope.ts";
 
@@ -36,12 +36,16 @@ export type SharingParticipant = Readonly<Omit<AdvertisedParticipant, "stage"> &
   selfMaskSeed: Uint8Array;
   /** Its own share pair, kept back. */
   ownShares: SharePair;
+  /** The ledger digest of its encryptedShares message. */
+  sharesDigest: Uint8Array;
 }>;
 
 /** A participant after stage 2: it holds the share pairs its neighbours sent it (and its own). */
 export type MaskedParticipant = Readonly<Omit<SharingParticipant, "stage"> & {
   stage: "masked";
   held: ReadonlyMap<number, SharePair>;
+  /** The ledger digest of its maskedInput message. */
+  inputDigest: Uint8Array;
 }>;
 
 function assertStage(state: { stage: string }, expected: string): void {
@@ -53,7 +57,10 @@ function assertStage(state: { stage: string }, expected: string): void {
   }
 }
 
-const equalBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((byte, i) => byte === b[i]);
+/** Refuses to go on unless the ledger holds, for the participant itself, the digest of the message it sent at a stage. */
+function assertOwnPost(entries: ReadonlyMap<number, Uint8Array>, id: number, digest: Uint8Array, kind: LedgerMessage["kind"]): void {
+  if (!isPosted(entries, id, digest)) throw protocolViolation(`the ledger does not hold participant ${id}'s own ${kind} digest: it is out of this stage (post it before the stage closes)`, { id, kind });
+}
 
 /** Parameters of {@link advertiseKeys}. */
 export type AdvertiseKeysParameters = { config: SecAggConfig; id: number; random?: RandomBytes };
@@ -85,27 +92,32 @@ export function advertiseKeys({ config, id, random = randomBytes }: AdvertiseKey
 }
 
 /**
- * Stage 1 (share keys): checks the roster (this round, neighbours only, its own keys unchanged, no
- * public key twice, every key's possession proof, at least t entries), draws the self-mask seed b, splits b and sk^mask t-of-m
- * over GF(2^8) (m = roster size) and seals one share pair for each other neighbour in the roster.
+ * Stage 1 (share keys), once the ledger has closed stage 0: checks the roster (this round; exactly its
+ * neighbours among U1, the ledger's; each entry the keys its owner posted, its own unchanged; no public key
+ * twice; every key's possession proof; at least t entries), draws the self-mask seed b, splits b and sk^mask
+ * t-of-m over GF(2^8) (m = roster size) and seals one share pair for each other neighbour in the roster.
+ * The caller posts the returned message's {@link ledgerDigest} on the ledger.
  *
  * @throws VeritrainError `SECAGG_STAGE_INVALID`, `SECAGG_MESSAGE_INVALID`, `SECAGG_KEY_INVALID` (a key without a valid
  *   possession proof), `SECAGG_TOO_FEW_PARTICIPANTS`.
  * @example
- * const { state: sharing, message } = await shareKeys(advertised, roster);
+ * const { state: sharing, message } = await shareKeys(advertised, roster, ledger);
  */
-export async function shareKeys(state: AdvertisedParticipant, roster: KeyRosterMessage, random: RandomBytes = randomBytes): Promise<{ state: SharingParticipant; message: EncryptedSharesMessage }> {
+export async function shareKeys(state: AdvertisedParticipant, roster: KeyRosterMessage, ledger: RoundLedger, random: RandomBytes = randomBytes): Promise<{ state: SharingParticipant; message: EncryptedSharesMessage }> {
   assertStage(state, "advertised");
   const { config, id } = state;
   assertRoundAndParty(config, roster.roundSeed, roster.to, id, "keyRoster");
-  assertIdsWithin(roster.keys.map((key) => key.id), new Set(state.neighbours), "keyRoster");
-  const own = roster.keys.find((key) => key.id === id);
-  if (own === undefined || !equalBytes(own.maskPublicKey, state.keys.maskPublicKey) || !equalBytes(own.encryptionPublicKey, state.keys.encryptionPublicKey)) {
-    throw protocolViolation(`keyRoster does not carry participant ${id}'s own public keys unchanged`, { id });
+  assertOwnPost(ledger.keys, id, ledgerDigest(publicKeysMessage(config, state.keys)), "publicKeys");
+  const { advertised } = ledgerSets(config, ledger);
+  const expected = state.neighbours.filter((v) => advertised.has(v));
+  assertIdsWithin(roster.keys.map((key) => key.id), new Set(expected), "keyRoster");
+  for (const key of roster.keys) {
+    if (!isPosted(ledger.keys, key.id, ledgerDigest(publicKeysMessage(config, key)))) throw protocolViolation(`keyRoster's entry for participant ${key.id} is not the keys it posted on the ledger`, { id: key.id });
   }
+  if (roster.keys.length !== expected.length) throw protocolViolation(`keyRoster lists ${roster.keys.length} of the ${expected.length} neighbours of ${id} on the ledger`, { id });
+  for (const key of roster.keys) verifyAdvertisedKeys(config, key);
   const publicKeys = new Set(roster.keys.flatMap((key) => [key.maskPublicKey, key.encryptionPublicKey]).map((key) => Buffer.from(key).toString("hex")));
   if (publicKeys.size !== 2 * roster.keys.length) throw protocolViolation("keyRoster repeats a public key", { id });
-  for (const key of roster.keys) verifyAdvertisedKeys(config, key);
   assertThreshold(config, id, roster.keys.length, "neighbours in its key roster");
 
   const entries = [...roster.keys].sort((a, b) => a.id - b.id);
@@ -125,31 +137,36 @@ export async function shareKeys(state: AdvertisedParticipant, roster: KeyRosterM
     const key = agreedKey({ config, purpose: "shareEncryption", secretKey: state.encryptionSecretKey, publicKey: entry.encryptionPublicKey, between: [id, entry.id] });
     envelopes.push({ to: entry.id, envelope: sealShares({ config, key, from: id, to: entry.id }, pair, random) });
   });
+  const message: EncryptedSharesMessage = { kind: "encryptedShares", roundSeed: config.roundSeed, from: id, selfMaskCommitment: selfMaskCommitment(config, id, selfMaskSeed), envelopes };
   return {
-    state: { ...state, stage: "shared", roster: new Map(entries.map((entry) => [entry.id, entry])), selfMaskSeed, ownShares: ownShares! },
-    message: { kind: "encryptedShares", roundSeed: config.roundSeed, from: id, selfMaskCommitment: selfMaskCommitment(config, id, selfMaskSeed), envelopes },
+    state: { ...state, stage: "shared", roster: new Map(entries.map((entry) => [entry.id, entry])), selfMaskSeed, ownShares: ownShares!, sharesDigest: ledgerDigest(message) },
+    message,
   };
 }
 
 /**
- * Stage 2 (collect masked vectors): opens the envelopes forwarded to the participant (each must
- * come from a roster neighbour, at most once, and authenticate), then masks its input:
- * y = x + PRG(b) + Σ_{v ∈ S} σ(u, v) · PRG(s_uv) mod 2^32, S the senders of those envelopes,
- * σ(u, v) = +1 if u < v, −1 if u > v, s_uv = `agreedKey` with purpose `pairwiseMask`.
+ * Stage 2 (collect masked vectors), once the ledger has closed stage 1: opens the envelopes forwarded to the
+ * participant, exactly one from each other neighbour in U2 (the ledger's; each must authenticate), then masks
+ * its input: y = x + PRG(b) + Σ_{v ∈ S} σ(u, v) · PRG(s_uv) mod 2^32, S = N(u) ∩ U2 \ {u},
+ * σ(u, v) = +1 if u < v, −1 if u > v, s_uv = `agreedKey` with purpose `pairwiseMask`. The caller posts the
+ * returned message's {@link ledgerDigest} on the ledger.
  *
  * @param input the participant's quantised vector, L words.
  * @throws VeritrainError `SECAGG_SHARE_REJECTED` for an envelope that fails authentication;
- * `SECAGG_MESSAGE_INVALID`, `SECAGG_TOO_FEW_PARTICIPANTS`, `SECAGG_STAGE_INVALID`.
+ * `SECAGG_MESSAGE_INVALID` (also an envelope of a neighbour in U2 missing), `SECAGG_TOO_FEW_PARTICIPANTS`, `SECAGG_STAGE_INVALID`.
  * @example
- * const { state: masked, message } = maskInput(sharing, forwarded, quantise(update, q));
+ * const { state: masked, message } = maskInput(sharing, forwarded, quantise(update, q), ledger);
  */
-export function maskInput(state: SharingParticipant, forwarded: ForwardedSharesMessage, input: Uint32Array): { state: MaskedParticipant; message: MaskedInputMessage } {
+export function maskInput(state: SharingParticipant, forwarded: ForwardedSharesMessage, input: Uint32Array, ledger: RoundLedger): { state: MaskedParticipant; message: MaskedInputMessage } {
   assertStage(state, "shared");
   const { config, id } = state;
   assertRoundAndParty(config, forwarded.roundSeed, forwarded.to, id, "forwardedShares");
-  const others = new Set([...state.roster.keys()].filter((other) => other !== id));
-  assertIdsWithin(forwarded.envelopes.map((envelope) => envelope.from), others, "forwardedShares");
-  assertThreshold(config, id, forwarded.envelopes.length + 1, "neighbours whose shares reached it (itself included)");
+  assertOwnPost(ledger.shares, id, state.sharesDigest, "encryptedShares");
+  const { shared } = ledgerSets(config, ledger);
+  const senders = [...state.roster.keys()].filter((other) => other !== id && shared.has(other));
+  assertIdsWithin(forwarded.envelopes.map((envelope) => envelope.from), new Set(senders), "forwardedShares");
+  if (forwarded.envelopes.length !== senders.length) throw protocolViolation(`forwardedShares holds ${forwarded.envelopes.length} of the ${senders.length} envelopes addressed to ${id} by neighbours on the ledger`, { id });
+  assertThreshold(config, id, senders.length + 1, "neighbours whose shares reached it (itself included)");
   if (input.length !== config.vectorLength) throw protocolViolation(`input has ${input.length} words, the round's vectors have ${config.vectorLength}`, { length: input.length });
 
   const held = new Map<number, SharePair>([[id, state.ownShares]]);
@@ -162,37 +179,34 @@ export function maskInput(state: SharingParticipant, forwarded: ForwardedSharesM
     const seed = agreedKey({ config, purpose: "pairwiseMask", secretKey: state.maskSecretKey, publicKey: peer.maskPublicKey, between: [id, from] });
     addMask(words, seed, id < from ? 1 : -1);
   }
-  return {
-    state: { ...state, stage: "masked", held },
-    message: { kind: "maskedInput", roundSeed: config.roundSeed, from: id, words },
-  };
+  const message: MaskedInputMessage = { kind: "maskedInput", roundSeed: config.roundSeed, from: id, words };
+  return { state: { ...state, stage: "masked", held, inputDigest: ledgerDigest(message) }, message };
 }
 
 /**
- * Stage 3 (unmask): answers the server's request with its shares of b_v for each survivor v and of
- * sk^mask_v for each dropped v. Refuses a request that names a participant in both lists (that
- * would reveal both secrets of one input), names the participant itself as dropped, names anyone
- * whose shares it does not hold, or lists fewer than t survivors. The caller must answer one
- * request per round only: a second answer to a different request could reveal both secrets.
+ * Stage 3 (unmask), once the ledger has closed stage 2: reads U3 from the ledger and answers with its shares
+ * of b_v for each neighbour v in U3 and of sk^mask_v for each neighbour v in U2 \ U3 (dropped). The sets come
+ * from the ledger, which every participant reads alike, not from the server: no neighbour is a survivor to
+ * some and dropped to others, so no one can gather both secrets of one input. Refuses when its own input is
+ * not on the ledger (it dropped out) or fewer than t of its neighbours survived.
  *
  * @throws VeritrainError `SECAGG_MESSAGE_INVALID`, `SECAGG_TOO_FEW_PARTICIPANTS`, `SECAGG_STAGE_INVALID`.
  * @example
- * const reply = revealShares(masked, request);
+ * const reply = revealShares(masked, ledger);
  */
-export function revealShares(state: MaskedParticipant, request: UnmaskRequestMessage): UnmaskSharesMessage {
+export function revealShares(state: MaskedParticipant, ledger: RoundLedger): UnmaskSharesMessage {
   assertStage(state, "masked");
   const { config, id } = state;
-  assertRoundAndParty(config, request.roundSeed, request.to, id, "unmaskRequest");
-  const holders = new Set(state.held.keys());
-  assertIdsWithin(request.survivors, holders, "unmaskRequest survivors");
-  assertIdsWithin(request.dropped, new Set([...holders].filter((other) => other !== id && !request.survivors.includes(other))), "unmaskRequest dropped");
-  if (!request.survivors.includes(id)) throw protocolViolation(`unmaskRequest omits participant ${id} from the survivors it belongs to`, { id });
-  assertThreshold(config, id, request.survivors.length, "surviving neighbours");
+  assertOwnPost(ledger.inputs, id, state.inputDigest, "maskedInput");
+  const { survivors } = ledgerSets(config, ledger);
+  const held = [...state.held.keys()].sort((a, b) => a - b);
+  const surviving = held.filter((v) => survivors.has(v));
+  assertThreshold(config, id, surviving.length, "surviving neighbours");
   return {
     kind: "unmaskShares",
     roundSeed: config.roundSeed,
     from: id,
-    selfMaskShares: request.survivors.map((of) => ({ of, share: state.held.get(of)!.selfMaskShare })),
-    maskKeyShares: request.dropped.map((of) => ({ of, share: state.held.get(of)!.maskKeyShare })),
+    selfMaskShares: surviving.map((of) => ({ of, share: state.held.get(of)!.selfMaskShare })),
+    maskKeyShares: held.filter((v) => !survivors.has(v)).map((of) => ({ of, share: state.held.get(of)!.maskKeyShare })),
   };
 }

@@ -1,3 +1,4 @@
+import { equalBytes } from "@noble/curves/utils.js";
 import { VeritrainError } from "../../errors.ts";
 import type { SecAggConfig } from "./secAggConfig.ts";
 
@@ -19,7 +20,7 @@ export function protocolViolation(rule: string, details: Record<string, unknown>
  * assertRoundAndParty(config, message.roundSeed, message.to, state.id, "keyRoster");
  */
 export function assertRoundAndParty(config: SecAggConfig, roundSeed: Uint8Array, party: number, expected: number, kind: string): void {
-  if (roundSeed.length !== 32 || !roundSeed.every((byte, i) => byte === config.roundSeed[i])) throw protocolViolation(`${kind} message belongs to another round`, { kind });
+  if (!equalBytes(roundSeed, config.roundSeed)) throw protocolViolation(`${kind} message belongs to another round`, { kind });
   if (party !== expected) throw protocolViolation(`${kind} message names participant ${party}, expected ${expected}`, { kind, party, expected });
 }
 
