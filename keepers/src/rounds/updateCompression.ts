@@ -1,5 +1,6 @@
 import { VeritrainError } from "../errors.ts";
-import { decimal, DECIMAL, exactKeys, fail } from "../training/jobSpec.ts";
+import { decimalRational } from "../privacy/decimalRational.ts";
+import { decimal, exactKeys, fail } from "../training/jobSpec.ts";
 import { assertFiniteUpdate } from "./assertFiniteUpdate.ts";
 import { sha256 } from "viem";
 import { encodeResidual, encodeUpdate, type UpdatePayload } from "./updateEncoding.ts";
@@ -17,14 +18,6 @@ export type Compression = {
 
 const FRACTION = { min: 0, max: 1, minInclusive: false, maxInclusive: true };
 
-/** The exact rational value of a decimal string matching {@link DECIMAL}. */
-function exactDecimal(text: string): { numerator: bigint; denominator: bigint } {
-  const [, whole, fraction = ".", exponent = "e0"] = DECIMAL.exec(text)!;
-  const power = Number(exponent.slice(1)) - (fraction.length - 1);
-  const digits = BigInt(whole! + fraction.slice(1));
-  return power >= 0 ? { numerator: digits * 10n ** BigInt(power), denominator: 1n } : { numerator: digits, denominator: 10n ** BigInt(-power) };
-}
-
 /**
  * Checks the `compression` part of a distributed job spec: exactly `{ topK, quantize }`, `topK` a
  * decimal string whose exact value is in (0, 1] (and > 0 after rounding to binary32), `quantize`
@@ -37,7 +30,7 @@ function exactDecimal(text: string): { numerator: bigint; denominator: bigint } 
 export function validateCompression(value: unknown, field: string): Compression {
   const spec = exactKeys(value, field, ["topK", "quantize"]);
   decimal(spec.topK, `${field}.topK`, FRACTION);
-  const { numerator, denominator } = exactDecimal(spec.topK as string);
+  const { numerator, denominator } = decimalRational(spec.topK, `${field}.topK`);
   if (numerator > denominator) throw fail(`${field}.topK`, "must be at most 1 (exactly)", spec.topK);
   if (spec.quantize !== "none" && spec.quantize !== "int8") throw fail(`${field}.quantize`, "must be \"none\" or \"int8\"", spec.quantize);
   return spec as Compression;
@@ -53,7 +46,7 @@ export function validateCompression(value: unknown, field: string): Compression 
  */
 export function topKCount(topK: string, size: number): number {
   validateCompression({ topK, quantize: "none" }, "compression");
-  const { numerator, denominator } = exactDecimal(topK);
+  const { numerator, denominator } = decimalRational(topK, "compression.topK");
   return Math.max(1, Number((numerator * BigInt(size)) / denominator));
 }
 

@@ -119,6 +119,9 @@ export const DATASET_SOURCES: Readonly<Record<string, Readonly<Record<string, nu
 
 /** The decimal string syntax of spec hyper-parameters (docs/training.md §9). */
 export const DECIMAL = /^(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?$/;
+/** The longest decimal string a spec may hold, and its largest exponent: what keeps its exact value cheap to compute. */
+const MAX_DECIMAL_CHARACTERS = 64;
+const MAX_DECIMAL_EXPONENT = 64;
 
 /** The `JOB_SPEC_INVALID` error of a spec field that breaks a rule. */
 export function fail(field: string, rule: string, value: unknown): VeritrainError {
@@ -166,12 +169,14 @@ export function integer(value: unknown, field: string, min: number, max = Number
 
 export type DecimalRule = { min: number; max: number; minInclusive: boolean; maxInclusive: boolean };
 
-/** Checks a decimal string and returns it rounded to binary32. */
+/** Checks a decimal string (at most 64 characters, exponent within ±64) and returns it rounded to binary32. */
 export function decimal(value: unknown, field: string, rule: DecimalRule): number {
-  if (typeof value !== "string" || !DECIMAL.test(value)) {
-    throw fail(field, "must be a non-negative decimal string like \"0.001\" or \"1e-8\"", value);
+  const match = typeof value === "string" ? DECIMAL.exec(value) : null;
+  if (match === null) throw fail(field, "must be a non-negative decimal string like \"0.001\" or \"1e-8\"", value);
+  if (match[0].length > MAX_DECIMAL_CHARACTERS || Math.abs(Number(match[3]?.slice(1) ?? 0)) > MAX_DECIMAL_EXPONENT) {
+    throw fail(field, `must have at most ${MAX_DECIMAL_CHARACTERS} characters and an exponent in [−${MAX_DECIMAL_EXPONENT}, ${MAX_DECIMAL_EXPONENT}]`, value);
   }
-  const parsed = parseDecimal32(value);
+  const parsed = parseDecimal32(match[0]);
   const aboveMin = rule.minInclusive ? parsed >= rule.min : parsed > rule.min;
   const belowMax = rule.maxInclusive ? parsed <= rule.max : parsed < rule.max;
   if (!Number.isFinite(parsed) || !aboveMin || !belowMax) {

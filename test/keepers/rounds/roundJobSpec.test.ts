@@ -52,6 +52,8 @@ describe("round job spec", () => {
   it("checks the rule and the compression, and FLTrust's root set against the train split", () => {
     refused((s) => (distributed(s).aggregation = { rule: "mean" }), "distributed.aggregation.rule", /./);
     refused((s) => (distributed(s).compression = { topK: "2", quantize: "none" }), "distributed.compression.topK", /./);
+    // Exactly 1 as a number, but its exact value would be computed from a 10^1000000 numerator.
+    refused((s) => (distributed(s).compression = { topK: `1${"0".repeat(1_000_000)}e-1000000`, quantize: "none" }), "distributed.compression.topK", /at most 64 characters/);
     refused((s) => (distributed(s).aggregation = { rule: "fltrust", root: { source: "train", start: 1000, end: 1100 } }), "distributed.aggregation.root", /overlap the train split/);
     refused((s) => (distributed(s).aggregation = { rule: "fltrust", root: { source: "test", start: 0, end: 10 } }), "distributed.aggregation.root", /at least batchSize \(20\)/);
     const { config } = validateRoundJobSpec({ ...SPEC, distributed: { ...SPEC.distributed, aggregation: { rule: "fltrust", root: { source: "train", start: 50000, end: 50100 } } } });
