@@ -15,6 +15,8 @@ export type LocalUpdateParameters = {
   threads: number;
   /** Stops between two optimizer steps (`ABORTED`). */
   signal?: AbortSignal;
+  /** With DP-SGD in the job's step config (a data owner's private update, docs/training.md §6a): the owner's noise seed. */
+  noiseSeed?: bigint;
 };
 
 /**
@@ -26,7 +28,7 @@ export type LocalUpdateParameters = {
  * @example
  * const u = await localUpdate({ job, set: job.parts[2]!, round: 0, global, threads: 2 });
  */
-export async function localUpdate({ job, set, round, global, threads, signal }: LocalUpdateParameters): Promise<Float32Array> {
+export async function localUpdate({ job, set, round, global, threads, signal, noiseSeed }: LocalUpdateParameters): Promise<Float32Array> {
   const { step, localSteps } = job.config;
   const size = global.length;
   const trainer = await Trainer.create({
@@ -40,6 +42,7 @@ export async function localUpdate({ job, set, round, global, threads, signal }: 
     },
     threads,
     optimizerStart: round * localSteps,
+    noiseSeed,
   });
   try {
     await trainer.runSteps(localSteps, signal);

@@ -8,7 +8,7 @@ import { agreedKey, KDF_LABEL, selfMaskCommitment } from "../../../keepers/src/p
 import { proveKeyPossession, verifyKeyPossession } from "../../../keepers/src/privacy/secAgg/keyPossession.ts";
 import { addMask } from "../../../keepers/src/privacy/secAgg/maskExpansion.ts";
 import { neighbourGraph, ringOrder } from "../../../keepers/src/privacy/secAgg/neighbourGraph.ts";
-import { dequantiseSum, maxFractionBits, quantisation, quantise } from "../../../keepers/src/privacy/secAgg/quantisation.ts";
+import { dequantiseMean, dequantiseSum, maxFractionBits, quantisation, quantise } from "../../../keepers/src/privacy/secAgg/quantisation.ts";
 import { secAggConfig } from "../../../keepers/src/privacy/secAgg/secAggConfig.ts";
 import { ENVELOPE_BYTES, openShares, sealShares } from "../../../keepers/src/privacy/secAgg/shareEnvelope.ts";
 import { CHI2_255_P1E6, chiSquareBytes } from "./secAggHarness.ts";
@@ -51,6 +51,13 @@ describe("quantisation", () => {
     const sum = Uint32Array.of(16, 2 ** 32 - 16, 64, 2 ** 32 - 64, 3);
     assert.deepEqual([...dequantiseSum(sum, 4, q)], [1, -1, 4, -4, 0.1875]);
     refused(() => dequantiseSum(sum, 5, q), "SECAGG_QUANTISATION_INVALID");
+  });
+
+  it("takes the mean of a sum: the exact value over the count, in binary64, rounded once to binary32", () => {
+    const sum = Uint32Array.of(16, 2 ** 32 - 16, 1);
+    assert.deepEqual([...dequantiseMean(sum, 2, q)], [0.5, -0.5, 0.03125]);
+    assert.deepEqual([...dequantiseMean(sum, 3, q)], [Math.fround(1 / 3), Math.fround(-1 / 3), Math.fround(0.0625 / 3)]);
+    refused(() => dequantiseMean(sum, 0, q), "SECAGG_QUANTISATION_INVALID");
   });
 
   it("needs n · R ≤ 2^31 − 1 and finds the largest such f", () => {

@@ -113,3 +113,21 @@ export function dequantiseSum(sum: Uint32Array, contributions: number, { fractio
   }
   return values;
 }
+
+/**
+ * The mean of a sum of `contributions` quantised vectors, the aggregate of a round under secure aggregation
+ * (docs/secure-aggregation.md §6): a_i = fround(d_i / c), d_i the exact {@link dequantiseSum} value and the
+ * division binary64. Every participant is weighted alike: the sum hides who contributed what, so weights would
+ * have to be applied by each participant before quantising.
+ *
+ * @throws VeritrainError `SECAGG_QUANTISATION_INVALID` when `contributions` is outside 1 … participants.
+ * @example
+ * dequantiseMean(Uint32Array.of(16, 4294967280), 2, quantisation({ clip: 1, fractionBits: 4, participants: 4 }));
+ * // → Float32Array [0.5, -0.5]
+ */
+export function dequantiseMean(sum: Uint32Array, contributions: number, q: Quantisation): Float32Array {
+  const total = dequantiseSum(sum, contributions, q);
+  const mean = new Float32Array(total.length);
+  for (let i = 0; i < total.length; i++) mean[i] = Math.fround(total[i]! / contributions);
+  return mean;
+}
