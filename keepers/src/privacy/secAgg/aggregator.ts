@@ -216,7 +216,7 @@ function assertRevealed(secrets: ReadonlyMap<number, Uint8Array>, owners: readon
  * @throws VeritrainError `SECAGG_MESSAGE_INVALID` (a message missing or not the one posted), `SECAGG_REVEAL_INVALID`,
  * `SECAGG_RECONSTRUCTION_MISMATCH`, `SECAGG_TOO_FEW_PARTICIPANTS` (the ledger's sets could not have completed a round).
  * @example
- * assert.deepEqual(recomputeSum(transcript), claimed.sum);
+ * assert.deepEqual(recomputeSum(transcript).sum, claimed.sum);
  */
 export function recomputeSum({ config, ledger, publicKeys, encryptedShares, maskedInputs, reveal }: RoundTranscript): UnmaskedSum {
   const sets = ledgerSets(config, ledger);
