@@ -105,7 +105,6 @@ export type StepConfig = {
 /** The numbers a run needs, parsed from a valid spec. */
 export type TrainingConfig = StepConfig & { epochs: number; checkpointInterval: number };
 
-/** Sizes of the source files of each supported dataset. */
 /** The standard MNIST splits (docs/training.md): the last 5,000 training images validate. */
 export const STANDARD_MNIST_SPLITS: Readonly<JobSpec["dataset"]["splits"]> = {
   train: { source: "train", start: 0, end: 55000 },
@@ -113,6 +112,7 @@ export const STANDARD_MNIST_SPLITS: Readonly<JobSpec["dataset"]["splits"]> = {
   test: { source: "test", start: 0, end: 10000 },
 };
 
+/** Sizes of the source files of each supported dataset. */
 export const DATASET_SOURCES: Readonly<Record<string, Readonly<Record<string, number>>>> = {
   mnist: { train: 60000, test: 10000 },
 };
