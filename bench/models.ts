@@ -5,7 +5,7 @@
  * fine-tuning — with their test accuracies (each on its own digits' test images), trainable parameters and
  * training memory (parameters, optimizer state, gradient slots; the frozen base as stored). Every phase: Adam,
  * batch 32 in 4 micro-batches, the cosine schedule with warm-up down to 0 over the phase. A progress bar per
- * phase on stderr; one JSON line last.
+ * phase and a line with its accuracy on stderr; one JSON line last.
  *
  *   npm run bench:models                                                  # the goal's run: 55,000 images, 3 and 5 epochs
  *   npm run bench:models -- --images 1024 --epochs 1 --test-images 1000   # a short run
@@ -82,6 +82,7 @@ async function train(label: string, model: ImportedModel, learningRate: string, 
   const state = { step: 0, params: Float32Array.from(model.params), optimizerState: [new Float32Array(size), new Float32Array(size)] };
   const trainer = await Trainer.create({ model: model.definition, config: adam(learningRate, steps), sets: { train: trainSet, validation: test, test }, state, threads });
   const bar = progressBar(`${label} (steps)`);
+  const started = performance.now();
   try {
     for (let done = 0; done < steps; ) {
       const chunk = Math.min(50, steps - done);
@@ -89,7 +90,9 @@ async function train(label: string, model: ImportedModel, learningRate: string, 
       done += chunk;
       bar.update(done, steps);
     }
-    return { params: trainer.snapshot().params, accuracy: (await trainer.evaluate("test")).accuracy };
+    const { accuracy } = await trainer.evaluate("test");
+    process.stderr.write(`${label}: test accuracy ${(100 * accuracy).toFixed(2)} % after ${steps} steps, ${Math.round((performance.now() - started) / 1000)} s\n`);
+    return { params: trainer.snapshot().params, accuracy };
   } finally {
     await trainer.close();
   }
