@@ -20,7 +20,10 @@ export const MODEL_TEMPLATES = {
   "lenet5-batchnorm": { description: "LeNet-5 with a BatchNorm after each Conv and hidden Gemm", create: (seed) => createLeNet5Onnx({ seed, batchNorm: true }) },
   "lenet5-classic": { description: "LeCun's LeNet-5 (Tanh, average pooling)", create: (seed) => createLeNet5Onnx({ seed, activation: "tanh", pooling: "average" }) },
   resnet: { description: "a residual CNN with BatchNorm (two basic blocks, 44,202 parameters)", create: (seed) => createResidualCnnOnnx({ seed }) },
-  transformer: { description: "a transformer encoder reading 28 row tokens (one layer, 2 heads, width 32)", create: (seed) => createTransformerOnnx({ seed }) },
+  transformer: {
+    description: "a transformer encoder reading 28 row tokens (2 layers, 4 heads, width 64; 104,394 parameters)",
+    create: (seed) => createTransformerOnnx({ seed, width: 64, layers: 2, heads: 4 }),
+  },
 } as const satisfies Record<string, ModelTemplate>;
 
 /** A key of {@link MODEL_TEMPLATES}. */
