@@ -1,7 +1,7 @@
 import { aggregateUpdates } from "./aggregateUpdates.ts";
 import type { GlobalModel } from "./globalModel.ts";
 import { localUpdate } from "./localUpdate.ts";
-import { outerStep } from "./outerStep.ts";
+import { assertOuterMomentum, outerStep } from "./outerStep.ts";
 import type { PreparedRoundJob } from "./preparedRoundJob.ts";
 
 /** Parameters of {@link aggregateRound}. */
@@ -27,6 +27,7 @@ export type AggregateRoundParameters = {
  */
 export async function aggregateRound({ job, global, updates, threads, signal }: AggregateRoundParameters): Promise<GlobalModel> {
   const { aggregation: rule, outer } = job.config;
+  assertOuterMomentum(global, outer);
   const serverUpdate = job.root === undefined ? undefined : await localUpdate({ job, set: job.root, round: global.round, global: global.params, threads, signal });
   const aggregate = aggregateUpdates({
     rule,

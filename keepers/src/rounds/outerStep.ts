@@ -21,15 +21,10 @@ export type OuterStepParameters = {
  * const next = outerStep({ global: { round: 0, params }, aggregate, outer: { learningRate: 1, momentum: 0 } });
  */
 export function outerStep({ global, aggregate, outer }: OuterStepParameters): GlobalModel {
+  assertOuterMomentum(global, outer);
   const { round, params } = global;
   const { learningRate: eta, momentum: mu } = outer;
   const kept = mu !== 0;
-  if (global.momentum !== undefined ? !kept : kept && round > 0) {
-    throw new VeritrainError(`global model of round ${round} ${kept ? "lacks" : "carries"} the outer momentum the spec ${kept ? "keeps" : "does not keep"}`, {
-      code: "GLOBAL_MODEL_INVALID",
-      details: { rule: "momentum", round },
-    });
-  }
   const next = new Float32Array(params.length);
   if (!kept) {
     for (let i = 0; i < params.length; i++) next[i] = Math.fround(params[i]! + eta * aggregate[i]!);
@@ -41,4 +36,21 @@ export function outerStep({ global, aggregate, outer }: OuterStepParameters): Gl
     next[i] = Math.fround(params[i]! + eta * (aggregate[i]! + mu * momentum[i]!));
   }
   return { round: round + 1, params: next, momentum };
+}
+
+/**
+ * Refuses a global model whose outer momentum contradicts the spec: carried with μ = 0, or missing after round 0
+ * with μ ≠ 0. {@link outerStep} checks it; a caller about to do work for the step checks it first.
+ *
+ * @throws VeritrainError `GLOBAL_MODEL_INVALID`.
+ * @example
+ * assertOuterMomentum({ round: 0, params }, { learningRate: 1, momentum: 0 }); // passes
+ */
+export function assertOuterMomentum(global: GlobalModel, outer: OuterStepParameters["outer"]): void {
+  const kept = outer.momentum !== 0;
+  if (global.momentum !== undefined ? kept : !kept || global.round === 0) return;
+  throw new VeritrainError(`global model of round ${global.round} ${kept ? "lacks" : "carries"} the outer momentum the spec ${kept ? "keeps" : "does not keep"}`, {
+    code: "GLOBAL_MODEL_INVALID",
+    details: { rule: "momentum", round: global.round },
+  });
 }
