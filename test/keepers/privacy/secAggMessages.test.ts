@@ -7,7 +7,7 @@ import { proveKeyPossession } from "../../../keepers/src/privacy/secAgg/keyPosse
 import { decodeSecAggMessage, encodeSecAggMessage } from "../../../keepers/src/privacy/secAgg/messageCodec.ts";
 import type { SecAggMessage } from "../../../keepers/src/privacy/secAgg/messages.ts";
 import { advertiseKeys, maskInput, revealShares, shareKeys } from "../../../keepers/src/privacy/secAgg/participant.ts";
-import { ledgerDigest, type LedgerMessage } from "../../../keepers/src/privacy/secAgg/roundLedger.ts";
+import { ledgerDigest, publicKeysMessage, type LedgerMessage } from "../../../keepers/src/privacy/secAgg/roundLedger.ts";
 import { secAggConfig } from "../../../keepers/src/privacy/secAgg/secAggConfig.ts";
 import { ENVELOPE_BYTES, SHARE_BYTES } from "../../../keepers/src/privacy/secAgg/shareEnvelope.ts";
 import { emptyLedger, plainSum } from "./secAggHarness.ts";
@@ -206,7 +206,7 @@ describe("tampering and misbehaviour", () => {
     const replies = masked.slice(0, 3).map(({ state }) => revealShares(state, ledger));
     const honest = await unmaskSum(collected, replies);
     const transcript = {
-      config, ledger, publicKeys: [...keys.state.keys.values()].map((key) => ({ kind: "publicKeys" as const, roundSeed: config.roundSeed, from: key.id, ...key })),
+      config, ledger, publicKeys: [...keys.state.keys.values()].map((key) => publicKeysMessage(config, key)),
       encryptedShares: sharing.map(({ message }) => message), maskedInputs: masked.slice(0, 3).map(({ message }) => message), reveal: honest.reveal,
     };
     assert.deepEqual(recomputeSum(transcript), honest);

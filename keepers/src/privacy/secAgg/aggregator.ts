@@ -172,10 +172,9 @@ export async function unmaskSum(state: InputsCollected, messages: readonly Unmas
       for (const { of, share } of list) pool.get(of)!.push(share);
     }
   }
-  const reveal: RoundReveal = {
-    selfMaskSeeds: new Map(await Promise.all([...selfMaskShares].map(async ([owner, shares]) => [owner, await reconstruct(config, owner, "self-mask seed", shares)] as const))),
-    maskSecretKeys: new Map(await Promise.all([...maskKeyShares].map(async ([owner, shares]) => [owner, await reconstruct(config, owner, "mask secret key", shares)] as const))),
-  };
+  const rebuild = async (pool: Map<number, Uint8Array[]>, secret: string) =>
+    new Map(await Promise.all([...pool].map(async ([owner, shares]) => [owner, await reconstruct(config, owner, secret, shares)] as const)));
+  const reveal: RoundReveal = { selfMaskSeeds: await rebuild(selfMaskShares, "self-mask seed"), maskSecretKeys: await rebuild(maskKeyShares, "mask secret key") };
   const maskPublicKeys = new Map([...state.keys].map(([id, entry]) => [id, entry.maskPublicKey]));
   const sum = removeMasks({ ...state, maskPublicKeys }, reveal);
   return { sum, survivors: [...state.survivors], dropped: [...state.dropped], reveal };

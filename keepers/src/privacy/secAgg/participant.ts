@@ -87,7 +87,7 @@ export function advertiseKeys({ config, id, random = randomBytes }: AdvertiseKey
   const keys = { id, maskPublicKey, encryptionPublicKey, maskKeyProof, encryptionKeyProof };
   return {
     state: { stage: "advertised", config, id, neighbours: neighbourGraph(config)[id]!, maskSecretKey, encryptionSecretKey, keys },
-    message: { kind: "publicKeys", roundSeed: config.roundSeed, from: id, maskPublicKey, encryptionPublicKey, maskKeyProof, encryptionKeyProof },
+    message: publicKeysMessage(config, keys),
   };
 }
 
