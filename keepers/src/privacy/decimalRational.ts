@@ -1,14 +1,11 @@
 import { VeritrainError } from "../errors.ts";
-import { DECIMAL } from "../training/jobSpec.ts";
+import { DECIMAL, MAX_DECIMAL_EXPONENT } from "../training/jobSpec.ts";
 
 /** A rational number with BigInt numerator and positive denominator, in lowest terms where produced here. */
 export type Rational = {
   numerator: bigint;
   denominator: bigint;
 };
-
-/** The decimal exponents accepted: wide enough for any noise scale, small enough that 10^|e| stays cheap. */
-const MAX_EXPONENT = 64;
 
 function gcd(a: bigint, b: bigint): bigint {
   while (b !== 0n) [a, b] = [b, a % b];
@@ -47,8 +44,8 @@ export function decimalRational(text: unknown, field: string): Rational {
   }
   const [, whole, fraction = ".", exponentPart = "e0"] = match;
   const exponent = Number(exponentPart.slice(1));
-  if (Math.abs(exponent) > MAX_EXPONENT) {
-    throw new VeritrainError(`${field} has exponent ${exponent}, outside [−${MAX_EXPONENT}, ${MAX_EXPONENT}]: write the value with a smaller exponent`, {
+  if (Math.abs(exponent) > MAX_DECIMAL_EXPONENT) {
+    throw new VeritrainError(`${field} has exponent ${exponent}, outside [−${MAX_DECIMAL_EXPONENT}, ${MAX_DECIMAL_EXPONENT}]: write the value with a smaller exponent`, {
       code: "PRIVACY_SPEC_INVALID",
       details: { field, value: text, rule: "exponent range" },
     });

@@ -121,7 +121,7 @@ export const DATASET_SOURCES: Readonly<Record<string, Readonly<Record<string, nu
 export const DECIMAL = /^(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?$/;
 /** The longest decimal string a spec may hold, and its largest exponent: what keeps its exact value cheap to compute. */
 const MAX_DECIMAL_CHARACTERS = 64;
-const MAX_DECIMAL_EXPONENT = 64;
+export const MAX_DECIMAL_EXPONENT = 64;
 
 /** The `JOB_SPEC_INVALID` error of a spec field that breaks a rule. */
 export function fail(field: string, rule: string, value: unknown): VeritrainError {
