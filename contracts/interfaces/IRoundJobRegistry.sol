@@ -301,6 +301,10 @@ interface IRoundJobRegistry {
     /// @notice The `slots` slots of job `jobId` (while Bidding: the bids held, lowest first, then empty entries).
     function slotsOf(uint256 jobId) external view returns (SlotView[] memory);
 
+    /// @notice The slot `provider` was assigned in job `jobId` by its auction (dropped slots included); `holds` is
+    /// false if it holds none, and always while the job is Bidding.
+    function slotOf(uint256 jobId, address provider) external view returns (bool holds, uint8 slot);
+
     /// @notice The update digest slot `slot` committed for round `round` of job `jobId` (0 if none).
     function commitmentOf(uint256 jobId, uint16 round, uint8 slot) external view returns (bytes32);
 

@@ -398,6 +398,14 @@ contract RoundJobRegistry is IRoundJobRegistry, RangeUpkeep, AccessControl {
     }
 
     /// @inheritdoc IRoundJobRegistry
+    function slotOf(uint256 jobId, address provider) external view returns (bool holds, uint8 slot) {
+        uint8 slotPlusOne = _slotOf[jobId][provider];
+        // While Bidding the mapping marks held bids (1), not slots.
+        if (slotPlusOne == 0 || _jobs[jobId].status == RoundJobStatus.Bidding) return (false, 0);
+        return (true, slotPlusOne - 1);
+    }
+
+    /// @inheritdoc IRoundJobRegistry
     function commitmentOf(uint256 jobId, uint16 round, uint8 slot) external view returns (bytes32) {
         if (slot >= MAX_SLOTS) return bytes32(0);
         return _commitments[jobId][round][slot];

@@ -31,7 +31,7 @@ export const TIMING_DEFAULTS = {
 
 /**
  * Deploys and wires the protocol's contracts inside an Ignition module: a `TimelockController`
- * (governance), StakeManager, JobRegistry, RoundJobRegistry, ValidatorCommittee, TrainingVm, Disputes (serving both registries; it
+ * (governance), StakeManager, JobRegistry, RoundJobRegistry (and its SecureAggregationLedger), ValidatorCommittee, TrainingVm, Disputes (serving both registries; it
  * deploys its own BisectionGame over TrainingVm), DatasetRegistry, StorageProofs.
  * Every module role goes to a contract and DatasetRegistry's acceptance listener is StorageProofs;
  * `storageProofVerifier` is registered as version 1; then StorageProofs' VERIFIER_ADMIN_ROLE moves to
@@ -146,6 +146,8 @@ export function deployProtocol(
     m.getParameter("forcePeriod", TIMING_DEFAULTS.forcePeriod),
   ]);
   const bisectionGame = m.contractAt("BisectionGame", m.staticCall(disputes, "game", []));
+  // No role, no value: slots of RoundJobRegistry's jobs post their secure-aggregation digests here.
+  const secureAggregationLedger = m.contract("SecureAggregationLedger", [roundJobRegistry]);
 
   const moduleRole = m.staticCall(stakeManager, "MODULE_ROLE", []);
   const adminRole = m.staticCall(stakeManager, "DEFAULT_ADMIN_ROLE", []);
@@ -179,5 +181,5 @@ export function deployProtocol(
   ] as const) {
     m.call(contract, "renounceRole", [adminRole, deployer], { id: `renounceAdmin${name}`, after: grants });
   }
-  return { governance, stakeManager, jobRegistry, roundJobRegistry, committee, disputes, bisectionGame, trainingVm, datasetRegistry, storageProofs };
+  return { governance, stakeManager, jobRegistry, roundJobRegistry, secureAggregationLedger, committee, disputes, bisectionGame, trainingVm, datasetRegistry, storageProofs };
 }

@@ -3,21 +3,28 @@ import { describe, it } from "node:test";
 import { getAddress, keccak256, parseEther, stringToHex, zeroAddress, zeroHash, type Address, type Hex } from "viem";
 import { PERMIT_TYPES } from "../../keepers/src/chain/permitTypedData.ts";
 import {
+  bidAll,
+  commitRound as commit,
   DisputeStatus,
   networkHelpers,
   postRoundJob,
+  PRICES,
   ROUND_ORDER,
+  ROUND_PROVIDER_STAKE as PROVIDER_STAKE,
   RoundJobStatus,
-  roundProviders,
   stake,
   viem,
   withDataset,
+  withOpenRoundJob,
+  withRoundProviders,
+  withRunningRoundJob,
   type Protocol,
+  type RoundJob as Job,
+  type RunningRoundJob as Running,
 } from "./fixture.ts";
 
 type Wallet = Protocol["consumer"];
 
-const PROVIDER_STAKE = parseEther("1000");
 const AGGREGATOR_STAKE = parseEther("200");
 const VALIDATOR_STAKE = parseEther("1000");
 const BOND = parseEther("100");
@@ -34,48 +41,6 @@ const now = async () => BigInt(await networkHelpers.time.latest());
 
 async function balance(p: Protocol, address: Address) {
   return p.token.read.balanceOf([address]);
-}
-
-/** Dataset 1 active; five compute providers and the aggregator (outsider) staked 1,000 each. */
-async function withRoundProviders() {
-  const p = await withDataset();
-  for (const w of [...roundProviders(p), p.outsider]) await stake(p, w, PROVIDER_STAKE);
-  return { ...p, providers: roundProviders(p) };
-}
-
-/** Job 1 (ROUND_ORDER: 4 slots, 2 rounds, escrow 800) open for bids. */
-async function withOpenRoundJob() {
-  const p = await withRoundProviders();
-  return { ...p, jobId: await postRoundJob(p) };
-}
-
-type Job = Awaited<ReturnType<typeof withOpenRoundJob>>;
-
-/** Bids that make slots 0..3 = providers 1 (40), 2 (40), 3 (50), 0 (60): prices per round. */
-const PRICES = [parseEther("60"), parseEther("40"), parseEther("40"), parseEther("50")] as const;
-
-async function bidAll(p: Job) {
-  for (const [i, price] of PRICES.entries()) {
-    await p.roundJobRegistry.write.bid([p.jobId, price], { account: p.providers[i]!.account });
-  }
-}
-
-/** Job 1 settled: slot s held by `slotWallets[s]` at `slotPrices[s]`, round 0 training. */
-async function withRunningRoundJob() {
-  const p = await withOpenRoundJob();
-  await bidAll(p);
-  await networkHelpers.time.increase(ROUND_ORDER.biddingPeriod);
-  await p.roundJobRegistry.write.settleAuction([p.jobId]);
-  const order = [1, 2, 3, 0];
-  return { ...p, slotWallets: order.map((i) => p.providers[i]!), slotPrices: order.map((i) => PRICES[i]!) };
-}
-
-type Running = Awaited<ReturnType<typeof withRunningRoundJob>>;
-
-async function commit(p: Running, round: number, slots: readonly number[]) {
-  for (const s of slots) {
-    await p.roundJobRegistry.write.commitUpdate([p.jobId, round, digest(`update ${round}/${s}`)], { account: p.slotWallets[s]!.account });
-  }
 }
 
 async function aggregate(p: Running, round: number) {

@@ -220,3 +220,50 @@ export async function submittedJob(overrides: Partial<Order>) {
 
 /** Job 1 with providerA's result submitted. */
 export const withSubmittedJob = () => submittedJob({});
+
+/** What each compute provider of distributed jobs (and the aggregator) stakes in {@link withRoundProviders}. */
+export const ROUND_PROVIDER_STAKE = parseEther("1000");
+
+/** Dataset 1 active; five compute providers and the aggregator (outsider) staked {@link ROUND_PROVIDER_STAKE} each. */
+export async function withRoundProviders() {
+  const p = await withDataset();
+  for (const w of [...roundProviders(p), p.outsider]) await stake(p, w, ROUND_PROVIDER_STAKE);
+  return { ...p, providers: roundProviders(p) };
+}
+
+/** Job 1 (ROUND_ORDER: 4 slots, 2 rounds, escrow 800) open for bids. */
+export async function withOpenRoundJob() {
+  const p = await withRoundProviders();
+  return { ...p, jobId: await postRoundJob(p) };
+}
+
+export type RoundJob = Awaited<ReturnType<typeof withOpenRoundJob>>;
+
+/** Bids that make slots 0..3 = providers 1 (40), 2 (40), 3 (50), 0 (60): prices per round. */
+export const PRICES = [parseEther("60"), parseEther("40"), parseEther("40"), parseEther("50")] as const;
+
+/** Each of the five providers but the last bids its {@link PRICES} entry on the job. */
+export async function bidAll(p: RoundJob) {
+  for (const [i, price] of PRICES.entries()) {
+    await p.roundJobRegistry.write.bid([p.jobId, price], { account: p.providers[i]!.account });
+  }
+}
+
+/** Job 1 settled: slot s held by `slotWallets[s]` at `slotPrices[s]`, round 0 training. */
+export async function withRunningRoundJob() {
+  const p = await withOpenRoundJob();
+  await bidAll(p);
+  await networkHelpers.time.increase(ROUND_ORDER.biddingPeriod);
+  await p.roundJobRegistry.write.settleAuction([p.jobId]);
+  const order = [1, 2, 3, 0];
+  return { ...p, slotWallets: order.map((i) => p.providers[i]!), slotPrices: order.map((i) => PRICES[i]!) };
+}
+
+export type RunningRoundJob = Awaited<ReturnType<typeof withRunningRoundJob>>;
+
+/** Each slot of `slots` commits the update digest keccak256("update <round>/<slot>") for `round`. */
+export async function commitRound(p: RunningRoundJob, round: number, slots: readonly number[]) {
+  for (const s of slots) {
+    await p.roundJobRegistry.write.commitUpdate([p.jobId, round, keccak256(stringToHex(`update ${round}/${s}`))], { account: p.slotWallets[s]!.account });
+  }
+}

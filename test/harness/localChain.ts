@@ -16,6 +16,7 @@ const CONTRACT_NAMES = {
   stakeManager: "StakeManager",
   jobRegistry: "JobRegistry",
   roundJobRegistry: "RoundJobRegistry",
+  secureAggregationLedger: "SecureAggregationLedger",
   committee: "ValidatorCommittee",
   disputes: "Disputes",
   bisectionGame: "BisectionGame",

@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {IRoundJobRegistry} from "./IRoundJobRegistry.sol";
+
+/// @title ISecureAggregationLedger
+/// @notice The public round ledger of secure aggregation (GitHub issue 20, docs/secure-aggregation.md §4) for
+/// RoundJobRegistry's jobs: in each round every slot posts the SHA-256 of its own SecAgg+ messages, stage by stage,
+/// so every party reads the same sets U1 (keys), U2 (shares), U3 (masked inputs) from the chain, not from the
+/// aggregator. The messages themselves travel through the content store, fetched by these digests.
+///
+/// Stages of round r, timed from its start S = trainingDeadline - roundPeriod (RoundJobRegistry, Training):
+///
+///   Keys      [S, S + roundPeriod/4)           active slots post; closes early once every active slot posted
+///   Shares    from Keys' close to S + roundPeriod/2   slots of Keys post; closes early once all of them posted
+///   Inputs    RoundJobRegistry.commitUpdate (the digest of the masked input), until the training deadline
+///   Unmask    while the round is Aggregating: active slots that posted Shares (all committed) post their unmask shares
+///
+/// A stage's set is read only once it closed, so every reader sees the same set. The contract holds no value and
+/// no role; it reads the registry for the job's status, round, deadline and slots.
+interface ISecureAggregationLedger {
+    /// @notice The stages a slot posts on this ledger (the masked input goes to RoundJobRegistry.commitUpdate).
+    enum Stage {
+        Keys, // its publicKeys message
+        Shares, // its encryptedShares message
+        Unmask // its unmaskShares message
+    }
+
+    /// @notice Which slots posted each stage of a round: bit s = slot s.
+    struct PostedMasks {
+        uint16 keys;
+        uint16 shares;
+        uint16 unmask;
+    }
+
+    /// @notice Thrown when a constructor parameter breaks its rule.
+    error SecureAggregationLedgerInvalidParameter(string name);
+    /// @notice Thrown when job `jobId` is in `actual` status but posting `stage` needs `expected`.
+    error SecureAggregationLedgerWrongStatus(
+        uint256 jobId, Stage stage, IRoundJobRegistry.RoundJobStatus actual, IRoundJobRegistry.RoundJobStatus expected
+    );
+    /// @notice Thrown when a post names round `round` of job `jobId`, whose current round is `currentRound`.
+    error SecureAggregationLedgerWrongRound(uint256 jobId, uint256 round, uint256 currentRound);
+    /// @notice Thrown when `caller` holds no slot of job `jobId`.
+    error SecureAggregationLedgerNotASlot(uint256 jobId, address caller);
+    /// @notice Thrown when slot `slot` of job `jobId` was dropped.
+    error SecureAggregationLedgerInactiveSlot(uint256 jobId, uint256 slot);
+    /// @notice Thrown when a zero digest is posted for job `jobId`.
+    error SecureAggregationLedgerZeroDigest(uint256 jobId);
+    /// @notice Thrown when slot `slot` already posted `stage` of round `round` of job `jobId`.
+    error SecureAggregationLedgerAlreadyPosted(uint256 jobId, uint256 round, Stage stage, uint256 slot);
+    /// @notice Thrown when `stage` of round `round` of job `jobId` closed (at `closedAt`, or when every slot posted).
+    error SecureAggregationLedgerStageClosed(uint256 jobId, uint256 round, Stage stage, uint256 closedAt);
+    /// @notice Thrown when `stage` of round `round` of job `jobId` opens only once the previous stage closed, at
+    /// `opensAt` at the latest.
+    error SecureAggregationLedgerStageNotOpen(uint256 jobId, uint256 round, Stage stage, uint256 opensAt);
+    /// @notice Thrown when slot `slot` posts `stage` of round `round` of job `jobId` without having taken part in
+    /// the stage before it (Shares needs Keys, Unmask needs Shares).
+    error SecureAggregationLedgerMissedStage(uint256 jobId, uint256 round, Stage stage, uint256 slot);
+
+    /// @notice Emitted when slot `slot` of job `jobId` posts `digest`, the SHA-256 of its `stage` message of round `round`.
+    event SecAggPosted(uint256 indexed jobId, uint256 indexed round, Stage indexed stage, uint256 slot, bytes32 digest);
+
+    /// @notice The caller, holder of an active slot of job `jobId`, posts `digest` as its `stage` message of round `round`.
+    /// @dev Requirements: `round` is the job's current round; `digest` != 0; the slot has not posted `stage` this
+    /// round. Keys: Training, the Keys stage open. Shares: Training, Keys closed, the Shares stage open, the slot
+    /// posted Keys. Unmask: Aggregating, the slot posted Shares. Emits {SecAggPosted}.
+    function post(uint256 jobId, uint16 round, Stage stage, bytes32 digest) external;
+
+    /// @notice The slots that posted each stage of round `round` of job `jobId`.
+    function postedMasks(uint256 jobId, uint16 round) external view returns (PostedMasks memory);
+
+    /// @notice The digests posted for round `round` of job `jobId`: `digests[stage][slot]`, 0 where none was.
+    function digestsOf(uint256 jobId, uint16 round) external view returns (bytes32[16][3] memory digests);
+
+    /// @notice When the current round of job `jobId` (Training) closes its Keys and Shares stages at the latest.
+    /// @dev Requirements: the job is Training. A stage also closes as soon as every slot that may post it posted.
+    function stageEnds(uint256 jobId) external view returns (uint256 keysEnd, uint256 sharesEnd);
+
+    /// @notice The registry whose jobs this ledger serves.
+    function registry() external view returns (IRoundJobRegistry);
+}

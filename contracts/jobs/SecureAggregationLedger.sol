@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.37;
+
+import {IRoundJobRegistry} from "../interfaces/IRoundJobRegistry.sol";
+import {ISecureAggregationLedger} from "../interfaces/ISecureAggregationLedger.sol";
+
+/// @title SecureAggregationLedger
+/// @notice The round ledger of secure aggregation for RoundJobRegistry's jobs (see {ISecureAggregationLedger}).
+/// @dev Holds no value and no role, and loops over nothing: a post reads the registry (status, round, deadline,
+/// the caller's slot), checks its stage's window, then records one digest and one bit. Every window ends with
+/// the registry's own deadlines (Keys and Shares inside the training period; Unmask while Aggregating), so the
+/// ledger adds no waiting state of its own.
+contract SecureAggregationLedger is ISecureAggregationLedger {
+    /// @inheritdoc ISecureAggregationLedger
+    IRoundJobRegistry public immutable registry;
+
+    mapping(uint256 jobId => mapping(uint256 round => PostedMasks)) private _masks;
+    mapping(uint256 jobId => mapping(uint256 round => bytes32[16][3])) private _digests;
+
+    /// @param registry_ The RoundJobRegistry whose jobs' slots post here.
+    constructor(IRoundJobRegistry registry_) {
+        if (address(registry_) == address(0)) revert SecureAggregationLedgerInvalidParameter("registry");
+        registry = registry_;
+    }
+
+    /// @inheritdoc ISecureAggregationLedger
+    function post(uint256 jobId, uint16 round, Stage stage, bytes32 digest) external {
+        (IRoundJobRegistry.RoundJob memory job, uint8 slot) = _callerSlot(jobId, round, stage, digest);
+        _markPosted(jobId, round, stage, slot, job);
+        _digests[jobId][round][uint256(stage)][slot] = digest;
+        emit SecAggPosted(jobId, round, stage, slot, digest);
+    }
+
+    /// @inheritdoc ISecureAggregationLedger
+    function postedMasks(uint256 jobId, uint16 round) external view returns (PostedMasks memory) {
+        return _masks[jobId][round];
+    }
+
+    /// @inheritdoc ISecureAggregationLedger
+    function digestsOf(uint256 jobId, uint16 round) external view returns (bytes32[16][3] memory) {
+        return _digests[jobId][round];
+    }
+
+    /// @inheritdoc ISecureAggregationLedger
+    function stageEnds(uint256 jobId) external view returns (uint256 keysEnd, uint256 sharesEnd) {
+        IRoundJobRegistry.RoundJob memory job = registry.getRoundJob(jobId);
+        if (job.status != IRoundJobRegistry.RoundJobStatus.Training) {
+            revert SecureAggregationLedgerWrongStatus(jobId, Stage.Keys, job.status, IRoundJobRegistry.RoundJobStatus.Training);
+        }
+        return _stageEnds(job);
+    }
+
+    /// @dev The job and the caller's active slot, after the checks every stage shares.
+    function _callerSlot(uint256 jobId, uint16 round, Stage stage, bytes32 digest)
+        private
+        view
+        returns (IRoundJobRegistry.RoundJob memory job, uint8 slot)
+    {
+        job = registry.getRoundJob(jobId);
+        IRoundJobRegistry.RoundJobStatus expected =
+            stage == Stage.Unmask ? IRoundJobRegistry.RoundJobStatus.Aggregating : IRoundJobRegistry.RoundJobStatus.Training;
+        if (job.status != expected) revert SecureAggregationLedgerWrongStatus(jobId, stage, job.status, expected);
+        if (round != job.round) revert SecureAggregationLedgerWrongRound(jobId, round, job.round);
+        if (digest == bytes32(0)) revert SecureAggregationLedgerZeroDigest(jobId);
+        bool holds;
+        (holds, slot) = registry.slotOf(jobId, msg.sender);
+        if (!holds) revert SecureAggregationLedgerNotASlot(jobId, msg.sender);
+        if (job.activeMask & (1 << slot) == 0) revert SecureAggregationLedgerInactiveSlot(jobId, slot);
+    }
+
+    /// @dev Checks `stage`'s window and the slot's earlier stages, then sets the slot's bit of the stage.
+    function _markPosted(uint256 jobId, uint16 round, Stage stage, uint8 slot, IRoundJobRegistry.RoundJob memory job)
+        private
+    {
+        PostedMasks storage masks = _masks[jobId][round];
+        (uint16 keys, uint16 shares, uint16 unmask) = (masks.keys, masks.shares, masks.unmask);
+        // slot < 16 (the registry's MAX_SLOTS): its bit fits a uint16.
+        uint16 bit = uint16(1 << slot);
+        uint16 posted = stage == Stage.Keys ? keys : stage == Stage.Shares ? shares : unmask;
+        // INVARIANT: a slot posts each stage of a round once, so a stage's set and digests never change once read.
+        if (posted & bit != 0) revert SecureAggregationLedgerAlreadyPosted(jobId, round, stage, slot);
+        if (stage == Stage.Unmask) {
+            // INVARIANT: unmask shares only from U3, and only once training closed, so U3 is final before any share of
+            // a secret is revealed. While Aggregating every active slot committed its update (the registry dropped
+            // the others when training closed), so U3 is the active slots that posted Shares.
+            if (shares & bit == 0) revert SecureAggregationLedgerMissedStage(jobId, round, stage, slot);
+            masks.unmask = unmask | bit;
+            return;
+        }
+        (uint256 keysEnd, uint256 sharesEnd) = _stageEnds(job);
+        if (stage == Stage.Keys) {
+            // An active slot that has not posted sees Keys open until keysEnd (an early close needs its post too).
+            if (block.timestamp >= keysEnd) revert SecureAggregationLedgerStageClosed(jobId, round, stage, keysEnd);
+            masks.keys = keys | bit;
+            return;
+        }
+        if (keys & bit == 0) revert SecureAggregationLedgerMissedStage(jobId, round, stage, slot);
+        // INVARIANT: Shares opens only once U1 is final: Keys' time is up, or every active slot posted.
+        if (block.timestamp < keysEnd && keys & job.activeMask != job.activeMask) {
+            revert SecureAggregationLedgerStageNotOpen(jobId, round, stage, keysEnd);
+        }
+        if (block.timestamp >= sharesEnd) revert SecureAggregationLedgerStageClosed(jobId, round, stage, sharesEnd);
+        masks.shares = shares | bit;
+    }
+
+    /// @dev Keys ends a quarter, Shares half of the way through a Training round (start = deadline - roundPeriod).
+    function _stageEnds(IRoundJobRegistry.RoundJob memory job) private pure returns (uint256 keysEnd, uint256 sharesEnd) {
+        uint256 start = uint256(job.deadline) - job.roundPeriod;
+        return (start + job.roundPeriod / 4, start + job.roundPeriod / 2);
+    }
+}

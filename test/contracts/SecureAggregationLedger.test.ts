@@ -1,0 +1,178 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { getAddress, keccak256, stringToHex, zeroAddress, zeroHash, type Hex } from "viem";
+import {
+  commitRound,
+  networkHelpers,
+  ROUND_ORDER,
+  RoundJobStatus,
+  viem,
+  withOpenRoundJob,
+  withRunningRoundJob,
+  type RunningRoundJob,
+} from "./fixture.ts";
+
+/** ISecureAggregationLedger.Stage. */
+const Stage = { Keys: 0, Shares: 1, Unmask: 2 } as const;
+type StageName = keyof typeof Stage;
+/** ROUND_ORDER's round period is 7,200 s: Keys ends at +1,800 s, Shares at +3,600 s. */
+const KEYS_PERIOD = ROUND_ORDER.roundPeriod / 4;
+const SHARES_END = ROUND_ORDER.roundPeriod / 2;
+
+const digest = (label: string): Hex => keccak256(stringToHex(label));
+
+async function post(p: RunningRoundJob, slot: number, stage: StageName, round = 0) {
+  return p.secureAggregationLedger.write.post([p.jobId, round, Stage[stage], digest(`${stage} ${round}/${slot}`)], { account: p.slotWallets[slot]!.account });
+}
+
+async function postAll(p: RunningRoundJob, slots: readonly number[], stage: StageName, round = 0) {
+  for (const s of slots) await post(p, s, stage, round);
+}
+
+async function roundStart(p: RunningRoundJob): Promise<bigint> {
+  const job = await p.roundJobRegistry.read.getRoundJob([p.jobId]);
+  return BigInt(job.deadline) - BigInt(ROUND_ORDER.roundPeriod);
+}
+
+async function revertsWith(promise: Promise<unknown>, p: RunningRoundJob, error: string, args: readonly unknown[]) {
+  await viem.assertions.revertWithCustomErrorWithArgs(promise, p.secureAggregationLedger, error, args);
+}
+
+/** Round 0 of job 1 with every slot's keys and shares posted, every update committed: Aggregating. */
+async function withAggregatingRound() {
+  const p = await withRunningRoundJob();
+  await postAll(p, [0, 1, 2, 3], "Keys");
+  await postAll(p, [0, 1, 2, 3], "Shares");
+  await commitRound(p, 0, [0, 1, 2, 3]);
+  return p;
+}
+
+describe("SecureAggregationLedger", () => {
+  it("rejects a zero registry", async () => {
+    const p = await networkHelpers.loadFixture(withRunningRoundJob);
+    await revertsWith(viem.deployContract("SecureAggregationLedger", [zeroAddress]), p, "SecureAggregationLedgerInvalidParameter", ["registry"]);
+  });
+
+  it("records each slot's digests stage by stage, readable per round, with an event per post", async () => {
+    const p = await networkHelpers.loadFixture(withRunningRoundJob);
+    await viem.assertions.emitWithArgs(post(p, 2, "Keys"), p.secureAggregationLedger, "SecAggPosted", [p.jobId, 0n, Stage.Keys, 2n, digest("Keys 0/2")]);
+    await postAll(p, [0, 1, 3], "Keys");
+    await postAll(p, [0, 1, 2, 3], "Shares");
+    await commitRound(p, 0, [0, 1, 2, 3]);
+    await viem.assertions.emitWithArgs(post(p, 1, "Unmask"), p.secureAggregationLedger, "SecAggPosted", [p.jobId, 0n, Stage.Unmask, 1n, digest("Unmask 0/1")]);
+    assert.deepEqual(await p.secureAggregationLedger.read.postedMasks([p.jobId, 0]), { keys: 0b1111, shares: 0b1111, unmask: 0b0010 });
+    const digests = await p.secureAggregationLedger.read.digestsOf([p.jobId, 0]);
+    assert.deepEqual(digests[Stage.Keys].slice(0, 5), [0, 1, 2, 3].map((s) => digest(`Keys 0/${s}`)).concat(zeroHash));
+    assert.deepEqual(digests[Stage.Unmask].slice(0, 4), [zeroHash, digest("Unmask 0/1"), zeroHash, zeroHash]);
+    assert.deepEqual(await p.secureAggregationLedger.read.postedMasks([p.jobId, 1]), { keys: 0, shares: 0, unmask: 0 });
+  });
+
+  it("gives Keys the first quarter and Shares up to half of the round period", async () => {
+    const p = await networkHelpers.loadFixture(withRunningRoundJob);
+    const start = await roundStart(p);
+    assert.deepEqual(await p.secureAggregationLedger.read.stageEnds([p.jobId]), [start + BigInt(KEYS_PERIOD), start + BigInt(SHARES_END)]);
+    await postAll(p, [0, 1, 2], "Keys");
+    await revertsWith(post(p, 0, "Shares"), p, "SecureAggregationLedgerStageNotOpen", [p.jobId, 0n, Stage.Shares, start + BigInt(KEYS_PERIOD)]);
+    await networkHelpers.time.increaseTo(start + BigInt(KEYS_PERIOD));
+    await revertsWith(post(p, 3, "Keys"), p, "SecureAggregationLedgerStageClosed", [p.jobId, 0n, Stage.Keys, start + BigInt(KEYS_PERIOD)]);
+    await revertsWith(post(p, 3, "Shares"), p, "SecureAggregationLedgerMissedStage", [p.jobId, 0n, Stage.Shares, 3n]);
+    await postAll(p, [0, 1], "Shares");
+    await networkHelpers.time.increaseTo(start + BigInt(SHARES_END));
+    await revertsWith(post(p, 2, "Shares"), p, "SecureAggregationLedgerStageClosed", [p.jobId, 0n, Stage.Shares, start + BigInt(SHARES_END)]);
+    assert.deepEqual(await p.secureAggregationLedger.read.postedMasks([p.jobId, 0]), { keys: 0b0111, shares: 0b0011, unmask: 0 });
+  });
+
+  it("opens Shares as soon as every active slot posted its keys", async () => {
+    const p = await networkHelpers.loadFixture(withRunningRoundJob);
+    await postAll(p, [0, 1, 2, 3], "Keys");
+    await post(p, 0, "Shares");
+    assert.ok(BigInt(await networkHelpers.time.latest()) < (await roundStart(p)) + BigInt(KEYS_PERIOD));
+  });
+
+  it("takes a stage once per slot and round", async () => {
+    const p = await networkHelpers.loadFixture(withAggregatingRound);
+    for (const stage of ["Keys", "Shares"] as const) {
+      await revertsWith(post(p, 0, stage), p, "SecureAggregationLedgerWrongStatus", [p.jobId, Stage[stage], RoundJobStatus.Aggregating, RoundJobStatus.Training]);
+    }
+    await post(p, 0, "Unmask");
+    await revertsWith(post(p, 0, "Unmask"), p, "SecureAggregationLedgerAlreadyPosted", [p.jobId, 0n, Stage.Unmask, 0n]);
+    const q = await networkHelpers.loadFixture(withRunningRoundJob);
+    await postAll(q, [0, 1, 2, 3], "Keys");
+    await revertsWith(post(q, 1, "Keys"), q, "SecureAggregationLedgerAlreadyPosted", [q.jobId, 0n, Stage.Keys, 1n]);
+    await post(q, 1, "Shares");
+    await revertsWith(post(q, 1, "Shares"), q, "SecureAggregationLedgerAlreadyPosted", [q.jobId, 0n, Stage.Shares, 1n]);
+  });
+
+  it("takes unmask shares only while the round is Aggregating, and only from slots that posted their shares", async () => {
+    const p = await networkHelpers.loadFixture(withRunningRoundJob);
+    await postAll(p, [0, 1, 2, 3], "Keys");
+    await postAll(p, [0, 1, 2], "Shares");
+    await revertsWith(post(p, 0, "Unmask"), p, "SecureAggregationLedgerWrongStatus", [p.jobId, Stage.Unmask, RoundJobStatus.Training, RoundJobStatus.Aggregating]);
+    await commitRound(p, 0, [0, 1, 2, 3]);
+    await revertsWith(post(p, 3, "Unmask"), p, "SecureAggregationLedgerMissedStage", [p.jobId, 0n, Stage.Unmask, 3n]);
+    await post(p, 2, "Unmask");
+    await p.roundJobRegistry.write.postAggregate([p.jobId, 0, digest("global 0")], { account: p.outsider.account });
+    await revertsWith(post(p, 0, "Unmask"), p, "SecureAggregationLedgerWrongStatus", [p.jobId, Stage.Unmask, RoundJobStatus.Aggregated, RoundJobStatus.Aggregating]);
+  });
+
+  it("refuses a job not yet running, another round, a zero digest, an account without a slot and a dropped slot", async () => {
+    const open = await networkHelpers.loadFixture(withOpenRoundJob);
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      open.secureAggregationLedger.write.post([open.jobId, 0, Stage.Keys, digest("keys")], { account: open.providers[0]!.account }),
+      open.secureAggregationLedger,
+      "SecureAggregationLedgerWrongStatus",
+      [open.jobId, Stage.Keys, RoundJobStatus.Bidding, RoundJobStatus.Training],
+    );
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      open.secureAggregationLedger.read.stageEnds([open.jobId]),
+      open.secureAggregationLedger,
+      "SecureAggregationLedgerWrongStatus",
+      [open.jobId, Stage.Keys, RoundJobStatus.Bidding, RoundJobStatus.Training],
+    );
+    await open.roundJobRegistry.write.bid([open.jobId, ROUND_ORDER.priceLimit], { account: open.providers[0]!.account });
+    assert.deepEqual(await open.roundJobRegistry.read.slotOf([open.jobId, open.providers[0]!.account.address]), [false, 0]);
+    const p = await networkHelpers.loadFixture(withRunningRoundJob);
+    await revertsWith(post(p, 0, "Keys", 1), p, "SecureAggregationLedgerWrongRound", [p.jobId, 1n, 0n]);
+    await revertsWith(
+      p.secureAggregationLedger.write.post([p.jobId, 0, Stage.Keys, zeroHash], { account: p.slotWallets[0]!.account }),
+      p,
+      "SecureAggregationLedgerZeroDigest",
+      [p.jobId],
+    );
+    // providers[4] bid too high and was evicted: it holds no slot.
+    await revertsWith(
+      p.secureAggregationLedger.write.post([p.jobId, 0, Stage.Keys, digest("keys")], { account: p.outsider.account }),
+      p,
+      "SecureAggregationLedgerNotASlot",
+      [p.jobId, getAddress(p.outsider.account.address)],
+    );
+    // Round 0 closes with slot 3 silent: dropped (the order continues on fault); round 1 refuses it.
+    await commitRound(p, 0, [0, 1, 2]);
+    await networkHelpers.time.increaseTo(BigInt((await p.roundJobRegistry.read.getRoundJob([p.jobId])).deadline));
+    await p.roundJobRegistry.write.postAggregate([p.jobId, 0, digest("global 0")], { account: p.outsider.account });
+    await networkHelpers.time.increase(ROUND_ORDER.challengeWindow);
+    await p.roundJobRegistry.write.advance([p.jobId]);
+    await revertsWith(post(p, 3, "Keys", 1), p, "SecureAggregationLedgerInactiveSlot", [p.jobId, 3n]);
+    await post(p, 0, "Keys", 1);
+    assert.deepEqual(await p.secureAggregationLedger.read.postedMasks([p.jobId, 1]), { keys: 0b0001, shares: 0, unmask: 0 });
+  });
+
+  // A round's first post writes two fresh storage slots (the stage bits, the digest): ~93k gas, of which 21k is the
+  // transaction's own and ~44k the two writes.
+  it("costs under 100k gas per post", async () => {
+    const p = await networkHelpers.loadFixture(withRunningRoundJob);
+    const client = await viem.getPublicClient();
+    for (const stage of ["Keys", "Shares"] as const) {
+      const receipt = await client.waitForTransactionReceipt({ hash: await post(p, 0, stage) });
+      assert.ok(receipt.gasUsed < 100_000n, `${stage}: ${receipt.gasUsed} gas`);
+      if (stage === "Keys") await postAll(p, [1, 2, 3], "Keys");
+    }
+  });
+
+  it("is deployed against the protocol's RoundJobRegistry", async () => {
+    const p = await networkHelpers.loadFixture(withRunningRoundJob);
+    assert.equal(await p.secureAggregationLedger.read.registry(), getAddress(p.roundJobRegistry.address));
+    assert.deepEqual(await p.roundJobRegistry.read.slotOf([p.jobId, p.slotWallets[2]!.account.address]), [true, 2]);
+    assert.deepEqual(await p.roundJobRegistry.read.slotOf([p.jobId, p.outsider.account.address]), [false, 0]);
+  });
+});
