@@ -66,7 +66,7 @@ function roundJob(distributed: DistributedSpec): PreparedRoundJob {
 }
 
 const percent = async (job: PreparedRoundJob, params: Float32Array) =>
-  (await testAccuracyBps({ job: { model: job.model, sets: job.sets, config: job.config.step }, params, threads })) / 100;
+  (await testAccuracyBps({ job: { model: job.model, sets: { ...job.sets, train: job.sets.train! }, config: job.config.step }, params, threads })) / 100;
 
 /** Outer steps: PLAIN adds the aggregate (the single baseline, every poisoning run); DILOCO is DiLoCo's Nesterov step (P = 1, 2, 4). */
 const PLAIN: OuterOptimizer = { learningRate: "1", momentum: "0" };

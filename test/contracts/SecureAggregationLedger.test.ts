@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { getAddress, keccak256, stringToHex, zeroAddress, zeroHash, type Hex } from "viem";
+import { getAddress, keccak256, stringToHex, zeroAddress, zeroHash, type ContractErrorName, type Hex } from "viem";
 import {
   commitRound,
   networkHelpers,
@@ -34,8 +34,8 @@ async function roundStart(p: RunningRoundJob): Promise<bigint> {
   return BigInt(job.deadline) - BigInt(ROUND_ORDER.roundPeriod);
 }
 
-async function revertsWith(promise: Promise<unknown>, p: RunningRoundJob, error: string, args: readonly unknown[]) {
-  await viem.assertions.revertWithCustomErrorWithArgs(promise, p.secureAggregationLedger, error, args);
+async function revertsWith(promise: Promise<unknown>, p: RunningRoundJob, error: ContractErrorName<RunningRoundJob["secureAggregationLedger"]["abi"]>, args: unknown[]) {
+  await viem.assertions.revertWithCustomErrorWithArgs(promise, p.secureAggregationLedger, error, args as never);
 }
 
 /** Round 0 of job 1 with every slot's keys and shares posted, every update committed: Aggregating. */

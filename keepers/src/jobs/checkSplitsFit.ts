@@ -9,8 +9,9 @@ import type { SplitRange } from "../training/jobSpec.ts";
  * @example
  * checkSplitsFit(spec.dataset.splits, { train: 500, test: 500 });
  */
-export function checkSplitsFit(ranges: Readonly<Record<string, SplitRange>>, sizes: Readonly<Record<SplitRange["source"], number>>): void {
+export function checkSplitsFit(ranges: Readonly<Record<string, SplitRange | undefined>>, sizes: Readonly<Record<SplitRange["source"], number>>): void {
   for (const [name, range] of Object.entries(ranges)) {
+    if (range === undefined) continue;
     const size = sizes[range.source];
     if (range.end > size) {
       throw new VeritrainError(`job spec split ${name} ends at ${range.source} image ${range.end}, the dataset has ${size}`, {

@@ -7,7 +7,7 @@ import { fetchDataset } from "../datasets/fetchDataset.ts";
 import { mnistSourcesFromRecords } from "../datasets/mnistSources.ts";
 import { VeritrainError } from "../errors.ts";
 import type { MnistSources } from "../training/mnist.ts";
-import type { SpecFields, SplitRange } from "../training/jobSpec.ts";
+import type { OwnedSplits, SpecFields, SplitRange } from "../training/jobSpec.ts";
 import type { Hex } from "viem";
 import { prepareJob, type PreparedJob } from "../training/preparedJob.ts";
 import { checkSplitsFit } from "./checkSplitsFit.ts";
@@ -49,17 +49,17 @@ export async function loadJob(parameters: LoadJobParameters): Promise<LoadedJob>
 }
 
 /** Parameters of {@link loadJobInputs}. */
-export type LoadJobInputsParameters<Spec extends SpecFields> = LoadJobParameters & {
+export type LoadJobInputsParameters<Spec extends SpecFields<OwnedSplits>> = LoadJobParameters & {
   specDigest: Hex;
   datasetId: bigint;
   /** Parses and validates the spec block (a single-provider or a round job's spec). */
   decode: (bytes: Uint8Array, cid: CID) => Spec;
   /** Every range of the dataset the spec reads, by name (checked against the dataset's sizes). */
-  ranges: (spec: Spec) => Readonly<Record<string, SplitRange>>;
+  ranges: (spec: Spec) => Readonly<Record<string, SplitRange | undefined>>;
 };
 
 /** Parameters of {@link fetchSpecAndModel}. */
-export type FetchSpecAndModelParameters<Spec extends SpecFields> = {
+export type FetchSpecAndModelParameters<Spec extends SpecFields<OwnedSplits>> = {
   store: ContentStore;
   jobId: bigint;
   specDigest: Hex;
@@ -76,7 +76,7 @@ export type FetchSpecAndModelParameters<Spec extends SpecFields> = {
  * @example
  * const { spec, modelBytes } = await fetchSpecAndModel({ store, jobId, specDigest, decode, bounded });
  */
-export async function fetchSpecAndModel<Spec extends SpecFields>(
+export async function fetchSpecAndModel<Spec extends SpecFields<OwnedSplits>>(
   { store, jobId, specDigest, decode, bounded }: FetchSpecAndModelParameters<Spec>,
 ): Promise<{ spec: Spec; modelBytes: Uint8Array }> {
   const block = await fetchSpecBlock({ store, specDigest, signal: bounded() });
@@ -100,7 +100,7 @@ export async function fetchSpecAndModel<Spec extends SpecFields>(
  * @throws VeritrainError `JOB_SPEC_NOT_FOUND`, `JOB_SPEC_INVALID`, `JOB_MODEL_NOT_FOUND`,
  *   `DATASET_NOT_MNIST`, `JOB_DATASET_MISMATCH`, …
  */
-export async function loadJobInputs<Spec extends SpecFields>(
+export async function loadJobInputs<Spec extends SpecFields<OwnedSplits>>(
   { chain, store, jobId, specDigest, datasetId, decode, ranges, log, signal, timeoutMs = 30_000 }: LoadJobInputsParameters<Spec>,
 ): Promise<{ spec: Spec; modelBytes: Uint8Array; sources: MnistSources }> {
   const bounded = () => (signal ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs));

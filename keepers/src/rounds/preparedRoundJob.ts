@@ -1,9 +1,8 @@
-import type { SplitName } from "../training/microBatchRunner.ts";
 import { sliceImageSet, type ImageSet } from "../training/idxImageSet.ts";
 import type { MnistSources } from "../training/mnist.ts";
 import type { ImportedModel } from "../training/onnxImport.ts";
-import { prepareModelAndSets } from "../training/preparedJob.ts";
-import { jobSpecCid, type SplitRange } from "../training/jobSpec.ts";
+import { prepareModelAndSets, type SplitSets } from "../training/preparedJob.ts";
+import { jobSpecCid, type OwnedSplits, type SplitRange } from "../training/jobSpec.ts";
 import { validateRoundJobSpec, type RoundConfig, type RoundJobSpec } from "./roundJobSpec.ts";
 
 /** A validated round job with its model imported and every set cut: everything a slot or an aggregator needs. */
@@ -14,9 +13,9 @@ export type PreparedRoundJob = {
   config: RoundConfig;
   modelBytes: Uint8Array;
   model: ImportedModel;
-  /** The whole train split, validation and test. */
-  sets: Record<SplitName, ImageSet>;
-  /** Slot s's part of the train split. */
+  /** The whole train split (none in a private-data job), validation and test. */
+  sets: SplitSets<OwnedSplits>;
+  /** Slot s's part of the train split; none in a private-data job (each owner trains on its own examples). */
   parts: ImageSet[];
   /** FLTrust's root set; undefined for the other rules. */
   root: ImageSet | undefined;

@@ -47,12 +47,18 @@ export type AdamSpec = OptimizerOptions & {
   weightDecay: string;
 };
 
+/** The splits of the job's dataset a spec names. */
+export type DatasetSplits = { train: SplitRange; validation: SplitRange; test: SplitRange };
+
+/** A spec's splits when the train split may be absent: a private-data job's owners hold its examples. */
+export type OwnedSplits = Omit<DatasetSplits, "train"> & { train?: SplitRange };
+
 /** The fields every job spec has (see {@link COMMON_SPEC_FIELDS}). */
-export type SpecFields = {
+export type SpecFields<Splits extends OwnedSplits = DatasetSplits> = {
   engineVersion: EngineVersion;
   /** CIDv1 (raw codec 0x55, sha2-256) of the ONNX model file: architecture + initial weights. */
   model: string;
-  dataset: { id: "mnist"; splits: { train: SplitRange; validation: SplitRange; test: SplitRange } };
+  dataset: { id: "mnist"; splits: Splits };
   optimizer: SgdSpec | AdamSpec;
   /** Unsigned integer ≤ 2^53 − 1; seeds the data order. */
   seed: number;
@@ -226,15 +232,19 @@ export const COMMON_SPEC_FIELDS = [
   "engineVersion", "model", "dataset", "optimizer", "seed", "batchSize", "microBatches", "metric",
 ] as const;
 
-/** What {@link validateCommonFields} found. */
-export type CommonFields = { config: StepConfig; train: SplitRange; sources: Readonly<Record<string, number>> };
+/** What {@link validateCommonFields} found; `train` is undefined for a private-data job (its owners hold the examples). */
+export type CommonFields<Train extends SplitRange | undefined = SplitRange> = { config: StepConfig; train: Train; sources: Readonly<Record<string, number>> };
 
 /**
- * Checks the fields of {@link COMMON_SPEC_FIELDS} of a spec object whose keys were already checked.
+ * Checks the fields of {@link COMMON_SPEC_FIELDS} of a spec object whose keys were already checked. With
+ * `privateExamples`, the job trains on data its owners hold, `privateExamples` each: the splits then name no
+ * train split, and batchSize is bounded by an owner's examples.
  *
  * @throws VeritrainError `JOB_SPEC_INVALID` with `details.field` (dotted path) and `details.rule`.
  */
-export function validateCommonFields(spec: Record<string, unknown>, labelFilters = false): CommonFields {
+export function validateCommonFields(spec: Record<string, unknown>, labelFilters?: boolean): CommonFields;
+export function validateCommonFields(spec: Record<string, unknown>, labelFilters: boolean, privateExamples: number): CommonFields<undefined>;
+export function validateCommonFields(spec: Record<string, unknown>, labelFilters = false, privateExamples?: number): CommonFields<SplitRange | undefined> {
   const engineVersion = ENGINE_VERSIONS.find((version) => version === spec.engineVersion);
   if (engineVersion === undefined) throw fail("engineVersion", `must be one of ${ENGINE_VERSIONS.map((v) => `"${v}"`).join(", ")}`, spec.engineVersion);
   if (typeof spec.model !== "string" || !/^bafkrei[a-z2-7]{52}$/.test(spec.model)) {
@@ -243,15 +253,16 @@ export function validateCommonFields(spec: Record<string, unknown>, labelFilters
   const dataset = exactKeys(spec.dataset, "dataset", ["id", "splits"]);
   const sources = typeof dataset.id === "string" ? DATASET_SOURCES[dataset.id] : undefined;
   if (sources === undefined) throw fail("dataset.id", `must be one of ${Object.keys(DATASET_SOURCES).join(", ")}`, dataset.id);
-  const splits = exactKeys(dataset.splits, "dataset.splits", ["train", "validation", "test"]);
-  const train = splitRange(splits.train, "dataset.splits.train", sources, labelFilters);
+  const owned = privateExamples !== undefined;
+  const splits = exactKeys(dataset.splits, "dataset.splits", owned ? ["validation", "test"] : ["train", "validation", "test"]);
+  const train = owned ? undefined : splitRange(splits.train, "dataset.splits.train", sources, labelFilters);
   const validation = splitRange(splits.validation, "dataset.splits.validation", sources, labelFilters);
   const test = splitRange(splits.test, "dataset.splits.test", sources, labelFilters);
-  if (overlaps(train, validation)) throw fail("dataset.splits.validation", "must not overlap the train split", splits.validation);
-  if (overlaps(train, test)) throw fail("dataset.splits.test", "must not overlap the train split", splits.test);
+  if (train !== undefined && overlaps(train, validation)) throw fail("dataset.splits.validation", "must not overlap the train split", splits.validation);
+  if (train !== undefined && overlaps(train, test)) throw fail("dataset.splits.test", "must not overlap the train split", splits.test);
   const optimizer = validateOptimizer(spec.optimizer);
   const seed = integer(spec.seed, "seed", 0);
-  const trainSize = train.end - train.start;
+  const trainSize = train === undefined ? privateExamples! : train.end - train.start;
   const batchSize = integer(spec.batchSize, "batchSize", 1, trainSize);
   const microBatches = integer(spec.microBatches, "microBatches", 1, batchSize);
   if (batchSize % microBatches !== 0) throw fail("microBatches", `must divide batchSize (${batchSize})`, microBatches);
@@ -326,7 +337,8 @@ export function validateJobSpec(value: unknown): { spec: JobSpec; config: Traini
   if (spec.privacy !== undefined && train.labels !== undefined) {
     throw fail("dataset.splits.train.labels", "cannot be combined with privacy: the accountant's sampling rate needs the split's size from the spec alone, and a label filter leaves it to the data; drop one of them", train.labels);
   }
-  const privacy = spec.privacy === undefined ? {} : { privacy: validatePrivacy(spec.privacy, { ...config, epochs, examples: train.end - train.start }) };
+  const examples = train.end - train.start;
+  const privacy = spec.privacy === undefined ? {} : { privacy: validatePrivacy(spec.privacy, { ...config, examples, steps: epochs * Math.floor(examples / config.batchSize) }) };
   if (spec.finetune !== undefined && spec.privacy !== undefined) {
     throw fail("finetune", "cannot be combined with privacy yet (DP-SGD of adapters is not specified): drop one of them", spec.finetune);
   }
@@ -360,10 +372,13 @@ function validateFinetune(value: unknown): FinetuneConfig {
 }
 
 /**
- * Checks a spec's `privacy` and derives σ: q = B/N, steps = epochs·⌊N/B⌋, σ the accountant's for
- * (targetEpsilon, delta) (docs/privacy-accounting.md §6), whose ε is what the run spends.
+ * Checks a spec's `privacy` and derives σ: q = B/N over the N examples of whoever trains, `steps` the optimizer
+ * steps it runs on them (epochs·⌊N/B⌋ for a job, R·L for a data owner of a private round job), σ the accountant's
+ * for (targetEpsilon, delta) (docs/privacy-accounting.md §6), whose ε is what the run spends.
+ *
+ * @throws VeritrainError `JOB_SPEC_INVALID`.
  */
-function validatePrivacy(value: unknown, { batchSize, microBatches, epochs, examples }: StepConfig & { epochs: number; examples: number }): PrivacyConfig {
+export function validatePrivacy(value: unknown, { batchSize, microBatches, examples, steps }: StepConfig & { examples: number; steps: number }): PrivacyConfig {
   const p = exactKeys(value, "privacy", ["targetEpsilon", "delta", "clipNorm"]);
   // Checked as decimals; the accountant reads ε and δ as the nearest binary64 (Number), C is exact (dpSgd.ts).
   decimal(p.targetEpsilon, "privacy.targetEpsilon", POSITIVE);
@@ -374,7 +389,6 @@ function validatePrivacy(value: unknown, { batchSize, microBatches, epochs, exam
     throw fail("microBatches", `must equal batchSize (${batchSize}) with privacy: DP-SGD clips each example's gradient, so each micro-batch is one example`, microBatches);
   }
   const sampleRate = batchSize / examples;
-  const steps = epochs * Math.floor(examples / batchSize);
   try {
     const derived = noiseMultiplierForTarget({ sampleRate, steps, targetEpsilon: Number(p.targetEpsilon), delta: Number(p.delta) });
     return { clipNorm: p.clipNorm as string, noiseMultiplier: derived.noiseMultiplier, epsilon: derived.epsilon, order: derived.order, delta, sampleRate };
@@ -392,7 +406,7 @@ function validatePrivacy(value: unknown, { batchSize, microBatches, epochs, exam
  * @example
  * jobSpecCid(spec); // "bagaaiera…"
  */
-export function jobSpecCid(spec: JobSpec | SpecFields): string {
+export function jobSpecCid(spec: SpecFields<OwnedSplits>): string {
   const bytes = new TextEncoder().encode(canonicalJson(spec as unknown as CanonicalJsonValue));
   return contentId({ bytes, codec: JSON_CODEC });
 }

@@ -1,7 +1,7 @@
 import { VeritrainError } from "../errors.ts";
 import { checkpointSteps } from "./checkpointSteps.ts";
 import { contentId, RAW_CODEC } from "./contentId.ts";
-import { fail, jobSpecCid, validateJobSpec, type JobSpec, type SpecFields, type SplitRange, type TrainingConfig } from "./jobSpec.ts";
+import { fail, jobSpecCid, validateJobSpec, type DatasetSplits, type JobSpec, type OwnedSplits, type SpecFields, type SplitRange, type TrainingConfig } from "./jobSpec.ts";
 import type { SplitName } from "./microBatchRunner.ts";
 import { selectImageSet, type ImageSet } from "./idxImageSet.ts";
 import type { MnistSources } from "./mnist.ts";
@@ -59,15 +59,19 @@ export function prepareJob({ spec: value, modelBytes, sources }: PrepareJobParam
 }
 
 /** Parameters of {@link prepareModelAndSets}. */
-export type PrepareModelAndSetsParameters = { spec: SpecFields; modelBytes: Uint8Array; sources: MnistSources };
+export type PrepareModelAndSetsParameters<Splits extends OwnedSplits> = { spec: SpecFields<Splits>; modelBytes: Uint8Array; sources: MnistSources };
+
+/** The sets a spec's splits cut: the train set only where the spec names a train split. */
+export type SplitSets<Splits extends OwnedSplits> = Record<"validation" | "test", ImageSet> & (Splits extends DatasetSplits ? { train: ImageSet } : { train?: ImageSet });
 
 /**
- * Checks a validated spec's model file against its CID, imports it and cuts the dataset splits.
+ * Checks a validated spec's model file against its CID, imports it and cuts the dataset splits (no train set for
+ * a private-data job's spec: its owners hold the examples).
  *
  * @throws VeritrainError `MODEL_CID_MISMATCH`, `MODEL_DATASET_MISMATCH`, `JOB_SPEC_INVALID` (a BatchNormalization
  *   over features with one example per micro-batch), or an ONNX import error.
  */
-export function prepareModelAndSets({ spec, modelBytes, sources }: PrepareModelAndSetsParameters): { model: ImportedModel; sets: Record<SplitName, ImageSet> } {
+export function prepareModelAndSets<Splits extends OwnedSplits>({ spec, modelBytes, sources }: PrepareModelAndSetsParameters<Splits>): { model: ImportedModel; sets: SplitSets<Splits> } {
   const modelCid = contentId({ bytes: modelBytes, codec: RAW_CODEC });
   if (modelCid !== spec.model) {
     throw new VeritrainError(`model file has CID ${modelCid}, the job names ${spec.model}`, {
@@ -76,16 +80,17 @@ export function prepareModelAndSets({ spec, modelBytes, sources }: PrepareModelA
   }
   const model = importOnnxModel(modelBytes);
   const cut = (split: "train" | "validation" | "test") => {
-    const range: SplitRange = spec.dataset.splits[split];
+    const range: SplitRange = spec.dataset.splits[split]!;
     const set = selectImageSet({ set: sources[range.source], ...range });
     if (set.count === 0) throw fail(`dataset.splits.${split}.labels`, `must keep at least one example: images ${range.start}–${range.end - 1} have none labelled ${range.labels!.join(", ")}`, range.labels);
     return set;
   };
-  const sets = { train: cut("train"), validation: cut("validation"), test: cut("test") };
-  if (sets.train.count < spec.batchSize) {
-    throw fail("batchSize", `must be at most the training split's ${sets.train.count} examples (those of images ${spec.dataset.splits.train.start}–${spec.dataset.splits.train.end - 1} labelled ${spec.dataset.splits.train.labels?.join(", ")})`, spec.batchSize);
+  const { train: trainSplit } = spec.dataset.splits;
+  const sets = { validation: cut("validation"), test: cut("test"), ...(trainSplit === undefined ? {} : { train: cut("train") }) };
+  if (sets.train !== undefined && sets.train.count < spec.batchSize) {
+    throw fail("batchSize", `must be at most the training split's ${sets.train.count} examples (those of images ${trainSplit!.start}–${trainSplit!.end - 1} labelled ${trainSplit!.labels?.join(", ")})`, spec.batchSize);
   }
-  const pixels = sets.train.rows * sets.train.cols;
+  const pixels = sets.validation.rows * sets.validation.cols;
   const inputWidth = model.definition.inputShape.reduce((a, b) => a * b, 1);
   if (inputWidth !== pixels || model.definition.classes !== 10) {
     throw new VeritrainError(`model takes ${inputWidth} inputs and gives ${model.definition.classes} classes; dataset has ${pixels} pixels and 10 classes`, {
@@ -97,7 +102,7 @@ export function prepareModelAndSets({ spec, modelBytes, sources }: PrepareModelA
   if (single !== undefined) {
     throw fail("microBatches", `must leave at least 2 examples per micro-batch (batchSize / microBatches): BatchNormalization node "${single.name}" normalises each feature over a micro-batch`, spec.microBatches);
   }
-  return { model, sets };
+  return { model, sets: sets as SplitSets<Splits> };
 }
 
 /** Step 0: the model file's weights and zeroed optimizer state. */

@@ -71,3 +71,65 @@ describe("round job spec", () => {
     refused((s) => (distributed(s).outer = { learningRate: 1, momentum: "0" }), "distributed.outer.learningRate", /decimal string/);
   });
 });
+
+/** A private-data variant of SPEC: no train split, four owners of 1,000 examples, DP at ε = 3, SecAgg+ clipping to ±0.5. */
+function privateSpec(): Record<string, unknown> {
+  const spec = structuredClone(SPEC) as unknown as Record<string, unknown> & { dataset: { splits: Record<string, unknown> } };
+  delete spec.dataset.splits.train;
+  spec.batchSize = 16;
+  spec.microBatches = 16;
+  spec.privacy = { targetEpsilon: "3", delta: "1e-5", clipNorm: "1" };
+  distributed(spec).private = { examples: 1000, secureAggregation: { clip: "0.5" } };
+  return spec;
+}
+
+function privateRefused(change: (spec: Record<string, unknown>) => void, field: string, rule: RegExp): void {
+  const spec = privateSpec();
+  change(spec);
+  assert.throws(() => validateRoundJobSpec(spec), (error: Error & { code?: string; details?: { field: string; rule: string } }) => {
+    assert.equal(error.code, "JOB_SPEC_INVALID");
+    assert.equal(error.details?.field, field);
+    assert.match(error.details!.rule, rule);
+    return true;
+  });
+}
+
+const secure = (spec: Record<string, unknown>) => (distributed(spec).private as { secureAggregation: Record<string, unknown> }).secureAggregation;
+
+describe("private-data round job spec", () => {
+  it("names no train split, derives each owner's σ over its R·L steps, and the quantisation of secure aggregation", () => {
+    const { config } = validateRoundJobSpec(privateSpec());
+    assert.deepEqual(config.parts, []);
+    assert.equal(config.privateData?.examples, 1000);
+    // Four updates clipped to ±0.5 fit a signed int32 sum with f = 29 (4 · 2^28 < 2^31), not with f = 30.
+    assert.deepEqual(config.privateData?.secureAggregation, { clip: 0.5, fractionBits: 29, participants: 4, bound: 2 ** 28 });
+    const privacy = config.step.privacy!;
+    assert.equal(privacy.sampleRate, 16 / 1000);
+    assert.ok(privacy.epsilon <= 3 && privacy.epsilon > 2.5, `ε spent ${privacy.epsilon}`);
+    // More steps (R·L) need more noise for the same ε.
+    const longer = privateSpec();
+    distributed(longer).rounds = 20;
+    assert.ok(validateRoundJobSpec(longer).config.step.privacy!.noiseMultiplier > privacy.noiseMultiplier);
+    const clear = privateSpec();
+    (distributed(clear).private as Record<string, unknown>).secureAggregation = "none";
+    distributed(clear).aggregation = { rule: "median" };
+    assert.equal(validateRoundJobSpec(clear).config.privateData?.secureAggregation, undefined, "updates in the clear: robust rules allowed");
+  });
+
+  it("refuses a train split, DP without owners, and a batch larger than an owner's examples", () => {
+    privateRefused((s) => ((s.dataset as { splits: Record<string, unknown> }).splits.train = { source: "train", start: 0, end: 1000 }), "dataset.splits.train", /not a known field/);
+    refused((s) => (s.privacy = { targetEpsilon: "3", delta: "1e-5", clipNorm: "1" }), "privacy", /needs distributed.private/);
+    privateRefused((s) => ((distributed(s).private as Record<string, unknown>).examples = 0), "distributed.private.examples", /integer/);
+    privateRefused((s) => ((distributed(s).private as Record<string, unknown>).examples = 10), "batchSize", /integer in \[1, 10\]/);
+    privateRefused((s) => ((distributed(s).private as Record<string, unknown>).extra = 1), "distributed.private.extra", /not a known field/);
+  });
+
+  it("refuses under secure aggregation a robust rule, compression, fewer than 3 slots, a bad clip and an overflowing grid", () => {
+    privateRefused((s) => (distributed(s).aggregation = { rule: "median" }), "distributed.aggregation.rule", /"fedavg" under secure aggregation/);
+    privateRefused((s) => (distributed(s).compression = { topK: "0.1", quantize: "none" }), "distributed.compression", /"none" under secure aggregation/);
+    privateRefused((s) => (distributed(s).slots = 2), "distributed.slots", /at least 3/);
+    privateRefused((s) => (secure(s).clip = "0"), "distributed.private.secureAggregation.clip", /./);
+    privateRefused((s) => (secure(s).fractionBits = 30), "distributed.private.secureAggregation.fractionBits", /sum without overflow/);
+    privateRefused((s) => (secure(s).fractionBits = 31), "distributed.private.secureAggregation.fractionBits", /integer/);
+  });
+});

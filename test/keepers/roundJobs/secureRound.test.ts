@@ -1,0 +1,133 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { keccak256, parseEther, stringToHex, zeroHash } from "viem";
+import type { ProtocolConnection } from "../../../keepers/src/chain/protocolContracts.ts";
+import type { HeliaContentStore } from "../../../keepers/src/content/heliaContentStore.ts";
+import { quantisation, quantise } from "../../../keepers/src/privacy/secAgg/quantisation.ts";
+import { secAggConfig, type SecAggConfig } from "../../../keepers/src/privacy/secAgg/secAggConfig.ts";
+import { fetchBound } from "../../../keepers/src/roundJobs/roundInputs.ts";
+import { postRoundJob } from "../../../keepers/src/roundJobs/roundJobOnChain.ts";
+import { RoundJobStatus } from "../../../keepers/src/roundJobs/roundJobStatus.ts";
+import { readSecAggLedger, secAggRoundSeed, secAggStageClosed } from "../../../keepers/src/roundJobs/secAggLedgerOnChain.ts";
+import { secureRoundSum, secureSlotRound } from "../../../keepers/src/roundJobs/secureRound.ts";
+import { registerMnistDataset, startProtocolFixture, type ProtocolFixture } from "../../harness/protocolFixture.ts";
+import { SeededRandom } from "../commitments/seededRandom.ts";
+
+const ACCOUNT = { owner: 1, storage: [2, 3], consumer: 4, slots: [5, 6, 7, 8], checker: 9 };
+const SLOTS = ACCOUNT.slots.length;
+/** Words per update: small, the protocol's cost is not what this test measures. */
+const LENGTH = 2_000;
+const ORDER = {
+  datasetId: 0n,
+  specDigest: keccak256(stringToHex("a private job's spec")),
+  priceLimit: parseEther("10"),
+  minStake: parseEther("100"),
+  slots: SLOTS,
+  rounds: 1,
+  biddingPeriod: 60,
+  // Keys until +400 s, Shares until +800 s.
+  roundPeriod: 1_600,
+  aggregationPeriod: 600,
+  challengeWindow: 60,
+  continueOnFault: true,
+};
+const Q = quantisation({ clip: 1, fractionBits: 20, participants: SLOTS });
+
+describe("a secure-aggregation round over the chain and the content store", { timeout: 300_000 }, () => {
+  let fixture: ProtocolFixture;
+  let chains: ProtocolConnection[];
+  let stores: HeliaContentStore[];
+  let checker: { chain: ProtocolConnection; store: HeliaContentStore };
+  let jobId: bigint;
+  let config: SecAggConfig;
+  const inputs = Array.from({ length: SLOTS }, (_, slot) => {
+    const random = new SeededRandom(BigInt(slot + 1));
+    return quantise(Array.from({ length: LENGTH }, () => Number(random.bits(21)) / 2 ** 20 - 1), Q);
+  });
+  const signal = new AbortController().signal;
+  const round = (chain: ProtocolConnection, store: HeliaContentStore) => ({ chain, store, jobId, round: 0, config, bounded: fetchBound(signal, 20_000), pollMs: 100, signal });
+
+  before(async () => {
+    fixture = await startProtocolFixture();
+    const ownerStore = await fixture.newStore("owner");
+    const providers = await Promise.all(ACCOUNT.storage.map(async (index) => ({ index, store: await fixture.newStore(`storage-${index}`) })));
+    const { datasetId } = await registerMnistDataset({ fixture, owner: ACCOUNT.owner, ownerStore, providers, images: 100, pinHolders: false });
+    chains = [];
+    stores = [];
+    // One at a time: the deployer funds each new connection.
+    for (const index of ACCOUNT.slots) {
+      chains.push(await fixture.connect(index));
+      stores.push(await fixture.newStore(`slot-${index}`));
+    }
+    checker = { chain: await fixture.connect(ACCOUNT.checker), store: await fixture.newStore("checker") };
+    // Every party reaches every slot's store: bitswap asks connected peers only.
+    const all = [...stores, checker.store];
+    for (const [i, store] of all.entries()) for (const other of all.slice(i + 1)) await store.dial(other.multiaddrs()[0]!);
+    for (const index of ACCOUNT.slots) await fixture.stake(index, ORDER.minStake);
+    // Slot 1's provider also posts the aggregate.
+    await fixture.stake(ACCOUNT.slots[1]!, await chains[1]!.contracts.RoundJobRegistry.read.aggregatorStake());
+    const consumer = await fixture.connect(ACCOUNT.consumer);
+    jobId = await postRoundJob(consumer, { ...ORDER, datasetId });
+    for (const [slot, chain] of chains.entries()) await chain.send(() => chain.contracts.RoundJobRegistry.write.bid([jobId, ORDER.priceLimit - BigInt(SLOTS - slot)]));
+    await fixture.advance(ORDER.biddingPeriod);
+    await consumer.send(() => consumer.contracts.RoundJobRegistry.write.settleAuction([jobId]));
+    config = secAggConfig({ roundSeed: await secAggRoundSeed({ chain: checker.chain, jobId, round: 0 }), participants: SLOTS, vectorLength: LENGTH });
+  });
+
+  after(async () => {
+    await fixture?.close();
+  });
+
+  it("has no seed for a round whose start is not on the chain yet", async () => {
+    assert.equal(await checker.chain.contracts.RoundJobRegistry.read.aggregateOf([jobId, 0]), zeroHash);
+    await assert.rejects(secAggRoundSeed({ chain: checker.chain, jobId, round: 1 }), (error: Error & { code?: string }) => error.code === "SECAGG_ROUND_NOT_STARTED");
+  });
+
+  it("sums the survivors' inputs exactly when a slot drops out after sharing, and anyone recomputes the sum", async () => {
+    assert.deepEqual((await chains[0]!.contracts.RoundJobRegistry.read.slotsOf([jobId])).map((s) => s.provider), chains.map((c) => c.account.address), "slot s is account slots[s]");
+    const dropped = 3;
+    let release: (value: Uint32Array) => void = () => undefined;
+    const parties = chains.map((chain, slot) =>
+      secureSlotRound({
+        ...round(chain, stores[slot]!),
+        slot,
+        input: slot === dropped ? Promise.reject(new Error("slot 3 went offline")) : new Promise<Uint32Array>((resolve) => { if (slot === 0) release = resolve; else resolve(inputs[slot]!); }),
+      }),
+    );
+    // Every slot posted its keys, so Keys closed early; slot 0's training is still running.
+    await waitUntil(() => secAggStageClosed({ chain: checker.chain, jobId, round: 0 }, "shares"));
+    assert.deepEqual(await checker.chain.contracts.SecureAggregationLedger.read.postedMasks([jobId, 0]), { keys: 0b1111, shares: 0b1111, unmask: 0 });
+    release(inputs[0]!);
+    await assert.rejects(parties[dropped]!, /went offline/);
+    await waitUntil(async () => (await checker.chain.contracts.RoundJobRegistry.read.getRoundJob([jobId])).committedMask === 0b0111);
+    // Training closes at its deadline without slot 3, which is dropped (and slashed).
+    const job = await checker.chain.contracts.RoundJobRegistry.read.getRoundJob([jobId]);
+    await fixture.advance(Number(job.deadline) - Number((await checker.chain.publicClient.getBlock()).timestamp));
+    await checker.chain.send(() => checker.chain.contracts.RoundJobRegistry.write.closeRound([jobId]));
+    await Promise.all(parties.filter((_, slot) => slot !== dropped));
+    const { ledger, unmask } = await readSecAggLedger({ chain: checker.chain, jobId, round: 0 });
+    assert.deepEqual([...ledger.inputs.keys()], [0, 1, 2]);
+    assert.deepEqual([...unmask.keys()], [0, 1, 2]);
+
+    const aggregator = await secureRoundSum(round(chains[1]!, stores[1]!));
+    const expected = new Uint32Array(LENGTH);
+    for (const slot of [0, 1, 2]) for (let i = 0; i < LENGTH; i++) expected[i] = expected[i]! + inputs[slot]![i]!;
+    assert.deepEqual(aggregator.sum, expected, "the sum of the three survivors' quantised updates, mod 2^32");
+    assert.deepEqual([aggregator.survivors, aggregator.dropped], [[0, 1, 2], [3]]);
+    assert.deepEqual([...aggregator.reveal.maskSecretKeys.keys()], [3], "slot 3's mask key rebuilt to cancel its pairwise masks");
+
+    await chains[1]!.send(() => chains[1]!.contracts.RoundJobRegistry.write.postAggregate([jobId, 0, keccak256(stringToHex("global model"))]));
+    const recomputed = await secureRoundSum(round(checker.chain, checker.store));
+    assert.deepEqual(recomputed.sum, aggregator.sum, "a checker that took no part gets the same sum from the chain and the store");
+    assert.equal((await checker.chain.contracts.RoundJobRegistry.read.getRoundJob([jobId])).status, RoundJobStatus.Aggregated);
+  });
+
+});
+
+async function waitUntil(probe: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error("timed out");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
