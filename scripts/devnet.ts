@@ -13,7 +13,7 @@ import { Command } from "commander";
 import { createDevnetConsole } from "../keepers/src/devnet/devnetConsole.ts";
 import { DEVNET_DEFAULTS, runDevnet } from "../keepers/src/devnet/runDevnet.ts";
 import { formatDevnetReport } from "../keepers/src/devnet/devnetReport.ts";
-import { DEVNET_MAX_PROVIDERS, formatRoundJobReport, type DevnetRoundJob } from "../keepers/src/devnet/roundJobPhase.ts";
+import { DEVNET_MAX_PROVIDERS, DEVNET_OWNED_FROM, formatRoundJobReport, type DevnetRoundJob } from "../keepers/src/devnet/roundJobPhase.ts";
 import { createFileLogger } from "../keepers/src/devnet/fileLogger.ts";
 import { parseCount } from "../keepers/src/cli/commandContext.ts";
 import { parseDishonesty } from "../keepers/src/compute/dishonesty.ts";
@@ -35,20 +35,28 @@ const options = new Command("devnet")
   .option("--rounds <n>", "distributed job: rounds", "3")
   .option("--local-steps <n>", "distributed job: steps each provider trains per round", "20")
   .option("--dishonest-slot <slot>", "distributed job: the provider holding this slot poisons its updates; caught, slashed and dropped, the job finishes without it")
+  .option("--private", "distributed job: a private-data one — each provider a data owner of 1,000 MNIST training images the dataset never holds (from 50,000 on), DP-SGD at ε = 3, updates summed by SecAgg+ (needs --providers ≥ 3)")
+  .option("--dishonest-aggregator", "distributed job: the compute keeper posts each round's first aggregate at once, from no updates; the challenger recomputes the round, the committee voids it and slashes the aggregator")
   .parse()
   .opts<{
     port: string; keepRunning?: boolean; dishonest?: true | string; full?: boolean; images: string; shardSize: string; trainImages: string; testImages: string; challengeWindow: string; dir: string;
-    providers?: string; rounds: string; localSteps: string; dishonestSlot?: string;
+    providers?: string; rounds: string; localSteps: string; dishonestSlot?: string; private?: boolean; dishonestAggregator?: boolean;
   }>();
 
 /** The distributed job's settings, checked. */
-function distributedJob(providers: string): DevnetRoundJob {
-  const job = {
-    providers: parseCount(providers, "--providers", 2, DEVNET_MAX_PROVIDERS),
+function distributedJob(providers: string, images: number | undefined): DevnetRoundJob {
+  const job: DevnetRoundJob = {
+    providers: parseCount(providers, "--providers", options.private ? 3 : 2, DEVNET_MAX_PROVIDERS),
     rounds: parseCount(options.rounds, "--rounds", 1),
     localSteps: parseCount(options.localSteps, "--local-steps", 1),
+    dishonestAggregator: options.dishonestAggregator === true,
   };
-  return options.dishonestSlot === undefined ? job : { ...job, dishonestSlot: parseCount(options.dishonestSlot, "--dishonest-slot", 0, job.providers - 1) };
+  if (options.private && (images === undefined || images > DEVNET_OWNED_FROM)) {
+    throw new VeritrainError(`--private needs --images at most ${DEVNET_OWNED_FROM}: the data owners' images, from ${DEVNET_OWNED_FROM} on, must not be in the published dataset`, { code: "CONFIG_INVALID", details: { field: "images" } });
+  }
+  if (options.private) job.privateData = { examples: 1000, targetEpsilon: "3" };
+  if (options.dishonestSlot !== undefined) job.dishonestSlot = parseCount(options.dishonestSlot, "--dishonest-slot", 0, job.providers - 1);
+  return job;
 }
 
 const log = createFileLogger("devnet", join(options.dir, "logs", "devnet.log"));
@@ -78,7 +86,7 @@ try {
     biddingPeriod: DEVNET_DEFAULTS.biddingPeriod,
     challengeWindow: parseCount(options.challengeWindow, "--challenge-window", 1),
     dishonesty: options.dishonest === undefined ? undefined : parseDishonesty(options.dishonest),
-    distributed: options.providers === undefined ? undefined : distributedJob(options.providers),
+    distributed: options.providers === undefined ? undefined : distributedJob(options.providers, options.images === "all" ? undefined : parseCount(options.images, "--images", 1)),
   };
 } catch (error) {
   fail(error);

@@ -14,7 +14,8 @@ import {IRoundJobRegistry} from "./IRoundJobRegistry.sol";
 ///   Keys      [S, S + roundPeriod/4)           active slots post; closes early once every active slot posted
 ///   Shares    from Keys' close to S + roundPeriod/2   slots of Keys post; closes early once all of them posted
 ///   Inputs    RoundJobRegistry.commitUpdate (the digest of the masked input), until the training deadline
-///   Unmask    while the round is Aggregating: active slots that posted Shares (all committed) post their unmask shares
+///   Unmask    once training closed, until the round ends (Aggregating, Aggregated, Disputed): active slots that
+///             posted Shares (all committed) post their unmask shares
 ///
 /// A stage's set is read only once it closed, so every reader sees the same set. The contract holds no value and
 /// no role; it reads the registry for the job's status, round, deadline and slots.
@@ -35,7 +36,7 @@ interface ISecureAggregationLedger {
 
     /// @notice Thrown when a constructor parameter breaks its rule.
     error SecureAggregationLedgerInvalidParameter(string name);
-    /// @notice Thrown when job `jobId` is in `actual` status but posting `stage` needs `expected`.
+    /// @notice Thrown when job `jobId` is in `actual` status but posting `stage` needs `expected` (Unmask: or Aggregated, Disputed).
     error SecureAggregationLedgerWrongStatus(
         uint256 jobId, Stage stage, IRoundJobRegistry.RoundJobStatus actual, IRoundJobRegistry.RoundJobStatus expected
     );
@@ -64,7 +65,7 @@ interface ISecureAggregationLedger {
     /// @notice The caller, holder of an active slot of job `jobId`, posts `digest` as its `stage` message of round `round`.
     /// @dev Requirements: `round` is the job's current round; `digest` != 0; the slot has not posted `stage` this
     /// round. Keys: Training, the Keys stage open. Shares: Training, Keys closed, the Shares stage open, the slot
-    /// posted Keys. Unmask: Aggregating, the slot posted Shares. Emits {SecAggPosted}.
+    /// posted Keys. Unmask: Aggregating, Aggregated or Disputed, the slot posted Shares. Emits {SecAggPosted}.
     function post(uint256 jobId, uint16 round, Stage stage, bytes32 digest) external;
 
     /// @notice The slots that posted each stage of round `round` of job `jobId`.

@@ -8,7 +8,7 @@ import {ISecureAggregationLedger} from "../interfaces/ISecureAggregationLedger.s
 /// @notice The round ledger of secure aggregation for RoundJobRegistry's jobs (see {ISecureAggregationLedger}).
 /// @dev Holds no value and no role, and loops over nothing: a post reads the registry (status, round, deadline,
 /// the caller's slot), checks its stage's window, then records one digest and one bit. Every window ends with
-/// the registry's own deadlines (Keys and Shares inside the training period; Unmask while Aggregating), so the
+/// the registry's own deadlines (Keys and Shares inside the training period; Unmask with the round), so the
 /// ledger adds no waiting state of its own.
 contract SecureAggregationLedger is ISecureAggregationLedger {
     /// @inheritdoc ISecureAggregationLedger
@@ -57,9 +57,16 @@ contract SecureAggregationLedger is ISecureAggregationLedger {
         returns (IRoundJobRegistry.RoundJob memory job, uint8 slot)
     {
         job = registry.getRoundJob(jobId);
-        IRoundJobRegistry.RoundJobStatus expected =
-            stage == Stage.Unmask ? IRoundJobRegistry.RoundJobStatus.Aggregating : IRoundJobRegistry.RoundJobStatus.Training;
-        if (job.status != expected) revert SecureAggregationLedgerWrongStatus(jobId, stage, job.status, expected);
+        IRoundJobRegistry.RoundJobStatus status = job.status;
+        if (stage != Stage.Unmask && status != IRoundJobRegistry.RoundJobStatus.Training) {
+            revert SecureAggregationLedgerWrongStatus(jobId, stage, status, IRoundJobRegistry.RoundJobStatus.Training);
+        }
+        // Unmask shares are taken once training closed and until the round ends: while it awaits its aggregate, and
+        // while a posted one is open to challenge or disputed (whoever checks it needs t shares of each secret).
+        if (
+            stage == Stage.Unmask && status != IRoundJobRegistry.RoundJobStatus.Aggregating
+                && status != IRoundJobRegistry.RoundJobStatus.Aggregated && status != IRoundJobRegistry.RoundJobStatus.Disputed
+        ) revert SecureAggregationLedgerWrongStatus(jobId, stage, status, IRoundJobRegistry.RoundJobStatus.Aggregating);
         if (round != job.round) revert SecureAggregationLedgerWrongRound(jobId, round, job.round);
         if (digest == bytes32(0)) revert SecureAggregationLedgerZeroDigest(jobId);
         bool holds;
@@ -81,8 +88,8 @@ contract SecureAggregationLedger is ISecureAggregationLedger {
         if (posted & bit != 0) revert SecureAggregationLedgerAlreadyPosted(jobId, round, stage, slot);
         if (stage == Stage.Unmask) {
             // INVARIANT: unmask shares only from U3, and only once training closed, so U3 is final before any share of
-            // a secret is revealed. While Aggregating every active slot committed its update (the registry dropped
-            // the others when training closed), so U3 is the active slots that posted Shares.
+            // a secret is revealed. Once training closed every active slot committed its update (the registry dropped
+            // the others), so U3 is the active slots that posted Shares.
             if (shares & bit == 0) revert SecureAggregationLedgerMissedStage(jobId, round, stage, slot);
             masks.unmask = unmask | bit;
             return;

@@ -103,7 +103,7 @@ describe("SecureAggregationLedger", () => {
     await revertsWith(post(q, 1, "Shares"), q, "SecureAggregationLedgerAlreadyPosted", [q.jobId, 0n, Stage.Shares, 1n]);
   });
 
-  it("takes unmask shares only while the round is Aggregating, and only from slots that posted their shares", async () => {
+  it("takes unmask shares once training closed until the round ends, and only from slots that posted their shares", async () => {
     const p = await networkHelpers.loadFixture(withRunningRoundJob);
     await postAll(p, [0, 1, 2, 3], "Keys");
     await postAll(p, [0, 1, 2], "Shares");
@@ -111,8 +111,13 @@ describe("SecureAggregationLedger", () => {
     await commitRound(p, 0, [0, 1, 2, 3]);
     await revertsWith(post(p, 3, "Unmask"), p, "SecureAggregationLedgerMissedStage", [p.jobId, 0n, Stage.Unmask, 3n]);
     await post(p, 2, "Unmask");
+    // A posted aggregate is checked from t shares of each secret: they still come while it is open to challenge.
     await p.roundJobRegistry.write.postAggregate([p.jobId, 0, digest("global 0")], { account: p.outsider.account });
-    await revertsWith(post(p, 0, "Unmask"), p, "SecureAggregationLedgerWrongStatus", [p.jobId, Stage.Unmask, RoundJobStatus.Aggregated, RoundJobStatus.Aggregating]);
+    await post(p, 0, "Unmask");
+    await networkHelpers.time.increase(ROUND_ORDER.challengeWindow);
+    await p.roundJobRegistry.write.advance([p.jobId]);
+    await revertsWith(post(p, 1, "Unmask"), p, "SecureAggregationLedgerWrongStatus", [p.jobId, Stage.Unmask, RoundJobStatus.Training, RoundJobStatus.Aggregating]);
+    assert.deepEqual(await p.secureAggregationLedger.read.postedMasks([p.jobId, 0]), { keys: 0b1111, shares: 0b0111, unmask: 0b0101 });
   });
 
   it("refuses a job not yet running, another round, a zero digest, an account without a slot and a dropped slot", async () => {

@@ -65,6 +65,9 @@ export function registerJobCommands(program: Command): void {
     .addOption(new Option("--aggregation <rule>", "distributed job: how updates are combined").choices(["fedavg", "median"]).default("fedavg"))
     .option("--outer-learning-rate <eta>", "distributed job: the outer step's learning rate η (decimal, (0, 10]; 0.7 with momentum 0.9 is DiLoCo's)", "1")
     .option("--outer-momentum <mu>", "distributed job: the outer step's Nesterov momentum μ (decimal, [0, 1); 0 adds the aggregate)", "0")
+    .option("--private-examples <n>", "distributed job: a private-data one, whose providers are data owners holding this many examples each (compute --private-data); no train split is published (docs/distributed-training.md: Private-data jobs)")
+    .option("--target-epsilon <eps>", "private-data job: each owner trains with DP-SGD at this ε (δ = 1e-5, C = 1)")
+    .option("--secure-clip <r>", "private-data job: secure aggregation clips each update coordinate to ±r (decimal); \"none\" sends updates in the clear", "0.5")
     .option("--round-period <seconds>", "distributed job: time the providers have to commit each round's update", "300")
     .option("--aggregation-period <seconds>", "distributed job: time to post each round's aggregate", "300")
     .option("--min-stake <tokens>", "stake a bidder locks", "100")
@@ -97,10 +100,15 @@ export function registerJobCommands(program: Command): void {
         aggregation: { rule: o.aggregation as "fedavg" | "median" },
         outer: { learningRate: o.outerLearningRate as string, momentum: o.outerMomentum as string },
       };
+      const privateData = o.privateExamples === undefined ? undefined : {
+        examples: parseCount(o.privateExamples, "--private-examples", 1),
+        ...(o.targetEpsilon === undefined ? {} : { targetEpsilon: o.targetEpsilon as string }),
+        secureClip: o.secureClip as string,
+      };
       const periods = { roundPeriod: parseCount(o.roundPeriod, "--round-period", 1), aggregationPeriod: parseCount(o.aggregationPeriod, "--aggregation-period", 1) };
       const port = parseCount(o.port, "--port");
       const { spec: fileSpec, modelBytes: fileModel } = o.spec === undefined ? {} : readSpecFiles(o.spec, o.model);
-      const rounds = fileSpec === undefined ? (distributed.slots > 1 ? distributed : undefined) : "distributed" in fileSpec ? fileSpec.distributed : undefined;
+      const rounds = fileSpec === undefined ? (distributed.slots > 1 || privateData !== undefined ? distributed : undefined) : "distributed" in fileSpec ? fileSpec.distributed : undefined;
       const escrow = rounds === undefined ? order.reward : BigInt(rounds.slots) * BigInt(rounds.rounds) * order.reward;
       const { log, config, runtime, chain } = await setUpCommand(command, "job-post");
       try {
@@ -112,7 +120,7 @@ export function registerJobCommands(program: Command): void {
         const sizes = mnistSplitSizes(fetched.manifest);
         const { spec, modelBytes } = fileSpec !== undefined && fileModel !== undefined
           ? { spec: fileSpec, modelBytes: fileModel }
-          : rounds === undefined ? defaultJobSpec({ sizes, ...recipe }) : defaultRoundJobSpec({ sizes, ...recipe, distributed });
+          : rounds === undefined ? defaultJobSpec({ sizes, ...recipe }) : defaultRoundJobSpec({ sizes, ...recipe, distributed, privateData });
         checkSplitsFit(spec.dataset.splits, sizes);
         // The training-VM program a dispute game replays, from the images the spec reads, fetched from the dataset's holders.
         const program = "distributed" in spec

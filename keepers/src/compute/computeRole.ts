@@ -21,6 +21,7 @@ import { publishResultOnChain } from "../jobs/resultPublication.ts";
 import { traceOpening } from "../games/traceOpening.ts";
 import { TraceWorker } from "../games/traceWorker.ts";
 import { checkpointHash } from "../training/checkpoint.ts";
+import type { SplitRange } from "../training/jobSpec.ts";
 import { checkpointFilePath, readCheckpointFile } from "../training/checkpointFile.ts";
 import { testAccuracyBps } from "./testAccuracy.ts";
 
@@ -40,6 +41,10 @@ export type ComputeRoleParameters = {
   poisonSlot?: number;
   /** Devnet fault demo: holding this slot of a distributed job, commit its updates without ever publishing them (see runRoundProvider). */
   withholdSlot?: number;
+  /** The examples this keeper holds as a data owner: it takes slots of private-data jobs whose owners hold as many. */
+  privateData?: SplitRange;
+  /** Devnet fault demo: each round's first aggregate posted at once, from no updates: every parameter moved by 2^−10 (see aggregateIfDue). */
+  dishonestAggregate?: boolean;
   /** Bound of each fetch of a distributed job's round blobs (global models, updates, residuals; ms): one not served within it counts as withheld. @default 30,000 */
   fetchTimeoutMs?: number;
   log: Logger;

@@ -8,9 +8,8 @@ import { JOB_STATUS_NAMES, JobStatus, readJob, type JobOnChain } from "../jobs/j
 import { fundDevAccounts, GAME_PLAYER_TOKENS } from "./devAccounts.ts";
 import type { KeeperProcess } from "./keeperProcess.ts";
 import type { DevnetRoundJob } from "./roundJobPhase.ts";
-import { computeFaultFlags, DEVNET_ACCOUNTS, type DevnetRun } from "./launchDevnet.ts";
+import { computeRoleFlags, DEVNET_ACCOUNTS, type ComputeKeeperRole, type DevnetRun } from "./launchDevnet.ts";
 import { waitFor } from "./waitFor.ts";
-import type { Dishonesty } from "../compute/dishonesty.ts";
 
 /** What {@link ingestDataset} stored. */
 export type IngestedDataset = { datasetId: bigint; manifestCid: string };
@@ -144,7 +143,7 @@ export type PostDevnetJobParameters = {
   /** Training settings beyond images and epochs (the dataset's split sizes among them): the devnet writes the spec and model files and posts them with `--spec`/`--model`. @default `job post`'s own default spec */
   recipe?: Pick<DefaultJobSpecParameters, "sizes" | "batchSize" | "learningRate" | "learningRateDecay" | "checkpointInterval">;
   /** Post a distributed job instead (`job post --providers`): `job post`'s default spec cut into this many slots and rounds. */
-  distributed?: Pick<DevnetRoundJob, "providers" | "rounds" | "localSteps">;
+  distributed?: Pick<DevnetRoundJob, "providers" | "rounds" | "localSteps" | "privateData">;
   /** Who posts it: its keeper name, development account and port. @default the devnet's consumer */
   consumer?: { name: string; account: number; port: number };
   timeoutMs?: number;
@@ -177,7 +176,10 @@ export async function postDevnetJob({
   // Each round: L local steps on a loaded 2-core machine (~10 s), then the challenger's re-execution of every slot within the window.
   const roundFlags = distributed === undefined
     ? []
-    : ["--providers", String(distributed.providers), "--rounds", String(distributed.rounds), "--local-steps", String(distributed.localSteps), "--round-period", "180", "--aggregation-period", "180"];
+    : [
+      "--providers", String(distributed.providers), "--rounds", String(distributed.rounds), "--local-steps", String(distributed.localSteps), "--round-period", "180", "--aggregation-period", "180",
+      ...(distributed.privateData === undefined ? [] : ["--private-examples", String(distributed.privateData.examples), "--target-epsilon", distributed.privateData.targetEpsilon]),
+    ];
   // A consumer serves its job's spec and model until the job ends, then exits: the one posting before waits for that.
   if (run.fleet.has(poster.name)) await waitFor(`${poster.name}'s previous job to end`, () => !run.fleet.get(poster.name).running(), { timeoutMs: 60_000, signal });
   const consumer = run.fleet.start({
@@ -223,13 +225,9 @@ export type StartComputeKeeperParameters = {
   account: number;
   /** Its content store's port (its health endpoint: the same slot 1,000 higher). */
   port: number;
-  /** A run wrong at one level of a dispute game (`--dishonest`): a cheat for the challenger to catch. */
-  dishonesty?: Dishonesty;
-  /** Holding this slot of a distributed job, commits poisoned updates (`--poison-slot`). */
-  poisonSlot?: number;
   /** @default 500 tokens */
   stake?: bigint;
-};
+} & ComputeKeeperRole;
 
 /**
  * Starts one more compute keeper on the devnet (staked, dialed to the job keepers) and waits
@@ -238,7 +236,7 @@ export type StartComputeKeeperParameters = {
  * @example
  * await startComputeKeeper({ run, name: "compute-cheat", account: 40, port: run.ports.rpc + 30, dishonesty: { level: "step", at: 7 } });
  */
-export async function startComputeKeeper({ run, name, account, port, dishonesty, poisonSlot, stake = parseEther("500") }: StartComputeKeeperParameters): Promise<KeeperProcess> {
+export async function startComputeKeeper({ run, name, account, port, stake = parseEther("500"), ...role }: StartComputeKeeperParameters): Promise<KeeperProcess> {
   const address = run.addressOf(account);
   const { StakeManager } = run.deployer.contracts;
   if ((await StakeManager.read.stakeOf([address])).available < stake) {
@@ -252,7 +250,7 @@ export async function startComputeKeeper({ run, name, account, port, dishonesty,
   const compute = run.fleet.start({
     name,
     privateKey: run.keyOf(account),
-    args: () => ["compute", "--port", String(port), "--health-port", String(healthPort), ...computeFaultFlags({ dishonesty, poisonSlot }), ...run.jobPeers(name)],
+    args: () => ["compute", "--port", String(port), "--health-port", String(healthPort), ...computeRoleFlags(role), ...run.jobPeers(name)],
     healthUrl: `http://127.0.0.1:${healthPort}/healthz`,
   });
   await compute.waitUntilHealthy();

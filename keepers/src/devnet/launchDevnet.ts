@@ -13,6 +13,7 @@ import { createKeeperFleet, type KeeperCrash, type KeeperFleet, type KeeperSpec 
 import { startDevnet, type Devnet } from "./startDevnet.ts";
 import { timedStep } from "./timedStep.ts";
 import { dishonestyFlag, type Dishonesty } from "../compute/dishonesty.ts";
+import type { SplitRange } from "../training/jobSpec.ts";
 
 /** Parameters of {@link launchDevnet}. */
 export type LaunchDevnetParameters = {
@@ -25,10 +26,8 @@ export type LaunchDevnetParameters = {
   storageKeepers?: number;
   /** Validators (the deployed committee draws 9, so at least 9). @default 9 */
   validators?: number;
-  /** Run the compute keeper with `--dishonest <level:n>`. */
-  dishonesty?: Dishonesty;
-  /** Run the compute keeper with `--poison-slot <slot>`. */
-  poisonSlot?: number;
+  /** How the devnet's own compute keeper runs: `--dishonest`, `--poison-slot`, `--private-data`, `--dishonest-aggregate`. */
+  compute?: ComputeKeeperRole;
   /** The JSON-RPC URL the keepers use, e.g. a proxy in front of the chain node. @default the chain node's */
   keeperRpcUrl?: string;
   /** Bound of each start-up wait. @default 180 s */
@@ -81,11 +80,16 @@ export const DEVNET_ACCOUNTS = {
   storage: (i: number) => 16 + i,
 } as const;
 
-/** A compute keeper's fault-demo flags. */
-export function computeFaultFlags({ dishonesty, poisonSlot }: { dishonesty?: Dishonesty; poisonSlot?: number }): string[] {
+/** What a devnet compute keeper is started with besides its ports: the examples it owns, and its fault demos. */
+export type ComputeKeeperRole = { dishonesty?: Dishonesty; poisonSlot?: number; privateData?: SplitRange; dishonestAggregate?: boolean };
+
+/** A compute keeper's flags for {@link ComputeKeeperRole}. */
+export function computeRoleFlags({ dishonesty, poisonSlot, privateData, dishonestAggregate }: ComputeKeeperRole): string[] {
   return [
     ...(dishonesty === undefined ? [] : ["--dishonest", dishonestyFlag(dishonesty)]),
     ...(poisonSlot === undefined ? [] : ["--poison-slot", String(poisonSlot)]),
+    ...(privateData === undefined ? [] : ["--private-data", `${privateData.source}:${privateData.start}-${privateData.end}`]),
+    ...(dishonestAggregate === true ? ["--dishonest-aggregate"] : []),
   ];
 }
 
@@ -133,7 +137,7 @@ export type DevnetRun = {
  * const run = await launchDevnet({ port: 8545, directory: ".devnet", log });
  * try { … } finally { await run.stop(); }
  */
-export async function launchDevnet({ port, directory, log, storageKeepers = 12, validators = 9, dishonesty, poisonSlot, keeperRpcUrl, timeoutMs = 180_000, signal, progress, onCrash }: LaunchDevnetParameters): Promise<DevnetRun> {
+export async function launchDevnet({ port, directory, log, storageKeepers = 12, validators = 9, compute = {}, keeperRpcUrl, timeoutMs = 180_000, signal, progress, onCrash }: LaunchDevnetParameters): Promise<DevnetRun> {
   directory = resolve(directory);
   rmSync(directory, { recursive: true, force: true });
   mkdirSync(directory, { recursive: true });
@@ -220,7 +224,7 @@ export async function launchDevnet({ port, directory, log, storageKeepers = 12, 
       keeper({
         name: "compute",
         privateKey: keyOf(DEVNET_ACCOUNTS.compute),
-        args: () => ["compute", "--port", String(ports.compute), ...computeHealth.flags, ...computeFaultFlags({ dishonesty, poisonSlot }), ...jobPeers("compute")],
+        args: () => ["compute", "--port", String(ports.compute), ...computeHealth.flags, ...computeRoleFlags(compute), ...jobPeers("compute")],
         healthUrl: computeHealth.healthUrl,
       }),
       keeper({ name: "challenger", privateKey: keyOf(DEVNET_ACCOUNTS.challenger), args: () => ["challenger", "--port", String(ports.challenger), ...challengerHealth.flags, ...jobPeers("challenger")], healthUrl: challengerHealth.healthUrl }),

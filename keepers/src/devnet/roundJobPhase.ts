@@ -5,6 +5,7 @@ import type { DevnetConsole } from "./devnetConsole.ts";
 import { postDevnetJob, startComputeKeeper } from "./devnetPhases.ts";
 import { DEVNET_ACCOUNTS, type DevnetRun } from "./launchDevnet.ts";
 import { waitFor } from "./waitFor.ts";
+import type { SplitRange } from "../training/jobSpec.ts";
 
 /** The distributed job of `npm run devnet -- --providers P`. */
 export type DevnetRoundJob = {
@@ -14,7 +15,25 @@ export type DevnetRoundJob = {
   localSteps: number;
   /** The provider holding this slot commits poisoned updates (`compute --poison-slot`). */
   dishonestSlot?: number;
+  /** A private-data job: each compute keeper owns `examples` MNIST images no dataset holds ({@link devnetOwnerData}), DP at `targetEpsilon`, SecAgg+. */
+  privateData?: { examples: number; targetEpsilon: string };
+  /** The devnet's own compute keeper posts each round's first aggregate at once, from no updates (`compute --dishonest-aggregate`). */
+  dishonestAggregator?: boolean;
 };
+
+/** Where the devnet's data owners' examples start: MNIST training images the devnet's dataset never holds (it ingests at most this many). */
+export const DEVNET_OWNED_FROM = 50_000;
+
+/**
+ * The MNIST training images data owner `owner` holds in a private-data devnet job: `examples` of them from
+ * {@link DEVNET_OWNED_FROM} on, disjoint across owners and outside the ingested dataset, so never published.
+ *
+ * @example
+ * devnetOwnerData(1000, 2); // { source: "train", start: 52000, end: 53000 }
+ */
+export function devnetOwnerData(examples: number, owner: number): SplitRange {
+  return { source: "train", start: DEVNET_OWNED_FROM + owner * examples, end: DEVNET_OWNED_FROM + (owner + 1) * examples };
+}
 
 /** Most providers a devnet runs: the extra compute keepers take ports P+28 … P+31. */
 export const DEVNET_MAX_PROVIDERS = 5;
@@ -49,13 +68,21 @@ export async function runRoundJobPhase({ run, datasetId, trainImages, testImages
   for (let i = 1; i < job.providers; i++) {
     const account = FIRST_EXTRA_ACCOUNT + i - 1;
     names.set(run.addressOf(account).toLowerCase(), `compute-${i + 1}`);
-    await startComputeKeeper({ run, name: `compute-${i + 1}`, account, port: run.ports.rpc + 27 + i, poisonSlot: job.dishonestSlot });
+    const privateData = job.privateData === undefined ? undefined : devnetOwnerData(job.privateData.examples, i);
+    await startComputeKeeper({ run, name: `compute-${i + 1}`, account, port: run.ports.rpc + 27 + i, poisonSlot: job.dishonestSlot, privateData });
   }
   extra.done(`${job.providers} compute keepers running`);
   const nameOf = (address: Address) => names.get(address.toLowerCase()) ?? address;
 
   const jobId = await postDevnetJob({ run, datasetId, trainImages, testImages, epochs: 1, biddingPeriod, challengeWindow, distributed: job, signal });
-  progress.say(`distributed job ${jobId} posted: LeNet-5 on ${trainImages} training images cut into ${job.providers} parts, ${job.rounds} rounds of ${job.localSteps} local steps, FedAvg${job.dishonestSlot === undefined ? "" : `; slot ${job.dishonestSlot}'s provider poisons its updates`}`);
+  const data = job.privateData === undefined
+    ? `on ${trainImages} training images cut into ${job.providers} parts`
+    : `on ${job.providers} data owners' own ${job.privateData.examples} images each (never published), DP-SGD at ε = ${job.privateData.targetEpsilon}, SecAgg+`;
+  const faults = [
+    ...(job.dishonestSlot === undefined ? [] : [`slot ${job.dishonestSlot}'s provider poisons its updates`]),
+    ...(job.dishonestAggregator ? ["the compute keeper posts a wrong aggregate first in each round"] : []),
+  ];
+  progress.say(`distributed job ${jobId} posted: LeNet-5 ${data}, ${job.rounds} rounds of ${job.localSteps} local steps, FedAvg${faults.map((f) => `; ${f}`).join("")}`);
   const started = Date.now();
   let seen = "";
   const wait = progress.wait(`distributed job ${jobId}: bidding`);

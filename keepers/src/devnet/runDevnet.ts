@@ -6,7 +6,7 @@ import type { DevnetConsole } from "./devnetConsole.ts";
 import { buildDevnetReport, type DevnetReport } from "./devnetReport.ts";
 import type { KeeperCrash } from "./keeperFleet.ts";
 import { launchDevnet, type DevnetRun } from "./launchDevnet.ts";
-import { runRoundJobPhase, type DevnetRoundJob, type RoundJobReport } from "./roundJobPhase.ts";
+import { devnetOwnerData, runRoundJobPhase, type DevnetRoundJob, type RoundJobReport } from "./roundJobPhase.ts";
 import { dishonestyFlag, type Dishonesty } from "../compute/dishonesty.ts";
 
 /**
@@ -87,7 +87,13 @@ export async function runDevnet(parameters: RunDevnetParameters): Promise<{ run:
   const start = Date.now();
   const onCrash = ({ name, exit, restart, crashes }: KeeperCrash) =>
     progress.say(restart === undefined ? `${name} exited (${exit}), its ${ordinal(crashes!)} crash within 10 min; not restarted again (see its log)` : `${name} exited (${exit}); restarted (${ordinal(restart)} restart)`);
-  const run = await launchDevnet({ port, directory, log, dishonesty, poisonSlot: distributed?.dishonestSlot, storageKeepers, signal, progress, onCrash }).catch((error: unknown) => {
+  const compute = {
+    dishonesty,
+    poisonSlot: distributed?.dishonestSlot,
+    privateData: distributed?.privateData === undefined ? undefined : devnetOwnerData(distributed.privateData.examples, 0),
+    dishonestAggregate: distributed?.dishonestAggregator,
+  };
+  const run = await launchDevnet({ port, directory, log, compute, storageKeepers, signal, progress, onCrash }).catch((error: unknown) => {
     progress.close();
     throw error;
   });

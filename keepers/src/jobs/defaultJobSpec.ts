@@ -73,21 +73,39 @@ export function defaultJobSpec({ sizes, trainImages = 1000, testImages = 500, se
 /** Parameters of {@link defaultRoundJobSpec}: the single job's recipe (no epochs, no checkpoints) and the rounds. */
 export type DefaultRoundJobSpecParameters = Omit<DefaultJobSpecParameters, "epochs" | "checkpointInterval"> & {
   distributed: Pick<DistributedSpec, "slots" | "rounds" | "localSteps"> & Partial<DistributedSpec>;
+  /** A private-data job: each owner's examples, DP-SGD's target ε (none: no DP), and secure aggregation's clip or "none". */
+  privateData?: { examples: number; targetEpsilon?: string; secureClip: string | "none" };
 };
+
+/** A private-data default job's batch: one example per micro-batch (DP-SGD clips each example's gradient). */
+const PRIVATE_BATCH = 16;
 
 /**
  * {@link defaultJobSpec}'s LeNet-5 job as a distributed one: the train split cut into
  * `distributed.slots` parts, FedAvg added to the global model (outer η = 1, μ = 0) without
- * compression, a slot found wrong dropped and the job going on, unless `distributed` says otherwise.
+ * compression, a slot found wrong dropped and the job going on, unless `distributed` says otherwise. With
+ * `privateData`, a private-data job: no train split (the owners hold `examples` each), Adam at 0.01 in batches of
+ * 16 single-example micro-batches, DP-SGD at `targetEpsilon` (δ = 10⁻⁵, C = 1) if given, and secure aggregation
+ * clipping updates to ±`secureClip` unless it is "none".
  *
  * @throws VeritrainError `JOB_DATASET_MISMATCH`, or `JOB_SPEC_INVALID` (e.g. a batch larger than a slot's part).
  * @example
  * const { spec, modelBytes } = defaultRoundJobSpec({ sizes, trainImages: 4000, distributed: { slots: 4, rounds: 3, localSteps: 20 } });
  */
-export function defaultRoundJobSpec({ distributed, ...recipe }: DefaultRoundJobSpecParameters): { spec: RoundJobSpec; modelBytes: Uint8Array } {
-  const { spec: single, modelBytes } = defaultJobSpec(recipe);
+export function defaultRoundJobSpec({ distributed, privateData, ...recipe }: DefaultRoundJobSpecParameters): { spec: RoundJobSpec; modelBytes: Uint8Array } {
+  const { spec: single, modelBytes } = defaultJobSpec(privateData === undefined ? recipe : { learningRate: "0.01", ...recipe });
   const { epochs: _epochs, checkpointInterval: _checkpointInterval, ...fields } = single;
   const spec: RoundJobSpec = { ...fields, distributed: { aggregation: { rule: "fedavg" }, outer: { learningRate: "1", momentum: "0" }, compression: "none", onFault: "continue", ...distributed } };
+  if (privateData !== undefined) {
+    const { train: _train, ...splits } = spec.dataset.splits;
+    Object.assign(spec, {
+      dataset: { ...spec.dataset, splits },
+      batchSize: Math.min(PRIVATE_BATCH, privateData.examples),
+      microBatches: Math.min(PRIVATE_BATCH, privateData.examples),
+      ...(privateData.targetEpsilon === undefined ? {} : { privacy: { targetEpsilon: privateData.targetEpsilon, delta: "1e-5", clipNorm: "1" } }),
+    });
+    spec.distributed.private = { examples: privateData.examples, secureAggregation: privateData.secureClip === "none" ? "none" : { clip: privateData.secureClip } };
+  }
   validateRoundJobSpec(spec);
   return { spec, modelBytes };
 }

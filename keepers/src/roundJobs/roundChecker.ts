@@ -14,12 +14,12 @@ import { judgeAggregate, judgeSlot, reexecuteSlot, type RoundJudgement } from ".
 /**
  * The challenger's part in distributed jobs. Follows the registry from its own cursor:
  * - `TrainingClosed` / `AggregationReopened`: the task `updates-<job>-<round>`
- *   ({@link checkUpdatesServed}) fetches every included update while the round awaits its
- *   aggregate and challenges the first one no peer serves (withheld, it would stall the round);
+ *   ({@link checkUpdatesServed}) fetches every included update (a data owner's committed message) while the round
+ *   awaits its aggregate and challenges the first one no peer serves (withheld, it would stall the round);
  * - `AggregatePosted`: the task `round-<job>-<round>` ({@link checkRound}) re-executes the included
  *   slots (all, or `segments` of them drawn at random: a wrong slot among n is then caught with
- *   probability segments/n per round) and recomputes the aggregate, and challenges the first
- *   wrong one with its correct digest.
+ *   probability segments/n per round; a data owner's slot is only fetched) and recomputes the aggregate (under
+ *   secure aggregation from the round's ledger), and challenges the first wrong one with its correct digest.
  *
  * @example
  * await runRoundChecker({ chain, store, dataDir, segments: "all", threads: 2, log, signal });
@@ -79,7 +79,7 @@ async function roundInputs({ chain, store, threads, fetchTimeoutMs, log, signal 
  * commitment), with the digest re-execution gives. Returns the slot challenged, if any.
  */
 export async function checkUpdatesServed(parameters: ChallengerRoleParameters, jobs: RoundJobs, jobId: bigint, round: number): Promise<number | undefined> {
-  const { chain, log, signal } = parameters;
+  const { chain, log } = parameters;
   const context = { jobId: jobId.toString(), round };
   const awaiting = () => roundIn(chain, jobId, round, RoundJobStatus.Aggregating);
   const onChain = await awaiting();
@@ -89,17 +89,23 @@ export async function checkUpdatesServed(parameters: ChallengerRoleParameters, j
   }
   const inputs = await roundInputs(parameters, jobs, jobId, round);
   for (const slot of setBits(onChain.activeMask & onChain.committedMask)) {
-    try {
-      await includedUpdates({ ...inputs, mask: 1 << slot });
-    } catch (error) {
-      if (!condemnsResult(error, signal)) throw error;
-      // Not served: wrong whatever it holds; the challenge names the digest re-execution gives.
-      const judgement = { wrong: true, correct: await reexecuteSlot({ ...inputs, slot }), reason: (error as Error).message };
-      return challenge(parameters, { jobId, round, slot, judgement, open: awaiting });
-    }
+    // A data owner's slot is judged on what it serves alone (its update cannot be re-executed).
+    const judgement = inputs.job.config.privateData === undefined ? await servedOrReexecuted({ ...inputs, slot }) : await judgeSlot({ ...inputs, slot });
+    if (judgement.wrong) return challenge(parameters, { jobId, round, slot, judgement, open: awaiting });
   }
   log.info(context, "updates served: every included update fetched");
   return undefined;
+}
+
+/** Slot `slot`'s committed update fetched: wrong if no peer serves it (whatever it holds), with the digest re-execution gives. */
+async function servedOrReexecuted(inputs: Awaited<ReturnType<typeof roundInputs>> & { slot: number }): Promise<RoundJudgement> {
+  try {
+    await includedUpdates({ ...inputs, mask: 1 << inputs.slot });
+    return { wrong: false, correct: await inputs.chain.contracts.RoundJobRegistry.read.commitmentOf([inputs.jobId, inputs.round, inputs.slot]), reason: "served" };
+  } catch (error) {
+    if (!condemnsResult(error, inputs.signal)) throw error;
+    return { wrong: true, correct: await reexecuteSlot(inputs), reason: (error as Error).message };
+  }
 }
 
 /** Checks round `round` of job `jobId` while its aggregate is open to challenge; returns the slot challenged (255: the aggregate), if any. */

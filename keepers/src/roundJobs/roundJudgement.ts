@@ -1,4 +1,7 @@
-import type { Hex } from "viem";
+import { hexToBytes, keccak256, stringToHex, type Hex } from "viem";
+import { VeritrainError } from "../errors.ts";
+import { secureGlobalModel } from "./privateRound.ts";
+import { fetchSecAggMessages } from "./secAggLedgerOnChain.ts";
 import { condemnsResult } from "../jobs/resultManifest.ts";
 import { aggregateRound } from "../rounds/aggregateRound.ts";
 import { encodeGlobalModel, globalModelDigest } from "../rounds/globalModel.ts";
@@ -23,6 +26,7 @@ export type RoundJudgement = { wrong: boolean; correct: Hex; reason: string };
  * const { wrong, correct } = await judgeSlot({ ...inputs, slot: 2, threads: 2, signal });
  */
 export async function judgeSlot(parameters: RoundJudgementParameters & { slot: number }): Promise<RoundJudgement> {
+  if (parameters.job.config.privateData !== undefined) return judgeOwnedSlot(parameters);
   const { chain, store, job, round, slot, jobId, bounded, signal } = parameters;
   const committed = await chain.contracts.RoundJobRegistry.read.commitmentOf([jobId, round, slot]);
   const correct = await reexecuteSlot(parameters);
@@ -35,6 +39,49 @@ export async function judgeSlot(parameters: RoundJudgementParameters & { slot: n
   return correct === committed
     ? { wrong: false, correct, reason: "re-execution gives the committed digest" }
     : { wrong: true, correct, reason: `re-execution gives ${correct}, slot ${slot} committed ${committed}` };
+}
+
+/**
+ * What a challenge of a data owner's slot claims in place of a recomputed digest: none can be recomputed without
+ * the owner's examples, so such a slot is challenged only for not serving its committed message.
+ */
+export const UNSERVED_CLAIM: Hex = keccak256(stringToHex("veritrain/rounds/private-update-not-served"));
+
+/**
+ * A data owner's slot (a private-data job): its update cannot be re-executed, the examples are the owner's
+ * (docs/distributed-training.md, "Private-data jobs"). It is wrong only if its committed message, the masked input under secure
+ * aggregation or the update blob otherwise, is not served or is not one for this round, slot and model, or, under
+ * secure aggregation, if it committed an input without having posted its shares (U3 \ U2 on the ledger).
+ */
+async function judgeOwnedSlot({ chain, store, job, round, slot, jobId, bounded, signal }: RoundJudgementParameters & { slot: number }): Promise<RoundJudgement> {
+  const committed = await chain.contracts.RoundJobRegistry.read.commitmentOf([jobId, round, slot]);
+  const size = job.model.params.length;
+  const secure = job.config.privateData?.secureAggregation !== undefined;
+  if (secure && ((await chain.contracts.SecureAggregationLedger.read.postedMasks([jobId, round])).shares & (1 << slot)) === 0) {
+    return { wrong: true, correct: UNSERVED_CLAIM, reason: `slot ${slot} committed a masked input without posting its shares: no one can unmask it` };
+  }
+  try {
+    if (!secure) await fetchUpdate({ store, signal: bounded(), commitment: committed, round, slot, size });
+    else await fetchMaskedInput({ store, bounded, committed, slot, size });
+  } catch (error) {
+    if (!condemnsResult(error, signal)) throw error;
+    return { wrong: true, correct: UNSERVED_CLAIM, reason: error.message };
+  }
+  return { wrong: false, correct: committed, reason: "a data owner's update cannot be re-executed; its committed message is served and well formed" };
+}
+
+/** Slot `slot`'s masked input, fetched by its commitment and checked to be its own, of the model's length. */
+async function fetchMaskedInput({ store, bounded, committed, slot, size }: { store: RoundJudgementParameters["store"]; bounded: () => AbortSignal; committed: Hex; slot: number; size: number }) {
+  let message;
+  try {
+    [message] = await fetchSecAggMessages(store, new Map([[slot, hexToBytes(committed)]]), "maskedInput", bounded);
+  } catch (cause) {
+    if (cause instanceof VeritrainError && cause.code === "RESULT_NOT_FOUND") throw cause;
+    throw new VeritrainError(`slot ${slot}'s committed masked input is not one: ${(cause as Error).message}`, { code: "RESULT_INVALID", details: { slot }, cause });
+  }
+  if (message!.from !== slot || message!.words.length !== size) {
+    throw new VeritrainError(`slot ${slot}'s committed masked input is from ${message!.from} with ${message!.words.length} words, the model has ${size}`, { code: "RESULT_INVALID", details: { slot } });
+  }
 }
 
 /**
@@ -53,16 +100,17 @@ export async function reexecuteSlot(parameters: RoundJudgementParameters & { slo
 
 /**
  * Recomputes the round's aggregate from the included slots' committed updates (those still in
- * the job that committed in the round) and compares the global model's digest with the posted one.
+ * the job that committed in the round), or under secure aggregation from the round's ledger
+ * (`secureGlobalModel`), and compares the global model's digest with the posted one.
  *
  * @throws VeritrainError `RESULT_NOT_FOUND` / `RESULT_INVALID` when an included update cannot be
  *   had: the slot is the one to dispute then, not the aggregate.
  */
 export async function judgeAggregate(parameters: RoundJudgementParameters & { onChain: RoundJobOnChain }): Promise<RoundJudgement> {
   const { chain, job, jobId, round, onChain, threads, signal } = parameters;
-  const global = await globalModelAt(parameters);
-  const updates = await includedUpdates({ ...parameters, mask: onChain.activeMask & onChain.committedMask });
-  const next = await aggregateRound({ job, global, updates, threads, signal });
+  const next = job.config.privateData?.secureAggregation !== undefined
+    ? (await secureGlobalModel({ ...parameters, pollMs: 1_000 })).model
+    : await aggregateRound({ job, global: await globalModelAt(parameters), updates: await includedUpdates({ ...parameters, mask: onChain.activeMask & onChain.committedMask }), threads, signal });
   const correct = globalModelDigest(encodeGlobalModel(next));
   const posted = await chain.contracts.RoundJobRegistry.read.aggregateOf([jobId, round]);
   return correct === posted

@@ -12,6 +12,12 @@ import { publishContribution, publishGlobalModel } from "./roundContent.ts";
 import { fetchBound, globalModelAt, includedUpdates, residualBefore } from "./roundInputs.ts";
 import { activeSlotOf, readRoundJob } from "./roundJobOnChain.ts";
 import { RoundJobStatus } from "./roundJobStatus.ts";
+import type { GlobalModel } from "../rounds/globalModel.ts";
+import { outerStep } from "../rounds/outerStep.ts";
+import { contributeSecurely, freshNoiseSeed, ownedExamples, ownerMismatch, secureGlobalModel } from "./privateRound.ts";
+
+/** How often a secure round's stages and unmask shares are looked for when the role sets no poll interval (ms). */
+const DEFAULT_POLL_MS = 1_000;
 
 /** Parameters of {@link runRoundProvider}: the compute role's. */
 export type RoundProviderParameters = ComputeRoleParameters;
@@ -60,7 +66,7 @@ export async function runRoundProvider(parameters: RoundProviderParameters): Pro
 }
 
 /** Bids on round job `jobId` while it is open, this provider holds no slot and the limit covers its price; returns the price bid. */
-export async function considerRoundBid({ chain, store, costModel, log, signal }: RoundProviderParameters, jobId: bigint): Promise<bigint | undefined> {
+export async function considerRoundBid({ chain, store, costModel, privateData, log, signal }: RoundProviderParameters, jobId: bigint): Promise<bigint | undefined> {
   const context = { jobId: jobId.toString() };
   const job = await readRoundJob(chain, jobId);
   if (job.status !== RoundJobStatus.Bidding || (await chainTime(chain)) >= job.deadline) {
@@ -73,7 +79,12 @@ export async function considerRoundBid({ chain, store, costModel, log, signal }:
     return undefined;
   }
   const block = await fetchSpecBlock({ store, specDigest: job.specDigest, signal: fetchBound(signal)() });
-  const { spec } = validateRoundJobSpec(parseSpecJson(block.bytes, block.cid));
+  const { spec, config } = validateRoundJobSpec(parseSpecJson(block.bytes, block.cid));
+  const notOwner = ownerMismatch(config, privateData);
+  if (notOwner !== undefined) {
+    log.info(context, `round bid skipped: ${notOwner}`);
+    return undefined;
+  }
   const quote = quoteRoundSlot(spec, costModel);
   const quoted = { ...context, pricePerRound: quote.price.toString(), images: quote.images };
   if (quote.price > job.priceLimit) {
@@ -94,7 +105,7 @@ type RoundJobs = ReturnType<typeof roundJobCache>;
 
 /** Trains this provider's slot of round `round` and commits it, if the round is training and the slot has not committed. */
 export async function contributeToRound(parameters: RoundProviderParameters, jobs: RoundJobs, jobId: bigint, round: number): Promise<void> {
-  const { chain, store, threads, poisonSlot, withholdSlot, fetchTimeoutMs, log, signal } = parameters;
+  const { chain, store, threads, poisonSlot, withholdSlot, privateData, fetchTimeoutMs, pollMs, log, signal } = parameters;
   const context = { jobId: jobId.toString(), round };
   const slot = await activeSlotOf(chain, jobId);
   if (slot === undefined) {
@@ -112,9 +123,20 @@ export async function contributeToRound(parameters: RoundProviderParameters, job
   const { prepared: job } = await jobs.load({ chain, store, jobId, log, signal });
   const bounded = fetchBound(signal, fetchTimeoutMs);
   const inputs = { chain, store, job, jobId, round, bounded };
+  const notOwner = ownerMismatch(job.config, privateData);
+  if (notOwner !== undefined) {
+    log.warn({ ...context, slot }, `round skipped: ${notOwner}`);
+    return;
+  }
+  const owned = privateData === undefined || job.config.privateData === undefined ? undefined : ownedExamples(privateData);
+  if (owned !== undefined && job.config.privateData?.secureAggregation !== undefined) {
+    await contributeSecurely({ ...inputs, slot, examples: owned, threads, pollMs: pollMs ?? DEFAULT_POLL_MS, signal });
+    log.info({ ...context, slot }, "secure round done: keys, shares, masked input and unmask shares posted");
+    return;
+  }
   const global = await globalModelAt(inputs);
   const residual = await residualBefore({ ...inputs, slot });
-  let contribution = await slotContribution({ job, slot, round, global: global.params, residual, threads, signal });
+  let contribution = await slotContribution({ job, slot, round, global: global.params, residual, threads, signal, ...(owned === undefined ? {} : { owned: { set: owned, noiseSeed: freshNoiseSeed() } }) });
   if (slot === poisonSlot) contribution = poisoned(contribution, round, slot);
   const withheld = slot === withholdSlot;
   if (!withheld) await publishContribution(store, contribution);
@@ -135,7 +157,7 @@ function poisoned(honest: SlotContribution, round: number, slot: number): SlotCo
 
 /** Posts round `round`'s aggregate if the round awaits one: every included update fetched, aggregated by the spec's rule. */
 export async function aggregateIfDue(parameters: RoundProviderParameters, jobs: RoundJobs, jobId: bigint, round: number): Promise<void> {
-  const { chain, store, threads, fetchTimeoutMs, log, signal } = parameters;
+  const { chain, store, threads, fetchTimeoutMs, pollMs, dishonestAggregate, log, signal } = parameters;
   const context = { jobId: jobId.toString(), round };
   const due = async () => {
     const job = await readRoundJob(chain, jobId);
@@ -149,13 +171,29 @@ export async function aggregateIfDue(parameters: RoundProviderParameters, jobs: 
   const { prepared: job } = await jobs.load({ chain, store, jobId, log, signal });
   const bounded = fetchBound(signal, fetchTimeoutMs);
   const inputs = { chain, store, job, jobId, round, bounded };
-  const global = await globalModelAt(inputs);
-  const updates = await includedUpdates({ ...inputs, mask: open.activeMask & open.committedMask });
-  const digest = await publishGlobalModel(store, await aggregateRound({ job, global, updates, threads, signal }));
+  let next: GlobalModel;
+  let slots: number[];
+  const dishonest = dishonestAggregate === true && (await chain.contracts.RoundJobRegistry.getEvents.AggregateVoided({ jobId, round: BigInt(round) }, { fromBlock: 0n })).length === 0;
+  if (dishonest) {
+    // The devnet's dishonest aggregator: no sum, every parameter moved by 2^-10, posted before any unmask share.
+    const global = await globalModelAt(inputs);
+    next = outerStep({ global, aggregate: new Float32Array(global.params.length).fill(2 ** -10), outer: job.config.outer });
+    slots = [];
+  } else if (job.config.privateData?.secureAggregation !== undefined) {
+    // Waits for t unmask shares of each secret: the survivors post them once training closed.
+    const secure = await secureGlobalModel({ ...inputs, pollMs: pollMs ?? DEFAULT_POLL_MS, signal });
+    next = secure.model;
+    slots = secure.survivors;
+  } else {
+    const updates = await includedUpdates({ ...inputs, mask: open.activeMask & open.committedMask });
+    next = await aggregateRound({ job, global: await globalModelAt(inputs), updates, threads, signal });
+    slots = updates.map((u) => u.slot);
+  }
+  const digest = await publishGlobalModel(store, next);
   if ((await due()) === undefined) {
     log.info(context, "aggregate not posted: another keeper posted first, or the round moved on");
     return;
   }
   await chain.send(() => chain.contracts.RoundJobRegistry.write.postAggregate([jobId, round, digest]));
-  log.info({ ...context, digest, slots: updates.map((u) => u.slot) }, "aggregate posted");
+  log.info({ ...context, digest, slots, dishonest }, "aggregate posted");
 }

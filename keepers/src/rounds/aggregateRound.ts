@@ -17,7 +17,7 @@ export type AggregateRoundParameters = {
 
 /**
  * The next global model. The aggregate a is the spec's rule over the included slots (each weighted,
- * where the rule weighs, by its part's size; FLTrust's server update is the {@link localUpdate} of
+ * where the rule weighs, by its part's size, or by the examples each owner of a private-data job holds; FLTrust's server update is the {@link localUpdate} of
  * the root set in this round); the {@link outerStep} then moves the model.
  *
  * @throws VeritrainError `UPDATE_NOT_FINITE` when an update holds NaN or ±∞;
@@ -31,7 +31,7 @@ export async function aggregateRound({ job, global, updates, threads, signal }: 
   const serverUpdate = job.root === undefined ? undefined : await localUpdate({ job, set: job.root, round: global.round, global: global.params, threads, signal });
   const aggregate = aggregateUpdates({
     rule,
-    updates: updates.map(({ slot, values }) => ({ slot, examples: job.parts[slot]!.count, values })),
+    updates: updates.map(({ slot, values }) => ({ slot, examples: job.config.privateData?.examples ?? job.parts[slot]!.count, values })),
     serverUpdate,
   });
   return outerStep({ global, aggregate, outer });

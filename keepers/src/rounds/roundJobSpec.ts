@@ -38,7 +38,7 @@ export type DistributedSpec = {
   compression: "none" | Compression;
   /** A slot found wrong or late: drop it and go on, or fail the job. */
   onFault: "continue" | "fail";
-  /** A private-data job: each slot is a data owner training on examples it holds (docs/distributed-training.md §9). */
+  /** A private-data job: each slot is a data owner training on examples it holds (docs/distributed-training.md, "Private-data jobs"). */
   private?: PrivateDataSpec;
 };
 

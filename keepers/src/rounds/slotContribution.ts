@@ -1,4 +1,5 @@
 import type { Hex } from "viem";
+import type { ImageSet } from "../training/mnist.ts";
 import { localUpdate } from "./localUpdate.ts";
 import type { PreparedRoundJob } from "./preparedRoundJob.ts";
 import { compressUpdate } from "./updateCompression.ts";
@@ -15,6 +16,8 @@ export type SlotContributionParameters = {
   residual: Float32Array | undefined;
   threads: number;
   signal?: AbortSignal;
+  /** A data owner's examples and DP noise seed (a private-data job, updates in the clear); default: the slot's part. */
+  owned?: { set: ImageSet; noiseSeed: bigint | undefined };
 };
 
 /** What a slot publishes and commits for a round. */
@@ -32,15 +35,15 @@ export type SlotContribution = {
 };
 
 /**
- * Slot `slot`'s contribution to round `round`: its {@link localUpdate} on its part, encoded
+ * Slot `slot`'s contribution to round `round`: its {@link localUpdate} on its part (or its owner's examples), encoded
  * dense, or compressed with error feedback when the spec asks for it. Anyone holding the round's
  * global model (and the slot's previous residual) re-executes it bit for bit.
  *
  * @example
  * const { updateBytes, digest } = await slotContribution({ job, slot: 1, round: 0, global, residual: undefined, threads: 2 });
  */
-export async function slotContribution({ job, slot, round, global, residual, threads, signal }: SlotContributionParameters): Promise<SlotContribution> {
-  const update = await localUpdate({ job, set: job.parts[slot]!, round, global, threads, signal });
+export async function slotContribution({ job, slot, round, global, residual, threads, signal, owned }: SlotContributionParameters): Promise<SlotContribution> {
+  const update = await localUpdate({ job, set: owned?.set ?? job.parts[slot]!, round, global, threads, signal, noiseSeed: owned?.noiseSeed });
   const compression = job.config.compression;
   if (compression === undefined) {
     const updateBytes = encodeUpdate({ round, slot, size: update.length, payload: { encoding: "denseF32", values: update } });
