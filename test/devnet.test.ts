@@ -7,8 +7,9 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { createPublicClient, http } from "viem";
+import { createPublicClient, http, type Address } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { connectProtocol } from "../keepers/src/chain/protocolContracts.ts";
 import { readLogLines } from "../keepers/src/devnet/keeperProcess.ts";
 import { appJourney, roundJobJourney } from "./app/appJourney.ts";
 import { holdDevnetSlot } from "./harness/devnetSlot.ts";
@@ -25,12 +26,22 @@ describe("npm run devnet (scripts/devnet.ts, the README's main command)", () => 
     const { status, stderr } = spawnSync(process.execPath, ["scripts/devnet.ts", "--port", "http"], { cwd: root, encoding: "utf8" });
     assert.equal(status, 1);
     assert.match(stderr, /^devnet: error \[CLI_ARGUMENT_INVALID\]: --port must be an integer/m);
+    const published = spawnSync(process.execPath, ["scripts/devnet.ts", "--providers", "3", "--private", "--images", "all"], { cwd: root, encoding: "utf8" });
+    assert.equal(published.status, 1);
+    assert.equal(published.stderr, "devnet: error [CONFIG_INVALID]: --private needs --images at most 50000: the data owners' images, from 50000 on, must not be in the published dataset\n");
+    const tooFew = spawnSync(process.execPath, ["scripts/devnet.ts", "--providers", "2", "--private"], { cwd: root, encoding: "utf8" });
+    assert.equal(tooFew.status, 1);
+    assert.match(tooFew.stderr, /^devnet: error \[CLI_ARGUMENT_INVALID\]: --providers must be an integer .*3/m);
   });
 
-  it("starts the chain and every keeper as processes, ingests MNIST with plain progress lines on a pipe, serves a new user's own job (the README's commands) and the web app's whole journey in Chromium, shows its distributed job as the chain has it, and stops all of them on SIGTERM", { timeout: 1_800_000 }, async () => {
+  it("starts the chain and every keeper as processes, ingests MNIST with plain progress lines on a pipe, serves a new user's own job (the README's commands) and the web app's whole journey in Chromium, shows its private-data job as the chain has it (a wrong aggregate caught), and stops all of them on SIGTERM", { timeout: 1_800_000 }, async () => {
     const directory = mkdtempSync(join(tmpdir(), "veritrain-devnet-"));
-    // The devnet's own job is a distributed one (2 slots × 2 rounds); the web app's journey posts a single-provider job beside it.
-    const devnet = spawn(process.execPath, ["scripts/devnet.ts", "--port", String(PORT), "--dir", directory, "--images", "500", "--train-images", "200", "--test-images", "100", "--providers", "2", "--rounds", "2", "--local-steps", "5", "--keep-running"], { cwd: root, stdio: ["ignore", "ignore", "pipe"] });
+    // The devnet's own job is a private-data one (3 data owners × 2 rounds, DP-SGD, SecAgg+ over the chain) whose first
+    // aggregate is posted wrong; the web app's journey posts a single-provider job beside it.
+    const devnet = spawn(process.execPath, [
+      "scripts/devnet.ts", "--port", String(PORT), "--dir", directory, "--images", "500", "--train-images", "200", "--test-images", "100",
+      "--providers", "3", "--rounds", "2", "--local-steps", "5", "--private", "--dishonest-aggregator", "--keep-running",
+    ], { cwd: root, stdio: ["ignore", "ignore", "pipe"] });
     try {
       const console: string[] = [];
       // One reader for the whole run, so that no line is lost between two waits.
@@ -47,8 +58,8 @@ describe("npm run devnet (scripts/devnet.ts, the README's main command)", () => 
       assert.ok(ingested, "the devnet reported the dataset stored and accepted");
       // Posted after the first audit round, once the extra compute keeper is funded and staked by the
       // deployer's account, which `devnet fund` below also sends from: waiting keeps their nonces apart.
-      const roundJob = await lineMatching(/^devnet: distributed job (\d+) posted: /);
-      assert.ok(roundJob, "the devnet posted its distributed job");
+      const roundJob = await lineMatching(/^devnet: distributed job (\d+) posted: LeNet-5 on 3 data owners' own 1000 images each \(never published\), DP-SGD at ε = 3, SecAgg\+, .*; the compute keeper posts the first aggregate wrong$/);
+      assert.ok(roundJob, "the devnet posted its private-data job");
       // Not a TTY: every line is a plain "devnet: …" line (no JSON log line, no compiler warning, no animation).
       assert.deepEqual(console.filter((line) => !line.startsWith("devnet: ") || line.includes("\r")), []);
       assert.ok(console.some((line) => line === `devnet: subgraph: http://127.0.0.1:${PORT + 1}/subgraphs/name/veritrain`), "the subgraph's URL is printed once the indexer is up");
@@ -79,6 +90,14 @@ describe("npm run devnet (scripts/devnet.ts, the README's main command)", () => 
       assert.match(veritrain("devnet", "fund", privateKeyToAccount(browserUser).address), /received 1000 VTT/);
       await appJourney({ appUrl: `${gatewayUrl}/`, rpcUrl: `http://127.0.0.1:${PORT}`, privateKey: browserUser });
       await roundJobJourney({ appUrl: `${gatewayUrl}/`, rpcUrl: `http://127.0.0.1:${PORT}`, jobId: BigInt(roundJob[1]!) });
+      // The private-data job finished: its owners went through every stage of both rounds on the chain, and the wrong
+      // first aggregate was recomputed from the ledger, challenged, voided and its poster slashed.
+      const chain = await connectProtocol({ rpcUrl: `http://127.0.0.1:${PORT}`, addresses: Object.fromEntries(deployed.map(([key, value]) => [key.replace(/^[^#]+#/, ""), value as Address])) });
+      const jobId = BigInt(roundJob[1]!);
+      const posts = await chain.contracts.SecureAggregationLedger.getEvents.SecAggPosted({ jobId }, { fromBlock: 0n });
+      assert.deepEqual([0, 1, 2].map((stage) => posts.filter((post) => post.args.stage === stage).length), [6, 6, 6], "keys, shares and unmask shares of 3 owners × 2 rounds");
+      const voided = await chain.contracts.RoundJobRegistry.getEvents.AggregateVoided({ jobId }, { fromBlock: 0n });
+      assert.deepEqual(voided.map((event) => [event.args.round, event.args.slashed! > 0n]), [[0n, true]], "the wrong aggregate voided, its poster slashed");
 
       const peers = readFileSync(join(directory, "job-peers"), "utf8").trim().split(" ");
       assert.equal(peers.length, 11, "compute, challenger and 9 validators");

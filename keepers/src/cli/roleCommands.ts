@@ -37,7 +37,7 @@ export function registerRoleCommands(program: Command): void {
     .option("--poison-slot <slot>", "devnet fault demo: holding this slot of a distributed job, commit its updates sign-flipped ×10")
     .option("--withhold-slot <slot>", "devnet fault demo: holding this slot of a distributed job, commit its updates but never serve them")
     .option("--private-data <source:start-end>", "the examples this keeper holds as a data owner (a range of its own MNIST copy, e.g. train:54000-55000): it takes slots of private-data jobs whose owners hold as many, and they never leave it")
-    .option("--dishonest-aggregate", "devnet fault demo: post each round's first aggregate at once, from no updates (every parameter moved by 2^-10)")
+    .option("--dishonest-aggregate", "devnet fault demo: until one of a job's aggregates is voided, post them at once, from no updates (every parameter moved by 2^-10)")
     .action(async (o, command: Command) => {
       const costModel = {
         imagesPerSecond: parseCount(o.imagesPerSecond, "--images-per-second", 1),

@@ -43,7 +43,7 @@ export type ComputeRoleParameters = {
   withholdSlot?: number;
   /** The examples this keeper holds as a data owner: it takes slots of private-data jobs whose owners hold as many. */
   privateData?: SplitRange;
-  /** Devnet fault demo: each round's first aggregate posted at once, from no updates: every parameter moved by 2^−10 (see aggregateIfDue). */
+  /** Devnet fault demo: until one of the job's aggregates is voided, its aggregates posted at once, from no updates: every parameter moved by 2^−10 (see aggregateIfDue). */
   dishonestAggregate?: boolean;
   /** Bound of each fetch of a distributed job's round blobs (global models, updates, residuals; ms): one not served within it counts as withheld. @default 30,000 */
   fetchTimeoutMs?: number;

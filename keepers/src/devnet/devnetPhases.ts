@@ -174,10 +174,13 @@ export async function postDevnetJob({
 }: PostDevnetJobParameters): Promise<bigint> {
   const specFlags = recipe === undefined ? ["--train-images", String(trainImages), "--test-images", String(testImages), "--epochs", String(epochs)] : writeJobFiles(join(run.directory, `${poster.name}-job`), { ...recipe, trainImages, testImages, epochs });
   // Each round: L local steps on a loaded 2-core machine (~10 s), then the challenger's re-execution of every slot within the window.
+  // A private-data round's keys are due within a quarter of its period, and the devnet's block time runs ahead of the
+  // wall clock under load (a block per transaction besides one a second): 360 s leaves its keepers 90 s.
+  const roundPeriod = distributed?.privateData === undefined ? "180" : "360";
   const roundFlags = distributed === undefined
     ? []
     : [
-      "--providers", String(distributed.providers), "--rounds", String(distributed.rounds), "--local-steps", String(distributed.localSteps), "--round-period", "180", "--aggregation-period", "180",
+      "--providers", String(distributed.providers), "--rounds", String(distributed.rounds), "--local-steps", String(distributed.localSteps), "--round-period", roundPeriod, "--aggregation-period", "180",
       ...(distributed.privateData === undefined ? [] : ["--private-examples", String(distributed.privateData.examples), "--target-epsilon", distributed.privateData.targetEpsilon]),
     ];
   // A consumer serves its job's spec and model until the job ends, then exits: the one posting before waits for that.

@@ -1,4 +1,4 @@
-import { formatEther, parseEventLogs, type Address } from "viem";
+import { formatEther, parseEventLogs, type Address, type Hex } from "viem";
 import { readRoundJob } from "../roundJobs/roundJobOnChain.ts";
 import { ROUND_JOB_STATUS_NAMES, RoundJobStatus } from "../roundJobs/roundJobStatus.ts";
 import type { DevnetConsole } from "./devnetConsole.ts";
@@ -17,7 +17,7 @@ export type DevnetRoundJob = {
   dishonestSlot?: number;
   /** A private-data job: each compute keeper owns `examples` MNIST images no dataset holds ({@link devnetOwnerData}), DP at `targetEpsilon`, SecAgg+. */
   privateData?: { examples: number; targetEpsilon: string };
-  /** The devnet's own compute keeper posts each round's first aggregate at once, from no updates (`compute --dishonest-aggregate`). */
+  /** The devnet's own compute keeper posts the job's aggregates at once, from no updates, until one is voided (`compute --dishonest-aggregate`). */
   dishonestAggregator?: boolean;
 };
 
@@ -57,7 +57,7 @@ export type RunRoundJobPhaseParameters = {
  * Starts the extra compute keepers, posts the distributed job (`job post --providers`), follows
  * it round by round to its end and reports it from chain state: each slot's provider, price,
  * rounds earned and payment, the slots dropped, the disputes and slashes, and the gas of update
- * commitments and aggregates.
+ * commitments, aggregates and (a private-data job's) secure-aggregation posts.
  *
  * @example
  * const report = await runRoundJobPhase({ run, datasetId, trainImages: 4000, testImages: 1000, job: { providers: 4, rounds: 3, localSteps: 20 }, biddingPeriod: 10, challengeWindow: 60, progress });
@@ -80,7 +80,7 @@ export async function runRoundJobPhase({ run, datasetId, trainImages, testImages
     : `on ${job.providers} data owners' own ${job.privateData.examples} images each (never published), DP-SGD at ε = ${job.privateData.targetEpsilon}, SecAgg+`;
   const faults = [
     ...(job.dishonestSlot === undefined ? [] : [`slot ${job.dishonestSlot}'s provider poisons its updates`]),
-    ...(job.dishonestAggregator ? ["the compute keeper posts a wrong aggregate first in each round"] : []),
+    ...(job.dishonestAggregator ? ["the compute keeper posts the first aggregate wrong"] : []),
   ];
   progress.say(`distributed job ${jobId} posted: LeNet-5 ${data}, ${job.rounds} rounds of ${job.localSteps} local steps, FedAvg${faults.map((f) => `; ${f}`).join("")}`);
   const started = Date.now();
@@ -97,15 +97,15 @@ export async function runRoundJobPhase({ run, datasetId, trainImages, testImages
   }, { timeoutMs: 1_800_000, pollMs: 1000, signal });
   wait.done(`distributed job ${jobId} ended: ${ROUND_JOB_STATUS_NAMES[final.status]}`);
 
-  const { RoundJobRegistry, Disputes, StakeManager } = run.deployer.contracts;
-  const logs = await run.deployer.publicClient.getLogs({ address: [RoundJobRegistry.address, Disputes.address, StakeManager.address], fromBlock: run.deploymentBlock });
+  const { RoundJobRegistry, SecureAggregationLedger, Disputes, StakeManager } = run.deployer.contracts;
+  const logs = await run.deployer.publicClient.getLogs({ address: [RoundJobRegistry.address, SecureAggregationLedger.address, Disputes.address, StakeManager.address], fromBlock: run.deploymentBlock });
   const slots = await RoundJobRegistry.read.slotsOf([jobId]);
   const paid = parseEventLogs({ abi: RoundJobRegistry.abi, logs, eventName: "SlotPaid", args: { jobId } });
-  const gasOf = async (eventName: "UpdateCommitted" | "AggregatePosted") => {
-    const hashes = parseEventLogs({ abi: RoundJobRegistry.abi, logs, eventName, args: { jobId } }).map((e) => e.transactionHash);
+  const maxGas = async (hashes: Hex[]) => {
     const gas = await Promise.all(hashes.map(async (hash) => Number((await run.deployer.publicClient.getTransactionReceipt({ hash })).gasUsed)));
     return gas.length === 0 ? null : Math.max(...gas);
   };
+  const gasOf = async (eventName: "UpdateCommitted" | "AggregatePosted") => maxGas(parseEventLogs({ abi: RoundJobRegistry.abi, logs, eventName, args: { jobId } }).map((e) => e.transactionHash));
   const settled = parseEventLogs({ abi: RoundJobRegistry.abi, logs, eventName: ["RoundJobFinalized", "RoundJobFailed"], args: { jobId } })[0];
   return {
     jobId: jobId.toString(),
@@ -128,6 +128,7 @@ export async function runRoundJobPhase({ run, datasetId, trainImages, testImages
     refund: settled === undefined ? null : formatEther(settled.args.refund),
     update_commit_gas: await gasOf("UpdateCommitted"),
     aggregate_gas: await gasOf("AggregatePosted"),
+    secagg_post_gas: await maxGas(parseEventLogs({ abi: SecureAggregationLedger.abi, logs, eventName: "SecAggPosted", args: { jobId } }).map((e) => e.transactionHash)),
   };
 }
 
@@ -148,6 +149,6 @@ export function formatRoundJobReport(report: RoundJobReport): string {
     ...report.disputes.map((d) => `  dispute ${d.dispute}: round ${d.round} ${d.slot === 255 ? "aggregate" : `slot ${d.slot}`}, by ${d.challenger}`),
     ...report.verdicts.map((v) => `  verdict ${v.dispute}: ${v.accusedWrong ? "accused wrong" : "challenger wrong"}, bond to ${v.bondTo}`),
     ...report.slashes.map((s) => `  slashed: ${s.account} ${s.tokens} (beneficiary ${s.beneficiary})`),
-    `  paid ${report.paid_total ?? "-"}, refunded ${report.refund ?? "-"}; gas: update commitment ${report.update_commit_gas ?? "-"}, aggregate ${report.aggregate_gas ?? "-"}`,
+    `  paid ${report.paid_total ?? "-"}, refunded ${report.refund ?? "-"}; gas: update commitment ${report.update_commit_gas ?? "-"}, aggregate ${report.aggregate_gas ?? "-"}${report.secagg_post_gas === null ? "" : `, secure-aggregation post ${report.secagg_post_gas}`}`,
   ].join("\n");
 }

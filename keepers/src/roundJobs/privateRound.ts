@@ -2,9 +2,9 @@ import { randomBytes } from "node:crypto";
 import { VeritrainError } from "../errors.ts";
 import { dequantiseMean, quantise, type Quantisation } from "../privacy/secAgg/quantisation.ts";
 import { secAggConfig, type SecAggConfig } from "../privacy/secAgg/secAggConfig.ts";
+import type { ContentStore } from "../content/contentStore.ts";
 import { globalModelAt, type RoundInputParameters } from "./roundInputs.ts";
 import type { GlobalModel } from "../rounds/globalModel.ts";
-import { localUpdate } from "../rounds/localUpdate.ts";
 import { outerStep } from "../rounds/outerStep.ts";
 import type { PreparedRoundJob } from "../rounds/preparedRoundJob.ts";
 import type { RoundConfig } from "../rounds/roundJobSpec.ts";
@@ -83,10 +83,10 @@ export function freshNoiseSeed(): bigint {
  * the model's parameters as the vector length (k and t SecAgg+'s defaults).
  *
  * @example
- * const config = await secureRoundConfig({ chain, jobId, round, job });
+ * const config = await secureRoundConfig({ chain, jobId, round, slots: 4, vectorLength: 61_706 });
  */
-export async function secureRoundConfig({ job, ...round }: SecAggRoundParameters & { job: PreparedRoundJob }): Promise<SecAggConfig> {
-  return secAggConfig({ roundSeed: await secAggRoundSeed(round), participants: job.config.slots, vectorLength: job.model.params.length });
+export async function secureRoundConfig({ slots, vectorLength, ...round }: SecAggRoundParameters & { slots: number; vectorLength: number }): Promise<SecAggConfig> {
+  return secAggConfig({ roundSeed: await secAggRoundSeed(round), participants: slots, vectorLength });
 }
 
 function quantisationOf(job: PreparedRoundJob): Quantisation {
@@ -96,29 +96,29 @@ function quantisationOf(job: PreparedRoundJob): Quantisation {
 }
 
 /** Parameters of {@link contributeSecurely}. */
-export type ContributeSecurelyParameters = RoundInputParameters & {
+export type ContributeSecurelyParameters = SecAggRoundParameters & {
+  store: ContentStore;
   slot: number;
-  examples: ImageSet;
-  threads: number;
+  /** The round's parameters ({@link secureRoundConfig}). */
+  config: SecAggConfig;
+  /** The job's quantisation (its spec's `secureAggregation`). */
+  quantisation: Quantisation;
+  /** The owner's DP update, still training while the keys and shares stages run. */
+  update: Promise<Float32Array>;
+  bounded: () => AbortSignal;
   pollMs: number;
   signal: AbortSignal;
 };
 
 /**
- * A data owner's round under secure aggregation: it posts its keys at once, trains its DP update on its own
- * examples from the round's global model meanwhile (a fresh noise seed), quantises it, and takes part in the
- * round's stages to the end ({@link secureSlotRound}).
+ * A data owner's round under secure aggregation: it posts its keys at once while `update` trains, then quantises
+ * the update and takes part in the round's stages to the end ({@link secureSlotRound}).
  *
  * @example
- * await contributeSecurely({ chain, store, job, jobId, round, bounded, slot, examples, threads: 2, pollMs: 1000, signal });
+ * await contributeSecurely({ chain, store, jobId, round, slot, config, quantisation, update, bounded, pollMs: 1000, signal });
  */
-export async function contributeSecurely(parameters: ContributeSecurelyParameters): Promise<void> {
-  const { job, slot, examples, threads, signal } = parameters;
-  const q = quantisationOf(job);
-  const config = await secureRoundConfig(parameters);
-  const input = globalModelAt(parameters).then(async (global) =>
-    quantise(await localUpdate({ job, set: examples, round: parameters.round, global: global.params, threads, signal, noiseSeed: freshNoiseSeed() }), q));
-  await secureSlotRound({ ...parameters, config, slot, input });
+export async function contributeSecurely({ update, quantisation, ...parameters }: ContributeSecurelyParameters): Promise<void> {
+  await secureSlotRound({ ...parameters, input: update.then((values) => quantise(values, quantisation)) });
 }
 
 /** The statuses in which a round's survivors may still post unmask shares (SecureAggregationLedger). */
@@ -137,7 +137,7 @@ const UNMASKING = new Set<number>([RoundJobStatus.Aggregating, RoundJobStatus.Ag
 export async function secureGlobalModel(parameters: RoundInputParameters & { pollMs: number; signal: AbortSignal }): Promise<{ model: GlobalModel; survivors: number[] }> {
   const { chain, job, jobId, round, pollMs, signal } = parameters;
   const q = quantisationOf(job);
-  const [config, global] = await Promise.all([secureRoundConfig(parameters), globalModelAt(parameters)]);
+  const [config, global] = await Promise.all([secureRoundConfig({ ...parameters, slots: job.config.slots, vectorLength: job.model.params.length }), globalModelAt(parameters)]);
   let pending: unknown;
   const { sum, survivors } = await retry(async () => {
     try {

@@ -14,7 +14,10 @@ import { activeSlotOf, readRoundJob } from "./roundJobOnChain.ts";
 import { RoundJobStatus } from "./roundJobStatus.ts";
 import type { GlobalModel } from "../rounds/globalModel.ts";
 import { outerStep } from "../rounds/outerStep.ts";
-import { contributeSecurely, freshNoiseSeed, ownedExamples, ownerMismatch, secureGlobalModel } from "./privateRound.ts";
+import { contributeSecurely, freshNoiseSeed, ownedExamples, ownerMismatch, secureGlobalModel, secureRoundConfig } from "./privateRound.ts";
+import { fetchSpecAndModel } from "../jobs/loadJob.ts";
+import { localUpdate } from "../rounds/localUpdate.ts";
+import { importOnnxModel } from "../training/onnxImport.ts";
 
 /** How often a secure round's stages and unmask shares are looked for when the role sets no poll interval (ms). */
 const DEFAULT_POLL_MS = 1_000;
@@ -120,20 +123,31 @@ export async function contributeToRound(parameters: RoundProviderParameters, job
     log.info({ ...context, slot }, "round skipped: the slot is not training in it, or committed already");
     return;
   }
-  const { prepared: job } = await jobs.load({ chain, store, jobId, log, signal });
   const bounded = fetchBound(signal, fetchTimeoutMs);
-  const inputs = { chain, store, job, jobId, round, bounded };
-  const notOwner = ownerMismatch(job.config, privateData);
+  // The spec and model alone first (no dataset): a secure round's keys are due within its first quarter.
+  const { spec, modelBytes } = await fetchSpecAndModel({
+    store, jobId, specDigest: (await readRoundJob(chain, jobId)).specDigest, bounded, decode: (bytes, cid) => validateRoundJobSpec(parseSpecJson(bytes, cid)).spec,
+  });
+  const { config } = validateRoundJobSpec(spec);
+  const notOwner = ownerMismatch(config, privateData);
   if (notOwner !== undefined) {
     log.warn({ ...context, slot }, `round skipped: ${notOwner}`);
     return;
   }
-  const owned = privateData === undefined || job.config.privateData === undefined ? undefined : ownedExamples(privateData);
-  if (owned !== undefined && job.config.privateData?.secureAggregation !== undefined) {
-    await contributeSecurely({ ...inputs, slot, examples: owned, threads, pollMs: pollMs ?? DEFAULT_POLL_MS, signal });
+  const load = async () => (await jobs.load({ chain, store, jobId, log, signal })).prepared;
+  const owned = privateData === undefined || config.privateData === undefined ? undefined : ownedExamples(privateData);
+  if (owned !== undefined && config.privateData?.secureAggregation !== undefined) {
+    const secAgg = await secureRoundConfig({ chain, jobId, round, slots: config.slots, vectorLength: importOnnxModel(modelBytes).definition.parameterCount });
+    const update = load().then(async (job) => {
+      const global = await globalModelAt({ chain, store, job, jobId, round, bounded });
+      return localUpdate({ job, set: owned, round, global: global.params, threads, signal, noiseSeed: freshNoiseSeed() });
+    });
+    await contributeSecurely({ chain, store, jobId, round, slot, config: secAgg, quantisation: config.privateData.secureAggregation, update, bounded, pollMs: pollMs ?? DEFAULT_POLL_MS, signal });
     log.info({ ...context, slot }, "secure round done: keys, shares, masked input and unmask shares posted");
     return;
   }
+  const job = await load();
+  const inputs = { chain, store, job, jobId, round, bounded };
   const global = await globalModelAt(inputs);
   const residual = await residualBefore({ ...inputs, slot });
   let contribution = await slotContribution({ job, slot, round, global: global.params, residual, threads, signal, ...(owned === undefined ? {} : { owned: { set: owned, noiseSeed: freshNoiseSeed() } }) });
@@ -173,7 +187,7 @@ export async function aggregateIfDue(parameters: RoundProviderParameters, jobs: 
   const inputs = { chain, store, job, jobId, round, bounded };
   let next: GlobalModel;
   let slots: number[];
-  const dishonest = dishonestAggregate === true && (await chain.contracts.RoundJobRegistry.getEvents.AggregateVoided({ jobId, round: BigInt(round) }, { fromBlock: 0n })).length === 0;
+  const dishonest = dishonestAggregate === true && (await chain.contracts.RoundJobRegistry.getEvents.AggregateVoided({ jobId }, { fromBlock: 0n })).length === 0;
   if (dishonest) {
     // The devnet's dishonest aggregator: no sum, every parameter moved by 2^-10, posted before any unmask share.
     const global = await globalModelAt(inputs);

@@ -30,6 +30,7 @@ export function contractsOf(p: Protocol): Record<string, SubgraphContractName> {
     [p.stakeManager.address]: "StakeManager",
     [p.jobRegistry.address]: "JobRegistry",
     [p.roundJobRegistry.address]: "RoundJobRegistry",
+    [p.secureAggregationLedger.address]: "SecureAggregationLedger",
     [p.disputes.address]: "Disputes",
     [p.bisectionGame.address]: "BisectionGame",
     [p.committee.address]: "ValidatorCommittee",

@@ -1,0 +1,16 @@
+import { SecAggPosted } from "../generated/SecureAggregationLedger/SecureAggregationLedger";
+import { SecAggPost } from "../generated/schema";
+import { eventId, pairId, stamped } from "./history";
+
+/** ISecureAggregationLedger.Stage by its number. */
+const STAGES = ["Keys", "Shares", "Unmask"];
+
+export function handleSecAggPosted(event: SecAggPosted): void {
+  let post = stamped(new SecAggPost(eventId(event)), event);
+  post.job = event.params.jobId.toString();
+  post.round = pairId(event.params.jobId, event.params.round);
+  post.slot = pairId(event.params.jobId, event.params.slot);
+  post.stage = STAGES[event.params.stage];
+  post.digest = event.params.digest;
+  post.save();
+}
