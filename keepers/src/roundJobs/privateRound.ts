@@ -1,8 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { VeritrainError } from "../errors.ts";
-import { dequantiseMean, quantise, type Quantisation } from "../privacy/secAgg/quantisation.ts";
+import { dequantiseMean, type Quantisation } from "../privacy/secAgg/quantisation.ts";
 import { secAggConfig, type SecAggConfig } from "../privacy/secAgg/secAggConfig.ts";
-import type { ContentStore } from "../content/contentStore.ts";
 import { globalModelAt, type RoundInputParameters } from "./roundInputs.ts";
 import type { GlobalModel } from "../rounds/globalModel.ts";
 import { outerStep } from "../rounds/outerStep.ts";
@@ -15,7 +14,7 @@ import { retry } from "../runtime/retry.ts";
 import { readRoundJob } from "./roundJobOnChain.ts";
 import { RoundJobStatus } from "./roundJobStatus.ts";
 import { secAggRoundSeed, type SecAggRoundParameters } from "./secAggLedgerOnChain.ts";
-import { secureRoundSum, secureSlotRound } from "./secureRound.ts";
+import { secureRoundSum } from "./secureRound.ts";
 
 const OWNED_DATA = /^(train|test):(0|[1-9][0-9]*)-([1-9][0-9]*)$/;
 
@@ -93,32 +92,6 @@ function quantisationOf(job: PreparedRoundJob): Quantisation {
   const q = job.config.privateData?.secureAggregation;
   if (q === undefined) throw new VeritrainError(`job ${job.cid} does not aggregate securely`, { code: "JOB_SPEC_INVALID", details: { field: "distributed.private.secureAggregation" } });
   return q;
-}
-
-/** Parameters of {@link contributeSecurely}. */
-export type ContributeSecurelyParameters = SecAggRoundParameters & {
-  store: ContentStore;
-  slot: number;
-  /** The round's parameters ({@link secureRoundConfig}). */
-  config: SecAggConfig;
-  /** The job's quantisation (its spec's `secureAggregation`). */
-  quantisation: Quantisation;
-  /** The owner's DP update, still training while the keys and shares stages run. */
-  update: Promise<Float32Array>;
-  bounded: () => AbortSignal;
-  pollMs: number;
-  signal: AbortSignal;
-};
-
-/**
- * A data owner's round under secure aggregation: it posts its keys at once while `update` trains, then quantises
- * the update and takes part in the round's stages to the end ({@link secureSlotRound}).
- *
- * @example
- * await contributeSecurely({ chain, store, jobId, round, slot, config, quantisation, update, bounded, pollMs: 1000, signal });
- */
-export async function contributeSecurely({ update, quantisation, ...parameters }: ContributeSecurelyParameters): Promise<void> {
-  await secureSlotRound({ ...parameters, input: update.then((values) => quantise(values, quantisation)) });
 }
 
 /** The statuses in which a round's survivors may still post unmask shares (SecureAggregationLedger). */

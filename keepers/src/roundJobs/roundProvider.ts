@@ -14,7 +14,9 @@ import { activeSlotOf, readRoundJob } from "./roundJobOnChain.ts";
 import { RoundJobStatus } from "./roundJobStatus.ts";
 import type { GlobalModel } from "../rounds/globalModel.ts";
 import { outerStep } from "../rounds/outerStep.ts";
-import { contributeSecurely, freshNoiseSeed, ownedExamples, ownerMismatch, secureGlobalModel, secureRoundConfig } from "./privateRound.ts";
+import { freshNoiseSeed, ownedExamples, ownerMismatch, secureGlobalModel, secureRoundConfig } from "./privateRound.ts";
+import { secureSlotRound } from "./secureRound.ts";
+import { quantise } from "../privacy/secAgg/quantisation.ts";
 import { fetchSpecAndModel } from "../jobs/loadJob.ts";
 import { localUpdate } from "../rounds/localUpdate.ts";
 import { importOnnxModel } from "../training/onnxImport.ts";
@@ -106,7 +108,11 @@ export async function considerRoundBid({ chain, store, costModel, privateData, l
 
 type RoundJobs = ReturnType<typeof roundJobCache>;
 
-/** Trains this provider's slot of round `round` and commits it, if the round is training and the slot has not committed. */
+/**
+ * Trains this provider's slot of round `round` and commits it, if the round is training and the slot has not committed.
+ * As a data owner of a private-data job it trains on its own examples with DP-SGD, and under secure aggregation takes
+ * part in the round's stages (`secureSlotRound`), its keys posted before the job's dataset is even loaded.
+ */
 export async function contributeToRound(parameters: RoundProviderParameters, jobs: RoundJobs, jobId: bigint, round: number): Promise<void> {
   const { chain, store, threads, poisonSlot, withholdSlot, privateData, fetchTimeoutMs, pollMs, log, signal } = parameters;
   const context = { jobId: jobId.toString(), round };
@@ -138,11 +144,13 @@ export async function contributeToRound(parameters: RoundProviderParameters, job
   const owned = privateData === undefined || config.privateData === undefined ? undefined : ownedExamples(privateData);
   if (owned !== undefined && config.privateData?.secureAggregation !== undefined) {
     const secAgg = await secureRoundConfig({ chain, jobId, round, slots: config.slots, vectorLength: importOnnxModel(modelBytes).definition.parameterCount });
-    const update = load().then(async (job) => {
+    const quantisation = config.privateData.secureAggregation;
+    // Trains while the keys and shares stages run; the masking stage awaits it.
+    const input = load().then(async (job) => {
       const global = await globalModelAt({ chain, store, job, jobId, round, bounded });
-      return localUpdate({ job, set: owned, round, global: global.params, threads, signal, noiseSeed: freshNoiseSeed() });
+      return quantise(await localUpdate({ job, set: owned, round, global: global.params, threads, signal, noiseSeed: freshNoiseSeed() }), quantisation);
     });
-    await contributeSecurely({ chain, store, jobId, round, slot, config: secAgg, quantisation: config.privateData.secureAggregation, update, bounded, pollMs: pollMs ?? DEFAULT_POLL_MS, signal });
+    await secureSlotRound({ chain, store, jobId, round, slot, config: secAgg, input, bounded, pollMs: pollMs ?? DEFAULT_POLL_MS, signal });
     log.info({ ...context, slot }, "secure round done: keys, shares, masked input and unmask shares posted");
     return;
   }
@@ -169,7 +177,10 @@ function poisoned(honest: SlotContribution, round: number, slot: number): SlotCo
   return { ...honest, updateBytes, residualBytes: undefined, digest: contributionDigest(updateBytes), transmitted: values };
 }
 
-/** Posts round `round`'s aggregate if the round awaits one: every included update fetched, aggregated by the spec's rule. */
+/**
+ * Posts round `round`'s aggregate if the round awaits one: every included update fetched and aggregated by the spec's
+ * rule, or under secure aggregation the survivors' mean computed from the round's ledger (`secureGlobalModel`).
+ */
 export async function aggregateIfDue(parameters: RoundProviderParameters, jobs: RoundJobs, jobId: bigint, round: number): Promise<void> {
   const { chain, store, threads, fetchTimeoutMs, pollMs, dishonestAggregate, log, signal } = parameters;
   const context = { jobId: jobId.toString(), round };
