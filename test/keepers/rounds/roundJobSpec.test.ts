@@ -7,8 +7,8 @@ import { smallRoundJobSpec } from "./fixtures.ts";
 const modelBytes = createLeNet5Onnx({ seed: 1n });
 const SPEC = smallRoundJobSpec({ modelBytes, trainCount: 1003, distributed: { slots: 4 } });
 
-function refused(change: (spec: Record<string, unknown>) => void, field: string, rule: RegExp): void {
-  const spec = structuredClone(SPEC) as unknown as Record<string, unknown>;
+/** Asserts `change` applied to `spec` (default: a copy of SPEC) is refused naming `field` with a rule matching `rule`. */
+function refused(change: (spec: Record<string, unknown>) => void, field: string, rule: RegExp, spec = structuredClone(SPEC) as unknown as Record<string, unknown>): void {
   change(spec);
   assert.throws(() => validateRoundJobSpec(spec), (error: Error & { code?: string; details?: { field: string; rule: string } }) => {
     assert.equal(error.code, "JOB_SPEC_INVALID");
@@ -83,16 +83,7 @@ function privateSpec(): Record<string, unknown> {
   return spec;
 }
 
-function privateRefused(change: (spec: Record<string, unknown>) => void, field: string, rule: RegExp): void {
-  const spec = privateSpec();
-  change(spec);
-  assert.throws(() => validateRoundJobSpec(spec), (error: Error & { code?: string; details?: { field: string; rule: string } }) => {
-    assert.equal(error.code, "JOB_SPEC_INVALID");
-    assert.equal(error.details?.field, field);
-    assert.match(error.details!.rule, rule);
-    return true;
-  });
-}
+const privateRefused = (change: (spec: Record<string, unknown>) => void, field: string, rule: RegExp) => refused(change, field, rule, privateSpec());
 
 const secure = (spec: Record<string, unknown>) => (distributed(spec).private as { secureAggregation: Record<string, unknown> }).secureAggregation;
 
