@@ -1,7 +1,9 @@
 import { hexToBytes, keccak256, stringToHex, type Hex } from "viem";
 import { VeritrainError } from "../errors.ts";
-import { secureGlobalModel } from "./privateRound.ts";
+import { ledgerSets } from "../privacy/secAgg/roundLedger.ts";
+import { secureGlobalModel, secureRoundConfig } from "./privateRound.ts";
 import { fetchSecAggMessages } from "./secAggLedgerOnChain.ts";
+import { checkedSecAggLedger } from "./secureRound.ts";
 import { condemnsResult } from "../jobs/resultManifest.ts";
 import { aggregateRound } from "../rounds/aggregateRound.ts";
 import { encodeGlobalModel, globalModelDigest } from "../rounds/globalModel.ts";
@@ -51,14 +53,17 @@ export const UNSERVED_CLAIM: Hex = keccak256(stringToHex("veritrain/rounds/priva
  * A data owner's slot (a private-data job): its update cannot be re-executed, the examples are the owner's
  * (docs/distributed-training.md, "Private-data jobs"). It is wrong only if its committed message, the masked input under secure
  * aggregation or the update blob otherwise, is not served or is not one for this round, slot and model, or, under
- * secure aggregation, if it committed an input without having posted its shares (U3 \ U2 on the ledger).
+ * secure aggregation, if it committed an input without valid keys and shares on the ledger (outside U2).
  */
 async function judgeOwnedSlot({ chain, store, job, round, slot, jobId, bounded, signal }: RoundJudgementParameters & { slot: number }): Promise<RoundJudgement> {
   const committed = await chain.contracts.RoundJobRegistry.read.commitmentOf([jobId, round, slot]);
   const size = job.model.params.length;
   const secure = job.config.privateData?.secureAggregation !== undefined;
-  if (secure && ((await chain.contracts.SecureAggregationLedger.read.postedMasks([jobId, round])).shares & (1 << slot)) === 0) {
-    return { wrong: true, correct: UNSERVED_CLAIM, reason: `slot ${slot} committed a masked input without posting its shares: no one can unmask it` };
+  if (secure) {
+    const config = await secureRoundConfig({ chain, jobId, round, slots: job.config.slots, vectorLength: size });
+    if (!ledgerSets(config, (await checkedSecAggLedger({ chain, store, jobId, round, config, bounded })).ledger).shared.has(slot)) {
+      return { wrong: true, correct: UNSERVED_CLAIM, reason: `slot ${slot} committed a masked input without valid keys and shares on the round's ledger: no one can unmask it` };
+    }
   }
   try {
     if (!secure) await fetchUpdate({ store, signal: bounded(), commitment: committed, round, slot, size });

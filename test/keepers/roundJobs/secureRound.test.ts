@@ -8,12 +8,13 @@ import { secAggConfig, type SecAggConfig } from "../../../keepers/src/privacy/se
 import { fetchBound } from "../../../keepers/src/roundJobs/roundInputs.ts";
 import { postRoundJob } from "../../../keepers/src/roundJobs/roundJobOnChain.ts";
 import { RoundJobStatus } from "../../../keepers/src/roundJobs/roundJobStatus.ts";
-import { readSecAggLedger, secAggRoundSeed, secAggStageClosed } from "../../../keepers/src/roundJobs/secAggLedgerOnChain.ts";
-import { secureRoundSum, secureSlotRound } from "../../../keepers/src/roundJobs/secureRound.ts";
+import { postSecAggMessage, readSecAggLedger, secAggRoundSeed, secAggStageClosed } from "../../../keepers/src/roundJobs/secAggLedgerOnChain.ts";
+import { checkedSecAggLedger, secureRoundSum, secureSlotRound } from "../../../keepers/src/roundJobs/secureRound.ts";
+import { advertiseKeys } from "../../../keepers/src/privacy/secAgg/participant.ts";
 import { registerMnistDataset, startProtocolFixture, type ProtocolFixture } from "../../harness/protocolFixture.ts";
 import { SeededRandom } from "../commitments/seededRandom.ts";
 
-const ACCOUNT = { owner: 1, storage: [2, 3], consumer: 4, slots: [5, 6, 7, 8], checker: 9 };
+const ACCOUNT = { owner: 1, storage: [2, 3], consumer: 4, slots: [5, 6, 7, 8, 9, 10], checker: 11 };
 const SLOTS = ACCOUNT.slots.length;
 /** Words per update: small, the protocol's cost is not what this test measures. */
 const LENGTH = 2_000;
@@ -23,7 +24,7 @@ const ORDER = {
   priceLimit: parseEther("10"),
   minStake: parseEther("100"),
   slots: SLOTS,
-  rounds: 1,
+  rounds: 2,
   biddingPeriod: 60,
   // Keys until +400 s, Shares until +800 s.
   roundPeriod: 1_600,
@@ -32,6 +33,11 @@ const ORDER = {
   continueOnFault: true,
 };
 const Q = quantisation({ clip: 1, fractionBits: 20, participants: SLOTS });
+/** Each slot's quantised update: 2,000 seeded values in [−1, 1). */
+const inputs = Array.from({ length: SLOTS }, (_, slot) => {
+  const random = new SeededRandom(BigInt(slot + 1));
+  return quantise(Array.from({ length: LENGTH }, () => Number(random.bits(21)) / 2 ** 20 - 1), Q);
+});
 
 describe("a secure-aggregation round over the chain and the content store", { timeout: 300_000 }, () => {
   let fixture: ProtocolFixture;
@@ -40,12 +46,8 @@ describe("a secure-aggregation round over the chain and the content store", { ti
   let checker: { chain: ProtocolConnection; store: HeliaContentStore };
   let jobId: bigint;
   let config: SecAggConfig;
-  const inputs = Array.from({ length: SLOTS }, (_, slot) => {
-    const random = new SeededRandom(BigInt(slot + 1));
-    return quantise(Array.from({ length: LENGTH }, () => Number(random.bits(21)) / 2 ** 20 - 1), Q);
-  });
   const signal = new AbortController().signal;
-  const round = (chain: ProtocolConnection, store: HeliaContentStore) => ({ chain, store, jobId, round: 0, config, bounded: fetchBound(signal, 20_000), pollMs: 100, signal });
+  const round = (chain: ProtocolConnection, store: HeliaContentStore, number = 0, roundConfig = config) => ({ chain, store, jobId, round: number, config: roundConfig, bounded: fetchBound(signal, 20_000), pollMs: 100, signal });
 
   before(async () => {
     fixture = await startProtocolFixture();
@@ -85,36 +87,34 @@ describe("a secure-aggregation round over the chain and the content store", { ti
 
   it("sums the survivors' inputs exactly when a slot drops out after sharing, and anyone recomputes the sum", async () => {
     assert.deepEqual((await chains[0]!.contracts.RoundJobRegistry.read.slotsOf([jobId])).map((s) => s.provider), chains.map((c) => c.account.address), "slot s is account slots[s]");
-    const dropped = 3;
+    const dropped = 5;
     let release: (value: Uint32Array) => void = () => undefined;
     const parties = chains.map((chain, slot) =>
       secureSlotRound({
         ...round(chain, stores[slot]!),
         slot,
-        input: slot === dropped ? Promise.reject(new Error("slot 3 went offline")) : new Promise<Uint32Array>((resolve) => { if (slot === 0) release = resolve; else resolve(inputs[slot]!); }),
+        input: slot === dropped ? Promise.reject(new Error("slot 5 went offline")) : new Promise<Uint32Array>((resolve) => { if (slot === 0) release = resolve; else resolve(inputs[slot]!); }),
       }),
     );
     // Every slot posted its keys, so Keys closed early; slot 0's training is still running.
     await waitUntil(() => secAggStageClosed({ chain: checker.chain, jobId, round: 0 }, "shares"));
-    assert.deepEqual(await checker.chain.contracts.SecureAggregationLedger.read.postedMasks([jobId, 0]), { keys: 0b1111, shares: 0b1111, unmask: 0 });
+    assert.deepEqual(await checker.chain.contracts.SecureAggregationLedger.read.postedMasks([jobId, 0]), { keys: 0b111111, shares: 0b111111, unmask: 0 });
     release(inputs[0]!);
     await assert.rejects(parties[dropped]!, /went offline/);
-    await waitUntil(async () => (await checker.chain.contracts.RoundJobRegistry.read.getRoundJob([jobId])).committedMask === 0b0111);
-    // Training closes at its deadline without slot 3, which is dropped (and slashed).
+    await waitUntil(async () => (await checker.chain.contracts.RoundJobRegistry.read.getRoundJob([jobId])).committedMask === 0b011111);
+    // Training closes at its deadline without slot 5, which is dropped (and slashed).
     const job = await checker.chain.contracts.RoundJobRegistry.read.getRoundJob([jobId]);
     await fixture.advance(Number(job.deadline) - Number((await checker.chain.publicClient.getBlock()).timestamp));
     await checker.chain.send(() => checker.chain.contracts.RoundJobRegistry.write.closeRound([jobId]));
     await Promise.all(parties.filter((_, slot) => slot !== dropped));
     const { ledger, unmask } = await readSecAggLedger({ chain: checker.chain, jobId, round: 0 });
-    assert.deepEqual([...ledger.inputs.keys()], [0, 1, 2]);
-    assert.deepEqual([...unmask.keys()], [0, 1, 2]);
+    assert.deepEqual([...ledger.inputs.keys()], [0, 1, 2, 3, 4]);
+    assert.deepEqual([...unmask.keys()], [0, 1, 2, 3, 4]);
 
     const aggregator = await secureRoundSum(round(chains[1]!, stores[1]!));
-    const expected = new Uint32Array(LENGTH);
-    for (const slot of [0, 1, 2]) for (let i = 0; i < LENGTH; i++) expected[i] = expected[i]! + inputs[slot]![i]!;
-    assert.deepEqual(aggregator.sum, expected, "the sum of the three survivors' quantised updates, mod 2^32");
-    assert.deepEqual([aggregator.survivors, aggregator.dropped], [[0, 1, 2], [3]]);
-    assert.deepEqual([...aggregator.reveal.maskSecretKeys.keys()], [3], "slot 3's mask key rebuilt to cancel its pairwise masks");
+    assert.deepEqual(aggregator.sum, sumOf([0, 1, 2, 3, 4]), "the sum of the five survivors' quantised updates, mod 2^32");
+    assert.deepEqual([aggregator.survivors, aggregator.dropped], [[0, 1, 2, 3, 4], [5]]);
+    assert.deepEqual([...aggregator.reveal.maskSecretKeys.keys()], [5], "slot 5's mask key rebuilt to cancel its pairwise masks");
 
     await chains[1]!.send(() => chains[1]!.contracts.RoundJobRegistry.write.postAggregate([jobId, 0, keccak256(stringToHex("global model"))]));
     const recomputed = await secureRoundSum(round(checker.chain, checker.store));
@@ -122,7 +122,40 @@ describe("a secure-aggregation round over the chain and the content store", { ti
     assert.equal((await checker.chain.contracts.RoundJobRegistry.read.getRoundJob([jobId])).status, RoundJobStatus.Aggregated);
   });
 
+  it("strikes out a slot whose posted keys fail their proofs, for every party alike, and sums the others", async () => {
+    await fixture.advance(ORDER.challengeWindow);
+    await checker.chain.send(() => checker.chain.contracts.RoundJobRegistry.write.advance([jobId]));
+    const next = secAggConfig({ roundSeed: await secAggRoundSeed({ chain: checker.chain, jobId, round: 1 }), participants: SLOTS, vectorLength: LENGTH });
+    assert.notDeepEqual(next.roundSeed, config.roundSeed, "round 1's seed follows round 0's aggregate");
+    const cheat = 4;
+    // Slot 4 posts keys whose possession proof it forged, then waits: the others must not be stopped by it.
+    const forged = advertiseKeys({ config: next, id: cheat }).message;
+    await postSecAggMessage({ ...round(chains[cheat]!, stores[cheat]!, 1, next), message: { ...forged, maskKeyProof: forged.maskKeyProof.map((byte, i) => (i === 0 ? byte ^ 1 : byte)) } });
+    const honest = [0, 1, 2, 3];
+    const parties = honest.map((slot) => secureSlotRound({ ...round(chains[slot]!, stores[slot]!, 1, next), slot, input: Promise.resolve(inputs[slot]!) }));
+    // Keys closed early (every active slot posted); Shares waits for slot 4 until its time is up.
+    await waitUntil(async () => (await checker.chain.contracts.SecureAggregationLedger.read.postedMasks([jobId, 1])).shares === 0b01111);
+    const [, sharesEnd] = await checker.chain.contracts.SecureAggregationLedger.read.stageEnds([jobId]);
+    await fixture.advance(Number(sharesEnd) - Number((await checker.chain.publicClient.getBlock()).timestamp));
+    await waitUntil(async () => (await checker.chain.contracts.RoundJobRegistry.read.getRoundJob([jobId])).committedMask === 0b01111);
+    const job = await checker.chain.contracts.RoundJobRegistry.read.getRoundJob([jobId]);
+    await fixture.advance(Number(job.deadline) - Number((await checker.chain.publicClient.getBlock()).timestamp));
+    await checker.chain.send(() => checker.chain.contracts.RoundJobRegistry.write.closeRound([jobId]));
+    await Promise.all(parties);
+    const checked = await checkedSecAggLedger(round(checker.chain, checker.store, 1, next));
+    assert.deepEqual([...checked.ledger.keys.keys()], honest, "slot 4's keys struck out of U1");
+    const { sum, survivors, dropped } = await secureRoundSum(round(checker.chain, checker.store, 1, next));
+    assert.deepEqual([survivors, dropped], [honest, []]);
+    assert.deepEqual(sum, sumOf(honest));
+  });
 });
+
+/** The sum mod 2^32 of the slots' inputs: what a round's unmasking must give. */
+function sumOf(slots: readonly number[]): Uint32Array {
+  const sum = new Uint32Array(LENGTH);
+  for (const slot of slots) for (let i = 0; i < LENGTH; i++) sum[i] = sum[i]! + inputs[slot]![i]!;
+  return sum;
+}
 
 async function waitUntil(probe: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

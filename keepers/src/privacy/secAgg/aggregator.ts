@@ -55,6 +55,24 @@ function assertStage(state: { stage: string }, expected: string): void {
 }
 
 /**
+ * The roster entry participant `from`'s publicKeys message advertises, once checked: this round, sent by `from`,
+ * two 32-byte keys, each with a valid possession proof. The checks depend on the message alone, so every party
+ * that reads it decides alike.
+ *
+ * @throws VeritrainError `SECAGG_MESSAGE_INVALID`, `SECAGG_KEY_INVALID`.
+ * @example
+ * const entry = advertisedEntry(config, 3, message);
+ */
+export function advertisedEntry(config: SecAggConfig, from: number, message: PublicKeysMessage): PublicKeyEntry {
+  assertRoundAndParty(config, message.roundSeed, message.from, from, "publicKeys");
+  if (message.maskPublicKey.length !== 32 || message.encryptionPublicKey.length !== 32) throw protocolViolation(`public keys of ${from} must be 32 bytes`, { from });
+  const { maskPublicKey, encryptionPublicKey, maskKeyProof, encryptionKeyProof } = message;
+  const entry = { id: from, maskPublicKey, encryptionPublicKey, maskKeyProof, encryptionKeyProof };
+  verifyAdvertisedKeys(config, entry);
+  return entry;
+}
+
+/**
  * Stage 0 (setup), server side: U1 is who posted a key digest on the ledger; takes their publicKeys messages
  * (each the one posted) and sends each member of U1 a roster of its neighbours in U1. Every u ∈ U1 needs t
  * neighbours in U1.
@@ -67,14 +85,7 @@ function assertStage(state: { stage: string }, expected: string): void {
  */
 export function collectPublicKeys(config: SecAggConfig, messages: readonly PublicKeysMessage[], ledger: RoundLedger): { state: KeysCollected; rosters: KeyRosterMessage[] } {
   const keys = new Map<number, PublicKeyEntry>();
-  for (const [from, message] of matchLedger(ledger.keys, messages, ledgerSets(config, ledger).advertised, "publicKeys")) {
-    assertRoundAndParty(config, message.roundSeed, from, from, "publicKeys");
-    if (message.maskPublicKey.length !== 32 || message.encryptionPublicKey.length !== 32) throw protocolViolation(`public keys of ${from} must be 32 bytes`, { from });
-    const { maskPublicKey, encryptionPublicKey, maskKeyProof, encryptionKeyProof } = message;
-    const entry = { id: from, maskPublicKey, encryptionPublicKey, maskKeyProof, encryptionKeyProof };
-    verifyAdvertisedKeys(config, entry);
-    keys.set(from, entry);
-  }
+  for (const [from, message] of matchLedger(ledger.keys, messages, ledgerSets(config, ledger).advertised, "publicKeys")) keys.set(from, advertisedEntry(config, from, message));
   const state: KeysCollected = { stage: "keys", config, graph: neighbourGraph(config), keys };
   const rosters = [...keys.keys()].map((id): KeyRosterMessage => {
     const neighbours = neighboursIn(state, id, keys);
