@@ -128,22 +128,30 @@ describe("tampering and misbehaviour", () => {
     refused(() => maskInput(sharing[2]!.state, { ...forwarded, envelopes: forwarded.envelopes.slice(1) }, inputs[2]!, ledger), "SECAGG_MESSAGE_INVALID", /2 of the 3 envelopes/);
   });
 
-  it("the server detects an altered Shamir share: the rebuilt seed misses its commitment", async () => {
+  it("a Shamir share altered or malformed by its holder costs only tries: b_u is rebuilt from t shares that match C_u, by every party alike", async () => {
     const { ledger, masked, collected } = await throughInputs();
     const replies = masked.map(({ state }) => revealShares(state, ledger));
-    assert.deepEqual((await unmaskSum(collected, replies)).sum, plainSum(inputs, [0, 1, 2, 3]));
-    const altered = structuredClone(replies);
-    altered[1]!.selfMaskShares[0]!.share[5]! ^= 1;
-    await refusedAsync(() => unmaskSum(collected, altered), "SECAGG_RECONSTRUCTION_MISMATCH");
+    const honest = await unmaskSum(collected, replies);
+    assert.deepEqual(honest.sum, plainSum(inputs, [0, 1, 2, 3]));
+    // 4 shares of each b_u, t = 3: the first holder's share of b_0 altered, the second's cut short.
+    const [ofZero1, ofZero2] = [1, 2].map((from) => replies[from]!.selfMaskShares.findIndex((entry) => entry.of === 0)) as [number, number];
+    const faulty = structuredClone(replies);
+    faulty[1]!.selfMaskShares[ofZero1]!.share[5]! ^= 1;
+    const once = await unmaskSum(collected, faulty);
+    assert.deepEqual(once.sum, honest.sum);
+    assert.deepEqual(once.reveal, honest.reveal, "the same secrets as from honest shares");
+    faulty[2]!.selfMaskShares[ofZero2]!.share = faulty[2]!.selfMaskShares[ofZero2]!.share.slice(1);
+    // Two of b_0's four shares bad: no 3 of them are the dealer's.
+    await refusedAsync(() => unmaskSum(collected, faulty), "SECAGG_RECONSTRUCTION_MISMATCH", /no 3 of the 4 shares of participant 0's self-mask seed/);
   });
 
-  it("the server detects an altered share of a dropped participant's mask key: it misses pk^mask", async () => {
+  it("a dropped participant's mask key with only t shares, one altered: no t of them match pk^mask", async () => {
     const { ledger, masked, collected } = await throughInputs([3]);
     const replies = masked.slice(0, 3).map(({ state }) => revealShares(state, ledger));
     assert.deepEqual((await unmaskSum(collected, replies)).sum, plainSum(inputs, [0, 1, 2]));
     const altered = structuredClone(replies);
     altered[0]!.maskKeyShares[0]!.share[0]! ^= 1;
-    await refusedAsync(() => unmaskSum(collected, altered), "SECAGG_RECONSTRUCTION_MISMATCH");
+    await refusedAsync(() => unmaskSum(collected, altered), "SECAGG_RECONSTRUCTION_MISMATCH", /mask secret key/);
   });
 
   it("the ledger fixes who survived: no participant's two secrets are ever revealed, and one whose input is not posted does not answer", async () => {

@@ -1,5 +1,8 @@
+import { x25519 } from "@noble/curves/ed25519.js";
+import { equalBytes } from "@noble/curves/utils.js";
 import { combine } from "shamir-secret-sharing";
 import { VeritrainError } from "../../errors.ts";
+import { selfMaskCommitment } from "./keyAgreement.ts";
 import { verifyAdvertisedKeys } from "./keyPossession.ts";
 import { removeMasks, type RoundReveal } from "./maskRemoval.ts";
 import type {
@@ -146,25 +149,54 @@ export function collectMaskedInputs(state: SharesRouted, messages: readonly Mask
   return { ...state, stage: "inputs", survivors, dropped, maskedSum };
 }
 
-async function reconstruct(config: SecAggConfig, owner: number, secret: string, shares: readonly Uint8Array[]): Promise<Uint8Array> {
+/** The t-subsets of `items` in lexicographic order of their positions (`items` first `t` first). */
+function* subsetsOf<T>(items: readonly T[], t: number): Generator<T[]> {
+  const at = Array.from({ length: t }, (_, i) => i);
+  while (true) {
+    yield at.map((i) => items[i]!);
+    let i = t - 1;
+    while (i >= 0 && at[i] === items.length - t + i) i--;
+    if (i < 0) return;
+    at[i]!++;
+    for (let j = i + 1; j < t; j++) at[j] = at[j - 1]! + 1;
+  }
+}
+
+/**
+ * Rebuilds `owner`'s secret robustly: combines t of its shares at a time, the t-subsets in a fixed order (shares by
+ * sender ascending, subsets lexicographic, so the honest case costs one `combine`), until one gives a secret that
+ * `matches` what the owner published (C_u for b_u, pk^mask for sk^mask). A share altered by its holder, or malformed,
+ * then only costs tries: the secret is rebuilt while t of the shares are the dealer's. Every party that rebuilds
+ * from the same shares takes the same subset, hence the same secret.
+ */
+async function reconstruct(config: SecAggConfig, owner: number, secret: string, shares: readonly Uint8Array[], matches: (candidate: Uint8Array) => boolean): Promise<Uint8Array> {
   if (shares.length < config.threshold) {
     throw new VeritrainError(
       `only ${shares.length} shares of participant ${owner}'s ${secret} arrived, fewer than the threshold ${config.threshold}: it cannot be reconstructed and the sum cannot be unmasked; restart the round`,
       { code: "SECAGG_TOO_FEW_SHARES", details: { owner, secret, shares: shares.length, threshold: config.threshold } },
     );
   }
-  return combine([...shares]);
+  for (const subset of subsetsOf(shares, config.threshold)) {
+    // `combine` refuses shares of unequal lengths or with one x twice: such a subset holds a malformed share.
+    const candidate = await combine(subset).catch(() => undefined);
+    if (candidate !== undefined && candidate.length === 32 && matches(candidate)) return candidate;
+  }
+  throw new VeritrainError(
+    `no ${config.threshold} of the ${shares.length} shares of participant ${owner}'s ${secret} rebuild a secret that matches what it published: fewer than ${config.threshold} of them are the dealer's; the sum cannot be unmasked`,
+    { code: "SECAGG_RECONSTRUCTION_MISMATCH", details: { owner, secret, shares: shares.length, threshold: config.threshold } },
+  );
 }
 
 /**
  * Stage 3 (unmask), server side: from the survivors' answers (each may hold only the shares the ledger's sets
  * call for: of b_v for its surviving neighbours, of sk^mask_v for its dropped ones), rebuilds b_u of every
- * survivor and sk^mask_u of every dropped u, then removes the masks ({@link removeMasks}). What is left is
+ * survivor and sk^mask_u of every dropped u, each from t of its shares that give what its owner published
+ * (a share its holder altered or malformed only costs tries while t of them are the dealer's), then removes the masks ({@link removeMasks}). What is left is
  * Σ_{u ∈ U3} x_u mod 2^32; the rebuilt secrets are the reveal the aggregator publishes so that anyone can
  * recompute the sum (`recomputeSum`).
  *
  * @throws VeritrainError `SECAGG_TOO_FEW_SHARES` when fewer than t shares of a needed secret arrived,
- * `SECAGG_RECONSTRUCTION_MISMATCH`, `SECAGG_MESSAGE_INVALID`, `SECAGG_STAGE_INVALID`.
+ * `SECAGG_RECONSTRUCTION_MISMATCH` when no t of them rebuild it, `SECAGG_MESSAGE_INVALID`, `SECAGG_STAGE_INVALID`.
  * @example
  * const { sum, survivors, reveal } = await unmaskSum(inputsState, unmaskShareMessages);
  */
@@ -183,10 +215,13 @@ export async function unmaskSum(state: InputsCollected, messages: readonly Unmas
       for (const { of, share } of list) pool.get(of)!.push(share);
     }
   }
-  const rebuild = async (pool: Map<number, Uint8Array[]>, secret: string) =>
-    new Map(await Promise.all([...pool].map(async ([owner, shares]) => [owner, await reconstruct(config, owner, secret, shares)] as const)));
-  const reveal: RoundReveal = { selfMaskSeeds: await rebuild(selfMaskShares, "self-mask seed"), maskSecretKeys: await rebuild(maskKeyShares, "mask secret key") };
   const maskPublicKeys = new Map([...state.keys].map(([id, entry]) => [id, entry.maskPublicKey]));
+  const rebuild = async (pool: Map<number, Uint8Array[]>, secret: string, matches: (owner: number, candidate: Uint8Array) => boolean) =>
+    new Map(await Promise.all([...pool].map(async ([owner, shares]) => [owner, await reconstruct(config, owner, secret, shares, (candidate) => matches(owner, candidate))] as const)));
+  const reveal: RoundReveal = {
+    selfMaskSeeds: await rebuild(selfMaskShares, "self-mask seed", (owner, seed) => equalBytes(selfMaskCommitment(config, owner, seed), state.commitments.get(owner)!)),
+    maskSecretKeys: await rebuild(maskKeyShares, "mask secret key", (owner, key) => equalBytes(x25519.getPublicKey(key), maskPublicKeys.get(owner)!)),
+  };
   const sum = removeMasks({ ...state, maskPublicKeys }, reveal);
   return { sum, survivors: [...state.survivors], dropped: [...state.dropped], reveal };
 }
