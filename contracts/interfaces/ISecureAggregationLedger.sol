@@ -5,9 +5,11 @@ import {IRoundJobRegistry} from "./IRoundJobRegistry.sol";
 
 /// @title ISecureAggregationLedger
 /// @notice The public round ledger of secure aggregation (GitHub issue 20, docs/secure-aggregation.md §4) for
-/// RoundJobRegistry's jobs: in each round every slot posts the SHA-256 of its own SecAgg+ messages, stage by stage,
-/// so every party reads the same sets U1 (keys), U2 (shares), U3 (masked inputs) from the chain, not from the
-/// aggregator. The messages themselves travel through the content store, fetched by these digests.
+/// RoundJobRegistry's jobs: in each round every slot posts its own SecAgg+ messages, stage by stage, so every party
+/// reads the same sets U1 (keys), U2 (shares), U3 (masked inputs) and the same messages from the chain, not from the
+/// aggregator. A message is at most MAX_MESSAGE_BYTES (the largest, a slot's share envelopes at 16 slots, is 1,724
+/// bytes): its bytes travel in the post's calldata and event, its SHA-256 is kept, so no slot can withhold one
+/// after posting it. The masked input, a whole vector, travels through the content store by its digest.
 ///
 /// Stages of round r, timed from its start S = trainingDeadline - roundPeriod (RoundJobRegistry, Training):
 ///
@@ -46,8 +48,8 @@ interface ISecureAggregationLedger {
     error SecureAggregationLedgerNotASlot(uint256 jobId, address caller);
     /// @notice Thrown when slot `slot` of job `jobId` was dropped.
     error SecureAggregationLedgerInactiveSlot(uint256 jobId, uint256 slot);
-    /// @notice Thrown when a zero digest is posted for job `jobId`.
-    error SecureAggregationLedgerZeroDigest(uint256 jobId);
+    /// @notice Thrown when a message of `length` bytes is posted for job `jobId`: it must be 1 to `maxLength` bytes.
+    error SecureAggregationLedgerMessageLength(uint256 jobId, uint256 length, uint256 maxLength);
     /// @notice Thrown when slot `slot` already posted `stage` of round `round` of job `jobId`.
     error SecureAggregationLedgerAlreadyPosted(uint256 jobId, uint256 round, Stage stage, uint256 slot);
     /// @notice Thrown when `stage` of round `round` of job `jobId` closed (at `closedAt`, or when every slot posted).
@@ -59,14 +61,20 @@ interface ISecureAggregationLedger {
     /// the stage before it (Shares needs Keys, Unmask needs Shares).
     error SecureAggregationLedgerMissedStage(uint256 jobId, uint256 round, Stage stage, uint256 slot);
 
-    /// @notice Emitted when slot `slot` of job `jobId` posts `digest`, the SHA-256 of its `stage` message of round `round`.
-    event SecAggPosted(uint256 indexed jobId, uint256 indexed round, Stage indexed stage, uint256 slot, bytes32 digest);
+    /// @notice Emitted when slot `slot` of job `jobId` posts `message` as its `stage` message of round `round`;
+    /// `digest` is its SHA-256.
+    event SecAggPosted(
+        uint256 indexed jobId, uint256 indexed round, Stage indexed stage, uint256 slot, bytes32 digest, bytes message
+    );
 
-    /// @notice The caller, holder of an active slot of job `jobId`, posts `digest` as its `stage` message of round `round`.
-    /// @dev Requirements: `round` is the job's current round; `digest` != 0; the slot has not posted `stage` this
-    /// round. Keys: Training, the Keys stage open. Shares: Training, Keys closed, the Shares stage open, the slot
-    /// posted Keys. Unmask: Aggregating, Aggregated or Disputed, the slot posted Shares. Emits {SecAggPosted}.
-    function post(uint256 jobId, uint16 round, Stage stage, bytes32 digest) external;
+    /// @notice The caller, holder of an active slot of job `jobId`, posts `message` as its `stage` message of round
+    /// `round`; the ledger keeps its SHA-256.
+    /// @dev Requirements: `round` is the job's current round; `message` is 1 to MAX_MESSAGE_BYTES bytes; the slot has
+    /// not posted `stage` this round. Keys: Training, the Keys stage open. Shares: Training, Keys closed, the Shares
+    /// stage open, the slot posted Keys. Unmask: Aggregating, Aggregated or Disputed, the slot posted Shares. The
+    /// ledger does not read the message: its rules are the keepers' (docs/secure-aggregation.md §4, §8), applied
+    /// alike by every party. Emits {SecAggPosted}.
+    function post(uint256 jobId, uint16 round, Stage stage, bytes calldata message) external;
 
     /// @notice The slots that posted each stage of round `round` of job `jobId`.
     function postedMasks(uint256 jobId, uint16 round) external view returns (PostedMasks memory);
@@ -77,6 +85,9 @@ interface ISecureAggregationLedger {
     /// @notice When the current round of job `jobId` (Training) closes its Keys and Shares stages at the latest.
     /// @dev Requirements: the job is Training. A stage also closes as soon as every slot that may post it posted.
     function stageEnds(uint256 jobId) external view returns (uint256 keysEnd, uint256 sharesEnd);
+
+    /// @notice The longest message a post takes, in bytes.
+    function MAX_MESSAGE_BYTES() external view returns (uint256);
 
     /// @notice The registry whose jobs this ledger serves.
     function registry() external view returns (IRoundJobRegistry);

@@ -7,10 +7,14 @@ import {ISecureAggregationLedger} from "../interfaces/ISecureAggregationLedger.s
 /// @title SecureAggregationLedger
 /// @notice The round ledger of secure aggregation for RoundJobRegistry's jobs (see {ISecureAggregationLedger}).
 /// @dev Holds no value and no role, and loops over nothing: a post reads the registry (status, round, deadline,
-/// the caller's slot), checks its stage's window, then records one digest and one bit. Every window ends with
+/// the caller's slot), checks its stage's window, then records the message's SHA-256 and one bit and emits the
+/// message (bounded by MAX_MESSAGE_BYTES, its gas paid by the poster). Every window ends with
 /// the registry's own deadlines (Keys and Shares inside the training period; Unmask with the round), so the
 /// ledger adds no waiting state of its own.
 contract SecureAggregationLedger is ISecureAggregationLedger {
+    /// @inheritdoc ISecureAggregationLedger
+    uint256 public constant MAX_MESSAGE_BYTES = 2048;
+
     /// @inheritdoc ISecureAggregationLedger
     IRoundJobRegistry public immutable registry;
 
@@ -24,11 +28,15 @@ contract SecureAggregationLedger is ISecureAggregationLedger {
     }
 
     /// @inheritdoc ISecureAggregationLedger
-    function post(uint256 jobId, uint16 round, Stage stage, bytes32 digest) external {
-        (IRoundJobRegistry.RoundJob memory job, uint8 slot) = _callerSlot(jobId, round, stage, digest);
+    function post(uint256 jobId, uint16 round, Stage stage, bytes calldata message) external {
+        if (message.length == 0 || message.length > MAX_MESSAGE_BYTES) {
+            revert SecureAggregationLedgerMessageLength(jobId, message.length, MAX_MESSAGE_BYTES);
+        }
+        (IRoundJobRegistry.RoundJob memory job, uint8 slot) = _callerSlot(jobId, round, stage);
         _markPosted(jobId, round, stage, slot, job);
+        bytes32 digest = sha256(message);
         _digests[jobId][round][uint256(stage)][slot] = digest;
-        emit SecAggPosted(jobId, round, stage, slot, digest);
+        emit SecAggPosted(jobId, round, stage, slot, digest, message);
     }
 
     /// @inheritdoc ISecureAggregationLedger
@@ -51,7 +59,7 @@ contract SecureAggregationLedger is ISecureAggregationLedger {
     }
 
     /// @dev The job and the caller's active slot, after the checks every stage shares.
-    function _callerSlot(uint256 jobId, uint16 round, Stage stage, bytes32 digest)
+    function _callerSlot(uint256 jobId, uint16 round, Stage stage)
         private
         view
         returns (IRoundJobRegistry.RoundJob memory job, uint8 slot)
@@ -68,7 +76,6 @@ contract SecureAggregationLedger is ISecureAggregationLedger {
                 && status != IRoundJobRegistry.RoundJobStatus.Aggregated && status != IRoundJobRegistry.RoundJobStatus.Disputed
         ) revert SecureAggregationLedgerWrongStatus(jobId, stage, status, IRoundJobRegistry.RoundJobStatus.Aggregating);
         if (round != job.round) revert SecureAggregationLedgerWrongRound(jobId, round, job.round);
-        if (digest == bytes32(0)) revert SecureAggregationLedgerZeroDigest(jobId);
         bool holds;
         (holds, slot) = registry.slotOf(jobId, msg.sender);
         if (!holds) revert SecureAggregationLedgerNotASlot(jobId, msg.sender);

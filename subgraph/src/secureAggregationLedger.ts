@@ -12,5 +12,6 @@ export function handleSecAggPosted(event: SecAggPosted): void {
   post.slot = pairId(event.params.jobId, event.params.slot);
   post.stage = STAGES[event.params.stage];
   post.digest = event.params.digest;
+  post.message = event.params.message;
   post.save();
 }

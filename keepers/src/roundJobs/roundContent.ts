@@ -9,7 +9,14 @@ import { decodeResidual, decodeUpdate, type DecodedUpdate } from "../rounds/upda
 /** Parameters of the fetches below: a store connected to the job's keepers, and a bound per block. */
 export type RoundFetchParameters = { store: ContentStore; signal: AbortSignal };
 
-async function fetchBlock({ store, signal }: RoundFetchParameters, digest: Hex, what: string): Promise<Uint8Array> {
+/**
+ * The block whose SHA-256 is `digest`, from the connected peers (the store checks the hash).
+ *
+ * @throws VeritrainError `RESULT_NOT_FOUND` (no peer serves it within `signal`: its committer is the one to dispute).
+ * @example
+ * const bytes = await fetchBlock({ store, signal }, commitment, "slot 2's masked input");
+ */
+export async function fetchBlock({ store, signal }: RoundFetchParameters, digest: Hex, what: string): Promise<Uint8Array> {
   const cid = rawDigestCid(digest);
   try {
     return await store.get(cid, { signal });

@@ -2,7 +2,7 @@ import { hexToBytes, keccak256, stringToHex, type Hex } from "viem";
 import { VeritrainError } from "../errors.ts";
 import { ledgerSets } from "../privacy/secAgg/roundLedger.ts";
 import { secureGlobalModel, secureRoundConfig } from "./privateRound.ts";
-import { fetchSecAggMessages } from "./secAggLedgerOnChain.ts";
+import { fetchMaskedInputs } from "./secAggLedgerOnChain.ts";
 import { checkedSecAggLedger } from "./secureRound.ts";
 import { condemnsResult } from "../jobs/resultManifest.ts";
 import { aggregateRound } from "../rounds/aggregateRound.ts";
@@ -61,7 +61,7 @@ async function judgeOwnedSlot({ chain, store, job, round, slot, jobId, bounded, 
   const secure = job.config.privateData?.secureAggregation !== undefined;
   if (secure) {
     const config = await secureRoundConfig({ chain, jobId, round, slots: job.config.slots, vectorLength: size });
-    if (!ledgerSets(config, (await checkedSecAggLedger({ chain, store, jobId, round, config, bounded })).ledger).shared.has(slot)) {
+    if (!ledgerSets(config, (await checkedSecAggLedger({ chain, jobId, round, config })).ledger).shared.has(slot)) {
       return { wrong: true, correct: UNSERVED_CLAIM, reason: `slot ${slot} committed a masked input without valid keys and shares on the round's ledger: no one can unmask it` };
     }
   }
@@ -79,7 +79,7 @@ async function judgeOwnedSlot({ chain, store, job, round, slot, jobId, bounded, 
 async function fetchMaskedInput({ store, bounded, committed, slot, size }: { store: RoundJudgementParameters["store"]; bounded: () => AbortSignal; committed: Hex; slot: number; size: number }) {
   let message;
   try {
-    [message] = await fetchSecAggMessages(store, new Map([[slot, hexToBytes(committed)]]), "maskedInput", bounded);
+    [message] = await fetchMaskedInputs(store, new Map([[slot, hexToBytes(committed)]]), bounded);
   } catch (cause) {
     if (cause instanceof VeritrainError && cause.code === "RESULT_NOT_FOUND") throw cause;
     throw new VeritrainError(`slot ${slot}'s committed masked input is not one: ${(cause as Error).message}`, { code: "RESULT_INVALID", details: { slot }, cause });

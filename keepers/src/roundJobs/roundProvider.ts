@@ -150,8 +150,8 @@ export async function contributeToRound(parameters: RoundProviderParameters, job
       const global = await globalModelAt({ chain, store, job, jobId, round, bounded });
       return quantise(await localUpdate({ job, set: owned, round, global: global.params, threads, signal, noiseSeed: freshNoiseSeed() }), quantisation);
     });
-    await secureSlotRound({ chain, store, jobId, round, slot, config: secAgg, input, bounded, pollMs: pollMs ?? DEFAULT_POLL_MS, signal });
-    log.info({ ...context, slot }, "secure round done: keys, shares, masked input and unmask shares posted");
+    const { rejected } = await secureSlotRound({ chain, store, jobId, round, slot, config: secAgg, input, bounded, pollMs: pollMs ?? DEFAULT_POLL_MS, signal });
+    log.info({ ...context, slot, rejectedEnvelopesFrom: rejected }, "secure round done: keys, shares, masked input and unmask shares posted");
     return;
   }
   const job = await load();

@@ -1,14 +1,15 @@
+import { equalBytes } from "@noble/curves/utils.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { concatBytes, utf8ToBytes } from "@noble/hashes/utils.js";
 import { bytesToHex, encodeAbiParameters, hexToBytes, zeroHash, type Hex } from "viem";
 import type { ProtocolConnection } from "../chain/protocolContracts.ts";
 import type { ContentStore } from "../content/contentStore.ts";
-import { rawDigestCid } from "../content/rawDigestCid.ts";
 import { VeritrainError } from "../errors.ts";
 import { chainTime } from "../jobs/jobOnChain.ts";
 import { decodeSecAggMessage, encodeSecAggMessage } from "../privacy/secAgg/messageCodec.ts";
-import type { SecAggMessage } from "../privacy/secAgg/messages.ts";
+import type { MaskedInputMessage, SecAggMessage } from "../privacy/secAgg/messages.ts";
 import type { RoundLedger } from "../privacy/secAgg/roundLedger.ts";
+import { fetchBlock } from "./roundContent.ts";
 import { readRoundJob } from "./roundJobOnChain.ts";
 import { RoundJobStatus } from "./roundJobStatus.ts";
 
@@ -46,31 +47,51 @@ export async function secAggRoundSeed({ chain, jobId, round }: SecAggRoundParame
   return sha256(concatBytes(ROUND_SEED_LABEL, hexToBytes(encoded)));
 }
 
-/** A round's ledger as the chain holds it: the three stages {@link RoundLedger} reads, and the unmask posts. */
-export type SecAggLedgerOnChain = { ledger: RoundLedger; unmask: ReadonlyMap<number, Uint8Array> };
+/** Per ledger stage, slot → the bytes of the message it posted (each hashing to its digest on the ledger). */
+export type LedgerMessages = { keys: ReadonlyMap<number, Uint8Array>; shares: ReadonlyMap<number, Uint8Array>; unmask: ReadonlyMap<number, Uint8Array> };
+
+/**
+ * A round's ledger as the chain holds it: the three stages {@link RoundLedger} reads, the unmask posts, and the
+ * messages themselves, which SecureAggregationLedger's posts carry (so no slot can withhold one it posted).
+ */
+export type SecAggLedgerOnChain = { ledger: RoundLedger; unmask: ReadonlyMap<number, Uint8Array>; messages: LedgerMessages };
 
 const posted = (digests: readonly Hex[]) => new Map(digests.flatMap((digest, slot) => (digest === zeroHash ? [] : [[slot, hexToBytes(digest)] as const])));
 
 /**
  * The round's ledger: each slot's keys, shares and unmask digests (SecureAggregationLedger) and its update
- * commitment, the digest of its masked input (RoundJobRegistry). Read a stage only once it closed
- * ({@link secAggStageClosed}): until then it may still grow.
+ * commitment, the digest of its masked input (RoundJobRegistry), with the bytes of every message posted on the
+ * ledger, taken from its `SecAggPosted` events and each checked to hash to the digest the ledger holds. Read a
+ * stage only once it closed ({@link secAggStageClosed}): until then it may still grow.
  *
+ * @throws VeritrainError `CHAIN_LOGS_INCOMPLETE` when the node's logs lack a message whose digest the ledger holds
+ * (a node still indexing, or one that serves partial logs): ask again, or another node.
  * @example
- * const { ledger, unmask } = await readSecAggLedger({ chain, jobId, round });
+ * const { ledger, unmask, messages } = await readSecAggLedger({ chain, jobId, round });
  */
 export async function readSecAggLedger({ chain, jobId, round }: SecAggRoundParameters): Promise<SecAggLedgerOnChain> {
   const { RoundJobRegistry: registry, SecureAggregationLedger: ledger } = chain.contracts;
   const job = await readRoundJob(chain, jobId);
   const slots = Array.from({ length: job.slots }, (_, slot) => slot);
-  const [digests, commitments] = await Promise.all([
+  const [digests, commitments, events] = await Promise.all([
     ledger.read.digestsOf([jobId, round]),
     Promise.all(slots.map((slot) => registry.read.commitmentOf([jobId, round, slot]))),
+    ledger.getEvents.SecAggPosted({ jobId, round: BigInt(round) }, { fromBlock: 0n }),
   ]);
-  const ofSlots = (stage: number) => digests[stage]!.slice(0, job.slots);
+  const bytesByDigest = new Map(events.map(({ args }) => [args.digest!, hexToBytes(args.message!)]));
+  const stage = (index: number) => posted(digests[index]!.slice(0, job.slots));
+  const messagesOf = (name: string, entries: ReadonlyMap<number, Uint8Array>) => new Map([...entries].map(([slot, digest]) => {
+    const bytes = bytesByDigest.get(bytesToHex(digest));
+    if (bytes === undefined || !equalBytes(sha256(bytes), digest)) {
+      throw new VeritrainError(`the chain node's logs lack slot ${slot}'s ${name} message of round ${round} of job ${jobId}, whose digest the ledger holds: it serves partial logs; ask again or ask another node`, { code: "CHAIN_LOGS_INCOMPLETE", details: { jobId: jobId.toString(), round, slot, stage: name } });
+    }
+    return [slot, bytes] as const;
+  }));
+  const [keys, shares, unmask] = [stage(SecAggStage.Keys), stage(SecAggStage.Shares), stage(SecAggStage.Unmask)];
   return {
-    ledger: { keys: posted(ofSlots(SecAggStage.Keys)), shares: posted(ofSlots(SecAggStage.Shares)), inputs: posted(commitments) },
-    unmask: posted(ofSlots(SecAggStage.Unmask)),
+    ledger: { keys, shares, inputs: posted(commitments) },
+    unmask,
+    messages: { keys: messagesOf("keys", keys), shares: messagesOf("shares", shares), unmask: messagesOf("unmask", unmask) },
   };
 }
 
@@ -103,9 +124,9 @@ const LEDGER_STAGE = { publicKeys: SecAggStage.Keys, encryptedShares: SecAggStag
 export type PostSecAggMessageParameters = SecAggRoundParameters & { store: ContentStore; message: PostedSecAggMessage };
 
 /**
- * Stores and pins a message (the slot serves it through the round's window) and posts its SHA-256 for the
- * caller's slot: keys, shares and unmask messages on SecureAggregationLedger, the masked input as the slot's
- * update commitment on RoundJobRegistry. Returns the digest.
+ * Posts a message for the caller's slot and returns its SHA-256: keys, shares and unmask messages whole on
+ * SecureAggregationLedger (the chain keeps them); the masked input, a whole vector, stored and pinned (the slot
+ * serves it through the round's window) and its digest committed as the slot's update on RoundJobRegistry.
  *
  * @throws VeritrainError `TRANSACTION_REVERTED` or the contract's decoded revert (e.g. a stage closed).
  * @example
@@ -113,42 +134,40 @@ export type PostSecAggMessageParameters = SecAggRoundParameters & { store: Conte
  */
 export async function postSecAggMessage({ chain, store, jobId, round, message }: PostSecAggMessageParameters): Promise<Hex> {
   const bytes = encodeSecAggMessage(message);
-  await store.pin(await store.put(bytes));
   const digest = bytesToHex(sha256(bytes));
   const { RoundJobRegistry: registry, SecureAggregationLedger: ledger } = chain.contracts;
-  if (message.kind === "maskedInput") await chain.send(() => registry.write.commitUpdate([jobId, round, digest]));
-  else await chain.send(() => ledger.write.post([jobId, round, LEDGER_STAGE[message.kind], digest]));
+  if (message.kind === "maskedInput") {
+    await store.pin(await store.put(bytes));
+    await chain.send(() => registry.write.commitUpdate([jobId, round, digest]));
+  } else await chain.send(() => ledger.write.post([jobId, round, LEDGER_STAGE[message.kind], bytesToHex(bytes)]));
   return digest;
 }
 
 /**
- * The messages a ledger stage names, fetched from the content store by their digests (each checked to hash to it
- * by the store) and decoded; in ascending slot order.
+ * Slot `slot`'s posted message decoded as a message of `kind`.
  *
- * @throws VeritrainError `RESULT_NOT_FOUND` (a slot does not serve its message: it is the slot to dispute),
- * `SECAGG_MESSAGE_INVALID` (not a message of `kind`).
+ * @throws VeritrainError `SECAGG_MESSAGE_INVALID` (bytes that do not decode, or a message of another kind).
  * @example
- * const publicKeys = await fetchSecAggMessages(store, ledger.keys, "publicKeys", bounded);
+ * const keys = decodeLedgerMessage(3, messages.keys.get(3)!, "publicKeys");
  */
-export async function fetchSecAggMessages<Kind extends SecAggMessage["kind"]>(
-  store: ContentStore,
-  entries: ReadonlyMap<number, Uint8Array>,
-  kind: Kind,
-  bounded: () => AbortSignal,
-): Promise<Extract<SecAggMessage, { kind: Kind }>[]> {
+export function decodeLedgerMessage<Kind extends SecAggMessage["kind"]>(slot: number, bytes: Uint8Array, kind: Kind): Extract<SecAggMessage, { kind: Kind }> {
+  const message = decodeSecAggMessage(bytes);
+  if (message.kind !== kind) {
+    throw new VeritrainError(`slot ${slot} posted a ${message.kind} message as its ${kind} message`, { code: "SECAGG_MESSAGE_INVALID", details: { slot, kind, found: message.kind } });
+  }
+  return message as Extract<SecAggMessage, { kind: Kind }>;
+}
+
+/**
+ * The masked inputs the ledger's input entries name, fetched from the content store by their digests (each
+ * checked to hash to it by the store) and decoded; in ascending slot order.
+ *
+ * @throws VeritrainError `RESULT_NOT_FOUND` (a slot does not serve its input: it is the slot to dispute),
+ * `SECAGG_MESSAGE_INVALID` (not a maskedInput message).
+ * @example
+ * const inputs = await fetchMaskedInputs(store, ledger.inputs, bounded);
+ */
+export async function fetchMaskedInputs(store: ContentStore, entries: ReadonlyMap<number, Uint8Array>, bounded: () => AbortSignal): Promise<MaskedInputMessage[]> {
   const slots = [...entries.keys()].sort((a, b) => a - b);
-  return Promise.all(slots.map(async (slot) => {
-    const cid = rawDigestCid(bytesToHex(entries.get(slot)!));
-    let bytes: Uint8Array;
-    try {
-      bytes = await store.get(cid, { signal: bounded() });
-    } catch (cause) {
-      throw new VeritrainError(`slot ${slot}'s ${kind} message ${cid} was not served by any connected peer`, { code: "RESULT_NOT_FOUND", details: { slot, kind, cid: cid.toString() }, cause });
-    }
-    const message = decodeSecAggMessage(bytes);
-    if (message.kind !== kind) {
-      throw new VeritrainError(`slot ${slot} posted a ${message.kind} message as its ${kind} message`, { code: "SECAGG_MESSAGE_INVALID", details: { slot, kind, found: message.kind } });
-    }
-    return message as Extract<SecAggMessage, { kind: Kind }>;
-  }));
+  return Promise.all(slots.map(async (slot) => decodeLedgerMessage(slot, await fetchBlock({ store, signal: bounded() }, bytesToHex(entries.get(slot)!), `slot ${slot}'s masked input`), "maskedInput")));
 }

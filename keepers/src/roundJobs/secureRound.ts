@@ -1,13 +1,16 @@
 import type { ContentStore } from "../content/contentStore.ts";
 import { VeritrainError } from "../errors.ts";
-import { advertisedEntry, collectMaskedInputs, collectPublicKeys, routeShares, unmaskSum, type UnmaskedSum } from "../privacy/secAgg/aggregator.ts";
-import type { PublicKeysMessage } from "../privacy/secAgg/messages.ts";
+import {
+  advertisedEntry, checkEncryptedShares, checkUnmaskShares, collectMaskedInputs, collectPublicKeys, routeShares, unmaskSum, type UnmaskedSum,
+} from "../privacy/secAgg/aggregator.ts";
+import type { EncryptedSharesMessage, PublicKeysMessage, UnmaskSharesMessage } from "../privacy/secAgg/messages.ts";
+import { neighbourGraph } from "../privacy/secAgg/neighbourGraph.ts";
 import { advertiseKeys, maskInput, revealShares, shareKeys, type RandomBytes } from "../privacy/secAgg/participant.ts";
 import { ledgerSets } from "../privacy/secAgg/roundLedger.ts";
 import type { SecAggConfig } from "../privacy/secAgg/secAggConfig.ts";
 import { retry } from "../runtime/retry.ts";
 import {
-  fetchSecAggMessages, postSecAggMessage, readSecAggLedger, secAggStageClosed, type ClosingStage, type SecAggLedgerOnChain, type SecAggRoundParameters,
+  decodeLedgerMessage, fetchMaskedInputs, postSecAggMessage, readSecAggLedger, secAggStageClosed, type ClosingStage, type SecAggLedgerOnChain, type SecAggRoundParameters,
 } from "./secAggLedgerOnChain.ts";
 
 /** Parameters every party of an on-chain secure round shares. */
@@ -44,60 +47,99 @@ async function closed(parameters: SecureRoundParameters, stage: ClosingStage): P
 /** The entries of a ledger stage whose slots are in `members`. */
 const within = (entries: ReadonlyMap<number, Uint8Array>, members: ReadonlySet<number>) => new Map([...entries].filter(([slot]) => members.has(slot)));
 
-/** The round's ledger as every party reads it ({@link checkedSecAggLedger}), with U1's publicKeys messages. */
-export type CheckedSecAggLedger = SecAggLedgerOnChain & { publicKeys: PublicKeysMessage[] };
+/** The round's ledger as every party reads it ({@link checkedSecAggLedger}), with its valid messages decoded. */
+export type CheckedSecAggLedger = SecAggLedgerOnChain & {
+  /** U1's publicKeys messages, by slot ascending. */
+  publicKeys: PublicKeysMessage[];
+  /** U2's encryptedShares messages. */
+  encryptedShares: EncryptedSharesMessage[];
+  /** The valid unmaskShares messages of U3's members that posted one. */
+  unmaskShares: UnmaskSharesMessage[];
+};
 
-/**
- * The round's ledger from the chain with every Keys post struck out whose message fails its checks (not a
- * publicKeys message, another round or party, keys not 32 bytes, a possession proof that does not verify:
- * `advertisedEntry`). Those checks depend on the message alone and every party fetches the same messages by the
- * same digests, so every party strikes the same posts: such a sender is out of U1, hence out of the round, for
- * all, instead of stopping it. A message no peer serves cannot be struck so (one party may fetch it, another
- * not): it stops the party that cannot fetch it (`RESULT_NOT_FOUND`).
- *
- * @example
- * const { ledger, unmask, publicKeys } = await checkedSecAggLedger({ chain, store, jobId, round, config, bounded });
- */
-export async function checkedSecAggLedger(parameters: SecAggRoundParameters & Pick<SecureRoundParameters, "store" | "config" | "bounded">): Promise<CheckedSecAggLedger> {
-  const { store, config, bounded } = parameters;
-  const onChain = await readSecAggLedger(parameters);
-  const { advertised } = ledgerSets(config, onChain.ledger);
-  const publicKeys: PublicKeysMessage[] = [];
-  for (const [slot, digest] of [...within(onChain.ledger.keys, advertised)].sort(([a], [b]) => a - b)) {
+/** Whether `error` is a message's own fault: its post is struck out, not the round stopped. */
+const strikes = (error: unknown) => error instanceof VeritrainError && (error.code === "SECAGG_MESSAGE_INVALID" || error.code === "SECAGG_KEY_INVALID");
+
+/** The posts of `members` whose message `check` takes (decoded and checked), by slot ascending; `check` throwing a message's own fault strikes it. */
+function validPosts<M>(messages: ReadonlyMap<number, Uint8Array>, members: ReadonlySet<number>, check: (slot: number, bytes: Uint8Array) => M): Map<number, M> {
+  const valid = new Map<number, M>();
+  for (const [slot, bytes] of [...messages].filter(([slot]) => members.has(slot)).sort(([a], [b]) => a - b)) {
     try {
-      const [message] = await fetchSecAggMessages(store, new Map([[slot, digest]]), "publicKeys", bounded);
-      advertisedEntry(config, slot, message!);
-      publicKeys.push(message!);
+      valid.set(slot, check(slot, bytes));
     } catch (error) {
-      if (!(error instanceof VeritrainError && (error.code === "SECAGG_MESSAGE_INVALID" || error.code === "SECAGG_KEY_INVALID"))) throw error;
+      if (!strikes(error)) throw error;
     }
   }
-  const valid = new Set(publicKeys.map((message) => message.from));
-  return { ...onChain, ledger: { ...onChain.ledger, keys: within(onChain.ledger.keys, valid) }, publicKeys };
+  return valid;
+}
+
+/**
+ * The round's ledger from the chain with every post struck out whose message fails the checks that depend on the
+ * message alone and the sets before it: a Keys post that is not a valid publicKeys message of this round and slot
+ * with verifying possession proofs (`advertisedEntry`); a Shares post that is not an encryptedShares message
+ * addressing exactly the slot's neighbours in U1 (`checkEncryptedShares`); an Unmask post that is not an
+ * unmaskShares message holding only the shares the sets call for (`checkUnmaskShares`). The messages are on the
+ * chain, the same for every party, so every party strikes the same posts: such a sender is out of U1 or U2 for
+ * all (an invalid unmask answer only counts as none) instead of stopping the round.
+ *
+ * @throws VeritrainError `CHAIN_LOGS_INCOMPLETE`.
+ * @example
+ * const { ledger, publicKeys, encryptedShares } = await checkedSecAggLedger({ chain, jobId, round, config });
+ */
+export async function checkedSecAggLedger(parameters: SecAggRoundParameters & Pick<SecureRoundParameters, "config">): Promise<CheckedSecAggLedger> {
+  const { config } = parameters;
+  const onChain = await readSecAggLedger(parameters);
+  const graph = neighbourGraph(config);
+  const publicKeys = validPosts(onChain.messages.keys, ledgerSets(config, onChain.ledger).advertised, (slot, bytes) => {
+    const message = decodeLedgerMessage(slot, bytes, "publicKeys");
+    return { message, entry: advertisedEntry(config, slot, message) };
+  });
+  const keys = new Map([...publicKeys].map(([slot, { entry }]) => [slot, entry]));
+  const afterKeys = { ...onChain.ledger, keys: within(onChain.ledger.keys, new Set(keys.keys())) };
+  const encryptedShares = validPosts(onChain.messages.shares, ledgerSets(config, afterKeys).shared, (slot, bytes) => {
+    const message = decodeLedgerMessage(slot, bytes, "encryptedShares");
+    checkEncryptedShares({ config, graph, keys }, slot, message);
+    return message;
+  });
+  const ledger = { ...afterKeys, shares: within(afterKeys.shares, new Set(encryptedShares.keys())) };
+  const { shared, survivors } = ledgerSets(config, ledger);
+  const sets = { config, graph, survivors: [...survivors], dropped: [...shared].filter((slot) => !survivors.has(slot)) };
+  const unmaskShares = validPosts(onChain.messages.unmask, survivors, (slot, bytes) => {
+    const message = decodeLedgerMessage(slot, bytes, "unmaskShares");
+    checkUnmaskShares(sets, slot, message);
+    return message;
+  });
+  return {
+    ...onChain,
+    ledger,
+    unmask: within(onChain.unmask, new Set(unmaskShares.keys())),
+    publicKeys: [...publicKeys.values()].map(({ message }) => message),
+    encryptedShares: [...encryptedShares.values()],
+    unmaskShares: [...unmaskShares.values()],
+  };
 }
 
 /** The share stage's outcome every party computes alike: U2's commitments, and the envelopes addressed to each member. */
-async function collectShares(parameters: SecureRoundParameters, { ledger, publicKeys }: CheckedSecAggLedger) {
-  const { store, config, bounded } = parameters;
-  const { shared } = ledgerSets(config, ledger);
+function collectShares({ config }: Pick<SecureRoundParameters, "config">, { ledger, publicKeys, encryptedShares }: CheckedSecAggLedger) {
   const { state } = collectPublicKeys(config, publicKeys, ledger);
-  return routeShares(state, await fetchSecAggMessages(store, within(ledger.shares, shared), "encryptedShares", bounded), ledger);
+  return routeShares(state, encryptedShares, ledger);
 }
 
 /**
  * A slot's part in one secure round over the chain (docs/secure-aggregation.md §4): there is no server to relay,
- * so each stage's messages go to the content store and their digests on the ledger, and the party builds for
- * itself what the server would have sent it (its key roster, its forwarded envelopes) from the messages the
- * ledger names ({@link checkedSecAggLedger}), with the server's own checks. Stages: post the keys; once Keys closed, share with the roster's
+ * so each stage's messages go on the ledger (the masked input to the content store, its digest on the registry),
+ * and the party builds for itself what the server would have sent it (its key roster, its forwarded envelopes)
+ * from the ledger's messages ({@link checkedSecAggLedger}), with the server's own checks. Stages: post the keys; once Keys closed, share with the roster's
  * neighbours; once Shares closed, mask the input and commit it as the slot's update; once training closed,
- * post the unmask shares the ledger's sets call for.
+ * post the unmask shares the ledger's sets call for. Returns the slots whose envelope to it did not open
+ * (`maskInput`'s `rejected`: it holds no share of their secrets).
  *
- * @throws VeritrainError from the protocol's checks (`SECAGG_*`), `RESULT_NOT_FOUND` for a message no peer
- * serves, a decoded revert for a stage that closed before the slot posted (it dropped out of the round).
+ * @throws VeritrainError from the protocol's checks (`SECAGG_*`), `CHAIN_LOGS_INCOMPLETE`, a decoded revert for a
+ * stage that closed before the slot posted (it dropped out of the round).
  * @example
  * await secureSlotRound({ chain, store, jobId, round, config, slot: 2, input: trainAndQuantise(), bounded, pollMs: 1000, signal });
  */
-export async function secureSlotRound(parameters: SecureSlotRoundParameters): Promise<void> {
+export async function secureSlotRound(parameters: SecureSlotRoundParameters): Promise<{ rejected: number[] }> {
   const { config, slot, input, random } = parameters;
   // The update is awaited only at the masking stage; an earlier failure must not leave its rejection unhandled.
   input.catch(() => undefined);
@@ -111,21 +153,22 @@ export async function secureSlotRound(parameters: SecureSlotRoundParameters): Pr
   await postSecAggMessage({ ...parameters, message: sharing.message });
   await closed(parameters, "shares");
   const afterShares = await checkedSecAggLedger(parameters);
-  const forwarded = (await collectShares(parameters, afterShares)).forwarded.find((message) => message.to === slot)!;
+  const forwarded = collectShares(parameters, afterShares).forwarded.find((message) => message.to === slot)!;
   const masked = maskInput(sharing.state, forwarded, await input, afterShares.ledger);
   await postSecAggMessage({ ...parameters, message: masked.message });
   await closed(parameters, "inputs");
   await postSecAggMessage({ ...parameters, message: revealShares(masked.state, (await checkedSecAggLedger(parameters)).ledger) });
+  return { rejected: masked.rejected };
 }
 
 /**
- * The round's sum mod 2^32 of the survivors' inputs, as anyone computes it once training closed: every message
- * the ledger names fetched and checked, the masked inputs summed, and the masks removed with the secrets rebuilt
+ * The round's sum mod 2^32 of the survivors' inputs, as anyone computes it once training closed: the ledger's
+ * messages checked, the survivors' masked inputs fetched by their commitments and summed, and the masks removed with the secrets rebuilt
  * from the unmask shares posted so far. The aggregator computes it to post the round's aggregate; a checker
  * computes it, once the aggregate is posted (the unmask stage is then over), to judge it.
  *
  * @throws VeritrainError `SECAGG_TOO_FEW_SHARES` while fewer than t unmask shares of a needed secret are posted;
- * the protocol's other checks; `RESULT_NOT_FOUND`.
+ * the protocol's other checks; `RESULT_NOT_FOUND` for a masked input no peer serves.
  * @example
  * const { sum, survivors } = await secureRoundSum({ chain, store, jobId, round, config, bounded, pollMs: 1000, signal });
  */
@@ -133,12 +176,7 @@ export async function secureRoundSum(parameters: SecureRoundParameters): Promise
   const { store, config, bounded } = parameters;
   await closed(parameters, "inputs");
   const checked = await checkedSecAggLedger(parameters);
-  const { ledger, unmask } = checked;
-  const { survivors } = ledgerSets(config, ledger);
-  const [routed, maskedInputs, unmaskShares] = await Promise.all([
-    collectShares(parameters, checked),
-    fetchSecAggMessages(store, within(ledger.inputs, survivors), "maskedInput", bounded),
-    fetchSecAggMessages(store, within(unmask, survivors), "unmaskShares", bounded),
-  ]);
-  return unmaskSum(collectMaskedInputs(routed.state, maskedInputs, ledger), unmaskShares);
+  const { survivors } = ledgerSets(config, checked.ledger);
+  const maskedInputs = await fetchMaskedInputs(store, within(checked.ledger.inputs, survivors), bounded);
+  return unmaskSum(collectMaskedInputs(collectShares(parameters, checked).state, maskedInputs, checked.ledger), checked.unmaskShares);
 }

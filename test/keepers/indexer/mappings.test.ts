@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
-import { encodeAbiParameters, encodeEventTopics, keccak256, maxUint256, parseEther, stringToHex, toHex, zeroAddress, type Hex } from "viem";
+import { encodeAbiParameters, encodeEventTopics, keccak256, maxUint256, parseEther, sha256, stringToHex, toHex, zeroAddress, type Hex } from "viem";
 import type { EntityStore } from "../../../keepers/src/indexer/entityStore.ts";
 import { buildSubgraphGraphQLSchema } from "../../../keepers/src/indexer/graphqlSchema.ts";
 import { runGraphQL } from "../../../keepers/src/indexer/graphqlServer.ts";
@@ -138,10 +138,10 @@ async function withDistributedJob() {
 
   // Round 0's secure-aggregation posts: every slot's keys, slot 0's shares, then (training closed) its unmask shares.
   const ledger = p.secureAggregationLedger;
-  for (const s of [0, 1, 2, 3]) await ledger.write.post([jobId, 0, 0, digest(`keys 0/${s}`)], { account: slots[s]!.account });
-  await ledger.write.post([jobId, 0, 1, digest("shares 0/0")], { account: slots[0]!.account });
+  for (const s of [0, 1, 2, 3]) await ledger.write.post([jobId, 0, 0, stringToHex(`keys 0/${s}`)], { account: slots[s]!.account });
+  await ledger.write.post([jobId, 0, 1, stringToHex("shares 0/0")], { account: slots[0]!.account });
   await commit(0, [0, 1, 2, 3]);
-  await ledger.write.post([jobId, 0, 2, digest("unmask 0/0")], { account: slots[0]!.account });
+  await ledger.write.post([jobId, 0, 2, stringToHex("unmask 0/0")], { account: slots[0]!.account });
   await reg.write.postAggregate([jobId, 0, digest("global 0")], { account: p.outsider.account });
   const slotWrong = await openRoundDispute(p, jobId, 0, 2);
   const wrong = await signVerdicts(p, slotWrong, true);
@@ -645,12 +645,9 @@ describe("subgraph mappings on real event logs", () => {
       ]);
       const { dataset } = query(store, `{ dataset(id: "1") { roundJobs(orderBy: id) { id } } }`);
       assert.deepEqual(dataset.roundJobs.map((j: any) => j.id), [p.jobId, p.cancelled, p.failed].map(String));
-      const { trainingRound } = query(store, `{ trainingRound(id: "${p.jobId}-0") { secAggPosts(orderBy: blockNumber) { job { id } stage slot { number } digest } } }`);
-      assert.deepEqual(trainingRound.secAggPosts, [
-        ...[0, 1, 2, 3].map((s) => ({ job: { id: String(p.jobId) }, stage: "Keys", slot: { number: s }, digest: digest(`keys 0/${s}`) })),
-        { job: { id: String(p.jobId) }, stage: "Shares", slot: { number: 0 }, digest: digest("shares 0/0") },
-        { job: { id: String(p.jobId) }, stage: "Unmask", slot: { number: 0 }, digest: digest("unmask 0/0") },
-      ]);
+      const { trainingRound } = query(store, `{ trainingRound(id: "${p.jobId}-0") { secAggPosts(orderBy: blockNumber) { job { id } stage slot { number } digest message } } }`);
+      const posted = (stage: string, slot: number, label: string) => ({ job: { id: String(p.jobId) }, stage, slot: { number: slot }, digest: sha256(stringToHex(label)), message: stringToHex(label) });
+      assert.deepEqual(trainingRound.secAggPosts, [...[0, 1, 2, 3].map((s) => posted("Keys", s, `keys 0/${s}`)), posted("Shares", 0, "shares 0/0"), posted("Unmask", 0, "unmask 0/0")]);
     });
   });
 

@@ -102,28 +102,37 @@ describe("message encoding", () => {
 });
 
 describe("tampering and misbehaviour", () => {
-  it("the AEAD exposes a participant that seals a share for someone else and addresses it to v", async () => {
+  it("the AEAD exposes a participant that seals v a share meant for someone else: v holds none of its shares, masks as usual, and the round sums exactly", async () => {
     const { ledger, keys, sharing } = await throughShares();
     const cheat = sharing[0]!.message;
-    const forOne = cheat.envelopes.find((e) => e.to === 1)!.envelope;
     const forTwo = cheat.envelopes.find((e) => e.to === 2)!.envelope;
-    const swapped = { ...cheat, envelopes: cheat.envelopes.map((e) => ({ to: e.to, envelope: e.to === 1 ? forTwo : e.to === 2 ? forOne : e.envelope })) };
-    post(ledger.shares, [swapped]);
-    const routed = routeShares(keys.state, [swapped, ...sharing.slice(1).map(({ message }) => message)], ledger);
-    const forwarded = routed.forwarded.find((message) => message.to === 1)!;
-    assert.throws(() => maskInput(sharing[1]!.state, forwarded, inputs[1]!, ledger), (e: unknown) => e instanceof VeritrainError && e.code === "SECAGG_SHARE_REJECTED" && e.details.from === 0);
+    const copied = { ...cheat, envelopes: cheat.envelopes.map((e) => ({ to: e.to, envelope: e.to === 1 ? forTwo : e.envelope })) };
+    post(ledger.shares, [copied]);
+    const routed = routeShares(keys.state, [copied, ...sharing.slice(1).map(({ message }) => message)], ledger);
+    const states = sharing.map(({ state }, u) => (u === 0 ? { ...state, sharesDigest: ledgerDigest(copied) } : state));
+    const masked = states.map((state, u) => maskInput(state, routed.forwarded.find((message) => message.to === u)!, inputs[u]!, ledger));
+    assert.deepEqual(masked.map(({ rejected }) => rejected), [[], [0], [], []]);
+    assert.equal(masked[1]!.state.held.has(0), false, "no share of the cheat's secrets");
+    post(ledger.inputs, masked.map(({ message }) => message));
+    const collected = collectMaskedInputs(routed.state, masked.map(({ message }) => message), ledger);
+    const replies = masked.map(({ state }) => revealShares(state, ledger));
+    assert.deepEqual(replies[1]!.selfMaskShares.map(({ of }) => of), [1, 2, 3]);
+    // b_0 from the 3 shares left (0's own, 2's, 3's): t = 3.
+    assert.deepEqual((await unmaskSum(collected, replies)).sum, plainSum(inputs, [0, 1, 2, 3]));
   });
 
-  it("a participant refuses an envelope altered in transit, re-labelled with another sender, or withheld", async () => {
+  it("an envelope altered in transit or re-labelled with another sender is rejected, not fatal; a withheld one is refused", async () => {
     const { ledger, keys, sharing } = await throughShares();
     const routed = routeShares(keys.state, sharing.map(({ message }) => message), ledger);
     const forwarded = routed.forwarded.find((message) => message.to === 2)!;
     const altered = structuredClone(forwarded);
     altered.envelopes[0]!.envelope[50]! ^= 0x80;
-    refused(() => maskInput(sharing[2]!.state, altered, inputs[2]!, ledger), "SECAGG_SHARE_REJECTED");
+    assert.deepEqual(maskInput(sharing[2]!.state, altered, inputs[2]!, ledger).rejected, [altered.envelopes[0]!.from]);
     const relabelled = structuredClone(forwarded);
     [relabelled.envelopes[0]!.from, relabelled.envelopes[1]!.from] = [relabelled.envelopes[1]!.from, relabelled.envelopes[0]!.from];
-    refused(() => maskInput(sharing[2]!.state, relabelled, inputs[2]!, ledger), "SECAGG_SHARE_REJECTED");
+    assert.deepEqual(maskInput(sharing[2]!.state, relabelled, inputs[2]!, ledger).rejected.sort(), [relabelled.envelopes[0]!.from, relabelled.envelopes[1]!.from].sort());
+    // The masked input does not depend on which envelopes opened: the pairwise masks need only the public keys.
+    assert.deepEqual(maskInput(sharing[2]!.state, altered, inputs[2]!, ledger).message, maskInput(sharing[2]!.state, forwarded, inputs[2]!, ledger).message);
     // Withholding one envelope would leave a pairwise mask that no one removes: the ledger says the sender shared.
     refused(() => maskInput(sharing[2]!.state, { ...forwarded, envelopes: forwarded.envelopes.slice(1) }, inputs[2]!, ledger), "SECAGG_MESSAGE_INVALID", /2 of the 3 envelopes/);
   });

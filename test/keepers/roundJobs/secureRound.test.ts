@@ -10,11 +10,12 @@ import { postRoundJob } from "../../../keepers/src/roundJobs/roundJobOnChain.ts"
 import { RoundJobStatus } from "../../../keepers/src/roundJobs/roundJobStatus.ts";
 import { postSecAggMessage, readSecAggLedger, secAggRoundSeed, secAggStageClosed } from "../../../keepers/src/roundJobs/secAggLedgerOnChain.ts";
 import { checkedSecAggLedger, secureRoundSum, secureSlotRound } from "../../../keepers/src/roundJobs/secureRound.ts";
-import { advertiseKeys } from "../../../keepers/src/privacy/secAgg/participant.ts";
+import { collectPublicKeys } from "../../../keepers/src/privacy/secAgg/aggregator.ts";
+import { advertiseKeys, shareKeys } from "../../../keepers/src/privacy/secAgg/participant.ts";
 import { registerMnistDataset, startProtocolFixture, type ProtocolFixture } from "../../harness/protocolFixture.ts";
 import { SeededRandom } from "../commitments/seededRandom.ts";
 
-const ACCOUNT = { owner: 1, storage: [2, 3], consumer: 4, slots: [5, 6, 7, 8, 9, 10], checker: 11 };
+const ACCOUNT = { owner: 1, storage: [2, 3], consumer: 4, slots: [5, 6, 7, 8, 9, 10, 11, 12], checker: 13 };
 const SLOTS = ACCOUNT.slots.length;
 /** Words per update: small, the protocol's cost is not what this test measures. */
 const LENGTH = 2_000;
@@ -87,34 +88,37 @@ describe("a secure-aggregation round over the chain and the content store", { ti
 
   it("sums the survivors' inputs exactly when a slot drops out after sharing, and anyone recomputes the sum", async () => {
     assert.deepEqual((await chains[0]!.contracts.RoundJobRegistry.read.slotsOf([jobId])).map((s) => s.provider), chains.map((c) => c.account.address), "slot s is account slots[s]");
-    const dropped = 5;
+    const dropped = 7;
     let release: (value: Uint32Array) => void = () => undefined;
     const parties = chains.map((chain, slot) =>
       secureSlotRound({
         ...round(chain, stores[slot]!),
         slot,
-        input: slot === dropped ? Promise.reject(new Error("slot 5 went offline")) : new Promise<Uint32Array>((resolve) => { if (slot === 0) release = resolve; else resolve(inputs[slot]!); }),
+        input: slot === dropped ? Promise.reject(new Error("slot 7 went offline")) : new Promise<Uint32Array>((resolve) => { if (slot === 0) release = resolve; else resolve(inputs[slot]!); }),
       }),
     );
+    // Slot 7 fails at masking, maybe before the waits below end: its rejection is expected from the start.
+    const droppedOut = assert.rejects(parties[dropped]!, /went offline/);
     // Every slot posted its keys, so Keys closed early; slot 0's training is still running.
     await waitUntil(() => secAggStageClosed({ chain: checker.chain, jobId, round: 0 }, "shares"));
-    assert.deepEqual(await checker.chain.contracts.SecureAggregationLedger.read.postedMasks([jobId, 0]), { keys: 0b111111, shares: 0b111111, unmask: 0 });
+    assert.deepEqual(await checker.chain.contracts.SecureAggregationLedger.read.postedMasks([jobId, 0]), { keys: 0xff, shares: 0xff, unmask: 0 });
     release(inputs[0]!);
-    await assert.rejects(parties[dropped]!, /went offline/);
-    await waitUntil(async () => (await checker.chain.contracts.RoundJobRegistry.read.getRoundJob([jobId])).committedMask === 0b011111);
-    // Training closes at its deadline without slot 5, which is dropped (and slashed).
+    await droppedOut;
+    await waitUntil(async () => (await checker.chain.contracts.RoundJobRegistry.read.getRoundJob([jobId])).committedMask === 0x7f);
+    // Training closes at its deadline without slot 7, which is dropped (and slashed).
     const job = await checker.chain.contracts.RoundJobRegistry.read.getRoundJob([jobId]);
     await fixture.advance(Number(job.deadline) - Number((await checker.chain.publicClient.getBlock()).timestamp));
     await checker.chain.send(() => checker.chain.contracts.RoundJobRegistry.write.closeRound([jobId]));
     await Promise.all(parties.filter((_, slot) => slot !== dropped));
     const { ledger, unmask } = await readSecAggLedger({ chain: checker.chain, jobId, round: 0 });
-    assert.deepEqual([...ledger.inputs.keys()], [0, 1, 2, 3, 4]);
-    assert.deepEqual([...unmask.keys()], [0, 1, 2, 3, 4]);
+    const survivors = [0, 1, 2, 3, 4, 5, 6];
+    assert.deepEqual([...ledger.inputs.keys()], survivors);
+    assert.deepEqual([...unmask.keys()], survivors);
 
     const aggregator = await secureRoundSum(round(chains[1]!, stores[1]!));
-    assert.deepEqual(aggregator.sum, sumOf([0, 1, 2, 3, 4]), "the sum of the five survivors' quantised updates, mod 2^32");
-    assert.deepEqual([aggregator.survivors, aggregator.dropped], [[0, 1, 2, 3, 4], [5]]);
-    assert.deepEqual([...aggregator.reveal.maskSecretKeys.keys()], [5], "slot 5's mask key rebuilt to cancel its pairwise masks");
+    assert.deepEqual(aggregator.sum, sumOf(survivors), "the sum of the seven survivors' quantised updates, mod 2^32");
+    assert.deepEqual([aggregator.survivors, aggregator.dropped], [survivors, [dropped]]);
+    assert.deepEqual([...aggregator.reveal.maskSecretKeys.keys()], [dropped], "slot 7's mask key rebuilt to cancel its pairwise masks");
 
     await chains[1]!.send(() => chains[1]!.contracts.RoundJobRegistry.write.postAggregate([jobId, 0, keccak256(stringToHex("global model"))]));
     const recomputed = await secureRoundSum(round(checker.chain, checker.store));
@@ -122,28 +126,38 @@ describe("a secure-aggregation round over the chain and the content store", { ti
     assert.equal((await checker.chain.contracts.RoundJobRegistry.read.getRoundJob([jobId])).status, RoundJobStatus.Aggregated);
   });
 
-  it("strikes out a slot whose posted keys fail their proofs, for every party alike, and sums the others", async () => {
+  it("strikes out, for every party alike, a slot whose keys fail their proofs and one whose share envelopes leave out a neighbour, and sums the others", async () => {
     await fixture.advance(ORDER.challengeWindow);
     await checker.chain.send(() => checker.chain.contracts.RoundJobRegistry.write.advance([jobId]));
     const next = secAggConfig({ roundSeed: await secAggRoundSeed({ chain: checker.chain, jobId, round: 1 }), participants: SLOTS, vectorLength: LENGTH });
     assert.notDeepEqual(next.roundSeed, config.roundSeed, "round 1's seed follows round 0's aggregate");
-    const cheat = 4;
-    // Slot 4 posts keys whose possession proof it forged, then waits: the others must not be stopped by it.
-    const forged = advertiseKeys({ config: next, id: cheat }).message;
-    await postSecAggMessage({ ...round(chains[cheat]!, stores[cheat]!, 1, next), message: { ...forged, maskKeyProof: forged.maskKeyProof.map((byte, i) => (i === 0 ? byte ^ 1 : byte)) } });
-    const honest = [0, 1, 2, 3];
+    const [badShares, forgedKeys] = [5, 6];
+    const honest = [0, 1, 2, 3, 4];
+    // Slot 6 posts keys whose possession proof it forged, then waits: the others must not be stopped by it.
+    const forged = advertiseKeys({ config: next, id: forgedKeys }).message;
+    await postSecAggMessage({ ...round(chains[forgedKeys]!, stores[forgedKeys]!, 1, next), message: { ...forged, maskKeyProof: forged.maskKeyProof.map((byte, i) => (i === 0 ? byte ^ 1 : byte)) } });
+    // Slot 5 posts valid keys, then share envelopes for all but one of its neighbours.
+    const cheat = advertiseKeys({ config: next, id: badShares });
+    const cheatRound = round(chains[badShares]!, stores[badShares]!, 1, next);
+    await postSecAggMessage({ ...cheatRound, message: cheat.message });
     const parties = honest.map((slot) => secureSlotRound({ ...round(chains[slot]!, stores[slot]!, 1, next), slot, input: Promise.resolve(inputs[slot]!) }));
-    // Keys closed early (every active slot posted); Shares waits for slot 4 until its time is up.
-    await waitUntil(async () => (await checker.chain.contracts.SecureAggregationLedger.read.postedMasks([jobId, 1])).shares === 0b01111);
+    await waitUntil(() => secAggStageClosed({ chain: checker.chain, jobId, round: 1 }, "keys"));
+    const afterKeys = await checkedSecAggLedger(cheatRound);
+    assert.deepEqual([...afterKeys.ledger.keys.keys()], [...honest, badShares], "slot 6's keys struck out of U1");
+    const roster = collectPublicKeys(next, afterKeys.publicKeys, afterKeys.ledger).rosters.find((message) => message.to === badShares)!;
+    const { message: shares } = await shareKeys(cheat.state, roster, afterKeys.ledger);
+    await postSecAggMessage({ ...cheatRound, message: { ...shares, envelopes: shares.envelopes.slice(1) } });
+    // Shares waits for slot 6, whose keys are on the chain, until its time is up; then the five honest slots mask and commit.
+    await waitUntil(async () => (await checker.chain.contracts.SecureAggregationLedger.read.postedMasks([jobId, 1])).shares === 0b111111);
     const [, sharesEnd] = await checker.chain.contracts.SecureAggregationLedger.read.stageEnds([jobId]);
     await fixture.advance(Number(sharesEnd) - Number((await checker.chain.publicClient.getBlock()).timestamp));
-    await waitUntil(async () => (await checker.chain.contracts.RoundJobRegistry.read.getRoundJob([jobId])).committedMask === 0b01111);
+    await waitUntil(async () => (await checker.chain.contracts.RoundJobRegistry.read.getRoundJob([jobId])).committedMask === 0b11111);
     const job = await checker.chain.contracts.RoundJobRegistry.read.getRoundJob([jobId]);
     await fixture.advance(Number(job.deadline) - Number((await checker.chain.publicClient.getBlock()).timestamp));
     await checker.chain.send(() => checker.chain.contracts.RoundJobRegistry.write.closeRound([jobId]));
     await Promise.all(parties);
     const checked = await checkedSecAggLedger(round(checker.chain, checker.store, 1, next));
-    assert.deepEqual([...checked.ledger.keys.keys()], honest, "slot 4's keys struck out of U1");
+    assert.deepEqual([[...checked.ledger.keys.keys()], [...checked.ledger.shares.keys()]], [[...honest, badShares], honest], "slot 5's shares struck out of U2");
     const { sum, survivors, dropped } = await secureRoundSum(round(checker.chain, checker.store, 1, next));
     assert.deepEqual([survivors, dropped], [honest, []]);
     assert.deepEqual(sum, sumOf(honest));

@@ -99,6 +99,24 @@ export function collectPublicKeys(config: SecAggConfig, messages: readonly Publi
 }
 
 /**
+ * Checks participant `from`'s encryptedShares message against U1 (`state.keys`): this round, sent by `from`, a
+ * 32-byte commitment, one envelope for each of its neighbours in U1 and none for anyone else. The checks depend on
+ * the message and U1 alone, so every party that reads them decides alike (the envelopes' contents only their
+ * recipients can check, `maskInput`).
+ *
+ * @throws VeritrainError `SECAGG_MESSAGE_INVALID`.
+ * @example
+ * checkEncryptedShares(keysState, 3, message);
+ */
+export function checkEncryptedShares(state: Pick<KeysCollected, "config" | "graph" | "keys">, from: number, message: EncryptedSharesMessage): void {
+  assertRoundAndParty(state.config, message.roundSeed, message.from, from, "encryptedShares");
+  if (message.selfMaskCommitment.length !== 32) throw protocolViolation(`commitment of ${from} must be 32 bytes`, { from });
+  const expected = neighboursIn(state, from, state.keys).filter((v) => v !== from);
+  assertIdsWithin(message.envelopes.map((envelope) => envelope.to), new Set(expected), `envelopes of ${from}`);
+  if (message.envelopes.length !== expected.length) throw protocolViolation(`participant ${from} sealed ${message.envelopes.length} envelopes for its ${expected.length} roster neighbours`, { from });
+}
+
+/**
  * Stage 1 (share keys), server side: U2 is who also posted a shares digest; takes their encryptedShares
  * messages (each the one posted, addressing exactly its roster neighbours) and forwards to each u ∈ U2 the
  * envelopes addressed to it. Every u ∈ U2 needs t neighbours in U2.
@@ -114,11 +132,7 @@ export function routeShares(state: KeysCollected, messages: readonly EncryptedSh
   const inbox = new Map<number, ForwardedSharesMessage["envelopes"]>([...arrived.keys()].map((id) => [id, []]));
   const commitments = new Map<number, Uint8Array>();
   for (const [from, message] of arrived) {
-    assertRoundAndParty(config, message.roundSeed, from, from, "encryptedShares");
-    if (message.selfMaskCommitment.length !== 32) throw protocolViolation(`commitment of ${from} must be 32 bytes`, { from });
-    const expected = neighboursIn(state, from, state.keys).filter((v) => v !== from);
-    assertIdsWithin(message.envelopes.map((envelope) => envelope.to), new Set(expected), `envelopes of ${from}`);
-    if (message.envelopes.length !== expected.length) throw protocolViolation(`participant ${from} sealed ${message.envelopes.length} envelopes for its ${expected.length} roster neighbours`, { from });
+    checkEncryptedShares(state, from, message);
     commitments.set(from, message.selfMaskCommitment);
     for (const { to, envelope } of message.envelopes) inbox.get(to)?.push({ from, envelope });
   }
@@ -188,6 +202,24 @@ async function reconstruct(config: SecAggConfig, owner: number, secret: string, 
 }
 
 /**
+ * Checks survivor `from`'s unmaskShares message against the round's sets: this round, sent by `from`, shares of b
+ * only for its neighbours in U3 and of sk^mask only for its neighbours in U2 \ U3, each at most once. The checks
+ * depend on the message and the sets alone, so every party decides alike; the shares themselves are checked by
+ * rebuilding (`unmaskSum`).
+ *
+ * @throws VeritrainError `SECAGG_MESSAGE_INVALID`.
+ * @example
+ * checkUnmaskShares(inputsState, 2, message);
+ */
+export function checkUnmaskShares(state: Pick<InputsCollected, "config" | "graph" | "survivors" | "dropped">, from: number, message: UnmaskSharesMessage): void {
+  assertRoundAndParty(state.config, message.roundSeed, message.from, from, "unmaskShares");
+  const neighbours = new Set(state.graph[from]);
+  for (const [list, owners, what] of [[message.selfMaskShares, state.survivors, "self-mask"], [message.maskKeyShares, state.dropped, "mask-key"]] as const) {
+    assertIdsWithin(list.map((entry) => entry.of), new Set(owners.filter((id) => neighbours.has(id))), `${what} shares of ${from}`);
+  }
+}
+
+/**
  * Stage 3 (unmask), server side: from the survivors' answers (each may hold only the shares the ledger's sets
  * call for: of b_v for its surviving neighbours, of sk^mask_v for its dropped ones), rebuilds b_u of every
  * survivor and sk^mask_u of every dropped u, each from t of its shares that give what its owner published
@@ -208,12 +240,9 @@ export async function unmaskSum(state: InputsCollected, messages: readonly Unmas
   const selfMaskShares = new Map<number, Uint8Array[]>(state.survivors.map((id) => [id, []]));
   const maskKeyShares = new Map<number, Uint8Array[]>(state.dropped.map((id) => [id, []]));
   for (const message of [...messages].sort((a, b) => a.from - b.from)) {
-    assertRoundAndParty(config, message.roundSeed, message.from, message.from, "unmaskShares");
-    const neighbours = new Set(state.graph[message.from]);
-    for (const [list, pool, what] of [[message.selfMaskShares, selfMaskShares, "self-mask"], [message.maskKeyShares, maskKeyShares, "mask-key"]] as const) {
-      assertIdsWithin(list.map((entry) => entry.of), new Set([...pool.keys()].filter((id) => neighbours.has(id))), `${what} shares of ${message.from}`);
-      for (const { of, share } of list) pool.get(of)!.push(share);
-    }
+    checkUnmaskShares(state, message.from, message);
+    for (const { of, share } of message.selfMaskShares) selfMaskShares.get(of)!.push(share);
+    for (const { of, share } of message.maskKeyShares) maskKeyShares.get(of)!.push(share);
   }
   const maskPublicKeys = new Map([...state.keys].map(([id, entry]) => [id, entry.maskPublicKey]));
   const rebuild = async (pool: Map<number, Uint8Array[]>, secret: string, matches: (owner: number, candidate: Uint8Array) => boolean) =>

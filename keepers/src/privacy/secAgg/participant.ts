@@ -146,18 +146,23 @@ export async function shareKeys(state: AdvertisedParticipant, roster: KeyRosterM
 
 /**
  * Stage 2 (collect masked vectors), once the ledger has closed stage 1: opens the envelopes forwarded to the
- * participant, exactly one from each other neighbour in U2 (the ledger's; each must authenticate), then masks
- * its input: y = x + PRG(b) + Σ_{v ∈ S} σ(u, v) · PRG(s_uv) mod 2^32, S = N(u) ∩ U2 \ {u},
- * σ(u, v) = +1 if u < v, −1 if u > v, s_uv = `agreedKey` with purpose `pairwiseMask`. The caller posts the
- * returned message's {@link ledgerDigest} on the ledger.
+ * participant, exactly one from each other neighbour in U2 (the ledger's), then masks its input:
+ * y = x + PRG(b) + Σ_{v ∈ S} σ(u, v) · PRG(s_uv) mod 2^32, S = N(u) ∩ U2 \ {u}, σ(u, v) = +1 if u < v, −1 if
+ * u > v, s_uv = `agreedKey` with purpose `pairwiseMask`. The caller posts the returned message's
+ * {@link ledgerDigest} on the ledger.
+ *
+ * An envelope that fails authentication (`openShares`: altered, or sealed for someone else) is its sender's
+ * fault, or the relay's: it is `rejected`, and the participant holds no share of that sender's secrets (t of its
+ * other neighbours' shares rebuild them), but masks as usual, since s_uv needs only the sender's public key. So
+ * no sender can stop its neighbours by sealing them garbage, and nothing is revealed that would not be otherwise.
  *
  * @param input the participant's quantised vector, L words.
- * @throws VeritrainError `SECAGG_SHARE_REJECTED` for an envelope that fails authentication;
- * `SECAGG_MESSAGE_INVALID` (also an envelope of a neighbour in U2 missing), `SECAGG_TOO_FEW_PARTICIPANTS`, `SECAGG_STAGE_INVALID`.
+ * @throws VeritrainError `SECAGG_MESSAGE_INVALID` (also an envelope of a neighbour in U2 missing),
+ * `SECAGG_TOO_FEW_PARTICIPANTS`, `SECAGG_STAGE_INVALID`.
  * @example
  * const { state: masked, message } = maskInput(sharing, forwarded, quantise(update, q), ledger);
  */
-export function maskInput(state: SharingParticipant, forwarded: ForwardedSharesMessage, input: Uint32Array, ledger: RoundLedger): { state: MaskedParticipant; message: MaskedInputMessage } {
+export function maskInput(state: SharingParticipant, forwarded: ForwardedSharesMessage, input: Uint32Array, ledger: RoundLedger): { state: MaskedParticipant; message: MaskedInputMessage; rejected: number[] } {
   assertStage(state, "shared");
   const { config, id } = state;
   assertRoundAndParty(config, forwarded.roundSeed, forwarded.to, id, "forwardedShares");
@@ -170,17 +175,23 @@ export function maskInput(state: SharingParticipant, forwarded: ForwardedSharesM
   if (input.length !== config.vectorLength) throw protocolViolation(`input has ${input.length} words, the round's vectors have ${config.vectorLength}`, { length: input.length });
 
   const held = new Map<number, SharePair>([[id, state.ownShares]]);
+  const rejected: number[] = [];
   const words = Uint32Array.from(input);
   addMask(words, state.selfMaskSeed, 1);
   for (const { from, envelope } of forwarded.envelopes) {
     const peer = state.roster.get(from)!;
     const key = agreedKey({ config, purpose: "shareEncryption", secretKey: state.encryptionSecretKey, publicKey: peer.encryptionPublicKey, between: [id, from] });
-    held.set(from, openShares({ config, key, from, to: id }, envelope));
+    try {
+      held.set(from, openShares({ config, key, from, to: id }, envelope));
+    } catch (error) {
+      if (!(error instanceof VeritrainError && error.code === "SECAGG_SHARE_REJECTED")) throw error;
+      rejected.push(from);
+    }
     const seed = agreedKey({ config, purpose: "pairwiseMask", secretKey: state.maskSecretKey, publicKey: peer.maskPublicKey, between: [id, from] });
     addMask(words, seed, id < from ? 1 : -1);
   }
   const message: MaskedInputMessage = { kind: "maskedInput", roundSeed: config.roundSeed, from: id, words };
-  return { state: { ...state, stage: "masked", held, inputDigest: ledgerDigest(message) }, message };
+  return { state: { ...state, stage: "masked", held, inputDigest: ledgerDigest(message) }, message, rejected };
 }
 
 /**

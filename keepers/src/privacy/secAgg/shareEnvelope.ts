@@ -57,7 +57,7 @@ export function openShares(parameters: EnvelopeParameters, envelope: Uint8Array)
     plain = xchacha20poly1305(parameters.key, envelope.subarray(0, NONCE_BYTES), additionalData(parameters)).decrypt(envelope.subarray(NONCE_BYTES));
   } catch (cause) {
     throw new VeritrainError(
-      `share envelope from ${parameters.from} to ${parameters.to} failed authentication: it was altered or sealed for someone else; abort the round and exclude the sender`,
+      `share envelope from ${parameters.from} to ${parameters.to} failed authentication: it was altered or sealed for someone else: the recipient holds no share of ${parameters.from}'s secrets`,
       { code: "SECAGG_SHARE_REJECTED", details: { from: parameters.from, to: parameters.to }, cause },
     );
   }
