@@ -13,7 +13,7 @@ import { Command } from "commander";
 import { createDevnetConsole } from "../keepers/src/devnet/devnetConsole.ts";
 import { DEVNET_DEFAULTS, runDevnet } from "../keepers/src/devnet/runDevnet.ts";
 import { formatDevnetReport } from "../keepers/src/devnet/devnetReport.ts";
-import { DEVNET_MAX_PROVIDERS, DEVNET_OWNED_FROM, formatRoundJobReport, type DevnetRoundJob } from "../keepers/src/devnet/roundJobPhase.ts";
+import { DEVNET_MAX_PROVIDERS, DEVNET_OWNED_FROM, DEVNET_OWNER_EXAMPLES, formatRoundJobReport, type DevnetRoundJob } from "../keepers/src/devnet/roundJobPhase.ts";
 import { createFileLogger } from "../keepers/src/devnet/fileLogger.ts";
 import { parseCount } from "../keepers/src/cli/commandContext.ts";
 import { parseDishonesty } from "../keepers/src/compute/dishonesty.ts";
@@ -54,7 +54,7 @@ function distributedJob(providers: string, images: number | undefined): DevnetRo
   if (options.private && (images === undefined || images > DEVNET_OWNED_FROM)) {
     throw new VeritrainError(`--private needs --images at most ${DEVNET_OWNED_FROM}: the data owners' images, from ${DEVNET_OWNED_FROM} on, must not be in the published dataset`, { code: "CONFIG_INVALID", details: { field: "images" } });
   }
-  if (options.private) job.privateData = { examples: 1000, targetEpsilon: "3" };
+  if (options.private) job.privateData = { examples: DEVNET_OWNER_EXAMPLES, targetEpsilon: "3" };
   if (options.dishonestSlot !== undefined) job.dishonestSlot = parseCount(options.dishonestSlot, "--dishonest-slot", 0, job.providers - 1);
   return job;
 }

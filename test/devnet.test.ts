@@ -11,6 +11,9 @@ import { createPublicClient, http, type Address } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { connectProtocol } from "../keepers/src/chain/protocolContracts.ts";
 import { readLogLines } from "../keepers/src/devnet/keeperProcess.ts";
+import { DEVNET_OWNER_EXAMPLES, devnetOwnerData } from "../keepers/src/devnet/roundJobPhase.ts";
+import { ownedDataRoot } from "../keepers/src/roundJobs/ownerCommitments.ts";
+import { ownedExamples } from "../keepers/src/roundJobs/privateRound.ts";
 import { appJourney, roundJobJourney } from "./app/appJourney.ts";
 import { holdDevnetSlot } from "./harness/devnetSlot.ts";
 
@@ -90,14 +93,21 @@ describe("npm run devnet (scripts/devnet.ts, the README's main command)", () => 
       assert.match(veritrain("devnet", "fund", privateKeyToAccount(browserUser).address), /received 1000 VTT/);
       await appJourney({ appUrl: `${gatewayUrl}/`, rpcUrl: `http://127.0.0.1:${PORT}`, privateKey: browserUser });
       await roundJobJourney({ appUrl: `${gatewayUrl}/`, rpcUrl: `http://127.0.0.1:${PORT}`, jobId: BigInt(roundJob[1]!) });
-      // The private-data job finished: its owners went through every stage of both rounds on the chain, and the wrong
-      // first aggregate was recomputed from the ledger, challenged, voided and its poster slashed.
+      // The private-data job finished: its owners went through every stage of both rounds on the chain, and the dishonest
+      // aggregate was recomputed from the ledger, challenged, voided and its poster slashed.
       const chain = await connectProtocol({ rpcUrl: `http://127.0.0.1:${PORT}`, addresses: Object.fromEntries(deployed.map(([key, value]) => [key.replace(/^[^#]+#/, ""), value as Address])) });
       const jobId = BigInt(roundJob[1]!);
       const posts = await chain.contracts.SecureAggregationLedger.getEvents.SecAggPosted({ jobId }, { fromBlock: 0n });
       assert.deepEqual([0, 1, 2].map((stage) => posts.filter((post) => post.args.stage === stage).length), [6, 6, 6], "keys, shares and unmask shares of 3 owners × 2 rounds");
+      // Each owner committed to its own examples (never published) and to each round's noise seed, before its update.
+      const owners = await chain.contracts.SecureAggregationLedger.getEvents.OwnerCommitted({ jobId }, { fromBlock: 0n });
+      const expected = await Promise.all([0, 1, 2].map((owner) => ownedDataRoot(ownedExamples(devnetOwnerData(DEVNET_OWNER_EXAMPLES, owner)))));
+      assert.deepEqual(owners.map((event) => event.args.round).sort(), [0n, 0n, 0n, 1n, 1n, 1n]);
+      assert.deepEqual([...new Set(owners.map((event) => event.args.dataRoot))].sort(), expected.sort(), "the three owners' Poseidon roots, the same in both rounds");
+      assert.equal(new Set(owners.map((event) => event.args.noiseSeedCommitment)).size, 6, "a fresh noise seed each round");
       const voided = await chain.contracts.RoundJobRegistry.getEvents.AggregateVoided({ jobId }, { fromBlock: 0n });
-      assert.deepEqual(voided.map((event) => [event.args.round, event.args.slashed! > 0n]), [[0n, true]], "the wrong aggregate voided, its poster slashed");
+      // Its poster races the owners, who aggregate too: it posts at once, in round 0 unless an owner was quicker.
+      assert.deepEqual(voided.map((event) => event.args.slashed! > 0n), [true], "the wrong aggregate voided, its poster slashed");
 
       const peers = readFileSync(join(directory, "job-peers"), "utf8").trim().split(" ");
       assert.equal(peers.length, 11, "compute, challenger and 9 validators");

@@ -19,8 +19,12 @@ import {IRoundJobRegistry} from "./IRoundJobRegistry.sol";
 ///   Unmask    once training closed, until the round ends (Aggregating, Aggregated, Disputed): active slots that
 ///             posted Shares (all committed) post their unmask shares
 ///
-/// A stage's set is read only once it closed, so every reader sees the same set. The contract holds no value and
-/// no role; it reads the registry for the job's status, round, deadline and slots.
+/// A stage's set is read only once it closed, so every reader sees the same set.
+///
+/// It also holds a data owner's commitments (docs/distributed-training.md, "Private-data jobs"): once per job the
+/// Poseidon root of the examples it trains on, and in each round, before its update, the commitment to the round's
+/// DP noise seed (opened only in a dispute). The contract holds no value and no role; it reads the registry for the
+/// job's status, round, deadline, slots and update commitments.
 interface ISecureAggregationLedger {
     /// @notice The stages a slot posts on this ledger (the masked input goes to RoundJobRegistry.commitUpdate).
     enum Stage {
@@ -60,11 +64,26 @@ interface ISecureAggregationLedger {
     /// @notice Thrown when slot `slot` posts `stage` of round `round` of job `jobId` without having taken part in
     /// the stage before it (Shares needs Keys, Unmask needs Shares).
     error SecureAggregationLedgerMissedStage(uint256 jobId, uint256 round, Stage stage, uint256 slot);
+    /// @notice Thrown when owner commitments are made while job `jobId` is in `actual` status, not Training.
+    error SecureAggregationLedgerOwnerNotTraining(uint256 jobId, IRoundJobRegistry.RoundJobStatus actual);
+    /// @notice Thrown when an owner commitment of job `jobId` is zero.
+    error SecureAggregationLedgerZeroCommitment(uint256 jobId);
+    /// @notice Thrown when slot `slot` commits its owner commitments for round `round` of job `jobId` twice, or after
+    /// its update.
+    error SecureAggregationLedgerOwnerCommitted(uint256 jobId, uint256 round, uint256 slot);
+    /// @notice Thrown when slot `slot` of job `jobId` commits data root `given`, having committed `committed` earlier.
+    error SecureAggregationLedgerDataRootChanged(uint256 jobId, uint256 slot, bytes32 committed, bytes32 given);
 
     /// @notice Emitted when slot `slot` of job `jobId` posts `message` as its `stage` message of round `round`;
     /// `digest` is its SHA-256.
     event SecAggPosted(
         uint256 indexed jobId, uint256 indexed round, Stage indexed stage, uint256 slot, bytes32 digest, bytes message
+    );
+
+    /// @notice Emitted when slot `slot` of job `jobId` commits, for round `round`, to the data it trains on
+    /// (`dataRoot`) and to the round's DP noise seed (`noiseSeedCommitment`).
+    event OwnerCommitted(
+        uint256 indexed jobId, uint256 indexed round, uint256 indexed slot, bytes32 dataRoot, bytes32 noiseSeedCommitment
     );
 
     /// @notice The caller, holder of an active slot of job `jobId`, posts `message` as its `stage` message of round
@@ -75,6 +94,19 @@ interface ISecureAggregationLedger {
     /// ledger does not read the message: its rules are the keepers' (docs/secure-aggregation.md §4, §8), applied
     /// alike by every party. Emits {SecAggPosted}.
     function post(uint256 jobId, uint16 round, Stage stage, bytes calldata message) external;
+
+    /// @notice The caller, holder of an active slot of job `jobId`, commits for round `round` to its examples'
+    /// Poseidon root `dataRoot` (the same in every round of the job) and to the round's noise seed.
+    /// @dev Requirements: Training; `round` is the job's current round; both commitments != 0; the slot has neither
+    /// committed them this round nor committed its update yet (so the seed is fixed before the update); `dataRoot`
+    /// is the slot's first one in this job. Emits {OwnerCommitted}.
+    function commitOwner(uint256 jobId, uint16 round, bytes32 dataRoot, bytes32 noiseSeedCommitment) external;
+
+    /// @notice Slot `slot`'s data root in job `jobId` and its noise-seed commitment of round `round` (0 where none).
+    function ownerCommitmentOf(uint256 jobId, uint16 round, uint8 slot)
+        external
+        view
+        returns (bytes32 dataRoot, bytes32 noiseSeedCommitment);
 
     /// @notice The slots that posted each stage of round `round` of job `jobId`.
     function postedMasks(uint256 jobId, uint16 round) external view returns (PostedMasks memory);

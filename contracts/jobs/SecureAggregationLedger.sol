@@ -20,6 +20,8 @@ contract SecureAggregationLedger is ISecureAggregationLedger {
 
     mapping(uint256 jobId => mapping(uint256 round => PostedMasks)) private _masks;
     mapping(uint256 jobId => mapping(uint256 round => bytes32[16][3])) private _digests;
+    mapping(uint256 jobId => bytes32[16]) private _dataRoots;
+    mapping(uint256 jobId => mapping(uint256 round => bytes32[16])) private _noiseSeedCommitments;
 
     /// @param registry_ The RoundJobRegistry whose jobs' slots post here.
     constructor(IRoundJobRegistry registry_) {
@@ -37,6 +39,39 @@ contract SecureAggregationLedger is ISecureAggregationLedger {
         bytes32 digest = sha256(message);
         _digests[jobId][round][uint256(stage)][slot] = digest;
         emit SecAggPosted(jobId, round, stage, slot, digest, message);
+    }
+
+    /// @inheritdoc ISecureAggregationLedger
+    function commitOwner(uint256 jobId, uint16 round, bytes32 dataRoot, bytes32 noiseSeedCommitment) external {
+        if (dataRoot == bytes32(0) || noiseSeedCommitment == bytes32(0)) revert SecureAggregationLedgerZeroCommitment(jobId);
+        IRoundJobRegistry.RoundJob memory job = registry.getRoundJob(jobId);
+        if (job.status != IRoundJobRegistry.RoundJobStatus.Training) {
+            revert SecureAggregationLedgerOwnerNotTraining(jobId, job.status);
+        }
+        uint8 slot = _activeSlot(jobId, round, job);
+        if (
+            _noiseSeedCommitments[jobId][round][slot] != bytes32(0)
+                || registry.commitmentOf(jobId, round, slot) != bytes32(0)
+        ) revert SecureAggregationLedgerOwnerCommitted(jobId, round, slot);
+        bytes32 committed = _dataRoots[jobId][slot];
+        if (committed == bytes32(0)) {
+            _dataRoots[jobId][slot] = dataRoot;
+        } else if (committed != dataRoot) {
+            revert SecureAggregationLedgerDataRootChanged(jobId, slot, committed, dataRoot);
+        }
+        _noiseSeedCommitments[jobId][round][slot] = noiseSeedCommitment;
+        emit OwnerCommitted(jobId, round, slot, dataRoot, noiseSeedCommitment);
+    }
+
+    /// @inheritdoc ISecureAggregationLedger
+    function ownerCommitmentOf(uint256 jobId, uint16 round, uint8 slot)
+        external
+        view
+        returns (bytes32 dataRoot, bytes32 noiseSeedCommitment)
+    {
+        // A slot's data root counts from the round of its first commitment on.
+        noiseSeedCommitment = _noiseSeedCommitments[jobId][round][slot];
+        if (noiseSeedCommitment != bytes32(0)) dataRoot = _dataRoots[jobId][slot];
     }
 
     /// @inheritdoc ISecureAggregationLedger
@@ -75,6 +110,15 @@ contract SecureAggregationLedger is ISecureAggregationLedger {
             stage == Stage.Unmask && status != IRoundJobRegistry.RoundJobStatus.Aggregating
                 && status != IRoundJobRegistry.RoundJobStatus.Aggregated && status != IRoundJobRegistry.RoundJobStatus.Disputed
         ) revert SecureAggregationLedgerWrongStatus(jobId, stage, status, IRoundJobRegistry.RoundJobStatus.Aggregating);
+        slot = _activeSlot(jobId, round, job);
+    }
+
+    /// @dev The caller's active slot of job `jobId`, whose current round must be `round`.
+    function _activeSlot(uint256 jobId, uint16 round, IRoundJobRegistry.RoundJob memory job)
+        private
+        view
+        returns (uint8 slot)
+    {
         if (round != job.round) revert SecureAggregationLedgerWrongRound(jobId, round, job.round);
         bool holds;
         (holds, slot) = registry.slotOf(jobId, msg.sender);

@@ -1,5 +1,5 @@
-import { SecAggPosted } from "../generated/SecureAggregationLedger/SecureAggregationLedger";
-import { SecAggPost } from "../generated/schema";
+import { OwnerCommitted, SecAggPosted } from "../generated/SecureAggregationLedger/SecureAggregationLedger";
+import { OwnerCommitment, SecAggPost } from "../generated/schema";
 import { eventId, pairId, stamped } from "./history";
 
 /** ISecureAggregationLedger.Stage by its number. */
@@ -14,4 +14,14 @@ export function handleSecAggPosted(event: SecAggPosted): void {
   post.digest = event.params.digest;
   post.message = event.params.message;
   post.save();
+}
+
+export function handleOwnerCommitted(event: OwnerCommitted): void {
+  let commitment = stamped(new OwnerCommitment(eventId(event)), event);
+  commitment.job = event.params.jobId.toString();
+  commitment.round = pairId(event.params.jobId, event.params.round);
+  commitment.slot = pairId(event.params.jobId, event.params.slot);
+  commitment.dataRoot = event.params.dataRoot;
+  commitment.noiseSeedCommitment = event.params.noiseSeedCommitment;
+  commitment.save();
 }

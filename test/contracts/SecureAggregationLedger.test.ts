@@ -177,6 +177,69 @@ describe("SecureAggregationLedger", () => {
     assert.ok(shares < 150_000n, `shares: ${shares} gas`);
   });
 
+  describe("owner commitments", () => {
+    const DATA = (slot: number) => digest(`data of slot ${slot}`);
+    const SEED = (round: number, slot: number) => digest(`noise seed ${round}/${slot}`);
+    const commit = (p: RunningRoundJob, slot: number, round = 0, data = DATA(slot), seed = SEED(round, slot)) =>
+      p.secureAggregationLedger.write.commitOwner([p.jobId, round, data, seed], { account: p.slotWallets[slot]!.account });
+
+    it("records a slot's data root once per job and its noise-seed commitment per round, before its update, with an event", async () => {
+      const p = await networkHelpers.loadFixture(withRunningRoundJob);
+      assert.deepEqual(await p.secureAggregationLedger.read.ownerCommitmentOf([p.jobId, 0, 1]), [zeroHash, zeroHash]);
+      await viem.assertions.emitWithArgs(commit(p, 1), p.secureAggregationLedger, "OwnerCommitted", [p.jobId, 0n, 1n, DATA(1), SEED(0, 1)]);
+      assert.deepEqual(await p.secureAggregationLedger.read.ownerCommitmentOf([p.jobId, 0, 1]), [DATA(1), SEED(0, 1)]);
+      for (const slot of [0, 2, 3]) await commit(p, slot);
+      await commitRound(p, 0, [0, 1, 2, 3]);
+      await p.roundJobRegistry.write.postAggregate([p.jobId, 0, digest("global 0")], { account: p.outsider.account });
+      await networkHelpers.time.increase(ROUND_ORDER.challengeWindow);
+      await p.roundJobRegistry.write.advance([p.jobId]);
+      assert.deepEqual(await p.secureAggregationLedger.read.ownerCommitmentOf([p.jobId, 1, 1]), [zeroHash, zeroHash], "none yet for round 1");
+      await commit(p, 1, 1);
+      assert.deepEqual(await p.secureAggregationLedger.read.ownerCommitmentOf([p.jobId, 1, 1]), [DATA(1), SEED(1, 1)]);
+      assert.deepEqual(await p.secureAggregationLedger.read.ownerCommitmentOf([p.jobId, 0, 1]), [DATA(1), SEED(0, 1)], "round 0's kept");
+    });
+
+    it("refuses zero commitments, a job not training, another round, an account without a slot, a second commitment, one after the update, and another data root", async () => {
+      const p = await networkHelpers.loadFixture(withRunningRoundJob);
+      await revertsWith(commit(p, 0, 0, zeroHash), p, "SecureAggregationLedgerZeroCommitment", [p.jobId]);
+      await revertsWith(commit(p, 0, 0, DATA(0), zeroHash), p, "SecureAggregationLedgerZeroCommitment", [p.jobId]);
+      await revertsWith(commit(p, 0, 1), p, "SecureAggregationLedgerWrongRound", [p.jobId, 1n, 0n]);
+      await revertsWith(
+        p.secureAggregationLedger.write.commitOwner([p.jobId, 0, DATA(0), SEED(0, 0)], { account: p.outsider.account }),
+        p,
+        "SecureAggregationLedgerNotASlot",
+        [p.jobId, getAddress(p.outsider.account.address)],
+      );
+      await commit(p, 0);
+      await revertsWith(commit(p, 0, 0, DATA(0), SEED(9, 0)), p, "SecureAggregationLedgerOwnerCommitted", [p.jobId, 0n, 0n]);
+      // Slot 3 commits its update first: its seed can no longer be fixed before it.
+      await commitRound(p, 0, [3]);
+      await revertsWith(commit(p, 3), p, "SecureAggregationLedgerOwnerCommitted", [p.jobId, 0n, 3n]);
+      await commitRound(p, 0, [0, 1, 2]);
+      await revertsWith(commit(p, 1), p, "SecureAggregationLedgerOwnerNotTraining", [p.jobId, RoundJobStatus.Aggregating]);
+      await p.roundJobRegistry.write.postAggregate([p.jobId, 0, digest("global 0")], { account: p.outsider.account });
+      await networkHelpers.time.increase(ROUND_ORDER.challengeWindow);
+      await p.roundJobRegistry.write.advance([p.jobId]);
+      await revertsWith(commit(p, 0, 1, DATA(9)), p, "SecureAggregationLedgerDataRootChanged", [p.jobId, 0n, DATA(0), DATA(9)]);
+      await commit(p, 0, 1);
+    });
+
+    it("costs under 100k gas for a slot's first commitment (96k) and under 80k for a later round's (76k)", async () => {
+      const p = await networkHelpers.loadFixture(withRunningRoundJob);
+      const client = await viem.getPublicClient();
+      const gasOf = async (hash: Hex) => (await client.waitForTransactionReceipt({ hash })).gasUsed;
+      const first = await gasOf(await commit(p, 0));
+      assert.ok(first < 100_000n, `first: ${first} gas`);
+      for (const slot of [1, 2, 3]) await commit(p, slot);
+      await commitRound(p, 0, [0, 1, 2, 3]);
+      await p.roundJobRegistry.write.postAggregate([p.jobId, 0, digest("global 0")], { account: p.outsider.account });
+      await networkHelpers.time.increase(ROUND_ORDER.challengeWindow);
+      await p.roundJobRegistry.write.advance([p.jobId]);
+      const later = await gasOf(await commit(p, 0, 1));
+      assert.ok(later < 80_000n, `later: ${later} gas`);
+    });
+  });
+
   it("is deployed against the protocol's RoundJobRegistry", async () => {
     const p = await networkHelpers.loadFixture(withRunningRoundJob);
     assert.equal(await p.secureAggregationLedger.read.registry(), getAddress(p.roundJobRegistry.address));

@@ -21,6 +21,9 @@ export type DevnetRoundJob = {
   dishonestAggregator?: boolean;
 };
 
+/** How many MNIST images each data owner of `npm run devnet -- --private` holds. */
+export const DEVNET_OWNER_EXAMPLES = 1000;
+
 /** Where the devnet's data owners' examples start: MNIST training images the devnet's dataset never holds (it ingests at most this many). */
 export const DEVNET_OWNED_FROM = 50_000;
 

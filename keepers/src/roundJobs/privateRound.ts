@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { VeritrainError } from "../errors.ts";
 import { dequantiseMean, type Quantisation } from "../privacy/secAgg/quantisation.ts";
 import { secAggConfig, type SecAggConfig } from "../privacy/secAgg/secAggConfig.ts";
@@ -70,11 +69,6 @@ export function ownerMismatch(config: RoundConfig, owned: SplitRange | undefined
   if (owned === undefined) return "the job trains on its data owners' examples and this keeper holds none (--private-data)";
   const held = owned.end - owned.start;
   return held === examples ? undefined : `the job's owners hold ${examples} examples each, this keeper ${held}`;
-}
-
-/** A fresh 64-bit DP noise seed: secret to the owner, never reused across rounds. */
-export function freshNoiseSeed(): bigint {
-  return randomBytes(8).readBigUInt64LE();
 }
 
 /**

@@ -1,4 +1,4 @@
-import { hexToBytes, keccak256, stringToHex, type Hex } from "viem";
+import { hexToBytes, keccak256, stringToHex, zeroHash, type Hex } from "viem";
 import { VeritrainError } from "../errors.ts";
 import { ledgerSets } from "../privacy/secAgg/roundLedger.ts";
 import { secureGlobalModel, secureRoundConfig } from "./privateRound.ts";
@@ -52,12 +52,17 @@ export const UNSERVED_CLAIM: Hex = keccak256(stringToHex("veritrain/rounds/priva
 /**
  * A data owner's slot (a private-data job): its update cannot be re-executed, the examples are the owner's
  * (docs/distributed-training.md, "Private-data jobs"). It is wrong only if its committed message, the masked input under secure
- * aggregation or the update blob otherwise, is not served or is not one for this round, slot and model, or, under
+ * aggregation or the update blob otherwise, is not served or is not one for this round, slot and model, if it
+ * committed it without first committing to its data and the round's noise seed (`commitOwner`), or, under
  * secure aggregation, if it committed an input without valid keys and shares on the ledger (outside U2).
  */
 async function judgeOwnedSlot({ chain, store, job, round, slot, jobId, bounded, signal }: RoundJudgementParameters & { slot: number }): Promise<RoundJudgement> {
   const committed = await chain.contracts.RoundJobRegistry.read.commitmentOf([jobId, round, slot]);
   const size = job.model.params.length;
+  const [, noiseSeedCommitment] = await chain.contracts.SecureAggregationLedger.read.ownerCommitmentOf([jobId, round, slot]);
+  if (noiseSeedCommitment === zeroHash) {
+    return { wrong: true, correct: UNSERVED_CLAIM, reason: `slot ${slot} committed its update without first committing to its data and the round's noise seed` };
+  }
   const secure = job.config.privateData?.secureAggregation !== undefined;
   if (secure) {
     const config = await secureRoundConfig({ chain, jobId, round, slots: job.config.slots, vectorLength: size });

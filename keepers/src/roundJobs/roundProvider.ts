@@ -14,7 +14,8 @@ import { activeSlotOf, readRoundJob } from "./roundJobOnChain.ts";
 import { RoundJobStatus } from "./roundJobStatus.ts";
 import type { GlobalModel } from "../rounds/globalModel.ts";
 import { outerStep } from "../rounds/outerStep.ts";
-import { freshNoiseSeed, ownedExamples, ownerMismatch, secureGlobalModel, secureRoundConfig } from "./privateRound.ts";
+import { commitOwner } from "./ownerCommitments.ts";
+import { ownedExamples, ownerMismatch, secureGlobalModel, secureRoundConfig } from "./privateRound.ts";
 import { secureSlotRound } from "./secureRound.ts";
 import { quantise } from "../privacy/secAgg/quantisation.ts";
 import { fetchSpecAndModel } from "../jobs/loadJob.ts";
@@ -114,10 +115,12 @@ type RoundJobs = ReturnType<typeof roundJobCache>;
  * part in the round's stages (`secureSlotRound`), its keys posted before the job's dataset is even loaded.
  */
 export async function contributeToRound(parameters: RoundProviderParameters, jobs: RoundJobs, jobId: bigint, round: number): Promise<void> {
-  const { chain, store, threads, poisonSlot, withholdSlot, privateData, fetchTimeoutMs, pollMs, log, signal } = parameters;
+  const { chain, store, dataDir, threads, poisonSlot, withholdSlot, privateData, fetchTimeoutMs, pollMs, dishonestAggregate, log, signal } = parameters;
   const context = { jobId: jobId.toString(), round };
   const slot = await activeSlotOf(chain, jobId);
   if (slot === undefined) {
+    // The devnet's dishonest aggregator loads the job meanwhile: its aggregate is to come first, at once.
+    if (dishonestAggregate === true) await jobs.load({ chain, store, jobId, log, signal });
     log.info(context, "round skipped: this provider holds no slot of the job");
     return;
   }
@@ -141,14 +144,16 @@ export async function contributeToRound(parameters: RoundProviderParameters, job
     return;
   }
   const load = async () => (await jobs.load({ chain, store, jobId, log, signal })).prepared;
-  const owned = privateData === undefined || config.privateData === undefined ? undefined : ownedExamples(privateData);
+  const set = privateData === undefined || config.privateData === undefined ? undefined : ownedExamples(privateData);
+  // A data owner commits to its examples and to the round's noise seed before it trains.
+  const owned = set === undefined ? undefined : { set, noiseSeed: (await commitOwner({ chain, jobId, round }, { slot, set, dataDir })).seed };
   if (owned !== undefined && config.privateData?.secureAggregation !== undefined) {
     const secAgg = await secureRoundConfig({ chain, jobId, round, slots: config.slots, vectorLength: importOnnxModel(modelBytes).definition.parameterCount });
     const quantisation = config.privateData.secureAggregation;
     // Trains while the keys and shares stages run; the masking stage awaits it.
     const input = load().then(async (job) => {
       const global = await globalModelAt({ chain, store, job, jobId, round, bounded });
-      return quantise(await localUpdate({ job, set: owned, round, global: global.params, threads, signal, noiseSeed: freshNoiseSeed() }), quantisation);
+      return quantise(await localUpdate({ job, set: owned.set, round, global: global.params, threads, signal, noiseSeed: owned.noiseSeed }), quantisation);
     });
     const { rejected } = await secureSlotRound({ chain, store, jobId, round, slot, config: secAgg, input, bounded, pollMs: pollMs ?? DEFAULT_POLL_MS, signal });
     log.info({ ...context, slot, rejectedEnvelopesFrom: rejected }, "secure round done: keys, shares, masked input and unmask shares posted");
@@ -158,7 +163,7 @@ export async function contributeToRound(parameters: RoundProviderParameters, job
   const inputs = { chain, store, job, jobId, round, bounded };
   const global = await globalModelAt(inputs);
   const residual = await residualBefore({ ...inputs, slot });
-  let contribution = await slotContribution({ job, slot, round, global: global.params, residual, threads, signal, ...(owned === undefined ? {} : { owned: { set: owned, noiseSeed: freshNoiseSeed() } }) });
+  let contribution = await slotContribution({ job, slot, round, global: global.params, residual, threads, signal, ...(owned === undefined ? {} : { owned }) });
   if (slot === poisonSlot) contribution = poisoned(contribution, round, slot);
   const withheld = slot === withholdSlot;
   if (!withheld) await publishContribution(store, contribution);

@@ -140,6 +140,7 @@ async function withDistributedJob() {
   const ledger = p.secureAggregationLedger;
   for (const s of [0, 1, 2, 3]) await ledger.write.post([jobId, 0, 0, stringToHex(`keys 0/${s}`)], { account: slots[s]!.account });
   await ledger.write.post([jobId, 0, 1, stringToHex("shares 0/0")], { account: slots[0]!.account });
+  await ledger.write.commitOwner([jobId, 0, digest("data 0"), digest("noise seed 0/0")], { account: slots[0]!.account });
   await commit(0, [0, 1, 2, 3]);
   await ledger.write.post([jobId, 0, 2, stringToHex("unmask 0/0")], { account: slots[0]!.account });
   await reg.write.postAggregate([jobId, 0, digest("global 0")], { account: p.outsider.account });
@@ -648,6 +649,8 @@ describe("subgraph mappings on real event logs", () => {
       const { trainingRound } = query(store, `{ trainingRound(id: "${p.jobId}-0") { secAggPosts(orderBy: blockNumber) { job { id } stage slot { number } digest message } } }`);
       const posted = (stage: string, slot: number, label: string) => ({ job: { id: String(p.jobId) }, stage, slot: { number: slot }, digest: sha256(stringToHex(label)), message: stringToHex(label) });
       assert.deepEqual(trainingRound.secAggPosts, [...[0, 1, 2, 3].map((s) => posted("Keys", s, `keys 0/${s}`)), posted("Shares", 0, "shares 0/0"), posted("Unmask", 0, "unmask 0/0")]);
+      const { trainingRound: owners } = query(store, `{ trainingRound(id: "${p.jobId}-0") { ownerCommitments { job { id } slot { number } dataRoot noiseSeedCommitment } } }`);
+      assert.deepEqual(owners.ownerCommitments, [{ job: { id: String(p.jobId) }, slot: { number: 0 }, dataRoot: digest("data 0"), noiseSeedCommitment: digest("noise seed 0/0") }]);
     });
   });
 

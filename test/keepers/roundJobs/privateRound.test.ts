@@ -3,6 +3,8 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { describe, it } from "node:test";
 import { defaultRoundJobSpec } from "../../../keepers/src/jobs/defaultJobSpec.ts";
+import type { ProtocolConnection } from "../../../keepers/src/chain/protocolContracts.ts";
+import { noiseSeedCommitment, ownedDataRoot } from "../../../keepers/src/roundJobs/ownerCommitments.ts";
 import { ownedExamples, ownerMismatch, parseOwnedData } from "../../../keepers/src/roundJobs/privateRound.ts";
 import { validateRoundJobSpec } from "../../../keepers/src/rounds/roundJobSpec.ts";
 import { loadMnist } from "../../../keepers/src/training/mnist.ts";
@@ -49,5 +51,22 @@ describe("data owners", () => {
     const clear = defaultRoundJobSpec({ sizes: SIZES, distributed, privateData: { examples: 1000, secureClip: "none" } }).spec;
     assert.equal(clear.distributed.private?.secureAggregation, "none");
     assert.equal(clear.privacy, undefined);
+  });
+});
+
+describe("owner commitments (docs/distributed-training.md, \"Private-data jobs\")", () => {
+  it("commits to an owner's examples by the dataset column's Poseidon root of their MNIST records: golden values", async () => {
+    assert.equal(await ownedDataRoot(ownedExamples({ source: "test", start: 0, end: 10 })), "0x0ebd97bb826ba867990a630a80b562eeabcd03ad77d39faa4d09e4d919939f91");
+    assert.equal(await ownedDataRoot(ownedExamples({ source: "train", start: 50000, end: 51000 })), "0x2bdeac364210e331bf19a796fd10bdcc617f0f0edb73c6106b6e70cdb42c2e70", "the devnet's first owner");
+    assert.notEqual(await ownedDataRoot(ownedExamples({ source: "test", start: 1, end: 11 })), await ownedDataRoot(ownedExamples({ source: "test", start: 0, end: 10 })));
+  });
+
+  it("commits to a round's noise seed with a salt, bound to the chain, ledger, job, round and slot: a golden value", async () => {
+    const chain = { publicClient: { getChainId: async () => 31337 }, contracts: { SecureAggregationLedger: { address: "0x0000000000000000000000000000000000000001" } } } as unknown as ProtocolConnection;
+    const opening = { seed: 0x0123456789abcdefn, salt: new Uint8Array(32).fill(0xaa) };
+    const commitment = (round: number, slot: number, salt = opening.salt) => noiseSeedCommitment({ chain, jobId: 7n, round }, slot, { ...opening, salt });
+    // SHA-256("veritrain/dp/v1/noise-seed" ‖ abi.encode(31337, 0x…01, 7, 2, 3, 0x0123456789abcdef, 0xaa…aa)), also by Python's hashlib.
+    assert.equal(await commitment(2, 3), "0x5ad4261d4ab303ecc3b7c4a4c8f93d55bf841ca09f7b4fa78c7b05bb2237b752");
+    assert.equal(new Set(await Promise.all([commitment(2, 3), commitment(1, 3), commitment(2, 4), commitment(2, 3, new Uint8Array(32))])).size, 4);
   });
 });

@@ -1,4 +1,7 @@
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { keccak256, parseEther, stringToHex, zeroHash } from "viem";
 import type { ProtocolConnection } from "../../../keepers/src/chain/protocolContracts.ts";
@@ -12,6 +15,8 @@ import { postSecAggMessage, readSecAggLedger, secAggRoundSeed, secAggStageClosed
 import { checkedSecAggLedger, secureRoundSum, secureSlotRound } from "../../../keepers/src/roundJobs/secureRound.ts";
 import { collectPublicKeys } from "../../../keepers/src/privacy/secAgg/aggregator.ts";
 import { advertiseKeys, shareKeys } from "../../../keepers/src/privacy/secAgg/participant.ts";
+import { commitOwner, noiseSeedCommitment, ownedDataRoot } from "../../../keepers/src/roundJobs/ownerCommitments.ts";
+import { ownedExamples } from "../../../keepers/src/roundJobs/privateRound.ts";
 import { registerMnistDataset, startProtocolFixture, type ProtocolFixture } from "../../harness/protocolFixture.ts";
 import { SeededRandom } from "../commitments/seededRandom.ts";
 
@@ -47,6 +52,7 @@ describe("a secure-aggregation round over the chain and the content store", { ti
   let checker: { chain: ProtocolConnection; store: HeliaContentStore };
   let jobId: bigint;
   let config: SecAggConfig;
+  const dataDir = mkdtempSync(join(tmpdir(), "veritrain-owner-"));
   const signal = new AbortController().signal;
   const round = (chain: ProtocolConnection, store: HeliaContentStore, number = 0, roundConfig = config) => ({ chain, store, jobId, round: number, config: roundConfig, bounded: fetchBound(signal, 20_000), pollMs: 100, signal });
 
@@ -78,6 +84,7 @@ describe("a secure-aggregation round over the chain and the content store", { ti
   });
 
   after(async () => {
+    rmSync(dataDir, { recursive: true, force: true });
     await fixture?.close();
   });
 
@@ -133,6 +140,12 @@ describe("a secure-aggregation round over the chain and the content store", { ti
     assert.notDeepEqual(next.roundSeed, config.roundSeed, "round 1's seed follows round 0's aggregate");
     const [badShares, forgedKeys] = [5, 6];
     const honest = [0, 1, 2, 3, 4];
+    // Slot 0, a data owner, commits to its examples and the round's noise seed first; restarted, it reuses the opening it kept.
+    const owned = ownedExamples({ source: "test", start: 0, end: 10 });
+    const opening = await commitOwner({ chain: chains[0]!, jobId, round: 1 }, { slot: 0, set: owned, dataDir });
+    assert.deepEqual(await checker.chain.contracts.SecureAggregationLedger.read.ownerCommitmentOf([jobId, 1, 0]), [await ownedDataRoot(owned), await noiseSeedCommitment({ chain: checker.chain, jobId, round: 1 }, 0, opening)]);
+    assert.deepEqual(await commitOwner({ chain: chains[0]!, jobId, round: 1 }, { slot: 0, set: owned, dataDir }), opening, "the kept opening, no second commitment");
+    await assert.rejects(commitOwner({ chain: chains[0]!, jobId, round: 1 }, { slot: 0, set: owned, dataDir: mkdtempSync(join(tmpdir(), "owner-")) }), /SecureAggregationLedgerOwnerCommitted/);
     // Slot 6 posts keys whose possession proof it forged, then waits: the others must not be stopped by it.
     const forged = advertiseKeys({ config: next, id: forgedKeys }).message;
     await postSecAggMessage({ ...round(chains[forgedKeys]!, stores[forgedKeys]!, 1, next), message: { ...forged, maskKeyProof: forged.maskKeyProof.map((byte, i) => (i === 0 ? byte ^ 1 : byte)) } });
