@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createPublicClient, http, zeroHash, type Address, type Hex } from "viem";
-import { RoundJobRegistryAbi } from "../../app/src/generated/abis.ts";
+import { RoundJobRegistryAbi, SecureAggregationLedgerAbi } from "../../app/src/generated/abis.ts";
 import { fetchRawBlock } from "../../app/src/jobs/fetchRawBlock.ts";
 import { rebuildTrainedModel } from "../../keepers/src/jobs/trainedModel.ts";
 import { RoundJobStatus } from "../../keepers/src/roundJobs/roundJobStatus.ts";
@@ -219,6 +219,24 @@ export async function roundJobJourney({ appUrl, rpcUrl, jobId, timeoutMs = 600_0
     const commitments = await Promise.all(rounds.flatMap((round) => slots.map((_, slot) => client.readContract({ ...registry, functionName: "commitmentOf", args: [jobId, round, slot] }))));
     const shownUpdates = (await shown("contribution", ["digest"])).map((cell) => cell.digest ?? zeroHash);
     assert.deepEqual(shownUpdates, commitments, "every slot's update in every round is the chain's commitment");
+
+    // A private-data job's ledger: each owner's commitments and posts, per round and slot, are the chain's.
+    const ledger = { address: config.addresses.SecureAggregationLedger!, abi: SecureAggregationLedgerAbi } as const;
+    const onChain = (await Promise.all(rounds.flatMap((round) => slots.map(async (_, slot) => {
+      const [digests, [dataRoot, noiseSeed]] = await Promise.all([
+        client.readContract({ ...ledger, functionName: "digestsOf", args: [jobId, round] }),
+        client.readContract({ ...ledger, functionName: "ownerCommitmentOf", args: [jobId, round, slot] }),
+      ]);
+      const [keys, shares, unmask] = digests.map((stage) => (stage[slot] === zeroHash ? "" : stage[slot]!));
+      const row = { round, slot, dataRoot: dataRoot === zeroHash ? "" : dataRoot, noiseSeed: noiseSeed === zeroHash ? "" : noiseSeed, keys, shares, unmask };
+      return Object.values(row).slice(2).some((value) => value !== "") ? [row] : [];
+    })))).flat();
+    const shownLedger = await shown("ledger-row", ["round", "slot", "data-root", "noise-seed", "keys", "shares", "unmask"]);
+    assert.deepEqual(
+      shownLedger.map((r) => ({ round: Number(r.round), slot: Number(r.slot), dataRoot: r["data-root"], noiseSeed: r["noise-seed"], keys: r.keys, shares: r.shares, unmask: r.unmask })),
+      onChain,
+      "the owner commitments and secure-aggregation posts shown are the chain's",
+    );
 
     await app.shot("round-job-finalized");
     assert.deepEqual(await accessibilityBasics(page), [], `accessibility of #/round-jobs/${jobId}`);

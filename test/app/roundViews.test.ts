@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { rawDigestCid } from "../../keepers/src/content/rawDigestCid.ts";
 import { disputeSubject, roundVerdict } from "../../app/src/rounds/roundDispute.ts";
-import type { ContributionData, RoundDisputeData, RoundSlotData, TrainingRoundData } from "../../app/src/rounds/roundJobQuery.ts";
+import { ledgerRows } from "../../app/src/rounds/ledgerRows.ts";
+import type { ContributionData, OwnerCommitmentData, RoundDisputeData, RoundSlotData, SecAggPostData, TrainingRoundData } from "../../app/src/rounds/roundJobQuery.ts";
 import { phaseDeadline, roundProgress } from "../../app/src/rounds/roundProgress.ts";
 import { roundRows } from "../../app/src/rounds/roundRows.ts";
 import { rawBlockUrl } from "../../app/src/ui/rawBlockUrl.ts";
@@ -100,6 +101,30 @@ describe("round job views", () => {
       });
       assert.deepEqual(rows.map((r) => r.contributions.map((c) => c.state === "committed" && c.foundWrong)), [[false, false], [false, true]]);
       assert.deepEqual(rows.map((r) => r.disputes.map((d) => d.slot)), [[], [1, 255]]);
+    });
+  });
+
+  describe("ledgerRows", () => {
+    const logged = (n: number) => ({ id: `0x${n}`, blockNumber: String(n), blockTimestamp: String(2000 + n), transactionHash: digest("f") });
+    const post = (n: number, roundNumber: number, slotNumber: number, stage: SecAggPostData["stage"], message: `0x${string}`): SecAggPostData => ({
+      ...logged(n), round: { number: roundNumber }, slot: { number: slotNumber }, stage, digest: digest(String(n)), message,
+    });
+    const owner = (n: number, roundNumber: number, slotNumber: number): OwnerCommitmentData => ({
+      ...logged(n), round: { number: roundNumber }, slot: { number: slotNumber }, dataRoot: digest("d"), noiseSeedCommitment: digest(String(n)),
+    });
+
+    it("gathers each slot's owner commitments and posts by round and slot, with each message's size", () => {
+      const rows = ledgerRows({
+        posts: [post(3, 0, 1, "Keys", "0xaabbcc"), post(4, 0, 0, "Keys", "0x00"), post(5, 0, 1, "Shares", "0x"), post(7, 1, 0, "Unmask", "0x0102")],
+        commitments: [owner(1, 0, 1), owner(2, 0, 0), owner(6, 1, 0)],
+      });
+      assert.deepEqual(rows.map((r) => [r.round, r.slot]), [[0, 0], [0, 1], [1, 0]]);
+      assert.deepEqual(rows[1], { round: 0, slot: 1, owner: { dataRoot: digest("d"), noiseSeedCommitment: digest("1") }, keys: { digest: digest("3"), bytes: 3 }, shares: { digest: digest("5"), bytes: 0 }, unmask: undefined });
+      assert.deepEqual(rows[2], { round: 1, slot: 0, owner: { dataRoot: digest("d"), noiseSeedCommitment: digest("6") }, keys: undefined, shares: undefined, unmask: { digest: digest("7"), bytes: 2 } });
+    });
+
+    it("is empty for a job with neither: a plain round job shows no ledger", () => {
+      assert.deepEqual(ledgerRows({ posts: [], commitments: [] }), []);
     });
   });
 

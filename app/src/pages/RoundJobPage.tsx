@@ -5,6 +5,8 @@ import { Countdown } from "../jobs/Countdown.tsx";
 import { DisputeList } from "../jobs/DisputeList.tsx";
 import { useChainNow } from "../jobs/useChainNow.ts";
 import { ContributionsTable } from "../rounds/ContributionsTable.tsx";
+import { ledgerRows } from "../rounds/ledgerRows.ts";
+import { LedgerTable } from "../rounds/LedgerTable.tsx";
 import { ROUND_JOB_QUERY, type RoundJobData, type RoundJobStatusName } from "../rounds/roundJobQuery.ts";
 import { phaseDeadline, roundProgress } from "../rounds/roundProgress.ts";
 import { roundRows } from "../rounds/roundRows.ts";
@@ -20,8 +22,9 @@ const TERMINAL = new Set<RoundJobStatusName>(["Finalized", "Cancelled", "Failed"
 
 /**
  * One distributed (round) job, live: its status and the current phase's deadline on-chain, the
- * order, the slots, the rounds with every slot's committed update, the bids, the disputes with
- * their verdicts, and who was paid, refunded and slashed.
+ * order, the slots, the rounds with every slot's committed update, a private-data job's ledger (owner
+ * commitments, secure-aggregation posts), the bids, the disputes with their verdicts, and who was paid,
+ * refunded and slashed.
  */
 export default function RoundJobPage({ id }: { id: string }) {
   const valid = /^\d+$/.test(id);
@@ -44,6 +47,7 @@ export default function RoundJobPage({ id }: { id: string }) {
           const currentRound = chainStatus === undefined ? job.currentRound : onChain.data!.round;
           const phase = phaseDeadline(status);
           const rows = roundRows({ slots: job.slots, rounds: job.rounds, contributions: data.roundContributions, disputes: job.disputes, ended: TERMINAL.has(job.status) });
+          const ledger = ledgerRows({ posts: data.secAggPosts, commitments: data.ownerCommitments });
           return (
             <>
               <h1>Round job {job.id} <span className={`badge status-${status}`} data-testid="round-job-status">{status}</span></h1>
@@ -79,6 +83,14 @@ export default function RoundJobPage({ id }: { id: string }) {
                 <>
                   <RoundsTable rows={rows} />
                   <ContributionsTable rows={rows} slotCount={job.slots.length} />
+                </>
+              )}
+
+              {ledger.length > 0 && (
+                <>
+                  <h2>Private data and secure aggregation</h2>
+                  <p>Each data owner committed to its examples and to the round's noise seed before its update; the keys, share envelopes and unmask shares are on the chain whole, so anyone recomputes each round's sum from them and the masked inputs.</p>
+                  <LedgerTable rows={ledger} />
                 </>
               )}
 

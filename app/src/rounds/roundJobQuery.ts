@@ -57,6 +57,12 @@ export type RoundDisputeData = Omit<DisputeData, "game"> & { round: { number: nu
 /** A slot's update of a round (UpdateCommitted). */
 export type ContributionData = Logged & { round: { number: number }; slot: { number: number }; provider: string; digest: Hex };
 
+/** A slot's post on the secure-aggregation ledger (SecAggPosted): its message of a stage, and the message's SHA-256. */
+export type SecAggPostData = Logged & { round: { number: number }; slot: { number: number }; stage: "Keys" | "Shares" | "Unmask"; digest: Hex; message: Hex };
+
+/** A data owner's commitments for a round (OwnerCommitted). */
+export type OwnerCommitmentData = Logged & { round: { number: number }; slot: { number: number }; dataRoot: Hex; noiseSeedCommitment: Hex };
+
 /** A round job's state, slots, rounds, contributions and disputes, as {@link ROUND_JOB_QUERY} answers. */
 export type RoundJobData = {
   roundJob: {
@@ -89,13 +95,16 @@ export type RoundJobData = {
   } | null;
   roundContributions: ContributionData[];
   roundBids: (Logged & { kind: "Placed" | "Evicted"; provider: string; price: string })[];
+  secAggPosts: SecAggPostData[];
+  ownerCommitments: OwnerCommitmentData[];
 };
 
 const LOGGED = "id blockNumber blockTimestamp transactionHash";
 
 /**
  * One subgraph query for a round job page: the job, its slots, its rounds, its disputes (with the
- * round and slot each names), every slot's committed update and the bids.
+ * round and slot each names), every slot's committed update, the bids, and for a private-data job its
+ * secure-aggregation ledger posts and its owners' commitments.
  * Variables: `id` and `job` (the round job id, decimal).
  */
 export const ROUND_JOB_QUERY = `query RoundJob($id: ID!, $job: String!) {
@@ -108,4 +117,6 @@ export const ROUND_JOB_QUERY = `query RoundJob($id: ID!, $job: String!) {
   }
   roundContributions(first: 1000, where: { job: $job }, orderBy: blockNumber) { ${LOGGED} round { number } slot { number } provider digest }
   roundBids(first: 1000, where: { job: $job }, orderBy: blockNumber) { ${LOGGED} kind provider price }
+  secAggPosts(first: 1000, where: { job: $job }, orderBy: blockNumber) { ${LOGGED} round { number } slot { number } stage digest message }
+  ownerCommitments(first: 1000, where: { job: $job }, orderBy: blockNumber) { ${LOGGED} round { number } slot { number } dataRoot noiseSeedCommitment }
 }`;
