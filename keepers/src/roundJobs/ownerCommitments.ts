@@ -53,8 +53,16 @@ export async function noiseSeedCommitment({ chain, jobId, round }: SecAggRoundPa
   return bytesToHex(sha256(concatBytes(NOISE_SEED_LABEL, hexToBytes(encoded))));
 }
 
-/** Where a data owner keeps the opening of its noise-seed commitment of a round: its own to reveal, in a dispute. */
-const openingFile = (dataDir: string, jobId: bigint, round: number) => join(dataDir, "owner", `job-${jobId}`, `noise-seed-${round}.json`);
+/**
+ * Where a data owner's keeper keeps its secrets of a round in its data directory: the opening of its noise-seed
+ * commitment (its own to reveal, in a dispute), and its secure-aggregation state between stages.
+ *
+ * @example
+ * ownerRoundFile(dataDir, 3n, 1, "secagg"); // <dataDir>/owner/job-3/secagg-1.json
+ */
+export function ownerRoundFile(dataDir: string, jobId: bigint, round: number, what: "noise-seed" | "secagg"): string {
+  return join(dataDir, "owner", `job-${jobId}`, `${what}-${round}.json`);
+}
 
 /**
  * A data owner's commitments for round `round`, made before it trains: draws the round's fresh noise seed and
@@ -70,7 +78,7 @@ const openingFile = (dataDir: string, jobId: bigint, round: number) => join(data
  */
 export async function commitOwner(parameters: SecAggRoundParameters, { slot, set, dataDir }: { slot: number; set: ImageSet; dataDir: string }): Promise<NoiseSeedOpening> {
   const { chain, jobId, round } = parameters;
-  const file = openingFile(dataDir, jobId, round);
+  const file = ownerRoundFile(dataDir, jobId, round, "noise-seed");
   const [, committed] = await chain.contracts.SecureAggregationLedger.read.ownerCommitmentOf([jobId, round, slot]);
   if (existsSync(file)) {
     const saved = JSON.parse(readFileSync(file, "utf8")) as { seed: string; salt: Hex };

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { followEvents } from "../chain/followEvents.ts";
 import type { ComputeRoleParameters } from "../compute/computeRole.ts";
 import { quoteRoundSlot } from "../compute/costModel.ts";
@@ -14,7 +15,7 @@ import { activeSlotOf, readRoundJob } from "./roundJobOnChain.ts";
 import { RoundJobStatus } from "./roundJobStatus.ts";
 import type { GlobalModel } from "../rounds/globalModel.ts";
 import { outerStep } from "../rounds/outerStep.ts";
-import { commitOwner } from "./ownerCommitments.ts";
+import { commitOwner, ownerRoundFile } from "./ownerCommitments.ts";
 import { ownedExamples, ownerMismatch, secureGlobalModel, secureRoundConfig } from "./privateRound.ts";
 import { secureSlotRound } from "./secureRound.ts";
 import { quantise } from "../privacy/secAgg/quantisation.ts";
@@ -128,7 +129,10 @@ export async function contributeToRound(parameters: RoundProviderParameters, job
     const job = await readRoundJob(chain, jobId);
     return job.status === RoundJobStatus.Training && job.round === round && !((job.committedMask >> slot) & 1) && (await chainTime(chain)) < job.deadline;
   };
-  if (!(await due())) {
+  // A data owner's keeper restarted in a secure round goes on from its saved state, its masked input committed or not.
+  const stateFile = ownerRoundFile(dataDir, jobId, round, "secagg");
+  const resuming = existsSync(stateFile) && (await readRoundJob(chain, jobId)).round === round;
+  if (!resuming && !(await due())) {
     log.info({ ...context, slot }, "round skipped: the slot is not training in it, or committed already");
     return;
   }
@@ -151,12 +155,12 @@ export async function contributeToRound(parameters: RoundProviderParameters, job
     const secAgg = await secureRoundConfig({ chain, jobId, round, slots: config.slots, vectorLength: importOnnxModel(modelBytes).definition.parameterCount });
     const quantisation = config.privateData.secureAggregation;
     // Trains while the keys and shares stages run; the masking stage awaits it.
-    const input = load().then(async (job) => {
+    const train = () => load().then(async (job) => {
       const global = await globalModelAt({ chain, store, job, jobId, round, bounded });
       return quantise(await localUpdate({ job, set: owned.set, round, global: global.params, threads, signal, noiseSeed: owned.noiseSeed }), quantisation);
     });
-    const { rejected } = await secureSlotRound({ chain, store, jobId, round, slot, config: secAgg, input, bounded, pollMs: pollMs ?? DEFAULT_POLL_MS, signal });
-    log.info({ ...context, slot, rejectedEnvelopesFrom: rejected }, "secure round done: keys, shares, masked input and unmask shares posted");
+    const { rejected } = await secureSlotRound({ chain, store, jobId, round, slot, config: secAgg, train, stateFile, bounded, pollMs: pollMs ?? DEFAULT_POLL_MS, signal });
+    log.info({ ...context, slot, resumed: resuming, rejectedEnvelopesFrom: rejected }, "secure round done: keys, shares, masked input and unmask shares posted");
     return;
   }
   const job = await load();

@@ -1,3 +1,6 @@
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { dirname } from "node:path";
+import { bytesToHex, hexToBytes } from "@noble/hashes/utils.js";
 import type { ContentStore } from "../content/contentStore.ts";
 import { VeritrainError } from "../errors.ts";
 import {
@@ -5,12 +8,16 @@ import {
 } from "../privacy/secAgg/aggregator.ts";
 import type { EncryptedSharesMessage, PublicKeysMessage, UnmaskSharesMessage } from "../privacy/secAgg/messages.ts";
 import { neighbourGraph } from "../privacy/secAgg/neighbourGraph.ts";
-import { advertiseKeys, maskInput, revealShares, shareKeys, type RandomBytes } from "../privacy/secAgg/participant.ts";
-import { ledgerSets } from "../privacy/secAgg/roundLedger.ts";
+import { decodeSecAggMessage, encodeSecAggMessage } from "../privacy/secAgg/messageCodec.ts";
+import { advertiseKeys, maskInput, revealShares, shareKeys, type MaskedParticipant, type RandomBytes } from "../privacy/secAgg/participant.ts";
+import { decodeParticipantState, encodeParticipantState, type ParticipantState } from "../privacy/secAgg/participantState.ts";
+import { isPosted, ledgerDigest, ledgerSets } from "../privacy/secAgg/roundLedger.ts";
 import type { SecAggConfig } from "../privacy/secAgg/secAggConfig.ts";
 import { retry } from "../runtime/retry.ts";
+import { writeFileAtomic } from "../runtime/writeFileAtomic.ts";
 import {
-  decodeLedgerMessage, fetchMaskedInputs, postSecAggMessage, readSecAggLedger, secAggStageClosed, type ClosingStage, type SecAggLedgerOnChain, type SecAggRoundParameters,
+  decodeLedgerMessage, fetchMaskedInputs, postSecAggMessage, readSecAggLedger, secAggStageClosed,
+  type ClosingStage, type PostedSecAggMessage, type SecAggLedgerOnChain, type SecAggRoundParameters,
 } from "./secAggLedgerOnChain.ts";
 
 /** Parameters every party of an on-chain secure round shares. */
@@ -30,8 +37,10 @@ export type SecureRoundParameters = SecAggRoundParameters & {
 export type SecureSlotRoundParameters = SecureRoundParameters & {
   /** The caller's slot: its participant id. */
   slot: number;
-  /** Its quantised update, L words (it may still be training while the keys and shares stages run). */
-  input: Promise<Uint32Array>;
+  /** Trains its quantised update, L words: called at once (it trains while the keys and shares stages run), unless the slot resumes past masking. */
+  train: () => Promise<Uint32Array>;
+  /** Where the slot keeps its state of the round between stages (secret, like its keys): a restarted keeper resumes from it. */
+  stateFile: string;
   /** @default cryptographic randomness */
   random?: RandomBytes;
 };
@@ -125,40 +134,85 @@ function collectShares({ config }: Pick<SecureRoundParameters, "config">, { ledg
   return routeShares(state, encryptedShares, ledger);
 }
 
+/** What a slot keeps on disk between the stages of a secure round: its state and the message of its last stage. */
+type SavedSlot = { state: ParticipantState; message: PostedSecAggMessage };
+
+function readSavedSlot(file: string, config: SecAggConfig): SavedSlot | undefined {
+  if (!existsSync(file)) return undefined;
+  const { state, message } = JSON.parse(readFileSync(file, "utf8")) as { state: string; message: string };
+  return { state: decodeParticipantState(state, config), message: decodeSecAggMessage(hexToBytes(message)) as PostedSecAggMessage };
+}
+
+/** Whether the ledger holds `message` as the slot's post of its stage. */
+function onLedger({ ledger }: SecAggLedgerOnChain, slot: number, message: PostedSecAggMessage): boolean {
+  const entries = message.kind === "publicKeys" ? ledger.keys : message.kind === "encryptedShares" ? ledger.shares : ledger.inputs;
+  return message.kind !== "unmaskShares" && isPosted(entries, slot, ledgerDigest(message));
+}
+
 /**
  * A slot's part in one secure round over the chain (docs/secure-aggregation.md §4): there is no server to relay,
  * so each stage's messages go on the ledger (the masked input to the content store, its digest on the registry),
  * and the party builds for itself what the server would have sent it (its key roster, its forwarded envelopes)
- * from the ledger's messages ({@link checkedSecAggLedger}), with the server's own checks. Stages: post the keys; once Keys closed, share with the roster's
- * neighbours; once Shares closed, mask the input and commit it as the slot's update; once training closed,
- * post the unmask shares the ledger's sets call for. Returns the slots whose envelope to it did not open
- * (`maskInput`'s `rejected`: it holds no share of their secrets).
+ * from the ledger's messages ({@link checkedSecAggLedger}), with the server's own checks. Stages: post the keys;
+ * once Keys closed, share with the roster's neighbours; once Shares closed, mask the input and commit it as the
+ * slot's update; once training closed, post the unmask shares the ledger's sets call for.
  *
- * @throws VeritrainError from the protocol's checks (`SECAGG_*`), `CHAIN_LOGS_INCOMPLETE`, a decoded revert for a
- * stage that closed before the slot posted (it dropped out of the round).
+ * Before each post the slot writes its state and the message to `stateFile` (as secret as its keys), so a keeper
+ * restarted in the round goes on where it stopped: it posts the saved message if the ledger lacks it, then the
+ * stages after it, training again only if its masked input is still to come (the update is the same: the noise
+ * seed is kept too, `commitOwner`). Without the file, a slot whose keys are on the ledger is out of the round.
+ * Returns the slots whose envelope to it did not open (`maskInput`'s `rejected`: it holds no share of their
+ * secrets; none when it resumed past masking).
+ *
+ * @throws VeritrainError from the protocol's checks (`SECAGG_*`; `SECAGG_STATE_INVALID` for a state file it
+ * cannot read), `CHAIN_LOGS_INCOMPLETE`, a decoded revert for a stage that closed before the slot posted (it
+ * dropped out of the round).
  * @example
- * await secureSlotRound({ chain, store, jobId, round, config, slot: 2, input: trainAndQuantise(), bounded, pollMs: 1000, signal });
+ * await secureSlotRound({ chain, store, jobId, round, config, slot: 2, train, stateFile, bounded, pollMs: 1000, signal });
  */
 export async function secureSlotRound(parameters: SecureSlotRoundParameters): Promise<{ rejected: number[] }> {
-  const { config, slot, input, random } = parameters;
+  const { config, slot, random, stateFile } = parameters;
+  const saved = readSavedSlot(stateFile, config);
   // The update is awaited only at the masking stage; an earlier failure must not leave its rejection unhandled.
-  input.catch(() => undefined);
-  const advertised = advertiseKeys({ config, id: slot, random });
-  await postSecAggMessage({ ...parameters, message: advertised.message });
-  await closed(parameters, "keys");
-  const afterKeys = await checkedSecAggLedger(parameters);
-  const roster = collectPublicKeys(config, afterKeys.publicKeys, afterKeys.ledger).rosters.find((message) => message.to === slot);
-  if (roster === undefined) throw new VeritrainError(`slot ${slot}'s keys are not on the round's ledger`, { code: "SECAGG_MESSAGE_INVALID", details: { slot } });
-  const sharing = await shareKeys(advertised.state, roster, afterKeys.ledger, random);
-  await postSecAggMessage({ ...parameters, message: sharing.message });
-  await closed(parameters, "shares");
-  const afterShares = await checkedSecAggLedger(parameters);
-  const forwarded = collectShares(parameters, afterShares).forwarded.find((message) => message.to === slot)!;
-  const masked = maskInput(sharing.state, forwarded, await input, afterShares.ledger);
-  await postSecAggMessage({ ...parameters, message: masked.message });
+  const input = saved?.state.stage === "masked" ? undefined : parameters.train();
+  input?.catch(() => undefined);
+  const post = async (state: ParticipantState, message: PostedSecAggMessage): Promise<SavedSlot> => {
+    mkdirSync(dirname(stateFile), { recursive: true });
+    writeFileAtomic(stateFile, JSON.stringify({ state: encodeParticipantState(state), message: bytesToHex(encodeSecAggMessage(message)) }));
+    await postSecAggMessage({ ...parameters, message });
+    return { state, message };
+  };
+  const start = await readSecAggLedger(parameters);
+  let current: SavedSlot;
+  if (saved === undefined) {
+    if (start.ledger.keys.has(slot)) throw new VeritrainError(`slot ${slot}'s keys are on the round's ledger but its state is not in ${stateFile}: it is out of the round`, { code: "SECAGG_STATE_INVALID", details: { slot } });
+    const advertised = advertiseKeys({ config, id: slot, random });
+    current = await post(advertised.state, advertised.message);
+  } else {
+    if (!onLedger(start, slot, saved.message)) await postSecAggMessage({ ...parameters, message: saved.message });
+    current = saved;
+  }
+  let rejected: number[] = [];
+  if (current.state.stage === "advertised") {
+    await closed(parameters, "keys");
+    const afterKeys = await checkedSecAggLedger(parameters);
+    const roster = collectPublicKeys(config, afterKeys.publicKeys, afterKeys.ledger).rosters.find((message) => message.to === slot);
+    if (roster === undefined) throw new VeritrainError(`slot ${slot}'s keys are not on the round's ledger`, { code: "SECAGG_MESSAGE_INVALID", details: { slot } });
+    const sharing = await shareKeys(current.state, roster, afterKeys.ledger, random);
+    current = await post(sharing.state, sharing.message);
+  }
+  if (current.state.stage === "shared") {
+    await closed(parameters, "shares");
+    const afterShares = await checkedSecAggLedger(parameters);
+    const forwarded = collectShares(parameters, afterShares).forwarded.find((message) => message.to === slot)!;
+    const masked = maskInput(current.state, forwarded, await input!, afterShares.ledger);
+    rejected = masked.rejected;
+    current = await post(masked.state, masked.message);
+  }
   await closed(parameters, "inputs");
-  await postSecAggMessage({ ...parameters, message: revealShares(masked.state, (await checkedSecAggLedger(parameters)).ledger) });
-  return { rejected: masked.rejected };
+  const end = await readSecAggLedger(parameters);
+  if (!end.unmask.has(slot)) await postSecAggMessage({ ...parameters, message: revealShares(current.state as MaskedParticipant, end.ledger) });
+  return { rejected };
 }
 
 /**

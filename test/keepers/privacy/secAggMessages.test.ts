@@ -7,6 +7,7 @@ import { proveKeyPossession } from "../../../keepers/src/privacy/secAgg/keyPosse
 import { decodeSecAggMessage, encodeSecAggMessage } from "../../../keepers/src/privacy/secAgg/messageCodec.ts";
 import type { SecAggMessage } from "../../../keepers/src/privacy/secAgg/messages.ts";
 import { advertiseKeys, maskInput, revealShares, shareKeys } from "../../../keepers/src/privacy/secAgg/participant.ts";
+import { decodeParticipantState, encodeParticipantState } from "../../../keepers/src/privacy/secAgg/participantState.ts";
 import { ledgerDigest, publicKeysMessage, type LedgerMessage } from "../../../keepers/src/privacy/secAgg/roundLedger.ts";
 import { secAggConfig } from "../../../keepers/src/privacy/secAgg/secAggConfig.ts";
 import { ENVELOPE_BYTES, SHARE_BYTES } from "../../../keepers/src/privacy/secAgg/shareEnvelope.ts";
@@ -98,6 +99,25 @@ describe("message encoding", () => {
     new DataView(huge.buffer).setUint32(38, 0xffffffff, true);
     refused(() => decodeSecAggMessage(huge), "SECAGG_MESSAGE_INVALID", /count/);
     refused(() => encodeSecAggMessage({ ...messages[0]!, maskPublicKey: filled(31, 1) } as SecAggMessage), "SECAGG_MESSAGE_INVALID");
+  });
+});
+
+describe("a participant's saved state", () => {
+  it("decodes to the state it encoded at every stage, and goes on from it as from the original", async () => {
+    const { ledger, advertised, sharing, masked } = await throughInputs();
+    for (const state of [advertised[1]!.state, sharing[1]!.state, masked[1]!.state]) {
+      assert.deepEqual(decodeParticipantState(encodeParticipantState(state), config), state);
+    }
+    const restored = decodeParticipantState(encodeParticipantState(masked[1]!.state), config) as typeof masked[1]["state"];
+    assert.deepEqual(revealShares(restored, ledger), revealShares(masked[1]!.state, ledger));
+  });
+
+  it("refuses another round's state, and text that is not one", async () => {
+    const { advertised } = await throughInputs();
+    const other = secAggConfig({ roundSeed: filled(32, 0xac), participants: 4, neighbourhood: 4, vectorLength: 8 });
+    refused(() => decodeParticipantState(encodeParticipantState(advertised[0]!.state), other), "SECAGG_STATE_INVALID", /another round/);
+    refused(() => decodeParticipantState("{}", config), "SECAGG_STATE_INVALID");
+    refused(() => decodeParticipantState("not json", config), "SECAGG_STATE_INVALID");
   });
 });
 

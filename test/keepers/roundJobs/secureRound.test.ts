@@ -55,6 +55,9 @@ describe("a secure-aggregation round over the chain and the content store", { ti
   const dataDir = mkdtempSync(join(tmpdir(), "veritrain-owner-"));
   const signal = new AbortController().signal;
   const round = (chain: ProtocolConnection, store: HeliaContentStore, number = 0, roundConfig = config) => ({ chain, store, jobId, round: number, config: roundConfig, bounded: fetchBound(signal, 20_000), pollMs: 100, signal });
+  /** Slot `slot`'s part in round `number`, its state kept in the test's data directory. */
+  const slotRound = (slot: number, number: number, roundConfig: SecAggConfig, train: () => Promise<Uint32Array>, overrides: { signal?: AbortSignal } = {}) =>
+    secureSlotRound({ ...round(chains[slot]!, stores[slot]!, number, roundConfig), ...overrides, slot, train, stateFile: join(dataDir, `slot-${slot}`, `secagg-${number}.json`) });
 
   before(async () => {
     fixture = await startProtocolFixture();
@@ -93,17 +96,21 @@ describe("a secure-aggregation round over the chain and the content store", { ti
     await assert.rejects(secAggRoundSeed({ chain: checker.chain, jobId, round: 1 }), (error: Error & { code?: string }) => error.code === "SECAGG_ROUND_NOT_STARTED");
   });
 
-  it("sums the survivors' inputs exactly when a slot drops out after sharing, and anyone recomputes the sum", async () => {
+  it("sums the survivors' inputs exactly when a slot drops out after sharing and another restarts after masking, and anyone recomputes the sum", async () => {
     assert.deepEqual((await chains[0]!.contracts.RoundJobRegistry.read.slotsOf([jobId])).map((s) => s.provider), chains.map((c) => c.account.address), "slot s is account slots[s]");
     const dropped = 7;
+    // Slot 3's keeper stops once its masked input is committed, and is started again after training closed.
+    const restarted = 3;
+    const stopped = new AbortController();
+    let trainings = 0;
     let release: (value: Uint32Array) => void = () => undefined;
-    const parties = chains.map((chain, slot) =>
-      secureSlotRound({
-        ...round(chain, stores[slot]!),
-        slot,
-        input: slot === dropped ? Promise.reject(new Error("slot 7 went offline")) : new Promise<Uint32Array>((resolve) => { if (slot === 0) release = resolve; else resolve(inputs[slot]!); }),
-      }),
+    const parties = chains.map((_, slot) =>
+      slotRound(slot, 0, config, () => {
+        if (slot === restarted) trainings++;
+        return slot === dropped ? Promise.reject(new Error("slot 7 went offline")) : new Promise<Uint32Array>((resolve) => { if (slot === 0) release = resolve; else resolve(inputs[slot]!); });
+      }, slot === restarted ? { signal: stopped.signal } : {}),
     );
+    const stoppedOut = assert.rejects(parties[restarted]!);
     // Slot 7 fails at masking, maybe before the waits below end: its rejection is expected from the start.
     const droppedOut = assert.rejects(parties[dropped]!, /went offline/);
     // Every slot posted its keys, so Keys closed early; slot 0's training is still running.
@@ -112,15 +119,22 @@ describe("a secure-aggregation round over the chain and the content store", { ti
     release(inputs[0]!);
     await droppedOut;
     await waitUntil(async () => (await checker.chain.contracts.RoundJobRegistry.read.getRoundJob([jobId])).committedMask === 0x7f);
+    stopped.abort();
+    await stoppedOut;
     // Training closes at its deadline without slot 7, which is dropped (and slashed).
     const job = await checker.chain.contracts.RoundJobRegistry.read.getRoundJob([jobId]);
     await fixture.advance(Number(job.deadline) - Number((await checker.chain.publicClient.getBlock()).timestamp));
     await checker.chain.send(() => checker.chain.contracts.RoundJobRegistry.write.closeRound([jobId]));
+    parties[restarted] = slotRound(restarted, 0, config, () => {
+      trainings++;
+      return Promise.resolve(inputs[restarted]!);
+    });
     await Promise.all(parties.filter((_, slot) => slot !== dropped));
     const { ledger, unmask } = await readSecAggLedger({ chain: checker.chain, jobId, round: 0 });
     const survivors = [0, 1, 2, 3, 4, 5, 6];
     assert.deepEqual([...ledger.inputs.keys()], survivors);
     assert.deepEqual([...unmask.keys()], survivors);
+    assert.equal(trainings, 1, "slot 3 restarted past masking: it posted its unmask shares from its saved state without training again");
 
     const aggregator = await secureRoundSum(round(chains[1]!, stores[1]!));
     assert.deepEqual(aggregator.sum, sumOf(survivors), "the sum of the seven survivors' quantised updates, mod 2^32");
@@ -153,7 +167,20 @@ describe("a secure-aggregation round over the chain and the content store", { ti
     const cheat = advertiseKeys({ config: next, id: badShares });
     const cheatRound = round(chains[badShares]!, stores[badShares]!, 1, next);
     await postSecAggMessage({ ...cheatRound, message: cheat.message });
-    const parties = honest.map((slot) => secureSlotRound({ ...round(chains[slot]!, stores[slot]!, 1, next), slot, input: Promise.resolve(inputs[slot]!) }));
+    // Slot 4's keeper stops once it posted its shares, and is started again (a restart): it goes on from its saved state.
+    const restarted = 4;
+    const stopped = new AbortController();
+    let trainings = 0;
+    const train = (slot: number) => () => {
+      if (slot === restarted) trainings++;
+      return Promise.resolve(inputs[slot]!);
+    };
+    const firstRun = slotRound(restarted, 1, next, train(restarted), { signal: stopped.signal });
+    const parties = honest.filter((slot) => slot !== restarted).map((slot) => slotRound(slot, 1, next, train(slot)));
+    await waitUntil(async () => ((await checker.chain.contracts.SecureAggregationLedger.read.postedMasks([jobId, 1])).shares & (1 << restarted)) !== 0);
+    stopped.abort();
+    await assert.rejects(firstRun);
+    parties.push(slotRound(restarted, 1, next, train(restarted)));
     await waitUntil(() => secAggStageClosed({ chain: checker.chain, jobId, round: 1 }, "keys"));
     const afterKeys = await checkedSecAggLedger(cheatRound);
     assert.deepEqual([...afterKeys.ledger.keys.keys()], [...honest, badShares], "slot 6's keys struck out of U1");
@@ -174,6 +201,7 @@ describe("a secure-aggregation round over the chain and the content store", { ti
     const { sum, survivors, dropped } = await secureRoundSum(round(checker.chain, checker.store, 1, next));
     assert.deepEqual([survivors, dropped], [honest, []]);
     assert.deepEqual(sum, sumOf(honest));
+    assert.equal(trainings, 2, "the restarted slot trained again (it had not masked yet), to the same update");
   });
 });
 
