@@ -210,8 +210,8 @@ export async function secureSlotRound(parameters: SecureSlotRoundParameters): Pr
     current = await post(masked.state, masked.message);
   }
   await closed(parameters, "inputs");
-  const end = await readSecAggLedger(parameters);
-  if (!end.unmask.has(slot)) await postSecAggMessage({ ...parameters, message: revealShares(current.state as MaskedParticipant, end.ledger) });
+  const end = await checkedSecAggLedger(parameters);
+  if (!end.messages.unmask.has(slot)) await postSecAggMessage({ ...parameters, message: revealShares(current.state as MaskedParticipant, end.ledger) });
   return { rejected };
 }
 
