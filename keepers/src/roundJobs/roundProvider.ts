@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { retry } from "../runtime/retry.ts";
 import { followEvents } from "../chain/followEvents.ts";
 import type { ComputeRoleParameters } from "../compute/computeRole.ts";
 import { quoteRoundSlot } from "../compute/costModel.ts";
@@ -120,8 +121,17 @@ export async function contributeToRound(parameters: RoundProviderParameters, job
   const context = { jobId: jobId.toString(), round };
   const slot = await activeSlotOf(chain, jobId);
   if (slot === undefined) {
-    // The devnet's dishonest aggregator loads the job meanwhile: its aggregate is to come first, at once.
-    if (dishonestAggregate === true) await jobs.load({ chain, store, jobId, log, signal });
+    // The devnet's dishonest aggregator loads the job meanwhile and watches the round itself, more often than its
+    // event loop, so that its aggregate comes first, the moment training closes.
+    if (dishonestAggregate === true) {
+      await jobs.load({ chain, store, jobId, log, signal });
+      const training = new Error("training");
+      await retry(async () => {
+        const job = await readRoundJob(chain, jobId);
+        if (job.round === round && job.status === RoundJobStatus.Training) throw training;
+      }, { attempts: Infinity, delayMs: 200, backoff: 1, signal, shouldRetry: (error) => error === training });
+      await aggregateIfDue(parameters, jobs, jobId, round);
+    }
     log.info(context, "round skipped: this provider holds no slot of the job");
     return;
   }
