@@ -117,21 +117,29 @@ type RoundJobs = ReturnType<typeof roundJobCache>;
  * part in the round's stages (`secureSlotRound`), its keys posted before the job's dataset is even loaded.
  */
 export async function contributeToRound(parameters: RoundProviderParameters, jobs: RoundJobs, jobId: bigint, round: number): Promise<void> {
-  const { chain, store, dataDir, threads, poisonSlot, withholdSlot, privateData, fetchTimeoutMs, pollMs, dishonestAggregate, log, signal } = parameters;
+  const { dishonestAggregate } = parameters;
+  // The devnet's dishonest aggregator (a data owner itself, or not) watches the round beside its own slot's work,
+  // more often than its event loop, so that its aggregate comes first, the moment training closes.
+  const dishonest = dishonestAggregate === true ? aggregateWhenTrainingCloses(parameters, jobs, jobId, round) : undefined;
+  await Promise.all([dishonest, contributeSlot(parameters, jobs, jobId, round)]);
+}
+
+async function aggregateWhenTrainingCloses(parameters: RoundProviderParameters, jobs: RoundJobs, jobId: bigint, round: number): Promise<void> {
+  const { chain, store, log, signal } = parameters;
+  await jobs.load({ chain, store, jobId, log, signal });
+  const training = new Error("training");
+  await retry(async () => {
+    const job = await readRoundJob(chain, jobId);
+    if (job.round === round && job.status === RoundJobStatus.Training) throw training;
+  }, { attempts: Infinity, delayMs: 200, backoff: 1, signal, shouldRetry: (error) => error === training });
+  await aggregateIfDue(parameters, jobs, jobId, round);
+}
+
+async function contributeSlot(parameters: RoundProviderParameters, jobs: RoundJobs, jobId: bigint, round: number): Promise<void> {
+  const { chain, store, dataDir, threads, poisonSlot, withholdSlot, privateData, fetchTimeoutMs, pollMs, log, signal } = parameters;
   const context = { jobId: jobId.toString(), round };
   const slot = await activeSlotOf(chain, jobId);
   if (slot === undefined) {
-    // The devnet's dishonest aggregator loads the job meanwhile and watches the round itself, more often than its
-    // event loop, so that its aggregate comes first, the moment training closes.
-    if (dishonestAggregate === true) {
-      await jobs.load({ chain, store, jobId, log, signal });
-      const training = new Error("training");
-      await retry(async () => {
-        const job = await readRoundJob(chain, jobId);
-        if (job.round === round && job.status === RoundJobStatus.Training) throw training;
-      }, { attempts: Infinity, delayMs: 200, backoff: 1, signal, shouldRetry: (error) => error === training });
-      await aggregateIfDue(parameters, jobs, jobId, round);
-    }
     log.info(context, "round skipped: this provider holds no slot of the job");
     return;
   }
