@@ -1,5 +1,4 @@
 import { existsSync } from "node:fs";
-import { retry } from "../runtime/retry.ts";
 import { followEvents } from "../chain/followEvents.ts";
 import type { ComputeRoleParameters } from "../compute/computeRole.ts";
 import { quoteRoundSlot } from "../compute/costModel.ts";
@@ -18,7 +17,7 @@ import type { GlobalModel } from "../rounds/globalModel.ts";
 import { outerStep } from "../rounds/outerStep.ts";
 import { commitOwner, ownerRoundFile } from "./ownerCommitments.ts";
 import { ownedExamples, ownerMismatch, secureGlobalModel, secureRoundConfig } from "./privateRound.ts";
-import { secureSlotRound } from "./secureRound.ts";
+import { closed, secureSlotRound } from "./secureRound.ts";
 import { quantise } from "../privacy/secAgg/quantisation.ts";
 import { fetchSpecAndModel } from "../jobs/loadJob.ts";
 import { localUpdate } from "../rounds/localUpdate.ts";
@@ -114,7 +113,8 @@ type RoundJobs = ReturnType<typeof roundJobCache>;
 /**
  * Trains this provider's slot of round `round` and commits it, if the round is training and the slot has not committed.
  * As a data owner of a private-data job it trains on its own examples with DP-SGD, and under secure aggregation takes
- * part in the round's stages (`secureSlotRound`), its keys posted before the job's dataset is even loaded.
+ * part in the round's stages (`secureSlotRound`), its keys posted before the job's dataset is even loaded. With
+ * `dishonestAggregate` (devnet demo) it also watches the round and posts its aggregate the moment training closes.
  */
 export async function contributeToRound(parameters: RoundProviderParameters, jobs: RoundJobs, jobId: bigint, round: number): Promise<void> {
   const { dishonestAggregate } = parameters;
@@ -124,17 +124,15 @@ export async function contributeToRound(parameters: RoundProviderParameters, job
   await Promise.all([dishonest, contributeSlot(parameters, jobs, jobId, round)]);
 }
 
+/** The devnet's dishonest aggregator: loads the job, then aggregates round `round` as soon as its training closed. */
 async function aggregateWhenTrainingCloses(parameters: RoundProviderParameters, jobs: RoundJobs, jobId: bigint, round: number): Promise<void> {
   const { chain, store, log, signal } = parameters;
   await jobs.load({ chain, store, jobId, log, signal });
-  const training = new Error("training");
-  await retry(async () => {
-    const job = await readRoundJob(chain, jobId);
-    if (job.round === round && job.status === RoundJobStatus.Training) throw training;
-  }, { attempts: Infinity, delayMs: 200, backoff: 1, signal, shouldRetry: (error) => error === training });
+  await closed({ chain, jobId, round, pollMs: 200, signal }, "inputs");
   await aggregateIfDue(parameters, jobs, jobId, round);
 }
 
+/** This provider's slot of round `round`, if it holds one that is due (or a secure round to resume): see {@link contributeToRound}. */
 async function contributeSlot(parameters: RoundProviderParameters, jobs: RoundJobs, jobId: bigint, round: number): Promise<void> {
   const { chain, store, dataDir, threads, poisonSlot, withholdSlot, privateData, fetchTimeoutMs, pollMs, log, signal } = parameters;
   const context = { jobId: jobId.toString(), round };

@@ -45,8 +45,13 @@ export type SecureSlotRoundParameters = SecureRoundParameters & {
   random?: RandomBytes;
 };
 
-/** Waits until `stage` of the round closed; a stage closes by the chain's clock at the latest. */
-async function closed(parameters: SecureRoundParameters, stage: ClosingStage): Promise<void> {
+/**
+ * Waits until `stage` of the round closed, looking every `pollMs`; a stage closes by the chain's clock at the latest.
+ *
+ * @example
+ * await closed({ chain, jobId, round, pollMs: 200, signal }, "inputs"); // training closed
+ */
+export async function closed(parameters: SecAggRoundParameters & Pick<SecureRoundParameters, "pollMs" | "signal">, stage: ClosingStage): Promise<void> {
   const open = new Error(`${stage} open`);
   await retry(async () => {
     if (!(await secAggStageClosed(parameters, stage))) throw open;
