@@ -18,6 +18,9 @@ import {IRoundJobRegistry} from "./IRoundJobRegistry.sol";
 ///   Inputs    RoundJobRegistry.commitUpdate (the digest of the masked input), until the training deadline
 ///   Unmask    once training closed, until the round ends (Aggregating, Aggregated, Disputed): active slots that
 ///             posted Shares (all committed) post their unmask shares
+///   Recover   while Unmask is open, for each slot of U3 the registry dropped since (its masked input found withheld
+///             or invalid): its neighbours that posted Unmask post their share of its mask key, so that the others'
+///             sum can still be unmasked (docs/secure-aggregation.md §7, "Withdrawn inputs")
 ///
 /// A stage's set is read only once it closed, so every reader sees the same set.
 ///
@@ -64,6 +67,12 @@ interface ISecureAggregationLedger {
     /// @notice Thrown when slot `slot` posts `stage` of round `round` of job `jobId` without having taken part in
     /// the stage before it (Shares needs Keys, Unmask needs Shares).
     error SecureAggregationLedgerMissedStage(uint256 jobId, uint256 round, Stage stage, uint256 slot);
+    /// @notice Thrown when a recovery share is posted for slot `owner` of round `round` of job `jobId`, which has not
+    /// withdrawn its masked input: only a slot that posted Shares, committed its input this round and was then dropped
+    /// by the registry has its mask key recovered.
+    error SecureAggregationLedgerNotWithdrawn(uint256 jobId, uint256 round, uint256 owner);
+    /// @notice Thrown when slot `slot` already posted its recovery share of slot `owner` in round `round` of job `jobId`.
+    error SecureAggregationLedgerAlreadyRecovered(uint256 jobId, uint256 round, uint256 owner, uint256 slot);
     /// @notice Thrown when owner commitments are made while job `jobId` is in `actual` status, not Training.
     error SecureAggregationLedgerOwnerNotTraining(uint256 jobId, IRoundJobRegistry.RoundJobStatus actual);
     /// @notice Thrown when an owner commitment of job `jobId` is zero.
@@ -80,6 +89,12 @@ interface ISecureAggregationLedger {
         uint256 indexed jobId, uint256 indexed round, Stage indexed stage, uint256 slot, bytes32 digest, bytes message
     );
 
+    /// @notice Emitted when slot `slot` of job `jobId` posts `message`, its share of withdrawn slot `owner`'s mask key
+    /// in round `round`; `digest` is its SHA-256.
+    event SecAggRecovered(
+        uint256 indexed jobId, uint256 indexed round, uint256 indexed owner, uint256 slot, bytes32 digest, bytes message
+    );
+
     /// @notice Emitted when slot `slot` of job `jobId` commits, for round `round`, to the data it trains on
     /// (`dataRoot`) and to the round's DP noise seed (`noiseSeedCommitment`).
     event OwnerCommitted(
@@ -94,6 +109,14 @@ interface ISecureAggregationLedger {
     /// ledger does not read the message: its rules are the keepers' (docs/secure-aggregation.md §4, §8), applied
     /// alike by every party. Emits {SecAggPosted}.
     function post(uint256 jobId, uint16 round, Stage stage, bytes calldata message) external;
+
+    /// @notice The caller, holder of an active slot of job `jobId`, posts `message`, its share of the mask key of slot
+    /// `owner`, which withdrew its masked input in round `round`; the ledger keeps its SHA-256.
+    /// @dev Requirements: Aggregating, Aggregated or Disputed; `round` is the job's current round; `message` is 1 to
+    /// MAX_MESSAGE_BYTES bytes; the caller's slot posted Unmask this round and has not posted a recovery share of
+    /// `owner`; `owner` posted Shares and committed its update this round, and is no longer active (the registry
+    /// dropped it after training closed). Emits {SecAggRecovered}.
+    function recover(uint256 jobId, uint16 round, uint8 owner, bytes calldata message) external;
 
     /// @notice The caller, holder of an active slot of job `jobId`, commits for round `round` to its examples'
     /// Poseidon root `dataRoot` (the same in every round of the job) and to the round's noise seed.
@@ -113,6 +136,10 @@ interface ISecureAggregationLedger {
 
     /// @notice The digests posted for round `round` of job `jobId`: `digests[stage][slot]`, 0 where none was.
     function digestsOf(uint256 jobId, uint16 round) external view returns (bytes32[16][3] memory digests);
+
+    /// @notice The recovery shares posted of slot `owner`'s mask key in round `round` of job `jobId`: their digests by
+    /// poster slot, 0 where none was.
+    function recoveryDigestsOf(uint256 jobId, uint16 round, uint8 owner) external view returns (bytes32[16] memory digests);
 
     /// @notice When the current round of job `jobId` (Training) closes its Keys and Shares stages at the latest.
     /// @dev Requirements: the job is Training. A stage also closes as soon as every slot that may post it posted.

@@ -9,7 +9,7 @@ import {ISecureAggregationLedger} from "../interfaces/ISecureAggregationLedger.s
 /// @dev Holds no value and no role, and loops over nothing: a post reads the registry (status, round, deadline,
 /// the caller's slot), checks its stage's window, then records the message's SHA-256 and one bit and emits the
 /// message (bounded by MAX_MESSAGE_BYTES, its gas paid by the poster). Every window ends with
-/// the registry's own deadlines (Keys and Shares inside the training period; Unmask with the round), so the
+/// the registry's own deadlines (Keys and Shares inside the training period; Unmask and Recover with the round), so the
 /// ledger adds no waiting state of its own.
 contract SecureAggregationLedger is ISecureAggregationLedger {
     /// @inheritdoc ISecureAggregationLedger
@@ -22,6 +22,7 @@ contract SecureAggregationLedger is ISecureAggregationLedger {
     mapping(uint256 jobId => mapping(uint256 round => bytes32[16][3])) private _digests;
     mapping(uint256 jobId => bytes32[16]) private _dataRoots;
     mapping(uint256 jobId => mapping(uint256 round => bytes32[16])) private _noiseSeedCommitments;
+    mapping(uint256 jobId => mapping(uint256 round => bytes32[16][16])) private _recoveryDigests;
 
     /// @param registry_ The RoundJobRegistry whose jobs' slots post here.
     constructor(IRoundJobRegistry registry_) {
@@ -39,6 +40,28 @@ contract SecureAggregationLedger is ISecureAggregationLedger {
         bytes32 digest = sha256(message);
         _digests[jobId][round][uint256(stage)][slot] = digest;
         emit SecAggPosted(jobId, round, stage, slot, digest, message);
+    }
+
+    /// @inheritdoc ISecureAggregationLedger
+    function recover(uint256 jobId, uint16 round, uint8 owner, bytes calldata message) external {
+        if (message.length == 0 || message.length > MAX_MESSAGE_BYTES) {
+            revert SecureAggregationLedgerMessageLength(jobId, message.length, MAX_MESSAGE_BYTES);
+        }
+        (IRoundJobRegistry.RoundJob memory job, uint8 slot) = _callerSlot(jobId, round, Stage.Unmask);
+        PostedMasks memory masks = _masks[jobId][round];
+        if (masks.unmask & (1 << slot) == 0) revert SecureAggregationLedgerMissedStage(jobId, round, Stage.Unmask, slot);
+        // INVARIANT: a mask key is recovered only for a slot of U3 the registry dropped. Once training closed the
+        // registry drops a committed slot only on a dispute's verdict, so a slot that still counts never has both
+        // its secrets revealed (docs/secure-aggregation.md §9).
+        if (
+            owner >= 16 || masks.shares & (1 << owner) == 0 || job.activeMask & (1 << owner) != 0
+                || registry.commitmentOf(jobId, round, owner) == bytes32(0)
+        ) revert SecureAggregationLedgerNotWithdrawn(jobId, round, owner);
+        bytes32[16] storage digests = _recoveryDigests[jobId][round][owner];
+        if (digests[slot] != bytes32(0)) revert SecureAggregationLedgerAlreadyRecovered(jobId, round, owner, slot);
+        bytes32 digest = sha256(message);
+        digests[slot] = digest;
+        emit SecAggRecovered(jobId, round, owner, slot, digest, message);
     }
 
     /// @inheritdoc ISecureAggregationLedger
@@ -82,6 +105,11 @@ contract SecureAggregationLedger is ISecureAggregationLedger {
     /// @inheritdoc ISecureAggregationLedger
     function digestsOf(uint256 jobId, uint16 round) external view returns (bytes32[16][3] memory) {
         return _digests[jobId][round];
+    }
+
+    /// @inheritdoc ISecureAggregationLedger
+    function recoveryDigestsOf(uint256 jobId, uint16 round, uint8 owner) external view returns (bytes32[16] memory) {
+        return _recoveryDigests[jobId][round][owner];
     }
 
     /// @inheritdoc ISecureAggregationLedger

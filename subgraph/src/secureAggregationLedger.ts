@@ -1,5 +1,5 @@
-import { OwnerCommitted, SecAggPosted } from "../generated/SecureAggregationLedger/SecureAggregationLedger";
-import { OwnerCommitment, SecAggPost } from "../generated/schema";
+import { OwnerCommitted, SecAggPosted, SecAggRecovered } from "../generated/SecureAggregationLedger/SecureAggregationLedger";
+import { OwnerCommitment, SecAggPost, SecAggRecovery } from "../generated/schema";
 import { eventId, pairId, stamped } from "./history";
 
 /** ISecureAggregationLedger.Stage by its number. */
@@ -14,6 +14,17 @@ export function handleSecAggPosted(event: SecAggPosted): void {
   post.digest = event.params.digest;
   post.message = event.params.message;
   post.save();
+}
+
+export function handleSecAggRecovered(event: SecAggRecovered): void {
+  let recovery = stamped(new SecAggRecovery(eventId(event)), event);
+  recovery.job = event.params.jobId.toString();
+  recovery.round = pairId(event.params.jobId, event.params.round);
+  recovery.owner = pairId(event.params.jobId, event.params.owner);
+  recovery.slot = pairId(event.params.jobId, event.params.slot);
+  recovery.digest = event.params.digest;
+  recovery.message = event.params.message;
+  recovery.save();
 }
 
 export function handleOwnerCommitted(event: OwnerCommitted): void {

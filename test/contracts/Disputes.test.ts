@@ -5,10 +5,12 @@ import { committeeDraw } from "../../keepers/src/chain/committeeDraw.ts";
 import {
   DisputeStatus,
   JobStatus,
+  joinValidators,
   networkHelpers,
   ORDER,
   stake,
   type Order,
+  VALIDATOR_STAKE,
   viem,
   submittedJob,
   withSubmittedJob,
@@ -17,7 +19,6 @@ import {
 
 const CLAIMED_HASH = keccak256(stringToHex("the checkpoint hash the challenger computed"));
 const BOND = parseEther("100");
-const VALIDATOR_STAKE = parseEther("1000");
 const VERDICT_PERIOD = 24n * 3600n;
 /** ValidatorCommittee's exit delay in the local Ignition module (default `validatorExitDelay`). */
 const EXIT_DELAY = 2n * 24n * 3600n;
@@ -28,12 +29,7 @@ type Wallet = Protocol["consumer"];
 
 /** Job 1 (ORDER, with `overrides`) submitted and nine staked validators joined. */
 async function validatorsFor(overrides: Partial<Order>) {
-  const p = await submittedJob(overrides);
-  for (const v of p.validators) {
-    await stake(p, v, VALIDATOR_STAKE);
-    await p.committee.write.join({ account: v.account });
-  }
-  return p;
+  return joinValidators(await submittedJob(overrides));
 }
 
 /** Job 1 submitted and nine staked validators joined. */

@@ -4,15 +4,17 @@ import { getAddress, keccak256, parseEther, stringToHex, zeroAddress, zeroHash, 
 import { PERMIT_TYPES } from "../../keepers/src/chain/permitTypedData.ts";
 import {
   bidAll,
+  challengeWithCommittee,
   commitRound as commit,
   DisputeStatus,
+  joinValidators,
   networkHelpers,
   postRoundJob,
   PRICES,
   ROUND_ORDER,
   ROUND_PROVIDER_STAKE as PROVIDER_STAKE,
   RoundJobStatus,
-  stake,
+  settleRoundDispute as settle,
   viem,
   withDataset,
   withOpenRoundJob,
@@ -26,7 +28,6 @@ import {
 type Wallet = Protocol["consumer"];
 
 const AGGREGATOR_STAKE = parseEther("200");
-const VALIDATOR_STAKE = parseEther("1000");
 const BOND = parseEther("100");
 const ESCROW = 4n * 2n * ROUND_ORDER.priceLimit;
 const AGGREGATE = 255;
@@ -55,15 +56,6 @@ async function withAggregatedRound() {
   return p;
 }
 
-/** Nine validators staked and joined on `p`. */
-async function joinValidators<P extends Protocol>(p: P): Promise<P> {
-  for (const v of p.validators) {
-    await stake(p, v, VALIDATOR_STAKE);
-    await p.committee.write.join({ account: v.account });
-  }
-  return p;
-}
-
 /** {@link withAggregatedRound} with nine validators. */
 async function withValidators() {
   return joinValidators(await withAggregatedRound());
@@ -86,33 +78,6 @@ async function withValidatorsAggregating() {
   const p = await withRunningRoundJob();
   await commit(p, 0, [0, 1, 2, 3]);
   return joinValidators(p);
-}
-
-/** Dispute 1 by the challenger on `slot` of round 0, its committee drawn. */
-async function challengeWithCommittee(p: Running, slot: number) {
-  await p.disputes.write.challengeRound([p.jobId, 0, slot, digest("claimed")], { account: p.challenger.account });
-  const disputeId = await p.disputes.read.disputeCount();
-  const [requested] = await p.committee.getEvents.CommitteeRequested({ disputeId }, { fromBlock: 0n });
-  await p.vrfCoordinator.write.fulfillRandomWords([requested!.args.requestId!, p.committee.address]);
-  return disputeId;
-}
-
-/** Settles dispute `disputeId` with five committee signatures of `accusedWrong`. */
-async function settle(p: Running, disputeId: bigint, accusedWrong: boolean) {
-  const members = await p.committee.read.committeeOf([disputeId]);
-  const byAddress = new Map(p.validators.map((v) => [v.account.address.toLowerCase(), v]));
-  const chainId = await (await viem.getPublicClient()).getChainId();
-  const signatures = await Promise.all(
-    [0, 1, 2, 3, 4].map((i) =>
-      byAddress.get(members[i]!.toLowerCase())!.signTypedData({
-        domain: { name: "veritrain Disputes", version: "1", chainId, verifyingContract: p.disputes.address },
-        types: { Verdict: [{ name: "disputeId", type: "uint256" }, { name: "providerWrong", type: "bool" }] },
-        primaryType: "Verdict",
-        message: { disputeId, providerWrong: accusedWrong },
-      }),
-    ),
-  );
-  return p.disputes.write.settle([disputeId, accusedWrong, 0b11111n, signatures], { account: p.outsider.account });
 }
 
 async function statusOf(p: Job) {

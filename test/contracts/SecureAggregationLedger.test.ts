@@ -2,12 +2,15 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { getAddress, keccak256, sha256, stringToHex, toHex, zeroAddress, zeroHash, type ContractErrorName, type Hex } from "viem";
 import {
+  challengeWithCommittee,
   commitRound,
+  joinValidators,
   networkHelpers,
   ROUND_ORDER,
   RoundJobStatus,
   viem,
   withOpenRoundJob,
+  settleRoundDispute,
   withRunningRoundJob,
   type RunningRoundJob,
 } from "./fixture.ts";
@@ -175,6 +178,68 @@ describe("SecureAggregationLedger", () => {
     await postAll(p, [1, 2, 3], "Keys");
     const shares = await gasOf(await post(p, 0, "Shares", 0, toHex(new Uint8Array(1724).fill(0xa5))));
     assert.ok(shares < 150_000n, `shares: ${shares} gas`);
+  });
+
+  describe("recovery of a withdrawn input's mask key", () => {
+    const recover = (p: RunningRoundJob, slot: number, owner: number, bytes = message(`recover ${owner} by ${slot}`), round = 0) =>
+      p.secureAggregationLedger.write.recover([p.jobId, round, owner, bytes], { account: p.slotWallets[slot]!.account });
+
+    /** {@link withAggregatingRound} with slots 0 and 1 unmasked, then slot 3 found withholding its input by a committee: dropped. */
+    async function withWithdrawnInput() {
+      const p = await joinValidators(await withAggregatingRound());
+      await postAll(p, [0, 1], "Unmask");
+      await settleRoundDispute(p, await challengeWithCommittee(p, 3), true);
+      return p;
+    }
+
+    it("takes each unmasked slot's share once per withdrawn slot, with an event carrying it", async () => {
+      const p = await networkHelpers.loadFixture(withWithdrawnInput);
+      assert.equal((await p.roundJobRegistry.read.getRoundJob([p.jobId])).status, RoundJobStatus.Aggregating);
+      await viem.assertions.emitWithArgs(recover(p, 1, 3), p.secureAggregationLedger, "SecAggRecovered", [p.jobId, 0n, 3n, 1n, messageDigest("recover 3 by 1"), message("recover 3 by 1")]);
+      await revertsWith(recover(p, 1, 3), p, "SecureAggregationLedgerAlreadyRecovered", [p.jobId, 0n, 3n, 1n]);
+      await recover(p, 0, 3);
+      assert.deepEqual((await p.secureAggregationLedger.read.recoveryDigestsOf([p.jobId, 0, 3])).slice(0, 4), [messageDigest("recover 3 by 0"), messageDigest("recover 3 by 1"), zeroHash, zeroHash]);
+      assert.deepEqual(await p.secureAggregationLedger.read.recoveryDigestsOf([p.jobId, 0, 2]), Array(16).fill(zeroHash));
+      // Still taken while a posted aggregate is open to challenge, as unmask shares are.
+      await post(p, 2, "Unmask");
+      await p.roundJobRegistry.write.postAggregate([p.jobId, 0, digest("global 0")], { account: p.outsider.account });
+      await recover(p, 2, 3);
+    });
+
+    // A recovery share is an 83-byte unmaskShares message (one 33-byte share): a fresh digest slot, its event and calldata.
+    it("costs under 90k gas for a recovery share (80k)", async () => {
+      const p = await networkHelpers.loadFixture(withWithdrawnInput);
+      const { gasUsed } = await (await viem.getPublicClient()).waitForTransactionReceipt({ hash: await recover(p, 0, 3, toHex(new Uint8Array(83).fill(0xa5))) });
+      assert.ok(gasUsed < 90_000n, `recovery: ${gasUsed} gas`);
+    });
+
+    it("refuses a slot still counted or dropped without an input, a poster that did not unmask, the withdrawn slot itself, and outside the unmask window", async () => {
+      const p = await networkHelpers.loadFixture(withWithdrawnInput);
+      for (const owner of [1, 16, 255]) await revertsWith(recover(p, 0, owner), p, "SecureAggregationLedgerNotWithdrawn", [p.jobId, 0n, BigInt(owner)]);
+      await revertsWith(recover(p, 2, 3), p, "SecureAggregationLedgerMissedStage", [p.jobId, 0n, Stage.Unmask, 2n]);
+      await revertsWith(recover(p, 3, 3), p, "SecureAggregationLedgerInactiveSlot", [p.jobId, 3n]);
+      await revertsWith(recover(p, 0, 3, "0x"), p, "SecureAggregationLedgerMessageLength", [p.jobId, 0n, 2048n]);
+      await revertsWith(recover(p, 0, 3, message("r"), 1), p, "SecureAggregationLedgerWrongRound", [p.jobId, 1n, 0n]);
+      await revertsWith(
+        p.secureAggregationLedger.write.recover([p.jobId, 0, 3, message("r")], { account: p.outsider.account }),
+        p,
+        "SecureAggregationLedgerNotASlot",
+        [p.jobId, getAddress(p.outsider.account.address)],
+      );
+      await p.roundJobRegistry.write.postAggregate([p.jobId, 0, digest("global 0")], { account: p.outsider.account });
+      await networkHelpers.time.increase(ROUND_ORDER.challengeWindow);
+      await p.roundJobRegistry.write.advance([p.jobId]);
+      await revertsWith(recover(p, 0, 3), p, "SecureAggregationLedgerWrongStatus", [p.jobId, Stage.Unmask, RoundJobStatus.Training, RoundJobStatus.Aggregating]);
+      // A slot that missed the training deadline was dropped without an input: nothing of it to recover.
+      const q = await networkHelpers.loadFixture(withRunningRoundJob);
+      await postAll(q, [0, 1, 2, 3], "Keys");
+      await postAll(q, [0, 1, 2, 3], "Shares");
+      await commitRound(q, 0, [0, 1, 2]);
+      await networkHelpers.time.increaseTo(BigInt((await q.roundJobRegistry.read.getRoundJob([q.jobId])).deadline));
+      await q.roundJobRegistry.write.closeRound([q.jobId]);
+      await post(q, 0, "Unmask");
+      await revertsWith(recover(q, 0, 3), q, "SecureAggregationLedgerNotWithdrawn", [q.jobId, 0n, 3n]);
+    });
   });
 
   describe("owner commitments", () => {

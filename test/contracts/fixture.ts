@@ -267,3 +267,42 @@ export async function commitRound(p: RunningRoundJob, round: number, slots: read
     await p.roundJobRegistry.write.commitUpdate([p.jobId, round, keccak256(stringToHex(`update ${round}/${s}`))], { account: p.slotWallets[s]!.account });
   }
 }
+
+/** The stake each validator of {@link joinValidators} joins the committee with. */
+export const VALIDATOR_STAKE = parseEther("1000");
+
+/** Nine validators staked and joined on `p`. */
+export async function joinValidators<P extends Protocol>(p: P): Promise<P> {
+  for (const v of p.validators) {
+    await stake(p, v, VALIDATOR_STAKE);
+    await p.committee.write.join({ account: v.account });
+  }
+  return p;
+}
+
+/** The next dispute, by the challenger on `slot` of round 0, its committee drawn; returns its id. */
+export async function challengeWithCommittee(p: RunningRoundJob, slot: number) {
+  await p.disputes.write.challengeRound([p.jobId, 0, slot, keccak256(stringToHex("claimed"))], { account: p.challenger.account });
+  const disputeId = await p.disputes.read.disputeCount();
+  const [requested] = await p.committee.getEvents.CommitteeRequested({ disputeId }, { fromBlock: 0n });
+  await p.vrfCoordinator.write.fulfillRandomWords([requested!.args.requestId!, p.committee.address]);
+  return disputeId;
+}
+
+/** Settles dispute `disputeId` with five committee signatures of `accusedWrong`. */
+export async function settleRoundDispute(p: RunningRoundJob, disputeId: bigint, accusedWrong: boolean) {
+  const members = await p.committee.read.committeeOf([disputeId]);
+  const byAddress = new Map(p.validators.map((v) => [v.account.address.toLowerCase(), v]));
+  const chainId = await (await viem.getPublicClient()).getChainId();
+  const signatures = await Promise.all(
+    [0, 1, 2, 3, 4].map((i) =>
+      byAddress.get(members[i]!.toLowerCase())!.signTypedData({
+        domain: { name: "veritrain Disputes", version: "1", chainId, verifyingContract: p.disputes.address },
+        types: { Verdict: [{ name: "disputeId", type: "uint256" }, { name: "providerWrong", type: "bool" }] },
+        primaryType: "Verdict",
+        message: { disputeId, providerWrong: accusedWrong },
+      }),
+    ),
+  );
+  return p.disputes.write.settle([disputeId, accusedWrong, 0b11111n, signatures], { account: p.outsider.account });
+}

@@ -60,6 +60,9 @@ export type ConnectProtocolParameters = {
   confirmations?: number;
 };
 
+/** How far above viem's gas estimate each write's gas limit is set, in percent. */
+const GAS_HEADROOM_PERCENT = 25n;
+
 /**
  * Typed viem contracts of a deployed protocol, with retries on RPC errors, a local nonce
  * manager and a `send` helper that waits for confirmations and fails on a revert.
@@ -79,7 +82,15 @@ export async function connectProtocol({ rpcUrl, privateKey, addresses, confirmat
     const id = await createPublicClient({ transport: http(rpcUrl, { retryCount: 2, retryDelay: 100, timeout: 5_000 }) }).getChainId();
     return { id, name: `chain-${id}`, nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [rpcUrl] } } };
   })();
-  const walletClient = createWalletClient({ account, chain, transport });
+  // Every write's gas limit is its estimate plus GAS_HEADROOM_PERCENT: a call's cost can grow between the estimate and
+  // its block (a round's last update closes its training), and a limit of exactly the estimate then runs out.
+  const base = createWalletClient({ account, chain, transport });
+  const walletClient = base.extend(() => ({
+    writeContract: (async (parameters: Parameters<typeof base.writeContract>[0]) => base.writeContract({
+      ...parameters,
+      gas: parameters.gas ?? ((await publicClient.estimateContractGas({ ...parameters, account } as never)) * (100n + GAS_HEADROOM_PERCENT)) / 100n,
+    } as never)) as typeof base.writeContract,
+  }));
   const contract = async <Name extends ProtocolContractName>(name: Name) => {
     const address = addresses[name];
     if (!address) throw new VeritrainError(`no address configured for ${name}`, { code: "CONFIG_INVALID", details: { field: `addresses.${name}` } });

@@ -17,7 +17,7 @@ import type { GlobalModel } from "../rounds/globalModel.ts";
 import { outerStep } from "../rounds/outerStep.ts";
 import { commitOwner, ownerRoundFile } from "./ownerCommitments.ts";
 import { ownedExamples, ownerMismatch, secureGlobalModel, secureRoundConfig } from "./privateRound.ts";
-import { closed, secureSlotRound } from "./secureRound.ts";
+import { closed, recoverWithdrawn, secureSlotRound } from "./secureRound.ts";
 import { quantise } from "../privacy/secAgg/quantisation.ts";
 import { fetchSpecAndModel } from "../jobs/loadJob.ts";
 import { localUpdate } from "../rounds/localUpdate.ts";
@@ -37,7 +37,9 @@ export type RoundProviderParameters = ComputeRoleParameters;
  *   round's global model, publishes the update and commits its digest ({@link contributeToRound});
  * - `TrainingClosed` / `AggregateVoided` / `AggregationReopened`: the aggregator duty, task `aggregate-<job>-<round>`
  *   ({@link aggregateIfDue}): any provider may post; the first valid post wins, the others find
- *   the round aggregated and stop (the challenger checks what was posted).
+ *   the round aggregated and stop (the challenger checks what was posted);
+ * - `SlotDropped`: under secure aggregation, the task `recover-<job>-<round>-<slot>` ({@link recoverIfDue}) posts
+ *   this slot's recovery shares of a neighbour whose masked input was withdrawn.
  *
  * @example
  * await runRoundProvider({ chain, store, dataDir, costModel, threads: 2, log, signal });
@@ -50,7 +52,7 @@ export async function runRoundProvider(parameters: RoundProviderParameters): Pro
     chain,
     address: [registry.address],
     abi: registry.abi,
-    eventName: ["RoundJobPosted", "RoundStarted", "TrainingClosed", "AggregateVoided", "AggregationReopened"],
+    eventName: ["RoundJobPosted", "RoundStarted", "TrainingClosed", "AggregateVoided", "AggregationReopened", "SlotDropped"],
     role: "compute-rounds",
     dataDir,
     log,
@@ -62,11 +64,12 @@ export async function runRoundProvider(parameters: RoundProviderParameters): Pro
     handle: async (event, tasks) => {
       if (event.eventName === "RoundJobPosted") await considerRoundBid(parameters, event.args.jobId);
       else if (event.eventName === "RoundStarted") tasks.start(`slot-${event.args.jobId}-${event.args.round}`);
+      else if (event.eventName === "SlotDropped") tasks.start(`recover-${event.args.jobId}-${event.args.round}-${event.args.slot}`);
       else tasks.start(`aggregate-${event.args.jobId}-${event.args.round}`);
     },
     runTask: async (task, signal) => {
       const [kind, jobId, round] = task.split("-") as [string, string, string];
-      const duty = kind === "slot" ? contributeToRound : aggregateIfDue;
+      const duty = kind === "slot" ? contributeToRound : kind === "recover" ? recoverIfDue : aggregateIfDue;
       await duty({ ...parameters, signal }, jobs, BigInt(jobId), Number(round));
     },
   });
@@ -193,6 +196,26 @@ async function contributeSlot(parameters: RoundProviderParameters, jobs: RoundJo
   }
   await chain.send(() => chain.contracts.RoundJobRegistry.write.commitUpdate([jobId, round, contribution.digest]));
   log.info({ ...context, slot, digest: contribution.digest, bytes: contribution.updateBytes.length, poisoned: slot === poisonSlot, withheld }, "update committed");
+}
+
+/**
+ * After a slot of round `round` was dropped: if this provider took part in the round's secure aggregation (its state
+ * of the round is on disk) and still holds its slot, posts its recovery shares of every neighbour whose masked input
+ * was withdrawn (`recoverWithdrawn`; a slot dropped for missing the deadline withdrew nothing).
+ */
+export async function recoverIfDue(parameters: RoundProviderParameters, jobs: RoundJobs, jobId: bigint, round: number): Promise<void> {
+  const { chain, store, dataDir, log, signal } = parameters;
+  const context = { jobId: jobId.toString(), round };
+  const stateFile = ownerRoundFile(dataDir, jobId, round, "secagg");
+  const slot = existsSync(stateFile) ? await activeSlotOf(chain, jobId) : undefined;
+  if (slot === undefined) {
+    log.info(context, "recovery skipped: no slot of this provider took part in the round's secure aggregation");
+    return;
+  }
+  const { prepared: job } = await jobs.load({ chain, store, jobId, log, signal });
+  const config = await secureRoundConfig({ chain, jobId, round, slots: job.config.slots, vectorLength: job.model.params.length });
+  const owners = await recoverWithdrawn({ chain, jobId, round, config, slot, stateFile });
+  log.info({ ...context, slot, recoveredFor: owners }, owners.length === 0 ? "recovery: no withdrawn neighbour left to recover" : "recovery shares posted");
 }
 
 /** The devnet's poisoned update: the honest one sign-flipped and scaled ×10, dense. */

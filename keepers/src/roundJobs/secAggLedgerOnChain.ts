@@ -7,7 +7,7 @@ import type { ContentStore } from "../content/contentStore.ts";
 import { VeritrainError } from "../errors.ts";
 import { chainTime } from "../jobs/jobOnChain.ts";
 import { decodeSecAggMessage, encodeSecAggMessage } from "../privacy/secAgg/messageCodec.ts";
-import type { MaskedInputMessage, SecAggMessage } from "../privacy/secAgg/messages.ts";
+import type { MaskedInputMessage, SecAggMessage, UnmaskSharesMessage } from "../privacy/secAgg/messages.ts";
 import type { RoundLedger } from "../privacy/secAgg/roundLedger.ts";
 import { fetchBlock } from "./roundContent.ts";
 import { readRoundJob } from "./roundJobOnChain.ts";
@@ -47,21 +47,29 @@ export async function secAggRoundSeed({ chain, jobId, round }: SecAggRoundParame
   return sha256(concatBytes(ROUND_SEED_LABEL, hexToBytes(encoded)));
 }
 
-/** Per ledger stage, slot → the bytes of the message it posted (each hashing to its digest on the ledger). */
-export type LedgerMessages = { keys: ReadonlyMap<number, Uint8Array>; shares: ReadonlyMap<number, Uint8Array>; unmask: ReadonlyMap<number, Uint8Array> };
+/** Per ledger stage, slot → the bytes of the message it posted (each hashing to its digest on the ledger); the recovery shares by withdrawn owner, then poster. */
+export type LedgerMessages = {
+  keys: ReadonlyMap<number, Uint8Array>;
+  shares: ReadonlyMap<number, Uint8Array>;
+  unmask: ReadonlyMap<number, Uint8Array>;
+  recoveries: ReadonlyMap<number, ReadonlyMap<number, Uint8Array>>;
+};
 
 /**
- * A round's ledger as the chain holds it: the three stages {@link RoundLedger} reads, the unmask posts, and the
- * messages themselves, which SecureAggregationLedger's posts carry (so no slot can withhold one it posted).
+ * A round's ledger as the chain holds it: the three stages {@link RoundLedger} reads, the unmask posts, the slots of
+ * U3's inputs that the registry dropped in the round after they committed (`withdrawn`: a dispute found their masked
+ * input withheld or invalid), and the messages themselves, which SecureAggregationLedger's posts carry (so no slot
+ * can withhold one it posted).
  */
-export type SecAggLedgerOnChain = { ledger: RoundLedger; unmask: ReadonlyMap<number, Uint8Array>; messages: LedgerMessages };
+export type SecAggLedgerOnChain = { ledger: RoundLedger; unmask: ReadonlyMap<number, Uint8Array>; withdrawn: ReadonlySet<number>; messages: LedgerMessages };
 
 const posted = (digests: readonly Hex[]) => new Map(digests.flatMap((digest, slot) => (digest === zeroHash ? [] : [[slot, hexToBytes(digest)] as const])));
 
 /**
  * The round's ledger: each slot's keys, shares and unmask digests (SecureAggregationLedger) and its update
- * commitment, the digest of its masked input (RoundJobRegistry), with the bytes of every message posted on the
- * ledger, taken from its `SecAggPosted` events and each checked to hash to the digest the ledger holds. Read a
+ * commitment, the digest of its masked input (RoundJobRegistry), the withdrawn inputs and their recovery shares,
+ * with the bytes of every message posted on the ledger, taken from its `SecAggPosted` and `SecAggRecovered` events
+ * and each checked to hash to the digest the ledger holds. Read a
  * stage only once it closed ({@link secAggStageClosed}): until then it may still grow.
  *
  * @throws VeritrainError `CHAIN_LOGS_INCOMPLETE` when the node's logs lack a message whose digest the ledger holds
@@ -73,12 +81,20 @@ export async function readSecAggLedger({ chain, jobId, round }: SecAggRoundParam
   const { RoundJobRegistry: registry, SecureAggregationLedger: ledger } = chain.contracts;
   const job = await readRoundJob(chain, jobId);
   const slots = Array.from({ length: job.slots }, (_, slot) => slot);
-  const [digests, commitments, events] = await Promise.all([
+  const [digests, commitments, views, events] = await Promise.all([
     ledger.read.digestsOf([jobId, round]),
     Promise.all(slots.map((slot) => registry.read.commitmentOf([jobId, round, slot]))),
+    registry.read.slotsOf([jobId]),
     ledger.getEvents.SecAggPosted({ jobId, round: BigInt(round) }, { fromBlock: 0n }),
   ]);
-  const bytesByDigest = new Map(events.map(({ args }) => [args.digest!, hexToBytes(args.message!)]));
+  const inputs = posted(commitments);
+  // A slot dropped in this round after committing its input: its rounds earned stopped at this one.
+  const withdrawn = new Set([...inputs.keys()].filter((slot) => !views[slot]!.active && views[slot]!.roundsEarned === round));
+  const [recoveryDigests, recoveryEvents] = withdrawn.size === 0 ? [[], []] : await Promise.all([
+    Promise.all([...withdrawn].map((owner) => ledger.read.recoveryDigestsOf([jobId, round, owner]))),
+    ledger.getEvents.SecAggRecovered({ jobId, round: BigInt(round) }, { fromBlock: 0n }),
+  ]);
+  const bytesByDigest = new Map([...events, ...recoveryEvents].map(({ args }) => [args.digest!, hexToBytes(args.message!)]));
   const stage = (index: number) => posted(digests[index]!.slice(0, job.slots));
   const messagesOf = (name: string, entries: ReadonlyMap<number, Uint8Array>) => new Map([...entries].map(([slot, digest]) => {
     const bytes = bytesByDigest.get(bytesToHex(digest));
@@ -89,9 +105,15 @@ export async function readSecAggLedger({ chain, jobId, round }: SecAggRoundParam
   }));
   const [keys, shares, unmask] = [stage(SecAggStage.Keys), stage(SecAggStage.Shares), stage(SecAggStage.Unmask)];
   return {
-    ledger: { keys, shares, inputs: posted(commitments) },
+    ledger: { keys, shares, inputs },
     unmask,
-    messages: { keys: messagesOf("keys", keys), shares: messagesOf("shares", shares), unmask: messagesOf("unmask", unmask) },
+    withdrawn,
+    messages: {
+      keys: messagesOf("keys", keys),
+      shares: messagesOf("shares", shares),
+      unmask: messagesOf("unmask", unmask),
+      recoveries: new Map([...withdrawn].map((owner, i) => [owner, messagesOf(`recovery of ${owner}`, posted(recoveryDigests[i]!.slice(0, job.slots)))])),
+    },
   };
 }
 
@@ -141,6 +163,17 @@ export async function postSecAggMessage({ chain, store, jobId, round, message }:
     await chain.send(() => registry.write.commitUpdate([jobId, round, digest]));
   } else await chain.send(() => ledger.write.post([jobId, round, LEDGER_STAGE[message.kind], bytesToHex(bytes)]));
   return digest;
+}
+
+/**
+ * Posts the caller's recovery share of withdrawn slot `owner`'s mask key (`recoveryShares`) on SecureAggregationLedger.
+ *
+ * @throws VeritrainError `TRANSACTION_REVERTED` or the contract's decoded revert (e.g. `owner` still counted).
+ * @example
+ * await postRecoveryShares({ chain, jobId, round, owner: 3, message: recoveryShares(state, ledger, 3) });
+ */
+export async function postRecoveryShares({ chain, jobId, round, owner, message }: SecAggRoundParameters & { owner: number; message: UnmaskSharesMessage }): Promise<void> {
+  await chain.send(() => chain.contracts.SecureAggregationLedger.write.recover([jobId, round, owner, bytesToHex(encodeSecAggMessage(message))]));
 }
 
 /**

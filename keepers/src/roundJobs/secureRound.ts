@@ -4,19 +4,19 @@ import { bytesToHex, hexToBytes } from "@noble/hashes/utils.js";
 import type { ContentStore } from "../content/contentStore.ts";
 import { VeritrainError } from "../errors.ts";
 import {
-  advertisedEntry, checkEncryptedShares, checkUnmaskShares, collectMaskedInputs, collectPublicKeys, routeShares, unmaskSum, type UnmaskedSum,
+  advertisedEntry, checkEncryptedShares, checkUnmaskShares, collectMaskedInputs, collectPublicKeys, routeShares, unmaskSum, withoutWithdrawn, type UnmaskedSum,
 } from "../privacy/secAgg/aggregator.ts";
 import type { EncryptedSharesMessage, PublicKeysMessage, UnmaskSharesMessage } from "../privacy/secAgg/messages.ts";
 import { neighbourGraph } from "../privacy/secAgg/neighbourGraph.ts";
 import { decodeSecAggMessage, encodeSecAggMessage } from "../privacy/secAgg/messageCodec.ts";
-import { advertiseKeys, maskInput, revealShares, shareKeys, type MaskedParticipant, type RandomBytes } from "../privacy/secAgg/participant.ts";
+import { advertiseKeys, maskInput, recoveryShares, revealShares, shareKeys, type MaskedParticipant, type RandomBytes } from "../privacy/secAgg/participant.ts";
 import { decodeParticipantState, encodeParticipantState, type ParticipantState } from "../privacy/secAgg/participantState.ts";
 import { isPosted, ledgerDigest, ledgerSets } from "../privacy/secAgg/roundLedger.ts";
 import type { SecAggConfig } from "../privacy/secAgg/secAggConfig.ts";
 import { retry } from "../runtime/retry.ts";
 import { writeFileAtomic } from "../runtime/writeFileAtomic.ts";
 import {
-  decodeLedgerMessage, fetchMaskedInputs, postSecAggMessage, readSecAggLedger, secAggStageClosed,
+  decodeLedgerMessage, fetchMaskedInputs, postRecoveryShares, postSecAggMessage, readSecAggLedger, secAggStageClosed,
   type ClosingStage, type PostedSecAggMessage, type SecAggLedgerOnChain, type SecAggRoundParameters,
 } from "./secAggLedgerOnChain.ts";
 
@@ -67,7 +67,10 @@ export type CheckedSecAggLedger = SecAggLedgerOnChain & {
   publicKeys: PublicKeysMessage[];
   /** U2's encryptedShares messages. */
   encryptedShares: EncryptedSharesMessage[];
-  /** The valid unmaskShares messages of U3's members that posted one. */
+  /**
+   * The answers the sum takes: the valid unmaskShares messages of U3's members that posted one, and once inputs were
+   * withdrawn, without the withdrawn's answers and b-shares and with the valid recovery shares ({@link withoutWithdrawn}).
+   */
   unmaskShares: UnmaskSharesMessage[];
 };
 
@@ -92,7 +95,8 @@ function validPosts<M>(messages: ReadonlyMap<number, Uint8Array>, members: Reado
  * message alone and the sets before it: a Keys post that is not a valid publicKeys message of this round and slot
  * with verifying possession proofs (`advertisedEntry`); a Shares post that is not an encryptedShares message
  * addressing exactly the slot's neighbours in U1 (`checkEncryptedShares`); an Unmask post that is not an
- * unmaskShares message holding only the shares the sets call for (`checkUnmaskShares`). The messages are on the
+ * unmaskShares message holding only the shares the sets call for (`checkUnmaskShares`), and likewise a recovery post
+ * holding more than the poster's share of its withdrawn neighbour's mask key. The messages are on the
  * chain, the same for every party, so every party strikes the same posts: such a sender is out of U1 or U2 for
  * all (an invalid unmask answer only counts as none) instead of stopping the round.
  *
@@ -118,18 +122,21 @@ export async function checkedSecAggLedger(parameters: SecAggRoundParameters & Pi
   const ledger = { ...afterKeys, shares: within(afterKeys.shares, new Set(encryptedShares.keys())) };
   const { shared, survivors } = ledgerSets(config, ledger);
   const sets = { config, graph, survivors: [...survivors], dropped: [...shared].filter((slot) => !survivors.has(slot)) };
-  const unmaskShares = validPosts(onChain.messages.unmask, survivors, (slot, bytes) => {
+  const answers = (posts: ReadonlyMap<number, Uint8Array>, members: ReadonlySet<number>, owners: Pick<typeof sets, "survivors" | "dropped">) => validPosts(posts, members, (slot, bytes) => {
     const message = decodeLedgerMessage(slot, bytes, "unmaskShares");
-    checkUnmaskShares(sets, slot, message);
+    checkUnmaskShares({ ...sets, ...owners }, slot, message);
     return message;
   });
+  const unmaskShares = answers(onChain.messages.unmask, survivors, sets);
+  const counted = new Set([...survivors].filter((slot) => !onChain.withdrawn.has(slot)));
+  const recoveries = [...onChain.messages.recoveries].flatMap(([owner, posts]) => [...answers(posts, counted, { survivors: [], dropped: [owner] }).values()]);
   return {
     ...onChain,
     ledger,
     unmask: within(onChain.unmask, new Set(unmaskShares.keys())),
     publicKeys: [...publicKeys.values()].map(({ message }) => message),
     encryptedShares: [...encryptedShares.values()],
-    unmaskShares: [...unmaskShares.values()],
+    unmaskShares: withoutWithdrawn(onChain.withdrawn, [...unmaskShares.values()], recoveries),
   };
 }
 
@@ -236,6 +243,28 @@ export async function secureRoundSum(parameters: SecureRoundParameters): Promise
   await closed(parameters, "inputs");
   const checked = await checkedSecAggLedger(parameters);
   const { survivors } = ledgerSets(config, checked.ledger);
-  const maskedInputs = await fetchMaskedInputs(store, within(checked.ledger.inputs, survivors), bounded);
-  return unmaskSum(collectMaskedInputs(collectShares(parameters, checked).state, maskedInputs, checked.ledger), checked.unmaskShares);
+  const counted = within(checked.ledger.inputs, new Set([...survivors].filter((slot) => !checked.withdrawn.has(slot))));
+  const maskedInputs = await fetchMaskedInputs(store, counted, bounded);
+  return unmaskSum(collectMaskedInputs(collectShares(parameters, checked).state, maskedInputs, { ...checked.ledger, inputs: counted }), checked.unmaskShares);
+}
+
+/**
+ * A slot's recovery shares (docs/secure-aggregation.md §7, "Withdrawn inputs"): for each neighbour whose input the
+ * registry dropped in the round after it committed, its share of that neighbour's mask key (`recoveryShares`), posted
+ * once, from the slot's saved round state. Returns the neighbours it posted for. Nothing to do for a slot that
+ * has not answered stage 3 (its own answer comes first, `secureSlotRound`) or keeps no state of the round.
+ *
+ * @throws VeritrainError `CHAIN_LOGS_INCOMPLETE`, `SECAGG_STATE_INVALID` for a state file it cannot read, a decoded revert.
+ * @example
+ * await recoverWithdrawn({ chain, jobId, round, config, slot: 1, stateFile });
+ */
+export async function recoverWithdrawn(parameters: SecAggRoundParameters & Pick<SecureSlotRoundParameters, "config" | "slot" | "stateFile">): Promise<number[]> {
+  const { config, slot, stateFile } = parameters;
+  const saved = readSavedSlot(stateFile, config);
+  const checked = await checkedSecAggLedger(parameters);
+  if (saved?.state.stage !== "masked" || !checked.messages.unmask.has(slot)) return [];
+  const state = saved.state;
+  const owners = [...checked.withdrawn].filter((owner) => state.held.has(owner) && owner !== slot && !checked.messages.recoveries.get(owner)!.has(slot));
+  for (const owner of owners) await postRecoveryShares({ ...parameters, owner, message: recoveryShares(state, checked.ledger, owner) });
+  return owners;
 }

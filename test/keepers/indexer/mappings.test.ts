@@ -136,10 +136,11 @@ async function withDistributedJob() {
   };
   const untilDeadline = async () => networkHelpers.time.increaseTo((await reg.read.getRoundJob([jobId])).deadline);
 
-  // Round 0's secure-aggregation posts: every slot's keys, slot 0's shares, then (training closed) its unmask shares.
+  // Round 0's secure-aggregation posts: every slot's keys, slots 0's and 2's shares, then (training closed) slot 0's unmask shares.
   const ledger = p.secureAggregationLedger;
   for (const s of [0, 1, 2, 3]) await ledger.write.post([jobId, 0, 0, stringToHex(`keys 0/${s}`)], { account: slots[s]!.account });
   await ledger.write.post([jobId, 0, 1, stringToHex("shares 0/0")], { account: slots[0]!.account });
+  await ledger.write.post([jobId, 0, 1, stringToHex("shares 0/2")], { account: slots[2]!.account });
   await ledger.write.commitOwner([jobId, 0, digest("data 0"), digest("noise seed 0/0")], { account: slots[0]!.account });
   await commit(0, [0, 1, 2, 3]);
   await ledger.write.post([jobId, 0, 2, stringToHex("unmask 0/0")], { account: slots[0]!.account });
@@ -147,6 +148,8 @@ async function withDistributedJob() {
   const slotWrong = await openRoundDispute(p, jobId, 0, 2);
   const wrong = await signVerdicts(p, slotWrong, true);
   await p.disputes.write.settle([slotWrong, true, wrong.bitmap, wrong.signatures]);
+  // Slot 2, dropped after committing its input: slot 0 posts its share of slot 2's mask key.
+  await ledger.write.recover([jobId, 0, 2, stringToHex("recovery of 2 by 0")], { account: slots[0]!.account });
   await reg.write.postAggregate([jobId, 0, digest("global 0 without slot 2")], { account: p.outsider.account });
   const aggregateRight = await openRoundDispute(p, jobId, 0, AGGREGATE);
   const right = await signVerdicts(p, aggregateRight, false);
@@ -648,7 +651,9 @@ describe("subgraph mappings on real event logs", () => {
       assert.deepEqual(dataset.roundJobs.map((j: any) => j.id), [p.jobId, p.cancelled, p.failed].map(String));
       const { trainingRound } = query(store, `{ trainingRound(id: "${p.jobId}-0") { secAggPosts(orderBy: blockNumber) { job { id } stage slot { number } digest message } } }`);
       const posted = (stage: string, slot: number, label: string) => ({ job: { id: String(p.jobId) }, stage, slot: { number: slot }, digest: sha256(stringToHex(label)), message: stringToHex(label) });
-      assert.deepEqual(trainingRound.secAggPosts, [...[0, 1, 2, 3].map((s) => posted("Keys", s, `keys 0/${s}`)), posted("Shares", 0, "shares 0/0"), posted("Unmask", 0, "unmask 0/0")]);
+      assert.deepEqual(trainingRound.secAggPosts, [...[0, 1, 2, 3].map((s) => posted("Keys", s, `keys 0/${s}`)), posted("Shares", 0, "shares 0/0"), posted("Shares", 2, "shares 0/2"), posted("Unmask", 0, "unmask 0/0")]);
+      const { trainingRound: recovered } = query(store, `{ trainingRound(id: "${p.jobId}-0") { secAggRecoveries { job { id } owner { number } slot { number } digest message } } }`);
+      assert.deepEqual(recovered.secAggRecoveries, [{ job: { id: String(p.jobId) }, owner: { number: 2 }, slot: { number: 0 }, digest: sha256(stringToHex("recovery of 2 by 0")), message: stringToHex("recovery of 2 by 0") }]);
       const { trainingRound: owners } = query(store, `{ trainingRound(id: "${p.jobId}-0") { ownerCommitments { job { id } slot { number } dataRoot noiseSeedCommitment } } }`);
       assert.deepEqual(owners.ownerCommitments, [{ job: { id: String(p.jobId) }, slot: { number: 0 }, dataRoot: digest("data 0"), noiseSeedCommitment: digest("noise seed 0/0") }]);
     });

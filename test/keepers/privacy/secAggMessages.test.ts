@@ -2,11 +2,11 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { x25519 } from "@noble/curves/ed25519.js";
 import { VeritrainError } from "../../../keepers/src/errors.ts";
-import { collectMaskedInputs, collectPublicKeys, recomputeSum, routeShares, unmaskSum } from "../../../keepers/src/privacy/secAgg/aggregator.ts";
+import { collectMaskedInputs, collectPublicKeys, recomputeSum, routeShares, unmaskSum, withoutWithdrawn } from "../../../keepers/src/privacy/secAgg/aggregator.ts";
 import { proveKeyPossession } from "../../../keepers/src/privacy/secAgg/keyPossession.ts";
 import { decodeSecAggMessage, encodeSecAggMessage } from "../../../keepers/src/privacy/secAgg/messageCodec.ts";
 import type { SecAggMessage } from "../../../keepers/src/privacy/secAgg/messages.ts";
-import { advertiseKeys, maskInput, revealShares, shareKeys } from "../../../keepers/src/privacy/secAgg/participant.ts";
+import { advertiseKeys, maskInput, recoveryShares, revealShares, shareKeys } from "../../../keepers/src/privacy/secAgg/participant.ts";
 import { decodeParticipantState, encodeParticipantState } from "../../../keepers/src/privacy/secAgg/participantState.ts";
 import { ledgerDigest, publicKeysMessage, type LedgerMessage } from "../../../keepers/src/privacy/secAgg/roundLedger.ts";
 import { secAggConfig } from "../../../keepers/src/privacy/secAgg/secAggConfig.ts";
@@ -194,6 +194,26 @@ describe("tampering and misbehaviour", () => {
     // A ledger on which only two of four inputs landed leaves each survivor fewer than t = 3 surviving neighbours.
     const thin = { ...ledger, inputs: new Map([...ledger.inputs].filter(([id]) => id < 2)) };
     refused(() => revealShares(masked[0]!.state, thin), "SECAGG_TOO_FEW_PARTICIPANTS");
+  });
+
+  it("a survivor whose input is withdrawn after the unmask stage counts as dropped: its neighbours' recovery shares of its mask key unmask the others' sum exactly", async () => {
+    const { ledger, masked, routed } = await throughInputs();
+    const replies = masked.map(({ state }) => revealShares(state, ledger));
+    // Participant 3's input is withdrawn (on the chain: found withheld): the others recover its mask key.
+    const withdrawn = new Set([3]);
+    const recoveries = masked.slice(0, 3).map(({ state }) => recoveryShares(state, ledger, 3));
+    assert.deepEqual(recoveries.map((r) => [r.selfMaskShares.length, r.maskKeyShares.map((s) => s.of)]), [[0, [3]], [0, [3]], [0, [3]]]);
+    const counted = { ...ledger, inputs: new Map([...ledger.inputs].filter(([id]) => !withdrawn.has(id))) };
+    const collected = collectMaskedInputs(routed.state, masked.slice(0, 3).map(({ message }) => message), counted);
+    const answers = withoutWithdrawn(withdrawn, replies, recoveries);
+    const { sum, survivors, dropped, reveal } = await unmaskSum(collected, answers);
+    assert.deepEqual([sum, survivors, dropped], [plainSum(inputs, [0, 1, 2]), [0, 1, 2], [3]]);
+    assert.deepEqual([...reveal.selfMaskSeeds.keys()], [0, 1, 2], "participant 3's b is not rebuilt");
+    assert.ok(answers.every((answer) => answer.from !== 3 && answer.selfMaskShares.every((share) => share.of !== 3)), "the withdrawn's answer and b-shares set aside");
+    // Without the recovery shares its pairwise masks cannot be removed.
+    await refusedAsync(() => unmaskSum(collected, withoutWithdrawn(withdrawn, replies, [])), "SECAGG_TOO_FEW_SHARES", /mask secret key/);
+    refused(() => recoveryShares(masked[0]!.state, ledger, 0), "SECAGG_MESSAGE_INVALID", /cannot recover participant 0/);
+    refused(() => recoveryShares(masked[0]!.state, counted, 3), "SECAGG_MESSAGE_INVALID", /not a survivor/);
   });
 
   it("the server cannot leave out a masked input on the ledger, swap one, or sum one from outside U2", async () => {

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { keccak256, parseEther, stringToHex, zeroHash } from "viem";
+import { bytesToHex, isAddressEqual, keccak256, parseEther, stringToHex, zeroHash } from "viem";
 import type { ProtocolConnection } from "../../../keepers/src/chain/protocolContracts.ts";
 import type { HeliaContentStore } from "../../../keepers/src/content/heliaContentStore.ts";
 import { quantisation, quantise } from "../../../keepers/src/privacy/secAgg/quantisation.ts";
@@ -12,15 +12,18 @@ import { fetchBound } from "../../../keepers/src/roundJobs/roundInputs.ts";
 import { postRoundJob } from "../../../keepers/src/roundJobs/roundJobOnChain.ts";
 import { RoundJobStatus } from "../../../keepers/src/roundJobs/roundJobStatus.ts";
 import { postSecAggMessage, readSecAggLedger, secAggRoundSeed, secAggStageClosed } from "../../../keepers/src/roundJobs/secAggLedgerOnChain.ts";
-import { checkedSecAggLedger, secureRoundSum, secureSlotRound } from "../../../keepers/src/roundJobs/secureRound.ts";
-import { collectPublicKeys } from "../../../keepers/src/privacy/secAgg/aggregator.ts";
-import { advertiseKeys, shareKeys } from "../../../keepers/src/privacy/secAgg/participant.ts";
+import { checkedSecAggLedger, recoverWithdrawn, secureRoundSum, secureSlotRound } from "../../../keepers/src/roundJobs/secureRound.ts";
+import { UNSERVED_CLAIM } from "../../../keepers/src/roundJobs/roundJudgement.ts";
+import { verdictTypedData } from "../../../keepers/src/validator/verdictTypedData.ts";
+import { ledgerDigest } from "../../../keepers/src/privacy/secAgg/roundLedger.ts";
+import { collectPublicKeys, routeShares } from "../../../keepers/src/privacy/secAgg/aggregator.ts";
+import { advertiseKeys, maskInput, shareKeys } from "../../../keepers/src/privacy/secAgg/participant.ts";
 import { commitOwner, noiseSeedCommitment, ownedDataRoot } from "../../../keepers/src/roundJobs/ownerCommitments.ts";
 import { ownedExamples } from "../../../keepers/src/roundJobs/privateRound.ts";
 import { registerMnistDataset, startProtocolFixture, type ProtocolFixture } from "../../harness/protocolFixture.ts";
 import { SeededRandom } from "../commitments/seededRandom.ts";
 
-const ACCOUNT = { owner: 1, storage: [2, 3], consumer: 4, slots: [5, 6, 7, 8, 9, 10, 11, 12], checker: 13 };
+const ACCOUNT = { owner: 1, storage: [2, 3], consumer: 4, slots: [5, 6, 7, 8, 9, 10, 11, 12], checker: 13, validators: [1, 2, 3, 14, 15, 16, 17, 18, 19] };
 const SLOTS = ACCOUNT.slots.length;
 /** Words per update: small, the protocol's cost is not what this test measures. */
 const LENGTH = 2_000;
@@ -202,6 +205,74 @@ describe("a secure-aggregation round over the chain and the content store", { ti
     assert.deepEqual([survivors, dropped], [honest, []]);
     assert.deepEqual(sum, sumOf(honest));
     assert.equal(trainings, 2, "the restarted slot trained again (it had not masked yet), to the same update");
+  });
+
+  it("recovers the mask key of a slot whose masked input a committee found withheld, and sums the others exactly", async () => {
+    // A one-round job of its own: slot 5 posts its keys and shares and commits its masked input, and never serves it.
+    for (const index of ACCOUNT.slots) await fixture.stake(index, ORDER.minStake);
+    const consumer = await fixture.connect(ACCOUNT.consumer);
+    const withheldJob = await postRoundJob(consumer, { ...ORDER, datasetId: (await consumer.contracts.RoundJobRegistry.read.getRoundJob([jobId])).datasetId, rounds: 1 });
+    for (const [slot, chain] of chains.entries()) await chain.send(() => chain.contracts.RoundJobRegistry.write.bid([withheldJob, ORDER.priceLimit - BigInt(SLOTS - slot)]));
+    await fixture.advance(ORDER.biddingPeriod);
+    await consumer.send(() => consumer.contracts.RoundJobRegistry.write.settleAuction([withheldJob]));
+    const job = { chain: checker.chain, jobId: withheldJob, round: 0 };
+    const own = secAggConfig({ roundSeed: await secAggRoundSeed(job), participants: SLOTS, vectorLength: LENGTH });
+    const at = (slot: number) => ({ ...round(chains[slot]!, stores[slot]!, 0, own), jobId: withheldJob });
+    const stateFile = (slot: number) => join(dataDir, `withheld-job`, `slot-${slot}.json`);
+    const withheld = 5;
+    const honest = [0, 1, 2, 3, 4, 6, 7];
+    const parties = honest.map((slot) => secureSlotRound({ ...at(slot), slot, train: () => Promise.resolve(inputs[slot]!), stateFile: stateFile(slot) }));
+    const advertised = advertiseKeys({ config: own, id: withheld });
+    await postSecAggMessage({ ...at(withheld), message: advertised.message });
+    await waitUntil(() => secAggStageClosed(job, "keys"));
+    const afterKeys = await checkedSecAggLedger({ ...job, config: own });
+    const sharing = await shareKeys(advertised.state, collectPublicKeys(own, afterKeys.publicKeys, afterKeys.ledger).rosters.find((m) => m.to === withheld)!, afterKeys.ledger);
+    await postSecAggMessage({ ...at(withheld), message: sharing.message });
+    await waitUntil(() => secAggStageClosed(job, "shares"));
+    const afterShares = await checkedSecAggLedger({ ...job, config: own });
+    const { forwarded } = routeShares(collectPublicKeys(own, afterShares.publicKeys, afterShares.ledger).state, afterShares.encryptedShares, afterShares.ledger);
+    const masked = maskInput(sharing.state, forwarded.find((m) => m.to === withheld)!, inputs[withheld]!, afterShares.ledger);
+    // Committed, never stored: no peer can serve it.
+    await chains[withheld]!.send(() => chains[withheld]!.contracts.RoundJobRegistry.write.commitUpdate([withheldJob, 0, bytesToHex(ledgerDigest(masked.message))]));
+    await Promise.all(parties);
+    assert.equal((await checker.chain.contracts.RoundJobRegistry.read.getRoundJob([withheldJob])).status, RoundJobStatus.Aggregating, "every slot committed: training closed");
+
+    // The checker challenges slot 5's update; nine validators join, and five of the drawn committee find it withheld.
+    const { Disputes, ValidatorCommittee, VeritrainToken } = checker.chain.contracts;
+    const bond = await Disputes.read.challengeBond();
+    await checker.chain.send(() => VeritrainToken.write.approve([Disputes.address, bond]));
+    const { validatorStake } = await ValidatorCommittee.read.config();
+    const validators: ProtocolConnection[] = [];
+    for (const index of ACCOUNT.validators) {
+      await fixture.stake(index, validatorStake);
+      const validator = await fixture.connect(index);
+      await validator.send(() => validator.contracts.ValidatorCommittee.write.join());
+      validators.push(validator);
+    }
+    await checker.chain.send(() => Disputes.write.challengeRound([withheldJob, 0, withheld, UNSERVED_CLAIM]));
+    const disputeId = await Disputes.read.disputeCount();
+    const [requested] = await ValidatorCommittee.getEvents.CommitteeRequested({ disputeId }, { fromBlock: 0n });
+    await fixture.fulfilVrf(requested!.args.requestId!, ValidatorCommittee.address);
+    const members = await ValidatorCommittee.read.committeeOf([disputeId]);
+    const chainId = await checker.chain.publicClient.getChainId();
+    const verdict = verdictTypedData({ chainId, disputes: Disputes.address, disputeId, providerWrong: true });
+    const signatures = await Promise.all(members.slice(0, 5).map((member) => validators.find((v) => isAddressEqual(v.account.address, member))!.walletClient.signTypedData(verdict)));
+    await checker.chain.send(() => Disputes.write.settle([disputeId, true, 0b11111n, signatures]));
+    assert.equal((await checker.chain.contracts.RoundJobRegistry.read.getRoundJob([withheldJob])).status, RoundJobStatus.Aggregating, "aggregation reopened without slot 5");
+    const onChain = await readSecAggLedger(job);
+    assert.deepEqual([[...onChain.ledger.inputs.keys()], [...onChain.withdrawn]], [[0, 1, 2, 3, 4, 5, 6, 7], [withheld]]);
+
+    // Until t neighbours posted their share of slot 5's mask key, the others' sum cannot be unmasked.
+    await assert.rejects(secureRoundSum({ ...round(checker.chain, checker.store, 0, own), jobId: withheldJob }), (error: Error & { code?: string }) => error.code === "SECAGG_TOO_FEW_SHARES");
+    const recovered = await Promise.all(honest.map((slot) => recoverWithdrawn({ ...at(slot), slot, stateFile: stateFile(slot) })));
+    const holders = honest.filter((slot) => afterShares.ledger.shares.has(slot) && forwarded.find((m) => m.to === slot)!.envelopes.some((e) => e.from === withheld));
+    assert.deepEqual(honest.filter((_, i) => recovered[i]!.length > 0), holders, "each neighbour of slot 5 posted its share, once");
+    assert.ok(holders.length >= own.threshold);
+    assert.deepEqual(await recoverWithdrawn({ ...at(holders[0]!), slot: holders[0]!, stateFile: stateFile(holders[0]!) }), [], "nothing left to post");
+    const { sum, survivors, dropped, reveal } = await secureRoundSum({ ...round(checker.chain, checker.store, 0, own), jobId: withheldJob });
+    assert.deepEqual([survivors, dropped], [honest, [withheld]]);
+    assert.deepEqual(sum, sumOf(honest), "the seven others' sum, exactly");
+    assert.deepEqual([...reveal.selfMaskSeeds.keys()], honest, "slot 5's self-mask seed is not needed");
   });
 });
 

@@ -255,6 +255,24 @@ export async function unmaskSum(state: InputsCollected, messages: readonly Unmas
   return { sum, survivors: [...state.survivors], dropped: [...state.dropped], reveal };
 }
 
+/**
+ * The stage-3 answers once the survivors in `withdrawn` count as dropped (§7, "Withdrawn inputs": the ledger dropped
+ * them after stage 3 opened, their inputs withheld): the withdrawn's own answers and every share of their b are set
+ * aside, and each other answer takes its sender's recovery shares (`recoveryShares`, checked by the caller: shares
+ * of sk^mask of withdrawn neighbours only). With U3 minus the withdrawn as the survivors, {@link unmaskSum} then
+ * removes the masks towards them as towards any dropout.
+ *
+ * @example
+ * const answers = withoutWithdrawn(new Set([3]), unmaskAnswers, recoveries);
+ */
+export function withoutWithdrawn(withdrawn: ReadonlySet<number>, answers: readonly UnmaskSharesMessage[], recoveries: readonly UnmaskSharesMessage[]): UnmaskSharesMessage[] {
+  return answers.filter((answer) => !withdrawn.has(answer.from)).map((answer) => ({
+    ...answer,
+    selfMaskShares: answer.selfMaskShares.filter(({ of }) => !withdrawn.has(of)),
+    maskKeyShares: [...answer.maskKeyShares, ...recoveries.filter((recovery) => recovery.from === answer.from).flatMap((recovery) => recovery.maskKeyShares)],
+  }));
+}
+
 /** What anyone can fetch once a round has ended: the messages whose digests are on the ledger, and the aggregator's reveal. */
 export type RoundTranscript = {
   config: SecAggConfig;

@@ -221,3 +221,27 @@ export function revealShares(state: MaskedParticipant, ledger: RoundLedger): Unm
     maskKeyShares: held.filter((v) => !survivors.has(v)).map((of) => ({ of, share: state.held.get(of)!.maskKeyShare })),
   };
 }
+
+/**
+ * Stage 3 continued, for a neighbour whose input was withdrawn (docs/secure-aggregation.md §7, "Withdrawn
+ * inputs"): survivor `owner` of U3 that the ledger dropped after stage 3 opened (on the chain, a dispute found its
+ * masked input withheld) counts as dropped after all. The participant answers with its share of sk^mask_owner, so
+ * that the pairwise masks the others added towards `owner` can be removed from their sum. Its b-share of `owner`
+ * went out at stage 3: both of `owner`'s secrets are then public, and `owner`'s input is left out of the sum.
+ * Call it only once the ledger has dropped `owner` (SecureAggregationLedger refuses the post before).
+ *
+ * @throws VeritrainError `SECAGG_MESSAGE_INVALID` (its own input not on the ledger, `owner` not a survivor, or no
+ * share of `owner` held), `SECAGG_STAGE_INVALID`.
+ * @example
+ * const recovery = recoveryShares(masked, ledger, 3);
+ */
+export function recoveryShares(state: MaskedParticipant, ledger: RoundLedger, owner: number): UnmaskSharesMessage {
+  assertStage(state, "masked");
+  const { config, id } = state;
+  assertOwnPost(ledger.inputs, id, state.inputDigest, "maskedInput");
+  const held = state.held.get(owner);
+  if (owner === id || held === undefined || !ledgerSets(config, ledger).survivors.has(owner)) {
+    throw protocolViolation(`participant ${id} cannot recover participant ${owner}'s mask key: ${owner} is not a survivor of the ledger whose shares it holds`, { id, owner });
+  }
+  return { kind: "unmaskShares", roundSeed: config.roundSeed, from: id, selfMaskShares: [], maskKeyShares: [{ of: owner, share: held.maskKeyShare }] };
+}
