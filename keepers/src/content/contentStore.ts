@@ -39,6 +39,12 @@ export type ContentStore = {
   pin(cid: CID, options?: ContentStoreCallOptions): Promise<void>;
   /** Undoes {@link ContentStore.pin}; unpinning a block that is not pinned is not an error. */
   unpin(cid: CID, options?: ContentStoreCallOptions): Promise<void>;
+  /**
+   * Unpins the block and deletes this backend's copy, so that it no longer serves it; removing a block it does not
+   * hold is not an error. Copies other peers fetched are theirs (a pinning service's too: its pin requests are
+   * deleted, and it may serve the block until it collects it).
+   */
+  remove(cid: CID, options?: ContentStoreCallOptions): Promise<void>;
   /** Whether the block is pinned by this backend. */
   isPinned(cid: CID, options?: ContentStoreCallOptions): Promise<boolean>;
   /** Releases the node, connections and files; the store is unusable afterwards. */

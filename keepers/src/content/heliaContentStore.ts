@@ -89,7 +89,7 @@ export async function createHeliaContentStore({
     await helia.stop().catch(() => undefined);
     throw contentBackendFailed({ backend: "helia", operation: "start", details: { directory }, cause });
   }
-  const store = heliaContentStore({ helia, listen, fetchTimeoutMs });
+  const store = heliaContentStore({ helia, blocks: init.blockstore, listen, fetchTimeoutMs });
   try {
     for (const peer of peers) await store.dial(peer, { signal: AbortSignal.timeout(fetchTimeoutMs) });
   } catch (error) {
@@ -139,11 +139,13 @@ type LoopbackLibp2p = {
 
 type HeliaStoreParts = {
   helia: Helia & { libp2p?: LoopbackLibp2p };
+  /** The node's own blockstore, under Helia's. */
+  blocks: FsBlockstore;
   listen: boolean;
   fetchTimeoutMs: number;
 };
 
-function heliaContentStore({ helia, listen, fetchTimeoutMs }: HeliaStoreParts): HeliaContentStore {
+function heliaContentStore({ helia, blocks, listen, fetchTimeoutMs }: HeliaStoreParts): HeliaContentStore {
   const backend = "helia";
 
   async function get(cid: CID, { signal = AbortSignal.timeout(fetchTimeoutMs) }: ContentStoreCallOptions = {}): Promise<Uint8Array> {
@@ -155,6 +157,11 @@ function heliaContentStore({ helia, listen, fetchTimeoutMs }: HeliaStoreParts): 
       throw contentNotFound({ cid, backend, cause });
     }
     return verifyBlock({ cid, bytes, source: backend });
+  }
+
+  async function unpin(cid: CID, { signal }: ContentStoreCallOptions = {}): Promise<void> {
+    if (!(await helia.pins.isPinned(cid, { signal }))) return;
+    for await (const _ of helia.pins.rm(cid, { signal }));
   }
 
   return {
@@ -186,9 +193,13 @@ function heliaContentStore({ helia, listen, fetchTimeoutMs }: HeliaStoreParts): 
       }
     },
 
-    async unpin(cid, { signal } = {}) {
-      if (!(await helia.pins.isPinned(cid, { signal }))) return;
-      for await (const _ of helia.pins.rm(cid, { signal }));
+    unpin,
+
+    async remove(cid, { signal } = {}) {
+      await unpin(cid, { signal });
+      // From the node's own blockstore: Helia's `delete` first cancels the block's re-providing, and throws when
+      // the node has no content router (ours has none; it provides nothing).
+      await blocks.delete(cid, { signal });
     },
 
     async isPinned(cid, { signal } = {}) {

@@ -2,7 +2,7 @@ import { create, type KuboRPCClient } from "kubo-rpc-client";
 import type { CID } from "multiformats/cid";
 import { VeritrainError } from "../errors.ts";
 import { contentBackendFailed, contentNotFound } from "./contentErrors.ts";
-import { assertBlockFits, rawBlockCid, verifyBlock, type ContentStore } from "./contentStore.ts";
+import { assertBlockFits, rawBlockCid, verifyBlock, type ContentStore, type ContentStoreCallOptions } from "./contentStore.ts";
 
 /** Bound of a call that has no caller signal; Kubo's own `block/get` searches the network forever. */
 export const DEFAULT_KUBO_TIMEOUT_MS = 30_000;
@@ -17,7 +17,7 @@ export type KuboContentStoreParameters = {
 
 /**
  * A {@link ContentStore} over a Kubo node's RPC API (`kubo-rpc-client`): `block/put` with
- * codec raw, sha2-256, CIDv1; `block/get`; `block/stat` (offline) for `has`; `pin/add`,
+ * codec raw, sha2-256, CIDv1; `block/get`; `block/stat` (offline) for `has`; `block/rm`; `pin/add`,
  * `pin/rm`, `pin/ls`. The CID Kubo returns is checked against {@link rawBlockCid} and the
  * bytes it serves against the CID, so a misconfigured or dishonest node is caught.
  *
@@ -30,6 +30,15 @@ export function createKuboContentStore({ url, timeoutMs = DEFAULT_KUBO_TIMEOUT_M
   const client: KuboRPCClient = create({ url });
   const backend = "kubo";
   const bounded = (signal: AbortSignal | undefined): AbortSignal => signal ?? AbortSignal.timeout(timeoutMs);
+
+  async function unpin(cid: CID, { signal }: ContentStoreCallOptions = {}): Promise<void> {
+    try {
+      await client.pin.rm(cid, { recursive: true, signal: bounded(signal) });
+    } catch (cause) {
+      if (isNotPinned(cause)) return;
+      throw contentBackendFailed({ backend, operation: "pin/rm", details: { cid: cid.toString() }, cause });
+    }
+  }
 
   return {
     backend,
@@ -82,12 +91,15 @@ export function createKuboContentStore({ url, timeoutMs = DEFAULT_KUBO_TIMEOUT_M
       }
     },
 
-    async unpin(cid, { signal } = {}) {
+    unpin,
+
+    async remove(cid, { signal } = {}) {
+      await unpin(cid, { signal });
       try {
-        await client.pin.rm(cid, { recursive: true, signal: bounded(signal) });
+        // force: a block Kubo does not hold is no error.
+        for await (const { error } of client.block.rm(cid, { force: true, signal: bounded(signal) })) if (error !== undefined) throw error;
       } catch (cause) {
-        if (isNotPinned(cause)) return;
-        throw contentBackendFailed({ backend, operation: "pin/rm", details: { cid: cid.toString() }, cause });
+        throw contentBackendFailed({ backend, operation: "block/rm", details: { cid: cid.toString() }, cause });
       }
     },
 

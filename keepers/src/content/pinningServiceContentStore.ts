@@ -76,6 +76,13 @@ export function createPinningServiceContentStore({
     }
   }
 
+  async function unpin(cid: CID, options: ContentStoreCallOptions = {}): Promise<void> {
+    for (const { requestid } of await remotePins(cid, [...LIVE_STATUSES, Status.Failed], options)) {
+      await call("DELETE /pins/{requestid}", cid, () => client.pinsRequestidDelete({ requestid }, { signal: options.signal }));
+    }
+    await local.unpin(cid, options);
+  }
+
   return {
     backend,
 
@@ -99,11 +106,11 @@ export function createPinningServiceContentStore({
       }
     },
 
-    async unpin(cid, options = {}) {
-      for (const { requestid } of await remotePins(cid, [...LIVE_STATUSES, Status.Failed], options)) {
-        await call("DELETE /pins/{requestid}", cid, () => client.pinsRequestidDelete({ requestid }, { signal: options.signal }));
-      }
-      await local.unpin(cid, options);
+    unpin,
+
+    async remove(cid, options = {}) {
+      await unpin(cid, options);
+      await local.remove(cid, options);
     },
 
     async isPinned(cid, options = {}) {

@@ -17,7 +17,7 @@ import type { GlobalModel } from "../rounds/globalModel.ts";
 import { outerStep } from "../rounds/outerStep.ts";
 import { commitOwner, ownerRoundFile } from "./ownerCommitments.ts";
 import { ownedExamples, ownerMismatch, secureGlobalModel, secureRoundConfig } from "./privateRound.ts";
-import { closed, recoverWithdrawn, secureSlotRound } from "./secureRound.ts";
+import { closed, recoverWithdrawn, removeWithdrawnInput, secureSlotRound } from "./secureRound.ts";
 import { quantise } from "../privacy/secAgg/quantisation.ts";
 import { fetchSpecAndModel } from "../jobs/loadJob.ts";
 import { localUpdate } from "../rounds/localUpdate.ts";
@@ -39,7 +39,7 @@ export type RoundProviderParameters = ComputeRoleParameters;
  *   ({@link aggregateIfDue}): any provider may post; the first valid post wins, the others find
  *   the round aggregated and stop (the challenger checks what was posted);
  * - `SlotDropped`: under secure aggregation, the task `recover-<job>-<round>-<slot>` ({@link recoverIfDue}) posts
- *   this slot's recovery shares of a neighbour whose masked input was withdrawn.
+ *   this slot's recovery shares of a neighbour whose masked input was withdrawn, or removes its own withdrawn input.
  *
  * @example
  * await runRoundProvider({ chain, store, dataDir, costModel, threads: 2, log, signal });
@@ -68,8 +68,9 @@ export async function runRoundProvider(parameters: RoundProviderParameters): Pro
       else tasks.start(`aggregate-${event.args.jobId}-${event.args.round}`);
     },
     runTask: async (task, signal) => {
-      const [kind, jobId, round] = task.split("-") as [string, string, string];
-      const duty = kind === "slot" ? contributeToRound : kind === "recover" ? recoverIfDue : aggregateIfDue;
+      const [kind, jobId, round, dropped] = task.split("-") as [string, string, string, string | undefined];
+      if (kind === "recover") return recoverIfDue({ ...parameters, signal }, jobs, BigInt(jobId), Number(round), Number(dropped));
+      const duty = kind === "slot" ? contributeToRound : aggregateIfDue;
       await duty({ ...parameters, signal }, jobs, BigInt(jobId), Number(round));
     },
   });
@@ -199,17 +200,27 @@ async function contributeSlot(parameters: RoundProviderParameters, jobs: RoundJo
 }
 
 /**
- * After a slot of round `round` was dropped: if this provider took part in the round's secure aggregation (its state
- * of the round is on disk) and still holds its slot, posts its recovery shares of every neighbour whose masked input
- * was withdrawn (`recoverWithdrawn`; a slot dropped for missing the deadline withdrew nothing).
+ * After slot `dropped` of round `round` was dropped, if this provider took part in the round's secure aggregation (its
+ * state of the round is on disk): if `dropped` is its own slot, removes its masked input from its store
+ * (`removeWithdrawnInput`); if it still holds its slot, posts its recovery shares of every neighbour whose masked
+ * input was withdrawn (`recoverWithdrawn`; a slot dropped for missing the deadline withdrew nothing).
  */
-export async function recoverIfDue(parameters: RoundProviderParameters, jobs: RoundJobs, jobId: bigint, round: number): Promise<void> {
+export async function recoverIfDue(parameters: RoundProviderParameters, jobs: RoundJobs, jobId: bigint, round: number, dropped: number): Promise<void> {
   const { chain, store, dataDir, log, signal } = parameters;
   const context = { jobId: jobId.toString(), round };
   const stateFile = ownerRoundFile(dataDir, jobId, round, "secagg");
-  const slot = existsSync(stateFile) ? await activeSlotOf(chain, jobId) : undefined;
-  if (slot === undefined) {
+  if (!existsSync(stateFile)) {
     log.info(context, "recovery skipped: no slot of this provider took part in the round's secure aggregation");
+    return;
+  }
+  const [holds, own] = await chain.contracts.RoundJobRegistry.read.slotOf([jobId, chain.account.address]);
+  if (holds && own === dropped) {
+    log.warn({ ...context, slot: own, removed: await removeWithdrawnInput(store, stateFile) }, "this slot was dropped: its masked input is withdrawn and removed from the store");
+    return;
+  }
+  const slot = await activeSlotOf(chain, jobId);
+  if (slot === undefined) {
+    log.info(context, "recovery skipped: this provider's slot is no longer active");
     return;
   }
   const { prepared: job } = await jobs.load({ chain, store, jobId, log, signal });

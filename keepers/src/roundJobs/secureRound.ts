@@ -1,7 +1,9 @@
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { bytesToHex, hexToBytes } from "@noble/hashes/utils.js";
+import { sha256 } from "@noble/hashes/sha2.js";
 import type { ContentStore } from "../content/contentStore.ts";
+import { rawDigestCid } from "../content/rawDigestCid.ts";
 import { VeritrainError } from "../errors.ts";
 import {
   advertisedEntry, checkEncryptedShares, checkUnmaskShares, collectMaskedInputs, collectPublicKeys, routeShares, unmaskSum, withoutWithdrawn, type UnmaskedSum,
@@ -246,6 +248,22 @@ export async function secureRoundSum(parameters: SecureRoundParameters): Promise
   const counted = within(checked.ledger.inputs, new Set([...survivors].filter((slot) => !checked.withdrawn.has(slot))));
   const maskedInputs = await fetchMaskedInputs(store, counted, bounded);
   return unmaskSum(collectMaskedInputs(collectShares(parameters, checked).state, maskedInputs, { ...checked.ledger, inputs: counted }), checked.unmaskShares);
+}
+
+/**
+ * A slot's own masked input once the slot was dropped after committing it (withdrawn, docs/secure-aggregation.md §7):
+ * removed from its store (`ContentStore.remove`), so that it is not served once both of the slot's secrets are
+ * public (§9). Returns whether the slot's saved state held a masked input to remove.
+ *
+ * @example
+ * await removeWithdrawnInput(store, ownerRoundFile(dataDir, jobId, round, "secagg"));
+ */
+export async function removeWithdrawnInput(store: ContentStore, stateFile: string): Promise<boolean> {
+  if (!existsSync(stateFile)) return false;
+  const bytes = hexToBytes((JSON.parse(readFileSync(stateFile, "utf8")) as { message: string }).message);
+  if (decodeSecAggMessage(bytes).kind !== "maskedInput") return false;
+  await store.remove(rawDigestCid(`0x${bytesToHex(sha256(bytes))}`));
+  return true;
 }
 
 /**

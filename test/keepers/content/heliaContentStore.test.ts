@@ -27,7 +27,7 @@ describe("Helia content store (offline)", () => {
     await rm(root, { recursive: true, force: true });
   });
 
-  it("puts, gets, has, pins and unpins a raw block under the shard CID", async () => {
+  it("puts, gets, has, pins, unpins and removes a raw block under the shard CID", async () => {
     const store = await createHeliaContentStore({ directory: join(root, "basic") });
     try {
       const bytes = text("veritrain");
@@ -42,6 +42,10 @@ describe("Helia content store (offline)", () => {
       await store.unpin(cid);
       assert.equal(await store.isPinned(cid), false);
       await store.unpin(cid);
+      await store.pin(cid);
+      await store.remove(cid);
+      assert.deepEqual([await store.has(cid), await store.isPinned(cid)], [false, false], "unpinned and deleted");
+      await store.remove(cid);
       assert.deepEqual(store.multiaddrs(), []);
     } finally {
       await store.close();

@@ -35,7 +35,7 @@ describe("Kubo content store (against the Kubo RPC stand-in)", () => {
     assert.deepEqual(kubo.blocks.get(cid.toString()), bytes);
   });
 
-  it("gets, has, pins and unpins", async () => {
+  it("gets, has, pins, unpins and removes", async () => {
     const bytes = text("kubo shard");
     const cid = await store.put(bytes);
     assert.deepEqual(await store.get(cid), bytes);
@@ -47,6 +47,10 @@ describe("Kubo content store (against the Kubo RPC stand-in)", () => {
     await store.unpin(cid);
     assert.equal(await store.isPinned(cid), false);
     await store.unpin(cid);
+    await store.pin(cid);
+    await store.remove(cid);
+    assert.deepEqual([await store.has(cid), await store.isPinned(cid), kubo.blocks.has(cid.toString())], [false, false, false], "unpinned, then deleted with block/rm");
+    await store.remove(cid);
   });
 
   it("has() asks Kubo offline and answers false for an unknown CID", async () => {

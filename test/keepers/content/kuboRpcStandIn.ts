@@ -92,6 +92,13 @@ async function handle({ request, response, url, blocks, pins }: HandleParameters
       if (bytes !== undefined) sendJson(response, { Key: cid, Size: bytes.byteLength });
       return;
     }
+    case "/api/v0/block/rm": {
+      if (cid === undefined) return sendError(response, 'argument "cid" is required');
+      // Kubo refuses to remove a pinned block; with force, a block it does not hold is no error.
+      if (pins.has(cid)) return sendJson(response, { Hash: cid, Error: "pinned: direct" });
+      if (!blocks.delete(cid) && url.searchParams.get("force") !== "true") return sendJson(response, { Hash: cid, Error: "ipld: could not find " + cid });
+      return sendJson(response, { Hash: cid });
+    }
     case "/api/v0/pin/add": {
       if ((await blockOrWait({ cid, blocks, offline, request, response })) === undefined) return;
       pins.add(cid!);

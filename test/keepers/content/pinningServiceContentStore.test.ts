@@ -70,6 +70,15 @@ describe("Pinning Service content store (against the Pinning Service API stand-i
     await store.unpin(cid);
   });
 
+  it("remove deletes the remote pin requests, the local pin and the local block", async () => {
+    const cid = await store.put(text("removed shard"));
+    await store.pin(cid);
+    await store.remove(cid);
+    assert.equal([...service.pins.values()].some((p) => p.pin.cid === cid.toString()), false);
+    assert.deepEqual([await local.isPinned(cid), await local.has(cid)], [false, false]);
+    await store.remove(cid);
+  });
+
   it("detects corrupted bytes returned by the wrapped store (CONTENT_HASH_MISMATCH)", async () => {
     const cid = await rawBlockCid(text("what was asked for"));
     const lying: ContentStore = { ...local, get: async () => text("something else") };

@@ -6,13 +6,14 @@ import { after, before, describe, it } from "node:test";
 import { bytesToHex, isAddressEqual, keccak256, parseEther, stringToHex, zeroHash } from "viem";
 import type { ProtocolConnection } from "../../../keepers/src/chain/protocolContracts.ts";
 import type { HeliaContentStore } from "../../../keepers/src/content/heliaContentStore.ts";
+import { rawDigestCid } from "../../../keepers/src/content/rawDigestCid.ts";
 import { quantisation, quantise } from "../../../keepers/src/privacy/secAgg/quantisation.ts";
 import { secAggConfig, type SecAggConfig } from "../../../keepers/src/privacy/secAgg/secAggConfig.ts";
 import { fetchBound } from "../../../keepers/src/roundJobs/roundInputs.ts";
 import { postRoundJob } from "../../../keepers/src/roundJobs/roundJobOnChain.ts";
 import { RoundJobStatus } from "../../../keepers/src/roundJobs/roundJobStatus.ts";
 import { postSecAggMessage, readSecAggLedger, secAggRoundSeed, secAggStageClosed } from "../../../keepers/src/roundJobs/secAggLedgerOnChain.ts";
-import { checkedSecAggLedger, recoverWithdrawn, secureRoundSum, secureSlotRound } from "../../../keepers/src/roundJobs/secureRound.ts";
+import { checkedSecAggLedger, recoverWithdrawn, removeWithdrawnInput, secureRoundSum, secureSlotRound } from "../../../keepers/src/roundJobs/secureRound.ts";
 import { UNSERVED_CLAIM } from "../../../keepers/src/roundJobs/roundJudgement.ts";
 import { verdictTypedData } from "../../../keepers/src/validator/verdictTypedData.ts";
 import { ledgerDigest } from "../../../keepers/src/privacy/secAgg/roundLedger.ts";
@@ -273,6 +274,13 @@ describe("a secure-aggregation round over the chain and the content store", { ti
     assert.deepEqual([survivors, dropped], [honest, [withheld]]);
     assert.deepEqual(sum, sumOf(honest), "the seven others' sum, exactly");
     assert.deepEqual([...reveal.selfMaskSeeds.keys()], honest, "slot 5's self-mask seed is not needed");
+
+    // A keeper whose slot is withdrawn removes its masked input from its store (here slot 0's, as if it were).
+    const input = rawDigestCid(bytesToHex(onChain.ledger.inputs.get(0)!));
+    assert.equal(await stores[0]!.isPinned(input), true);
+    assert.equal(await removeWithdrawnInput(stores[0]!, stateFile(0)), true);
+    assert.deepEqual([await stores[0]!.has(input), await stores[0]!.isPinned(input)], [false, false]);
+    assert.equal(await removeWithdrawnInput(stores[withheld]!, stateFile(withheld)), false, "no state of the round: nothing to remove");
   });
 });
 
