@@ -179,8 +179,9 @@ async function contributeSlot(parameters: RoundProviderParameters, jobs: RoundJo
       const global = await globalModelAt({ chain, store, job, jobId, round, bounded });
       return quantise(await localUpdate({ job, set: owned.set, round, global: global.params, threads, signal, noiseSeed: owned.noiseSeed }), quantisation);
     });
-    const { rejected } = await secureSlotRound({ chain, store, jobId, round, slot, config: secAgg, train, stateFile, bounded, pollMs: pollMs ?? DEFAULT_POLL_MS, signal });
-    log.info({ ...context, slot, resumed: resuming, rejectedEnvelopesFrom: rejected }, "secure round done: keys, shares, masked input and unmask shares posted");
+    const withholdInput = slot === withholdSlot;
+    const { rejected } = await secureSlotRound({ chain, store, jobId, round, slot, config: secAgg, train, stateFile, bounded, pollMs: pollMs ?? DEFAULT_POLL_MS, signal, withholdInput });
+    log.info({ ...context, slot, resumed: resuming, rejectedEnvelopesFrom: rejected, withheld: withholdInput }, "secure round done: keys, shares, masked input and unmask shares posted");
     return;
   }
   const job = await load();

@@ -143,7 +143,12 @@ export type PostedSecAggMessage = Extract<SecAggMessage, { kind: "publicKeys" | 
 const LEDGER_STAGE = { publicKeys: SecAggStage.Keys, encryptedShares: SecAggStage.Shares, unmaskShares: SecAggStage.Unmask } as const;
 
 /** Parameters of {@link postSecAggMessage}. */
-export type PostSecAggMessageParameters = SecAggRoundParameters & { store: ContentStore; message: PostedSecAggMessage };
+export type PostSecAggMessageParameters = SecAggRoundParameters & {
+  store: ContentStore;
+  message: PostedSecAggMessage;
+  /** Devnet fault demo: commit a masked input without storing it, so no peer can serve it. */
+  withholdInput?: boolean;
+};
 
 /**
  * Posts a message for the caller's slot and returns its SHA-256: keys, shares and unmask messages whole on
@@ -154,12 +159,12 @@ export type PostSecAggMessageParameters = SecAggRoundParameters & { store: Conte
  * @example
  * await postSecAggMessage({ chain, store, jobId, round, message: advertised.message });
  */
-export async function postSecAggMessage({ chain, store, jobId, round, message }: PostSecAggMessageParameters): Promise<Hex> {
+export async function postSecAggMessage({ chain, store, jobId, round, message, withholdInput = false }: PostSecAggMessageParameters): Promise<Hex> {
   const bytes = encodeSecAggMessage(message);
   const digest = bytesToHex(sha256(bytes));
   const { RoundJobRegistry: registry, SecureAggregationLedger: ledger } = chain.contracts;
   if (message.kind === "maskedInput") {
-    await store.pin(await store.put(bytes));
+    if (!withholdInput) await store.pin(await store.put(bytes));
     await chain.send(() => registry.write.commitUpdate([jobId, round, digest]));
   } else await chain.send(() => ledger.write.post([jobId, round, LEDGER_STAGE[message.kind], bytesToHex(bytes)]));
   return digest;

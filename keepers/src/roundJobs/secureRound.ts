@@ -45,6 +45,8 @@ export type SecureSlotRoundParameters = SecureRoundParameters & {
   stateFile: string;
   /** @default cryptographic randomness */
   random?: RandomBytes;
+  /** Devnet fault demo: commit the masked input without storing it (`postSecAggMessage`). */
+  withholdInput?: boolean;
 };
 
 /**

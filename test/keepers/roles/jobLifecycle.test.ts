@@ -639,6 +639,75 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
     assert.deepEqual(importOnnxModel(readFileSync(out)).params, global.params);
   });
 
+  it("carries a private-data job to payout when an owner commits its masked input and withholds it: the committee drops it, the others post their shares of its mask key, and their sum is aggregated and verified", async () => {
+    const deployer = chains[ACCOUNT.deployer]!;
+    const { RoundJobRegistry, SecureAggregationLedger, StakeManager } = deployer.contracts;
+    const EXAMPLES = 200;
+    // Four data owners of 200 MNIST training images each, from 50,000 on (the dataset holds the first 500); slot 2 withholds.
+    const owners = [0, 1, 2, 3].map((i) => ({ name: `owner-${i}`, baseFee: `0.0${i + 1}`, data: { source: "train" as const, start: 50_000 + i * EXAMPLES, end: 50_000 + (i + 1) * EXAMPLES } }));
+    const withheldSlot = 2;
+    const lines = new Map<string, Record<string, unknown>[]>();
+    const accounts: ProtocolConnection[] = [];
+    const ownerStores: HeliaContentStore[] = [];
+    for (const [i, { name }] of owners.entries()) {
+      const chain = await connectProtocol({ rpcUrl: devnet.rpcUrl, privateKey: keyOf(25 + i), addresses: devnet.addresses });
+      await fundDevAccounts({ deployer, accounts: [chain.account.address], tokens: parseEther("500") });
+      await chain.send(() => chain.contracts.VeritrainToken.write.approve([StakeManager.address, parseEther("500")]));
+      await chain.send(() => chain.contracts.StakeManager.write.stake([parseEther("500")]));
+      const store = await newStore(name);
+      for (const peer of [consumerStore, ...checkerStores, ...ownerStores]) await store.dial(peer.multiaddrs()[0]!);
+      ownerStores.push(store);
+      accounts.push(chain);
+      lines.set(name, []);
+    }
+    for (const [i, { name, baseFee, data }] of owners.entries()) {
+      const log = pino({ level: "info" }, { write: (line: string) => void lines.get(name)!.push(JSON.parse(line)) });
+      start((signal) => runComputeRole({
+        chain: accounts[i]!, store: ownerStores[i]!, dataDir: join(work, name), costModel: { ...COST, baseFee: parseEther(baseFee) }, threads: 1, privateData: data,
+        ...(i === withheldSlot ? { withholdSlot: withheldSlot } : {}), log, signal, pollMs: 200, fetchTimeoutMs: ROUND_FETCH_TIMEOUT_MS,
+      }));
+    }
+    const logged = (name: string, msg: string, fields: Record<string, unknown> = {}) =>
+      until(`${name}: ${msg}`, () => lines.get(name)!.find((l) => l.msg === msg && Object.entries(fields).every(([k, v]) => l[k] === v)), { timeoutMs: 300_000 });
+
+    const { spec } = defaultRoundJobSpec({
+      sizes: { train: 500, test: 500 }, testImages: 200, seed: 3, distributed: { slots: 4, rounds: 1, localSteps: 3 }, privateData: { examples: EXAMPLES, targetEpsilon: "3", secureClip: "0.5" },
+    });
+    const jobId = await postRoundJob(chains[ACCOUNT.consumer]!, {
+      datasetId, specDigest: (await storeJobSpec({ store: consumerStore, spec })).specDigest, priceLimit: parseEther("1"), minStake: parseEther("100"), slots: 4, rounds: 1,
+      biddingPeriod: 30, roundPeriod: 600, aggregationPeriod: 1800, challengeWindow: 60, continueOnFault: true,
+    });
+    const context = { jobId: jobId.toString() };
+    for (const { name } of owners) await logged(name, "round bid placed", context);
+    await advance(31);
+    await deployer.send(() => RoundJobRegistry.write.settleAuction([jobId]));
+    assert.deepEqual((await RoundJobRegistry.read.slotsOf([jobId])).map((s) => s.provider), accounts.map((a) => a.account.address), "owner i holds slot i");
+
+    // Every owner takes part; slot 2 commits its masked input without storing it. The challenger finds it unserved.
+    await logged(owners[withheldSlot]!.name, "secure round done: keys, shares, masked input and unmask shares posted", { ...context, withheld: true });
+    const disputeId = await until("the withheld input's dispute", async () => {
+      const [opened] = await RoundJobRegistry.getEvents.RoundDisputed({ jobId }, { fromBlock: 0n });
+      return opened === undefined ? undefined : (await deployer.contracts.Disputes.read.disputeCount());
+    }, { timeoutMs: 300_000 });
+    const [requested] = await deployer.contracts.ValidatorCommittee.getEvents.CommitteeRequested({ disputeId }, { fromBlock: 0n });
+    await fulfil(requested!.args.requestId!, deployer.contracts.ValidatorCommittee.address);
+    const dropped = await until("slot 2 dropped", async () => (await RoundJobRegistry.getEvents.SlotDropped({ jobId }, { fromBlock: 0n }))[0], { timeoutMs: 300_000 });
+    assert.deepEqual([dropped.args.slot, dropped.args.reason], [BigInt(withheldSlot), 1], "found wrong: its input withheld");
+    await logged(owners[withheldSlot]!.name, "this slot was dropped: its masked input is withdrawn and removed from the store", context);
+
+    // The others post their shares of slot 2's mask key; their sum is aggregated, and the challenger verifies it.
+    await until("the aggregate verified", async () => challenger.lines.some((l) => l.jobId === jobId.toString() && l.round === 0 && l.msg === "round verified: updates and aggregate recomputed"), { timeoutMs: 300_000 });
+    const recovered = await SecureAggregationLedger.getEvents.SecAggRecovered({ jobId }, { fromBlock: 0n });
+    assert.ok(recovered.length >= 2 && recovered.every((e) => e.args.owner === BigInt(withheldSlot) && e.args.slot !== BigInt(withheldSlot)), "recovery shares of slot 2 from the others");
+    const [posted] = await RoundJobRegistry.getEvents.AggregatePosted({ jobId }, { fromBlock: 0n });
+    assert.equal(posted!.args.includedSlots, 0b1011, "the aggregate of slots 0, 1 and 3");
+    await advance(61);
+    await deployer.send(() => RoundJobRegistry.write.advance([jobId]));
+    const finalized = await RoundJobRegistry.read.getRoundJob([jobId]);
+    assert.equal(finalized.status, RoundJobStatus.Finalized);
+    assert.deepEqual((await RoundJobRegistry.read.slotsOf([jobId])).map((s) => s.roundsEarned), [1, 1, 0, 1]);
+  });
+
   describe("bad input", () => {
     it("reports an unknown job", async () => {
       const status = await runCli(ACCOUNT.consumer, [...cliArgs(join(work, "cli-status")), "job", "status", "999"]);
