@@ -223,19 +223,21 @@ export async function roundJobJourney({ appUrl, rpcUrl, jobId, timeoutMs = 600_0
     // A private-data job's ledger: each owner's commitments and posts, per round and slot, are the chain's.
     const ledger = { address: config.addresses.SecureAggregationLedger!, abi: SecureAggregationLedgerAbi } as const;
     const onChain = (await Promise.all(rounds.flatMap((round) => slots.map(async (_, slot) => {
-      const [digests, [dataRoot, noiseSeed]] = await Promise.all([
+      const [digests, [dataRoot, noiseSeed], recovered] = await Promise.all([
         client.readContract({ ...ledger, functionName: "digestsOf", args: [jobId, round] }),
         client.readContract({ ...ledger, functionName: "ownerCommitmentOf", args: [jobId, round, slot] }),
+        Promise.all(slots.map((_, owner) => client.readContract({ ...ledger, functionName: "recoveryDigestsOf", args: [jobId, round, owner] }))),
       ]);
       const [keys, shares, unmask] = digests.map((stage) => (stage[slot] === zeroHash ? "" : stage[slot]!));
-      const row = { round, slot, dataRoot: dataRoot === zeroHash ? "" : dataRoot, noiseSeed: noiseSeed === zeroHash ? "" : noiseSeed, keys, shares, unmask };
+      const recoveries = recovered.flatMap((byPoster, owner) => (byPoster[slot] === zeroHash ? [] : [`${owner}:${byPoster[slot]}`])).join(" ");
+      const row = { round, slot, dataRoot: dataRoot === zeroHash ? "" : dataRoot, noiseSeed: noiseSeed === zeroHash ? "" : noiseSeed, keys, shares, unmask, recoveries };
       return Object.values(row).slice(2).some((value) => value !== "") ? [row] : [];
     })))).flat();
-    const shownLedger = await shown("ledger-row", ["round", "slot", "data-root", "noise-seed", "keys", "shares", "unmask"]);
+    const shownLedger = await shown("ledger-row", ["round", "slot", "data-root", "noise-seed", "keys", "shares", "unmask", "recoveries"]);
     assert.deepEqual(
-      shownLedger.map((r) => ({ round: Number(r.round), slot: Number(r.slot), dataRoot: r["data-root"], noiseSeed: r["noise-seed"], keys: r.keys, shares: r.shares, unmask: r.unmask })),
+      shownLedger.map((r) => ({ round: Number(r.round), slot: Number(r.slot), dataRoot: r["data-root"], noiseSeed: r["noise-seed"], keys: r.keys, shares: r.shares, unmask: r.unmask, recoveries: r.recoveries })),
       onChain,
-      "the owner commitments and secure-aggregation posts shown are the chain's",
+      "the owner commitments, secure-aggregation posts and recovery shares shown are the chain's",
     );
 
     await app.shot("round-job-finalized");

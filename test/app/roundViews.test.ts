@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import { rawDigestCid } from "../../keepers/src/content/rawDigestCid.ts";
 import { disputeSubject, roundVerdict } from "../../app/src/rounds/roundDispute.ts";
 import { ledgerRows } from "../../app/src/rounds/ledgerRows.ts";
-import type { ContributionData, OwnerCommitmentData, RoundDisputeData, RoundSlotData, SecAggPostData, TrainingRoundData } from "../../app/src/rounds/roundJobQuery.ts";
+import type { ContributionData, OwnerCommitmentData, RoundDisputeData, RoundSlotData, SecAggPostData, SecAggRecoveryData, TrainingRoundData } from "../../app/src/rounds/roundJobQuery.ts";
 import { phaseDeadline, roundProgress } from "../../app/src/rounds/roundProgress.ts";
 import { roundRows } from "../../app/src/rounds/roundRows.ts";
 import { rawBlockUrl } from "../../app/src/ui/rawBlockUrl.ts";
@@ -113,18 +113,26 @@ describe("round job views", () => {
       ...logged(n), round: { number: roundNumber }, slot: { number: slotNumber }, dataRoot: digest("d"), noiseSeedCommitment: digest(String(n)),
     });
 
-    it("gathers each slot's owner commitments and posts by round and slot, with each message's size", () => {
+    const recovery = (n: number, roundNumber: number, ownerNumber: number, slotNumber: number): SecAggRecoveryData => ({
+      ...logged(n), round: { number: roundNumber }, owner: { number: ownerNumber }, slot: { number: slotNumber }, digest: digest(String(n)), message: "0xaabb",
+    });
+
+    it("gathers each slot's owner commitments, posts and recovery shares by round and slot, with each message's size", () => {
       const rows = ledgerRows({
         posts: [post(3, 0, 1, "Keys", "0xaabbcc"), post(4, 0, 0, "Keys", "0x00"), post(5, 0, 1, "Shares", "0x"), post(7, 1, 0, "Unmask", "0x0102")],
+        recoveries: [recovery(9, 1, 3, 0), recovery(8, 1, 2, 0)],
         commitments: [owner(1, 0, 1), owner(2, 0, 0), owner(6, 1, 0)],
       });
       assert.deepEqual(rows.map((r) => [r.round, r.slot]), [[0, 0], [0, 1], [1, 0]]);
-      assert.deepEqual(rows[1], { round: 0, slot: 1, owner: { dataRoot: digest("d"), noiseSeedCommitment: digest("1") }, keys: { digest: digest("3"), bytes: 3 }, shares: { digest: digest("5"), bytes: 0 }, unmask: undefined });
-      assert.deepEqual(rows[2], { round: 1, slot: 0, owner: { dataRoot: digest("d"), noiseSeedCommitment: digest("6") }, keys: undefined, shares: undefined, unmask: { digest: digest("7"), bytes: 2 } });
+      assert.deepEqual(rows[1], { round: 0, slot: 1, owner: { dataRoot: digest("d"), noiseSeedCommitment: digest("1") }, keys: { digest: digest("3"), bytes: 3 }, shares: { digest: digest("5"), bytes: 0 }, unmask: undefined, recoveries: [] });
+      assert.deepEqual(rows[2], {
+        round: 1, slot: 0, owner: { dataRoot: digest("d"), noiseSeedCommitment: digest("6") }, keys: undefined, shares: undefined, unmask: { digest: digest("7"), bytes: 2 },
+        recoveries: [{ owner: 2, digest: digest("8"), bytes: 2 }, { owner: 3, digest: digest("9"), bytes: 2 }],
+      });
     });
 
-    it("is empty for a job with neither: a plain round job shows no ledger", () => {
-      assert.deepEqual(ledgerRows({ posts: [], commitments: [] }), []);
+    it("is empty for a job with none: a plain round job shows no ledger", () => {
+      assert.deepEqual(ledgerRows({ posts: [], recoveries: [], commitments: [] }), []);
     });
   });
 

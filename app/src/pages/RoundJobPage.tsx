@@ -47,7 +47,7 @@ export default function RoundJobPage({ id }: { id: string }) {
           const currentRound = chainStatus === undefined ? job.currentRound : onChain.data!.round;
           const phase = phaseDeadline(status);
           const rows = roundRows({ slots: job.slots, rounds: job.rounds, contributions: data.roundContributions, disputes: job.disputes, ended: TERMINAL.has(job.status) });
-          const ledger = ledgerRows({ posts: data.secAggPosts, commitments: data.ownerCommitments });
+          const ledger = ledgerRows({ posts: data.secAggPosts, recoveries: data.secAggRecoveries, commitments: data.ownerCommitments });
           return (
             <>
               <h1>Round job {job.id} <span className={`badge status-${status}`} data-testid="round-job-status">{status}</span></h1>

@@ -10,8 +10,9 @@ function Post({ post }: { post: LedgerPost | undefined }) {
 /**
  * A private-data job's ledger (docs/secure-aggregation.md §4): per round and slot, the data owner's commitments
  * to its examples (Poseidon root) and to the round's noise seed, then the SHA-256 and size of its keys, share
- * envelopes and unmask shares, whose bytes are on the chain. With the masked inputs (the updates above) it is
- * the round's whole transcript: anyone recomputes the round's sum from it.
+ * envelopes and unmask shares, and its shares of the mask keys of neighbours whose masked inputs were withdrawn
+ * (§7), whose bytes are on the chain. With the masked inputs (the updates above) it is the round's whole
+ * transcript: anyone recomputes the round's sum from it.
  *
  * @example
  * <LedgerTable rows={ledgerRows({ posts, commitments })} />
@@ -23,7 +24,7 @@ export function LedgerTable({ rows }: { rows: readonly LedgerRow[] }) {
       <thead>
         <tr>
           <th scope="col">Round</th><th scope="col">Slot</th><th scope="col">Data root</th><th scope="col">Noise-seed commitment</th>
-          <th scope="col">Keys</th><th scope="col">Share envelopes</th><th scope="col">Unmask shares</th>
+          <th scope="col">Keys</th><th scope="col">Share envelopes</th><th scope="col">Unmask shares</th><th scope="col">Recovery shares</th>
         </tr>
       </thead>
       <tbody>
@@ -38,6 +39,7 @@ export function LedgerTable({ rows }: { rows: readonly LedgerRow[] }) {
             data-keys={row.keys?.digest ?? ""}
             data-shares={row.shares?.digest ?? ""}
             data-unmask={row.unmask?.digest ?? ""}
+            data-recoveries={row.recoveries.map((r) => `${r.owner}:${r.digest}`).join(" ")}
           >
             <td>{row.round}</td>
             <td>{row.slot}</td>
@@ -46,6 +48,11 @@ export function LedgerTable({ rows }: { rows: readonly LedgerRow[] }) {
             <Post post={row.keys} />
             <Post post={row.shares} />
             <Post post={row.unmask} />
+            <td>
+              {row.recoveries.length === 0 ? "–" : row.recoveries.map((r) => (
+                <span key={r.owner} title={r.digest}>of slot {r.owner}: <code>{short(r.digest)}</code> <small>{r.bytes} B</small> </span>
+              ))}
+            </td>
           </tr>
         ))}
       </tbody>

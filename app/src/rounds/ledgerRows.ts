@@ -1,5 +1,5 @@
 import type { Hex } from "viem";
-import type { OwnerCommitmentData, SecAggPostData } from "./roundJobQuery.ts";
+import type { OwnerCommitmentData, SecAggPostData, SecAggRecoveryData } from "./roundJobQuery.ts";
 
 /** A slot's post of one stage: the message's SHA-256 and its length in bytes. */
 export type LedgerPost = { digest: Hex; bytes: number };
@@ -13,29 +13,35 @@ export type LedgerRow = {
   keys: LedgerPost | undefined;
   shares: LedgerPost | undefined;
   unmask: LedgerPost | undefined;
+  /** Its shares of the mask keys of neighbours whose inputs were withdrawn, by withdrawn slot ascending. */
+  recoveries: (LedgerPost & { owner: number })[];
 };
 
 const STAGE_FIELD = { Keys: "keys", Shares: "shares", Unmask: "unmask" } as const;
+const bytesOf = (message: Hex) => (message.length - 2) / 2;
 
 /**
- * A private-data job's ledger by round and slot, in that order: each slot's owner commitments and its keys,
- * shares and unmask posts (digest and size), for every (round, slot) with at least one of them.
+ * A private-data job's ledger by round and slot, in that order: each slot's owner commitments, its keys, shares
+ * and unmask posts and its recovery shares (digest and size), for every (round, slot) with at least one of them.
  *
  * @example
- * const rows = ledgerRows({ posts: data.secAggPosts, commitments: data.ownerCommitments });
+ * const rows = ledgerRows({ posts: data.secAggPosts, recoveries: data.secAggRecoveries, commitments: data.ownerCommitments });
  */
-export function ledgerRows({ posts, commitments }: { posts: readonly SecAggPostData[]; commitments: readonly OwnerCommitmentData[] }): LedgerRow[] {
+export function ledgerRows({ posts, recoveries, commitments }: { posts: readonly SecAggPostData[]; recoveries: readonly SecAggRecoveryData[]; commitments: readonly OwnerCommitmentData[] }): LedgerRow[] {
   const rows = new Map<string, LedgerRow>();
   const rowOf = (round: number, slot: number) => {
     const key = `${round}/${slot}`;
     let row = rows.get(key);
     if (row === undefined) {
-      row = { round, slot, owner: undefined, keys: undefined, shares: undefined, unmask: undefined };
+      row = { round, slot, owner: undefined, keys: undefined, shares: undefined, unmask: undefined, recoveries: [] };
       rows.set(key, row);
     }
     return row;
   };
   for (const { round, slot, dataRoot, noiseSeedCommitment } of commitments) rowOf(round.number, slot.number).owner = { dataRoot, noiseSeedCommitment };
-  for (const { round, slot, stage, digest, message } of posts) rowOf(round.number, slot.number)[STAGE_FIELD[stage]] = { digest, bytes: (message.length - 2) / 2 };
-  return [...rows.values()].sort((a, b) => a.round - b.round || a.slot - b.slot);
+  for (const { round, slot, stage, digest, message } of posts) rowOf(round.number, slot.number)[STAGE_FIELD[stage]] = { digest, bytes: bytesOf(message) };
+  for (const { round, owner, slot, digest, message } of recoveries) rowOf(round.number, slot.number).recoveries.push({ owner: owner.number, digest, bytes: bytesOf(message) });
+  const sorted = [...rows.values()].sort((a, b) => a.round - b.round || a.slot - b.slot);
+  for (const row of sorted) row.recoveries.sort((a, b) => a.owner - b.owner);
+  return sorted;
 }

@@ -60,6 +60,9 @@ export type ContributionData = Logged & { round: { number: number }; slot: { num
 /** A slot's post on the secure-aggregation ledger (SecAggPosted): its message of a stage, and the message's SHA-256. */
 export type SecAggPostData = Logged & { round: { number: number }; slot: { number: number }; stage: "Keys" | "Shares" | "Unmask"; digest: Hex; message: Hex };
 
+/** A slot's share of a withdrawn slot's mask key (SecAggRecovered): `owner` withdrew its masked input. */
+export type SecAggRecoveryData = Logged & { round: { number: number }; owner: { number: number }; slot: { number: number }; digest: Hex; message: Hex };
+
 /** A data owner's commitments for a round (OwnerCommitted). */
 export type OwnerCommitmentData = Logged & { round: { number: number }; slot: { number: number }; dataRoot: Hex; noiseSeedCommitment: Hex };
 
@@ -96,6 +99,7 @@ export type RoundJobData = {
   roundContributions: ContributionData[];
   roundBids: (Logged & { kind: "Placed" | "Evicted"; provider: string; price: string })[];
   secAggPosts: SecAggPostData[];
+  secAggRecoveries: SecAggRecoveryData[];
   ownerCommitments: OwnerCommitmentData[];
 };
 
@@ -104,7 +108,7 @@ const LOGGED = "id blockNumber blockTimestamp transactionHash";
 /**
  * One subgraph query for a round job page: the job, its slots, its rounds, its disputes (with the
  * round and slot each names), every slot's committed update, the bids, and for a private-data job its
- * secure-aggregation ledger posts and its owners' commitments.
+ * secure-aggregation ledger posts, its recovery shares of withdrawn inputs and its owners' commitments.
  * Variables: `id` and `job` (the round job id, decimal).
  */
 export const ROUND_JOB_QUERY = `query RoundJob($id: ID!, $job: String!) {
@@ -118,5 +122,6 @@ export const ROUND_JOB_QUERY = `query RoundJob($id: ID!, $job: String!) {
   roundContributions(first: 1000, where: { job: $job }, orderBy: blockNumber) { ${LOGGED} round { number } slot { number } provider digest }
   roundBids(first: 1000, where: { job: $job }, orderBy: blockNumber) { ${LOGGED} kind provider price }
   secAggPosts(first: 1000, where: { job: $job }, orderBy: blockNumber) { ${LOGGED} round { number } slot { number } stage digest message }
+  secAggRecoveries(first: 1000, where: { job: $job }, orderBy: blockNumber) { ${LOGGED} round { number } owner { number } slot { number } digest message }
   ownerCommitments(first: 1000, where: { job: $job }, orderBy: blockNumber) { ${LOGGED} round { number } slot { number } dataRoot noiseSeedCommitment }
 }`;
