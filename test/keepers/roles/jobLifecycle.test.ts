@@ -142,6 +142,17 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
     stores.push(store);
     return store;
   };
+  /** A distributed job's provider of account `index`: funded and staked with 500 tokens, its store `name` dialled to `peers`. */
+  const roundProvider = async (index: number, name: string, peers: readonly HeliaContentStore[]) => {
+    const deployer = chains[ACCOUNT.deployer]!;
+    const chain = await connectProtocol({ rpcUrl: devnet.rpcUrl, privateKey: keyOf(index), addresses: devnet.addresses });
+    await fundDevAccounts({ deployer, accounts: [chain.account.address], tokens: parseEther("500") });
+    await chain.send(() => chain.contracts.VeritrainToken.write.approve([deployer.contracts.StakeManager.address, parseEther("500")]));
+    await chain.send(() => chain.contracts.StakeManager.write.stake([parseEther("500")]));
+    const store = await newStore(name);
+    for (const peer of peers) await store.dial(peer.multiaddrs()[0]!);
+    return { chain, store };
+  };
   const stop = async (role: Role) => {
     role.controller.abort();
     await role.done;
@@ -513,13 +524,8 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
       }));
     };
     for (const [i, { name }] of providers.entries()) {
-      const chain = await connectProtocol({ rpcUrl: devnet.rpcUrl, privateKey: keyOf(21 + i), addresses: devnet.addresses });
-      await fundDevAccounts({ deployer, accounts: [chain.account.address], tokens: parseEther("500") });
-      await chain.send(() => chain.contracts.VeritrainToken.write.approve([StakeManager.address, parseEther("500")]));
-      await chain.send(() => chain.contracts.StakeManager.write.stake([parseEther("500")]));
-      const store = await newStore(name);
       // Every job keeper reaches every other (the devnet's --peer flags): aggregators fetch each slot's update.
-      for (const peer of [consumerStore, ...checkerStores, ...Object.values(computeStores), ...roundStores]) await store.dial(peer.multiaddrs()[0]!);
+      const { chain, store } = await roundProvider(21 + i, name, [consumerStore, ...checkerStores, ...Object.values(computeStores), ...roundStores]);
       roundStores.push(store);
       accounts.push(chain);
       lines.set(name, []);
@@ -641,7 +647,7 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
 
   it("carries a private-data job to payout when an owner commits its masked input and withholds it: the committee drops it, the others post their shares of its mask key, and their sum is aggregated and verified", async () => {
     const deployer = chains[ACCOUNT.deployer]!;
-    const { RoundJobRegistry, SecureAggregationLedger, StakeManager } = deployer.contracts;
+    const { RoundJobRegistry, SecureAggregationLedger } = deployer.contracts;
     const EXAMPLES = 200;
     // Four data owners of 200 MNIST training images each, from 50,000 on (the dataset holds the first 500); slot 2 withholds.
     const owners = [0, 1, 2, 3].map((i) => ({ name: `owner-${i}`, baseFee: `0.0${i + 1}`, data: { source: "train" as const, start: 50_000 + i * EXAMPLES, end: 50_000 + (i + 1) * EXAMPLES } }));
@@ -650,12 +656,7 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
     const accounts: ProtocolConnection[] = [];
     const ownerStores: HeliaContentStore[] = [];
     for (const [i, { name }] of owners.entries()) {
-      const chain = await connectProtocol({ rpcUrl: devnet.rpcUrl, privateKey: keyOf(25 + i), addresses: devnet.addresses });
-      await fundDevAccounts({ deployer, accounts: [chain.account.address], tokens: parseEther("500") });
-      await chain.send(() => chain.contracts.VeritrainToken.write.approve([StakeManager.address, parseEther("500")]));
-      await chain.send(() => chain.contracts.StakeManager.write.stake([parseEther("500")]));
-      const store = await newStore(name);
-      for (const peer of [consumerStore, ...checkerStores, ...ownerStores]) await store.dial(peer.multiaddrs()[0]!);
+      const { chain, store } = await roundProvider(25 + i, name, [consumerStore, ...checkerStores, ...ownerStores]);
       ownerStores.push(store);
       accounts.push(chain);
       lines.set(name, []);
