@@ -133,7 +133,9 @@ export async function checkedSecAggLedger(parameters: SecAggRoundParameters & Pi
   });
   const unmaskShares = answers(onChain.messages.unmask, survivors, sets);
   const counted = new Set([...survivors].filter((slot) => !onChain.withdrawn.has(slot)));
-  const recoveries = [...onChain.messages.recoveries].flatMap(([owner, posts]) => [...answers(posts, counted, { survivors: [], dropped: [owner] }).values()]);
+  // Only of withdrawn survivors: a slot dropped with an input but outside U2 (its shares struck) was never in the sum.
+  const recoveries = [...onChain.messages.recoveries].filter(([owner]) => survivors.has(owner))
+    .flatMap(([owner, posts]) => [...answers(posts, counted, { survivors: [], dropped: [owner] }).values()]);
   return {
     ...onChain,
     ledger,
@@ -284,7 +286,8 @@ export async function recoverWithdrawn(parameters: SecAggRoundParameters & Pick<
   const checked = await checkedSecAggLedger(parameters);
   if (saved?.state.stage !== "masked" || !checked.messages.unmask.has(slot)) return [];
   const state = saved.state;
-  const owners = [...checked.withdrawn].filter((owner) => state.held.has(owner) && owner !== slot && !checked.messages.recoveries.get(owner)!.has(slot));
+  const { survivors } = ledgerSets(config, checked.ledger);
+  const owners = [...checked.withdrawn].filter((owner) => survivors.has(owner) && state.held.has(owner) && owner !== slot && !checked.messages.recoveries.get(owner)!.has(slot));
   for (const owner of owners) await postRecoveryShares({ ...parameters, owner, message: recoveryShares(state, checked.ledger, owner) });
   return owners;
 }
