@@ -750,7 +750,8 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
 
     it("makes the relay refuse malformed verdicts and answer for settled disputes without a transaction", async () => {
       assert.deepEqual(await postVerdict({ disputeId: "1", providerWrong: "yes", signature: "0x" }), { status: 400, body: { error: "providerWrong must be a boolean", code: "VERDICT_INVALID" } });
-      assert.equal((await postVerdict({ disputeId: "7", providerWrong: true, signature: `0x${"11".repeat(65)}` })).status, 404);
+      const unknown = (await chains[ACCOUNT.deployer]!.contracts.Disputes.read.disputeCount()) + 1n;
+      assert.equal((await postVerdict({ disputeId: String(unknown), providerWrong: true, signature: `0x${"11".repeat(65)}` })).status, 404);
       // Dispute 1 is settled: signatures for it are answered "settled" without a transaction.
       const outsider = chains[ACCOUNT.consumer]!;
       const typedData = verdictTypedData({ chainId: devnet.chainId, disputes: outsider.contracts.Disputes.address, disputeId: 1n, providerWrong: false });
