@@ -71,6 +71,8 @@ export type CheckedSecAggLedger = SecAggLedgerOnChain & {
   publicKeys: PublicKeysMessage[];
   /** U2's encryptedShares messages. */
   encryptedShares: EncryptedSharesMessage[];
+  /** The survivors whose inputs the sum takes: U3 without the withdrawn. */
+  counted: ReadonlySet<number>;
   /**
    * The answers the sum takes: the valid unmaskShares messages of U3's members that posted one, and once inputs were
    * withdrawn, without the withdrawn's answers and b-shares and with the valid recovery shares ({@link withoutWithdrawn}).
@@ -142,6 +144,7 @@ export async function checkedSecAggLedger(parameters: SecAggRoundParameters & Pi
     unmask: within(onChain.unmask, new Set(unmaskShares.keys())),
     publicKeys: [...publicKeys.values()].map(({ message }) => message),
     encryptedShares: [...encryptedShares.values()],
+    counted,
     unmaskShares: withoutWithdrawn(onChain.withdrawn, [...unmaskShares.values()], recoveries),
   };
 }
@@ -235,8 +238,8 @@ export async function secureSlotRound(parameters: SecureSlotRoundParameters): Pr
 
 /**
  * The round's sum mod 2^32 of the survivors' inputs, as anyone computes it once training closed: the ledger's
- * messages checked, the survivors' masked inputs fetched by their commitments and summed, and the masks removed with the secrets rebuilt
- * from the unmask shares posted so far. The aggregator computes it to post the round's aggregate; a checker
+ * messages checked, the survivors' masked inputs (withdrawn ones left out) fetched by their commitments and summed,
+ * and the masks removed with the secrets rebuilt from the unmask and recovery shares posted so far. The aggregator computes it to post the round's aggregate; a checker
  * computes it, once the aggregate is posted (the unmask stage is then over), to judge it.
  *
  * @throws VeritrainError `SECAGG_TOO_FEW_SHARES` while fewer than t unmask shares of a needed secret are posted;
@@ -245,11 +248,10 @@ export async function secureSlotRound(parameters: SecureSlotRoundParameters): Pr
  * const { sum, survivors } = await secureRoundSum({ chain, store, jobId, round, config, bounded, pollMs: 1000, signal });
  */
 export async function secureRoundSum(parameters: SecureRoundParameters): Promise<UnmaskedSum> {
-  const { store, config, bounded } = parameters;
+  const { store, bounded } = parameters;
   await closed(parameters, "inputs");
   const checked = await checkedSecAggLedger(parameters);
-  const { survivors } = ledgerSets(config, checked.ledger);
-  const counted = within(checked.ledger.inputs, new Set([...survivors].filter((slot) => !checked.withdrawn.has(slot))));
+  const counted = within(checked.ledger.inputs, checked.counted);
   const maskedInputs = await fetchMaskedInputs(store, counted, bounded);
   return unmaskSum(collectMaskedInputs(collectShares(parameters, checked).state, maskedInputs, { ...checked.ledger, inputs: counted }), checked.unmaskShares);
 }
