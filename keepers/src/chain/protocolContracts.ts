@@ -88,7 +88,8 @@ export async function connectProtocol({ rpcUrl, privateKey, addresses, confirmat
   const walletClient = base.extend(() => ({
     writeContract: (async (parameters: Parameters<typeof base.writeContract>[0]) => base.writeContract({
       ...parameters,
-      gas: parameters.gas ?? ((await publicClient.estimateContractGas({ ...parameters, account } as never)) * (100n + GAS_HEADROOM_PERCENT)) / 100n,
+      // Estimated for the caller's account: a write may name another (an impersonated one on a local chain).
+      gas: parameters.gas ?? ((await publicClient.estimateContractGas({ ...parameters, account: parameters.account ?? account } as never)) * (100n + GAS_HEADROOM_PERCENT)) / 100n,
     } as never)) as typeof base.writeContract,
   }));
   const contract = async <Name extends ProtocolContractName>(name: Name) => {
