@@ -158,10 +158,16 @@ function collectShares({ config }: Pick<SecureRoundParameters, "config">, { ledg
 /** What a slot keeps on disk between the stages of a secure round: its state and the message of its last stage. */
 type SavedSlot = { state: ParticipantState; message: PostedSecAggMessage };
 
-function readSavedSlot(file: string, config: SecAggConfig): SavedSlot | undefined {
+/** The saved file as written: the encoded state, and the bytes of the message posted last. */
+function readSavedFile(file: string): { state: string; message: Uint8Array } | undefined {
   if (!existsSync(file)) return undefined;
   const { state, message } = JSON.parse(readFileSync(file, "utf8")) as { state: string; message: string };
-  return { state: decodeParticipantState(state, config), message: decodeSecAggMessage(hexToBytes(message)) as PostedSecAggMessage };
+  return { state, message: hexToBytes(message) };
+}
+
+function readSavedSlot(file: string, config: SecAggConfig): SavedSlot | undefined {
+  const saved = readSavedFile(file);
+  return saved && { state: decodeParticipantState(saved.state, config), message: decodeSecAggMessage(saved.message) as PostedSecAggMessage };
 }
 
 /** Whether the ledger holds `message` as the slot's post of its stage. */
@@ -265,10 +271,9 @@ export async function secureRoundSum(parameters: SecureRoundParameters): Promise
  * await removeWithdrawnInput(store, ownerRoundFile(dataDir, jobId, round, "secagg"));
  */
 export async function removeWithdrawnInput(store: ContentStore, stateFile: string): Promise<boolean> {
-  if (!existsSync(stateFile)) return false;
-  const bytes = hexToBytes((JSON.parse(readFileSync(stateFile, "utf8")) as { message: string }).message);
-  if (decodeSecAggMessage(bytes).kind !== "maskedInput") return false;
-  await store.remove(rawDigestCid(`0x${bytesToHex(sha256(bytes))}`));
+  const saved = readSavedFile(stateFile);
+  if (saved === undefined || decodeSecAggMessage(saved.message).kind !== "maskedInput") return false;
+  await store.remove(rawDigestCid(`0x${bytesToHex(sha256(saved.message))}`));
   return true;
 }
 
