@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { after, before, describe, it } from "node:test";
@@ -116,14 +117,18 @@ describe("client commands: help, one-line failures, lists, amounts, results", { 
   });
 
   it("says in one line, within seconds, that nobody listens on the RPC URL", async () => {
-    // Measured against the CLI's own start-up, which a busy machine slows the same way: beyond it, the refusal may
-    // take 5 s, or two more start-ups' time where that is longer (a CI run beside a devnet: 10.3 s to print --version;
-    // session 31, beside two devnet-class files, 9.6 s of refusal after an 8.4 s start-up). A command that retried
-    // with the roles' backoff (1 s, 2 s, 4 s, … up to 30 s) would never answer; one retrying a few times would miss
-    // the 5 s on an idle machine, where start-up takes one to two seconds.
-    const startup = await veritrain(["--version"]);
-    const run = await veritrain(["--rpc-url", "http://127.0.0.1:9", "--deployment", deployment, "job", "list"]);
-    assertOneLine(run, "RPC_UNREACHABLE", /no chain answers at http:\/\/127\.0\.0\.1:9/);
+    // A port that just refused: bound, then closed (port 9 and other fetch-blocked ports fail before any connection).
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise((resolve) => closed.close(resolve));
+    // Measured against the CLI's own start-up run at the same moment, so that both see the same load (a CI run beside
+    // devnet-class files slowed a refusal to 12.6 s while a --version run just before it took 1.5 s): beyond it, the
+    // refusal may take 5 s, or two more start-ups' time where that is longer. A command that retried with the roles'
+    // backoff (1 s, 2 s, 4 s, … up to 30 s) would never answer; one retrying a few times would miss the 5 s on an
+    // idle machine, where start-up takes one to two seconds.
+    const [startup, run] = await Promise.all([veritrain(["--version"]), veritrain(["--rpc-url", `http://127.0.0.1:${port}`, "--deployment", deployment, "job", "list"])]);
+    assertOneLine(run, "RPC_UNREACHABLE", new RegExp(`no chain answers at http://127\\.0\\.0\\.1:${port}`));
     assert.ok(run.ms - startup.ms < Math.max(5_000, 2 * startup.ms), `answered ${Math.round(run.ms - startup.ms)} ms after start-up (${Math.round(startup.ms)} ms)`);
   });
 
