@@ -1,5 +1,5 @@
 import type { Layer } from "./layer.ts";
-import { matMul } from "./matMul.ts";
+import { align2, convolutionKernel, type ConvolutionRow, kernelMemory, matMul, STAGED } from "./matMul.ts";
 import type { ConvLayerDefinition, ParameterTensor } from "./modelDefinition.ts";
 
 /** Parameters of the {@link Conv2d} constructor. */
@@ -20,6 +20,9 @@ export type Conv2dParameters = {
  * Forward: Y = W·cols (inner index k), then y = fround(y + b). Backward: dW = dY·colsᵀ (inner
  * index q, i.e. examples then output positions), db = Σ_q dY in q order, dcols = Wᵀ·dY (inner
  * index output channel), and dX gathers dcols back in (k, q) order in binary64, rounded once.
+ *
+ * The column matrix is built where the product reads it, in the kernel's memory as binary64 (`im2col`,
+ * {@link STAGED}), and built again for dW rather than kept; dcols stays there for `col2im`.
  */
 export class Conv2d implements Layer {
   readonly outputShape: number[];
@@ -33,9 +36,8 @@ export class Conv2d implements Layer {
   private readonly patch: number;
   private readonly weightOffset: number;
   private readonly biasOffset: number;
-  private readonly cols: Float32Array;
-  private readonly colsGradient: Float32Array;
-  private readonly inputGradientSum: Float64Array;
+  /** Per row k of the column matrix: the input row of output row 0, x0, first and last (see {@link ConvolutionRow}). */
+  private readonly rows: Int32Array;
 
   constructor({ definition, inputShape, maxExamples, parameters }: Conv2dParameters) {
     const [, inHeight = 0, inWidth = 0] = inputShape;
@@ -51,13 +53,17 @@ export class Conv2d implements Layer {
     this.weightOffset = parameters[definition.weight]!.offset;
     this.biasOffset = definition.bias === null ? -1 : parameters[definition.bias]!.offset;
     this.outputShape = [definition.outChannels, this.outHeight, this.outWidth];
-    const positions = maxExamples * this.outHeight * this.outWidth;
-    const inputSize = maxExamples * definition.inChannels * inHeight * inWidth;
-    this.output = new Float32Array(definition.outChannels * positions);
-    this.cols = new Float32Array(this.patch * positions);
-    this.colsGradient = new Float32Array(this.patch * positions);
-    this.inputGradient = new Float32Array(inputSize);
-    this.inputGradientSum = new Float64Array(inputSize);
+    this.output = new Float32Array(definition.outChannels * maxExamples * this.outHeight * this.outWidth);
+    this.inputGradient = new Float32Array(maxExamples * definition.inChannels * inHeight * inWidth);
+    this.rows = new Int32Array(4 * kH * kW);
+    for (let ky = 0, r = 0; ky < kH; ky++) {
+      for (let kx = 0; kx < kW; kx++, r += 4) {
+        // Output columns whose input column ox·sW − pL + kx lies inside [0, W).
+        const first = Math.max(0, Math.ceil((pL - kx) / sW));
+        const last = Math.max(first, Math.min(this.outWidth, Math.floor((inWidth - 1 + pL - kx) / sW) + 1));
+        this.rows.set([ky - pT, first * sW - pL + kx, first, last], r);
+      }
+    }
   }
 
   forward(input: Float32Array, n: number, params: Float32Array): void {
@@ -65,7 +71,7 @@ export class Conv2d implements Layer {
     this.im2col(input, n);
     matMul({
       a: params, aOffset: this.weightOffset, aRowStride: this.patch, aInnerStride: 1,
-      b: this.cols, bInnerStride: positions, bColStride: 1,
+      b: STAGED, bInnerStride: positions, bColStride: 1,
       c: this.output, m: this.definition.outChannels, n: positions, k: this.patch,
     });
     if (this.biasOffset >= 0) {
@@ -79,7 +85,7 @@ export class Conv2d implements Layer {
   }
 
   backward(
-    _input: Float32Array,
+    input: Float32Array,
     outputGradient: Float32Array,
     n: number,
     params: Float32Array,
@@ -88,9 +94,10 @@ export class Conv2d implements Layer {
   ): void {
     const positions = n * this.outHeight * this.outWidth;
     const outChannels = this.definition.outChannels;
+    this.im2col(input, n);
     matMul({
       a: outputGradient, aRowStride: positions, aInnerStride: 1,
-      b: this.cols, bInnerStride: 1, bColStride: positions,
+      b: STAGED, bInnerStride: 1, bColStride: positions,
       c: grads, cOffset: this.weightOffset, m: outChannels, n: this.patch, k: positions,
     });
     if (this.biasOffset >= 0) {
@@ -102,77 +109,57 @@ export class Conv2d implements Layer {
       }
     }
     if (!needInputGradient) return;
-    matMul({
+    const colsGradient = matMul({
       a: params, aOffset: this.weightOffset, aRowStride: 1, aInnerStride: this.patch,
       b: outputGradient, bInnerStride: positions, bColStride: 1,
-      c: this.colsGradient, m: this.patch, n: positions, k: outChannels,
+      m: this.patch, n: positions, k: outChannels,
     });
-    this.col2im(n);
+    this.col2im(colsGradient, n);
   }
 
-  /** Fills `cols` (row k, column q) from the CNHW input. */
+  /** Calls `kernelRow(ci, k, row)` for every row k = (ci, ky, kx) of the column matrix, in order. */
+  private eachRow(n: number, kernelRow: (ci: number, k: number, row: ConvolutionRow) => void): void {
+    const { inChannels, kernel: [kH, kW], stride: [sH, sW] } = this.definition;
+    const { inHeight: H, inWidth: W, outHeight: OH, outWidth: OW, rows } = this;
+    const row: ConvolutionRow = [n, 0, H, W, OH, OW, sH, sW, 0, 0, 0, 0];
+    for (let ci = 0, k = 0; ci < inChannels; ci++) {
+      for (let r = 0; r < 4 * kH * kW; r += 4, k++) {
+        row[8] = rows[r]!;
+        row[9] = rows[r + 1]!;
+        row[10] = rows[r + 2]!;
+        row[11] = rows[r + 3]!;
+        kernelRow(ci, k, row);
+      }
+    }
+  }
+
+  /** Writes the column matrix (row k, column q) of the CNHW input into the kernel's memory from element 0. */
   private im2col(input: Float32Array, n: number): void {
-    const { inChannels, kernel: [kH, kW], stride: [sH, sW], pads: [pT, pL] } = this.definition;
-    const { inHeight: H, inWidth: W, outHeight: OH, outWidth: OW, cols } = this;
-    const positions = n * OH * OW;
-    let k = 0;
-    for (let ci = 0; ci < inChannels; ci++) {
-      for (let ky = 0; ky < kH; ky++) {
-        for (let kx = 0; kx < kW; kx++, k++) {
-          // Output columns whose input column ox·sW − pL + kx lies inside [0, W).
-          const first = Math.max(0, Math.ceil((pL - kx) / sW));
-          const last = Math.min(OW, Math.floor((W - 1 + pL - kx) / sW) + 1);
-          let q = k * positions;
-          for (let e = 0; e < n; e++) {
-            const plane = (ci * n + e) * H * W;
-            for (let oy = 0; oy < OH; oy++, q += OW) {
-              const iy = oy * sH - pT + ky;
-              // Rows are short (OW ≤ a few dozen) and the padding a few elements, so plain loops
-              // beat TypedArray#fill, whose per-call cost exceeded the copying itself here.
-              if (iy < 0 || iy >= H || first >= last) {
-                for (let ox = 0; ox < OW; ox++) cols[q + ox] = 0;
-                continue;
-              }
-              for (let ox = 0; ox < first; ox++) cols[q + ox] = 0;
-              const from = plane + iy * W + first * sW - pL + kx;
-              for (let ox = first, i = from; ox < last; ox++, i += sW) cols[q + ox] = input[i]!;
-              for (let ox = last; ox < OW; ox++) cols[q + ox] = 0;
-            }
-          }
-        }
-      }
-    }
+    const positions = n * this.outHeight * this.outWidth;
+    const plane = this.inHeight * this.inWidth;
+    const inputLength = this.definition.inChannels * n * plane;
+    const inputAt = 2 * align2(this.patch * positions);
+    kernelMemory(4 * (inputAt + inputLength)).values.set(input.subarray(0, inputLength), inputAt);
+    this.eachRow(n, (ci, k, row) => {
+      row[1] = 4 * plane;
+      convolutionKernel.im2col(4 * (inputAt + ci * n * plane), 8 * k * positions, ...row);
+    });
   }
 
-  /** Sums `colsGradient` back into `inputGradient` in (k, q) order, binary64, rounded once. */
-  private col2im(n: number): void {
-    const { inChannels, kernel: [kH, kW], stride: [sH, sW], pads: [pT, pL] } = this.definition;
-    const { inHeight: H, inWidth: W, outHeight: OH, outWidth: OW, colsGradient } = this;
-    const sum = this.inputGradientSum;
-    const size = inChannels * n * H * W;
-    sum.fill(0, 0, size);
-    const positions = n * OH * OW;
-    let k = 0;
-    for (let ci = 0; ci < inChannels; ci++) {
-      for (let ky = 0; ky < kH; ky++) {
-        for (let kx = 0; kx < kW; kx++, k++) {
-          const first = Math.max(0, Math.ceil((pL - kx) / sW));
-          const last = Math.min(OW, Math.floor((W - 1 + pL - kx) / sW) + 1);
-          let q = k * positions;
-          for (let e = 0; e < n; e++) {
-            const plane = (ci * n + e) * H * W;
-            for (let oy = 0; oy < OH; oy++, q += OW) {
-              const iy = oy * sH - pT + ky;
-              if (iy < 0 || iy >= H) continue;
-              for (let ox = first, i = plane + iy * W + first * sW - pL + kx; ox < last; ox++, i += sW) {
-                sum[i] = sum[i]! + colsGradient[q + ox]!;
-              }
-            }
-          }
-        }
-      }
-    }
-    const gradient = this.inputGradient;
-    for (let i = 0; i < size; i++) gradient[i] = sum[i]!;
+  /** Sums the column matrix's gradient (binary32 at `colsGradient` in the kernel's memory) into `inputGradient`, in (k, q) order, binary64, rounded once. */
+  private col2im(colsGradient: number, n: number): void {
+    const positions = n * this.outHeight * this.outWidth;
+    const plane = this.inHeight * this.inWidth;
+    const size = this.definition.inChannels * n * plane;
+    const sumAt = align2((colsGradient + this.patch * positions + 1) >> 1);
+    const gradientAt = 2 * (sumAt + size);
+    const { operands } = kernelMemory(4 * (gradientAt + size));
+    operands.fill(0, sumAt, sumAt + size);
+    this.eachRow(n, (ci, k, row) => {
+      row[1] = 8 * plane;
+      convolutionKernel.col2im(4 * (colsGradient + k * positions), 8 * (sumAt + ci * n * plane), ...row);
+    });
+    convolutionKernel.demote(8 * sumAt, 4 * gradientAt, size);
+    this.inputGradient.set(kernelMemory(0).values.subarray(gradientAt, gradientAt + size));
   }
 }

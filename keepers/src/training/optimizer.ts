@@ -138,14 +138,13 @@ function optimize(p: ApplyOptimizerStepParameters, from: number, to: number, sca
   const size = params.length;
   const decay = config.weightDecay;
   const lr = learningRateAt(config, p.position);
-  const gradient = scale === 1
-    ? (i: number) => Math.fround(reduce(gradients, microBatches, size, i))
-    : (i: number) => Math.fround(Math.fround(reduce(gradients, microBatches, size, i)) * scale);
+  // ĝ of element i: the loops below inline it (a closure per element cost a fifth of Adam's step).
   if (config.type === "sgd") {
     const velocity = state[0]!;
     const mu = config.momentum;
     for (let i = from; i < to; i++) {
-      const g = gradient(i) + decay * params[i]!;
+      const sum = reduce(gradients, microBatches, size, i);
+      const g = (scale === 1 ? Math.fround(sum) : Math.fround(Math.fround(sum) * scale)) + decay * params[i]!;
       velocity[i] = mu * velocity[i]! + g;
       params[i] = params[i]! - lr * velocity[i]!;
     }
@@ -160,10 +159,13 @@ function optimize(p: ApplyOptimizerStepParameters, from: number, to: number, sca
   const shrink = decoupled ? 1 - lr * decay : 1;
   const coupled = decoupled ? 0 : decay;
   for (let i = from; i < to; i++) {
-    const g = gradient(i) + coupled * params[i]!;
-    m[i] = beta1 * m[i]! + (1 - beta1) * g;
-    v[i] = beta2 * v[i]! + (1 - beta2) * g * g;
-    params[i] = params[i]! * shrink - (lr * (m[i]! / correction1)) / (Math.sqrt(v[i]! / correction2) + epsilon);
+    const sum = reduce(gradients, microBatches, size, i);
+    const g = (scale === 1 ? Math.fround(sum) : Math.fround(Math.fround(sum) * scale)) + coupled * params[i]!;
+    const mi = Math.fround(beta1 * m[i]! + (1 - beta1) * g);
+    const vi = Math.fround(beta2 * v[i]! + (1 - beta2) * g * g);
+    m[i] = mi;
+    v[i] = vi;
+    params[i] = params[i]! * shrink - (lr * (mi / correction1)) / (Math.sqrt(vi / correction2) + epsilon);
   }
 }
 

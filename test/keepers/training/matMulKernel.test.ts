@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
-import { matMul, type MatMulParameters } from "../../../keepers/src/training/matMul.ts";
+import { matMul } from "../../../keepers/src/training/matMul.ts";
 import { matMulKernelWasm, matMulKernelWat } from "../../../scripts/buildMatMulKernel.ts";
 import { seededRandom } from "../erasure/seededRandom.ts";
-import { referenceMatMul } from "./referenceMatMul.ts";
+import { referenceMatMul, type PlainMatMulParameters } from "./referenceMatMul.ts";
 
 /**
  * Random binary32 values of mixed signs, exact zeros and negative zeros included. Plain values
@@ -47,7 +47,7 @@ describe("matMul WebAssembly kernel", () => {
       const cancelling = (trial >> 2) % 2 === 1;
       const a = randomFloats(random, aOffset + m * k + random.int(3), cancelling);
       const b = randomFloats(random, bOffset + k * n + random.int(3), cancelling);
-      const parameters = (c: Float32Array): MatMulParameters => ({
+      const parameters = (c: Float32Array): PlainMatMulParameters => ({
         a, aOffset, aRowStride: aTransposed ? 1 : k, aInnerStride: aTransposed ? m : 1,
         b, bOffset, bInnerStride: bTransposed ? 1 : n, bColStride: bTransposed ? k : 1,
         c, cOffset, m, n, k,

@@ -1,5 +1,8 @@
 import type { MatMulParameters } from "../../../keepers/src/training/matMul.ts";
 
+/** {@link MatMulParameters} with both B and C in JavaScript arrays. */
+export type PlainMatMulParameters = MatMulParameters & { b: Float32Array; c: Float32Array };
+
 /**
  * The engine's matrix product written in plain JavaScript: the oracle the WebAssembly kernel of
  * `matMul` is tested against, bit for bit. Dense matrix product with the engine's fixed summation order: every element of C is
@@ -15,7 +18,7 @@ import type { MatMulParameters } from "../../../keepers/src/training/matMul.ts";
  * // C[2][2] = A[2][3] · B[3][2], both row-major
  * referenceMatMul({ a, aRowStride: 3, aInnerStride: 1, b, bInnerStride: 2, bColStride: 1, c, m: 2, n: 2, k: 3 });
  */
-export function referenceMatMul(p: MatMulParameters): void {
+export function referenceMatMul(p: PlainMatMulParameters): void {
   const { a, aRowStride: aI, aInnerStride: aK, b, bInnerStride: bK, bColStride: bJ, c, m, n, k } = p;
   const aBase = p.aOffset ?? 0;
   const bBase = p.bOffset ?? 0;
