@@ -3,7 +3,9 @@
  * deterministic engine and prints one table row per epoch, then a JSON summary as the last line.
  * Beside it, in the same run, its peer: the same LeNet-5, split, batch and Adam recipe in PyTorch on
  * the same threads (bench/torchLenet5.py, default and with `torch.use_deterministic_algorithms`),
- * when Debian's python3-torch is installed; its keys are null otherwise.
+ * when Debian's python3-torch is installed; its keys are null otherwise. Then the `transformer`
+ * template (d 64, 2 layers, 4 heads) for `--transformer-steps` steps of the same batch and Adam, and
+ * its PyTorch peer (bench/torchTransformer.py, nn.TransformerEncoderLayer) for as many steps.
  *
  *   npm run bench:train -- --epochs 7 --threads 2 --batch-size 32
  */
@@ -15,8 +17,10 @@ import { contentId, RAW_CODEC } from "../keepers/src/training/contentId.ts";
 import { ENGINE_VERSION, STANDARD_MNIST_SPLITS, type JobSpec } from "../keepers/src/training/jobSpec.ts";
 import { createLeNet5Onnx } from "../keepers/src/training/lenet5.ts";
 import { loadMnist, mnistDirectory } from "../keepers/src/training/mnist.ts";
-import { prepareJob } from "../keepers/src/training/preparedJob.ts";
+import { initialState, prepareJob } from "../keepers/src/training/preparedJob.ts";
+import { Trainer } from "../keepers/src/training/trainer.ts";
 import { trainJob } from "../keepers/src/training/trainJob.ts";
+import { createTransformerOnnx } from "../keepers/src/training/transformer.ts";
 import { torchPython } from "../test/harness/torchPython.ts";
 
 const options = new Command()
@@ -27,6 +31,7 @@ const options = new Command()
   .option("--learning-rate <decimal>", "Adam learning rate", "0.001")
   .option("--learning-rate-decay <decimal>", "per-epoch learning-rate factor", "0.6")
   .option("--seed <n>", "data-order and initialisation seed", "1")
+  .option("--transformer-steps <n>", "optimizer steps of the transformer, in the engine and in PyTorch", "200")
   .parse()
   .opts<{
     epochs: string;
@@ -36,14 +41,17 @@ const options = new Command()
     learningRate: string;
     learningRateDecay: string;
     seed: string;
+    transformerSteps: string;
   }>();
 
 const epochs = Number(options.epochs);
 const threads = Number(options.threads);
+const transformerSteps = Number(options.transformerSteps);
 const modelBytes = createLeNet5Onnx({ seed: BigInt(options.seed) });
-const spec: JobSpec = {
+/** The job spec of `bytes` with this run's recipe. */
+const specOf = (bytes: Uint8Array): JobSpec => ({
   engineVersion: ENGINE_VERSION,
-  model: contentId({ bytes: modelBytes, codec: RAW_CODEC }),
+  model: contentId({ bytes, codec: RAW_CODEC }),
   dataset: {
     id: "mnist",
     splits: STANDARD_MNIST_SPLITS,
@@ -63,8 +71,10 @@ const spec: JobSpec = {
   microBatches: Number(options.microBatches),
   checkpointInterval: 100,
   metric: "accuracy",
-};
-const job = prepareJob({ spec, modelBytes, sources: loadMnist() });
+});
+const spec = specOf(modelBytes);
+const sources = loadMnist();
+const job = prepareJob({ spec, modelBytes, sources });
 
 const progress = new cliProgress.SingleBar(
   {
@@ -121,19 +131,34 @@ const result = await trainJob({
 const images = job.totalSteps * spec.batchSize;
 console.log(`checkpoint root ${result.tree.root} (${result.hashes.length} checkpoints)`);
 
-/** PyTorch's run of the same recipe, or null when no Python imports torch. */
-function torchRun(deterministic: boolean): { images_per_s: number; test_acc: number } | null {
+/** The last line of a PyTorch peer's run (bench/`script` with `args`), or null when no Python imports torch. */
+function torchRun<T extends { images_per_s: number; torch: string }>(script: string, args: string[], deterministic: boolean, label: string): T | null {
   if (torchPython === undefined) return null;
-  const script = fileURLToPath(new URL("torchLenet5.py", import.meta.url));
-  const args = [script, "--mnist", mnistDirectory(), "--epochs", String(epochs), "--threads", String(threads), "--batch-size", options.batchSize,
-    "--learning-rate", options.learningRate, "--learning-rate-decay", options.learningRateDecay, "--train-images", String(STANDARD_MNIST_SPLITS.train.end)];
-  const output = execFileSync(torchPython, deterministic ? [...args, "--deterministic"] : args, { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
-  const run = JSON.parse(output.trim().split("\n").at(-1)!) as { images_per_s: number; test_acc: number; torch: string };
-  console.log(`PyTorch ${run.torch}${deterministic ? " (deterministic algorithms)" : ""}: ${run.images_per_s} img/s, test acc ${run.test_acc}`);
+  const path = fileURLToPath(new URL(script, import.meta.url));
+  const all = [path, "--mnist", mnistDirectory(), "--threads", String(threads), "--batch-size", options.batchSize, "--learning-rate", options.learningRate, ...args];
+  const output = execFileSync(torchPython, deterministic ? [...all, "--deterministic"] : all, { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  const run = JSON.parse(output.trim().split("\n").at(-1)!) as T;
+  console.log(`PyTorch ${run.torch} ${label}${deterministic ? " (deterministic algorithms)" : ""}: ${run.images_per_s} img/s`);
   return run;
 }
-const torch = torchRun(false);
-const torchDeterministic = torchRun(true);
+type LenetRun = { images_per_s: number; test_acc: number; torch: string };
+const lenetArgs = ["--epochs", String(epochs), "--learning-rate-decay", options.learningRateDecay, "--train-images", String(STANDARD_MNIST_SPLITS.train.end)];
+const torch = torchRun<LenetRun>("torchLenet5.py", lenetArgs, false, "LeNet-5");
+const torchDeterministic = torchRun<LenetRun>("torchLenet5.py", lenetArgs, true, "LeNet-5");
+
+// The transformer: training steps only, the same recipe, one epoch's data order.
+const transformerBytes = createTransformerOnnx({ seed: BigInt(options.seed), width: 64, layers: 2, heads: 4 });
+const transformerJob = prepareJob({ spec: { ...specOf(transformerBytes), epochs: 1 }, modelBytes: transformerBytes, sources });
+const transformerTrainer = await Trainer.create({ model: transformerJob.model.definition, config: transformerJob.config, sets: transformerJob.sets, state: initialState(transformerJob), threads });
+const transformerStarted = performance.now();
+await transformerTrainer.runSteps(transformerSteps);
+const transformerPerSecond = Math.round((transformerSteps * spec.batchSize) / ((performance.now() - transformerStarted) / 1000));
+await transformerTrainer.close();
+console.log(`transformer (${transformerJob.model.definition.parameterCount} parameters): ${transformerPerSecond} img/s over ${transformerSteps} steps`);
+const transformerArgs = ["--steps", String(transformerSteps), "--width", "64", "--layers", "2", "--heads", "4"];
+const torchTransformer = torchRun("torchTransformer.py", transformerArgs, false, "transformer");
+const torchTransformerDeterministic = torchRun("torchTransformer.py", transformerArgs, true, "transformer");
+
 const enginePerSecond = Math.round(images / trainingSeconds);
 console.log(
   JSON.stringify({
@@ -141,6 +166,10 @@ console.log(
     torch_images_per_s: torch?.images_per_s ?? null,
     torch_deterministic_images_per_s: torchDeterministic?.images_per_s ?? null,
     ratio_vs_torch: torch ? Number((enginePerSecond / torch.images_per_s).toFixed(3)) : null,
+    transformer_images_per_s: transformerPerSecond,
+    transformer_torch_images_per_s: torchTransformer?.images_per_s ?? null,
+    transformer_torch_deterministic_images_per_s: torchTransformerDeterministic?.images_per_s ?? null,
+    transformer_ratio_vs_torch: torchTransformer ? Number((transformerPerSecond / torchTransformer.images_per_s).toFixed(3)) : null,
     torch_test_acc: torch?.test_acc ?? null,
     threads,
     epochs,

@@ -256,6 +256,53 @@ function convolutionFunctions(): string {
   return [...im2col, ...col2im, ...demote].join("\n");
 }
 
+/** The scalar parameters of `adam`, in order (binary64). */
+export const ADAM_SCALARS = ["scale", "coupled", "beta1", "oneMinusBeta1", "beta2", "oneMinusBeta2", "shrink", "lr", "correction1", "correction2", "epsilon"] as const;
+
+/**
+ * `adam(grads, microBatches, stride, params, m, v, pairs, …ADAM_SCALARS)`: Adam's (and AdamW's) element loop of
+ * docs/training.md §6 over `pairs` pairs of binary32 elements, two at a time in f64x2 lanes (each lane one
+ * element: the same operations in the same order as one at a time; f64x2.div and f64x2.sqrt round as their scalar
+ * forms). ĝ = fround(fround(Σ_b g_b)·scale) summed over the `microBatches` vectors `stride` bytes apart; g' = ĝ +
+ * coupled·w; m ← fround(β₁·m + (1 − β₁)·g'); v ← fround(β₂·v + ((1 − β₂)·g')·g'); w ← fround(w·shrink −
+ * (η·(m / c₁)) / (√(v / c₂) + ε)).
+ */
+function adamFunction(): string {
+  const scalars = ADAM_SCALARS.map((name) => `(param $${name} f64)`).join(" ");
+  const vectors = ADAM_SCALARS.map((name) => `(local $${name}2 v128)`).join(" ");
+  const load = (address: string) => `(f64x2.promote_low_f32x4 (v128.load64_zero ${address}))`;
+  const round = (value: string) => `(f64x2.promote_low_f32x4 (f32x4.demote_f64x2_zero ${value}))`;
+  const store = (address: string, value: string) => `(i64.store ${address} (i64x2.extract_lane 0 (f32x4.demote_f64x2_zero ${value})))`;
+  const scalar = (name: (typeof ADAM_SCALARS)[number]) => `(local.get $${name}2)`;
+  return [
+    `  (func (export "adam") (param $grads i32) (param $microBatches i32) (param $stride i32) (param $params i32) (param $m i32) (param $v i32) (param $pairs i32) ${scalars}`,
+    `    (local $sum v128) (local $g v128) (local $w v128) (local $mi v128) (local $vi v128) (local $at i32) (local $b i32) ${vectors}`,
+    ...ADAM_SCALARS.map((name) => `    (local.set $${name}2 (f64x2.splat (local.get $${name})))`),
+    `    (block $done (loop $pair`,
+    `      (br_if $done (i32.eqz (local.get $pairs)))`,
+    `      (local.set $sum ${load("(local.get $grads)")})`,
+    `      (local.set $at (i32.add (local.get $grads) (local.get $stride)))`,
+    `      (local.set $b (i32.const 1))`,
+    `      (block $summed (loop $add`,
+    `        (br_if $summed (i32.ge_u (local.get $b) (local.get $microBatches)))`,
+    `        (local.set $sum (f64x2.add (local.get $sum) ${load("(local.get $at)")}))`,
+    `        (local.set $at (i32.add (local.get $at) (local.get $stride)))`,
+    `        (local.set $b (i32.add (local.get $b) (i32.const 1)))`,
+    `        (br $add)))`,
+    `      (local.set $w ${load("(local.get $params)")})`,
+    `      (local.set $g (f64x2.add ${round(`(f64x2.mul ${round("(local.get $sum)")} ${scalar("scale")})`)} (f64x2.mul ${scalar("coupled")} (local.get $w))))`,
+    `      (local.set $mi ${round(`(f64x2.add (f64x2.mul ${scalar("beta1")} ${load("(local.get $m)")}) (f64x2.mul ${scalar("oneMinusBeta1")} (local.get $g)))`)})`,
+    `      (local.set $vi ${round(`(f64x2.add (f64x2.mul ${scalar("beta2")} ${load("(local.get $v)")}) (f64x2.mul (f64x2.mul ${scalar("oneMinusBeta2")} (local.get $g)) (local.get $g)))`)})`,
+    `      ${store("(local.get $m)", "(local.get $mi)")}`,
+    `      ${store("(local.get $v)", "(local.get $vi)")}`,
+    `      ${store("(local.get $params)", `(f64x2.sub (f64x2.mul (local.get $w) ${scalar("shrink")}) (f64x2.div (f64x2.mul ${scalar("lr")} (f64x2.div (local.get $mi) ${scalar("correction1")})) (f64x2.add (f64x2.sqrt (f64x2.div (local.get $vi) ${scalar("correction2")})) ${scalar("epsilon")})))`)}`,
+    ...["grads", "params", "m", "v"].map((name) => `      (local.set $${name} (i32.add (local.get $${name}) (i32.const 8)))`),
+    `      (local.set $pairs (i32.sub (local.get $pairs) (i32.const 1)))`,
+    `      (br $pair)))`,
+    `  )`,
+  ].join("\n");
+}
+
 /** The complete WAT module text. */
 export function matMulKernelWat(): string {
   return [
@@ -266,6 +313,7 @@ export function matMulKernelWat(): string {
     ...TILE_ROW_COUNTS.flatMap((rows) => [rowsFunction(rows, "adjacent"), rowsFunction(rows, "strided")]),
     matMulFunction(),
     convolutionFunctions(),
+    adamFunction(),
     `)`,
     ``,
   ].join("\n");

@@ -39,7 +39,11 @@ type KernelExports = {
   im2col(input: number, out: number, ...row: ConvolutionRow): void;
   col2im(gradient: number, sum: number, ...row: ConvolutionRow): void;
   demote(from: number, to: number, count: number): void;
+  adam(grads: number, microBatches: number, stride: number, params: number, m: number, v: number, pairs: number, ...scalars: AdamScalars): void;
 };
+
+/** `adam`'s binary64 scalars, in the order of `ADAM_SCALARS` (scripts/buildMatMulKernel.ts). */
+export type AdamScalars = [scale: number, coupled: number, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, shrink: number, lr: number, correction1: number, correction2: number, epsilon: number];
 
 /**
  * One row k = (ci, ky, kx) of a convolution's column matrix: examples, bytes per example plane, input H and W,
@@ -76,6 +80,9 @@ export function kernelMemory(bytes: number): { operands: Float64Array; values: F
 
 /** The convolution's staging (docs/training.md §4): `im2col`, `col2im` and `demote` of matMulKernel.wat. */
 export const convolutionKernel: Pick<KernelExports, "im2col" | "col2im" | "demote"> = kernel;
+
+/** Adam's element loop (docs/training.md §6): `adam` of matMulKernel.wat. */
+export const adamKernel: Pick<KernelExports, "adam"> = kernel;
 
 /** Elements from the first to the last one a strided matrix touches (0 when it is empty). */
 function extent(rows: number, rowStride: number, cols: number, colStride: number): number {

@@ -107,6 +107,44 @@ describe("optimizers", () => {
     assert.notEqual(adam.params, adamw.params);
   });
 
+  it("runs Adam and AdamW bit for bit as §6 writes them element by element: odd ranges around a statistic, 3 micro-batches, clipped or not", () => {
+    const size = 2001;
+    const tensors = [
+      { name: "w", offset: 0, size: 1001, dims: [1001] },
+      { name: "running_mean", offset: 1001, size: 3, dims: [3], statistic: { momentum: f(0.9) } },
+      { name: "b", offset: 1004, size: 997, dims: [997] },
+    ] as ParameterTensor[];
+    const statistic = (i: number) => i >= 1001 && i < 1004;
+    const [initial, first, second, third] = randomGradients(4, size, 0.5);
+    const gradients = Float32Array.from([...first!, ...second!, ...third!]);
+    for (const config of [{ ...ADAM, weightDecay: f(0.01) }, ADAMW, { ...ADAMW, clipNorm: f(0.05) }]) {
+      for (const step of [0, 7]) {
+        const params = Float32Array.from(initial!);
+        const state = [Float32Array.from(second!), Float32Array.from(third!, Math.abs)];
+        const expected = { params: params.slice(), m: state[0]!.slice(), v: state[1]!.slice() };
+        applyOptimizerStep({ config, params, state, gradients, microBatches: 3, step, position: { step, epoch: 0 }, tensors });
+        const { beta1, beta2, epsilon, weightDecay: decay } = config as Extract<OptimizerConfig, { type: "adam" | "adamw" }>;
+        const sum = (i: number) => gradients[i]! + gradients[size + i]! + gradients[2 * size + i]!;
+        let squares = 0;
+        for (let i = 0; i < size; i++) if (!statistic(i)) squares += f(sum(i)) * f(sum(i));
+        const k = config.clipNorm === undefined ? 1 : Math.min(1, config.clipNorm / (Math.sqrt(squares) + 1e-6));
+        const lr = learningRateAt(config, { step, epoch: 0 });
+        const decoupled = config.type === "adamw";
+        const power = (beta: number) => Array.from({ length: step + 1 }, () => beta).reduce((product, factor) => product * factor, 1);
+        for (let i = 0; i < size; i++) {
+          if (statistic(i)) continue;
+          const g = (k === 1 ? f(sum(i)) : f(f(sum(i)) * k)) + (decoupled ? 0 : decay) * expected.params[i]!;
+          expected.m[i] = beta1 * expected.m[i]! + (1 - beta1) * g;
+          expected.v[i] = beta2 * expected.v[i]! + (1 - beta2) * g * g;
+          expected.params[i] = expected.params[i]! * (decoupled ? 1 - lr * decay : 1) - (lr * (expected.m[i]! / (1 - power(beta1)))) / (Math.sqrt(expected.v[i]! / (1 - power(beta2))) + epsilon);
+        }
+        const label = `${config.type}${config.clipNorm === undefined ? "" : " clipped"}, step ${step}`;
+        assert.deepEqual([params.subarray(0, 1001), params.subarray(1004)], [expected.params.subarray(0, 1001), expected.params.subarray(1004)], `parameters, ${label}`);
+        assert.deepEqual([state[0], state[1]], [expected.m, expected.v], `moments, ${label}`);
+      }
+    }
+  });
+
   it("clips the gradient's global norm over the optimized tensors, leaving statistics out", () => {
     const config: OptimizerConfig = { ...SGD, momentum: 0, weightDecay: 0, learningRate: 1, clipNorm: 1 };
     // Tensors: weight [0, 2), a statistic at [2, 3) whose slot holds a large mean, bias [3, 4).
