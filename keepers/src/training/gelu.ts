@@ -1,5 +1,6 @@
 import { erfF64, expF64, tanhF64 } from "./deterministicMath.ts";
 import type { Layer } from "./layer.ts";
+import { GELU_BLOCK, geluKernel, kernelMemory } from "./matMul.ts";
 import type { GeluLayerDefinition } from "./modelDefinition.ts";
 
 /** Parameters of the {@link Gelu} constructor. */
@@ -45,6 +46,8 @@ export class Gelu implements Layer {
   private readonly width: number;
   private readonly value: (x: number) => number;
   private readonly derivative: (x: number) => number;
+  /** The exact form runs in the WebAssembly kernel (the same operations, two elements per f64x2: 3× faster here). */
+  private readonly exact: boolean;
 
   constructor({ definition, inputShape, maxExamples }: GeluParameters) {
     this.outputShape = inputShape;
@@ -52,15 +55,37 @@ export class Gelu implements Layer {
     this.output = new Float32Array(maxExamples * this.width);
     this.inputGradient = new Float32Array(maxExamples * this.width);
     ({ value: this.value, derivative: this.derivative } = FORMS[definition.approximate]);
+    this.exact = definition.approximate === "none";
   }
 
   forward(input: Float32Array, n: number): void {
+    const count = n * this.width;
+    if (this.exact) {
+      const { values } = kernelMemory(8 * blocks(count));
+      values.set(input.subarray(0, count), 0);
+      geluKernel.gelu(0, 4 * blocks(count), count);
+      this.output.set(values.subarray(blocks(count), blocks(count) + count));
+      return;
+    }
     const { output, value } = this;
-    for (let i = 0; i < n * this.width; i++) output[i] = value(input[i]!);
+    for (let i = 0; i < count; i++) output[i] = value(input[i]!);
   }
 
   backward(input: Float32Array, outputGradient: Float32Array, n: number): void {
+    const count = n * this.width;
+    if (this.exact) {
+      const padded = blocks(count);
+      const { values } = kernelMemory(12 * padded);
+      values.set(input.subarray(0, count), 0);
+      values.set(outputGradient.subarray(0, count), padded);
+      geluKernel.geluGradient(0, 4 * padded, 8 * padded, count);
+      this.inputGradient.set(values.subarray(2 * padded, 2 * padded + count));
+      return;
+    }
     const { inputGradient, derivative } = this;
-    for (let i = 0; i < n * this.width; i++) inputGradient[i] = outputGradient[i]! * derivative(input[i]!);
+    for (let i = 0; i < count; i++) inputGradient[i] = outputGradient[i]! * derivative(input[i]!);
   }
 }
+
+/** `count` rounded up to the kernel's GELU block. */
+const blocks = (count: number) => Math.ceil(count / GELU_BLOCK) * GELU_BLOCK;

@@ -40,6 +40,8 @@ type KernelExports = {
   col2im(gradient: number, sum: number, ...row: ConvolutionRow): void;
   demote(from: number, to: number, count: number): void;
   adam(grads: number, microBatches: number, stride: number, params: number, m: number, v: number, pairs: number, ...scalars: AdamScalars): void;
+  gelu(x: number, y: number, count: number): void;
+  geluGradient(x: number, dy: number, dx: number, count: number): void;
 };
 
 /** `adam`'s binary64 scalars, in the order of `ADAM_SCALARS` (scripts/buildMatMulKernel.ts). */
@@ -83,6 +85,12 @@ export const convolutionKernel: Pick<KernelExports, "im2col" | "col2im" | "demot
 
 /** Adam's element loop (docs/training.md §6): `adam` of matMulKernel.wat. */
 export const adamKernel: Pick<KernelExports, "adam"> = kernel;
+
+/** Exact GELU and its gradient (docs/training.md §4), `count` rounded up to a multiple of {@link GELU_BLOCK} by the kernel. */
+export const geluKernel: Pick<KernelExports, "gelu" | "geluGradient"> = kernel;
+
+/** Elements the kernel's GELU takes at a time: arrays it reads or writes need room for `count` rounded up to it. */
+export const GELU_BLOCK = 8;
 
 /** Elements from the first to the last one a strided matrix touches (0 when it is empty). */
 function extent(rows: number, rowStride: number, cols: number, colStride: number): number {
