@@ -21,27 +21,40 @@ def read_idx(path, offset):
         return np.frombuffer(f.read(), dtype=np.uint8, offset=offset)
 
 
-def main():
-    parser = argparse.ArgumentParser()
+def peer_arguments(parser):
+    """The options every PyTorch peer of bench/train.ts takes."""
     parser.add_argument("--mnist", required=True, help="directory of the four MNIST IDX files")
-    parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--learning-rate", type=float, default=0.001)
-    parser.add_argument("--learning-rate-decay", type=float, default=0.6)
-    parser.add_argument("--train-images", type=int, default=55000)
     parser.add_argument("--deterministic", action="store_true")
-    args = parser.parse_args()
 
+
+def set_up(args):
+    """The threads, the seed and, when asked, deterministic algorithms."""
     torch.set_num_threads(args.threads)
     torch.manual_seed(1)
     if args.deterministic:
         torch.use_deterministic_algorithms(True)
 
-    images = torch.from_numpy(read_idx(f"{args.mnist}/train-images-idx3-ubyte", 16).astype(np.float32) / 255).view(-1, 1, 28, 28)
-    labels = torch.from_numpy(read_idx(f"{args.mnist}/train-labels-idx1-ubyte", 8).astype(np.int64))
-    test_images = torch.from_numpy(read_idx(f"{args.mnist}/t10k-images-idx3-ubyte", 16).astype(np.float32) / 255).view(-1, 1, 28, 28)
-    test_labels = torch.from_numpy(read_idx(f"{args.mnist}/t10k-labels-idx1-ubyte", 8).astype(np.int64))
+
+def mnist(directory, name):
+    """MNIST's `name` ("train" or "t10k") images as [N, 1, 28, 28] values in [0, 1], and their labels."""
+    images = torch.from_numpy(read_idx(f"{directory}/{name}-images-idx3-ubyte", 16).astype(np.float32) / 255).view(-1, 1, 28, 28)
+    return images, torch.from_numpy(read_idx(f"{directory}/{name}-labels-idx1-ubyte", 8).astype(np.int64))
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    peer_arguments(parser)
+    parser.add_argument("--epochs", type=int, default=1)
+    parser.add_argument("--learning-rate-decay", type=float, default=0.6)
+    parser.add_argument("--train-images", type=int, default=55000)
+    args = parser.parse_args()
+    set_up(args)
+
+    images, labels = mnist(args.mnist, "train")
+    test_images, test_labels = mnist(args.mnist, "t10k")
     train_images, train_labels = images[: args.train_images], labels[: args.train_images]
 
     model = nn.Sequential(

@@ -12,11 +12,10 @@ import argparse
 import json
 import time
 
-import numpy as np
 import torch
 from torch import nn
 
-from torchLenet5 import read_idx
+from torchLenet5 import mnist, peer_arguments, set_up
 
 TOKENS = 28
 
@@ -44,24 +43,15 @@ class Encoder(nn.Module):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--mnist", required=True, help="directory of the four MNIST IDX files")
+    peer_arguments(parser)
     parser.add_argument("--steps", type=int, default=200)
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--learning-rate", type=float, default=0.001)
     parser.add_argument("--width", type=int, default=64)
     parser.add_argument("--layers", type=int, default=2)
     parser.add_argument("--heads", type=int, default=4)
-    parser.add_argument("--deterministic", action="store_true")
     args = parser.parse_args()
+    set_up(args)
 
-    torch.set_num_threads(args.threads)
-    torch.manual_seed(1)
-    if args.deterministic:
-        torch.use_deterministic_algorithms(True)
-
-    images = torch.from_numpy(read_idx(f"{args.mnist}/train-images-idx3-ubyte", 16).astype(np.float32) / 255).view(-1, 1, 28, 28)
-    labels = torch.from_numpy(read_idx(f"{args.mnist}/train-labels-idx1-ubyte", 8).astype(np.int64))
+    images, labels = mnist(args.mnist, "train")
     model = Encoder(args.width, args.layers, args.heads)
     optimizer = torch.optim.Adam(model.parameters(), lr=args.learning_rate, betas=(0.9, 0.999), eps=1e-8)
     loss_fn = nn.CrossEntropyLoss()
