@@ -152,7 +152,7 @@ function optimize(p: ApplyOptimizerStepParameters, from: number, to: number, sca
   }
   const { beta1, beta2, epsilon } = config;
   const decoupled = config.type === "adamw";
-  // In the WebAssembly kernel, two elements at a time: 2.5× faster than this loop in JavaScript.
+  // In the WebAssembly kernel, two elements at a time: 1.26 → 0.54 ms a LeNet-5 step against the same loop in JavaScript.
   const count = to - from;
   const padded = count + (count & 1);
   const at = { params: microBatches * padded, m: (microBatches + 1) * padded, v: (microBatches + 2) * padded };
