@@ -143,17 +143,23 @@ function matMulFunction(): string {
   return lines.join("\n");
 }
 
-/** Parameters of `im2col` and `col2im`: one row k = (ci, ky, kx) of the column matrix over every example. */
+/** Parameters of `$im2colRow` and `$col2imRow`: one row k = (ci, ky, kx) of the column matrix over every example. */
 const CONV_ROW_PARAMS = `(param $n i32) (param $plane i32) (param $H i32) (param $W i32) (param $OH i32) (param $OW i32) (param $sH i32) (param $sW i32) (param $iy0 i32) (param $x0 i32) (param $first i32) (param $last i32)`;
+
+/** Parameters of the exported `im2col` and `col2im` after their two addresses: the whole column matrix. */
+const CONV_PARAMS = `(param $table i32) (param $windows i32) (param $channels i32) (param $n i32) (param $plane i32) (param $H i32) (param $W i32) (param $OH i32) (param $OW i32) (param $sH i32) (param $sW i32)`;
 
 /**
  * The convolution's staging of the product's operands, over the same memory (docs/training.md §4, Conv):
- * - `im2col(in, out, …)`: row k of the column matrix as binary64 at `out`, for examples 0..n−1 (each `plane` bytes
+ * - `$im2colRow(in, out, …)`: row k of the column matrix as binary64 at `out`, for examples 0..n−1 (each `plane` bytes
  *   of binary32 input after `in`), output rows oy, columns ox: the input at row oy·sH + iy0, column
  *   x0 + (ox − first)·sW for ox in [first, last), +0 elsewhere (rows outside [0, H) are all +0).
- * - `col2im(grad, sum, …)`: adds row k of the column matrix's gradient (binary32 at `grad`) into the binary64
+ * - `$col2imRow(grad, sum, …)`: adds row k of the column matrix's gradient (binary32 at `grad`) into the binary64
  *   sums at `sum` (`plane` bytes per example), at the same positions. Called for k in order, it sums every input
  *   element's terms in (k, q) order: one k never reaches an element twice.
+ * - `im2col(in, out, table, windows, channels, n, plane, …)` and `col2im(grad, sum, table, …)`: every row k = (ci,
+ *   window) in order, `plane` = H·W elements per example, channel ci's planes n·plane elements after the previous
+ *   channel's, window w's (iy0, x0, first, last) the four i32 at `table + 16·w`.
  * - `demote(from, to, count)`: rounds `count` binary64 values to binary32, once each.
  * Where sW = 1 two adjacent elements move as one f64x2 (each lane its own element: the same operations, in the
  * same order, as one at a time).
@@ -189,7 +195,7 @@ function convolutionFunctions(): string {
     `      (local.set $count (i32.sub (local.get $count) (i32.const 1)))`,
     `      (br $fill)))`,
     `  )`,
-    `  (func (export "im2col") (param $in i32) (param $out i32) ${CONV_ROW_PARAMS}`,
+    `  (func $im2colRow (param $in i32) (param $out i32) ${CONV_ROW_PARAMS}`,
     `    ${locals}`,
     ...rows([
       `(if ${inside} (then`,
@@ -217,7 +223,7 @@ function convolutionFunctions(): string {
     `  )`,
   ];
   const col2im = [
-    `  (func (export "col2im") (param $grad i32) (param $sum i32) ${CONV_ROW_PARAMS}`,
+    `  (func $col2imRow (param $grad i32) (param $sum i32) ${CONV_ROW_PARAMS}`,
     `    ${locals}`,
     ...rows([
       `(if ${inside} (then`,
@@ -253,7 +259,40 @@ function convolutionFunctions(): string {
     `    (if (local.get $count) (then (f32.store (local.get $to) (f32.demote_f64 (f64.load (local.get $from))))))`,
     `  )`,
   ];
-  return [...im2col, ...col2im, ...demote].join("\n");
+  /**
+   * The exported loop over every row k = (ci, window), calling `row` with its two addresses in `order` (those of the
+   * channel's planes and of the row), `plane` the elements of an example's plane.
+   */
+  const wholeMatrix = (name: string, order: [string, string], planes: string, rowsAt: string, rowBytes: number, planeBytes: number, row: string) => [
+    `  (func (export "${name}") (param ${order[0]} i32) (param ${order[1]} i32) ${CONV_PARAMS}`,
+    `    (local $ci i32) (local $w i32) (local $entry i32) (local $rowBytes i32) (local $channelBytes i32)`,
+    `    (local.set $rowBytes (i32.mul (i32.mul (i32.mul (local.get $n) (local.get $OH)) (local.get $OW)) (i32.const ${rowBytes})))`,
+    `    (local.set $channelBytes (i32.mul (i32.mul (local.get $n) (local.get $plane)) (i32.const ${planeBytes})))`,
+    `    (block $channelsDone (loop $channels`,
+    `      (br_if $channelsDone (i32.ge_u (local.get $ci) (local.get $channels)))`,
+    `      (local.set $w (i32.const 0))`,
+    `      (local.set $entry (local.get $table))`,
+    `      (block $windowsDone (loop $windowsLoop`,
+    `        (br_if $windowsDone (i32.ge_u (local.get $w) (local.get $windows)))`,
+    `        (call ${row} (local.get ${order[0]}) (local.get ${order[1]}) (local.get $n) (i32.mul (local.get $plane) (i32.const ${planeBytes})) (local.get $H) (local.get $W) (local.get $OH) (local.get $OW) (local.get $sH) (local.get $sW)`,
+    `          (i32.load (local.get $entry)) (i32.load offset=4 (local.get $entry)) (i32.load offset=8 (local.get $entry)) (i32.load offset=12 (local.get $entry)))`,
+    `        (local.set ${rowsAt} (i32.add (local.get ${rowsAt}) (local.get $rowBytes)))`,
+    `        (local.set $entry (i32.add (local.get $entry) (i32.const 16)))`,
+    `        (local.set $w (i32.add (local.get $w) (i32.const 1)))`,
+    `        (br $windowsLoop)))`,
+    `      (local.set ${planes} (i32.add (local.get ${planes}) (local.get $channelBytes)))`,
+    `      (local.set $ci (i32.add (local.get $ci) (i32.const 1)))`,
+    `      (br $channels)))`,
+    `  )`,
+  ];
+  return [
+    ...im2col,
+    ...col2im,
+    // im2col: input planes of binary32, rows of binary64; col2im: sums of binary64, gradient rows of binary32.
+    ...wholeMatrix("im2col", ["$in", "$out"], "$in", "$out", 8, 4, "$im2colRow"),
+    ...wholeMatrix("col2im", ["$grad", "$sum"], "$sum", "$grad", 4, 8, "$col2imRow"),
+    ...demote,
+  ].join("\n");
 }
 
 /** The scalar parameters of `adam`, in order (binary64). */

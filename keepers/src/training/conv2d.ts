@@ -1,5 +1,5 @@
 import type { Layer } from "./layer.ts";
-import { align2, convolutionKernel, type ConvolutionRow, kernelMemory, matMul, STAGED } from "./matMul.ts";
+import { align2, type ColumnMatrix, convolutionKernel, kernelMemory, matMul, STAGED } from "./matMul.ts";
 import type { ConvLayerDefinition, ParameterTensor } from "./modelDefinition.ts";
 
 /** Parameters of the {@link Conv2d} constructor. */
@@ -36,8 +36,8 @@ export class Conv2d implements Layer {
   private readonly patch: number;
   private readonly weightOffset: number;
   private readonly biasOffset: number;
-  /** Per row k of the column matrix: the input row of output row 0, x0, first and last (see {@link ConvolutionRow}). */
-  private readonly rows: Int32Array;
+  /** Per window (ky, kx): the input row of output row 0, x0, first and last (see {@link ColumnMatrix}). */
+  private readonly windows: Int32Array;
 
   constructor({ definition, inputShape, maxExamples, parameters }: Conv2dParameters) {
     const [, inHeight = 0, inWidth = 0] = inputShape;
@@ -55,13 +55,13 @@ export class Conv2d implements Layer {
     this.outputShape = [definition.outChannels, this.outHeight, this.outWidth];
     this.output = new Float32Array(definition.outChannels * maxExamples * this.outHeight * this.outWidth);
     this.inputGradient = new Float32Array(maxExamples * definition.inChannels * inHeight * inWidth);
-    this.rows = new Int32Array(4 * kH * kW);
+    this.windows = new Int32Array(4 * kH * kW);
     for (let ky = 0, r = 0; ky < kH; ky++) {
       for (let kx = 0; kx < kW; kx++, r += 4) {
         // Output columns whose input column ox·sW − pL + kx lies inside [0, W).
         const first = Math.max(0, Math.ceil((pL - kx) / sW));
         const last = Math.max(first, Math.min(this.outWidth, Math.floor((inWidth - 1 + pL - kx) / sW) + 1));
-        this.rows.set([ky - pT, first * sW - pL + kx, first, last], r);
+        this.windows.set([ky - pT, first * sW - pL + kx, first, last], r);
       }
     }
   }
@@ -117,49 +117,33 @@ export class Conv2d implements Layer {
     this.col2im(colsGradient, n);
   }
 
-  /** Calls `kernelRow(ci, k, row)` for every row k = (ci, ky, kx) of the column matrix, in order. */
-  private eachRow(n: number, kernelRow: (ci: number, k: number, row: ConvolutionRow) => void): void {
-    const { inChannels, kernel: [kH, kW], stride: [sH, sW] } = this.definition;
-    const { inHeight: H, inWidth: W, outHeight: OH, outWidth: OW, rows } = this;
-    const row: ConvolutionRow = [n, 0, H, W, OH, OW, sH, sW, 0, 0, 0, 0];
-    for (let ci = 0, k = 0; ci < inChannels; ci++) {
-      for (let r = 0; r < 4 * kH * kW; r += 4, k++) {
-        row[8] = rows[r]!;
-        row[9] = rows[r + 1]!;
-        row[10] = rows[r + 2]!;
-        row[11] = rows[r + 3]!;
-        kernelRow(ci, k, row);
-      }
-    }
+  /** Writes the window table into the kernel's memory at binary32 index `at`; the column matrix's description for `n` examples. */
+  private columnMatrix(at: number, n: number): ColumnMatrix {
+    new Int32Array(kernelMemory(4 * (at + this.windows.length)).values.buffer, 4 * at, this.windows.length).set(this.windows);
+    const { inChannels, stride: [sH, sW] } = this.definition;
+    const { inHeight: H, inWidth: W, outHeight: OH, outWidth: OW } = this;
+    return [4 * at, this.windows.length / 4, inChannels, n, H * W, H, W, OH, OW, sH, sW];
   }
 
   /** Writes the column matrix (row k, column q) of the CNHW input into the kernel's memory from element 0. */
   private im2col(input: Float32Array, n: number): void {
-    const positions = n * this.outHeight * this.outWidth;
-    const plane = this.inHeight * this.inWidth;
-    const inputLength = this.definition.inChannels * n * plane;
-    const inputAt = 2 * align2(this.patch * positions);
-    kernelMemory(4 * (inputAt + inputLength)).values.set(input.subarray(0, inputLength), inputAt);
-    this.eachRow(n, (ci, k, row) => {
-      row[1] = 4 * plane;
-      convolutionKernel.im2col(4 * (inputAt + ci * n * plane), 8 * k * positions, ...row);
-    });
+    const inputLength = this.definition.inChannels * n * this.inHeight * this.inWidth;
+    const inputAt = 2 * align2(this.patch * n * this.outHeight * this.outWidth);
+    const matrix = this.columnMatrix(inputAt + inputLength, n);
+    kernelMemory(0).values.set(input.subarray(0, inputLength), inputAt);
+    convolutionKernel.im2col(4 * inputAt, 0, ...matrix);
   }
 
   /** Sums the column matrix's gradient (binary32 at `colsGradient` in the kernel's memory) into `inputGradient`, in (k, q) order, binary64, rounded once. */
   private col2im(colsGradient: number, n: number): void {
-    const positions = n * this.outHeight * this.outWidth;
-    const plane = this.inHeight * this.inWidth;
-    const size = this.definition.inChannels * n * plane;
-    const sumAt = align2((colsGradient + this.patch * positions + 1) >> 1);
+    const size = this.definition.inChannels * n * this.inHeight * this.inWidth;
+    const sumAt = align2((colsGradient + this.patch * n * this.outHeight * this.outWidth + 1) >> 1);
     const gradientAt = 2 * (sumAt + size);
-    const { operands } = kernelMemory(4 * (gradientAt + size));
-    operands.fill(0, sumAt, sumAt + size);
-    this.eachRow(n, (ci, k, row) => {
-      row[1] = 8 * plane;
-      convolutionKernel.col2im(4 * (colsGradient + k * positions), 8 * (sumAt + ci * n * plane), ...row);
-    });
+    const matrix = this.columnMatrix(gradientAt + size, n);
+    kernelMemory(0).operands.fill(0, sumAt, sumAt + size);
+    convolutionKernel.col2im(4 * colsGradient, 8 * sumAt, ...matrix);
     convolutionKernel.demote(8 * sumAt, 4 * gradientAt, size);
     this.inputGradient.set(kernelMemory(0).values.subarray(gradientAt, gradientAt + size));
   }
 }
+

@@ -36,8 +36,8 @@ export type MatMulParameters = {
 type KernelExports = {
   memory: { buffer: ArrayBuffer; grow(pages: number): number };
   matMul(a: number, aRow: number, aInner: number, b: number, bInner: number, bCol: number, c: number, m: number, n: number, k: number): void;
-  im2col(input: number, out: number, ...row: ConvolutionRow): void;
-  col2im(gradient: number, sum: number, ...row: ConvolutionRow): void;
+  im2col(input: number, out: number, ...matrix: ColumnMatrix): void;
+  col2im(gradient: number, sum: number, ...matrix: ColumnMatrix): void;
   demote(from: number, to: number, count: number): void;
   adam(grads: number, microBatches: number, stride: number, params: number, m: number, v: number, pairs: number, ...scalars: AdamScalars): void;
   gelu(x: number, y: number, count: number): void;
@@ -48,11 +48,12 @@ type KernelExports = {
 export type AdamScalars = [scale: number, coupled: number, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, shrink: number, lr: number, correction1: number, correction2: number, epsilon: number];
 
 /**
- * One row k = (ci, ky, kx) of a convolution's column matrix: examples, bytes per example plane, input H and W,
- * output OH and OW, strides, the input row of output row 0 (iy0), and output columns [first, last) whose input
- * column is x0 + (ox − first)·sW (the others hang over the padding).
+ * A convolution's column matrix: its window table (byte address of, per window (ky, kx), four i32: the input row of
+ * output row 0, iy0; x0, the input column of output column `first`; first and last, the output columns [first, last)
+ * inside the input), windows kH·kW, input channels, examples, elements of an example's plane H·W, H, W, output OH and
+ * OW, strides sH and sW.
  */
-export type ConvolutionRow = [n: number, plane: number, H: number, W: number, OH: number, OW: number, sH: number, sW: number, iy0: number, x0: number, first: number, last: number];
+export type ColumnMatrix = [table: number, windows: number, channels: number, n: number, plane: number, H: number, W: number, OH: number, OW: number, sH: number, sW: number];
 
 /** The slice of the WebAssembly global used here; the project's `lib` (es2023, no DOM) does not declare it. */
 type WebAssemblyRuntime = {
