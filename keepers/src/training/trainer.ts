@@ -14,7 +14,8 @@ import {
 } from "./microBatchRunner.ts";
 import type { ImageSet } from "./mnist.ts";
 import type { ModelDefinition } from "./modelDefinition.ts";
-import { applyOptimizerStep, optimizerStateVectors } from "./optimizer.ts";
+import { optimizerStateVectors } from "./optimizer.ts";
+import { applyOptimizerStep } from "./optimizerStep.ts";
 import { dataCursor, type TrainingState } from "./trainingState.ts";
 import type { WorkerRequest, WorkerResponse } from "./trainingWorker.ts";
 

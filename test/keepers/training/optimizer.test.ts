@@ -3,7 +3,8 @@ import { execFileSync } from "node:child_process";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import type { ParameterTensor } from "../../../keepers/src/training/modelDefinition.ts";
-import { applyOptimizerStep, learningRateAt, optimizerStateVectors, type OptimizerConfig } from "../../../keepers/src/training/optimizer.ts";
+import { learningRateAt, optimizerStateVectors, type OptimizerConfig } from "../../../keepers/src/training/optimizer.ts";
+import { applyOptimizerStep } from "../../../keepers/src/training/optimizerStep.ts";
 import { SplitMix64 } from "../../../keepers/src/training/prng.ts";
 import { torchPython } from "../../harness/torchPython.ts";
 
