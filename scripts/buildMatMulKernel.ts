@@ -1,5 +1,6 @@
 /**
- * Writes the WebAssembly SIMD matrix-product kernel of the training engine: generates
+ * Writes the WebAssembly SIMD kernel of the training engine (docs/training.md §1): the matrix product, the
+ * convolution's im2col and col2im, Adam's element loop and the exact GELU. Generates
  * `keepers/src/training/matMulKernel.wat` and compiles it with wabt to `matMulKernel.wasm`, both
  * committed. Running it again reproduces both files byte for byte (a test checks this).
  *

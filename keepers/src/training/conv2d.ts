@@ -146,4 +146,3 @@ export class Conv2d implements Layer {
     this.inputGradient.set(kernelMemory(0).values.subarray(gradientAt, gradientAt + size));
   }
 }
-
