@@ -479,7 +479,7 @@ const WASM_PATH = new URL("../keepers/src/training/matMulKernel.wasm", import.me
 
 if (import.meta.main) {
   const { check } = new Command()
-    .description("Generate and compile the training engine's WebAssembly SIMD matrix-product kernel")
+    .description("Generate and compile the training engine's WebAssembly SIMD kernel")
     .option("--check", "fail if the committed .wat/.wasm differ from a fresh build")
     .parse()
     .opts<{ check?: boolean }>();
@@ -487,7 +487,7 @@ if (import.meta.main) {
   const wasm = await matMulKernelWasm();
   if (check) {
     const same = readFileSync(WAT_PATH, "utf8") === wat && Buffer.from(wasm).equals(readFileSync(WASM_PATH));
-    console.log(same ? "matMulKernel.wat and matMulKernel.wasm are up to date" : "matMul kernel files differ from a fresh build");
+    console.log(same ? "matMulKernel.wat and matMulKernel.wasm are up to date" : "the kernel files differ from a fresh build");
     process.exitCode = same ? 0 : 1;
   } else {
     writeFileSync(WAT_PATH, wat);
