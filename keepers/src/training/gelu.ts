@@ -61,10 +61,11 @@ export class Gelu implements Layer {
   forward(input: Float32Array, n: number): void {
     const count = n * this.width;
     if (this.exact) {
-      const { values } = kernelMemory(8 * blocks(count));
+      const padded = blocks(count);
+      const { values } = kernelMemory(8 * padded);
       values.set(input.subarray(0, count), 0);
-      geluKernel.gelu(0, 4 * blocks(count), count);
-      this.output.set(values.subarray(blocks(count), blocks(count) + count));
+      geluKernel.gelu(0, 4 * padded, count);
+      this.output.set(values.subarray(padded, padded + count));
       return;
     }
     const { output, value } = this;
