@@ -169,6 +169,7 @@ contract TrainingVm is IGameMachine {
     uint8 internal constant AVERAGE_POOL_BACKWARD = 21;
     uint8 internal constant LOG_SOFTMAX = 22;
     uint8 internal constant LOG_SOFTMAX_BACKWARD = 23;
+    uint8 internal constant ADD = 24;
 
     /// @dev `VmJob.optimizer`: the checkpoint header's optimizer ids (docs/training.md §8); 1 is Adam.
     uint8 internal constant SGD = 0;
@@ -375,7 +376,9 @@ contract TrainingVm is IGameMachine {
             MatMul memory mm = abi.decode(operator.args, (MatMul));
             return uint64(mm.m) * mm.n * (uint64(mm.k) + 1);
         }
-        if (kind == RELU || kind == RELU_MASK || (kind >= SIGMOID && kind <= TANH_BACKWARD)) return abi.decode(operator.args, (uint32));
+        if (kind == RELU || kind == RELU_MASK || kind == ADD || (kind >= SIGMOID && kind <= TANH_BACKWARD)) {
+            return abi.decode(operator.args, (uint32));
+        }
         if (kind == SOFTMAX || kind == LOG_SOFTMAX) return b * (3 * uint64(job.classes) + 2);
         if (kind == LOG_SOFTMAX_BACKWARD) return b * 2 * job.classes;
         if (kind == POWER) {
@@ -434,6 +437,10 @@ contract TrainingVm is IGameMachine {
             (, uint32 gradient, uint32 activation) = abi.decode(operator.args, (uint32, uint32, uint32));
             uint64 y = _f32(run, SCRATCH, activation + i);
             return _setF32(run, SCRATCH, gradient + i, SoftFloat.lt(ZERO, y) ? _f32(run, SCRATCH, gradient + i) : ZERO);
+        }
+        if (kind == ADD) {
+            (, uint32 first, uint32 second, uint32 sum) = abi.decode(operator.args, (uint32, uint32, uint32, uint32));
+            return _setF32(run, SCRATCH, sum + i, SoftFloat.add(_f32(run, SCRATCH, first + i), _f32(run, SCRATCH, second + i)));
         }
         if (kind == SIGMOID || kind == TANH) {
             (, uint32 source, uint32 destination) = abi.decode(operator.args, (uint32, uint32, uint32));

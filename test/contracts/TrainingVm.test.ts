@@ -12,7 +12,7 @@ import { stateCommitment, TrainingVm } from "../../keepers/src/trainingVm/traini
 import { VM_JOB_ABI, VmProgram } from "../../keepers/src/trainingVm/vmProgram.ts";
 import { emptyRoot } from "../../keepers/src/trainingVm/wordTree.ts";
 import { softFloatCases } from "../harness/softFloatCases.ts";
-import { ADAM, ADAMW, checkpointOf, data, initial, perceptron, scheduleOf, SGD, sigmoidPoolingCnnOnnx, train } from "../harness/vmFixture.ts";
+import { ADAM, ADAMW, checkpointOf, data, initial, perceptron, residualCnn, scheduleOf, SGD, sigmoidPoolingCnnOnnx, train } from "../harness/vmFixture.ts";
 import { networkHelpers, viem } from "./fixture.ts";
 
 /** The one-step goal of docs/dispute-game.md (issue 21): at most 1M gas per instruction executed on-chain. */
@@ -101,6 +101,7 @@ describe("TrainingVm", () => {
     ["LeCun's LeNet-5 (Tanh, average pooling) with SGD", { ...SGD, batchSize: 8, microBatches: 2 }, 5, classic],
     ["a CNN of Sigmoid, overlapping average pooling and GlobalAveragePool with Adam", { ...ADAM, batchSize: 8, microBatches: 2 }, 24, sigmoidCnn],
     ["that CNN ending in LogSoftmax with SGD", SGD, 7, logSoftmaxCnn],
+    ["a residual CNN without BatchNorm (Add, and gradients summed) with Adam", { ...ADAM, batchSize: 4, microBatches: 2 }, 2, residualCnn()],
   ] as const;
   for (const [name, config, step, model] of cases) {
     it(`executes every kind of instruction as the TypeScript VM does (${name}): the same state after it, under ${ONE_STEP_GAS_GOAL.toLocaleString("en")} gas`, async (t) => {

@@ -7,7 +7,7 @@ import { OPERATOR_KINDS } from "../../keepers/src/trainingVm/stepProgram.ts";
 import { VmTrace } from "../../keepers/src/trainingVm/vmTrace.ts";
 import { GAME_PHASE } from "../../keepers/src/trainingVm/gameMoves.ts";
 import { play } from "../harness/vmGame.ts";
-import { ADAMW, checkpointOf, data, initial, perceptron, scheduleOf, SGD, sigmoidPoolingCnnOnnx, train } from "../harness/vmFixture.ts";
+import { ADAMW, checkpointOf, data, initial, perceptron, residualCnn, scheduleOf, SGD, sigmoidPoolingCnnOnnx, train } from "../harness/vmFixture.ts";
 
 const FIRST_STEP = 11; // the segment's 3 steps cross from epoch 0 into epoch 1 (12 steps per epoch)
 const STEPS = 3;
@@ -52,6 +52,21 @@ describe("a dispute game over the training VM, played to one instruction execute
     const operator = truth.program.operators.findIndex((o) => o.kind === OPERATOR_KINDS.indexOf("averagePoolBackward"));
     // Input element 18 (row 2, column 2) lies in four overlapping 3×3/2 windows: taps 0–3, then its store at 4.
     const fault = { step: FIRST_STEP + 1, position: { operator, instruction: 18 * 5 + 4 } };
+    const outcome = await play({ truth, claimed: traceOf(SGD, fault, model), choice: "honest", ...segment });
+    assert.equal(outcome.phase, GAME_PHASE.ChallengerWon);
+    assert.deepEqual([Number(outcome.step), Number(outcome.operator), Number(outcome.lo)], [fault.step, operator, fault.position.instruction], "the bisection found the wrong instruction");
+  });
+
+  it("on a residual CNN without BatchNorm, a provider wrong at one instruction of a gradient sum (a block input's, read twice) loses", async () => {
+    const model = residualCnn();
+    const truth = traceOf(SGD, undefined, model);
+    const softmax = truth.program.operators.findIndex((o) => o.kind === OPERATOR_KINDS.indexOf("softmax"));
+    const operator = truth.program.operators.findIndex((o, index) => index > softmax && o.kind === OPERATOR_KINDS.indexOf("add"));
+    // An element the ReLU below lets through (a masked one's fault would vanish): of the centres of channel 0's 14 × 14
+    // planes, example by example, the first whose fault changes the segment's last state.
+    const faults = Array.from({ length: 8 }, (_, e) => ({ step: FIRST_STEP + 1, position: { operator, instruction: e * 196 + 7 * 14 + 7 } }));
+    const fault = faults.find((f) => traceOf(SGD, f, model).stateAt(FIRST_STEP + STEPS) !== truth.stateAt(FIRST_STEP + STEPS));
+    assert.ok(fault !== undefined, "one of 8 elements passes the ReLU");
     const outcome = await play({ truth, claimed: traceOf(SGD, fault, model), choice: "honest", ...segment });
     assert.equal(outcome.phase, GAME_PHASE.ChallengerWon);
     assert.deepEqual([Number(outcome.step), Number(outcome.operator), Number(outcome.lo)], [fault.step, operator, fault.position.instruction], "the bisection found the wrong instruction");

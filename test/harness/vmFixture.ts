@@ -4,8 +4,10 @@ import { sliceImageSet } from "../../keepers/src/training/idxImageSet.ts";
 import { loadMnist } from "../../keepers/src/training/mnist.ts";
 import type { ModelDefinition } from "../../keepers/src/training/modelDefinition.ts";
 import { encodeModel, heUniform, int, ints } from "../../keepers/src/training/onnxBuilder.ts";
+import { importOnnxModel } from "../../keepers/src/training/onnxImport.ts";
 import { optimizerStateVectors } from "../../keepers/src/training/optimizer.ts";
 import { SplitMix64 } from "../../keepers/src/training/prng.ts";
+import { createResidualCnnOnnx } from "../../keepers/src/training/residualCnn.ts";
 import { Trainer } from "../../keepers/src/training/trainer.ts";
 import type { TrainingState } from "../../keepers/src/training/trainingState.ts";
 import { vmData } from "../../keepers/src/trainingVm/trainingVm.ts";
@@ -61,6 +63,12 @@ export function sigmoidPoolingCnnOnnx({ seed = 1n, logSoftmax = false }: { seed?
   ];
   return encodeModel({ name: "sigmoidPoolingCnn", nodes, initializers, inputShape: [1, 28, 28], classes: 10 });
 }
+
+/**
+ * The residual CNN template without BatchNorm, narrowed to 2 and 4 channels: each block's input is read by its first
+ * convolution and by its Add, so its gradient is a sum of two.
+ */
+export const residualCnn = (): ModelDefinition => importOnnxModel(createResidualCnnOnnx({ seed: 1n, channels: [2, 4], batchNorm: false })).definition;
 
 const f = Math.fround;
 export const SGD: StepConfig = {

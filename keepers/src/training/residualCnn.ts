@@ -9,6 +9,8 @@ export type CreateResidualCnnOnnxParameters = {
   channels?: [number, number];
   /** ReLU and max pooling (default), or Tanh and average pooling: smooth everywhere, for finite-difference checks. */
   smooth?: boolean;
+  /** A BatchNormalization after each convolution. @default true */
+  batchNorm?: boolean;
 };
 
 /**
@@ -18,12 +20,13 @@ export type CreateResidualCnnOnnxParameters = {
  * input [N,1,28,28] → stem Conv c₁@3×3 pad 1 → BN → Relu → block(c₁) → MaxPool 2×2/2 →
  * Conv c₂@3×3 pad 1 → BN → Relu → block(c₂) → MaxPool 2×2/2 → Flatten → Gemm c₂·49→10 → logits,
  * where block(c) = Conv c@3×3 pad 1 → BN → Relu → Conv c@3×3 pad 1 → BN → Add(the block's input) → Relu.
- * Every BatchNormalization starts at γ 1, β 0, running mean 0 and variance 1.
+ * Every BatchNormalization starts at γ 1, β 0, running mean 0 and variance 1. Without `batchNorm` the same network has
+ * none (each "→ BN" dropped).
  *
  * @example
  * writeFileSync("resnet.onnx", createResidualCnnOnnx({ seed: 1n }));
  */
-export function createResidualCnnOnnx({ seed, channels = [16, 32], smooth = false }: CreateResidualCnnOnnxParameters): Uint8Array {
+export function createResidualCnnOnnx({ seed, channels = [16, 32], smooth = false, batchNorm = true }: CreateResidualCnnOnnxParameters): Uint8Array {
   const initializers: TensorProto[] = [];
   const nodes: NodeProto[] = [];
   const activation = smooth ? "Tanh" : "Relu";
@@ -41,6 +44,7 @@ export function createResidualCnnOnnx({ seed, channels = [16, 32], smooth = fals
     initializers.push(heUniform(seed, weights++, `${name}.bias`, [outChannels], fanIn, true));
     node(name, "Conv", [current, `${name}.weight`, `${name}.bias`], [ints("kernel_shape", [3, 3]), ints("pads", [1, 1, 1, 1]), ints("strides", [1, 1])]);
     currentChannels = outChannels;
+    if (!batchNorm) return;
     nodes.push(batchNormNode(`${name}.bn`, current, `${name}.bn_out`, outChannels, initializers));
     current = `${name}.bn_out`;
   };

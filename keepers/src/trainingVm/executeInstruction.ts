@@ -64,6 +64,9 @@ export function executeInstruction(operator: Operator, i: number, env: Environme
       memory.setF32(scratch, operator.destination + i, x > 0 ? x : 0);
       return;
     }
+    case "add":
+      memory.setF32(scratch, operator.destination + i, memory.f32(scratch, operator.first + i) + memory.f32(scratch, operator.second + i));
+      return;
     case "reluMask": {
       const y = memory.f32(scratch, operator.activation + i);
       memory.setF32(scratch, operator.gradient + i, y > 0 ? memory.f32(scratch, operator.gradient + i) : 0);

@@ -51,6 +51,8 @@ export type Operator =
   | { kind: "matMul"; m: number; n: number; k: number; a: Strided | null; b: Strided; destination: number; bias: number | null; biasPerRow: boolean }
   /** An elementwise activation: `size` elements of `source` into `destination`. */
   | { kind: "relu" | "sigmoid" | "tanh"; size: number; source: number; destination: number }
+  /** `size` elementwise sums of `first` and `second` into `destination`: an Add layer, or a gradient added to a sum of gradients. */
+  | { kind: "add"; size: number; first: number; second: number; destination: number }
   /** An elementwise activation's backward, in place over the output's gradient, from the activation's output. */
   | { kind: "reluMask" | "sigmoidBackward" | "tanhBackward"; size: number; gradient: number; activation: number }
   | { kind: "softmax"; microBatch: number; logits: number; gradient: number }
@@ -72,8 +74,11 @@ export type Operator =
   /** The learning rate η of a schedule (docs/training.md §6) from the base rate `learningRate`. */
   | { kind: "schedule"; schedule: LearningRateSchedule; learningRate: number };
 
-/** The layer kinds the VM runs (LogSoftmax as the last layer only); every other kind of the engine (normalisations, the sequence and attention ops) it refuses. */
-const VM_KINDS = ["conv", "maxPool", "averagePool", "relu", "sigmoid", "tanh", "flatten", "linear", "logSoftmax"] as const;
+/**
+ * The layer kinds the VM runs (LogSoftmax as the last layer only, Add but not Sub); every other kind of the engine
+ * (normalisations, the sequence and attention ops) it refuses.
+ */
+const VM_KINDS = ["conv", "maxPool", "averagePool", "relu", "sigmoid", "tanh", "flatten", "linear", "logSoftmax", "add"] as const;
 type VmLayer = Extract<LayerDefinition, { kind: (typeof VM_KINDS)[number] }>;
 const runsOnVm = (layer: LayerDefinition): layer is VmLayer => (VM_KINDS as readonly string[]).includes(layer.kind);
 
@@ -81,7 +86,7 @@ const runsOnVm = (layer: LayerDefinition): layer is VmLayer => (VM_KINDS as read
 export const OPERATOR_KINDS = [
   "gather", "matMul", "relu", "reluMask", "softmax", "power", "optimizer", "end", "im2col", "col2im", "maxPool", "maxPoolBackward", "flatten",
   "reduce", "clipFactor", "schedule", "sigmoid", "tanh", "sigmoidBackward", "tanhBackward", "averagePool", "averagePoolBackward",
-  "logSoftmax", "logSoftmaxBackward",
+  "logSoftmax", "logSoftmaxBackward", "add",
 ] as const;
 
 /** Each elementwise activation's backward operator. */
@@ -109,6 +114,7 @@ export function instructionCount(operator: Operator, context: StepContext): numb
       return operator.m * operator.n * (operator.k + 1);
     case "relu":
     case "reluMask":
+    case "add":
     case "sigmoid":
     case "tanh":
     case "sigmoidBackward":
@@ -198,8 +204,8 @@ const product = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
  * any) and bias corrections, one optimizer pass over every parameter, and the end of the step.
  *
  * @throws VeritrainError `VM_UNSUPPORTED` for a job of engine version 1 (another data order), for a
- *   max-pooling whose windows overlap, for a LogSoftmax before the last layer, for every other layer of
- *   docs/training.md §10 than convolution, poolings, ReLU, Sigmoid, Tanh, flatten, linear and LogSoftmax
+ *   max-pooling whose windows overlap, for a LogSoftmax before the last layer, for a Sub, for every other layer
+ *   of docs/training.md §10 than convolution, poolings, ReLU, Sigmoid, Tanh, flatten, linear, Add and LogSoftmax
  *   (BatchNorm, …), and for DP-SGD and qLoRA fine-tuning (the engine's, not yet the VM's).
  */
 export function stepProgram({ model, config, examples, step }: StepProgramParameters): StepProgram {
@@ -238,26 +244,36 @@ export function stepProgram({ model, config, examples, step }: StepProgramParame
   const scratch = (offset: number, outer: number, inner: number): Strided => ({ tree: TREE.scratch, offset, outer, inner });
   const checkpoint = (offset: number, outer: number, inner: number): Strided => ({ tree: TREE.checkpoint, offset, outer, inner });
 
-  // Forward buffers, one micro-batch's worth: each layer's input and output (a flatten of one channel is the
-  // identity: its output is its input), with the operators that fill them.
-  type Stage = { input: number; inputShape: number[]; output: number; outputShape: number[]; window?: Window; cols?: number };
+  // Forward buffers, one micro-batch's worth, with the operators that fill them.
   const input = allocate(b * width);
   const stages: Stage[] = [];
-  let shape = model.inputShape;
-  let current = input;
   const layers = model.layers.map((layer, i): VmLayer => {
     if (!runsOnVm(layer)) throw unsupported(`a ${layer.kind} layer (${layer.name})`);
-    if (layer.inputs.length !== 1 || layer.inputs[0] !== i - 1) throw unsupported(`a layer that reads other than the layer before it (${layer.name})`);
+    if (layer.kind === "add" && layer.subtract === true) throw unsupported(`a Sub layer (${layer.name})`);
+    if (layer.inputs.length !== (layer.kind === "add" ? 2 : 1) || layer.inputs.some((from) => from < -1 || from >= i)) {
+      throw unsupported(`a layer that reads other than earlier layers' outputs or the model's input (${layer.name})`);
+    }
     if (layer.kind === "logSoftmax" && i !== model.layers.length - 1) throw unsupported(`a LogSoftmax before the last layer (${layer.name})`);
     return layer;
   });
+  const read = new Set(layers.flatMap((layer) => layer.inputs));
+  const unread = layers.findIndex((layer, i) => i < layers.length - 1 && !read.has(i));
+  if (unread >= 0) throw unsupported(`a layer whose output no later layer reads (${layers[unread]!.name})`);
+  const outputOf = (from: number) => (from < 0 ? input : stages[from]!.output);
+  const widthOf = (from: number) => product(from < 0 ? model.inputShape : stages[from]!.outputShape);
   for (const layer of layers) {
+    const from = layer.inputs[0]!;
+    const shape = from < 0 ? model.inputShape : stages[from]!.outputShape;
+    const current = outputOf(from);
     const stage: Stage = { input: current, inputShape: shape, output: current, outputShape: shape };
     const [C = 1, H = 1, W = 1] = shape.length === 3 ? shape : [1, 1, product(shape)];
     if (layer.kind === "linear") {
       stage.outputShape = [layer.outFeatures];
       stage.output = allocate(b * layer.outFeatures);
     } else if (isActivation(layer) || layer.kind === "logSoftmax") {
+      stage.output = allocate(b * product(shape));
+    } else if (layer.kind === "add") {
+      stage.second = outputOf(layer.inputs[1]!);
       stage.output = allocate(b * product(shape));
     } else if (layer.kind === "flatten") {
       stage.outputShape = [product(shape)];
@@ -281,22 +297,9 @@ export function stepProgram({ model, config, examples, step }: StepProgramParame
       }
     }
     stages.push(stage);
-    shape = stage.outputShape;
-    current = stage.output;
   }
   const logitsGradient = allocate(b * model.classes);
-  // Backward buffers: the gradient of each layer's output; an activation's or the LogSoftmax's backward rewrites its own in place, an identity flatten passes it through.
-  const outputGradients: number[] = [];
-  const columnGradients: number[] = [];
-  let gradient = logitsGradient;
-  for (let i = layers.length - 1; i >= 0; i--) {
-    outputGradients[i] = gradient;
-    const layer = layers[i]!;
-    const stage = stages[i]!;
-    if (layer.kind === "conv" && i > 0) columnGradients[i] = allocate(stage.window!.channels * layer.kernel[0] * layer.kernel[1] * b * stage.window!.out[0] * stage.window!.out[1]);
-    if (isActivation(layer) || layer.kind === "logSoftmax" || (layer.kind === "flatten" && stage.output === stage.input)) continue;
-    if (i > 0) gradient = allocate(b * product(stage.inputShape));
-  }
+  const plan = backwardPlan({ layers, stages, logitsGradient, b, widthOf, allocate });
   const gradients = allocate(M * P);
   context.gradients = gradients;
 
@@ -314,6 +317,8 @@ export function stepProgram({ model, config, examples, step }: StepProgramParame
         });
       } else if (isActivation(layer)) {
         push({ kind: layer.kind, size: b * product(stage.inputShape), source: stage.input, destination: stage.output });
+      } else if (layer.kind === "add") {
+        push({ kind: "add", size: b * product(stage.inputShape), first: stage.input, second: stage.second!, destination: stage.output });
       } else if (layer.kind === "flatten") {
         if (stage.output !== stage.input) {
           const [C = 1, H = 1, W = 1] = stage.inputShape;
@@ -339,38 +344,37 @@ export function stepProgram({ model, config, examples, step }: StepProgramParame
     for (let i = layers.length - 1; i >= 0; i--) {
       const layer = layers[i]!;
       const stage = stages[i]!;
-      const dY = outputGradients[i]!;
-      const dX = i > 0 ? outputGradients[i - 1]! : -1;
+      const { outputGradient: dY, inputGradient: dX, columnGradient: dCols, receive } = plan[i]!;
       if (isActivation(layer)) {
         push({ kind: ACTIVATION_BACKWARD[layer.kind], size: b * product(stage.inputShape), gradient: dY, activation: stage.output });
       } else if (layer.kind === "logSoftmax") {
         push({ kind: "logSoftmaxBackward", gradient: dY, activation: stage.output });
       } else if (layer.kind === "flatten") {
-        if (stage.output !== stage.input && i > 0) {
+        if (dX >= 0) {
           const [C = 1, H = 1, W = 1] = stage.inputShape;
           push({ kind: "flatten", channels: C, plane: H * W, backward: true, source: dY, destination: dX });
         }
       } else if (layer.kind === "maxPool" || layer.kind === "averagePool") {
         const kind = layer.kind === "maxPool" ? "maxPoolBackward" : "averagePoolBackward";
-        if (i > 0) push({ kind, window: { ...stage.window!, source: stage.input, destination: dX, outputGradient: dY } });
+        if (dX >= 0) push({ kind, window: { ...stage.window!, source: stage.input, destination: dX, outputGradient: dY } });
       } else if (layer.kind === "linear") {
         const { inFeatures: I, outFeatures: O } = layer;
         push({ kind: "matMul", m: O, n: I, k: b, a: scratch(dY, 1, O), b: scratch(stage.input, I, 1), destination: slot(layer.weight), bias: null, biasPerRow: false });
         if (layer.bias !== null) push({ kind: "matMul", m: 1, n: O, k: b, a: null, b: scratch(dY, O, 1), destination: slot(layer.bias), bias: null, biasPerRow: false });
-        if (i > 0) push({ kind: "matMul", m: b, n: I, k: O, a: scratch(dY, O, 1), b: checkpoint(param(layer.weight), I, 1), destination: dX, bias: null, biasPerRow: false });
-      } else {
+        if (dX >= 0) push({ kind: "matMul", m: b, n: I, k: O, a: scratch(dY, O, 1), b: checkpoint(param(layer.weight), I, 1), destination: dX, bias: null, biasPerRow: false });
+      } else if (layer.kind === "conv") {
         const window = stage.window!;
         const patch = window.channels * window.kernel[0] * window.kernel[1];
         const positions = b * window.out[0] * window.out[1];
         const outChannels = layer.outChannels;
         push({ kind: "matMul", m: outChannels, n: patch, k: positions, a: scratch(dY, positions, 1), b: scratch(stage.cols!, 1, positions), destination: slot(layer.weight), bias: null, biasPerRow: false });
         if (layer.bias !== null) push({ kind: "matMul", m: 1, n: outChannels, k: positions, a: null, b: scratch(dY, 1, positions), destination: slot(layer.bias), bias: null, biasPerRow: false });
-        if (i > 0) {
-          const dCols = columnGradients[i]!;
+        if (dX >= 0) {
           push({ kind: "matMul", m: patch, n: positions, k: outChannels, a: checkpoint(param(layer.weight), 1, patch), b: scratch(dY, positions, 1), destination: dCols, bias: null, biasPerRow: false });
           push({ kind: "col2im", window: { ...window, source: dCols, destination: dX } });
         }
       }
+      receive.forEach(push);
     }
   }
   const { clipNorm } = optimizer;
@@ -398,4 +402,72 @@ export function stepProgram({ model, config, examples, step }: StepProgramParame
     scratchSlots: top,
     depths: { checkpoint: treeDepth(checkpointBytes), scratch: treeDepth(4 * top), data: treeDepth(examples * (width + 1)) },
   };
+}
+
+/**
+ * A layer's forward buffers in a step's scratch: its input and output (a flatten of one channel is the identity: its
+ * output is its input), an Add's second operand, a convolution's or pooling's window and a convolution's columns.
+ */
+type Stage = { input: number; inputShape: number[]; output: number; outputShape: number[]; second?: number; window?: Window; cols?: number };
+
+/**
+ * A layer's backward buffers: the gradient of its output, where its operator writes its input's gradient (−1: none,
+ * or the layer passes its output's gradient through), a convolution's column gradient (−1: none), and the operators
+ * that hand its gradient to the layers it read ({@link backwardPlan}).
+ */
+type BackwardStage = { outputGradient: number; inputGradient: number; columnGradient: number; receive: Operator[] };
+
+/**
+ * Where each layer's gradients go (docs/training-vm.md §4), as the engine's `Network.receiveGradient` sums them: in
+ * reverse layer order, each layer gives each operand read from an earlier layer the gradient of that operand. A
+ * layer read once takes it as its output's gradient: the very buffer, from a layer that passes its output's gradient
+ * through to its first operand (an activation or a LogSoftmax, whose backward rewrites it in place, an identity
+ * flatten, an Add); else a buffer of its own, which the reader's operator writes (an Add's second operand gets a copy,
+ * so that the in-place backwards upstream of its first cannot change it). A layer read more than once sums them in
+ * a buffer of its own: the first written there (or copied), each later one added, fround(sum + g). Buffers are
+ * allocated in that order, a convolution's column gradient before its input's gradient, so that a chain of layers
+ * keeps the layout it had before Add existed. `b` examples per micro-batch; `widthOf` a layer's output per example
+ * (−1: the model's input).
+ */
+function backwardPlan({ layers, stages, logitsGradient, b, widthOf, allocate }: {
+  layers: VmLayer[]; stages: Stage[]; logitsGradient: number; b: number; widthOf: (from: number) => number; allocate: (slots: number) => number;
+}): BackwardStage[] {
+  const readers = layers.map(() => 0);
+  for (const layer of layers) for (const from of layer.inputs) if (from >= 0) readers[from]!++;
+  const received = layers.map(() => 0);
+  const outputGradients: number[] = [];
+  outputGradients[layers.length - 1] = logitsGradient;
+  const plan: BackwardStage[] = [];
+  for (let i = layers.length - 1; i >= 0; i--) {
+    const layer = layers[i]!;
+    const stage = stages[i]!;
+    const dY = outputGradients[i]!;
+    const step: BackwardStage = { outputGradient: dY, inputGradient: -1, columnGradient: -1, receive: [] };
+    const passes = isActivation(layer) || layer.kind === "logSoftmax" || layer.kind === "add" || (layer.kind === "flatten" && stage.output === stage.input);
+    if (layer.kind === "conv" && layer.inputs[0]! >= 0) {
+      const { channels, kernel: [kH, kW], out: [OH, OW] } = stage.window!;
+      step.columnGradient = allocate(channels * kH * kW * b * OH * OW);
+    }
+    layer.inputs.forEach((from, k) => {
+      if (from < 0) return;
+      const size = b * widthOf(from);
+      const first = received[from]!++ === 0;
+      /** The gradient `g` added to the sum of `from`'s. */
+      const addTo = (g: number): Operator => ({ kind: "add", size, first: outputGradients[from]!, second: g, destination: outputGradients[from]! });
+      if (readers[from] === 1 && passes && k === 0) {
+        outputGradients[from] = dY;
+      } else if (passes) {
+        // A copy is a flatten of one channel.
+        if (first) step.receive.push({ kind: "flatten", channels: 1, plane: widthOf(from), backward: false, source: dY, destination: (outputGradients[from] = allocate(size)) });
+        else step.receive.push(addTo(dY));
+      } else if (first) {
+        step.inputGradient = outputGradients[from] = allocate(size);
+      } else {
+        step.inputGradient = allocate(size);
+        step.receive.push(addTo(step.inputGradient));
+      }
+    });
+    plan[i] = step;
+  }
+  return plan;
 }

@@ -57,6 +57,8 @@ export function encodeOperator(operator: Operator): EncodedOperator {
     case "sigmoid":
     case "tanh":
       return { kind, args: encode("uint32, uint32, uint32", [operator.size, operator.source, operator.destination]) };
+    case "add":
+      return { kind, args: encode("uint32, uint32, uint32, uint32", [operator.size, operator.first, operator.second, operator.destination]) };
     case "reluMask":
     case "sigmoidBackward":
     case "tanhBackward":

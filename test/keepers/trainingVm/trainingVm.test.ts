@@ -14,7 +14,7 @@ import { CONSTANT_SLOTS, stepProgram, TREE } from "../../../keepers/src/training
 import { float64Bits, stateCommitment, TrainingVm } from "../../../keepers/src/trainingVm/trainingVm.ts";
 import { encodeOperator, VmProgram } from "../../../keepers/src/trainingVm/vmProgram.ts";
 import { emptyRoot, rootFrom, WordTree } from "../../../keepers/src/trainingVm/wordTree.ts";
-import { ADAM, ADAMW, checkpointOf, data, engineStep, initial, perceptron, scheduleOf, SGD, sigmoidPoolingCnnOnnx, train } from "../../harness/vmFixture.ts";
+import { ADAM, ADAMW, checkpointOf, data, engineStep, initial, perceptron, residualCnn, scheduleOf, SGD, sigmoidPoolingCnnOnnx, train } from "../../harness/vmFixture.ts";
 
 describe("training VM", () => {
   for (const [name, config, firstStep] of [["SGD with momentum, weight decay and a decaying rate", SGD, 11], ["Adam", ADAM, 0]] as const) {
@@ -95,12 +95,13 @@ describe("training VM", () => {
     }
   });
 
-  const smoothModels = [
+  const layerModels = [
     ["LeCun's LeNet-5 (lenet5-classic: Tanh, average pooling)", importOnnxModel(createLeNet5Onnx({ seed: 1n, activation: "tanh", pooling: "average" })).definition],
     ["a CNN of Sigmoid, overlapping average pooling and GlobalAveragePool", importOnnxModel(sigmoidPoolingCnnOnnx()).definition],
     ["that CNN ending in LogSoftmax", importOnnxModel(sigmoidPoolingCnnOnnx({ logSoftmax: true })).definition],
+    ["a residual CNN without BatchNorm (each block's input read by its first convolution and its Add)", residualCnn()],
   ] as const;
-  for (const [name, model] of smoothModels) {
+  for (const [name, model] of layerModels) {
     for (const [optimizer, base] of [["SGD", SGD], ["Adam", ADAM]] as const) {
       it(`runs the engine's steps bit for bit: ${name}, ${optimizer}, across an epoch boundary`, async () => {
         const config: StepConfig = { ...base, batchSize: 8, microBatches: 2 };
@@ -160,6 +161,9 @@ describe("training VM", () => {
     assert.throws(() => stepProgram({ model, config: SGD, examples: 100, step: 0 }), /cannot run a max-pooling whose windows overlap \(.*\) yet .*use a committee dispute/);
     const batchNorm = importOnnxModel(createLeNet5Onnx({ seed: 1n, batchNorm: true })).definition;
     assert.throws(() => stepProgram({ model: batchNorm, config: SGD, examples: 100, step: 0 }), /cannot run a batchNorm layer \(conv1\.bn\) yet .*use a committee dispute/);
+    const residual = residualCnn();
+    const sub = { ...residual, layers: residual.layers.map((l) => (l.kind === "add" ? { ...l, subtract: true as const } : l)) };
+    assert.throws(() => stepProgram({ model: sub, config: SGD, examples: 100, step: 0 }), /cannot run a Sub layer \(block1\.add\) yet .*use a committee dispute/);
     const logSoftmax = importOnnxModel(sigmoidPoolingCnnOnnx({ logSoftmax: true })).definition;
     const notLast: ModelDefinition = { ...logSoftmax, layers: [...logSoftmax.layers, { kind: "relu", name: "after", inputs: [logSoftmax.layers.length - 1] }] };
     assert.throws(() => stepProgram({ model: notLast, config: SGD, examples: 100, step: 0 }), /cannot run a LogSoftmax before the last layer \(logSoftmax\) yet .*use a committee dispute/);
