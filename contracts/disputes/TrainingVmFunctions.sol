@@ -5,9 +5,9 @@ import {SoftFloat} from "../libraries/SoftFloat.sol";
 
 /// @title TrainingVmFunctions
 /// @notice The larger `SoftFloat` functions the training VM's instructions need (division, square root and the
-/// engine's exp, log, cos, sigmoid and tanh), as `SoftFloat` computes them: `TrainingVm` deploys this contract in
-/// its constructor and calls it, so that their code is not part of its own runtime code, which EIP-170 bounds to
-/// 24,576 bytes (docs/training-vm.md §5).
+/// engine's exp, log, cos, sigmoid and tanh), as `SoftFloat` computes them: `TrainingVmInstructions` deploys this
+/// contract in its constructor and calls it, so that their code is not part of its own runtime code, which EIP-170
+/// bounds to 24,576 bytes (docs/training-vm.md §5).
 /// @dev Every argument and result is a binary64 bit pattern (docs/soft-float.md).
 contract TrainingVmFunctions {
     /// @notice `SoftFloat.div`: a / b.

@@ -210,9 +210,10 @@ describe("TrainingVm", () => {
     for (const depth of [0, 1, 13]) assert.equal(await contract.read.emptyRoot([BigInt(depth)]), emptyRoot(depth));
   });
 
-  it("deploys TrainingVmFunctions in its constructor, whose functions return what JavaScript computes (each one's first 40 cases: its edges)", async () => {
+  it("deploys TrainingVmInstructions, which deploys TrainingVmFunctions, whose functions return what JavaScript computes (each one's first 40 cases: its edges)", async () => {
     const { vm: contract } = await networkHelpers.loadFixture(deploy);
-    const functions = await viem.getContractAt("TrainingVmFunctions", await contract.read.functions());
+    const instructions = await viem.getContractAt("TrainingVmInstructions", await contract.read.instructions());
+    const functions = await viem.getContractAt("TrainingVmFunctions", await instructions.read.functions());
     for (const op of ["div", "sqrt", "expF64", "logF64", "cosF64", "sigmoidF64", "tanhF64"] as const) {
       for (const { a, b, expected } of softFloatCases({ seed: 1n, op, count: 40 })) {
         const results = await Promise.all(a.map((x, i) => (op === "div" ? functions.read.div([x, b[i]!]) : functions.read[op]([x]))));
