@@ -76,6 +76,44 @@ contract TrainingVmInstructions is ITrainingVm {
         uint64 minLearningRate;
     }
 
+    /// @notice Parameters [from, to) that a BatchNorm's running mean or variance holds, averaged with `momentum`.
+    struct Statistic {
+        uint32 from;
+        uint32 to;
+        uint64 momentum;
+    }
+
+    /// @notice A BatchNorm's forward over `channels` channels of `plane` values per example: its input, x̂, its
+    /// channels' words, its output, γ's and β's checkpoint slots, the running statistics' gradient slots, ε.
+    struct BatchNorm {
+        uint32 channels;
+        uint32 plane;
+        uint32 source;
+        uint32 normalized;
+        uint32 statistics;
+        uint32 destination;
+        uint32 scale;
+        uint32 bias;
+        uint32 meanGradient;
+        uint32 varianceGradient;
+        uint64 epsilon;
+    }
+
+    /// @notice A BatchNorm's backward: its output's gradient, x̂, its channels' words, γ's checkpoint slot, γ's and
+    /// β's gradient slots, and its input's gradient if any.
+    struct BatchNormBackward {
+        uint32 channels;
+        uint32 plane;
+        uint32 gradient;
+        uint32 normalized;
+        uint32 statistics;
+        uint32 scale;
+        uint32 scaleGradient;
+        uint32 biasGradient;
+        bool inputGradient;
+        uint32 destination;
+    }
+
     uint8 internal constant GATHER = 0;
     uint8 internal constant MAT_MUL = 1;
     uint8 internal constant RELU = 2;
@@ -101,6 +139,8 @@ contract TrainingVmInstructions is ITrainingVm {
     uint8 internal constant LOG_SOFTMAX = 22;
     uint8 internal constant LOG_SOFTMAX_BACKWARD = 23;
     uint8 internal constant ADD = 24;
+    uint8 internal constant BATCH_NORM = 25;
+    uint8 internal constant BATCH_NORM_BACKWARD = 26;
 
     /// @dev `VmJob.optimizer`: the checkpoint header's optimizer ids (docs/training.md §8); 1 is Adam.
     uint8 internal constant SGD = 0;
@@ -203,6 +243,14 @@ contract TrainingVmInstructions is ITrainingVm {
             Schedule memory schedule = abi.decode(operator.args, (Schedule));
             return schedule.cosine ? 1 : run.epoch / schedule.everyEpochs + 2;
         }
+        if (kind == BATCH_NORM) {
+            BatchNorm memory bn = abi.decode(operator.args, (BatchNorm));
+            return bn.channels * (4 * b * bn.plane + 4);
+        }
+        if (kind == BATCH_NORM_BACKWARD) {
+            BatchNormBackward memory bn = abi.decode(operator.args, (BatchNormBackward));
+            return bn.channels * ((bn.inputGradient ? 3 : 2) * b * bn.plane + 4);
+        }
         revert TrainingVmUnknownOperator(kind);
     }
 
@@ -257,6 +305,8 @@ contract TrainingVmInstructions is ITrainingVm {
         if (kind == MAX_POOL || kind == AVERAGE_POOL) return _pool(run, abi.decode(operator.args, (Window)), i, kind == AVERAGE_POOL);
         if (kind == MAX_POOL_BACKWARD) return _maxPoolBackward(run, abi.decode(operator.args, (Window)), i);
         if (kind == AVERAGE_POOL_BACKWARD) return _averagePoolBackward(run, abi.decode(operator.args, (Window)), i);
+        if (kind == BATCH_NORM) return _batchNorm(run, abi.decode(operator.args, (BatchNorm)), i);
+        if (kind == BATCH_NORM_BACKWARD) return _batchNormBackward(run, abi.decode(operator.args, (BatchNormBackward)), i);
         return _flatten(run, abi.decode(operator.args, (Flatten)), i);
     }
 
@@ -599,6 +649,12 @@ contract TrainingVmInstructions is ITrainingVm {
             run.acc = SoftFloat.toF64(SoftFloat.toF32(scaled));
             return;
         }
+        if (args.length > 32) {
+            (, Statistic[] memory statistics) = abi.decode(args, (bool, Statistic[]));
+            for (uint256 s = 0; s < statistics.length; s++) {
+                if (p >= statistics[s].from && p < statistics[s].to) return _statistic(run, p, r - loads, statistics[s].momentum);
+            }
+        }
         uint64 w = TrainingVmMemory.f32(run, CHECKPOINT, HEADER_SLOTS + p);
         // AdamW's weight decay is decoupled: its gradient is ĝ + 0·w, as the engine computes it.
         uint64 decay = job.optimizer == ADAMW ? ZERO : job.weightDecay;
@@ -639,6 +695,90 @@ contract TrainingVmInstructions is ITrainingVm {
             if (job.optimizer == ADAMW) w = SoftFloat.mul(w, SoftFloat.sub(ONE, SoftFloat.mul(lr, job.weightDecay)));
             TrainingVmMemory.setF32(run, CHECKPOINT, HEADER_SLOTS + p, SoftFloat.sub(w, _div(numerator, denominator)));
         }
+    }
+
+    /// @dev A running statistic (a BatchNorm's mean or variance) takes no optimizer step: nothing until the last
+    /// phase, which stores r = α·r + (1 − α)·(s / M), s the micro-batches' sum in acc.
+    function _statistic(TrainingVmMemory.Run memory run, uint64 p, uint64 phase, uint64 alpha) private view {
+        if (phase != (run.job.optimizer == SGD ? 1 : 2)) return;
+        uint64 slot = HEADER_SLOTS + p;
+        uint64 mean = _div(run.acc, SoftFloat.fromInt(int256(uint256(run.job.microBatches))));
+        uint64 kept = SoftFloat.mul(alpha, TrainingVmMemory.f32(run, CHECKPOINT, slot));
+        TrainingVmMemory.setF32(run, CHECKPOINT, slot, SoftFloat.add(kept, SoftFloat.mul(SoftFloat.sub(ONE, alpha), mean)));
+    }
+
+    /// @dev Per channel, 4·count + 4 instructions over its `count` = b·plane values: Σ x, then μ (the channel's word
+    /// +0) and μ's gradient slot; Σ (x − μ)², then inv = 1 / √(q / count + ε) (+2) and the variance's gradient slot
+    /// q / (count − 1); x̂ = (x − μ)·inv for each value; y = γ·x̂ + β for each value.
+    function _batchNorm(TrainingVmMemory.Run memory run, BatchNorm memory bn, uint64 i) private view {
+        uint64 count = uint64(run.job.batchSize / run.job.microBatches) * bn.plane;
+        uint64 c = i / (4 * count + 4);
+        uint64 r = i % (4 * count + 4);
+        if (r >= 2 * count + 4) return _batchNormOutput(run, bn, c, count, r - 2 * count - 4);
+        uint64 phase = r / (count + 2);
+        uint64 j = r - phase * (count + 2);
+        if (j >= count) return _batchNormStore(run, bn, c, phase * 2 + j - count, count);
+        uint64 x = TrainingVmMemory.f32(run, SCRATCH, bn.source + _channelElement(bn.plane, bn.channels, count, c, j));
+        if (phase == 1) {
+            uint64 d = SoftFloat.sub(x, TrainingVmMemory.f64(run, SCRATCH, bn.statistics + 8 * c));
+            x = SoftFloat.mul(d, d);
+        }
+        run.acc = SoftFloat.add(j == 0 ? ZERO : run.acc, x);
+    }
+
+    /// @dev Output `k` of channel `c`'s last 2·count instructions: x̂ of value k, then y of value k − count.
+    function _batchNormOutput(TrainingVmMemory.Run memory run, BatchNorm memory bn, uint64 c, uint64 count, uint64 k) private pure {
+        uint64 e = _channelElement(bn.plane, bn.channels, count, c, k < count ? k : k - count);
+        if (k < count) {
+            uint64 work = bn.statistics + 8 * c;
+            uint64 d = SoftFloat.sub(TrainingVmMemory.f32(run, SCRATCH, bn.source + e), TrainingVmMemory.f64(run, SCRATCH, work));
+            return TrainingVmMemory.setF32(run, SCRATCH, bn.normalized + e, SoftFloat.mul(d, TrainingVmMemory.f64(run, SCRATCH, work + 2)));
+        }
+        uint64 scaled = SoftFloat.mul(TrainingVmMemory.f32(run, CHECKPOINT, bn.scale + c), TrainingVmMemory.f32(run, SCRATCH, bn.normalized + e));
+        TrainingVmMemory.setF32(run, SCRATCH, bn.destination + e, SoftFloat.add(scaled, TrainingVmMemory.f32(run, CHECKPOINT, bn.bias + c)));
+    }
+
+    /// @dev Store `store` of channel `c`'s forward: 0 μ = Σ x / count, 1 μ into its gradient slot, 2 inv from q in acc,
+    /// 3 q / (count − 1) into the variance's gradient slot.
+    function _batchNormStore(TrainingVmMemory.Run memory run, BatchNorm memory bn, uint64 c, uint64 store, uint64 count) private view {
+        uint64 work = bn.statistics + 8 * c;
+        uint64 n = SoftFloat.fromInt(int256(uint256(count)));
+        if (store == 0) return TrainingVmMemory.setF64(run, SCRATCH, work, _div(run.acc, n));
+        if (store == 1) return TrainingVmMemory.setF32(run, SCRATCH, bn.meanGradient + c, TrainingVmMemory.f64(run, SCRATCH, work));
+        if (store == 2) return TrainingVmMemory.setF64(run, SCRATCH, work + 2, _div(ONE, _sqrt(SoftFloat.add(_div(run.acc, n), bn.epsilon))));
+        TrainingVmMemory.setF32(run, SCRATCH, bn.varianceGradient + c, _div(run.acc, SoftFloat.fromInt(int256(uint256(count)) - 1)));
+    }
+
+    /// @dev Per channel: Σ dy, then Σ dy into its word (+4) and β's gradient slot; Σ dy·x̂, then into its word (+6) and
+    /// γ's gradient slot; with the input's gradient, dx for each value ({_batchNormInputGradient}).
+    function _batchNormBackward(TrainingVmMemory.Run memory run, BatchNormBackward memory bn, uint64 i) private view {
+        uint64 count = uint64(run.job.batchSize / run.job.microBatches) * bn.plane;
+        uint64 per = (bn.inputGradient ? 3 : 2) * count + 4;
+        uint64 c = i / per;
+        uint64 phase = (i % per) / (count + 2);
+        uint64 j = (i % per) - phase * (count + 2);
+        if (phase == 2) return _batchNormInputGradient(run, bn, c, count, _channelElement(bn.plane, bn.channels, count, c, j));
+        if (j == count) return TrainingVmMemory.setF64(run, SCRATCH, bn.statistics + 8 * c + 4 + 2 * phase, run.acc);
+        if (j > count) return TrainingVmMemory.setF32(run, SCRATCH, (phase == 0 ? bn.biasGradient : bn.scaleGradient) + c, run.acc);
+        uint64 e = _channelElement(bn.plane, bn.channels, count, c, j);
+        uint64 term = TrainingVmMemory.f32(run, SCRATCH, bn.gradient + e);
+        if (phase == 1) term = SoftFloat.mul(term, TrainingVmMemory.f32(run, SCRATCH, bn.normalized + e));
+        run.acc = SoftFloat.add(j == 0 ? ZERO : run.acc, term);
+    }
+
+    /// @dev dx = ((γ·inv) / count)·((count·dy − Σ dy) − x̂·Σ dy·x̂) of value `e` of channel `c`.
+    function _batchNormInputGradient(TrainingVmMemory.Run memory run, BatchNormBackward memory bn, uint64 c, uint64 count, uint64 e) private view {
+        uint64 work = bn.statistics + 8 * c;
+        uint64 n = SoftFloat.fromInt(int256(uint256(count)));
+        uint64 factor = _div(SoftFloat.mul(TrainingVmMemory.f32(run, CHECKPOINT, bn.scale + c), TrainingVmMemory.f64(run, SCRATCH, work + 2)), n);
+        uint64 centred = SoftFloat.sub(SoftFloat.mul(n, TrainingVmMemory.f32(run, SCRATCH, bn.gradient + e)), TrainingVmMemory.f64(run, SCRATCH, work + 4));
+        uint64 dx = SoftFloat.sub(centred, SoftFloat.mul(TrainingVmMemory.f32(run, SCRATCH, bn.normalized + e), TrainingVmMemory.f64(run, SCRATCH, work + 6)));
+        TrainingVmMemory.setF32(run, SCRATCH, bn.destination + e, SoftFloat.mul(factor, dx));
+    }
+
+    /// @dev Value `j` of channel `c` among `count` per channel: [example][feature] for a plane of 1, else CNHW.
+    function _channelElement(uint64 plane, uint64 channels, uint64 count, uint64 c, uint64 j) private pure returns (uint64) {
+        return plane == 1 ? c + j * channels : c * count + j;
     }
 
     // ---------------------------------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ const lenet = importOnnxModel(createLeNet5Onnx({ seed: 1n })).definition;
 const classic = importOnnxModel(createLeNet5Onnx({ seed: 1n, activation: "tanh", pooling: "average" })).definition;
 const sigmoidCnn = importOnnxModel(sigmoidPoolingCnnOnnx()).definition;
 const logSoftmaxCnn = importOnnxModel(sigmoidPoolingCnnOnnx({ logSoftmax: true })).definition;
+const lenetBatchNorm = importOnnxModel(createLeNet5Onnx({ seed: 1n, batchNorm: true })).definition;
 
 /** A step of `model` (the perceptron by default) at `step` from `state`, its VM and its program as the chain sees it. */
 function setUp(config: StepConfig, step: number, model: ModelDefinition = perceptron(), state: TrainingState = initial(model, config, step)) {
@@ -45,12 +46,26 @@ const averagePoolBackwardPhases = (window: Window, count: number) => {
   return [0, 1, taps, (window.stride[0] * window.width + window.stride[1]) * (taps + 1) + taps - 1, Math.floor(count / 2)];
 };
 
+/** A BatchNorm's instructions that cover each of its phases (docs/training-vm.md §4), in its first two channels. */
+const batchNormPhases = (op: Extract<StepProgram["operators"][number], { kind: "batchNorm" | "batchNormBackward" }>, count: number, b: number) => {
+  const n = b * op.plane;
+  const per = count / op.channels;
+  const firsts = [0, 1, n - 1, n, n + 1, n + 2, n + 3, 2 * n + 2, 2 * n + 3, 2 * n + 4, 2 * n + 5, per - 1];
+  const forward = op.kind === "batchNorm" ? [3 * n + 3, 3 * n + 4, 3 * n + 5] : [];
+  return [...firsts, ...forward].flatMap((r) => [r, per + r]);
+};
+
 /** Instructions covering every phase of an operator (docs/training-vm.md §4), and its last one. */
 const probes = (program: StepProgram, operator: number) => {
   const count = program.counts[operator]!;
   const op = program.operators[operator]!;
   const { classes: C, config } = program.context;
+  const per = (config.microBatches) + (config.optimizer.type === "sgd" ? 2 : 3);
+  const statistic = op.kind === "optimizer" ? op.statistics[0] : undefined;
   const phases =
+    op.kind === "batchNorm" || op.kind === "batchNormBackward" ? batchNormPhases(op, count, config.batchSize / config.microBatches) :
+    // A BatchNorm's running statistic: its first element's phases too.
+    statistic !== undefined ? Array.from({ length: per }, (_, r) => [r, statistic.from * per + r]).flat() :
     op.kind === "matMul" ? [0, 1, op.k] :
     op.kind === "softmax" || op.kind === "logSoftmax" ? [0, 1, C, C + 1, 2 * C + 1, 2 * C + 2] :
     op.kind === "logSoftmaxBackward" ? [0, 1, C, C + 1] :
@@ -102,6 +117,8 @@ describe("TrainingVm", () => {
     ["a CNN of Sigmoid, overlapping average pooling and GlobalAveragePool with Adam", { ...ADAM, batchSize: 8, microBatches: 2 }, 24, sigmoidCnn],
     ["that CNN ending in LogSoftmax with SGD", SGD, 7, logSoftmaxCnn],
     ["a residual CNN without BatchNorm (Add, and gradients summed) with Adam", { ...ADAM, batchSize: 4, microBatches: 2 }, 2, residualCnn()],
+    ["the residual CNN with its BatchNorms with SGD", { ...SGD, batchSize: 4, microBatches: 2 }, 2, residualCnn({ batchNorm: true })],
+    ["LeNet-5 with BatchNorm (channels and features) with Adam", { ...ADAM, batchSize: 4, microBatches: 2 }, 2, lenetBatchNorm],
   ] as const;
   for (const [name, config, step, model] of cases) {
     it(`executes every kind of instruction as the TypeScript VM does (${name}): the same state after it, under ${ONE_STEP_GAS_GOAL.toLocaleString("en")} gas`, async (t) => {

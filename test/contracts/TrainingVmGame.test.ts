@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { StepConfig } from "../../keepers/src/training/jobSpec.ts";
 import type { ModelDefinition } from "../../keepers/src/training/modelDefinition.ts";
+import { createLeNet5Onnx } from "../../keepers/src/training/lenet5.ts";
 import { importOnnxModel } from "../../keepers/src/training/onnxImport.ts";
 import { OPERATOR_KINDS } from "../../keepers/src/trainingVm/stepProgram.ts";
 import { VmTrace } from "../../keepers/src/trainingVm/vmTrace.ts";
@@ -67,6 +68,21 @@ describe("a dispute game over the training VM, played to one instruction execute
     const faults = Array.from({ length: 8 }, (_, e) => ({ step: FIRST_STEP + 1, position: { operator, instruction: e * 196 + 7 * 14 + 7 } }));
     const fault = faults.find((f) => traceOf(SGD, f, model).stateAt(FIRST_STEP + STEPS) !== truth.stateAt(FIRST_STEP + STEPS));
     assert.ok(fault !== undefined, "one of 8 elements passes the ReLU");
+    const outcome = await play({ truth, claimed: traceOf(SGD, fault, model), choice: "honest", ...segment });
+    assert.equal(outcome.phase, GAME_PHASE.ChallengerWon);
+    assert.deepEqual([Number(outcome.step), Number(outcome.operator), Number(outcome.lo)], [fault.step, operator, fault.position.instruction], "the bisection found the wrong instruction");
+  });
+
+  it("on LeNet-5 with BatchNorm, a provider wrong at one input gradient of conv1's BatchNorm loses", async () => {
+    const model = importOnnxModel(createLeNet5Onnx({ seed: 1n, batchNorm: true })).definition;
+    const truth = traceOf(SGD, undefined, model);
+    const softmax = truth.program.operators.findIndex((o) => o.kind === OPERATOR_KINDS.indexOf("softmax"));
+    const kinds = truth.program.operators.map((o) => o.kind);
+    // The first micro-batch's last BatchNorm backward (conv1.bn's): its dx is conv1's output gradient.
+    const operator = kinds.slice(0, kinds.indexOf(OPERATOR_KINDS.indexOf("gather"), softmax)).lastIndexOf(OPERATOR_KINDS.indexOf("batchNormBackward"));
+    const values = (SGD.batchSize / SGD.microBatches) * 28 * 28;
+    const fault = { step: FIRST_STEP + 1, position: { operator, instruction: 2 * values + 4 + values / 2 } };
+    assert.notEqual(traceOf(SGD, fault, model).stateAt(FIRST_STEP + STEPS), truth.stateAt(FIRST_STEP + STEPS), "the fault changes the segment's last state");
     const outcome = await play({ truth, claimed: traceOf(SGD, fault, model), choice: "honest", ...segment });
     assert.equal(outcome.phase, GAME_PHASE.ChallengerWon);
     assert.deepEqual([Number(outcome.step), Number(outcome.operator), Number(outcome.lo)], [fault.step, operator, fault.position.instruction], "the bisection found the wrong instruction");

@@ -65,10 +65,11 @@ export function sigmoidPoolingCnnOnnx({ seed = 1n, logSoftmax = false }: { seed?
 }
 
 /**
- * The residual CNN template without BatchNorm, narrowed to 2 and 4 channels: each block's input is read by its first
- * convolution and by its Add, so its gradient is a sum of two.
+ * The residual CNN template narrowed to 2 and 4 channels, without its BatchNorms unless `batchNorm`: each block's input
+ * is read by its first convolution and by its Add, so its gradient is a sum of two.
  */
-export const residualCnn = (): ModelDefinition => importOnnxModel(createResidualCnnOnnx({ seed: 1n, channels: [2, 4], batchNorm: false })).definition;
+export const residualCnn = ({ batchNorm = false } = {}): ModelDefinition =>
+  importOnnxModel(createResidualCnnOnnx({ seed: 1n, channels: [2, 4], batchNorm })).definition;
 
 const f = Math.fround;
 export const SGD: StepConfig = {

@@ -1,7 +1,7 @@
 import { expF64, logF64 } from "../training/deterministicMath.ts";
 import { CLIP_EPSILON, learningRateAt } from "../training/optimizer.ts";
 import { SMOOTH_ACTIVATIONS } from "../training/smoothActivation.ts";
-import { batchPosition, CHECKPOINT_HEADER_SLOTS, instructionCount, CONSTANT_SLOTS, poolOverlap, SOFTMAX_WORK, TREE, type MemoryTree, type Operator, type StepContext } from "./stepProgram.ts";
+import { BATCH_NORM_WORK, batchPosition, CHECKPOINT_HEADER_SLOTS, instructionCount, CONSTANT_SLOTS, poolOverlap, SOFTMAX_WORK, TREE, type MemoryTree, type Operator, type StepContext } from "./stepProgram.ts";
 
 /** How an instruction reaches memory: the VM's own buffers, or a recorder of the words a proof must open. */
 export interface VmMemory {
@@ -176,6 +176,15 @@ export function executeInstruction(operator: Operator, i: number, env: Environme
       }
       const phase = r - loads;
       const weightSlot = CHECKPOINT_HEADER_SLOTS + p;
+      const statistic = operator.statistics.find((s) => p >= s.from && p < s.to);
+      if (statistic !== undefined) {
+        // A running statistic: nothing until the last phase, then r ← α·r + (1 − α)·(s / M).
+        if (phase === (optimizer.type === "sgd" ? 1 : 2)) {
+          const { momentum: alpha } = statistic;
+          memory.setF32(checkpoint, weightSlot, alpha * memory.f32(checkpoint, weightSlot) + (1 - alpha) * (registers.acc / context.config.microBatches));
+        }
+        return;
+      }
       const stateSlot = (vector: number) => CHECKPOINT_HEADER_SLOTS + P * (1 + vector) + p;
       const w = memory.f32(checkpoint, weightSlot);
       const decoupled = optimizer.type === "adamw";
@@ -199,6 +208,10 @@ export function executeInstruction(operator: Operator, i: number, env: Environme
     }
     case "end":
       throw new RangeError("the end of a step is executed by the VM, not as an instruction");
+    case "batchNorm":
+    case "batchNormBackward":
+      batchNormInstruction(operator, i, context, memory, registers);
+      return;
     case "im2col": {
       const { height: H, width: W, kernel: [kH, kW], stride: [sH, sW], pads: [pT, pL], out: [OH, OW], source, destination } = operator.window;
       const b = context.config.batchSize / context.config.microBatches;
@@ -332,4 +345,54 @@ function accumulate(context: StepContext, memory: VmMemory, registers: Registers
 /** The first window (along one axis: `kernel`, `stride`) holding element `index`: the first whose end passes it. */
 function firstWindow(index: number, kernel: number, stride: number): number {
   return index < kernel ? 0 : Math.floor((index - kernel) / stride) + 1;
+}
+
+/**
+ * Instruction `i` of a BatchNorm's forward or backward (docs/training-vm.md §4): channel ⌊i / per⌋, then its phases
+ * over the channel's `count` = b·plane values, element j at `c + j·C` (features: plane 1) or `c·count + j` (CNHW).
+ */
+function batchNormInstruction(
+  operator: Extract<Operator, { kind: "batchNorm" | "batchNormBackward" }>, i: number, context: StepContext, memory: VmMemory, registers: Registers,
+): void {
+  const { channels: C, plane, normalized, statistics, scale } = operator;
+  const count = (context.config.batchSize / context.config.microBatches) * plane;
+  const per = instructionCount(operator, context) / C;
+  const c = Math.floor(i / per);
+  const r = i - c * per;
+  const phase = Math.min(Math.floor(r / (count + 2)), 3);
+  const j = r - phase * (count + 2);
+  const element = (k: number) => (plane === 1 ? c + k * C : c * count + k);
+  const work = statistics + 8 * c;
+  const f64 = (slot: keyof typeof BATCH_NORM_WORK) => memory.f64(scratch, work + BATCH_NORM_WORK[slot]);
+  const sum = (term: number) => (registers.acc = (j === 0 ? 0 : registers.acc) + term);
+  if (operator.kind === "batchNorm") {
+    const { source, destination, bias, meanGradient, varianceGradient, epsilon } = operator;
+    const x = () => memory.f32(scratch, source + element(j));
+    if (phase === 0 && j < count) sum(x());
+    else if (phase === 0 && j === count) memory.setF64(scratch, work + BATCH_NORM_WORK.mean, registers.acc / count);
+    else if (phase === 0) memory.setF32(scratch, meanGradient + c, f64("mean"));
+    else if (phase === 1 && j < count) {
+      const d = x() - f64("mean");
+      sum(d * d);
+    } else if (phase === 1 && j === count) memory.setF64(scratch, work + BATCH_NORM_WORK.inverse, 1 / Math.sqrt(registers.acc / count + epsilon));
+    else if (phase === 1) memory.setF32(scratch, varianceGradient + c, registers.acc / (count - 1));
+    else if (phase === 2 && j < count) memory.setF32(scratch, normalized + element(j), (x() - f64("mean")) * f64("inverse"));
+    else {
+      const k = r - 2 * (count + 2) - count;
+      memory.setF32(scratch, destination + element(k), memory.f32(checkpoint, scale + c) * memory.f32(scratch, normalized + element(k)) + memory.f32(checkpoint, bias + c));
+    }
+    return;
+  }
+  const { gradient, scaleGradient, biasGradient, destination } = operator;
+  const dy = (k: number) => memory.f32(scratch, gradient + element(k));
+  if (phase === 0 && j < count) sum(dy(j));
+  else if (phase === 0 && j === count) memory.setF64(scratch, work + BATCH_NORM_WORK.sumDy, registers.acc);
+  else if (phase === 0) memory.setF32(scratch, biasGradient + c, registers.acc);
+  else if (phase === 1 && j < count) sum(dy(j) * memory.f32(scratch, normalized + element(j)));
+  else if (phase === 1 && j === count) memory.setF64(scratch, work + BATCH_NORM_WORK.sumDyX, registers.acc);
+  else if (phase === 1) memory.setF32(scratch, scaleGradient + c, registers.acc);
+  else {
+    const factor = (memory.f32(checkpoint, scale + c) * f64("inverse")) / count;
+    memory.setF32(scratch, destination + element(j), factor * ((count * dy(j) - f64("sumDy")) - memory.f32(scratch, normalized + element(j)) * f64("sumDyX")));
+  }
 }

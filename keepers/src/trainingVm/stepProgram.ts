@@ -61,8 +61,26 @@ export type Operator =
   | { kind: "logSoftmaxBackward"; gradient: number; activation: number }
   /** acc = 1, then `exponent` (the step's epoch or its step + 1) multiplications by `base`, then a store. */
   | { kind: "power"; base: number; exponent: "epoch" | "steps"; store: "learningRate" | "correction"; scale: number; destination: number }
-  /** With `clipped`, ĝ comes from the reduced gradient and the clipping's factor, not from the micro-batches' gradients. */
-  | { kind: "optimizer"; clipped: boolean }
+  /**
+   * With `clipped`, ĝ comes from the reduced gradient and the clipping's factor, not from the micro-batches' gradients.
+   * Parameters [from, to) of each of `statistics` (a BatchNorm's running mean or variance) are averaged, not optimized.
+   */
+  | { kind: "optimizer"; clipped: boolean; statistics: Statistic[] }
+  /**
+   * A BatchNorm's forward in a gradient's pass over `channels` channels of `plane` values per example (docs/training.md
+   * §4): per channel, μ, then q and inv (kept at `statistics`, a word per channel, with the running statistics'
+   * gradient slots `meanGradient` and `varianceGradient`), then x̂ into `normalized` and y into `destination`. `scale`
+   * and `bias` are γ's and β's checkpoint slots; `epsilon` the binary32 ε.
+   */
+  | {
+    kind: "batchNorm"; channels: number; plane: number; source: number; normalized: number; statistics: number; destination: number;
+    scale: number; bias: number; meanGradient: number; varianceGradient: number; epsilon: number;
+  }
+  /** A BatchNorm's backward: per channel Σ dy and Σ dy·x̂ into γ's and β's gradient slots, then dx into `destination` (−1: none). */
+  | {
+    kind: "batchNormBackward"; channels: number; plane: number; gradient: number; normalized: number; statistics: number; scale: number;
+    scaleGradient: number; biasGradient: number; destination: number;
+  }
   | { kind: "end" }
   | { kind: "im2col" | "col2im" | "maxPool" | "maxPoolBackward" | "averagePool" | "averagePoolBackward"; window: Window }
   /** [n][C·P] from CNHW (forward), or back (backward): a copy per element. */
@@ -74,11 +92,17 @@ export type Operator =
   /** The learning rate η of a schedule (docs/training.md §6) from the base rate `learningRate`. */
   | { kind: "schedule"; schedule: LearningRateSchedule; learningRate: number };
 
+/** Parameters [from, to) averaged with `momentum` (a BatchNorm's running mean or variance, docs/training.md §6). */
+export type Statistic = { from: number; to: number; momentum: number };
+
+/** Scratch slots of a BatchNorm's per-channel binary64 values, in the channel's word: μ, inv, Σ dy, Σ dy·x̂. */
+export const BATCH_NORM_WORK = { mean: 0, inverse: 2, sumDy: 4, sumDyX: 6 } as const;
+
 /**
  * The layer kinds the VM runs (LogSoftmax as the last layer only, Add but not Sub); every other kind of the engine
- * (normalisations, the sequence and attention ops) it refuses.
+ * (LayerNorm, the sequence and attention ops) it refuses.
  */
-const VM_KINDS = ["conv", "maxPool", "averagePool", "relu", "sigmoid", "tanh", "flatten", "linear", "logSoftmax", "add"] as const;
+const VM_KINDS = ["conv", "maxPool", "averagePool", "relu", "sigmoid", "tanh", "flatten", "linear", "logSoftmax", "add", "batchNorm"] as const;
 type VmLayer = Extract<LayerDefinition, { kind: (typeof VM_KINDS)[number] }>;
 const runsOnVm = (layer: LayerDefinition): layer is VmLayer => (VM_KINDS as readonly string[]).includes(layer.kind);
 
@@ -86,7 +110,7 @@ const runsOnVm = (layer: LayerDefinition): layer is VmLayer => (VM_KINDS as read
 export const OPERATOR_KINDS = [
   "gather", "matMul", "relu", "reluMask", "softmax", "power", "optimizer", "end", "im2col", "col2im", "maxPool", "maxPoolBackward", "flatten",
   "reduce", "clipFactor", "schedule", "sigmoid", "tanh", "sigmoidBackward", "tanhBackward", "averagePool", "averagePoolBackward",
-  "logSoftmax", "logSoftmaxBackward", "add",
+  "logSoftmax", "logSoftmaxBackward", "add", "batchNorm", "batchNormBackward",
 ] as const;
 
 /** Each elementwise activation's backward operator. */
@@ -152,6 +176,10 @@ export function instructionCount(operator: Operator, context: StepContext): numb
       return parameters + 1;
     case "schedule":
       return operator.schedule.type === "cosine" ? 1 : Math.floor(context.epoch / operator.schedule.everyEpochs) + 2;
+    case "batchNorm":
+      return operator.channels * (4 * b * operator.plane + 4);
+    case "batchNormBackward":
+      return operator.channels * ((operator.destination >= 0 ? 3 : 2) * b * operator.plane + 4);
   }
 }
 
@@ -204,9 +232,10 @@ const product = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
  * any) and bias corrections, one optimizer pass over every parameter, and the end of the step.
  *
  * @throws VeritrainError `VM_UNSUPPORTED` for a job of engine version 1 (another data order), for a
- *   max-pooling whose windows overlap, for a LogSoftmax before the last layer, for a Sub, for every other layer
- *   of docs/training.md §10 than convolution, poolings, ReLU, Sigmoid, Tanh, flatten, linear, Add and LogSoftmax
- *   (BatchNorm, …), and for DP-SGD and qLoRA fine-tuning (the engine's, not yet the VM's).
+ *   max-pooling whose windows overlap, for a LogSoftmax before the last layer, for a Sub, for a BatchNorm with
+ *   gradient clipping, for every other layer of docs/training.md §10 than convolution, poolings, ReLU, Sigmoid,
+ *   Tanh, flatten, linear, Add, BatchNorm and LogSoftmax (LayerNorm, …), and for DP-SGD and qLoRA fine-tuning (the
+ *   engine's, not yet the VM's).
  */
 export function stepProgram({ model, config, examples, step }: StepProgramParameters): StepProgram {
   if (config.engineVersion !== "veritrain-train/2") {
@@ -254,6 +283,7 @@ export function stepProgram({ model, config, examples, step }: StepProgramParame
       throw unsupported(`a layer that reads other than earlier layers' outputs or the model's input (${layer.name})`);
     }
     if (layer.kind === "logSoftmax" && i !== model.layers.length - 1) throw unsupported(`a LogSoftmax before the last layer (${layer.name})`);
+    if (layer.kind === "batchNorm" && optimizer.clipNorm !== undefined) throw unsupported(`a BatchNorm with gradient clipping (${layer.name})`);
     return layer;
   });
   const read = new Set(layers.flatMap((layer) => layer.inputs));
@@ -274,6 +304,10 @@ export function stepProgram({ model, config, examples, step }: StepProgramParame
       stage.output = allocate(b * product(shape));
     } else if (layer.kind === "add") {
       stage.second = outputOf(layer.inputs[1]!);
+      stage.output = allocate(b * product(shape));
+    } else if (layer.kind === "batchNorm") {
+      stage.normalized = allocate(b * product(shape));
+      stage.statistics = allocate(8 * layer.channels);
       stage.output = allocate(b * product(shape));
     } else if (layer.kind === "flatten") {
       stage.outputShape = [product(shape)];
@@ -306,6 +340,7 @@ export function stepProgram({ model, config, examples, step }: StepProgramParame
   const operators: Operator[] = [];
   const push = (operator: Operator) => operators.push(operator);
   for (let m = 0; m < M; m++) {
+    const slot = (parameterIndex: number) => gradients + m * P + model.parameters[parameterIndex]!.offset;
     push({ kind: "gather", microBatch: m, destination: input });
     layers.forEach((layer, i) => {
       const stage = stages[i]!;
@@ -319,6 +354,12 @@ export function stepProgram({ model, config, examples, step }: StepProgramParame
         push({ kind: layer.kind, size: b * product(stage.inputShape), source: stage.input, destination: stage.output });
       } else if (layer.kind === "add") {
         push({ kind: "add", size: b * product(stage.inputShape), first: stage.input, second: stage.second!, destination: stage.output });
+      } else if (layer.kind === "batchNorm") {
+        push({
+          kind: "batchNorm", channels: layer.channels, plane: layer.positions, source: stage.input, normalized: stage.normalized!, statistics: stage.statistics!,
+          destination: stage.output, scale: param(layer.scale), bias: param(layer.bias), meanGradient: slot(layer.mean), varianceGradient: slot(layer.variance),
+          epsilon: layer.epsilon,
+        });
       } else if (layer.kind === "flatten") {
         if (stage.output !== stage.input) {
           const [C = 1, H = 1, W = 1] = stage.inputShape;
@@ -340,7 +381,6 @@ export function stepProgram({ model, config, examples, step }: StepProgramParame
       }
     });
     push({ kind: "softmax", microBatch: m, logits: stages[stages.length - 1]!.output, gradient: logitsGradient });
-    const slot = (parameterIndex: number) => gradients + m * P + model.parameters[parameterIndex]!.offset;
     for (let i = layers.length - 1; i >= 0; i--) {
       const layer = layers[i]!;
       const stage = stages[i]!;
@@ -349,6 +389,11 @@ export function stepProgram({ model, config, examples, step }: StepProgramParame
         push({ kind: ACTIVATION_BACKWARD[layer.kind], size: b * product(stage.inputShape), gradient: dY, activation: stage.output });
       } else if (layer.kind === "logSoftmax") {
         push({ kind: "logSoftmaxBackward", gradient: dY, activation: stage.output });
+      } else if (layer.kind === "batchNorm") {
+        push({
+          kind: "batchNormBackward", channels: layer.channels, plane: layer.positions, gradient: dY, normalized: stage.normalized!, statistics: stage.statistics!,
+          scale: param(layer.scale), scaleGradient: slot(layer.scale), biasGradient: slot(layer.bias), destination: dX,
+        });
       } else if (layer.kind === "flatten") {
         if (dX >= 0) {
           const [C = 1, H = 1, W = 1] = stage.inputShape;
@@ -391,7 +436,8 @@ export function stepProgram({ model, config, examples, step }: StepProgramParame
     push({ kind: "power", base: optimizer.beta1, exponent: "steps", store: "correction", scale: 1, destination: CONSTANT_SLOTS.correction1 });
     push({ kind: "power", base: optimizer.beta2, exponent: "steps", store: "correction", scale: 1, destination: CONSTANT_SLOTS.correction2 });
   }
-  push({ kind: "optimizer", clipped: clipNorm !== undefined });
+  const statistics = model.parameters.flatMap((t) => (t.statistic === undefined ? [] : [{ from: t.offset, to: t.offset + t.size, momentum: t.statistic.momentum }]));
+  push({ kind: "optimizer", clipped: clipNorm !== undefined, statistics });
   push({ kind: "end" });
 
   const checkpointBytes = 4 * (CHECKPOINT_HEADER_SLOTS + P * (1 + context.stateVectors));
@@ -406,9 +452,14 @@ export function stepProgram({ model, config, examples, step }: StepProgramParame
 
 /**
  * A layer's forward buffers in a step's scratch: its input and output (a flatten of one channel is the identity: its
- * output is its input), an Add's second operand, a convolution's or pooling's window and a convolution's columns.
+ * output is its input), an Add's second operand, a convolution's or pooling's window and a convolution's columns, a
+ * BatchNorm's x̂ and statistics.
  */
-type Stage = { input: number; inputShape: number[]; output: number; outputShape: number[]; second?: number; window?: Window; cols?: number };
+type Stage = {
+  input: number; inputShape: number[]; output: number; outputShape: number[]; second?: number; window?: Window; cols?: number;
+  /** A BatchNorm's x̂ and its per-channel words (docs/training-vm.md §4). */
+  normalized?: number; statistics?: number;
+};
 
 /**
  * A layer's backward buffers: the gradient of its output, where its operator writes its input's gradient (−1: none,

@@ -13,6 +13,11 @@ const MAT_MUL = `(uint32 m, uint32 n, uint32 k, bool hasA, ${STRIDED} a, ${STRID
 const WINDOW =
   "(uint32 channels, uint32 height, uint32 width, uint32 kernelH, uint32 kernelW, uint32 strideH, uint32 strideW, uint32 padTop, uint32 padLeft, uint32 outH, uint32 outW, uint32 source, uint32 destination, uint32 forwardOutput, uint32 outputGradient)";
 const FLATTEN = "(uint32 channels, uint32 plane, bool backward, uint32 source, uint32 destination)";
+const STATISTIC = "(uint32 from, uint32 to, uint64 momentum)";
+const BATCH_NORM =
+  "(uint32 channels, uint32 plane, uint32 source, uint32 normalized, uint32 statistics, uint32 destination, uint32 scale, uint32 bias, uint32 meanGradient, uint32 varianceGradient, uint64 epsilon)";
+const BATCH_NORM_BACKWARD =
+  "(uint32 channels, uint32 plane, uint32 gradient, uint32 normalized, uint32 statistics, uint32 scale, uint32 scaleGradient, uint32 biasGradient, bool inputGradient, uint32 destination)";
 const SCHEDULE =
   "(bool cosine, uint64 learningRate, uint64 gamma, uint32 everyEpochs, uint64 warmupSteps, uint64 totalSteps, uint64 minLearningRate)";
 const WORD_ = "(uint8 tree, uint64 index, bytes32 value, bytes32[] siblings)";
@@ -73,9 +78,17 @@ export function encodeOperator(operator: Operator): EncodedOperator {
       const values = [float64Bits(operator.base), operator.exponent === "steps", operator.store === "learningRate", float64Bits(operator.scale), operator.destination];
       return { kind, args: encode("uint64, bool, bool, uint64, uint32", values) };
     }
-    case "optimizer":
-      // An unclipped optimizer has no fields, as before clipping existed, so that its programs keep their hashes.
-      return { kind, args: operator.clipped ? encode("bool", [true]) : "0x" };
+    case "optimizer": {
+      // An unclipped optimizer without statistics has no fields, as before clipping existed, so that its programs keep
+      // their hashes; with statistics (never clipped), `false` and the statistics.
+      if (operator.statistics.length === 0) return { kind, args: operator.clipped ? encode("bool", [true]) : "0x" };
+      const statistics = operator.statistics.map(({ from, to, momentum }) => ({ from, to, momentum: float64Bits(momentum) }));
+      return { kind, args: encode(`bool, ${STATISTIC}[]`, [operator.clipped, statistics]) };
+    }
+    case "batchNorm":
+      return { kind, args: encode(BATCH_NORM, [{ ...operator, epsilon: float64Bits(operator.epsilon) }]) };
+    case "batchNormBackward":
+      return { kind, args: encode(BATCH_NORM_BACKWARD, [{ ...operator, inputGradient: operator.destination >= 0, destination: Math.max(0, operator.destination) }]) };
     case "end":
     case "reduce":
       return { kind, args: "0x" };

@@ -4,6 +4,7 @@ import { hexToBytes, keccak256 } from "viem";
 import { VeritrainError } from "../../../keepers/src/errors.ts";
 import type { StepConfig } from "../../../keepers/src/training/jobSpec.ts";
 import { createLeNet5Onnx } from "../../../keepers/src/training/lenet5.ts";
+import { createTransformerOnnx } from "../../../keepers/src/training/transformer.ts";
 import { LogSoftmax } from "../../../keepers/src/training/logSoftmax.ts";
 import type { ModelDefinition } from "../../../keepers/src/training/modelDefinition.ts";
 import { importOnnxModel } from "../../../keepers/src/training/onnxImport.ts";
@@ -100,6 +101,8 @@ describe("training VM", () => {
     ["a CNN of Sigmoid, overlapping average pooling and GlobalAveragePool", importOnnxModel(sigmoidPoolingCnnOnnx()).definition],
     ["that CNN ending in LogSoftmax", importOnnxModel(sigmoidPoolingCnnOnnx({ logSoftmax: true })).definition],
     ["a residual CNN without BatchNorm (each block's input read by its first convolution and its Add)", residualCnn()],
+    ["the residual CNN with its BatchNorms (running statistics averaged by the optimizer)", residualCnn({ batchNorm: true })],
+    ["LeNet-5 with BatchNorm after each convolution (channels) and each hidden Gemm (features)", importOnnxModel(createLeNet5Onnx({ seed: 1n, batchNorm: true })).definition],
   ] as const;
   for (const [name, model] of layerModels) {
     for (const [optimizer, base] of [["SGD", SGD], ["Adam", ADAM]] as const) {
@@ -160,7 +163,9 @@ describe("training VM", () => {
     const model = { ...lenet, layers: lenet.layers.map((l) => (l.kind === "maxPool" ? { ...l, stride: [1, 1] as [number, number] } : l)) };
     assert.throws(() => stepProgram({ model, config: SGD, examples: 100, step: 0 }), /cannot run a max-pooling whose windows overlap \(.*\) yet .*use a committee dispute/);
     const batchNorm = importOnnxModel(createLeNet5Onnx({ seed: 1n, batchNorm: true })).definition;
-    assert.throws(() => stepProgram({ model: batchNorm, config: SGD, examples: 100, step: 0 }), /cannot run a batchNorm layer \(conv1\.bn\) yet .*use a committee dispute/);
+    assert.throws(() => stepProgram({ model: batchNorm, config: ADAMW, examples: 100, step: 0 }), /cannot run a BatchNorm with gradient clipping \(conv1\.bn\) yet .*use a committee dispute/);
+    const transformer = importOnnxModel(createTransformerOnnx({ seed: 1n })).definition;
+    assert.throws(() => stepProgram({ model: transformer, config: SGD, examples: 100, step: 0 }), /cannot run a reshape layer \(.*\) yet .*use a committee dispute/);
     const residual = residualCnn();
     const sub = { ...residual, layers: residual.layers.map((l) => (l.kind === "add" ? { ...l, subtract: true as const } : l)) };
     assert.throws(() => stepProgram({ model: sub, config: SGD, examples: 100, step: 0 }), /cannot run a Sub layer \(block1\.add\) yet .*use a committee dispute/);
@@ -206,7 +211,7 @@ describe("training VM", () => {
       const kinds = (config: StepConfig) => stepProgram({ model: perceptron(), config, examples: train.count, step: 0 }).operators.map((o) => o.kind);
       assert.deepEqual(kinds(ADAM).slice(-5), ["power", "power", "power", "optimizer", "end"]);
       assert.deepEqual(kinds(ADAMW).slice(-7), ["reduce", "clipFactor", "schedule", "power", "power", "optimizer", "end"]);
-      assert.equal(encodeOperator({ kind: "optimizer", clipped: false }).args, "0x", "an unclipped optimizer has no fields, as before");
+      assert.equal(encodeOperator({ kind: "optimizer", clipped: false, statistics: [] }).args, "0x", "an unclipped optimizer has no fields, as before");
     });
   });
 });
