@@ -198,6 +198,9 @@ contract TrainingVmInstructions is ITrainingVm {
         if (written < words.length) value = run.words[written].value;
     }
 
+    // ---------------------------------------------------------------------------------------------------------
+    // Counts (keepers/src/trainingVm/stepProgram.ts `instructionCount`)
+
     function _count(TrainingVmMemory.Run memory run, Operator memory operator) private pure returns (uint64) {
         VmJob memory job = run.job;
         uint64 b = job.batchSize / job.microBatches;

@@ -71,6 +71,8 @@ interface ISecureAggregationLedger {
     /// withdrawn its masked input: only a slot that posted Shares, committed its input this round and was then dropped
     /// by the registry has its mask key recovered.
     error SecureAggregationLedgerNotWithdrawn(uint256 jobId, uint256 round, uint256 owner);
+    /// @notice Thrown when a view is asked of slot `slot`, past the 16 slots a job has.
+    error SecureAggregationLedgerNoSuchSlot(uint256 slot);
     /// @notice Thrown when slot `slot` already posted its recovery share of slot `owner` in round `round` of job `jobId`.
     error SecureAggregationLedgerAlreadyRecovered(uint256 jobId, uint256 round, uint256 owner, uint256 slot);
     /// @notice Thrown when owner commitments are made while job `jobId` is in `actual` status, not Training.

@@ -92,6 +92,7 @@ contract SecureAggregationLedger is ISecureAggregationLedger {
         view
         returns (bytes32 dataRoot, bytes32 noiseSeedCommitment)
     {
+        if (slot >= 16) revert SecureAggregationLedgerNoSuchSlot(slot);
         // A slot's data root counts from the round of its first commitment on.
         noiseSeedCommitment = _noiseSeedCommitments[jobId][round][slot];
         if (noiseSeedCommitment != bytes32(0)) dataRoot = _dataRoots[jobId][slot];
@@ -109,6 +110,7 @@ contract SecureAggregationLedger is ISecureAggregationLedger {
 
     /// @inheritdoc ISecureAggregationLedger
     function recoveryDigestsOf(uint256 jobId, uint16 round, uint8 owner) external view returns (bytes32[16] memory) {
+        if (owner >= 16) revert SecureAggregationLedgerNoSuchSlot(owner);
         return _recoveryDigests[jobId][round][owner];
     }
 

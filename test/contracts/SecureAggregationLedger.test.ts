@@ -200,6 +200,7 @@ describe("SecureAggregationLedger", () => {
       await recover(p, 0, 3);
       assert.deepEqual((await p.secureAggregationLedger.read.recoveryDigestsOf([p.jobId, 0, 3])).slice(0, 4), [messageDigest("recover 3 by 0"), messageDigest("recover 3 by 1"), zeroHash, zeroHash]);
       assert.deepEqual(await p.secureAggregationLedger.read.recoveryDigestsOf([p.jobId, 0, 2]), Array(16).fill(zeroHash));
+      await revertsWith(p.secureAggregationLedger.read.recoveryDigestsOf([p.jobId, 0, 16]), p, "SecureAggregationLedgerNoSuchSlot", [16n]);
       // Still taken while a posted aggregate is open to challenge, as unmask shares are.
       await post(p, 2, "Unmask");
       await p.roundJobRegistry.write.postAggregate([p.jobId, 0, digest("global 0")], { account: p.outsider.account });
@@ -262,6 +263,7 @@ describe("SecureAggregationLedger", () => {
       await commit(p, 1, 1);
       assert.deepEqual(await p.secureAggregationLedger.read.ownerCommitmentOf([p.jobId, 1, 1]), [DATA(1), SEED(1, 1)]);
       assert.deepEqual(await p.secureAggregationLedger.read.ownerCommitmentOf([p.jobId, 0, 1]), [DATA(1), SEED(0, 1)], "round 0's kept");
+      await revertsWith(p.secureAggregationLedger.read.ownerCommitmentOf([p.jobId, 0, 255]), p, "SecureAggregationLedgerNoSuchSlot", [255n]);
     });
 
     it("refuses zero commitments, a job not training, another round, an account without a slot, a second commitment, one after the update, and another data root", async () => {

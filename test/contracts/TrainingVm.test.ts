@@ -9,7 +9,7 @@ import { randomAccessOrder } from "../../keepers/src/trainingVm/randomAccessOrde
 import type { TrainingState } from "../../keepers/src/training/trainingState.ts";
 import { OPERATOR_KINDS, poolOverlap, stepProgram, type StepProgram, type Window } from "../../keepers/src/trainingVm/stepProgram.ts";
 import { stateCommitment, TrainingVm } from "../../keepers/src/trainingVm/trainingVm.ts";
-import { VM_JOB_ABI, VmProgram } from "../../keepers/src/trainingVm/vmProgram.ts";
+import { encodeOperator, VM_JOB_ABI, VmProgram } from "../../keepers/src/trainingVm/vmProgram.ts";
 import { emptyRoot } from "../../keepers/src/trainingVm/wordTree.ts";
 import { softFloatCases } from "../harness/softFloatCases.ts";
 import { ADAM, ADAMW, checkpointOf, data, initial, perceptron, residualCnn, scheduleOf, SGD, sigmoidPoolingCnnOnnx, train } from "../harness/vmFixture.ts";
@@ -314,6 +314,18 @@ describe("TrainingVm", () => {
         await viem.assertions.revertWithCustomErrorWithArgs(missing.promise, missing.contract, "TrainingVmWordMissing", [written.tree, BigInt(written.index)]);
       });
     }
+
+    it("past the end of a step's `end`; and `end` sent to TrainingVmInstructions, which leaves it to TrainingVm", async () => {
+      const last = setUp(SGD, 12).program.operators.length - 1;
+      const { program, chain, before, proof } = at(last, 0);
+      assert.equal(program.operators[last]!.kind, "end");
+      const past = await call([chain.hash, before, [12n, BigInt(last)], 1n, chain.stepWitness(proof)]);
+      await viem.assertions.revertWithCustomErrorWithArgs(past.promise, past.contract, "TrainingVmInstructionOutOfRange", [1n, 1n]);
+      const instructions = await viem.getContractAt("TrainingVmInstructions", await past.contract.read.instructions());
+      const words = proof.words.map(({ tree, index, word, siblings }) => ({ tree, index: BigInt(index), value: word, siblings }));
+      const end = encodeOperator(program.operators[last]!);
+      await viem.assertions.revertWithCustomErrorWithArgs(instructions.read.execute([chain.job, 12n, proof.acc, words, end, 0n]), instructions, "TrainingVmUnknownOperator", [OPERATOR_KINDS.indexOf("end")]);
+    });
 
     it("at a level the machine does not have, or of an unknown operator kind", async () => {
       const { vm: contract } = await networkHelpers.loadFixture(deploy);
