@@ -79,7 +79,8 @@ describe("BatchNormalization", () => {
     await assertAgreesWithOnnxRuntime(job, finalState.params);
   });
 
-  it("commits no training-VM program: a committee disputes its job", () => {
-    assert.equal(programOf(smallJob({ modelBytes: NORMALIZED, trainCount: 128 })), undefined);
+  it("commits a training-VM program, so that a game disputes its job; with gradient clipping none, so that a committee does", () => {
+    assert.notEqual(programOf(smallJob({ modelBytes: NORMALIZED, trainCount: 128 })), undefined);
+    assert.equal(programOf(smallJob({ modelBytes: NORMALIZED, trainCount: 128, optimizer: "adamw" })), undefined);
   });
 });

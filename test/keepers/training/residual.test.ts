@@ -7,6 +7,7 @@ import { importOnnxModel } from "../../../keepers/src/training/onnxImport.ts";
 import { createResidualCnnOnnx } from "../../../keepers/src/training/residualCnn.ts";
 import { trainJob } from "../../../keepers/src/training/trainJob.ts";
 import { jobProgram } from "../../../keepers/src/trainingVm/jobProgram.ts";
+import { OPERATOR_KINDS } from "../../../keepers/src/trainingVm/stepProgram.ts";
 import { assertThreadIdentity, gradientCheck, smallJob } from "./fixtures.ts";
 import { assertAgreesWithOnnxRuntime } from "./runtimeComparison.ts";
 
@@ -74,8 +75,10 @@ describe("residual networks (Add of two earlier layers)", () => {
     await assertAgreesWithOnnxRuntime(job, finalState.params, 0.6);
   });
 
-  it("is refused by the training VM, naming the layer", () => {
-    const job = smallJob({ modelBytes: SMALL, trainCount: 64 });
-    assert.throws(() => jobProgram(job), (error: unknown) => error instanceof VeritrainError && error.code === "VM_UNSUPPORTED" && /a batchNorm layer \(stem.bn\)/.test(error.message));
+  it("commits a training-VM program (its Adds and BatchNorms run on the VM); with gradient clipping it is refused, naming the layer", () => {
+    const kinds = new Set(jobProgram(smallJob({ modelBytes: SMALL, trainCount: 64 })).operators.map((o) => OPERATOR_KINDS[o.kind]));
+    for (const kind of ["add", "batchNorm", "batchNormBackward"]) assert.ok(kinds.has(kind as never), `the program has ${kind}`);
+    const clipped = smallJob({ modelBytes: SMALL, trainCount: 64, optimizer: "adamw" });
+    assert.throws(() => jobProgram(clipped), (error: unknown) => error instanceof VeritrainError && error.code === "VM_UNSUPPORTED" && /a BatchNorm with gradient clipping \(stem.bn\)/.test(error.message));
   });
 });
