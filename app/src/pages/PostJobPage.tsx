@@ -35,9 +35,9 @@ const PERMIT_SECONDS = 3600n;
 /** The model templates (`MODEL_TEMPLATES`) as the form offers them; the initial weights come from the seed. */
 const TEMPLATE_LABELS: Record<ModelTemplateName, string> = {
   lenet5: "LeNet-5 template (initial weights from the seed)",
-  "lenet5-batchnorm": "LeNet-5 with BatchNorm (disputed by a committee: the training VM does not run BatchNorm yet)",
+  "lenet5-batchnorm": "LeNet-5 with BatchNorm (initial weights from the seed)",
   "lenet5-classic": "LeCun's LeNet-5: Tanh and average pooling (initial weights from the seed)",
-  resnet: "Residual CNN with BatchNorm (disputed by a committee: the training VM does not run residual connections yet)",
+  resnet: "Residual CNN with BatchNorm (initial weights from the seed)",
   transformer: "Transformer encoder over 28 row tokens (disputed by a committee: the training VM does not run attention yet)",
 };
 
