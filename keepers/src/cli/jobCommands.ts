@@ -57,7 +57,7 @@ export function registerJobCommands(program: Command): void {
     .option("--test-images <n>", "default spec: test images for the metric", "500")
     .option("--epochs <n>", "default spec: epochs", "1")
     .option("--seed <n>", "default spec: seed of LeNet-5's initial weights and the data order", "1")
-    .addOption(new Option("--template <model>", `default spec's model: ${Object.entries(MODEL_TEMPLATES).map(([name, { description }]) => `${name}, ${description}`).join("; ")}; all but lenet5 and lenet5-classic commit no training-VM program, so a committee disputes them`).choices(Object.keys(MODEL_TEMPLATES)).default("lenet5"))
+    .addOption(new Option("--template <model>", `default spec's model: ${Object.entries(MODEL_TEMPLATES).map(([name, { description }]) => `${name}, ${description}`).join("; ")}; transformer jobs commit no training-VM program, so a committee disputes them`).choices(Object.keys(MODEL_TEMPLATES)).default("lenet5"))
     .option("--reward <tokens>", "escrowed maximum price (a distributed job: per provider per round)", "10")
     .option("--providers <n>", "compute providers to split the job across, in rounds (docs/distributed-training.md); more than 1 posts a distributed job", "1")
     .option("--rounds <n>", "distributed job: rounds", "3")
