@@ -33,7 +33,8 @@ const SHANGHAI_LANE = (file: string) => /^test\/(contracts|ignition)\//.test(fil
 const light = globSync("test/**/*.test.ts").filter((file) => file !== FIRST && !HEAVY.includes(file) && !SHANGHAI_LANE(file)).sort();
 const files = [FIRST, ...light, ...HEAVY];
 
-// Each test file's process preloads test/harness/blockingStdout.ts, so that forceExit cannot cut its report short.
+// Each test file's process preloads test/harness/blockingStdout.ts, so that forceExit cannot cut its report short
+// (the runner's own process, started before, does not).
 const preload = `--import=${new URL("../test/harness/blockingStdout.ts", import.meta.url).href}`;
 process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ""} ${preload}`.trim();
 

@@ -61,7 +61,9 @@ shanghai_build() {
   export VERITRAIN_EVM_TARGET=shanghai
   hardhat compile --quiet
   hardhat test solidity --network default
-  node --test --test-concurrency=2 --test-force-exit --test-reporter=spec "test/contracts/*.test.ts" "test/ignition/*.test.ts"
+  # test/harness/blockingStdout.ts: forceExit must not cut a test file's report short (as in scripts/runTests.ts).
+  NODE_OPTIONS="--import=$(node -p 'require("node:url").pathToFileURL("test/harness/blockingStdout.ts").href')" \
+    node --test --test-concurrency=2 --test-force-exit --test-reporter=spec "test/contracts/*.test.ts" "test/ignition/*.test.ts"
   unset VERITRAIN_EVM_TARGET
   npm run scan:opcodes
 }
