@@ -153,6 +153,10 @@ contract TrainingVmInstructions is ITrainingVm {
     uint64 internal constant SOFTMAX_MAX = 8;
     uint64 internal constant SOFTMAX_SUM = 10;
     uint64 internal constant SOFTMAX_EXPONENTIALS = 12;
+    /// @dev A BatchNorm channel's binary64 values in its word: μ at +0, then inv, Σ dy, Σ dy·x̂.
+    uint64 internal constant BN_INVERSE = 2;
+    uint64 internal constant BN_SUM_DY = 4;
+    uint64 internal constant BN_SUM_DY_X = 6;
 
     uint64 internal constant ZERO = 0;
     uint64 internal constant ONE = 0x3FF0000000000000;
@@ -735,7 +739,7 @@ contract TrainingVmInstructions is ITrainingVm {
         if (k < count) {
             uint64 work = bn.statistics + 8 * c;
             uint64 d = SoftFloat.sub(TrainingVmMemory.f32(run, SCRATCH, bn.source + e), TrainingVmMemory.f64(run, SCRATCH, work));
-            return TrainingVmMemory.setF32(run, SCRATCH, bn.normalized + e, SoftFloat.mul(d, TrainingVmMemory.f64(run, SCRATCH, work + 2)));
+            return TrainingVmMemory.setF32(run, SCRATCH, bn.normalized + e, SoftFloat.mul(d, TrainingVmMemory.f64(run, SCRATCH, work + BN_INVERSE)));
         }
         uint64 scaled = SoftFloat.mul(TrainingVmMemory.f32(run, CHECKPOINT, bn.scale + c), TrainingVmMemory.f32(run, SCRATCH, bn.normalized + e));
         TrainingVmMemory.setF32(run, SCRATCH, bn.destination + e, SoftFloat.add(scaled, TrainingVmMemory.f32(run, CHECKPOINT, bn.bias + c)));
@@ -748,7 +752,7 @@ contract TrainingVmInstructions is ITrainingVm {
         uint64 n = SoftFloat.fromInt(int256(uint256(count)));
         if (store == 0) return TrainingVmMemory.setF64(run, SCRATCH, work, _div(run.acc, n));
         if (store == 1) return TrainingVmMemory.setF32(run, SCRATCH, bn.meanGradient + c, TrainingVmMemory.f64(run, SCRATCH, work));
-        if (store == 2) return TrainingVmMemory.setF64(run, SCRATCH, work + 2, _div(ONE, _sqrt(SoftFloat.add(_div(run.acc, n), bn.epsilon))));
+        if (store == 2) return TrainingVmMemory.setF64(run, SCRATCH, work + BN_INVERSE, _div(ONE, _sqrt(SoftFloat.add(_div(run.acc, n), bn.epsilon))));
         TrainingVmMemory.setF32(run, SCRATCH, bn.varianceGradient + c, _div(run.acc, SoftFloat.fromInt(int256(uint256(count)) - 1)));
     }
 
@@ -761,7 +765,7 @@ contract TrainingVmInstructions is ITrainingVm {
         uint64 phase = (i % per) / (count + 2);
         uint64 j = (i % per) - phase * (count + 2);
         if (phase == 2) return _batchNormInputGradient(run, bn, c, count, _channelElement(bn.plane, bn.channels, count, c, j));
-        if (j == count) return TrainingVmMemory.setF64(run, SCRATCH, bn.statistics + 8 * c + 4 + 2 * phase, run.acc);
+        if (j == count) return TrainingVmMemory.setF64(run, SCRATCH, bn.statistics + 8 * c + BN_SUM_DY + 2 * phase, run.acc); // Σ dy, then Σ dy·x̂
         if (j > count) return TrainingVmMemory.setF32(run, SCRATCH, (phase == 0 ? bn.biasGradient : bn.scaleGradient) + c, run.acc);
         uint64 e = _channelElement(bn.plane, bn.channels, count, c, j);
         uint64 term = TrainingVmMemory.f32(run, SCRATCH, bn.gradient + e);
@@ -773,9 +777,9 @@ contract TrainingVmInstructions is ITrainingVm {
     function _batchNormInputGradient(TrainingVmMemory.Run memory run, BatchNormBackward memory bn, uint64 c, uint64 count, uint64 e) private view {
         uint64 work = bn.statistics + 8 * c;
         uint64 n = SoftFloat.fromInt(int256(uint256(count)));
-        uint64 factor = _div(SoftFloat.mul(TrainingVmMemory.f32(run, CHECKPOINT, bn.scale + c), TrainingVmMemory.f64(run, SCRATCH, work + 2)), n);
-        uint64 centred = SoftFloat.sub(SoftFloat.mul(n, TrainingVmMemory.f32(run, SCRATCH, bn.gradient + e)), TrainingVmMemory.f64(run, SCRATCH, work + 4));
-        uint64 dx = SoftFloat.sub(centred, SoftFloat.mul(TrainingVmMemory.f32(run, SCRATCH, bn.normalized + e), TrainingVmMemory.f64(run, SCRATCH, work + 6)));
+        uint64 factor = _div(SoftFloat.mul(TrainingVmMemory.f32(run, CHECKPOINT, bn.scale + c), TrainingVmMemory.f64(run, SCRATCH, work + BN_INVERSE)), n);
+        uint64 centred = SoftFloat.sub(SoftFloat.mul(n, TrainingVmMemory.f32(run, SCRATCH, bn.gradient + e)), TrainingVmMemory.f64(run, SCRATCH, work + BN_SUM_DY));
+        uint64 dx = SoftFloat.sub(centred, SoftFloat.mul(TrainingVmMemory.f32(run, SCRATCH, bn.normalized + e), TrainingVmMemory.f64(run, SCRATCH, work + BN_SUM_DY_X)));
         TrainingVmMemory.setF32(run, SCRATCH, bn.destination + e, SoftFloat.mul(factor, dx));
     }
 

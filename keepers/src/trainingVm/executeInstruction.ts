@@ -349,7 +349,8 @@ function firstWindow(index: number, kernel: number, stride: number): number {
 
 /**
  * Instruction `i` of a BatchNorm's forward or backward (docs/training-vm.md §4): channel ⌊i / per⌋, then its phases
- * over the channel's `count` = b·plane values, element j at `c + j·C` (features: plane 1) or `c·count + j` (CNHW).
+ * over the channel's `count` = b·plane values, element j at `c + j·C` (features: plane 1) or `c·count + j` (CNHW). Two
+ * sums of `count` instructions, each followed by two stores; then the forward's x̂ and y, or the backward's dx.
  */
 function batchNormInstruction(
   operator: Extract<Operator, { kind: "batchNorm" | "batchNormBackward" }>, i: number, context: StepContext, memory: VmMemory, registers: Registers,
@@ -359,40 +360,42 @@ function batchNormInstruction(
   const per = instructionCount(operator, context) / C;
   const c = Math.floor(i / per);
   const r = i - c * per;
-  const phase = Math.min(Math.floor(r / (count + 2)), 3);
-  const j = r - phase * (count + 2);
   const element = (k: number) => (plane === 1 ? c + k * C : c * count + k);
   const work = statistics + 8 * c;
   const f64 = (slot: keyof typeof BATCH_NORM_WORK) => memory.f64(scratch, work + BATCH_NORM_WORK[slot]);
-  const sum = (term: number) => (registers.acc = (j === 0 ? 0 : registers.acc) + term);
-  if (operator.kind === "batchNorm") {
-    const { source, destination, bias, meanGradient, varianceGradient, epsilon } = operator;
-    const x = () => memory.f32(scratch, source + element(j));
-    if (phase === 0 && j < count) sum(x());
-    else if (phase === 0 && j === count) memory.setF64(scratch, work + BATCH_NORM_WORK.mean, registers.acc / count);
-    else if (phase === 0) memory.setF32(scratch, meanGradient + c, f64("mean"));
-    else if (phase === 1 && j < count) {
-      const d = x() - f64("mean");
-      sum(d * d);
-    } else if (phase === 1 && j === count) memory.setF64(scratch, work + BATCH_NORM_WORK.inverse, 1 / Math.sqrt(registers.acc / count + epsilon));
-    else if (phase === 1) memory.setF32(scratch, varianceGradient + c, registers.acc / (count - 1));
-    else if (phase === 2 && j < count) memory.setF32(scratch, normalized + element(j), (x() - f64("mean")) * f64("inverse"));
-    else {
-      const k = r - 2 * (count + 2) - count;
-      memory.setF32(scratch, destination + element(k), memory.f32(checkpoint, scale + c) * memory.f32(scratch, normalized + element(k)) + memory.f32(checkpoint, bias + c));
+  const gamma = () => memory.f32(checkpoint, scale + c);
+  const xHat = (k: number) => memory.f32(scratch, normalized + element(k));
+  if (r >= 2 * count + 4) {
+    // The last values' pass: x̂ then y (forward), or dx (backward).
+    const k = r - 2 * count - 4;
+    if (operator.kind === "batchNormBackward") {
+      const dy = memory.f32(scratch, operator.gradient + element(k));
+      memory.setF32(scratch, operator.destination + element(k), ((gamma() * f64("inverse")) / count) * ((count * dy - f64("sumDy")) - xHat(k) * f64("sumDyX")));
+    } else if (k < count) {
+      memory.setF32(scratch, normalized + element(k), (memory.f32(scratch, operator.source + element(k)) - f64("mean")) * f64("inverse"));
+    } else {
+      memory.setF32(scratch, operator.destination + element(k - count), gamma() * xHat(k - count) + memory.f32(checkpoint, operator.bias + c));
     }
     return;
   }
-  const { gradient, scaleGradient, biasGradient, destination } = operator;
-  const dy = (k: number) => memory.f32(scratch, gradient + element(k));
-  if (phase === 0 && j < count) sum(dy(j));
-  else if (phase === 0 && j === count) memory.setF64(scratch, work + BATCH_NORM_WORK.sumDy, registers.acc);
-  else if (phase === 0) memory.setF32(scratch, biasGradient + c, registers.acc);
-  else if (phase === 1 && j < count) sum(dy(j) * memory.f32(scratch, normalized + element(j)));
-  else if (phase === 1 && j === count) memory.setF64(scratch, work + BATCH_NORM_WORK.sumDyX, registers.acc);
-  else if (phase === 1) memory.setF32(scratch, scaleGradient + c, registers.acc);
-  else {
-    const factor = (memory.f32(checkpoint, scale + c) * f64("inverse")) / count;
-    memory.setF32(scratch, destination + element(j), factor * ((count * dy(j) - f64("sumDy")) - memory.f32(scratch, normalized + element(j)) * f64("sumDyX")));
+  const phase = Math.floor(r / (count + 2));
+  const j = r - phase * (count + 2);
+  if (operator.kind === "batchNorm") {
+    const { source, meanGradient, varianceGradient, epsilon } = operator;
+    if (j < count) {
+      const x = memory.f32(scratch, source + element(j));
+      const term = phase === 0 ? x : (x - f64("mean")) * (x - f64("mean"));
+      registers.acc = (j === 0 ? 0 : registers.acc) + term;
+    } else if (phase === 0 && j === count) memory.setF64(scratch, work + BATCH_NORM_WORK.mean, registers.acc / count);
+    else if (phase === 0) memory.setF32(scratch, meanGradient + c, f64("mean"));
+    else if (j === count) memory.setF64(scratch, work + BATCH_NORM_WORK.inverse, 1 / Math.sqrt(registers.acc / count + epsilon));
+    else memory.setF32(scratch, varianceGradient + c, registers.acc / (count - 1));
+    return;
   }
+  const { gradient, scaleGradient, biasGradient } = operator;
+  if (j < count) {
+    const dy = memory.f32(scratch, gradient + element(j));
+    registers.acc = (j === 0 ? 0 : registers.acc) + (phase === 0 ? dy : dy * xHat(j));
+  } else if (j === count) memory.setF64(scratch, work + (phase === 0 ? BATCH_NORM_WORK.sumDy : BATCH_NORM_WORK.sumDyX), registers.acc);
+  else memory.setF32(scratch, (phase === 0 ? biasGradient : scaleGradient) + c, registers.acc);
 }
