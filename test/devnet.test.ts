@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -124,6 +124,13 @@ describe("npm run devnet (scripts/devnet.ts, the README's main command)", () => 
       for (const pid of new Set(pids)) assert.throws(() => process.kill(pid, 0), "the automation keeper's process is gone");
       const keepers = spawnSync("pgrep", ["-f", "--", `--data-dir ${directory}/`], { encoding: "utf8" }).stdout.trim();
       assert.equal(keepers, "", "no keeper process outlives the devnet");
+    } catch (error) {
+      // The logs go with the directory: what the job keepers said of each job comes with the failure.
+      for (const name of ["compute", "compute-2", "compute-3", "automation"]) {
+        const file = join(directory, "logs", `${name}.log`);
+        if (existsSync(file)) for (const line of readLogLines(file).filter((line) => line.jobId !== undefined).slice(-40)) process.stderr.write(`${name}: job ${line.jobId}${line.round === undefined ? "" : ` round ${line.round}`}: ${line.msg}\n`);
+      }
+      throw error;
     } finally {
       // A failed assertion leaves the devnet up: stop it as its user would (SIGTERM stops every keeper), SIGKILL only if that hangs.
       if (devnet.exitCode === null && devnet.signalCode === null) {
