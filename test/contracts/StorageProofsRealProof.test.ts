@@ -130,7 +130,7 @@ describe("StorageProofs with real Groth16 proofs and the development verifier", 
     const p = await networkHelpers.loadFixture(withRealOpenRound);
     const holder = getAddress(p.holder[0]!.account.address);
     // verifyStorageProofRecord reads only these two contracts and the logs.
-    const chain = { contracts: { DatasetRegistry: p.datasetRegistry, StorageProofs: p.storageProofs }, publicClient: await viem.getPublicClient() } as unknown as ProtocolConnection;
+    const chain = { contracts: { DatasetRegistry: p.datasetRegistry, StorageProofs: p.storageProofs }, publicClient: await viem.getPublicClient(), deploymentBlock: 0n } as unknown as ProtocolConnection;
     const publicSignals = (await p.storageProofs.read.publicInputs([1n, 0n, holder])).map(String);
     const verdictOf = (bytes: Uint8Array) =>
       verifyStorageProofRecord({ chain, record: { datasetId: "1", round: "1", column: 0, prover: holder, publicSignals, proof: bytesToHex(bytes) } });

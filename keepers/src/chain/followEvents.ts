@@ -10,6 +10,7 @@ import { createRoleHealth, type RoleHealth } from "../runtime/roleHealth.ts";
 import { createTaskQueue } from "../runtime/taskQueue.ts";
 import { openBlockCursor } from "./blockCursor.ts";
 import type { ProtocolConnection } from "./protocolContracts.ts";
+import { LOG_BLOCK_RANGE } from "./readEvents.ts";
 
 /** An event as a role's handler gets it (decoded, with block number and log index). */
 export type FollowedEvent<TAbi extends Abi, TName extends ContractEventName<TAbi>> = ParseEventLogsReturnType<TAbi, TName[], true>[number];
@@ -22,7 +23,7 @@ export type EventTasks = {
 
 /** Parameters of {@link followEvents}. */
 export type FollowEventsParameters<TAbi extends Abi, TName extends ContractEventName<TAbi>> = {
-  chain: Pick<ProtocolConnection, "publicClient">;
+  chain: Pick<ProtocolConnection, "publicClient" | "deploymentBlock">;
   /** Contracts whose logs are read. */
   address: Address[];
   abi: TAbi;
@@ -59,7 +60,7 @@ export type FollowEventsParameters<TAbi extends Abi, TName extends ContractEvent
    * @default 4 × pollMs
    */
   idlePollMs?: number;
-  /** Most blocks read per `eth_getLogs`. @default 2,000 */
+  /** Most blocks read per `eth_getLogs`. @default {@link LOG_BLOCK_RANGE} */
   blockRange?: bigint;
   /** Failures of one handler or task before it is dead-lettered (an unreachable RPC does not count). @default 5 */
   attempts?: number;
@@ -103,13 +104,14 @@ export async function followEvents<const TAbi extends Abi, TName extends Contrac
   confirmations = 1,
   pollMs = 1_000,
   idlePollMs = 4 * pollMs,
-  blockRange = 2_000n,
+  blockRange = LOG_BLOCK_RANGE,
   attempts = 5,
   retryDelayMs = 1_000,
   maxRetryDelayMs = 30_000,
   taskConcurrency = 1,
 }: FollowEventsParameters<TAbi, TName>): Promise<void> {
-  const cursor = openBlockCursor(join(dataDir, `${role}.cursor.json`));
+  // A new keeper starts at the deployment's first block: no protocol event is older.
+  const cursor = openBlockCursor(join(dataDir, `${role}.cursor.json`), chain.deploymentBlock);
   const deadLetters = openDeadLetterFile(join(dataDir, `${role}.dead-letters.jsonl`));
   health.update({ cursor: cursor.next(), deadLetters: deadLetters.count() });
   const attempt = async (work: () => Promise<void>, what: Record<string, unknown>) => {

@@ -58,6 +58,8 @@ export type ConnectProtocolParameters = {
   addresses: Partial<Record<ProtocolContractName, Address>>;
   /** Blocks to wait after a transaction is mined before acting on it (default 1). */
   confirmations?: number;
+  /** The deployment's first block: logs are read from it on ({@link readEvents}, followEvents' cursors) (default 0). */
+  deploymentBlock?: bigint;
 };
 
 /** How far above viem's gas estimate each write's gas limit is set, in percent. */
@@ -71,7 +73,7 @@ const GAS_HEADROOM_PERCENT = 25n;
  * const chain = await connectProtocol({ rpcUrl, privateKey, addresses });
  * await chain.send(() => chain.contracts.DatasetRegistry.write.join([endpoint]));
  */
-export async function connectProtocol({ rpcUrl, privateKey, addresses, confirmations = 1 }: ConnectProtocolParameters) {
+export async function connectProtocol({ rpcUrl, privateKey, addresses, confirmations = 1, deploymentBlock = 0n }: ConnectProtocolParameters) {
   const transport = http(rpcUrl, { retryCount: 5, retryDelay: 250 });
   const publicClient: PublicClient = createPublicClient({ transport, pollingInterval: 250 });
   const account = privateKeyToAccount(privateKey ?? generatePrivateKey(), { nonceManager });
@@ -122,7 +124,7 @@ export async function connectProtocol({ rpcUrl, privateKey, addresses, confirmat
     return receipt;
   };
 
-  return { publicClient, walletClient, account, contracts, send };
+  return { publicClient, walletClient, account, contracts, send, deploymentBlock };
 }
 
 export type ProtocolConnection = Awaited<ReturnType<typeof connectProtocol>>;

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { isAddress, isHex, type Address, type Hex } from "viem";
 import { PROTOCOL_CONTRACT_NAMES, type ProtocolContractName } from "../chain/protocolContracts.ts";
 import { VeritrainError } from "../errors.ts";
@@ -15,10 +16,12 @@ export type KeeperConfig = Readonly<{
   dataDir: string;
   /** Blocks a transaction or an event must have (its own included) before a keeper acts on it. */
   confirmations: number;
+  /** The deployment's first block: no protocol event is older, so no keeper reads logs before it. */
+  deploymentBlock: bigint;
 }>;
 
 /** The flags every keeper command shares (each overrides its environment variable and the config file). */
-export type KeeperConfigFlags = { config?: string; rpcUrl?: string; deployment?: string; dataDir?: string; confirmations?: string };
+export type KeeperConfigFlags = { config?: string; rpcUrl?: string; deployment?: string; dataDir?: string; confirmations?: string; deploymentBlock?: string };
 
 /** Parameters of {@link loadKeeperConfig}. */
 export type LoadKeeperConfigParameters = { flags: KeeperConfigFlags; env?: NodeJS.ProcessEnv };
@@ -38,15 +41,41 @@ function invalid(field: string, rule: string, cause?: unknown): VeritrainError {
 }
 
 /**
+ * The first block of Ignition's deployment whose `deployed_addresses.json` is `deployment`: the lowest block of a
+ * confirmed transaction in the `journal.jsonl` beside it; undefined without a journal (a copied addresses file).
+ */
+function journalFirstBlock(deployment: string): bigint | undefined {
+  let journal: string;
+  try {
+    journal = readFileSync(join(dirname(deployment), "journal.jsonl"), "utf8");
+  } catch {
+    return undefined;
+  }
+  let first: bigint | undefined;
+  for (const line of journal.split("\n")) {
+    if (!line.includes('"TRANSACTION_CONFIRM"')) continue;
+    let block: number | undefined;
+    try {
+      block = (JSON.parse(line) as { receipt?: { blockNumber?: number } }).receipt?.blockNumber;
+    } catch {
+      continue; // a line cut by an interrupted deployment
+    }
+    if (Number.isSafeInteger(block) && (first === undefined || BigInt(block!) < first)) first = BigInt(block!);
+  }
+  return first;
+}
+
+/**
  * Reads the keeper configuration from flags, then environment (`VERITRAIN_RPC_URL`,
- * `VERITRAIN_DEPLOYMENT`, `VERITRAIN_DATA_DIR`, `VERITRAIN_PRIVATE_KEY`), then an optional JSON
- * file (`--config`), then defaults (the local devnet).
+ * `VERITRAIN_DEPLOYMENT`, `VERITRAIN_DATA_DIR`, `VERITRAIN_CONFIRMATIONS`, `VERITRAIN_DEPLOYMENT_BLOCK`,
+ * `VERITRAIN_PRIVATE_KEY`), then an optional JSON file (`--config`), then defaults (the local devnet). The
+ * deployment block defaults to the first block of Ignition's journal beside the deployment file, else 0.
  *
  * @example
  * const config = loadKeeperConfig({ flags: program.opts() });
  */
 export function loadKeeperConfig({ flags, env = process.env }: LoadKeeperConfigParameters): KeeperConfig {
-  let file: Partial<Record<keyof typeof DEFAULTS, string>> = {};
+  let file: Partial<Record<keyof typeof DEFAULTS | "deploymentBlock", string>> = {};
   if (flags.config) {
     try {
       file = JSON.parse(readFileSync(flags.config, "utf8"));
@@ -92,11 +121,15 @@ export function loadKeeperConfig({ flags, env = process.env }: LoadKeeperConfigP
   }
   const confirmations = Number(pick("confirmations", flags.confirmations, "VERITRAIN_CONFIRMATIONS"));
   if (!Number.isInteger(confirmations) || confirmations < 1) throw invalid("confirmations", "must be a positive integer");
+  const setBlock = flags.deploymentBlock ?? env.VERITRAIN_DEPLOYMENT_BLOCK ?? file.deploymentBlock;
+  if (setBlock !== undefined && !/^\d+$/.test(String(setBlock))) throw invalid("deploymentBlock", "must be a block number: the block the deployment's first contract was created in (pass --deployment-block <n>)");
+  const deploymentBlock = setBlock === undefined ? (journalFirstBlock(deployment) ?? 0n) : BigInt(setBlock);
   return Object.freeze({
     rpcUrl,
     privateKey: privateKey as Hex | undefined,
     addresses: Object.freeze(addresses),
     dataDir: pick("dataDir", flags.dataDir, "VERITRAIN_DATA_DIR"),
     confirmations,
+    deploymentBlock,
   });
 }

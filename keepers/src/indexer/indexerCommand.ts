@@ -45,7 +45,6 @@ export function registerIndexerCommand(program: Command): void {
   declareKeyUse(program.command("indexer"), "reads")
     .description("index the protocol's events with the subgraph's mappings and serve its GraphQL API on 127.0.0.1")
     .option("--port <port>", "GraphQL port on 127.0.0.1", "8000")
-    .option("--start-block <n>", "first block to index (the deployment block)", "0")
     .option("--postgres <url>", "keep entities in this PostgreSQL database instead of the embedded one [env VERITRAIN_POSTGRES_URL]")
     .option("--max-query-depth <n>", "refuse a query nesting more selection sets (graph-node's GRAPH_GRAPHQL_MAX_DEPTH)", String(DEFAULT_QUERY_BOUNDS.maxDepth))
     .option(
@@ -57,7 +56,7 @@ export function registerIndexerCommand(program: Command): void {
     .option("--max-skip <n>", "largest `skip` of a collection (GRAPH_GRAPHQL_MAX_SKIP)", String(DEFAULT_QUERY_BOUNDS.maxSkip))
     .option("--query-timeout <seconds>", "stop a query running longer (GRAPH_GRAPHQL_QUERY_TIMEOUT)", String(DEFAULT_QUERY_BOUNDS.timeoutMs / 1000))
     .option("--max-result-entities <n>", "stop a query whose answer holds more entities, nested ones included", String(DEFAULT_QUERY_BOUNDS.maxEntities))
-    .action(async (o: { port: string; startBlock: string; postgres?: string } & BoundFlags) => {
+    .action(async (o: { port: string; postgres?: string } & BoundFlags) => {
       const log = createLogger("indexer");
       const bounds = boundsOf(o);
       const config = loadKeeperConfig({ flags: program.opts<KeeperConfigFlags>() });
@@ -68,7 +67,7 @@ export function registerIndexerCommand(program: Command): void {
         const indexer = await startIndexer({
           rpcUrl: config.rpcUrl,
           addresses: config.addresses,
-          startBlock: Number(o.startBlock),
+          startBlock: Number(config.deploymentBlock),
           dataDir: join(config.dataDir, "indexer"),
           postgresUrl: o.postgres ?? process.env.VERITRAIN_POSTGRES_URL,
           port: Number(o.port),

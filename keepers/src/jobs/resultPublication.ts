@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import { bytesToHex, hexToBytes, type Hex } from "viem";
 import type { ProtocolConnection } from "../chain/protocolContracts.ts";
+import { readEvents } from "../chain/readEvents.ts";
 import { VeritrainError } from "../errors.ts";
 import { checkpointLength } from "../training/checkpoint.ts";
 import { CheckpointTree } from "../training/checkpointTree.ts";
@@ -95,18 +96,18 @@ export type OnChainResult = { disputeId: bigint; hashes: Hex[]; lastCheckpoint: 
  * @example
  * const published = await readPublishedResult({ chain, jobId });
  */
-export async function readPublishedResult({ chain, jobId }: { chain: Pick<ProtocolConnection, "contracts">; jobId: bigint }): Promise<OnChainResult | undefined> {
+export async function readPublishedResult({ chain, jobId }: { chain: Pick<ProtocolConnection, "contracts" | "publicClient" | "deploymentBlock">; jobId: bigint }): Promise<OnChainResult | undefined> {
   const { Disputes } = chain.contracts;
   const disputeId = await Disputes.read.publishedIn([jobId]);
   if (disputeId === 0n) return undefined;
   const { depth, lastHash } = await Disputes.read.getPublication([disputeId]);
-  const traces = await Disputes.getEvents.TracePublished({ disputeId }, { fromBlock: 0n });
-  const hashes = traces.sort((a, b) => Number(a.args.from! - b.args.from!)).flatMap((event) => [...event.args.hashes!]);
+  const traces = await readEvents({ chain, contract: Disputes, eventName: "TracePublished", args: { disputeId } });
+  const hashes = traces.sort((a, b) => Number(a.args.from - b.args.from)).flatMap((event) => [...event.args.hashes]);
   const height = Math.min(depth, await Disputes.read.CHUNK_DEPTH());
   const chunkBytes = WORD * 2 ** height;
   const padded = new Uint8Array(WORD * 2 ** depth);
-  for (const event of await Disputes.getEvents.CheckpointChunkPublished({ disputeId }, { fromBlock: 0n })) {
-    event.args.words!.forEach((word, i) => padded.set(hexToBytes(word), Number(event.args.chunk!) * chunkBytes + i * WORD));
+  for (const event of await readEvents({ chain, contract: Disputes, eventName: "CheckpointChunkPublished", args: { disputeId } })) {
+    event.args.words.forEach((word, i) => padded.set(hexToBytes(word), Number(event.args.chunk) * chunkBytes + i * WORD));
   }
   if (wordTreeRoot(padded, depth) !== lastHash) throw new Error(`the chunks published in dispute ${disputeId} do not form the checkpoint ${lastHash}`);
   return { disputeId, hashes, lastCheckpoint: padded.slice(0, Math.min(padded.length, checkpointLength(padded))) };

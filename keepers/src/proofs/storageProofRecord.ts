@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
-import { type Address, getAddress, getContract, hexToBigInt, hexToBytes, isAddress, isAddressEqual, isHex, parseAbi, parseEventLogs } from "viem";
+import { type Address, getAddress, getContract, hexToBigInt, hexToBytes, isAddress, isAddressEqual, isHex, parseAbi, type ContractEventArgs } from "viem";
 import type { ProtocolConnection } from "../chain/protocolContracts.ts";
+import { readEvents } from "../chain/readEvents.ts";
 import { VeritrainError } from "../errors.ts";
 import { verifyGroth16Proof } from "./groth16Verifier.ts";
 import { COMPRESSED_PROOF_BYTES, PROOF_MALFORMED, decompressProof, proofToCalldata } from "./proofEncoding.ts";
@@ -98,13 +99,8 @@ export async function verifyStorageProofRecord({ chain, record }: { chain: Proto
   const round = BigInt(record.round);
   const { column, prover } = record;
   const reasons: string[] = [];
-  // One reader for four events: viem types getLogs for a literal event, hence the cast; parseEventLogs types the result.
-  const events = async <Name extends "RoundOpened" | "ColumnPrepared" | "ProofAccepted" | "ProofRejected">(eventName: Name, args: Record<string, unknown>) =>
-    parseEventLogs({
-      abi: storageProofs.abi,
-      eventName,
-      logs: await publicClient.getLogs({ address: storageProofs.address, event: storageProofs.abi.find((item) => item.type === "event" && item.name === eventName)!, args, fromBlock: 0n } as never),
-    });
+  const events = <Name extends "RoundOpened" | "ColumnPrepared" | "ProofAccepted" | "ProofRejected">(eventName: Name, args: ContractEventArgs<typeof storageProofs.abi, Name>) =>
+    readEvents({ chain, contract: storageProofs, eventName, args });
 
   const root = (await registry.read.columnRoots([datasetId]))[column];
   if (root === undefined) reasons.push(`dataset ${datasetId} has no column ${column}`);

@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { followEvents } from "../chain/followEvents.ts";
+import { readEvents } from "../chain/readEvents.ts";
 import type { ComputeRoleParameters } from "../compute/computeRole.ts";
 import { quoteRoundSlot } from "../compute/costModel.ts";
 import { fetchSpecBlock, parseSpecJson } from "../jobs/jobSpecBlock.ts";
@@ -258,7 +259,7 @@ export async function aggregateIfDue(parameters: RoundProviderParameters, jobs: 
   const inputs = { chain, store, job, jobId, round, bounded };
   let next: GlobalModel;
   let slots: number[];
-  const dishonest = dishonestAggregate === true && (await chain.contracts.RoundJobRegistry.getEvents.AggregateVoided({ jobId }, { fromBlock: 0n })).length === 0;
+  const dishonest = dishonestAggregate === true && (await readEvents({ chain, contract: chain.contracts.RoundJobRegistry, eventName: "AggregateVoided", args: { jobId } })).length === 0;
   if (dishonest) {
     // The devnet's dishonest aggregator: no sum, every parameter moved by 2^-10, posted before any unmask share.
     const global = await globalModelAt(inputs);

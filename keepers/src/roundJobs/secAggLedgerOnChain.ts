@@ -3,6 +3,7 @@ import { sha256 } from "@noble/hashes/sha2.js";
 import { concatBytes, utf8ToBytes } from "@noble/hashes/utils.js";
 import { bytesToHex, encodeAbiParameters, hexToBytes, zeroHash, type Hex } from "viem";
 import type { ProtocolConnection } from "../chain/protocolContracts.ts";
+import { readEvents } from "../chain/readEvents.ts";
 import type { ContentStore } from "../content/contentStore.ts";
 import { VeritrainError } from "../errors.ts";
 import { chainTime } from "../jobs/jobOnChain.ts";
@@ -81,20 +82,22 @@ export async function readSecAggLedger({ chain, jobId, round }: SecAggRoundParam
   const { RoundJobRegistry: registry, SecureAggregationLedger: ledger } = chain.contracts;
   const job = await readRoundJob(chain, jobId);
   const slots = Array.from({ length: job.slots }, (_, slot) => slot);
-  const [digests, commitments, views, events] = await Promise.all([
+  // The digests first, then the logs up to a head read after them: the logs hold every message the digests name,
+  // even while slots go on posting.
+  const [digests, commitments, views] = await Promise.all([
     ledger.read.digestsOf([jobId, round]),
     Promise.all(slots.map((slot) => registry.read.commitmentOf([jobId, round, slot]))),
     registry.read.slotsOf([jobId]),
-    ledger.getEvents.SecAggPosted({ jobId, round: BigInt(round) }, { fromBlock: 0n }),
   ]);
   const inputs = posted(commitments);
   // A slot dropped in this round after committing its input: its rounds earned stopped at this one.
   const withdrawn = new Set([...inputs.keys()].filter((slot) => !views[slot]!.active && views[slot]!.roundsEarned === round));
-  const [recoveryDigests, recoveryEvents] = withdrawn.size === 0 ? [[], []] : await Promise.all([
-    Promise.all([...withdrawn].map((owner) => ledger.read.recoveryDigestsOf([jobId, round, owner]))),
-    ledger.getEvents.SecAggRecovered({ jobId, round: BigInt(round) }, { fromBlock: 0n }),
+  const recoveryDigests = await Promise.all([...withdrawn].map((owner) => ledger.read.recoveryDigestsOf([jobId, round, owner])));
+  const [events, recoveryEvents] = await Promise.all([
+    readEvents({ chain, contract: ledger, eventName: "SecAggPosted", args: { jobId, round: BigInt(round) } }),
+    withdrawn.size === 0 ? [] : readEvents({ chain, contract: ledger, eventName: "SecAggRecovered", args: { jobId, round: BigInt(round) } }),
   ]);
-  const bytesByDigest = new Map([...events, ...recoveryEvents].map(({ args }) => [args.digest!, hexToBytes(args.message!)]));
+  const bytesByDigest = new Map([...events, ...recoveryEvents].map(({ args }) => [args.digest, hexToBytes(args.message)]));
   const stage = (index: number) => posted(digests[index]!.slice(0, job.slots));
   const messagesOf = (name: string, entries: ReadonlyMap<number, Uint8Array>) => new Map([...entries].map(([slot, digest]) => {
     const bytes = bytesByDigest.get(bytesToHex(digest));

@@ -112,6 +112,30 @@ describe("followEvents: the event loop every role runs", { timeout: 180_000 }, (
     }
   });
 
+  it("starts a new keeper at the deployment block: no event before it is handled, no log before it is asked for", async () => {
+    const to = await transfers(fresh(), 1n, 2n);
+    const [, second] = await deployer.publicClient.getContractEvents({ address: deployer.contracts.VeritrainToken.address, abi: deployer.contracts.VeritrainToken.abi, eventName: "Transfer", args: { to }, fromBlock: 0n });
+    const asked: bigint[] = [];
+    const publicClient = new Proxy(deployer.publicClient, {
+      get: (target, key) =>
+        key === "getLogs"
+          ? (parameters: { fromBlock: bigint }) => {
+              asked.push(parameters.fromBlock);
+              return target.getLogs(parameters as never);
+            }
+          : Reflect.get(target, key),
+    });
+    const handled: bigint[] = [];
+    const loop = follow({ connection: { ...deployer, publicClient, deploymentBlock: second!.blockNumber }, dataDir: join(work, "deployment-block"), to, handle: async ({ args }) => void handled.push(args.value) });
+    try {
+      await waitFor("the second transfer handled", () => handled.length > 0, { timeoutMs: 30_000, pollMs: 20 });
+      assert.deepEqual(handled, [2n]);
+      assert.equal(asked[0], second!.blockNumber, "the first eth_getLogs starts at the deployment block");
+    } finally {
+      await loop.stop();
+    }
+  });
+
   describe("when a handler throws", () => {
     it("keeps the cursor before the event, retries it with backoff, then goes on in chain order", async () => {
       const dataDir = join(work, "retry");

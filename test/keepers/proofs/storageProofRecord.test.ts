@@ -58,7 +58,7 @@ describe("verifyStorageProofRecord checks what submitProof checks, as the chain 
 
   /** The keeper's view of the fixture's chain (verifyStorageProofRecord reads these two contracts and the logs). */
   const chainOf = async (p: RealRound): Promise<ProtocolConnection> =>
-    ({ contracts: { DatasetRegistry: p.datasetRegistry, StorageProofs: p.storageProofs }, publicClient: await viem.getPublicClient() }) as unknown as ProtocolConnection;
+    ({ contracts: { DatasetRegistry: p.datasetRegistry, StorageProofs: p.storageProofs }, publicClient: await viem.getPublicClient(), deploymentBlock: 0n }) as unknown as ProtocolConnection;
 
   it("the genuine record is valid, naming the round's holder, seed and bound version", async () => {
     const p = await networkHelpers.loadFixture(withRealOpenRound);
