@@ -209,7 +209,7 @@ describe("Disputes: games over the training VM", () => {
       assert.equal(await p.disputes.read.publishedIn([p.jobId]), 1n);
       assert.ok(gas < 10_000_000n, `published for ${gas} gas`);
 
-      const published = await readPublishedResult({ chain: { contracts: { Disputes: p.disputes } } as never, jobId: p.jobId });
+      const published = await readPublishedResult({ chain: { contracts: { Disputes: p.disputes }, publicClient: await viem.getPublicClient(), deploymentBlock: 0n } as never, jobId: p.jobId });
       assert.deepEqual(published?.hashes, [0, 2, 4].map((step) => truth.checkpointRoot(step)));
       assert.deepEqual(published?.lastCheckpoint, LAST, "the last checkpoint, bit for bit, from the chain alone");
       await viem.assertions.revertWithCustomErrorWithArgs(p.disputes.write.challengeResult([p.jobId], { account: p.challenger.account }), p.disputes, "DisputesResultPublished", [p.jobId, 1n]);
