@@ -141,6 +141,7 @@ contract TrainingVmInstructions is ITrainingVm {
     uint8 internal constant ADD = 24;
     uint8 internal constant BATCH_NORM = 25;
     uint8 internal constant BATCH_NORM_BACKWARD = 26;
+    uint8 internal constant DROPOUT = 27;
 
     /// @dev `VmJob.optimizer`: the checkpoint header's optimizer ids (docs/training.md §8); 1 is Adam.
     uint8 internal constant SGD = 0;
@@ -166,7 +167,7 @@ contract TrainingVmInstructions is ITrainingVm {
     uint64 internal constant CLIP_EPSILON = 0x3EB0C6F7A0B5ED8D; // 1e-6, PyTorch's clip_grad_norm_'s
 
     /// @notice The soft-float functions the instructions call besides the elementary arithmetic (div, sqrt, exp, log,
-    /// cos, sigmoid, tanh): a contract of their own, deployed by the constructor, so that their code is not part of
+    /// cos, sigmoid, tanh, and Dropout's element): a contract of their own, deployed by the constructor, so that their code is not part of
     /// this contract's runtime code (EIP-170).
     TrainingVmFunctions public immutable functions;
 
@@ -214,7 +215,7 @@ contract TrainingVmInstructions is ITrainingVm {
             MatMul memory mm = abi.decode(operator.args, (MatMul));
             return uint64(mm.m) * mm.n * (uint64(mm.k) + 1);
         }
-        if (kind == RELU || kind == RELU_MASK || kind == ADD || (kind >= SIGMOID && kind <= TANH_BACKWARD)) {
+        if (kind == RELU || kind == RELU_MASK || kind == ADD || (kind >= SIGMOID && kind <= TANH_BACKWARD) || kind == DROPOUT) {
             return abi.decode(operator.args, (uint32));
         }
         if (kind == SOFTMAX || kind == LOG_SOFTMAX) return b * (3 * uint64(job.classes) + 2);
@@ -288,10 +289,15 @@ contract TrainingVmInstructions is ITrainingVm {
             (, uint32 first, uint32 second, uint32 sum) = abi.decode(operator.args, (uint32, uint32, uint32, uint32));
             return TrainingVmMemory.setF32(run, SCRATCH, sum + i, SoftFloat.add(TrainingVmMemory.f32(run, SCRATCH, first + i), TrainingVmMemory.f32(run, SCRATCH, second + i)));
         }
-        if (kind == SIGMOID || kind == TANH) {
+        if (kind == SIGMOID || kind == TANH || kind == DROPOUT) {
             (, uint32 source, uint32 destination) = abi.decode(operator.args, (uint32, uint32, uint32));
             uint64 x = TrainingVmMemory.f32(run, SCRATCH, source + i);
-            return TrainingVmMemory.setF32(run, SCRATCH, destination + i, kind == SIGMOID ? _call(functions.sigmoidF64, x) : _call(functions.tanhF64, x));
+            uint64 y = kind == SIGMOID
+                ? _call(functions.sigmoidF64, x)
+                : kind == TANH
+                    ? _call(functions.tanhF64, x)
+                    : functions.dropout(operator.args, run.job.seed, run.step, run.job.batchSize / run.job.microBatches, i, x);
+            return TrainingVmMemory.setF32(run, SCRATCH, destination + i, y);
         }
         if (kind == SIGMOID_BACKWARD || kind == TANH_BACKWARD) {
             (, uint32 gradient, uint32 activation) = abi.decode(operator.args, (uint32, uint32, uint32));

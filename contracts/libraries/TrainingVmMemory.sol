@@ -19,6 +19,8 @@ uint256 constant NONE = type(uint256).max;
 /// file stores them; the data order (§3); a word's path to its root.
 library TrainingVmMemory {
     uint64 internal constant PRNG_DOMAIN_ORDER = 3;
+    uint64 internal constant PRNG_DOMAIN_DROPOUT = 7;
+    uint64 internal constant GOLDEN_GAMMA = 0x9e3779b97f4a7c15;
 
     /// @dev One instruction's working state: the step it belongs to, the accumulator, the opened words, and which
     /// of them it wrote.
@@ -59,6 +61,14 @@ library TrainingVmMemory {
                 }
                 x = (left << half) | right;
             } while (x >= size);
+        }
+    }
+
+    /// @dev The high 32 bits of output number `draw` of the stream (seed, 7, step): Dropout's draw (docs/training.md
+    /// §2, §4), mix64(S + (draw + 1)·γ) for the stream's initial state S = mix64(mix64(seed ⊕ 7) + step).
+    function dropoutDraw(uint64 seed, uint64 step, uint64 draw) internal pure returns (uint64) {
+        unchecked {
+            return mix64(mix64(mix64(seed ^ PRNG_DOMAIN_DROPOUT) + step) + (draw + 1) * GOLDEN_GAMMA) >> 32;
         }
     }
 

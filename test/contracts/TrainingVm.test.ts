@@ -12,6 +12,7 @@ import { stateCommitment, TrainingVm } from "../../keepers/src/trainingVm/traini
 import { encodeOperator, VM_JOB_ABI, VmProgram } from "../../keepers/src/trainingVm/vmProgram.ts";
 import { emptyRoot } from "../../keepers/src/trainingVm/wordTree.ts";
 import { softFloatCases } from "../harness/softFloatCases.ts";
+import { dropoutModel } from "../keepers/training/operatorModels.ts";
 import { ADAM, ADAMW, checkpointOf, data, initial, perceptron, residualCnn, scheduleOf, SGD, sigmoidPoolingCnnOnnx, train } from "../harness/vmFixture.ts";
 import { networkHelpers, viem } from "./fixture.ts";
 
@@ -27,6 +28,7 @@ const classic = importOnnxModel(createLeNet5Onnx({ seed: 1n, activation: "tanh",
 const sigmoidCnn = importOnnxModel(sigmoidPoolingCnnOnnx()).definition;
 const logSoftmaxCnn = importOnnxModel(sigmoidPoolingCnnOnnx({ logSoftmax: true })).definition;
 const lenetBatchNorm = importOnnxModel(createLeNet5Onnx({ seed: 1n, batchNorm: true })).definition;
+const dropoutCnn = importOnnxModel(dropoutModel(Math.fround(0.3))).definition;
 
 /** A step of `model` (the perceptron by default) at `step` from `state`, its VM and its program as the chain sees it. */
 function setUp(config: StepConfig, step: number, model: ModelDefinition = perceptron(), state: TrainingState = initial(model, config, step)) {
@@ -74,7 +76,9 @@ const probes = (program: StepProgram, operator: number) => {
     op.kind === "power" || op.kind === "schedule" || op.kind === "clipFactor" ? [0, 1] :
     op.kind === "averagePool" ? [0, 1, op.window.kernel[0] * op.window.kernel[1], Math.floor(count / 2)] :
     op.kind === "averagePoolBackward" ? averagePoolBackwardPhases(op.window, count) :
-    op.kind === "sigmoid" || op.kind === "tanh" || op.kind === "sigmoidBackward" || op.kind === "tanhBackward" ? [0, Math.floor(count / 2)] : [0];
+    op.kind === "sigmoid" || op.kind === "tanh" || op.kind === "sigmoidBackward" || op.kind === "tanhBackward" ? [0, Math.floor(count / 2)] :
+    // A Dropout's first elements (kept and dropped ones), its second channel's first, its last.
+    op.kind === "dropout" ? [0, 1, 2, 3, 4, 5, (config.batchSize / config.microBatches) * op.plane, count - 1] : [0];
   return [...new Set([...phases, count - 1])].filter((i) => i < count).sort((x, y) => x - y);
 };
 
@@ -119,6 +123,7 @@ describe("TrainingVm", () => {
     ["a residual CNN without BatchNorm (Add, and gradients summed) with Adam", { ...ADAM, batchSize: 4, microBatches: 2 }, 2, residualCnn()],
     ["the residual CNN with its BatchNorms with SGD", { ...SGD, batchSize: 4, microBatches: 2 }, 2, residualCnn({ batchNorm: true })],
     ["LeNet-5 with BatchNorm (channels and features) with Adam", { ...ADAM, batchSize: 4, microBatches: 2 }, 2, lenetBatchNorm],
+    ["a CNN with a Dropout of 2 channels and one of features with Adam", { ...ADAM, batchSize: 4, microBatches: 2 }, 3, dropoutCnn],
   ] as const;
   for (const [name, config, step, model] of cases) {
     it(`executes every kind of instruction as the TypeScript VM does (${name}): the same state after it, under ${ONE_STEP_GAS_GOAL.toLocaleString("en")} gas`, async (t) => {

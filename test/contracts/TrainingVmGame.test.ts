@@ -8,6 +8,7 @@ import { OPERATOR_KINDS } from "../../keepers/src/trainingVm/stepProgram.ts";
 import { VmTrace } from "../../keepers/src/trainingVm/vmTrace.ts";
 import { GAME_PHASE } from "../../keepers/src/trainingVm/gameMoves.ts";
 import { play } from "../harness/vmGame.ts";
+import { dropoutModel } from "../keepers/training/operatorModels.ts";
 import { ADAMW, checkpointOf, data, initial, perceptron, residualCnn, scheduleOf, SGD, sigmoidPoolingCnnOnnx, train } from "../harness/vmFixture.ts";
 
 const FIRST_STEP = 11; // the segment's 3 steps cross from epoch 0 into epoch 1 (12 steps per epoch)
@@ -82,6 +83,18 @@ describe("a dispute game over the training VM, played to one instruction execute
     const operator = kinds.slice(0, kinds.indexOf(OPERATOR_KINDS.indexOf("gather"), softmax)).lastIndexOf(OPERATOR_KINDS.indexOf("batchNormBackward"));
     const values = (SGD.batchSize / SGD.microBatches) * 28 * 28;
     const fault = { step: FIRST_STEP + 1, position: { operator, instruction: 2 * values + 4 + values / 2 } };
+    assert.notEqual(traceOf(SGD, fault, model).stateAt(FIRST_STEP + STEPS), truth.stateAt(FIRST_STEP + STEPS), "the fault changes the segment's last state");
+    const outcome = await play({ truth, claimed: traceOf(SGD, fault, model), choice: "honest", ...segment });
+    assert.equal(outcome.phase, GAME_PHASE.ChallengerWon);
+    assert.deepEqual([Number(outcome.step), Number(outcome.operator), Number(outcome.lo)], [fault.step, operator, fault.position.instruction], "the bisection found the wrong instruction");
+  });
+
+  it("on a CNN with Dropout, a provider wrong at one element of the first Dropout's mask loses", async () => {
+    const model = importOnnxModel(dropoutModel(Math.fround(0.3))).definition;
+    const truth = traceOf(SGD, undefined, model);
+    // drop1's forward in micro-batch 0: its 2 channels of 24 × 24 values of 8 examples; an element of channel 1.
+    const operator = truth.program.operators.findIndex((o) => o.kind === OPERATOR_KINDS.indexOf("dropout"));
+    const fault = { step: FIRST_STEP + 1, position: { operator, instruction: 8 * 576 + 300 } };
     assert.notEqual(traceOf(SGD, fault, model).stateAt(FIRST_STEP + STEPS), truth.stateAt(FIRST_STEP + STEPS), "the fault changes the segment's last state");
     const outcome = await play({ truth, claimed: traceOf(SGD, fault, model), choice: "honest", ...segment });
     assert.equal(outcome.phase, GAME_PHASE.ChallengerWon);

@@ -1,4 +1,5 @@
 import { expF64, logF64 } from "../training/deterministicMath.ts";
+import { keyedStateAt, PRNG_DOMAIN, SplitMix64 } from "../training/prng.ts";
 import { CLIP_EPSILON, learningRateAt } from "../training/optimizer.ts";
 import { SMOOTH_ACTIVATIONS } from "../training/smoothActivation.ts";
 import { BATCH_NORM_WORK, batchPosition, CHECKPOINT_HEADER_SLOTS, instructionCount, CONSTANT_SLOTS, poolOverlap, SOFTMAX_WORK, TREE, type MemoryTree, type Operator, type StepContext } from "./stepProgram.ts";
@@ -76,6 +77,20 @@ export function executeInstruction(operator: Operator, i: number, env: Environme
     case "tanh":
       memory.setF32(scratch, operator.destination + i, SMOOTH_ACTIVATIONS[operator.kind].value(memory.f32(scratch, operator.source + i)));
       return;
+    case "dropout": {
+      const { plane, microBatch, drawsPerExample, drawOffset } = operator;
+      const b = context.config.batchSize / context.config.microBatches;
+      const c = Math.floor(i / (b * plane));
+      const e = Math.floor((i - c * b * plane) / plane);
+      const j = c * plane + (i % plane);
+      // Output number `draw` of the stream (seed, 7, step) is the first after `draw` outputs; its high word decides.
+      const draw = (microBatch * b + e) * drawsPerExample + drawOffset + j;
+      const stream = { seed: BigInt(context.config.seed), domain: PRNG_DOMAIN.dropout, index: BigInt(context.step) };
+      const u = new SplitMix64(keyedStateAt(stream, BigInt(draw))).nextUint32();
+      const x = memory.f32(scratch, operator.source + i);
+      memory.setF32(scratch, operator.destination + i, u >= operator.threshold ? x / operator.keep : 0);
+      return;
+    }
     case "sigmoidBackward":
     case "tanhBackward": {
       const { derivative } = SMOOTH_ACTIVATIONS[operator.kind === "sigmoidBackward" ? "sigmoid" : "tanh"];

@@ -76,6 +76,17 @@ export type Operator =
     kind: "batchNorm"; channels: number; plane: number; source: number; normalized: number; statistics: number; destination: number;
     scale: number; bias: number; meanGradient: number; varianceGradient: number; epsilon: number;
   }
+  /**
+   * A Dropout's mask over `size` values of micro-batch `microBatch`, channels of `plane` values per example stored
+   * [channel][example][plane] (docs/training.md §4), element by element of `source` into `destination`: fround(x /
+   * `keep`) where the element's draw keeps it (its high word ≥ `threshold` = ⌈p·2^32⌉), +0 elsewhere. Draw
+   * (microBatch·b + e)·`drawsPerExample` + `drawOffset` + j of the stream (seed, 7, step) for element j (ONNX order) of
+   * example e. The forward of the layer, and its backward in place over the output's gradient (the same mask and scale).
+   */
+  | {
+    kind: "dropout"; size: number; plane: number; microBatch: number; drawsPerExample: number; drawOffset: number;
+    threshold: number; keep: number; source: number; destination: number;
+  }
   /** A BatchNorm's backward: per channel Σ dy and Σ dy·x̂ into γ's and β's gradient slots, then dx into `destination` (−1: none). */
   | {
     kind: "batchNormBackward"; channels: number; plane: number; gradient: number; normalized: number; statistics: number; scale: number;
@@ -102,7 +113,7 @@ export const BATCH_NORM_WORK = { mean: 0, inverse: 2, sumDy: 4, sumDyX: 6 } as c
  * The layer kinds the VM runs (LogSoftmax as the last layer only, Add but not Sub); every other kind of the engine
  * (LayerNorm, the sequence and attention ops) it refuses.
  */
-const VM_KINDS = ["conv", "maxPool", "averagePool", "relu", "sigmoid", "tanh", "flatten", "linear", "logSoftmax", "add", "batchNorm"] as const;
+const VM_KINDS = ["conv", "maxPool", "averagePool", "relu", "sigmoid", "tanh", "flatten", "linear", "logSoftmax", "add", "batchNorm", "dropout"] as const;
 type VmLayer = Extract<LayerDefinition, { kind: (typeof VM_KINDS)[number] }>;
 const runsOnVm = (layer: LayerDefinition): layer is VmLayer => (VM_KINDS as readonly string[]).includes(layer.kind);
 
@@ -110,7 +121,7 @@ const runsOnVm = (layer: LayerDefinition): layer is VmLayer => (VM_KINDS as read
 export const OPERATOR_KINDS = [
   "gather", "matMul", "relu", "reluMask", "softmax", "power", "optimizer", "end", "im2col", "col2im", "maxPool", "maxPoolBackward", "flatten",
   "reduce", "clipFactor", "schedule", "sigmoid", "tanh", "sigmoidBackward", "tanhBackward", "averagePool", "averagePoolBackward",
-  "logSoftmax", "logSoftmaxBackward", "add", "batchNorm", "batchNormBackward",
+  "logSoftmax", "logSoftmaxBackward", "add", "batchNorm", "batchNormBackward", "dropout",
 ] as const;
 
 /** Each elementwise activation's backward operator. */
@@ -143,6 +154,7 @@ export function instructionCount(operator: Operator, context: StepContext): numb
     case "tanh":
     case "sigmoidBackward":
     case "tanhBackward":
+    case "dropout":
       return operator.size;
     case "softmax":
     case "logSoftmax":
@@ -234,7 +246,7 @@ const product = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
  * @throws VeritrainError `VM_UNSUPPORTED` for a job of engine version 1 (another data order), for a
  *   max-pooling whose windows overlap, for a LogSoftmax before the last layer, for a Sub, for a BatchNorm with
  *   gradient clipping, for every other layer of docs/training.md §10 than convolution, poolings, ReLU, Sigmoid,
- *   Tanh, flatten, linear, Add, BatchNorm and LogSoftmax (LayerNorm, …), and for DP-SGD and qLoRA fine-tuning (the
+ *   Tanh, flatten, linear, Add, BatchNorm, Dropout and LogSoftmax (LayerNorm, …), and for DP-SGD and qLoRA fine-tuning (the
  *   engine's, not yet the VM's).
  */
 export function stepProgram({ model, config, examples, step }: StepProgramParameters): StepProgram {
@@ -300,7 +312,7 @@ export function stepProgram({ model, config, examples, step }: StepProgramParame
     if (layer.kind === "linear") {
       stage.outputShape = [layer.outFeatures];
       stage.output = allocate(b * layer.outFeatures);
-    } else if (isActivation(layer) || layer.kind === "logSoftmax") {
+    } else if (isActivation(layer) || layer.kind === "logSoftmax" || layer.kind === "dropout") {
       stage.output = allocate(b * product(shape));
     } else if (layer.kind === "add") {
       stage.second = outputOf(layer.inputs[1]!);
@@ -339,6 +351,11 @@ export function stepProgram({ model, config, examples, step }: StepProgramParame
 
   const operators: Operator[] = [];
   const push = (operator: Operator) => operators.push(operator);
+  /** A Dropout's mask in micro-batch `m` over the `width` values per example of its input, from `source` into `destination`. */
+  const dropout = (layer: Extract<VmLayer, { kind: "dropout" }>, width: number, m: number, source: number, destination: number): Operator => ({
+    kind: "dropout", size: b * width, plane: width / layer.channels, microBatch: m, drawsPerExample: layer.drawsPerExample, drawOffset: layer.drawOffset,
+    threshold: Math.ceil(layer.ratio * 2 ** 32), keep: 1 - layer.ratio, source, destination,
+  });
   for (let m = 0; m < M; m++) {
     const slot = (parameterIndex: number) => gradients + m * P + model.parameters[parameterIndex]!.offset;
     push({ kind: "gather", microBatch: m, destination: input });
@@ -352,6 +369,8 @@ export function stepProgram({ model, config, examples, step }: StepProgramParame
         });
       } else if (isActivation(layer)) {
         push({ kind: layer.kind, size: b * product(stage.inputShape), source: stage.input, destination: stage.output });
+      } else if (layer.kind === "dropout") {
+        push(dropout(layer, product(stage.inputShape), m, stage.input, stage.output));
       } else if (layer.kind === "add") {
         push({ kind: "add", size: b * product(stage.inputShape), first: stage.input, second: stage.second!, destination: stage.output });
       } else if (layer.kind === "batchNorm") {
@@ -387,6 +406,8 @@ export function stepProgram({ model, config, examples, step }: StepProgramParame
       const { outputGradient: dY, inputGradient: dX, columnGradient: dCols, receive } = plan[i]!;
       if (isActivation(layer)) {
         push({ kind: ACTIVATION_BACKWARD[layer.kind], size: b * product(stage.inputShape), gradient: dY, activation: stage.output });
+      } else if (layer.kind === "dropout") {
+        push(dropout(layer, product(stage.inputShape), m, dY, dY));
       } else if (layer.kind === "logSoftmax") {
         push({ kind: "logSoftmaxBackward", gradient: dY, activation: stage.output });
       } else if (layer.kind === "batchNorm") {
@@ -472,7 +493,7 @@ type BackwardStage = { outputGradient: number; inputGradient: number; columnGrad
  * Where each layer's gradients go (docs/training-vm.md §4), as the engine's `Network.receiveGradient` sums them: in
  * reverse layer order, each layer gives each operand read from an earlier layer the gradient of that operand. A
  * layer read once takes it as its output's gradient: the very buffer, from a layer that passes its output's gradient
- * through to its first operand (an activation or a LogSoftmax, whose backward rewrites it in place, an identity
+ * through to its first operand (an activation, a Dropout or a LogSoftmax, whose backward rewrites it in place, an identity
  * flatten, an Add); else a buffer of its own, which the reader's operator writes (an Add's second operand gets a copy,
  * so that the in-place backwards upstream of its first cannot change it). A layer read more than once sums them in
  * a buffer of its own: the first written there (or copied), each later one added, fround(sum + g). Buffers are
@@ -494,7 +515,7 @@ function backwardPlan({ layers, stages, logitsGradient, b, widthOf, allocate }: 
     const stage = stages[i]!;
     const dY = outputGradients[i]!;
     const step: BackwardStage = { outputGradient: dY, inputGradient: -1, columnGradient: -1, receive: [] };
-    const passes = isActivation(layer) || layer.kind === "logSoftmax" || layer.kind === "add" || (layer.kind === "flatten" && stage.output === stage.input);
+    const passes = isActivation(layer) || layer.kind === "logSoftmax" || layer.kind === "dropout" || layer.kind === "add" || (layer.kind === "flatten" && stage.output === stage.input);
     if (layer.kind === "conv" && layer.inputs[0]! >= 0) {
       const { channels, kernel: [kH, kW], out: [OH, OW] } = stage.window!;
       step.columnGradient = allocate(channels * kH * kW * b * OH * OW);

@@ -14,6 +14,7 @@ const WINDOW =
   "(uint32 channels, uint32 height, uint32 width, uint32 kernelH, uint32 kernelW, uint32 strideH, uint32 strideW, uint32 padTop, uint32 padLeft, uint32 outH, uint32 outW, uint32 source, uint32 destination, uint32 forwardOutput, uint32 outputGradient)";
 const FLATTEN = "(uint32 channels, uint32 plane, bool backward, uint32 source, uint32 destination)";
 const STATISTIC = "(uint32 from, uint32 to, uint64 momentum)";
+const DROPOUT = "uint32 size, uint32 source, uint32 destination, uint32 plane, uint32 microBatch, uint32 drawsPerExample, uint32 drawOffset, uint64 threshold, uint64 keep";
 const BATCH_NORM =
   "(uint32 channels, uint32 plane, uint32 source, uint32 normalized, uint32 statistics, uint32 destination, uint32 scale, uint32 bias, uint32 meanGradient, uint32 varianceGradient, uint64 epsilon)";
 const BATCH_NORM_BACKWARD =
@@ -116,6 +117,11 @@ export function encodeOperator(operator: Operator): EncodedOperator {
     case "flatten": {
       const { channels, plane, backward, source, destination } = operator;
       return { kind, args: encode(FLATTEN, [{ channels, plane, backward, source, destination }]) };
+    }
+    case "dropout": {
+      // (size, source, destination) first, as an activation's.
+      const { size, source, destination, plane, microBatch, drawsPerExample, drawOffset, threshold, keep } = operator;
+      return { kind, args: encode(DROPOUT, [size, source, destination, plane, microBatch, drawsPerExample, drawOffset, BigInt(threshold), float64Bits(keep)]) };
     }
   }
 }

@@ -2,7 +2,7 @@
  * Dropout (docs/training.md §2, §4, §10): its masks against SplitMix64 drawn one output after another,
  * their independence of how a batch is cut into micro-batches, the inverted scaling, the identity in
  * evaluation, gradients against finite differences, bit-identical runs on 1, 2 and 3 threads, a ratio 0
- * that trains as no Dropout at all, onnxruntime's outputs, the importer's refusals and the training VM's.
+ * that trains as no Dropout at all, onnxruntime's outputs, the importer's refusals and the training VM's program.
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
@@ -15,6 +15,7 @@ import { ONNX_BOOL } from "../../../keepers/src/training/onnxProto.ts";
 import { PRNG_DOMAIN, SplitMix64 } from "../../../keepers/src/training/prng.ts";
 import { trainJob } from "../../../keepers/src/training/trainJob.ts";
 import { jobProgram } from "../../../keepers/src/trainingVm/jobProgram.ts";
+import { OPERATOR_KINDS } from "../../../keepers/src/trainingVm/stepProgram.ts";
 import { assertThreadIdentity, gradientCheck, smallJob } from "./fixtures.ts";
 import { dropoutModel } from "./operatorModels.ts";
 import { compareWithOnnxRuntime } from "./runtimeComparison.ts";
@@ -137,7 +138,10 @@ describe("Dropout", () => {
     assertRefused(dropoutModel(0.5, (nodes) => { nodes.find((n) => n.name === "drop1")!.output = ["drop1", "mask"]; }), "ONNX_MODEL_INVALID", /Dropout node "drop1" must have exactly 1 output/);
   });
 
-  it("is refused by the training VM, naming the layer", () => {
-    assert.throws(() => jobProgram(smallJob({ modelBytes: dropoutModel(0.25), trainCount: 64 })), (error: unknown) => error instanceof VeritrainError && error.code === "VM_UNSUPPORTED" && /a dropout layer \(drop1\)/.test(error.message));
+  it("commits a training-VM program whose Dropouts are operators of their own, so that a game disputes its job", () => {
+    const { operators } = jobProgram(smallJob({ modelBytes: dropoutModel(0.25), trainCount: 64 }));
+    // Per micro-batch, each of the two Dropouts forward and backward.
+    const microBatches = operators.filter((o) => OPERATOR_KINDS[o.kind] === "gather").length;
+    assert.equal(operators.filter((o) => OPERATOR_KINDS[o.kind] === "dropout").length, 4 * microBatches);
   });
 });

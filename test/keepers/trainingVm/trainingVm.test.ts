@@ -15,6 +15,7 @@ import { CONSTANT_SLOTS, stepProgram, TREE } from "../../../keepers/src/training
 import { float64Bits, stateCommitment, TrainingVm } from "../../../keepers/src/trainingVm/trainingVm.ts";
 import { encodeOperator, VmProgram } from "../../../keepers/src/trainingVm/vmProgram.ts";
 import { emptyRoot, rootFrom, WordTree } from "../../../keepers/src/trainingVm/wordTree.ts";
+import { dropoutModel } from "../training/operatorModels.ts";
 import { ADAM, ADAMW, checkpointOf, data, engineStep, initial, perceptron, residualCnn, scheduleOf, SGD, sigmoidPoolingCnnOnnx, train } from "../../harness/vmFixture.ts";
 
 describe("training VM", () => {
@@ -103,6 +104,7 @@ describe("training VM", () => {
     ["a residual CNN without BatchNorm (each block's input read by its first convolution and its Add)", residualCnn()],
     ["the residual CNN with its BatchNorms (running statistics averaged by the optimizer)", residualCnn({ batchNorm: true })],
     ["LeNet-5 with BatchNorm after each convolution (channels) and each hidden Gemm (features)", importOnnxModel(createLeNet5Onnx({ seed: 1n, batchNorm: true })).definition],
+    ["a CNN with a Dropout of 2 channels and one of features (masks of the job seed and step)", importOnnxModel(dropoutModel(Math.fround(0.3))).definition],
   ] as const;
   for (const [name, model] of layerModels) {
     for (const [optimizer, base] of [["SGD", SGD], ["Adam", ADAM]] as const) {
