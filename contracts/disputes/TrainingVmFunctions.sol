@@ -6,9 +6,9 @@ import {TrainingVmMemory} from "../libraries/TrainingVmMemory.sol";
 
 /// @title TrainingVmFunctions
 /// @notice The larger `SoftFloat` functions the training VM's instructions need (division, square root and the
-/// engine's exp, log, cos, sigmoid and tanh), as `SoftFloat` computes them, and a Dropout's element: `TrainingVmInstructions` deploys this
-/// contract in its constructor and calls it, so that their code is not part of its own runtime code, which EIP-170
-/// bounds to 24,576 bytes (docs/training-vm.md §5).
+/// engine's exp, log, cos, sigmoid and tanh), as `SoftFloat` computes them, and a Dropout's element:
+/// `TrainingVmInstructions` deploys this contract in its constructor and calls it, so that their code is not part of
+/// its own runtime code, which EIP-170 bounds to 24,576 bytes (docs/training-vm.md §5).
 /// @dev Every argument and result is a binary64 bit pattern (docs/soft-float.md).
 contract TrainingVmFunctions {
     /// @notice A `dropout` operator's fields (keepers/src/trainingVm/vmProgram.ts), (size, source, destination) first as
@@ -63,13 +63,15 @@ contract TrainingVmFunctions {
     /// @notice Element `i` of a `dropout` instruction (docs/training-vm.md §4) whose input element is `x`: x / keep
     /// (binary64) where its draw keeps it, +0 elsewhere. `args` are the operator's fields (size, source,
     /// destination, plane, microBatch, drawsPerExample, drawOffset, threshold, keep: {Dropout}); `b` the examples of
-    /// a micro-batch. Element i of channel c and example e (stored [c][e][plane]) is element j = c·plane + (i mod plane)
-    /// of the example in ONNX order, whose draw is (microBatch·b + e)·drawsPerExample + drawOffset + j of the
-    /// stream (seed, 7, step); it is kept iff the draw's high word is at least threshold (⌈p·2^32⌉).
+    /// a micro-batch. Element i of channel c and example e (stored [c][e][plane]) is element
+    /// j = c·plane + (i mod plane) of the example in ONNX order, whose draw is
+    /// (microBatch·b + e)·drawsPerExample + drawOffset + j of the stream (seed, 7, step); it is kept iff the draw's
+    /// high word is at least threshold (⌈p·2^32⌉).
     function dropout(bytes calldata args, uint64 seed, uint64 step, uint64 b, uint64 i, uint64 x) external pure returns (uint64) {
         Dropout memory d = abi.decode(args, (Dropout));
         uint64 perChannel = b * d.plane;
-        uint64 draw = (d.microBatch * b + (i % perChannel) / d.plane) * d.drawsPerExample + d.drawOffset + (i / perChannel) * d.plane + i % d.plane;
+        uint64 draw = (d.microBatch * b + (i % perChannel) / d.plane) * d.drawsPerExample + d.drawOffset
+            + (i / perChannel) * d.plane + i % d.plane;
         return TrainingVmMemory.dropoutDraw(seed, step, draw) >= d.threshold ? SoftFloat.div(x, d.keep) : 0;
     }
 }

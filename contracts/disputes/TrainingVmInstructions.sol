@@ -142,6 +142,8 @@ contract TrainingVmInstructions is ITrainingVm {
     uint8 internal constant BATCH_NORM = 25;
     uint8 internal constant BATCH_NORM_BACKWARD = 26;
     uint8 internal constant DROPOUT = 27;
+    uint8 internal constant SUB = 28;
+    uint8 internal constant NEGATE = 29;
 
     /// @dev `VmJob.optimizer`: the checkpoint header's optimizer ids (docs/training.md §8); 1 is Adam.
     uint8 internal constant SGD = 0;
@@ -167,8 +169,8 @@ contract TrainingVmInstructions is ITrainingVm {
     uint64 internal constant CLIP_EPSILON = 0x3EB0C6F7A0B5ED8D; // 1e-6, PyTorch's clip_grad_norm_'s
 
     /// @notice The soft-float functions the instructions call besides the elementary arithmetic (div, sqrt, exp, log,
-    /// cos, sigmoid, tanh, and Dropout's element): a contract of their own, deployed by the constructor, so that their code is not part of
-    /// this contract's runtime code (EIP-170).
+    /// cos, sigmoid, tanh, and Dropout's element): a contract of their own, deployed by the constructor, so that
+    /// their code is not part of this contract's runtime code (EIP-170).
     TrainingVmFunctions public immutable functions;
 
     constructor() {
@@ -215,7 +217,10 @@ contract TrainingVmInstructions is ITrainingVm {
             MatMul memory mm = abi.decode(operator.args, (MatMul));
             return uint64(mm.m) * mm.n * (uint64(mm.k) + 1);
         }
-        if (kind == RELU || kind == RELU_MASK || kind == ADD || (kind >= SIGMOID && kind <= TANH_BACKWARD) || kind == DROPOUT) {
+        if (
+            kind == RELU || kind == RELU_MASK || kind == ADD || (kind >= SIGMOID && kind <= TANH_BACKWARD)
+                || (kind >= DROPOUT && kind <= NEGATE)
+        ) {
             return abi.decode(operator.args, (uint32));
         }
         if (kind == SOFTMAX || kind == LOG_SOFTMAX) return b * (3 * uint64(job.classes) + 2);
@@ -285,9 +290,17 @@ contract TrainingVmInstructions is ITrainingVm {
             uint64 y = TrainingVmMemory.f32(run, SCRATCH, activation + i);
             return TrainingVmMemory.setF32(run, SCRATCH, gradient + i, SoftFloat.lt(ZERO, y) ? TrainingVmMemory.f32(run, SCRATCH, gradient + i) : ZERO);
         }
-        if (kind == ADD) {
+        if (kind == ADD || kind == SUB) {
             (, uint32 first, uint32 second, uint32 sum) = abi.decode(operator.args, (uint32, uint32, uint32, uint32));
-            return TrainingVmMemory.setF32(run, SCRATCH, sum + i, SoftFloat.add(TrainingVmMemory.f32(run, SCRATCH, first + i), TrainingVmMemory.f32(run, SCRATCH, second + i)));
+            uint64 a = TrainingVmMemory.f32(run, SCRATCH, first + i);
+            uint64 b = TrainingVmMemory.f32(run, SCRATCH, second + i);
+            return TrainingVmMemory.setF32(run, SCRATCH, sum + i, kind == ADD ? SoftFloat.add(a, b) : SoftFloat.sub(a, b));
+        }
+        if (kind == NEGATE) {
+            (, uint32 source, uint32 destination) = abi.decode(operator.args, (uint32, uint32, uint32));
+            // The sign bit flipped: exact, as the engine's −g.
+            uint64 negated = TrainingVmMemory.f32(run, SCRATCH, source + i) ^ (uint64(1) << 63);
+            return TrainingVmMemory.setF32(run, SCRATCH, destination + i, negated);
         }
         if (kind == SIGMOID || kind == TANH || kind == DROPOUT) {
             (, uint32 source, uint32 destination) = abi.decode(operator.args, (uint32, uint32, uint32));

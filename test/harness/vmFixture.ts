@@ -65,6 +65,29 @@ export function sigmoidPoolingCnnOnnx({ seed = 1n, logSoftmax = false }: { seed?
 }
 
 /**
+ * An MLP with a Sub, as ONNX: Flatten → Gemm 784→16 → Tanh (a) → Gemm 16→16 (b) → Sub b − a → Add (b − a) + a → Gemm
+ * 16→10. `a` is read three times, the Sub's second operand before the Add's in layer order: in the backward (reverse
+ * order) the Sub's negated gradient is added to a sum the Add began.
+ */
+export function subtractionMlpOnnx(seed = 1n): Uint8Array {
+  const tensors: Array<[name: string, dims: number[], fanIn: number]> = [
+    ["fc1.weight", [16, 784], 784], ["fc1.bias", [16], 784], ["fc2.weight", [16, 16], 16], ["fc2.bias", [16], 16], ["head.weight", [10, 16], 16], ["head.bias", [10], 16],
+  ];
+  const initializers = tensors.map(([name, dims, fanIn], index) => heUniform(seed, index, name, dims, fanIn, name.endsWith(".bias")));
+  const gemm = (name: string, x: string, output: string) => ({ name, opType: "Gemm", input: [x, `${name}.weight`, `${name}.bias`], output: [output], attribute: [int("transB", 1)] });
+  const nodes = [
+    { name: "flatten", opType: "Flatten", input: ["input"], output: ["flat"], attribute: [int("axis", 1)] },
+    gemm("fc1", "flat", "fc1_out"),
+    { name: "tanh", opType: "Tanh", input: ["fc1_out"], output: ["a"] },
+    gemm("fc2", "a", "b"),
+    { name: "sub", opType: "Sub", input: ["b", "a"], output: ["difference"] },
+    { name: "add", opType: "Add", input: ["difference", "a"], output: ["sum"] },
+    gemm("head", "sum", "logits"),
+  ];
+  return encodeModel({ name: "subtractionMlp", nodes, initializers, inputShape: [1, 28, 28], classes: 10 });
+}
+
+/**
  * The residual CNN template narrowed to 2 and 4 channels, without its BatchNorms unless `batchNorm`: each block's input
  * is read by its first convolution and by its Add, so its gradient is a sum of two.
  */

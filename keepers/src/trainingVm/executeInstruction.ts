@@ -1,6 +1,6 @@
 import { expF64, logF64 } from "../training/deterministicMath.ts";
-import { keyedStateAt, PRNG_DOMAIN, SplitMix64 } from "../training/prng.ts";
 import { CLIP_EPSILON, learningRateAt } from "../training/optimizer.ts";
+import { keyedStateAt, PRNG_DOMAIN, SplitMix64 } from "../training/prng.ts";
 import { SMOOTH_ACTIVATIONS } from "../training/smoothActivation.ts";
 import { BATCH_NORM_WORK, batchPosition, CHECKPOINT_HEADER_SLOTS, instructionCount, CONSTANT_SLOTS, poolOverlap, SOFTMAX_WORK, TREE, type MemoryTree, type Operator, type StepContext } from "./stepProgram.ts";
 
@@ -66,7 +66,13 @@ export function executeInstruction(operator: Operator, i: number, env: Environme
       return;
     }
     case "add":
-      memory.setF32(scratch, operator.destination + i, memory.f32(scratch, operator.first + i) + memory.f32(scratch, operator.second + i));
+    case "sub": {
+      const [a, b] = [memory.f32(scratch, operator.first + i), memory.f32(scratch, operator.second + i)];
+      memory.setF32(scratch, operator.destination + i, operator.kind === "add" ? a + b : a - b);
+      return;
+    }
+    case "negate":
+      memory.setF32(scratch, operator.destination + i, -memory.f32(scratch, operator.source + i));
       return;
     case "reluMask": {
       const y = memory.f32(scratch, operator.activation + i);

@@ -51,8 +51,13 @@ export type Operator =
   | { kind: "matMul"; m: number; n: number; k: number; a: Strided | null; b: Strided; destination: number; bias: number | null; biasPerRow: boolean }
   /** An elementwise activation: `size` elements of `source` into `destination`. */
   | { kind: "relu" | "sigmoid" | "tanh"; size: number; source: number; destination: number }
-  /** `size` elementwise sums of `first` and `second` into `destination`: an Add layer, or a gradient added to a sum of gradients. */
-  | { kind: "add"; size: number; first: number; second: number; destination: number }
+  /**
+   * `size` elementwise sums (`sub`: differences first − second) of `first` and `second` into `destination`: an Add or
+   * Sub layer, or a gradient added to (subtracted from) a sum of gradients.
+   */
+  | { kind: "add" | "sub"; size: number; first: number; second: number; destination: number }
+  /** `size` elementwise negations of `source` into `destination`: a Sub's gradient for its second operand. */
+  | { kind: "negate"; size: number; source: number; destination: number }
   /** An elementwise activation's backward, in place over the output's gradient, from the activation's output. */
   | { kind: "reluMask" | "sigmoidBackward" | "tanhBackward"; size: number; gradient: number; activation: number }
   | { kind: "softmax"; microBatch: number; logits: number; gradient: number }
@@ -110,8 +115,8 @@ export type Statistic = { from: number; to: number; momentum: number };
 export const BATCH_NORM_WORK = { mean: 0, inverse: 2, sumDy: 4, sumDyX: 6 } as const;
 
 /**
- * The layer kinds the VM runs (LogSoftmax as the last layer only, Add but not Sub); every other kind of the engine
- * (LayerNorm, the sequence and attention ops) it refuses.
+ * The layer kinds the VM runs (LogSoftmax as the last layer only); every other kind of the engine (LayerNorm, the
+ * sequence and attention ops) it refuses.
  */
 const VM_KINDS = ["conv", "maxPool", "averagePool", "relu", "sigmoid", "tanh", "flatten", "linear", "logSoftmax", "add", "batchNorm", "dropout"] as const;
 type VmLayer = Extract<LayerDefinition, { kind: (typeof VM_KINDS)[number] }>;
@@ -121,7 +126,7 @@ const runsOnVm = (layer: LayerDefinition): layer is VmLayer => (VM_KINDS as read
 export const OPERATOR_KINDS = [
   "gather", "matMul", "relu", "reluMask", "softmax", "power", "optimizer", "end", "im2col", "col2im", "maxPool", "maxPoolBackward", "flatten",
   "reduce", "clipFactor", "schedule", "sigmoid", "tanh", "sigmoidBackward", "tanhBackward", "averagePool", "averagePoolBackward",
-  "logSoftmax", "logSoftmaxBackward", "add", "batchNorm", "batchNormBackward", "dropout",
+  "logSoftmax", "logSoftmaxBackward", "add", "batchNorm", "batchNormBackward", "dropout", "sub", "negate",
 ] as const;
 
 /** Each elementwise activation's backward operator. */
@@ -155,6 +160,8 @@ export function instructionCount(operator: Operator, context: StepContext): numb
     case "sigmoidBackward":
     case "tanhBackward":
     case "dropout":
+    case "sub":
+    case "negate":
       return operator.size;
     case "softmax":
     case "logSoftmax":
@@ -244,9 +251,9 @@ const product = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
  * any) and bias corrections, one optimizer pass over every parameter, and the end of the step.
  *
  * @throws VeritrainError `VM_UNSUPPORTED` for a job of engine version 1 (another data order), for a
- *   max-pooling whose windows overlap, for a LogSoftmax before the last layer, for a Sub, for a BatchNorm with
- *   gradient clipping, for every other layer of docs/training.md §10 than convolution, poolings, ReLU, Sigmoid,
- *   Tanh, flatten, linear, Add, BatchNorm, Dropout and LogSoftmax (LayerNorm, …), and for DP-SGD and qLoRA fine-tuning (the
+ *   max-pooling whose windows overlap, for a LogSoftmax before the last layer, for a BatchNorm with gradient
+ *   clipping, for every other layer of docs/training.md §10 than convolution, poolings, ReLU, Sigmoid, Tanh, flatten,
+ *   linear, Add, Sub, BatchNorm, Dropout and LogSoftmax (LayerNorm, …), and for DP-SGD and qLoRA fine-tuning (the
  *   engine's, not yet the VM's).
  */
 export function stepProgram({ model, config, examples, step }: StepProgramParameters): StepProgram {
@@ -290,7 +297,6 @@ export function stepProgram({ model, config, examples, step }: StepProgramParame
   const stages: Stage[] = [];
   const layers = model.layers.map((layer, i): VmLayer => {
     if (!runsOnVm(layer)) throw unsupported(`a ${layer.kind} layer (${layer.name})`);
-    if (layer.kind === "add" && layer.subtract === true) throw unsupported(`a Sub layer (${layer.name})`);
     if (layer.inputs.length !== (layer.kind === "add" ? 2 : 1) || layer.inputs.some((from) => from < -1 || from >= i)) {
       throw unsupported(`a layer that reads other than earlier layers' outputs or the model's input (${layer.name})`);
     }
@@ -372,7 +378,7 @@ export function stepProgram({ model, config, examples, step }: StepProgramParame
       } else if (layer.kind === "dropout") {
         push(dropout(layer, product(stage.inputShape), m, stage.input, stage.output));
       } else if (layer.kind === "add") {
-        push({ kind: "add", size: b * product(stage.inputShape), first: stage.input, second: stage.second!, destination: stage.output });
+        push({ kind: layer.subtract === true ? "sub" : "add", size: b * product(stage.inputShape), first: stage.input, second: stage.second!, destination: stage.output });
       } else if (layer.kind === "batchNorm") {
         push({
           kind: "batchNorm", channels: layer.channels, plane: layer.positions, source: stage.input, normalized: stage.normalized!, statistics: stage.statistics!,
@@ -524,14 +530,17 @@ function backwardPlan({ layers, stages, logitsGradient, b, widthOf, allocate }: 
       if (from < 0) return;
       const size = b * widthOf(from);
       const first = received[from]!++ === 0;
-      /** The gradient `g` added to the sum of `from`'s. */
-      const addTo = (g: number): Operator => ({ kind: "add", size, first: outputGradients[from]!, second: g, destination: outputGradients[from]! });
+      /** The gradient `g` added to the sum of `from`'s (subtracted: its negation added, the same bits). */
+      const addTo = (g: number, kind: "add" | "sub" = "add"): Operator => ({ kind, size, first: outputGradients[from]!, second: g, destination: outputGradients[from]! });
+      // A Sub's second operand gets the negated gradient, as the engine's `Add.operandGradients`.
+      const negated = layer.kind === "add" && layer.subtract === true && k === 1;
       if (readers[from] === 1 && passes && k === 0) {
         outputGradients[from] = dY;
       } else if (passes) {
+        const own = () => (outputGradients[from] = allocate(size));
         // A copy is a flatten of one channel.
-        if (first) step.receive.push({ kind: "flatten", channels: 1, plane: widthOf(from), backward: false, source: dY, destination: (outputGradients[from] = allocate(size)) });
-        else step.receive.push(addTo(dY));
+        if (first) step.receive.push(negated ? { kind: "negate", size, source: dY, destination: own() } : { kind: "flatten", channels: 1, plane: widthOf(from), backward: false, source: dY, destination: own() });
+        else step.receive.push(addTo(dY, negated ? "sub" : "add"));
       } else if (first) {
         step.inputGradient = outputGradients[from] = allocate(size);
       } else {

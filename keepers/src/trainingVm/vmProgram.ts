@@ -62,8 +62,10 @@ export function encodeOperator(operator: Operator): EncodedOperator {
     case "relu":
     case "sigmoid":
     case "tanh":
+    case "negate":
       return { kind, args: encode("uint32, uint32, uint32", [operator.size, operator.source, operator.destination]) };
     case "add":
+    case "sub":
       return { kind, args: encode("uint32, uint32, uint32, uint32", [operator.size, operator.first, operator.second, operator.destination]) };
     case "reluMask":
     case "sigmoidBackward":
