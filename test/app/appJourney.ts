@@ -124,8 +124,9 @@ async function postJob({ page, shot }: AppBrowser, timeoutMs: number): Promise<s
   const jobId = page.url().split("/").pop()!;
   await page.getByTestId("timeline-step").first().waitFor();
   await shot("job-posted");
-  // Bidding lasts a minute: the compute keepers compute the job's training-VM program before they bid, beside the
-  // private-data job's rounds, on a loaded CI machine (20 s saw no bid there).
+  // Bidding lasts a minute of chain time, which on the devnet runs ahead of wall time (each transaction mines a block a
+  // second after the last): the compute keepers compute the job's training-VM program before they bid, beside the
+  // private-data job's rounds, and on a loaded CI machine 20 s saw no bid.
   const status = page.getByTestId("job-status").filter({ hasText: /^(Finalized|Failed|Cancelled)$/ });
   await status.waitFor({ timeout: timeoutMs });
   assert.equal(await status.innerText(), "Finalized", `job ${jobId} ended without a payout`);
