@@ -97,6 +97,13 @@ export async function setUpCommand(command: Command, name: string, { waitForChai
         cause: error,
       });
     });
+    // A keeper whose deployment block is past the head would wait for it and read nothing: the wrong chain, or a typo.
+    const head = await untilReachable(() => chain.publicClient.getBlockNumber());
+    if (config.deploymentBlock > head) {
+      throw new VeritrainError(`the deployment block ${config.deploymentBlock} is past the chain's head ${head}: pass the block the deployment's first contract was created in (--deployment-block), or the RPC URL of its chain`, {
+        code: "CONFIG_INVALID", details: { field: "deploymentBlock" },
+      });
+    }
     return { log, config, runtime, health, chain, untilReachable };
   } catch (error) {
     await runtime.close();

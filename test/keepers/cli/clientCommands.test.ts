@@ -106,6 +106,8 @@ describe("client commands: help, one-line failures, lists, amounts, results", { 
     writeFileSync(partial, JSON.stringify({ "Veritrain#VeritrainToken": fixture.chain.addresses.VeritrainToken }));
     assertOneLine(await veritrain(["--rpc-url", fixture.chain.rpcUrl, "--deployment", partial, "job", "list"]), "CONFIG_INVALID", /lacks StakeManager, JobRegistry/);
     assertOneLine(await veritrain(["--rpc-url", fixture.chain.rpcUrl, "--deployment", join(fixture.work, "absent.json"), "job", "list"]), "CONFIG_INVALID", /absent\.json cannot be read/);
+    assertOneLine(await veritrain([...chainFlags, "--deployment-block", "12a", "job", "list"]), "CONFIG_INVALID", /config deploymentBlock must be a block number/);
+    assertOneLine(await veritrain([...chainFlags, "--deployment-block", "99999999", "job", "list"]), "CONFIG_INVALID", /the deployment block 99999999 is past the chain's head \d+: pass the block/);
 
     const dataDir = join(fixture.work, "untouched");
     const key = fixture.keyOf(1);
