@@ -87,7 +87,7 @@ export function executeInstruction(operator: Operator, i: number, env: Environme
       const { plane, microBatch, drawsPerExample, drawOffset } = operator;
       const b = context.config.batchSize / context.config.microBatches;
       const c = Math.floor(i / (b * plane));
-      const e = Math.floor((i - c * b * plane) / plane);
+      const e = Math.floor(i / plane) % b;
       const j = c * plane + (i % plane);
       // Output number `draw` of the stream (seed, 7, step) is the first after `draw` outputs; its high word decides.
       const draw = (microBatch * b + e) * drawsPerExample + drawOffset + j;

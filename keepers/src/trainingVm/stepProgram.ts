@@ -500,9 +500,10 @@ type BackwardStage = { outputGradient: number; inputGradient: number; columnGrad
  * reverse layer order, each layer gives each operand read from an earlier layer the gradient of that operand. A
  * layer read once takes it as its output's gradient: the very buffer, from a layer that passes its output's gradient
  * through to its first operand (an activation, a Dropout or a LogSoftmax, whose backward rewrites it in place, an identity
- * flatten, an Add); else a buffer of its own, which the reader's operator writes (an Add's second operand gets a copy,
- * so that the in-place backwards upstream of its first cannot change it). A layer read more than once sums them in
- * a buffer of its own: the first written there (or copied), each later one added, fround(sum + g). Buffers are
+ * flatten, an Add or Sub); else a buffer of its own, which the reader's operator writes (an Add's second operand gets a
+ * copy, a Sub's a negated one, so that the in-place backwards upstream of its first cannot change it). A layer read
+ * more than once sums them in a buffer of its own: the first written there (or copied), each later one added,
+ * fround(sum + g) (a Sub's second operand's subtracted, fround(sum − g), the same bits). Buffers are
  * allocated in that order, a convolution's column gradient before its input's gradient, so that a chain of layers
  * keeps the layout it had before Add existed. `b` examples per micro-batch; `widthOf` a layer's output per example
  * (−1: the model's input).
