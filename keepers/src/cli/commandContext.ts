@@ -111,6 +111,9 @@ export async function setUpCommand(command: Command, name: string, { waitForChai
   }
 }
 
+/** Where a command keeps its Helia node: `<dataDir>/ipfs`. */
+export const keeperStoreDirectory = (config: Pick<KeeperConfig, "dataDir">): string => join(config.dataDir, "ipfs");
+
 /** Parameters of {@link openKeeperStore}. */
 export type OpenKeeperStoreParameters = { config: KeeperConfig; runtime: KeeperRuntime; log: Logger; port: number; peers: string[] };
 
@@ -124,7 +127,7 @@ export type OpenKeeperStoreParameters = { config: KeeperConfig; runtime: KeeperR
 export async function openKeeperStore({ config, runtime, log, port, peers }: OpenKeeperStoreParameters): Promise<HeliaContentStore> {
   // Loaded here, not at start: Helia and libp2p are most of the CLI's start-up, and most commands never need them.
   const { createHeliaContentStore } = await import("../content/heliaContentStore.ts");
-  const store = await createHeliaContentStore({ directory: join(config.dataDir, "ipfs"), listen: true, port });
+  const store = await createHeliaContentStore({ directory: keeperStoreDirectory(config), listen: true, port });
   runtime.defer(() => store.close());
   await dialPeers({ store, peers, log });
   return store;
@@ -140,7 +143,7 @@ export async function openKeeperStore({ config, runtime, log, port, peers }: Ope
  * await registerDataset(…); keep();
  */
 export async function openClientStore(parameters: OpenKeeperStoreParameters): Promise<{ store: HeliaContentStore; keep(): void }> {
-  const created = trackCreatedDirectory(join(parameters.config.dataDir, "ipfs"));
+  const created = trackCreatedDirectory(keeperStoreDirectory(parameters.config));
   let kept = false;
   // Deferred before the store's close, so it runs after it.
   parameters.runtime.defer(() => {

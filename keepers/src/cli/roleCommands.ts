@@ -8,7 +8,7 @@ import { parseDishonesty } from "../compute/dishonesty.ts";
 import { VeritrainError } from "../errors.ts";
 import { printOutput } from "./printOutput.ts";
 import { tokenFormatter } from "../chain/tokenFormatter.ts";
-import { declareKeyUse, healthPortOption, openKeeperStore, parseCount, parseTokens, setUpCommand } from "./commandContext.ts";
+import { declareKeyUse, healthPortOption, keeperStoreDirectory, openKeeperStore, parseCount, parseTokens, setUpCommand } from "./commandContext.ts";
 
 const peerOption = () => new Option("--peer <multiaddr...>", "peers to dial at start (consumers, compute providers: whoever serves specs and results)").default([]);
 const portOption = () => new Option("--port <port>", "TCP port of this node's IPFS endpoint on 127.0.0.1").default("0");
@@ -55,6 +55,11 @@ export function registerRoleCommands(program: Command): void {
       const { runComputeRole } = await import("../compute/computeRole.ts");
       const { log, config, runtime, chain, health } = await setUpCommand(command, "compute", { waitForChain: true });
       try {
+        // Before the store listens: a data owner's inputs withdrawn while the keeper was down are never served.
+        const { removeWithdrawnInputs } = await import("../roundJobs/secureRound.ts");
+        const { createHeliaContentStore } = await import("../content/heliaContentStore.ts");
+        const removed = await removeWithdrawnInputs({ chain, dataDir: config.dataDir, openStore: () => createHeliaContentStore({ directory: keeperStoreDirectory(config) }) });
+        for (const input of removed) log.warn({ jobId: input.jobId.toString(), round: input.round, slot: input.slot }, "a masked input withdrawn while the keeper was down removed from the store");
         const store = await openKeeperStore({ config, runtime, log, port: parseCount(o.port, "--port"), peers: o.peer });
         log.info({ provider: chain.account.address, endpoint: store.multiaddrs()[0]?.toString(), dishonesty, poisonSlot, withholdSlot, privateData, dishonestAggregate }, "compute role running");
         await runComputeRole({ chain, store, dataDir: config.dataDir, costModel, threads, dishonesty, poisonSlot, withholdSlot, privateData, dishonestAggregate, log, signal: runtime.signal, health, confirmations: config.confirmations });

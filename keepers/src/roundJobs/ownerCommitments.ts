@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { concatBytes, utf8ToBytes } from "@noble/hashes/utils.js";
@@ -60,8 +60,35 @@ export async function noiseSeedCommitment({ chain, jobId, round }: SecAggRoundPa
  * @example
  * ownerRoundFile(dataDir, 3n, 1, "secagg"); // <dataDir>/owner/job-3/secagg-1.json
  */
-export function ownerRoundFile(dataDir: string, jobId: bigint, round: number, what: "noise-seed" | "secagg"): string {
+export function ownerRoundFile(dataDir: string, jobId: bigint, round: number, what: OwnerRoundFileKind): string {
   return join(dataDir, "owner", `job-${jobId}`, `${what}-${round}.json`);
+}
+
+/** The kinds of {@link ownerRoundFile}. */
+export type OwnerRoundFileKind = "noise-seed" | "secagg";
+
+/**
+ * Every file of kind `what` that {@link ownerRoundFile} names under `dataDir`, with its job and round, in job then
+ * round order; none when the keeper never owned a slot.
+ *
+ * @example
+ * ownerRoundFiles(dataDir, "secagg"); // [{ jobId: 3n, round: 0, file: "<dataDir>/owner/job-3/secagg-0.json" }, …]
+ */
+export function ownerRoundFiles(dataDir: string, what: OwnerRoundFileKind): { jobId: bigint; round: number; file: string }[] {
+  const owner = join(dataDir, "owner");
+  if (!existsSync(owner)) return [];
+  const name = new RegExp(`^${what}-(0|[1-9][0-9]*)\\.json$`);
+  return readdirSync(owner)
+    .flatMap((job) => (/^job-(0|[1-9][0-9]*)$/.test(job) ? [BigInt(job.slice("job-".length))] : []))
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+    .flatMap((jobId) =>
+      readdirSync(join(owner, `job-${jobId}`))
+        .flatMap((file) => {
+          const round = name.exec(file)?.[1];
+          return round === undefined ? [] : [{ jobId, round: Number(round), file: ownerRoundFile(dataDir, jobId, Number(round), what) }];
+        })
+        .sort((a, b) => a.round - b.round),
+    );
 }
 
 /**

@@ -48,6 +48,12 @@ export async function secAggRoundSeed({ chain, jobId, round }: SecAggRoundParame
   return sha256(concatBytes(ROUND_SEED_LABEL, hexToBytes(encoded)));
 }
 
+/**
+ * Whether a slot that committed its masked input in round `round` had it withdrawn (docs/secure-aggregation.md §7): the
+ * registry dropped the slot in that round, so its rounds earned stopped at this one.
+ */
+export const droppedIn = (view: { active: boolean; roundsEarned: number }, round: number): boolean => !view.active && view.roundsEarned === round;
+
 /** Per ledger stage, slot → the bytes of the message it posted (each hashing to its digest on the ledger); the recovery shares by withdrawn owner, then poster. */
 export type LedgerMessages = {
   keys: ReadonlyMap<number, Uint8Array>;
@@ -90,8 +96,7 @@ export async function readSecAggLedger({ chain, jobId, round }: SecAggRoundParam
     registry.read.slotsOf([jobId]),
   ]);
   const inputs = posted(commitments);
-  // A slot dropped in this round after committing its input: its rounds earned stopped at this one.
-  const withdrawn = new Set([...inputs.keys()].filter((slot) => !views[slot]!.active && views[slot]!.roundsEarned === round));
+  const withdrawn = new Set([...inputs.keys()].filter((slot) => droppedIn(views[slot]!, round)));
   const recoveryDigests = await Promise.all([...withdrawn].map((owner) => ledger.read.recoveryDigestsOf([jobId, round, owner])));
   const [events, recoveryEvents] = await Promise.all([
     readEvents({ chain, contract: ledger, eventName: "SecAggPosted", args: { jobId, round: BigInt(round) } }),

@@ -2,13 +2,14 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { bytesToHex, hexToBytes } from "@noble/hashes/utils.js";
 import { sha256 } from "@noble/hashes/sha2.js";
+import type { ProtocolConnection } from "../chain/protocolContracts.ts";
 import type { ContentStore } from "../content/contentStore.ts";
 import { rawDigestCid } from "../content/rawDigestCid.ts";
 import { VeritrainError } from "../errors.ts";
 import {
   advertisedEntry, checkEncryptedShares, checkUnmaskShares, collectMaskedInputs, collectPublicKeys, routeShares, unmaskSum, withoutWithdrawn, type UnmaskedSum,
 } from "../privacy/secAgg/aggregator.ts";
-import type { EncryptedSharesMessage, PublicKeysMessage, UnmaskSharesMessage } from "../privacy/secAgg/messages.ts";
+import type { EncryptedSharesMessage, PublicKeysMessage, SecAggMessage, UnmaskSharesMessage } from "../privacy/secAgg/messages.ts";
 import { neighbourGraph } from "../privacy/secAgg/neighbourGraph.ts";
 import { decodeSecAggMessage, encodeSecAggMessage } from "../privacy/secAgg/messageCodec.ts";
 import { advertiseKeys, maskInput, recoveryShares, revealShares, shareKeys, type MaskedParticipant, type RandomBytes } from "../privacy/secAgg/participant.ts";
@@ -18,9 +19,10 @@ import type { SecAggConfig } from "../privacy/secAgg/secAggConfig.ts";
 import { retry } from "../runtime/retry.ts";
 import { writeFileAtomic } from "../runtime/writeFileAtomic.ts";
 import {
-  decodeLedgerMessage, fetchMaskedInputs, postRecoveryShares, postSecAggMessage, readSecAggLedger, secAggStageClosed,
+  decodeLedgerMessage, droppedIn, fetchMaskedInputs, postRecoveryShares, postSecAggMessage, readSecAggLedger, secAggStageClosed,
   type ClosingStage, type PostedSecAggMessage, type SecAggLedgerOnChain, type SecAggRoundParameters,
 } from "./secAggLedgerOnChain.ts";
+import { ownerRoundFiles } from "./ownerCommitments.ts";
 
 /** Parameters every party of an on-chain secure round shares. */
 export type SecureRoundParameters = SecAggRoundParameters & {
@@ -275,6 +277,52 @@ export async function removeWithdrawnInput(store: ContentStore, stateFile: strin
   if (saved === undefined || decodeSecAggMessage(saved.message).kind !== "maskedInput") return false;
   await store.remove(rawDigestCid(`0x${bytesToHex(sha256(saved.message))}`));
   return true;
+}
+
+/**
+ * Before a data owner's keeper serves anything: every masked input that its saved round states hold
+ * ({@link ownerRoundFiles}) and whose slot the registry dropped in that round since ({@link droppedIn}), removed from
+ * its store ({@link removeWithdrawnInput}). Its round loop removes an input when it handles its slot's `SlotDropped`,
+ * but a keeper restarted after that event would serve the input, whose two secrets are then public
+ * (docs/secure-aggregation.md §9), from the moment its store listens until its loop reached the event. `openStore`
+ * opens the keeper's store offline; it is called only if there is an input to remove, and closed after. Returns
+ * the inputs removed.
+ *
+ * @throws VeritrainError `SECAGG_STATE_INVALID` for a state file it cannot read.
+ * @example
+ * await removeWithdrawnInputs({ chain, dataDir, openStore: () => createHeliaContentStore({ directory }) });
+ */
+export async function removeWithdrawnInputs({ chain, dataDir, openStore }: {
+  chain: ProtocolConnection;
+  dataDir: string;
+  openStore: () => Promise<ContentStore>;
+}): Promise<{ jobId: bigint; round: number; slot: number }[]> {
+  const slots = new Map<bigint, Promise<readonly { active: boolean; roundsEarned: number }[]>>();
+  const withdrawn: { jobId: bigint; round: number; slot: number; file: string }[] = [];
+  for (const { jobId, round, file } of ownerRoundFiles(dataDir, "secagg")) {
+    const message = savedMessage(file);
+    if (message.kind !== "maskedInput") continue;
+    if (!slots.has(jobId)) slots.set(jobId, chain.contracts.RoundJobRegistry.read.slotsOf([jobId]));
+    const view = (await slots.get(jobId)!)[message.from];
+    if (view !== undefined && droppedIn(view, round)) withdrawn.push({ jobId, round, slot: message.from, file });
+  }
+  if (withdrawn.length === 0) return [];
+  const store = await openStore();
+  try {
+    for (const { file } of withdrawn) await removeWithdrawnInput(store, file);
+  } finally {
+    await store.close();
+  }
+  return withdrawn.map(({ jobId, round, slot }) => ({ jobId, round, slot }));
+}
+
+/** The message a saved round state holds (the slot's last post); `SECAGG_STATE_INVALID` if the file cannot be read. */
+function savedMessage(file: string): SecAggMessage {
+  try {
+    return decodeSecAggMessage(readSavedFile(file)!.message);
+  } catch (cause) {
+    throw new VeritrainError(`the secure-aggregation state ${file} cannot be read: restore it from a backup, or move it away if its round is over`, { code: "SECAGG_STATE_INVALID", details: { file }, cause });
+  }
 }
 
 /**

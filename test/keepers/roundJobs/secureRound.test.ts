@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { bytesToHex, isAddressEqual, keccak256, parseEther, stringToHex, zeroHash } from "viem";
 import type { ProtocolConnection } from "../../../keepers/src/chain/protocolContracts.ts";
-import type { HeliaContentStore } from "../../../keepers/src/content/heliaContentStore.ts";
+import { createHeliaContentStore, type HeliaContentStore } from "../../../keepers/src/content/heliaContentStore.ts";
 import { rawDigestCid } from "../../../keepers/src/content/rawDigestCid.ts";
 import { quantisation, quantise } from "../../../keepers/src/privacy/secAgg/quantisation.ts";
 import { secAggConfig, type SecAggConfig } from "../../../keepers/src/privacy/secAgg/secAggConfig.ts";
@@ -13,13 +13,15 @@ import { fetchBound } from "../../../keepers/src/roundJobs/roundInputs.ts";
 import { postRoundJob } from "../../../keepers/src/roundJobs/roundJobOnChain.ts";
 import { RoundJobStatus } from "../../../keepers/src/roundJobs/roundJobStatus.ts";
 import { postSecAggMessage, readSecAggLedger, secAggRoundSeed, secAggStageClosed } from "../../../keepers/src/roundJobs/secAggLedgerOnChain.ts";
-import { checkedSecAggLedger, recoverWithdrawn, removeWithdrawnInput, secureRoundSum, secureSlotRound } from "../../../keepers/src/roundJobs/secureRound.ts";
+import { checkedSecAggLedger, recoverWithdrawn, removeWithdrawnInput, removeWithdrawnInputs, secureRoundSum, secureSlotRound } from "../../../keepers/src/roundJobs/secureRound.ts";
 import { UNSERVED_CLAIM } from "../../../keepers/src/roundJobs/roundJudgement.ts";
 import { verdictTypedData } from "../../../keepers/src/validator/verdictTypedData.ts";
 import { ledgerDigest } from "../../../keepers/src/privacy/secAgg/roundLedger.ts";
 import { collectPublicKeys, routeShares } from "../../../keepers/src/privacy/secAgg/aggregator.ts";
 import { advertiseKeys, maskInput, shareKeys } from "../../../keepers/src/privacy/secAgg/participant.ts";
-import { commitOwner, noiseSeedCommitment, ownedDataRoot } from "../../../keepers/src/roundJobs/ownerCommitments.ts";
+import { encodeSecAggMessage } from "../../../keepers/src/privacy/secAgg/messageCodec.ts";
+import { encodeParticipantState } from "../../../keepers/src/privacy/secAgg/participantState.ts";
+import { commitOwner, noiseSeedCommitment, ownedDataRoot, ownerRoundFile } from "../../../keepers/src/roundJobs/ownerCommitments.ts";
 import { ownedExamples } from "../../../keepers/src/roundJobs/privateRound.ts";
 import { registerMnistDataset, startProtocolFixture, type ProtocolFixture } from "../../harness/protocolFixture.ts";
 import { SeededRandom } from "../commitments/seededRandom.ts";
@@ -281,6 +283,36 @@ describe("a secure-aggregation round over the chain and the content store", { ti
     assert.equal(await removeWithdrawnInput(stores[0]!, stateFile(0)), true);
     assert.deepEqual([await stores[0]!.has(input), await stores[0]!.isPinned(input)], [false, false]);
     assert.equal(await removeWithdrawnInput(stores[withheld]!, stateFile(withheld)), false, "no state of the round: nothing to remove");
+
+    // Slot 5's keeper restarted after the verdict, its masked input stored: before its store listens, it finds the
+    // round's state on disk, sees the slot withdrawn and removes the input. An owner whose slot survived keeps its own.
+    const ownerDir = (name: string) => join(dataDir, name);
+    const maskedBytes = encodeSecAggMessage(masked.message);
+    const restartedStore = () => createHeliaContentStore({ directory: join(ownerDir("restarted"), "ipfs") });
+    const stored = await restartedStore();
+    const maskedCid = await stored.put(maskedBytes);
+    await stored.pin(maskedCid);
+    await stored.close();
+    mkdirSync(join(ownerDir("restarted"), "owner", `job-${withheldJob}`), { recursive: true });
+    writeFileSync(ownerRoundFile(ownerDir("restarted"), withheldJob, 0, "secagg"), JSON.stringify({ state: encodeParticipantState(masked.state), message: bytesToHex(maskedBytes).slice(2) }));
+    let opened = 0;
+    const removed = await removeWithdrawnInputs({ chain: chains[withheld]!, dataDir: ownerDir("restarted"), openStore: () => (opened++, restartedStore()) });
+    assert.deepEqual([removed, opened], [[{ jobId: withheldJob, round: 0, slot: withheld }], 1]);
+    const reopened = await restartedStore();
+    assert.deepEqual([await reopened.has(maskedCid), await reopened.isPinned(maskedCid)], [false, false], "the withdrawn input is gone");
+    await reopened.close();
+
+    mkdirSync(join(ownerDir("survivor"), "owner", `job-${withheldJob}`), { recursive: true });
+    copyFileSync(stateFile(1), ownerRoundFile(ownerDir("survivor"), withheldJob, 0, "secagg"));
+    const untouched = await removeWithdrawnInputs({ chain: chains[1]!, dataDir: ownerDir("survivor"), openStore: () => Promise.reject(new Error("nothing to remove: the store must stay closed")) });
+    assert.deepEqual(untouched, []);
+    assert.deepEqual(await removeWithdrawnInputs({ chain: chains[1]!, dataDir: ownerDir("never-an-owner"), openStore: () => Promise.reject(new Error("no state")) }), []);
+
+    writeFileSync(ownerRoundFile(ownerDir("survivor"), withheldJob, 1, "secagg"), "{ torn");
+    await assert.rejects(
+      removeWithdrawnInputs({ chain: chains[1]!, dataDir: ownerDir("survivor"), openStore: () => Promise.reject(new Error("unreachable")) }),
+      (error: Error & { code?: string }) => error.code === "SECAGG_STATE_INVALID" && error.message.includes("secagg-1.json cannot be read"),
+    );
   });
 });
 
