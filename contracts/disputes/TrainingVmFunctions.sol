@@ -6,7 +6,8 @@ import {TrainingVmMemory} from "../libraries/TrainingVmMemory.sol";
 
 /// @title TrainingVmFunctions
 /// @notice The larger `SoftFloat` functions the training VM's instructions need (division, square root and the
-/// engine's exp, log, cos, sigmoid and tanh), as `SoftFloat` computes them, and a Dropout's element:
+/// engine's exp, log, cos, sigmoid and tanh), as `SoftFloat` computes them, a Dropout's element and the running
+/// statistic a parameter belongs to:
 /// `TrainingVmInstructions` deploys this contract in its constructor and calls it, so that their code is not part of
 /// its own runtime code, which EIP-170 bounds to 24,576 bytes (docs/training-vm.md §5).
 /// @dev Every argument and result is a binary64 bit pattern (docs/soft-float.md).
@@ -23,6 +24,13 @@ contract TrainingVmFunctions {
         uint32 drawOffset;
         uint64 threshold;
         uint64 keep;
+    }
+
+    /// @notice Parameters [from, to) that a BatchNorm's running mean or variance holds, averaged with `momentum`.
+    struct Statistic {
+        uint32 from;
+        uint32 to;
+        uint64 momentum;
     }
 
     /// @notice `SoftFloat.div`: a / b.
@@ -73,5 +81,15 @@ contract TrainingVmFunctions {
         uint64 draw = (d.microBatch * b + (i % perChannel) / d.plane) * d.drawsPerExample + d.drawOffset
             + (i / perChannel) * d.plane + i % d.plane;
         return TrainingVmMemory.dropoutDraw(seed, step, draw) >= d.threshold ? SoftFloat.div(x, d.keep) : 0;
+    }
+
+    /// @notice Whether parameter `p` is one of a running statistic's, and its momentum: `args` are a `reduce`'s,
+    /// `clipFactor`'s or `optimizer`'s fields (keepers/src/trainingVm/vmProgram.ts), a first word then the
+    /// {Statistic}s.
+    function runningStatistic(bytes calldata args, uint64 p) external pure returns (bool found, uint64 momentum) {
+        (, Statistic[] memory statistics) = abi.decode(args, (uint256, Statistic[]));
+        for (uint256 s = 0; s < statistics.length; s++) {
+            if (p >= statistics[s].from && p < statistics[s].to) return (true, statistics[s].momentum);
+        }
     }
 }

@@ -76,13 +76,6 @@ contract TrainingVmInstructions is ITrainingVm {
         uint64 minLearningRate;
     }
 
-    /// @notice Parameters [from, to) that a BatchNorm's running mean or variance holds, averaged with `momentum`.
-    struct Statistic {
-        uint32 from;
-        uint32 to;
-        uint64 momentum;
-    }
-
     /// @notice A BatchNorm's forward over `channels` channels of `plane` values per example: its input, x̂, its
     /// channels' words, its output, γ's and β's checkpoint slots, the running statistics' gradient slots, ε.
     struct BatchNorm {
@@ -229,10 +222,7 @@ contract TrainingVmInstructions is ITrainingVm {
             (, bool perStep,,,) = abi.decode(operator.args, (uint64, bool, bool, uint64, uint32));
             return (perStep ? run.step + 1 : run.epoch) + 2;
         }
-        if (kind == OPTIMIZER) {
-            uint64 loads = _clipped(operator.args) ? 1 : job.microBatches;
-            return uint64(job.parameters) * (loads + (job.optimizer == SGD ? 2 : 3));
-        }
+        if (kind == OPTIMIZER) return uint64(job.parameters) * (_loads(operator.args, job) + (job.optimizer == SGD ? 2 : 3));
         if (kind == END) return 1;
         if ((kind >= IM2COL && kind <= MAX_POOL_BACKWARD) || kind == AVERAGE_POOL || kind == AVERAGE_POOL_BACKWARD) {
             Window memory w = abi.decode(operator.args, (Window));
@@ -268,9 +258,20 @@ contract TrainingVmInstructions is ITrainingVm {
     }
 
     /// @dev An optimizer's fields: none (it sums the micro-batches' gradients), or `true` when it reads the reduced
-    /// gradient and the clipping's factor instead.
+    /// gradient and the clipping's factor instead, then any running statistics.
     function _clipped(bytes memory args) private pure returns (bool) {
         return args.length != 0 && abi.decode(args, (bool));
+    }
+
+    /// @dev An optimizer's loads per parameter: 1 (the clipped ĝ) when it clips and has no running statistics, else
+    /// one per micro-batch.
+    function _loads(bytes memory args, VmJob memory job) private pure returns (uint64) {
+        return _clipped(args) && args.length == 32 ? 1 : job.microBatches;
+    }
+
+    /// @dev Whether parameter `p` is a running statistic's, and its momentum (`TrainingVmFunctions.runningStatistic`).
+    function _statistic(bytes memory args, uint64 p) private view returns (bool, uint64) {
+        return args.length <= 32 ? (false, 0) : functions.runningStatistic(args, p);
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -323,8 +324,8 @@ contract TrainingVmInstructions is ITrainingVm {
         if (kind == LOG_SOFTMAX_BACKWARD) return _logSoftmaxBackward(run, operator.args, i);
         if (kind == POWER) return _power(run, operator, i);
         if (kind == SCHEDULE) return _schedule(run, operator, i);
-        if (kind == REDUCE) return _reduce(run, i);
-        if (kind == CLIP_FACTOR) return _clipFactor(run, abi.decode(operator.args, (uint64)), i);
+        if (kind == REDUCE) return _reduce(run, operator.args, i);
+        if (kind == CLIP_FACTOR) return _clipFactor(run, operator.args, i);
         if (kind == OPTIMIZER) return _optimizer(run, operator.args, i);
         if (kind == IM2COL) return _im2col(run, abi.decode(operator.args, (Window)), i);
         if (kind == COL2IM) return _col2im(run, abi.decode(operator.args, (Window)), i);
@@ -633,13 +634,14 @@ contract TrainingVmInstructions is ITrainingVm {
     }
 
     /// @dev Per parameter, micro-batch by micro-batch: acc = g₀, then acc + g_r; the last also stores ĝ = fround(acc)
-    /// over micro-batch 0's gradient.
-    function _reduce(TrainingVmMemory.Run memory run, uint64 i) private pure {
+    /// over micro-batch 0's gradient, but for a running statistic, whose slots the optimizer sums unrounded.
+    function _reduce(TrainingVmMemory.Run memory run, bytes memory args, uint64 i) private view {
         uint64 microBatches = run.job.microBatches;
         uint64 p = i / microBatches;
         uint64 r = i % microBatches;
         _accumulate(run, p, r);
-        if (r == microBatches - 1) TrainingVmMemory.setF32(run, SCRATCH, run.job.gradients + p, run.acc);
+        (bool statistic,) = _statistic(args, p);
+        if (r == microBatches - 1 && !statistic) TrainingVmMemory.setF32(run, SCRATCH, run.job.gradients + p, run.acc);
     }
 
     /// @dev Micro-batch `r`'s gradient of parameter `p` into the binary64 sum in acc.
@@ -648,39 +650,36 @@ contract TrainingVmInstructions is ITrainingVm {
         run.acc = r == 0 ? gradient : SoftFloat.add(run.acc, gradient);
     }
 
-    /// @dev Instructions 0 … P − 1: acc = (first ? 0 : acc) + ĝ·ĝ over the reduced gradient in index order; then
-    /// k = C / (√acc + 10⁻⁶) and the factor k < 1 ? k : 1 (1 for a NaN k) as a binary64.
-    function _clipFactor(TrainingVmMemory.Run memory run, uint64 maxNorm, uint64 i) private view {
+    /// @dev Instructions 0 … P − 1: acc = (first ? 0 : acc) + ĝ·ĝ over the reduced gradient in index order, a running
+    /// statistic's ĝ taken as 0; then k = C / (√acc + 10⁻⁶) and the factor k < 1 ? k : 1 (1 for a NaN k) as a binary64.
+    function _clipFactor(TrainingVmMemory.Run memory run, bytes memory args, uint64 i) private view {
         if (i < run.job.parameters) {
-            uint64 g = TrainingVmMemory.f32(run, SCRATCH, run.job.gradients + i);
+            (bool statistic,) = _statistic(args, i);
+            uint64 g = statistic ? ZERO : TrainingVmMemory.f32(run, SCRATCH, run.job.gradients + i);
             run.acc = SoftFloat.add(i == 0 ? ZERO : run.acc, SoftFloat.mul(g, g));
             return;
         }
-        uint64 k = _div(maxNorm, SoftFloat.add(_sqrt(run.acc), CLIP_EPSILON));
+        uint64 k = _div(abi.decode(args, (uint64)), SoftFloat.add(_sqrt(run.acc), CLIP_EPSILON));
         TrainingVmMemory.setF64(run, SCRATCH, CLIPPING, SoftFloat.lt(k, ONE) ? k : ONE);
     }
 
-    /// @dev Per parameter, ĝ into acc (the micro-batches' sum, or, clipped, fround(reduced ĝ · factor), which is ĝ
-    /// for a factor of 1), then the optimizer's phases.
+    /// @dev Per parameter, ĝ into acc (the micro-batches' sum, a running statistic's always; or, clipped, fround(reduced
+    /// ĝ · factor), which is ĝ for a factor of 1, at the first load and nothing at the others), then the optimizer's phases.
     function _optimizer(TrainingVmMemory.Run memory run, bytes memory args, uint64 i) private view {
         VmJob memory job = run.job;
-        bool clipped = _clipped(args);
-        uint64 loads = clipped ? 1 : job.microBatches;
+        uint64 loads = _loads(args, job);
         uint64 per = loads + (job.optimizer == SGD ? 2 : 3);
         uint64 p = i / per;
         uint64 r = i % per;
+        (bool statistic, uint64 momentum) = _statistic(args, p);
         if (r < loads) {
-            if (!clipped) return _accumulate(run, p, r);
+            if (!_clipped(args) || statistic) return _accumulate(run, p, r);
+            if (r != 0) return;
             uint64 scaled = SoftFloat.mul(TrainingVmMemory.f32(run, SCRATCH, job.gradients + p), TrainingVmMemory.f64(run, SCRATCH, CLIPPING));
             run.acc = SoftFloat.toF64(SoftFloat.toF32(scaled));
             return;
         }
-        if (args.length > 32) {
-            (, Statistic[] memory statistics) = abi.decode(args, (bool, Statistic[]));
-            for (uint256 s = 0; s < statistics.length; s++) {
-                if (p >= statistics[s].from && p < statistics[s].to) return _statistic(run, p, r - loads, statistics[s].momentum);
-            }
-        }
+        if (statistic) return _runningStatistic(run, p, r - loads, momentum);
         uint64 w = TrainingVmMemory.f32(run, CHECKPOINT, HEADER_SLOTS + p);
         // AdamW's weight decay is decoupled: its gradient is ĝ + 0·w, as the engine computes it.
         uint64 decay = job.optimizer == ADAMW ? ZERO : job.weightDecay;
@@ -725,7 +724,7 @@ contract TrainingVmInstructions is ITrainingVm {
 
     /// @dev A running statistic (a BatchNorm's mean or variance) takes no optimizer step: nothing until the last
     /// phase, which stores r = α·r + (1 − α)·(s / M), s the micro-batches' sum in acc.
-    function _statistic(TrainingVmMemory.Run memory run, uint64 p, uint64 phase, uint64 alpha) private view {
+    function _runningStatistic(TrainingVmMemory.Run memory run, uint64 p, uint64 phase, uint64 alpha) private view {
         if (phase != (run.job.optimizer == SGD ? 1 : 2)) return;
         uint64 slot = HEADER_SLOTS + p;
         uint64 mean = _div(run.acc, SoftFloat.fromInt(int256(uint256(run.job.microBatches))));

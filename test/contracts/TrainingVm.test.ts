@@ -65,11 +65,14 @@ const probes = (program: StepProgram, operator: number) => {
   const op = program.operators[operator]!;
   const { classes: C, config } = program.context;
   const per = (config.microBatches) + (config.optimizer.type === "sgd" ? 2 : 3);
-  const statistic = op.kind === "optimizer" ? op.statistics[0] : undefined;
+  const statistic = op.kind === "optimizer" || op.kind === "reduce" || op.kind === "clipFactor" ? op.statistics[0] : undefined;
+  const { microBatches: M } = config;
   const phases =
     op.kind === "batchNorm" || op.kind === "batchNormBackward" ? batchNormPhases(op, count, config.batchSize / config.microBatches) :
-    // A BatchNorm's running statistic: its first element's phases too.
-    statistic !== undefined ? Array.from({ length: per }, (_, r) => [r, statistic.from * per + r]).flat() :
+    // A BatchNorm's running statistic: its first element's phases too (its sum left unreduced, out of the norm).
+    statistic !== undefined && op.kind === "optimizer" ? Array.from({ length: per }, (_, r) => [r, statistic.from * per + r]).flat() :
+    statistic !== undefined && op.kind === "reduce" ? Array.from({ length: M }, (_, r) => [r, statistic.from * M + r]).flat() :
+    statistic !== undefined && op.kind === "clipFactor" ? [0, 1, statistic.from] :
     op.kind === "matMul" ? [0, 1, op.k] :
     op.kind === "softmax" || op.kind === "logSoftmax" ? [0, 1, C, C + 1, 2 * C + 1, 2 * C + 2] :
     op.kind === "logSoftmaxBackward" ? [0, 1, C, C + 1] :
@@ -125,6 +128,7 @@ describe("TrainingVm", () => {
     ["a residual CNN without BatchNorm (Add, and gradients summed) with Adam", { ...ADAM, batchSize: 4, microBatches: 2 }, 2, residualCnn()],
     ["the residual CNN with its BatchNorms with SGD", { ...SGD, batchSize: 4, microBatches: 2 }, 2, residualCnn({ batchNorm: true })],
     ["LeNet-5 with BatchNorm (channels and features) with Adam", { ...ADAM, batchSize: 4, microBatches: 2 }, 2, lenetBatchNorm],
+    ["LeNet-5 with BatchNorm with AdamW, the cosine schedule and gradient clipping", { ...ADAMW, batchSize: 4, microBatches: 2 }, 2, lenetBatchNorm],
     ["a CNN with a Dropout of 2 channels and one of features with Adam", { ...ADAM, batchSize: 4, microBatches: 2 }, 3, dropoutCnn],
     ["the residual CNN with Sub for each Add (sub, negate) with SGD", { ...SGD, batchSize: 4, microBatches: 2 }, 2, subtractingCnn],
     ["an MLP whose Sub's second operand is read again after it (a negated gradient subtracted) with SGD", SGD, 5, subtractionMlp],

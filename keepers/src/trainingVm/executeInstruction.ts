@@ -2,7 +2,7 @@ import { expF64, logF64 } from "../training/deterministicMath.ts";
 import { CLIP_EPSILON, learningRateAt } from "../training/optimizer.ts";
 import { keyedStateAt, PRNG_DOMAIN, SplitMix64 } from "../training/prng.ts";
 import { SMOOTH_ACTIVATIONS } from "../training/smoothActivation.ts";
-import { BATCH_NORM_WORK, batchPosition, CHECKPOINT_HEADER_SLOTS, instructionCount, CONSTANT_SLOTS, poolOverlap, SOFTMAX_WORK, TREE, type MemoryTree, type Operator, type StepContext } from "./stepProgram.ts";
+import { BATCH_NORM_WORK, batchPosition, CHECKPOINT_HEADER_SLOTS, instructionCount, CONSTANT_SLOTS, optimizerLoads, poolOverlap, statisticOf, SOFTMAX_WORK, TREE, type MemoryTree, type Operator, type StepContext } from "./stepProgram.ts";
 
 /** How an instruction reaches memory: the VM's own buffers, or a recorder of the words a proof must open. */
 export interface VmMemory {
@@ -169,12 +169,14 @@ export function executeInstruction(operator: Operator, i: number, env: Environme
       const p = Math.floor(i / M);
       const r = i - p * M;
       accumulate(context, memory, registers, p, r);
-      if (r === M - 1) memory.setF32(scratch, context.gradients + p, registers.acc);
+      // A running statistic's slots stay the micro-batches' own: the optimizer averages their unrounded sum.
+      if (r === M - 1 && statisticOf(operator.statistics, p) === undefined) memory.setF32(scratch, context.gradients + p, registers.acc);
       return;
     }
     case "clipFactor": {
       if (i < context.parameters) {
-        const g = memory.f32(scratch, context.gradients + i);
+        // The running statistics take no part in the norm.
+        const g = statisticOf(operator.statistics, i) === undefined ? memory.f32(scratch, context.gradients + i) : 0;
         registers.acc = (i === 0 ? 0 : registers.acc) + g * g;
         return;
       }
@@ -185,19 +187,20 @@ export function executeInstruction(operator: Operator, i: number, env: Environme
     case "optimizer": {
       const P = context.parameters;
       const optimizer = context.config.optimizer;
-      const loads = operator.clipped ? 1 : context.config.microBatches;
+      const loads = optimizerLoads(operator, context.config);
       const per = loads + (optimizer.type === "sgd" ? 2 : 3);
       const p = Math.floor(i / per);
       const r = i - p * per;
+      const statistic = statisticOf(operator.statistics, p);
       if (r < loads) {
-        // ĝ into acc: the micro-batches' sum, or the reduced gradient times the clipping's factor (exact when it is 1).
-        if (operator.clipped) registers.acc = Math.fround(memory.f32(scratch, context.gradients + p) * memory.f64(scratch, CONSTANT_SLOTS.clipFactor));
-        else accumulate(context, memory, registers, p, r);
+        // ĝ into acc: the micro-batches' sum (a running statistic's always), or the reduced gradient times the clipping's
+        // factor (exact when it is 1) at the first load, nothing at the others.
+        if (!operator.clipped || statistic !== undefined) accumulate(context, memory, registers, p, r);
+        else if (r === 0) registers.acc = Math.fround(memory.f32(scratch, context.gradients + p) * memory.f64(scratch, CONSTANT_SLOTS.clipFactor));
         return;
       }
       const phase = r - loads;
       const weightSlot = CHECKPOINT_HEADER_SLOTS + p;
-      const statistic = operator.statistics.find((s) => p >= s.from && p < s.to);
       if (statistic !== undefined) {
         // A running statistic: nothing until the last phase, then r ← α·r + (1 − α)·(s / M).
         if (phase === (optimizer.type === "sgd" ? 1 : 2)) {

@@ -68,7 +68,8 @@ export type Operator =
   | { kind: "power"; base: number; exponent: "epoch" | "steps"; store: "learningRate" | "correction"; scale: number; destination: number }
   /**
    * With `clipped`, ĝ comes from the reduced gradient and the clipping's factor, not from the micro-batches' gradients.
-   * Parameters [from, to) of each of `statistics` (a BatchNorm's running mean or variance) are averaged, not optimized.
+   * Parameters [from, to) of each of `statistics` (a BatchNorm's running mean or variance) are averaged, not optimized:
+   * from the micro-batches' gradient slots, clipped or not (`reduce` leaves theirs unreduced).
    */
   | { kind: "optimizer"; clipped: boolean; statistics: Statistic[] }
   /**
@@ -101,10 +102,10 @@ export type Operator =
   | { kind: "im2col" | "col2im" | "maxPool" | "maxPoolBackward" | "averagePool" | "averagePoolBackward"; window: Window }
   /** [n][C·P] from CNHW (forward), or back (backward): a copy per element. */
   | { kind: "flatten"; channels: number; plane: number; backward: boolean; source: number; destination: number }
-  /** ĝ = fround(Σ g_m) of every parameter, over micro-batch 0's gradient vector. */
-  | { kind: "reduce" }
-  /** The clipping's factor min(1, C / (‖ĝ‖ + 10⁻⁶)) (1 for a NaN quotient) from the reduced gradient. */
-  | { kind: "clipFactor"; maxNorm: number }
+  /** ĝ = fround(Σ g_m) of every parameter but those of `statistics`, over micro-batch 0's gradient vector. */
+  | { kind: "reduce"; statistics: Statistic[] }
+  /** The clipping's factor min(1, C / (‖ĝ‖ + 10⁻⁶)) (1 for a NaN quotient) from the reduced gradient, without `statistics`. */
+  | { kind: "clipFactor"; maxNorm: number; statistics: Statistic[] }
   /** The learning rate η of a schedule (docs/training.md §6) from the base rate `learningRate`. */
   | { kind: "schedule"; schedule: LearningRateSchedule; learningRate: number };
 
@@ -143,6 +144,18 @@ export function poolOverlap(window: Window): [number, number] {
   return [Math.min(Math.ceil(kH / sH), OH), Math.min(Math.ceil(kW / sW), OW)];
 }
 
+/**
+ * The instructions per parameter that load ĝ before the optimizer's phases: one (the reduced gradient, clipped) when
+ * the optimizer is clipped and has no running statistics, else one per micro-batch (each parameter's; with clipping,
+ * only a running statistic's sum them, the others take the clipped ĝ at the first and do nothing at the others).
+ */
+export function optimizerLoads(operator: { clipped: boolean; statistics: readonly Statistic[] }, config: Pick<StepConfig, "microBatches">): number {
+  return operator.clipped && operator.statistics.length === 0 ? 1 : config.microBatches;
+}
+
+/** Whether parameter `p` is a running statistic's (one of `statistics`). */
+export const statisticOf = (statistics: readonly Statistic[], p: number): Statistic | undefined => statistics.find((s) => p >= s.from && p < s.to);
+
 /** The number of instructions of `operator` in the step `context` describes. */
 export function instructionCount(operator: Operator, context: StepContext): number {
   const { config, classes, width, parameters } = context;
@@ -171,7 +184,7 @@ export function instructionCount(operator: Operator, context: StepContext): numb
     case "power":
       return (operator.exponent === "epoch" ? context.epoch : context.step + 1) + 2;
     case "optimizer":
-      return parameters * ((operator.clipped ? 1 : config.microBatches) + (config.optimizer.type === "sgd" ? 2 : 3));
+      return parameters * (optimizerLoads(operator, config) + (config.optimizer.type === "sgd" ? 2 : 3));
     case "end":
       return 1;
     case "im2col":
@@ -301,7 +314,6 @@ export function stepProgram({ model, config, examples, step }: StepProgramParame
       throw unsupported(`a layer that reads other than earlier layers' outputs or the model's input (${layer.name})`);
     }
     if (layer.kind === "logSoftmax" && i !== model.layers.length - 1) throw unsupported(`a LogSoftmax before the last layer (${layer.name})`);
-    if (layer.kind === "batchNorm" && optimizer.clipNorm !== undefined) throw unsupported(`a BatchNorm with gradient clipping (${layer.name})`);
     return layer;
   });
   const read = new Set(layers.flatMap((layer) => layer.inputs));
@@ -449,10 +461,11 @@ export function stepProgram({ model, config, examples, step }: StepProgramParame
       receive.forEach(push);
     }
   }
+  const statistics = model.parameters.flatMap((t) => (t.statistic === undefined ? [] : [{ from: t.offset, to: t.offset + t.size, momentum: t.statistic.momentum }]));
   const { clipNorm } = optimizer;
   if (clipNorm !== undefined) {
-    push({ kind: "reduce" });
-    push({ kind: "clipFactor", maxNorm: clipNorm });
+    push({ kind: "reduce", statistics });
+    push({ kind: "clipFactor", maxNorm: clipNorm, statistics });
   }
   if (optimizer.schedule === undefined) {
     push({ kind: "power", base: optimizer.learningRateDecay, exponent: "epoch", store: "learningRate", scale: optimizer.learningRate, destination: CONSTANT_SLOTS.learningRate });
@@ -463,7 +476,6 @@ export function stepProgram({ model, config, examples, step }: StepProgramParame
     push({ kind: "power", base: optimizer.beta1, exponent: "steps", store: "correction", scale: 1, destination: CONSTANT_SLOTS.correction1 });
     push({ kind: "power", base: optimizer.beta2, exponent: "steps", store: "correction", scale: 1, destination: CONSTANT_SLOTS.correction2 });
   }
-  const statistics = model.parameters.flatMap((t) => (t.statistic === undefined ? [] : [{ from: t.offset, to: t.offset + t.size, momentum: t.statistic.momentum }]));
   push({ kind: "optimizer", clipped: clipNorm !== undefined, statistics });
   push({ kind: "end" });
 

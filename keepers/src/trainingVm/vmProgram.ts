@@ -1,6 +1,6 @@
 import { encodeAbiParameters, hexToBytes, keccak256, parseAbiParameters, type Hex } from "viem";
 import { OPTIMIZER_ID } from "../training/checkpoint.ts";
-import { OPERATOR_KINDS, TREE, type Operator, type StepProgram, type Strided } from "./stepProgram.ts";
+import { OPERATOR_KINDS, TREE, type Operator, type Statistic, type StepProgram, type Strided } from "./stepProgram.ts";
 import { float64Bits, type InstructionProof } from "./trainingVm.ts";
 import { treeDepth, WordTree } from "./wordTree.ts";
 
@@ -14,6 +14,8 @@ const WINDOW =
   "(uint32 channels, uint32 height, uint32 width, uint32 kernelH, uint32 kernelW, uint32 strideH, uint32 strideW, uint32 padTop, uint32 padLeft, uint32 outH, uint32 outW, uint32 source, uint32 destination, uint32 forwardOutput, uint32 outputGradient)";
 const FLATTEN = "(uint32 channels, uint32 plane, bool backward, uint32 source, uint32 destination)";
 const STATISTIC = "(uint32 from, uint32 to, uint64 momentum)";
+/** `STATISTIC`s' fields: the momentum as its binary64 bits. */
+const statisticFields = (statistics: readonly Statistic[]) => statistics.map(({ from, to, momentum }) => ({ from, to, momentum: float64Bits(momentum) }));
 const DROPOUT = "uint32 size, uint32 source, uint32 destination, uint32 plane, uint32 microBatch, uint32 drawsPerExample, uint32 drawOffset, uint64 threshold, uint64 keep";
 const BATCH_NORM =
   "(uint32 channels, uint32 plane, uint32 source, uint32 normalized, uint32 statistics, uint32 destination, uint32 scale, uint32 bias, uint32 meanGradient, uint32 varianceGradient, uint64 epsilon)";
@@ -83,20 +85,22 @@ export function encodeOperator(operator: Operator): EncodedOperator {
     }
     case "optimizer": {
       // An unclipped optimizer without statistics has no fields, as before clipping existed, so that its programs keep
-      // their hashes; with statistics (never clipped), `false` and the statistics.
+      // their hashes; with statistics, whether it clips and the statistics.
       if (operator.statistics.length === 0) return { kind, args: operator.clipped ? encode("bool", [true]) : "0x" };
-      const statistics = operator.statistics.map(({ from, to, momentum }) => ({ from, to, momentum: float64Bits(momentum) }));
-      return { kind, args: encode(`bool, ${STATISTIC}[]`, [operator.clipped, statistics]) };
+      return { kind, args: encode(`bool, ${STATISTIC}[]`, [operator.clipped, statisticFields(operator.statistics)]) };
     }
     case "batchNorm":
       return { kind, args: encode(BATCH_NORM, [{ ...operator, epsilon: float64Bits(operator.epsilon) }]) };
     case "batchNormBackward":
       return { kind, args: encode(BATCH_NORM_BACKWARD, [{ ...operator, inputGradient: operator.destination >= 0, destination: Math.max(0, operator.destination) }]) };
     case "end":
-    case "reduce":
       return { kind, args: "0x" };
+    // Without running statistics, the fields they had before BatchNorm could be clipped, so that programs keep their
+    // hashes; with them, the statistics after a first word (reduce's 0).
+    case "reduce":
+      return { kind, args: operator.statistics.length === 0 ? "0x" : encode(`uint64, ${STATISTIC}[]`, [0n, statisticFields(operator.statistics)]) };
     case "clipFactor":
-      return { kind, args: encode("uint64", [float64Bits(operator.maxNorm)]) };
+      return { kind, args: operator.statistics.length === 0 ? encode("uint64", [float64Bits(operator.maxNorm)]) : encode(`uint64, ${STATISTIC}[]`, [float64Bits(operator.maxNorm), statisticFields(operator.statistics)]) };
     case "schedule": {
       // The other type's fields are 0.
       const s = { gamma: 0, everyEpochs: 0, warmupSteps: 0, totalSteps: 0, minLearningRate: 0, ...operator.schedule };
