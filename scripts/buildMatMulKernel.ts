@@ -31,9 +31,11 @@ function bVector(load: BLoad, address: string, lane: string): string {
 
 /**
  * One tile: `rows` rows × `vectors` column pairs of C starting at $a/$b/$c, every element its own
- * lane summed in increasing k, products and sums in binary64 (f64x2.mul then f64x2.add: two
- * roundings, never a fused multiply-add), rounded once to binary32 when stored. With `single`,
- * only column j is computed: its B element is splat to both lanes and only lane 0 is stored.
+ * lane summed in increasing k, products and sums in binary64, rounded once to binary32 when stored. Each
+ * multiply-add is one `f64x2.relaxed_madd`, which a machine may fuse or not: the operands are binary32 values,
+ * whose product (24 + 24 significant bits) binary64 holds exactly, so round(a·b + acc) and round(round(a·b) + acc)
+ * are the same bits. With `single`, only column j is computed: its B element is splat to both lanes and only lane
+ * 0 is stored.
  */
 function tile(rows: number, vectors: number, load: BLoad, single: boolean): string[] {
   const accumulators = range(rows).flatMap((r) => range(vectors).map((v) => `$acc${r}_${v}`));
@@ -52,7 +54,7 @@ function tile(rows: number, vectors: number, load: BLoad, single: boolean): stri
   }
   for (const r of range(rows)) {
     for (const v of range(vectors)) {
-      lines.push(`  (local.set $acc${r}_${v} (f64x2.add (local.get $acc${r}_${v}) (f64x2.mul (local.get $a${r}) (local.get $b${v}))))`);
+      lines.push(`  (local.set $acc${r}_${v} (f64x2.relaxed_madd (local.get $a${r}) (local.get $b${v}) (local.get $acc${r}_${v})))`);
     }
   }
   lines.push(`  (local.set $ia (i32.add (local.get $ia) (local.get $aInner)))`);
@@ -466,7 +468,7 @@ export function matMulKernelWat(): string {
 /** Compiles {@link matMulKernelWat} with wabt; the binary is deterministic for a given wabt version. */
 export async function matMulKernelWasm(): Promise<Uint8Array> {
   const compiler = await wabt();
-  const module = compiler.parseWat("matMulKernel.wat", matMulKernelWat(), { simd: true });
+  const module = compiler.parseWat("matMulKernel.wat", matMulKernelWat(), { simd: true, relaxed_simd: true });
   try {
     return module.toBinary({}).buffer;
   } finally {

@@ -1,6 +1,9 @@
 import { readFileSync } from "node:fs";
 
-/** A right operand its caller has already written into the kernel's memory: binary64, from element 0. */
+/**
+ * A right operand its caller has already written into the kernel's memory: binary64 copies of binary32 values (the
+ * kernel's multiply-adds give the specified bits only for binary32 operands, docs/training.md §1), from element 0.
+ */
 export const STAGED = "staged";
 
 /** Parameters of {@link matMul}: C = A·B with arbitrary element strides for A and B. */
