@@ -1,6 +1,6 @@
 /**
  * Writes the WebAssembly SIMD kernel of the training engine (docs/training.md §1): the matrix product, the
- * convolution's im2col and col2im, Adam's element loop and the exact GELU. Generates
+ * convolution's im2col and col2im, Relu and 2×2 MaxPool, Adam's element loop and the exact GELU. Generates
  * `keepers/src/training/matMulKernel.wat` and compiles it with wabt to `matMulKernel.wasm`, both
  * committed. Running it again reproduces both files byte for byte (a test checks this).
  *
@@ -164,8 +164,8 @@ const CONV_PARAMS = `(param $table i32) (param $windows i32) (param $channels i3
  *   window) in order, `plane` = H·W elements per example, channel ci's planes n·plane elements after the previous
  *   channel's, window w's (iy0, x0, first, last) the four i32 at `table + 16·w`.
  * - `demote(from, to, count)`: rounds `count` binary64 values to binary32, once each.
- * Where sW = 1 two adjacent elements move as one f64x2 (each lane its own element: the same operations, in the
- * same order, as one at a time).
+ * Where sW = 1 adjacent elements move as one f64x2 (each lane its own element: the same operations, in the same
+ * order, as one at a time), im2col's four at a time from one f32x4 load.
  */
 function convolutionFunctions(): string {
   const rows = (body: string[]) => [
@@ -199,14 +199,22 @@ function convolutionFunctions(): string {
     `      (br $fill)))`,
     `  )`,
     `  (func $im2colRow (param $in i32) (param $out i32) ${CONV_ROW_PARAMS}`,
-    `    ${locals}`,
+    `    ${locals} (local $quad v128)`,
     ...rows([
       `(if ${inside} (then`,
-      `  (call $zero (local.get $out) (local.get $first))`,
+      `  (if (local.get $first) (then (call $zero (local.get $out) (local.get $first))))`,
       `  (local.set $src ${source("(local.get $in)", 4)})`,
       `  (local.set $dst (i32.add (local.get $out) (i32.shl (local.get $first) (i32.const 3))))`,
       `  (local.set $end (i32.add (local.get $out) (i32.shl (local.get $last) (i32.const 3))))`,
       `  (if (i32.eq (local.get $sW) (i32.const 1)) (then`,
+      `    (block $quadsDone (loop $quads`,
+      `      (br_if $quadsDone (i32.gt_u (i32.add (local.get $dst) (i32.const 32)) (local.get $end)))`,
+      `      (local.set $quad (v128.load (local.get $src)))`,
+      `      (v128.store (local.get $dst) (f64x2.promote_low_f32x4 (local.get $quad)))`,
+      `      (v128.store offset=16 (local.get $dst) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $quad) (local.get $quad))))`,
+      `      (local.set $src (i32.add (local.get $src) (i32.const 16)))`,
+      `      (local.set $dst (i32.add (local.get $dst) (i32.const 32)))`,
+      `      (br $quads)))`,
       `    (block $pairsDone (loop $pairs`,
       `      (br_if $pairsDone (i32.gt_u (i32.add (local.get $dst) (i32.const 16)) (local.get $end)))`,
       `      (v128.store (local.get $dst) (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $src))))`,
@@ -219,7 +227,7 @@ function convolutionFunctions(): string {
       `    (local.set $src (i32.add (local.get $src) (i32.shl (local.get $sW) (i32.const 2))))`,
       `    (local.set $dst (i32.add (local.get $dst) (i32.const 8)))`,
       `    (br $copy)))`,
-      `  (call $zero (local.get $end) (i32.sub (local.get $OW) (local.get $last))))`,
+      `  (if (i32.lt_s (local.get $last) (local.get $OW)) (then (call $zero (local.get $end) (i32.sub (local.get $OW) (local.get $last))))))`,
       `(else (call $zero (local.get $out) (local.get $OW))))`,
       `(local.set $out (i32.add (local.get $out) (i32.shl (local.get $OW) (i32.const 3))))`,
     ]),
@@ -296,6 +304,121 @@ function convolutionFunctions(): string {
     ...wholeMatrix("col2im", ["$grad", "$sum"], "$sum", "$grad", 4, 8, "$col2imRow"),
     ...demote,
   ].join("\n");
+}
+
+/**
+ * The element-wise layers whose JavaScript loops were the engine's slowest per element (docs/training.md §4), on
+ * binary32 arrays, four elements per f32x4 and the last ones one lane at a time; only bitwise operations and
+ * comparisons, so every lane's bits are those of the scalar rule:
+ * - `relu(x, y, count)`: y = x where x > 0 (f32x4.gt: false for −0 and NaN), +0 elsewhere; y may be x.
+ * - `reluGradient(y, g, count)`: g = +0 where y's bits are 0 (y ≤ 0 forward), g elsewhere, in place.
+ * - `maxPool2x2(in, out, argmax, planes, H, W, OH, OW)`: MaxPool with kernel and stride 2×2 over `planes` planes of
+ *   H×W: each output the window's top-left, replaced by top-right, bottom-left, bottom-right in that order only where
+ *   strictly greater; `argmax` (i32) the chosen element's index plane·H·W + row·W + column. Four outputs take the
+ *   even and odd columns of eight adjacent inputs (i8x16.shuffle).
+ */
+function elementwiseFunctions(): string {
+  /** The loop over `count` elements: `body(load, store)` on four at a time, then on one (lane 0). */
+  const quadsThenLanes = (pointers: string[], body: (load: (at: string) => string, store: (at: string, value: string) => string) => string[]) => {
+    const step = (bytes: number) => pointers.map((name) => `(local.set ${name} (i32.add (local.get ${name}) (i32.const ${bytes})))`);
+    return [
+      `    (block $quadsDone (loop $quads`,
+      `      (br_if $quadsDone (i32.lt_u (local.get $count) (i32.const 4)))`,
+      ...body((at) => `(v128.load (local.get ${at}))`, (at, value) => `(v128.store (local.get ${at}) ${value})`).map((line) => `      ${line}`),
+      ...step(16).map((line) => `      ${line}`),
+      `      (local.set $count (i32.sub (local.get $count) (i32.const 4)))`,
+      `      (br $quads)))`,
+      `    (block $lanesDone (loop $lanes`,
+      `      (br_if $lanesDone (i32.eqz (local.get $count)))`,
+      ...body((at) => `(v128.load32_zero (local.get ${at}))`, (at, value) => `(v128.store32_lane 0 (local.get ${at}) ${value})`).map((line) => `      ${line}`),
+      ...step(4).map((line) => `      ${line}`),
+      `      (local.set $count (i32.sub (local.get $count) (i32.const 1)))`,
+      `      (br $lanes)))`,
+    ];
+  };
+  const zero = `(v128.const i32x4 0 0 0 0)`;
+  const relu = [
+    `  (func (export "relu") (param $x i32) (param $y i32) (param $count i32) (local $v v128)`,
+    ...quadsThenLanes(["$x", "$y"], (load, store) => [
+      `(local.set $v ${load("$x")})`,
+      store("$y", `(v128.and (local.get $v) (f32x4.gt (local.get $v) ${zero}))`),
+    ]),
+    `  )`,
+  ];
+  const reluGradient = [
+    `  (func (export "reluGradient") (param $y i32) (param $g i32) (param $count i32)`,
+    ...quadsThenLanes(["$y", "$g"], (load, store) => [store("$g", `(v128.and ${load("$g")} (i32x4.ne ${load("$y")} ${zero}))`)]),
+    `  )`,
+  ];
+  const evens = (a: string, b: string) => `(i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 ${a} ${b})`;
+  const odds = (a: string, b: string) => `(i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 ${a} ${b})`;
+  /** Replaces $max and $best where `value` is strictly greater; `index` the candidates' indices. */
+  const challenge = (value: string, index: string) => [
+    `(local.set $v ${value})`,
+    `(local.set $more (f32x4.gt (local.get $v) (local.get $max)))`,
+    `(local.set $max (v128.bitselect (local.get $v) (local.get $max) (local.get $more)))`,
+    `(local.set $best (v128.bitselect ${index} (local.get $best) (local.get $more)))`,
+  ];
+  /**
+   * One vector of outputs, four or (`single`) lane 0's one, from the window rows at $top and $rowBytes after: $a and
+   * $b hold a row's eight inputs (or its two).
+   */
+  const window = (single: boolean) => {
+    const row = (at: string) =>
+      single
+        ? [`(local.set $a (v128.load32_zero ${at}))`, `(local.set $b (v128.load32_zero offset=4 ${at}))`]
+        : [`(local.set $a (v128.load ${at}))`, `(local.set $b (v128.load offset=16 ${at}))`];
+    const even = single ? `(local.get $a)` : evens(`(local.get $a)`, `(local.get $b)`);
+    const odd = single ? `(local.get $b)` : odds(`(local.get $a)`, `(local.get $b)`);
+    const store = single ? "v128.store32_lane 0" : "v128.store";
+    return [
+      ...row(`(local.get $top)`),
+      `(local.set $max ${even})`,
+      `(local.set $best (local.get $i))`,
+      ...challenge(odd, `(i32x4.add (local.get $i) (v128.const i32x4 1 1 1 1))`),
+      ...row(`(i32.add (local.get $top) (local.get $rowBytes))`),
+      ...challenge(even, `(i32x4.add (local.get $i) (local.get $below))`),
+      ...challenge(odd, `(i32x4.add (local.get $i) (i32x4.add (local.get $below) (v128.const i32x4 1 1 1 1)))`),
+      `(${store} (local.get $out) (local.get $max))`,
+      `(${store} (local.get $argmax) (local.get $best))`,
+    ];
+  };
+  /** Advances past `outputs` outputs. */
+  const advance = (outputs: number) => [
+    `(local.set $i (i32x4.add (local.get $i) (v128.const i32x4 ${Array(4).fill(2 * outputs).join(" ")})))`,
+    `(local.set $top (i32.add (local.get $top) (i32.const ${8 * outputs})))`,
+    `(local.set $out (i32.add (local.get $out) (i32.const ${4 * outputs})))`,
+    `(local.set $argmax (i32.add (local.get $argmax) (i32.const ${4 * outputs})))`,
+    `(local.set $ox (i32.add (local.get $ox) (i32.const ${outputs})))`,
+  ];
+  const maxPool = [
+    `  (func (export "maxPool2x2") (param $in i32) (param $out i32) (param $argmax i32) (param $planes i32) (param $H i32) (param $W i32) (param $OH i32) (param $OW i32)`,
+    `    (local $p i32) (local $oy i32) (local $ox i32) (local $top i32) (local $rowBytes i32) (local $i v128) (local $below v128) (local $a v128) (local $b v128) (local $v v128) (local $more v128) (local $max v128) (local $best v128)`,
+    `    (local.set $rowBytes (i32.shl (local.get $W) (i32.const 2)))`,
+    `    (local.set $below (i32x4.splat (local.get $W)))`,
+    `    (block $planesDone (loop $planesLoop`,
+    `      (br_if $planesDone (i32.ge_u (local.get $p) (local.get $planes)))`,
+    `      (local.set $oy (i32.const 0))`,
+    `      (block $rowsDone (loop $rows`,
+    `        (br_if $rowsDone (i32.ge_u (local.get $oy) (local.get $OH)))`,
+    `        (local.set $i (i32x4.add (i32x4.splat (i32.add (i32.mul (local.get $p) (i32.mul (local.get $H) (local.get $W))) (i32.mul (i32.shl (local.get $oy) (i32.const 1)) (local.get $W)))) (v128.const i32x4 0 2 4 6)))`,
+    `        (local.set $top (i32.add (local.get $in) (i32.shl (i32x4.extract_lane 0 (local.get $i)) (i32.const 2))))`,
+    `        (local.set $ox (i32.const 0))`,
+    `        (block $quadsDone (loop $quadsLoop`,
+    `          (br_if $quadsDone (i32.gt_u (i32.add (local.get $ox) (i32.const 4)) (local.get $OW)))`,
+    ...[...window(false), ...advance(4)].map((line) => `          ${line}`),
+    `          (br $quadsLoop)))`,
+    `        (block $lanesDone (loop $lanesLoop`,
+    `          (br_if $lanesDone (i32.ge_u (local.get $ox) (local.get $OW)))`,
+    ...[...window(true), ...advance(1)].map((line) => `          ${line}`),
+    `          (br $lanesLoop)))`,
+    `        (local.set $oy (i32.add (local.get $oy) (i32.const 1)))`,
+    `        (br $rows)))`,
+    `      (local.set $p (i32.add (local.get $p) (i32.const 1)))`,
+    `      (br $planesLoop)))`,
+    `  )`,
+  ];
+  return [...relu, ...reluGradient, ...maxPool].join("\n");
 }
 
 /** The scalar parameters of `adam`, in order (binary64). */
@@ -458,6 +581,7 @@ export function matMulKernelWat(): string {
     ...TILE_ROW_COUNTS.flatMap((rows) => [rowsFunction(rows, "adjacent"), rowsFunction(rows, "strided")]),
     matMulFunction(),
     convolutionFunctions(),
+    elementwiseFunctions(),
     adamFunction(),
     geluFunctions(),
     `)`,

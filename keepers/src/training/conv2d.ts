@@ -119,7 +119,7 @@ export class Conv2d implements Layer {
 
   /** Writes the window table into the kernel's memory at binary32 index `at`; the column matrix's description for `n` examples. */
   private columnMatrix(at: number, n: number): ColumnMatrix {
-    new Int32Array(kernelMemory(4 * (at + this.windows.length)).values.buffer, 4 * at, this.windows.length).set(this.windows);
+    kernelMemory(4 * (at + this.windows.length)).integers.set(this.windows, at);
     const { inChannels, stride: [sH, sW] } = this.definition;
     const { inHeight: H, inWidth: W, outHeight: OH, outWidth: OW } = this;
     return [4 * at, this.windows.length / 4, inChannels, n, H * W, H, W, OH, OW, sH, sW];

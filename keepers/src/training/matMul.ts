@@ -42,6 +42,9 @@ type KernelExports = {
   im2col(input: number, out: number, ...matrix: ColumnMatrix): void;
   col2im(gradient: number, sum: number, ...matrix: ColumnMatrix): void;
   demote(from: number, to: number, count: number): void;
+  relu(x: number, y: number, count: number): void;
+  reluGradient(y: number, g: number, count: number): void;
+  maxPool2x2(input: number, output: number, argmax: number, planes: number, H: number, W: number, OH: number, OW: number): void;
   adam(grads: number, microBatches: number, stride: number, params: number, m: number, v: number, pairs: number, ...scalars: AdamScalars): void;
   gelu(x: number, y: number, count: number): void;
   geluGradient(x: number, dy: number, dx: number, count: number): void;
@@ -69,23 +72,28 @@ const { Module, Instance } = (globalThis as unknown as { WebAssembly: WebAssembl
 // Synchronous compilation keeps the layers synchronous; the module is about 11 KB.
 const kernel = new Instance(new Module(readFileSync(new URL("./matMulKernel.wasm", import.meta.url)))).exports as KernelExports;
 const WASM_PAGE = 65536;
-/** The kernel's memory as binary64 and binary32, re-created when growth replaces the buffer. */
-let views = { operands: new Float64Array(kernel.memory.buffer), values: new Float32Array(kernel.memory.buffer) };
+/** The kernel's memory as binary64, binary32 and i32, re-created when growth replaces the buffer. */
+type KernelViews = { operands: Float64Array; values: Float32Array; integers: Int32Array };
+const viewsOf = (buffer: ArrayBuffer): KernelViews => ({ operands: new Float64Array(buffer), values: new Float32Array(buffer), integers: new Int32Array(buffer) });
+let views = viewsOf(kernel.memory.buffer);
 
 /**
  * The kernel's memory, grown to at least `bytes` (growth keeps its contents). Its views change when it grows:
  * take them again after any call that may grow it ({@link matMul}, this).
  */
-export function kernelMemory(bytes: number): { operands: Float64Array; values: Float32Array } {
+export function kernelMemory(bytes: number): KernelViews {
   if (bytes > kernel.memory.buffer.byteLength) {
     kernel.memory.grow(Math.ceil((bytes - kernel.memory.buffer.byteLength) / WASM_PAGE));
-    views = { operands: new Float64Array(kernel.memory.buffer), values: new Float32Array(kernel.memory.buffer) };
+    views = viewsOf(kernel.memory.buffer);
   }
   return views;
 }
 
 /** The convolution's staging (docs/training.md §4): `im2col`, `col2im` and `demote` of matMulKernel.wat. */
 export const convolutionKernel: Pick<KernelExports, "im2col" | "col2im" | "demote"> = kernel;
+
+/** ReLU and 2×2 max pooling (docs/training.md §4): `relu`, `reluGradient` and `maxPool2x2` of matMulKernel.wat. */
+export const elementwiseKernel: Pick<KernelExports, "relu" | "reluGradient" | "maxPool2x2"> = kernel;
 
 /** Adam's element loop (docs/training.md §6): `adam` of matMulKernel.wat. */
 export const adamKernel: Pick<KernelExports, "adam"> = kernel;

@@ -28,16 +28,17 @@ function referenceMaxPool(input: Float32Array, planes: number, H: number, W: num
 }
 
 describe("MaxPool", () => {
-  it("scans every window as the reference does, ties, ±0 and NaNs included, for 2×2 windows and others", () => {
+  it("scans every window as the reference does, ties, ±0 and NaNs included, for 2×2 windows (the kernel's at stride 2) and others", () => {
     const random = seededRandom(5);
     const values = [0, -0, 1, -1, 2, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];
-    for (let trial = 0; trial < 60; trial++) {
-      const kernel: [number, number] = trial % 2 === 0 ? [2, 2] : [1 + random.int(3), 1 + random.int(3)];
-      const stride: [number, number] = [1 + random.int(3), 1 + random.int(3)];
+    for (let trial = 0; trial < 90; trial++) {
+      const kernel: [number, number] = trial % 3 === 2 ? [1 + random.int(3), 1 + random.int(3)] : [2, 2];
+      // A third at stride 2×2, the kernel's; W up to 13 gives rows of 0 to 3 quads and 0 to 3 single outputs.
+      const stride: [number, number] = trial % 3 === 0 ? [2, 2] : [1 + random.int(3), 1 + random.int(3)];
       const channels = 1 + random.int(3);
       const n = 1 + random.int(3);
       const H = kernel[0] + random.int(6);
-      const W = kernel[1] + random.int(6);
+      const W = kernel[1] + random.int(trial % 3 === 0 ? 12 : 6);
       const input = Float32Array.from({ length: channels * n * H * W }, () => values[random.int(values.length)]!);
       const layer = new MaxPool({ definition: { kind: "maxPool", name: "pool", kernel, stride }, inputShape: [channels, H, W], maxExamples: n });
       layer.forward(input, n);
