@@ -15,7 +15,7 @@ import {
 import type { ImageSet } from "./mnist.ts";
 import type { ModelDefinition } from "./modelDefinition.ts";
 import { optimizerStateVectors } from "./optimizer.ts";
-import { applyOptimizerStep } from "./optimizerStep.ts";
+import { optimizeRanges, prepareOptimizerStep, splitRanges, type ApplyOptimizerStepParameters } from "./optimizerStep.ts";
 import { dataCursor, type TrainingState } from "./trainingState.ts";
 import type { WorkerRequest, WorkerResponse } from "./trainingWorker.ts";
 
@@ -48,8 +48,8 @@ function sharedFloat32(length: number): Float32Array {
 /**
  * Runs a job's optimizer steps with data-parallel threads. Each batch of B examples is cut into
  * the job's M micro-batches of B/M consecutive batch positions; micro-batch m runs on thread
- * m mod T; the main thread then reduces the M gradients in micro-batch order and applies the
- * optimizer. Thread count therefore never changes a bit.
+ * m mod T; then the optimizer reduces the M gradients in micro-batch order, element by element, each
+ * thread a run of the elements. Thread count therefore never changes a bit.
  *
  * @example
  * const trainer = await Trainer.create({ model, config, sets, state, threads: 2 });
@@ -100,7 +100,11 @@ export class Trainer {
       evaluationStats: new Float64Array(new SharedArrayBuffer(16 * maxChunks)),
     };
     this.buffers.params.set(state.params);
-    this.optimizerState = state.optimizerState.map((vector) => Float32Array.from(vector));
+    this.optimizerState = state.optimizerState.map((vector) => {
+      const shared = sharedFloat32(vector.length);
+      shared.set(vector);
+      return shared;
+    });
     this.step = state.step;
     this.optimizerStart = p.optimizerStart ?? 0;
     if (!Number.isSafeInteger(this.optimizerStart) || this.optimizerStart < 0 || this.optimizerStart > state.step) {
@@ -129,7 +133,8 @@ export class Trainer {
     }
     const trainer = new Trainer(p);
     const runner = trainer.runnerParameters;
-    await Promise.all(trainer.workers.map((worker) => trainer.request(worker, { kind: "init", id: 0, runner })));
+    const optimizer = { config: trainer.config.optimizer, state: trainer.optimizerState };
+    await Promise.all(trainer.workers.map((worker) => trainer.request(worker, { kind: "init", id: 0, runner, optimizer })));
     return trainer;
   }
 
@@ -165,19 +170,38 @@ export class Trainer {
       } else {
         await this.privateStep(this.privacy, totals);
       }
-      applyOptimizerStep({
-        config: this.config.optimizer,
-        params: this.buffers.params,
-        state: this.optimizerState,
-        gradients: this.privacy?.reduced ?? this.buffers.gradients,
-        microBatches: this.privacy === undefined ? microBatches : 1,
-        step: this.step - this.optimizerStart,
-        position: { step: this.step, epoch: dataCursor(this.step, this.stepsPerEpoch).epoch },
-        tensors: this.tensors,
-      });
+      await this.optimizerStep();
       this.step++;
     }
     return { loss: totals.lossSum / totals.examples, accuracy: totals.correct / totals.examples, examples: totals.examples };
+  }
+
+  /**
+   * The optimizer step (docs/training.md §6). Its element-by-element part is cut among the threads, each a run of
+   * consecutive elements (`splitRanges`): every element takes the same operations on whichever thread, so the bits
+   * are those of one thread. A private step's reduced gradient is the main thread's alone: its step runs there.
+   */
+  private async optimizerStep(): Promise<void> {
+    const { microBatches, optimizer: config } = this.config;
+    const step: ApplyOptimizerStepParameters = {
+      config,
+      params: this.buffers.params,
+      state: this.optimizerState,
+      gradients: this.privacy?.reduced ?? this.buffers.gradients,
+      microBatches: this.privacy === undefined ? microBatches : 1,
+      step: this.step - this.optimizerStart,
+      position: { step: this.step, epoch: dataCursor(this.step, this.stepsPerEpoch).epoch },
+      tensors: this.tensors,
+    };
+    const { ranges, scale } = prepareOptimizerStep(step);
+    if (this.privacy !== undefined || this.workers.length === 0) {
+      optimizeRanges(step, ranges, scale);
+      return;
+    }
+    const [own, ...others] = splitRanges(ranges, this.workers.length + 1);
+    const done = this.workers.map((worker, w) => this.request(worker, { kind: "optimize", id: 0, ranges: others[w]!, scale, step: step.step, position: step.position }));
+    optimizeRanges(step, own!, scale);
+    await Promise.all(done);
   }
 
   /**

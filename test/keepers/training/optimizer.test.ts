@@ -4,7 +4,7 @@ import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import type { ParameterTensor } from "../../../keepers/src/training/modelDefinition.ts";
 import { learningRateAt, optimizerStateVectors, type OptimizerConfig } from "../../../keepers/src/training/optimizer.ts";
-import { applyOptimizerStep } from "../../../keepers/src/training/optimizerStep.ts";
+import { applyOptimizerStep, optimizeRanges, prepareOptimizerStep, splitRanges } from "../../../keepers/src/training/optimizerStep.ts";
 import { SplitMix64 } from "../../../keepers/src/training/prng.ts";
 import { torchPython } from "../../harness/torchPython.ts";
 
@@ -143,6 +143,36 @@ describe("optimizers", () => {
         assert.deepEqual([params.subarray(0, 1001), params.subarray(1004)], [expected.params.subarray(0, 1001), expected.params.subarray(1004)], `parameters, ${label}`);
         assert.deepEqual([state[0], state[1]], [expected.m, expected.v], `moments, ${label}`);
       }
+    }
+  });
+
+  it("cuts the optimized elements among threads on multiples of 4, each once and in order, with the bits of one thread", () => {
+    const ranges: [number, number][] = [[0, 1001], [1004, 2001]];
+    for (const parts of [1, 2, 3, 7]) {
+      const groups = splitRanges(ranges, parts);
+      assert.equal(groups.length, parts);
+      assert.deepEqual(groups.flat().flatMap(([from, to]) => Array.from({ length: to - from }, (_, i) => from + i)), [...Array.from({ length: 1001 }, (_, i) => i), ...Array.from({ length: 997 }, (_, i) => 1004 + i)], `${parts} parts`);
+      const counts = groups.map((group) => group.reduce((sum, [from, to]) => sum + to - from, 0));
+      counts.slice(0, -1).reduce((done, count) => (assert.equal((done + count) % 4, 0, `cut after ${done + count}`), done + count), 0);
+      for (const count of counts) assert.ok(Math.abs(count - 1998 / parts) < 4, `about as many in each: ${counts}`);
+    }
+    assert.deepEqual(splitRanges([[0, 3]], 2), [[], [[0, 3]]], "fewer elements than a cut's 4 go to the last thread");
+    const size = 2001;
+    const tensors = [
+      { name: "w", offset: 0, size: 1001, dims: [1001] },
+      { name: "running_mean", offset: 1001, size: 3, dims: [3], statistic: { momentum: f(0.9) } },
+      { name: "b", offset: 1004, size: 997, dims: [997] },
+    ] as ParameterTensor[];
+    const [initial, first, second] = randomGradients(3, size, 0.5);
+    const gradients = Float32Array.from([...first!, ...second!]);
+    for (const config of [{ ...ADAMW, clipNorm: f(0.05) }, { ...SGD, weightDecay: f(0.01) }]) {
+      const step = (params: Float32Array, state: Float32Array[]) => ({ config, params, state, gradients, microBatches: 2, step: 3, position: { step: 3, epoch: 0 }, tensors });
+      const whole = step(Float32Array.from(initial!), Array.from({ length: optimizerStateVectors(config) }, () => Float32Array.from(second!, Math.abs)));
+      applyOptimizerStep(whole);
+      const cut = step(Float32Array.from(initial!), Array.from({ length: optimizerStateVectors(config) }, () => Float32Array.from(second!, Math.abs)));
+      const { ranges: optimized, scale } = prepareOptimizerStep(cut);
+      for (const group of splitRanges(optimized, 3).reverse()) optimizeRanges(cut, group, scale);
+      assert.deepEqual([cut.params, ...cut.state], [whole.params, ...whole.state], config.type);
     }
   });
 
