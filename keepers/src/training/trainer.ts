@@ -212,7 +212,7 @@ export class Trainer {
     const assigned = this.assign(count);
     const { step } = this;
     const done = this.workers.map((worker, w) => this.request(worker, { kind: "train", id: 0, microBatches: assigned[w + 1]!, step, firstPosition }));
-    for (const m of assigned[0]!) this.runner.trainMicroBatch(m, step, firstPosition);
+    this.runner.trainMicroBatches(assigned[0]!, step, firstPosition);
     await Promise.all(done);
     for (let m = 0; m < count; m++) {
       totals.lossSum += this.buffers.trainStats[2 * m]!;

@@ -26,7 +26,7 @@ parentPort!.on("message", (request: WorkerRequest) => {
       init = request;
       runner = new MicroBatchRunner(request.runner);
     } else if (request.kind === "train") {
-      for (const m of request.microBatches) runner!.trainMicroBatch(m, request.step, request.firstPosition);
+      runner!.trainMicroBatches(request.microBatches, request.step, request.firstPosition);
     } else if (request.kind === "optimize") {
       const { runner: { buffers, microBatches }, optimizer } = init!;
       const { ranges, scale, step, position } = request;
