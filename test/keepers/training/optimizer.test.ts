@@ -40,6 +40,16 @@ function engineRun(config: OptimizerConfig, initial: number[], gradients: Float3
   });
 }
 
+/** 2,001 parameters: odd-sized tensors on either side of a 3-element running statistic. */
+const AROUND_A_STATISTIC = {
+  size: 2001,
+  tensors: [
+    { name: "w", offset: 0, size: 1001, dims: [1001] },
+    { name: "running_mean", offset: 1001, size: 3, dims: [3], statistic: { momentum: f(0.9) } },
+    { name: "b", offset: 1004, size: 997, dims: [997] },
+  ] as ParameterTensor[],
+};
+
 describe("optimizers", () => {
   it("decays the learning rate per epoch by repeated multiplication", () => {
     assert.equal(learningRateAt(ADAM, { step: 99, epoch: 0 }), f(0.001));
@@ -109,12 +119,7 @@ describe("optimizers", () => {
   });
 
   it("runs Adam and AdamW bit for bit as §6 writes them element by element: odd ranges around a statistic, 3 micro-batches, clipped or not", () => {
-    const size = 2001;
-    const tensors = [
-      { name: "w", offset: 0, size: 1001, dims: [1001] },
-      { name: "running_mean", offset: 1001, size: 3, dims: [3], statistic: { momentum: f(0.9) } },
-      { name: "b", offset: 1004, size: 997, dims: [997] },
-    ] as ParameterTensor[];
+    const { size, tensors } = AROUND_A_STATISTIC;
     const statistic = (i: number) => i >= 1001 && i < 1004;
     const [initial, first, second, third] = randomGradients(4, size, 0.5);
     const gradients = Float32Array.from([...first!, ...second!, ...third!]);
@@ -157,12 +162,7 @@ describe("optimizers", () => {
       for (const count of counts) assert.ok(Math.abs(count - 1998 / parts) < 4, `about as many in each: ${counts}`);
     }
     assert.deepEqual(splitRanges([[0, 3]], 2), [[], [[0, 3]]], "fewer elements than a cut's 4 go to the last thread");
-    const size = 2001;
-    const tensors = [
-      { name: "w", offset: 0, size: 1001, dims: [1001] },
-      { name: "running_mean", offset: 1001, size: 3, dims: [3], statistic: { momentum: f(0.9) } },
-      { name: "b", offset: 1004, size: 997, dims: [997] },
-    ] as ParameterTensor[];
+    const { size, tensors } = AROUND_A_STATISTIC;
     const [initial, first, second] = randomGradients(3, size, 0.5);
     const gradients = Float32Array.from([...first!, ...second!]);
     for (const config of [{ ...ADAMW, clipNorm: f(0.05) }, { ...SGD, weightDecay: f(0.01) }]) {
