@@ -3,7 +3,9 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { bytesToHex, isAddressEqual, keccak256, parseEther, stringToHex, zeroHash } from "viem";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { concatBytes, utf8ToBytes } from "@noble/hashes/utils.js";
+import { bytesToHex, encodeAbiParameters, hexToBytes, isAddressEqual, keccak256, parseEther, stringToHex, zeroHash, type TransactionReceipt } from "viem";
 import type { ProtocolConnection } from "../../../keepers/src/chain/protocolContracts.ts";
 import { createHeliaContentStore, type HeliaContentStore } from "../../../keepers/src/content/heliaContentStore.ts";
 import { rawDigestCid } from "../../../keepers/src/content/rawDigestCid.ts";
@@ -58,6 +60,9 @@ describe("a secure-aggregation round over the chain and the content store", { ti
   let checker: { chain: ProtocolConnection; store: HeliaContentStore };
   let jobId: bigint;
   let config: SecAggConfig;
+  /** What round 0's seed was while the slots were still to be assigned (an error code), and the settling transaction. */
+  let unsettledSeed: Uint8Array | string | undefined;
+  let settlement: TransactionReceipt;
   const dataDir = mkdtempSync(join(tmpdir(), "veritrain-owner-"));
   const signal = new AbortController().signal;
   const round = (chain: ProtocolConnection, store: HeliaContentStore, number = 0, roundConfig = config) => ({ chain, store, jobId, round: number, config: roundConfig, bounded: fetchBound(signal, 20_000), pollMs: 100, signal });
@@ -88,7 +93,8 @@ describe("a secure-aggregation round over the chain and the content store", { ti
     jobId = await postRoundJob(consumer, { ...ORDER, datasetId });
     for (const [slot, chain] of chains.entries()) await chain.send(() => chain.contracts.RoundJobRegistry.write.bid([jobId, ORDER.priceLimit - BigInt(SLOTS - slot)]));
     await fixture.advance(ORDER.biddingPeriod);
-    await consumer.send(() => consumer.contracts.RoundJobRegistry.write.settleAuction([jobId]));
+    unsettledSeed = await secAggRoundSeed({ chain: checker.chain, jobId, round: 0 }).catch((error: Error & { code?: string }) => error.code);
+    settlement = await consumer.send(() => consumer.contracts.RoundJobRegistry.write.settleAuction([jobId]));
     config = secAggConfig({ roundSeed: await secAggRoundSeed({ chain: checker.chain, jobId, round: 0 }), participants: SLOTS, vectorLength: LENGTH });
   });
 
@@ -97,7 +103,14 @@ describe("a secure-aggregation round over the chain and the content store", { ti
     await fixture?.close();
   });
 
-  it("has no seed for a round whose start is not on the chain yet", async () => {
+  it("has no seed for a round whose start is not on the chain yet: round 0's is the auction's settling block's, unknown to bidders", async () => {
+    assert.equal(unsettledSeed, "SECAGG_ROUND_NOT_STARTED", "round 0 has no seed while its bids are open");
+    const { SecureAggregationLedger: ledger } = checker.chain.contracts;
+    const encoded = encodeAbiParameters(
+      [{ type: "uint256" }, { type: "address" }, { type: "uint256" }, { type: "uint16" }, { type: "bytes32" }],
+      [BigInt(await checker.chain.publicClient.getChainId()), ledger.address, jobId, 0, settlement.blockHash],
+    );
+    assert.deepEqual(config.roundSeed, sha256(concatBytes(utf8ToBytes("veritrain/secagg/v1/round-seed"), hexToBytes(encoded))));
     assert.equal(await checker.chain.contracts.RoundJobRegistry.read.aggregateOf([jobId, 0]), zeroHash);
     await assert.rejects(secAggRoundSeed({ chain: checker.chain, jobId, round: 1 }), (error: Error & { code?: string }) => error.code === "SECAGG_ROUND_NOT_STARTED");
   });
