@@ -69,7 +69,7 @@ type WebAssemblyRuntime = {
 const { Module, Instance } = (globalThis as unknown as { WebAssembly: WebAssemblyRuntime }).WebAssembly;
 
 // One instance per thread (module scope is per worker), so threads never share kernel memory.
-// Synchronous compilation keeps the layers synchronous; the module is about 11 KB.
+// Synchronous compilation keeps the layers synchronous; the module is about 12 KB.
 const kernel = new Instance(new Module(readFileSync(new URL("./matMulKernel.wasm", import.meta.url)))).exports as KernelExports;
 const WASM_PAGE = 65536;
 /** The kernel's memory as binary64, binary32 and i32, re-created when growth replaces the buffer. */

@@ -87,10 +87,10 @@ export function splitRanges(ranges: readonly [number, number][], parts: number):
   for (const [start, to] of ranges) {
     for (let from = start; from < to; ) {
       while (room === 0) room = share(++part);
-      const end = Math.min(to, from + room);
-      groups[part]!.push([from, end]);
-      room -= end - from;
-      from = end;
+      const stop = Math.min(to, from + room);
+      groups[part]!.push([from, stop]);
+      room -= stop - from;
+      from = stop;
     }
   }
   return groups;
