@@ -131,6 +131,12 @@ export type MatMulWeightLayerDefinition = {
  */
 export type BroadcastAddLayerDefinition = { kind: "broadcastAdd"; name: string; parameter: number; subtract?: "parameter" | "input" };
 
+/** Mul: the elementwise product of two activations of the same shape (ONNX Mul without broadcasting; a gate). */
+export type MulLayerDefinition = { kind: "mul"; name: string };
+
+/** Mul by a parameter (a per-feature scale [D]) broadcast over the activation's leading axes. */
+export type BroadcastMulLayerDefinition = { kind: "broadcastMul"; name: string; parameter: number };
+
 /** MatMul of two activations [.., M, K]·[.., K, N], batched over examples and the leading axes. */
 export type BatchedMatMulLayerDefinition = { kind: "batchedMatMul"; name: string };
 
@@ -243,6 +249,8 @@ export type LayerKindDefinition =
   | TransposeLayerDefinition
   | MatMulWeightLayerDefinition
   | BroadcastAddLayerDefinition
+  | MulLayerDefinition
+  | BroadcastMulLayerDefinition
   | BatchedMatMulLayerDefinition
   | LayerNormLayerDefinition
   | GeluLayerDefinition
@@ -261,7 +269,7 @@ export type LayerKindDefinition =
 export const TENSOR_FIELDS: { readonly [K in LayerKindDefinition["kind"]]: readonly (keyof Extract<LayerKindDefinition, { kind: K }>)[] } = {
   conv: ["weight", "bias"], maxPool: [], averagePool: [], batchNorm: ["scale", "bias", "mean", "variance"], logSoftmax: [], relu: [],
   sigmoid: [], tanh: [], flatten: [], linear: ["weight", "bias"], add: [], reshape: [], transpose: [], matMulWeight: ["weight"],
-  broadcastAdd: ["parameter"], batchedMatMul: [], layerNorm: ["scale", "bias"], gelu: [], softmax: [], scale: [], reduceMean: [],
+  broadcastAdd: ["parameter"], mul: [], broadcastMul: ["parameter"], batchedMatMul: [], layerNorm: ["scale", "bias"], gelu: [], softmax: [], scale: [], reduceMean: [],
   lora: ["a", "b", "bias"], gather: ["table"], concat: [], dropout: [],
 };
 

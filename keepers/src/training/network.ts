@@ -4,6 +4,7 @@ import { AveragePool } from "./averagePool.ts";
 import { BatchedMatMul } from "./batchedMatMul.ts";
 import { BatchNorm } from "./batchNorm.ts";
 import { BroadcastAdd } from "./broadcastAdd.ts";
+import { BroadcastMul, Mul } from "./mul.ts";
 import { Concat } from "./concat.ts";
 import { Conv2d } from "./conv2d.ts";
 import { Dropout, type DropoutKey } from "./dropout.ts";
@@ -151,6 +152,12 @@ export class Network {
           break;
         case "broadcastAdd":
           layer = new BroadcastAdd({ definition, inputShape: shape, maxExamples, parameters: model.parameters });
+          break;
+        case "mul":
+          layer = new Mul({ inputShape: shape, operands: [outputOf(from), outputOf(definition.inputs[1]!)], maxExamples });
+          break;
+        case "broadcastMul":
+          layer = new BroadcastMul({ definition, inputShape: shape, maxExamples, parameters: model.parameters });
           break;
         case "batchedMatMul": {
           const second = definition.inputs[1]!;

@@ -375,6 +375,31 @@ export function importOnnxModel(bytes: Uint8Array): ImportedModel {
     };
     const from = [first.layer];
     const push = (layer: LayerKindDefinition) => layers.push({ ...layer, inputs: from });
+    /** Add's, Sub's or Mul's initializer operand `other`: a parameter broadcast over this row-major activation's leading axes. */
+    const broadcastParameter = (constant: TensorProto) => {
+      if (cnhw && shape[0]! > 1) {
+        throw invalid(`${op} node "${name}": its ${activationOperand === 0 ? "second" : "first"} operand "${other}" is an initializer, which ${op} broadcasts only over row-major activations (tokens [T, D], features [F]); [${shape}] is CNHW`, { node: name });
+      }
+      if (first.batchless) throw invalid(`${op} node "${name}" combines a Gather's rows "${inputs[activationOperand]}" with an initializer; one operand must be an activation with a batch axis`, { node: name });
+      rowMajor();
+      const dims = tensorDims(constant);
+      const trailing = dims.slice(dims.findIndex((d) => d !== 1) < 0 ? dims.length : dims.findIndex((d) => d !== 1));
+      if (trailing.length > shape.length || trailing.join(",") !== shape.slice(shape.length - trailing.length).join(",")) {
+        const examples = op === "Mul" ? `a per-feature scale [${shape.at(-1)}]` : `a bias [${shape.at(-1)}], a positional embedding [${shape.slice(-2)}]`;
+        throw invalid(`${op} node "${name}": initializer "${other}" of dims [${dims}] does not broadcast over [N,${shape}]; it must end the activation's shape (${examples})`, { node: name });
+      }
+      return parameter(node, other, dims);
+    };
+    /** Add's, Sub's or Mul's second activation `other`, of the first's shape and layout. */
+    const secondActivation = () => {
+      const second = read(other);
+      if (first.batchless && second.batchless) throw invalid(`${op} node "${name}": both operands are a Gather's rows without a batch axis; one must be an activation with a batch axis`, { node: name });
+      if (second.shape.join(",") !== shape.join(",") || second.cnhw !== first.cnhw) {
+        const gathered = first.batchless || second.batchless ? ` (a Gather's rows [${first.batchless ? shape : second.shape}] broadcast over the batch only: they must have the other operand's per-example shape)` : "";
+        throw invalid(`${op} node "${name}": operands have shapes [${shape}] and [${second.shape}]; ${op} combines two activations of the same shape (no broadcasting)${gathered}`, { node: name });
+      }
+      return second;
+    };
     switch (op) {
       case "Conv": {
         const attributes = new Attributes(node, ["kernel_shape", "strides", "pads", "dilations", "group", "auto_pad"]);
@@ -457,27 +482,11 @@ export function importOnnxModel(bytes: Uint8Array): ImportedModel {
         new Attributes(node, []);
         const constant = initializers.get(other ?? "");
         if (constant !== undefined) {
-          if (cnhw && shape[0]! > 1) {
-            throw invalid(`${op} node "${name}": its ${activationOperand === 0 ? "second" : "first"} operand "${other}" is an initializer, which ${op} broadcasts only over row-major activations (tokens [T, D], features [F]); [${shape}] is CNHW`, { node: name });
-          }
-          if (first.batchless) throw invalid(`${op} node "${name}" combines a Gather's rows "${inputs[activationOperand]}" with an initializer; one operand must be an activation with a batch axis`, { node: name });
-          rowMajor();
-          const dims = tensorDims(constant);
-          const trailing = dims.slice(dims.findIndex((d) => d !== 1) < 0 ? dims.length : dims.findIndex((d) => d !== 1));
-          if (trailing.length > shape.length || trailing.join(",") !== shape.slice(shape.length - trailing.length).join(",")) {
-            throw invalid(`${op} node "${name}": initializer "${other}" of dims [${dims}] does not broadcast over [N,${shape}]; it must end the activation's shape (a bias [${shape.at(-1)}], a positional embedding [${shape.slice(-2)}])`, { node: name });
-          }
           const subtract = op === "Add" ? {} : { subtract: activationOperand === 0 ? "parameter" as const : "input" as const };
-          push({ kind: "broadcastAdd", name, parameter: parameter(node, other, dims), ...subtract });
+          push({ kind: "broadcastAdd", name, parameter: broadcastParameter(constant), ...subtract });
           break;
         }
-        const second = read(other);
-        if (first.batchless && second.batchless) throw invalid(`${op} node "${name}": both operands are a Gather's rows without a batch axis; one must be an activation with a batch axis`, { node: name });
-        if (second.shape.join(",") !== shape.join(",") || second.cnhw !== first.cnhw) {
-          const gathered = first.batchless || second.batchless ? ` (a Gather's rows [${first.batchless ? shape : second.shape}] broadcast over the batch only: they must have the other operand's per-example shape)` : "";
-          throw invalid(`${op} node "${name}": operands have shapes [${shape}] and [${second.shape}]; ${op} combines two activations of the same shape (no broadcasting)${gathered}`, { node: name });
-        }
-        from.push(second.layer);
+        from.push(secondActivation().layer);
         push(op === "Add" ? { kind: "add", name } : { kind: "add", name, subtract: true });
         break;
       }
@@ -554,9 +563,19 @@ export function importOnnxModel(bytes: Uint8Array): ImportedModel {
         new Attributes(node, []);
         const constant = initializers.get(other ?? "");
         const values = constant === undefined || constant.dataType !== ONNX_FLOAT ? [] : Array.from(floatValues(constant));
+        if (op === "Mul" && constant === undefined) {
+          from.push(secondActivation().layer);
+          push({ kind: "mul", name });
+          break;
+        }
+        if (op === "Mul" && values.length > 1) {
+          push({ kind: "broadcastMul", name, parameter: broadcastParameter(constant!) });
+          break;
+        }
         if (op === "Div" && activationOperand === 1) throw invalid(`Div node "${name}": the dividend "${inputs[0]}" is an initializer; the engine divides an activation by a constant`, { node: name });
         if (values.length !== 1 || !Number.isFinite(values[0]) || (op === "Div" && values[0] === 0)) {
-          throw invalid(`${op} node "${name}": operand "${other}" must be a FLOAT initializer of one finite${op === "Div" ? ", non-zero" : ""} value (the engine scales an activation by a constant)`, { node: name });
+          const rule = op === "Div" ? "a FLOAT initializer of one finite, non-zero value (the engine divides an activation by a constant)" : "a FLOAT initializer (one finite value: a constant scale; several: a parameter broadcast over the activation) or an activation of the same shape";
+          throw invalid(`${op} node "${name}": operand "${other}" must be ${rule}`, { node: name });
         }
         push({ kind: "scale", name, factor: values[0]!, divide: op === "Div" });
         break;

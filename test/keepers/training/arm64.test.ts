@@ -24,6 +24,7 @@ const VARIANTS = [
   ["dropoutHashes", "Dropout (masks from SplitMix64), Tanh and AveragePool"],
   ["concatHashes", "Concat on channels, rows and columns"],
   ["tokensHashes", "row tokens through Gather, Sub, Concat and Unsqueeze/Squeeze"],
+  ["mulHashes", "row tokens through Mul by a parameter, of two activations and of one by itself"],
   ["dpSgdHashes", "DP-SGD (Poisson batches, per-example clipping, discrete Gaussian noise)"],
 ] as const;
 

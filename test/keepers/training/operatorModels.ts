@@ -1,6 +1,6 @@
 /**
  * Small ONNX models of the engine's newer operators, shared by their tests and by shortRun.ts (the arm64 run):
- * Dropout's model (dropout.test.ts), and the row tokens' and Concat's (graphOperators.test.ts).
+ * Dropout's model (dropout.test.ts), the row tokens' and Concat's (graphOperators.test.ts), and Mul's (mul.test.ts).
  */
 import { constant, encodeModel, heUniform, int, int64s, ints } from "../../../keepers/src/training/onnxBuilder.ts";
 import { ONNX_FLOAT, type NodeProto, type TensorProto } from "../../../keepers/src/training/onnxProto.ts";
@@ -105,4 +105,34 @@ export function tokenModel(edit?: (nodes: NodeProto[], initializers: TensorProto
   ];
   edit?.(nodes, initializers);
   return encodeModel({ name: "tokens", nodes, initializers, inputShape: [1, 28, 28], classes: 10, opset: 20 });
+}
+
+/**
+ * Row tokens through Mul (mul.test.ts): by a parameter broadcast over the tokens (second operand, then first), of
+ * two activations (a Tanh gated by a Sigmoid), and of an activation by itself, then the tokens' mean and the head.
+ */
+export function mulModel(edit?: (nodes: NodeProto[], initializers: TensorProto[]) => void): Uint8Array {
+  const initializers = [
+    int64s("tokens.shape", [-1, 28, 28]),
+    heUniform(1n, 0, "w1", [28, 8], 28, false),
+    heUniform(1n, 1, "scale1", [8], 8, false),
+    heUniform(1n, 2, "scale2", [1, 8], 8, false),
+    int64s("axes1", [1]),
+    heUniform(1n, 3, "head.weight", [10, 8], 8, false),
+    constant("head.bias", 10, 0),
+  ];
+  const nodes = [
+    node("tokens", "Reshape", ["input", "tokens.shape"]),
+    node("embed", "MatMul", ["tokens", "w1"]),
+    node("scaled", "Mul", ["embed", "scale1"]),
+    node("tanh", "Tanh", ["scaled"]),
+    node("rescaled", "Mul", ["scale2", "embed"]),
+    node("sigmoid", "Sigmoid", ["rescaled"]),
+    node("gated", "Mul", ["tanh", "sigmoid"]),
+    node("squared", "Mul", ["gated", "gated"]),
+    node("mean", "ReduceMean", ["squared", "axes1"], [int("keepdims", 0)]),
+    node("head", "Gemm", ["mean", "head.weight", "head.bias"], [int("transB", 1)]),
+  ];
+  edit?.(nodes, initializers);
+  return encodeModel({ name: "mul", nodes, initializers, inputShape: [1, 28, 28], classes: 10, opset: 20 });
 }

@@ -2,7 +2,7 @@
  * Short, fixed training runs whose checkpoint hashes are printed as JSON on stdout: LeNet-5 (Adam; and AdamW
  * with a cosine schedule and clipping), LeCun's with Tanh and AveragePool, LeNet-5 with BatchNorm, a small
  * residual CNN, a transformer with a Gather positional embedding, and a qLoRA fine-tuning of it (NF4 base),
- * Dropout's, the row tokens' (Sub, Unsqueeze/Squeeze, Concat) and Concat's test models, and a DP-SGD run (per-example clipping, discrete Gaussian noise);
+ * Dropout's, the row tokens' (Sub, Unsqueeze/Squeeze, Concat), Concat's and Mul's test models, and a DP-SGD run (per-example clipping, discrete Gaussian noise);
  * with hashes of the engine's exp32, sigmoid, tanh, erf (Gelu) and cosine (schedules) sweeps. The arm64 test
  * runs this same file natively and under qemu-aarch64 and compares the output.
  *
@@ -16,7 +16,7 @@ import { createResidualCnnOnnx } from "../../../keepers/src/training/residualCnn
 import { trainJob } from "../../../keepers/src/training/trainJob.ts";
 import { createTransformerOnnx } from "../../../keepers/src/training/transformer.ts";
 import { mnistSources, smallJob, smallJobSpec } from "./fixtures.ts";
-import { channelModel, dropoutModel, tokenModel } from "./operatorModels.ts";
+import { channelModel, dropoutModel, mulModel, tokenModel } from "./operatorModels.ts";
 
 const threads = Number(process.argv[2] ?? 1);
 // 128 examples, batch 32 = 4 micro-batches of 8, a checkpoint after every step.
@@ -43,6 +43,7 @@ const qlora = await spec(transformer, { finetune: { method: "qlora", rank: 2, al
 const dropout = await spec(dropoutModel(0.25));
 const concat = await spec(channelModel());
 const tokens = await spec(tokenModel());
+const mul = await spec(mulModel());
 // One example per micro-batch (per-example clipping), 8 Poisson-sampled per step on average, noise from seed 5.
 const dpSgd = await spec(createLeNet5Onnx({ seed: 1n, activation: "tanh" }), {
   batchSize: 8, microBatches: 8, epochs: 1, privacy: { targetEpsilon: "3", delta: "1e-5", clipNorm: "1" },
@@ -68,6 +69,7 @@ console.log(JSON.stringify({
   dropoutHashes: dropout.hashes,
   concatHashes: concat.hashes,
   tokensHashes: tokens.hashes,
+  mulHashes: mul.hashes,
   dpSgdHashes: dpSgd.hashes,
   exp32Sweep: sweep(exp32, -104, 89),
   sigmoidSweep: sweep(sigmoidF64, -100, 100),
