@@ -19,7 +19,9 @@
  * base and the calldata (what `callbackGasLimit` must cover), and the whole `applyPlacement` transaction
  * placing the four columns. None of them may grow with the number of providers. The committee draw's
  * VRF callback ({@link measureCommitteeCallbackGas}) is measured at 10, 1,000 and 10,000 validators
- * (`committee_callback_gas`); it may not grow with the number of validators either.
+ * (`committee_callback_gas`); it may not grow with the number of validators either. A draw the callback
+ * leaves unfinished (a list padded with entries that are not eligible) goes on in `continueDraw`: its gas for
+ * 100 steps is `continue_draw_gas`.
  *
  * Under VERITRAIN_EVM_TARGET=<evm version> (hardhat.config.ts) the contracts are compiled for that EVM
  * version and run at that hardfork; the figures are then checked against bench/gas-snapshot.<version>.json.
@@ -79,7 +81,7 @@ export type PlacementGasReport = Record<"placement_callback_gas" | "redraw_callb
 
 export type RoundJobGasReport = Record<"update_commit_gas" | "aggregate_gas", number>;
 
-export type GasReport = JobGasReport & RoundJobGasReport & PlacementGasReport & Record<"committee_callback_gas", GasBySetSize>;
+export type GasReport = JobGasReport & RoundJobGasReport & PlacementGasReport & Record<"committee_callback_gas", GasBySetSize> & Record<"continue_draw_gas", number>;
 
 /** Every figure of the bench: the job operations, then placement and the committee draw at each set size. */
 export async function measureGas(): Promise<GasReport> {
@@ -249,46 +251,68 @@ export async function measurePlacementGas(): Promise<PlacementGasReport> {
 /** Storage slot of ValidatorCommittee's validator list (`Validator[] _validators`), checked by the draw below. */
 const VALIDATOR_LIST_SLOT = 5n;
 
+/** Steps one `continueDraw` call runs in {@link measureCommitteeCallbackGas} (the automation keeper's chunk). */
+export const CONTINUE_DRAW_STEPS = 100n;
+
 /**
  * Execution gas of ValidatorCommittee's VRF callback (`rawFulfillRandomWords` called by the coordinator:
  * receipt gas minus the 21k base and calldata) drawing a committee of the local deployment's size (9)
  * from lists of 10, 1,000 and 10,000 eligible validators. The lists are written straight into a fresh
  * committee's storage (joining 10,000 validators one transaction at a time would take minutes); the drawn
  * members must equal the off-chain twin's draw over the written list, which checks the slot layout.
+ *
+ * Then `continue_draw_gas`: a list of 10,000 entries of which only 9 are eligible (the rest left before the
+ * request: an attacker's padding), so the callback leaves the draw unfinished; the whole transaction of one
+ * `continueDraw` of {@link CONTINUE_DRAW_STEPS} steps.
  */
-export async function measureCommitteeCallbackGas(): Promise<Pick<GasReport, "committee_callback_gas">> {
+export async function measureCommitteeCallbackGas(): Promise<Pick<GasReport, "committee_callback_gas" | "continue_draw_gas">> {
   const p = await deployProtocol();
   const publicClient = await viem.getPublicClient();
   const admin = p.deployer.account.address;
   const config = await p.committee.read.config();
-  const gas = {} as GasBySetSize;
-  for (const count of SET_SIZES) {
+  const joinedAt = (await networkHelpers.time.latest()) - 1;
+  const account = (i: number) => getAddress(keccak256(toHex(`validator ${i}`)).slice(0, 42)) as Address;
+
+  /** A fresh committee with `entries` written as its list, its committee requested for dispute 1 and answered with `seed`. */
+  async function drawFrom(entries: { account: Address; joinedAt: number; leftAt: number }[], seed: bigint) {
     const committee = await viem.deployContract("ValidatorCommittee", [p.vrfCoordinator.address, p.governance.address, p.stakeManager.address, config, await p.committee.read.exitDelay(), admin]);
     await committee.write.grantRole([await committee.read.REQUESTER_ROLE(), admin]);
     await p.vrfCoordinator.write.addConsumer([config.subscriptionId, committee.address]);
-    const joinedAt = (await networkHelpers.time.latest()) - 1;
-    const entries = Array.from({ length: count }, (_, i) => ({ account: getAddress(keccak256(toHex(`validator ${i}`)).slice(0, 42)) as Address, joinedAt, leftAt: 0 }));
     const base = BigInt(keccak256(toHex(VALIDATOR_LIST_SLOT, { size: 32 })));
-    await networkHelpers.setStorageAt(committee.address, VALIDATOR_LIST_SLOT, count);
+    await networkHelpers.setStorageAt(committee.address, VALIDATOR_LIST_SLOT, entries.length);
     for (const [i, entry] of entries.entries()) {
-      await networkHelpers.setStorageAt(committee.address, base + BigInt(i), (BigInt(joinedAt) << 160n) | BigInt(entry.account));
+      await networkHelpers.setStorageAt(committee.address, base + BigInt(i), (BigInt(entry.leftAt) << 200n) | (BigInt(entry.joinedAt) << 160n) | BigInt(entry.account));
     }
     const request = await publicClient.waitForTransactionReceipt({ hash: await committee.write.requestCommittee([1n]) });
     const [requested] = parseEventLogs({ abi: committee.abi, logs: request.logs, eventName: "CommitteeRequested" });
-    const seed = BigInt(keccak256(stringToHex(`seed ${count}`)));
     await networkHelpers.impersonateAccount(p.vrfCoordinator.address);
     await networkHelpers.setBalance(p.vrfCoordinator.address, parseEther("1"));
     const hash = await committee.write.rawFulfillRandomWords([requested!.args.requestId, [seed]], { account: p.vrfCoordinator.address });
     const receipt = await publicClient.waitForTransactionReceipt({ hash });
     await networkHelpers.stopImpersonatingAccount(p.vrfCoordinator.address);
+    const { input } = await publicClient.getTransaction({ hash });
+    return { committee, receipt, callbackGas: Number(receipt.gasUsed) - 21_000 - calldataGas(input) };
+  }
+
+  const gas = {} as GasBySetSize;
+  for (const count of SET_SIZES) {
+    const entries = Array.from({ length: count }, (_, i) => ({ account: account(i), joinedAt, leftAt: 0 }));
+    const seed = BigInt(keccak256(stringToHex(`seed ${count}`)));
+    const { committee, callbackGas } = await drawFrom(entries, seed);
     const { requestedAt, range } = await committee.read.requestOf([1n]);
     const expected = committeeDraw({ seed, entries, range: Number(range), requestedAt, size: config.size });
     const members = await committee.read.committeeOf([1n]);
     if (members.length !== config.size || members.join() !== expected.join()) throw new Error(`committee of ${count} validators differs from the off-chain draw`);
-    const { input } = await publicClient.getTransaction({ hash });
-    gas[`${count}`] = Number(receipt.gasUsed) - 21_000 - calldataGas(input);
+    gas[`${count}`] = callbackGas;
   }
-  return { committee_callback_gas: gas };
+
+  const padded = Array.from({ length: SET_SIZES.at(-1)! }, (_, i) => ({ account: account(i), joinedAt, leftAt: i < 9 ? 0 : joinedAt }));
+  const { committee, receipt } = await drawFrom(padded, BigInt(keccak256(stringToHex("padded"))));
+  if (parseEventLogs({ abi: committee.abi, logs: receipt.logs, eventName: "CommitteeDrawUnfinished" }).length !== 1) throw new Error("the padded list's draw was finished by the callback");
+  await networkHelpers.time.increase(1);
+  const continued = await publicClient.waitForTransactionReceipt({ hash: await committee.write.continueDraw([1n, CONTINUE_DRAW_STEPS]) });
+  if ((await committee.read.requestOf([1n])).nextStep !== CONTINUE_DRAW_STEPS) throw new Error(`continueDraw did not run ${CONTINUE_DRAW_STEPS} steps`);
+  return { committee_callback_gas: gas, continue_draw_gas: Number(continued.gasUsed) };
 }
 
 /** Compiles the contracts (a no-op when up to date), so the bench runs on a fresh clone. */

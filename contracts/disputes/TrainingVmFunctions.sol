@@ -10,7 +10,9 @@ import {TrainingVmMemory} from "../libraries/TrainingVmMemory.sol";
 /// statistic a parameter belongs to:
 /// `TrainingVmInstructions` deploys this contract in its constructor and calls it, so that their code is not part of
 /// its own runtime code, which EIP-170 bounds to 24,576 bytes (docs/training-vm.md §5).
-/// @dev Every argument and result is a binary64 bit pattern (docs/soft-float.md).
+/// @dev The arithmetic functions' arguments and results are binary64 bit patterns (docs/soft-float.md); so are
+/// {dropout}'s `x` and result. Its `seed`, `step`, `b` and `i` are integers, {runningStatistic}'s `p` a parameter
+/// index, and both take their operator's ABI-encoded fields as `args`.
 contract TrainingVmFunctions {
     /// @notice A `dropout` operator's fields (keepers/src/trainingVm/vmProgram.ts), (size, source, destination) first as
     /// an activation's.

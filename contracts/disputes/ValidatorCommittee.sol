@@ -11,10 +11,11 @@ import {IValidatorCommittee} from "../interfaces/IValidatorCommittee.sol";
 
 /// @title ValidatorCommittee
 /// @notice Staked validators and the committees drawn from them by Chainlink VRF v2.5.
-/// @dev The draw is {CommitteeDraw-draw} over the validator list, restricted to the validators of the
-/// request's moment; its rule is spelled out in {IValidatorCommittee}. A validator's entry leaves the list
-/// only at {release}, `exitDelay` after its exit, so until then every request it was eligible for can
-/// still draw it.
+/// @dev The draw is {CommitteeDraw} over the validator list, restricted to the validators of the
+/// request's moment; its rule is spelled out in {IValidatorCommittee}. Entries never move: {release} empties
+/// a validator's slot `exitDelay` after its exit, and {join} fills the last slot emptied (else appends), so
+/// every request a validator was eligible for finds it at the same position until then, and a later join
+/// into an emptied slot is not eligible for it.
 contract ValidatorCommittee is IValidatorCommittee, VrfConsumer, AccessControl {
     /*//////////////////////////////////////////////////////////////
                                  ROLES
@@ -41,6 +42,11 @@ contract ValidatorCommittee is IValidatorCommittee, VrfConsumer, AccessControl {
     mapping(uint256 requestId => uint256 disputeIdPlusOne) private _pendingRequests;
     mapping(uint256 disputeId => CommitteeRequest) private _requests;
     mapping(uint256 disputeId => address[]) private _committees;
+    /// @dev Slots emptied by {release}, refilled last first by {join}.
+    uint256[] private _emptySlots;
+    /// @dev A draw the VRF callback did not finish: its seed and its shuffle (position → list index + 1).
+    mapping(uint256 disputeId => uint256) private _drawSeeds;
+    mapping(uint256 disputeId => mapping(uint256 position => uint256 indexPlusOne)) private _drawOrders;
 
     /// @param vrfCoordinator The VRF v2.5 coordinator (locally `VRFCoordinatorV2_5Mock`).
     /// @param governance_ The timelock allowed to change the coordinator.
@@ -82,8 +88,17 @@ contract ValidatorCommittee is IValidatorCommittee, VrfConsumer, AccessControl {
             if (leftAt != 0) revert ValidatorCommitteeLeaving(msg.sender, uint256(leftAt) + exitDelay);
             revert ValidatorCommitteeAlreadyValidator(msg.sender);
         }
-        _validators.push(Validator({account: msg.sender, joinedAt: uint40(block.timestamp), leftAt: 0}));
-        _indexOf[msg.sender] = _validators.length;
+        Validator memory entry = Validator({account: msg.sender, joinedAt: uint40(block.timestamp), leftAt: 0});
+        uint256 empty = _emptySlots.length;
+        if (empty == 0) {
+            _validators.push(entry);
+            _indexOf[msg.sender] = _validators.length;
+        } else {
+            uint256 index = _emptySlots[empty - 1];
+            _emptySlots.pop();
+            _validators[index] = entry;
+            _indexOf[msg.sender] = index + 1;
+        }
         uint256 stake = _config.validatorStake;
         emit ValidatorJoined(msg.sender, stake);
         stakeManager.lock(msg.sender, stake);
@@ -105,14 +120,10 @@ contract ValidatorCommittee is IValidatorCommittee, VrfConsumer, AccessControl {
         if (leftAt == 0) revert ValidatorCommitteeNotLeaving(validator);
         // INVARIANT: an entry leaves the list only after exitDelay, which outlasts every dispute it may sit on.
         if (block.timestamp < leftAt + exitDelay) revert ValidatorCommitteeExitDelayNotOver(validator, leftAt + exitDelay);
+        // INVARIANT: no entry moves, so no release can change what a draw in progress visits.
         uint256 index = _indexOf[validator] - 1;
-        uint256 last = _validators.length - 1;
-        if (index != last) {
-            Validator memory moved = _validators[last];
-            _validators[index] = moved;
-            _indexOf[moved.account] = index + 1;
-        }
-        _validators.pop();
+        delete _validators[index];
+        _emptySlots.push(index);
         delete _indexOf[validator];
         uint256 stake = _config.validatorStake;
         emit ValidatorReleased(validator, stake);
@@ -146,8 +157,33 @@ contract ValidatorCommittee is IValidatorCommittee, VrfConsumer, AccessControl {
         emit CommitteeRequested(disputeId, requestId);
     }
 
-    /// @dev Draws up to `size` members among the validators eligible at the request; the work is bounded
-    /// by `size` (see {CommitteeDraw}), so the callback's gas does not grow with the validator set.
+    /// @inheritdoc IValidatorCommittee
+    function continueDraw(uint256 disputeId, uint256 maxSteps) external {
+        CommitteeRequest storage request = _requests[disputeId];
+        if (request.status != CommitteeStatus.Drawing) revert ValidatorCommitteeNotDrawing(disputeId, request.status);
+        uint256 requestedAt = request.requestedAt;
+        // INVARIANT: every entry eligible at the request keeps its slot until requestedAt + exitDelay, and a join
+        // after the request's second is not eligible: inside the window, the steps see the list of the request.
+        if (block.timestamp <= requestedAt || block.timestamp >= requestedAt + exitDelay) {
+            revert ValidatorCommitteeOutsideDrawWindow(disputeId, requestedAt, requestedAt + exitDelay);
+        }
+        if (maxSteps == 0) revert ValidatorCommitteeNoSteps(disputeId);
+        uint256 seed = _drawSeeds[disputeId];
+        address[] storage members = _committees[disputeId];
+        (uint256 next, bool finished) = CommitteeDraw.drawFrom(
+            _validators, _drawOrders[disputeId], members, seed, request.range, requestedAt, _config.size, request.nextStep, maxSteps
+        );
+        request.nextStep = uint64(next);
+        if (!finished) {
+            emit CommitteeDrawContinued(disputeId, next, members.length);
+            return;
+        }
+        delete _drawSeeds[disputeId];
+        _drawn(disputeId, request, seed, members);
+    }
+
+    /// @dev Draws the committee if the first `4 · size` steps finish it, so the callback's gas does not grow
+    /// with the validator set; otherwise records the seed for {continueDraw}.
     function fulfillRandomWords(uint256 requestId, uint256[] calldata randomWords) internal override {
         uint256 disputeIdPlusOne = _pendingRequests[requestId];
         if (disputeIdPlusOne == 0) revert ValidatorCommitteeUnknownRequest(requestId);
@@ -155,11 +191,23 @@ contract ValidatorCommittee is IValidatorCommittee, VrfConsumer, AccessControl {
         uint256 disputeId = disputeIdPlusOne - 1;
         uint256 seed = randomWords[0];
         CommitteeRequest storage request = _requests[disputeId];
-        address[] memory members = CommitteeDraw.draw(_validators, seed, request.range, request.requestedAt, _config.size);
+        (address[] memory members, bool finished) =
+            CommitteeDraw.draw(_validators, seed, request.range, request.requestedAt, _config.size);
+        if (!finished) {
+            request.status = CommitteeStatus.Drawing;
+            _drawSeeds[disputeId] = seed;
+            emit CommitteeDrawUnfinished(disputeId, seed);
+            return;
+        }
+        _committees[disputeId] = members;
+        _drawn(disputeId, request, seed, members);
+    }
+
+    /// @dev Marks dispute `disputeId`'s committee, already stored, as drawn now.
+    function _drawn(uint256 disputeId, CommitteeRequest storage request, uint256 seed, address[] memory members) private {
         request.status = CommitteeStatus.Drawn;
         request.drawnAt = uint40(block.timestamp);
         request.members = uint8(members.length);
-        _committees[disputeId] = members;
         emit CommitteeDrawn(disputeId, seed, members);
     }
 
@@ -170,7 +218,7 @@ contract ValidatorCommittee is IValidatorCommittee, VrfConsumer, AccessControl {
     {
         address[] storage members = _committees[disputeId];
         uint256 size = members.length;
-        if (size == 0) revert ValidatorCommitteeNotDrawn(disputeId);
+        if (size == 0 || _requests[disputeId].status != CommitteeStatus.Drawn) revert ValidatorCommitteeNotDrawn(disputeId);
         if (signerBitmap >> size != 0) revert ValidatorCommitteeInvalidBitmap(signerBitmap, size);
         uint256 named = _popCount(signerBitmap);
         if (named != signatures.length) revert ValidatorCommitteeSignatureCountMismatch(named, signatures.length);
@@ -196,8 +244,8 @@ contract ValidatorCommittee is IValidatorCommittee, VrfConsumer, AccessControl {
     }
 
     /// @inheritdoc IValidatorCommittee
-    function committeeOf(uint256 disputeId) external view returns (address[] memory) {
-        return _committees[disputeId];
+    function committeeOf(uint256 disputeId) external view returns (address[] memory members) {
+        if (_requests[disputeId].status == CommitteeStatus.Drawn) members = _committees[disputeId];
     }
 
     /// @inheritdoc IValidatorCommittee

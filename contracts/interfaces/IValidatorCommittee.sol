@@ -7,24 +7,34 @@ pragma solidity ^0.8.24;
 /// `threshold` of whom must sign its verdict.
 ///
 /// Validators leave in two steps: {exit} ends eligibility for later requests at once; {release}, after
-/// `exitDelay`, removes the entry and unlocks the stake. `exitDelay` exceeds a dispute's life (Disputes
-/// refuses a longer verdict period), so every validator of the set at a request is still listed, staked
-/// and able to sign until that dispute is over, and leaving cannot shrink a committee already asked for.
+/// `exitDelay`, empties the entry's slot and unlocks the stake. `exitDelay` exceeds a dispute's life
+/// (Disputes refuses a longer verdict period), so every validator of the set at a request is still listed,
+/// staked and able to sign until that dispute is over, and leaving cannot shrink a committee already asked
+/// for.
 ///
-/// The draw (anyone can recompute it from the events): let `entries` be the validator list (each entry
-/// `(account, joinedAt, leftAt)`, kept as follows: {join} appends; {release} of the entry at index k
-/// moves the last entry to k and drops the last), `requestedAt` the block timestamp of
-/// {CommitteeRequested} and `range` the list's length right after that event. At the VRF answer, with
-/// `seed` from {CommitteeDrawn}:
+/// The list: each entry `(account, joinedAt, leftAt)`, or all zero for an emptied slot. {join} fills the slot
+/// emptied last (else appends); {release} empties the validator's slot. No entry ever moves and the list
+/// never shrinks.
 ///
-///   n      = min(range, entries.length)            // every entry of the set at the request has index < n
-///   visits = min(n, 4 * size)                      // at most 4 positions per seat, whatever n is
-///   order  = [0, 1, ..., n - 1]                    // conceptually; only visited positions are stored
-///   for i in 0 .. visits - 1, until `size` members are picked:
-///       j = i + uint256(keccak256(abi.encode(seed, i))) % (n - i)
+/// The draw (anyone can recompute it from the events): let `entries` be the validator list, `requestedAt`
+/// the block timestamp of {CommitteeRequested} and `range` the list's length right after that event; `seed`
+/// is the VRF word (in {CommitteeDrawn}, and in {CommitteeDrawUnfinished} if the callback did not finish):
+///
+///   order  = [0, 1, ..., range - 1]                // conceptually; only visited positions are stored
+///   for i in 0 .. range - 1, until `size` members are picked:
+///       j = i + uint256(keccak256(abi.encode(seed, i))) % (range - i)
 ///       swap(order[i], order[j])
 ///       e = entries[order[i]]
 ///       if e.joinedAt <= requestedAt and (e.leftAt == 0 or e.leftAt > requestedAt): append e.account
+///
+/// (An emptied slot has joinedAt = leftAt = 0 and account 0: never picked.) The VRF callback runs the first
+/// `4 · size` steps, so its gas does not grow with the list. If they do not finish the draw (fewer than
+/// `size` members and positions left), it records the seed ({CommitteeDrawUnfinished}) and anyone runs the
+/// draw again from step 0 with {continueDraw}, any number of steps per call, within `exitDelay` of the
+/// request: the committee is always the draw above, however many entries that are not eligible fill the
+/// list. Entries eligible at the request keep their slots until `requestedAt + exitDelay`, and an entry
+/// that fills an emptied slot later joined after `requestedAt`, so every step sees the set of the request
+/// (a join in the request's own second could be seen; {continueDraw} starts after that second).
 ///
 /// Members are listed in the order picked; a committee position is an index in that list.
 interface IValidatorCommittee {
@@ -59,7 +69,8 @@ interface IValidatorCommittee {
         None, // never requested
         Requested, // waiting for the VRF answer
         RequestFailed, // the coordinator refused the request: no committee will be drawn
-        Drawn // members drawn
+        Drawn, // members drawn
+        Drawing // the VRF answered but its callback did not finish the draw: {continueDraw} does
     }
 
     /// @notice A dispute's committee request, in one slot.
@@ -69,6 +80,7 @@ interface IValidatorCommittee {
         uint64 range; // validator list length at the request
         uint8 members; // members drawn (<= size)
         CommitteeStatus status;
+        uint64 nextStep; // while Drawing: the next step {continueDraw} runs
     }
 
     /// @notice Thrown when `account` joins but already is a validator.
@@ -95,6 +107,13 @@ interface IValidatorCommittee {
     error ValidatorCommitteeSignatureCountMismatch(uint256 expected, uint256 actual);
     /// @notice Thrown when the signature for committee position `position` recovers to `signer`, not to its member.
     error ValidatorCommitteeInvalidSignature(uint256 disputeId, uint256 position, address signer);
+    /// @notice Thrown when {continueDraw} is called for dispute `disputeId`, whose committee is at `status`, not Drawing.
+    error ValidatorCommitteeNotDrawing(uint256 disputeId, CommitteeStatus status);
+    /// @notice Thrown when {continueDraw} is called for dispute `disputeId` outside its window: after the
+    /// request's second `requestedAt`, before `closesAt` (the request + `exitDelay`).
+    error ValidatorCommitteeOutsideDrawWindow(uint256 disputeId, uint256 requestedAt, uint256 closesAt);
+    /// @notice Thrown when {continueDraw} is asked to run no step of dispute `disputeId`'s draw.
+    error ValidatorCommitteeNoSteps(uint256 disputeId);
     /// @notice Thrown when a constructor parameter breaks its rule.
     error ValidatorCommitteeInvalidParameter(string name);
 
@@ -103,7 +122,7 @@ interface IValidatorCommittee {
     /// @notice Emitted when `validator` exits: no committee requested from now on draws it; its stake
     /// stays locked and releasable at `releasableAt`. The block timestamp is its `leftAt`.
     event ValidatorExited(address indexed validator, uint256 releasableAt);
-    /// @notice Emitted when `validator`'s entry is removed from the list and its `stake` unlocks.
+    /// @notice Emitted when `validator`'s slot is emptied and its `stake` unlocks.
     event ValidatorReleased(address indexed validator, uint256 stake);
     /// @notice Emitted when randomness for dispute `disputeId`'s committee is requested as VRF request
     /// `requestId`; the block timestamp is the request's `requestedAt`.
@@ -113,6 +132,12 @@ interface IValidatorCommittee {
     event CommitteeRequestFailed(uint256 indexed disputeId);
     /// @notice Emitted when dispute `disputeId`'s committee is drawn from `seed`.
     event CommitteeDrawn(uint256 indexed disputeId, uint256 seed, address[] members);
+    /// @notice Emitted when the VRF callback's `4 · size` steps did not finish dispute `disputeId`'s draw from
+    /// `seed`: {continueDraw} runs it (the automation keeper does).
+    event CommitteeDrawUnfinished(uint256 indexed disputeId, uint256 seed);
+    /// @notice Emitted when {continueDraw} ran dispute `disputeId`'s draw up to step `nextStep` without finishing
+    /// it, `picked` members so far.
+    event CommitteeDrawContinued(uint256 indexed disputeId, uint256 nextStep, uint256 picked);
 
     /// @notice The caller becomes a validator, locking `validatorStake` of its available stake.
     /// @dev Requirements: not listed (a leaving validator is listed until released); enough available
@@ -124,7 +149,7 @@ interface IValidatorCommittee {
     /// @dev Requirements: an active validator. Emits {ValidatorExited}.
     function exit() external;
 
-    /// @notice Removes `validator`'s entry and unlocks its stake, `exitDelay` after its exit. Anyone may
+    /// @notice Empties `validator`'s slot and unlocks its stake, `exitDelay` after its exit. Anyone may
     /// call it: the stake only moves back to the validator's available balance.
     /// @dev Requirements: `validator` exited at least `exitDelay` ago. Emits {ValidatorReleased}.
     function release(address validator) external;
@@ -138,6 +163,13 @@ interface IValidatorCommittee {
     /// @return requestId The VRF request id (0 if the coordinator refused).
     function requestCommittee(uint256 disputeId) external returns (uint256 requestId);
 
+    /// @notice Runs up to `maxSteps` more steps of dispute `disputeId`'s draw, which the VRF callback did not
+    /// finish (the first call starts again from step 0); the call that finishes it draws the committee. Anyone
+    /// may call it: the steps are the draw's, whoever runs them. Each step costs ~30k gas (a stored swap).
+    /// @dev Requirements: status Drawing; `requestedAt < block.timestamp < requestedAt + exitDelay`;
+    /// `maxSteps > 0`. Emits {CommitteeDrawContinued}, or {CommitteeDrawn} when the draw is over.
+    function continueDraw(uint256 disputeId, uint256 maxSteps) external;
+
     /// @notice Reverts unless `signatures` are valid signatures of `digest` by at least `threshold`
     /// distinct members of dispute `disputeId`'s committee.
     /// @param signerBitmap Bit i set ⇔ the member at committee position i signed.
@@ -150,13 +182,14 @@ interface IValidatorCommittee {
     /// `threshold` members, i.e. could have reached a verdict in time.
     function committeeFormedBefore(uint256 disputeId, uint256 deadline) external view returns (bool);
 
-    /// @notice The committee drawn for dispute `disputeId` (empty until drawn).
+    /// @notice The committee drawn for dispute `disputeId` (empty until drawn, also while Drawing).
     function committeeOf(uint256 disputeId) external view returns (address[] memory);
 
     /// @notice Dispute `disputeId`'s committee request (status None if never requested).
     function requestOf(uint256 disputeId) external view returns (CommitteeRequest memory);
 
-    /// @notice The validator list, in draw order: active and leaving validators not yet released.
+    /// @notice The validator list, in draw order: active and leaving validators not yet released, and the
+    /// slots emptied by releases (all zero) not yet refilled.
     function validators() external view returns (Validator[] memory);
 
     /// @notice `account`'s entry (all zero if it is not listed).

@@ -4,47 +4,115 @@ pragma solidity 0.8.37;
 import {IValidatorCommittee} from "../interfaces/IValidatorCommittee.sol";
 
 /// @title CommitteeDraw
-/// @notice The committee draw of {IValidatorCommittee}: a partial Fisher–Yates shuffle of the first `n`
+/// @notice The committee draw of {IValidatorCommittee}: a partial Fisher–Yates shuffle of the first `range`
 /// list positions keyed by the VRF seed (step i swaps position i with i + keccak256(abi.encode(seed, i))
-/// % (n − i), the same steps as {RandomDraw-distinctIndices}), that visits at most VISITS_PER_SEAT × size
-/// positions and keeps the validators eligible at the request time. The cost depends on `size`, never on
-/// the number of validators: only visited positions are stored, in a small memory hash table.
+/// % (range − i), the same steps as {RandomDraw-distinctIndices}) that keeps the validators eligible at the
+/// request time, until `size` are kept or every position is visited. {draw} runs the first
+/// VISITS_PER_SEAT × size steps in memory (the VRF callback: its cost depends on `size`, never on the number
+/// of validators); a draw they do not finish is run again from step 0 by {drawFrom}, a bounded number of
+/// steps per call, with the shuffle kept in storage.
 library CommitteeDraw {
-    /// @notice Positions visited at most per committee seat.
+    /// @notice Steps {draw} runs at most per committee seat.
     uint256 internal constant VISITS_PER_SEAT = 4;
 
-    /// @notice The members drawn, in draw order (see {IValidatorCommittee} for the exact rule).
+    /// @notice The first `VISITS_PER_SEAT × size` steps of the draw.
     /// @param entries The validator list.
     /// @param seed The VRF word.
-    /// @param range The list's length at the request: positions drawn are below min(range, entries.length).
+    /// @param range The list's length at the request (it never shrinks): positions drawn are below it.
     /// @param requestedAt The request's timestamp, at which eligibility is judged.
     /// @param size Seats to fill.
+    /// @return members The members picked, in draw order.
+    /// @return finished Whether the draw is over (`size` members, or every position visited); if not,
+    /// `members` is not the committee and {drawFrom} must run the draw.
     function draw(
         IValidatorCommittee.Validator[] storage entries,
         uint256 seed,
         uint256 range,
         uint256 requestedAt,
         uint256 size
-    ) internal view returns (address[] memory members) {
-        uint256 n = range < entries.length ? range : entries.length;
-        uint256 visits = VISITS_PER_SEAT * size < n ? VISITS_PER_SEAT * size : n;
+    ) internal view returns (address[] memory members, bool finished) {
+        uint256 visits = VISITS_PER_SEAT * size < range ? VISITS_PER_SEAT * size : range;
         members = new address[](size);
         uint256 picked;
         uint256[] memory moved = _newTable(visits);
-        for (uint256 i; i < visits && picked < size; ++i) {
-            uint256 j = i + uint256(keccak256(abi.encode(seed, i))) % (n - i);
+        uint256 i;
+        for (; i < visits && picked < size; ++i) {
+            uint256 j = _position(seed, i, range);
             uint256 atI = _get(moved, i);
             uint256 atJ = j == i ? atI : _get(moved, j);
             // Position i is never read again (later steps only touch positions above it): only j is stored.
             if (j != i) _set(moved, j, atI);
-            IValidatorCommittee.Validator storage entry = entries[atJ];
-            (address account, uint40 joinedAt, uint40 leftAt) = (entry.account, entry.joinedAt, entry.leftAt);
-            if (joinedAt <= requestedAt && (leftAt == 0 || leftAt > requestedAt)) members[picked++] = account;
+            address account = _eligibleAccount(entries[atJ], requestedAt);
+            if (account != address(0)) members[picked++] = account;
         }
+        finished = picked == size || i == range;
         // Shrink the array to the members picked: picked <= size, its allocated length.
         assembly ("memory-safe") {
             mstore(members, picked)
         }
+    }
+
+    /// @notice Runs steps `from` to at most `from + maxSteps − 1` of the draw, appending the members picked.
+    /// @param order The shuffle so far: position → list index + 1 (0: never moved), kept between calls.
+    /// @param members The members picked so far (by the steps before `from`).
+    /// @return next The next step to run.
+    /// @return finished Whether the draw is over (`size` members, or every position visited).
+    function drawFrom(
+        IValidatorCommittee.Validator[] storage entries,
+        mapping(uint256 position => uint256 indexPlusOne) storage order,
+        address[] storage members,
+        uint256 seed,
+        uint256 range,
+        uint256 requestedAt,
+        uint256 size,
+        uint256 from,
+        uint256 maxSteps
+    ) internal returns (uint256 next, bool finished) {
+        uint256 end = range - from < maxSteps ? range : from + maxSteps;
+        uint256 picked = members.length;
+        for (next = from; next < end && picked < size; ++next) {
+            address account = _eligibleAccount(entries[_storedStep(order, seed, next, range)], requestedAt);
+            if (account != address(0)) {
+                members.push(account);
+                ++picked;
+            }
+        }
+        finished = picked == size || next == range;
+    }
+
+    /// @dev Step `i` on the stored shuffle: swaps positions i and j (only j is stored, as in {draw}) and returns
+    /// the list index now at position i.
+    function _storedStep(mapping(uint256 => uint256) storage order, uint256 seed, uint256 i, uint256 range)
+        private
+        returns (uint256 atJ)
+    {
+        uint256 j = _position(seed, i, range);
+        uint256 atI = _stored(order, i);
+        if (j == i) return atI;
+        atJ = _stored(order, j);
+        order[j] = atI + 1;
+    }
+
+    /// @dev The position step `i` swaps with position i.
+    function _position(uint256 seed, uint256 i, uint256 range) private pure returns (uint256) {
+        return i + uint256(keccak256(abi.encode(seed, i))) % (range - i);
+    }
+
+    /// @dev The entry's account if it was a validator at `requestedAt` (joined at or before it, not left at or
+    /// before it), else 0 (an empty slot, a later join, an earlier exit).
+    function _eligibleAccount(IValidatorCommittee.Validator storage entry, uint256 requestedAt)
+        private
+        view
+        returns (address)
+    {
+        (address account, uint40 joinedAt, uint40 leftAt) = (entry.account, entry.joinedAt, entry.leftAt);
+        return joinedAt <= requestedAt && (leftAt == 0 || leftAt > requestedAt) ? account : address(0);
+    }
+
+    /// @dev The list index at `position` in the stored shuffle.
+    function _stored(mapping(uint256 => uint256) storage order, uint256 position) private view returns (uint256) {
+        uint256 indexPlusOne = order[position];
+        return indexPlusOne == 0 ? position : indexPlusOne - 1;
     }
 
     /*//////////////////////////////////////////////////////////////

@@ -1,6 +1,8 @@
 import { Bytes } from "@graphprotocol/graph-ts";
 import {
+  CommitteeDrawContinued,
   CommitteeDrawn,
+  CommitteeDrawUnfinished,
   CommitteeRequested,
   CommitteeRequestFailed,
   ValidatorExited,
@@ -9,9 +11,11 @@ import {
 } from "../generated/ValidatorCommittee/ValidatorCommittee";
 import {
   CommitteeDraw,
+  CommitteeDrawContinuation,
   CommitteeRequest,
   CommitteeRequestFailure,
   Dispute,
+  UnfinishedCommitteeDraw,
   Validator,
   ValidatorExit,
   ValidatorJoin,
@@ -60,6 +64,7 @@ export function handleCommitteeRequested(event: CommitteeRequested): void {
   let dispute = Dispute.load(event.params.disputeId.toString())!;
   dispute.committeeRequestId = event.params.requestId;
   dispute.committeeRequestFailed = false;
+  dispute.committeeDrawUnfinished = false;
   dispute.save();
   let request = stamped(new CommitteeRequest(eventId(event)), event);
   request.dispute = dispute.id;
@@ -87,4 +92,23 @@ export function handleCommitteeDrawn(event: CommitteeDrawn): void {
   draw.seed = event.params.seed;
   draw.members = members;
   draw.save();
+}
+
+export function handleCommitteeDrawUnfinished(event: CommitteeDrawUnfinished): void {
+  let dispute = Dispute.load(event.params.disputeId.toString())!;
+  dispute.committeeDrawUnfinished = true;
+  dispute.save();
+  let unfinished = stamped(new UnfinishedCommitteeDraw(eventId(event)), event);
+  unfinished.dispute = dispute.id;
+  unfinished.seed = event.params.seed;
+  unfinished.save();
+}
+
+// The call that finishes the draw emits CommitteeDrawn instead.
+export function handleCommitteeDrawContinued(event: CommitteeDrawContinued): void {
+  let continuation = stamped(new CommitteeDrawContinuation(eventId(event)), event);
+  continuation.dispute = event.params.disputeId.toString();
+  continuation.nextStep = event.params.nextStep;
+  continuation.picked = event.params.picked;
+  continuation.save();
 }

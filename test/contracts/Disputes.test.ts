@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { getAddress, keccak256, maxUint256, parseEther, stringToHex, zeroAddress, zeroHash, type Address, type Hex } from "viem";
+import { getAddress, keccak256, parseEther, stringToHex, zeroAddress, zeroHash, type Address, type Hex } from "viem";
 import { committeeDraw } from "../../keepers/src/chain/committeeDraw.ts";
 import {
   DisputeStatus,
   JobStatus,
+  joinFreshValidator,
   joinValidators,
   networkHelpers,
   ORDER,
@@ -60,18 +61,6 @@ async function withCommittee() {
   const p = await withOpenDispute();
   await drawCommittee(p, p.disputeId);
   return { ...p, memberWallets: await memberWalletsOf(p, p.disputeId) };
-}
-
-/** A fresh account (impersonated) that holds `VALIDATOR_STAKE`, stakes it and joins the committee. */
-async function joinFreshValidator(p: Protocol, label: string): Promise<Address> {
-  const account = getAddress(keccak256(stringToHex(label)).slice(0, 42));
-  await networkHelpers.impersonateAccount(account);
-  await networkHelpers.setBalance(account, parseEther("1"));
-  await p.token.write.transfer([account, VALIDATOR_STAKE]);
-  await p.token.write.approve([p.stakeManager.address, maxUint256], { account });
-  await p.stakeManager.write.stake([VALIDATOR_STAKE], { account });
-  await p.committee.write.join({ account });
-  return account;
 }
 
 /** The committee of dispute `disputeId` recomputed off-chain (keepers/src/chain/committeeDraw.ts) from the seed, the request and the list now. */
@@ -168,15 +157,16 @@ describe("ValidatorCommittee", () => {
       );
       const after = await p.stakeManager.read.stakeOf([me]);
       assert.deepEqual([after.locked, after.available], [0n, VALIDATOR_STAKE]);
-      assert.deepEqual(await p.committee.read.validators(), []);
+      assert.deepEqual(await p.committee.read.validators(), [{ account: zeroAddress, joinedAt: 0, leftAt: 0 }], "its slot emptied");
       for (const call of [p.committee.write.exit(as), p.committee.write.release([me])]) {
         await viem.assertions.revertWithCustomErrorWithArgs(call, p.committee, "ValidatorCommitteeNotValidator", [me]);
       }
       await p.committee.write.join(as);
-      assert.equal((await p.committee.read.validators()).length, 1, "a released validator may join again");
+      const rejoined = await p.committee.read.validators();
+      assert.deepEqual(rejoined.map((e) => e.account.toLowerCase()), [me.toLowerCase()], "a released validator may join again, into the emptied slot");
     });
 
-    it("keeps the list consistent when a middle entry is released (the last one moves into its place)", async () => {
+    it("empties a released entry's slot without moving any other, and refills it at the next join", async () => {
       const p = await networkHelpers.loadFixture(withValidators);
       const leaving = p.validators[2]!;
       const before = await p.committee.read.validators();
@@ -184,12 +174,15 @@ describe("ValidatorCommittee", () => {
       assert.equal((await p.committee.read.validators()).length, 9, "a leaving validator stays listed");
       await networkHelpers.time.increase(EXIT_DELAY);
       await p.committee.write.release([leaving.account.address]);
+      const emptied = { account: zeroAddress, joinedAt: 0, leftAt: 0 };
       const after = await p.committee.read.validators();
-      assert.deepEqual(after.map((e) => e.account), [...before.slice(0, 2), before[8]!, ...before.slice(3, 8)].map((e) => e.account));
+      assert.deepEqual(after, [...before.slice(0, 2), emptied, ...before.slice(3)]);
       assert.deepEqual(await p.committee.read.validatorOf([before[8]!.account]), before[8]);
-      assert.deepEqual(await p.committee.read.validatorOf([leaving.account.address]), { account: zeroAddress, joinedAt: 0, leftAt: 0 });
+      assert.deepEqual(await p.committee.read.validatorOf([leaving.account.address]), emptied);
       await p.committee.write.join({ account: leaving.account });
-      assert.equal((await p.committee.read.validators()).at(-1)!.account.toLowerCase(), leaving.account.address);
+      const refilled = await p.committee.read.validators();
+      assert.equal(refilled.length, 9);
+      assert.equal(refilled[2]!.account.toLowerCase(), leaving.account.address);
     });
 
     it("rejects a validator without enough free stake", async () => {

@@ -21,19 +21,19 @@ library ReferenceDraw {
         pure
         returns (address[] memory members)
     {
-        uint256 n = range < entries.length ? range : entries.length;
-        uint256 visits = 4 * size < n ? 4 * size : n;
-        uint256[] memory order = new uint256[](n);
-        for (uint256 i; i < n; ++i) {
+        uint256[] memory order = new uint256[](range);
+        for (uint256 i; i < range; ++i) {
             order[i] = i;
         }
         address[] memory picked = new address[](size);
         uint256 count;
-        for (uint256 i; i < visits && count < size; ++i) {
-            uint256 j = i + uint256(keccak256(abi.encode(seed, i))) % (n - i);
+        for (uint256 i; i < range && count < size; ++i) {
+            uint256 j = i + uint256(keccak256(abi.encode(seed, i))) % (range - i);
             (order[i], order[j]) = (order[j], order[i]);
             IValidatorCommittee.Validator memory e = entries[order[i]];
-            if (e.joinedAt <= requestedAt && (e.leftAt == 0 || e.leftAt > requestedAt)) picked[count++] = e.account;
+            if (e.account != address(0) && e.joinedAt <= requestedAt && (e.leftAt == 0 || e.leftAt > requestedAt)) {
+                picked[count++] = e.account;
+            }
         }
         members = new address[](count);
         for (uint256 i; i < count; ++i) {
@@ -62,7 +62,11 @@ contract CommitteeDrawHarness {
         _entries.push(entry);
     }
 
-    function draw(uint256 seed, uint256 range, uint256 requestedAt, uint256 size) external view returns (address[] memory) {
+    function draw(uint256 seed, uint256 range, uint256 requestedAt, uint256 size)
+        external
+        view
+        returns (address[] memory members, bool finished)
+    {
         return CommitteeDraw.draw(_entries, seed, range, requestedAt, size);
     }
 }
@@ -128,16 +132,25 @@ abstract contract CommitteeSetup is Test {
     function _eligible(IValidatorCommittee.Validator memory e, uint256 at) internal pure returns (bool) {
         return e.account != address(0) && e.joinedAt <= at && (e.leftAt == 0 || e.leftAt > at);
     }
+
+    /// @dev Finishes dispute `disputeId`'s draw if the VRF callback left it unfinished, 7 steps per call.
+    function _finishDraw(uint256 disputeId) internal {
+        while (committee.requestOf(disputeId).status == IValidatorCommittee.CommitteeStatus.Drawing) {
+            committee.continueDraw(disputeId, 7);
+        }
+    }
 }
 
 /// @notice Fuzzes the VRF-driven committee draw against the reference draw, with validators leaving
-/// before the request, joining and leaving after it and entries released (swapped) before the answer.
+/// before the request, joining and leaving after it and entries released (their slots emptied, then refilled
+/// by late joiners) before the answer.
 contract ValidatorCommitteeFuzzTest is CommitteeSetup {
     uint256 internal constant MAX_VALIDATORS = 24;
 
     /// @notice For any seed, set and changes after the request (within exitDelay), the committee is the
     /// reference draw over the set at the request: distinct validators eligible then, no one who joined
-    /// after or left before; all eligible ones (up to size) when the list is at most 4·size long.
+    /// after or left before, and min(size, eligible) of them, finished by continueDraw when the callback
+    /// did not.
     function testFuzz_fulfillRandomWords_drawsFromTheSetAtTheRequest_succeeds(
         uint256 seed,
         uint8 size,
@@ -173,14 +186,18 @@ contract ValidatorCommitteeFuzzTest is CommitteeSetup {
             vm.prank(_account(i));
             committee.exit();
         }
-        // The validators that left before the request can be released before the answer: their entries are
-        // swapped out, possibly for late joiners, and the draw must still see the set at the request.
+        // The validators that left before the request can be released before the answer (their slots emptied),
+        // and later joiners refill them: the draw must still see the set at the request.
         vm.warp(requestedAt - 1 + EXIT_DELAY);
         for (uint256 i; i < exitsBefore; ++i) {
             committee.release(_account(i));
         }
+        for (uint256 i; i < joinsAfter; ++i) {
+            _join(_account(2 * MAX_VALIDATORS + i));
+        }
         IValidatorCommittee.Validator[] memory atAnswer = committee.validators();
         _fulfill(requestId, seed);
+        _finishDraw(7);
         _assertDraw(seed, size, requestedAt, atRequest, atAnswer);
     }
 
@@ -212,9 +229,7 @@ contract ValidatorCommitteeFuzzTest is CommitteeSetup {
                 assertTrue(members[i] != members[k], "member drawn twice");
             }
         }
-        if (atRequest.length <= 4 * size) {
-            assertEq(members.length, eligible < size ? eligible : size, "every position visited");
-        }
+        assertEq(members.length, eligible < size ? eligible : size, "as many as the seats and the eligible allow");
     }
 
     /// @notice The vectors of test/keepers/chain/committeeDraw.test.ts (the TypeScript twin): validator
@@ -231,21 +246,26 @@ contract ValidatorCommitteeFuzzTest is CommitteeSetup {
             );
         }
         uint256[5] memory fiveSeats = [uint256(5), 9, 1, 10, 4];
-        address[] memory drawn = harness.draw(42, 18, 110, 5);
+        (address[] memory drawn, bool finished) = harness.draw(42, 18, 110, 5);
+        assertTrue(finished, "seed 42, 5 seats: finished");
         assertEq(drawn.length, 5, "seed 42, 5 seats");
         for (uint256 k; k < 5; ++k) {
             assertEq(drawn[k], address(uint160(0x1000 + fiveSeats[k])), "seed 42, 5 seats");
         }
         uint256[9] memory nineSeats = [uint256(14), 16, 5, 8, 0, 6, 9, 13, 17];
-        drawn = harness.draw(7, 20, 200, 9);
+        (drawn, finished) = harness.draw(7, 20, 200, 9);
+        assertTrue(finished, "seed 7, 9 seats: finished");
         assertEq(drawn.length, 9, "seed 7, 9 seats");
         for (uint256 k; k < 9; ++k) {
             assertEq(drawn[k], address(uint160(0x1000 + nineSeats[k])), "seed 7, 9 seats");
         }
-        assertEq(harness.draw(1, 18, 101, 1).length, 0, "4 visits find neither of the two eligible");
-        drawn = harness.draw(2, 18, 101, 1);
+        (drawn, finished) = harness.draw(1, 18, 101, 1);
+        assertEq(drawn.length, 0, "4 steps find neither of the two eligible");
+        assertFalse(finished, "seed 1, 1 seat: left to continueDraw");
+        (drawn, finished) = harness.draw(2, 18, 101, 1);
         assertEq(drawn.length, 1, "seed 2, 1 seat");
         assertEq(drawn[0], address(0x1000), "seed 2, 1 seat");
+        assertTrue(finished, "seed 2, 1 seat: finished");
     }
 
     /// @notice The mock's default randomness with a large list: still the reference draw, a full committee
@@ -258,7 +278,9 @@ contract ValidatorCommitteeFuzzTest is CommitteeSetup {
             _join(_account(i));
         }
         uint256 requestId = committee.requestCommittee(1);
+        vm.warp(block.timestamp + 1);
         vrf.fulfillRandomWords(requestId, address(committee));
+        _finishDraw(1);
         address[] memory members = committee.committeeOf(1);
         assertEq(members.length, size, "committee size");
         assertTrue(committee.committeeFormedBefore(1, block.timestamp + 1), "formed");
@@ -341,7 +363,173 @@ contract ValidatorCommitteeFuzzTest is CommitteeSetup {
         } else {
             committee.release(v);
             assertEq(stakeManager.stakeOf(v).locked, 0, "unlocked");
-            assertEq(committee.validators().length, 0, "entry removed");
+            assertEq(committee.validators().length, 1, "the slot stays");
+            assertEq(committee.validators()[0].account, address(0), "emptied");
+        }
+    }
+}
+
+/// @notice A list padded with validators that are not eligible (they exited before the request), so that the
+/// VRF callback's 4·size steps do not finish the draw: {continueDraw} finishes it, the full committee.
+contract ValidatorCommitteePaddedDrawTest is CommitteeSetup {
+    uint256 internal constant ELIGIBLE = 9;
+    uint256 internal constant PADDING = 60;
+    uint256 internal constant DISPUTE = 3;
+
+    uint256 internal requestId;
+    uint256 internal requestedAt;
+
+    /// @dev Nine validators, then PADDING that join and exit; the request one second later.
+    function setUp() public {
+        _deploy(9, 5);
+        for (uint256 i; i < ELIGIBLE + PADDING; ++i) {
+            _join(_account(i));
+        }
+        vm.warp(block.timestamp + 1);
+        for (uint256 i = ELIGIBLE; i < ELIGIBLE + PADDING; ++i) {
+            vm.prank(_account(i));
+            committee.exit();
+        }
+        vm.warp(block.timestamp + 1);
+        requestId = committee.requestCommittee(DISPUTE);
+        requestedAt = block.timestamp;
+    }
+
+    /// @notice Whatever the seed, the callback leaves the draw unfinished or finishes it, and continueDraw in
+    /// chunks of any size ends at the reference draw: the nine eligible validators.
+    function testFuzz_continueDraw_paddedList_drawsTheFullCommittee(uint256 seed, uint256 chunk) public {
+        chunk = bound(chunk, 1, 80);
+        IValidatorCommittee.Validator[] memory entries = committee.validators();
+        _fulfill(requestId, seed);
+        vm.warp(block.timestamp + 1);
+        while (committee.requestOf(DISPUTE).status == IValidatorCommittee.CommitteeStatus.Drawing) {
+            committee.continueDraw(DISPUTE, chunk);
+        }
+        address[] memory members = committee.committeeOf(DISPUTE);
+        assertEq(members, ReferenceDraw.draw(entries, seed, entries.length, requestedAt, 9), "reference draw");
+        assertEq(members.length, ELIGIBLE, "every eligible validator");
+        assertTrue(committee.committeeFormedBefore(DISPUTE, block.timestamp + 1), "formed");
+    }
+
+    /// @notice Seed 1 leaves the draw unfinished: until continueDraw finishes it the committee is not drawn
+    /// (empty, not formed, no verdict counts); each call emits its progress, the last one CommitteeDrawn.
+    function test_continueDraw_unfinished_isNotACommitteeUntilDrawn() public {
+        vm.expectEmit(address(committee));
+        emit IValidatorCommittee.CommitteeDrawUnfinished(DISPUTE, 1);
+        _fulfill(requestId, 1);
+        IValidatorCommittee.CommitteeRequest memory request = committee.requestOf(DISPUTE);
+        assertEq(uint8(request.status), uint8(IValidatorCommittee.CommitteeStatus.Drawing), "drawing");
+        assertEq(committee.committeeOf(DISPUTE).length, 0, "no committee yet");
+        assertFalse(committee.committeeFormedBefore(DISPUTE, type(uint256).max), "not formed");
+        vm.expectRevert(abi.encodeWithSelector(IValidatorCommittee.ValidatorCommitteeNotDrawn.selector, DISPUTE));
+        committee.verifyVerdict(DISPUTE, bytes32(0), 0, new bytes[](0));
+
+        vm.warp(block.timestamp + 1);
+        committee.continueDraw(DISPUTE, 1);
+        assertEq(committee.requestOf(DISPUTE).nextStep, 1, "one step run");
+        assertEq(committee.committeeOf(DISPUTE).length, 0, "still no committee while drawing");
+        uint256 steps = 1;
+        while (committee.requestOf(DISPUTE).status == IValidatorCommittee.CommitteeStatus.Drawing) {
+            committee.continueDraw(DISPUTE, 1);
+            ++steps;
+        }
+        assertEq(committee.committeeOf(DISPUTE).length, ELIGIBLE, "drawn");
+        assertEq(committee.requestOf(DISPUTE).nextStep, steps, "one step per call");
+        assertGt(steps, 4 * 9, "more steps than the callback runs");
+    }
+
+    /// @notice Each call that does not finish emits CommitteeDrawContinued with the next step and the members so far.
+    function test_continueDraw_emitsProgress() public {
+        _fulfill(requestId, 1);
+        vm.warp(block.timestamp + 1);
+        uint256 pickedIn5 = _pickedInSteps(committee.validators(), 1, 5);
+        vm.expectEmit(address(committee));
+        emit IValidatorCommittee.CommitteeDrawContinued(DISPUTE, 5, pickedIn5);
+        committee.continueDraw(DISPUTE, 5);
+    }
+
+    /// @notice continueDraw reverts for a draw that is not in progress: never requested, waiting for the VRF,
+    /// already drawn.
+    function test_continueDraw_notDrawing_reverts() public {
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IValidatorCommittee.ValidatorCommitteeNotDrawing.selector, 99, IValidatorCommittee.CommitteeStatus.None
+            )
+        );
+        committee.continueDraw(99, 1);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IValidatorCommittee.ValidatorCommitteeNotDrawing.selector, DISPUTE, IValidatorCommittee.CommitteeStatus.Requested
+            )
+        );
+        committee.continueDraw(DISPUTE, 1);
+        _fulfill(requestId, 1);
+        vm.warp(block.timestamp + 1);
+        committee.continueDraw(DISPUTE, type(uint256).max);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IValidatorCommittee.ValidatorCommitteeNotDrawing.selector, DISPUTE, IValidatorCommittee.CommitteeStatus.Drawn
+            )
+        );
+        committee.continueDraw(DISPUTE, 1);
+    }
+
+    /// @notice continueDraw runs only after the request's second and before requestedAt + exitDelay, and at
+    /// least one step; a refused call changes nothing.
+    function test_continueDraw_outsideWindowOrNoSteps_reverts() public {
+        _fulfill(requestId, 1);
+        bytes memory outside = abi.encodeWithSelector(
+            IValidatorCommittee.ValidatorCommitteeOutsideDrawWindow.selector, DISPUTE, requestedAt, requestedAt + EXIT_DELAY
+        );
+        vm.expectRevert(outside);
+        committee.continueDraw(DISPUTE, 1);
+        vm.warp(requestedAt + 1);
+        vm.expectRevert(abi.encodeWithSelector(IValidatorCommittee.ValidatorCommitteeNoSteps.selector, DISPUTE));
+        committee.continueDraw(DISPUTE, 0);
+        vm.warp(requestedAt + EXIT_DELAY);
+        vm.expectRevert(outside);
+        committee.continueDraw(DISPUTE, 1);
+        assertEq(committee.requestOf(DISPUTE).nextStep, 0, "nothing run");
+        assertEq(uint8(committee.requestOf(DISPUTE).status), uint8(IValidatorCommittee.CommitteeStatus.Drawing), "still drawing");
+        vm.warp(requestedAt + EXIT_DELAY - 1);
+        committee.continueDraw(DISPUTE, type(uint256).max);
+        assertEq(committee.committeeOf(DISPUTE).length, ELIGIBLE, "the last second still counts");
+    }
+
+    /// @notice Releasing the padding while the draw is in progress empties slots but moves no entry, and
+    /// validators joining meanwhile fill them without being eligible: the committee is the draw over the list
+    /// of the request.
+    function test_continueDraw_releasesAndJoinsMeanwhile_changeNothing() public {
+        IValidatorCommittee.Validator[] memory entries = committee.validators();
+        _fulfill(requestId, 1);
+        vm.warp(requestedAt + 1);
+        committee.continueDraw(DISPUTE, 10);
+        vm.warp(requestedAt + EXIT_DELAY - 1);
+        for (uint256 i = ELIGIBLE; i < ELIGIBLE + PADDING; ++i) {
+            committee.release(_account(i));
+        }
+        for (uint256 i; i < PADDING; ++i) {
+            _join(_account(1000 + i));
+        }
+        assertEq(committee.validators().length, ELIGIBLE + PADDING, "the joins refilled the emptied slots");
+        committee.continueDraw(DISPUTE, type(uint256).max);
+        assertEq(committee.committeeOf(DISPUTE), ReferenceDraw.draw(entries, 1, entries.length, requestedAt, 9));
+    }
+
+    /// @dev How many members the first `steps` steps of the draw from `seed` pick.
+    function _pickedInSteps(IValidatorCommittee.Validator[] memory entries, uint256 seed, uint256 steps)
+        internal
+        view
+        returns (uint256 picked)
+    {
+        uint256[] memory order = new uint256[](entries.length);
+        for (uint256 i; i < entries.length; ++i) {
+            order[i] = i;
+        }
+        for (uint256 i; i < steps; ++i) {
+            uint256 j = i + uint256(keccak256(abi.encode(seed, i))) % (entries.length - i);
+            (order[i], order[j]) = (order[j], order[i]);
+            if (_eligible(entries[order[i]], requestedAt)) ++picked;
         }
     }
 }
@@ -425,6 +613,10 @@ contract CommitteeHandler is CommonBase, StdUtils {
         uint256[] memory words = new uint256[](1);
         words[0] = seed;
         vrf.fulfillRandomWordsWithOverride(requestId, address(committee), words);
+        if (committee.requestOf(disputeId).status == IValidatorCommittee.CommitteeStatus.Drawing) {
+            if (block.timestamp == r.requestedAt) vm.warp(block.timestamp + 1);
+            committee.continueDraw(disputeId, type(uint256).max);
+        }
         ++ghostDraws;
         address[] memory members = committee.committeeOf(disputeId);
         address[] memory expected = ReferenceDraw.draw(entries, seed, r.range, r.requestedAt, size);
@@ -444,8 +636,9 @@ contract CommitteeHandler is CommonBase, StdUtils {
 contract ValidatorCommitteeInvariantsTest is CommitteeSetup {
     CommitteeHandler internal handler;
 
+    /// @dev Two seats: the callback runs 8 steps, fewer than the 12 actors can list, so some draws are continued.
     function setUp() public {
-        _deploy(3, 2);
+        _deploy(2, 2);
         address[] memory actors = new address[](12);
         for (uint256 i; i < actors.length; ++i) {
             actors[i] = _account(i);
@@ -473,7 +666,12 @@ contract ValidatorCommitteeInvariantsTest is CommitteeSetup {
             bool listed = committee.validatorOf(a).account == a;
             assertEq(own, listed ? VALIDATOR_STAKE : 0, "an account's locked stake follows its entry");
         }
-        assertEq(locked, uint256(VALIDATOR_STAKE) * committee.validators().length, "locked == stake x unreleased");
+        IValidatorCommittee.Validator[] memory entries = committee.validators();
+        uint256 listed;
+        for (uint256 i; i < entries.length; ++i) {
+            if (entries[i].account != address(0)) ++listed;
+        }
+        assertEq(locked, uint256(VALIDATOR_STAKE) * listed, "locked == stake x unreleased");
     }
 
     /// @notice Every committee answered within exitDelay is the reference draw over the set at its request.

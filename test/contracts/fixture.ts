@@ -1,5 +1,5 @@
 import { network } from "hardhat";
-import { keccak256, maxUint256, numberToHex, parseEther, stringToHex, zeroHash, type Hex } from "viem";
+import { getAddress, keccak256, maxUint256, numberToHex, parseEther, stringToHex, zeroHash, type Address, type Hex } from "viem";
 import VeritrainLocal from "../../ignition/modules/VeritrainLocal.ts";
 
 export const { viem, ignition, networkHelpers } = await network.getOrCreate();
@@ -278,6 +278,18 @@ export async function joinValidators<P extends Protocol>(p: P): Promise<P> {
     await p.committee.write.join({ account: v.account });
   }
   return p;
+}
+
+/** A fresh account (impersonated) that holds `VALIDATOR_STAKE`, stakes it and joins the committee. */
+export async function joinFreshValidator(p: Protocol, label: string): Promise<Address> {
+  const account = getAddress(keccak256(stringToHex(label)).slice(0, 42));
+  await networkHelpers.impersonateAccount(account);
+  await networkHelpers.setBalance(account, parseEther("1"));
+  await p.token.write.transfer([account, VALIDATOR_STAKE]);
+  await p.token.write.approve([p.stakeManager.address, maxUint256], { account });
+  await p.stakeManager.write.stake([VALIDATOR_STAKE], { account });
+  await p.committee.write.join({ account });
+  return account;
 }
 
 /** The next dispute, by the challenger on `slot` of round 0, its committee drawn; returns its id. */

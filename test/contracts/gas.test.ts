@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, it } from "node:test";
-import { GAS_CEILINGS, GAS_SNAPSHOT, measureGas, SET_SIZES } from "../../bench/gas.ts";
+import { CONTINUE_DRAW_STEPS, GAS_CEILINGS, GAS_SNAPSHOT, measureGas, SET_SIZES } from "../../bench/gas.ts";
 
 /** The deployment's VRF callback gas limit (Ignition's default `vrfCallbackGasLimit`). */
 const CALLBACK_GAS_LIMIT = 2_000_000;
@@ -21,6 +21,8 @@ describe("gas per operation", () => {
     for (const op of ["placement_callback_gas", "redraw_callback_gas", "committee_callback_gas"] as const) {
       for (const count of SET_SIZES) assert.ok(report[op][`${count}`] < CALLBACK_GAS_LIMIT / 4, `${op} at ${count}: near the callback gas limit`);
     }
+    // A padded list's draw goes on at ~30k gas a step (a stored swap): the keeper's chunk fits in any block.
+    assert.ok(report.continue_draw_gas < Number(CONTINUE_DRAW_STEPS) * 35_000, `continueDraw of ${CONTINUE_DRAW_STEPS} steps: ${report.continue_draw_gas}`);
     assert.ok(existsSync(GAS_SNAPSHOT), `no snapshot for this EVM target: review the figures, then write ${fileURLToPath(GAS_SNAPSHOT)} with \`npm run bench:gas -- --write\``);
     const snapshot = JSON.parse(readFileSync(GAS_SNAPSHOT, "utf8"));
     assert.deepEqual(report, snapshot, "gas changed: review it, then run `npm run bench:gas -- --write` (with the same VERITRAIN_EVM_TARGET)");

@@ -10,6 +10,8 @@ const LABELS: Record<string, string> = {
   JobDispute: "Job disputed",
   CommitteeRequest: "Committee requested",
   CommitteeRequestFailure: "Committee request refused",
+  UnfinishedCommitteeDraw: "Committee draw left to continueDraw",
+  CommitteeDrawContinuation: "Committee draw continued",
   CommitteeDraw: "Committee drawn",
   Verdict: "Verdict",
   DisputeExpiry: "Dispute expired",

@@ -64,6 +64,8 @@ function sources(subject: AuditSubject): Source[] {
         s("JobDispute", "jobDisputes", "windowRemaining", `{ job: ${id} }`),
         s("CommitteeRequest", "committeeRequests", "dispute { id } requestId", `{ dispute_: { job: ${id} } }`),
         s("CommitteeRequestFailure", "committeeRequestFailures", "dispute { id }", `{ dispute_: { job: ${id} } }`),
+        s("UnfinishedCommitteeDraw", "unfinishedCommitteeDraws", "dispute { id } seed", `{ dispute_: { job: ${id} } }`),
+        s("CommitteeDrawContinuation", "committeeDrawContinuations", "dispute { id } nextStep picked", `{ dispute_: { job: ${id} } }`),
         s("CommitteeDraw", "committeeDraws", "dispute { id } seed members", `{ dispute_: { job: ${id} } }`),
         s("Verdict", "verdicts", "dispute { id } providerWrong bondRecipient signerBitmap", `{ dispute_: { job: ${id} } }`),
         s("DisputeExpiry", "disputeExpiries", "dispute { id }", `{ dispute_: { job: ${id} } }`),

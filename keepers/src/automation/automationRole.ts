@@ -31,6 +31,12 @@ const DATASET_ACTIVE = 2;
 /** Columns one `applyPlacement` call places (each a bounded draw; ~60k gas typical, ~190k at worst). */
 const APPLY_CHUNK = 32n;
 
+/** Steps of a committee draw one `continueDraw` call runs (~30k gas each: a stored swap). */
+const DRAW_CHUNK = 100n;
+
+/** Committee status `Drawing` in IValidatorCommittee.CommitteeStatus. */
+const COMMITTEE_DRAWING = 4;
+
 /** Ids one `checkUpkeep` call scans (RangeUpkeep.MAX_UPKEEP_SCAN). */
 const SCAN = 500n;
 
@@ -68,6 +74,8 @@ export type AutomationRoleParameters = {
  *   redraws every column `DatasetRegistry.reassignable` offers (faulty, exited or unaccepted holder,
  *   unplaced, or a redraw unanswered for the cooldown);
  * - on `ColumnFaulty` and `ProviderExited`, redraws the column's holder (`DatasetRegistry.reassign`) at once;
+ * - on `CommitteeDrawUnfinished` (a validator list padded so that the VRF callback's steps did not finish a
+ *   dispute's committee draw), runs the draw to its end (`ValidatorCommittee.continueDraw`, in chunks);
  * - with `vrfMock`, answers every VRF request of the local coordinator mock;
  * - with `drandUrl`, each round relays the drand beacons that answer the protocol's requests to a
  *   DrandBeaconCoordinator (whichever coordinator the consumers point at; {@link relayDrandBeacons}).
@@ -96,9 +104,9 @@ export async function runAutomationRole({ chain, dataDir, log, signal, vrfMock, 
 
   await followEvents({
     chain,
-    address: [DatasetRegistry.address, ...(vrfMock ? [vrfMock] : [])],
-    abi: [...DatasetRegistry.abi, ...VRF_MOCK_ABI],
-    eventName: ["ColumnFaulty", "ProviderExited", "RandomWordsRequested"],
+    address: [DatasetRegistry.address, ValidatorCommittee.address, ...(vrfMock ? [vrfMock] : [])],
+    abi: [...DatasetRegistry.abi, ...ValidatorCommittee.abi, ...VRF_MOCK_ABI],
+    eventName: ["ColumnFaulty", "ProviderExited", "CommitteeDrawUnfinished", "RandomWordsRequested"],
     role: "automation",
     dataDir,
     log,
@@ -110,6 +118,7 @@ export async function runAutomationRole({ chain, dataDir, log, signal, vrfMock, 
     handle: async (event) => {
       if (event.eventName === "ColumnFaulty") await reassign(event.args);
       else if (event.eventName === "ProviderExited") for (const target of await columnsHeldBy(event.args.provider)) await reassign(target);
+      else if (event.eventName === "CommitteeDrawUnfinished") await finishDraw(event.args.disputeId);
       else if (vrfMock && isAddressEqual(event.address, vrfMock)) await fulfil(vrfMock, event.args.requestId, event.args.sender);
     },
     everyRound: async () => {
@@ -181,6 +190,27 @@ export async function runAutomationRole({ chain, dataDir, log, signal, vrfMock, 
     if (!(await simulates(() => DatasetRegistry.simulate.applyPlacement([datasetId, APPLY_CHUNK], { account: chain.account })))) return;
     await chain.send(() => DatasetRegistry.write.applyPlacement([datasetId, APPLY_CHUNK]));
     log.info({ ...context, placed: (await DatasetRegistry.read.placementOf([datasetId])).placed }, "placement applied");
+  }
+
+  /**
+   * Runs dispute `disputeId`'s committee draw to its end. A call the chain would refuse (the draw finished by
+   * another keeper, or its window closed) ends the work; one refused because the request's second is not over
+   * yet throws, so that the event loop retries it.
+   */
+  async function finishDraw(disputeId: bigint) {
+    const context = { disputeId: disputeId.toString() };
+    while ((await ValidatorCommittee.read.requestOf([disputeId])).status === COMMITTEE_DRAWING) {
+      if (!(await simulates(() => ValidatorCommittee.simulate.continueDraw([disputeId, DRAW_CHUNK], { account: chain.account })))) {
+        const { requestedAt } = await ValidatorCommittee.read.requestOf([disputeId]);
+        const { timestamp } = await chain.publicClient.getBlock();
+        if (timestamp <= BigInt(requestedAt)) throw new Error(`dispute ${disputeId}'s draw cannot continue in its request's second: retrying`);
+        log.info(context, "committee draw not continued: the chain refuses it (finished elsewhere, or past its window)");
+        return;
+      }
+      await chain.send(() => ValidatorCommittee.write.continueDraw([disputeId, DRAW_CHUNK]));
+      const { nextStep } = await ValidatorCommittee.read.requestOf([disputeId]);
+      log.info({ ...context, nextStep: nextStep.toString() }, "committee draw continued");
+    }
   }
 
   async function cancelPlacement(datasetId: bigint) {

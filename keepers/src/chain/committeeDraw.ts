@@ -1,7 +1,7 @@
-import { encodeAbiParameters, hexToBigInt, keccak256, type Address } from "viem";
+import { encodeAbiParameters, hexToBigInt, keccak256, zeroAddress, type Address } from "viem";
 import { VeritrainError } from "../errors.ts";
 
-/** One entry of ValidatorCommittee's validator list, as `validators()` returns it. */
+/** One entry of ValidatorCommittee's validator list, as `validators()` returns it (all zero: a slot emptied by a release). */
 export type CommitteeDrawEntry = {
   account: Address;
   /** Block timestamp of the validator's `join`. */
@@ -12,9 +12,9 @@ export type CommitteeDrawEntry = {
 
 /** Parameters of {@link committeeDraw}. */
 export type CommitteeDrawParameters = {
-  /** The VRF word of `CommitteeDrawn`. */
+  /** The VRF word of `CommitteeDrawn` (or `CommitteeDrawUnfinished`). */
   seed: bigint;
-  /** The validator list at the VRF answer, in list order (`validators()` at the block before `CommitteeDrawn`). */
+  /** The validator list, in list order (`validators()` at any block before `requestedAt` + `exitDelay`: entries never move, and those that fill emptied slots after the request are not eligible). */
   entries: readonly CommitteeDrawEntry[];
   /** The list's length at the request (`requestOf(disputeId).range`). */
   range: number;
@@ -24,16 +24,14 @@ export type CommitteeDrawParameters = {
   size: number;
 };
 
-/** Positions visited at most per seat (`CommitteeDraw.VISITS_PER_SEAT`). */
-export const VISITS_PER_SEAT = 4;
-
 /**
  * The committee ValidatorCommittee draws for a dispute: the same rule as the Solidity
  * `CommitteeDraw.draw` (spelled out in `IValidatorCommittee`), so anyone can recompute a committee
  * from the seed, the request and the validator list. A partial Fisher–Yates shuffle of the first
- * `min(range, entries.length)` positions keyed by `keccak256(abi.encode(seed, i))`, visiting at most
- * `4 · size` positions and keeping the validators eligible at `requestedAt` (joined at or before it,
- * not left at or before it), in the order picked.
+ * `range` positions keyed by `keccak256(abi.encode(seed, i))` that keeps the validators eligible at
+ * `requestedAt` (joined at or before it, not left at or before it), in the order picked, until `size` are
+ * picked or every position is visited (the VRF callback runs the first `4 · size` steps, `continueDraw` the
+ * rest when they do not finish: the committee is the same).
  *
  * @example
  * const members = committeeDraw({ seed, entries: await committee.read.validators(), range: Number(request.range), requestedAt: request.requestedAt, size: 9 });
@@ -44,19 +42,23 @@ export function committeeDraw({ seed, entries, range, requestedAt, size }: Commi
       throw new VeritrainError(`${field} must be a non-negative integer, got ${value}`, { code: "COMMITTEE_DRAW_INVALID", details: { field, value } });
     }
   }
-  const n = Math.min(range, entries.length);
-  const visits = Math.min(n, VISITS_PER_SEAT * size);
+  if (range > entries.length) {
+    throw new VeritrainError(`range ${range} exceeds the list's ${entries.length} entries: the list never shrinks, so it is not the list of this request's chain`, {
+      code: "COMMITTEE_DRAW_INVALID",
+      details: { field: "range", value: range },
+    });
+  }
   const order = new Map<number, number>();
   const at = (position: number) => order.get(position) ?? position;
   const members: Address[] = [];
-  for (let i = 0; i < visits && members.length < size; i++) {
+  for (let i = 0; i < range && members.length < size; i++) {
     const word = hexToBigInt(keccak256(encodeAbiParameters([{ type: "uint256" }, { type: "uint256" }], [seed, BigInt(i)])));
-    const j = i + Number(word % BigInt(n - i));
+    const j = i + Number(word % BigInt(range - i));
     const [atI, atJ] = [at(i), at(j)];
     order.set(i, atJ);
     order.set(j, atI);
     const entry = entries[atJ]!;
-    if (entry.joinedAt <= requestedAt && (entry.leftAt === 0 || entry.leftAt > requestedAt)) members.push(entry.account);
+    if (entry.account !== zeroAddress && entry.joinedAt <= requestedAt && (entry.leftAt === 0 || entry.leftAt > requestedAt)) members.push(entry.account);
   }
   return members;
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { getAddress, numberToHex } from "viem";
+import { getAddress, numberToHex, zeroAddress } from "viem";
 import { committeeDraw, type CommitteeDrawEntry } from "../../../keepers/src/chain/committeeDraw.ts";
 import { randomDraw } from "../../../keepers/src/chain/randomDraw.ts";
 import { VeritrainError } from "../../../keepers/src/errors.ts";
@@ -18,8 +18,8 @@ describe("committeeDraw", () => {
     // Same as CommitteeDraw.draw on-chain: ValidatorCommitteeFuzzTest.test_draw_matchesVectors checks these lists.
     assert.deepEqual(committeeDraw({ seed: 42n, entries: ENTRIES, range: 18, requestedAt: 110, size: 5 }), [v(5), v(9), v(1), v(10), v(4)]);
     assert.deepEqual(committeeDraw({ seed: 7n, entries: ENTRIES, range: 20, requestedAt: 200, size: 9 }), [14, 16, 5, 8, 0, 6, 9, 13, 17].map(v));
-    // Two eligible validators among 18 positions, one seat: 4 visits may find neither.
-    assert.deepEqual(committeeDraw({ seed: 1n, entries: ENTRIES, range: 18, requestedAt: 101, size: 1 }), []);
+    // Two eligible validators among 18 positions, one seat: the callback's 4 steps find neither, continueDraw's do.
+    assert.deepEqual(committeeDraw({ seed: 1n, entries: ENTRIES, range: 18, requestedAt: 101, size: 1 }), [v(0)]);
     assert.deepEqual(committeeDraw({ seed: 2n, entries: ENTRIES, range: 18, requestedAt: 101, size: 1 }), [v(0)]);
   });
 
@@ -31,7 +31,7 @@ describe("committeeDraw", () => {
         const i = ENTRIES.findIndex((e) => e.account === member);
         assert.ok(i <= 10 && i % 4 !== 3, `seed ${seed}: ${i} was not eligible at 110`);
       }
-      // 18 positions <= 4 × 5 visits: every one is seen, so all nine eligible fill the five seats.
+      // Nine eligible: the five seats are always filled.
       assert.equal(members.length, 5);
     }
   });
@@ -40,6 +40,23 @@ describe("committeeDraw", () => {
     const everyone = ENTRIES.map((e) => ({ ...e, joinedAt: 0, leftAt: 0 }));
     const indices = randomDraw({ seed: 42n, count: 14, size: 3 });
     assert.deepEqual(committeeDraw({ seed: 42n, entries: everyone, range: 14, requestedAt: 0, size: 3 }), indices.map(v));
+  });
+
+  it("never picks an emptied slot, however many there are", () => {
+    const emptied = { account: zeroAddress, joinedAt: 0, leftAt: 0 };
+    const padded = [...ENTRIES.slice(0, 3), ...Array.from({ length: 60 }, () => emptied), ...ENTRIES.slice(3)];
+    for (let seed = 0n; seed < 20n; seed++) {
+      const members = committeeDraw({ seed, entries: padded, range: padded.length, requestedAt: 200, size: 9 });
+      assert.equal(members.length, 9, `seed ${seed}`);
+      assert.ok(!members.includes(zeroAddress));
+    }
+  });
+
+  it("rejects a range longer than the list (the list never shrinks)", () => {
+    assert.throws(
+      () => committeeDraw({ seed: 1n, entries: ENTRIES, range: 21, requestedAt: 110, size: 5 }),
+      (error: unknown) => error instanceof VeritrainError && error.code === "COMMITTEE_DRAW_INVALID" && /range 21 exceeds the list's 20 entries/.test(error.message),
+    );
   });
 
   it("rejects a negative or fractional range, time or size", () => {

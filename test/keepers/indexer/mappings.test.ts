@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
-import { encodeAbiParameters, encodeEventTopics, keccak256, maxUint256, parseEther, sha256, stringToHex, toHex, zeroAddress, type Hex } from "viem";
+import { encodeAbiParameters, encodeEventTopics, keccak256, maxUint256, parseEther, sha256, stringToHex, toHex, zeroAddress, type Address, type Hex } from "viem";
 import type { EntityStore } from "../../../keepers/src/indexer/entityStore.ts";
 import { buildSubgraphGraphQLSchema } from "../../../keepers/src/indexer/graphqlSchema.ts";
 import { runGraphQL } from "../../../keepers/src/indexer/graphqlServer.ts";
@@ -14,6 +14,8 @@ import { SUBGRAPH_CONTRACTS } from "../../../keepers/src/indexer/subgraphContrac
 import {
   deployProtocol,
   fieldRoot,
+  joinFreshValidator,
+  joinValidators,
   networkHelpers,
   ORDER,
   postJob,
@@ -266,6 +268,26 @@ async function withEveryJobOutcome() {
   return { ...p, jobs: { job2, job3, job4, job5, job6 }, disputeIds: { first, second, third, fourth } };
 }
 
+/** CommitteeStatus.Drawing of IValidatorCommittee: the VRF callback left the draw to continueDraw. */
+const DRAWING = 4;
+
+/**
+ * Dispute 1 (job 1's checkpoint 3) requested from a padded validator list: the nine validators, then 40
+ * that joined and exited before the request. The VRF callback's 36 steps cannot find the nine among the
+ * 49 entries: the draw is left unfinished.
+ */
+async function withUnfinishedDraw() {
+  const p = await joinValidators(await withSubmittedJob());
+  const padding: Address[] = [];
+  for (let i = 0; i < 40; i++) padding.push(await joinFreshValidator(p, `padding validator ${i}`));
+  for (const account of padding) await p.committee.write.exit({ account });
+  await p.disputes.write.challenge([p.jobId, 3n, keccak256(stringToHex("claimed"))], { account: p.challenger.account });
+  const disputeId = await p.disputes.read.disputeCount();
+  const [requested] = await p.committee.getEvents.CommitteeRequested({ disputeId }, { fromBlock: 0n });
+  await p.vrfCoordinator.write.fulfillRandomWords([requested!.args.requestId!, p.committee.address]);
+  return { ...p, disputeId };
+}
+
 /**
  * Job 1 (the game job, dishonest result): challenged by game on checkpoint 2, the provider silent, lost on time.
  * A second game job (honest result): a committee dispute of checkpoint 7, which the provider's forceGame dismisses.
@@ -402,6 +424,7 @@ describe("subgraph mappings on real event logs", () => {
       const fourth = store.get("Dispute", String(p.disputeIds.fourth))!;
       assert.deepEqual([fourth.committeeRequestFailed, fourth.committeeRequestId], [true, undefined]);
       assert.equal(store.get("Dispute", String(p.disputeIds.first))!.committeeRequestFailed, false);
+      assert.equal(store.get("Dispute", String(p.disputeIds.first))!.committeeDrawUnfinished, false, "the callback drew its committee");
       assert.equal(history(store, "CommitteeRequestFailure")[0]!.dispute, String(p.disputeIds.fourth));
       assert.equal(history(store, "NoCommitteeExpiry")[0]!.dispute, String(p.disputeIds.fourth));
       const first = store.get("Dispute", String(p.disputeIds.first))!;
@@ -431,6 +454,43 @@ describe("subgraph mappings on real event logs", () => {
       assert.equal(exits[0]!.releasableAt, released!.releasableAt);
       const [release] = history(store, "ValidatorRelease");
       assert.deepEqual([release!.validator, release!.stake], [lower(p.validators[8]!.account.address), String(VALIDATOR_STAKE)]);
+    });
+
+    it("records a committee draw the VRF callback left unfinished and each continueDraw call until it is drawn", async () => {
+      const p = await networkHelpers.loadFixture(withUnfinishedDraw);
+      const id = String(p.disputeId);
+      const unfinishedStore = await indexChain(client, contractsOf(p));
+      const [event] = await p.committee.getEvents.CommitteeDrawUnfinished({ disputeId: p.disputeId }, { fromBlock: 0n });
+      const [unfinished] = history(unfinishedStore, "UnfinishedCommitteeDraw");
+      assert.deepEqual([unfinished!.dispute, unfinished!.seed, unfinished!.transactionHash], [id, String(event!.args.seed), event!.transactionHash]);
+      const waiting = unfinishedStore.get("Dispute", id)!;
+      assert.deepEqual([waiting.committeeDrawUnfinished, waiting.committee], [true, undefined], "no committee until continueDraw finishes the draw");
+
+      // continueDraw runs only after the request's second.
+      await networkHelpers.time.increase(1);
+      while ((await p.committee.read.requestOf([p.disputeId])).status === DRAWING) {
+        await p.committee.write.continueDraw([p.disputeId, 10n], { account: p.outsider.account });
+      }
+      const store = await indexChain(client, contractsOf(p));
+      const continued = await p.committee.getEvents.CommitteeDrawContinued({ disputeId: p.disputeId }, { fromBlock: 0n });
+      const continuations = history(store, "CommitteeDrawContinuation");
+      assert.ok(continuations.length > 0);
+      assert.deepEqual(
+        continuations.map((c) => [c.dispute, c.nextStep, c.picked]),
+        continued.map((e) => [id, String(e.args.nextStep), String(e.args.picked)]),
+      );
+      assert.deepEqual(continuations.map((c) => c.nextStep), continuations.map((_, i) => String(10 * (i + 1))), "ten steps per call, from step 0");
+      assert.ok(
+        continuations.every((c, i) => Number(c.picked) < 9 && (i === 0 || Number(c.picked) >= Number(continuations[i - 1]!.picked))),
+        "the members picked so far grow, short of the nine until the last call",
+      );
+      const members = (await p.committee.read.committeeOf([p.disputeId])).map(lower);
+      assert.deepEqual([...members].sort(), p.validators.map((v) => lower(v.account.address)).sort(), "the nine validators that stayed");
+      const [draw] = history(store, "CommitteeDraw");
+      assert.deepEqual([draw!.dispute, draw!.seed, draw!.members], [id, String(event!.args.seed), members]);
+      assert.ok(Number(draw!.blockNumber) > Number(continuations.at(-1)!.blockNumber), "the call that finishes emits CommitteeDrawn");
+      const dispute = store.get("Dispute", id)!;
+      assert.deepEqual([dispute.committeeDrawUnfinished, dispute.committeeSeed, dispute.committee], [true, String(event!.args.seed), members]);
     });
   });
 
