@@ -137,6 +137,7 @@ contract TrainingVmInstructions is ITrainingVm {
     uint8 internal constant DROPOUT = 27;
     uint8 internal constant SUB = 28;
     uint8 internal constant NEGATE = 29;
+    uint8 internal constant MUL = 30;
 
     /// @dev `VmJob.optimizer`: the checkpoint header's optimizer ids (docs/training.md §8); 1 is Adam.
     uint8 internal constant SGD = 0;
@@ -212,7 +213,7 @@ contract TrainingVmInstructions is ITrainingVm {
         }
         if (
             kind == RELU || kind == RELU_MASK || kind == ADD || (kind >= SIGMOID && kind <= TANH_BACKWARD)
-                || (kind >= DROPOUT && kind <= NEGATE)
+                || (kind >= DROPOUT && kind <= MUL)
         ) {
             return abi.decode(operator.args, (uint32));
         }
@@ -291,11 +292,12 @@ contract TrainingVmInstructions is ITrainingVm {
             uint64 y = TrainingVmMemory.f32(run, SCRATCH, activation + i);
             return TrainingVmMemory.setF32(run, SCRATCH, gradient + i, SoftFloat.lt(ZERO, y) ? TrainingVmMemory.f32(run, SCRATCH, gradient + i) : ZERO);
         }
-        if (kind == ADD || kind == SUB) {
-            (, uint32 first, uint32 second, uint32 sum) = abi.decode(operator.args, (uint32, uint32, uint32, uint32));
+        if (kind == ADD || kind == SUB || kind == MUL) {
+            (, uint32 first, uint32 second, uint32 result) = abi.decode(operator.args, (uint32, uint32, uint32, uint32));
             uint64 a = TrainingVmMemory.f32(run, SCRATCH, first + i);
             uint64 b = TrainingVmMemory.f32(run, SCRATCH, second + i);
-            return TrainingVmMemory.setF32(run, SCRATCH, sum + i, kind == ADD ? SoftFloat.add(a, b) : SoftFloat.sub(a, b));
+            uint64 y = kind == ADD ? SoftFloat.add(a, b) : kind == SUB ? SoftFloat.sub(a, b) : SoftFloat.mul(a, b);
+            return TrainingVmMemory.setF32(run, SCRATCH, result + i, y);
         }
         if (kind == NEGATE) {
             (, uint32 source, uint32 destination) = abi.decode(operator.args, (uint32, uint32, uint32));

@@ -13,7 +13,7 @@ import { encodeOperator, VM_JOB_ABI, VmProgram } from "../../keepers/src/trainin
 import { emptyRoot } from "../../keepers/src/trainingVm/wordTree.ts";
 import { softFloatCases } from "../harness/softFloatCases.ts";
 import { dropoutModel } from "../keepers/training/operatorModels.ts";
-import { ADAM, ADAMW, checkpointOf, data, initial, perceptron, residualCnn, scheduleOf, SGD, sigmoidPoolingCnnOnnx, subtractionMlpOnnx, train } from "../harness/vmFixture.ts";
+import { ADAM, ADAMW, checkpointOf, data, initial, perceptron, residualCnn, scheduleOf, SGD, sigmoidPoolingCnnOnnx, subtractionMlpOnnx, gatedMlpOnnx, train } from "../harness/vmFixture.ts";
 import { networkHelpers, viem } from "./fixture.ts";
 
 /** The one-step goal of docs/dispute-game.md (issue 21): at most 1M gas per instruction executed on-chain. */
@@ -31,6 +31,7 @@ const lenetBatchNorm = importOnnxModel(createLeNet5Onnx({ seed: 1n, batchNorm: t
 const dropoutCnn = importOnnxModel(dropoutModel(Math.fround(0.3))).definition;
 const subtractingCnn: ModelDefinition = { ...residualCnn(), layers: residualCnn().layers.map((l) => (l.kind === "add" ? { ...l, subtract: true as const } : l)) };
 const subtractionMlp = importOnnxModel(subtractionMlpOnnx()).definition;
+const gatedMlp = importOnnxModel(gatedMlpOnnx()).definition;
 
 /** A step of `model` (the perceptron by default) at `step` from `state`, its VM and its program as the chain sees it. */
 function setUp(config: StepConfig, step: number, model: ModelDefinition = perceptron(), state: TrainingState = initial(model, config, step)) {
@@ -132,6 +133,7 @@ describe("TrainingVm", () => {
     ["a CNN with a Dropout of 2 channels and one of features with Adam", { ...ADAM, batchSize: 4, microBatches: 2 }, 3, dropoutCnn],
     ["the residual CNN with Sub for each Add (sub, negate) with SGD", { ...SGD, batchSize: 4, microBatches: 2 }, 2, subtractingCnn],
     ["an MLP whose Sub's second operand is read again after it (a negated gradient subtracted) with SGD", SGD, 5, subtractionMlp],
+    ["a gated MLP (Mul of two activations, Mul of an output by itself) with Adam", ADAM, 4, gatedMlp],
   ] as const;
   for (const [name, config, step, model] of cases) {
     it(`executes every kind of instruction as the TypeScript VM does (${name}): the same state after it, under ${ONE_STEP_GAS_GOAL.toLocaleString("en")} gas`, async (t) => {

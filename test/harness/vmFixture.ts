@@ -88,6 +88,30 @@ export function subtractionMlpOnnx(seed = 1n): Uint8Array {
 }
 
 /**
+ * A gated MLP with Mul, as ONNX: Flatten → Gemm 784→16 → Tanh (a) → Gemm 16→16 → Sigmoid (g) → Mul a·g → Mul of that
+ * by itself → Gemm 16→10. `a` is read by the second Gemm and by the gate, so its gradient sums the gate's product with
+ * the Gemm's; the square's two operands are one output, whose two products are summed.
+ */
+export function gatedMlpOnnx(seed = 1n): Uint8Array {
+  const tensors: Array<[name: string, dims: number[], fanIn: number]> = [
+    ["fc1.weight", [16, 784], 784], ["fc1.bias", [16], 784], ["fc2.weight", [16, 16], 16], ["fc2.bias", [16], 16], ["head.weight", [10, 16], 16], ["head.bias", [10], 16],
+  ];
+  const initializers = tensors.map(([name, dims, fanIn], index) => heUniform(seed, index, name, dims, fanIn, name.endsWith(".bias")));
+  const gemm = (name: string, x: string, output: string) => ({ name, opType: "Gemm", input: [x, `${name}.weight`, `${name}.bias`], output: [output], attribute: [int("transB", 1)] });
+  const nodes = [
+    { name: "flatten", opType: "Flatten", input: ["input"], output: ["flat"], attribute: [int("axis", 1)] },
+    gemm("fc1", "flat", "fc1_out"),
+    { name: "tanh", opType: "Tanh", input: ["fc1_out"], output: ["a"] },
+    gemm("fc2", "a", "fc2_out"),
+    { name: "sigmoid", opType: "Sigmoid", input: ["fc2_out"], output: ["g"] },
+    { name: "gate", opType: "Mul", input: ["a", "g"], output: ["gated"] },
+    { name: "square", opType: "Mul", input: ["gated", "gated"], output: ["squared"] },
+    gemm("head", "squared", "logits"),
+  ];
+  return encodeModel({ name: "gatedMlp", nodes, initializers, inputShape: [1, 28, 28], classes: 10, opset: 20 });
+}
+
+/**
  * The residual CNN template narrowed to 2 and 4 channels, without its BatchNorms unless `batchNorm`: each block's input
  * is read by its first convolution and by its Add, so its gradient is a sum of two.
  */

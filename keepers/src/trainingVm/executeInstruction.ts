@@ -66,9 +66,10 @@ export function executeInstruction(operator: Operator, i: number, env: Environme
       return;
     }
     case "add":
-    case "sub": {
+    case "sub":
+    case "mul": {
       const [a, b] = [memory.f32(scratch, operator.first + i), memory.f32(scratch, operator.second + i)];
-      memory.setF32(scratch, operator.destination + i, operator.kind === "add" ? a + b : a - b);
+      memory.setF32(scratch, operator.destination + i, operator.kind === "add" ? a + b : operator.kind === "sub" ? a - b : a * b);
       return;
     }
     case "negate":

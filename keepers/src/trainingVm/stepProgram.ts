@@ -55,7 +55,7 @@ export type Operator =
    * `size` elementwise sums (`sub`: differences first − second) of `first` and `second` into `destination`: an Add or
    * Sub layer, or a gradient added to (subtracted from) a sum of gradients.
    */
-  | { kind: "add" | "sub"; size: number; first: number; second: number; destination: number }
+  | { kind: "add" | "sub" | "mul"; size: number; first: number; second: number; destination: number }
   /** `size` elementwise negations of `source` into `destination`: a Sub's gradient for its second operand. */
   | { kind: "negate"; size: number; source: number; destination: number }
   /** An elementwise activation's backward, in place over the output's gradient, from the activation's output. */
@@ -117,9 +117,9 @@ export const BATCH_NORM_WORK = { mean: 0, inverse: 2, sumDy: 4, sumDyX: 6 } as c
 
 /**
  * The layer kinds the VM runs (LogSoftmax as the last layer only); every other kind of the engine (LayerNorm, the
- * sequence and attention ops) it refuses.
+ * sequence and attention ops, Mul by a parameter) it refuses.
  */
-const VM_KINDS = ["conv", "maxPool", "averagePool", "relu", "sigmoid", "tanh", "flatten", "linear", "logSoftmax", "add", "batchNorm", "dropout"] as const;
+const VM_KINDS = ["conv", "maxPool", "averagePool", "relu", "sigmoid", "tanh", "flatten", "linear", "logSoftmax", "add", "batchNorm", "dropout", "mul"] as const;
 type VmLayer = Extract<LayerDefinition, { kind: (typeof VM_KINDS)[number] }>;
 const runsOnVm = (layer: LayerDefinition): layer is VmLayer => (VM_KINDS as readonly string[]).includes(layer.kind);
 
@@ -127,7 +127,7 @@ const runsOnVm = (layer: LayerDefinition): layer is VmLayer => (VM_KINDS as read
 export const OPERATOR_KINDS = [
   "gather", "matMul", "relu", "reluMask", "softmax", "power", "optimizer", "end", "im2col", "col2im", "maxPool", "maxPoolBackward", "flatten",
   "reduce", "clipFactor", "schedule", "sigmoid", "tanh", "sigmoidBackward", "tanhBackward", "averagePool", "averagePoolBackward",
-  "logSoftmax", "logSoftmaxBackward", "add", "batchNorm", "batchNormBackward", "dropout", "sub", "negate",
+  "logSoftmax", "logSoftmaxBackward", "add", "batchNorm", "batchNormBackward", "dropout", "sub", "negate", "mul",
 ] as const;
 
 /** Each elementwise activation's backward operator. */
@@ -175,6 +175,7 @@ export function instructionCount(operator: Operator, context: StepContext): numb
     case "dropout":
     case "sub":
     case "negate":
+    case "mul":
       return operator.size;
     case "softmax":
     case "logSoftmax":
@@ -310,7 +311,7 @@ export function stepProgram({ model, config, examples, step }: StepProgramParame
   const stages: Stage[] = [];
   const layers = model.layers.map((layer, i): VmLayer => {
     if (!runsOnVm(layer)) throw unsupported(`a ${layer.kind} layer (${layer.name})`);
-    if (layer.inputs.length !== (layer.kind === "add" ? 2 : 1) || layer.inputs.some((from) => from < -1 || from >= i)) {
+    if (layer.inputs.length !== (layer.kind === "add" || layer.kind === "mul" ? 2 : 1) || layer.inputs.some((from) => from < -1 || from >= i)) {
       throw unsupported(`a layer that reads other than earlier layers' outputs or the model's input (${layer.name})`);
     }
     if (layer.kind === "logSoftmax" && i !== model.layers.length - 1) throw unsupported(`a LogSoftmax before the last layer (${layer.name})`);
@@ -332,7 +333,7 @@ export function stepProgram({ model, config, examples, step }: StepProgramParame
       stage.output = allocate(b * layer.outFeatures);
     } else if (isActivation(layer) || layer.kind === "logSoftmax" || layer.kind === "dropout") {
       stage.output = allocate(b * product(shape));
-    } else if (layer.kind === "add") {
+    } else if (layer.kind === "add" || layer.kind === "mul") {
       stage.second = outputOf(layer.inputs[1]!);
       stage.output = allocate(b * product(shape));
     } else if (layer.kind === "batchNorm") {
@@ -389,8 +390,9 @@ export function stepProgram({ model, config, examples, step }: StepProgramParame
         push({ kind: layer.kind, size: b * product(stage.inputShape), source: stage.input, destination: stage.output });
       } else if (layer.kind === "dropout") {
         push(dropout(layer, product(stage.inputShape), m, stage.input, stage.output));
-      } else if (layer.kind === "add") {
-        push({ kind: layer.subtract === true ? "sub" : "add", size: b * product(stage.inputShape), first: stage.input, second: stage.second!, destination: stage.output });
+      } else if (layer.kind === "add" || layer.kind === "mul") {
+        const kind = layer.kind === "mul" ? "mul" : layer.subtract === true ? "sub" : "add";
+        push({ kind, size: b * product(stage.inputShape), first: stage.input, second: stage.second!, destination: stage.output });
       } else if (layer.kind === "batchNorm") {
         push({
           kind: "batchNorm", channels: layer.channels, plane: layer.positions, source: stage.input, normalized: stage.normalized!, statistics: stage.statistics!,
@@ -513,7 +515,8 @@ type BackwardStage = { outputGradient: number; inputGradient: number; columnGrad
  * layer read once takes it as its output's gradient: the very buffer, from a layer that passes its output's gradient
  * through to its first operand (an activation, a Dropout or a LogSoftmax, whose backward rewrites it in place, an identity
  * flatten, an Add or Sub); else a buffer of its own, which the reader's operator writes (an Add's second operand gets a
- * copy, a Sub's a negated one, so that the in-place backwards upstream of its first cannot change it). A layer read
+ * copy, a Sub's a negated one, so that the in-place backwards upstream of its first cannot change it; a Mul's operand
+ * the product of its output's gradient and the other operand, by a `mul` of its own). A layer read
  * more than once sums them in a buffer of its own: the first written there (or copied), each later one added,
  * fround(sum + g) (a Sub's second operand's subtracted, fround(sum − g), the same bits). Buffers are
  * allocated in that order, a convolution's column gradient before its input's gradient, so that a chain of layers
@@ -547,7 +550,13 @@ function backwardPlan({ layers, stages, logitsGradient, b, widthOf, allocate }: 
       const addTo = (g: number, kind: "add" | "sub" = "add"): Operator => ({ kind, size, first: outputGradients[from]!, second: g, destination: outputGradients[from]! });
       // A Sub's second operand gets the negated gradient, as the engine's `Add.operandGradients`.
       const negated = layer.kind === "add" && layer.subtract === true && k === 1;
-      if (readers[from] === 1 && passes && k === 0) {
+      if (layer.kind === "mul") {
+        // fround(dY·b) for the first operand, fround(dY·a) for the second, as the engine's `Mul` (into a buffer of
+        // their own when the operand's sum already has one).
+        const destination = first ? (outputGradients[from] = allocate(size)) : allocate(size);
+        step.receive.push({ kind: "mul", size, first: dY, second: k === 0 ? stages[i]!.second! : stages[i]!.input, destination });
+        if (!first) step.receive.push(addTo(destination));
+      } else if (readers[from] === 1 && passes && k === 0) {
         outputGradients[from] = dY;
       } else if (passes) {
         const own = () => (outputGradients[from] = allocate(size));

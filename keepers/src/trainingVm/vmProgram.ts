@@ -68,6 +68,7 @@ export function encodeOperator(operator: Operator): EncodedOperator {
       return { kind, args: encode("uint32, uint32, uint32", [operator.size, operator.source, operator.destination]) };
     case "add":
     case "sub":
+    case "mul":
       return { kind, args: encode("uint32, uint32, uint32, uint32", [operator.size, operator.first, operator.second, operator.destination]) };
     case "reluMask":
     case "sigmoidBackward":

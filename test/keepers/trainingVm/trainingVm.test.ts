@@ -16,7 +16,7 @@ import { float64Bits, stateCommitment, TrainingVm } from "../../../keepers/src/t
 import { encodeOperator, VmProgram } from "../../../keepers/src/trainingVm/vmProgram.ts";
 import { emptyRoot, rootFrom, WordTree } from "../../../keepers/src/trainingVm/wordTree.ts";
 import { dropoutModel } from "../training/operatorModels.ts";
-import { ADAM, ADAMW, checkpointOf, data, engineStep, initial, perceptron, residualCnn, scheduleOf, SGD, sigmoidPoolingCnnOnnx, subtractionMlpOnnx, train } from "../../harness/vmFixture.ts";
+import { ADAM, ADAMW, checkpointOf, data, engineStep, initial, perceptron, residualCnn, scheduleOf, SGD, sigmoidPoolingCnnOnnx, subtractionMlpOnnx, gatedMlpOnnx, train } from "../../harness/vmFixture.ts";
 
 /** `model` with each Add made an ONNX Sub (first − second). */
 const subtracting = (model: ModelDefinition): ModelDefinition => ({ ...model, layers: model.layers.map((l) => (l.kind === "add" ? { ...l, subtract: true as const } : l)) });
@@ -110,6 +110,7 @@ describe("training VM", () => {
     ["a CNN with a Dropout of 2 channels and one of features (masks of the job seed and step)", importOnnxModel(dropoutModel(Math.fround(0.3))).definition],
     ["the residual CNN with Sub for each Add (its second operand's gradient negated)", subtracting(residualCnn())],
     ["an MLP whose Sub's second operand is read again after it (a negated gradient added to a sum)", importOnnxModel(subtractionMlpOnnx()).definition],
+    ["a gated MLP: Mul of two activations (one also read by a Gemm) and Mul of an output by itself", importOnnxModel(gatedMlpOnnx()).definition],
   ] as const;
   for (const [name, model] of layerModels) {
     for (const [optimizer, base] of [["SGD", SGD], ["Adam", ADAM]] as const) {
