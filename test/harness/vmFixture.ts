@@ -5,6 +5,7 @@ import { loadMnist } from "../../keepers/src/training/mnist.ts";
 import type { ModelDefinition } from "../../keepers/src/training/modelDefinition.ts";
 import { encodeModel, heUniform, int, ints } from "../../keepers/src/training/onnxBuilder.ts";
 import { importOnnxModel } from "../../keepers/src/training/onnxImport.ts";
+import type { NodeProto } from "../../keepers/src/training/onnxProto.ts";
 import { optimizerStateVectors } from "../../keepers/src/training/optimizer.ts";
 import { SplitMix64 } from "../../keepers/src/training/prng.ts";
 import { createResidualCnnOnnx } from "../../keepers/src/training/residualCnn.ts";
@@ -65,50 +66,51 @@ export function sigmoidPoolingCnnOnnx({ seed = 1n, logSoftmax = false }: { seed?
 }
 
 /**
- * An MLP with a Sub, as ONNX: Flatten → Gemm 784→16 → Tanh (a) → Gemm 16→16 (b) → Sub b − a → Add (b − a) + a → Gemm
- * 16→10. `a` is read three times, the Sub's second operand before the Add's in layer order: in the backward (reverse
- * order) the Sub's negated gradient is added to a sum the Add began.
+ * An MLP of three Gemms as ONNX: Flatten → Gemm 784→16 (fc1) → Tanh (a) → Gemm 16→16 (fc2, into b) → `between` →
+ * Gemm 16→10 (head) reading `headInput`.
  */
-export function subtractionMlpOnnx(seed = 1n): Uint8Array {
+function tanhMlpOnnx({ name, seed, between, headInput }: { name: string; seed: bigint; between: NodeProto[]; headInput: string }): Uint8Array {
   const tensors: Array<[name: string, dims: number[], fanIn: number]> = [
     ["fc1.weight", [16, 784], 784], ["fc1.bias", [16], 784], ["fc2.weight", [16, 16], 16], ["fc2.bias", [16], 16], ["head.weight", [10, 16], 16], ["head.bias", [10], 16],
   ];
-  const initializers = tensors.map(([name, dims, fanIn], index) => heUniform(seed, index, name, dims, fanIn, name.endsWith(".bias")));
-  const gemm = (name: string, x: string, output: string) => ({ name, opType: "Gemm", input: [x, `${name}.weight`, `${name}.bias`], output: [output], attribute: [int("transB", 1)] });
+  const initializers = tensors.map(([tensor, dims, fanIn], index) => heUniform(seed, index, tensor, dims, fanIn, tensor.endsWith(".bias")));
+  const gemm = (layer: string, x: string, output: string): NodeProto => ({ name: layer, opType: "Gemm", input: [x, `${layer}.weight`, `${layer}.bias`], output: [output], attribute: [int("transB", 1)] });
   const nodes = [
     { name: "flatten", opType: "Flatten", input: ["input"], output: ["flat"], attribute: [int("axis", 1)] },
     gemm("fc1", "flat", "fc1_out"),
     { name: "tanh", opType: "Tanh", input: ["fc1_out"], output: ["a"] },
     gemm("fc2", "a", "b"),
-    { name: "sub", opType: "Sub", input: ["b", "a"], output: ["difference"] },
-    { name: "add", opType: "Add", input: ["difference", "a"], output: ["sum"] },
-    gemm("head", "sum", "logits"),
+    ...between,
+    gemm("head", headInput, "logits"),
   ];
-  return encodeModel({ name: "subtractionMlp", nodes, initializers, inputShape: [1, 28, 28], classes: 10 });
+  return encodeModel({ name, nodes, initializers, inputShape: [1, 28, 28], classes: 10 });
 }
 
 /**
- * A gated MLP with Mul, as ONNX: Flatten → Gemm 784→16 → Tanh (a) → Gemm 16→16 → Sigmoid (g) → Mul a·g → Mul of that
- * by itself → Gemm 16→10. `a` is read by the second Gemm and by the gate, so its gradient sums the gate's product with
- * the Gemm's; the square's two operands are one output, whose two products are summed.
+ * An MLP with a Sub: {@link tanhMlpOnnx} with Sub b − a → Add (b − a) + a between. `a` is read three times, the Sub's
+ * second operand before the Add's in layer order: in the backward (reverse order) the Sub's negated gradient is added
+ * to a sum the Add began.
+ */
+export function subtractionMlpOnnx(seed = 1n): Uint8Array {
+  const between = [
+    { name: "sub", opType: "Sub", input: ["b", "a"], output: ["difference"] },
+    { name: "add", opType: "Add", input: ["difference", "a"], output: ["sum"] },
+  ];
+  return tanhMlpOnnx({ name: "subtractionMlp", seed, between, headInput: "sum" });
+}
+
+/**
+ * A gated MLP with Mul: {@link tanhMlpOnnx} with Sigmoid (g) → Mul a·g → Mul of that by itself between. `a` is read by
+ * the second Gemm and by the gate, so its gradient sums the gate's product with the Gemm's; the square's two operands
+ * are one output, whose two products are summed.
  */
 export function gatedMlpOnnx(seed = 1n): Uint8Array {
-  const tensors: Array<[name: string, dims: number[], fanIn: number]> = [
-    ["fc1.weight", [16, 784], 784], ["fc1.bias", [16], 784], ["fc2.weight", [16, 16], 16], ["fc2.bias", [16], 16], ["head.weight", [10, 16], 16], ["head.bias", [10], 16],
-  ];
-  const initializers = tensors.map(([name, dims, fanIn], index) => heUniform(seed, index, name, dims, fanIn, name.endsWith(".bias")));
-  const gemm = (name: string, x: string, output: string) => ({ name, opType: "Gemm", input: [x, `${name}.weight`, `${name}.bias`], output: [output], attribute: [int("transB", 1)] });
-  const nodes = [
-    { name: "flatten", opType: "Flatten", input: ["input"], output: ["flat"], attribute: [int("axis", 1)] },
-    gemm("fc1", "flat", "fc1_out"),
-    { name: "tanh", opType: "Tanh", input: ["fc1_out"], output: ["a"] },
-    gemm("fc2", "a", "fc2_out"),
-    { name: "sigmoid", opType: "Sigmoid", input: ["fc2_out"], output: ["g"] },
+  const between = [
+    { name: "sigmoid", opType: "Sigmoid", input: ["b"], output: ["g"] },
     { name: "gate", opType: "Mul", input: ["a", "g"], output: ["gated"] },
     { name: "square", opType: "Mul", input: ["gated", "gated"], output: ["squared"] },
-    gemm("head", "squared", "logits"),
   ];
-  return encodeModel({ name: "gatedMlp", nodes, initializers, inputShape: [1, 28, 28], classes: 10, opset: 20 });
+  return tanhMlpOnnx({ name: "gatedMlp", seed, between, headInput: "squared" });
 }
 
 /**
