@@ -27,6 +27,9 @@ interface IStakeManager {
     error StakeManagerInsufficientLocked(address account, uint256 locked, uint256 needed);
     /// @notice Thrown when a withdrawal is attempted before `readyAt` (or with nothing unbonding, `readyAt` = 0).
     error StakeManagerUnbondingNotReady(address account, uint256 readyAt, uint256 nowTimestamp);
+    /// @notice Thrown when adding `amount` to one of `account`'s balances, now `balance`, would pass 2^128 − 1
+    /// (possible only with a token whose supply reaches 2^128).
+    error StakeManagerBalanceOverflow(address account, uint256 balance, uint256 amount);
     /// @notice Thrown when a constructor parameter breaks its rule.
     error StakeManagerInvalidParameter(string name);
 

@@ -5,7 +5,6 @@ import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
-import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IStakeManager} from "../interfaces/IStakeManager.sol";
 
 /// @title StakeManager
@@ -15,7 +14,6 @@ import {IStakeManager} from "../interfaces/IStakeManager.sol";
 /// available + locked + unbonding. Every write to `_stakes` is followed by the event saying why.
 contract StakeManager is IStakeManager, AccessControl, ReentrancyGuard {
     using SafeERC20 for IERC20;
-    using SafeCast for uint256;
 
     /*//////////////////////////////////////////////////////////////
                                  ROLES
@@ -67,7 +65,7 @@ contract StakeManager is IStakeManager, AccessControl, ReentrancyGuard {
     function stake(uint256 amount) external nonReentrant {
         if (amount == 0) revert StakeManagerZeroAmount();
         Stake memory s = _stakes[msg.sender];
-        s.available += amount.toUint128();
+        s.available = _credit(msg.sender, s.available, amount);
         _stakes[msg.sender] = s;
         emit Staked(msg.sender, amount);
         _token.safeTransferFrom(msg.sender, address(this), amount);
@@ -78,11 +76,11 @@ contract StakeManager is IStakeManager, AccessControl, ReentrancyGuard {
         if (amount == 0) revert StakeManagerZeroAmount();
         Stake memory s = _stakes[msg.sender];
         if (amount > s.available) revert StakeManagerInsufficientAvailable(msg.sender, s.available, amount);
-        // unchecked: amount <= s.available was checked above, and the total supply bounds unbonding.
+        // unchecked: amount <= s.available was checked above.
         unchecked {
             s.available -= uint128(amount);
-            s.unbonding += uint128(amount);
         }
+        s.unbonding = _credit(msg.sender, s.unbonding, amount);
         s.unbondingReadyAt = uint64(block.timestamp) + unbondingDelay;
         _stakes[msg.sender] = s;
         emit UnbondingStarted(msg.sender, amount, s.unbondingReadyAt);
@@ -112,11 +110,11 @@ contract StakeManager is IStakeManager, AccessControl, ReentrancyGuard {
         if (amount == 0) revert StakeManagerZeroAmount();
         Stake memory s = _stakes[account];
         if (amount > s.available) revert StakeManagerInsufficientAvailable(account, s.available, amount);
-        // unchecked: amount <= s.available; locked + available never exceeds the token supply.
+        // unchecked: amount <= s.available.
         unchecked {
             s.available -= uint128(amount);
-            s.locked += uint128(amount);
         }
+        s.locked = _credit(account, s.locked, amount);
         _stakes[account] = s;
         emit StakeLocked(account, msg.sender, amount);
     }
@@ -126,11 +124,11 @@ contract StakeManager is IStakeManager, AccessControl, ReentrancyGuard {
         if (amount == 0) revert StakeManagerZeroAmount();
         Stake memory s = _stakes[account];
         if (amount > s.locked) revert StakeManagerInsufficientLocked(account, s.locked, amount);
-        // unchecked: amount <= s.locked; locked + available never exceeds the token supply.
+        // unchecked: amount <= s.locked.
         unchecked {
             s.locked -= uint128(amount);
-            s.available += uint128(amount);
         }
+        s.available = _credit(account, s.available, amount);
         _stakes[account] = s;
         emit StakeUnlocked(account, msg.sender, amount);
     }
@@ -169,5 +167,18 @@ contract StakeManager is IStakeManager, AccessControl, ReentrancyGuard {
     /// @inheritdoc IStakeManager
     function stakeToken() external view returns (address) {
         return address(_token);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                HELPERS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @dev `balance + amount` as a balance of `account`. Balances are uint128 and never wrap: past 2^128 − 1 it
+    /// reverts, which only a token whose supply reaches 2^128 can cause (one account's balances together never
+    /// exceed what it staked). Without the check, such a token would let an account wrap its locked stake to 0
+    /// and escape a slash.
+    function _credit(address account, uint128 balance, uint256 amount) private pure returns (uint128) {
+        if (amount > type(uint128).max - balance) revert StakeManagerBalanceOverflow(account, balance, amount);
+        return balance + uint128(amount);
     }
 }

@@ -267,3 +267,80 @@ contract StakeManagerFuzzTest is Test {
         stakeManager.slash(staker, amount, beneficiary);
     }
 }
+
+/// @notice StakeManager over a token whose supply passes 2^128: no balance wraps, so locked stake cannot be wrapped
+/// to 0 to escape a slash (each uint128 balance reverts with StakeManagerBalanceOverflow instead).
+contract StakeManagerHugeSupplyTest is Test {
+    uint256 internal constant MAX = type(uint128).max;
+
+    VeritrainToken internal token;
+    StakeManager internal stakeManager;
+    address internal module = makeAddr("module");
+    address internal staker = makeAddr("staker");
+
+    function setUp() public {
+        token = new VeritrainToken(address(this), 4 * MAX);
+        stakeManager = new StakeManager(token, makeAddr("treasury"), 1 days, 5000, address(this));
+        stakeManager.grantRole(stakeManager.MODULE_ROLE(), module);
+        token.transfer(staker, 4 * MAX);
+        vm.prank(staker);
+        token.approve(address(stakeManager), type(uint256).max);
+    }
+
+    function _overflow(uint256 balance, uint256 amount) internal view returns (bytes memory) {
+        return abi.encodeWithSelector(IStakeManager.StakeManagerBalanceOverflow.selector, staker, balance, amount);
+    }
+
+    /// @notice Staking past 2^128 − 1 available reverts, whatever the amount (2^256 − 1 included).
+    function testFuzz_stake_pastUint128_reverts(uint256 amount) public {
+        vm.prank(staker);
+        stakeManager.stake(MAX);
+        amount = bound(amount, 1, type(uint256).max);
+        vm.expectRevert(_overflow(MAX, amount));
+        vm.prank(staker);
+        stakeManager.stake(amount);
+    }
+
+    /// @notice A lock, an unlock or an unbonding that would pass 2^128 − 1 reverts and moves nothing: the locked
+    /// stake stays whole, so a slash still takes it.
+    function test_lockUnlockUnbond_pastUint128_reverts() public {
+        vm.prank(staker);
+        stakeManager.stake(MAX);
+        vm.prank(module);
+        stakeManager.lock(staker, MAX);
+        vm.prank(staker);
+        stakeManager.stake(1);
+        vm.expectRevert(_overflow(MAX, 1));
+        vm.prank(module);
+        stakeManager.lock(staker, 1);
+        assertEq(stakeManager.stakeOf(staker).locked, MAX, "locked stays whole");
+        assertEq(stakeManager.stakeOf(staker).available, 1, "available unchanged");
+
+        vm.prank(module);
+        stakeManager.unlock(staker, 1);
+        vm.prank(staker);
+        stakeManager.startUnbonding(2);
+        vm.prank(staker);
+        stakeManager.stake(MAX);
+        vm.expectRevert(_overflow(MAX, 1));
+        vm.prank(module);
+        stakeManager.unlock(staker, 1);
+
+        vm.prank(module);
+        uint256 slashed = stakeManager.slash(staker, type(uint256).max, address(0));
+        assertEq(slashed, MAX - 1, "the slash takes the whole locked stake");
+    }
+
+    /// @notice Unbonding accumulates in a uint128 too: past 2^128 − 1 it reverts.
+    function test_startUnbonding_pastUint128_reverts() public {
+        vm.prank(staker);
+        stakeManager.stake(MAX);
+        vm.prank(staker);
+        stakeManager.startUnbonding(MAX);
+        vm.prank(staker);
+        stakeManager.stake(1);
+        vm.expectRevert(_overflow(MAX, 1));
+        vm.prank(staker);
+        stakeManager.startUnbonding(1);
+    }
+}
