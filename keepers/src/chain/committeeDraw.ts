@@ -14,7 +14,7 @@ export type CommitteeDrawEntry = {
 export type CommitteeDrawParameters = {
   /** The VRF word of `CommitteeDrawn` (or `CommitteeDrawUnfinished`). */
   seed: bigint;
-  /** The validator list, in list order (`validators()` at any block before `requestedAt` + `exitDelay`: entries never move, and those that fill emptied slots after the request are not eligible). */
+  /** The validator list, in list order (`validators()` at any block after the request's second and before `requestedAt` + `exitDelay`: entries never move, and those that fill emptied slots later are not eligible). */
   entries: readonly CommitteeDrawEntry[];
   /** The list's length at the request (`requestOf(disputeId).range`). */
   range: number;
