@@ -21,13 +21,25 @@ library ReferenceDraw {
         pure
         returns (address[] memory members)
     {
+        return firstSteps(entries, seed, range, requestedAt, size, range);
+    }
+
+    /// @notice The members the draw's first `steps` steps pick.
+    function firstSteps(
+        IValidatorCommittee.Validator[] memory entries,
+        uint256 seed,
+        uint256 range,
+        uint256 requestedAt,
+        uint256 size,
+        uint256 steps
+    ) internal pure returns (address[] memory members) {
         uint256[] memory order = new uint256[](range);
         for (uint256 i; i < range; ++i) {
             order[i] = i;
         }
         address[] memory picked = new address[](size);
         uint256 count;
-        for (uint256 i; i < range && count < size; ++i) {
+        for (uint256 i; i < steps && count < size; ++i) {
             uint256 j = i + uint256(keccak256(abi.encode(seed, i))) % (range - i);
             (order[i], order[j]) = (order[j], order[i]);
             IValidatorCommittee.Validator memory e = entries[order[i]];
@@ -412,7 +424,7 @@ contract ValidatorCommitteePaddedDrawTest is CommitteeSetup {
     }
 
     /// @notice Seed 1 leaves the draw unfinished: until continueDraw finishes it the committee is not drawn
-    /// (empty, not formed, no verdict counts); each call emits its progress, the last one CommitteeDrawn.
+    /// (empty, not formed, no verdict counts); one step per call finishes it past the callback's 36 steps.
     function test_continueDraw_unfinished_isNotACommitteeUntilDrawn() public {
         vm.expectEmit(address(committee));
         emit IValidatorCommittee.CommitteeDrawUnfinished(DISPUTE, 1);
@@ -442,7 +454,8 @@ contract ValidatorCommitteePaddedDrawTest is CommitteeSetup {
     function test_continueDraw_emitsProgress() public {
         _fulfill(requestId, 1);
         vm.warp(block.timestamp + 1);
-        uint256 pickedIn5 = _pickedInSteps(committee.validators(), 1, 5);
+        IValidatorCommittee.Validator[] memory entries = committee.validators();
+        uint256 pickedIn5 = ReferenceDraw.firstSteps(entries, 1, entries.length, requestedAt, 9, 5).length;
         vm.expectEmit(address(committee));
         emit IValidatorCommittee.CommitteeDrawContinued(DISPUTE, 5, pickedIn5);
         committee.continueDraw(DISPUTE, 5);
@@ -514,23 +527,6 @@ contract ValidatorCommitteePaddedDrawTest is CommitteeSetup {
         assertEq(committee.validators().length, ELIGIBLE + PADDING, "the joins refilled the emptied slots");
         committee.continueDraw(DISPUTE, type(uint256).max);
         assertEq(committee.committeeOf(DISPUTE), ReferenceDraw.draw(entries, 1, entries.length, requestedAt, 9));
-    }
-
-    /// @dev How many members the first `steps` steps of the draw from `seed` pick.
-    function _pickedInSteps(IValidatorCommittee.Validator[] memory entries, uint256 seed, uint256 steps)
-        internal
-        view
-        returns (uint256 picked)
-    {
-        uint256[] memory order = new uint256[](entries.length);
-        for (uint256 i; i < entries.length; ++i) {
-            order[i] = i;
-        }
-        for (uint256 i; i < steps; ++i) {
-            uint256 j = i + uint256(keccak256(abi.encode(seed, i))) % (entries.length - i);
-            (order[i], order[j]) = (order[j], order[i]);
-            if (_eligible(entries[order[i]], requestedAt)) ++picked;
-        }
     }
 }
 
