@@ -29,6 +29,8 @@ export type ProtocolFixture = {
   newStore(name: string): Promise<HeliaContentStore>;
   /** Approves and stakes `amount` for account `index`. */
   stake(index: number, amount: bigint): Promise<void>;
+  /** Accounts `indices` stake the validator stake and join ValidatorCommittee. */
+  joinValidators(indices: readonly number[]): Promise<void>;
   /** Mines `blocks` empty blocks (the chain mines only on transactions otherwise). */
   mine(blocks?: number): Promise<void>;
   /** Moves the chain's clock `seconds` ahead and mines a block. */
@@ -67,6 +69,11 @@ export async function startProtocolFixture(): Promise<ProtocolFixture> {
     }
     return connection;
   };
+  const stake = async (index: number, amount: bigint) => {
+    const account = await connect(index);
+    await account.send(() => account.contracts.VeritrainToken.write.approve([account.contracts.StakeManager.address, amount]));
+    await account.send(() => account.contracts.StakeManager.write.stake([amount]));
+  };
   return {
     chain,
     work,
@@ -77,10 +84,14 @@ export async function startProtocolFixture(): Promise<ProtocolFixture> {
       stores.push(store);
       return store;
     },
-    async stake(index, amount) {
-      const account = await connect(index);
-      await account.send(() => account.contracts.VeritrainToken.write.approve([account.contracts.StakeManager.address, amount]));
-      await account.send(() => account.contracts.StakeManager.write.stake([amount]));
+    stake,
+    async joinValidators(indices) {
+      const { validatorStake } = await deployer.contracts.ValidatorCommittee.read.config();
+      for (const index of indices) {
+        await stake(index, validatorStake);
+        const validator = await connect(index);
+        await validator.send(() => validator.contracts.ValidatorCommittee.write.join());
+      }
     },
     async mine(blocks = 1) {
       for (let i = 0; i < blocks; i++) await request("evm_mine");

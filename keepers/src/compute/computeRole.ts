@@ -68,7 +68,8 @@ const TASK_PREFIX = "job-";
  * persisted cursor ({@link followEvents}):
  * - `JobPosted`: fetches the spec, prices it with the cost model and bids that price when it
  *   covers the cost and beats the leading bid, and any training-VM program the job commits is
- *   its spec's (skips otherwise, saying why).
+ *   its spec's, or, for a job without one, at least as many validators are active as a committee
+ *   has seats (skips otherwise, saying why).
  * - `AuctionSettled` to this provider: starts the task `job-<id>` ({@link executeJob}): fetch
  *   spec, model and dataset, train (resuming from its last checkpoint on disk), publish
  *   checkpoints and the result manifest, submit the result. It runs beside the event loop,
@@ -165,6 +166,16 @@ export async function considerBid({ chain, store, costModel, log, signal }: Comp
   if (job.provider !== zeroAddress && quote.price >= job.price) {
     log.info({ ...quoted, leadingPrice: job.price.toString() }, "bid skipped: leading bid below cost");
     return undefined;
+  }
+  // Without a program only a committee can judge a dispute of the job: with fewer active validators than seats, a
+  // challenger could leave it without one, and the job would fail unpaid (docs/architecture.md, "No committee").
+  if (job.program === zeroHash) {
+    const { size } = await chain.contracts.ValidatorCommittee.read.config();
+    const active = (await chain.contracts.ValidatorCommittee.read.validators()).filter((v) => v.account !== zeroAddress && v.leftAt === 0).length;
+    if (active < size) {
+      log.warn({ ...quoted, activeValidators: active, seats: size }, `bid skipped: the job commits no training-VM program, so only a committee can judge a dispute of it, and ${active} validators are active for ${size} seats`);
+      return undefined;
+    }
   }
   const { available } = await chain.contracts.StakeManager.read.stakeOf([me]);
   if (available < job.minStake) {

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { pino, type Logger } from "pino";
-import { parseEther, zeroHash, type Hex } from "viem";
+import { parseEther, zeroAddress, zeroHash, type Hex } from "viem";
 import type { ProtocolConnection } from "../../../keepers/src/chain/protocolContracts.ts";
 import { runComputeRole } from "../../../keepers/src/compute/computeRole.ts";
 import type { CostModel } from "../../../keepers/src/compute/costModel.ts";
@@ -14,7 +14,7 @@ import { createRoleHealth, type RoleHealth } from "../../../keepers/src/runtime/
 import { checkpointFilePath } from "../../../keepers/src/training/checkpointFile.ts";
 import { registerMnistDataset, startProtocolFixture, storeMnistJob, type ProtocolFixture } from "../../harness/protocolFixture.ts";
 
-const ACCOUNT = { consumer: 1, storage: [2, 3], compute: 4 };
+const ACCOUNT = { consumer: 1, storage: [2, 3], compute: 4, validators: [10, 11, 12, 13, 14, 15, 16, 17, 18] };
 const IMAGES = 1000;
 const COST: CostModel = { imagesPerSecond: 1000, pricePerCpuSecond: parseEther("0.001"), marginBps: 2000, baseFee: parseEther("0.1") };
 
@@ -74,8 +74,16 @@ describe("compute role: training runs beside the event loop", { timeout: 600_000
     await fixture?.close();
   });
 
-  it("bids on a second job while it trains the first", async () => {
-    const { health } = start();
+  it("bids on a job without a program only once a committee's seats can be filled; on a second job while it trains the first", async () => {
+    const { health, lines } = start();
+    // No validator yet: a challenger could leave a dispute of this job without a committee.
+    const unjudgeable = await postJob(consumer, { ...order, specDigest: shortSpec });
+    const skipped = () => lines.find((l) => l.jobId === String(unjudgeable) && String(l.msg).startsWith("bid skipped: the job commits no training-VM program"));
+    await waitFor(`job ${unjudgeable} skipped`, () => skipped() !== undefined, { timeoutMs: 60_000, pollMs: 100 });
+    assert.deepEqual([skipped()!.activeValidators, skipped()!.seats], [0, 9]);
+    assert.equal((await job(unjudgeable)).provider, zeroAddress, "no bid");
+    await fixture.joinValidators(ACCOUNT.validators);
+
     first = await postJob(consumer, { ...order, specDigest: longSpec });
     await wonBy(first);
     await fixture.advance(order.biddingPeriod + 1);

@@ -16,7 +16,7 @@ import { createRoleHealth, type RoleHealth } from "../../../keepers/src/runtime/
 import { startFaultyRpcProxy, type FaultyRpcProxy } from "../../harness/faultyRpcProxy.ts";
 import { registerMnistDataset, startProtocolFixture, storeMnistJob, type ProtocolFixture } from "../../harness/protocolFixture.ts";
 
-const ACCOUNT = { consumer: 1, storage: [2, 3], compute: 4, automation: 5 };
+const ACCOUNT = { consumer: 1, storage: [2, 3], compute: 4, automation: 5, validators: [10, 11, 12, 13, 14, 15, 16, 17, 18] };
 const IMAGES = 100;
 /** Longer than viem's own retries (5 from 250 ms, doubling: ~8 s), so only the keepers' loop can bridge it. */
 const OUTAGE_MS = 15_000;
@@ -67,6 +67,8 @@ describe("keeper roles through an RPC outage longer than viem's retries", { time
     // Long auctions: the test only counts bids, nobody settles.
     order = { datasetId: registered.datasetId, reward: parseEther("10"), minStake: parseEther("100"), biddingPeriod: 3600, executionPeriod: 3600, challengeWindow: 60, program: zeroHash };
     await fixture.stake(ACCOUNT.compute, parseEther("1000"));
+    // A committee's nine seats filled: the compute keeper bids on a job without a program only then.
+    await fixture.joinValidators(ACCOUNT.validators);
     await fixture.connect(ACCOUNT.automation);
 
     // Both keepers reach the chain only through the proxy.
