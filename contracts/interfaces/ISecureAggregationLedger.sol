@@ -7,7 +7,7 @@ import {IRoundJobRegistry} from "./IRoundJobRegistry.sol";
 /// @notice The public round ledger of secure aggregation (GitHub issue 20, docs/secure-aggregation.md §4) for
 /// RoundJobRegistry's jobs: in each round every slot posts its own SecAgg+ messages, stage by stage, so every party
 /// reads the same sets U1 (keys), U2 (shares), U3 (masked inputs) and the same messages from the chain, not from the
-/// aggregator. A message is at most MAX_MESSAGE_BYTES (the largest, a slot's share envelopes at 16 slots, is 1,724
+/// aggregator. A message is at most MAX_MESSAGE_BYTES (the largest, a slot's share envelopes at 16 slots, is 1,762
 /// bytes): its bytes travel in the post's calldata and event, its SHA-256 is kept, so no slot can withhold one
 /// after posting it. The masked input, a whole vector, travels through the content store by its digest.
 ///

@@ -102,9 +102,10 @@ function validPosts<M>(messages: ReadonlyMap<number, Uint8Array>, members: Reado
  * The round's ledger from the chain with every post struck out whose message fails the checks that depend on the
  * message alone and the sets before it: a Keys post that is not a valid publicKeys message of this round and slot
  * with verifying possession proofs (`advertisedEntry`); a Shares post that is not an encryptedShares message
- * addressing exactly the slot's neighbours in U1 (`checkEncryptedShares`); an Unmask post that is not an
- * unmaskShares message holding only the shares the sets call for (`checkUnmaskShares`), and likewise a recovery post
- * holding more than the poster's share of its withdrawn neighbour's mask key. The messages are on the
+ * with the commitments of its sharings and addressing exactly the slot's neighbours in U1 (`checkEncryptedShares`); an
+ * Unmask post that is not an unmaskShares message holding only the shares the sets call for, each the one its owner's
+ * commitments fix (`checkUnmaskShares`), and likewise a recovery post holding more than the poster's share of its
+ * withdrawn neighbour's mask key. The messages are on the
  * chain, the same for every party, so every party strikes the same posts: such a sender is out of U1 or U2 for
  * all (an invalid unmask answer only counts as none) instead of stopping the round.
  *
@@ -124,12 +125,12 @@ export async function checkedSecAggLedger(parameters: SecAggRoundParameters & Pi
   const afterKeys = { ...onChain.ledger, keys: within(onChain.ledger.keys, new Set(keys.keys())) };
   const encryptedShares = validPosts(onChain.messages.shares, ledgerSets(config, afterKeys).shared, (slot, bytes) => {
     const message = decodeLedgerMessage(slot, bytes, "encryptedShares");
-    checkEncryptedShares({ config, graph, keys }, slot, message);
-    return message;
+    return { message, commitments: checkEncryptedShares({ config, graph, keys }, slot, message) };
   });
   const ledger = { ...afterKeys, shares: within(afterKeys.shares, new Set(encryptedShares.keys())) };
   const { shared, survivors } = ledgerSets(config, ledger);
-  const sets = { config, graph, survivors: [...survivors], dropped: [...shared].filter((slot) => !survivors.has(slot)) };
+  const commitments = new Map([...encryptedShares].map(([slot, posted]) => [slot, posted.commitments]));
+  const sets = { config, graph, commitments, survivors: [...survivors], dropped: [...shared].filter((slot) => !survivors.has(slot)) };
   const answers = (posts: ReadonlyMap<number, Uint8Array>, members: ReadonlySet<number>, owners: Pick<typeof sets, "survivors" | "dropped">) => validPosts(posts, members, (slot, bytes) => {
     const message = decodeLedgerMessage(slot, bytes, "unmaskShares");
     checkUnmaskShares({ ...sets, ...owners }, slot, message);
@@ -145,7 +146,7 @@ export async function checkedSecAggLedger(parameters: SecAggRoundParameters & Pi
     ledger,
     unmask: within(onChain.unmask, new Set(unmaskShares.keys())),
     publicKeys: [...publicKeys.values()].map(({ message }) => message),
-    encryptedShares: [...encryptedShares.values()],
+    encryptedShares: [...encryptedShares.values()].map(({ message }) => message),
     counted,
     unmaskShares: withoutWithdrawn(onChain.withdrawn, [...unmaskShares.values()], recoveries),
   };

@@ -3,6 +3,7 @@ import { describe, it } from "node:test";
 import { x25519 } from "@noble/curves/ed25519.js";
 import { VeritrainError } from "../../../keepers/src/errors.ts";
 import { collectMaskedInputs, collectPublicKeys, recomputeSum, routeShares, unmaskSum, withoutWithdrawn } from "../../../keepers/src/privacy/secAgg/aggregator.ts";
+import { agreedKey } from "../../../keepers/src/privacy/secAgg/keyAgreement.ts";
 import { proveKeyPossession } from "../../../keepers/src/privacy/secAgg/keyPossession.ts";
 import { decodeSecAggMessage, encodeSecAggMessage } from "../../../keepers/src/privacy/secAgg/messageCodec.ts";
 import type { SecAggMessage } from "../../../keepers/src/privacy/secAgg/messages.ts";
@@ -10,7 +11,8 @@ import { advertiseKeys, maskInput, recoveryShares, revealShares, shareKeys } fro
 import { decodeParticipantState, encodeParticipantState } from "../../../keepers/src/privacy/secAgg/participantState.ts";
 import { ledgerDigest, publicKeysMessage, type LedgerMessage } from "../../../keepers/src/privacy/secAgg/roundLedger.ts";
 import { secAggConfig } from "../../../keepers/src/privacy/secAgg/secAggConfig.ts";
-import { ENVELOPE_BYTES, SHARE_BYTES } from "../../../keepers/src/privacy/secAgg/shareEnvelope.ts";
+import { ENVELOPE_BYTES, sealShares } from "../../../keepers/src/privacy/secAgg/shareEnvelope.ts";
+import { dealShares, SHARE_BYTES } from "../../../keepers/src/privacy/secAgg/verifiableShares.ts";
 import { emptyLedger, plainSum } from "./secAggHarness.ts";
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString("hex");
@@ -63,18 +65,23 @@ describe("message encoding", () => {
         { id: 1, maskPublicKey: filled(32, 5), encryptionPublicKey: filled(32, 6), maskKeyProof: filled(96, 17), encryptionKeyProof: filled(96, 18) },
       ],
     },
-    { kind: "encryptedShares", roundSeed, from: 2, selfMaskCommitment: filled(32, 7), envelopes: [{ to: 3, envelope: filled(ENVELOPE_BYTES, 8) }] },
-    { kind: "forwardedShares", roundSeed, to: 3, envelopes: [{ from: 2, envelope: filled(ENVELOPE_BYTES, 9) }, { from: 0, envelope: filled(ENVELOPE_BYTES, 10) }] },
+    { kind: "encryptedShares", roundSeed, from: 2, commitments: { selfMask: [filled(32, 7), filled(32, 19)], maskKey: [filled(32, 20)] }, envelopes: [{ to: 3, envelope: filled(ENVELOPE_BYTES, 8) }] },
+    {
+      kind: "forwardedShares", roundSeed, to: 3, envelopes: [
+        { from: 2, commitments: { selfMask: [filled(32, 21)], maskKey: [] }, envelope: filled(ENVELOPE_BYTES, 9) },
+        { from: 0, commitments: { selfMask: [filled(32, 22)], maskKey: [] }, envelope: filled(ENVELOPE_BYTES, 10) },
+      ],
+    },
     { kind: "maskedInput", roundSeed, from: 1, words: Uint32Array.of(0, 1, 0xffffffff) },
     { kind: "unmaskShares", roundSeed, from: 0, selfMaskShares: [{ of: 0, share: filled(SHARE_BYTES, 11) }], maskKeyShares: [{ of: 1, share: filled(SHARE_BYTES, 12) }] },
   ];
   /** 38-byte header + body, counted by hand from the layout in docs/secure-aggregation.md. */
-  const sizes = [38 + 256, 38 + 4 + 2 * 260, 38 + 32 + 4 + 110, 38 + 4 + 2 * 110, 38 + 4 + 12, 38 + 8 + 2 * 37];
+  const sizes = [38 + 256, 38 + 4 + 2 * 260, 38 + 8 + 3 * 32 + 4 + 108, 38 + 4 + 2 * (4 + 8 + 32 + 104), 38 + 4 + 12, 38 + 8 + 2 * 36];
 
   it("writes the header and a publicKeys body byte for byte", () => {
     assert.equal(
       hex(encodeSecAggMessage(messages[0]!)),
-      "03" + "01" + "5a".repeat(32) + "02010000" + "01".repeat(32) + "02".repeat(32) + "0d".repeat(96) + "0e".repeat(96),
+      "04" + "01" + "5a".repeat(32) + "02010000" + "01".repeat(32) + "02".repeat(32) + "0d".repeat(96) + "0e".repeat(96),
     );
     assert.equal(hex(encodeSecAggMessage(messages[4]!)).slice(76), "03000000" + "00000000" + "01000000" + "ffffffff");
   });
@@ -91,10 +98,12 @@ describe("message encoding", () => {
     const bytes = encodeSecAggMessage(messages[3]!);
     const keys = encodeSecAggMessage(messages[0]!);
     refused(() => decodeSecAggMessage(keys.subarray(0, keys.length - 1)), "SECAGG_MESSAGE_INVALID", /truncated/);
-    refused(() => decodeSecAggMessage(bytes.subarray(0, bytes.length - 1)), "SECAGG_MESSAGE_INVALID", /count 2 exceeds/);
+    refused(() => decodeSecAggMessage(bytes.subarray(0, bytes.length - 1)), "SECAGG_MESSAGE_INVALID", /truncated/);
+    const unmask = encodeSecAggMessage(messages[5]!);
+    refused(() => decodeSecAggMessage(unmask.subarray(0, unmask.length - 1)), "SECAGG_MESSAGE_INVALID", /count 1 exceeds/);
     refused(() => decodeSecAggMessage(Uint8Array.of(...bytes, 0)), "SECAGG_MESSAGE_INVALID", /trailing/);
-    refused(() => decodeSecAggMessage(Uint8Array.of(2, ...bytes.subarray(1))), "SECAGG_MESSAGE_INVALID", /version 2 is not 3/);
-    refused(() => decodeSecAggMessage(Uint8Array.of(3, 7, ...bytes.subarray(2))), "SECAGG_MESSAGE_INVALID", /kind 7/);
+    refused(() => decodeSecAggMessage(Uint8Array.of(2, ...bytes.subarray(1))), "SECAGG_MESSAGE_INVALID", /version 2 is not 4/);
+    refused(() => decodeSecAggMessage(Uint8Array.of(4, 7, ...bytes.subarray(2))), "SECAGG_MESSAGE_INVALID", /kind 7/);
     const huge = Uint8Array.from(bytes);
     new DataView(huge.buffer).setUint32(38, 0xffffffff, true);
     refused(() => decodeSecAggMessage(huge), "SECAGG_MESSAGE_INVALID", /count/);
@@ -157,30 +166,46 @@ describe("tampering and misbehaviour", () => {
     refused(() => maskInput(sharing[2]!.state, { ...forwarded, envelopes: forwarded.envelopes.slice(1) }, inputs[2]!, ledger), "SECAGG_MESSAGE_INVALID", /2 of the 3 envelopes/);
   });
 
-  it("a Shamir share altered or malformed by its holder costs only tries: b_u is rebuilt from t shares that match C_u, by every party alike", async () => {
+  it("a share altered or malformed by its holder is refused by its owner's commitments; with that answer struck, the others' shares unmask the same sum", async () => {
     const { ledger, masked, collected } = await throughInputs();
     const replies = masked.map(({ state }) => revealShares(state, ledger));
     const honest = await unmaskSum(collected, replies);
     assert.deepEqual(honest.sum, plainSum(inputs, [0, 1, 2, 3]));
-    // 4 shares of each b_u, t = 3: the first holder's share of b_0 altered, the second's cut short.
-    const [ofZero1, ofZero2] = [1, 2].map((from) => replies[from]!.selfMaskShares.findIndex((entry) => entry.of === 0)) as [number, number];
-    const faulty = structuredClone(replies);
-    faulty[1]!.selfMaskShares[ofZero1]!.share[5]! ^= 1;
-    const once = await unmaskSum(collected, faulty);
-    assert.deepEqual(once.sum, honest.sum);
-    assert.deepEqual(once.reveal, honest.reveal, "the same secrets as from honest shares");
-    faulty[2]!.selfMaskShares[ofZero2]!.share = faulty[2]!.selfMaskShares[ofZero2]!.share.slice(1);
-    // Two of b_0's four shares bad: no 3 of them are the dealer's.
-    await refusedAsync(() => unmaskSum(collected, faulty), "SECAGG_RECONSTRUCTION_MISMATCH", /no 3 of the 4 shares of participant 0's self-mask seed/);
+    const ofZero = replies[1]!.selfMaskShares.findIndex((entry) => entry.of === 0);
+    const altered = structuredClone(replies);
+    altered[1]!.selfMaskShares[ofZero]!.share[5]! ^= 1;
+    await refusedAsync(() => unmaskSum(collected, altered), "SECAGG_MESSAGE_INVALID", /1's self-mask share of 0 is not the one 0's commitments fix/);
+    const short = structuredClone(replies);
+    short[2]!.selfMaskShares[0]!.share = short[2]!.selfMaskShares[0]!.share.slice(1);
+    await refusedAsync(() => unmaskSum(collected, short), "SECAGG_MESSAGE_INVALID", /2's self-mask share/);
+    // On the chain every party strikes such an answer (checkUnmaskShares): three answers are left, t = 3.
+    const struck = await unmaskSum(collected, replies.filter((reply) => reply.from !== 1));
+    assert.deepEqual([struck.sum, struck.reveal], [honest.sum, honest.reveal], "the same secrets from any t shares");
   });
 
-  it("a dropped participant's mask key with only t shares, one altered: no t of them match pk^mask", async () => {
+  it("a dropped participant's mask key with only t shares, one altered: its answer is refused, and the t − 1 left cannot rebuild the key", async () => {
     const { ledger, masked, collected } = await throughInputs([3]);
     const replies = masked.slice(0, 3).map(({ state }) => revealShares(state, ledger));
     assert.deepEqual((await unmaskSum(collected, replies)).sum, plainSum(inputs, [0, 1, 2]));
     const altered = structuredClone(replies);
     altered[0]!.maskKeyShares[0]!.share[0]! ^= 1;
-    await refusedAsync(() => unmaskSum(collected, altered), "SECAGG_RECONSTRUCTION_MISMATCH", /mask secret key/);
+    await refusedAsync(() => unmaskSum(collected, altered), "SECAGG_MESSAGE_INVALID", /0's mask-key share of 3/);
+    await refusedAsync(() => unmaskSum(collected, replies.slice(1)), "SECAGG_TOO_FEW_SHARES", /only 2 shares/);
+  });
+
+  it("a dealer whose envelopes are authentic but whose shares are of no one polynomial: each holder finds its share off the commitments and rejects it", async () => {
+    const { ledger, keys, sharing } = await throughShares();
+    const cheat = sharing[0]!.state;
+    // Participant 0 re-seals holder 2's envelope with shares of another polynomial (the same secrets): it opens.
+    const redealt = [dealShares(1n, [2], 3, (n) => new Uint8Array(n).fill(7)), dealShares(2n, [2], 3, (n) => new Uint8Array(n).fill(9))];
+    const key = agreedKey({ config, purpose: "shareEncryption", secretKey: cheat.encryptionSecretKey, publicKey: cheat.roster.get(2)!.encryptionPublicKey, between: [0, 2] });
+    const envelope = sealShares({ config, key, from: 0, to: 2 }, { selfMaskShare: redealt[0]!.shares.get(2)!, maskKeyShare: redealt[1]!.shares.get(2)! });
+    const message = { ...sharing[0]!.message, envelopes: sharing[0]!.message.envelopes.map((e) => (e.to === 2 ? { to: 2, envelope } : e)) };
+    post(ledger.shares, [message]);
+    const routed = routeShares(keys.state, [message, ...sharing.slice(1).map(({ message }) => message)], ledger);
+    const masked = [1, 2, 3].map((u) => maskInput(sharing[u]!.state, routed.forwarded.find((m) => m.to === u)!, inputs[u]!, ledger));
+    assert.deepEqual(masked.map(({ rejected }) => rejected), [[], [0], []]);
+    assert.equal(masked[1]!.state.held.has(0), false, "holder 2 keeps no share of 0's secrets");
   });
 
   it("the ledger fixes who survived: no participant's two secrets are ever revealed, and one whose input is not posted does not answer", async () => {
@@ -211,7 +236,7 @@ describe("tampering and misbehaviour", () => {
     assert.deepEqual([...reveal.selfMaskSeeds.keys()], [0, 1, 2], "participant 3's b is not rebuilt");
     assert.ok(answers.every((answer) => answer.from !== 3 && answer.selfMaskShares.every((share) => share.of !== 3)), "the withdrawn's answer and b-shares set aside");
     // Without the recovery shares its pairwise masks cannot be removed.
-    await refusedAsync(() => unmaskSum(collected, withoutWithdrawn(withdrawn, replies, [])), "SECAGG_TOO_FEW_SHARES", /mask secret key/);
+    await refusedAsync(() => unmaskSum(collected, withoutWithdrawn(withdrawn, replies, [])), "SECAGG_TOO_FEW_SHARES", /mask key/);
     refused(() => recoveryShares(masked[0]!.state, ledger, 0), "SECAGG_MESSAGE_INVALID", /cannot recover participant 0/);
     refused(() => recoveryShares(masked[0]!.state, counted, 3), "SECAGG_MESSAGE_INVALID", /not a survivor/);
   });
@@ -273,12 +298,12 @@ describe("tampering and misbehaviour", () => {
     seeds.set(1, filled(32, 9));
     refused(() => recomputeSum({ ...transcript, reveal: { ...honest.reveal, selfMaskSeeds: seeds } }), "SECAGG_RECONSTRUCTION_MISMATCH");
     const maskKeys = new Map([[3, filled(32, 9)]]);
-    refused(() => recomputeSum({ ...transcript, reveal: { ...honest.reveal, maskSecretKeys: maskKeys } }), "SECAGG_RECONSTRUCTION_MISMATCH");
-    refused(() => recomputeSum({ ...transcript, reveal: { ...honest.reveal, maskSecretKeys: new Map() } }), "SECAGG_REVEAL_INVALID", /\[3\]/);
+    refused(() => recomputeSum({ ...transcript, reveal: { ...honest.reveal, maskKeyScalars: maskKeys } }), "SECAGG_RECONSTRUCTION_MISMATCH");
+    refused(() => recomputeSum({ ...transcript, reveal: { ...honest.reveal, maskKeyScalars: new Map() } }), "SECAGG_REVEAL_INVALID", /\[3\]/);
     const both = new Map([...honest.reveal.selfMaskSeeds, [3, filled(32, 1)]]);
     refused(() => recomputeSum({ ...transcript, reveal: { ...honest.reveal, selfMaskSeeds: both } }), "SECAGG_REVEAL_INVALID");
     const shortKey = new Map([[3, filled(31, 1)]]);
-    refused(() => recomputeSum({ ...transcript, reveal: { ...honest.reveal, maskSecretKeys: shortKey } }), "SECAGG_REVEAL_INVALID", /31 bytes/);
+    refused(() => recomputeSum({ ...transcript, reveal: { ...honest.reveal, maskKeyScalars: shortKey } }), "SECAGG_REVEAL_INVALID", /31 bytes/);
     const altered = transcript.maskedInputs.map((message, i) => (i === 0 ? { ...message, words: Uint32Array.from(message.words, (w) => w + 1) } : message));
     refused(() => recomputeSum({ ...transcript, maskedInputs: altered }), "SECAGG_MESSAGE_INVALID", /not the one whose digest/);
     refused(() => recomputeSum({ ...transcript, encryptedShares: transcript.encryptedShares.slice(1) }), "SECAGG_MESSAGE_INVALID", /missing/);

@@ -1,17 +1,18 @@
 import assert from "node:assert/strict";
 import { createCipheriv, createHash, createPrivateKey, createPublicKey, diffieHellman, hkdfSync } from "node:crypto";
 import { describe, it } from "node:test";
-import { x25519 } from "@noble/curves/ed25519.js";
-import { combine, split } from "shamir-secret-sharing";
+import { ed25519, x25519 } from "@noble/curves/ed25519.js";
+import { bytesToNumberLE } from "@noble/curves/utils.js";
 import { VeritrainError } from "../../../keepers/src/errors.ts";
-import { agreedKey, KDF_LABEL, selfMaskCommitment } from "../../../keepers/src/privacy/secAgg/keyAgreement.ts";
-import { proveKeyPossession, verifyKeyPossession } from "../../../keepers/src/privacy/secAgg/keyPossession.ts";
+import { agreedKey, agreedKeyOfScalar, KDF_LABEL } from "../../../keepers/src/privacy/secAgg/keyAgreement.ts";
+import { proveKeyPossession, verifyKeyPossession, x25519Scalar } from "../../../keepers/src/privacy/secAgg/keyPossession.ts";
 import { addMask } from "../../../keepers/src/privacy/secAgg/maskExpansion.ts";
 import { neighbourGraph, ringOrder } from "../../../keepers/src/privacy/secAgg/neighbourGraph.ts";
 import { dequantiseMean, dequantiseSum, maxFractionBits, quantisation, quantise } from "../../../keepers/src/privacy/secAgg/quantisation.ts";
 import { secAggConfig } from "../../../keepers/src/privacy/secAgg/secAggConfig.ts";
 import { ENVELOPE_BYTES, openShares, sealShares } from "../../../keepers/src/privacy/secAgg/shareEnvelope.ts";
-import { CHI2_255_P1E6, chiSquareBytes } from "./secAggHarness.ts";
+import { combineShares, dealShares, scalarBytes, shareMatches, sharingCommitments } from "../../../keepers/src/privacy/secAgg/verifiableShares.ts";
+import { SeededRandom } from "../commitments/seededRandom.ts";
 
 const seedOf = (byte: number) => new Uint8Array(32).fill(byte);
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString("hex");
@@ -150,10 +151,11 @@ describe("key agreement and mask expansion", () => {
     assert.ok(long.every((word) => word === 0), "adding then subtracting a mask gives back the input");
   });
 
-  it("commits to b_u with SHA-256(label ‖ seed ‖ uint32le(u) ‖ b_u)", () => {
-    const expected = createHash("sha256").update("veritrain/secagg/v1/self-mask-commitment").update(config.roundSeed).update(Uint8Array.of(2, 0, 0, 0)).update(seedOf(5)).digest("hex");
-    assert.equal(hex(selfMaskCommitment(config, 2, seedOf(5))), expected);
-    assert.equal(expected, "700c55c1ba22557699d7eac49d5a5d11aac63f96d04ee904ba6db85871dafb62");
+  it("gives the same pairwise key from a rebuilt scalar and the other side's edwards25519 point as X25519 from the secret key", () => {
+    const [skU, skV] = [seedOf(0x11), seedOf(0x22)];
+    const pointOfV = ed25519.Point.BASE.multiply(ed25519.Point.Fn.create(x25519Scalar(skV)));
+    const fromScalar = agreedKeyOfScalar({ config, purpose: "pairwiseMask", scalar: ed25519.Point.Fn.create(x25519Scalar(skU)), point: pointOfV, between: [3, 1] });
+    assert.equal(hex(fromScalar), "8c92e5a790fdcf12e5f88d1b3941ad93ae3a0b4fb6186313f0bba2f8843cbebd", "the test vector of agreedKey: the clamped scalar and its residue mod L agree");
   });
 });
 
@@ -204,7 +206,7 @@ describe("key-possession proofs (Schnorr, Fiat–Shamir, on edwards25519)", () =
 
 describe("share envelopes (XChaCha20-Poly1305)", () => {
   const config = secAggConfig({ roundSeed: seedOf(4), participants: 4, vectorLength: 8 });
-  const pair = { selfMaskShare: new Uint8Array(33).fill(1), maskKeyShare: new Uint8Array(33).fill(2) };
+  const pair = { selfMaskShare: new Uint8Array(32).fill(1), maskKeyShare: new Uint8Array(32).fill(2) };
   const key = seedOf(0x42);
   const sealed = sealShares({ config, key, from: 1, to: 2 }, pair);
 
@@ -226,73 +228,67 @@ describe("share envelopes (XChaCha20-Poly1305)", () => {
   });
 });
 
-/** GF(2^8) with x^8 + x^4 + x^3 + x + 1, by shift-and-add: independent of the library's log tables. */
-function gfMul(a: number, b: number): number {
-  let product = 0;
-  for (let i = 0; i < 8; i++) {
-    if (b & 1) product ^= a;
-    const carry = a & 0x80;
-    a = (a << 1) & 0xff;
-    if (carry) a ^= 0x1b;
-    b >>= 1;
-  }
-  return product;
-}
-function gfInverse(a: number): number {
-  let result = 1;
-  for (let i = 0; i < 254; i++) result = gfMul(result, a);
-  return result;
-}
-/** The value at x of the polynomial through the points, by Lagrange interpolation in GF(2^8). */
-function interpolate(points: readonly [number, number][], x: number): number {
-  let value = 0;
-  for (const [xi, yi] of points) {
-    let basis = 1;
-    for (const [xj] of points) if (xj !== xi) basis = gfMul(basis, gfMul(x ^ xj, gfInverse(xi ^ xj)));
-    value ^= gfMul(yi, basis);
-  }
-  return value;
-}
+describe("Feldman's verifiable secret sharing over edwards25519", () => {
+  const { Fn } = ed25519.Point;
+  const secret = Fn.create(0x0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdefn);
+  const holders = [0, 2, 3, 5, 8, 9, 11, 12, 14, 15, 40];
+  const random7 = new SeededRandom(7n);
+  const dealt = dealShares(secret, holders, 6, (bytes) => random7.bytes(bytes));
+  const sharesOf = (ids: readonly number[]) => ids.map((holder) => ({ holder, share: dealt.shares.get(holder)! }));
 
-describe("Shamir sharing (shamir-secret-sharing, GF(2^8))", () => {
-  const secret = Uint8Array.from({ length: 32 }, (_, i) => (i * 37 + 11) & 0xff);
-
-  it("rebuilds the secret from any t shares and not from t − 1", async () => {
-    const shares = await split(secret, 11, 6);
-    assert.deepEqual(await combine(shares.slice(0, 6)), secret);
-    assert.deepEqual(await combine(shares.slice(5, 11)), secret);
-    assert.deepEqual(await combine(shares), secret);
-    assert.notDeepEqual(await combine(shares.slice(0, 5)), secret);
-    assert.notDeepEqual(await combine(shares.slice(3, 8).filter((_, i) => i !== 2)), secret);
+  it("rebuilds the secret from any t shares and not from t − 1; C_0 is secret·B", () => {
+    assert.equal(dealt.commitments.length, 6);
+    assert.ok(dealt.commitments[0]!.equals(ed25519.Point.BASE.multiply(secret)));
+    assert.equal(combineShares(sharesOf(holders.slice(0, 6))), secret);
+    assert.equal(combineShares(sharesOf(holders.slice(5, 11))), secret);
+    assert.equal(combineShares(sharesOf([40, 3, 12, 0, 9, 14])), secret, "in any order");
+    assert.notEqual(combineShares(sharesOf(holders.slice(0, 5))), secret);
   });
 
-  it("leaves every secret possible given t − 1 shares: for any target secret a t-th share exists that completes them to it", async () => {
-    const shares = await split(secret, 11, 6);
-    const known = shares.slice(0, 5);
-    const used = new Set(known.map((share) => share[32]!));
-    const x = [...Array(255).keys()].map((i) => i + 1).find((candidate) => !used.has(candidate))!;
-    for (const target of [new Uint8Array(32), new Uint8Array(32).fill(0xff), secret]) {
-      const completing = new Uint8Array(33);
-      completing[32] = x;
-      for (let b = 0; b < 32; b++) {
-        const points: [number, number][] = [[0, target[b]!], ...known.map((share): [number, number] => [share[32]!, share[b]!])];
-        completing[b] = interpolate(points, x);
-      }
-      assert.deepEqual(await combine([...known, completing]), target);
+  it("deals the documented test vector: secret 5, t = 2, random bytes all 01, holder 2 (x = 3)", () => {
+    const vector = dealShares(5n, [2], 2, (bytes) => new Uint8Array(bytes).fill(1));
+    const c1 = Fn.create(bytesToNumberLE(new Uint8Array(64).fill(1)));
+    assert.equal(hex(vector.shares.get(2)!), hex(scalarBytes(Fn.add(5n, Fn.mul(c1, 3n)))), "f(3) = 5 + 3·c_1 mod L");
+    assert.equal(hex(vector.shares.get(2)!), "05d3fe3087513f537cc231f801af8414e3a7c67e08ade77ac1f260ec99d60a00");
+    assert.deepEqual(vector.commitments.map((point) => hex(point.toBytes())), [
+      "edc876d6831fd2105d0b4389ca2e283166469289146e2ce06faefe98b22548df",
+      "c6473159e19ed185b373e935081774e0c133b9416abdff319667187a71dff53e",
+    ]);
+  });
+
+  it("checks each share against the commitments alone: the dealt ones pass; another holder's, an altered one or one of another polynomial fail", () => {
+    for (const holder of holders) assert.ok(shareMatches(dealt.commitments, holder, dealt.shares.get(holder)!), `holder ${holder}`);
+    assert.equal(shareMatches(dealt.commitments, 3, dealt.shares.get(2)!), false, "holder 2's share is not holder 3's");
+    const altered = Uint8Array.from(dealt.shares.get(5)!);
+    altered[0]! ^= 1;
+    assert.equal(shareMatches(dealt.commitments, 5, altered), false);
+    const random8 = new SeededRandom(8n);
+    const other = dealShares(secret, holders, 6, (bytes) => random8.bytes(bytes));
+    assert.equal(shareMatches(dealt.commitments, 5, other.shares.get(5)!), false, "same secret, another polynomial");
+    assert.equal(shareMatches(dealt.commitments, 5, dealt.shares.get(5)!.subarray(1)), false, "31 bytes");
+    assert.equal(shareMatches(dealt.commitments, 5, scalarBytes(Fn.ORDER - 1n).map((byte, i) => (i === 31 ? 0xff : byte))), false, "not below L");
+  });
+
+  it("leaves every secret possible given t − 1 shares: for any target secret a t-th share exists that completes them to it", () => {
+    const known = sharesOf(holders.slice(0, 5));
+    for (const target of [0n, 1n, Fn.ORDER - 1n, secret]) {
+      // f(0) = target and f(x_i) = y_i for the known: the t-th share is that polynomial at x = 41 (holder 40).
+      const points = [{ x: 0n, y: target }, ...known.map(({ holder, share }) => ({ x: BigInt(holder) + 1n, y: bytesToNumberLE(share) }))];
+      const at = (x: bigint) => points.reduce((sum, { x: xi, y }) => Fn.add(sum, Fn.mul(y, points.reduce((w, { x: xj }) => (xj === xi ? w : Fn.mul(w, Fn.div(Fn.sub(x, xj), Fn.sub(xi, xj)))), 1n))), 0n);
+      assert.equal(combineShares([...known, { holder: 40, share: scalarBytes(at(41n)) }]), target);
     }
   });
 
-  it("gives one share bytes that are uniform whatever the secret (t = 2, chi-square over 6,400 bytes)", async () => {
-    for (const fill of [0x00, 0xff]) {
-      const bytes: number[] = [];
-      for (let i = 0; i < 200; i++) bytes.push(...(await split(new Uint8Array(32).fill(fill), 3, 2))[0]!.subarray(0, 32));
-      assert.ok(chiSquareBytes(Uint8Array.from(bytes)) < CHI2_255_P1E6, `share bytes of secret 0x${fill.toString(16)} are not uniform`);
-    }
-  });
-
-  it("refuses fewer than 2 shares or a repeated one", async () => {
-    const shares = await split(secret, 3, 2);
-    await assert.rejects(combine(shares.slice(0, 1)));
-    await assert.rejects(combine([shares[0]!, shares[0]!]));
+  it("takes a dealer's commitments only as t and t − 1 points of the prime-order subgroup", () => {
+    const maskPoint = ed25519.Point.BASE.multiply(5n);
+    const encoded = { selfMask: dealt.commitments.map((point) => point.toBytes()), maskKey: dealt.commitments.slice(1).map((point) => point.toBytes()) };
+    const points = sharingCommitments(encoded, maskPoint, 6)!;
+    assert.ok(points.maskKey[0]!.equals(maskPoint) && points.maskKey.length === 6 && points.selfMask.length === 6, "sk^mask's led by the key's point");
+    assert.equal(sharingCommitments(encoded, maskPoint, 5), undefined, "t + 1 points for t = 5");
+    const torsion = ed25519.Point.fromHex("c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa"); // of order 8
+    const mixed = { ...encoded, maskKey: [encoded.maskKey[0]!, torsion.add(dealt.commitments[2]!).toBytes(), ...encoded.maskKey.slice(2)] };
+    assert.equal(sharingCommitments(mixed, maskPoint, 6), undefined, "a point with a torsion component");
+    const offCurve = { ...encoded, selfMask: [new Uint8Array(32).fill(0xff), ...encoded.selfMask.slice(1)] };
+    assert.equal(sharingCommitments(offCurve, maskPoint, 6), undefined, "bytes that are no point");
   });
 });

@@ -158,7 +158,7 @@ describe("a secure-aggregation round over the chain and the content store", { ti
     const aggregator = await secureRoundSum(round(chains[1]!, stores[1]!));
     assert.deepEqual(aggregator.sum, sumOf(survivors), "the sum of the seven survivors' quantised updates, mod 2^32");
     assert.deepEqual([aggregator.survivors, aggregator.dropped], [survivors, [dropped]]);
-    assert.deepEqual([...aggregator.reveal.maskSecretKeys.keys()], [dropped], "slot 7's mask key rebuilt to cancel its pairwise masks");
+    assert.deepEqual([...aggregator.reveal.maskKeyScalars.keys()], [dropped], "slot 7's mask key rebuilt to cancel its pairwise masks");
 
     await chains[1]!.send(() => chains[1]!.contracts.RoundJobRegistry.write.postAggregate([jobId, 0, keccak256(stringToHex("global model"))]));
     const recomputed = await secureRoundSum(round(checker.chain, checker.store));

@@ -1,10 +1,6 @@
-import { x25519 } from "@noble/curves/ed25519.js";
-import { equalBytes } from "@noble/curves/utils.js";
-import { combine } from "shamir-secret-sharing";
 import { VeritrainError } from "../../errors.ts";
-import { selfMaskCommitment } from "./keyAgreement.ts";
-import { verifyAdvertisedKeys } from "./keyPossession.ts";
-import { removeMasks, type RoundReveal } from "./maskRemoval.ts";
+import { possessionPoint, verifyAdvertisedKeys } from "./keyPossession.ts";
+import { removeMasks, type MaskedRound, type RoundReveal } from "./maskRemoval.ts";
 import type {
   EncryptedSharesMessage, ForwardedSharesMessage, KeyRosterMessage, MaskedInputMessage, PublicKeyEntry, PublicKeysMessage, UnmaskSharesMessage,
 } from "./messages.ts";
@@ -12,6 +8,7 @@ import { neighbourGraph } from "./neighbourGraph.ts";
 import { assertIdsWithin, assertRoundAndParty, assertThreshold, protocolViolation } from "./protocolChecks.ts";
 import { ledgerSets, matchLedger, type RoundLedger } from "./roundLedger.ts";
 import type { SecAggConfig } from "./secAggConfig.ts";
+import { combineShares, scalarBytes, shareMatches, sharingCommitments, type SharingCommitments } from "./verifiableShares.ts";
 
 /** The server after stage 0: who advertised keys (U1). */
 export type KeysCollected = Readonly<{
@@ -21,8 +18,8 @@ export type KeysCollected = Readonly<{
   keys: ReadonlyMap<number, PublicKeyEntry>;
 }>;
 
-/** The server after stage 1: who sent share envelopes (U2) and their commitments to b. */
-export type SharesRouted = Readonly<Omit<KeysCollected, "stage"> & { stage: "shares"; commitments: ReadonlyMap<number, Uint8Array> }>;
+/** The server after stage 1: who sent share envelopes (U2) and the commitments of their sharings. */
+export type SharesRouted = Readonly<Omit<KeysCollected, "stage"> & { stage: "shares"; commitments: ReadonlyMap<number, SharingCommitments> }>;
 
 /** The server after stage 2: who sent masked inputs (U3) and their sum mod 2^32. */
 export type InputsCollected = Readonly<Omit<SharesRouted, "stage"> & {
@@ -99,21 +96,24 @@ export function collectPublicKeys(config: SecAggConfig, messages: readonly Publi
 }
 
 /**
- * Checks participant `from`'s encryptedShares message against U1 (`state.keys`): this round, sent by `from`, a
- * 32-byte commitment, one envelope for each of its neighbours in U1 and none for anyone else. The checks depend on
- * the message and U1 alone, so every party that reads them decides alike (the envelopes' contents only their
- * recipients can check, `maskInput`).
+ * Checks participant `from`'s encryptedShares message against U1 (`state.keys`): this round, sent by `from`, the
+ * commitments of its two sharings (t of b's, t − 1 of sk^mask's, each a point of the prime-order subgroup), one
+ * envelope for each of its neighbours in U1 and none for anyone else. The checks depend on the message and U1 alone,
+ * so every party that reads them decides alike (the envelopes' contents only their recipients can check, `maskInput`).
  *
+ * @returns the commitments as points, sk^mask's led by its key's possession point.
  * @throws VeritrainError `SECAGG_MESSAGE_INVALID`.
  * @example
- * checkEncryptedShares(keysState, 3, message);
+ * const commitments = checkEncryptedShares(keysState, 3, message);
  */
-export function checkEncryptedShares(state: Pick<KeysCollected, "config" | "graph" | "keys">, from: number, message: EncryptedSharesMessage): void {
+export function checkEncryptedShares(state: Pick<KeysCollected, "config" | "graph" | "keys">, from: number, message: EncryptedSharesMessage): SharingCommitments {
   assertRoundAndParty(state.config, message.roundSeed, message.from, from, "encryptedShares");
-  if (message.selfMaskCommitment.length !== 32) throw protocolViolation(`commitment of ${from} must be 32 bytes`, { from });
+  const commitments = sharingCommitments(message.commitments, possessionPoint(state.keys.get(from)!.maskKeyProof), state.config.threshold);
+  if (commitments === undefined) throw protocolViolation(`the commitments of ${from} must be ${state.config.threshold} and ${state.config.threshold - 1} points of edwards25519's prime-order subgroup`, { from });
   const expected = neighboursIn(state, from, state.keys).filter((v) => v !== from);
   assertIdsWithin(message.envelopes.map((envelope) => envelope.to), new Set(expected), `envelopes of ${from}`);
   if (message.envelopes.length !== expected.length) throw protocolViolation(`participant ${from} sealed ${message.envelopes.length} envelopes for its ${expected.length} roster neighbours`, { from });
+  return commitments;
 }
 
 /**
@@ -130,11 +130,10 @@ export function routeShares(state: KeysCollected, messages: readonly EncryptedSh
   const { config } = state;
   const arrived = matchLedger(ledger.shares, messages, ledgerSets(config, ledger).shared, "encryptedShares");
   const inbox = new Map<number, ForwardedSharesMessage["envelopes"]>([...arrived.keys()].map((id) => [id, []]));
-  const commitments = new Map<number, Uint8Array>();
+  const commitments = new Map<number, SharingCommitments>();
   for (const [from, message] of arrived) {
-    checkEncryptedShares(state, from, message);
-    commitments.set(from, message.selfMaskCommitment);
-    for (const { to, envelope } of message.envelopes) inbox.get(to)?.push({ from, envelope });
+    commitments.set(from, checkEncryptedShares(state, from, message));
+    for (const { to, envelope } of message.envelopes) inbox.get(to)?.push({ from, commitments: message.commitments, envelope });
   }
   const next: SharesRouted = { ...state, stage: "shares", commitments };
   for (const id of commitments.keys()) assertThreshold(config, id, neighboursIn(state, id, commitments).length, "neighbours that sent share envelopes");
@@ -163,72 +162,51 @@ export function collectMaskedInputs(state: SharesRouted, messages: readonly Mask
   return { ...state, stage: "inputs", survivors, dropped, maskedSum };
 }
 
-/** The t-subsets of `items` in lexicographic order of their positions (`items` first `t` first). */
-function* subsetsOf<T>(items: readonly T[], t: number): Generator<T[]> {
-  const at = Array.from({ length: t }, (_, i) => i);
-  while (true) {
-    yield at.map((i) => items[i]!);
-    let i = t - 1;
-    while (i >= 0 && at[i] === items.length - t + i) i--;
-    if (i < 0) return;
-    at[i]!++;
-    for (let j = i + 1; j < t; j++) at[j] = at[j - 1]! + 1;
-  }
-}
-
 /**
- * Rebuilds `owner`'s secret robustly: combines t of its shares at a time, the t-subsets in a fixed order (shares by
- * sender ascending, subsets lexicographic, so the honest case costs one `combine`), until one gives a secret that
- * `matches` what the owner published (C_u for b_u, pk^mask for sk^mask). A share altered by its holder, or malformed,
- * then only costs tries: the secret is rebuilt while t of the shares are the dealer's. Every party that rebuilds
- * from the same shares takes the same subset, hence the same secret.
+ * Rebuilds `owner`'s secret from the first t of its shares (by holder ascending), each already checked against the
+ * owner's commitments (`checkUnmaskShares`), so any t give the dealt secret: every party that rebuilds it gets the same.
  */
-async function reconstruct(config: SecAggConfig, owner: number, secret: string, shares: readonly Uint8Array[], matches: (candidate: Uint8Array) => boolean): Promise<Uint8Array> {
+function reconstruct(config: SecAggConfig, owner: number, secret: string, shares: readonly { holder: number; share: Uint8Array }[]): Uint8Array {
   if (shares.length < config.threshold) {
     throw new VeritrainError(
       `only ${shares.length} shares of participant ${owner}'s ${secret} arrived, fewer than the threshold ${config.threshold}: it cannot be reconstructed and the sum cannot be unmasked; restart the round`,
       { code: "SECAGG_TOO_FEW_SHARES", details: { owner, secret, shares: shares.length, threshold: config.threshold } },
     );
   }
-  for (const subset of subsetsOf(shares, config.threshold)) {
-    // `combine` refuses shares of unequal lengths or with one x twice: such a subset holds a malformed share.
-    const candidate = await combine(subset).catch(() => undefined);
-    if (candidate !== undefined && candidate.length === 32 && matches(candidate)) return candidate;
-  }
-  throw new VeritrainError(
-    `no ${config.threshold} of the ${shares.length} shares of participant ${owner}'s ${secret} rebuild a secret that matches what it published: fewer than ${config.threshold} of them are the dealer's; the sum cannot be unmasked`,
-    { code: "SECAGG_RECONSTRUCTION_MISMATCH", details: { owner, secret, shares: shares.length, threshold: config.threshold } },
-  );
+  return scalarBytes(combineShares(shares.slice(0, config.threshold)));
 }
 
 /**
  * Checks survivor `from`'s unmaskShares message against the round's sets: this round, sent by `from`, shares of b
- * only for its neighbours in U3 and of sk^mask only for its neighbours in U2 \ U3, each at most once. The checks
- * depend on the message and the sets alone, so every party decides alike; the shares themselves are checked by
- * rebuilding (`unmaskSum`).
+ * only for its neighbours in U3 and of sk^mask only for its neighbours in U2 \ U3, each at most once, and each the
+ * share of `from` that its owner's commitments fix (`shareMatches`). The checks depend on the message, the sets and
+ * the commitments alone, so every party decides alike.
  *
  * @throws VeritrainError `SECAGG_MESSAGE_INVALID`.
  * @example
  * checkUnmaskShares(inputsState, 2, message);
  */
-export function checkUnmaskShares(state: Pick<InputsCollected, "config" | "graph" | "survivors" | "dropped">, from: number, message: UnmaskSharesMessage): void {
+export function checkUnmaskShares(state: Pick<InputsCollected, "config" | "graph" | "survivors" | "dropped" | "commitments">, from: number, message: UnmaskSharesMessage): void {
   assertRoundAndParty(state.config, message.roundSeed, message.from, from, "unmaskShares");
   const neighbours = new Set(state.graph[from]);
-  for (const [list, owners, what] of [[message.selfMaskShares, state.survivors, "self-mask"], [message.maskKeyShares, state.dropped, "mask-key"]] as const) {
+  for (const [list, owners, what, secret] of [[message.selfMaskShares, state.survivors, "self-mask", "selfMask"], [message.maskKeyShares, state.dropped, "mask-key", "maskKey"]] as const) {
     assertIdsWithin(list.map((entry) => entry.of), new Set(owners.filter((id) => neighbours.has(id))), `${what} shares of ${from}`);
+    for (const { of, share } of list) {
+      if (!shareMatches(state.commitments.get(of)![secret], from, share)) throw protocolViolation(`${from}'s ${what} share of ${of} is not the one ${of}'s commitments fix`, { from, of, what });
+    }
   }
 }
 
 /**
  * Stage 3 (unmask), server side: from the survivors' answers (each may hold only the shares the ledger's sets
- * call for: of b_v for its surviving neighbours, of sk^mask_v for its dropped ones), rebuilds b_u of every
- * survivor and sk^mask_u of every dropped u, each from t of its shares that give what its owner published
- * (a share its holder altered or malformed only costs tries while t of them are the dealer's), then removes the masks ({@link removeMasks}). What is left is
- * Σ_{u ∈ U3} x_u mod 2^32; the rebuilt secrets are the reveal the aggregator publishes so that anyone can
- * recompute the sum (`recomputeSum`).
+ * call for: of b_v for its surviving neighbours, of sk^mask_v for its dropped ones, each checked against its owner's
+ * commitments), rebuilds b_u of every survivor and sk^mask_u's scalar of every dropped u from t of its shares, then
+ * removes the masks ({@link removeMasks}). What is left is Σ_{u ∈ U3} x_u mod 2^32; the rebuilt secrets are the
+ * reveal the aggregator publishes so that anyone can recompute the sum (`recomputeSum`).
  *
  * @throws VeritrainError `SECAGG_TOO_FEW_SHARES` when fewer than t shares of a needed secret arrived,
- * `SECAGG_RECONSTRUCTION_MISMATCH` when no t of them rebuild it, `SECAGG_MESSAGE_INVALID`, `SECAGG_STAGE_INVALID`.
+ * `SECAGG_MESSAGE_INVALID` (also a share its commitments refuse: on the chain such an answer is struck out before),
+ * `SECAGG_STAGE_INVALID`.
  * @example
  * const { sum, survivors, reveal } = await unmaskSum(inputsState, unmaskShareMessages);
  */
@@ -237,22 +215,28 @@ export async function unmaskSum(state: InputsCollected, messages: readonly Unmas
   const { config } = state;
   const surviving = new Set(state.survivors);
   assertIdsWithin(messages.map((message) => message.from), surviving, "unmaskShares senders");
-  const selfMaskShares = new Map<number, Uint8Array[]>(state.survivors.map((id) => [id, []]));
-  const maskKeyShares = new Map<number, Uint8Array[]>(state.dropped.map((id) => [id, []]));
+  type Held = { holder: number; share: Uint8Array }[];
+  const selfMaskShares = new Map<number, Held>(state.survivors.map((id) => [id, []]));
+  const maskKeyShares = new Map<number, Held>(state.dropped.map((id) => [id, []]));
   for (const message of [...messages].sort((a, b) => a.from - b.from)) {
     checkUnmaskShares(state, message.from, message);
-    for (const { of, share } of message.selfMaskShares) selfMaskShares.get(of)!.push(share);
-    for (const { of, share } of message.maskKeyShares) maskKeyShares.get(of)!.push(share);
+    for (const { of, share } of message.selfMaskShares) selfMaskShares.get(of)!.push({ holder: message.from, share });
+    for (const { of, share } of message.maskKeyShares) maskKeyShares.get(of)!.push({ holder: message.from, share });
   }
-  const maskPublicKeys = new Map([...state.keys].map(([id, entry]) => [id, entry.maskPublicKey]));
-  const rebuild = async (pool: Map<number, Uint8Array[]>, secret: string, matches: (owner: number, candidate: Uint8Array) => boolean) =>
-    new Map(await Promise.all([...pool].map(async ([owner, shares]) => [owner, await reconstruct(config, owner, secret, shares, (candidate) => matches(owner, candidate))] as const)));
-  const reveal: RoundReveal = {
-    selfMaskSeeds: await rebuild(selfMaskShares, "self-mask seed", (owner, seed) => equalBytes(selfMaskCommitment(config, owner, seed), state.commitments.get(owner)!)),
-    maskSecretKeys: await rebuild(maskKeyShares, "mask secret key", (owner, key) => equalBytes(x25519.getPublicKey(key), maskPublicKeys.get(owner)!)),
-  };
-  const sum = removeMasks({ ...state, maskPublicKeys }, reveal);
+  const rebuild = (pool: Map<number, Held>, secret: string) => new Map([...pool].map(([owner, shares]) => [owner, reconstruct(config, owner, secret, shares)] as const));
+  const reveal: RoundReveal = { selfMaskSeeds: rebuild(selfMaskShares, "self-mask seed"), maskKeyScalars: rebuild(maskKeyShares, "mask key") };
+  const sum = removeMasks(maskedRound(state), reveal);
   return { sum, survivors: [...state.survivors], dropped: [...state.dropped], reveal };
+}
+
+/** What {@link removeMasks} needs of a round whose masked inputs are summed: b's C_0 of each survivor, each member of U2's mask-key point. */
+function maskedRound(state: Omit<InputsCollected, "stage" | "keys">): MaskedRound {
+  const { config, graph, survivors, dropped, maskedSum, commitments } = state;
+  return {
+    config, graph, survivors, dropped, maskedSum,
+    selfMaskPoints: new Map(survivors.map((id) => [id, commitments.get(id)!.selfMask[0]!])),
+    maskKeyPoints: new Map([...commitments].map(([id, points]) => [id, points.maskKey[0]!])),
+  };
 }
 
 /**
@@ -320,10 +304,10 @@ export function recomputeSum({ config, ledger, publicKeys, encryptedShares, mask
   const dropped = [...shares.keys()].filter((id) => !inputs.has(id));
   for (const id of shares.keys()) assertThreshold(config, id, graph[id]!.filter((v) => inputs.has(v)).length, "neighbours that sent masked inputs");
   assertRevealed(reveal.selfMaskSeeds, survivors, "self-mask seed");
-  assertRevealed(reveal.maskSecretKeys, dropped, "mask secret key");
+  assertRevealed(reveal.maskKeyScalars, dropped, "mask key");
   const maskedSum = sumMaskedInputs(config, inputs);
-  const commitments = new Map(survivors.map((id) => [id, shares.get(id)!.selfMaskCommitment]));
-  const maskPublicKeys = new Map([...keys].map(([id, message]) => [id, message.maskPublicKey]));
-  const sum = removeMasks({ config, graph, survivors, dropped, maskedSum, commitments, maskPublicKeys }, reveal);
+  const entries = new Map([...keys].map(([id, message]) => [id, advertisedEntry(config, id, message)]));
+  const commitments = new Map([...shares].map(([id, message]) => [id, checkEncryptedShares({ config, graph, keys: entries }, id, message)]));
+  const sum = removeMasks(maskedRound({ config, graph, survivors, dropped, maskedSum, commitments }), reveal);
   return { sum, survivors, dropped, reveal };
 }

@@ -8,12 +8,15 @@ import { uint32le } from "./bytes.ts";
 import { KDF_LABEL } from "./keyAgreement.ts";
 import type { PublicKeyEntry } from "./messages.ts";
 import type { SecAggConfig } from "./secAggConfig.ts";
+import type { EdwardsPoint } from "./verifiableShares.ts";
 
 const Point = ed25519.Point;
 const { Fn } = Point;
 
 const CHALLENGE_LABEL = utf8ToBytes("veritrain/secagg/v1/key-possession");
 const NONCE_LABEL = utf8ToBytes("veritrain/secagg/v1/key-possession-nonce");
+const SHARED_POINT_LABEL = utf8ToBytes("veritrain/secagg/v1/shared-point");
+const SHARED_POINT_NONCE_LABEL = utf8ToBytes("veritrain/secagg/v1/shared-point-nonce");
 
 /** A proof's bytes: the Edwards point A (32), the commitment R (32), the response z (32, little-endian, < L). */
 export const POSSESSION_PROOF_BYTES = 96;
@@ -22,7 +25,7 @@ export const POSSESSION_PROOF_BYTES = 96;
 export type PossessionContext = { config: SecAggConfig; id: number; purpose: keyof typeof KDF_LABEL };
 
 /** RFC 7748's decodeScalar25519: the X25519 scalar of a 32-byte secret key (bits 0–2 and 255 cleared, bit 254 set). */
-function x25519Scalar(secretKey: Uint8Array): bigint {
+export function x25519Scalar(secretKey: Uint8Array): bigint {
   const clamped = Uint8Array.from(secretKey);
   clamped[0]! &= 248;
   clamped[31]! &= 127;
@@ -101,4 +104,81 @@ export function verifyKeyPossession(context: PossessionContext, publicKey: Uint8
 export function verifyAdvertisedKeys(config: SecAggConfig, entry: PublicKeyEntry): void {
   verifyKeyPossession({ config, id: entry.id, purpose: "pairwiseMask" }, entry.maskPublicKey, entry.maskKeyProof);
   verifyKeyPossession({ config, id: entry.id, purpose: "shareEncryption" }, entry.encryptionPublicKey, entry.encryptionKeyProof);
+}
+
+/**
+ * The edwards25519 point A of a possession proof that {@link verifyKeyPossession} took: the advertised X25519 key as a
+ * point of prime order (its secret key's scalar mod L times B), the commitment to the constant term of the key's
+ * shares (docs/secure-aggregation.md §3).
+ *
+ * @example
+ * const maskPoint = possessionPoint(entry.maskKeyProof);
+ */
+export const possessionPoint = (proof: Uint8Array): EdwardsPoint => Point.fromBytes(proof.subarray(0, 32));
+
+/** A shared-point proof's bytes: the commitments R_1 = r·B and R_2 = r·P (32 each), the response z (32, little-endian, < L). */
+export const SHARED_POINT_PROOF_BYTES = 96;
+
+/** What a shared-point proof is bound to: the round, the prover and the other side, and the keys' use. */
+export type SharedPointContext = { config: SecAggConfig; prover: number; other: number; purpose: keyof typeof KDF_LABEL };
+
+/** The agreed point of two participants' keys, revealed by one of them with the proof that it is the agreed one. */
+export type SharedPointReveal = { point: Uint8Array; proof: Uint8Array };
+
+/** label ‖ roundSeed ‖ uint32le(prover) ‖ uint32le(other) ‖ the keys' KDF label ‖ A (the prover's point) ‖ P (the other's). */
+function sharedPointStatement({ config, prover, other, purpose }: SharedPointContext, own: EdwardsPoint, theirs: EdwardsPoint): Uint8Array {
+  return concatBytes(SHARED_POINT_LABEL, config.roundSeed, uint32le(prover), uint32le(other), utf8ToBytes(KDF_LABEL[purpose]), own.toBytes(), theirs.toBytes());
+}
+
+/**
+ * Reveals the point the prover's key agrees on with the other side's, S = a·P (a = the clamped scalar of the prover's
+ * secret key mod L, P = the other's key as its possession point), whose Montgomery u is their X25519 shared secret, with
+ * a Chaum–Pedersen proof that log_B(A) = log_P(S) for the prover's possession point A (docs/secure-aggregation.md §3,
+ * "Shared points"): r = SHA-512(nonce label ‖ sk ‖ statement) mod L, R_1 = r·B, R_2 = r·P,
+ * c = SHA-512(statement ‖ S ‖ R_1 ‖ R_2) mod L, z = r + c·a mod L. How a recipient proves what key an envelope was
+ * sealed under (a complaint), and a neighbour the pairwise seed of a participant out of the sum.
+ *
+ * @example
+ * const { point, proof } = proveSharedPoint({ config, prover: 2, other: 5, purpose: "shareEncryption" }, encryptionSecretKey, encryptionPointOf5);
+ */
+export function proveSharedPoint(context: SharedPointContext, secretKey: Uint8Array, theirs: EdwardsPoint): SharedPointReveal {
+  const a = Fn.create(x25519Scalar(secretKey));
+  const statement = sharedPointStatement(context, Point.BASE.multiply(a), theirs);
+  const S = theirs.multiply(a).toBytes();
+  const r = hashToScalar(SHARED_POINT_NONCE_LABEL, secretKey, statement);
+  const [R1, R2] = [Point.BASE.multiply(r).toBytes(), theirs.multiply(r).toBytes()];
+  const c = hashToScalar(statement, S, R1, R2);
+  return { point: S, proof: concatBytes(R1, R2, numberToBytesLE(Fn.add(r, Fn.mul(c, a)), 32)) };
+}
+
+/**
+ * Checks a {@link proveSharedPoint} reveal against the two possession points (`own` the prover's A, `theirs` the other's
+ * P, both of prime order): S, R_1 and R_2 canonical encodings, S of prime order and not the identity, z < L,
+ * z·B = R_1 + c·A and z·P = R_2 + c·S.
+ *
+ * @returns S, the agreed point.
+ * @throws VeritrainError `SECAGG_MESSAGE_INVALID` naming the prover and the other side, when the proof does not hold.
+ * @example
+ * const shared = verifySharedPoint(context, encryptionPointOf2, encryptionPointOf5, reveal);
+ */
+export function verifySharedPoint(context: SharedPointContext, own: EdwardsPoint, theirs: EdwardsPoint, { point, proof }: SharedPointReveal): EdwardsPoint {
+  const refuse = (why: string) =>
+    new VeritrainError(`participant ${context.prover}'s ${context.purpose} point shared with ${context.other} comes with no valid proof (${why}): strike the message`, {
+      code: "SECAGG_MESSAGE_INVALID",
+      details: { prover: context.prover, other: context.other, purpose: context.purpose, why },
+    });
+  if (point.length !== 32 || proof.length !== SHARED_POINT_PROOF_BYTES) throw refuse("the point or the proof has the wrong length");
+  let S, R1, R2;
+  try {
+    [S, R1, R2] = [point, proof.subarray(0, 32), proof.subarray(32, 64)].map((bytes) => Point.fromBytes(bytes)) as [EdwardsPoint, EdwardsPoint, EdwardsPoint];
+  } catch {
+    throw refuse("a point does not decode");
+  }
+  if (S.is0() || !S.isTorsionFree()) throw refuse("S is not a point of prime order");
+  const z = bytesToNumberLE(proof.subarray(64, 96));
+  if (z >= Fn.ORDER) throw refuse("z is not below the group order");
+  const c = hashToScalar(sharedPointStatement(context, own, theirs), point, proof.subarray(0, 32), proof.subarray(32, 64));
+  if (!Point.BASE.multiplyUnsafe(z).equals(R1.add(own.multiplyUnsafe(c)))) throw refuse("z·B ≠ R_1 + c·A");
+  if (!theirs.multiplyUnsafe(z).equals(R2.add(S.multiplyUnsafe(c)))) throw refuse("z·P ≠ R_2 + c·S");
+  return S;
 }

@@ -1,10 +1,14 @@
 import { VeritrainError } from "../../errors.ts";
 import { POSSESSION_PROOF_BYTES } from "./keyPossession.ts";
-import type { PublicKeyEntry, SecAggMessage } from "./messages.ts";
-import { ENVELOPE_BYTES, SHARE_BYTES } from "./shareEnvelope.ts";
+import type { PublicKeyEntry, SecAggMessage, ShareCommitments } from "./messages.ts";
+import { ENVELOPE_BYTES } from "./shareEnvelope.ts";
+import { COMMITMENT_BYTES, SHARE_BYTES } from "./verifiableShares.ts";
 
-/** 2 since the public keys carry their possession proofs; 3 since the ledger, not an unmask request, fixes who survived. */
-const VERSION = 3;
+/**
+ * 2 since the public keys carry their possession proofs; 3 since the ledger, not an unmask request, fixes who survived;
+ * 4 since the shares are Feldman's (32-byte shares, the commitments in encryptedShares and forwardedShares).
+ */
+const VERSION = 4;
 const KEY_BYTES = 32;
 /** A participant's advertised keys: pk^mask, pk^enc, then their two possession proofs. */
 const ADVERTISED_KEYS_BYTES = 2 * KEY_BYTES + 2 * POSSESSION_PROOF_BYTES;
@@ -97,6 +101,21 @@ function readAdvertisedKeys(input: Reader): Omit<PublicKeyEntry, "id"> {
   return { maskPublicKey: input.raw(KEY_BYTES), encryptionPublicKey: input.raw(KEY_BYTES), maskKeyProof: input.raw(POSSESSION_PROOF_BYTES), encryptionKeyProof: input.raw(POSSESSION_PROOF_BYTES) };
 }
 
+function writeCommitments(out: Writer, { selfMask, maskKey }: ShareCommitments): void {
+  for (const list of [selfMask, maskKey]) {
+    out.u32(list.length);
+    for (const point of list) out.raw(point, COMMITMENT_BYTES);
+  }
+}
+
+function readCommitments(input: Reader): ShareCommitments {
+  const points = () => Array.from({ length: input.count(COMMITMENT_BYTES) }, () => input.raw(COMMITMENT_BYTES));
+  const selfMask = points();
+  return { selfMask, maskKey: points() };
+}
+
+const commitmentsBytes = ({ selfMask, maskKey }: ShareCommitments) => 8 + (selfMask.length + maskKey.length) * COMMITMENT_BYTES;
+
 function bodyBytes(message: SecAggMessage): number {
   switch (message.kind) {
     case "publicKeys":
@@ -104,9 +123,9 @@ function bodyBytes(message: SecAggMessage): number {
     case "keyRoster":
       return 4 + message.keys.length * (4 + ADVERTISED_KEYS_BYTES);
     case "encryptedShares":
-      return KEY_BYTES + 4 + message.envelopes.length * (4 + ENVELOPE_BYTES);
+      return commitmentsBytes(message.commitments) + 4 + message.envelopes.length * (4 + ENVELOPE_BYTES);
     case "forwardedShares":
-      return 4 + message.envelopes.length * (4 + ENVELOPE_BYTES);
+      return 4 + message.envelopes.reduce((bytes, { commitments }) => bytes + 4 + commitmentsBytes(commitments) + ENVELOPE_BYTES, 0);
     case "maskedInput":
       return 4 + 4 * message.words.length;
     case "unmaskShares":
@@ -115,7 +134,7 @@ function bodyBytes(message: SecAggMessage): number {
 }
 
 /**
- * The bytes of a message (docs/secure-aggregation.md, "Encoding"): uint8 version 3, uint8 kind,
+ * The bytes of a message (docs/secure-aggregation.md, "Encoding"): uint8 version 4, uint8 kind,
  * the 32-byte round seed, uint32 party (`from` or `to`), then the kind's fields; every integer is
  * little-endian, every list a uint32 count and its entries.
  *
@@ -141,7 +160,7 @@ export function encodeSecAggMessage(message: SecAggMessage): Uint8Array {
       }
       break;
     case "encryptedShares":
-      out.raw(message.selfMaskCommitment, KEY_BYTES);
+      writeCommitments(out, message.commitments);
       out.u32(message.envelopes.length);
       for (const { to, envelope } of message.envelopes) {
         out.u32(to);
@@ -150,8 +169,9 @@ export function encodeSecAggMessage(message: SecAggMessage): Uint8Array {
       break;
     case "forwardedShares":
       out.u32(message.envelopes.length);
-      for (const { from, envelope } of message.envelopes) {
+      for (const { from, commitments, envelope } of message.envelopes) {
         out.u32(from);
+        writeCommitments(out, commitments);
         out.raw(envelope, ENVELOPE_BYTES);
       }
       break;
@@ -199,13 +219,13 @@ export function decodeSecAggMessage(bytes: Uint8Array): SecAggMessage {
       message = { kind, roundSeed, to: party, keys: Array.from({ length: input.count(4 + ADVERTISED_KEYS_BYTES) }, () => ({ id: input.u32(), ...readAdvertisedKeys(input) })) };
       break;
     case "encryptedShares": {
-      const selfMaskCommitment = input.raw(KEY_BYTES);
+      const commitments = readCommitments(input);
       const envelopes = Array.from({ length: input.count(4 + ENVELOPE_BYTES) }, () => ({ to: input.u32(), envelope: input.raw(ENVELOPE_BYTES) }));
-      message = { kind, roundSeed, from: party, selfMaskCommitment, envelopes };
+      message = { kind, roundSeed, from: party, commitments, envelopes };
       break;
     }
     case "forwardedShares":
-      message = { kind, roundSeed, to: party, envelopes: Array.from({ length: input.count(4 + ENVELOPE_BYTES) }, () => ({ from: input.u32(), envelope: input.raw(ENVELOPE_BYTES) })) };
+      message = { kind, roundSeed, to: party, envelopes: Array.from({ length: input.count(4 + 8 + ENVELOPE_BYTES) }, () => ({ from: input.u32(), commitments: readCommitments(input), envelope: input.raw(ENVELOPE_BYTES) })) };
       break;
     case "maskedInput": {
       const words = new Uint32Array(input.count(4));

@@ -24,17 +24,29 @@ export type PublicKeysMessage = { kind: "publicKeys"; roundSeed: Uint8Array; fro
 /** Stage 0, server → participant: the public keys of its neighbours that advertised (itself included). */
 export type KeyRosterMessage = { kind: "keyRoster"; roundSeed: Uint8Array; to: number; keys: PublicKeyEntry[] };
 
-/** Stage 1, participant → server: the commitment to b_u and one sealed share pair per other neighbour in its roster. */
+/**
+ * The Feldman commitments of a participant's two sharings (`verifiableShares.ts`), 32-byte points: every coefficient
+ * of b's polynomial (C_0 = b·B first, t in all), and of sk^mask's all but the constant term (t − 1: its C_0 is the A
+ * of the key's possession proof).
+ */
+export type ShareCommitments = { selfMask: Uint8Array[]; maskKey: Uint8Array[] };
+
+/** Stage 1, participant → server: the commitments of its sharings and one sealed share pair per other neighbour in its roster. */
 export type EncryptedSharesMessage = {
   kind: "encryptedShares";
   roundSeed: Uint8Array;
   from: number;
-  selfMaskCommitment: Uint8Array;
+  commitments: ShareCommitments;
   envelopes: { to: number; envelope: Uint8Array }[];
 };
 
-/** Stage 1, server → participant: the envelopes addressed to it by neighbours that sent theirs. */
-export type ForwardedSharesMessage = { kind: "forwardedShares"; roundSeed: Uint8Array; to: number; envelopes: { from: number; envelope: Uint8Array }[] };
+/** Stage 1, server → participant: the envelopes addressed to it by neighbours that sent theirs, each with its sender's commitments. */
+export type ForwardedSharesMessage = {
+  kind: "forwardedShares";
+  roundSeed: Uint8Array;
+  to: number;
+  envelopes: { from: number; commitments: ShareCommitments; envelope: Uint8Array }[];
+};
 
 /** Stage 2, participant → server: its masked input, L words mod 2^32. */
 export type MaskedInputMessage = { kind: "maskedInput"; roundSeed: Uint8Array; from: number; words: Uint32Array };

@@ -1,9 +1,8 @@
 import { x25519 } from "@noble/curves/ed25519.js";
 import { randomBytes } from "@noble/hashes/utils.js";
-import { split } from "shamir-secret-sharing";
 import { VeritrainError } from "../../errors.ts";
-import { agreedKey, selfMaskCommitment } from "./keyAgreement.ts";
-import { proveKeyPossession, verifyAdvertisedKeys } from "./keyPossession.ts";
+import { agreedKey } from "./keyAgreement.ts";
+import { possessionPoint, proveKeyPossession, verifyAdvertisedKeys, x25519Scalar } from "./keyPossession.ts";
 import { addMask } from "./maskExpansion.ts";
 import type {
   EncryptedSharesMessage, ForwardedSharesMessage, KeyRosterMessage, MaskedInputMessage, PublicKeyEntry, PublicKeysMessage, UnmaskSharesMessage,
@@ -13,6 +12,7 @@ import { assertIdsWithin, assertRoundAndParty, assertThreshold, protocolViolatio
 import { isPosted, ledgerDigest, ledgerSets, publicKeysMessage, type LedgerMessage, type RoundLedger } from "./roundLedger.ts";
 import type { SecAggConfig } from "./secAggConfig.ts";
 import { openShares, sealShares, type SharePair } from "./shareEnvelope.ts";
+import { dealShares, randomScalar, scalarBytes, shareMatches, sharingCommitments } from "./verifiableShares.ts";
 
 /** A source of uniformly random bytes; tests inject a seeded one. */
 export type RandomBytes = (bytes: number) => Uint8Array;
@@ -33,6 +33,7 @@ export type AdvertisedParticipant = Readonly<{
 export type SharingParticipant = Readonly<Omit<AdvertisedParticipant, "stage"> & {
   stage: "shared";
   roster: ReadonlyMap<number, PublicKeyEntry>;
+  /** b, a scalar mod L as 32 bytes little-endian: the key of its self mask. */
   selfMaskSeed: Uint8Array;
   /** Its own share pair, kept back. */
   ownShares: SharePair;
@@ -60,6 +61,16 @@ function assertStage(state: { stage: string }, expected: string): void {
 /** Refuses to go on unless the ledger holds, for the participant itself, the digest of the message it sent at a stage. */
 function assertOwnPost(entries: ReadonlyMap<number, Uint8Array>, id: number, digest: Uint8Array, kind: LedgerMessage["kind"]): void {
   if (!isPosted(entries, id, digest)) throw protocolViolation(`the ledger does not hold participant ${id}'s own ${kind} digest: it is out of this stage (post it before the stage closes)`, { id, kind });
+}
+
+/** The share pair in an envelope, or undefined if it does not open (`SECAGG_SHARE_REJECTED`). */
+function openedShares(parameters: Parameters<typeof openShares>[0], envelope: Uint8Array): SharePair | undefined {
+  try {
+    return openShares(parameters, envelope);
+  } catch (error) {
+    if (error instanceof VeritrainError && error.code === "SECAGG_SHARE_REJECTED") return undefined;
+    throw error;
+  }
 }
 
 /** Parameters of {@link advertiseKeys}. */
@@ -94,8 +105,9 @@ export function advertiseKeys({ config, id, random = randomBytes }: AdvertiseKey
 /**
  * Stage 1 (share keys), once the ledger has closed stage 0: checks the roster (this round; exactly its
  * neighbours among U1, the ledger's; each entry the keys its owner posted, its own unchanged; no public key
- * twice; every key's possession proof; at least t entries), draws the self-mask seed b, splits b and sk^mask
- * t-of-m over GF(2^8) (m = roster size) and seals one share pair for each other neighbour in the roster.
+ * twice; every key's possession proof; at least t entries), draws the self-mask seed b (a scalar mod L), deals b
+ * and sk^mask's scalar mod L t-of-m with Feldman's commitments (`dealShares`; m = roster size) and seals one share
+ * pair for each other neighbour in the roster.
  * The caller posts the returned message's {@link ledgerDigest} on the ledger.
  *
  * @throws VeritrainError `SECAGG_STAGE_INVALID`, `SECAGG_MESSAGE_INVALID`, `SECAGG_KEY_INVALID` (a key without a valid
@@ -121,25 +133,22 @@ export async function shareKeys(state: AdvertisedParticipant, roster: KeyRosterM
   assertThreshold(config, id, roster.keys.length, "neighbours in its key roster");
 
   const entries = [...roster.keys].sort((a, b) => a.id - b.id);
-  const selfMaskSeed = random(32);
-  const [selfMaskShares, maskKeyShares] = await Promise.all([
-    split(selfMaskSeed, entries.length, config.threshold),
-    split(state.maskSecretKey, entries.length, config.threshold),
-  ]);
-  let ownShares: SharePair | undefined;
-  const envelopes: EncryptedSharesMessage["envelopes"] = [];
-  entries.forEach((entry, i) => {
-    const pair = { selfMaskShare: selfMaskShares[i]!, maskKeyShare: maskKeyShares[i]! };
-    if (entry.id === id) {
-      ownShares = pair;
-      return;
-    }
+  const holders = entries.map((entry) => entry.id);
+  const selfMask = randomScalar(random);
+  const selfMaskSharing = dealShares(selfMask, holders, config.threshold, random);
+  const maskKeySharing = dealShares(x25519Scalar(state.maskSecretKey), holders, config.threshold, random);
+  const pairOf = (holder: number): SharePair => ({ selfMaskShare: selfMaskSharing.shares.get(holder)!, maskKeyShare: maskKeySharing.shares.get(holder)! });
+  const envelopes = entries.filter((entry) => entry.id !== id).map((entry) => {
     const key = agreedKey({ config, purpose: "shareEncryption", secretKey: state.encryptionSecretKey, publicKey: entry.encryptionPublicKey, between: [id, entry.id] });
-    envelopes.push({ to: entry.id, envelope: sealShares({ config, key, from: id, to: entry.id }, pair, random) });
+    return { to: entry.id, envelope: sealShares({ config, key, from: id, to: entry.id }, pairOf(entry.id), random) };
   });
-  const message: EncryptedSharesMessage = { kind: "encryptedShares", roundSeed: config.roundSeed, from: id, selfMaskCommitment: selfMaskCommitment(config, id, selfMaskSeed), envelopes };
+  const commitments = {
+    selfMask: selfMaskSharing.commitments.map((point) => point.toBytes()),
+    maskKey: maskKeySharing.commitments.slice(1).map((point) => point.toBytes()),
+  };
+  const message: EncryptedSharesMessage = { kind: "encryptedShares", roundSeed: config.roundSeed, from: id, commitments, envelopes };
   return {
-    state: { ...state, stage: "shared", roster: new Map(entries.map((entry) => [entry.id, entry])), selfMaskSeed, ownShares: ownShares!, sharesDigest: ledgerDigest(message) },
+    state: { ...state, stage: "shared", roster: new Map(entries.map((entry) => [entry.id, entry])), selfMaskSeed: scalarBytes(selfMask), ownShares: pairOf(id), sharesDigest: ledgerDigest(message) },
     message,
   };
 }
@@ -151,10 +160,12 @@ export async function shareKeys(state: AdvertisedParticipant, roster: KeyRosterM
  * u > v, s_uv = `agreedKey` with purpose `pairwiseMask`. The caller posts the returned message's
  * {@link ledgerDigest} on the ledger.
  *
- * An envelope that fails authentication (`openShares`: altered, or sealed for someone else) is its sender's
- * fault, or the relay's: it is `rejected`, and the participant holds no share of that sender's secrets (t of its
- * other neighbours' shares rebuild them), but masks as usual, since s_uv needs only the sender's public key. So
- * no sender can stop its neighbours by sealing them garbage, and nothing is revealed that would not be otherwise.
+ * An envelope that fails authentication (`openShares`: altered, or sealed for someone else), or whose shares are
+ * not of the polynomials its sender committed to (`shareMatches`; commitments not t and t − 1 points of the
+ * prime-order subgroup), is its sender's fault, or the relay's: it is `rejected`, and the participant holds no share
+ * of that sender's secrets (t of its other neighbours' shares rebuild them), but masks as usual, since s_uv needs only
+ * the sender's public key. So no sender can stop its neighbours by sealing them garbage, no share the participant
+ * keeps is one that every party would refuse at stage 3, and nothing is revealed that would not be otherwise.
  *
  * @param input the participant's quantised vector, L words.
  * @throws VeritrainError `SECAGG_MESSAGE_INVALID` (also an envelope of a neighbour in U2 missing),
@@ -178,15 +189,13 @@ export function maskInput(state: SharingParticipant, forwarded: ForwardedSharesM
   const rejected: number[] = [];
   const words = Uint32Array.from(input);
   addMask(words, state.selfMaskSeed, 1);
-  for (const { from, envelope } of forwarded.envelopes) {
+  for (const { from, commitments, envelope } of forwarded.envelopes) {
     const peer = state.roster.get(from)!;
     const key = agreedKey({ config, purpose: "shareEncryption", secretKey: state.encryptionSecretKey, publicKey: peer.encryptionPublicKey, between: [id, from] });
-    try {
-      held.set(from, openShares({ config, key, from, to: id }, envelope));
-    } catch (error) {
-      if (!(error instanceof VeritrainError && error.code === "SECAGG_SHARE_REJECTED")) throw error;
-      rejected.push(from);
-    }
+    const pair = openedShares({ config, key, from, to: id }, envelope);
+    const points = sharingCommitments(commitments, possessionPoint(peer.maskKeyProof), config.threshold);
+    if (pair !== undefined && points !== undefined && shareMatches(points.selfMask, id, pair.selfMaskShare) && shareMatches(points.maskKey, id, pair.maskKeyShare)) held.set(from, pair);
+    else rejected.push(from);
     const seed = agreedKey({ config, purpose: "pairwiseMask", secretKey: state.maskSecretKey, publicKey: peer.maskPublicKey, between: [id, from] });
     addMask(words, seed, id < from ? 1 : -1);
   }

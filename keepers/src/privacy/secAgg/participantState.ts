@@ -13,7 +13,7 @@ export type ParticipantState = AdvertisedParticipant | SharingParticipant | Mask
 type EntryJson = { id: number; maskPublicKey: string; encryptionPublicKey: string; maskKeyProof: string; encryptionKeyProof: string };
 type PairJson = { selfMaskShare: string; maskKeyShare: string };
 type StateJson = {
-  version: 1;
+  version: 2;
   stage: ParticipantState["stage"];
   roundSeed: string;
   id: number;
@@ -47,7 +47,7 @@ const pairOf = (json: PairJson): SharePair => ({ selfMaskShare: hexToBytes(json.
  */
 export function encodeParticipantState(state: ParticipantState): string {
   const json: StateJson = {
-    version: 1,
+    version: 2,
     stage: state.stage,
     roundSeed: bytesToHex(state.config.roundSeed),
     id: state.id,
@@ -72,7 +72,7 @@ export function encodeParticipantState(state: ParticipantState): string {
 export function decodeParticipantState(text: string, config: SecAggConfig): ParticipantState {
   try {
     const json = JSON.parse(text) as StateJson;
-    if (json.version !== 1) throw new Error(`version ${json.version}`);
+    if (json.version !== 2) throw new Error(`version ${json.version}`);
     if (!equalBytes(hexToBytes(json.roundSeed), config.roundSeed)) throw new Error("it is another round's");
     const advertised: AdvertisedParticipant = {
       stage: "advertised",

@@ -1,6 +1,6 @@
 import { VeritrainError } from "../../errors.ts";
 
-/** Shamir sharing over GF(2^8) gives at most 255 distinct evaluation points, so at most 255 shares. */
+/** Bounds a neighbourhood, hence a sender's envelopes and commitments and each share's check (t point multiplications). */
 const MAX_NEIGHBOURHOOD = 255;
 /** Participant ids travel as uint32; far more than any round needs, but bounded. */
 const MAX_PARTICIPANTS = 65_535;

@@ -3,12 +3,11 @@ import { concatBytes, randomBytes, utf8ToBytes } from "@noble/hashes/utils.js";
 import { VeritrainError } from "../../errors.ts";
 import { uint32le } from "./bytes.ts";
 import type { SecAggConfig } from "./secAggConfig.ts";
+import { SHARE_BYTES } from "./verifiableShares.ts";
 
 const AAD_LABEL = utf8ToBytes("veritrain/secagg/v1/share-envelope");
 const NONCE_BYTES = 24;
 const TAG_BYTES = 16;
-/** A Shamir share of a 32-byte secret: 32 bytes of evaluations and the x-coordinate. */
-export const SHARE_BYTES = 33;
 /** nonce ‖ XChaCha20-Poly1305(b-share ‖ sk-share) ‖ tag. */
 export const ENVELOPE_BYTES = NONCE_BYTES + 2 * SHARE_BYTES + TAG_BYTES;
 
