@@ -67,9 +67,9 @@ interface ISecureAggregationLedger {
     /// @notice Thrown when slot `slot` posts `stage` of round `round` of job `jobId` without having taken part in
     /// the stage before it (Shares needs Keys, Unmask needs Shares).
     error SecureAggregationLedgerMissedStage(uint256 jobId, uint256 round, Stage stage, uint256 slot);
-    /// @notice Thrown when a recovery share is posted for slot `owner` of round `round` of job `jobId`, which has not
-    /// withdrawn its masked input: only a slot that posted Shares, committed its input this round and was then dropped
-    /// by the registry has its mask key recovered.
+    /// @notice Thrown when a recovery share is posted for slot `owner` of round `round` of job `jobId`, which is not
+    /// out of the round's sum: only a slot that posted Shares this round and was then dropped by the registry (before
+    /// training closed, without an input, or after it on a dispute's verdict) has its mask key recovered.
     error SecureAggregationLedgerNotWithdrawn(uint256 jobId, uint256 round, uint256 owner);
     /// @notice Thrown when a view is asked of slot `slot`, past the 16 slots a job has.
     error SecureAggregationLedgerNoSuchSlot(uint256 slot);
@@ -91,8 +91,8 @@ interface ISecureAggregationLedger {
         uint256 indexed jobId, uint256 indexed round, Stage indexed stage, uint256 slot, bytes32 digest, bytes message
     );
 
-    /// @notice Emitted when slot `slot` of job `jobId` posts `message`, its share of withdrawn slot `owner`'s mask key
-    /// in round `round`; `digest` is its SHA-256.
+    /// @notice Emitted when slot `slot` of job `jobId` posts `message`, its recovery answer for slot `owner`, out of
+    /// round `round`'s sum; `digest` is its SHA-256.
     event SecAggRecovered(
         uint256 indexed jobId, uint256 indexed round, uint256 indexed owner, uint256 slot, bytes32 digest, bytes message
     );
@@ -112,12 +112,13 @@ interface ISecureAggregationLedger {
     /// alike by every party. Emits {SecAggPosted}.
     function post(uint256 jobId, uint16 round, Stage stage, bytes calldata message) external;
 
-    /// @notice The caller, holder of an active slot of job `jobId`, posts `message`, its share of the mask key of slot
-    /// `owner`, which withdrew its masked input in round `round`; the ledger keeps its SHA-256.
+    /// @notice The caller, holder of an active slot of job `jobId`, posts `message`, its recovery answer for slot
+    /// `owner`, out of round `round`'s sum (its share of `owner`'s mask key if it holds one, and the point their mask
+    /// keys agree on: docs/secure-aggregation.md §7); the ledger keeps its SHA-256.
     /// @dev Requirements: Aggregating, Aggregated or Disputed; `round` is the job's current round; `message` is 1 to
     /// MAX_MESSAGE_BYTES bytes; the caller's slot posted Unmask this round and has not posted a recovery share of
-    /// `owner`; `owner` posted Shares and committed its update this round, and is no longer active (the registry
-    /// dropped it after training closed). Emits {SecAggRecovered}.
+    /// `owner`; `owner` posted Shares this round and is no longer active (the registry dropped it). Emits
+    /// {SecAggRecovered}.
     function recover(uint256 jobId, uint16 round, uint8 owner, bytes calldata message) external;
 
     /// @notice The caller, holder of an active slot of job `jobId`, commits for round `round` to its examples'

@@ -50,13 +50,13 @@ contract SecureAggregationLedger is ISecureAggregationLedger {
         (IRoundJobRegistry.RoundJob memory job, uint8 slot) = _callerSlot(jobId, round, Stage.Unmask);
         PostedMasks memory masks = _masks[jobId][round];
         if (masks.unmask & (1 << slot) == 0) revert SecureAggregationLedgerMissedStage(jobId, round, Stage.Unmask, slot);
-        // INVARIANT: a mask key is recovered only for a slot of U3 the registry dropped. Once training closed the
-        // registry drops a committed slot only on a dispute's verdict, so a slot that still counts never has both
-        // its secrets revealed (docs/secure-aggregation.md §9).
-        if (
-            owner >= 16 || masks.shares & (1 << owner) == 0 || job.activeMask & (1 << owner) != 0
-                || registry.commitmentOf(jobId, round, owner) == bytes32(0)
-        ) revert SecureAggregationLedgerNotWithdrawn(jobId, round, owner);
+        // INVARIANT: a mask key (or a pairwise seed towards it) is recovered only for a slot of U2 that the registry
+        // dropped: out of the sum. Once training closed every active slot committed and the registry drops one only
+        // on a dispute's verdict, so a slot that still counts never has both its secrets revealed
+        // (docs/secure-aggregation.md §9); a slot dropped before, without an input, never has its self mask revealed.
+        if (owner >= 16 || masks.shares & (1 << owner) == 0 || job.activeMask & (1 << owner) != 0) {
+            revert SecureAggregationLedgerNotWithdrawn(jobId, round, owner);
+        }
         bytes32[16] storage digests = _recoveryDigests[jobId][round][owner];
         if (digests[slot] != bytes32(0)) revert SecureAggregationLedgerAlreadyRecovered(jobId, round, owner, slot);
         bytes32 digest = sha256(message);

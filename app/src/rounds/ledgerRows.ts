@@ -13,7 +13,7 @@ export type LedgerRow = {
   keys: LedgerPost | undefined;
   shares: LedgerPost | undefined;
   unmask: LedgerPost | undefined;
-  /** Its shares of the mask keys of neighbours whose inputs were withdrawn, by withdrawn slot ascending. */
+  /** Its recovery answers for neighbours out of the sum (a share of the mask key, a pairwise seed), by owner slot ascending. */
   recoveries: (LedgerPost & { owner: number })[];
 };
 

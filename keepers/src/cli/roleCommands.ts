@@ -36,6 +36,7 @@ export function registerRoleCommands(program: Command): void {
     .option("--dishonest [level:n]", "devnet fault demo: every job's run wrong at one level of a dispute game, played from it: checkpoint:<n> (checkpoint n's hash; <n> alone, default 1), step:<n> (step n's weight update), instruction:<n> (one instruction inside step n)")
     .option("--poison-slot <slot>", "devnet fault demo: holding this slot of a distributed job, commit its updates sign-flipped ×10")
     .option("--withhold-slot <slot>", "devnet fault demo: holding this slot of a distributed job, commit its updates but never serve them")
+    .option("--spoil-slot <slot>", "devnet fault demo: holding this slot of a private-data job under secure aggregation, seal garbage share envelopes for most of its neighbours")
     .option("--private-data <source:start-end>", "the examples this keeper holds as a data owner (a range of its own MNIST copy, e.g. train:54000-55000): it takes slots of private-data jobs whose owners hold as many, and they never leave it")
     .option("--dishonest-aggregate", "devnet fault demo: until one of a job's aggregates is voided, post them at once, from no updates (every parameter moved by 2^-10)")
     .action(async (o, command: Command) => {
@@ -48,6 +49,7 @@ export function registerRoleCommands(program: Command): void {
       const dishonesty = o.dishonest === undefined ? undefined : parseDishonesty(o.dishonest);
       const poisonSlot = o.poisonSlot === undefined ? undefined : parseCount(o.poisonSlot, "--poison-slot", 0, 15);
       const withholdSlot = o.withholdSlot === undefined ? undefined : parseCount(o.withholdSlot, "--withhold-slot", 0, 15);
+      const spoilSlot = o.spoilSlot === undefined ? undefined : parseCount(o.spoilSlot, "--spoil-slot", 0, 15);
       const threads = parseCount(o.threads, "--threads", 1);
       const { parseOwnedData } = await import("../roundJobs/privateRound.ts");
       const privateData = o.privateData === undefined ? undefined : parseOwnedData(o.privateData);
@@ -61,8 +63,8 @@ export function registerRoleCommands(program: Command): void {
         const removed = await removeWithdrawnInputs({ chain, dataDir: config.dataDir, openStore: () => createHeliaContentStore({ directory: keeperStoreDirectory(config) }) });
         for (const input of removed) log.warn({ jobId: input.jobId.toString(), round: input.round, slot: input.slot }, "a masked input withdrawn while the keeper was down removed from the store");
         const store = await openKeeperStore({ config, runtime, log, port: parseCount(o.port, "--port"), peers: o.peer });
-        log.info({ provider: chain.account.address, endpoint: store.multiaddrs()[0]?.toString(), dishonesty, poisonSlot, withholdSlot, privateData, dishonestAggregate }, "compute role running");
-        await runComputeRole({ chain, store, dataDir: config.dataDir, costModel, threads, dishonesty, poisonSlot, withholdSlot, privateData, dishonestAggregate, log, signal: runtime.signal, health, confirmations: config.confirmations });
+        log.info({ provider: chain.account.address, endpoint: store.multiaddrs()[0]?.toString(), dishonesty, poisonSlot, withholdSlot, spoilSlot, privateData, dishonestAggregate }, "compute role running");
+        await runComputeRole({ chain, store, dataDir: config.dataDir, costModel, threads, dishonesty, poisonSlot, withholdSlot, spoilSlot, privateData, dishonestAggregate, log, signal: runtime.signal, health, confirmations: config.confirmations });
       } finally {
         await runtime.close();
       }

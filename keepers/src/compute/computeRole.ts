@@ -41,6 +41,8 @@ export type ComputeRoleParameters = {
   poisonSlot?: number;
   /** Devnet fault demo: holding this slot of a distributed job, commit its updates without ever publishing them (see runRoundProvider). */
   withholdSlot?: number;
+  /** Devnet fault demo: holding this slot of a private-data job under secure aggregation, seal garbage for most of its neighbours (`spoiledShares`). */
+  spoilSlot?: number;
   /** The examples this keeper holds as a data owner: it takes slots of private-data jobs whose owners hold as many. */
   privateData?: SplitRange;
   /** Devnet fault demo: until one of the job's aggregates is voided, its aggregates posted at once, from no updates: every parameter moved by 2^−10 (see aggregateIfDue). */

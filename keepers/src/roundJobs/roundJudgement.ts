@@ -3,7 +3,7 @@ import { VeritrainError } from "../errors.ts";
 import { ledgerSets } from "../privacy/secAgg/roundLedger.ts";
 import { secureGlobalModel, secureRoundConfig } from "./privateRound.ts";
 import { fetchMaskedInputs } from "./secAggLedgerOnChain.ts";
-import { checkedSecAggLedger } from "./secureRound.ts";
+import { checkedSecAggLedger, complainedOf } from "./secureRound.ts";
 import { condemnsResult } from "../jobs/resultManifest.ts";
 import { aggregateRound } from "../rounds/aggregateRound.ts";
 import { encodeGlobalModel, globalModelDigest } from "../rounds/globalModel.ts";
@@ -54,7 +54,8 @@ export const UNSERVED_CLAIM: Hex = keccak256(stringToHex("veritrain/rounds/priva
  * (docs/distributed-training.md, "Private-data jobs"). It is wrong only if its committed message, the masked input under secure
  * aggregation or the update blob otherwise, is not served or is not one for this round, slot and model, if it
  * committed it without first committing to its data and the round's noise seed (`commitOwner`), or, under
- * secure aggregation, if it committed an input without valid keys and shares on the ledger (outside U2).
+ * secure aggregation, if it committed an input without valid keys and shares on the ledger (outside U2) or dealt a
+ * neighbour an envelope that a valid complaint shows bad (`complainedOf`: it does not open, or its shares do not check).
  */
 async function judgeOwnedSlot({ chain, store, job, round, slot, jobId, bounded, signal }: RoundJudgementParameters & { slot: number }): Promise<RoundJudgement> {
   const committed = await chain.contracts.RoundJobRegistry.read.commitmentOf([jobId, round, slot]);
@@ -66,8 +67,12 @@ async function judgeOwnedSlot({ chain, store, job, round, slot, jobId, bounded, 
   const secure = job.config.privateData?.secureAggregation !== undefined;
   if (secure) {
     const config = await secureRoundConfig({ chain, jobId, round, slots: job.config.slots, vectorLength: size });
-    if (!ledgerSets(config, (await checkedSecAggLedger({ chain, jobId, round, config })).ledger).shared.has(slot)) {
+    const checked = await checkedSecAggLedger({ chain, jobId, round, config });
+    if (!ledgerSets(config, checked.ledger).shared.has(slot)) {
       return { wrong: true, correct: UNSERVED_CLAIM, reason: `slot ${slot} committed a masked input without valid keys and shares on the round's ledger: no one can unmask it` };
+    }
+    if (complainedOf(checked).has(slot)) {
+      return { wrong: true, correct: UNSERVED_CLAIM, reason: `slot ${slot} sealed a neighbour an envelope that does not open or whose shares do not check (a complaint on the round's ledger proves it): its secrets may not be rebuilt` };
     }
   }
   try {

@@ -19,6 +19,7 @@ import { outerStep } from "../rounds/outerStep.ts";
 import { commitOwner, ownerRoundFile } from "./ownerCommitments.ts";
 import { ownedExamples, ownerMismatch, secureGlobalModel, secureRoundConfig } from "./privateRound.ts";
 import { closed, recoverWithdrawn, removeWithdrawnInput, secureSlotRound } from "./secureRound.ts";
+import { SecAggStage } from "./secAggLedgerOnChain.ts";
 import { quantise } from "../privacy/secAgg/quantisation.ts";
 import { fetchSpecAndModel } from "../jobs/loadJob.ts";
 import { localUpdate } from "../rounds/localUpdate.ts";
@@ -26,6 +27,9 @@ import { importOnnxModel } from "../training/onnxImport.ts";
 
 /** How often a secure round's stages and unmask shares are looked for when the role sets no poll interval (ms). */
 const DEFAULT_POLL_MS = 1_000;
+
+/** Tasks of the round provider's loop run at once: a slot's training, the aggregator's wait for unmask shares and a recovery. */
+const ROUND_TASKS_AT_ONCE = 3;
 
 /** Parameters of {@link runRoundProvider}: the compute role's. */
 export type RoundProviderParameters = ComputeRoleParameters;
@@ -40,20 +44,22 @@ export type RoundProviderParameters = ComputeRoleParameters;
  *   ({@link aggregateIfDue}): any provider may post; the first valid post wins, the others find
  *   the round aggregated and stop (the challenger checks what was posted);
  * - `SlotDropped`: under secure aggregation, the task `recover-<job>-<round>-<slot>` ({@link recoverIfDue}) posts
- *   this slot's recovery shares of a neighbour whose masked input was withdrawn, or removes its own withdrawn input.
+ *   this slot's recovery answers for a neighbour whose masked input was withdrawn, or removes its own withdrawn input;
+ * - an unmask post on SecureAggregationLedger (`SecAggPosted`, stage Unmask: it may carry a complaint about a
+ *   dropped neighbour): the task `unmasked-<job>-<round>-<poster>` ({@link recoverIfDue}) posts the recovery answers due.
  *
  * @example
  * await runRoundProvider({ chain, store, dataDir, costModel, threads: 2, log, signal });
  */
 export async function runRoundProvider(parameters: RoundProviderParameters): Promise<void> {
   const { chain, dataDir, log, signal, health, confirmations, pollMs, attempts } = parameters;
-  const registry = chain.contracts.RoundJobRegistry;
+  const { RoundJobRegistry: registry, SecureAggregationLedger: ledger } = chain.contracts;
   const jobs = roundJobCache();
   await followEvents({
     chain,
-    address: [registry.address],
-    abi: registry.abi,
-    eventName: ["RoundJobPosted", "RoundStarted", "TrainingClosed", "AggregateVoided", "AggregationReopened", "SlotDropped"],
+    address: [registry.address, ledger.address],
+    abi: [...registry.abi, ...ledger.abi],
+    eventName: ["RoundJobPosted", "RoundStarted", "TrainingClosed", "AggregateVoided", "AggregationReopened", "SlotDropped", "SecAggPosted"],
     role: "compute-rounds",
     dataDir,
     log,
@@ -62,15 +68,21 @@ export async function runRoundProvider(parameters: RoundProviderParameters): Pro
     confirmations,
     pollMs,
     attempts,
+    // The aggregator's duty waits until every needed secret can be rebuilt, which may take the recovery answers of
+    // this same loop (and a dispute): it must not hold the queue, nor a round's training behind it.
+    taskConcurrency: ROUND_TASKS_AT_ONCE,
     handle: async (event, tasks) => {
       if (event.eventName === "RoundJobPosted") await considerRoundBid(parameters, event.args.jobId);
       else if (event.eventName === "RoundStarted") tasks.start(`slot-${event.args.jobId}-${event.args.round}`);
       else if (event.eventName === "SlotDropped") tasks.start(`recover-${event.args.jobId}-${event.args.round}-${event.args.slot}`);
+      else if (event.eventName === "SecAggPosted") {
+        if (event.args.stage === SecAggStage.Unmask) tasks.start(`unmasked-${event.args.jobId}-${event.args.round}-${event.args.slot}`);
+      }
       else tasks.start(`aggregate-${event.args.jobId}-${event.args.round}`);
     },
     runTask: async (task, signal) => {
       const [kind, jobId, round, dropped] = task.split("-") as [string, string, string, string | undefined];
-      if (kind === "recover") return recoverIfDue({ ...parameters, signal }, jobs, BigInt(jobId), Number(round), Number(dropped));
+      if (kind === "recover" || kind === "unmasked") return recoverIfDue({ ...parameters, signal }, jobs, BigInt(jobId), Number(round), kind === "recover" ? Number(dropped) : undefined);
       const duty = kind === "slot" ? contributeToRound : aggregateIfDue;
       await duty({ ...parameters, signal }, jobs, BigInt(jobId), Number(round));
     },
@@ -139,7 +151,7 @@ async function aggregateWhenTrainingCloses(parameters: RoundProviderParameters, 
 
 /** This provider's slot of round `round`, if it holds one that is due (or a secure round to resume): see {@link contributeToRound}. */
 async function contributeSlot(parameters: RoundProviderParameters, jobs: RoundJobs, jobId: bigint, round: number): Promise<void> {
-  const { chain, store, dataDir, threads, poisonSlot, withholdSlot, privateData, fetchTimeoutMs, pollMs, log, signal } = parameters;
+  const { chain, store, dataDir, threads, poisonSlot, withholdSlot, spoilSlot, privateData, fetchTimeoutMs, pollMs, log, signal } = parameters;
   const context = { jobId: jobId.toString(), round };
   const slot = await activeSlotOf(chain, jobId);
   if (slot === undefined) {
@@ -181,8 +193,9 @@ async function contributeSlot(parameters: RoundProviderParameters, jobs: RoundJo
       return quantise(await localUpdate({ job, set: owned.set, round, global: global.params, threads, signal, noiseSeed: owned.noiseSeed }), quantisation);
     });
     const withholdInput = slot === withholdSlot;
-    const { rejected } = await secureSlotRound({ chain, store, jobId, round, slot, config: secAgg, train, stateFile, bounded, pollMs: pollMs ?? DEFAULT_POLL_MS, signal, withholdInput });
-    log.info({ ...context, slot, resumed: resuming, rejectedEnvelopesFrom: rejected, withheld: withholdInput }, "secure round done: keys, shares, masked input and unmask shares posted");
+    const spoilEnvelopes = slot === spoilSlot;
+    const { rejected } = await secureSlotRound({ chain, store, jobId, round, slot, config: secAgg, train, stateFile, bounded, pollMs: pollMs ?? DEFAULT_POLL_MS, signal, withholdInput, spoilEnvelopes });
+    log.info({ ...context, slot, resumed: resuming, rejectedEnvelopesFrom: rejected, withheld: withholdInput, spoiled: spoilEnvelopes }, "secure round done: keys, shares, masked input and unmask shares posted");
     return;
   }
   const job = await load();
@@ -202,12 +215,13 @@ async function contributeSlot(parameters: RoundProviderParameters, jobs: RoundJo
 }
 
 /**
- * After slot `dropped` of round `round` was dropped, if this provider took part in the round's secure aggregation (its
- * state of the round is on disk): if `dropped` is its own slot, removes its masked input from its store
- * (`removeWithdrawnInput`); if it still holds its slot, posts its recovery shares of every neighbour whose masked
- * input was withdrawn (`recoverWithdrawn`; a slot dropped for missing the deadline withdrew nothing).
+ * After slot `dropped` of round `round` was dropped, or an unmask post (`dropped` undefined), if this provider took part
+ * in the round's secure aggregation (its state of the round is on disk): if `dropped` is its own slot, removes its
+ * masked input from its store (`removeWithdrawnInput`); if it still holds its slot, posts its recovery answers for
+ * every neighbour out of the sum that needs them (`recoverWithdrawn`: a withdrawn input, or a dropped slot a complaint
+ * stands against).
  */
-export async function recoverIfDue(parameters: RoundProviderParameters, jobs: RoundJobs, jobId: bigint, round: number, dropped: number): Promise<void> {
+export async function recoverIfDue(parameters: RoundProviderParameters, jobs: RoundJobs, jobId: bigint, round: number, dropped: number | undefined): Promise<void> {
   const { chain, store, dataDir, log, signal } = parameters;
   const context = { jobId: jobId.toString(), round };
   const stateFile = ownerRoundFile(dataDir, jobId, round, "secagg");
@@ -228,7 +242,7 @@ export async function recoverIfDue(parameters: RoundProviderParameters, jobs: Ro
   const { prepared: job } = await jobs.load({ chain, store, jobId, log, signal });
   const config = await secureRoundConfig({ chain, jobId, round, slots: job.config.slots, vectorLength: job.model.params.length });
   const owners = await recoverWithdrawn({ chain, jobId, round, config, slot, stateFile });
-  log.info({ ...context, slot, recoveredFor: owners }, owners.length === 0 ? "recovery: no withdrawn neighbour left to recover" : "recovery shares posted");
+  log.info({ ...context, slot, recoveredFor: owners }, owners.length === 0 ? "recovery: no neighbour out of the sum left to answer for" : "recovery shares posted");
 }
 
 /** The devnet's poisoned update: the honest one sign-flipped and scaled ×10, dense. */

@@ -63,7 +63,7 @@ async function settlementBlockHash(chain: ProtocolConnection, jobId: bigint): Pr
  */
 export const droppedIn = (view: { active: boolean; roundsEarned: number }, round: number): boolean => !view.active && view.roundsEarned === round;
 
-/** Per ledger stage, slot → the bytes of the message it posted (each hashing to its digest on the ledger); the recovery shares by withdrawn owner, then poster. */
+/** Per ledger stage, slot → the bytes of the message it posted (each hashing to its digest on the ledger); the recovery answers by owner (a slot of Shares the registry dropped), then poster. */
 export type LedgerMessages = {
   keys: ReadonlyMap<number, Uint8Array>;
   shares: ReadonlyMap<number, Uint8Array>;
@@ -106,13 +106,15 @@ export async function readSecAggLedger({ chain, jobId, round }: SecAggRoundParam
   ]);
   const inputs = posted(commitments);
   const withdrawn = new Set([...inputs.keys()].filter((slot) => droppedIn(views[slot]!, round)));
-  const recoveryDigests = await Promise.all([...withdrawn].map((owner) => ledger.read.recoveryDigestsOf([jobId, round, owner])));
+  const stage = (index: number) => posted(digests[index]!.slice(0, job.slots));
+  // Recovery answers are taken for a slot of this round's Shares that is no longer active (SecureAggregationLedger.recover).
+  const outOfSum = [...stage(SecAggStage.Shares).keys()].filter((slot) => !views[slot]!.active);
+  const recoveryDigests = await Promise.all(outOfSum.map((owner) => ledger.read.recoveryDigestsOf([jobId, round, owner])));
   const [events, recoveryEvents] = await Promise.all([
     readEvents({ chain, contract: ledger, eventName: "SecAggPosted", args: { jobId, round: BigInt(round) } }),
-    withdrawn.size === 0 ? [] : readEvents({ chain, contract: ledger, eventName: "SecAggRecovered", args: { jobId, round: BigInt(round) } }),
+    recoveryDigests.every((digests) => digests.every((digest) => digest === zeroHash)) ? [] : readEvents({ chain, contract: ledger, eventName: "SecAggRecovered", args: { jobId, round: BigInt(round) } }),
   ]);
   const bytesByDigest = new Map([...events, ...recoveryEvents].map(({ args }) => [args.digest, hexToBytes(args.message)]));
-  const stage = (index: number) => posted(digests[index]!.slice(0, job.slots));
   const messagesOf = (name: string, entries: ReadonlyMap<number, Uint8Array>) => new Map([...entries].map(([slot, digest]) => {
     const bytes = bytesByDigest.get(bytesToHex(digest));
     if (bytes === undefined || !equalBytes(sha256(bytes), digest)) {
@@ -129,7 +131,7 @@ export async function readSecAggLedger({ chain, jobId, round }: SecAggRoundParam
       keys: messagesOf("keys", keys),
       shares: messagesOf("shares", shares),
       unmask: messagesOf("unmask", unmask),
-      recoveries: new Map([...withdrawn].map((owner, i) => [owner, messagesOf(`recovery of ${owner}`, posted(recoveryDigests[i]!.slice(0, job.slots)))])),
+      recoveries: new Map(outOfSum.map((owner, i) => [owner, messagesOf(`recovery of ${owner}`, posted(recoveryDigests[i]!.slice(0, job.slots)))])),
     },
   };
 }

@@ -49,6 +49,8 @@ export type SecureSlotRoundParameters = SecureRoundParameters & {
   random?: RandomBytes;
   /** Devnet fault demo: commit the masked input without storing it (`postSecAggMessage`). */
   withholdInput?: boolean;
+  /** Devnet fault demo: seal garbage for m − t + 1 of its neighbours (its secrets then cannot be rebuilt from shares: {@link spoiledShares}). */
+  spoilEnvelopes?: boolean;
 };
 
 /**
@@ -130,7 +132,8 @@ export async function checkedSecAggLedger(parameters: SecAggRoundParameters & Pi
   const ledger = { ...afterKeys, shares: within(afterKeys.shares, new Set(encryptedShares.keys())) };
   const { shared, survivors } = ledgerSets(config, ledger);
   const commitments = new Map([...encryptedShares].map(([slot, posted]) => [slot, posted.commitments]));
-  const sets = { config, graph, commitments, survivors: [...survivors], dropped: [...shared].filter((slot) => !survivors.has(slot)) };
+  const envelopes = new Map([...encryptedShares].map(([slot, { message }]) => [slot, new Map(message.envelopes.map(({ to, envelope }) => [to, envelope]))]));
+  const sets = { config, graph, keys, commitments, envelopes, survivors: [...survivors], dropped: [...shared].filter((slot) => !survivors.has(slot)) };
   const answers = (posts: ReadonlyMap<number, Uint8Array>, members: ReadonlySet<number>, owners: Pick<typeof sets, "survivors" | "dropped">) => validPosts(posts, members, (slot, bytes) => {
     const message = decodeLedgerMessage(slot, bytes, "unmaskShares");
     checkUnmaskShares({ ...sets, ...owners }, slot, message);
@@ -138,8 +141,8 @@ export async function checkedSecAggLedger(parameters: SecAggRoundParameters & Pi
   });
   const unmaskShares = answers(onChain.messages.unmask, survivors, sets);
   const counted = new Set([...survivors].filter((slot) => !onChain.withdrawn.has(slot)));
-  // Only of withdrawn survivors: a slot dropped with an input but outside U2 (its shares struck) was never in the sum.
-  const recoveries = [...onChain.messages.recoveries].filter(([owner]) => survivors.has(owner))
+  // Only of U2's members out of the sum: a slot outside U2 (its shares struck) never masked anyone's input.
+  const recoveries = [...onChain.messages.recoveries].filter(([owner]) => shared.has(owner) && !counted.has(owner))
     .flatMap(([owner, posts]) => [...answers(posts, counted, { survivors: [], dropped: [owner] }).values()]);
   return {
     ...onChain,
@@ -150,6 +153,19 @@ export async function checkedSecAggLedger(parameters: SecAggRoundParameters & Pi
     counted,
     unmaskShares: withoutWithdrawn(onChain.withdrawn, [...unmaskShares.values()], recoveries),
   };
+}
+
+/**
+ * The slots a valid complaint stands against on the round's ledger (`checkUnmaskShares` took it: a neighbour revealed
+ * the key of the slot's envelope to it, and that envelope does not open or its shares do not check). Such a slot dealt
+ * badly, provably: if it still counts it is challenged and judged wrong (`roundChecker.ts`, `roundJudgement.ts`), and
+ * whether it counts or dropped, its neighbours answer for it with their pairwise seeds (`recoverWithdrawn`).
+ *
+ * @example
+ * const accused = complainedOf(await checkedSecAggLedger({ chain, jobId, round, config }));
+ */
+export function complainedOf(checked: Pick<CheckedSecAggLedger, "unmaskShares">): Set<number> {
+  return new Set(checked.unmaskShares.flatMap((answer) => answer.complaints.map(({ of }) => of)));
 }
 
 /** The share stage's outcome every party computes alike: U2's commitments, and the envelopes addressed to each member. */
@@ -229,7 +245,8 @@ export async function secureSlotRound(parameters: SecureSlotRoundParameters): Pr
     const roster = collectPublicKeys(config, afterKeys.publicKeys, afterKeys.ledger).rosters.find((message) => message.to === slot);
     if (roster === undefined) throw new VeritrainError(`slot ${slot}'s keys are not on the round's ledger`, { code: "SECAGG_MESSAGE_INVALID", details: { slot } });
     const sharing = await shareKeys(current.state, roster, afterKeys.ledger, random);
-    current = await post(sharing.state, sharing.message);
+    const message = parameters.spoilEnvelopes === true ? spoiledShares(config, sharing.message) : sharing.message;
+    current = await post({ ...sharing.state, sharesDigest: ledgerDigest(message) }, message);
   }
   if (current.state.stage === "shared") {
     await closed(parameters, "shares");
@@ -243,6 +260,16 @@ export async function secureSlotRound(parameters: SecureSlotRoundParameters): Pr
   const end = await checkedSecAggLedger(parameters);
   if (!end.messages.unmask.has(slot)) await postSecAggMessage({ ...parameters, message: revealShares(current.state as MaskedParticipant, end.ledger) });
   return { rejected };
+}
+
+/**
+ * The devnet's bad dealer: `message` with garbage (each byte the recipient's id) in place of its first m − t + 1
+ * envelopes, so that fewer than t valid shares of the sender's secrets exist: its recipients complain, and only a
+ * dispute and its neighbours' seeds let the round end (docs/secure-aggregation.md §7, "Complaints").
+ */
+export function spoiledShares(config: SecAggConfig, message: EncryptedSharesMessage): EncryptedSharesMessage {
+  const spoiled = message.envelopes.length + 1 - config.threshold + 1;
+  return { ...message, envelopes: message.envelopes.map(({ to, envelope }, i) => ({ to, envelope: i < spoiled ? new Uint8Array(envelope.length).fill(to) : envelope })) };
 }
 
 /**
@@ -327,10 +354,12 @@ function savedMessage(file: string): SecAggMessage {
 }
 
 /**
- * A slot's recovery shares (docs/secure-aggregation.md §7, "Withdrawn inputs"): for each neighbour whose input the
- * registry dropped in the round after it committed, its share of that neighbour's mask key (`recoveryShares`), posted
- * once, from the slot's saved round state. Returns the neighbours it posted for. Nothing to do for a slot that
- * has not answered stage 3 (its own answer comes first, `secureSlotRound`) or keeps no state of the round.
+ * A slot's recovery answers (docs/secure-aggregation.md §7, "Withdrawn inputs" and "Complaints"): for each neighbour of
+ * U2 out of the sum whose mask key its shares may not rebuild — a survivor the registry dropped after training closed
+ * (withdrawn), or a slot dropped before against which a complaint stands — its share of that neighbour's mask key if it
+ * holds one and the point their mask keys agree on (`recoveryShares`), posted once, from the slot's saved round state.
+ * Returns the neighbours it posted for. Nothing to do for a slot that has not answered stage 3 (its own answer comes
+ * first, `secureSlotRound`) or keeps no state of the round.
  *
  * @throws VeritrainError `CHAIN_LOGS_INCOMPLETE`, `SECAGG_STATE_INVALID` for a state file it cannot read, a decoded revert.
  * @example
@@ -342,8 +371,10 @@ export async function recoverWithdrawn(parameters: SecAggRoundParameters & Pick<
   const checked = await checkedSecAggLedger(parameters);
   if (saved?.state.stage !== "masked" || !checked.messages.unmask.has(slot)) return [];
   const state = saved.state;
-  const { survivors } = ledgerSets(config, checked.ledger);
-  const owners = [...checked.withdrawn].filter((owner) => survivors.has(owner) && state.held.has(owner) && owner !== slot && !checked.messages.recoveries.get(owner)!.has(slot));
+  const { shared, survivors } = ledgerSets(config, checked.ledger);
+  const accused = complainedOf(checked);
+  const out = [...shared].filter((owner) => (survivors.has(owner) ? checked.withdrawn.has(owner) : accused.has(owner)));
+  const owners = out.filter((owner) => owner !== slot && state.roster.has(owner) && !checked.messages.recoveries.get(owner)!.has(slot));
   for (const owner of owners) await postRecoveryShares({ ...parameters, owner, message: recoveryShares(state, checked.ledger, owner) });
   return owners;
 }

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { x25519 } from "@noble/curves/ed25519.js";
+import { ed25519, x25519 } from "@noble/curves/ed25519.js";
 import { VeritrainError } from "../../../keepers/src/errors.ts";
-import { collectMaskedInputs, collectPublicKeys, recomputeSum, routeShares, unmaskSum, withoutWithdrawn } from "../../../keepers/src/privacy/secAgg/aggregator.ts";
+import { checkUnmaskShares, collectMaskedInputs, collectPublicKeys, recomputeSum, routeShares, unmaskSum, withoutWithdrawn } from "../../../keepers/src/privacy/secAgg/aggregator.ts";
 import { agreedKey } from "../../../keepers/src/privacy/secAgg/keyAgreement.ts";
-import { proveKeyPossession } from "../../../keepers/src/privacy/secAgg/keyPossession.ts";
+import { possessionPoint, proveKeyPossession, proveSharedPoint } from "../../../keepers/src/privacy/secAgg/keyPossession.ts";
 import { decodeSecAggMessage, encodeSecAggMessage } from "../../../keepers/src/privacy/secAgg/messageCodec.ts";
 import type { SecAggMessage } from "../../../keepers/src/privacy/secAgg/messages.ts";
 import { advertiseKeys, maskInput, recoveryShares, revealShares, shareKeys } from "../../../keepers/src/privacy/secAgg/participant.ts";
@@ -73,10 +73,13 @@ describe("message encoding", () => {
       ],
     },
     { kind: "maskedInput", roundSeed, from: 1, words: Uint32Array.of(0, 1, 0xffffffff) },
-    { kind: "unmaskShares", roundSeed, from: 0, selfMaskShares: [{ of: 0, share: filled(SHARE_BYTES, 11) }], maskKeyShares: [{ of: 1, share: filled(SHARE_BYTES, 12) }] },
+    {
+      kind: "unmaskShares", roundSeed, from: 0, selfMaskShares: [{ of: 0, share: filled(SHARE_BYTES, 11) }], maskKeyShares: [{ of: 1, share: filled(SHARE_BYTES, 12) }],
+      complaints: [{ of: 2, point: filled(32, 23), proof: filled(96, 24) }], maskSeeds: [],
+    },
   ];
   /** 38-byte header + body, counted by hand from the layout in docs/secure-aggregation.md. */
-  const sizes = [38 + 256, 38 + 4 + 2 * 260, 38 + 8 + 3 * 32 + 4 + 108, 38 + 4 + 2 * (4 + 8 + 32 + 104), 38 + 4 + 12, 38 + 8 + 2 * 36];
+  const sizes = [38 + 256, 38 + 4 + 2 * 260, 38 + 8 + 3 * 32 + 4 + 108, 38 + 4 + 2 * (4 + 8 + 32 + 104), 38 + 4 + 12, 38 + 16 + 2 * 36 + (4 + 32 + 96)];
 
   it("writes the header and a publicKeys body byte for byte", () => {
     assert.equal(
@@ -100,7 +103,7 @@ describe("message encoding", () => {
     refused(() => decodeSecAggMessage(keys.subarray(0, keys.length - 1)), "SECAGG_MESSAGE_INVALID", /truncated/);
     refused(() => decodeSecAggMessage(bytes.subarray(0, bytes.length - 1)), "SECAGG_MESSAGE_INVALID", /truncated/);
     const unmask = encodeSecAggMessage(messages[5]!);
-    refused(() => decodeSecAggMessage(unmask.subarray(0, unmask.length - 1)), "SECAGG_MESSAGE_INVALID", /count 1 exceeds/);
+    refused(() => decodeSecAggMessage(unmask.subarray(0, unmask.length - 5)), "SECAGG_MESSAGE_INVALID", /count 1 exceeds/);
     refused(() => decodeSecAggMessage(Uint8Array.of(...bytes, 0)), "SECAGG_MESSAGE_INVALID", /trailing/);
     refused(() => decodeSecAggMessage(Uint8Array.of(2, ...bytes.subarray(1))), "SECAGG_MESSAGE_INVALID", /version 2 is not 4/);
     refused(() => decodeSecAggMessage(Uint8Array.of(4, 7, ...bytes.subarray(2))), "SECAGG_MESSAGE_INVALID", /kind 7/);
@@ -227,7 +230,7 @@ describe("tampering and misbehaviour", () => {
     // Participant 3's input is withdrawn (on the chain: found withheld): the others recover its mask key.
     const withdrawn = new Set([3]);
     const recoveries = masked.slice(0, 3).map(({ state }) => recoveryShares(state, ledger, 3));
-    assert.deepEqual(recoveries.map((r) => [r.selfMaskShares.length, r.maskKeyShares.map((s) => s.of)]), [[0, [3]], [0, [3]], [0, [3]]]);
+    assert.deepEqual(recoveries.map((r) => [r.selfMaskShares.length, r.maskKeyShares.map((s) => s.of), r.maskSeeds.map((s) => s.of)]), [[0, [3], [3]], [0, [3], [3]], [0, [3], [3]]]);
     const counted = { ...ledger, inputs: new Map([...ledger.inputs].filter(([id]) => !withdrawn.has(id))) };
     const collected = collectMaskedInputs(routed.state, masked.slice(0, 3).map(({ message }) => message), counted);
     const answers = withoutWithdrawn(withdrawn, replies, recoveries);
@@ -238,7 +241,58 @@ describe("tampering and misbehaviour", () => {
     // Without the recovery shares its pairwise masks cannot be removed.
     await refusedAsync(() => unmaskSum(collected, withoutWithdrawn(withdrawn, replies, [])), "SECAGG_TOO_FEW_SHARES", /mask key/);
     refused(() => recoveryShares(masked[0]!.state, ledger, 0), "SECAGG_MESSAGE_INVALID", /cannot recover participant 0/);
-    refused(() => recoveryShares(masked[0]!.state, counted, 3), "SECAGG_MESSAGE_INVALID", /not a survivor/);
+    const unshared = { ...ledger, shares: new Map([...ledger.shares].filter(([id]) => id !== 3)) };
+    refused(() => recoveryShares(masked[0]!.state, unshared, 3), "SECAGG_MESSAGE_INVALID", /not a neighbour that shared its keys/);
+  });
+
+  it("a dealer that garbles envelopes for more than m − t neighbours: each recipient's complaint is checked by anyone, and once the dealer is withdrawn its neighbours' seeds unmask the others' sum exactly", async () => {
+    const { ledger, keys, sharing } = await throughShares();
+    // n = 4, k = 4, t = 3: participant 0 garbles its envelopes to 1 and 2, leaving 2 valid shares of its secrets.
+    const garbled = { ...sharing[0]!.message, envelopes: sharing[0]!.message.envelopes.map((e) => (e.to === 3 ? e : { to: e.to, envelope: filled(ENVELOPE_BYTES, e.to) })) };
+    post(ledger.shares, [garbled]);
+    const states = sharing.map(({ state }, u) => (u === 0 ? { ...state, sharesDigest: ledgerDigest(garbled) } : state));
+    const routed = routeShares(keys.state, [garbled, ...sharing.slice(1).map(({ message }) => message)], ledger);
+    const masked = states.map((state, u) => maskInput(state, routed.forwarded.find((message) => message.to === u)!, inputs[u]!, ledger));
+    assert.deepEqual(masked.map(({ rejected }) => rejected), [[], [0], [0], []]);
+    post(ledger.inputs, masked.map(({ message }) => message));
+    const collected = collectMaskedInputs(routed.state, masked.map(({ message }) => message), ledger);
+    const replies = masked.map(({ state }) => revealShares(state, ledger));
+    assert.deepEqual(replies.map((reply) => reply.complaints.map(({ of }) => of)), [[], [0], [0], []]);
+    for (const reply of replies) checkUnmaskShares(collected, reply.from, reply);
+    await refusedAsync(() => unmaskSum(collected, replies), "SECAGG_TOO_FEW_SHARES", /only 2 shares of participant 0's self-mask seed/);
+
+    // A false complaint (3's envelope from 0 is sound) and one whose point is not the agreed one strike the answer.
+    const three = masked[3]!.state;
+    const falsely = { ...replies[3]!, selfMaskShares: replies[3]!.selfMaskShares.filter(({ of }) => of !== 0), complaints: [{ of: 0, ...proveSharedPoint({ config, prover: 3, other: 0, purpose: "shareEncryption" }, three.encryptionSecretKey, possessionPoint(three.roster.get(0)!.encryptionKeyProof)) }] };
+    refused(() => checkUnmaskShares(collected, 3, falsely), "SECAGG_MESSAGE_INVALID", /3's complaint about 0 is false/);
+    const forged = structuredClone(replies[1]!);
+    forged.complaints[0]!.point = ed25519.Point.BASE.multiply(7n).toBytes();
+    refused(() => checkUnmaskShares(collected, 1, forged), "SECAGG_MESSAGE_INVALID", /no valid proof/);
+    refused(() => checkUnmaskShares(collected, 3, { ...falsely, selfMaskShares: replies[3]!.selfMaskShares }), "SECAGG_MESSAGE_INVALID", /sends a share of it/);
+
+    // 0 withdrawn (on the chain: a committee upholds a complaint): 1 and 2 hold no share of its mask key, 3 holds one;
+    // every neighbour's seed towards 0 removes the masks instead.
+    const withdrawn = new Set([0]);
+    const recoveries = masked.slice(1).map(({ state }) => recoveryShares(state, ledger, 0));
+    assert.deepEqual(recoveries.map((r) => [r.maskKeyShares.length, r.maskSeeds.map(({ of }) => of)]), [[0, [0]], [0, [0]], [1, [0]]]);
+    const counted = { ...ledger, inputs: new Map([...ledger.inputs].filter(([id]) => !withdrawn.has(id))) };
+    const without = collectMaskedInputs(routed.state, masked.slice(1).map(({ message }) => message), counted);
+    const answers = withoutWithdrawn(withdrawn, replies, recoveries);
+    const unmasked = await unmaskSum(without, answers);
+    assert.deepEqual([unmasked.sum, unmasked.survivors, unmasked.dropped], [plainSum(inputs, [1, 2, 3]), [1, 2, 3], [0]]);
+    assert.deepEqual([[...unmasked.reveal.maskKeyScalars.keys()], [...unmasked.reveal.pairSeeds.keys()]], [[], [0]], "0's key is not rebuilt: its neighbours' seeds are used");
+    const transcript = {
+      config, ledger: counted, publicKeys: [...keys.state.keys.values()].map((key) => publicKeysMessage(config, key)),
+      encryptedShares: [garbled, ...sharing.slice(1).map(({ message }) => message)], maskedInputs: masked.slice(1).map(({ message }) => message), reveal: unmasked.reveal,
+    };
+    assert.deepEqual(recomputeSum(transcript).sum, unmasked.sum, "anyone recomputes it from the transcript and the seeds' proofs");
+    // Without 3's seed, and with 3's one share only, 0's masks cannot be removed.
+    await refusedAsync(() => unmaskSum(without, withoutWithdrawn(withdrawn, replies, recoveries.slice(0, 2))), "SECAGG_TOO_FEW_SHARES", /participant 0's mask key/);
+    const badSeed = structuredClone(recoveries[2]!);
+    badSeed.maskSeeds[0]!.proof[70]! ^= 1;
+    refused(() => checkUnmaskShares(without, 3, badSeed), "SECAGG_MESSAGE_INVALID", /pairwiseMask point shared with 0 comes with no valid proof/);
+    const pairSeeds = new Map([[0, new Map([...unmasked.reveal.pairSeeds.get(0)!].filter(([v]) => v !== 2))]]);
+    refused(() => recomputeSum({ ...transcript, reveal: { ...unmasked.reveal, pairSeeds } }), "SECAGG_RECONSTRUCTION_MISMATCH", /pairwise seed with 2/);
   });
 
   it("the server cannot leave out a masked input on the ledger, swap one, or sum one from outside U2", async () => {

@@ -4,8 +4,8 @@ import { describe, it } from "node:test";
 import { ed25519, x25519 } from "@noble/curves/ed25519.js";
 import { bytesToNumberLE } from "@noble/curves/utils.js";
 import { VeritrainError } from "../../../keepers/src/errors.ts";
-import { agreedKey, agreedKeyOfScalar, KDF_LABEL } from "../../../keepers/src/privacy/secAgg/keyAgreement.ts";
-import { proveKeyPossession, verifyKeyPossession, x25519Scalar } from "../../../keepers/src/privacy/secAgg/keyPossession.ts";
+import { agreedKey, agreedKeyOfPoint, agreedKeyOfScalar, KDF_LABEL } from "../../../keepers/src/privacy/secAgg/keyAgreement.ts";
+import { possessionPoint, proveKeyPossession, proveSharedPoint, verifyKeyPossession, verifySharedPoint, x25519Scalar } from "../../../keepers/src/privacy/secAgg/keyPossession.ts";
 import { addMask } from "../../../keepers/src/privacy/secAgg/maskExpansion.ts";
 import { neighbourGraph, ringOrder } from "../../../keepers/src/privacy/secAgg/neighbourGraph.ts";
 import { dequantiseMean, dequantiseSum, maxFractionBits, quantisation, quantise } from "../../../keepers/src/privacy/secAgg/quantisation.ts";
@@ -201,6 +201,36 @@ describe("key-possession proofs (Schnorr, Fiat–Shamir, on edwards25519)", () =
     identityA.set([1, ...new Array(31).fill(0)], 0);
     refusedBecause(() => verifyKeyPossession(context, publicKey, identityA), /A is not a point of prime order/);
     refusedBecause(() => verifyKeyPossession(context, publicKey, proof.subarray(0, 95)), /the proof has 95 bytes, not 96/);
+  });
+});
+
+describe("shared-point proofs (Chaum–Pedersen, on edwards25519)", () => {
+  const config = secAggConfig({ roundSeed: seedOf(3), participants: 4, vectorLength: 8 });
+  const [skU, skV] = [seedOf(0x11), seedOf(0x22)];
+  const pointOf = (sk: Uint8Array, id: number) => possessionPoint(proveKeyPossession({ config, id, purpose: "shareEncryption" }, sk, x25519.getPublicKey(sk)));
+  const context = { config, prover: 1, other: 3, purpose: "shareEncryption" } as const;
+  const reveal = proveSharedPoint(context, skV, pointOf(skU, 3));
+
+  it("reveals the point whose Montgomery u is the X25519 shared secret, and the documented test vector", () => {
+    const shared = verifySharedPoint(context, pointOf(skV, 1), pointOf(skU, 3), reveal);
+    assert.equal(hex(ed25519.utils.toMontgomery(shared.toBytes())), hex(x25519.getSharedSecret(skV, x25519.getPublicKey(skU))));
+    assert.equal(hex(agreedKeyOfPoint(config, "shareEncryption", shared, [3, 1])), "a3d7e19bca1e1c21fe51161d150ec2135f8f4bcdb69e8e38eac91814afb38bf3", "the share-encryption key's test vector");
+    assert.equal(hex(reveal.point), "6c6027a47c34b13077bc920f3f515d285b8312821895da6840f43a6df85864b9");
+    assert.equal(hex(reveal.proof), "14578405f68e560c13f45012fae1faaafd198a8087158a72f5a426f0b0398516d9e40815f21e29af418c0faa2af6e33a2129d85830848e787c4be6d6d5442aaef0ebde5d158aadd086b2b467a54e9e7ee8afafcc4de678a830216378e104cf0c");
+  });
+
+  it("refuses another point, an altered proof, another context, and a small-order point", () => {
+    const own = pointOf(skV, 1);
+    const theirs = pointOf(skU, 3);
+    refused(() => verifySharedPoint(context, own, theirs, { ...reveal, point: ed25519.Point.BASE.multiply(5n).toBytes() }), "SECAGG_MESSAGE_INVALID");
+    const altered = Uint8Array.from(reveal.proof);
+    altered[80]! ^= 1;
+    refused(() => verifySharedPoint(context, own, theirs, { ...reveal, proof: altered }), "SECAGG_MESSAGE_INVALID");
+    refused(() => verifySharedPoint({ ...context, prover: 2 }, own, theirs, reveal), "SECAGG_MESSAGE_INVALID");
+    refused(() => verifySharedPoint({ ...context, purpose: "pairwiseMask" }, own, theirs, reveal), "SECAGG_MESSAGE_INVALID");
+    refused(() => verifySharedPoint(context, theirs, own, reveal), "SECAGG_MESSAGE_INVALID");
+    refused(() => verifySharedPoint(context, own, theirs, { ...reveal, point: ed25519.Point.ZERO.toBytes() }), "SECAGG_MESSAGE_INVALID");
+    refused(() => verifySharedPoint(context, own, theirs, { ...reveal, proof: reveal.proof.subarray(1) }), "SECAGG_MESSAGE_INVALID");
   });
 });
 

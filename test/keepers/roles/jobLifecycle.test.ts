@@ -645,29 +645,36 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
     assert.deepEqual(importOnnxModel(readFileSync(out)).params, global.params);
   });
 
-  it("carries a private-data job to payout when an owner commits its masked input and withholds it: the committee drops it, the others post their shares of its mask key, and their sum is aggregated and verified", async () => {
+  /**
+   * A 4-owner private-data job (200 MNIST training images each, DP-SGD at ε = 3, SecAgg+) to payout through one owner's
+   * fault at slot 2, for which the challenger opens a dispute and the committee drops it: `withhold` commits its masked
+   * input without storing it; `spoil` seals garbage for two of its three neighbours (their complaints expose it). The
+   * other owners' recovery answers unmask the three others' sum, which is aggregated and verified.
+   */
+  const privateJobThrough = async (fault: "withhold" | "spoil", firstAccount: number) => {
     const deployer = chains[ACCOUNT.deployer]!;
     const { RoundJobRegistry, SecureAggregationLedger } = deployer.contracts;
     const EXAMPLES = 200;
-    // Four data owners of 200 MNIST training images each, from 50,000 on (the dataset holds the first 500); slot 2 withholds.
-    const owners = [0, 1, 2, 3].map((i) => ({ name: `owner-${i}`, baseFee: `0.0${i + 1}`, data: { source: "train" as const, start: 50_000 + i * EXAMPLES, end: 50_000 + (i + 1) * EXAMPLES } }));
-    const withheldSlot = 2;
+    // Four data owners of 200 MNIST training images each, from 50,000 on (the dataset holds the first 500).
+    const owners = [0, 1, 2, 3].map((i) => ({ name: `${fault}-owner-${i}`, baseFee: `0.0${i + 1}`, data: { source: "train" as const, start: 50_000 + i * EXAMPLES, end: 50_000 + (i + 1) * EXAMPLES } }));
+    const faultySlot = 2;
     const lines = new Map<string, Record<string, unknown>[]>();
     const accounts: ProtocolConnection[] = [];
     const ownerStores: HeliaContentStore[] = [];
     for (const [i, { name }] of owners.entries()) {
-      const { chain, store } = await roundProvider(25 + i, name, [consumerStore, ...checkerStores, ...ownerStores]);
+      const { chain, store } = await roundProvider(firstAccount + i, name, [consumerStore, ...checkerStores, ...ownerStores]);
       ownerStores.push(store);
       accounts.push(chain);
       lines.set(name, []);
     }
-    for (const [i, { name, baseFee, data }] of owners.entries()) {
+    const ownerRoles = owners.map(({ name, baseFee, data }, i) => {
       const log = pino({ level: "info" }, { write: (line: string) => void lines.get(name)!.push(JSON.parse(line)) });
-      start((signal) => runComputeRole({
+      const faulty = i !== faultySlot ? {} : fault === "withhold" ? { withholdSlot: faultySlot } : { spoilSlot: faultySlot };
+      return start((signal) => runComputeRole({
         chain: accounts[i]!, store: ownerStores[i]!, dataDir: join(work, name), costModel: { ...COST, baseFee: parseEther(baseFee) }, threads: 1, privateData: data,
-        ...(i === withheldSlot ? { withholdSlot: withheldSlot } : {}), log, signal, pollMs: 200, fetchTimeoutMs: ROUND_FETCH_TIMEOUT_MS,
+        ...faulty, log, signal, pollMs: 200, fetchTimeoutMs: ROUND_FETCH_TIMEOUT_MS,
       }));
-    }
+    });
     const logged = (name: string, msg: string, fields: Record<string, unknown> = {}) =>
       until(`${name}: ${msg}`, () => lines.get(name)!.find((l) => l.msg === msg && Object.entries(fields).every(([k, v]) => l[k] === v)), { timeoutMs: 300_000 });
 
@@ -684,22 +691,29 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
     await deployer.send(() => RoundJobRegistry.write.settleAuction([jobId]));
     assert.deepEqual((await RoundJobRegistry.read.slotsOf([jobId])).map((s) => s.provider), accounts.map((a) => a.account.address), "owner i holds slot i");
 
-    // Every owner takes part; slot 2 commits its masked input without storing it. The challenger finds it unserved.
-    await logged(owners[withheldSlot]!.name, "secure round done: keys, shares, masked input and unmask shares posted", { ...context, withheld: true });
-    const disputeId = await until("the withheld input's dispute", async () => {
+    // Every owner takes part, slot 2 with its fault. The challenger finds it out.
+    await logged(owners[faultySlot]!.name, "secure round done: keys, shares, masked input and unmask shares posted", { ...context, withheld: fault === "withhold", spoiled: fault === "spoil" });
+    if (fault === "spoil") {
+      // m = 4, t = 3: two of its three neighbours got garbage, rejected it and complain in their unmask answers.
+      const rejecters = await Promise.all(owners.filter((_, i) => i !== faultySlot).map(async ({ name }) => (await logged(name, "secure round done: keys, shares, masked input and unmask shares posted", context)).rejectedEnvelopesFrom));
+      assert.deepEqual(rejecters.filter((from) => (from as number[]).includes(faultySlot)).length, 2);
+    }
+    const disputeId = await until("the faulty slot's dispute", async () => {
       const [opened] = await RoundJobRegistry.getEvents.RoundDisputed({ jobId }, { fromBlock: 0n });
       return opened === undefined ? undefined : (await deployer.contracts.Disputes.read.disputeCount());
     }, { timeoutMs: 300_000 });
     const [requested] = await deployer.contracts.ValidatorCommittee.getEvents.CommitteeRequested({ disputeId }, { fromBlock: 0n });
     await fulfil(requested!.args.requestId!, deployer.contracts.ValidatorCommittee.address);
     const dropped = await until("slot 2 dropped", async () => (await RoundJobRegistry.getEvents.SlotDropped({ jobId }, { fromBlock: 0n }))[0], { timeoutMs: 300_000 });
-    assert.deepEqual([dropped.args.slot, dropped.args.reason], [BigInt(withheldSlot), 1], "found wrong: its input withheld");
-    await logged(owners[withheldSlot]!.name, "this slot was dropped: its masked input is withdrawn and removed from the store", context);
+    assert.deepEqual([dropped.args.slot, dropped.args.reason], [BigInt(faultySlot), 1], "found wrong");
+    await logged(owners[faultySlot]!.name, "this slot was dropped: its masked input is withdrawn and removed from the store", context);
 
-    // The others post their shares of slot 2's mask key; their sum is aggregated, and the challenger verifies it.
+    // The others post their recovery answers for slot 2; their sum is aggregated, and the challenger verifies it.
     await until("the aggregate verified", async () => challenger.lines.some((l) => l.jobId === jobId.toString() && l.round === 0 && l.msg === "round verified: updates and aggregate recomputed"), { timeoutMs: 300_000 });
     const recovered = await SecureAggregationLedger.getEvents.SecAggRecovered({ jobId }, { fromBlock: 0n });
-    assert.ok(recovered.length >= 2 && recovered.every((e) => e.args.owner === BigInt(withheldSlot) && e.args.slot !== BigInt(withheldSlot)), "recovery shares of slot 2 from the others");
+    assert.ok(recovered.every((e) => e.args.owner === BigInt(faultySlot) && e.args.slot !== BigInt(faultySlot)), "recovery answers for slot 2 from the others");
+    // Spoiled, slot 2's key cannot be rebuilt: the sum needs every neighbour's seed towards it.
+    assert.ok(recovered.length >= (fault === "spoil" ? 3 : 2));
     const [posted] = await RoundJobRegistry.getEvents.AggregatePosted({ jobId }, { fromBlock: 0n });
     assert.equal(posted!.args.includedSlots, 0b1011, "the aggregate of slots 0, 1 and 3");
     await advance(61);
@@ -707,7 +721,13 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
     const finalized = await RoundJobRegistry.read.getRoundJob([jobId]);
     assert.equal(finalized.status, RoundJobStatus.Finalized);
     assert.deepEqual((await RoundJobRegistry.read.slotsOf([jobId])).map((s) => s.roundsEarned), [1, 1, 0, 1]);
-  });
+    // Done: they would bid on the next private-data job of as many examples.
+    for (const role of ownerRoles) await stop(role);
+  };
+
+  it("carries a private-data job to payout when an owner commits its masked input and withholds it: the committee drops it, the others post their shares of its mask key, and their sum is aggregated and verified", () => privateJobThrough("withhold", 25));
+
+  it("carries a private-data job to payout when an owner seals garbage for most of its neighbours: their complaints expose it, the committee drops it, their seeds towards it unmask the others' sum", () => privateJobThrough("spoil", 29));
 
   describe("bad input", () => {
     it("reports an unknown job", async () => {

@@ -15,11 +15,12 @@ import { fetchBound } from "../../../keepers/src/roundJobs/roundInputs.ts";
 import { postRoundJob } from "../../../keepers/src/roundJobs/roundJobOnChain.ts";
 import { RoundJobStatus } from "../../../keepers/src/roundJobs/roundJobStatus.ts";
 import { postSecAggMessage, readSecAggLedger, secAggRoundSeed, secAggStageClosed } from "../../../keepers/src/roundJobs/secAggLedgerOnChain.ts";
-import { checkedSecAggLedger, recoverWithdrawn, removeWithdrawnInput, removeWithdrawnInputs, secureRoundSum, secureSlotRound } from "../../../keepers/src/roundJobs/secureRound.ts";
+import { checkedSecAggLedger, complainedOf, recoverWithdrawn, removeWithdrawnInput, removeWithdrawnInputs, secureRoundSum, secureSlotRound, spoiledShares } from "../../../keepers/src/roundJobs/secureRound.ts";
 import { UNSERVED_CLAIM } from "../../../keepers/src/roundJobs/roundJudgement.ts";
 import { verdictTypedData } from "../../../keepers/src/validator/verdictTypedData.ts";
 import { ledgerDigest } from "../../../keepers/src/privacy/secAgg/roundLedger.ts";
 import { collectPublicKeys, routeShares } from "../../../keepers/src/privacy/secAgg/aggregator.ts";
+import { neighbourGraph } from "../../../keepers/src/privacy/secAgg/neighbourGraph.ts";
 import { advertiseKeys, maskInput, shareKeys } from "../../../keepers/src/privacy/secAgg/participant.ts";
 import { encodeSecAggMessage } from "../../../keepers/src/privacy/secAgg/messageCodec.ts";
 import { encodeParticipantState } from "../../../keepers/src/privacy/secAgg/participantState.ts";
@@ -102,6 +103,59 @@ describe("a secure-aggregation round over the chain and the content store", { ti
     rmSync(dataDir, { recursive: true, force: true });
     await fixture?.close();
   });
+
+  /** A one-round job of the test's eight slots, its auction settled: round 0's config, each slot's round parameters and state file. */
+  async function oneRoundJob(name: string) {
+    for (const index of ACCOUNT.slots) await fixture.stake(index, ORDER.minStake);
+    const consumer = await fixture.connect(ACCOUNT.consumer);
+    const id = await postRoundJob(consumer, { ...ORDER, datasetId: (await consumer.contracts.RoundJobRegistry.read.getRoundJob([jobId])).datasetId, rounds: 1 });
+    for (const [slot, chain] of chains.entries()) await chain.send(() => chain.contracts.RoundJobRegistry.write.bid([id, ORDER.priceLimit - BigInt(SLOTS - slot)]));
+    await fixture.advance(ORDER.biddingPeriod);
+    await consumer.send(() => consumer.contracts.RoundJobRegistry.write.settleAuction([id]));
+    const job = { chain: checker.chain, jobId: id, round: 0 };
+    const own = secAggConfig({ roundSeed: await secAggRoundSeed(job), participants: SLOTS, vectorLength: LENGTH });
+    const at = (slot: number) => ({ ...round(chains[slot]!, stores[slot]!, 0, own), jobId: id });
+    const stateFile = (slot: number) => join(dataDir, `${name}-job`, `slot-${slot}.json`);
+    return { id, job, own, at, stateFile };
+  }
+
+  /** The `honest` slots' rounds started; slot `slot` by hand: its keys posted, then, Keys closed, its shares dealt (not posted). */
+  async function throughKeysByHand({ job, own, at, stateFile }: Awaited<ReturnType<typeof oneRoundJob>>, slot: number, honest: readonly number[]) {
+    const parties = honest.map((other) => secureSlotRound({ ...at(other), slot: other, train: () => Promise.resolve(inputs[other]!), stateFile: stateFile(other) }));
+    const advertised = advertiseKeys({ config: own, id: slot });
+    await postSecAggMessage({ ...at(slot), message: advertised.message });
+    await waitUntil(() => secAggStageClosed(job, "keys"));
+    const afterKeys = await checkedSecAggLedger({ ...job, config: own });
+    const sharing = await shareKeys(advertised.state, collectPublicKeys(own, afterKeys.publicKeys, afterKeys.ledger).rosters.find((m) => m.to === slot)!, afterKeys.ledger);
+    return { parties, sharing };
+  }
+
+  let validators: ProtocolConnection[] | undefined;
+  /** The checker challenges slot `slot` of round 0 of job `id`; five members of the drawn committee find it wrong (nine validators join first, once). */
+  async function committeeDrops(id: bigint, slot: number): Promise<void> {
+    const { Disputes, ValidatorCommittee, VeritrainToken } = checker.chain.contracts;
+    const bond = await Disputes.read.challengeBond();
+    await checker.chain.send(() => VeritrainToken.write.approve([Disputes.address, bond]));
+    if (validators === undefined) {
+      const { validatorStake } = await ValidatorCommittee.read.config();
+      validators = [];
+      for (const index of ACCOUNT.validators) {
+        await fixture.stake(index, validatorStake);
+        const validator = await fixture.connect(index);
+        await validator.send(() => validator.contracts.ValidatorCommittee.write.join());
+        validators.push(validator);
+      }
+    }
+    await checker.chain.send(() => Disputes.write.challengeRound([id, 0, slot, UNSERVED_CLAIM]));
+    const disputeId = await Disputes.read.disputeCount();
+    const [requested] = await ValidatorCommittee.getEvents.CommitteeRequested({ disputeId }, { fromBlock: 0n });
+    await fixture.fulfilVrf(requested!.args.requestId!, ValidatorCommittee.address);
+    const members = await ValidatorCommittee.read.committeeOf([disputeId]);
+    const chainId = await checker.chain.publicClient.getChainId();
+    const verdict = verdictTypedData({ chainId, disputes: Disputes.address, disputeId, providerWrong: true });
+    const signatures = await Promise.all(members.slice(0, 5).map((member) => validators!.find((v) => isAddressEqual(v.account.address, member))!.walletClient.signTypedData(verdict)));
+    await checker.chain.send(() => Disputes.write.settle([disputeId, true, 0b11111n, signatures]));
+  }
 
   it("has no seed for a round whose start is not on the chain yet: round 0's is the auction's settling block's, unknown to bidders", async () => {
     assert.equal(unsettledSeed, "SECAGG_ROUND_NOT_STARTED", "round 0 has no seed while its bids are open");
@@ -225,24 +279,11 @@ describe("a secure-aggregation round over the chain and the content store", { ti
 
   it("recovers the mask key of a slot whose masked input a committee found withheld, and sums the others exactly", async () => {
     // A one-round job of its own: slot 5 posts its keys and shares and commits its masked input, and never serves it.
-    for (const index of ACCOUNT.slots) await fixture.stake(index, ORDER.minStake);
-    const consumer = await fixture.connect(ACCOUNT.consumer);
-    const withheldJob = await postRoundJob(consumer, { ...ORDER, datasetId: (await consumer.contracts.RoundJobRegistry.read.getRoundJob([jobId])).datasetId, rounds: 1 });
-    for (const [slot, chain] of chains.entries()) await chain.send(() => chain.contracts.RoundJobRegistry.write.bid([withheldJob, ORDER.priceLimit - BigInt(SLOTS - slot)]));
-    await fixture.advance(ORDER.biddingPeriod);
-    await consumer.send(() => consumer.contracts.RoundJobRegistry.write.settleAuction([withheldJob]));
-    const job = { chain: checker.chain, jobId: withheldJob, round: 0 };
-    const own = secAggConfig({ roundSeed: await secAggRoundSeed(job), participants: SLOTS, vectorLength: LENGTH });
-    const at = (slot: number) => ({ ...round(chains[slot]!, stores[slot]!, 0, own), jobId: withheldJob });
-    const stateFile = (slot: number) => join(dataDir, `withheld-job`, `slot-${slot}.json`);
+    const oneRound = await oneRoundJob("withheld");
+    const { id: withheldJob, job, own, at, stateFile } = oneRound;
     const withheld = 5;
     const honest = [0, 1, 2, 3, 4, 6, 7];
-    const parties = honest.map((slot) => secureSlotRound({ ...at(slot), slot, train: () => Promise.resolve(inputs[slot]!), stateFile: stateFile(slot) }));
-    const advertised = advertiseKeys({ config: own, id: withheld });
-    await postSecAggMessage({ ...at(withheld), message: advertised.message });
-    await waitUntil(() => secAggStageClosed(job, "keys"));
-    const afterKeys = await checkedSecAggLedger({ ...job, config: own });
-    const sharing = await shareKeys(advertised.state, collectPublicKeys(own, afterKeys.publicKeys, afterKeys.ledger).rosters.find((m) => m.to === withheld)!, afterKeys.ledger);
+    const { parties, sharing } = await throughKeysByHand(oneRound, withheld, honest);
     await postSecAggMessage({ ...at(withheld), message: sharing.message });
     await waitUntil(() => secAggStageClosed(job, "shares"));
     const afterShares = await checkedSecAggLedger({ ...job, config: own });
@@ -253,27 +294,8 @@ describe("a secure-aggregation round over the chain and the content store", { ti
     await Promise.all(parties);
     assert.equal((await checker.chain.contracts.RoundJobRegistry.read.getRoundJob([withheldJob])).status, RoundJobStatus.Aggregating, "every slot committed: training closed");
 
-    // The checker challenges slot 5's update; nine validators join, and five of the drawn committee find it withheld.
-    const { Disputes, ValidatorCommittee, VeritrainToken } = checker.chain.contracts;
-    const bond = await Disputes.read.challengeBond();
-    await checker.chain.send(() => VeritrainToken.write.approve([Disputes.address, bond]));
-    const { validatorStake } = await ValidatorCommittee.read.config();
-    const validators: ProtocolConnection[] = [];
-    for (const index of ACCOUNT.validators) {
-      await fixture.stake(index, validatorStake);
-      const validator = await fixture.connect(index);
-      await validator.send(() => validator.contracts.ValidatorCommittee.write.join());
-      validators.push(validator);
-    }
-    await checker.chain.send(() => Disputes.write.challengeRound([withheldJob, 0, withheld, UNSERVED_CLAIM]));
-    const disputeId = await Disputes.read.disputeCount();
-    const [requested] = await ValidatorCommittee.getEvents.CommitteeRequested({ disputeId }, { fromBlock: 0n });
-    await fixture.fulfilVrf(requested!.args.requestId!, ValidatorCommittee.address);
-    const members = await ValidatorCommittee.read.committeeOf([disputeId]);
-    const chainId = await checker.chain.publicClient.getChainId();
-    const verdict = verdictTypedData({ chainId, disputes: Disputes.address, disputeId, providerWrong: true });
-    const signatures = await Promise.all(members.slice(0, 5).map((member) => validators.find((v) => isAddressEqual(v.account.address, member))!.walletClient.signTypedData(verdict)));
-    await checker.chain.send(() => Disputes.write.settle([disputeId, true, 0b11111n, signatures]));
+    // The checker challenges slot 5's update, and five of the drawn committee find it withheld.
+    await committeeDrops(withheldJob, withheld);
     assert.equal((await checker.chain.contracts.RoundJobRegistry.read.getRoundJob([withheldJob])).status, RoundJobStatus.Aggregating, "aggregation reopened without slot 5");
     const onChain = await readSecAggLedger(job);
     assert.deepEqual([[...onChain.ledger.inputs.keys()], [...onChain.withdrawn]], [[0, 1, 2, 3, 4, 5, 6, 7], [withheld]]);
@@ -326,6 +348,44 @@ describe("a secure-aggregation round over the chain and the content store", { ti
       removeWithdrawnInputs({ chain: chains[1]!, dataDir: ownerDir("survivor"), openStore: () => Promise.reject(new Error("unreachable")) }),
       (error: Error & { code?: string }) => error.code === "SECAGG_STATE_INVALID" && error.message.includes("secagg-1.json cannot be read"),
     );
+  });
+
+  it("drops a slot whose envelopes do not open for most of its neighbours: their complaints prove it to anyone, a committee upholds them, and their pairwise seeds unmask the others' sum exactly", async () => {
+    const oneRound = await oneRoundJob("misdealt");
+    const { id, job, own, at, stateFile } = oneRound;
+    const misdealer = 5;
+    const honest = [0, 1, 2, 3, 4, 6, 7];
+    const { parties, sharing } = await throughKeysByHand(oneRound, misdealer, honest);
+    // k = 7, t = 4: garbage for four of its six neighbours leaves two valid shares and its own, fewer than t.
+    const message = spoiledShares(own, sharing.message);
+    const garbled = message.envelopes.filter(({ to, envelope }) => envelope.every((byte) => byte === to)).map(({ to }) => to).sort((a, b) => a - b);
+    assert.equal(garbled.length, 4);
+    await postSecAggMessage({ ...at(misdealer), message });
+    await waitUntil(() => secAggStageClosed(job, "shares"));
+    const afterShares = await checkedSecAggLedger({ ...job, config: own });
+    const { forwarded } = routeShares(collectPublicKeys(own, afterShares.publicKeys, afterShares.ledger).state, afterShares.encryptedShares, afterShares.ledger);
+    const masked = maskInput({ ...sharing.state, sharesDigest: ledgerDigest(message) }, forwarded.find((m) => m.to === misdealer)!, inputs[misdealer]!, afterShares.ledger);
+    // It serves its masked input: what gives it away is the envelopes alone.
+    await stores[misdealer]!.pin(await stores[misdealer]!.put(encodeSecAggMessage(masked.message)));
+    await chains[misdealer]!.send(() => chains[misdealer]!.contracts.RoundJobRegistry.write.commitUpdate([id, 0, bytesToHex(ledgerDigest(masked.message))]));
+    const outcomes = await Promise.all(parties);
+    assert.deepEqual(honest.filter((_, i) => outcomes[i]!.rejected.includes(misdealer)), garbled, "each neighbour it garbled rejected its envelope");
+
+    // Each of them complained in its unmask answer; every party checks the complaints alike, and the sum is stuck.
+    const checked = await checkedSecAggLedger({ ...job, config: own });
+    assert.deepEqual(checked.unmaskShares.filter((answer) => answer.complaints.some(({ of }) => of === misdealer)).map(({ from }) => from), garbled);
+    assert.deepEqual([...complainedOf(checked)], [misdealer], "what the challenger and the committee judge slot 5 by");
+    await assert.rejects(secureRoundSum({ ...round(checker.chain, checker.store, 0, own), jobId: id }), (error: Error & { code?: string }) => error.code === "SECAGG_TOO_FEW_SHARES" && error.message.includes("participant 5's self-mask seed"));
+
+    await committeeDrops(id, misdealer);
+    assert.deepEqual([...(await readSecAggLedger(job)).withdrawn], [misdealer]);
+    const recovered = await Promise.all(honest.map((slot) => recoverWithdrawn({ ...at(slot), slot, stateFile: stateFile(slot) })));
+    const neighbours = neighbourGraph(own)[misdealer]!.filter((slot) => slot !== misdealer);
+    assert.deepEqual(honest.filter((_, i) => recovered[i]!.includes(misdealer)), neighbours, "every neighbour answered for it, garbled or not");
+    const { sum, survivors, dropped, reveal } = await secureRoundSum({ ...round(checker.chain, checker.store, 0, own), jobId: id });
+    assert.deepEqual([survivors, dropped], [honest, [misdealer]]);
+    assert.deepEqual(sum, sumOf(honest), "the seven others' sum, exactly");
+    assert.deepEqual([[...reveal.maskKeyScalars.keys()], [...reveal.pairSeeds.keys()]], [[], [misdealer]], "its key could not be rebuilt: its neighbours' seeds removed its masks");
   });
 });
 

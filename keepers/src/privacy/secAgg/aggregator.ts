@@ -1,13 +1,15 @@
 import { VeritrainError } from "../../errors.ts";
-import { possessionPoint, verifyAdvertisedKeys } from "./keyPossession.ts";
+import { agreedKeyOfPoint } from "./keyAgreement.ts";
+import { possessionPoint, verifyAdvertisedKeys, verifySharedPoint } from "./keyPossession.ts";
 import { removeMasks, type MaskedRound, type RoundReveal } from "./maskRemoval.ts";
 import type {
-  EncryptedSharesMessage, ForwardedSharesMessage, KeyRosterMessage, MaskedInputMessage, PublicKeyEntry, PublicKeysMessage, UnmaskSharesMessage,
+  EncryptedSharesMessage, ForwardedSharesMessage, KeyRosterMessage, MaskedInputMessage, PointReveal, PublicKeyEntry, PublicKeysMessage, UnmaskSharesMessage,
 } from "./messages.ts";
 import { neighbourGraph } from "./neighbourGraph.ts";
 import { assertIdsWithin, assertRoundAndParty, assertThreshold, protocolViolation } from "./protocolChecks.ts";
 import { ledgerSets, matchLedger, type RoundLedger } from "./roundLedger.ts";
 import type { SecAggConfig } from "./secAggConfig.ts";
+import { openShares, type SharePair } from "./shareEnvelope.ts";
 import { combineShares, scalarBytes, shareMatches, sharingCommitments, type SharingCommitments } from "./verifiableShares.ts";
 
 /** The server after stage 0: who advertised keys (U1). */
@@ -18,8 +20,12 @@ export type KeysCollected = Readonly<{
   keys: ReadonlyMap<number, PublicKeyEntry>;
 }>;
 
-/** The server after stage 1: who sent share envelopes (U2) and the commitments of their sharings. */
-export type SharesRouted = Readonly<Omit<KeysCollected, "stage"> & { stage: "shares"; commitments: ReadonlyMap<number, SharingCommitments> }>;
+/** The server after stage 1: who sent share envelopes (U2), the commitments of their sharings and their envelopes (sender → recipient → envelope). */
+export type SharesRouted = Readonly<Omit<KeysCollected, "stage"> & {
+  stage: "shares";
+  commitments: ReadonlyMap<number, SharingCommitments>;
+  envelopes: ReadonlyMap<number, ReadonlyMap<number, Uint8Array>>;
+}>;
 
 /** The server after stage 2: who sent masked inputs (U3) and their sum mod 2^32. */
 export type InputsCollected = Readonly<Omit<SharesRouted, "stage"> & {
@@ -131,11 +137,13 @@ export function routeShares(state: KeysCollected, messages: readonly EncryptedSh
   const arrived = matchLedger(ledger.shares, messages, ledgerSets(config, ledger).shared, "encryptedShares");
   const inbox = new Map<number, ForwardedSharesMessage["envelopes"]>([...arrived.keys()].map((id) => [id, []]));
   const commitments = new Map<number, SharingCommitments>();
+  const envelopes = new Map<number, Map<number, Uint8Array>>();
   for (const [from, message] of arrived) {
     commitments.set(from, checkEncryptedShares(state, from, message));
+    envelopes.set(from, new Map(message.envelopes.map(({ to, envelope }) => [to, envelope])));
     for (const { to, envelope } of message.envelopes) inbox.get(to)?.push({ from, commitments: message.commitments, envelope });
   }
-  const next: SharesRouted = { ...state, stage: "shares", commitments };
+  const next: SharesRouted = { ...state, stage: "shares", commitments, envelopes };
   for (const id of commitments.keys()) assertThreshold(config, id, neighboursIn(state, id, commitments).length, "neighbours that sent share envelopes");
   const forwarded = [...inbox].map(([to, envelopes]): ForwardedSharesMessage => ({ kind: "forwardedShares", roundSeed: config.roundSeed, to, envelopes }));
   return { state: next, forwarded };
@@ -176,25 +184,64 @@ function reconstruct(config: SecAggConfig, owner: number, secret: string, shares
   return scalarBytes(combineShares(shares.slice(0, config.threshold)));
 }
 
+/** What {@link checkUnmaskShares} reads of a round: its sets, keys, commitments and envelopes. */
+export type UnmaskCheckState = Pick<InputsCollected, "config" | "graph" | "keys" | "survivors" | "dropped" | "commitments" | "envelopes">;
+
 /**
- * Checks survivor `from`'s unmaskShares message against the round's sets: this round, sent by `from`, shares of b
- * only for its neighbours in U3 and of sk^mask only for its neighbours in U2 \ U3, each at most once, and each the
- * share of `from` that its owner's commitments fix (`shareMatches`). The checks depend on the message, the sets and
- * the commitments alone, so every party decides alike.
+ * Whether neighbour `of`'s envelope to `from` is bad, given the point of their encryption keys that `from` revealed (a
+ * complaint): it does not open under the key derived from that point, or its shares do not check against `of`'s
+ * commitments. The envelope is `of`'s own post, so a bad one is `of`'s fault, whoever complains.
+ */
+function envelopeIsBad(state: UnmaskCheckState, from: number, complaint: PointReveal): boolean {
+  const { config } = state;
+  const encryptionPoint = (id: number) => possessionPoint(state.keys.get(id)!.encryptionKeyProof);
+  const shared = verifySharedPoint({ config, prover: from, other: complaint.of, purpose: "shareEncryption" }, encryptionPoint(from), encryptionPoint(complaint.of), complaint);
+  const key = agreedKeyOfPoint(config, "shareEncryption", shared, [from, complaint.of]);
+  let pair: SharePair;
+  try {
+    pair = openShares({ config, key, from: complaint.of, to: from }, state.envelopes.get(complaint.of)!.get(from)!);
+  } catch {
+    return true;
+  }
+  const commitments = state.commitments.get(complaint.of)!;
+  return !shareMatches(commitments.selfMask, from, pair.selfMaskShare) || !shareMatches(commitments.maskKey, from, pair.maskKeyShare);
+}
+
+/**
+ * Checks survivor `from`'s unmaskShares message against the round's sets: this round, sent by `from`;
+ * - shares of b only for its neighbours in U3 and of sk^mask only for its neighbours in U2 \ U3, each at most once,
+ *   and each the share of `from` that its owner's commitments fix (`shareMatches`);
+ * - complaints only about its neighbours in U2, each at most once and none about an owner it sends a share of, each
+ *   with a valid proof of the point their encryption keys agree on, and each true: that neighbour's envelope to `from`
+ *   does not open under the key of that point, or its shares do not check (so a false complaint strikes the answer);
+ * - mask seeds only for its neighbours in U2 \ U3, each at most once, each with a valid proof of the point their mask
+ *   keys agree on.
+ * The checks depend on the message, the sets and the round's Shares posts alone, so every party decides alike.
  *
  * @throws VeritrainError `SECAGG_MESSAGE_INVALID`.
  * @example
  * checkUnmaskShares(inputsState, 2, message);
  */
-export function checkUnmaskShares(state: Pick<InputsCollected, "config" | "graph" | "survivors" | "dropped" | "commitments">, from: number, message: UnmaskSharesMessage): void {
-  assertRoundAndParty(state.config, message.roundSeed, message.from, from, "unmaskShares");
+export function checkUnmaskShares(state: UnmaskCheckState, from: number, message: UnmaskSharesMessage): void {
+  const { config } = state;
+  assertRoundAndParty(config, message.roundSeed, message.from, from, "unmaskShares");
   const neighbours = new Set(state.graph[from]);
+  const inRound = (owners: readonly number[]) => new Set(owners.filter((id) => id !== from && neighbours.has(id)));
   for (const [list, owners, what, secret] of [[message.selfMaskShares, state.survivors, "self-mask", "selfMask"], [message.maskKeyShares, state.dropped, "mask-key", "maskKey"]] as const) {
     assertIdsWithin(list.map((entry) => entry.of), new Set(owners.filter((id) => neighbours.has(id))), `${what} shares of ${from}`);
     for (const { of, share } of list) {
       if (!shareMatches(state.commitments.get(of)![secret], from, share)) throw protocolViolation(`${from}'s ${what} share of ${of} is not the one ${of}'s commitments fix`, { from, of, what });
     }
   }
+  assertIdsWithin(message.complaints.map(({ of }) => of), inRound([...state.survivors, ...state.dropped]), `complaints of ${from}`);
+  const sharesOf = new Set([...message.selfMaskShares, ...message.maskKeyShares].map(({ of }) => of));
+  for (const complaint of message.complaints) {
+    if (sharesOf.has(complaint.of)) throw protocolViolation(`${from} complains about ${complaint.of}'s envelope and sends a share of it`, { from, of: complaint.of });
+    if (!envelopeIsBad(state, from, complaint)) throw protocolViolation(`${from}'s complaint about ${complaint.of} is false: the envelope opens under the key it revealed and its shares check`, { from, of: complaint.of });
+  }
+  assertIdsWithin(message.maskSeeds.map(({ of }) => of), inRound(state.dropped), `mask seeds of ${from}`);
+  const maskPoint = (id: number) => state.commitments.get(id)!.maskKey[0]!;
+  for (const seed of message.maskSeeds) verifySharedPoint({ config, prover: from, other: seed.of, purpose: "pairwiseMask" }, maskPoint(from), maskPoint(seed.of), seed);
 }
 
 /**
@@ -212,25 +259,35 @@ export function checkUnmaskShares(state: Pick<InputsCollected, "config" | "graph
  */
 export async function unmaskSum(state: InputsCollected, messages: readonly UnmaskSharesMessage[]): Promise<UnmaskedSum> {
   assertStage(state, "inputs");
-  const { config } = state;
+  const { config, graph } = state;
   const surviving = new Set(state.survivors);
   assertIdsWithin(messages.map((message) => message.from), surviving, "unmaskShares senders");
   type Held = { holder: number; share: Uint8Array }[];
   const selfMaskShares = new Map<number, Held>(state.survivors.map((id) => [id, []]));
   const maskKeyShares = new Map<number, Held>(state.dropped.map((id) => [id, []]));
+  const maskSeeds = new Map<number, Map<number, PointReveal>>(state.dropped.map((id) => [id, new Map()]));
   for (const message of [...messages].sort((a, b) => a.from - b.from)) {
     checkUnmaskShares(state, message.from, message);
     for (const { of, share } of message.selfMaskShares) selfMaskShares.get(of)!.push({ holder: message.from, share });
     for (const { of, share } of message.maskKeyShares) maskKeyShares.get(of)!.push({ holder: message.from, share });
+    for (const seed of message.maskSeeds) maskSeeds.get(seed.of)!.set(message.from, seed);
   }
-  const rebuild = (pool: Map<number, Held>, secret: string) => new Map([...pool].map(([owner, shares]) => [owner, reconstruct(config, owner, secret, shares)] as const));
-  const reveal: RoundReveal = { selfMaskSeeds: rebuild(selfMaskShares, "self-mask seed"), maskKeyScalars: rebuild(maskKeyShares, "mask key") };
+  const selfMaskSeeds = new Map([...selfMaskShares].map(([owner, shares]) => [owner, reconstruct(config, owner, "self-mask seed", shares)] as const));
+  // A dropped participant's mask key from t shares; failing that (it dealt too few valid ones), every surviving neighbour's seed.
+  const maskKeyScalars = new Map<number, Uint8Array>();
+  const pairSeeds = new Map<number, ReadonlyMap<number, PointReveal>>();
+  for (const [owner, shares] of maskKeyShares) {
+    const seeds = maskSeeds.get(owner)!;
+    if (shares.length < config.threshold && graph[owner]!.every((v) => v === owner || !surviving.has(v) || seeds.has(v))) pairSeeds.set(owner, seeds);
+    else maskKeyScalars.set(owner, reconstruct(config, owner, "mask key", shares));
+  }
+  const reveal: RoundReveal = { selfMaskSeeds, maskKeyScalars, pairSeeds };
   const sum = removeMasks(maskedRound(state), reveal);
   return { sum, survivors: [...state.survivors], dropped: [...state.dropped], reveal };
 }
 
 /** What {@link removeMasks} needs of a round whose masked inputs are summed: b's C_0 of each survivor, each member of U2's mask-key point. */
-function maskedRound(state: Omit<InputsCollected, "stage" | "keys">): MaskedRound {
+function maskedRound(state: Pick<InputsCollected, "config" | "graph" | "survivors" | "dropped" | "maskedSum" | "commitments">): MaskedRound {
   const { config, graph, survivors, dropped, maskedSum, commitments } = state;
   return {
     config, graph, survivors, dropped, maskedSum,
@@ -250,11 +307,15 @@ function maskedRound(state: Omit<InputsCollected, "stage" | "keys">): MaskedRoun
  * const answers = withoutWithdrawn(new Set([3]), unmaskAnswers, recoveries);
  */
 export function withoutWithdrawn(withdrawn: ReadonlySet<number>, answers: readonly UnmaskSharesMessage[], recoveries: readonly UnmaskSharesMessage[]): UnmaskSharesMessage[] {
-  return answers.filter((answer) => !withdrawn.has(answer.from)).map((answer) => ({
-    ...answer,
-    selfMaskShares: answer.selfMaskShares.filter(({ of }) => !withdrawn.has(of)),
-    maskKeyShares: [...answer.maskKeyShares, ...recoveries.filter((recovery) => recovery.from === answer.from).flatMap((recovery) => recovery.maskKeyShares)],
-  }));
+  return answers.filter((answer) => !withdrawn.has(answer.from)).map((answer) => {
+    const own = recoveries.filter((recovery) => recovery.from === answer.from);
+    return {
+      ...answer,
+      selfMaskShares: answer.selfMaskShares.filter(({ of }) => !withdrawn.has(of)),
+      maskKeyShares: [...answer.maskKeyShares, ...own.flatMap((recovery) => recovery.maskKeyShares)],
+      maskSeeds: [...answer.maskSeeds, ...own.flatMap((recovery) => recovery.maskSeeds)],
+    };
+  });
 }
 
 /** What anyone can fetch once a round has ended: the messages whose digests are on the ledger, and the aggregator's reveal. */
@@ -304,7 +365,9 @@ export function recomputeSum({ config, ledger, publicKeys, encryptedShares, mask
   const dropped = [...shares.keys()].filter((id) => !inputs.has(id));
   for (const id of shares.keys()) assertThreshold(config, id, graph[id]!.filter((v) => inputs.has(v)).length, "neighbours that sent masked inputs");
   assertRevealed(reveal.selfMaskSeeds, survivors, "self-mask seed");
-  assertRevealed(reveal.maskKeyScalars, dropped, "mask key");
+  assertRevealed(reveal.maskKeyScalars, dropped.filter((id) => !reveal.pairSeeds.has(id)), "mask key");
+  const bySeeds = [...reveal.pairSeeds.keys()];
+  if (bySeeds.some((id) => !dropped.includes(id))) throw revealInvalid(`it holds pairwise seeds towards [${bySeeds.join(", ")}], not all dropped`, { bySeeds });
   const maskedSum = sumMaskedInputs(config, inputs);
   const entries = new Map([...keys].map(([id, message]) => [id, advertisedEntry(config, id, message)]));
   const commitments = new Map([...shares].map(([id, message]) => [id, checkEncryptedShares({ config, graph, keys: entries }, id, message)]));

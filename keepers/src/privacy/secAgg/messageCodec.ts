@@ -1,12 +1,13 @@
 import { VeritrainError } from "../../errors.ts";
-import { POSSESSION_PROOF_BYTES } from "./keyPossession.ts";
-import type { PublicKeyEntry, SecAggMessage, ShareCommitments } from "./messages.ts";
+import { POSSESSION_PROOF_BYTES, SHARED_POINT_PROOF_BYTES } from "./keyPossession.ts";
+import type { PointReveal, PublicKeyEntry, SecAggMessage, ShareCommitments } from "./messages.ts";
 import { ENVELOPE_BYTES } from "./shareEnvelope.ts";
 import { COMMITMENT_BYTES, SHARE_BYTES } from "./verifiableShares.ts";
 
 /**
  * 2 since the public keys carry their possession proofs; 3 since the ledger, not an unmask request, fixes who survived;
- * 4 since the shares are Feldman's (32-byte shares, the commitments in encryptedShares and forwardedShares).
+ * 4 since the shares are Feldman's (32-byte shares, the commitments in encryptedShares and forwardedShares) and
+ * unmaskShares carries complaints and mask seeds.
  */
 const VERSION = 4;
 const KEY_BYTES = 32;
@@ -114,6 +115,21 @@ function readCommitments(input: Reader): ShareCommitments {
   return { selfMask, maskKey: points() };
 }
 
+/** of, the agreed point, its proof. */
+const POINT_REVEAL_BYTES = 4 + 32 + SHARED_POINT_PROOF_BYTES;
+
+function writePointReveals(out: Writer, reveals: readonly PointReveal[]): void {
+  out.u32(reveals.length);
+  for (const { of, point, proof } of reveals) {
+    out.u32(of);
+    out.raw(point, 32);
+    out.raw(proof, SHARED_POINT_PROOF_BYTES);
+  }
+}
+
+const readPointReveals = (input: Reader): PointReveal[] =>
+  Array.from({ length: input.count(POINT_REVEAL_BYTES) }, () => ({ of: input.u32(), point: input.raw(32), proof: input.raw(SHARED_POINT_PROOF_BYTES) }));
+
 const commitmentsBytes = ({ selfMask, maskKey }: ShareCommitments) => 8 + (selfMask.length + maskKey.length) * COMMITMENT_BYTES;
 
 function bodyBytes(message: SecAggMessage): number {
@@ -129,7 +145,7 @@ function bodyBytes(message: SecAggMessage): number {
     case "maskedInput":
       return 4 + 4 * message.words.length;
     case "unmaskShares":
-      return 8 + (message.selfMaskShares.length + message.maskKeyShares.length) * (4 + SHARE_BYTES);
+      return 16 + (message.selfMaskShares.length + message.maskKeyShares.length) * (4 + SHARE_BYTES) + (message.complaints.length + message.maskSeeds.length) * POINT_REVEAL_BYTES;
   }
 }
 
@@ -187,6 +203,8 @@ export function encodeSecAggMessage(message: SecAggMessage): Uint8Array {
           out.raw(share, SHARE_BYTES);
         }
       }
+      writePointReveals(out, message.complaints);
+      writePointReveals(out, message.maskSeeds);
       break;
   }
   return out.bytes;
@@ -236,7 +254,9 @@ export function decodeSecAggMessage(bytes: Uint8Array): SecAggMessage {
     case "unmaskShares": {
       const shares = () => Array.from({ length: input.count(4 + SHARE_BYTES) }, () => ({ of: input.u32(), share: input.raw(SHARE_BYTES) }));
       const selfMaskShares = shares();
-      message = { kind, roundSeed, from: party, selfMaskShares, maskKeyShares: shares() };
+      const maskKeyShares = shares();
+      const complaints = readPointReveals(input);
+      message = { kind, roundSeed, from: party, selfMaskShares, maskKeyShares, complaints, maskSeeds: readPointReveals(input) };
       break;
     }
   }

@@ -51,13 +51,26 @@ export type ForwardedSharesMessage = {
 /** Stage 2, participant → server: its masked input, L words mod 2^32. */
 export type MaskedInputMessage = { kind: "maskedInput"; roundSeed: Uint8Array; from: number; words: Uint32Array };
 
-/** Stage 3, participant → server: its shares of each survivor's b and of each dropped neighbour's mask secret key (the sets the ledger fixes). */
+/**
+ * The point the sender's key agrees on with neighbour `of`'s (32 bytes), and the sender's proof that it is
+ * (`proveSharedPoint`, 96 bytes).
+ */
+export type PointReveal = { of: number; point: Uint8Array; proof: Uint8Array };
+
+/**
+ * Stage 3, participant → server: its shares of each survivor's b and of each dropped neighbour's mask key (the sets the
+ * ledger fixes); its complaints, one per neighbour whose envelope it rejected (the point of their encryption keys, so
+ * that anyone opens the envelope); and, for a neighbour out of the sum, the point of their mask keys (anyone derives
+ * their pairwise seed from it). A recovery answer (`recoveryShares`) has the same form.
+ */
 export type UnmaskSharesMessage = {
   kind: "unmaskShares";
   roundSeed: Uint8Array;
   from: number;
   selfMaskShares: { of: number; share: Uint8Array }[];
   maskKeyShares: { of: number; share: Uint8Array }[];
+  complaints: PointReveal[];
+  maskSeeds: PointReveal[];
 };
 
 /** Any message of the protocol. */

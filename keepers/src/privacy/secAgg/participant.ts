@@ -2,10 +2,10 @@ import { x25519 } from "@noble/curves/ed25519.js";
 import { randomBytes } from "@noble/hashes/utils.js";
 import { VeritrainError } from "../../errors.ts";
 import { agreedKey } from "./keyAgreement.ts";
-import { possessionPoint, proveKeyPossession, verifyAdvertisedKeys, x25519Scalar } from "./keyPossession.ts";
+import { possessionPoint, proveKeyPossession, proveSharedPoint, verifyAdvertisedKeys, x25519Scalar } from "./keyPossession.ts";
 import { addMask } from "./maskExpansion.ts";
 import type {
-  EncryptedSharesMessage, ForwardedSharesMessage, KeyRosterMessage, MaskedInputMessage, PublicKeyEntry, PublicKeysMessage, UnmaskSharesMessage,
+  EncryptedSharesMessage, ForwardedSharesMessage, KeyRosterMessage, MaskedInputMessage, PointReveal, PublicKeyEntry, PublicKeysMessage, UnmaskSharesMessage,
 } from "./messages.ts";
 import { neighbourGraph } from "./neighbourGraph.ts";
 import { assertIdsWithin, assertRoundAndParty, assertThreshold, protocolViolation } from "./protocolChecks.ts";
@@ -45,6 +45,8 @@ export type SharingParticipant = Readonly<Omit<AdvertisedParticipant, "stage"> &
 export type MaskedParticipant = Readonly<Omit<SharingParticipant, "stage"> & {
   stage: "masked";
   held: ReadonlyMap<number, SharePair>;
+  /** The neighbours whose envelopes it rejected (ascending): it complains about each at stage 3. */
+  rejected: readonly number[];
   /** The ledger digest of its maskedInput message. */
   inputDigest: Uint8Array;
 }>;
@@ -199,14 +201,24 @@ export function maskInput(state: SharingParticipant, forwarded: ForwardedSharesM
     const seed = agreedKey({ config, purpose: "pairwiseMask", secretKey: state.maskSecretKey, publicKey: peer.maskPublicKey, between: [id, from] });
     addMask(words, seed, id < from ? 1 : -1);
   }
+  rejected.sort((a, b) => a - b);
   const message: MaskedInputMessage = { kind: "maskedInput", roundSeed: config.roundSeed, from: id, words };
-  return { state: { ...state, stage: "masked", held, inputDigest: ledgerDigest(message) }, message, rejected };
+  return { state: { ...state, stage: "masked", held, rejected, inputDigest: ledgerDigest(message) }, message, rejected };
+}
+
+/** The point of the participant's `purpose` key agreed with neighbour `of`'s, and the proof that it is (`proveSharedPoint`). */
+function revealPoint(state: MaskedParticipant, of: number, purpose: "pairwiseMask" | "shareEncryption"): PointReveal {
+  const peer = state.roster.get(of)!;
+  const [secretKey, proof] = purpose === "pairwiseMask" ? [state.maskSecretKey, peer.maskKeyProof] : [state.encryptionSecretKey, peer.encryptionKeyProof];
+  return { of, ...proveSharedPoint({ config: state.config, prover: state.id, other: of, purpose }, secretKey, possessionPoint(proof)) };
 }
 
 /**
  * Stage 3 (unmask), once the ledger has closed stage 2: reads U3 from the ledger and answers with its shares
- * of b_v for each neighbour v in U3 and of sk^mask_v for each neighbour v in U2 \ U3 (dropped). The sets come
- * from the ledger, which every participant reads alike, not from the server: no neighbour is a survivor to
+ * of b_v for each neighbour v in U3 and of sk^mask_v for each neighbour v in U2 \ U3 (dropped), and a complaint
+ * about each neighbour whose envelope it rejected at stage 2: the point their encryption keys agree on, with its
+ * proof, so that anyone opens that envelope and sees it fail (docs/secure-aggregation.md §7, "Complaints"). The sets
+ * come from the ledger, which every participant reads alike, not from the server: no neighbour is a survivor to
  * some and dropped to others, so no one can gather both secrets of one input. Refuses when its own input is
  * not on the ledger (it dropped out) or fewer than t of its neighbours survived.
  *
@@ -228,19 +240,24 @@ export function revealShares(state: MaskedParticipant, ledger: RoundLedger): Unm
     from: id,
     selfMaskShares: surviving.map((of) => ({ of, share: state.held.get(of)!.selfMaskShare })),
     maskKeyShares: held.filter((v) => !survivors.has(v)).map((of) => ({ of, share: state.held.get(of)!.maskKeyShare })),
+    complaints: state.rejected.map((of) => revealPoint(state, of, "shareEncryption")),
+    maskSeeds: [],
   };
 }
 
 /**
- * Stage 3 continued, for a neighbour whose input was withdrawn (docs/secure-aggregation.md §7, "Withdrawn
- * inputs"): survivor `owner` of U3 that the ledger dropped after stage 3 opened (on the chain, a dispute found its
- * masked input withheld) counts as dropped after all. The participant answers with its share of sk^mask_owner, so
- * that the pairwise masks the others added towards `owner` can be removed from their sum. Its b-share of `owner`
- * went out at stage 3: both of `owner`'s secrets are then public, and `owner`'s input is left out of the sum.
- * Call it only once the ledger has dropped `owner` (SecureAggregationLedger refuses the post before).
+ * Stage 3 continued, for a neighbour out of the sum whose mask key its shares may not rebuild (docs/secure-aggregation.md
+ * §7, "Withdrawn inputs" and "Complaints"): `owner`, of U2, is either a survivor that the ledger dropped after stage 3
+ * opened (on the chain, a dispute found its masked input withheld or its envelopes garbled: withdrawn) or a dropped
+ * participant about which a complaint stands. The participant answers with its share of sk^mask_owner if it holds one,
+ * and with the point their mask keys agree on (with its proof), from which anyone derives their pairwise seed s_{id,owner}:
+ * the masks the others added towards `owner` are removed from their sum with `owner`'s key rebuilt from t shares, or,
+ * if `owner` dealt too few valid ones, with every surviving neighbour's seed. `owner`'s input is out of the sum, so
+ * neither reveals anything of an input that counts. Call it only once the ledger has dropped `owner`
+ * (SecureAggregationLedger refuses the post of an owner still active).
  *
- * @throws VeritrainError `SECAGG_MESSAGE_INVALID` (its own input not on the ledger, `owner` not a survivor, or no
- * share of `owner` held), `SECAGG_STAGE_INVALID`.
+ * @throws VeritrainError `SECAGG_MESSAGE_INVALID` (its own input not on the ledger, `owner` not a neighbour of U2),
+ * `SECAGG_STAGE_INVALID`.
  * @example
  * const recovery = recoveryShares(masked, ledger, 3);
  */
@@ -248,9 +265,17 @@ export function recoveryShares(state: MaskedParticipant, ledger: RoundLedger, ow
   assertStage(state, "masked");
   const { config, id } = state;
   assertOwnPost(ledger.inputs, id, state.inputDigest, "maskedInput");
-  const held = state.held.get(owner);
-  if (owner === id || held === undefined || !ledgerSets(config, ledger).survivors.has(owner)) {
-    throw protocolViolation(`participant ${id} cannot recover participant ${owner}'s mask key: ${owner} is not a survivor of the ledger whose shares it holds`, { id, owner });
+  if (owner === id || !state.roster.has(owner) || !ledgerSets(config, ledger).shared.has(owner)) {
+    throw protocolViolation(`participant ${id} cannot recover participant ${owner}'s mask key: ${owner} is not a neighbour that shared its keys on the ledger`, { id, owner });
   }
-  return { kind: "unmaskShares", roundSeed: config.roundSeed, from: id, selfMaskShares: [], maskKeyShares: [{ of: owner, share: held.maskKeyShare }] };
+  const held = state.held.get(owner);
+  return {
+    kind: "unmaskShares",
+    roundSeed: config.roundSeed,
+    from: id,
+    selfMaskShares: [],
+    maskKeyShares: held === undefined ? [] : [{ of: owner, share: held.maskKeyShare }],
+    complaints: [],
+    maskSeeds: [revealPoint(state, owner, "pairwiseMask")],
+  };
 }

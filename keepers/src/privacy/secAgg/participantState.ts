@@ -25,6 +25,7 @@ type StateJson = {
   ownShares?: PairJson;
   sharesDigest?: string;
   held?: [number, PairJson][];
+  rejected?: number[];
   inputDigest?: string;
 };
 
@@ -58,7 +59,7 @@ export function encodeParticipantState(state: ParticipantState): string {
   if (state.stage !== "advertised") {
     Object.assign(json, { roster: [...state.roster.values()].map(entryJson), selfMaskSeed: bytesToHex(state.selfMaskSeed), ownShares: pairJson(state.ownShares), sharesDigest: bytesToHex(state.sharesDigest) });
   }
-  if (state.stage === "masked") Object.assign(json, { held: [...state.held].map(([id, pair]) => [id, pairJson(pair)]), inputDigest: bytesToHex(state.inputDigest) });
+  if (state.stage === "masked") Object.assign(json, { held: [...state.held].map(([id, pair]) => [id, pairJson(pair)]), rejected: [...state.rejected], inputDigest: bytesToHex(state.inputDigest) });
   return JSON.stringify(json);
 }
 
@@ -94,7 +95,8 @@ export function decodeParticipantState(text: string, config: SecAggConfig): Part
     };
     if (json.stage === "shared") return sharing;
     if (json.stage !== "masked") throw new Error(`stage ${String(json.stage)}`);
-    return { ...sharing, stage: "masked", held: new Map(json.held!.map(([id, pair]) => [id, pairOf(pair)])), inputDigest: hexToBytes(json.inputDigest!) };
+    if (!Array.isArray(json.rejected) || !json.rejected.every(Number.isSafeInteger)) throw new Error("its list of rejected envelopes is missing");
+    return { ...sharing, stage: "masked", held: new Map(json.held!.map(([id, pair]) => [id, pairOf(pair)])), rejected: json.rejected, inputDigest: hexToBytes(json.inputDigest!) };
   } catch (cause) {
     throw new VeritrainError(`a secure-aggregation participant's saved state is unreadable or not this round's (${(cause as Error).message}): the participant is out of the round`, {
       code: "SECAGG_STATE_INVALID",
