@@ -33,7 +33,7 @@ function additionalData({ config, from, to }: EnvelopeParameters): Uint8Array {
  * an envelope opens only for the pair and direction it was sealed for, in this round.
  *
  * @example
- * const envelope = sealShares({ config, key, from: 2, to: 5 }, { selfMaskShare, maskKeyShare }); // 106 bytes
+ * const envelope = sealShares({ config, key, from: 2, to: 5 }, { selfMaskShare, maskKeyShare }); // 104 bytes
  */
 export function sealShares(parameters: EnvelopeParameters, { selfMaskShare, maskKeyShare }: SharePair, random: (bytes: number) => Uint8Array = randomBytes): Uint8Array {
   const nonce = random(NONCE_BYTES);
