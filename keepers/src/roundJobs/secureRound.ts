@@ -268,7 +268,8 @@ export async function secureSlotRound(parameters: SecureSlotRoundParameters): Pr
  * dispute and its neighbours' seeds let the round end (docs/secure-aggregation.md §7, "Complaints").
  */
 export function spoiledShares(config: SecAggConfig, message: EncryptedSharesMessage): EncryptedSharesMessage {
-  const spoiled = message.envelopes.length + 1 - config.threshold + 1;
+  const holders = message.envelopes.length + 1;
+  const spoiled = holders - config.threshold + 1;
   return { ...message, envelopes: message.envelopes.map(({ to, envelope }, i) => ({ to, envelope: i < spoiled ? new Uint8Array(envelope.length).fill(to) : envelope })) };
 }
 

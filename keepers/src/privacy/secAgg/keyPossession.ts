@@ -122,7 +122,7 @@ export const SHARED_POINT_PROOF_BYTES = 96;
 /** What a shared-point proof is bound to: the round, the prover and the other side, and the keys' use. */
 export type SharedPointContext = { config: SecAggConfig; prover: number; other: number; purpose: keyof typeof KDF_LABEL };
 
-/** The agreed point of two participants' keys, revealed by one of them with the proof that it is the agreed one. */
+/** The agreed point of two participants' keys (32 bytes), revealed by one of them with the proof that it is the agreed one (96 bytes). */
 export type SharedPointReveal = { point: Uint8Array; proof: Uint8Array };
 
 /** label ‖ roundSeed ‖ uint32le(prover) ‖ uint32le(other) ‖ the keys' KDF label ‖ A (the prover's point) ‖ P (the other's). */

@@ -1,3 +1,5 @@
+import type { SharedPointReveal } from "./keyPossession.ts";
+
 /**
  * The messages of one secure-aggregation round (docs/secure-aggregation.md, "Messages"), as plain
  * objects. Every message names its round (`roundSeed`) and one participant: the sender of what a
@@ -51,11 +53,8 @@ export type ForwardedSharesMessage = {
 /** Stage 2, participant → server: its masked input, L words mod 2^32. */
 export type MaskedInputMessage = { kind: "maskedInput"; roundSeed: Uint8Array; from: number; words: Uint32Array };
 
-/**
- * The point the sender's key agrees on with neighbour `of`'s (32 bytes), and the sender's proof that it is
- * (`proveSharedPoint`, 96 bytes).
- */
-export type PointReveal = { of: number; point: Uint8Array; proof: Uint8Array };
+/** The point the sender's key agrees on with neighbour `of`'s, and the sender's proof that it is (`proveSharedPoint`). */
+export type PointReveal = { of: number } & SharedPointReveal;
 
 /**
  * Stage 3, participant → server: its shares of each survivor's b and of each dropped neighbour's mask key (the sets the
