@@ -159,15 +159,15 @@ const result = {
   repetitions,
   secagg_bytes_ratio: { "4": secAgg["4"].no_dropouts.sent_ratio, "16": secAgg["16"].no_dropouts.sent_ratio },
   secagg_total_bytes_ratio: { "4": secAgg["4"].no_dropouts.total_ratio, "16": secAgg["16"].no_dropouts.total_ratio },
-  masking_ms: four.client_ms_by_stage.collectMaskedVectors,
+  masking_ms: round2(four.client_ms_by_stage.complaints! + four.client_ms_by_stage.collectMaskedVectors!),
   paillier_ms_extrapolated: paillier.encrypt_ms_extrapolated,
   secagg_aggregator_ms: four.server_ms_per_round,
   paillier_aggregator_ms_extrapolated: paillier.aggregator_ms_extrapolated,
   secagg: secAgg,
   paillier,
   notes:
-    "secagg_bytes_ratio = bytes a participant sends under SecAgg+ (all four stages) / 4·L (per participant that sent its masked vector); total ratio adds what the server sends and divides by n·4·L. " +
-    "masking_ms = one participant's collect-masked-vectors stage for n = 4 (opening its envelopes, agreeing pairwise seeds, expanding its masks); paillier_ms_extrapolated = one participant's encryption, from the per-ciphertext time. " +
-    "secagg_aggregator_ms = the server's four stages for n = 4, no dropouts; recompute_ms = anyone's recomputation of the sum from the round's transcript and reveal (recomputeSum); paillier_aggregator_ms_extrapolated = homomorphic additions (measured) plus decryption (extrapolated). Dropouts are participants 0, 3, 6, … (⌊n/3⌋ of them).",
+    "secagg_bytes_ratio = bytes a participant sends under SecAgg+ (all five stages) / 4·L (per participant that sent its masked vector); total ratio adds what the server sends and divides by n·4·L. " +
+    "masking_ms = one participant's complaints and collect-masked-vectors stages for n = 4 (checking its dealers' posted messages, opening its envelopes and checking their shares, agreeing pairwise seeds, expanding its masks); paillier_ms_extrapolated = one participant's encryption, from the per-ciphertext time. " +
+    "secagg_aggregator_ms = the server's five stages for n = 4, no dropouts; recompute_ms = anyone's recomputation of the sum from the round's transcript and reveal (recomputeSum); paillier_aggregator_ms_extrapolated = homomorphic additions (measured) plus decryption (extrapolated). Dropouts are participants 0, 3, 6, … (⌊n/3⌋ of them).",
 };
 process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -98,7 +98,7 @@ describe("npm run devnet (scripts/devnet.ts, the README's main command)", () => 
       const chain = await connectProtocol({ rpcUrl: `http://127.0.0.1:${PORT}`, addresses: Object.fromEntries(deployed.map(([key, value]) => [key.replace(/^[^#]+#/, ""), value as Address])) });
       const jobId = BigInt(roundJob[1]!);
       const posts = await chain.contracts.SecureAggregationLedger.getEvents.SecAggPosted({ jobId }, { fromBlock: 0n });
-      assert.deepEqual([0, 1, 2].map((stage) => posts.filter((post) => post.args.stage === stage).length), [6, 6, 6], "keys, shares and unmask shares of 3 owners × 2 rounds");
+      assert.deepEqual([0, 1, 2, 3].map((stage) => posts.filter((post) => post.args.stage === stage).length), [6, 6, 6, 6], "keys, shares, complaints and unmask shares of 3 owners × 2 rounds");
       // Each owner committed to its own examples (never published) and to each round's noise seed, before its update.
       const owners = await chain.contracts.SecureAggregationLedger.getEvents.OwnerCommitted({ jobId }, { fromBlock: 0n });
       const expected = await Promise.all([0, 1, 2].map((owner) => ownedDataRoot(ownedExamples(devnetOwnerData(DEVNET_OWNER_EXAMPLES, owner)))));

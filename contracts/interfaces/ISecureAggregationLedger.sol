@@ -6,8 +6,8 @@ import {IRoundJobRegistry} from "./IRoundJobRegistry.sol";
 /// @title ISecureAggregationLedger
 /// @notice The public round ledger of secure aggregation (GitHub issue 20, docs/secure-aggregation.md §4) for
 /// RoundJobRegistry's jobs: in each round every slot posts its own SecAgg+ messages, stage by stage, so every party
-/// reads the same sets U1 (keys), U2 (shares), U3 (masked inputs) and the same messages from the chain, not from the
-/// aggregator. A message is at most MAX_MESSAGE_BYTES (the largest, a slot's share envelopes at 16 slots, is 1,762
+/// reads the same sets U1 (keys), U2 (shares), C (complaints), U3 (masked inputs) and the same messages from the chain,
+/// not from the aggregator. A message is at most MAX_MESSAGE_BYTES (the largest, a slot's share envelopes at 16 slots, is 1,762
 /// bytes): its bytes travel in the post's calldata and event, its SHA-256 is kept, so no slot can withhold one
 /// after posting it. The masked input, a whole vector, travels through the content store by its digest.
 ///
@@ -15,9 +15,11 @@ import {IRoundJobRegistry} from "./IRoundJobRegistry.sol";
 ///
 ///   Keys      [S, S + roundPeriod/4)           active slots post; closes early once every active slot posted
 ///   Shares    from Keys' close to S + roundPeriod/2   slots of Keys post; closes early once all of them posted
+///   Complaints from Shares' close to S + 3·roundPeriod/4   slots of Shares post their complaints (none, or one per
+///             neighbour whose envelope failed); closes early once all of them posted
 ///   Inputs    RoundJobRegistry.commitUpdate (the digest of the masked input), until the training deadline
 ///   Unmask    once training closed, until the round ends (Aggregating, Aggregated, Disputed): active slots that
-///             posted Shares (all committed) post their unmask shares
+///             posted Complaints (all committed) post their unmask shares
 ///   Recover   while Unmask is open, for each slot of U3 the registry dropped since (its masked input found withheld
 ///             or invalid): its neighbours that posted Unmask post their share of its mask key, so that the others'
 ///             sum can still be unmasked (docs/secure-aggregation.md §7, "Withdrawn inputs")
@@ -33,6 +35,7 @@ interface ISecureAggregationLedger {
     enum Stage {
         Keys, // its publicKeys message
         Shares, // its encryptedShares message
+        Complaints, // its complaints message
         Unmask // its unmaskShares message
     }
 
@@ -40,6 +43,7 @@ interface ISecureAggregationLedger {
     struct PostedMasks {
         uint16 keys;
         uint16 shares;
+        uint16 complaints;
         uint16 unmask;
     }
 
@@ -65,11 +69,11 @@ interface ISecureAggregationLedger {
     /// `opensAt` at the latest.
     error SecureAggregationLedgerStageNotOpen(uint256 jobId, uint256 round, Stage stage, uint256 opensAt);
     /// @notice Thrown when slot `slot` posts `stage` of round `round` of job `jobId` without having taken part in
-    /// the stage before it (Shares needs Keys, Unmask needs Shares).
+    /// the stage before it (Shares needs Keys, Complaints needs Shares, Unmask needs Complaints).
     error SecureAggregationLedgerMissedStage(uint256 jobId, uint256 round, Stage stage, uint256 slot);
     /// @notice Thrown when a recovery share is posted for slot `owner` of round `round` of job `jobId`, which is not
-    /// out of the round's sum: only a slot that posted Shares this round and was then dropped by the registry (before
-    /// training closed, without an input, or after it on a dispute's verdict) has its mask key recovered.
+    /// out of the round's sum: only a slot that posted Complaints this round and was then dropped by the registry
+    /// (before training closed, without an input, or after it on a dispute's verdict) has its mask key recovered.
     error SecureAggregationLedgerNotWithdrawn(uint256 jobId, uint256 round, uint256 owner);
     /// @notice Thrown when a view is asked of slot `slot`, past the 16 slots a job has.
     error SecureAggregationLedgerNoSuchSlot(uint256 slot);
@@ -107,17 +111,18 @@ interface ISecureAggregationLedger {
     /// `round`; the ledger keeps its SHA-256.
     /// @dev Requirements: `round` is the job's current round; `message` is 1 to MAX_MESSAGE_BYTES bytes; the slot has
     /// not posted `stage` this round. Keys: Training, the Keys stage open. Shares: Training, Keys closed, the Shares
-    /// stage open, the slot posted Keys. Unmask: Aggregating, Aggregated or Disputed, the slot posted Shares. The
+    /// stage open, the slot posted Keys. Complaints: Training, Shares closed, the Complaints stage open, the slot
+    /// posted Shares. Unmask: Aggregating, Aggregated or Disputed, the slot posted Complaints. The
     /// ledger does not read the message: its rules are the keepers' (docs/secure-aggregation.md §4, §8), applied
     /// alike by every party. Emits {SecAggPosted}.
     function post(uint256 jobId, uint16 round, Stage stage, bytes calldata message) external;
 
     /// @notice The caller, holder of an active slot of job `jobId`, posts `message`, its recovery answer for slot
-    /// `owner`, out of round `round`'s sum (its share of `owner`'s mask key if it holds one, and the point their mask
-    /// keys agree on: docs/secure-aggregation.md §7); the ledger keeps its SHA-256.
+    /// `owner`, out of round `round`'s sum (its share of `owner`'s mask key: docs/secure-aggregation.md §7); the ledger
+    /// keeps its SHA-256.
     /// @dev Requirements: Aggregating, Aggregated or Disputed; `round` is the job's current round; `message` is 1 to
     /// MAX_MESSAGE_BYTES bytes; the caller's slot posted Unmask this round and has not posted a recovery share of
-    /// `owner`; `owner` posted Shares this round and is no longer active (the registry dropped it). Emits
+    /// `owner`; `owner` posted Complaints this round and is no longer active (the registry dropped it). Emits
     /// {SecAggRecovered}.
     function recover(uint256 jobId, uint16 round, uint8 owner, bytes calldata message) external;
 
@@ -138,15 +143,16 @@ interface ISecureAggregationLedger {
     function postedMasks(uint256 jobId, uint16 round) external view returns (PostedMasks memory);
 
     /// @notice The digests posted for round `round` of job `jobId`: `digests[stage][slot]`, 0 where none was.
-    function digestsOf(uint256 jobId, uint16 round) external view returns (bytes32[16][3] memory digests);
+    function digestsOf(uint256 jobId, uint16 round) external view returns (bytes32[16][4] memory digests);
 
     /// @notice The recovery shares posted of slot `owner`'s mask key in round `round` of job `jobId`: their digests by
     /// poster slot, 0 where none was.
     function recoveryDigestsOf(uint256 jobId, uint16 round, uint8 owner) external view returns (bytes32[16] memory digests);
 
-    /// @notice When the current round of job `jobId` (Training) closes its Keys and Shares stages at the latest.
+    /// @notice When the current round of job `jobId` (Training) closes its Keys, Shares and Complaints stages at the
+    /// latest.
     /// @dev Requirements: the job is Training. A stage also closes as soon as every slot that may post it posted.
-    function stageEnds(uint256 jobId) external view returns (uint256 keysEnd, uint256 sharesEnd);
+    function stageEnds(uint256 jobId) external view returns (uint256 keysEnd, uint256 sharesEnd, uint256 complaintsEnd);
 
     /// @notice The longest message a post takes, in bytes.
     function MAX_MESSAGE_BYTES() external view returns (uint256);

@@ -8,9 +8,9 @@ import {ISecureAggregationLedger} from "../interfaces/ISecureAggregationLedger.s
 /// @notice The round ledger of secure aggregation for RoundJobRegistry's jobs (see {ISecureAggregationLedger}).
 /// @dev Holds no value and no role, and loops over nothing: a post reads the registry (status, round, deadline,
 /// the caller's slot), checks its stage's window, then records the message's SHA-256 and one bit and emits the
-/// message (bounded by MAX_MESSAGE_BYTES, its gas paid by the poster). Every window ends with
-/// the registry's own deadlines (Keys and Shares inside the training period; Unmask and Recover with the round), so the
-/// ledger adds no waiting state of its own.
+/// message (bounded by MAX_MESSAGE_BYTES, its gas paid by the poster). Every window ends with the registry's own
+/// deadlines (Keys, Shares and Complaints inside the training period; Unmask and Recover with the round), so the ledger
+/// adds no waiting state of its own.
 contract SecureAggregationLedger is ISecureAggregationLedger {
     /// @inheritdoc ISecureAggregationLedger
     uint256 public constant MAX_MESSAGE_BYTES = 2048;
@@ -19,7 +19,7 @@ contract SecureAggregationLedger is ISecureAggregationLedger {
     IRoundJobRegistry public immutable registry;
 
     mapping(uint256 jobId => mapping(uint256 round => PostedMasks)) private _masks;
-    mapping(uint256 jobId => mapping(uint256 round => bytes32[16][3])) private _digests;
+    mapping(uint256 jobId => mapping(uint256 round => bytes32[16][4])) private _digests;
     mapping(uint256 jobId => bytes32[16]) private _dataRoots;
     mapping(uint256 jobId => mapping(uint256 round => bytes32[16])) private _noiseSeedCommitments;
     mapping(uint256 jobId => mapping(uint256 round => bytes32[16][16])) private _recoveryDigests;
@@ -50,11 +50,11 @@ contract SecureAggregationLedger is ISecureAggregationLedger {
         (IRoundJobRegistry.RoundJob memory job, uint8 slot) = _callerSlot(jobId, round, Stage.Unmask);
         PostedMasks memory masks = _masks[jobId][round];
         if (masks.unmask & (1 << slot) == 0) revert SecureAggregationLedgerMissedStage(jobId, round, Stage.Unmask, slot);
-        // INVARIANT: a mask key (or a pairwise seed towards it) is recovered only for a slot of U2 that the registry
-        // dropped: out of the sum. Once training closed every active slot committed and the registry drops one only
-        // on a dispute's verdict, so a slot that still counts never has both its secrets revealed
-        // (docs/secure-aggregation.md §9); a slot dropped before, without an input, never has its self mask revealed.
-        if (owner >= 16 || masks.shares & (1 << owner) == 0 || job.activeMask & (1 << owner) != 0) {
+        // INVARIANT: a mask key is recovered only for a slot that posted Complaints and that the registry dropped: out
+        // of the sum. Once training closed every active slot committed and the registry drops one only on a dispute's
+        // verdict, so a slot that still counts never has both its secrets revealed (docs/secure-aggregation.md §9); a
+        // slot dropped before, without an input, never has its self mask revealed.
+        if (owner >= 16 || masks.complaints & (1 << owner) == 0 || job.activeMask & (1 << owner) != 0) {
             revert SecureAggregationLedgerNotWithdrawn(jobId, round, owner);
         }
         bytes32[16] storage digests = _recoveryDigests[jobId][round][owner];
@@ -104,7 +104,7 @@ contract SecureAggregationLedger is ISecureAggregationLedger {
     }
 
     /// @inheritdoc ISecureAggregationLedger
-    function digestsOf(uint256 jobId, uint16 round) external view returns (bytes32[16][3] memory) {
+    function digestsOf(uint256 jobId, uint16 round) external view returns (bytes32[16][4] memory) {
         return _digests[jobId][round];
     }
 
@@ -115,7 +115,7 @@ contract SecureAggregationLedger is ISecureAggregationLedger {
     }
 
     /// @inheritdoc ISecureAggregationLedger
-    function stageEnds(uint256 jobId) external view returns (uint256 keysEnd, uint256 sharesEnd) {
+    function stageEnds(uint256 jobId) external view returns (uint256 keysEnd, uint256 sharesEnd, uint256 complaintsEnd) {
         IRoundJobRegistry.RoundJob memory job = registry.getRoundJob(jobId);
         if (job.status != IRoundJobRegistry.RoundJobStatus.Training) {
             revert SecureAggregationLedgerWrongStatus(jobId, Stage.Keys, job.status, IRoundJobRegistry.RoundJobStatus.Training);
@@ -161,39 +161,58 @@ contract SecureAggregationLedger is ISecureAggregationLedger {
         private
     {
         PostedMasks storage masks = _masks[jobId][round];
-        (uint16 keys, uint16 shares, uint16 unmask) = (masks.keys, masks.shares, masks.unmask);
+        PostedMasks memory posted = masks;
         // slot < 16 (the registry's MAX_SLOTS): its bit fits a uint16.
         uint16 bit = uint16(1 << slot);
-        uint16 posted = stage == Stage.Keys ? keys : stage == Stage.Shares ? shares : unmask;
+        uint16 stageMask = stage == Stage.Keys
+            ? posted.keys
+            : stage == Stage.Shares ? posted.shares : stage == Stage.Complaints ? posted.complaints : posted.unmask;
         // INVARIANT: a slot posts each stage of a round once, so a stage's set and digests never change once read.
-        if (posted & bit != 0) revert SecureAggregationLedgerAlreadyPosted(jobId, round, stage, slot);
+        if (stageMask & bit != 0) revert SecureAggregationLedgerAlreadyPosted(jobId, round, stage, slot);
         if (stage == Stage.Unmask) {
             // INVARIANT: unmask shares only from U3, and only once training closed, so U3 is final before any share of
             // a secret is revealed. Once training closed every active slot committed its update (the registry dropped
-            // the others), so U3 is the active slots that posted Shares.
-            if (shares & bit == 0) revert SecureAggregationLedgerMissedStage(jobId, round, stage, slot);
-            masks.unmask = unmask | bit;
+            // the others), so U3 is the active slots that cleared Complaints.
+            if (posted.complaints & bit == 0) revert SecureAggregationLedgerMissedStage(jobId, round, stage, slot);
+            masks.unmask = posted.unmask | bit;
             return;
         }
-        (uint256 keysEnd, uint256 sharesEnd) = _stageEnds(job);
+        (uint256 keysEnd, uint256 sharesEnd, uint256 complaintsEnd) = _stageEnds(job);
         if (stage == Stage.Keys) {
             // An active slot that has not posted sees Keys open until keysEnd (an early close needs its post too).
             if (block.timestamp >= keysEnd) revert SecureAggregationLedgerStageClosed(jobId, round, stage, keysEnd);
-            masks.keys = keys | bit;
+            masks.keys = posted.keys | bit;
             return;
         }
-        if (keys & bit == 0) revert SecureAggregationLedgerMissedStage(jobId, round, stage, slot);
-        // INVARIANT: Shares opens only once U1 is final: Keys' time is up, or every active slot posted.
-        if (block.timestamp < keysEnd && keys & job.activeMask != job.activeMask) {
-            revert SecureAggregationLedgerStageNotOpen(jobId, round, stage, keysEnd);
+        // INVARIANT: each later stage opens only once the one before is final: its time is up, or every slot that may
+        // post it posted (every active slot for Keys, every active slot of Keys for Shares).
+        bool keysClosed = block.timestamp >= keysEnd || posted.keys & job.activeMask == job.activeMask;
+        if (stage == Stage.Shares) {
+            if (posted.keys & bit == 0) revert SecureAggregationLedgerMissedStage(jobId, round, stage, slot);
+            if (!keysClosed) revert SecureAggregationLedgerStageNotOpen(jobId, round, stage, keysEnd);
+            if (block.timestamp >= sharesEnd) revert SecureAggregationLedgerStageClosed(jobId, round, stage, sharesEnd);
+            masks.shares = posted.shares | bit;
+            return;
         }
-        if (block.timestamp >= sharesEnd) revert SecureAggregationLedgerStageClosed(jobId, round, stage, sharesEnd);
-        masks.shares = shares | bit;
+        if (posted.shares & bit == 0) revert SecureAggregationLedgerMissedStage(jobId, round, stage, slot);
+        uint16 advertised = posted.keys & job.activeMask;
+        if (block.timestamp < sharesEnd && !(keysClosed && posted.shares & advertised == advertised)) {
+            revert SecureAggregationLedgerStageNotOpen(jobId, round, stage, sharesEnd);
+        }
+        if (block.timestamp >= complaintsEnd) {
+            revert SecureAggregationLedgerStageClosed(jobId, round, stage, complaintsEnd);
+        }
+        masks.complaints = posted.complaints | bit;
     }
 
-    /// @dev Keys ends a quarter, Shares half of the way through a Training round (start = deadline - roundPeriod).
-    function _stageEnds(IRoundJobRegistry.RoundJob memory job) private pure returns (uint256 keysEnd, uint256 sharesEnd) {
+    /// @dev Keys ends a quarter, Shares half, Complaints three quarters of the way through a Training round
+    /// (start = deadline - roundPeriod).
+    function _stageEnds(IRoundJobRegistry.RoundJob memory job)
+        private
+        pure
+        returns (uint256 keysEnd, uint256 sharesEnd, uint256 complaintsEnd)
+    {
         uint256 start = uint256(job.deadline) - job.roundPeriod;
-        return (start + job.roundPeriod / 4, start + job.roundPeriod / 2);
+        return (start + job.roundPeriod / 4, start + job.roundPeriod / 2, start + (3 * uint256(job.roundPeriod)) / 4);
     }
 }

@@ -3,7 +3,7 @@ import { OwnerCommitment, SecAggPost, SecAggRecovery } from "../generated/schema
 import { eventId, pairId, stamped } from "./history";
 
 /** ISecureAggregationLedger.Stage by its number. */
-const STAGES = ["Keys", "Shares", "Unmask"];
+const STAGES = ["Keys", "Shares", "Complaints", "Unmask"];
 
 export function handleSecAggPosted(event: SecAggPosted): void {
   let post = stamped(new SecAggPost(eventId(event)), event);

@@ -233,14 +233,14 @@ export async function roundJobJourney({ appUrl, rpcUrl, jobId, timeoutMs = 600_0
         client.readContract({ ...ledger, functionName: "ownerCommitmentOf", args: [jobId, round, slot] }),
         Promise.all(slots.map((_, owner) => client.readContract({ ...ledger, functionName: "recoveryDigestsOf", args: [jobId, round, owner] }))),
       ]);
-      const [keys, shares, unmask] = digests.map((stage) => (stage[slot] === zeroHash ? "" : stage[slot]!));
+      const [keys, shares, complaints, unmask] = digests.map((stage) => (stage[slot] === zeroHash ? "" : stage[slot]!));
       const recoveries = recovered.flatMap((byPoster, owner) => (byPoster[slot] === zeroHash ? [] : [`${owner}:${byPoster[slot]}`])).join(" ");
-      const row = { round, slot, dataRoot: dataRoot === zeroHash ? "" : dataRoot, noiseSeed: noiseSeed === zeroHash ? "" : noiseSeed, keys, shares, unmask, recoveries };
+      const row = { round, slot, dataRoot: dataRoot === zeroHash ? "" : dataRoot, noiseSeed: noiseSeed === zeroHash ? "" : noiseSeed, keys, shares, complaints, unmask, recoveries };
       return Object.values(row).slice(2).some((value) => value !== "") ? [row] : [];
     })))).flat();
-    const shownLedger = await shown("ledger-row", ["round", "slot", "data-root", "noise-seed", "keys", "shares", "unmask", "recoveries"]);
+    const shownLedger = await shown("ledger-row", ["round", "slot", "data-root", "noise-seed", "keys", "shares", "complaints", "unmask", "recoveries"]);
     assert.deepEqual(
-      shownLedger.map((r) => ({ round: Number(r.round), slot: Number(r.slot), dataRoot: r["data-root"], noiseSeed: r["noise-seed"], keys: r.keys, shares: r.shares, unmask: r.unmask, recoveries: r.recoveries })),
+      shownLedger.map((r) => ({ round: Number(r.round), slot: Number(r.slot), dataRoot: r["data-root"], noiseSeed: r["noise-seed"], keys: r.keys, shares: r.shares, complaints: r.complaints, unmask: r.unmask, recoveries: r.recoveries })),
       onChain,
       "the owner commitments, secure-aggregation posts and recovery shares shown are the chain's",
     );

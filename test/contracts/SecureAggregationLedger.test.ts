@@ -16,11 +16,12 @@ import {
 } from "./fixture.ts";
 
 /** ISecureAggregationLedger.Stage. */
-const Stage = { Keys: 0, Shares: 1, Unmask: 2 } as const;
+const Stage = { Keys: 0, Shares: 1, Complaints: 2, Unmask: 3 } as const;
 type StageName = keyof typeof Stage;
-/** ROUND_ORDER's round period is 7,200 s: Keys ends at +1,800 s, Shares at +3,600 s. */
+/** ROUND_ORDER's round period is 7,200 s: Keys ends at +1,800 s, Shares at +3,600 s, Complaints at +5,400 s. */
 const KEYS_PERIOD = ROUND_ORDER.roundPeriod / 4;
 const SHARES_END = ROUND_ORDER.roundPeriod / 2;
+const COMPLAINTS_END = (3 * ROUND_ORDER.roundPeriod) / 4;
 
 const digest = (label: string): Hex => keccak256(stringToHex(label));
 /** The message a test posts; the ledger keeps its SHA-256. */
@@ -44,11 +45,12 @@ async function revertsWith(promise: Promise<unknown>, p: RunningRoundJob, error:
   await viem.assertions.revertWithCustomErrorWithArgs(promise, p.secureAggregationLedger, error, args as never);
 }
 
-/** Round 0 of job 1 with every slot's keys and shares posted, every update committed: Aggregating. */
+/** Round 0 of job 1 with every slot's keys, shares and complaints posted, every update committed: Aggregating. */
 async function withAggregatingRound() {
   const p = await withRunningRoundJob();
   await postAll(p, [0, 1, 2, 3], "Keys");
   await postAll(p, [0, 1, 2, 3], "Shares");
+  await postAll(p, [0, 1, 2, 3], "Complaints");
   await commitRound(p, 0, [0, 1, 2, 3]);
   return p;
 }
@@ -64,40 +66,70 @@ describe("SecureAggregationLedger", () => {
     await viem.assertions.emitWithArgs(post(p, 2, "Keys"), p.secureAggregationLedger, "SecAggPosted", [p.jobId, 0n, Stage.Keys, 2n, messageDigest("Keys 0/2"), message("Keys 0/2")]);
     await postAll(p, [0, 1, 3], "Keys");
     await postAll(p, [0, 1, 2, 3], "Shares");
+    await viem.assertions.emitWithArgs(post(p, 3, "Complaints"), p.secureAggregationLedger, "SecAggPosted", [p.jobId, 0n, Stage.Complaints, 3n, messageDigest("Complaints 0/3"), message("Complaints 0/3")]);
+    await postAll(p, [0, 1], "Complaints");
     await commitRound(p, 0, [0, 1, 2, 3]);
     await viem.assertions.emitWithArgs(post(p, 1, "Unmask"), p.secureAggregationLedger, "SecAggPosted", [p.jobId, 0n, Stage.Unmask, 1n, messageDigest("Unmask 0/1"), message("Unmask 0/1")]);
-    assert.deepEqual(await p.secureAggregationLedger.read.postedMasks([p.jobId, 0]), { keys: 0b1111, shares: 0b1111, unmask: 0b0010 });
+    assert.deepEqual(await p.secureAggregationLedger.read.postedMasks([p.jobId, 0]), { keys: 0b1111, shares: 0b1111, complaints: 0b1011, unmask: 0b0010 });
     const digests = await p.secureAggregationLedger.read.digestsOf([p.jobId, 0]);
+    assert.equal(digests.length, 4);
     assert.deepEqual(digests[Stage.Keys].slice(0, 5), [0, 1, 2, 3].map((s) => messageDigest(`Keys 0/${s}`)).concat(zeroHash));
+    assert.deepEqual(digests[Stage.Shares].slice(0, 5), [0, 1, 2, 3].map((s) => messageDigest(`Shares 0/${s}`)).concat(zeroHash));
+    assert.deepEqual(digests[Stage.Complaints].slice(0, 4), [messageDigest("Complaints 0/0"), messageDigest("Complaints 0/1"), zeroHash, messageDigest("Complaints 0/3")]);
     assert.deepEqual(digests[Stage.Unmask].slice(0, 4), [zeroHash, messageDigest("Unmask 0/1"), zeroHash, zeroHash]);
-    assert.deepEqual(await p.secureAggregationLedger.read.postedMasks([p.jobId, 1]), { keys: 0, shares: 0, unmask: 0 });
+    assert.deepEqual(await p.secureAggregationLedger.read.postedMasks([p.jobId, 1]), { keys: 0, shares: 0, complaints: 0, unmask: 0 });
   });
 
-  it("gives Keys the first quarter and Shares up to half of the round period", async () => {
+  it("gives Keys the first quarter, Shares up to half and Complaints up to three quarters of the round period", async () => {
     const p = await networkHelpers.loadFixture(withRunningRoundJob);
     const start = await roundStart(p);
-    assert.deepEqual(await p.secureAggregationLedger.read.stageEnds([p.jobId]), [start + BigInt(KEYS_PERIOD), start + BigInt(SHARES_END)]);
+    assert.deepEqual(await p.secureAggregationLedger.read.stageEnds([p.jobId]), [start + BigInt(KEYS_PERIOD), start + BigInt(SHARES_END), start + BigInt(COMPLAINTS_END)]);
     await postAll(p, [0, 1, 2], "Keys");
     await revertsWith(post(p, 0, "Shares"), p, "SecureAggregationLedgerStageNotOpen", [p.jobId, 0n, Stage.Shares, start + BigInt(KEYS_PERIOD)]);
     await networkHelpers.time.increaseTo(start + BigInt(KEYS_PERIOD));
     await revertsWith(post(p, 3, "Keys"), p, "SecureAggregationLedgerStageClosed", [p.jobId, 0n, Stage.Keys, start + BigInt(KEYS_PERIOD)]);
     await revertsWith(post(p, 3, "Shares"), p, "SecureAggregationLedgerMissedStage", [p.jobId, 0n, Stage.Shares, 3n]);
     await postAll(p, [0, 1], "Shares");
+    // Slot 2 posted its keys but not yet its shares: Complaints waits for Shares' time to be up.
+    await revertsWith(post(p, 0, "Complaints"), p, "SecureAggregationLedgerStageNotOpen", [p.jobId, 0n, Stage.Complaints, start + BigInt(SHARES_END)]);
+    await revertsWith(post(p, 2, "Complaints"), p, "SecureAggregationLedgerMissedStage", [p.jobId, 0n, Stage.Complaints, 2n]);
     await networkHelpers.time.increaseTo(start + BigInt(SHARES_END));
     await revertsWith(post(p, 2, "Shares"), p, "SecureAggregationLedgerStageClosed", [p.jobId, 0n, Stage.Shares, start + BigInt(SHARES_END)]);
-    assert.deepEqual(await p.secureAggregationLedger.read.postedMasks([p.jobId, 0]), { keys: 0b0111, shares: 0b0011, unmask: 0 });
+    await revertsWith(post(p, 2, "Complaints"), p, "SecureAggregationLedgerMissedStage", [p.jobId, 0n, Stage.Complaints, 2n]);
+    await revertsWith(post(p, 3, "Complaints"), p, "SecureAggregationLedgerMissedStage", [p.jobId, 0n, Stage.Complaints, 3n]);
+    await post(p, 0, "Complaints");
+    await networkHelpers.time.increaseTo(start + BigInt(COMPLAINTS_END));
+    await revertsWith(post(p, 1, "Complaints"), p, "SecureAggregationLedgerStageClosed", [p.jobId, 0n, Stage.Complaints, start + BigInt(COMPLAINTS_END)]);
+    assert.deepEqual(await p.secureAggregationLedger.read.postedMasks([p.jobId, 0]), { keys: 0b0111, shares: 0b0011, complaints: 0b0001, unmask: 0 });
+    // The stages end inside the training period: the round still takes updates.
+    assert.ok(start + BigInt(COMPLAINTS_END) < BigInt((await p.roundJobRegistry.read.getRoundJob([p.jobId])).deadline));
   });
 
-  it("opens Shares as soon as every active slot posted its keys", async () => {
+  it("opens Shares as soon as every active slot posted its keys, and Complaints as soon as every slot of Keys posted its shares", async () => {
     const p = await networkHelpers.loadFixture(withRunningRoundJob);
+    const start = await roundStart(p);
     await postAll(p, [0, 1, 2, 3], "Keys");
-    await post(p, 0, "Shares");
-    assert.ok(BigInt(await networkHelpers.time.latest()) < (await roundStart(p)) + BigInt(KEYS_PERIOD));
+    await postAll(p, [0, 1, 2], "Shares");
+    await revertsWith(post(p, 0, "Complaints"), p, "SecureAggregationLedgerStageNotOpen", [p.jobId, 0n, Stage.Complaints, start + BigInt(SHARES_END)]);
+    await post(p, 3, "Shares");
+    await post(p, 0, "Complaints");
+    assert.ok(BigInt(await networkHelpers.time.latest()) < start + BigInt(KEYS_PERIOD));
+    // With slot 3 silent in Keys, Shares opens at Keys' end and Complaints once slots 0 to 2 posted their shares.
+    const q = await networkHelpers.loadFixture(withRunningRoundJob);
+    const qStart = await roundStart(q);
+    await postAll(q, [0, 1, 2], "Keys");
+    await networkHelpers.time.increaseTo(qStart + BigInt(KEYS_PERIOD));
+    await postAll(q, [0, 1], "Shares");
+    await revertsWith(post(q, 1, "Complaints"), q, "SecureAggregationLedgerStageNotOpen", [q.jobId, 0n, Stage.Complaints, qStart + BigInt(SHARES_END)]);
+    await post(q, 2, "Shares");
+    await post(q, 1, "Complaints");
+    assert.ok(BigInt(await networkHelpers.time.latest()) < qStart + BigInt(SHARES_END));
+    assert.deepEqual(await q.secureAggregationLedger.read.postedMasks([q.jobId, 0]), { keys: 0b0111, shares: 0b0111, complaints: 0b0010, unmask: 0 });
   });
 
   it("takes a stage once per slot and round", async () => {
     const p = await networkHelpers.loadFixture(withAggregatingRound);
-    for (const stage of ["Keys", "Shares"] as const) {
+    for (const stage of ["Keys", "Shares", "Complaints"] as const) {
       await revertsWith(post(p, 0, stage), p, "SecureAggregationLedgerWrongStatus", [p.jobId, Stage[stage], RoundJobStatus.Aggregating, RoundJobStatus.Training]);
     }
     await post(p, 0, "Unmask");
@@ -107,14 +139,19 @@ describe("SecureAggregationLedger", () => {
     await revertsWith(post(q, 1, "Keys"), q, "SecureAggregationLedgerAlreadyPosted", [q.jobId, 0n, Stage.Keys, 1n]);
     await post(q, 1, "Shares");
     await revertsWith(post(q, 1, "Shares"), q, "SecureAggregationLedgerAlreadyPosted", [q.jobId, 0n, Stage.Shares, 1n]);
+    await postAll(q, [0, 2, 3], "Shares");
+    await post(q, 1, "Complaints");
+    await revertsWith(post(q, 1, "Complaints"), q, "SecureAggregationLedgerAlreadyPosted", [q.jobId, 0n, Stage.Complaints, 1n]);
   });
 
-  it("takes unmask shares once training closed until the round ends, and only from slots that posted their shares", async () => {
+  it("takes unmask shares once training closed until the round ends, and only from slots that posted their complaints", async () => {
     const p = await networkHelpers.loadFixture(withRunningRoundJob);
     await postAll(p, [0, 1, 2, 3], "Keys");
-    await postAll(p, [0, 1, 2], "Shares");
+    await postAll(p, [0, 1, 2, 3], "Shares");
+    await postAll(p, [0, 1, 2], "Complaints");
     await revertsWith(post(p, 0, "Unmask"), p, "SecureAggregationLedgerWrongStatus", [p.jobId, Stage.Unmask, RoundJobStatus.Training, RoundJobStatus.Aggregating]);
     await commitRound(p, 0, [0, 1, 2, 3]);
+    // Slot 3 posted its shares but no complaints: it is out of U3.
     await revertsWith(post(p, 3, "Unmask"), p, "SecureAggregationLedgerMissedStage", [p.jobId, 0n, Stage.Unmask, 3n]);
     await post(p, 2, "Unmask");
     // A posted aggregate is checked from t shares of each secret: they still come while it is open to challenge.
@@ -123,7 +160,7 @@ describe("SecureAggregationLedger", () => {
     await networkHelpers.time.increase(ROUND_ORDER.challengeWindow);
     await p.roundJobRegistry.write.advance([p.jobId]);
     await revertsWith(post(p, 1, "Unmask"), p, "SecureAggregationLedgerWrongStatus", [p.jobId, Stage.Unmask, RoundJobStatus.Training, RoundJobStatus.Aggregating]);
-    assert.deepEqual(await p.secureAggregationLedger.read.postedMasks([p.jobId, 0]), { keys: 0b1111, shares: 0b0111, unmask: 0b0101 });
+    assert.deepEqual(await p.secureAggregationLedger.read.postedMasks([p.jobId, 0]), { keys: 0b1111, shares: 0b1111, complaints: 0b0111, unmask: 0b0101 });
   });
 
   it("refuses a job not yet running, another round, an empty or too long message, an account without a slot and a dropped slot", async () => {
@@ -163,13 +200,13 @@ describe("SecureAggregationLedger", () => {
     await p.roundJobRegistry.write.advance([p.jobId]);
     await revertsWith(post(p, 3, "Keys", 1), p, "SecureAggregationLedgerInactiveSlot", [p.jobId, 3n]);
     await post(p, 0, "Keys", 1);
-    assert.deepEqual(await p.secureAggregationLedger.read.postedMasks([p.jobId, 1]), { keys: 0b0001, shares: 0, unmask: 0 });
+    assert.deepEqual(await p.secureAggregationLedger.read.postedMasks([p.jobId, 1]), { keys: 0b0001, shares: 0, complaints: 0, unmask: 0 });
   });
 
   // A round's first post writes two fresh storage slots (the stage bits, the digest), ~44k gas, besides the
   // transaction's own 21k and the message's calldata (16 gas a byte) and event data (8 a byte). The longest
   // message the keepers post, a slot's share envelopes at 16 slots, is 1,762 bytes (docs/secure-aggregation.md §8).
-  it("costs under 110k gas for a 294-byte keys message (102k) and under 150k for the longest one (120k)", async () => {
+  it("costs under 110k gas for a 294-byte keys message (102k), under 150k for the longest one (122k) and under 90k for complaints without a complaint (80k)", async () => {
     const p = await networkHelpers.loadFixture(withRunningRoundJob);
     const client = await viem.getPublicClient();
     const gasOf = async (hash: Hex) => (await client.waitForTransactionReceipt({ hash })).gasUsed;
@@ -178,6 +215,10 @@ describe("SecureAggregationLedger", () => {
     await postAll(p, [1, 2, 3], "Keys");
     const shares = await gasOf(await post(p, 0, "Shares", 0, toHex(new Uint8Array(1762).fill(0xa5))));
     assert.ok(shares < 150_000n, `shares: ${shares} gas`);
+    await postAll(p, [1, 2, 3], "Shares");
+    // A complaints message without a complaint (42 bytes), what almost every slot posts.
+    const complaints = await gasOf(await post(p, 0, "Complaints", 0, toHex(new Uint8Array(42).fill(0xa5))));
+    assert.ok(complaints < 90_000n, `complaints: ${complaints} gas`);
   });
 
   describe("recovery of a withdrawn input's mask key", () => {
@@ -207,14 +248,14 @@ describe("SecureAggregationLedger", () => {
       await recover(p, 2, 3);
     });
 
-    // A recovery answer is a 222-byte unmaskShares message (one 32-byte share and one 132-byte seed): a fresh digest slot, its event and calldata.
-    it("costs under 90k gas for a recovery answer", async () => {
+    // A recovery answer is an 82-byte unmaskShares message (the poster's 32-byte share of the owner's mask key): a fresh digest slot, its event and calldata.
+    it("costs under 80k gas for a recovery answer (76k)", async () => {
       const p = await networkHelpers.loadFixture(withWithdrawnInput);
-      const { gasUsed } = await (await viem.getPublicClient()).waitForTransactionReceipt({ hash: await recover(p, 0, 3, toHex(new Uint8Array(222).fill(0xa5))) });
-      assert.ok(gasUsed < 90_000n, `recovery: ${gasUsed} gas`);
+      const { gasUsed } = await (await viem.getPublicClient()).waitForTransactionReceipt({ hash: await recover(p, 0, 3, toHex(new Uint8Array(82).fill(0xa5))) });
+      assert.ok(gasUsed < 80_000n, `recovery: ${gasUsed} gas`);
     });
 
-    it("refuses a slot still counted or dropped without an input, a poster that did not unmask, the withdrawn slot itself, and outside the unmask window", async () => {
+    it("refuses a slot still counted or past the 16 slots, a poster that did not unmask, the withdrawn slot itself, and outside the unmask window", async () => {
       const p = await networkHelpers.loadFixture(withWithdrawnInput);
       for (const owner of [1, 16, 255]) await revertsWith(recover(p, 0, owner), p, "SecureAggregationLedgerNotWithdrawn", [p.jobId, 0n, BigInt(owner)]);
       await revertsWith(recover(p, 2, 3), p, "SecureAggregationLedgerMissedStage", [p.jobId, 0n, Stage.Unmask, 2n]);
@@ -233,10 +274,11 @@ describe("SecureAggregationLedger", () => {
       await revertsWith(recover(p, 0, 3), p, "SecureAggregationLedgerWrongStatus", [p.jobId, Stage.Unmask, RoundJobStatus.Training, RoundJobStatus.Aggregating]);
     });
 
-    it("takes a recovery answer for a slot dropped without an input (out of U3, its neighbours' seeds towards it may be needed), not for one that never shared", async () => {
+    it("takes a recovery answer for a dropped slot that posted its complaints, even without an input, not for one that posted its shares but no complaints", async () => {
       const q = await networkHelpers.loadFixture(withRunningRoundJob);
       await postAll(q, [0, 1, 2, 3], "Keys");
-      await postAll(q, [0, 1, 2], "Shares");
+      await postAll(q, [0, 1, 2, 3], "Shares");
+      await postAll(q, [0, 1, 2], "Complaints");
       await commitRound(q, 0, [0, 1]);
       await networkHelpers.time.increaseTo(BigInt((await q.roundJobRegistry.read.getRoundJob([q.jobId])).deadline));
       await q.roundJobRegistry.write.closeRound([q.jobId]);

@@ -89,7 +89,7 @@ export default function RoundJobPage({ id }: { id: string }) {
               {ledger.length > 0 && (
                 <>
                   <h2>Private data and secure aggregation</h2>
-                  <p>Each data owner committed to its examples and to the round's noise seed before its update; the keys, share envelopes and unmask shares are on the chain whole, so anyone recomputes each round's sum from them and the masked inputs.</p>
+                  <p>Each data owner committed to its examples and to the round's noise seed before its update; the keys, share envelopes, complaints and unmask shares are on the chain whole, so anyone recomputes each round's sum from them and the masked inputs.</p>
                   <LedgerTable rows={ledger} />
                 </>
               )}

@@ -10,9 +10,9 @@ function Post({ post }: { post: LedgerPost | undefined }) {
 /**
  * A private-data job's ledger (docs/secure-aggregation.md §4): per round and slot, the data owner's commitments
  * to its examples (Poseidon root) and to the round's noise seed, then the SHA-256 and size of its keys, share
- * envelopes and unmask shares, and its shares of the mask keys of neighbours whose masked inputs were withdrawn
- * (§7), whose bytes are on the chain. With the masked inputs (the updates above) it is the round's whole
- * transcript: anyone recomputes the round's sum from it.
+ * envelopes, complaints (about neighbours whose envelopes failed; often none) and unmask shares, and its shares of
+ * the mask keys of neighbours whose masked inputs were withdrawn (§7), whose bytes are on the chain. With the masked
+ * inputs (the updates above) it is the round's whole transcript: anyone recomputes the round's sum from it.
  *
  * @example
  * <LedgerTable rows={ledgerRows({ posts, commitments })} />
@@ -24,7 +24,7 @@ export function LedgerTable({ rows }: { rows: readonly LedgerRow[] }) {
       <thead>
         <tr>
           <th scope="col">Round</th><th scope="col">Slot</th><th scope="col">Data root</th><th scope="col">Noise-seed commitment</th>
-          <th scope="col">Keys</th><th scope="col">Share envelopes</th><th scope="col">Unmask shares</th><th scope="col">Recovery shares</th>
+          <th scope="col">Keys</th><th scope="col">Share envelopes</th><th scope="col">Complaints</th><th scope="col">Unmask shares</th><th scope="col">Recovery shares</th>
         </tr>
       </thead>
       <tbody>
@@ -38,6 +38,7 @@ export function LedgerTable({ rows }: { rows: readonly LedgerRow[] }) {
             data-noise-seed={row.owner?.noiseSeedCommitment ?? ""}
             data-keys={row.keys?.digest ?? ""}
             data-shares={row.shares?.digest ?? ""}
+            data-complaints={row.complaints?.digest ?? ""}
             data-unmask={row.unmask?.digest ?? ""}
             data-recoveries={row.recoveries.map((r) => `${r.owner}:${r.digest}`).join(" ")}
           >
@@ -47,6 +48,7 @@ export function LedgerTable({ rows }: { rows: readonly LedgerRow[] }) {
             <td>{row.owner === undefined ? "–" : <code title={row.owner.noiseSeedCommitment}>{short(row.owner.noiseSeedCommitment)}</code>}</td>
             <Post post={row.keys} />
             <Post post={row.shares} />
+            <Post post={row.complaints} />
             <Post post={row.unmask} />
             <td>
               {row.recoveries.length === 0 ? "–" : row.recoveries.map((r) => (

@@ -12,17 +12,19 @@ export type LedgerRow = {
   owner: { dataRoot: Hex; noiseSeedCommitment: Hex } | undefined;
   keys: LedgerPost | undefined;
   shares: LedgerPost | undefined;
+  /** Its complaints about neighbours whose share envelopes failed (posted even when it has none). */
+  complaints: LedgerPost | undefined;
   unmask: LedgerPost | undefined;
-  /** Its recovery answers for neighbours out of the sum (a share of the mask key, a pairwise seed), by owner slot ascending. */
+  /** Its recovery answers for neighbours out of the sum (its share of the owner's mask key), by owner slot ascending. */
   recoveries: (LedgerPost & { owner: number })[];
 };
 
-const STAGE_FIELD = { Keys: "keys", Shares: "shares", Unmask: "unmask" } as const;
+const STAGE_FIELD = { Keys: "keys", Shares: "shares", Complaints: "complaints", Unmask: "unmask" } as const;
 const bytesOf = (message: Hex) => (message.length - 2) / 2;
 
 /**
- * A private-data job's ledger by round and slot, in that order: each slot's owner commitments, its keys, shares
- * and unmask posts and its recovery shares (digest and size), for every (round, slot) with at least one of them.
+ * A private-data job's ledger by round and slot, in that order: each slot's owner commitments, its keys, shares,
+ * complaints and unmask posts and its recovery shares (digest and size), for every (round, slot) with at least one of them.
  *
  * @example
  * const rows = ledgerRows({ posts: data.secAggPosts, recoveries: data.secAggRecoveries, commitments: data.ownerCommitments });
@@ -33,7 +35,7 @@ export function ledgerRows({ posts, recoveries, commitments }: { posts: readonly
     const key = `${round}/${slot}`;
     let row = rows.get(key);
     if (row === undefined) {
-      row = { round, slot, owner: undefined, keys: undefined, shares: undefined, unmask: undefined, recoveries: [] };
+      row = { round, slot, owner: undefined, keys: undefined, shares: undefined, complaints: undefined, unmask: undefined, recoveries: [] };
       rows.set(key, row);
     }
     return row;

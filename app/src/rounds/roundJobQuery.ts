@@ -58,7 +58,7 @@ export type RoundDisputeData = Omit<DisputeData, "game"> & { round: { number: nu
 export type ContributionData = Logged & { round: { number: number }; slot: { number: number }; provider: string; digest: Hex };
 
 /** A slot's post on the secure-aggregation ledger (SecAggPosted): its message of a stage, and the message's SHA-256. */
-export type SecAggPostData = Logged & { round: { number: number }; slot: { number: number }; stage: "Keys" | "Shares" | "Unmask"; digest: Hex; message: Hex };
+export type SecAggPostData = Logged & { round: { number: number }; slot: { number: number }; stage: "Keys" | "Shares" | "Complaints" | "Unmask"; digest: Hex; message: Hex };
 
 /** A slot's share of a withdrawn slot's mask key (SecAggRecovered): `owner` withdrew its masked input. */
 export type SecAggRecoveryData = Logged & { round: { number: number }; owner: { number: number }; slot: { number: number }; digest: Hex; message: Hex };

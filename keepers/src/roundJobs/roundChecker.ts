@@ -10,15 +10,13 @@ import { setBits } from "../chain/setBits.ts";
 import { readRoundJob } from "./roundJobOnChain.ts";
 import { AGGREGATE_SLOT, RoundJobStatus } from "./roundJobStatus.ts";
 import { judgeAggregate, judgeSlot, reexecuteSlot, type RoundJudgement } from "./roundJudgement.ts";
-import { SecAggStage } from "./secAggLedgerOnChain.ts";
 
 /**
  * The challenger's part in distributed jobs. Follows the registry from its own cursor:
- * - `TrainingClosed` / `AggregationReopened`, and each unmask post on SecureAggregationLedger (`SecAggPosted`, stage
- *   Unmask: it may carry a complaint): the task `updates-<job>-<round>[-<poster>]` ({@link checkUpdatesServed}) fetches
+ * - `TrainingClosed` / `AggregationReopened`: the task `updates-<job>-<round>` ({@link checkUpdatesServed}) fetches
  *   every included update (a data owner's committed message) while the round awaits its aggregate and challenges the
- *   first one no peer serves (withheld, it would stall the round), or whose owner a valid complaint shows to have
- *   dealt a bad envelope (its secrets may not be rebuilt: it too would stall the round);
+ *   first one no peer serves (withheld, it would stall the round), or, under secure aggregation, committed by a slot
+ *   outside the ledger's cleared set (it would be paid for an input no one sums);
  * - `AggregatePosted`: the task `round-<job>-<round>` ({@link checkRound}) re-executes the included
  *   slots (all, or `segments` of them drawn at random: a wrong slot among n is then caught with
  *   probability segments/n per round; a data owner's slot is only fetched) and recomputes the aggregate (under
@@ -29,13 +27,13 @@ import { SecAggStage } from "./secAggLedgerOnChain.ts";
  */
 export async function runRoundChecker(parameters: ChallengerRoleParameters): Promise<void> {
   const { chain, dataDir, log, signal, health, confirmations, pollMs, attempts } = parameters;
-  const { RoundJobRegistry: registry, SecureAggregationLedger: ledger } = chain.contracts;
+  const registry = chain.contracts.RoundJobRegistry;
   const jobs = roundJobCache();
   await followEvents({
     chain,
-    address: [registry.address, ledger.address],
-    abi: [...registry.abi, ...ledger.abi],
-    eventName: ["TrainingClosed", "AggregationReopened", "AggregatePosted", "SecAggPosted"],
+    address: [registry.address],
+    abi: registry.abi,
+    eventName: ["TrainingClosed", "AggregationReopened", "AggregatePosted"],
     role: "challenger-rounds",
     dataDir,
     log,
@@ -44,11 +42,7 @@ export async function runRoundChecker(parameters: ChallengerRoleParameters): Pro
     confirmations,
     pollMs,
     attempts,
-    handle: async (event, tasks) => {
-      if (event.eventName === "SecAggPosted") {
-        if (event.args.stage === SecAggStage.Unmask) tasks.start(`updates-${event.args.jobId}-${event.args.round}-${event.args.slot}`);
-      } else tasks.start(`${event.eventName === "AggregatePosted" ? "round" : "updates"}-${event.args.jobId}-${event.args.round}`);
-    },
+    handle: async (event, tasks) => tasks.start(`${event.eventName === "AggregatePosted" ? "round" : "updates"}-${event.args.jobId}-${event.args.round}`),
     runTask: async (task, signal) => {
       const [kind, jobId, round] = task.split("-") as [string, string, string];
       const check = kind === "round" ? checkRound : checkUpdatesServed;

@@ -3,7 +3,7 @@ import { VeritrainError } from "../errors.ts";
 import { ledgerSets } from "../privacy/secAgg/roundLedger.ts";
 import { secureGlobalModel, secureRoundConfig } from "./privateRound.ts";
 import { fetchMaskedInputs } from "./secAggLedgerOnChain.ts";
-import { checkedSecAggLedger, complainedOf } from "./secureRound.ts";
+import { checkedSecAggLedger } from "./secureRound.ts";
 import { condemnsResult } from "../jobs/resultManifest.ts";
 import { aggregateRound } from "../rounds/aggregateRound.ts";
 import { encodeGlobalModel, globalModelDigest } from "../rounds/globalModel.ts";
@@ -54,8 +54,8 @@ export const UNSERVED_CLAIM: Hex = keccak256(stringToHex("veritrain/rounds/priva
  * (docs/distributed-training.md, "Private-data jobs"). It is wrong only if its committed message, the masked input under secure
  * aggregation or the update blob otherwise, is not served or is not one for this round, slot and model, if it
  * committed it without first committing to its data and the round's noise seed (`commitOwner`), or, under
- * secure aggregation, if it committed an input without valid keys and shares on the ledger (outside U2) or dealt a
- * neighbour an envelope that a valid complaint shows bad (`complainedOf`: it does not open, or its shares do not check).
+ * secure aggregation, if it committed an input without clearing the ledger's complaints stage (outside C: no valid keys
+ * and shares, no complaints post, a false complaint, or a neighbour's true complaint against it), so no one masked towards it.
  */
 async function judgeOwnedSlot({ chain, store, job, round, slot, jobId, bounded, signal }: RoundJudgementParameters & { slot: number }): Promise<RoundJudgement> {
   const committed = await chain.contracts.RoundJobRegistry.read.commitmentOf([jobId, round, slot]);
@@ -68,11 +68,8 @@ async function judgeOwnedSlot({ chain, store, job, round, slot, jobId, bounded, 
   if (secure) {
     const config = await secureRoundConfig({ chain, jobId, round, slots: job.config.slots, vectorLength: size });
     const checked = await checkedSecAggLedger({ chain, jobId, round, config });
-    if (!ledgerSets(config, checked.ledger).shared.has(slot)) {
-      return { wrong: true, correct: UNSERVED_CLAIM, reason: `slot ${slot} committed a masked input without valid keys and shares on the round's ledger: no one can unmask it` };
-    }
-    if (complainedOf(checked).has(slot)) {
-      return { wrong: true, correct: UNSERVED_CLAIM, reason: `slot ${slot} sealed a neighbour an envelope that does not open or whose shares do not check (a complaint on the round's ledger proves it): its secrets may not be rebuilt` };
+    if (!ledgerSets(config, checked.ledger).cleared.has(slot)) {
+      return { wrong: true, correct: UNSERVED_CLAIM, reason: `slot ${slot} committed a masked input without clearing the round's complaints stage (valid keys, shares and complaints, none true against it): it is out of the sum` };
     }
   }
   try {

@@ -45,8 +45,9 @@ export type RoundProviderParameters = ComputeRoleParameters;
  *   the round aggregated and stop (the challenger checks what was posted);
  * - `SlotDropped`: under secure aggregation, the task `recover-<job>-<round>-<slot>` ({@link recoverIfDue}) posts
  *   this slot's recovery answers for a neighbour whose masked input was withdrawn, or removes its own withdrawn input;
- * - an unmask post on SecureAggregationLedger (`SecAggPosted`, stage Unmask: it may carry a complaint about a
- *   dropped neighbour): the task `unmasked-<job>-<round>-<poster>` ({@link recoverIfDue}) posts the recovery answers due.
+ * - an unmask post on SecureAggregationLedger (`SecAggPosted`, stage Unmask: a slot answers for a withdrawn neighbour
+ *   only after its own unmask post, which may come after the drop): the task `unmasked-<job>-<round>-<poster>`
+ *   ({@link recoverIfDue}) posts the recovery answers due.
  *
  * @example
  * await runRoundProvider({ chain, store, dataDir, costModel, threads: 2, log, signal });
@@ -194,8 +195,10 @@ async function contributeSlot(parameters: RoundProviderParameters, jobs: RoundJo
     });
     const withholdInput = slot === withholdSlot;
     const spoilEnvelopes = slot === spoilSlot;
-    const { rejected } = await secureSlotRound({ chain, store, jobId, round, slot, config: secAgg, train, stateFile, bounded, pollMs: pollMs ?? DEFAULT_POLL_MS, signal, withholdInput, spoilEnvelopes });
-    log.info({ ...context, slot, resumed: resuming, rejectedEnvelopesFrom: rejected, withheld: withholdInput, spoiled: spoilEnvelopes }, "secure round done: keys, shares, masked input and unmask shares posted");
+    const { complainedOf, out } = await secureSlotRound({ chain, store, jobId, round, slot, config: secAgg, train, stateFile, bounded, pollMs: pollMs ?? DEFAULT_POLL_MS, signal, withholdInput, spoilEnvelopes });
+    const done = { ...context, slot, resumed: resuming, complainedOf, withheld: withholdInput, spoiled: spoilEnvelopes };
+    if (out !== undefined) log.warn(done, `secure round left: ${out}`);
+    else log.info(done, "secure round done: keys, shares, complaints, masked input and unmask shares posted");
     return;
   }
   const job = await load();
@@ -218,8 +221,7 @@ async function contributeSlot(parameters: RoundProviderParameters, jobs: RoundJo
  * After slot `dropped` of round `round` was dropped, or an unmask post (`dropped` undefined), if this provider took part
  * in the round's secure aggregation (its state of the round is on disk): if `dropped` is its own slot, removes its
  * masked input from its store (`removeWithdrawnInput`); if it still holds its slot, posts its recovery answers for
- * every neighbour out of the sum that needs them (`recoverWithdrawn`: a withdrawn input, or a dropped slot a complaint
- * stands against).
+ * every withdrawn neighbour (`recoverWithdrawn`).
  */
 export async function recoverIfDue(parameters: RoundProviderParameters, jobs: RoundJobs, jobId: bigint, round: number, dropped: number | undefined): Promise<void> {
   const { chain, store, dataDir, log, signal } = parameters;
@@ -231,7 +233,8 @@ export async function recoverIfDue(parameters: RoundProviderParameters, jobs: Ro
   }
   const [holds, own] = await chain.contracts.RoundJobRegistry.read.slotOf([jobId, chain.account.address]);
   if (holds && own === dropped) {
-    log.warn({ ...context, slot: own, removed: await removeWithdrawnInput(store, stateFile) }, "this slot was dropped: its masked input is withdrawn and removed from the store");
+    const removed = await removeWithdrawnInput(store, stateFile);
+    log.warn({ ...context, slot: own, removed }, removed ? "this slot was dropped: its masked input is withdrawn and removed from the store" : "this slot was dropped before it committed a masked input: nothing to remove");
     return;
   }
   const slot = await activeSlotOf(chain, jobId);

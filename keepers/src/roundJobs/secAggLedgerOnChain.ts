@@ -15,10 +15,10 @@ import { readRoundJob } from "./roundJobOnChain.ts";
 import { RoundJobStatus } from "./roundJobStatus.ts";
 
 /** The stages of SecureAggregationLedger (its `Stage` enum). */
-export const SecAggStage = { Keys: 0, Shares: 1, Unmask: 2 } as const;
+export const SecAggStage = { Keys: 0, Shares: 1, Complaints: 2, Unmask: 3 } as const;
 
-/** The stages whose close a party waits for before it reads the next: Keys, Shares, and the masked inputs (training). */
-export type ClosingStage = "keys" | "shares" | "inputs";
+/** The stages whose close a party waits for before it reads the next: Keys, Shares, Complaints, and the masked inputs (training). */
+export type ClosingStage = "keys" | "shares" | "complaints" | "inputs";
 
 const ROUND_SEED_LABEL = utf8ToBytes("veritrain/secagg/v1/round-seed");
 
@@ -63,16 +63,17 @@ async function settlementBlockHash(chain: ProtocolConnection, jobId: bigint): Pr
  */
 export const droppedIn = (view: { active: boolean; roundsEarned: number }, round: number): boolean => !view.active && view.roundsEarned === round;
 
-/** Per ledger stage, slot → the bytes of the message it posted (each hashing to its digest on the ledger); the recovery answers by owner (a slot of Shares the registry dropped), then poster. */
+/** Per ledger stage, slot → the bytes of the message it posted (each hashing to its digest on the ledger); the recovery answers by owner (a slot of Complaints the registry dropped), then poster. */
 export type LedgerMessages = {
   keys: ReadonlyMap<number, Uint8Array>;
   shares: ReadonlyMap<number, Uint8Array>;
+  complaints: ReadonlyMap<number, Uint8Array>;
   unmask: ReadonlyMap<number, Uint8Array>;
   recoveries: ReadonlyMap<number, ReadonlyMap<number, Uint8Array>>;
 };
 
 /**
- * A round's ledger as the chain holds it: the three stages {@link RoundLedger} reads, the unmask posts, the slots of
+ * A round's ledger as the chain holds it: the four stages {@link RoundLedger} reads (Complaints as posted), the unmask posts, the slots of
  * U3's inputs that the registry dropped in the round after they committed (`withdrawn`: a dispute found their masked
  * input withheld or invalid), and the messages themselves, which SecureAggregationLedger's posts carry (so no slot
  * can withhold one it posted).
@@ -82,7 +83,7 @@ export type SecAggLedgerOnChain = { ledger: RoundLedger; unmask: ReadonlyMap<num
 const posted = (digests: readonly Hex[]) => new Map(digests.flatMap((digest, slot) => (digest === zeroHash ? [] : [[slot, hexToBytes(digest)] as const])));
 
 /**
- * The round's ledger: each slot's keys, shares and unmask digests (SecureAggregationLedger) and its update
+ * The round's ledger: each slot's keys, shares, complaints and unmask digests (SecureAggregationLedger) and its update
  * commitment, the digest of its masked input (RoundJobRegistry), the withdrawn inputs and their recovery shares,
  * with the bytes of every message posted on the ledger, taken from its `SecAggPosted` and `SecAggRecovered` events
  * and each checked to hash to the digest the ledger holds. Read a
@@ -107,8 +108,8 @@ export async function readSecAggLedger({ chain, jobId, round }: SecAggRoundParam
   const inputs = posted(commitments);
   const withdrawn = new Set([...inputs.keys()].filter((slot) => droppedIn(views[slot]!, round)));
   const stage = (index: number) => posted(digests[index]!.slice(0, job.slots));
-  // Recovery answers are taken for a slot of this round's Shares that is no longer active (SecureAggregationLedger.recover).
-  const outOfSum = [...stage(SecAggStage.Shares).keys()].filter((slot) => !views[slot]!.active);
+  // Recovery answers are taken for a slot of this round's Complaints that is no longer active (SecureAggregationLedger.recover).
+  const outOfSum = [...stage(SecAggStage.Complaints).keys()].filter((slot) => !views[slot]!.active);
   const recoveryDigests = await Promise.all(outOfSum.map((owner) => ledger.read.recoveryDigestsOf([jobId, round, owner])));
   const [events, recoveryEvents] = await Promise.all([
     readEvents({ chain, contract: ledger, eventName: "SecAggPosted", args: { jobId, round: BigInt(round) } }),
@@ -122,14 +123,15 @@ export async function readSecAggLedger({ chain, jobId, round }: SecAggRoundParam
     }
     return [slot, bytes] as const;
   }));
-  const [keys, shares, unmask] = [stage(SecAggStage.Keys), stage(SecAggStage.Shares), stage(SecAggStage.Unmask)];
+  const [keys, shares, complaints, unmask] = [stage(SecAggStage.Keys), stage(SecAggStage.Shares), stage(SecAggStage.Complaints), stage(SecAggStage.Unmask)];
   return {
-    ledger: { keys, shares, inputs },
+    ledger: { keys, shares, complaints, inputs },
     unmask,
     withdrawn,
     messages: {
       keys: messagesOf("keys", keys),
       shares: messagesOf("shares", shares),
+      complaints: messagesOf("complaints", complaints),
       unmask: messagesOf("unmask", unmask),
       recoveries: new Map(outOfSum.map((owner, i) => [owner, messagesOf(`recovery of ${owner}`, posted(recoveryDigests[i]!.slice(0, job.slots)))])),
     },
@@ -138,8 +140,9 @@ export async function readSecAggLedger({ chain, jobId, round }: SecAggRoundParam
 
 /**
  * Whether `stage` of the round has closed, so its set is final: Keys once its quarter of the round period is
- * over or every active slot posted; Shares once half the period is over or every slot of Keys posted; the masked
- * inputs once the round's training closed. Every stage of a round the job has left is closed.
+ * over or every active slot posted; Shares once half the period is over or every slot of Keys posted; Complaints once
+ * three quarters are over or every slot of Shares posted; the masked inputs once the round's training closed. Every
+ * stage of a round the job has left is closed.
  *
  * @example
  * await waitFor("keys closed", () => secAggStageClosed({ chain, jobId, round }, "keys"));
@@ -149,17 +152,20 @@ export async function secAggStageClosed({ chain, jobId, round }: SecAggRoundPara
   if (job.round !== round || job.status !== RoundJobStatus.Training) return job.round > round || job.status > RoundJobStatus.Training;
   if (stage === "inputs") return false;
   const ledger = chain.contracts.SecureAggregationLedger;
-  const [[keysEnd, sharesEnd], masks, now] = await Promise.all([ledger.read.stageEnds([jobId]), ledger.read.postedMasks([jobId, round]), chainTime(chain)]);
+  const [[keysEnd, sharesEnd, complaintsEnd], masks, now] = await Promise.all([ledger.read.stageEnds([jobId]), ledger.read.postedMasks([jobId, round]), chainTime(chain)]);
   const keysClosed = now >= keysEnd || (masks.keys & job.activeMask) === job.activeMask;
   if (stage === "keys") return keysClosed;
   const advertised = masks.keys & job.activeMask;
-  return now >= sharesEnd || (keysClosed && (masks.shares & advertised) === advertised);
+  const sharesClosed = now >= sharesEnd || (keysClosed && (masks.shares & advertised) === advertised);
+  if (stage === "shares") return sharesClosed;
+  const shared = masks.shares & advertised;
+  return now >= complaintsEnd || (sharesClosed && (masks.complaints & shared) === shared);
 }
 
 /** The messages a slot posts: on SecureAggregationLedger, at these stages, and the masked input on RoundJobRegistry. */
-export type PostedSecAggMessage = Extract<SecAggMessage, { kind: "publicKeys" | "encryptedShares" | "maskedInput" | "unmaskShares" }>;
+export type PostedSecAggMessage = Extract<SecAggMessage, { kind: "publicKeys" | "encryptedShares" | "complaints" | "maskedInput" | "unmaskShares" }>;
 
-const LEDGER_STAGE = { publicKeys: SecAggStage.Keys, encryptedShares: SecAggStage.Shares, unmaskShares: SecAggStage.Unmask } as const;
+const LEDGER_STAGE = { publicKeys: SecAggStage.Keys, encryptedShares: SecAggStage.Shares, complaints: SecAggStage.Complaints, unmaskShares: SecAggStage.Unmask } as const;
 
 /** Parameters of {@link postSecAggMessage}. */
 export type PostSecAggMessageParameters = SecAggRoundParameters & {
@@ -170,7 +176,7 @@ export type PostSecAggMessageParameters = SecAggRoundParameters & {
 };
 
 /**
- * Posts a message for the caller's slot and returns its SHA-256: keys, shares and unmask messages whole on
+ * Posts a message for the caller's slot and returns its SHA-256: keys, shares, complaints and unmask messages whole on
  * SecureAggregationLedger (the chain keeps them); the masked input, a whole vector, stored and pinned (the slot
  * serves it through the round's window) and its digest committed as the slot's update on RoundJobRegistry.
  *

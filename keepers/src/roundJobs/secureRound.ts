@@ -7,12 +7,12 @@ import type { ContentStore } from "../content/contentStore.ts";
 import { rawDigestCid } from "../content/rawDigestCid.ts";
 import { VeritrainError } from "../errors.ts";
 import {
-  advertisedEntry, checkEncryptedShares, checkUnmaskShares, collectMaskedInputs, collectPublicKeys, routeShares, unmaskSum, withoutWithdrawn, type UnmaskedSum,
+  advertisedEntry, checkComplaints, checkEncryptedShares, checkUnmaskShares, clearedOf, collectMaskedInputs, collectPublicKeys, routeShares, strikes, unmaskSum, withoutWithdrawn, type UnmaskedSum,
 } from "../privacy/secAgg/aggregator.ts";
 import type { EncryptedSharesMessage, PublicKeysMessage, SecAggMessage, UnmaskSharesMessage } from "../privacy/secAgg/messages.ts";
 import { neighbourGraph } from "../privacy/secAgg/neighbourGraph.ts";
 import { decodeSecAggMessage, encodeSecAggMessage } from "../privacy/secAgg/messageCodec.ts";
-import { advertiseKeys, maskInput, recoveryShares, revealShares, shareKeys, type MaskedParticipant, type RandomBytes } from "../privacy/secAgg/participant.ts";
+import { advertiseKeys, checkEnvelopes, maskInput, recoveryShares, revealShares, shareKeys, type MaskedParticipant, type RandomBytes } from "../privacy/secAgg/participant.ts";
 import { decodeParticipantState, encodeParticipantState, type ParticipantState } from "../privacy/secAgg/participantState.ts";
 import { isPosted, ledgerDigest, ledgerSets } from "../privacy/secAgg/roundLedger.ts";
 import type { SecAggConfig } from "../privacy/secAgg/secAggConfig.ts";
@@ -49,7 +49,7 @@ export type SecureSlotRoundParameters = SecureRoundParameters & {
   random?: RandomBytes;
   /** Devnet fault demo: commit the masked input without storing it (`postSecAggMessage`). */
   withholdInput?: boolean;
-  /** Devnet fault demo: seal garbage for m − t + 1 of its neighbours (its secrets then cannot be rebuilt from shares: {@link spoiledShares}). */
+  /** Devnet fault demo: seal garbage for one of its neighbours ({@link spoiledShares}): its complaint puts the slot out of the round. */
   spoilEnvelopes?: boolean;
 };
 
@@ -84,9 +84,6 @@ export type CheckedSecAggLedger = SecAggLedgerOnChain & {
   unmaskShares: UnmaskSharesMessage[];
 };
 
-/** Whether `error` is a message's own fault: its post is struck out, not the round stopped. */
-const strikes = (error: unknown) => error instanceof VeritrainError && (error.code === "SECAGG_MESSAGE_INVALID" || error.code === "SECAGG_KEY_INVALID");
-
 /** The posts of `members` whose message `check` takes (decoded and checked), by slot ascending; `check` throwing a message's own fault strikes it. */
 function validPosts<M>(messages: ReadonlyMap<number, Uint8Array>, members: ReadonlySet<number>, check: (slot: number, bytes: Uint8Array) => M): Map<number, M> {
   const valid = new Map<number, M>();
@@ -104,12 +101,13 @@ function validPosts<M>(messages: ReadonlyMap<number, Uint8Array>, members: Reado
  * The round's ledger from the chain with every post struck out whose message fails the checks that depend on the
  * message alone and the sets before it: a Keys post that is not a valid publicKeys message of this round and slot
  * with verifying possession proofs (`advertisedEntry`); a Shares post that is not an encryptedShares message
- * with the commitments of its sharings and addressing exactly the slot's neighbours in U1 (`checkEncryptedShares`); an
- * Unmask post that is not an unmaskShares message holding only the shares the sets call for, each the one its owner's
- * commitments fix (`checkUnmaskShares`), and likewise a recovery post holding more than the poster's share of its
- * withdrawn neighbour's mask key. The messages are on the
- * chain, the same for every party, so every party strikes the same posts: such a sender is out of U1 or U2 for
- * all (an invalid unmask answer only counts as none) instead of stopping the round.
+ * with the commitments of its sharings and addressing exactly the slot's neighbours in U1 (`checkEncryptedShares`); a
+ * Complaints post that is not a complaints message of true complaints about the slot's neighbours in U2
+ * (`checkComplaints`), and the Complaints post of every slot a true complaint accuses (`clearedOf`); an Unmask post that
+ * is not an unmaskShares message holding only the shares the sets call for, each the one its owner's commitments fix
+ * (`checkUnmaskShares`), and likewise a recovery post holding more than the poster's share of its withdrawn neighbour's
+ * mask key. The messages are on the chain, the same for every party, so every party strikes the same posts: such a
+ * sender is out of U1, U2 or C for all (an invalid unmask answer only counts as none) instead of stopping the round.
  *
  * @throws VeritrainError `CHAIN_LOGS_INCOMPLETE`.
  * @example
@@ -129,11 +127,17 @@ export async function checkedSecAggLedger(parameters: SecAggRoundParameters & Pi
     const message = decodeLedgerMessage(slot, bytes, "encryptedShares");
     return { message, commitments: checkEncryptedShares({ config, graph, keys }, slot, message) };
   });
-  const ledger = { ...afterKeys, shares: within(afterKeys.shares, new Set(encryptedShares.keys())) };
-  const { shared, survivors } = ledgerSets(config, ledger);
+  const afterShares = { ...afterKeys, shares: within(afterKeys.shares, new Set(encryptedShares.keys())) };
   const commitments = new Map([...encryptedShares].map(([slot, posted]) => [slot, posted.commitments]));
   const envelopes = new Map([...encryptedShares].map(([slot, { message }]) => [slot, new Map(message.envelopes.map(({ to, envelope }) => [to, envelope]))]));
-  const sets = { config, graph, keys, commitments, envelopes, survivors: [...survivors], dropped: [...shared].filter((slot) => !survivors.has(slot)) };
+  const complaints = validPosts(onChain.messages.complaints, ledgerSets(config, afterShares).shared, (slot, bytes) => {
+    const message = decodeLedgerMessage(slot, bytes, "complaints");
+    checkComplaints({ config, graph, keys, commitments, envelopes }, slot, message);
+    return message;
+  });
+  const ledger = { ...afterShares, complaints: within(afterShares.complaints, clearedOf(complaints)) };
+  const { cleared, survivors } = ledgerSets(config, ledger);
+  const sets = { config, graph, commitments, survivors: [...survivors], dropped: [...cleared].filter((slot) => !survivors.has(slot)) };
   const answers = (posts: ReadonlyMap<number, Uint8Array>, members: ReadonlySet<number>, owners: Pick<typeof sets, "survivors" | "dropped">) => validPosts(posts, members, (slot, bytes) => {
     const message = decodeLedgerMessage(slot, bytes, "unmaskShares");
     checkUnmaskShares({ ...sets, ...owners }, slot, message);
@@ -141,8 +145,8 @@ export async function checkedSecAggLedger(parameters: SecAggRoundParameters & Pi
   });
   const unmaskShares = answers(onChain.messages.unmask, survivors, sets);
   const counted = new Set([...survivors].filter((slot) => !onChain.withdrawn.has(slot)));
-  // Only of U2's members out of the sum: a slot outside U2 (its shares struck) never masked anyone's input.
-  const recoveries = [...onChain.messages.recoveries].filter(([owner]) => shared.has(owner) && !counted.has(owner))
+  // Only of C's members out of the sum: no one masked towards a slot outside C.
+  const recoveries = [...onChain.messages.recoveries].filter(([owner]) => cleared.has(owner) && !counted.has(owner))
     .flatMap(([owner, posts]) => [...answers(posts, counted, { survivors: [], dropped: [owner] }).values()]);
   return {
     ...onChain,
@@ -153,19 +157,6 @@ export async function checkedSecAggLedger(parameters: SecAggRoundParameters & Pi
     counted,
     unmaskShares: withoutWithdrawn(onChain.withdrawn, [...unmaskShares.values()], recoveries),
   };
-}
-
-/**
- * The slots a valid complaint stands against on the round's ledger (`checkUnmaskShares` took it: a neighbour revealed
- * the key of the slot's envelope to it, and that envelope does not open or its shares do not check). Such a slot dealt
- * badly, provably: if it still counts it is challenged and judged wrong (`roundChecker.ts`, `roundJudgement.ts`), and
- * whether it counts or dropped, its neighbours answer for it with their pairwise seeds (`recoverWithdrawn`).
- *
- * @example
- * const accused = complainedOf(await checkedSecAggLedger({ chain, jobId, round, config }));
- */
-export function complainedOf(checked: Pick<CheckedSecAggLedger, "unmaskShares">): Set<number> {
-  return new Set(checked.unmaskShares.flatMap((answer) => answer.complaints.map(({ of }) => of)));
 }
 
 /** The share stage's outcome every party computes alike: U2's commitments, and the envelopes addressed to each member. */
@@ -191,7 +182,7 @@ function readSavedSlot(file: string, config: SecAggConfig): SavedSlot | undefine
 
 /** Whether the ledger holds `message` as the slot's post of its stage. */
 function onLedger({ ledger }: SecAggLedgerOnChain, slot: number, message: PostedSecAggMessage): boolean {
-  const entries = message.kind === "publicKeys" ? ledger.keys : message.kind === "encryptedShares" ? ledger.shares : ledger.inputs;
+  const entries = message.kind === "publicKeys" ? ledger.keys : message.kind === "encryptedShares" ? ledger.shares : message.kind === "complaints" ? ledger.complaints : ledger.inputs;
   return message.kind !== "unmaskShares" && isPosted(entries, slot, ledgerDigest(message));
 }
 
@@ -200,23 +191,26 @@ function onLedger({ ledger }: SecAggLedgerOnChain, slot: number, message: Posted
  * so each stage's messages go on the ledger (the masked input to the content store, its digest on the registry),
  * and the party builds for itself what the server would have sent it (its key roster, its forwarded envelopes)
  * from the ledger's messages ({@link checkedSecAggLedger}), with the server's own checks. Stages: post the keys;
- * once Keys closed, share with the roster's neighbours; once Shares closed, mask the input and commit it as the
- * slot's update; once training closed, post the unmask shares the ledger's sets call for.
+ * once Keys closed, share with the roster's neighbours; once Shares closed, check the envelopes and post the
+ * complaints (none, or one per neighbour whose envelope failed); once Complaints closed, mask the input towards the
+ * neighbours that cleared it and commit it as the slot's update; once training closed, post the unmask shares the
+ * ledger's sets call for.
  *
  * Before each post the slot writes its state and the message to `stateFile` (as secret as its keys), so a keeper
  * restarted in the round goes on where it stopped: it posts the saved message if the ledger lacks it, then the
  * stages after it, training again only if its masked input is still to come (the update is the same: the noise
  * seed is kept too, `commitOwner`). Without the file, a slot whose keys are on the ledger is out of the round.
- * Returns the slots whose envelope to it did not open (`maskInput`'s `rejected`: it holds no share of their
- * secrets; none when it resumed past masking).
+ * Returns the slots it complained about (their envelopes to it failed; none when it resumed past the complaints), and
+ * `out`, why the slot left the round without an input, when its own complaints post did not clear (a true complaint
+ * accuses it, or its own were struck): the registry drops it once training closes.
  *
  * @throws VeritrainError from the protocol's checks (`SECAGG_*`; `SECAGG_STATE_INVALID` for a state file it
- * cannot read), `CHAIN_LOGS_INCOMPLETE`, a decoded revert for a stage that closed before the slot posted (it
- * dropped out of the round).
+ * cannot read), `CHAIN_LOGS_INCOMPLETE`, a decoded revert for a stage that closed before the slot posted (it dropped
+ * out of the round).
  * @example
  * await secureSlotRound({ chain, store, jobId, round, config, slot: 2, train, stateFile, bounded, pollMs: 1000, signal });
  */
-export async function secureSlotRound(parameters: SecureSlotRoundParameters): Promise<{ rejected: number[] }> {
+export async function secureSlotRound(parameters: SecureSlotRoundParameters): Promise<{ complainedOf: number[]; out?: string }> {
   const { config, slot, random, stateFile } = parameters;
   const saved = readSavedSlot(stateFile, config);
   // The update is awaited only at the masking stage; an earlier failure must not leave its rejection unhandled.
@@ -238,39 +232,44 @@ export async function secureSlotRound(parameters: SecureSlotRoundParameters): Pr
     if (!onLedger(start, slot, saved.message)) await postSecAggMessage({ ...parameters, message: saved.message });
     current = saved;
   }
-  let rejected: number[] = [];
+  let complainedOf: number[] = [];
   if (current.state.stage === "advertised") {
     await closed(parameters, "keys");
     const afterKeys = await checkedSecAggLedger(parameters);
     const roster = collectPublicKeys(config, afterKeys.publicKeys, afterKeys.ledger).rosters.find((message) => message.to === slot);
     if (roster === undefined) throw new VeritrainError(`slot ${slot}'s keys are not on the round's ledger`, { code: "SECAGG_MESSAGE_INVALID", details: { slot } });
     const sharing = await shareKeys(current.state, roster, afterKeys.ledger, random);
-    const message = parameters.spoilEnvelopes === true ? spoiledShares(config, sharing.message) : sharing.message;
+    const message = parameters.spoilEnvelopes === true ? spoiledShares(sharing.message) : sharing.message;
     current = await post({ ...sharing.state, sharesDigest: ledgerDigest(message) }, message);
   }
   if (current.state.stage === "shared") {
     await closed(parameters, "shares");
     const afterShares = await checkedSecAggLedger(parameters);
     const forwarded = collectShares(parameters, afterShares).forwarded.find((message) => message.to === slot)!;
-    const masked = maskInput(current.state, forwarded, await input!, afterShares.ledger);
-    rejected = masked.rejected;
+    const checked = checkEnvelopes(current.state, forwarded, afterShares.ledger);
+    complainedOf = checked.message.complaints.map(({ of }) => of);
+    current = await post(checked.state, checked.message);
+  }
+  if (current.state.stage === "checked") {
+    await closed(parameters, "complaints");
+    const { ledger } = await checkedSecAggLedger(parameters);
+    if (!ledger.complaints.has(slot)) return { complainedOf, out: `slot ${slot}'s complaints post did not clear: a neighbour's true complaint accuses it, or its own were struck; it masks no input this round` };
+    const masked = maskInput(current.state, await input!, ledger);
     current = await post(masked.state, masked.message);
   }
   await closed(parameters, "inputs");
   const end = await checkedSecAggLedger(parameters);
   if (!end.messages.unmask.has(slot)) await postSecAggMessage({ ...parameters, message: revealShares(current.state as MaskedParticipant, end.ledger) });
-  return { rejected };
+  return { complainedOf };
 }
 
 /**
- * The devnet's bad dealer: `message` with garbage (each byte the recipient's id) in place of its first m − t + 1
- * envelopes, so that fewer than t valid shares of the sender's secrets exist: its recipients complain, and only a
- * dispute and its neighbours' seeds let the round end (docs/secure-aggregation.md §7, "Complaints").
+ * The devnet's bad dealer: `message` with garbage (each byte the recipient's id) in place of its first envelope: its
+ * recipient complains, every party finds the complaint true, and the round goes on without the sender
+ * (docs/secure-aggregation.md §7, "Complaints").
  */
-export function spoiledShares(config: SecAggConfig, message: EncryptedSharesMessage): EncryptedSharesMessage {
-  const holders = message.envelopes.length + 1;
-  const spoiled = holders - config.threshold + 1;
-  return { ...message, envelopes: message.envelopes.map(({ to, envelope }, i) => ({ to, envelope: i < spoiled ? new Uint8Array(envelope.length).fill(to) : envelope })) };
+export function spoiledShares(message: EncryptedSharesMessage): EncryptedSharesMessage {
+  return { ...message, envelopes: message.envelopes.map(({ to, envelope }, i) => ({ to, envelope: i === 0 ? new Uint8Array(envelope.length).fill(to) : envelope })) };
 }
 
 /**
@@ -355,12 +354,10 @@ function savedMessage(file: string): SecAggMessage {
 }
 
 /**
- * A slot's recovery answers (docs/secure-aggregation.md §7, "Withdrawn inputs" and "Complaints"): for each neighbour of
- * U2 out of the sum whose mask key its shares may not rebuild — a survivor the registry dropped after training closed
- * (withdrawn), or a slot dropped before against which a complaint stands — its share of that neighbour's mask key if it
- * holds one and the point their mask keys agree on (`recoveryShares`), posted once, from the slot's saved round state.
- * Returns the neighbours it posted for. Nothing to do for a slot that has not answered stage 3 (its own answer comes
- * first, `secureSlotRound`) or keeps no state of the round.
+ * A slot's recovery answers (docs/secure-aggregation.md §7, "Withdrawn inputs"): for each neighbour of U3 that the
+ * registry dropped after training closed (withdrawn), its share of that neighbour's mask key (`recoveryShares`),
+ * posted once, from the slot's saved round state. Returns the neighbours it posted for. Nothing to do for a slot that
+ * has not answered stage 4 (its own answer comes first, `secureSlotRound`) or keeps no state of the round.
  *
  * @throws VeritrainError `CHAIN_LOGS_INCOMPLETE`, `SECAGG_STATE_INVALID` for a state file it cannot read, a decoded revert.
  * @example
@@ -372,10 +369,8 @@ export async function recoverWithdrawn(parameters: SecAggRoundParameters & Pick<
   const checked = await checkedSecAggLedger(parameters);
   if (saved?.state.stage !== "masked" || !checked.messages.unmask.has(slot)) return [];
   const state = saved.state;
-  const { shared, survivors } = ledgerSets(config, checked.ledger);
-  const accused = complainedOf(checked);
-  const out = [...shared].filter((owner) => (survivors.has(owner) ? checked.withdrawn.has(owner) : accused.has(owner)));
-  const owners = out.filter((owner) => owner !== slot && state.roster.has(owner) && !checked.messages.recoveries.get(owner)!.has(slot));
+  const { survivors } = ledgerSets(config, checked.ledger);
+  const owners = [...checked.withdrawn].filter((owner) => survivors.has(owner) && owner !== slot && state.held.has(owner) && !checked.messages.recoveries.get(owner)!.has(slot));
   for (const owner of owners) await postRecoveryShares({ ...parameters, owner, message: recoveryShares(state, checked.ledger, owner) });
   return owners;
 }

@@ -138,14 +138,18 @@ async function withDistributedJob() {
   };
   const untilDeadline = async () => networkHelpers.time.increaseTo((await reg.read.getRoundJob([jobId])).deadline);
 
-  // Round 0's secure-aggregation posts: every slot's keys, slots 0's and 2's shares, then (training closed) slot 0's unmask shares.
+  // Round 0's secure-aggregation posts: every slot's keys, slots 0's and 2's shares and (Shares closed) complaints, then
+  // (training closed) slot 0's unmask shares.
   const ledger = p.secureAggregationLedger;
   for (const s of [0, 1, 2, 3]) await ledger.write.post([jobId, 0, 0, stringToHex(`keys 0/${s}`)], { account: slots[s]!.account });
   await ledger.write.post([jobId, 0, 1, stringToHex("shares 0/0")], { account: slots[0]!.account });
   await ledger.write.post([jobId, 0, 1, stringToHex("shares 0/2")], { account: slots[2]!.account });
+  await networkHelpers.time.increaseTo((await ledger.read.stageEnds([jobId]))[1]);
+  await ledger.write.post([jobId, 0, 2, stringToHex("complaints 0/0")], { account: slots[0]!.account });
+  await ledger.write.post([jobId, 0, 2, stringToHex("complaints 0/2")], { account: slots[2]!.account });
   await ledger.write.commitOwner([jobId, 0, digest("data 0"), digest("noise seed 0/0")], { account: slots[0]!.account });
   await commit(0, [0, 1, 2, 3]);
-  await ledger.write.post([jobId, 0, 2, stringToHex("unmask 0/0")], { account: slots[0]!.account });
+  await ledger.write.post([jobId, 0, 3, stringToHex("unmask 0/0")], { account: slots[0]!.account });
   await reg.write.postAggregate([jobId, 0, digest("global 0")], { account: p.outsider.account });
   const slotWrong = await openRoundDispute(p, jobId, 0, 2);
   const wrong = await signVerdicts(p, slotWrong, true);
@@ -711,7 +715,7 @@ describe("subgraph mappings on real event logs", () => {
       assert.deepEqual(dataset.roundJobs.map((j: any) => j.id), [p.jobId, p.cancelled, p.failed].map(String));
       const { trainingRound } = query(store, `{ trainingRound(id: "${p.jobId}-0") { secAggPosts(orderBy: blockNumber) { job { id } stage slot { number } digest message } } }`);
       const posted = (stage: string, slot: number, label: string) => ({ job: { id: String(p.jobId) }, stage, slot: { number: slot }, digest: sha256(stringToHex(label)), message: stringToHex(label) });
-      assert.deepEqual(trainingRound.secAggPosts, [...[0, 1, 2, 3].map((s) => posted("Keys", s, `keys 0/${s}`)), posted("Shares", 0, "shares 0/0"), posted("Shares", 2, "shares 0/2"), posted("Unmask", 0, "unmask 0/0")]);
+      assert.deepEqual(trainingRound.secAggPosts, [...[0, 1, 2, 3].map((s) => posted("Keys", s, `keys 0/${s}`)), posted("Shares", 0, "shares 0/0"), posted("Shares", 2, "shares 0/2"), posted("Complaints", 0, "complaints 0/0"), posted("Complaints", 2, "complaints 0/2"), posted("Unmask", 0, "unmask 0/0")]);
       const { trainingRound: recovered } = query(store, `{ trainingRound(id: "${p.jobId}-0") { secAggRecoveries { job { id } owner { number } slot { number } digest message } } }`);
       assert.deepEqual(recovered.secAggRecoveries, [{ job: { id: String(p.jobId) }, owner: { number: 2 }, slot: { number: 0 }, digest: sha256(stringToHex("recovery of 2 by 0")), message: stringToHex("recovery of 2 by 0") }]);
       const { trainingRound: owners } = query(store, `{ trainingRound(id: "${p.jobId}-0") { ownerCommitments { job { id } slot { number } dataRoot noiseSeedCommitment } } }`);

@@ -3,18 +3,18 @@
  * participant posting its stage digests on an in-memory ledger (the chain's part), with participants
  * dropping out at a chosen stage. Shared by the tests and bench/secAgg.ts.
  */
-import { collectMaskedInputs, collectPublicKeys, routeShares, unmaskSum, type RoundTranscript, type UnmaskedSum } from "../../../keepers/src/privacy/secAgg/aggregator.ts";
+import { collectComplaints, collectMaskedInputs, collectPublicKeys, routeShares, unmaskSum, type RoundTranscript, type UnmaskedSum } from "../../../keepers/src/privacy/secAgg/aggregator.ts";
 import { decodeSecAggMessage, encodeSecAggMessage } from "../../../keepers/src/privacy/secAgg/messageCodec.ts";
 import type { SecAggMessage, UnmaskSharesMessage } from "../../../keepers/src/privacy/secAgg/messages.ts";
-import { advertiseKeys, maskInput, revealShares, shareKeys } from "../../../keepers/src/privacy/secAgg/participant.ts";
+import { advertiseKeys, checkEnvelopes, maskInput, revealShares, shareKeys } from "../../../keepers/src/privacy/secAgg/participant.ts";
 import { ledgerDigest, type LedgerMessage } from "../../../keepers/src/privacy/secAgg/roundLedger.ts";
 import type { SecAggConfig } from "../../../keepers/src/privacy/secAgg/secAggConfig.ts";
 
-/** Who goes silent, by stage: after advertising keys, after sending shares, after sending the masked input. */
-export type Dropouts = { beforeShares?: number[]; beforeInput?: number[]; afterInput?: number[] };
+/** Who goes silent, by stage: after advertising keys, after sending shares, after its complaints, after sending the masked input. */
+export type Dropouts = { beforeShares?: number[]; beforeComplaints?: number[]; beforeInput?: number[]; afterInput?: number[] };
 
-/** The four stages, as docs/secure-aggregation.md names them. */
-export const STAGES = ["setup", "shareKeys", "collectMaskedVectors", "unmask"] as const;
+/** The five stages, as docs/secure-aggregation.md names them. */
+export const STAGES = ["setup", "shareKeys", "complaints", "collectMaskedVectors", "unmask"] as const;
 type Stage = (typeof STAGES)[number];
 
 /** Bytes of one ledger post: a 32-byte digest (the transaction around it is the chain's). */
@@ -35,7 +35,7 @@ function wire<M extends SecAggMessage>(message: M, count: (bytes: number) => voi
 
 /** An empty ledger, its maps writable. */
 export function emptyLedger() {
-  return { keys: new Map<number, Uint8Array>(), shares: new Map<number, Uint8Array>(), inputs: new Map<number, Uint8Array>() };
+  return { keys: new Map<number, Uint8Array>(), shares: new Map<number, Uint8Array>(), complaints: new Map<number, Uint8Array>(), inputs: new Map<number, Uint8Array>() };
 }
 
 /**
@@ -87,22 +87,31 @@ export async function runRound(
   const encryptedShares = [...sharing.values()].map(({ message }) => post(ledger.shares, message));
   const routed = await server("shareKeys", () => routeShares(keys.state, encryptedShares, ledger));
 
-  const masked = new Map<number, ReturnType<typeof maskInput>>();
+  const checked = new Map<number, ReturnType<typeof checkEnvelopes>>();
   for (const forwarded of routed.forwarded) {
     const received = wire(forwarded, down(forwarded.to));
-    if (silent(dropouts.beforeInput, forwarded.to)) continue;
-    masked.set(forwarded.to, await client("collectMaskedVectors", forwarded.to, () => maskInput(sharing.get(forwarded.to)!.state, received, inputs[forwarded.to]!, ledger)));
+    if (silent(dropouts.beforeComplaints, forwarded.to)) continue;
+    checked.set(forwarded.to, await client("complaints", forwarded.to, () => checkEnvelopes(sharing.get(forwarded.to)!.state, received, ledger)));
+  }
+  const complaints = [...checked.values()].map(({ message }) => post(ledger.complaints, message));
+  // The ledger as every party reads it once the complaints are checked: only C's complaints posts stand.
+  const cleared = await server("complaints", () => collectComplaints(routed.state, complaints, ledger));
+
+  const masked = new Map<number, ReturnType<typeof maskInput>>();
+  for (const [id, { state }] of checked) {
+    if (silent(dropouts.beforeInput, id) || !cleared.complaints.has(id)) continue;
+    masked.set(id, await client("collectMaskedVectors", id, () => maskInput(state, inputs[id]!, cleared)));
   }
   const maskedInputs = [...masked.values()].map(({ message }) => post(ledger.inputs, message));
-  const collected = await server("collectMaskedVectors", () => collectMaskedInputs(routed.state, maskedInputs, ledger));
+  const collected = await server("collectMaskedVectors", () => collectMaskedInputs(routed.state, maskedInputs, cleared));
 
   const replies: UnmaskSharesMessage[] = [];
   for (const [id, { state }] of masked) {
     if (silent(dropouts.afterInput, id)) continue;
-    replies.push(wire(await client("unmask", id, () => revealShares(state, ledger)), up(id)));
+    replies.push(wire(await client("unmask", id, () => revealShares(state, cleared)), up(id)));
   }
   const result = await server("unmask", () => unmaskSum(collected, replies));
-  return { ...result, traffic, transcript: { config, ledger, publicKeys, encryptedShares, maskedInputs, reveal: result.reveal } };
+  return { ...result, traffic, transcript: { config, ledger, publicKeys, encryptedShares, complaints, maskedInputs, reveal: result.reveal } };
 }
 
 /** Σ inputs[u] over `members`, mod 2^32, computed on plain numbers: the reference sum. */

@@ -2,12 +2,12 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ed25519, x25519 } from "@noble/curves/ed25519.js";
 import { VeritrainError } from "../../../keepers/src/errors.ts";
-import { checkUnmaskShares, collectMaskedInputs, collectPublicKeys, recomputeSum, routeShares, unmaskSum, withoutWithdrawn } from "../../../keepers/src/privacy/secAgg/aggregator.ts";
+import { checkComplaints, collectComplaints, collectMaskedInputs, collectPublicKeys, recomputeSum, routeShares, unmaskSum, withoutWithdrawn } from "../../../keepers/src/privacy/secAgg/aggregator.ts";
 import { agreedKey } from "../../../keepers/src/privacy/secAgg/keyAgreement.ts";
 import { possessionPoint, proveKeyPossession, proveSharedPoint } from "../../../keepers/src/privacy/secAgg/keyPossession.ts";
 import { decodeSecAggMessage, encodeSecAggMessage } from "../../../keepers/src/privacy/secAgg/messageCodec.ts";
-import type { SecAggMessage } from "../../../keepers/src/privacy/secAgg/messages.ts";
-import { advertiseKeys, maskInput, recoveryShares, revealShares, shareKeys } from "../../../keepers/src/privacy/secAgg/participant.ts";
+import type { EncryptedSharesMessage, SecAggMessage } from "../../../keepers/src/privacy/secAgg/messages.ts";
+import { advertiseKeys, checkEnvelopes, maskInput, recoveryShares, revealShares, shareKeys, type SharingParticipant } from "../../../keepers/src/privacy/secAgg/participant.ts";
 import { decodeParticipantState, encodeParticipantState } from "../../../keepers/src/privacy/secAgg/participantState.ts";
 import { ledgerDigest, publicKeysMessage, type LedgerMessage } from "../../../keepers/src/privacy/secAgg/roundLedger.ts";
 import { secAggConfig } from "../../../keepers/src/privacy/secAgg/secAggConfig.ts";
@@ -46,13 +46,27 @@ async function throughShares() {
   return { ledger, advertised, keys, sharing };
 }
 
-/** Stage 2 done: every participant's masked input on the ledger but `silent`'s. */
-async function throughInputs(silent: number[] = []) {
+/**
+ * Stage 2 done: every participant's complaints on the ledger, `dealt` replacing participant 0's encryptedShares (a
+ * dealer that cheats). Returns the ledger as posted and as every party reads it once the complaints are checked.
+ */
+async function throughComplaints(dealt?: (honest: EncryptedSharesMessage, dealer: SharingParticipant) => EncryptedSharesMessage) {
   const { ledger, advertised, keys, sharing } = await throughShares();
-  const routed = routeShares(keys.state, sharing.map(({ message }) => message), ledger);
-  const masked = routed.forwarded.map((forwarded) => maskInput(sharing[forwarded.to]!.state, forwarded, inputs[forwarded.to]!, ledger));
+  const messages = sharing.map(({ message, state }) => (message.from === 0 && dealt !== undefined ? dealt(message, state) : message));
+  post(ledger.shares, messages);
+  const states = sharing.map(({ state }, u) => ({ ...state, sharesDigest: ledgerDigest(messages[u]!) }));
+  const routed = routeShares(keys.state, messages, ledger);
+  const checked = states.map((state, u) => checkEnvelopes(state, routed.forwarded.find((message) => message.to === u)!, ledger));
+  const complaints = post(ledger.complaints, checked.map(({ message }) => message));
+  return { ledger, advertised, keys, sharing, messages, routed, checked, complaints, cleared: collectComplaints(routed.state, complaints, ledger) };
+}
+
+/** Stage 3 done: every participant's masked input on the ledger but `silent`'s. */
+async function throughInputs(silent: number[] = []) {
+  const { ledger, advertised, keys, sharing, routed, checked, complaints, cleared } = await throughComplaints();
+  const masked = checked.map(({ state }, u) => maskInput(state, inputs[u]!, cleared));
   const posted = post(ledger.inputs, masked.map(({ message }) => message).filter((message) => !silent.includes(message.from)));
-  return { ledger, advertised, keys, sharing, routed, masked, collected: collectMaskedInputs(routed.state, posted, ledger) };
+  return { ledger: cleared, posted: ledger, advertised, keys, sharing, routed, checked, complaints, masked, collected: collectMaskedInputs(routed.state, posted, cleared) };
 }
 
 describe("message encoding", () => {
@@ -67,24 +81,22 @@ describe("message encoding", () => {
     },
     { kind: "encryptedShares", roundSeed, from: 2, commitments: { selfMask: [filled(32, 7), filled(32, 19)], maskKey: [filled(32, 20)] }, envelopes: [{ to: 3, envelope: filled(ENVELOPE_BYTES, 8) }] },
     {
-      kind: "forwardedShares", roundSeed, to: 3, envelopes: [
-        { from: 2, commitments: { selfMask: [filled(32, 21)], maskKey: [] }, envelope: filled(ENVELOPE_BYTES, 9) },
-        { from: 0, commitments: { selfMask: [filled(32, 22)], maskKey: [] }, envelope: filled(ENVELOPE_BYTES, 10) },
+      kind: "forwardedShares", roundSeed, to: 3, shares: [
+        { kind: "encryptedShares", roundSeed, from: 2, commitments: { selfMask: [filled(32, 21)], maskKey: [] }, envelopes: [{ to: 3, envelope: filled(ENVELOPE_BYTES, 9) }] },
+        { kind: "encryptedShares", roundSeed, from: 0, commitments: { selfMask: [filled(32, 22)], maskKey: [] }, envelopes: [{ to: 1, envelope: filled(ENVELOPE_BYTES, 25) }, { to: 3, envelope: filled(ENVELOPE_BYTES, 10) }] },
       ],
     },
     { kind: "maskedInput", roundSeed, from: 1, words: Uint32Array.of(0, 1, 0xffffffff) },
-    {
-      kind: "unmaskShares", roundSeed, from: 0, selfMaskShares: [{ of: 0, share: filled(SHARE_BYTES, 11) }], maskKeyShares: [{ of: 1, share: filled(SHARE_BYTES, 12) }],
-      complaints: [{ of: 2, point: filled(32, 23), proof: filled(96, 24) }], maskSeeds: [],
-    },
+    { kind: "unmaskShares", roundSeed, from: 0, selfMaskShares: [{ of: 0, share: filled(SHARE_BYTES, 11) }], maskKeyShares: [{ of: 1, share: filled(SHARE_BYTES, 12) }] },
+    { kind: "complaints", roundSeed, from: 3, complaints: [{ of: 2, point: filled(32, 23), proof: filled(96, 24) }] },
   ];
   /** 38-byte header + body, counted by hand from the layout in docs/secure-aggregation.md. */
-  const sizes = [38 + 256, 38 + 4 + 2 * 260, 38 + 8 + 3 * 32 + 4 + 108, 38 + 4 + 2 * (4 + 8 + 32 + 104), 38 + 4 + 12, 38 + 16 + 2 * 36 + (4 + 32 + 96)];
+  const sizes = [38 + 256, 38 + 4 + 2 * 260, 38 + 8 + 3 * 32 + 4 + 108, 38 + 4 + (4 + 8 + 32 + 4 + 108) + (4 + 8 + 32 + 4 + 2 * 108), 38 + 4 + 12, 38 + 8 + 2 * 36, 38 + 4 + (4 + 32 + 96)];
 
   it("writes the header and a publicKeys body byte for byte", () => {
     assert.equal(
       hex(encodeSecAggMessage(messages[0]!)),
-      "04" + "01" + "5a".repeat(32) + "02010000" + "01".repeat(32) + "02".repeat(32) + "0d".repeat(96) + "0e".repeat(96),
+      "05" + "01" + "5a".repeat(32) + "02010000" + "01".repeat(32) + "02".repeat(32) + "0d".repeat(96) + "0e".repeat(96),
     );
     assert.equal(hex(encodeSecAggMessage(messages[4]!)).slice(76), "03000000" + "00000000" + "01000000" + "ffffffff");
   });
@@ -101,12 +113,12 @@ describe("message encoding", () => {
     const bytes = encodeSecAggMessage(messages[3]!);
     const keys = encodeSecAggMessage(messages[0]!);
     refused(() => decodeSecAggMessage(keys.subarray(0, keys.length - 1)), "SECAGG_MESSAGE_INVALID", /truncated/);
-    refused(() => decodeSecAggMessage(bytes.subarray(0, bytes.length - 1)), "SECAGG_MESSAGE_INVALID", /truncated/);
+    refused(() => decodeSecAggMessage(bytes.subarray(0, bytes.length - 1)), "SECAGG_MESSAGE_INVALID", /count 2 exceeds/);
     const unmask = encodeSecAggMessage(messages[5]!);
     refused(() => decodeSecAggMessage(unmask.subarray(0, unmask.length - 5)), "SECAGG_MESSAGE_INVALID", /count 1 exceeds/);
     refused(() => decodeSecAggMessage(Uint8Array.of(...bytes, 0)), "SECAGG_MESSAGE_INVALID", /trailing/);
-    refused(() => decodeSecAggMessage(Uint8Array.of(2, ...bytes.subarray(1))), "SECAGG_MESSAGE_INVALID", /version 2 is not 4/);
-    refused(() => decodeSecAggMessage(Uint8Array.of(4, 7, ...bytes.subarray(2))), "SECAGG_MESSAGE_INVALID", /kind 7/);
+    refused(() => decodeSecAggMessage(Uint8Array.of(4, ...bytes.subarray(1))), "SECAGG_MESSAGE_INVALID", /version 4 is not 5/);
+    refused(() => decodeSecAggMessage(Uint8Array.of(5, 8, ...bytes.subarray(2))), "SECAGG_MESSAGE_INVALID", /kind 8/);
     const huge = Uint8Array.from(bytes);
     new DataView(huge.buffer).setUint32(38, 0xffffffff, true);
     refused(() => decodeSecAggMessage(huge), "SECAGG_MESSAGE_INVALID", /count/);
@@ -116,8 +128,8 @@ describe("message encoding", () => {
 
 describe("a participant's saved state", () => {
   it("decodes to the state it encoded at every stage, and goes on from it as from the original", async () => {
-    const { ledger, advertised, sharing, masked } = await throughInputs();
-    for (const state of [advertised[1]!.state, sharing[1]!.state, masked[1]!.state]) {
+    const { ledger, advertised, sharing, checked, masked } = await throughInputs();
+    for (const state of [advertised[1]!.state, sharing[1]!.state, checked[1]!.state, masked[1]!.state]) {
       assert.deepEqual(decodeParticipantState(encodeParticipantState(state), config), state);
     }
     const restored = decodeParticipantState(encodeParticipantState(masked[1]!.state), config) as typeof masked[1]["state"];
@@ -134,39 +146,58 @@ describe("a participant's saved state", () => {
 });
 
 describe("tampering and misbehaviour", () => {
-  it("the AEAD exposes a participant that seals v a share meant for someone else: v holds none of its shares, masks as usual, and the round sums exactly", async () => {
-    const { ledger, keys, sharing } = await throughShares();
-    const cheat = sharing[0]!.message;
-    const forTwo = cheat.envelopes.find((e) => e.to === 2)!.envelope;
-    const copied = { ...cheat, envelopes: cheat.envelopes.map((e) => ({ to: e.to, envelope: e.to === 1 ? forTwo : e.envelope })) };
-    post(ledger.shares, [copied]);
-    const routed = routeShares(keys.state, [copied, ...sharing.slice(1).map(({ message }) => message)], ledger);
-    const states = sharing.map(({ state }, u) => (u === 0 ? { ...state, sharesDigest: ledgerDigest(copied) } : state));
-    const masked = states.map((state, u) => maskInput(state, routed.forwarded.find((message) => message.to === u)!, inputs[u]!, ledger));
-    assert.deepEqual(masked.map(({ rejected }) => rejected), [[], [0], [], []]);
-    assert.equal(masked[1]!.state.held.has(0), false, "no share of the cheat's secrets");
+  it("the AEAD exposes a participant that seals v a share meant for someone else: v complains, anyone finds the complaint true, and no one masks towards the dealer", async () => {
+    const { ledger, checked, complaints, cleared, routed } = await throughComplaints((honest) => {
+      const forTwo = honest.envelopes.find((e) => e.to === 2)!.envelope;
+      return { ...honest, envelopes: honest.envelopes.map((e) => ({ to: e.to, envelope: e.to === 1 ? forTwo : e.envelope })) };
+    });
+    assert.deepEqual(complaints.map((message) => message.complaints.map(({ of }) => of)), [[], [0], [], []]);
+    assert.equal(checked[1]!.state.held.has(0), false, "no share of the cheat's secrets");
+    for (const message of complaints) checkComplaints(routed.state, message.from, message);
+    assert.deepEqual([...cleared.complaints.keys()], [1, 2, 3], "the accused's complaints post no longer stands");
+    // The dealer is out of the round: its own participant cannot mask, the others mask only towards each other.
+    refused(() => maskInput(checked[0]!.state, inputs[0]!, cleared), "SECAGG_MESSAGE_INVALID", /own complaints digest/);
+    const masked = [1, 2, 3].map((u) => maskInput(checked[u]!.state, inputs[u]!, cleared));
     post(ledger.inputs, masked.map(({ message }) => message));
-    const collected = collectMaskedInputs(routed.state, masked.map(({ message }) => message), ledger);
-    const replies = masked.map(({ state }) => revealShares(state, ledger));
-    assert.deepEqual(replies[1]!.selfMaskShares.map(({ of }) => of), [1, 2, 3]);
-    // b_0 from the 3 shares left (0's own, 2's, 3's): t = 3.
-    assert.deepEqual((await unmaskSum(collected, replies)).sum, plainSum(inputs, [0, 1, 2, 3]));
+    const collected = collectMaskedInputs(routed.state, masked.map(({ message }) => message), cleared);
+    assert.deepEqual([collected.survivors, collected.dropped], [[1, 2, 3], []]);
+    const replies = masked.map(({ state }) => revealShares(state, cleared));
+    assert.deepEqual(replies.map((reply) => reply.selfMaskShares.map(({ of }) => of)), [[1, 2, 3], [1, 2, 3], [1, 2, 3]], "no share of the dealer's b");
+    assert.deepEqual((await unmaskSum(collected, replies)).sum, plainSum(inputs, [1, 2, 3]));
   });
 
-  it("an envelope altered in transit or re-labelled with another sender is rejected, not fatal; a withheld one is refused", async () => {
+  it("a complaint is checked by anyone: a false one, a forged point, one about a non-neighbour are refused and strike the complainer alone", async () => {
+    const { ledger, routed, checked, complaints } = await throughComplaints();
+    const three = checked[3]!.state;
+    // 3's envelope from 0 is sound: a complaint about it is false.
+    const falsely = { ...complaints[3]!, complaints: [{ of: 0, ...proveSharedPoint({ config, prover: 3, other: 0, purpose: "shareEncryption" }, three.encryptionSecretKey, possessionPoint(three.roster.get(0)!.encryptionKeyProof)) }] };
+    refused(() => checkComplaints(routed.state, 3, falsely), "SECAGG_MESSAGE_INVALID", /3's complaint about 0 is false/);
+    const forged = structuredClone(falsely);
+    forged.complaints[0]!.point = ed25519.Point.BASE.multiply(7n).toBytes();
+    refused(() => checkComplaints(routed.state, 3, forged), "SECAGG_MESSAGE_INVALID", /no valid proof/);
+    refused(() => checkComplaints(routed.state, 3, { ...falsely, complaints: [falsely.complaints[0]!, falsely.complaints[0]!] }), "SECAGG_MESSAGE_INVALID", /twice/);
+    refused(() => checkComplaints(routed.state, 3, { ...falsely, complaints: [{ ...falsely.complaints[0]!, of: 3 }] }), "SECAGG_MESSAGE_INVALID", /complaints of 3/);
+    // On the ledger: the false complainer is out of C, the dealer it accused stays.
+    const posted = { ...ledger, complaints: new Map([...ledger.complaints, [3, ledgerDigest(falsely)]]) };
+    const cleared = collectComplaints(routed.state, complaints.map((message) => (message.from === 3 ? falsely : message)), posted);
+    assert.deepEqual([...cleared.complaints.keys()], [0, 1, 2]);
+  });
+
+  it("a relay cannot alter, re-label or withhold a forwarded message: the participant opens only envelopes its dealers posted, so it never complains falsely", async () => {
     const { ledger, keys, sharing } = await throughShares();
     const routed = routeShares(keys.state, sharing.map(({ message }) => message), ledger);
     const forwarded = routed.forwarded.find((message) => message.to === 2)!;
+    assert.deepEqual(checkEnvelopes(sharing[2]!.state, forwarded, ledger).message.complaints, []);
+    // Altered in transit, an envelope would not open: a complaint about it would be false and reveal the key of the
+    // dealer's genuine envelope. The participant refuses the message instead (liveness, as for a relay that drops it).
     const altered = structuredClone(forwarded);
-    altered.envelopes[0]!.envelope[50]! ^= 0x80;
-    assert.deepEqual(maskInput(sharing[2]!.state, altered, inputs[2]!, ledger).rejected, [altered.envelopes[0]!.from]);
+    altered.shares[0]!.envelopes.find(({ to }) => to === 2)!.envelope[50]! ^= 0x80;
+    refused(() => checkEnvelopes(sharing[2]!.state, altered, ledger), "SECAGG_MESSAGE_INVALID", new RegExp(`message of ${altered.shares[0]!.from} that is not the encryptedShares message it posted`));
     const relabelled = structuredClone(forwarded);
-    [relabelled.envelopes[0]!.from, relabelled.envelopes[1]!.from] = [relabelled.envelopes[1]!.from, relabelled.envelopes[0]!.from];
-    assert.deepEqual(maskInput(sharing[2]!.state, relabelled, inputs[2]!, ledger).rejected.sort(), [relabelled.envelopes[0]!.from, relabelled.envelopes[1]!.from].sort());
-    // The masked input does not depend on which envelopes opened: the pairwise masks need only the public keys.
-    assert.deepEqual(maskInput(sharing[2]!.state, altered, inputs[2]!, ledger).message, maskInput(sharing[2]!.state, forwarded, inputs[2]!, ledger).message);
-    // Withholding one envelope would leave a pairwise mask that no one removes: the ledger says the sender shared.
-    refused(() => maskInput(sharing[2]!.state, { ...forwarded, envelopes: forwarded.envelopes.slice(1) }, inputs[2]!, ledger), "SECAGG_MESSAGE_INVALID", /2 of the 3 envelopes/);
+    [relabelled.shares[0]!.from, relabelled.shares[1]!.from] = [relabelled.shares[1]!.from, relabelled.shares[0]!.from];
+    refused(() => checkEnvelopes(sharing[2]!.state, relabelled, ledger), "SECAGG_MESSAGE_INVALID", /not the encryptedShares message it posted/);
+    // Withholding one would hide the dealer's fault: the ledger says the sender shared.
+    refused(() => checkEnvelopes(sharing[2]!.state, { ...forwarded, shares: forwarded.shares.slice(1) }, ledger), "SECAGG_MESSAGE_INVALID", /2 of the 3 messages/);
   });
 
   it("a share altered or malformed by its holder is refused by its owner's commitments; with that answer struck, the others' shares unmask the same sum", async () => {
@@ -196,19 +227,18 @@ describe("tampering and misbehaviour", () => {
     await refusedAsync(() => unmaskSum(collected, replies.slice(1)), "SECAGG_TOO_FEW_SHARES", /only 2 shares/);
   });
 
-  it("a dealer whose envelopes are authentic but whose shares are of no one polynomial: each holder finds its share off the commitments and rejects it", async () => {
-    const { ledger, keys, sharing } = await throughShares();
-    const cheat = sharing[0]!.state;
-    // Participant 0 re-seals holder 2's envelope with shares of another polynomial (the same secrets): it opens.
-    const redealt = [dealShares(1n, [2], 3, (n) => new Uint8Array(n).fill(7)), dealShares(2n, [2], 3, (n) => new Uint8Array(n).fill(9))];
-    const key = agreedKey({ config, purpose: "shareEncryption", secretKey: cheat.encryptionSecretKey, publicKey: cheat.roster.get(2)!.encryptionPublicKey, between: [0, 2] });
-    const envelope = sealShares({ config, key, from: 0, to: 2 }, { selfMaskShare: redealt[0]!.shares.get(2)!, maskKeyShare: redealt[1]!.shares.get(2)! });
-    const message = { ...sharing[0]!.message, envelopes: sharing[0]!.message.envelopes.map((e) => (e.to === 2 ? { to: 2, envelope } : e)) };
-    post(ledger.shares, [message]);
-    const routed = routeShares(keys.state, [message, ...sharing.slice(1).map(({ message }) => message)], ledger);
-    const masked = [1, 2, 3].map((u) => maskInput(sharing[u]!.state, routed.forwarded.find((m) => m.to === u)!, inputs[u]!, ledger));
-    assert.deepEqual(masked.map(({ rejected }) => rejected), [[], [0], []]);
-    assert.equal(masked[1]!.state.held.has(0), false, "holder 2 keeps no share of 0's secrets");
+  it("a dealer whose envelopes are authentic but whose shares are of no one polynomial: the holder finds its share off the commitments, and its complaint proves it", async () => {
+    const { routed, checked, complaints, cleared } = await throughComplaints((honest, cheat) => {
+      // Participant 0 re-seals holder 2's envelope with shares of another polynomial (the same secrets): it opens.
+      const redealt = [dealShares(1n, [2], 3, (n) => new Uint8Array(n).fill(7)), dealShares(2n, [2], 3, (n) => new Uint8Array(n).fill(9))];
+      const key = agreedKey({ config, purpose: "shareEncryption", secretKey: cheat.encryptionSecretKey, publicKey: cheat.roster.get(2)!.encryptionPublicKey, between: [0, 2] });
+      const envelope = sealShares({ config, key, from: 0, to: 2 }, { selfMaskShare: redealt[0]!.shares.get(2)!, maskKeyShare: redealt[1]!.shares.get(2)! });
+      return { ...honest, envelopes: honest.envelopes.map((e) => (e.to === 2 ? { to: 2, envelope } : e)) };
+    });
+    assert.deepEqual(complaints.map((message) => message.complaints.map(({ of }) => of)), [[], [], [0], []]);
+    assert.equal(checked[2]!.state.held.has(0), false, "holder 2 keeps no share of 0's secrets");
+    checkComplaints(routed.state, 2, complaints[2]!);
+    assert.deepEqual([...cleared.complaints.keys()], [1, 2, 3]);
   });
 
   it("the ledger fixes who survived: no participant's two secrets are ever revealed, and one whose input is not posted does not answer", async () => {
@@ -230,7 +260,7 @@ describe("tampering and misbehaviour", () => {
     // Participant 3's input is withdrawn (on the chain: found withheld): the others recover its mask key.
     const withdrawn = new Set([3]);
     const recoveries = masked.slice(0, 3).map(({ state }) => recoveryShares(state, ledger, 3));
-    assert.deepEqual(recoveries.map((r) => [r.selfMaskShares.length, r.maskKeyShares.map((s) => s.of), r.maskSeeds.map((s) => s.of)]), [[0, [3], [3]], [0, [3], [3]], [0, [3], [3]]]);
+    assert.deepEqual(recoveries.map((r) => [r.selfMaskShares.length, r.maskKeyShares.map((s) => s.of)]), [[0, [3]], [0, [3]], [0, [3]]]);
     const counted = { ...ledger, inputs: new Map([...ledger.inputs].filter(([id]) => !withdrawn.has(id))) };
     const collected = collectMaskedInputs(routed.state, masked.slice(0, 3).map(({ message }) => message), counted);
     const answers = withoutWithdrawn(withdrawn, replies, recoveries);
@@ -241,71 +271,19 @@ describe("tampering and misbehaviour", () => {
     // Without the recovery shares its pairwise masks cannot be removed.
     await refusedAsync(() => unmaskSum(collected, withoutWithdrawn(withdrawn, replies, [])), "SECAGG_TOO_FEW_SHARES", /mask key/);
     refused(() => recoveryShares(masked[0]!.state, ledger, 0), "SECAGG_MESSAGE_INVALID", /cannot recover participant 0/);
-    const unshared = { ...ledger, shares: new Map([...ledger.shares].filter(([id]) => id !== 3)) };
-    refused(() => recoveryShares(masked[0]!.state, unshared, 3), "SECAGG_MESSAGE_INVALID", /not a neighbour that shared its keys/);
+    const uncleared = { ...ledger, complaints: new Map([...ledger.complaints].filter(([id]) => id !== 3)) };
+    refused(() => recoveryShares(masked[0]!.state, uncleared, 3), "SECAGG_MESSAGE_INVALID", /not a neighbour of the round whose share it holds/);
   });
 
-  it("a dealer that garbles envelopes for more than m − t neighbours: each recipient's complaint is checked by anyone, and once the dealer is withdrawn its neighbours' seeds unmask the others' sum exactly", async () => {
-    const { ledger, keys, sharing } = await throughShares();
-    // n = 4, k = 4, t = 3: participant 0 garbles its envelopes to 1 and 2, leaving 2 valid shares of its secrets.
-    const garbled = { ...sharing[0]!.message, envelopes: sharing[0]!.message.envelopes.map((e) => (e.to === 3 ? e : { to: e.to, envelope: filled(ENVELOPE_BYTES, e.to) })) };
-    post(ledger.shares, [garbled]);
-    const states = sharing.map(({ state }, u) => (u === 0 ? { ...state, sharesDigest: ledgerDigest(garbled) } : state));
-    const routed = routeShares(keys.state, [garbled, ...sharing.slice(1).map(({ message }) => message)], ledger);
-    const masked = states.map((state, u) => maskInput(state, routed.forwarded.find((message) => message.to === u)!, inputs[u]!, ledger));
-    assert.deepEqual(masked.map(({ rejected }) => rejected), [[], [0], [0], []]);
-    post(ledger.inputs, masked.map(({ message }) => message));
-    const collected = collectMaskedInputs(routed.state, masked.map(({ message }) => message), ledger);
-    const replies = masked.map(({ state }) => revealShares(state, ledger));
-    assert.deepEqual(replies.map((reply) => reply.complaints.map(({ of }) => of)), [[], [0], [0], []]);
-    for (const reply of replies) checkUnmaskShares(collected, reply.from, reply);
-    await refusedAsync(() => unmaskSum(collected, replies), "SECAGG_TOO_FEW_SHARES", /only 2 shares of participant 0's self-mask seed/);
-
-    // A false complaint (3's envelope from 0 is sound) and one whose point is not the agreed one strike the answer.
-    const three = masked[3]!.state;
-    const falsely = { ...replies[3]!, selfMaskShares: replies[3]!.selfMaskShares.filter(({ of }) => of !== 0), complaints: [{ of: 0, ...proveSharedPoint({ config, prover: 3, other: 0, purpose: "shareEncryption" }, three.encryptionSecretKey, possessionPoint(three.roster.get(0)!.encryptionKeyProof)) }] };
-    refused(() => checkUnmaskShares(collected, 3, falsely), "SECAGG_MESSAGE_INVALID", /3's complaint about 0 is false/);
-    const forged = structuredClone(replies[1]!);
-    forged.complaints[0]!.point = ed25519.Point.BASE.multiply(7n).toBytes();
-    refused(() => checkUnmaskShares(collected, 1, forged), "SECAGG_MESSAGE_INVALID", /no valid proof/);
-    refused(() => checkUnmaskShares(collected, 3, { ...falsely, selfMaskShares: replies[3]!.selfMaskShares }), "SECAGG_MESSAGE_INVALID", /sends a share of it/);
-
-    // 0 withdrawn (on the chain: a committee upholds a complaint): 1 and 2 hold no share of its mask key, 3 holds one;
-    // every neighbour's seed towards 0 removes the masks instead.
-    const withdrawn = new Set([0]);
-    const recoveries = masked.slice(1).map(({ state }) => recoveryShares(state, ledger, 0));
-    assert.deepEqual(recoveries.map((r) => [r.maskKeyShares.length, r.maskSeeds.map(({ of }) => of)]), [[0, [0]], [0, [0]], [1, [0]]]);
-    const counted = { ...ledger, inputs: new Map([...ledger.inputs].filter(([id]) => !withdrawn.has(id))) };
-    const without = collectMaskedInputs(routed.state, masked.slice(1).map(({ message }) => message), counted);
-    const answers = withoutWithdrawn(withdrawn, replies, recoveries);
-    const unmasked = await unmaskSum(without, answers);
-    assert.deepEqual([unmasked.sum, unmasked.survivors, unmasked.dropped], [plainSum(inputs, [1, 2, 3]), [1, 2, 3], [0]]);
-    assert.deepEqual([[...unmasked.reveal.maskKeyScalars.keys()], [...unmasked.reveal.pairSeeds.keys()]], [[], [0]], "0's key is not rebuilt: its neighbours' seeds are used");
-    const transcript = {
-      config, ledger: counted, publicKeys: [...keys.state.keys.values()].map((key) => publicKeysMessage(config, key)),
-      encryptedShares: [garbled, ...sharing.slice(1).map(({ message }) => message)], maskedInputs: masked.slice(1).map(({ message }) => message), reveal: unmasked.reveal,
-    };
-    assert.deepEqual(recomputeSum(transcript).sum, unmasked.sum, "anyone recomputes it from the transcript and the seeds' proofs");
-    // Without 3's seed, and with 3's one share only, 0's masks cannot be removed.
-    await refusedAsync(() => unmaskSum(without, withoutWithdrawn(withdrawn, replies, recoveries.slice(0, 2))), "SECAGG_TOO_FEW_SHARES", /participant 0's mask key/);
-    const badSeed = structuredClone(recoveries[2]!);
-    badSeed.maskSeeds[0]!.proof[70]! ^= 1;
-    refused(() => checkUnmaskShares(without, 3, badSeed), "SECAGG_MESSAGE_INVALID", /pairwiseMask point shared with 0 comes with no valid proof/);
-    const pairSeeds = new Map([[0, new Map([...unmasked.reveal.pairSeeds.get(0)!].filter(([v]) => v !== 2))]]);
-    refused(() => recomputeSum({ ...transcript, reveal: { ...unmasked.reveal, pairSeeds } }), "SECAGG_RECONSTRUCTION_MISMATCH", /pairwise seed with 2/);
-  });
-
-  it("the server cannot leave out a masked input on the ledger, swap one, or sum one from outside U2", async () => {
-    const { ledger, routed, masked, sharing, keys } = await throughInputs();
+  it("the server cannot leave out a masked input on the ledger, swap one, or sum one from outside C", async () => {
+    const { ledger, routed, masked } = await throughInputs();
     const messages = masked.map(({ message }) => message);
     refused(() => collectMaskedInputs(routed.state, messages.slice(1), ledger), "SECAGG_MESSAGE_INVALID", /participant 0, posted on the ledger, is missing/);
     refused(() => collectMaskedInputs(routed.state, [{ ...messages[0]!, words: messages[1]!.words }, ...messages.slice(1)], ledger), "SECAGG_MESSAGE_INVALID", /not the one whose digest/);
     refused(() => collectMaskedInputs(routed.state, [messages[0]!, ...messages], ledger), "SECAGG_MESSAGE_INVALID", /twice/);
-    // Participant 3's shares never reached the ledger: its input does not count, and a message from it is refused.
-    const { shares, ...rest } = ledger;
-    const withoutThree = { ...rest, shares: new Map([...shares].filter(([id]) => id !== 3)) };
-    const routedWithoutThree = routeShares(keys.state, sharing.slice(0, 3).map(({ message }) => message), withoutThree);
-    refused(() => collectMaskedInputs(routedWithoutThree.state, messages, withoutThree), "SECAGG_MESSAGE_INVALID", /participant 3/);
+    // Participant 3 did not clear the complaints stage: its input does not count, and a message from it is refused.
+    const withoutThree = { ...ledger, complaints: new Map([...ledger.complaints].filter(([id]) => id !== 3)) };
+    refused(() => collectMaskedInputs(routed.state, messages, withoutThree), "SECAGG_MESSAGE_INVALID", /participant 3/);
   });
 
   it("a participant refuses a roster that is not the ledger's: a substituted key (even with a valid proof), one left out, too few", async () => {
@@ -338,12 +316,12 @@ describe("tampering and misbehaviour", () => {
   });
 
   it("anyone recomputes the sum from the transcript, and catches a dishonest aggregator's reveal or claim", async () => {
-    const { ledger, keys, sharing, masked, collected } = await throughInputs([3]);
+    const { ledger, posted, keys, sharing, complaints, masked, collected } = await throughInputs([3]);
     const replies = masked.slice(0, 3).map(({ state }) => revealShares(state, ledger));
     const honest = await unmaskSum(collected, replies);
     const transcript = {
-      config, ledger, publicKeys: [...keys.state.keys.values()].map((key) => publicKeysMessage(config, key)),
-      encryptedShares: sharing.map(({ message }) => message), maskedInputs: masked.slice(0, 3).map(({ message }) => message), reveal: honest.reveal,
+      config, ledger: posted, publicKeys: [...keys.state.keys.values()].map((key) => publicKeysMessage(config, key)),
+      encryptedShares: sharing.map(({ message }) => message), complaints, maskedInputs: masked.slice(0, 3).map(({ message }) => message), reveal: honest.reveal,
     };
     assert.deepEqual(recomputeSum(transcript), honest);
     const forged = plainSum(inputs, [0, 1]);
@@ -361,12 +339,14 @@ describe("tampering and misbehaviour", () => {
     const altered = transcript.maskedInputs.map((message, i) => (i === 0 ? { ...message, words: Uint32Array.from(message.words, (w) => w + 1) } : message));
     refused(() => recomputeSum({ ...transcript, maskedInputs: altered }), "SECAGG_MESSAGE_INVALID", /not the one whose digest/);
     refused(() => recomputeSum({ ...transcript, encryptedShares: transcript.encryptedShares.slice(1) }), "SECAGG_MESSAGE_INVALID", /missing/);
+    refused(() => recomputeSum({ ...transcript, complaints: transcript.complaints.slice(1) }), "SECAGG_MESSAGE_INVALID", /complaints message of participant 0, posted on the ledger, is missing/);
   });
 
   it("stages run in order only", async () => {
     const { ledger, advertised, sharing, keys } = await throughShares();
     const routed = routeShares(keys.state, sharing.map(({ message }) => message), ledger);
-    refused(() => maskInput(advertised[0]!.state as never, routed.forwarded[0]!, inputs[0]!, ledger), "SECAGG_STAGE_INVALID");
+    refused(() => checkEnvelopes(advertised[0]!.state as never, routed.forwarded[0]!, ledger), "SECAGG_STAGE_INVALID");
+    refused(() => maskInput(sharing[0]!.state as never, inputs[0]!, ledger), "SECAGG_STAGE_INVALID");
     refused(() => routeShares(routed.state as never, [], ledger), "SECAGG_STAGE_INVALID");
   });
 });

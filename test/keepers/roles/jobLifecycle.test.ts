@@ -647,9 +647,10 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
 
   /**
    * A 4-owner private-data job (200 MNIST training images each, DP-SGD at ε = 3, SecAgg+) to payout through one owner's
-   * fault at slot 2, for which the challenger opens a dispute and the committee drops it: `withhold` commits its masked
-   * input without storing it; `spoil` seals garbage for two of its three neighbours (their complaints expose it). The
-   * other owners' recovery answers unmask the three others' sum, which is aggregated and verified.
+   * fault at slot 2: `withhold` commits its masked input without storing it, the challenger opens a dispute, the committee
+   * drops it and the other owners' recovery answers unmask the three others' sum; `spoil` seals garbage for one of its
+   * neighbours, whose complaint puts it out of the round before anyone masks (no dispute, no recovery: the registry drops
+   * it at the training deadline, its input never committed). Either way the three others' sum is aggregated and verified.
    */
   const privateJobThrough = async (fault: "withhold" | "spoil", firstAccount: number) => {
     const deployer = chains[ACCOUNT.deployer]!;
@@ -691,29 +692,41 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
     await deployer.send(() => RoundJobRegistry.write.settleAuction([jobId]));
     assert.deepEqual((await RoundJobRegistry.read.slotsOf([jobId])).map((s) => s.provider), accounts.map((a) => a.account.address), "owner i holds slot i");
 
-    // Every owner takes part, slot 2 with its fault. The challenger finds it out.
-    await logged(owners[faultySlot]!.name, "secure round done: keys, shares, masked input and unmask shares posted", { ...context, withheld: fault === "withhold", spoiled: fault === "spoil" });
-    if (fault === "spoil") {
-      // m = 4, t = 3: two of its three neighbours got garbage, rejected it and complain in their unmask answers.
-      const rejecters = await Promise.all(owners.filter((_, i) => i !== faultySlot).map(async ({ name }) => (await logged(name, "secure round done: keys, shares, masked input and unmask shares posted", context)).rejectedEnvelopesFrom));
-      assert.deepEqual(rejecters.filter((from) => (from as number[]).includes(faultySlot)).length, 2);
+    // Every owner takes part, slot 2 with its fault.
+    const done = "secure round done: keys, shares, complaints, masked input and unmask shares posted";
+    if (fault === "withhold") {
+      // The challenger finds it out, the committee drops it.
+      await logged(owners[faultySlot]!.name, done, { ...context, withheld: true });
+      const disputeId = await until("the faulty slot's dispute", async () => {
+        const [opened] = await RoundJobRegistry.getEvents.RoundDisputed({ jobId }, { fromBlock: 0n });
+        return opened === undefined ? undefined : (await deployer.contracts.Disputes.read.disputeCount());
+      }, { timeoutMs: 300_000 });
+      const [requested] = await deployer.contracts.ValidatorCommittee.getEvents.CommitteeRequested({ disputeId }, { fromBlock: 0n });
+      await fulfil(requested!.args.requestId!, deployer.contracts.ValidatorCommittee.address);
+      const dropped = await until("slot 2 dropped", async () => (await RoundJobRegistry.getEvents.SlotDropped({ jobId }, { fromBlock: 0n }))[0], { timeoutMs: 300_000 });
+      assert.deepEqual([dropped.args.slot, dropped.args.reason], [BigInt(faultySlot), 1], "found wrong");
+      await logged(owners[faultySlot]!.name, "this slot was dropped: its masked input is withdrawn and removed from the store", context);
+    } else {
+      // m = 4, t = 3: the neighbour it garbled complains; every party finds the complaint true, slot 2's own keeper too.
+      await logged(owners[faultySlot]!.name, `secure round left: slot ${faultySlot}'s complaints post did not clear: a neighbour's true complaint accuses it, or its own were struck; it masks no input this round`, { ...context, spoiled: true });
+      await until("the three others' inputs committed", async () => (await RoundJobRegistry.read.getRoundJob([jobId])).committedMask === 0b1011, { timeoutMs: 300_000 });
+      const { deadline } = await RoundJobRegistry.read.getRoundJob([jobId]);
+      await advance(Number(deadline) - Number((await deployer.publicClient.getBlock()).timestamp));
+      await deployer.send(() => RoundJobRegistry.write.closeRound([jobId]));
+      const [dropped] = await RoundJobRegistry.getEvents.SlotDropped({ jobId }, { fromBlock: 0n });
+      assert.deepEqual([dropped!.args.slot, dropped!.args.reason], [BigInt(faultySlot), 0], "no input by the deadline");
+      const complainers = await Promise.all(owners.filter((_, i) => i !== faultySlot).map(async ({ name }) => (await logged(name, done, context)).complainedOf as number[]));
+      assert.deepEqual(complainers.filter((of) => of.includes(faultySlot)).length, 1);
     }
-    const disputeId = await until("the faulty slot's dispute", async () => {
-      const [opened] = await RoundJobRegistry.getEvents.RoundDisputed({ jobId }, { fromBlock: 0n });
-      return opened === undefined ? undefined : (await deployer.contracts.Disputes.read.disputeCount());
-    }, { timeoutMs: 300_000 });
-    const [requested] = await deployer.contracts.ValidatorCommittee.getEvents.CommitteeRequested({ disputeId }, { fromBlock: 0n });
-    await fulfil(requested!.args.requestId!, deployer.contracts.ValidatorCommittee.address);
-    const dropped = await until("slot 2 dropped", async () => (await RoundJobRegistry.getEvents.SlotDropped({ jobId }, { fromBlock: 0n }))[0], { timeoutMs: 300_000 });
-    assert.deepEqual([dropped.args.slot, dropped.args.reason], [BigInt(faultySlot), 1], "found wrong");
-    await logged(owners[faultySlot]!.name, "this slot was dropped: its masked input is withdrawn and removed from the store", context);
 
-    // The others post their recovery answers for slot 2; their sum is aggregated, and the challenger verifies it.
+    // The others' sum is aggregated (after the others' recovery answers for slot 2 if it was withdrawn), and the challenger verifies it.
     await until("the aggregate verified", async () => challenger.lines.some((l) => l.jobId === jobId.toString() && l.round === 0 && l.msg === "round verified: updates and aggregate recomputed"), { timeoutMs: 300_000 });
     const recovered = await SecureAggregationLedger.getEvents.SecAggRecovered({ jobId }, { fromBlock: 0n });
     assert.ok(recovered.every((e) => e.args.owner === BigInt(faultySlot) && e.args.slot !== BigInt(faultySlot)), "recovery answers for slot 2 from the others");
-    // Spoiled, slot 2's key cannot be rebuilt: the sum needs every neighbour's seed towards it.
-    assert.ok(recovered.length >= (fault === "spoil" ? 3 : 2));
+    // Withdrawn, slot 2's key is rebuilt from t = 3 shares of its neighbours; put out before masking, no one masked towards it.
+    if (fault === "withhold") assert.ok(recovered.length >= 2);
+    else assert.deepEqual(recovered, []);
+    assert.deepEqual((await RoundJobRegistry.getEvents.RoundDisputed({ jobId }, { fromBlock: 0n })).length, fault === "withhold" ? 1 : 0);
     const [posted] = await RoundJobRegistry.getEvents.AggregatePosted({ jobId }, { fromBlock: 0n });
     assert.equal(posted!.args.includedSlots, 0b1011, "the aggregate of slots 0, 1 and 3");
     await advance(61);
@@ -727,7 +740,7 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
 
   it("carries a private-data job to payout when an owner commits its masked input and withholds it: the committee drops it, the others post their shares of its mask key, and their sum is aggregated and verified", () => privateJobThrough("withhold", 25));
 
-  it("carries a private-data job to payout when an owner seals garbage for most of its neighbours: their complaints expose it, the committee drops it, their seeds towards it unmask the others' sum", () => privateJobThrough("spoil", 29));
+  it("carries a private-data job to payout when an owner seals garbage for a neighbour: its complaint puts the owner out before anyone masks, with no dispute", () => privateJobThrough("spoil", 29));
 
   describe("bad input", () => {
     it("reports an unknown job", async () => {

@@ -3,7 +3,7 @@ import { agreedKeyOfPoint } from "./keyAgreement.ts";
 import { possessionPoint, verifyAdvertisedKeys, verifySharedPoint } from "./keyPossession.ts";
 import { removeMasks, type MaskedRound, type RoundReveal } from "./maskRemoval.ts";
 import type {
-  EncryptedSharesMessage, ForwardedSharesMessage, KeyRosterMessage, MaskedInputMessage, PointReveal, PublicKeyEntry, PublicKeysMessage, UnmaskSharesMessage,
+  ComplaintsMessage, EncryptedSharesMessage, ForwardedSharesMessage, KeyRosterMessage, MaskedInputMessage, PointReveal, PublicKeyEntry, PublicKeysMessage, UnmaskSharesMessage,
 } from "./messages.ts";
 import { neighbourGraph } from "./neighbourGraph.ts";
 import { assertIdsWithin, assertRoundAndParty, assertThreshold, protocolViolation } from "./protocolChecks.ts";
@@ -27,7 +27,7 @@ export type SharesRouted = Readonly<Omit<KeysCollected, "stage"> & {
   envelopes: ReadonlyMap<number, ReadonlyMap<number, Uint8Array>>;
 }>;
 
-/** The server after stage 2: who sent masked inputs (U3) and their sum mod 2^32. */
+/** The server after stage 3: who sent masked inputs (U3), who cleared the complaints stage and dropped (C \ U3), and the inputs' sum mod 2^32. */
 export type InputsCollected = Readonly<Omit<SharesRouted, "stage"> & {
   stage: "inputs";
   survivors: readonly number[];
@@ -124,8 +124,8 @@ export function checkEncryptedShares(state: Pick<KeysCollected, "config" | "grap
 
 /**
  * Stage 1 (share keys), server side: U2 is who also posted a shares digest; takes their encryptedShares
- * messages (each the one posted, addressing exactly its roster neighbours) and forwards to each u ∈ U2 the
- * envelopes addressed to it. Every u ∈ U2 needs t neighbours in U2.
+ * messages (each the one posted, addressing exactly its roster neighbours) and forwards to each u ∈ U2 the messages
+ * that hold an envelope for it, whole (u checks each against its sender's digest). Every u ∈ U2 needs t neighbours in U2.
  *
  * @throws VeritrainError `SECAGG_MESSAGE_INVALID`, `SECAGG_TOO_FEW_PARTICIPANTS`, `SECAGG_STAGE_INVALID`.
  * @example
@@ -135,39 +135,123 @@ export function routeShares(state: KeysCollected, messages: readonly EncryptedSh
   assertStage(state, "keys");
   const { config } = state;
   const arrived = matchLedger(ledger.shares, messages, ledgerSets(config, ledger).shared, "encryptedShares");
-  const inbox = new Map<number, ForwardedSharesMessage["envelopes"]>([...arrived.keys()].map((id) => [id, []]));
+  const inbox = new Map<number, EncryptedSharesMessage[]>([...arrived.keys()].map((id) => [id, []]));
   const commitments = new Map<number, SharingCommitments>();
   const envelopes = new Map<number, Map<number, Uint8Array>>();
   for (const [from, message] of arrived) {
     commitments.set(from, checkEncryptedShares(state, from, message));
     envelopes.set(from, new Map(message.envelopes.map(({ to, envelope }) => [to, envelope])));
-    for (const { to, envelope } of message.envelopes) inbox.get(to)?.push({ from, commitments: message.commitments, envelope });
+    for (const { to } of message.envelopes) inbox.get(to)?.push(message);
   }
   const next: SharesRouted = { ...state, stage: "shares", commitments, envelopes };
   for (const id of commitments.keys()) assertThreshold(config, id, neighboursIn(state, id, commitments).length, "neighbours that sent share envelopes");
-  const forwarded = [...inbox].map(([to, envelopes]): ForwardedSharesMessage => ({ kind: "forwardedShares", roundSeed: config.roundSeed, to, envelopes }));
+  const forwarded = [...inbox].map(([to, shares]): ForwardedSharesMessage => ({ kind: "forwardedShares", roundSeed: config.roundSeed, to, shares }));
   return { state: next, forwarded };
 }
 
 /**
- * Stage 2 (collect masked vectors), server side: U3, the survivors, is who also posted an input digest
- * (U2 \ U3 dropped out); sums their maskedInput messages (each the one posted) mod 2^32. Every u ∈ U2 needs
- * t neighbours in U3, the only ones who can answer stage 3. No request follows: each survivor reads U3 from
- * the ledger itself.
+ * Whether neighbour `of`'s envelope to `from` is bad, given the point of their encryption keys that `from` revealed (a
+ * complaint): it does not open under the key derived from that point, or its shares do not check against `of`'s
+ * commitments. The envelope is `of`'s own post, so a bad one is `of`'s fault, whoever complains.
+ */
+function envelopeIsBad(state: ComplaintCheckState, from: number, complaint: PointReveal): boolean {
+  const { config } = state;
+  const encryptionPoint = (id: number) => possessionPoint(state.keys.get(id)!.encryptionKeyProof);
+  const shared = verifySharedPoint({ config, prover: from, other: complaint.of, purpose: "shareEncryption" }, encryptionPoint(from), encryptionPoint(complaint.of), complaint);
+  const key = agreedKeyOfPoint(config, "shareEncryption", shared, [from, complaint.of]);
+  let pair: SharePair;
+  try {
+    pair = openShares({ config, key, from: complaint.of, to: from }, state.envelopes.get(complaint.of)!.get(from)!);
+  } catch {
+    return true;
+  }
+  const commitments = state.commitments.get(complaint.of)!;
+  return !shareMatches(commitments.selfMask, from, pair.selfMaskShare) || !shareMatches(commitments.maskKey, from, pair.maskKeyShare);
+}
+
+/** What {@link checkComplaints} reads of a round: U1's keys, U2's commitments and envelopes. */
+export type ComplaintCheckState = Pick<SharesRouted, "config" | "graph" | "keys" | "commitments" | "envelopes">;
+
+/**
+ * Checks participant `from`'s complaints message against U2: this round, sent by `from`; complaints only about its
+ * neighbours in U2, each at most once, each with a valid proof of the point their encryption keys agree on, and each
+ * true: that neighbour's envelope to `from` does not open under the key of that point, or its shares do not check
+ * (docs/secure-aggregation.md §7, "Complaints"). The checks depend on the message and the round's Keys and Shares posts
+ * alone, so every party decides alike.
+ *
+ * @throws VeritrainError `SECAGG_MESSAGE_INVALID` (also a false complaint).
+ * @example
+ * checkComplaints(routed, 2, message);
+ */
+export function checkComplaints(state: ComplaintCheckState, from: number, message: ComplaintsMessage): void {
+  assertRoundAndParty(state.config, message.roundSeed, message.from, from, "complaints");
+  assertIdsWithin(message.complaints.map(({ of }) => of), new Set(neighboursIn(state, from, state.commitments).filter((v) => v !== from)), `complaints of ${from}`);
+  for (const complaint of message.complaints) {
+    if (!envelopeIsBad(state, from, complaint)) throw protocolViolation(`${from}'s complaint about ${complaint.of} is false: the envelope opens under the key it revealed and its shares check`, { from, of: complaint.of });
+  }
+}
+
+/**
+ * C, the participants that cleared the complaints stage, from its valid messages (each taken by
+ * {@link checkComplaints}): their senders, less every participant a complaint accuses. The accused dealt a neighbour
+ * an envelope that fails, provably: no one masks towards them, so no mask ever needs a secret that too few valid shares
+ * hold.
+ *
+ * @example
+ * const cleared = clearedOf(validComplaints);
+ */
+export function clearedOf(valid: ReadonlyMap<number, ComplaintsMessage>): Set<number> {
+  const accused = new Set([...valid.values()].flatMap((message) => message.complaints.map(({ of }) => of)));
+  return new Set([...valid.keys()].filter((id) => !accused.has(id)));
+}
+
+/** Whether `error` is a message's own fault: its post is struck out (its sender out of the stage's set), not the round stopped. */
+export const strikes = (error: unknown): boolean => error instanceof VeritrainError && (error.code === "SECAGG_MESSAGE_INVALID" || error.code === "SECAGG_KEY_INVALID");
+
+/**
+ * Stage 2 (complaints), as every party computes it: takes the complaints messages of U2's members on the ledger (each
+ * the one posted), strikes those that fail {@link checkComplaints} (a false complaint included) and returns the ledger
+ * whose complaints stage holds only C ({@link clearedOf}): what every participant masks towards and everyone sums by.
+ *
+ * @throws VeritrainError `SECAGG_MESSAGE_INVALID` (a message missing or not the one posted), `SECAGG_STAGE_INVALID`.
+ * @example
+ * const checked = collectComplaints(routed, complaintsMessages, ledger);
+ */
+export function collectComplaints(state: SharesRouted, messages: readonly ComplaintsMessage[], ledger: RoundLedger): RoundLedger {
+  assertStage(state, "shares");
+  const posted = new Set([...ledger.complaints.keys()].filter((id) => state.commitments.has(id)));
+  const valid = new Map<number, ComplaintsMessage>();
+  for (const [from, message] of matchLedger(ledger.complaints, messages, posted, "complaints")) {
+    try {
+      checkComplaints(state, from, message);
+      valid.set(from, message);
+    } catch (error) {
+      if (!strikes(error)) throw error;
+    }
+  }
+  const cleared = clearedOf(valid);
+  return { ...ledger, complaints: new Map([...ledger.complaints].filter(([id]) => cleared.has(id))) };
+}
+
+/**
+ * Stage 3 (collect masked vectors), server side: U3, the survivors, is who cleared the complaints stage (C, `ledger`
+ * as {@link collectComplaints} returns it) and also posted an input digest (C \ U3 dropped out); sums their maskedInput
+ * messages (each the one posted) mod 2^32. Every u ∈ C needs t neighbours in U3, the only ones who can answer stage 4.
+ * No request follows: each survivor reads U3 from the ledger itself.
  *
  * @throws VeritrainError `SECAGG_MESSAGE_INVALID` (also a vector of the wrong length), `SECAGG_TOO_FEW_PARTICIPANTS`, `SECAGG_STAGE_INVALID`.
  * @example
- * const collected = collectMaskedInputs(sharesState, maskedInputMessages, ledger);
+ * const collected = collectMaskedInputs(sharesState, maskedInputMessages, checkedLedger);
  */
 export function collectMaskedInputs(state: SharesRouted, messages: readonly MaskedInputMessage[], ledger: RoundLedger): InputsCollected {
   assertStage(state, "shares");
   const { config } = state;
-  const arrived = matchLedger(ledger.inputs, messages, ledgerSets(config, ledger).survivors, "maskedInput");
+  const { cleared, survivors } = ledgerSets(config, ledger);
+  const arrived = matchLedger(ledger.inputs, messages, survivors, "maskedInput");
   const maskedSum = sumMaskedInputs(config, arrived);
-  const survivors = [...arrived.keys()];
-  const dropped = [...state.commitments.keys()].filter((id) => !arrived.has(id));
-  for (const id of state.commitments.keys()) assertThreshold(config, id, neighboursIn(state, id, arrived).length, "neighbours that sent masked inputs");
-  return { ...state, stage: "inputs", survivors, dropped, maskedSum };
+  const dropped = [...cleared].filter((id) => !arrived.has(id)).sort((a, b) => a - b);
+  for (const id of cleared) assertThreshold(config, id, neighboursIn(state, id, arrived).length, "neighbours that sent masked inputs");
+  return { ...state, stage: "inputs", survivors: [...arrived.keys()], dropped, maskedSum };
 }
 
 /**
@@ -184,68 +268,32 @@ function reconstruct(config: SecAggConfig, owner: number, secret: string, shares
   return scalarBytes(combineShares(shares.slice(0, config.threshold)));
 }
 
-/** What {@link checkUnmaskShares} reads of a round: its sets, keys, commitments and envelopes. */
-export type UnmaskCheckState = Pick<InputsCollected, "config" | "graph" | "keys" | "survivors" | "dropped" | "commitments" | "envelopes">;
+/** What {@link checkUnmaskShares} reads of a round: its sets and commitments. */
+export type UnmaskCheckState = Pick<InputsCollected, "config" | "graph" | "survivors" | "dropped" | "commitments">;
 
 /**
- * Whether neighbour `of`'s envelope to `from` is bad, given the point of their encryption keys that `from` revealed (a
- * complaint): it does not open under the key derived from that point, or its shares do not check against `of`'s
- * commitments. The envelope is `of`'s own post, so a bad one is `of`'s fault, whoever complains.
- */
-function envelopeIsBad(state: UnmaskCheckState, from: number, complaint: PointReveal): boolean {
-  const { config } = state;
-  const encryptionPoint = (id: number) => possessionPoint(state.keys.get(id)!.encryptionKeyProof);
-  const shared = verifySharedPoint({ config, prover: from, other: complaint.of, purpose: "shareEncryption" }, encryptionPoint(from), encryptionPoint(complaint.of), complaint);
-  const key = agreedKeyOfPoint(config, "shareEncryption", shared, [from, complaint.of]);
-  let pair: SharePair;
-  try {
-    pair = openShares({ config, key, from: complaint.of, to: from }, state.envelopes.get(complaint.of)!.get(from)!);
-  } catch {
-    return true;
-  }
-  const commitments = state.commitments.get(complaint.of)!;
-  return !shareMatches(commitments.selfMask, from, pair.selfMaskShare) || !shareMatches(commitments.maskKey, from, pair.maskKeyShare);
-}
-
-/**
- * Checks survivor `from`'s unmaskShares message against the round's sets: this round, sent by `from`;
- * - shares of b only for its neighbours in U3 and of sk^mask only for its neighbours in U2 \ U3, each at most once,
- *   and each the share of `from` that its owner's commitments fix (`shareMatches`);
- * - complaints only about its neighbours in U2, each at most once and none about an owner it sends a share of, each
- *   with a valid proof of the point their encryption keys agree on, and each true: that neighbour's envelope to `from`
- *   does not open under the key of that point, or its shares do not check (so a false complaint strikes the answer);
- * - mask seeds only for its neighbours in U2 \ U3, each at most once, each with a valid proof of the point their mask
- *   keys agree on.
- * The checks depend on the message, the sets and the round's Shares posts alone, so every party decides alike.
+ * Checks survivor `from`'s unmaskShares message against the round's sets: this round, sent by `from`; shares of b
+ * only for its neighbours in U3 and of sk^mask only for its neighbours in C \ U3, each at most once, and each the
+ * share of `from` that its owner's commitments fix (`shareMatches`). The checks depend on the message, the sets and the
+ * round's Shares posts alone, so every party decides alike.
  *
  * @throws VeritrainError `SECAGG_MESSAGE_INVALID`.
  * @example
  * checkUnmaskShares(inputsState, 2, message);
  */
 export function checkUnmaskShares(state: UnmaskCheckState, from: number, message: UnmaskSharesMessage): void {
-  const { config } = state;
-  assertRoundAndParty(config, message.roundSeed, message.from, from, "unmaskShares");
+  assertRoundAndParty(state.config, message.roundSeed, message.from, from, "unmaskShares");
   const neighbours = new Set(state.graph[from]);
-  const inRound = (owners: readonly number[]) => new Set(owners.filter((id) => id !== from && neighbours.has(id)));
   for (const [list, owners, what, secret] of [[message.selfMaskShares, state.survivors, "self-mask", "selfMask"], [message.maskKeyShares, state.dropped, "mask-key", "maskKey"]] as const) {
     assertIdsWithin(list.map((entry) => entry.of), new Set(owners.filter((id) => neighbours.has(id))), `${what} shares of ${from}`);
     for (const { of, share } of list) {
       if (!shareMatches(state.commitments.get(of)![secret], from, share)) throw protocolViolation(`${from}'s ${what} share of ${of} is not the one ${of}'s commitments fix`, { from, of, what });
     }
   }
-  assertIdsWithin(message.complaints.map(({ of }) => of), inRound([...state.survivors, ...state.dropped]), `complaints of ${from}`);
-  const sharesOf = new Set([...message.selfMaskShares, ...message.maskKeyShares].map(({ of }) => of));
-  for (const complaint of message.complaints) {
-    if (sharesOf.has(complaint.of)) throw protocolViolation(`${from} complains about ${complaint.of}'s envelope and sends a share of it`, { from, of: complaint.of });
-    if (!envelopeIsBad(state, from, complaint)) throw protocolViolation(`${from}'s complaint about ${complaint.of} is false: the envelope opens under the key it revealed and its shares check`, { from, of: complaint.of });
-  }
-  assertIdsWithin(message.maskSeeds.map(({ of }) => of), inRound(state.dropped), `mask seeds of ${from}`);
-  const maskPoint = (id: number) => state.commitments.get(id)!.maskKey[0]!;
-  for (const seed of message.maskSeeds) verifySharedPoint({ config, prover: from, other: seed.of, purpose: "pairwiseMask" }, maskPoint(from), maskPoint(seed.of), seed);
 }
 
 /**
- * Stage 3 (unmask), server side: from the survivors' answers (each may hold only the shares the ledger's sets
+ * Stage 4 (unmask), server side: from the survivors' answers (each may hold only the shares the ledger's sets
  * call for: of b_v for its surviving neighbours, of sk^mask_v for its dropped ones, each checked against its owner's
  * commitments), rebuilds b_u of every survivor and sk^mask_u's scalar of every dropped u from t of its shares, then
  * removes the masks ({@link removeMasks}). What is left is Σ_{u ∈ U3} x_u mod 2^32; the rebuilt secrets are the
@@ -259,29 +307,18 @@ export function checkUnmaskShares(state: UnmaskCheckState, from: number, message
  */
 export async function unmaskSum(state: InputsCollected, messages: readonly UnmaskSharesMessage[]): Promise<UnmaskedSum> {
   assertStage(state, "inputs");
-  const { config, graph } = state;
-  const surviving = new Set(state.survivors);
-  assertIdsWithin(messages.map((message) => message.from), surviving, "unmaskShares senders");
+  const { config } = state;
+  assertIdsWithin(messages.map((message) => message.from), new Set(state.survivors), "unmaskShares senders");
   type Held = { holder: number; share: Uint8Array }[];
   const selfMaskShares = new Map<number, Held>(state.survivors.map((id) => [id, []]));
   const maskKeyShares = new Map<number, Held>(state.dropped.map((id) => [id, []]));
-  const maskSeeds = new Map<number, Map<number, PointReveal>>(state.dropped.map((id) => [id, new Map()]));
   for (const message of [...messages].sort((a, b) => a.from - b.from)) {
     checkUnmaskShares(state, message.from, message);
     for (const { of, share } of message.selfMaskShares) selfMaskShares.get(of)!.push({ holder: message.from, share });
     for (const { of, share } of message.maskKeyShares) maskKeyShares.get(of)!.push({ holder: message.from, share });
-    for (const seed of message.maskSeeds) maskSeeds.get(seed.of)!.set(message.from, seed);
   }
-  const selfMaskSeeds = new Map([...selfMaskShares].map(([owner, shares]) => [owner, reconstruct(config, owner, "self-mask seed", shares)] as const));
-  // A dropped participant's mask key from t shares; failing that (it dealt too few valid ones), every surviving neighbour's seed.
-  const maskKeyScalars = new Map<number, Uint8Array>();
-  const pairSeeds = new Map<number, ReadonlyMap<number, PointReveal>>();
-  for (const [owner, shares] of maskKeyShares) {
-    const seeds = maskSeeds.get(owner)!;
-    if (shares.length < config.threshold && graph[owner]!.every((v) => v === owner || !surviving.has(v) || seeds.has(v))) pairSeeds.set(owner, seeds);
-    else maskKeyScalars.set(owner, reconstruct(config, owner, "mask key", shares));
-  }
-  const reveal: RoundReveal = { selfMaskSeeds, maskKeyScalars, pairSeeds };
+  const rebuilt = (shares: ReadonlyMap<number, Held>, secret: string) => new Map([...shares].map(([owner, held]) => [owner, reconstruct(config, owner, secret, held)] as const));
+  const reveal: RoundReveal = { selfMaskSeeds: rebuilt(selfMaskShares, "self-mask seed"), maskKeyScalars: rebuilt(maskKeyShares, "mask key") };
   const sum = removeMasks(maskedRound(state), reveal);
   return { sum, survivors: [...state.survivors], dropped: [...state.dropped], reveal };
 }
@@ -297,8 +334,8 @@ function maskedRound(state: Pick<InputsCollected, "config" | "graph" | "survivor
 }
 
 /**
- * The stage-3 answers once the survivors in `withdrawn` count as dropped (§7, "Withdrawn inputs": the ledger dropped
- * them after stage 3 opened, their inputs withheld): the withdrawn's own answers and every share of their b are set
+ * The stage-4 answers once the survivors in `withdrawn` count as dropped (§7, "Withdrawn inputs": the ledger dropped
+ * them after stage 4 opened, their inputs withheld): the withdrawn's own answers and every share of their b are set
  * aside, and each other answer takes its sender's recovery shares (`recoveryShares`, checked by the caller: shares
  * of sk^mask of withdrawn neighbours only). With U3 minus the withdrawn as the survivors, {@link unmaskSum} then
  * removes the masks towards them as towards any dropout.
@@ -313,7 +350,6 @@ export function withoutWithdrawn(withdrawn: ReadonlySet<number>, answers: readon
       ...answer,
       selfMaskShares: answer.selfMaskShares.filter(({ of }) => !withdrawn.has(of)),
       maskKeyShares: [...answer.maskKeyShares, ...own.flatMap((recovery) => recovery.maskKeyShares)],
-      maskSeeds: [...answer.maskSeeds, ...own.flatMap((recovery) => recovery.maskSeeds)],
     };
   });
 }
@@ -321,9 +357,11 @@ export function withoutWithdrawn(withdrawn: ReadonlySet<number>, answers: readon
 /** What anyone can fetch once a round has ended: the messages whose digests are on the ledger, and the aggregator's reveal. */
 export type RoundTranscript = {
   config: SecAggConfig;
+  /** The ledger, its complaints stage as posted (every post, the accused's too: {@link collectComplaints} checks them). */
   ledger: RoundLedger;
   publicKeys: readonly PublicKeysMessage[];
   encryptedShares: readonly EncryptedSharesMessage[];
+  complaints: readonly ComplaintsMessage[];
   maskedInputs: readonly MaskedInputMessage[];
   reveal: RoundReveal;
 };
@@ -343,34 +381,23 @@ function assertRevealed(secrets: ReadonlyMap<number, Uint8Array>, owners: readon
 }
 
 /**
- * Anyone's recomputation of a round's sum from its public transcript: every message is checked against the
- * ledger's digests, the reveal must hold b_u for exactly U3 and sk^mask_u for exactly U2 \ U3, each secret
- * must match what its owner published (C_u, pk^mask_u), and the masks are removed as the aggregator removes
- * them ({@link removeMasks}). It equals the aggregator's {@link unmaskSum} bit for bit, or throws: an aggregate
+ * Anyone's recomputation of a round's sum from its public transcript: the server's stage functions run over its
+ * messages, each checked against the ledger's digests (the complaints checked too, so C is recomputed); the reveal must
+ * hold b_u for exactly U3 and sk^mask_u for exactly C \ U3, each secret must match what its owner published (C_u,
+ * pk^mask_u), and the masks are removed as the aggregator removes them ({@link removeMasks}). It equals the aggregator's {@link unmaskSum} bit for bit, or throws: an aggregate
  * claimed for the round is then checkable without trusting the aggregator. It reveals nothing the aggregator
  * did not already learn (docs/secure-aggregation.md §9).
  *
- * @throws VeritrainError `SECAGG_MESSAGE_INVALID` (a message missing or not the one posted), `SECAGG_REVEAL_INVALID`,
+ * @throws VeritrainError `SECAGG_MESSAGE_INVALID` (a message missing or not the one posted), `SECAGG_KEY_INVALID`, `SECAGG_REVEAL_INVALID`,
  * `SECAGG_RECONSTRUCTION_MISMATCH`, `SECAGG_TOO_FEW_PARTICIPANTS` (the ledger's sets could not have completed a round).
  * @example
  * assert.deepEqual(recomputeSum(transcript).sum, claimed.sum);
  */
-export function recomputeSum({ config, ledger, publicKeys, encryptedShares, maskedInputs, reveal }: RoundTranscript): UnmaskedSum {
-  const sets = ledgerSets(config, ledger);
-  const graph = neighbourGraph(config);
-  const keys = matchLedger(ledger.keys, publicKeys, sets.advertised, "publicKeys");
-  const shares = matchLedger(ledger.shares, encryptedShares, sets.shared, "encryptedShares");
-  const inputs = matchLedger(ledger.inputs, maskedInputs, sets.survivors, "maskedInput");
-  const survivors = [...inputs.keys()];
-  const dropped = [...shares.keys()].filter((id) => !inputs.has(id));
-  for (const id of shares.keys()) assertThreshold(config, id, graph[id]!.filter((v) => inputs.has(v)).length, "neighbours that sent masked inputs");
-  assertRevealed(reveal.selfMaskSeeds, survivors, "self-mask seed");
-  assertRevealed(reveal.maskKeyScalars, dropped.filter((id) => !reveal.pairSeeds.has(id)), "mask key");
-  const bySeeds = [...reveal.pairSeeds.keys()];
-  if (bySeeds.some((id) => !dropped.includes(id))) throw revealInvalid(`it holds pairwise seeds towards [${bySeeds.join(", ")}], not all dropped`, { bySeeds });
-  const maskedSum = sumMaskedInputs(config, inputs);
-  const entries = new Map([...keys].map(([id, message]) => [id, advertisedEntry(config, id, message)]));
-  const commitments = new Map([...shares].map(([id, message]) => [id, checkEncryptedShares({ config, graph, keys: entries }, id, message)]));
-  const sum = removeMasks(maskedRound({ config, graph, survivors, dropped, maskedSum, commitments }), reveal);
-  return { sum, survivors, dropped, reveal };
+export function recomputeSum({ config, ledger, publicKeys, encryptedShares, complaints, maskedInputs, reveal }: RoundTranscript): UnmaskedSum {
+  const { state: keys } = collectPublicKeys(config, publicKeys, ledger);
+  const { state: routed } = routeShares(keys, encryptedShares, ledger);
+  const collected = collectMaskedInputs(routed, maskedInputs, collectComplaints(routed, complaints, ledger));
+  assertRevealed(reveal.selfMaskSeeds, collected.survivors, "self-mask seed");
+  assertRevealed(reveal.maskKeyScalars, collected.dropped, "mask key");
+  return { sum: removeMasks(maskedRound(collected), reveal), survivors: [...collected.survivors], dropped: [...collected.dropped], reveal };
 }

@@ -136,7 +136,7 @@ function sharedPointStatement({ config, prover, other, purpose }: SharedPointCon
  * a Chaum–Pedersen proof that log_B(A) = log_P(S) for the prover's possession point A (docs/secure-aggregation.md §3,
  * "Shared points"): r = SHA-512(nonce label ‖ sk ‖ statement) mod L, R_1 = r·B, R_2 = r·P,
  * c = SHA-512(statement ‖ S ‖ R_1 ‖ R_2) mod L, z = r + c·a mod L. How a recipient proves what key an envelope was
- * sealed under (a complaint), and a neighbour the pairwise seed of a participant out of the sum.
+ * sealed under (a complaint).
  *
  * @example
  * const { point, proof } = proveSharedPoint({ config, prover: 2, other: 5, purpose: "shareEncryption" }, encryptionSecretKey, encryptionPointOf5);

@@ -1,10 +1,8 @@
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { bytesToNumberLE } from "@noble/curves/utils.js";
 import { VeritrainError } from "../../errors.ts";
-import { agreedKeyOfPoint, agreedKeyOfScalar } from "./keyAgreement.ts";
-import { verifySharedPoint } from "./keyPossession.ts";
+import { agreedKeyOfScalar } from "./keyAgreement.ts";
 import { addMask } from "./maskExpansion.ts";
-import type { PointReveal } from "./messages.ts";
 import type { SecAggConfig } from "./secAggConfig.ts";
 import type { EdwardsPoint } from "./verifiableShares.ts";
 
@@ -12,29 +10,24 @@ const Point = ed25519.Point;
 
 /**
  * The secrets that unmask a round's sum, which the aggregator publishes once it has rebuilt them
- * (docs/secure-aggregation.md §7): b_u of every survivor and, of every participant that shared and then dropped,
- * either the scalar of sk^mask_u (its X25519 scalar mod L) or, if u dealt too few valid shares of it, the point each
- * surviving neighbour v's mask key agrees on with u's, with v's proof (`pairSeeds`: dropped u → v → reveal). Scalars
- * are 32 bytes little-endian. Never b and the mask key of one participant: the ledger puts each in exactly one set.
+ * (docs/secure-aggregation.md §7): b_u of every survivor and the scalar of sk^mask_u (its X25519 scalar mod L) of
+ * every participant that cleared the complaints stage and then dropped, 32 bytes little-endian. Never b and the mask
+ * key of one participant: the ledger puts each in exactly one set.
  */
-export type RoundReveal = {
-  selfMaskSeeds: ReadonlyMap<number, Uint8Array>;
-  maskKeyScalars: ReadonlyMap<number, Uint8Array>;
-  pairSeeds: ReadonlyMap<number, ReadonlyMap<number, PointReveal>>;
-};
+export type RoundReveal = { selfMaskSeeds: ReadonlyMap<number, Uint8Array>; maskKeyScalars: ReadonlyMap<number, Uint8Array> };
 
 /** What {@link removeMasks} needs besides the reveal. */
 export type MaskedRound = {
   config: SecAggConfig;
   graph: readonly (readonly number[])[];
-  /** U3 and U2 \ U3, each ascending. */
+  /** U3 and C \ U3, each ascending. */
   survivors: readonly number[];
   dropped: readonly number[];
   /** Σ_{u ∈ U3} y_u mod 2^32. */
   maskedSum: Uint32Array;
   /** b_u·B (the C_0 of b_u's sharing) of every survivor. */
   selfMaskPoints: ReadonlyMap<number, EdwardsPoint>;
-  /** The mask key's point (its possession proof's A) of every participant of U2. */
+  /** The mask key's point (its possession proof's A) of every participant of C. */
   maskKeyPoints: ReadonlyMap<number, EdwardsPoint>;
 };
 
@@ -54,12 +47,10 @@ function scalarOf(secret: Uint8Array, point: EdwardsPoint): bigint | undefined {
 /**
  * Σ_{u ∈ U3} x_u mod 2^32 from the masked sum: checks each survivor's b_u against b_u·B and subtracts PRG(b_u);
  * for each dropped u and each surviving neighbour v, removes the pairwise mask σ(v, u) · PRG(s_uv) that v added: s_uv
- * from a_u (checked against u's mask key's point) and v's mask key's point (`agreedKeyOfScalar`), or, where the reveal
- * holds v's seed point towards u instead, from that point once its proof checks (`verifySharedPoint`,
- * `agreedKeyOfPoint`). The aggregator and every verifier run this same function.
+ * from a_u (checked against u's mask key's point) and v's mask key's point (`agreedKeyOfScalar`). The aggregator and
+ * every verifier run this same function.
  *
- * @throws VeritrainError `SECAGG_RECONSTRUCTION_MISMATCH` for a secret that is not the scalar its owner committed to or
- * a seed point missing; `SECAGG_MESSAGE_INVALID` for a seed point whose proof does not check.
+ * @throws VeritrainError `SECAGG_RECONSTRUCTION_MISMATCH` for a secret that is not the scalar its owner committed to.
  * @example
  * const sum = removeMasks(round, reveal);
  */
@@ -73,20 +64,11 @@ export function removeMasks(round: MaskedRound, reveal: RoundReveal): Uint32Arra
   }
   const surviving = new Set(round.survivors);
   for (const owner of round.dropped) {
-    const seeds = reveal.pairSeeds.get(owner);
-    const ownerPoint = round.maskKeyPoints.get(owner)!;
-    const scalar = seeds === undefined ? scalarOf(reveal.maskKeyScalars.get(owner)!, ownerPoint) : undefined;
-    if (seeds === undefined && scalar === undefined) throw mismatch(owner, "mask key");
+    const scalar = scalarOf(reveal.maskKeyScalars.get(owner)!, round.maskKeyPoints.get(owner)!);
+    if (scalar === undefined) throw mismatch(owner, "mask key");
     for (const v of graph[owner]!) {
       if (!surviving.has(v)) continue;
-      const vPoint = round.maskKeyPoints.get(v)!;
-      let seed: Uint8Array;
-      if (scalar !== undefined) seed = agreedKeyOfScalar({ config, purpose: "pairwiseMask", scalar, point: vPoint, between: [owner, v] });
-      else {
-        const revealed = seeds!.get(v);
-        if (revealed === undefined) throw mismatch(owner, `pairwise seed with ${v}`);
-        seed = agreedKeyOfPoint(config, "pairwiseMask", verifySharedPoint({ config, prover: v, other: owner, purpose: "pairwiseMask" }, vPoint, ownerPoint, revealed), [owner, v]);
-      }
+      const seed = agreedKeyOfScalar({ config, purpose: "pairwiseMask", scalar, point: round.maskKeyPoints.get(v)!, between: [owner, v] });
       addMask(sum, seed, v < owner ? -1 : 1);
     }
   }

@@ -1,15 +1,15 @@
 import { VeritrainError } from "../../errors.ts";
 import { POSSESSION_PROOF_BYTES, SHARED_POINT_PROOF_BYTES } from "./keyPossession.ts";
-import type { PointReveal, PublicKeyEntry, SecAggMessage, ShareCommitments } from "./messages.ts";
+import type { EncryptedSharesMessage, PointReveal, PublicKeyEntry, SecAggMessage, ShareCommitments } from "./messages.ts";
 import { ENVELOPE_BYTES } from "./shareEnvelope.ts";
 import { COMMITMENT_BYTES, SHARE_BYTES } from "./verifiableShares.ts";
 
 /**
  * 2 since the public keys carry their possession proofs; 3 since the ledger, not an unmask request, fixes who survived;
- * 4 since the shares are Feldman's (32-byte shares, the commitments in encryptedShares and forwardedShares) and
- * unmaskShares carries complaints and mask seeds.
+ * 4 since the shares are Feldman's (32-byte shares, the commitments in encryptedShares and forwardedShares); 5 since
+ * complaints are a message of their own, before masking.
  */
-const VERSION = 4;
+const VERSION = 5;
 const KEY_BYTES = 32;
 /** A participant's advertised keys: pk^mask, pk^enc, then their two possession proofs. */
 const ADVERTISED_KEYS_BYTES = 2 * KEY_BYTES + 2 * POSSESSION_PROOF_BYTES;
@@ -22,6 +22,7 @@ const KIND_CODE = {
   forwardedShares: 4,
   maskedInput: 5,
   unmaskShares: 6,
+  complaints: 7,
 } as const satisfies Record<SecAggMessage["kind"], number>;
 const KIND_OF_CODE = Object.fromEntries(Object.entries(KIND_CODE).map(([kind, code]) => [code, kind])) as Record<number, SecAggMessage["kind"]>;
 
@@ -102,17 +103,24 @@ function readAdvertisedKeys(input: Reader): Omit<PublicKeyEntry, "id"> {
   return { maskPublicKey: input.raw(KEY_BYTES), encryptionPublicKey: input.raw(KEY_BYTES), maskKeyProof: input.raw(POSSESSION_PROOF_BYTES), encryptionKeyProof: input.raw(POSSESSION_PROOF_BYTES) };
 }
 
-function writeCommitments(out: Writer, { selfMask, maskKey }: ShareCommitments): void {
-  for (const list of [selfMask, maskKey]) {
+/** An encryptedShares body: the commitments (b's, then a's: count, then points), then count, then (to, envelope). */
+function writeShares(out: Writer, { commitments, envelopes }: Pick<EncryptedSharesMessage, "commitments" | "envelopes">): void {
+  for (const list of [commitments.selfMask, commitments.maskKey]) {
     out.u32(list.length);
     for (const point of list) out.raw(point, COMMITMENT_BYTES);
   }
+  out.u32(envelopes.length);
+  for (const { to, envelope } of envelopes) {
+    out.u32(to);
+    out.raw(envelope, ENVELOPE_BYTES);
+  }
 }
 
-function readCommitments(input: Reader): ShareCommitments {
+function readShares(input: Reader): Pick<EncryptedSharesMessage, "commitments" | "envelopes"> {
   const points = () => Array.from({ length: input.count(COMMITMENT_BYTES) }, () => input.raw(COMMITMENT_BYTES));
   const selfMask = points();
-  return { selfMask, maskKey: points() };
+  const commitments: ShareCommitments = { selfMask, maskKey: points() };
+  return { commitments, envelopes: Array.from({ length: input.count(4 + ENVELOPE_BYTES) }, () => ({ to: input.u32(), envelope: input.raw(ENVELOPE_BYTES) })) };
 }
 
 /** of, the agreed point, its proof. */
@@ -130,7 +138,8 @@ function writePointReveals(out: Writer, reveals: readonly PointReveal[]): void {
 const readPointReveals = (input: Reader): PointReveal[] =>
   Array.from({ length: input.count(POINT_REVEAL_BYTES) }, () => ({ of: input.u32(), point: input.raw(32), proof: input.raw(SHARED_POINT_PROOF_BYTES) }));
 
-const commitmentsBytes = ({ selfMask, maskKey }: ShareCommitments) => 8 + (selfMask.length + maskKey.length) * COMMITMENT_BYTES;
+const sharesBytes = ({ commitments, envelopes }: Pick<EncryptedSharesMessage, "commitments" | "envelopes">) =>
+  8 + (commitments.selfMask.length + commitments.maskKey.length) * COMMITMENT_BYTES + 4 + envelopes.length * (4 + ENVELOPE_BYTES);
 
 function bodyBytes(message: SecAggMessage): number {
   switch (message.kind) {
@@ -139,18 +148,20 @@ function bodyBytes(message: SecAggMessage): number {
     case "keyRoster":
       return 4 + message.keys.length * (4 + ADVERTISED_KEYS_BYTES);
     case "encryptedShares":
-      return commitmentsBytes(message.commitments) + 4 + message.envelopes.length * (4 + ENVELOPE_BYTES);
+      return sharesBytes(message);
     case "forwardedShares":
-      return 4 + message.envelopes.reduce((bytes, { commitments }) => bytes + 4 + commitmentsBytes(commitments) + ENVELOPE_BYTES, 0);
+      return 4 + message.shares.reduce((bytes, shares) => bytes + 4 + sharesBytes(shares), 0);
     case "maskedInput":
       return 4 + 4 * message.words.length;
+    case "complaints":
+      return 4 + message.complaints.length * POINT_REVEAL_BYTES;
     case "unmaskShares":
-      return 16 + (message.selfMaskShares.length + message.maskKeyShares.length) * (4 + SHARE_BYTES) + (message.complaints.length + message.maskSeeds.length) * POINT_REVEAL_BYTES;
+      return 8 + (message.selfMaskShares.length + message.maskKeyShares.length) * (4 + SHARE_BYTES);
   }
 }
 
 /**
- * The bytes of a message (docs/secure-aggregation.md, "Encoding"): uint8 version 4, uint8 kind,
+ * The bytes of a message (docs/secure-aggregation.md, "Encoding"): uint8 version 5, uint8 kind,
  * the 32-byte round seed, uint32 party (`from` or `to`), then the kind's fields; every integer is
  * little-endian, every list a uint32 count and its entries.
  *
@@ -176,19 +187,13 @@ export function encodeSecAggMessage(message: SecAggMessage): Uint8Array {
       }
       break;
     case "encryptedShares":
-      writeCommitments(out, message.commitments);
-      out.u32(message.envelopes.length);
-      for (const { to, envelope } of message.envelopes) {
-        out.u32(to);
-        out.raw(envelope, ENVELOPE_BYTES);
-      }
+      writeShares(out, message);
       break;
     case "forwardedShares":
-      out.u32(message.envelopes.length);
-      for (const { from, commitments, envelope } of message.envelopes) {
-        out.u32(from);
-        writeCommitments(out, commitments);
-        out.raw(envelope, ENVELOPE_BYTES);
+      out.u32(message.shares.length);
+      for (const shares of message.shares) {
+        out.u32(shares.from);
+        writeShares(out, shares);
       }
       break;
     case "maskedInput":
@@ -203,8 +208,9 @@ export function encodeSecAggMessage(message: SecAggMessage): Uint8Array {
           out.raw(share, SHARE_BYTES);
         }
       }
+      break;
+    case "complaints":
       writePointReveals(out, message.complaints);
-      writePointReveals(out, message.maskSeeds);
       break;
   }
   return out.bytes;
@@ -236,14 +242,12 @@ export function decodeSecAggMessage(bytes: Uint8Array): SecAggMessage {
     case "keyRoster":
       message = { kind, roundSeed, to: party, keys: Array.from({ length: input.count(4 + ADVERTISED_KEYS_BYTES) }, () => ({ id: input.u32(), ...readAdvertisedKeys(input) })) };
       break;
-    case "encryptedShares": {
-      const commitments = readCommitments(input);
-      const envelopes = Array.from({ length: input.count(4 + ENVELOPE_BYTES) }, () => ({ to: input.u32(), envelope: input.raw(ENVELOPE_BYTES) }));
-      message = { kind, roundSeed, from: party, commitments, envelopes };
+    case "encryptedShares":
+      message = { kind, roundSeed, from: party, ...readShares(input) };
       break;
-    }
     case "forwardedShares":
-      message = { kind, roundSeed, to: party, envelopes: Array.from({ length: input.count(4 + 8 + ENVELOPE_BYTES) }, () => ({ from: input.u32(), commitments: readCommitments(input), envelope: input.raw(ENVELOPE_BYTES) })) };
+      // Each forwarded message is its sender's encryptedShares of this round, so it hashes as the sender posted it.
+      message = { kind, roundSeed, to: party, shares: Array.from({ length: input.count(4 + 12) }, () => ({ kind: "encryptedShares" as const, roundSeed, from: input.u32(), ...readShares(input) })) };
       break;
     case "maskedInput": {
       const words = new Uint32Array(input.count(4));
@@ -254,11 +258,12 @@ export function decodeSecAggMessage(bytes: Uint8Array): SecAggMessage {
     case "unmaskShares": {
       const shares = () => Array.from({ length: input.count(4 + SHARE_BYTES) }, () => ({ of: input.u32(), share: input.raw(SHARE_BYTES) }));
       const selfMaskShares = shares();
-      const maskKeyShares = shares();
-      const complaints = readPointReveals(input);
-      message = { kind, roundSeed, from: party, selfMaskShares, maskKeyShares, complaints, maskSeeds: readPointReveals(input) };
+      message = { kind, roundSeed, from: party, selfMaskShares, maskKeyShares: shares() };
       break;
     }
+    case "complaints":
+      message = { kind, roundSeed, from: party, complaints: readPointReveals(input) };
+      break;
   }
   input.end();
   return message;

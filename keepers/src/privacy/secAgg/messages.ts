@@ -42,25 +42,29 @@ export type EncryptedSharesMessage = {
   envelopes: { to: number; envelope: Uint8Array }[];
 };
 
-/** Stage 1, server → participant: the envelopes addressed to it by neighbours that sent theirs, each with its sender's commitments. */
-export type ForwardedSharesMessage = {
-  kind: "forwardedShares";
-  roundSeed: Uint8Array;
-  to: number;
-  envelopes: { from: number; commitments: ShareCommitments; envelope: Uint8Array }[];
-};
-
-/** Stage 2, participant → server: its masked input, L words mod 2^32. */
-export type MaskedInputMessage = { kind: "maskedInput"; roundSeed: Uint8Array; from: number; words: Uint32Array };
+/**
+ * Stage 1, server → participant: the encryptedShares messages of its neighbours in U2 that hold an envelope for it,
+ * each whole as its sender posted it, so that the participant checks each against the sender's ledger digest before it
+ * opens its envelope (and never complains about an envelope its dealer did not post: docs/secure-aggregation.md §9).
+ */
+export type ForwardedSharesMessage = { kind: "forwardedShares"; roundSeed: Uint8Array; to: number; shares: EncryptedSharesMessage[] };
 
 /** The point the sender's key agrees on with neighbour `of`'s, and the sender's proof that it is (`proveSharedPoint`). */
 export type PointReveal = { of: number } & SharedPointReveal;
 
 /**
- * Stage 3, participant → server: its shares of each survivor's b and of each dropped neighbour's mask key (the sets the
- * ledger fixes); its complaints, one per neighbour whose envelope it rejected (the point of their encryption keys, so
- * that anyone opens the envelope); and, for a neighbour out of the sum, the point of their mask keys (anyone derives
- * their pairwise seed from it). A recovery answer (`recoveryShares`) has the same form.
+ * Stage 2, participant → ledger, once the shares stage closed: one complaint per neighbour whose envelope to it does
+ * not open or whose shares do not check, the point of their encryption keys with its proof, so that anyone opens the
+ * envelope and sees it fail (docs/secure-aggregation.md §7, "Complaints"). Empty when every envelope checked.
+ */
+export type ComplaintsMessage = { kind: "complaints"; roundSeed: Uint8Array; from: number; complaints: PointReveal[] };
+
+/** Stage 3, participant → server: its masked input, L words mod 2^32. */
+export type MaskedInputMessage = { kind: "maskedInput"; roundSeed: Uint8Array; from: number; words: Uint32Array };
+
+/**
+ * Stage 4, participant → server: its shares of each survivor's b and of each dropped neighbour's mask key (the sets the
+ * ledger fixes). A recovery answer (`recoveryShares`) has the same form: its share of a withdrawn neighbour's mask key.
  */
 export type UnmaskSharesMessage = {
   kind: "unmaskShares";
@@ -68,8 +72,6 @@ export type UnmaskSharesMessage = {
   from: number;
   selfMaskShares: { of: number; share: Uint8Array }[];
   maskKeyShares: { of: number; share: Uint8Array }[];
-  complaints: PointReveal[];
-  maskSeeds: PointReveal[];
 };
 
 /** Any message of the protocol. */
@@ -78,5 +80,6 @@ export type SecAggMessage =
   | KeyRosterMessage
   | EncryptedSharesMessage
   | ForwardedSharesMessage
+  | ComplaintsMessage
   | MaskedInputMessage
   | UnmaskSharesMessage;

@@ -5,7 +5,7 @@ import { agreedKey } from "./keyAgreement.ts";
 import { possessionPoint, proveKeyPossession, proveSharedPoint, verifyAdvertisedKeys, x25519Scalar } from "./keyPossession.ts";
 import { addMask } from "./maskExpansion.ts";
 import type {
-  EncryptedSharesMessage, ForwardedSharesMessage, KeyRosterMessage, MaskedInputMessage, PointReveal, PublicKeyEntry, PublicKeysMessage, UnmaskSharesMessage,
+  ComplaintsMessage, EncryptedSharesMessage, ForwardedSharesMessage, KeyRosterMessage, MaskedInputMessage, PointReveal, PublicKeyEntry, PublicKeysMessage, UnmaskSharesMessage,
 } from "./messages.ts";
 import { neighbourGraph } from "./neighbourGraph.ts";
 import { assertIdsWithin, assertRoundAndParty, assertThreshold, protocolViolation } from "./protocolChecks.ts";
@@ -41,12 +41,17 @@ export type SharingParticipant = Readonly<Omit<AdvertisedParticipant, "stage"> &
   sharesDigest: Uint8Array;
 }>;
 
-/** A participant after stage 2: it holds the share pairs its neighbours sent it (and its own). */
-export type MaskedParticipant = Readonly<Omit<SharingParticipant, "stage"> & {
-  stage: "masked";
+/** A participant after stage 2: it holds the share pairs its neighbours sent it (and its own) and complained about the rest. */
+export type CheckedParticipant = Readonly<Omit<SharingParticipant, "stage"> & {
+  stage: "checked";
   held: ReadonlyMap<number, SharePair>;
-  /** The neighbours whose envelopes it rejected (ascending): it complains about each at stage 3. */
-  rejected: readonly number[];
+  /** The ledger digest of its complaints message. */
+  complaintsDigest: Uint8Array;
+}>;
+
+/** A participant after stage 3: it posted its masked input. */
+export type MaskedParticipant = Readonly<Omit<CheckedParticipant, "stage"> & {
+  stage: "masked";
   /** The ledger digest of its maskedInput message. */
   inputDigest: Uint8Array;
 }>;
@@ -156,68 +161,90 @@ export async function shareKeys(state: AdvertisedParticipant, roster: KeyRosterM
 }
 
 /**
- * Stage 2 (collect masked vectors), once the ledger has closed stage 1: opens the envelopes forwarded to the
- * participant, exactly one from each other neighbour in U2 (the ledger's), then masks its input:
- * y = x + PRG(b) + Σ_{v ∈ S} σ(u, v) · PRG(s_uv) mod 2^32, S = N(u) ∩ U2 \ {u}, σ(u, v) = +1 if u < v, −1 if
- * u > v, s_uv = `agreedKey` with purpose `pairwiseMask`. The caller posts the returned message's
- * {@link ledgerDigest} on the ledger.
+ * Stage 2 (complaints), once the ledger has closed stage 1: takes the encryptedShares messages forwarded to the
+ * participant, exactly one from each other neighbour in U2 (the ledger's), each the one its sender posted (its ledger
+ * digest) with exactly one envelope for the participant, opens that envelope and checks its shares against the
+ * sender's commitments.
+ * An envelope that fails authentication (`openShares`: altered, or sealed for someone else), or whose shares are not
+ * of the polynomials its sender committed to (`shareMatches`; commitments not t and t − 1 points of the prime-order
+ * subgroup), is its sender's fault (its own post on the ledger): the participant holds no share of that sender's
+ * secrets and complains, with the point their encryption keys agree on and its proof, so that anyone opens the
+ * envelope and sees it fail (docs/secure-aggregation.md §7, "Complaints"). Only posted envelopes are opened, so a
+ * relay that alters one in transit cannot make the participant complain falsely, which would publish the dealer's
+ * genuine shares to it (§9). The caller posts the returned message's {@link ledgerDigest} on the ledger, complaints
+ * or none; once the stage closed, the accused are out of the round before anyone masks towards them.
  *
- * An envelope that fails authentication (`openShares`: altered, or sealed for someone else), or whose shares are
- * not of the polynomials its sender committed to (`shareMatches`; commitments not t and t − 1 points of the
- * prime-order subgroup), is its sender's fault, or the relay's: it is `rejected`, and the participant holds no share
- * of that sender's secrets (t of its other neighbours' shares rebuild them), but masks as usual, since s_uv needs only
- * the sender's public key. So no sender can stop its neighbours by sealing them garbage, no share the participant
- * keeps is one that every party would refuse at stage 3, and nothing is revealed that would not be otherwise.
- *
- * @param input the participant's quantised vector, L words.
- * @throws VeritrainError `SECAGG_MESSAGE_INVALID` (also an envelope of a neighbour in U2 missing),
+ * @throws VeritrainError `SECAGG_MESSAGE_INVALID` (also a message of a neighbour in U2 missing, or not the one posted),
  * `SECAGG_TOO_FEW_PARTICIPANTS`, `SECAGG_STAGE_INVALID`.
  * @example
- * const { state: masked, message } = maskInput(sharing, forwarded, quantise(update, q), ledger);
+ * const { state: checked, message } = checkEnvelopes(sharing, forwarded, ledger);
  */
-export function maskInput(state: SharingParticipant, forwarded: ForwardedSharesMessage, input: Uint32Array, ledger: RoundLedger): { state: MaskedParticipant; message: MaskedInputMessage; rejected: number[] } {
+export function checkEnvelopes(state: SharingParticipant, forwarded: ForwardedSharesMessage, ledger: RoundLedger): { state: CheckedParticipant; message: ComplaintsMessage } {
   assertStage(state, "shared");
   const { config, id } = state;
   assertRoundAndParty(config, forwarded.roundSeed, forwarded.to, id, "forwardedShares");
   assertOwnPost(ledger.shares, id, state.sharesDigest, "encryptedShares");
   const { shared } = ledgerSets(config, ledger);
   const senders = [...state.roster.keys()].filter((other) => other !== id && shared.has(other));
-  assertIdsWithin(forwarded.envelopes.map((envelope) => envelope.from), new Set(senders), "forwardedShares");
-  if (forwarded.envelopes.length !== senders.length) throw protocolViolation(`forwardedShares holds ${forwarded.envelopes.length} of the ${senders.length} envelopes addressed to ${id} by neighbours on the ledger`, { id });
+  assertIdsWithin(forwarded.shares.map((message) => message.from), new Set(senders), "forwardedShares");
+  if (forwarded.shares.length !== senders.length) throw protocolViolation(`forwardedShares holds ${forwarded.shares.length} of the ${senders.length} messages of neighbours on the ledger with an envelope for ${id}`, { id });
   assertThreshold(config, id, senders.length + 1, "neighbours whose shares reached it (itself included)");
-  if (input.length !== config.vectorLength) throw protocolViolation(`input has ${input.length} words, the round's vectors have ${config.vectorLength}`, { length: input.length });
 
   const held = new Map<number, SharePair>([[id, state.ownShares]]);
-  const rejected: number[] = [];
-  const words = Uint32Array.from(input);
-  addMask(words, state.selfMaskSeed, 1);
-  for (const { from, commitments, envelope } of forwarded.envelopes) {
+  const complaints: PointReveal[] = [];
+  for (const message of [...forwarded.shares].sort((a, b) => a.from - b.from)) {
+    const { from, commitments } = message;
+    if (!isPosted(ledger.shares, from, ledgerDigest(message))) throw protocolViolation(`forwardedShares carries a message of ${from} that is not the encryptedShares message it posted on the ledger`, { id, from });
+    const addressed = message.envelopes.filter(({ to }) => to === id);
+    if (addressed.length !== 1) throw protocolViolation(`the encryptedShares message of ${from} holds ${addressed.length} envelopes for ${id}, not one: every party strikes it`, { id, from });
+    const { envelope } = addressed[0]!;
     const peer = state.roster.get(from)!;
     const key = agreedKey({ config, purpose: "shareEncryption", secretKey: state.encryptionSecretKey, publicKey: peer.encryptionPublicKey, between: [id, from] });
     const pair = openedShares({ config, key, from, to: id }, envelope);
     const points = sharingCommitments(commitments, possessionPoint(peer.maskKeyProof), config.threshold);
     if (pair !== undefined && points !== undefined && shareMatches(points.selfMask, id, pair.selfMaskShare) && shareMatches(points.maskKey, id, pair.maskKeyShare)) held.set(from, pair);
-    else rejected.push(from);
-    const seed = agreedKey({ config, purpose: "pairwiseMask", secretKey: state.maskSecretKey, publicKey: peer.maskPublicKey, between: [id, from] });
-    addMask(words, seed, id < from ? 1 : -1);
+    else complaints.push({ of: from, ...proveSharedPoint({ config, prover: id, other: from, purpose: "shareEncryption" }, state.encryptionSecretKey, possessionPoint(peer.encryptionKeyProof)) });
   }
-  rejected.sort((a, b) => a - b);
-  const message: MaskedInputMessage = { kind: "maskedInput", roundSeed: config.roundSeed, from: id, words };
-  return { state: { ...state, stage: "masked", held, rejected, inputDigest: ledgerDigest(message) }, message, rejected };
-}
-
-/** The point of the participant's `purpose` key agreed with neighbour `of`'s, and the proof that it is (`proveSharedPoint`). */
-function revealPoint(state: MaskedParticipant, of: number, purpose: "pairwiseMask" | "shareEncryption"): PointReveal {
-  const peer = state.roster.get(of)!;
-  const [secretKey, proof] = purpose === "pairwiseMask" ? [state.maskSecretKey, peer.maskKeyProof] : [state.encryptionSecretKey, peer.encryptionKeyProof];
-  return { of, ...proveSharedPoint({ config: state.config, prover: state.id, other: of, purpose }, secretKey, possessionPoint(proof)) };
+  const message: ComplaintsMessage = { kind: "complaints", roundSeed: config.roundSeed, from: id, complaints };
+  return { state: { ...state, stage: "checked", held, complaintsDigest: ledgerDigest(message) }, message };
 }
 
 /**
- * Stage 3 (unmask), once the ledger has closed stage 2: reads U3 from the ledger and answers with its shares
- * of b_v for each neighbour v in U3 and of sk^mask_v for each neighbour v in U2 \ U3 (dropped), and a complaint
- * about each neighbour whose envelope it rejected at stage 2: the point their encryption keys agree on, with its
- * proof, so that anyone opens that envelope and sees it fail (docs/secure-aggregation.md §7, "Complaints"). The sets
+ * Stage 3 (collect masked vectors), once the ledger has closed stage 2: masks the participant's input towards its
+ * neighbours that cleared the complaints stage (C, the ledger's: posted, accused of nothing), y = x + PRG(b) +
+ * Σ_{v ∈ S} σ(u, v) · PRG(s_uv) mod 2^32, S = N(u) ∩ C \ {u}, σ(u, v) = +1 if u < v, −1 if u > v, s_uv = `agreedKey`
+ * with purpose `pairwiseMask`. No one masks towards a dealer whose envelopes failed, so no mask ever needs a secret
+ * that too few valid shares hold. The caller posts the returned message's {@link ledgerDigest} on the ledger.
+ * Refuses when its own complaints post is not on the checked ledger (it missed the stage, complained falsely or was
+ * accused: it is out of the round).
+ *
+ * @param input the participant's quantised vector, L words.
+ * @throws VeritrainError `SECAGG_MESSAGE_INVALID`, `SECAGG_TOO_FEW_PARTICIPANTS`, `SECAGG_STAGE_INVALID`.
+ * @example
+ * const { state: masked, message } = maskInput(checked, quantise(update, q), ledger);
+ */
+export function maskInput(state: CheckedParticipant, input: Uint32Array, ledger: RoundLedger): { state: MaskedParticipant; message: MaskedInputMessage } {
+  assertStage(state, "checked");
+  const { config, id } = state;
+  assertOwnPost(ledger.complaints, id, state.complaintsDigest, "complaints");
+  const { cleared } = ledgerSets(config, ledger);
+  const peers = [...state.roster.keys()].filter((other) => other !== id && cleared.has(other));
+  assertThreshold(config, id, peers.length + 1, "neighbours that cleared the complaints stage (itself included)");
+  if (input.length !== config.vectorLength) throw protocolViolation(`input has ${input.length} words, the round's vectors have ${config.vectorLength}`, { length: input.length });
+
+  const words = Uint32Array.from(input);
+  addMask(words, state.selfMaskSeed, 1);
+  for (const other of peers) {
+    const seed = agreedKey({ config, purpose: "pairwiseMask", secretKey: state.maskSecretKey, publicKey: state.roster.get(other)!.maskPublicKey, between: [id, other] });
+    addMask(words, seed, id < other ? 1 : -1);
+  }
+  const message: MaskedInputMessage = { kind: "maskedInput", roundSeed: config.roundSeed, from: id, words };
+  return { state: { ...state, stage: "masked", inputDigest: ledgerDigest(message) }, message };
+}
+
+/**
+ * Stage 4 (unmask), once the ledger has closed stage 3: reads U3 from the ledger and answers with its shares
+ * of b_v for each neighbour v in U3 and of sk^mask_v for each neighbour v in C \ U3 (dropped). The sets
  * come from the ledger, which every participant reads alike, not from the server: no neighbour is a survivor to
  * some and dropped to others, so no one can gather both secrets of one input. Refuses when its own input is
  * not on the ledger (it dropped out) or fewer than t of its neighbours survived.
@@ -230,8 +257,8 @@ export function revealShares(state: MaskedParticipant, ledger: RoundLedger): Unm
   assertStage(state, "masked");
   const { config, id } = state;
   assertOwnPost(ledger.inputs, id, state.inputDigest, "maskedInput");
-  const { survivors } = ledgerSets(config, ledger);
-  const held = [...state.held.keys()].sort((a, b) => a - b);
+  const { cleared, survivors } = ledgerSets(config, ledger);
+  const held = [...state.held.keys()].filter((v) => cleared.has(v)).sort((a, b) => a - b);
   const surviving = held.filter((v) => survivors.has(v));
   assertThreshold(config, id, surviving.length, "surviving neighbours");
   return {
@@ -240,24 +267,18 @@ export function revealShares(state: MaskedParticipant, ledger: RoundLedger): Unm
     from: id,
     selfMaskShares: surviving.map((of) => ({ of, share: state.held.get(of)!.selfMaskShare })),
     maskKeyShares: held.filter((v) => !survivors.has(v)).map((of) => ({ of, share: state.held.get(of)!.maskKeyShare })),
-    complaints: state.rejected.map((of) => revealPoint(state, of, "shareEncryption")),
-    maskSeeds: [],
   };
 }
 
 /**
- * Stage 3 continued, for a neighbour out of the sum whose mask key its shares may not rebuild (docs/secure-aggregation.md
- * §7, "Withdrawn inputs" and "Complaints"): `owner`, of U2, is either a survivor that the ledger dropped after stage 3
- * opened (on the chain, a dispute found its masked input withheld or its envelopes garbled: withdrawn) or a dropped
- * participant about which a complaint stands. The participant answers with its share of sk^mask_owner if it holds one,
- * and with the point their mask keys agree on (with its proof), from which anyone derives their pairwise seed s_{id,owner}:
- * the masks the others added towards `owner` are removed from their sum with `owner`'s key rebuilt from t shares, or,
- * if `owner` dealt too few valid ones, with every surviving neighbour's seed. `owner`'s input is out of the sum, so
- * neither reveals anything of an input that counts. Call it only once the ledger has dropped `owner`
- * (SecureAggregationLedger refuses the post of an owner still active).
+ * Stage 4 continued, for a survivor that the ledger dropped after stage 4 opened (on the chain, a dispute found its
+ * masked input withheld: withdrawn, docs/secure-aggregation.md §7): the participant answers with its share of
+ * sk^mask_owner, so that the masks the others added towards `owner` are removed from their sum with `owner`'s key
+ * rebuilt from t shares. `owner`'s input is out of the sum, so its key reveals nothing of an input that counts. Call it
+ * only once the ledger has dropped `owner` (SecureAggregationLedger refuses the post of an owner still active).
  *
- * @throws VeritrainError `SECAGG_MESSAGE_INVALID` (its own input not on the ledger, `owner` not a neighbour of U2),
- * `SECAGG_STAGE_INVALID`.
+ * @throws VeritrainError `SECAGG_MESSAGE_INVALID` (its own input not on the ledger, `owner` not a neighbour of C whose
+ * share it holds), `SECAGG_STAGE_INVALID`.
  * @example
  * const recovery = recoveryShares(masked, ledger, 3);
  */
@@ -265,17 +286,9 @@ export function recoveryShares(state: MaskedParticipant, ledger: RoundLedger, ow
   assertStage(state, "masked");
   const { config, id } = state;
   assertOwnPost(ledger.inputs, id, state.inputDigest, "maskedInput");
-  if (owner === id || !state.roster.has(owner) || !ledgerSets(config, ledger).shared.has(owner)) {
-    throw protocolViolation(`participant ${id} cannot recover participant ${owner}'s mask key: ${owner} is not a neighbour that shared its keys on the ledger`, { id, owner });
-  }
   const held = state.held.get(owner);
-  return {
-    kind: "unmaskShares",
-    roundSeed: config.roundSeed,
-    from: id,
-    selfMaskShares: [],
-    maskKeyShares: held === undefined ? [] : [{ of: owner, share: held.maskKeyShare }],
-    complaints: [],
-    maskSeeds: [revealPoint(state, owner, "pairwiseMask")],
-  };
+  if (owner === id || held === undefined || !ledgerSets(config, ledger).cleared.has(owner)) {
+    throw protocolViolation(`participant ${id} cannot recover participant ${owner}'s mask key: ${owner} is not a neighbour of the round whose share it holds`, { id, owner });
+  }
+  return { kind: "unmaskShares", roundSeed: config.roundSeed, from: id, selfMaskShares: [], maskKeyShares: [{ of: owner, share: held.maskKeyShare }] };
 }

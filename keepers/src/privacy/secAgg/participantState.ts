@@ -3,17 +3,17 @@ import { bytesToHex, hexToBytes } from "@noble/hashes/utils.js";
 import { VeritrainError } from "../../errors.ts";
 import type { PublicKeyEntry } from "./messages.ts";
 import { neighbourGraph } from "./neighbourGraph.ts";
-import type { AdvertisedParticipant, MaskedParticipant, SharingParticipant } from "./participant.ts";
+import type { AdvertisedParticipant, CheckedParticipant, MaskedParticipant, SharingParticipant } from "./participant.ts";
 import type { SecAggConfig } from "./secAggConfig.ts";
 import type { SharePair } from "./shareEnvelope.ts";
 
 /** A participant's state at any stage of a round. Secret: it holds the participant's keys and shares. */
-export type ParticipantState = AdvertisedParticipant | SharingParticipant | MaskedParticipant;
+export type ParticipantState = AdvertisedParticipant | SharingParticipant | CheckedParticipant | MaskedParticipant;
 
 type EntryJson = { id: number; maskPublicKey: string; encryptionPublicKey: string; maskKeyProof: string; encryptionKeyProof: string };
 type PairJson = { selfMaskShare: string; maskKeyShare: string };
 type StateJson = {
-  version: 2;
+  version: 3;
   stage: ParticipantState["stage"];
   roundSeed: string;
   id: number;
@@ -25,7 +25,7 @@ type StateJson = {
   ownShares?: PairJson;
   sharesDigest?: string;
   held?: [number, PairJson][];
-  rejected?: number[];
+  complaintsDigest?: string;
   inputDigest?: string;
 };
 
@@ -48,7 +48,7 @@ const pairOf = (json: PairJson): SharePair => ({ selfMaskShare: hexToBytes(json.
  */
 export function encodeParticipantState(state: ParticipantState): string {
   const json: StateJson = {
-    version: 2,
+    version: 3,
     stage: state.stage,
     roundSeed: bytesToHex(state.config.roundSeed),
     id: state.id,
@@ -59,7 +59,8 @@ export function encodeParticipantState(state: ParticipantState): string {
   if (state.stage !== "advertised") {
     Object.assign(json, { roster: [...state.roster.values()].map(entryJson), selfMaskSeed: bytesToHex(state.selfMaskSeed), ownShares: pairJson(state.ownShares), sharesDigest: bytesToHex(state.sharesDigest) });
   }
-  if (state.stage === "masked") Object.assign(json, { held: [...state.held].map(([id, pair]) => [id, pairJson(pair)]), rejected: [...state.rejected], inputDigest: bytesToHex(state.inputDigest) });
+  if (state.stage === "checked" || state.stage === "masked") Object.assign(json, { held: [...state.held].map(([id, pair]) => [id, pairJson(pair)]), complaintsDigest: bytesToHex(state.complaintsDigest) });
+  if (state.stage === "masked") json.inputDigest = bytesToHex(state.inputDigest);
   return JSON.stringify(json);
 }
 
@@ -73,7 +74,7 @@ export function encodeParticipantState(state: ParticipantState): string {
 export function decodeParticipantState(text: string, config: SecAggConfig): ParticipantState {
   try {
     const json = JSON.parse(text) as StateJson;
-    if (json.version !== 2) throw new Error(`version ${json.version}`);
+    if (json.version !== 3) throw new Error(`version ${json.version}`);
     if (!equalBytes(hexToBytes(json.roundSeed), config.roundSeed)) throw new Error("it is another round's");
     const advertised: AdvertisedParticipant = {
       stage: "advertised",
@@ -94,9 +95,10 @@ export function decodeParticipantState(text: string, config: SecAggConfig): Part
       sharesDigest: hexToBytes(json.sharesDigest!),
     };
     if (json.stage === "shared") return sharing;
+    const checked: CheckedParticipant = { ...sharing, stage: "checked", held: new Map(json.held!.map(([id, pair]) => [id, pairOf(pair)])), complaintsDigest: hexToBytes(json.complaintsDigest!) };
+    if (json.stage === "checked") return checked;
     if (json.stage !== "masked") throw new Error(`stage ${String(json.stage)}`);
-    if (!Array.isArray(json.rejected) || !json.rejected.every(Number.isSafeInteger)) throw new Error("its list of rejected envelopes is missing");
-    return { ...sharing, stage: "masked", held: new Map(json.held!.map(([id, pair]) => [id, pairOf(pair)])), rejected: json.rejected, inputDigest: hexToBytes(json.inputDigest!) };
+    return { ...checked, stage: "masked", inputDigest: hexToBytes(json.inputDigest!) };
   } catch (cause) {
     throw new VeritrainError(`a secure-aggregation participant's saved state is unreadable or not this round's (${(cause as Error).message}): the participant is out of the round`, {
       code: "SECAGG_STATE_INVALID",

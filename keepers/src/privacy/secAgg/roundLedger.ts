@@ -1,7 +1,7 @@
 import { equalBytes } from "@noble/curves/utils.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { encodeSecAggMessage } from "./messageCodec.ts";
-import type { EncryptedSharesMessage, MaskedInputMessage, PublicKeyEntry, PublicKeysMessage } from "./messages.ts";
+import type { ComplaintsMessage, EncryptedSharesMessage, MaskedInputMessage, PublicKeyEntry, PublicKeysMessage } from "./messages.ts";
 import { assertIdsWithin, protocolViolation } from "./protocolChecks.ts";
 import type { SecAggConfig } from "./secAggConfig.ts";
 
@@ -16,15 +16,23 @@ export type RoundLedger = {
   keys: ReadonlyMap<number, Uint8Array>;
   /** Stage 1: of each participant's encryptedShares message. */
   shares: ReadonlyMap<number, Uint8Array>;
-  /** Stage 2: of each participant's maskedInput message. */
+  /**
+   * Stage 2: of each participant's complaints message, once checked (`collectComplaints`): without the posts of
+   * participants that a true complaint accuses or that complain falsely.
+   */
+  complaints: ReadonlyMap<number, Uint8Array>;
+  /** Stage 3: of each participant's maskedInput message. */
   inputs: ReadonlyMap<number, Uint8Array>;
 };
 
-/** The sets a ledger fixes: U1 advertised keys, U2 ⊆ U1 also shared, U3 ⊆ U2 also sent a masked input (the survivors). */
-export type LedgerSets = { advertised: ReadonlySet<number>; shared: ReadonlySet<number>; survivors: ReadonlySet<number> };
+/**
+ * The sets a ledger fixes: U1 advertised keys, U2 ⊆ U1 also shared, C ⊆ U2 also cleared the complaints stage (posted,
+ * accused of nothing), U3 ⊆ C also sent a masked input (the survivors).
+ */
+export type LedgerSets = { advertised: ReadonlySet<number>; shared: ReadonlySet<number>; cleared: ReadonlySet<number>; survivors: ReadonlySet<number> };
 
 /** The message whose digest a participant posts at one stage. */
-export type LedgerMessage = PublicKeysMessage | EncryptedSharesMessage | MaskedInputMessage;
+export type LedgerMessage = PublicKeysMessage | EncryptedSharesMessage | ComplaintsMessage | MaskedInputMessage;
 
 /**
  * SHA-256 of a message's bytes (`encodeSecAggMessage`): what a participant posts on the ledger.
@@ -53,8 +61,8 @@ export function isPosted(entries: ReadonlyMap<number, Uint8Array>, id: number, d
 }
 
 /**
- * U1, U2 and U3 as the ledger fixes them: a participant counts at a stage only if it counted at the previous
- * one (shares posted without keys, or an input without shares, are ignored).
+ * U1, U2, C and U3 as the ledger fixes them: a participant counts at a stage only if it counted at the previous
+ * one (shares posted without keys, or an input without cleared complaints, are ignored).
  *
  * @example
  * const { survivors } = ledgerSets(config, ledger);
@@ -62,8 +70,9 @@ export function isPosted(entries: ReadonlyMap<number, Uint8Array>, id: number, d
 export function ledgerSets(config: SecAggConfig, ledger: RoundLedger): LedgerSets {
   const advertised = new Set([...ledger.keys.keys()].filter((id) => Number.isSafeInteger(id) && id >= 0 && id < config.participants));
   const shared = new Set([...ledger.shares.keys()].filter((id) => advertised.has(id)));
-  const survivors = new Set([...ledger.inputs.keys()].filter((id) => shared.has(id)));
-  return { advertised, shared, survivors };
+  const cleared = new Set([...ledger.complaints.keys()].filter((id) => shared.has(id)));
+  const survivors = new Set([...ledger.inputs.keys()].filter((id) => cleared.has(id)));
+  return { advertised, shared, cleared, survivors };
 }
 
 /**
