@@ -47,7 +47,7 @@ export type RoundProviderParameters = ComputeRoleParameters;
  *   this slot's recovery answers for a neighbour whose masked input was withdrawn, or removes its own withdrawn input;
  * - an unmask post on SecureAggregationLedger (`SecAggPosted`, stage Unmask: a slot answers for a withdrawn neighbour
  *   only after its own unmask post, which may come after the drop): the task `unmasked-<job>-<round>-<poster>`
- *   ({@link recoverIfDue}) posts the recovery answers due.
+ *   ({@link recoverIfDue}) posts the recovery answers due if the poster is this provider's slot.
  *
  * @example
  * await runRoundProvider({ chain, store, dataDir, costModel, threads: 2, log, signal });
@@ -82,8 +82,8 @@ export async function runRoundProvider(parameters: RoundProviderParameters): Pro
       else tasks.start(`aggregate-${event.args.jobId}-${event.args.round}`);
     },
     runTask: async (task, signal) => {
-      const [kind, jobId, round, dropped] = task.split("-") as [string, string, string, string | undefined];
-      if (kind === "recover" || kind === "unmasked") return recoverIfDue({ ...parameters, signal }, jobs, BigInt(jobId), Number(round), kind === "recover" ? Number(dropped) : undefined);
+      const [kind, jobId, round, slot] = task.split("-") as [string, string, string, string | undefined];
+      if (kind === "recover" || kind === "unmasked") return recoverIfDue({ ...parameters, signal }, jobs, BigInt(jobId), Number(round), kind === "recover" ? { dropped: Number(slot) } : { unmaskedBy: Number(slot) });
       const duty = kind === "slot" ? contributeToRound : aggregateIfDue;
       await duty({ ...parameters, signal }, jobs, BigInt(jobId), Number(round));
     },
@@ -218,12 +218,12 @@ async function contributeSlot(parameters: RoundProviderParameters, jobs: RoundJo
 }
 
 /**
- * After slot `dropped` of round `round` was dropped, or an unmask post (`dropped` undefined), if this provider took part
- * in the round's secure aggregation (its state of the round is on disk): if `dropped` is its own slot, removes its
- * masked input from its store (`removeWithdrawnInput`); if it still holds its slot, posts its recovery answers for
- * every withdrawn neighbour (`recoverWithdrawn`).
+ * After slot `dropped` of round `round` was dropped, or slot `unmaskedBy` posted its unmask shares, if this provider
+ * took part in the round's secure aggregation (its state of the round is on disk): if `dropped` is its own slot,
+ * removes its masked input from its store (`removeWithdrawnInput`); if it still holds its slot (and posted the unmask
+ * shares, for the second trigger), posts its recovery answers for every withdrawn neighbour (`recoverWithdrawn`).
  */
-export async function recoverIfDue(parameters: RoundProviderParameters, jobs: RoundJobs, jobId: bigint, round: number, dropped: number | undefined): Promise<void> {
+export async function recoverIfDue(parameters: RoundProviderParameters, jobs: RoundJobs, jobId: bigint, round: number, trigger: { dropped: number } | { unmaskedBy: number }): Promise<void> {
   const { chain, store, dataDir, log, signal } = parameters;
   const context = { jobId: jobId.toString(), round };
   const stateFile = ownerRoundFile(dataDir, jobId, round, "secagg");
@@ -232,14 +232,14 @@ export async function recoverIfDue(parameters: RoundProviderParameters, jobs: Ro
     return;
   }
   const [holds, own] = await chain.contracts.RoundJobRegistry.read.slotOf([jobId, chain.account.address]);
-  if (holds && own === dropped) {
+  if (holds && "dropped" in trigger && own === trigger.dropped) {
     const removed = await removeWithdrawnInput(store, stateFile);
     log.warn({ ...context, slot: own, removed }, removed ? "this slot was dropped: its masked input is withdrawn and removed from the store" : "this slot was dropped before it committed a masked input: nothing to remove");
     return;
   }
   const slot = await activeSlotOf(chain, jobId);
-  if (slot === undefined) {
-    log.info(context, "recovery skipped: this provider's slot is no longer active");
+  if (slot === undefined || ("unmaskedBy" in trigger && trigger.unmaskedBy !== slot)) {
+    log.info(context, slot === undefined ? "recovery skipped: this provider's slot is no longer active" : "recovery skipped: another slot's unmask post");
     return;
   }
   const { prepared: job } = await jobs.load({ chain, store, jobId, log, signal });
