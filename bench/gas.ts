@@ -43,6 +43,7 @@ import {
   ORDER,
   ROUND_ORDER,
   roundProviders,
+  settleRoundJob,
   stake,
   TRACE_ROOT,
   viem,
@@ -106,7 +107,7 @@ export async function measureRoundJobGas(): Promise<RoundJobGasReport> {
     const jobId = await registry.read.jobCount();
     for (const [i, wallet] of providers.entries()) await registry.write.bid([jobId, parseEther(`${50 + i}`)], { account: wallet.account });
     await networkHelpers.time.increase(ROUND_ORDER.biddingPeriod);
-    await registry.write.settleAuction([jobId]);
+    await settleRoundJob(p, jobId);
     const commits: number[] = [];
     // Slot s is the s-th lowest bid: providers in order.
     for (const [s, wallet] of providers.entries()) {

@@ -11,9 +11,11 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 ///
 /// Life of a job (`deadline` means the end of the current status; round r runs r = 0..R-1):
 ///
-///   Bidding --settleAuction--> Training(r) --all active slots committed / closeRound after deadline:
-///     |  \--(fewer than P bids)--> Failed      |        slots without a commitment slashed and dropped-->
-///   cancel                                     v
+///   Bidding --settleAuction--> Seeding --random word--> Training(r) --all active slots committed / closeRound after
+///     |  \                         \                          |        deadline: slots without a commitment slashed
+///     |   \--(fewer than P bids,    \--(no word by the        |        and dropped-->
+///     |       request refused)--> Failed  deadline: expireSeed)--> Failed
+///   cancel                                                     v
 ///     v                      Aggregating(r) --postAggregate--> Aggregated(r) --advance--> Training(r+1) | Finalized
 ///   Cancelled                      |   ^                         |    ^
 ///            expireRound (nobody   |   | slot or aggregate       |    | challenger wrong /
@@ -22,20 +24,25 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 ///                                Failed <--(slot wrong and !continueOnFault, no slot left, no committee)-- Disputed
 ///
 /// Failed pays what was earned: every slot gets price x the rounds it earned, the rest is refunded.
-/// Every waiting state has a time-out: Bidding (settleAuction), Training (closeRound), Aggregating
-/// (expireRound), Aggregated (advance), Disputed (Disputes' verdict deadline).
+/// Every waiting state has a time-out: Bidding (settleAuction), Seeding (expireSeed), Training (closeRound),
+/// Aggregating (expireRound), Aggregated (advance), Disputed (Disputes' verdict deadline).
+///
+/// The job's seed is a random word requested when the auction settles, so it is unknown when the slots are
+/// chosen: not even whoever orders the settling transaction (a sequencer) can pick it. Whatever a job derives
+/// from it (the secure-aggregation rings of every round) is fixed before anyone knows it and steered by no one.
 interface IRoundJobRegistry {
     /// @notice Where a job is in its life.
     enum RoundJobStatus {
         None, // no such job
         Bidding, // open for bids until `deadline`
+        Seeding, // slots assigned; the job's random seed is awaited until `deadline`
         Training, // round `round`: active slots commit their updates until `deadline`
         Aggregating, // round `round`'s training closed; an aggregate may be posted until `deadline`
         Aggregated, // round `round`'s aggregate posted; challengeable until `deadline`
         Disputed, // a dispute on round `round` is open; the window's clock is stopped
         Finalized, // every round done; slots paid, remainder refunded (terminal)
         Cancelled, // consumer cancelled before the auction settled (terminal)
-        Failed // too few bids, a round nobody aggregated, a fault the job may not continue past,
+        Failed // too few bids, no seed, a round nobody aggregated, a fault the job may not continue past,
             // or no committee: earned rounds paid, remainder refunded (terminal)
     }
 
@@ -56,6 +63,7 @@ interface IRoundJobRegistry {
     enum RoundUpkeepAction {
         None,
         SettleAuction, // Bidding, deadline reached
+        ExpireSeed, // Seeding, deadline reached with no seed: the job fails
         CloseRound, // Training, deadline reached: drop the slots that did not commit
         ExpireRound, // Aggregating, deadline reached with no aggregate: the job fails
         Advance // Aggregated, window over
@@ -157,6 +165,8 @@ interface IRoundJobRegistry {
     error RoundJobRegistryZeroDigest(uint256 jobId);
     /// @notice Thrown when slot `slot` of job `jobId` already committed its update for round `round`.
     error RoundJobRegistryAlreadyCommitted(uint256 jobId, uint256 round, uint256 slot);
+    /// @notice Thrown when random words answer `requestId`, which is no seed request this contract awaits.
+    error RoundJobRegistryUnknownSeedRequest(uint256 requestId);
 
     /// @notice Emitted when `consumer` posts job `jobId` and escrows `escrow`; bids close at `biddingDeadline`.
     event RoundJobPosted(
@@ -170,6 +180,11 @@ interface IRoundJobRegistry {
     event RoundJobCancelled(uint256 indexed jobId, uint256 refund);
     /// @notice Emitted when job `jobId`'s auction assigns slot `slot` to `provider` at `price` per round.
     event SlotAssigned(uint256 indexed jobId, uint256 indexed slot, address indexed provider, uint256 price);
+    /// @notice Emitted when job `jobId`'s auction settled and its seed was requested (VRF request `requestId`); the
+    /// job fails if the seed is not there by `seedDeadline`.
+    event SeedRequested(uint256 indexed jobId, uint256 indexed requestId, uint256 seedDeadline);
+    /// @notice Emitted when job `jobId`'s random seed `seed` arrives (round 0 starts with it).
+    event JobSeeded(uint256 indexed jobId, bytes32 seed);
     /// @notice Emitted when round `round` of job `jobId` opens for training; updates are due by `trainingDeadline`.
     event RoundStarted(uint256 indexed jobId, uint256 indexed round, uint256 trainingDeadline);
     /// @notice Emitted when slot `slot` of job `jobId` commits `digest` as its update of round `round`.
@@ -236,10 +251,17 @@ interface IRoundJobRegistry {
     /// Emits {RoundBidPlaced} and, when full, {RoundBidEvicted}.
     function bid(uint256 jobId, uint96 price) external;
 
-    /// @notice Closes job `jobId`'s auction: slot s goes to the s-th lowest bid (earlier bid first on ties) and
-    /// round 0 starts; with fewer than `slots` bids the job fails, stakes unlock and the consumer is refunded.
-    /// @dev Requirements: Bidding, deadline reached. Emits {SlotAssigned} per slot and {RoundStarted}, or {RoundJobFailed}.
+    /// @notice Closes job `jobId`'s auction: slot s goes to the s-th lowest bid (earlier bid first on ties) and the
+    /// job's random seed is requested from the VRF coordinator; round 0 starts when it arrives. With fewer than
+    /// `slots` bids, or if the coordinator refuses the request, the job fails: stakes unlock, the consumer is refunded.
+    /// @dev Requirements: Bidding, deadline reached. Emits {SlotAssigned} per slot and {SeedRequested}, or {RoundJobFailed}.
     function settleAuction(uint256 jobId) external;
+
+    /// @notice Fails job `jobId` when its seed did not arrive in time: no round ran, so stakes unlock and the
+    /// consumer gets the whole escrow back. Without the seed no slot can start the round safely (its rings would
+    /// be known to whoever could choose them), so waiting longer only locks the escrow.
+    /// @dev Requirements: Seeding, deadline reached. Emits {RoundJobFailed}.
+    function expireSeed(uint256 jobId) external;
 
     /// @notice A slot's provider commits `digest`, the digest of its update for round `round` of job `jobId`.
     /// The last active slot to commit closes the round's training.
@@ -308,6 +330,9 @@ interface IRoundJobRegistry {
     /// @notice The update digest slot `slot` committed for round `round` of job `jobId` (0 if none).
     function commitmentOf(uint256 jobId, uint16 round, uint8 slot) external view returns (bytes32);
 
+    /// @notice The random seed of job `jobId` (0 until it arrives): the VRF word its settlement requested.
+    function seedOf(uint256 jobId) external view returns (bytes32);
+
     /// @notice The aggregate posted for round `round` of job `jobId` (0 if none, or void).
     function aggregateOf(uint256 jobId, uint16 round) external view returns (bytes32);
 
@@ -331,4 +356,7 @@ interface IRoundJobRegistry {
 
     /// @notice The most rounds an order may ask for.
     function maxRounds() external view returns (uint16);
+
+    /// @notice Seconds a settled job waits for its seed before it may be failed ({expireSeed}).
+    function seedTimeout() external view returns (uint32);
 }

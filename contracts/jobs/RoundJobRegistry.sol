@@ -9,6 +9,8 @@ import {RangeUpkeep} from "../automation/RangeUpkeep.sol";
 import {IDatasetRegistry} from "../interfaces/IDatasetRegistry.sol";
 import {IRoundJobRegistry} from "../interfaces/IRoundJobRegistry.sol";
 import {IStakeManager} from "../interfaces/IStakeManager.sol";
+import {VrfRequest} from "../libraries/VrfRequest.sol";
+import {VrfConsumer} from "../randomness/VrfConsumer.sol";
 
 /// @title RoundJobRegistry
 /// @notice Auctions, escrow, round commitments, aggregates, challenge windows and payouts of jobs trained
@@ -16,8 +18,9 @@ import {IStakeManager} from "../interfaces/IStakeManager.sol";
 /// @dev The escrow of a job is slots x rounds x priceLimit from {post} until a terminal status pays it out
 /// exactly once. A slot earns every round completed while it is active, so no round loops over slots:
 /// an active slot's rounds earned is `round`, a dropped slot's is frozen in `_earnedAtDrop` when dropped.
-/// Every loop runs over at most MAX_SLOTS slots.
-contract RoundJobRegistry is IRoundJobRegistry, RangeUpkeep, AccessControl {
+/// Every loop runs over at most MAX_SLOTS slots. Each job's seed is one VRF word requested at settlement; the
+/// callback writes it and starts round 0 (no loop), and a job whose word does not come fails at `seedTimeout`.
+contract RoundJobRegistry is IRoundJobRegistry, RangeUpkeep, VrfConsumer, AccessControl {
     using SafeERC20 for IERC20;
 
     /*//////////////////////////////////////////////////////////////
@@ -52,6 +55,8 @@ contract RoundJobRegistry is IRoundJobRegistry, RangeUpkeep, AccessControl {
     uint96 public immutable aggregatorStake;
     /// @inheritdoc IRoundJobRegistry
     uint16 public immutable maxRounds;
+    /// @inheritdoc IRoundJobRegistry
+    uint32 public immutable seedTimeout;
 
     /*//////////////////////////////////////////////////////////////
                                  STATE
@@ -71,6 +76,10 @@ contract RoundJobRegistry is IRoundJobRegistry, RangeUpkeep, AccessControl {
     mapping(uint256 jobId => mapping(address provider => uint8 slotPlusOne)) private _slotOf;
     mapping(uint256 jobId => mapping(uint256 round => bytes32[MAX_SLOTS])) private _commitments;
     mapping(uint256 jobId => mapping(uint256 round => bytes32)) private _aggregates;
+    mapping(uint256 jobId => bytes32) private _seeds;
+    /// @dev The job whose seed a pending VRF request asks for, + 1 (0: none).
+    mapping(uint256 requestId => uint256 jobIdPlusOne) private _seedRequests;
+    VrfRequest.Params private _vrf;
     uint256 private _jobCount;
 
     /// @param stakeManager_ The StakeManager; its stake token is the escrow token.
@@ -78,6 +87,10 @@ contract RoundJobRegistry is IRoundJobRegistry, RangeUpkeep, AccessControl {
     /// @param maxChallengeWindow_ Longest challenge window an order may ask for (> 0); governance's delay exceeds it.
     /// @param aggregatorStake_ Stake the poster of an aggregate locks (> 0).
     /// @param maxRounds_ The most rounds an order may ask for (> 0).
+    /// @param vrfCoordinator The VRF v2.5 coordinator jobs' seeds are requested from.
+    /// @param governance_ The timelock allowed to change it.
+    /// @param vrf The seed requests' parameters.
+    /// @param seedTimeout_ Seconds a settled job waits for its seed (> 0).
     /// @param admin Holder of DEFAULT_ADMIN_ROLE; grants DISPUTES_ROLE at deployment, then renounces.
     constructor(
         IStakeManager stakeManager_,
@@ -85,19 +98,26 @@ contract RoundJobRegistry is IRoundJobRegistry, RangeUpkeep, AccessControl {
         uint32 maxChallengeWindow_,
         uint96 aggregatorStake_,
         uint16 maxRounds_,
+        address vrfCoordinator,
+        address governance_,
+        VrfRequest.Params memory vrf,
+        uint32 seedTimeout_,
         address admin
-    ) {
+    ) VrfConsumer(vrfCoordinator, governance_) {
         if (address(stakeManager_) == address(0)) revert RoundJobRegistryInvalidParameter("stakeManager");
         if (address(datasetRegistry_) == address(0)) revert RoundJobRegistryInvalidParameter("datasetRegistry");
         if (maxChallengeWindow_ == 0) revert RoundJobRegistryInvalidParameter("maxChallengeWindow");
         if (aggregatorStake_ == 0) revert RoundJobRegistryInvalidParameter("aggregatorStake");
         if (maxRounds_ == 0) revert RoundJobRegistryInvalidParameter("maxRounds");
+        if (seedTimeout_ == 0) revert RoundJobRegistryInvalidParameter("seedTimeout");
         if (admin == address(0)) revert RoundJobRegistryInvalidParameter("admin");
         stakeManager = stakeManager_;
         datasetRegistry = datasetRegistry_;
         maxChallengeWindow = maxChallengeWindow_;
         aggregatorStake = aggregatorStake_;
         maxRounds = maxRounds_;
+        _vrf = vrf;
+        seedTimeout = seedTimeout_;
         token = IERC20(stakeManager_.stakeToken());
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
     }
@@ -233,6 +253,11 @@ contract RoundJobRegistry is IRoundJobRegistry, RangeUpkeep, AccessControl {
     /// @inheritdoc IRoundJobRegistry
     function settleAuction(uint256 jobId) external nonReentrant {
         _settleAuction(jobId, _due(jobId, RoundJobStatus.Bidding));
+    }
+
+    /// @inheritdoc IRoundJobRegistry
+    function expireSeed(uint256 jobId) external nonReentrant {
+        _payout(jobId, _due(jobId, RoundJobStatus.Seeding), false);
     }
 
     /// @inheritdoc IRoundJobRegistry
@@ -412,6 +437,11 @@ contract RoundJobRegistry is IRoundJobRegistry, RangeUpkeep, AccessControl {
     }
 
     /// @inheritdoc IRoundJobRegistry
+    function seedOf(uint256 jobId) external view returns (bytes32) {
+        return _seeds[jobId];
+    }
+
+    /// @inheritdoc IRoundJobRegistry
     function aggregateOf(uint256 jobId, uint16 round) external view returns (bytes32) {
         return _aggregates[jobId][round];
     }
@@ -433,6 +463,7 @@ contract RoundJobRegistry is IRoundJobRegistry, RangeUpkeep, AccessControl {
         if (block.timestamp < job.deadline) return RoundUpkeepAction.None;
         RoundJobStatus status = job.status;
         if (status == RoundJobStatus.Bidding) return RoundUpkeepAction.SettleAuction;
+        if (status == RoundJobStatus.Seeding) return RoundUpkeepAction.ExpireSeed;
         if (status == RoundJobStatus.Training) return RoundUpkeepAction.CloseRound;
         if (status == RoundJobStatus.Aggregating) return RoundUpkeepAction.ExpireRound;
         if (status == RoundJobStatus.Aggregated) return RoundUpkeepAction.Advance;
@@ -455,6 +486,7 @@ contract RoundJobRegistry is IRoundJobRegistry, RangeUpkeep, AccessControl {
         RoundUpkeepAction action = dueAction(jobId);
         RoundJob storage job = _jobs[jobId];
         if (action == RoundUpkeepAction.SettleAuction) _settleAuction(jobId, job);
+        else if (action == RoundUpkeepAction.ExpireSeed) _payout(jobId, job, false);
         else if (action == RoundUpkeepAction.CloseRound) _closeTraining(jobId, job);
         else if (action == RoundUpkeepAction.ExpireRound) _payout(jobId, job, false);
         else _advance(jobId, job);
@@ -518,11 +550,37 @@ contract RoundJobRegistry is IRoundJobRegistry, RangeUpkeep, AccessControl {
             }
             emit SlotAssigned(jobId, s, slot.provider, slot.price);
         }
+        uint40 seedDeadline = uint40(block.timestamp) + seedTimeout;
+        job.status = RoundJobStatus.Seeding;
+        job.deadline = seedDeadline;
+        // n <= 16: every slot's bit of a uint16.
+        job.activeMask = uint16((1 << n) - 1);
+        // The request id exists only once the coordinator (set by governance's timelock) answers, so the pending
+        // request is written after the call; everything the call could observe is written before.
+        (bool requested, uint256 requestId) = _tryRequestRandomWord(_vrf);
+        // A refused request (e.g. a subscription that no longer lists this contract): no round ran, all refunded.
+        if (!requested) return _payout(jobId, job, false);
+        _seedRequests[requestId] = jobId + 1;
+        emit SeedRequested(jobId, requestId, seedDeadline);
+    }
+
+    /// @dev Writes the seed of the job request `requestId` asked for and starts its round 0. Reverts (changing
+    /// nothing) for a request it does not await, and for a job no longer Seeding or past its seed deadline: a seed
+    /// arrives once, while its job waits for it.
+    function fulfillRandomWords(uint256 requestId, uint256[] calldata randomWords) internal override {
+        uint256 jobIdPlusOne = _seedRequests[requestId];
+        if (jobIdPlusOne == 0) revert RoundJobRegistryUnknownSeedRequest(requestId);
+        uint256 jobId = jobIdPlusOne - 1;
+        RoundJob storage job = _jobs[jobId];
+        _requireStatus(jobId, job, RoundJobStatus.Seeding);
+        if (block.timestamp >= job.deadline) revert RoundJobRegistryDeadlinePassed(jobId, job.deadline);
+        delete _seedRequests[requestId];
+        bytes32 seed = bytes32(randomWords[0]);
+        _seeds[jobId] = seed;
         uint40 trainingDeadline = uint40(block.timestamp) + job.roundPeriod;
         job.status = RoundJobStatus.Training;
         job.deadline = trainingDeadline;
-        // n <= 16: every slot's bit of a uint16.
-        job.activeMask = uint16((1 << n) - 1);
+        emit JobSeeded(jobId, seed);
         emit RoundStarted(jobId, 0, trainingDeadline);
     }
 

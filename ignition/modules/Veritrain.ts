@@ -19,7 +19,7 @@ export const DEVELOPMENT_KEYS_CONSENT = "insecure";
  *   module deploys a `DrandBeaconCoordinator` for drand's evmnet beacon (`drandPublicKey`, `drandGenesisTime`,
  *   `drandPeriod`, `drandMinDelay`) and gives it to the consumers as their coordinator; no subscription.
  * - `chainlink-vrf`: the network's VRF v2.5 coordinator and subscription (`vrfCoordinator`, `vrfSubscriptionId`,
- *   `vrfKeyHash`); after deployment, add ValidatorCommittee, DatasetRegistry and StorageProofs as consumers of
+ *   `vrfKeyHash`); after deployment, add ValidatorCommittee, DatasetRegistry, StorageProofs and RoundJobRegistry as consumers of
  *   the subscription.
  *
  * The development verifier (a beacon-only ceremony: anyone can forge its proofs) is refused, unless the

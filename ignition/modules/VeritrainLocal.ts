@@ -23,5 +23,6 @@ export default buildModule("VeritrainLocal", (m) => {
   m.call(vrfCoordinator, "addConsumer", [vrfSubscriptionId, protocol.committee], { id: "addCommitteeConsumer" });
   m.call(vrfCoordinator, "addConsumer", [vrfSubscriptionId, protocol.datasetRegistry], { id: "addDatasetRegistryConsumer" });
   m.call(vrfCoordinator, "addConsumer", [vrfSubscriptionId, protocol.storageProofs], { id: "addStorageProofsConsumer" });
+  m.call(vrfCoordinator, "addConsumer", [vrfSubscriptionId, protocol.roundJobRegistry], { id: "addRoundJobRegistryConsumer" });
   return { token, vrfCoordinator, storageProofVerifier: storageProofVerifier.address, ...protocol };
 });

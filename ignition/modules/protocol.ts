@@ -6,7 +6,7 @@ export type ProtocolDependencies = {
   token: ArgumentType;
   /** The Chainlink VRF v2.5 coordinator. */
   vrfCoordinator: ArgumentType;
-  /** The VRF v2.5 subscription that pays for committee draws, placements and audit rounds. */
+  /** The VRF v2.5 subscription that pays for committee draws, placements, audit rounds and distributed jobs' seeds. */
   vrfSubscriptionId: ArgumentType;
   /** The storage-proof verifier registered as version 1, and the hash of its verifying key. */
   storageProofVerifier: { address: ArgumentType; verifyingKeyHash: ArgumentType };
@@ -27,6 +27,8 @@ export const TIMING_DEFAULTS = {
   forcePeriod: 12n * 3600n,
   /** Each side's time for all its moves in a game; above the censorship bound (docs/dispute-game.md §3). */
   clockBudget: 2n * 24n * 3600n,
+  /** A distributed job's wait for its seed; above the randomness source's delay (drandMinDelay) and the censorship bound. */
+  seedTimeout: 3600n,
 } as const;
 
 /**
@@ -130,6 +132,10 @@ export function deployProtocol(
     m.getParameter("maxChallengeWindow", TIMING_DEFAULTS.maxChallengeWindow),
     m.getParameter("aggregatorStake", 200n * 10n ** 18n),
     m.getParameter("maxRounds", 1_000n),
+    vrfCoordinator,
+    governance,
+    vrf,
+    m.getParameter("seedTimeout", TIMING_DEFAULTS.seedTimeout),
     deployer,
   ]);
   // One Disputes for both registries: ValidatorCommittee keys committees by dispute id. Its constructor deploys the

@@ -3,6 +3,7 @@ import {
   AggregatePosted,
   AggregateVoided,
   AggregationReopened,
+  JobSeeded,
   RoundBidEvicted,
   RoundBidPlaced,
   RoundCompleted,
@@ -13,6 +14,7 @@ import {
   RoundJobPosted,
   RoundResumed,
   RoundStarted,
+  SeedRequested,
   SlotAssigned,
   SlotDropped,
   SlotPaid,
@@ -140,10 +142,24 @@ export function handleSlotAssigned(event: SlotAssigned): void {
   assignment.save();
 }
 
-// Round 0 starts in the transaction that settles the auction, later rounds in the one that advances.
+// The auction settles and requests the job's seed; round 0 starts when the seed arrives.
+export function handleSeedRequested(event: SeedRequested): void {
+  let job = loadJob(event.params.jobId);
+  job.status = "Seeding";
+  job.deadline = event.params.seedDeadline;
+  job.settledAt = event.block.timestamp;
+  job.save();
+}
+
+export function handleJobSeeded(event: JobSeeded): void {
+  let job = loadJob(event.params.jobId);
+  job.seed = event.params.seed;
+  job.save();
+}
+
+// Round 0 starts in the transaction that brings the job's seed, later rounds in the one that advances.
 export function handleRoundStarted(event: RoundStarted): void {
   let job = loadJob(event.params.jobId);
-  if (job.status == "Bidding") job.settledAt = event.block.timestamp;
   job.status = "Training";
   job.currentRound = event.params.round.toI32();
   job.deadline = event.params.trainingDeadline;

@@ -152,6 +152,7 @@ describe("round job views", () => {
 
   describe("roundProgress", () => {
     it("names the round under way, counting from 0 as the chain does", () => {
+      assert.equal(roundProgress({ status: "Seeding", currentRound: 0, roundCount: 2 }), "not started");
       assert.equal(roundProgress({ status: "Training", currentRound: 0, roundCount: 2 }), "round 0 (0 of 2 done)");
       assert.equal(roundProgress({ status: "Aggregated", currentRound: 1, roundCount: 3 }), "round 1 (1 of 3 done)");
     });

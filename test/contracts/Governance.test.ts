@@ -19,7 +19,7 @@ async function schedule(p: Protocol, target: Address, data: Hex) {
 
 /** The three VRF consumers, each with the ABI of its contract. */
 function consumers(p: Protocol) {
-  return [p.committee, p.datasetRegistry, p.storageProofs] as const;
+  return [p.committee, p.datasetRegistry, p.storageProofs, p.roundJobRegistry] as const;
 }
 
 describe("governance", () => {
@@ -76,6 +76,10 @@ describe("governance", () => {
           `${file}: governanceDelay must exceed maxChallengeWindow + verdictPeriod`,
         );
         assert.ok(value("validatorExitDelay") > value("verdictPeriod"), `${file}: validatorExitDelay must exceed verdictPeriod`);
+        // A job's seed comes from a drand round at least drandMinDelay after its request: the job must wait longer.
+        if (parameters.drandMinDelay !== undefined) {
+          assert.ok(value("seedTimeout") > BigInt(parameters.drandMinDelay as number), `${file}: seedTimeout must exceed drandMinDelay`);
+        }
       }
     });
 

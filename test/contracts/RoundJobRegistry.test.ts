@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { getAddress, keccak256, parseEther, stringToHex, zeroAddress, zeroHash, type Address, type Hex } from "viem";
+import { encodeFunctionData, getAddress, keccak256, parseEther, stringToHex, zeroAddress, zeroHash, type Address, type Hex } from "viem";
 import { PERMIT_TYPES } from "../../keepers/src/chain/permitTypedData.ts";
 import {
   bidAll,
@@ -15,6 +15,7 @@ import {
   ROUND_PROVIDER_STAKE as PROVIDER_STAKE,
   RoundJobStatus,
   settleRoundDispute as settle,
+  settleRoundJob,
   viem,
   withDataset,
   withOpenRoundJob,
@@ -32,7 +33,7 @@ const BOND = parseEther("100");
 const ESCROW = 4n * 2n * ROUND_ORDER.priceLimit;
 const AGGREGATE = 255;
 /** Upkeep actions of IRoundJobRegistry. */
-const Action = { None: 0, SettleAuction: 1, CloseRound: 2, ExpireRound: 3, Advance: 4 } as const;
+const Action = { None: 0, SettleAuction: 1, ExpireSeed: 2, CloseRound: 3, ExpireRound: 4, Advance: 5 } as const;
 /** DropReason of IRoundJobRegistry. */
 const Drop = { MissedDeadline: 0, FoundWrong: 1 } as const;
 
@@ -68,7 +69,7 @@ async function withStoppingJobAggregating() {
   const q = { ...p, jobId, slotWallets: [1, 2, 3, 0].map((i) => p.providers[i]!), slotPrices: [1, 2, 3, 0].map((i) => PRICES[i]!) };
   await bidAll(q);
   await networkHelpers.time.increase(ROUND_ORDER.biddingPeriod);
-  await p.roundJobRegistry.write.settleAuction([jobId]);
+  await settleRoundJob(p, jobId);
   await commit(q, 0, [0, 1, 2, 3]);
   return q;
 }
@@ -93,13 +94,15 @@ describe("RoundJobRegistry", () => {
     it("rejects each invalid parameter by name", async () => {
       const p = await networkHelpers.loadFixture(withDataset);
       const [admin, stakes, datasets] = [p.deployer.account.address, p.stakeManager.address, p.datasetRegistry.address];
+      const randomness = [p.vrfCoordinator.address, p.governance.address, { keyHash: zeroHash, subscriptionId: 1n, callbackGasLimit: 100_000, requestConfirmations: 1 }] as const;
       for (const [name, args] of [
-        ["stakeManager", [zeroAddress, datasets, 1, 1n, 1, admin]],
-        ["datasetRegistry", [stakes, zeroAddress, 1, 1n, 1, admin]],
-        ["maxChallengeWindow", [stakes, datasets, 0, 1n, 1, admin]],
-        ["aggregatorStake", [stakes, datasets, 1, 0n, 1, admin]],
-        ["maxRounds", [stakes, datasets, 1, 1n, 0, admin]],
-        ["admin", [stakes, datasets, 1, 1n, 1, zeroAddress]],
+        ["stakeManager", [zeroAddress, datasets, 1, 1n, 1, ...randomness, 1, admin]],
+        ["datasetRegistry", [stakes, zeroAddress, 1, 1n, 1, ...randomness, 1, admin]],
+        ["maxChallengeWindow", [stakes, datasets, 0, 1n, 1, ...randomness, 1, admin]],
+        ["aggregatorStake", [stakes, datasets, 1, 0n, 1, ...randomness, 1, admin]],
+        ["maxRounds", [stakes, datasets, 1, 1n, 0, ...randomness, 1, admin]],
+        ["seedTimeout", [stakes, datasets, 1, 1n, 1, ...randomness, 0, admin]],
+        ["admin", [stakes, datasets, 1, 1n, 1, ...randomness, 1, zeroAddress]],
       ] as const) {
         await viem.assertions.revertWithCustomErrorWithArgs(
           viem.deployContract("RoundJobRegistry", args),
@@ -317,6 +320,124 @@ describe("RoundJobRegistry", () => {
     });
   });
 
+  describe("seed", () => {
+    /** Job 1 with every bid in, its bidding deadline reached. */
+    async function withClosedAuction() {
+      const p = await withOpenRoundJob();
+      await bidAll(p);
+      await networkHelpers.time.increase(ROUND_ORDER.biddingPeriod);
+      return p;
+    }
+
+    /** The VRF request job `jobId`'s settlement made. */
+    async function seedRequestOf(p: Protocol, jobId: bigint) {
+      const [requested] = await p.roundJobRegistry.getEvents.SeedRequested({ jobId }, { fromBlock: 0n });
+      return requested!.args.requestId!;
+    }
+
+    it("requests the seed at settlement and starts round 0 only with it, from the coordinator only", async () => {
+      const p = await networkHelpers.loadFixture(withClosedAuction);
+      const reg = p.roundJobRegistry;
+      const settledAt = (await now()) + 1n;
+      await networkHelpers.time.setNextBlockTimestamp(settledAt);
+      const publicClient = await viem.getPublicClient();
+      const settlement = await publicClient.waitForTransactionReceipt({ hash: await reg.write.settleAuction([p.jobId]) });
+      const requestId = await seedRequestOf(p, p.jobId);
+      // The callback is small and flat (no loop): far below any coordinator's callback gas limit.
+      const callbackGas = await publicClient.estimateGas({
+        account: p.vrfCoordinator.address,
+        to: reg.address,
+        data: encodeFunctionData({ abi: reg.abi, functionName: "rawFulfillRandomWords", args: [requestId, [7n]] }),
+      });
+      assert.ok(settlement.gasUsed < 350_000n && callbackGas < 100_000n, `settlement ${settlement.gasUsed} gas, seed callback ${callbackGas} gas`);
+      const [requested] = await reg.getEvents.SeedRequested({ jobId: p.jobId }, { fromBlock: 0n });
+      const seedTimeout = await reg.read.seedTimeout();
+      assert.equal(requested!.args.seedDeadline, settledAt + BigInt(seedTimeout));
+      const job = await reg.read.getRoundJob([p.jobId]);
+      assert.deepEqual([job.status, job.deadline, job.activeMask, await reg.read.seedOf([p.jobId])], [RoundJobStatus.Seeding, Number(settledAt) + seedTimeout, 0b1111, zeroHash]);
+      assert.deepEqual(await reg.getEvents.RoundStarted({ jobId: p.jobId }, { fromBlock: 0n }), [], "no round before the seed");
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        reg.write.commitUpdate([p.jobId, 0, digest("u")], { account: p.providers[1]!.account }),
+        reg,
+        "RoundJobRegistryWrongStatus",
+        [p.jobId, RoundJobStatus.Seeding, RoundJobStatus.Training],
+      );
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        reg.write.rawFulfillRandomWords([requestId, [7n]], { account: p.outsider.account }),
+        reg,
+        "VrfConsumerOnlyCoordinator",
+        [addressOf(p.outsider), getAddress(p.vrfCoordinator.address)],
+      );
+      const answeredAt = (await now()) + 1n;
+      await networkHelpers.time.setNextBlockTimestamp(answeredAt);
+      await p.vrfCoordinator.write.fulfillRandomWords([requestId, reg.address]);
+      const [seeded] = await reg.getEvents.JobSeeded({ jobId: p.jobId }, { fromBlock: 0n });
+      const seed = seeded!.args.seed!;
+      assert.notEqual(seed, zeroHash);
+      assert.equal(await reg.read.seedOf([p.jobId]), seed);
+      const [started] = await reg.getEvents.RoundStarted({ jobId: p.jobId }, { fromBlock: 0n });
+      assert.deepEqual([started!.args.round, started!.args.trainingDeadline], [0n, answeredAt + BigInt(ROUND_ORDER.roundPeriod)]);
+      assert.equal(await statusOf(p), RoundJobStatus.Training);
+      // The coordinator answering the same request again (a second word) changes nothing.
+      await networkHelpers.impersonateAccount(p.vrfCoordinator.address);
+      await networkHelpers.setBalance(p.vrfCoordinator.address, parseEther("1"));
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        reg.write.rawFulfillRandomWords([requestId, [7n]], { account: p.vrfCoordinator.address }),
+        reg,
+        "RoundJobRegistryUnknownSeedRequest",
+        [requestId],
+      );
+      assert.equal(await reg.read.seedOf([p.jobId]), seed);
+    });
+
+    it("fails the job, all refunded and unlocked, when the seed does not come by its deadline; a late one is refused", async () => {
+      const p = await networkHelpers.loadFixture(withClosedAuction);
+      const reg = p.roundJobRegistry;
+      await reg.write.settleAuction([p.jobId]);
+      const requestId = await seedRequestOf(p, p.jobId);
+      const { deadline } = await reg.read.getRoundJob([p.jobId]);
+      await viem.assertions.revertWithCustomErrorWithArgs(reg.write.expireSeed([p.jobId]), reg, "RoundJobRegistryDeadlineNotReached", [p.jobId, BigInt(deadline)]);
+      await networkHelpers.time.increaseTo(deadline);
+      assert.equal(await reg.read.dueAction([p.jobId]), Action.ExpireSeed);
+      await networkHelpers.impersonateAccount(p.vrfCoordinator.address);
+      await networkHelpers.setBalance(p.vrfCoordinator.address, parseEther("1"));
+      const late = () => reg.write.rawFulfillRandomWords([requestId, [7n]], { account: p.vrfCoordinator.address });
+      await viem.assertions.revertWithCustomErrorWithArgs(late(), reg, "RoundJobRegistryDeadlinePassed", [p.jobId, BigInt(deadline)]);
+      const before = await balance(p, addressOf(p.consumer));
+      await viem.assertions.emitWithArgs(reg.write.expireSeed([p.jobId], { account: p.outsider.account }), reg, "RoundJobFailed", [p.jobId, 0n, ESCROW]);
+      assert.equal(await balance(p, addressOf(p.consumer)), before + ESCROW);
+      for (const w of p.providers.slice(0, 4)) assert.equal(await lockedOf(p, w), 0n);
+      assert.deepEqual([await statusOf(p), await reg.read.seedOf([p.jobId]), await balance(p, reg.address)], [RoundJobStatus.Failed, zeroHash, 0n]);
+      await viem.assertions.revertWithCustomErrorWithArgs(late(), reg, "RoundJobRegistryWrongStatus", [p.jobId, RoundJobStatus.Failed, RoundJobStatus.Seeding]);
+      await viem.assertions.revertWithCustomErrorWithArgs(reg.write.expireSeed([p.jobId]), reg, "RoundJobRegistryWrongStatus", [p.jobId, RoundJobStatus.Failed, RoundJobStatus.Seeding]);
+    });
+
+    it("fails the job at settlement, all refunded and unlocked, when the coordinator refuses the request", async () => {
+      const p = await networkHelpers.loadFixture(withClosedAuction);
+      const reg = p.roundJobRegistry;
+      const { subscriptionId } = await p.committee.read.config();
+      await p.vrfCoordinator.write.removeConsumer([subscriptionId, reg.address]);
+      const before = await balance(p, addressOf(p.consumer));
+      await viem.assertions.emitWithArgs(reg.write.settleAuction([p.jobId]), reg, "RoundJobFailed", [p.jobId, 0n, ESCROW]);
+      assert.deepEqual(await reg.getEvents.SeedRequested({ jobId: p.jobId }, { fromBlock: 0n }), []);
+      assert.equal(await balance(p, addressOf(p.consumer)), before + ESCROW);
+      for (const w of p.providers.slice(0, 4)) assert.equal(await lockedOf(p, w), 0n);
+      assert.deepEqual([await statusOf(p), await balance(p, reg.address)], [RoundJobStatus.Failed, 0n]);
+    });
+
+    it("expires an unseeded job through performUpkeep", async () => {
+      const p = await networkHelpers.loadFixture(withClosedAuction);
+      const reg = p.roundJobRegistry;
+      await reg.write.settleAuction([p.jobId]);
+      assert.equal((await reg.read.checkUpkeep(["0x"]))[0], false, "nothing due while the seed may come");
+      await networkHelpers.time.increaseTo((await reg.read.getRoundJob([p.jobId])).deadline);
+      const [needed, performData] = await reg.read.checkUpkeep(["0x"]);
+      assert.equal(needed, true);
+      await viem.assertions.emitWithArgs(reg.write.performUpkeep([performData], { account: p.outsider.account }), reg, "RoundJobFailed", [p.jobId, 0n, ESCROW]);
+      assert.equal(await balance(p, reg.address), 0n);
+    });
+  });
+
   describe("rounds", () => {
     it("runs a 4-slot, 2-round job to its payout, every balance to the wei", async () => {
       const p = await networkHelpers.loadFixture(withRunningRoundJob);
@@ -378,7 +499,7 @@ describe("RoundJobRegistry", () => {
       );
       await bidAll(p);
       await networkHelpers.time.increase(ROUND_ORDER.biddingPeriod);
-      await reg.write.settleAuction([p.jobId]);
+      await settleRoundJob(p, p.jobId);
       const as = { account: p.providerB.account };
       await viem.assertions.revertWithCustomErrorWithArgs(reg.write.commitUpdate([p.jobId, 1, digest("u")], as), reg, "RoundJobRegistryWrongRound", [p.jobId, 1n, 0n]);
       await viem.assertions.revertWithCustomErrorWithArgs(reg.write.commitUpdate([p.jobId, 0, zeroHash], as), reg, "RoundJobRegistryZeroDigest", [p.jobId]);
@@ -456,7 +577,7 @@ describe("RoundJobRegistry", () => {
       const q = { ...p, jobId };
       await bidAll(q);
       await networkHelpers.time.increase(ROUND_ORDER.biddingPeriod);
-      await p.roundJobRegistry.write.settleAuction([jobId]);
+      await settleRoundJob(p, jobId);
       // slot order: providers 1, 2, 3, 0
       for (const i of [1, 2, 3]) await p.roundJobRegistry.write.commitUpdate([jobId, 0, digest(`u${i}`)], { account: p.providers[i]!.account });
       await networkHelpers.time.increaseTo((await p.roundJobRegistry.read.getRoundJob([jobId])).deadline);
@@ -768,6 +889,9 @@ describe("RoundJobRegistry", () => {
       await bidAll(p);
       await networkHelpers.time.increase(ROUND_ORDER.biddingPeriod);
       await run(Action.SettleAuction);
+      assert.equal(await reg.read.dueAction([p.jobId]), Action.None, "the seed is awaited until its deadline");
+      const [requested] = await reg.getEvents.SeedRequested({ jobId: p.jobId }, { fromBlock: 0n });
+      await p.vrfCoordinator.write.fulfillRandomWords([requested!.args.requestId!, reg.address]);
       const q = { ...p, slotWallets: [1, 2, 3, 0].map((i) => p.providers[i]!), slotPrices: [] as bigint[] };
       await commit(q, 0, [0, 1, 2, 3]);
       await aggregate(q, 0);

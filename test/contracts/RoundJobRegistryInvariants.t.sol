@@ -17,7 +17,7 @@ import {VeritrainToken} from "../../contracts/token/VeritrainToken.sol";
 import {ProtocolBase} from "./utils/ProtocolBase.sol";
 
 /// @notice Drives random, mostly valid sequences of distributed-job actions for RoundJobRegistryInvariants:
-/// posts, bids (evictions), cancels, settlements, update commitments, aggregates, advances, closes and
+/// posts, bids (evictions), cancels, settlements, seeds answered or left to expire, update commitments, aggregates, advances, closes and
 /// expiries of rounds, round disputes settled by a real committee either way or left without one, upkeep
 /// and time warps. Books every payout event per job.
 contract RoundJobHandler is CommonBase, StdUtils {
@@ -40,6 +40,8 @@ contract RoundJobHandler is CommonBase, StdUtils {
     mapping(uint256 jobId => uint256) public ghostTerminalEvents;
     /// @notice Successful calls per action, to see the campaign reaches deep states.
     mapping(bytes32 action => uint256) public calls;
+    /// @notice The seed request each settled job's settlement made.
+    mapping(uint256 jobId => uint256) internal _seedRequestOf;
 
     constructor(
         StakeManager stakeManager_,
@@ -142,7 +144,37 @@ contract RoundJobHandler is CommonBase, StdUtils {
         _warpTo(registry.getRoundJob(jobId).deadline);
         vm.recordLogs();
         registry.settleAuction(jobId);
-        _done("settleAuction");
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        for (uint256 i; i < logs.length; ++i) {
+            if (logs[i].emitter == address(registry) && logs[i].topics[0] == IRoundJobRegistry.SeedRequested.selector) {
+                _seedRequestOf[jobId] = uint256(logs[i].topics[2]);
+            }
+        }
+        _book(logs);
+        calls["settleAuction"]++;
+    }
+
+    /// @dev Answers a seeding job's VRF request, sometimes after its seed deadline (the callback then refuses it).
+    function answerSeed(uint256 jobSeed, bool late) external {
+        uint256 jobId = _jobIn(jobSeed, IRoundJobRegistry.RoundJobStatus.Seeding);
+        if (jobId == 0) return;
+        uint256 deadline = registry.getRoundJob(jobId).deadline;
+        if (late) _warpTo(deadline);
+        vm.recordLogs();
+        vrf.fulfillRandomWords(_seedRequestOf[jobId], address(registry));
+        bool seeded = registry.getRoundJob(jobId).status == IRoundJobRegistry.RoundJobStatus.Training;
+        require(seeded == block.timestamp < deadline, "a seed starts its job exactly while the job waits for it");
+        require((registry.seedOf(jobId) != bytes32(0)) == seeded, "the seed is written exactly when the job starts");
+        _done(seeded ? bytes32("answerSeed") : bytes32("answerSeedLate"));
+    }
+
+    function expireSeed(uint256 jobSeed) external {
+        uint256 jobId = _jobIn(jobSeed, IRoundJobRegistry.RoundJobStatus.Seeding);
+        if (jobId == 0) return;
+        _warpTo(registry.getRoundJob(jobId).deadline);
+        vm.recordLogs();
+        registry.expireSeed(jobId);
+        _done("expireSeed");
     }
 
     function commit(uint256 jobSeed, uint256 slotSeed) external {

@@ -72,7 +72,7 @@ contract RoundJobRegistryReentrancyTest is ProtocolBase {
         vm.prank(honest);
         roundJobRegistry.bid(jobId, 60e18);
         vm.warp(block.timestamp + 1 hours);
-        roundJobRegistry.settleAuction(jobId);
+        _settleRoundJob(jobId);
     }
 
     function test_advance_paidSlotReenters_reverts() public {

@@ -76,13 +76,14 @@ export const ROUND_ORDER: Readonly<RoundOrder> = {
 export const RoundJobStatus = {
   None: 0,
   Bidding: 1,
-  Training: 2,
-  Aggregating: 3,
-  Aggregated: 4,
-  Disputed: 5,
-  Finalized: 6,
-  Cancelled: 7,
-  Failed: 8,
+  Seeding: 2,
+  Training: 3,
+  Aggregating: 4,
+  Aggregated: 5,
+  Disputed: 6,
+  Finalized: 7,
+  Cancelled: 8,
+  Failed: 9,
 } as const;
 
 /** Posts ROUND_ORDER (with `overrides`) as the consumer and returns the job id. */
@@ -249,12 +250,19 @@ export async function bidAll(p: RoundJob) {
   }
 }
 
+/** Settles distributed job `jobId`'s auction and answers its seed request with the mock's word: round 0 starts. */
+export async function settleRoundJob(p: Protocol, jobId: bigint) {
+  await p.roundJobRegistry.write.settleAuction([jobId]);
+  const [requested] = await p.roundJobRegistry.getEvents.SeedRequested({ jobId }, { fromBlock: 0n });
+  await p.vrfCoordinator.write.fulfillRandomWords([requested!.args.requestId!, p.roundJobRegistry.address]);
+}
+
 /** Job 1 settled: slot s held by `slotWallets[s]` at `slotPrices[s]`, round 0 training. */
 export async function withRunningRoundJob() {
   const p = await withOpenRoundJob();
   await bidAll(p);
   await networkHelpers.time.increase(ROUND_ORDER.biddingPeriod);
-  await p.roundJobRegistry.write.settleAuction([p.jobId]);
+  await settleRoundJob(p, p.jobId);
   const order = [1, 2, 3, 0];
   return { ...p, slotWallets: order.map((i) => p.providers[i]!), slotPrices: order.map((i) => PRICES[i]!) };
 }

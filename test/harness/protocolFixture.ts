@@ -37,6 +37,8 @@ export type ProtocolFixture = {
   advance(seconds: number): Promise<void>;
   /** Answers a request of the VRF coordinator mock, as the automation keeper does. */
   fulfilVrf(requestId: bigint, consumer: Address): Promise<void>;
+  /** Answers distributed job `jobId`'s seed request (its auction settled), as the automation keeper does: round 0 starts. */
+  seedRoundJob(jobId: bigint): Promise<void>;
   close(): Promise<void>;
 };
 
@@ -69,6 +71,16 @@ export async function startProtocolFixture(): Promise<ProtocolFixture> {
     }
     return connection;
   };
+  const fulfilVrf = async (requestId: bigint, consumer: Address) => {
+    const hash = await vrf.writeContract({
+      chain: null,
+      address: chain.addresses.VRFCoordinatorV2_5Mock,
+      abi: parseAbi(["function fulfillRandomWords(uint256 requestId, address consumer)"]),
+      functionName: "fulfillRandomWords",
+      args: [requestId, consumer],
+    });
+    await deployer.publicClient.waitForTransactionReceipt({ hash });
+  };
   const stake = async (index: number, amount: bigint) => {
     const account = await connect(index);
     await account.send(() => account.contracts.VeritrainToken.write.approve([account.contracts.StakeManager.address, amount]));
@@ -100,15 +112,12 @@ export async function startProtocolFixture(): Promise<ProtocolFixture> {
       await request("evm_increaseTime", [seconds]);
       await request("evm_mine");
     },
-    async fulfilVrf(requestId, consumer) {
-      const hash = await vrf.writeContract({
-        chain: null,
-        address: chain.addresses.VRFCoordinatorV2_5Mock,
-        abi: parseAbi(["function fulfillRandomWords(uint256 requestId, address consumer)"]),
-        functionName: "fulfillRandomWords",
-        args: [requestId, consumer],
-      });
-      await deployer.publicClient.waitForTransactionReceipt({ hash });
+    fulfilVrf,
+    async seedRoundJob(jobId) {
+      const registry = deployer.contracts.RoundJobRegistry;
+      const [requested] = await registry.getEvents.SeedRequested({ jobId }, { fromBlock: 0n });
+      if (requested === undefined) throw new Error(`job ${jobId} has no seed request: settle its auction first`);
+      await fulfilVrf(requested.args.requestId!, registry.address);
     },
     async close() {
       await Promise.allSettled(stores.map((store) => store.close()));

@@ -60,6 +60,7 @@ export default function RoundJobPage({ id }: { id: string }) {
                   <tr><th scope="row">Consumer</th><td><AccountLink address={job.consumer} /></td></tr>
                   <tr><th scope="row">Dataset</th><td><Link href={`/datasets/${job.dataset.id}`}>Dataset {job.dataset.id}</Link></td></tr>
                   <tr><th scope="row">Posted</th><td><Time seconds={job.postedAt} /></td></tr>
+                  <tr><th scope="row">Seed</th><td data-testid="round-job-seed">{job.seed ?? (status === "Seeding" ? "requested, not yet answered" : "–")}</td></tr>
                 </tbody>
               </table>
 

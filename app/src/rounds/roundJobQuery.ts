@@ -91,6 +91,7 @@ export type RoundJobData = {
     slashed: string;
     postedAt: string;
     settledAt: string | null;
+    seed: string | null;
     endedAt: string | null;
     slots: RoundSlotData[];
     rounds: TrainingRoundData[];
@@ -114,7 +115,7 @@ const LOGGED = "id blockNumber blockTimestamp transactionHash";
 export const ROUND_JOB_QUERY = `query RoundJob($id: ID!, $job: String!) {
   roundJob(id: $id) {
     id consumer dataset { id } specDigest priceLimit minStake slotCount roundCount biddingPeriod roundPeriod aggregationPeriod challengeWindow continueOnFault
-    status deadline currentRound escrow paid refund slashed postedAt settledAt endedAt
+    status deadline currentRound escrow paid refund slashed postedAt settledAt seed endedAt
     slots(first: 16, orderBy: number) { number provider price roundsEarned active droppedReason droppedRound { number } slashed paid }
     rounds(first: 1000, orderBy: number) { number startedAt trainingDeadline closed aggregationDeadline aggregateDigest aggregator includedSlots challengeDeadline completed earnedSlots voidedAggregates }
     disputes(orderBy: id) { id challenger checkpointIndex claimedHash bond verdictDeadline status committeeRequestFailed committee providerWrong bondRecipient round { number } slot }

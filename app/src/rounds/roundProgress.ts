@@ -1,7 +1,7 @@
 import type { RoundJobStatusName } from "./roundJobQuery.ts";
 
 /**
- * How far a round job got, for the jobs list: not started while Bidding, the round under way
+ * How far a round job got, for the jobs list: not started while Bidding or Seeding, the round under way
  * (rounds count from 0, as on-chain) with the rounds completed, or the rounds completed at its end.
  *
  * @example
@@ -10,6 +10,7 @@ import type { RoundJobStatusName } from "./roundJobQuery.ts";
 export function roundProgress({ status, currentRound, roundCount }: { status: RoundJobStatusName; currentRound: number; roundCount: number }): string {
   switch (status) {
     case "Bidding":
+    case "Seeding":
       return "not started";
     case "Cancelled":
       return "never started";
@@ -29,5 +30,5 @@ export function roundProgress({ status, currentRound, roundCount }: { status: Ro
  * phaseDeadline("Training"); // "Updates due"
  */
 export function phaseDeadline(status: RoundJobStatusName): string | undefined {
-  return ({ Bidding: "Bidding closes", Training: "Updates due", Aggregating: "Aggregate due", Aggregated: "Challenge window closes" } as Partial<Record<RoundJobStatusName, string>>)[status];
+  return ({ Bidding: "Bidding closes", Seeding: "Seed due", Training: "Updates due", Aggregating: "Aggregate due", Aggregated: "Challenge window closes" } as Partial<Record<RoundJobStatusName, string>>)[status];
 }

@@ -65,7 +65,7 @@ export type AutomationRoleParameters = {
 /**
  * The automation keeper, doing what Chainlink Automation does on a live network:
  * - each round, drives the upkeeps of JobRegistry (settle auctions, expire, finalize), RoundJobRegistry
- *   (settle auctions, close rounds past their deadline, advance rounds, expire unaggregated rounds), Disputes
+ *   (settle auctions, fail jobs whose seed did not come, close rounds past their deadline, advance rounds, expire unaggregated rounds), Disputes
  *   (expire), BisectionGame (end a game whose side to move ran out of time) and StorageProofs (open and close audit rounds): `checkUpkeep` over windows of ids,
  *   then `performUpkeep` with its answer (less audit rounds not worth opening yet); the upkeeps
  *   say afresh each round what is due, so a failed round is simply done again by the next one;
@@ -242,9 +242,14 @@ export async function runAutomationRole({ chain, dataDir, log, signal, vrfMock, 
   /** Relays drand beacons to the consumers' coordinators that are DrandBeaconCoordinators (re-read each round: governance may repoint them). */
   async function relayBeacons() {
     if (drandUrl === undefined) return;
-    const consumers = [ValidatorCommittee.address, DatasetRegistry.address, StorageProofs.address];
+    const consumers = [ValidatorCommittee.address, DatasetRegistry.address, StorageProofs.address, RoundJobRegistry.address];
     const coordinators = new Set(
-      await Promise.all([ValidatorCommittee.read.vrfCoordinator(), DatasetRegistry.read.vrfCoordinator(), StorageProofs.read.vrfCoordinator()]),
+      await Promise.all([
+        ValidatorCommittee.read.vrfCoordinator(),
+        DatasetRegistry.read.vrfCoordinator(),
+        StorageProofs.read.vrfCoordinator(),
+        RoundJobRegistry.read.vrfCoordinator(),
+      ]),
     );
     for (const coordinator of coordinators) {
       if (!drandCoordinators.has(coordinator)) drandCoordinators.set(coordinator, (await isDrandCoordinator(coordinator)) && { nextId: 1n });

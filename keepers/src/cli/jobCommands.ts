@@ -34,6 +34,7 @@ const DEADLINE_OF: Partial<Record<(typeof JOB_STATUS_NAMES)[number], string>> = 
 /** What a distributed job's deadline ends, by status. */
 const ROUND_DEADLINE_OF: Partial<Record<(typeof ROUND_JOB_STATUS_NAMES)[number], string>> = {
   Bidding: "the auction ends",
+  Seeding: "the job fails unless its random seed arrives",
   Training: "the round's updates are due",
   Aggregating: "the round's aggregate is due",
   Aggregated: "the round's challenge window closes",
@@ -194,8 +195,9 @@ export function registerJobCommands(program: Command): void {
           const slots = await chain.contracts.RoundJobRegistry.read.slotsOf([jobId]);
           const done = job.status === RoundJobStatus.Finalized ? job.rounds : job.round;
           const aggregates = await Promise.all(Array.from({ length: done }, (_, round) => chain.contracts.RoundJobRegistry.read.aggregateOf([jobId, round])));
+          const seed = await chain.contracts.RoundJobRegistry.read.seedOf([jobId]);
           const running = job.status >= RoundJobStatus.Training && job.status <= RoundJobStatus.Disputed;
-          printOutput(command, { jobId, ...job, status, slots, aggregates }, [
+          printOutput(command, { jobId, ...job, status, seed, slots, aggregates }, [
             ...table([
               ["job", `${jobId} (${status}, distributed)`],
               ["round", running ? `${job.round + 1} of ${job.rounds} (committed: ${setBits(job.committedMask).join(", ") || "none"})` : `${job.round} of ${job.rounds} done`],
@@ -205,6 +207,7 @@ export function registerJobCommands(program: Command): void {
               ["min stake", tokens(job.minStake)],
               ["deadline", `${new Date(job.deadline * 1000).toISOString()} (${ROUND_DEADLINE_OF[status] ?? "-"})`],
               ["spec", job.specDigest],
+              ["seed", seed === zeroHash ? "-" : seed],
             ]),
             ...slots.map((slot, s) => `slot ${s}: ${slot.provider}  ${tokens(slot.price)} per round  ${slot.roundsEarned} rounds earned${job.status === RoundJobStatus.Bidding ? "  (bid held)" : slot.active ? "" : "  (dropped)"}`),
             ...aggregates.map((digest, round) => `round ${round}: global model ${digest}`),

@@ -2,7 +2,7 @@
 
 /** RoundJobRegistry's `RoundJobStatus`, by name. */
 export const RoundJobStatus = {
-  None: 0, Bidding: 1, Training: 2, Aggregating: 3, Aggregated: 4, Disputed: 5, Finalized: 6, Cancelled: 7, Failed: 8,
+  None: 0, Bidding: 1, Seeding: 2, Training: 3, Aggregating: 4, Aggregated: 5, Disputed: 6, Finalized: 7, Cancelled: 8, Failed: 9,
 } as const;
 
 /** A status's name, as the subgraph's `RoundJobStatus` spells it (None aside). */

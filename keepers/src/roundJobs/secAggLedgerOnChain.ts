@@ -27,34 +27,29 @@ export type SecAggRoundParameters = { chain: ProtocolConnection; jobId: bigint; 
 
 /**
  * The round's public seed (docs/secure-aggregation.md §4): SHA-256("veritrain/secagg/v1/round-seed" ‖
- * abi.encode(chainId, ledger, jobId, round, start)), where `start` is, in round 0, the hash of the block that settled
- * the job's auction (its `RoundStarted` of round 0), after it the aggregate of round − 1 the round trains from
- * (final once the round started). Nobody knows round 0's before the slots are taken, nor a later round's before the
- * previous round's aggregate is posted.
+ * abi.encode(chainId, ledger, jobId, round, jobSeed)), where `jobSeed` is the job's seed on the registry
+ * (`seedOf`: the VRF word its settlement requested). Nobody knows it before the slots are taken, and nobody
+ * (bidder, slot or sequencer) chooses it.
  *
- * @throws VeritrainError `SECAGG_ROUND_NOT_STARTED` before the auction settled (round 0) or round − 1's aggregate.
+ * @throws VeritrainError `SECAGG_ROUND_NOT_STARTED` before the job's seed arrived.
  * @example
  * const roundSeed = await secAggRoundSeed({ chain, jobId: 1n, round: 0 });
  */
 export async function secAggRoundSeed({ chain, jobId, round }: SecAggRoundParameters): Promise<Uint8Array> {
   const { RoundJobRegistry: registry, SecureAggregationLedger: ledger } = chain.contracts;
-  const start = round === 0 ? await settlementBlockHash(chain, jobId) : await registry.read.aggregateOf([jobId, round - 1]);
-  if (start === zeroHash) {
-    const missing = round === 0 ? "its auction is not settled" : `round ${round - 1} has no aggregate`;
-    throw new VeritrainError(`round ${round} of job ${jobId} has no start: ${missing}`, { code: "SECAGG_ROUND_NOT_STARTED", details: { jobId: jobId.toString(), round } });
+  const jobSeed = await registry.read.seedOf([jobId]);
+  if (jobSeed === zeroHash) {
+    throw new VeritrainError(`round ${round} of job ${jobId} has no seed yet: its auction is not settled or its random seed has not arrived`, {
+      code: "SECAGG_ROUND_NOT_STARTED",
+      details: { jobId: jobId.toString(), round },
+    });
   }
   const chainId = await chain.publicClient.getChainId();
   const encoded = encodeAbiParameters(
     [{ type: "uint256" }, { type: "address" }, { type: "uint256" }, { type: "uint16" }, { type: "bytes32" }],
-    [BigInt(chainId), ledger.address, jobId, round, start],
+    [BigInt(chainId), ledger.address, jobId, round, jobSeed],
   );
   return sha256(concatBytes(ROUND_SEED_LABEL, hexToBytes(encoded)));
-}
-
-/** The hash of the block whose transaction settled the job's auction (the one `RoundStarted` of its round 0), or zero before. */
-async function settlementBlockHash(chain: ProtocolConnection, jobId: bigint): Promise<Hex> {
-  const [started] = await readEvents({ chain, contract: chain.contracts.RoundJobRegistry, eventName: "RoundStarted", args: { jobId, round: 0n } });
-  return started?.blockHash ?? zeroHash;
 }
 
 /**

@@ -20,6 +20,7 @@ import {VerifierDouble} from "./VerifierDouble.sol";
 import {HashChainMachine} from "./HashChainMachine.sol";
 import {IValidatorCommittee} from "../../../contracts/interfaces/IValidatorCommittee.sol";
 import {IJobRegistry} from "../../../contracts/interfaces/IJobRegistry.sol";
+import {IRoundJobRegistry} from "../../../contracts/interfaces/IRoundJobRegistry.sol";
 
 /// @notice Deploys and wires the protocol exactly like ignition/modules/protocol.ts (roles granted
 /// to contracts, then every admin role renounced), with a local VRF v2.5 coordinator mock.
@@ -35,6 +36,7 @@ abstract contract ProtocolBase is Test {
     uint32 internal constant MAX_CHALLENGE_WINDOW = 7 days;
     uint96 internal constant AGGREGATOR_STAKE = 200e18;
     uint16 internal constant MAX_ROUNDS = 64;
+    uint32 internal constant SEED_TIMEOUT = 1 hours;
     /// @dev Enough to place the 40-column dataset of StorageProofs.t.sol in one VRF callback.
     uint32 internal constant CALLBACK_GAS_LIMIT = 5_000_000;
     uint96 internal constant PROVIDER_STAKE = 1_000e18;
@@ -94,8 +96,18 @@ abstract contract ProtocolBase is Test {
         verifier = new VerifierDouble();
         storageProofs.addVerifier(address(verifier), keccak256("verifying key"));
         jobRegistry = new JobRegistry(stakeManager, datasetRegistry, MAX_CHALLENGE_WINDOW, address(this));
-        roundJobRegistry =
-            new RoundJobRegistry(stakeManager, datasetRegistry, MAX_CHALLENGE_WINDOW, AGGREGATOR_STAKE, MAX_ROUNDS, address(this));
+        roundJobRegistry = new RoundJobRegistry(
+            stakeManager,
+            datasetRegistry,
+            MAX_CHALLENGE_WINDOW,
+            AGGREGATOR_STAKE,
+            MAX_ROUNDS,
+            address(vrf),
+            makeAddr("governance"),
+            vrfParams,
+            SEED_TIMEOUT,
+            address(this)
+        );
         committee = new ValidatorCommittee(
             address(vrf), makeAddr("governance"),
             stakeManager,
@@ -117,6 +129,7 @@ abstract contract ProtocolBase is Test {
         vrf.addConsumer(subId, address(committee));
         vrf.addConsumer(subId, address(datasetRegistry));
         vrf.addConsumer(subId, address(storageProofs));
+        vrf.addConsumer(subId, address(roundJobRegistry));
 
         stakeManager.grantRole(stakeManager.MODULE_ROLE(), address(jobRegistry));
         stakeManager.grantRole(stakeManager.MODULE_ROLE(), address(roundJobRegistry));
@@ -182,6 +195,13 @@ abstract contract ProtocolBase is Test {
                 vrf.fulfillRandomWords(uint256(logs[i].topics[2]), consumer);
             }
         }
+    }
+
+    /// @dev Settles distributed job `jobId`'s auction and answers its seed request: round 0 starts.
+    function _settleRoundJob(uint256 jobId) internal {
+        vm.recordLogs();
+        roundJobRegistry.settleAuction(jobId);
+        _fulfillLogged(address(roundJobRegistry), IRoundJobRegistry.SeedRequested.selector);
     }
 
     /// @dev Opens dataset `datasetId`'s next storage-proof round and answers its VRF request.

@@ -22,6 +22,7 @@ import {
   postRoundJob,
   ROUND_ORDER,
   roundProviders,
+  settleRoundJob,
   stake,
   TRACE_ROOT,
   viem,
@@ -131,7 +132,7 @@ async function withDistributedJob() {
   const jobId = await postRoundJob(p);
   for (const [i, price] of ROUND_BIDS.entries()) await reg.write.bid([jobId, price], { account: providers[i]!.account });
   await networkHelpers.time.increase(ROUND_ORDER.biddingPeriod);
-  await reg.write.settleAuction([jobId]);
+  await settleRoundJob(p, jobId);
   const slots = [1, 2, 4, 3].map((i) => providers[i]!);
   const commit = async (round: number, slotNumbers: number[]) => {
     for (const s of slotNumbers) await reg.write.commitUpdate([jobId, round, digest(`update ${round}/${s}`)], { account: slots[s]!.account });
@@ -186,7 +187,7 @@ async function withDistributedJob() {
 const ROUND_JOB = `query ($id: ID!) {
   roundJob(id: $id) {
     status consumer dataset { id } specDigest slotCount roundCount continueOnFault currentRound deadline escrow paid refund slashed
-    postedAt settledAt endedAt
+    postedAt settledAt seed endedAt
     bids { id blockNumber kind provider price }
     slots(orderBy: number) {
       number provider price roundsEarned active droppedReason droppedRound { number } slashed paid
@@ -601,6 +602,7 @@ describe("subgraph mappings on real event logs", () => {
       );
       assert.deepEqual([job.escrow, job.paid, job.refund, job.slashed], [String(escrow), String(paid), String(escrow - paid), String(2n * ROUND_ORDER.minStake)]);
       assert.ok(Number(job.postedAt) < Number(job.settledAt) && Number(job.settledAt) < Number(job.endedAt));
+      assert.equal(job.seed, await p.roundJobRegistry.read.seedOf([p.jobId]));
       const bids = [...job.bids].sort((a: any, b: any) => Number(a.blockNumber) - Number(b.blockNumber) || a.id.localeCompare(b.id));
       assert.deepEqual(
         bids.map((b: any) => [b.kind, b.provider, b.price]),

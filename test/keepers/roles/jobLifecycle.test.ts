@@ -183,6 +183,15 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
     await chains[ACCOUNT.deployer]!.send(() => chains[ACCOUNT.deployer]!.contracts.JobRegistry.write.settleAuction([jobId]));
   };
 
+  /** Settles distributed job `jobId`'s auction and answers its seed request, as the automation keeper does: round 0 starts. */
+  const settleRoundJob = async (jobId: bigint) => {
+    const deployer = chains[ACCOUNT.deployer]!;
+    const registry = deployer.contracts.RoundJobRegistry;
+    await deployer.send(() => registry.write.settleAuction([jobId]));
+    const [requested] = await registry.getEvents.SeedRequested({ jobId }, { fromBlock: 0n });
+    await fulfil(requested!.args.requestId!, registry.address);
+  };
+
   before(async () => {
     devnet = await startDevnet({ port: PORT, log: silent });
     work = mkdtempSync(join(tmpdir(), "veritrain-jobs-"));
@@ -558,7 +567,7 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
     });
     for (const { name } of providers) await logged(name, "round bid placed", context);
     await advance(31);
-    await deployer.send(() => RoundJobRegistry.write.settleAuction([jobId]));
+    await settleRoundJob(jobId);
     assert.deepEqual((await RoundJobRegistry.read.slotsOf([jobId])).map((s) => s.provider), accounts.map((a) => a.account.address));
 
     // Round 0. Both are killed as their slot's task starts; the restarter comes back at once and resumes it.
@@ -689,7 +698,7 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
     const context = { jobId: jobId.toString() };
     for (const { name } of owners) await logged(name, "round bid placed", context);
     await advance(31);
-    await deployer.send(() => RoundJobRegistry.write.settleAuction([jobId]));
+    await settleRoundJob(jobId);
     assert.deepEqual((await RoundJobRegistry.read.slotsOf([jobId])).map((s) => s.provider), accounts.map((a) => a.account.address), "owner i holds slot i");
 
     // Every owner takes part, slot 2 with its fault.

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { concatBytes, utf8ToBytes } from "@noble/hashes/utils.js";
-import { bytesToHex, encodeAbiParameters, hexToBytes, isAddressEqual, keccak256, parseEther, stringToHex, zeroHash, type TransactionReceipt } from "viem";
+import { bytesToHex, encodeAbiParameters, hexToBytes, isAddressEqual, keccak256, parseEther, stringToHex, zeroHash } from "viem";
 import type { ProtocolConnection } from "../../../keepers/src/chain/protocolContracts.ts";
 import { createHeliaContentStore, type HeliaContentStore } from "../../../keepers/src/content/heliaContentStore.ts";
 import { rawDigestCid } from "../../../keepers/src/content/rawDigestCid.ts";
@@ -62,7 +62,7 @@ describe("a secure-aggregation round over the chain and the content store", { ti
   let config: SecAggConfig;
   /** What round 0's seed was while the slots were still to be assigned (an error code), and the settling transaction. */
   let unsettledSeed: Uint8Array | string | undefined;
-  let settlement: TransactionReceipt;
+  let seedingSeed: Uint8Array | string | undefined;
   const dataDir = mkdtempSync(join(tmpdir(), "veritrain-owner-"));
   const signal = new AbortController().signal;
   const round = (chain: ProtocolConnection, store: HeliaContentStore, number = 0, roundConfig = config) => ({ chain, store, jobId, round: number, config: roundConfig, bounded: fetchBound(signal, 20_000), pollMs: 100, signal });
@@ -94,7 +94,9 @@ describe("a secure-aggregation round over the chain and the content store", { ti
     for (const [slot, chain] of chains.entries()) await chain.send(() => chain.contracts.RoundJobRegistry.write.bid([jobId, ORDER.priceLimit - BigInt(SLOTS - slot)]));
     await fixture.advance(ORDER.biddingPeriod);
     unsettledSeed = await secAggRoundSeed({ chain: checker.chain, jobId, round: 0 }).catch((error: Error & { code?: string }) => error.code);
-    settlement = await consumer.send(() => consumer.contracts.RoundJobRegistry.write.settleAuction([jobId]));
+    await consumer.send(() => consumer.contracts.RoundJobRegistry.write.settleAuction([jobId]));
+    seedingSeed = await secAggRoundSeed({ chain: checker.chain, jobId, round: 0 }).catch((error: Error & { code?: string }) => error.code);
+    await fixture.seedRoundJob(jobId);
     config = secAggConfig({ roundSeed: await secAggRoundSeed({ chain: checker.chain, jobId, round: 0 }), participants: SLOTS, vectorLength: LENGTH });
   });
 
@@ -111,6 +113,7 @@ describe("a secure-aggregation round over the chain and the content store", { ti
     for (const [slot, chain] of chains.entries()) await chain.send(() => chain.contracts.RoundJobRegistry.write.bid([id, ORDER.priceLimit - BigInt(SLOTS - slot)]));
     await fixture.advance(ORDER.biddingPeriod);
     await consumer.send(() => consumer.contracts.RoundJobRegistry.write.settleAuction([id]));
+    await fixture.seedRoundJob(id);
     const job = { chain: checker.chain, jobId: id, round: 0 };
     const own = secAggConfig({ roundSeed: await secAggRoundSeed(job), participants: SLOTS, vectorLength: LENGTH });
     const at = (slot: number) => ({ ...round(chains[slot]!, stores[slot]!, 0, own), jobId: id });
@@ -156,16 +159,23 @@ describe("a secure-aggregation round over the chain and the content store", { ti
     await checker.chain.send(() => Disputes.write.settle([disputeId, true, 0b11111n, signatures]));
   }
 
-  it("has no seed for a round whose start is not on the chain yet: round 0's is the auction's settling block's, unknown to bidders", async () => {
-    assert.equal(unsettledSeed, "SECAGG_ROUND_NOT_STARTED", "round 0 has no seed while its bids are open");
-    const { SecureAggregationLedger: ledger } = checker.chain.contracts;
-    const encoded = encodeAbiParameters(
-      [{ type: "uint256" }, { type: "address" }, { type: "uint256" }, { type: "uint16" }, { type: "bytes32" }],
-      [BigInt(await checker.chain.publicClient.getChainId()), ledger.address, jobId, 0, settlement.blockHash],
-    );
-    assert.deepEqual(config.roundSeed, sha256(concatBytes(utf8ToBytes("veritrain/secagg/v1/round-seed"), hexToBytes(encoded))));
-    assert.equal(await checker.chain.contracts.RoundJobRegistry.read.aggregateOf([jobId, 0]), zeroHash);
-    await assert.rejects(secAggRoundSeed({ chain: checker.chain, jobId, round: 1 }), (error: Error & { code?: string }) => error.code === "SECAGG_ROUND_NOT_STARTED");
+  it("has no round seed before the job's random seed arrives, after its auction settled: then every round's follows from it", async () => {
+    assert.equal(unsettledSeed, "SECAGG_ROUND_NOT_STARTED", "no seed while its bids are open");
+    assert.equal(seedingSeed, "SECAGG_ROUND_NOT_STARTED", "no seed between the settlement and the VRF answer");
+    const { SecureAggregationLedger: ledger, RoundJobRegistry: registry } = checker.chain.contracts;
+    const [seeded] = await registry.getEvents.JobSeeded({ jobId }, { fromBlock: 0n });
+    assert.notEqual(seeded!.args.seed, zeroHash);
+    const expected = async (round: number) => {
+      const encoded = encodeAbiParameters(
+        [{ type: "uint256" }, { type: "address" }, { type: "uint256" }, { type: "uint16" }, { type: "bytes32" }],
+        [BigInt(await checker.chain.publicClient.getChainId()), ledger.address, jobId, round, seeded!.args.seed!],
+      );
+      return sha256(concatBytes(utf8ToBytes("veritrain/secagg/v1/round-seed"), hexToBytes(encoded)));
+    };
+    assert.deepEqual(config.roundSeed, await expected(0));
+    const second = await secAggRoundSeed({ chain: checker.chain, jobId, round: 1 });
+    assert.deepEqual(second, await expected(1), "a later round's seed is known once the job's is, whatever its aggregates");
+    assert.notDeepEqual(second, config.roundSeed);
   });
 
   it("sums the survivors' inputs exactly when a slot drops out after sharing and another restarts after masking, and anyone recomputes the sum", async () => {
