@@ -19,7 +19,7 @@ export const DRAND_EVMNET = {
 /**
  * Default least delay between a request's block time and its drand round's time: it must exceed how far the
  * chain's block timestamps may lag real time (docs/architecture.md, "Randomness without Chainlink VRF"), and
- * stay well below the consumers' request time-outs (`roundRequestTimeout`, `reassignCooldown`).
+ * stay well below the consumers' request time-outs (`roundRequestTimeout`, `reassignCooldown`, `seedTimeout`).
  */
 export const DRAND_MIN_DELAY_DEFAULT = 300n;
 

@@ -4,6 +4,7 @@ import { describe, it } from "node:test";
 import { type Address, getAddress, parseEther } from "viem";
 import { DEVELOPMENT_VERIFYING_KEY_HASH } from "../../ignition/modules/developmentVerifier.ts";
 import { DRAND_EVMNET, randomnessSource } from "../../ignition/modules/drandBeacon.ts";
+import { TIMING_DEFAULTS } from "../../ignition/modules/protocol.ts";
 import { EVMNET, publicKeyWords } from "../contracts/drandVectors.ts";
 import { ignition, networkHelpers, viem } from "../contracts/fixture.ts";
 
@@ -69,6 +70,8 @@ describe("Veritrain Ignition module (public networks)", () => {
       assert.ok(minDelay >= 60n, `${network}: drandMinDelay covers block-timestamp lag`);
       assert.ok(minDelay * 4n <= BigInt(p.roundRequestTimeout as number), `${network}: beacons come well within roundRequestTimeout`);
       assert.ok(minDelay * 4n <= BigInt(p.reassignCooldown as number), `${network}: and within reassignCooldown`);
+      const seedTimeout = BigInt((p.seedTimeout as number | undefined) ?? TIMING_DEFAULTS.seedTimeout);
+      assert.ok(minDelay * 4n <= seedTimeout, `${network}: and within a distributed job's seedTimeout`);
     }
   });
 
@@ -83,11 +86,12 @@ describe("Veritrain Ignition module (public networks)", () => {
     const committee = await viem.getContractAt("ValidatorCommittee", at("committee"));
     const datasetRegistry = await viem.getContractAt("DatasetRegistry", at("datasetRegistry"));
     const storageProofs = await viem.getContractAt("StorageProofs", at("storageProofs"));
+    const roundJobRegistry = await viem.getContractAt("RoundJobRegistry", at("roundJobRegistry"));
     assert.deepEqual(await drandBeaconCoordinator.read.publicKey(), publicKeyWords(EVMNET.publicKey));
     assert.equal(await drandBeaconCoordinator.read.genesisTime(), EVMNET.genesisTime);
     assert.equal(await drandBeaconCoordinator.read.period(), EVMNET.period);
     assert.equal(await drandBeaconCoordinator.read.minDelay(), 300n);
-    for (const consumer of [committee, datasetRegistry, storageProofs]) {
+    for (const consumer of [committee, datasetRegistry, storageProofs, roundJobRegistry]) {
       assert.equal(getAddress(await consumer.read.vrfCoordinator()), getAddress(drandBeaconCoordinator.address));
     }
   });
