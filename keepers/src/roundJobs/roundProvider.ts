@@ -189,7 +189,7 @@ async function contributeSlot(parameters: RoundProviderParameters, jobs: RoundJo
     const secAgg = await secureRoundConfig({ chain, jobId, round, slots: config.slots, vectorLength: importOnnxModel(modelBytes).definition.parameterCount });
     const quantisation = config.privateData.secureAggregation;
     // Trains while the keys and shares stages run; the masking stage awaits it.
-    const train = () => load().then(async (job) => {
+    const train = (signal: AbortSignal) => load().then(async (job) => {
       const global = await globalModelAt({ chain, store, job, jobId, round, bounded });
       return quantise(await localUpdate({ job, set: owned.set, round, global: global.params, threads, signal, noiseSeed: owned.noiseSeed }), quantisation);
     });

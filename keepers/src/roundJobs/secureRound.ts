@@ -41,8 +41,12 @@ export type SecureRoundParameters = SecAggRoundParameters & {
 export type SecureSlotRoundParameters = SecureRoundParameters & {
   /** The caller's slot: its participant id. */
   slot: number;
-  /** Trains its quantised update, L words: called at once (it trains while the keys and shares stages run), unless the slot resumes past masking. */
-  train: () => Promise<Uint32Array>;
+  /**
+   * Trains its quantised update, L words: called at once (it trains while the keys and shares stages run), unless the
+   * slot resumes past masking. Its signal aborts once the slot's part ends without masking (it left the round, or a
+   * stage failed): the update is then never used.
+   */
+  train: (signal: AbortSignal) => Promise<Uint32Array>;
   /** Where the slot keeps its state of the round between stages (secret, like its keys): a restarted keeper resumes from it. */
   stateFile: string;
   /** @default cryptographic randomness */
@@ -211,11 +215,22 @@ function onLedger({ ledger }: SecAggLedgerOnChain, slot: number, message: Posted
  * await secureSlotRound({ chain, store, jobId, round, config, slot: 2, train, stateFile, bounded, pollMs: 1000, signal });
  */
 export async function secureSlotRound(parameters: SecureSlotRoundParameters): Promise<{ complainedOf: number[]; out?: string }> {
-  const { config, slot, random, stateFile } = parameters;
-  const saved = readSavedSlot(stateFile, config);
+  const saved = readSavedSlot(parameters.stateFile, parameters.config);
+  const training = new AbortController();
   // The update is awaited only at the masking stage; an earlier failure must not leave its rejection unhandled.
-  const input = saved?.state.stage === "masked" ? undefined : parameters.train();
+  const input = saved?.state.stage === "masked" ? undefined : parameters.train(AbortSignal.any([parameters.signal, training.signal]));
   input?.catch(() => undefined);
+  try {
+    return await slotStages(parameters, saved, input);
+  } finally {
+    // Masked (the update was used) or out of the round: either way no training is needed any longer.
+    training.abort();
+  }
+}
+
+/** {@link secureSlotRound}'s stages from where `saved` left the slot; `input` resolves to its update. */
+async function slotStages(parameters: SecureSlotRoundParameters, saved: SavedSlot | undefined, input: Promise<Uint32Array> | undefined): Promise<{ complainedOf: number[]; out?: string }> {
+  const { config, slot, random, stateFile } = parameters;
   const post = async (state: ParticipantState, message: PostedSecAggMessage): Promise<SavedSlot> => {
     mkdirSync(dirname(stateFile), { recursive: true });
     writeFileAtomic(stateFile, JSON.stringify({ state: encodeParticipantState(state), message: bytesToHex(encodeSecAggMessage(message)) }));

@@ -402,6 +402,32 @@ describe("a secure-aggregation round over the chain and the content store", { ti
     assert.deepEqual(sum, sumOf(honest), "the seven others' sum, exactly");
     assert.deepEqual([[...reveal.selfMaskSeeds.keys()], [...reveal.maskKeyScalars.keys()]], [honest, []], "no secret of slot 5 is rebuilt");
   });
+
+  it("stops a slot's training once it leaves the round: a bad dealer's keeper is out after the complaints and trains no further", async () => {
+    const { id, own, at, stateFile } = await oneRoundJob("leaver");
+    const leaver = 5;
+    let stopped = false;
+    // The leaver's training runs until it is told to stop; the others' are done at once.
+    const train = (slot: number) => (signal: AbortSignal) =>
+      slot !== leaver
+        ? Promise.resolve(inputs[slot]!)
+        : new Promise<Uint32Array>((_, reject) => signal.addEventListener("abort", () => { stopped = true; reject(new Error("training stopped")); }, { once: true }));
+    const parties = chains.map((_, slot) => secureSlotRound({ ...at(slot), slot, train: train(slot), stateFile: stateFile(slot), spoilEnvelopes: slot === leaver }));
+    const { out } = await parties[leaver]!;
+    assert.match(out ?? "", /complaints post did not clear/);
+    assert.equal(stopped, true, "its training was stopped as it left");
+    // The others mask without it; training closes at its deadline and the registry drops it.
+    const registry = checker.chain.contracts.RoundJobRegistry;
+    await waitUntil(async () => (await registry.read.getRoundJob([id])).committedMask === (0xff & ~(1 << leaver)));
+    const job = await registry.read.getRoundJob([id]);
+    await fixture.advance(Number(job.deadline) - Number((await checker.chain.publicClient.getBlock()).timestamp));
+    await checker.chain.send(() => registry.write.closeRound([id]));
+    const outcomes = await Promise.all(parties.filter((_, slot) => slot !== leaver));
+    assert.ok(outcomes.every((outcome) => outcome.out === undefined), "every other slot cleared, masked and answered");
+    const { sum, survivors } = await secureRoundSum({ ...round(checker.chain, checker.store, 0, own), jobId: id });
+    assert.deepEqual(survivors, [0, 1, 2, 3, 4, 6, 7]);
+    assert.deepEqual(sum, sumOf(survivors));
+  });
 });
 
 /** The sum mod 2^32 of the slots' inputs: what a round's unmasking must give. */
