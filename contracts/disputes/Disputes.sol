@@ -6,6 +6,7 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {Hashes} from "@openzeppelin/contracts/utils/cryptography/Hashes.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {RangeUpkeep} from "../automation/RangeUpkeep.sol";
 import {IBisectionGame} from "../interfaces/IBisectionGame.sol";
@@ -34,6 +35,13 @@ contract Disputes is IDisputes, RangeUpkeep, EIP712 {
     /// @inheritdoc IDisputes
     /// @dev 1,024 words, 32 KiB: up to 1.45M gas a chunk with its calldata and event (docs/benchmarks.md).
     uint8 public constant CHUNK_DEPTH = 10;
+    /// @inheritdoc IDisputes
+    /// @dev 32 KiB of calldata and event data: about 0.85M gas a chunk (docs/benchmarks.md).
+    uint32 public constant BLOB_CHUNK_BYTES = 32_768;
+    /// @notice The magic a chunked blob's header starts with (docs/distributed-training.md, "Chunked blobs").
+    bytes4 public constant BLOB_MAGIC = "VTB1";
+    /// @notice A round's aggregate, as a slot number (RoundJobRegistry's AGGREGATE_SLOT).
+    uint8 private constant AGGREGATE_SLOT = 255;
 
     IERC20 public immutable token;
     IJobRegistry public immutable jobRegistry;
@@ -54,6 +62,7 @@ contract Disputes is IDisputes, RangeUpkeep, EIP712 {
     mapping(uint256 disputeId => Publication) private _publications;
     mapping(uint256 disputeId => mapping(uint256 bucket => uint256 bits)) private _chunksPublished;
     mapping(uint256 jobId => uint256 disputeId) private _publishedIn;
+    mapping(uint256 jobId => mapping(uint256 roundSlot => uint256 disputeId)) private _updatePublishedIn;
 
     /// @param jobRegistry_ The JobRegistry whose results are disputed; its token is the bond token.
     /// @param roundJobRegistry_ The RoundJobRegistry whose rounds are disputed (same token).
@@ -140,24 +149,17 @@ contract Disputes is IDisputes, RangeUpkeep, EIP712 {
         returns (uint256 disputeId)
     {
         if (claimedHash == bytes32(0)) revert DisputesZeroClaimedHash();
-        (address accused, uint32 windowRemaining) = roundJobRegistry.openRoundDispute(jobId, round, slot);
-        disputeId = ++_disputeCount;
-        uint40 verdictDeadline = uint40(block.timestamp) + verdictPeriod;
-        _disputes[disputeId] = Dispute({
-            challenger: msg.sender,
-            verdictDeadline: verdictDeadline,
-            status: DisputeStatus.Open,
-            windowRemaining: windowRemaining,
-            provider: accused,
-            bond: challengeBond,
-            jobId: jobId.toUint64(),
-            checkpointIndex: (uint64(round) << 8) | slot,
-            claimedHash: claimedHash,
-            registry: DisputeRegistry.RoundJobs,
-            gameId: 0
-        });
-        emit RoundDisputeOpened(disputeId, jobId, round, slot, msg.sender, claimedHash, challengeBond, verdictDeadline);
+        disputeId = _openRoundDispute(jobId, round, slot, claimedHash);
         committee.requestCommittee(disputeId);
+        token.safeTransferFrom(msg.sender, address(this), challengeBond);
+    }
+
+    /// @inheritdoc IDisputes
+    function challengeUpdate(uint256 jobId, uint16 round, uint8 slot) external nonReentrant returns (uint256 disputeId) {
+        if (slot == AGGREGATE_SLOT) revert DisputesNotAnUpdate(jobId, slot);
+        uint256 published = _updatePublishedIn[jobId][_roundSlot(round, slot)];
+        if (published != 0) revert DisputesUpdatePublished(jobId, round, slot, published);
+        disputeId = _openRoundDispute(jobId, round, slot, bytes32(0));
         token.safeTransferFrom(msg.sender, address(this), challengeBond);
     }
 
@@ -167,7 +169,7 @@ contract Disputes is IDisputes, RangeUpkeep, EIP712 {
 
     /// @inheritdoc IDisputes
     function publishTrace(uint256 disputeId, TraceBatch calldata batch, bytes calldata program) external nonReentrant {
-        Dispute storage dispute = _publishing(disputeId);
+        Dispute storage dispute = _publishing(disputeId, DisputeRegistry.Jobs);
         Publication storage publication = _publications[disputeId];
         IJobRegistry.Job memory job = jobRegistry.getJob(dispute.jobId);
         (uint8 depth, uint64 checkpoints) = game.machine().checkpointShape(job.program, program);
@@ -197,27 +199,49 @@ contract Disputes is IDisputes, RangeUpkeep, EIP712 {
         external
         nonReentrant
     {
-        Dispute storage dispute = _publishing(disputeId);
+        Dispute storage dispute = _publishing(disputeId, DisputeRegistry.Jobs);
         Publication storage publication = _publications[disputeId];
         if (publication.checkpoints == 0 || publication.traced != publication.checkpoints) {
             revert DisputesTraceIncomplete(disputeId, publication.traced, publication.checkpoints);
         }
-        mapping(uint256 => uint256) storage published = _chunksPublished[disputeId];
-        uint256 bit = uint256(1) << (chunk & 255);
-        if (published[chunk >> 8] & bit != 0) revert DisputesChunkAlreadyPublished(disputeId, chunk);
         _requireChunk(disputeId, publication, chunk, words, proof);
-        published[chunk >> 8] |= bit;
+        _markPublished(disputeId, chunk);
         uint64 left = --publication.chunksLeft;
         emit CheckpointChunkPublished(disputeId, chunk, words);
         if (left != 0) return;
         // The whole result is on-chain: available for good. The result stands, the bond is the provider's.
-        address provider = dispute.provider;
         uint256 jobId = dispute.jobId;
-        dispute.status = DisputeStatus.ChallengerWrong;
         _publishedIn[jobId] = disputeId;
-        emit ResultPublished(disputeId, jobId, provider);
-        _resolve(dispute, IJobRegistry.DisputeOutcome.ResultStands, dispute.challenger);
-        token.safeTransfer(provider, dispute.bond);
+        emit ResultPublished(disputeId, jobId, dispute.provider);
+        _accusedRight(dispute);
+    }
+
+    /// @inheritdoc IDisputes
+    function publishUpdateChunk(
+        uint256 disputeId,
+        uint64 length,
+        bytes32 root,
+        uint64 chunk,
+        bytes calldata bytes_,
+        bytes32[] calldata proof
+    ) external nonReentrant {
+        Dispute storage dispute = _publishing(disputeId, DisputeRegistry.RoundJobs);
+        _requireUpdateHeader(disputeId, dispute, length, root);
+        uint64 chunks = _requireBlobChunk(disputeId, length, root, chunk, bytes_, proof);
+        _markPublished(disputeId, chunk);
+        Publication storage publication = _publications[disputeId];
+        if (publication.checkpoints == 0) {
+            publication.checkpoints = chunks;
+            publication.chunksLeft = chunks;
+        }
+        uint64 left = --publication.chunksLeft;
+        emit UpdateChunkPublished(disputeId, chunk, bytes_);
+        if (left != 0) return;
+        // The whole update is on-chain: available for good. It stands, the bond is its provider's.
+        uint64 roundSlot = dispute.checkpointIndex;
+        _updatePublishedIn[dispute.jobId][roundSlot] = disputeId;
+        emit UpdatePublished(disputeId, dispute.jobId, roundSlot >> 8, roundSlot & 255, dispute.provider);
+        _accusedRight(dispute);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -239,11 +263,8 @@ contract Disputes is IDisputes, RangeUpkeep, EIP712 {
         (bytes32 program, uint64[2] memory range, bytes32[2] memory states) = _segment(dispute.jobId, checkpoint, opening);
         if (range[1] == 0) {
             // The challenger named a checkpoint the job does not have: nothing is wrong there.
-            address provider = dispute.provider;
-            dispute.status = DisputeStatus.ChallengerWrong;
             emit DisputeDismissed(disputeId, checkpoint);
-            _resolve(dispute, IJobRegistry.DisputeOutcome.ResultStands, dispute.challenger);
-            token.safeTransfer(provider, dispute.bond);
+            _accusedRight(dispute);
             return;
         }
         _startGame(disputeId, dispute, program, range, states, true);
@@ -341,6 +362,11 @@ contract Disputes is IDisputes, RangeUpkeep, EIP712 {
         return _publishedIn[jobId];
     }
 
+    /// @inheritdoc IDisputes
+    function updatePublishedIn(uint256 jobId, uint16 round, uint8 slot) external view returns (uint256) {
+        return _updatePublishedIn[jobId][_roundSlot(round, slot)];
+    }
+
     /*//////////////////////////////////////////////////////////////
                                 UPKEEP
     //////////////////////////////////////////////////////////////*/
@@ -383,6 +409,14 @@ contract Disputes is IDisputes, RangeUpkeep, EIP712 {
         }
         _resolve(dispute, outcome, challenger);
         token.safeTransfer(challenger, dispute.bond);
+    }
+
+    /// @dev Ends `dispute` for its accused without a verdict (published, or dismissed): what it accused stands, the
+    /// registry resumes, the bond goes to the accused.
+    function _accusedRight(Dispute storage dispute) private {
+        dispute.status = DisputeStatus.ChallengerWrong;
+        _resolve(dispute, IJobRegistry.DisputeOutcome.ResultStands, dispute.challenger);
+        token.safeTransfer(dispute.provider, dispute.bond);
     }
 
     /// @dev Reports `outcome` to the registry of the dispute's job. RoundJobRegistry's outcomes have the same
@@ -429,6 +463,32 @@ contract Disputes is IDisputes, RangeUpkeep, EIP712 {
             gameId: 0
         });
         emit DisputeOpened(disputeId, jobId, msg.sender, checkpoint, claimedHash, challengeBond, verdictDeadline);
+    }
+
+    /// @dev Stops round `round` of distributed job `jobId` (the registry checks the round, its status and the slot) and
+    /// records a dispute of the caller over slot `slot`'s update (255: the aggregate), claiming `claimedHash` (0: its
+    /// availability). Effects only; the registry is a trusted module.
+    function _openRoundDispute(uint256 jobId, uint16 round, uint8 slot, bytes32 claimedHash)
+        private
+        returns (uint256 disputeId)
+    {
+        (address accused, uint32 windowRemaining) = roundJobRegistry.openRoundDispute(jobId, round, slot);
+        disputeId = ++_disputeCount;
+        uint40 verdictDeadline = uint40(block.timestamp) + verdictPeriod;
+        _disputes[disputeId] = Dispute({
+            challenger: msg.sender,
+            verdictDeadline: verdictDeadline,
+            status: DisputeStatus.Open,
+            windowRemaining: windowRemaining,
+            provider: accused,
+            bond: challengeBond,
+            jobId: jobId.toUint64(),
+            checkpointIndex: _roundSlot(round, slot),
+            claimedHash: claimedHash,
+            registry: DisputeRegistry.RoundJobs,
+            gameId: 0
+        });
+        emit RoundDisputeOpened(disputeId, jobId, round, slot, msg.sender, claimedHash, challengeBond, verdictDeadline);
     }
 
     /// @dev Job `jobId`'s program and the segment ending at its checkpoint `checkpoint` as the machine reads it
@@ -490,16 +550,17 @@ contract Disputes is IDisputes, RangeUpkeep, EIP712 {
     }
 
     /// @dev Whether `dispute` is an availability dispute: a single-provider job's result as published, the job having
-    /// committed a program (so its checkpoints have word trees to publish chunks of).
+    /// committed a program (so its checkpoints have word trees to publish chunks of), or a round slot's update
+    /// ({challengeUpdate}: no claimed hash; its blob is chunked).
     function _availability(Dispute storage dispute) private view returns (bool) {
-        return dispute.registry == DisputeRegistry.Jobs && dispute.checkpointIndex == RESULT_DISPUTE
-            && jobRegistry.programOf(dispute.jobId) != bytes32(0);
+        if (dispute.registry == DisputeRegistry.RoundJobs) return dispute.claimedHash == bytes32(0);
+        return dispute.checkpointIndex == RESULT_DISPUTE && jobRegistry.programOf(dispute.jobId) != bytes32(0);
     }
 
-    /// @dev Open availability dispute `disputeId`, before its deadline.
-    function _publishing(uint256 disputeId) private view returns (Dispute storage dispute) {
+    /// @dev Open availability dispute `disputeId` of a job in `registry`, before its deadline.
+    function _publishing(uint256 disputeId, DisputeRegistry registry) private view returns (Dispute storage dispute) {
         dispute = _open(disputeId);
-        if (!_availability(dispute)) revert DisputesNotAvailabilityDispute(disputeId);
+        if (dispute.registry != registry || !_availability(dispute)) revert DisputesNotAvailabilityDispute(disputeId);
         if (block.timestamp >= dispute.verdictDeadline) revert DisputesPublicationTooLate(disputeId, dispute.verdictDeadline);
     }
 
@@ -524,6 +585,53 @@ contract Disputes is IDisputes, RangeUpkeep, EIP712 {
             node = (chunk >> h) & 1 == 1 ? Hashes.efficientKeccak256(proof[h], node) : Hashes.efficientKeccak256(node, proof[h]);
         }
         if (node != publication.lastHash) revert DisputesChunkNotInCheckpoint(disputeId, chunk);
+    }
+
+    /// @dev Reverts unless `bytes_` and `proof` are chunk `chunk` of the chunked blob of `length` bytes whose tree root
+    /// is `root` (docs/distributed-training.md, "Chunked blobs"): in range, of its length, its SHA-256 leading to the
+    /// root through one sibling per level. Returns the blob's number of chunks.
+    function _requireBlobChunk(
+        uint256 disputeId,
+        uint64 length,
+        bytes32 root,
+        uint64 chunk,
+        bytes calldata bytes_,
+        bytes32[] calldata proof
+    ) private pure returns (uint64 chunks) {
+        chunks = uint64(Math.ceilDiv(length, BLOB_CHUNK_BYTES));
+        if (chunk >= chunks) revert DisputesChunkOutOfRange(disputeId, chunk, chunks);
+        uint256 depth = chunks == 1 ? 0 : Math.log2(chunks - 1) + 1;
+        uint256 expected = chunk + 1 < chunks ? uint256(BLOB_CHUNK_BYTES) : length - (chunks - 1) * uint256(BLOB_CHUNK_BYTES);
+        if (bytes_.length != expected || proof.length != depth) {
+            revert DisputesBlobChunkShape(disputeId, bytes_.length, proof.length, expected, depth);
+        }
+        bytes32 node = sha256(bytes_);
+        for (uint256 h = 0; h < depth; h++) {
+            node = (chunk >> h) & 1 == 1 ? sha256(abi.encodePacked(proof[h], node)) : sha256(abi.encodePacked(node, proof[h]));
+        }
+        if (node != root) revert DisputesChunkNotInBlob(disputeId, chunk);
+    }
+
+    /// @dev Reverts unless the chunked blob header (`length`, `root`) hashes to the commitment of the slot whose update
+    /// `dispute` is about.
+    function _requireUpdateHeader(uint256 disputeId, Dispute storage dispute, uint64 length, bytes32 root) private view {
+        uint64 roundSlot = dispute.checkpointIndex;
+        bytes32 commitment = roundJobRegistry.commitmentOf(dispute.jobId, uint16(roundSlot >> 8), uint8(roundSlot));
+        bytes32 header = sha256(abi.encodePacked(BLOB_MAGIC, length, root));
+        if (header != commitment) revert DisputesBlobHeaderMismatch(disputeId, header, commitment);
+    }
+
+    /// @dev Records chunk `chunk` of dispute `disputeId` as published; reverts if it was already.
+    function _markPublished(uint256 disputeId, uint64 chunk) private {
+        mapping(uint256 => uint256) storage published = _chunksPublished[disputeId];
+        uint256 bit = uint256(1) << (chunk & 255);
+        if (published[chunk >> 8] & bit != 0) revert DisputesChunkAlreadyPublished(disputeId, chunk);
+        published[chunk >> 8] |= bit;
+    }
+
+    /// @dev A round job's (round, slot) as one key, as {Dispute}'s `checkpointIndex` holds it.
+    function _roundSlot(uint16 round, uint8 slot) private pure returns (uint64) {
+        return (uint64(round) << 8) | slot;
     }
 
     /// @dev The depth of a chunk of a depth-`depth` word tree: CHUNK_DEPTH, or the whole tree if smaller.

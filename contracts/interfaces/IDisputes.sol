@@ -26,7 +26,9 @@ import {IGameReferee} from "./IGameReferee.sol";
 /// that commits a program, the accused answers it on-chain, no committee drawn: it publishes the job's trace (every
 /// checkpoint hash, proven against the trace root) and its last checkpoint, whose parameters are the trained weights
 /// (chunk by chunk, each proven against that checkpoint's hash), before the deadline; only silence loses
-/// (docs/dispute-game.md §5). On any other job the committee decides it.
+/// (docs/dispute-game.md §5). On any other job the committee decides it. A round slot's update that no peer serves is
+/// disputed the same way ({challengeUpdate}): its provider publishes the update's blob on-chain, chunk by chunk, each
+/// proven against the slot's commitment ({publishUpdateChunk}); only silence loses.
 interface IDisputes is IGameReferee {
     /// @notice Where a dispute is.
     enum DisputeStatus {
@@ -62,9 +64,11 @@ interface IDisputes is IGameReferee {
         uint64 gameId; // the bisection game deciding it (0: none)
     }
 
-    /// @notice What an availability dispute ({challengeResult} on a job that commits a program) has received: the
-    /// trace's first `traced` checkpoint hashes, out of `checkpoints` (0 until the first batch); once all are in, the
-    /// last one's hash `lastHash`, its word tree's `depth`, and the chunks of that checkpoint still to publish.
+    /// @notice What an availability dispute has received. Of a result ({challengeResult} on a job that commits a
+    /// program): the trace's first `traced` checkpoint hashes, out of `checkpoints` (0 until the first batch); once
+    /// all are in, the last one's hash `lastHash`, its word tree's `depth`, and the chunks of that checkpoint still to
+    /// publish. Of a round slot's update ({challengeUpdate}): the blob's number of chunks in `checkpoints` (0 until
+    /// the first chunk) and the chunks still to publish in `chunksLeft`.
     struct Publication {
         bytes32 lastHash;
         uint64 traced;
@@ -133,8 +137,8 @@ interface IDisputes is IGameReferee {
     error DisputesOnlyGame(address caller);
     /// @notice Thrown when job `jobId`'s result was published on-chain in dispute `disputeId`: it is available for good.
     error DisputesResultPublished(uint256 jobId, uint256 disputeId);
-    /// @notice Thrown when dispute `disputeId` is not an availability dispute (the result as published, of a job that
-    /// commits a program): there is nothing to publish for it.
+    /// @notice Thrown when dispute `disputeId` is not an availability dispute of the kind published to (the result as
+    /// published, of a job that commits a program; a round slot's update): there is nothing to publish for it.
     error DisputesNotAvailabilityDispute(uint256 disputeId);
     /// @notice Thrown when a committee verdict is relayed for availability dispute `disputeId`, which publication alone
     /// decides.
@@ -161,6 +165,21 @@ interface IDisputes is IGameReferee {
     error DisputesChunkShape(uint256 disputeId, uint256 words, uint256 siblings, uint256 expectedWords, uint256 expectedSiblings);
     /// @notice Thrown when chunk `chunk`'s words and proof do not lead to the last checkpoint's hash.
     error DisputesChunkNotInCheckpoint(uint256 disputeId, uint256 chunk);
+    /// @notice Thrown when {challengeUpdate} names slot `slot` (255, the aggregate) of job `jobId`: only a slot's update
+    /// is a chunked blob that can be published.
+    error DisputesNotAnUpdate(uint256 jobId, uint256 slot);
+    /// @notice Thrown when slot `slot`'s update of round `round` of job `jobId` was published on-chain in dispute
+    /// `disputeId`: it is available for good.
+    error DisputesUpdatePublished(uint256 jobId, uint256 round, uint256 slot, uint256 disputeId);
+    /// @notice Thrown when a published blob header hashes to `header`, not to the slot's commitment `commitment`.
+    error DisputesBlobHeaderMismatch(uint256 disputeId, bytes32 header, bytes32 commitment);
+    /// @notice Thrown when a blob chunk carries `length` bytes, or a proof of `siblings` siblings, where the blob needs
+    /// `expectedLength` bytes and `expectedSiblings` siblings.
+    error DisputesBlobChunkShape(
+        uint256 disputeId, uint256 length, uint256 siblings, uint256 expectedLength, uint256 expectedSiblings
+    );
+    /// @notice Thrown when chunk `chunk`'s bytes and proof do not lead to the blob's tree root.
+    error DisputesChunkNotInBlob(uint256 disputeId, uint256 chunk);
 
     /// @notice Emitted when `challenger` disputes job `jobId`'s checkpoint `checkpointIndex`, claiming `claimedHash`, or
     /// its result as published (`checkpointIndex` RESULT_DISPUTE, `claimedHash` 0).
@@ -174,7 +193,8 @@ interface IDisputes is IGameReferee {
         uint256 verdictDeadline
     );
     /// @notice Emitted when `challenger` disputes slot `slot`'s update (255: the aggregate) of round `round` of
-    /// distributed job `jobId` (RoundJobRegistry), claiming `claimedHash`.
+    /// distributed job `jobId` (RoundJobRegistry), claiming `claimedHash` (0: the update's availability,
+    /// {challengeUpdate}).
     event RoundDisputeOpened(
         uint256 indexed disputeId,
         uint256 indexed jobId,
@@ -216,6 +236,15 @@ interface IDisputes is IGameReferee {
     /// @notice Emitted when availability dispute `disputeId` passed its deadline unanswered: the provider is wrong,
     /// the bond returned to the challenger.
     event ResultWithheld(uint256 indexed disputeId);
+    /// @notice Emitted when chunk `chunk` (`bytes_`, its bytes `chunk · BLOB_CHUNK_BYTES` on) of the update blob that
+    /// availability dispute `disputeId` is about is published, proven against the slot's commitment.
+    event UpdateChunkPublished(uint256 indexed disputeId, uint256 chunk, bytes bytes_);
+    /// @notice Emitted when the last chunk of update availability dispute `disputeId` is in: slot `slot`'s update of
+    /// round `round` of distributed job `jobId` is available on-chain for good, it stands and the bond went to
+    /// `bondRecipient`, the slot's provider.
+    event UpdatePublished(
+        uint256 indexed disputeId, uint256 indexed jobId, uint256 round, uint256 slot, address indexed bondRecipient
+    );
 
     /// @notice Opens a dispute on job `jobId`'s result, pulling the bond from the caller. A `checkpointIndex` of
     /// RESULT_DISPUTE disputes the result as published, as {challengeResult} does (`claimedHash` is then not read).
@@ -284,6 +313,32 @@ interface IDisputes is IGameReferee {
         external
         returns (uint256 disputeId);
 
+    /// @notice Opens an availability dispute of slot `slot`'s update of round `round` of distributed job `jobId`, pulling
+    /// the bond from the caller: its committed blob, which no peer serves. No committee is drawn: anyone (the slot's
+    /// provider, in practice) answers it before the deadline, `verdictPeriod` away, with {publishUpdateChunk}; the
+    /// last chunk ends it, the update standing and the bond going to the slot's provider ({UpdatePublished}).
+    /// Unanswered, {expire} finds the provider wrong ({ResultWithheld}): the registry drops and slashes its slot. An
+    /// update so published cannot be disputed as unavailable again. Stored and emitted with `claimedHash` 0.
+    /// @dev Requirements: as {challengeRound} for a slot (not 255); the update not published on-chain before; the
+    /// caller approved the bond. Emits {RoundDisputeOpened}.
+    function challengeUpdate(uint256 jobId, uint16 round, uint8 slot) external returns (uint256 disputeId);
+
+    /// @notice Publishes, for update availability dispute `disputeId`, chunk `chunk` of the disputed update's chunked
+    /// blob (docs/distributed-training.md, "Chunked blobs"): its header's `length` and tree `root` (whose header
+    /// hashes to the slot's commitment), the chunk's bytes and the siblings of its leaf up to the root. Anyone may
+    /// call it. The last chunk ends the dispute: the update stands, the bond goes to the slot's provider.
+    /// @dev Requirements: an Open update availability dispute, before its deadline; the header matching the
+    /// commitment; the chunk in range, not yet published, of its length, leading to the root. Emits
+    /// {UpdateChunkPublished}, and with the last chunk {UpdatePublished}.
+    function publishUpdateChunk(
+        uint256 disputeId,
+        uint64 length,
+        bytes32 root,
+        uint64 chunk,
+        bytes calldata bytes_,
+        bytes32[] calldata proof
+    ) external;
+
     /// @notice Settles dispute `disputeId` with its committee's verdict. Anyone can relay the signatures.
     /// @param providerWrong The verdict: true if the provider's checkpoint was wrong.
     /// @param signerBitmap Bit i set ⇔ committee member i signed.
@@ -317,6 +372,13 @@ interface IDisputes is IGameReferee {
 
     /// @notice The availability dispute in which job `jobId`'s result was published on-chain (0: none).
     function publishedIn(uint256 jobId) external view returns (uint256);
+
+    /// @notice The availability dispute in which slot `slot`'s update of round `round` of distributed job `jobId` was
+    /// published on-chain (0: none).
+    function updatePublishedIn(uint256 jobId, uint16 round, uint8 slot) external view returns (uint256);
+
+    /// @notice Bytes of a chunk of a chunked blob (the last one may be shorter).
+    function BLOB_CHUNK_BYTES() external view returns (uint32);
 
     /// @notice Number of disputes opened; ids run from 1 to this.
     function disputeCount() external view returns (uint256);

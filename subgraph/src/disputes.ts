@@ -12,8 +12,10 @@ import {
   ResultWithheld,
   RoundDisputeOpened,
   TracePublished,
+  UpdateChunkPublished,
+  UpdatePublished,
 } from "../generated/Disputes/Disputes";
-import { Challenge, Dismissal, Dispute, DisputeExpiry, GameDecision, GameStart, Job, NoCommitteeExpiry, ResultPublication, ResultWithholding, RoundChallenge, Verdict } from "../generated/schema";
+import { Challenge, Dismissal, Dispute, DisputeExpiry, GameDecision, GameStart, Job, NoCommitteeExpiry, ResultPublication, ResultWithholding, RoundChallenge, UpdatePublication, Verdict } from "../generated/schema";
 import { eventId, pairId, stamped } from "./history";
 
 function loadDispute(disputeId: BigInt): Dispute {
@@ -175,4 +177,24 @@ export function handleResultWithheld(event: ResultWithheld): void {
   let withholding = stamped(new ResultWithholding(eventId(event)), event);
   withholding.dispute = dispute.id;
   withholding.save();
+}
+
+export function handleUpdateChunkPublished(event: UpdateChunkPublished): void {
+  let dispute = loadDispute(event.params.disputeId);
+  dispute.chunksPublished = dispute.chunksPublished + 1; // 0 while unset
+  dispute.save();
+}
+
+export function handleUpdatePublished(event: UpdatePublished): void {
+  let dispute = loadDispute(event.params.disputeId);
+  dispute.status = "ChallengerWrong";
+  dispute.providerWrong = false;
+  dispute.bondRecipient = event.params.bondRecipient;
+  dispute.save();
+  let publication = stamped(new UpdatePublication(eventId(event)), event);
+  publication.dispute = dispute.id;
+  publication.roundJob = event.params.jobId.toString();
+  publication.round = pairId(event.params.jobId, event.params.round);
+  publication.slot = event.params.slot.toI32();
+  publication.save();
 }

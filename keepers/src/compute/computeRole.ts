@@ -4,7 +4,7 @@ import { isAddressEqual, zeroAddress, zeroHash } from "viem";
 import { followEvents } from "../chain/followEvents.ts";
 import type { ProtocolConnection } from "../chain/protocolContracts.ts";
 import type { HeliaContentStore } from "../content/heliaContentStore.ts";
-import { chainTime, JobStatus, readJob } from "../jobs/jobOnChain.ts";
+import { chainTime, DisputeRegistry, JobStatus, readJob } from "../jobs/jobOnChain.ts";
 import { fetchDatasetManifest, reachableShards } from "../jobs/fetchDatasetManifest.ts";
 import { decodeJobSpec, fetchJobSpec } from "../jobs/jobSpecBlock.ts";
 import { fetchSpecAndModel, loadJob } from "../jobs/loadJob.ts";
@@ -15,6 +15,7 @@ import { programOf, stepTraceParameters } from "../trainingVm/jobProgram.ts";
 import { segmentFault, type Dishonesty } from "./dishonesty.ts";
 import { quoteJob, type CostModel } from "./costModel.ts";
 import { runRoundProvider } from "../roundJobs/roundProvider.ts";
+import { answerUpdateDispute } from "../roundJobs/updatePublication.ts";
 import { runTraining } from "./runTraining.ts";
 import { runGamePlayer } from "../games/runGamePlayer.ts";
 import { publishResultOnChain } from "../jobs/resultPublication.ts";
@@ -66,7 +67,8 @@ const TASK_PREFIX = "job-";
  * beside them ({@link runRoundProvider}, its own loop and cursor), and its side of the dispute games
  * over its jobs ({@link runGamePlayer}: it forces every committee dispute of a job whose program it
  * replays into a game, and plays it from its own checkpoints on disk; it answers a dispute of its result as
- * published by publishing the trace and the last checkpoint on-chain). Follows JobRegistry from a
+ * published by publishing the trace and the last checkpoint on-chain, and one of a round update it committed by
+ * publishing the update). Follows JobRegistry from a
  * persisted cursor ({@link followEvents}):
  * - `JobPosted`: fetches the spec, prices it with the cost model and bids that price when it
  *   covers the cost and beats the leading bid, and any training-VM program the job commits is
@@ -124,8 +126,13 @@ export async function runComputeRole(parameters: ComputeRoleParameters): Promise
       const hashes = prepared.checkpointSteps.map((_, index) => checkpointHash({ bytes: readCheckpointFile(checkpointFilePath(directory, index)), engineVersion: prepared.config.engineVersion }));
       return traceOpening(hashes, Number(dispute.checkpointIndex), program);
     },
-    // The result as published, disputed: answered on-chain from the checkpoints on disk, no committee drawn.
+    // The result as published, or a round slot's update, disputed: answered on-chain from the checkpoints on disk or
+    // the update in the store, no committee drawn.
     publishFor: async (disputeId, dispute, signal) => {
+      if (dispute.registry === DisputeRegistry.RoundJobs) {
+        await answerUpdateDispute({ chain, store: parameters.store, disputeId, jobId: dispute.jobId, roundSlot: dispute.checkpointIndex, log, signal });
+        return;
+      }
       const { onChain, prepared } = await loadJob({ chain, store: parameters.store, jobId: dispute.jobId, log, signal });
       const program = programOf(prepared);
       if (program?.hash !== onChain.program) {

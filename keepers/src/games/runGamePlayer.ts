@@ -28,8 +28,9 @@ export type GamePlayerParameters = {
    */
   forceWith?: (dispute: DisputeOnChain, signal: AbortSignal) => Promise<TraceOpening | undefined>;
   /**
-   * The provider's answer to an availability dispute (the result as published, of a job that commits a program):
-   * publishes the result on-chain to its end (`publishResultOnChain`). Without it such disputes are left alone.
+   * The provider's answer to an availability dispute (the result as published, of a job that commits a program; a
+   * round slot's update, `challengeUpdate`): publishes the result (`publishResultOnChain`) or the update
+   * (`publishUpdateOnChain`) on-chain to its end. Without it such disputes are left alone.
    */
   publishFor?: (disputeId: bigint, dispute: DisputeOnChain, signal: AbortSignal) => Promise<void>;
   dataDir: string;
@@ -55,14 +56,16 @@ const PUBLISH_PREFIX = "publish-";
 const GAMES_AT_ONCE = 8;
 
 /**
- * The keepers' side of dispute games (docs/dispute-game.md §5). Follows Disputes' `DisputeOpened` and
- * `DisputeGameStarted` from a persisted cursor ({@link followEvents}, role `<compute|challenger>-games`); for each
+ * The keepers' side of dispute games (docs/dispute-game.md §5). Follows Disputes' `DisputeOpened`, `RoundDisputeOpened`
+ * and `DisputeGameStarted` from a persisted cursor ({@link followEvents}, role `<compute|challenger>-games`); for each
  * dispute this account is the `side` of:
  * - a committee dispute of a checkpoint against this provider that `forceWith` opens is forced into a game at once
  *   (the force period is short: the committee's verdict waits for it);
  * - a dispute of the result as published (`RESULT_DISPUTE`) against this provider, of a job that commits a program,
  *   is a task `publish-<disputeId>` (resumed after a restart) that publishes the result on-chain with `publishFor`;
  *   of any other job, it is the committee's;
+ * - an availability dispute of a round slot's update against this provider (`challengeUpdate`: no claimed hash) is a
+ *   task `publish-<disputeId>` too;
  * - a started game is a task `game-<disputeId>` (resumed after a restart) that plays it to its end ({@link playGame})
  *   with the trace `traceOf` gives, computed in a worker thread so that the keeper's event loop goes on answering.
  *
@@ -76,7 +79,7 @@ export async function runGamePlayer({ chain, side, traceOf, forceWith, publishFo
     chain,
     address: [Disputes.address],
     abi: Disputes.abi,
-    eventName: ["DisputeOpened", "DisputeGameStarted"],
+    eventName: ["DisputeOpened", "RoundDisputeOpened", "DisputeGameStarted"],
     role: `${side === "provider" ? "compute" : "challenger"}-games`,
     dataDir,
     log,
@@ -94,7 +97,11 @@ export async function runGamePlayer({ chain, side, traceOf, forceWith, publishFo
         tasks.start(`${TASK_PREFIX}${disputeId}`);
         return;
       }
-      if (dispute.status !== DisputeStatus.Open || dispute.registry !== DisputeRegistry.Jobs) return;
+      if (dispute.status !== DisputeStatus.Open) return;
+      if (dispute.registry === DisputeRegistry.RoundJobs) {
+        if (publishFor !== undefined && dispute.claimedHash === zeroHash) tasks.start(`${PUBLISH_PREFIX}${disputeId}`);
+        return;
+      }
       if (dispute.checkpointIndex === RESULT_DISPUTE) {
         if (publishFor !== undefined && (await chain.contracts.JobRegistry.read.programOf([dispute.jobId])) !== zeroHash) tasks.start(`${PUBLISH_PREFIX}${disputeId}`);
         return;

@@ -1,4 +1,5 @@
 import { randomInt } from "node:crypto";
+import { zeroHash } from "viem";
 import { approveThenSend } from "../chain/approveThenSend.ts";
 import { followEvents } from "../chain/followEvents.ts";
 import type { ChallengerRoleParameters } from "../challenger/challengerRole.ts";
@@ -98,14 +99,18 @@ export async function checkUpdatesServed(parameters: ChallengerRoleParameters, j
   return undefined;
 }
 
-/** Slot `slot`'s committed update fetched: wrong if no peer serves it (whatever it holds), with the digest re-execution gives. */
+/**
+ * Slot `slot`'s committed update fetched: wrong if no peer serves it (disputed as unavailable: nothing to re-execute) or
+ * if it contradicts its commitment (with the digest re-execution gives).
+ */
 async function servedOrReexecuted(inputs: Awaited<ReturnType<typeof roundInputs>> & { slot: number }): Promise<RoundJudgement> {
   try {
     await includedUpdates({ ...inputs, mask: 1 << inputs.slot });
     return { wrong: false, correct: await inputs.chain.contracts.RoundJobRegistry.read.commitmentOf([inputs.jobId, inputs.round, inputs.slot]), reason: "served" };
   } catch (error) {
     if (!condemnsResult(error, inputs.signal)) throw error;
-    return { wrong: true, correct: await reexecuteSlot(inputs), reason: (error as Error).message };
+    if (error.code === "RESULT_NOT_FOUND") return { wrong: true, correct: zeroHash, reason: error.message, unserved: true };
+    return { wrong: true, correct: await reexecuteSlot(inputs), reason: error.message };
   }
 }
 
@@ -139,7 +144,11 @@ export async function checkRound(parameters: ChallengerRoleParameters, jobs: Rou
   return challenge(parameters, { jobId, round, ...wrong, open: challengeable });
 }
 
-/** Challenges `slot` (255: the aggregate) of the round with the correct digest, if `open` still finds the round challengeable; returns the slot challenged. */
+/**
+ * Challenges `slot` (255: the aggregate) of the round, if `open` still finds the round challengeable; returns the slot
+ * challenged. A slot's blob that no peer serves is disputed as unavailable (`challengeUpdate`: its provider publishes it
+ * on-chain or loses, no committee); anything else before a committee, with the correct digest (`challengeRound`).
+ */
 async function challenge(
   { chain, log }: ChallengerRoleParameters,
   { jobId, round, slot, judgement, open }: { jobId: bigint; round: number; slot: number; judgement: RoundJudgement; open: () => Promise<unknown> },
@@ -152,16 +161,24 @@ async function challenge(
   }
   const { Disputes } = chain.contracts;
   const bond = await Disputes.read.challengeBond();
-  const args = [jobId, round, slot, judgement.correct] as const;
-  await approveThenSend({
-    chain,
-    action: "challenging",
-    spender: Disputes.address,
-    tokens: { amount: bond, label: "challenge bond" },
-    simulate: () => Disputes.simulate.challengeRound(args, { account: chain.account }),
-    estimateGas: () => Disputes.estimateGas.challengeRound(args, { account: chain.account }),
-    write: () => Disputes.write.challengeRound(args),
-  });
-  log.info({ ...context, bond: bond.toString() }, "round challenged");
+  const send = { chain, action: "challenging", spender: Disputes.address, tokens: { amount: bond, label: "challenge bond" } };
+  if (judgement.unserved === true) {
+    const args = [jobId, round, slot] as const;
+    await approveThenSend({
+      ...send,
+      simulate: () => Disputes.simulate.challengeUpdate(args, { account: chain.account }),
+      estimateGas: () => Disputes.estimateGas.challengeUpdate(args, { account: chain.account }),
+      write: () => Disputes.write.challengeUpdate(args),
+    });
+  } else {
+    const args = [jobId, round, slot, judgement.correct] as const;
+    await approveThenSend({
+      ...send,
+      simulate: () => Disputes.simulate.challengeRound(args, { account: chain.account }),
+      estimateGas: () => Disputes.estimateGas.challengeRound(args, { account: chain.account }),
+      write: () => Disputes.write.challengeRound(args),
+    });
+  }
+  log.info({ ...context, bond: bond.toString(), availability: judgement.unserved === true }, "round challenged");
   return slot;
 }

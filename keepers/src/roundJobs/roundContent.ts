@@ -1,22 +1,24 @@
 import type { Hex } from "viem";
+import type { ProtocolConnection } from "../chain/protocolContracts.ts";
+import { getBlob, putBlob } from "../content/chunkedBlob.ts";
 import type { ContentStore } from "../content/contentStore.ts";
 import { rawDigestCid } from "../content/rawDigestCid.ts";
 import { VeritrainError } from "../errors.ts";
 import { decodeGlobalModel, encodeGlobalModel, globalModelDigest, type GlobalModel } from "../rounds/globalModel.ts";
 import type { SlotContribution } from "../rounds/slotContribution.ts";
 import { decodeResidual, decodeUpdate, type DecodedUpdate } from "../rounds/updateEncoding.ts";
+import { readPublishedUpdate, type UpdateAt } from "./updatePublication.ts";
 
 /** Parameters of the fetches below: a store connected to the job's keepers, and a bound per block. */
 export type RoundFetchParameters = { store: ContentStore; signal: AbortSignal };
 
 /**
- * The block whose SHA-256 is `digest`, from the connected peers (the store checks the hash).
+ * The block whose SHA-256 is `digest`, from the connected peers (the store checks the hash): a residual or a global
+ * model.
  *
  * @throws VeritrainError `RESULT_NOT_FOUND` (no peer serves it within `signal`: its committer is the one to dispute).
- * @example
- * const bytes = await fetchBlock({ store, signal }, commitment, "slot 2's masked input");
  */
-export async function fetchBlock({ store, signal }: RoundFetchParameters, digest: Hex, what: string): Promise<Uint8Array> {
+async function fetchBlock({ store, signal }: RoundFetchParameters, digest: Hex, what: string): Promise<Uint8Array> {
   const cid = rawDigestCid(digest);
   try {
     return await store.get(cid, { signal });
@@ -25,37 +27,61 @@ export async function fetchBlock({ store, signal }: RoundFetchParameters, digest
   }
 }
 
+/** Parameters of {@link fetchCommitted}: where slot `slot`'s round `round` update is, the chain that holds its commitment. */
+export type CommittedFetchParameters = RoundFetchParameters & UpdateAt & { chain: Pick<ProtocolConnection, "contracts" | "publicClient" | "deploymentBlock">; commitment: Hex };
+
+/**
+ * The chunked blob (docs/distributed-training.md, "Chunked blobs") a slot committed for a round: its update blob, or
+ * its masked input under secure aggregation. Read from the chain if an availability dispute published it
+ * (`readPublishedUpdate`), else fetched from the connected peers (every block checked against the commitment).
+ *
+ * @throws VeritrainError `RESULT_NOT_FOUND` (no peer serves it within `signal`, and the chain does not hold it: its
+ * committer is the one to dispute, by `challengeUpdate`), `RESULT_INVALID` (blocks that contradict the commitment).
+ * @example
+ * const bytes = await fetchCommitted({ store, signal, chain, jobId, round: 0, slot: 2, commitment }, "slot 2's masked input");
+ */
+export async function fetchCommitted(parameters: CommittedFetchParameters, what: string): Promise<Uint8Array> {
+  const { store, signal, commitment } = parameters;
+  const published = await readPublishedUpdate(parameters);
+  if (published !== undefined) return published;
+  try {
+    return await getBlob(store, commitment, { signal });
+  } catch (cause) {
+    if (cause instanceof VeritrainError && cause.code === "BLOB_INVALID") throw contradicts(what, cause.message, cause);
+    const cid = rawDigestCid(commitment);
+    throw new VeritrainError(`${what} ${cid} was not served by any connected peer`, { code: "RESULT_NOT_FOUND", details: { cid: cid.toString(), digest: commitment }, cause });
+  }
+}
+
 function contradicts(what: string, rule: string, cause?: unknown): VeritrainError {
   return new VeritrainError(`${what} contradicts its on-chain commitment: ${rule}`, { code: "RESULT_INVALID", details: { rule }, cause });
 }
 
 /**
- * Stores a slot's update blob (and residual blob) and pins them: the provider serves them through
- * the round's challenge window.
+ * Stores a slot's update blob (a chunked blob) and residual blob (one raw block) and pins them: the provider serves
+ * them through the round's challenge window.
  *
  * @example
  * await publishContribution(store, contribution);
  */
 export async function publishContribution(store: ContentStore, contribution: SlotContribution): Promise<void> {
-  for (const bytes of [contribution.updateBytes, contribution.residualBytes]) {
-    if (bytes !== undefined) await store.pin(await store.put(bytes));
-  }
+  await putBlob(store, contribution.updateBytes);
+  if (contribution.residualBytes !== undefined) await store.pin(await store.put(contribution.residualBytes));
 }
 
 /** Parameters of {@link fetchUpdate}. */
-export type FetchUpdateParameters = RoundFetchParameters & { commitment: Hex; round: number; slot: number; size: number };
+export type FetchUpdateParameters = CommittedFetchParameters & { size: number };
 
 /**
- * The update slot `slot` committed for round `round`, fetched by its commitment (the blob's
- * SHA-256) and decoded; a blob for another round, slot or model size, or one that breaks the
- * layout, contradicts the commitment.
+ * The update slot `slot` committed for round `round` ({@link fetchCommitted}), decoded; a blob for another round, slot
+ * or model size, or one that breaks the layout, contradicts the commitment.
  *
  * @throws VeritrainError `RESULT_NOT_FOUND` or `RESULT_INVALID` (both condemn the slot: `condemnsResult`).
  */
 export async function fetchUpdate(parameters: FetchUpdateParameters): Promise<DecodedUpdate> {
-  const { commitment, round, slot, size } = parameters;
+  const { round, slot, size } = parameters;
   const what = `round ${round} slot ${slot}'s update`;
-  const bytes = await fetchBlock(parameters, commitment, what);
+  const bytes = await fetchCommitted(parameters, what);
   let update: DecodedUpdate;
   try {
     update = decodeUpdate(bytes);

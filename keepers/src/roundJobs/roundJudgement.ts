@@ -15,8 +15,12 @@ import type { RoundJobOnChain } from "./roundJobOnChain.ts";
 /** Parameters of {@link judgeSlot} and {@link judgeAggregate}: a round's inputs, threads and the caller's shutdown signal. */
 export type RoundJudgementParameters = RoundInputParameters & { threads: number; signal: AbortSignal };
 
-/** Whether what was committed for a round is wrong, and what it should have been. */
-export type RoundJudgement = { wrong: boolean; correct: Hex; reason: string };
+/**
+ * Whether what was committed for a round is wrong, and what it should have been; `unserved` when it is wrong because no
+ * peer serves a slot's committed blob (an availability dispute's matter, `challengeUpdate`, not a committee's, which
+ * claims no digest).
+ */
+export type RoundJudgement = { wrong: boolean; correct: Hex; reason: string; unserved?: boolean };
 
 /**
  * Re-executes slot `slot` of the round from the posted global model (and the slot's committed
@@ -33,10 +37,10 @@ export async function judgeSlot(parameters: RoundJudgementParameters & { slot: n
   const committed = await chain.contracts.RoundJobRegistry.read.commitmentOf([jobId, round, slot]);
   const correct = await reexecuteSlot(parameters);
   try {
-    await fetchUpdate({ store, signal: bounded(), commitment: committed, round, slot, size: job.model.params.length });
+    await fetchUpdate({ chain, store, signal: bounded(), jobId, commitment: committed, round, slot, size: job.model.params.length });
   } catch (error) {
     if (!condemnsResult(error, signal)) throw error;
-    return { wrong: true, correct, reason: error.message };
+    return { wrong: true, correct, reason: error.message, unserved: error.code === "RESULT_NOT_FOUND" };
   }
   return correct === committed
     ? { wrong: false, correct, reason: "re-execution gives the committed digest" }
@@ -73,20 +77,21 @@ async function judgeOwnedSlot({ chain, store, job, round, slot, jobId, bounded, 
     }
   }
   try {
-    if (!secure) await fetchUpdate({ store, signal: bounded(), commitment: committed, round, slot, size });
-    else await fetchMaskedInput({ store, bounded, committed, slot, size });
+    if (!secure) await fetchUpdate({ chain, store, signal: bounded(), jobId, commitment: committed, round, slot, size });
+    else await fetchMaskedInput({ chain, store, jobId, round, bounded, committed, slot, size });
   } catch (error) {
     if (!condemnsResult(error, signal)) throw error;
-    return { wrong: true, correct: UNSERVED_CLAIM, reason: error.message };
+    return { wrong: true, correct: UNSERVED_CLAIM, reason: error.message, unserved: error.code === "RESULT_NOT_FOUND" };
   }
   return { wrong: false, correct: committed, reason: "a data owner's update cannot be re-executed; its committed message is served and well formed" };
 }
 
 /** Slot `slot`'s masked input, fetched by its commitment and checked to be its own, of the model's length. */
-async function fetchMaskedInput({ store, bounded, committed, slot, size }: { store: RoundJudgementParameters["store"]; bounded: () => AbortSignal; committed: Hex; slot: number; size: number }) {
+async function fetchMaskedInput(parameters: Pick<RoundJudgementParameters, "chain" | "store" | "jobId" | "round" | "bounded"> & { committed: Hex; slot: number; size: number }) {
+  const { bounded, committed, slot, size } = parameters;
   let message;
   try {
-    [message] = await fetchMaskedInputs(store, new Map([[slot, hexToBytes(committed)]]), bounded);
+    [message] = await fetchMaskedInputs(parameters, new Map([[slot, hexToBytes(committed)]]), bounded);
   } catch (cause) {
     if (cause instanceof VeritrainError && cause.code === "RESULT_NOT_FOUND") throw cause;
     throw new VeritrainError(`slot ${slot}'s committed masked input is not one: ${(cause as Error).message}`, { code: "RESULT_INVALID", details: { slot }, cause });

@@ -4,13 +4,14 @@ import { concatBytes, utf8ToBytes } from "@noble/hashes/utils.js";
 import { bytesToHex, encodeAbiParameters, hexToBytes, zeroHash, type Hex } from "viem";
 import type { ProtocolConnection } from "../chain/protocolContracts.ts";
 import { readEvents } from "../chain/readEvents.ts";
+import { blobDigest, putBlob } from "../content/chunkedBlob.ts";
 import type { ContentStore } from "../content/contentStore.ts";
 import { VeritrainError } from "../errors.ts";
 import { chainTime } from "../jobs/jobOnChain.ts";
 import { decodeSecAggMessage, encodeSecAggMessage } from "../privacy/secAgg/messageCodec.ts";
 import type { MaskedInputMessage, SecAggMessage, UnmaskSharesMessage } from "../privacy/secAgg/messages.ts";
 import type { RoundLedger } from "../privacy/secAgg/roundLedger.ts";
-import { fetchBlock } from "./roundContent.ts";
+import { fetchCommitted } from "./roundContent.ts";
 import { readRoundJob } from "./roundJobOnChain.ts";
 import { RoundJobStatus } from "./roundJobStatus.ts";
 
@@ -171,9 +172,10 @@ export type PostSecAggMessageParameters = SecAggRoundParameters & {
 };
 
 /**
- * Posts a message for the caller's slot and returns its SHA-256: keys, shares, complaints and unmask messages whole on
- * SecureAggregationLedger (the chain keeps them); the masked input, a whole vector, stored and pinned (the slot
- * serves it through the round's window) and its digest committed as the slot's update on RoundJobRegistry.
+ * Posts a message for the caller's slot and returns its digest: keys, shares, complaints and unmask messages whole on
+ * SecureAggregationLedger (the chain keeps them); the masked input, a whole vector, stored and pinned as a chunked
+ * blob (the slot serves it through the round's window) and its digest (`ledgerDigest`) committed as the slot's update
+ * on RoundJobRegistry.
  *
  * @throws VeritrainError `TRANSACTION_REVERTED` or the contract's decoded revert (e.g. a stage closed).
  * @example
@@ -181,12 +183,13 @@ export type PostSecAggMessageParameters = SecAggRoundParameters & {
  */
 export async function postSecAggMessage({ chain, store, jobId, round, message, withholdInput = false }: PostSecAggMessageParameters): Promise<Hex> {
   const bytes = encodeSecAggMessage(message);
-  const digest = bytesToHex(sha256(bytes));
   const { RoundJobRegistry: registry, SecureAggregationLedger: ledger } = chain.contracts;
-  if (message.kind === "maskedInput") {
-    if (!withholdInput) await store.pin(await store.put(bytes));
-    await chain.send(() => registry.write.commitUpdate([jobId, round, digest]));
-  } else await chain.send(() => ledger.write.post([jobId, round, LEDGER_STAGE[message.kind], bytesToHex(bytes)]));
+  if (message.kind !== "maskedInput") {
+    await chain.send(() => ledger.write.post([jobId, round, LEDGER_STAGE[message.kind], bytesToHex(bytes)]));
+    return bytesToHex(sha256(bytes));
+  }
+  const digest = withholdInput ? blobDigest(bytes) : await putBlob(store, bytes);
+  await chain.send(() => registry.write.commitUpdate([jobId, round, digest]));
   return digest;
 }
 
@@ -217,15 +220,26 @@ export function decodeLedgerMessage<Kind extends SecAggMessage["kind"]>(slot: nu
 }
 
 /**
- * The masked inputs the ledger's input entries name, fetched from the content store by their digests (each
- * checked to hash to it by the store) and decoded; in ascending slot order.
+ * The masked inputs the ledger's input entries name, each fetched by its commitment (`fetchCommitted`: from the
+ * chain if an availability dispute published it, else from the content store, checked against it) and decoded; in
+ * ascending slot order.
  *
  * @throws VeritrainError `RESULT_NOT_FOUND` (a slot does not serve its input: it is the slot to dispute),
- * `SECAGG_MESSAGE_INVALID` (not a maskedInput message).
+ * `RESULT_INVALID` (blocks that contradict the commitment), `SECAGG_MESSAGE_INVALID` (not a maskedInput message).
  * @example
- * const inputs = await fetchMaskedInputs(store, ledger.inputs, bounded);
+ * const inputs = await fetchMaskedInputs({ chain, store, jobId, round }, ledger.inputs, bounded);
  */
-export async function fetchMaskedInputs(store: ContentStore, entries: ReadonlyMap<number, Uint8Array>, bounded: () => AbortSignal): Promise<MaskedInputMessage[]> {
+export async function fetchMaskedInputs(
+  { chain, store, jobId, round }: SecAggRoundParameters & { store: ContentStore },
+  entries: ReadonlyMap<number, Uint8Array>,
+  bounded: () => AbortSignal,
+): Promise<MaskedInputMessage[]> {
   const slots = [...entries.keys()].sort((a, b) => a - b);
-  return Promise.all(slots.map(async (slot) => decodeLedgerMessage(slot, await fetchBlock({ store, signal: bounded() }, bytesToHex(entries.get(slot)!), `slot ${slot}'s masked input`), "maskedInput")));
+  return Promise.all(
+    slots.map(async (slot) => {
+      const what = `slot ${slot}'s masked input`;
+      const bytes = await fetchCommitted({ chain, store, signal: bounded(), jobId, round, slot, commitment: bytesToHex(entries.get(slot)!) }, what);
+      return decodeLedgerMessage(slot, bytes, "maskedInput");
+    }),
+  );
 }

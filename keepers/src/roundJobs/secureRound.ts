@@ -1,10 +1,9 @@
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { bytesToHex, hexToBytes } from "@noble/hashes/utils.js";
-import { sha256 } from "@noble/hashes/sha2.js";
 import type { ProtocolConnection } from "../chain/protocolContracts.ts";
+import { removeBlob } from "../content/chunkedBlob.ts";
 import type { ContentStore } from "../content/contentStore.ts";
-import { rawDigestCid } from "../content/rawDigestCid.ts";
 import { VeritrainError } from "../errors.ts";
 import {
   advertisedEntry, checkComplaints, checkEncryptedShares, checkUnmaskShares, clearedOf, collectMaskedInputs, collectPublicKeys, routeShares, strikes, unmaskSum, withoutWithdrawn, type UnmaskedSum,
@@ -299,11 +298,10 @@ export function spoiledShares(message: EncryptedSharesMessage): EncryptedSharesM
  * const { sum, survivors } = await secureRoundSum({ chain, store, jobId, round, config, bounded, pollMs: 1000, signal });
  */
 export async function secureRoundSum(parameters: SecureRoundParameters): Promise<UnmaskedSum> {
-  const { store, bounded } = parameters;
   await closed(parameters, "inputs");
   const checked = await checkedSecAggLedger(parameters);
   const counted = within(checked.ledger.inputs, checked.counted);
-  const maskedInputs = await fetchMaskedInputs(store, counted, bounded);
+  const maskedInputs = await fetchMaskedInputs(parameters, counted, parameters.bounded);
   return unmaskSum(collectMaskedInputs(collectShares(parameters, checked).state, maskedInputs, { ...checked.ledger, inputs: counted }), checked.unmaskShares);
 }
 
@@ -318,7 +316,7 @@ export async function secureRoundSum(parameters: SecureRoundParameters): Promise
 export async function removeWithdrawnInput(store: ContentStore, stateFile: string): Promise<boolean> {
   const saved = readSavedFile(stateFile);
   if (saved === undefined || decodeSecAggMessage(saved.message).kind !== "maskedInput") return false;
-  await store.remove(rawDigestCid(`0x${bytesToHex(sha256(saved.message))}`));
+  await removeBlob(store, saved.message);
   return true;
 }
 

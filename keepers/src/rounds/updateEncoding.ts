@@ -1,4 +1,5 @@
-import { bytesToHex, hexToBytes, sha256, type Hex } from "viem";
+import { bytesToHex, hexToBytes, type Hex } from "viem";
+import { blobDigest } from "../content/chunkedBlob.ts";
 import { VeritrainError } from "../errors.ts";
 
 /** "VTUP" and "VTRS" read as little-endian uint32s. */
@@ -247,13 +248,14 @@ export function decodeResidual(bytes: Uint8Array): DecodedResidual {
 }
 
 /**
- * What a slot commits on-chain for a round: SHA-256 of its update blob, so the blob's raw-block
- * CID follows from the chain. With error-feedback compression the blob names the SHA-256 of its
- * residual blob, so the residual the next round starts from is committed too.
+ * What a slot commits on-chain for a round: the digest of its update blob as a chunked blob (docs/distributed-training.md,
+ * "Chunked blobs"), so the blob's header CID follows from the chain and the blob can be published on-chain chunk by
+ * chunk, each proven against it. With error-feedback compression the blob names the SHA-256 of its residual blob, so
+ * the residual the next round starts from is committed too.
  *
  * @example
  * contributionDigest(encodeUpdate({ round: 0, slot: 0, size: 1, payload: { encoding: "denseF32", values: Float32Array.of(1) } })); // "0x…"
  */
 export function contributionDigest(updateBytes: Uint8Array): Hex {
-  return sha256(updateBytes);
+  return blobDigest(updateBytes);
 }

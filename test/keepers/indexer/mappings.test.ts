@@ -28,9 +28,12 @@ import {
   viem,
   RESULT_DIGEST,
   withDataset,
+  withRunningRoundJob,
   withSubmittedJob,
+  commitRound,
   type Protocol,
 } from "../../contracts/fixture.ts";
+import { chunkedBlob } from "../../../keepers/src/content/chunkedBlob.ts";
 import { checkpointChunks } from "../../../keepers/src/jobs/resultPublication.ts";
 import { dishonest, GAME_JOB, openingOf, submittedBy, treeOf, truth } from "../../harness/gameJob.ts";
 import { playOut } from "../../harness/vmGame.ts";
@@ -337,6 +340,27 @@ async function withAvailabilityDisputes() {
   await networkHelpers.time.increaseTo((await p.disputes.read.getDispute([2n])).verdictDeadline);
   await p.disputes.write.expire([2n], { account: p.outsider.account });
   return { ...p, silentJob, chunks: checkpointChunks(truth.checkpointAt(GAME_JOB.totalSteps), depth, await p.disputes.read.CHUNK_DEPTH()).length };
+}
+
+/**
+ * Round job 1, round 0: slot 2 commits a 3-chunk blob, the others labels. Dispute 1: slot 2's update disputed as
+ * unavailable and published on-chain, chunk by chunk. The round aggregated, dispute 2: slot 1's update (a label, no
+ * blob) disputed as unavailable and left unanswered past its deadline.
+ */
+async function withUpdateAvailabilityDisputes() {
+  const p = await withRunningRoundJob();
+  const blob = chunkedBlob(Uint8Array.from({ length: 70_000 }, (_, i) => (i * i + 7 * i) % 251));
+  await commitRound(p, 0, [0, 1, 3]);
+  await p.roundJobRegistry.write.commitUpdate([p.jobId, 0, blob.digest], { account: p.slotWallets[2]!.account });
+  await p.disputes.write.challengeUpdate([p.jobId, 0, 2], { account: p.challenger.account });
+  for (let i = 0; i < blob.chunkCount; i++) {
+    await p.disputes.write.publishUpdateChunk([1n, BigInt(blob.length), blob.root, BigInt(i), toHex(blob.chunk(i)), blob.proof(i)], { account: p.slotWallets[2]!.account });
+  }
+  await p.roundJobRegistry.write.postAggregate([p.jobId, 0, digest("global 0")], { account: p.outsider.account });
+  await p.disputes.write.challengeUpdate([p.jobId, 0, 1], { account: p.challenger.account });
+  await networkHelpers.time.increaseTo((await p.disputes.read.getDispute([2n])).verdictDeadline);
+  await p.disputes.write.expire([2n], { account: p.outsider.account });
+  return { ...p, chunks: blob.chunkCount };
 }
 
 /** Dispute 1: a game the challenger opened on the dishonest provider's checkpoint 2, played out to the wrong instruction. */
@@ -722,6 +746,24 @@ describe("subgraph mappings on real event logs", () => {
       assert.deepEqual(recovered.secAggRecoveries, [{ job: { id: String(p.jobId) }, owner: { number: 2 }, slot: { number: 0 }, digest: sha256(stringToHex("recovery of 2 by 0")), message: stringToHex("recovery of 2 by 0") }]);
       const { trainingRound: owners } = query(store, `{ trainingRound(id: "${p.jobId}-0") { ownerCommitments { job { id } slot { number } dataRoot noiseSeedCommitment } } }`);
       assert.deepEqual(owners.ownerCommitments, [{ job: { id: String(p.jobId) }, slot: { number: 0 }, dataRoot: digest("data 0"), noiseSeedCommitment: digest("noise seed 0/0") }]);
+    });
+  });
+
+  describe("availability disputes of round updates", () => {
+    it("records an update published on-chain, and one left unanswered that drops its slot", async () => {
+      const p = await networkHelpers.loadFixture(withUpdateAvailabilityDisputes);
+      const store = await indexChain(client, contractsOf(p));
+      const published = store.get("Dispute", "1")!;
+      assert.deepEqual(
+        [published.registry, published.slot, published.claimedHash, published.status, published.providerWrong, published.bondRecipient, published.chunksPublished],
+        ["RoundJobs", 2, `0x${"00".repeat(32)}`, "ChallengerWrong", false, lower(p.slotWallets[2]!.account.address), p.chunks],
+      );
+      assert.deepEqual(history(store, "UpdatePublication").map((u) => [u.dispute, u.roundJob, u.round, u.slot]), [["1", String(p.jobId), `${p.jobId}-0`, 2]]);
+      const silent = store.get("Dispute", "2")!;
+      assert.deepEqual([silent.slot, silent.status, silent.providerWrong, silent.bondRecipient], [1, "ProviderWrong", true, lower(p.challenger.account.address)]);
+      assert.deepEqual(history(store, "ResultWithholding").map((r) => r.dispute), ["2"]);
+      const { roundJob: job } = query(store, ROUND_JOB, { id: String(p.jobId) });
+      assert.deepEqual(job.slots.map((slot: { active: boolean }) => slot.active), [true, false, true, true], "slot 1 dropped");
     });
   });
 

@@ -161,6 +161,22 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
     await chains[ACCOUNT.deployer]!.publicClient.request({ method: "evm_increaseTime" as never, params: [seconds] as never });
     await chains[ACCOUNT.deployer]!.publicClient.request({ method: "evm_mine" as never });
   };
+  /**
+   * Waits for availability dispute `disputeId` of slot `slot`'s round-0 update of job `jobId` (no claimed hash, no committee
+   * requested) and for keeper `name`'s word that it holds nothing to publish; then passes its deadline and expires it.
+   */
+  const expireUnanswered = async ({ disputeId, name, jobId, slot, logged }: { disputeId: bigint; name: string; jobId: bigint; slot: number; logged: (name: string, msg: string, fields: Record<string, unknown>) => Promise<unknown> }) => {
+    const { Disputes, ValidatorCommittee } = chains[ACCOUNT.deployer]!.contracts;
+    await until(`dispute ${disputeId}`, async () => (await Disputes.read.disputeCount()) >= disputeId, { timeoutMs: 300_000 });
+    assert.equal((await Disputes.read.getDispute([disputeId])).claimedHash, zeroHash, "disputed as unavailable");
+    assert.deepEqual(await ValidatorCommittee.getEvents.CommitteeRequested({ disputeId }, { fromBlock: 0n }), [], "no committee is requested");
+    await logged(name, "dispute unanswered: this keeper does not hold the update it committed", { disputeId: disputeId.toString(), jobId: jobId.toString(), slot });
+    await advance(Number(await Disputes.read.verdictPeriod()));
+    await chains[ACCOUNT.deployer]!.send(() => Disputes.write.expire([disputeId]));
+    const dispute = await Disputes.read.getDispute([disputeId]);
+    assert.equal(dispute.status, DisputeStatus.ProviderWrong);
+    return dispute;
+  };
   const balance = (account: number) => chains[ACCOUNT.deployer]!.contracts.VeritrainToken.read.balanceOf([chains[account]!.account.address]);
   const job = (jobId: bigint) => chains[ACCOUNT.deployer]!.contracts.JobRegistry.read.getJob([jobId]);
   const post = (consumer = ACCOUNT.consumer) => postJob(chains[consumer]!, { ...order, specDigest });
@@ -503,7 +519,7 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
     assert.ok(!leaving.lines.some((l) => l.msg === "joined the validator committee"), "a leaving validator does not rejoin");
   });
 
-  it("carries a 4-slot distributed job to payout through its faults: a provider killed mid-round resumes on restart; one killed for good misses the deadline and is dropped; a withheld update is challenged before any aggregate, a poisoned one after it; each slashed and dropped, the round re-aggregated, the survivor paid", async () => {
+  it("carries a 4-slot distributed job to payout through its faults: a provider killed mid-round resumes on restart; one killed for good misses the deadline and is dropped; a withheld update is disputed as unavailable before any aggregate (no committee), a poisoned one after it; each slashed and dropped, the round re-aggregated, the survivor paid", async () => {
     const deployer = chains[ACCOUNT.deployer]!;
     const { RoundJobRegistry, Disputes, ValidatorCommittee, StakeManager } = deployer.contracts;
     // Four more providers, cheaper than the others, bidding in slot order.
@@ -586,6 +602,8 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
     keepers[2] = runProvider(2);
     await logged("crasher", "round skipped: this provider holds no slot of the job", { ...context, round: 0 });
 
+    /** Waits for availability dispute `disputeId` of slot `slot`'s round-0 update, which `name` does not answer; expires it at its deadline. */
+    const unanswered = (dispute: { disputeId: bigint; name: string; jobId: bigint; slot: number }) => expireUnanswered({ ...dispute, logged });
     /** Waits for dispute number `disputeId`, draws its committee and waits for the verdict; returns the dispute. */
     const judged = async (disputeId: bigint) => {
       await until(`dispute ${disputeId}`, async () => (await Disputes.read.disputeCount()) >= disputeId, { timeoutMs: 300_000 });
@@ -594,9 +612,10 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
       await until(`dispute ${disputeId}'s verdict`, async () => (await Disputes.read.getDispute([disputeId])).status !== DisputeStatus.Open, { timeoutMs: 300_000 });
       return Disputes.read.getDispute([disputeId]);
     };
-    // Nobody can aggregate without the withheld update: the challenger disputes it before any aggregate.
+    // Nobody can aggregate without the withheld update: the challenger disputes it as unavailable before any aggregate,
+    // no committee drawn; its provider holds nothing to publish, and loses at the deadline.
     const disputesBefore = await Disputes.read.disputeCount();
-    const withheld = await judged(disputesBefore + 1n);
+    const withheld = await unanswered({ disputeId: disputesBefore + 1n, name: "withholder", jobId, slot: 1 });
     assert.deepEqual([withheld.jobId, withheld.checkpointIndex, withheld.provider, withheld.status], [jobId, 1n, accounts[1]!.account.address, DisputeStatus.ProviderWrong]);
     assert.equal((await RoundJobRegistry.getEvents.AggregationReopened({ jobId }, { fromBlock: 0n })).length, 1, "aggregation reopened without the withheld slot");
     // The aggregate of slots 0 and 3 is posted; the challenger's re-execution catches the poisoned slot 0.
@@ -656,8 +675,8 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
 
   /**
    * A 4-owner private-data job (200 MNIST training images each, DP-SGD at ε = 3, SecAgg+) to payout through one owner's
-   * fault at slot 2: `withhold` commits its masked input without storing it, the challenger opens a dispute, the committee
-   * drops it and the other owners' recovery answers unmask the three others' sum; `spoil` seals garbage for one of its
+   * fault at slot 2: `withhold` commits its masked input without storing it, the challenger disputes it as unavailable, its
+   * owner cannot publish it and loses at the deadline and the other owners' recovery answers unmask the three others' sum; `spoil` seals garbage for one of its
    * neighbours, whose complaint puts it out of the round before anyone masks (no dispute, no recovery: the registry drops
    * it at the training deadline, its input never committed). Either way the three others' sum is aggregated and verified.
    */
@@ -704,14 +723,13 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
     // Every owner takes part, slot 2 with its fault.
     const done = "secure round done: keys, shares, complaints, masked input and unmask shares posted";
     if (fault === "withhold") {
-      // The challenger finds it out, the committee drops it.
+      // The challenger disputes it as unavailable; its owner holds nothing to publish, and loses at the deadline.
       await logged(owners[faultySlot]!.name, done, { ...context, withheld: true });
       const disputeId = await until("the faulty slot's dispute", async () => {
         const [opened] = await RoundJobRegistry.getEvents.RoundDisputed({ jobId }, { fromBlock: 0n });
         return opened === undefined ? undefined : (await deployer.contracts.Disputes.read.disputeCount());
       }, { timeoutMs: 300_000 });
-      const [requested] = await deployer.contracts.ValidatorCommittee.getEvents.CommitteeRequested({ disputeId }, { fromBlock: 0n });
-      await fulfil(requested!.args.requestId!, deployer.contracts.ValidatorCommittee.address);
+      await expireUnanswered({ disputeId, name: owners[faultySlot]!.name, jobId, slot: faultySlot, logged });
       const dropped = await until("slot 2 dropped", async () => (await RoundJobRegistry.getEvents.SlotDropped({ jobId }, { fromBlock: 0n }))[0], { timeoutMs: 300_000 });
       assert.deepEqual([dropped.args.slot, dropped.args.reason], [BigInt(faultySlot), 1], "found wrong");
       await logged(owners[faultySlot]!.name, "this slot was dropped: its masked input is withdrawn and removed from the store", context);
@@ -747,7 +765,7 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
     for (const role of ownerRoles) await stop(role);
   };
 
-  it("carries a private-data job to payout when an owner commits its masked input and withholds it: the committee drops it, the others post their shares of its mask key, and their sum is aggregated and verified", () => privateJobThrough("withhold", 25));
+  it("carries a private-data job to payout when an owner commits its masked input and withholds it: unpublished by its availability dispute's deadline, it is dropped with no committee, the others post their shares of its mask key, and their sum is aggregated and verified", () => privateJobThrough("withhold", 25));
 
   it("carries a private-data job to payout when an owner seals garbage for a neighbour: its complaint puts the owner out before anyone masks, with no dispute", () => privateJobThrough("spoil", 29));
 

@@ -4,11 +4,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { sha256 } from "@noble/hashes/sha2.js";
+import { pino } from "pino";
 import { concatBytes, utf8ToBytes } from "@noble/hashes/utils.js";
-import { bytesToHex, encodeAbiParameters, hexToBytes, isAddressEqual, keccak256, parseEther, stringToHex, zeroHash } from "viem";
+import { bytesToHex, encodeAbiParameters, hexToBytes, keccak256, parseEther, stringToHex, zeroHash } from "viem";
 import type { ProtocolConnection } from "../../../keepers/src/chain/protocolContracts.ts";
 import { createHeliaContentStore, type HeliaContentStore } from "../../../keepers/src/content/heliaContentStore.ts";
+import { putBlob } from "../../../keepers/src/content/chunkedBlob.ts";
 import { rawDigestCid } from "../../../keepers/src/content/rawDigestCid.ts";
+import { DisputeStatus } from "../../../keepers/src/jobs/jobOnChain.ts";
 import { quantisation, quantise } from "../../../keepers/src/privacy/secAgg/quantisation.ts";
 import { secAggConfig, type SecAggConfig } from "../../../keepers/src/privacy/secAgg/secAggConfig.ts";
 import { fetchBound } from "../../../keepers/src/roundJobs/roundInputs.ts";
@@ -16,8 +19,7 @@ import { postRoundJob } from "../../../keepers/src/roundJobs/roundJobOnChain.ts"
 import { RoundJobStatus } from "../../../keepers/src/roundJobs/roundJobStatus.ts";
 import { postSecAggMessage, readSecAggLedger, secAggRoundSeed, secAggStageClosed } from "../../../keepers/src/roundJobs/secAggLedgerOnChain.ts";
 import { checkedSecAggLedger, recoverWithdrawn, removeWithdrawnInput, removeWithdrawnInputs, secureRoundSum, secureSlotRound, spoiledShares } from "../../../keepers/src/roundJobs/secureRound.ts";
-import { UNSERVED_CLAIM } from "../../../keepers/src/roundJobs/roundJudgement.ts";
-import { verdictTypedData } from "../../../keepers/src/validator/verdictTypedData.ts";
+import { answerUpdateDispute } from "../../../keepers/src/roundJobs/updatePublication.ts";
 import { ledgerDigest } from "../../../keepers/src/privacy/secAgg/roundLedger.ts";
 import { collectPublicKeys, routeShares } from "../../../keepers/src/privacy/secAgg/aggregator.ts";
 import { advertiseKeys, checkEnvelopes, maskInput, shareKeys } from "../../../keepers/src/privacy/secAgg/participant.ts";
@@ -132,32 +134,20 @@ describe("a secure-aggregation round over the chain and the content store", { ti
     return { parties, sharing };
   }
 
-  let validators: ProtocolConnection[] | undefined;
-  /** The checker challenges slot `slot` of round 0 of job `id`; five members of the drawn committee find it wrong (nine validators join first, once). */
-  async function committeeDrops(id: bigint, slot: number): Promise<void> {
+  /** The checker disputes slot `slot`'s round-0 update of job `id` as unavailable (`challengeUpdate`, no committee); returns the dispute. */
+  async function challengeUpdate(id: bigint, slot: number): Promise<bigint> {
     const { Disputes, ValidatorCommittee, VeritrainToken } = checker.chain.contracts;
     const bond = await Disputes.read.challengeBond();
     await checker.chain.send(() => VeritrainToken.write.approve([Disputes.address, bond]));
-    if (validators === undefined) {
-      const { validatorStake } = await ValidatorCommittee.read.config();
-      validators = [];
-      for (const index of ACCOUNT.validators) {
-        await fixture.stake(index, validatorStake);
-        const validator = await fixture.connect(index);
-        await validator.send(() => validator.contracts.ValidatorCommittee.write.join());
-        validators.push(validator);
-      }
-    }
-    await checker.chain.send(() => Disputes.write.challengeRound([id, 0, slot, UNSERVED_CLAIM]));
+    await checker.chain.send(() => Disputes.write.challengeUpdate([id, 0, slot]));
     const disputeId = await Disputes.read.disputeCount();
-    const [requested] = await ValidatorCommittee.getEvents.CommitteeRequested({ disputeId }, { fromBlock: 0n });
-    await fixture.fulfilVrf(requested!.args.requestId!, ValidatorCommittee.address);
-    const members = await ValidatorCommittee.read.committeeOf([disputeId]);
-    const chainId = await checker.chain.publicClient.getChainId();
-    const verdict = verdictTypedData({ chainId, disputes: Disputes.address, disputeId, providerWrong: true });
-    const signatures = await Promise.all(members.slice(0, 5).map((member) => validators!.find((v) => isAddressEqual(v.account.address, member))!.walletClient.signTypedData(verdict)));
-    await checker.chain.send(() => Disputes.write.settle([disputeId, true, 0b11111n, signatures]));
+    assert.deepEqual(await ValidatorCommittee.getEvents.CommitteeRequested({ disputeId }, { fromBlock: 0n }), [], "no committee is requested");
+    return disputeId;
   }
+
+  /** Slot `slot`'s keeper answers dispute `disputeId` from `store` (`answerUpdateDispute`, as its compute role does). */
+  const answer = (slot: number, store: HeliaContentStore, disputeId: bigint, id: bigint) =>
+    answerUpdateDispute({ chain: chains[slot]!, store, disputeId, jobId: id, roundSlot: BigInt(slot), log: pino({ level: "silent" }), signal });
 
   it("has no round seed before the job's random seed arrives, after its auction settled: then every round's follows from it", async () => {
     assert.equal(unsettledSeed, "SECAGG_ROUND_NOT_STARTED", "no seed while its bids are open");
@@ -291,7 +281,7 @@ describe("a secure-aggregation round over the chain and the content store", { ti
     assert.equal(trainings, 2, "the restarted slot trained again (it had not masked yet), to the same update");
   });
 
-  it("recovers the mask key of a slot whose masked input a committee found withheld, and sums the others exactly", async () => {
+  it("recovers the mask key of a slot whose masked input it withheld until its availability dispute's deadline, and sums the others exactly", async () => {
     // A one-round job of its own: slot 5 posts its keys and shares and commits its masked input, and never serves it.
     const oneRound = await oneRoundJob("withheld");
     const { id: withheldJob, job, own, at, stateFile } = oneRound;
@@ -311,8 +301,13 @@ describe("a secure-aggregation round over the chain and the content store", { ti
     await Promise.all(parties);
     assert.equal((await checker.chain.contracts.RoundJobRegistry.read.getRoundJob([withheldJob])).status, RoundJobStatus.Aggregating, "every slot committed: training closed");
 
-    // The checker challenges slot 5's update, and five of the drawn committee find it withheld.
-    await committeeDrops(withheldJob, withheld);
+    // The checker disputes slot 5's update as unavailable; its keeper holds nothing to publish, and loses at the deadline.
+    const disputeId = await challengeUpdate(withheldJob, withheld);
+    await answer(withheld, stores[withheld]!, disputeId, withheldJob);
+    assert.deepEqual(await checker.chain.contracts.Disputes.getEvents.UpdateChunkPublished({ disputeId }, { fromBlock: 0n }), [], "nothing published");
+    await fixture.advance(await checker.chain.contracts.Disputes.read.verdictPeriod());
+    await checker.chain.send(() => checker.chain.contracts.Disputes.write.expire([disputeId]));
+    assert.equal((await checker.chain.contracts.Disputes.read.getDispute([disputeId])).status, DisputeStatus.ProviderWrong);
     assert.equal((await checker.chain.contracts.RoundJobRegistry.read.getRoundJob([withheldJob])).status, RoundJobStatus.Aggregating, "aggregation reopened without slot 5");
     const onChain = await readSecAggLedger(job);
     assert.deepEqual([[...onChain.ledger.inputs.keys()], [...onChain.withdrawn]], [[0, 1, 2, 3, 4, 5, 6, 7], [withheld]]);
@@ -342,8 +337,7 @@ describe("a secure-aggregation round over the chain and the content store", { ti
     const maskedBytes = encodeSecAggMessage(masked.message);
     const restartedStore = () => createHeliaContentStore({ directory: join(ownerDir("restarted"), "ipfs") });
     const stored = await restartedStore();
-    const maskedCid = await stored.put(maskedBytes);
-    await stored.pin(maskedCid);
+    const maskedCid = rawDigestCid(await putBlob(stored, maskedBytes));
     await stored.close();
     mkdirSync(join(ownerDir("restarted"), "owner", `job-${withheldJob}`), { recursive: true });
     writeFileSync(ownerRoundFile(ownerDir("restarted"), withheldJob, 0, "secagg"), JSON.stringify({ state: encodeParticipantState(masked.state), message: bytesToHex(maskedBytes).slice(2) }));
@@ -365,6 +359,39 @@ describe("a secure-aggregation round over the chain and the content store", { ti
       removeWithdrawnInputs({ chain: chains[1]!, dataDir: ownerDir("survivor"), openStore: () => Promise.reject(new Error("unreachable")) }),
       (error: Error & { code?: string }) => error.code === "SECAGG_STATE_INVALID" && error.message.includes("secagg-1.json cannot be read"),
     );
+  });
+
+  it("sums a masked input no peer serves once its slot's keeper publishes it on-chain, answering its availability dispute", async () => {
+    // A one-round job of its own: slot 6 stores its masked input only in a store no one is connected to.
+    const oneRound = await oneRoundJob("published");
+    const { id: publishedJob, job, own, at } = oneRound;
+    const unserved = 6;
+    const honest = [0, 1, 2, 3, 4, 5, 7];
+    const { parties, sharing } = await throughKeysByHand(oneRound, unserved, honest);
+    await postSecAggMessage({ ...at(unserved), message: sharing.message });
+    await waitUntil(() => secAggStageClosed(job, "shares"));
+    const afterShares = await checkedSecAggLedger({ ...job, config: own });
+    const { forwarded } = routeShares(collectPublicKeys(own, afterShares.publicKeys, afterShares.ledger).state, afterShares.encryptedShares, afterShares.ledger);
+    const envelopesChecked = checkEnvelopes(sharing.state, forwarded.find((m) => m.to === unserved)!, afterShares.ledger);
+    await postSecAggMessage({ ...at(unserved), message: envelopesChecked.message });
+    await waitUntil(() => secAggStageClosed(job, "complaints"));
+    const masked = maskInput(envelopesChecked.state, inputs[unserved]!, (await checkedSecAggLedger({ ...job, config: own })).ledger);
+    const isolated = await fixture.newStore("isolated");
+    await postSecAggMessage({ ...at(unserved), store: isolated, message: masked.message });
+    await Promise.all(parties);
+    const short = { ...round(checker.chain, checker.store, 0, own), jobId: publishedJob, bounded: fetchBound(signal, 2_000) };
+    await assert.rejects(secureRoundSum(short), (error: Error & { code?: string }) => error.code === "RESULT_NOT_FOUND");
+
+    const disputeId = await challengeUpdate(publishedJob, unserved);
+    await answer(unserved, isolated, disputeId, publishedJob);
+    const { Disputes, RoundJobRegistry } = checker.chain.contracts;
+    assert.equal((await Disputes.read.getDispute([disputeId])).status, DisputeStatus.ChallengerWrong, "published: the update stands");
+    assert.equal(await Disputes.read.updatePublishedIn([publishedJob, 0, unserved]), disputeId);
+    assert.deepEqual([(await RoundJobRegistry.read.getRoundJob([publishedJob])).status, (await RoundJobRegistry.read.getRoundJob([publishedJob])).activeMask], [RoundJobStatus.Aggregating, 0xff]);
+    // No peer serves it still: the sum reads it from the chain, every slot's input in it.
+    const { sum, survivors } = await secureRoundSum(short);
+    assert.deepEqual(survivors, [0, 1, 2, 3, 4, 5, 6, 7]);
+    assert.deepEqual(sum, sumOf([0, 1, 2, 3, 4, 5, 6, 7]), "the eight inputs' sum, exactly");
   });
 
   it("puts a slot whose envelope does not open for a neighbour out of the round before anyone masks: the complaint proves it to anyone, and the others' sum needs no committee", async () => {

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { sha256 } from "viem";
+import { blobDigest } from "../../../keepers/src/content/chunkedBlob.ts";
 import { VeritrainError } from "../../../keepers/src/errors.ts";
 import {
   contributionDigest, decodeResidual, decodeUpdate, encodeResidual, encodeUpdate, type UpdatePayload,
@@ -59,12 +60,12 @@ describe("update blob", () => {
   });
 
   for (const [encoding, payload] of Object.entries(PAYLOADS)) {
-    it(`${encoding}: decodes what it encodes, expands to the dense vector, and hashes to a fixed digest`, () => {
+    it(`${encoding}: decodes what it encodes, expands to the dense vector, and hashes to a fixed SHA-256`, () => {
       const bytes = encode(payload);
       const decoded = decodeUpdate(bytes);
       assert.deepEqual(decoded, { round: 7, slot: 3, payload, values: Float32Array.from(DENSE_VALUES[encoding as UpdatePayload["encoding"]]), residualDigest: undefined });
-      assert.equal(contributionDigest(bytes), sha256(bytes));
-      assert.equal(contributionDigest(bytes), DIGESTS[encoding as UpdatePayload["encoding"]]);
+      assert.equal(contributionDigest(bytes), blobDigest(bytes));
+      assert.equal(sha256(bytes), DIGESTS[encoding as UpdatePayload["encoding"]]);
     });
   }
 
@@ -153,13 +154,13 @@ describe("residual blob", () => {
 });
 
 describe("contributionDigest", () => {
-  it("is the update blob's SHA-256, and a compressed update names its residual's SHA-256 in the header", () => {
+  it("is the update blob's chunked-blob digest, and a compressed update names its residual's SHA-256 in the header", () => {
     const residual = encodeResidual({ round: 7, slot: 3, residual: Float32Array.of(0, 1, 0, 0, 2) });
     const update = encodeUpdate({ round: 7, slot: 3, size: 5, payload: PAYLOADS.sparseInt8, residualDigest: sha256(residual) });
     assert.equal(hex(update.subarray(28, 60)), sha256(residual).slice(2));
     assert.equal(decodeUpdate(update).residualDigest, sha256(residual));
-    assert.equal(contributionDigest(update), sha256(update));
-    assert.equal(contributionDigest(update), "0xf1ab070c0652b1ab23ce3443fdb17094ee870ae2e392fe123887e46fbf41ac83");
+    assert.equal(sha256(update), "0xf1ab070c0652b1ab23ce3443fdb17094ee870ae2e392fe123887e46fbf41ac83");
+    assert.equal(contributionDigest(update), blobDigest(update));
     refused(() => encodeUpdate({ round: 7, slot: 3, size: 5, payload: PAYLOADS.denseF32, residualDigest: `0x${"00".repeat(32)}` }), "UPDATE_INVALID", /residual digest/);
   });
 });

@@ -1,5 +1,7 @@
 import { equalBytes } from "@noble/curves/utils.js";
 import { sha256 } from "@noble/hashes/sha2.js";
+import { hexToBytes } from "viem";
+import { blobDigest } from "../../content/chunkedBlob.ts";
 import { encodeSecAggMessage } from "./messageCodec.ts";
 import type { ComplaintsMessage, EncryptedSharesMessage, MaskedInputMessage, PublicKeyEntry, PublicKeysMessage } from "./messages.ts";
 import { assertIdsWithin, protocolViolation } from "./protocolChecks.ts";
@@ -21,7 +23,7 @@ export type RoundLedger = {
    * participants that a true complaint accuses or that complain falsely.
    */
   complaints: ReadonlyMap<number, Uint8Array>;
-  /** Stage 3: of each participant's maskedInput message. */
+  /** Stage 3: of each participant's maskedInput message (its chunked-blob digest, {@link ledgerDigest}). */
   inputs: ReadonlyMap<number, Uint8Array>;
 };
 
@@ -35,13 +37,16 @@ export type LedgerSets = { advertised: ReadonlySet<number>; shared: ReadonlySet<
 export type LedgerMessage = PublicKeysMessage | EncryptedSharesMessage | ComplaintsMessage | MaskedInputMessage;
 
 /**
- * SHA-256 of a message's bytes (`encodeSecAggMessage`): what a participant posts on the ledger.
+ * What a participant posts on the ledger for a message: SHA-256 of its bytes (`encodeSecAggMessage`); for a masked
+ * input, a whole vector, the digest of those bytes as a chunked blob (docs/distributed-training.md, "Chunked blobs"),
+ * so that it can be published on-chain chunk by chunk, each proven against it.
  *
  * @example
  * ledger.keys.set(3, ledgerDigest(advertised.message));
  */
 export function ledgerDigest(message: LedgerMessage): Uint8Array {
-  return sha256(encodeSecAggMessage(message));
+  const bytes = encodeSecAggMessage(message);
+  return message.kind === "maskedInput" ? hexToBytes(blobDigest(bytes)) : sha256(bytes);
 }
 
 /** The publicKeys message a roster entry was taken from, for its {@link ledgerDigest}. */
