@@ -13,6 +13,9 @@
  * - An availability dispute answered on-chain (docs/dispute-game.md §5), on the protocol as the local Ignition module
  *   deploys it: a LeNet-5 job with Adam (batch 64) whose provider publishes its trace and its last checkpoint
  *   (740,508 bytes) chunk by chunk. The gas of each transaction, their total, and the bytes published.
+ * - An availability dispute of a round slot's update answered on-chain (`challengeUpdate`): a data owner's masked
+ *   input for LeNet-5 (one word per parameter, a SecAgg+ maskedInput message) published as its chunked blob, 32 KiB a
+ *   transaction. The same figures.
  *
  * Prints tables, then as the last stdout line one JSON object; progress goes to stderr.
  *
@@ -21,7 +24,9 @@
  */
 import cliProgress from "cli-progress";
 import { Command } from "commander";
-import { getContract, parseAbi, type Address } from "viem";
+import { getContract, parseAbi, toHex, type Address } from "viem";
+import { chunkedBlob } from "../keepers/src/content/chunkedBlob.ts";
+import { encodeSecAggMessage } from "../keepers/src/privacy/secAgg/messageCodec.ts";
 import type { StepConfig } from "../keepers/src/training/jobSpec.ts";
 import { createLeNet5Onnx } from "../keepers/src/training/lenet5.ts";
 import { sliceImageSet } from "../keepers/src/training/idxImageSet.ts";
@@ -29,7 +34,8 @@ import { loadMnist } from "../keepers/src/training/mnist.ts";
 import { importOnnxModel } from "../keepers/src/training/onnxImport.ts";
 import { vmData } from "../keepers/src/trainingVm/trainingVm.ts";
 import { VmTrace } from "../keepers/src/trainingVm/vmTrace.ts";
-import { DisputeStatus, viem } from "../test/contracts/fixture.ts";
+import { SplitMix64 } from "../keepers/src/training/prng.ts";
+import { commitRound, DisputeStatus, viem, withRunningRoundJob } from "../test/contracts/fixture.ts";
 import { SOFT_FLOAT_OPS, softFloatCases, type SoftFloatOp } from "../test/harness/softFloatCases.ts";
 import { checkpointChunks } from "../keepers/src/jobs/resultPublication.ts";
 import { CheckpointTree } from "../keepers/src/training/checkpointTree.ts";
@@ -133,6 +139,13 @@ console.log(
   `an availability dispute answered on-chain: LeNet-5 with Adam, a ${publication.bytes.toLocaleString("en")}-byte last checkpoint in ${publication.chunks} chunks (${publication.zeroChunks} all zero), ${publication.transactions} transactions, ${publication.gasTotal.toLocaleString("en")} gas (at most ${publication.maxTxGas.toLocaleString("en")} in one)`,
 );
 if (!publication.published) process.exitCode = 1;
+
+process.stderr.write("publishing a LeNet-5 masked input on-chain for an update availability dispute\n");
+const updatePublication = await measureUpdatePublication();
+console.log(
+  `an update availability dispute answered on-chain: a LeNet-5 masked input of ${updatePublication.bytes.toLocaleString("en")} bytes in ${updatePublication.transactions} chunks, ${updatePublication.gasTotal.toLocaleString("en")} gas (at most ${updatePublication.maxTxGas.toLocaleString("en")} in one)`,
+);
+if (!updatePublication.published) process.exitCode = 1;
 console.log(
   JSON.stringify({
     softfloat_cases_agreed: agreed,
@@ -148,6 +161,10 @@ console.log(
     availability_max_tx_gas: publication.maxTxGas,
     availability_transactions: publication.transactions,
     availability_bytes: publication.bytes,
+    update_availability_gas_total: updatePublication.gasTotal,
+    update_availability_max_tx_gas: updatePublication.maxTxGas,
+    update_availability_transactions: updatePublication.transactions,
+    update_availability_bytes: updatePublication.bytes,
   }),
 );
 
@@ -184,6 +201,36 @@ async function measurePublication({ examples }: { examples: number }) {
     gasTotal: used.reduce((a, b) => a + b, 0),
     maxTxGas: Math.max(...used),
     published: status === DisputeStatus.ChallengerWrong, // the result stands
+  };
+}
+
+/**
+ * Answers an availability dispute of a round update the way a data owner's keeper does (roundJobs/updatePublication.ts):
+ * round 0 of a 4-slot job, slot 2's commitment the chunked-blob digest of a LeNet-5-sized masked input (seeded words),
+ * disputed as unavailable and published chunk by chunk. Returns the transactions' gas and whether the update stood.
+ */
+async function measureUpdatePublication() {
+  const parameters = importOnnxModel(createLeNet5Onnx({ seed: 1n })).params.length;
+  const random = new SplitMix64(1n);
+  const words = Uint32Array.from({ length: parameters }, () => random.nextUint32());
+  const blob = chunkedBlob(encodeSecAggMessage({ kind: "maskedInput", roundSeed: new Uint8Array(32).fill(7), from: 2, words }));
+  const p = await withRunningRoundJob();
+  const publicClient = await viem.getPublicClient();
+  await commitRound(p, 0, [0, 1, 3]);
+  await p.roundJobRegistry.write.commitUpdate([p.jobId, 0, blob.digest], { account: p.slotWallets[2]!.account });
+  await p.disputes.write.challengeUpdate([p.jobId, 0, 2], { account: p.challenger.account });
+  const used: number[] = [];
+  for (let i = 0; i < blob.chunkCount; i++) {
+    const hash = await p.disputes.write.publishUpdateChunk([1n, BigInt(blob.length), blob.root, BigInt(i), toHex(blob.chunk(i)), blob.proof(i)], { account: p.slotWallets[2]!.account });
+    used.push(Number((await publicClient.waitForTransactionReceipt({ hash })).gasUsed));
+  }
+  const { status } = await p.disputes.read.getDispute([1n]);
+  return {
+    bytes: blob.length,
+    transactions: used.length,
+    gasTotal: used.reduce((a, b) => a + b, 0),
+    maxTxGas: Math.max(...used),
+    published: status === DisputeStatus.ChallengerWrong, // the update stands
   };
 }
 

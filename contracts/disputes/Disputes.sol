@@ -36,7 +36,7 @@ contract Disputes is IDisputes, RangeUpkeep, EIP712 {
     /// @dev 1,024 words, 32 KiB: up to 1.45M gas a chunk with its calldata and event (docs/benchmarks.md).
     uint8 public constant CHUNK_DEPTH = 10;
     /// @inheritdoc IDisputes
-    /// @dev 32 KiB of calldata and event data: about 0.85M gas a chunk (docs/benchmarks.md).
+    /// @dev 32 KiB of calldata and event data: about 0.9M gas a chunk (docs/benchmarks.md, `bench:dispute`).
     uint32 public constant BLOB_CHUNK_BYTES = 32_768;
     /// @notice The magic a chunked blob's header starts with (docs/distributed-training.md, "Chunked blobs").
     bytes4 public constant BLOB_MAGIC = "VTB1";
