@@ -4,9 +4,10 @@ import { useAppConfig } from "../config/appContext.ts";
 import { rawBlockUrl } from "./rawBlockUrl.ts";
 
 /**
- * The content a contract stores by its SHA-256 digest (a job spec, a slot's update, a round's
- * global model), linked through the configured gateway by its raw-block CID. `short` shows the
- * CID's ends (tables); the full CID and digest are in the title and the accessible name.
+ * The content a contract stores by its SHA-256 digest (a job spec, a round's global model; for a slot's update, its
+ * chunked blob's header, whose root leads to the chunks: docs/distributed-training.md, "Chunked blobs"), linked through
+ * the configured gateway by its raw-block CID. `short` shows the CID's ends (tables); the full CID and digest are in the
+ * title and the accessible name.
  *
  * @example
  * <RawBlockLink digest={round.aggregateDigest} short />

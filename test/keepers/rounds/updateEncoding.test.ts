@@ -30,6 +30,13 @@ const DIGESTS: Record<UpdatePayload["encoding"], string> = {
   sparseInt8: "0x84592b5a41d4ba2bde32a02e1007162a75f989594878d0bdd648b08f754c2be8",
   denseInt8: "0x724e689a93df8168b8611ddf505bb537e67a9b283d23d63d69d9ef89fd1b4879",
 };
+/** The contribution digest (chunked blob) of each (test vectors, also in docs/distributed-training.md). */
+const CONTRIBUTIONS: Record<UpdatePayload["encoding"], string> = {
+  denseF32: "0xe6c84889deab64ca4e4d0593f4a4e4f83060174a29a2ae438651e1e490bd2fff",
+  sparseF32: "0xbf8141d6f8f5abcbe021885b98787f539bc8e6d9b6600508b08ee8dca355b7ed",
+  sparseInt8: "0x37cd7d4a1374223c97be1c5a3dbe3c8f9d15a19e4535189c8f54546bb680fdf3",
+  denseInt8: "0x0fa124520140d03a07c2a58f4b17e598b491c034e3a3d81ca8b530c24be7e454",
+};
 
 const encode = (payload: UpdatePayload) => encodeUpdate({ round: 7, slot: 3, size: 5, payload });
 
@@ -60,12 +67,13 @@ describe("update blob", () => {
   });
 
   for (const [encoding, payload] of Object.entries(PAYLOADS)) {
-    it(`${encoding}: decodes what it encodes, expands to the dense vector, and hashes to a fixed SHA-256`, () => {
+    it(`${encoding}: decodes what it encodes, expands to the dense vector, and hashes to a fixed SHA-256 and contribution digest`, () => {
       const bytes = encode(payload);
       const decoded = decodeUpdate(bytes);
       assert.deepEqual(decoded, { round: 7, slot: 3, payload, values: Float32Array.from(DENSE_VALUES[encoding as UpdatePayload["encoding"]]), residualDigest: undefined });
-      assert.equal(contributionDigest(bytes), blobDigest(bytes));
       assert.equal(sha256(bytes), DIGESTS[encoding as UpdatePayload["encoding"]]);
+      assert.equal(contributionDigest(bytes), blobDigest(bytes));
+      assert.equal(contributionDigest(bytes), CONTRIBUTIONS[encoding as UpdatePayload["encoding"]]);
     });
   }
 
