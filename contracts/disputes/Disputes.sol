@@ -62,7 +62,7 @@ contract Disputes is IDisputes, RangeUpkeep, EIP712 {
     mapping(uint256 disputeId => Publication) private _publications;
     mapping(uint256 disputeId => mapping(uint256 bucket => uint256 bits)) private _chunksPublished;
     mapping(uint256 jobId => uint256 disputeId) private _publishedIn;
-    mapping(uint256 jobId => mapping(uint256 roundSlot => uint256 disputeId)) private _updatePublishedIn;
+    mapping(bytes32 digest => uint256 disputeId) private _blobPublishedIn;
 
     /// @param jobRegistry_ The JobRegistry whose results are disputed; its token is the bond token.
     /// @param roundJobRegistry_ The RoundJobRegistry whose rounds are disputed (same token).
@@ -156,9 +156,9 @@ contract Disputes is IDisputes, RangeUpkeep, EIP712 {
 
     /// @inheritdoc IDisputes
     function challengeUpdate(uint256 jobId, uint16 round, uint8 slot) external nonReentrant returns (uint256 disputeId) {
-        if (slot == AGGREGATE_SLOT) revert DisputesNotAnUpdate(jobId, slot);
-        uint256 published = _updatePublishedIn[jobId][_roundSlot(round, slot)];
-        if (published != 0) revert DisputesUpdatePublished(jobId, round, slot, published);
+        bytes32 digest = _committedBlob(jobId, _roundSlot(round, slot));
+        uint256 published = _blobPublishedIn[digest];
+        if (published != 0) revert DisputesBlobPublished(digest, published);
         disputeId = _openRoundDispute(jobId, round, slot, bytes32(0));
         token.safeTransferFrom(msg.sender, address(this), challengeBond);
     }
@@ -226,7 +226,7 @@ contract Disputes is IDisputes, RangeUpkeep, EIP712 {
         bytes32[] calldata proof
     ) external nonReentrant {
         Dispute storage dispute = _publishing(disputeId, DisputeRegistry.RoundJobs);
-        _requireUpdateHeader(disputeId, dispute, length, root);
+        bytes32 digest = _requireUpdateHeader(disputeId, dispute, length, root);
         uint64 chunks = _requireBlobChunk(disputeId, length, root, chunk, bytes_, proof);
         _markPublished(disputeId, chunk);
         Publication storage publication = _publications[disputeId];
@@ -237,9 +237,9 @@ contract Disputes is IDisputes, RangeUpkeep, EIP712 {
         uint64 left = --publication.chunksLeft;
         emit UpdateChunkPublished(disputeId, chunk, bytes_);
         if (left != 0) return;
-        // The whole update is on-chain: available for good. It stands, the bond is its provider's.
+        // The whole blob is on-chain: available for good. The update stands, the bond is its provider's.
         uint64 roundSlot = dispute.checkpointIndex;
-        _updatePublishedIn[dispute.jobId][roundSlot] = disputeId;
+        _blobPublishedIn[digest] = disputeId;
         emit UpdatePublished(disputeId, dispute.jobId, roundSlot >> 8, roundSlot & 255, dispute.provider);
         _accusedRight(dispute);
     }
@@ -363,8 +363,8 @@ contract Disputes is IDisputes, RangeUpkeep, EIP712 {
     }
 
     /// @inheritdoc IDisputes
-    function updatePublishedIn(uint256 jobId, uint16 round, uint8 slot) external view returns (uint256) {
-        return _updatePublishedIn[jobId][_roundSlot(round, slot)];
+    function blobPublishedIn(bytes32 digest) external view returns (uint256) {
+        return _blobPublishedIn[digest];
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -550,8 +550,8 @@ contract Disputes is IDisputes, RangeUpkeep, EIP712 {
     }
 
     /// @dev Whether `dispute` is an availability dispute: a single-provider job's result as published, the job having
-    /// committed a program (so its checkpoints have word trees to publish chunks of), or a round slot's update
-    /// ({challengeUpdate}: no claimed hash; its blob is chunked).
+    /// committed a program (so its checkpoints have word trees to publish chunks of), or a round slot's update or a
+    /// round's aggregate ({challengeUpdate}: no claimed hash; its blob is chunked).
     function _availability(Dispute storage dispute) private view returns (bool) {
         if (dispute.registry == DisputeRegistry.RoundJobs) return dispute.claimedHash == bytes32(0);
         return dispute.checkpointIndex == RESULT_DISPUTE && jobRegistry.programOf(dispute.jobId) != bytes32(0);
@@ -612,13 +612,24 @@ contract Disputes is IDisputes, RangeUpkeep, EIP712 {
         if (node != root) revert DisputesChunkNotInBlob(disputeId, chunk);
     }
 
-    /// @dev Reverts unless the chunked blob header (`length`, `root`) hashes to the commitment of the slot whose update
-    /// `dispute` is about.
-    function _requireUpdateHeader(uint256 disputeId, Dispute storage dispute, uint64 length, bytes32 root) private view {
-        uint64 roundSlot = dispute.checkpointIndex;
-        bytes32 commitment = roundJobRegistry.commitmentOf(dispute.jobId, uint16(roundSlot >> 8), uint8(roundSlot));
+    /// @dev Reverts unless the chunked blob header (`length`, `root`) hashes to the digest committed for what `dispute`
+    /// is about; returns that digest.
+    function _requireUpdateHeader(uint256 disputeId, Dispute storage dispute, uint64 length, bytes32 root)
+        private
+        view
+        returns (bytes32 commitment)
+    {
+        commitment = _committedBlob(dispute.jobId, dispute.checkpointIndex);
         bytes32 header = sha256(abi.encodePacked(BLOB_MAGIC, length, root));
         if (header != commitment) revert DisputesBlobHeaderMismatch(disputeId, header, commitment);
+    }
+
+    /// @dev The chunked blob's digest committed at `roundSlot` (round << 8 | slot) of distributed job `jobId`: the slot's
+    /// update commitment, or for slot 255 the round's posted aggregate (0 if none).
+    function _committedBlob(uint256 jobId, uint64 roundSlot) private view returns (bytes32) {
+        uint16 round = uint16(roundSlot >> 8);
+        uint8 slot = uint8(roundSlot);
+        return slot == AGGREGATE_SLOT ? roundJobRegistry.aggregateOf(jobId, round) : roundJobRegistry.commitmentOf(jobId, round, slot);
     }
 
     /// @dev Records chunk `chunk` of dispute `disputeId` as published; reverts if it was already.

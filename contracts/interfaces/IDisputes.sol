@@ -26,9 +26,10 @@ import {IGameReferee} from "./IGameReferee.sol";
 /// that commits a program, the accused answers it on-chain, no committee drawn: it publishes the job's trace (every
 /// checkpoint hash, proven against the trace root) and its last checkpoint, whose parameters are the trained weights
 /// (chunk by chunk, each proven against that checkpoint's hash), before the deadline; only silence loses
-/// (docs/dispute-game.md §5). On any other job the committee decides it. A round slot's update that no peer serves is
-/// disputed the same way ({challengeUpdate}): its provider publishes the update's blob on-chain, chunk by chunk, each
-/// proven against the slot's commitment ({publishUpdateChunk}); only silence loses.
+/// (docs/dispute-game.md §5). On any other job the committee decides it. A round slot's update, or a round's aggregate,
+/// that no peer serves is disputed the same way ({challengeUpdate}): its slot's provider or the aggregator publishes the
+/// blob on-chain, chunk by chunk, each proven against its digest on RoundJobRegistry ({publishUpdateChunk}); only
+/// silence loses.
 interface IDisputes is IGameReferee {
     /// @notice Where a dispute is.
     enum DisputeStatus {
@@ -165,12 +166,9 @@ interface IDisputes is IGameReferee {
     error DisputesChunkShape(uint256 disputeId, uint256 words, uint256 siblings, uint256 expectedWords, uint256 expectedSiblings);
     /// @notice Thrown when chunk `chunk`'s words and proof do not lead to the last checkpoint's hash.
     error DisputesChunkNotInCheckpoint(uint256 disputeId, uint256 chunk);
-    /// @notice Thrown when {challengeUpdate} names slot `slot` (255, the aggregate) of job `jobId`: only a slot's update
-    /// is a chunked blob that can be published.
-    error DisputesNotAnUpdate(uint256 jobId, uint256 slot);
-    /// @notice Thrown when slot `slot`'s update of round `round` of job `jobId` was published on-chain in dispute
+    /// @notice Thrown when the chunked blob `digest` a {challengeUpdate} names was published on-chain in dispute
     /// `disputeId`: it is available for good.
-    error DisputesUpdatePublished(uint256 jobId, uint256 round, uint256 slot, uint256 disputeId);
+    error DisputesBlobPublished(bytes32 digest, uint256 disputeId);
     /// @notice Thrown when a published blob header hashes to `header`, not to the slot's commitment `commitment`.
     error DisputesBlobHeaderMismatch(uint256 disputeId, bytes32 header, bytes32 commitment);
     /// @notice Thrown when a blob chunk carries `length` bytes, or a proof of `siblings` siblings, where the blob needs
@@ -236,12 +234,12 @@ interface IDisputes is IGameReferee {
     /// @notice Emitted when availability dispute `disputeId` passed its deadline unanswered: the provider is wrong,
     /// the bond returned to the challenger.
     event ResultWithheld(uint256 indexed disputeId);
-    /// @notice Emitted when chunk `chunk` (`bytes_`, its bytes `chunk · BLOB_CHUNK_BYTES` on) of the update blob that
-    /// availability dispute `disputeId` is about is published, proven against the slot's commitment.
+    /// @notice Emitted when chunk `chunk` (`bytes_`, its bytes `chunk · BLOB_CHUNK_BYTES` on) of the blob that update
+    /// availability dispute `disputeId` is about is published, proven against its digest.
     event UpdateChunkPublished(uint256 indexed disputeId, uint256 chunk, bytes bytes_);
-    /// @notice Emitted when the last chunk of update availability dispute `disputeId` is in: slot `slot`'s update of
-    /// round `round` of distributed job `jobId` is available on-chain for good, it stands and the bond went to
-    /// `bondRecipient`, the slot's provider.
+    /// @notice Emitted when the last chunk of update availability dispute `disputeId` is in: slot `slot`'s update (255:
+    /// the aggregate) of round `round` of distributed job `jobId` is available on-chain for good, it stands and the bond
+    /// went to `bondRecipient`, the slot's provider (or the aggregator).
     event UpdatePublished(
         uint256 indexed disputeId, uint256 indexed jobId, uint256 round, uint256 slot, address indexed bondRecipient
     );
@@ -313,23 +311,24 @@ interface IDisputes is IGameReferee {
         external
         returns (uint256 disputeId);
 
-    /// @notice Opens an availability dispute of slot `slot`'s update of round `round` of distributed job `jobId`, pulling
-    /// the bond from the caller: its committed blob, which no peer serves. No committee is drawn: anyone (the slot's
-    /// provider, in practice) answers it before the deadline, `verdictPeriod` away, with {publishUpdateChunk}; the
-    /// last chunk ends it, the update standing and the bond going to the slot's provider ({UpdatePublished}).
-    /// Unanswered, {expire} finds the provider wrong ({ResultWithheld}): the registry drops and slashes its slot. An
-    /// update so published cannot be disputed as unavailable again. Stored and emitted with `claimedHash` 0.
-    /// @dev Requirements: as {challengeRound} for a slot (not 255); the update not published on-chain before; the
-    /// caller approved the bond. Emits {RoundDisputeOpened}.
+    /// @notice Opens an availability dispute of slot `slot`'s update (255: the aggregate, its global model) of round
+    /// `round` of distributed job `jobId`, pulling the bond from the caller: the chunked blob committed for it, which no
+    /// peer serves. No committee is drawn: anyone (the slot's provider or the aggregator, in practice) answers it before
+    /// the deadline, `verdictPeriod` away, with {publishUpdateChunk}; the last chunk ends it, the update standing and the
+    /// bond going to the accused ({UpdatePublished}). Unanswered, {expire} finds the accused wrong ({ResultWithheld}):
+    /// the registry drops and slashes the slot, or voids the aggregate and slashes the aggregator. A blob so published
+    /// cannot be disputed as unavailable again. Stored and emitted with `claimedHash` 0.
+    /// @dev Requirements: as {challengeRound}; the blob not published on-chain before; the caller approved the bond.
+    /// Emits {RoundDisputeOpened}.
     function challengeUpdate(uint256 jobId, uint16 round, uint8 slot) external returns (uint256 disputeId);
 
-    /// @notice Publishes, for update availability dispute `disputeId`, chunk `chunk` of the disputed update's chunked
-    /// blob (docs/distributed-training.md, "Chunked blobs"): its header's `length` and tree `root` (whose header
-    /// hashes to the slot's commitment), the chunk's bytes and the siblings of its leaf up to the root. Anyone may
-    /// call it. The last chunk ends the dispute: the update stands, the bond goes to the slot's provider.
-    /// @dev Requirements: an Open update availability dispute, before its deadline; the header matching the
-    /// commitment; the chunk in range, not yet published, of its length, leading to the root. Emits
-    /// {UpdateChunkPublished}, and with the last chunk {UpdatePublished}.
+    /// @notice Publishes, for update availability dispute `disputeId`, chunk `chunk` of the disputed chunked blob
+    /// (docs/distributed-training.md, "Chunked blobs"): its header's `length` and tree `root` (whose header hashes to
+    /// the slot's commitment, or the aggregate), the chunk's bytes and the siblings of its leaf up to the root. Anyone
+    /// may call it. The last chunk ends the dispute: the update stands, the bond goes to the accused.
+    /// @dev Requirements: an Open update availability dispute, before its deadline; the header matching the digest;
+    /// the chunk in range, not yet published, of its length, leading to the root. Emits {UpdateChunkPublished}, and
+    /// with the last chunk {UpdatePublished}.
     function publishUpdateChunk(
         uint256 disputeId,
         uint64 length,
@@ -373,9 +372,8 @@ interface IDisputes is IGameReferee {
     /// @notice The availability dispute in which job `jobId`'s result was published on-chain (0: none).
     function publishedIn(uint256 jobId) external view returns (uint256);
 
-    /// @notice The availability dispute in which slot `slot`'s update of round `round` of distributed job `jobId` was
-    /// published on-chain (0: none).
-    function updatePublishedIn(uint256 jobId, uint16 round, uint8 slot) external view returns (uint256);
+    /// @notice The update availability dispute in which the chunked blob `digest` was published on-chain (0: none).
+    function blobPublishedIn(bytes32 digest) external view returns (uint256);
 
     /// @notice Bytes of a chunk of a chunked blob (the last one may be shorter).
     function BLOB_CHUNK_BYTES() external view returns (uint32);

@@ -14,9 +14,9 @@ import {
   type RunningRoundJob,
 } from "./fixture.ts";
 
-// Availability disputes of a round slot's update (docs/dispute-game.md §5, docs/distributed-training.md "Chunked
-// blobs"): the accused publishes its update's chunked blob on-chain, each chunk proven against its commitment; only
-// silence loses, and no committee is drawn.
+// Availability disputes of a round slot's update and of a round's aggregate (docs/dispute-game.md §5,
+// docs/distributed-training.md "Chunked blobs"): the accused publishes the chunked blob on-chain, each chunk proven
+// against its digest; only silence loses, and no committee is drawn.
 
 const BOND = parseEther("100");
 const AGGREGATE = 255;
@@ -61,6 +61,18 @@ async function withAggregatedUpdateDispute() {
   return p;
 }
 
+/** A 90,000-byte global model blob (3 chunks). */
+const GLOBAL = chunkedBlob(Uint8Array.from({ length: 90_000 }, (_, i) => (i * i + 3 * i + 1) % 241));
+const AGGREGATOR_STAKE = parseEther("200");
+
+/** {@link withBlobCommitted}, the outsider's aggregate (the GLOBAL blob) posted, then disputed as unavailable (dispute 1). */
+async function withAggregateDispute() {
+  const p = await withBlobCommitted();
+  await p.roundJobRegistry.write.postAggregate([p.jobId, 0, GLOBAL.digest], { account: p.outsider.account });
+  await p.disputes.write.challengeUpdate([p.jobId, 0, AGGREGATE], { account: p.challenger.account });
+  return p;
+}
+
 async function publishAll(p: RunningRoundJob, disputeId: bigint) {
   const publicClient = await viem.getPublicClient();
   const gas: bigint[] = [];
@@ -78,10 +90,14 @@ describe("Disputes: availability of a round slot's update", () => {
     assert.equal(bytesToHex(BLOB.header), header);
   });
 
-  it("opens without a committee, bond pulled, the round stopped; refuses the aggregate and an update already published", async () => {
+  it("opens without a committee, bond pulled, the round stopped; refuses another round, and the aggregate before it is posted", async () => {
     const p = await networkHelpers.loadFixture(withBlobCommitted);
     const as = { account: p.challenger.account };
-    await viem.assertions.revertWithCustomErrorWithArgs(p.disputes.write.challengeUpdate([p.jobId, 0, AGGREGATE], as), p.disputes, "DisputesNotAnUpdate", [p.jobId, BigInt(AGGREGATE)]);
+    await viem.assertions.revertWithCustomErrorWithArgs(p.disputes.write.challengeUpdate([p.jobId, 0, AGGREGATE], as), p.roundJobRegistry, "RoundJobRegistryWrongStatus", [
+      p.jobId,
+      RoundJobStatus.Aggregating,
+      RoundJobStatus.Aggregated,
+    ]);
     await viem.assertions.revertWithCustomErrorWithArgs(p.disputes.write.challengeUpdate([p.jobId, 1, SLOT], as), p.roundJobRegistry, "RoundJobRegistryWrongRound", [p.jobId, 1n, 0n]);
     const challenger0 = await balance(p, addressOf(p.challenger));
     const verdictPeriod = await p.disputes.read.verdictPeriod();
@@ -122,12 +138,12 @@ describe("Disputes: availability of a round slot's update", () => {
     assert.equal(await balance(p, p.disputes.address), 0n);
     const job = await p.roundJobRegistry.read.getRoundJob([p.jobId]);
     assert.deepEqual([job.status, job.activeMask], [RoundJobStatus.Aggregating, 0b1111], "nobody dropped; aggregation reopened");
-    assert.equal(await p.disputes.read.updatePublishedIn([p.jobId, 0, SLOT]), 1n);
+    assert.equal(await p.disputes.read.blobPublishedIn([BLOB.digest]), 1n);
     await viem.assertions.revertWithCustomErrorWithArgs(
       p.disputes.write.challengeUpdate([p.jobId, 0, SLOT], { account: p.challenger.account }),
       p.disputes,
-      "DisputesUpdatePublished",
-      [p.jobId, 0n, BigInt(SLOT), 1n],
+      "DisputesBlobPublished",
+      [BLOB.digest, 1n],
     );
     await viem.assertions.revertWithCustomErrorWithArgs(p.disputes.write.publishUpdateChunk(chunkArgs(1n, 0)), p.disputes, "DisputesNotOpen", [1n, DisputeStatus.ChallengerWrong]);
     for (const used of gas) assert.ok(used < 1_000_000n, `a chunk published for ${used} gas`);
@@ -159,7 +175,7 @@ describe("Disputes: availability of a round slot's update", () => {
     assert.equal(await balance(p, addressOf(p.challenger)), challenger0 + BOND + ROUND_ORDER.minStake / 2n, "the bond back, and half the slash");
     const job = await p.roundJobRegistry.read.getRoundJob([p.jobId]);
     assert.deepEqual([job.status, job.activeMask], [RoundJobStatus.Aggregating, 0b1011]);
-    assert.equal(await p.disputes.read.updatePublishedIn([p.jobId, 0, SLOT]), 0n);
+    assert.equal(await p.disputes.read.blobPublishedIn([BLOB.digest]), 0n);
   });
 
   it("refuses a header, chunk or proof that is not the committed blob's, out of range, of the wrong shape or twice, and a verdict, changing nothing", async () => {
@@ -187,6 +203,39 @@ describe("Disputes: availability of a round slot's update", () => {
     await revert(p.disputes.write.settle([1n, true, 31n, []]), "DisputesNoCommitteeDispute", [1n]);
     await revert(p.disputes.write.publishChunk([1n, 0n, [], []], as), "DisputesNotAvailabilityDispute", [1n]);
     assert.equal((await p.disputes.read.getDispute([1n])).status, DisputeStatus.Open);
+  });
+
+  it("an aggregator publishes a global model no peer serves: the aggregate stands, the window resumes; a re-posted aggregate can be disputed again", async () => {
+    const p = await networkHelpers.loadFixture(withAggregateDispute);
+    const aggregator0 = await balance(p, addressOf(p.outsider));
+    const { windowRemaining } = await p.disputes.read.getDispute([1n]);
+    for (let i = 0; i < GLOBAL.chunkCount; i++) {
+      await p.disputes.write.publishUpdateChunk([1n, BigInt(GLOBAL.length), GLOBAL.root, BigInt(i), bytesToHex(GLOBAL.chunk(i)), GLOBAL.proof(i)], { account: p.outsider.account });
+    }
+    const [published] = await p.disputes.getEvents.UpdatePublished({ disputeId: 1n }, { fromBlock: 0n });
+    assert.deepEqual([published!.args.slot, published!.args.bondRecipient], [BigInt(AGGREGATE), addressOf(p.outsider)]);
+    assert.equal(await balance(p, addressOf(p.outsider)), aggregator0 + BOND, "the bond is the aggregator's");
+    const job = await p.roundJobRegistry.read.getRoundJob([p.jobId]);
+    assert.deepEqual([job.status, job.aggregator, BigInt(job.deadline)], [RoundJobStatus.Aggregated, addressOf(p.outsider), BigInt(await networkHelpers.time.latest()) + BigInt(windowRemaining)]);
+    assert.equal(await p.disputes.read.blobPublishedIn([GLOBAL.digest]), 1n);
+    await viem.assertions.revertWithCustomErrorWithArgs(p.disputes.write.challengeUpdate([p.jobId, 0, AGGREGATE], { account: p.challenger.account }), p.disputes, "DisputesBlobPublished", [GLOBAL.digest, 1n]);
+  });
+
+  it("an aggregator silent past the deadline loses: the aggregate void, its stake slashed to the challenger, a new one due", async () => {
+    const p = await networkHelpers.loadFixture(withAggregateDispute);
+    await networkHelpers.time.increaseTo((await p.disputes.read.getDispute([1n])).verdictDeadline);
+    const challenger0 = await balance(p, addressOf(p.challenger));
+    await viem.assertions.emitWithArgs(p.disputes.write.expire([1n]), p.disputes, "ResultWithheld", [1n]);
+    const [voided] = await p.roundJobRegistry.getEvents.AggregateVoided({ jobId: p.jobId }, { fromBlock: 0n });
+    assert.deepEqual([voided!.args.aggregator, voided!.args.slashed], [addressOf(p.outsider), AGGREGATOR_STAKE]);
+    assert.equal(await balance(p, addressOf(p.challenger)), challenger0 + BOND + AGGREGATOR_STAKE / 2n, "the bond back, and half the slash");
+    const job = await p.roundJobRegistry.read.getRoundJob([p.jobId]);
+    assert.deepEqual([job.status, job.activeMask], [RoundJobStatus.Aggregating, 0b1111], "no slot dropped");
+    // The next aggregate of the round is its own blob, open to an availability dispute of its own.
+    const next = chunkedBlob(Uint8Array.from({ length: 40_000 }, (_, i) => (i * 3 + 1) % 253));
+    await p.roundJobRegistry.write.postAggregate([p.jobId, 0, next.digest], { account: p.outsider.account });
+    await p.disputes.write.challengeUpdate([p.jobId, 0, AGGREGATE], { account: p.challenger.account });
+    assert.deepEqual([(await p.disputes.read.getDispute([2n])).checkpointIndex, (await p.disputes.read.getDispute([2n])).claimedHash], [BigInt(AGGREGATE), zeroHash]);
   });
 
   it("nothing is published for a committee's round dispute", async () => {

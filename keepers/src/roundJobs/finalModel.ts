@@ -57,7 +57,7 @@ export async function fetchFinalModel({ chain, store, jobId, bounded }: FetchFin
   const definition = importOnnxModel(modelBytes).definition;
   const digest = await chain.contracts.RoundJobRegistry.read.aggregateOf([jobId, onChain.rounds - 1]);
   const global = await fetchGlobalModel({
-    store, signal: bounded(), digest, round: onChain.rounds, size: definition.parameterCount, momentum: config.outer.momentum !== 0,
+    chain, store, signal: bounded(), commitment: digest, round: onChain.rounds, size: definition.parameterCount, momentum: config.outer.momentum !== 0,
   });
   return { onnx: exportOnnxModel({ original: modelBytes, definition, params: global.params }), digest, rounds: onChain.rounds };
 }

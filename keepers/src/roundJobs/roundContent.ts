@@ -4,17 +4,16 @@ import { getBlob, putBlob } from "../content/chunkedBlob.ts";
 import type { ContentStore } from "../content/contentStore.ts";
 import { rawDigestCid } from "../content/rawDigestCid.ts";
 import { VeritrainError } from "../errors.ts";
-import { decodeGlobalModel, encodeGlobalModel, globalModelDigest, type GlobalModel } from "../rounds/globalModel.ts";
+import { decodeGlobalModel, encodeGlobalModel, type GlobalModel } from "../rounds/globalModel.ts";
 import type { SlotContribution } from "../rounds/slotContribution.ts";
 import { decodeResidual, decodeUpdate, type DecodedUpdate } from "../rounds/updateEncoding.ts";
-import { readPublishedUpdate, type UpdateAt } from "./updatePublication.ts";
+import { readPublishedBlob } from "./updatePublication.ts";
 
 /** Parameters of the fetches below: a store connected to the job's keepers, and a bound per block. */
 export type RoundFetchParameters = { store: ContentStore; signal: AbortSignal };
 
 /**
- * The block whose SHA-256 is `digest`, from the connected peers (the store checks the hash): a residual or a global
- * model.
+ * The block whose SHA-256 is `digest`, from the connected peers (the store checks the hash): a residual.
  *
  * @throws VeritrainError `RESULT_NOT_FOUND` (no peer serves it within `signal`: its committer is the one to dispute).
  */
@@ -27,13 +26,13 @@ async function fetchBlock({ store, signal }: RoundFetchParameters, digest: Hex, 
   }
 }
 
-/** Parameters of {@link fetchCommitted}: where slot `slot`'s round `round` update is, the chain that holds its commitment. */
-export type CommittedFetchParameters = RoundFetchParameters & UpdateAt & { chain: Pick<ProtocolConnection, "contracts" | "publicClient" | "deploymentBlock">; commitment: Hex };
+/** Parameters of {@link fetchCommitted}: the blob's digest on-chain, and the chain that may hold the blob itself. */
+export type CommittedFetchParameters = RoundFetchParameters & { chain: Pick<ProtocolConnection, "contracts" | "publicClient" | "deploymentBlock">; commitment: Hex };
 
 /**
- * The chunked blob (docs/distributed-training.md, "Chunked blobs") a slot committed for a round: its update blob, or
- * its masked input under secure aggregation. Read from the chain if an availability dispute published it
- * (`readPublishedUpdate`), else fetched from the connected peers (every block checked against the commitment).
+ * The chunked blob (docs/distributed-training.md, "Chunked blobs") committed on RoundJobRegistry: a slot's update blob,
+ * its masked input under secure aggregation, or a posted global model. Read from the chain if an availability dispute
+ * published it (`readPublishedBlob`), else fetched from the connected peers (every block checked against the digest).
  *
  * @throws VeritrainError `RESULT_NOT_FOUND` (no peer serves it within `signal`, and the chain does not hold it: its
  * committer is the one to dispute, by `challengeUpdate`), `RESULT_INVALID` (blocks that contradict the commitment).
@@ -42,7 +41,7 @@ export type CommittedFetchParameters = RoundFetchParameters & UpdateAt & { chain
  */
 export async function fetchCommitted(parameters: CommittedFetchParameters, what: string): Promise<Uint8Array> {
   const { store, signal, commitment } = parameters;
-  const published = await readPublishedUpdate(parameters);
+  const published = await readPublishedBlob({ chain: parameters.chain, digest: commitment });
   if (published !== undefined) return published;
   try {
     return await getBlob(store, commitment, { signal });
@@ -70,7 +69,7 @@ export async function publishContribution(store: ContentStore, contribution: Slo
 }
 
 /** Parameters of {@link fetchUpdate}. */
-export type FetchUpdateParameters = CommittedFetchParameters & { size: number };
+export type FetchUpdateParameters = CommittedFetchParameters & { round: number; slot: number; size: number };
 
 /**
  * The update slot `slot` committed for round `round` ({@link fetchCommitted}), decoded; a blob for another round, slot
@@ -113,27 +112,26 @@ export async function fetchResidual(parameters: RoundFetchParameters & { update:
 }
 
 /**
- * Stores and pins the global model after `round` rounds; returns the digest to post.
+ * Stores and pins the global model after `round` rounds as a chunked blob; returns the digest to post
+ * (`globalModelDigest`).
  *
  * @example
  * const digest = await publishGlobalModel(store, { round: 1, params });
  */
 export async function publishGlobalModel(store: ContentStore, model: GlobalModel): Promise<Hex> {
-  const bytes = encodeGlobalModel(model);
-  await store.pin(await store.put(bytes));
-  return globalModelDigest(bytes);
+  return putBlob(store, encodeGlobalModel(model));
 }
 
 /**
- * The global model an aggregator posted (digest = its blob's SHA-256) for the end of round
- * `round − 1`, checked to be that round's and to carry the outer momentum iff `momentum`.
+ * The global model an aggregator posted (`commitment`, its chunked-blob digest) for the end of round `round − 1`
+ * ({@link fetchCommitted}), checked to be that round's and to carry the outer momentum iff `momentum`.
  *
  * @throws VeritrainError `RESULT_NOT_FOUND` or `RESULT_INVALID`.
  */
-export async function fetchGlobalModel(parameters: RoundFetchParameters & { digest: Hex; round: number; size: number; momentum: boolean }): Promise<GlobalModel> {
-  const { digest, round, size, momentum } = parameters;
+export async function fetchGlobalModel(parameters: CommittedFetchParameters & { round: number; size: number; momentum: boolean }): Promise<GlobalModel> {
+  const { round, size, momentum } = parameters;
   const what = `the global model after round ${round - 1}`;
-  const bytes = await fetchBlock(parameters, digest, what);
+  const bytes = await fetchCommitted(parameters, what);
   try {
     const model = decodeGlobalModel(bytes);
     if (model.round !== round || model.params.length !== size) throw new Error(`blob is for round ${model.round} with ${model.params.length} parameters`);

@@ -38,7 +38,7 @@ export type RoundInputParameters = {
 export async function globalModelAt({ chain, store, job, jobId, round, bounded }: RoundInputParameters): Promise<GlobalModel> {
   if (round === 0) return { round, params: Float32Array.from(job.model.params) };
   const digest = await chain.contracts.RoundJobRegistry.read.aggregateOf([jobId, round - 1]);
-  return fetchGlobalModel({ store, signal: bounded(), digest, round, size: job.model.params.length, momentum: job.config.outer.momentum !== 0 });
+  return fetchGlobalModel({ chain, store, signal: bounded(), commitment: digest, round, size: job.model.params.length, momentum: job.config.outer.momentum !== 0 });
 }
 
 /**
@@ -52,7 +52,7 @@ export async function residualBefore(parameters: RoundInputParameters & { slot: 
   const { chain, store, job, jobId, round, slot, bounded } = parameters;
   if (job.config.compression === undefined || round === 0) return undefined;
   const commitment = await chain.contracts.RoundJobRegistry.read.commitmentOf([jobId, round - 1, slot]);
-  const update = await fetchUpdate({ chain, store, signal: bounded(), jobId, commitment, round: round - 1, slot, size: job.model.params.length });
+  const update = await fetchUpdate({ chain, store, signal: bounded(), commitment, round: round - 1, slot, size: job.model.params.length });
   return fetchResidual({ store, signal: bounded(), update });
 }
 
@@ -66,7 +66,7 @@ export async function includedUpdates(parameters: RoundInputParameters & { mask:
   const updates = [];
   for (const slot of setBits(mask)) {
     const commitment = await chain.contracts.RoundJobRegistry.read.commitmentOf([jobId, round, slot]);
-    updates.push({ slot, values: (await fetchUpdate({ chain, store, signal: bounded(), jobId, commitment, round, slot, size: job.model.params.length })).values });
+    updates.push({ slot, values: (await fetchUpdate({ chain, store, signal: bounded(), commitment, round, slot, size: job.model.params.length })).values });
   }
   return updates;
 }

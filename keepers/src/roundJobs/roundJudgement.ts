@@ -8,7 +8,7 @@ import { condemnsResult } from "../jobs/resultManifest.ts";
 import { aggregateRound } from "../rounds/aggregateRound.ts";
 import { encodeGlobalModel, globalModelDigest } from "../rounds/globalModel.ts";
 import { slotContribution } from "../rounds/slotContribution.ts";
-import { fetchUpdate } from "./roundContent.ts";
+import { fetchCommitted, fetchUpdate } from "./roundContent.ts";
 import { globalModelAt, includedUpdates, residualBefore, type RoundInputParameters } from "./roundInputs.ts";
 import type { RoundJobOnChain } from "./roundJobOnChain.ts";
 
@@ -37,7 +37,7 @@ export async function judgeSlot(parameters: RoundJudgementParameters & { slot: n
   const committed = await chain.contracts.RoundJobRegistry.read.commitmentOf([jobId, round, slot]);
   const correct = await reexecuteSlot(parameters);
   try {
-    await fetchUpdate({ chain, store, signal: bounded(), jobId, commitment: committed, round, slot, size: job.model.params.length });
+    await fetchUpdate({ chain, store, signal: bounded(), commitment: committed, round, slot, size: job.model.params.length });
   } catch (error) {
     if (!condemnsResult(error, signal)) throw error;
     return { wrong: true, correct, reason: error.message, unserved: error.code === "RESULT_NOT_FOUND" };
@@ -77,8 +77,8 @@ async function judgeOwnedSlot({ chain, store, job, round, slot, jobId, bounded, 
     }
   }
   try {
-    if (!secure) await fetchUpdate({ chain, store, signal: bounded(), jobId, commitment: committed, round, slot, size });
-    else await fetchMaskedInput({ chain, store, jobId, round, bounded, committed, slot, size });
+    if (!secure) await fetchUpdate({ chain, store, signal: bounded(), commitment: committed, round, slot, size });
+    else await fetchMaskedInput({ chain, store, bounded, committed, slot, size });
   } catch (error) {
     if (!condemnsResult(error, signal)) throw error;
     return { wrong: true, correct: UNSERVED_CLAIM, reason: error.message, unserved: error.code === "RESULT_NOT_FOUND" };
@@ -87,7 +87,7 @@ async function judgeOwnedSlot({ chain, store, job, round, slot, jobId, bounded, 
 }
 
 /** Slot `slot`'s masked input, fetched by its commitment and checked to be its own, of the model's length. */
-async function fetchMaskedInput(parameters: Pick<RoundJudgementParameters, "chain" | "store" | "jobId" | "round" | "bounded"> & { committed: Hex; slot: number; size: number }) {
+async function fetchMaskedInput(parameters: Pick<RoundJudgementParameters, "chain" | "store" | "bounded"> & { committed: Hex; slot: number; size: number }) {
   const { bounded, committed, slot, size } = parameters;
   let message;
   try {
@@ -118,19 +118,25 @@ export async function reexecuteSlot(parameters: RoundJudgementParameters & { slo
 /**
  * Recomputes the round's aggregate from the included slots' committed updates (those still in
  * the job that committed in the round), or under secure aggregation from the round's ledger
- * (`secureGlobalModel`), and compares the global model's digest with the posted one.
+ * (`secureGlobalModel`), and compares the global model's digest with the posted one; a right one must also be served
+ * (or on-chain), or the next round's slots could not start from it: unserved, it is wrong too (`unserved`).
  *
  * @throws VeritrainError `RESULT_NOT_FOUND` / `RESULT_INVALID` when an included update cannot be
  *   had: the slot is the one to dispute then, not the aggregate.
  */
 export async function judgeAggregate(parameters: RoundJudgementParameters & { onChain: RoundJobOnChain }): Promise<RoundJudgement> {
-  const { chain, job, jobId, round, onChain, threads, signal } = parameters;
+  const { chain, store, job, jobId, round, onChain, bounded, threads, signal } = parameters;
   const next = job.config.privateData?.secureAggregation !== undefined
     ? (await secureGlobalModel({ ...parameters, pollMs: 1_000 })).model
     : await aggregateRound({ job, global: await globalModelAt(parameters), updates: await includedUpdates({ ...parameters, mask: onChain.activeMask & onChain.committedMask }), threads, signal });
   const correct = globalModelDigest(encodeGlobalModel(next));
   const posted = await chain.contracts.RoundJobRegistry.read.aggregateOf([jobId, round]);
-  return correct === posted
-    ? { wrong: false, correct, reason: "recomputation gives the posted aggregate" }
-    : { wrong: true, correct, reason: `recomputation gives ${correct}, the aggregator posted ${posted}` };
+  if (correct !== posted) return { wrong: true, correct, reason: `recomputation gives ${correct}, the aggregator posted ${posted}` };
+  try {
+    await fetchCommitted({ chain, store, signal: bounded(), commitment: posted }, `round ${round}'s aggregate`);
+  } catch (error) {
+    if (!condemnsResult(error, signal)) throw error;
+    return { wrong: true, correct, reason: error.message, unserved: error.code === "RESULT_NOT_FOUND" };
+  }
+  return { wrong: false, correct, reason: "recomputation gives the posted aggregate, and it is served" };
 }

@@ -227,10 +227,10 @@ export function decodeLedgerMessage<Kind extends SecAggMessage["kind"]>(slot: nu
  * @throws VeritrainError `RESULT_NOT_FOUND` (a slot does not serve its input: it is the slot to dispute),
  * `RESULT_INVALID` (blocks that contradict the commitment), `SECAGG_MESSAGE_INVALID` (not a maskedInput message).
  * @example
- * const inputs = await fetchMaskedInputs({ chain, store, jobId, round }, ledger.inputs, bounded);
+ * const inputs = await fetchMaskedInputs({ chain, store }, ledger.inputs, bounded);
  */
 export async function fetchMaskedInputs(
-  { chain, store, jobId, round }: SecAggRoundParameters & { store: ContentStore },
+  { chain, store }: Pick<SecAggRoundParameters, "chain"> & { store: ContentStore },
   entries: ReadonlyMap<number, Uint8Array>,
   bounded: () => AbortSignal,
 ): Promise<MaskedInputMessage[]> {
@@ -238,7 +238,7 @@ export async function fetchMaskedInputs(
   return Promise.all(
     slots.map(async (slot) => {
       const what = `slot ${slot}'s masked input`;
-      const bytes = await fetchCommitted({ chain, store, signal: bounded(), jobId, round, slot, commitment: bytesToHex(entries.get(slot)!) }, what);
+      const bytes = await fetchCommitted({ chain, store, signal: bounded(), commitment: bytesToHex(entries.get(slot)!) }, what);
       return decodeLedgerMessage(slot, bytes, "maskedInput");
     }),
   );

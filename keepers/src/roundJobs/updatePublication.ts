@@ -1,11 +1,12 @@
 import type { Logger } from "pino";
-import { bytesToHex, concat, hexToBytes } from "viem";
+import { bytesToHex, concat, hexToBytes, type Hex } from "viem";
 import type { ProtocolConnection } from "../chain/protocolContracts.ts";
 import { readEvents } from "../chain/readEvents.ts";
 import { chunkedBlob, getBlob } from "../content/chunkedBlob.ts";
 import type { ContentStore } from "../content/contentStore.ts";
 import { rawDigestCid } from "../content/rawDigestCid.ts";
 import { VeritrainError } from "../errors.ts";
+import { AGGREGATE_SLOT } from "./roundJobStatus.ts";
 
 // A round slot's update published on-chain, as an availability dispute of it asks (`challengeUpdate`; docs/dispute-game.md
 // §5): its chunked blob (docs/distributed-training.md, "Chunked blobs"), chunk by chunk, each proven against the slot's
@@ -46,9 +47,10 @@ export async function publishUpdateOnChain({ chain, disputeId, bytes, log, signa
 }
 
 /**
- * A slot provider's answer to availability dispute `disputeId` of its update: the blob its store holds under the slot's
- * commitment, published on-chain ({@link publishUpdateOnChain}). A keeper that does not hold it (it never stored it)
- * leaves the dispute unanswered, and loses it at the deadline.
+ * The accused's answer to availability dispute `disputeId` of a round's blob (a slot's update, or slot 255: the
+ * aggregate): the blob its store holds under the slot's commitment (or the posted aggregate), published on-chain
+ * ({@link publishUpdateOnChain}). A keeper that does not hold it (it never stored it) leaves the dispute unanswered,
+ * and loses it at the deadline.
  *
  * @example
  * await answerUpdateDispute({ chain, store, disputeId, jobId, roundSlot: dispute.checkpointIndex, log, signal });
@@ -56,7 +58,8 @@ export async function publishUpdateOnChain({ chain, disputeId, bytes, log, signa
 export async function answerUpdateDispute({ chain, store, disputeId, jobId, roundSlot, log, signal }: Omit<PublishUpdateOnChainParameters, "bytes"> & { store: ContentStore; jobId: bigint; roundSlot: bigint }): Promise<void> {
   const round = Number(roundSlot >> 8n);
   const slot = Number(roundSlot & 255n);
-  const commitment = await chain.contracts.RoundJobRegistry.read.commitmentOf([jobId, round, slot]);
+  const { RoundJobRegistry } = chain.contracts;
+  const commitment = await (slot === AGGREGATE_SLOT ? RoundJobRegistry.read.aggregateOf([jobId, round]) : RoundJobRegistry.read.commitmentOf([jobId, round, slot]));
   if (!(await store.has(rawDigestCid(commitment), { signal }))) {
     log.warn({ disputeId: disputeId.toString(), jobId: jobId.toString(), round, slot }, "dispute unanswered: this keeper does not hold the update it committed");
     return;
@@ -64,30 +67,25 @@ export async function answerUpdateDispute({ chain, store, disputeId, jobId, roun
   await publishUpdateOnChain({ chain, disputeId, bytes: await getBlob(store, commitment, { signal }), log, signal });
 }
 
-/** Where a round slot's update is: job, round and slot. */
-export type UpdateAt = { jobId: bigint; round: number; slot: number };
-
 /**
- * Slot `slot`'s update of round `round` of job `jobId` read back from the chain, if an availability dispute published
- * it ({@link publishUpdateOnChain}): its `UpdateChunkPublished` events in chunk order, checked against the slot's
- * commitment.
+ * The chunked blob `digest` read back from the chain, if an update availability dispute published it
+ * ({@link publishUpdateOnChain}): its `UpdateChunkPublished` events in chunk order, checked against `digest`.
  *
- * @throws VeritrainError `RESULT_INVALID` if the chunks do not form the committed blob (they were proven one by one, so
- * only a chain that lies could do that).
+ * @throws VeritrainError `RESULT_INVALID` if the chunks do not form the blob (they were proven one by one, so only a
+ * chain that lies could do that).
  * @example
- * const bytes = await readPublishedUpdate({ chain, jobId, round: 0, slot: 2 });
+ * const bytes = await readPublishedBlob({ chain, digest: commitment });
  */
-export async function readPublishedUpdate({ chain, jobId, round, slot }: UpdateAt & { chain: Pick<ProtocolConnection, "contracts" | "publicClient" | "deploymentBlock"> }): Promise<Uint8Array | undefined> {
-  const { Disputes, RoundJobRegistry } = chain.contracts;
-  const disputeId = await Disputes.read.updatePublishedIn([jobId, round, slot]);
+export async function readPublishedBlob({ chain, digest }: { chain: Pick<ProtocolConnection, "contracts" | "publicClient" | "deploymentBlock">; digest: Hex }): Promise<Uint8Array | undefined> {
+  const { Disputes } = chain.contracts;
+  const disputeId = await Disputes.read.blobPublishedIn([digest]);
   if (disputeId === 0n) return undefined;
   const events = await readEvents({ chain, contract: Disputes, eventName: "UpdateChunkPublished", args: { disputeId } });
   const bytes = hexToBytes(concat(events.sort((a, b) => Number(a.args.chunk - b.args.chunk)).map((event) => event.args.bytes_)));
-  const commitment = await RoundJobRegistry.read.commitmentOf([jobId, round, slot]);
-  if (bytes.length === 0 || chunkedBlob(bytes).digest !== commitment) {
-    throw new VeritrainError(`the chunks published in dispute ${disputeId} do not form slot ${slot}'s round ${round} update ${commitment}`, {
+  if (bytes.length === 0 || chunkedBlob(bytes).digest !== digest) {
+    throw new VeritrainError(`the chunks published in dispute ${disputeId} do not form the blob ${digest}`, {
       code: "RESULT_INVALID",
-      details: { disputeId: disputeId.toString(), commitment },
+      details: { disputeId: disputeId.toString(), digest },
     });
   }
   return bytes;

@@ -1,4 +1,5 @@
-import { sha256, type Hex } from "viem";
+import type { Hex } from "viem";
+import { blobDigest } from "../content/chunkedBlob.ts";
 import { VeritrainError } from "../errors.ts";
 
 /** "VTGM" read as a little-endian uint32. */
@@ -77,9 +78,10 @@ export function decodeGlobalModel(bytes: Uint8Array): GlobalModel {
 }
 
 /**
- * The digest an aggregator posts for a global model: SHA-256 of its blob, so the blob's raw-block
- * CID follows from the chain (`rawDigestCid`).
+ * The digest an aggregator posts for a global model: its blob's digest as a chunked blob (docs/distributed-training.md,
+ * "Chunked blobs"), so the header's raw-block CID follows from the chain (`rawDigestCid`) and an availability dispute can
+ * make the aggregator publish it on-chain.
  */
 export function globalModelDigest(bytes: Uint8Array): Hex {
-  return sha256(bytes);
+  return blobDigest(bytes);
 }

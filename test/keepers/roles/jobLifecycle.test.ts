@@ -25,7 +25,7 @@ import { defaultJobSpec, defaultRoundJobSpec } from "../../../keepers/src/jobs/d
 import { fetchFinalModel } from "../../../keepers/src/roundJobs/finalModel.ts";
 import { postRoundJob } from "../../../keepers/src/roundJobs/roundJobOnChain.ts";
 import { decodeGlobalModel } from "../../../keepers/src/rounds/globalModel.ts";
-import { rawDigestCid } from "../../../keepers/src/content/rawDigestCid.ts";
+import { getBlob } from "../../../keepers/src/content/chunkedBlob.ts";
 import { importOnnxModel } from "../../../keepers/src/training/onnxImport.ts";
 import { RoundJobStatus } from "../../../keepers/src/roundJobs/roundJobStatus.ts";
 import { DisputeStatus, JobStatus, postJob, RESULT_DISPUTE, type JobOrder } from "../../../keepers/src/jobs/jobOnChain.ts";
@@ -668,7 +668,7 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
     assert.equal(result.code, 0, result.stderr);
     const last = await RoundJobRegistry.read.aggregateOf([jobId, 1]);
     assert.equal(JSON.parse(result.stdout).globalModelDigest, last);
-    const global = decodeGlobalModel(await consumerStore.get(rawDigestCid(last)));
+    const global = decodeGlobalModel(await getBlob(consumerStore, last));
     assert.ok(global.momentum !== undefined && global.round === 2);
     assert.deepEqual(importOnnxModel(readFileSync(out)).params, global.params);
   });

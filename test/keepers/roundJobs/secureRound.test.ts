@@ -16,10 +16,12 @@ import { quantisation, quantise } from "../../../keepers/src/privacy/secAgg/quan
 import { secAggConfig, type SecAggConfig } from "../../../keepers/src/privacy/secAgg/secAggConfig.ts";
 import { fetchBound } from "../../../keepers/src/roundJobs/roundInputs.ts";
 import { postRoundJob } from "../../../keepers/src/roundJobs/roundJobOnChain.ts";
-import { RoundJobStatus } from "../../../keepers/src/roundJobs/roundJobStatus.ts";
 import { postSecAggMessage, readSecAggLedger, secAggRoundSeed, secAggStageClosed } from "../../../keepers/src/roundJobs/secAggLedgerOnChain.ts";
 import { checkedSecAggLedger, recoverWithdrawn, removeWithdrawnInput, removeWithdrawnInputs, secureRoundSum, secureSlotRound, spoiledShares } from "../../../keepers/src/roundJobs/secureRound.ts";
 import { answerUpdateDispute } from "../../../keepers/src/roundJobs/updatePublication.ts";
+import { fetchCommitted, publishGlobalModel } from "../../../keepers/src/roundJobs/roundContent.ts";
+import { AGGREGATE_SLOT, RoundJobStatus } from "../../../keepers/src/roundJobs/roundJobStatus.ts";
+import { encodeGlobalModel } from "../../../keepers/src/rounds/globalModel.ts";
 import { ledgerDigest } from "../../../keepers/src/privacy/secAgg/roundLedger.ts";
 import { collectPublicKeys, routeShares } from "../../../keepers/src/privacy/secAgg/aggregator.ts";
 import { advertiseKeys, checkEnvelopes, maskInput, shareKeys } from "../../../keepers/src/privacy/secAgg/participant.ts";
@@ -134,7 +136,7 @@ describe("a secure-aggregation round over the chain and the content store", { ti
     return { parties, sharing };
   }
 
-  /** The checker disputes slot `slot`'s round-0 update of job `id` as unavailable (`challengeUpdate`, no committee); returns the dispute. */
+  /** The checker disputes slot `slot`'s round-0 update (255: the aggregate) of job `id` as unavailable (`challengeUpdate`, no committee); returns the dispute. */
   async function challengeUpdate(id: bigint, slot: number): Promise<bigint> {
     const { Disputes, ValidatorCommittee, VeritrainToken } = checker.chain.contracts;
     const bond = await Disputes.read.challengeBond();
@@ -145,9 +147,9 @@ describe("a secure-aggregation round over the chain and the content store", { ti
     return disputeId;
   }
 
-  /** Slot `slot`'s keeper answers dispute `disputeId` from `store` (`answerUpdateDispute`, as its compute role does). */
-  const answer = (slot: number, store: HeliaContentStore, disputeId: bigint, id: bigint) =>
-    answerUpdateDispute({ chain: chains[slot]!, store, disputeId, jobId: id, roundSlot: BigInt(slot), log: pino({ level: "silent" }), signal });
+  /** Slot `slot`'s keeper answers dispute `disputeId` of `disputed` (its own slot, or 255) from `store` (`answerUpdateDispute`, as its compute role does). */
+  const answer = (slot: number, store: HeliaContentStore, disputeId: bigint, id: bigint, disputed = slot) =>
+    answerUpdateDispute({ chain: chains[slot]!, store, disputeId, jobId: id, roundSlot: BigInt(disputed), log: pino({ level: "silent" }), signal });
 
   it("has no round seed before the job's random seed arrives, after its auction settled: then every round's follows from it", async () => {
     assert.equal(unsettledSeed, "SECAGG_ROUND_NOT_STARTED", "no seed while its bids are open");
@@ -386,12 +388,25 @@ describe("a secure-aggregation round over the chain and the content store", { ti
     await answer(unserved, isolated, disputeId, publishedJob);
     const { Disputes, RoundJobRegistry } = checker.chain.contracts;
     assert.equal((await Disputes.read.getDispute([disputeId])).status, DisputeStatus.ChallengerWrong, "published: the update stands");
-    assert.equal(await Disputes.read.updatePublishedIn([publishedJob, 0, unserved]), disputeId);
+    assert.equal(await Disputes.read.blobPublishedIn([await RoundJobRegistry.read.commitmentOf([publishedJob, 0, unserved])]), disputeId);
     assert.deepEqual([(await RoundJobRegistry.read.getRoundJob([publishedJob])).status, (await RoundJobRegistry.read.getRoundJob([publishedJob])).activeMask], [RoundJobStatus.Aggregating, 0xff]);
     // No peer serves it still: the sum reads it from the chain, every slot's input in it.
     const { sum, survivors } = await secureRoundSum(short);
     assert.deepEqual(survivors, [0, 1, 2, 3, 4, 5, 6, 7]);
     assert.deepEqual(sum, sumOf([0, 1, 2, 3, 4, 5, 6, 7]), "the eight inputs' sum, exactly");
+
+    // Slot 1's provider posts the round's aggregate (any blob: the chain checks its availability, not its content)
+    // and serves it nowhere; disputed as unavailable, its keeper publishes it from its store, and anyone reads it back.
+    const aggregatorStore = await fixture.newStore("aggregator");
+    const model = { round: 1, params: Float32Array.from({ length: 20_000 }, (_, i) => i / 7) };
+    const posted = await publishGlobalModel(aggregatorStore, model);
+    await chains[1]!.send(() => chains[1]!.contracts.RoundJobRegistry.write.postAggregate([publishedJob, 0, posted]));
+    const aggregateDispute = await challengeUpdate(publishedJob, AGGREGATE_SLOT);
+    await answer(1, aggregatorStore, aggregateDispute, publishedJob, AGGREGATE_SLOT);
+    assert.equal((await Disputes.read.getDispute([aggregateDispute])).status, DisputeStatus.ChallengerWrong, "published: the aggregate stands");
+    assert.equal((await RoundJobRegistry.read.getRoundJob([publishedJob])).status, RoundJobStatus.Aggregated);
+    const fetched = await fetchCommitted({ chain: checker.chain, store: checker.store, signal: AbortSignal.timeout(2_000), commitment: posted }, "the aggregate");
+    assert.deepEqual(fetched, encodeGlobalModel(model), "the global model (80 KB, three chunks), from the chain");
   });
 
   it("puts a slot whose envelope does not open for a neighbour out of the round before anyone masks: the complaint proves it to anyone, and the others' sum needs no committee", async () => {

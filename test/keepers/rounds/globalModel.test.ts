@@ -15,10 +15,13 @@ function refused(bytes: Uint8Array, rule: RegExp): void {
 }
 
 describe("global model blob (VTGM)", () => {
-  it("lays out layout 1 (parameters) byte for byte; its digest is the SHA-256 of the blob", () => {
+  it("lays out layout 1 (parameters) byte for byte; its digest is the blob's as a chunked blob (one chunk: the header over its SHA-256)", () => {
     const bytes = encodeGlobalModel({ round: 2, params });
     assert.equal(Buffer.from(bytes).toString("hex"), "5654474d" + "01000000" + "02000000" + "03000000" + "0000c03f" + "000080be" + "00004040");
-    assert.equal(globalModelDigest(bytes), "0x" + createHash("sha256").update(bytes).digest("hex"));
+    const length = Buffer.alloc(8);
+    length.writeBigUInt64BE(BigInt(bytes.length));
+    const header = Buffer.concat([Buffer.from("VTB1"), length, createHash("sha256").update(bytes).digest()]);
+    assert.equal(globalModelDigest(bytes), "0x" + createHash("sha256").update(header).digest("hex"));
     assert.deepEqual(decodeGlobalModel(bytes), { round: 2, params });
   });
 
