@@ -39,7 +39,7 @@ const GOLDEN: Readonly<Partial<Record<EngineVersion, Readonly<Record<GoldenJob, 
       finalParamsSha256: "9cfb73514fe0d4920b63df495809e7a25a0cd3840e8aa97e763379694499d8e9",
     },
     rounds: {
-      traceRoot: "0xdafadd5e9e78d8e182a2e17d20af6e8fbb2f343782091ba356f4a490d50aa4ec",
+      traceRoot: "0x4b6bc3d9ad0020521e2e961c84fda88abb6b2270d0c2ef3d1badba655859cc84",
       finalParamsSha256: "f21b43bac99d679d47841e0429563ad9aafed6d9bf0a0b117b7808e1c1da11b2",
     },
     classic: {
@@ -65,7 +65,7 @@ const GOLDEN: Readonly<Partial<Record<EngineVersion, Readonly<Record<GoldenJob, 
       finalParamsSha256: "1f63726f813c6312956a9e7f388bd74d2dc1c0a89cefb11a922bb897a429a6c4",
     },
     rounds: {
-      traceRoot: "0xd916072e5e371109272868109936a88f30604ad746d89ee85b586b87eb4020c2",
+      traceRoot: "0xdadc85a564bc7ba91fcbe7ac940547139191fa161bf6fb17882a4bc5c5cf6bf4",
       finalParamsSha256: "c1b4a81a3a0fe1bd5ae32ad570db53f4e3c70ca8ac44a9b6b523dbd3fe7e7879",
     },
     classic: {
