@@ -16,6 +16,8 @@
  * - An availability dispute of a round slot's update answered on-chain (`challengeUpdate`): a data owner's masked
  *   input for LeNet-5 (one word per parameter, a SecAgg+ maskedInput message) published as its chunked blob, 32 KiB a
  *   transaction. The same figures.
+ * - A wrong aggregate refuted to the aggregate referee (docs/dispute-game.md §7): a 4-slot LeNet-5 FedAvg round with
+ *   outer momentum, one coordinate's 8 words proven in their 32-KiB chunks, then `decide`. The same figures.
  *
  * Prints tables, then as the last stdout line one JSON object; progress goes to stderr.
  *
@@ -36,6 +38,7 @@ import { vmData } from "../keepers/src/trainingVm/trainingVm.ts";
 import { VmTrace } from "../keepers/src/trainingVm/vmTrace.ts";
 import { SplitMix64 } from "../keepers/src/training/prng.ts";
 import { commitRound, DisputeStatus, viem, withRunningRoundJob } from "../test/contracts/fixture.ts";
+import { refereeScenario } from "../test/contracts/refereeFixture.ts";
 import { SOFT_FLOAT_OPS, softFloatCases, type SoftFloatOp } from "../test/harness/softFloatCases.ts";
 import { checkpointChunks } from "../keepers/src/jobs/resultPublication.ts";
 import { CheckpointTree } from "../keepers/src/training/checkpointTree.ts";
@@ -146,6 +149,13 @@ console.log(
   `an update availability dispute answered on-chain: a LeNet-5 masked input of ${updatePublication.bytes.toLocaleString("en")} bytes in ${updatePublication.transactions} chunks, ${updatePublication.gasTotal.toLocaleString("en")} gas (at most ${updatePublication.maxTxGas.toLocaleString("en")} in one)`,
 );
 if (!updatePublication.published) process.exitCode = 1;
+
+process.stderr.write("refuting a wrong LeNet-5 aggregate to the aggregate referee\n");
+const refutation = await measureAggregateRefutation();
+console.log(
+  `a wrong aggregate refuted on-chain, no committee: a 4-slot LeNet-5 FedAvg round with outer momentum, ${refutation.words} words proven and one decision, ${refutation.transactions} transactions, ${refutation.gasTotal.toLocaleString("en")} gas (at most ${refutation.maxTxGas.toLocaleString("en")} in one)`,
+);
+if (!refutation.refuted) process.exitCode = 1;
 console.log(
   JSON.stringify({
     softfloat_cases_agreed: agreed,
@@ -165,6 +175,9 @@ console.log(
     update_availability_max_tx_gas: updatePublication.maxTxGas,
     update_availability_transactions: updatePublication.transactions,
     update_availability_bytes: updatePublication.bytes,
+    aggregate_refutation_gas_total: refutation.gasTotal,
+    aggregate_refutation_max_tx_gas: refutation.maxTxGas,
+    aggregate_refutation_transactions: refutation.transactions,
   }),
 );
 
@@ -231,6 +244,34 @@ async function measureUpdatePublication() {
     gasTotal: used.reduce((a, b) => a + b, 0),
     maxTxGas: Math.max(...used),
     published: status === DisputeStatus.ChallengerWrong, // the update stands
+  };
+}
+
+/**
+ * Refutes a wrong aggregate the way the challenger keeper does (roundJobs/aggregateRefutation.ts): round 1 of a 4-slot
+ * LeNet-5 job committing its aggregation program (FedAvg, η = 0.7, μ = 0.9), the posted global model one ulp off at its
+ * middle parameter; 8 words proven (4 updates, the previous and the posted parameter and momentum), then `decide`.
+ * Returns the transactions' gas and whether the aggregate was found wrong.
+ */
+async function measureAggregateRefutation() {
+  const parameters = importOnnxModel(createLeNet5Onnx({ seed: 1n })).params.length;
+  // A coordinate in the middle: every word in a full 32-KiB chunk (the last chunks are shorter, and cheaper).
+  const { program, wrongG2, withDisputed, evidenceFor } = refereeScenario(parameters, Math.floor(parameters / 2));
+  const p = await withDisputed(wrongG2);
+  const evidence = evidenceFor(wrongG2);
+  if (evidence.kind !== "coordinate") throw new Error("expected a wrong coordinate");
+  const publicClient = await viem.getPublicClient();
+  const used: number[] = [];
+  const send = async (hash: Promise<`0x${string}`>) => used.push(Number((await publicClient.waitForTransactionReceipt({ hash: await hash })).gasUsed));
+  for (const { subject, chunk } of evidence.words) await send(p.referee.write.proveWord([1n, program, evidence.coordinate, subject, chunk], { account: p.challenger.account }));
+  await send(p.referee.write.decide([1n, program], { account: p.challenger.account }));
+  const { status } = await p.disputes.read.getDispute([1n]);
+  return {
+    words: evidence.words.length,
+    transactions: used.length,
+    gasTotal: used.reduce((a, b) => a + b, 0),
+    maxTxGas: Math.max(...used),
+    refuted: status === DisputeStatus.ProviderWrong,
   };
 }
 

@@ -6,7 +6,6 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {Hashes} from "@openzeppelin/contracts/utils/cryptography/Hashes.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
-import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {RangeUpkeep} from "../automation/RangeUpkeep.sol";
 import {IBisectionGame} from "../interfaces/IBisectionGame.sol";
@@ -16,6 +15,9 @@ import {IGameReferee} from "../interfaces/IGameReferee.sol";
 import {IJobRegistry} from "../interfaces/IJobRegistry.sol";
 import {IRoundJobRegistry} from "../interfaces/IRoundJobRegistry.sol";
 import {IValidatorCommittee} from "../interfaces/IValidatorCommittee.sol";
+import {IAggregateReferee} from "../interfaces/IAggregateReferee.sol";
+import {ChunkedBlob} from "../libraries/ChunkedBlob.sol";
+import {AggregateReferee} from "./AggregateReferee.sol";
 import {BisectionGame} from "./BisectionGame.sol";
 
 /// @title Disputes
@@ -23,7 +25,8 @@ import {BisectionGame} from "./BisectionGame.sol";
 /// (JobRegistry) and of distributed jobs' rounds (RoundJobRegistry).
 /// @dev Holds the bonds of open disputes; the registries move escrow and stake on resolution. One contract serves
 /// both registries: ValidatorCommittee keys committees by dispute id, so dispute ids must be unique across them.
-/// Disputes deploys its BisectionGame itself (the game's referee is this contract), so no account ever wires them.
+/// Disputes deploys its BisectionGame and its AggregateReferee itself (the game's referee is this contract), so no
+/// account ever wires them.
 contract Disputes is IDisputes, RangeUpkeep, EIP712 {
     using SafeERC20 for IERC20;
     using SafeCast for uint256;
@@ -37,9 +40,7 @@ contract Disputes is IDisputes, RangeUpkeep, EIP712 {
     uint8 public constant CHUNK_DEPTH = 10;
     /// @inheritdoc IDisputes
     /// @dev 32 KiB of calldata and event data: about 0.9M gas a chunk (docs/benchmarks.md, `bench:dispute`).
-    uint32 public constant BLOB_CHUNK_BYTES = 32_768;
-    /// @notice The magic a chunked blob's header starts with (docs/distributed-training.md, "Chunked blobs").
-    bytes4 public constant BLOB_MAGIC = "VTB1";
+    uint32 public constant BLOB_CHUNK_BYTES = ChunkedBlob.CHUNK_BYTES;
     /// @notice A round's aggregate, as a slot number (RoundJobRegistry's AGGREGATE_SLOT).
     uint8 private constant AGGREGATE_SLOT = 255;
 
@@ -55,6 +56,8 @@ contract Disputes is IDisputes, RangeUpkeep, EIP712 {
     uint32 public immutable forcePeriod;
     /// @inheritdoc IDisputes
     IBisectionGame public immutable game;
+    /// @inheritdoc IDisputes
+    IAggregateReferee public immutable referee;
 
     mapping(uint256 disputeId => Dispute) private _disputes;
     uint256 private _disputeCount;
@@ -104,6 +107,7 @@ contract Disputes is IDisputes, RangeUpkeep, EIP712 {
         forcePeriod = forcePeriod_;
         // The challenge bond is the game's move 0, so a level-0 move is bonded as much (docs/dispute-game.md §3).
         game = new BisectionGame(token, machine_, IGameReferee(this), challengeBond_, clockBudget_);
+        referee = new AggregateReferee(this, roundJobRegistry_);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -150,7 +154,10 @@ contract Disputes is IDisputes, RangeUpkeep, EIP712 {
     {
         if (claimedHash == bytes32(0)) revert DisputesZeroClaimedHash();
         disputeId = _openRoundDispute(jobId, round, slot, claimedHash);
-        committee.requestCommittee(disputeId);
+        // An aggregate of a job that commits its aggregation is the referee's: no committee.
+        if (slot != AGGREGATE_SLOT || roundJobRegistry.aggregationOf(jobId) == bytes32(0)) {
+            committee.requestCommittee(disputeId);
+        }
         token.safeTransferFrom(msg.sender, address(this), challengeBond);
     }
 
@@ -296,8 +303,9 @@ contract Disputes is IDisputes, RangeUpkeep, EIP712 {
         nonReentrant
     {
         Dispute storage dispute = _open(disputeId);
-        // INVARIANT: publication alone decides an availability dispute; no committee was drawn for it.
-        if (_availability(dispute)) revert DisputesNoCommitteeDispute(disputeId);
+        // INVARIANT: publication alone decides an availability dispute, the referee a refereed one; no committee was
+        // drawn for either.
+        if (_availability(dispute) || _refereed(dispute)) revert DisputesNoCommitteeDispute(disputeId);
         // INVARIANT: no verdict counts while the provider may still force a game (a colluding committee could
         // otherwise settle before the provider's forceGame is included).
         if (_gameable(dispute)) {
@@ -326,6 +334,18 @@ contract Disputes is IDisputes, RangeUpkeep, EIP712 {
             revert DisputesVerdictDeadlineNotReached(disputeId, dispute.verdictDeadline);
         }
         _expire(disputeId, dispute);
+    }
+
+    /// @inheritdoc IDisputes
+    function refuteAggregate(uint256 disputeId) external nonReentrant {
+        // INVARIANT: only the referee, which checked the dispute open, refereed and before its deadline.
+        if (msg.sender != address(referee)) revert DisputesOnlyReferee(msg.sender);
+        Dispute storage dispute = _disputes[disputeId];
+        address challenger = dispute.challenger;
+        dispute.status = DisputeStatus.ProviderWrong;
+        emit DisputeDecidedByReferee(disputeId, challenger);
+        _resolve(dispute, IJobRegistry.DisputeOutcome.ProviderWrong, challenger);
+        token.safeTransfer(challenger, dispute.bond);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -388,10 +408,16 @@ contract Disputes is IDisputes, RangeUpkeep, EIP712 {
                                 HELPERS
     //////////////////////////////////////////////////////////////*/
 
-    /// @dev An availability dispute unanswered by its deadline finds the provider wrong (only silence loses). A
-    /// committee that could have judged in time but did not leaves the result standing (the challenger may challenge
+    /// @dev An availability dispute unanswered by its deadline finds the provider wrong (only silence loses); a refereed
+    /// one unrefuted upholds the aggregate (the bond to the aggregator). A committee that could have judged in time but did not leaves the result standing (the challenger may challenge
     /// again); without one, nothing was judged, so the result can neither be paid nor slashed.
     function _expire(uint256 disputeId, Dispute storage dispute) private {
+        if (_refereed(dispute)) {
+            // Nobody proved the aggregate wrong in time: it stands, and the challenger's bond pays for the delay.
+            emit AggregateUpheld(disputeId, dispute.provider);
+            _accusedRight(dispute);
+            return;
+        }
         address challenger = dispute.challenger;
         IJobRegistry.DisputeOutcome outcome;
         if (_availability(dispute)) {
@@ -557,6 +583,13 @@ contract Disputes is IDisputes, RangeUpkeep, EIP712 {
         return dispute.checkpointIndex == RESULT_DISPUTE && jobRegistry.programOf(dispute.jobId) != bytes32(0);
     }
 
+    /// @dev Whether `dispute` is the referee's: an aggregate's ({challengeRound}, slot 255, a claimed hash) on a job that
+    /// commits its aggregation program.
+    function _refereed(Dispute storage dispute) private view returns (bool) {
+        return dispute.registry == DisputeRegistry.RoundJobs && dispute.claimedHash != bytes32(0)
+            && uint8(dispute.checkpointIndex) == AGGREGATE_SLOT && roundJobRegistry.aggregationOf(dispute.jobId) != bytes32(0);
+    }
+
     /// @dev Open availability dispute `disputeId` of a job in `registry`, before its deadline.
     function _publishing(uint256 disputeId, DisputeRegistry registry) private view returns (Dispute storage dispute) {
         dispute = _open(disputeId);
@@ -597,19 +630,15 @@ contract Disputes is IDisputes, RangeUpkeep, EIP712 {
         uint64 chunk,
         bytes calldata bytes_,
         bytes32[] calldata proof
-    ) private pure returns (uint64 chunks) {
-        chunks = uint64(Math.ceilDiv(length, BLOB_CHUNK_BYTES));
-        if (chunk >= chunks) revert DisputesChunkOutOfRange(disputeId, chunk, chunks);
-        uint256 depth = chunks == 1 ? 0 : Math.log2(chunks - 1) + 1;
-        uint256 expected = chunk + 1 < chunks ? uint256(BLOB_CHUNK_BYTES) : length - (chunks - 1) * uint256(BLOB_CHUNK_BYTES);
+    ) private view returns (uint64 chunks) {
+        uint256 expected;
+        uint256 depth;
+        (expected, depth, chunks) = ChunkedBlob.shape(length, chunk);
+        if (expected == 0) revert DisputesChunkOutOfRange(disputeId, chunk, chunks);
         if (bytes_.length != expected || proof.length != depth) {
             revert DisputesBlobChunkShape(disputeId, bytes_.length, proof.length, expected, depth);
         }
-        bytes32 node = sha256(bytes_);
-        for (uint256 h = 0; h < depth; h++) {
-            node = (chunk >> h) & 1 == 1 ? sha256(abi.encodePacked(proof[h], node)) : sha256(abi.encodePacked(node, proof[h]));
-        }
-        if (node != root) revert DisputesChunkNotInBlob(disputeId, chunk);
+        if (ChunkedBlob.rootOf(chunk, bytes_, proof) != root) revert DisputesChunkNotInBlob(disputeId, chunk);
     }
 
     /// @dev Reverts unless the chunked blob header (`length`, `root`) hashes to the digest committed for what `dispute`
@@ -620,7 +649,7 @@ contract Disputes is IDisputes, RangeUpkeep, EIP712 {
         returns (bytes32 commitment)
     {
         commitment = _committedBlob(dispute.jobId, dispute.checkpointIndex);
-        bytes32 header = sha256(abi.encodePacked(BLOB_MAGIC, length, root));
+        bytes32 header = ChunkedBlob.digest(length, root);
         if (header != commitment) revert DisputesBlobHeaderMismatch(disputeId, header, commitment);
     }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {IAggregateReferee} from "./IAggregateReferee.sol";
 import {IBisectionGame} from "./IBisectionGame.sol";
 import {IGameReferee} from "./IGameReferee.sol";
 
@@ -141,8 +142,8 @@ interface IDisputes is IGameReferee {
     /// @notice Thrown when dispute `disputeId` is not an availability dispute of the kind published to (the result as
     /// published, of a job that commits a program; a round slot's update): there is nothing to publish for it.
     error DisputesNotAvailabilityDispute(uint256 disputeId);
-    /// @notice Thrown when a committee verdict is relayed for availability dispute `disputeId`, which publication alone
-    /// decides.
+    /// @notice Thrown when a committee verdict is relayed for dispute `disputeId`, which no committee decides: an
+    /// availability dispute (publication alone decides it) or a refereed aggregate (the referee does).
     error DisputesNoCommitteeDispute(uint256 disputeId);
     /// @notice Thrown when something is published for dispute `disputeId` at or after its deadline `deadline`.
     error DisputesPublicationTooLate(uint256 disputeId, uint256 deadline);
@@ -178,6 +179,8 @@ interface IDisputes is IGameReferee {
     );
     /// @notice Thrown when chunk `chunk`'s bytes and proof do not lead to the blob's tree root.
     error DisputesChunkNotInBlob(uint256 disputeId, uint256 chunk);
+    /// @notice Thrown when `caller`, not the referee, refutes an aggregate.
+    error DisputesOnlyReferee(address caller);
 
     /// @notice Emitted when `challenger` disputes job `jobId`'s checkpoint `checkpointIndex`, claiming `claimedHash`, or
     /// its result as published (`checkpointIndex` RESULT_DISPUTE, `claimedHash` 0).
@@ -220,6 +223,13 @@ interface IDisputes is IGameReferee {
     /// @notice Emitted when the provider forced a game over dispute `disputeId`, whose checkpoint `checkpoint` ends no
     /// segment of the job's schedule: there is nothing to replay, the result stands and the bond went to the provider.
     event DisputeDismissed(uint256 indexed disputeId, uint256 checkpoint);
+
+    /// @notice Emitted when the referee proved dispute `disputeId`'s aggregate wrong; the bond went to the challenger,
+    /// `bondRecipient`.
+    event DisputeDecidedByReferee(uint256 indexed disputeId, address indexed bondRecipient);
+    /// @notice Emitted when refereed dispute `disputeId` passed its deadline with the aggregate unrefuted: it stands,
+    /// the bond went to `bondRecipient`, the aggregator.
+    event AggregateUpheld(uint256 indexed disputeId, address indexed bondRecipient);
 
     /// @notice Emitted when checkpoint hashes `hashes`, the trace's from checkpoint `from` on, are published for
     /// availability dispute `disputeId`, proven against the job's trace root.
@@ -303,7 +313,9 @@ interface IDisputes is IGameReferee {
 
     /// @notice Opens a dispute on slot `slot`'s update (255: the aggregate) of round `round` of distributed job
     /// `jobId` (RoundJobRegistry), pulling the bond from the caller. The verdict's `providerWrong` means the
-    /// accused (the slot's provider or the aggregator) was wrong.
+    /// accused (the slot's provider or the aggregator) was wrong. The aggregate of a job that commits an aggregation
+    /// program draws no committee: the {referee} decides it from the challenger's evidence before the deadline,
+    /// `verdictPeriod` away, and without a refutation by then {expire} upholds the aggregate ({AggregateUpheld}).
     /// @dev Requirements: the round is the job's current one and before its deadline, either Aggregated (an
     /// update or the aggregate) or Aggregating (an update: one its provider withholds would stall the round);
     /// the slot is active (or 255); `claimedHash` != 0; the caller approved the bond. Emits {RoundDisputeOpened}.
@@ -377,6 +389,14 @@ interface IDisputes is IGameReferee {
 
     /// @notice Bytes of a chunk of a chunked blob (the last one may be shorter).
     function BLOB_CHUNK_BYTES() external view returns (uint32);
+
+    /// @notice Ends refereed dispute `disputeId` with the aggregator wrong (the referee proved a coordinate or the
+    /// header of the posted global model wrong): the aggregate voided and `aggregatorStake` slashed, the bond to the
+    /// challenger. Callable by the {referee} alone. Emits {DisputeDecidedByReferee}.
+    function refuteAggregate(uint256 disputeId) external;
+
+    /// @notice The aggregate referee this Disputes deploys and accepts refutations from.
+    function referee() external view returns (IAggregateReferee);
 
     /// @notice Number of disputes opened; ids run from 1 to this.
     function disputeCount() external view returns (uint256);

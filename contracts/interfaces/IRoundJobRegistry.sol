@@ -81,6 +81,9 @@ interface IRoundJobRegistry {
     /// @param aggregationPeriod Seconds from a round's training close to the latest aggregate.
     /// @param challengeWindow Seconds an aggregate stays open to challenge (0 < challengeWindow <= maxChallengeWindow).
     /// @param continueOnFault Whether the job goes on without a slot that was dropped (else it fails).
+    /// @param aggregation keccak256 of the job's aggregation program (IAggregateReferee.AggregationProgram), which
+    /// puts disputes of its aggregates to the referee instead of a committee; 0 for a job the referee cannot compute
+    /// (multi-Krum, FLTrust, compressed updates, secure aggregation).
     struct RoundOrder {
         uint64 datasetId;
         bytes32 specDigest;
@@ -93,6 +96,7 @@ interface IRoundJobRegistry {
         uint32 aggregationPeriod;
         uint32 challengeWindow;
         bool continueOnFault;
+        bytes32 aggregation;
     }
 
     /// @notice A job as stored, in five slots: [consumer, deadline, status, round, activeMask, committedMask],
@@ -335,6 +339,9 @@ interface IRoundJobRegistry {
 
     /// @notice The aggregate posted for round `round` of job `jobId` (0 if none, or void).
     function aggregateOf(uint256 jobId, uint16 round) external view returns (bytes32);
+
+    /// @notice The aggregation program job `jobId`'s order committed (0: none, its aggregates are a committee's).
+    function aggregationOf(uint256 jobId) external view returns (bytes32);
 
     /// @notice The escrow job `jobId` still holds: slots x rounds x priceLimit until it ends, then 0.
     function escrowOf(uint256 jobId) external view returns (uint256);

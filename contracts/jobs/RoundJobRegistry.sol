@@ -77,6 +77,7 @@ contract RoundJobRegistry is IRoundJobRegistry, RangeUpkeep, VrfConsumer, Access
     mapping(uint256 jobId => mapping(uint256 round => bytes32[MAX_SLOTS])) private _commitments;
     mapping(uint256 jobId => mapping(uint256 round => bytes32)) private _aggregates;
     mapping(uint256 jobId => bytes32) private _seeds;
+    mapping(uint256 jobId => bytes32 program) private _aggregations;
     /// @dev The job whose seed a pending VRF request asks for, + 1 (0: none).
     mapping(uint256 requestId => uint256 jobIdPlusOne) private _seedRequests;
     VrfRequest.Params private _vrf;
@@ -447,6 +448,11 @@ contract RoundJobRegistry is IRoundJobRegistry, RangeUpkeep, VrfConsumer, Access
     }
 
     /// @inheritdoc IRoundJobRegistry
+    function aggregationOf(uint256 jobId) external view returns (bytes32) {
+        return _aggregations[jobId];
+    }
+
+    /// @inheritdoc IRoundJobRegistry
     function escrowOf(uint256 jobId) external view returns (uint256) {
         RoundJob storage job = _jobs[jobId];
         return _terminal(job.status) || job.status == RoundJobStatus.None ? 0 : _escrow(job);
@@ -526,6 +532,7 @@ contract RoundJobRegistry is IRoundJobRegistry, RangeUpkeep, VrfConsumer, Access
         job.datasetId = order.datasetId;
         job.continueOnFault = order.continueOnFault;
         job.specDigest = order.specDigest;
+        if (order.aggregation != bytes32(0)) _aggregations[jobId] = order.aggregation;
         uint256 escrow = _escrow(job);
         emit RoundJobPosted(jobId, msg.sender, order, escrow, biddingDeadline);
         token.safeTransferFrom(msg.sender, address(this), escrow);

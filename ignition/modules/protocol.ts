@@ -34,7 +34,7 @@ export const TIMING_DEFAULTS = {
 /**
  * Deploys and wires the protocol's contracts inside an Ignition module: a `TimelockController`
  * (governance), StakeManager, JobRegistry, RoundJobRegistry (and its SecureAggregationLedger), ValidatorCommittee, TrainingVm, Disputes (serving both registries; it
- * deploys its own BisectionGame over TrainingVm), DatasetRegistry, StorageProofs.
+ * deploys its own BisectionGame over TrainingVm and its AggregateReferee), DatasetRegistry, StorageProofs.
  * Every module role goes to a contract and DatasetRegistry's acceptance listener is StorageProofs;
  * `storageProofVerifier` is registered as version 1; then StorageProofs' VERIFIER_ADMIN_ROLE moves to
  * the timelock and the deployer renounces every role it held, so no account can move escrow, stake or
@@ -139,7 +139,7 @@ export function deployProtocol(
     deployer,
   ]);
   // One Disputes for both registries: ValidatorCommittee keys committees by dispute id. Its constructor deploys the
-  // BisectionGame whose referee it is, so no account wires the two.
+  // BisectionGame whose referee it is and the AggregateReferee it takes refutations from, so no account wires them.
   const trainingVm = m.contract("TrainingVm");
   const disputes = m.contract("Disputes", [
     jobRegistry,
@@ -152,6 +152,7 @@ export function deployProtocol(
     m.getParameter("forcePeriod", TIMING_DEFAULTS.forcePeriod),
   ]);
   const bisectionGame = m.contractAt("BisectionGame", m.staticCall(disputes, "game", []));
+  const aggregateReferee = m.contractAt("AggregateReferee", m.staticCall(disputes, "referee", []));
   // No role, no value: slots of RoundJobRegistry's jobs post their secure-aggregation digests here.
   const secureAggregationLedger = m.contract("SecureAggregationLedger", [roundJobRegistry]);
 
@@ -187,5 +188,5 @@ export function deployProtocol(
   ] as const) {
     m.call(contract, "renounceRole", [adminRole, deployer], { id: `renounceAdmin${name}`, after: grants });
   }
-  return { governance, stakeManager, jobRegistry, roundJobRegistry, secureAggregationLedger, committee, disputes, bisectionGame, trainingVm, datasetRegistry, storageProofs };
+  return { governance, stakeManager, jobRegistry, roundJobRegistry, secureAggregationLedger, committee, disputes, bisectionGame, aggregateReferee, trainingVm, datasetRegistry, storageProofs };
 }

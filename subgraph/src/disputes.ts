@@ -1,7 +1,9 @@
 import { BigInt } from "@graphprotocol/graph-ts";
 import {
+  AggregateUpheld,
   CheckpointChunkPublished,
   DisputeDecidedByGame,
+  DisputeDecidedByReferee,
   DisputeDismissed,
   DisputeExpired,
   DisputeGameStarted,
@@ -197,4 +199,20 @@ export function handleUpdatePublished(event: UpdatePublished): void {
   publication.round = pairId(event.params.jobId, event.params.round);
   publication.slot = event.params.slot.toI32();
   publication.save();
+}
+
+export function handleDisputeDecidedByReferee(event: DisputeDecidedByReferee): void {
+  let dispute = loadDispute(event.params.disputeId);
+  dispute.status = "ProviderWrong";
+  dispute.providerWrong = true;
+  dispute.bondRecipient = event.params.bondRecipient;
+  dispute.save();
+}
+
+export function handleAggregateUpheld(event: AggregateUpheld): void {
+  let dispute = loadDispute(event.params.disputeId);
+  dispute.status = "ChallengerWrong";
+  dispute.providerWrong = false;
+  dispute.bondRecipient = event.params.bondRecipient;
+  dispute.save();
 }

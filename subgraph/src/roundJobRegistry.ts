@@ -77,6 +77,7 @@ export function handleRoundJobPosted(event: RoundJobPosted): void {
   job.aggregationPeriod = order.aggregationPeriod;
   job.challengeWindow = order.challengeWindow;
   job.continueOnFault = order.continueOnFault;
+  job.aggregation = order.aggregation;
   job.status = "Bidding";
   job.deadline = event.params.biddingDeadline;
   job.currentRound = 0;

@@ -215,6 +215,9 @@ export async function roundJobJourney({ appUrl, rpcUrl, jobId, timeoutMs = 600_0
       "the slots shown are the chain's",
     );
 
+    const [aggregation] = await shown("round-job-aggregation", ["aggregation"]);
+    assert.equal(aggregation!.aggregation, await client.readContract({ ...registry, functionName: "aggregationOf", args: [jobId] }), "the aggregation program shown is the chain's");
+
     const rounds = Array.from({ length: job.round }, (_, round) => round);
     const aggregates = await Promise.all(rounds.map((round) => client.readContract({ ...registry, functionName: "aggregateOf", args: [jobId, round] })));
     const shownRounds = await shown("round-row", ["round", "aggregate"]);

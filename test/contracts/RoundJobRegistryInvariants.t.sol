@@ -101,7 +101,8 @@ contract RoundJobHandler is CommonBase, StdUtils {
             roundPeriod: 2 hours,
             aggregationPeriod: 1 hours,
             challengeWindow: 1 days,
-            continueOnFault: continueOnFault
+            continueOnFault: continueOnFault,
+            aggregation: bytes32(0)
         });
         vm.recordLogs();
         vm.prank(_actor(actorSeed));

@@ -44,7 +44,8 @@ contract RoundJobRegistryReentrancyTest is ProtocolBase {
             roundPeriod: 2 hours,
             aggregationPeriod: 1 hours,
             challengeWindow: 1 hours,
-            continueOnFault: true
+            continueOnFault: true,
+            aggregation: bytes32(0)
         });
     }
 

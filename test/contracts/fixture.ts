@@ -55,6 +55,7 @@ export type RoundOrder = {
   aggregationPeriod: number;
   challengeWindow: number;
   continueOnFault: boolean;
+  aggregation: Hex;
 };
 
 /** A valid 4-slot, 2-round order; tests override single fields. Escrow 4 x 2 x 100 = 800. */
@@ -70,6 +71,7 @@ export const ROUND_ORDER: Readonly<RoundOrder> = {
   aggregationPeriod: 1800,
   challengeWindow: 3600,
   continueOnFault: true,
+  aggregation: zeroHash,
 };
 
 /** RoundJobStatus enum of IRoundJobRegistry. */

@@ -73,6 +73,7 @@ export default function RoundJobPage({ id }: { id: string }) {
                   <tr><th scope="row">Minimum stake (per slot)</th><td><Tokens value={job.minStake} /></td></tr>
                   <tr><th scope="row">Periods</th><td>bidding {duration(Number(job.biddingPeriod))}, training {duration(Number(job.roundPeriod))} per round, aggregation {duration(Number(job.aggregationPeriod))}, challenge window {duration(Number(job.challengeWindow))}</td></tr>
                   <tr><th scope="row">On a fault</th><td>{job.continueOnFault ? "continue without the dropped slot" : "the job fails"}</td></tr>
+                  <tr><th scope="row">Aggregate disputes</th><td data-testid="round-job-aggregation" data-aggregation={job.aggregation}>{/^0x0+$/.test(job.aggregation) ? "decided by a validator committee (the order commits no aggregation program)" : <>decided on-chain by the aggregate referee, no committee (aggregation program <code title={job.aggregation}>{`${job.aggregation.slice(0, 10)}…`}</code>)</>}</td></tr>
                 </tbody>
               </table>
 

@@ -82,6 +82,8 @@ export type RoundJobData = {
     aggregationPeriod: string;
     challengeWindow: string;
     continueOnFault: boolean;
+    /** keccak256 of the aggregation program the order commits; zero: none. */
+    aggregation: Hex;
     status: RoundJobStatusName;
     deadline: string;
     currentRound: number;
@@ -114,7 +116,7 @@ const LOGGED = "id blockNumber blockTimestamp transactionHash";
  */
 export const ROUND_JOB_QUERY = `query RoundJob($id: ID!, $job: String!) {
   roundJob(id: $id) {
-    id consumer dataset { id } specDigest priceLimit minStake slotCount roundCount biddingPeriod roundPeriod aggregationPeriod challengeWindow continueOnFault
+    id consumer dataset { id } specDigest priceLimit minStake slotCount roundCount biddingPeriod roundPeriod aggregationPeriod challengeWindow continueOnFault aggregation
     status deadline currentRound escrow paid refund slashed postedAt settledAt seed endedAt
     slots(first: 16, orderBy: number) { number provider price roundsEarned active droppedReason droppedRound { number } slashed paid }
     rounds(first: 1000, orderBy: number) { number startedAt trainingDeadline closed aggregationDeadline aggregateDigest aggregator includedSlots challengeDeadline completed earnedSlots voidedAggregates }

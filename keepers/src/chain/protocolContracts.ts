@@ -26,6 +26,7 @@ const SOURCES = {
   ValidatorCommittee: "disputes/ValidatorCommittee.sol",
   Disputes: "disputes/Disputes.sol",
   BisectionGame: "disputes/BisectionGame.sol",
+  AggregateReferee: "disputes/AggregateReferee.sol",
   StorageProofs: "proofs/StorageProofs.sol",
 } as const;
 
@@ -109,6 +110,7 @@ export async function connectProtocol({ rpcUrl, privateKey, addresses, confirmat
     ValidatorCommittee: await contract("ValidatorCommittee"),
     Disputes: await contract("Disputes"),
     BisectionGame: await contract("BisectionGame"),
+    AggregateReferee: await contract("AggregateReferee"),
     StorageProofs: await contract("StorageProofs"),
   };
 

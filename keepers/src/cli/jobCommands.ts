@@ -10,6 +10,7 @@ import { defaultJobSpec, defaultRoundJobSpec } from "../jobs/defaultJobSpec.ts";
 import { postRoundJob, readRoundJob } from "../roundJobs/roundJobOnChain.ts";
 import { ROUND_JOB_STATUS_NAMES, RoundJobStatus } from "../roundJobs/roundJobStatus.ts";
 import { setBits } from "../chain/setBits.ts";
+import { specAggregation } from "../rounds/aggregationProgram.ts";
 import { MAX_SLOTS, validateRoundJobSpec, type RoundJobSpec } from "../rounds/roundJobSpec.ts";
 import { fetchDatasetManifest, reachableShards } from "../jobs/fetchDatasetManifest.ts";
 import { JOB_STATUS_NAMES, JobStatus, postJob, readJob } from "../jobs/jobOnChain.ts";
@@ -127,12 +128,15 @@ export function registerJobCommands(program: Command): void {
         const program = "distributed" in spec
           ? undefined
           : await (await import("../jobs/specProgram.ts")).specProgram({ manifest: fetched.manifest, source: reachableShards({ reachable: fetched.reachable, store, bounded }), spec, modelBytes });
+        // What the aggregate referee recomputes a round's aggregate from (0: a committee decides disputes of aggregates).
+        const aggregation = "distributed" in spec ? specAggregation(spec, modelBytes).aggregation : undefined;
         const modelCid = await store.put(modelBytes);
         const { cid, specDigest } = await storeJobSpec({ store, spec });
         const jobId = "distributed" in spec
           ? await postRoundJob(chain, {
             datasetId: order.datasetId, specDigest, priceLimit: order.reward, minStake: order.minStake, slots: spec.distributed.slots, rounds: spec.distributed.rounds,
             biddingPeriod: order.biddingPeriod, ...periods, challengeWindow: order.challengeWindow, continueOnFault: spec.distributed.onFault === "continue",
+            aggregation: aggregation ?? zeroHash,
           })
           : await postJob(chain, { ...order, specDigest, program: program ?? zeroHash });
         keep();
@@ -142,12 +146,13 @@ export function registerJobCommands(program: Command): void {
         const what = rounds === undefined
           ? `job ${jobId} posted on dataset ${order.datasetId}: reward up to ${tokens(order.reward)}`
           : `distributed job ${jobId} posted on dataset ${order.datasetId}: ${rounds.slots} providers × ${rounds.rounds} rounds at up to ${tokens(order.reward)} each (escrow ${tokens(escrow)})`;
-        printOutput(command, { jobId, distributed: rounds !== undefined, specCid: cid.toString(), specDigest, modelCid: modelCid.toString(), program: program ?? null, endpoint, reward: escrow }, [
+        printOutput(command, { jobId, distributed: rounds !== undefined, specCid: cid.toString(), specDigest, modelCid: modelCid.toString(), program: program ?? null, aggregation: aggregation ?? null, endpoint, reward: escrow }, [
           `${what}, bidding for ${order.biddingPeriod} s`,
           ...table([
             ["spec", cid.toString()],
             ["model", modelCid.toString()],
             ...(rounds === undefined ? [["program", program ?? "none: the training VM cannot run this spec, so only the committee decides its disputes"] as const] : []),
+            ...(aggregation === undefined ? [] : [["aggregation", aggregation === zeroHash ? "none: the referee cannot recompute this rule's aggregates, so a committee decides their disputes" : aggregation] as const]),
             ["served at", endpoint ?? "-"],
           ]),
           ...(o.wait ? [`serving spec and model until the job ends (Ctrl-C stops); follow it with: veritrain job status ${rounds === undefined ? "" : "--distributed "}${jobId}`] : []),

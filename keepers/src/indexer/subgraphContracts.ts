@@ -4,7 +4,7 @@ import type { AbiEvent as ViemAbiEvent } from "viem";
  * The contracts the subgraph indexes, by the name of their data source in subgraph.yaml (their
  * interface is contracts/interfaces/I<Name>.sol; their ABI subgraph/abis/<Name>.json).
  */
-export const SUBGRAPH_CONTRACTS = ["StakeManager", "JobRegistry", "RoundJobRegistry", "SecureAggregationLedger", "Disputes", "BisectionGame", "ValidatorCommittee", "DatasetRegistry", "StorageProofs"] as const;
+export const SUBGRAPH_CONTRACTS = ["StakeManager", "JobRegistry", "RoundJobRegistry", "SecureAggregationLedger", "Disputes", "BisectionGame", "AggregateReferee", "ValidatorCommittee", "DatasetRegistry", "StorageProofs"] as const;
 
 export type SubgraphContractName = (typeof SUBGRAPH_CONTRACTS)[number];
 

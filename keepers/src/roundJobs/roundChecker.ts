@@ -1,14 +1,18 @@
 import { randomInt } from "node:crypto";
-import { zeroHash } from "viem";
+import { parseEventLogs, zeroHash, type Hex, type TransactionReceipt } from "viem";
 import { approveThenSend } from "../chain/approveThenSend.ts";
 import { followEvents } from "../chain/followEvents.ts";
 import type { ChallengerRoleParameters } from "../challenger/challengerRole.ts";
 import { chainTime } from "../jobs/jobOnChain.ts";
 import { roundJobCache } from "./loadRoundJob.ts";
 import { condemnsResult } from "../jobs/resultManifest.ts";
+import { specAggregation, type AggregationProgram } from "../rounds/aggregationProgram.ts";
+import { encodeGlobalModel } from "../rounds/globalModel.ts";
+import { refuteAggregate } from "./aggregateRefutation.ts";
+import { fetchCommitted } from "./roundContent.ts";
 import { fetchBound, includedUpdates } from "./roundInputs.ts";
 import { setBits } from "../chain/setBits.ts";
-import { readRoundJob } from "./roundJobOnChain.ts";
+import { readRoundJob, type RoundJobOnChain } from "./roundJobOnChain.ts";
 import { AGGREGATE_SLOT, RoundJobStatus } from "./roundJobStatus.ts";
 import { judgeAggregate, judgeSlot, reexecuteSlot, type RoundJudgement } from "./roundJudgement.ts";
 
@@ -93,7 +97,7 @@ export async function checkUpdatesServed(parameters: ChallengerRoleParameters, j
   for (const slot of setBits(onChain.activeMask & onChain.committedMask)) {
     // A data owner's slot is judged on what it serves alone (its update cannot be re-executed).
     const judgement = inputs.job.config.privateData === undefined ? await servedOrReexecuted({ ...inputs, slot }) : await judgeSlot({ ...inputs, slot });
-    if (judgement.wrong) return challenge(parameters, { jobId, round, slot, judgement, open: awaiting });
+    if (judgement.wrong) return challenged(slot, challenge(parameters, { jobId, round, slot, judgement, open: awaiting }));
   }
   log.info(context, "updates served: every included update fetched");
   return undefined;
@@ -141,18 +145,77 @@ export async function checkRound(parameters: ChallengerRoleParameters, jobs: Rou
     log.info({ ...context, segments }, "round verified: updates and aggregate recomputed");
     return undefined;
   }
-  return challenge(parameters, { jobId, round, ...wrong, open: challengeable });
+  const committed = await chain.contracts.RoundJobRegistry.read.aggregationOf([jobId]);
+  if (wrong.slot !== AGGREGATE_SLOT || committed === zeroHash) {
+    return challenged(wrong.slot, challenge(parameters, { jobId, round, ...wrong, open: challengeable }));
+  }
+  const { program, aggregation } = specAggregation(inputs.job.spec, inputs.job.modelBytes);
+  if (aggregation !== committed) {
+    // The referee would recompute by the order's program, not the spec's: no evidence of this keeper's could win.
+    log.warn({ ...context, committed, aggregation }, "aggregate not challenged: the order commits an aggregation program other than its spec's");
+    return undefined;
+  }
+  return challengeAggregateByReferee(parameters, { inputs, onChain, program: program!, judgement: wrong.judgement, open: challengeable });
 }
 
 /**
- * Challenges `slot` (255: the aggregate) of the round, if `open` still finds the round challengeable; returns the slot
- * challenged. A slot's blob that no peer serves is disputed as unavailable (`challengeUpdate`: its provider publishes it
+ * A wrong aggregate of a job that commits its aggregation program: disputed (`challengeRound`, no committee drawn)
+ * and proven wrong to the aggregate referee at once (`refuteAggregate`: docs/dispute-game.md §7), from the round's
+ * blobs. A posted aggregate no peer serves cannot be read for evidence: it is disputed as unavailable first.
+ */
+async function challengeAggregateByReferee(
+  parameters: ChallengerRoleParameters,
+  { inputs, onChain, program, judgement, open }: {
+    inputs: Awaited<ReturnType<typeof roundInputs>>;
+    onChain: RoundJobOnChain;
+    program: AggregationProgram;
+    judgement: RoundJudgement;
+    open: () => Promise<unknown>;
+  },
+): Promise<number | undefined> {
+  const { chain, log, signal } = parameters;
+  const { job, jobId, round, bounded } = inputs;
+  const fetch = (commitment: Hex, what: string) => fetchCommitted({ chain, store: inputs.store, signal: bounded(), commitment }, what);
+  const { RoundJobRegistry } = chain.contracts;
+  let posted: Uint8Array;
+  try {
+    posted = await fetch(await RoundJobRegistry.read.aggregateOf([jobId, round]), `round ${round}'s aggregate`);
+  } catch (error) {
+    if (!condemnsResult(error, signal)) throw error;
+    return challenged(AGGREGATE_SLOT, challenge(parameters, { jobId, round, slot: AGGREGATE_SLOT, judgement: { ...judgement, reason: error.message, unserved: true }, open }));
+  }
+  const previous = round === 0
+    ? encodeGlobalModel({ round: 0, params: Float32Array.from(job.model.params) })
+    : await fetch(await RoundJobRegistry.read.aggregateOf([jobId, round - 1]), `the global model after round ${round - 1}`);
+  const updates = [];
+  for (const slot of setBits(onChain.activeMask & onChain.committedMask)) {
+    updates.push({ slot, bytes: await fetch(await RoundJobRegistry.read.commitmentOf([jobId, round, slot]), `round ${round} slot ${slot}'s update`) });
+  }
+  const receipt = await challenge(parameters, { jobId, round, slot: AGGREGATE_SLOT, judgement, open });
+  if (receipt === undefined) return undefined;
+  const [opened] = parseEventLogs({ abi: chain.contracts.Disputes.abi, logs: receipt.logs, eventName: "RoundDisputeOpened" });
+  const { coordinate, gas } = await refuteAggregate({
+    chain, disputeId: opened!.args.disputeId, program, round, previous, updates, posted, correct: judgement.correctBlob!, log, signal,
+  });
+  const refuted = { jobId: jobId.toString(), round, disputeId: opened!.args.disputeId.toString(), coordinate: coordinate ?? "header" };
+  log.info({ ...refuted, transactions: gas.length, gas: gas.reduce((sum, g) => sum + g, 0n).toString() }, "aggregate refuted by the referee");
+  return AGGREGATE_SLOT;
+}
+
+/** `slot` once `receipt` says it was challenged, else undefined. */
+async function challenged(slot: number, receipt: Promise<TransactionReceipt | undefined>): Promise<number | undefined> {
+  return (await receipt) === undefined ? undefined : slot;
+}
+
+/**
+ * Challenges `slot` (255: the aggregate) of the round, if `open` still finds the round challengeable; returns the
+ * challenge's receipt. A slot's blob that no peer serves is disputed as unavailable (`challengeUpdate`: its provider publishes it
  * on-chain or loses, no committee); anything else before a committee, with the correct digest (`challengeRound`).
  */
 async function challenge(
   { chain, log }: ChallengerRoleParameters,
   { jobId, round, slot, judgement, open }: { jobId: bigint; round: number; slot: number; judgement: RoundJudgement; open: () => Promise<unknown> },
-): Promise<number | undefined> {
+): Promise<TransactionReceipt | undefined> {
   const context = { jobId: jobId.toString(), round, slot };
   log.warn({ ...context, reason: judgement.reason }, "wrong contribution found");
   if ((await open()) === undefined) {
@@ -162,9 +225,10 @@ async function challenge(
   const { Disputes } = chain.contracts;
   const bond = await Disputes.read.challengeBond();
   const send = { chain, action: "challenging", spender: Disputes.address, tokens: { amount: bond, label: "challenge bond" } };
+  let receipt: TransactionReceipt;
   if (judgement.unserved === true) {
     const args = [jobId, round, slot] as const;
-    await approveThenSend({
+    receipt = await approveThenSend({
       ...send,
       simulate: () => Disputes.simulate.challengeUpdate(args, { account: chain.account }),
       estimateGas: () => Disputes.estimateGas.challengeUpdate(args, { account: chain.account }),
@@ -172,7 +236,7 @@ async function challenge(
     });
   } else {
     const args = [jobId, round, slot, judgement.correct] as const;
-    await approveThenSend({
+    receipt = await approveThenSend({
       ...send,
       simulate: () => Disputes.simulate.challengeRound(args, { account: chain.account }),
       estimateGas: () => Disputes.estimateGas.challengeRound(args, { account: chain.account }),
@@ -180,5 +244,5 @@ async function challenge(
     });
   }
   log.info({ ...context, bond: bond.toString(), availability: judgement.unserved === true }, "round challenged");
-  return slot;
+  return receipt;
 }

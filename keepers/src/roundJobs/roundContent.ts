@@ -69,11 +69,18 @@ export async function publishContribution(store: ContentStore, contribution: Slo
 }
 
 /** Parameters of {@link fetchUpdate}. */
-export type FetchUpdateParameters = CommittedFetchParameters & { round: number; slot: number; size: number };
+export type FetchUpdateParameters = CommittedFetchParameters & {
+  round: number;
+  slot: number;
+  size: number;
+  /** Whether the job compresses its updates; without compression only a dense binary32 update is one. */
+  compressed: boolean;
+};
 
 /**
  * The update slot `slot` committed for round `round` ({@link fetchCommitted}), decoded; a blob for another round, slot
- * or model size, or one that breaks the layout, contradicts the commitment.
+ * or model size, one that breaks the layout, or, in a job without compression, one not dense binary32, contradicts the
+ * commitment (the aggregate referee reads an update's values at fixed offsets: docs/dispute-game.md §7).
  *
  * @throws VeritrainError `RESULT_NOT_FOUND` or `RESULT_INVALID` (both condemn the slot: `condemnsResult`).
  */
@@ -89,6 +96,9 @@ export async function fetchUpdate(parameters: FetchUpdateParameters): Promise<De
   }
   if (update.round !== round || update.slot !== slot || update.values.length !== size) {
     throw contradicts(what, `blob is for round ${update.round}, slot ${update.slot}, ${update.values.length} parameters`);
+  }
+  if (!parameters.compressed && update.payload.encoding !== "denseF32") {
+    throw contradicts(what, `a job without compression sends dense binary32 updates, not ${update.payload.encoding}`);
   }
   return update;
 }

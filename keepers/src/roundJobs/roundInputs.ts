@@ -52,7 +52,7 @@ export async function residualBefore(parameters: RoundInputParameters & { slot: 
   const { chain, store, job, jobId, round, slot, bounded } = parameters;
   if (job.config.compression === undefined || round === 0) return undefined;
   const commitment = await chain.contracts.RoundJobRegistry.read.commitmentOf([jobId, round - 1, slot]);
-  const update = await fetchUpdate({ chain, store, signal: bounded(), commitment, round: round - 1, slot, size: job.model.params.length });
+  const update = await fetchUpdate({ chain, store, signal: bounded(), commitment, round: round - 1, slot, size: job.model.params.length, compressed: true });
   return fetchResidual({ store, signal: bounded(), update });
 }
 
@@ -66,7 +66,8 @@ export async function includedUpdates(parameters: RoundInputParameters & { mask:
   const updates = [];
   for (const slot of setBits(mask)) {
     const commitment = await chain.contracts.RoundJobRegistry.read.commitmentOf([jobId, round, slot]);
-    updates.push({ slot, values: (await fetchUpdate({ chain, store, signal: bounded(), commitment, round, slot, size: job.model.params.length })).values });
+    const compressed = job.config.compression !== undefined;
+    updates.push({ slot, values: (await fetchUpdate({ chain, store, signal: bounded(), commitment, round, slot, size: job.model.params.length, compressed })).values });
   }
   return updates;
 }

@@ -16,11 +16,11 @@ import type { RoundJobOnChain } from "./roundJobOnChain.ts";
 export type RoundJudgementParameters = RoundInputParameters & { threads: number; signal: AbortSignal };
 
 /**
- * Whether what was committed for a round is wrong, and what it should have been; `unserved` when it is wrong because no
- * peer serves a slot's committed blob (an availability dispute's matter, `challengeUpdate`, not a committee's, which
- * claims no digest).
+ * Whether what was committed for a round is wrong, and what it should have been (for an aggregate, also the right
+ * global-model blob, `correctBlob`); `unserved` when it is wrong because no peer serves a slot's committed blob (an
+ * availability dispute's matter, `challengeUpdate`, not a committee's, which claims no digest).
  */
-export type RoundJudgement = { wrong: boolean; correct: Hex; reason: string; unserved?: boolean };
+export type RoundJudgement = { wrong: boolean; correct: Hex; reason: string; unserved?: boolean; correctBlob?: Uint8Array };
 
 /**
  * Re-executes slot `slot` of the round from the posted global model (and the slot's committed
@@ -37,7 +37,7 @@ export async function judgeSlot(parameters: RoundJudgementParameters & { slot: n
   const committed = await chain.contracts.RoundJobRegistry.read.commitmentOf([jobId, round, slot]);
   const correct = await reexecuteSlot(parameters);
   try {
-    await fetchUpdate({ chain, store, signal: bounded(), commitment: committed, round, slot, size: job.model.params.length });
+    await fetchUpdate({ chain, store, signal: bounded(), commitment: committed, round, slot, size: job.model.params.length, compressed: job.config.compression !== undefined });
   } catch (error) {
     if (!condemnsResult(error, signal)) throw error;
     return { wrong: true, correct, reason: error.message, unserved: error.code === "RESULT_NOT_FOUND" };
@@ -77,7 +77,7 @@ async function judgeOwnedSlot({ chain, store, job, round, slot, jobId, bounded, 
     }
   }
   try {
-    if (!secure) await fetchUpdate({ chain, store, signal: bounded(), commitment: committed, round, slot, size });
+    if (!secure) await fetchUpdate({ chain, store, signal: bounded(), commitment: committed, round, slot, size, compressed: job.config.compression !== undefined });
     else await fetchMaskedInput({ chain, store, bounded, committed, slot, size });
   } catch (error) {
     if (!condemnsResult(error, signal)) throw error;
@@ -129,9 +129,10 @@ export async function judgeAggregate(parameters: RoundJudgementParameters & { on
   const next = job.config.privateData?.secureAggregation !== undefined
     ? (await secureGlobalModel({ ...parameters, pollMs: 1_000 })).model
     : await aggregateRound({ job, global: await globalModelAt(parameters), updates: await includedUpdates({ ...parameters, mask: onChain.activeMask & onChain.committedMask }), threads, signal });
-  const correct = globalModelDigest(encodeGlobalModel(next));
+  const correctBlob = encodeGlobalModel(next);
+  const correct = globalModelDigest(correctBlob);
   const posted = await chain.contracts.RoundJobRegistry.read.aggregateOf([jobId, round]);
-  if (correct !== posted) return { wrong: true, correct, reason: `recomputation gives ${correct}, the aggregator posted ${posted}` };
+  if (correct !== posted) return { wrong: true, correct, correctBlob, reason: `recomputation gives ${correct}, the aggregator posted ${posted}` };
   try {
     await fetchCommitted({ chain, store, signal: bounded(), commitment: posted }, `round ${round}'s aggregate`);
   } catch (error) {

@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { zeroHash } from "viem";
 import { followEvents } from "../chain/followEvents.ts";
 import { readEvents } from "../chain/readEvents.ts";
 import type { ComputeRoleParameters } from "../compute/computeRole.ts";
@@ -6,6 +7,7 @@ import { quoteRoundSlot } from "../compute/costModel.ts";
 import { fetchSpecBlock, parseSpecJson } from "../jobs/jobSpecBlock.ts";
 import { chainTime } from "../jobs/jobOnChain.ts";
 import { aggregateRound } from "../rounds/aggregateRound.ts";
+import { specAggregation } from "../rounds/aggregationProgram.ts";
 import { validateRoundJobSpec } from "../rounds/roundJobSpec.ts";
 import { slotContribution, type SlotContribution } from "../rounds/slotContribution.ts";
 import { contributionDigest, encodeUpdate } from "../rounds/updateEncoding.ts";
@@ -109,6 +111,15 @@ export async function considerRoundBid({ chain, store, costModel, privateData, l
   if (notOwner !== undefined) {
     log.info(context, `round bid skipped: ${notOwner}`);
     return undefined;
+  }
+  // The referee would judge its aggregates by the order's program: an honest aggregator must compute the same one.
+  const committed = await chain.contracts.RoundJobRegistry.read.aggregationOf([jobId]);
+  if (committed !== zeroHash) {
+    const { modelBytes } = await fetchSpecAndModel({ store, jobId, specDigest: job.specDigest, decode: () => spec, bounded: fetchBound(signal) });
+    if (specAggregation(spec, modelBytes).aggregation !== committed) {
+      log.info({ ...context, committed }, "round bid skipped: the order commits an aggregation program other than its spec's");
+      return undefined;
+    }
   }
   const quote = quoteRoundSlot(spec, costModel);
   const quoted = { ...context, pricePerRound: quote.price.toString(), images: quote.images };

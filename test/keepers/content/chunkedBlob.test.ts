@@ -12,8 +12,8 @@ import {
   removeBlob,
   verifyChunk,
 } from "../../../keepers/src/content/chunkedBlob.ts";
-import { contentNotFound } from "../../../keepers/src/content/contentErrors.ts";
 import { rawBlockCid, type ContentStore } from "../../../keepers/src/content/contentStore.ts";
+import { memoryStore } from "../../harness/memoryContentStore.ts";
 
 /** The vectors' content: byte i = (31 i + 7) mod 251 (period 251, so no two chunks are equal). */
 const pattern = (length: number) => Uint8Array.from({ length }, (_, i) => (i * 31 + 7) % 251);
@@ -27,35 +27,6 @@ const VECTORS: [length: number, digest: Hex][] = [
 ];
 
 const ZERO = `0x${"00".repeat(32)}` as const;
-
-/** A Map-backed {@link ContentStore}: blocks under their raw-block CID, and the pinned set. */
-function memoryStore() {
-  const blocks = new Map<string, Uint8Array>();
-  const pins = new Set<string>();
-  const store: ContentStore = {
-    backend: "memory",
-    async put(bytes) {
-      const cid = await rawBlockCid(bytes);
-      blocks.set(cid.toString(), bytes.slice());
-      return cid;
-    },
-    async get(cid) {
-      const bytes = blocks.get(cid.toString());
-      if (bytes === undefined) throw contentNotFound({ cid, backend: "memory" });
-      return bytes;
-    },
-    has: async (cid) => blocks.has(cid.toString()),
-    pin: async (cid) => void pins.add(cid.toString()),
-    unpin: async (cid) => void pins.delete(cid.toString()),
-    async remove(cid) {
-      pins.delete(cid.toString());
-      blocks.delete(cid.toString());
-    },
-    isPinned: async (cid) => pins.has(cid.toString()),
-    close: async () => {},
-  };
-  return { store, blocks, pins };
-}
 
 /** Stores `blocks` and returns the digest of the first (the header). */
 async function putCrafted(store: ContentStore, ...blocks: Uint8Array[]): Promise<Hex> {

@@ -33,6 +33,7 @@ export function contractsOf(p: Protocol): Record<string, SubgraphContractName> {
     [p.secureAggregationLedger.address]: "SecureAggregationLedger",
     [p.disputes.address]: "Disputes",
     [p.bisectionGame.address]: "BisectionGame",
+    [p.aggregateReferee.address]: "AggregateReferee",
     [p.committee.address]: "ValidatorCommittee",
     [p.datasetRegistry.address]: "DatasetRegistry",
   };

@@ -40,6 +40,8 @@ import { playOut } from "../../harness/vmGame.ts";
 import { gameMoveText, gameOutcome } from "../../../app/src/jobs/gameMoveText.ts";
 import { JOB_QUERY, type JobData } from "../../../app/src/jobs/jobQuery.ts";
 import { contractsOf, handledEvents, indexChain, mappings, schema } from "./harness.ts";
+import { aggregationProgramHash } from "../../../keepers/src/rounds/aggregationProgram.ts";
+import { PROGRAM, withRefutedThenUpheld } from "../../contracts/refereeFixture.ts";
 
 const client = await viem.getPublicClient();
 const lower = (address: string) => address.toLowerCase();
@@ -764,6 +766,24 @@ describe("subgraph mappings on real event logs", () => {
       assert.deepEqual(history(store, "ResultWithholding").map((r) => r.dispute), ["2"]);
       const { roundJob: job } = query(store, ROUND_JOB, { id: String(p.jobId) });
       assert.deepEqual(job.slots.map((slot: { active: boolean }) => slot.active), [true, false, true, true], "slot 1 dropped");
+    });
+  });
+
+  describe("AggregateReferee", () => {
+    it("records a refuted aggregate (its words, coordinate and values) and an upheld one, with no committee", async () => {
+      const p = await networkHelpers.loadFixture(withRefutedThenUpheld);
+      const store = await indexChain(client, contractsOf(p));
+      const refuted = store.get("Dispute", "1")!;
+      assert.deepEqual(
+        [refuted.slot, refuted.status, refuted.providerWrong, refuted.bondRecipient, refuted.evidenceCoordinate, refuted.wordsProven, refuted.committeeRequestId],
+        [255, "ProviderWrong", true, lower(p.challenger.account.address), "5000", 8, undefined],
+      );
+      const [refutation] = history(store, "AggregateRefutation");
+      const [event] = await p.referee.getEvents.AggregateRefuted({}, { fromBlock: 0n });
+      assert.deepEqual([refutation!.dispute, refutation!.coordinate, refutation!.posted, refutation!.computed], ["1", "5000", String(event!.args.posted), String(event!.args.computed)]);
+      const upheld = store.get("Dispute", "2")!;
+      assert.deepEqual([upheld.status, upheld.providerWrong, upheld.bondRecipient, upheld.wordsProven], ["ChallengerWrong", false, lower(p.outsider.account.address), undefined]);
+      assert.equal(store.get("RoundJob", String(p.jobId))!.aggregation, aggregationProgramHash(PROGRAM));
     });
   });
 

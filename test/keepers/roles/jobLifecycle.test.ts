@@ -24,6 +24,7 @@ import { startDevnet, type Devnet } from "../../../keepers/src/devnet/startDevne
 import { defaultJobSpec, defaultRoundJobSpec } from "../../../keepers/src/jobs/defaultJobSpec.ts";
 import { fetchFinalModel } from "../../../keepers/src/roundJobs/finalModel.ts";
 import { postRoundJob } from "../../../keepers/src/roundJobs/roundJobOnChain.ts";
+import { aggregationProgramHash, specAggregation } from "../../../keepers/src/rounds/aggregationProgram.ts";
 import { decodeGlobalModel } from "../../../keepers/src/rounds/globalModel.ts";
 import { getBlob } from "../../../keepers/src/content/chunkedBlob.ts";
 import { importOnnxModel } from "../../../keepers/src/training/onnxImport.ts";
@@ -566,7 +567,7 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
     const logged = (name: string, msg: string, fields: Record<string, unknown> = {}) =>
       until(`${name}: ${msg}`, () => lines.get(name)!.find((l) => l.msg === msg && Object.entries(fields).every(([k, v]) => l[k] === v)), { timeoutMs: 300_000 });
 
-    const { spec } = defaultRoundJobSpec({ sizes: { train: 500, test: 500 }, trainImages: 400, testImages: 200, seed: 3, distributed: { slots: 4, rounds: 2, localSteps: 5, outer: { learningRate: "0.7", momentum: "0.9" } } });
+    const { spec, modelBytes } = defaultRoundJobSpec({ sizes: { train: 500, test: 500 }, trainImages: 400, testImages: 200, seed: 3, distributed: { slots: 4, rounds: 2, localSteps: 5, outer: { learningRate: "0.7", momentum: "0.9" } } });
     const roundSpecDigest = (await storeJobSpec({ store: consumerStore, spec })).specDigest;
     const consumerBefore = await balance(ACCOUNT.consumer);
     const challengerBefore = await balance(ACCOUNT.challenger);
@@ -574,7 +575,9 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
     const jobId = await postRoundJob(chains[ACCOUNT.consumer]!, {
       datasetId, specDigest: roundSpecDigest, priceLimit: parseEther("1"), minStake, slots: 4, rounds: 2,
       biddingPeriod: 30, roundPeriod: 600, aggregationPeriod: 1800, challengeWindow: 60, continueOnFault: true,
+      aggregation: specAggregation(spec, modelBytes).aggregation,
     });
+    assert.notEqual(await RoundJobRegistry.read.aggregationOf([jobId]), zeroHash, "FedAvg of dense updates: the referee decides its aggregates");
     const job = () => RoundJobRegistry.read.getRoundJob([jobId]);
     const context = { jobId: jobId.toString() };
     await assert.rejects(fetchFinalModel({ chain: chains[ACCOUNT.consumer]!, store: consumerStore, jobId, bounded: () => AbortSignal.timeout(10_000) }), {
@@ -673,6 +676,66 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
     assert.deepEqual(importOnnxModel(readFileSync(out)).params, global.params);
   });
 
+  it("refutes a wrong aggregate on-chain, no committee: providers refuse an order whose aggregation program is not its spec's; on the right one a lying aggregator posts first, the challenger proves one coordinate wrong to the referee, the aggregator is slashed and the round re-aggregated honestly", async () => {
+    const deployer = chains[ACCOUNT.deployer]!;
+    const { RoundJobRegistry, Disputes, ValidatorCommittee, StakeManager } = deployer.contracts;
+    const providers = [{ name: "liar", dishonestAggregate: true }, { name: "peer", dishonestAggregate: false }];
+    const lines = new Map(providers.map(({ name }) => [name, [] as Record<string, unknown>[]]));
+    const accounts: ProtocolConnection[] = [];
+    const stores: HeliaContentStore[] = [];
+    for (const [i, { name }] of providers.entries()) {
+      const { chain, store } = await roundProvider(33 + i, name, [consumerStore, ...checkerStores, ...stores]);
+      accounts.push(chain);
+      stores.push(store);
+    }
+    const roles = providers.map(({ name, dishonestAggregate }, i) => start((signal) => runComputeRole({
+      chain: accounts[i]!, store: stores[i]!, dataDir: join(work, name), costModel: { ...COST, baseFee: parseEther(`0.0${i + 1}`) }, threads: 1, dishonestAggregate,
+      log: pino({ level: "info" }, { write: (line: string) => void lines.get(name)!.push(JSON.parse(line)) }), signal, pollMs: 200, fetchTimeoutMs: ROUND_FETCH_TIMEOUT_MS,
+    })));
+    const logged = (name: string, msg: string, fields: Record<string, unknown> = {}) =>
+      until(`${name}: ${msg}`, () => lines.get(name)!.find((l) => l.msg === msg && Object.entries(fields).every(([k, v]) => l[k] === v)), { timeoutMs: 300_000 });
+    const { spec, modelBytes } = defaultRoundJobSpec({ sizes: { train: 500, test: 500 }, trainImages: 400, testImages: 200, seed: 3, distributed: { slots: 2, rounds: 1, localSteps: 3 } });
+    const order = {
+      datasetId, specDigest: (await storeJobSpec({ store: consumerStore, spec })).specDigest, priceLimit: parseEther("1"), minStake: parseEther("100"), slots: 2, rounds: 1,
+      biddingPeriod: 30, roundPeriod: 600, aggregationPeriod: 1800, challengeWindow: 60, continueOnFault: true,
+    };
+    const { program, aggregation } = specAggregation(spec, modelBytes);
+    assert.deepEqual([program?.rule, program?.parameterCount, program?.equalParts, program?.examples], [0, 61_706, false, 400]);
+
+    // An order whose program names another initial model: no honest provider bids on it.
+    const misleading = await postRoundJob(chains[ACCOUNT.consumer]!, { ...order, aggregation: aggregationProgramHash({ ...program!, initialModel: keccak256(toHex("another model")) }) });
+    for (const { name } of providers) await logged(name, "round bid skipped: the order commits an aggregation program other than its spec's", { jobId: misleading.toString() });
+    await chains[ACCOUNT.consumer]!.send(() => chains[ACCOUNT.consumer]!.contracts.RoundJobRegistry.write.cancel([misleading]));
+
+    const jobId = await postRoundJob(chains[ACCOUNT.consumer]!, { ...order, aggregation });
+    const context = { jobId: jobId.toString() };
+    for (const { name } of providers) await logged(name, "round bid placed", context);
+    await advance(31);
+    await settleRoundJob(jobId);
+    const stakeBefore = await StakeManager.read.stakeOf([accounts[0]!.account.address]);
+    // The liar posts as soon as training closes; the challenger disputes it and proves it wrong to the referee.
+    await logged("liar", "aggregate posted", { ...context, round: 0, dishonest: true });
+    const refuted = await until("the challenger's refutation", () => challenger.lines.find((l) => l.jobId === jobId.toString() && l.msg === "aggregate refuted by the referee"), { timeoutMs: 300_000 });
+    const disputeId = BigInt(refuted.disputeId as string);
+    assert.equal(typeof refuted.coordinate, "number", "refuted at one coordinate of the parameters");
+    assert.deepEqual(await ValidatorCommittee.getEvents.CommitteeRequested({ disputeId }, { fromBlock: 0n }), [], "no committee is requested");
+    const [decided] = await Disputes.getEvents.DisputeDecidedByReferee({ disputeId }, { fromBlock: 0n });
+    assert.equal(decided!.args.bondRecipient, chains[ACCOUNT.challenger]!.account.address);
+    const [voided] = await RoundJobRegistry.getEvents.AggregateVoided({ jobId }, { fromBlock: 0n });
+    assert.equal(voided!.args.aggregator, accounts[0]!.account.address);
+    assert.equal(voided!.args.slashed, await RoundJobRegistry.read.aggregatorStake());
+    const stakeAfter = await StakeManager.read.stakeOf([accounts[0]!.account.address]);
+    assert.equal(stakeBefore.available + stakeBefore.locked - stakeAfter.available - stakeAfter.locked, voided!.args.slashed, "the aggregator stake slashed");
+
+    // Re-aggregated honestly, verified, advanced and paid to both slots.
+    await until("the right aggregate verified", () => challenger.lines.some((l) => l.jobId === jobId.toString() && l.round === 0 && l.msg === "round verified: updates and aggregate recomputed"), { timeoutMs: 300_000 });
+    await advance(61);
+    await deployer.send(() => RoundJobRegistry.write.advance([jobId]));
+    assert.equal((await RoundJobRegistry.read.getRoundJob([jobId])).status, RoundJobStatus.Finalized);
+    assert.deepEqual((await RoundJobRegistry.read.slotsOf([jobId])).map((s) => s.roundsEarned), [1, 1]);
+    for (const role of roles) await stop(role);
+  });
+
   /**
    * A 4-owner private-data job (200 MNIST training images each, DP-SGD at ε = 3, SecAgg+) to payout through one owner's
    * fault at slot 2: `withhold` commits its masked input without storing it, the challenger disputes it as unavailable, its
@@ -713,6 +776,7 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
     const jobId = await postRoundJob(chains[ACCOUNT.consumer]!, {
       datasetId, specDigest: (await storeJobSpec({ store: consumerStore, spec })).specDigest, priceLimit: parseEther("1"), minStake: parseEther("100"), slots: 4, rounds: 1,
       biddingPeriod: 30, roundPeriod: 600, aggregationPeriod: 1800, challengeWindow: 60, continueOnFault: true,
+      aggregation: zeroHash, // secure aggregation: the referee cannot unmask a sum
     });
     const context = { jobId: jobId.toString() };
     for (const { name } of owners) await logged(name, "round bid placed", context);

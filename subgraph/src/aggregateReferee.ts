@@ -1,0 +1,21 @@
+import { AggregateRefuted, WordProven } from "../generated/AggregateReferee/AggregateReferee";
+import { AggregateRefutation, Dispute } from "../generated/schema";
+import { eventId, stamped } from "./history";
+
+export function handleWordProven(event: WordProven): void {
+  let dispute = Dispute.load(event.params.disputeId.toString())!;
+  // A word for another coordinate starts the referee's evidence over.
+  let sameCoordinate = dispute.evidenceCoordinate !== null && dispute.evidenceCoordinate!.equals(event.params.coordinate);
+  dispute.wordsProven = sameCoordinate ? dispute.wordsProven + 1 : 1; // 0 while unset
+  dispute.evidenceCoordinate = event.params.coordinate;
+  dispute.save();
+}
+
+export function handleAggregateRefuted(event: AggregateRefuted): void {
+  let refutation = stamped(new AggregateRefutation(eventId(event)), event);
+  refutation.dispute = event.params.disputeId.toString();
+  refutation.coordinate = event.params.coordinate;
+  refutation.posted = event.params.posted;
+  refutation.computed = event.params.computed;
+  refutation.save();
+}
