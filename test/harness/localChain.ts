@@ -20,6 +20,7 @@ const CONTRACT_NAMES = {
   committee: "ValidatorCommittee",
   disputes: "Disputes",
   bisectionGame: "BisectionGame",
+  aggregateReferee: "AggregateReferee",
   datasetRegistry: "DatasetRegistry",
   storageProofs: "StorageProofs",
 } as const;
