@@ -25,7 +25,10 @@ import { judgeAggregate, judgeSlot, reexecuteSlot, type RoundJudgement } from ".
  * - `AggregatePosted`: the task `round-<job>-<round>` ({@link checkRound}) re-executes the included
  *   slots (all, or `segments` of them drawn at random: a wrong slot among n is then caught with
  *   probability segments/n per round; a data owner's slot is only fetched) and recomputes the aggregate (under
- *   secure aggregation from the round's ledger), and challenges the first wrong one with its correct digest.
+ *   secure aggregation from the round's ledger), and challenges the first wrong one with its correct digest (a wrong
+ *   aggregate of a job that commits its aggregation program: refuted to the aggregate referee at once);
+ * - `RoundResumed`, on a job that commits its aggregation program: the same task again, so that an aggregate disputed
+ *   as unavailable and then published on-chain is checked from the chain.
  *
  * @example
  * await runRoundChecker({ chain, store, dataDir, segments: "all", threads: 2, log, signal });
@@ -38,7 +41,7 @@ export async function runRoundChecker(parameters: ChallengerRoleParameters): Pro
     chain,
     address: [registry.address],
     abi: registry.abi,
-    eventName: ["TrainingClosed", "AggregationReopened", "AggregatePosted"],
+    eventName: ["TrainingClosed", "AggregationReopened", "AggregatePosted", "RoundResumed"],
     role: "challenger-rounds",
     dataDir,
     log,
@@ -47,7 +50,13 @@ export async function runRoundChecker(parameters: ChallengerRoleParameters): Pro
     confirmations,
     pollMs,
     attempts,
-    handle: async (event, tasks) => tasks.start(`${event.eventName === "AggregatePosted" ? "round" : "updates"}-${event.args.jobId}-${event.args.round}`),
+    handle: async (event, tasks) => {
+      // A round resumed after a dispute its aggregate survived is checked again where the referee decides aggregates:
+      // one withheld, then published on-chain by its availability dispute, can be read, and refuted, now.
+      if (event.eventName === "RoundResumed" && (await registry.read.aggregationOf([event.args.jobId])) === zeroHash) return;
+      const kind = event.eventName === "AggregatePosted" || event.eventName === "RoundResumed" ? "round" : "updates";
+      tasks.start(`${kind}-${event.args.jobId}-${event.args.round}`);
+    },
     runTask: async (task, signal) => {
       const [kind, jobId, round] = task.split("-") as [string, string, string];
       const check = kind === "round" ? checkRound : checkUpdatesServed;
