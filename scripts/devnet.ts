@@ -36,7 +36,7 @@ const options = new Command("devnet")
   .option("--local-steps <n>", "distributed job: steps each provider trains per round", "20")
   .option("--dishonest-slot <slot>", "distributed job: the provider holding this slot poisons its updates; caught, slashed and dropped, the job finishes without it")
   .option("--private", "distributed job: a private-data one — each provider a data owner of 1,000 MNIST training images the dataset never holds (from 50,000 on), DP-SGD at ε = 3, updates summed by SecAgg+ (needs --providers ≥ 3)")
-  .option("--dishonest-aggregator", "distributed job: the compute keeper posts the first aggregate at once, from no updates; the challenger recomputes the round, the committee voids it and slashes the aggregator, an honest owner posts the real one")
+  .option("--dishonest-aggregator", "distributed job: the compute keeper posts the first aggregate at once, from no updates; the challenger recomputes the round and proves one coordinate wrong to the aggregate referee (a private-data job under secure aggregation: a committee judges), the aggregate is voided and the aggregator slashed, an honest keeper posts the real one")
   .parse()
   .opts<{
     port: string; keepRunning?: boolean; dishonest?: true | string; full?: boolean; images: string; shardSize: string; trainImages: string; testImages: string; challengeWindow: string; dir: string;

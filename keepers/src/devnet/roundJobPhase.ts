@@ -125,7 +125,13 @@ export async function runRoundJobPhase({ run, datasetId, trainImages, testImages
     })),
     dropped: parseEventLogs({ abi: RoundJobRegistry.abi, logs, eventName: "SlotDropped", args: { jobId } }).map((e) => ({ round: Number(e.args.round), slot: Number(e.args.slot), reason: e.args.reason === 0 ? "missed the deadline" : "found wrong", slashed: formatEther(e.args.slashed) })),
     disputes: parseEventLogs({ abi: Disputes.abi, logs, eventName: "RoundDisputeOpened", args: { jobId } }).map((e) => ({ dispute: e.args.disputeId.toString(), round: Number(e.args.round), slot: Number(e.args.slot), challenger: nameOf(e.args.challenger) })),
-    verdicts: parseEventLogs({ abi: Disputes.abi, logs, eventName: "DisputeSettled" }).map((e) => ({ dispute: e.args.disputeId.toString(), accusedWrong: e.args.providerWrong, bondTo: nameOf(e.args.bondRecipient) })),
+    // A committee's verdicts, and the aggregate referee's decisions (docs/dispute-game.md §7).
+    verdicts: parseEventLogs({ abi: Disputes.abi, logs, eventName: ["DisputeSettled", "DisputeDecidedByReferee", "AggregateUpheld"] }).map((e) => ({
+      dispute: e.args.disputeId.toString(),
+      by: e.eventName === "DisputeSettled" ? "committee" : "referee",
+      accusedWrong: e.eventName === "DisputeSettled" ? e.args.providerWrong : e.eventName === "DisputeDecidedByReferee",
+      bondTo: nameOf(e.args.bondRecipient),
+    })),
     slashes: parseEventLogs({ abi: StakeManager.abi, logs, eventName: "StakeSlashed" }).map((e) => ({ account: nameOf(e.args.account), tokens: formatEther(e.args.amount), beneficiary: nameOf(e.args.beneficiary) })),
     paid_total: settled === undefined ? null : formatEther(settled.args.paid),
     refund: settled === undefined ? null : formatEther(settled.args.refund),
@@ -150,7 +156,7 @@ export function formatRoundJobReport(report: RoundJobReport): string {
     ...report.slots.map((s) => `  slot ${s.slot}: ${s.provider}, ${s.price} per round, ${s.rounds_earned} rounds earned, paid ${s.paid}${s.active ? "" : " (dropped)"}`),
     ...report.dropped.map((d) => `  dropped in round ${d.round}: slot ${d.slot} (${d.reason}, ${d.slashed} slashed)`),
     ...report.disputes.map((d) => `  dispute ${d.dispute}: round ${d.round} ${d.slot === 255 ? "aggregate" : `slot ${d.slot}`}, by ${d.challenger}`),
-    ...report.verdicts.map((v) => `  verdict ${v.dispute}: ${v.accusedWrong ? "accused wrong" : "challenger wrong"}, bond to ${v.bondTo}`),
+    ...report.verdicts.map((v) => `  verdict ${v.dispute} (${v.by}): ${v.accusedWrong ? "accused wrong" : "challenger wrong"}, bond to ${v.bondTo}`),
     ...report.slashes.map((s) => `  slashed: ${s.account} ${s.tokens} (beneficiary ${s.beneficiary})`),
     `  paid ${report.paid_total ?? "-"}, refunded ${report.refund ?? "-"}; gas: update commitment ${report.update_commit_gas ?? "-"}, aggregate ${report.aggregate_gas ?? "-"}${report.secagg_post_gas === null ? "" : `, secure-aggregation post ${report.secagg_post_gas}`}`,
   ].join("\n");
