@@ -1,6 +1,6 @@
-import { bytesToHex, getAddress, keccak256, parseEther, stringToHex, type Address } from "viem";
+import { getAddress, keccak256, parseEther, stringToHex, type Address } from "viem";
 import { chunkedBlob } from "../../keepers/src/content/chunkedBlob.ts";
-import { aggregateEvidence, type BlobChunkArgument } from "../../keepers/src/roundJobs/aggregateRefutation.ts";
+import { aggregateEvidence, chunkArgument, type BlobChunkArgument } from "../../keepers/src/roundJobs/aggregateRefutation.ts";
 import { aggregateUpdates } from "../../keepers/src/rounds/aggregateUpdates.ts";
 import { aggregationProgramHash, type AggregationProgram } from "../../keepers/src/rounds/aggregationProgram.ts";
 import { encodeGlobalModel, globalModelDigest, type GlobalModel } from "../../keepers/src/rounds/globalModel.ts";
@@ -143,10 +143,7 @@ export async function withMalformedUpdatesDisputed() {
 
 
 /** Chunk `index` of `bytes`' chunked blob, as the referee takes it. */
-export function chunkOf(bytes: Uint8Array, index: number): BlobChunkArgument {
-  const blob = chunkedBlob(bytes);
-  return { length: BigInt(blob.length), root: blob.root, index: BigInt(index), bytes_: bytesToHex(blob.chunk(index)), proof: blob.proof(index) };
-}
+export const chunkOf = (bytes: Uint8Array, index: number): BlobChunkArgument => chunkArgument(chunkedBlob(bytes), index);
 
 
 /**

@@ -38,7 +38,7 @@ export type AggregateEvidenceParameters = {
 };
 
 /** Chunk `index` of `blob` as the referee takes it. */
-function chunkArgument(blob: ReturnType<typeof chunkedBlob>, index: number): BlobChunkArgument {
+export function chunkArgument(blob: ReturnType<typeof chunkedBlob>, index: number): BlobChunkArgument {
   return { length: BigInt(blob.length), root: blob.root, index: BigInt(index), bytes_: bytesToHex(blob.chunk(index)), proof: blob.proof(index) };
 }
 
@@ -63,21 +63,19 @@ export function aggregateEvidence({ program, round, previous, updates, posted, c
   if (coordinate === parameters) {
     throw new VeritrainError(`the posted aggregate of round ${round} is the right one: nothing to refute`, { code: "AGGREGATE_RIGHT", details: { round } });
   }
-  const word = (bytes: Uint8Array, subject: number, offset: number) => {
-    const blob = subject === SUBJECT.postedParameters || subject === SUBJECT.postedMomentum ? postedBlob : chunkedBlob(bytes);
-    return { subject, chunk: chunkArgument(blob, Math.floor(offset / CHUNK_BYTES)) };
-  };
+  const previousBlob = chunkedBlob(previous);
+  const word = (blob: ReturnType<typeof chunkedBlob>, subject: number, offset: number) => ({ subject, chunk: chunkArgument(blob, Math.floor(offset / CHUNK_BYTES)) });
   const parameter = MODEL_VALUES + 4 * coordinate;
   const momentum = MODEL_VALUES + 4 * (parameters + coordinate);
   return {
     kind: "coordinate",
     coordinate,
     words: [
-      ...updates.map(({ slot, bytes }) => word(bytes, slot, UPDATE_VALUES + 4 * coordinate)),
-      word(previous, SUBJECT.previousParameters, parameter),
-      ...(kept && round > 0 ? [word(previous, SUBJECT.previousMomentum, momentum)] : []),
-      word(posted, SUBJECT.postedParameters, parameter),
-      ...(kept ? [word(posted, SUBJECT.postedMomentum, momentum)] : []),
+      ...updates.map(({ slot, bytes }) => word(chunkedBlob(bytes), slot, UPDATE_VALUES + 4 * coordinate)),
+      word(previousBlob, SUBJECT.previousParameters, parameter),
+      ...(kept && round > 0 ? [word(previousBlob, SUBJECT.previousMomentum, momentum)] : []),
+      word(postedBlob, SUBJECT.postedParameters, parameter),
+      ...(kept ? [word(postedBlob, SUBJECT.postedMomentum, momentum)] : []),
     ],
   };
 }
