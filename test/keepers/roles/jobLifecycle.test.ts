@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
-import { after, before, describe, it } from "node:test";
+import { after, before, describe, it, type TestContext } from "node:test";
 import { pino, type Logger } from "pino";
 import { createWalletClient, http, keccak256, parseAbi, parseEther, toHex, zeroHash, type Hex } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
@@ -79,6 +79,15 @@ async function until<T>(what: string, probe: () => Promise<T | undefined> | T | 
 }
 
 type Role = { controller: AbortController; done: Promise<void> };
+
+/**
+ * Waits (up to 5 min) for keeper `name` of `lines` to log `msg` with `fields`; a timeout shows the keeper's last lines,
+ * so a failure says what it did instead.
+ */
+const loggedBy = (lines: ReadonlyMap<string, Record<string, unknown>[]>) => (name: string, msg: string, fields: Record<string, unknown> = {}) =>
+  until(`${name}: ${msg}`, () => lines.get(name)!.find((l) => l.msg === msg && Object.entries(fields).every(([k, v]) => l[k] === v)), { timeoutMs: 300_000 }).catch((error: Error) => {
+    throw new Error(`${error.message}; its last lines:\n${lines.get(name)!.slice(-12).map((line) => JSON.stringify(line)).join("\n")}`);
+  });
 
 describe("job keepers on a devnet: post, bid, train, result, challenge, verdict, finalize", { timeout: 900_000 }, () => {
   let devnet: Devnet;
@@ -520,7 +529,7 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
     assert.ok(!leaving.lines.some((l) => l.msg === "joined the validator committee"), "a leaving validator does not rejoin");
   });
 
-  it("carries a 4-slot distributed job to payout through its faults: a provider killed mid-round resumes on restart; one killed for good misses the deadline and is dropped; a withheld update is disputed as unavailable before any aggregate (no committee), a poisoned one after it; each slashed and dropped, the round re-aggregated, the survivor paid", async () => {
+  it("carries a 4-slot distributed job to payout through its faults: a provider killed mid-round resumes on restart; one killed for good misses the deadline and is dropped; a withheld update is disputed as unavailable before any aggregate (no committee), a poisoned one after it; each slashed and dropped, the round re-aggregated, the survivor paid", async (t) => {
     const deployer = chains[ACCOUNT.deployer]!;
     const { RoundJobRegistry, Disputes, ValidatorCommittee, StakeManager } = deployer.contracts;
     // Four more providers, cheaper than the others, bidding in slot order.
@@ -557,6 +566,8 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
       lines.set(name, []);
     }
     const keepers = providers.map((_, i) => runProvider(i));
+    // Stopped when the test ends, pass or fail: left running, they would bid on the next tests' jobs.
+    t.after(() => Promise.all(keepers.map(stop)));
     const killed = (name: string, index: number) => new Promise<void>((resolve) => killAtSlotTask.set(name, () => {
       killAtSlotTask.delete(name);
       keepers[index]!.controller.abort();
@@ -564,8 +575,7 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
     }));
     const crasherKilled = killed("crasher", 2);
     const restarterKilled = killed("restarter", 3);
-    const logged = (name: string, msg: string, fields: Record<string, unknown> = {}) =>
-      until(`${name}: ${msg}`, () => lines.get(name)!.find((l) => l.msg === msg && Object.entries(fields).every(([k, v]) => l[k] === v)), { timeoutMs: 300_000 });
+    const logged = loggedBy(lines);
 
     const { spec, modelBytes } = defaultRoundJobSpec({ sizes: { train: 500, test: 500 }, trainImages: 400, testImages: 200, seed: 3, distributed: { slots: 4, rounds: 2, localSteps: 5, outer: { learningRate: "0.7", momentum: "0.9" } } });
     const roundSpecDigest = (await storeJobSpec({ store: consumerStore, spec })).specDigest;
@@ -676,7 +686,7 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
     assert.deepEqual(importOnnxModel(readFileSync(out)).params, global.params);
   });
 
-  it("refutes a wrong aggregate on-chain, no committee: providers refuse an order whose aggregation program is not its spec's; on the right one a lying aggregator posts first, the challenger proves one coordinate wrong to the referee, the aggregator is slashed and the round re-aggregated honestly", async () => {
+  it("refutes a wrong aggregate on-chain, no committee: providers refuse an order whose aggregation program is not its spec's; on the right one a lying aggregator posts first, the challenger proves one coordinate wrong to the referee, the aggregator is slashed and the round re-aggregated honestly", async (t) => {
     const deployer = chains[ACCOUNT.deployer]!;
     const { RoundJobRegistry, Disputes, ValidatorCommittee, StakeManager } = deployer.contracts;
     const providers = [{ name: "liar", dishonestAggregate: true }, { name: "peer", dishonestAggregate: false }];
@@ -692,8 +702,8 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
       chain: accounts[i]!, store: stores[i]!, dataDir: join(work, name), costModel: { ...COST, baseFee: parseEther(`0.0${i + 1}`) }, threads: 1, dishonestAggregate,
       log: pino({ level: "info" }, { write: (line: string) => void lines.get(name)!.push(JSON.parse(line)) }), signal, pollMs: 200, fetchTimeoutMs: ROUND_FETCH_TIMEOUT_MS,
     })));
-    const logged = (name: string, msg: string, fields: Record<string, unknown> = {}) =>
-      until(`${name}: ${msg}`, () => lines.get(name)!.find((l) => l.msg === msg && Object.entries(fields).every(([k, v]) => l[k] === v)), { timeoutMs: 300_000 });
+    t.after(() => Promise.all(roles.map(stop)));
+    const logged = loggedBy(lines);
     const { spec, modelBytes } = defaultRoundJobSpec({ sizes: { train: 500, test: 500 }, trainImages: 400, testImages: 200, seed: 3, distributed: { slots: 2, rounds: 1, localSteps: 3 } });
     const order = {
       datasetId, specDigest: (await storeJobSpec({ store: consumerStore, spec })).specDigest, priceLimit: parseEther("1"), minStake: parseEther("100"), slots: 2, rounds: 1,
@@ -733,7 +743,6 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
     await deployer.send(() => RoundJobRegistry.write.advance([jobId]));
     assert.equal((await RoundJobRegistry.read.getRoundJob([jobId])).status, RoundJobStatus.Finalized);
     assert.deepEqual((await RoundJobRegistry.read.slotsOf([jobId])).map((s) => s.roundsEarned), [1, 1]);
-    for (const role of roles) await stop(role);
   });
 
   /**
@@ -743,7 +752,7 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
    * neighbours, whose complaint puts it out of the round before anyone masks (no dispute, no recovery: the registry drops
    * it at the training deadline, its input never committed). Either way the three others' sum is aggregated and verified.
    */
-  const privateJobThrough = async (fault: "withhold" | "spoil", firstAccount: number) => {
+  const privateJobThrough = async (t: TestContext, fault: "withhold" | "spoil", firstAccount: number) => {
     const deployer = chains[ACCOUNT.deployer]!;
     const { RoundJobRegistry, SecureAggregationLedger } = deployer.contracts;
     const EXAMPLES = 200;
@@ -767,8 +776,8 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
         ...faulty, log, signal, pollMs: 200, fetchTimeoutMs: ROUND_FETCH_TIMEOUT_MS,
       }));
     });
-    const logged = (name: string, msg: string, fields: Record<string, unknown> = {}) =>
-      until(`${name}: ${msg}`, () => lines.get(name)!.find((l) => l.msg === msg && Object.entries(fields).every(([k, v]) => l[k] === v)), { timeoutMs: 300_000 });
+    t.after(() => Promise.all(ownerRoles.map(stop)));
+    const logged = loggedBy(lines);
 
     const { spec } = defaultRoundJobSpec({
       sizes: { train: 500, test: 500 }, testImages: 200, seed: 3, distributed: { slots: 4, rounds: 1, localSteps: 3 }, privateData: { examples: EXAMPLES, targetEpsilon: "3", secureClip: "0.5" },
@@ -825,13 +834,11 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
     const finalized = await RoundJobRegistry.read.getRoundJob([jobId]);
     assert.equal(finalized.status, RoundJobStatus.Finalized);
     assert.deepEqual((await RoundJobRegistry.read.slotsOf([jobId])).map((s) => s.roundsEarned), [1, 1, 0, 1]);
-    // Done: they would bid on the next private-data job of as many examples.
-    for (const role of ownerRoles) await stop(role);
   };
 
-  it("carries a private-data job to payout when an owner commits its masked input and withholds it: unpublished by its availability dispute's deadline, it is dropped with no committee, the others post their shares of its mask key, and their sum is aggregated and verified", () => privateJobThrough("withhold", 25));
+  it("carries a private-data job to payout when an owner commits its masked input and withholds it: unpublished by its availability dispute's deadline, it is dropped with no committee, the others post their shares of its mask key, and their sum is aggregated and verified", (t) => privateJobThrough(t, "withhold", 25));
 
-  it("carries a private-data job to payout when an owner seals garbage for a neighbour: its complaint puts the owner out before anyone masks, with no dispute", () => privateJobThrough("spoil", 29));
+  it("carries a private-data job to payout when an owner seals garbage for a neighbour: its complaint puts the owner out before anyone masks, with no dispute", (t) => privateJobThrough(t, "spoil", 29));
 
   describe("bad input", () => {
     it("reports an unknown job", async () => {
