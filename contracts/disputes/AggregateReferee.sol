@@ -32,7 +32,7 @@ contract AggregateReferee is IAggregateReferee {
     uint8 private constant AGGREGATE_SLOT = 255;
     uint32 private constant EXPONENT_32 = 0x7F800000;
 
-    /// @dev The evidence of one dispute: its coordinate, the subjects proven (bit per subject) and their words.
+    /// @dev One prover's evidence in one dispute: its coordinate, the subjects proven (bit per subject) and their words.
     struct Evidence {
         uint32 coordinate;
         uint32 proven;
@@ -44,7 +44,7 @@ contract AggregateReferee is IAggregateReferee {
     /// @inheritdoc IAggregateReferee
     IRoundJobRegistry public immutable roundJobRegistry;
 
-    mapping(uint256 disputeId => Evidence) private _evidence;
+    mapping(uint256 disputeId => mapping(address prover => Evidence)) private _evidence;
 
     /// @param disputes_ The Disputes contract deploying this referee.
     /// @param roundJobRegistry_ Its RoundJobRegistry.
@@ -62,30 +62,32 @@ contract AggregateReferee is IAggregateReferee {
         BlobChunk calldata chunk
     ) external {
         (IDisputes.Dispute memory dispute, uint16 round) = _refereed(disputeId, program);
-        if (msg.sender != dispute.challenger) revert AggregateRefereeOnlyChallenger(disputeId, msg.sender, dispute.challenger);
         uint32 bits = _provenWord(disputeId, dispute.jobId, round, program, coordinate, subject, chunk);
-        Evidence storage evidence = _evidence[disputeId];
+        Evidence storage evidence = _evidence[disputeId][msg.sender];
         if (evidence.coordinate != coordinate) {
             evidence.coordinate = coordinate;
             evidence.proven = 0;
         }
         evidence.proven |= uint32(1) << subject;
         evidence.words[subject] = bits;
-        emit WordProven(disputeId, coordinate, subject, bits);
+        emit WordProven(disputeId, msg.sender, coordinate, subject, bits);
     }
 
     /// @inheritdoc IAggregateReferee
     function decide(uint256 disputeId, AggregationProgram calldata program) external {
         (IDisputes.Dispute memory dispute, uint16 round) = _refereed(disputeId, program);
-        Evidence storage evidence = _evidence[disputeId];
+        Evidence storage evidence = _evidence[disputeId][msg.sender];
         uint32 coordinate = evidence.coordinate;
         (uint256 needed, uint256 slots) = _needed(dispute.jobId, round, program);
         uint256 missing = needed & ~uint256(evidence.proven);
         if (missing != 0) revert AggregateRefereeWordsMissing(disputeId, coordinate, missing);
         (uint64 posted, uint64 computed) = _coordinate(program, evidence.words, needed, slots);
-        if (posted == computed) revert AggregateRefereeAggregateRight(disputeId, coordinate);
-        emit AggregateRefuted(disputeId, coordinate, posted, computed);
-        disputes.refuteAggregate(disputeId);
+        // A global model's values are finite (docs/distributed-training.md): a posted NaN or ±∞ is wrong, even where the
+        // recomputation overflows to the same bits (then no aggregate of the round is right).
+        bool finite = uint32(posted >> 32) & EXPONENT_32 != EXPONENT_32 && uint32(posted) & EXPONENT_32 != EXPONENT_32;
+        if (posted == computed && finite) revert AggregateRefereeAggregateRight(disputeId, coordinate);
+        emit AggregateRefuted(disputeId, msg.sender, coordinate, posted, computed);
+        disputes.refuteAggregate(disputeId, msg.sender);
     }
 
     /// @inheritdoc IAggregateReferee
@@ -103,11 +105,11 @@ contract AggregateReferee is IAggregateReferee {
             if (posted == computed && _readWord(bytes_, 8) == uint32(round) + 1 && _readWord(bytes_, 12) == program.parameterCount) {
                 revert AggregateRefereeAggregateRight(disputeId, HEADER);
             }
-            emit AggregateRefuted(disputeId, HEADER, posted, computed);
+            emit AggregateRefuted(disputeId, msg.sender, HEADER, posted, computed);
         } else {
-            emit AggregateRefuted(disputeId, HEADER, chunk.length, uint64(expected));
+            emit AggregateRefuted(disputeId, msg.sender, HEADER, chunk.length, uint64(expected));
         }
-        disputes.refuteAggregate(disputeId);
+        disputes.refuteAggregate(disputeId, msg.sender);
     }
 
     /// @inheritdoc IAggregateReferee
@@ -115,9 +117,14 @@ contract AggregateReferee is IAggregateReferee {
         return keccak256(abi.encode(program));
     }
 
-    /// @notice The evidence of dispute `disputeId`: its coordinate, the subjects proven (a bitmask) and their words.
-    function evidenceOf(uint256 disputeId) external view returns (uint32 coordinate, uint32 proven, uint32[20] memory words) {
-        Evidence storage evidence = _evidence[disputeId];
+    /// @notice `prover`'s evidence in dispute `disputeId`: its coordinate, the subjects proven (a bitmask) and their
+    /// words.
+    function evidenceOf(uint256 disputeId, address prover)
+        external
+        view
+        returns (uint32 coordinate, uint32 proven, uint32[20] memory words)
+    {
+        Evidence storage evidence = _evidence[disputeId][prover];
         return (evidence.coordinate, evidence.proven, evidence.words);
     }
 
@@ -159,7 +166,8 @@ contract AggregateReferee is IAggregateReferee {
     }
 
     /// @dev The word of `subject` at `coordinate` in round `round` of job `jobId`, which `chunk` proves; reverts unless
-    /// the coordinate is in range, the subject needed, the chunk the one holding the word and the word finite.
+    /// the coordinate is in range, the subject needed, the chunk the one holding the word and, for a word the
+    /// coordinate is recomputed from, finite (a posted one may be anything: {decide} refutes a non-finite one).
     function _provenWord(
         uint256 disputeId,
         uint256 jobId,
@@ -177,7 +185,7 @@ contract AggregateReferee is IAggregateReferee {
         (uint256 offset, uint256 length) = _location(program, round, coordinate, subject);
         _requireChunk(disputeId, subject, _digestOf(jobId, round, subject, program), chunk, length, offset / ChunkedBlob.CHUNK_BYTES);
         bits = _readWord(chunk.bytes_, offset % ChunkedBlob.CHUNK_BYTES);
-        if (bits & EXPONENT_32 == EXPONENT_32) revert AggregateRefereeNotFinite(disputeId, subject, bits);
+        if (subject < POSTED_PARAMETERS && bits & EXPONENT_32 == EXPONENT_32) revert AggregateRefereeNotFinite(disputeId, subject, bits);
     }
 
     /// @dev Where coordinate `coordinate` of `subject` is: its byte offset and the length of the subject's blob (an

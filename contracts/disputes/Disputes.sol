@@ -337,14 +337,16 @@ contract Disputes is IDisputes, RangeUpkeep, EIP712 {
     }
 
     /// @inheritdoc IDisputes
-    function refuteAggregate(uint256 disputeId) external nonReentrant {
+    function refuteAggregate(uint256 disputeId, address prover) external nonReentrant {
         // INVARIANT: only the referee, which checked the dispute open, refereed and before its deadline.
         if (msg.sender != address(referee)) revert DisputesOnlyReferee(msg.sender);
         Dispute storage dispute = _disputes[disputeId];
         address challenger = dispute.challenger;
         dispute.status = DisputeStatus.ProviderWrong;
-        emit DisputeDecidedByReferee(disputeId, challenger);
-        _resolve(dispute, IJobRegistry.DisputeOutcome.ProviderWrong, challenger);
+        emit DisputeDecidedByReferee(disputeId, challenger, prover);
+        // The slash rewards whoever proved it (anyone may, in any open refereed dispute: a dispute the aggregator
+        // opened itself shields nothing); the challenger, right, gets its bond back.
+        _resolve(dispute, IJobRegistry.DisputeOutcome.ProviderWrong, prover);
         token.safeTransfer(challenger, dispute.bond);
     }
 

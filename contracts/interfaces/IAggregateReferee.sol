@@ -6,9 +6,10 @@ import {IRoundJobRegistry} from "./IRoundJobRegistry.sol";
 
 /// @title IAggregateReferee
 /// @notice Decides a dispute of a distributed job's aggregate on-chain, with no committee (docs/dispute-game.md §7):
-/// the challenger proves one coordinate of the posted global model wrong. Each value it needs (the coordinate in
+/// anyone proves one coordinate of the posted global model wrong, in any open dispute of it (the challenger's, or one
+/// the aggregator opened itself to hold the round: it shields nothing). Each value it needs (the coordinate in
 /// the previous global model, in every included slot's update, in the posted global model) is a 4-byte word of a
-/// chunked blob the chain holds the digest of; the challenger proves it with its 32-KiB chunk, and the referee
+/// chunked blob the chain holds the digest of; the prover proves it with its 32-KiB chunk, and the referee
 /// recomputes the coordinate with the job's aggregation rule and outer step in soft-float, bit for bit as the
 /// engine does (docs/distributed-training.md, "Aggregation rules"). A posted global model whose header or length
 /// is wrong is refuted from its header and first chunk alone.
@@ -57,8 +58,6 @@ interface IAggregateReferee {
     /// @notice Thrown when dispute `disputeId` is not an open dispute of an aggregate of a job that commits an
     /// aggregation program, before its verdict deadline.
     error AggregateRefereeNotRefereed(uint256 disputeId);
-    /// @notice Thrown when someone other than dispute `disputeId`'s challenger proves a word for it.
-    error AggregateRefereeOnlyChallenger(uint256 disputeId, address caller, address challenger);
     /// @notice Thrown when the program given hashes to `given`, not to the job's `committed` aggregation.
     error AggregateRefereeWrongProgram(uint256 disputeId, bytes32 given, bytes32 committed);
     /// @notice Thrown when `coordinate` is not below the program's parameter count `parameters`.
@@ -75,7 +74,8 @@ interface IAggregateReferee {
     );
     /// @notice Thrown when a chunk and its proof do not lead to its header's root.
     error AggregateRefereeChunkNotInBlob(uint256 disputeId, uint256 subject, uint256 index);
-    /// @notice Thrown when a proven word is NaN or infinite (no honest update or global model holds one).
+    /// @notice Thrown when a word the coordinate is recomputed from (an update's, the previous global model's) is NaN
+    /// or infinite: no update or global model an honest party accepts holds one.
     error AggregateRefereeNotFinite(uint256 disputeId, uint256 subject, uint32 bits);
     /// @notice Thrown by {decide} while the words of the subjects in `missing` (a bitmask) are not proven.
     error AggregateRefereeWordsMissing(uint256 disputeId, uint256 coordinate, uint256 missing);
@@ -83,20 +83,21 @@ interface IAggregateReferee {
     /// dispute stands until it expires, and the aggregator then keeps the bond.
     error AggregateRefereeAggregateRight(uint256 disputeId, uint256 coordinate);
 
-    /// @notice Emitted when `bits` is proven to be coordinate `coordinate` of `subject` in dispute `disputeId`.
-    event WordProven(uint256 indexed disputeId, uint256 coordinate, uint256 subject, uint32 bits);
-    /// @notice Emitted when dispute `disputeId`'s aggregate is proven wrong: at `coordinate`, where it holds
+    /// @notice Emitted when `prover` proves `bits` to be coordinate `coordinate` of `subject` in dispute `disputeId`.
+    event WordProven(uint256 indexed disputeId, address indexed prover, uint256 coordinate, uint256 subject, uint32 bits);
+    /// @notice Emitted when `prover` proves dispute `disputeId`'s aggregate wrong: at `coordinate`, where it holds
     /// `posted` (parameter, momentum) instead of `computed`; or in its header (coordinate 2^32 − 1).
-    event AggregateRefuted(uint256 indexed disputeId, uint256 coordinate, uint64 posted, uint64 computed);
+    event AggregateRefuted(uint256 indexed disputeId, address indexed prover, uint256 coordinate, uint64 posted, uint64 computed);
 
-    /// @notice Proves the word of `subject` at coordinate `coordinate` for dispute `disputeId` (its challenger only):
+    /// @notice Proves, as the caller's evidence in dispute `disputeId` (each caller has its own, so no one resets
+    /// another's), the word of `subject` at coordinate `coordinate`:
     /// `chunk` is the chunk of that subject's blob holding the word, its header hashing to the digest the chain
     /// holds (the slot's commitment, the previous round's or the posted aggregate, or the program's initial model).
     /// Subjects: 0 … 15, that slot's update (an included slot's: dense binary32 at byte 60 + 4i); 16 and 17, the
     /// parameters and outer momentum of the global model the round started from (round 0: the program's
     /// `initialModel`, which has no momentum); 18 and 19, those of the posted global model (binary32 at byte 16 + 4i,
     /// momentum at 16 + 4P + 4i). Momentum words are needed only when μ ≠ 0. A word for another coordinate than the
-    /// dispute's last starts the evidence over at that coordinate.
+    /// caller's last starts its evidence over at that coordinate.
     function proveWord(
         uint256 disputeId,
         AggregationProgram calldata program,
@@ -105,14 +106,15 @@ interface IAggregateReferee {
         BlobChunk calldata chunk
     ) external;
 
-    /// @notice Recomputes the coordinate of dispute `disputeId`'s evidence once every word it needs is proven (the
-    /// previous global model's, every included slot's update's, the posted global model's) and ends the dispute with
-    /// the aggregator wrong if the posted coordinate differs (parameter or momentum), bit for bit. Anyone may call it.
+    /// @notice Recomputes the coordinate of the caller's evidence in dispute `disputeId` once every word it needs is
+    /// proven (the previous global model's, every included slot's update's, the posted global model's) and ends the
+    /// dispute with the aggregator wrong if the posted coordinate differs (parameter or momentum), bit for bit, or is
+    /// NaN or infinite (a global model's values are finite); the slash's beneficiary share goes to the caller.
     function decide(uint256 disputeId, AggregationProgram calldata program) external;
 
     /// @notice Ends dispute `disputeId` with the aggregator wrong if the posted global model's length, or its 16-byte
     /// header (magic, layout, round, parameter count) in `chunk` (its chunk 0; not read when the length is wrong), is
-    /// not what the program and the round give. Anyone may call it.
+    /// not what the program and the round give. Anyone may call it; the slash's beneficiary share goes to the caller.
     function refuteHeader(uint256 disputeId, AggregationProgram calldata program, BlobChunk calldata chunk) external;
 
     /// @notice keccak256(abi.encode(program)): what a job's order commits as its `aggregation`.

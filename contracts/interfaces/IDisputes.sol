@@ -224,9 +224,9 @@ interface IDisputes is IGameReferee {
     /// segment of the job's schedule: there is nothing to replay, the result stands and the bond went to the provider.
     event DisputeDismissed(uint256 indexed disputeId, uint256 checkpoint);
 
-    /// @notice Emitted when the referee proved dispute `disputeId`'s aggregate wrong; the bond went to the challenger,
-    /// `bondRecipient`.
-    event DisputeDecidedByReferee(uint256 indexed disputeId, address indexed bondRecipient);
+    /// @notice Emitted when `prover` proved dispute `disputeId`'s aggregate wrong to the referee; the bond went to the
+    /// challenger, `bondRecipient`, the slash's beneficiary share to `prover`.
+    event DisputeDecidedByReferee(uint256 indexed disputeId, address indexed bondRecipient, address indexed prover);
     /// @notice Emitted when refereed dispute `disputeId` passed its deadline with the aggregate unrefuted: it stands,
     /// the bond went to `bondRecipient`, the aggregator.
     event AggregateUpheld(uint256 indexed disputeId, address indexed bondRecipient);
@@ -390,10 +390,11 @@ interface IDisputes is IGameReferee {
     /// @notice Bytes of a chunk of a chunked blob (the last one may be shorter).
     function BLOB_CHUNK_BYTES() external view returns (uint32);
 
-    /// @notice Ends refereed dispute `disputeId` with the aggregator wrong (the referee proved a coordinate or the
-    /// header of the posted global model wrong): the aggregate voided and `aggregatorStake` slashed, the bond to the
-    /// challenger. Callable by the {referee} alone. Emits {DisputeDecidedByReferee}.
-    function refuteAggregate(uint256 disputeId) external;
+    /// @notice Ends refereed dispute `disputeId` with the aggregator wrong (`prover` proved a coordinate or the header
+    /// of the posted global model wrong to the referee): the aggregate voided and `aggregatorStake` slashed, its
+    /// beneficiary share to `prover`, the bond back to the challenger, who was right. Callable by the {referee} alone.
+    /// Emits {DisputeDecidedByReferee}.
+    function refuteAggregate(uint256 disputeId, address prover) external;
 
     /// @notice The aggregate referee this Disputes deploys and accepts refutations from.
     function referee() external view returns (IAggregateReferee);

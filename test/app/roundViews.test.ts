@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { rawDigestCid } from "../../keepers/src/content/rawDigestCid.ts";
-import { disputeSubject, roundVerdict } from "../../app/src/rounds/roundDispute.ts";
+import { disputeSubject, refereeEvidence, roundDecider, roundVerdict } from "../../app/src/rounds/roundDispute.ts";
 import { ledgerRows } from "../../app/src/rounds/ledgerRows.ts";
 import type { ContributionData, OwnerCommitmentData, RoundDisputeData, RoundSlotData, SecAggPostData, SecAggRecoveryData, TrainingRoundData } from "../../app/src/rounds/roundJobQuery.ts";
 import { phaseDeadline, roundProgress } from "../../app/src/rounds/roundProgress.ts";
@@ -63,6 +63,9 @@ const dispute = (roundNumber: number, slotNumber: number): RoundDisputeData => (
   bondRecipient: `0x${"c".repeat(40)}`,
   round: { number: roundNumber },
   slot: slotNumber,
+  evidenceCoordinate: null,
+  wordsProven: null,
+  refutations: [],
 });
 
 describe("round job views", () => {
@@ -182,6 +185,32 @@ describe("round job views", () => {
       assert.match(roundVerdict({ slot: 1, providerWrong: true }), /^slot 1's update was wrong: the slot was slashed and dropped/);
       assert.match(roundVerdict({ slot: 255, providerWrong: true }), /^the aggregate was wrong: its aggregator was slashed/);
       assert.equal(roundVerdict({ slot: 255, providerWrong: false }), "the challenger was wrong: the aggregate stands");
+    });
+    it("says what decides a dispute without a committee: an availability dispute, or the referee for a refereed job's aggregate", () => {
+      const claimed = `0x${"ab".repeat(32)}`;
+      const none = `0x${"00".repeat(32)}`;
+      assert.equal(roundDecider({ slot: 2, claimedHash: none, refereed: false }), "none: an availability dispute, the slot publishes the blob on-chain by the deadline or loses");
+      assert.match(roundDecider({ slot: 255, claimedHash: none, refereed: true })!, /^none: an availability dispute, the aggregator publishes/);
+      assert.match(roundDecider({ slot: 255, claimedHash: claimed, refereed: true })!, /^none: the aggregate referee recomputes one coordinate on-chain/);
+      // A committee decides a slot's update, and the aggregate of a job that commits no program.
+      assert.equal(roundDecider({ slot: 2, claimedHash: claimed, refereed: true }), undefined);
+      assert.equal(roundDecider({ slot: 255, claimedHash: claimed, refereed: false }), undefined);
+    });
+    it("tells the referee's evidence, then its refutation: a coordinate's posted and computed words, a non-finite one, or the header", () => {
+      assert.equal(refereeEvidence({ evidenceCoordinate: null, wordsProven: null, refutations: [] }), undefined);
+      assert.equal(refereeEvidence({ evidenceCoordinate: "5000", wordsProven: 3, refutations: [] }), "3 words proven for coordinate 5000, not yet decided");
+      const pair = (parameter: number, momentum: number) => ((BigInt(parameter) << 32n) | BigInt(momentum)).toString();
+      assert.equal(
+        refereeEvidence({ evidenceCoordinate: "5000", wordsProven: 8, refutations: [{ coordinate: "5000", posted: pair(0x3f000001, 0x80000000), computed: pair(0x3f000000, 0x80000000) }] }),
+        "refuted at coordinate 5000: posted parameter 0.5000000596046448 (0x3f000001), momentum -0 (0x80000000); the referee computes parameter 0.5 (0x3f000000), momentum -0 (0x80000000)",
+      );
+      // μ = 0: no momentum half on either side.
+      assert.equal(
+        refereeEvidence({ evidenceCoordinate: "7", wordsProven: 6, refutations: [{ coordinate: "7", posted: pair(0x7fc00000, 0), computed: pair(0x40000000, 0) }] }),
+        "refuted at coordinate 7: posted parameter NaN (0x7fc00000); the referee computes parameter 2 (0x40000000)",
+      );
+      assert.match(refereeEvidence({ evidenceCoordinate: "7", wordsProven: 6, refutations: [{ coordinate: "7", posted: pair(0x7f800000, 0), computed: pair(0x7f800000, 0) }] })!, /Infinity \(0x7f800000\) \(not finite: no global model holds NaN or ±∞\)$/);
+      assert.equal(refereeEvidence({ evidenceCoordinate: null, wordsProven: null, refutations: [{ coordinate: (2n ** 32n - 1n).toString(), posted: "1", computed: "2" }] }), "refuted from the posted global model's header or length");
     });
   });
 

@@ -23,12 +23,17 @@ import {
   G2,
   G2_BYTES,
   MALFORMED,
+  NAN_G2,
+  OVERFLOW,
   PARAMETERS,
   PROGRAM,
   ROUND1,
   SHORT,
   withMalformedUpdatesDisputed,
+  withNanDisputed,
+  withOverflowDisputed,
   withRightDisputed,
+  withSelfDisputed,
   withShortDisputed,
   withWrongDisputed,
   withWrongRoundDisputed,
@@ -55,7 +60,7 @@ describe("AggregateReferee: a distributed job's aggregate refuted on-chain", () 
       const hash = await p.referee.write.proveWord([1n, PROGRAM, 5_000, subject, chunk], as);
       gas.push((await publicClient.waitForTransactionReceipt({ hash })).gasUsed);
     }
-    const [, proven, words] = await p.referee.read.evidenceOf([1n]);
+    const [, proven, words] = await p.referee.read.evidenceOf([1n, addressOf(p.challenger)]);
     assert.equal(proven, 0b1111_0000_0000_0000_1111);
     assert.equal(words[0], f32Bits(ROUND1[0]!.values[5_000]!));
     assert.equal(words[SUBJECT.previousMomentum], f32Bits(G1.momentum![5_000]!));
@@ -67,11 +72,11 @@ describe("AggregateReferee: a distributed job's aggregate refuted on-chain", () 
     const stake0 = await staked();
     const posted = (BigInt(f32Bits(G2.params[5_000]!) + 1) << 32n) | BigInt(f32Bits(G2.momentum![5_000]!));
     const computed = (BigInt(f32Bits(G2.params[5_000]!)) << 32n) | BigInt(f32Bits(G2.momentum![5_000]!));
-    await viem.assertions.emitWithArgs(p.referee.write.decide([1n, PROGRAM]), p.referee, "AggregateRefuted", [1n, 5_000n, posted, computed]);
+    await viem.assertions.emitWithArgs(p.referee.write.decide([1n, PROGRAM], as), p.referee, "AggregateRefuted", [1n, addressOf(p.challenger), 5_000n, posted, computed]);
     const [refuted] = await p.referee.getEvents.AggregateRefuted({}, { fromBlock: 0n });
     const decideGas = (await publicClient.getTransactionReceipt({ hash: refuted!.transactionHash })).gasUsed;
     const [decision] = await p.disputes.getEvents.DisputeDecidedByReferee({}, { fromBlock: 0n });
-    assert.equal(decision!.args.bondRecipient, addressOf(p.challenger));
+    assert.deepEqual([decision!.args.bondRecipient, decision!.args.prover], [addressOf(p.challenger), addressOf(p.challenger)]);
     const [voided] = await p.roundJobRegistry.getEvents.AggregateVoided({}, { fromBlock: 0n });
     assert.deepEqual([voided!.args.round, voided!.args.aggregator, voided!.args.slashed], [1n, addressOf(p.outsider), AGGREGATOR_STAKE]);
     assert.equal((await p.disputes.read.getDispute([1n])).status, DisputeStatus.ProviderWrong);
@@ -80,6 +85,56 @@ describe("AggregateReferee: a distributed job's aggregate refuted on-chain", () 
     assert.ok((await p.token.read.balanceOf([addressOf(p.challenger)])) >= challenger0 + BOND, "the bond back, and the slash's beneficiary share");
     assert.equal(await staked(), stake0 - AGGREGATOR_STAKE);
     for (const used of [...gas, decideGas]) assert.ok(used < 1_000_000n, `a transaction of the refutation took ${used} gas`);
+  });
+
+  it("a posted NaN where the right value is finite, and a right value that overflows to +∞, are refuted: a global model's values are finite", async () => {
+    const p = await networkHelpers.loadFixture(withNanDisputed);
+    const nan = evidenceFor(NAN_G2);
+    assert.ok(nan.kind === "coordinate" && nan.coordinate === 5_000);
+    for (const { subject, chunk } of nan.words) await p.referee.write.proveWord([1n, PROGRAM, 5_000, subject, chunk], { account: p.challenger.account });
+    assert.equal((await p.referee.read.evidenceOf([1n, addressOf(p.challenger)]))[2][SUBJECT.postedParameters], 0x7fc00000, "a posted word is proven whatever it holds");
+    const momentum = BigInt(f32Bits(G2.momentum![5_000]!));
+    await viem.assertions.emitWithArgs(p.referee.write.decide([1n, PROGRAM], { account: p.challenger.account }), p.referee, "AggregateRefuted", [
+      1n, addressOf(p.challenger), 5_000n, (0x7fc00000n << 32n) | momentum, (BigInt(f32Bits(G2.params[5_000]!)) << 32n) | momentum,
+    ]);
+    assert.equal((await p.disputes.read.getDispute([1n])).status, DisputeStatus.ProviderWrong);
+
+    // The right G2 of OVERFLOW is +∞ at 7,000, bit for bit what the referee computes: still wrong, as no aggregate of the round is valid.
+    const q = await networkHelpers.loadFixture(withOverflowDisputed);
+    assert.equal(OVERFLOW.g2.params[7_000], Infinity);
+    const overflow = OVERFLOW.evidenceFor(OVERFLOW.g2Bytes);
+    assert.ok(overflow.kind === "coordinate" && overflow.coordinate === 7_000, "the first coordinate that is not finite, though right");
+    for (const { subject, chunk } of overflow.words) await q.referee.write.proveWord([1n, OVERFLOW.program, 7_000, subject, chunk], { account: q.challenger.account });
+    const infinite = (0x7f800000n << 32n) | BigInt(f32Bits(OVERFLOW.g2.momentum![7_000]!));
+    await viem.assertions.emitWithArgs(q.referee.write.decide([1n, OVERFLOW.program], { account: q.challenger.account }), q.referee, "AggregateRefuted", [1n, addressOf(q.challenger), 7_000n, infinite, infinite]);
+    assert.equal((await q.disputes.read.getDispute([1n])).status, DisputeStatus.ProviderWrong);
+  });
+
+  it("anyone refutes in any open dispute: the aggregator's own dispute of its wrong aggregate shields nothing; each prover's evidence is its own; the slash's share to the prover, the bond back to the challenger", async () => {
+    const p = await networkHelpers.loadFixture(withSelfDisputed);
+    const evidence = evidenceFor(WRONG_G2);
+    if (evidence.kind !== "coordinate") throw new Error("expected a coordinate");
+    const watcher = { account: p.consumer.account };
+    for (const { subject, chunk } of evidence.words) {
+      await p.referee.write.proveWord([1n, PROGRAM, 5_000, subject, chunk], watcher);
+      // The aggregator, its own challenger, proves a word at another coordinate: its evidence, not the watcher's, starts over.
+      if (subject === 0) await p.referee.write.proveWord([1n, PROGRAM, 5_001, 0, chunk], { account: p.outsider.account });
+    }
+    assert.deepEqual((await p.referee.read.evidenceOf([1n, addressOf(p.consumer)])).slice(0, 2), [5_000, 0b1111_0000_0000_0000_1111]);
+    assert.deepEqual((await p.referee.read.evidenceOf([1n, addressOf(p.outsider)])).slice(0, 2), [5_001, 0b1]);
+    await viem.assertions.revertWithCustomErrorWithArgs(p.referee.write.decide([1n, PROGRAM], { account: p.outsider.account }), p.referee, "AggregateRefereeWordsMissing", [
+      1n, 5_001n, 0b1111_0000_0000_0000_1110n,
+    ]);
+    const balance = (w: { account: { address: `0x${string}` } }) => p.token.read.balanceOf([w.account.address]);
+    const [watcher0, aggregator0] = [await balance(p.consumer), await balance(p.outsider)];
+    await p.referee.write.decide([1n, PROGRAM], watcher);
+    const [decision] = await p.disputes.getEvents.DisputeDecidedByReferee({}, { fromBlock: 0n });
+    assert.deepEqual([decision!.args.bondRecipient, decision!.args.prover], [addressOf(p.outsider), addressOf(p.consumer)]);
+    const share = (AGGREGATOR_STAKE * BigInt(await p.stakeManager.read.beneficiaryShareBps())) / 10_000n;
+    assert.equal(await balance(p.consumer), watcher0 + share, "the slash's beneficiary share to the watcher who proved it");
+    assert.equal(await balance(p.outsider), aggregator0 + BOND, "its bond back, as challenger; its aggregator stake slashed");
+    const [voided] = await p.roundJobRegistry.getEvents.AggregateVoided({}, { fromBlock: 0n });
+    assert.deepEqual([voided!.args.aggregator, voided!.args.slashed], [addressOf(p.outsider), AGGREGATOR_STAKE]);
   });
 
   it("a right aggregate stands: decide and refuteHeader revert AggregateRight, no committee verdict counts, expiry upholds it (bond to the aggregator, the window resumed)", async () => {
@@ -93,10 +148,10 @@ describe("AggregateReferee: a distributed job's aggregate refuted on-chain", () 
       const proven = subject >= SUBJECT.postedParameters ? { ...chunk, root: right.root, bytes_: bytesToHex(right.chunk(Number(chunk.index))), proof: right.proof(Number(chunk.index)) } : chunk;
       await p.referee.write.proveWord([1n, PROGRAM, 5_000, subject, proven], { account: p.challenger.account });
     }
-    await viem.assertions.revertWithCustomErrorWithArgs(p.referee.write.decide([1n, PROGRAM]), p.referee, "AggregateRefereeAggregateRight", [1n, 5_000n]);
+    await viem.assertions.revertWithCustomErrorWithArgs(p.referee.write.decide([1n, PROGRAM], { account: p.challenger.account }), p.referee, "AggregateRefereeAggregateRight", [1n, 5_000n]);
     await viem.assertions.revertWithCustomErrorWithArgs(p.referee.write.refuteHeader([1n, PROGRAM, chunkOf(G2_BYTES, 0)]), p.referee, "AggregateRefereeAggregateRight", [1n, 2n ** 32n - 1n]);
     await viem.assertions.revertWithCustomErrorWithArgs(p.disputes.write.settle([1n, true, 0n, []]), p.disputes, "DisputesNoCommitteeDispute", [1n]);
-    await viem.assertions.revertWithCustomError(p.disputes.write.refuteAggregate([1n], { account: p.challenger.account }), p.disputes, "DisputesOnlyReferee");
+    await viem.assertions.revertWithCustomError(p.disputes.write.refuteAggregate([1n, addressOf(p.challenger)], { account: p.challenger.account }), p.disputes, "DisputesOnlyReferee");
     const aggregator0 = await p.token.read.balanceOf([addressOf(p.outsider)]);
     await networkHelpers.time.increase(await p.disputes.read.verdictPeriod());
     await viem.assertions.emitWithArgs(p.disputes.write.expire([1n]), p.disputes, "AggregateUpheld", [1n, addressOf(p.outsider)]);
@@ -111,8 +166,8 @@ describe("AggregateReferee: a distributed job's aggregate refuted on-chain", () 
     const evidence = evidenceFor(WRONG_ROUND);
     assert.equal(evidence.kind, "header");
     if (evidence.kind !== "header") return;
-    await viem.assertions.emitWithArgs(p.referee.write.refuteHeader([1n, PROGRAM, evidence.chunk]), p.referee, "AggregateRefuted", [
-      1n, 2n ** 32n - 1n, (0x4d475456n << 32n) | 2n, (0x4d475456n << 32n) | 2n,
+    await viem.assertions.emitWithArgs(p.referee.write.refuteHeader([1n, PROGRAM, evidence.chunk], { account: p.consumer.account }), p.referee, "AggregateRefuted", [
+      1n, addressOf(p.consumer), 2n ** 32n - 1n, (0x4d475456n << 32n) | 2n, (0x4d475456n << 32n) | 2n,
     ]);
     assert.equal((await p.disputes.read.getDispute([1n])).status, DisputeStatus.ProviderWrong);
 
@@ -120,11 +175,11 @@ describe("AggregateReferee: a distributed job's aggregate refuted on-chain", () 
     const header = evidenceFor(SHORT);
     assert.equal(header.kind, "header");
     if (header.kind !== "header") return;
-    await viem.assertions.emitWithArgs(q.referee.write.refuteHeader([1n, PROGRAM, header.chunk]), q.referee, "AggregateRefuted", [1n, 2n ** 32n - 1n, BigInt(SHORT.length), BigInt(G2_BYTES.length)]);
+    await viem.assertions.emitWithArgs(q.referee.write.refuteHeader([1n, PROGRAM, header.chunk], { account: q.challenger.account }), q.referee, "AggregateRefuted", [1n, addressOf(q.challenger), 2n ** 32n - 1n, BigInt(SHORT.length), BigInt(G2_BYTES.length)]);
     assert.equal((await q.disputes.read.getDispute([1n])).status, DisputeStatus.ProviderWrong);
   });
 
-  it("refuses evidence that proves nothing: wrong caller, program, coordinate, subject, header, length, chunk, proof, a non-finite word; decide before every word", async () => {
+  it("refuses evidence that proves nothing: wrong program, coordinate, subject, header, length, chunk, proof, a non-finite word; decide before every word", async () => {
     const p = await networkHelpers.loadFixture(withWrongDisputed);
     const evidence = evidenceFor(WRONG_G2);
     if (evidence.kind !== "coordinate") throw new Error("expected a coordinate");
@@ -133,7 +188,6 @@ describe("AggregateReferee: a distributed job's aggregate refuted on-chain", () 
     const prove = (overrides: { program?: AggregationProgram; coordinate?: number; subject?: number; chunk?: BlobChunkArgument; disputeId?: bigint } = {}, account = as) =>
       p.referee.write.proveWord([overrides.disputeId ?? 1n, overrides.program ?? PROGRAM, overrides.coordinate ?? 5_000, overrides.subject ?? 0, overrides.chunk ?? slot0], account);
     const referee = p.referee;
-    await viem.assertions.revertWithCustomErrorWithArgs(prove({}, { account: p.outsider.account }), referee, "AggregateRefereeOnlyChallenger", [1n, addressOf(p.outsider), addressOf(p.challenger)]);
     const other = { ...PROGRAM, examples: EXAMPLES + 1 };
     await viem.assertions.revertWithCustomErrorWithArgs(prove({ program: other }), referee, "AggregateRefereeWrongProgram", [1n, aggregationProgramHash(other), aggregationProgramHash(PROGRAM)]);
     await viem.assertions.revertWithCustomErrorWithArgs(prove({ coordinate: PARAMETERS }), referee, "AggregateRefereeCoordinateOutOfRange", [1n, BigInt(PARAMETERS), BigInt(PARAMETERS)]);
@@ -147,15 +201,15 @@ describe("AggregateReferee: a distributed job's aggregate refuted on-chain", () 
     // A length other than the header's hashes to another digest.
     const postedWords = evidence.words.find((w) => w.subject === SUBJECT.postedParameters)!.chunk;
     await viem.assertions.revertWithCustomError(prove({ subject: SUBJECT.postedParameters, chunk: { ...postedWords, length: postedWords.length + 4n } }), referee, "AggregateRefereeHeaderMismatch");
-    await viem.assertions.revertWithCustomErrorWithArgs(referee.write.decide([1n, PROGRAM]), referee, "AggregateRefereeWordsMissing", [1n, 0n, 0b1111_0000_0000_0000_1111n]);
+    await viem.assertions.revertWithCustomErrorWithArgs(referee.write.decide([1n, PROGRAM], as), referee, "AggregateRefereeWordsMissing", [1n, 0n, 0b1111_0000_0000_0000_1111n]);
     await prove();
-    await viem.assertions.revertWithCustomErrorWithArgs(referee.write.decide([1n, PROGRAM]), referee, "AggregateRefereeWordsMissing", [1n, 5_000n, 0b1111_0000_0000_0000_1110n]);
+    await viem.assertions.revertWithCustomErrorWithArgs(referee.write.decide([1n, PROGRAM], as), referee, "AggregateRefereeWordsMissing", [1n, 5_000n, 0b1111_0000_0000_0000_1110n]);
     await viem.assertions.revertWithCustomErrorWithArgs(prove({ disputeId: 2n }), referee, "AggregateRefereeNotRefereed", [2n]);
     await networkHelpers.time.increase(await p.disputes.read.verdictPeriod());
     await viem.assertions.revertWithCustomErrorWithArgs(prove(), referee, "AggregateRefereeNotRefereed", [1n]);
   });
 
-  it("refuses a word that is not finite and a subject's blob of the wrong length, both committed as they are", async () => {
+  it("refuses an update's word that is not finite and a subject's blob of the wrong length, both committed as they are", async () => {
     const p = await networkHelpers.loadFixture(withMalformedUpdatesDisputed);
     const [infinite, long] = MALFORMED;
     const as = { account: p.challenger.account };

@@ -1,4 +1,4 @@
-import { getAddress, keccak256, parseEther, stringToHex, type Address } from "viem";
+import { getAddress, keccak256, parseEther, stringToHex, type Address, type Hex } from "viem";
 import { chunkedBlob } from "../../keepers/src/content/chunkedBlob.ts";
 import { aggregateEvidence, chunkArgument, type BlobChunkArgument } from "../../keepers/src/roundJobs/aggregateRefutation.ts";
 import { aggregateUpdates } from "../../keepers/src/rounds/aggregateUpdates.ts";
@@ -32,12 +32,18 @@ export function vector(seed: number, length: number): Float32Array {
   });
 }
 
+/** The largest finite binary32. */
+const F32_MAX = 3.4028234663852886e38;
+
 /**
  * A scenario of `parameters` parameters: the program, the global models G0 … G2 of a 4-slot FedAvg job with outer
  * momentum, round 1's updates, G2 with coordinate `wrongCoordinate`'s parameter one ulp off, and the fixtures that post
- * them on a fresh protocol.
+ * them on a fresh protocol. With `overflowAt`, G0 holds the largest finite binary32 there and every round-1 update
+ * 10^38, so the right G2's parameter there is +∞ (finite inputs, an outer step past the range).
  */
-export function refereeScenario(parameters: number, wrongCoordinate: number) {
+export function refereeScenario(parameters: number, wrongCoordinate: number, { overflowAt }: { overflowAt?: number } = {}) {
+  const initial = vector(1, parameters);
+  if (overflowAt !== undefined) initial[overflowAt] = F32_MAX;
   const program: AggregationProgram = {
     rule: 0,
     trim: 0,
@@ -46,12 +52,13 @@ export function refereeScenario(parameters: number, wrongCoordinate: number) {
     parameterCount: parameters,
     learningRate: f32Bits(0.7),
     momentum: f32Bits(0.9),
-    initialModel: globalModelDigest(encodeGlobalModel({ round: 0, params: vector(1, parameters) })),
+    initialModel: globalModelDigest(encodeGlobalModel({ round: 0, params: initial })),
   };
   const outer = { learningRate: f32(program.learningRate), momentum: f32(program.momentum) };
   /** Slot s's update blob of round r. */
   const updateOf = (round: number, slot: number) => {
     const values = vector(100 * round + slot + 10, parameters);
+    if (overflowAt !== undefined && round === 1) values[overflowAt] = 1e38;
     return { slot, values, bytes: encodeUpdate({ round, slot, size: parameters, payload: { encoding: "denseF32", values } }) };
   };
   /** The right next global model from `global` and the round's included updates. */
@@ -59,7 +66,7 @@ export function refereeScenario(parameters: number, wrongCoordinate: number) {
     const aggregate = aggregateUpdates({ rule: { rule: "fedavg" }, updates: updates.map(({ slot, values }) => ({ slot, examples: parts[slot]!, values })) });
     return outerStep({ global, aggregate, outer });
   };
-  const g0: GlobalModel = { round: 0, params: vector(1, parameters) };
+  const g0: GlobalModel = { round: 0, params: initial };
   const round0 = [0, 1, 2, 3].map((s) => updateOf(0, s));
   const g1 = nextModel(g0, round0);
   const round1 = [0, 1, 2, 3].map((s) => updateOf(1, s));
@@ -94,11 +101,14 @@ export function refereeScenario(parameters: number, wrongCoordinate: number) {
     return { ...p, jobId, slotWallets, referee: p.aggregateReferee };
   }
 
-  /** {@link withRound1Committed}, `posted` posted by the outsider for round 1 and challenged by the challenger (dispute 1). */
-  async function withDisputed(posted: Uint8Array) {
+  /**
+   * {@link withRound1Committed}, `posted` posted by the outsider for round 1 and challenged by the challenger (dispute 1),
+   * claiming `claimed` (G2's digest unless given).
+   */
+  async function withDisputed(posted: Uint8Array, claimed: Hex = globalModelDigest(g2Bytes)) {
     const p = await withRound1Committed();
     await p.roundJobRegistry.write.postAggregate([p.jobId, 1, globalModelDigest(posted)], { account: p.outsider.account });
-    await p.disputes.write.challengeRound([p.jobId, 1, AGGREGATE, globalModelDigest(g2Bytes)], { account: p.challenger.account });
+    await p.disputes.write.challengeRound([p.jobId, 1, AGGREGATE, claimed], { account: p.challenger.account });
     return p;
   }
 
@@ -124,6 +134,24 @@ export const WRONG_ROUND = (() => {
   return bytes;
 })();
 export const withWrongRoundDisputed = () => withDisputed(WRONG_ROUND);
+/** G2 with the quiet NaN as its parameter 5,000, where the right value is finite. */
+export const NAN_G2 = (() => {
+  const bytes = Uint8Array.from(G2_BYTES);
+  new DataView(bytes.buffer).setUint32(16 + 4 * 5_000, 0x7fc00000, true);
+  return bytes;
+})();
+export const withNanDisputed = () => withDisputed(NAN_G2);
+/** WRONG_G2 posted by the outsider, who disputes it itself (dispute 1), as an aggregator would to hold the round until it expires upheld. */
+export async function withSelfDisputed() {
+  const p = await withRound1Committed();
+  await p.roundJobRegistry.write.postAggregate([p.jobId, 1, globalModelDigest(WRONG_G2)], { account: p.outsider.account });
+  await p.disputes.write.challengeRound([p.jobId, 1, AGGREGATE, keccak256(stringToHex("held by its own aggregator"))], { account: p.outsider.account });
+  return p;
+}
+/** A scenario whose right G2 overflows to +∞ at parameter 7,000 (`refereeScenario`'s `overflowAt`). */
+export const OVERFLOW = refereeScenario(PARAMETERS, 5_000, { overflowAt: 7_000 });
+/** {@link OVERFLOW}'s right G2 posted and challenged: right bit for bit, yet no global model holds +∞. */
+export const withOverflowDisputed = () => OVERFLOW.withDisputed(OVERFLOW.g2Bytes, keccak256(stringToHex("no aggregate of this round is finite")));
 /** G2 without its momentum (layout 1). */
 export const SHORT = encodeGlobalModel({ round: 2, params: G2.params });
 export const withShortDisputed = () => withDisputed(SHORT);
@@ -157,7 +185,7 @@ export async function withRefutedThenUpheld() {
   for (const { subject, chunk } of evidence.words) {
     await p.referee.write.proveWord([1n, PROGRAM, evidence.coordinate, subject, chunk], { account: p.challenger.account });
   }
-  await p.referee.write.decide([1n, PROGRAM]);
+  await p.referee.write.decide([1n, PROGRAM], { account: p.challenger.account });
   await p.roundJobRegistry.write.postAggregate([p.jobId, 1, globalModelDigest(G2_BYTES)], { account: p.outsider.account });
   await p.disputes.write.challengeRound([p.jobId, 1, AGGREGATE, keccak256(stringToHex("claimed"))], { account: p.challenger.account });
   await networkHelpers.time.increaseTo((await p.disputes.read.getDispute([2n])).verdictDeadline);

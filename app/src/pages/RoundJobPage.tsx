@@ -122,7 +122,7 @@ export default function RoundJobPage({ id }: { id: string }) {
               </table>
 
               <h2>Disputes</h2>
-              {job.disputes.length === 0 ? <p>No dispute.</p> : <DisputeList disputes={job.disputes} now={now} />}
+              {job.disputes.length === 0 ? <p>No dispute.</p> : <DisputeList disputes={job.disputes} now={now} refereed={!/^0x0+$/.test(job.aggregation)} />}
             </>
           );
         }}

@@ -51,8 +51,20 @@ export type TrainingRoundData = {
   voidedAggregates: number;
 };
 
-/** A dispute of a round job: the round and the slot it names (255 = the round's aggregate). */
-export type RoundDisputeData = Omit<DisputeData, "game"> & { round: { number: number }; slot: number };
+/** The aggregate referee's refutation of an aggregate (AggregateRefuted): each side's (parameter << 32 | momentum) bits. */
+export type RefutationData = { coordinate: string; posted: string; computed: string };
+
+/**
+ * A dispute of a round job: the round and the slot it names (255 = the round's aggregate); for a refereed aggregate,
+ * the challenger's evidence so far and the referee's refutation.
+ */
+export type RoundDisputeData = Omit<DisputeData, "game"> & {
+  round: { number: number };
+  slot: number;
+  evidenceCoordinate: string | null;
+  wordsProven: number | null;
+  refutations: RefutationData[];
+};
 
 /** A slot's update of a round (UpdateCommitted). */
 export type ContributionData = Logged & { round: { number: number }; slot: { number: number }; provider: string; digest: Hex };
@@ -120,7 +132,7 @@ export const ROUND_JOB_QUERY = `query RoundJob($id: ID!, $job: String!) {
     status deadline currentRound escrow paid refund slashed postedAt settledAt seed endedAt
     slots(first: 16, orderBy: number) { number provider price roundsEarned active droppedReason droppedRound { number } slashed paid }
     rounds(first: 1000, orderBy: number) { number startedAt trainingDeadline closed aggregationDeadline aggregateDigest aggregator includedSlots challengeDeadline completed earnedSlots voidedAggregates }
-    disputes(orderBy: id) { id challenger checkpointIndex claimedHash bond verdictDeadline status committeeRequestFailed committee providerWrong bondRecipient round { number } slot }
+    disputes(orderBy: id) { id challenger checkpointIndex claimedHash bond verdictDeadline status committeeRequestFailed committee providerWrong bondRecipient round { number } slot evidenceCoordinate wordsProven refutations { coordinate posted computed } }
   }
   roundContributions(first: 1000, where: { job: $job }, orderBy: blockNumber) { ${LOGGED} round { number } slot { number } provider digest }
   roundBids(first: 1000, where: { job: $job }, orderBy: blockNumber) { ${LOGGED} kind provider price }

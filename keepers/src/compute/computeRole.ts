@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import type { Logger } from "pino";
 import { isAddressEqual, zeroAddress, zeroHash } from "viem";
+import { committeeSeats } from "../chain/committeeSeats.ts";
 import { followEvents } from "../chain/followEvents.ts";
 import type { ProtocolConnection } from "../chain/protocolContracts.ts";
 import type { HeliaContentStore } from "../content/heliaContentStore.ts";
@@ -179,10 +180,9 @@ export async function considerBid({ chain, store, costModel, log, signal }: Comp
   // Without a program only a committee can judge a dispute of the job: with fewer active validators than seats, a
   // challenger could leave it without one, and the job would fail unpaid (docs/architecture.md, "No committee").
   if (job.program === zeroHash) {
-    const { size } = await chain.contracts.ValidatorCommittee.read.config();
-    const active = (await chain.contracts.ValidatorCommittee.read.validators()).filter((v) => v.account !== zeroAddress && v.leftAt === 0).length;
-    if (active < size) {
-      log.warn({ ...quoted, activeValidators: active, seats: size }, `bid skipped: the job commits no training-VM program, so only a committee can judge a dispute of it, and ${active} validators are active for ${size} seats`);
+    const { seats, active } = await committeeSeats(chain);
+    if (active < seats) {
+      log.warn({ ...quoted, activeValidators: active, seats }, `bid skipped: the job commits no training-VM program, so only a committee can judge a dispute of it, and ${active} validators are active for ${seats} seats`);
       return undefined;
     }
   }

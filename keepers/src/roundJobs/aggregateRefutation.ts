@@ -44,9 +44,10 @@ export function chunkArgument(blob: ReturnType<typeof chunkedBlob>, index: numbe
 
 /**
  * The evidence that `posted` is not `correct`: its header when its length or first 16 bytes differ, else the first
- * coordinate whose parameter or momentum differs, with a chunk for each subject the referee recomputes it from.
+ * coordinate whose parameter or momentum differs or is not finite, with a chunk for each subject the referee
+ * recomputes it from.
  *
- * @throws VeritrainError `AGGREGATE_RIGHT` when `posted` equals `correct`: there is nothing to refute.
+ * @throws VeritrainError `AGGREGATE_RIGHT` when `posted` equals `correct` and is finite: there is nothing to refute.
  * @example
  * const evidence = aggregateEvidence({ program, round: 1, previous, updates, posted, correct });
  */
@@ -57,9 +58,11 @@ export function aggregateEvidence({ program, round, previous, updates, posted, c
   }
   const parameters = program.parameterCount;
   const kept = program.momentum !== 0;
-  const differs = (offset: number) => posted.subarray(offset, offset + 4).some((byte, i) => byte !== correct[offset + i]);
+  const view = new DataView(posted.buffer, posted.byteOffset, posted.byteLength);
+  // Wrong: not the right word, or not finite (a global model's values are finite, so even a right overflow is wrong).
+  const wrong = (offset: number) => posted.subarray(offset, offset + 4).some((byte, i) => byte !== correct[offset + i]) || !Number.isFinite(view.getFloat32(offset, true));
   let coordinate = 0;
-  while (coordinate < parameters && !differs(MODEL_VALUES + 4 * coordinate) && !(kept && differs(MODEL_VALUES + 4 * (parameters + coordinate)))) coordinate++;
+  while (coordinate < parameters && !wrong(MODEL_VALUES + 4 * coordinate) && !(kept && wrong(MODEL_VALUES + 4 * (parameters + coordinate)))) coordinate++;
   if (coordinate === parameters) {
     throw new VeritrainError(`the posted aggregate of round ${round} is the right one: nothing to refute`, { code: "AGGREGATE_RIGHT", details: { round } });
   }

@@ -1,9 +1,10 @@
 import { randomInt } from "node:crypto";
-import { parseEventLogs, zeroHash, type Hex, type TransactionReceipt } from "viem";
+import { isAddressEqual, parseEventLogs, zeroHash, type Hex, type TransactionReceipt } from "viem";
 import { approveThenSend } from "../chain/approveThenSend.ts";
 import { followEvents } from "../chain/followEvents.ts";
 import type { ChallengerRoleParameters } from "../challenger/challengerRole.ts";
-import { chainTime } from "../jobs/jobOnChain.ts";
+import { readEvents } from "../chain/readEvents.ts";
+import { chainTime, DisputeStatus } from "../jobs/jobOnChain.ts";
 import { roundJobCache } from "./loadRoundJob.ts";
 import { condemnsResult } from "../jobs/resultManifest.ts";
 import { specAggregation, type AggregationProgram } from "../rounds/aggregationProgram.ts";
@@ -28,7 +29,10 @@ import { judgeAggregate, judgeSlot, reexecuteSlot, type RoundJudgement } from ".
  *   secure aggregation from the round's ledger), and challenges the first wrong one with its correct digest (a wrong
  *   aggregate of a job that commits its aggregation program: refuted to the aggregate referee at once);
  * - `RoundResumed`, on a job that commits its aggregation program: the same task again, so that an aggregate disputed
- *   as unavailable and then published on-chain is checked from the chain.
+ *   as unavailable and then published on-chain is checked from the chain;
+ * - `RoundDisputed` of the aggregate, on such a job: the same task, which refutes a wrong aggregate inside another
+ *   party's open dispute (the referee takes anyone's proof: a dispute the aggregator opened itself, to hold the round
+ *   until it expires, shields nothing).
  *
  * @example
  * await runRoundChecker({ chain, store, dataDir, segments: "all", threads: 2, log, signal });
@@ -41,7 +45,7 @@ export async function runRoundChecker(parameters: ChallengerRoleParameters): Pro
     chain,
     address: [registry.address],
     abi: registry.abi,
-    eventName: ["TrainingClosed", "AggregationReopened", "AggregatePosted", "RoundResumed"],
+    eventName: ["TrainingClosed", "AggregationReopened", "AggregatePosted", "RoundResumed", "RoundDisputed"],
     role: "challenger-rounds",
     dataDir,
     log,
@@ -53,8 +57,11 @@ export async function runRoundChecker(parameters: ChallengerRoleParameters): Pro
     handle: async (event, tasks) => {
       // A round resumed after a dispute its aggregate survived is checked again where the referee decides aggregates:
       // one withheld, then published on-chain by its availability dispute, can be read, and refuted, now.
-      if (event.eventName === "RoundResumed" && (await registry.read.aggregationOf([event.args.jobId])) === zeroHash) return;
-      const kind = event.eventName === "AggregatePosted" || event.eventName === "RoundResumed" ? "round" : "updates";
+      // So is an aggregate another party disputes there: this keeper refutes it in that dispute if it is wrong.
+      const refereedOnly = event.eventName === "RoundResumed" || event.eventName === "RoundDisputed";
+      if (event.eventName === "RoundDisputed" && event.args.slot !== BigInt(AGGREGATE_SLOT)) return;
+      if (refereedOnly && (await registry.read.aggregationOf([event.args.jobId])) === zeroHash) return;
+      const kind = event.eventName === "TrainingClosed" || event.eventName === "AggregationReopened" ? "updates" : "round";
       tasks.start(`${kind}-${event.args.jobId}-${event.args.round}`);
     },
     runTask: async (task, signal) => {
@@ -127,13 +134,18 @@ async function servedOrReexecuted(inputs: Awaited<ReturnType<typeof roundInputs>
   }
 }
 
-/** Checks round `round` of job `jobId` while its aggregate is open to challenge; returns the slot challenged (255: the aggregate), if any. */
+/**
+ * Checks round `round` of job `jobId` while its aggregate is open to challenge, or held by another party's refereed
+ * dispute of it ({@link refuteInOthersDispute}); returns the slot challenged (255: the aggregate), if any.
+ */
 export async function checkRound(parameters: ChallengerRoleParameters, jobs: RoundJobs, jobId: bigint, round: number): Promise<number | undefined> {
   const { chain, segments, log } = parameters;
   const context = { jobId: jobId.toString(), round };
   const challengeable = () => roundIn(chain, jobId, round, RoundJobStatus.Aggregated);
   const onChain = await challengeable();
   if (onChain === undefined) {
+    const held = await othersRefereedDispute(parameters, jobId, round);
+    if (held !== undefined) return refuteInOthersDispute(parameters, jobs, { ...held, jobId, round });
     log.info(context, "round skipped: not open to challenge");
     return undefined;
   }
@@ -167,6 +179,37 @@ export async function checkRound(parameters: ChallengerRoleParameters, jobs: Rou
   return challengeAggregateByReferee(parameters, { inputs, onChain, program: program!, judgement: wrong.judgement, open: challengeable });
 }
 
+/** The round's blobs a refutation is drawn from: the posted global model, the one the round started from, the included updates. */
+type RefereeBlobs = { posted: Uint8Array; previous: Uint8Array; updates: { slot: number; bytes: Uint8Array }[] };
+
+/**
+ * The round's blobs for the referee (a round-0 start is the model file's weights, encoded), or the error that the
+ * posted aggregate is not served: then it cannot be read for evidence.
+ */
+async function refereeBlobs(
+  { chain, signal }: ChallengerRoleParameters,
+  { job, jobId, round, store, bounded }: Awaited<ReturnType<typeof roundInputs>>,
+  onChain: RoundJobOnChain,
+): Promise<RefereeBlobs | { unserved: Error }> {
+  const fetch = (commitment: Hex, what: string) => fetchCommitted({ chain, store, signal: bounded(), commitment }, what);
+  const { RoundJobRegistry } = chain.contracts;
+  let posted: Uint8Array;
+  try {
+    posted = await fetch(await RoundJobRegistry.read.aggregateOf([jobId, round]), `round ${round}'s aggregate`);
+  } catch (error) {
+    if (!condemnsResult(error, signal)) throw error;
+    return { unserved: error };
+  }
+  const previous = round === 0
+    ? encodeGlobalModel({ round: 0, params: Float32Array.from(job.model.params) })
+    : await fetch(await RoundJobRegistry.read.aggregateOf([jobId, round - 1]), `the global model after round ${round - 1}`);
+  const updates = [];
+  for (const slot of setBits(onChain.activeMask & onChain.committedMask)) {
+    updates.push({ slot, bytes: await fetch(await RoundJobRegistry.read.commitmentOf([jobId, round, slot]), `round ${round} slot ${slot}'s update`) });
+  }
+  return { posted, previous, updates };
+}
+
 /**
  * A wrong aggregate of a job that commits its aggregation program: disputed (`challengeRound`, no committee drawn)
  * and proven wrong to the aggregate referee at once (`refuteAggregate`: docs/dispute-game.md §7), from the round's
@@ -183,31 +226,68 @@ async function challengeAggregateByReferee(
   },
 ): Promise<number | undefined> {
   const { chain, log, signal } = parameters;
-  const { job, jobId, round, bounded } = inputs;
-  const fetch = (commitment: Hex, what: string) => fetchCommitted({ chain, store: inputs.store, signal: bounded(), commitment }, what);
-  const { RoundJobRegistry } = chain.contracts;
-  let posted: Uint8Array;
-  try {
-    posted = await fetch(await RoundJobRegistry.read.aggregateOf([jobId, round]), `round ${round}'s aggregate`);
-  } catch (error) {
-    if (!condemnsResult(error, signal)) throw error;
-    return challenged(AGGREGATE_SLOT, challenge(parameters, { jobId, round, slot: AGGREGATE_SLOT, judgement: { ...judgement, reason: error.message, unserved: true }, open }));
-  }
-  const previous = round === 0
-    ? encodeGlobalModel({ round: 0, params: Float32Array.from(job.model.params) })
-    : await fetch(await RoundJobRegistry.read.aggregateOf([jobId, round - 1]), `the global model after round ${round - 1}`);
-  const updates = [];
-  for (const slot of setBits(onChain.activeMask & onChain.committedMask)) {
-    updates.push({ slot, bytes: await fetch(await RoundJobRegistry.read.commitmentOf([jobId, round, slot]), `round ${round} slot ${slot}'s update`) });
+  const { jobId, round } = inputs;
+  const blobs = await refereeBlobs(parameters, inputs, onChain);
+  if ("unserved" in blobs) {
+    return challenged(AGGREGATE_SLOT, challenge(parameters, { jobId, round, slot: AGGREGATE_SLOT, judgement: { ...judgement, reason: blobs.unserved.message, unserved: true }, open }));
   }
   const receipt = await challenge(parameters, { jobId, round, slot: AGGREGATE_SLOT, judgement, open });
   if (receipt === undefined) return undefined;
   const [opened] = parseEventLogs({ abi: chain.contracts.Disputes.abi, logs: receipt.logs, eventName: "RoundDisputeOpened" });
-  const { coordinate, gas } = await refuteAggregate({
-    chain, disputeId: opened!.args.disputeId, program, round, previous, updates, posted, correct: judgement.correctBlob!, log, signal,
-  });
-  const refuted = { jobId: jobId.toString(), round, disputeId: opened!.args.disputeId.toString(), coordinate: coordinate ?? "header" };
+  const disputeId = opened!.args.disputeId;
+  const { coordinate, gas } = await refuteAggregate({ chain, disputeId, program, round, ...blobs, correct: judgement.correctBlob!, log, signal });
+  const refuted = { jobId: jobId.toString(), round, disputeId: disputeId.toString(), coordinate: coordinate ?? "header" };
   log.info({ ...refuted, transactions: gas.length, gas: gas.reduce((sum, g) => sum + g, 0n).toString() }, "aggregate refuted by the referee");
+  return AGGREGATE_SLOT;
+}
+
+/**
+ * The open dispute of round `round`'s aggregate that holds the round, if another party opened it on a job that commits
+ * its aggregation program, before its deadline and not of availability (the referee decides it): its id and the round.
+ */
+async function othersRefereedDispute({ chain }: ChallengerRoleParameters, jobId: bigint, round: number) {
+  const onChain = await readRoundJob(chain, jobId);
+  if (onChain.status !== RoundJobStatus.Disputed || onChain.round !== round || onChain.disputedSlot !== AGGREGATE_SLOT) return undefined;
+  if ((await chain.contracts.RoundJobRegistry.read.aggregationOf([jobId])) === zeroHash) return undefined;
+  const opened = (await readEvents({ chain, contract: chain.contracts.Disputes, eventName: "RoundDisputeOpened", args: { jobId } })).at(-1);
+  if (opened === undefined || opened.args.round !== BigInt(round) || opened.args.slot !== BigInt(AGGREGATE_SLOT)) return undefined;
+  const disputeId = opened.args.disputeId;
+  const dispute = await chain.contracts.Disputes.read.getDispute([disputeId]);
+  const others = dispute.status === DisputeStatus.Open && dispute.claimedHash !== zeroHash && !isAddressEqual(dispute.challenger, chain.account.address);
+  return others && (await chainTime(chain)) < dispute.verdictDeadline ? { disputeId, onChain } : undefined;
+}
+
+/**
+ * Round `round`'s aggregate, held by another party's refereed dispute `disputeId` (the aggregator's own, say, opened to
+ * keep anyone else from disputing it until it expires upheld): recomputed, and if wrong proven so to the referee in
+ * that dispute (this keeper gets the slash's beneficiary share; the challenger its bond). Returns 255 if refuted.
+ */
+async function refuteInOthersDispute(
+  parameters: ChallengerRoleParameters,
+  jobs: RoundJobs,
+  { disputeId, onChain, jobId, round }: { disputeId: bigint; onChain: RoundJobOnChain; jobId: bigint; round: number },
+): Promise<number | undefined> {
+  const { chain, log, signal } = parameters;
+  const context = { jobId: jobId.toString(), round, disputeId: disputeId.toString() };
+  const inputs = await roundInputs(parameters, jobs, jobId, round);
+  const judgement = await judgeAggregate({ ...inputs, onChain });
+  if (!judgement.wrong || judgement.correctBlob === undefined) {
+    log.info({ ...context, reason: judgement.reason }, "aggregate not refuted in another party's dispute: it is the right one");
+    return undefined;
+  }
+  const { program, aggregation } = specAggregation(inputs.job.spec, inputs.job.modelBytes);
+  if (aggregation !== (await chain.contracts.RoundJobRegistry.read.aggregationOf([jobId]))) {
+    log.warn({ ...context, aggregation }, "aggregate not refuted: the order commits an aggregation program other than its spec's");
+    return undefined;
+  }
+  const blobs = await refereeBlobs(parameters, inputs, onChain);
+  if ("unserved" in blobs) {
+    log.warn({ ...context, reason: blobs.unserved.message }, "aggregate not refuted: no peer serves it, and another party's dispute holds the round");
+    return undefined;
+  }
+  log.warn({ ...context, reason: judgement.reason }, "wrong aggregate found in another party's dispute");
+  const { coordinate, gas } = await refuteAggregate({ chain, disputeId, program: program!, round, ...blobs, correct: judgement.correctBlob, log, signal });
+  log.info({ ...context, coordinate: coordinate ?? "header", transactions: gas.length, gas: gas.reduce((sum, g) => sum + g, 0n).toString() }, "aggregate refuted by the referee");
   return AGGREGATE_SLOT;
 }
 

@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { zeroHash } from "viem";
+import { committeeSeats } from "../chain/committeeSeats.ts";
 import { followEvents } from "../chain/followEvents.ts";
 import { readEvents } from "../chain/readEvents.ts";
 import type { ComputeRoleParameters } from "../compute/computeRole.ts";
@@ -16,7 +17,7 @@ import { publishContribution, publishGlobalModel } from "./roundContent.ts";
 import { fetchBound, globalModelAt, includedUpdates, residualBefore } from "./roundInputs.ts";
 import { activeSlotOf, readRoundJob } from "./roundJobOnChain.ts";
 import { RoundJobStatus } from "./roundJobStatus.ts";
-import type { GlobalModel } from "../rounds/globalModel.ts";
+import { firstNonFinite, type GlobalModel } from "../rounds/globalModel.ts";
 import { outerStep } from "../rounds/outerStep.ts";
 import { commitOwner, ownerRoundFile } from "./ownerCommitments.ts";
 import { ownedExamples, ownerMismatch, secureGlobalModel, secureRoundConfig } from "./privateRound.ts";
@@ -125,6 +126,14 @@ export async function considerRoundBid({ chain, store, costModel, privateData, l
   const quoted = { ...context, pricePerRound: quote.price.toString(), images: quote.images };
   if (quote.price > job.priceLimit) {
     log.info({ ...quoted, priceLimit: job.priceLimit.toString() }, "round bid skipped: limit below cost");
+    return undefined;
+  }
+  // A slot's update is judged by a committee (and so is the aggregate when the order commits no program): with fewer
+  // active validators than seats, a challenger could leave such a dispute without one, and the job would fail with the
+  // round's work unpaid (docs/architecture.md, "No committee").
+  const { seats, active } = await committeeSeats(chain);
+  if (active < seats) {
+    log.warn({ ...quoted, activeValidators: active, seats }, `round bid skipped: a slot's update is judged by a committee, and ${active} validators are active for ${seats} seats`);
     return undefined;
   }
   const { available } = await chain.contracts.StakeManager.read.stakeOf([chain.account.address]);
@@ -302,6 +311,12 @@ export async function aggregateIfDue(parameters: RoundProviderParameters, jobs: 
     const updates = await includedUpdates({ ...inputs, mask: open.activeMask & open.committedMask });
     next = await aggregateRound({ job, global: await globalModelAt(inputs), updates, threads, signal });
     slots = updates.map((u) => u.slot);
+  }
+  const notFinite = firstNonFinite(next);
+  if (notFinite !== undefined) {
+    // The right model overflowed: a global model holding it is invalid (no keeper accepts it, the referee refutes it).
+    log.warn({ ...context, ...notFinite }, "aggregate not posted: the round's global model is not finite, so no aggregate of it is valid");
+    return;
   }
   const digest = await publishGlobalModel(store, next);
   if ((await due()) === undefined) {

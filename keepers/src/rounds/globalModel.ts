@@ -66,15 +66,26 @@ export function decodeGlobalModel(bytes: Uint8Array): GlobalModel {
   if (layout !== PARAMS_ONLY && layout !== WITH_MOMENTUM) throw invalid(`layout must be ${PARAMS_ONLY} or ${WITH_MOMENTUM}`);
   const count = view.getUint32(12, true);
   if (bytes.length !== HEADER_BYTES + 4 * count * layout) throw invalid("length does not match parameter count");
-  const [params, momentum] = Array.from({ length: layout }, (_, v) => {
-    const vector = new Float32Array(count);
-    for (let i = 0; i < count; i++) {
-      vector[i] = view.getFloat32(HEADER_BYTES + 4 * (count * v + i), true);
-      if (!Number.isFinite(vector[i])) throw invalid(`${v === 0 ? "parameter" : "momentum"} ${i} is not finite`);
-    }
-    return vector;
-  });
-  return { round: view.getUint32(8, true), params: params!, ...(momentum === undefined ? {} : { momentum }) };
+  const [params, momentum] = Array.from({ length: layout }, (_, v) => Float32Array.from({ length: count }, (_, i) => view.getFloat32(HEADER_BYTES + 4 * (count * v + i), true)));
+  const model = { round: view.getUint32(8, true), params: params!, ...(momentum === undefined ? {} : { momentum }) };
+  const notFinite = firstNonFinite(model);
+  if (notFinite !== undefined) throw invalid(`${notFinite.vector} ${notFinite.index} is not finite`);
+  return model;
+}
+
+/**
+ * A global model's first value that is NaN or ±∞ (parameters, then momentum), if any: a global model holding one is
+ * invalid ({@link decodeGlobalModel}), so an aggregator posts none (docs/dispute-game.md §7).
+ *
+ * @example
+ * firstNonFinite({ round: 1, params: Float32Array.of(0.5, Infinity) }); // { vector: "parameter", index: 1 }
+ */
+export function firstNonFinite({ params, momentum }: GlobalModel): { vector: "parameter" | "momentum"; index: number } | undefined {
+  for (const [vector, values] of [["parameter", params], ["momentum", momentum ?? new Float32Array(0)]] as const) {
+    const index = values.findIndex((value) => !Number.isFinite(value));
+    if (index !== -1) return { vector, index };
+  }
+  return undefined;
 }
 
 /**

@@ -9,7 +9,10 @@ import { runComputeRole } from "../../../keepers/src/compute/computeRole.ts";
 import type { CostModel } from "../../../keepers/src/compute/costModel.ts";
 import type { HeliaContentStore } from "../../../keepers/src/content/heliaContentStore.ts";
 import { waitFor } from "../../../keepers/src/devnet/waitFor.ts";
+import { defaultRoundJobSpec } from "../../../keepers/src/jobs/defaultJobSpec.ts";
 import { JobStatus, postJob, readJob, type JobOrder } from "../../../keepers/src/jobs/jobOnChain.ts";
+import { storeJobSpec } from "../../../keepers/src/jobs/jobSpecBlock.ts";
+import { postRoundJob } from "../../../keepers/src/roundJobs/roundJobOnChain.ts";
 import { createRoleHealth, type RoleHealth } from "../../../keepers/src/runtime/roleHealth.ts";
 import { checkpointFilePath } from "../../../keepers/src/training/checkpointFile.ts";
 import { registerMnistDataset, startProtocolFixture, storeMnistJob, type ProtocolFixture } from "../../harness/protocolFixture.ts";
@@ -33,6 +36,8 @@ describe("compute role: training runs beside the event loop", { timeout: 600_000
   let longSpec: Hex;
   let shortSpec: Hex;
   let dataDir: string;
+  /** A 2-slot distributed job's spec digest, served by the consumer. */
+  let roundSpec: Hex;
   /** The long job the first test assigns and the second one resumes. */
   let first: bigint;
   let role: { controller: AbortController; done: Promise<void>; health: RoleHealth; lines: Record<string, unknown>[] } | undefined;
@@ -61,6 +66,8 @@ describe("compute role: training runs beside the event loop", { timeout: 600_000
     // A long job (8 epochs of 800 images: seconds of training) and a short one, both served by the consumer.
     longSpec = (await storeMnistJob({ store: consumerStore, images: IMAGES, trainImages: 800, testImages: 200, epochs: 8 })).specDigest;
     shortSpec = (await storeMnistJob({ store: consumerStore, images: IMAGES, trainImages: 400, testImages: 100, epochs: 1, seed: 2 })).specDigest;
+    const { spec } = defaultRoundJobSpec({ sizes: { train: IMAGES, test: IMAGES }, trainImages: 400, testImages: 100, seed: 2, distributed: { slots: 2, rounds: 1, localSteps: 3 } });
+    roundSpec = (await storeJobSpec({ store: consumerStore, spec })).specDigest;
     order = { datasetId, reward: parseEther("10"), minStake: parseEther("100"), biddingPeriod: 30, executionPeriod: 3600, challengeWindow: 60, program: zeroHash };
     await fixture.stake(ACCOUNT.compute, parseEther("500"));
     computeStore = await fixture.newStore("compute");
@@ -74,7 +81,7 @@ describe("compute role: training runs beside the event loop", { timeout: 600_000
     await fixture?.close();
   });
 
-  it("bids on a job without a program only once a committee's seats can be filled; on a second job while it trains the first", async () => {
+  it("bids on a job without a program, or a distributed job, only once a committee's seats can be filled; on a second job while it trains the first", async () => {
     const { health, lines } = start();
     // No validator yet: a challenger could leave a dispute of this job without a committee.
     const unjudgeable = await postJob(consumer, { ...order, specDigest: shortSpec });
@@ -82,6 +89,15 @@ describe("compute role: training runs beside the event loop", { timeout: 600_000
     await waitFor(`job ${unjudgeable} skipped`, () => skipped() !== undefined, { timeoutMs: 60_000, pollMs: 100 });
     assert.deepEqual([skipped()!.activeValidators, skipped()!.seats], [0, 9]);
     assert.equal((await job(unjudgeable)).provider, zeroAddress, "no bid");
+    // A distributed job's slot updates are a committee's to judge, whatever its order commits.
+    const roundJob = await postRoundJob(consumer, {
+      datasetId: order.datasetId, specDigest: roundSpec, priceLimit: parseEther("1"), minStake: parseEther("100"), slots: 2, rounds: 1,
+      biddingPeriod: 30, roundPeriod: 600, aggregationPeriod: 1800, challengeWindow: 60, continueOnFault: true, aggregation: zeroHash,
+    });
+    const roundSkipped = () => lines.find((l) => l.jobId === String(roundJob) && String(l.msg).startsWith("round bid skipped: a slot's update is judged by a committee"));
+    await waitFor(`round job ${roundJob} skipped`, () => roundSkipped() !== undefined, { timeoutMs: 60_000, pollMs: 100 });
+    assert.deepEqual([roundSkipped()!.activeValidators, roundSkipped()!.seats], [0, 9]);
+    assert.equal((await consumer.contracts.RoundJobRegistry.read.getRoundJob([roundJob])).bidCount, 0, "no round bid");
     await fixture.joinValidators(ACCOUNT.validators);
 
     first = await postJob(consumer, { ...order, specDigest: longSpec });

@@ -39,6 +39,8 @@ import { dishonest, GAME_JOB, openingOf, submittedBy, treeOf, truth } from "../.
 import { playOut } from "../../harness/vmGame.ts";
 import { gameMoveText, gameOutcome } from "../../../app/src/jobs/gameMoveText.ts";
 import { JOB_QUERY, type JobData } from "../../../app/src/jobs/jobQuery.ts";
+import { refereeEvidence, roundDecider } from "../../../app/src/rounds/roundDispute.ts";
+import { ROUND_JOB_QUERY, type RoundJobData } from "../../../app/src/rounds/roundJobQuery.ts";
 import { contractsOf, handledEvents, indexChain, mappings, schema } from "./harness.ts";
 import { aggregationProgramHash } from "../../../keepers/src/rounds/aggregationProgram.ts";
 import { PROGRAM, withRefutedThenUpheld } from "../../contracts/refereeFixture.ts";
@@ -780,10 +782,22 @@ describe("subgraph mappings on real event logs", () => {
       );
       const [refutation] = history(store, "AggregateRefutation");
       const [event] = await p.referee.getEvents.AggregateRefuted({}, { fromBlock: 0n });
-      assert.deepEqual([refutation!.dispute, refutation!.coordinate, refutation!.posted, refutation!.computed], ["1", "5000", String(event!.args.posted), String(event!.args.computed)]);
+      assert.deepEqual(
+        [refutation!.dispute, refutation!.prover, refutation!.coordinate, refutation!.posted, refutation!.computed],
+        ["1", lower(p.challenger.account.address), "5000", String(event!.args.posted), String(event!.args.computed)],
+      );
+      assert.equal(refuted.evidenceProver, lower(p.challenger.account.address));
       const upheld = store.get("Dispute", "2")!;
       assert.deepEqual([upheld.status, upheld.providerWrong, upheld.bondRecipient, upheld.wordsProven], ["ChallengerWrong", false, lower(p.outsider.account.address), undefined]);
       assert.equal(store.get("RoundJob", String(p.jobId))!.aggregation, aggregationProgramHash(PROGRAM));
+      // The round job page's query and wording: no committee, the referee's refutation; the upheld one, no evidence.
+      const page = query(store, ROUND_JOB_QUERY, { id: String(p.jobId), job: String(p.jobId) }) as RoundJobData;
+      const [first, second] = page.roundJob!.disputes;
+      assert.deepEqual(first!.refutations, [{ coordinate: "5000", posted: String(event!.args.posted), computed: String(event!.args.computed) }]);
+      assert.match(roundDecider({ slot: first!.slot, claimedHash: first!.claimedHash, refereed: true })!, /^none: the aggregate referee/);
+      assert.match(refereeEvidence(first!)!, /^refuted at coordinate 5000: posted parameter .*, momentum .*; the referee computes parameter /);
+      assert.deepEqual(second!.refutations, []);
+      assert.equal(refereeEvidence(second!), undefined);
     });
   });
 

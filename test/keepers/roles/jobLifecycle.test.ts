@@ -7,7 +7,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
 import { after, before, describe, it, type TestContext } from "node:test";
 import { pino, type Logger } from "pino";
-import { createWalletClient, http, keccak256, parseAbi, parseEther, toHex, zeroHash, type Hex } from "viem";
+import { createWalletClient, http, keccak256, maxUint256, parseAbi, parseEther, toHex, zeroHash, type Hex } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
 import { runChallengerRole } from "../../../keepers/src/challenger/challengerRole.ts";
 import { connectProtocol, type ProtocolConnection } from "../../../keepers/src/chain/protocolContracts.ts";
@@ -686,7 +686,7 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
     assert.deepEqual(importOnnxModel(readFileSync(out)).params, global.params);
   });
 
-  it("refutes a wrong aggregate on-chain, no committee: providers refuse an order whose aggregation program is not its spec's; on the right one a lying aggregator posts first, the challenger proves one coordinate wrong to the referee, the aggregator is slashed and the round re-aggregated honestly", async (t) => {
+  it("refutes a wrong aggregate on-chain, no committee: providers refuse an order whose aggregation program is not its spec's; on the right one a lying aggregator posts first and disputes it itself to hold the round, the challenger proves one coordinate wrong to the referee inside that dispute, the aggregator is slashed and the round re-aggregated honestly", async (t) => {
     const deployer = chains[ACCOUNT.deployer]!;
     const { RoundJobRegistry, Disputes, ValidatorCommittee, StakeManager } = deployer.contracts;
     const providers = [{ name: "liar", dishonestAggregate: true }, { name: "peer", dishonestAggregate: false }];
@@ -723,14 +723,23 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
     await advance(31);
     await settleRoundJob(jobId);
     const stakeBefore = await StakeManager.read.stakeOf([accounts[0]!.account.address]);
-    // The liar posts as soon as training closes; the challenger disputes it and proves it wrong to the referee.
+    // The liar posts as soon as training closes and disputes its own aggregate at once, to hold the round until that
+    // dispute expires upheld (its bond back to it, as the aggregator) and keep anyone else from disputing it. The
+    // challenger, down meanwhile, comes back and proves the aggregate wrong to the referee inside the liar's dispute.
+    await stop(challengerRole);
     await logged("liar", "aggregate posted", { ...context, round: 0, dishonest: true });
+    const liar = accounts[0]!;
+    await fundDevAccounts({ deployer, accounts: [liar.account.address], tokens: await Disputes.read.challengeBond() });
+    await liar.send(() => liar.contracts.VeritrainToken.write.approve([Disputes.address, maxUint256]));
+    await liar.send(() => liar.contracts.Disputes.write.challengeRound([jobId, 0, 255, keccak256(toHex("held by its own aggregator"))]));
+    const disputeId = await Disputes.read.disputeCount();
+    challengerRole = startChallenger();
     const refuted = await until("the challenger's refutation", () => challenger.lines.find((l) => l.jobId === jobId.toString() && l.msg === "aggregate refuted by the referee"), { timeoutMs: 300_000 });
-    const disputeId = BigInt(refuted.disputeId as string);
+    assert.equal(BigInt(refuted.disputeId as string), disputeId, "refuted inside the liar's own dispute");
     assert.equal(typeof refuted.coordinate, "number", "refuted at one coordinate of the parameters");
     assert.deepEqual(await ValidatorCommittee.getEvents.CommitteeRequested({ disputeId }, { fromBlock: 0n }), [], "no committee is requested");
     const [decided] = await Disputes.getEvents.DisputeDecidedByReferee({ disputeId }, { fromBlock: 0n });
-    assert.equal(decided!.args.bondRecipient, chains[ACCOUNT.challenger]!.account.address);
+    assert.deepEqual([decided!.args.bondRecipient, decided!.args.prover], [liar.account.address, chains[ACCOUNT.challenger]!.account.address], "the bond back to its challenger, the slash's share to the prover");
     const [voided] = await RoundJobRegistry.getEvents.AggregateVoided({ jobId }, { fromBlock: 0n });
     assert.equal(voided!.args.aggregator, accounts[0]!.account.address);
     assert.equal(voided!.args.slashed, await RoundJobRegistry.read.aggregatorStake());

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { describe, it } from "node:test";
-import { decodeGlobalModel, encodeGlobalModel, globalModelDigest } from "../../../keepers/src/rounds/globalModel.ts";
+import { decodeGlobalModel, encodeGlobalModel, firstNonFinite, globalModelDigest } from "../../../keepers/src/rounds/globalModel.ts";
 
 const params = Float32Array.from([1.5, -0.25, 3]);
 const momentum = Float32Array.from([0.125, 0, -2]);
@@ -48,5 +48,14 @@ describe("global model blob (VTGM)", () => {
     refused(changed(16 + 12 + 4, 0x7fc00000), /momentum 1 is not finite/);
     refused(changed(16, 0x7f800000), /parameter 0 is not finite/);
     assert.throws(() => encodeGlobalModel({ round: 1, params, momentum: new Float32Array(2) }), { code: "GLOBAL_MODEL_INVALID" });
+  });
+
+  it("names a model's first NaN or ±∞, parameters before momentum (what an aggregator must not post)", () => {
+    assert.equal(firstNonFinite({ round: 1, params, momentum }), undefined);
+    assert.deepEqual(firstNonFinite({ round: 1, params: Float32Array.of(1, -Infinity, NaN), momentum: Float32Array.of(NaN, 0, 0) }), { vector: "parameter", index: 1 });
+    assert.deepEqual(firstNonFinite({ round: 1, params, momentum: Float32Array.of(0, 0, Infinity) }), { vector: "momentum", index: 2 });
+    // The largest finite binary32 is finite; a step past it is not.
+    assert.equal(firstNonFinite({ round: 1, params: Float32Array.of(3.4028234663852886e38) }), undefined);
+    assert.deepEqual(firstNonFinite({ round: 1, params: Float32Array.of(Math.fround(3.4028234663852886e38 * 1.5)) }), { vector: "parameter", index: 0 });
   });
 });
