@@ -61,8 +61,10 @@ export default defineConfig({
   // The local node mines on every transaction: poll for blocks often so a deploy takes seconds.
   ignition: { blockPollingInterval: 100 },
   networks: {
-    // The simulated network (tests, `hardhat node`) runs at the hardfork of the bytecode it runs, not Hardhat's latest.
+    // The simulated networks run at the hardfork of the bytecode they run, not Hardhat's latest: `default` (tests) and
+    // `node` (`hardhat node`, every devnet's chain; Hardhat's default for it was prague).
     default: { type: "edr-simulated", chainType: "l1", hardfork: testTarget ?? DEFAULT_EVM_VERSION },
+    node: { type: "edr-simulated", chainType: "l1", hardfork: testTarget ?? DEFAULT_EVM_VERSION },
     hardhatMainnet: { type: "edr-simulated", chainType: "l1" },
     localhost: { type: "http", chainType: "l1", url: process.env.DEVNET_RPC_URL ?? "http://127.0.0.1:8545" },
     // Each zkEVM L2 testnet is reached through an RPC URL and a deployer key from the keystore or environment.

@@ -19,6 +19,13 @@ describe("the contract tests' EVM target", () => {
     assert.equal(networkConfig.type === "edr-simulated" && networkConfig.hardfork, target ?? "cancun");
   });
 
+  it("runs `hardhat node` (the devnets' chain: Hardhat's network named node) at that hardfork too, not Hardhat's latest", () => {
+    // Left to Hardhat's default, the devnets ran prague until session 46: EIP-7623's calldata floor doubled the gas of
+    // every chunk a publication or a refutation sends, against the cancun and shanghai targets.
+    const node = config.networks.node!;
+    assert.equal(node.type === "edr-simulated" && node.hardfork, target ?? "cancun");
+  });
+
   it("runs the simulated network at that hardfork: MCOPY executes only from cancun on", async () => {
     const publicClient = await viem.getPublicClient();
     const run = () => publicClient.call({ data: MCOPY_CODE });
