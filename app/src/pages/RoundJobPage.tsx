@@ -48,6 +48,8 @@ export default function RoundJobPage({ id }: { id: string }) {
           const phase = phaseDeadline(status);
           const rows = roundRows({ slots: job.slots, rounds: job.rounds, contributions: data.roundContributions, disputes: job.disputes, ended: TERMINAL.has(job.status) });
           const ledger = ledgerRows({ posts: data.secAggPosts, recoveries: data.secAggRecoveries, commitments: data.ownerCommitments });
+          // The order commits its aggregation program: the aggregate referee decides disputes of the aggregate.
+          const refereed = !/^0x0+$/.test(job.aggregation);
           return (
             <>
               <h1>Round job {job.id} <span className={`badge status-${status}`} data-testid="round-job-status">{status}</span></h1>
@@ -73,7 +75,7 @@ export default function RoundJobPage({ id }: { id: string }) {
                   <tr><th scope="row">Minimum stake (per slot)</th><td><Tokens value={job.minStake} /></td></tr>
                   <tr><th scope="row">Periods</th><td>bidding {duration(Number(job.biddingPeriod))}, training {duration(Number(job.roundPeriod))} per round, aggregation {duration(Number(job.aggregationPeriod))}, challenge window {duration(Number(job.challengeWindow))}</td></tr>
                   <tr><th scope="row">On a fault</th><td>{job.continueOnFault ? "continue without the dropped slot" : "the job fails"}</td></tr>
-                  <tr><th scope="row">Aggregate disputes</th><td data-testid="round-job-aggregation" data-aggregation={job.aggregation}>{/^0x0+$/.test(job.aggregation) ? "decided by a validator committee (the order commits no aggregation program)" : <>decided on-chain by the aggregate referee, no committee (aggregation program <code title={job.aggregation}>{`${job.aggregation.slice(0, 10)}…`}</code>)</>}</td></tr>
+                  <tr><th scope="row">Aggregate disputes</th><td data-testid="round-job-aggregation" data-aggregation={job.aggregation}>{!refereed ? "decided by a validator committee (the order commits no aggregation program)" : <>decided on-chain by the aggregate referee, no committee (aggregation program <code title={job.aggregation}>{`${job.aggregation.slice(0, 10)}…`}</code>)</>}</td></tr>
                 </tbody>
               </table>
 
@@ -122,7 +124,7 @@ export default function RoundJobPage({ id }: { id: string }) {
               </table>
 
               <h2>Disputes</h2>
-              {job.disputes.length === 0 ? <p>No dispute.</p> : <DisputeList disputes={job.disputes} now={now} refereed={!/^0x0+$/.test(job.aggregation)} />}
+              {job.disputes.length === 0 ? <p>No dispute.</p> : <DisputeList disputes={job.disputes} now={now} refereed={refereed} />}
             </>
           );
         }}
