@@ -25,7 +25,8 @@
  *   (the trace and the last checkpoint, abstracted to one transaction, which anyone holding the data may send)
  *   before the deadline, or finds the provider wrong after it (docs/dispute-game.md §5).
  * - The VRF draw, signatures, Merkle proofs, gas and the L2's inclusion are not modelled; slashing
- *   splits MINSTAKE into SHARE for the beneficiary and the rest for the treasury.
+ *   splits MINSTAKE into SHARE for the beneficiary and the rest for the treasury, and a lost challenge bond
+ *   is split the same way (BONDSHARE to the accused, the rest to the treasury).
  */
 
 /* ---------------- Parameters (override with spin -DNAME=value) ---------------- */
@@ -58,7 +59,8 @@
 #define REWARD 2        /* the escrow; bids are 1..REWARD */
 #define MINSTAKE 2      /* stake locked by the leading bid / the provider */
 #define SHARE 1         /* the beneficiary's part of a slash of MINSTAKE; the treasury gets the rest */
-#define MOVEBOND 1      /* a move at level l is bonded MOVEBOND*(l+1), paid with the side's first move there; the challenge bond is MOVEBOND */
+#define MOVEBOND 2      /* a move at level l is bonded MOVEBOND*(l+1), paid with the side's first move there; the challenge bond is MOVEBOND */
+#define BONDSHARE (MOVEBOND * SHARE / MINSTAKE) /* the accused's part of a lost challenge bond; the treasury gets the rest */
 #define BIDP 1          /* bidding period, ticks */
 #define EXECP 1         /* execution period, ticks */
 #define WINDOW 2        /* challenge window, ticks */
@@ -181,10 +183,13 @@ inline openGame() {
   clkP = CLOCK; clkC = CLOCK; paid = 0      /* the challenge bond, held by Disputes, is move 0 */
 }
 
-/* the game ends: every bond of both sides (the challenge bond included) to the winner; Disputes resolves */
+/* a challenge lost: its bond split as a slash is, the accused's part and the treasury's */
+inline bondLost() { wal[leader] = wal[leader] + BONDSHARE; treas = treas + dBond - BONDSHARE; dBond = 0 }
+
+/* the game ends: every game bond of both sides to the winner, the challenge bond back or lost; Disputes resolves */
 inline gameEnd(providerWon) {
   if
-  :: providerWon -> wal[leader] = wal[leader] + gBond + dBond; gBond = 0; dBond = 0; resume()
+  :: providerWon -> wal[leader] = wal[leader] + gBond; gBond = 0; bondLost(); resume()
   :: else -> chal = chal + gBond + dBond; gBond = 0; dBond = 0; closeDispute(); failJob(1)
   fi
 }
@@ -265,14 +270,14 @@ active proctype job() {
   :: atomic { IN_COMMITTEE && formed && vEl >= CDELAY && vEl < VERDICTP -> /* committee: settle */
        if
        :: chal = chal + dBond; dBond = 0; closeDispute(); failJob(1)   /* providerWrong: bond back, provider slashed */
-       :: wal[leader] = wal[leader] + dBond; dBond = 0; resume()       /* challenger wrong: bond to the provider */
+       :: bondLost(); resume()                                         /* challenger wrong: the bond lost */
        fi; check() }
 
   /* ---- Disputed, an availability dispute ---- */
   :: atomic { IN_PUBLISH && vEl < (PROV_HONEST -> VERDICTP - 1 : VERDICTP) -> /* time: tick (until the deadline) */
        vEl++; check() }
   :: atomic { IN_PUBLISH && vEl < VERDICTP -> /* provider (or anyone): publish the result on-chain: it stands */
-       wal[leader] = wal[leader] + dBond; dBond = 0; resume(); check() }
+       bondLost(); resume(); check() }
   :: atomic { IN_PUBLISH && vEl == VERDICTP -> /* anyone: Disputes.expire (ResultWithheld: silence loses) */
        chal = chal + dBond; dBond = 0; closeDispute(); failJob(1); check() }
   :: atomic { IN_COMMITTEE && vEl == VERDICTP -> /* anyone: Disputes.expire */

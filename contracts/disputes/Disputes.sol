@@ -14,6 +14,7 @@ import {IGameMachine} from "../interfaces/IGameMachine.sol";
 import {IGameReferee} from "../interfaces/IGameReferee.sol";
 import {IJobRegistry} from "../interfaces/IJobRegistry.sol";
 import {IRoundJobRegistry} from "../interfaces/IRoundJobRegistry.sol";
+import {IStakeManager} from "../interfaces/IStakeManager.sol";
 import {IValidatorCommittee} from "../interfaces/IValidatorCommittee.sol";
 import {IAggregateReferee} from "../interfaces/IAggregateReferee.sol";
 import {ChunkedBlob} from "../libraries/ChunkedBlob.sol";
@@ -58,6 +59,10 @@ contract Disputes is IDisputes, RangeUpkeep, EIP712 {
     IBisectionGame public immutable game;
     /// @inheritdoc IDisputes
     IAggregateReferee public immutable referee;
+    /// @inheritdoc IDisputes
+    address public immutable treasury;
+    /// @inheritdoc IDisputes
+    uint16 public immutable accusedShareBps;
 
     mapping(uint256 disputeId => Dispute) private _disputes;
     uint256 private _disputeCount;
@@ -103,6 +108,9 @@ contract Disputes is IDisputes, RangeUpkeep, EIP712 {
         token = jobRegistry_.token();
         committee = committee_;
         challengeBond = challengeBond_;
+        IStakeManager stakes = jobRegistry_.stakeManager();
+        treasury = stakes.treasury();
+        accusedShareBps = stakes.beneficiaryShareBps();
         verdictPeriod = verdictPeriod_;
         forcePeriod = forcePeriod_;
         // The challenge bond is the game's move 0, so a level-0 move is bonded as much (docs/dispute-game.md §3).
@@ -220,7 +228,7 @@ contract Disputes is IDisputes, RangeUpkeep, EIP712 {
         uint256 jobId = dispute.jobId;
         _publishedIn[jobId] = disputeId;
         emit ResultPublished(disputeId, jobId, dispute.provider);
-        _accusedRight(dispute);
+        _accusedRight(disputeId, dispute);
     }
 
     /// @inheritdoc IDisputes
@@ -248,7 +256,7 @@ contract Disputes is IDisputes, RangeUpkeep, EIP712 {
         uint64 roundSlot = dispute.checkpointIndex;
         _blobPublishedIn[digest] = disputeId;
         emit UpdatePublished(disputeId, dispute.jobId, roundSlot >> 8, roundSlot & 255, dispute.provider);
-        _accusedRight(dispute);
+        _accusedRight(disputeId, dispute);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -271,7 +279,7 @@ contract Disputes is IDisputes, RangeUpkeep, EIP712 {
         if (range[1] == 0) {
             // The challenger named a checkpoint the job does not have: nothing is wrong there.
             emit DisputeDismissed(disputeId, checkpoint);
-            _accusedRight(dispute);
+            _accusedRight(disputeId, dispute);
             return;
         }
         _startGame(disputeId, dispute, program, range, states, true);
@@ -290,7 +298,7 @@ contract Disputes is IDisputes, RangeUpkeep, EIP712 {
         IJobRegistry.DisputeOutcome outcome =
             providerWon ? IJobRegistry.DisputeOutcome.ResultStands : IJobRegistry.DisputeOutcome.ProviderWrong;
         _resolve(dispute, outcome, challenger);
-        token.safeTransfer(bondRecipient, dispute.bond);
+        _payBond(disputeId, dispute, !providerWon);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -324,7 +332,7 @@ contract Disputes is IDisputes, RangeUpkeep, EIP712 {
         IJobRegistry.DisputeOutcome outcome =
             providerWrong ? IJobRegistry.DisputeOutcome.ProviderWrong : IJobRegistry.DisputeOutcome.ResultStands;
         _resolve(dispute, outcome, challenger);
-        token.safeTransfer(bondRecipient, dispute.bond);
+        _payBond(disputeId, dispute, providerWrong);
     }
 
     /// @inheritdoc IDisputes
@@ -347,7 +355,7 @@ contract Disputes is IDisputes, RangeUpkeep, EIP712 {
         // The slash rewards whoever proved it (anyone may, in any open refereed dispute: a dispute the aggregator
         // opened itself shields nothing); the challenger, right, gets its bond back.
         _resolve(dispute, IJobRegistry.DisputeOutcome.ProviderWrong, prover);
-        token.safeTransfer(challenger, dispute.bond);
+        _payBond(disputeId, dispute, true);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -417,7 +425,7 @@ contract Disputes is IDisputes, RangeUpkeep, EIP712 {
         if (_refereed(dispute)) {
             // Nobody proved the aggregate wrong in time: it stands, and the challenger's bond pays for the delay.
             emit AggregateUpheld(disputeId, dispute.provider);
-            _accusedRight(dispute);
+            _accusedRight(disputeId, dispute);
             return;
         }
         address challenger = dispute.challenger;
@@ -436,15 +444,32 @@ contract Disputes is IDisputes, RangeUpkeep, EIP712 {
             emit DisputeNoCommittee(disputeId);
         }
         _resolve(dispute, outcome, challenger);
-        token.safeTransfer(challenger, dispute.bond);
+        _payBond(disputeId, dispute, true);
     }
 
     /// @dev Ends `dispute` for its accused without a verdict (published, or dismissed): what it accused stands, the
-    /// registry resumes, the bond goes to the accused.
-    function _accusedRight(Dispute storage dispute) private {
+    /// registry resumes, the bond is lost.
+    function _accusedRight(uint256 disputeId, Dispute storage dispute) private {
         dispute.status = DisputeStatus.ChallengerWrong;
         _resolve(dispute, IJobRegistry.DisputeOutcome.ResultStands, dispute.challenger);
-        token.safeTransfer(dispute.provider, dispute.bond);
+        _payBond(disputeId, dispute, false);
+    }
+
+    /// @dev Pays dispute `disputeId`'s bond back to its challenger when `challengerRight`. Otherwise the bond is lost and
+    /// split as a slash is: the accused's share (`accusedShareBps`) to the accused, the rest to the treasury. Were all of
+    /// it the accused's, an accused disputing itself through a second account would lose nothing and could hold its job
+    /// or round disputed, one dispute after another, at the cost of gas alone.
+    function _payBond(uint256 disputeId, Dispute storage dispute, bool challengerRight) private {
+        uint256 bond = dispute.bond;
+        if (challengerRight) {
+            token.safeTransfer(dispute.challenger, bond);
+            return;
+        }
+        address accused = dispute.provider;
+        uint256 toAccused = (bond * accusedShareBps) / 10_000;
+        emit BondForfeited(disputeId, accused, toAccused, bond - toAccused);
+        if (toAccused != 0) token.safeTransfer(accused, toAccused);
+        if (toAccused != bond) token.safeTransfer(treasury, bond - toAccused);
     }
 
     /// @dev Reports `outcome` to the registry of the dispute's job. RoundJobRegistry's outcomes have the same

@@ -10,7 +10,9 @@ import {IGameReferee} from "./IGameReferee.sol";
 /// checkpoint it believes wrong and the hash it computed; a VRF-drawn validator committee
 /// re-executes that segment and signs an EIP-712 verdict; at least M of N signatures settle it.
 /// The losing side pays: a wrong provider is slashed (the challenger gets the beneficiary share and
-/// its bond back, the consumer a full refund); a wrong challenger's bond goes to the provider.
+/// its bond back, the consumer a full refund); a wrong challenger's bond is lost, split as a slash is: the
+/// accused's share (`accusedShareBps`) to the provider, the rest to the treasury ({BondForfeited}), so that an accused
+/// disputing itself through a second account pays for every dispute it holds its job with.
 /// A committee that was drawn but gave no verdict before the deadline voids the dispute: the bond
 /// returns and the window resumes. A dispute that never got a committee able to judge (the VRF request
 /// refused or unanswered, or fewer than `threshold` validators eligible) cannot clear the result, so it
@@ -22,7 +24,8 @@ import {IGameReferee} from "./IGameReferee.sol";
 /// A job that commits a training-VM program can instead be disputed by a two-party bisection game
 /// (docs/dispute-game.md) that needs no committee: the challenger opens one ({challengeByGame}), or the provider
 /// turns a committee dispute into one within `forcePeriod` ({forceGame}); no verdict on such a job counts before
-/// `forcePeriod` has passed. The game's winner takes the challenge bond, which is the game's move 0.
+/// `forcePeriod` has passed. The challenge bond is the game's move 0: back to the challenger if it wins, lost as above
+/// if it does not.
 /// What a game cannot replay, the result as published (its availability), is disputed by {challengeResult}. On a job
 /// that commits a program, the accused answers it on-chain, no committee drawn: it publishes the job's trace (every
 /// checkpoint hash, proven against the trace root) and its last checkpoint, whose parameters are the trained weights
@@ -206,7 +209,8 @@ interface IDisputes is IGameReferee {
         uint256 bond,
         uint256 verdictDeadline
     );
-    /// @notice Emitted when dispute `disputeId` is settled by its committee; the bond went to `bondRecipient`.
+    /// @notice Emitted when dispute `disputeId` is settled by its committee; the bond went back to `bondRecipient`, the
+    /// challenger, or was lost to `bondRecipient`, the accused, and the treasury ({BondForfeited}).
     event DisputeSettled(uint256 indexed disputeId, bool providerWrong, address indexed bondRecipient, uint256 signerBitmap);
     /// @notice Emitted when dispute `disputeId` expires without a verdict from its drawn committee; the bond
     /// returned to the challenger and the job's window resumed.
@@ -218,18 +222,23 @@ interface IDisputes is IGameReferee {
     /// @notice Emitted when dispute `disputeId` is handed to bisection game `gameId` over checkpoint `checkpoint`'s
     /// segment: opened so by the challenger (`forced` false) or forced by the provider.
     event DisputeGameStarted(uint256 indexed disputeId, uint256 indexed gameId, uint256 checkpoint, bool forced);
-    /// @notice Emitted when game `gameId` decided dispute `disputeId`; the bond went to `bondRecipient`, the winner.
+    /// @notice Emitted when game `gameId` decided dispute `disputeId` for `bondRecipient`; the bond went back to it, the
+    /// challenger, or was lost to it, the provider, and the treasury ({BondForfeited}).
     event DisputeDecidedByGame(uint256 indexed disputeId, uint256 indexed gameId, bool providerWrong, address indexed bondRecipient);
     /// @notice Emitted when the provider forced a game over dispute `disputeId`, whose checkpoint `checkpoint` ends no
-    /// segment of the job's schedule: there is nothing to replay, the result stands and the bond went to the provider.
+    /// segment of the job's schedule: there is nothing to replay, the result stands and the bond is lost ({BondForfeited}).
     event DisputeDismissed(uint256 indexed disputeId, uint256 checkpoint);
 
     /// @notice Emitted when `prover` proved dispute `disputeId`'s aggregate wrong to the referee; the bond went to the
     /// challenger, `bondRecipient`, the slash's beneficiary share to `prover`.
     event DisputeDecidedByReferee(uint256 indexed disputeId, address indexed bondRecipient, address indexed prover);
     /// @notice Emitted when refereed dispute `disputeId` passed its deadline with the aggregate unrefuted: it stands,
-    /// the bond went to `bondRecipient`, the aggregator.
+    /// the bond was lost to `bondRecipient`, the aggregator, and the treasury ({BondForfeited}).
     event AggregateUpheld(uint256 indexed disputeId, address indexed bondRecipient);
+    /// @notice Emitted when dispute `disputeId` ended against its challenger: of the lost bond, `toAccused` went to
+    /// `accused` and `toTreasury` to the treasury (split as a slash is), so losing costs a challenger even when it is
+    /// the accused's own account.
+    event BondForfeited(uint256 indexed disputeId, address indexed accused, uint256 toAccused, uint256 toTreasury);
 
     /// @notice Emitted when checkpoint hashes `hashes`, the trace's from checkpoint `from` on, are published for
     /// availability dispute `disputeId`, proven against the job's trace root.
@@ -239,7 +248,8 @@ interface IDisputes is IGameReferee {
     /// `words` is empty for a chunk of zero words.
     event CheckpointChunkPublished(uint256 indexed disputeId, uint256 chunk, bytes32[] words);
     /// @notice Emitted when the last chunk of availability dispute `disputeId` is in: job `jobId`'s result is
-    /// available on-chain for good, the result stands and the bond went to `bondRecipient`, the provider.
+    /// available on-chain for good, the result stands and the bond was lost to `bondRecipient`, the provider, and the
+    /// treasury ({BondForfeited}).
     event ResultPublished(uint256 indexed disputeId, uint256 indexed jobId, address indexed bondRecipient);
     /// @notice Emitted when availability dispute `disputeId` passed its deadline unanswered: the provider is wrong,
     /// the bond returned to the challenger.
@@ -249,7 +259,7 @@ interface IDisputes is IGameReferee {
     event UpdateChunkPublished(uint256 indexed disputeId, uint256 chunk, bytes bytes_);
     /// @notice Emitted when the last chunk of update availability dispute `disputeId` is in: slot `slot`'s update (255:
     /// the aggregate) of round `round` of distributed job `jobId` is available on-chain for good, it stands and the bond
-    /// went to `bondRecipient`, the slot's provider (or the aggregator).
+    /// was lost to `bondRecipient`, the slot's provider (or the aggregator), and the treasury ({BondForfeited}).
     event UpdatePublished(
         uint256 indexed disputeId, uint256 indexed jobId, uint256 round, uint256 slot, address indexed bondRecipient
     );
@@ -265,7 +275,7 @@ interface IDisputes is IGameReferee {
     /// `checkpointIndex` RESULT_DISPUTE and `claimedHash` 0.
     /// - On a job that commits a program, no committee is drawn: anyone (the provider, in practice) answers it before
     ///   the deadline, `verdictPeriod` away, with {publishTrace} and {publishChunk}; the last chunk ends it, the result
-    ///   standing and the bond going to the provider ({ResultPublished}). Unanswered, {expire} finds the provider
+    ///   standing and the bond lost ({ResultPublished}, {BondForfeited}). Unanswered, {expire} finds the provider
     ///   wrong ({ResultWithheld}). A result so published cannot be disputed as published again.
     /// - On any other job, the committee finds the provider wrong if it does not serve its result manifest and
     ///   checkpoints within the fetch bound, or if they contradict the on-chain result digest and trace root; its
@@ -286,10 +296,10 @@ interface IDisputes is IGameReferee {
     /// @notice Publishes, for availability dispute `disputeId` whose trace is in, chunk `chunk` of the last
     /// checkpoint: its `2^c` words (`c` = min(CHUNK_DEPTH, depth)), or none for a chunk of zero words, and the
     /// siblings of the chunk's subtree root up to the checkpoint's hash. Anyone may call it. The last chunk ends the
-    /// dispute: the result stands, the bond goes to the provider.
+    /// dispute: the result stands, the bond is lost ({BondForfeited}).
     /// @dev Requirements: an Open availability dispute, before its deadline, its whole trace published; the chunk in
     /// range, not yet published, of the right shape, leading to the checkpoint's hash. Emits
-    /// {CheckpointChunkPublished}, and with the last chunk {ResultPublished}.
+    /// {CheckpointChunkPublished}, and with the last chunk {ResultPublished} and {BondForfeited}.
     function publishChunk(uint256 disputeId, uint64 chunk, bytes32[] calldata words, bytes32[] calldata proof) external;
 
     /// @notice Opens a dispute on checkpoint `checkpoint` of job `jobId`'s result decided by a bisection game between
@@ -304,11 +314,11 @@ interface IDisputes is IGameReferee {
 
     /// @notice The accused provider turns committee dispute `disputeId` into a bisection game over the checkpoint the
     /// challenger named, so that no committee majority decides it. If that checkpoint ends no segment of the job's
-    /// schedule, the dispute is dismissed at once (the result stands, the bond goes to the provider).
+    /// schedule, the dispute is dismissed at once (the result stands, the bond is lost).
     /// @dev Requirements: Open; about a checkpoint of a JobRegistry job that committed a program (not about its result
     /// as published); the caller is the accused; before
     /// `forcePeriod` has passed since the challenge; both leaves in the trace. Emits {DisputeGameStarted} or
-    /// {DisputeDismissed}.
+    /// {DisputeDismissed} and {BondForfeited}.
     function forceGame(uint256 disputeId, TraceOpening calldata opening) external;
 
     /// @notice Opens a dispute on slot `slot`'s update (255: the aggregate) of round `round` of distributed job
@@ -327,7 +337,7 @@ interface IDisputes is IGameReferee {
     /// `round` of distributed job `jobId`, pulling the bond from the caller: the chunked blob committed for it, which no
     /// peer serves. No committee is drawn: anyone (the slot's provider or the aggregator, in practice) answers it before
     /// the deadline, `verdictPeriod` away, with {publishUpdateChunk}; the last chunk ends it, the update standing and the
-    /// bond going to the accused ({UpdatePublished}). Unanswered, {expire} finds the accused wrong ({ResultWithheld}):
+    /// bond lost ({UpdatePublished}, {BondForfeited}). Unanswered, {expire} finds the accused wrong ({ResultWithheld}):
     /// the registry drops and slashes the slot, or voids the aggregate and slashes the aggregator. A blob so published
     /// cannot be disputed as unavailable again. Stored and emitted with `claimedHash` 0.
     /// @dev Requirements: as {challengeRound}; the blob not published on-chain before; the caller approved the bond.
@@ -337,10 +347,10 @@ interface IDisputes is IGameReferee {
     /// @notice Publishes, for update availability dispute `disputeId`, chunk `chunk` of the disputed chunked blob
     /// (docs/distributed-training.md, "Chunked blobs"): its header's `length` and tree `root` (whose header hashes to
     /// the slot's commitment, or the aggregate), the chunk's bytes and the siblings of its leaf up to the root. Anyone
-    /// may call it. The last chunk ends the dispute: the update stands, the bond goes to the accused.
+    /// may call it. The last chunk ends the dispute: the update stands, the bond is lost ({BondForfeited}).
     /// @dev Requirements: an Open update availability dispute, before its deadline; the header matching the digest;
     /// the chunk in range, not yet published, of its length, leading to the root. Emits {UpdateChunkPublished}, and
-    /// with the last chunk {UpdatePublished}.
+    /// with the last chunk {UpdatePublished} and {BondForfeited}.
     function publishUpdateChunk(
         uint256 disputeId,
         uint64 length,
@@ -357,13 +367,15 @@ interface IDisputes is IGameReferee {
     /// @dev Requirements: Open; not an availability dispute; if the dispute can become a game (a checkpoint of a job
     /// that committed a program), `forcePeriod` passed since the challenge; before the verdict deadline; >= threshold
     /// valid member signatures.
-    /// Emits {DisputeSettled}.
+    /// Emits {DisputeSettled}, and {BondForfeited} if the challenger was wrong.
     function settle(uint256 disputeId, bool providerWrong, uint256 signerBitmap, bytes[] calldata signatures) external;
 
-    /// @notice Ends dispute `disputeId` after its verdict deadline, bond refunded. An availability dispute still
+    /// @notice Ends dispute `disputeId` after its verdict deadline, bond refunded (but for an aggregate the referee
+    /// upholds, {AggregateUpheld}: the bond is lost, {BondForfeited}). An availability dispute still
     /// unanswered finds the provider wrong. Otherwise, if a committee of at least `threshold` members was drawn
     /// before the deadline, the window resumes; if not, the job fails without paying the provider or slashing it.
-    /// @dev Requirements: Open; deadline reached. Emits {ResultWithheld}, {DisputeExpired} or {DisputeNoCommittee}.
+    /// @dev Requirements: Open; deadline reached. Emits {ResultWithheld}, {DisputeExpired},
+    /// {DisputeNoCommittee} or {AggregateUpheld} and {BondForfeited}.
     function expire(uint256 disputeId) external;
 
     /// @notice The EIP-712 digest validators sign for a verdict.
@@ -398,6 +410,12 @@ interface IDisputes is IGameReferee {
 
     /// @notice The aggregate referee this Disputes deploys and accepts refutations from.
     function referee() external view returns (IAggregateReferee);
+
+    /// @notice Receives a lost bond's part that does not go to the accused: the StakeManager's treasury.
+    function treasury() external view returns (address);
+
+    /// @notice The accused's share of a lost bond, in basis points: the StakeManager's slash beneficiary share.
+    function accusedShareBps() external view returns (uint16);
 
     /// @notice Number of disputes opened; ids run from 1 to this.
     function disputeCount() external view returns (uint256);

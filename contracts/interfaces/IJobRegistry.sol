@@ -2,6 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IStakeManager} from "./IStakeManager.sol";
 
 /// @title IJobRegistry
 /// @notice Training orders: a consumer escrows a reward, compute providers bid it down in a
@@ -204,6 +205,9 @@ interface IJobRegistry {
 
     /// @notice The escrow token: the protocol token, also staked and bonded.
     function token() external view returns (IERC20);
+
+    /// @notice The StakeManager holding providers' stake (its token is `token`).
+    function stakeManager() external view returns (IStakeManager);
 
     /// @notice Number of jobs posted; ids run from 1 to this.
     function jobCount() external view returns (uint256);

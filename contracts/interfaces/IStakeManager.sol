@@ -80,6 +80,12 @@ interface IStakeManager {
     /// @dev Requirements: caller has MODULE_ROLE. Emits {StakeSlashed} when something was slashed.
     function slash(address account, uint256 amount, address beneficiary) external returns (uint256 slashed);
 
+    /// @notice Receives the part of each slash that does not go to its beneficiary.
+    function treasury() external view returns (address);
+
+    /// @notice Share of a slash paid to its beneficiary, in basis points (at most 10,000).
+    function beneficiaryShareBps() external view returns (uint16);
+
     /// @notice The stake balances of `account`.
     function stakeOf(address account) external view returns (Stake memory);
 

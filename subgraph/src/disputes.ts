@@ -1,6 +1,7 @@
 import { BigInt } from "@graphprotocol/graph-ts";
 import {
   AggregateUpheld,
+  BondForfeited,
   CheckpointChunkPublished,
   DisputeDecidedByGame,
   DisputeDecidedByReferee,
@@ -214,5 +215,12 @@ export function handleAggregateUpheld(event: AggregateUpheld): void {
   dispute.status = "ChallengerWrong";
   dispute.providerWrong = false;
   dispute.bondRecipient = event.params.bondRecipient;
+  dispute.save();
+}
+
+/** A lost bond: the accused's part went to bondRecipient (set by the event that ended the dispute), the rest here. */
+export function handleBondForfeited(event: BondForfeited): void {
+  let dispute = loadDispute(event.params.disputeId);
+  dispute.bondToTreasury = event.params.toTreasury;
   dispute.save();
 }

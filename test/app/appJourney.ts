@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { createPublicClient, http, zeroHash, type Address, type Hex } from "viem";
-import { RoundJobRegistryAbi, SecureAggregationLedgerAbi } from "../../app/src/generated/abis.ts";
+import { createPublicClient, formatUnits, http, zeroHash, type Address, type Hex } from "viem";
+import { DisputesAbi, RoundJobRegistryAbi, SecureAggregationLedgerAbi } from "../../app/src/generated/abis.ts";
 import { fetchRawBlock } from "../../app/src/jobs/fetchRawBlock.ts";
 import { rebuildTrainedModel } from "../../keepers/src/jobs/trainedModel.ts";
 import { RoundJobStatus } from "../../keepers/src/roundJobs/roundJobStatus.ts";
@@ -247,6 +247,12 @@ export async function roundJobJourney({ appUrl, rpcUrl, jobId, timeoutMs = 600_0
       onChain,
       "the owner commitments, secure-aggregation posts and recovery shares shown are the chain's",
     );
+
+    // Where the dispute's bond went (the subgraph's bondRecipient and bondToTreasury): the devnet's wrong aggregate was
+    // caught, so its challenger got the bond back.
+    const bond = formatUnits(await client.readContract({ address: config.addresses.Disputes!, abi: DisputesAbi, functionName: "challengeBond" }), 18);
+    const bondCells = await page.getByTestId("dispute-bond").allTextContents();
+    assert.ok(bondCells.length > 0 && bondCells.every((text) => text.startsWith(`${bond} VTT back to `)), `each dispute's bond back to its challenger: ${bondCells.join("; ")}`);
 
     await app.shot("round-job-finalized");
     assert.deepEqual(await accessibilityBasics(page), [], `accessibility of #/round-jobs/${jobId}`);

@@ -52,7 +52,7 @@ describe("jobTimeline", () => {
   });
 
   describe("when a dispute is open", () => {
-    const dispute = { id: "1", challenger: CHALLENGER, checkpointIndex: "2", claimedHash: `0x${"22".repeat(32)}`, bond: "5", verdictDeadline: "1700000500", status: "Open" as const, committeeRequestFailed: null, committee: null, providerWrong: null, bondRecipient: null, game: null };
+    const dispute = { id: "1", challenger: CHALLENGER, checkpointIndex: "2", claimedHash: `0x${"22".repeat(32)}`, bond: "5", verdictDeadline: "1700000500", status: "Open" as const, committeeRequestFailed: null, committee: null, providerWrong: null, bondRecipient: null, bondToTreasury: null, game: null };
     const base = {
       results: [{ ...at(20), provider: PROVIDER, metric: 9000, challengeDeadline: "1" }],
       challenges: [{ ...at(25), dispute: { id: "1" }, challenger: CHALLENGER, checkpointIndex: "2", verdictDeadline: "1700000500" }],

@@ -61,6 +61,7 @@ const dispute = (roundNumber: number, slotNumber: number): RoundDisputeData => (
   committee: [],
   providerWrong: true,
   bondRecipient: `0x${"c".repeat(40)}`,
+  bondToTreasury: null,
   round: { number: roundNumber },
   slot: slotNumber,
   evidenceCoordinate: null,

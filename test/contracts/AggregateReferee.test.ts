@@ -137,7 +137,7 @@ describe("AggregateReferee: a distributed job's aggregate refuted on-chain", () 
     assert.deepEqual([voided!.args.aggregator, voided!.args.slashed], [addressOf(p.outsider), AGGREGATOR_STAKE]);
   });
 
-  it("a right aggregate stands: decide and refuteHeader revert AggregateRight, no committee verdict counts, expiry upholds it (bond to the aggregator, the window resumed)", async () => {
+  it("a right aggregate stands: decide and refuteHeader revert AggregateRight, no committee verdict counts, expiry upholds it (the bond lost: half to the aggregator, the window resumed)", async () => {
     const p = await networkHelpers.loadFixture(withRightDisputed);
     const evidence = aggregateEvidence({ program: PROGRAM, round: 1, previous: encodeGlobalModel(G1), updates: ROUND1, posted: WRONG_G2, correct: G2_BYTES });
     assert.equal(evidence.kind, "coordinate");
@@ -155,7 +155,7 @@ describe("AggregateReferee: a distributed job's aggregate refuted on-chain", () 
     const aggregator0 = await p.token.read.balanceOf([addressOf(p.outsider)]);
     await networkHelpers.time.increase(await p.disputes.read.verdictPeriod());
     await viem.assertions.emitWithArgs(p.disputes.write.expire([1n]), p.disputes, "AggregateUpheld", [1n, addressOf(p.outsider)]);
-    assert.equal(await p.token.read.balanceOf([addressOf(p.outsider)]), aggregator0 + BOND);
+    assert.equal(await p.token.read.balanceOf([addressOf(p.outsider)]), aggregator0 + BOND / 2n, "half the lost bond: the accused's share, the rest the treasury's");
     assert.equal((await p.disputes.read.getDispute([1n])).status, DisputeStatus.ChallengerWrong);
     assert.equal((await p.roundJobRegistry.read.getRoundJob([p.jobId])).status, RoundJobStatus.Aggregated);
     await viem.assertions.revertWithCustomErrorWithArgs(p.referee.write.decide([1n, PROGRAM]), p.referee, "AggregateRefereeNotRefereed", [1n]);

@@ -424,12 +424,26 @@ describe("Disputes", () => {
       assert.equal(await p.token.read.balanceOf([p.disputes.address]), 0n);
     });
 
-    it("pays the bond to a provider that served its result and resumes the window", async () => {
+    it("splits a wrong challenger's bond as a slash is, the provider's share and the treasury's (a provider's own second account pays for each dispute it holds the job with), and resumes the window", async () => {
       const p = await networkHelpers.loadFixture(withResultDispute);
+      const share = BigInt(await p.stakeManager.read.beneficiaryShareBps());
+      assert.deepEqual([BigInt(await p.disputes.read.accusedShareBps()), await p.disputes.read.treasury()], [share, await p.stakeManager.read.treasury()]);
+      const toProvider = (BOND * share) / 10_000n;
+      assert.ok(toProvider > 0n && toProvider < BOND, "the fixture's share splits the bond");
       const { bitmap, signatures } = await verdict(p, false, [1, 3, 5, 7, 8]);
-      const providerBefore = await p.token.read.balanceOf([p.providerA.account.address]);
-      await p.disputes.write.settle([p.disputeId, false, bitmap, signatures]);
-      assert.equal(await p.token.read.balanceOf([p.providerA.account.address]), providerBefore + BOND);
+      const before = await partiesOf(p);
+      await viem.assertions.emitWithArgs(
+        p.disputes.write.settle([p.disputeId, false, bitmap, signatures]),
+        p.disputes,
+        "BondForfeited",
+        [p.disputeId, p.providerA.account.address, toProvider, BOND - toProvider],
+      );
+      const after = await partiesOf(p);
+      assert.deepEqual(
+        [after.provider - before.provider, after.treasury - before.treasury, after.challenger - before.challenger],
+        [toProvider, BOND - toProvider, 0n],
+      );
+      assert.equal(await p.token.read.balanceOf([p.disputes.address]), 0n);
       assert.equal((await p.jobRegistry.read.getJob([p.jobId])).status, JobStatus.Submitted);
     });
 
@@ -624,7 +638,7 @@ describe("Disputes", () => {
       assert.equal(await p.token.read.balanceOf([p.jobRegistry.address]), 0n);
     });
 
-    it("pays the bond to a right provider and resumes the window", async () => {
+    it("gives a right provider its share of the lost bond and resumes the window", async () => {
       const p = await networkHelpers.loadFixture(withCommittee);
       const { bitmap, signatures } = await verdict(p, false, [1, 3, 5, 7, 8]);
       const remaining = BigInt((await p.disputes.read.getDispute([p.disputeId])).windowRemaining);
@@ -637,7 +651,7 @@ describe("Disputes", () => {
         "JobResumed",
         [p.jobId, now + remaining],
       );
-      assert.equal(await p.token.read.balanceOf([p.providerA.account.address]), providerBefore + BOND);
+      assert.equal(await p.token.read.balanceOf([p.providerA.account.address]), providerBefore + BOND / 2n, "the accused's share of the lost bond");
       assert.equal((await p.jobRegistry.read.getJob([p.jobId])).status, JobStatus.Submitted);
       await networkHelpers.time.setNextBlockTimestamp(now + remaining);
       await p.jobRegistry.write.finalize([p.jobId]);

@@ -126,14 +126,14 @@ describe("Disputes: games over the training VM", () => {
       await viem.assertions.revertWithCustomErrorWithArgs(p.disputes.write.settle([disputeId, true, 31n, []]), p.disputes, "DisputesNotOpen", [disputeId, DisputeStatus.ChallengerWrong]);
     });
 
-    it("dismisses a dispute of a checkpoint the schedule does not have: the result stands, the bond is the provider's", async () => {
+    it("dismisses a dispute of a checkpoint the schedule does not have: the result stands, the bond is lost (half to the provider)", async () => {
       const p = await networkHelpers.loadFixture(withHonestResult);
       const disputeId = await committeeDispute(p, 7n);
       const before = await p.token.read.balanceOf([p.providerA.account.address]);
       await viem.assertions.emitWithArgs(p.disputes.write.forceGame([disputeId, openingOf(truth, 2)], { account: p.providerA.account }), p.disputes, "DisputeDismissed", [disputeId, 7n]);
       assert.equal((await p.disputes.read.getDispute([disputeId])).status, DisputeStatus.ChallengerWrong);
       assert.equal((await p.jobRegistry.read.getJob([p.jobId])).status, JobStatus.Submitted);
-      assert.equal(await p.token.read.balanceOf([p.providerA.account.address]), before + BOND);
+      assert.equal(await p.token.read.balanceOf([p.providerA.account.address]), before + BOND / 2n, "the accused's share of the lost bond");
       assert.equal(await p.bisectionGame.read.gameCount(), 0n);
       await viem.assertions.revertWithCustomErrorWithArgs(p.disputes.write.forceGame([disputeId, openingOf(truth, 2)], { account: p.providerA.account }), p.disputes, "DisputesNotOpen", [disputeId, DisputeStatus.ChallengerWrong]);
     });
@@ -182,7 +182,7 @@ describe("Disputes: games over the training VM", () => {
     };
     const chunksOf = async (p: Protocol) => checkpointChunks(LAST, (await p.disputes.read.getPublication([1n])).depth, await p.disputes.read.CHUNK_DEPTH());
 
-    it("an honest provider publishes its trace in batches and its last checkpoint in chunks: the result stands, the bond is its, the chain serves the weights for good", async () => {
+    it("an honest provider publishes its trace in batches and its last checkpoint in chunks: the result stands, half the lost bond is its, the chain serves the weights for good", async () => {
       const p = await networkHelpers.loadFixture(withAvailabilityDispute);
       const publicClient = await viem.getPublicClient();
       const as = { account: p.providerA.account };
@@ -204,7 +204,7 @@ describe("Disputes: games over the training VM", () => {
       await viem.assertions.emitWithArgs(p.disputes.write.publishChunk([1n, last.chunk, last.words, last.proof], as), p.disputes, "ResultPublished", [1n, p.jobId, p.providerA.account.address]);
       assert.equal((await p.disputes.read.getDispute([1n])).status, DisputeStatus.ChallengerWrong);
       assert.equal((await p.jobRegistry.read.getJob([p.jobId])).status, JobStatus.Submitted, "the window resumes");
-      assert.equal(await p.token.read.balanceOf([p.providerA.account.address]), providerBefore + BOND, "the bond is the provider's");
+      assert.equal(await p.token.read.balanceOf([p.providerA.account.address]), providerBefore + BOND / 2n, "the accused's share of the lost bond");
       assert.equal(await p.token.read.balanceOf([p.disputes.address]), 0n);
       assert.equal(await p.disputes.read.publishedIn([p.jobId]), 1n);
       assert.ok(gas < 10_000_000n, `published for ${gas} gas`);

@@ -120,7 +120,7 @@ describe("Disputes: availability of a round slot's update", () => {
     assert.deepEqual([dispute.provider, dispute.claimedHash, dispute.checkpointIndex], [addressOf(p.slotWallets[SLOT]!), zeroHash, BigInt(SLOT)]);
   });
 
-  it("an honest slot publishes its blob chunk by chunk: the update stands, the bond is its, aggregation reopens, the chain holds the blob for good", async () => {
+  it("an honest slot publishes its blob chunk by chunk: the update stands, half the lost bond is its, aggregation reopens, the chain holds the blob for good", async () => {
     const p = await networkHelpers.loadFixture(withUpdateDispute);
     const provider0 = await balance(p, addressOf(p.slotWallets[SLOT]!));
     const gas = await publishAll(p, 1n);
@@ -134,7 +134,7 @@ describe("Disputes: availability of a round slot's update", () => {
     const bytes = concat(chunks.sort((a, b) => Number(a.args.chunk! - b.args.chunk!)).map((e) => e.args.bytes_!));
     assert.equal(keccak256(bytes), keccak256(concat(Array.from({ length: BLOB.chunkCount }, (_, i) => bytesToHex(BLOB.chunk(i))))), "the blob, from the chain's events alone");
     assert.equal(hexToBytes(bytes).length, BLOB.length);
-    assert.equal(await balance(p, addressOf(p.slotWallets[SLOT]!)), provider0 + BOND, "the bond is the provider's");
+    assert.equal(await balance(p, addressOf(p.slotWallets[SLOT]!)), provider0 + BOND / 2n, "the accused's share of the lost bond");
     assert.equal(await balance(p, p.disputes.address), 0n);
     const job = await p.roundJobRegistry.read.getRoundJob([p.jobId]);
     assert.deepEqual([job.status, job.activeMask], [RoundJobStatus.Aggregating, 0b1111], "nobody dropped; aggregation reopened");
@@ -214,7 +214,7 @@ describe("Disputes: availability of a round slot's update", () => {
     }
     const [published] = await p.disputes.getEvents.UpdatePublished({ disputeId: 1n }, { fromBlock: 0n });
     assert.deepEqual([published!.args.slot, published!.args.bondRecipient], [BigInt(AGGREGATE), addressOf(p.outsider)]);
-    assert.equal(await balance(p, addressOf(p.outsider)), aggregator0 + BOND, "the bond is the aggregator's");
+    assert.equal(await balance(p, addressOf(p.outsider)), aggregator0 + BOND / 2n, "the accused's share of the lost bond");
     const job = await p.roundJobRegistry.read.getRoundJob([p.jobId]);
     assert.deepEqual([job.status, job.aggregator, BigInt(job.deadline)], [RoundJobStatus.Aggregated, addressOf(p.outsider), BigInt(await networkHelpers.time.latest()) + BigInt(windowRemaining)]);
     assert.equal(await p.disputes.read.blobPublishedIn([GLOBAL.digest]), 1n);

@@ -167,7 +167,9 @@ contract ProtocolHandler is StorageAuditActions {
     uint256 public ghostSlashed;
     uint256 public ghostToBeneficiaries;
     uint256 public ghostToTreasury;
-    /// @notice StakeSlashed events whose split differs from beneficiaryShareBps / rest.
+    /// @notice The treasury's parts of lost challenge bonds (BondForfeited).
+    uint256 public ghostBondsToTreasury;
+    /// @notice StakeSlashed and BondForfeited events whose split differs from beneficiaryShareBps / rest.
     uint256 public ghostBadSplits;
     /// @notice Escrow a job paid out (payments + refunds) and how many terminal events it emitted.
     mapping(uint256 jobId => uint256) public ghostPaidOut;
@@ -865,17 +867,25 @@ contract ProtocolHandler is StorageAuditActions {
         if (topic == IDisputes.DisputeOpened.selector) {
             expectedBalance[d.challenger] -= d.bond;
         } else if (topic == IDisputes.DisputeSettled.selector) {
-            expectedBalance[_addr(log.topics[2])] += d.bond;
+            // A right challenger gets its bond back; a wrong one's is booked from BondForfeited.
+            (bool providerWrong,) = abi.decode(log.data, (bool, uint256));
+            if (providerWrong) expectedBalance[d.challenger] += d.bond;
             ++ghostDisputeTerminalEvents[disputeId];
         } else if (topic == IDisputes.DisputeExpired.selector || topic == IDisputes.DisputeNoCommittee.selector) {
             expectedBalance[d.challenger] += d.bond;
             ++ghostDisputeTerminalEvents[disputeId];
         } else if (topic == IDisputes.DisputeDecidedByGame.selector) {
-            expectedBalance[_addr(log.topics[3])] += d.bond;
+            if (abi.decode(log.data, (bool))) expectedBalance[d.challenger] += d.bond;
             ++ghostDisputeTerminalEvents[disputeId];
         } else if (topic == IDisputes.DisputeDismissed.selector || topic == IDisputes.ResultPublished.selector) {
-            expectedBalance[d.provider] += d.bond;
             ++ghostDisputeTerminalEvents[disputeId];
+        } else if (topic == IDisputes.BondForfeited.selector) {
+            // A lost bond, split as a slash is: the accused's share, the rest to the treasury.
+            (uint256 toAccused, uint256 toTreasury) = abi.decode(log.data, (uint256, uint256));
+            if (toAccused != uint256(d.bond) * shareBps / 10_000 || toAccused + toTreasury != d.bond) ++ghostBadSplits;
+            expectedBalance[_addr(log.topics[2])] += toAccused;
+            expectedBalance[treasury] += toTreasury;
+            ghostBondsToTreasury += toTreasury;
         } else if (topic == IDisputes.ResultWithheld.selector) {
             expectedBalance[d.challenger] += d.bond;
             ++ghostDisputeTerminalEvents[disputeId];
@@ -1268,14 +1278,16 @@ contract ProtocolInvariantsTest is ProtocolBase {
     }
 
     /// @notice Every account holds exactly what the events say it was paid; in particular the treasury
-    /// and slash beneficiaries gain only what was slashed, split beneficiaryShareBps / rest.
+    /// and slash beneficiaries gain only what was slashed, split beneficiaryShareBps / rest, and the treasury the
+    /// rest of each lost challenge bond (split the same way).
     /// forge-config: default.invariant.runs = 16
     /// forge-config: default.invariant.depth = 100
     function invariant_payouts_matchEventsAndSlashes() public view {
         assertEq(handler.ghostBadSplits(), 0, "slash split");
         assertEq(handler.ghostToBeneficiaries() + handler.ghostToTreasury(), handler.ghostSlashed(), "slash parts");
-        assertEq(token.balanceOf(treasury), handler.ghostToTreasury(), "treasury gains only slashes");
-        assertEq(handler.expectedBalance(treasury), handler.ghostToTreasury());
+        uint256 treasuryIn = handler.ghostToTreasury() + handler.ghostBondsToTreasury();
+        assertEq(token.balanceOf(treasury), treasuryIn, "treasury gains only slashes and lost bonds' rests");
+        assertEq(handler.expectedBalance(treasury), treasuryIn);
         for (uint256 i; i < handler.actorCount(); ++i) {
             address a = handler.actors(i);
             assertEq(token.balanceOf(a), handler.expectedBalance(a), "actor balance");

@@ -701,7 +701,7 @@ describe("RoundJobRegistry", () => {
       assert.equal((await p.disputes.read.getDispute([disputeId])).status, DisputeStatus.ChallengerWrong);
     });
 
-    it("slot found right: the bond goes to the slot's provider and the window resumes with the time it had left", async () => {
+    it("slot found right: half the lost bond to the slot's provider and the window resumes with the time it had left", async () => {
       const p = await networkHelpers.loadFixture(withValidators);
       const disputeId = await challengeWithCommittee(p, 2);
       const { windowRemaining } = await p.disputes.read.getDispute([disputeId]);
@@ -709,7 +709,7 @@ describe("RoundJobRegistry", () => {
       const at = (await now()) + 50n;
       await networkHelpers.time.setNextBlockTimestamp(at);
       await viem.assertions.emitWithArgs(settle(p, disputeId, false), p.roundJobRegistry, "RoundResumed", [p.jobId, 0n, at + BigInt(windowRemaining)]);
-      assert.equal(await balance(p, addressOf(p.slotWallets[2]!)), provider0 + BOND);
+      assert.equal(await balance(p, addressOf(p.slotWallets[2]!)), provider0 + BOND / 2n, "the accused's share of the lost bond");
       assert.equal(await statusOf(p), RoundJobStatus.Aggregated);
       assert.equal(await lockedOf(p, p.outsider), AGGREGATOR_STAKE);
       await networkHelpers.time.increaseTo(at + BigInt(windowRemaining));
@@ -744,12 +744,12 @@ describe("RoundJobRegistry", () => {
       assert.equal(await p.roundJobRegistry.read.aggregateOf([p.jobId, 0]), digest("right global 0"));
     });
 
-    it("aggregate found right: the bond goes to the aggregator, the window resumes", async () => {
+    it("aggregate found right: half the lost bond to the aggregator, the window resumes", async () => {
       const p = await networkHelpers.loadFixture(withValidators);
       const disputeId = await challengeWithCommittee(p, AGGREGATE);
       const aggregator0 = await balance(p, addressOf(p.outsider));
       await settle(p, disputeId, false);
-      assert.equal(await balance(p, addressOf(p.outsider)), aggregator0 + BOND);
+      assert.equal(await balance(p, addressOf(p.outsider)), aggregator0 + BOND / 2n, "the accused's share of the lost bond");
       assert.equal(await statusOf(p), RoundJobStatus.Aggregated);
     });
 
@@ -819,14 +819,14 @@ describe("RoundJobRegistry", () => {
       assert.equal((await reg.read.getRoundJob([p.jobId])).aggregator, zeroAddress, "no aggregate posted in the new round");
     });
 
-    it("update found right before any aggregate: the bond goes to the slot's provider, aggregation reopened for a whole period", async () => {
+    it("update found right before any aggregate: half the lost bond to the slot's provider, aggregation reopened for a whole period", async () => {
       const p = await networkHelpers.loadFixture(withValidatorsAggregating);
       const disputeId = await challengeWithCommittee(p, 1);
       const provider0 = await balance(p, addressOf(p.slotWallets[1]!));
       const at = (await now()) + 7n;
       await networkHelpers.time.setNextBlockTimestamp(at);
       await viem.assertions.emitWithArgs(settle(p, disputeId, false), p.roundJobRegistry, "AggregationReopened", [p.jobId, 0n, at + BigInt(ROUND_ORDER.aggregationPeriod)]);
-      assert.equal(await balance(p, addressOf(p.slotWallets[1]!)), provider0 + BOND);
+      assert.equal(await balance(p, addressOf(p.slotWallets[1]!)), provider0 + BOND / 2n, "the accused's share of the lost bond");
       const job = await p.roundJobRegistry.read.getRoundJob([p.jobId]);
       assert.deepEqual([job.status, job.activeMask], [RoundJobStatus.Aggregating, 0b1111]);
       await aggregate(p, 0);

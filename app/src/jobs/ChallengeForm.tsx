@@ -28,11 +28,13 @@ export function ChallengeForm({ jobId, checkpointCount, open }: { jobId: bigint;
       { ...Disputes, functionName: "challengeBond" },
       { ...VeritrainToken, functionName: "balanceOf", args: [address ?? "0x0000000000000000000000000000000000000000"] },
       { ...VeritrainToken, functionName: "allowance", args: [address ?? "0x0000000000000000000000000000000000000000", Disputes.address] },
+      { ...Disputes, functionName: "accusedShareBps" },
     ],
     allowFailure: false,
   });
   const parsed = parseChallenge(form, checkpointCount);
   const bond = reads.data?.[0];
+  const accusedShare = reads.data === undefined ? "a share" : `${reads.data[3] / 100}%`;
 
   const challenge = async () => {
     setTouched(true);
@@ -51,7 +53,7 @@ export function ChallengeForm({ jobId, checkpointCount, open }: { jobId: bigint;
       <h3>Challenge this result</h3>
       <p>
         Re-execute the job (<code>veritrain job verify {jobId.toString()}</code>) and, if a checkpoint differs, name it here with the hash you computed.
-        The bond is <Tokens value={bond} />: a validator committee is drawn; if the provider was wrong you get your bond back and a share of its slashed stake, otherwise the provider gets your bond.
+        The bond is <Tokens value={bond} />: a validator committee is drawn; if the provider was wrong you get your bond back and a share of its slashed stake, otherwise you lose it: {accusedShare} to the provider, the rest to the treasury.
       </p>
       <Field label="Checkpoint index" inputMode="numeric" value={form.checkpointIndex} onChange={(e) => setForm({ ...form, checkpointIndex: e.target.value })} error={touched ? parsed.errors.checkpointIndex : undefined}
         hint={checkpointCount === undefined ? "The number of checkpoints is unknown here (the job's spec could not be fetched, or its training split keeps some labels only)." : `This result has ${checkpointCount} checkpoints: 0 to ${checkpointCount - 1}.`} data-testid="challenge-index" />

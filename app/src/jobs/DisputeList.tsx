@@ -2,7 +2,8 @@ import { disputeSubject, refereeEvidence, roundDecider, roundVerdict } from "../
 import { gameMoveText, gameOutcome } from "./gameMoveText.ts";
 import { jobDisputeSubject, RESULT_DISPUTE } from "./jobDispute.ts";
 import type { RoundDisputeData } from "../rounds/roundJobQuery.ts";
-import { AccountLink, Time, Tokens } from "../ui/format.tsx";
+import { AccountLink, Time } from "../ui/format.tsx";
+import { BondFate } from "./BondFate.tsx";
 import { Countdown } from "./Countdown.tsx";
 import type { DisputeData } from "./jobQuery.ts";
 
@@ -31,7 +32,7 @@ export function DisputeList({ disputes, now, refereed = false }: { disputes: (Di
                 {"slot" in d
                   ? <tr><th scope="row">Disputed</th><td data-testid="dispute-subject">round {d.round.number}, {disputeSubject(d.slot)}; claimed hash <code className="hash">{d.claimedHash}</code></td></tr>
                   : <tr><th scope="row">Disputed</th><td data-testid="dispute-subject">{jobDisputeSubject(d.checkpointIndex)}{d.checkpointIndex !== RESULT_DISPUTE && <>, claimed hash <code className="hash">{d.claimedHash}</code></>}</td></tr>}
-                <tr><th scope="row">Bond</th><td><Tokens value={d.bond} /></td></tr>
+                <tr><th scope="row">Bond</th><td data-testid="dispute-bond"><BondFate dispute={d} /></td></tr>
                 {"game" in d && d.game !== null && d.committee === null
                   ? <tr><th scope="row">Committee</th><td data-testid="dispute-committee">none: a bisection game decides it</td></tr>
                   : <>
@@ -51,7 +52,6 @@ export function DisputeList({ disputes, now, refereed = false }: { disputes: (Di
                   </>}
                 {evidence !== undefined && <tr><th scope="row">Referee</th><td data-testid="dispute-referee">{evidence}</td></tr>}
                 {d.providerWrong !== null && <tr><th scope="row">Verdict</th><td data-testid="dispute-verdict">{"slot" in d ? roundVerdict({ slot: d.slot, providerWrong: d.providerWrong }) : d.providerWrong ? "the provider was wrong: slashed, consumer refunded" : "the result stands: the challenger was wrong"}</td></tr>}
-                {d.bondRecipient !== null && <tr><th scope="row">Bond went to</th><td><AccountLink address={d.bondRecipient} /></td></tr>}
                 {"game" in d && d.game !== null && <tr><th scope="row">Game {d.game.id}</th><td data-testid="dispute-game">{gameOutcome(d.game)}</td></tr>}
               </tbody>
             </table>

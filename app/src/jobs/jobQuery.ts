@@ -16,6 +16,8 @@ export type DisputeData = {
   committee: string[] | null;
   providerWrong: boolean | null;
   bondRecipient: string | null;
+  /** A lost bond's part that went to the treasury (null while held or given back). */
+  bondToTreasury: string | null;
   /** The bisection game deciding it, if any. */
   game: GameData | null;
 };
@@ -73,7 +75,7 @@ export const JOB_QUERY = `query Job($id: ID!, $job: String!) {
     id consumer dataset { id } specDigest reward minStake biddingPeriod executionPeriod challengeWindow status deadline
     provider price resultDigest traceRoot metric payment refund slashed
     disputes(orderBy: id) {
-      id challenger checkpointIndex claimedHash bond verdictDeadline status committeeRequestFailed committee providerWrong bondRecipient
+      id challenger checkpointIndex claimedHash bond verdictDeadline status committeeRequestFailed committee providerWrong bondRecipient bondToTreasury
       game { id status moveCount timedOut moves(first: 1000, orderBy: number) { number kind mover level mid midHash agreed lo hi step operator count instruction postState claimedState } }
     }
   }

@@ -4,6 +4,7 @@ import { jobSpecBlockCid } from "../../../keepers/src/jobs/jobSpecBlock.ts";
 import type { SplitRange } from "../../../keepers/src/training/jobSpec.ts";
 import { JobHistory } from "../audit/JobHistory.tsx";
 import { useProtocol } from "../chain/useProtocol.ts";
+import { BondFate } from "../jobs/BondFate.tsx";
 import { ChallengeForm } from "../jobs/ChallengeForm.tsx";
 import { Countdown } from "../jobs/Countdown.tsx";
 import { DisputeList } from "../jobs/DisputeList.tsx";
@@ -101,7 +102,7 @@ export default function JobPage({ id }: { id: string }) {
                   <tr><th scope="row">Refunded to the consumer</th><td><Tokens value={job.refund} /></td></tr>
                   <tr><th scope="row">Slashed from providers</th><td><Tokens value={job.slashed} /></td></tr>
                   {job.disputes.map((d) => (
-                    <tr key={d.id}><th scope="row">Bond of dispute {d.id}</th><td><Tokens value={d.bond} />{d.bondRecipient === null ? " (held)" : <> to <AccountLink address={d.bondRecipient} /></>}</td></tr>
+                    <tr key={d.id}><th scope="row">Bond of dispute {d.id}</th><td><BondFate dispute={d} /></td></tr>
                   ))}
                 </tbody>
               </table>

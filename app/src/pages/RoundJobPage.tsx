@@ -1,6 +1,7 @@
 import { useReadContract } from "wagmi";
 import { Link } from "wouter";
 import { useProtocol } from "../chain/useProtocol.ts";
+import { BondFate } from "../jobs/BondFate.tsx";
 import { Countdown } from "../jobs/Countdown.tsx";
 import { DisputeList } from "../jobs/DisputeList.tsx";
 import { useChainNow } from "../jobs/useChainNow.ts";
@@ -118,7 +119,7 @@ export default function RoundJobPage({ id }: { id: string }) {
                   <tr><th scope="row">Refunded to the consumer</th><td><Tokens value={job.refund} /></td></tr>
                   <tr><th scope="row">Slashed (slots and aggregators)</th><td><Tokens value={job.slashed} /></td></tr>
                   {job.disputes.map((d) => (
-                    <tr key={d.id}><th scope="row">Bond of dispute {d.id}</th><td><Tokens value={d.bond} />{d.bondRecipient === null ? " (held)" : <> to <AccountLink address={d.bondRecipient} /></>}</td></tr>
+                    <tr key={d.id}><th scope="row">Bond of dispute {d.id}</th><td><BondFate dispute={d} /></td></tr>
                   ))}
                 </tbody>
               </table>

@@ -132,7 +132,7 @@ export const ROUND_JOB_QUERY = `query RoundJob($id: ID!, $job: String!) {
     status deadline currentRound escrow paid refund slashed postedAt settledAt seed endedAt
     slots(first: 16, orderBy: number) { number provider price roundsEarned active droppedReason droppedRound { number } slashed paid }
     rounds(first: 1000, orderBy: number) { number startedAt trainingDeadline closed aggregationDeadline aggregateDigest aggregator includedSlots challengeDeadline completed earnedSlots voidedAggregates }
-    disputes(orderBy: id) { id challenger checkpointIndex claimedHash bond verdictDeadline status committeeRequestFailed committee providerWrong bondRecipient round { number } slot evidenceCoordinate wordsProven refutations { coordinate posted computed } }
+    disputes(orderBy: id) { id challenger checkpointIndex claimedHash bond verdictDeadline status committeeRequestFailed committee providerWrong bondRecipient bondToTreasury round { number } slot evidenceCoordinate wordsProven refutations { coordinate posted computed } }
   }
   roundContributions(first: 1000, where: { job: $job }, orderBy: blockNumber) { ${LOGGED} round { number } slot { number } provider digest }
   roundBids(first: 1000, where: { job: $job }, orderBy: blockNumber) { ${LOGGED} kind provider price }

@@ -59,14 +59,21 @@ export async function buildDevnetReport({ run, datasetId, jobId, job, firstRound
       payouts.push({ to: nameOf(job.consumer), tokens: formatEther(event.args.refund), for: `job ${jobId} failed: reward refunded` });
     }
   }
-  for (const event of parseEventLogs({ abi: Disputes.abi, logs, eventName: ["DisputeSettled", "DisputeDecidedByGame"] })) {
+  for (const event of parseEventLogs({ abi: Disputes.abi, logs, eventName: ["DisputeSettled", "DisputeDecidedByGame", "BondForfeited"] })) {
+    if (event.eventName === "BondForfeited") {
+      // A lost bond, split as a slash is (docs/dispute-game.md §3).
+      const lost = `dispute ${event.args.disputeId}: challenger wrong, its bond lost`;
+      payouts.push({ to: nameOf(event.args.accused), tokens: formatEther(event.args.toAccused), for: `${lost}, the accused's share` });
+      payouts.push({ to: "treasury", tokens: formatEther(event.args.toTreasury), for: `${lost}, the rest` });
+      continue;
+    }
     const decided = `dispute ${event.args.disputeId}: ${event.args.providerWrong ? "provider wrong" : "challenger wrong"}`;
     if (event.eventName === "DisputeSettled") {
-      payouts.push({ to: nameOf(event.args.bondRecipient), tokens: "bond", for: decided });
+      if (event.args.providerWrong) payouts.push({ to: nameOf(event.args.bondRecipient), tokens: "bond", for: `${decided}, bond back` });
     } else {
-      // The winner also takes every move bond of the game, both sides' (docs/dispute-game.md §3).
+      // The winner takes every move bond of the game, both sides' (docs/dispute-game.md §3), and a winning challenger its bond.
       const { moves } = await chain.contracts.BisectionGame.read.getGame([event.args.gameId]);
-      payouts.push({ to: nameOf(event.args.bondRecipient), tokens: "bond and the game's move bonds", for: `${decided}, decided by bisection game ${event.args.gameId} in ${moves} moves` });
+      payouts.push({ to: nameOf(event.args.bondRecipient), tokens: event.args.providerWrong ? "bond and the game's move bonds" : "the game's move bonds", for: `${decided}, decided by bisection game ${event.args.gameId} in ${moves} moves` });
     }
   }
   const slashes = parseEventLogs({ abi: StakeManager.abi, logs, eventName: "StakeSlashed" }).map(({ args }) => ({

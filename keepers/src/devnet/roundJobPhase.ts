@@ -132,6 +132,8 @@ export async function runRoundJobPhase({ run, datasetId, trainImages, testImages
       accusedWrong: e.eventName === "DisputeSettled" ? e.args.providerWrong : e.eventName === "DisputeDecidedByReferee",
       bondTo: nameOf(e.args.bondRecipient),
     })),
+    // A lost bond, split as a slash is: the accused's share and the treasury's.
+    forfeits: parseEventLogs({ abi: Disputes.abi, logs, eventName: "BondForfeited" }).map((e) => ({ dispute: e.args.disputeId.toString(), toAccused: formatEther(e.args.toAccused), toTreasury: formatEther(e.args.toTreasury) })),
     slashes: parseEventLogs({ abi: StakeManager.abi, logs, eventName: "StakeSlashed" }).map((e) => ({ account: nameOf(e.args.account), tokens: formatEther(e.args.amount), beneficiary: nameOf(e.args.beneficiary) })),
     paid_total: settled === undefined ? null : formatEther(settled.args.paid),
     refund: settled === undefined ? null : formatEther(settled.args.refund),
@@ -156,7 +158,11 @@ export function formatRoundJobReport(report: RoundJobReport): string {
     ...report.slots.map((s) => `  slot ${s.slot}: ${s.provider}, ${s.price} per round, ${s.rounds_earned} rounds earned, paid ${s.paid}${s.active ? "" : " (dropped)"}`),
     ...report.dropped.map((d) => `  dropped in round ${d.round}: slot ${d.slot} (${d.reason}, ${d.slashed} slashed)`),
     ...report.disputes.map((d) => `  dispute ${d.dispute}: round ${d.round} ${d.slot === 255 ? "aggregate" : `slot ${d.slot}`}, by ${d.challenger}`),
-    ...report.verdicts.map((v) => `  verdict ${v.dispute} (${v.by}): ${v.accusedWrong ? "accused wrong" : "challenger wrong"}, bond to ${v.bondTo}`),
+    ...report.verdicts.map((v) => {
+      const forfeit = report.forfeits.find((f) => f.dispute === v.dispute);
+      const bond = forfeit === undefined ? `bond to ${v.bondTo}` : `bond lost: ${forfeit.toAccused} to ${v.bondTo}, ${forfeit.toTreasury} to the treasury`;
+      return `  verdict ${v.dispute} (${v.by}): ${v.accusedWrong ? "accused wrong" : "challenger wrong"}, ${bond}`;
+    }),
     ...report.slashes.map((s) => `  slashed: ${s.account} ${s.tokens} (beneficiary ${s.beneficiary})`),
     `  paid ${report.paid_total ?? "-"}, refunded ${report.refund ?? "-"}; gas: update commitment ${report.update_commit_gas ?? "-"}, aggregate ${report.aggregate_gas ?? "-"}${report.secagg_post_gas === null ? "" : `, secure-aggregation post ${report.secagg_post_gas}`}`,
   ].join("\n");

@@ -117,7 +117,7 @@ describe("playGame: a keeper plays its side of a dispute game to the end", { tim
     assert.deepEqual([provided.won, challenged.won], [true, false]);
     assert.equal((await disputeOf(disputeId)).status, DisputeStatus.ChallengerWrong);
     assert.equal((await jobOf(jobId)).status, JobStatus.Submitted, "the result stands");
-    assert.ok((await balance(provider)) > before, "the provider won the challenge bond and the game's bonds");
+    assert.ok((await balance(provider)) > before, "the provider won the game's bonds and its share of the lost challenge bond");
   });
 
   it("refuses a game this account is not a side of, in one line", async () => {

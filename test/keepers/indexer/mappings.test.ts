@@ -53,6 +53,12 @@ function history(store: EntityStore, entity: string) {
   return store.all(entity).sort((a, b) => Number(a.blockNumber) - Number(b.blockNumber) || String(a.id).localeCompare(String(b.id)));
 }
 
+/** Dispute `disputeId`'s `bondToTreasury` as the chain's BondForfeited says it (undefined: its bond was not lost). */
+async function lostToTreasury(p: Pick<Protocol, "disputes">, disputeId: bigint) {
+  const [forfeit] = await p.disputes.getEvents.BondForfeited({ disputeId }, { fromBlock: 0n });
+  return forfeit === undefined ? undefined : String(forfeit.args.toTreasury);
+}
+
 async function assertAccountsMatchChain(p: Protocol, store: EntityStore) {
   const accounts = store.all("Account");
   assert.ok(accounts.length > 0);
@@ -464,6 +470,9 @@ describe("subgraph mappings on real event logs", () => {
       assert.deepEqual([first.registry, first.job, first.roundJob, first.round, first.slot], ["Jobs", "1", undefined, undefined, undefined], "a single-provider job's dispute");
       assert.deepEqual(first.committee, (await p.committee.read.committeeOf([p.disputeIds.first])).map(lower));
       assert.equal(first.bondRecipient, lower(p.challenger.account.address));
+      const lost = store.get("Dispute", String(p.disputeIds.second))!;
+      assert.deepEqual([first.bondToTreasury, lost.bondToTreasury], [undefined, await lostToTreasury(p, p.disputeIds.second)], "a lost bond's treasury part");
+      assert.ok(BigInt(lost.bondToTreasury as string) > 0n);
       assert.deepEqual(history(store, "Verdict").map((v) => v.providerWrong), [true, false]);
       assert.equal(history(store, "Challenge").length, 4);
       assert.equal(history(store, "CommitteeRequest").length, 3);
@@ -539,6 +548,7 @@ describe("subgraph mappings on real event logs", () => {
       assert.deepEqual(history(store, "GameDecision").map((g) => [g.dispute, g.gameId, g.providerWrong, g.bondRecipient]), [["1", "1", true, lower(p.challenger.account.address)]]);
       const dismissed = store.get("Dispute", "2")!;
       assert.deepEqual([dismissed.status, dismissed.providerWrong, dismissed.bondRecipient], ["ChallengerWrong", false, lower(p.providerA.account.address)]);
+      assert.deepEqual([won.bondToTreasury, dismissed.bondToTreasury], [undefined, await lostToTreasury(p, 2n)]);
       assert.deepEqual(history(store, "Dismissal").map((d) => [d.dispute, d.checkpointIndex]), [["2", "7"]]);
       assert.equal(store.get("Job", String(p.jobId))!.status, "Failed");
       assert.equal(store.get("Job", String(p.honestJob))!.status, "Submitted");
@@ -789,6 +799,7 @@ describe("subgraph mappings on real event logs", () => {
       assert.equal(refuted.evidenceProver, lower(p.challenger.account.address));
       const upheld = store.get("Dispute", "2")!;
       assert.deepEqual([upheld.status, upheld.providerWrong, upheld.bondRecipient, upheld.wordsProven], ["ChallengerWrong", false, lower(p.outsider.account.address), undefined]);
+      assert.deepEqual([refuted.bondToTreasury, upheld.bondToTreasury], [undefined, await lostToTreasury(p, 2n)]);
       assert.equal(store.get("RoundJob", String(p.jobId))!.aggregation, aggregationProgramHash(PROGRAM));
       // The round job page's query and wording: no committee, the referee's refutation; the upheld one, no evidence.
       const page = query(store, ROUND_JOB_QUERY, { id: String(p.jobId), job: String(p.jobId) }) as RoundJobData;

@@ -478,7 +478,7 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
     withholding = startWithholding(returnedStore);
     await until("the publication", async () => (await Disputes.read.getDispute([disputeId])).status === DisputeStatus.ChallengerWrong, { timeoutMs: 300_000 });
     const [publishedEvent] = await Disputes.getEvents.ResultPublished({ disputeId }, { fromBlock: 0n });
-    assert.deepEqual([publishedEvent!.args.jobId, publishedEvent!.args.bondRecipient], [jobId, chains[ACCOUNT.dishonest]!.account.address], "the bond is the provider's");
+    assert.deepEqual([publishedEvent!.args.jobId, publishedEvent!.args.bondRecipient], [jobId, chains[ACCOUNT.dishonest]!.account.address], "the provider gets its share of the lost bond");
     assert.ok(withholdingLog.lines.some((l) => l.msg === "result published on-chain" && l.disputeId === disputeId.toString()));
 
     const lastCheckpoint = readCheckpointFile(checkpointFilePath(join(withholdingDir, "compute", `job-${jobId}`), Number((await Disputes.read.getPublication([disputeId])).checkpoints) - 1));
@@ -724,7 +724,7 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
     await settleRoundJob(jobId);
     const stakeBefore = await StakeManager.read.stakeOf([accounts[0]!.account.address]);
     // The liar posts as soon as training closes and disputes its own aggregate at once, to hold the round until that
-    // dispute expires upheld (its bond back to it, as the aggregator) and keep anyone else from disputing it. The
+    // dispute expires upheld (half its bond back to it, as the aggregator) and keep anyone else from disputing it. The
     // challenger, down meanwhile, comes back and proves the aggregate wrong to the referee inside the liar's dispute.
     await stop(challengerRole);
     await logged("liar", "aggregate posted", { ...context, round: 0, dishonest: true });
