@@ -18,6 +18,7 @@ import {IStakeManager} from "../interfaces/IStakeManager.sol";
 import {IValidatorCommittee} from "../interfaces/IValidatorCommittee.sol";
 import {IAggregateReferee} from "../interfaces/IAggregateReferee.sol";
 import {ChunkedBlob} from "../libraries/ChunkedBlob.sol";
+import {ShareSplit} from "../libraries/ShareSplit.sol";
 import {AggregateReferee} from "./AggregateReferee.sol";
 import {BisectionGame} from "./BisectionGame.sol";
 
@@ -460,16 +461,15 @@ contract Disputes is IDisputes, RangeUpkeep, EIP712 {
     /// it the accused's, an accused disputing itself through a second account would lose nothing and could hold its job
     /// or round disputed, one dispute after another, at the cost of gas alone.
     function _payBond(uint256 disputeId, Dispute storage dispute, bool challengerRight) private {
-        uint256 bond = dispute.bond;
         if (challengerRight) {
-            token.safeTransfer(dispute.challenger, bond);
+            token.safeTransfer(dispute.challenger, dispute.bond);
             return;
         }
         address accused = dispute.provider;
-        uint256 toAccused = (bond * accusedShareBps) / 10_000;
-        emit BondForfeited(disputeId, accused, toAccused, bond - toAccused);
+        (uint256 toAccused, uint256 toTreasury) = ShareSplit.split(dispute.bond, accusedShareBps);
+        emit BondForfeited(disputeId, accused, toAccused, toTreasury);
         if (toAccused != 0) token.safeTransfer(accused, toAccused);
-        if (toAccused != bond) token.safeTransfer(treasury, bond - toAccused);
+        if (toTreasury != 0) token.safeTransfer(treasury, toTreasury);
     }
 
     /// @dev Reports `outcome` to the registry of the dispute's job. RoundJobRegistry's outcomes have the same

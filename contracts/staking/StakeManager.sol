@@ -6,6 +6,7 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 import {IStakeManager} from "../interfaces/IStakeManager.sol";
+import {ShareSplit} from "../libraries/ShareSplit.sol";
 
 /// @title StakeManager
 /// @notice Stake of every staked role, locked and slashed only by the protocol's modules
@@ -148,8 +149,9 @@ contract StakeManager is IStakeManager, AccessControl, ReentrancyGuard {
             s.locked -= uint128(slashed);
         }
         _stakes[account] = s;
-        uint256 toBeneficiary = beneficiary == address(0) ? 0 : (slashed * beneficiaryShareBps) / 10_000;
-        uint256 toTreasury = slashed - toBeneficiary;
+        // slashed <= s.locked, a uint128.
+        (uint256 toBeneficiary, uint256 toTreasury) =
+            ShareSplit.split(uint128(slashed), beneficiary == address(0) ? 0 : beneficiaryShareBps);
         emit StakeSlashed(account, msg.sender, beneficiary, slashed, toBeneficiary, toTreasury);
         if (toBeneficiary != 0) _token.safeTransfer(beneficiary, toBeneficiary);
         if (toTreasury != 0) _token.safeTransfer(treasury, toTreasury);
