@@ -447,6 +447,25 @@ describe("Disputes", () => {
       assert.equal((await p.jobRegistry.read.getJob([p.jobId])).status, JobStatus.Submitted);
     });
 
+    it("charges a provider that disputes its own right result through a second account the treasury's part of each bond, so holding its job disputed is never free", async () => {
+      const p = await networkHelpers.loadFixture(withResultJob);
+      // The challenger plays the provider's second account: what matters is what the pair of them keeps.
+      const pair = async () => (await p.token.read.balanceOf([p.providerA.account.address])) + (await p.token.read.balanceOf([p.challenger.account.address]));
+      const toTreasury = BOND - (BOND * BigInt(await p.disputes.read.accusedShareBps())) / 10_000n;
+      const pair0 = await pair();
+      const treasury0 = (await partiesOf(p)).treasury;
+      for (const disputeId of [1n, 2n]) {
+        await p.disputes.write.challengeResult([p.jobId], { account: p.challenger.account });
+        await drawCommittee(p, disputeId);
+        const held = { ...p, disputeId, memberWallets: await memberWalletsOf(p, disputeId) };
+        const { bitmap, signatures } = await verdict(held, false, [1, 3, 5, 7, 8]);
+        await p.disputes.write.settle([disputeId, false, bitmap, signatures]);
+        assert.equal((await p.jobRegistry.read.getJob([p.jobId])).status, JobStatus.Submitted, "the window resumed");
+      }
+      assert.equal(pair0 - (await pair()), 2n * toTreasury, "each dispute held the job at the cost of the treasury's part of its bond");
+      assert.equal((await partiesOf(p)).treasury - treasury0, 2n * toTreasury);
+    });
+
     it("rejects a result dispute of a disputed, unknown or closed job, changing nothing", async () => {
       const p = await networkHelpers.loadFixture(withResultDispute);
       await viem.assertions.revertWithCustomErrorWithArgs(

@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { pino, type Logger } from "pino";
 import { parseEther, zeroAddress, zeroHash, type Hex } from "viem";
 import type { ProtocolConnection } from "../../../keepers/src/chain/protocolContracts.ts";
 import { runComputeRole } from "../../../keepers/src/compute/computeRole.ts";
@@ -16,16 +15,11 @@ import { postRoundJob } from "../../../keepers/src/roundJobs/roundJobOnChain.ts"
 import { createRoleHealth, type RoleHealth } from "../../../keepers/src/runtime/roleHealth.ts";
 import { checkpointFilePath } from "../../../keepers/src/training/checkpointFile.ts";
 import { registerMnistDataset, startProtocolFixture, storeMnistJob, type ProtocolFixture } from "../../harness/protocolFixture.ts";
+import { recordingLogger } from "../../harness/recordingLogger.ts";
 
 const ACCOUNT = { consumer: 1, storage: [2, 3], compute: 4, validators: [10, 11, 12, 13, 14, 15, 16, 17, 18] };
 const IMAGES = 1000;
 const COST: CostModel = { imagesPerSecond: 1000, pricePerCpuSecond: parseEther("0.001"), marginBps: 2000, baseFee: parseEther("0.1") };
-
-/** A logger that keeps its JSON lines, so the test can read what the role said. */
-function recordingLogger(): { log: Logger; lines: Record<string, unknown>[] } {
-  const lines: Record<string, unknown>[] = [];
-  return { log: pino({ level: "info" }, { write: (line: string) => void lines.push(JSON.parse(line)) }), lines };
-}
 
 describe("compute role: training runs beside the event loop", { timeout: 600_000 }, () => {
   let fixture: ProtocolFixture;

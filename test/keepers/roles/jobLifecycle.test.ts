@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
 import { after, before, describe, it, type TestContext } from "node:test";
-import { pino, type Logger } from "pino";
+import { pino } from "pino";
 import { createWalletClient, http, keccak256, maxUint256, parseAbi, parseEther, toHex, zeroHash, type Hex } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
 import { runChallengerRole } from "../../../keepers/src/challenger/challengerRole.ts";
@@ -44,6 +44,7 @@ import { runValidatorRole } from "../../../keepers/src/validator/validatorRole.t
 import { startVerdictRelay, type VerdictRelay } from "../../../keepers/src/validator/verdictRelay.ts";
 import { verdictTypedData } from "../../../keepers/src/validator/verdictTypedData.ts";
 import { holdDevnetSlot } from "../../harness/devnetSlot.ts";
+import { recordingLogger } from "../../harness/recordingLogger.ts";
 
 // Half the devnet slot: beside the other in-process devnet file at most (test/harness/devnetSlot.ts).
 await holdDevnetSlot({ units: 1 });
@@ -61,12 +62,6 @@ const JOB_FLAGS = { trainImages: 400, testImages: 200, epochs: 2, seed: 3 };
 const DISHONESTY = { level: "checkpoint", at: 3 } as const;
 /** A round's block not served within this counts as withheld (the roles' default is 30 s; loopback peers answer in ~1 s, more beside a devnet). */
 const ROUND_FETCH_TIMEOUT_MS = 20_000;
-
-/** A logger that keeps its JSON lines, so the test can wait for what a role says. */
-function recordingLogger(): { log: Logger; lines: Record<string, unknown>[] } {
-  const lines: Record<string, unknown>[] = [];
-  return { log: pino({ level: "info" }, { write: (line: string) => void lines.push(JSON.parse(line)) }), lines };
-}
 
 async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, { timeoutMs = 120_000, pollMs = 200 } = {}): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, describe, it } from "node:test";
-import { pino, type Logger } from "pino";
+import type { Logger } from "pino";
 import { parseEther, zeroHash, type Hex } from "viem";
 import { runAutomationRole } from "../../../keepers/src/automation/automationRole.ts";
 import { connectProtocol, type ProtocolConnection } from "../../../keepers/src/chain/protocolContracts.ts";
@@ -15,6 +15,7 @@ import { postJob, type JobOrder } from "../../../keepers/src/jobs/jobOnChain.ts"
 import { createRoleHealth, type RoleHealth } from "../../../keepers/src/runtime/roleHealth.ts";
 import { startFaultyRpcProxy, type FaultyRpcProxy } from "../../harness/faultyRpcProxy.ts";
 import { registerMnistDataset, startProtocolFixture, storeMnistJob, type ProtocolFixture } from "../../harness/protocolFixture.ts";
+import { recordingLogger } from "../../harness/recordingLogger.ts";
 
 const ACCOUNT = { consumer: 1, storage: [2, 3], compute: 4, automation: 5, validators: [10, 11, 12, 13, 14, 15, 16, 17, 18] };
 const IMAGES = 100;
@@ -22,12 +23,6 @@ const IMAGES = 100;
 const OUTAGE_MS = 15_000;
 /** DatasetStatus.Active in IDatasetRegistry: its columns are placed. */
 const DATASET_ACTIVE = 2;
-
-/** A logger that keeps its JSON lines, so the test can count what a role did. */
-function recordingLogger(): { log: Logger; lines: Record<string, unknown>[] } {
-  const lines: Record<string, unknown>[] = [];
-  return { log: pino({ level: "info" }, { write: (line: string) => void lines.push(JSON.parse(line)) }), lines };
-}
 
 type RunningRole = { controller: AbortController; done: Promise<void>; settled: () => boolean; health: RoleHealth; lines: Record<string, unknown>[]; dataDir: string };
 
