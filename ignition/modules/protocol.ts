@@ -60,6 +60,8 @@ export function deployProtocol(
     token,
     m.getParameter("treasury", deployer),
     m.getParameter("unbondingDelay", 7n * 24n * 3600n),
+    // A slash's share to its beneficiary, and (Disputes reads it) a lost challenge bond's share to the accused; the
+    // treasury gets the rest of both.
     m.getParameter("slashBeneficiaryShareBps", 5000n),
     deployer,
   ]);
