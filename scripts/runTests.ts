@@ -7,9 +7,7 @@
 // other in CI (session 19: jobLifecycle and datasetLifecycle beside devnetFaults; session 20: devnetFaults' keepers
 // not up within 180 s, jobLifecycle's bids and challenges past 120 s beside the README devnet). The Groth16 prover's
 // file comes first among the heavy ones: it fills the other core until devnetFaults ends (the light files take
-// ~700 s beside it). The client commands' file comes before the README devnet: a file waiting for the slot holds one
-// of the two places, and the README devnet waits for jobLifecycle, so the client commands fill the core that
-// datasetLifecycle, ending first, leaves meanwhile. Prints node's spec report with its summary; exits 1 if any test failed.
+// ~700 s beside it). Prints node's spec report with its summary; exits 1 if any test failed.
 import { existsSync, globSync } from "node:fs";
 import { run } from "node:test";
 import { spec } from "node:test/reporters";
@@ -20,8 +18,8 @@ const HEAVY = [
   "test/keepers/proofs/groth16Prover.test.ts", // 125
   "test/keepers/roles/jobLifecycle.test.ts", // 250, devnet-class, half the slot
   "test/keepers/datasetLifecycle.test.ts", // 130, devnet-class, half the slot
-  "test/keepers/cli/clientCommands.test.ts", // 50, beside jobLifecycle once datasetLifecycle ends
   "test/devnet.test.ts", // 290, devnet-class
+  "test/keepers/cli/clientCommands.test.ts", // 50
   "test/keepers/automation/automationDrand.test.ts", // 50
   "test/keepers/compute/computeRole.test.ts", // 50
 ];
