@@ -45,7 +45,7 @@ export function jobTimeline(data: JobData, onChain?: OnChainStatus): TimelineSte
     ...data.challenges.map((e) => ({ kind: "challenged" as const, logged: e, key: e.id, title: "Challenged", parts: [{ account: e.challenger }, ` disputed ${jobDisputeSubject(e.checkpointIndex)} (dispute ${e.dispute.id})`] })),
     ...data.committeeRequestFailures.map((e) => ({ kind: "noCommittee" as const, logged: e, key: e.id, title: "No committee", parts: [`the committee request of dispute ${e.dispute.id} failed`] })),
     ...data.committeeDraws.map((e) => ({ kind: "committee" as const, logged: e, key: e.id, title: "Committee drawn", parts: [`${e.members.length} validators drawn for dispute ${e.dispute.id}`] })),
-    ...data.verdicts.map((e) => ({ kind: "verdict" as const, logged: e, key: e.id, title: "Verdict", parts: [e.providerWrong ? "the provider was wrong; bond to " : "the challenger was wrong; its bond lost to ", { account: e.bondRecipient }] })),
+    ...data.verdicts.map((e) => ({ kind: "verdict" as const, logged: e, key: e.id, title: "Verdict", parts: [e.providerWrong ? "the provider was wrong; bond to " : "the challenger was wrong; its bond lost, a share to ", { account: e.bondRecipient }] })),
     ...data.disputeExpiries.map((e) => ({ kind: "disputeExpired" as const, logged: e, key: e.id, title: "Dispute expired", parts: [`dispute ${e.dispute.id} got no verdict in time; the result stands`] })),
     ...data.noCommitteeExpiries.map((e) => ({ kind: "noCommitteeExpired" as const, logged: e, key: e.id, title: "Dispute expired", parts: [`no committee could judge dispute ${e.dispute.id}`] })),
     ...data.jobResumptions.map((e) => ({ kind: "resumed" as const, logged: e, key: e.id, title: "Challenge window resumed", parts: ["the result stands"] })),
