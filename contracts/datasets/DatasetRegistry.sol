@@ -254,8 +254,8 @@ contract DatasetRegistry is IDatasetRegistry, VrfConsumer, AccessControl, Reentr
         uint256 readyAt = _redrawReadyAt(datasetId, column);
         // INVARIANT: one paid VRF request per column per reassignCooldown (also the timeout of an unanswered one).
         if (block.timestamp < readyAt) revert DatasetRegistryReassignTooSoon(datasetId, column, readyAt);
-        // INVARIANT: a holder answers for every round opened while it held the column.
-        if (_owingProofs(datasetId) & (1 << column) != 0) revert DatasetRegistryColumnUnderAudit(datasetId, column);
+        // INVARIANT: a holder answers for every round opened or requested while it held the column.
+        if (_heldForAudit(datasetId) & (1 << column) != 0) revert DatasetRegistryColumnUnderAudit(datasetId, column);
         c.redrawPending = true;
         _redrawRequestedAt[datasetId][column] = uint40(block.timestamp);
         _requestPlacement(datasetId, column);
@@ -389,22 +389,17 @@ contract DatasetRegistry is IDatasetRegistry, VrfConsumer, AccessControl, Reentr
     }
 
     /// @inheritdoc IDatasetRegistry
-    function auditable(uint256 datasetId, uint256 acceptedBy) external view returns (uint256 bitmap) {
-        if (_datasets[datasetId].status != DatasetStatus.Active) return 0;
-        Column[] storage columns = _columns[datasetId];
-        for (uint256 i; i < columns.length; ++i) {
-            Column memory c = columns[i];
-            if (c.acceptedAt != 0 && c.acceptedAt <= acceptedBy && !c.faulty) bitmap |= 1 << i;
-        }
+    function auditable(uint256 datasetId, uint256 acceptedBy) external view returns (uint256) {
+        return _auditable(datasetId, acceptedBy);
     }
 
     /// @inheritdoc IDatasetRegistry
     function reassignable(uint256 datasetId) external view returns (uint256 bitmap) {
         if (_datasets[datasetId].status != DatasetStatus.Active) return 0;
-        uint256 owing = _owingProofs(datasetId);
+        uint256 held = _heldForAudit(datasetId);
         Column[] storage columns = _columns[datasetId];
         for (uint256 i; i < columns.length; ++i) {
-            if (_isReassignable(columns[i]) && block.timestamp >= _redrawReadyAt(datasetId, i) && owing & (1 << i) == 0) {
+            if (_isReassignable(columns[i]) && block.timestamp >= _redrawReadyAt(datasetId, i) && held & (1 << i) == 0) {
                 bitmap |= 1 << i;
             }
         }
@@ -516,7 +511,8 @@ contract DatasetRegistry is IDatasetRegistry, VrfConsumer, AccessControl, Reentr
     }
 
     /// @dev Draws column `column`'s new holder (the previous one, still marked as holding, is never drawn
-    /// again) if this answers the column's last request and the dataset is still Active.
+    /// again) if this answers the column's last request, the dataset is still Active and no audit round holds
+    /// the column's holder to account.
     function _redraw(uint256 datasetId, uint256 column, uint256 requestedAt, uint256 requestId, uint256 seed) private {
         Column storage c = _columns[datasetId][column];
         // A request superseded after reassignCooldown: its answer no longer counts.
@@ -525,7 +521,10 @@ contract DatasetRegistry is IDatasetRegistry, VrfConsumer, AccessControl, Reentr
             return;
         }
         c.redrawPending = false;
-        if (_datasets[datasetId].status != DatasetStatus.Active) {
+        // INVARIANT: a holder answers for every round opened or requested while it held the column, whichever
+        // answer lands first (a drand relayer orders both): an audit round requested or opened since this redraw
+        // was requested keeps the holder; the column may be redrawn again once the round closed.
+        if (_datasets[datasetId].status != DatasetStatus.Active || _heldForAudit(datasetId) & (1 << column) != 0) {
             emit PlacementAnswerIgnored(datasetId, column, requestId);
             return;
         }
@@ -557,6 +556,25 @@ contract DatasetRegistry is IDatasetRegistry, VrfConsumer, AccessControl, Reentr
     function _owingProofs(uint256 datasetId) private view returns (uint256) {
         IColumnAcceptanceListener listener = acceptanceListener;
         return address(listener) == address(0) ? 0 : listener.owingProofs(datasetId);
+    }
+
+    /// @dev Bitmap of the columns whose holders the current audit round holds to account, so they are not
+    /// redrawn before it closes: while a round is Requested, every column it will audit when its randomness
+    /// lands (accepted and not faulty); while one is Open, those owing a proof (none without a listener).
+    function _heldForAudit(uint256 datasetId) private view returns (uint256) {
+        IColumnAcceptanceListener listener = acceptanceListener;
+        if (address(listener) == address(0)) return 0;
+        return listener.roundRequested(datasetId) ? _auditable(datasetId, type(uint256).max) : listener.owingProofs(datasetId);
+    }
+
+    /// @dev See {auditable}.
+    function _auditable(uint256 datasetId, uint256 acceptedBy) private view returns (uint256 bitmap) {
+        if (_datasets[datasetId].status != DatasetStatus.Active) return 0;
+        Column[] storage columns = _columns[datasetId];
+        for (uint256 i; i < columns.length; ++i) {
+            Column memory c = columns[i];
+            if (c.acceptedAt != 0 && c.acceptedAt <= acceptedBy && !c.faulty) bitmap |= 1 << i;
+        }
     }
 
     function _holdColumn(uint256 datasetId, address provider) private {

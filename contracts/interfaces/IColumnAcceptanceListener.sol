@@ -4,9 +4,9 @@ pragma solidity ^0.8.24;
 /// @title IColumnAcceptanceListener
 /// @notice What DatasetRegistry tells its auditor (StorageProofs), in the same transaction, and asks it:
 /// each registration (to bind the dataset to the verifier version its owner named), each column a
-/// holder accepts (to prepare the column's share of the proofs' public input), and which columns owe
+/// holder accepts (to prepare the column's share of the proofs' public input), which columns owe
 /// a proof in an open round (such a column is not redrawn, and the dataset not settled, before the
-/// round closes).
+/// round closes), and whether a round is requested (no column it will audit is redrawn before it closes).
 interface IColumnAcceptanceListener {
     /// @notice Dataset `datasetId` was registered naming verifier version `version`: binds it for good.
     /// @dev Requirements: the caller is the DatasetRegistry; `version` exists (reverts otherwise, which
@@ -20,4 +20,8 @@ interface IColumnAcceptanceListener {
     /// @notice Bitmap of dataset `datasetId`'s columns that owe a proof in its current round, while that
     /// round is Open (also after its deadline, until it is closed); zero otherwise.
     function owingProofs(uint256 datasetId) external view returns (uint256 bitmap);
+
+    /// @notice Whether dataset `datasetId`'s current round is Requested: its randomness is on its way, and
+    /// the round will audit every column accepted and not faulty when it lands.
+    function roundRequested(uint256 datasetId) external view returns (bool);
 }

@@ -156,6 +156,11 @@ contract StorageProofs is IStorageProofs, AccessControl, VrfConsumer, RangeUpkee
         return round.status == RoundStatus.Open ? round.owing & ~SENTINEL : 0;
     }
 
+    /// @inheritdoc IColumnAcceptanceListener
+    function roundRequested(uint256 datasetId) external view returns (bool) {
+        return _rounds[datasetId].status == RoundStatus.Requested;
+    }
+
     /*//////////////////////////////////////////////////////////////
                                  ROUNDS
     //////////////////////////////////////////////////////////////*/
