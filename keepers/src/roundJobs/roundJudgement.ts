@@ -48,6 +48,22 @@ export async function judgeSlot(parameters: RoundJudgementParameters & { slot: n
 }
 
 /**
+ * A committee's verdict on a round's subject, from a validator's judgement of it. A blob no peer served the validator
+ * (`unserved`) does not make its committer wrong before a committee: whether it is served is decided on-chain
+ * (`challengeUpdate`: its committer publishes it, or is dropped past the deadline), and a challenger keeper disputes it
+ * only there. Otherwise a challenger that kept the validators from its peers through their fetch bound (an eclipse, a
+ * flood) would have an honest slot dropped and slashed by a committee dispute — and, under secure aggregation, its
+ * mask key recovered after its self mask was unmasked, exposing its update (docs/secure-aggregation.md §9).
+ *
+ * @example
+ * const { providerWrong, reason } = committeeVerdict(await judgeSlot({ ...inputs, slot: 2 }));
+ */
+export function committeeVerdict(judgement: RoundJudgement): { providerWrong: boolean; reason: string } {
+  if (judgement.unserved === true) return { providerWrong: false, reason: `${judgement.reason}; whether it is served is decided on-chain (challengeUpdate), not by a committee` };
+  return { providerWrong: judgement.wrong, reason: judgement.reason };
+}
+
+/**
  * What a challenge of a data owner's slot claims in place of a recomputed digest: none can be recomputed without
  * the owner's examples, so such a slot is challenged only for not serving its committed message.
  */

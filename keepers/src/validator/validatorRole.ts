@@ -12,7 +12,7 @@ import type { RoleHealth } from "../runtime/roleHealth.ts";
 import { loadRoundJob } from "../roundJobs/loadRoundJob.ts";
 import { fetchBound } from "../roundJobs/roundInputs.ts";
 import { AGGREGATE_SLOT } from "../roundJobs/roundJobStatus.ts";
-import { judgeAggregate, judgeSlot } from "../roundJobs/roundJudgement.ts";
+import { committeeVerdict, judgeAggregate, judgeSlot } from "../roundJobs/roundJudgement.ts";
 import { decideVerdict, type Verdict } from "./decideVerdict.ts";
 import type { VerdictReceipt, VerdictSubmission } from "./verdictRelay.ts";
 import { verdictTypedData } from "./verdictTypedData.ts";
@@ -99,14 +99,13 @@ async function decideJobVerdict({ chain, store, jobId, checkpointIndex, threads,
   }
 }
 
-/** A round job's dispute (subject = round << 8 | slot, slot 255 the aggregate): re-execute that slot, or recompute the aggregate. */
+/** A round job's dispute (subject = round << 8 | slot, slot 255 the aggregate): re-execute that slot, or recompute the aggregate; a blob not served is not the committee's to condemn (`committeeVerdict`). */
 async function decideRoundVerdict({ chain, store, jobId, subject, threads, fetchTimeoutMs, log, signal }: VerdictInputs & { subject: bigint; fetchTimeoutMs?: number }): Promise<Verdict> {
   const round = Number(subject >> 8n);
   const slot = Number(subject & 0xffn);
   const { onChain, prepared: job } = await loadRoundJob({ chain, store, jobId, log, signal });
   const inputs = { chain, store, job, jobId, round, threads, signal, bounded: fetchBound(signal, fetchTimeoutMs) };
-  const judgement = slot === AGGREGATE_SLOT ? await judgeAggregate({ ...inputs, onChain }) : await judgeSlot({ ...inputs, slot });
-  return { providerWrong: judgement.wrong, reason: judgement.reason };
+  return committeeVerdict(slot === AGGREGATE_SLOT ? await judgeAggregate({ ...inputs, onChain }) : await judgeSlot({ ...inputs, slot }));
 }
 
 /**
