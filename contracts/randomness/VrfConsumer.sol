@@ -25,6 +25,12 @@ abstract contract VrfConsumer is IVRFMigratableConsumerV2Plus {
     error VrfConsumerZeroAddress();
     /// @notice Thrown when a VRF request ran out of gas; `gasBefore` was left before the call.
     error VrfConsumerRequestOutOfGas(uint256 gasBefore);
+    /// @notice Thrown when the coordinator refused a request because it was made from inside one of its own
+    /// callbacks (`coordinator`'s `Reentrant()`): not a refusal of this consumer.
+    error VrfConsumerRequestReentered(address coordinator);
+
+    /// @dev Chainlink's VRF v2.5 coordinator (and its mock) refuse any request while they call a consumer back.
+    bytes4 private constant _COORDINATOR_REENTRANT = bytes4(keccak256("Reentrant()"));
 
     /// @notice The account that may change the coordinator: a `TimelockController`.
     address public immutable governance;
@@ -66,7 +72,9 @@ abstract contract VrfConsumer is IVRFMigratableConsumerV2Plus {
     /// the coordinator refuses (e.g. the subscription no longer lists this consumer), so that a caller can
     /// carry on without randomness. A refusal cannot be forged by starving the call of gas: if the coordinator
     /// used up what it was given (so at most 1/64 of the gas before the call is left), this reverts with
-    /// {VrfConsumerRequestOutOfGas}.
+    /// {VrfConsumerRequestOutOfGas}. Nor by calling from inside a coordinator's callback (a contract of any
+    /// subscription, answering its own request, calls a function that requests here): the coordinator then refuses
+    /// every request as re-entered, and this reverts with {VrfConsumerRequestReentered}.
     function _tryRequestRandomWord(VrfRequest.Params memory params)
         internal
         returns (bool requested, uint256 requestId)
@@ -75,9 +83,13 @@ abstract contract VrfConsumer is IVRFMigratableConsumerV2Plus {
         uint256 gasBefore = gasleft();
         try vrfCoordinator.requestRandomWords(request) returns (uint256 id) {
             return (true, id);
-        } catch {
-            // INVARIANT: a refusal counts only if the coordinator had gas to spare (it did not run out).
+        } catch (bytes memory reason) {
+            // INVARIANT: a refusal counts only if the coordinator had gas to spare (it did not run out) and refused
+            // this consumer, not a call made inside its own callback.
             if (gasleft() <= gasBefore / 63) revert VrfConsumerRequestOutOfGas(gasBefore);
+            if (reason.length == 4 && bytes4(reason) == _COORDINATOR_REENTRANT) {
+                revert VrfConsumerRequestReentered(address(vrfCoordinator));
+            }
             return (false, 0);
         }
     }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { getAddress, keccak256, parseEther, stringToHex, zeroAddress, zeroHash, type Address, type Hex } from "viem";
+import { encodeErrorResult, getAddress, getContract, keccak256, parseAbi, parseEther, stringToHex, zeroAddress, zeroHash, type Address, type Hex } from "viem";
 import { committeeDraw } from "../../keepers/src/chain/committeeDraw.ts";
 import {
   DisputeStatus,
@@ -19,6 +19,12 @@ import {
 } from "./fixture.ts";
 
 const CLAIMED_HASH = keccak256(stringToHex("the checkpoint hash the challenger computed"));
+/** test/contracts/utils/VrfCallbackChallenger.sol, the attacker of "refuses a challenge made from inside a VRF callback". */
+const CALLBACK_CHALLENGER_ABI = parseAbi([
+  "function arm(address token, uint256 subscriptionId, uint256 jobId, uint64 index, bytes32 claimed) returns (uint256)",
+  "function answered() view returns (bool)",
+  "function failure() view returns (bytes)",
+]);
 const BOND = parseEther("100");
 const VERDICT_PERIOD = 24n * 3600n;
 /** ValidatorCommittee's exit delay in the local Ignition module (default `validatorExitDelay`). */
@@ -603,6 +609,34 @@ describe("Disputes", () => {
       assert.equal((await p.committee.read.requestOf([1n])).status, 2, "RequestFailed");
       await viem.assertions.revertWithCustomErrorWithArgs(p.disputes.write.settle([1n, true, 31n, []]), p.committee, "ValidatorCommitteeNotDrawn", [1n]);
       await assertEndsWithoutCommittee(p);
+    });
+
+    it("refuses a challenge made from inside a VRF callback, where the coordinator refuses every request: no dispute without a committee request (security review)", async () => {
+      const p = await networkHelpers.loadFixture(withValidators);
+      // The attacker: a consumer of a subscription of its own on the same coordinator, holding the bond.
+      const { address }: { address: Address } = await viem.deployContract("VrfCallbackChallenger", [p.vrfCoordinator.address, p.disputes.address]);
+      const [deployer] = await viem.getWalletClients();
+      const attacker = getContract({ address, abi: CALLBACK_CHALLENGER_ABI, client: { public: await viem.getPublicClient(), wallet: deployer! } });
+      await p.token.write.transfer([attacker.address, BOND], { account: p.challenger.account });
+      await p.vrfCoordinator.write.createSubscription();
+      const [created] = (await p.vrfCoordinator.getEvents.SubscriptionCreated({}, { fromBlock: 0n })).slice(-1);
+      const subscriptionId = created!.args.subId!;
+      await p.vrfCoordinator.write.addConsumer([subscriptionId, attacker.address]);
+      await p.vrfCoordinator.write.fundSubscription([subscriptionId, parseEther("100")]);
+      await attacker.write.arm([p.token.address, subscriptionId, p.jobId, 3n, CLAIMED_HASH]);
+      const [requested] = (await p.vrfCoordinator.getEvents.RandomWordsRequested({}, { fromBlock: 0n })).slice(-1);
+      await p.vrfCoordinator.write.fulfillRandomWords([requested!.args.requestId!, attacker.address]);
+      assert.equal(await attacker.read.answered(), true, "the callback ran");
+      assert.equal(
+        await attacker.read.failure(),
+        encodeErrorResult({ abi: p.committee.abi, errorName: "VrfConsumerRequestReentered", args: [p.vrfCoordinator.address] }),
+        "the challenge reverted with the re-entered request",
+      );
+      assert.equal(await p.disputes.read.disputeCount(), 0n, "no dispute opened");
+      assert.equal((await p.jobRegistry.read.getJob([p.jobId])).status, JobStatus.Submitted);
+      assert.equal(await p.token.read.balanceOf([attacker.address]), BOND, "the bond stays with the attacker");
+      // An honest challenge outside any callback requests its committee as usual.
+      await viem.assertions.emit(p.disputes.write.challenge([p.jobId, 3n, CLAIMED_HASH], { account: p.challenger.account }), p.committee, "CommitteeRequested");
     });
 
     it("opens a challenge with no validator at all; it ends unpaid and unslashed", async () => {
