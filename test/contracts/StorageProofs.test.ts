@@ -119,6 +119,17 @@ async function redrawColumn0WithoutExit(p: Audited) {
   await p.vrfCoordinator.write.fulfillRandomWords([requested.at(-1)!.args.requestId!, p.datasetRegistry.address]);
 }
 
+/** Column 0 cannot be redrawn while the current audit round holds it: `reassign` reverts, and keepers are not offered it. */
+async function assertColumn0HeldForAudit(p: Audited) {
+  await viem.assertions.revertWithCustomErrorWithArgs(
+    p.datasetRegistry.write.reassign([1n, 0n], { account: p.outsider.account }),
+    p.datasetRegistry,
+    "DatasetRegistryColumnUnderAudit",
+    [1n, 0n],
+  );
+  assert.equal(await p.datasetRegistry.read.reassignable([1n]), 0n, "not offered to keepers either");
+}
+
 /** Dataset 1 placed but with no verifier double: bound to version 1, the development verifier (for the bare-deployment cases). */
 async function withDevelopmentDataset() {
   const p = await withVersion2();
@@ -718,13 +729,7 @@ describe("StorageProofs", () => {
       await viem.assertions.emitWithArgs(p.datasetRegistry.write.exit({ account: p.holder0.account }), p.datasetRegistry, "ProviderExited", [
         addressOf(p.holder0),
       ]);
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        p.datasetRegistry.write.reassign([1n, 0n], { account: p.outsider.account }),
-        p.datasetRegistry,
-        "DatasetRegistryColumnUnderAudit",
-        [1n, 0n],
-      );
-      assert.equal(await p.datasetRegistry.read.reassignable([1n]), 0n, "not offered to keepers either");
+      await assertColumn0HeldForAudit(p);
       await networkHelpers.time.increase(PROOF_WINDOW);
       await viem.assertions.revertWithCustomErrorWithArgs(
         p.datasetRegistry.write.reassign([1n, 0n]),
@@ -752,13 +757,7 @@ describe("StorageProofs", () => {
       await p.datasetRegistry.write.exit({ account: p.holder0.account });
       await p.storageProofs.write.openRound([1n], { account: p.outsider.account });
       assert.equal((await p.storageProofs.read.currentRound([1n])).status, RoundStatus.Requested);
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        p.datasetRegistry.write.reassign([1n, 0n], { account: p.outsider.account }),
-        p.datasetRegistry,
-        "DatasetRegistryColumnUnderAudit",
-        [1n, 0n],
-      );
-      assert.equal(await p.datasetRegistry.read.reassignable([1n]), 0n, "not offered to keepers either");
+      await assertColumn0HeldForAudit(p);
       await fulfilRound(p);
       assert.equal((await p.storageProofs.read.currentRound([1n])).audited, 3n, "the exited holder's column is audited");
     });
