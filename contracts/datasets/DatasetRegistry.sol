@@ -189,7 +189,7 @@ contract DatasetRegistry is IDatasetRegistry, VrfConsumer, AccessControl, Reentr
         Dataset storage dataset = _inStatus(datasetId, DatasetStatus.Active);
         // INVARIANT: a dataset pays out once, after its term.
         if (block.timestamp < dataset.endsAt) revert DatasetRegistryTermNotOver(datasetId, dataset.endsAt);
-        uint256 owing = _owingProofs(datasetId);
+        (, uint256 owing) = _auditHold(datasetId);
         // INVARIANT: a holder answers for every round opened while it held its column before anyone is paid.
         if (owing != 0) revert DatasetRegistryProofsOutstanding(datasetId, owing);
         dataset.status = DatasetStatus.Settled;
@@ -255,7 +255,8 @@ contract DatasetRegistry is IDatasetRegistry, VrfConsumer, AccessControl, Reentr
         // INVARIANT: one paid VRF request per column per reassignCooldown (also the timeout of an unanswered one).
         if (block.timestamp < readyAt) revert DatasetRegistryReassignTooSoon(datasetId, column, readyAt);
         // INVARIANT: a holder answers for every round opened or requested while it held the column.
-        if (_heldForAudit(datasetId) & (1 << column) != 0) revert DatasetRegistryColumnUnderAudit(datasetId, column);
+        (bool requested, uint256 owing) = _auditHold(datasetId);
+        if (_heldForAudit(c, column, requested, owing)) revert DatasetRegistryColumnUnderAudit(datasetId, column);
         c.redrawPending = true;
         _redrawRequestedAt[datasetId][column] = uint40(block.timestamp);
         _requestPlacement(datasetId, column);
@@ -389,17 +390,23 @@ contract DatasetRegistry is IDatasetRegistry, VrfConsumer, AccessControl, Reentr
     }
 
     /// @inheritdoc IDatasetRegistry
-    function auditable(uint256 datasetId, uint256 acceptedBy) external view returns (uint256) {
-        return _auditable(datasetId, acceptedBy);
+    function auditable(uint256 datasetId, uint256 acceptedBy) external view returns (uint256 bitmap) {
+        if (_datasets[datasetId].status != DatasetStatus.Active) return 0;
+        Column[] storage columns = _columns[datasetId];
+        for (uint256 i; i < columns.length; ++i) {
+            Column memory c = columns[i];
+            if (c.acceptedAt != 0 && c.acceptedAt <= acceptedBy && !c.faulty) bitmap |= 1 << i;
+        }
     }
 
     /// @inheritdoc IDatasetRegistry
     function reassignable(uint256 datasetId) external view returns (uint256 bitmap) {
         if (_datasets[datasetId].status != DatasetStatus.Active) return 0;
-        uint256 held = _heldForAudit(datasetId);
+        (bool requested, uint256 owing) = _auditHold(datasetId);
         Column[] storage columns = _columns[datasetId];
         for (uint256 i; i < columns.length; ++i) {
-            if (_isReassignable(columns[i]) && block.timestamp >= _redrawReadyAt(datasetId, i) && held & (1 << i) == 0) {
+            Column storage c = columns[i];
+            if (_isReassignable(c) && block.timestamp >= _redrawReadyAt(datasetId, i) && !_heldForAudit(c, i, requested, owing)) {
                 bitmap |= 1 << i;
             }
         }
@@ -524,7 +531,12 @@ contract DatasetRegistry is IDatasetRegistry, VrfConsumer, AccessControl, Reentr
         // INVARIANT: a holder answers for every round opened or requested while it held the column, whichever
         // answer lands first (a drand relayer orders both): an audit round requested or opened since this redraw
         // was requested keeps the holder; the column may be redrawn again once the round closed.
-        if (_datasets[datasetId].status != DatasetStatus.Active || _heldForAudit(datasetId) & (1 << column) != 0) {
+        if (_datasets[datasetId].status != DatasetStatus.Active) {
+            emit PlacementAnswerIgnored(datasetId, column, requestId);
+            return;
+        }
+        (bool requested, uint256 owing) = _auditHold(datasetId);
+        if (_heldForAudit(c, column, requested, owing)) {
             emit PlacementAnswerIgnored(datasetId, column, requestId);
             return;
         }
@@ -552,29 +564,19 @@ contract DatasetRegistry is IDatasetRegistry, VrfConsumer, AccessControl, Reentr
         return last == 0 ? 0 : last + reassignCooldown;
     }
 
-    /// @dev The listener's bitmap of columns owing a proof in an open round (none without a listener).
-    function _owingProofs(uint256 datasetId) private view returns (uint256) {
+    /// @dev The listener's current audit round of dataset `datasetId` (none without a listener): whether it is
+    /// Requested, and the columns owing a proof while it is Open.
+    function _auditHold(uint256 datasetId) private view returns (bool requested, uint256 owing) {
         IColumnAcceptanceListener listener = acceptanceListener;
-        return address(listener) == address(0) ? 0 : listener.owingProofs(datasetId);
+        if (address(listener) == address(0)) return (false, 0);
+        return (listener.roundRequested(datasetId), listener.owingProofs(datasetId));
     }
 
-    /// @dev Bitmap of the columns whose holders the current audit round holds to account, so they are not
-    /// redrawn before it closes: while a round is Requested, every column it will audit when its randomness
-    /// lands (accepted and not faulty); while one is Open, those owing a proof (none without a listener).
-    function _heldForAudit(uint256 datasetId) private view returns (uint256) {
-        IColumnAcceptanceListener listener = acceptanceListener;
-        if (address(listener) == address(0)) return 0;
-        return listener.roundRequested(datasetId) ? _auditable(datasetId, type(uint256).max) : listener.owingProofs(datasetId);
-    }
-
-    /// @dev See {auditable}.
-    function _auditable(uint256 datasetId, uint256 acceptedBy) private view returns (uint256 bitmap) {
-        if (_datasets[datasetId].status != DatasetStatus.Active) return 0;
-        Column[] storage columns = _columns[datasetId];
-        for (uint256 i; i < columns.length; ++i) {
-            Column memory c = columns[i];
-            if (c.acceptedAt != 0 && c.acceptedAt <= acceptedBy && !c.faulty) bitmap |= 1 << i;
-        }
+    /// @dev Whether the current audit round (see {_auditHold}) holds column `column`'s holder to account, so it is not
+    /// redrawn before the round closes: a Requested round will audit the column when its randomness lands (it is
+    /// accepted and not faulty, in an Active dataset); an Open one holds the columns that owe it a proof.
+    function _heldForAudit(Column storage c, uint256 column, bool requested, uint256 owing) private view returns (bool) {
+        return requested ? c.acceptedAt != 0 && !c.faulty : owing & (1 << column) != 0;
     }
 
     function _holdColumn(uint256 datasetId, address provider) private {
