@@ -157,8 +157,8 @@ interface IDatasetRegistry {
     /// @notice Thrown when column `column` of dataset `datasetId` is redrawn again before `readyAt`
     /// (one redraw request per `reassignCooldown`).
     error DatasetRegistryReassignTooSoon(uint256 datasetId, uint256 column, uint256 readyAt);
-    /// @notice Thrown when column `column` of dataset `datasetId` is redrawn while it owes a proof in an
-    /// open audit round (its holder answers for that round first).
+    /// @notice Thrown when column `column` of dataset `datasetId` is redrawn while an audit round holds it: it
+    /// owes a proof in an open round, or a requested round will audit it (its holder answers for that round first).
     error DatasetRegistryColumnUnderAudit(uint256 datasetId, uint256 column);
     /// @notice Thrown when dataset `datasetId` is settled while the columns in bitmap `owing` owe a proof
     /// in an open audit round.
@@ -225,10 +225,12 @@ interface IDatasetRegistry {
     /// @notice Requests a redraw of column `column` of dataset `datasetId`'s holder, if the column is
     /// unplaced, its holder was reported faulty, exited, or did not accept it within `acceptancePeriod`.
     /// A column is redrawn at most once per `reassignCooldown`; a redraw still unanswered after it may be
-    /// requested again (the late answer is then ignored). A column owing a proof in an open audit round
-    /// waits for the round to close, so its holder answers for that round.
+    /// requested again (the late answer is then ignored). A column owing a proof in an open audit round, or
+    /// accepted and sound while a round is requested, waits for the round to close, so its holder answers for
+    /// that round; a redraw's answer landing while a round holds the column is ignored ({PlacementAnswerIgnored}).
     /// @dev Requirements: Active; the column is reassignable; `reassignCooldown` since its last redraw request;
-    /// no proof owed in an open round. Emits {PlacementRequested}.
+    /// no audit round holds it (no proof owed in an open round; no round requested for an accepted, sound
+    /// column). Emits {PlacementRequested}.
     function reassign(uint256 datasetId, uint256 column) external;
 
     /// @notice The holder of column `column` confirms it fetched every shard of it and recomputed

@@ -16,8 +16,9 @@ import {IStorageProofVerifier} from "./IStorageProofVerifier.sol";
 /// deadline) reports every audited column without a valid proof to DatasetRegistry, which
 /// slashes its holder and makes the column reassignable (Closed). The next round may be opened
 /// `roundInterval` seconds after the previous one opened. A column owing a proof in an Open round
-/// ({owingProofs}) is not redrawn, and its dataset not settled, until the round closes: its holder
-/// answers for every round opened while it held the column.
+/// ({owingProofs}) is not redrawn, and its dataset not settled, until the round closes; while a round is
+/// Requested ({roundRequested}) no accepted, sound column is redrawn: its holder answers for every round
+/// opened or requested while it held the column.
 ///
 /// A proof for column c of dataset d in round r by prover a has three public inputs
 /// `[columnRoot(d, c), a, seed(d, r)]`, with `seed` the round's VRF word mod r, so it is valid for
