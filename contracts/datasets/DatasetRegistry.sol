@@ -5,7 +5,6 @@ import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
-import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
 import {VrfConsumer} from "../randomness/VrfConsumer.sol";
 import {IColumnAcceptanceListener} from "../interfaces/IColumnAcceptanceListener.sol";
 import {IDatasetRegistry} from "../interfaces/IDatasetRegistry.sol";
@@ -18,13 +17,13 @@ import {VrfRequest} from "../libraries/VrfRequest.sol";
 /// @notice Datasets, their erasure layout and column roots, storage providers, and the
 /// VRF-drawn placement of columns on providers.
 /// @dev Every column is drawn by {PlacementDraw-draw} (rejection sampling, at most MAX_TRIES tries over
-/// the provider list), recomputable from the seed in {ColumnPlaced} and the provider list at that
-/// block. The VRF callbacks do bounded work: a placement's answer stores its seed (the columns are
+/// the provider list as it was at the request), recomputable from the seed in {ColumnPlaced}, the request's
+/// `range` and `requestedAt`, and {providerList} at that block. List entries never move: an exit empties
+/// one, a join refills the last emptied (else appends). The VRF callbacks do bounded work: a placement's answer stores its seed (the columns are
 /// applied by anyone with {applyPlacement}, in chunks), a redraw's answer draws one column.
 /// Provider stake is booked per provider (`_lockedStake`): a fault slashes from it, a release
 /// unlocks what is left, so StakeManager never sees an unlock above what this registry locked.
 contract DatasetRegistry is IDatasetRegistry, VrfConsumer, AccessControl, ReentrancyGuard {
-    using EnumerableSet for EnumerableSet.AddressSet;
     using SafeERC20 for IERC20;
 
     /*//////////////////////////////////////////////////////////////
@@ -42,10 +41,11 @@ contract DatasetRegistry is IDatasetRegistry, VrfConsumer, AccessControl, Reentr
 
     /// @dev What a VRF request is for.
     struct Request {
-        uint200 datasetId; // 0: no such request
+        uint128 datasetId; // 0: no such request
         uint8 column;
         bool wholePlacement; // every column, ignoring `column`
         uint40 requestedAt; // a redraw's answer counts only if this is still the column's last request time
+        uint64 range; // the provider list's length at the request (a redraw's draw visits only entries below it)
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -91,7 +91,12 @@ contract DatasetRegistry is IDatasetRegistry, VrfConsumer, AccessControl, Reentr
     /// zero until the admin sets it.
     IColumnAcceptanceListener public acceptanceListener;
 
-    EnumerableSet.AddressSet private _providers;
+    /// @dev The provider list draws index (entries never move), each provider's entry index + 1, the entries
+    /// emptied since (refilled last first) and the number of providers listed.
+    ProviderEntry[] private _providerList;
+    mapping(address provider => uint256 indexPlusOne) private _providerIndex;
+    uint256[] private _emptyEntries;
+    uint256 private _providerCount;
     /// @dev Columns a provider holds in active datasets, and the provider stake still locked for it here.
     mapping(address provider => uint256) private _heldColumns;
     mapping(address provider => uint256) private _lockedStake;
@@ -140,7 +145,7 @@ contract DatasetRegistry is IDatasetRegistry, VrfConsumer, AccessControl, Reentr
     /// @inheritdoc IDatasetRegistry
     function register(Registration calldata r) external nonReentrant returns (uint256 datasetId) {
         _validate(r);
-        if (_providers.length() < r.n) revert DatasetRegistryNotEnoughProviders(_providers.length(), r.n);
+        if (_providerCount < r.n) revert DatasetRegistryNotEnoughProviders(_providerCount, r.n);
         datasetId = ++_datasetCount;
         _datasets[datasetId] = Dataset({
             owner: msg.sender,
@@ -157,7 +162,11 @@ contract DatasetRegistry is IDatasetRegistry, VrfConsumer, AccessControl, Reentr
             datasetRoot: r.datasetRoot
         });
         _columnRoots[datasetId] = r.columnRoots;
-        _placements[datasetId].deadline = uint40(block.timestamp) + placementTimeout;
+        Placement storage placement = _placements[datasetId];
+        placement.deadline = uint40(block.timestamp) + placementTimeout;
+        // INVARIANT: the draw is fixed before the word can be known: the list as it is now, its providers of now.
+        placement.requestedAt = uint40(block.timestamp);
+        placement.range = uint64(_providerList.length);
         emit DatasetRegistered(datasetId, msg.sender, r);
         IColumnAcceptanceListener listener = acceptanceListener;
         if (address(listener) != address(0)) listener.datasetRegistered(datasetId, r.verifierVersion);
@@ -224,12 +233,12 @@ contract DatasetRegistry is IDatasetRegistry, VrfConsumer, AccessControl, Reentr
         // INVARIANT: columns are drawn only from the VRF's answer.
         if (!placement.seeded) revert DatasetRegistryPlacementNotSeeded(datasetId);
         uint256 n = dataset.n;
-        uint256 seed = placement.seed;
+        (uint256 seed, uint256 range, uint256 requestedAt) = (placement.seed, placement.range, placement.requestedAt);
         placed = placement.placed;
         uint256 end = n - placed < maxColumns ? n : placed + maxColumns;
         Column[] storage columns = _columns[datasetId];
         for (; placed < end; ++placed) {
-            address provider = PlacementDraw.draw(_providers, _holdsColumn[datasetId], seed, placed);
+            address provider = PlacementDraw.draw(_providerList, _holdsColumn[datasetId], seed, placed, range, requestedAt);
             columns.push(Column({holder: provider, placedAt: uint40(block.timestamp), acceptedAt: 0, faulty: false, redrawPending: false}));
             if (provider != address(0)) _holdColumn(datasetId, provider);
             emit ColumnPlaced(datasetId, placed, provider, seed);
@@ -308,7 +317,7 @@ contract DatasetRegistry is IDatasetRegistry, VrfConsumer, AccessControl, Reentr
             _lockedStake[holder] = locked - slashed;
         }
         emit ColumnFaulty(datasetId, column, holder, slashed);
-        if (locked - slashed < providerStake && _providers.remove(holder)) emit ProviderExited(holder);
+        if (locked - slashed < providerStake && _removeProvider(holder)) emit ProviderExited(holder);
         if (slashed != 0) stakeManager.slash(holder, slashed, dataset.owner);
     }
 
@@ -321,7 +330,7 @@ contract DatasetRegistry is IDatasetRegistry, VrfConsumer, AccessControl, Reentr
         delete _requests[requestId];
         uint256 datasetId = request.datasetId;
         if (request.wholePlacement) _seedPlacement(datasetId, requestId, randomWords[0]);
-        else _redraw(datasetId, request.column, request.requestedAt, requestId, randomWords[0]);
+        else _redraw(datasetId, request, requestId, randomWords[0]);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -331,7 +340,21 @@ contract DatasetRegistry is IDatasetRegistry, VrfConsumer, AccessControl, Reentr
     /// @inheritdoc IDatasetRegistry
     function join(string calldata endpoint) external {
         if (bytes(endpoint).length == 0) revert DatasetRegistryEmptyEndpoint();
-        if (!_providers.add(msg.sender)) revert DatasetRegistryAlreadyProvider(msg.sender);
+        if (_providerIndex[msg.sender] != 0) revert DatasetRegistryAlreadyProvider(msg.sender);
+        // INVARIANT: no entry moves; a refilled entry carries the new joinedAt, so draws requested before
+        // this join never count it.
+        ProviderEntry memory entry = ProviderEntry({account: msg.sender, joinedAt: uint40(block.timestamp)});
+        uint256 empty = _emptyEntries.length;
+        if (empty == 0) {
+            _providerList.push(entry);
+            _providerIndex[msg.sender] = _providerList.length;
+        } else {
+            uint256 index = _emptyEntries[empty - 1];
+            _emptyEntries.pop();
+            _providerList[index] = entry;
+            _providerIndex[msg.sender] = index + 1;
+        }
+        ++_providerCount;
         _endpoints[msg.sender] = endpoint;
         // A provider that left but still holds columns kept what was not slashed of its stake locked.
         uint256 topUp = providerStake - _lockedStake[msg.sender];
@@ -342,7 +365,7 @@ contract DatasetRegistry is IDatasetRegistry, VrfConsumer, AccessControl, Reentr
 
     /// @inheritdoc IDatasetRegistry
     function exit() external {
-        if (!_providers.remove(msg.sender)) revert DatasetRegistryNotProvider(msg.sender);
+        if (!_removeProvider(msg.sender)) revert DatasetRegistryNotProvider(msg.sender);
         emit ProviderExited(msg.sender);
         if (_heldColumns[msg.sender] == 0) _releaseStake(msg.sender);
     }
@@ -455,8 +478,19 @@ contract DatasetRegistry is IDatasetRegistry, VrfConsumer, AccessControl, Reentr
     }
 
     /// @inheritdoc IDatasetRegistry
-    function providers() external view returns (address[] memory) {
-        return _providers.values();
+    function providers() external view returns (address[] memory result) {
+        result = new address[](_providerCount);
+        uint256 found;
+        // A view for keepers, walking the list (as long as the most providers ever listed at once).
+        for (uint256 i; found < result.length; ++i) {
+            address account = _providerList[i].account;
+            if (account != address(0)) result[found++] = account;
+        }
+    }
+
+    /// @inheritdoc IDatasetRegistry
+    function providerList() external view returns (ProviderEntry[] memory) {
+        return _providerList;
     }
 
     /// @inheritdoc IDatasetRegistry
@@ -495,12 +529,13 @@ contract DatasetRegistry is IDatasetRegistry, VrfConsumer, AccessControl, Reentr
     function _requestPlacement(uint256 datasetId, uint256 column) private {
         uint256 requestId = _requestRandomWord(_vrf);
         bool whole = column == WHOLE_PLACEMENT;
-        // Casts: dataset ids are counted from 1 and columns are < n <= 255.
+        // Casts: dataset ids are counted from 1, columns are < n <= 255, the list is shorter than 2^64.
         _requests[requestId] = Request({
-            datasetId: uint200(datasetId),
+            datasetId: uint128(datasetId),
             column: whole ? 0 : uint8(column),
             wholePlacement: whole,
-            requestedAt: uint40(block.timestamp)
+            requestedAt: uint40(block.timestamp),
+            range: uint64(_providerList.length)
         });
         emit PlacementRequested(datasetId, column, requestId);
     }
@@ -517,13 +552,14 @@ contract DatasetRegistry is IDatasetRegistry, VrfConsumer, AccessControl, Reentr
         emit PlacementSeeded(datasetId, seed);
     }
 
-    /// @dev Draws column `column`'s new holder (the previous one, still marked as holding, is never drawn
-    /// again) if this answers the column's last request, the dataset is still Active and no audit round holds
-    /// the column's holder to account.
-    function _redraw(uint256 datasetId, uint256 column, uint256 requestedAt, uint256 requestId, uint256 seed) private {
+    /// @dev Draws the requested column's new holder among the providers of the request (the previous holder,
+    /// still marked as holding, is never drawn again) if this answers the column's last request, the dataset
+    /// is still Active and no audit round holds the column's holder to account.
+    function _redraw(uint256 datasetId, Request memory request, uint256 requestId, uint256 seed) private {
+        uint256 column = request.column;
         Column storage c = _columns[datasetId][column];
         // A request superseded after reassignCooldown: its answer no longer counts.
-        if (!c.redrawPending || _redrawRequestedAt[datasetId][column] != requestedAt) {
+        if (!c.redrawPending || _redrawRequestedAt[datasetId][column] != request.requestedAt) {
             emit PlacementAnswerIgnored(datasetId, column, requestId);
             return;
         }
@@ -540,7 +576,8 @@ contract DatasetRegistry is IDatasetRegistry, VrfConsumer, AccessControl, Reentr
             emit PlacementAnswerIgnored(datasetId, column, requestId);
             return;
         }
-        address provider = PlacementDraw.draw(_providers, _holdsColumn[datasetId], seed, column);
+        address provider =
+            PlacementDraw.draw(_providerList, _holdsColumn[datasetId], seed, column, request.range, request.requestedAt);
         address previous = c.holder;
         _columns[datasetId][column] =
             Column({holder: provider, placedAt: uint40(block.timestamp), acceptedAt: 0, faulty: false, redrawPending: false});
@@ -555,7 +592,7 @@ contract DatasetRegistry is IDatasetRegistry, VrfConsumer, AccessControl, Reentr
         (address holder, uint256 placedAt, uint256 acceptedAt) = (c.holder, c.placedAt, c.acceptedAt);
         if (holder == address(0) || c.faulty) return true;
         if (acceptedAt == 0 && block.timestamp >= placedAt + acceptancePeriod) return true;
-        return !_providers.contains(holder);
+        return _providerIndex[holder] == 0;
     }
 
     /// @dev When column `column` may next be redrawn (0: never requested before).
@@ -587,7 +624,18 @@ contract DatasetRegistry is IDatasetRegistry, VrfConsumer, AccessControl, Reentr
     /// @dev Drops one held column; an exited provider holding nothing more gets its stake back.
     function _releaseColumn(uint256 datasetId, address provider) private {
         delete _holdsColumn[datasetId][provider];
-        if (--_heldColumns[provider] == 0 && !_providers.contains(provider)) _releaseStake(provider);
+        if (--_heldColumns[provider] == 0 && _providerIndex[provider] == 0) _releaseStake(provider);
+    }
+
+    /// @dev Empties `provider`'s list entry (no other entry moves); false if it is not listed.
+    function _removeProvider(address provider) private returns (bool) {
+        uint256 indexPlusOne = _providerIndex[provider];
+        if (indexPlusOne == 0) return false;
+        delete _providerList[indexPlusOne - 1];
+        delete _providerIndex[provider];
+        _emptyEntries.push(indexPlusOne - 1);
+        --_providerCount;
+        return true;
     }
 
     /// @dev Unlocks whatever stake is still locked for `provider` (slashes may have taken some or all).

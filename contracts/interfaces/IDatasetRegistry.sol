@@ -21,6 +21,13 @@ import {IColumnAcceptanceListener} from "./IColumnAcceptanceListener.sol";
 /// No VRF callback does work that grows with the number of providers or columns: the placement's
 /// answer only stores its seed, a redraw's answer draws one column with at most
 /// {PlacementDraw-MAX_TRIES} tries ({PlacementDraw} specifies the draw byte for byte).
+///
+/// A draw is fixed when its randomness is requested, before anyone can know the word: it visits only the
+/// provider list's first `range` entries (its length at the request) and counts an entry only if its
+/// provider joined at or before the request and is still a provider. Entries never move ({join} refills the
+/// last entry an {exit} emptied, else appends), so no join after the request takes part in the draw, and an
+/// exit only hands the exiting provider's columns on: nobody who sees the word can steer columns onto
+/// accounts of its own by joining or exiting.
 interface IDatasetRegistry {
     /// @notice Where a dataset is.
     enum DatasetStatus {
@@ -76,11 +83,25 @@ interface IDatasetRegistry {
     /// @param deadline From then on, while the dataset is Placing, anyone may cancel it.
     /// @param placed Columns placed so far (0..n); the dataset is Active once all n are.
     /// @param seeded Whether the VRF answered.
+    /// @param requestedAt When the placement's randomness was requested (registration): providers that joined
+    /// later take no part in its draws.
+    /// @param range The provider list's length at the request: its draws visit only entries below it.
     struct Placement {
         uint256 seed;
         uint40 deadline;
         uint8 placed;
         bool seeded;
+        uint40 requestedAt;
+        uint64 range;
+    }
+
+    /// @notice One entry of the provider list; an emptied entry (an exit, a slash under `providerStake`) has
+    /// a zero account until a join refills it.
+    /// @param account The provider.
+    /// @param joinedAt When it joined (draws requested earlier do not count it).
+    struct ProviderEntry {
+        address account;
+        uint40 joinedAt;
     }
 
     /// @notice One column's holder and state.
@@ -287,12 +308,13 @@ interface IDatasetRegistry {
 
     /// @notice The caller becomes a storage provider, locking `providerStake` (or topping its locked stake
     /// up to it after a slash), reachable at `endpoint`
-    /// (a libp2p multiaddr ending in /p2p/<peer id>; fetchers dial it for bitswap).
+    /// (a libp2p multiaddr ending in /p2p/<peer id>; fetchers dial it for bitswap). It takes the last entry
+    /// of the provider list an exit emptied, else a new one at the end.
     /// @dev Requirements: not a provider yet; non-empty endpoint; enough available stake. Emits {ProviderJoined}.
     function join(string calldata endpoint) external;
 
-    /// @notice The caller stops taking new columns; its columns become reassignable and its stake
-    /// unlocks once none is left.
+    /// @notice The caller stops taking new columns (its list entry is emptied, no other moves); its columns
+    /// become reassignable and its stake unlocks once none is left.
     /// @dev Requirements: is a provider. Emits {ProviderExited} (and {ProviderReleased} if it holds nothing).
     function exit() external;
 
@@ -314,8 +336,11 @@ interface IDatasetRegistry {
     /// @notice Where `provider` serves shards, as announced at its last join.
     function endpointOf(address provider) external view returns (string memory);
 
-    /// @notice The current providers, in the order draws index them.
+    /// @notice The current providers, in list order (emptied entries left out).
     function providers() external view returns (address[] memory);
+
+    /// @notice The provider list as draws index it, emptied entries included (what {PlacementDraw} reads).
+    function providerList() external view returns (ProviderEntry[] memory);
 
     /// @notice Number of datasets registered; ids run from 1 to this.
     function datasetCount() external view returns (uint256);

@@ -1,53 +1,61 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.37;
 
-import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
+import {IDatasetRegistry} from "../interfaces/IDatasetRegistry.sol";
 
 /// @title PlacementDraw
 /// @notice The holder of one shard column, drawn from a VRF seed by rejection sampling over the
-/// provider list: a bounded number of tries, so the cost never depends on how many providers there are.
+/// provider list as it was when the seed was requested: a bounded number of tries, so the cost never
+/// depends on how many providers there are.
 /// @dev The draw, byte for byte (`keepers/src/chain/placementDraw.ts` is its TypeScript twin):
 ///
 /// | step | value                                                                          |
 /// |------|--------------------------------------------------------------------------------|
-/// | 1    | `count` = the provider list's length at the block of the draw                  |
-/// | 2    | for t = 0, 1, …, MAX_TRIES − 1: `i_t = uint256(keccak256(abi.encode(uint256 seed, uint256 column, uint256 t))) % count` |
-/// | 3    | the holder is `providers[i_t]` for the first t whose provider holds no column of the dataset |
-/// | 4    | no such t (or `count` = 0): no holder, the column stays unplaced (and can be redrawn) |
+/// | 1    | `range` = the provider list's length when the seed was requested, `requestedAt` that timestamp |
+/// | 2    | for t = 0, 1, …, MAX_TRIES − 1: `i_t = uint256(keccak256(abi.encode(uint256 seed, uint256 column, uint256 t))) % range` |
+/// | 3    | entry `i_t` at the block of the draw counts if its account is non-zero, joined at or before `requestedAt` and holds no column of the dataset |
+/// | 4    | the holder is the account of the first entry that counts; none (or `range` = 0): no holder, the column stays unplaced (and can be redrawn) |
+///
+/// Entries never move (an exit empties one, a join refills the last emptied or appends), so between the
+/// request and the draw the list can only lose providers: an entry refilled after the request has a later
+/// `joinedAt` and does not count. A provider that exits after the word is public only passes its column to
+/// the next entry that counts, whoever that is; it cannot bring any other account in.
 ///
 /// `abi.encode` of three uint256 is 96 bytes, so the keys never collide with {RandomDraw}'s 64-byte
-/// ones. The modulo bias is below count / 2^256. Each try reads two storage slots (the list entry and
-/// the dataset's taken flag), so a draw reads at most 2·MAX_TRIES + 1 slots.
+/// ones. The modulo bias is below range / 2^256. Each try reads two storage slots (the entry and the
+/// dataset's taken flag), so a draw reads at most 2·MAX_TRIES slots.
 ///
-/// A draw fails only if all MAX_TRIES tries hit providers that already hold a column of the dataset:
-/// with h of the count providers taken, probability (h / count)^MAX_TRIES — 2^-32 when at most half
-/// are taken, 0.3 % for the last column of an 11-column dataset on 12 providers.
+/// A draw fails only if all MAX_TRIES tries hit entries that do not count: with h of the range not counting,
+/// probability (h / range)^MAX_TRIES — 2^-32 when at most half do not, 0.3 % for the last column of an
+/// 11-column dataset on 12 providers.
 library PlacementDraw {
-    using EnumerableSet for EnumerableSet.AddressSet;
-
     /// @notice Tries per draw.
     uint256 internal constant MAX_TRIES = 32;
 
-    /// @notice The provider drawn for column `column` from `seed`: the first candidate not in `taken`.
-    /// @param providers The provider list, in the order draws index it.
+    /// @notice The provider drawn for column `column` from `seed`: the first candidate that counts.
+    /// @param entries The provider list, in the order draws index it.
     /// @param taken Whether a provider already holds a column of the dataset.
-    /// @return holder The provider drawn, zero if every try hit a taken one (or there is none).
+    /// @param range The list's length at the request: candidates are drawn below it.
+    /// @param requestedAt When the seed was requested: entries joined later do not count.
+    /// @return holder The provider drawn, zero if no try found one.
     function draw(
-        EnumerableSet.AddressSet storage providers,
+        IDatasetRegistry.ProviderEntry[] storage entries,
         mapping(address provider => bool) storage taken,
         uint256 seed,
-        uint256 column
+        uint256 column,
+        uint256 range,
+        uint256 requestedAt
     ) internal view returns (address holder) {
-        uint256 count = providers.length();
-        if (count == 0) return address(0);
+        if (range == 0) return address(0);
         for (uint256 t; t < MAX_TRIES; ++t) {
-            address candidate = providers.at(candidateIndex(seed, column, t, count));
-            if (!taken[candidate]) return candidate;
+            IDatasetRegistry.ProviderEntry storage entry = entries[candidateIndex(seed, column, t, range)];
+            (address candidate, uint256 joinedAt) = (entry.account, entry.joinedAt);
+            if (candidate != address(0) && joinedAt <= requestedAt && !taken[candidate]) return candidate;
         }
     }
 
-    /// @notice Index `i_t` of try `t` for column `column` from `seed` in a list of `count` (> 0).
-    function candidateIndex(uint256 seed, uint256 column, uint256 t, uint256 count) internal pure returns (uint256) {
-        return uint256(keccak256(abi.encode(seed, column, t))) % count;
+    /// @notice Index `i_t` of try `t` for column `column` from `seed` in a range of `range` (> 0) entries.
+    function candidateIndex(uint256 seed, uint256 column, uint256 t, uint256 range) internal pure returns (uint256) {
+        return uint256(keccak256(abi.encode(seed, column, t))) % range;
     }
 }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { encodeFunctionData, getAddress, keccak256, numberToHex, parseEther, stringToHex, zeroAddress, zeroHash, type Address } from "viem";
-import { placementDraw } from "../../keepers/src/chain/placementDraw.ts";
+import { placementDraw, type ProviderEntry } from "../../keepers/src/chain/placementDraw.ts";
 import { deployProtocol, fieldRoot, networkHelpers, SNARK_SCALAR_FIELD, stake, viem, type Protocol } from "./fixture.ts";
 import { padProviders } from "./providerSet.ts";
 
@@ -59,11 +59,20 @@ async function fulfillLatest(p: Protocol, datasetId: bigint) {
   return placed.at(-1)!.args.seed!;
 }
 
-/** The holders a whole placement from `seed` over `providers` draws, by the TypeScript twin of the draw. */
-function expectedPlacement(seed: bigint, providers: readonly Address[], n: number) {
+/** What a draw reads besides its word: the provider list at its block, the request's range and time. */
+type DrawContext = { entries: readonly ProviderEntry[]; range: bigint | number; requestedAt: bigint | number };
+
+/** The {@link DrawContext} of dataset `datasetId`'s whole placement, with the provider list as it is now. */
+async function placementContext(p: Protocol, datasetId: bigint): Promise<DrawContext> {
+  const { range, requestedAt } = await p.datasetRegistry.read.placementOf([datasetId]);
+  return { entries: await p.datasetRegistry.read.providerList(), range, requestedAt };
+}
+
+/** The holders a whole placement from `seed` draws in `context`, by the TypeScript twin of the draw. */
+function expectedPlacement(seed: bigint, context: DrawContext, n: number) {
   const taken = new Set<Address>();
   return Array.from({ length: n }, (_, column) => {
-    const drawn = placementDraw({ seed, column, providers, taken: (p) => taken.has(p) });
+    const drawn = placementDraw({ seed, column, ...context, taken: (p) => taken.has(p) });
     if (drawn) taken.add(drawn.holder);
     return drawn?.holder ?? zeroAddress;
   });
@@ -73,9 +82,9 @@ function expectedPlacement(seed: bigint, providers: readonly Address[], n: numbe
 async function withPlacedDataset() {
   const p = await withProviders();
   await p.datasetRegistry.write.register([REGISTRATION], { account: p.consumer.account });
-  const providersAtDraw = await p.datasetRegistry.read.providers();
+  const drawContext = await placementContext(p, 1n);
   const seed = await fulfillLatest(p, 1n);
-  return { ...p, datasetId: 1n, seed, providersAtDraw };
+  return { ...p, datasetId: 1n, seed, drawContext };
 }
 
 /** Dataset 1 registered, its placement answered by the VRF but not applied. */
@@ -164,7 +173,7 @@ describe("DatasetRegistry", () => {
       const p = await networkHelpers.loadFixture(withPlacedDataset);
       const holders = await p.datasetRegistry.read.holders([p.datasetId]);
       assert.equal(new Set(holders.map((h) => h.toLowerCase())).size, 11);
-      assert.deepEqual(holders, expectedPlacement(p.seed, p.providersAtDraw, 11));
+      assert.deepEqual(holders, expectedPlacement(p.seed, p.drawContext, 11));
       const dataset = await p.datasetRegistry.read.getDataset([p.datasetId]);
       assert.equal(dataset.status, DatasetStatus.Active);
       assert.equal(BigInt(dataset.endsAt), BigInt(await networkHelpers.time.latest()) + BigInt(REGISTRATION.term));
@@ -178,10 +187,11 @@ describe("DatasetRegistry", () => {
         deadline: Number(registeredAt + PLACEMENT_TIMEOUT),
         placed: 0,
         seeded: true,
+        requestedAt: Number(registeredAt),
+        range: 14n,
       });
       assert.deepEqual(await p.datasetRegistry.read.holders([p.datasetId]), [], "nothing placed in the callback");
-      const providers = await p.datasetRegistry.read.providers();
-      const expected = expectedPlacement(p.seed, providers, 11);
+      const expected = expectedPlacement(p.seed, await placementContext(p, p.datasetId), 11);
       await viem.assertions.emitWithArgs(
         p.datasetRegistry.write.applyPlacement([p.datasetId, 4n], { account: p.outsider.account }),
         p.datasetRegistry,
@@ -208,6 +218,34 @@ describe("DatasetRegistry", () => {
         "DatasetRegistryWrongStatus",
         [p.datasetId, DatasetStatus.Active, DatasetStatus.Placing],
       );
+    });
+
+    it("cannot be steered once the seed is public: a join after the request never counts, an exit only passes its column on", async () => {
+      const p = await networkHelpers.loadFixture(withSeededDataset);
+      const atRequest = await placementContext(p, p.datasetId);
+      const planned = expectedPlacement(p.seed, atRequest, 11);
+      // The provider drawn for column 0 exits, and a newcomer refills its entry, which column 0's try hits.
+      const leaving = walletOf(p, planned[0]!);
+      await p.datasetRegistry.write.exit({ account: leaving.account });
+      for (const newcomer of [p.outsider, p.challenger]) {
+        await stake(p, newcomer, PROVIDER_STAKE);
+        await p.datasetRegistry.write.join([endpointOf(newcomer.account.address)], { account: newcomer.account });
+      }
+      const now = await placementContext(p, p.datasetId);
+      const refilled = now.entries.findIndex((e) => e.account === getAddress(p.outsider.account.address));
+      assert.equal(now.entries[refilled]!.account, getAddress(p.outsider.account.address));
+      assert.equal(atRequest.entries[refilled]!.account, planned[0], "the newcomer took the leaver's entry");
+      assert.equal(now.entries.length, 15, "the second newcomer was appended beyond the request's range");
+      // Had joins after the request counted, the newcomer would take column 0 at the leaver's entry.
+      assert.equal(expectedPlacement(p.seed, { ...now, requestedAt: BigInt(await networkHelpers.time.latest()) }, 11)[0], now.entries[refilled]!.account);
+
+      await p.datasetRegistry.write.applyPlacement([p.datasetId, 11n], { account: p.outsider.account });
+      const holders = await p.datasetRegistry.read.holders([p.datasetId]);
+      assert.deepEqual(holders, expectedPlacement(p.seed, now, 11));
+      for (const absent of [leaving.account.address, p.outsider.account.address, p.challenger.account.address]) {
+        assert.ok(!holders.includes(getAddress(absent)), `${absent} holds nothing`);
+      }
+      assert.notEqual(holders[0], zeroAddress, "column 0 went to the next provider of the request");
     });
 
     it("refuses to apply a placement before the VRF answered, or of an unknown dataset", async () => {
@@ -398,6 +436,25 @@ describe("DatasetRegistry", () => {
       );
     });
 
+    it("keep every list entry in place: an exit empties its entry, the next join refills it", async () => {
+      const p = await networkHelpers.loadFixture(withProviders);
+      const before = await p.datasetRegistry.read.providerList();
+      const leaving = p.storageProviders[3]!;
+      const index = before.findIndex((e) => e.account === getAddress(leaving.account.address));
+      await p.datasetRegistry.write.exit({ account: leaving.account });
+      const emptied = await p.datasetRegistry.read.providerList();
+      assert.deepEqual(emptied[index], { account: zeroAddress, joinedAt: 0 });
+      assert.deepEqual([...emptied.slice(0, index), ...emptied.slice(index + 1)], [...before.slice(0, index), ...before.slice(index + 1)], "no other entry moved");
+      assert.equal((await p.datasetRegistry.read.providers()).length, before.length - 1);
+
+      await stake(p, p.outsider, PROVIDER_STAKE);
+      await p.datasetRegistry.write.join([endpointOf(p.outsider.account.address)], { account: p.outsider.account });
+      const refilled = await p.datasetRegistry.read.providerList();
+      assert.deepEqual(refilled[index], { account: getAddress(p.outsider.account.address), joinedAt: await networkHelpers.time.latest() });
+      assert.equal(refilled.length, before.length, "refilled, not appended");
+      assert.ok((await p.datasetRegistry.read.providers()).includes(getAddress(p.outsider.account.address)));
+    });
+
     it("unlock stake at once when a provider holding nothing exits", async () => {
       const p = await networkHelpers.loadFixture(withProviders);
       const wallet = p.storageProviders[0]!;
@@ -435,11 +492,12 @@ describe("DatasetRegistry", () => {
         "DatasetRegistryReassignTooSoon",
         [p.datasetId, 4n, requestedAt + REASSIGN_COOLDOWN],
       );
-      const providersAtDraw = await p.datasetRegistry.read.providers();
+      const entries = await p.datasetRegistry.read.providerList();
       const seed = await fulfillLatest(p, p.datasetId);
 
       const after = await p.datasetRegistry.read.holders([p.datasetId]);
-      const expected = placementDraw({ seed, column: 4, providers: providersAtDraw, taken: (provider) => holders.includes(provider) });
+      const taken = (provider: Address) => holders.includes(provider);
+      const expected = placementDraw({ seed, column: 4, entries, range: entries.length, requestedAt, taken });
       assert.equal(after[4], expected!.holder);
       assert.ok(!holders.includes(after[4]!));
       assert.equal((await p.datasetRegistry.read.accepted([p.datasetId]))[4], false, "the new holder has not accepted yet");

@@ -2,19 +2,27 @@
 pragma solidity ^0.8.24;
 
 import {Test} from "forge-std/Test.sol";
-import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
+import {IDatasetRegistry} from "../../contracts/interfaces/IDatasetRegistry.sol";
 import {PlacementDraw} from "../../contracts/libraries/PlacementDraw.sol";
 
 /// @notice PlacementDraw against the vectors of its TypeScript twin (test/keepers/chain/placementDraw.test.ts)
-/// and, fuzzed, its rules: the holder is a provider not taken, found within MAX_TRIES.
+/// and, fuzzed, its rules: the holder is the first candidate within MAX_TRIES that counts (listed, joined by the
+/// request, not taken), and exits after the request never bring in an account that would not have been drawn.
 contract PlacementDrawTest is Test {
-    using EnumerableSet for EnumerableSet.AddressSet;
+    /// @notice Request time of the draws below; entries joined at 100 count, at 101 not.
+    uint256 internal constant REQUESTED_AT = 100;
 
-    EnumerableSet.AddressSet internal providers;
+    IDatasetRegistry.ProviderEntry[] internal entries;
     mapping(address provider => bool) internal taken;
 
     function _addProviders(uint256 count) internal {
-        for (uint256 i; i < count; ++i) providers.add(address(uint160(0x1000 + i)));
+        for (uint256 i; i < count; ++i) {
+            entries.push(IDatasetRegistry.ProviderEntry({account: address(uint160(0x1000 + i)), joinedAt: uint40(REQUESTED_AT)}));
+        }
+    }
+
+    function _draw(uint256 seed, uint256 column) internal view returns (address) {
+        return PlacementDraw.draw(entries, taken, seed, column, entries.length, REQUESTED_AT);
     }
 
     function test_candidateIndex_vectors_succeeds() public pure {
@@ -32,42 +40,89 @@ contract PlacementDrawTest is Test {
         _addProviders(14);
         uint256[11] memory expected = [uint256(9), 11, 8, 2, 0, 10, 6, 13, 5, 1, 7];
         for (uint256 column; column < 11; ++column) {
-            address holder = PlacementDraw.draw(providers, taken, 42, column);
-            assertEq(holder, providers.at(expected[column]), "the twin's index");
+            address holder = _draw(42, column);
+            assertEq(holder, entries[expected[column]].account, "the twin's index");
             taken[holder] = true;
         }
     }
 
-    function test_draw_everyTryTaken_returnsZero_succeeds() public {
-        _addProviders(3);
-        for (uint256 i; i < 3; ++i) taken[providers.at(i)] = true;
-        assertEq(PlacementDraw.draw(providers, taken, 42, 0), address(0));
-        providers.remove(providers.at(0));
-        providers.remove(providers.at(0));
-        providers.remove(providers.at(0));
-        assertEq(PlacementDraw.draw(providers, taken, 42, 0), address(0), "no provider");
+    /// @notice The twin's second vector: entry 9 emptied, entry 11 refilled after the request, entries 14 and 15
+    /// appended after it (outside the range of 14).
+    function test_draw_emptiedAndLateEntriesVector_succeeds() public {
+        _addProviders(16);
+        delete entries[9];
+        entries[11].joinedAt = uint40(REQUESTED_AT + 1);
+        uint256[11] memory expected = [uint256(8), 0, 6, 2, 1, 10, 3, 13, 5, 7, 12];
+        for (uint256 column; column < 11; ++column) {
+            address holder = PlacementDraw.draw(entries, taken, 42, column, 14, REQUESTED_AT);
+            assertEq(holder, entries[expected[column]].account, "the twin's index");
+            taken[holder] = true;
+        }
     }
 
-    /// @notice Whatever the list and the taken set, the holder is a listed provider not taken, and it is the
-    /// first untaken candidate of the MAX_TRIES.
-    function testFuzz_draw_firstUntakenCandidate_succeeds(uint256 seed, uint8 column, uint16 count, uint256 takenMask) public {
+    function test_draw_nothingCounts_returnsZero_succeeds() public {
+        _addProviders(3);
+        for (uint256 i; i < 3; ++i) taken[entries[i].account] = true;
+        assertEq(_draw(42, 0), address(0), "every try taken");
+        assertEq(PlacementDraw.draw(entries, taken, 42, 0, 0, REQUESTED_AT), address(0), "empty range");
+        for (uint256 i; i < 3; ++i) taken[entries[i].account] = false;
+        assertEq(PlacementDraw.draw(entries, taken, 42, 0, 3, REQUESTED_AT - 1), address(0), "every entry joined later");
+        for (uint256 i; i < 3; ++i) delete entries[i];
+        assertEq(_draw(42, 0), address(0), "every entry emptied");
+    }
+
+    /// @notice Whatever the list, the taken set and the late joins, the holder is the first candidate of the
+    /// MAX_TRIES that counts.
+    function testFuzz_draw_firstCandidateThatCounts_succeeds(
+        uint256 seed,
+        uint8 column,
+        uint16 count,
+        uint256 takenMask,
+        uint256 emptiedMask,
+        uint256 lateMask
+    ) public {
         count = uint16(bound(count, 1, 300));
         _addProviders(count);
         for (uint256 i; i < count && i < 256; ++i) {
-            if (takenMask & (1 << i) != 0) taken[providers.at(i)] = true;
+            if (takenMask & (1 << i) != 0) taken[entries[i].account] = true;
+            if (lateMask & (1 << i) != 0) entries[i].joinedAt = uint40(REQUESTED_AT + 1);
+            if (emptiedMask & (1 << i) != 0) delete entries[i];
         }
-        address holder = PlacementDraw.draw(providers, taken, seed, column);
+        address holder = _draw(seed, column);
         address expected;
         for (uint256 t; t < PlacementDraw.MAX_TRIES; ++t) {
-            address candidate = providers.at(PlacementDraw.candidateIndex(seed, column, t, count));
-            if (!taken[candidate]) {
-                expected = candidate;
+            IDatasetRegistry.ProviderEntry memory entry = entries[PlacementDraw.candidateIndex(seed, column, t, count)];
+            if (entry.account != address(0) && entry.joinedAt <= REQUESTED_AT && !taken[entry.account]) {
+                expected = entry.account;
                 break;
             }
         }
         assertEq(holder, expected);
-        if (holder != address(0)) {
-            assertTrue(providers.contains(holder) && !taken[holder], "a free provider");
+    }
+
+    /// @notice The steering bound: a party that exits some of its providers after the word is public never
+    /// gets more of a whole placement's columns than it would have (an exit only passes a column on).
+    function testFuzz_draw_exitsAfterTheWordNeverGainColumns_succeeds(uint256 seed, uint8 count, uint256 sybilMask, uint256 exitMask)
+        public
+    {
+        count = uint8(bound(count, 4, 40));
+        _addProviders(count);
+        uint256 n = count / 2 + 1;
+        uint256 before = _sybilColumns(seed, n, sybilMask);
+        for (uint256 i; i < count; ++i) {
+            if (sybilMask & exitMask & (1 << i) != 0) delete entries[i];
         }
+        assertLe(_sybilColumns(seed, n, sybilMask), before);
+    }
+
+    /// @dev Columns 0..n-1 of a whole placement from `seed` landing on the entries of `sybilMask` (taken flags reset after).
+    function _sybilColumns(uint256 seed, uint256 n, uint256 sybilMask) internal returns (uint256 held) {
+        address[] memory holders = new address[](n);
+        for (uint256 column; column < n; ++column) {
+            holders[column] = _draw(seed, column);
+            taken[holders[column]] = true;
+            if (holders[column] != address(0) && sybilMask & (1 << (uint160(holders[column]) - 0x1000)) != 0) ++held;
+        }
+        for (uint256 column; column < n; ++column) taken[holders[column]] = false;
     }
 }

@@ -12,14 +12,15 @@ export type PadProvidersParameters = {
 const word = (value: bigint) => numberToHex(value, { size: 32 });
 
 /**
- * Grows DatasetRegistry's provider set to `count` by writing synthetic providers straight into its
+ * Grows DatasetRegistry's provider list to `count` entries by writing synthetic providers straight into its
  * storage (`hardhat_setStorageAt`), so gas can be measured with thousands of providers without
- * thousands of joins. Only the set is written — the `EnumerableSet.AddressSet` `_values` array and
- * `_positions` mapping, exactly as `join` leaves them — which is all a placement draw reads; the
- * synthetic providers have no stake or endpoint. Their addresses are `keccak256("provider", i)`.
+ * thousands of joins. Only the list is written — the `_providerList` entries (account, joinedAt 0), the
+ * `_providerIndex` mapping and `_providerCount`, exactly as `join` leaves them with no emptied entry —
+ * which is all a placement draw reads; the synthetic providers have no stake or endpoint. Their addresses
+ * are `keccak256("provider", i)`.
  *
- * The set's slot is found, not assumed: the slot S whose value is the current length and at whose
- * `keccak256(S)` the first provider sits, with `_positions[first] = 1` at slot S + 1.
+ * The list's slot is found, not assumed: the slot S whose value is the current length, at whose
+ * `keccak256(S)` the first provider sits, with `_providerIndex[first] = 1` at slot S + 1 and the count at S + 3.
  *
  * @example
  * await padProviders({ registry: p.datasetRegistry.address, count: 10_000 });
@@ -27,26 +28,30 @@ const word = (value: bigint) => numberToHex(value, { size: 32 });
 export async function padProviders({ registry, count }: PadProvidersParameters): Promise<Address[]> {
   const publicClient = await viem.getPublicClient();
   const contract = await viem.getContractAt("DatasetRegistry", registry);
-  const current = await contract.read.providers();
-  if (current.length === 0) throw new Error("padProviders needs one provider that joined, to find the set's slot");
+  const current = await contract.read.providerList();
+  if (current.length === 0) throw new Error("padProviders needs one provider that joined, to find the list's slot");
+  if (current.some((e) => hexToBigInt(e.account) === 0n)) throw new Error("padProviders needs a list without emptied entries");
   const read = async (slot: bigint) => hexToBigInt((await publicClient.getStorageAt({ address: registry, slot: word(slot) })) ?? "0x0");
-  const positionSlot = (provider: Address, setSlot: bigint) =>
-    hexToBigInt(keccak256(encodeAbiParameters([{ type: "address" }, { type: "uint256" }], [provider, setSlot + 1n])));
-  let setSlot: bigint | undefined;
-  for (let slot = 0n; slot < 64n && setSlot === undefined; slot++) {
+  const indexSlot = (provider: Address, listSlot: bigint) =>
+    hexToBigInt(keccak256(encodeAbiParameters([{ type: "address" }, { type: "uint256" }], [provider, listSlot + 1n])));
+  const first = hexToBigInt(current[0]!.account);
+  let listSlot: bigint | undefined;
+  for (let slot = 0n; slot < 64n && listSlot === undefined; slot++) {
     if ((await read(slot)) !== BigInt(current.length)) continue;
-    const values = hexToBigInt(keccak256(word(slot)));
-    if ((await read(values)) === hexToBigInt(current[0]!) && (await read(positionSlot(current[0]!, slot))) === 1n) setSlot = slot;
+    const entries = hexToBigInt(keccak256(word(slot)));
+    if ((await read(entries)) % 2n ** 160n === first && (await read(indexSlot(current[0]!.account, slot))) === 1n) listSlot = slot;
   }
-  if (setSlot === undefined) throw new Error("DatasetRegistry's provider set not found in slots 0..63");
-  const values = hexToBigInt(keccak256(word(setSlot)));
+  if (listSlot === undefined) throw new Error("DatasetRegistry's provider list not found in slots 0..63");
+  const entries = hexToBigInt(keccak256(word(listSlot)));
   const added: Address[] = [];
   for (let i = current.length; i < count; i++) {
     const provider = `0x${keccak256(encodeAbiParameters([{ type: "string" }, { type: "uint256" }], ["provider", BigInt(i)])).slice(26)}` as Address;
-    await networkHelpers.setStorageAt(registry, values + BigInt(i), word(hexToBigInt(provider)) as Hex);
-    await networkHelpers.setStorageAt(registry, positionSlot(provider, setSlot), word(BigInt(i + 1)) as Hex);
+    await networkHelpers.setStorageAt(registry, entries + BigInt(i), word(hexToBigInt(provider)) as Hex);
+    await networkHelpers.setStorageAt(registry, indexSlot(provider, listSlot), word(BigInt(i + 1)) as Hex);
     added.push(provider);
   }
-  await networkHelpers.setStorageAt(registry, setSlot, word(BigInt(Math.max(count, current.length))) as Hex);
+  const length = BigInt(Math.max(count, current.length));
+  await networkHelpers.setStorageAt(registry, listSlot, word(length) as Hex);
+  await networkHelpers.setStorageAt(registry, listSlot + 3n, word(length) as Hex);
   return added;
 }
