@@ -44,8 +44,7 @@ contract DatasetRegistry is IDatasetRegistry, VrfConsumer, AccessControl, Reentr
         uint128 datasetId; // 0: no such request
         uint8 column;
         bool wholePlacement; // every column, ignoring `column`
-        uint40 requestedAt; // a redraw's answer counts only if this is still the column's last request time
-        uint64 range; // the provider list's length at the request (a redraw's draw visits only entries below it)
+        uint40 requestedAt; // a redraw's answer counts only if this is still its dataset's redraw in flight
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -86,6 +85,9 @@ contract DatasetRegistry is IDatasetRegistry, VrfConsumer, AccessControl, Reentr
     mapping(uint256 datasetId => mapping(uint256 column => uint40)) private _redrawRequestedAt;
     mapping(uint256 datasetId => mapping(address provider => bool)) private _holdsColumn;
     mapping(uint256 requestId => Request) private _requests;
+    /// @dev Each dataset's one redraw in flight, and the word of one answered while an audit round held its column.
+    mapping(uint256 datasetId => Redraw) private _redraws;
+    mapping(uint256 datasetId => uint256) private _heldWords;
     uint256 private _datasetCount;
     /// @notice Told of every registration and acceptance, asked which columns owe proofs (StorageProofs);
     /// zero until the admin sets it.
@@ -266,9 +268,37 @@ contract DatasetRegistry is IDatasetRegistry, VrfConsumer, AccessControl, Reentr
         // INVARIANT: a holder answers for every round opened or requested while it held the column.
         (bool requested, uint256 owing) = _auditHold(datasetId);
         if (_heldForAudit(c, column, requested, owing)) revert DatasetRegistryColumnUnderAudit(datasetId, column);
+        Redraw memory inFlight = _redraws[datasetId];
+        // INVARIANT: one redraw in flight per dataset, so the columns its word meets taken cannot depend on the order
+        // in which a relayer lands answers; one unanswered for reassignCooldown may be superseded (its answer ignored).
+        if (_inFlight(inFlight)) revert DatasetRegistryRedrawInFlight(datasetId, inFlight.column);
+        if (inFlight.requestedAt != 0) _columns[datasetId][inFlight.column].redrawPending = false;
         c.redrawPending = true;
         _redrawRequestedAt[datasetId][column] = uint40(block.timestamp);
+        // Casts: columns are < n <= 255, the list is shorter than 2^64.
+        _redraws[datasetId] = Redraw({
+            column: uint8(column),
+            requestedAt: uint40(block.timestamp),
+            range: uint64(_providerList.length),
+            answered: false
+        });
         _requestPlacement(datasetId, column);
+    }
+
+    /// @inheritdoc IDatasetRegistry
+    function applyRedraw(uint256 datasetId) external {
+        _inStatus(datasetId, DatasetStatus.Active);
+        Redraw memory redraw = _redraws[datasetId];
+        if (!redraw.answered) revert DatasetRegistryNoRedrawWaiting(datasetId);
+        uint256 column = redraw.column;
+        (bool requested, uint256 owing) = _auditHold(datasetId);
+        // INVARIANT: a holder answers for every round opened or requested while it held the column.
+        if (_heldForAudit(_columns[datasetId][column], column, requested, owing)) {
+            revert DatasetRegistryColumnUnderAudit(datasetId, column);
+        }
+        uint256 word = _heldWords[datasetId];
+        delete _heldWords[datasetId];
+        _drawRedraw(datasetId, redraw, word);
     }
 
     /// @inheritdoc IDatasetRegistry
@@ -330,7 +360,7 @@ contract DatasetRegistry is IDatasetRegistry, VrfConsumer, AccessControl, Reentr
         delete _requests[requestId];
         uint256 datasetId = request.datasetId;
         if (request.wholePlacement) _seedPlacement(datasetId, requestId, randomWords[0]);
-        else _redraw(datasetId, request, requestId, randomWords[0]);
+        else _answerRedraw(datasetId, request, requestId, randomWords[0]);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -423,8 +453,13 @@ contract DatasetRegistry is IDatasetRegistry, VrfConsumer, AccessControl, Reentr
     }
 
     /// @inheritdoc IDatasetRegistry
+    function redrawOf(uint256 datasetId) external view returns (Redraw memory) {
+        return _redraws[datasetId];
+    }
+
+    /// @inheritdoc IDatasetRegistry
     function reassignable(uint256 datasetId) external view returns (uint256 bitmap) {
-        if (_datasets[datasetId].status != DatasetStatus.Active) return 0;
+        if (_datasets[datasetId].status != DatasetStatus.Active || _inFlight(_redraws[datasetId])) return 0;
         (bool requested, uint256 owing) = _auditHold(datasetId);
         Column[] storage columns = _columns[datasetId];
         for (uint256 i; i < columns.length; ++i) {
@@ -529,15 +564,14 @@ contract DatasetRegistry is IDatasetRegistry, VrfConsumer, AccessControl, Reentr
     function _requestPlacement(uint256 datasetId, uint256 column) private {
         uint256 requestId = _requestRandomWord(_vrf);
         bool whole = column == WHOLE_PLACEMENT;
-        // Casts: dataset ids are counted from 1, columns are < n <= 255, the list is shorter than 2^64.
+        // Casts: dataset ids are counted from 1 and columns are < n <= 255.
         _requests[requestId] = Request({
             datasetId: uint128(datasetId),
             column: whole ? 0 : uint8(column),
             wholePlacement: whole,
-            requestedAt: uint40(block.timestamp),
-            range: uint64(_providerList.length)
+            requestedAt: uint40(block.timestamp)
         });
-        emit PlacementRequested(datasetId, column, requestId);
+        emit PlacementRequested(datasetId, column, requestId, _providerList.length);
     }
 
     /// @dev O(1): keeps the seed; {applyPlacement} draws the columns from it.
@@ -552,38 +586,49 @@ contract DatasetRegistry is IDatasetRegistry, VrfConsumer, AccessControl, Reentr
         emit PlacementSeeded(datasetId, seed);
     }
 
-    /// @dev Draws the requested column's new holder among the providers of the request (the previous holder,
-    /// still marked as holding, is never drawn again) if this answers the column's last request, the dataset
-    /// is still Active and no audit round holds the column's holder to account.
-    function _redraw(uint256 datasetId, Request memory request, uint256 requestId, uint256 seed) private {
+    /// @dev A redraw's word: ignored unless it answers the dataset's redraw in flight (not superseded) while the
+    /// dataset is Active; kept ({RedrawHeld}) while an audit round holds the column, else drawn from at once.
+    function _answerRedraw(uint256 datasetId, Request memory request, uint256 requestId, uint256 seed) private {
+        Redraw memory redraw = _redraws[datasetId];
         uint256 column = request.column;
-        Column storage c = _columns[datasetId][column];
-        // A request superseded after reassignCooldown: its answer no longer counts.
-        if (!c.redrawPending || _redrawRequestedAt[datasetId][column] != request.requestedAt) {
+        if (
+            redraw.requestedAt != request.requestedAt || redraw.column != column || redraw.answered
+                || _datasets[datasetId].status != DatasetStatus.Active
+        ) {
             emit PlacementAnswerIgnored(datasetId, column, requestId);
             return;
         }
-        c.redrawPending = false;
         // INVARIANT: a holder answers for every round opened or requested while it held the column, whichever
-        // answer lands first (a drand relayer orders both): an audit round requested or opened since this redraw
-        // was requested keeps the holder; the column may be redrawn again once the round closed.
-        if (_datasets[datasetId].status != DatasetStatus.Active) {
-            emit PlacementAnswerIgnored(datasetId, column, requestId);
-            return;
-        }
+        // answer lands first (a drand relayer orders both); the word is kept, so nobody can trade it for another
+        // by getting a round requested before it lands.
         (bool requested, uint256 owing) = _auditHold(datasetId);
-        if (_heldForAudit(c, column, requested, owing)) {
-            emit PlacementAnswerIgnored(datasetId, column, requestId);
+        if (_heldForAudit(_columns[datasetId][column], column, requested, owing)) {
+            _redraws[datasetId].answered = true;
+            _heldWords[datasetId] = seed;
+            emit RedrawHeld(datasetId, column, seed);
             return;
         }
+        _drawRedraw(datasetId, redraw, seed);
+    }
+
+    /// @dev Draws `redraw`'s column a new holder from `seed` among the providers of the request (the previous
+    /// holder, still marked as holding, is never drawn again) and ends the redraw.
+    function _drawRedraw(uint256 datasetId, Redraw memory redraw, uint256 seed) private {
+        delete _redraws[datasetId];
+        uint256 column = redraw.column;
         address provider =
-            PlacementDraw.draw(_providerList, _holdsColumn[datasetId], seed, column, request.range, request.requestedAt);
-        address previous = c.holder;
+            PlacementDraw.draw(_providerList, _holdsColumn[datasetId], seed, column, redraw.range, redraw.requestedAt);
+        address previous = _columns[datasetId][column].holder;
         _columns[datasetId][column] =
             Column({holder: provider, placedAt: uint40(block.timestamp), acceptedAt: 0, faulty: false, redrawPending: false});
         if (previous != address(0)) _releaseColumn(datasetId, previous);
         if (provider != address(0)) _holdColumn(datasetId, provider);
         emit ColumnPlaced(datasetId, column, provider, seed);
+    }
+
+    /// @dev Whether `redraw` is in flight: answered and held, or requested less than reassignCooldown ago.
+    function _inFlight(Redraw memory redraw) private view returns (bool) {
+        return redraw.answered || (redraw.requestedAt != 0 && block.timestamp < uint256(redraw.requestedAt) + reassignCooldown);
     }
 
     /// @dev Whether the column's holder may be replaced: none, faulty, not accepted within acceptancePeriod,

@@ -142,19 +142,25 @@ contract ValidatorCommittee is IValidatorCommittee, VrfConsumer, AccessControl {
         request.requestedAt = uint40(block.timestamp);
         request.range = uint64(_validators.length);
         request.status = CommitteeStatus.Requested;
-        Config memory c = _config;
-        // The request id exists only once the coordinator (set by governance's timelock) answers, so the
-        // pending request is written after the call; everything the call could observe is written before.
-        bool requested;
-        (requested, requestId) =
-            _tryRequestRandomWord(VrfRequest.Params(c.keyHash, c.subscriptionId, c.callbackGasLimit, c.requestConfirmations));
-        if (!requested) {
-            request.status = CommitteeStatus.RequestFailed;
-            emit CommitteeRequestFailed(disputeId);
-            return 0;
+        return _sendRequest(disputeId, request);
+    }
+
+    /// @inheritdoc IValidatorCommittee
+    function renewRequest(uint256 disputeId) external returns (uint256 requestId) {
+        CommitteeRequest storage request = _requests[disputeId];
+        CommitteeStatus status = request.status;
+        if (status != CommitteeStatus.Requested) revert ValidatorCommitteeNotRequested(disputeId, status);
+        uint256 epoch = coordinatorEpoch;
+        // INVARIANT: a request is sent again only when the coordinator it went to can no longer answer it here,
+        // which only governance's timelock brings about: nobody can trade a word for another.
+        if (request.coordinatorEpoch == epoch) revert ValidatorCommitteeRequestCurrent(disputeId, epoch);
+        uint256 requestedAt = request.requestedAt;
+        // INVARIANT: the draw stays the request's, whose eligible validators keep their slots until requestedAt +
+        // exitDelay.
+        if (block.timestamp >= requestedAt + exitDelay) {
+            revert ValidatorCommitteeOutsideDrawWindow(disputeId, requestedAt, requestedAt + exitDelay);
         }
-        _pendingRequests[requestId] = disputeId + 1;
-        emit CommitteeRequested(disputeId, requestId);
+        return _sendRequest(disputeId, request);
     }
 
     /// @inheritdoc IValidatorCommittee
@@ -182,6 +188,24 @@ contract ValidatorCommittee is IValidatorCommittee, VrfConsumer, AccessControl {
         _drawn(disputeId, request, seed, members);
     }
 
+    /// @dev Sends dispute `disputeId`'s VRF request to the current coordinator. The request id exists only once
+    /// the coordinator (set by governance's timelock) answers, so the pending request is written after the call;
+    /// everything the call could observe is written before.
+    function _sendRequest(uint256 disputeId, CommitteeRequest storage request) private returns (uint256 requestId) {
+        request.coordinatorEpoch = coordinatorEpoch;
+        Config memory c = _config;
+        bool requested;
+        (requested, requestId) =
+            _tryRequestRandomWord(VrfRequest.Params(c.keyHash, c.subscriptionId, c.callbackGasLimit, c.requestConfirmations));
+        if (!requested) {
+            request.status = CommitteeStatus.RequestFailed;
+            emit CommitteeRequestFailed(disputeId);
+            return 0;
+        }
+        _pendingRequests[requestId] = disputeId + 1;
+        emit CommitteeRequested(disputeId, requestId);
+    }
+
     /// @dev Draws the committee if the first `4 · size` steps finish it, so the callback's gas does not grow
     /// with the validator set; otherwise records the seed for {continueDraw}.
     function fulfillRandomWords(uint256 requestId, uint256[] calldata randomWords) internal override {
@@ -191,6 +215,9 @@ contract ValidatorCommittee is IValidatorCommittee, VrfConsumer, AccessControl {
         uint256 disputeId = disputeIdPlusOne - 1;
         uint256 seed = randomWords[0];
         CommitteeRequest storage request = _requests[disputeId];
+        // INVARIANT: one word per committee. A request renewed after a coordinator change leaves its first id
+        // behind; should the old coordinator be reinstated and answer it too, the later of the two answers is refused.
+        if (request.status != CommitteeStatus.Requested) revert ValidatorCommitteeUnknownRequest(requestId);
         (address[] memory members, bool finished) =
             CommitteeDraw.draw(_validators, seed, request.range, request.requestedAt, _config.size);
         if (!finished) {

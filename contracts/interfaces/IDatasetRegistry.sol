@@ -24,7 +24,7 @@ import {IColumnAcceptanceListener} from "./IColumnAcceptanceListener.sol";
 ///
 /// A draw is fixed when its randomness is requested, before anyone can know the word: it visits only the
 /// provider list's first `range` entries (its length at the request) and counts an entry only if its
-/// provider joined at or before the request and is still a provider. Entries never move ({join} refills the
+/// provider joined before the request's second and is still a provider. Entries never move ({join} refills the
 /// last entry an {exit} emptied, else appends), so no join after the request takes part in the draw, and an
 /// exit only hands the exiting provider's columns on: nobody who sees the word can steer columns onto
 /// accounts of its own by joining or exiting.
@@ -84,7 +84,7 @@ interface IDatasetRegistry {
     /// @param placed Columns placed so far (0..n); the dataset is Active once all n are.
     /// @param seeded Whether the VRF answered.
     /// @param requestedAt When the placement's randomness was requested (registration): providers that joined
-    /// later take no part in its draws.
+    /// in that second or later take no part in its draws.
     /// @param range The provider list's length at the request: its draws visit only entries below it.
     struct Placement {
         uint256 seed;
@@ -98,10 +98,23 @@ interface IDatasetRegistry {
     /// @notice One entry of the provider list; an emptied entry (an exit, a slash under `providerStake`) has
     /// a zero account until a join refills it.
     /// @param account The provider.
-    /// @param joinedAt When it joined (draws requested earlier do not count it).
+    /// @param joinedAt When it joined (draws requested in that second or earlier do not count it).
     struct ProviderEntry {
         address account;
         uint40 joinedAt;
+    }
+
+    /// @notice A dataset's one redraw in flight (all zero when none): requested, or answered with its word kept
+    /// until {applyRedraw} because an audit round held the column when the word came.
+    /// @param column The column redrawn.
+    /// @param requestedAt When it was requested (its draw counts providers that joined before that second).
+    /// @param range The provider list's length at the request.
+    /// @param answered Whether the word came and waits for {applyRedraw}.
+    struct Redraw {
+        uint8 column;
+        uint40 requestedAt;
+        uint64 range;
+        bool answered;
     }
 
     /// @notice One column's holder and state.
@@ -181,6 +194,11 @@ interface IDatasetRegistry {
     /// @notice Thrown when column `column` of dataset `datasetId` is redrawn while an audit round holds it: it
     /// owes a proof in an open round, or a requested round will audit it (its holder answers for that round first).
     error DatasetRegistryColumnUnderAudit(uint256 datasetId, uint256 column);
+    /// @notice Thrown when a column of dataset `datasetId` is redrawn while its redraw of column `column` is in
+    /// flight (requested less than `reassignCooldown` ago, or answered and waiting for {applyRedraw}).
+    error DatasetRegistryRedrawInFlight(uint256 datasetId, uint256 column);
+    /// @notice Thrown when {applyRedraw} finds no answered redraw of dataset `datasetId` waiting.
+    error DatasetRegistryNoRedrawWaiting(uint256 datasetId);
     /// @notice Thrown when dataset `datasetId` is settled while the columns in bitmap `owing` owe a proof
     /// in an open audit round.
     error DatasetRegistryProofsOutstanding(uint256 datasetId, uint256 owing);
@@ -188,14 +206,18 @@ interface IDatasetRegistry {
     /// @notice Emitted when `owner` registers dataset `datasetId` and escrows `registration.payment`.
     event DatasetRegistered(uint256 indexed datasetId, address indexed owner, Registration registration);
     /// @notice Emitted when randomness is requested (VRF request `requestId`) to place dataset `datasetId`'s
-    /// columns, or to redraw column `column` (type(uint256).max means the whole placement).
-    event PlacementRequested(uint256 indexed datasetId, uint256 column, uint256 indexed requestId);
+    /// columns, or to redraw column `column` (type(uint256).max means the whole placement); the draw visits the
+    /// provider list's first `range` entries and counts providers that joined before this block's second.
+    event PlacementRequested(uint256 indexed datasetId, uint256 column, uint256 indexed requestId, uint256 range);
+    /// @notice Emitted when the word `seed` of column `column`'s redraw comes while an audit round holds the
+    /// column: the word is kept, and {applyRedraw} draws from it once the round has closed.
+    event RedrawHeld(uint256 indexed datasetId, uint256 column, uint256 seed);
     /// @notice Emitted when the VRF answers dataset `datasetId`'s placement with `seed`; {applyPlacement} then
     /// draws the columns from it.
     event PlacementSeeded(uint256 indexed datasetId, uint256 seed);
     /// @notice Emitted when a VRF answer (request `requestId`, for column `column` of dataset `datasetId`,
     /// type(uint256).max for the whole placement) comes too late to be used: the request was superseded,
-    /// the dataset cancelled or settled, or the column no longer waits for it. Nothing else changes.
+    /// or the dataset cancelled or settled. Nothing else changes.
     event PlacementAnswerIgnored(uint256 indexed datasetId, uint256 column, uint256 indexed requestId);
     /// @notice Emitted when dataset `datasetId`, still Placing after its placement deadline, is cancelled
     /// and its payment `refund` returned to its owner.
@@ -245,14 +267,22 @@ interface IDatasetRegistry {
 
     /// @notice Requests a redraw of column `column` of dataset `datasetId`'s holder, if the column is
     /// unplaced, its holder was reported faulty, exited, or did not accept it within `acceptancePeriod`.
-    /// A column is redrawn at most once per `reassignCooldown`; a redraw still unanswered after it may be
-    /// requested again (the late answer is then ignored). A column owing a proof in an open audit round, or
-    /// accepted and sound while a round is requested, waits for the round to close, so its holder answers for
-    /// that round; a redraw's answer landing while a round holds the column is ignored ({PlacementAnswerIgnored}).
+    /// A dataset has one redraw in flight at a time, so the columns a word meets taken never depend on the
+    /// order answers land in. A column is redrawn at most once per `reassignCooldown`; a redraw still
+    /// unanswered after it may be superseded by a new request (the late answer is then ignored). A column owing
+    /// a proof in an open audit round, or accepted and sound while a round is requested, waits for the round to
+    /// close, so its holder answers for that round; a redraw's word landing while a round holds the column is
+    /// kept ({RedrawHeld}) and drawn from by {applyRedraw} after the close, so no one can trade it for another.
     /// @dev Requirements: Active; the column is reassignable; `reassignCooldown` since its last redraw request;
-    /// no audit round holds it (no proof owed in an open round; no round requested for an accepted, sound
-    /// column). Emits {PlacementRequested}.
+    /// no other redraw of the dataset in flight; no audit round holds it (no proof owed in an open round; no
+    /// round requested for an accepted, sound column). Emits {PlacementRequested}.
     function reassign(uint256 datasetId, uint256 column) external;
+
+    /// @notice Draws the held redraw of dataset `datasetId` ({RedrawHeld}) from its kept word, now that no audit
+    /// round holds its column. Anyone may call it (the automation keeper does).
+    /// @dev Requirements: Active; a redraw answered and waiting; no audit round holds its column. Emits
+    /// {ColumnPlaced}.
+    function applyRedraw(uint256 datasetId) external;
 
     /// @notice The holder of column `column` confirms it fetched every shard of it and recomputed
     /// its root; from then on its storage can be audited and the owner may stop serving it.
@@ -274,7 +304,11 @@ interface IDatasetRegistry {
     /// Zero unless the dataset is Active.
     function auditable(uint256 datasetId, uint256 acceptedBy) external view returns (uint256 bitmap);
 
-    /// @notice Bitmap of dataset `datasetId`'s columns {reassign} would redraw now (zero unless Active).
+    /// @notice Dataset `datasetId`'s redraw in flight (all zero when none).
+    function redrawOf(uint256 datasetId) external view returns (Redraw memory);
+
+    /// @notice Bitmap of dataset `datasetId`'s columns {reassign} would redraw now (zero unless Active, or while
+    /// a redraw is in flight).
     /// @dev For keepers: reads every column, O(n).
     function reassignable(uint256 datasetId) external view returns (uint256 bitmap);
 

@@ -81,6 +81,7 @@ interface IValidatorCommittee {
         uint8 members; // members drawn (<= size)
         CommitteeStatus status;
         uint64 nextStep; // while Drawing: the next step {continueDraw} runs
+        uint32 coordinatorEpoch; // the consumer's `coordinatorEpoch` when the VRF request went out
     }
 
     /// @notice Thrown when `account` joins but already is a validator.
@@ -97,6 +98,12 @@ interface IValidatorCommittee {
     error ValidatorCommitteeAlreadyRequested(uint256 disputeId);
     /// @notice Thrown when the VRF answers a request this contract did not make (or answered already).
     error ValidatorCommitteeUnknownRequest(uint256 requestId);
+    /// @notice Thrown when dispute `disputeId`'s request is renewed but its committee is not awaiting an answer
+    /// (`status`).
+    error ValidatorCommitteeNotRequested(uint256 disputeId, CommitteeStatus status);
+    /// @notice Thrown when dispute `disputeId`'s request is renewed but went to the current coordinator (epoch
+    /// `epoch`), which can still answer it.
+    error ValidatorCommitteeRequestCurrent(uint256 disputeId, uint256 epoch);
     /// @notice Thrown when a verdict arrives for dispute `disputeId` before its committee is drawn.
     error ValidatorCommitteeNotDrawn(uint256 disputeId);
     /// @notice Thrown when `signerBitmap` names positions outside the committee of `size`.
@@ -125,7 +132,7 @@ interface IValidatorCommittee {
     /// @notice Emitted when `validator`'s slot is emptied and its `stake` unlocks.
     event ValidatorReleased(address indexed validator, uint256 stake);
     /// @notice Emitted when randomness for dispute `disputeId`'s committee is requested as VRF request
-    /// `requestId`; the block timestamp is the request's `requestedAt`.
+    /// `requestId`; the block timestamp is the request's `requestedAt`, unless {renewRequest} sent it again.
     event CommitteeRequested(uint256 indexed disputeId, uint256 indexed requestId);
     /// @notice Emitted when the coordinator refuses the VRF request of dispute `disputeId`'s committee:
     /// no committee will be drawn for it.
@@ -162,6 +169,18 @@ interface IValidatorCommittee {
     /// Emits {CommitteeRequested} or {CommitteeRequestFailed}; the VRF callback emits {CommitteeDrawn}.
     /// @return requestId The VRF request id (0 if the coordinator refused).
     function requestCommittee(uint256 disputeId) external returns (uint256 requestId);
+
+    /// @notice Sends dispute `disputeId`'s VRF request again, to the current coordinator, when the coordinator
+    /// it went to was replaced before answering (a consumer accepts answers only from its current coordinator,
+    /// so that answer would never count). The draw stays the request's: same `requestedAt`, same `range`, only
+    /// the word comes from the new coordinator. Anyone may call it (the automation keeper does on
+    /// {CoordinatorSet}); nobody can trade a word for another, since a request is renewed only once per
+    /// coordinator change, which only governance's timelock makes.
+    /// @dev Requirements: status Requested; the request's `coordinatorEpoch` is not the current one;
+    /// `block.timestamp < requestedAt + exitDelay`. Emits {CommitteeRequested} (new request id) or
+    /// {CommitteeRequestFailed} if the new coordinator refuses.
+    /// @return requestId The new VRF request id (0 if the coordinator refused).
+    function renewRequest(uint256 disputeId) external returns (uint256 requestId);
 
     /// @notice Runs up to `maxSteps` more steps of dispute `disputeId`'s draw, which the VRF callback did not
     /// finish (the first call starts again from step 0); the call that finishes it draws the committee. Anyone

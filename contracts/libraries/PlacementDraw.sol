@@ -13,12 +13,12 @@ import {IDatasetRegistry} from "../interfaces/IDatasetRegistry.sol";
 /// |------|--------------------------------------------------------------------------------|
 /// | 1    | `range` = the provider list's length when the seed was requested, `requestedAt` that timestamp |
 /// | 2    | for t = 0, 1, …, MAX_TRIES − 1: `i_t = uint256(keccak256(abi.encode(uint256 seed, uint256 column, uint256 t))) % range` |
-/// | 3    | entry `i_t` at the block of the draw counts if its account is non-zero, joined at or before `requestedAt` and holds no column of the dataset |
+/// | 3    | entry `i_t` at the block of the draw counts if its account is non-zero, joined before `requestedAt` (strictly: a join in the request's second may follow the word in that second) and holds no column of the dataset |
 /// | 4    | the holder is the account of the first entry that counts; none (or `range` = 0): no holder, the column stays unplaced (and can be redrawn) |
 ///
 /// Entries never move (an exit empties one, a join refills the last emptied or appends), so between the
-/// request and the draw the list can only lose providers: an entry refilled after the request has a later
-/// `joinedAt` and does not count. A provider that exits after the word is public only passes its column to
+/// request and the draw the list can only lose providers: an entry refilled in the request's second or later
+/// does not count. A provider that exits after the word is public only passes its column to
 /// the next entry that counts, whoever that is; it cannot bring any other account in.
 ///
 /// `abi.encode` of three uint256 is 96 bytes, so the keys never collide with {RandomDraw}'s 64-byte
@@ -36,7 +36,7 @@ library PlacementDraw {
     /// @param entries The provider list, in the order draws index it.
     /// @param taken Whether a provider already holds a column of the dataset.
     /// @param range The list's length at the request: candidates are drawn below it.
-    /// @param requestedAt When the seed was requested: entries joined later do not count.
+    /// @param requestedAt When the seed was requested: entries joined in that second or later do not count.
     /// @return holder The provider drawn, zero if no try found one.
     function draw(
         IDatasetRegistry.ProviderEntry[] storage entries,
@@ -50,7 +50,7 @@ library PlacementDraw {
         for (uint256 t; t < MAX_TRIES; ++t) {
             IDatasetRegistry.ProviderEntry storage entry = entries[candidateIndex(seed, column, t, range)];
             (address candidate, uint256 joinedAt) = (entry.account, entry.joinedAt);
-            if (candidate != address(0) && joinedAt <= requestedAt && !taken[candidate]) return candidate;
+            if (candidate != address(0) && joinedAt < requestedAt && !taken[candidate]) return candidate;
         }
     }
 

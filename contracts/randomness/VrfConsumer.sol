@@ -36,6 +36,9 @@ abstract contract VrfConsumer is IVRFMigratableConsumerV2Plus {
     address public immutable governance;
     /// @notice The coordinator requests go to and answers must come from.
     IVRFCoordinatorV2Plus public vrfCoordinator;
+    /// @notice How many times governance changed the coordinator: a request made in an earlier epoch will never
+    /// be answered here (a consumer may send it again).
+    uint32 public coordinatorEpoch;
 
     /// @param coordinator The VRF v2.5 coordinator (locally `VRFCoordinatorV2_5Mock`).
     /// @param governance_ The timelock allowed to change it.
@@ -53,13 +56,15 @@ abstract contract VrfConsumer is IVRFMigratableConsumerV2Plus {
         fulfillRandomWords(requestId, randomWords);
     }
 
-    /// @notice Points requests and answers at `coordinator`; answers to earlier requests from the old
-    /// coordinator are refused from then on (every waiting state has its own time-out).
+    /// @notice Points requests and answers at `coordinator` and starts a new `coordinatorEpoch`; answers to
+    /// earlier requests from the old coordinator are refused from then on (every waiting state has its own
+    /// time-out, and ValidatorCommittee renews its pending requests).
     /// @dev Requirements: the caller is `governance`; `coordinator` is not zero. Emits {CoordinatorSet}.
     function setCoordinator(address coordinator) external {
         if (msg.sender != governance) revert VrfConsumerOnlyGovernance(msg.sender, governance);
         if (coordinator == address(0)) revert VrfConsumerZeroAddress();
         vrfCoordinator = IVRFCoordinatorV2Plus(coordinator);
+        ++coordinatorEpoch;
         emit CoordinatorSet(coordinator);
     }
 

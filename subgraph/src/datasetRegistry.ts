@@ -14,6 +14,7 @@ import {
   ProviderExited,
   ProviderJoined,
   ProviderReleased,
+  RedrawHeld,
 } from "../generated/DatasetRegistry/DatasetRegistry";
 import {
   AcceptanceListenerSetting,
@@ -32,6 +33,7 @@ import {
   ProviderExit,
   ProviderJoin,
   ProviderRelease,
+  RedrawHold,
   StorageProvider,
 } from "../generated/schema";
 import { eventId, pairId, stamped } from "./history";
@@ -86,7 +88,16 @@ export function handlePlacementRequested(event: PlacementRequested): void {
   request.dataset = event.params.datasetId.toString();
   if (!event.params.column.equals(WHOLE_PLACEMENT)) request.column = pairId(event.params.datasetId, event.params.column);
   request.requestId = event.params.requestId;
+  request.range = event.params.range;
   request.save();
+}
+
+export function handleRedrawHeld(event: RedrawHeld): void {
+  let hold = stamped(new RedrawHold(eventId(event)), event);
+  hold.dataset = event.params.datasetId.toString();
+  hold.column = pairId(event.params.datasetId, event.params.column);
+  hold.seed = event.params.seed;
+  hold.save();
 }
 
 export function handlePlacementSeeded(event: PlacementSeeded): void {

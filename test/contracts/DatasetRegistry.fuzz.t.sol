@@ -57,6 +57,8 @@ contract DatasetRegistryFuzzTest is Test {
             vm.prank(otherModule);
             stakeManager.lock(providers[i], OTHER_MODULE_LOCK);
         }
+        // A draw counts providers that joined before its request's second.
+        vm.warp(block.timestamp + 1);
         token.transfer(owner, 1e24);
         vm.prank(owner);
         token.approve(address(registry), type(uint256).max);

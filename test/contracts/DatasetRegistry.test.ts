@@ -112,7 +112,7 @@ describe("DatasetRegistry", () => {
         p.datasetRegistry.write.register([REGISTRATION], { account: p.consumer.account }),
         p.datasetRegistry,
         "PlacementRequested",
-        [1n, WHOLE_PLACEMENT, (id: bigint) => id > 0n],
+        [1n, WHOLE_PLACEMENT, (id: bigint) => id > 0n, 14n],
       );
       assert.equal(await p.token.read.balanceOf([p.consumer.account.address]), before - REGISTRATION.payment);
       assert.equal(await p.token.read.balanceOf([p.datasetRegistry.address]), REGISTRATION.payment);
@@ -519,6 +519,13 @@ describe("DatasetRegistry", () => {
         "DatasetRegistryUnknownDataset",
         [5n],
       );
+      await viem.assertions.revertWithCustomErrorWithArgs(p.datasetRegistry.write.applyRedraw([5n]), p.datasetRegistry, "DatasetRegistryUnknownDataset", [5n]);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        p.datasetRegistry.write.applyRedraw([p.datasetId]),
+        p.datasetRegistry,
+        "DatasetRegistryNoRedrawWaiting",
+        [p.datasetId],
+      );
     });
 
     it("waits for the placement before any reassignment", async () => {
@@ -526,6 +533,12 @@ describe("DatasetRegistry", () => {
       await p.datasetRegistry.write.register([REGISTRATION], { account: p.consumer.account });
       await viem.assertions.revertWithCustomErrorWithArgs(
         p.datasetRegistry.write.reassign([1n, 0n]),
+        p.datasetRegistry,
+        "DatasetRegistryWrongStatus",
+        [1n, DatasetStatus.Placing, DatasetStatus.Active],
+      );
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        p.datasetRegistry.write.applyRedraw([1n]),
         p.datasetRegistry,
         "DatasetRegistryWrongStatus",
         [1n, DatasetStatus.Placing, DatasetStatus.Active],
@@ -556,6 +569,41 @@ describe("DatasetRegistry", () => {
         "ColumnPlaced",
       );
       assert.notEqual((await p.datasetRegistry.read.holders([p.datasetId]))[2], holders[2]);
+    });
+
+    it("redraws one column of a dataset at a time, so no relayer chooses the order words land in; an unanswered one is superseded after the cooldown", async () => {
+      const p = await networkHelpers.loadFixture(withPlacedDataset);
+      const holders = await p.datasetRegistry.read.holders([p.datasetId]);
+      for (const column of [2, 3]) await p.datasetRegistry.write.exit({ account: walletOf(p, holders[column]!).account });
+      await p.datasetRegistry.write.reassign([p.datasetId, 2n]);
+      const first = (await p.datasetRegistry.getEvents.PlacementRequested({ datasetId: p.datasetId }, { fromBlock: 0n })).at(-1)!.args;
+      assert.equal(await p.datasetRegistry.read.reassignable([p.datasetId]), 0n, "nothing offered while a redraw is in flight");
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        p.datasetRegistry.write.reassign([p.datasetId, 3n], { account: p.outsider.account }),
+        p.datasetRegistry,
+        "DatasetRegistryRedrawInFlight",
+        [p.datasetId, 2n],
+      );
+      // The VRF never answers column 2: after the cooldown, column 3's redraw supersedes it.
+      await networkHelpers.time.increase(REASSIGN_COOLDOWN);
+      assert.equal(await p.datasetRegistry.read.reassignable([p.datasetId]), (1n << 2n) | (1n << 3n));
+      await p.datasetRegistry.write.reassign([p.datasetId, 3n], { account: p.outsider.account });
+      const second = (await p.datasetRegistry.getEvents.PlacementRequested({ datasetId: p.datasetId }, { fromBlock: 0n })).at(-1)!.args;
+      assert.equal((await p.datasetRegistry.read.columnState([p.datasetId, 2n])).redrawPending, false, "superseded");
+      const redraw = await p.datasetRegistry.read.redrawOf([p.datasetId]);
+      assert.deepEqual(redraw, { column: 3, requestedAt: await networkHelpers.time.latest(), range: second.range!, answered: false });
+      await viem.assertions.emitWithArgs(
+        p.vrfCoordinator.write.fulfillRandomWords([first.requestId!, p.datasetRegistry.address]),
+        p.datasetRegistry,
+        "PlacementAnswerIgnored",
+        [p.datasetId, 2n, first.requestId!],
+      );
+      assert.equal((await p.datasetRegistry.read.holders([p.datasetId]))[2], holders[2], "the superseded answer changed nothing");
+      const entries = await p.datasetRegistry.read.providerList();
+      const seed = await fulfillLatest(p, p.datasetId);
+      const expected = placementDraw({ seed, column: 3, entries, range: redraw.range, requestedAt: redraw.requestedAt, taken: (a) => holders.includes(a) });
+      assert.equal((await p.datasetRegistry.read.holders([p.datasetId]))[3], expected!.holder);
+      assert.equal(await p.datasetRegistry.read.reassignable([p.datasetId]), 1n << 2n, "column 2 next");
     });
 
     it("refuses a loop of paid redraws of an unplaceable column: one request per reassignCooldown (finding 7)", async () => {

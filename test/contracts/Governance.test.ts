@@ -1,11 +1,30 @@
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { describe, it } from "node:test";
-import { encodeFunctionData, getAddress, keccak256, stringToHex, zeroAddress, zeroHash, type Abi, type Address, type Hex } from "viem";
+import { encodeFunctionData, getAddress, getContract, keccak256, parseAbi, parseEther, stringToHex, zeroAddress, zeroHash, type Abi, type Address, type Hex } from "viem";
 import { TIMING_DEFAULTS } from "../../ignition/modules/protocol.ts";
-import { deployProtocol, networkHelpers, postJob, postRoundJob, stake, viem, withDataset, withSubmittedJob, type Protocol } from "./fixture.ts";
+import {
+  deployProtocol,
+  joinValidators,
+  networkHelpers,
+  ORDER,
+  postJob,
+  postRoundJob,
+  RESULT_DIGEST,
+  stake,
+  TRACE_ROOT,
+  viem,
+  withDataset,
+  withStakedProviders,
+  withSubmittedJob,
+  type Protocol,
+} from "./fixture.ts";
+
+const CommitteeStatus = { None: 0, Requested: 1, RequestFailed: 2, Drawn: 3, Drawing: 4 } as const;
 
 const SALT = keccak256(stringToHex("governance test"));
+/** test/contracts/utils/VrfCoordinatorDouble.sol: the coordinator a consumer is repointed to. */
+const COORDINATOR_DOUBLE_ABI = parseAbi(["function answer(uint256 requestId, uint256 word)"]);
 
 /** Schedules `data` on `target` through the timelock as its proposer (the deployer locally); returns execute(). */
 async function schedule(p: Protocol, target: Address, data: Hex) {
@@ -15,6 +34,25 @@ async function schedule(p: Protocol, target: Address, data: Hex) {
     delay,
     execute: () => p.governance.write.execute([target, 0n, data, zeroHash, SALT]),
   };
+}
+
+/**
+ * A change of the committee's coordinator to a {@link VrfCoordinatorDouble} scheduled, then job 1 posted, assigned and
+ * submitted ten minutes before the change is ready, validators joined: a challenge now is answered after the change.
+ */
+async function withCoordinatorChangePending() {
+  const p = await withStakedProviders();
+  await joinValidators(p);
+  const { address }: { address: Address } = await viem.deployContract("VrfCoordinatorDouble");
+  const successor = getContract({ address, abi: COORDINATOR_DOUBLE_ABI, client: { public: await viem.getPublicClient(), wallet: p.deployer } });
+  const repoint = await schedule(p, p.committee.address, encodeFunctionData({ abi: p.committee.abi, functionName: "setCoordinator", args: [successor.address] }));
+  await networkHelpers.time.increase(repoint.delay - BigInt(ORDER.biddingPeriod) - 600n);
+  const jobId = await postJob(p);
+  await p.jobRegistry.write.bid([jobId, parseEther("600")], { account: p.providerA.account });
+  await networkHelpers.time.increase(ORDER.biddingPeriod);
+  await p.jobRegistry.write.settleAuction([jobId]);
+  await p.jobRegistry.write.submitResult([jobId, RESULT_DIGEST, TRACE_ROOT, 9912], { account: p.providerA.account });
+  return { ...p, jobId, successor, repoint };
 }
 
 /** The three VRF consumers, each with the ABI of its contract. */
@@ -135,6 +173,82 @@ describe("governance", () => {
       const [fulfilled] = await p.vrfCoordinator.getEvents.RandomWordsFulfilled();
       assert.equal(fulfilled!.args.success, false);
       assert.deepEqual(await p.committee.read.committeeOf([1n]), []);
+    });
+
+    it("lets anyone renew a committee request the replaced coordinator left unanswered, so the dispute is still judged", async () => {
+      const { successor, repoint, ...p } = await networkHelpers.loadFixture(withCoordinatorChangePending);
+      // The challenge comes minutes before the scheduled change is ready (anyone may then execute it).
+      await p.disputes.write.challenge([p.jobId, 0n, keccak256(stringToHex("claimed"))], { account: p.challenger.account });
+      const disputeId = await p.disputes.read.disputeCount();
+      const [requested] = await p.committee.getEvents.CommitteeRequested();
+      const before = await p.committee.read.requestOf([disputeId]);
+      assert.equal(before.coordinatorEpoch, 0);
+      // The coordinator it went to can still answer: no renewal.
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        p.committee.write.renewRequest([disputeId], { account: p.outsider.account }),
+        p.committee,
+        "ValidatorCommitteeRequestCurrent",
+        [disputeId, 0n],
+      );
+      await networkHelpers.time.increase(600);
+      await repoint.execute();
+      assert.equal(await p.committee.read.coordinatorEpoch(), 1);
+
+      await viem.assertions.emitWithArgs(
+        p.committee.write.renewRequest([disputeId], { account: p.outsider.account }),
+        p.committee,
+        "CommitteeRequested",
+        [disputeId, 1n],
+      );
+      assert.deepEqual(await p.committee.read.requestOf([disputeId]), { ...before, coordinatorEpoch: 1 }, "same request time and range");
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        p.committee.write.renewRequest([disputeId], { account: p.outsider.account }),
+        p.committee,
+        "ValidatorCommitteeRequestCurrent",
+        [disputeId, 1n],
+      );
+      await viem.assertions.emit(successor.write.answer([1n, 42n]), p.committee, "CommitteeDrawn");
+      const { verdictDeadline } = await p.disputes.read.getDispute([disputeId]);
+      assert.ok(await p.committee.read.committeeFormedBefore([disputeId, BigInt(verdictDeadline)]), "judged, not NoCommittee");
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        p.committee.write.renewRequest([disputeId]),
+        p.committee,
+        "ValidatorCommitteeNotRequested",
+        [disputeId, CommitteeStatus.Drawn],
+      );
+      await viem.assertions.revertWithCustomErrorWithArgs(successor.write.answer([1n, 7n]), p.committee, "ValidatorCommitteeUnknownRequest", [1n]);
+
+      // The old coordinator reinstated answers the request it was first sent: one word per committee, the second refused.
+      const back = await schedule(p, p.committee.address, encodeFunctionData({ abi: p.committee.abi, functionName: "setCoordinator", args: [p.vrfCoordinator.address] }));
+      await networkHelpers.time.increase(back.delay);
+      await back.execute();
+      const members = await p.committee.read.committeeOf([disputeId]);
+      await p.vrfCoordinator.write.fulfillRandomWords([requested!.args.requestId!, p.committee.address]);
+      const fulfilled = await p.vrfCoordinator.getEvents.RandomWordsFulfilled();
+      assert.equal(fulfilled.at(-1)!.args.success, false);
+      assert.deepEqual(await p.committee.read.committeeOf([disputeId]), members);
+    });
+
+    it("renews no request that is not awaiting an answer, nor one whose draw window closed", async () => {
+      const { repoint, ...p } = await networkHelpers.loadFixture(withCoordinatorChangePending);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        p.committee.write.renewRequest([1n]),
+        p.committee,
+        "ValidatorCommitteeNotRequested",
+        [1n, CommitteeStatus.None],
+      );
+      await p.disputes.write.challenge([p.jobId, 0n, keccak256(stringToHex("claimed"))], { account: p.challenger.account });
+      const { requestedAt } = await p.committee.read.requestOf([1n]);
+      const closesAt = BigInt(requestedAt) + BigInt(await p.committee.read.exitDelay());
+      // Nobody executed the change until the request's draw window closed.
+      await networkHelpers.time.increaseTo(closesAt);
+      await repoint.execute();
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        p.committee.write.renewRequest([1n]),
+        p.committee,
+        "ValidatorCommitteeOutsideDrawWindow",
+        [1n, BigInt(requestedAt), closesAt],
+      );
     });
   });
 

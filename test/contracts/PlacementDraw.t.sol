@@ -9,7 +9,7 @@ import {PlacementDraw} from "../../contracts/libraries/PlacementDraw.sol";
 /// and, fuzzed, its rules: the holder is the first candidate within MAX_TRIES that counts (listed, joined by the
 /// request, not taken), and exits after the request never bring in an account that would not have been drawn.
 contract PlacementDrawTest is Test {
-    /// @notice Request time of the draws below; entries joined at 100 count, at 101 not.
+    /// @notice Request time of the draws below; entries joined at 99 count, at 100 (the request's second) not.
     uint256 internal constant REQUESTED_AT = 100;
 
     IDatasetRegistry.ProviderEntry[] internal entries;
@@ -17,7 +17,7 @@ contract PlacementDrawTest is Test {
 
     function _addProviders(uint256 count) internal {
         for (uint256 i; i < count; ++i) {
-            entries.push(IDatasetRegistry.ProviderEntry({account: address(uint160(0x1000 + i)), joinedAt: uint40(REQUESTED_AT)}));
+            entries.push(IDatasetRegistry.ProviderEntry({account: address(uint160(0x1000 + i)), joinedAt: uint40(REQUESTED_AT - 1)}));
         }
     }
 
@@ -46,12 +46,12 @@ contract PlacementDrawTest is Test {
         }
     }
 
-    /// @notice The twin's second vector: entry 9 emptied, entry 11 refilled after the request, entries 14 and 15
+    /// @notice The twin's second vector: entry 9 emptied, entry 11 refilled in the request's second, entries 14 and 15
     /// appended after it (outside the range of 14).
     function test_draw_emptiedAndLateEntriesVector_succeeds() public {
         _addProviders(16);
         delete entries[9];
-        entries[11].joinedAt = uint40(REQUESTED_AT + 1);
+        entries[11].joinedAt = uint40(REQUESTED_AT);
         uint256[11] memory expected = [uint256(8), 0, 6, 2, 1, 10, 3, 13, 5, 7, 12];
         for (uint256 column; column < 11; ++column) {
             address holder = PlacementDraw.draw(entries, taken, 42, column, 14, REQUESTED_AT);
@@ -66,7 +66,7 @@ contract PlacementDrawTest is Test {
         assertEq(_draw(42, 0), address(0), "every try taken");
         assertEq(PlacementDraw.draw(entries, taken, 42, 0, 0, REQUESTED_AT), address(0), "empty range");
         for (uint256 i; i < 3; ++i) taken[entries[i].account] = false;
-        assertEq(PlacementDraw.draw(entries, taken, 42, 0, 3, REQUESTED_AT - 1), address(0), "every entry joined later");
+        assertEq(PlacementDraw.draw(entries, taken, 42, 0, 3, REQUESTED_AT - 1), address(0), "every entry joined in the request's second");
         for (uint256 i; i < 3; ++i) delete entries[i];
         assertEq(_draw(42, 0), address(0), "every entry emptied");
     }
@@ -85,14 +85,14 @@ contract PlacementDrawTest is Test {
         _addProviders(count);
         for (uint256 i; i < count && i < 256; ++i) {
             if (takenMask & (1 << i) != 0) taken[entries[i].account] = true;
-            if (lateMask & (1 << i) != 0) entries[i].joinedAt = uint40(REQUESTED_AT + 1);
+            if (lateMask & (1 << i) != 0) entries[i].joinedAt = uint40(REQUESTED_AT);
             if (emptiedMask & (1 << i) != 0) delete entries[i];
         }
         address holder = _draw(seed, column);
         address expected;
         for (uint256 t; t < PlacementDraw.MAX_TRIES; ++t) {
             IDatasetRegistry.ProviderEntry memory entry = entries[PlacementDraw.candidateIndex(seed, column, t, count)];
-            if (entry.account != address(0) && entry.joinedAt <= REQUESTED_AT && !taken[entry.account]) {
+            if (entry.account != address(0) && entry.joinedAt < REQUESTED_AT && !taken[entry.account]) {
                 expected = entry.account;
                 break;
             }

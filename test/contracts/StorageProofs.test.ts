@@ -765,31 +765,37 @@ describe("StorageProofs", () => {
     // A holder that stopped storing its column exits and has it redrawn; the redraw's answer and a round's answer
     // are then both pending, and a drand relayer may land them in either order. Neither order lets it escape.
     for (const first of ["round", "redraw"] as const) {
-      it(`ignores a redraw answer landing while a round holds the column (the ${first}'s answer first): the holder stays and is slashed at the close`, async () => {
+      it(`keeps the word of a redraw landing while a round holds the column (the ${first}'s answer first): the holder stays, is slashed at the close, then the kept word draws`, async () => {
         const p = await networkHelpers.loadFixture(withAcceptedDataset);
         await p.datasetRegistry.write.exit({ account: p.holder0.account });
         await p.datasetRegistry.write.reassign([1n, 0n], { account: p.outsider.account });
-        const redraw = (await p.datasetRegistry.getEvents.PlacementRequested({ datasetId: 1n }, { fromBlock: 0n })).at(-1)!.args.requestId!;
+        const requested = (await p.datasetRegistry.getEvents.PlacementRequested({ datasetId: 1n }, { fromBlock: 0n })).at(-1)!.args;
         await p.storageProofs.write.openRound([1n], { account: p.outsider.account });
         if (first === "round") await fulfilRound(p);
-        await viem.assertions.emitWithArgs(
-          p.vrfCoordinator.write.fulfillRandomWords([redraw, p.datasetRegistry.address]),
-          p.datasetRegistry,
-          "PlacementAnswerIgnored",
-          [1n, 0n, redraw],
-        );
+        await viem.assertions.emit(p.vrfCoordinator.write.fulfillRandomWords([requested.requestId!, p.datasetRegistry.address]), p.datasetRegistry, "RedrawHeld");
+        const [held] = await p.datasetRegistry.getEvents.RedrawHeld({ datasetId: 1n }, { fromBlock: 0n });
+        assert.equal(held!.args.column, 0n);
+        const redraw = await p.datasetRegistry.read.redrawOf([1n]);
+        assert.deepEqual({ column: redraw.column, range: redraw.range, answered: redraw.answered }, { column: 0, range: requested.range, answered: true });
         if (first === "redraw") await fulfilRound(p);
         assert.equal((await p.datasetRegistry.read.holders([1n]))[0], addressOf(p.holder0), "still the holder");
         assert.equal((await p.storageProofs.read.currentRound([1n])).audited, 3n);
+        await viem.assertions.revertWithCustomErrorWithArgs(p.datasetRegistry.write.applyRedraw([1n]), p.datasetRegistry, "DatasetRegistryColumnUnderAudit", [1n, 0n]);
         await submit(p, p.holder1, 1n);
         await networkHelpers.time.increase(PROOF_WINDOW);
         await viem.assertions.emitWithArgs(p.storageProofs.write.closeRound([1n]), p.storageProofs, "ProofMissed", [1n, 1n, 0n, addressOf(p.holder0)]);
         const [faulty] = await p.datasetRegistry.getEvents.ColumnFaulty({ datasetId: 1n }, { fromBlock: 0n });
         assert.deepEqual(faulty!.args, { datasetId: 1n, column: 0n, provider: addressOf(p.holder0), slashed: FAULT_PENALTY });
-        // Answered for: redrawn by the next request once the cooldown since the ignored one is over.
-        await networkHelpers.time.increase(await p.datasetRegistry.read.reassignCooldown());
-        await redrawColumn0WithoutExit(p);
+        // Answered for: anyone draws from the kept word, which getting the round requested first could not replace.
+        await viem.assertions.emitWithArgs(p.datasetRegistry.write.applyRedraw([1n], { account: p.outsider.account }), p.datasetRegistry, "ColumnPlaced", [
+          1n,
+          0n,
+          addressOf(p.spare),
+          held!.args.seed!,
+        ]);
         assert.equal((await p.datasetRegistry.read.holders([1n]))[0], addressOf(p.spare));
+        assert.deepEqual(await p.datasetRegistry.read.redrawOf([1n]), { column: 0, requestedAt: 0, range: 0n, answered: false }, "no redraw in flight");
+        await viem.assertions.revertWithCustomErrorWithArgs(p.datasetRegistry.write.applyRedraw([1n]), p.datasetRegistry, "DatasetRegistryNoRedrawWaiting", [1n]);
       });
     }
   });

@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import { type Address, BaseError, ContractFunctionRevertedError, ContractFunctionZeroDataError, decodeAbiParameters, encodeAbiParameters, isAddressEqual, parseAbi } from "viem";
 import { followEvents } from "../chain/followEvents.ts";
 import type { ProtocolConnection } from "../chain/protocolContracts.ts";
+import { readEvents } from "../chain/readEvents.ts";
 import { simulates } from "../chain/simulates.ts";
 import type { RoleHealth } from "../runtime/roleHealth.ts";
 import { DRAND_COORDINATOR_ABI, relayDrandBeacons } from "./relayDrandBeacons.ts";
@@ -34,7 +35,8 @@ const APPLY_CHUNK = 32n;
 /** Steps of a committee draw one `continueDraw` call runs (~30k gas each: a stored swap). */
 const DRAW_CHUNK = 100n;
 
-/** Committee status `Drawing` in IValidatorCommittee.CommitteeStatus. */
+/** Committee statuses `Requested` and `Drawing` in IValidatorCommittee.CommitteeStatus. */
+const COMMITTEE_REQUESTED = 1;
 const COMMITTEE_DRAWING = 4;
 
 /** Ids one `checkUpkeep` call scans (RangeUpkeep.MAX_UPKEEP_SCAN). */
@@ -70,12 +72,16 @@ export type AutomationRoleParameters = {
  *   then `performUpkeep` with its answer (less audit rounds not worth opening yet); the upkeeps
  *   say afresh each round what is due, so a failed round is simply done again by the next one;
  * - each round, applies each answered placement (`DatasetRegistry.applyPlacement`, in chunks), cancels a
- *   placement left unanswered past its deadline (`cancelPlacement`, which refunds the owner), and
- *   redraws every column `DatasetRegistry.reassignable` offers (faulty, exited or unaccepted holder,
- *   unplaced, or a redraw unanswered for the cooldown);
+ *   placement left unanswered past its deadline (`cancelPlacement`, which refunds the owner), draws a redraw
+ *   whose word an audit round held once the round is over (`applyRedraw`), and redraws the first column
+ *   `DatasetRegistry.reassignable` offers (faulty, exited or unaccepted holder, unplaced, or a redraw unanswered
+ *   for the cooldown; a dataset has one redraw in flight at a time);
  * - on `ColumnFaulty` and `ProviderExited`, redraws the column's holder (`DatasetRegistry.reassign`) at once;
  * - on `CommitteeDrawUnfinished` (a validator list padded so that the VRF callback's steps did not finish a
  *   dispute's committee draw), runs the draw to its end (`ValidatorCommittee.continueDraw`, in chunks);
+ * - on ValidatorCommittee's `CoordinatorSet` (governance replaced the coordinator), sends every committee request
+ *   the old coordinator left unanswered to the new one (`ValidatorCommittee.renewRequest`), so those disputes are
+ *   still judged;
  * - with `vrfMock`, answers every VRF request of the local coordinator mock;
  * - with `drandUrl`, each round relays the drand beacons that answer the protocol's requests to a
  *   DrandBeaconCoordinator (whichever coordinator the consumers point at; {@link relayDrandBeacons}).
@@ -106,7 +112,7 @@ export async function runAutomationRole({ chain, dataDir, log, signal, vrfMock, 
     chain,
     address: [DatasetRegistry.address, ValidatorCommittee.address, ...(vrfMock ? [vrfMock] : [])],
     abi: [...DatasetRegistry.abi, ...ValidatorCommittee.abi, ...VRF_MOCK_ABI],
-    eventName: ["ColumnFaulty", "ProviderExited", "CommitteeDrawUnfinished", "RandomWordsRequested"],
+    eventName: ["ColumnFaulty", "ProviderExited", "CommitteeDrawUnfinished", "CoordinatorSet", "RandomWordsRequested"],
     role: "automation",
     dataDir,
     log,
@@ -119,6 +125,9 @@ export async function runAutomationRole({ chain, dataDir, log, signal, vrfMock, 
       if (event.eventName === "ColumnFaulty") await reassign(event.args);
       else if (event.eventName === "ProviderExited") for (const target of await columnsHeldBy(event.args.provider)) await reassign(target);
       else if (event.eventName === "CommitteeDrawUnfinished") await finishDraw(event.args.disputeId);
+      else if (event.eventName === "CoordinatorSet") {
+        if (isAddressEqual(event.address, ValidatorCommittee.address)) await renewCommitteeRequests();
+      }
       else if (vrfMock && isAddressEqual(event.address, vrfMock)) await fulfil(vrfMock, event.args.requestId, event.args.sender);
     },
     everyRound: async () => {
@@ -177,9 +186,13 @@ export async function runAutomationRole({ chain, dataDir, log, signal, vrfMock, 
         if (placement.seeded) await applyPlacement(datasetId);
         else if (timestamp >= BigInt(placement.deadline)) await cancelPlacement(datasetId);
       } else if (status === DATASET_ACTIVE) {
+        // A dataset has one redraw in flight at a time: its held word drawn once the round is over, else the next column.
+        if ((await DatasetRegistry.read.redrawOf([datasetId])).answered) await applyRedraw(datasetId);
         const due = await DatasetRegistry.read.reassignable([datasetId]);
-        for (let column = 0n; due >> column !== 0n; column++) {
-          if ((due >> column) & 1n) await reassign({ datasetId, column });
+        if (due !== 0n) {
+          let column = 0n;
+          while (((due >> column) & 1n) === 0n) column++;
+          await reassign({ datasetId, column });
         }
       }
     }
@@ -211,6 +224,33 @@ export async function runAutomationRole({ chain, dataDir, log, signal, vrfMock, 
       const { nextStep } = await ValidatorCommittee.read.requestOf([disputeId]);
       log.info({ ...context, nextStep: nextStep.toString() }, "committee draw continued");
     }
+  }
+
+  /**
+   * Sends again every committee request (`CommitteeRequested` since the deployment) still awaiting an answer from a
+   * coordinator governance has replaced; the chain refuses those past their draw window, or answered meanwhile: skipped.
+   */
+  async function renewCommitteeRequests() {
+    const epoch = await ValidatorCommittee.read.coordinatorEpoch();
+    const requested = await readEvents({ chain, contract: ValidatorCommittee, eventName: "CommitteeRequested" });
+    for (const disputeId of new Set(requested.map((event) => event.args.disputeId))) {
+      const { status, coordinatorEpoch } = await ValidatorCommittee.read.requestOf([disputeId]);
+      if (status !== COMMITTEE_REQUESTED || coordinatorEpoch === epoch) continue;
+      const context = { disputeId: disputeId.toString() };
+      if (!(await simulates(() => ValidatorCommittee.simulate.renewRequest([disputeId], { account: chain.account })))) {
+        log.info(context, "committee request not renewed: the chain refuses it (answered, or past its draw window)");
+        continue;
+      }
+      await chain.send(() => ValidatorCommittee.write.renewRequest([disputeId]));
+      log.info(context, "committee request renewed with the new coordinator");
+    }
+  }
+
+  async function applyRedraw(datasetId: bigint) {
+    const context = { datasetId: datasetId.toString() };
+    if (!(await simulates(() => DatasetRegistry.simulate.applyRedraw([datasetId], { account: chain.account })))) return;
+    await chain.send(() => DatasetRegistry.write.applyRedraw([datasetId]));
+    log.info(context, "held redraw applied after its audit round");
   }
 
   async function cancelPlacement(datasetId: bigint) {

@@ -14,9 +14,9 @@ export type PlacementDrawParameters = {
   column: number;
   /** `DatasetRegistry.providerList()` at the block of the draw, emptied entries included. */
   entries: readonly ProviderEntry[];
-  /** The list's length when the word was requested (`placementOf(id).range` for a whole placement). */
+  /** The list's length when the word was requested (`PlacementRequested.range`; `placementOf(id).range`, `redrawOf(id).range`). */
   range: number | bigint;
-  /** When the word was requested (`placementOf(id).requestedAt`; a redraw's `PlacementRequested` block time). */
+  /** When the word was requested (`placementOf(id).requestedAt`; a redraw's `redrawOf(id).requestedAt`, its `PlacementRequested` block time). */
   requestedAt: number | bigint;
   /** Whether a provider already holds a column of the dataset at that point (earlier columns, the holder being replaced). */
   taken: (provider: Address) => boolean;
@@ -29,7 +29,7 @@ export type PlacementDrawReturnType = { holder: Address; index: number; attempt:
  * The holder of one column, as the Solidity `PlacementDraw.draw` that places and redraws columns
  * draws it (docs/architecture.md, "Placement"): try t = 0, 1, …, 31 picks index
  * `uint256(keccak256(abi.encode(uint256 seed, uint256 column, uint256 t))) % range`, and the first entry
- * there whose account is non-zero, joined at or before `requestedAt` and holds no column of the dataset is
+ * there whose account is non-zero, joined before `requestedAt` (strictly) and holds no column of the dataset is
  * the holder. So anyone can recompute a placement from the seed in its event, the request's range and time,
  * and the provider list at that block.
  *
@@ -48,7 +48,7 @@ export function placementDraw({ seed, column, entries, range, requestedAt, taken
     const key = keccak256(encodeAbiParameters([{ type: "uint256" }, { type: "uint256" }, { type: "uint256" }], [seed, BigInt(column), BigInt(attempt)]));
     const index = Number(hexToBigInt(key) % size);
     const { account, joinedAt } = entries[index]!;
-    if (account !== zeroAddress && BigInt(joinedAt) <= BigInt(requestedAt) && !taken(account)) return { holder: account, index, attempt };
+    if (account !== zeroAddress && BigInt(joinedAt) < BigInt(requestedAt) && !taken(account)) return { holder: account, index, attempt };
   }
   return undefined;
 }

@@ -45,7 +45,7 @@ describe("automation role with a drand beacon coordinator", { timeout: 120_000 }
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
-  it("relays the beacon that draws a committee once governance points the committee at the coordinator", async () => {
+  it("renews the committee request the replaced coordinator left unanswered and relays the beacon that draws it", async () => {
     const key = await testBeaconKey(0x0ddba11n);
     const genesisTime = (await keeper.publicClient.getBlock()).timestamp - 3600n;
     server = await startTestBeaconServer({ key, genesisTime, period: PERIOD, now: () => BigInt(Math.floor(Date.now() / 1000)) });
@@ -61,19 +61,26 @@ describe("automation role with a drand beacon coordinator", { timeout: 120_000 }
     });
     const coordinator = (await keeper.publicClient.waitForTransactionReceipt({ hash: deployHash })).contractAddress!;
     const { ValidatorCommittee: committee, Disputes: disputes } = keeper.contracts;
-    await sendAs(keeper, await committee.read.governance(), committee.address, committee.abi, "setCoordinator", [coordinator]);
-    // Disputes asks for a committee when a challenge opens; here it asks directly for dispute 1.
+    // Disputes asks for a committee when a challenge opens; here it asks directly for dispute 1, of the VRF mock,
+    // which nobody answers before governance replaces it.
     await sendAs(keeper, disputes.address, committee.address, committee.abi, "requestCommittee", [1n]);
-    const request = await keeper.publicClient.readContract({ address: coordinator, abi: DRAND_COORDINATOR_ABI, functionName: "getRequest", args: [1n] });
-    assert.equal(request.consumer, committee.address);
-    assert.equal(request.status, 1, "Pending");
+    await sendAs(keeper, await committee.read.governance(), committee.address, committee.abi, "setCoordinator", [coordinator]);
 
-    // The chain's clock may run ahead of the wall clock (a block per deployment transaction): the beacon server
-    // publishes by the wall clock, as drand does, so the keeper waits for the round in real time.
-    const roundTime = genesisTime + (request.round - 1n) * PERIOD;
     const controller = new AbortController();
     const automation = runAutomationRole({ chain: keeper, dataDir: work, log: silent, signal: controller.signal, drandUrl: server.url, pollMs: 200 });
     try {
+      const getRequest = () => keeper.publicClient.readContract({ address: coordinator, abi: DRAND_COORDINATOR_ABI, functionName: "getRequest", args: [1n] });
+      let request = await getRequest();
+      for (const deadline = Date.now() + 20_000; request.status === 0 && Date.now() < deadline; request = await getRequest()) await sleep(300);
+      assert.equal(request.consumer, committee.address, "the keeper renewed the request with the new coordinator");
+      const requested = await committee.getEvents.CommitteeRequested({ disputeId: 1n }, { fromBlock: 0n });
+      assert.equal(requested.length, 2);
+      assert.equal(requested[1]!.args.requestId, 1n);
+      assert.equal((await committee.read.requestOf([1n])).coordinatorEpoch, 1);
+
+      // The chain's clock may run ahead of the wall clock (a block per deployment transaction): the beacon server
+      // publishes by the wall clock, as drand does, so the keeper waits for the round in real time.
+      const roundTime = genesisTime + (request.round - 1n) * PERIOD;
       let status = 1;
       const deadline = Date.now() + Number(roundTime - BigInt(Math.floor(Date.now() / 1000))) * 1000 + 20_000;
       while (status === 1 && Date.now() < deadline) {

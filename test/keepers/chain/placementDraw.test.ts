@@ -5,9 +5,9 @@ import { PLACEMENT_DRAW_TRIES, placementDraw, type ProviderEntry } from "../../.
 
 /** Request time of the draws below. */
 const REQUESTED_AT = 100;
-/** `count` providers 0x…1000 onwards, all joined at the request. */
+/** `count` providers 0x…1000 onwards, all joined the second before the request. */
 const listOf = (count: number): ProviderEntry[] =>
-  Array.from({ length: count }, (_, i) => ({ account: numberToHex(0x1000 + i, { size: 20 }) as Address, joinedAt: REQUESTED_AT }));
+  Array.from({ length: count }, (_, i) => ({ account: numberToHex(0x1000 + i, { size: 20 }) as Address, joinedAt: REQUESTED_AT - 1 }));
 
 /** Indices and tries of an 11-column whole placement from seed 42. */
 function placeEleven(entries: readonly ProviderEntry[], range: number) {
@@ -26,10 +26,10 @@ describe("placementDraw", () => {
     assert.deepEqual(placeEleven(listOf(14), 14), [[9, 0], [11, 0], [8, 0], [2, 0], [0, 0], [10, 1], [6, 1], [13, 0], [5, 1], [1, 6], [7, 10]]);
   });
 
-  it("skips emptied entries, entries joined after the request and entries beyond its range (test vector)", () => {
+  it("skips emptied entries, entries joined in the request's second and entries beyond its range (test vector)", () => {
     const entries = listOf(16);
     entries[9] = { account: zeroAddress, joinedAt: 0 };
-    entries[11] = { ...entries[11]!, joinedAt: REQUESTED_AT + 1 };
+    entries[11] = { ...entries[11]!, joinedAt: REQUESTED_AT };
     // The first vector's picks 9 and 11 move on to later tries; 14 and 15 (appended after the request) are never
     // reached. Same indices in PlacementDraw.t.sol's second vector.
     const drawn = placeEleven(entries, 14);

@@ -872,6 +872,25 @@ describe("subgraph mappings on real event logs", () => {
       assert.equal(history(store, "PlacementSeeding")[0]!.seed, store.get("Dataset", "1")!.placementSeed);
     });
 
+    it("records a redraw's word kept while an audit round holds its column", async () => {
+      const p = await networkHelpers.loadFixture(withDataset);
+      const [holder] = await p.datasetRegistry.read.holders([1n]);
+      const wallet = p.storageProviders.find((w) => lower(w.account.address) === lower(holder!))!;
+      await p.datasetRegistry.write.acceptColumn([1n, 0n], { account: wallet.account });
+      await p.datasetRegistry.write.exit({ account: wallet.account });
+      await p.datasetRegistry.write.reassign([1n, 0n]);
+      const requests = await p.datasetRegistry.getEvents.PlacementRequested({ datasetId: 1n }, { fromBlock: 0n });
+      // An audit round is requested before the redraw's word lands: the round will audit the exited holder.
+      await p.storageProofs.write.openRound([1n], { account: p.outsider.account });
+      await p.vrfCoordinator.write.fulfillRandomWords([requests.at(-1)!.args.requestId!, p.datasetRegistry.address]);
+      const [held] = await p.datasetRegistry.getEvents.RedrawHeld({ datasetId: 1n }, { fromBlock: 0n });
+      const store = await indexChain(client, contractsOf(p));
+      const [hold] = history(store, "RedrawHold");
+      assert.deepEqual([hold!.dataset, hold!.column, hold!.seed], ["1", "1-0", String(held!.args.seed)]);
+      assert.equal(history(store, "PlacementRequest").at(-1)!.range, String(requests.at(-1)!.args.range));
+      assert.equal(store.get("Column", "1-0")!.holder, lower(holder!), "still the holder");
+    });
+
     it("records an ignored late answer and a cancelled placement", async () => {
       const p = await networkHelpers.loadFixture(withReporter);
       // Column 0's redraw goes unanswered past the cooldown and is requested again.
