@@ -250,7 +250,7 @@ export async function measurePlacementGas(): Promise<PlacementGasReport> {
 }
 
 /** Storage slot of ValidatorCommittee's validator list (`Validator[] _validators`), checked by the draw below. */
-const VALIDATOR_LIST_SLOT = 5n;
+const VALIDATOR_LIST_SLOT = 6n;
 
 /** Steps one `continueDraw` call runs in {@link measureCommitteeCallbackGas} (the automation keeper's chunk). */
 export const CONTINUE_DRAW_STEPS = 100n;

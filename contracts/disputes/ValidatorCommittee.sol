@@ -142,7 +142,15 @@ contract ValidatorCommittee is IValidatorCommittee, VrfConsumer, AccessControl {
         request.requestedAt = uint40(block.timestamp);
         request.range = uint64(_validators.length);
         request.status = CommitteeStatus.Requested;
-        return _sendRequest(disputeId, request);
+        request.coordinatorEpoch = coordinatorEpoch;
+        bool requested;
+        (requested, requestId) = _tryRequestRandomWord(_vrfParams());
+        if (!requested) {
+            request.status = CommitteeStatus.RequestFailed;
+            emit CommitteeRequestFailed(disputeId);
+            return 0;
+        }
+        _pend(disputeId, requestId);
     }
 
     /// @inheritdoc IValidatorCommittee
@@ -150,7 +158,7 @@ contract ValidatorCommittee is IValidatorCommittee, VrfConsumer, AccessControl {
         CommitteeRequest storage request = _requests[disputeId];
         CommitteeStatus status = request.status;
         if (status != CommitteeStatus.Requested) revert ValidatorCommitteeNotRequested(disputeId, status);
-        uint256 epoch = coordinatorEpoch;
+        uint32 epoch = coordinatorEpoch;
         // INVARIANT: a request is sent again only when the coordinator it went to can no longer answer it here,
         // which only governance's timelock brings about: nobody can trade a word for another.
         if (request.coordinatorEpoch == epoch) revert ValidatorCommitteeRequestCurrent(disputeId, epoch);
@@ -160,7 +168,10 @@ contract ValidatorCommittee is IValidatorCommittee, VrfConsumer, AccessControl {
         if (block.timestamp >= requestedAt + exitDelay) {
             revert ValidatorCommitteeOutsideDrawWindow(disputeId, requestedAt, requestedAt + exitDelay);
         }
-        return _sendRequest(disputeId, request);
+        request.coordinatorEpoch = epoch;
+        // A refusal reverts (unlike the first request's): the request stays renewable.
+        requestId = _requestRandomWord(_vrfParams());
+        _pend(disputeId, requestId);
     }
 
     /// @inheritdoc IValidatorCommittee
@@ -188,20 +199,16 @@ contract ValidatorCommittee is IValidatorCommittee, VrfConsumer, AccessControl {
         _drawn(disputeId, request, seed, members);
     }
 
-    /// @dev Sends dispute `disputeId`'s VRF request to the current coordinator. The request id exists only once
-    /// the coordinator (set by governance's timelock) answers, so the pending request is written after the call;
-    /// everything the call could observe is written before.
-    function _sendRequest(uint256 disputeId, CommitteeRequest storage request) private returns (uint256 requestId) {
-        request.coordinatorEpoch = coordinatorEpoch;
+    /// @dev The VRF request parameters of the committee's configuration.
+    function _vrfParams() private view returns (VrfRequest.Params memory) {
         Config memory c = _config;
-        bool requested;
-        (requested, requestId) =
-            _tryRequestRandomWord(VrfRequest.Params(c.keyHash, c.subscriptionId, c.callbackGasLimit, c.requestConfirmations));
-        if (!requested) {
-            request.status = CommitteeStatus.RequestFailed;
-            emit CommitteeRequestFailed(disputeId);
-            return 0;
-        }
+        return VrfRequest.Params(c.keyHash, c.subscriptionId, c.callbackGasLimit, c.requestConfirmations);
+    }
+
+    /// @dev Records VRF request `requestId`, just sent, as dispute `disputeId`'s. The request id exists only once the
+    /// coordinator (set by governance's timelock) answers, so this is written after the call; everything the call
+    /// could observe is written before.
+    function _pend(uint256 disputeId, uint256 requestId) private {
         _pendingRequests[requestId] = disputeId + 1;
         emit CommitteeRequested(disputeId, requestId);
     }
@@ -215,9 +222,6 @@ contract ValidatorCommittee is IValidatorCommittee, VrfConsumer, AccessControl {
         uint256 disputeId = disputeIdPlusOne - 1;
         uint256 seed = randomWords[0];
         CommitteeRequest storage request = _requests[disputeId];
-        // INVARIANT: one word per committee. A request renewed after a coordinator change leaves its first id
-        // behind; should the old coordinator be reinstated and answer it too, the later of the two answers is refused.
-        if (request.status != CommitteeStatus.Requested) revert ValidatorCommitteeUnknownRequest(requestId);
         (address[] memory members, bool finished) =
             CommitteeDraw.draw(_validators, seed, request.range, request.requestedAt, _config.size);
         if (!finished) {

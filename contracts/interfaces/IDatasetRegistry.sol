@@ -210,7 +210,8 @@ interface IDatasetRegistry {
     /// provider list's first `range` entries and counts providers that joined before this block's second.
     event PlacementRequested(uint256 indexed datasetId, uint256 column, uint256 indexed requestId, uint256 range);
     /// @notice Emitted when the word `seed` of column `column`'s redraw comes while an audit round holds the
-    /// column: the word is kept, and {applyRedraw} draws from it once the round has closed.
+    /// column: the word is kept, and {applyRedraw} draws from it once the round no longer holds the column (its holder
+    /// proved, or the round closed).
     event RedrawHeld(uint256 indexed datasetId, uint256 column, uint256 seed);
     /// @notice Emitted when the VRF answers dataset `datasetId`'s placement with `seed`; {applyPlacement} then
     /// draws the columns from it.
@@ -272,7 +273,8 @@ interface IDatasetRegistry {
     /// unanswered after it may be superseded by a new request (the late answer is then ignored). A column owing
     /// a proof in an open audit round, or accepted and sound while a round is requested, waits for the round to
     /// close, so its holder answers for that round; a redraw's word landing while a round holds the column is
-    /// kept ({RedrawHeld}) and drawn from by {applyRedraw} after the close, so no one can trade it for another.
+    /// kept ({RedrawHeld}) and drawn from by {applyRedraw} once the round no longer holds the column (its holder
+    /// proved, or the round closed), so no one can trade it for another.
     /// @dev Requirements: Active; the column is reassignable; `reassignCooldown` since its last redraw request;
     /// no other redraw of the dataset in flight; no audit round holds it (no proof owed in an open round; no
     /// round requested for an accepted, sound column). Emits {PlacementRequested}.

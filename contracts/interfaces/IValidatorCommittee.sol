@@ -172,14 +172,15 @@ interface IValidatorCommittee {
 
     /// @notice Sends dispute `disputeId`'s VRF request again, to the current coordinator, when the coordinator
     /// it went to was replaced before answering (a consumer accepts answers only from its current coordinator,
-    /// so that answer would never count). The draw stays the request's: same `requestedAt`, same `range`, only
-    /// the word comes from the new coordinator. Anyone may call it (the automation keeper does on
-    /// {CoordinatorSet}); nobody can trade a word for another, since a request is renewed only once per
-    /// coordinator change, which only governance's timelock makes.
+    /// and never takes back one it replaced, so that answer can never count). The draw stays the request's:
+    /// same `requestedAt`, same `range`, only the word comes from the new coordinator. Anyone may call it (the
+    /// automation keeper does on {CoordinatorSet}); nobody can trade a word for another, since a request is
+    /// renewed only once per coordinator change, which only governance's timelock makes. A refusal of the new
+    /// coordinator reverts, leaving the request to be renewed again (e.g. once its subscription lists this consumer).
     /// @dev Requirements: status Requested; the request's `coordinatorEpoch` is not the current one;
-    /// `block.timestamp < requestedAt + exitDelay`. Emits {CommitteeRequested} (new request id) or
-    /// {CommitteeRequestFailed} if the new coordinator refuses.
-    /// @return requestId The new VRF request id (0 if the coordinator refused).
+    /// `block.timestamp < requestedAt + exitDelay`; the coordinator takes the request. Emits {CommitteeRequested}
+    /// (new request id).
+    /// @return requestId The new VRF request id.
     function renewRequest(uint256 disputeId) external returns (uint256 requestId);
 
     /// @notice Runs up to `maxSteps` more steps of dispute `disputeId`'s draw, which the VRF callback did not

@@ -23,6 +23,8 @@ abstract contract VrfConsumer is IVRFMigratableConsumerV2Plus {
     error VrfConsumerOnlyGovernance(address caller, address governance);
     /// @notice Thrown when a coordinator or governance address is zero.
     error VrfConsumerZeroAddress();
+    /// @notice Thrown when governance sets `coordinator`, which was this consumer's coordinator before (or is now).
+    error VrfConsumerCoordinatorUsed(address coordinator);
     /// @notice Thrown when a VRF request ran out of gas; `gasBefore` was left before the call.
     error VrfConsumerRequestOutOfGas(uint256 gasBefore);
     /// @notice Thrown when the coordinator refused a request because it was made from inside one of its own
@@ -39,12 +41,16 @@ abstract contract VrfConsumer is IVRFMigratableConsumerV2Plus {
     /// @notice How many times governance changed the coordinator: a request made in an earlier epoch will never
     /// be answered here (a consumer may send it again).
     uint32 public coordinatorEpoch;
+    /// @dev Every coordinator this consumer has had: none comes back, so a request left with a replaced coordinator
+    /// is never answered, and an answer is never routed to a request of another coordinator that reused its id.
+    mapping(address coordinator => bool) private _pastCoordinators;
 
     /// @param coordinator The VRF v2.5 coordinator (locally `VRFCoordinatorV2_5Mock`).
     /// @param governance_ The timelock allowed to change it.
     constructor(address coordinator, address governance_) {
         if (coordinator == address(0) || governance_ == address(0)) revert VrfConsumerZeroAddress();
         vrfCoordinator = IVRFCoordinatorV2Plus(coordinator);
+        _pastCoordinators[coordinator] = true;
         governance = governance_;
         emit CoordinatorSet(coordinator);
     }
@@ -58,11 +64,16 @@ abstract contract VrfConsumer is IVRFMigratableConsumerV2Plus {
 
     /// @notice Points requests and answers at `coordinator` and starts a new `coordinatorEpoch`; answers to
     /// earlier requests from the old coordinator are refused from then on (every waiting state has its own
-    /// time-out, and ValidatorCommittee renews its pending requests).
-    /// @dev Requirements: the caller is `governance`; `coordinator` is not zero. Emits {CoordinatorSet}.
+    /// time-out, and ValidatorCommittee renews its pending requests). A coordinator is never set twice: were an
+    /// old one reinstated, it could answer requests left pending with it long after their words were public, or
+    /// answer an id another coordinator has since reused (a new instance of the same coordinator contract serves).
+    /// @dev Requirements: the caller is `governance`; `coordinator` is not zero and was never this consumer's
+    /// coordinator. Emits {CoordinatorSet}.
     function setCoordinator(address coordinator) external {
         if (msg.sender != governance) revert VrfConsumerOnlyGovernance(msg.sender, governance);
         if (coordinator == address(0)) revert VrfConsumerZeroAddress();
+        if (_pastCoordinators[coordinator]) revert VrfConsumerCoordinatorUsed(coordinator);
+        _pastCoordinators[coordinator] = true;
         vrfCoordinator = IVRFCoordinatorV2Plus(coordinator);
         ++coordinatorEpoch;
         emit CoordinatorSet(coordinator);

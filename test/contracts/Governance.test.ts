@@ -24,15 +24,19 @@ const CommitteeStatus = { None: 0, Requested: 1, RequestFailed: 2, Drawn: 3, Dra
 
 const SALT = keccak256(stringToHex("governance test"));
 /** test/contracts/utils/VrfCoordinatorDouble.sol: the coordinator a consumer is repointed to. */
-const COORDINATOR_DOUBLE_ABI = parseAbi(["function answer(uint256 requestId, uint256 word)"]);
+const COORDINATOR_DOUBLE_ABI = parseAbi([
+  "function answer(uint256 requestId, uint256 word)",
+  "function setRefusing(bool refusing)",
+  "error VrfCoordinatorDoubleRefused()",
+]);
 
 /** Schedules `data` on `target` through the timelock as its proposer (the deployer locally); returns execute(). */
-async function schedule(p: Protocol, target: Address, data: Hex) {
+async function schedule(p: Protocol, target: Address, data: Hex, salt: Hex = SALT) {
   const delay = await p.governance.read.getMinDelay();
-  await p.governance.write.schedule([target, 0n, data, zeroHash, SALT, delay]);
+  await p.governance.write.schedule([target, 0n, data, zeroHash, salt, delay]);
   return {
     delay,
-    execute: () => p.governance.write.execute([target, 0n, data, zeroHash, SALT]),
+    execute: () => p.governance.write.execute([target, 0n, data, zeroHash, salt]),
   };
 }
 
@@ -217,16 +221,31 @@ describe("governance", () => {
         [disputeId, CommitteeStatus.Drawn],
       );
       await viem.assertions.revertWithCustomErrorWithArgs(successor.write.answer([1n, 7n]), p.committee, "ValidatorCommitteeUnknownRequest", [1n]);
-
-      // The old coordinator reinstated answers the request it was first sent: one word per committee, the second refused.
-      const back = await schedule(p, p.committee.address, encodeFunctionData({ abi: p.committee.abi, functionName: "setCoordinator", args: [p.vrfCoordinator.address] }));
-      await networkHelpers.time.increase(back.delay);
-      await back.execute();
-      const members = await p.committee.read.committeeOf([disputeId]);
       await p.vrfCoordinator.write.fulfillRandomWords([requested!.args.requestId!, p.committee.address]);
-      const fulfilled = await p.vrfCoordinator.getEvents.RandomWordsFulfilled();
-      assert.equal(fulfilled.at(-1)!.args.success, false);
-      assert.deepEqual(await p.committee.read.committeeOf([disputeId]), members);
+      const [refused] = (await p.vrfCoordinator.getEvents.RandomWordsFulfilled()).slice(-1);
+      assert.equal(refused!.args.success, false, "the replaced coordinator's answer is refused");
+
+      // No coordinator comes back (it could answer the ids left with it, whose words are public by now), nor is the
+      // current one set again (that would let anyone renew a pending request for a second word).
+      for (const coordinator of [p.vrfCoordinator.address, successor.address]) {
+        const data = encodeFunctionData({ abi: p.committee.abi, functionName: "setCoordinator", args: [coordinator] });
+        const again = await schedule(p, p.committee.address, data, keccak256(stringToHex("again")));
+        await networkHelpers.time.increase(again.delay);
+        await viem.assertions.revertWithCustomErrorWithArgs(again.execute(), p.committee, "VrfConsumerCoordinatorUsed", [getAddress(coordinator)]);
+      }
+      assert.equal(await p.committee.read.coordinatorEpoch(), 1);
+    });
+
+    it("leaves a renewal the new coordinator refuses to be renewed again", async () => {
+      const { successor, repoint, ...p } = await networkHelpers.loadFixture(withCoordinatorChangePending);
+      await p.disputes.write.challenge([p.jobId, 0n, keccak256(stringToHex("claimed"))], { account: p.challenger.account });
+      await networkHelpers.time.increase(600);
+      await repoint.execute();
+      await successor.write.setRefusing([true]);
+      await viem.assertions.revertWithCustomError(p.committee.write.renewRequest([1n], { account: p.outsider.account }), successor, "VrfCoordinatorDoubleRefused");
+      assert.equal((await p.committee.read.requestOf([1n])).status, CommitteeStatus.Requested, "still renewable");
+      await successor.write.setRefusing([false]);
+      await viem.assertions.emitWithArgs(p.committee.write.renewRequest([1n], { account: p.outsider.account }), p.committee, "CommitteeRequested", [1n, 1n]);
     });
 
     it("renews no request that is not awaiting an answer, nor one whose draw window closed", async () => {

@@ -73,7 +73,7 @@ export type AutomationRoleParameters = {
  *   say afresh each round what is due, so a failed round is simply done again by the next one;
  * - each round, applies each answered placement (`DatasetRegistry.applyPlacement`, in chunks), cancels a
  *   placement left unanswered past its deadline (`cancelPlacement`, which refunds the owner), draws a redraw
- *   whose word an audit round held once the round is over (`applyRedraw`), and redraws the first column
+ *   whose word an audit round held once the round no longer holds the column (`applyRedraw`), and redraws the first column
  *   `DatasetRegistry.reassignable` offers (faulty, exited or unaccepted holder, unplaced, or a redraw unanswered
  *   for the cooldown; a dataset has one redraw in flight at a time);
  * - on `ColumnFaulty` and `ProviderExited`, redraws the column's holder (`DatasetRegistry.reassign`) at once;
@@ -186,7 +186,7 @@ export async function runAutomationRole({ chain, dataDir, log, signal, vrfMock, 
         if (placement.seeded) await applyPlacement(datasetId);
         else if (timestamp >= BigInt(placement.deadline)) await cancelPlacement(datasetId);
       } else if (status === DATASET_ACTIVE) {
-        // A dataset has one redraw in flight at a time: its held word drawn once the round is over, else the next column.
+        // A dataset has one redraw in flight at a time: its held word drawn once no round holds it, else the next column.
         if ((await DatasetRegistry.read.redrawOf([datasetId])).answered) await applyRedraw(datasetId);
         const due = await DatasetRegistry.read.reassignable([datasetId]);
         if (due !== 0n) {
@@ -250,7 +250,7 @@ export async function runAutomationRole({ chain, dataDir, log, signal, vrfMock, 
     const context = { datasetId: datasetId.toString() };
     if (!(await simulates(() => DatasetRegistry.simulate.applyRedraw([datasetId], { account: chain.account })))) return;
     await chain.send(() => DatasetRegistry.write.applyRedraw([datasetId]));
-    log.info(context, "held redraw applied after its audit round");
+    log.info(context, "held redraw applied: its audit round no longer holds the column");
   }
 
   async function cancelPlacement(datasetId: bigint) {

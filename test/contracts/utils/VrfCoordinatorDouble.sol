@@ -6,15 +6,26 @@ import {VrfConsumer} from "../../../contracts/randomness/VrfConsumer.sol";
 
 /// @title VrfCoordinatorDouble
 /// @notice Test double of a coordinator a consumer is repointed to: it takes every request, whatever its
-/// subscription (a real migration carries the subscription over), numbers them from 1 as Chainlink's mock does (so
-/// its ids collide with the old coordinator's), and answers one when the test says so.
+/// subscription (a real migration carries the subscription over), unless told to refuse (a subscription not
+/// listing the consumer yet); numbers them from 1 as Chainlink's mock does (so its ids collide with the old
+/// coordinator's), and answers one when the test says so.
 contract VrfCoordinatorDouble {
+    /// @notice Thrown by a request while the double refuses.
+    error VrfCoordinatorDoubleRefused();
+
     /// @notice The consumer of each request id issued.
     mapping(uint256 requestId => address consumer) public consumerOf;
     uint256 public requestCount;
+    /// @notice Whether requests are refused.
+    bool public refusing;
 
-    /// @notice Takes a request; the id counts from 1.
+    function setRefusing(bool refusing_) external {
+        refusing = refusing_;
+    }
+
+    /// @notice Takes a request (unless refusing); the id counts from 1.
     function requestRandomWords(VRFV2PlusClient.RandomWordsRequest calldata) external returns (uint256 requestId) {
+        if (refusing) revert VrfCoordinatorDoubleRefused();
         requestId = ++requestCount;
         consumerOf[requestId] = msg.sender;
     }
