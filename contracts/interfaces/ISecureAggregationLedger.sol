@@ -28,8 +28,9 @@ import {IRoundJobRegistry} from "./IRoundJobRegistry.sol";
 ///
 /// It also holds a data owner's commitments (docs/distributed-training.md, "Private-data jobs"): once per job the
 /// Poseidon root of the examples it trains on, and in each round, before its update, the commitment to the round's
-/// DP noise seed (opened only in a dispute). The contract holds no value and no role; it reads the registry for the
-/// job's status, round, deadline, slots and update commitments.
+/// DP noise seed, opened only in a dispute: the owner posts the seed sealed to each drawn validator's opening key, an
+/// X25519 public key every validator registers here. The contract holds no value and no role; it reads the registry
+/// for the job's status, round, deadline, slots and update commitments.
 interface ISecureAggregationLedger {
     /// @notice The stages a slot posts on this ledger (the masked input goes to RoundJobRegistry.commitUpdate).
     enum Stage {
@@ -88,6 +89,13 @@ interface ISecureAggregationLedger {
     error SecureAggregationLedgerOwnerCommitted(uint256 jobId, uint256 round, uint256 slot);
     /// @notice Thrown when slot `slot` of job `jobId` commits data root `given`, having committed `committed` earlier.
     error SecureAggregationLedgerDataRootChanged(uint256 jobId, uint256 slot, bytes32 committed, bytes32 given);
+    /// @notice Thrown when a noise seed of job `jobId` is opened while the job is in `status`, not Disputed.
+    error SecureAggregationLedgerNotDisputed(uint256 jobId, IRoundJobRegistry.RoundJobStatus status);
+    /// @notice Thrown when slot `slot` opens its noise seed of round `round` of job `jobId` without having committed to
+    /// one ({commitOwner}).
+    error SecureAggregationLedgerNoNoiseSeedCommitment(uint256 jobId, uint256 round, uint256 slot);
+    /// @notice Thrown when `account` registers the zero opening key.
+    error SecureAggregationLedgerZeroOpeningKey(address account);
 
     /// @notice Emitted when slot `slot` of job `jobId` posts `message` as its `stage` message of round `round`;
     /// `digest` is its SHA-256.
@@ -106,6 +114,15 @@ interface ISecureAggregationLedger {
     event OwnerCommitted(
         uint256 indexed jobId, uint256 indexed round, uint256 indexed slot, bytes32 dataRoot, bytes32 noiseSeedCommitment
     );
+
+    /// @notice Emitted when slot `slot` of job `jobId`, disputed, opens its noise seed of round `round` to the dispute's
+    /// committee: `envelopes` seal the seed to each member's opening key; `digest` is their SHA-256.
+    event NoiseSeedOpened(
+        uint256 indexed jobId, uint16 indexed round, uint8 indexed slot, bytes32 digest, bytes envelopes
+    );
+
+    /// @notice Emitted when `account` registers `key` as its opening key, replacing any earlier one.
+    event OpeningKeySet(address indexed account, bytes32 key);
 
     /// @notice The caller, holder of an active slot of job `jobId`, posts `message` as its `stage` message of round
     /// `round`; the ledger keeps its SHA-256.
@@ -133,11 +150,29 @@ interface ISecureAggregationLedger {
     /// is the slot's first one in this job. Emits {OwnerCommitted}.
     function commitOwner(uint256 jobId, uint16 round, bytes32 dataRoot, bytes32 noiseSeedCommitment) external;
 
+    /// @notice The caller, holder of an active slot of job `jobId`, opens its noise seed of round `round` to the
+    /// committee of the dispute that holds the job: `envelopes` seal the seed, its salt and the key of the round's
+    /// grid sums to each member's opening key ({openingKeyOf}), so that the committee, and nobody else, learns the seed
+    /// and checks it against the slot's noise-seed commitment (and the update against the sums). The ledger does not read the envelopes and keeps nothing of them: the event carries them.
+    /// A slot may open again: each dispute draws a new committee.
+    /// @dev Requirements: Disputed; `round` is the job's current round; the slot committed a noise seed this round;
+    /// `envelopes` is 1 to MAX_MESSAGE_BYTES bytes. Emits {NoiseSeedOpened}.
+    function openNoiseSeed(uint256 jobId, uint16 round, bytes calldata envelopes) external;
+
+    /// @notice The caller registers `key`, an X25519 public key, as its opening key, replacing any earlier one: data
+    /// owners seal their noise-seed openings to it when a dispute's committee draws the caller. Anyone may call it;
+    /// validators do, before they can be drawn.
+    /// @dev Requirements: `key` != 0. Emits {OpeningKeySet}.
+    function setOpeningKey(bytes32 key) external;
+
     /// @notice Slot `slot`'s data root in job `jobId` and its noise-seed commitment of round `round` (0 where none).
     function ownerCommitmentOf(uint256 jobId, uint16 round, uint8 slot)
         external
         view
         returns (bytes32 dataRoot, bytes32 noiseSeedCommitment);
+
+    /// @notice `account`'s opening key, 0 if it registered none.
+    function openingKeyOf(address account) external view returns (bytes32);
 
     /// @notice The slots that posted each stage of round `round` of job `jobId`.
     function postedMasks(uint256 jobId, uint16 round) external view returns (PostedMasks memory);

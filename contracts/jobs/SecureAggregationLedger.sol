@@ -10,7 +10,8 @@ import {ISecureAggregationLedger} from "../interfaces/ISecureAggregationLedger.s
 /// the caller's slot), checks its stage's window, then records the message's SHA-256 and one bit and emits the
 /// message (bounded by MAX_MESSAGE_BYTES, its gas paid by the poster). Every window ends with the registry's own
 /// deadlines (Keys, Shares and Complaints inside the training period; Unmask and Recover with the round), so the ledger
-/// adds no waiting state of its own.
+/// adds no waiting state of its own. A noise-seed opening is only checked and emitted; an opening key is one word per
+/// account.
 contract SecureAggregationLedger is ISecureAggregationLedger {
     /// @inheritdoc ISecureAggregationLedger
     uint256 public constant MAX_MESSAGE_BYTES = 2048;
@@ -23,6 +24,7 @@ contract SecureAggregationLedger is ISecureAggregationLedger {
     mapping(uint256 jobId => bytes32[16]) private _dataRoots;
     mapping(uint256 jobId => mapping(uint256 round => bytes32[16])) private _noiseSeedCommitments;
     mapping(uint256 jobId => mapping(uint256 round => bytes32[16][16])) private _recoveryDigests;
+    mapping(address account => bytes32 key) private _openingKeys;
 
     /// @param registry_ The RoundJobRegistry whose jobs' slots post here.
     constructor(IRoundJobRegistry registry_) {
@@ -87,6 +89,31 @@ contract SecureAggregationLedger is ISecureAggregationLedger {
     }
 
     /// @inheritdoc ISecureAggregationLedger
+    function openNoiseSeed(uint256 jobId, uint16 round, bytes calldata envelopes) external {
+        IRoundJobRegistry.RoundJob memory job = registry.getRoundJob(jobId);
+        // INVARIANT: a noise seed is opened only while a dispute holds the job, to the committee it drew: outside one
+        // nobody is entitled to it.
+        if (job.status != IRoundJobRegistry.RoundJobStatus.Disputed) {
+            revert SecureAggregationLedgerNotDisputed(jobId, job.status);
+        }
+        uint8 slot = _activeSlot(jobId, round, job);
+        if (_noiseSeedCommitments[jobId][round][slot] == bytes32(0)) {
+            revert SecureAggregationLedgerNoNoiseSeedCommitment(jobId, round, slot);
+        }
+        if (envelopes.length == 0 || envelopes.length > MAX_MESSAGE_BYTES) {
+            revert SecureAggregationLedgerMessageLength(jobId, envelopes.length, MAX_MESSAGE_BYTES);
+        }
+        emit NoiseSeedOpened(jobId, round, slot, sha256(envelopes), envelopes);
+    }
+
+    /// @inheritdoc ISecureAggregationLedger
+    function setOpeningKey(bytes32 key) external {
+        if (key == bytes32(0)) revert SecureAggregationLedgerZeroOpeningKey(msg.sender);
+        _openingKeys[msg.sender] = key;
+        emit OpeningKeySet(msg.sender, key);
+    }
+
+    /// @inheritdoc ISecureAggregationLedger
     function ownerCommitmentOf(uint256 jobId, uint16 round, uint8 slot)
         external
         view
@@ -96,6 +123,11 @@ contract SecureAggregationLedger is ISecureAggregationLedger {
         // A slot's data root counts from the round of its first commitment on.
         noiseSeedCommitment = _noiseSeedCommitments[jobId][round][slot];
         if (noiseSeedCommitment != bytes32(0)) dataRoot = _dataRoots[jobId][slot];
+    }
+
+    /// @inheritdoc ISecureAggregationLedger
+    function openingKeyOf(address account) external view returns (bytes32) {
+        return _openingKeys[account];
     }
 
     /// @inheritdoc ISecureAggregationLedger

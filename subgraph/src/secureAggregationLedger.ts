@@ -1,5 +1,6 @@
-import { OwnerCommitted, SecAggPosted, SecAggRecovered } from "../generated/SecureAggregationLedger/SecureAggregationLedger";
-import { OwnerCommitment, SecAggPost, SecAggRecovery } from "../generated/schema";
+import { BigInt } from "@graphprotocol/graph-ts";
+import { NoiseSeedOpened, OpeningKeySet, OwnerCommitted, SecAggPosted, SecAggRecovered } from "../generated/SecureAggregationLedger/SecureAggregationLedger";
+import { NoiseSeedOpening, OpeningKey, OwnerCommitment, SecAggPost, SecAggRecovery } from "../generated/schema";
 import { eventId, pairId, stamped } from "./history";
 
 /** ISecureAggregationLedger.Stage by its number. */
@@ -35,4 +36,24 @@ export function handleOwnerCommitted(event: OwnerCommitted): void {
   commitment.dataRoot = event.params.dataRoot;
   commitment.noiseSeedCommitment = event.params.noiseSeedCommitment;
   commitment.save();
+}
+
+export function handleNoiseSeedOpened(event: NoiseSeedOpened): void {
+  let opening = stamped(new NoiseSeedOpening(eventId(event)), event);
+  opening.job = event.params.jobId.toString();
+  opening.round = pairId(event.params.jobId, BigInt.fromI32(event.params.round));
+  opening.slot = pairId(event.params.jobId, BigInt.fromI32(event.params.slot));
+  opening.digest = event.params.digest;
+  opening.envelopes = event.params.envelopes;
+  opening.save();
+}
+
+export function handleOpeningKeySet(event: OpeningKeySet): void {
+  // The new key replaces the whole entity: nothing of the old one is kept.
+  let key = new OpeningKey(event.params.account);
+  key.account = event.params.account;
+  key.key = event.params.key;
+  key.updatedAt = event.block.timestamp;
+  key.updatedAtBlock = event.block.number;
+  key.save();
 }

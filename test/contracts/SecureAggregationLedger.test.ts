@@ -352,6 +352,109 @@ describe("SecureAggregationLedger", () => {
     });
   });
 
+  describe("noise-seed openings", () => {
+    const SEED = (slot: number) => digest(`noise seed 0/${slot}`);
+    const commit = (p: RunningRoundJob, slot: number) =>
+      p.secureAggregationLedger.write.commitOwner([p.jobId, 0, digest(`data of slot ${slot}`), SEED(slot)], { account: p.slotWallets[slot]!.account });
+    const open = (p: RunningRoundJob, slot: number, envelopes = message(`opening 0/${slot}`), round = 0) =>
+      p.secureAggregationLedger.write.openNoiseSeed([p.jobId, round, envelopes], { account: p.slotWallets[slot]!.account });
+    /** An opening to a nine-member committee as the keepers seal it (`sealOpening`): 66 bytes and 108 a member. */
+    const NINE_ENVELOPES = toHex(new Uint8Array(66 + 9 * 108).fill(0xa5));
+
+    /**
+     * Round 0 with slots 0 and 1 committed to a noise seed, slot 2 not, slot 3 silent: training closed (slot 3 dropped),
+     * then slot 0's update challenged before any aggregate, its committee drawn: Disputed.
+     */
+    async function withDisputedRound() {
+      const p = await joinValidators(await withRunningRoundJob());
+      await commit(p, 0);
+      await commit(p, 1);
+      await commitRound(p, 0, [0, 1, 2]);
+      await networkHelpers.time.increaseTo(BigInt((await p.roundJobRegistry.read.getRoundJob([p.jobId])).deadline));
+      await p.roundJobRegistry.write.closeRound([p.jobId]);
+      const disputeId = await challengeWithCommittee(p, 0);
+      return { ...p, disputeId };
+    }
+
+    it("emits the opening of a slot that committed a noise seed, with its SHA-256, as often as disputes ask", async () => {
+      const p = await networkHelpers.loadFixture(withDisputedRound);
+      assert.equal((await p.roundJobRegistry.read.getRoundJob([p.jobId])).status, RoundJobStatus.Disputed);
+      await viem.assertions.emitWithArgs(open(p, 0), p.secureAggregationLedger, "NoiseSeedOpened", [p.jobId, 0, 0, messageDigest("opening 0/0"), message("opening 0/0")]);
+      // The slot accused is not the only one that opens: any committed slot may be asked.
+      await viem.assertions.emitWithArgs(open(p, 1), p.secureAggregationLedger, "NoiseSeedOpened", [p.jobId, 0, 1, messageDigest("opening 0/1"), message("opening 0/1")]);
+      await viem.assertions.emitWithArgs(open(p, 0, message("again")), p.secureAggregationLedger, "NoiseSeedOpened", [p.jobId, 0, 0, messageDigest("again"), message("again")]);
+      // The committee finds slot 0 right: Aggregating again, and a second dispute (on slot 1) draws a new committee.
+      await settleRoundDispute(p, p.disputeId, false);
+      await revertsWith(open(p, 0), p, "SecureAggregationLedgerNotDisputed", [p.jobId, RoundJobStatus.Aggregating]);
+      await challengeWithCommittee(p, 1);
+      await viem.assertions.emitWithArgs(open(p, 0, message("second dispute")), p.secureAggregationLedger, "NoiseSeedOpened", [p.jobId, 0, 0, messageDigest("second dispute"), message("second dispute")]);
+    });
+
+    it("refuses a job not disputed, another round, an account without a slot, a dropped slot, a slot without a noise-seed commitment, and empty or too long envelopes", async () => {
+      const q = await networkHelpers.loadFixture(withRunningRoundJob);
+      await commit(q, 0);
+      await revertsWith(open(q, 0), q, "SecureAggregationLedgerNotDisputed", [q.jobId, RoundJobStatus.Training]);
+      const p = await networkHelpers.loadFixture(withDisputedRound);
+      await revertsWith(open(p, 0, message("o"), 1), p, "SecureAggregationLedgerWrongRound", [p.jobId, 1n, 0n]);
+      await revertsWith(
+        p.secureAggregationLedger.write.openNoiseSeed([p.jobId, 0, message("o")], { account: p.outsider.account }),
+        p,
+        "SecureAggregationLedgerNotASlot",
+        [p.jobId, getAddress(p.outsider.account.address)],
+      );
+      await revertsWith(open(p, 3), p, "SecureAggregationLedgerInactiveSlot", [p.jobId, 3n]);
+      await revertsWith(open(p, 2), p, "SecureAggregationLedgerNoNoiseSeedCommitment", [p.jobId, 0n, 2n]);
+      await revertsWith(open(p, 0, "0x"), p, "SecureAggregationLedgerMessageLength", [p.jobId, 0n, 2048n]);
+      await revertsWith(open(p, 0, toHex(new Uint8Array(2049).fill(7))), p, "SecureAggregationLedgerMessageLength", [p.jobId, 2049n, 2048n]);
+      await open(p, 0, toHex(new Uint8Array(2048).fill(7)));
+    });
+
+    // The transaction's 21k, the envelopes' calldata (16 gas a byte) and event data (8 a byte), the registry's reads and
+    // the commitment's: nothing is stored.
+    it("costs under 100k gas for an opening to a nine-member committee", async () => {
+      const p = await networkHelpers.loadFixture(withDisputedRound);
+      const { gasUsed } = await (await viem.getPublicClient()).waitForTransactionReceipt({ hash: await open(p, 0, NINE_ENVELOPES) });
+      assert.ok(gasUsed < 100_000n, `opening: ${gasUsed} gas`);
+    });
+  });
+
+  describe("opening keys", () => {
+    const KEY = (label: string) => digest(`x25519 opening key ${label}`);
+
+    it("records each account's opening key, replaced by its next, with an event", async () => {
+      const p = await networkHelpers.loadFixture(withRunningRoundJob);
+      const [validator, other] = [p.validators[0]!, p.validators[1]!];
+      assert.equal(await p.secureAggregationLedger.read.openingKeyOf([validator.account.address]), zeroHash);
+      await viem.assertions.emitWithArgs(
+        p.secureAggregationLedger.write.setOpeningKey([KEY("first")], { account: validator.account }),
+        p.secureAggregationLedger,
+        "OpeningKeySet",
+        [getAddress(validator.account.address), KEY("first")],
+      );
+      assert.equal(await p.secureAggregationLedger.read.openingKeyOf([validator.account.address]), KEY("first"));
+      await viem.assertions.emitWithArgs(
+        p.secureAggregationLedger.write.setOpeningKey([KEY("second")], { account: validator.account }),
+        p.secureAggregationLedger,
+        "OpeningKeySet",
+        [getAddress(validator.account.address), KEY("second")],
+      );
+      assert.equal(await p.secureAggregationLedger.read.openingKeyOf([validator.account.address]), KEY("second"));
+      assert.equal(await p.secureAggregationLedger.read.openingKeyOf([other.account.address]), zeroHash);
+    });
+
+    it("refuses the zero key", async () => {
+      const p = await networkHelpers.loadFixture(withRunningRoundJob);
+      await p.secureAggregationLedger.write.setOpeningKey([KEY("first")], { account: p.outsider.account });
+      await revertsWith(
+        p.secureAggregationLedger.write.setOpeningKey([zeroHash], { account: p.outsider.account }),
+        p,
+        "SecureAggregationLedgerZeroOpeningKey",
+        [getAddress(p.outsider.account.address)],
+      );
+      assert.equal(await p.secureAggregationLedger.read.openingKeyOf([p.outsider.account.address]), KEY("first"));
+    });
+  });
+
   it("is deployed against the protocol's RoundJobRegistry", async () => {
     const p = await networkHelpers.loadFixture(withRunningRoundJob);
     assert.equal(await p.secureAggregationLedger.read.registry(), getAddress(p.roundJobRegistry.address));

@@ -17,6 +17,11 @@ import { segmentFault, type Dishonesty } from "./dishonesty.ts";
 import { quoteJob, type CostModel } from "./costModel.ts";
 import { runRoundProvider } from "../roundJobs/roundProvider.ts";
 import { answerUpdateDispute } from "../roundJobs/updatePublication.ts";
+import { loadRoundJob } from "../roundJobs/loadRoundJob.ts";
+import { openNoiseSeed } from "../roundJobs/noiseOpening.ts";
+import { ownedExamples } from "../roundJobs/privateRound.ts";
+import { fetchBound } from "../roundJobs/roundInputs.ts";
+import { AGGREGATE_SLOT } from "../roundJobs/roundJobStatus.ts";
 import { runTraining } from "./runTraining.ts";
 import { runGamePlayer } from "../games/runGamePlayer.ts";
 import { publishResultOnChain } from "../jobs/resultPublication.ts";
@@ -45,6 +50,11 @@ export type ComputeRoleParameters = {
   withholdSlot?: number;
   /** Devnet fault demo: holding this slot of a private-data job under secure aggregation, seal garbage for most of its neighbours (`spoiledShares`). */
   spoilSlot?: number;
+  /**
+   * Devnet fault demo: holding this slot of a private-data job with DP-SGD, train with a noise seed other than the one
+   * it committed to (a committee that has it open its seed finds its update is not the committed noise's).
+   */
+  falseNoiseSlot?: number;
   /** The examples this keeper holds as a data owner: it takes slots of private-data jobs whose owners hold as many. */
   privateData?: SplitRange;
   /** Devnet fault demo: until one of the job's aggregates is voided, its aggregates posted at once, from no updates: every parameter moved by 2^−10 (see aggregateIfDue). */
@@ -145,6 +155,18 @@ export async function runComputeRole(parameters: ComputeRoleParameters): Promise
       const checkpoints = prepared.checkpointSteps.map((_, index) => readCheckpointFile(checkpointFilePath(directory, index)));
       const hashes = checkpoints.map((bytes) => checkpointHash({ bytes, engineVersion: prepared.config.engineVersion }));
       await publishResultOnChain({ chain, disputeId, hashes, lastCheckpoint: checkpoints.at(-1)!, program, log, signal });
+    },
+    // A data owner's slot disputed before a committee: its noise seed opened to the committee (never to that of a
+    // dispute of an aggregate it posted, which has no use for it).
+    openFor: async (disputeId, dispute, signal) => {
+      const { privateData } = parameters;
+      if (privateData === undefined || (dispute.checkpointIndex & 255n) === BigInt(AGGREGATE_SLOT)) return;
+      const { prepared: job } = await loadRoundJob({ chain, store: parameters.store, jobId: dispute.jobId, log, signal });
+      if (job.config.privateData === undefined || job.config.step.privacy === undefined) return;
+      await openNoiseSeed({
+        chain, store: parameters.store, dataDir, disputeId, jobId: dispute.jobId, roundSlot: dispute.checkpointIndex, job, set: ownedExamples(privateData),
+        threads: parameters.threads, bounded: fetchBound(signal, parameters.fetchTimeoutMs), pollMs: pollMs ?? 1_000, log, signal,
+      });
     },
   });
   await Promise.all([jobs, runRoundProvider({ ...parameters, health: health?.loop("rounds") }), games]);

@@ -33,6 +33,11 @@ export type GamePlayerParameters = {
    * (`publishUpdateOnChain`) on-chain to its end. Without it such disputes are left alone.
    */
   publishFor?: (disputeId: bigint, dispute: DisputeOnChain, signal: AbortSignal) => Promise<void>;
+  /**
+   * The provider's answer to a committee dispute of its round slot (a data owner's): opens its noise seed to the
+   * committee (`openNoiseSeed`). Without it such disputes are left to the committee as they are.
+   */
+  openFor?: (disputeId: bigint, dispute: DisputeOnChain, signal: AbortSignal) => Promise<void>;
   dataDir: string;
   log: Logger;
   signal: AbortSignal;
@@ -43,10 +48,12 @@ export type GamePlayerParameters = {
   attempts?: number;
 };
 
-/** Tasks of the game player are `game-<disputeId>` (play that dispute's game to its end) and `publish-<disputeId>`
- * (answer that availability dispute by publishing the result on-chain). */
+/** Tasks of the game player are `game-<disputeId>` (play that dispute's game to its end), `publish-<disputeId>`
+ * (answer that availability dispute by publishing the result on-chain) and `open-<disputeId>` (open a noise seed to
+ * that dispute's committee). */
 const TASK_PREFIX = "game-";
 const PUBLISH_PREFIX = "publish-";
+const OPEN_PREFIX = "open-";
 
 /**
  * Games played at once. Every open game's clock runs on its mover's turn, so a game queued behind others loses time
@@ -65,14 +72,14 @@ const GAMES_AT_ONCE = 8;
  *   is a task `publish-<disputeId>` (resumed after a restart) that publishes the result on-chain with `publishFor`;
  *   of any other job, it is the committee's;
  * - an availability dispute of a round slot's update against this provider (`challengeUpdate`: no claimed hash) is a
- *   task `publish-<disputeId>` too;
+ *   task `publish-<disputeId>` too; a committee dispute of its round slot is a task `open-<disputeId>` (`openFor`);
  * - a started game is a task `game-<disputeId>` (resumed after a restart) that plays it to its end ({@link playGame})
  *   with the trace `traceOf` gives, computed in a worker thread so that the keeper's event loop goes on answering.
  *
  * @example
  * await runGamePlayer({ chain, side: "challenger", traceOf, dataDir, log, signal });
  */
-export async function runGamePlayer({ chain, side, traceOf, forceWith, publishFor, dataDir, log, signal, health, confirmations, pollMs, attempts }: GamePlayerParameters): Promise<void> {
+export async function runGamePlayer({ chain, side, traceOf, forceWith, publishFor, openFor, dataDir, log, signal, health, confirmations, pollMs, attempts }: GamePlayerParameters): Promise<void> {
   const { Disputes } = chain.contracts;
   const mine = (dispute: DisputeOnChain) => isAddressEqual(side === "provider" ? dispute.provider : dispute.challenger, chain.account.address);
   await followEvents({
@@ -99,7 +106,9 @@ export async function runGamePlayer({ chain, side, traceOf, forceWith, publishFo
       }
       if (dispute.status !== DisputeStatus.Open) return;
       if (dispute.registry === DisputeRegistry.RoundJobs) {
-        if (publishFor !== undefined && dispute.claimedHash === zeroHash) tasks.start(`${PUBLISH_PREFIX}${disputeId}`);
+        if (dispute.claimedHash === zeroHash) {
+          if (publishFor !== undefined) tasks.start(`${PUBLISH_PREFIX}${disputeId}`);
+        } else if (openFor !== undefined) tasks.start(`${OPEN_PREFIX}${disputeId}`);
         return;
       }
       if (dispute.checkpointIndex === RESULT_DISPUTE) {
@@ -124,14 +133,15 @@ export async function runGamePlayer({ chain, side, traceOf, forceWith, publishFo
       log.info(context, "dispute forced into a game");
     },
     runTask: async (task, taskSignal) => {
-      if (task.startsWith(PUBLISH_PREFIX)) {
-        const disputeId = BigInt(task.slice(PUBLISH_PREFIX.length));
+      const answer = task.startsWith(PUBLISH_PREFIX) ? { prefix: PUBLISH_PREFIX, act: publishFor!, what: "publication" } : task.startsWith(OPEN_PREFIX) ? { prefix: OPEN_PREFIX, act: openFor!, what: "opening" } : undefined;
+      if (answer !== undefined) {
+        const disputeId = BigInt(task.slice(answer.prefix.length));
         const dispute = await Disputes.read.getDispute([disputeId]);
         if (dispute.status !== DisputeStatus.Open) {
-          log.info({ disputeId: disputeId.toString(), status: dispute.status }, "publication skipped: the dispute is decided");
+          log.info({ disputeId: disputeId.toString(), status: dispute.status }, `${answer.what} skipped: the dispute is decided`);
           return;
         }
-        await publishFor!(disputeId, dispute, taskSignal);
+        await answer.act(disputeId, dispute, taskSignal);
         return;
       }
       const disputeId = BigInt(task.slice(TASK_PREFIX.length));

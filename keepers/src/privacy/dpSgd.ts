@@ -104,6 +104,17 @@ export class PrivateGradient {
     this.sum.fill(0);
   }
 
+  /** The step's grid sum so far: Σ of the examples' clipped coordinates, integers in units of Δ (a view, not a copy). */
+  get gridSum(): Float64Array {
+    return this.sum;
+  }
+
+  /** Sets the step's grid sum to `sum` (integers in units of Δ): a replay of a step from its recorded sum (noiseOpening). */
+  load(sum: Float64Array): void {
+    if (sum.length !== this.sum.length) throw new VeritrainError(`a grid sum has ${sum.length} coordinates, the model ${this.sum.length}`, { code: "INVALID_ARGUMENT" });
+    this.sum.set(sum);
+  }
+
   /** Adds one example's gradient slot (∇loss/B), clipped and on the grid. */
   add(slot: Float32Array): void {
     const { sum, batchSize: B } = this;

@@ -92,6 +92,20 @@ export function ownerRoundFiles(dataDir: string, what: OwnerRoundFileKind): { jo
 }
 
 /**
+ * The opening of round `round`'s noise-seed commitment that a data owner's keeper kept in `dataDir` ({@link commitOwner}),
+ * if any.
+ *
+ * @example
+ * const opening = readNoiseSeedOpening(dataDir, 3n, 1);
+ */
+export function readNoiseSeedOpening(dataDir: string, jobId: bigint, round: number): NoiseSeedOpening | undefined {
+  const file = ownerRoundFile(dataDir, jobId, round, "noise-seed");
+  if (!existsSync(file)) return undefined;
+  const saved = JSON.parse(readFileSync(file, "utf8")) as { seed: string; salt: Hex };
+  return { seed: BigInt(saved.seed), salt: hexToBytes(saved.salt) };
+}
+
+/**
  * A data owner's commitments for round `round`, made before it trains: draws the round's fresh noise seed and
  * salt, keeps them in `dataDir` (written before the transaction is sent), and commits its examples' root
  * ({@link ownedDataRoot}) and the seed's commitment on the ledger (`SecureAggregationLedger.commitOwner`), before
@@ -107,11 +121,8 @@ export async function commitOwner(parameters: SecAggRoundParameters, { slot, set
   const { chain, jobId, round } = parameters;
   const file = ownerRoundFile(dataDir, jobId, round, "noise-seed");
   const [, committed] = await chain.contracts.SecureAggregationLedger.read.ownerCommitmentOf([jobId, round, slot]);
-  if (existsSync(file)) {
-    const saved = JSON.parse(readFileSync(file, "utf8")) as { seed: string; salt: Hex };
-    const opening = { seed: BigInt(saved.seed), salt: hexToBytes(saved.salt) };
-    if (committed === (await noiseSeedCommitment(parameters, slot, opening))) return opening;
-  }
+  const saved = readNoiseSeedOpening(dataDir, jobId, round);
+  if (saved !== undefined && committed === (await noiseSeedCommitment(parameters, slot, saved))) return saved;
   const opening = { seed: randomBytes(8).readBigUInt64LE(), salt: new Uint8Array(randomBytes(32)) };
   mkdirSync(dirname(file), { recursive: true });
   writeFileAtomic(file, JSON.stringify({ seed: opening.seed.toString(), salt: bytesToHex(opening.salt) }));

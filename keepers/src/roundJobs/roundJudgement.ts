@@ -10,10 +10,19 @@ import { encodeGlobalModel, globalModelDigest } from "../rounds/globalModel.ts";
 import { slotContribution } from "../rounds/slotContribution.ts";
 import { fetchCommitted, fetchUpdate } from "./roundContent.ts";
 import { globalModelAt, includedUpdates, residualBefore, type RoundInputParameters } from "./roundInputs.ts";
+import { checkNoiseOpening, type OpeningKeyHolder } from "./noiseOpening.ts";
 import type { RoundJobOnChain } from "./roundJobOnChain.ts";
 
-/** Parameters of {@link judgeSlot} and {@link judgeAggregate}: a round's inputs, threads and the caller's shutdown signal. */
-export type RoundJudgementParameters = RoundInputParameters & { threads: number; signal: AbortSignal };
+/**
+ * Parameters of {@link judgeSlot} and {@link judgeAggregate}: a round's inputs, threads and the caller's shutdown signal;
+ * for a committee member, its opening key and how long it waits for a data owner's noise-seed opening
+ * (`checkNoiseOpening`). Without it (a challenger's check) no opening is asked.
+ */
+export type RoundJudgementParameters = RoundInputParameters & {
+  threads: number;
+  signal: AbortSignal;
+  opening?: { holder: OpeningKeyHolder; waitMs: number; pollMs: number };
+};
 
 /**
  * Whether what was committed for a round is wrong, and what it should have been (for an aggregate, also the right
@@ -76,8 +85,10 @@ export const UNSERVED_CLAIM: Hex = keccak256(stringToHex("veritrain/rounds/priva
  * committed it without first committing to its data and the round's noise seed (`commitOwner`), or, under
  * secure aggregation, if it committed an input without clearing the ledger's complaints stage (outside C: no valid keys
  * and shares, no complaints post, a false complaint, or a neighbour's true complaint against it), so no one masked towards it.
+ * Before a committee member (`opening`), a DP-SGD owner is wrong too unless its noise-seed opening to the member checks
+ * (`checkNoiseOpening`).
  */
-async function judgeOwnedSlot({ chain, store, job, round, slot, jobId, bounded, signal }: RoundJudgementParameters & { slot: number }): Promise<RoundJudgement> {
+async function judgeOwnedSlot({ chain, store, job, round, slot, jobId, bounded, opening, signal }: RoundJudgementParameters & { slot: number }): Promise<RoundJudgement> {
   const committed = await chain.contracts.RoundJobRegistry.read.commitmentOf([jobId, round, slot]);
   const size = job.model.params.length;
   const [, noiseSeedCommitment] = await chain.contracts.SecureAggregationLedger.read.ownerCommitmentOf([jobId, round, slot]);
@@ -98,6 +109,11 @@ async function judgeOwnedSlot({ chain, store, job, round, slot, jobId, bounded, 
   } catch (error) {
     if (!condemnsResult(error, signal)) throw error;
     return { wrong: true, correct: UNSERVED_CLAIM, reason: error.message, unserved: error.code === "RESULT_NOT_FOUND" };
+  }
+  if (opening !== undefined && job.config.step.privacy !== undefined) {
+    const fault = await checkNoiseOpening({ chain, store, job, jobId, round, bounded, slot, committed, ...opening, signal });
+    if (fault !== undefined) return { wrong: true, correct: UNSERVED_CLAIM, reason: fault };
+    return { wrong: false, correct: committed, reason: "a data owner's update cannot be re-executed; its committed message is served and well formed, and its noise-seed opening checks" };
   }
   return { wrong: false, correct: committed, reason: "a data owner's update cannot be re-executed; its committed message is served and well formed" };
 }

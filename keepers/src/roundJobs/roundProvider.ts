@@ -172,7 +172,7 @@ async function aggregateWhenTrainingCloses(parameters: RoundProviderParameters, 
 
 /** This provider's slot of round `round`, if it holds one that is due (or a secure round to resume): see {@link contributeToRound}. */
 async function contributeSlot(parameters: RoundProviderParameters, jobs: RoundJobs, jobId: bigint, round: number): Promise<void> {
-  const { chain, store, dataDir, threads, poisonSlot, withholdSlot, spoilSlot, privateData, fetchTimeoutMs, pollMs, log, signal } = parameters;
+  const { chain, store, dataDir, threads, poisonSlot, withholdSlot, spoilSlot, falseNoiseSlot, privateData, fetchTimeoutMs, pollMs, log, signal } = parameters;
   const context = { jobId: jobId.toString(), round };
   const slot = await activeSlotOf(chain, jobId);
   if (slot === undefined) {
@@ -204,7 +204,8 @@ async function contributeSlot(parameters: RoundProviderParameters, jobs: RoundJo
   const load = async () => (await jobs.load({ chain, store, jobId, log, signal })).prepared;
   const set = privateData === undefined || config.privateData === undefined ? undefined : ownedExamples(privateData);
   // A data owner commits to its examples and to the round's noise seed before it trains.
-  const owned = set === undefined ? undefined : { set, noiseSeed: (await commitOwner({ chain, jobId, round }, { slot, set, dataDir })).seed };
+  const committed = set === undefined ? undefined : (await commitOwner({ chain, jobId, round }, { slot, set, dataDir })).seed;
+  const owned = set === undefined ? undefined : { set, noiseSeed: slot === falseNoiseSlot ? committed! ^ 1n : committed };
   if (owned !== undefined && config.privateData?.secureAggregation !== undefined) {
     const secAgg = await secureRoundConfig({ chain, jobId, round, slots: config.slots, vectorLength: importOnnxModel(modelBytes).definition.parameterCount });
     const quantisation = config.privateData.secureAggregation;

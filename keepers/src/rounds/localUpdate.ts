@@ -17,6 +17,8 @@ export type LocalUpdateParameters = {
   signal?: AbortSignal;
   /** With DP-SGD in the job's step config (a data owner's private update, docs/training.md §6a): the owner's noise seed. */
   noiseSeed?: bigint;
+  /** With DP-SGD: each step's grid sum, as the Trainer reports it (`onGridSum`). */
+  onGridSum?: (step: number, sum: Float64Array) => void;
 };
 
 /**
@@ -28,7 +30,7 @@ export type LocalUpdateParameters = {
  * @example
  * const u = await localUpdate({ job, set: job.parts[2]!, round: 0, global, threads: 2 });
  */
-export async function localUpdate({ job, set, round, global, threads, signal, noiseSeed }: LocalUpdateParameters): Promise<Float32Array> {
+export async function localUpdate({ job, set, round, global, threads, signal, noiseSeed, onGridSum }: LocalUpdateParameters): Promise<Float32Array> {
   const { step, localSteps } = job.config;
   const size = global.length;
   const trainer = await Trainer.create({
@@ -43,6 +45,7 @@ export async function localUpdate({ job, set, round, global, threads, signal, no
     threads,
     optimizerStart: round * localSteps,
     noiseSeed,
+    onGridSum,
   });
   try {
     await trainer.runSteps(localSteps, signal);

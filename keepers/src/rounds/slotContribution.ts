@@ -44,6 +44,17 @@ export type SlotContribution = {
  */
 export async function slotContribution({ job, slot, round, global, residual, threads, signal, owned }: SlotContributionParameters): Promise<SlotContribution> {
   const update = await localUpdate({ job, set: owned?.set ?? job.parts[slot]!, round, global, threads, signal, noiseSeed: owned?.noiseSeed });
+  return encodeContribution({ job, slot, round, update, residual });
+}
+
+/**
+ * What slot `slot` publishes and commits for `update`, its dense local update of round `round`: the update encoded
+ * dense, or compressed with error feedback from `residual` when the spec asks for it.
+ *
+ * @example
+ * const { digest } = encodeContribution({ job, slot: 1, round: 0, update, residual: undefined });
+ */
+export function encodeContribution({ job, slot, round, update, residual }: Pick<SlotContributionParameters, "job" | "slot" | "round" | "residual"> & { update: Float32Array }): SlotContribution {
   const compression = job.config.compression;
   if (compression === undefined) {
     const updateBytes = encodeUpdate({ round, slot, size: update.length, payload: { encoding: "denseF32", values: update } });

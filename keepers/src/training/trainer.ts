@@ -36,6 +36,12 @@ export type TrainerParameters = {
   optimizerStart?: number;
   /** A private job's noise seed (docs/training.md §6a): it draws the Poisson batches and the noise. Required with `config.privacy`. */
   noiseSeed?: bigint;
+  /**
+   * With `config.privacy`: called with each step's grid sum (the clipped examples summed, integers in units of Δ, before
+   * the noise; a view the next step overwrites) — what a data owner opens to a committee (docs/distributed-training.md,
+   * "Noise-seed openings"). Never changes a bit.
+   */
+  onGridSum?: (step: number, sum: Float64Array) => void;
 };
 
 /** Mean loss and accuracy over some examples. */
@@ -73,7 +79,7 @@ export class Trainer {
   private readonly optimizerStart: number;
   private order: { epoch: number; example: (position: number) => number } | undefined;
   /** A private job's seed and step gradient, and the vector it writes for the optimizer. */
-  private readonly privacy: { seed: bigint; gradient: PrivateGradient; reduced: Float32Array } | undefined;
+  private readonly privacy: { seed: bigint; gradient: PrivateGradient; reduced: Float32Array; onGridSum: TrainerParameters["onGridSum"] } | undefined;
 
   private constructor(p: TrainerParameters) {
     const { model, config, sets, state } = p;
@@ -116,7 +122,7 @@ export class Trainer {
     this.runner = new MicroBatchRunner(this.runnerParameters);
     if (config.privacy !== undefined) {
       if (p.noiseSeed === undefined) throw new VeritrainError("a private job needs the participant's noise seed (noiseSeed)", { code: "INVALID_ARGUMENT" });
-      this.privacy = { seed: p.noiseSeed, gradient: new PrivateGradient({ config: config.privacy, size, batchSize: config.batchSize }), reduced: new Float32Array(size) };
+      this.privacy = { seed: p.noiseSeed, gradient: new PrivateGradient({ config: config.privacy, size, batchSize: config.batchSize }), reduced: new Float32Array(size), onGridSum: p.onGridSum };
     }
     this.workers = Array.from({ length: Math.max(0, p.threads - 1) }, () => {
       const worker = new Worker(new URL("./trainingWorker.ts", import.meta.url));
@@ -237,6 +243,7 @@ export class Trainer {
       await this.runMicroBatches(count, start, totals);
       for (let m = 0; m < count; m++) dp.gradient.add(this.buffers.gradients.subarray(m * size, (m + 1) * size));
     }
+    dp.onGridSum?.(this.step, dp.gradient.gridSum);
     dp.gradient.finish({ seed: dp.seed, step: this.step, out: dp.reduced });
   }
 

@@ -12,8 +12,11 @@ import type { RoleHealth } from "../runtime/roleHealth.ts";
 import { loadRoundJob } from "../roundJobs/loadRoundJob.ts";
 import { fetchBound } from "../roundJobs/roundInputs.ts";
 import { AGGREGATE_SLOT } from "../roundJobs/roundJobStatus.ts";
-import { committeeVerdict, judgeAggregate, judgeSlot } from "../roundJobs/roundJudgement.ts";
+import type { OpeningKeyHolder } from "../roundJobs/noiseOpening.ts";
+import { committeeVerdict, judgeAggregate, judgeSlot, type RoundJudgementParameters } from "../roundJobs/roundJudgement.ts";
 import { decideVerdict, type Verdict } from "./decideVerdict.ts";
+import { retry } from "../runtime/retry.ts";
+import { ensureOpeningKey } from "./openingKey.ts";
 import type { VerdictReceipt, VerdictSubmission } from "./verdictRelay.ts";
 import { verdictTypedData } from "./verdictTypedData.ts";
 
@@ -35,13 +38,19 @@ export type ValidatorRoleParameters = {
   attempts?: number;
   /** Bound of each fetch of a distributed job's round blobs (global models, updates, residuals; ms): one not served within it counts as withheld. @default 30,000 */
   fetchTimeoutMs?: number;
+  /**
+   * How long to wait for a data owner's noise-seed opening sealed to this validator (ms). @default half the time the
+   * dispute had left to its verdict deadline when the validator started judging it
+   */
+  openingWaitMs?: number;
 };
 
 /** Tasks of the validator are `dispute-<disputeId>`: judge it, sign and post the verdict. */
 const TASK_PREFIX = "dispute-";
 
 /**
- * The validator. Follows `CommitteeDrawn` from a persisted cursor ({@link followEvents}); for
+ * The validator. First registers its opening key ({@link ensureOpeningKey}: data owners open their noise seeds to
+ * it). Follows `CommitteeDrawn` from a persisted cursor ({@link followEvents}); for
  * each committee it sits on it starts the task `dispute-<id>` ({@link judgeDispute}, beside the
  * event loop, one at a time, resumed after a restart): while the dispute is open, fetch the job
  * and the provider's published result, re-execute the disputed segment ({@link decideVerdict}),
@@ -49,7 +58,8 @@ const TASK_PREFIX = "dispute-";
  * connected peer serves within 30 s per block ({@link condemnsResult}), is a verdict against the
  * provider: keeping it available through the window is the provider's duty. A dispute of the result as published
  * (`RESULT_DISPUTE`, drawn a committee only on a job that commits no program) is decided by that alone, nothing
- * re-executed.
+ * re-executed. A data owner's slot of a private-data job with DP-SGD is judged on its noise-seed opening to this
+ * member too (`checkNoiseOpening`).
  * Signing twice is harmless: the relay counts a member once.
  *
  * @example
@@ -58,6 +68,10 @@ const TASK_PREFIX = "dispute-";
 export async function runValidatorRole(parameters: ValidatorRoleParameters): Promise<void> {
   const { chain, dataDir, log, signal, health, confirmations, pollMs, attempts } = parameters;
   const committee = chain.contracts.ValidatorCommittee;
+  // Registered before any committee is judged; through an outage as every chain read of the role is.
+  const holder = await retry(() => ensureOpeningKey({ chain, dataDir, log }), {
+    attempts: Infinity, maxDelayMs: 5_000, signal, onRetry: (err, attempt) => log.warn({ err, attempt }, "opening key not checked on-chain yet; retrying"),
+  });
   await followEvents({
     chain,
     address: [committee.address],
@@ -74,7 +88,7 @@ export async function runValidatorRole(parameters: ValidatorRoleParameters): Pro
     handle: async (event, tasks) => {
       if (event.args.members.some((member) => isAddressEqual(member, chain.account.address))) tasks.start(`${TASK_PREFIX}${event.args.disputeId}`);
     },
-    runTask: async (task, signal) => void (await judgeDispute({ ...parameters, signal }, BigInt(task.slice(TASK_PREFIX.length)))),
+    runTask: async (task, signal) => void (await judgeDispute({ ...parameters, signal }, BigInt(task.slice(TASK_PREFIX.length)), holder)),
   });
 }
 
@@ -99,13 +113,17 @@ async function decideJobVerdict({ chain, store, jobId, checkpointIndex, threads,
   }
 }
 
-/** A round job's dispute (subject = round << 8 | slot, slot 255 the aggregate): re-execute that slot, or recompute the aggregate; a blob not served is not the committee's to condemn (`committeeVerdict`). */
-async function decideRoundVerdict({ chain, store, jobId, subject, threads, fetchTimeoutMs, log, signal }: VerdictInputs & { subject: bigint; fetchTimeoutMs?: number }): Promise<Verdict> {
+/**
+ * A round job's dispute (subject = round << 8 | slot, slot 255 the aggregate): re-execute that slot, or recompute the
+ * aggregate; a data owner's slot is judged on what it serves and on its noise-seed opening to this member (`opening`);
+ * a blob not served is not the committee's to condemn (`committeeVerdict`).
+ */
+async function decideRoundVerdict({ chain, store, jobId, subject, threads, fetchTimeoutMs, opening, log, signal }: VerdictInputs & { subject: bigint; fetchTimeoutMs?: number; opening: NonNullable<RoundJudgementParameters["opening"]> }): Promise<Verdict> {
   const round = Number(subject >> 8n);
   const slot = Number(subject & 0xffn);
   const { onChain, prepared: job } = await loadRoundJob({ chain, store, jobId, log, signal });
   const inputs = { chain, store, job, jobId, round, threads, signal, bounded: fetchBound(signal, fetchTimeoutMs) };
-  return committeeVerdict(slot === AGGREGATE_SLOT ? await judgeAggregate({ ...inputs, onChain }) : await judgeSlot({ ...inputs, slot }));
+  return committeeVerdict(slot === AGGREGATE_SLOT ? await judgeAggregate({ ...inputs, onChain }) : await judgeSlot({ ...inputs, slot, opening }));
 }
 
 /**
@@ -124,7 +142,7 @@ async function awaitForcePeriod(chain: ProtocolConnection, disputeId: bigint, { 
 }
 
 /** Decides dispute `disputeId`, signs and posts the verdict; returns the relay's receipt (undefined if the dispute is closed). */
-export async function judgeDispute({ chain, store, relayUrl, threads, fetchTimeoutMs, log, signal }: ValidatorRoleParameters, disputeId: bigint): Promise<VerdictReceipt | undefined> {
+export async function judgeDispute({ chain, store, relayUrl, threads, fetchTimeoutMs, openingWaitMs, pollMs, log, signal }: ValidatorRoleParameters, disputeId: bigint, holder: OpeningKeyHolder): Promise<VerdictReceipt | undefined> {
   const context = { disputeId: disputeId.toString() };
   const dispute = await chain.contracts.Disputes.read.getDispute([disputeId]);
   if (dispute.status !== DisputeStatus.Open || (await chainTime(chain)) >= dispute.verdictDeadline) {
@@ -132,7 +150,10 @@ export async function judgeDispute({ chain, store, relayUrl, threads, fetchTimeo
     return undefined;
   }
   const verdict = dispute.registry === DisputeRegistry.RoundJobs
-    ? await decideRoundVerdict({ chain, store, jobId: dispute.jobId, subject: dispute.checkpointIndex, threads, fetchTimeoutMs, log, signal })
+    ? await decideRoundVerdict({
+      chain, store, jobId: dispute.jobId, subject: dispute.checkpointIndex, threads, fetchTimeoutMs, log, signal,
+      opening: { holder, waitMs: openingWaitMs ?? Number(BigInt(dispute.verdictDeadline) - (await chainTime(chain))) * 500, pollMs: pollMs ?? 1_000 },
+    })
     : await decideJobVerdict({ chain, store, jobId: dispute.jobId, checkpointIndex: dispute.checkpointIndex, threads, log, signal });
   log.info({ ...context, jobId: dispute.jobId.toString(), checkpointIndex: dispute.checkpointIndex.toString(), ...verdict }, "verdict decided");
   if (!(await awaitForcePeriod(chain, disputeId, dispute, signal))) {

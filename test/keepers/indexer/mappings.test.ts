@@ -129,7 +129,8 @@ async function openRoundDispute(p: Protocol, jobId: bigint, round: number, slot:
  * slot, its aggregate voided by a dispute that finds slot 2 wrong (dropped), posted again, a
  * dispute on the new aggregate that finds it right (window resumed), advanced; round 1 closed
  * after its deadline without slot 3 (dropped), a dispute on slot 1 before any aggregate that finds it
- * right (aggregation reopened), aggregated, advanced: finalized, slots paid. Job 2
+ * right (aggregation reopened), aggregated, advanced: finalized, slots paid. Slot 0, a data owner, opens its
+ * round-0 noise seed to the first dispute's committee; validators 0 (twice) and 1 register opening keys. Job 2
  * cancelled; job 3 fails its auction with one bid. Slots: 0 = providers[1], 1 = providers[2],
  * 2 = providers[4], 3 = providers[3].
  */
@@ -140,6 +141,9 @@ async function withDistributedJob() {
   for (const v of p.validators) {
     await stake(p, v, VALIDATOR_STAKE);
     await p.committee.write.join({ account: v.account });
+  }
+  for (const [v, label] of [[0, "first"], [1, "first"], [0, "second"]] as const) {
+    await p.secureAggregationLedger.write.setOpeningKey([digest(`opening key ${v} ${label}`)], { account: p.validators[v]!.account });
   }
   const reg = p.roundJobRegistry;
   const jobId = await postRoundJob(p);
@@ -166,6 +170,7 @@ async function withDistributedJob() {
   await ledger.write.post([jobId, 0, 3, stringToHex("unmask 0/0")], { account: slots[0]!.account });
   await reg.write.postAggregate([jobId, 0, digest("global 0")], { account: p.outsider.account });
   const slotWrong = await openRoundDispute(p, jobId, 0, 2);
+  await ledger.write.openNoiseSeed([jobId, 0, stringToHex("noise seed 0/0 sealed to the committee")], { account: slots[0]!.account });
   const wrong = await signVerdicts(p, slotWrong, true);
   await p.disputes.write.settle([slotWrong, true, wrong.bitmap, wrong.signatures]);
   // Slot 2, dropped after committing its input: slot 0 posts its share of slot 2's mask key.
@@ -760,6 +765,23 @@ describe("subgraph mappings on real event logs", () => {
       assert.deepEqual(recovered.secAggRecoveries, [{ job: { id: String(p.jobId) }, owner: { number: 2 }, slot: { number: 0 }, digest: sha256(stringToHex("recovery of 2 by 0")), message: stringToHex("recovery of 2 by 0") }]);
       const { trainingRound: owners } = query(store, `{ trainingRound(id: "${p.jobId}-0") { ownerCommitments { job { id } slot { number } dataRoot noiseSeedCommitment } } }`);
       assert.deepEqual(owners.ownerCommitments, [{ job: { id: String(p.jobId) }, slot: { number: 0 }, dataRoot: digest("data 0"), noiseSeedCommitment: digest("noise seed 0/0") }]);
+      const { trainingRound: opened } = query(store, `{ trainingRound(id: "${p.jobId}-0") { noiseSeedOpenings { job { id } round { number } slot { number } digest envelopes } } }`);
+      const sealed = stringToHex("noise seed 0/0 sealed to the committee");
+      assert.deepEqual(opened.noiseSeedOpenings, [{ job: { id: String(p.jobId) }, round: { number: 0 }, slot: { number: 0 }, digest: sha256(sealed), envelopes: sealed }]);
+      const { openingKeys } = query(store, `{ openingKeys(orderBy: updatedAtBlock) { id account key updatedAt updatedAtBlock } }`);
+      const [first, second] = [p.validators[1]!, p.validators[0]!].map((v) => lower(v.account.address));
+      assert.deepEqual(
+        openingKeys.map((k: any) => [k.id, k.account, k.key]),
+        [
+          [first, first, digest("opening key 1 first")],
+          [second, second, digest("opening key 0 second")],
+        ],
+        "validator 0's second key replaced its first",
+      );
+      for (const k of openingKeys) {
+        assert.equal(k.key, await p.secureAggregationLedger.read.openingKeyOf([k.account]));
+        assert.equal(k.updatedAt, String((await client.getBlock({ blockNumber: BigInt(k.updatedAtBlock) })).timestamp));
+      }
     });
   });
 

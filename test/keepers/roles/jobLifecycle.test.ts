@@ -24,6 +24,7 @@ import { startDevnet, type Devnet } from "../../../keepers/src/devnet/startDevne
 import { defaultJobSpec, defaultRoundJobSpec } from "../../../keepers/src/jobs/defaultJobSpec.ts";
 import { fetchFinalModel } from "../../../keepers/src/roundJobs/finalModel.ts";
 import { postRoundJob } from "../../../keepers/src/roundJobs/roundJobOnChain.ts";
+import { UNSERVED_CLAIM } from "../../../keepers/src/roundJobs/roundJudgement.ts";
 import { aggregationProgramHash, specAggregation } from "../../../keepers/src/rounds/aggregationProgram.ts";
 import { decodeGlobalModel } from "../../../keepers/src/rounds/globalModel.ts";
 import { getBlob } from "../../../keepers/src/content/chunkedBlob.ts";
@@ -843,6 +844,81 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
   it("carries a private-data job to payout when an owner commits its masked input and withholds it: unpublished by its availability dispute's deadline, it is dropped with no committee, the others post their shares of its mask key, and their sum is aggregated and verified", (t) => privateJobThrough(t, "withhold", 25));
 
   it("carries a private-data job to payout when an owner seals garbage for a neighbour: its complaint puts the owner out before anyone masks, with no dispute", (t) => privateJobThrough(t, "spoil", 29));
+
+  it("has a data owner open its DP noise seed to the committee of a dispute of its slot: an honest owner's opening checks (grid sums replayed to its update) and the challenger loses; an owner that trained with another seed than it committed is found wrong and dropped; the round is paid to the honest one", async (t) => {
+    const deployer = chains[ACCOUNT.deployer]!;
+    const { RoundJobRegistry, SecureAggregationLedger, Disputes, ValidatorCommittee } = deployer.contracts;
+    const EXAMPLES = 200;
+    const owners = [0, 1].map((i) => ({ name: `noise-owner-${i}`, baseFee: `0.0${i + 1}`, data: { source: "train" as const, start: 51_000 + i * EXAMPLES, end: 51_000 + (i + 1) * EXAMPLES } }));
+    const falseNoiseSlot = 1;
+    const lines = new Map<string, Record<string, unknown>[]>();
+    const accounts: ProtocolConnection[] = [];
+    const ownerStores: HeliaContentStore[] = [];
+    for (const [i, { name }] of owners.entries()) {
+      const { chain, store } = await roundProvider(33 + i, name, [consumerStore, ...checkerStores, ...ownerStores]);
+      ownerStores.push(store);
+      accounts.push(chain);
+      lines.set(name, []);
+    }
+    const ownerRoles = owners.map(({ name, baseFee, data }, i) => {
+      const log = pino({ level: "info" }, { write: (line: string) => void lines.get(name)!.push(JSON.parse(line)) });
+      return start((signal) => runComputeRole({
+        chain: accounts[i]!, store: ownerStores[i]!, dataDir: join(work, name), costModel: { ...COST, baseFee: parseEther(baseFee) }, threads: 1, privateData: data,
+        ...(i === falseNoiseSlot ? { falseNoiseSlot } : {}), log, signal, pollMs: 200, fetchTimeoutMs: ROUND_FETCH_TIMEOUT_MS,
+      }));
+    });
+    t.after(() => Promise.all(ownerRoles.map(stop)));
+    const logged = loggedBy(lines);
+    for (const index of ACCOUNT.validators) assert.notEqual(await SecureAggregationLedger.read.openingKeyOf([chains[index]!.account.address]), zeroHash, "every validator registered its opening key");
+
+    // Updates in the clear (no secure aggregation), DP-SGD at ε = 3.
+    const { spec } = defaultRoundJobSpec({
+      sizes: { train: 500, test: 500 }, testImages: 200, seed: 3, distributed: { slots: 2, rounds: 1, localSteps: 3 }, privateData: { examples: EXAMPLES, targetEpsilon: "3", secureClip: "none" },
+    });
+    const jobId = await postRoundJob(chains[ACCOUNT.consumer]!, {
+      datasetId, specDigest: (await storeJobSpec({ store: consumerStore, spec })).specDigest, priceLimit: parseEther("1"), minStake: parseEther("100"), slots: 2, rounds: 1,
+      biddingPeriod: 30, roundPeriod: 600, aggregationPeriod: 1800, challengeWindow: 60, continueOnFault: true, aggregation: zeroHash,
+    });
+    const context = { jobId: jobId.toString() };
+    for (const { name } of owners) await logged(name, "round bid placed", context);
+    await advance(31);
+    await settleRoundJob(jobId);
+    assert.deepEqual((await RoundJobRegistry.read.slotsOf([jobId])).map((s) => s.provider), accounts.map((a) => a.account.address), "owner i holds slot i");
+    await until("both updates committed", async () => (await RoundJobRegistry.read.getRoundJob([jobId])).committedMask === 0b11, { timeoutMs: 300_000 });
+
+    // Anyone may have an owner open its noise seed, at the price of a bond: here the CLI consumer's account.
+    const auditor = chains[ACCOUNT.cliConsumer]!;
+    await auditor.send(() => auditor.contracts.VeritrainToken.write.approve([Disputes.address, maxUint256]));
+    const audit = async (slot: number) => {
+      await until(`no dispute open on job ${jobId}`, async () => (await RoundJobRegistry.read.getRoundJob([jobId])).status !== RoundJobStatus.Disputed);
+      await auditor.send(() => auditor.contracts.Disputes.write.challengeRound([jobId, 0, slot, UNSERVED_CLAIM]));
+      const disputeId = await Disputes.read.disputeCount();
+      const [requested] = await ValidatorCommittee.getEvents.CommitteeRequested({ disputeId }, { fromBlock: 0n });
+      await fulfil(requested!.args.requestId!, ValidatorCommittee.address);
+      await until(`dispute ${disputeId}'s verdict`, async () => (await Disputes.read.getDispute([disputeId])).status !== DisputeStatus.Open, { timeoutMs: 300_000 });
+      return { disputeId, dispute: await Disputes.read.getDispute([disputeId]) };
+    };
+
+    const honest = await audit(0);
+    await logged(owners[0]!.name, "noise seed opened to the committee", { disputeId: honest.disputeId.toString(), members: 9 });
+    assert.equal(honest.dispute.status, DisputeStatus.ChallengerWrong, "the honest owner's opening checks");
+    const [opening] = await SecureAggregationLedger.getEvents.NoiseSeedOpened({ jobId, slot: 0 }, { fromBlock: 0n });
+    assert.equal((opening!.args.envelopes!.length - 2) / 2, 66 + 9 * 108, "one entry for each of the nine members");
+
+    const cheat = await audit(falseNoiseSlot);
+    await logged(owners[falseNoiseSlot]!.name, "the committed update is not what this keeper's seed and examples give: opened anyway", { disputeId: cheat.disputeId.toString() });
+    assert.equal(cheat.dispute.status, DisputeStatus.ProviderWrong, "its update is not the committed noise's");
+    const [dropped] = await RoundJobRegistry.getEvents.SlotDropped({ jobId }, { fromBlock: 0n });
+    assert.deepEqual([dropped!.args.slot, dropped!.args.reason], [BigInt(falseNoiseSlot), 1], "found wrong");
+
+    // The round is aggregated without it and paid to the honest owner alone.
+    await until("the aggregate of slot 0 alone", async () => (await RoundJobRegistry.getEvents.AggregatePosted({ jobId }, { fromBlock: 0n })).find((e) => e.args.includedSlots === 0b01), { timeoutMs: 300_000 });
+    await until("the aggregate's window open", async () => (await RoundJobRegistry.read.getRoundJob([jobId])).status === RoundJobStatus.Aggregated);
+    await advance(61);
+    await deployer.send(() => RoundJobRegistry.write.advance([jobId]));
+    assert.equal((await RoundJobRegistry.read.getRoundJob([jobId])).status, RoundJobStatus.Finalized);
+    assert.deepEqual((await RoundJobRegistry.read.slotsOf([jobId])).map((s) => s.roundsEarned), [1, 0]);
+  });
 
   describe("bad input", () => {
     it("reports an unknown job", async () => {
