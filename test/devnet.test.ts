@@ -39,11 +39,11 @@ describe("npm run devnet (scripts/devnet.ts, the README's main command)", () => 
 
   it("starts the chain and every keeper as processes, ingests MNIST with plain progress lines on a pipe, serves a new user's own job (the README's commands) and the web app's whole journey in Chromium, shows its private-data job as the chain has it (a wrong aggregate caught), and stops all of them on SIGTERM", { timeout: 1_800_000 }, async () => {
     const directory = mkdtempSync(join(tmpdir(), "veritrain-devnet-"));
-    // The devnet's own job is a private-data one (3 data owners × 2 rounds, DP-SGD, SecAgg+ over the chain) whose first
+    // The devnet's own job is a private-data one (4 data owners × 2 rounds, DP-SGD, SecAgg+ over the chain) whose first
     // aggregate is posted wrong; the web app's journey posts a single-provider job beside it.
     const devnet = spawn(process.execPath, [
       "scripts/devnet.ts", "--port", String(PORT), "--dir", directory, "--images", "500", "--train-images", "200", "--test-images", "100",
-      "--providers", "3", "--rounds", "2", "--local-steps", "5", "--private", "--dishonest-aggregator", "--keep-running",
+      "--providers", "4", "--rounds", "2", "--local-steps", "5", "--private", "--dishonest-aggregator", "--keep-running",
     ], { cwd: root, stdio: ["ignore", "ignore", "pipe"] });
     try {
       const console: string[] = [];
@@ -61,7 +61,7 @@ describe("npm run devnet (scripts/devnet.ts, the README's main command)", () => 
       assert.ok(ingested, "the devnet reported the dataset stored and accepted");
       // Posted after the first audit round, once the extra compute keeper is funded and staked by the
       // deployer's account, which `devnet fund` below also sends from: waiting keeps their nonces apart.
-      const roundJob = await lineMatching(/^devnet: distributed job (\d+) posted: LeNet-5 on 3 data owners' own 1000 images each \(never published\), DP-SGD at ε = 3, SecAgg\+, .*; the compute keeper posts the first aggregate wrong$/);
+      const roundJob = await lineMatching(/^devnet: distributed job (\d+) posted: LeNet-5 on 4 data owners' own 1000 images each \(never published\), DP-SGD at ε = 3, SecAgg\+, .*; the compute keeper posts the first aggregate wrong$/);
       assert.ok(roundJob, "the devnet posted its private-data job");
       // Not a TTY: every line is a plain "devnet: …" line (no JSON log line, no compiler warning, no animation).
       assert.deepEqual(console.filter((line) => !line.startsWith("devnet: ") || line.includes("\r")), []);
@@ -98,13 +98,13 @@ describe("npm run devnet (scripts/devnet.ts, the README's main command)", () => 
       const chain = await connectProtocol({ rpcUrl: `http://127.0.0.1:${PORT}`, addresses: Object.fromEntries(deployed.map(([key, value]) => [key.replace(/^[^#]+#/, ""), value as Address])) });
       const jobId = BigInt(roundJob[1]!);
       const posts = await chain.contracts.SecureAggregationLedger.getEvents.SecAggPosted({ jobId }, { fromBlock: 0n });
-      assert.deepEqual([0, 1, 2, 3].map((stage) => posts.filter((post) => post.args.stage === stage).length), [6, 6, 6, 6], "keys, shares, complaints and unmask shares of 3 owners × 2 rounds");
+      assert.deepEqual([0, 1, 2, 3].map((stage) => posts.filter((post) => post.args.stage === stage).length), [8, 8, 8, 8], "keys, shares, complaints and unmask shares of 4 owners × 2 rounds");
       // Each owner committed to its own examples (never published) and to each round's noise seed, before its update.
       const owners = await chain.contracts.SecureAggregationLedger.getEvents.OwnerCommitted({ jobId }, { fromBlock: 0n });
-      const expected = await Promise.all([0, 1, 2].map((owner) => ownedDataRoot(ownedExamples(devnetOwnerData(DEVNET_OWNER_EXAMPLES, owner)))));
-      assert.deepEqual(owners.map((event) => event.args.round).sort(), [0n, 0n, 0n, 1n, 1n, 1n]);
-      assert.deepEqual([...new Set(owners.map((event) => event.args.dataRoot))].sort(), expected.sort(), "the three owners' Poseidon roots, the same in both rounds");
-      assert.equal(new Set(owners.map((event) => event.args.noiseSeedCommitment)).size, 6, "a fresh noise seed each round");
+      const expected = await Promise.all([0, 1, 2, 3].map((owner) => ownedDataRoot(ownedExamples(devnetOwnerData(DEVNET_OWNER_EXAMPLES, owner)))));
+      assert.deepEqual(owners.map((event) => event.args.round).sort(), [0n, 0n, 0n, 0n, 1n, 1n, 1n, 1n]);
+      assert.deepEqual([...new Set(owners.map((event) => event.args.dataRoot))].sort(), expected.sort(), "the four owners' Poseidon roots, the same in both rounds");
+      assert.equal(new Set(owners.map((event) => event.args.noiseSeedCommitment)).size, 8, "a fresh noise seed each round");
       const voided = await chain.contracts.RoundJobRegistry.getEvents.AggregateVoided({ jobId }, { fromBlock: 0n });
       // Its poster races the owners, who aggregate too: it posts at once, in round 0 unless an owner was quicker.
       assert.deepEqual(voided.map((event) => event.args.slashed! > 0n), [true], "the wrong aggregate voided, its poster slashed");
@@ -126,7 +126,7 @@ describe("npm run devnet (scripts/devnet.ts, the README's main command)", () => 
       assert.equal(keepers, "", "no keeper process outlives the devnet");
     } catch (error) {
       // The logs go with the directory: what the job keepers said of each job comes with the failure.
-      for (const name of ["compute", "compute-2", "compute-3", "automation"]) {
+      for (const name of ["compute", "compute-2", "compute-3", "compute-4", "automation"]) {
         const file = join(directory, "logs", `${name}.log`);
         if (existsSync(file)) for (const line of readLogLines(file).filter((line) => line.jobId !== undefined).slice(-40)) process.stderr.write(`${name}: job ${line.jobId}${line.round === undefined ? "" : ` round ${line.round}`}: ${line.msg}\n`);
       }

@@ -91,6 +91,9 @@ interface ISecureAggregationLedger {
     error SecureAggregationLedgerDataRootChanged(uint256 jobId, uint256 slot, bytes32 committed, bytes32 given);
     /// @notice Thrown when a noise seed of job `jobId` is opened while the job is in `status`, not Disputed.
     error SecureAggregationLedgerNotDisputed(uint256 jobId, IRoundJobRegistry.RoundJobStatus status);
+    /// @notice Thrown when slot `slot` of job `jobId` opens its noise seed while the open dispute is of slot
+    /// `disputedSlot` (255: the aggregate): a seed is opened only to the committee judging its own slot.
+    error SecureAggregationLedgerNotDisputedSlot(uint256 jobId, uint256 slot, uint256 disputedSlot);
     /// @notice Thrown when slot `slot` opens its noise seed of round `round` of job `jobId` without having committed to
     /// one ({commitOwner}).
     error SecureAggregationLedgerNoNoiseSeedCommitment(uint256 jobId, uint256 round, uint256 slot);
@@ -155,8 +158,8 @@ interface ISecureAggregationLedger {
     /// grid sums to each member's opening key ({openingKeyOf}), so that the committee, and nobody else, learns the seed
     /// and checks it against the slot's noise-seed commitment (and the update against the sums). The ledger does not read the envelopes and keeps nothing of them: the event carries them.
     /// A slot may open again: each dispute draws a new committee.
-    /// @dev Requirements: Disputed; `round` is the job's current round; the slot committed a noise seed this round;
-    /// `envelopes` is 1 to MAX_MESSAGE_BYTES bytes. Emits {NoiseSeedOpened}.
+    /// @dev Requirements: Disputed, the dispute's subject the caller's slot; `round` is the job's current round; the
+    /// slot committed a noise seed this round; `envelopes` is 1 to MAX_OPENING_BYTES bytes. Emits {NoiseSeedOpened}.
     function openNoiseSeed(uint256 jobId, uint16 round, bytes calldata envelopes) external;
 
     /// @notice The caller registers `key`, an X25519 public key, as its opening key, replacing any earlier one: data
@@ -191,6 +194,9 @@ interface ISecureAggregationLedger {
 
     /// @notice The longest message a post takes, in bytes.
     function MAX_MESSAGE_BYTES() external view returns (uint256);
+
+    /// @notice The longest noise-seed opening: 66 bytes and 108 for each member of a committee of up to 255.
+    function MAX_OPENING_BYTES() external view returns (uint256);
 
     /// @notice The registry whose jobs this ledger serves.
     function registry() external view returns (IRoundJobRegistry);

@@ -15,6 +15,8 @@ import {ISecureAggregationLedger} from "../interfaces/ISecureAggregationLedger.s
 contract SecureAggregationLedger is ISecureAggregationLedger {
     /// @inheritdoc ISecureAggregationLedger
     uint256 public constant MAX_MESSAGE_BYTES = 2048;
+    /// @inheritdoc ISecureAggregationLedger
+    uint256 public constant MAX_OPENING_BYTES = 66 + 108 * 255;
 
     /// @inheritdoc ISecureAggregationLedger
     IRoundJobRegistry public immutable registry;
@@ -97,11 +99,12 @@ contract SecureAggregationLedger is ISecureAggregationLedger {
             revert SecureAggregationLedgerNotDisputed(jobId, job.status);
         }
         uint8 slot = _activeSlot(jobId, round, job);
+        if (job.disputedSlot != slot) revert SecureAggregationLedgerNotDisputedSlot(jobId, slot, job.disputedSlot);
         if (_noiseSeedCommitments[jobId][round][slot] == bytes32(0)) {
             revert SecureAggregationLedgerNoNoiseSeedCommitment(jobId, round, slot);
         }
-        if (envelopes.length == 0 || envelopes.length > MAX_MESSAGE_BYTES) {
-            revert SecureAggregationLedgerMessageLength(jobId, envelopes.length, MAX_MESSAGE_BYTES);
+        if (envelopes.length == 0 || envelopes.length > MAX_OPENING_BYTES) {
+            revert SecureAggregationLedgerMessageLength(jobId, envelopes.length, MAX_OPENING_BYTES);
         }
         emit NoiseSeedOpened(jobId, round, slot, sha256(envelopes), envelopes);
     }

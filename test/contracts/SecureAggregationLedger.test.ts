@@ -376,18 +376,19 @@ describe("SecureAggregationLedger", () => {
       return { ...p, disputeId };
     }
 
-    it("emits the opening of a slot that committed a noise seed, with its SHA-256, as often as disputes ask", async () => {
+    it("emits the disputed slot's opening, with its SHA-256, as often as disputes ask; another slot cannot open", async () => {
       const p = await networkHelpers.loadFixture(withDisputedRound);
       assert.equal((await p.roundJobRegistry.read.getRoundJob([p.jobId])).status, RoundJobStatus.Disputed);
       await viem.assertions.emitWithArgs(open(p, 0), p.secureAggregationLedger, "NoiseSeedOpened", [p.jobId, 0, 0, messageDigest("opening 0/0"), message("opening 0/0")]);
-      // The slot accused is not the only one that opens: any committed slot may be asked.
-      await viem.assertions.emitWithArgs(open(p, 1), p.secureAggregationLedger, "NoiseSeedOpened", [p.jobId, 0, 1, messageDigest("opening 0/1"), message("opening 0/1")]);
       await viem.assertions.emitWithArgs(open(p, 0, message("again")), p.secureAggregationLedger, "NoiseSeedOpened", [p.jobId, 0, 0, messageDigest("again"), message("again")]);
+      // Slot 1 committed a seed too, but the committee judges slot 0: its seed is not that committee's to learn.
+      await revertsWith(open(p, 1), p, "SecureAggregationLedgerNotDisputedSlot", [p.jobId, 1n, 0n]);
       // The committee finds slot 0 right: Aggregating again, and a second dispute (on slot 1) draws a new committee.
       await settleRoundDispute(p, p.disputeId, false);
       await revertsWith(open(p, 0), p, "SecureAggregationLedgerNotDisputed", [p.jobId, RoundJobStatus.Aggregating]);
       await challengeWithCommittee(p, 1);
-      await viem.assertions.emitWithArgs(open(p, 0, message("second dispute")), p.secureAggregationLedger, "NoiseSeedOpened", [p.jobId, 0, 0, messageDigest("second dispute"), message("second dispute")]);
+      await viem.assertions.emitWithArgs(open(p, 1, message("second dispute")), p.secureAggregationLedger, "NoiseSeedOpened", [p.jobId, 0, 1, messageDigest("second dispute"), message("second dispute")]);
+      await revertsWith(open(p, 0), p, "SecureAggregationLedgerNotDisputedSlot", [p.jobId, 0n, 1n]);
     });
 
     it("refuses a job not disputed, another round, an account without a slot, a dropped slot, a slot without a noise-seed commitment, and empty or too long envelopes", async () => {
@@ -395,6 +396,8 @@ describe("SecureAggregationLedger", () => {
       await commit(q, 0);
       await revertsWith(open(q, 0), q, "SecureAggregationLedgerNotDisputed", [q.jobId, RoundJobStatus.Training]);
       const p = await networkHelpers.loadFixture(withDisputedRound);
+      const max = await p.secureAggregationLedger.read.MAX_OPENING_BYTES();
+      assert.equal(max, 66n + 108n * 255n, "room for a committee of 255");
       await revertsWith(open(p, 0, message("o"), 1), p, "SecureAggregationLedgerWrongRound", [p.jobId, 1n, 0n]);
       await revertsWith(
         p.secureAggregationLedger.write.openNoiseSeed([p.jobId, 0, message("o")], { account: p.outsider.account }),
@@ -403,10 +406,13 @@ describe("SecureAggregationLedger", () => {
         [p.jobId, getAddress(p.outsider.account.address)],
       );
       await revertsWith(open(p, 3), p, "SecureAggregationLedgerInactiveSlot", [p.jobId, 3n]);
+      await revertsWith(open(p, 0, "0x"), p, "SecureAggregationLedgerMessageLength", [p.jobId, 0n, max]);
+      await revertsWith(open(p, 0, toHex(new Uint8Array(Number(max) + 1).fill(7))), p, "SecureAggregationLedgerMessageLength", [p.jobId, max + 1n, max]);
+      await open(p, 0, toHex(new Uint8Array(Number(max)).fill(7)));
+      // Slot 2 never committed a noise seed: disputed, it has none to open.
+      await settleRoundDispute(p, p.disputeId, false);
+      await challengeWithCommittee(p, 2);
       await revertsWith(open(p, 2), p, "SecureAggregationLedgerNoNoiseSeedCommitment", [p.jobId, 0n, 2n]);
-      await revertsWith(open(p, 0, "0x"), p, "SecureAggregationLedgerMessageLength", [p.jobId, 0n, 2048n]);
-      await revertsWith(open(p, 0, toHex(new Uint8Array(2049).fill(7))), p, "SecureAggregationLedgerMessageLength", [p.jobId, 2049n, 2048n]);
-      await open(p, 0, toHex(new Uint8Array(2048).fill(7)));
     });
 
     // The transaction's 21k, the envelopes' calldata (16 gas a byte) and event data (8 a byte), the registry's reads and

@@ -278,11 +278,12 @@ export function registerJobCommands(program: Command): void {
     });
 
   declareKeyUse(job.command("result <jobId>"), "reads")
-    .description("rebuild a job's trained model (ONNX) from its result: the job's model with the parameters of its last checkpoint, every block fetched from the peers that serve it checked against the chain; write it, and with --evaluate measure its accuracy on MNIST's 10,000 test images (onnxruntime); with --distributed, a finalized RoundJobRegistry job's last global model, written into the job's ONNX file")
+    .description("rebuild a job's trained model (ONNX) from its result: the job's model with the parameters of its last checkpoint, every block fetched from the peers that serve it checked against the chain; write it, and with --evaluate measure its accuracy on MNIST's 10,000 test images (onnxruntime); with --distributed, a finalized RoundJobRegistry job's last global model, written into the job's ONNX file, and with --validation every round's global model scored on the job's validation split")
     .requiredOption("--out <file>", "where to write the ONNX model")
     .option("--distributed", "the job is a distributed one (posted with --providers or a spec with `distributed`)")
     .addOption(new Option("--peer <multiaddr...>", "peers serving the result: the compute provider's node (on the devnet: $(cat .devnet/job-peers)); a distributed job's providers").default([]))
     .option("--evaluate", "also run the model on MNIST's test set and print its accuracy next to the claimed metric")
+    .option("--validation", "distributed job: also score every round's global model on the job's validation split (its dataset's, fetched from the holders), as anyone can recompute it")
     .option("--port <port>", "TCP port of this node's IPFS endpoint on 127.0.0.1", "0")
     .action(async (id: string, o, command: Command) => {
       const jobId = BigInt(parseCount(id, "jobId", 1));
@@ -290,14 +291,18 @@ export function registerJobCommands(program: Command): void {
       try {
         if (o.distributed) {
           const { store, keep } = await openClientStore({ config, runtime, log, port: parseCount(o.port, "--port"), peers: o.peer });
+          const bounded = () => AbortSignal.any([runtime.signal, AbortSignal.timeout(60_000)]);
           const { fetchFinalModel } = await import("../roundJobs/finalModel.ts");
-          const { onnx, digest, rounds } = await fetchFinalModel({ chain, store, jobId, bounded: () => AbortSignal.any([runtime.signal, AbortSignal.timeout(60_000)]) });
+          const { onnx, digest, rounds } = await fetchFinalModel({ chain, store, jobId, bounded });
           writeFileSync(o.out, onnx);
           keep();
           const evaluation = o.evaluate ? await evaluateOnMnist(onnx) : undefined;
-          printOutput(command, { jobId, out: o.out, bytes: onnx.byteLength, globalModelDigest: digest, rounds, evaluation }, [
+          const { roundValidationScores } = await import("../roundJobs/roundScores.ts");
+          const validation = o.validation ? await roundValidationScores({ chain, store, jobId, bounded, log, signal: runtime.signal }) : undefined;
+          printOutput(command, { jobId, out: o.out, bytes: onnx.byteLength, globalModelDigest: digest, rounds, evaluation, validation }, [
             `wrote distributed job ${jobId}'s model to ${o.out}: ${onnx.byteLength} bytes, the global model after round ${rounds - 1} (sha-256 ${digest} as on-chain)`,
             ...(evaluation === undefined ? [] : [`measured accuracy ${(evaluation.accuracy * 100).toFixed(2)} % on MNIST's ${evaluation.images.toLocaleString("en")} test images (onnxruntime)`]),
+            ...(validation ?? []).map(({ round, accuracy, images }) => `round ${round}: global model's validation accuracy ${(accuracy * 100).toFixed(2)} % on the job's ${images.toLocaleString("en")} validation images (engine)`),
           ]);
           return;
         }

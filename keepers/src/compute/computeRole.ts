@@ -165,7 +165,7 @@ export async function runComputeRole(parameters: ComputeRoleParameters): Promise
       if (job.config.privateData === undefined || job.config.step.privacy === undefined) return;
       await openNoiseSeed({
         chain, store: parameters.store, dataDir, disputeId, jobId: dispute.jobId, roundSlot: dispute.checkpointIndex, job, set: ownedExamples(privateData),
-        threads: parameters.threads, bounded: fetchBound(signal, parameters.fetchTimeoutMs), pollMs: pollMs ?? 1_000, log, signal,
+        threads: parameters.threads, bounded: fetchBound(signal, parameters.fetchTimeoutMs), pollMs: pollMs ?? 1_000, openMismatched: parameters.falseNoiseSlot !== undefined, log, signal,
       });
     },
   });

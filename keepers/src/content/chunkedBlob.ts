@@ -163,11 +163,14 @@ export async function removeBlob(store: ContentStore, bytes: Uint8Array, options
  * The blob whose digest is `digest`: its header, then the tree from the root down to the chunks
  * (each level's blocks fetched concurrently), each checked against what the header commits to.
  *
- * @throws VeritrainError `BLOB_INVALID` (a header, node or chunk that contradicts the digest); the store's errors as they are.
+ * With `length`, a header declaring another length is refused before anything more is fetched.
+ *
+ * @throws VeritrainError `BLOB_INVALID` (a header, node or chunk that contradicts the digest, or a length other than
+ * `length`); the store's errors as they are.
  * @example
  * const modelBytes = await getBlob(store, job.modelDigest, { signal });
  */
-export async function getBlob(store: ContentStore, digest: Hex, options?: ContentStoreCallOptions): Promise<Uint8Array> {
+export async function getBlob(store: ContentStore, digest: Hex, options?: ContentStoreCallOptions & { length?: number }): Promise<Uint8Array> {
   const header = await store.get(rawDigestCid(digest), options);
   const invalid = (rule: string) =>
     new VeritrainError(`blob ${digest} contradicts its commitment: ${rule}`, { code: "BLOB_INVALID", details: { digest, rule } });
@@ -177,6 +180,7 @@ export async function getBlob(store: ContentStore, digest: Hex, options?: Conten
   const declared = new DataView(header.buffer, header.byteOffset, HEADER_BYTES).getBigUint64(4);
   if (declared < 1n || declared > BigInt(MAX_LENGTH)) throw invalid(`its header's length ${declared} is not 1 to 2^40`);
   const length = Number(declared);
+  if (options?.length !== undefined && length !== options.length) throw invalid(`its header's length ${length} is not the ${options.length} expected`);
   const count = chunkCount(length);
   let hashes = [header.subarray(12)];
   if (isEmpty(hashes[0]!)) throw invalid("its root is empty");

@@ -49,8 +49,13 @@ export function poissonBatch({ seed, step, examples, batchSize }: PoissonBatchPa
   return batch;
 }
 
-/** The exact rational value of a finite binary64 number (σ is dyadic). */
-function binary64Rational(x: number): Rational {
+/**
+ * The exact rational value of a finite binary64 number (σ is dyadic).
+ *
+ * @example
+ * binary64Rational(0.75); // { numerator: 3n, denominator: 4n }
+ */
+export function binary64Rational(x: number): Rational {
   let denominator = 1n;
   let value = x;
   while (!Number.isInteger(value)) {
@@ -125,6 +130,11 @@ export class PrivateGradient {
     }
     const factor = Math.min(1, this.bound / (Math.sqrt(squares) + 1e-6)) * B * this.scale;
     for (let i = 0; i < sum.length; i++) sum[i] = sum[i]! + roundHalfEven(slot[i]! * factor);
+  }
+
+  /** The noise of stream (seed, dpNoise, step) in grid units: z, integers drawn from N_ℤ(0, (σC/Δ)²) (a new array). */
+  noiseGrid({ seed, step }: { seed: bigint; step: number }): Float64Array {
+    return this.sampler.fill({ seed, step, out: new Float64Array(this.noise.length) }).map((value) => value * this.scale);
   }
 
   /** Writes fround((Σ·Δ + z·Δ) / B) into `out`: Σ the grid sum, z the noise of stream (seed, dpNoise, step). */

@@ -1,5 +1,5 @@
 import { VeritrainError } from "../errors.ts";
-import { decimalRational } from "./decimalRational.ts";
+import { decimalRational, type Rational } from "./decimalRational.ts";
 import { DP_FRACTION_BITS } from "./dpSgd.ts";
 
 // A DP-SGD run's grid sums (docs/distributed-training.md, "Noise-seed openings"): for each optimizer step, the sum
@@ -46,21 +46,27 @@ export function encodeGridSums({ firstStep, sums }: GridSums): Uint8Array {
   return bytes;
 }
 
+/** The length of {@link encodeGridSums}'s bytes for `steps` sums of `size` coordinates. */
+export function gridSumsBytes(steps: number, size: number): number {
+  return HEADER_BYTES + 8 * steps * size;
+}
+
 /**
- * Decodes {@link encodeGridSums}'s bytes.
+ * Decodes {@link encodeGridSums}'s bytes, which must hold `expected.steps` sums of `expected.size` coordinates from step
+ * `expected.firstStep` (checked before anything is allocated).
  *
- * @throws VeritrainError `NOISE_OPENING_INVALID` for a wrong magic or length, or a value of magnitude 2^53 or more.
+ * @throws VeritrainError `NOISE_OPENING_INVALID` for a wrong magic, header or length, or a value of magnitude 2^53 or more.
  * @example
- * const { firstStep, sums } = decodeGridSums(bytes);
+ * const { sums } = decodeGridSums(bytes, { firstStep: 30, steps: 15, size: 61706 });
  */
-export function decodeGridSums(bytes: Uint8Array): GridSums {
+export function decodeGridSums(bytes: Uint8Array, expected: { firstStep: number; steps: number; size: number }): GridSums {
   if (bytes.length < HEADER_BYTES || MAGIC.some((byte, i) => bytes[i] !== byte)) throw invalid("it does not start with \"vtdpsum1\"");
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const firstStep = view.getBigUint64(MAGIC.length, true);
   const steps = view.getUint32(MAGIC.length + 8, true);
   const size = view.getUint32(MAGIC.length + 12, true);
-  if (firstStep > BigInt(Number.MAX_SAFE_INTEGER) || bytes.length !== HEADER_BYTES + 8 * steps * size) {
-    throw invalid(`${bytes.length} bytes for ${steps} steps of ${size} coordinates from step ${firstStep}`);
+  if (firstStep !== BigInt(expected.firstStep) || steps !== expected.steps || size !== expected.size || bytes.length !== gridSumsBytes(steps, size)) {
+    throw invalid(`${bytes.length} bytes for ${steps} steps of ${size} coordinates from step ${firstStep}; the round has ${expected.steps} of ${expected.size} from step ${expected.firstStep}`);
   }
   let offset = HEADER_BYTES;
   const sums = Array.from({ length: steps }, (_, t) => {
@@ -72,7 +78,7 @@ export function decodeGridSums(bytes: Uint8Array): GridSums {
     }
     return sum;
   });
-  return { firstStep: Number(firstStep), sums };
+  return { firstStep: expected.firstStep, sums };
 }
 
 /**
@@ -92,4 +98,33 @@ export function withinClippingBound({ sum, examples, clipNorm }: { sum: Float64A
   }
   const bound = BigInt(examples) * numerator * (1n << BigInt(DP_FRACTION_BITS));
   return squares * denominator * denominator <= bound * bound;
+}
+
+/** Standard deviations of ⟨S, z⟩ below zero beyond which a step's sum counts as cancelling its noise. */
+export const NOISE_CORRELATION_BOUND = 6;
+
+/**
+ * Whether a step's grid sum S leaves the step's noise z (grid units) in place: an honest S does not depend on z (the
+ * step's gradients are computed before its noise is drawn), so ⟨S, z⟩ is about N(0, ‖S‖²·(σC·2^20)²); a sum that removes
+ * a share α of the noise, S − α·z, has ⟨S, z⟩ ≈ −α·‖z‖². It is refused when ⟨S, z⟩ < −6·‖S‖·σC·2^20 (an honest sum
+ * fails with probability ~10⁻⁹), which an owner removing more than about max(6/√d, 6·b/(σ·d)) of the noise always
+ * meets. Exact: integers, σ and C as exact rationals.
+ *
+ * @example
+ * leavesNoise({ sum, noise: gradient.noiseGrid({ seed, step }), noiseMultiplier: binary64Rational(σ), clipNorm: "1" });
+ */
+export function leavesNoise({ sum, noise, noiseMultiplier, clipNorm }: { sum: Float64Array; noise: Float64Array; noiseMultiplier: Rational; clipNorm: string }): boolean {
+  let inner = 0n;
+  let squares = 0n;
+  for (let i = 0; i < sum.length; i++) {
+    const s = BigInt(sum[i]!);
+    inner += s * BigInt(noise[i]!);
+    squares += s * s;
+  }
+  if (inner >= 0n) return true;
+  const c = decimalRational(clipNorm, "privacy.clipNorm");
+  const k = BigInt(NOISE_CORRELATION_BOUND);
+  const scale = 1n << BigInt(2 * DP_FRACTION_BITS);
+  const left = inner * inner * noiseMultiplier.denominator ** 2n * c.denominator ** 2n;
+  return left <= k * k * squares * noiseMultiplier.numerator ** 2n * c.numerator ** 2n * scale;
 }

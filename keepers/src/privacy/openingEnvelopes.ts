@@ -15,8 +15,10 @@ const KEY_LABEL = utf8ToBytes("veritrain/dp/v1/noise-opening/key");
 const ENTRY_LABEL = utf8ToBytes("veritrain/dp/v1/noise-opening/entry");
 const SUMS_LABEL = utf8ToBytes("veritrain/dp/v1/noise-opening/sums");
 const NONCE = new Uint8Array(12);
+/** What ChaCha20-Poly1305 adds to what it seals: the tag. */
+export const SEAL_TAG_BYTES = 16;
 const SECRET_BYTES = 8 + 32 + 32;
-const ENTRY_BYTES = 20 + SECRET_BYTES + 16;
+const ENTRY_BYTES = 20 + SECRET_BYTES + SEAL_TAG_BYTES;
 const HEADER_BYTES = 1 + 32 + 32 + 1;
 
 /** Whose opening it is: the owner's slot of a round, on a ledger of a chain. Bound into every key and tag. */
@@ -35,8 +37,8 @@ function contextBytes({ chainId, ledger, jobId, round, slot }: OpeningContext): 
   ));
 }
 
-function entryKey(context: OpeningContext, shared: Uint8Array, ephemeral: Uint8Array, recipient: Uint8Array): Uint8Array {
-  return hkdf(sha256, shared, undefined, concatBytes(KEY_LABEL, contextBytes(context), ephemeral, recipient), 32);
+function entryKey(context: OpeningContext, shared: Uint8Array, ephemeral: Uint8Array, recipient: Uint8Array, address: Uint8Array): Uint8Array {
+  return hkdf(sha256, shared, undefined, concatBytes(KEY_LABEL, contextBytes(context), ephemeral, recipient, address), 32);
 }
 
 /**
@@ -62,8 +64,9 @@ function invalid(reason: string): VeritrainError {
 /**
  * Seals `secret` to each recipient: version 1 ‖ ephemeral X25519 public key E ‖ sumsDigest ‖ count ‖ per recipient
  * (address ‖ ChaCha20-Poly1305(k, nonce 0, uint64be seed ‖ salt ‖ sumsKey, AD "…/entry" ‖ context ‖ address ‖
- * sumsDigest)), where k = HKDF-SHA256(X25519(e, K), info "…/key" ‖ context ‖ E ‖ K) for the recipient's key K.
- * E is fresh per opening, so each k seals one message and the zero nonce is never reused.
+ * sumsDigest)), where k = HKDF-SHA256(X25519(e, K), info "…/key" ‖ context ‖ E ‖ K ‖ address) for the recipient's key
+ * K. E is fresh per opening and the address is in k, so each k seals one message (two members registering one key
+ * included) and the zero nonce is never reused.
  *
  * @param sumsDigest the content-store digest of the encrypted grid sums ({@link sealGridSums}), or zero when there are none.
  * @throws VeritrainError `NOISE_OPENING_INVALID` with no recipient or more than 255.
@@ -81,7 +84,7 @@ export function sealOpening({ context, secret, sumsDigest, recipients, random = 
   const digest = hexToBytes(sumsDigest);
   const entries = recipients.map(({ account, key }) => {
     const address = hexToBytes(getAddress(account));
-    const k = entryKey(context, x25519.getSharedSecret(ephemeralSecret, key), ephemeral, key);
+    const k = entryKey(context, x25519.getSharedSecret(ephemeralSecret, key), ephemeral, key, address);
     return concatBytes(address, chacha20poly1305(k, NONCE, concatBytes(ENTRY_LABEL, contextBytes(context), address, digest)).encrypt(plain));
   });
   return concatBytes(Uint8Array.of(VERSION), ephemeral, digest, Uint8Array.of(recipients.length), ...entries);
@@ -109,7 +112,7 @@ export function openOpening({ context, envelopes, account, secretKey }: { contex
     let plain: Uint8Array;
     try {
       const key = x25519.getPublicKey(secretKey);
-      const k = entryKey(context, x25519.getSharedSecret(secretKey, ephemeral), ephemeral, key);
+      const k = entryKey(context, x25519.getSharedSecret(secretKey, ephemeral), ephemeral, key, address);
       plain = chacha20poly1305(k, NONCE, concatBytes(ENTRY_LABEL, contextBytes(context), address, digest)).decrypt(entry.subarray(20));
     } catch {
       throw invalid(`its entry for ${account} does not open under this member's opening key`);

@@ -3,10 +3,11 @@ import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { concatBytes, utf8ToBytes } from "@noble/hashes/utils.js";
-import { bytesToHex, encodeAbiParameters, hexToBytes, type Hex } from "viem";
+import { bytesToHex, encodeAbiParameters, hexToBytes, zeroHash, type Hex } from "viem";
 import { columnRoot } from "../commitments/columnRoot.ts";
 import { fieldToBytes32Hex } from "../commitments/field.ts";
 import { mnistRecords } from "../datasets/mnistRecords.ts";
+import { VeritrainError } from "../errors.ts";
 import { writeFileAtomic } from "../runtime/writeFileAtomic.ts";
 import type { ImageSet } from "../training/mnist.ts";
 import type { SecAggRoundParameters } from "./secAggLedgerOnChain.ts";
@@ -107,10 +108,11 @@ export function readNoiseSeedOpening(dataDir: string, jobId: bigint, round: numb
 
 /**
  * A data owner's commitments for round `round`, made before it trains: draws the round's fresh noise seed and
- * salt, keeps them in `dataDir` (written before the transaction is sent), and commits its examples' root
+ * salt, keeps them in `dataDir` (written before the transaction is sent, readable by the keeper's user alone), and commits its examples' root
  * ({@link ownedDataRoot}) and the seed's commitment on the ledger (`SecureAggregationLedger.commitOwner`), before
- * its update. A keeper restarted in the round finds its opening on disk and, if the chain holds its commitment,
- * reuses it. Returns the opening: the seed to train with.
+ * its update. A keeper restarted in the round finds its opening on disk and reuses it if the chain holds its
+ * commitment or none yet (then it sends the commitment again: one sent before the restart may land first, which is
+ * the same). Returns the opening: the seed to train with.
  *
  * @throws VeritrainError the contract's decoded revert (e.g. the round closed, or the slot committed without
  * this keeper's opening on disk).
@@ -120,13 +122,24 @@ export function readNoiseSeedOpening(dataDir: string, jobId: bigint, round: numb
 export async function commitOwner(parameters: SecAggRoundParameters, { slot, set, dataDir }: { slot: number; set: ImageSet; dataDir: string }): Promise<NoiseSeedOpening> {
   const { chain, jobId, round } = parameters;
   const file = ownerRoundFile(dataDir, jobId, round, "noise-seed");
-  const [, committed] = await chain.contracts.SecureAggregationLedger.read.ownerCommitmentOf([jobId, round, slot]);
-  const saved = readNoiseSeedOpening(dataDir, jobId, round);
-  if (saved !== undefined && committed === (await noiseSeedCommitment(parameters, slot, saved))) return saved;
-  const opening = { seed: randomBytes(8).readBigUInt64LE(), salt: new Uint8Array(randomBytes(32)) };
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileAtomic(file, JSON.stringify({ seed: opening.seed.toString(), salt: bytesToHex(opening.salt) }));
-  const [dataRoot, commitment] = await Promise.all([ownedDataRoot(set), noiseSeedCommitment(parameters, slot, opening)]);
-  await chain.send(() => chain.contracts.SecureAggregationLedger.write.commitOwner([jobId, round, dataRoot, commitment]));
+  const { SecureAggregationLedger } = chain.contracts;
+  const committedNow = async () => (await SecureAggregationLedger.read.ownerCommitmentOf([jobId, round, slot]))[1];
+  const committed = await committedNow();
+  // A saved opening is this round's: the chain holds its commitment, or none yet (a commitment sent before a restart
+  // may still be pending, and a new seed would lose the one it commits to).
+  let opening = readNoiseSeedOpening(dataDir, jobId, round);
+  if (opening === undefined || (committed !== zeroHash && committed !== (await noiseSeedCommitment(parameters, slot, opening)))) {
+    opening = { seed: randomBytes(8).readBigUInt64LE(), salt: new Uint8Array(randomBytes(32)) };
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileAtomic(file, JSON.stringify({ seed: opening.seed.toString(), salt: bytesToHex(opening.salt) }), 0o600);
+  }
+  const commitment = await noiseSeedCommitment(parameters, slot, opening);
+  if (committed === commitment) return opening;
+  try {
+    await chain.send(async () => SecureAggregationLedger.write.commitOwner([jobId, round, await ownedDataRoot(set), commitment]));
+  } catch (error) {
+    // The commitment sent before a restart landed meanwhile.
+    if (!(error instanceof VeritrainError && error.details.error === "SecureAggregationLedgerOwnerCommitted" && (await committedNow()) === commitment)) throw error;
+  }
   return opening;
 }

@@ -29,7 +29,7 @@ export type RoundJudgementParameters = RoundInputParameters & {
  * global-model blob, `correctBlob`); `unserved` when it is wrong because no peer serves a slot's committed blob (an
  * availability dispute's matter, `challengeUpdate`, not a committee's, which claims no digest).
  */
-export type RoundJudgement = { wrong: boolean; correct: Hex; reason: string; unserved?: boolean; correctBlob?: Uint8Array };
+export type RoundJudgement = { wrong: boolean; correct: Hex; reason: string; unserved?: boolean; abstain?: boolean; correctBlob?: Uint8Array };
 
 /**
  * Re-executes slot `slot` of the round from the posted global model (and the slot's committed
@@ -57,7 +57,8 @@ export async function judgeSlot(parameters: RoundJudgementParameters & { slot: n
 }
 
 /**
- * A committee's verdict on a round's subject, from a validator's judgement of it. A blob no peer served the validator
+ * A committee's verdict on a round's subject, from a validator's judgement of it (none, `abstain`, if it could not
+ * judge). A blob no peer served the validator
  * (`unserved`) does not make its committer wrong before a committee: whether it is served is decided on-chain
  * (`challengeUpdate`: its committer publishes it, or is dropped past the deadline), and a challenger keeper disputes it
  * only there. Otherwise a challenger that kept the validators from its peers through their fetch bound (an eclipse, a
@@ -67,7 +68,8 @@ export async function judgeSlot(parameters: RoundJudgementParameters & { slot: n
  * @example
  * const { providerWrong, reason } = committeeVerdict(await judgeSlot({ ...inputs, slot: 2 }));
  */
-export function committeeVerdict(judgement: RoundJudgement): { providerWrong: boolean; reason: string } {
+export function committeeVerdict(judgement: RoundJudgement): { providerWrong: boolean; reason: string; abstain?: boolean } {
+  if (judgement.abstain === true) return { providerWrong: false, abstain: true, reason: judgement.reason };
   if (judgement.unserved === true) return { providerWrong: false, reason: `${judgement.reason}; whether it is served is decided on-chain (challengeUpdate), not by a committee` };
   return { providerWrong: judgement.wrong, reason: judgement.reason };
 }
@@ -85,8 +87,8 @@ export const UNSERVED_CLAIM: Hex = keccak256(stringToHex("veritrain/rounds/priva
  * committed it without first committing to its data and the round's noise seed (`commitOwner`), or, under
  * secure aggregation, if it committed an input without clearing the ledger's complaints stage (outside C: no valid keys
  * and shares, no complaints post, a false complaint, or a neighbour's true complaint against it), so no one masked towards it.
- * Before a committee member (`opening`), a DP-SGD owner is wrong too unless its noise-seed opening to the member checks
- * (`checkNoiseOpening`).
+ * Before a committee member (`opening`), a DP-SGD owner whose update is in the clear is wrong too unless its noise-seed
+ * opening to the member checks (`checkNoiseOpening`; the member abstains if its key came after the opening).
  */
 async function judgeOwnedSlot({ chain, store, job, round, slot, jobId, bounded, opening, signal }: RoundJudgementParameters & { slot: number }): Promise<RoundJudgement> {
   const committed = await chain.contracts.RoundJobRegistry.read.commitmentOf([jobId, round, slot]);
@@ -110,9 +112,9 @@ async function judgeOwnedSlot({ chain, store, job, round, slot, jobId, bounded, 
     if (!condemnsResult(error, signal)) throw error;
     return { wrong: true, correct: UNSERVED_CLAIM, reason: error.message, unserved: error.code === "RESULT_NOT_FOUND" };
   }
-  if (opening !== undefined && job.config.step.privacy !== undefined) {
-    const fault = await checkNoiseOpening({ chain, store, job, jobId, round, bounded, slot, committed, ...opening, signal });
-    if (fault !== undefined) return { wrong: true, correct: UNSERVED_CLAIM, reason: fault };
+  if (opening !== undefined && job.config.step.privacy !== undefined && !secure) {
+    const finding = await checkNoiseOpening({ chain, store, job, jobId, round, bounded, slot, committed, ...opening, signal });
+    if (finding !== undefined) return { wrong: "wrong" in finding, abstain: "abstain" in finding, correct: UNSERVED_CLAIM, reason: finding.reason };
     return { wrong: false, correct: committed, reason: "a data owner's update cannot be re-executed; its committed message is served and well formed, and its noise-seed opening checks" };
   }
   return { wrong: false, correct: committed, reason: "a data owner's update cannot be re-executed; its committed message is served and well formed" };

@@ -16,7 +16,7 @@ export type DecideVerdictParameters = {
 };
 
 /** A validator's verdict and why. */
-export type Verdict = { providerWrong: boolean; reason: string };
+export type Verdict = { providerWrong: boolean; reason: string; /** No verdict: the member could not judge (it signs nothing). */ abstain?: boolean };
 
 /**
  * Decides a dispute by re-executing the one segment it names: the provider is wrong iff its

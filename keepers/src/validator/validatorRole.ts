@@ -39,11 +39,18 @@ export type ValidatorRoleParameters = {
   /** Bound of each fetch of a distributed job's round blobs (global models, updates, residuals; ms): one not served within it counts as withheld. @default 30,000 */
   fetchTimeoutMs?: number;
   /**
-   * How long to wait for a data owner's noise-seed opening sealed to this validator (ms). @default half the time the
-   * dispute had left to its verdict deadline when the validator started judging it
+   * How long to wait for a data owner's noise-seed opening sealed to this validator (ms). @default 10 min, or half the
+   * time the dispute had left to its verdict deadline when the validator started judging it if that is less
    */
   openingWaitMs?: number;
 };
+
+/**
+ * The longest a validator waits for a noise-seed opening by default: the owner retrains its round while the committee is
+ * drawn, so its opening follows the draw by seconds to minutes; a bound keeps a dispute nobody opens from holding the
+ * validator's one judging task for hours.
+ */
+const OPENING_WAIT_MS = 600_000;
 
 /** Tasks of the validator are `dispute-<disputeId>`: judge it, sign and post the verdict. */
 const TASK_PREFIX = "dispute-";
@@ -70,7 +77,8 @@ export async function runValidatorRole(parameters: ValidatorRoleParameters): Pro
   const committee = chain.contracts.ValidatorCommittee;
   // Registered before any committee is judged; through an outage as every chain read of the role is.
   const holder = await retry(() => ensureOpeningKey({ chain, dataDir, log }), {
-    attempts: Infinity, maxDelayMs: 5_000, signal, onRetry: (err, attempt) => log.warn({ err, attempt }, "opening key not checked on-chain yet; retrying"),
+    attempts: Infinity, maxDelayMs: 5_000, signal, shouldRetry: (error) => !(error instanceof VeritrainError && error.code === "OPENING_KEY_INVALID"),
+    onRetry: (err, attempt) => log.warn({ err, attempt }, "opening key not checked on-chain yet; retrying"),
   });
   await followEvents({
     chain,
@@ -152,10 +160,14 @@ export async function judgeDispute({ chain, store, relayUrl, threads, fetchTimeo
   const verdict = dispute.registry === DisputeRegistry.RoundJobs
     ? await decideRoundVerdict({
       chain, store, jobId: dispute.jobId, subject: dispute.checkpointIndex, threads, fetchTimeoutMs, log, signal,
-      opening: { holder, waitMs: openingWaitMs ?? Number(BigInt(dispute.verdictDeadline) - (await chainTime(chain))) * 500, pollMs: pollMs ?? 1_000 },
+      opening: { holder, waitMs: openingWaitMs ?? Math.min(OPENING_WAIT_MS, Number(BigInt(dispute.verdictDeadline) - (await chainTime(chain))) * 500), pollMs: pollMs ?? 5_000 },
     })
     : await decideJobVerdict({ chain, store, jobId: dispute.jobId, checkpointIndex: dispute.checkpointIndex, threads, log, signal });
   log.info({ ...context, jobId: dispute.jobId.toString(), checkpointIndex: dispute.checkpointIndex.toString(), ...verdict }, "verdict decided");
+  if (verdict.abstain === true) {
+    log.warn(context, "no verdict signed: this member cannot judge the dispute");
+    return undefined;
+  }
   if (!(await awaitForcePeriod(chain, disputeId, dispute, signal))) {
     log.info(context, "dispute skipped: its provider turned it into a game");
     return undefined;

@@ -10,8 +10,8 @@ import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex, zeroHash, type Address } from "viem";
 import { reduceRational } from "../../../keepers/src/privacy/decimalRational.ts";
 import { discreteGaussianNoise } from "../../../keepers/src/privacy/discreteGaussianNoise.ts";
-import { DP_FRACTION_BITS, poissonBatch } from "../../../keepers/src/privacy/dpSgd.ts";
-import { decodeGridSums, encodeGridSums, withinClippingBound } from "../../../keepers/src/privacy/gridSums.ts";
+import { DP_FRACTION_BITS, poissonBatch, PrivateGradient } from "../../../keepers/src/privacy/dpSgd.ts";
+import { decodeGridSums, encodeGridSums, leavesNoise, withinClippingBound } from "../../../keepers/src/privacy/gridSums.ts";
 import { noiseMultiplierForTarget } from "../../../keepers/src/privacy/noiseMultiplierForTarget.ts";
 import { openGridSums, openOpening, sealGridSums, sealOpening, usableOpeningKey, type OpeningContext } from "../../../keepers/src/privacy/openingEnvelopes.ts";
 import { localUpdate } from "../../../keepers/src/rounds/localUpdate.ts";
@@ -43,21 +43,27 @@ describe("grid sums", () => {
     assert.equal(bytes.length, 24 + 2 * 3 * 8);
     assert.equal(bytesToHex(bytes.subarray(0, 24)), "0x7674647073756d311e000000000000000200000003000000");
     assert.equal(bytesToHex(sha256(bytes)), "0x09d1b0e27664304d7513671a8587db1100e181eb792d626162f29139bc3f80a4");
-    assert.deepEqual(decodeGridSums(bytes), sums);
+    assert.deepEqual(decodeGridSums(bytes, { firstStep: 30, steps: 2, size: 3 }), sums);
   });
 
-  it("refuse a value that is not an integer below 2^53, sums of unequal length, a wrong magic or length", () => {
+  it("refuse a value that is not an integer below 2^53, sums of unequal length, a wrong magic, length or shape", () => {
     assert.throws(() => encodeGridSums({ firstStep: 0, sums: [Float64Array.of(0.5)] }), { code: "NOISE_OPENING_INVALID" });
     assert.throws(() => encodeGridSums({ firstStep: 0, sums: [Float64Array.of(2 ** 53)] }), { code: "NOISE_OPENING_INVALID" });
     assert.throws(() => encodeGridSums({ firstStep: 0, sums: [Float64Array.of(1), Float64Array.of(1, 2)] }), { code: "NOISE_OPENING_INVALID" });
     const bytes = encodeGridSums(sums);
-    assert.throws(() => decodeGridSums(bytes.subarray(0, bytes.length - 1)), { code: "NOISE_OPENING_INVALID" });
+    const shape = { firstStep: 30, steps: 2, size: 3 };
+    assert.throws(() => decodeGridSums(bytes.subarray(0, bytes.length - 1), shape), { code: "NOISE_OPENING_INVALID" });
     const badMagic = Uint8Array.from(bytes);
     badMagic[0] = 0;
-    assert.throws(() => decodeGridSums(badMagic), { code: "NOISE_OPENING_INVALID" });
+    assert.throws(() => decodeGridSums(badMagic, shape), { code: "NOISE_OPENING_INVALID" });
     const tooLarge = Uint8Array.from(bytes);
     new DataView(tooLarge.buffer).setBigInt64(24, 1n << 53n, true);
-    assert.throws(() => decodeGridSums(tooLarge), /beyond 2\^53/);
+    assert.throws(() => decodeGridSums(tooLarge, shape), /beyond 2\^53/);
+    // A header naming other steps or sizes is refused before anything is allocated: 2^32 − 1 steps of size 0 fit in 24 bytes.
+    for (const other of [{ ...shape, firstStep: 31 }, { ...shape, steps: 3 }, { ...shape, size: 2 }]) assert.throws(() => decodeGridSums(bytes, other), /the round has/);
+    const empty = encodeGridSums({ firstStep: 30, sums: [] });
+    new DataView(empty.buffer).setUint32(16, 0xffffffff, true);
+    assert.throws(() => decodeGridSums(empty, shape), /4294967295 steps of 0 coordinates/);
   });
 
   it("bound a step's sum by examples · C · 2^20 exactly, C read as a decimal", () => {
@@ -76,7 +82,7 @@ describe("opening envelopes", () => {
 
   it("seal the seed, salt and sums key to each member: 66 bytes and 108 per member (test vector)", () => {
     assert.equal(envelopes.length, 66 + 3 * 108);
-    assert.equal(bytesToHex(sha256(envelopes)), "0xd9ef5a2a11efc090407ee58daf168c54e3e0a598cd2f3114c585043857a02d8d");
+    assert.equal(bytesToHex(sha256(envelopes)), "0x89472ae6aa83b07804201079577c0d2c6f476c6927c2ce705900cf983aabc1bc");
   });
 
   it("open for each member, under its key alone; not at all for someone else", () => {
@@ -145,19 +151,27 @@ describe("a DP-SGD update replayed from its grid sums and noise seed", () => {
   ] as const) {
     it(`equals the engine's own run bit for bit (${name}, round 1), and each step's sum is within the clipping bound`, async () => {
       const job = privateJob(optimizer as PreparedRoundJob["config"]["step"]["optimizer"]);
+      const gradient = new PrivateGradient({ config: privacy, size: global.length, batchSize: BATCH });
       const sums: Float64Array[] = [];
       const steps: number[] = [];
       const update = await localUpdate({ job, set, round: 1, global, threads: 2, noiseSeed: seed, onGridSum: (step, sum) => { steps.push(step); sums.push(Float64Array.from(sum)); } });
       assert.deepEqual(steps, [3, 4, 5]);
-      const gridSums = decodeGridSums(encodeGridSums({ firstStep: LOCAL_STEPS, sums }));
+      const gridSums = decodeGridSums(encodeGridSums({ firstStep: LOCAL_STEPS, sums }), { firstStep: LOCAL_STEPS, steps: LOCAL_STEPS, size: global.length });
       const replayed = replayPrivateUpdate({ job, round: 1, global, seed, gridSums });
       assert.deepEqual(new Uint8Array(replayed.buffer), new Uint8Array(update.buffer));
       for (const [t, sum] of sums.entries()) {
         const examples = poissonBatch({ seed, step: LOCAL_STEPS + t, examples: EXAMPLES, batchSize: BATCH }).length;
         assert.ok(withinClippingBound({ sum, examples, clipNorm: "1" }), `step ${t}`);
-        // An owner that trained without noise would have to open the sums less the seed's noise: out of bound.
-        const noise = discreteGaussianNoise({ noiseMultiplier: sigma, clipNorm: "1", fractionBits: DP_FRACTION_BITS }).fill({ seed, step: LOCAL_STEPS + t, out: new Float64Array(sum.length) });
-        assert.ok(!withinClippingBound({ sum: sum.map((x, i) => x - noise[i]! * 2 ** DP_FRACTION_BITS), examples, clipNorm: "1" }), `step ${t} without its noise`);
+        // An owner that trained without noise would have to open the sums less the seed's noise: out of bound here
+        // (σ√d ≫ the batch), and cancelling the noise whatever the batch; half of it removed is caught too.
+        const noise = gradient.noiseGrid({ seed, step: LOCAL_STEPS + t });
+        assert.deepEqual(noise, discreteGaussianNoise({ noiseMultiplier: sigma, clipNorm: "1", fractionBits: DP_FRACTION_BITS }).fill({ seed, step: LOCAL_STEPS + t, out: new Float64Array(sum.length) }).map((z) => z * 2 ** DP_FRACTION_BITS));
+        assert.ok(noise.every(Number.isInteger));
+        assert.ok(leavesNoise({ sum, noise, noiseMultiplier: sigma, clipNorm: "1" }), `step ${t}: an honest sum leaves its noise`);
+        const without = sum.map((x, i) => x - noise[i]!);
+        assert.ok(!withinClippingBound({ sum: without, examples, clipNorm: "1" }), `step ${t} without its noise`);
+        assert.ok(!leavesNoise({ sum: without, noise, noiseMultiplier: sigma, clipNorm: "1" }), `step ${t} without its noise`);
+        assert.ok(!leavesNoise({ sum: sum.map((x, i) => x - Math.round(noise[i]! / 2)), noise, noiseMultiplier: sigma, clipNorm: "1" }), `step ${t} with half its noise`);
       }
       // Another seed's noise does not give the update from the same sums.
       const other = replayPrivateUpdate({ job, round: 1, global, seed: seed + 1n, gridSums });

@@ -25,6 +25,7 @@ import { defaultJobSpec, defaultRoundJobSpec } from "../../../keepers/src/jobs/d
 import { fetchFinalModel } from "../../../keepers/src/roundJobs/finalModel.ts";
 import { postRoundJob } from "../../../keepers/src/roundJobs/roundJobOnChain.ts";
 import { UNSERVED_CLAIM } from "../../../keepers/src/roundJobs/roundJudgement.ts";
+import { roundValidationScores, type RoundScore } from "../../../keepers/src/roundJobs/roundScores.ts";
 import { aggregationProgramHash, specAggregation } from "../../../keepers/src/rounds/aggregationProgram.ts";
 import { decodeGlobalModel } from "../../../keepers/src/rounds/globalModel.ts";
 import { getBlob } from "../../../keepers/src/content/chunkedBlob.ts";
@@ -673,10 +674,15 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
     // Every peer of the job, as a user passes the devnet's job-peers: the last aggregate is held by whichever keeper
     // computed it (the survivor, or one dropped after it posted first) and by those that checked it.
     const peers = [...roundStores, ...checkerStores].flatMap((store) => store.multiaddrs().slice(0, 1).map(String));
-    const result = await cli("result", "--distributed", jobId.toString(), "--out", out, "--peer", ...peers);
+    const result = await cli("result", "--distributed", jobId.toString(), "--out", out, "--validation", "--peer", ...peers);
     assert.equal(result.code, 0, result.stderr);
     const last = await RoundJobRegistry.read.aggregateOf([jobId, 1]);
     assert.equal(JSON.parse(result.stdout).globalModelDigest, last);
+    // Each round's global model scored on the job's validation split, as anyone recomputes it from the chain and the dataset.
+    const scores = JSON.parse(result.stdout).validation as RoundScore[];
+    assert.deepEqual(scores.map((score) => [score.round, score.globalModelDigest]), [[0, await RoundJobRegistry.read.aggregateOf([jobId, 0])], [1, last]]);
+    assert.deepEqual(scores, await roundValidationScores({ chain: chains[ACCOUNT.deployer]!, store: consumerStore, jobId, bounded: () => AbortSignal.timeout(60_000), log: silent }));
+    assert.ok(scores.every((score) => score.images > 0 && score.accuracy >= 0 && score.accuracy <= 1));
     const global = decodeGlobalModel(await getBlob(consumerStore, last));
     assert.ok(global.momentum !== undefined && global.round === 2);
     assert.deepEqual(importOnnxModel(readFileSync(out)).params, global.params);

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { pino } from "pino";
@@ -231,9 +231,15 @@ describe("a secure-aggregation round over the chain and the content store", { ti
     assert.notDeepEqual(next.roundSeed, config.roundSeed, "round 1's seed follows round 0's aggregate");
     const [badShares, forgedKeys] = [5, 6];
     const honest = [0, 1, 2, 3, 4];
-    // Slot 0, a data owner, commits to its examples and the round's noise seed first; restarted, it reuses the opening it kept.
+    // Slot 0, a data owner, commits to its examples and the round's noise seed first. Its keeper kept an opening and
+    // stopped before the commitment landed: restarted, it commits that opening, not a new seed (a commitment sent before
+    // the stop could still land, binding the kept seed); restarted again, it reuses it.
     const owned = ownedExamples({ source: "test", start: 0, end: 10 });
+    const kept = { seed: 0x1234_5678_9abc_def0n, salt: new Uint8Array(32).fill(7) };
+    mkdirSync(dirname(ownerRoundFile(dataDir, jobId, 1, "noise-seed")), { recursive: true });
+    writeFileSync(ownerRoundFile(dataDir, jobId, 1, "noise-seed"), JSON.stringify({ seed: kept.seed.toString(), salt: bytesToHex(kept.salt) }));
     const opening = await commitOwner({ chain: chains[0]!, jobId, round: 1 }, { slot: 0, set: owned, dataDir });
+    assert.deepEqual(opening, kept);
     assert.deepEqual(await checker.chain.contracts.SecureAggregationLedger.read.ownerCommitmentOf([jobId, 1, 0]), [await ownedDataRoot(owned), await noiseSeedCommitment({ chain: checker.chain, jobId, round: 1 }, 0, opening)]);
     assert.deepEqual(await commitOwner({ chain: chains[0]!, jobId, round: 1 }, { slot: 0, set: owned, dataDir }), opening, "the kept opening, no second commitment");
     await assert.rejects(commitOwner({ chain: chains[0]!, jobId, round: 1 }, { slot: 0, set: owned, dataDir: mkdtempSync(join(tmpdir(), "owner-")) }), /SecureAggregationLedgerOwnerCommitted/);
