@@ -13,11 +13,13 @@ export type ReadEventsParameters<TAbi extends Abi, TName extends ContractEventNa
   eventName: TName;
   /** Indexed arguments to match. */
   args?: ContractEventArgs<TAbi, TName>;
+  /** The first block to read (default: the deployment's first block), e.g. an event's block when what follows it is all that counts. */
+  fromBlock?: bigint;
 };
 
 /**
  * Every `eventName` event of `contract` whose indexed arguments match `args`, in chain order, from the
- * deployment's first block to the chain's head, read {@link LOG_BLOCK_RANGE} blocks per request; strict (a log
+ * deployment's first block (or `fromBlock`) to the chain's head, read {@link LOG_BLOCK_RANGE} blocks per request; strict (a log
  * whose data does not decode as the event is left out), so every argument is typed as present.
  *
  * @example
@@ -28,12 +30,13 @@ export async function readEvents<const TAbi extends Abi, TName extends ContractE
   contract,
   eventName,
   args,
+  fromBlock = chain.deploymentBlock,
 }: ReadEventsParameters<TAbi, TName>): Promise<GetContractEventsReturnType<TAbi, TName, true>> {
   // Uncached: viem otherwise answers with a head up to a polling interval old, and a state read just before
   // would name events the logs leave out.
   const head = await chain.publicClient.getBlockNumber({ cacheTime: 0 });
   const events: GetContractEventsReturnType<TAbi, TName, true>[number][] = [];
-  for (let from = chain.deploymentBlock; from <= head; from += LOG_BLOCK_RANGE) {
+  for (let from = fromBlock; from <= head; from += LOG_BLOCK_RANGE) {
     const toBlock = from + LOG_BLOCK_RANGE - 1n < head ? from + LOG_BLOCK_RANGE - 1n : head;
     const batch = await chain.publicClient.getContractEvents({ address: contract.address, abi: contract.abi, eventName, args, strict: true, fromBlock: from, toBlock } as never);
     events.push(...(batch as GetContractEventsReturnType<TAbi, TName, true>));

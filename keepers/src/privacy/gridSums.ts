@@ -104,11 +104,12 @@ export function withinClippingBound({ sum, examples, clipNorm }: { sum: Float64A
 export const NOISE_CORRELATION_BOUND = 6;
 
 /**
- * Whether a step's grid sum S leaves the step's noise z (grid units) in place: an honest S does not depend on z (the
- * step's gradients are computed before its noise is drawn), so ⟨S, z⟩ is about N(0, ‖S‖²·(σC·2^20)²); a sum that removes
- * a share α of the noise, S − α·z, has ⟨S, z⟩ ≈ −α·‖z‖². It is refused when ⟨S, z⟩ < −6·‖S‖·σC·2^20 (an honest sum
- * fails with probability ~10⁻⁹), which an owner removing more than about max(6/√d, 6·b/(σ·d)) of the noise always
- * meets. Exact: integers, σ and C as exact rationals.
+ * Whether a step's grid sum S is not anti-correlated with the step's noise z (grid units): an honest S does not depend
+ * on z (the step's gradients are computed before its noise is drawn), so ⟨S, z⟩ is about N(0, ‖S‖²·(σC·2^20)²); a sum
+ * that scales the noise down, S − α·z, has ⟨S, z⟩ ≈ −α·‖z‖². Refused when ⟨S, z⟩ < −6·‖S‖·σC·2^20 (an honest sum fails
+ * with probability ~10⁻⁹), which catches α above about 6‖S‖/(σC·2^20·d). It does not catch noise stripped from some
+ * coordinates and balanced by more noise on others (docs/distributed-training.md, "Noise-seed openings"). Exact:
+ * integers, σ and C as exact rationals.
  *
  * @example
  * leavesNoise({ sum, noise: gradient.noiseGrid({ seed, step }), noiseMultiplier: binary64Rational(σ), clipNorm: "1" });

@@ -111,6 +111,8 @@ export async function openNoiseSeed(parameters: OpenNoiseSeedParameters): Promis
 /** Parameters of {@link checkNoiseOpening}. */
 export type CheckNoiseOpeningParameters = RoundInputParameters & {
   slot: number;
+  /** The dispute of the slot this member judges: its committee's draw is when the member's key must have been known. */
+  disputeId: bigint;
   /** The slot's committed update (its digest on RoundJobRegistry). */
   committed: Hex;
   holder: OpeningKeyHolder;
@@ -124,26 +126,32 @@ export type CheckNoiseOpeningParameters = RoundInputParameters & {
 export type OpeningFinding = { wrong: true; reason: string } | { abstain: true; reason: string } | undefined;
 
 /**
- * A committee member's check of a data owner's noise-seed opening of a round whose update is in the clear. Waits up to
- * `waitMs` for an opening holding an entry for this member and judges the newest such one: it checks if the seed and
- * salt open the owner's on-chain commitment, its grid sums are served (bounded by what is left of the wait, and to the
- * round's exact length), decrypt, each step's sum is within the clipping bound of the step's Poisson batch (drawn from
- * the seed) and leaves the step's noise in place (`leavesNoise`), and the optimizer replayed from them with the seed's
- * noise gives the committed update bit for bit (`replayPrivateUpdate`). Anything else makes the owner wrong, as does no
- * opening for this member by the end of the wait — unless this member's opening key was registered after the owner's
- * newest opening (it could not be sealed to): then it abstains.
+ * A committee member's check of a data owner's noise-seed opening of a round whose update is in the clear. A member
+ * whose opening key was registered at or after the committee's draw abstains (the owner, reading the keys of the
+ * members drawn, need not have known it). Otherwise it waits up to `waitMs` for an opening posted since the draw with
+ * an entry for it and judges the newest such one: it checks if the seed and salt open the owner's on-chain commitment,
+ * its grid sums are served (bounded by what is left of the wait, and to the round's exact length), decrypt, each step's
+ * sum is within the clipping bound of the step's Poisson batch (drawn from the seed) and is not anti-correlated with
+ * the step's noise (`leavesNoise`), and the optimizer replayed from them with the seed's noise gives the committed
+ * update bit for bit (`replayPrivateUpdate`). Anything else makes the owner wrong — an entry that does not open under
+ * this member's key, or no opening for it by the end of the wait.
  *
  * @example
- * const finding = await checkNoiseOpening({ ...inputs, slot: 2, committed, holder, waitMs: 600_000, pollMs: 1_000, signal });
+ * const finding = await checkNoiseOpening({ ...inputs, slot: 2, disputeId, committed, holder, waitMs: 600_000, pollMs: 5_000, signal });
  */
 export async function checkNoiseOpening(parameters: CheckNoiseOpeningParameters): Promise<OpeningFinding> {
-  const { chain, jobId, round, slot, holder, waitMs, pollMs, signal } = parameters;
-  const { SecureAggregationLedger } = chain.contracts;
+  const { chain, jobId, round, slot, disputeId, holder, waitMs, pollMs, signal } = parameters;
+  const { SecureAggregationLedger, ValidatorCommittee } = chain.contracts;
   const context = await openingContext(chain, jobId, round, slot);
   const deadline = Date.now() + waitMs;
+  const [drawn] = await readEvents({ chain, contract: ValidatorCommittee, eventName: "CommitteeDrawn", args: { disputeId } });
+  const keySet = (await readEvents({ chain, contract: SecureAggregationLedger, eventName: "OpeningKeySet", args: { account: holder.account } })).at(-1);
+  if (drawn === undefined || keySet === undefined || keySet.blockNumber >= drawn.blockNumber) {
+    return { abstain: true, reason: `this member's opening key was not registered before dispute ${disputeId}'s committee was drawn: slot ${slot} need not have sealed its opening to it` };
+  }
   const judged = async (): Promise<OpeningFinding> => {
-    const openings = (await readEvents({ chain, contract: SecureAggregationLedger, eventName: "NoiseSeedOpened", args: { jobId, round, slot } })).reverse();
-    for (const event of openings) {
+    const openings = await readEvents({ chain, contract: SecureAggregationLedger, eventName: "NoiseSeedOpened", args: { jobId, round, slot }, fromBlock: drawn.blockNumber });
+    for (const event of openings.reverse()) {
       let opened;
       try {
         opened = openOpening({ context, envelopes: hexToBytes(event.args.envelopes), account: holder.account, secretKey: holder.secretKey });
@@ -153,11 +161,7 @@ export async function checkNoiseOpening(parameters: CheckNoiseOpeningParameters)
       }
       if (opened !== undefined) return openingFault({ ...parameters, deadline }, context, opened);
     }
-    const keySet = (await readEvents({ chain, contract: SecureAggregationLedger, eventName: "OpeningKeySet", args: { account: holder.account } })).at(-1);
-    if (openings.length > 0 && keySet !== undefined && keySet.blockNumber > openings[0]!.blockNumber) {
-      return { abstain: true, reason: `slot ${slot} opened its round-${round} noise seed before this member's opening key was registered` };
-    }
-    if (Date.now() >= deadline) return { wrong: true, reason: `slot ${slot} did not open its round-${round} noise seed to this member within ${Math.round(waitMs / 1000)} s` };
+    if (Date.now() >= deadline) return { wrong: true, reason: `slot ${slot} did not open its round-${round} noise seed to this member within ${Math.round(waitMs / 1000)} s of the draw` };
     throw new VeritrainError("no opening yet", { code: "NOT_YET" });
   };
   return retry(judged, { attempts: Infinity, delayMs: pollMs, backoff: 1, signal, shouldRetry: notYet });

@@ -21,7 +21,7 @@ import type { RoundJobOnChain } from "./roundJobOnChain.ts";
 export type RoundJudgementParameters = RoundInputParameters & {
   threads: number;
   signal: AbortSignal;
-  opening?: { holder: OpeningKeyHolder; waitMs: number; pollMs: number };
+  opening?: { holder: OpeningKeyHolder; disputeId: bigint; waitMs: number; pollMs: number };
 };
 
 /**
@@ -88,7 +88,7 @@ export const UNSERVED_CLAIM: Hex = keccak256(stringToHex("veritrain/rounds/priva
  * secure aggregation, if it committed an input without clearing the ledger's complaints stage (outside C: no valid keys
  * and shares, no complaints post, a false complaint, or a neighbour's true complaint against it), so no one masked towards it.
  * Before a committee member (`opening`), a DP-SGD owner whose update is in the clear is wrong too unless its noise-seed
- * opening to the member checks (`checkNoiseOpening`; the member abstains if its key came after the opening).
+ * opening to the member checks (`checkNoiseOpening`; the member abstains if its key came at or after the draw).
  */
 async function judgeOwnedSlot({ chain, store, job, round, slot, jobId, bounded, opening, signal }: RoundJudgementParameters & { slot: number }): Promise<RoundJudgement> {
   const committed = await chain.contracts.RoundJobRegistry.read.commitmentOf([jobId, round, slot]);

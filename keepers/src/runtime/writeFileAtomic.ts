@@ -1,4 +1,4 @@
-import { renameSync, writeFileSync } from "node:fs";
+import { renameSync, rmSync, writeFileSync } from "node:fs";
 
 /**
  * Writes `file` through a temporary file and a rename, so a crash leaves either the old content
@@ -9,6 +9,8 @@ import { renameSync, writeFileSync } from "node:fs";
  * writeFileAtomic(join(dataDir, "compute.cursor.json"), JSON.stringify({ nextBlock: "42" }));
  */
 export function writeFileAtomic(file: string, data: string | Uint8Array, mode?: number): void {
+  // A temporary file a crash left keeps its mode when written over: start from none.
+  rmSync(`${file}.tmp`, { force: true });
   writeFileSync(`${file}.tmp`, data, { mode });
   renameSync(`${file}.tmp`, file);
 }

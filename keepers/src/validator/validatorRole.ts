@@ -160,7 +160,7 @@ export async function judgeDispute({ chain, store, relayUrl, threads, fetchTimeo
   const verdict = dispute.registry === DisputeRegistry.RoundJobs
     ? await decideRoundVerdict({
       chain, store, jobId: dispute.jobId, subject: dispute.checkpointIndex, threads, fetchTimeoutMs, log, signal,
-      opening: { holder, waitMs: openingWaitMs ?? Math.min(OPENING_WAIT_MS, Number(BigInt(dispute.verdictDeadline) - (await chainTime(chain))) * 500), pollMs: pollMs ?? 5_000 },
+      opening: { holder, disputeId, waitMs: openingWaitMs ?? Math.min(OPENING_WAIT_MS, Number(BigInt(dispute.verdictDeadline) - (await chainTime(chain))) * 500), pollMs: pollMs ?? 5_000 },
     })
     : await decideJobVerdict({ chain, store, jobId: dispute.jobId, checkpointIndex: dispute.checkpointIndex, threads, log, signal });
   log.info({ ...context, jobId: dispute.jobId.toString(), checkpointIndex: dispute.checkpointIndex.toString(), ...verdict }, "verdict decided");
