@@ -293,14 +293,15 @@ export function registerJobCommands(program: Command): void {
           const { store, keep } = await openClientStore({ config, runtime, log, port: parseCount(o.port, "--port"), peers: o.peer });
           const bounded = () => AbortSignal.any([runtime.signal, AbortSignal.timeout(60_000)]);
           const { fetchFinalModel } = await import("../roundJobs/finalModel.ts");
-          const { onnx, digest, rounds } = await fetchFinalModel({ chain, store, jobId, bounded });
+          const { onnx, digest, rounds, privacy } = await fetchFinalModel({ chain, store, jobId, bounded });
           writeFileSync(o.out, onnx);
           keep();
           const evaluation = o.evaluate ? await evaluateOnMnist(onnx) : undefined;
           const { roundValidationScores } = await import("../roundJobs/roundScores.ts");
           const validation = o.validation ? await roundValidationScores({ chain, store, jobId, bounded, log, signal: runtime.signal }) : undefined;
-          printOutput(command, { jobId, out: o.out, bytes: onnx.byteLength, globalModelDigest: digest, rounds, evaluation, validation }, [
+          printOutput(command, { jobId, out: o.out, bytes: onnx.byteLength, globalModelDigest: digest, rounds, privacy, evaluation, validation }, [
             `wrote distributed job ${jobId}'s model to ${o.out}: ${onnx.byteLength} bytes, the global model after round ${rounds - 1} (sha-256 ${digest} as on-chain)`,
+            ...(privacy === undefined ? [] : [`each data owner's DP-SGD spent ε = ${privacy.epsilon} at δ = ${privacy.delta} (σ = ${privacy.noiseMultiplier}, C = ${privacy.clipNorm}, RDP order ${privacy.order}), as the job's spec fixes it`]),
             ...(evaluation === undefined ? [] : [`measured accuracy ${(evaluation.accuracy * 100).toFixed(2)} % on MNIST's ${evaluation.images.toLocaleString("en")} test images (onnxruntime)`]),
             ...(validation ?? []).map(({ round, accuracy, images }) => `round ${round}: global model's validation accuracy ${(accuracy * 100).toFixed(2)} % on the job's ${images.toLocaleString("en")} validation images (engine)`),
           ]);

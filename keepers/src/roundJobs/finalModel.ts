@@ -1,6 +1,7 @@
 import type { Hex } from "viem";
 import type { ProtocolConnection } from "../chain/protocolContracts.ts";
 import type { ContentStore } from "../content/contentStore.ts";
+import type { PrivacyConfig } from "../privacy/dpSgd.ts";
 import { VeritrainError } from "../errors.ts";
 import { parseSpecJson } from "../jobs/jobSpecBlock.ts";
 import { fetchSpecAndModel } from "../jobs/loadJob.ts";
@@ -28,6 +29,8 @@ export type FinalModel = {
   /** The last round's aggregate on-chain: the SHA-256 of the global-model blob the parameters come from. */
   digest: Hex;
   rounds: number;
+  /** A private-data job's DP-SGD, as its spec (whose digest is on-chain) fixes it: the ε each owner spent, at δ, with σ and C. */
+  privacy: PrivacyConfig | undefined;
 };
 
 /**
@@ -59,5 +62,5 @@ export async function fetchFinalModel({ chain, store, jobId, bounded }: FetchFin
   const global = await fetchGlobalModel({
     chain, store, signal: bounded(), commitment: digest, round: onChain.rounds, size: definition.parameterCount, momentum: config.outer.momentum !== 0,
   });
-  return { onnx: exportOnnxModel({ original: modelBytes, definition, params: global.params }), digest, rounds: onChain.rounds };
+  return { onnx: exportOnnxModel({ original: modelBytes, definition, params: global.params }), digest, rounds: onChain.rounds, privacy: config.step.privacy };
 }

@@ -166,11 +166,13 @@ async function withDistributedJob() {
   await ledger.write.post([jobId, 0, 2, stringToHex("complaints 0/0")], { account: slots[0]!.account });
   await ledger.write.post([jobId, 0, 2, stringToHex("complaints 0/2")], { account: slots[2]!.account });
   await ledger.write.commitOwner([jobId, 0, digest("data 0"), digest("noise seed 0/0")], { account: slots[0]!.account });
+  await ledger.write.commitOwner([jobId, 0, digest("data 2"), digest("noise seed 0/2")], { account: slots[2]!.account });
   await commit(0, [0, 1, 2, 3]);
   await ledger.write.post([jobId, 0, 3, stringToHex("unmask 0/0")], { account: slots[0]!.account });
   await reg.write.postAggregate([jobId, 0, digest("global 0")], { account: p.outsider.account });
   const slotWrong = await openRoundDispute(p, jobId, 0, 2);
-  await ledger.write.openNoiseSeed([jobId, 0, stringToHex("noise seed 0/0 sealed to the committee")], { account: slots[0]!.account });
+  // Slot 2, disputed, opens its noise seed to the dispute's committee (only the accused slot may).
+  await ledger.write.openNoiseSeed([jobId, 0, stringToHex("noise seed 0/2 sealed to the committee")], { account: slots[2]!.account });
   const wrong = await signVerdicts(p, slotWrong, true);
   await p.disputes.write.settle([slotWrong, true, wrong.bitmap, wrong.signatures]);
   // Slot 2, dropped after committing its input: slot 0 posts its share of slot 2's mask key.
@@ -764,10 +766,13 @@ describe("subgraph mappings on real event logs", () => {
       const { trainingRound: recovered } = query(store, `{ trainingRound(id: "${p.jobId}-0") { secAggRecoveries { job { id } owner { number } slot { number } digest message } } }`);
       assert.deepEqual(recovered.secAggRecoveries, [{ job: { id: String(p.jobId) }, owner: { number: 2 }, slot: { number: 0 }, digest: sha256(stringToHex("recovery of 2 by 0")), message: stringToHex("recovery of 2 by 0") }]);
       const { trainingRound: owners } = query(store, `{ trainingRound(id: "${p.jobId}-0") { ownerCommitments { job { id } slot { number } dataRoot noiseSeedCommitment } } }`);
-      assert.deepEqual(owners.ownerCommitments, [{ job: { id: String(p.jobId) }, slot: { number: 0 }, dataRoot: digest("data 0"), noiseSeedCommitment: digest("noise seed 0/0") }]);
+      assert.deepEqual(
+        [...owners.ownerCommitments].sort((a: any, b: any) => a.slot.number - b.slot.number),
+        [0, 2].map((slot) => ({ job: { id: String(p.jobId) }, slot: { number: slot }, dataRoot: digest(`data ${slot}`), noiseSeedCommitment: digest(`noise seed 0/${slot}`) })),
+      );
       const { trainingRound: opened } = query(store, `{ trainingRound(id: "${p.jobId}-0") { noiseSeedOpenings { job { id } round { number } slot { number } digest envelopes } } }`);
-      const sealed = stringToHex("noise seed 0/0 sealed to the committee");
-      assert.deepEqual(opened.noiseSeedOpenings, [{ job: { id: String(p.jobId) }, round: { number: 0 }, slot: { number: 0 }, digest: sha256(sealed), envelopes: sealed }]);
+      const sealed = stringToHex("noise seed 0/2 sealed to the committee");
+      assert.deepEqual(opened.noiseSeedOpenings, [{ job: { id: String(p.jobId) }, round: { number: 0 }, slot: { number: 2 }, digest: sha256(sealed), envelopes: sealed }]);
       const { openingKeys } = query(store, `{ openingKeys(orderBy: updatedAtBlock) { id account key updatedAt updatedAtBlock } }`);
       const [first, second] = [p.validators[1]!, p.validators[0]!].map((v) => lower(v.account.address));
       assert.deepEqual(

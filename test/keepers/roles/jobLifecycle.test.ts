@@ -27,6 +27,7 @@ import { postRoundJob } from "../../../keepers/src/roundJobs/roundJobOnChain.ts"
 import { UNSERVED_CLAIM } from "../../../keepers/src/roundJobs/roundJudgement.ts";
 import { roundValidationScores, type RoundScore } from "../../../keepers/src/roundJobs/roundScores.ts";
 import { aggregationProgramHash, specAggregation } from "../../../keepers/src/rounds/aggregationProgram.ts";
+import { validateRoundJobSpec } from "../../../keepers/src/rounds/roundJobSpec.ts";
 import { decodeGlobalModel } from "../../../keepers/src/rounds/globalModel.ts";
 import { getBlob } from "../../../keepers/src/content/chunkedBlob.ts";
 import { importOnnxModel } from "../../../keepers/src/training/onnxImport.ts";
@@ -114,6 +115,8 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
   let fulfil: (requestId: bigint, consumer: Hex) => Promise<unknown>;
   const challenger = recordingLogger();
   const computeLog = recordingLogger();
+  /** What the nine validators said, each line with its `validator` index: shown when a committee's verdict does not come. */
+  const validators = recordingLogger();
   const silent = pino({ level: "silent" });
   const deploymentFile = () => devnet.deploymentFile;
   const cliArgs = (dataDir: string) => ["--rpc-url", devnet.rpcUrl, "--deployment", deploymentFile(), "--data-dir", dataDir, "--json"];
@@ -299,7 +302,7 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
       start((signal) => runChallengerRole({ chain: chains[ACCOUNT.challenger]!, store: challengerStore, dataDir: join(work, "challenger"), segments: "all", threads, log: challenger.log, signal, pollMs: 200, fetchTimeoutMs: ROUND_FETCH_TIMEOUT_MS }));
     challengerRole = startChallenger();
     for (const index of ACCOUNT.validators) {
-      start((signal) => runValidatorRole({ chain: chains[index]!, store: validatorStore, dataDir: join(work, `validator-${index}`), relayUrl: relay.url, threads, log: silent, signal, pollMs: 200, fetchTimeoutMs: ROUND_FETCH_TIMEOUT_MS }));
+      start((signal) => runValidatorRole({ chain: chains[index]!, store: validatorStore, dataDir: join(work, `validator-${index}`), relayUrl: relay.url, threads, log: validators.log.child({ validator: index }), signal, pollMs: 200, fetchTimeoutMs: ROUND_FETCH_TIMEOUT_MS }));
     }
     honestRole = start((signal) => runComputeRole({ chain: chains[ACCOUNT.honest]!, store: computeStores.honest, dataDir: join(work, "honest"), costModel: COST, threads, log: computeLog.log, signal, pollMs: 200, fetchTimeoutMs: ROUND_FETCH_TIMEOUT_MS }));
   });
@@ -901,7 +904,14 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
       const disputeId = await Disputes.read.disputeCount();
       const [requested] = await ValidatorCommittee.getEvents.CommitteeRequested({ disputeId }, { fromBlock: 0n });
       await fulfil(requested!.args.requestId!, ValidatorCommittee.address);
-      await until(`dispute ${disputeId}'s verdict`, async () => (await Disputes.read.getDispute([disputeId])).status !== DisputeStatus.Open, { timeoutMs: 300_000 });
+      try {
+        await until(`dispute ${disputeId}'s verdict`, async () => (await Disputes.read.getDispute([disputeId])).status !== DisputeStatus.Open, { timeoutMs: 300_000 });
+      } catch (error) {
+        // What the owners and the committee said of it comes with the failure.
+        for (const [name, said] of lines) for (const line of said.filter((l) => l.jobId === jobId.toString())) process.stderr.write(`${name}: ${line.msg} ${JSON.stringify(line)}\n`);
+        for (const line of validators.lines.filter((l) => l.disputeId === disputeId.toString() || l.level === 40 || l.level === 50)) process.stderr.write(`validator ${line.validator}: ${line.msg} ${JSON.stringify(line)}\n`);
+        throw error;
+      }
       return { disputeId, dispute: await Disputes.read.getDispute([disputeId]) };
     };
 
@@ -924,6 +934,15 @@ describe("job keepers on a devnet: post, bid, train, result, challenge, verdict,
     await deployer.send(() => RoundJobRegistry.write.advance([jobId]));
     assert.equal((await RoundJobRegistry.read.getRoundJob([jobId])).status, RoundJobStatus.Finalized);
     assert.deepEqual((await RoundJobRegistry.read.slotsOf([jobId])).map((s) => s.roundsEarned), [1, 0]);
+    // What the consumer's CLI reports of the result: the ε each owner spent, as the spec fixes it, and the round's validation score.
+    const peers = [...ownerStores, ...checkerStores].flatMap((store) => store.multiaddrs().slice(0, 1).map(String));
+    const shown = await runCli(ACCOUNT.consumer, [...cliArgs(join(work, "cli-noise")), "job", "result", "--distributed", jobId.toString(), "--out", join(work, "noise.onnx"), "--validation", "--peer", ...peers]);
+    assert.equal(shown.code, 0, shown.stderr);
+    const result = JSON.parse(shown.stdout) as { privacy: { epsilon: number; delta: number }; validation: RoundScore[] };
+    const { privacy } = validateRoundJobSpec(spec).config.step;
+    assert.deepEqual([result.privacy.epsilon, result.privacy.delta], [privacy!.epsilon, 1e-5]);
+    assert.ok(result.privacy.epsilon > 0 && result.privacy.epsilon <= 3, "within the target ε = 3");
+    assert.deepEqual(result.validation.map((score) => [score.round, score.globalModelDigest]), [[0, await RoundJobRegistry.read.aggregateOf([jobId, 0])]]);
   });
 
   describe("bad input", () => {
