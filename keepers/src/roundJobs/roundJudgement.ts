@@ -27,7 +27,8 @@ export type RoundJudgementParameters = RoundInputParameters & {
 /**
  * Whether what was committed for a round is wrong, and what it should have been (for an aggregate, also the right
  * global-model blob, `correctBlob`); `unserved` when it is wrong because no peer serves a slot's committed blob (an
- * availability dispute's matter, `challengeUpdate`, not a committee's, which claims no digest).
+ * availability dispute's matter, `challengeUpdate`, not a committee's, which claims no digest); `abstain` when a
+ * committee member cannot judge it (its opening key registered at or after its committee's draw).
  */
 export type RoundJudgement = { wrong: boolean; correct: Hex; reason: string; unserved?: boolean; abstain?: boolean; correctBlob?: Uint8Array };
 
