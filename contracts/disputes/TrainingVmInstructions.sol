@@ -221,7 +221,8 @@ contract TrainingVmInstructions is ITrainingVm {
         if (kind == LOG_SOFTMAX_BACKWARD) return b * 2 * job.classes;
         if (kind == POWER) {
             (, bool perStep,,,) = abi.decode(operator.args, (uint64, bool, bool, uint64, uint32));
-            return (perStep ? run.step + 1 : run.epoch) + 2;
+            if (!perStep) return run.epoch + 2;
+            return (job.rounds ? run.step % job.checkpointInterval : run.step) + 3;
         }
         if (kind == OPTIMIZER) return uint64(job.parameters) * (_loads(operator.args, job) + (job.optimizer == SGD ? 2 : 3));
         if (kind == END) return 1;

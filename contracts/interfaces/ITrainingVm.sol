@@ -35,6 +35,9 @@ interface ITrainingVm {
         bytes32 initialRoot; // checkpoint 0: the model's parameters and zero optimizer state at step 0
         uint32 checkpointInterval; // steps between checkpoints (docs/training.md §8)
         uint64 totalSteps; // the job's last checkpoint is at this step
+        // A distributed job's slot (docs/training-vm.md §5): its checkpoints are its rounds' ends, where the optimizer
+        // state restarts from zero, so Adam's bias correction counts the steps since the last checkpoint.
+        bool rounds;
     }
 
     /// @notice An operator: its kind (docs/training-vm.md §4) and its fields, ABI-encoded per kind.

@@ -99,7 +99,7 @@ describe("Disputes: games over the training VM", () => {
       const wrongBefore = { ...opening, proofBefore: opening.proofAfter };
       await viem.assertions.revertWithCustomErrorWithArgs(p.disputes.write.challengeByGame([p.jobId, 2n, CLAIMED_HASH, wrongBefore], as), p.disputes, "DisputesCheckpointNotInTrace", [p.jobId, 1n, opening.hashBefore]);
       const otherProgram = traceOf();
-      const wrongProgram = { ...opening, program: (otherProgram.program.segmentWitness().slice(0, -2) + "ff") as Hex };
+      const wrongProgram = { ...opening, program: (otherProgram.program.segmentWitness().slice(0, -2) + "01") as Hex };
       await assert.rejects(p.disputes.write.challengeByGame([p.jobId, 2n, CLAIMED_HASH, wrongProgram], as), /TrainingVmProgramMismatch/);
       await viem.assertions.revertWithCustomErrorWithArgs(p.disputes.write.challengeByGame([p.jobId, 2n, zeroHash, opening], as), p.disputes, "DisputesZeroClaimedHash", []);
       assert.equal(await p.disputes.read.disputeCount(), 0n);
@@ -243,7 +243,7 @@ describe("Disputes: games over the training VM", () => {
       await revert(p.disputes.write.publishTrace([1n, batch(1, 2), witness], as), "DisputesTraceOutOfOrder", [1n, 1n, 0n]);
       await revert(p.disputes.write.publishTrace([1n, { from: 0n, hashes: [], proof: [], proofFlags: [] }, witness], as), "DisputesTraceOutOfRange", [1n, 0n, 0n, 3n]);
       await revert(p.disputes.write.publishTrace([1n, batch(0, 2, dishonest), witness], as), "DisputesCheckpointsNotInTrace", [p.jobId, 0n, 2n]);
-      await assert.rejects(p.disputes.write.publishTrace([1n, batch(0, 3), traceOf().program.segmentWitness().slice(0, -2) + "ff" as Hex], as), /TrainingVmProgramMismatch/);
+      await assert.rejects(p.disputes.write.publishTrace([1n, batch(0, 3), traceOf().program.segmentWitness().slice(0, -2) + "01" as Hex], as), /TrainingVmProgramMismatch/);
       assert.equal((await p.disputes.read.getPublication([1n])).depth, 0, "no depth before the whole trace");
       const early = checkpointChunks(LAST, 13, 10)[0]!;
       await revert(p.disputes.write.publishChunk([1n, early.chunk, early.words, early.proof], as), "DisputesTraceIncomplete", [1n, 0n, 0n]);

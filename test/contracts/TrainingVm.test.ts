@@ -33,11 +33,14 @@ const subtractingCnn: ModelDefinition = { ...residualCnn(), layers: residualCnn(
 const subtractionMlp = importOnnxModel(subtractionMlpOnnx()).definition;
 const gatedMlp = importOnnxModel(gatedMlpOnnx()).definition;
 
-/** A step of `model` (the perceptron by default) at `step` from `state`, its VM and its program as the chain sees it. */
-function setUp(config: StepConfig, step: number, model: ModelDefinition = perceptron(), state: TrainingState = initial(model, config, step)) {
-  const program = stepProgram({ model, config, examples: train.count, step });
+/**
+ * A step of `model` (the perceptron by default) at `step` from `state`, its VM and its program as the chain sees it
+ * (checkpoints every 4 steps up to 50; with `rounds`, a distributed slot's, its optimizer restarting at each).
+ */
+function setUp(config: StepConfig, step: number, model: ModelDefinition = perceptron(), state: TrainingState = initial(model, config, step), rounds = false) {
+  const program = stepProgram({ model, config, examples: train.count, step, optimizerStart: rounds ? step - (step % 4) : 0 });
   const vm = new TrainingVm({ program, checkpoint: checkpointOf(config, state), data });
-  return { program, vm, chain: new VmProgram(program, vm.dataRoot(), scheduleOf(checkpointOf(config, initial(model, config, 0)), 4, 50)) };
+  return { program, vm, chain: new VmProgram(program, vm.dataRoot(), { ...scheduleOf(checkpointOf(config, initial(model, config, 0)), 4, 50), rounds }) };
 }
 
 /**
@@ -215,6 +218,22 @@ describe("TrainingVm", () => {
         assert.equal(await contract.read.unitCount([chain.hash, 2, [40n, BigInt(operator)], chain.unitWitness(2, operator)]), BigInt(program.counts[operator]!));
       }
     }
+  });
+
+  it("counts a distributed slot's bias corrections from its round's start, as the TypeScript VM does (rounds)", async () => {
+    const deployed = await networkHelpers.loadFixture(deploy);
+    const { vm: contract } = deployed;
+    const corrections = (program: StepProgram) => program.operators.flatMap((op, i) => (op.kind === "power" && op.exponent === "steps" ? [i] : []));
+    // Rounds of 4 steps: step 9 is the round's second step, t = 2 (as a single run's step 1), against t = 10.
+    const slot = setUp(ADAM, 9, perceptron(), initial(perceptron(), ADAM, 9), true);
+    assert.notEqual(slot.chain.hash, setUp(ADAM, 9).chain.hash, "`rounds` is part of the program");
+    assert.deepEqual(corrections(slot.program).map((i) => slot.program.counts[i]), [4, 4], "acc = 1, two multiplications, the store");
+    const single = setUp(ADAM, 1).program;
+    assert.deepEqual(corrections(slot.program).map((i) => slot.program.counts[i]), corrections(single).map((i) => single.counts[i]));
+    for (const i of corrections(slot.program)) {
+      assert.equal(await contract.read.unitCount([slot.chain.hash, 2, [9n, BigInt(i)], slot.chain.unitWitness(2, i)]), 4n);
+    }
+    await executeOnChain(deployed, slot, 9, corrections(slot.program).flatMap((operator) => [0, 1, 2, 3].map((instruction) => ({ operator, instruction }))));
   });
 
   it("gives each checkpoint's segment from the program's schedule, checkpoint 0 being the program's own", async () => {

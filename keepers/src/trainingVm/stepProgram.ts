@@ -183,7 +183,7 @@ export function instructionCount(operator: Operator, context: StepContext): numb
     case "logSoftmaxBackward":
       return b * 2 * classes;
     case "power":
-      return (operator.exponent === "epoch" ? context.epoch : context.step + 1) + 2;
+      return (operator.exponent === "epoch" ? context.epoch : context.step - context.optimizerStart + 1) + 2;
     case "optimizer":
       return parameters * (optimizerLoads(operator, config) + (config.optimizer.type === "sgd" ? 2 : 3));
     case "end":
@@ -227,6 +227,8 @@ export type StepContext = {
   config: StepConfig;
   /** The step this program runs (the checkpoint's step before it). */
   step: number;
+  /** The step the optimizer state was last zeroed at (0, or a distributed job's round start): Adam's t counts from it. */
+  optimizerStart: number;
   epoch: number;
   batch: number;
   stepsPerEpoch: number;
@@ -254,7 +256,7 @@ export type StepProgram = {
 };
 
 /** Parameters of {@link stepProgram}. */
-export type StepProgramParameters = { model: ModelDefinition; config: StepConfig; examples: number; step: number };
+export type StepProgramParameters = { model: ModelDefinition; config: StepConfig; examples: number; step: number; optimizerStart?: number };
 
 const product = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
@@ -270,7 +272,7 @@ const product = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
  *   linear, Add, Sub, BatchNorm, Dropout and LogSoftmax (LayerNorm, …), and for DP-SGD and qLoRA fine-tuning (the
  *   engine's, not yet the VM's).
  */
-export function stepProgram({ model, config, examples, step }: StepProgramParameters): StepProgram {
+export function stepProgram({ model, config, examples, step, optimizerStart = 0 }: StepProgramParameters): StepProgram {
   if (config.engineVersion !== "veritrain-train/2") {
     throw new VeritrainError(`the training VM runs engine version 2 (veritrain-train/2) only, this job names ${config.engineVersion}: use a committee dispute for this job`, {
       code: "VM_UNSUPPORTED", details: { what: "engineVersion", engineVersion: config.engineVersion },
@@ -291,7 +293,7 @@ export function stepProgram({ model, config, examples, step }: StepProgramParame
   const stepsPerEpoch = Math.floor(examples / B);
   const { epoch, batch } = dataCursor(step, stepsPerEpoch);
   const context: StepContext = {
-    config, step, epoch, batch, stepsPerEpoch, examples, width, channels, classes: model.classes, parameters: P,
+    config, step, optimizerStart, epoch, batch, stepsPerEpoch, examples, width, channels, classes: model.classes, parameters: P,
     stateVectors: optimizerStateVectors(config.optimizer), gradients: -1,
   };
 

@@ -6,7 +6,7 @@ import { treeDepth, WordTree } from "./wordTree.ts";
 
 /** contracts/disputes/TrainingVm.sol's structs, as viem ABI parameters. */
 export const VM_JOB_ABI =
-  "(bytes32 dataRoot, bytes32 operatorsRoot, uint8 checkpointDepth, uint8 scratchDepth, uint8 dataDepth, uint8 operatorsDepth, uint32 operatorCount, uint64 seed, uint32 examples, uint32 width, uint32 channels, uint32 classes, uint32 parameters, uint32 gradients, uint32 batchSize, uint32 microBatches, uint8 optimizer, uint64 momentum, uint64 weightDecay, uint64 beta1, uint64 beta2, uint64 epsilon, bytes32 initialRoot, uint32 checkpointInterval, uint64 totalSteps)";
+  "(bytes32 dataRoot, bytes32 operatorsRoot, uint8 checkpointDepth, uint8 scratchDepth, uint8 dataDepth, uint8 operatorsDepth, uint32 operatorCount, uint64 seed, uint32 examples, uint32 width, uint32 channels, uint32 classes, uint32 parameters, uint32 gradients, uint32 batchSize, uint32 microBatches, uint8 optimizer, uint64 momentum, uint64 weightDecay, uint64 beta1, uint64 beta2, uint64 epsilon, bytes32 initialRoot, uint32 checkpointInterval, uint64 totalSteps, bool rounds)";
 const OPERATOR = "(uint8 kind, bytes args)";
 const STRIDED = "(uint8 tree, uint32 offset, uint32 outer, uint32 inner)";
 const MAT_MUL = `(uint32 m, uint32 n, uint32 k, bool hasA, ${STRIDED} a, ${STRIDED} b, uint32 destination, bool hasBias, uint32 bias, bool biasPerRow)`;
@@ -32,7 +32,7 @@ export type VmJob = {
   operatorCount: number; seed: bigint; examples: number; width: number; channels: number; classes: number; parameters: number;
   gradients: number; batchSize: number; microBatches: number; optimizer: number;
   momentum: bigint; weightDecay: bigint; beta1: bigint; beta2: bigint; epsilon: bigint;
-  initialRoot: Hex; checkpointInterval: number; totalSteps: bigint;
+  initialRoot: Hex; checkpointInterval: number; totalSteps: bigint; rounds: boolean;
 };
 
 /** A job's checkpoint schedule (docs/training.md §8), part of its program: where a dispute's segment starts and ends. */
@@ -43,6 +43,11 @@ export type CheckpointSchedule = {
   checkpointInterval: number;
   /** The job's steps: its last checkpoint is at this step. */
   totalSteps: number;
+  /**
+   * A distributed job's slot: its checkpoints are its rounds' ends, where the optimizer state restarts from zero
+   * (Adam's bias correction counts the steps since the last checkpoint). Absent for a job trained in one run.
+   */
+  rounds?: boolean;
 };
 
 /** An operator as the contract takes it: its kind code and its ABI-encoded fields. */
@@ -150,7 +155,7 @@ export class VmProgram {
   readonly operators: EncodedOperator[];
   private readonly tree: WordTree;
 
-  constructor(program: StepProgram, dataRoot: Hex, { initialRoot, checkpointInterval, totalSteps }: CheckpointSchedule) {
+  constructor(program: StepProgram, dataRoot: Hex, { initialRoot, checkpointInterval, totalSteps, rounds = false }: CheckpointSchedule) {
     const { context, depths } = program;
     this.operators = program.operators.map(encodeOperator);
     const leaves = new Uint8Array(32 * this.operators.length);
@@ -166,7 +171,7 @@ export class VmProgram {
       momentum: bits(optimizer.type === "sgd" ? optimizer.momentum : 0), weightDecay: bits(optimizer.weightDecay),
       beta1: bits(optimizer.type === "sgd" ? 0 : optimizer.beta1), beta2: bits(optimizer.type === "sgd" ? 0 : optimizer.beta2),
       epsilon: bits(optimizer.type === "sgd" ? 0 : optimizer.epsilon),
-      initialRoot, checkpointInterval, totalSteps: BigInt(totalSteps),
+      initialRoot, checkpointInterval, totalSteps: BigInt(totalSteps), rounds,
     };
     this.hash = keccak256(encodeAbiParameters(parseAbiParameters(VM_JOB_ABI), [this.job]));
   }

@@ -91,8 +91,9 @@ export class VmTrace {
   }
 
   private newVm(step: number): TrainingVm {
-    const { model, config, examples, data, fault, firstStep } = this.parameters;
-    const program = stepProgram({ model, config, examples, step });
+    const { model, config, examples, data, fault, firstStep, schedule } = this.parameters;
+    const optimizerStart = schedule.rounds === true ? step - (step % schedule.checkpointInterval) : 0;
+    const program = stepProgram({ model, config, examples, step, optimizerStart });
     return new TrainingVm({ program, checkpoint: this.checkpoints[step - firstStep]!, data, fault: fault?.step === step ? fault.position : undefined });
   }
 }

@@ -29,7 +29,7 @@ describe("jobProgram: the training-VM program a job's order commits", () => {
   });
 
   it("pins the program hash of this job (engine version 2)", () => {
-    assert.equal(program.hash, "0xf09c39a09051217717d2a338d3bec80fae639d5e9a040852c6e14e2c3040552a");
+    assert.equal(program.hash, "0x23ea4fbbe0429c8c5dd0863290b42a142d9847562672ddd90fda035d112ff2e0");
   });
 
   it("differs when the data, the initial weights, the hyper-parameters or the schedule differ", () => {
