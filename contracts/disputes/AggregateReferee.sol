@@ -10,8 +10,8 @@ import {SoftFloat} from "../libraries/SoftFloat.sol";
 /// @title AggregateReferee
 /// @notice Decides disputes of a distributed job's aggregate on-chain (docs/dispute-game.md §7): one coordinate of
 /// the posted global model, recomputed from proven words of the blobs the chain holds the digests of.
-/// @dev Deployed by Disputes, whose disputes it decides (Disputes accepts {IDisputes-refuteAggregate} from it alone).
-/// Holds no value. Every loop is bounded by the 16 slots of a job.
+/// @dev Deployed by a RefereeDeployer for its caller, the Disputes whose disputes it decides (Disputes accepts
+/// {IDisputes-refuteAggregate} from it alone). Holds no value. Every loop is bounded by the 16 slots of a job.
 contract AggregateReferee is IAggregateReferee {
     /// @notice Subject of the parameters of the global model the disputed round started from.
     uint8 public constant PREVIOUS_PARAMETERS = 16;
@@ -46,7 +46,7 @@ contract AggregateReferee is IAggregateReferee {
 
     mapping(uint256 disputeId => mapping(address prover => Evidence)) private _evidence;
 
-    /// @param disputes_ The Disputes contract deploying this referee.
+    /// @param disputes_ The Disputes contract this referee is deployed for.
     /// @param roundJobRegistry_ Its RoundJobRegistry.
     constructor(IDisputes disputes_, IRoundJobRegistry roundJobRegistry_) {
         disputes = disputes_;

@@ -17,9 +17,9 @@ import {IRoundJobRegistry} from "../interfaces/IRoundJobRegistry.sol";
 import {IStakeManager} from "../interfaces/IStakeManager.sol";
 import {IValidatorCommittee} from "../interfaces/IValidatorCommittee.sol";
 import {IAggregateReferee} from "../interfaces/IAggregateReferee.sol";
+import {IRefereeDeployer} from "../interfaces/IRefereeDeployer.sol";
 import {ChunkedBlob} from "../libraries/ChunkedBlob.sol";
 import {ShareSplit} from "../libraries/ShareSplit.sol";
-import {AggregateReferee} from "./AggregateReferee.sol";
 import {BisectionGame} from "./BisectionGame.sol";
 
 /// @title Disputes
@@ -27,8 +27,8 @@ import {BisectionGame} from "./BisectionGame.sol";
 /// (JobRegistry) and of distributed jobs' rounds (RoundJobRegistry).
 /// @dev Holds the bonds of open disputes; the registries move escrow and stake on resolution. One contract serves
 /// both registries: ValidatorCommittee keys committees by dispute id, so dispute ids must be unique across them.
-/// Disputes deploys its BisectionGame and its AggregateReferee itself (the game's referee is this contract), so no
-/// account ever wires them.
+/// Disputes deploys its BisectionGame itself (the game's referee is this contract) and has a RefereeDeployer deploy
+/// its AggregateReferee (whose Disputes is this contract), so no account ever wires them.
 contract Disputes is IDisputes, RangeUpkeep, EIP712 {
     using SafeERC20 for IERC20;
     using SafeCast for uint256;
@@ -82,6 +82,7 @@ contract Disputes is IDisputes, RangeUpkeep, EIP712 {
     /// @param clockBudget_ Seconds each side of a game has for all its moves (> 0; above the network's censorship bound).
     /// @param forcePeriod_ Seconds a provider has to force a game (0 < forcePeriod < verdictPeriod; above the
     /// network's censorship bound).
+    /// @param refereeDeployer_ The RefereeDeployer that deploys this contract's AggregateReferee.
     constructor(
         IJobRegistry jobRegistry_,
         IRoundJobRegistry roundJobRegistry_,
@@ -90,7 +91,8 @@ contract Disputes is IDisputes, RangeUpkeep, EIP712 {
         uint32 verdictPeriod_,
         IGameMachine machine_,
         uint64 clockBudget_,
-        uint32 forcePeriod_
+        uint32 forcePeriod_,
+        IRefereeDeployer refereeDeployer_
     ) EIP712("veritrain Disputes", "1") {
         if (address(jobRegistry_) == address(0)) revert DisputesInvalidParameter("jobRegistry");
         if (address(roundJobRegistry_) == address(0)) revert DisputesInvalidParameter("roundJobRegistry");
@@ -104,6 +106,7 @@ contract Disputes is IDisputes, RangeUpkeep, EIP712 {
         if (forcePeriod_ == 0 || forcePeriod_ >= verdictPeriod_) {
             revert DisputesForcePeriodNotBelowVerdictPeriod(forcePeriod_, verdictPeriod_);
         }
+        if (address(refereeDeployer_) == address(0)) revert DisputesInvalidParameter("refereeDeployer");
         jobRegistry = jobRegistry_;
         roundJobRegistry = roundJobRegistry_;
         token = jobRegistry_.token();
@@ -116,7 +119,7 @@ contract Disputes is IDisputes, RangeUpkeep, EIP712 {
         forcePeriod = forcePeriod_;
         // The challenge bond is the game's move 0, so a level-0 move is bonded as much (docs/dispute-game.md §3).
         game = new BisectionGame(token, machine_, IGameReferee(this), challengeBond_, clockBudget_);
-        referee = new AggregateReferee(this, roundJobRegistry_);
+        referee = refereeDeployer_.deploy(roundJobRegistry_);
     }
 
     /*//////////////////////////////////////////////////////////////

@@ -408,7 +408,8 @@ interface IDisputes is IGameReferee {
     /// Emits {DisputeDecidedByReferee}.
     function refuteAggregate(uint256 disputeId, address prover) external;
 
-    /// @notice The aggregate referee this Disputes deploys and accepts refutations from.
+    /// @notice The aggregate referee deployed for this Disputes (by its constructor, through a RefereeDeployer), the only
+    /// account it accepts refutations from.
     function referee() external view returns (IAggregateReferee);
 
     /// @notice Receives a lost bond's part that does not go to the accused: the StakeManager's treasury.

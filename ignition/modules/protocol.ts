@@ -34,7 +34,8 @@ export const TIMING_DEFAULTS = {
 /**
  * Deploys and wires the protocol's contracts inside an Ignition module: a `TimelockController`
  * (governance), StakeManager, JobRegistry, RoundJobRegistry (and its SecureAggregationLedger), ValidatorCommittee, TrainingVm, Disputes (serving both registries; it
- * deploys its own BisectionGame over TrainingVm and its AggregateReferee), DatasetRegistry, StorageProofs.
+ * deploys its own BisectionGame over TrainingVm, and its AggregateReferee through a RefereeDeployer), DatasetRegistry,
+ * StorageProofs.
  * Every module role goes to a contract and DatasetRegistry's acceptance listener is StorageProofs;
  * `storageProofVerifier` is registered as version 1; then StorageProofs' VERIFIER_ADMIN_ROLE moves to
  * the timelock and the deployer renounces every role it held, so no account can move escrow, stake or
@@ -141,8 +142,10 @@ export function deployProtocol(
     deployer,
   ]);
   // One Disputes for both registries: ValidatorCommittee keys committees by dispute id. Its constructor deploys the
-  // BisectionGame whose referee it is and the AggregateReferee it takes refutations from, so no account wires them.
+  // BisectionGame whose referee it is and has the RefereeDeployer deploy the AggregateReferee it takes refutations
+  // from (for it, the caller), so no account wires them.
   const trainingVm = m.contract("TrainingVm");
+  const refereeDeployer = m.contract("RefereeDeployer");
   const disputes = m.contract("Disputes", [
     jobRegistry,
     roundJobRegistry,
@@ -152,6 +155,7 @@ export function deployProtocol(
     trainingVm,
     m.getParameter("clockBudget", TIMING_DEFAULTS.clockBudget),
     m.getParameter("forcePeriod", TIMING_DEFAULTS.forcePeriod),
+    refereeDeployer,
   ]);
   const bisectionGame = m.contractAt("BisectionGame", m.staticCall(disputes, "game", []));
   const aggregateReferee = m.contractAt("AggregateReferee", m.staticCall(disputes, "referee", []));

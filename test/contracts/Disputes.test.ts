@@ -858,12 +858,14 @@ describe("Disputes", () => {
   it("rejects invalid constructor parameters by name", async () => {
     const p = await networkHelpers.loadFixture(withSubmittedJob);
     const [jobs, rounds, vm] = [p.jobRegistry.address, p.roundJobRegistry.address, p.trainingVm.address];
+    const deployer = (await viem.deployContract("RefereeDeployer")).address;
     const cases = [
-      ["jobRegistry", [zeroAddress, rounds, p.committee.address, BOND, 2, vm, 1n, 1]],
-      ["roundJobRegistry", [jobs, zeroAddress, p.committee.address, BOND, 2, vm, 1n, 1]],
-      ["committee", [jobs, rounds, zeroAddress, BOND, 2, vm, 1n, 1]],
-      ["challengeBond", [jobs, rounds, p.committee.address, 0n, 2, vm, 1n, 1]],
-      ["verdictPeriod", [jobs, rounds, p.committee.address, BOND, 0, vm, 1n, 1]],
+      ["jobRegistry", [zeroAddress, rounds, p.committee.address, BOND, 2, vm, 1n, 1, deployer]],
+      ["roundJobRegistry", [jobs, zeroAddress, p.committee.address, BOND, 2, vm, 1n, 1, deployer]],
+      ["committee", [jobs, rounds, zeroAddress, BOND, 2, vm, 1n, 1, deployer]],
+      ["challengeBond", [jobs, rounds, p.committee.address, 0n, 2, vm, 1n, 1, deployer]],
+      ["verdictPeriod", [jobs, rounds, p.committee.address, BOND, 0, vm, 1n, 1, deployer]],
+      ["refereeDeployer", [jobs, rounds, p.committee.address, BOND, 2, vm, 1n, 1, zeroAddress]],
     ] as const;
     for (const [name, args] of cases) {
       await viem.assertions.revertWithCustomErrorWithArgs(
@@ -878,21 +880,23 @@ describe("Disputes", () => {
   it("rejects a verdict period not shorter than the committee's exit delay", async () => {
     const p = await networkHelpers.loadFixture(withSubmittedJob);
     assert.equal(BigInt(await p.committee.read.exitDelay()), EXIT_DELAY);
+    const deployer = (await viem.deployContract("RefereeDeployer")).address;
     for (const verdictPeriod of [EXIT_DELAY, EXIT_DELAY + 1n]) {
       await viem.assertions.revertWithCustomErrorWithArgs(
-        viem.deployContract("Disputes", [p.jobRegistry.address, p.roundJobRegistry.address, p.committee.address, BOND, Number(verdictPeriod), p.trainingVm.address, CLOCK_BUDGET, 1]),
+        viem.deployContract("Disputes", [p.jobRegistry.address, p.roundJobRegistry.address, p.committee.address, BOND, Number(verdictPeriod), p.trainingVm.address, CLOCK_BUDGET, 1, deployer]),
         p.disputes,
         "DisputesVerdictPeriodNotBelowExitDelay",
         [verdictPeriod, EXIT_DELAY],
       );
     }
-    await viem.deployContract("Disputes", [p.jobRegistry.address, p.roundJobRegistry.address, p.committee.address, BOND, Number(EXIT_DELAY - 1n), p.trainingVm.address, CLOCK_BUDGET, 1]);
+    await viem.deployContract("Disputes", [p.jobRegistry.address, p.roundJobRegistry.address, p.committee.address, BOND, Number(EXIT_DELAY - 1n), p.trainingVm.address, CLOCK_BUDGET, 1, deployer]);
   });
 
-  it("rejects a force period of 0 or not shorter than the verdict period, and passes the game's parameters on", async () => {
+  it("rejects a force period of 0 or not shorter than the verdict period, and passes the game's and the referee's parameters on", async () => {
     const p = await networkHelpers.loadFixture(withSubmittedJob);
+    const deployer = await viem.deployContract("RefereeDeployer");
     const deploy = (forcePeriod: number, clockBudget = CLOCK_BUDGET, machine: Address = p.trainingVm.address) =>
-      viem.deployContract("Disputes", [p.jobRegistry.address, p.roundJobRegistry.address, p.committee.address, BOND, 100, machine, clockBudget, forcePeriod]);
+      viem.deployContract("Disputes", [p.jobRegistry.address, p.roundJobRegistry.address, p.committee.address, BOND, 100, machine, clockBudget, forcePeriod, deployer.address]);
     for (const forcePeriod of [0, 100, 101]) {
       await viem.assertions.revertWithCustomErrorWithArgs(deploy(forcePeriod), p.disputes, "DisputesForcePeriodNotBelowVerdictPeriod", [BigInt(forcePeriod), 100n]);
     }
@@ -906,5 +910,11 @@ describe("Disputes", () => {
       [getAddress(disputes.address), getAddress(p.trainingVm.address), BOND, CLOCK_BUDGET, getAddress(p.token.address)],
     );
     assert.equal(await disputes.read.forcePeriod(), 99);
+    // The referee the deployer made for this Disputes (its caller) serves it alone.
+    const referee = await viem.getContractAt("AggregateReferee", await disputes.read.referee());
+    assert.deepEqual([await referee.read.disputes(), await referee.read.roundJobRegistry()], [getAddress(disputes.address), getAddress(p.roundJobRegistry.address)]);
+    const [deployed] = await deployer.getEvents.RefereeDeployed({}, { fromBlock: 0n });
+    assert.deepEqual(deployed?.args, { disputes: getAddress(disputes.address), referee: getAddress(referee.address) });
+    assert.notEqual(referee.address, await p.disputes.read.referee(), "each Disputes has its own referee");
   });
 });

@@ -10,6 +10,7 @@ import {JobRegistry} from "../../../contracts/jobs/JobRegistry.sol";
 import {RoundJobRegistry} from "../../../contracts/jobs/RoundJobRegistry.sol";
 import {ValidatorCommittee} from "../../../contracts/disputes/ValidatorCommittee.sol";
 import {Disputes} from "../../../contracts/disputes/Disputes.sol";
+import {RefereeDeployer} from "../../../contracts/disputes/RefereeDeployer.sol";
 import {DatasetRegistry} from "../../../contracts/datasets/DatasetRegistry.sol";
 import {StorageProofs} from "../../../contracts/proofs/StorageProofs.sol";
 import {IDatasetRegistry} from "../../../contracts/interfaces/IDatasetRegistry.sol";
@@ -124,7 +125,15 @@ abstract contract ProtocolBase is Test {
             address(this)
         );
         disputes = new Disputes(
-            jobRegistry, roundJobRegistry, committee, CHALLENGE_BOND, VERDICT_PERIOD, new HashChainMachine(2, 1), CLOCK_BUDGET, FORCE_PERIOD
+            jobRegistry,
+            roundJobRegistry,
+            committee,
+            CHALLENGE_BOND,
+            VERDICT_PERIOD,
+            new HashChainMachine(2, 1),
+            CLOCK_BUDGET,
+            FORCE_PERIOD,
+            new RefereeDeployer()
         );
         vrf.addConsumer(subId, address(committee));
         vrf.addConsumer(subId, address(datasetRegistry));
