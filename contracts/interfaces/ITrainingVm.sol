@@ -70,4 +70,7 @@ interface ITrainingVm {
     error TrainingVmUnknownOperator(uint8 kind);
     /// @notice The level is not 1 (operators) or 2 (instructions).
     error TrainingVmUnknownLevel(uint8 level);
+    /// @notice `load`'s chunk is not a chunk of the blob whose digest the round started with, or not the one that holds
+    /// the parameter (the blob's last when the parameter is past its end).
+    error TrainingVmChunkNotInBlob(bytes32 digest, uint64 index);
 }

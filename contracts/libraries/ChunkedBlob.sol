@@ -30,7 +30,7 @@ library ChunkedBlob {
 
     /// @notice The root that chunk `index` with siblings `proof` (from the leaves up) leads to: its SHA-256, then one
     /// SHA-256(left ‖ right) per level.
-    function rootOf(uint64 index, bytes calldata chunk, bytes32[] calldata proof) internal view returns (bytes32 node) {
+    function rootOf(uint64 index, bytes memory chunk, bytes32[] memory proof) internal view returns (bytes32 node) {
         node = sha256(chunk);
         for (uint256 h = 0; h < proof.length; h++) {
             node = (index >> h) & 1 == 1 ? sha256(abi.encodePacked(proof[h], node)) : sha256(abi.encodePacked(node, proof[h]));

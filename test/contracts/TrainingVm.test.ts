@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { encodeAbiParameters, encodeFunctionData, hexToBytes, keccak256, parseAbiParameters, zeroHash, type Hex } from "viem";
+import { blobDigest } from "../../keepers/src/content/chunkedBlob.ts";
+import { encodeGlobalModel } from "../../keepers/src/rounds/globalModel.ts";
 import type { StepConfig } from "../../keepers/src/training/jobSpec.ts";
 import { createLeNet5Onnx } from "../../keepers/src/training/lenet5.ts";
 import type { ModelDefinition } from "../../keepers/src/training/modelDefinition.ts";
@@ -37,9 +39,9 @@ const gatedMlp = importOnnxModel(gatedMlpOnnx()).definition;
  * A step of `model` (the perceptron by default) at `step` from `state`, its VM and its program as the chain sees it
  * (checkpoints every 4 steps up to 50; with `rounds`, a distributed slot's, its optimizer restarting at each).
  */
-function setUp(config: StepConfig, step: number, model: ModelDefinition = perceptron(), state: TrainingState = initial(model, config, step), rounds = false) {
-  const program = stepProgram({ model, config, examples: train.count, step, optimizerStart: rounds ? step - (step % 4) : 0 });
-  const vm = new TrainingVm({ program, checkpoint: checkpointOf(config, state), data });
+function setUp(config: StepConfig, step: number, model: ModelDefinition = perceptron(), state: TrainingState = initial(model, config, step), rounds = false, globalModel?: Uint8Array) {
+  const program = stepProgram({ model, config, examples: train.count, step, roundSteps: rounds ? 4 : undefined });
+  const vm = new TrainingVm({ program, checkpoint: checkpointOf(config, state), data, globalModel });
   return { program, vm, chain: new VmProgram(program, vm.dataRoot(), { ...scheduleOf(checkpointOf(config, initial(model, config, 0)), 4, 50), rounds }) };
 }
 
@@ -234,6 +236,46 @@ describe("TrainingVm", () => {
       assert.equal(await contract.read.unitCount([slot.chain.hash, 2, [9n, BigInt(i)], slot.chain.unitWitness(2, i)]), 4n);
     }
     await executeOnChain(deployed, slot, 9, corrections(slot.program).flatMap((operator) => [0, 1, 2, 3].map((instruction) => ({ operator, instruction }))));
+  });
+
+  it(`starts a distributed slot's round from its global model (roundStart) and loads it as the TypeScript VM does, its chunks proven, under ${ONE_STEP_GAS_GOAL.toLocaleString("en")} gas`, async (t) => {
+    const deployed = await networkHelpers.loadFixture(deploy);
+    const { vm: contract } = deployed;
+    const model = perceptron();
+    const P = model.parameterCount;
+    // Round 2 of rounds of 4 steps: step 8 starts from +0 parameters and state, the global model's digest in the scratch.
+    const zero = { ...initial(model, ADAM, 8), params: new Float32Array(P) };
+    const params = initial(model, ADAM, 0).params;
+    const globalModel = encodeGlobalModel({ round: 2, params, momentum: params });
+    const slot = setUp(ADAM, 8, model, zero, true, globalModel);
+    const load = slot.program.operators.findIndex((op) => op.kind === "load");
+    assert.equal(load, 0, "a slot's step begins with load");
+    assert.equal(slot.program.counts[load], P + 1);
+    const start = await contract.read.roundStart([slot.chain.hash, 2n, blobDigest(globalModel), slot.chain.segmentWitness()]);
+    assert.equal(start, slot.vm.commitment(), "the chain's round start is the VM's");
+    assert.equal(await contract.read.unitCount([slot.chain.hash, 2, [8n, 0n], slot.chain.unitWitness(2, 0)]), BigInt(P + 1));
+    assert.equal(await contract.read.unitCount([slot.chain.hash, 2, [9n, 0n], slot.chain.unitWitness(2, 0)]), 1n, "at a round's other steps, the clearing alone");
+    // The first parameters, the first of chunk 1 (byte 32,768 of the blob), the last, and the digest's clearing.
+    const firstOfChunk1 = (32_768 - 16) / 4;
+    const instructions = [0, 1, firstOfChunk1 - 1, firstOfChunk1, P - 1, P];
+    const gas = (await executeOnChain(deployed, slot, 8, instructions.map((instruction) => ({ operator: load, instruction })))).get("load")!;
+    t.diagnostic(`load: ${gas} gas (a 32-KiB chunk of the global model in its calldata)`);
+    assert.ok(gas <= ONE_STEP_GAS_GOAL);
+    const loaded = new DataView(slot.vm.runTo({ operator: 1, instruction: 0 }).checkpoint.buffer);
+    assert.ok(Array.from(params).every((value, i) => Object.is(loaded.getFloat32(4 * (9 + i), true), value)), "the checkpoint holds the global model's parameters");
+
+    // A blob cut short: parameters past its end load as +0, its last chunk proving its length.
+    const short = encodeGlobalModel({ round: 2, params: params.subarray(0, P - 3) });
+    const cut = setUp(ADAM, 8, model, zero, true, short);
+    await executeOnChain(deployed, cut, 8, [P - 4, P - 3, P - 1].map((instruction) => ({ operator: load, instruction })));
+    // A chunk of another blob than the round's: refused.
+    const proof = slot.vm.runTo({ operator: load, instruction: 5 }).proveInstruction();
+    const other = setUp(ADAM, 8, model, zero, true, encodeGlobalModel({ round: 2, params: params.map((value) => -value) }));
+    const forged = { ...proof, chunk: other.vm.runTo({ operator: load, instruction: 5 }).proveInstruction().chunk };
+    const before = stateCommitment(proof.checkpointRoot, proof.scratchRoot, proof.acc);
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      contract.read.step([slot.chain.hash, before, [8n, BigInt(load)], 5n, slot.chain.stepWitness(forged)]), contract, "TrainingVmChunkNotInBlob", [blobDigest(globalModel), 0n],
+    );
   });
 
   it("gives each checkpoint's segment from the program's schedule, checkpoint 0 being the program's own", async () => {

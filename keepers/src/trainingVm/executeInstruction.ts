@@ -2,7 +2,7 @@ import { expF64, logF64 } from "../training/deterministicMath.ts";
 import { CLIP_EPSILON, learningRateAt } from "../training/optimizer.ts";
 import { keyedStateAt, PRNG_DOMAIN, SplitMix64 } from "../training/prng.ts";
 import { SMOOTH_ACTIVATIONS } from "../training/smoothActivation.ts";
-import { BATCH_NORM_WORK, batchPosition, CHECKPOINT_HEADER_SLOTS, instructionCount, CONSTANT_SLOTS, optimizerLoads, poolOverlap, statisticOf, SOFTMAX_WORK, TREE, type MemoryTree, type Operator, type StepContext } from "./stepProgram.ts";
+import { BATCH_NORM_WORK, batchPosition, CHECKPOINT_HEADER_SLOTS, GLOBAL_DIGEST_SLOT, instructionCount, CONSTANT_SLOTS, optimizerLoads, poolOverlap, statisticOf, SOFTMAX_WORK, TREE, type MemoryTree, type Operator, type StepContext } from "./stepProgram.ts";
 
 /** How an instruction reaches memory: the VM's own buffers, or a recorder of the words a proof must open. */
 export interface VmMemory {
@@ -11,6 +11,8 @@ export interface VmMemory {
   f64(tree: MemoryTree, slot: number): number;
   /** Byte `offset` of the training data: pixels (n·W), then labels (n). */
   dataByte(offset: number): number;
+  /** A distributed slot's round start: parameter `index` of the round's global model (+0 past its blob's end). */
+  globalParameter(index: number): number;
   setF32(tree: MemoryTree, slot: number, value: number): void;
   setF64(tree: MemoryTree, slot: number, value: number): void;
 }
@@ -31,6 +33,17 @@ const { scratch, checkpoint } = TREE;
 export function executeInstruction(operator: Operator, i: number, env: Environment, memory: VmMemory, registers: Registers): void {
   const { context } = env;
   switch (operator.kind) {
+    case "load": {
+      // The last instruction clears the digest's word (four binary64 zeros); the others read the digest (the chain
+      // proves the global model's chunk against it) and copy a parameter.
+      if (i + 1 === instructionCount(operator, context)) {
+        for (let slot = GLOBAL_DIGEST_SLOT; slot < GLOBAL_DIGEST_SLOT + 8; slot += 2) memory.setF64(scratch, slot, 0);
+        return;
+      }
+      memory.f32(scratch, GLOBAL_DIGEST_SLOT);
+      memory.setF32(checkpoint, CHECKPOINT_HEADER_SLOTS + i, memory.globalParameter(i));
+      return;
+    }
     case "gather": {
       const { width: W, channels } = context;
       const plane = W / channels;

@@ -16,6 +16,13 @@ export const CHECKPOINT_HEADER_SLOTS = 9;
  * and 4, the clipping's factor (binary64) at 6.
  */
 export const CONSTANT_SLOTS = { learningRate: 0, correction1: 2, correction2: 4, clipFactor: 6 } as const;
+/**
+ * A distributed slot's round start (docs/training-vm.md §4): scratch slots 0–7, the constants' word, hold the global
+ * model's chunked-blob digest until `load` clears them.
+ */
+export const GLOBAL_DIGEST_SLOT = 0;
+/** Byte offset of parameter 0 in a global-model blob (docs/distributed-training.md, "Global model blob"). */
+export const GLOBAL_MODEL_VALUES = 16;
 /** Scratch slots of the softmax's per-example work: the maximum (binary32) at 8, Σ eⱼ (binary64) at 10, eⱼ from 12. */
 export const SOFTMAX_WORK = { max: 8, sum: 10, exponentials: 12 } as const;
 
@@ -64,6 +71,11 @@ export type Operator =
   /** The last layer's LogSoftmax over each example's `classes` features, and its backward in place over the gradient. */
   | { kind: "logSoftmax"; source: number; destination: number }
   | { kind: "logSoftmaxBackward"; gradient: number; activation: number }
+  /**
+   * A distributed slot's first operator: at a round's first step, instruction i < P copies the global model's
+   * parameter i into the checkpoint; the last clears the digest's word (at any other step it is the only one).
+   */
+  | { kind: "load" }
   /** acc = 1, then `exponent` (the step's epoch or its step + 1) multiplications by `base`, then a store. */
   | { kind: "power"; base: number; exponent: "epoch" | "steps"; store: "learningRate" | "correction"; scale: number; destination: number }
   /**
@@ -127,7 +139,7 @@ const runsOnVm = (layer: LayerDefinition): layer is VmLayer => (VM_KINDS as read
 export const OPERATOR_KINDS = [
   "gather", "matMul", "relu", "reluMask", "softmax", "power", "optimizer", "end", "im2col", "col2im", "maxPool", "maxPoolBackward", "flatten",
   "reduce", "clipFactor", "schedule", "sigmoid", "tanh", "sigmoidBackward", "tanhBackward", "averagePool", "averagePoolBackward",
-  "logSoftmax", "logSoftmaxBackward", "add", "batchNorm", "batchNormBackward", "dropout", "sub", "negate", "mul",
+  "logSoftmax", "logSoftmaxBackward", "add", "batchNorm", "batchNormBackward", "dropout", "sub", "negate", "mul", "load",
 ] as const;
 
 /** Each elementwise activation's backward operator. */
@@ -184,6 +196,8 @@ export function instructionCount(operator: Operator, context: StepContext): numb
       return b * 2 * classes;
     case "power":
       return (operator.exponent === "epoch" ? context.epoch : context.step - context.optimizerStart + 1) + 2;
+    case "load":
+      return context.step === context.optimizerStart ? parameters + 1 : 1;
     case "optimizer":
       return parameters * (optimizerLoads(operator, config) + (config.optimizer.type === "sgd" ? 2 : 3));
     case "end":
@@ -227,8 +241,10 @@ export type StepContext = {
   config: StepConfig;
   /** The step this program runs (the checkpoint's step before it). */
   step: number;
-  /** The step the optimizer state was last zeroed at (0, or a distributed job's round start): Adam's t counts from it. */
+  /** The step the optimizer state was last zeroed at (0, or a distributed slot's round start): Adam's t counts from it. */
   optimizerStart: number;
+  /** A distributed slot's step (its program's `rounds`): the step begins with `load`. */
+  rounds: boolean;
   epoch: number;
   batch: number;
   stepsPerEpoch: number;
@@ -256,7 +272,11 @@ export type StepProgram = {
 };
 
 /** Parameters of {@link stepProgram}. */
-export type StepProgramParameters = { model: ModelDefinition; config: StepConfig; examples: number; step: number; optimizerStart?: number };
+export type StepProgramParameters = {
+  model: ModelDefinition; config: StepConfig; examples: number; step: number;
+  /** A distributed slot's local steps per round L (docs/training-vm.md §5, `rounds`); absent for a job trained in one run. */
+  roundSteps?: number;
+};
 
 const product = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
@@ -272,7 +292,7 @@ const product = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
  *   linear, Add, Sub, BatchNorm, Dropout and LogSoftmax (LayerNorm, …), and for DP-SGD and qLoRA fine-tuning (the
  *   engine's, not yet the VM's).
  */
-export function stepProgram({ model, config, examples, step, optimizerStart = 0 }: StepProgramParameters): StepProgram {
+export function stepProgram({ model, config, examples, step, roundSteps }: StepProgramParameters): StepProgram {
   if (config.engineVersion !== "veritrain-train/2") {
     throw new VeritrainError(`the training VM runs engine version 2 (veritrain-train/2) only, this job names ${config.engineVersion}: use a committee dispute for this job`, {
       code: "VM_UNSUPPORTED", details: { what: "engineVersion", engineVersion: config.engineVersion },
@@ -293,7 +313,7 @@ export function stepProgram({ model, config, examples, step, optimizerStart = 0 
   const stepsPerEpoch = Math.floor(examples / B);
   const { epoch, batch } = dataCursor(step, stepsPerEpoch);
   const context: StepContext = {
-    config, step, optimizerStart, epoch, batch, stepsPerEpoch, examples, width, channels, classes: model.classes, parameters: P,
+    config, step, optimizerStart: roundSteps === undefined ? 0 : step - (step % roundSteps), rounds: roundSteps !== undefined, epoch, batch, stepsPerEpoch, examples, width, channels, classes: model.classes, parameters: P,
     stateVectors: optimizerStateVectors(config.optimizer), gradients: -1,
   };
 
@@ -372,6 +392,7 @@ export function stepProgram({ model, config, examples, step, optimizerStart = 0 
 
   const operators: Operator[] = [];
   const push = (operator: Operator) => operators.push(operator);
+  if (context.rounds) push({ kind: "load" });
   /** A Dropout's mask in micro-batch `m` over the `width` values per example of its input, from `source` into `destination`. */
   const dropout = (layer: Extract<VmLayer, { kind: "dropout" }>, width: number, m: number, source: number, destination: number): Operator => ({
     kind: "dropout", size: b * width, plane: width / layer.channels, microBatch: m, drawsPerExample: layer.drawsPerExample, drawOffset: layer.drawOffset,

@@ -1,8 +1,9 @@
-import { encodePacked, keccak256, type Hex } from "viem";
+import { encodePacked, hexToBytes, keccak256, type Hex } from "viem";
+import { CHUNK_BYTES, chunkedBlob, type ChunkedBlob } from "../content/chunkedBlob.ts";
 import { dataCursor } from "../training/trainingState.ts";
 import { executeInstruction, type Environment, type Registers, type VmMemory } from "./executeInstruction.ts";
 import { randomAccessOrder } from "./randomAccessOrder.ts";
-import { TREE, type MemoryTree, type Operator, type StepProgram } from "./stepProgram.ts";
+import { GLOBAL_DIGEST_SLOT, GLOBAL_MODEL_VALUES, TREE, type MemoryTree, type Operator, type StepProgram } from "./stepProgram.ts";
 import { WordTree, WORD, type WordProof } from "./wordTree.ts";
 
 /** A position in a step: before instruction `instruction` of operator `operator` ([operators.length, 0] is the step's end). */
@@ -17,7 +18,12 @@ export type InstructionProof = {
   acc: bigint;
   /** Every word read or written, once each, in first-use order. */
   words: (WordProof & { tree: number })[];
+  /** `load`'s read of the round's global model: the blob's chunk that holds it, with its proof against the blob's header. */
+  chunk?: BlobChunk;
 };
+
+/** A chunk of a chunked blob as the chain checks it (IAggregateReferee's `BlobChunk`). */
+export type BlobChunk = { length: number; root: Hex; index: number; bytes: Uint8Array; proof: Hex[] };
 
 /** Canonical quiet NaNs (docs/soft-float.md): V8 leaves a NaN's payload and sign unspecified, so the VM never stores one. */
 const CANONICAL_NAN_64 = 0x7ff8000000000000n;
@@ -39,18 +45,32 @@ export function stateCommitment(checkpointRoot: Hex, scratchRoot: Hex, acc: bigi
   return keccak256(encodePacked(["bytes32", "bytes32", "uint64"], [checkpointRoot, scratchRoot, acc]));
 }
 
+/** The byte offset of a global model's parameter `index` in its blob, or undefined past the blob's end. */
+function globalOffset(globalModel: Uint8Array | undefined, index: number): number | undefined {
+  if (globalModel === undefined) throw new RangeError("a distributed slot's round start needs the round's global model");
+  const offset = GLOBAL_MODEL_VALUES + 4 * index;
+  return offset + 4 <= globalModel.length ? offset : undefined;
+}
+
 class Buffers implements VmMemory {
   readonly checkpoint: Uint8Array;
   readonly scratch: Uint8Array;
   readonly data: Uint8Array;
+  readonly globalModel: Uint8Array | undefined;
   readonly views: DataView[];
   /** The words of each memory tree written since its tree was last brought up to date. */
   readonly dirty: [Set<number>, Set<number>] = [new Set(), new Set()];
-  constructor(checkpoint: Uint8Array, scratch: Uint8Array, data: Uint8Array) {
+  constructor(checkpoint: Uint8Array, scratch: Uint8Array, data: Uint8Array, globalModel: Uint8Array | undefined) {
     this.checkpoint = checkpoint;
     this.scratch = scratch;
     this.data = data;
+    this.globalModel = globalModel;
     this.views = [checkpoint, scratch].map((bytes) => new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  }
+  globalParameter(index: number) {
+    const offset = globalOffset(this.globalModel, index);
+    if (offset === undefined) return 0;
+    return new DataView(this.globalModel!.buffer, this.globalModel!.byteOffset).getFloat32(offset, true);
   }
   f32(tree: MemoryTree, slot: number) {
     return this.views[tree]!.getFloat32(4 * slot, true);
@@ -75,6 +95,8 @@ class Buffers implements VmMemory {
 /** Records which words an instruction touches (tree, word index), in first-use order, while executing it. */
 class Recorder implements VmMemory {
   readonly touched: { tree: number; index: number }[] = [];
+  /** The global model's chunk read, if any. */
+  chunk: number | undefined;
   private readonly memory: Buffers;
   constructor(memory: Buffers) {
     this.memory = memory;
@@ -94,6 +116,12 @@ class Recorder implements VmMemory {
   dataByte(offset: number) {
     this.touch(TREE.data, offset);
     return this.memory.dataByte(offset);
+  }
+  globalParameter(index: number) {
+    // The chunk that holds the parameter; past the blob's end, its last (which proves its length).
+    const offset = globalOffset(this.memory.globalModel, index) ?? this.memory.globalModel!.length - 1;
+    this.chunk = Math.floor(offset / CHUNK_BYTES);
+    return this.memory.globalParameter(index);
   }
   setF32(tree: MemoryTree, slot: number, value: number) {
     this.touch(tree, 4 * slot);
@@ -129,6 +157,9 @@ export class TrainingVm {
   readonly program: StepProgram;
   private readonly start: Uint8Array;
   private readonly data: Uint8Array;
+  /** A distributed slot's round: its global model's blob, whose digest the round's first step starts with. */
+  private readonly globalModel: ChunkedBlob | undefined;
+  private readonly globalBytes: Uint8Array | undefined;
   private readonly environment: Environment;
   private dataTree: WordTree | undefined;
   /** The checkpoint's and the scratch's trees, kept up to date with the words written since (see {@link Buffers.dirty}). */
@@ -140,19 +171,32 @@ export class TrainingVm {
   /** The states of the last {@link SNAPSHOTS} commitments, by position. */
   private snapshots: Snapshot[] = [];
 
-  /** `fault`: the position of a dishonest run's one wrong instruction (see `VmTrace`); none for the true run. */
-  constructor({ program, checkpoint, data, fault }: { program: StepProgram; checkpoint: Uint8Array; data: Uint8Array; fault?: VmPosition }) {
+  /**
+   * `fault`: the position of a dishonest run's one wrong instruction (see `VmTrace`); none for the true run.
+   * `globalModel`: a distributed slot's round's global-model blob, which the round's first step `load`s (its digest
+   * in the scratch's first word, its parameters into a checkpoint whose parameters are +0: docs/training-vm.md §4).
+   */
+  constructor({ program, checkpoint, data, fault, globalModel }: { program: StepProgram; checkpoint: Uint8Array; data: Uint8Array; fault?: VmPosition; globalModel?: Uint8Array }) {
     this.program = program;
     this.fault = fault;
     this.start = checkpoint;
     this.data = data;
+    this.globalBytes = globalModel;
+    this.globalModel = globalModel === undefined ? undefined : chunkedBlob(globalModel);
     const { config, epoch, examples } = program.context;
     this.environment = { context: program.context, order: memoize(randomAccessOrder({ seed: config.seed, epoch, size: examples })) };
     this.reset();
   }
 
+  /** The VM's memory at the step's start: a round's first step holds the global model's digest in the scratch. */
   private reset() {
-    this.memory = new Buffers(Uint8Array.from(this.start), new Uint8Array(4 * this.program.scratchSlots), this.data);
+    const scratch = new Uint8Array(4 * this.program.scratchSlots);
+    const { context } = this.program;
+    if (context.rounds && context.step === context.optimizerStart) {
+      if (this.globalModel === undefined) throw new RangeError(`step ${context.step} starts a round: the VM needs the round's global model`);
+      scratch.set(hexToBytes(this.globalModel.digest), 4 * GLOBAL_DIGEST_SLOT);
+    }
+    this.memory = new Buffers(Uint8Array.from(this.start), scratch, this.data, this.globalBytes);
     this.registers = { acc: 0 };
     this.here = { operator: 0, instruction: 0 };
     this.memoryTrees = [undefined, undefined];
@@ -160,7 +204,7 @@ export class TrainingVm {
 
   /** Back to a kept state (copied again: the run changes what it restores). */
   private restore({ here, checkpoint, scratch, acc, trees }: Snapshot) {
-    this.memory = new Buffers(checkpoint.slice(), scratch.slice(), this.data);
+    this.memory = new Buffers(checkpoint.slice(), scratch.slice(), this.data, this.globalBytes);
     this.registers = { acc };
     this.here = { ...here };
     this.memoryTrees = [trees[0].clone(), trees[1].clone()];
@@ -244,7 +288,11 @@ export class TrainingVm {
     const recorder = new Recorder(this.memory);
     executeInstruction(operator, this.here.instruction, this.environment, recorder, this.registers);
     this.here = this.here.instruction + 1 === this.program.counts[this.here.operator] ? { operator: this.here.operator + 1, instruction: 0 } : { operator: this.here.operator, instruction: this.here.instruction + 1 };
-    return { ...proof, words: recorder.touched.map(({ tree, index }) => ({ tree, ...trees[tree as 0 | 1 | 2].proof(index) })) };
+    const words = recorder.touched.map(({ tree, index }) => ({ tree, ...trees[tree as 0 | 1 | 2].proof(index) }));
+    const blob = this.globalModel;
+    if (recorder.chunk === undefined || blob === undefined) return { ...proof, words };
+    const index = recorder.chunk;
+    return { ...proof, words, chunk: { length: blob.length, root: blob.root, index, bytes: blob.chunk(index), proof: blob.proof(index) } };
   }
 
   /** The data tree's root: what the job commits to (docs/training-vm.md §3). */
@@ -275,6 +323,7 @@ export class TrainingVm {
       f32: (tree, slot) => memory.f32(tree, slot),
       f64: (tree, slot) => memory.f64(tree, slot),
       dataByte: (offset) => memory.dataByte(offset),
+      globalParameter: (index) => memory.globalParameter(index),
       setF32: (tree, slot, value) => ((stored = { tree, slot, wide: false }), memory.setF32(tree, slot, value)),
       setF64: (tree, slot, value) => ((stored = { tree, slot, wide: true }), memory.setF64(tree, slot, value)),
     };

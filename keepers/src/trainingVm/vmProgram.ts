@@ -1,4 +1,4 @@
-import { encodeAbiParameters, hexToBytes, keccak256, parseAbiParameters, type Hex } from "viem";
+import { bytesToHex, encodeAbiParameters, hexToBytes, keccak256, parseAbiParameters, type Hex } from "viem";
 import { OPTIMIZER_ID } from "../training/checkpoint.ts";
 import { OPERATOR_KINDS, TREE, type Operator, type Statistic, type StepProgram, type Strided } from "./stepProgram.ts";
 import { float64Bits, type InstructionProof } from "./trainingVm.ts";
@@ -25,6 +25,7 @@ const SCHEDULE =
   "(bool cosine, uint64 learningRate, uint64 gamma, uint32 everyEpochs, uint64 warmupSteps, uint64 totalSteps, uint64 minLearningRate)";
 const WORD_ = "(uint8 tree, uint64 index, bytes32 value, bytes32[] siblings)";
 const STEP_WITNESS = `(${VM_JOB_ABI} job, ${OPERATOR} operator, bytes32[] operatorProof, bytes32 checkpointRoot, bytes32 scratchRoot, uint64 acc, ${WORD_}[] words)`;
+const BLOB_CHUNK = "(uint64 length, bytes32 root, uint64 index, bytes bytes_, bytes32[] proof)";
 
 /** The TrainingVm contract's `VmJob`: what a job's program hash commits to. */
 export type VmJob = {
@@ -100,6 +101,7 @@ export function encodeOperator(operator: Operator): EncodedOperator {
     case "batchNormBackward":
       return { kind, args: encode(BATCH_NORM_BACKWARD, [{ ...operator, inputGradient: operator.destination >= 0, destination: Math.max(0, operator.destination) }]) };
     case "end":
+    case "load":
       return { kind, args: "0x" };
     // Without running statistics, the fields they had before BatchNorm could be clipped, so that programs keep their
     // hashes; with them, the statistics after a first word (reduce's 0).
@@ -187,14 +189,17 @@ export class VmProgram {
     return encodeAbiParameters(parseAbiParameters(`${VM_JOB_ABI}, ${OPERATOR}, bytes32[]`), [this.job, this.operators[operator]!, this.tree.proof(operator).siblings]);
   }
 
-  /** The witness of `step` for the instruction `proof` opens. */
+  /** The witness of `step` for the instruction `proof` opens; for `load`'s read of a global model, with its chunk. */
   stepWitness(proof: InstructionProof): Hex {
     const words = proof.words.map(({ tree, index, word, siblings }) => ({ tree, index: BigInt(index), value: word, siblings }));
     const witness = {
       job: this.job, operator: this.operators[proof.position.operator]!, operatorProof: this.tree.proof(proof.position.operator).siblings,
       checkpointRoot: proof.checkpointRoot, scratchRoot: proof.scratchRoot, acc: proof.acc, words,
     };
-    return encodeAbiParameters(parseAbiParameters(STEP_WITNESS), [witness]);
+    if (proof.chunk === undefined) return encodeAbiParameters(parseAbiParameters(STEP_WITNESS), [witness]);
+    const { length, root, index, bytes, proof: siblings } = proof.chunk;
+    const chunk = { length: BigInt(length), root, index: BigInt(index), bytes_: bytesToHex(bytes), proof: siblings };
+    return encodeAbiParameters(parseAbiParameters(`${STEP_WITNESS}, ${BLOB_CHUNK}`), [witness, chunk]);
   }
 }
 

@@ -13,8 +13,10 @@ export type VmTraceParameters = {
   /** The training split as the VM's data memory (`vmData`). */
   data: Uint8Array;
   examples: number;
-  /** The checkpoint bytes the trace starts from, at step `firstStep`. */
+  /** The checkpoint bytes the trace starts from, at step `firstStep` (a distributed slot's round: parameters +0, before `load`). */
   checkpoint: Uint8Array;
+  /** A distributed slot's round (a `rounds` schedule): the global model's blob its first step loads. */
+  globalModel?: Uint8Array;
   firstStep: number;
   /** The job's checkpoint schedule (part of its program hash). */
   schedule: CheckpointSchedule;
@@ -91,9 +93,8 @@ export class VmTrace {
   }
 
   private newVm(step: number): TrainingVm {
-    const { model, config, examples, data, fault, firstStep, schedule } = this.parameters;
-    const optimizerStart = schedule.rounds === true ? step - (step % schedule.checkpointInterval) : 0;
-    const program = stepProgram({ model, config, examples, step, optimizerStart });
-    return new TrainingVm({ program, checkpoint: this.checkpoints[step - firstStep]!, data, fault: fault?.step === step ? fault.position : undefined });
+    const { model, config, examples, data, fault, firstStep, schedule, globalModel } = this.parameters;
+    const program = stepProgram({ model, config, examples, step, roundSteps: schedule.rounds === true ? schedule.checkpointInterval : undefined });
+    return new TrainingVm({ program, checkpoint: this.checkpoints[step - firstStep]!, data, fault: fault?.step === step ? fault.position : undefined, globalModel });
   }
 }

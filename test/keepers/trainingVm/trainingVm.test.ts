@@ -138,6 +138,7 @@ describe("training VM", () => {
       f32: (_, slot) => scratch.getFloat32(4 * slot, true),
       f64: (_, slot) => scratch.getFloat64(4 * slot, true),
       dataByte: () => assert.fail("LogSoftmax reads no data"),
+      globalParameter: () => assert.fail("LogSoftmax reads no global model"),
       setF32: (_, slot, value) => scratch.setFloat32(4 * slot, value, true),
       setF64: (_, slot, value) => scratch.setFloat64(4 * slot, value, true),
     };
