@@ -4,12 +4,13 @@ import type { StepConfig } from "../../keepers/src/training/jobSpec.ts";
 import type { ModelDefinition } from "../../keepers/src/training/modelDefinition.ts";
 import { createLeNet5Onnx } from "../../keepers/src/training/lenet5.ts";
 import { importOnnxModel } from "../../keepers/src/training/onnxImport.ts";
+import { encodeGlobalModel } from "../../keepers/src/rounds/globalModel.ts";
 import { OPERATOR_KINDS } from "../../keepers/src/trainingVm/stepProgram.ts";
 import { VmTrace } from "../../keepers/src/trainingVm/vmTrace.ts";
 import { GAME_PHASE } from "../../keepers/src/trainingVm/gameMoves.ts";
 import { play } from "../harness/vmGame.ts";
 import { dropoutModel } from "../keepers/training/operatorModels.ts";
-import { ADAMW, checkpointOf, data, initial, perceptron, residualCnn, scheduleOf, SGD, sigmoidPoolingCnnOnnx, train } from "../harness/vmFixture.ts";
+import { ADAM, ADAMW, checkpointOf, data, initial, perceptron, residualCnn, scheduleOf, SGD, sigmoidPoolingCnnOnnx, train } from "../harness/vmFixture.ts";
 
 const FIRST_STEP = 11; // the segment's 3 steps cross from epoch 0 into epoch 1 (12 steps per epoch)
 const STEPS = 3;
@@ -99,6 +100,43 @@ describe("a dispute game over the training VM, played to one instruction execute
     const outcome = await play({ truth, claimed: traceOf(SGD, fault, model), choice: "honest", ...segment });
     assert.equal(outcome.phase, GAME_PHASE.ChallengerWon);
     assert.deepEqual([Number(outcome.step), Number(outcome.operator), Number(outcome.lo)], [fault.step, operator, fault.position.instruction], "the bisection found the wrong instruction");
+  });
+
+  describe("over a distributed slot's round, from the start the chain computes (roundStart)", () => {
+    // Round 2 of rounds of 4 steps (steps 8–11): the first step loads the global model's parameters (a 3-chunk blob),
+    // then Adam's bias correction counts from t = 1.
+    const model = perceptron();
+    const params = initial(model, ADAM, 0).params;
+    const globalModel = encodeGlobalModel({ round: 2, params });
+    const slotTraceOf = (fault?: ConstructorParameters<typeof VmTrace>[0]["fault"]) => {
+      const checkpoint = checkpointOf(ADAM, { ...initial(model, ADAM, 8), params: new Float32Array(model.parameterCount) });
+      const schedule = { ...scheduleOf(checkpoint, 4, 48), rounds: true };
+      return new VmTrace({ model, config: ADAM, data, examples: train.count, checkpoint, firstStep: 8, schedule, globalModel, fault });
+    };
+    const round = { firstStep: 8, steps: 4 };
+    const truth = slotTraceOf();
+    const cases = [
+      // A parameter of chunk 1 (bytes 32,768 on) loaded wrong: the game ends on that load, its chunk proven on-chain.
+      ["loads one parameter of the global model wrong", { operator: 0, instruction: (32_768 - 16) / 4 + 5 }, 8],
+      // An Adam bias correction of the round's second step (t = 2, not 10).
+      ["is wrong at a bias correction of the round's second step", { operator: truth.program.operators.findIndex((o, i) => o.kind === OPERATOR_KINDS.indexOf("power") && truth.counts(9)[i] === 4), instruction: 2 }, 9],
+    ] as const;
+    assert.ok(cases[1][1].operator > 0, "Adam's first bias correction: acc = 1, t = 2 multiplications, the store");
+    for (const [what, position, step] of cases) {
+      it(`a provider that ${what} loses to an honest challenger, the game ending on that instruction under 1M gas`, async (t) => {
+        const fault = { step, position };
+        assert.notEqual(slotTraceOf(fault).stateAt(12), truth.stateAt(12), "the fault changes the round's last state");
+        const outcome = await play({ truth, claimed: slotTraceOf(fault), choice: "honest", ...round });
+        assert.equal(outcome.phase, GAME_PHASE.ChallengerWon);
+        assert.deepEqual([Number(outcome.step), Number(outcome.operator), Number(outcome.lo)], [step, position.operator, position.instruction], "the bisection found the wrong instruction");
+        const stepGas = outcome.gas.find((m) => m.move === "step")!.gas;
+        t.diagnostic(`${outcome.gas.length} moves, the one-step move ${stepGas} gas`);
+        assert.ok(stepGas <= 1_000_000);
+      });
+    }
+    it("an honest provider wins against a challenger who would disagree with everything", async () => {
+      assert.equal((await play({ truth, claimed: truth, choice: "always disagree", ...round })).phase, GAME_PHASE.ProviderWon);
+    });
   });
 
   for (const choice of ["always disagree", "always agree"] as const) {
