@@ -10,6 +10,9 @@
  *   MNIST training images, the provider wrong at one instruction of conv2's weight gradient (15.4M
  *   instructions) in the last step, the challenger honest. Its moves' gas, the one-step's gas, and the
  *   milliseconds the keepers' side (the VM computing states and witnesses) took per move.
+ * - A whole game over a distributed slot's round (docs/dispute-game.md §8): `--round-steps` local steps of LeNet-5 with
+ *   Adam (batch 64) from `TrainingVm.roundStart`, the provider loading one parameter of the global model wrong; the
+ *   same figures, the one-step being a `load` with its 32-KiB chunk.
  * - An availability dispute answered on-chain (docs/dispute-game.md §5), on the protocol as the local Ignition module
  *   deploys it: a LeNet-5 job with Adam (batch 64) whose provider publishes its trace and its last checkpoint
  *   (740,508 bytes) chunk by chunk. The gas of each transaction, their total, and the bytes published.
@@ -36,6 +39,7 @@ import { loadMnist } from "../keepers/src/training/mnist.ts";
 import { importOnnxModel } from "../keepers/src/training/onnxImport.ts";
 import { vmData } from "../keepers/src/trainingVm/trainingVm.ts";
 import { VmTrace } from "../keepers/src/trainingVm/vmTrace.ts";
+import { encodeGlobalModel } from "../keepers/src/rounds/globalModel.ts";
 import { SplitMix64 } from "../keepers/src/training/prng.ts";
 import { commitRound, DisputeStatus, viem, withRunningRoundJob } from "../test/contracts/fixture.ts";
 import { refereeScenario } from "../test/contracts/refereeFixture.ts";
@@ -54,8 +58,9 @@ const options = new Command("bench:dispute")
   .option("--seed <n>", "seed of the case streams", "1")
   .option("--segment-steps <n>", "steps of the disputed segment (a checkpoint interval)", "50")
   .option("--examples <n>", "MNIST training images the job trains on", "10000")
+  .option("--round-steps <n>", "local steps of the distributed slot's disputed round", "5")
   .parse()
-  .opts<{ cases: string; seed: string; segmentSteps: string; examples: string }>();
+  .opts<{ cases: string; seed: string; segmentSteps: string; examples: string; roundSteps: string }>();
 
 const HARNESS_ABI = parseAbi([
   "function run(uint8 op, uint64[] a, uint64[] b) pure returns (uint64[])",
@@ -136,6 +141,13 @@ for (const [move, { count, max, total, keeperMs }] of Object.entries(game.byMove
 }
 if (game.winner !== "challenger") process.exitCode = 1;
 
+process.stderr.write(`playing a game over a distributed slot's round: LeNet-5 with Adam, ${options.roundSteps} local steps of batch 64, wrong at one loaded parameter\n`);
+const slotGame = await measureSlotGame({ examples: Number(options.examples), steps: Number(options.roundSteps) });
+console.log(
+  `a game over a slot's round of ${options.roundSteps} local steps of LeNet-5 (Adam, B = 64) from roundStart, the provider loading one parameter wrong: ${slotGame.moves} moves, ${slotGame.gasTotal.toLocaleString("en")} gas, at most ${slotGame.maxMoveGas.toLocaleString("en")} a move but the one-step load's ${slotGame.oneStepGas?.toLocaleString("en")}, ${slotGame.winner} won`,
+);
+if (slotGame.winner !== "challenger") process.exitCode = 1;
+
 process.stderr.write("publishing a LeNet-5 job's result on-chain for an availability dispute\n");
 const publication = await measurePublication({ examples: Number(options.examples) });
 console.log(
@@ -167,6 +179,10 @@ console.log(
     max_move_gas: game.maxMoveGas,
     one_step_gas: game.oneStepGas,
     keeper_ms_per_move_max: game.keeperMsMax,
+    slot_game_moves: slotGame.moves,
+    slot_game_gas_total: slotGame.gasTotal,
+    slot_max_move_gas: slotGame.maxMoveGas,
+    slot_one_step_gas: slotGame.oneStepGas,
     availability_gas_total: publication.gasTotal,
     availability_max_tx_gas: publication.maxTxGas,
     availability_transactions: publication.transactions,
@@ -295,9 +311,17 @@ async function measureVmGame({ examples, steps }: { examples: number; steps: num
   const fault = { step: steps - 1, position: { operator: 30, instruction: Math.floor(16 * 150 * 0.61) * 6401 + 6400 } };
   const claimed = traceOf(fault);
   if (claimed.stateAt(steps) === truth.stateAt(steps)) throw new Error("the fault did not change the segment's last state: move it");
-  const onMove = ({ move, gas, keeperMs, level }: { move: string; gas: number; keeperMs: number; level: number }) =>
-    process.stderr.write(`  ${move} at level ${level}: ${gas.toLocaleString("en")} gas, keepers ${Math.round(keeperMs)} ms\n`);
-  const outcome = await play({ truth, claimed, choice: "honest", firstStep: 0, steps, onMove });
+  const outcome = await play({ truth, claimed, choice: "honest", firstStep: 0, steps, onMove: showMove });
+  return { ...gameFigures(outcome), faultOperatorInstructions };
+}
+
+/** Progress of a game's moves, on stderr. */
+function showMove({ move, gas, keeperMs, level }: { move: string; gas: number; keeperMs: number; level: number }) {
+  process.stderr.write(`  ${move} at level ${level}: ${gas.toLocaleString("en")} gas, keepers ${Math.round(keeperMs)} ms\n`);
+}
+
+/** A played game's figures: gas and the keepers' milliseconds by kind of move, the winner, totals and maxima. */
+function gameFigures(outcome: Awaited<ReturnType<typeof play>>) {
   const byMove: Record<string, { count: number; max: number; total: number; keeperMs: number }> = {};
   for (const { move, gas, keeperMs } of outcome.gas) {
     const entry = (byMove[move] ??= { count: 0, max: 0, total: 0, keeperMs: 0 });
@@ -309,7 +333,6 @@ async function measureVmGame({ examples, steps }: { examples: number; steps: num
   const moves = outcome.gas.filter(({ move }) => move !== "step");
   return {
     byMove,
-    faultOperatorInstructions,
     winner: outcome.phase === GAME_PHASE.ChallengerWon ? "challenger" : "provider",
     moves: outcome.gas.length,
     gasTotal: outcome.gas.reduce((sum, { gas }) => sum + gas, 0),
@@ -317,4 +340,29 @@ async function measureVmGame({ examples, steps }: { examples: number; steps: num
     oneStepGas: byMove.step?.max ?? null,
     keeperMsMax: Math.round(Math.max(...outcome.gas.map(({ keeperMs }) => keeperMs))),
   };
+}
+
+/**
+ * A game over a distributed slot's round (docs/dispute-game.md §8): round 1 of LeNet-5 with Adam (batch 64), `steps`
+ * local steps on the first `examples` MNIST images from `TrainingVm.roundStart`, the provider loading one parameter
+ * of the global model (a layout-1 blob of 8 chunks) wrong, against an honest challenger: the game ends on that `load`,
+ * executed on-chain with its 32-KiB chunk.
+ */
+async function measureSlotGame({ examples, steps }: { examples: number; steps: number }) {
+  const model = importOnnxModel(createLeNet5Onnx({ seed: 1n })).definition;
+  const config: StepConfig = { ...ADAM, batchSize: 64, microBatches: 1 };
+  const data = vmData(sliceImageSet({ set: loadMnist().train, start: 0, end: examples }));
+  const params = initial(model, config, 0).params;
+  const globalModel = encodeGlobalModel({ round: 1, params });
+  const checkpoint = checkpointOf(config, { ...initial(model, config, steps), params: new Float32Array(model.parameterCount) }, examples);
+  const schedule = { ...scheduleOf(checkpoint, steps, 10 * steps), rounds: true };
+  const traceOf = (fault?: { step: number; position: { operator: number; instruction: number } }) =>
+    new VmTrace({ model, config, data, examples, checkpoint, firstStep: steps, schedule, globalModel, fault });
+  const truth = traceOf();
+  // Parameter 40,000, in the blob's chunk 4: conv layers' weights are before it, so a wrong value there moves fc1.
+  const fault = { step: steps, position: { operator: 0, instruction: 40_000 } };
+  const claimed = traceOf(fault);
+  if (claimed.stateAt(2 * steps) === truth.stateAt(2 * steps)) throw new Error("the fault did not change the round's last state: move it");
+  const outcome = await play({ truth, claimed, choice: "honest", firstStep: steps, steps, onMove: showMove });
+  return gameFigures(outcome);
 }

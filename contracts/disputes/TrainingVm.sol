@@ -62,8 +62,11 @@ contract TrainingVm is IGameMachine, ITrainingVm {
         VmJob memory job = abi.decode(witness, (VmJob));
         _checkProgram(program, job);
         uint256 interval = job.checkpointInterval;
-        // Checkpoint i − 1 is before the last one iff (i − 1)·interval < totalSteps.
-        if (checkpoint == 0 || interval == 0 || (checkpoint - 1) * interval >= job.totalSteps) return (0, 0, 0, 0);
+        // Checkpoint i − 1 is before the last one iff (i − 1)·interval < totalSteps. A distributed slot's rounds start
+        // from their global models ({roundStart}), not from its checkpoints: its program has no segment.
+        if (checkpoint == 0 || interval == 0 || job.rounds || (checkpoint - 1) * interval >= job.totalSteps) {
+            return (0, 0, 0, 0);
+        }
         firstStep = uint64((checkpoint - 1) * interval);
         steps = uint64(Math.min(checkpoint * interval, job.totalSteps)) - firstStep;
         bytes32 scratch = emptyRoot(job.scratchDepth);
@@ -136,7 +139,8 @@ contract TrainingVm is IGameMachine, ITrainingVm {
     /// @notice The state a distributed slot's round `round` starts from (docs/training-vm.md §4, `load`): the checkpoint
     /// at step `round · checkpointInterval` (its epoch and batch of the program's examples) with parameters and
     /// optimizer state +0, the global model's chunked-blob `globalDigest` in the scratch's first word, `acc` = 0.
-    /// @dev Witness: `abi.encode(VmJob)`. O(depth) hashes: every other word of both trees is zero.
+    /// @dev Witness: `abi.encode(VmJob)`. O(depth) hashes: every other word of both trees is zero. Reverts
+    /// `TrainingVmNotARound` unless the program has `rounds` and the round starts before `totalSteps`.
     function roundStart(bytes32 program, uint64 round, bytes32 globalDigest, bytes calldata witness)
         external
         pure
@@ -144,7 +148,9 @@ contract TrainingVm is IGameMachine, ITrainingVm {
     {
         VmJob memory job = abi.decode(witness, (VmJob));
         _checkProgram(program, job);
-        uint64 stepIndex = round * job.checkpointInterval;
+        uint256 first = uint256(round) * job.checkpointInterval;
+        if (!job.rounds || first >= job.totalSteps) revert TrainingVmNotARound(round);
+        uint64 stepIndex = uint64(first);
         uint64 stepsPerEpoch = job.examples / job.batchSize;
         uint256 vectors = job.optimizer == 0 ? 1 : 2;
         // Bytes 0–31: magic, version, step, epoch, batch, optimizer, P; bytes 32–35 (word 1): the state vectors V.

@@ -73,4 +73,6 @@ interface ITrainingVm {
     /// @notice `load`'s chunk is not a chunk of the blob whose digest the round started with, or not the one that holds
     /// the parameter (the blob's last when the parameter is past its end).
     error TrainingVmChunkNotInBlob(bytes32 digest, uint64 index);
+    /// @notice `round` is not a round of the program: it has no `rounds`, or the round starts at or past `totalSteps`.
+    error TrainingVmNotARound(uint64 round);
 }

@@ -253,6 +253,15 @@ describe("TrainingVm", () => {
     assert.equal(slot.program.counts[load], P + 1);
     const start = await contract.read.roundStart([slot.chain.hash, 2n, blobDigest(globalModel), slot.chain.segmentWitness()]);
     assert.equal(start, slot.vm.commitment(), "the chain's round start is the VM's");
+    // Rounds of 4 steps up to step 50: round 12 starts at 48, round 13 would start past the last step.
+    await contract.read.roundStart([slot.chain.hash, 12n, blobDigest(globalModel), slot.chain.segmentWitness()]);
+    for (const round of [13n, 2n ** 64n - 1n]) {
+      await viem.assertions.revertWithCustomErrorWithArgs(contract.read.roundStart([slot.chain.hash, round, blobDigest(globalModel), slot.chain.segmentWitness()]), contract, "TrainingVmNotARound", [round]);
+    }
+    const single = setUp(ADAM, 8, model).chain;
+    await viem.assertions.revertWithCustomErrorWithArgs(contract.read.roundStart([single.hash, 2n, blobDigest(globalModel), single.segmentWitness()]), contract, "TrainingVmNotARound", [2n]);
+    const roots = [keccak256("0x01"), keccak256("0x02")] as const;
+    assert.deepEqual(await contract.read.segment([slot.chain.hash, 3n, ...roots, slot.chain.segmentWitness()]), [0n, 0n, zeroHash, zeroHash], "a slot's program has no segment: its rounds start from their global models");
     assert.equal(await contract.read.unitCount([slot.chain.hash, 2, [8n, 0n], slot.chain.unitWitness(2, 0)]), BigInt(P + 1));
     assert.equal(await contract.read.unitCount([slot.chain.hash, 2, [9n, 0n], slot.chain.unitWitness(2, 0)]), 1n, "at a round's other steps, the clearing alone");
     // The first parameters, the first of chunk 1 (byte 32,768 of the blob), the last, and the digest's clearing.
