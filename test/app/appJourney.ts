@@ -228,8 +228,11 @@ export async function roundJobJourney({ appUrl, rpcUrl, jobId, timeoutMs = 600_0
     const shownUpdates = (await shown("contribution", ["digest"])).map((cell) => cell.digest ?? zeroHash);
     assert.deepEqual(shownUpdates, commitments, "every slot's update in every round is the chain's commitment");
 
-    // A private-data job's ledger: each owner's commitments and posts, per round and slot, are the chain's.
+    // A private-data job's ledger: each owner's commitments and posts, per round and slot, are the chain's, and its
+    // noise-seed openings the ledger's NoiseSeedOpened events (none under secure aggregation, as this job's).
     const ledger = { address: config.addresses.SecureAggregationLedger!, abi: SecureAggregationLedgerAbi } as const;
+    const openings = await client.getContractEvents({ ...ledger, eventName: "NoiseSeedOpened", args: { jobId }, fromBlock: 0n });
+    const openingsOf = (round: number, slot: number) => openings.filter((e) => e.args.round === round && e.args.slot === slot).map((e) => e.args.digest).join(" ");
     const onChain = (await Promise.all(rounds.flatMap((round) => slots.map(async (_, slot) => {
       const [digests, [dataRoot, noiseSeed], recovered] = await Promise.all([
         client.readContract({ ...ledger, functionName: "digestsOf", args: [jobId, round] }),
@@ -238,14 +241,14 @@ export async function roundJobJourney({ appUrl, rpcUrl, jobId, timeoutMs = 600_0
       ]);
       const [keys, shares, complaints, unmask] = digests.map((stage) => (stage[slot] === zeroHash ? "" : stage[slot]!));
       const recoveries = recovered.flatMap((byPoster, owner) => (byPoster[slot] === zeroHash ? [] : [`${owner}:${byPoster[slot]}`])).join(" ");
-      const row = { round, slot, dataRoot: dataRoot === zeroHash ? "" : dataRoot, noiseSeed: noiseSeed === zeroHash ? "" : noiseSeed, keys, shares, complaints, unmask, recoveries };
+      const row = { round, slot, dataRoot: dataRoot === zeroHash ? "" : dataRoot, noiseSeed: noiseSeed === zeroHash ? "" : noiseSeed, keys, shares, complaints, unmask, recoveries, openings: openingsOf(round, slot) };
       return Object.values(row).slice(2).some((value) => value !== "") ? [row] : [];
     })))).flat();
-    const shownLedger = await shown("ledger-row", ["round", "slot", "data-root", "noise-seed", "keys", "shares", "complaints", "unmask", "recoveries"]);
+    const shownLedger = await shown("ledger-row", ["round", "slot", "data-root", "noise-seed", "keys", "shares", "complaints", "unmask", "recoveries", "openings"]);
     assert.deepEqual(
-      shownLedger.map((r) => ({ round: Number(r.round), slot: Number(r.slot), dataRoot: r["data-root"], noiseSeed: r["noise-seed"], keys: r.keys, shares: r.shares, complaints: r.complaints, unmask: r.unmask, recoveries: r.recoveries })),
+      shownLedger.map((r) => ({ round: Number(r.round), slot: Number(r.slot), dataRoot: r["data-root"], noiseSeed: r["noise-seed"], keys: r.keys, shares: r.shares, complaints: r.complaints, unmask: r.unmask, recoveries: r.recoveries, openings: r.openings })),
       onChain,
-      "the owner commitments, secure-aggregation posts and recovery shares shown are the chain's",
+      "the owner commitments, secure-aggregation posts, recovery shares and noise-seed openings shown are the chain's",
     );
 
     // Where the dispute's bond went (the subgraph's bondRecipient and bondToTreasury): the devnet's wrong aggregate was

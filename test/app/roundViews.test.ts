@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import { rawDigestCid } from "../../keepers/src/content/rawDigestCid.ts";
 import { disputeSubject, refereeEvidence, roundDecider, roundVerdict } from "../../app/src/rounds/roundDispute.ts";
 import { ledgerRows } from "../../app/src/rounds/ledgerRows.ts";
-import type { ContributionData, OwnerCommitmentData, RoundDisputeData, RoundSlotData, SecAggPostData, SecAggRecoveryData, TrainingRoundData } from "../../app/src/rounds/roundJobQuery.ts";
+import type { ContributionData, NoiseSeedOpeningData, OwnerCommitmentData, RoundDisputeData, RoundSlotData, SecAggPostData, SecAggRecoveryData, TrainingRoundData } from "../../app/src/rounds/roundJobQuery.ts";
 import { phaseDeadline, roundProgress } from "../../app/src/rounds/roundProgress.ts";
 import { roundRows } from "../../app/src/rounds/roundRows.ts";
 import { rawBlockUrl } from "../../app/src/ui/rawBlockUrl.ts";
@@ -120,37 +120,46 @@ describe("round job views", () => {
     const recovery = (n: number, roundNumber: number, ownerNumber: number, slotNumber: number): SecAggRecoveryData => ({
       ...logged(n), round: { number: roundNumber }, owner: { number: ownerNumber }, slot: { number: slotNumber }, digest: digest(String(n)), message: "0xaabb",
     });
+    const opening = (n: number, roundNumber: number, slotNumber: number, envelopes: `0x${string}`): NoiseSeedOpeningData => ({
+      ...logged(n), round: { number: roundNumber }, slot: { number: slotNumber }, digest: digest(String(n)), envelopes,
+    });
 
-    it("gathers each slot's owner commitments, posts and recovery shares by round and slot, with each message's size", () => {
+    it("gathers each slot's owner commitments, posts, recovery shares and noise-seed openings by round and slot, with each message's size", () => {
       const rows = ledgerRows({
         posts: [post(3, 0, 1, "Keys", "0xaabbcc"), post(4, 0, 0, "Keys", "0x00"), post(5, 0, 1, "Shares", "0x"), post(10, 0, 1, "Complaints", "0x0a0b0c0d"), post(7, 1, 0, "Unmask", "0x0102")],
         recoveries: [recovery(9, 1, 3, 0), recovery(8, 1, 2, 0)],
-        commitments: [owner(1, 0, 1), owner(2, 0, 0), owner(6, 1, 0)],
+        commitments: [owner(1, 0, 1), owner(2, 0, 0), owner(6, 1, 0), owner(11, 2, 1)],
+        // Slot 1's round-2 update in the clear, disputed twice: an opening for each dispute, in the chain's order.
+        openings: [opening(12, 2, 1, "0x0102030405"), opening(13, 2, 1, "0x01")],
       });
-      assert.deepEqual(rows.map((r) => [r.round, r.slot]), [[0, 0], [0, 1], [1, 0]]);
-      assert.deepEqual(rows[0], { round: 0, slot: 0, owner: { dataRoot: digest("d"), noiseSeedCommitment: digest("2") }, keys: { digest: digest("4"), bytes: 1 }, shares: undefined, complaints: undefined, unmask: undefined, recoveries: [] });
+      assert.deepEqual(rows.map((r) => [r.round, r.slot]), [[0, 0], [0, 1], [1, 0], [2, 1]]);
+      assert.deepEqual(rows[0], { round: 0, slot: 0, owner: { dataRoot: digest("d"), noiseSeedCommitment: digest("2") }, keys: { digest: digest("4"), bytes: 1 }, shares: undefined, complaints: undefined, unmask: undefined, recoveries: [], openings: [] });
       assert.deepEqual(rows[1], {
         round: 0, slot: 1, owner: { dataRoot: digest("d"), noiseSeedCommitment: digest("1") }, keys: { digest: digest("3"), bytes: 3 }, shares: { digest: digest("5"), bytes: 0 },
-        complaints: { digest: digest("10"), bytes: 4 }, unmask: undefined, recoveries: [],
+        complaints: { digest: digest("10"), bytes: 4 }, unmask: undefined, recoveries: [], openings: [],
       });
       assert.deepEqual(rows[2], {
         round: 1, slot: 0, owner: { dataRoot: digest("d"), noiseSeedCommitment: digest("6") }, keys: undefined, shares: undefined, complaints: undefined, unmask: { digest: digest("7"), bytes: 2 },
-        recoveries: [{ owner: 2, digest: digest("8"), bytes: 2 }, { owner: 3, digest: digest("9"), bytes: 2 }],
+        recoveries: [{ owner: 2, digest: digest("8"), bytes: 2 }, { owner: 3, digest: digest("9"), bytes: 2 }], openings: [],
+      });
+      assert.deepEqual(rows[3], {
+        round: 2, slot: 1, owner: { dataRoot: digest("d"), noiseSeedCommitment: digest("11") }, keys: undefined, shares: undefined, complaints: undefined, unmask: undefined,
+        recoveries: [], openings: [{ digest: digest("12"), bytes: 5 }, { digest: digest("13"), bytes: 1 }],
       });
     });
 
     it("puts each stage's post in its own column, Complaints between Shares and Unmask", () => {
       const stages: SecAggPostData["stage"][] = ["Unmask", "Complaints", "Shares", "Keys"];
-      const [row] = ledgerRows({ posts: stages.map((stage, i) => post(i + 1, 2, 5, stage, `0x${"ab".repeat(i + 1)}`)), recoveries: [], commitments: [] });
+      const [row] = ledgerRows({ posts: stages.map((stage, i) => post(i + 1, 2, 5, stage, `0x${"ab".repeat(i + 1)}`)), recoveries: [], commitments: [], openings: [] });
       assert.deepEqual(row, {
         round: 2, slot: 5, owner: undefined, keys: { digest: digest("4"), bytes: 4 }, shares: { digest: digest("3"), bytes: 3 },
-        complaints: { digest: digest("2"), bytes: 2 }, unmask: { digest: digest("1"), bytes: 1 }, recoveries: [],
+        complaints: { digest: digest("2"), bytes: 2 }, unmask: { digest: digest("1"), bytes: 1 }, recoveries: [], openings: [],
       });
       assert.deepEqual(Object.keys(row!).filter((key) => ["keys", "shares", "complaints", "unmask"].includes(key)), ["keys", "shares", "complaints", "unmask"]);
     });
 
     it("is empty for a job with none: a plain round job shows no ledger", () => {
-      assert.deepEqual(ledgerRows({ posts: [], recoveries: [], commitments: [] }), []);
+      assert.deepEqual(ledgerRows({ posts: [], recoveries: [], commitments: [], openings: [] }), []);
     });
   });
 

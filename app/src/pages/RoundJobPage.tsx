@@ -48,7 +48,7 @@ export default function RoundJobPage({ id }: { id: string }) {
           const currentRound = chainStatus === undefined ? job.currentRound : onChain.data!.round;
           const phase = phaseDeadline(status);
           const rows = roundRows({ slots: job.slots, rounds: job.rounds, contributions: data.roundContributions, disputes: job.disputes, ended: TERMINAL.has(job.status) });
-          const ledger = ledgerRows({ posts: data.secAggPosts, recoveries: data.secAggRecoveries, commitments: data.ownerCommitments });
+          const ledger = ledgerRows({ posts: data.secAggPosts, recoveries: data.secAggRecoveries, commitments: data.ownerCommitments, openings: data.noiseSeedOpenings });
           // The order commits its aggregation program: the aggregate referee decides disputes of the aggregate.
           const refereed = !/^0x0+$/.test(job.aggregation);
           return (

@@ -12,7 +12,9 @@ function Post({ post }: { post: LedgerPost | undefined }) {
  * to its examples (Poseidon root) and to the round's noise seed, then the SHA-256 and size of its keys, share
  * envelopes, complaints (about neighbours whose envelopes failed; often none) and unmask shares, and its shares of
  * the mask keys of neighbours whose masked inputs were withdrawn (§7), whose bytes are on the chain. With the masked
- * inputs (the updates above) it is the round's whole transcript: anyone recomputes the round's sum from it.
+ * inputs (the updates above) it is the round's whole transcript: anyone recomputes the round's sum from it. Last, the
+ * noise-seed openings of an owner whose update in the clear was disputed (docs/distributed-training.md, "Noise-seed
+ * openings"): envelopes only the dispute's committee can open.
  *
  * @example
  * <LedgerTable rows={ledgerRows({ posts, commitments })} />
@@ -25,6 +27,7 @@ export function LedgerTable({ rows }: { rows: readonly LedgerRow[] }) {
         <tr>
           <th scope="col">Round</th><th scope="col">Slot</th><th scope="col">Data root</th><th scope="col">Noise-seed commitment</th>
           <th scope="col">Keys</th><th scope="col">Share envelopes</th><th scope="col">Complaints</th><th scope="col">Unmask shares</th><th scope="col">Recovery shares</th>
+          <th scope="col">Noise-seed openings</th>
         </tr>
       </thead>
       <tbody>
@@ -41,6 +44,7 @@ export function LedgerTable({ rows }: { rows: readonly LedgerRow[] }) {
             data-complaints={row.complaints?.digest ?? ""}
             data-unmask={row.unmask?.digest ?? ""}
             data-recoveries={row.recoveries.map((r) => `${r.owner}:${r.digest}`).join(" ")}
+            data-openings={row.openings.map((o) => o.digest).join(" ")}
           >
             <td>{row.round}</td>
             <td>{row.slot}</td>
@@ -53,6 +57,11 @@ export function LedgerTable({ rows }: { rows: readonly LedgerRow[] }) {
             <td>
               {row.recoveries.length === 0 ? "–" : row.recoveries.map((r) => (
                 <span key={r.owner} title={r.digest}>of slot {r.owner}: <code>{short(r.digest)}</code> <small>{r.bytes} B</small> </span>
+              ))}
+            </td>
+            <td>
+              {row.openings.length === 0 ? "–" : row.openings.map((o, i) => (
+                <span key={i} title={o.digest}><code>{short(o.digest)}</code> <small>{o.bytes} B</small> </span>
               ))}
             </td>
           </tr>

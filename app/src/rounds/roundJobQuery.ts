@@ -78,6 +78,9 @@ export type SecAggRecoveryData = Logged & { round: { number: number }; owner: { 
 /** A data owner's commitments for a round (OwnerCommitted). */
 export type OwnerCommitmentData = Logged & { round: { number: number }; slot: { number: number }; dataRoot: Hex; noiseSeedCommitment: Hex };
 
+/** A data owner's noise seed of a round opened to a dispute's committee (NoiseSeedOpened): its envelopes and their SHA-256. */
+export type NoiseSeedOpeningData = Logged & { round: { number: number }; slot: { number: number }; digest: Hex; envelopes: Hex };
+
 /** A round job's state, slots, rounds, contributions and disputes, as {@link ROUND_JOB_QUERY} answers. */
 export type RoundJobData = {
   roundJob: {
@@ -116,6 +119,7 @@ export type RoundJobData = {
   secAggPosts: SecAggPostData[];
   secAggRecoveries: SecAggRecoveryData[];
   ownerCommitments: OwnerCommitmentData[];
+  noiseSeedOpenings: NoiseSeedOpeningData[];
 };
 
 const LOGGED = "id blockNumber blockTimestamp transactionHash";
@@ -123,7 +127,8 @@ const LOGGED = "id blockNumber blockTimestamp transactionHash";
 /**
  * One subgraph query for a round job page: the job, its slots, its rounds, its disputes (with the
  * round and slot each names), every slot's committed update, the bids, and for a private-data job its
- * secure-aggregation ledger posts, its recovery shares of withdrawn inputs and its owners' commitments.
+ * secure-aggregation ledger posts, its recovery shares of withdrawn inputs, its owners' commitments and the noise
+ * seeds they opened to disputes' committees.
  * Variables: `id` and `job` (the round job id, decimal).
  */
 export const ROUND_JOB_QUERY = `query RoundJob($id: ID!, $job: String!) {
@@ -139,4 +144,5 @@ export const ROUND_JOB_QUERY = `query RoundJob($id: ID!, $job: String!) {
   secAggPosts(first: 1000, where: { job: $job }, orderBy: blockNumber) { ${LOGGED} round { number } slot { number } stage digest message }
   secAggRecoveries(first: 1000, where: { job: $job }, orderBy: blockNumber) { ${LOGGED} round { number } owner { number } slot { number } digest message }
   ownerCommitments(first: 1000, where: { job: $job }, orderBy: blockNumber) { ${LOGGED} round { number } slot { number } dataRoot noiseSeedCommitment }
+  noiseSeedOpenings(first: 1000, where: { job: $job }, orderBy: blockNumber) { ${LOGGED} round { number } slot { number } digest envelopes }
 }`;
