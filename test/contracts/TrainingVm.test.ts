@@ -277,6 +277,12 @@ describe("TrainingVm", () => {
     const short = encodeGlobalModel({ round: 2, params: params.subarray(0, P - 3) });
     const cut = setUp(ADAM, 8, model, zero, true, short);
     await executeOnChain(deployed, cut, 8, [P - 4, P - 3, P - 1].map((instruction) => ({ operator: load, instruction })));
+    // Past the operator's end: P + 1 instructions at the round's first step.
+    const last = slot.vm.runTo({ operator: load, instruction: P }).proveInstruction();
+    const lastState = stateCommitment(last.checkpointRoot, last.scratchRoot, last.acc);
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      contract.read.step([slot.chain.hash, lastState, [8n, BigInt(load)], BigInt(P + 1), slot.chain.stepWitness(last)]), contract, "TrainingVmInstructionOutOfRange", [BigInt(P + 1), BigInt(P + 1)],
+    );
     // A chunk of another blob than the round's: refused.
     const proof = slot.vm.runTo({ operator: load, instruction: 5 }).proveInstruction();
     const other = setUp(ADAM, 8, model, zero, true, encodeGlobalModel({ round: 2, params: params.map((value) => -value) }));
